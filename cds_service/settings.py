@@ -1,0 +1,113 @@
+"""Settings read from the environment once, into a frozen object. Nothing else reads os.environ."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_DB_PATH = Path("var") / "radicular-cds.sqlite3"
+
+
+class SettingsError(ValueError):
+    """An environment setting is malformed; the service refuses to start."""
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be true or false, not {raw!r}")
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, not {raw!r}") from None
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be an integer, not {raw!r}") from None
+
+
+def _list(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    return tuple(p.strip() for p in raw.split(",") if p.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Externally visible base URL (behind proxies); JWT `aud` is built from it.
+    public_base_url: str = "http://localhost:8080"
+    # Persistence: SQLite by default (WAL), PostgreSQL by URL for several replicas.
+    database_url: str = f"sqlite:///{DEFAULT_DB_PATH}"
+    # FHIR fallback when prefetch is missing.
+    fhir_timeout_seconds: float = 5.0
+    fhir_total_budget_seconds: float = 8.0
+    fhir_page_cap: int = 10
+    fhir_max_response_bytes: int = 20 * 1024 * 1024
+    fhir_max_workers: int = 8
+    # HTTP
+    max_request_bytes: int = 5 * 1024 * 1024
+    cors_origins: tuple[str, ...] = ("*",)
+    # Auth (CDS Hooks 2.0 JWT). Off only by explicit development setting (loud warning).
+    auth_enabled: bool = True
+    trust_file: str | None = None  # JSON: issuer -> {jwks_url | jwks_file, jku_allowlist, ...}
+    jwt_algorithms: tuple[str, ...] = ("ES384", "RS384")
+    jwt_clock_skew_seconds: int = 60
+    jwks_cache_ttl_seconds: int = 3600
+    jwks_refresh_min_interval_seconds: int = 60
+    # Governance
+    audit_retention_days: int = 365
+    # Clinical site policy
+    thresholds_file: str | None = None
+    # Evaluation date override (ISO date) for demos and frozen-date testing; empty = today (UTC).
+    evaluation_date: str | None = None
+    # Logging
+    log_level: str = "INFO"
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        d = cls()
+        return cls(
+            public_base_url=env.get("CDS_PUBLIC_BASE_URL", d.public_base_url).rstrip("/"),
+            database_url=env.get("CDS_DATABASE_URL", d.database_url),
+            fhir_timeout_seconds=_float(env, "CDS_FHIR_TIMEOUT_SECONDS", d.fhir_timeout_seconds),
+            fhir_total_budget_seconds=_float(env, "CDS_FHIR_TOTAL_BUDGET_SECONDS", d.fhir_total_budget_seconds),
+            fhir_page_cap=_int(env, "CDS_FHIR_PAGE_CAP", d.fhir_page_cap),
+            fhir_max_response_bytes=_int(env, "CDS_FHIR_MAX_RESPONSE_BYTES", d.fhir_max_response_bytes),
+            fhir_max_workers=_int(env, "CDS_FHIR_MAX_WORKERS", d.fhir_max_workers),
+            max_request_bytes=_int(env, "CDS_MAX_REQUEST_BYTES", d.max_request_bytes),
+            cors_origins=_list(env, "CDS_CORS_ORIGINS", d.cors_origins),
+            auth_enabled=not _bool(env, "CDS_DEV_DISABLE_AUTH", False),
+            trust_file=env.get("CDS_TRUST_FILE") or None,
+            jwt_algorithms=_list(env, "CDS_JWT_ALGORITHMS", d.jwt_algorithms),
+            jwt_clock_skew_seconds=_int(env, "CDS_JWT_CLOCK_SKEW_SECONDS", d.jwt_clock_skew_seconds),
+            jwks_cache_ttl_seconds=_int(env, "CDS_JWKS_CACHE_TTL_SECONDS", d.jwks_cache_ttl_seconds),
+            jwks_refresh_min_interval_seconds=_int(
+                env, "CDS_JWKS_REFRESH_MIN_INTERVAL_SECONDS", d.jwks_refresh_min_interval_seconds
+            ),
+            audit_retention_days=_int(env, "CDS_AUDIT_RETENTION_DAYS", d.audit_retention_days),
+            thresholds_file=env.get("CDS_THRESHOLDS_FILE") or None,
+            evaluation_date=env.get("CDS_EVALUATION_DATE") or None,
+            log_level=env.get("CDS_LOG_LEVEL", d.log_level),
+        )

@@ -1,0 +1,136 @@
+"""The one registry of CDS services: discovery, routing and prefetch all derive from it.
+
+Each service is declared once: id, the hooks it answers, title, description, prefetch templates
+(valid R4 search syntax, CDS Hooks 2.0 tokens only), which prefetch keys it cannot work without
+(missing and unfetchable → HTTP 412), usage requirements, and the logic it runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cache
+
+from hooks.cards import CardDraft
+from hooks.evaluation import EvaluationInput
+from hooks.terminology import Terminology, default_terminology
+
+Evaluate = Callable[[EvaluationInput], list[CardDraft]]
+
+
+@dataclass(frozen=True)
+class ServiceDefinition:
+    id: str
+    hooks: tuple[str, ...]
+    title: str
+    description: str
+    prefetch: Mapping[str, str]
+    required_prefetch: frozenset[str]
+    usage_requirements: str
+    evaluate: Evaluate
+
+    def discovery_entries(self) -> list[dict[str, object]]:
+        """One discovery entry per hook; the same id is listed for each (order-sign replaces order-select)."""
+        return [
+            {
+                "hook": hook,
+                "id": self.id,
+                "title": self.title,
+                "description": self.description,
+                "prefetch": dict(self.prefetch),
+                "usageRequirements": self.usage_requirements,
+            }
+            for hook in self.hooks
+        ]
+
+
+def _codes_param(terminology: Terminology, *value_sets: str) -> str:
+    """A token search parameter value listing every member as system|code (comma = OR)."""
+    seen: list[str] = []
+    for name in value_sets:
+        for m in terminology[name].members:
+            token = f"{m.system}|{m.code}"
+            if token not in seen:
+                seen.append(token)
+    return ",".join(seen)
+
+
+OBSERVATION_VALUE_SETS = (
+    "pain_intensity_observations",
+    "function_and_pain_interference_observations",
+    "psychosocial_screening_observations",
+)
+
+
+def history_prefetch(terminology: Terminology) -> dict[str, str]:
+    """Templates for the patient history both services read."""
+    pid = "{{context.patientId}}"
+    return {
+        "patient": f"Patient/{pid}",
+        "conditions": f"Condition?patient={pid}&clinical-status=active,recurrence,relapse&_count=200",
+        "procedures": f"Procedure?patient={pid}&_sort=-date&_count=200",
+        "observations": (
+            f"Observation?patient={pid}&code={_codes_param(terminology, *OBSERVATION_VALUE_SETS)}"
+            "&_sort=-date&_count=200"
+        ),
+        "medicationRequests": f"MedicationRequest?patient={pid}&_count=200",
+        "medicationStatements": f"MedicationStatement?patient={pid}&_count=200",
+        "serviceRequests": f"ServiceRequest?patient={pid}&_count=200",
+        "diagnosticReports": f"DiagnosticReport?patient={pid}&_sort=-date&_count=50",
+    }
+
+
+# The gate (a lumbar radicular condition) and the treatment history decide every state; without
+# them the service cannot say anything safe, so their absence is a 412, not an empty answer.
+REQUIRED_KEYS = frozenset({"conditions", "procedures"})
+
+
+@cache
+def services(terminology: Terminology | None = None) -> tuple[ServiceDefinition, ...]:
+    from hooks.orders import evaluate_orders
+    from hooks.pathway import evaluate_pathway
+
+    term = terminology or default_terminology()
+    prefetch = history_prefetch(term)
+    return (
+        ServiceDefinition(
+            id="radicular-pathway",
+            hooks=("patient-view",),
+            title="Refractory lumbar radiculopathy pathway",
+            description=(
+                "Works out where a patient with lumbar radicular pain stands on the treatment pathway "
+                "(red flags, conservative care, failed epidural steroid injection, post-surgical pain, "
+                "ablation and neuromodulation) and recommends the next step with its evidence."
+            ),
+            prefetch=prefetch,
+            required_prefetch=REQUIRED_KEYS,
+            usage_requirements=(
+                "Needs the patient's Conditions and Procedures (by prefetch or FHIR server access); "
+                "Observations, medications, orders and reports refine the advice."
+            ),
+            evaluate=evaluate_pathway,
+        ),
+        ServiceDefinition(
+            id="radicular-order-guardrails",
+            hooks=("order-select", "order-sign"),
+            title="Spine and pain order guardrails",
+            description=(
+                "Checks spine imaging, injection, ablation, stimulator, fusion and opioid orders against "
+                "the patient's radicular pain history and flags unsafe or low-value orders before signing."
+            ),
+            prefetch=prefetch,
+            required_prefetch=REQUIRED_KEYS,
+            usage_requirements=(
+                "Reads draftOrders from the hook context and the patient's history by prefetch or FHIR "
+                "server access."
+            ),
+            evaluate=evaluate_orders,
+        ),
+    )
+
+
+def service_by_id(service_id: str) -> ServiceDefinition | None:
+    for s in services():
+        if s.id == service_id:
+            return s
+    return None

@@ -1,0 +1,210 @@
+"""Value sets as data: load the shipped FHIR ValueSets once and answer membership questions.
+
+Rules never hold a raw code or system URL; they ask ``terminology.match("red_flag_cauda_equina",
+condition.codings)``. ICD-10-CM members flagged ``match-descendants`` also admit their
+descendant codes (prefix match on the dotted code), because the classification is hierarchical
+by prefix (M48.06 → M48.061, M48.062).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+DATA_DIR = Path(__file__).resolve().parent / "valuesets" / "data"
+EXT_VERIFICATION = "http://radicular-cds.org/fhir/StructureDefinition/code-verification"
+EXT_DESCENDANTS = "http://radicular-cds.org/fhir/StructureDefinition/match-descendants"
+
+
+class TerminologyError(RuntimeError):
+    """A shipped value set is missing or malformed: the service must not start."""
+
+
+@dataclass(frozen=True, slots=True)
+class Coding:
+    system: str
+    code: str
+    display: str | None = None
+
+    def as_fhir(self) -> dict[str, str]:
+        out = {"system": self.system, "code": self.code}
+        if self.display:
+            out["display"] = self.display
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    value_set: str
+    system: str
+    code: str
+    display: str
+    verification: str
+    descendants: bool
+
+    @property
+    def verified(self) -> bool:
+        return not self.verification.strip().upper().startswith("UNVERIFIED")
+
+    def coding(self) -> Coding:
+        return Coding(self.system, self.code, self.display)
+
+
+@dataclass(frozen=True)
+class ValueSet:
+    name: str
+    url: str
+    version: str
+    status: str
+    members: tuple[Member, ...]
+    _exact: Mapping[tuple[str, str], Member] = field(repr=False, compare=False)
+    _prefix: tuple[Member, ...] = field(repr=False, compare=False)
+
+    def lookup(self, system: str | None, code: str | None) -> Member | None:
+        if not system or not code:
+            return None
+        hit = self._exact.get((system, code))
+        if hit is not None:
+            return hit
+        for m in self._prefix:
+            if m.system == system and code.startswith(m.code):
+                return m
+        return None
+
+    def member(self, code: str) -> Member:
+        """The member with this code (for building suggestions). Raises KeyError if absent."""
+        for m in self.members:
+            if m.code == code:
+                return m
+        raise KeyError(f"{code} is not in value set {self.name}")
+
+
+class Terminology:
+    """All value sets, by the snake_case name used in valuesets.json."""
+
+    def __init__(self, value_sets: Mapping[str, ValueSet]):
+        self._sets = dict(value_sets)
+        self._systems = {m.system for vs in self._sets.values() for m in vs.members}
+        self._all_exact = {(m.system, m.code) for vs in self._sets.values() for m in vs.members}
+        self._all_prefix = tuple(
+            (m.system, m.code) for vs in self._sets.values() for m in vs.members if m.descendants
+        )
+
+    def __getitem__(self, name: str) -> ValueSet:
+        try:
+            return self._sets[name]
+        except KeyError:
+            raise KeyError(f"unknown value set {name!r}") from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._sets
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(sorted(self._sets))
+
+    def match(self, name: str, codings: Iterable[Coding]) -> Member | None:
+        """The first member of value set ``name`` matched by any of ``codings`` (every coding is tried)."""
+        vs = self[name]
+        for c in codings:
+            hit = vs.lookup(c.system, c.code)
+            if hit is not None:
+                return hit
+        return None
+
+    def matches_any(self, names: Iterable[str], codings: Iterable[Coding]) -> Member | None:
+        codings = tuple(codings)
+        for name in names:
+            hit = self.match(name, codings)
+            if hit is not None:
+                return hit
+        return None
+
+    def coding(self, name: str, code: str) -> Coding:
+        """A Coding for a member of ``name``; used by suggestion builders (raises if not a member)."""
+        return self[name].member(code).coding()
+
+    def first(self, name: str) -> Member:
+        return self[name].members[0]
+
+    def is_known(self, system: str | None, code: str | None) -> bool:
+        """True when (system, code) belongs to any value set: the cheap relevance test on raw JSON."""
+        if not system or not code:
+            return False
+        if (system, code) in self._all_exact:
+            return True
+        return any(s == system and code.startswith(p) for s, p in self._all_prefix)
+
+    def unverified(self) -> list[Member]:
+        return [m for vs in self._sets.values() for m in vs.members if not m.verified]
+
+
+def _parse_value_set(name: str, path: Path, raw: Any) -> ValueSet:
+    def bad(why: str) -> TerminologyError:
+        return TerminologyError(f"value set {name!r} ({path}) is malformed: {why}")
+
+    if not isinstance(raw, dict) or raw.get("resourceType") != "ValueSet":
+        raise bad("not a FHIR ValueSet resource")
+    for key in ("url", "version", "status"):
+        if not isinstance(raw.get(key), str) or not raw[key]:
+            raise bad(f"missing {key}")
+    contains = (raw.get("expansion") or {}).get("contains")
+    if not isinstance(contains, list) or not contains:
+        raise bad("no pre-expanded expansion.contains")
+    members = []
+    for i, entry in enumerate(contains):
+        if not isinstance(entry, dict) or not entry.get("system") or not entry.get("code"):
+            raise bad(f"expansion.contains[{i}] lacks system or code")
+        ext = {e.get("url"): e for e in entry.get("extension", []) if isinstance(e, dict)}
+        verification = (ext.get(EXT_VERIFICATION) or {}).get("valueString")
+        if not verification:
+            raise bad(f"expansion.contains[{i}] ({entry['code']}) has no verification note")
+        members.append(
+            Member(
+                value_set=name,
+                system=entry["system"],
+                code=entry["code"],
+                display=entry.get("display") or entry["code"],
+                verification=verification,
+                descendants=bool((ext.get(EXT_DESCENDANTS) or {}).get("valueBoolean")),
+            )
+        )
+    exact = {(m.system, m.code): m for m in members}
+    prefix = tuple(m for m in members if m.descendants)
+    return ValueSet(name, raw["url"], raw["version"], raw["status"], tuple(members), exact, prefix)
+
+
+def load_terminology(data_dir: Path = DATA_DIR) -> Terminology:
+    """Load every value set listed in ``index.json``. Raises TerminologyError with a clear message."""
+    index_path = data_dir / "index.json"
+    try:
+        index = json.loads(index_path.read_text())
+        entries = index["valueSets"]
+    except FileNotFoundError:
+        raise TerminologyError(f"value set index {index_path} is missing") from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise TerminologyError(f"value set index {index_path} is malformed: {exc}") from None
+    sets: dict[str, ValueSet] = {}
+    for name, meta in entries.items():
+        path = data_dir / meta["file"]
+        try:
+            raw = json.loads(path.read_text())
+        except FileNotFoundError:
+            raise TerminologyError(f"value set {name!r} is missing: {path} not found") from None
+        except ValueError as exc:
+            raise TerminologyError(f"value set {name!r} ({path}) is not valid JSON: {exc}") from None
+        vs = _parse_value_set(name, path, raw)
+        if vs.url != meta.get("url"):
+            raise TerminologyError(f"value set {name!r}: url {vs.url} does not match the index")
+        sets[name] = vs
+    return Terminology(sets)
+
+
+@cache
+def default_terminology() -> Terminology:
+    """The shipped value sets, loaded once per process."""
+    return load_terminology()

@@ -1,0 +1,83 @@
+"""Named clinical thresholds with the decision model's defaults (§1.1, §3).
+
+Site policy overrides any of them without code changes: a JSON object of field → value in the
+file named by the ``CDS_THRESHOLDS_FILE`` setting (durations in days). Unknown names are an error.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    # Time anchors (§1.1.6)
+    urgent_referral_days: int = 14
+    conservative_care_days: int = 42  # 6 weeks
+    chronic_days: int = 84  # 12 weeks / 3 months: latest referral, "chronic"
+    scs_eligibility_days: int = 182  # 6 months (NICE TA159)
+    new_sphincter_symptom_days: int = 14  # R1: sphincter/saddle symptoms count when this new
+    # Response thresholds (§3.1)
+    responder_relief_pct: float = 50.0
+    partial_relief_pct: float = 30.0
+    partial_delta_points: float = 2.0
+    short_lived_relief_pct: float = 30.0
+    odi_mcid_points: float = 10.0
+    odi_mcid_pct: float = 30.0
+    mbb_positive_relief_pct: float = 50.0  # ASRA 2020; Medicare LCD uses 80 % × 2 (configurable)
+    mbb_required_positive_blocks: int = 1
+    sij_block_positive_relief_pct: float = 75.0
+    scs_trial_success_pct: float = 50.0
+    # Windows (§3.1), days after t0
+    baseline_lookback_days: int = 30
+    esi_window_start_days: int = 14
+    esi_window_end_days: int = 42
+    esi_durability_start_days: int = 60
+    esi_durability_end_days: int = 120
+    block_window_end_days: int = 1
+    rfa_window_start_days: int = 28
+    rfa_window_end_days: int = 90
+    rfa_durable_days: int = 182
+    scs_trial_window_end_days: int = 14
+    # Proxies (§3.1.5)
+    proxy_reassertion_days: int = 42
+    proxy_next_line_days: int = 120
+    proxy_escalation_days: int = 42
+    # Frequency (§3.1, Medicare LCDs)
+    esi_max_sessions_per_year: int = 4
+    esi_consecutive_failures: int = 2
+    # Medication (CDC 2022)
+    long_term_opioid_days: int = 90
+    high_mme_per_day: float = 50.0
+    # Pain severity (E1/E2/F7)
+    severe_pain_nrs: float = 7.0
+    severe_odi: float = 40.0
+    chronic_neuropathic_nrs: float = 5.0
+    phq9_positive: float = 10.0
+    gad7_positive: float = 10.0
+
+
+DEFAULT_THRESHOLDS = Thresholds()
+
+
+def load_thresholds(path: str | Path | None) -> Thresholds:
+    """Defaults overlaid with a site policy file; raises ValueError naming any unknown or bad entry."""
+    if not path:
+        return DEFAULT_THRESHOLDS
+    raw: Any = json.loads(Path(path).read_text())
+    if not isinstance(raw, dict):
+        raise ValueError(f"{path}: thresholds must be a JSON object")
+    known = {f.name: f.type for f in fields(Thresholds)}
+    unknown = sorted(set(raw) - set(known))
+    if unknown:
+        raise ValueError(f"{path}: unknown threshold(s) {unknown}; known: {sorted(known)}")
+    cleaned: dict[str, Any] = {}
+    for name, value in raw.items():
+        default = getattr(DEFAULT_THRESHOLDS, name)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"{path}: threshold {name} must be a number")
+        cleaned[name] = int(value) if isinstance(default, int) else float(value)
+    return replace(DEFAULT_THRESHOLDS, **cleaned)

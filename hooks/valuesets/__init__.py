@@ -1,0 +1,1 @@
+"""Generated FHIR R4 ValueSet resources (see scripts/generate_valuesets.py)."""
