@@ -77,6 +77,7 @@ def history_prefetch(terminology: Terminology) -> dict[str, str]:
         "medicationStatements": f"MedicationStatement?patient={pid}&_count=200",
         "serviceRequests": f"ServiceRequest?patient={pid}&_count=200",
         "diagnosticReports": f"DiagnosticReport?patient={pid}&_sort=-date&_count=50",
+        "encounters": f"Encounter?patient={pid}&_sort=-date&_count=100",
     }
 
 
