@@ -1,0 +1,277 @@
+"""The app factory: the one place that wires settings, registry, FHIR client, store, auth and HTTP.
+
+Endpoints
+  GET  /cds-services                      discovery (from ``hooks.registry``)
+  POST /cds-services/<id>                 invocation (dispatch by id and ``request.hook``)
+  POST /cds-services/<id>/feedback        feedback (``cds_service.feedback``)
+  GET  /health                            liveness/readiness for containers and load balancers
+
+Every error — ours, Werkzeug's, or an unexpected exception — leaves as a FHIR OperationOutcome
+with the matching status, from ``install_error_handlers`` below.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import requests
+from flask import Flask, Response, g, request
+from flask_cors import CORS
+from werkzeug.exceptions import HTTPException
+
+from cds_service import errors
+from cds_service.fhir_adapter import BuildHistory, IsRelevant
+from cds_service.fhir_client import FhirClient
+from cds_service.logging_setup import configure_logging, get_logger, safe_exception
+from cds_service.pipeline import Clock, Engine, Invocation, summary_fields, utc_now
+from cds_service.records import InvocationRecord
+from cds_service.settings import Settings
+from hooks.registry import ServiceDefinition
+from hooks.terminology import Terminology, default_terminology
+from hooks.thresholds import load_thresholds
+
+if TYPE_CHECKING:
+    from cds_service.store import Store
+
+log = get_logger("http")
+
+JSON_TYPES = ("application/json", "application/fhir+json")
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    services: Iterable[ServiceDefinition] | None = None,
+    store: Store | None = None,
+    fhir_session: requests.Session | None = None,
+    terminology: Terminology | None = None,
+    clock: Clock = utc_now,
+    is_relevant: IsRelevant | None = None,
+    build_history: BuildHistory | None = None,
+) -> Flask:
+    """Build the service. ``services`` defaults to ``hooks.registry.services()``; ``store`` to
+    ``Store.from_settings(settings)``. Tests inject small services, a temporary store, a fake
+    FHIR session, a fixed clock and (until the real ones exist) history builders."""
+    settings = settings or Settings.from_env()
+    configure_logging(settings.log_level)
+    if services is None:
+        from hooks.registry import services as registry_services
+
+        services = registry_services()
+    if store is None:
+        from cds_service.store import Store
+
+        store = Store.from_settings(settings)
+    term = terminology or default_terminology()
+    client = FhirClient(
+        fhir_session,
+        timeout=settings.fhir_timeout_seconds,
+        page_cap=settings.fhir_page_cap,
+        max_response_bytes=settings.fhir_max_response_bytes,
+    )
+    engine = Engine(
+        settings,
+        services,
+        client,
+        term,
+        load_thresholds(settings.thresholds_file),
+        active_snoozes=store.active_snoozes,
+        clock=clock,
+        is_relevant=is_relevant,
+        build_history=build_history,
+    )
+
+    app = Flask("cds_service")
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
+    app.config["SETTINGS"] = settings
+    app.extensions["cds_engine"] = engine
+    app.extensions["cds_store"] = store
+
+    if not settings.auth_enabled:
+        log.warning(
+            "JWT authentication is OFF (CDS_DEV_DISABLE_AUTH): for local development only",
+            extra={"event": "auth_disabled"},
+        )
+    CORS(
+        app,
+        resources={r"/cds-services*": {}, r"/health": {}},
+        origins=list(settings.cors_origins),
+        allow_headers=["Authorization", "Content-Type"],
+        methods=["GET", "POST", "OPTIONS"],
+        max_age=600,
+    )
+    app.before_request(_start_timer)
+    from cds_service.auth import install_auth
+
+    install_auth(app, settings, store)
+    app.before_request(_check_body)
+
+    from cds_service.feedback import make_feedback_blueprint
+
+    app.register_blueprint(make_feedback_blueprint(store))
+
+    @app.get("/cds-services")
+    def discovery() -> Response:
+        return _json(engine.discovery())
+
+    @app.post("/cds-services/<service_id>")
+    def invoke(service_id: str) -> Response:
+        inv = Invocation(service_id)
+        g.invocation = inv
+        engine.invoke(service_id, _json_body(), inv)
+        assert inv.body is not None
+        return _json(inv.body)
+
+    @app.get("/health")
+    def health() -> Response:
+        return _json({"status": "pass", "services": len(engine.services)})
+
+    install_error_handlers(app)
+    app.after_request(_after)
+    return app
+
+
+# ---------------------------------------------------------------------------------------------
+# request plumbing
+
+
+def _start_timer() -> None:
+    g.started = time.perf_counter()
+
+
+def _check_body() -> None:
+    """POSTs must be JSON and within the size limit (before anything reads the body)."""
+    if request.method != "POST":
+        return
+    limit = request.max_content_length
+    if limit is not None and request.content_length is not None and request.content_length > limit:
+        raise errors.PayloadTooLarge(f"The request body is larger than {limit} bytes.")
+    if request.mimetype not in JSON_TYPES:
+        raise errors.UnsupportedMediaType("The request body must be JSON (Content-Type: application/json).")
+
+
+def _json_body() -> Any:
+    raw = request.get_data(cache=True)
+    if not raw:
+        raise errors.BadRequest("The request body is empty; a CDS Hooks request is a JSON object.")
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise errors.BadRequest("The request body is not valid JSON.") from None
+
+
+def _json(body: Any, status: int = 200) -> Response:
+    return Response(json.dumps(body, ensure_ascii=False), status=status, mimetype="application/json")
+
+
+def _after(resp: Response) -> Response:
+    latency_ms = round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1)
+    inv: Invocation | None = g.get("invocation")
+    fields: dict[str, Any] = {
+        "event": "request",
+        "method": request.method,
+        "route": request.url_rule.rule if request.url_rule else None,
+        "status": resp.status_code,
+        "latency_ms": latency_ms,
+    }
+    if request.endpoint == "invoke":
+        inv = inv or Invocation(str((request.view_args or {}).get("service_id", "")))
+        fields.update(summary_fields(inv))
+        _record(inv, resp.status_code, latency_ms)
+    elif request.view_args and "service_id" in request.view_args:
+        fields["service"] = request.view_args["service_id"]
+    log.info("request", extra={k: v for k, v in fields.items() if v is not None})
+    return resp
+
+
+def _record(inv: Invocation, status: int, latency_ms: float) -> None:
+    from flask import current_app
+
+    engine: Engine = current_app.extensions["cds_engine"]
+    if not any(s.id == inv.service_id for s in engine.services):
+        return  # not a service of ours: nothing to audit
+    store = current_app.extensions["cds_store"]
+    rec = InvocationRecord(
+        at=engine.clock(),
+        service_id=inv.service_id,
+        hook=inv.hook,
+        hook_instance=inv.hook_instance,
+        patient_id=inv.patient_id,
+        user_id=inv.user_id,
+        status=status,
+        latency_ms=latency_ms,
+        cards=inv.issued if status == 200 else (),
+        error=g.get("error_title"),
+    )
+    try:
+        store.record_invocation(rec)
+    except Exception as exc:
+        # the clinician still gets the answer; operations see that the audit write failed
+        log.error("audit record failed", extra={"event": "audit_failed", "exception": safe_exception(exc)})
+
+
+# ---------------------------------------------------------------------------------------------
+# errors: mapped in one place
+
+_WERKZEUG: dict[int, type[errors.CdsError]] = {
+    400: errors.BadRequest,
+    401: errors.Unauthorized,
+    404: errors.NotFound,
+    405: errors.MethodNotAllowed,
+    413: errors.PayloadTooLarge,
+    415: errors.UnsupportedMediaType,
+}
+_MESSAGES = {
+    404: "No such endpoint. CDS services are listed at /cds-services.",
+    405: "Method not allowed on this endpoint.",
+    413: "The request body is too large.",
+    415: "The request body must be JSON (Content-Type: application/json).",
+    400: "Bad request.",
+    401: "Unauthorized.",
+}
+
+
+def error_response(err: errors.CdsError) -> Response:
+    g.error_title = type(err).__name__
+    resp = _json(err.outcome(), err.status)
+    if err.status == 401:
+        resp.headers["WWW-Authenticate"] = "Bearer"
+    return resp
+
+
+def install_error_handlers(app: Flask) -> None:
+    @app.errorhandler(errors.CdsError)
+    def _cds(err: errors.CdsError) -> Response:
+        if err.status >= 500:
+            inv: Invocation | None = g.get("invocation")
+            log.error(
+                err.message,
+                extra={
+                    "event": "error",
+                    "service": inv.service_id if inv else None,
+                    "hook": (inv.hook or None) if inv else None,
+                    "exception": safe_exception(err.__cause__ or err),
+                },
+            )
+        return error_response(err)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> Response:
+        status = exc.code or 500
+        cls = _WERKZEUG.get(status)
+        if cls is not None:
+            resp = error_response(cls(_MESSAGES[status]))
+        else:
+            g.error_title = type(exc).__name__
+            resp = _json(errors.operation_outcome(exc.name, code="exception"), status)
+        if status == 405 and exc.get_response().headers.get("Allow"):
+            resp.headers["Allow"] = exc.get_response().headers["Allow"]
+        return resp
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        log.error("unhandled exception", extra={"event": "error", "exception": safe_exception(exc)})
+        return error_response(errors.InternalError("Internal error; no advice could be given."))

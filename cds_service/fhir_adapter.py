@@ -1,0 +1,96 @@
+"""The one place that imports fhir.resources, pinned to the **R4B** models.
+
+(The package's default models are R5 and reject real R4 Procedures and Encounters.) Raw JSON is
+first screened with ``hooks.history.is_relevant`` so only resources the rules can use are
+validated; an invalid one is a 400 naming the prefetch key and the path. fhir.resources raises
+``KeyError``/``TypeError``/``ValueError`` rather than ``ValidationError`` on some malformed input
+(an unknown ``resourceType`` in a Bundle entry or a contained resource): that is a 400 too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from fhir.resources.R4B import get_fhir_model_class
+from pydantic import ValidationError
+
+from cds_service.errors import InvalidFhirData
+from cds_service.prefetch import KeyData
+from hooks.facts import PatientHistory
+from hooks.terminology import Terminology
+
+IsRelevant = Callable[[dict[str, Any], Terminology], bool]
+BuildHistory = Callable[[list[Any], Terminology, dict[str, str]], PatientHistory]
+
+
+def _loc(loc: Iterable[Any]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def parse_resource(raw: Any, where: str) -> Any:
+    """Validate one raw resource with its R4B model; ``where`` names it in the error."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("resourceType"), str):
+        raise InvalidFhirData(f"{where} is not a FHIR resource (no resourceType).", expression=[where])
+    rtype = raw["resourceType"]
+    try:
+        model = get_fhir_model_class(rtype)
+    except (KeyError, ValueError):
+        raise InvalidFhirData(
+            f"{where}: {rtype!r} is not a FHIR R4 resource type.", expression=[f"{where}.resourceType"]
+        ) from None
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        errors = exc.errors(include_input=False, include_url=False)
+        first = errors[0] if errors else {"loc": (), "msg": "invalid"}
+        path = f"{where}.{_loc(first['loc'])}" if first.get("loc") else where
+        more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
+        raise InvalidFhirData(
+            f"Invalid FHIR R4 {rtype} at {path}: {first['msg']}{more}.", expression=[path]
+        ) from None
+    except (KeyError, TypeError, ValueError) as exc:
+        # fhir.resources raises these for e.g. an unknown resourceType in a nested resource.
+        raise InvalidFhirData(
+            f"Invalid FHIR R4 {rtype} at {where}: malformed content ({type(exc).__name__}).",
+            expression=[where],
+        ) from None
+
+
+def to_history(
+    data: Mapping[str, KeyData],
+    terminology: Terminology,
+    unavailable: Mapping[str, str],
+    *,
+    is_relevant: IsRelevant | None = None,
+    build_history: BuildHistory | None = None,
+) -> PatientHistory:
+    """Screen, validate and hand the models to ``hooks.history.build_history``."""
+    if is_relevant is None or build_history is None:
+        from hooks import history
+
+        is_relevant = is_relevant or history.is_relevant
+        build_history = build_history or history.build_history
+    models: list[Any] = []
+    seen: set[tuple[str, str]] = set()
+    for kd in data.values():
+        for i, raw in enumerate(kd.resources):
+            where = kd.path(i)
+            if not isinstance(raw, dict) or not isinstance(raw.get("resourceType"), str):
+                raise InvalidFhirData(
+                    f"{where} is not a FHIR resource (no resourceType).", expression=[where]
+                )
+            # the same resource may arrive under two keys (e.g. MedicationRequest in two searches)
+            rid = raw.get("id")
+            if isinstance(rid, str):
+                ident = (raw["resourceType"], rid)
+                if ident in seen:
+                    continue
+                seen.add(ident)
+            if not is_relevant(raw, terminology):
+                continue
+            models.append(parse_resource(raw, where))
+    return build_history(models, terminology, dict(unavailable))

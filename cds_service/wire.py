@@ -1,0 +1,274 @@
+"""The CDS Hooks 2.0 wire format: request validation in, card serialisation out.
+
+Requests are checked against the spec's names and constraints (hook, hookInstance, the hook's
+required context fields, fhirServer when fhirAuthorization is present, draftOrders shape) and
+become a ``CdsRequest``. Card drafts become CDS Hooks cards with fresh uuids per response;
+nothing optional is ever emitted as ``null`` or empty (the only sanctioned empty value is
+``"cards": []``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from cds_service.errors import BadRequest
+from cds_service.records import IssuedCard
+from hooks.cards import Action, CardDraft, SuggestionDraft, render_detail
+from hooks.override_reasons import reasons_for
+
+SERVICE_LABEL = "Radicular CDS"
+
+# Hook contexts (HL7 CDS Hooks Library 1.0.1): required fields, and the fields usable as
+# prefetch tokens ("Prefetch Token: Yes"; primitive, root level).
+REQUIRED_CONTEXT: Mapping[str, tuple[str, ...]] = {
+    "patient-view": ("userId", "patientId"),
+    "order-select": ("userId", "patientId", "selections", "draftOrders"),
+    "order-sign": ("userId", "patientId", "draftOrders"),
+}
+TOKEN_FIELDS: Mapping[str, tuple[str, ...]] = {
+    "patient-view": ("userId", "patientId", "encounterId"),
+    "order-select": ("userId", "patientId", "encounterId"),
+    "order-sign": ("userId", "patientId", "encounterId"),
+}
+_STRING_CONTEXT = ("userId", "patientId", "encounterId")
+
+
+@dataclass(frozen=True)
+class CdsRequest:
+    """A validated CDS Hooks request. ``prefetch`` keeps the distinction between an absent key
+    (not in the mapping) and a ``null`` value (present, ``None``)."""
+
+    hook: str
+    hook_instance: str
+    context: Mapping[str, Any]
+    fhir_server: str | None = None
+    access_token: str | None = None
+    prefetch: Mapping[str, Any] = field(default_factory=dict)
+    draft_orders: tuple[dict[str, Any], ...] = ()
+    selections: tuple[str, ...] = ()
+
+    @property
+    def patient_id(self) -> str:
+        return str(self.context["patientId"])
+
+    @property
+    def user_id(self) -> str | None:
+        v = self.context.get("userId")
+        return v if isinstance(v, str) else None
+
+    @property
+    def encounter_id(self) -> str | None:
+        v = self.context.get("encounterId")
+        return v if isinstance(v, str) else None
+
+
+def _bad(message: str, *expression: str) -> BadRequest:
+    return BadRequest(message, expression=list(expression))
+
+
+def _nonempty_str(value: Any) -> bool:
+    return isinstance(value, str) and value.strip() != ""
+
+
+def _valid_base_url(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def parse_request(body: Any, *, declared_hooks: Iterable[str] | None = None) -> CdsRequest:
+    """Validate a decoded JSON body; raises ``BadRequest`` naming the offending field."""
+    if not isinstance(body, dict):
+        raise _bad("The request body must be a JSON object.")
+    hook = body.get("hook")
+    if not isinstance(hook, str) or not hook.strip():
+        raise _bad("'hook' is required and must be a non-empty string.", "hook")
+    if declared_hooks is not None and hook not in tuple(declared_hooks):
+        raise _bad(f"This service does not answer the {hook!r} hook.", "hook")
+    if hook not in REQUIRED_CONTEXT:
+        raise _bad(f"Unsupported hook {hook!r}.", "hook")
+    hook_instance = body.get("hookInstance")
+    if not isinstance(hook_instance, str) or not hook_instance.strip():
+        raise _bad("'hookInstance' is required and must be a non-empty string.", "hookInstance")
+
+    fhir_server = body.get("fhirServer")
+    if fhir_server is not None and not (_nonempty_str(fhir_server) and _valid_base_url(fhir_server)):
+        raise _bad("'fhirServer' must be an absolute http(s) URL.", "fhirServer")
+    access_token = _parse_authorization(body.get("fhirAuthorization"), fhir_server)
+
+    context = body.get("context")
+    if not isinstance(context, dict):
+        raise _bad("'context' is required and must be a JSON object.", "context")
+    for name in REQUIRED_CONTEXT[hook]:
+        if name not in context or context[name] is None:
+            raise _bad(f"context.{name} is required for the {hook} hook.", f"context.{name}")
+    for name in _STRING_CONTEXT:
+        if name in context and not _nonempty_str(context[name]):
+            raise _bad(f"context.{name} must be a non-empty string.", f"context.{name}")
+
+    draft_orders: tuple[dict[str, Any], ...] = ()
+    if "draftOrders" in context:
+        draft_orders = _parse_draft_orders(context["draftOrders"])
+    selections: tuple[str, ...] = ()
+    if "selections" in context:
+        raw_sel = context["selections"]
+        if not isinstance(raw_sel, list) or not all(_nonempty_str(s) for s in raw_sel):
+            raise _bad("context.selections must be an array of 'Type/id' strings.", "context.selections")
+        selections = tuple(raw_sel)
+
+    prefetch = body.get("prefetch")
+    if prefetch is None:
+        prefetch = {}
+    if not isinstance(prefetch, dict):
+        raise _bad("'prefetch' must be a JSON object.", "prefetch")
+    for key, value in prefetch.items():
+        if value is not None and not isinstance(value, dict):
+            raise _bad(f"prefetch.{key} must be a FHIR resource or null.", f"prefetch.{key}")
+
+    return CdsRequest(
+        hook=hook,
+        hook_instance=hook_instance,
+        context=context,
+        fhir_server=fhir_server,
+        access_token=access_token,
+        prefetch=prefetch,
+        draft_orders=draft_orders,
+        selections=selections,
+    )
+
+
+def _parse_authorization(auth: Any, fhir_server: Any) -> str | None:
+    if auth is None:
+        return None
+    if not isinstance(auth, dict):
+        raise _bad("'fhirAuthorization' must be a JSON object.", "fhirAuthorization")
+    if fhir_server is None:
+        raise _bad("'fhirServer' is required when 'fhirAuthorization' is present.", "fhirServer")
+    token = auth.get("access_token")
+    if not _nonempty_str(token):
+        raise _bad("fhirAuthorization.access_token is required.", "fhirAuthorization.access_token")
+    token_type = auth.get("token_type")
+    if not isinstance(token_type, str) or token_type.lower() != "bearer":
+        raise _bad("fhirAuthorization.token_type must be 'Bearer'.", "fhirAuthorization.token_type")
+    expires_in = auth.get("expires_in")
+    if expires_in is not None and (isinstance(expires_in, bool) or not isinstance(expires_in, int)):
+        raise _bad("fhirAuthorization.expires_in must be an integer.", "fhirAuthorization.expires_in")
+    for name in ("scope", "subject", "patient"):
+        if name in auth and not isinstance(auth[name], str):
+            raise _bad(f"fhirAuthorization.{name} must be a string.", f"fhirAuthorization.{name}")
+    return str(token)
+
+
+def _parse_draft_orders(value: Any) -> tuple[dict[str, Any], ...]:
+    """draftOrders is read leniently (no Bundle.type, STU3 dosage shapes) but must be a Bundle-like
+    object with an ``entry`` array of objects; entries without a resource are skipped."""
+    if not isinstance(value, dict) or not isinstance(value.get("entry"), list):
+        raise _bad("context.draftOrders must be a Bundle with an 'entry' array.", "context.draftOrders")
+    out: list[dict[str, Any]] = []
+    for i, entry in enumerate(value["entry"]):
+        where = f"context.draftOrders.entry[{i}]"
+        if not isinstance(entry, dict):
+            raise _bad(f"{where} must be a JSON object.", where)
+        resource = entry.get("resource")
+        if resource is None:
+            continue
+        if not isinstance(resource, dict) or not _nonempty_str(resource.get("resourceType")):
+            raise _bad(f"{where}.resource must be a FHIR resource with a resourceType.", f"{where}.resource")
+        out.append(resource)
+    return tuple(out)
+
+
+# ---------------------------------------------------------------------------------------------
+# Serialisation
+
+
+def prune(value: Any) -> Any:
+    """Drop ``None`` and empty strings/lists/dicts recursively (CDS Hooks 2.0 #use-of-json)."""
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            pv = prune(v)
+            if pv is None or pv == "" or pv == [] or pv == {}:
+                continue
+            out[k] = pv
+        return out
+    if isinstance(value, list | tuple):
+        kept = (prune(v) for v in value)
+        return [pv for pv in kept if not (pv is None or pv == "" or pv == [] or pv == {})]
+    return value
+
+
+UuidFactory = Callable[[], str]
+
+
+def new_uuid() -> str:
+    return str(uuid.uuid4())
+
+
+def _action(action: Action) -> dict[str, Any]:
+    return {
+        "type": action.type,
+        "description": action.description,
+        "resource": action.resource,
+        "resourceId": action.resource_id,
+    }
+
+
+def _suggestion(s: SuggestionDraft, suggestion_uuid: str) -> dict[str, Any]:
+    return {
+        "label": s.label,
+        "uuid": suggestion_uuid,
+        "isRecommended": True if s.is_recommended else None,
+        "actions": [_action(a) for a in s.actions],
+    }
+
+
+def _source(draft: CardDraft) -> dict[str, Any]:
+    primary = draft.evidence[0]
+    return {
+        "label": f"{SERVICE_LABEL} · {primary.label}",
+        "url": primary.url,
+        "topic": draft.topic_coding.as_fhir(),
+    }
+
+
+def serialise_card(draft: CardDraft, new_id: UuidFactory = new_uuid) -> tuple[dict[str, Any], IssuedCard]:
+    """One CDS Hooks card (pruned of empty optionals) and its record for the store."""
+    card_uuid = new_id()
+    suggestion_uuids = tuple(new_id() for _ in draft.suggestions)
+    card: dict[str, Any] = {
+        "uuid": card_uuid,
+        "summary": draft.summary,
+        "detail": render_detail(draft),
+        "indicator": draft.indicator,
+        "source": _source(draft),
+        "suggestions": [_suggestion(s, u) for s, u in zip(draft.suggestions, suggestion_uuids, strict=True)],
+        "selectionBehavior": draft.selection_behavior if draft.suggestions else None,
+        "overrideReasons": [r.as_fhir() for r in reasons_for(draft.indicator)],
+        "links": [{"label": link.label, "url": link.url, "type": link.type} for link in draft.links],
+    }
+    issued = IssuedCard(
+        uuid=card_uuid, rule_id=draft.rule_id, indicator=draft.indicator, suggestion_uuids=suggestion_uuids
+    )
+    return prune(card), issued
+
+
+def serialise_cards(
+    drafts: Iterable[CardDraft], new_id: UuidFactory = new_uuid
+) -> tuple[dict[str, Any], tuple[IssuedCard, ...]]:
+    """The response body ``{"cards": [...]}`` and what was issued, in the same order."""
+    cards: list[dict[str, Any]] = []
+    issued: list[IssuedCard] = []
+    for d in drafts:
+        c, i = serialise_card(d, new_id)
+        cards.append(c)
+        issued.append(i)
+    return {"cards": cards}, tuple(issued)
+
+
+def discovery(services: Iterable[Any]) -> dict[str, Any]:
+    """``GET /cds-services``: one entry per (service, hook), pruned of empty optionals."""
+    return {"services": [prune(e) for s in services for e in s.discovery_entries()]}
