@@ -1,0 +1,1043 @@
+"""Build the typed patient history the rules read, and decide cheaply which raw resources matter.
+
+Two entry points:
+
+* ``is_relevant(raw, terminology)`` runs on every raw FHIR JSON resource of a prefetch or search
+  result (histories of thousands of resources), before validation. It only does dict lookups and
+  a few string checks. It errs on the side of keeping: a resource wrongly dropped here changes
+  clinical advice, a resource wrongly kept costs a validation.
+* ``build_history(resources, terminology, unavailable)`` turns validated FHIR R4 resources
+  (fhir.resources R4B models, read duck-typed; plain JSON dicts are accepted too) into an
+  immutable ``PatientHistory``, once per request.
+
+Dates: FHIR date/dateTime values arrive as ``date``, ``datetime`` or, for partial dates such as
+"2024-03", as ``str``. ``fhir_date`` turns any of them into the first day covered plus the text
+as written, and is the one place that does so.
+
+Codes are never written here: kinds of Observation, imaging report categories, local anaesthetics
+and drug ingredients are all value-set questions to ``terminology``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from functools import cache
+from statistics import median
+from typing import Any
+
+from hooks.facts import (
+    ConditionFact,
+    EncounterFact,
+    MedicationFact,
+    ObservationFact,
+    PatientFact,
+    PatientHistory,
+    ProcedureFact,
+    ReportFact,
+    ServiceRequestFact,
+)
+from hooks.terminology import Coding, Terminology
+
+__all__ = [
+    "OBSERVATION_KINDS",
+    "build_history",
+    "fhir_date",
+    "is_leg_site",
+    "is_relevant",
+    "normalize_ref",
+    "parse_laterality",
+    "parse_level",
+]
+
+# ---------------------------------------------------------------------------------------------
+# Small readers that work on fhir.resources models and on plain JSON dicts alike
+# ---------------------------------------------------------------------------------------------
+
+
+def _get(obj: Any, name: str) -> Any:
+    if obj is None:
+        return None
+    if isinstance(obj, Mapping):
+        return obj.get(name)
+    return getattr(obj, name, None)
+
+
+def _list(obj: Any, name: str) -> list[Any]:
+    value = _get(obj, name)
+    if value is None:
+        return []
+    if isinstance(value, list | tuple):
+        return list(value)
+    return [value]
+
+
+def _resource_type(obj: Any) -> str | None:
+    if isinstance(obj, Mapping):
+        rt = obj.get("resourceType")
+        return rt if isinstance(rt, str) else None
+    getter = getattr(obj, "get_resource_type", None)
+    if callable(getter):
+        try:
+            return str(getter())
+        except TypeError:  # pragma: no cover - a class, not an instance
+            return None
+    rt = getattr(obj, "resource_type", None)
+    return rt if isinstance(rt, str) else None
+
+
+def _ref(obj: Any, fallback_index: int) -> str:
+    rid = _get(obj, "id")
+    return f"{_resource_type(obj)}/{rid if rid else f'unidentified-{fallback_index}'}"
+
+
+def normalize_ref(reference: str | None) -> str | None:
+    """'http://ehr/fhir/Procedure/abc/_history/2' or 'Procedure/abc' → 'Procedure/abc'.
+
+    Contained references ('#med1') are returned unchanged; None stays None.
+    """
+    if not reference:
+        return None
+    if reference.startswith("#"):
+        return reference
+    parts = [p for p in reference.split("?")[0].split("/") if p]
+    if "_history" in parts:
+        parts = parts[: parts.index("_history")]
+    if len(parts) >= 2:
+        return f"{parts[-2]}/{parts[-1]}"
+    return reference
+
+
+def _codings(cc: Any) -> tuple[Coding, ...]:
+    out: list[Coding] = []
+    for c in _list(cc, "coding"):
+        system, code = _get(c, "system"), _get(c, "code")
+        if system and code:
+            out.append(Coding(str(system), str(code), _get(c, "display")))
+    return tuple(out)
+
+
+def _codings_all(ccs: Iterable[Any]) -> tuple[Coding, ...]:
+    return tuple(c for cc in ccs for c in _codings(cc))
+
+
+def _cc_text(cc: Any) -> str | None:
+    """CodeableConcept.text, else the first coding display."""
+    if cc is None:
+        return None
+    text = _get(cc, "text")
+    if text:
+        return str(text)
+    for c in _list(cc, "coding"):
+        disp = _get(c, "display")
+        if disp:
+            return str(disp)
+    return None
+
+
+def _texts(ccs: Iterable[Any]) -> str | None:
+    parts = [t for t in (_cc_text(cc) for cc in ccs) if t]
+    return "; ".join(parts) if parts else None
+
+
+def _status_code(cc: Any) -> str | None:
+    """The code of a status CodeableConcept (clinicalStatus / verificationStatus)."""
+    for c in _list(cc, "coding"):
+        code = _get(c, "code")
+        if code:
+            return str(code)
+    text = _get(cc, "text") if cc is not None else None
+    return str(text).lower() if text else None
+
+
+def _notes(obj: Any) -> tuple[str, ...]:
+    return tuple(str(t) for t in (_get(n, "text") for n in _list(obj, "note")) if t)
+
+
+def _num(value: Any) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int | float | Decimal):
+        return float(value)
+    try:
+        return float(str(value))
+    except ValueError:
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Dates
+# ---------------------------------------------------------------------------------------------
+
+_PARTIAL = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
+
+
+def fhir_date(value: Any) -> tuple[date | None, str | None]:
+    """Any FHIR date/dateTime/instant value → (first day it covers, its text as written).
+
+    ``"2024"`` → 2024-01-01, ``"2024-03"`` → 2024-03-01, ``date`` as is, ``datetime`` → its date
+    (in the time zone it was written in, so a clinician's "on 2026-03-02" stays that day).
+    Unparseable text gives (None, text).
+    """
+    if value is None:
+        return None, None
+    if isinstance(value, datetime):
+        return value.date(), value.date().isoformat()
+    if isinstance(value, date):
+        return value, value.isoformat()
+    text = str(value).strip()
+    m = _PARTIAL.match(text)
+    if not m:
+        return None, text or None
+    year, month, day = int(m.group(1)), int(m.group(2) or 1), int(m.group(3) or 1)
+    try:
+        d = date(year, month, day)
+    except ValueError:
+        return None, text
+    shown = text[:10] if m.group(3) else text[: len(m.group(0))]
+    return d, shown
+
+
+def _date(value: Any) -> date | None:
+    return fhir_date(value)[0]
+
+
+def _period_start(period: Any) -> Any:
+    return _get(period, "start")
+
+
+def _period_end(period: Any) -> Any:
+    return _get(period, "end")
+
+
+_DURATION_DAYS = {
+    "d": 1.0, "day": 1.0, "days": 1.0,
+    "wk": 7.0, "week": 7.0, "weeks": 7.0,
+    "mo": 30.0, "month": 30.0, "months": 30.0,
+    "a": 365.0, "year": 365.0, "years": 365.0,
+    "h": 1 / 24, "hour": 1 / 24, "hours": 1 / 24,
+}  # fmt: skip
+
+
+def _duration_days(q: Any) -> float | None:
+    value = _num(_get(q, "value"))
+    unit = _get(q, "code") or _get(q, "unit")
+    if value is None or not unit:
+        return None
+    factor = _DURATION_DAYS.get(str(unit).lower())
+    return value * factor if factor is not None else None
+
+
+def _age_to_date(birth: date | None, age: Any) -> date | None:
+    """onsetAge → a date, when the birth date is known (years/months/weeks/days)."""
+    days = _duration_days(age)
+    if birth is None or days is None:
+        return None
+    return birth + timedelta(days=round(days))
+
+
+# ---------------------------------------------------------------------------------------------
+# Spinal level, laterality and body site
+# ---------------------------------------------------------------------------------------------
+
+_LEVEL = re.compile(
+    r"\b([LST])\s?(\d{1,2})(?:\s*(?:-|–|/|to)\s*([LST])?\s?(\d{1,2}))?\b",
+    re.IGNORECASE,
+)
+
+
+def parse_level(*texts: str | None) -> str | None:
+    """The first lumbar/sacral spinal level in the texts, normalised: "L5-S1", "L4-L5", "L5", "S1".
+
+    Accepts "L5-S1", "L5/S1", "L4-5", "l4 to l5", "L5 nerve root". Thoracic or cervical levels
+    are ignored (this is a lumbar pathway). Returns None when no level is stated.
+    """
+    for text in texts:
+        if not text:
+            continue
+        for m in _LEVEL.finditer(text):
+            region, num = m.group(1).upper(), int(m.group(2))
+            if region == "T" or not _valid_level(region, num):
+                continue
+            first = f"{region}{num}"
+            if m.group(4) is None:
+                return first
+            region2 = (m.group(3) or region).upper()
+            num2 = int(m.group(4))
+            if not _valid_level(region2, num2):
+                return first
+            return f"{first}-{region2}{num2}"
+    return None
+
+
+def _valid_level(region: str, num: int) -> bool:
+    return (region == "L" and 1 <= num <= 5) or (region == "S" and 1 <= num <= 5)
+
+
+_LEFT = re.compile(r"\b(left|lt)\b", re.IGNORECASE)
+_RIGHT = re.compile(r"\b(right|rt)\b", re.IGNORECASE)
+_BILATERAL = re.compile(r"\b(bilateral|bilat|both sides)\b", re.IGNORECASE)
+
+
+def parse_laterality(*texts: str | None) -> str | None:
+    """Laterality ("left", "right" or "bilateral") from free text: site text, displays, notes."""
+    left = right = False
+    for text in texts:
+        if not text:
+            continue
+        if _BILATERAL.search(text):
+            return "bilateral"
+        left = left or bool(_LEFT.search(text))
+        right = right or bool(_RIGHT.search(text))
+    if left and right:
+        return "bilateral"
+    if left:
+        return "left"
+    if right:
+        return "right"
+    return None
+
+
+_LEG = re.compile(
+    r"\b(leg|legs|lower (?:limb|extremity|leg)|thigh|calf|foot|feet|buttock|sciatic|radicular)\b",
+    re.IGNORECASE,
+)
+
+
+def is_leg_site(text: str | None) -> bool:
+    """True when a pain score's body site or component names the leg (radicular pain)."""
+    return bool(text and _LEG.search(text))
+
+
+# ---------------------------------------------------------------------------------------------
+# Observation kinds
+# ---------------------------------------------------------------------------------------------
+
+# kind → value set (order matters: the first matching value set names the kind)
+OBSERVATION_KINDS: tuple[tuple[str, str], ...] = (
+    ("pain", "pain_intensity_observations"),
+    ("odi", "odi_observations"),
+    ("peg", "peg_observations"),
+    ("promis", "promis_pain_interference_observations"),
+    ("phq9", "phq9_observations"),
+    ("phq2", "phq2_observations"),
+    ("gad7", "gad7_observations"),
+    ("startback", "startback_observations"),
+    ("ort", "ort_observations"),
+    ("strength", "muscle_strength_observations"),
+    ("relief_pct", "pain_relief_observations"),
+)
+
+
+def _kind_of(terminology: Terminology, codings: Sequence[Coding]) -> str | None:
+    for kind, vs in OBSERVATION_KINDS:
+        if vs in terminology and terminology.match(vs, codings) is not None:
+            return kind
+    return None
+
+
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def _obs_value(obj: Any) -> tuple[float | None, str | None, str | None]:
+    """(number, unit, text) from value[x] of an Observation or component."""
+    q = _get(obj, "valueQuantity")
+    if q is not None:
+        return _num(_get(q, "value")), _get(q, "unit") or _get(q, "code"), None
+    vi = _get(obj, "valueInteger")
+    if vi is not None:
+        return _num(vi), None, None
+    vs = _get(obj, "valueString")
+    if vs:
+        m = _NUMBER.search(str(vs))
+        unit = "%" if "%" in str(vs) else None
+        return (float(m.group(0)) if m else None), unit, str(vs)
+    vcc = _get(obj, "valueCodeableConcept")
+    if vcc is not None:
+        text = _cc_text(vcc)
+        m = _NUMBER.search(text or "")
+        return (float(m.group(0)) if m else None), None, text
+    vr = _get(obj, "valueRatio")
+    if vr is not None:
+        num, den = _num(_get(_get(vr, "numerator"), "value")), _num(_get(_get(vr, "denominator"), "value"))
+        if num is not None and den:
+            # "4/5" strength or "7/10" pain: keep the numerator on the instrument's own scale
+            return num, f"/{den:g}", None
+    return None, None, None
+
+
+def _scale(
+    kind: str, value: float | None, unit: str | None, codings: Sequence[Coding], term: Terminology
+) -> float | None:
+    """Bring a pain score onto 0-10: the 0-100 visual analogue scale (a value set) and mm/100 units."""
+    if value is None or kind != "pain":
+        return value
+    u = (unit or "").strip().lower()
+    if u in ("cm", "/10", "{score}/10"):
+        return value
+    if u in ("mm", "/100", "%") or (
+        "pain_vas_100" in term and term.match("pain_vas_100", codings) is not None
+    ):
+        return value / 10.0
+    return value
+
+
+# ---------------------------------------------------------------------------------------------
+# Drug names → ingredient codings (for SCD/SBD-coded or text-only medications)
+# ---------------------------------------------------------------------------------------------
+
+
+@cache
+def _ingredient_index(
+    terminology: Terminology,
+) -> tuple[re.Pattern[str] | None, dict[str, tuple[Coding, ...]]]:
+    """A regex over the ingredient names of every drug value set (rx_*), and name → codings."""
+    by_name: dict[str, list[Coding]] = {}
+    for name in terminology.names:
+        if not name.startswith("rx_"):
+            continue
+        for m in terminology[name].members:
+            key = m.display.strip().lower()
+            if key and m.coding() not in by_name.setdefault(key, []):
+                by_name[key].append(m.coding())
+    if not by_name:
+        return None, {}
+    alternatives = "|".join(re.escape(n) for n in sorted(by_name, key=len, reverse=True))
+    return re.compile(rf"(?<![a-z])({alternatives})(?![a-z])", re.IGNORECASE), {
+        k: tuple(v) for k, v in by_name.items()
+    }
+
+
+def _ingredients_named(terminology: Terminology, *texts: str | None) -> tuple[Coding, ...]:
+    """Ingredient codings for drug names written in the texts ("Gabapentin 300 MG Oral Capsule").
+
+    EHRs code prescriptions at the clinical-drug level (SCD/SBD), which the ingredient value
+    sets do not list; the ingredient name in the drug's display or text is then the only
+    offline evidence of what was prescribed.
+    """
+    pattern, by_name = _ingredient_index(terminology)
+    if pattern is None:
+        return ()
+    out: list[Coding] = []
+    for text in texts:
+        if not text:
+            continue
+        for m in pattern.finditer(text):
+            for c in by_name.get(m.group(1).lower(), ()):
+                if c not in out:
+                    out.append(c)
+    return tuple(out)
+
+
+# ---------------------------------------------------------------------------------------------
+# is_relevant: raw JSON, dict lookups only
+# ---------------------------------------------------------------------------------------------
+
+_PROCEDURE_WORDS = re.compile(
+    r"epidural|\besi\b|tfesi|ilesi|nerve root|snrb|radiofrequen|\brfa\b|ablation|neurotomy|rhizotomy|"
+    r"cryo|stimulat|dorsal root|\bdrg\b|medial branch|facet|sacroiliac|\bsij?\b|laminectomy|laminotomy|"
+    r"discectomy|diskectomy|foraminotomy|fusion|arthrodesis|decompression|intrathecal|spine|spinal|"
+    r"lumbar|sciatic|radicul|physiotherap|physical therap",
+    re.IGNORECASE,
+)
+_REPORT_WORDS = re.compile(
+    r"lumbar|lumbosacral|spine|spinal|\bdisc\b|\bdisk\b|foramina|\b[LS][1-5]\b|radicul|stenosis|"
+    r"herniat|myelogra",
+    re.IGNORECASE,
+)
+_SPECIALTY_WORDS = re.compile(
+    r"spine|spinal|pain|neurosurg|orthop|physiatr|physical medicine|rehabilitat|neurolog",
+    re.IGNORECASE,
+)
+
+_CHECKED = frozenset(
+    {
+        "Condition",
+        "Procedure",
+        "Observation",
+        "MedicationRequest",
+        "MedicationStatement",
+        "Medication",
+        "ServiceRequest",
+        "DiagnosticReport",
+        "Encounter",
+    }
+)
+
+
+def _raw_known(terminology: Terminology, cc: Any) -> bool:
+    if not isinstance(cc, dict):
+        return False
+    for c in cc.get("coding") or ():
+        if isinstance(c, dict) and terminology.is_known(c.get("system"), c.get("code")):
+            return True
+    return False
+
+
+def _raw_any_known(terminology: Terminology, value: Any) -> bool:
+    if isinstance(value, list):
+        return any(_raw_known(terminology, cc) for cc in value)
+    return _raw_known(terminology, value)
+
+
+def _raw_texts(value: Any) -> Iterable[str]:
+    for cc in value if isinstance(value, list) else [value]:
+        if not isinstance(cc, dict):
+            continue
+        if isinstance(cc.get("text"), str):
+            yield cc["text"]
+        for c in cc.get("coding") or ():
+            if isinstance(c, dict) and isinstance(c.get("display"), str):
+                yield c["display"]
+
+
+def _raw_words(pattern: re.Pattern[str], *values: Any) -> bool:
+    return any(pattern.search(t) for v in values for t in _raw_texts(v))
+
+
+def _raw_medication_known(raw: dict[str, Any], terminology: Terminology) -> bool:
+    """A drug the rules know: by code, ingredient code, ingredient name, or an unjudgeable reference."""
+    cc = raw.get("medicationCodeableConcept")
+    if _raw_known(terminology, cc):
+        return True
+    if cc is not None and _ingredients_named(terminology, *_raw_texts(cc)):
+        return True
+    ref = (raw.get("medicationReference") or {}).get("reference")
+    if isinstance(ref, str) and ref:
+        if not ref.startswith("#"):
+            return True  # Medication/x elsewhere in the bundle: cannot judge it from here
+        for med in raw.get("contained") or ():
+            if (
+                isinstance(med, dict)
+                and f"#{med.get('id')}" == ref
+                and _raw_medication_resource(med, terminology)
+            ):
+                return True
+    return bool(_raw_any_known(terminology, raw.get("reasonCode")))
+
+
+def _raw_medication_resource(med: dict[str, Any], terminology: Terminology) -> bool:
+    if _raw_known(terminology, med.get("code")):
+        return True
+    for ing in med.get("ingredient") or ():
+        if isinstance(ing, dict) and _raw_known(terminology, ing.get("itemCodeableConcept")):
+            return True
+    texts = list(_raw_texts(med.get("code")))
+    for ing in med.get("ingredient") or ():
+        if isinstance(ing, dict):
+            texts.extend(_raw_texts(ing.get("itemCodeableConcept")))
+    return bool(_ingredients_named(terminology, *texts))
+
+
+def is_relevant(raw: dict[str, Any], terminology: Terminology) -> bool:
+    """Whether a raw FHIR JSON resource can matter to any rule (no validation, dict lookups only).
+
+    Patient: always. Medication: always (it only arrives as the target of a request's
+    reference, and dropping it would hide the drug). Others of the types the history reads:
+    when any coding of a CodeableConcept the rules read is in a value set, plus
+    - Procedures named in text only (SNOMED-less ESI/DRG/cryo, local codes) by spine words;
+    - Observations linked to a Procedure by ``partOf`` (post-procedure pain or % relief);
+    - DiagnosticReports of the imaging category, or whose code/conclusion is about the spine;
+    - ServiceRequests and Encounters whose type/performer/specialty is spine or pain care;
+    - MedicationRequests/Statements naming a listed ingredient in their drug's text, or
+      referencing a Medication this test cannot see.
+    Entered-in-error resources are dropped. Anything else (other types, non-dicts) is not relevant.
+    """
+    if not isinstance(raw, dict):
+        return False
+    rtype = raw.get("resourceType")
+    if rtype == "Patient" or rtype == "Medication":
+        return True
+    if rtype not in _CHECKED:
+        return False
+    if raw.get("status") == "entered-in-error":
+        return False
+    t = terminology
+    if rtype == "Condition":
+        evidence = [
+            cc for ev in raw.get("evidence") or () if isinstance(ev, dict) for cc in ev.get("code") or ()
+        ]
+        return _raw_known(t, raw.get("code")) or _raw_any_known(t, evidence)
+    if rtype == "Procedure":
+        return (
+            _raw_known(t, raw.get("code"))
+            or _raw_any_known(t, raw.get("usedCode"))
+            or _raw_any_known(t, raw.get("reasonCode"))
+            or _raw_known(t, raw.get("outcome"))
+            or _raw_words(_PROCEDURE_WORDS, raw.get("code"))
+        )
+    if rtype == "Observation":
+        if _raw_known(t, raw.get("code")):
+            return True
+        for comp in raw.get("component") or ():
+            if isinstance(comp, dict) and _raw_known(t, comp.get("code")):
+                return True
+        return any(
+            isinstance(p, dict) and "Procedure/" in str(p.get("reference") or "")
+            for p in raw.get("partOf") or ()
+        )
+    if rtype in ("MedicationRequest", "MedicationStatement"):
+        return _raw_medication_known(raw, t)
+    if rtype == "ServiceRequest":
+        return (
+            _raw_known(t, raw.get("code"))
+            or _raw_any_known(t, raw.get("reasonCode"))
+            or _raw_any_known(t, raw.get("category"))
+            or _raw_words(_PROCEDURE_WORDS, raw.get("code"))
+            or _raw_words(_SPECIALTY_WORDS, raw.get("performerType"), raw.get("code"))
+        )
+    if rtype == "DiagnosticReport":
+        if _raw_known(t, raw.get("code")) or _raw_any_known(t, raw.get("category")):
+            return True
+        if _raw_any_known(t, raw.get("conclusionCode")):
+            return True
+        if _raw_words(_REPORT_WORDS, raw.get("code")):
+            return True
+        conclusion = raw.get("conclusion")
+        return isinstance(conclusion, str) and bool(_REPORT_WORDS.search(conclusion))
+    # Encounter
+    if _raw_any_known(t, raw.get("type")) or _raw_any_known(t, raw.get("reasonCode")):
+        return True
+    if _raw_known(t, raw.get("serviceType")):
+        return True
+    participant_types = [
+        cc for p in raw.get("participant") or () if isinstance(p, dict) for cc in p.get("type") or ()
+    ]
+    return _raw_words(_SPECIALTY_WORDS, raw.get("type"), raw.get("serviceType"), participant_types)
+
+
+# ---------------------------------------------------------------------------------------------
+# build_history
+# ---------------------------------------------------------------------------------------------
+
+_SKIP_VERIFICATION = frozenset({"refuted", "entered-in-error"})
+
+
+def _patient(obj: Any, i: int) -> PatientFact:
+    return PatientFact(ref=_ref(obj, i), birth_date=_date(_get(obj, "birthDate")), gender=_get(obj, "gender"))
+
+
+def _condition(obj: Any, i: int, birth: date | None) -> ConditionFact | None:
+    verification = _status_code(_get(obj, "verificationStatus"))
+    if verification in _SKIP_VERIFICATION:
+        return None
+    onset_raw = (
+        _get(obj, "onsetDateTime") or _period_start(_get(obj, "onsetPeriod")) or _get(obj, "onsetString")
+    )
+    onset, onset_text = fhir_date(onset_raw)
+    if onset is None and _get(obj, "onsetAge") is not None:
+        onset = _age_to_date(birth, _get(obj, "onsetAge"))
+        onset_text = onset.isoformat() if onset else None
+    recorded, recorded_text = fhir_date(_get(obj, "recordedDate"))
+    if onset is None:  # decision model §1.1.6: recordedDate when onset is absent
+        onset, onset_text = recorded, recorded_text
+    abatement = _date(
+        _get(obj, "abatementDateTime")
+        or _period_end(_get(obj, "abatementPeriod"))
+        or _get(obj, "abatementString")
+    )
+    categories = tuple(c.code for c in _codings_all(_list(obj, "category")))
+    body_sites = _list(obj, "bodySite")
+    code = _get(obj, "code")
+    return ConditionFact(
+        ref=_ref(obj, i),
+        codings=_codings(code),
+        text=_cc_text(code) or "",
+        clinical_status=_status_code(_get(obj, "clinicalStatus")),
+        verification_status=verification,
+        categories=categories,
+        onset=onset,
+        onset_text=onset_text,
+        recorded=recorded,
+        abatement=abatement,
+        body_site=_codings_all(body_sites),
+        body_site_text=_texts(body_sites),
+        notes=_notes(obj),
+    )
+
+
+def _procedure(obj: Any, i: int) -> ProcedureFact | None:
+    status = _get(obj, "status")
+    if status == "entered-in-error":
+        return None
+    period = _get(obj, "performedPeriod")
+    start_raw = _get(obj, "performedDateTime") or _period_start(period) or _get(obj, "performedString")
+    performed, performed_text = fhir_date(start_raw)
+    performed_end = _date(_period_end(period))
+    code = _get(obj, "code")
+    body_sites = _list(obj, "bodySite")
+    reasons = _list(obj, "reasonCode")
+    notes = _notes(obj)
+    body_site_text = _texts(body_sites)
+    site_displays = [c.display for c in _codings_all(body_sites) if c.display]
+    code_text = _cc_text(code)
+    devices: list[str] = []
+    for fd in _list(obj, "focalDevice"):
+        manipulated = _get(fd, "manipulated")
+        label = _get(manipulated, "display") or normalize_ref(_get(manipulated, "reference"))
+        if label:
+            devices.append(str(label))
+    outcome = _get(obj, "outcome")
+    return ProcedureFact(
+        ref=_ref(obj, i),
+        codings=_codings(code),
+        text=code_text or "",
+        status=status,
+        performed=performed,
+        performed_text=performed_text,
+        performed_end=performed_end,
+        outcome=_codings(outcome),
+        outcome_text=_cc_text(outcome),
+        body_site=_codings_all(body_sites),
+        body_site_text=body_site_text,
+        # the site says where it was done; notes and the code's own text come next
+        level=parse_level(body_site_text, *site_displays, *notes, code_text),
+        laterality=parse_laterality(body_site_text, *site_displays) or parse_laterality(*notes, code_text),
+        reason=_codings_all(reasons),
+        reason_text=_texts(reasons),
+        used_codes=_codings_all(_list(obj, "usedCode")),
+        notes=notes,
+        focal_devices=tuple(devices),
+    )
+
+
+def _observations(obj: Any, i: int, term: Terminology) -> list[ObservationFact]:
+    status = _get(obj, "status")
+    if status in ("entered-in-error", "cancelled"):
+        return []
+    code = _get(obj, "code")
+    codings = _codings(code)
+    text = _cc_text(code) or ""
+    effective, effective_text = fhir_date(
+        _get(obj, "effectiveDateTime")
+        or _period_start(_get(obj, "effectivePeriod"))
+        or _get(obj, "effectiveInstant")
+        or _get(obj, "issued")
+    )
+    part_of = tuple(r for r in (normalize_ref(_get(p, "reference")) for p in _list(obj, "partOf")) if r)
+    body_sites = _list(obj, "bodySite")
+    site_text = _texts(body_sites)
+    notes = _notes(obj)
+    ref = _ref(obj, i)
+    value, unit, value_text = _obs_value(obj)
+    kind = _kind_of(term, codings)
+    # An uncoded "% relief" entry attached to a procedure (pain diary after a block).
+    if (
+        kind is None
+        and part_of
+        and value is not None
+        and (unit or "").strip() == "%"
+        and re.search(r"relief", " ".join([text, value_text or "", *notes]), re.IGNORECASE)
+    ):
+        kind = "relief_pct"
+    facts: list[ObservationFact] = []
+
+    def fact(
+        kind_: str,
+        codings_: tuple[Coding, ...],
+        text_: str,
+        value_: float | None,
+        unit_: str | None,
+        value_text_: str | None,
+        site: str | None,
+    ) -> ObservationFact:
+        return ObservationFact(
+            ref=ref,
+            codings=codings_,
+            text=text_,
+            kind=kind_,
+            effective=effective,
+            effective_text=effective_text,
+            value=_scale(kind_, value_, unit_, codings_, term),
+            unit=unit_,
+            value_text=value_text_,
+            status=status,
+            body_site=_codings_all(body_sites),
+            body_site_text=site,
+            part_of=part_of,
+            notes=notes,
+        )
+
+    if value is not None or value_text is not None:
+        facts.append(fact(kind or "other", codings, text, value, unit, value_text, site_text))
+    # Components: each scored component is its own fact (a leg-pain and a back-pain score in one
+    # panel, the ODI score inside the ODI panel). A component's name says which site it scores.
+    for comp in _list(obj, "component"):
+        ccode = _get(comp, "code")
+        ccodings = _codings(ccode)
+        ckind = _kind_of(term, ccodings) or (kind if not ccodings else None)
+        cvalue, cunit, ctext = _obs_value(comp)
+        if ckind is None or (cvalue is None and ctext is None):
+            continue
+        ctitle = _cc_text(ccode) or text
+        csite = ctitle if is_leg_site(ctitle) else site_text
+        facts.append(fact(ckind, ccodings or codings, ctitle, cvalue, cunit, ctext, csite))
+    if not facts and kind is not None:
+        facts.append(fact(kind, codings, text, None, None, None, site_text))
+    return facts
+
+
+def _daily_dose_mg(dosages: Sequence[Any]) -> float | None:
+    """mg per day when a dosage states it plainly: a mg dose × a per-day/per-hour frequency."""
+    total = 0.0
+    found = False
+    for d in dosages:
+        timing_repeat = _get(_get(d, "timing"), "repeat")
+        freq = _num(_get(timing_repeat, "frequencyMax") or _get(timing_repeat, "frequency"))
+        period = _num(_get(timing_repeat, "period"))
+        unit = _get(timing_repeat, "periodUnit")
+        if freq is None or not period or unit not in ("d", "h"):
+            continue
+        per_day = freq * (24.0 / period if unit == "h" else 1.0 / period)
+        for dr in _list(d, "doseAndRate"):
+            q = _get(dr, "doseQuantity")
+            if q is None:
+                rng = _get(dr, "doseRange")
+                q = _get(rng, "high")
+            value = _num(_get(q, "value"))
+            qunit = str(_get(q, "code") or _get(q, "unit") or "").lower()
+            if value is None or qunit != "mg":
+                continue
+            total += value * per_day
+            found = True
+            break
+    return round(total, 3) if found else None
+
+
+def _medication(
+    obj: Any,
+    i: int,
+    term: Terminology,
+    meds_by_ref: Mapping[str, Any],
+) -> MedicationFact | None:
+    status = _get(obj, "status")
+    if status == "entered-in-error":
+        return None
+    rtype = _resource_type(obj) or ""
+    cc = _get(obj, "medicationCodeableConcept")
+    codings = list(_codings(cc))
+    ingredient_codings: list[Coding] = []
+    texts: list[str | None] = [_cc_text(cc)]
+    ref = _get(_get(obj, "medicationReference"), "reference")
+    med: Any = None
+    if ref:
+        if str(ref).startswith("#"):
+            for contained in _list(obj, "contained"):
+                if f"#{_get(contained, 'id')}" == ref:
+                    med = contained
+                    break
+        else:
+            med = meds_by_ref.get(normalize_ref(str(ref)) or "")
+        texts.append(_get(_get(obj, "medicationReference"), "display"))
+    if med is not None:
+        codings.extend(_codings(_get(med, "code")))
+        texts.append(_cc_text(_get(med, "code")))
+        for ing in _list(med, "ingredient"):
+            icc = _get(ing, "itemCodeableConcept")
+            ingredient_codings.extend(_codings(icc))
+            texts.append(_cc_text(icc))
+            texts.append(_get(_get(ing, "itemReference"), "display"))
+    # Drug codes the value sets do not list (SCD/SBD level): read the ingredient from the name.
+    known = tuple(codings) + tuple(ingredient_codings)
+    if not any(term.is_known(c.system, c.code) for c in known):
+        displays = [c.display for c in known if c.display]
+        for c in _ingredients_named(term, *texts, *displays):
+            if c not in ingredient_codings:
+                ingredient_codings.append(c)
+    text = next((t for t in texts if t), "") or ""
+
+    dosages = _list(obj, "dosageInstruction") if rtype == "MedicationRequest" else _list(obj, "dosage")
+    dose_text = "; ".join(str(t) for t in (_get(d, "text") for d in dosages) if t) or None
+    route_text = next((t for t in (_cc_text(_get(d, "route")) for d in dosages) if t), None)
+
+    start: date | None
+    end: date | None
+    if rtype == "MedicationRequest":
+        dispense = _get(obj, "dispenseRequest")
+        validity = _get(dispense, "validityPeriod")
+        start = _date(_get(obj, "authoredOn")) or _date(_period_start(validity))
+        end = _date(_period_end(validity))
+        supply_days = _duration_days(_get(dispense, "expectedSupplyDuration"))
+        if end is None and start is not None and supply_days is not None:
+            repeats = int(_num(_get(dispense, "numberOfRepeatsAllowed")) or 0)
+            end = start + timedelta(days=round(supply_days * (1 + repeats)))
+        intent = _get(obj, "intent")
+    else:
+        period = _get(obj, "effectivePeriod")
+        start = (
+            _date(_get(obj, "effectiveDateTime"))
+            or _date(_period_start(period))
+            or _date(_get(obj, "dateAsserted"))
+        )
+        end = _date(_period_end(period))
+        intent = None
+    return MedicationFact(
+        ref=_ref(obj, i),
+        resource_type=rtype,
+        codings=tuple(codings),
+        ingredient_codings=tuple(ingredient_codings),
+        text=text,
+        status=status,
+        intent=intent,
+        start=start,
+        end=end,
+        route_text=route_text,
+        dose_text=dose_text,
+        daily_dose_mg=_daily_dose_mg(dosages),
+        reason=_codings_all(_list(obj, "reasonCode")),
+    )
+
+
+def _service_request(obj: Any, i: int) -> ServiceRequestFact | None:
+    status = _get(obj, "status")
+    if status == "entered-in-error":
+        return None
+    code = _get(obj, "code")
+    occurrence = _date(_get(obj, "occurrenceDateTime") or _period_start(_get(obj, "occurrencePeriod")))
+    if occurrence is None:
+        timing = _get(obj, "occurrenceTiming")
+        events = _list(timing, "event")
+        occurrence = _date(events[0]) if events else None
+    return ServiceRequestFact(
+        ref=_ref(obj, i),
+        codings=_codings(code),
+        text=_cc_text(code) or "",
+        status=status,
+        intent=_get(obj, "intent"),
+        authored=_date(_get(obj, "authoredOn")),
+        occurrence=occurrence,
+        categories=_codings_all(_list(obj, "category")),
+        reason=_codings_all(_list(obj, "reasonCode")),
+        reason_refs=tuple(
+            r for r in (normalize_ref(_get(x, "reference")) for x in _list(obj, "reasonReference")) if r
+        ),
+        performer_type=_codings(_get(obj, "performerType")),
+        notes=_notes(obj),
+    )
+
+
+def _report(obj: Any, i: int) -> ReportFact | None:
+    status = _get(obj, "status")
+    if status in ("entered-in-error", "cancelled"):
+        return None
+    code = _get(obj, "code")
+    return ReportFact(
+        ref=_ref(obj, i),
+        codings=_codings(code),
+        text=_cc_text(code) or "",
+        status=status,
+        effective=_date(
+            _get(obj, "effectiveDateTime")
+            or _period_start(_get(obj, "effectivePeriod"))
+            or _get(obj, "issued")
+        ),
+        conclusion=_get(obj, "conclusion"),
+        conclusion_codes=_codings_all(_list(obj, "conclusionCode")),
+    )
+
+
+def _encounter(obj: Any, i: int) -> EncounterFact | None:
+    status = _get(obj, "status")
+    if status == "entered-in-error":
+        return None
+    types = _list(obj, "type")
+    service = _list(obj, "serviceType")
+    participant_types = [cc for p in _list(obj, "participant") for cc in _list(p, "type")]
+    return EncounterFact(
+        ref=_ref(obj, i),
+        status=status,
+        start=_date(_period_start(_get(obj, "period"))),
+        types=_codings_all(types),
+        service_type=_codings_all(service),
+        participant_types=_codings_all(participant_types),
+        text=_texts([*types, *service]) or "",
+    )
+
+
+def _sorted(items: Iterable[Any], key: Callable[[Any], date | None]) -> tuple[Any, ...]:
+    """Oldest first; undated facts first (they can never be "the latest"); ties by ref."""
+    return tuple(sorted(items, key=lambda f: (key(f) or date.min, f.ref)))
+
+
+def build_history(
+    resources: Iterable[Any],
+    terminology: Terminology,
+    unavailable: Mapping[str, str] | None = None,
+) -> PatientHistory:
+    """The typed, date-sorted patient history from validated FHIR R4 resources (models or dicts).
+
+    Conditions: refuted and entered-in-error are skipped; clinical status kept (``is_current``);
+    onset[x] (dateTime, Period start, partial string, or Age with a birth date) falls back to
+    recordedDate. Procedures: performed[x], status, outcome, body site, spinal level and
+    laterality (body site first, then notes), reasons, used codes, focal devices. Observations:
+    one fact per scored value or component, its kind from the value sets (pain on 0-10, the
+    0-100 VAS scaled), partOf references. Medications: MedicationRequest and
+    MedicationStatement, coded directly or through a contained or listed Medication and its
+    ingredients. ServiceRequests, DiagnosticReports and Encounters. Entered-in-error resources
+    of every type are skipped; resource types the rules do not read are ignored.
+    """
+    items = list(resources)
+    patient: PatientFact | None = None
+    meds_by_ref: dict[str, Any] = {}
+    for i, obj in enumerate(items):
+        rtype = _resource_type(obj)
+        if rtype == "Patient" and patient is None:
+            patient = _patient(obj, i)
+        elif rtype == "Medication":
+            meds_by_ref[_ref(obj, i)] = obj
+    birth = patient.birth_date if patient else None
+
+    conditions: list[ConditionFact] = []
+    procedures: list[ProcedureFact] = []
+    observations: list[ObservationFact] = []
+    medications: list[MedicationFact] = []
+    service_requests: list[ServiceRequestFact] = []
+    reports: list[ReportFact] = []
+    encounters: list[EncounterFact] = []
+    for i, obj in enumerate(items):
+        rtype = _resource_type(obj)
+        if rtype == "Condition":
+            c = _condition(obj, i, birth)
+            if c:
+                conditions.append(c)
+        elif rtype == "Procedure":
+            p = _procedure(obj, i)
+            if p:
+                procedures.append(p)
+        elif rtype == "Observation":
+            observations.extend(_observations(obj, i, terminology))
+        elif rtype in ("MedicationRequest", "MedicationStatement"):
+            m = _medication(obj, i, terminology, meds_by_ref)
+            if m:
+                medications.append(m)
+        elif rtype == "ServiceRequest":
+            s = _service_request(obj, i)
+            if s:
+                service_requests.append(s)
+        elif rtype == "DiagnosticReport":
+            r = _report(obj, i)
+            if r:
+                reports.append(r)
+        elif rtype == "Encounter":
+            e = _encounter(obj, i)
+            if e:
+                encounters.append(e)
+    return PatientHistory(
+        patient=patient,
+        conditions=_sorted(conditions, lambda c: c.onset),
+        procedures=_sorted(procedures, lambda p: p.performed),
+        observations=_sorted(observations, lambda o: o.effective),
+        medications=_sorted(medications, lambda m: m.start),
+        service_requests=_sorted(service_requests, lambda s: s.authored or s.occurrence),
+        reports=_sorted(reports, lambda r: r.effective),
+        encounters=_sorted(encounters, lambda e: e.start),
+        unavailable=dict(unavailable or {}),
+    )
+
+
+def median_value(observations: Iterable[ObservationFact]) -> float | None:
+    """The median of the observations' values (None when there are none)."""
+    values = [o.value for o in observations if o.value is not None]
+    return float(median(values)) if values else None
