@@ -58,6 +58,13 @@ class Thresholds:
     chronic_neuropathic_nrs: float = 5.0
     phq9_positive: float = 10.0
     gad7_positive: float = 10.0
+    startback_high_risk: float = 4.0  # STarT Back psychosocial subscale ≥ 4 = high risk
+    # Red flags (R2/R3)
+    new_motor_deficit_days: int = 14  # a foot drop this new counts as an acute (critical) deficit
+    strength_decline_points: float = 1.0  # MRC grades lost between serial strength scores = progressive
+    red_flag_new_pain_days: int = 84  # cancer history or immunosuppression with pain newer than this (R3)
+    # Medication cards (M3)
+    oral_steroid_recent_days: int = 90  # an oral corticosteroid course this recent earns the M3 note
 
 
 DEFAULT_THRESHOLDS = Thresholds()
