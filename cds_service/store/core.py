@@ -1,0 +1,414 @@
+"""The store: audit, cards issued, feedback, snoozes and seen JWT ids, on SQLite or PostgreSQL."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, and_, create_engine, delete, event, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import StaticPool
+
+from cds_service.records import InvocationRecord
+from cds_service.settings import Settings
+from cds_service.store.models import Feedback, Invocation, IssuedCard, IssuedSuggestion, SeenJti
+from hooks.override_reasons import BY_CODE, OVERRIDE_SYSTEM, reasons_for, snooze_days
+
+log = logging.getLogger(__name__)
+
+OUTCOMES = ("accepted", "overridden")
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackItem:
+    """One validated feedback entry (CDS Hooks 2.0 §Feedback), times in UTC."""
+
+    card: str
+    outcome: str  # "accepted" | "overridden"
+    outcome_at: datetime
+    accepted_suggestions: tuple[str, ...] = ()
+    reason_system: str | None = None
+    reason_code: str | None = None
+    reason_display: str | None = None
+    user_comment: str | None = None
+
+    def dedupe_key(self, service_id: str) -> str:
+        """Same content → same key, so a re-sent item is stored once. ``display`` is left out: the
+        Sandbox omits it, and it does not change what the clinician decided."""
+        body = [
+            service_id,
+            self.card,
+            self.outcome,
+            sorted(self.accepted_suggestions),
+            self.reason_system,
+            self.reason_code,
+            self.user_comment,
+            self.outcome_at.astimezone(UTC).isoformat(),
+        ]
+        return hashlib.sha256(json.dumps(body, separators=(",", ":")).encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackResult:
+    stored: int  # new rows committed
+    duplicates: int  # items already on record (or repeated within the batch)
+    unknown_cards: int  # new rows naming a card this service never issued (stored, flagged)
+
+
+@dataclass(frozen=True, slots=True)
+class ReasonCount:
+    system: str | None
+    code: str | None
+    display: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class RuleReport:
+    service_id: str
+    rule_id: str
+    issued: int
+    accepted: int  # distinct cards with accepted feedback
+    overridden: int  # distinct cards with overridden feedback
+    reasons: tuple[ReasonCount, ...]
+
+    @property
+    def override_rate(self) -> float | None:
+        return self.overridden / self.issued if self.issued else None
+
+
+@dataclass(frozen=True, slots=True)
+class GovernanceReport:
+    start: datetime
+    end: datetime
+    rules: tuple[RuleReport, ...]
+    unmatched_feedback: int  # feedback received in the period for cards never issued
+
+
+@dataclass(frozen=True, slots=True)
+class PurgeResult:
+    invocations: int
+    cards: int
+    suggestions: int
+    feedback: int
+    jtis: int
+
+
+def _aware(at: datetime) -> datetime:
+    if at.tzinfo is None:
+        raise ValueError("pass an aware datetime (UTC) to the store")
+    return at.astimezone(UTC)
+
+
+def _jti_key(iss: str, jti: str) -> str:
+    return hashlib.sha256(f"{iss}\x00{jti}".encode()).hexdigest()
+
+
+def _normalise_url(url: str) -> str:
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def _sqlite_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    database = parsed.database or ""
+    in_memory = database in ("", ":memory:") or "mode=memory" in url
+    if not in_memory and not database.startswith("file:"):
+        Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+    kwargs: dict[str, Any] = {"connect_args": {"timeout": 30, "check_same_thread": False}}
+    if in_memory:
+        kwargs["poolclass"] = StaticPool
+    engine = create_engine(url, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, open transactions, so each one can start IMMEDIATE:
+        # a write after a read in WAL mode otherwise fails with "database is locked" under load.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        if not in_memory:
+            cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def make_engine(url: str) -> Engine:
+    url = _normalise_url(url)
+    backend = make_url(url).get_backend_name()
+    if backend == "sqlite":
+        return _sqlite_engine(url)
+    if backend == "postgresql":
+        return create_engine(url, pool_pre_ping=True)
+    raise ValueError(f"unsupported database backend {backend!r}: use sqlite or postgresql")
+
+
+class Store:
+    """The one persistence API. Every method commits before it returns."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Store:
+        return cls.from_url(settings.database_url)
+
+    @classmethod
+    def from_url(cls, url: str, *, migrate: bool = True) -> Store:
+        engine = make_engine(url)
+        if migrate:
+            from cds_service.migrations import upgrade_to_head
+
+            upgrade_to_head(engine)
+        return cls(engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # ---- dialect helpers -------------------------------------------------------------------
+    def _insert(self, model: Any) -> Any:
+        if self.engine.dialect.name == "postgresql":
+            return postgresql.insert(model)
+        return sqlite.insert(model)
+
+    # ---- audit ---------------------------------------------------------------------------------
+    def record_invocation(self, rec: InvocationRecord) -> None:
+        """One audit row, one row per card issued and per suggestion offered; all or nothing."""
+        at = _aware(rec.at)
+        with self._sessions.begin() as s:
+            inv = Invocation(
+                at=at,
+                service_id=rec.service_id,
+                hook=rec.hook,
+                hook_instance=rec.hook_instance,
+                patient_id=rec.patient_id,
+                user_id=rec.user_id,
+                status=rec.status,
+                latency_ms=float(rec.latency_ms),
+                card_count=len(rec.cards),
+                error=rec.error,
+            )
+            s.add(inv)
+            s.flush()
+            for card in rec.cards:
+                s.add(
+                    IssuedCard(
+                        uuid=card.uuid,
+                        invocation_id=inv.id,
+                        service_id=rec.service_id,
+                        hook=rec.hook,
+                        hook_instance=rec.hook_instance,
+                        rule_id=card.rule_id,
+                        indicator=card.indicator,
+                        patient_id=rec.patient_id,
+                        issued_at=at,
+                    )
+                )
+            s.flush()
+            for card in rec.cards:
+                for sug in card.suggestion_uuids:
+                    s.add(IssuedSuggestion(uuid=sug, card_uuid=card.uuid))
+
+    # ---- feedback and snoozes ------------------------------------------------------------------
+    def record_feedback(
+        self, service_id: str, items: Sequence[FeedbackItem], received_at: datetime
+    ) -> FeedbackResult:
+        """Store a batch in one transaction; items already on record are skipped, not duplicated."""
+        received_at = _aware(received_at)
+        stored = duplicates = unknown = 0
+        with self._sessions.begin() as s:
+            uuids = {i.card for i in items}
+            cards = {
+                c.uuid: c
+                for c in s.scalars(
+                    select(IssuedCard).where(IssuedCard.uuid.in_(uuids), IssuedCard.service_id == service_id)
+                )
+            }
+            for item in items:
+                card = cards.get(item.card)
+                row = {
+                    "dedupe_key": item.dedupe_key(service_id),
+                    "service_id": service_id,
+                    "card_uuid": item.card,
+                    "card_known": card is not None,
+                    "outcome": item.outcome,
+                    "outcome_at": _aware(item.outcome_at),
+                    "received_at": received_at,
+                    "accepted_suggestions": list(item.accepted_suggestions) or None,
+                    "reason_system": item.reason_system,
+                    "reason_code": item.reason_code,
+                    "reason_display": item.reason_display,
+                    "user_comment": item.user_comment,
+                    "snooze_until": _snooze_until(item, card, received_at),
+                }
+                stmt = self._insert(Feedback).values(**row).on_conflict_do_nothing().returning(Feedback.id)
+                if s.connection().execute(stmt).first() is not None:
+                    stored += 1
+                    unknown += card is None
+                else:
+                    duplicates += 1
+        return FeedbackResult(stored=stored, duplicates=duplicates, unknown_cards=unknown)
+
+    def active_snoozes(self, service_id: str, patient_id: str, at: datetime) -> frozenset[str]:
+        """Rule ids an override with a snooze reason has silenced for this patient at ``at``."""
+        at = _aware(at)
+        query = (
+            select(IssuedCard.rule_id)
+            .join(Feedback, Feedback.card_uuid == IssuedCard.uuid)
+            .where(
+                IssuedCard.service_id == service_id,
+                IssuedCard.patient_id == patient_id,
+                Feedback.service_id == service_id,
+                Feedback.card_known.is_(True),
+                Feedback.snooze_until > at,
+            )
+            .distinct()
+        )
+        with self._sessions() as s:
+            return frozenset(s.scalars(query))
+
+    # ---- replay protection ---------------------------------------------------------------------
+    def remember_jti(self, iss: str, jti: str, expires_at: datetime) -> bool:
+        """Record a JWT id; False if this issuer's id was already seen (a replay)."""
+        stmt = (
+            self._insert(SeenJti)
+            .values(key=_jti_key(iss, jti), expires_at=_aware(expires_at))
+            .on_conflict_do_nothing()
+            .returning(SeenJti.key)
+        )
+        with self._sessions.begin() as s:
+            return s.connection().execute(stmt).first() is not None
+
+    # ---- retention -----------------------------------------------------------------------------
+    def purge(self, before: datetime, *, now: datetime | None = None) -> PurgeResult:
+        """Delete the record older than ``before`` — except feedback whose snooze is still running
+        and the cards such feedback names — and every JWT id whose token has expired."""
+        before = _aware(before)
+        now = _aware(now) if now is not None else datetime.now(UTC)
+        with self._sessions.begin() as session:
+            s = session.connection()
+            jtis = s.execute(delete(SeenJti).where(SeenJti.expires_at < now)).rowcount
+            fb = s.execute(
+                delete(Feedback).where(
+                    Feedback.received_at < before,
+                    (Feedback.snooze_until.is_(None)) | (Feedback.snooze_until <= now),
+                )
+            ).rowcount
+            referenced = select(Feedback.card_uuid)
+            old_cards = select(IssuedCard.uuid).where(
+                IssuedCard.issued_at < before, IssuedCard.uuid.not_in(referenced)
+            )
+            sugs = s.execute(
+                delete(IssuedSuggestion).where(IssuedSuggestion.card_uuid.in_(old_cards))
+            ).rowcount
+            cards = s.execute(
+                delete(IssuedCard).where(IssuedCard.issued_at < before, IssuedCard.uuid.not_in(referenced))
+            ).rowcount
+            invs = s.execute(
+                delete(Invocation).where(
+                    Invocation.at < before, Invocation.id.not_in(select(IssuedCard.invocation_id))
+                )
+            ).rowcount
+        return PurgeResult(invocations=invs, cards=cards, suggestions=sugs, feedback=fb, jtis=jtis)
+
+    # ---- governance report ---------------------------------------------------------------------
+    def governance_report(self, start: datetime, end: datetime) -> GovernanceReport:
+        """Per rule, for cards issued in [start, end): issued, accepted, overridden, reasons."""
+        start, end = _aware(start), _aware(end)
+        in_range = and_(IssuedCard.issued_at >= start, IssuedCard.issued_at < end)
+        with self._sessions() as s:
+            issued = {
+                (sid, rid): n
+                for sid, rid, n in s.execute(
+                    select(IssuedCard.service_id, IssuedCard.rule_id, func.count())
+                    .where(in_range)
+                    .group_by(IssuedCard.service_id, IssuedCard.rule_id)
+                )
+            }
+            outcomes: dict[tuple[str, str, str], int] = {}
+            for sid, rid, outcome, n in s.execute(
+                select(
+                    IssuedCard.service_id,
+                    IssuedCard.rule_id,
+                    Feedback.outcome,
+                    func.count(func.distinct(IssuedCard.uuid)),
+                )
+                .join(Feedback, Feedback.card_uuid == IssuedCard.uuid)
+                .where(in_range, Feedback.card_known.is_(True))
+                .group_by(IssuedCard.service_id, IssuedCard.rule_id, Feedback.outcome)
+            ):
+                outcomes[(sid, rid, outcome)] = n
+            reasons: dict[tuple[str, str], list[ReasonCount]] = {}
+            for sid, rid, system, code, n in s.execute(
+                select(
+                    IssuedCard.service_id,
+                    IssuedCard.rule_id,
+                    Feedback.reason_system,
+                    Feedback.reason_code,
+                    func.count(func.distinct(IssuedCard.uuid)),
+                )
+                .join(Feedback, Feedback.card_uuid == IssuedCard.uuid)
+                .where(in_range, Feedback.card_known.is_(True), Feedback.outcome == "overridden")
+                .group_by(
+                    IssuedCard.service_id, IssuedCard.rule_id, Feedback.reason_system, Feedback.reason_code
+                )
+            ):
+                reasons.setdefault((sid, rid), []).append(
+                    ReasonCount(system=system, code=code, display=_reason_display(system, code), count=n)
+                )
+            unmatched = s.scalar(
+                select(func.count())
+                .select_from(Feedback)
+                .where(
+                    Feedback.card_known.is_(False), Feedback.received_at >= start, Feedback.received_at < end
+                )
+            )
+        rules = tuple(
+            RuleReport(
+                service_id=sid,
+                rule_id=rid,
+                issued=n,
+                accepted=outcomes.get((sid, rid, "accepted"), 0),
+                overridden=outcomes.get((sid, rid, "overridden"), 0),
+                reasons=tuple(sorted(reasons.get((sid, rid), []), key=lambda r: (-r.count, r.display))),
+            )
+            for (sid, rid), n in sorted(issued.items())
+        )
+        return GovernanceReport(start=start, end=end, rules=rules, unmatched_feedback=int(unmatched or 0))
+
+
+def _snooze_until(item: FeedbackItem, card: IssuedCard | None, received_at: datetime) -> datetime | None:
+    """An override snoozes only with a snooze reason the card itself offered (critical cards offer
+    none, so a red flag is never silenced). The period runs from the override, and never from a
+    time later than the service received it."""
+    if card is None or item.outcome != "overridden":
+        return None
+    days = snooze_days(item.reason_system, item.reason_code)
+    if days is None or item.reason_code not in {r.code for r in reasons_for(card.indicator)}:
+        return None
+    return min(_aware(item.outcome_at), received_at) + timedelta(days=days)
+
+
+def _reason_display(system: str | None, code: str | None) -> str:
+    if code is None:
+        return "(no reason given)"
+    if system == OVERRIDE_SYSTEM and code in BY_CODE:
+        return BY_CODE[code].display
+    return f"{code} ({system})" if system else code
