@@ -42,6 +42,9 @@ class Thresholds:
     rfa_window_end_days: int = 90
     rfa_durable_days: int = 182
     scs_trial_window_end_days: int = 14
+    rfa_durability_check_days: int = 90  # scores in [rfa_durable_days, + this] show the 6-month effect
+    odi_window_start_days: int = 42  # §3.1.5 ODI proxy: improvement measured at 6-12 weeks
+    odi_window_end_days: int = 84
     # Proxies (§3.1.5)
     proxy_reassertion_days: int = 42
     proxy_next_line_days: int = 120

@@ -3,16 +3,29 @@
 Classification, first match wins: explicit Procedure.outcome; too early → PENDING; numeric relief
 from the baseline and the follow-up window of that modality; short-lived response; proxies (two →
 PROBABLE_FAILED, one → POSSIBLE_FAILED, which only earns an info card asking to record the outcome).
+
+Every number comes from ``Thresholds`` (site policy can change them without code changes), every
+code question goes to a value set, and every result carries display lines (``facts``) that name
+the resources they came from, e.g. ``Procedure/abc — transforaminal ESI L5-S1 on 2026-03-02;
+pain 8 → 7 (12 %) at 4 weeks``, plus the data gaps a card should say out loud.
+
+Public helpers for the rule authors: ``classify_modality``, ``assess_all``, ``is_image_guided``,
+``is_diagnostic_injection``, ``esi_sessions_in_window``, ``consecutive_failed_esis``,
+``levels_concordant``, ``procedure_concordance``, ``describe_procedure``, ``pain_scores``.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import Enum
+from statistics import median
 
 from hooks.cards import Fact
 from hooks.facts import ObservationFact, PatientHistory, ProcedureFact
+from hooks.history import is_leg_site, parse_laterality
 from hooks.terminology import Terminology
 from hooks.thresholds import Thresholds
 
@@ -41,13 +54,20 @@ class Outcome(Enum):
         """Outcomes that enter the refractory (F) states for an image-guided ESI (§3.1)."""
         return self in (Outcome.FAILED, Outcome.SHORT_LIVED, Outcome.PARTIAL, Outcome.PROBABLE_FAILED)
 
+    @property
+    def is_non_response(self) -> bool:
+        """Below the 50 % response threshold (F8 "consecutive non-responding ESIs")."""
+        return self.counts_as_failure
+
 
 @dataclass(frozen=True)
 class Assessment:
     procedure: ProcedureFact
     modality: Modality
     outcome: Outcome
-    basis: str  # "explicit outcome" | "too early" | "pain scores" | "short-lived" | "proxies" | "no data"
+    # "explicit outcome" | "too early" | "pain scores" | "short-lived" | "proxies" | "no data"
+    # | "not completed"
+    basis: str
     baseline: ObservationFact | None = None
     follow_up: tuple[ObservationFact, ...] = ()
     follow_up_median: float | None = None
@@ -57,6 +77,308 @@ class Assessment:
     proxies: tuple[Fact, ...] = ()
     facts: tuple[Fact, ...] = ()  # display lines naming the resources, e.g. "pain 8 → 7 (12 %) at 4 weeks"
     gaps: tuple[str, ...] = ()  # e.g. "record the outcome (NRS/ODI) of the ESI on 2026-03-02"
+    recurrence: tuple[Fact, ...] = ()  # evidence that pain came back after a durable response
+
+    @property
+    def label(self) -> str:
+        """The procedure as a card names it: "transforaminal ESI L5-S1 on 2026-03-02"."""
+        return self.facts[0].text.split(";")[0] if self.facts else self.procedure.ref
+
+
+# ---------------------------------------------------------------------------------------------
+# What kind of procedure is this?
+# ---------------------------------------------------------------------------------------------
+
+_DIAGNOSTIC_WORDS = re.compile(
+    r"selective nerve root block|\bsnrb\b|diagnostic|local an(?:a)?esthetic only|an(?:a)?esthetic only|"
+    r"without steroid|no steroid|\bKX\b",
+    re.IGNORECASE,
+)
+_CERVICAL_THORACIC = re.compile(r"cervical|thoracic", re.IGNORECASE)
+_TEXT_TRIAL = re.compile(r"\btrial\b", re.IGNORECASE)
+_TEXT_STIM = re.compile(r"spinal cord stimulat|\bscs\b|dorsal root ganglion|\bdrg\b", re.IGNORECASE)
+_TEXT_ABLATION = re.compile(
+    r"radiofrequency (?:ablation|neurotomy|denervation)|\brfa\b|cryo(?:ablation|neurolysis)|"
+    r"neurotomy|rhizotomy",
+    re.IGNORECASE,
+)
+_TEXT_PULSED = re.compile(r"pulsed", re.IGNORECASE)
+_TEXT_FACET_SI = re.compile(r"facet|medial branch|sacroiliac|\bsij?\b", re.IGNORECASE)
+_TEXT_BLOCK = re.compile(
+    r"medial branch block|\bmbb\b|sacroiliac (?:joint )?(?:injection|block)|\bsij? (?:injection|block)|"
+    r"selective nerve root block|\bsnrb\b",
+    re.IGNORECASE,
+)
+_TEXT_ESI = re.compile(r"epidural|\besi\b|tfesi|ilesi|transforaminal", re.IGNORECASE)
+_PERMANENT = re.compile(r"permanent|implantable pulse generator|\bipg\b", re.IGNORECASE)
+
+_MODALITY_SETS = (
+    "esi_lumbar_all",
+    "facet_medial_branch_block_lumbar",
+    "si_joint_diagnostic_block",
+    "facet_rfa_or_si_rfa",
+    "spinal_cord_stimulation",
+    "esi_cervical_thoracic_exclude",
+)
+
+
+def _texts(p: ProcedureFact) -> list[str]:
+    out = [p.text, p.reason_text or "", p.body_site_text or "", *p.notes]
+    out += [c.display for c in (*p.codings, *p.reason, *p.used_codes) if c.display]
+    return [t for t in out if t]
+
+
+def _has(term: Terminology, name: str, p: ProcedureFact) -> bool:
+    return name in term and term.match(name, p.codings) is not None
+
+
+def is_diagnostic_injection(procedure: ProcedureFact, terminology: Terminology) -> bool:
+    """A transforaminal injection done as a diagnostic selective nerve root block (§0), not an ESI.
+
+    64483 bills both. It is diagnostic when the reason, notes or code text say so (diagnostic,
+    SNRB, local anaesthetic only, the KX modifier), or when the substances used are local
+    anaesthetic only. A corticosteroid among the used substances always makes it an ESI.
+    """
+    used = procedure.used_codes
+    if used and terminology.match("rx_systemic_corticosteroids", used) is not None:
+        return False
+    if any(
+        _DIAGNOSTIC_WORDS.search(t) for t in (procedure.text, procedure.reason_text or "", *procedure.notes)
+    ):
+        return True
+    if any(_DIAGNOSTIC_WORDS.search(c.display or "") for c in procedure.reason):
+        return True
+    return (
+        bool(used)
+        and "local_anaesthetics" in terminology
+        and (terminology.match("local_anaesthetics", used) is not None)
+    )
+
+
+def is_image_guided(procedure: ProcedureFact, terminology: Terminology) -> bool | None:
+    """True for an image-guided lumbar ESI, False for a blind one (62322/62311), None when unknown."""
+    if terminology.match("esi_without_image_guidance", procedure.codings) is not None:
+        return False
+    if terminology.match("esi_image_guided", procedure.codings) is not None:
+        return True
+    return None
+
+
+def is_scs_trial(
+    procedure: ProcedureFact, terminology: Terminology, history: PatientHistory | None = None
+) -> bool:
+    """A percutaneous SCS lead (63650) without a permanent-system code is a trial (§0).
+
+    Permanent when the same Procedure carries a generator or paddle code, its text or notes say
+    permanent/IPG, or (with ``history``) a permanent-system Procedure was done within a day of it.
+    """
+    if terminology.match("scs_percutaneous_lead", procedure.codings) is None:
+        return False
+    if terminology.match("scs_permanent_system", procedure.codings) is not None:
+        return False
+    if any(_PERMANENT.search(t) for t in _texts(procedure)):
+        return False
+    if history is not None and procedure.performed is not None:
+        for other in history.procedures:
+            if (
+                other is not procedure
+                and other.performed is not None
+                and abs((other.performed - procedure.performed).days) <= 1
+                and terminology.match("scs_permanent_system", other.codings) is not None
+            ):
+                return False
+    return True
+
+
+def classify_modality(
+    procedure: ProcedureFact, terminology: Terminology, history: PatientHistory | None = None
+) -> Modality | None:
+    """The §3 modality of a procedure, or None when §3 does not judge it.
+
+    By code: lumbar ESI codes → ESI, except a transforaminal injection that is diagnostic
+    (``is_diagnostic_injection``) → DIAGNOSTIC_BLOCK; medial branch and SI joint blocks →
+    DIAGNOSTIC_BLOCK; facet/SI RFA → RFA; a percutaneous SCS lead without a permanent system →
+    SCS_TRIAL. Cervical/thoracic epidurals, permanent implants, surgery → None. Only when no code
+    is recognised does the text decide (SNOMED-less cryoablation, DRG trials, text-only ESIs).
+    """
+    t = terminology
+    if t.match("esi_cervical_thoracic_exclude", procedure.codings) is not None:
+        return None
+    if t.match("esi_lumbar_all", procedure.codings) is not None:
+        if t.match("esi_transforaminal_lumbar", procedure.codings) is not None and is_diagnostic_injection(
+            procedure, t
+        ):
+            return Modality.DIAGNOSTIC_BLOCK
+        return Modality.ESI
+    if t.matches_any(("facet_medial_branch_block_lumbar", "si_joint_diagnostic_block"), procedure.codings):
+        return Modality.DIAGNOSTIC_BLOCK
+    if t.match("facet_rfa_or_si_rfa", procedure.codings) is not None:
+        return Modality.RFA
+    if t.match("spinal_cord_stimulation", procedure.codings) is not None:
+        return Modality.SCS_TRIAL if is_scs_trial(procedure, t, history) else None
+    if any(_has(t, name, procedure) for name in _MODALITY_SETS):
+        return None
+    return _classify_by_text(procedure)
+
+
+def _classify_by_text(procedure: ProcedureFact) -> Modality | None:
+    text = " ".join(t for t in (procedure.text, *(c.display or "" for c in procedure.codings)) if t)
+    if not text or _CERVICAL_THORACIC.search(text):
+        return None
+    if _TEXT_STIM.search(text):
+        return Modality.SCS_TRIAL if _TEXT_TRIAL.search(text) and not _PERMANENT.search(text) else None
+    if _TEXT_ABLATION.search(text) and _TEXT_FACET_SI.search(text) and not _TEXT_PULSED.search(text):
+        return Modality.RFA
+    if _TEXT_BLOCK.search(text):
+        return Modality.DIAGNOSTIC_BLOCK
+    if _TEXT_ESI.search(text):
+        return Modality.ESI
+    return None
+
+
+_KIND_LABEL = {
+    Modality.ESI: "ESI",
+    Modality.DIAGNOSTIC_BLOCK: "diagnostic block",
+    Modality.RFA: "radiofrequency ablation",
+    Modality.SCS_TRIAL: "SCS trial",
+}
+
+
+def describe_procedure(procedure: ProcedureFact, modality: Modality, terminology: Terminology) -> str:
+    """A short clinical label with side, level and date: "transforaminal ESI left L5-S1 on 2026-03-02"."""
+    t = terminology
+    codings = procedure.codings
+    if modality is Modality.ESI:
+        if t.match("esi_transforaminal_lumbar", codings) is not None:
+            name = "transforaminal ESI"
+        elif t.match("esi_interlaminar_caudal_lumbar", codings) is not None:
+            name = "interlaminar/caudal ESI"
+        else:
+            name = "ESI"
+        if is_image_guided(procedure, t) is False:
+            name += " without image guidance"
+    elif modality is Modality.DIAGNOSTIC_BLOCK:
+        if t.match("si_joint_diagnostic_block", codings) is not None:
+            name = "SI joint block"
+        elif t.match("facet_medial_branch_block_lumbar", codings) is not None:
+            name = "medial branch block"
+        elif t.match("esi_transforaminal_lumbar", codings) is not None:
+            name = "diagnostic selective nerve root block"
+        else:
+            name = "diagnostic block"
+    elif modality is Modality.RFA:
+        if t.match("facet_rfa_lumbar", codings) is not None:
+            name = "facet radiofrequency ablation"
+        elif t.match("facet_rfa_or_si_rfa", codings) is not None:
+            name = "SI joint radiofrequency ablation"
+        else:
+            name = procedure.text or "ablation"
+    else:
+        name = "SCS trial"
+    where = " ".join(x for x in (procedure.laterality, procedure.level) if x)
+    when = procedure.performed_text or (procedure.performed.isoformat() if procedure.performed else "undated")
+    return f"{name}{' ' + where if where else ''} on {when}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Pain scores, windows and numbers
+# ---------------------------------------------------------------------------------------------
+
+
+def pain_scores(history: PatientHistory) -> tuple[ObservationFact, ...]:
+    """Every 0-10 pain score with a value (0-100 VAS already scaled), oldest first."""
+    return tuple(o for o in history.observations if o.kind == "pain" and o.value is not None)
+
+
+def _in(d: date | None, start: date, end: date) -> bool:
+    return d is not None and start <= d <= end
+
+
+def _is_leg(o: ObservationFact) -> bool:
+    return (
+        is_leg_site(o.body_site_text)
+        or is_leg_site(o.text)
+        or any(is_leg_site(c.display) for c in o.body_site)
+    )
+
+
+def _prefer_leg(obs: Sequence[ObservationFact]) -> list[ObservationFact]:
+    """Leg-pain scores when there are any (radicular pain), otherwise all of them."""
+    leg = [o for o in obs if _is_leg(o)]
+    return leg or list(obs)
+
+
+def _like_baseline(obs: Sequence[ObservationFact], baseline: ObservationFact | None) -> list[ObservationFact]:
+    """Follow-up scores of the same site as the baseline (leg with leg), oldest first.
+
+    A leg-pain baseline (or none) prefers leg-pain follow-ups; a back or unspecified baseline
+    prefers scores that are not leg-specific; either falls back to all scores.
+    """
+    if baseline is None or _is_leg(baseline):
+        chosen = _prefer_leg(obs)
+    else:
+        chosen = [o for o in obs if not _is_leg(o)] or list(obs)
+    return sorted(chosen, key=lambda o: (o.effective or date.min, o.ref))
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.1f}".rstrip("0").rstrip(".") if v != int(v) else str(int(v))
+
+
+def _pct(v: float) -> str:
+    return f"{round(v)} %"
+
+
+def _weeks(days: int) -> str:
+    if days < 14:
+        return f"{days} day{'s' if days != 1 else ''}"
+    return f"{round(days / 7)} weeks"
+
+
+@dataclass(frozen=True)
+class _Window:
+    start: int  # days after t0
+    end: int
+    responder_pct: float
+    binary: bool  # blocks and trials: positive or negative, no "partial" tier
+
+
+def _window(procedure: ProcedureFact, modality: Modality, th: Thresholds, term: Terminology) -> _Window:
+    if modality is Modality.ESI:
+        return _Window(th.esi_window_start_days, th.esi_window_end_days, th.responder_relief_pct, False)
+    if modality is Modality.RFA:
+        return _Window(th.rfa_window_start_days, th.rfa_window_end_days, th.responder_relief_pct, False)
+    if modality is Modality.SCS_TRIAL:
+        return _Window(0, th.scs_trial_window_end_days, th.scs_trial_success_pct, True)
+    if term.match("si_joint_diagnostic_block", procedure.codings) is not None:
+        pct = th.sij_block_positive_relief_pct
+    elif term.match("facet_medial_branch_block_lumbar", procedure.codings) is not None:
+        pct = th.mbb_positive_relief_pct
+    else:
+        pct = th.responder_relief_pct
+    return _Window(0, th.block_window_end_days, pct, True)
+
+
+def _relief(baseline: float, follow: float) -> tuple[float, float]:
+    delta = baseline - follow
+    return delta / baseline * 100.0, delta
+
+
+def _scores_between(
+    scores: Iterable[ObservationFact], t0: date, start_days: int, end_days: int
+) -> list[ObservationFact]:
+    lo, hi = t0 + timedelta(days=start_days), t0 + timedelta(days=end_days)
+    return [o for o in scores if _in(o.effective, lo, hi)]
+
+
+def _median(obs: Sequence[ObservationFact]) -> float | None:
+    values = [o.value for o in obs if o.value is not None]
+    return float(median(values)) if values else None
+
+
+# ---------------------------------------------------------------------------------------------
+# assess
+# ---------------------------------------------------------------------------------------------
 
 
 def assess(
@@ -67,4 +389,664 @@ def assess(
     thresholds: Thresholds,
     terminology: Terminology,
 ) -> Assessment:
-    raise NotImplementedError("failure inference is being implemented")
+    """Classify the result of one procedure as decision model §3.1 says; first match wins.
+
+    1. Explicit ``Procedure.outcome`` (value sets procedure_outcome_unsuccessful/partial/
+       successful). An explicit success of an ESI or RFA still goes through the durability
+       check: relief < 30 % at the durability horizon → SHORT_LIVED; a durable response with
+       later recurrence → RESPONDED_THEN_RECURRED (F1/A2), never a failure.
+    2. Too early: ``today − t0`` before the window opens → PENDING (for blocks and trials, whose
+       window opens on the day, while the window is still open and nothing is recorded).
+    3. Numbers: baseline = latest pain score in [t0 − 30 d, t0] (leg pain preferred), follow-up
+       = median of the scores in the modality's window; relief ≥ threshold → RESPONDER; ≥ 30 %
+       or Δ ≥ 2 points → PARTIAL (ESI/RFA only; blocks and trials are positive or negative);
+       else FAILED. Blocks and trials also accept a recorded "% relief" in the window.
+    4. Durability (ESI: 60-120 d; RFA: the 3- and 6-month horizons) → SHORT_LIVED, or durable
+       with recurrence → RESPONDED_THEN_RECURRED.
+    5. Proxies (ESI, RFA, SCS trial) when neither outcome nor usable scores: two or more →
+       PROBABLE_FAILED, one → POSSIBLE_FAILED, none → UNKNOWN; each with the gap line
+       "record the outcome (NRS/ODI) of the <procedure>".
+    """
+    th, term = thresholds, terminology
+    label = describe_procedure(procedure, modality, term)
+    ref = procedure.ref
+    t0 = procedure.performed
+    record_gap = f"record the outcome (NRS/ODI) of the {label}"
+
+    if procedure.status not in (None, "completed"):
+        return Assessment(
+            procedure, modality, Outcome.UNKNOWN, "not completed",
+            facts=(Fact(f"{label}; status {procedure.status}", ref),),
+        )  # fmt: skip
+    if t0 is None:
+        return Assessment(
+            procedure, modality, Outcome.UNKNOWN, "no data",
+            facts=(Fact(f"{label}; no procedure date recorded", ref),),
+            gaps=(f"record the date of the {label}",),
+        )  # fmt: skip
+
+    win = _window(procedure, modality, th, term)
+    days_since = (today - t0).days
+    scores = pain_scores(history)
+    linked = [o for o in scores if ref in o.part_of]
+
+    # Baseline: the latest score in [t0 − 30 d, t0] not taken as part of this procedure.
+    before = [
+        o for o in scores
+        if ref not in o.part_of and _in(o.effective, t0 - timedelta(days=th.baseline_lookback_days), t0)
+    ]  # fmt: skip
+    if win.start == 0:  # same-day windows: a same-day score is a baseline only if nothing earlier exists
+        earlier = [o for o in before if o.effective is not None and o.effective < t0]
+        before = earlier or before[:1]
+    baseline = _prefer_leg(before)[-1] if before else None
+
+    in_window = _scores_between(scores, t0, win.start, win.end)
+    follow = _like_baseline(
+        [o for o in {id(o): o for o in [*in_window, *linked]}.values() if o is not baseline], baseline
+    )
+
+    # 1. Explicit outcome
+    outcome_codes = procedure.outcome
+    explicit: Outcome | None = None
+    if outcome_codes:
+        if term.match("procedure_outcome_unsuccessful", outcome_codes) is not None:
+            explicit = Outcome.FAILED
+        elif term.match("procedure_outcome_partial", outcome_codes) is not None:
+            explicit = Outcome.PARTIAL
+        elif term.match("procedure_outcome_successful", outcome_codes) is not None:
+            explicit = Outcome.SUCCESS
+    if explicit is not None:
+        text = f"{label}; outcome recorded as {procedure.outcome_text or explicit.value.replace('_', ' ')}"
+        if explicit is Outcome.SUCCESS and modality in (Modality.ESI, Modality.RFA):
+            return _durability(
+                procedure, modality, history, today, th, term, label, baseline, follow,
+                base_outcome=Outcome.SUCCESS, basis="explicit outcome", lead=text,
+            )  # fmt: skip
+        return Assessment(procedure, modality, explicit, "explicit outcome", facts=(Fact(text, ref),))
+
+    # 2. Too early
+    window_open_text = (
+        f"assess between {(t0 + timedelta(days=win.start)).isoformat()} and "
+        f"{(t0 + timedelta(days=win.end)).isoformat()}"
+    )
+    if days_since < win.start or (
+        win.start == 0
+        and days_since <= win.end
+        and not follow
+        and not _relief_obs(history, procedure, t0, win)
+    ):
+        return Assessment(
+            procedure, modality, Outcome.PENDING, "too early",
+            baseline=baseline,
+            facts=(Fact(f"{label}; {days_since} day{'s' if days_since != 1 else ''} ago, too early to judge "
+                        f"({window_open_text})", ref),),
+            gaps=(f"record pain (NRS) and function (ODI) after the {label} ({window_open_text})",),
+        )  # fmt: skip
+
+    # 3. Numbers
+    fmedian = _median(follow)
+    if baseline is not None and baseline.value is not None and baseline.value > 0 and fmedian is not None:
+        relief, delta = _relief(baseline.value, fmedian)
+        if relief >= win.responder_pct:
+            numeric = Outcome.RESPONDER
+        elif not win.binary and (relief >= th.partial_relief_pct or delta >= th.partial_delta_points):
+            numeric = Outcome.PARTIAL
+        else:
+            numeric = Outcome.FAILED
+        lead = (
+            f"{label}; pain {_fmt(baseline.value)} → {_fmt(fmedian)} ({_pct(relief)}) at {_span(follow, t0)}"
+        )
+        if numeric is Outcome.RESPONDER and modality in (Modality.ESI, Modality.RFA):
+            return _durability(
+                procedure, modality, history, today, th, term, label, baseline, follow,
+                base_outcome=Outcome.RESPONDER, basis="pain scores", lead=lead,
+                relief=relief, delta=delta, fmedian=fmedian,
+            )  # fmt: skip
+        return Assessment(
+            procedure, modality, numeric, "pain scores",
+            baseline=baseline, follow_up=tuple(follow), follow_up_median=fmedian,
+            relief_pct=relief, delta=delta,
+            facts=(Fact(lead, procedure.ref), *_score_facts(baseline, follow, t0)),
+        )  # fmt: skip
+
+    # Blocks and trials: a recorded "% relief" is the diary result itself.
+    if win.binary:
+        reliefs = _relief_obs(history, procedure, t0, win)
+        rmedian = _median(reliefs)
+        if rmedian is not None:
+            numeric = Outcome.RESPONDER if rmedian >= win.responder_pct else Outcome.FAILED
+            return Assessment(
+                procedure, modality, numeric, "pain scores",
+                follow_up=tuple(reliefs), relief_pct=rmedian,
+                facts=(
+                    Fact(f"{label}; {_pct(rmedian)} relief recorded "
+                         f"(threshold {_pct(win.responder_pct)})", ref),
+                    *(Fact(f"{_pct(o.value or 0)} relief on {o.effective_text or 'undated'}", o.ref)
+                      for o in reliefs),
+                ),
+            )  # fmt: skip
+
+    gaps: list[str] = []
+    if baseline is None:
+        gaps.append(f"no pain score in the {th.baseline_lookback_days} days before the {label}")
+    if not follow:
+        gaps.append(f"no pain score {_window_text(win)} after the {label}")
+
+    if modality is Modality.DIAGNOSTIC_BLOCK:
+        return Assessment(
+            procedure, modality, Outcome.UNKNOWN, "no data", baseline=baseline, follow_up=tuple(follow),
+            facts=(Fact(f"{label}; relief during the anaesthetic phase not recorded", ref),),
+            gaps=(f"record the % relief during the anaesthetic phase of the {label}", *gaps),
+        )  # fmt: skip
+
+    # 5. Proxies
+    proxies = tuple(_proxies(procedure, modality, history, today, th, term, label))
+    if len(proxies) >= 2:
+        outcome = Outcome.PROBABLE_FAILED
+    elif len(proxies) == 1:
+        outcome = Outcome.POSSIBLE_FAILED
+    else:
+        outcome = Outcome.UNKNOWN
+    summary = {
+        Outcome.PROBABLE_FAILED: f"no recorded outcome; {len(proxies)} signs of failure",
+        Outcome.POSSIBLE_FAILED: "no recorded outcome; one sign of possible failure",
+        Outcome.UNKNOWN: "no recorded outcome and no pain scores to judge it",
+    }[outcome]
+    return Assessment(
+        procedure, modality, outcome, "proxies" if proxies else "no data",
+        baseline=baseline, follow_up=tuple(follow), follow_up_median=fmedian,
+        proxies=proxies,
+        facts=(Fact(f"{label}; {summary}", ref), *proxies),
+        gaps=(record_gap, *gaps),
+    )  # fmt: skip
+
+
+def _window_text(win: _Window) -> str:
+    if win.start == 0:
+        return f"within {win.end} day{'s' if win.end != 1 else ''}"
+    return f"{win.start}-{win.end} days"
+
+
+def _span(follow: Sequence[ObservationFact], t0: date) -> str:
+    days = sorted({(o.effective - t0).days for o in follow if o.effective is not None})
+    if not days:
+        return "follow-up"
+    if days[0] == days[-1] or _weeks(days[0]) == _weeks(days[-1]):
+        return _weeks(days[-1])
+    lo, hi = _weeks(days[0]), _weeks(days[-1])
+    if lo.endswith("weeks") and hi.endswith("weeks"):
+        return f"{lo.split()[0]}-{hi}"
+    return f"{lo} to {hi}"
+
+
+def _score_facts(
+    baseline: ObservationFact | None, follow: Sequence[ObservationFact], t0: date
+) -> tuple[Fact, ...]:
+    out: list[Fact] = []
+    if baseline is not None and baseline.value is not None:
+        out.append(
+            Fact(f"baseline pain {_fmt(baseline.value)}/10 on {baseline.effective_text}", baseline.ref)
+        )
+    for o in follow:
+        if o.value is not None and o.effective is not None:
+            out.append(
+                Fact(
+                    f"pain {_fmt(o.value)}/10 on {o.effective_text} "
+                    f"({_weeks((o.effective - t0).days)} after)",
+                    o.ref,
+                )
+            )
+    return tuple(out)
+
+
+def _relief_obs(
+    history: PatientHistory, procedure: ProcedureFact, t0: date, win: _Window
+) -> list[ObservationFact]:
+    """Recorded "% relief" linked to the procedure or dated inside its window."""
+    lo, hi = t0 + timedelta(days=win.start), t0 + timedelta(days=win.end)
+    return [
+        o for o in history.observations
+        if o.kind == "relief_pct" and o.value is not None
+        and (procedure.ref in o.part_of or _in(o.effective, lo, hi))
+    ]  # fmt: skip
+
+
+def _durability(
+    procedure: ProcedureFact,
+    modality: Modality,
+    history: PatientHistory,
+    today: date,
+    th: Thresholds,
+    term: Terminology,
+    label: str,
+    baseline: ObservationFact | None,
+    follow: Sequence[ObservationFact],
+    *,
+    base_outcome: Outcome,
+    basis: str,
+    lead: str,
+    relief: float | None = None,
+    delta: float | None = None,
+    fmedian: float | None = None,
+) -> Assessment:
+    """§3.1.4: does the response last? SHORT_LIVED, durable (then recurred?), or not yet known."""
+    assert procedure.performed is not None
+    t0 = procedure.performed
+    scores = [o for o in pain_scores(history) if o is not baseline]
+    if baseline is not None and _is_leg(baseline):
+        scores = _prefer_leg(scores)
+    if modality is Modality.ESI:
+        short_window = (th.esi_durability_start_days, th.esi_durability_end_days)
+        durable_window = short_window
+        horizon = th.esi_durability_end_days
+    else:
+        short_window = (th.rfa_window_end_days + 1, th.rfa_durable_days - 1)
+        durable_window = (th.rfa_durable_days, th.rfa_durable_days + th.rfa_durability_check_days)
+        horizon = durable_window[1]
+    facts: list[Fact] = [Fact(lead, procedure.ref), *_score_facts(baseline, follow, t0)]
+
+    def result(
+        outcome: Outcome, why: str, durable: bool | None, recurrence: Sequence[Fact] = ()
+    ) -> Assessment:
+        return Assessment(
+            procedure, modality, outcome, why,
+            baseline=baseline, follow_up=tuple(follow), follow_up_median=fmedian,
+            relief_pct=relief, delta=delta, durable=durable,
+            facts=tuple(facts), recurrence=tuple(recurrence),
+        )  # fmt: skip
+
+    if baseline is None or not baseline.value:
+        # Explicit success without a baseline: durability cannot be measured.
+        return result(base_outcome, basis, None)
+    base_value = baseline.value
+
+    def relief_of(obs: Sequence[ObservationFact]) -> float | None:
+        m = _median(obs)
+        return None if m is None else _relief(base_value, m)[0]
+
+    early = _scores_between(scores, t0, *short_window)
+    early_relief = relief_of(early)
+    if early_relief is not None and early_relief < th.short_lived_relief_pct:
+        facts.append(
+            Fact(
+                f"relief fell to {_pct(early_relief)} at {_span(early, t0)} (short-lived response)",
+                procedure.ref,
+            )
+        )
+        facts.extend(_score_facts(None, early, t0))
+        return result(Outcome.SHORT_LIVED, "short-lived", False)
+    late = _scores_between(scores, t0, *durable_window)
+    late_relief = relief_of(late)
+    durable: bool | None = None
+    if late_relief is not None:
+        durable = late_relief >= th.responder_relief_pct
+        state = "sustained" if durable else "below " + _pct(th.responder_relief_pct)
+        facts.append(Fact(f"relief {_pct(late_relief)} at {_span(late, t0)} ({state})", procedure.ref))
+    if not durable:
+        return result(base_outcome, basis, durable)
+    recurrence = _recurrence(
+        procedure, modality, history, th, term, baseline, scores, t0 + timedelta(days=horizon)
+    )
+    if recurrence:
+        facts.extend(recurrence)
+        return result(Outcome.RESPONDED_THEN_RECURRED, basis, True, recurrence)
+    return result(base_outcome, basis, True)
+
+
+def _recurrence(
+    procedure: ProcedureFact,
+    modality: Modality,
+    history: PatientHistory,
+    th: Thresholds,
+    term: Terminology,
+    baseline: ObservationFact,
+    scores: Sequence[ObservationFact],
+    after: date,
+) -> list[Fact]:
+    """Pain back after a durable response: a later score below the response threshold, a repeat of
+    the same procedure, or the radicular diagnosis re-asserted after the durability horizon."""
+    out: list[Fact] = []
+    later = [o for o in scores if o.effective is not None and o.effective > after]
+    if later and baseline.value:
+        last = later[-1]
+        r, _ = _relief(baseline.value, last.value or 0.0)
+        if r < th.responder_relief_pct:
+            out.append(
+                Fact(
+                    f"pain back to {_fmt(last.value or 0)}/10 on {last.effective_text} ({_pct(r)} relief)",
+                    last.ref,
+                )
+            )
+    for p in history.procedures:
+        if p is procedure or p.performed is None or p.performed <= after or not p.is_completed:
+            continue
+        if classify_modality(p, term, history) is modality:
+            out.append(Fact(f"repeated on {p.performed_text}", p.ref))
+            break
+    for c in history.conditions:
+        if not c.is_current or term.match("lumbar_radiculopathy_conditions", c.codings) is None:
+            continue
+        if c.recorded is not None and c.recorded > after:
+            out.append(
+                Fact(f"{c.text or 'radicular pain'} recorded again on {c.recorded.isoformat()}", c.ref)
+            )
+            break
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Proxies (§3.1.5)
+# ---------------------------------------------------------------------------------------------
+
+_NEXT_LINE = {
+    Modality.ESI: (
+        "facet_medial_branch_block_lumbar",
+        "si_joint_diagnostic_block",
+        "order_diagnostic_snrb",
+        "referral_spine_surgery",
+        "lumbar_decompression_discectomy",
+        "lumbar_fusion",
+        "spinal_cord_stimulation",
+    ),
+    Modality.RFA: (
+        "facet_rfa_or_si_rfa",
+        "referral_spine_surgery",
+        "lumbar_decompression_discectomy",
+        "spinal_cord_stimulation",
+        "pulsed_rf_and_other_neurolysis",
+    ),
+    Modality.SCS_TRIAL: (
+        "spinal_cord_stimulation",
+        "intrathecal_drug_delivery",
+        "peripheral_nerve_stimulation",
+    ),
+}
+_ESCALATION_SETS = ("rx_opioids", "rx_gabapentinoids", "rx_antidepressants_neuropathic")
+
+
+def _proxies(
+    procedure: ProcedureFact,
+    modality: Modality,
+    history: PatientHistory,
+    today: date,
+    th: Thresholds,
+    term: Terminology,
+    label: str,
+) -> list[Fact]:
+    assert procedure.performed is not None
+    t0 = procedure.performed
+    out: list[Fact] = []
+
+    # (a) radicular diagnosis re-asserted ≥ 6 weeks after t0 while active (not a stale problem-list entry)
+    reassert_from = t0 + timedelta(days=th.proxy_reassertion_days)
+    for c in history.conditions:
+        if not c.is_current or term.match("lumbar_radiculopathy_conditions", c.codings) is None:
+            continue
+        when = c.recorded or (c.onset if c.is_encounter_diagnosis else None)
+        if when is not None and reassert_from <= when <= today:
+            how = "as an encounter diagnosis" if c.is_encounter_diagnosis else "with a new record date"
+            out.append(
+                Fact(
+                    f"{c.text or 'lumbar radicular pain'} re-asserted {how} on {when.isoformat()} "
+                    f"({_weeks((when - t0).days)} after the {label.split(' on ')[0]})",
+                    c.ref,
+                )
+            )
+            break
+
+    # (b) repeat ESI at the same level, or a next-line order/procedure, within 120 days
+    horizon = t0 + timedelta(days=th.proxy_next_line_days)
+    found_next: Fact | None = None
+    for p in history.procedures:
+        if p is procedure or p.performed is None or not (t0 < p.performed <= min(horizon, today)):
+            continue
+        if p.status in ("entered-in-error", "not-done"):
+            continue
+        m = classify_modality(p, term, history)
+        if (
+            modality is Modality.ESI
+            and m is Modality.ESI
+            and levels_concordant(procedure.level, p.level) is not False
+        ):
+            found_next = Fact(f"repeat ESI on {p.performed_text} ({p.level or 'level not stated'})", p.ref)
+            break
+        if m is Modality.DIAGNOSTIC_BLOCK and modality is Modality.ESI:
+            found_next = Fact(f"next-line {describe_procedure(p, m, term)}", p.ref)
+            break
+        if any(n in term and term.match(n, p.codings) is not None for n in _NEXT_LINE.get(modality, ())):
+            found_next = Fact(f"next-line procedure {p.text or 'recorded'} on {p.performed_text}", p.ref)
+            break
+    if found_next is None:
+        for s in history.service_requests:
+            d = s.authored or s.occurrence
+            if (
+                d is None
+                or not (t0 < d <= min(horizon, today))
+                or s.status in ("revoked", "entered-in-error")
+            ):
+                continue
+            names = _NEXT_LINE.get(modality, ())
+            if modality is Modality.ESI:
+                names = ("esi_lumbar_all", *names)
+            if any(n in term and term.match(n, s.codings) is not None for n in names):
+                found_next = Fact(f"order for {s.text or 'a next-line treatment'} on {d.isoformat()}", s.ref)
+                break
+    if found_next is not None:
+        out.append(found_next)
+
+    # (c) analgesic escalation within 42 days: a new opioid/gabapentinoid/antidepressant or a higher dose
+    esc_end = t0 + timedelta(days=th.proxy_escalation_days)
+    for med in history.medications:
+        if med.start is None or not (t0 < med.start <= min(esc_end, today)):
+            continue
+        codings = (*med.codings, *med.ingredient_codings)
+        cls = next((n for n in _ESCALATION_SETS if term.match(n, codings) is not None), None)
+        if cls is None:
+            continue
+        prior = [
+            x for x in history.medications
+            if x is not med and x.start is not None and x.start <= t0
+            and (x.end is None or x.end >= t0 - timedelta(days=th.proxy_escalation_days))
+            and term.match(cls, (*x.codings, *x.ingredient_codings)) is not None
+        ]  # fmt: skip
+        if not prior:
+            out.append(
+                Fact(f"new {med.text or cls.removeprefix('rx_')} started on {med.start.isoformat()}", med.ref)
+            )
+            break
+        prior_dose = max((x.daily_dose_mg or 0.0) for x in prior)
+        if med.daily_dose_mg is not None and prior_dose and med.daily_dose_mg > prior_dose:
+            out.append(
+                Fact(
+                    f"{med.text} dose raised to {_fmt(med.daily_dose_mg)} mg/day on {med.start.isoformat()}",
+                    med.ref,
+                )
+            )
+            break
+
+    # (d) ODI improvement < 10 points and < 30 % at 6-12 weeks
+    odis = [o for o in history.observations if o.kind == "odi" and o.value is not None]
+    odi_base = [o for o in odis if _in(o.effective, t0 - timedelta(days=th.baseline_lookback_days), t0)]
+    odi_follow = _scores_between(odis, t0, th.odi_window_start_days, th.odi_window_end_days)
+    if odi_base and odi_follow and odi_base[-1].value:
+        b = odi_base[-1].value or 0.0
+        f = _median(odi_follow) or 0.0
+        gain = b - f
+        if gain < th.odi_mcid_points and gain / b * 100.0 < th.odi_mcid_pct:
+            out.append(
+                Fact(f"ODI {_fmt(b)} → {_fmt(f)} at {_span(odi_follow, t0)} "
+                     "(less than the minimal important change)", odi_follow[-1].ref)
+            )  # fmt: skip
+
+    # (e) a recorded "% relief" below 50 %
+    relief_end = t0 + timedelta(days=th.proxy_next_line_days)
+    for o in history.observations:
+        if o.kind != "relief_pct" or o.value is None:
+            continue
+        if procedure.ref in o.part_of or _in(o.effective, t0 + timedelta(days=1), relief_end):
+            if o.value < th.responder_relief_pct:
+                out.append(
+                    Fact(
+                        f"{_pct(o.value)} relief recorded on {o.effective_text or 'an undated entry'}", o.ref
+                    )
+                )
+            break
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Whole-history helpers for the rules
+# ---------------------------------------------------------------------------------------------
+
+
+def assess_all(
+    history: PatientHistory, today: date, thresholds: Thresholds, terminology: Terminology
+) -> list[Assessment]:
+    """``assess`` for every completed procedure §3 judges, oldest first, one per session.
+
+    Procedures of the same modality on the same day are one session (64483 with its 64484
+    add-on): the one with an outcome, else a stated level, else the first, is assessed.
+    """
+    sessions: dict[tuple[Modality, date | None, str], ProcedureFact] = {}
+    for p in history.procedures:
+        if not p.is_completed:
+            continue
+        m = classify_modality(p, terminology, history)
+        if m is None:
+            continue
+        key = (m, p.performed, p.ref if p.performed is None else "")
+        cur = sessions.get(key)
+        if cur is None or (not cur.outcome and p.outcome) or (not cur.outcome and not cur.level and p.level):
+            sessions[key] = p
+    ordered = sorted(sessions.items(), key=lambda kv: (kv[0][1] or date.min, kv[1].ref))
+    return [assess(p, m, history, today, thresholds, terminology) for (m, _, _), p in ordered]
+
+
+def esi_sessions_in_window(
+    history: PatientHistory, terminology: Terminology, end: date, days: int = 365
+) -> list[ProcedureFact]:
+    """Completed lumbar ESI sessions in the rolling window (end − days, end], one per day, oldest first.
+
+    F8 counts these against ``Thresholds.esi_max_sessions_per_year`` (Medicare LCDs: ≤ 4 per
+    region per 12 months). Diagnostic nerve root blocks are not ESI sessions.
+    """
+    start = end - timedelta(days=days)
+    by_day: dict[date, ProcedureFact] = {}
+    for p in history.procedures:
+        if not p.is_completed or p.performed is None or not (start < p.performed <= end):
+            continue
+        if classify_modality(p, terminology, history) is Modality.ESI:
+            by_day.setdefault(p.performed, p)
+    return [by_day[d] for d in sorted(by_day)]
+
+
+def consecutive_failed_esis(
+    history: PatientHistory, today: date, thresholds: Thresholds, terminology: Terminology
+) -> tuple[Assessment, ...]:
+    """The run of most recent ESI sessions that did not reach the response threshold, oldest first.
+
+    Non-response = FAILED, PARTIAL, SHORT_LIVED or PROBABLE_FAILED. PENDING sessions are skipped
+    (not yet judged); UNKNOWN, POSSIBLE_FAILED or any response ends the run. F8 fires at
+    ``Thresholds.esi_consecutive_failures`` (2).
+    """
+    run: list[Assessment] = []
+    for a in reversed(
+        [a for a in assess_all(history, today, thresholds, terminology) if a.modality is Modality.ESI]
+    ):
+        if a.outcome is Outcome.PENDING:
+            continue
+        if not a.outcome.is_non_response:
+            break
+        run.append(a)
+    return tuple(reversed(run))
+
+
+_SEG = re.compile(r"([LS])(\d)")
+
+
+def _segments(level: str) -> set[str]:
+    return {f"{r}{n}" for r, n in _SEG.findall(level.upper())}
+
+
+def levels_concordant(a: str | None, b: str | None) -> bool | None:
+    """Whether two stated spinal levels point at the same root: they share a segment.
+
+    "L5-S1" and "S1" or "L4-L5" and "L5-S1" (the L5 root) → True; "L3-L4" and "L5-S1" → False;
+    None when either level is unknown.
+    """
+    if not a or not b:
+        return None
+    sa, sb = _segments(a), _segments(b)
+    if not sa or not sb:
+        return None
+    return bool(sa & sb)
+
+
+def sides_concordant(a: str | None, b: str | None) -> bool | None:
+    """Left vs right → False; the same side or either bilateral → True; None when unknown."""
+    if not a or not b:
+        return None
+    return a == b or "bilateral" in (a, b)
+
+
+@dataclass(frozen=True)
+class Concordance:
+    """Does the level/side of a procedure match the imaging or diagnosis (§1.2 spine-level concordance)?"""
+
+    concordant: bool | None  # None: no level/side on one side of the comparison
+    facts: tuple[Fact, ...] = ()
+
+
+_LEVELS = re.compile(r"\b([LS])\s?([1-5])(?:\s*(?:-|–|/)\s*([LS])?\s?([1-5]))?\b", re.IGNORECASE)
+
+
+def levels_in(text: str | None) -> tuple[str, ...]:
+    """Every lumbar/sacral level written in a text ("L4-5 bulge; L5-S1 extrusion" → L4-L5, L5-S1)."""
+    out: list[str] = []
+    for m in _LEVELS.finditer(text or ""):
+        first = f"{m.group(1).upper()}{m.group(2)}"
+        lvl = first if m.group(4) is None else f"{first}-{(m.group(3) or m.group(1)).upper()}{m.group(4)}"
+        if lvl not in out:
+            out.append(lvl)
+    return tuple(out)
+
+
+def procedure_concordance(
+    procedure: ProcedureFact, history: PatientHistory, terminology: Terminology
+) -> Concordance:
+    """Compare the procedure's level and side with the latest imaging report before it and with the
+    radicular Conditions' body sites. Discordant only when a stated level or side clearly differs
+    from every stated one; None when nothing on one side states a level."""
+    evidence: list[tuple[str, tuple[str, ...], str | None]] = []  # (ref, levels, side)
+    reports = [
+        r for r in history.reports
+        if r.conclusion
+        and (procedure.performed is None or r.effective is None or r.effective <= procedure.performed)
+    ]  # fmt: skip
+    if reports:
+        r = reports[-1]
+        evidence.append((r.ref, levels_in(r.conclusion), parse_laterality(r.conclusion)))
+    for c in history.conditions:
+        if c.is_current and terminology.match("lumbar_radiculopathy_conditions", c.codings) is not None:
+            site = " ".join(
+                x for x in (c.body_site_text, *(b.display or "" for b in c.body_site), *c.notes) if x
+            )
+            sides = parse_laterality(site) or parse_laterality(*(x.display or "" for x in c.codings))
+            evidence.append((c.ref, levels_in(site), sides))
+    if not procedure.level and not procedure.laterality:
+        return Concordance(None)
+    verdicts: list[bool] = []
+    facts: list[Fact] = []
+    for ref, lvls, side in evidence:
+        lv = [levels_concordant(procedure.level, x) for x in lvls]
+        level_ok = None if not lv or all(v is None for v in lv) else any(v for v in lv)
+        side_ok = sides_concordant(procedure.laterality, side)
+        if level_ok is None and side_ok is None:
+            continue
+        ok = level_ok is not False and side_ok is not False
+        verdicts.append(ok)
+        stated = ", ".join(x for x in (side, "/".join(lvls)) if x)
+        facts.append(Fact(f"{'concordant' if ok else 'discordant'}: {stated}", ref))
+    if not verdicts:
+        return Concordance(None)
+    return Concordance(any(verdicts), tuple(facts))
