@@ -90,7 +90,11 @@ def to_history(
                 if ident in seen:
                     continue
                 seen.add(ident)
-            if not is_relevant(raw, terminology):
+            try:
+                relevant = is_relevant(raw, terminology)
+            except (AttributeError, KeyError, TypeError, ValueError):
+                relevant = True  # malformed enough to confuse the screen: let validation say where
+            if not relevant:
                 continue
             models.append(parse_resource(raw, where))
     return build_history(models, terminology, dict(unavailable))
