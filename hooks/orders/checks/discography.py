@@ -1,0 +1,49 @@
+"""Check 11 — discography (``order.discography``).
+
+When: lumbar discography is ordered (``discography_lumbar``: 62290, 72295, CT discography).
+Then: info card with both sides: ACR 2021 rates discography "usually not appropriate"; seed 002
+      recommends it for suspected discogenic pain. Keep it to a specialist context; offer removal.
+Evidence: ACR Appropriateness Criteria Low Back Pain 2021; NASS LDH.
+"""
+
+from __future__ import annotations
+
+from hooks.cards import CardDraft, Conflict, Fact
+from hooks.orders.common import card, delete
+from hooks.orders.context import OrderContext
+from hooks.orders.draft import DraftOrder
+
+RULE_ID = "order.discography"
+RULE_IDS = (RULE_ID,)
+
+
+def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
+    if order.resource_type != "ServiceRequest" or not ctx.order_is(order, "discography_lumbar"):
+        return []
+    return [
+        card(
+            RULE_ID,
+            "Discography is usually not appropriate",
+            order,
+            indicator="info",
+            summary="Lumbar discography: ACR 2021 rates it usually not appropriate; keep it to a specialist "
+            "decision",
+            why=(Fact("provocative discography is ordered"),),
+            next_steps=(
+                "MRI (with contrast after surgery) answers most questions discography is ordered for.",
+                "If still considered, a spine specialist decides, with the patient told of the risks "
+                "(disc injury, infection).",
+            ),
+            avoid=("Discography from primary care.",),
+            evidence=("acr_lbp_2021", "nass_ldh"),
+            conflicts=(
+                Conflict(
+                    "Discography",
+                    "Seed 002 recommends discography for suspected discogenic pain.",
+                    "ACR 2021 rates discography 'usually not appropriate'; NASS and many payers doubt its "
+                    "value.",
+                ),
+            ),
+            suggestions=(delete(order, "Remove the discography order", f"Remove {order.ref}"),),
+        )
+    ]

@@ -1,0 +1,67 @@
+"""Check 3 — epidural injection without image guidance (``order.esi-blind``).
+
+When: a lumbar epidural injection coded without imaging guidance is ordered
+      (``esi_without_image_guidance``: 62322, legacy 62311).
+Then: warning; replace the draft (same id) with the image-guided interlaminar code
+      (``order_esi_interlaminar_image_guided``, 62323; recommended) or a transforaminal injection
+      (``order_esi_transforaminal``, 64483).
+Evidence: seed 003 ("fluoroscopic guidance is the gold standard - blind injections should not be
+      performed"); decision model §0 and F2 (a blind injection is not an adequate ESI trial);
+      multisociety ESI safety recommendations via ASIPP 2021.
+"""
+
+from __future__ import annotations
+
+from hooks.cards import CardDraft
+from hooks.orders.common import card, replace
+from hooks.orders.context import OrderContext
+from hooks.orders.draft import DraftOrder
+
+RULE_ID = "order.esi-blind"
+RULE_IDS = (RULE_ID,)
+
+
+def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
+    if order.resource_type != "ServiceRequest":
+        return []
+    hit = ctx.order_is(order, "esi_without_image_guidance")
+    if hit is None:
+        return []
+    il = ctx.term.first("order_esi_interlaminar_image_guided").coding()
+    tf = ctx.term.first("order_esi_transforaminal").coding()
+    return [
+        card(
+            RULE_ID,
+            "Epidural injection without image guidance",
+            order,
+            indicator="warning",
+            summary="Blind epidural injection ordered: use an image-guided (fluoroscopic or CT) injection "
+            "instead",
+            why=(),
+            next_steps=(
+                "Order the epidural injection with fluoroscopic or CT guidance: interlaminar with imaging, "
+                "or "
+                "transforaminal at the level concordant with the MRI.",
+                "A blind injection does not count as an adequate ESI trial when judging later failure (F2).",
+            ),
+            avoid=("Blind (landmark-only) epidural injection.",),
+            evidence=("asipp_epidural_2021", "nass_ldh"),
+            suggestions=(
+                replace(
+                    order,
+                    il,
+                    "Change to interlaminar epidural injection with imaging guidance",
+                    f"Replace {order.ref} with an image-guided interlaminar lumbar epidural injection",
+                    text="Lumbar interlaminar epidural steroid injection with imaging guidance",
+                    recommended=True,
+                ),
+                replace(
+                    order,
+                    tf,
+                    "Change to transforaminal epidural injection (image-guided)",
+                    f"Replace {order.ref} with a lumbar transforaminal epidural injection, single level",
+                    text="Lumbar transforaminal epidural steroid injection, image-guided",
+                ),
+            ),
+        )
+    ]

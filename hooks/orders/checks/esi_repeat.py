@@ -1,0 +1,193 @@
+"""Check 4 — epidural injection repeated without benefit, too often, or too early.
+
+``order.esi-repeat`` (decision model F8, "intercept on order-sign")
+When: a lumbar ESI is ordered and either the last two completed lumbar ESIs
+      (``esi_consecutive_failures``) were both non-responders by ``hooks.pathway.failure.assess``
+      (failed, short-lived, partial < 50 %, probable failure), or the order would be the fourth
+      session (``esi_max_sessions_per_year``) within 12 months.
+Then: warning; stop injecting: diagnostic re-evaluation (EMG/NCS, diagnostic nerve-root block),
+      surgical opinion, multidisciplinary care. Suggest cancelling the ESI and referring to a spine
+      surgeon instead, or cancelling and ordering EMG/NCS.
+Evidence: CMS ESI LCDs (repeat only after ≥ 50 % sustained relief; ≤ 4 sessions per region per 12
+      months); decision model §3.1 persistence rule; NASS LDH.
+
+``order.esi-too-early`` (decision model E1)
+When: a lumbar ESI is ordered fewer than 6 weeks after onset and the last 30 days show no severe,
+      disabling pain (NRS ≥ 7 or ODI ≥ 40).
+Then: warning with both sides: seed 003 places ESI after 6 weeks of failed conservative care;
+      NICE NG59 lets a specialist consider it in acute and severe sciatica. Suggest cancelling and
+      reassessing at 6 weeks.
+Evidence: seed 003; NICE NG59; CMS ESI LCDs (≥ 4 weeks of pain and failed conservative care).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from hooks import suggestions as sx
+from hooks.cards import CardDraft, Conflict, Fact
+from hooks.orders.common import cancel_and_create, card, delete
+from hooks.orders.context import FAILED, OrderContext
+from hooks.orders.draft import DraftOrder
+from hooks.pathway.failure import Modality
+
+RULE_REPEAT = "order.esi-repeat"
+RULE_EARLY = "order.esi-too-early"
+RULE_IDS = (RULE_REPEAT, RULE_EARLY)
+
+
+def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
+    if order.resource_type != "ServiceRequest" or not ctx.order_is(order, "esi_lumbar_all"):
+        return []
+    out = _repeat(ctx, order)
+    if not out:
+        out = _too_early(ctx, order)
+    return out
+
+
+def _repeat(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
+    why: list[Fact] = []
+    n = ctx.th.esi_consecutive_failures
+    last = ctx.prior_esis[-n:] if n > 0 else ()
+    if n > 0 and len(last) == n:
+        assessed = [ctx.assess(p, Modality.ESI) for p in last]
+        if all(a.outcome in FAILED for a in assessed):
+            for a in assessed:
+                p = a.procedure
+                why.append(
+                    Fact(
+                        f"{p.text or 'lumbar ESI'} on {p.performed_text or p.performed}: "
+                        f"{a.outcome.value.replace('_', ' ')} ({a.basis})",
+                        p.ref,
+                    )
+                )
+                why.extend(a.facts)
+    year_ago = ctx.today - timedelta(days=365)
+    sessions = sorted({p.performed for p in ctx.prior_esis if p.performed and p.performed > year_ago})
+    limit = ctx.th.esi_max_sessions_per_year
+    too_many = len(sessions) + 1 >= limit
+    if too_many:
+        in_year = [p for p in ctx.prior_esis if p.performed and p.performed > year_ago]
+        why.append(
+            Fact(
+                f"this would be ESI session {len(sessions) + 1} in 12 months (limit {limit}: "
+                f"{', '.join(d.isoformat() for d in sessions)})"
+            )
+        )
+        why.extend(
+            Fact(f"{p.text or 'lumbar ESI'} on {p.performed}", p.ref)
+            for p in in_year
+            if not any(f.ref == p.ref for f in why)
+        )
+    if not why:
+        return []
+    summary = (
+        "Repeat ESI after two non-responding injections: re-evaluate instead of injecting again"
+        if not too_many
+        else f"Lumbar ESI session {len(sessions) + 1} in 12 months: re-evaluate instead of injecting again"
+    )
+    reasons = ctx.radicular_refs
+    pid = ctx.inp.patient_id
+    return [
+        card(
+            RULE_REPEAT,
+            "Repeat epidural injection without benefit",
+            order,
+            indicator="warning",
+            summary=summary,
+            why=why,
+            next_steps=(
+                "Stop repeating the injection; re-evaluate the diagnosis: review imaging concordance, "
+                "EMG/nerve "
+                "conduction studies, a diagnostic selective nerve-root block if the level is in doubt.",
+                "Surgical opinion when a concordant compressive lesion exists.",
+                "Multidisciplinary pain care with CBT; medication review.",
+            ),
+            avoid=(
+                "Another ESI without a sustained ≥ 50 % response to the last one.",
+                "More than 4 lumbar ESI sessions in 12 months.",
+            ),
+            evidence=("cms_esi_lcd", "nass_ldh"),
+            gaps=ctx.unavailable_gaps("procedures", "observations"),
+            suggestions=(
+                cancel_and_create(
+                    order,
+                    sx.SPINE_SURGERY_REFERRAL,
+                    ctx.term,
+                    patient_id=pid,
+                    reasons=reasons,
+                    label="Cancel the ESI and refer to a spine surgeon",
+                    recommended=True,
+                ),
+                cancel_and_create(
+                    order,
+                    sx.EMG_NCS,
+                    ctx.term,
+                    patient_id=pid,
+                    reasons=reasons,
+                    label="Cancel the ESI and order EMG/nerve conduction studies",
+                ),
+            ),
+        )
+    ]
+
+
+def _too_early(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
+    duration, onset = ctx.duration_days, ctx.onset
+    if duration is None or onset is None or duration >= ctx.th.conservative_care_days:
+        return []
+    if ctx.severe_pain():
+        return []  # E2: acute and severe sciatica; a specialist may consider an early ESI (NICE NG59)
+    onset_fact = ctx.onset_fact()
+    assert onset_fact is not None
+    reassess = onset[0] + timedelta(days=ctx.th.conservative_care_days)
+    pain, odi = ctx.latest("pain"), ctx.latest("odi")
+    why = [onset_fact]
+    if pain is not None:
+        why.append(Fact(f"pain {pain.value:g}/10 on {pain.effective} (not severe)", pain.ref))
+    if odi is not None:
+        why.append(Fact(f"ODI {odi.value:g} on {odi.effective} (not severe)", odi.ref))
+    gaps = list(ctx.unavailable_gaps("observations"))
+    if pain is None and odi is None:
+        gaps.append(
+            "No pain score (NRS) or ODI in the last 30 days: record them; severe, disabling pain "
+            "would change this advice."
+        )
+    return [
+        card(
+            RULE_EARLY,
+            "Epidural injection before 6 weeks of conservative care",
+            order,
+            indicator="warning",
+            summary=f"ESI at week {duration // 7} without severe pain: complete 6 weeks of conservative "
+            "care first",
+            why=why,
+            next_steps=(
+                f"Conservative care to {reassess.isoformat()} (6 weeks from onset): NSAIDs, stay active, "
+                "directional-preference exercises; then an image-guided ESI if radicular pain persists.",
+                "Refer within 2 weeks instead if pain becomes severe and disabling or a deficit appears.",
+            ),
+            avoid=("Routine ESI in the first 6 weeks for tolerable pain.",),
+            evidence=("nice_ng59", "cms_esi_lcd"),
+            conflicts=(
+                Conflict(
+                    "ESI timing",
+                    "NICE NG59 lets a specialist consider an epidural injection in acute and severe "
+                    "sciatica, "
+                    "without a 6-week wait.",
+                    "seed 003 and the CMS ESI LCDs place ESI after 4-6 weeks of failed conservative care; "
+                    "this "
+                    "patient's recent scores are not severe.",
+                ),
+            ),
+            gaps=gaps,
+            suggestions=(
+                delete(
+                    order,
+                    "Cancel the ESI and reassess at 6 weeks",
+                    f"Remove {order.ref}; reassess on {reassess.isoformat()}",
+                    recommended=True,
+                ),
+            ),
+        )
+    ]

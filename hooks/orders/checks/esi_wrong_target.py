@@ -1,0 +1,164 @@
+"""Check 5 — epidural injection for the wrong pain generator.
+
+``order.esi-facet-pain`` (decision model F5)
+When: a lumbar ESI is ordered, facet-mediated or sacroiliac joint pain is on record
+      (``facet_mediated_pain``, ``sacroiliac_joint_pain``), and either no current radicular
+      condition is recorded or an earlier image-guided ESI already failed (``assess``).
+Then: warning; the pain looks facet/SI-mediated: diagnostic medial branch blocks (or an SI joint
+      injection), radiofrequency ablation only after a positive block. Suggest cancelling the ESI
+      and ordering the diagnostic block.
+Evidence: ASRA facet consensus 2020 (Cohen); NICE NG59 (RFA only after a positive medial branch
+      block); seeds 001/002 ("mistaking facet pain for radiculopathy").
+
+``order.esi-claudication`` (decision model F6)
+When: a lumbar ESI is ordered and neurogenic claudication from central stenosis is on record
+      (``neurogenic_claudication``, M48.062).
+Then: warning with both sides: NICE NG59 advises against epidurals for neurogenic claudication in
+      central canal stenosis; ASIPP 2021 reports Level II-III support. Alternative: spine-surgery
+      opinion for decompression (MILD for ligamentum-flavum hypertrophy without instability), PT.
+Evidence: NICE NG59; ASIPP 2021; NASS LSS 2011; seed 002 (MILD for stenosis).
+"""
+
+from __future__ import annotations
+
+from hooks import suggestions as sx
+from hooks.cards import CardDraft, Conflict, Fact
+from hooks.orders.common import cancel_and_create, card, delete
+from hooks.orders.context import FAILED, OrderContext
+from hooks.orders.draft import DraftOrder
+from hooks.pathway.failure import Modality
+
+RULE_FACET = "order.esi-facet-pain"
+RULE_CLAUDICATION = "order.esi-claudication"
+RULE_IDS = (RULE_FACET, RULE_CLAUDICATION)
+
+
+def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
+    if order.resource_type != "ServiceRequest" or not ctx.order_is(order, "esi_lumbar_all"):
+        return []
+    return [*_facet(ctx, order), *_claudication(ctx, order)]
+
+
+def _facet(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
+    facet = ctx.current_conditions("facet_mediated_pain")
+    si = ctx.current_conditions("sacroiliac_joint_pain")
+    if not facet and not si:
+        return []
+    why = [Fact(f"{c.text}: facet-mediated pain", c.ref) for c in facet]
+    why += [Fact(f"{c.text}: sacroiliac joint pain", c.ref) for c in si]
+    failed = []
+    for p in ctx.prior_esis:
+        if ctx.term.match("esi_image_guided", p.codings) is None:
+            continue
+        a = ctx.assess(p, Modality.ESI)
+        if a.outcome in FAILED:
+            failed.append(a)
+    if ctx.radicular and not failed:
+        return []  # a radicular diagnosis without a failed ESI: the ESI may target the radicular pain
+    if not ctx.radicular:
+        why.append(Fact("no current lumbar radicular diagnosis on record"))
+    for a in failed:
+        p = a.procedure
+        why.append(
+            Fact(
+                f"{p.text or 'image-guided ESI'} on {p.performed_text or p.performed}: "
+                f"{a.outcome.value.replace('_', ' ')} ({a.basis})",
+                p.ref,
+            )
+        )
+    spec = sx.MEDIAL_BRANCH_BLOCK if facet else sx.SI_JOINT_BLOCK
+    reasons = tuple(c.ref for c in (*facet, *si))
+    return [
+        card(
+            RULE_FACET,
+            "Epidural injection for facet or sacroiliac pain",
+            order,
+            indicator="warning",
+            summary="The record points to facet/SI-mediated pain: a diagnostic block, not another ESI",
+            why=why,
+            next_steps=(
+                "Re-evaluate the pain generator: axial pain not below the knee without neurological signs "
+                "points "
+                "to the facet or SI joint.",
+                f"{spec.text}; radiofrequency ablation only after a positive diagnostic block "
+                f"(≥ {ctx.th.mbb_positive_relief_pct:g} % relief, site policy).",
+            ),
+            avoid=("Repeat ESI for facet- or SI-mediated pain.", "RFA without a positive diagnostic block."),
+            evidence=("asra_facet_2020", "nice_ng59"),
+            gaps=ctx.unavailable_gaps("conditions", "procedures", "observations"),
+            suggestions=(
+                cancel_and_create(
+                    order,
+                    spec,
+                    ctx.term,
+                    patient_id=ctx.inp.patient_id,
+                    reasons=reasons,
+                    label=f"Cancel the ESI and order a {spec.text.lower()}",
+                    recommended=True,
+                ),
+            ),
+        )
+    ]
+
+
+def _claudication(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
+    claud = ctx.current_conditions("neurogenic_claudication")
+    if not claud:
+        return []
+    why = [Fact(f"{c.text}: central stenosis with neurogenic claudication", c.ref) for c in claud]
+    if ctx.radicular:
+        why += [
+            Fact(f"{c.text}: also a radicular diagnosis (the injection may target it)", c.ref)
+            for c in ctx.radicular
+        ]
+    instability = ctx.current_conditions("spondylolisthesis_instability")
+    return [
+        card(
+            RULE_CLAUDICATION,
+            "Epidural injection for neurogenic claudication",
+            order,
+            indicator="warning",
+            summary="ESI for neurogenic claudication in central stenosis: NICE advises against; consider "
+            "decompression",
+            why=why,
+            next_steps=(
+                "Spine-surgery opinion for decompression when non-surgical care has failed.",
+                *(
+                    (
+                        "MILD (percutaneous decompression) for ligamentum-flavum hypertrophy, if there is no "
+                        "instability.",
+                    )
+                    if not instability
+                    else ()
+                ),
+                "Physiotherapy; keep the ESI only if it targets a concurrent radicular component.",
+            ),
+            avoid=(
+                "Epidural injections for neurogenic claudication from central canal stenosis (NICE NG59).",
+                "Fusion without instability.",
+            ),
+            evidence=("nice_ng59", "asipp_epidural_2021", "nass_stenosis"),
+            conflicts=(
+                Conflict(
+                    "ESI for stenosis with neurogenic claudication",
+                    "ASIPP 2021 grades epidural injections for spinal stenosis as Level II-III evidence.",
+                    "NICE NG59 recommends not using epidural injections for neurogenic claudication in "
+                    "central "
+                    "spinal canal stenosis.",
+                ),
+            ),
+            gaps=ctx.unavailable_gaps("conditions"),
+            suggestions=(
+                cancel_and_create(
+                    order,
+                    sx.SPINE_SURGERY_REFERRAL,
+                    ctx.term,
+                    patient_id=ctx.inp.patient_id,
+                    reasons=tuple(c.ref for c in claud),
+                    label="Cancel the ESI and refer to a spine surgeon (decompression)",
+                    recommended=True,
+                ),
+                delete(order, "Cancel the ESI", f"Remove {order.ref}"),
+            ),
+        )
+    ]

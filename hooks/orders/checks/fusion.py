@@ -1,0 +1,84 @@
+"""Check 8 — lumbar fusion for disc herniation without instability (``order.fusion-no-instability``).
+
+When: a lumbar fusion is ordered (``lumbar_fusion``), the record holds a lumbar radicular or disc
+      diagnosis (``lumbar_radiculopathy_conditions``, ``lumbar_disc_displacement_without_radiculopathy``)
+      and neither spondylolisthesis/instability (``spondylolisthesis_instability``) nor multiple
+      (≥ 2) prior discectomies for recurrent herniation are on record.
+Then: warning; for routine disc herniation with radiculopathy the operation is a discectomy or
+      decompression, not a fusion. Suggest replacing the draft with a discectomy (same order id) or
+      cancelling it. With instability or spondylolisthesis: no objection.
+Evidence: NASS LDH 2012 (fusion not recommended for routine herniation); seed 003 ("lumbar fusion is
+      NOT recommended for routine disc herniation"); NICE NG59 (fusion for low back pain only in
+      trials).
+"""
+
+from __future__ import annotations
+
+from hooks.cards import CardDraft, Conflict, Fact
+from hooks.orders.common import card, delete, replace
+from hooks.orders.context import OrderContext
+from hooks.orders.draft import DraftOrder
+
+RULE_ID = "order.fusion-no-instability"
+RULE_IDS = (RULE_ID,)
+
+
+def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
+    if order.resource_type != "ServiceRequest" or not ctx.order_is(order, "lumbar_fusion"):
+        return []
+    if ctx.current_conditions("spondylolisthesis_instability"):
+        return []
+    discectomies = ctx.completed("lumbar_decompression_discectomy")
+    if len(discectomies) >= 2:
+        return []  # multiple recurrences: fusion is an accepted option (seed 000, decision model S2)
+    disc = ctx.current_conditions(
+        "lumbar_radiculopathy_conditions", "lumbar_disc_displacement_without_radiculopathy"
+    )
+    if not disc:
+        return []
+    why = [Fact(f"{c.text}: disc herniation / radiculopathy", c.ref) for c in disc]
+    why.append(Fact("no spondylolisthesis or instability on record"))
+    target = ctx.term.first("order_discectomy").coding()
+    return [
+        card(
+            RULE_ID,
+            "Lumbar fusion for disc herniation without instability",
+            order,
+            indicator="warning",
+            summary="Fusion for disc herniation without instability is not recommended: consider discectomy",
+            why=why,
+            next_steps=(
+                "Discectomy/decompression for persistent radicular symptoms with concordant nerve-root "
+                "compression on imaging.",
+                "Flexion-extension radiographs if instability is suspected; fusion is appropriate with "
+                "documented "
+                "instability or spondylolisthesis.",
+                "Biopsychosocial assessment before surgery (seed 003).",
+            ),
+            avoid=("Fusion for routine disc herniation.",),
+            evidence=("nass_ldh", "nice_ng59"),
+            conflicts=(
+                Conflict(
+                    "Fusion",
+                    "Seeds 000/001 list fusion for instability or recurrent herniation; seed 003 reserves "
+                    "it for "
+                    "significant axial pain, manual labourers, severe degeneration or instability.",
+                    "NASS LDH and seed 003: fusion is not recommended for routine disc herniation; this "
+                    "record shows "
+                    "no instability.",
+                ),
+            ),
+            gaps=ctx.unavailable_gaps("conditions", "procedures"),
+            suggestions=(
+                replace(
+                    order,
+                    target,
+                    "Change to a lumbar discectomy",
+                    f"Replace {order.ref} with a laminotomy and discectomy, single interspace",
+                    text="Lumbar laminotomy with discectomy, single interspace",
+                    recommended=True,
+                ),
+                delete(order, "Cancel the fusion", f"Remove {order.ref}"),
+            ),
+        )
+    ]

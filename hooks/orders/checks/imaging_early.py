@@ -1,0 +1,115 @@
+"""Check 1 — lumbar MRI/CT before 6 weeks without a red flag (``order.mri-early``), and an imaging
+order in suspected cauda equina that is not an emergency study (``order.mri-ces-emergency``).
+
+When: a lumbar MRI, CT or CT-myelogram is ordered, the earliest current radicular condition began
+      fewer than 6 weeks ago (``conservative_care_days``) and no red flag is active (cauda equina,
+      motor deficit, suspected cancer, infection, fracture).
+Then: info card (decision model §1.3 "intercept early MRI orders ... with an info card"): cancel
+      the study and reassess at 6 weeks; image earlier only if a red flag appears.
+      With a red flag: no objection. With suspected cauda equina and an order that is not
+      ``stat``: critical card, update the order to an emergency (stat) study today.
+Evidence: ACR Appropriateness Criteria Low Back Pain 2021 (variants 1-4); NICE NG59 1.1.4; seed 003
+      ("do not order imaging without completing 6 weeks of conservative therapy unless red flags").
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from hooks.cards import CardDraft, Fact
+from hooks.orders.common import card, delete, update_fields
+from hooks.orders.context import OrderContext
+from hooks.orders.draft import DraftOrder
+
+RULE_EARLY = "order.mri-early"
+RULE_CES = "order.mri-ces-emergency"
+RULE_IDS = (RULE_EARLY, RULE_CES)
+
+
+def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
+    if order.resource_type != "ServiceRequest" or not ctx.order_is(order, "imaging_lumbar_advanced"):
+        return []
+    ces = ctx.flag("cauda_equina")
+    if ces is not None:
+        if order.priority == "stat":
+            return []
+        return [
+            card(
+                RULE_CES,
+                "Cauda equina: imaging must be an emergency study",
+                order,
+                indicator="critical",
+                summary="Suspected cauda equina: make this lumbar MRI an emergency (stat) study today",
+                why=(
+                    *ces.facts,
+                    Fact(f"the imaging order's priority is {order.priority or 'not set (routine)'}"),
+                ),
+                next_steps=(
+                    "Emergency MRI of the lumbar spine today (ACR 2021 variant 4).",
+                    "Emergency spine-surgery assessment for decompression (seed 002: cauda equina is the "
+                    "absolute indication for immediate surgery).",
+                ),
+                avoid=(
+                    "Routine or scheduled imaging; waiting for conservative care; any elective injection.",
+                ),
+                evidence=("acr_lbp_2021", "nice_ng59"),
+                gaps=ctx.unavailable_gaps("conditions"),
+                suggestions=(
+                    update_fields(
+                        order,
+                        "Make this an emergency (stat) MRI today",
+                        f"Set priority to stat on {order.ref}",
+                        recommended=True,
+                        priority="stat",
+                    ),
+                ),
+            )
+        ]
+    if ctx.red_flags:
+        return []  # a red flag justifies early imaging (seed 003; ACR variants 4-7)
+    duration = ctx.duration_days
+    onset = ctx.onset
+    if duration is None or onset is None or duration >= ctx.th.conservative_care_days:
+        return []
+    reassess = onset[0] + timedelta(days=ctx.th.conservative_care_days)
+    onset_fact = ctx.onset_fact()
+    assert onset_fact is not None
+    return [
+        card(
+            RULE_EARLY,
+            "Lumbar imaging before 6 weeks without red flags",
+            order,
+            indicator="info",
+            summary=f"Lumbar imaging at week {duration // 7} without red flags is not indicated; "
+            f"reassess at 6 weeks ({reassess.isoformat()})",
+            why=(
+                onset_fact,
+                Fact(
+                    "no red flag on record (cauda equina, motor deficit, suspected cancer, infection, "
+                    "fracture)"
+                ),
+            ),
+            next_steps=(
+                f"Continue conservative care (NSAIDs, stay active, directional-preference exercises) and "
+                f"reassess on {reassess.isoformat()} (6 weeks from onset).",
+                "Image at once if a red flag appears: sphincter or saddle symptoms, progressive weakness, "
+                "fever, cancer history with new pain, trauma.",
+                "After 6 weeks of failed care, MRI without contrast if the patient is a candidate for an "
+                "injection or surgery (ACR 2021 variant 3).",
+            ),
+            avoid=(
+                "Routine imaging in the first 6 weeks: most disc herniations regress by 8 weeks and disc "
+                "findings are common without symptoms (seed 003).",
+            ),
+            evidence=("acr_lbp_2021", "nice_ng59"),
+            gaps=ctx.unavailable_gaps("conditions"),
+            suggestions=(
+                delete(
+                    order,
+                    "Cancel the imaging order and reassess at 6 weeks",
+                    f"Remove {order.ref}; reassess on {reassess.isoformat()}",
+                    recommended=True,
+                ),
+            ),
+        )
+    ]

@@ -1,0 +1,298 @@
+"""Check 9 — opioid, gabapentinoid and oral corticosteroid prescriptions for radicular pain.
+
+``order.opioid-risk`` (decision model M1)
+When: an opioid MedicationRequest (``rx_opioids``, by ingredient code or name) is drafted and any of:
+      (a) opioids have been prescribed continuously for more than ``long_term_opioid_days`` (90)
+      or long-term opioid use / opioid use disorder is on record (``opioid_risk_conditions``);
+      (b) the total MME/day of this order plus other drafted and current opioids is
+      ≥ ``high_mme_per_day`` (50), converted with the CDC 2022 factors in
+      ``hooks/orders/data/mme_conversion.json``;
+      (c) a benzodiazepine (``rx_benzodiazepines``) is current or drafted in the same session.
+Then: warning; reassess benefit and harm, taper rather than stop abruptly, avoid benzodiazepine
+      co-prescription, offer naloxone (suggested as a draft MedicationRequest when (b) or (c)).
+Evidence: CDC 2022 (recommendations 5, 6, 8, 11); NICE NG59 (no opioids for chronic sciatica);
+      seed 003 (avoid prolonged opioids).
+
+``order.gabapentinoid-sciatica`` and ``order.oral-steroid-sciatica`` (decision model M2, M3, §1.3)
+When: a gabapentinoid (``rx_gabapentinoids``) or a systemic corticosteroid by a route that is not an
+      injection (``rx_systemic_corticosteroids``) is drafted for a patient with a current lumbar
+      radicular condition.
+Then: info card showing the evidence conflict: seeds 000/001/004 (neuropathic agents) and 002 (oral
+      steroids) list them; PRECISE (pregabalin no better than placebo) and NICE NG59 (do not offer
+      gabapentinoids or oral corticosteroids for sciatica) do not. Reassess at 4-8 weeks; taper if no
+      ≥ 30 %/2-point benefit.
+Evidence: NICE NG59; PRECISE 2017 (Mathieson, NEJM).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from hooks.cards import Action, CardDraft, Conflict, Fact, SuggestionDraft
+from hooks.facts import MedicationFact
+from hooks.orders.common import card, delete
+from hooks.orders.context import OrderContext
+from hooks.orders.draft import DraftOrder
+from hooks.terminology import Terminology
+
+RULE_OPIOID = "order.opioid-risk"
+RULE_GABAPENTINOID = "order.gabapentinoid-sciatica"
+RULE_STEROID = "order.oral-steroid-sciatica"
+RULE_IDS = (RULE_OPIOID, RULE_GABAPENTINOID, RULE_STEROID)
+
+MME_FILE = Path(__file__).resolve().parent.parent / "data" / "mme_conversion.json"
+_NOT_ORAL = re.compile(
+    r"epidural|intramuscular|\bim\b|intravenous|\biv\b|inject|intra-?articular|"
+    r"subcutaneous|topical|inhal|nasal|ophthalmic|otic|perineural",
+    re.IGNORECASE,
+)
+
+
+@cache
+def mme_factors() -> tuple[dict[str, float], dict[str, float]]:
+    """(mg/day factors, mcg/h factors) by ingredient name, from the CDC 2022 table (data file)."""
+    raw: dict[str, Any] = json.loads(MME_FILE.read_text())
+    return dict(raw["factors_per_mg_day"]), dict(raw["factors_per_mcg_hour"])
+
+
+def order_mme(ctx: OrderContext, order: DraftOrder) -> float | None:
+    member = ctx.drug_is(order, "rx_opioids")
+    if member is None:
+        return None
+    per_mg, per_mcg_h = mme_factors()
+    name = member.display.lower()
+    if name in per_mcg_h:
+        rate = order.patch_mcg_per_hour()
+        return rate * per_mcg_h[name] if rate is not None else None
+    mg = order.daily_dose_mg()
+    if mg is None or name not in per_mg:
+        return None
+    return mg * per_mg[name]
+
+
+def _med_mme(ctx: OrderContext, med: MedicationFact) -> float | None:
+    member = ctx.med_is(med, "rx_opioids")
+    per_mg, _ = mme_factors()
+    if member is None or med.daily_dose_mg is None or member.display.lower() not in per_mg:
+        return None
+    return med.daily_dose_mg * per_mg[member.display.lower()]
+
+
+def naloxone_suggestion(term: Terminology, patient_id: str, recommended: bool) -> SuggestionDraft:
+    coding = term.first("order_naloxone").coding()
+    resource = {
+        "resourceType": "MedicationRequest",
+        "status": "draft",
+        "intent": "proposal",
+        "medicationCodeableConcept": {
+            "coding": [coding.as_fhir()],
+            "text": "Naloxone (opioid overdose reversal)",
+        },
+        "subject": {"reference": f"Patient/{patient_id}"},
+        "note": [{"text": "Offered with opioids at ≥ 50 MME/day or with a benzodiazepine (CDC 2022)."}],
+    }
+    return SuggestionDraft(
+        label="Offer naloxone",
+        actions=(Action("create", "Create a draft prescription: naloxone", resource=resource),),
+        is_recommended=recommended,
+    )
+
+
+def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
+    if order.resource_type != "MedicationRequest":
+        return []
+    if ctx.drug_is(order, "rx_opioids") is not None:
+        return _opioid(ctx, order)
+    if ctx.drug_is(order, "rx_gabapentinoids") is not None:
+        return _gabapentinoid(ctx, order)
+    if ctx.drug_is(order, "rx_systemic_corticosteroids") is not None:
+        return _steroid(ctx, order)
+    return []
+
+
+def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
+    why: list[Fact] = []
+    gaps: list[str] = list(ctx.unavailable_gaps("medicationRequests", "medicationStatements"))
+    # (a) long-term use
+    opioid_meds = [
+        m
+        for m in ctx.history.medications
+        if m.status not in ("entered-in-error", "draft") and m.start and ctx.med_is(m, "rx_opioids")
+    ]
+    long_term = False
+    if opioid_meds:
+        first = min(opioid_meds, key=lambda m: m.start or date.max)
+        latest_end = max((m.end or ctx.today) for m in opioid_meds)
+        days = (ctx.today - first.start).days if first.start else 0
+        if days > ctx.th.long_term_opioid_days and latest_end >= ctx.today - timedelta(days=30):
+            long_term = True
+            why.append(Fact(f"opioids prescribed since {first.start} ({days} days; continuing)", first.ref))
+    for c in ctx.current_conditions("opioid_risk_conditions"):
+        long_term = True
+        why.append(Fact(f"{c.text}: long-term opioid use or opioid use disorder on record", c.ref))
+    # (b) MME/day
+    mme = order_mme(ctx, order)
+    high = False
+    if mme is None:
+        gaps.append(
+            "MME/day of this order could not be computed (dose, unit or frequency not stated, or no CDC "
+            "factor for this opioid)."
+        )
+    else:
+        total = mme
+        parts = [f"this order {mme:g}"]
+        for other in ctx.draft_drugs("rx_opioids", exclude=order):
+            om = order_mme(ctx, other)
+            if om:
+                total += om
+                parts.append(f"{other.ref} {om:g}")
+        for m in ctx.active_meds("rx_opioids"):
+            mm = _med_mme(ctx, m)
+            if mm:
+                total += mm
+                parts.append(f"{m.ref} {mm:g}")
+        if total >= ctx.th.high_mme_per_day:
+            high = True
+            why.append(
+                Fact(
+                    f"{total:g} MME/day ({' + '.join(parts)}) ≥ {ctx.th.high_mme_per_day:g} (CDC 2022 "
+                    "factors)"
+                )
+            )
+    # (c) benzodiazepine
+    benzo_drafts = ctx.draft_drugs("rx_benzodiazepines", exclude=order)
+    benzo_meds = ctx.active_meds("rx_benzodiazepines")
+    why += [Fact(f"{o.text}: benzodiazepine drafted in this session", o.ref) for o in benzo_drafts]
+    why += [Fact(f"{m.text}: current benzodiazepine", m.ref) for m in benzo_meds]
+    benzo = bool(benzo_drafts or benzo_meds)
+    if not (long_term or high or benzo):
+        return []
+    if benzo:
+        summary = "Opioid with a benzodiazepine: avoid co-prescribing; offer naloxone (CDC 2022)"
+    elif high:
+        summary = "Opioid dose ≥ 50 MME/day: reassess benefit and risk; offer naloxone (CDC 2022)"
+    else:
+        summary = (
+            "Opioid continuing beyond 90 days: reassess benefit and harm; taper if no benefit (CDC 2022)"
+        )
+    suggestions: list[SuggestionDraft] = []
+    if high or benzo:
+        suggestions.append(naloxone_suggestion(ctx.term, ctx.inp.patient_id, recommended=True))
+    return [
+        card(
+            RULE_OPIOID,
+            "Opioid prescribing risk",
+            order,
+            indicator="warning",
+            summary=summary,
+            why=why,
+            next_steps=(
+                "Reassess benefit and harm with the patient; prefer non-opioid therapy for radicular pain.",
+                "If benefit does not outweigh harm, taper gradually; do not stop abruptly.",
+                *(
+                    (
+                        "Avoid opioid and benzodiazepine together; if both continue, taper one with the "
+                        "patient.",
+                    )
+                    if benzo
+                    else ()
+                ),
+                *(
+                    ("Offer naloxone and review the dose (CDC 2022: ≥ 50 MME/day raises overdose risk).",)
+                    if high or benzo
+                    else ()
+                ),
+            ),
+            avoid=("Dose escalation; adding extended-release opioids; abrupt discontinuation.",),
+            evidence=("cdc_opioids_2022", "nice_ng59"),
+            gaps=gaps,
+            suggestions=suggestions,
+        )
+    ]
+
+
+def _conflict_card(
+    ctx: OrderContext,
+    order: DraftOrder,
+    rule: str,
+    title: str,
+    summary: str,
+    conflict: Conflict,
+    evidence: tuple[str, ...],
+    steps: tuple[str, ...],
+) -> list[CardDraft]:
+    if not ctx.radicular:
+        return []
+    return [
+        card(
+            rule,
+            title,
+            order,
+            indicator="info",
+            summary=summary,
+            why=tuple(Fact(f"{c.text}: lumbar radicular pain (sciatica)", c.ref) for c in ctx.radicular),
+            next_steps=steps,
+            avoid=("Dose escalation or repeat courses without a documented benefit.",),
+            evidence=evidence,
+            conflicts=(conflict,),
+            gaps=ctx.unavailable_gaps("conditions"),
+            suggestions=(delete(order, "Remove this prescription", f"Remove {order.ref}"),),
+        )
+    ]
+
+
+def _gabapentinoid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
+    return _conflict_card(
+        ctx,
+        order,
+        RULE_GABAPENTINOID,
+        "Gabapentinoid for sciatica: evidence conflict",
+        "Gabapentinoid for sciatica: trials and NICE found no benefit; other sources list it",
+        Conflict(
+            "Gabapentinoids for lumbar radicular pain",
+            "Seeds 000, 001 and 004 list gabapentin/pregabalin as neuropathic agents for radicular pain.",
+            "PRECISE (NEJM 2017): pregabalin no better than placebo at 8 or 52 weeks, with more adverse "
+            "events; "
+            "NICE NG59: do not offer gabapentinoids for sciatica; seed 003 notes negative trials.",
+        ),
+        ("nice_ng59", "precise_2017"),
+        (
+            "If prescribed, reassess benefit at 4-8 weeks; taper if there is no ≥ 30 % or 2-point "
+            "improvement.",
+            "Warn about respiratory depression with opioids.",
+        ),
+    )
+
+
+def _steroid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
+    routes = " ".join(
+        filter(
+            None,
+            (
+                *(d.route_text for d in order.doses),
+                *(c.display or "" for d in order.doses for c in d.route),
+                order.text,
+            ),
+        )
+    )
+    if _NOT_ORAL.search(routes):
+        return []  # an injectate (e.g. the steroid of an ESI), not an oral course
+    return _conflict_card(
+        ctx,
+        order,
+        RULE_STEROID,
+        "Oral corticosteroid for sciatica: evidence conflict",
+        "Oral corticosteroid for sciatica: NICE advises against; one source lists it first",
+        Conflict(
+            "Oral corticosteroids for sciatica",
+            "Seed 002 lists oral corticosteroids as an initial anti-inflammatory approach.",
+            "NICE NG59: do not offer oral corticosteroids for managing sciatica.",
+        ),
+        ("nice_ng59",),
+        ("Prefer NSAIDs and staying active; do not renew or repeat courses.",),
+    )

@@ -1,0 +1,199 @@
+"""Check 7 — spinal cord stimulator and intrathecal pump orders without their prerequisites.
+
+``order.scs-no-trial`` (decision model S3/F7/N1)
+When: a permanent SCS system is ordered (``scs_permanent_system``: 63685 generator, 63655 paddle),
+      no permanent system is already implanted (a replacement is not judged), and no trial
+      (``scs_percutaneous_lead`` without a permanent code the same day) with a documented success
+      (≥ ``scs_trial_success_pct`` relief or outcome successful, by ``assess``) is on record.
+Then: warning; trial first (replace the draft with a trial order when there was none; otherwise
+      record the trial's relief).
+Evidence: NACC 2014; NICE TA159 (successful trial); seed 004 (≥ 50 % relief in the trial).
+
+``order.scs-failed-trial`` (decision model N2, "intercept 63685/63655 orders")
+When: a permanent SCS system is ordered and the latest trial failed (< 50 % relief, outcome
+      unsuccessful, probable failure).
+Then: warning; do not implant: DRG stimulation if pain is focal, multidisciplinary care with CBT,
+      intrathecal pump evaluation later. Suggest cancelling; CBT referral.
+Evidence: NACC 2014; NACC DRG 2019; seed 004.
+
+``order.neuromod-psych-eval`` (decision model Y1, S3, L1)
+When: an SCS trial or permanent system, or an intrathecal pump implantation
+      (``neuromodulation_implant``) is ordered and no psychological evaluation
+      (``psychological_evaluation``) is on record as a Procedure, a ServiceRequest, or another draft
+      order of this session.
+Then: warning; order the psychological evaluation first.
+Evidence: NACC 2014; PACC 2017/2024 (intrathecal); seed 004.
+"""
+
+from __future__ import annotations
+
+from hooks import suggestions as sx
+from hooks.cards import CardDraft, Fact
+from hooks.orders.common import card, create, delete, replace
+from hooks.orders.context import FAILED, POSITIVE, OrderContext
+from hooks.orders.draft import DraftOrder
+from hooks.pathway.failure import Modality
+
+RULE_NO_TRIAL = "order.scs-no-trial"
+RULE_FAILED_TRIAL = "order.scs-failed-trial"
+RULE_PSYCH = "order.neuromod-psych-eval"
+RULE_IDS = (RULE_NO_TRIAL, RULE_FAILED_TRIAL, RULE_PSYCH)
+
+
+def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
+    if order.resource_type != "ServiceRequest" or not ctx.order_is(order, "neuromodulation_implant"):
+        return []
+    implanted = ctx.completed("scs_permanent_system")
+    permanent = ctx.order_is(order, "scs_permanent_system") is not None
+    if permanent and implanted:
+        return []  # generator replacement or revision of an implanted system: not a new implant
+    out = _trial(ctx, order) if permanent else []
+    out += _psych(ctx, order)
+    return out
+
+
+def _trial(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
+    permanent_days = {p.performed for p in ctx.completed("scs_permanent_system")}
+    trials = sorted(
+        (p for p in ctx.completed("scs_percutaneous_lead") if p.performed not in permanent_days),
+        key=lambda p: p.performed or order.authored or ctx.today,
+    )
+    pid = ctx.inp.patient_id
+    if trials:
+        a = ctx.assess(trials[-1], Modality.SCS_TRIAL)
+        p = a.procedure
+        trial_fact = Fact(
+            f"{p.text or 'SCS trial'} on {p.performed_text or p.performed}: "
+            f"{a.outcome.value.replace('_', ' ')} ({a.basis})",
+            p.ref,
+        )
+        if a.outcome in POSITIVE:
+            return []
+        if a.outcome in FAILED:
+            return [
+                card(
+                    RULE_FAILED_TRIAL,
+                    "Permanent stimulator after a failed trial",
+                    order,
+                    indicator="warning",
+                    summary="The spinal cord stimulator trial failed (< 50 % relief): do not implant a "
+                    "permanent system",
+                    why=(trial_fact, *a.facts),
+                    next_steps=(
+                        "Do not implant. DRG stimulation if the pain is focal (foot, groin; check labelling "
+                        "and "
+                        "coverage).",
+                        "Multidisciplinary pain care with CBT; intrathecal pump evaluation later.",
+                    ),
+                    avoid=(
+                        "Permanent SCS after a trial with < 50 % relief.",
+                        "A repeat trial without a new reason.",
+                    ),
+                    evidence=("nacc_2014", "nacc_drg_2019", "nice_ta159"),
+                    gaps=ctx.unavailable_gaps("procedures", "observations"),
+                    suggestions=(
+                        delete(
+                            order, "Cancel the permanent implant", f"Remove {order.ref}", recommended=True
+                        ),
+                        create(sx.CBT_REFERRAL, ctx.term, patient_id=pid, reasons=ctx.radicular_refs),
+                    ),
+                )
+            ]
+        return [
+            card(
+                RULE_NO_TRIAL,
+                "Permanent stimulator without a documented successful trial",
+                order,
+                indicator="warning",
+                summary="No documented ≥ 50 % relief from the stimulator trial: record it before the "
+                "permanent implant",
+                why=(trial_fact, *a.facts),
+                next_steps=(
+                    f"Record the pain relief during the trial; implant only with ≥ "
+                    f"{ctx.th.scs_trial_success_pct:g} % relief.",
+                ),
+                avoid=("Permanent implant without a successful trial.",),
+                evidence=("nacc_2014", "nice_ta159"),
+                gaps=(*ctx.unavailable_gaps("procedures", "observations"), *a.gaps),
+                suggestions=(
+                    delete(
+                        order,
+                        "Hold the permanent implant until the trial result is recorded",
+                        f"Remove {order.ref}",
+                    ),
+                ),
+            )
+        ]
+    trial = ctx.term.first(sx.SCS_TRIAL.value_set).coding()
+    return [
+        card(
+            RULE_NO_TRIAL,
+            "Permanent stimulator without a trial",
+            order,
+            indicator="warning",
+            summary="Permanent spinal cord stimulator ordered without a trial: order the trial first",
+            why=(Fact("no spinal cord stimulator trial on record"),),
+            next_steps=(
+                "Psychological evaluation, then a stimulator trial; implant only with ≥ "
+                f"{ctx.th.scs_trial_success_pct:g} % relief during the trial.",
+            ),
+            avoid=("Permanent implant without a trial.",),
+            evidence=("nacc_2014", "nice_ta159"),
+            gaps=ctx.unavailable_gaps("procedures"),
+            suggestions=(
+                replace(
+                    order,
+                    trial,
+                    "Change to a spinal cord stimulator trial",
+                    f"Replace {order.ref} with a stimulator trial (percutaneous leads)",
+                    text=sx.SCS_TRIAL.text,
+                    recommended=True,
+                    note=[{"text": sx.SCS_TRIAL.note}],
+                ),
+                delete(order, "Cancel the permanent implant", f"Remove {order.ref}"),
+            ),
+        )
+    ]
+
+
+def _psych(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
+    vs = "psychological_evaluation"
+    if ctx.completed(vs):
+        return []
+    if any(
+        ctx.is_a(vs, s.codings) and s.status not in ("revoked", "entered-in-error")
+        for s in ctx.history.service_requests
+    ):
+        return []
+    if ctx.other_orders(order, vs):
+        return []
+    pump = ctx.order_is(order, "intrathecal_pump_implant") is not None
+    device = "intrathecal pump" if pump else "spinal cord stimulator"
+    return [
+        card(
+            RULE_PSYCH,
+            "Neuromodulation without a psychological evaluation",
+            order,
+            indicator="warning",
+            summary=f"No psychological evaluation on record before this {device}: order it first",
+            why=(
+                Fact("no psychological evaluation on record (procedures, orders, or this session's drafts)"),
+            ),
+            next_steps=(
+                "Psychological evaluation before any stimulator or pump trial (screen for depression, "
+                "catastrophising, expectations).",
+            ),
+            avoid=(f"A {device} trial or implant without a psychological evaluation.",),
+            evidence=("pacc_2024",) if pump else ("nacc_2014",),
+            gaps=ctx.unavailable_gaps("procedures", "serviceRequests"),
+            suggestions=(
+                create(
+                    sx.PSYCHOLOGICAL_EVALUATION,
+                    ctx.term,
+                    patient_id=ctx.inp.patient_id,
+                    reasons=ctx.radicular_refs,
+                    recommended=True,
+                ),
+            ),
+        )
+    ]

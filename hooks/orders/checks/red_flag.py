@@ -1,0 +1,115 @@
+"""Check 10 — an elective spine procedure while a red flag is active (``order.red-flag-elective``).
+
+When: an elective spine procedure (``elective_spine_procedures``: ESI, blocks, RFA, SCS, pumps,
+      PNS, neurolysis, discography, MILD) is ordered and an emergency red flag is active: suspected
+      cauda equina syndrome (R1), a new or progressive motor deficit (R2), suspected malignancy,
+      infection or fracture (R3).
+Then: critical; the emergency pathway comes first: cancel the elective order and order the
+      emergency work-up (cauda equina: emergency MRI and spine-surgery assessment today; cancer or
+      infection: MRI without and with contrast, urgent referral; fracture: fracture imaging; motor
+      deficit: urgent MRI and surgical opinion). Other cards on the same order are suppressed.
+Evidence: ACR Appropriateness Criteria 2021 (variants 4-7); NICE NG59; seeds 002/003 (cauda equina is
+      the absolute indication for immediate surgery; red flags need immediate imaging).
+"""
+
+from __future__ import annotations
+
+from hooks import suggestions as sx
+from hooks.cards import Action, CardDraft, Fact, SuggestionDraft
+from hooks.orders.common import card, delete
+from hooks.orders.context import OrderContext
+from hooks.orders.draft import DraftOrder
+from hooks.suggestions import OrderSpec, Priority
+
+RULE_ID = "order.red-flag-elective"
+RULE_IDS = (RULE_ID,)
+
+_PLAN: dict[str, tuple[str, OrderSpec, Priority]] = {
+    "cauda_equina": (
+        "Emergency MRI of the lumbar spine today and emergency spine-surgery assessment for decompression.",
+        sx.MRI_WITHOUT_CONTRAST,
+        "stat",
+    ),
+    "motor_progressive": (
+        "Urgent MRI and urgent surgical opinion (within days) for the progressive deficit.",
+        sx.MRI_WITHOUT_CONTRAST,
+        "urgent",
+    ),
+    "malignancy": (
+        "Urgent MRI without and with contrast and urgent referral for suspected malignancy.",
+        sx.MRI_WITH_AND_WITHOUT_CONTRAST,
+        "urgent",
+    ),
+    "infection": (
+        "Urgent MRI without and with contrast, inflammatory markers, and same-day referral for "
+        "suspected infection; no steroid injection.",
+        sx.MRI_WITH_AND_WITHOUT_CONTRAST,
+        "urgent",
+    ),
+    "fracture": ("Fracture imaging and urgent spine assessment.", sx.MRI_WITHOUT_CONTRAST, "urgent"),
+}
+
+
+def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
+    if order.resource_type != "ServiceRequest" or not ctx.order_is(order, "elective_spine_procedures"):
+        return []
+    flags = ctx.emergency_flags
+    if not flags:
+        return []
+    first = flags[0]
+    why = [f for flag in flags for f in flag.facts]
+    steps = [_PLAN[flag.kind][0] for flag in flags]
+    spec: OrderSpec = _PLAN[first.kind][1]
+    priority: Priority = _PLAN[first.kind][2]
+    reasons = tuple(f.ref for f in why if f.ref and f.ref.startswith("Condition/"))
+    imaging_drafted = ctx.other_orders(order, "imaging_lumbar_advanced")
+    suggestions: list[SuggestionDraft] = [
+        delete(
+            order,
+            "Cancel the elective procedure",
+            f"Remove {order.ref}: the red flag comes first",
+            recommended=bool(imaging_drafted),
+        )
+    ]
+    if not imaging_drafted:
+        suggestions.insert(
+            0,
+            SuggestionDraft(
+                label=f"Cancel the procedure; {priority} {spec.text}",
+                actions=(
+                    Action("delete", f"Remove {order.ref}: the red flag comes first", resource_id=order.ref),
+                    sx.suggest(
+                        spec, ctx.term, patient_id=ctx.inp.patient_id, reasons=reasons, priority=priority
+                    ).actions[0],
+                ),
+                is_recommended=True,
+            ),
+        )
+    suggestions.append(
+        sx.suggest(
+            sx.SPINE_SURGERY_REFERRAL,
+            ctx.term,
+            patient_id=ctx.inp.patient_id,
+            reasons=reasons,
+            priority=priority,
+        )
+    )
+    labels = ", ".join(f.label for f in flags)
+    return [
+        card(
+            RULE_ID,
+            "Elective procedure while a red flag is active",
+            order,
+            indicator="critical",
+            summary=f"Red flag ({labels}): emergency pathway first, not an elective procedure"[:139],
+            why=(*why, Fact(f"{order.text} is an elective procedure")),
+            next_steps=steps,
+            avoid=(
+                "Epidural injection or any elective procedure before the red flag is resolved.",
+                "Waiting for 6 weeks of conservative care; routine referral.",
+            ),
+            evidence=("acr_lbp_2021", "nice_ng59"),
+            gaps=ctx.unavailable_gaps("conditions", "observations"),
+            suggestions=suggestions,
+        )
+    ]

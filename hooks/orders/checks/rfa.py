@@ -1,0 +1,186 @@
+"""Check 6 — facet or SI joint radiofrequency ablation without its prerequisites.
+
+``order.rfa-no-block`` (decision model F5/A1, §1.3 "RFA scope")
+When: a lumbar facet RFA (``facet_rfa_lumbar``) or SI joint RFA (64625 in ``facet_rfa_or_si_rfa``)
+      is ordered and the record holds fewer than ``mbb_required_positive_blocks`` positive diagnostic
+      blocks of the matching kind (medial branch block / SI joint block) by
+      ``hooks.pathway.failure.assess`` (≥ ``mbb_positive_relief_pct`` / ``sij_block_positive_relief_pct``).
+Then: warning; replace the draft with the diagnostic block (same order id); RFA only after a positive
+      block.
+Evidence: ASRA facet consensus 2020; NICE NG59 (RFA only after a positive medial branch block);
+      CMS facet LCDs (two blocks ≥ 80 %); seed 002.
+
+``order.rfa-repeat-failed`` (decision model A1)
+When: the same kind of RFA is ordered after an earlier ablation that failed (failed, short-lived,
+      partial < 50 %, probable failure), at the same level (or the level of either is not stated).
+Then: warning; do not repeat at the same level: re-evaluate (updated imaging, repeat diagnostic
+      block), consider other options (seed 004).
+Evidence: seed 004; CMS facet LCDs (repeat only after ≥ 50 % relief for ≥ 6 months); ASRA 2020.
+"""
+
+from __future__ import annotations
+
+from hooks import suggestions as sx
+from hooks.cards import CardDraft, Conflict, Fact
+from hooks.history import parse_level
+from hooks.orders.common import cancel_and_create, card, delete, replace
+from hooks.orders.context import FAILED, POSITIVE, OrderContext
+from hooks.orders.draft import DraftOrder
+from hooks.pathway.failure import Assessment, Modality
+
+RULE_NO_BLOCK = "order.rfa-no-block"
+RULE_REPEAT = "order.rfa-repeat-failed"
+RULE_IDS = (RULE_NO_BLOCK, RULE_REPEAT)
+
+
+def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
+    if order.resource_type != "ServiceRequest" or not ctx.order_is(order, "facet_rfa_or_si_rfa"):
+        return []
+    facet = ctx.order_is(order, "facet_rfa_lumbar") is not None
+    return [*_repeat(ctx, order, facet), *_no_block(ctx, order, facet)]
+
+
+def _no_block(ctx: OrderContext, order: DraftOrder, facet: bool) -> list[CardDraft]:
+    block_set = "facet_medial_branch_block_lumbar" if facet else "si_joint_diagnostic_block"
+    needed = ctx.th.mbb_required_positive_blocks if facet else 1
+    threshold = ctx.th.mbb_positive_relief_pct if facet else ctx.th.sij_block_positive_relief_pct
+    positives: list[Assessment] = []
+    others: list[Assessment] = []
+    for p in ctx.completed(block_set):
+        a = ctx.assess(p, Modality.DIAGNOSTIC_BLOCK)
+        (positives if a.outcome in POSITIVE else others).append(a)
+    if len(positives) >= needed:
+        return []
+    kind = "medial branch block" if facet else "sacroiliac joint block"
+    why: list[Fact] = [
+        Fact(
+            f"{len(positives)} positive diagnostic {kind}(s) on record; {needed} required "
+            f"(≥ {threshold:g} % relief, site policy)"
+        )
+    ]
+    for a in others:
+        p = a.procedure
+        why.append(
+            Fact(
+                f"{p.text or kind} on {p.performed_text or p.performed}: "
+                f"{a.outcome.value.replace('_', ' ')} ({a.basis})",
+                p.ref,
+            )
+        )
+        why.extend(a.facts)
+    spec = sx.MEDIAL_BRANCH_BLOCK if facet else sx.SI_JOINT_BLOCK
+    coding = ctx.term.first(spec.value_set).coding()
+    conflicts = (
+        [
+            Conflict(
+                "Diagnostic block criteria",
+                "ASRA-led consensus 2020: one block with ≥ 50 % relief is acceptable.",
+                "CMS facet LCDs and ASIPP 2020: two blocks, each ≥ 80 % relief.",
+            )
+        ]
+        if facet
+        else [
+            Conflict(
+                "SI joint RFA",
+                "Seed 002 offers RFA for SI joint pain after a confirming block.",
+                "Some Medicare LCDs (L39455) do not cover SI joint RFA.",
+            )
+        ]
+    )
+    return [
+        card(
+            RULE_NO_BLOCK,
+            "Radiofrequency ablation without a positive diagnostic block",
+            order,
+            indicator="warning",
+            summary=f"RFA ordered without a positive diagnostic {kind} on record: do the block first",
+            why=why,
+            next_steps=(
+                f"{spec.text}, recording % relief during the anaesthetic phase.",
+                "Radiofrequency ablation only after a positive block.",
+            ),
+            avoid=("RFA without a positive diagnostic block.", "RFA for purely radicular pain."),
+            evidence=("asra_facet_2020", "nice_ng59", "cms_facet_lcd"),
+            conflicts=conflicts,
+            gaps=ctx.unavailable_gaps("procedures", "observations"),
+            suggestions=(
+                replace(
+                    order,
+                    coding,
+                    f"Change to a {spec.text.lower()}",
+                    f"Replace {order.ref} with a {spec.text.lower()}",
+                    text=spec.text,
+                    recommended=True,
+                    **({"note": [{"text": spec.note}]} if spec.note else {}),
+                ),
+                delete(order, "Cancel the RFA", f"Remove {order.ref}"),
+            ),
+        )
+    ]
+
+
+def _repeat(ctx: OrderContext, order: DraftOrder, facet: bool) -> list[CardDraft]:
+    rfa_set = "facet_rfa_lumbar" if facet else "facet_rfa_or_si_rfa"
+    level = parse_level(order.body_site_text, order.text)
+    failed = []
+    unknown_level = False
+    for p in ctx.completed(rfa_set):
+        if not facet and ctx.term.match("facet_rfa_lumbar", p.codings) is not None:
+            continue  # an SI RFA order is compared with SI ablations only
+        if level and p.level and p.level != level:
+            continue
+        a = ctx.assess(p, Modality.RFA)
+        if a.outcome in FAILED:
+            failed.append(a)
+            unknown_level = unknown_level or not (level and p.level)
+    if not failed:
+        return []
+    why: list[Fact] = []
+    for a in failed:
+        p = a.procedure
+        where = f" at {p.level}" if p.level else ""
+        why.append(
+            Fact(
+                f"{p.text or 'RFA'}{where} on {p.performed_text or p.performed}: "
+                f"{a.outcome.value.replace('_', ' ')} ({a.basis})",
+                p.ref,
+            )
+        )
+        why.extend(a.facts)
+    gaps = list(ctx.unavailable_gaps("procedures", "observations"))
+    if unknown_level:
+        gaps.append(
+            "The spinal level of the draft order or of the earlier ablation is not stated; they were "
+            "treated as the same level."
+        )
+    return [
+        card(
+            RULE_REPEAT,
+            "Repeat ablation after a failed ablation",
+            order,
+            indicator="warning",
+            summary="Repeat RFA at the same level after an ablation that gave no relief: re-evaluate first",
+            why=why,
+            next_steps=(
+                "Re-evaluate: updated MRI/CT; repeat the diagnostic block to confirm the pathway (seed 004).",
+                "If the pain is radicular: image-guided ESI or targeted nerve-root injection.",
+                "Medication review; multidisciplinary care with CBT; neuromodulation evaluation.",
+            ),
+            avoid=(
+                "Repeat RFA at the same level after an ablation without relief.",
+                "Chemical neurolysis as the first next step.",
+            ),
+            evidence=("asra_facet_2020", "cms_facet_lcd"),
+            gaps=gaps,
+            suggestions=(
+                delete(order, "Cancel the repeat RFA", f"Remove {order.ref}", recommended=True),
+                cancel_and_create(
+                    order,
+                    sx.MEDIAL_BRANCH_BLOCK if facet else sx.SI_JOINT_BLOCK,
+                    ctx.term,
+                    patient_id=ctx.inp.patient_id,
+                    label="Cancel the RFA and repeat the diagnostic block",
+                ),
+            ),
+        )
+    ]

@@ -1,0 +1,146 @@
+"""Shared pieces of the order checks: the card shape and the actions that act on a draft order.
+
+Identity: a card's ``rule_id`` is the check's stable id (``order.mri-early``) and its
+``subject_key`` the draft order reference (``ServiceRequest/123``); ``topic`` joins both, so one
+order can carry cards from several checks and the same check on two orders gives two cards. The
+same check on the same draft order therefore has the same (rule_id, subject_key) on order-select
+and on order-sign.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from hooks.cards import Action, CardDraft, Conflict, Fact, Indicator, SuggestionDraft
+from hooks.evidence import guideline
+from hooks.orders.draft import DraftOrder
+from hooks.suggestions import OrderSpec, Priority, service_request
+from hooks.terminology import Coding, Terminology
+
+
+def order_fact(order: DraftOrder, what: str | None = None) -> Fact:
+    return Fact(f"Draft order: {order.text}" + (f" — {what}" if what else ""), order.ref or None)
+
+
+def card(
+    rule_id: str,
+    title: str,
+    order: DraftOrder,
+    *,
+    indicator: Indicator,
+    summary: str,
+    why: Sequence[Fact],
+    next_steps: Sequence[str],
+    avoid: Sequence[str] = (),
+    evidence: Sequence[str],
+    conflicts: Sequence[Conflict] = (),
+    gaps: Sequence[str] = (),
+    suggestions: Sequence[SuggestionDraft] = (),
+) -> CardDraft:
+    subject = order.ref or f"{order.resource_type}/?"
+    return CardDraft(
+        rule_id=rule_id,
+        topic=f"{rule_id}|{subject}",
+        indicator=indicator,
+        summary=summary if len(summary) < 140 else summary[:136] + "…",
+        title=title,
+        why=(order_fact(order), *why),
+        next_steps=tuple(next_steps),
+        avoid=tuple(avoid),
+        evidence=tuple(guideline(k) for k in evidence),
+        conflicts=tuple(conflicts),
+        gaps=tuple(gaps),
+        suggestions=tuple(suggestions),
+        subject_key=order.ref or None,
+    )
+
+
+def delete(order: DraftOrder, label: str, description: str, *, recommended: bool = False) -> SuggestionDraft:
+    """Remove the draft order (``resourceId`` = ``Type/id``)."""
+    return SuggestionDraft(
+        label=label,
+        actions=(Action("delete", description, resource_id=order.ref),),
+        is_recommended=recommended,
+    )
+
+
+def replace(
+    order: DraftOrder,
+    coding: Coding,
+    label: str,
+    description: str,
+    *,
+    text: str | None = None,
+    recommended: bool = False,
+    **fields: Any,
+) -> SuggestionDraft:
+    """Update the draft in place (same id, whole resource) with another code and/or fields."""
+    return SuggestionDraft(
+        label=label,
+        actions=(Action("update", description, resource=order.replaced(coding, text, **fields)),),
+        is_recommended=recommended,
+    )
+
+
+def update_fields(
+    order: DraftOrder, label: str, description: str, *, recommended: bool = False, **fields: Any
+) -> SuggestionDraft:
+    """Update the draft in place keeping its code (e.g. priority → stat)."""
+    resource = dict(order.resource)
+    resource.update(fields)
+    return SuggestionDraft(
+        label=label, actions=(Action("update", description, resource=resource),), is_recommended=recommended
+    )
+
+
+def cancel_and_create(
+    order: DraftOrder,
+    spec: OrderSpec,
+    term: Terminology,
+    *,
+    patient_id: str,
+    label: str,
+    reasons: Iterable[str] = (),
+    priority: Priority = "routine",
+    note: str | None = None,
+    recommended: bool = False,
+) -> SuggestionDraft:
+    """Delete the draft and create the right alternative, as one suggestion (one transaction)."""
+    resource = service_request(
+        spec, term, patient_id=patient_id, reasons=tuple(reasons), priority=priority, note=note
+    )
+    return SuggestionDraft(
+        label=label,
+        actions=(
+            Action("delete", f"Remove the draft order {order.text}", resource_id=order.ref),
+            Action("create", f"Create a draft order: {spec.text}", resource=resource),
+        ),
+        is_recommended=recommended,
+    )
+
+
+def create(
+    spec: OrderSpec,
+    term: Terminology,
+    *,
+    patient_id: str,
+    label: str | None = None,
+    reasons: Iterable[str] = (),
+    priority: Priority = "routine",
+    note: str | None = None,
+    recommended: bool = False,
+) -> SuggestionDraft:
+    resource = service_request(
+        spec, term, patient_id=patient_id, reasons=tuple(reasons), priority=priority, note=note
+    )
+    return SuggestionDraft(
+        label=label or spec.label,
+        actions=(Action("create", f"Create a draft order: {spec.text}", resource=resource),),
+        is_recommended=recommended,
+    )
+
+
+def reason_refs(facts: Iterable[Fact]) -> tuple[str, ...]:
+    """Condition references among facts (for reasonReference on created orders)."""
+    return tuple(dict.fromkeys(f.ref for f in facts if f.ref and f.ref.startswith("Condition/")))

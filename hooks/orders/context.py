@@ -1,0 +1,325 @@
+"""What the order checks know about the patient: facts read once per call from the history and
+the draft orders, each naming the resource it came from.
+
+The red-flag, duration, conservative-care, failed-ESI, facet (F5) and stenosis (F6) facts follow
+the decision model §1.1-§1.2 and §3 exactly as the pathway reads them; treatment failure comes
+from ``hooks.pathway.failure.assess`` (injectable, so a check can be unit-tested with a hand-built
+``Assessment``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import cached_property
+
+from hooks.cards import Fact
+from hooks.evaluation import EvaluationInput
+from hooks.facts import ConditionFact, MedicationFact, ObservationFact, PatientHistory, ProcedureFact
+from hooks.orders.draft import DraftOrder, read_draft_orders
+from hooks.pathway.failure import Assessment, Modality, Outcome
+from hooks.terminology import Coding, Member, Terminology
+from hooks.thresholds import Thresholds
+
+AssessFn = Callable[[ProcedureFact, Modality, PatientHistory, date, Thresholds, Terminology], Assessment]
+
+# Value sets that open the gate (decision model §1.1.1) and date symptom onset.
+RADICULAR_SETS = ("lumbar_radiculopathy_conditions", "postlaminectomy_syndrome_fbss")
+LUMBAR_DIAGNOSIS_SETS = (
+    "lumbar_radiculopathy_conditions",
+    "lumbar_disc_displacement_without_radiculopathy",
+    "lumbar_spinal_stenosis",
+    "postlaminectomy_syndrome_fbss",
+)
+FAILED = (Outcome.FAILED, Outcome.SHORT_LIVED, Outcome.PARTIAL, Outcome.PROBABLE_FAILED)
+POSITIVE = (Outcome.SUCCESS, Outcome.RESPONDER, Outcome.RESPONDED_THEN_RECURRED)
+
+
+def _default_assess() -> AssessFn:
+    from hooks.pathway.failure import assess
+
+    return assess
+
+
+@dataclass(frozen=True)
+class RedFlag:
+    """An active red flag (decision model R1-R3) and the resources that show it."""
+
+    kind: str  # cauda_equina | motor_progressive | motor_stable | malignancy | infection | fracture
+    label: str
+    facts: tuple[Fact, ...]
+
+    @property
+    def emergency(self) -> bool:
+        """Pre-empts elective care (R1, progressive R2, R3). A stable deficit is urgent, not emergency."""
+        return self.kind != "motor_stable"
+
+
+@dataclass
+class OrderContext:
+    inp: EvaluationInput
+    assess_fn: AssessFn | None = None
+    _assessments: dict[tuple[str, Modality], Assessment] = field(default_factory=dict)
+
+    # ----------------------------------------------------------------- plumbing
+    @property
+    def term(self) -> Terminology:
+        return self.inp.terminology
+
+    @property
+    def th(self) -> Thresholds:
+        return self.inp.thresholds
+
+    @property
+    def today(self) -> date:
+        return self.inp.today
+
+    @property
+    def history(self) -> PatientHistory:
+        return self.inp.history
+
+    @cached_property
+    def orders(self) -> tuple[DraftOrder, ...]:
+        return read_draft_orders(self.inp.hook, self.inp.draft_orders, self.inp.selections)
+
+    @property
+    def judged(self) -> tuple[DraftOrder, ...]:
+        return tuple(o for o in self.orders if o.selected)
+
+    def is_a(self, value_set: str, codings: Iterable[Coding]) -> Member | None:
+        return self.term.match(value_set, codings)
+
+    def order_is(self, order: DraftOrder, value_set: str) -> Member | None:
+        return self.term.match(value_set, order.all_codings)
+
+    def drug_is(self, order: DraftOrder, value_set: str) -> Member | None:
+        """Membership by code, or by the ingredient's name in the order's text when it is coded at the
+        clinical-drug level (SCD/SBD) the ingredient value sets do not list."""
+        hit = self.term.match(value_set, order.all_codings)
+        if hit is not None:
+            return hit
+        texts = [order.text, *(c.display or "" for c in order.all_codings)]
+        for m in self.term[value_set].members:
+            pattern = re.compile(rf"(?<![a-z]){re.escape(m.display.lower())}(?![a-z])")
+            if any(pattern.search(t.lower()) for t in texts if t):
+                return m
+        return None
+
+    def med_is(self, med: MedicationFact, value_set: str) -> Member | None:
+        return self.term.match(value_set, med.codings + med.ingredient_codings)
+
+    def assess(self, procedure: ProcedureFact, modality: Modality) -> Assessment:
+        key = (procedure.ref, modality)
+        if key not in self._assessments:
+            fn = self.assess_fn or _default_assess()
+            self._assessments[key] = fn(procedure, modality, self.history, self.today, self.th, self.term)
+        return self._assessments[key]
+
+    def unavailable_gaps(self, *keys: str) -> tuple[str, ...]:
+        out = []
+        for key in keys:
+            why = self.history.unavailable.get(key)
+            if why:
+                out.append(f"The patient's {key} could not be read ({why}); this check ran without them.")
+        return tuple(out)
+
+    # ----------------------------------------------------------------- conditions
+    def current_conditions(self, *value_sets: str) -> tuple[ConditionFact, ...]:
+        out = []
+        for c in self.history.conditions:
+            if not c.is_current or c.verification_status in ("refuted", "entered-in-error"):
+                continue
+            if self.term.matches_any(value_sets, c.codings) is not None:
+                out.append(c)
+        return tuple(out)
+
+    @cached_property
+    def radicular(self) -> tuple[ConditionFact, ...]:
+        return self.current_conditions(*RADICULAR_SETS)
+
+    @property
+    def radicular_refs(self) -> tuple[str, ...]:
+        """References of the current radicular conditions (reasonReference of created orders)."""
+        return tuple(c.ref for c in self.radicular)
+
+    @cached_property
+    def onset(self) -> tuple[date, ConditionFact] | None:
+        """Earliest onset (or recorded date) of any current radicular condition (§1.1.6)."""
+        dated = [(c.onset or c.recorded, c) for c in self.radicular if (c.onset or c.recorded)]
+        if not dated:
+            return None
+        d, c = min(dated, key=lambda x: x[0])  # type: ignore[arg-type,return-value]
+        assert d is not None
+        return d, c
+
+    @property
+    def duration_days(self) -> int | None:
+        return (self.today - self.onset[0]).days if self.onset else None
+
+    def onset_fact(self) -> Fact | None:
+        if not self.onset:
+            return None
+        d, c = self.onset
+        weeks = (self.today - d).days / 7
+        return Fact(
+            f"{c.text or 'radicular condition'}: onset {c.onset_text or d.isoformat()}, "
+            f"{weeks:.1f} weeks ago",
+            c.ref,
+        )
+
+    # ----------------------------------------------------------------- red flags (R1-R3)
+    @cached_property
+    def red_flags(self) -> tuple[RedFlag, ...]:
+        flags: list[RedFlag] = []
+        ces = self.current_conditions("red_flag_cauda_equina")
+        new_after = self.today - timedelta(days=self.th.new_sphincter_symptom_days)
+        sphincter = [
+            c
+            for c in self.current_conditions("red_flag_sphincter_saddle_symptoms")
+            if (c.onset or c.recorded) is not None and (c.onset or c.recorded) >= new_after  # type: ignore[operator]
+        ]
+        lumbar = self.current_conditions(*LUMBAR_DIAGNOSIS_SETS)
+        ces_facts = [Fact(f"{c.text}: cauda equina syndrome", c.ref) for c in ces]
+        if sphincter and lumbar:
+            ces_facts += [
+                Fact(f"{c.text}: new sphincter or saddle symptom with a lumbar diagnosis", c.ref)
+                for c in sphincter
+            ]
+        if ces_facts:
+            flags.append(RedFlag("cauda_equina", "suspected cauda equina syndrome", tuple(ces_facts)))
+
+        motor = self.current_conditions("red_flag_motor_deficit")
+        if motor:
+            progressive, why = self._motor_progression(motor)
+            facts = tuple(Fact(f"{c.text}: motor deficit", c.ref) for c in motor) + why
+            if progressive:
+                flags.append(RedFlag("motor_progressive", "new or progressive motor deficit", facts))
+            else:
+                flags.append(RedFlag("motor_stable", "stable motor deficit", facts))
+        for kind, vs, label in (
+            ("malignancy", "red_flag_malignancy", "suspected malignancy"),
+            ("infection", "red_flag_infection", "suspected spinal infection"),
+            ("fracture", "red_flag_fracture", "suspected vertebral fracture"),
+        ):
+            hits = self.current_conditions(vs)
+            if hits:
+                flags.append(RedFlag(kind, label, tuple(Fact(f"{c.text}: {label}", c.ref) for c in hits)))
+        return tuple(flags)
+
+    def _motor_progression(self, motor: Sequence[ConditionFact]) -> tuple[bool, tuple[Fact, ...]]:
+        new_after = self.today - timedelta(days=self.th.urgent_referral_days)
+        for c in motor:
+            when = c.onset or c.recorded
+            if when is not None and when >= new_after:
+                return True, (
+                    Fact(
+                        f"{c.text} began {when.isoformat()} (new within {self.th.urgent_referral_days} days)",
+                        c.ref,
+                    ),
+                )
+        strength = sorted(
+            (
+                o
+                for o in self.history.observations
+                if o.kind == "strength" and o.value is not None and o.effective is not None
+            ),
+            key=lambda o: o.effective or date.min,
+        )
+        if len(strength) >= 2 and strength[-1].value < strength[0].value:  # type: ignore[operator]
+            first, last = strength[0], strength[-1]
+            return True, (
+                Fact(f"muscle strength {first.value:g} on {first.effective}", first.ref),
+                Fact(f"muscle strength {last.value:g} on {last.effective} (declining)", last.ref),
+            )
+        return False, ()
+
+    def flag(self, kind: str) -> RedFlag | None:
+        return next((f for f in self.red_flags if f.kind == kind), None)
+
+    @property
+    def emergency_flags(self) -> tuple[RedFlag, ...]:
+        return tuple(f for f in self.red_flags if f.emergency)
+
+    # ----------------------------------------------------------------- procedures
+    def completed(self, value_set: str) -> tuple[ProcedureFact, ...]:
+        return tuple(
+            p
+            for p in self.history.procedures
+            if p.is_completed and self.term.match(value_set, p.codings + p.used_codes) is not None
+        )
+
+    @cached_property
+    def prior_esis(self) -> tuple[ProcedureFact, ...]:
+        """Completed lumbar ESIs, oldest first (a diagnostic SNRB coded 64483 counts, §0)."""
+        esis = [p for p in self.completed("esi_lumbar_all") if p.performed is not None]
+        return tuple(sorted(esis, key=lambda p: p.performed or date.min))
+
+    @cached_property
+    def prior_lumbar_surgery(self) -> tuple[ProcedureFact, ...]:
+        return tuple(p for p in self.completed("prior_lumbar_spine_surgery"))
+
+    @cached_property
+    def surgery_conditions(self) -> tuple[ConditionFact, ...]:
+        return self.current_conditions("postlaminectomy_syndrome_fbss", "lumbar_surgery_status")
+
+    # ----------------------------------------------------------------- pain severity (E2)
+    def latest(self, kind: str, within_days: int = 30) -> ObservationFact | None:
+        since = self.today - timedelta(days=within_days)
+        obs = [
+            o
+            for o in self.history.observations
+            if o.kind == kind and o.value is not None and o.effective is not None and o.effective >= since
+        ]
+        return max(obs, key=lambda o: o.effective or date.min) if obs else None
+
+    def severe_pain(self) -> tuple[Fact, ...]:
+        """Severe, disabling pain in the last 30 days (NRS ≥ 7 or ODI ≥ 40): facts, empty if not."""
+        out = []
+        pain, odi = self.latest("pain"), self.latest("odi")
+        if pain is not None and pain.value is not None and pain.value >= self.th.severe_pain_nrs:
+            out.append(Fact(f"pain {pain.value:g}/10 on {pain.effective} (severe)", pain.ref))
+        if odi is not None and odi.value is not None and odi.value >= self.th.severe_odi:
+            out.append(Fact(f"ODI {odi.value:g} on {odi.effective} (severe disability)", odi.ref))
+        return tuple(out)
+
+    # ----------------------------------------------------------------- conservative care
+    @cached_property
+    def conservative_care(self) -> tuple[Fact, ...]:
+        """Physiotherapy procedures and NSAID prescriptions on record, as facts."""
+        out = [
+            Fact(f"{p.text or 'physiotherapy'} on {p.performed}", p.ref)
+            for p in self.completed("conservative_care_and_rehab")
+        ]
+        out += [
+            Fact(f"{m.text or 'NSAID'} from {m.start}", m.ref)
+            for m in self.history.medications
+            if self.med_is(m, "rx_nsaids")
+        ]
+        return tuple(out)
+
+    # ----------------------------------------------------------------- medications
+    def active_meds(self, value_set: str) -> tuple[MedicationFact, ...]:
+        """Current prescriptions/statements of a drug class (active, or ending within the last 30 days)."""
+        recent = self.today - timedelta(days=30)
+        out = []
+        for m in self.history.medications:
+            if m.status in ("stopped", "cancelled", "completed", "entered-in-error", "not-taken", "draft"):
+                continue
+            if m.end is not None and m.end < recent:
+                continue
+            if self.med_is(m, value_set):
+                out.append(m)
+        return tuple(out)
+
+    def draft_drugs(self, value_set: str, *, exclude: DraftOrder | None = None) -> tuple[DraftOrder, ...]:
+        return tuple(
+            o
+            for o in self.orders
+            if o is not exclude and o.resource_type == "MedicationRequest" and self.drug_is(o, value_set)
+        )
+
+    # ----------------------------------------------------------------- other orders in the session
+    def other_orders(self, order: DraftOrder, value_set: str) -> tuple[DraftOrder, ...]:
+        return tuple(o for o in self.orders if o is not order and self.order_is(o, value_set))

@@ -1,0 +1,330 @@
+"""Lenient reading of ``draftOrders`` resources (CDS Hooks order-select / order-sign).
+
+Real clients send what they have: a Bundle without ``type``, a MedicationRequest with no
+medication yet (the Sandbox), NutritionOrder or DeviceRequest entries, STU3 dosage shapes
+(``doseQuantity`` directly on the dosage) next to R4 ``doseAndRate`` (sometimes an object, not an
+array), medications coded directly or through a contained Medication. Nothing here raises on an
+odd shape: a field that cannot be read is simply absent, and the checks say what they could not
+judge.
+
+On order-select the checks judge only the ``selections``; every draft order is still context (an
+MRI already drafted in the same session, a benzodiazepine next to an opioid). On order-sign every
+draft order is judged.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from hooks.terminology import Coding
+
+# Units that mean "milligram" or "microgram" in UCUM or as free text.
+_MG_UNITS = {"mg", "milligram", "milligrams"}
+_MCG_UNITS = {"ug", "mcg", "microgram", "micrograms", "µg"}
+_PER_DAY = {"s": 86400.0, "min": 1440.0, "h": 24.0, "d": 1.0, "wk": 1 / 7, "mo": 1 / 30, "a": 1 / 365}
+
+
+@dataclass(frozen=True)
+class Dose:
+    """One dosage instruction, as far as it could be read."""
+
+    text: str | None
+    value: float | None  # the dose per administration (high end of a range)
+    unit: str | None
+    per_day: float | None  # administrations per day from timing.repeat
+    route: tuple[Coding, ...] = ()
+    route_text: str | None = None
+
+
+@dataclass(frozen=True)
+class DraftOrder:
+    """One entry of ``draftOrders`` with what the checks need, and the raw resource for actions."""
+
+    ref: str  # "ServiceRequest/abc" ("" when the resource has no id)
+    resource_type: str
+    id: str | None
+    codings: tuple[Coding, ...]  # ServiceRequest.code / the medication's codes
+    ingredient_codings: tuple[Coding, ...]  # contained Medication.ingredient item codes
+    text: str  # best human name of the order
+    status: str | None
+    intent: str | None
+    priority: str | None
+    authored: date | None
+    selected: bool  # judged on this hook (a selection on order-select; every order on order-sign)
+    resource: Mapping[str, Any] = field(repr=False)
+    body_site_text: str | None = None
+    doses: tuple[Dose, ...] = ()
+    strength_mg: float | None = None  # mg per unit (tablet/capsule/mL) from contained Medication
+    supply_days: float | None = None
+
+    @property
+    def all_codings(self) -> tuple[Coding, ...]:
+        return self.codings + self.ingredient_codings
+
+    @property
+    def label(self) -> str:
+        """How a card names the order: its text and reference."""
+        return f"{self.text} ({self.ref})" if self.ref else self.text
+
+    def daily_dose_mg(self) -> float | None:
+        """Total mg (or mcg/h for patches, see ``dose_unit_is_mcg_per_hour``) per day, when stated plainly."""
+        total = 0.0
+        found = False
+        for d in self.doses:
+            if d.value is None:
+                continue
+            unit = (d.unit or "").strip().lower()
+            if unit in _MG_UNITS:
+                per_admin = d.value
+            elif self.strength_mg is not None and unit not in _MCG_UNITS and not unit.endswith("/h"):
+                per_admin = d.value * self.strength_mg  # e.g. 2 tablets × 5 mg
+            else:
+                continue
+            if d.per_day is None:
+                continue
+            total += per_admin * d.per_day
+            found = True
+        return total if found else None
+
+    def patch_mcg_per_hour(self) -> float | None:
+        for d in self.doses:
+            unit = (d.unit or "").strip().lower()
+            if d.value is not None and (unit in ("ug/h", "mcg/h", "mcg/hr", "ug/hr")):
+                return d.value
+        return None
+
+    def replaced(self, coding: Coding, text: str | None = None, **fields: Any) -> dict[str, Any]:
+        """The whole draft resource with its code replaced (same id): the body of an ``update``."""
+        out = copy.deepcopy(dict(self.resource))
+        out["code"] = {"coding": [coding.as_fhir()], "text": text or coding.display or coding.code}
+        out.update(fields)
+        return out
+
+
+def _codings(concept: Any) -> tuple[Coding, ...]:
+    if not isinstance(concept, Mapping):
+        return ()
+    out = []
+    for c in concept.get("coding") or ():
+        if isinstance(c, Mapping) and isinstance(c.get("code"), str) and isinstance(c.get("system"), str):
+            display = c.get("display") if isinstance(c.get("display"), str) else None
+            out.append(Coding(c["system"], c["code"], display))
+    return tuple(out)
+
+
+def _concept_text(concept: Any) -> str | None:
+    if not isinstance(concept, Mapping):
+        return None
+    if isinstance(concept.get("text"), str) and concept["text"].strip():
+        return str(concept["text"]).strip()
+    for c in concept.get("coding") or ():
+        if isinstance(c, Mapping) and isinstance(c.get("display"), str):
+            return str(c["display"])
+    return None
+
+
+def _parse_date(value: Any) -> date | None:
+    if not isinstance(value, str) or len(value) < 4:
+        return None
+    try:
+        if len(value) == 4:
+            return date(int(value), 1, 1)
+        if len(value) == 7:
+            return date(int(value[:4]), int(value[5:7]), 1)
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _quantity(q: Any) -> tuple[float | None, str | None]:
+    if not isinstance(q, Mapping):
+        return None, None
+    unit = q.get("code") if isinstance(q.get("code"), str) else q.get("unit")
+    return _number(q.get("value")), unit if isinstance(unit, str) else None
+
+
+def _dose_quantity(dosage: Mapping[str, Any]) -> tuple[float | None, str | None]:
+    # STU3 (and the order-sign example labelled R4): doseQuantity / doseRange on the dosage itself.
+    candidates: list[Mapping[str, Any]] = [dosage]
+    dr = dosage.get("doseAndRate")
+    if isinstance(dr, Mapping):  # seen in the wild: an object instead of an array
+        candidates.append(dr)
+    elif isinstance(dr, list):
+        candidates.extend(x for x in dr if isinstance(x, Mapping))
+    for c in candidates:
+        value, unit = _quantity(c.get("doseQuantity"))
+        if value is not None:
+            return value, unit
+        rng = c.get("doseRange")
+        if isinstance(rng, Mapping):
+            value, unit = _quantity(rng.get("high"))
+            if value is None:
+                value, unit = _quantity(rng.get("low"))
+            if value is not None:
+                return value, unit
+    return None, None
+
+
+def _per_day(dosage: Mapping[str, Any]) -> float | None:
+    timing = dosage.get("timing")
+    repeat = timing.get("repeat") if isinstance(timing, Mapping) else None
+    if not isinstance(repeat, Mapping):
+        return None
+    freq = _number(repeat.get("frequencyMax")) or _number(repeat.get("frequency"))
+    period = _number(repeat.get("period"))
+    unit = repeat.get("periodUnit")
+    if freq is None or not period or unit not in _PER_DAY:
+        return None
+    return freq / period * _PER_DAY[str(unit)]
+
+
+def _doses(resource: Mapping[str, Any]) -> tuple[Dose, ...]:
+    raw = resource.get("dosageInstruction")
+    if isinstance(raw, Mapping):  # STU3-era clients sometimes send one object
+        raw = [raw]
+    out = []
+    for d in raw or ():
+        if not isinstance(d, Mapping):
+            continue
+        value, unit = _dose_quantity(d)
+        route = d.get("route")
+        out.append(
+            Dose(
+                text=d.get("text") if isinstance(d.get("text"), str) else None,
+                value=value,
+                unit=unit,
+                per_day=_per_day(d),
+                route=_codings(route),
+                route_text=_concept_text(route),
+            )
+        )
+    return tuple(out)
+
+
+def _contained(resource: Mapping[str, Any], reference: Any) -> Mapping[str, Any] | None:
+    if not isinstance(reference, Mapping) or not isinstance(reference.get("reference"), str):
+        return None
+    ref = reference["reference"]
+    for c in resource.get("contained") or ():
+        if (
+            isinstance(c, Mapping)
+            and c.get("resourceType") == "Medication"
+            and ref in (f"#{c.get('id')}", f"Medication/{c.get('id')}")
+        ):
+            return c
+    return None
+
+
+def _strength_mg(ingredients: Iterable[Any]) -> float | None:
+    """mg per presentation unit from the first ingredient whose strength is mg per 1 unit."""
+    for ing in ingredients:
+        if not isinstance(ing, Mapping) or not isinstance(ing.get("strength"), Mapping):
+            continue
+        num, num_unit = _quantity(ing["strength"].get("numerator"))
+        den, _ = _quantity(ing["strength"].get("denominator"))
+        if num is not None and (num_unit or "").lower() in _MG_UNITS and (den is None or den == 1):
+            return num
+    return None
+
+
+def _read_medication(
+    resource: Mapping[str, Any],
+) -> tuple[tuple[Coding, ...], tuple[Coding, ...], str | None, float | None]:
+    concept = resource.get("medicationCodeableConcept")
+    codings = _codings(concept)
+    text = _concept_text(concept)
+    ingredients: tuple[Coding, ...] = ()
+    strength = None
+    med = _contained(resource, resource.get("medicationReference"))
+    if med is not None:
+        codings += _codings(med.get("code"))
+        text = text or _concept_text(med.get("code"))
+        items: list[Coding] = []
+        for ing in med.get("ingredient") or ():
+            if isinstance(ing, Mapping):
+                items.extend(_codings(ing.get("itemCodeableConcept")))
+        ingredients = tuple(items)
+        strength = _strength_mg(med.get("ingredient") or ())
+    elif isinstance(resource.get("medicationReference"), Mapping):
+        display = resource["medicationReference"].get("display")
+        text = text or (display if isinstance(display, str) else None)
+    return codings, ingredients, text, strength
+
+
+def read_order(resource: Mapping[str, Any], selected: bool) -> DraftOrder:
+    rtype = str(resource.get("resourceType") or "Unknown")
+    rid = resource.get("id") if isinstance(resource.get("id"), str) else None
+    ref = f"{rtype}/{rid}" if rid else ""
+    ingredients: tuple[Coding, ...] = ()
+    strength = None
+    doses: tuple[Dose, ...] = ()
+    supply_days = None
+    if rtype == "MedicationRequest":
+        codings, ingredients, text, strength = _read_medication(resource)
+        doses = _doses(resource)
+        disp = resource.get("dispenseRequest")
+        if isinstance(disp, Mapping):
+            supply_days, unit = _quantity(disp.get("expectedSupplyDuration"))
+            if supply_days is not None and unit in ("wk", "week", "weeks"):
+                supply_days *= 7
+        authored = _parse_date(resource.get("authoredOn"))
+    else:
+        # ServiceRequest (R4), ProcedureRequest (STU3), DeviceRequest (codeCodeableConcept) and
+        # anything else with a ``code``: read it the same way; NutritionOrder has none.
+        concept = resource.get("code") or resource.get("codeCodeableConcept")
+        codings = _codings(concept)
+        text = _concept_text(concept)
+        authored = _parse_date(resource.get("authoredOn") or resource.get("dateTime"))
+    body_site = None
+    for site in resource.get("bodySite") or ():
+        body_site = _concept_text(site) or body_site
+    return DraftOrder(
+        ref=ref,
+        resource_type=rtype,
+        id=rid,
+        codings=codings,
+        ingredient_codings=ingredients,
+        text=text or rtype,
+        status=resource.get("status") if isinstance(resource.get("status"), str) else None,
+        intent=resource.get("intent") if isinstance(resource.get("intent"), str) else None,
+        priority=resource.get("priority") if isinstance(resource.get("priority"), str) else None,
+        authored=authored,
+        selected=selected,
+        resource=resource,
+        body_site_text=body_site,
+        doses=doses,
+        strength_mg=strength,
+        supply_days=supply_days,
+    )
+
+
+def read_draft_orders(
+    hook: str, resources: Sequence[Mapping[str, Any]], selections: Sequence[str]
+) -> tuple[DraftOrder, ...]:
+    """Every draft order, each marked ``selected`` when this hook must judge it.
+
+    order-select judges the selections (``Type/id``; a bare id is accepted too); order-sign, and
+    any other hook that carries draft orders, judges them all.
+    """
+    wanted = set(selections)
+    out = []
+    for raw in resources:
+        if not isinstance(raw, Mapping):
+            continue
+        rtype, rid = raw.get("resourceType"), raw.get("id")
+        if hook == "order-select":
+            selected = f"{rtype}/{rid}" in wanted or (isinstance(rid, str) and rid in wanted)
+        else:
+            selected = True
+        out.append(read_order(raw, selected))
+    return tuple(out)
