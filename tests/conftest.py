@@ -76,7 +76,8 @@ def make_app(settings: Settings, store: Any) -> Callable[..., Flask]:
     ) -> Flask:
         s = replace(settings, **(settings_overrides or {}))
         kw.setdefault("clock", lambda: FIXED_NOW)
-        app = create_app(s, services=services, store=store, **kw)
+        kw.setdefault("store", store)
+        app = create_app(s, services=services, **kw)
         app.config["TESTING"] = True
         return app
 

@@ -90,7 +90,8 @@ def test_irrelevant_resources_are_not_validated() -> None:
                 "contained": [{"resourceType": "NotAThing"}],
             },
             "prefetch.conditions.entry[1].resource",
-            "Invalid FHIR R4 Condition at prefetch.conditions.entry[1].resource: malformed content (KeyError)",
+            "Invalid FHIR R4 Condition at prefetch.conditions.entry[1].resource: malformed content "
+            "(KeyError)",
         ),
     ],
 )
@@ -112,7 +113,7 @@ def test_unknown_resource_type_and_non_resources() -> None:
     with pytest.raises(InvalidFhirData, match="'Nope' is not a FHIR R4 resource type") as info:
         parse_resource({"resourceType": "Nope"}, "prefetch.procedures.entry[0].resource")
     assert info.value.expression == ["prefetch.procedures.entry[0].resource.resourceType"]
-    with pytest.raises(InvalidFhirData, match="prefetch.patient is not a FHIR resource"):
+    with pytest.raises(InvalidFhirData, match=r"prefetch\.patient is not a FHIR resource"):
         to_history({"patient": kd("patient", {"id": "p"}, single=True)}, TERM, {})
 
 
