@@ -561,6 +561,10 @@ def assess(
     )  # fmt: skip
 
 
+def _name(p: ProcedureFact) -> str:
+    return p.text or next((c.display for c in p.codings if c.display), None) or "procedure"
+
+
 def _window_text(win: _Window) -> str:
     if win.start == 0:
         return f"within {win.end} day{'s' if win.end != 1 else ''}"
@@ -803,18 +807,19 @@ def _proxies(
         if p.status in ("entered-in-error", "not-done"):
             continue
         m = classify_modality(p, term, history)
-        if (
-            modality is Modality.ESI
-            and m is Modality.ESI
-            and levels_concordant(procedure.level, p.level) is not False
-        ):
-            found_next = Fact(f"repeat ESI on {p.performed_text} ({p.level or 'level not stated'})", p.ref)
-            break
-        if m is Modality.DIAGNOSTIC_BLOCK and modality is Modality.ESI:
+        if modality is Modality.ESI and m is Modality.ESI:
+            if levels_concordant(procedure.level, p.level) is not False:
+                found_next = Fact(
+                    f"repeat ESI on {p.performed_text} ({p.level or 'level not stated'})", p.ref
+                )
+                break
+            continue  # an ESI at another level is a different treatment, not a repeat
+        if modality is Modality.ESI and m is Modality.DIAGNOSTIC_BLOCK:
             found_next = Fact(f"next-line {describe_procedure(p, m, term)}", p.ref)
             break
         if any(n in term and term.match(n, p.codings) is not None for n in _NEXT_LINE.get(modality, ())):
-            found_next = Fact(f"next-line procedure {p.text or 'recorded'} on {p.performed_text}", p.ref)
+            name = describe_procedure(p, m, term) if m is not None else f"{_name(p)} on {p.performed_text}"
+            found_next = Fact(f"next-line {name}", p.ref)
             break
     if found_next is None:
         for s in history.service_requests:
