@@ -82,6 +82,12 @@ class Settings:
     evaluation_date: str | None = None
     # Logging
     log_level: str = "INFO"
+    # `radicular-cds serve` (gunicorn): listen address and worker processes/threads. Loopback by
+    # default; containers set CDS_HOST=0.0.0.0.
+    host: str = "127.0.0.1"
+    port: int = 8080
+    workers: int = 2
+    threads: int = 4
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -110,4 +116,8 @@ class Settings:
             thresholds_file=env.get("CDS_THRESHOLDS_FILE") or None,
             evaluation_date=env.get("CDS_EVALUATION_DATE") or None,
             log_level=env.get("CDS_LOG_LEVEL", d.log_level),
+            host=env.get("CDS_HOST") or d.host,
+            port=_int(env, "CDS_PORT", d.port),
+            workers=_int(env, "CDS_WORKERS", d.workers),
+            threads=_int(env, "CDS_THREADS", d.threads),
         )
