@@ -27,7 +27,7 @@ from hooks.orders.checks import (
     red_flag,
     rfa,
 )
-from hooks.orders.context import AssessFn, OrderContext
+from hooks.orders.context import OrderContext
 
 # Most urgent first: red-flag interception, then imaging, injections, ablation, devices, surgery, drugs.
 CHECKS = (
@@ -46,9 +46,9 @@ CHECKS = (
 RULE_IDS: tuple[str, ...] = tuple(rid for c in CHECKS for rid in c.RULE_IDS)
 
 
-def evaluate_orders(inp: EvaluationInput, *, assess: AssessFn | None = None) -> list[CardDraft]:
-    """Cards for the draft orders this hook judges (``assess`` overrides the failure inference)."""
-    ctx = OrderContext(inp, assess)
+def evaluate_orders(inp: EvaluationInput) -> list[CardDraft]:
+    """Cards for the draft orders this hook judges (the selections on order-select, all on order-sign)."""
+    ctx = OrderContext(inp)
     cards: list[CardDraft] = []
     for order in ctx.judged:
         found = [c for check in CHECKS for c in check.check(ctx, order)]

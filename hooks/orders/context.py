@@ -10,7 +10,7 @@ from ``hooks.pathway.failure.assess`` (injectable, so a check can be unit-tested
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
@@ -19,11 +19,18 @@ from hooks.cards import Fact
 from hooks.evaluation import EvaluationInput
 from hooks.facts import ConditionFact, MedicationFact, ObservationFact, PatientHistory, ProcedureFact
 from hooks.orders.draft import DraftOrder, read_draft_orders
-from hooks.pathway.failure import Assessment, Modality, Outcome
+from hooks.pathway.failure import (
+    Assessment,
+    Modality,
+    Outcome,
+    assess,
+    classify_modality,
+    consecutive_failed_esis,
+    esi_sessions_in_window,
+    is_scs_trial,
+)
 from hooks.terminology import Coding, Member, Terminology
 from hooks.thresholds import Thresholds
-
-AssessFn = Callable[[ProcedureFact, Modality, PatientHistory, date, Thresholds, Terminology], Assessment]
 
 # Value sets that open the gate (decision model §1.1.1) and date symptom onset.
 RADICULAR_SETS = ("lumbar_radiculopathy_conditions", "postlaminectomy_syndrome_fbss")
@@ -35,12 +42,6 @@ LUMBAR_DIAGNOSIS_SETS = (
 )
 FAILED = (Outcome.FAILED, Outcome.SHORT_LIVED, Outcome.PARTIAL, Outcome.PROBABLE_FAILED)
 POSITIVE = (Outcome.SUCCESS, Outcome.RESPONDER, Outcome.RESPONDED_THEN_RECURRED)
-
-
-def _default_assess() -> AssessFn:
-    from hooks.pathway.failure import assess
-
-    return assess
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,6 @@ class RedFlag:
 @dataclass
 class OrderContext:
     inp: EvaluationInput
-    assess_fn: AssessFn | None = None
     _assessments: dict[tuple[str, Modality], Assessment] = field(default_factory=dict)
 
     # ----------------------------------------------------------------- plumbing
@@ -113,8 +113,7 @@ class OrderContext:
     def assess(self, procedure: ProcedureFact, modality: Modality) -> Assessment:
         key = (procedure.ref, modality)
         if key not in self._assessments:
-            fn = self.assess_fn or _default_assess()
-            self._assessments[key] = fn(procedure, modality, self.history, self.today, self.th, self.term)
+            self._assessments[key] = assess(procedure, modality, self.history, self.today, self.th, self.term)
         return self._assessments[key]
 
     def unavailable_gaps(self, *keys: str) -> tuple[str, ...]:
@@ -252,9 +251,28 @@ class OrderContext:
 
     @cached_property
     def prior_esis(self) -> tuple[ProcedureFact, ...]:
-        """Completed lumbar ESIs, oldest first (a diagnostic SNRB coded 64483 counts, §0)."""
-        esis = [p for p in self.completed("esi_lumbar_all") if p.performed is not None]
+        """Completed lumbar ESIs, oldest first (a diagnostic nerve-root block is not an ESI, §0)."""
+        esis = [
+            p
+            for p in self.completed("esi_lumbar_all")
+            if p.performed is not None and classify_modality(p, self.term, self.history) is Modality.ESI
+        ]
         return tuple(sorted(esis, key=lambda p: p.performed or date.min))
+
+    def esi_sessions_last_year(self) -> list[ProcedureFact]:
+        """Completed lumbar ESI sessions in the rolling 12 months, one per day (F8)."""
+        return esi_sessions_in_window(self.history, self.term, self.today)
+
+    def consecutive_failed_esis(self) -> tuple[Assessment, ...]:
+        """The run of most recent non-responding ESI sessions (F8)."""
+        return consecutive_failed_esis(self.history, self.today, self.th, self.term)
+
+    def scs_trials(self) -> tuple[ProcedureFact, ...]:
+        """Completed SCS trials (63650 without a permanent system, §0), oldest first."""
+        trials = [
+            p for p in self.completed("scs_percutaneous_lead") if is_scs_trial(p, self.term, self.history)
+        ]
+        return tuple(sorted(trials, key=lambda p: p.performed or date.min))
 
     @cached_property
     def prior_lumbar_surgery(self) -> tuple[ProcedureFact, ...]:

@@ -27,9 +27,8 @@ from datetime import timedelta
 from hooks import suggestions as sx
 from hooks.cards import CardDraft, Conflict, Fact
 from hooks.orders.common import cancel_and_create, card, delete
-from hooks.orders.context import FAILED, OrderContext
+from hooks.orders.context import OrderContext
 from hooks.orders.draft import DraftOrder
-from hooks.pathway.failure import Modality
 
 RULE_REPEAT = "order.esi-repeat"
 RULE_EARLY = "order.esi-too-early"
@@ -48,42 +47,39 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
 def _repeat(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     why: list[Fact] = []
     n = ctx.th.esi_consecutive_failures
-    last = ctx.prior_esis[-n:] if n > 0 else ()
-    if n > 0 and len(last) == n:
-        assessed = [ctx.assess(p, Modality.ESI) for p in last]
-        if all(a.outcome in FAILED for a in assessed):
-            for a in assessed:
-                p = a.procedure
-                why.append(
-                    Fact(
-                        f"{p.text or 'lumbar ESI'} on {p.performed_text or p.performed}: "
-                        f"{a.outcome.value.replace('_', ' ')} ({a.basis})",
-                        p.ref,
-                    )
+    run = ctx.consecutive_failed_esis()
+    failures = n > 0 and len(run) >= n
+    if failures:
+        for a in run[-n:]:
+            p = a.procedure
+            why.append(
+                Fact(
+                    f"{p.text or 'lumbar ESI'} on {p.performed_text or p.performed}: "
+                    f"{a.outcome.value.replace('_', ' ')} ({a.basis})",
+                    p.ref,
                 )
-                why.extend(a.facts)
-    year_ago = ctx.today - timedelta(days=365)
-    sessions = sorted({p.performed for p in ctx.prior_esis if p.performed and p.performed > year_ago})
+            )
+            why.extend(f for f in a.facts if f.ref != p.ref)
+    sessions = ctx.esi_sessions_last_year()
     limit = ctx.th.esi_max_sessions_per_year
     too_many = len(sessions) + 1 >= limit
     if too_many:
-        in_year = [p for p in ctx.prior_esis if p.performed and p.performed > year_ago]
         why.append(
             Fact(
-                f"this would be ESI session {len(sessions) + 1} in 12 months (limit {limit}: "
-                f"{', '.join(d.isoformat() for d in sessions)})"
+                f"this would be lumbar ESI session {len(sessions) + 1} in 12 months; the limit is {limit} "
+                f"per region (earlier sessions: {', '.join(str(p.performed) for p in sessions)})"
             )
         )
         why.extend(
-            Fact(f"{p.text or 'lumbar ESI'} on {p.performed}", p.ref)
-            for p in in_year
+            Fact(f"{p.text or 'lumbar ESI'} on {p.performed_text or p.performed}", p.ref)
+            for p in sessions
             if not any(f.ref == p.ref for f in why)
         )
     if not why:
         return []
     summary = (
-        "Repeat ESI after two non-responding injections: re-evaluate instead of injecting again"
-        if not too_many
+        f"Repeat ESI after {n} non-responding injections: re-evaluate instead of injecting again"
+        if failures
         else f"Lumbar ESI session {len(sessions) + 1} in 12 months: re-evaluate instead of injecting again"
     )
     reasons = ctx.radicular_refs

@@ -26,7 +26,7 @@ from hooks.cards import CardDraft, Conflict, Fact
 from hooks.orders.common import cancel_and_create, card, delete
 from hooks.orders.context import FAILED, OrderContext
 from hooks.orders.draft import DraftOrder
-from hooks.pathway.failure import Modality
+from hooks.pathway.failure import Modality, is_image_guided
 
 RULE_FACET = "order.esi-facet-pain"
 RULE_CLAUDICATION = "order.esi-claudication"
@@ -48,7 +48,7 @@ def _facet(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     why += [Fact(f"{c.text}: sacroiliac joint pain", c.ref) for c in si]
     failed = []
     for p in ctx.prior_esis:
-        if ctx.term.match("esi_image_guided", p.codings) is None:
+        if not is_image_guided(p, ctx.term):
             continue
         a = ctx.assess(p, Modality.ESI)
         if a.outcome in FAILED:

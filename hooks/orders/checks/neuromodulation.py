@@ -53,11 +53,7 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
 
 
 def _trial(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
-    permanent_days = {p.performed for p in ctx.completed("scs_permanent_system")}
-    trials = sorted(
-        (p for p in ctx.completed("scs_percutaneous_lead") if p.performed not in permanent_days),
-        key=lambda p: p.performed or order.authored or ctx.today,
-    )
+    trials = ctx.scs_trials()
     pid = ctx.inp.patient_id
     if trials:
         a = ctx.assess(trials[-1], Modality.SCS_TRIAL)

@@ -26,7 +26,7 @@ from hooks.history import parse_level
 from hooks.orders.common import cancel_and_create, card, delete, replace
 from hooks.orders.context import FAILED, POSITIVE, OrderContext
 from hooks.orders.draft import DraftOrder
-from hooks.pathway.failure import Assessment, Modality
+from hooks.pathway.failure import Assessment, Modality, levels_concordant
 
 RULE_NO_BLOCK = "order.rfa-no-block"
 RULE_REPEAT = "order.rfa-repeat-failed"
@@ -127,7 +127,7 @@ def _repeat(ctx: OrderContext, order: DraftOrder, facet: bool) -> list[CardDraft
     for p in ctx.completed(rfa_set):
         if not facet and ctx.term.match("facet_rfa_lumbar", p.codings) is not None:
             continue  # an SI RFA order is compared with SI ablations only
-        if level and p.level and p.level != level:
+        if levels_concordant(level, p.level) is False:
             continue
         a = ctx.assess(p, Modality.RFA)
         if a.outcome in FAILED:

@@ -1,0 +1,543 @@
+"""Each order check, positive and negative, through ``evaluate_orders`` with hand-built histories."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from hooks.cards import CardDraft, render_detail
+from hooks.orders import RULE_IDS, evaluate_orders
+from tests.orders_builders import (
+    RADICULOPATHY,
+    SUCCESSFUL,
+    UNSUCCESSFUL,
+    ago,
+    cond,
+    history,
+    inp,
+    med,
+    mr,
+    obs,
+    proc,
+    sr,
+)
+
+HOOKS = ("order-select", "order-sign")
+
+
+def run(hook: str, orders: list[dict[str, Any]], *facts: Any, **kw: Any) -> list[CardDraft]:
+    return evaluate_orders(inp(hook, orders, history(*facts), **kw))
+
+
+def rules(cards: list[CardDraft]) -> list[str]:
+    return [c.rule_id for c in cards]
+
+
+def one(cards: list[CardDraft], rule: str) -> CardDraft:
+    hits = [c for c in cards if c.rule_id == rule]
+    assert len(hits) == 1, rules(cards)
+    return hits[0]
+
+
+def actions(card: CardDraft) -> list[tuple[str, str | None, dict[str, Any] | None]]:
+    return [(a.type, a.resource_id, a.resource) for s in card.suggestions for a in s.actions]
+
+
+def codes(resource: dict[str, Any] | None) -> list[str]:
+    assert resource is not None
+    concept = resource.get("code") or resource.get("medicationCodeableConcept") or {}
+    return [c["code"] for c in concept.get("coding", [])]
+
+
+def assert_well_formed(card: CardDraft, order_ref: str) -> None:
+    detail = render_detail(card)
+    assert card.subject_key == order_ref
+    assert card.why[0].ref == order_ref
+    assert all(g.url.startswith("https://") for g in card.evidence)
+    assert "does not prescribe" in detail
+    assert len(card.summary) < 140
+    for s in card.suggestions:
+        for a in s.actions:
+            if a.type == "delete":
+                assert a.resource_id == order_ref and a.resource is None
+            elif a.type == "update":
+                assert (
+                    a.resource is not None and f"{a.resource['resourceType']}/{a.resource['id']}" == order_ref
+                )
+            else:
+                assert a.resource is not None and a.resource["status"] == "draft"
+
+
+def test_rule_ids_are_unique_and_namespaced() -> None:
+    assert len(RULE_IDS) == len(set(RULE_IDS))
+    assert all(r.startswith("order.") for r in RULE_IDS)
+
+
+# --------------------------------------------------------------------------------- check 1
+@pytest.mark.parametrize("hook", HOOKS)
+def test_mri_in_week_2_without_red_flag_is_intercepted(hook: str) -> None:
+    cards = run(
+        hook, [sr("mri1", "72148", "MRI lumbar")], cond("rad", RADICULOPATHY, 14, "Lumbar radiculopathy")
+    )
+    c = one(cards, "order.mri-early")
+    assert c.indicator == "info"
+    assert_well_formed(c, "ServiceRequest/mri1")
+    assert actions(c) == [("delete", "ServiceRequest/mri1", None)]
+    assert "Condition/rad" in [f.ref for f in c.why]
+    assert ago(14).isoformat() == "2026-11-06" and "2026-12-18" in c.summary  # 6 weeks from onset
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_mri_in_week_2_with_foot_drop_draws_no_objection(hook: str) -> None:
+    cards = run(
+        hook,
+        [sr("mri1", "72148", "MRI lumbar")],
+        cond("rad", RADICULOPATHY, 14),
+        cond("fd", "M21.372", 3, "Foot drop, left"),
+    )
+    assert cards == []
+
+
+def test_mri_after_6_weeks_draws_no_objection() -> None:
+    assert run("order-sign", [sr("mri1", "72148")], cond("rad", RADICULOPATHY, 50)) == []
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_routine_mri_in_cauda_equina_becomes_an_emergency_study(hook: str) -> None:
+    cards = run(
+        hook,
+        [sr("mri1", "72148", priority="routine")],
+        cond("rad", RADICULOPATHY, 5),
+        cond("ces", "G83.4", 1, "Cauda equina syndrome"),
+    )
+    c = one(cards, "order.mri-ces-emergency")
+    assert c.indicator == "critical"
+    assert_well_formed(c, "ServiceRequest/mri1")
+    ((kind, _, res),) = actions(c)
+    assert kind == "update" and res is not None and res["priority"] == "stat" and codes(res) == ["72148"]
+    stat = run(hook, [sr("mri1", "72148", priority="stat")], cond("ces", "G83.4", 1))
+    assert stat == []
+
+
+# --------------------------------------------------------------------------------- check 2
+@pytest.mark.parametrize("hook", HOOKS)
+def test_non_contrast_mri_after_surgery_is_replaced_with_contrast_study(hook: str) -> None:
+    cards = run(
+        hook,
+        [sr("mri2", "72148", "MRI lumbar w/o")],
+        proc("lam", "63030", 400, "Discectomy L5-S1"),
+        cond("rad", RADICULOPATHY, 60, "Recurrent sciatica"),
+    )
+    c = one(cards, "order.mri-postop-contrast")
+    assert c.indicator == "warning"
+    assert_well_formed(c, "ServiceRequest/mri2")
+    ((kind, _, res),) = actions(c)
+    assert kind == "update" and codes(res) == ["72158"] and res is not None and res["id"] == "mri2"
+    assert {"Procedure/lam", "Condition/rad"} <= {f.ref for f in c.why}
+
+
+def test_contrast_mri_after_surgery_and_non_contrast_without_surgery_draw_no_objection() -> None:
+    facts = (proc("lam", "63030", 400), cond("rad", RADICULOPATHY, 60))
+    assert run("order-sign", [sr("mri2", "72158")], *facts) == []
+    assert run("order-sign", [sr("mri2", "72148")], cond("rad", RADICULOPATHY, 60)) == []
+
+
+def test_non_contrast_mri_with_suspected_infection_asks_for_contrast() -> None:
+    cards = run(
+        "order-sign",
+        [sr("mri3", "72148")],
+        cond("rad", RADICULOPATHY, 10),
+        cond("osteo", "M46.26", 2, "Osteomyelitis of vertebra, lumbar"),
+    )
+    c = one(cards, "order.mri-postop-contrast")
+    assert "Condition/osteo" in [f.ref for f in c.why]
+
+
+# --------------------------------------------------------------------------------- check 3
+@pytest.mark.parametrize("hook", HOOKS)
+def test_blind_esi_is_replaced_with_image_guided_codes(hook: str) -> None:
+    cards = run(hook, [sr("esi1", "62322", "Lumbar epidural, no imaging")], cond("rad", RADICULOPATHY, 70))
+    c = one(cards, "order.esi-blind")
+    assert_well_formed(c, "ServiceRequest/esi1")
+    acts = actions(c)
+    assert [a[0] for a in acts] == ["update", "update"]
+    assert [codes(a[2]) for a in acts] == [["62323"], ["64483"]]
+    assert c.suggestions[0].is_recommended and not c.suggestions[1].is_recommended
+
+
+def test_legacy_blind_code_is_caught_and_image_guided_is_not() -> None:
+    assert rules(run("order-sign", [sr("esi1", "62311")], cond("rad", RADICULOPATHY, 70))) == [
+        "order.esi-blind"
+    ]
+    assert run("order-sign", [sr("esi1", "62323")], cond("rad", RADICULOPATHY, 70)) == []
+
+
+# --------------------------------------------------------------------------------- check 4
+@pytest.mark.parametrize("hook", HOOKS)
+def test_esi_after_two_failed_esis_is_intercepted(hook: str) -> None:
+    cards = run(
+        hook,
+        [sr("esi3", "64483")],
+        cond("rad", RADICULOPATHY, 300),
+        proc("e1", "64483", 200, outcome=UNSUCCESSFUL),
+        proc("e2", "64483", 100, outcome=UNSUCCESSFUL),
+    )
+    c = one(cards, "order.esi-repeat")
+    assert c.indicator == "warning"
+    assert_well_formed(c, "ServiceRequest/esi3")
+    assert {"Procedure/e1", "Procedure/e2"} <= {f.ref for f in c.why}
+    first = c.suggestions[0]
+    assert [a.type for a in first.actions] == ["delete", "create"]
+    assert first.actions[0].resource_id == "ServiceRequest/esi3"
+
+
+def test_esi_after_a_successful_esi_draws_no_objection() -> None:
+    cards = run(
+        "order-sign",
+        [sr("esi3", "64483")],
+        cond("rad", RADICULOPATHY, 400),
+        proc("e1", "64483", 300, outcome=UNSUCCESSFUL),
+        proc("e2", "64483", 200, outcome=SUCCESSFUL),
+        obs("b", "pain", 8, 201),
+        obs("f1", "pain", 2, 170),
+        obs("f2", "pain", 2, 110),
+    )
+    assert "order.esi-repeat" not in rules(cards)
+
+
+def test_fourth_esi_in_twelve_months_is_intercepted() -> None:
+    facts = [cond("rad", RADICULOPATHY, 400)]
+    facts += [proc(f"e{i}", "62323", d, outcome=SUCCESSFUL) for i, d in enumerate((300, 200, 100))]
+    c = one(run("order-sign", [sr("esi4", "62323")], *facts), "order.esi-repeat")
+    assert "session 4" in c.summary
+    assert {"Procedure/e0", "Procedure/e1", "Procedure/e2"} <= {f.ref for f in c.why}
+    # the third session is within the limit
+    assert "order.esi-repeat" not in rules(run("order-sign", [sr("esi4", "62323")], *facts[:3]))
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_esi_before_6_weeks_without_severe_pain_warns_with_both_sides(hook: str) -> None:
+    cards = run(hook, [sr("esi1", "64483")], cond("rad", RADICULOPATHY, 20), obs("p", "pain", 5, 2))
+    c = one(cards, "order.esi-too-early")
+    assert c.indicator == "warning" and c.conflicts
+    assert "NICE" in c.conflicts[0].for_ and "seed 003" in c.conflicts[0].against
+    assert actions(c) == [("delete", "ServiceRequest/esi1", None)]
+
+
+def test_early_esi_with_severe_pain_draws_no_objection() -> None:
+    cards = run("order-sign", [sr("esi1", "64483")], cond("rad", RADICULOPATHY, 20), obs("p", "pain", 8, 2))
+    assert cards == []
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_image_guided_esi_after_8_weeks_of_failed_care_draws_no_objection(hook: str) -> None:
+    cards = run(
+        hook,
+        [sr("esi1", "64483", "TFESI L5-S1")],
+        cond("rad", RADICULOPATHY, 56),
+        proc("pt1", "97161", 50),
+        proc("pt2", "97110", 30),
+        obs("p", "pain", 6, 3),
+        med("nsaid", "7258", "naproxen", 55),
+    )
+    assert cards == []
+
+
+# --------------------------------------------------------------------------------- check 5
+@pytest.mark.parametrize("hook", HOOKS)
+def test_esi_for_facet_pain_suggests_medial_branch_block(hook: str) -> None:
+    cards = run(hook, [sr("esi1", "62323")], cond("facet", "M47.816", 200, "Lumbar spondylosis (facet)"))
+    c = one(cards, "order.esi-facet-pain")
+    assert_well_formed(c, "ServiceRequest/esi1")
+    acts = actions(c)
+    assert acts[0][:2] == ("delete", "ServiceRequest/esi1") and codes(acts[1][2]) == ["64493"]
+
+
+def test_esi_for_radicular_pain_with_facet_arthropathy_and_no_failed_esi_draws_no_facet_card() -> None:
+    cards = run(
+        "order-sign", [sr("esi1", "62323")], cond("facet", "M47.816", 200), cond("rad", RADICULOPATHY, 200)
+    )
+    assert "order.esi-facet-pain" not in rules(cards)
+    failed = run(
+        "order-sign",
+        [sr("esi1", "62323")],
+        cond("facet", "M47.816", 200),
+        cond("rad", RADICULOPATHY, 200),
+        proc("e1", "64483", 100, outcome=UNSUCCESSFUL),
+    )
+    assert "order.esi-facet-pain" in rules(failed)
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_esi_for_neurogenic_claudication_shows_nice_and_asipp(hook: str) -> None:
+    cards = run(
+        hook, [sr("esi1", "62323")], cond("ns", "M48.062", 300, "Stenosis with neurogenic claudication")
+    )
+    c = one(cards, "order.esi-claudication")
+    assert "NICE" in c.conflicts[0].against and "ASIPP" in c.conflicts[0].for_
+    assert any(a[0] == "create" for a in actions(c))
+    assert run(hook, [sr("esi1", "62323")], cond("ns", "M48.061", 300)) == []
+
+
+# --------------------------------------------------------------------------------- check 6
+@pytest.mark.parametrize("hook", HOOKS)
+def test_facet_rfa_without_a_block_is_replaced_by_the_block(hook: str) -> None:
+    cards = run(hook, [sr("rfa1", "64635", "RFA L4-L5")], cond("facet", "M47.816", 200))
+    c = one(cards, "order.rfa-no-block")
+    assert_well_formed(c, "ServiceRequest/rfa1")
+    kind, _, res = actions(c)[0]
+    assert kind == "update" and codes(res) == ["64493"]
+
+
+def test_facet_rfa_after_a_positive_block_draws_no_objection() -> None:
+    facts = (cond("facet", "M47.816", 200), proc("mbb", "64493", 30, outcome=SUCCESSFUL))
+    assert run("order-sign", [sr("rfa1", "64635")], *facts) == []
+
+
+def test_si_rfa_without_si_block_suggests_si_joint_injection() -> None:
+    c = one(run("order-sign", [sr("rfa2", "64625")], cond("si", "M46.1", 200)), "order.rfa-no-block")
+    assert codes(actions(c)[0][2]) == ["27096"]
+    assert "L39455" in c.conflicts[0].against
+
+
+def test_repeat_rfa_after_failed_rfa_at_the_same_level_is_intercepted() -> None:
+    facts = (
+        cond("facet", "M47.816", 400),
+        proc("mbb", "64493", 300, outcome=SUCCESSFUL),
+        proc("rfa0", "64635", 250, outcome=UNSUCCESSFUL, level="L4-L5"),
+    )
+    c = one(run("order-sign", [sr("rfa1", "64635", "RFA L4-L5")], *facts), "order.rfa-repeat-failed")
+    assert "Procedure/rfa0" in [f.ref for f in c.why]
+    other_level = run("order-sign", [sr("rfa1", "64635", "RFA L2-L3")], *facts)
+    assert "order.rfa-repeat-failed" not in rules(other_level)
+
+
+# --------------------------------------------------------------------------------- check 7
+@pytest.mark.parametrize("hook", HOOKS)
+def test_permanent_scs_without_trial_or_psych_evaluation(hook: str) -> None:
+    cards = run(hook, [sr("ipg", "63685", "SCS generator")], cond("fbss", "M96.1", 500))
+    assert sorted(rules(cards)) == ["order.neuromod-psych-eval", "order.scs-no-trial"]
+    c = one(cards, "order.scs-no-trial")
+    assert codes(actions(c)[0][2]) == ["63650"]
+    psych = one(cards, "order.neuromod-psych-eval")
+    assert actions(psych)[0][0] == "create" and codes(actions(psych)[0][2])[0] == "90791"
+
+
+def test_permanent_scs_after_successful_trial_and_psych_evaluation_draws_no_objection() -> None:
+    facts = (
+        cond("fbss", "M96.1", 500),
+        proc("trial", "63650", 20, outcome=SUCCESSFUL),
+        proc("psy", "90791", 60),
+    )
+    assert run("order-sign", [sr("ipg", "63685")], *facts) == []
+
+
+def test_permanent_scs_after_failed_trial_is_not_implanted() -> None:
+    facts = (
+        cond("fbss", "M96.1", 500),
+        proc("trial", "63650", 20, outcome=UNSUCCESSFUL),
+        proc("psy", "90791", 60),
+    )
+    c = one(run("order-sign", [sr("ipg", "63685")], *facts), "order.scs-failed-trial")
+    assert actions(c)[0] == ("delete", "ServiceRequest/ipg", None)
+    assert "Procedure/trial" in [f.ref for f in c.why]
+
+
+def test_intrathecal_pump_without_psych_evaluation_and_with_one_drafted() -> None:
+    assert rules(run("order-sign", [sr("idd", "62362")], cond("fbss", "M96.1", 500))) == [
+        "order.neuromod-psych-eval"
+    ]
+    drafted = run("order-sign", [sr("idd", "62362"), sr("psy", "90791")], cond("fbss", "M96.1", 500))
+    assert drafted == []
+
+
+# --------------------------------------------------------------------------------- check 8
+@pytest.mark.parametrize("hook", HOOKS)
+def test_fusion_for_disc_herniation_without_instability(hook: str) -> None:
+    cards = run(
+        hook,
+        [sr("fus", "22630", "PLIF L5-S1")],
+        cond("hnp", "M51.16", 200, "Disc herniation with radiculopathy"),
+    )
+    c = one(cards, "order.fusion-no-instability")
+    assert_well_formed(c, "ServiceRequest/fus")
+    assert codes(actions(c)[0][2]) == ["63030"]
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_fusion_with_spondylolisthesis_draws_no_objection(hook: str) -> None:
+    cards = run(hook, [sr("fus", "22630")], cond("hnp", "M51.16", 200), cond("spl", "M43.16", 200))
+    assert cards == []
+
+
+# --------------------------------------------------------------------------------- check 9
+@pytest.mark.parametrize("hook", HOOKS)
+def test_high_dose_opioid_warns_and_offers_naloxone(hook: str) -> None:
+    order = mr("oxy", "7804", "oxycodone", dose=10, per=4)  # 40 mg/day × 1.5 = 60 MME
+    c = one(run(hook, [order], cond("rad", RADICULOPATHY, 100)), "order.opioid-risk")
+    assert "60 MME/day" in render_detail(c)
+    ((kind, _, res),) = actions(c)
+    assert kind == "create" and res is not None and res["resourceType"] == "MedicationRequest"
+    assert codes(res) == ["7242"]
+
+
+def test_low_dose_short_opioid_draws_no_objection_and_stu3_dose_is_read() -> None:
+    low = mr("oxy", "7804", "oxycodone", dose=5, per=2, stu3=True)  # 15 MME
+    assert run("order-sign", [low], cond("rad", RADICULOPATHY, 100)) == []
+    high = mr("oxy", "7804", "oxycodone", dose=20, per=2, stu3=True)  # 60 MME
+    assert rules(run("order-sign", [high], cond("rad", RADICULOPATHY, 100))) == ["order.opioid-risk"]
+
+
+def test_opioid_with_a_drafted_benzodiazepine_and_with_long_term_use() -> None:
+    opioid = mr("tram", "10689", "tramadol", dose=50, per=2)  # 20 MME
+    benzo = mr("dzp", "3322", "diazepam", dose=5, per=2)
+    c = one(run("order-sign", [opioid, benzo], cond("rad", RADICULOPATHY, 100)), "order.opioid-risk")
+    assert c.subject_key == "MedicationRequest/tram"
+    assert "MedicationRequest/dzp" in [f.ref for f in c.why]
+    long_term = run(
+        "order-sign", [opioid], cond("rad", RADICULOPATHY, 200), med("old", "10689", "tramadol", 150)
+    )
+    c2 = one(long_term, "order.opioid-risk")
+    assert "90 days" in c2.summary and c2.suggestions == ()
+
+
+def test_opioid_coded_at_clinical_drug_level_via_contained_medication() -> None:
+    order = {
+        "resourceType": "MedicationRequest", "id": "hc", "status": "draft", "intent": "order",
+        "contained": [{"resourceType": "Medication", "id": "m1",
+                       "code": {"coding": [{"system": "https://ehr.example.org/drugs", "code": "HC10",
+                                            "display": "hydrocodone 10 MG / APAP 325 MG Oral Tablet"}]},
+                       "ingredient": [{"itemCodeableConcept": {"text": "hydrocodone"},
+                                       "strength": {"numerator": {"value": 10, "unit": "mg", "code": "mg"},
+                                                    "denominator": {"value": 1, "unit": "tablet"}}}]}],
+        "medicationReference": {"reference": "#m1"}, "subject": {"reference": "Patient/p1"},
+        "dosageInstruction": [{"timing": {"repeat": {"frequency": 6, "period": 1, "periodUnit": "d"}},
+                               "doseAndRate": {"doseQuantity": {"value": 1, "unit": "tablet"}}}],
+    }  # fmt: skip
+    c = one(run("order-sign", [order]), "order.opioid-risk")  # 60 mg hydrocodone = 60 MME
+    assert "60 MME/day" in render_detail(c)
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_gabapentinoid_for_sciatica_is_info_with_both_sides(hook: str) -> None:
+    c = one(
+        run(hook, [mr("gaba", "187832", "pregabalin", 75, per=2)], cond("rad", RADICULOPATHY, 60)),
+        "order.gabapentinoid-sciatica",
+    )
+    assert c.indicator == "info"
+    assert "Seeds" in c.conflicts[0].for_ and "PRECISE" in c.conflicts[0].against
+    assert run(hook, [mr("gaba", "187832", "pregabalin", 75, per=2)]) == []  # no radicular diagnosis
+
+
+def test_oral_steroid_is_info_and_epidural_injectate_is_not() -> None:
+    c = one(
+        run(
+            "order-sign", [mr("pred", "8640", "prednisone", 40, route="oral")], cond("rad", RADICULOPATHY, 20)
+        ),
+        "order.oral-steroid-sciatica",
+    )
+    assert "NICE" in c.conflicts[0].against
+    inj = mr("dex", "3264", "dexamethasone", 10, route="epidural")
+    assert run("order-sign", [inj], cond("rad", RADICULOPATHY, 20)) == []
+
+
+# --------------------------------------------------------------------------------- check 10
+@pytest.mark.parametrize("hook", HOOKS)
+def test_esi_with_cauda_equina_is_critical_and_other_cards_are_dropped(hook: str) -> None:
+    cards = run(hook, [sr("esi1", "62322")], cond("rad", RADICULOPATHY, 10), cond("ces", "G83.4", 1))
+    assert rules(cards) == ["order.red-flag-elective"]
+    c = cards[0]
+    assert c.indicator == "critical"
+    assert_well_formed(c, "ServiceRequest/esi1")
+    first = c.suggestions[0]
+    assert [a.type for a in first.actions] == ["delete", "create"]
+    assert first.actions[1].resource is not None and first.actions[1].resource["priority"] == "stat"
+
+
+def test_rfa_with_suspected_infection_is_critical_and_stable_old_foot_drop_is_not() -> None:
+    infected = run(
+        "order-sign", [sr("rfa1", "64635")], cond("osteo", "M46.26", 3), cond("facet", "M47.816", 300)
+    )
+    assert rules(infected) == ["order.red-flag-elective"]
+    assert codes(infected[0].suggestions[0].actions[1].resource) == ["72158"]
+    stable = run(
+        "order-sign", [sr("esi1", "62323")], cond("rad", RADICULOPATHY, 120), cond("fd", "M21.371", 100)
+    )
+    assert "order.red-flag-elective" not in rules(stable)
+
+
+def test_declining_strength_makes_a_foot_drop_progressive() -> None:
+    facts = (
+        cond("rad", RADICULOPATHY, 120),
+        cond("fd", "M21.371", 100),
+        obs("s1", "strength", 4, 30),
+        obs("s2", "strength", 2, 2),
+    )
+    c = one(run("order-sign", [sr("esi1", "62323")], *facts), "order.red-flag-elective")
+    assert {"Observation/s1", "Observation/s2"} <= {f.ref for f in c.why}
+
+
+# --------------------------------------------------------------------------------- check 11
+@pytest.mark.parametrize("hook", HOOKS)
+def test_discography_is_info_with_both_sides(hook: str) -> None:
+    c = one(run(hook, [sr("disco", "62290", "Discography lumbar")]), "order.discography")
+    assert c.indicator == "info" and "ACR" in c.conflicts[0].against
+    assert run(hook, [sr("emg", "95910")]) == []
+
+
+# --------------------------------------------------------------------------------- hooks, selections
+def test_order_select_judges_only_the_selections_but_uses_all_orders_as_context() -> None:
+    opioid, benzo = mr("tram", "10689", "tramadol", 50, per=2), mr("dzp", "3322", "diazepam", 5, per=2)
+    esi = sr("esi1", "62322")
+    cards = run(
+        "order-select",
+        [opioid, benzo, esi],
+        cond("rad", RADICULOPATHY, 100),
+        selections=("MedicationRequest/tram",),
+    )
+    assert rules(cards) == [
+        "order.opioid-risk"
+    ]  # the blind ESI is not selected; the benzodiazepine is context
+    signed = run("order-sign", [opioid, benzo, esi], cond("rad", RADICULOPATHY, 100))
+    assert sorted(rules(signed)) == ["order.esi-blind", "order.opioid-risk"]
+
+
+def test_same_check_on_same_order_has_the_same_identity_on_both_hooks() -> None:
+    facts = (cond("rad", RADICULOPATHY, 14),)
+    a = one(run("order-select", [sr("mri1", "72148")], *facts), "order.mri-early")
+    b = one(run("order-sign", [sr("mri1", "72148")], *facts), "order.mri-early")
+    assert (a.rule_id, a.subject_key, a.topic) == (b.rule_id, b.subject_key, b.topic)
+    assert a.topic == "order.mri-early|ServiceRequest/mri1"
+
+
+def test_unrelated_and_odd_orders_draw_nothing() -> None:
+    sandbox_med = {
+        "resourceType": "MedicationRequest",
+        "id": "request-123",
+        "status": "draft",
+        "subject": {"reference": "Patient/p1"},
+        "authoredOn": "2026-11-21",
+    }
+    nutrition = {"resourceType": "NutritionOrder", "id": "diet", "status": "draft"}
+    device = {
+        "resourceType": "DeviceRequest",
+        "id": "dev",
+        "status": "draft",
+        "codeCodeableConcept": {"text": "Lumbar brace"},
+    }
+    unknown = {"resourceType": "VisionPrescription", "id": "v"}
+    tmj = sr("tmj", "70336", "MRI temporomandibular joint")
+    cards = run("order-sign", [sandbox_med, nutrition, device, unknown, tmj], cond("rad", RADICULOPATHY, 14))
+    assert cards == []
+
+
+def test_unavailable_history_is_named_on_the_card() -> None:
+    hist = history(cond("rad", RADICULOPATHY, 14), unavailable={"conditions": "FHIR server timed out"})
+    cards = evaluate_orders(inp("order-sign", [sr("mri1", "72148")], hist))
+    assert "FHIR server timed out" in render_detail(one(cards, "order.mri-early"))
+
+
+def test_fusion_code_22612_is_judged_like_22630() -> None:
+    cards = run("order-sign", [sr("fus", "22612")], cond("hnp", "M51.16", 200))
+    assert rules(cards) == ["order.fusion-no-instability"]
