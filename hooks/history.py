@@ -331,6 +331,30 @@ OBSERVATION_KINDS: tuple[tuple[str, str], ...] = (
 )
 
 
+# No LOINC code for a muscle-strength grade or a "% relief" entry could be verified; until
+# value sets for them exist (OBSERVATION_KINDS consults them first), entries coded only locally
+# or by text are recognised by their name. Both need the shape of their instrument too: a 0-5
+# grade, a percentage.
+_RELIEF_WORDS = re.compile(r"\brelief\b|\brelieved\b", re.IGNORECASE)
+_STRENGTH_WORDS = re.compile(
+    r"muscle strength|motor strength|strength grade|\bMRC\b|manual muscle test|\bMMT\b|motor power|"
+    r"dorsiflex|plantar ?flex|extensor hallucis|\bEHL\b|hip flex|knee exten|power \(",
+    re.IGNORECASE,
+)
+
+
+def _uncoded_kind(words: str, value: float | None, unit: str | None) -> str | None:
+    """ "relief_pct" or "strength" for entries no value set names, judged by name and scale."""
+    if value is None:
+        return None
+    u = (unit or "").strip()
+    if _RELIEF_WORDS.search(words) and (u == "%" or "%" in words) and 0 <= value <= 100:
+        return "relief_pct"
+    if _STRENGTH_WORDS.search(words) and 0 <= value <= 5 and u in ("", "/5", "{score}"):
+        return "strength"
+    return None
+
+
 def _kind_of(terminology: Terminology, codings: Sequence[Coding]) -> str | None:
     for kind, vs in OBSERVATION_KINDS:
         if vs in terminology and terminology.match(vs, codings) is not None:
@@ -574,10 +598,12 @@ def is_relevant(raw: dict[str, Any], terminology: Terminology) -> bool:
         for comp in raw.get("component") or ():
             if isinstance(comp, dict) and _raw_known(t, comp.get("code")):
                 return True
-        return any(
+        if any(
             isinstance(p, dict) and "Procedure/" in str(p.get("reference") or "")
             for p in raw.get("partOf") or ()
-        )
+        ):
+            return True
+        return _raw_words(_RELIEF_WORDS, raw.get("code")) or _raw_words(_STRENGTH_WORDS, raw.get("code"))
     if rtype in ("MedicationRequest", "MedicationStatement"):
         return _raw_medication_known(raw, t)
     if rtype == "ServiceRequest":
@@ -723,15 +749,8 @@ def _observations(obj: Any, i: int, term: Terminology) -> list[ObservationFact]:
     ref = _ref(obj, i)
     value, unit, value_text = _obs_value(obj)
     kind = _kind_of(term, codings)
-    # An uncoded "% relief" entry attached to a procedure (pain diary after a block).
-    if (
-        kind is None
-        and part_of
-        and value is not None
-        and (unit or "").strip() == "%"
-        and re.search(r"relief", " ".join([text, value_text or "", *notes]), re.IGNORECASE)
-    ):
-        kind = "relief_pct"
+    if kind is None and not any(term.is_known(c.system, c.code) for c in codings):
+        kind = _uncoded_kind(" ".join([text, value_text or "", *notes]), value, unit)
     facts: list[ObservationFact] = []
 
     def fact(

@@ -347,6 +347,40 @@ def test_uncoded_percent_relief_linked_to_a_procedure_is_a_relief_observation(te
     }
 
 
+def test_strength_grades_and_relief_named_only_by_text(term: Terminology) -> None:
+    """With no verified code for them, MRC grades and "% relief" are recognised by name and scale."""
+    grade = {
+        "resourceType": "Observation",
+        "id": "mrc",
+        "status": "final",
+        "code": {"text": "Left ankle dorsiflexion strength (MRC)"},
+        "effectiveDateTime": "2026-03-02",
+        "valueInteger": 3,
+    }
+    not_grade = dict(
+        grade,
+        id="grip",
+        code={"text": "Grip strength dynamometer"},
+        valueQuantity={"value": 32, "unit": "kg"},
+    )
+    relief_entry = {
+        "resourceType": "Observation",
+        "id": "rel",
+        "status": "final",
+        "code": {"text": "Pain relief since injection"},
+        "effectiveDateTime": "2026-03-20",
+        "valueQuantity": {"value": 40, "unit": "%"},
+    }
+    not_grade.pop("valueInteger")
+    h = build_history([model(grade), model(not_grade), model(relief_entry)], term)
+    assert {o.ref: (o.kind, o.value) for o in h.observations} == {
+        "Observation/mrc": ("strength", 3.0),
+        "Observation/grip": ("other", 32.0),
+        "Observation/rel": ("relief_pct", 40.0),
+    }
+    assert is_relevant(grade, term) and is_relevant(relief_entry, term)
+
+
 def test_entered_in_error_and_cancelled_observations_are_skipped(term: Terminology) -> None:
     """Scores that were never valid do not reach the rules."""
     h = build_history(
