@@ -382,6 +382,20 @@ def test_baseline_window_edges(at: int, inside: bool) -> None:
     assert (a.baseline is not None) is inside
 
 
+def test_same_day_scores_without_time_take_the_higher_as_baseline() -> None:
+    """Two unlinked scores on the injection day (before and after) → the higher is the baseline."""
+    a = run(proc(), pain("pre", 0, 8), pain("post", 0, 2), pain("f", 28, 7), today=50)
+    assert a.baseline is not None and a.baseline.ref == "Observation/pre"
+    assert a.outcome is Outcome.FAILED
+
+
+def test_block_with_only_same_day_unlinked_scores() -> None:
+    """A block whose pre and post scores are both dated the same day compares the higher with the rest."""
+    a = run(proc("esi", "64493"), pain("pre", 0, 8), pain("post", 0, 2), today=3)
+    assert a.baseline is not None and a.baseline.ref == "Observation/pre"
+    assert [o.ref for o in a.follow_up] == ["Observation/post"] and a.outcome is Outcome.RESPONDER
+
+
 def test_leg_pain_is_preferred_for_baseline_and_follow_up() -> None:
     """With leg and back scores, leg is compared with leg (radicular pain)."""
     a = run(

@@ -308,6 +308,16 @@ def _prefer_leg(obs: Sequence[ObservationFact]) -> list[ObservationFact]:
     return leg or list(obs)
 
 
+def _latest(obs: Sequence[ObservationFact]) -> ObservationFact | None:
+    """The latest score; several on that day (dates carry no time) → the highest, which is the
+    pre-procedure one when a post-procedure score was recorded the same day without partOf."""
+    dated = [o for o in obs if o.effective is not None]
+    if not dated:
+        return None
+    last_day = max(o.effective for o in dated if o.effective is not None)
+    return max((o for o in dated if o.effective == last_day), key=lambda o: (o.value or 0.0, o.ref))
+
+
 def _like_baseline(obs: Sequence[ObservationFact], baseline: ObservationFact | None) -> list[ObservationFact]:
     """Follow-up scores of the same site as the baseline (leg with leg), oldest first.
 
@@ -437,8 +447,8 @@ def assess(
     ]  # fmt: skip
     if win.start == 0:  # same-day windows: a same-day score is a baseline only if nothing earlier exists
         earlier = [o for o in before if o.effective is not None and o.effective < t0]
-        before = earlier or before[:1]
-    baseline = _prefer_leg(before)[-1] if before else None
+        before = earlier or before
+    baseline = _latest(_prefer_leg(before))
 
     in_window = _scores_between(scores, t0, win.start, win.end)
     follow = _like_baseline(
