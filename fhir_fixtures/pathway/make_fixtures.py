@@ -1,0 +1,2546 @@
+# ruff: noqa: E501 -- clinical narrative (report conclusions, notes, rationales) reads better unbroken
+"""Write the radiculopathy-pathway scenario fixtures: one CDS Hooks patient-view request per
+scenario (``<slug>.json``) and its expected outcome (``<slug>.expected.json``).
+
+The JSON files are the committed fixtures; this script only keeps them consistent. Every date in
+the output is absolute: each scenario states its frozen evaluation date and places every event a
+fixed number of days before it (``ago(n)``), so the files never depend on the day they are made.
+Patients, practitioners and ids are synthetic.
+
+Run from the repository root::
+
+    python fhir_fixtures/pathway/make_fixtures.py
+
+Every clinical code written is checked against the shipped value sets (hooks/valuesets/data), so a
+fixture can only use codes the service knows.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+VS_DIR = ROOT / "hooks" / "valuesets" / "data"
+
+EVAL = date(2026, 11, 2)  # frozen evaluation date shared by the scenarios (a Monday)
+FHIR_BASE = "https://ehr.example.org/fhir"
+NS = uuid.UUID("6f1d3c2e-8a4b-4c1d-9e77-2b5a0c9d4e10")
+
+ICD = "http://hl7.org/fhir/sid/icd-10-cm"
+SCT = "http://snomed.info/sct"
+CPT = "http://www.ama-assn.org/go/cpt"
+LOINC = "http://loinc.org"
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+UCUM = "http://unitsofmeasure.org"
+CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+COND_CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"
+OBS_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+V2_0074 = "http://terminology.hl7.org/CodeSystem/v2-0074"
+CLINICAL_SYSTEMS = {ICD, SCT, CPT, LOINC, RXNORM, "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"}
+
+# ---------------------------------------------------------------------------------------------
+# Known codes: every member of every shipped value set, with its display
+# ---------------------------------------------------------------------------------------------
+
+
+def _load_known() -> dict[tuple[str, str], str]:
+    known: dict[tuple[str, str], str] = {}
+    index = json.loads((VS_DIR / "index.json").read_text())
+    for entry in index["valueSets"].values():
+        vs = json.loads((VS_DIR / entry["file"]).read_text())
+        for inc in vs.get("compose", {}).get("include", []):
+            for c in inc.get("concept", []):
+                known.setdefault((inc["system"], c["code"]), c.get("display", c["code"]))
+        for c in vs.get("expansion", {}).get("contains", []):
+            known.setdefault((c["system"], c["code"]), c.get("display", c["code"]))
+    return known
+
+
+KNOWN = _load_known()
+
+
+def _prefetch_keys() -> tuple[str, ...]:
+    sys.path.insert(0, str(ROOT))
+    from hooks.registry import history_prefetch
+    from hooks.terminology import default_terminology
+
+    return tuple(history_prefetch(default_terminology()))
+
+
+PREFETCH_KEYS = _prefetch_keys()
+
+
+def coding(system: str, code: str, display: str | None = None) -> dict[str, str]:
+    if (system, code) not in KNOWN:
+        raise SystemExit(f"{system}|{code} is not in any shipped value set")
+    return {"system": system, "code": code, "display": display or KNOWN[(system, code)]}
+
+
+def cc(*codings: dict[str, str], text: str | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"coding": list(codings)}
+    if text:
+        out["text"] = text
+    return out
+
+
+def icd(code: str) -> dict[str, str]:
+    return coding(ICD, code)
+
+
+def sct(code: str) -> dict[str, str]:
+    return coding(SCT, code)
+
+
+def cpt(code: str) -> dict[str, str]:
+    return coding(CPT, code)
+
+
+def rx(code: str) -> dict[str, str]:
+    return coding(RXNORM, code)
+
+
+# Forbidden-suggestion groups (codes a card must never offer in a given situation)
+ESI_ALL = ["62322", "62323", "62326", "62327", "64483", "64484"]
+ESI_REPEAT = ["62322", "62323", "62326", "62327", "64484"]  # 64483 may be a diagnostic SNRB
+BLIND_ESI = ["62322", "62326"]
+PT = ["97161", "97162", "97163", "97110", "97112", "97140", "97530", "306170007", "308447003"]
+SCS = ["63650", "63655", "63685"]
+SCS_PERMANENT = ["63655", "63685"]
+RFA = ["64635", "64636", "64625"]
+IDD = ["62350", "62351", "62360", "62361", "62362"]
+FUSION = ["22612", "22614", "22630", "22632", "22633", "22634", "22558"]
+MRI_ANY = ["72148", "72149", "72158"]
+IMAGING_ANY = [*MRI_ANY, "72131", "72132", "72133", "62304", "72100", "72110", "72114", "72120"]
+OPIOIDS = ["7804", "5489", "7052", "3423", "4337", "10689", "787390", "6813", "2670", "7814", "1819"]
+GABAPENTINOIDS = ["25480", "187832"]
+NEUROPATHIC = [*GABAPENTINOIDS, "72625", "39786", "7531", "704"]
+ORAL_STEROIDS = ["8640", "6902", "3264", "8638"]
+EXPLANT = ["63661", "63662", "63688"]
+EMG = ["95907", "95908", "95909", "95910", "95911", "95912", "95913", "95885", "95886"]
+MBB = ["64493", "64494", "64495"]
+SPINE_REFERRAL = ["183546007", "183545006", "308482002", "308481009"]
+PAIN_REFERRAL = ["306109009", "183568002", "306265007", "183868005"]
+SPECIALIST_REFERRAL = [*SPINE_REFERRAL, *PAIN_REFERRAL]
+CBT_OR_PSYCH = [
+    "308459004",
+    "309625004",
+    "90791",
+    "90792",
+    "96130",
+    "96131",
+    "90832",
+    "90834",
+    "90837",
+    "96158",
+]
+RED_FLAG_UNSAFE = [*ESI_ALL, *PT, *SCS, *RFA, *IDD, *FUSION, *OPIOIDS, "0275T", "64493", "64494"]
+
+
+# ---------------------------------------------------------------------------------------------
+# A scenario: the patient's record as FHIR R4 resources, and the expected cards
+# ---------------------------------------------------------------------------------------------
+
+
+class Scenario:
+    def __init__(self, slug: str, title: str, *, given: str, gender: str, birth: str, today: date = EVAL):
+        self.slug = slug
+        self.title = title
+        self.today = today
+        self.pid = f"pt-{slug.replace('_', '-')}"
+        # every prefetch key of the pathway service's templates ("patient" is the Patient itself)
+        self.keys: dict[str, list[dict[str, Any]]] = {k: [] for k in PREFETCH_KEYS if k != "patient"}
+        self.patient = {
+            "resourceType": "Patient",
+            "id": self.pid,
+            "meta": {"profile": ["http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient"]},
+            "identifier": [
+                {
+                    "system": "https://ehr.example.org/mrn",
+                    "value": f"SYN-{uuid.uuid5(NS, slug).hex[:8].upper()}",
+                }
+            ],
+            "name": [{"use": "official", "family": "Synthetic", "given": [given]}],
+            "gender": gender,
+            "birthDate": birth,
+        }
+        self.expected: dict[str, Any] = {}
+
+    # -- dates ----------------------------------------------------------------------------------
+
+    def ago(self, days: int) -> str:
+        """The absolute date ``days`` before the evaluation date (negative = in the future)."""
+        return (self.today - timedelta(days=days)).isoformat()
+
+    def at(self, days: int, hhmm: str = "09:30") -> str:
+        return f"{self.ago(days)}T{hhmm}:00Z"
+
+    @property
+    def subject(self) -> dict[str, str]:
+        return {"reference": f"Patient/{self.pid}"}
+
+    # -- resources ------------------------------------------------------------------------------
+
+    def condition(
+        self,
+        rid: str,
+        codings: Sequence[dict[str, str]],
+        text: str,
+        *,
+        onset: int | str | None,
+        recorded: int | None = None,
+        clinical: str = "active",
+        verification: str = "confirmed",
+        category: str = "problem-list-item",
+        abatement: int | None = None,
+        body_site: str | None = None,
+        note: str | None = None,
+    ) -> str:
+        r: dict[str, Any] = {
+            "resourceType": "Condition",
+            "id": rid,
+            "meta": {
+                "profile": [
+                    "http://hl7.org/fhir/us/core/StructureDefinition/us-core-condition-problems-health-concerns"
+                    if category != "encounter-diagnosis"
+                    else "http://hl7.org/fhir/us/core/StructureDefinition/us-core-condition-encounter-diagnosis"
+                ]
+            },
+            "clinicalStatus": cc(coding_hl7(CLINICAL, clinical)),
+            "verificationStatus": cc(coding_hl7(VERIFICATION, verification)),
+            "category": [cc(coding_hl7(COND_CATEGORY, category))],
+            "code": cc(*codings, text=text),
+            "subject": self.subject,
+        }
+        if body_site:
+            r["bodySite"] = [{"text": body_site}]
+        if isinstance(onset, int):
+            r["onsetDateTime"] = self.ago(onset)
+        elif isinstance(onset, str):
+            r["onsetDateTime"] = onset  # a partial date as some EHRs send it, e.g. "2026-07"
+        if abatement is not None:
+            r["abatementDateTime"] = self.ago(abatement)
+        rec = recorded if recorded is not None else (onset if isinstance(onset, int) else None)
+        if rec is not None:
+            r["recordedDate"] = self.at(rec, "10:15")
+        if note:
+            r["note"] = [{"text": note}]
+        self.keys["conditions"].append(r)
+        return f"Condition/{rid}"
+
+    def procedure(
+        self,
+        rid: str,
+        codings: Sequence[dict[str, str]],
+        text: str,
+        *,
+        performed: int,
+        until: int | None = None,
+        status: str = "completed",
+        body_site: str | None = None,
+        outcome: str | None = None,
+        reason: Iterable[str] = (),
+        note: str | None = None,
+    ) -> str:
+        r: dict[str, Any] = {
+            "resourceType": "Procedure",
+            "id": rid,
+            "meta": {"profile": ["http://hl7.org/fhir/us/core/StructureDefinition/us-core-procedure"]},
+            "status": status,
+            "code": cc(*codings, text=text),
+            "subject": self.subject,
+        }
+        if until is None:
+            r["performedDateTime"] = self.at(performed, "08:45")
+        else:
+            r["performedPeriod"] = {"start": self.at(performed, "08:45"), "end": self.at(until, "16:00")}
+        if body_site:
+            r["bodySite"] = [{"text": body_site}]
+        if outcome:
+            r["outcome"] = cc(sct(outcome))
+        refs = list(reason)
+        if refs:
+            r["reasonReference"] = [{"reference": ref} for ref in refs]
+        if note:
+            r["note"] = [{"text": note}]
+        self.keys["procedures"].append(r)
+        return f"Procedure/{rid}"
+
+    def pt_course(
+        self, start: int, weeks: int = 6, *, reason: Iterable[str] = (), prefix: str = "pt"
+    ) -> list[str]:
+        """A physiotherapy evaluation and weekly therapeutic exercise sessions over ``weeks`` weeks."""
+        refs = [
+            self.procedure(
+                f"{prefix}-eval",
+                [cpt("97161")],
+                "Physical therapy evaluation, low complexity",
+                performed=start,
+                reason=reason,
+            )
+        ]
+        for w in range(1, weeks + 1):
+            refs.append(
+                self.procedure(
+                    f"{prefix}-{w}",
+                    [cpt("97110")],
+                    "Therapeutic exercise (directional preference, nerve mobilisation)",
+                    performed=start - 7 * w,
+                    reason=reason,
+                )
+            )
+        return refs
+
+    def observation(
+        self,
+        rid: str,
+        loinc: str,
+        value: float,
+        *,
+        when: int,
+        as_integer: bool = False,
+        unit: str = "{score}",
+        body_site: str | None = None,
+        part_of: str | None = None,
+        note: str | None = None,
+    ) -> str:
+        r: dict[str, Any] = {
+            "resourceType": "Observation",
+            "id": rid,
+            "status": "final",
+            "category": [cc(coding_hl7(OBS_CATEGORY, "survey"))],
+            "code": cc(coding(LOINC, loinc)),
+            "subject": self.subject,
+            "effectiveDateTime": self.at(when, "11:00"),
+        }
+        if as_integer:
+            r["valueInteger"] = int(value)
+        else:
+            r["valueQuantity"] = {"value": value, "unit": unit, "system": UCUM, "code": unit}
+        if body_site:
+            r["bodySite"] = {"text": body_site}
+        if part_of:
+            r["partOf"] = [{"reference": part_of}]
+        if note:
+            r["note"] = [{"text": note}]
+        self.keys["observations"].append(r)
+        return f"Observation/{rid}"
+
+    def strength(self, rid: str, grade: int, when: int, muscle: str) -> str:
+        """A manual muscle test grade (MRC 0-5). No verified LOINC code exists, so it is named by text."""
+        r: dict[str, Any] = {
+            "resourceType": "Observation",
+            "id": rid,
+            "status": "final",
+            "category": [cc(coding_hl7(OBS_CATEGORY, "exam"))],
+            "code": {"text": f"{muscle} strength (MRC grade 0-5)"},
+            "subject": self.subject,
+            "effectiveDateTime": self.at(when, "11:30"),
+            "valueInteger": grade,
+        }
+        self.keys["observations"].append(r)
+        return f"Observation/{rid}"
+
+    def nrs(
+        self,
+        rid: str,
+        value: int,
+        when: int,
+        *,
+        part_of: str | None = None,
+        leg: bool = True,
+        as_integer: bool = False,
+    ) -> str:
+        return self.observation(
+            rid,
+            "72514-3",
+            value,
+            when=when,
+            part_of=part_of,
+            as_integer=as_integer,
+            body_site="Leg (radicular pain)" if leg else "Lower back",
+        )
+
+    def odi(self, rid: str, value: int, when: int) -> str:
+        return self.observation(rid, "97909-6", value, when=when, unit="%")
+
+    def med_request(
+        self,
+        rid: str,
+        rxcode: str,
+        text: str,
+        *,
+        authored: int,
+        days: int,
+        dose_mg: float,
+        per_day: int,
+        status: str | None = None,
+        repeats: int = 0,
+        note: str | None = None,
+    ) -> str:
+        """An outpatient prescription: ``days`` of supply per fill, ``repeats`` refills (validity covers all)."""
+        total = days * (repeats + 1)
+        end = authored - total
+        st = status or (
+            "active" if end <= 0 else "completed"
+        )  # ``end`` is in days before the evaluation date
+        r: dict[str, Any] = {
+            "resourceType": "MedicationRequest",
+            "id": rid,
+            "meta": {
+                "profile": ["http://hl7.org/fhir/us/core/StructureDefinition/us-core-medicationrequest"]
+            },
+            "status": st,
+            "intent": "order",
+            "category": [
+                cc(
+                    {
+                        "system": "http://terminology.hl7.org/CodeSystem/medicationrequest-category",
+                        "code": "outpatient",
+                        "display": "Outpatient",
+                    }
+                )
+            ],
+            "medicationCodeableConcept": cc(rx(rxcode), text=text),
+            "subject": self.subject,
+            "authoredOn": self.ago(authored),
+            "requester": {"reference": "Practitioner/pr-synthetic-1", "display": "Dr. Example Clinician"},
+            "dosageInstruction": [
+                {
+                    "text": f"{dose_mg:g} mg by mouth {per_day} times daily",
+                    "timing": {"repeat": {"frequency": per_day, "period": 1, "periodUnit": "d"}},
+                    "route": {"text": "oral"},
+                    "doseAndRate": [
+                        {"doseQuantity": {"value": dose_mg, "unit": "mg", "system": UCUM, "code": "mg"}}
+                    ],
+                }
+            ],
+            "dispenseRequest": {
+                "validityPeriod": {"start": self.ago(authored), "end": self.ago(end)},
+                "numberOfRepeatsAllowed": repeats,
+                "expectedSupplyDuration": {"value": days, "unit": "days", "system": UCUM, "code": "d"},
+            },
+        }
+        if note:
+            r["note"] = [{"text": note}]
+        self.keys["medicationRequests"].append(r)
+        return f"MedicationRequest/{rid}"
+
+    def service_request(
+        self,
+        rid: str,
+        codings: Sequence[dict[str, str]],
+        text: str,
+        *,
+        authored: int,
+        status: str = "active",
+        occurrence: int | None = None,
+        reason: Iterable[str] = (),
+        note: str | None = None,
+        priority: str = "routine",
+    ) -> str:
+        r: dict[str, Any] = {
+            "resourceType": "ServiceRequest",
+            "id": rid,
+            "status": status,
+            "intent": "order",
+            "priority": priority,
+            "code": cc(*codings, text=text),
+            "subject": self.subject,
+            "authoredOn": self.at(authored, "14:20"),
+            "requester": {"reference": "Practitioner/pr-synthetic-1", "display": "Dr. Example Clinician"},
+        }
+        if occurrence is not None:
+            r["occurrenceDateTime"] = self.at(occurrence, "08:00")
+        refs = list(reason)
+        if refs:
+            r["reasonReference"] = [{"reference": ref} for ref in refs]
+        if note:
+            r["note"] = [{"text": note}]
+        self.keys["serviceRequests"].append(r)
+        return f"ServiceRequest/{rid}"
+
+    def referral(
+        self,
+        rid: str,
+        kind: str,
+        *,
+        authored: int,
+        status: str = "completed",
+        reason: Iterable[str] = (),
+        note: str | None = None,
+    ) -> str:
+        code, text = {
+            "pain": ("306109009", "Referral to pain management service"),
+            "surgery": ("183546007", "Referral to spine surgery (neurosurgery)"),
+        }[kind]
+        return self.service_request(
+            rid, [sct(code)], text, authored=authored, status=status, reason=reason, note=note
+        )
+
+    def report(self, rid: str, cpt_code: str, title: str, *, when: int, conclusion: str) -> str:
+        r = {
+            "resourceType": "DiagnosticReport",
+            "id": rid,
+            "meta": {
+                "profile": ["http://hl7.org/fhir/us/core/StructureDefinition/us-core-diagnosticreport-note"]
+            },
+            "status": "final",
+            "category": [cc(coding(LOINC, "LP29684-5"), coding(V2_0074, "RAD"))],
+            "code": cc(cpt(cpt_code), text=title),
+            "subject": self.subject,
+            "effectiveDateTime": self.at(when, "07:30"),
+            "issued": self.at(when, "15:10"),
+            "performer": [{"display": "Example Radiology Group"}],
+            "conclusion": conclusion,
+        }
+        self.keys["diagnosticReports"].append(r)
+        return f"DiagnosticReport/{rid}"
+
+    # -- expectations ---------------------------------------------------------------------------
+
+    def expect(
+        self,
+        cards: Sequence[dict[str, Any]] = (),
+        *,
+        rationale: str,
+        optional: Sequence[dict[str, Any]] = (),
+        forbidden_codes: Iterable[str] = (),
+        forbidden_states: Iterable[str] = (),
+    ) -> None:
+        self.expected = {
+            "scenario": self.slug,
+            "title": self.title,
+            "fixture": f"{self.slug}.json",
+            "service": "radicular-pathway",
+            "evaluation_date": self.today.isoformat(),
+            "cards": list(cards),
+            "optional_cards": list(optional),
+            "forbidden_suggestion_codes": sorted(set(forbidden_codes)),
+            "forbidden_states": sorted(set(forbidden_states)),
+            "rationale": rationale,
+        }
+
+    # -- output ---------------------------------------------------------------------------------
+
+    def request(self) -> dict[str, Any]:
+        def bundle(resources: list[dict[str, Any]]) -> dict[str, Any]:
+            return {
+                "resourceType": "Bundle",
+                "type": "searchset",
+                "total": len(resources),
+                "link": [{"relation": "self", "url": f"{FHIR_BASE}/search"}],
+                "entry": [
+                    {
+                        "fullUrl": f"{FHIR_BASE}/{r['resourceType']}/{r['id']}",
+                        "resource": r,
+                        "search": {"mode": "match"},
+                    }
+                    for r in resources
+                ],
+            }
+
+        prefetch: dict[str, Any] = {"patient": self.patient}
+        for key, resources in self.keys.items():
+            prefetch[key] = bundle(resources)
+        return {
+            "hookInstance": str(uuid.uuid5(NS, self.slug)),
+            "hook": "patient-view",
+            "context": {"userId": "Practitioner/pr-synthetic-1", "patientId": self.pid},
+            "prefetch": prefetch,
+        }
+
+
+def coding_hl7(system: str, code: str) -> dict[str, str]:
+    return {"system": system, "code": code}
+
+
+def card(
+    state: str,
+    indicator: str | list[str],
+    *,
+    refs: Sequence[str] = (),
+    refs_any: Sequence[str] = (),
+    codes: Sequence[str] = (),
+    codes_any: Sequence[Sequence[str]] = (),
+    conflict: bool = False,
+) -> dict[str, Any]:
+    """An expected card: its state id, indicator (or the acceptable ones), the resource references
+    its detail must name (all of ``refs``, at least one of ``refs_any``), the suggestion codes it
+    must offer (all of ``codes``, and at least one code of each group in ``codes_any``), and
+    whether it must show where the sources disagree."""
+    out: dict[str, Any] = {"state": state, "indicator": indicator}
+    if refs:
+        out["detail_refs"] = list(refs)
+    if refs_any:
+        out["detail_refs_any"] = list(refs_any)
+    if codes:
+        out["suggestion_codes"] = list(codes)
+    if codes_any:
+        out["suggestion_code_groups"] = [list(g) for g in codes_any]
+    if conflict:
+        out["shows_disagreement"] = True
+    return out
+
+
+SCENARIOS: list[Callable[[], Scenario]] = []
+
+
+def scenario(fn: Callable[[], Scenario]) -> Callable[[], Scenario]:
+    SCENARIOS.append(fn)
+    return fn
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared building blocks
+# ---------------------------------------------------------------------------------------------
+
+NSAIDS = {
+    "naproxen": ("7258", "Naproxen 500 mg oral tablet", 500, 2),
+    "ibuprofen": ("5640", "Ibuprofen 400 mg oral tablet", 400, 3),
+    "meloxicam": ("41493", "Meloxicam 15 mg oral tablet", 15, 1),
+    "celecoxib": ("140587", "Celecoxib 200 mg oral capsule", 200, 1),
+}
+
+
+def radic(s: Scenario, rid: str, icd_code: str, sct_code: str, *, onset: int | str, **kw: Any) -> str:
+    """A lumbar radicular Condition coded US Core style: ICD-10-CM and SNOMED CT together."""
+    return s.condition(rid, [icd(icd_code), sct(sct_code)], KNOWN[(ICD, icd_code)], onset=onset, **kw)
+
+
+def nsaid(s: Scenario, drug: str, *, authored: int, days: int, rid: str | None = None) -> str:
+    code, text, dose, per_day = NSAIDS[drug]
+    fills = max(1, days // 30)
+    return s.med_request(
+        rid or f"{drug}-1",
+        code,
+        text,
+        authored=authored,
+        days=30,
+        dose_mg=dose,
+        per_day=per_day,
+        repeats=fills - 1,
+    )
+
+
+def tfesi(
+    s: Scenario,
+    rid: str,
+    performed: int,
+    site: str,
+    *,
+    outcome: str | None = None,
+    reason: Iterable[str] = (),
+    note: str | None = None,
+) -> str:
+    """A fluoroscopically guided lumbar transforaminal ESI (64483) at e.g. "Right L5-S1"."""
+    return s.procedure(
+        rid,
+        [cpt("64483")],
+        f"Transforaminal epidural steroid injection, {site}, fluoroscopic guidance",
+        performed=performed,
+        body_site=f"{site} neural foramen",
+        outcome=outcome,
+        reason=reason,
+        note=note
+        or "Dexamethasone 10 mg with lidocaine 1 %; contrast confirmed epidural spread along the nerve root.",
+    )
+
+
+def mri(s: Scenario, rid: str, when: int, conclusion: str, *, contrast: bool = False) -> str:
+    if contrast:
+        return s.report(
+            rid, "72158", "MRI lumbar spine without and with contrast", when=when, conclusion=conclusion
+        )
+    return s.report(rid, "72148", "MRI lumbar spine without contrast", when=when, conclusion=conclusion)
+
+
+def emg(s: Scenario, rid: str, when: int, finding: str) -> str:
+    return s.procedure(
+        rid,
+        [cpt("95886")],
+        "Needle EMG of the leg with related paraspinal muscles",
+        performed=when,
+        note=finding,
+    )
+
+
+def scs_trial(
+    s: Scenario,
+    rid: str,
+    start: int,
+    end: int,
+    *,
+    outcome: str,
+    note: str,
+    text: str = "Spinal cord stimulator trial, percutaneous epidural leads T8-T10",
+) -> str:
+    ref = s.procedure(
+        rid,
+        [cpt("63650")],
+        text,
+        performed=start,
+        until=end,
+        outcome=outcome,
+        note=note,
+        body_site="Epidural space T8-T10",
+    )
+    s.procedure(
+        f"{rid}-removal",
+        [cpt("63661")],
+        "Removal of percutaneous trial leads at the end of the trial",
+        performed=end,
+    )
+    return ref
+
+
+def chronic_failed_esi_background(s: Scenario, *, onset: int, side: str = "Left") -> list[str]:
+    """Chronic S1 radiculopathy: conservative care, two failed image-guided ESIs, EMG-confirmed,
+    seen by spine surgery with no surgical target. Returns the ESI references."""
+    rad = radic(s, "radic-1", "M54.17", "2415007", onset=onset, body_site=f"{side} leg (S1 distribution)")
+    s.pt_course(onset - 20, reason=[rad])
+    nsaid(s, "naproxen", authored=onset - 30, days=90)
+    s.referral("referral-pain-1", "pain", authored=onset - 50, reason=[rad])
+    mri(
+        s,
+        "mri-1",
+        onset - 60,
+        f"Small {side.lower()} paracentral disc protrusion at L5-S1 contacting the traversing {side.lower()} S1 nerve root.",
+    )
+    e1 = tfesi(s, "esi-1", onset - 100, f"{side} L5-S1", outcome="385671000", reason=[rad])
+    e2 = tfesi(s, "esi-2", onset - 180, f"{side} L5-S1", outcome="385671000", reason=[rad])
+    emg(
+        s,
+        "emg-1",
+        onset - 220,
+        f"Chronic {side.lower()} S1 radiculopathy; no evidence of peripheral neuropathy.",
+    )
+    s.referral(
+        "referral-surgery-1",
+        "surgery",
+        authored=onset - 240,
+        reason=[rad],
+        note="Seen by spine surgery: no surgical target (no compressive lesion amenable to decompression); "
+        "recommend multidisciplinary pain management.",
+    )
+    s.procedure(
+        "psych-eval-1",
+        [cpt("90834")],
+        "Psychotherapy session: pre-neuromodulation psychological evaluation",
+        performed=onset - 260,
+        note="Psychological evaluation before neuromodulation: suitable candidate.",
+    )
+    return [e1, e2]
+
+
+E1_FORBIDDEN = [
+    *IMAGING_ANY,
+    *ESI_ALL,
+    *NEUROPATHIC,
+    *ORAL_STEROIDS,
+    *OPIOIDS,
+    *FUSION,
+    *SPINE_REFERRAL,
+    *SCS,
+    *RFA,
+]
+F3_FORBIDDEN = [*FUSION, *RFA, *SCS, *ESI_ALL, *OPIOIDS, "0275T"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Red flags
+# ---------------------------------------------------------------------------------------------
+
+
+@scenario
+def r1_cauda_equina_code() -> Scenario:
+    s = Scenario(
+        "r1_cauda_equina_code",
+        "Cauda equina syndrome coded on top of a 5-week L5-S1 disc herniation",
+        given="Maria",
+        gender="female",
+        birth="1979-04-12",
+    )
+    rad = radic(s, "radic-1", "M51.17", "202735001", onset=35)
+    nsaid(s, "ibuprofen", authored=33, days=60)
+    s.nrs("nrs-1", 7, 30)
+    ces = s.condition(
+        "ces-1",
+        [icd("G83.4"), sct("192970008")],
+        "Cauda equina syndrome",
+        onset=1,
+        category="encounter-diagnosis",
+        note="New urinary retention (post-void residual 650 mL) and saddle numbness since yesterday "
+        "evening; bilateral leg weakness.",
+    )
+    s.expect(
+        [card("R1", "critical", refs=[ces], codes_any=[MRI_ANY, SPINE_REFERRAL])],
+        forbidden_codes=RED_FLAG_UNSAFE,
+        rationale=f"A cauda equina diagnosis ({ces}) with a lumbar disc herniation with radiculopathy ({rad}): "
+        "emergency MRI today and emergency spine-surgery assessment. Nothing elective (ESI, PT, RFA, SCS, "
+        "opioids as the plan) may be offered; no other card may appear beside the critical one.",
+    )
+    return s
+
+
+@scenario
+def r1_new_urinary_retention() -> Scenario:
+    s = Scenario(
+        "r1_new_urinary_retention",
+        "New urinary retention 2 days ago with a 3-week lumbar radiculopathy; gabapentin and PHQ-9 14 on file",
+        given="Thomas",
+        gender="male",
+        birth="1974-09-03",
+    )
+    rad = radic(s, "radic-1", "M54.16", "128196005", onset=20)
+    nsaid(s, "ibuprofen", authored=19, days=30)
+    s.nrs("nrs-1", 6, 18)
+    s.med_request(
+        "gabapentin-1",
+        "25480",
+        "Gabapentin 300 mg oral capsule",
+        authored=14,
+        days=30,
+        dose_mg=300,
+        per_day=3,
+    )
+    s.observation("phq9-1", "44261-6", 14, when=10, as_integer=True)
+    ret = s.condition(
+        "urinary-retention-1",
+        [icd("R33.9"), sct("267064002")],
+        "Retention of urine",
+        onset=2,
+        category="encounter-diagnosis",
+        note="Painless urinary retention, bladder scan 600 mL; no previous urological history.",
+    )
+    s.expect(
+        [card("R1", "critical", refs=[ret], codes_any=[MRI_ANY, SPINE_REFERRAL])],
+        forbidden_codes=[*RED_FLAG_UNSAFE, *GABAPENTINOIDS],
+        forbidden_states=["M2", "Y1", "E1", "E2"],
+        rationale=f"New (2 days) urinary retention ({ret}) with a lumbar radicular diagnosis ({rad}) is suspected "
+        "cauda equina syndrome (R1). The gabapentin prescription (M2) and PHQ-9 of 14 (Y1) would each "
+        "earn a cross-cutting card, but cross-cutting cards never appear beside a critical card (§1.1.5).",
+    )
+    return s
+
+
+@scenario
+def r1_preempts_booked_scs_trial() -> Scenario:
+    s = Scenario(
+        "r1_preempts_booked_scs_trial",
+        "Cauda equina syndrome in a patient whose spinal cord stimulator trial is booked for next week",
+        given="Helen",
+        gender="female",
+        birth="1968-02-27",
+    )
+    rad = radic(s, "radic-1", "M54.17", "2415007", onset=720, body_site="Left leg (S1 distribution)")
+    s.pt_course(700, reason=[rad])
+    nsaid(s, "naproxen", authored=690, days=90)
+    s.referral("referral-pain-1", "pain", authored=660, reason=[rad])
+    mri(
+        s,
+        "mri-1",
+        650,
+        "Small left paracentral disc protrusion at L5-S1 contacting the traversing left S1 nerve root.",
+    )
+    tfesi(s, "esi-1", 600, "Left L5-S1", outcome="385671000", reason=[rad])
+    tfesi(s, "esi-2", 500, "Left L5-S1", outcome="385671000", reason=[rad])
+    s.referral(
+        "referral-surgery-1",
+        "surgery",
+        authored=450,
+        reason=[rad],
+        note="Seen by spine surgery: no surgical target; consider neuromodulation.",
+    )
+    emg(s, "emg-1", 430, "Chronic left S1 radiculopathy; no evidence of peripheral neuropathy.")
+    s.nrs("nrs-1", 8, 25)
+    order = s.service_request(
+        "scs-trial-order",
+        [cpt("63650")],
+        "Spinal cord stimulator trial, percutaneous epidural leads",
+        authored=20,
+        occurrence=-5,
+        reason=[rad],
+        note="Trial booked; psychological evaluation completed.",
+    )
+    ces = s.condition(
+        "ces-1",
+        [sct("192970008")],
+        "Cauda equina syndrome",
+        onset=1,
+        category="encounter-diagnosis",
+        note="Acute urinary retention and perineal (saddle) numbness since yesterday.",
+    )
+    s.expect(
+        [card("R1", "critical", refs=[ces, order], codes_any=[MRI_ANY, SPINE_REFERRAL])],
+        forbidden_codes=RED_FLAG_UNSAFE,
+        forbidden_states=["F7", "F8", "N1", "N2", "L1"],
+        rationale=f"Cauda equina syndrome ({ces}, SNOMED-only coding) pre-empts every pathway card, including the "
+        f"chronic-pain states this patient otherwise meets (two failed ESIs, no surgical target). The card "
+        f"must name the booked elective SCS trial ({order}) so it is put on hold, and offer only the "
+        "emergency MRI and surgical assessment.",
+    )
+    return s
+
+
+@scenario
+def r2_progressive_foot_drop() -> Scenario:
+    s = Scenario(
+        "r2_progressive_foot_drop",
+        "Right ankle dorsiflexion falling from MRC 4/5 to 2/5 over three weeks of L5-S1 radiculopathy",
+        given="Daniel",
+        gender="male",
+        birth="1982-06-19",
+    )
+    radic(s, "radic-1", "M51.17", "202735001", onset=28, body_site="Right leg")
+    nsaid(s, "ibuprofen", authored=26, days=30)
+    s.nrs("nrs-1", 8, 21)
+    weak = s.condition(
+        "weakness-1",
+        [icd("M62.81")],
+        "Weakness of right ankle dorsiflexion",
+        onset=21,
+        category="encounter-diagnosis",
+        body_site="Right lower leg",
+        note=f"Right ankle dorsiflexion and great-toe extension MRC 4/5 on {s.ago(21)}.",
+    )
+    mrc1 = s.strength("mrc-1", 4, 21, "Right ankle dorsiflexion")
+    mrc2 = s.strength("mrc-2", 2, 1, "Right ankle dorsiflexion")
+    drop = s.condition(
+        "foot-drop-1",
+        [icd("M21.371")],
+        "Foot drop, right foot",
+        onset=1,
+        category="encounter-diagnosis",
+        body_site="Right foot",
+        note=f"Right ankle dorsiflexion now MRC 2/5 (was 4/5 on {s.ago(21)}): progressive foot drop.",
+    )
+    s.expect(
+        [
+            card(
+                "R2",
+                "critical",
+                refs=[drop],
+                refs_any=[mrc1, mrc2],
+                codes=["72148"],
+                codes_any=[SPINE_REFERRAL],
+            )
+        ],
+        forbidden_codes=[*ESI_ALL, *PT, *SCS, *RFA, *FUSION],
+        forbidden_states=["E1", "E2"],
+        rationale=f"A motor deficit that is getting worse: MRC 4/5 ({weak}, {mrc1}) three weeks ago, new foot drop at "
+        f"MRC 2/5 ({mrc2}) "
+        f"yesterday ({drop}). Progressive deficit → critical: urgent MRI (72148) and urgent surgical "
+        "referral within days; no ESI instead of a surgical opinion, no waiting 6 weeks, not PT alone.",
+    )
+    return s
+
+
+@scenario
+def r2_stable_foot_drop() -> Scenario:
+    s = Scenario(
+        "r2_stable_foot_drop",
+        "Stable right foot drop (MRC 3/5 unchanged for 9 weeks), never referred, no MRI",
+        given="Susan",
+        gender="female",
+        birth="1965-11-08",
+    )
+    rad = radic(s, "radic-1", "M54.17", "2415007", onset=70, body_site="Right leg (L5 distribution)")
+    drop = s.condition(
+        "foot-drop-1",
+        [icd("M21.371")],
+        "Foot drop, right foot",
+        onset=65,
+        body_site="Right foot",
+        note=f"Right ankle dorsiflexion MRC 3/5 since onset; unchanged on re-examination {s.ago(6)}.",
+    )
+    s.strength("mrc-1", 3, 64, "Right ankle dorsiflexion")
+    s.strength("mrc-2", 3, 30, "Right ankle dorsiflexion")
+    s.strength("mrc-3", 3, 6, "Right ankle dorsiflexion")
+    s.pt_course(60, reason=[rad])
+    nsaid(s, "naproxen", authored=62, days=90)
+    s.nrs("nrs-1", 6, 6)
+    s.expect(
+        [card("R2", "warning", refs=[drop], codes=["72148"], codes_any=[SPINE_REFERRAL])],
+        forbidden_codes=[*ESI_ALL, *FUSION, *SCS, *RFA],
+        forbidden_states=["P1", "P2"],
+        rationale=f"A motor deficit ({drop}) that has not changed for 9 weeks and has never been seen by a spine "
+        "surgeon: stable deficit → warning, refer within 2 weeks, MRI. P1 would offer an ESI, which R2 "
+        "forbids (an ESI is not a substitute for a surgical opinion), so the red-flag card stands alone.",
+    )
+    return s
+
+
+@scenario
+def r3_cancer_history_weight_loss() -> Scenario:
+    s = Scenario(
+        "r3_cancer_history_weight_loss",
+        "Breast cancer history with new night-time radicular pain and 6 kg weight loss",
+        given="Patricia",
+        gender="female",
+        birth="1959-01-30",
+    )
+    ca = s.condition(
+        "cancer-history-1",
+        [icd("Z85.3")],
+        "Personal history of malignant neoplasm of breast",
+        onset="2019-06",
+        recorded=2300,
+        note="Breast cancer treated 2019 (mastectomy and adjuvant chemotherapy).",
+    )
+    radic(
+        s,
+        "radic-1",
+        "M54.16",
+        "128196005",
+        onset=25,
+        note="New right L4 radicular pain, worse at night and at rest.",
+    )
+    wl = s.condition(
+        "weight-loss-1",
+        [icd("R63.4")],
+        "Abnormal weight loss",
+        onset=30,
+        category="encounter-diagnosis",
+        note="Unintentional loss of 6 kg over 2 months.",
+    )
+    s.nrs("nrs-1", 8, 3)
+    s.expect(
+        [card("R3", "critical", refs=[ca, wl], codes=["72158"])],
+        forbidden_codes=[*RED_FLAG_UNSAFE, "72148"],
+        rationale="Cancer history (onset given as a partial date, 2019-06) with new radicular pain and weight loss: "
+        "suspected spinal metastasis. MRI without and with contrast (72158, ACR variant 7), not the "
+        "non-contrast study; no ESI, no manipulation, no 6-week rule.",
+    )
+    return s
+
+
+@scenario
+def r3_infection_ivdu_fever() -> Scenario:
+    s = Scenario(
+        "r3_infection_ivdu_fever",
+        "Injection drug use, fever and 10 days of severe back and leg pain",
+        given="Kevin",
+        gender="male",
+        birth="1990-07-14",
+    )
+    radic(s, "radic-1", "M54.17", "2415007", onset=10, note="Severe constant low back and left leg pain.")
+    oud = s.condition(
+        "oud-1", [icd("F11.20")], "Opioid dependence (injection use)", onset="2021-03", recorded=1500
+    )
+    fever = s.condition(
+        "fever-1",
+        [icd("R50.9")],
+        "Fever, unspecified",
+        onset=3,
+        category="encounter-diagnosis",
+        note="Temperature 38.6 °C.",
+    )
+    s.nrs("nrs-1", 9, 1)
+    s.expect(
+        [card("R3", "critical", refs=[fever], codes=["72158"])],
+        forbidden_codes=[*RED_FLAG_UNSAFE, *ORAL_STEROIDS, "72148"],
+        rationale=f"Fever ({fever}) with injection drug use ({oud}) and new radicular pain: suspected spinal "
+        "infection (epidural abscess, discitis). Urgent MRI without and with contrast and same-day "
+        "referral; no ESI or any steroid.",
+    )
+    return s
+
+
+@scenario
+def r3_osteoporotic_fracture() -> Scenario:
+    s = Scenario(
+        "r3_osteoporotic_fracture",
+        "Osteoporotic lumbar compression fracture with new radicular pain, age 79",
+        given="Dorothy",
+        gender="female",
+        birth="1947-03-22",
+    )
+    radic(s, "radic-1", "M54.16", "128196005", onset=14)
+    frac = s.condition(
+        "fracture-1",
+        [icd("M80.08XA")],
+        "Age-related osteoporosis with current pathological fracture, vertebra",
+        onset=14,
+        category="encounter-diagnosis",
+        note="Sudden pain after lifting a basket; osteoporosis on DXA.",
+    )
+    s.nrs("nrs-1", 8, 2)
+    s.expect(
+        [card("R3", "critical", refs=[frac], codes_any=[IMAGING_ANY])],
+        forbidden_codes=RED_FLAG_UNSAFE,
+        rationale=f"A vertebral fracture ({frac}) with new radicular pain: fracture imaging (ACR variant 6) and "
+        "urgent referral; nothing elective, no manipulation.",
+    )
+    return s
+
+
+# ---------------------------------------------------------------------------------------------
+# Early and persistent radiculopathy (E, P)
+# ---------------------------------------------------------------------------------------------
+
+
+def e1_background(s: Scenario, *, onset: int | str = 21, recorded: int | None = None, nrs: int = 5) -> str:
+    rad = radic(s, "radic-1", "M54.42", "23056005", onset=onset, recorded=recorded)
+    nsaid(s, "ibuprofen", authored=(onset if isinstance(onset, int) else recorded or 20) - 1, days=30)
+    s.nrs("nrs-1", nrs, 2, as_integer=True)
+    s.odi("odi-1", 28, 2)
+    return rad
+
+
+@scenario
+def e1_acute_tolerable() -> Scenario:
+    s = Scenario(
+        "e1_acute_tolerable",
+        "Three weeks of left sciatica, NRS 5, ODI 28, on ibuprofen",
+        given="James",
+        gender="male",
+        birth="1987-05-02",
+    )
+    rad = e1_background(s)
+    s.expect(
+        [card("E1", "info", refs=[rad])],
+        forbidden_codes=E1_FORBIDDEN,
+        rationale="Acute (< 6 weeks), tolerable radicular pain with no red flag: NSAID, stay active, "
+        "education, reassess at 6 weeks. The card must not offer imaging, an ESI, a surgical referral, "
+        "gabapentinoids, oral steroids or opioids (seed 003; NICE NG59 1.1.4).",
+    )
+    return s
+
+
+@scenario
+def e1_old_incontinence_not_red_flag() -> Scenario:
+    s = Scenario(
+        "e1_old_incontinence_not_red_flag",
+        "Sciatica since October (partial onset date) with long-standing stress incontinence",
+        given="Linda",
+        gender="female",
+        birth="1970-12-11",
+    )
+    rad = radic(s, "radic-1", "M54.32", "23056005", onset="2026-10", recorded=20)
+    s.condition(
+        "incontinence-1",
+        [icd("R32"), sct("165232002")],
+        "Urinary incontinence",
+        onset="2023-05",
+        recorded=1250,
+        note="Stress urinary incontinence since 2023 (after childbirth), unchanged; no retention, "
+        "no saddle numbness.",
+    )
+    nsaid(s, "naproxen", authored=19, days=30)
+    s.nrs("nrs-1", 4, 3)
+    s.expect(
+        [card("E1", "info", refs=[rad])],
+        forbidden_codes=E1_FORBIDDEN,
+        forbidden_states=["R1"],
+        rationale="Onset written as a partial date (2026-10, i.e. from 2026-10-01: about 4.5 weeks). Incontinence "
+        "that has been present since 2023 is not a new sphincter symptom, so it is no cauda equina red "
+        "flag (R1 needs ≤ 14 days); the patient is in the acute tolerable state.",
+    )
+    return s
+
+
+@scenario
+def e2_severe_week3() -> Scenario:
+    s = Scenario(
+        "e2_severe_week3",
+        "Week 3 of disc-related radiculopathy, NRS 8, ODI 50, off work",
+        given="Angela",
+        gender="female",
+        birth="1984-08-25",
+    )
+    radic(s, "radic-1", "M51.16", "311211000119105", onset=19, note=f"Unable to work since {s.ago(16)}.")
+    nsaid(s, "naproxen", authored=18, days=30)
+    n = s.nrs("nrs-1", 8, 1)
+    o = s.odi("odi-1", 50, 1)
+    s.expect(
+        [card("E2", "warning", refs=[n, o], codes_any=[SPECIALIST_REFERRAL])],
+        forbidden_codes=[*MRI_ANY, *FUSION, *NEUROPATHIC, *BLIND_ESI, "8640", "6902"],
+        rationale="Severe, disabling pain (NRS ≥ 7 with ODI ≥ 40) within the first 6 weeks: refer to a spine "
+        "specialist within 2 weeks (seed 003). No primary-care MRI before specialist review (NICE 1.1.4), "
+        "no gabapentinoids, no fusion. The specialist may consider an early ESI (NICE) — that "
+        "disagreement with the 6-week rule belongs on the card.",
+    )
+    return s
+
+
+def p1_background(s: Scenario) -> str:
+    rad = radic(s, "radic-1", "M54.17", "2415007", onset=56, body_site="Right leg (S1 distribution)")
+    s.pt_course(49, reason=[rad])
+    nsaid(s, "naproxen", authored=54, days=90)
+    s.nrs("nrs-1", 6, 3)
+    s.odi("odi-1", 34, 3)
+    return rad
+
+
+@scenario
+def p1_eight_weeks_conservative() -> Scenario:
+    s = Scenario(
+        "p1_eight_weeks_conservative",
+        "Eight weeks of radiculopathy despite 6 weeks of PT and naproxen",
+        given="Robert",
+        gender="male",
+        birth="1976-10-17",
+    )
+    rad = p1_background(s)
+    s.expect(
+        [card("P1", "info", refs=[rad], codes=["72148"])],
+        forbidden_codes=["72158", *BLIND_ESI, *FUSION, *OPIOIDS],
+        rationale="Persistent ≥ 6 weeks despite 6 weeks of PT and an NSAID, no MRI or ESI yet: MRI without "
+        "contrast (72148) for a candidate for ESI or surgery, image-guided ESI, specialist referral "
+        "before 3 months. No contrast MRI (no prior surgery or red flag), no blind injection.",
+    )
+    return s
+
+
+@scenario
+def p2_three_months_unreferred() -> Scenario:
+    s = Scenario(
+        "p2_three_months_unreferred",
+        "Right sciatica since July (partial onset date), > 3 months, never referred",
+        given="Karen",
+        gender="female",
+        birth="1978-03-09",
+    )
+    rad = radic(s, "radic-1", "M54.41", "23056005", onset="2026-07", recorded=105)
+    s.pt_course(100, reason=[rad])
+    nsaid(s, "ibuprofen", authored=103, days=90)
+    s.nrs("nrs-1", 6, 4)
+    s.odi("odi-1", 36, 4)
+    s.expect(
+        [card("P2", "warning", refs=[rad], codes_any=[SPECIALIST_REFERRAL])],
+        forbidden_codes=[*BLIND_ESI, *FUSION, "72158"],
+        forbidden_states=["P1"],
+        rationale="Onset written as a partial date (2026-07 → from 2026-07-01, about 4 months). Persistent "
+        "radicular pain ≥ 3 months with no spine or pain referral: refer now (seed 003: no later than 3 "
+        "months). One card per topic: the P2 warning, not P1 beside it.",
+    )
+    return s
+
+
+# ---------------------------------------------------------------------------------------------
+# After epidural steroid injection (F states)
+# ---------------------------------------------------------------------------------------------
+
+
+@scenario
+def f0_esi_six_days_ago() -> Scenario:
+    s = Scenario(
+        "f0_esi_six_days_ago",
+        "Image-guided TFESI 6 days ago after 10 weeks of S1 radiculopathy",
+        given="Brian",
+        gender="male",
+        birth="1981-01-05",
+    )
+    rad = radic(s, "radic-1", "M51.17", "202735001", onset=70, body_site="Left leg (S1 distribution)")
+    s.pt_course(63, reason=[rad])
+    nsaid(s, "naproxen", authored=68, days=90)
+    s.referral("referral-pain-1", "pain", authored=30, reason=[rad])
+    mri(
+        s,
+        "mri-1",
+        25,
+        "Left paracentral disc extrusion at L5-S1 compressing the traversing left S1 nerve root, "
+        "concordant with the left S1 radicular symptoms.",
+    )
+    s.nrs("nrs-1", 7, 8)
+    esi = tfesi(s, "esi-1", 6, "Left L5-S1", reason=[rad])
+    s.nrs("nrs-2", 6, 3, part_of=esi)
+    s.expect(
+        [],
+        optional=[card("F0", "info", refs=[esi])],
+        forbidden_codes=[*ESI_ALL, *SCS, *RFA, *FUSION],
+        forbidden_states=["F1", "F2", "F3", "F4", "F5", "F6", "F7", "F8", "P1", "P2"],
+        rationale=f"The only ESI ({esi}) was 6 days ago: too early to judge (assessment window starts at 14 days). "
+        "No refractory card, no repeat ESI, no escalation; at most an info reminder to record NRS/ODI at "
+        "2–6 weeks.",
+    )
+    return s
+
+
+@scenario
+def f1_esi_worked_then_recurred() -> Scenario:
+    s = Scenario(
+        "f1_esi_worked_then_recurred",
+        "TFESI gave 60 % relief lasting > 3 months; pain back 7 months later",
+        given="Nancy",
+        gender="female",
+        birth="1973-04-28",
+    )
+    rad = radic(s, "radic-1", "M51.17", "202735001", onset=330, body_site="Right leg (S1 distribution)")
+    s.pt_course(320, reason=[rad])
+    nsaid(s, "naproxen", authored=325, days=120)
+    s.referral("referral-pain-1", "pain", authored=300, reason=[rad])
+    mri(
+        s,
+        "mri-1",
+        290,
+        "Right paracentral disc protrusion at L5-S1 compressing the traversing right S1 nerve root.",
+    )
+    s.nrs("nrs-1", 8, 243)
+    esi = tfesi(s, "esi-1", 240, "Right L5-S1", outcome="385669000", reason=[rad])
+    s.nrs("nrs-2", 3, 219, part_of=esi)
+    s.nrs("nrs-3", 3, 205, part_of=esi)
+    s.nrs("nrs-4", 3, 150)
+    s.nrs("nrs-5", 3, 130)
+    s.odi("odi-1", 22, 150)
+    s.nrs("nrs-6", 4, 60)
+    s.nrs("nrs-7", 7, 7)
+    s.odi("odi-2", 44, 7)
+    s.expect(
+        [card("F1", "info", refs=[esi], codes_any=[["64483", "62323"]])],
+        forbidden_codes=[*SCS, *RFA, *BLIND_ESI, *FUSION, *IDD],
+        forbidden_states=["F2", "F3", "F4", "F5", "F6", "F7", "F8", "P2"],
+        rationale=f"The TFESI ({esi}) gave 8 → 3 (62 %) at 3–5 weeks, still 3 at 3 and 4 months (durable), and the "
+        "pain came back 7 months later. That is a responder whose effect wore off — not a failure: a "
+        "repeat image-guided ESI is reasonable (1 session in 12 months, well under 4). Never 'refractory', "
+        "never SCS.",
+    )
+    return s
+
+
+@scenario
+def f2_blind_injection_only() -> Scenario:
+    s = Scenario(
+        "f2_blind_injection_only",
+        "The only ESI was a blind (no imaging) interlaminar injection; no MRI",
+        given="Gary",
+        gender="male",
+        birth="1969-09-30",
+    )
+    rad = radic(s, "radic-1", "M54.16", "128196005", onset=150)
+    s.pt_course(140, reason=[rad])
+    nsaid(s, "ibuprofen", authored=145, days=120)
+    s.referral("referral-pain-1", "pain", authored=100, reason=[rad])
+    s.nrs("nrs-1", 7, 72)
+    esi = s.procedure(
+        "esi-1",
+        [cpt("62322")],
+        "Lumbar interlaminar epidural steroid injection L4-5, landmark technique without imaging guidance",
+        performed=70,
+        body_site="L4-5 interlaminar",
+        reason=[rad],
+    )
+    s.nrs("nrs-2", 7, 50, part_of=esi)
+    s.nrs("nrs-3", 6, 35, part_of=esi)
+    s.expect(
+        [card("F2", "warning", refs=[esi], codes=["72148"])],
+        forbidden_codes=[*BLIND_ESI, *SCS, *RFA, *FUSION, *IDD],
+        forbidden_states=["F3", "F4", "F5", "F6", "F7", "F8"],
+        rationale=f"The pain did not respond (7 → 6.5), but the only ESI ({esi}) was coded 62322, without imaging: "
+        "an inadequate trial, not a refractory patient. MRI first (none on record), then an image-guided "
+        "TFESI at the concordant level; never another blind injection, never SCS or RFA on this basis.",
+    )
+    return s
+
+
+def f3_background(s: Scenario) -> tuple[str, str, str]:
+    rad = radic(s, "radic-1", "M51.17", "202735001", onset=150, body_site="Right leg (S1 distribution)")
+    s.pt_course(140, reason=[rad])
+    nsaid(s, "naproxen", authored=145, days=150)
+    rep = mri(
+        s,
+        "mri-1",
+        110,
+        "L5-S1 right paracentral disc extrusion compressing the traversing right S1 nerve "
+        "root, concordant with the right S1 radicular symptoms. No spondylolisthesis.",
+    )
+    s.nrs("nrs-1", 8, 62)
+    s.odi("odi-1", 52, 62)
+    esi = tfesi(s, "esi-1", 60, "Right L5-S1", reason=[rad])
+    s.nrs("nrs-2", 7, 45, part_of=esi)
+    s.nrs("nrs-3", 7, 35, part_of=esi)
+    s.nrs("nrs-4", 7, 25, part_of=esi)
+    s.odi("odi-2", 48, 25)
+    s.nrs("nrs-5", 7, 3)
+    return rad, rep, esi
+
+
+@scenario
+def f3_failed_tfesi_concordant() -> Scenario:
+    s = Scenario(
+        "f3_failed_tfesi_concordant",
+        "Failed right L5-S1 TFESI with a concordant extrusion on MRI, 5 months, no surgical referral",
+        given="Steven",
+        gender="male",
+        birth="1980-02-14",
+    )
+    _, rep, esi = f3_background(s)
+    s.expect(
+        [card("F3", "warning", refs=[esi, rep], codes_any=[SPINE_REFERRAL])],
+        forbidden_codes=F3_FORBIDDEN,
+        forbidden_states=["F4", "F7", "F8", "P2"],
+        rationale=f"Image-guided TFESI ({esi}) failed: 8 → 7 (12 %, Δ 1) at 2–5 weeks. The MRI ({rep}) shows a "
+        "concordant compressive lesion at the injected level and side. 5 months from onset, no surgical "
+        "referral → warning: refer for discectomy. Not fusion for a routine herniation, not the same ESI "
+        "again (the level is not in doubt, so no 64483 of any kind), not RFA or SCS.",
+    )
+    return s
+
+
+@scenario
+def f3_failed_tfesi_early_info() -> Scenario:
+    s = Scenario(
+        "f3_failed_tfesi_early_info",
+        "Failed left L4-5 TFESI with a concordant foraminal protrusion, 11 weeks from onset",
+        given="Jessica",
+        gender="female",
+        birth="1988-07-07",
+    )
+    rad = radic(s, "radic-1", "M51.16", "311211000119105", onset=77, body_site="Left leg (L4 distribution)")
+    s.pt_course(70, reason=[rad])
+    nsaid(s, "ibuprofen", authored=75, days=90)
+    rep = mri(
+        s,
+        "mri-1",
+        52,
+        "Left foraminal disc protrusion at L4-5 compressing the exiting left L4 nerve root, "
+        "concordant with the left L4 radicular symptoms.",
+    )
+    s.nrs("nrs-1", 7, 41)
+    esi = tfesi(s, "esi-1", 40, "Left L4-5", reason=[rad])
+    s.nrs("nrs-2", 7, 25, part_of=esi)
+    s.nrs("nrs-3", 6, 12, part_of=esi)
+    s.expect(
+        [card("F3", "info", refs=[esi, rep], codes_any=[SPINE_REFERRAL])],
+        forbidden_codes=F3_FORBIDDEN,
+        forbidden_states=["F4", "F7", "F8", "P1", "P2"],
+        rationale=f"Same state as the warning variant, earlier: the TFESI ({esi}) failed (7 → 6.5) with a "
+        f"concordant lesion ({rep}), but the radiculopathy is 11 weeks old (< 3 months), so the card is "
+        "info: surgical opinion once 3 months of care have failed, or earlier if disabling.",
+    )
+    return s
+
+
+@scenario
+def f4_neuropathy_discordant() -> Scenario:
+    s = Scenario(
+        "f4_neuropathy_discordant",
+        "Failed TFESI in a diabetic with polyneuropathy and non-specific multilevel MRI findings",
+        given="Richard",
+        gender="male",
+        birth="1960-05-21",
+    )
+    rad = radic(s, "radic-1", "M54.17", "2415007", onset=210)
+    dm = s.condition(
+        "dm-neuropathy-1",
+        [icd("E11.42")],
+        "Type 2 diabetes mellitus with diabetic polyneuropathy",
+        onset="2018",
+        recorded=3000,
+        note="Distal symmetric polyneuropathy with stocking sensory loss.",
+    )
+    s.pt_course(200, reason=[rad])
+    nsaid(s, "celecoxib", authored=205, days=120)
+    s.referral("referral-pain-1", "pain", authored=150, reason=[rad])
+    rep = mri(
+        s,
+        "mri-1",
+        170,
+        "Mild multilevel degenerative disc disease L3-S1 without nerve root compression. "
+        "Findings do not explain the bilateral distal leg symptoms.",
+    )
+    s.nrs("nrs-1", 7, 103)
+    esi = tfesi(s, "esi-1", 100, "Left L5-S1", outcome="385671000", reason=[rad])
+    s.nrs("nrs-2", 7, 80, part_of=esi)
+    s.nrs("nrs-3", 7, 70, part_of=esi)
+    s.expect(
+        [card("F4", "info", refs=[esi, dm], codes_any=[EMG])],
+        forbidden_codes=[*ESI_REPEAT, *SCS, *FUSION, "63030", "63047", "63042"],
+        forbidden_states=["F3", "F7", "F8"],
+        rationale=f"The ESI ({esi}) failed (explicit outcome), but the diagnosis is in doubt: diabetic "
+        f"polyneuropathy ({dm}) and an MRI ({rep}) without a concordant lesion. Re-evaluate: EMG/NCS to "
+        "separate radiculopathy from neuropathy, diagnostic SNRB; no surgery on discordant imaging, no "
+        "repeat ESI, no SCS before the diagnosis is clear.",
+    )
+    return s
+
+
+def facet_scenario(
+    slug: str, title: str, *, pending_esi: bool, given: str, gender: str, birth: str
+) -> Scenario:
+    s = Scenario(slug, title, given=given, gender=gender, birth=birth)
+    rad = radic(
+        s,
+        "radic-1",
+        "M54.16",
+        "128196005",
+        onset=200,
+        note="Pain mainly in the low back and buttocks; does not radiate below the knee; "
+        "neurological examination normal.",
+    )
+    facet = s.condition(
+        "facet-1",
+        [icd("M47.816"), sct("428671008")],
+        "Spondylosis without myelopathy or radiculopathy, lumbar region (facet arthropathy)",
+        onset=90,
+        category="encounter-diagnosis",
+        note="Axial low back pain worse on extension and rotation; no radicular signs.",
+    )
+    s.pt_course(190, reason=[rad])
+    nsaid(s, "meloxicam", authored=195, days=210)
+    s.referral("referral-pain-1", "pain", authored=150, reason=[rad])
+    mri(
+        s,
+        "mri-1",
+        160,
+        "Bilateral facet arthropathy at L4-5 and L5-S1. No disc herniation and no nerve root compression.",
+    )
+    s.nrs("nrs-1", 6, 121, leg=False)
+    esi = tfesi(s, "esi-1", 120, "Right L5-S1", reason=[rad])
+    s.observation("nrs-2", "72514-3", 6, when=100, part_of=esi, body_site="Lower back")
+    s.observation("nrs-3", "72514-3", 6, when=90, part_of=esi, body_site="Lower back")
+    refs = [esi, facet]
+    if pending_esi:
+        refs.append(
+            s.service_request(
+                "esi-order-1",
+                [cpt("64483")],
+                "Repeat transforaminal epidural steroid injection, right L5-S1",
+                authored=4,
+                occurrence=-10,
+                reason=[rad],
+            )
+        )
+    s.expect(
+        [card("F5", "warning" if pending_esi else "info", refs=refs, codes_any=[MBB])],
+        forbidden_codes=[*RFA, *ESI_ALL, *SCS, *FUSION, "63030", "63047"],
+        forbidden_states=["F3", "F4", "F7", "F8"],
+        rationale=f"The 'failed ESI' ({esi}: 6 → 6) is really facet pain: axial pain not below the knee, normal "
+        f"neurology, facet arthropathy coded ({facet}, M47.816 + SNOMED) and on MRI. Re-evaluate and "
+        "offer diagnostic medial branch blocks; RFA only after a positive block; no repeat ESI, no "
+        "surgery, no SCS. "
+        + (
+            "A repeat ESI is already ordered, so the card is a warning and names that order."
+            if pending_esi
+            else "No ESI or RFA order is pending, so the card is info."
+        ),
+    )
+    return s
+
+
+@scenario
+def f5_facet_pain_not_radicular() -> Scenario:
+    return facet_scenario(
+        "f5_facet_pain_not_radicular",
+        "A 'failed ESI' that is really facet pain: axial pain, M47.816, normal neurology",
+        pending_esi=False,
+        given="Barbara",
+        gender="female",
+        birth="1963-10-02",
+    )
+
+
+@scenario
+def f5_facet_pain_esi_pending() -> Scenario:
+    return facet_scenario(
+        "f5_facet_pain_esi_pending",
+        "Facet pain after a failed ESI, with a repeat TFESI already ordered",
+        pending_esi=True,
+        given="Mark",
+        gender="male",
+        birth="1967-12-19",
+    )
+
+
+@scenario
+def f6_neurogenic_claudication() -> Scenario:
+    s = Scenario(
+        "f6_neurogenic_claudication",
+        "Failed interlaminar ESI for L4-5 stenosis with neurogenic claudication (M48.062), age 72",
+        given="George",
+        gender="male",
+        birth="1954-08-11",
+    )
+    rad = radic(s, "radic-1", "M54.16", "128196005", onset=400, note="Bilateral buttock and leg pain.")
+    sten = s.condition(
+        "stenosis-1",
+        [icd("M48.062"), sct("18347007")],
+        "Spinal stenosis, lumbar region with neurogenic claudication",
+        onset=400,
+        note="Neurogenic claudication: bilateral buttock and leg pain after walking 100 m, relieved by "
+        "sitting and flexion.",
+    )
+    s.pt_course(380, reason=[sten])
+    nsaid(s, "ibuprofen", authored=385, days=90)
+    s.referral("referral-pain-1", "pain", authored=200, reason=[sten])
+    mri(
+        s,
+        "mri-1",
+        300,
+        "Severe central canal stenosis at L4-5 due to ligamentum flavum hypertrophy. No spondylolisthesis.",
+    )
+    s.nrs("nrs-1", 7, 92)
+    esi = s.procedure(
+        "esi-1",
+        [cpt("62323")],
+        "Lumbar interlaminar epidural steroid injection L4-5, fluoroscopic guidance",
+        performed=90,
+        body_site="L4-5 interlaminar",
+        reason=[sten, rad],
+    )
+    s.nrs("nrs-2", 7, 70, part_of=esi)
+    s.nrs("nrs-3", 6, 55, part_of=esi)
+    s.expect(
+        [
+            card(
+                "F6",
+                "info",
+                refs=[esi, sten],
+                codes_any=[["0275T", "G0276", "63047", "63005", "63017", *SPINE_REFERRAL]],
+            )
+        ],
+        forbidden_codes=[*FUSION, *ESI_ALL, *OPIOIDS],
+        forbidden_states=["F3", "F4", "F5", "F7", "F8"],
+        rationale=f"Lumbar stenosis with neurogenic claudication ({sten}) and ligamentum flavum hypertrophy, no "
+        f"instability; the image-guided ILESI ({esi}) failed (7 → 6.5). Decompression referral or MILD; no "
+        "fusion without instability, no more epidurals for neurogenic claudication (NICE; ASIPP "
+        "disagrees — show both).",
+    )
+    return s
+
+
+@scenario
+def f7_two_failed_esis_no_target() -> Scenario:
+    s = Scenario(
+        "f7_two_failed_esis_no_target",
+        "Two failed TFESIs, extrusion resorbed, surgeon found no target; 11 months, NRS 7",
+        given="Deborah",
+        gender="female",
+        birth="1975-06-06",
+    )
+    rad = radic(s, "radic-1", "M54.17", "2415007", onset=330, body_site="Left leg (S1 distribution)")
+    s.pt_course(320, reason=[rad])
+    nsaid(s, "naproxen", authored=325, days=180)
+    s.referral("referral-pain-1", "pain", authored=300, reason=[rad])
+    mri(
+        s,
+        "mri-1",
+        295,
+        "Left paracentral disc extrusion at L5-S1 compressing the traversing left S1 nerve root.",
+    )
+    s.nrs("nrs-1", 8, 272)
+    e1 = tfesi(s, "esi-1", 270, "Left L5-S1", reason=[rad])
+    s.nrs("nrs-2", 7, 250, part_of=e1)
+    s.nrs("nrs-3", 7, 240, part_of=e1)
+    s.nrs("nrs-4", 8, 182)
+    e2 = tfesi(s, "esi-2", 180, "Left L5-S1", reason=[rad])
+    s.nrs("nrs-5", 7, 160, part_of=e2)
+    s.nrs("nrs-6", 8, 150, part_of=e2)
+    mri(
+        s,
+        "mri-2",
+        130,
+        "Interval resorption of the L5-S1 disc extrusion. No residual nerve root compression.",
+    )
+    s.referral(
+        "referral-surgery-1",
+        "surgery",
+        authored=125,
+        reason=[rad],
+        note=f"Seen by spine surgery on {s.ago(100)}: no surgical target (extrusion resorbed on MRI "
+        f"{s.ago(130)}); recommend multidisciplinary pain management.",
+    )
+    emg(s, "emg-1", 110, "Chronic left S1 radiculopathy; no evidence of peripheral neuropathy.")
+    s.nrs("nrs-7", 7, 30)
+    s.nrs("nrs-8", 7, 4)
+    s.expect(
+        [card("F7", "info", refs=[e1, e2], codes_any=[[*CBT_OR_PSYCH, "63650"]])],
+        optional=[card("F8", "warning", refs=[e1, e2])],
+        forbidden_codes=[*ESI_ALL, *OPIOIDS, *FUSION, *SCS_PERMANENT],
+        forbidden_states=["F3", "F4"],
+        rationale=f"Two image-guided TFESIs ({e1}, {e2}) both failed; the surgeon found no target; EMG confirms an "
+        "S1 radiculopathy (diagnosis not in doubt); 11 months; NRS 7. Chronic neuropathic radicular pain "
+        "without a surgical target: multidisciplinary care with CBT, medication review, SCS evaluation "
+        "(psychological assessment, then a trial). No more ESIs, no opioid escalation, no fusion. The "
+        "'two consecutive ESIs < 50 %' warning (F8) says the same 'stop injecting' and may appear "
+        "beside it.",
+    )
+    return s
+
+
+@scenario
+def f8_four_esis_in_12_months() -> Scenario:
+    s = Scenario(
+        "f8_four_esis_in_12_months",
+        "Four lumbar ESI sessions in 12 months, each helping for only about 6 weeks",
+        given="Paul",
+        gender="male",
+        birth="1977-11-23",
+    )
+    rad = radic(s, "radic-1", "M51.17", "202735001", onset=420, body_site="Left leg (S1 distribution)")
+    s.pt_course(400, reason=[rad])
+    nsaid(s, "naproxen", authored=405, days=180)
+    s.referral("referral-pain-1", "pain", authored=360, reason=[rad])
+    mri(
+        s,
+        "mri-1",
+        380,
+        "Left paracentral disc extrusion at L5-S1 compressing the traversing left S1 nerve root.",
+    )
+    esis = []
+    for i, t0 in enumerate((340, 250, 160, 70), start=1):
+        s.nrs(f"nrs-{i}-base", 8, t0 + 2)
+        if i % 2:
+            ref = tfesi(s, f"esi-{i}", t0, "Left L5-S1", reason=[rad])
+        else:
+            ref = s.procedure(
+                f"esi-{i}",
+                [cpt("62323")],
+                "Lumbar interlaminar epidural steroid injection L5-S1, fluoroscopic guidance",
+                performed=t0,
+                body_site="L5-S1 interlaminar, left paramedian",
+                reason=[rad],
+            )
+        esis.append(ref)
+        s.nrs(f"nrs-{i}-w3", 3, t0 - 21, part_of=ref)
+        s.nrs(f"nrs-{i}-w5", 3, t0 - 35, part_of=ref)
+        s.nrs(f"nrs-{i}-late", 7, max(t0 - 70, 5))
+    s.expect(
+        [card("F8", "warning", refs=esis)],
+        optional=[card("F3", ["info", "warning"])],
+        forbidden_codes=[*ESI_ALL, *SCS, *RFA, *FUSION],
+        forbidden_states=["F1", "F7"],
+        rationale="Four lumbar ESI sessions in the last 12 months (the Medicare LCD limit), each a short-lived "
+        "response (8 → 3 at 3–5 weeks, back to 7 by 10 weeks). Stop injecting: no fifth ESI; surgical "
+        "opinion and re-evaluation. A concordant lesion is on the MRI, so the F3 surgical-referral card "
+        "may also appear; F1 ('worked, repeat it') must not.",
+    )
+    return s
+
+
+# ---------------------------------------------------------------------------------------------
+# After lumbar surgery (S states)
+# ---------------------------------------------------------------------------------------------
+
+
+@scenario
+def s1_post_discectomy_new_pain() -> Scenario:
+    s = Scenario(
+        "s1_post_discectomy_new_pain",
+        "New left S1 radicular pain 13 months after an L5-S1 microdiscectomy; no imaging since surgery",
+        given="Michelle",
+        gender="female",
+        birth="1982-09-15",
+    )
+    surg = s.procedure(
+        "discectomy-1",
+        [cpt("63030"), sct("178625001")],
+        "Left L5-S1 microdiscectomy",
+        performed=400,
+        body_site="Left L5-S1",
+    )
+    rad = radic(
+        s,
+        "radic-1",
+        "M54.17",
+        "2415007",
+        onset=35,
+        recorded=30,
+        category="encounter-diagnosis",
+        body_site="Left leg (S1 distribution)",
+        note="New left S1 radicular pain 13 months after L5-S1 microdiscectomy.",
+    )
+    nsaid(s, "naproxen", authored=33, days=30)
+    s.nrs("nrs-1", 7, 2)
+    s.expect(
+        [card("S1", "info", refs=[surg], codes=["72158"])],
+        forbidden_codes=["72148", *FUSION, *SCS, "63042", "63044", "63030"],
+        forbidden_states=["E1", "E2", "P1"],
+        rationale=f"Prior discectomy ({surg}) and new radicular pain ({rad}) more than 3 months later: the "
+        "post-surgical branch, not the acute E-states (which would forbid imaging). MRI without AND with "
+        "contrast (72158) to tell recurrent herniation from fibrosis; not the non-contrast study alone, "
+        "no reoperation before imaging, no fusion, no SCS. No MRI is ordered yet, so the card is info.",
+    )
+    return s
+
+
+@scenario
+def s1_only_noncontrast_mri_ordered() -> Scenario:
+    s = Scenario(
+        "s1_only_noncontrast_mri_ordered",
+        "Recurrent radicular pain after an L4-5 laminectomy with only a non-contrast MRI on order",
+        given="Edward",
+        gender="male",
+        birth="1971-04-04",
+    )
+    surg = s.procedure(
+        "laminectomy-1",
+        [cpt("63047")],
+        "Laminectomy, facetectomy and foraminotomy L4-5",
+        performed=500,
+        body_site="L4-5 bilateral",
+    )
+    rad = radic(
+        s,
+        "radic-1",
+        "M54.16",
+        "128196005",
+        onset=120,
+        body_site="Right leg (L5 distribution)",
+        note="Recurrent right L5 radicular pain, first noticed about a year after the laminectomy.",
+    )
+    s.pt_course(110, reason=[rad])
+    nsaid(s, "naproxen", authored=115, days=120)
+    s.nrs("nrs-1", 7, 5)
+    order = s.service_request(
+        "mri-order-1",
+        [cpt("72148")],
+        "MRI lumbar spine without contrast",
+        authored=3,
+        occurrence=-7,
+        reason=[rad],
+    )
+    s.expect(
+        [card("S1", "warning", refs=[surg, order], codes=["72158"])],
+        forbidden_codes=["72148", *FUSION, *SCS, "63042"],
+        forbidden_states=["P1", "P2"],
+        rationale=f"After a laminectomy ({surg}) the imaging that answers the question is MRI without and with "
+        f"contrast; only the non-contrast study is on order ({order}), so the card is a warning that names "
+        "that order and offers 72158.",
+    )
+    return s
+
+
+@scenario
+def s2_recurrent_herniation() -> Scenario:
+    s = Scenario(
+        "s2_recurrent_herniation",
+        "Recurrent L4-5 disc extrusion on contrast MRI 14 months after microdiscectomy (M51.A2)",
+        given="Christopher",
+        gender="male",
+        birth="1985-01-29",
+    )
+    surg = s.procedure(
+        "discectomy-1",
+        [cpt("63030"), sct("178625001")],
+        "Right L4-5 microdiscectomy",
+        performed=420,
+        body_site="Right L4-5",
+    )
+    rad = radic(
+        s,
+        "radic-1",
+        "M51.16",
+        "311211000119105",
+        onset=120,
+        body_site="Right leg (L5 distribution)",
+        note="Recurrent right L5 radicular pain.",
+    )
+    s.pt_course(110, reason=[rad])
+    nsaid(s, "naproxen", authored=115, days=120)
+    rep = mri(
+        s,
+        "mri-1",
+        30,
+        "Non-enhancing recurrent right paracentral disc extrusion at L4-5 compressing the "
+        "traversing right L5 nerve root; thin enhancing granulation tissue along the laminotomy "
+        "only. No instability.",
+        contrast=True,
+    )
+    s.condition(
+        "annular-defect-1",
+        [icd("M51.A2")],
+        "Intervertebral annulus fibrosus defect, large, lumbar region",
+        onset=30,
+        category="encounter-diagnosis",
+        body_site="L4-5",
+    )
+    s.nrs("nrs-1", 7, 3)
+    s.expect(
+        [card("S2", "warning", refs=[rep], codes_any=[[*SPINE_REFERRAL, "63042"]])],
+        forbidden_codes=[*SCS, *FUSION, *ESI_ALL, *IDD],
+        forbidden_states=["S1", "S3"],
+        rationale=f"Post-discectomy ({surg}) with a non-enhancing recurrent extrusion compressing the concordant "
+        f"root on contrast MRI ({rep}) and a large annular defect (M51.A2): recurrent herniation. Surgical "
+        "re-evaluation for revision discectomy. A surgical target exists, so no SCS; no routine fusion; "
+        "ESIs are not definitive care. The granulation-tissue phrase must not turn this into fibrosis (S3).",
+    )
+    return s
+
+
+@scenario
+def s3_fbss_epidural_fibrosis() -> Scenario:
+    s = Scenario(
+        "s3_fbss_epidural_fibrosis",
+        "Post-laminectomy syndrome with enhancing epidural fibrosis and no recurrence, 20 months of leg pain",
+        given="Carol",
+        gender="female",
+        birth="1969-05-17",
+    )
+    surg = s.procedure(
+        "laminectomy-1",
+        [cpt("63047")],
+        "Laminectomy and foraminotomy L5-S1, left",
+        performed=800,
+        body_site="Left L5-S1",
+    )
+    fbss = s.condition(
+        "fbss-1", [icd("M96.1"), sct("202725007")], "Postlaminectomy syndrome, lumbar", onset=600
+    )
+    rad = radic(
+        s,
+        "radic-1",
+        "M54.17",
+        "2415007",
+        onset=600,
+        body_site="Left leg (S1 distribution)",
+        note="Constant burning left leg pain since about 7 months after surgery.",
+    )
+    s.pt_course(560, reason=[rad])
+    nsaid(s, "naproxen", authored=570, days=90)
+    rep = mri(
+        s,
+        "mri-1",
+        60,
+        "Enhancing epidural fibrosis encasing the left S1 nerve root at L5-S1. No recurrent "
+        "disc herniation. No instability.",
+        contrast=True,
+    )
+    s.referral(
+        "referral-surgery-1",
+        "surgery",
+        authored=50,
+        reason=[fbss],
+        note=f"Spine surgery review {s.ago(35)}: epidural fibrosis, no recurrence and no instability — no "
+        "surgical target; reoperation not advised.",
+    )
+    s.nrs("nrs-1", 7, 200)
+    s.nrs("nrs-2", 7, 100)
+    s.nrs("nrs-3", 7, 10)
+    s.odi("odi-1", 46, 10)
+    s.expect(
+        [card("S3", "info", refs=[rep, fbss], codes_any=[[*CBT_OR_PSYCH, "63650"]])],
+        forbidden_codes=[*SCS_PERMANENT, "63042", "63030", "63047", *FUSION, *OPIOIDS],
+        forbidden_states=["S1", "S2"],
+        rationale=f"Post-laminectomy syndrome ({fbss}) after {surg}; contrast MRI ({rep}) shows fibrosis without "
+        "recurrence or instability; neuropathic leg pain ≥ 6 months at NRS 7. SCS evaluation: "
+        "psychological assessment and a trial, a permanent implant only after ≥ 50 % relief; "
+        "multidisciplinary care/CBT. No reoperation for scar, no implant without a trial.",
+    )
+    return s
+
+
+@scenario
+def s4_spondylolisthesis() -> Scenario:
+    s = Scenario(
+        "s4_spondylolisthesis",
+        "Degenerative L4-5 spondylolisthesis with dynamic instability and refractory L4 radiculopathy",
+        given="Janet",
+        gender="female",
+        birth="1962-02-08",
+    )
+    rad = radic(s, "radic-1", "M54.16", "128196005", onset=200, body_site="Right leg (L4 distribution)")
+    spon = s.condition(
+        "spondylolisthesis-1",
+        [icd("M43.16"), sct("4046000")],
+        "Degenerative spondylolisthesis L4-5",
+        onset=180,
+    )
+    s.pt_course(190, reason=[rad])
+    nsaid(s, "naproxen", authored=195, days=120)
+    xr = s.report(
+        "xray-1",
+        "72114",
+        "Lumbar spine radiographs with flexion-extension views",
+        when=170,
+        conclusion="Grade 1 degenerative anterolisthesis of L4 on L5 measuring 4 mm in extension and 9 mm "
+        "in flexion: dynamic instability.",
+    )
+    mri(
+        s,
+        "mri-1",
+        165,
+        "Grade 1 anterolisthesis of L4 on L5 with severe right foraminal stenosis compressing the "
+        "exiting right L4 nerve root.",
+    )
+    s.nrs("nrs-1", 7, 112)
+    esi = tfesi(s, "esi-1", 110, "Right L4-5", outcome="385671000", reason=[rad])
+    s.nrs("nrs-2", 7, 90, part_of=esi)
+    s.nrs("nrs-3", 7, 80, part_of=esi)
+    s.expect(
+        [card("S4", "warning", refs=[spon, xr], codes_any=[SPINE_REFERRAL])],
+        forbidden_codes=["0275T", "G0276", *RFA, *ESI_ALL, *SCS],
+        forbidden_states=["F3", "F4", "F6"],
+        rationale=f"Spondylolisthesis ({spon}) with dynamic instability on flexion-extension films ({xr}) and "
+        "radiculopathy refractory to conservative care and an image-guided TFESI, > 3 months, no "
+        "referral → warning: surgical referral where decompression ± fusion is appropriate (the "
+        "instability exception). F3's 'no fusion' advice would be wrong here. No MILD, no facet RFA, no "
+        "more ESIs, no SCS before a surgical opinion.",
+    )
+    return s
+
+
+# ---------------------------------------------------------------------------------------------
+# Neuromodulation, ablation, intrathecal (N, A, L)
+# ---------------------------------------------------------------------------------------------
+
+
+@scenario
+def n1_scs_trial_success() -> Scenario:
+    s = Scenario(
+        "n1_scs_trial_success",
+        "Seven-day SCS trial with 70 % leg-pain relief, finished 5 days ago",
+        given="Anthony",
+        gender="male",
+        birth="1966-08-08",
+    )
+    chronic_failed_esi_background(s, onset=900)
+    s.nrs("nrs-1", 8, 14)
+    trial = scs_trial(
+        s,
+        "scs-trial-1",
+        12,
+        5,
+        outcome="385669000",
+        note="7-day percutaneous trial: 70 % leg pain relief, walking tolerance doubled.",
+    )
+    s.nrs("nrs-2", 2, 9, part_of=trial)
+    s.nrs("nrs-3", 3, 6, part_of=trial)
+    s.expect(
+        [card("N1", "info", refs=[trial], codes_any=[["63685", "63655"]])],
+        forbidden_codes=[*IDD, *ESI_ALL, *FUSION],
+        forbidden_states=["F7", "F8", "N2", "L1"],
+        rationale=f"The SCS trial ({trial}: 63650 with lead removal, outcome successful, 8 → 2–3) succeeded: "
+        "proceed to the permanent implant. The chronic-pain F-states this patient once met (two failed "
+        "ESIs, no target → SCS evaluation) are behind them and must not reappear.",
+    )
+    return s
+
+
+@scenario
+def n2_scs_trial_failed() -> Scenario:
+    s = Scenario(
+        "n2_scs_trial_failed",
+        "SCS trial with 20 % relief of focal left-foot pain, 3 weeks ago",
+        given="Sharon",
+        gender="female",
+        birth="1970-03-03",
+    )
+    chronic_failed_esi_background(s, onset=900)
+    s.nrs("nrs-1", 8, 27)
+    trial = scs_trial(
+        s,
+        "scs-trial-1",
+        25,
+        18,
+        outcome="385671000",
+        note="7-day trial: 20 % relief; the residual pain is focal in the left foot.",
+    )
+    s.nrs("nrs-2", 7, 22, part_of=trial)
+    s.nrs("nrs-3", 7, 19, part_of=trial)
+    s.expect(
+        [card("N2", "warning", refs=[trial])],
+        forbidden_codes=[*SCS_PERMANENT, *IDD, *ESI_ALL],
+        forbidden_states=["F7", "F8", "N1", "L1"],
+        rationale=f"The SCS trial ({trial}) failed (< 50 %, outcome unsuccessful): do not implant (no 63685/63655). "
+        "DRG stimulation for the focal foot pain, multidisciplinary care/CBT; intrathecal delivery is a "
+        "later step, so L1 must not fire three weeks after a first failed trial with DRG untried.",
+    )
+    return s
+
+
+@scenario
+def n3_scs_losing_effect() -> Scenario:
+    s = Scenario(
+        "n3_scs_losing_effect",
+        "Implanted SCS (IPG 15 months ago) with pain climbing back from 2-3 to 8",
+        given="Joseph",
+        gender="male",
+        birth="1964-12-01",
+    )
+    chronic_failed_esi_background(s, onset=1100)
+    s.nrs("nrs-1", 8, 525)
+    trial = scs_trial(s, "scs-trial-1", 520, 513, outcome="385669000", note="7-day trial: 65 % relief.")
+    s.nrs("nrs-2", 3, 516, part_of=trial)
+    s.procedure(
+        "scs-leads-1",
+        [cpt("63650")],
+        "Permanent percutaneous SCS leads T8-T10",
+        performed=450,
+        body_site="Epidural space T8-T10",
+        note="Permanent system implanted with the pulse generator.",
+    )
+    ipg = s.procedure(
+        "scs-ipg-1",
+        [cpt("63685")],
+        "Insertion of spinal cord stimulator implantable pulse generator",
+        performed=450,
+        body_site="Left flank subcutaneous pocket",
+    )
+    s.nrs("nrs-3", 3, 400)
+    s.nrs("nrs-4", 2, 300)
+    s.nrs("nrs-5", 3, 200)
+    s.nrs("nrs-6", 6, 60)
+    s.nrs("nrs-7", 8, 6)
+    s.expect(
+        [card("N3", "info", refs=[ipg])],
+        forbidden_codes=[*EXPLANT, *OPIOIDS],
+        forbidden_states=["F7", "F8", "N1", "N2", "L1"],
+        rationale=f"A permanent stimulator ({ipg}) worked (8 → 2–3) and pain has climbed back to 8: interrogation "
+        "and reprogramming, radiographs for lead migration, re-evaluation. No explant without "
+        "troubleshooting, no opioid escalation. The old successful trial must not produce N1 again.",
+    )
+    return s
+
+
+def ablation_background(
+    s: Scenario, *, onset: int, facet_code: tuple[str, str], side: str
+) -> tuple[str, str]:
+    rad = radic(
+        s,
+        "radic-1",
+        "M54.16" if side == "Right" else "M54.17",
+        "128196005" if side == "Right" else "2415007",
+        onset=onset,
+    )
+    facet = s.condition(
+        "facet-1",
+        [icd(facet_code[0]), sct(facet_code[1])],
+        "Lumbar facet joint arthropathy",
+        onset=onset - 200,
+        note="Axial low back pain worse on extension and rotation.",
+    )
+    s.pt_course(onset - 20, reason=[rad])
+    nsaid(s, "meloxicam", authored=onset - 10, days=180)
+    s.referral("referral-pain-1", "pain", authored=onset - 40, reason=[rad])
+    mri(s, "mri-1", onset - 50, "Bilateral facet arthropathy at L4-5 and L5-S1. No nerve root compression.")
+    tfesi(s, "esi-1", onset - 100, f"{side} L5-S1", outcome="385671000", reason=[rad])
+    s.procedure(
+        "mbb-1",
+        [cpt("64493"), cpt("64494")],
+        "Diagnostic medial branch blocks, bilateral L4-5 and L5-S1",
+        performed=onset - 300,
+        reason=[facet],
+        note="80 % relief of the back pain during the anaesthetic phase.",
+    )
+    s.procedure(
+        "mbb-2",
+        [cpt("64493"), cpt("64494")],
+        "Diagnostic medial branch blocks, bilateral L4-5 and L5-S1 (confirmatory)",
+        performed=onset - 315,
+        reason=[facet],
+        note="85 % relief of the back pain during the anaesthetic phase.",
+    )
+    return rad, facet
+
+
+@scenario
+def a1_failed_rfa() -> Scenario:
+    s = Scenario(
+        "a1_failed_rfa",
+        "Facet RFA after two positive blocks gave no relief at 5-12 weeks",
+        given="Margaret",
+        gender="female",
+        birth="1960-06-30",
+    )
+    ablation_background(s, onset=600, facet_code=("M47.816", "428671008"), side="Right")
+    s.nrs("nrs-1", 7, 122, leg=False)
+    rfa = s.procedure(
+        "rfa-1",
+        [cpt("64635"), cpt("64636")],
+        "Radiofrequency ablation of lumbar medial branches, bilateral L4-5 and L5-S1",
+        performed=120,
+        body_site="Bilateral L4-5 and L5-S1 medial branches",
+    )
+    s.nrs("nrs-2", 7, 85, part_of=rfa, leg=False)
+    s.nrs("nrs-3", 6, 60, part_of=rfa, leg=False)
+    s.nrs("nrs-4", 7, 35, part_of=rfa, leg=False)
+    s.expect(
+        [card("A1", "info", refs=[rfa])],
+        optional=[card("F5", ["info", "warning"])],
+        forbidden_codes=[*RFA, "64640", *FUSION],
+        forbidden_states=["A2"],
+        rationale=f"Medial-branch RFA ({rfa}) after two positive blocks gave no relief (7 → 7 at 5–12 weeks, < 30 %): "
+        "failed ablation. Re-evaluate (imaging, repeat diagnostic block), pulsed RF, medication review, "
+        "multidisciplinary care. Never a repeat RFA at the same level after an ablation that gave no "
+        "relief, chemical neurolysis is not the first next step, no fusion.",
+    )
+    return s
+
+
+@scenario
+def a2_rfa_worked_then_recurred() -> Scenario:
+    s = Scenario(
+        "a2_rfa_worked_then_recurred",
+        "Facet RFA gave 70 % relief for more than 6 months; pain back at 10 months",
+        given="Kenneth",
+        gender="male",
+        birth="1968-10-10",
+    )
+    ablation_background(s, onset=700, facet_code=("M47.817", "247369005"), side="Left")
+    s.nrs("nrs-1", 7, 322, leg=False)
+    rfa = s.procedure(
+        "rfa-1",
+        [cpt("64635")],
+        "Radiofrequency ablation of lumbar medial branches, bilateral L5-S1",
+        performed=320,
+        body_site="Bilateral L5-S1 medial branches",
+        outcome="385669000",
+    )
+    s.nrs("nrs-2", 2, 280, part_of=rfa, leg=False)
+    s.nrs("nrs-3", 2, 240, part_of=rfa, leg=False)
+    s.nrs("nrs-4", 3, 140, leg=False)
+    s.nrs("nrs-5", 3, 120, leg=False)
+    s.nrs("nrs-6", 6, 30, leg=False)
+    s.nrs("nrs-7", 7, 5, leg=False)
+    s.expect(
+        [card("A2", "info", refs=[rfa], codes_any=[["64635"]])],
+        optional=[card("F5", ["info", "warning"])],
+        forbidden_codes=[*SCS, *IDD],
+        forbidden_states=["A1"],
+        rationale=f"The RFA ({rfa}) gave 7 → 2 (71 %) and was still ≥ 50 % at 6 months (3 at 6 and 6.5 months); pain "
+        "returned at about 10 months. Nerve regeneration, not a failed ablation: a repeat RFA is "
+        "reasonable (Medicare facet LCD repeat criterion). Never labelled failed (A1), never SCS.",
+    )
+    return s
+
+
+@scenario
+def l1_neuromodulation_exhausted() -> Scenario:
+    s = Scenario(
+        "l1_neuromodulation_exhausted",
+        "Failed SCS trial and failed DRG trial, no surgical target, NRS 8 after 2.7 years",
+        given="Ruth",
+        gender="female",
+        birth="1965-09-09",
+    )
+    chronic_failed_esi_background(s, onset=1000)
+    mri(s, "mri-2", 420, "Stable small L5-S1 disc bulge. No nerve root compression. No surgical target.")
+    s.nrs("nrs-1", 8, 335)
+    scs = scs_trial(s, "scs-trial-1", 330, 323, outcome="385671000", note="7-day SCS trial: 15 % relief.")
+    s.nrs("nrs-2", 7, 326, part_of=scs)
+    s.nrs("nrs-3", 8, 155)
+    drg = scs_trial(
+        s,
+        "drg-trial-1",
+        150,
+        143,
+        outcome="385671000",
+        text="Dorsal root ganglion stimulator trial, left L5 and S1 (percutaneous leads)",
+        note="DRG stimulation trial: 20 % relief of the left foot pain.",
+    )
+    s.nrs("nrs-4", 7, 146, part_of=drg)
+    s.nrs("nrs-5", 8, 5)
+    s.odi("odi-1", 58, 5)
+    s.expect(
+        [card("L1", ["info", "warning"], refs=[scs])],
+        optional=[card("N2", "warning")],
+        forbidden_codes=[*OPIOIDS, *SCS, *ESI_ALL, *RFA],
+        forbidden_states=["F7", "F8", "N1"],
+        rationale=f"Both neuromodulation trials failed ({scs}; DRG trial {drg}) and there is no surgical target: "
+        "refractory to neuromodulation and interventions → intrathecal drug delivery evaluation "
+        "(psychological evaluation, attempted systemic-opioid reduction, trial; PACC), multidisciplinary "
+        "care. No systemic-opioid escalation, no repeat of the failed trials.",
+    )
+    return s
+
+
+# ---------------------------------------------------------------------------------------------
+# Cross-cutting medication and psychosocial cards (M, Y), each beside one pathway card
+# ---------------------------------------------------------------------------------------------
+
+
+@scenario
+def m1_long_term_opioid_with_benzo() -> Scenario:
+    s = Scenario(
+        "m1_long_term_opioid_with_benzo",
+        "Oxycodone 10 mg q6h (60 MME) for 4 months plus diazepam; radiculopathy 5 months, never referred",
+        given="Larry",
+        gender="male",
+        birth="1972-01-26",
+    )
+    rad = radic(s, "radic-1", "M54.16", "128196005", onset=150)
+    s.pt_course(140, reason=[rad])
+    nsaid(s, "naproxen", authored=145, days=150)
+    oxy = [
+        s.med_request(
+            f"oxycodone-{i}",
+            "7804",
+            "Oxycodone hydrochloride 10 mg oral tablet",
+            authored=a,
+            days=30,
+            dose_mg=10,
+            per_day=4,
+        )
+        for i, a in enumerate((130, 100, 70, 40, 10), start=1)
+    ]
+    dz = s.med_request(
+        "diazepam-1",
+        "3322",
+        "Diazepam 5 mg oral tablet",
+        authored=60,
+        days=30,
+        dose_mg=5,
+        per_day=2,
+        repeats=2,
+    )
+    s.nrs("nrs-1", 7, 5)
+    s.expect(
+        [
+            card("P2", "warning", refs=[rad], codes_any=[SPECIALIST_REFERRAL]),
+            card("M1", "warning", refs=[dz], refs_any=oxy, codes_any=[["7242"]]),
+        ],
+        forbidden_codes=[*OPIOIDS, "3322", *BLIND_ESI, *FUSION],
+        forbidden_states=["P1"],
+        rationale="Opioid prescriptions spanning 130 days at 60 MME/day (oxycodone 40 mg × 1.5) with a "
+        "benzodiazepine: long-term opioid therapy (CDC 2022) — reassess, taper if benefit does not "
+        "outweigh harm (never abruptly), offer naloxone, avoid the benzodiazepine. The cross-cutting M1 "
+        "card co-fires with the one pathway card (P2: > 3 months, never referred).",
+    )
+    return s
+
+
+@scenario
+def m2_gabapentin_with_p1() -> Scenario:
+    s = Scenario(
+        "m2_gabapentin_with_p1",
+        "Gabapentin started 4 weeks ago in an 8-week radiculopathy",
+        given="Scott",
+        gender="male",
+        birth="1979-07-21",
+    )
+    rad = p1_background(s)
+    gaba = s.med_request(
+        "gabapentin-1",
+        "25480",
+        "Gabapentin 300 mg oral capsule",
+        authored=28,
+        days=30,
+        dose_mg=300,
+        per_day=3,
+    )
+    s.expect(
+        [
+            card("P1", "info", refs=[rad], codes=["72148"]),
+            card("M2", "info", refs=[gaba], conflict=True),
+        ],
+        forbidden_codes=[*NEUROPATHIC, "72158", *BLIND_ESI, *FUSION],
+        rationale=f"Gabapentin ({gaba}) for radicular pain: an info card that shows the evidence conflict (seeds "
+        "000/001/004 list neuropathic agents; PRECISE/NICE NG59 found no benefit for sciatica), asks for a "
+        "benefit review at 4–8 weeks and a taper if no benefit, and never suggests starting or escalating "
+        "a gabapentinoid. It co-fires with the single pathway card (P1).",
+    )
+    return s
+
+
+@scenario
+def m2_pregabalin_statement_contained() -> Scenario:
+    s = Scenario(
+        "m2_pregabalin_statement_contained",
+        "Pregabalin recorded as a MedicationStatement with a contained Medication, 3-week sciatica",
+        given="Emily",
+        gender="female",
+        birth="1991-02-12",
+    )
+    rad = e1_background(s)
+    stmt: dict[str, Any] = {
+        "resourceType": "MedicationStatement",
+        "id": "pregabalin-1",
+        "contained": [
+            {
+                "resourceType": "Medication",
+                "id": "med-pregabalin",
+                "code": cc(rx("187832"), text="Pregabalin 75 mg oral capsule"),
+                "form": {"text": "capsule"},
+            }
+        ],
+        "status": "active",
+        "medicationReference": {"reference": "#med-pregabalin", "display": "Pregabalin 75 mg oral capsule"},
+        "subject": s.subject,
+        "effectivePeriod": {"start": s.ago(14)},
+        "dateAsserted": s.at(2, "10:00"),
+        "informationSource": {"reference": f"Patient/{s.pid}"},
+        "dosage": [{"text": "75 mg by mouth twice daily (started by an urgent-care clinic)"}],
+    }
+    s.keys["medicationStatements"].append(stmt)
+    ref = "MedicationStatement/pregabalin-1"
+    s.expect(
+        [
+            card("E1", "info", refs=[rad]),
+            card("M2", "info", refs=[ref], conflict=True),
+        ],
+        forbidden_codes=E1_FORBIDDEN,
+        rationale="The drug is only identifiable through the contained Medication (RxNorm pregabalin). Pregabalin "
+        "for sciatica earns the M2 evidence-conflict card beside the one pathway card (E1).",
+    )
+    return s
+
+
+@scenario
+def m3_prednisone_burst() -> Scenario:
+    s = Scenario(
+        "m3_prednisone_burst",
+        "Five-day oral prednisone burst for 12 days of sciatica",
+        given="Ashley",
+        gender="female",
+        birth="1986-11-30",
+    )
+    rad = e1_background(s, onset=12)
+    pred = s.med_request(
+        "prednisone-1",
+        "8640",
+        "Prednisone 20 mg oral tablet",
+        authored=3,
+        days=5,
+        dose_mg=40,
+        per_day=1,
+        note="Oral burst: 40 mg once daily for 5 days.",
+    )
+    s.expect(
+        [
+            card("E1", "info", refs=[rad]),
+            card("M3", "info", refs=[pred], conflict=True),
+        ],
+        forbidden_codes=[*E1_FORBIDDEN, *ORAL_STEROIDS],
+        rationale=f"An oral corticosteroid burst ({pred}) for sciatica: info card noting NICE NG59 recommends "
+        "against oral corticosteroids for sciatica while seed 002 lists them as a first approach — both "
+        "positions shown; no renewal or repeat course suggested. Co-fires with E1.",
+    )
+    return s
+
+
+@scenario
+def y1_phq9_with_f3() -> Scenario:
+    s = Scenario(
+        "y1_phq9_with_f3",
+        "PHQ-9 of 15 in a patient with a failed TFESI and a concordant extrusion",
+        given="Jason",
+        gender="male",
+        birth="1983-03-18",
+    )
+    _, rep, esi = f3_background(s)
+    phq = s.observation("phq9-1", "44261-6", 15, when=14, as_integer=True)
+    s.expect(
+        [
+            card("F3", "warning", refs=[esi, rep], codes_any=[SPINE_REFERRAL]),
+            card("Y1", "info", refs=[phq], codes_any=[CBT_OR_PSYCH]),
+        ],
+        forbidden_codes=F3_FORBIDDEN,
+        rationale=f"PHQ-9 of 15 ({phq}) ≥ 10: biopsychosocial assessment before the surgical referral the F3 card "
+        "recommends (seed 003), CBT/multidisciplinary programme. Y1 co-fires with the one pathway card.",
+    )
+    return s
+
+
+# ---------------------------------------------------------------------------------------------
+# No card: the gate stays closed
+# ---------------------------------------------------------------------------------------------
+
+
+@scenario
+def x1_incidental_disc_finding() -> Scenario:
+    s = Scenario(
+        "x1_incidental_disc_finding",
+        "Incidental L4-5 disc displacement on MRI, no radicular diagnosis",
+        given="Eric",
+        gender="male",
+        birth="1979-10-05",
+    )
+    s.condition(
+        "disc-1",
+        [icd("M51.26"), sct("20021007")],
+        "Other intervertebral disc displacement, lumbar region",
+        onset=40,
+        note="Incidental finding on MRI; no leg symptoms.",
+    )
+    mri(s, "mri-1", 40, "Incidental broad-based L4-5 disc bulge without nerve root compression.")
+    s.nrs("nrs-1", 3, 40, leg=False)
+    s.expect(
+        [],
+        forbidden_codes=[*ESI_ALL, *FUSION, *IMAGING_ANY, *RFA, *SCS],
+        rationale="Disc codes and an imaging finding alone never open the gate (X1): disc abnormalities are common "
+        "in people without symptoms. No card at all.",
+    )
+    return s
+
+
+@scenario
+def gate_refuted_radiculopathy() -> Scenario:
+    s = Scenario(
+        "gate_refuted_radiculopathy",
+        "Radiculopathy recorded but refuted (EMG normal, hip osteoarthritis); disc displacement on file",
+        given="Diane",
+        gender="female",
+        birth="1976-04-16",
+    )
+    s.condition(
+        "radic-1",
+        [icd("M54.16"), sct("128196005")],
+        "Radiculopathy, lumbar region",
+        onset=90,
+        verification="refuted",
+        note="Radiculopathy excluded: normal neurological examination and EMG; symptoms from hip "
+        "osteoarthritis.",
+    )
+    s.condition("disc-1", [icd("M51.26")], "Other intervertebral disc displacement, lumbar region", onset=60)
+    emg(s, "emg-1", 30, "Normal study: no lumbosacral radiculopathy, no neuropathy.")
+    nsaid(s, "naproxen", authored=85, days=90)
+    s.nrs("nrs-1", 6, 5)
+    s.expect(
+        [],
+        forbidden_codes=[*ESI_ALL, *IMAGING_ANY, *FUSION],
+        rationale="A refuted radicular Condition does not open the gate and the disc code alone never does: no card.",
+    )
+    return s
+
+
+@scenario
+def gate_resolved_radiculopathy() -> Scenario:
+    s = Scenario(
+        "gate_resolved_radiculopathy",
+        "Radiculopathy resolved 7 months ago after a successful TFESI",
+        given="Frank",
+        gender="male",
+        birth="1983-12-24",
+    )
+    rad = s.condition(
+        "radic-1",
+        [icd("M54.17"), sct("2415007")],
+        "Radiculopathy, lumbosacral region",
+        onset=400,
+        clinical="resolved",
+        abatement=200,
+    )
+    tfesi(s, "esi-1", 350, "Right L5-S1", outcome="385669000", reason=[rad])
+    s.nrs("nrs-1", 1, 30)
+    s.expect(
+        [],
+        forbidden_codes=[*ESI_ALL, *IMAGING_ANY, *SCS],
+        rationale="A resolved radicular Condition is not current: the gate is closed and no card appears, even "
+        "though an ESI is on record.",
+    )
+    return s
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    slugs = set()
+    for make in SCENARIOS:
+        s = make()
+        if s.slug in slugs:
+            raise SystemExit(f"duplicate scenario {s.slug}")
+        slugs.add(s.slug)
+        if not s.expected:
+            raise SystemExit(f"{s.slug}: no expectation")
+        (HERE / f"{s.slug}.json").write_text(json.dumps(s.request(), indent=2, ensure_ascii=False) + "\n")
+        (HERE / f"{s.slug}.expected.json").write_text(
+            json.dumps(s.expected, indent=2, ensure_ascii=False) + "\n"
+        )
+    stale = {p.name.split(".")[0] for p in HERE.glob("*.json")} - slugs
+    for name in sorted(stale):
+        print(f"note: {name} is not produced by this script")
+    print(f"wrote {len(slugs)} scenarios to {HERE.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
