@@ -1,10 +1,164 @@
-"""The radiculopathy pathway on patient-view (decision model §1)."""
+"""The radiculopathy pathway on patient-view (decision model §1).
+
+``evaluate_pathway(inp)`` applies the precedence of §1.1:
+
+1. Red flags first. R1 (cauda equina) needs only a spinal diagnosis beside new sphincter/saddle
+   symptoms; R2 and R3 need the gate. A critical red flag is the only card returned.
+2. The gate: an active, non-refuted lumbar radicular condition, post-laminectomy syndrome, or lumbar
+   stenosis with leg symptoms. Disc codes alone never open it (X1: no card).
+3. A red-flag warning (R2, stable deficit) pre-empts every pathway card; cross-cutting cards stay.
+4. Post-surgical S-branch if a prior lumbar decompression/fusion (or M96.1/Z98.1), otherwise the
+   conservative → ESI branch (E, P, F).
+5. Device and ablation branches (N, L, A) whenever matching procedures exist.
+6. Cross-cutting medication (M) and psychosocial (Y) cards beside one pathway card.
+7. One card per topic (the most urgent).
+
+Errors propagate: a rule that crashes must never look like "no cards".
+"""
 
 from __future__ import annotations
 
-from hooks.cards import CardDraft
+from hooks.cards import CardDraft, most_urgent_per_topic
 from hooks.evaluation import EvaluationInput
+from hooks.pathway.context import (
+    SUCCESS_OUTCOMES,
+    UNDOCUMENTED_OUTCOMES,
+    Assessor,
+    PathwayContext,
+)
+from hooks.pathway.failure import Modality, Outcome
+from hooks.pathway.rules import (
+    ablation,
+    acute,
+    esi_outcome,
+    incidental,
+    medication,
+    neuromodulation,
+    persistent,
+    post_surgical,
+    psychosocial,
+    red_flags,
+    refractory,
+)
+
+__all__ = ["PathwayContext", "evaluate_context", "evaluate_pathway", "pathway_card"]
 
 
-def evaluate_pathway(inp: EvaluationInput) -> list[CardDraft]:
-    raise NotImplementedError("pathway rules are not implemented yet")
+def evaluate_pathway(inp: EvaluationInput, assessor: Assessor | None = None) -> list[CardDraft]:
+    """The pathway cards for one patient-view call (``assessor`` replaces §3 inference in tests)."""
+    return evaluate_context(PathwayContext(inp, assessor))
+
+
+def evaluate_context(ctx: PathwayContext) -> list[CardDraft]:
+    red = red_flags.first_red_flag(ctx)
+    if red is not None and red.indicator == "critical":
+        return [red]
+    if not ctx.gate_open:
+        incidental.x1_incidental_disc_finding(ctx)  # X1 or nothing at all: either way no card
+        return []
+    cards: list[CardDraft] = []
+    if red is not None:
+        cards.append(red)
+    else:
+        main = pathway_card(ctx)
+        device = neuromodulation.neuromodulation_card(ctx)
+        ablated = ablation.ablation_card(ctx)
+        if main is not None and superseded_by_later_treatment(ctx, main):
+            main = None  # a later line of treatment is under way: its own card says what comes next
+        cards += [c for c in (main, device, ablated) if c is not None]
+    for rule in (*medication.MEDICATION_RULES, psychosocial.y1_psychosocial_risk):
+        card = rule(ctx)
+        if card is not None:
+            cards.append(card)
+    return most_urgent_per_topic(cards)
+
+
+ESI_STATES = ("F0", "F1", "F2", "F3", "F4", "F5", "F6", "F7", "F8")
+
+
+def superseded_by_later_treatment(ctx: PathwayContext, main: CardDraft) -> bool:
+    """An F-state judged on the epidural injections is stale once stimulation or ablation followed
+    them (the N/L/A card speaks for the current step); S3 and F7 recommend SCS evaluation, which is
+    moot once a stimulator trial or implant exists."""
+    if main.rule_id in ("F7", "S3") and ctx.scs_procedures:
+        return True
+    if main.rule_id not in ESI_STATES or not ctx.esis:
+        return False
+    last_esi = ctx.esis[-1].performed
+    later = [p.performed for p in (*ctx.scs_procedures, *ctx.ablations) if p.performed is not None]
+    return any(last_esi is None or when >= last_esi for when in later)
+
+
+def pathway_card(ctx: PathwayContext) -> CardDraft | None:
+    """The one E/P/F/S card for a gated patient without a red flag (§1.1.3)."""
+    if ctx.post_surgical:
+        return post_surgical_card(ctx)
+    if not ctx.esis:
+        if acute.is_acute(ctx):
+            return acute.e2_acute_severe(ctx) or acute.e1_acute_tolerable(ctx)
+        return persistent.p2_not_referred(ctx) or persistent.p1_persistent(ctx)
+    return esi_card(ctx)
+
+
+def post_surgical_card(ctx: PathwayContext) -> CardDraft | None:
+    """S2 (a target) > S4 (instability) > S3 (fibrosis, no target) > S1 (needs contrast imaging)."""
+    return (
+        post_surgical.s2_recurrent_herniation(ctx)
+        or post_surgical.s4_instability(ctx)
+        or post_surgical.s3_fibrosis_no_target(ctx)
+        or post_surgical.s1_new_symptoms_after_surgery(ctx)
+    )
+
+
+def esi_card(ctx: PathwayContext) -> CardDraft | None:
+    """F0–F8 (and S4) once at least one lumbar ESI has been done."""
+    last = ctx.esis[-1]
+    a_last = ctx.assess(last, Modality.ESI)
+    if a_last.outcome is Outcome.PENDING:
+        if esi_outcome.frequency_exceeded(ctx):
+            return esi_outcome.f8_repeated_without_benefit(ctx)
+        return esi_outcome.f0_too_early(ctx, a_last)
+    guided = ctx.image_guided_assessments
+    if not guided:
+        if a_last.outcome in SUCCESS_OUTCOMES:
+            return esi_outcome.f1_worked_then_recurred(ctx, a_last)
+        return esi_outcome.f2_inadequate_trial(ctx)
+    if esi_outcome.frequency_exceeded(ctx):
+        return esi_outcome.f8_repeated_without_benefit(ctx)
+    latest = guided[-1]
+    if latest.outcome in SUCCESS_OUTCOMES:
+        return esi_outcome.f1_worked_then_recurred(ctx, latest)
+    if latest.outcome is Outcome.PENDING:
+        return esi_outcome.f0_too_early(ctx, latest)
+    if latest.outcome in UNDOCUMENTED_OUTCOMES:
+        return esi_outcome.f0_outcome_unrecorded(ctx, latest)
+    return refractory_card(ctx)
+
+
+def refractory_card(ctx: PathwayContext) -> CardDraft | None:
+    """After a failed image-guided ESI: which refractory state (§1.2, spine-level concordance)."""
+    discordant = ctx.esi_level_discordant()
+    if discordant and len(discordant) >= len(ctx.image_guided_esis):
+        return esi_outcome.f2_inadequate_trial(ctx, discordant)
+    s4 = post_surgical.s4_instability(ctx)
+    if s4 is not None:
+        return s4
+    if esi_outcome.repeated_without_benefit(ctx) and esi_outcome.pending_esi_orders(ctx):
+        return esi_outcome.f8_repeated_without_benefit(ctx)
+    if refractory.neurogenic_claudication(ctx):
+        return refractory.f6_stenosis_claudication(ctx)
+    if (
+        refractory.facet_or_si_generators(ctx)
+        and not refractory.has_concordant_lesion(ctx)
+        and not red_flags.motor_deficit_conditions(ctx)
+    ):
+        return refractory.f5_facet_or_si(ctx)
+    if refractory.chronic_neuropathic(ctx) and refractory.no_surgical_target(ctx):
+        return refractory.f7_no_target_chronic(ctx)
+    if esi_outcome.repeated_without_benefit(ctx):
+        return esi_outcome.f8_repeated_without_benefit(ctx)
+    if refractory.mimics(ctx) or ctx.concordance.status in ("discordant", "no-imaging"):
+        return refractory.f4_uncertain_diagnosis(ctx)
+    if refractory.has_concordant_lesion(ctx):
+        return refractory.f3_concordant_lesion(ctx)
+    return refractory.f4_uncertain_diagnosis(ctx)

@@ -1,0 +1,808 @@
+"""The pathway context: what every pathway rule needs, worked out once per evaluation.
+
+``PathwayContext`` reads the typed patient history through the value sets and answers the
+questions the decision model asks again and again: is the gate open (§1.1.1), when did the
+symptoms start (§1.1.6), which treatments were done and how did they turn out (§3), what imaging
+and orders exist. Every answer keeps the facts (with resource references) a card will show.
+
+It is a plain object with cached properties: computed lazily, at most once per request. Rules
+read it and never the clock (``ctx.today``). Shared by the order guardrails: build it with
+``PathwayContext(inp)``.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import cached_property
+
+from hooks.cards import Fact
+from hooks.evaluation import EvaluationInput
+from hooks.facts import (
+    ConditionFact,
+    EncounterFact,
+    MedicationFact,
+    ObservationFact,
+    ProcedureFact,
+    ReportFact,
+    ServiceRequestFact,
+)
+from hooks.pathway import failure
+from hooks.pathway.failure import Assessment, Modality, Outcome
+from hooks.terminology import Coding, Terminology
+from hooks.thresholds import Thresholds
+
+Assessor = Callable[[ProcedureFact, Modality], Assessment]
+
+EXCLUDED_VERIFICATION = ("refuted", "entered-in-error")
+PENDING_ORDER_STATUSES = ("draft", "active", "on-hold")
+DEAD_ORDER_STATUSES = ("revoked", "entered-in-error")
+
+# Words that mark a stenosis Condition as one with leg symptoms (the gate admits stenosis only then).
+_LEG_SYMPTOMS = re.compile(
+    r"claudicat|sciatica|radicul|radiat|leg pain|leg symptoms|buttock|thigh|calf", re.I
+)
+# Saddle distribution for the non-specific "anaesthesia of skin" code (R1).
+_SADDLE = re.compile(r"saddle|perine|perianal|buttocks? and inner thigh", re.I)
+_DRG = re.compile(r"dorsal root ganglion|\bdrg\b", re.I)
+_NO_TARGET = re.compile(
+    r"no surgical target|not a surgical candidate|no surgical lesion|"
+    r"not a candidate for (?:further )?surgery|no operable",
+    re.I,
+)
+_MRI = re.compile(r"\bmri\b|magnetic resonance", re.I)
+_CONTRAST = re.compile(
+    r"with(?:out)? and with contrast|with and without contrast|gadolinium|post-?contrast|"
+    r"enhanc",
+    re.I,
+)
+_CLAUDICATION = re.compile(r"neurogenic claudication|claudicat", re.I)
+_LF_HYPERTROPHY = re.compile(r"ligament(?:um)? flav\w* (?:hypertroph|thicken)|flaval hypertroph", re.I)
+_LEVEL = re.compile(r"\b([LS])(\d)(?:\s*[-/]\s*([LS])?(\d))?\b", re.I)
+
+
+# ---------------------------------------------------------------------------------------------
+# Imaging findings read from report text (decision model §2 note 6: degrade to "review imaging")
+# ---------------------------------------------------------------------------------------------
+
+_COMPRESSION = re.compile(
+    r"(?:compress|impinge|abut|displac|contact)\w*[^.;]{0,60}(?:nerve root|root|thecal|traversing|exiting)|"
+    r"(?:nerve root|root)[^.;]{0,40}(?:compress|impinge)\w*|"
+    r"(?:extru|sequest|protru)\w*[^.;]{0,80}(?:compress|impinge|abut|displac|contact)\w*|"
+    r"(?:severe|moderate(?:ly)?[- ]severe)\s+(?:foraminal|lateral recess|subarticular)\s+"
+    r"(?:stenosis|narrowing)|"
+    r"(?:foraminal|lateral recess)\s+stenosis[^.;]{0,60}(?:compress|impinge)\w*",
+    re.I,
+)
+_NEGATED = re.compile(
+    r"\bno\s+(?:significant\s+|definite\s+|evidence of\s+|focal\s+)*(?:nerve root\s+|neural\s+)?"
+    r"(?:compress|impinge|herniat|stenosis|recurren)\w*|"
+    r"without\s+(?:nerve root\s+|neural\s+)?(?:compress|impinge)\w*",
+    re.I,
+)
+_NONSPECIFIC = re.compile(
+    r"multilevel|multi-level|non-?specific|mild degenerative|age-related|"
+    r"no (?:significant )?(?:nerve root|neural) (?:compression|impingement)|"
+    r"does not (?:correlate|explain)|discordant",
+    re.I,
+)
+_RECURRENCE = re.compile(
+    r"recurren\w*\s+(?:[\w-]+\s+){0,3}(?:herniation|extrusion|protrusion|fragment)|"
+    r"re-?herniation|non-?enhancing (?:disc )?(?:fragment|material)",
+    re.I,
+)
+_FIBROSIS = re.compile(
+    r"epidural fibrosis|scar tissue|enhancing scar|post-?operative scar|granulation tissue|"
+    r"peridural fibrosis",
+    re.I,
+)
+_FACET = re.compile(r"facet (?:joint )?(?:arthropath|hypertroph|osteoarthr|arthritis|effusion)", re.I)
+
+
+@dataclass(frozen=True)
+class ImagingStudy:
+    """One lumbar imaging study: a completed Procedure and/or a DiagnosticReport."""
+
+    ref: str
+    when: date | None
+    text: str  # code text / report title
+    conclusion: str
+    is_mri: bool
+    with_contrast: bool
+    is_report: bool
+    codings: tuple[Coding, ...] = ()
+
+    @property
+    def label(self) -> str:
+        when = self.when.isoformat() if self.when else "undated"
+        return f"{self.text} on {when}"
+
+
+@dataclass(frozen=True)
+class Concordance:
+    """What the imaging says about a compressive lesion that matches the radicular symptoms."""
+
+    status: str  # concordant | discordant | unknown | no-imaging
+    study: ImagingStudy | None
+    detail: str
+
+
+def _first_date(*ds: date | None) -> date | None:
+    for d in ds:
+        if d is not None:
+            return d
+    return None
+
+
+def levels_in(text: str | None) -> set[str]:
+    """Spinal levels named in free text, normalised ("L5-S1", "L4-5" → "L4-L5", "L5")."""
+    out: set[str] = set()
+    for m in _LEVEL.finditer(text or ""):
+        r1, n1, r2, n2 = m.group(1).upper(), m.group(2), (m.group(3) or "").upper(), m.group(4)
+        if n2:
+            out.add(f"{r1}{n1}-{r2 or r1}{n2}")
+        else:
+            out.add(f"{r1}{n1}")
+    return out
+
+
+def _segments(levels: Iterable[str]) -> set[str]:
+    """Every vertebra named by a set of levels ("L4-L5" → {"L4", "L5"})."""
+    out: set[str] = set()
+    for lv in levels:
+        out.update(lv.split("-"))
+    return out
+
+
+class PathwayContext:
+    """Everything the pathway rules ask about one patient, computed lazily and once."""
+
+    def __init__(self, inp: EvaluationInput, assessor: Assessor | None = None):
+        self.inp = inp
+        self.today: date = inp.today
+        self.t: Thresholds = inp.thresholds
+        self.term: Terminology = inp.terminology
+        self.history = inp.history
+        self.patient_id = inp.patient_id
+        self._assessor = assessor
+
+    # -----------------------------------------------------------------------------------------
+    # small helpers
+    # -----------------------------------------------------------------------------------------
+
+    def days_since(self, d: date | None) -> int | None:
+        return None if d is None else (self.today - d).days
+
+    def matches(self, value_set: str, codings: Sequence[Coding]) -> bool:
+        return self.term.match(value_set, codings) is not None
+
+    def conditions(self, *value_sets: str, current_only: bool = True) -> tuple[ConditionFact, ...]:
+        """Conditions in any of the value sets: not refuted/entered-in-error, current unless asked."""
+        out = []
+        for c in self.history.conditions:
+            if c.verification_status in EXCLUDED_VERIFICATION:
+                continue
+            if current_only and (not c.is_current or (c.abatement is not None and c.abatement <= self.today)):
+                continue
+            if any(self.matches(vs, c.codings) for vs in value_sets):
+                out.append(c)
+        return tuple(out)
+
+    def procedures(self, *value_sets: str, completed: bool = True) -> tuple[ProcedureFact, ...]:
+        out = [
+            p
+            for p in self.history.procedures
+            if (not completed or p.is_completed)
+            and (p.performed is None or p.performed <= self.today)
+            and any(self.matches(vs, p.codings) or self.matches(vs, p.used_codes) for vs in value_sets)
+        ]
+        return tuple(sorted(out, key=lambda p: p.performed or date.min))
+
+    def orders(self, *value_sets: str, pending: bool = True) -> tuple[ServiceRequestFact, ...]:
+        """ServiceRequests in the value sets; pending ones (draft/active/on-hold) unless asked."""
+        out = []
+        for s in self.history.service_requests:
+            if s.status in DEAD_ORDER_STATUSES:
+                continue
+            if pending and s.status not in PENDING_ORDER_STATUSES:
+                continue
+            if any(self.matches(vs, s.codings) for vs in value_sets):
+                out.append(s)
+        return tuple(out)
+
+    def medications(self, *value_sets: str) -> tuple[MedicationFact, ...]:
+        out = []
+        for m in self.history.medications:
+            if m.status in ("entered-in-error", "cancelled", "not-taken"):
+                continue
+            codings = m.codings + m.ingredient_codings
+            if any(self.matches(vs, codings) for vs in value_sets):
+                out.append(m)
+        return tuple(sorted(out, key=lambda m: m.start or date.min))
+
+    def is_active_med(self, m: MedicationFact) -> bool:
+        if m.status in ("stopped", "completed", "cancelled", "entered-in-error", "not-taken", "revoked"):
+            return m.end is not None and m.end >= self.today
+        return m.end is None or m.end >= self.today
+
+    def observations(
+        self,
+        kind: str,
+        *,
+        since: date | None = None,
+        until: date | None = None,
+    ) -> tuple[ObservationFact, ...]:
+        out = [
+            o
+            for o in self.history.observations
+            if o.kind == kind
+            and o.value is not None
+            and o.effective is not None
+            and o.status not in ("entered-in-error", "cancelled")
+            and o.effective <= self.today
+            and (since is None or o.effective >= since)
+            and (until is None or o.effective <= until)
+        ]
+        return tuple(sorted(out, key=lambda o: o.effective or date.min))
+
+    def latest(self, kind: str) -> ObservationFact | None:
+        obs = self.observations(kind)
+        return obs[-1] if obs else None
+
+    @staticmethod
+    def cond_label(c: ConditionFact) -> str:
+        since = f" since {c.onset_text or c.onset.isoformat()}" if c.onset else ""
+        return f"{c.text}{since}"
+
+    @staticmethod
+    def proc_label(p: ProcedureFact) -> str:
+        where = f" {p.level}" if p.level else ""
+        side = f" ({p.laterality})" if p.laterality else ""
+        when = p.performed_text or (p.performed.isoformat() if p.performed else "undated")
+        return f"{p.text}{where}{side} on {when}"
+
+    @staticmethod
+    def obs_label(o: ObservationFact) -> str:
+        v = o.value_text if o.value is None else f"{o.value:g}"
+        unit = f" {o.unit}" if o.unit and o.unit not in ("{score}", "1") else ""
+        when = o.effective.isoformat() if o.effective else "undated"
+        return f"{o.text} {v}{unit} on {when}"
+
+    def cond_fact(self, c: ConditionFact, prefix: str = "") -> Fact:
+        return Fact(f"{prefix}{self.cond_label(c)}", c.ref)
+
+    def proc_fact(self, p: ProcedureFact, suffix: str = "") -> Fact:
+        return Fact(f"{self.proc_label(p)}{suffix}", p.ref)
+
+    def obs_fact(self, o: ObservationFact, prefix: str = "") -> Fact:
+        return Fact(f"{prefix}{self.obs_label(o)}", o.ref)
+
+    def order_fact(self, s: ServiceRequestFact, prefix: str = "") -> Fact:
+        when = f" ({s.authored.isoformat()})" if s.authored else ""
+        return Fact(f"{prefix}{s.text}, status {s.status}{when}", s.ref)
+
+    def med_fact(self, m: MedicationFact, prefix: str = "") -> Fact:
+        span = ""
+        if m.start:
+            span = f" from {m.start.isoformat()}" + (f" to {m.end.isoformat()}" if m.end else "")
+        dose = f", {m.dose_text}" if m.dose_text else ""
+        return Fact(f"{prefix}{m.text}{dose}{span} ({m.resource_type}, {m.status})", m.ref)
+
+    # -----------------------------------------------------------------------------------------
+    # §1.1.1 the gate
+    # -----------------------------------------------------------------------------------------
+
+    @cached_property
+    def radicular_conditions(self) -> tuple[ConditionFact, ...]:
+        return self.conditions("lumbar_radiculopathy_conditions")
+
+    @cached_property
+    def fbss_conditions(self) -> tuple[ConditionFact, ...]:
+        return self.conditions("postlaminectomy_syndrome_fbss")
+
+    @cached_property
+    def stenosis_conditions(self) -> tuple[ConditionFact, ...]:
+        return self.conditions("lumbar_spinal_stenosis", "neurogenic_claudication")
+
+    def has_leg_symptoms(self, c: ConditionFact) -> bool:
+        if self.matches("neurogenic_claudication", c.codings):
+            return True
+        text = " ".join([c.text, c.body_site_text or "", *c.notes])
+        return bool(_LEG_SYMPTOMS.search(text))
+
+    @cached_property
+    def stenosis_with_leg_symptoms(self) -> tuple[ConditionFact, ...]:
+        return tuple(c for c in self.stenosis_conditions if self.has_leg_symptoms(c))
+
+    @cached_property
+    def gate_conditions(self) -> tuple[ConditionFact, ...]:
+        """Conditions that open the gate: radicular, post-laminectomy syndrome, stenosis with leg symptoms."""
+        seen: dict[str, ConditionFact] = {}
+        for c in (*self.radicular_conditions, *self.fbss_conditions, *self.stenosis_with_leg_symptoms):
+            seen.setdefault(c.ref, c)
+        return tuple(seen.values())
+
+    @property
+    def gate_open(self) -> bool:
+        return bool(self.gate_conditions)
+
+    @cached_property
+    def disc_conditions(self) -> tuple[ConditionFact, ...]:
+        """Structural disc findings that by themselves never open the gate (X1)."""
+        return self.conditions(
+            "lumbar_disc_displacement_without_radiculopathy", "annulus_fibrosus_defect_post_discectomy"
+        )
+
+    @property
+    def reason_refs(self) -> tuple[str, ...]:
+        """References for a suggestion's reasonReference: the gate Conditions (else any spinal diagnosis)."""
+        cs = self.gate_conditions or self.disc_conditions
+        return tuple(c.ref for c in cs)
+
+    # -----------------------------------------------------------------------------------------
+    # §1.1.6 time anchors
+    # -----------------------------------------------------------------------------------------
+
+    @cached_property
+    def onset_condition(self) -> ConditionFact | None:
+        """The Condition with the earliest onset (onset[x], else recordedDate) in the radicular set."""
+        pool = self.radicular_conditions or self.gate_conditions
+        dated = [c for c in pool if _first_date(c.onset, c.recorded) is not None]
+        if not dated:
+            return None
+        return min(dated, key=lambda c: _first_date(c.onset, c.recorded) or date.max)
+
+    @property
+    def onset(self) -> date | None:
+        c = self.onset_condition
+        return None if c is None else _first_date(c.onset, c.recorded)
+
+    @property
+    def symptom_days(self) -> int | None:
+        return self.days_since(self.onset)
+
+    def onset_fact(self) -> Fact:
+        c = self.onset_condition
+        if c is None:
+            return Fact("symptom onset not recorded on any radicular Condition")
+        d = self.symptom_days
+        weeks = f" ({d // 7} weeks)" if d is not None else ""
+        basis = "onset" if c.onset else "recorded date (no onset given)"
+        return Fact(
+            f"{c.text}: {basis} {(_first_date(c.onset, c.recorded) or date.min).isoformat()}{weeks}", c.ref
+        )
+
+    # -----------------------------------------------------------------------------------------
+    # treatments and their outcomes (§3)
+    # -----------------------------------------------------------------------------------------
+
+    @cached_property
+    def sessions(self) -> tuple[tuple[ProcedureFact, Modality], ...]:
+        """Every completed procedure §3 judges, one per session (64483 + its 64484 add-on is one),
+        with its modality, oldest first (``failure.classify_modality``)."""
+        by_key: dict[tuple[Modality, date | None, str], ProcedureFact] = {}
+        for p in self.history.procedures:
+            if not p.is_completed or (p.performed is not None and p.performed > self.today):
+                continue
+            m = failure.classify_modality(p, self.term, self.history)
+            if m is None:
+                continue
+            key = (m, p.performed, p.ref if p.performed is None else "")
+            cur = by_key.get(key)
+            if cur is None or (not cur.outcome and (p.outcome or (not cur.level and p.level))):
+                by_key[key] = p
+        ordered = sorted(by_key.items(), key=lambda kv: (kv[0][1] or date.min, kv[1].ref))
+        return tuple((p, m) for (m, _, _), p in ordered)
+
+    def _of(self, modality: Modality) -> tuple[ProcedureFact, ...]:
+        return tuple(p for p, m in self.sessions if m is modality)
+
+    def is_diagnostic_snrb(self, p: ProcedureFact) -> bool:
+        return self.matches("esi_transforaminal_lumbar", p.codings) and failure.is_diagnostic_injection(
+            p, self.term
+        )
+
+    @cached_property
+    def esis(self) -> tuple[ProcedureFact, ...]:
+        """Completed lumbar ESI sessions (diagnostic nerve root blocks excluded), oldest first."""
+        return self._of(Modality.ESI)
+
+    @cached_property
+    def snrbs(self) -> tuple[ProcedureFact, ...]:
+        return tuple(p for p in self._of(Modality.DIAGNOSTIC_BLOCK) if self.is_diagnostic_snrb(p))
+
+    def is_blind(self, p: ProcedureFact) -> bool:
+        """Coded without image guidance (62322 / legacy 62311): seed 003's blind injection."""
+        return failure.is_image_guided(p, self.term) is False
+
+    @cached_property
+    def image_guided_esis(self) -> tuple[ProcedureFact, ...]:
+        return tuple(p for p in self.esis if not self.is_blind(p))
+
+    @cached_property
+    def blind_esis(self) -> tuple[ProcedureFact, ...]:
+        return tuple(p for p in self.esis if self.is_blind(p))
+
+    @cached_property
+    def medial_branch_blocks(self) -> tuple[ProcedureFact, ...]:
+        return self.procedures("facet_medial_branch_block_lumbar")
+
+    @cached_property
+    def si_blocks(self) -> tuple[ProcedureFact, ...]:
+        return self.procedures("si_joint_diagnostic_block")
+
+    @cached_property
+    def ablations(self) -> tuple[ProcedureFact, ...]:
+        """Facet/SI radiofrequency ablation and cryoablation sessions (by code, or by text for cryo)."""
+        return self._of(Modality.RFA)
+
+    @cached_property
+    def scs_procedures(self) -> tuple[ProcedureFact, ...]:
+        return self.procedures("spinal_cord_stimulation")
+
+    def _proc_text(self, p: ProcedureFact) -> str:
+        return " ".join([p.text, *p.notes, *p.focal_devices, p.outcome_text or ""])
+
+    @cached_property
+    def scs_trials(self) -> tuple[ProcedureFact, ...]:
+        """Stimulator (SCS or DRG) trials: percutaneous leads without a permanent system (§0)."""
+        return self._of(Modality.SCS_TRIAL)
+
+    @cached_property
+    def scs_permanent(self) -> tuple[ProcedureFact, ...]:
+        """Permanent stimulator systems: pulse generator/paddle codes, or leads that are not a trial."""
+        trials = {p.ref for p in self.scs_trials}
+        return tuple(
+            p for p in self.scs_procedures
+            if p.ref not in trials
+            and self.matches("spinal_cord_stimulation", p.codings)
+            and not self.matches("scs_revision_removal", p.codings)
+        )  # fmt: skip
+
+    def is_drg(self, p: ProcedureFact) -> bool:
+        return bool(_DRG.search(self._proc_text(p)))
+
+    @cached_property
+    def idd_procedures(self) -> tuple[ProcedureFact, ...]:
+        return self.procedures("intrathecal_drug_delivery")
+
+    @cached_property
+    def surgeries(self) -> tuple[ProcedureFact, ...]:
+        """Completed lumbar decompressions, discectomies and fusions."""
+        return self.procedures("prior_lumbar_spine_surgery")
+
+    @cached_property
+    def fusions(self) -> tuple[ProcedureFact, ...]:
+        return self.procedures("lumbar_fusion")
+
+    @cached_property
+    def surgery_status_conditions(self) -> tuple[ConditionFact, ...]:
+        return self.conditions("lumbar_surgery_status", current_only=False)
+
+    @property
+    def post_surgical(self) -> bool:
+        """§1.1.3: prior lumbar decompression or fusion (Procedure codes, M96.1 or Z98.1)."""
+        return bool(self.surgeries or self.fbss_conditions or self.surgery_status_conditions)
+
+    @property
+    def last_surgery(self) -> ProcedureFact | None:
+        dated = [p for p in self.surgeries if p.performed]
+        return dated[-1] if dated else (self.surgeries[-1] if self.surgeries else None)
+
+    def assess(self, p: ProcedureFact, modality: Modality) -> Assessment:
+        """§3 treatment-failure inference for one procedure (the history engineer's ``failure.assess``)."""
+        key = (p.ref, modality)
+        cache = self.__dict__.setdefault("_assessments", {})
+        if key not in cache:
+            if self._assessor is not None:
+                cache[key] = self._assessor(p, modality)
+            else:
+                cache[key] = failure.assess(p, modality, self.history, self.today, self.t, self.term)
+        return cache[key]
+
+    @cached_property
+    def esi_assessments(self) -> tuple[Assessment, ...]:
+        return tuple(self.assess(p, Modality.ESI) for p in self.esis)
+
+    @cached_property
+    def image_guided_assessments(self) -> tuple[Assessment, ...]:
+        guided = {p.ref for p in self.image_guided_esis}
+        return tuple(a for a in self.esi_assessments if a.procedure.ref in guided)
+
+    @property
+    def last_esi(self) -> ProcedureFact | None:
+        return self.esis[-1] if self.esis else None
+
+    def esis_within(self, days: int) -> tuple[ProcedureFact, ...]:
+        """ESI sessions in the rolling window (today − days, today]."""
+        since = self.today - timedelta(days=days)
+        return tuple(p for p in self.esis if p.performed and p.performed > since)
+
+    def esi_level_concordance(self, p: ProcedureFact) -> failure.Concordance:
+        """Level/side of an injection against the imaging report before it and the radicular Conditions."""
+        return failure.procedure_concordance(p, self.history, self.term)
+
+    # -----------------------------------------------------------------------------------------
+    # conservative care (§3.1 refractory definition)
+    # -----------------------------------------------------------------------------------------
+
+    @cached_property
+    def physiotherapy(self) -> tuple[ProcedureFact, ...]:
+        return self.procedures("physical_therapy")
+
+    @cached_property
+    def analgesics(self) -> tuple[MedicationFact, ...]:
+        return self.medications("rx_nsaids", "rx_muscle_relaxants")
+
+    def _span_days(self, starts_ends: Iterable[tuple[date | None, date | None]]) -> int:
+        days: set[date] = set()
+        for start, end in starts_ends:
+            if start is None:
+                continue
+            stop = min(end or self.today, self.today)
+            d = start
+            while d <= stop and len(days) < 3660:
+                days.add(d)
+                d += timedelta(days=1)
+        return len(days) if not days else (max(days) - min(days)).days + 1
+
+    @cached_property
+    def conservative_care_days(self) -> int:
+        """How long conservative care is documented: PT from first to last session, analgesics' spans."""
+        spans: list[int] = []
+        pt = [p.performed for p in self.physiotherapy if p.performed]
+        if pt:
+            spans.append((max(pt) - min(pt)).days + 1)
+            if self.onset and min(pt) >= self.onset:
+                spans.append(min(self.days_since(min(pt)) or 0, (max(pt) - min(pt)).days + 1 + 14))
+        for m in self.analgesics:
+            spans.append(self._span_days([(m.start, m.end)]))
+        return max(spans, default=0)
+
+    def conservative_care_facts(self) -> tuple[Fact, ...]:
+        facts = [self.proc_fact(p) for p in self.physiotherapy[-2:]]
+        facts += [self.med_fact(m) for m in self.analgesics[-2:]]
+        return tuple(facts)
+
+    @property
+    def conservative_care_complete(self) -> bool:
+        return self.conservative_care_days >= self.t.conservative_care_days
+
+    # -----------------------------------------------------------------------------------------
+    # imaging
+    # -----------------------------------------------------------------------------------------
+
+    @cached_property
+    def imaging(self) -> tuple[ImagingStudy, ...]:
+        """Lumbar imaging: reports first (they carry the findings), then completed imaging Procedures."""
+        studies: list[ImagingStudy] = []
+        for r in self.history.reports:
+            if r.status in ("entered-in-error", "cancelled"):
+                continue
+            coded = self.matches("imaging_lumbar_any", r.codings)
+            if not coded and not (
+                _MRI.search(r.text) or re.search(r"lumbar|spine|\bct\b|radiograph", r.text, re.I)
+            ):
+                continue
+            studies.append(self._study_from_report(r))
+        for p in self.procedures("imaging_lumbar_any"):
+            text = " ".join([p.text, *p.notes])
+            studies.append(
+                ImagingStudy(
+                    ref=p.ref,
+                    when=p.performed,
+                    text=p.text,
+                    conclusion=" ".join(p.notes),
+                    is_mri=self.matches("imaging_mri_lumbar", p.codings) or bool(_MRI.search(text)),
+                    with_contrast=self.matches("mri_lumbar_with_and_without_contrast", p.codings)
+                    or bool(_CONTRAST.search(p.text)),
+                    is_report=False,
+                    codings=p.codings,
+                )
+            )
+        return tuple(sorted(studies, key=lambda s: (s.when or date.min, s.is_report)))
+
+    def _study_from_report(self, r: ReportFact) -> ImagingStudy:
+        return ImagingStudy(
+            ref=r.ref,
+            when=r.effective,
+            text=r.text,
+            conclusion=r.conclusion or "",
+            is_mri=self.matches("imaging_mri_lumbar", r.codings) or bool(_MRI.search(r.text)),
+            with_contrast=self.matches("mri_lumbar_with_and_without_contrast", r.codings)
+            or bool(_CONTRAST.search(r.text)),
+            is_report=True,
+            codings=r.codings,
+        )
+
+    @property
+    def mri_studies(self) -> tuple[ImagingStudy, ...]:
+        return tuple(s for s in self.imaging if s.is_mri)
+
+    def imaging_since(
+        self,
+        d: date | None,
+        *,
+        mri_only: bool = False,
+        contrast: bool | None = None,
+    ) -> tuple[ImagingStudy, ...]:
+        out = []
+        for s in self.imaging:
+            if mri_only and not s.is_mri:
+                continue
+            if contrast is not None and s.with_contrast != contrast:
+                continue
+            if d is not None and (s.when is None or s.when < d):
+                continue
+            out.append(s)
+        return tuple(out)
+
+    @property
+    def latest_report(self) -> ImagingStudy | None:
+        reps = [s for s in self.imaging if s.is_report and s.conclusion]
+        return reps[-1] if reps else None
+
+    @cached_property
+    def concordance(self) -> Concordance:
+        """Does the latest imaging report show a compressive lesion concordant with the symptoms?"""
+        if not self.imaging:
+            return Concordance("no-imaging", None, "no lumbar imaging on record")
+        rep = self.latest_report
+        if rep is None:
+            study = self.imaging[-1]
+            return Concordance("unknown", study, f"{study.label}: no report text on record")
+        text = rep.conclusion
+        negated = bool(_NEGATED.search(text))
+        compression = bool(_COMPRESSION.search(text))
+        if compression and not (negated and not re.search(r"compress|impinge", _NEGATED.sub("", text), re.I)):
+            levels = levels_in(text)
+            esi_levels = {lv for p in self.esis if p.level for lv in levels_in(p.level)}
+            if levels and esi_levels and not (_segments(levels) & _segments(esi_levels)):
+                return Concordance(
+                    "discordant",
+                    rep,
+                    f"lesion at {', '.join(sorted(levels))} but injections at "
+                    f"{', '.join(sorted(esi_levels))}",
+                )
+            return Concordance("concordant", rep, "compressive lesion reported")
+        if negated or _NONSPECIFIC.search(text):
+            return Concordance("discordant", rep, "no concordant nerve-root compression reported")
+        return Concordance("unknown", rep, "report does not clearly describe a concordant lesion")
+
+    def esi_level_discordant(self) -> tuple[ProcedureFact, ...]:
+        """Image-guided injections whose stated level or side clearly misses the imaging/diagnosis."""
+        return tuple(p for p in self.image_guided_esis if self.esi_level_concordance(p).concordant is False)
+
+    def imaging_in(self, value_set: str) -> tuple[ImagingStudy, ...]:
+        """Imaging studies (reports or procedures) coded in the value set."""
+        return tuple(s for s in self.imaging if self.matches(value_set, s.codings))
+
+    def report_mentions(self, pattern: re.Pattern[str], since: date | None = None) -> ImagingStudy | None:
+        for s in reversed(self.imaging):
+            if since is not None and (s.when is None or s.when < since):
+                continue
+            if pattern.search(s.conclusion):
+                return s
+        return None
+
+    @property
+    def recurrence_study(self) -> ImagingStudy | None:
+        s = self.last_surgery
+        study = self.report_mentions(_RECURRENCE, s.performed if s else None)
+        if (
+            study is not None
+            and _NEGATED.search(study.conclusion)
+            and not re.search(r"(?<!no )recurren\w*\s+(?:disc\s+)?herniation", study.conclusion, re.I)
+        ):
+            return None
+        return study
+
+    @property
+    def fibrosis_study(self) -> ImagingStudy | None:
+        s = self.last_surgery
+        return self.report_mentions(_FIBROSIS, s.performed if s else None)
+
+    @property
+    def facet_study(self) -> ImagingStudy | None:
+        return self.report_mentions(_FACET)
+
+    @property
+    def ligamentum_flavum_study(self) -> ImagingStudy | None:
+        return self.report_mentions(_LF_HYPERTROPHY)
+
+    # -----------------------------------------------------------------------------------------
+    # orders, referrals, notes
+    # -----------------------------------------------------------------------------------------
+
+    @cached_property
+    def specialist_referrals(self) -> tuple[ServiceRequestFact, ...]:
+        return self.orders("spine_specialist_referral", pending=False)
+
+    @cached_property
+    def specialist_encounters(self) -> tuple[EncounterFact, ...]:
+        out = []
+        for e in self.history.encounters:
+            if e.status in ("cancelled", "entered-in-error"):
+                continue
+            codings = (*e.types, *e.service_type, *e.participant_types)
+            text = " ".join([e.text, *(c.display or "" for c in codings)])
+            if self.matches("spine_specialist_referral", codings) or re.search(
+                r"spine|spinal|neurosurg|orthop\w* surg|pain (?:clinic|management|medicine)", text, re.I
+            ):
+                out.append(e)
+        return tuple(out)
+
+    @property
+    def referred(self) -> bool:
+        return bool(self.specialist_referrals or self.specialist_encounters)
+
+    def referral_facts(self) -> tuple[Fact, ...]:
+        facts = [self.order_fact(s, "specialist referral: ") for s in self.specialist_referrals]
+        facts += [
+            Fact(f"specialist encounter {e.start.isoformat() if e.start else ''}: {e.text}".strip(), e.ref)
+            for e in self.specialist_encounters
+        ]
+        return tuple(facts)
+
+    def pending(self, *value_sets: str) -> tuple[ServiceRequestFact, ...]:
+        return self.orders(*value_sets, pending=True)
+
+    @cached_property
+    def no_surgical_target_notes(self) -> tuple[Fact, ...]:
+        """A surgeon's (or report's) statement that there is no surgical target."""
+        out: list[Fact] = []
+        for c in self.history.conditions:
+            if any(_NO_TARGET.search(n) for n in c.notes):
+                out.append(Fact(f"note on {c.text}: no surgical target", c.ref))
+        for p in self.history.procedures:
+            if any(_NO_TARGET.search(n) for n in p.notes):
+                out.append(Fact(f"note on {p.text}: no surgical target", p.ref))
+        for s in self.history.service_requests:
+            if any(_NO_TARGET.search(n) for n in s.notes):
+                out.append(Fact(f"note on {s.text}: no surgical target", s.ref))
+        for r in self.history.reports:
+            if _NO_TARGET.search(r.conclusion or ""):
+                out.append(Fact(f"{r.text}: no surgical target", r.ref))
+        for e in self.history.encounters:
+            if _NO_TARGET.search(e.text):
+                out.append(Fact(f"{e.text}", e.ref))
+        return tuple(out)
+
+    def claudication_text(self) -> bool:
+        return any(_CLAUDICATION.search(" ".join([c.text, *c.notes])) for c in self.stenosis_conditions)
+
+    # -----------------------------------------------------------------------------------------
+    # pain and function
+    # -----------------------------------------------------------------------------------------
+
+    @property
+    def latest_pain(self) -> ObservationFact | None:
+        return self.latest("pain")
+
+    @property
+    def latest_odi(self) -> ObservationFact | None:
+        return self.latest("odi")
+
+    def pain_facts(self) -> tuple[Fact, ...]:
+        return tuple(self.obs_fact(o) for o in (self.latest_pain, self.latest_odi) if o is not None)
+
+    def median_pain(self, since: date, until: date) -> float | None:
+        vals = [o.value for o in self.observations("pain", since=since, until=until) if o.value is not None]
+        return statistics.median(vals) if vals else None
+
+    def failure_facts(self, a: Assessment) -> tuple[Fact, ...]:
+        """Display lines of one assessment, each naming its resource."""
+        facts = list(a.facts)
+        if not facts:
+            facts.append(
+                self.proc_fact(a.procedure, f" — outcome: {a.outcome.value.replace('_', ' ')} ({a.basis})")
+            )
+        return tuple(facts)
+
+
+FAILED_OUTCOMES = (Outcome.FAILED, Outcome.SHORT_LIVED, Outcome.PARTIAL, Outcome.PROBABLE_FAILED)
+SUCCESS_OUTCOMES = (Outcome.SUCCESS, Outcome.RESPONDER, Outcome.RESPONDED_THEN_RECURRED)
+UNDOCUMENTED_OUTCOMES = (Outcome.POSSIBLE_FAILED, Outcome.UNKNOWN)

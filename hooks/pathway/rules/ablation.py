@@ -1,0 +1,200 @@
+"""A1–A2: facet or SI-joint radiofrequency (or cryo) ablation that failed (A1) or wore off (A2).
+
+Runs whenever ablation Procedures exist (decision model §1.1.4).
+"""
+
+from __future__ import annotations
+
+from hooks import suggestions as sx
+from hooks.cards import CardDraft
+from hooks.facts import ProcedureFact
+from hooks.pathway.context import FAILED_OUTCOMES, UNDOCUMENTED_OUTCOMES, PathwayContext, levels_in
+from hooks.pathway.failure import Assessment, Modality, Outcome
+from hooks.pathway.rules.common import NEUROPATHIC_AGENTS, RFA_SCOPE, TOPIC_ABLATION, Rule
+
+A1 = Rule(
+    "A1",
+    "Failed nerve ablation (RFA or cryo)",
+    TOPIC_ABLATION,
+    ("asra_facet_2020", "cms_facet_lcd", "nacc_2014"),
+)
+A1_RECORD = Rule(
+    "A1", "Nerve ablation outcome not recorded", TOPIC_ABLATION, ("asra_facet_2020", "cms_facet_lcd")
+)
+A2 = Rule(
+    "A2", "Nerve ablation worked, then pain recurred", TOPIC_ABLATION, ("cms_facet_lcd", "asra_facet_2020")
+)
+
+RFA_ORDER_SETS = ("facet_rfa_or_si_rfa",)
+
+
+def _when(p: ProcedureFact) -> str:
+    return p.performed_text or (p.performed.isoformat() if p.performed else "an unrecorded date")
+
+
+def same_level(p: ProcedureFact, q: ProcedureFact) -> bool:
+    """Two ablations at the same level (or at unstated levels, which cannot be told apart)."""
+    if not p.level or not q.level:
+        return True
+    return bool(levels_in(p.level) & levels_in(q.level))
+
+
+def repeated_after_failure(ctx: PathwayContext) -> tuple[ProcedureFact, ProcedureFact] | None:
+    """An ablation repeated at the same level after an earlier ablation that FAILED (§3.1)."""
+    abl = ctx.ablations
+    for i, earlier in enumerate(abl):
+        a = ctx.assess(earlier, Modality.RFA)
+        if a.outcome not in (Outcome.FAILED,):
+            continue
+        for later in abl[i + 1 :]:
+            if same_level(earlier, later):
+                return earlier, later
+    return None
+
+
+def a1_failed_ablation(ctx: PathwayContext, a: Assessment) -> CardDraft:
+    """A1 — failed nerve ablation.
+
+    When: an RFA/cryo ablation with outcome unsuccessful, < 50 % relief at 4–12 weeks, or relief lasting
+      < 3 months.
+    Then: re-evaluate (updated imaging; repeat diagnostic block to confirm the pathway); if radicular,
+      an ESI or targeted nerve-root injection; pulsed RF; chemical neurolysis only for highly refractory
+      pain; medication review; SCS/DRG/IDD; surgery if a structural target; multidisciplinary care + CBT.
+      Warning if a repeat RFA is pending or was done after the failure, else info.
+    Evidence: seed 004; ASRA facet consensus 2020; CMS facet LCDs; NACC 2014.
+    """
+    p = a.procedure
+    pending = ctx.pending(*RFA_ORDER_SETS)
+    repeat = repeated_after_failure(ctx)
+    why = [
+        *ctx.failure_facts(a),
+        *(ctx.order_fact(s, "pending repeat ablation — hold it: ") for s in pending),
+    ]
+    if repeat is not None:
+        why.append(
+            ctx.proc_fact(
+                repeat[1], f" — repeated at the same level after the failed ablation on {_when(repeat[0])}"
+            )
+        )
+    suggestions = [
+        sx.suggest(
+            sx.MEDIAL_BRANCH_BLOCK,
+            ctx.term,
+            patient_id=ctx.patient_id,
+            reasons=ctx.reason_refs,
+            recommended=True,
+            label="Repeat diagnostic medial branch block to confirm the pathway",
+        )
+    ]
+    steps = [
+        "Re-evaluate why it failed (wrong target, incomplete lesion, different pain generator): updated "
+        "MRI/CT and a repeat diagnostic block to confirm the pathway (seed 004).",
+    ]
+    if ctx.gate_open:
+        steps.append(
+            "With radicular pain: an image-guided ESI or a targeted nerve-root injection (seed 004)."
+        )
+        suggestions.append(
+            sx.suggest(sx.DIAGNOSTIC_SNRB, ctx.term, patient_id=ctx.patient_id, reasons=ctx.reason_refs)
+        )
+    steps += [
+        "Pulsed radiofrequency as a non-destructive alternative; chemical neurolysis only for highly "
+        "refractory "
+        "pain.",
+        "Medication review; SCS/DRG/intrathecal options if still refractory; surgery only with a structural "
+        "target.",
+        "Multidisciplinary care with CBT.",
+    ]
+    suggestions.append(
+        sx.suggest(sx.CBT_REFERRAL, ctx.term, patient_id=ctx.patient_id, reasons=ctx.reason_refs)
+    )
+    return A1.card(
+        ctx,
+        indicator="warning" if (pending or repeat) else "info",
+        summary=f"Ablation on {_when(p)} failed: re-evaluate with a repeat diagnostic block; do not repeat "
+                "RFA there",
+        why=why,
+        gaps=list(a.gaps),
+        next_steps=steps,
+        avoid=[
+            "Repeat RFA at the same level after an ablation that gave no relief.",
+            "Chemical neurolysis as the first next step.",
+            "Fusion.",
+        ],
+        conflicts=[RFA_SCOPE, NEUROPATHIC_AGENTS],
+        suggestions=suggestions,
+        selection_behavior="any",
+        needs=("observations", "serviceRequests"),
+    )
+
+
+def a1_record_outcome(ctx: PathwayContext, a: Assessment) -> CardDraft:
+    """A1 (documentation) — the ablation's outcome is not recorded: record relief at 4–12 weeks."""
+    p = a.procedure
+    return A1_RECORD.card(
+        ctx,
+        indicator="info",
+        summary=f"Record the outcome of the ablation on {_when(p)} (pain NRS, % relief at 4–12 weeks)",
+        why=[*ctx.failure_facts(a), *a.proxies],
+        gaps=[
+            *a.gaps,
+            f"record the outcome of the ablation on {_when(p)} (pain NRS and % relief at 4–12 weeks)",
+        ],
+        next_steps=["Record pain and % relief; ≥ 50 % relief for ≥ 6 months justifies a repeat ablation."],
+        avoid=["A repeat ablation before its outcome is known."],
+        needs=("observations",),
+    )
+
+
+def a2_worked_then_recurred(ctx: PathwayContext, a: Assessment) -> CardDraft:
+    """A2 — RFA worked (≥ 50 % relief for ≥ 6 months), then pain recurred: nerve regeneration, not failure.
+
+    Then: info — a repeat RFA is reasonable (Medicare facet LCD repeat criterion). Not a failed
+      ablation; not an SCS indication.
+    Evidence: CMS facet LCDs; ASRA facet consensus 2020; seed 004 (nerve regeneration).
+    """
+    p = a.procedure
+    return A2.card(
+        ctx,
+        indicator="info",
+        summary=f"Ablation on {_when(p)} worked for months, then pain recurred: not a failure; a repeat "
+                "RFA is reasonable",
+        why=[*ctx.failure_facts(a)],
+        gaps=list(a.gaps),
+        next_steps=[
+            "A repeat ablation at the same level is reasonable after ≥ 50 % relief lasting ≥ 6 months "
+            "(Medicare facet LCD repeat criterion); nerve regeneration explains the recurrence (seed 004)."
+        ],
+        avoid=["Labelling it a failed ablation.", "Spinal cord stimulation."],
+        conflicts=[RFA_SCOPE],
+        suggestions=[sx.suggest(
+            sx.REPEAT_FACET_RFA, ctx.term, patient_id=ctx.patient_id,
+            reasons=tuple(c.ref for c in ctx.conditions("facet_mediated_pain", "sacroiliac_joint_pain"))
+            or ctx.reason_refs,
+            note=f"Same level as the ablation on {_when(p)}" + (f" ({p.level})." if p.level else "."),
+            recommended=True,
+        )],
+        needs=("observations",),
+    )
+
+
+def ablation_card(ctx: PathwayContext) -> CardDraft | None:
+    """The one ablation card: judged on the latest ablation (and any repeat after a failure)."""
+    if not ctx.ablations:
+        return None
+    latest = ctx.ablations[-1]
+    a = ctx.assess(latest, Modality.RFA)
+    repeat = repeated_after_failure(ctx)
+    if a.outcome in FAILED_OUTCOMES:
+        return a1_failed_ablation(ctx, a)
+    if repeat is not None:
+        return a1_failed_ablation(ctx, ctx.assess(repeat[0], Modality.RFA))
+    if a.outcome is Outcome.RESPONDED_THEN_RECURRED:
+        return a2_worked_then_recurred(ctx, a)
+    if a.outcome is Outcome.SUCCESS and (ctx.days_since(latest.performed) or 0) >= ctx.t.rfa_durable_days:
+        return a2_worked_then_recurred(ctx, a)
+    if a.outcome in UNDOCUMENTED_OUTCOMES:
+        return a1_record_outcome(ctx, a)
+    return None
+
+

@@ -1,0 +1,137 @@
+"""E1–E2: radicular pain in its first 6 weeks, no red flags, no prior lumbar surgery, no ESI yet."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from hooks import suggestions as sx
+from hooks.cards import CardDraft, Fact
+from hooks.pathway.context import PathwayContext
+from hooks.pathway.rules.common import (
+    ESI_TIMING,
+    NEUROPATHIC_AGENTS,
+    ORAL_STEROIDS,
+    TOPIC_PATHWAY,
+    Rule,
+)
+
+E1 = Rule("E1", "Acute radicular pain, tolerable", TOPIC_PATHWAY, ("nice_ng59", "acr_lbp_2021"))
+E2 = Rule("E2", "Acute radicular pain, severe or disabling", TOPIC_PATHWAY, ("nice_ng59", "acr_lbp_2021"))
+
+
+def is_acute(ctx: PathwayContext) -> bool:
+    """Symptoms for less than 6 weeks (from the earliest onset, else recorded date)."""
+    d = ctx.symptom_days
+    return d is not None and d < ctx.t.conservative_care_days
+
+
+def is_severe(ctx: PathwayContext) -> bool:
+    """NRS ≥ 7 with ODI ≥ 40 — a missing score does not argue against severity, but one score must exist."""
+    pain, odi = ctx.latest_pain, ctx.latest_odi
+    if pain is None and odi is None:
+        return False
+    pain_severe = pain is None or (pain.value or 0) >= ctx.t.severe_pain_nrs
+    odi_severe = odi is None or (odi.value or 0) >= ctx.t.severe_odi
+    return pain_severe and odi_severe
+
+
+def _score_gaps(ctx: PathwayContext) -> list[str]:
+    gaps = []
+    if ctx.latest_pain is None:
+        gaps.append("record a 0–10 leg-pain score (NRS) to grade severity")
+    if ctx.latest_odi is None:
+        gaps.append("record an Oswestry Disability Index (ODI) to grade disability")
+    return gaps
+
+
+def e1_acute_tolerable(ctx: PathwayContext) -> CardDraft | None:
+    """E1 — acute radiculopathy < 6 weeks, no red flags, tolerable.
+
+    When: gate open, symptoms < 42 days, NRS < 7 or ODI < 40 (or no scores), no red flag, no ESI.
+    Then: info card — NSAIDs, stay active, education and reassurance, directional-preference
+      exercises, heat/cold, safety-net advice, reassess at 6 weeks. No imaging, no ESI, no referral.
+    Evidence: seed 003 (6 weeks conservative care; no imaging before 6 weeks without red flags);
+      NICE NG59 1.1.4 (no routine imaging); ACR 2021 variants 1–2.
+    """
+    if not is_acute(ctx) or is_severe(ctx):
+        return None
+    onset = ctx.onset
+    review = (
+        (onset + timedelta(days=ctx.t.conservative_care_days)).isoformat() if onset else "6 weeks after onset"
+    )
+    return E1.card(
+        ctx,
+        indicator="info",
+        summary="Acute radicular pain under 6 weeks: conservative care and safety-net advice; no imaging "
+                "or ESI yet",
+        why=[
+            ctx.onset_fact(),
+            *ctx.pain_facts(),
+            Fact("no red flag, no prior lumbar surgery, no epidural injection"),
+        ],
+        gaps=_score_gaps(ctx),
+        next_steps=[
+            "NSAID if not contraindicated; stay active; education and reassurance about the usually "
+            "favourable "
+            "course (seed 003).",
+            "Directional-preference exercises, heat or cold for symptom relief.",
+            "Short-term opioid only if pain is severe, at the lowest dose for the shortest time.",
+            "Safety-net advice: new bladder or bowel problems, saddle numbness or leg weakness need "
+            "same-day care.",
+            f"Reassess at 6 weeks (around {review}); imaging and image-guided ESI only if still persistent "
+            "then.",
+        ],
+        avoid=[
+            "Lumbar imaging (seed 003; NICE NG59 1.1.4; ACR 2021 variants 1–2).",
+            "Epidural steroid injection or a surgical referral at this stage.",
+            "Gabapentinoids; long-term opioids; oral corticosteroid bursts; bed rest.",
+        ],
+        conflicts=[ESI_TIMING, NEUROPATHIC_AGENTS, ORAL_STEROIDS],
+        extra_evidence=("precise_2017",),
+        needs=("observations",),
+    )
+
+
+def e2_acute_severe(ctx: PathwayContext) -> CardDraft | None:
+    """E2 — severe, disabling acute radicular pain in the first 6 weeks.
+
+    When: gate open, symptoms < 42 days, NRS ≥ 7 with ODI ≥ 40 (a stable deficit is handled by R2).
+    Then: warning — refer to a spine specialist within 2 weeks; the specialist may consider an ESI for
+      acute and severe sciatica (NICE) although seed 003 waits 6 weeks; short-term analgesia.
+    Evidence: seed 003 (refer within 2 weeks if severe/disabling); NICE NG59 (epidural for acute and
+      severe sciatica; 1.1.4 no imaging in non-specialist settings).
+    """
+    if not is_acute(ctx) or not is_severe(ctx):
+        return None
+    if ctx.referred:
+        return None
+    return E2.card(
+        ctx,
+        indicator="warning",
+        summary="Severe acute radicular pain: refer to a spine specialist to be seen within 2 weeks",
+        why=[ctx.onset_fact(), *ctx.pain_facts(), Fact("no spine or pain specialist referral on record")],
+        gaps=_score_gaps(ctx),
+        next_steps=[
+            "Refer to a spine specialist to be seen within 2 weeks (seed 003).",
+            "The specialist may consider an image-guided epidural injection for acute and severe sciatica "
+            "(NICE NG59) — see where sources disagree below.",
+            "Short-term analgesia (NSAID; lowest-dose short-term opioid only if needed).",
+        ],
+        avoid=[
+            "MRI from primary care before specialist review (NICE NG59 1.1.4).",
+            "Fusion; long-term opioids; gabapentinoids; repeated oral corticosteroid courses.",
+        ],
+        conflicts=[ESI_TIMING, NEUROPATHIC_AGENTS, ORAL_STEROIDS],
+        suggestions=[
+            sx.suggest(
+                sx.SPINE_SURGERY_REFERRAL,
+                ctx.term,
+                patient_id=ctx.patient_id,
+                reasons=ctx.reason_refs,
+                priority="urgent",
+                recommended=True,
+            ),
+        ],
+        extra_evidence=("nass_ldh",),
+        needs=("observations", "serviceRequests"),
+    )

@@ -1,0 +1,307 @@
+"""F0, F1, F2, F8: what the epidural steroid injections so far tell us before calling pain refractory.
+
+F0 — too early to judge (or the outcome was never recorded: say so, do not guess);
+F1 — the injection worked and pain came back (not a failure);
+F2 — the trial was inadequate (blind injections, or a level that does not match the imaging);
+F8 — injections repeated without benefit or beyond the frequency limit.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from hooks import suggestions as sx
+from hooks.cards import CardDraft, Fact
+from hooks.facts import ProcedureFact
+from hooks.pathway.context import (
+    FAILED_OUTCOMES,
+    SUCCESS_OUTCOMES,
+    PathwayContext,
+)
+from hooks.pathway.failure import Assessment, Outcome
+from hooks.pathway.rules.common import TOPIC_PATHWAY, Rule
+
+F0 = Rule(
+    "F0",
+    "Epidural steroid injection too recent or not yet judged",
+    TOPIC_PATHWAY,
+    ("cms_esi_lcd", "farrar_2001"),
+)
+F1 = Rule(
+    "F1", "Epidural steroid injection worked, then pain recurred", TOPIC_PATHWAY, ("cms_esi_lcd", "nass_ldh")
+)
+F2 = Rule(
+    "F2",
+    "Inadequate epidural steroid injection trial",
+    TOPIC_PATHWAY,
+    ("nass_ldh", "acr_lbp_2021", "asipp_epidural_2021"),
+)
+F8 = Rule("F8", "Epidural injections repeated without benefit", TOPIC_PATHWAY, ("cms_esi_lcd", "nice_ng59"))
+
+ESI_ORDER_SETS = ("esi_lumbar_all",)
+
+
+def sessions_in_last_year(ctx: PathwayContext) -> int:
+    return len(ctx.esis_within(365))
+
+
+def frequency_exceeded(ctx: PathwayContext) -> bool:
+    """≥ 4 lumbar ESI sessions in a rolling 12 months (Medicare LCDs)."""
+    return sessions_in_last_year(ctx) >= ctx.t.esi_max_sessions_per_year
+
+
+def consecutive_failures(ctx: PathwayContext) -> tuple[Assessment, ...]:
+    """The trailing run of image-guided ESIs that gave < 50 % relief."""
+    run: list[Assessment] = []
+    for a in reversed(ctx.image_guided_assessments):
+        if a.outcome in FAILED_OUTCOMES:
+            run.append(a)
+        else:
+            break
+    return tuple(reversed(run))
+
+
+def repeated_without_benefit(ctx: PathwayContext) -> bool:
+    return len(consecutive_failures(ctx)) >= ctx.t.esi_consecutive_failures
+
+
+def pending_esi_orders(ctx: PathwayContext) -> tuple[Fact, ...]:
+    return tuple(ctx.order_fact(s, "pending ESI order: ") for s in ctx.pending(*ESI_ORDER_SETS))
+
+
+def _esi_when(a: Assessment) -> str:
+    p = a.procedure
+    return p.performed_text or (p.performed.isoformat() if p.performed else "an unrecorded date")
+
+
+def f0_too_early(ctx: PathwayContext, a: Assessment) -> CardDraft:
+    """F0 — the last ESI is too recent to judge (< 14 days): no refractory card.
+
+    When: the last lumbar ESI was done less than 14 days ago (assessment PENDING).
+    Then: info — record NRS/ODI between 2 and 6 weeks after the injection; do not label it failed,
+      repeat it or escalate.
+    Evidence: decision model §3 (2–6-week window avoids the early anaesthetic/steroid effect); CMS
+      ESI LCDs; Farrar 2001 (what counts as a clinically important change).
+    """
+    p = a.procedure
+    if p.performed is not None:
+        start = p.performed + timedelta(days=ctx.t.esi_window_start_days)
+        end = p.performed + timedelta(days=ctx.t.esi_window_end_days)
+        window = f"between {start.isoformat()} and {end.isoformat()}"
+    else:
+        window = "2 to 6 weeks after the injection"
+    return F0.card(
+        ctx,
+        indicator="info",
+        summary=f"ESI on {_esi_when(a)} is too recent to judge: record leg-pain NRS and ODI at 2–6 weeks",
+        why=[ctx.proc_fact(p, f" — {ctx.days_since(p.performed)} days ago"), *ctx.failure_facts(a)],
+        gaps=[f"record the outcome (leg-pain NRS and ODI) of the ESI on {_esi_when(a)} {window}"],
+        next_steps=[
+            f"Record the leg-pain score (NRS 0–10) and ODI {window}; ≥ 50 % relief counts as a response.",
+            "Continue active physiotherapy and the current plan meanwhile.",
+        ],
+        avoid=["Labelling the injection failed.", "A repeat injection.", "Escalation to other procedures."],
+        needs=("observations",),
+    )
+
+
+def f0_outcome_unrecorded(ctx: PathwayContext, a: Assessment) -> CardDraft:
+    """F0 (documentation) — the ESI's outcome cannot be judged from the record.
+
+    When: the latest image-guided ESI has no explicit outcome, no usable pain scores, and at most one
+      failure proxy (POSSIBLE_FAILED or UNKNOWN, decision model §3.1.5).
+    Then: info — record the outcome (NRS/ODI) of that injection; no refractory-pathway card on one
+      proxy alone.
+    Evidence: decision model §3 (one proxy must not fire refractory cards); CMS ESI LCDs.
+    """
+    return F0.card(
+        ctx,
+        indicator="info",
+        summary=f"Outcome of the ESI on {_esi_when(a)} is not recorded: record pain (NRS) and ODI before "
+                "next steps",
+        why=[*ctx.failure_facts(a), *a.proxies],
+        gaps=[*a.gaps, f"record the outcome of the ESI on {_esi_when(a)} (leg-pain NRS and ODI, % relief)"],
+        next_steps=[
+            f"Record the outcome of the ESI on {_esi_when(a)}: leg-pain NRS and ODI now, and the best relief "
+            "in the 2–6 weeks after it.",
+            "Then: ≥ 50 % sustained relief → a repeat is reasonable; < 50 % → re-evaluation (the card will "
+            "update).",
+        ],
+        avoid=[
+            "Calling the pain refractory on a single indirect sign.",
+            "A repeat injection before the outcome is known.",
+        ],
+        needs=("observations",),
+    )
+
+
+def f1_worked_then_recurred(ctx: PathwayContext, a: Assessment) -> CardDraft:
+    """F1 — the ESI worked (≥ 50 % relief, sustained ≈ 3 months, or outcome successful): not a failure.
+
+    When: latest image-guided ESI assessed SUCCESS, RESPONDER or RESPONDED_THEN_RECURRED.
+    Then: info — a repeat image-guided ESI is reasonable within frequency limits (≤ 4 sessions per
+      region per 12 months; repeat only after a sustained ≥ 50 % response). Not refractory; no SCS.
+    Evidence: CMS ESI LCDs (repeat criterion and frequency); NASS LDH (ESI short-term benefit).
+    """
+    n = sessions_in_last_year(ctx)
+    recurred = a.outcome is Outcome.RESPONDED_THEN_RECURRED
+    summary = (
+        f"ESI on {_esi_when(a)} worked, then pain recurred: not a failure; a repeat image-guided ESI "
+        "is reasonable"
+        if recurred
+        else f"ESI on {_esi_when(a)} worked (≥ 50 % relief): not a failure; repeat only if pain recurs"
+    )
+    suggestions = []
+    if n < ctx.t.esi_max_sessions_per_year:
+        where = " ".join(x for x in (a.procedure.laterality, a.procedure.level) if x)
+        suggestions.append(sx.suggest(
+            sx.REPEAT_TFESI, ctx.term, patient_id=ctx.patient_id, reasons=ctx.reason_refs,
+            note=f"Same level as the injection on {_esi_when(a)}" + (f" ({where})." if where else "."),
+            label="Order a repeat image-guided ESI at the same level (if pain has recurred)",
+        ))
+    return F1.card(
+        ctx,
+        indicator="info",
+        summary=summary[:139],
+        suggestions=suggestions,
+        why=[*ctx.failure_facts(a), Fact(f"{n} lumbar ESI session(s) in the last 12 months")],
+        gaps=list(a.gaps),
+        next_steps=[
+            "If pain recurs, a repeat image-guided ESI at the same level is reasonable (sustained ≥ 50 % "
+            "response).",
+            f"Stay within ≤ {ctx.t.esi_max_sessions_per_year} sessions per region in 12 months ({n} so far).",
+            "Continue active physiotherapy.",
+        ],
+        avoid=["Labelling the pain refractory.", "Spinal cord stimulation.", "A new diagnostic work-up."],
+        needs=("observations",),
+    )
+
+
+def f2_inadequate_trial(ctx: PathwayContext, discordant: tuple[ProcedureFact, ...] = ()) -> CardDraft:
+    """F2 — inadequate ESI trial: every ESI blind (62322/legacy 62311) or at a level discordant with imaging.
+
+    When: the ESIs so far were all without image guidance, or at a level that does not match the
+      compressive lesion on imaging, and they did not clearly work.
+    Then: warning — blind injection (seed 003) or possible technical/level failure (seed 002); MRI if
+      missing, then an image-guided transforaminal ESI at the concordant level. Not refractory.
+    Evidence: seed 003 ("blind injections should not be performed"); seed 002 (technical failure);
+      decision model §0 and spine-level concordance; NASS LDH; ASIPP 2021.
+    """
+    why: list[Fact] = []
+    if discordant:
+        why += [ctx.proc_fact(p, " — level does not match the imaging") for p in discordant]
+        conc = ctx.concordance
+        if conc.study is not None:
+            why.append(Fact(f"imaging: {conc.study.label}: {conc.study.conclusion}", conc.study.ref))
+        reason = "at a level that does not match the imaging"
+    else:
+        why += [ctx.proc_fact(p, " — coded without image guidance (blind)") for p in ctx.blind_esis]
+        reason = "without image guidance"
+    has_mri = bool(ctx.mri_studies)
+    suggestions = []
+    steps = []
+    if not has_mri:
+        steps.append("MRI lumbar spine without contrast to define the level (seed 003; ACR 2021 variant 3).")
+        suggestions.append(
+            sx.suggest(
+                sx.MRI_WITHOUT_CONTRAST,
+                ctx.term,
+                patient_id=ctx.patient_id,
+                reasons=ctx.reason_refs,
+                recommended=True,
+            )
+        )
+    steps.append(
+        "Then an image-guided (fluoroscopic/CT) transforaminal ESI at the level concordant with the "
+        "imaging and the clinical picture."
+    )
+    if discordant:
+        steps.append(
+            "A diagnostic selective nerve root block can settle the level if it is in doubt (seed 002)."
+        )
+        suggestions.append(
+            sx.suggest(
+                sx.DIAGNOSTIC_SNRB,
+                ctx.term,
+                patient_id=ctx.patient_id,
+                reasons=ctx.reason_refs,
+                recommended=has_mri,
+            )
+        )
+    return F2.card(
+        ctx,
+        indicator="warning",
+        summary=f"ESIs so far were {reason}: not an adequate trial; use an image-guided ESI at the "
+                "concordant level",
+        why=why,
+        gaps=[]
+        if has_mri
+        else ["no lumbar imaging on record: the level of the injections cannot be checked"],
+        next_steps=steps,
+        avoid=[
+            "Another blind injection (seed 003).",
+            "Calling the pain refractory and moving to spinal cord stimulation or RFA.",
+        ],
+        suggestions=suggestions,
+        selection_behavior="any",
+        needs=("procedures", "diagnosticReports"),
+    )
+
+
+def f8_repeated_without_benefit(ctx: PathwayContext) -> CardDraft:
+    """F8 — ESIs repeated without benefit, or frequency exceeded.
+
+    When: ≥ 4 lumbar ESI sessions in 12 months, or ≥ 2 consecutive image-guided ESIs with < 50 % relief.
+    Then: warning — stop injecting; diagnostic re-evaluation (F4), surgical opinion, multidisciplinary
+      care. A pending ESI order is named (the order-sign service intercepts it).
+    Evidence: CMS ESI LCDs (≤ 4 sessions per region per 12 months; repeat only after ≥ 50 % sustained
+      relief); NICE NG59.
+    """
+    n = sessions_in_last_year(ctx)
+    run = consecutive_failures(ctx)
+    why = [ctx.proc_fact(p) for p in ctx.esis_within(365)] if frequency_exceeded(ctx) else []
+    for a in run:
+        why += ctx.failure_facts(a)
+    why.append(
+        Fact(f"{n} lumbar ESI session(s) in the last 12 months; {len(run)} consecutive without ≥ 50 % relief")
+    )
+    pending = pending_esi_orders(ctx)
+    summary = (
+        f"{n} ESIs in 12 months: frequency limit reached; stop injecting and re-evaluate the diagnosis"
+        if frequency_exceeded(ctx)
+        else f"{len(run)} consecutive ESIs without benefit: stop injecting; re-evaluate and get a surgical "
+             "opinion"
+    )
+    suggestions = [
+        sx.suggest(
+            sx.SPINE_SURGERY_REFERRAL,
+            ctx.term,
+            patient_id=ctx.patient_id,
+            reasons=ctx.reason_refs,
+            recommended=not ctx.referred,
+        ),
+        sx.suggest(sx.EMG_NCS, ctx.term, patient_id=ctx.patient_id, reasons=ctx.reason_refs),
+        sx.suggest(sx.CBT_REFERRAL, ctx.term, patient_id=ctx.patient_id, reasons=ctx.reason_refs),
+    ]
+    return F8.card(
+        ctx,
+        indicator="warning",
+        summary=summary[:139],
+        why=[*why, *pending],
+        next_steps=[
+            "Stop further epidural injections" + (" — hold the pending ESI order." if pending else "."),
+            "Diagnostic re-evaluation: review the imaging for a concordant lesion; EMG/NCS; consider other "
+            "pain "
+            "generators (seeds 001/002).",
+            "Surgical opinion if there is a concordant compressive lesion.",
+            "Multidisciplinary care with CBT (seed 004).",
+        ],
+        avoid=["Another epidural steroid injection.", "Escalating opioids."],
+        suggestions=suggestions,
+        selection_behavior="any",
+        needs=("procedures", "observations", "serviceRequests"),
+    )
+
+
+def all_success(a: Assessment) -> bool:
+    return a.outcome in SUCCESS_OUTCOMES

@@ -1,0 +1,170 @@
+"""P1–P2: radicular pain persisting past 6 weeks (P1) or 3 months without referral (P2), no ESI yet."""
+
+from __future__ import annotations
+
+from hooks import suggestions as sx
+from hooks.cards import CardDraft, Fact, SuggestionDraft
+from hooks.pathway.context import PathwayContext
+from hooks.pathway.rules.common import ESI_TIMING, TOPIC_PATHWAY, Rule
+
+P1 = Rule(
+    "P1",
+    "Persistent radicular pain after 6 weeks of conservative care",
+    TOPIC_PATHWAY,
+    ("acr_lbp_2021", "nass_ldh", "nice_ng59"),
+)
+P2 = Rule(
+    "P2",
+    "Persistent radicular pain for 3 months without specialist referral",
+    TOPIC_PATHWAY,
+    ("nice_ng59", "nass_ldh"),
+)
+
+
+def is_persistent(ctx: PathwayContext) -> bool:
+    d = ctx.symptom_days
+    return d is not None and d >= ctx.t.conservative_care_days
+
+
+def is_chronic(ctx: PathwayContext) -> bool:
+    d = ctx.symptom_days
+    return d is not None and d >= ctx.t.chronic_days
+
+
+def _care_facts_and_gaps(ctx: PathwayContext) -> tuple[list[Fact], list[str]]:
+    facts = list(ctx.conservative_care_facts())
+    gaps = []
+    if not ctx.conservative_care_complete:
+        weeks = ctx.conservative_care_days // 7
+        facts.append(Fact(f"conservative care documented for {weeks} week(s)"))
+        gaps.append(
+            "document at least 6 weeks of conservative care (physiotherapy, NSAID/analgesic) before "
+            "imaging or injection"
+        )
+    return facts, gaps
+
+
+def _imaging_facts(ctx: PathwayContext) -> list[Fact]:
+    return [Fact(f"lumbar imaging: {s.label}", s.ref) for s in ctx.mri_studies[-1:]]
+
+
+def p1_persistent(ctx: PathwayContext) -> CardDraft | None:
+    """P1 — persistent ≥ 6 weeks despite conservative care; no ESI yet.
+
+    When: gate open, symptoms ≥ 42 days, no epidural injection, no prior lumbar surgery, no red flag.
+    Then: info — MRI lumbar without contrast if the patient is a candidate for ESI or surgery
+      (ACR variant 3); image-guided TFESI/ILESI; specialist referral before 3 months.
+    Evidence: seed 003; ACR 2021 variant 3; NASS LDH (MRI the imaging of choice; ESI short-term benefit).
+    """
+    if not is_persistent(ctx) or ctx.esis:
+        return None
+    care, gaps = _care_facts_and_gaps(ctx)
+    has_mri = bool(ctx.mri_studies)
+    suggestions: list[SuggestionDraft] = []
+    steps = []
+    if not has_mri:
+        steps.append(
+            "MRI lumbar spine without contrast if the patient is a candidate for an epidural injection "
+            "or surgery (seed 003; ACR 2021 variant 3)."
+        )
+        suggestions.append(
+            sx.suggest(
+                sx.MRI_WITHOUT_CONTRAST,
+                ctx.term,
+                patient_id=ctx.patient_id,
+                reasons=ctx.reason_refs,
+                recommended=True,
+            )
+        )
+    else:
+        gaps.append("review the imaging for a lesion concordant with the symptoms before any injection")
+    steps += [
+        "Consider an image-guided (fluoroscopic or CT) transforaminal or interlaminar epidural steroid "
+        "injection "
+        "at the level concordant with the imaging (seed 003).",
+        "Refer to a spine specialist no later than 3 months after onset (seed 003).",
+        "Continue active physiotherapy (neurodynamic mobilisation, motor-control exercise).",
+    ]
+    if not ctx.referred:
+        suggestions.append(
+            sx.suggest(
+                sx.SPINE_SURGERY_REFERRAL,
+                ctx.term,
+                patient_id=ctx.patient_id,
+                reasons=ctx.reason_refs,
+                recommended=has_mri,
+            )
+        )
+    return P1.card(
+        ctx,
+        indicator="info",
+        summary="Radicular pain over 6 weeks: MRI if an injection or surgical candidate, then image-guided "
+                "ESI",
+        why=[
+            ctx.onset_fact(),
+            *care,
+            *_imaging_facts(ctx),
+            *ctx.pain_facts(),
+            Fact("no epidural steroid injection on record"),
+        ],
+        gaps=gaps,
+        next_steps=steps,
+        avoid=[
+            "A blind (non-image-guided) epidural injection (seed 003).",
+            "Contrast MRI without prior surgery or a red flag.",
+            "Fusion; long-term opioids.",
+        ],
+        conflicts=[ESI_TIMING],
+        suggestions=suggestions,
+        selection_behavior="any",
+        needs=("procedures", "medicationRequests", "diagnosticReports"),
+    )
+
+
+def p2_not_referred(ctx: PathwayContext) -> CardDraft | None:
+    """P2 — persistent ≥ 3 months and still not referred.
+
+    When: gate open, symptoms ≥ 84 days, no ESI, no spine/pain specialist referral or encounter.
+    Then: warning — refer now (seed 003: no later than 3 months); image-guided ESI as an option;
+      biopsychosocial assessment before surgical referral.
+    Evidence: seed 003; NICE NG59; NASS LDH.
+    """
+    if not is_chronic(ctx) or ctx.esis or ctx.referred:
+        return None
+    care, gaps = _care_facts_and_gaps(ctx)
+    suggestions = [
+        sx.suggest(
+            sx.SPINE_SURGERY_REFERRAL,
+            ctx.term,
+            patient_id=ctx.patient_id,
+            reasons=ctx.reason_refs,
+            recommended=True,
+        )
+    ]
+    if not ctx.mri_studies:
+        suggestions.append(
+            sx.suggest(sx.MRI_WITHOUT_CONTRAST, ctx.term, patient_id=ctx.patient_id, reasons=ctx.reason_refs)
+        )
+    return P2.card(
+        ctx,
+        indicator="warning",
+        summary="Radicular pain for over 3 months and not yet referred: refer to a spine specialist now",
+        why=[
+            ctx.onset_fact(),
+            *care,
+            *_imaging_facts(ctx),
+            *ctx.pain_facts(),
+            Fact("no spine or pain specialist referral or visit on record"),
+        ],
+        gaps=gaps,
+        next_steps=[
+            "Refer to a spine specialist now (seed 003: no later than 3 months after onset).",
+            "Biopsychosocial assessment before the surgical referral (seed 003).",
+            "An image-guided epidural steroid injection remains an option.",
+        ],
+        avoid=["Further unreferred waiting.", "Repeat imaging without a new indication.", "Fusion."],
+        conflicts=[ESI_TIMING],
+        suggestions=suggestions,
+        selection_behavior="any",
+        needs=("serviceRequests",),
+    )

@@ -1,0 +1,336 @@
+"""S1–S4: radicular pain after lumbar surgery (prior decompression/fusion, M96.1 or Z98.1).
+
+S1 new or progressive symptoms → contrast MRI; S2 recurrent herniation → surgical re-evaluation;
+S3 epidural fibrosis without a target → SCS pathway; S4 spondylolisthesis/instability → surgical
+referral where fusion may be appropriate (S4 also applies before any surgery, decision model §1.2).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from hooks import suggestions as sx
+from hooks.cards import CardDraft, Fact
+from hooks.facts import ConditionFact
+from hooks.pathway.context import PathwayContext
+from hooks.pathway.rules.common import FUSION, NEUROPATHIC_AGENTS, SCS_SELECTION, TOPIC_PATHWAY, Rule
+
+S1 = Rule(
+    "S1",
+    "New or progressive radicular symptoms after lumbar surgery",
+    TOPIC_PATHWAY,
+    ("acr_lbp_2021", "nass_ldh"),
+)
+S2 = Rule("S2", "Recurrent disc herniation after lumbar surgery", TOPIC_PATHWAY, ("nass_ldh", "acr_lbp_2021"))
+S3 = Rule(
+    "S3",
+    "Persistent pain after surgery with epidural fibrosis, no surgical target",
+    TOPIC_PATHWAY,
+    ("nacc_2014", "nice_ta159"),
+)
+S4 = Rule(
+    "S4",
+    "Spondylolisthesis or instability with refractory radicular pain",
+    TOPIC_PATHWAY,
+    ("nass_ldh", "nice_ng59"),
+)
+
+
+def surgery_date(ctx: PathwayContext) -> date | None:
+    s = ctx.last_surgery
+    return s.performed if s else None
+
+
+def surgery_facts(ctx: PathwayContext) -> list[Fact]:
+    facts = [ctx.proc_fact(p, " (prior lumbar surgery)") for p in ctx.surgeries[-2:]]
+    facts += [ctx.cond_fact(c) for c in ctx.fbss_conditions]
+    facts += [ctx.cond_fact(c) for c in ctx.surgery_status_conditions]
+    return facts
+
+
+def symptoms_after_recovery(ctx: PathwayContext) -> bool:
+    """New pain more than 3 months after surgery (the surgery date unknown counts as long ago)."""
+    when = surgery_date(ctx)
+    if when is None:
+        return True
+    return (ctx.today - when).days > ctx.t.chronic_days
+
+
+def post_op_contrast_mri(ctx: PathwayContext) -> tuple:
+    return ctx.imaging_since(surgery_date(ctx), mri_only=True, contrast=True)
+
+
+def post_op_plain_mri(ctx: PathwayContext) -> tuple:
+    return ctx.imaging_since(surgery_date(ctx), mri_only=True, contrast=False)
+
+
+def recurrence_confirmed(ctx: PathwayContext) -> tuple[Fact, ...]:
+    study = ctx.recurrence_study
+    facts: list[Fact] = []
+    if study is not None:
+        facts.append(Fact(f"imaging after surgery: {study.label}: {study.conclusion}", study.ref))
+    when = surgery_date(ctx)
+    annular = [
+        c
+        for c in ctx.conditions("annulus_fibrosus_defect_post_discectomy")
+        if when is None or (c.onset or c.recorded or date.min) >= when
+    ]
+    if facts:
+        facts += [ctx.cond_fact(c, "supports: ") for c in annular]
+    return tuple(facts)
+
+
+def fibrosis_without_target(ctx: PathwayContext) -> tuple[Fact, ...]:
+    """A contrast MRI after surgery showing scar/fibrosis, or no recurrence, and no recurrence reported."""
+    if ctx.recurrence_study is not None:
+        return ()
+    for s in reversed(post_op_contrast_mri(ctx)):
+        text = s.conclusion
+        if ctx.fibrosis_study is not None and ctx.fibrosis_study.ref == s.ref:
+            return (Fact(f"contrast MRI after surgery: {s.label}: {text}", s.ref),)
+        if text and "no recurren" in text.lower():
+            return (Fact(f"contrast MRI after surgery: {s.label}: {text}", s.ref),)
+    return ()
+
+
+def instability_conditions(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
+    return ctx.conditions("spondylolisthesis_instability")
+
+
+def s2_recurrent_herniation(ctx: PathwayContext) -> CardDraft | None:
+    """S2 — recurrent herniation confirmed after surgery.
+
+    When: post-operative imaging reports a recurrent (non-enhancing) fragment with concordant
+      compression; an annular-defect code (M51.A*) supports it.
+    Then: warning — surgical re-evaluation for revision discectomy; fusion only with instability or
+      multiple recurrences.
+    Evidence: seed 000 (reoperation for recurrent herniation); seed 002; NASS LDH; ACR 2021 variant 5.
+    """
+    facts = recurrence_confirmed(ctx)
+    if not facts:
+        return None
+    return S2.card(
+        ctx,
+        indicator="warning",
+        summary="Recurrent disc herniation after lumbar surgery: surgical re-evaluation for revision "
+                "discectomy",
+        why=[*surgery_facts(ctx), *facts, ctx.onset_fact()],
+        next_steps=[
+            "Spine-surgery re-evaluation for revision discectomy (seed 000; NASS).",
+            "Fusion only with instability or multiple recurrences (seed 000).",
+        ],
+        avoid=[
+            "Spinal cord stimulation while a surgical target exists.",
+            "Routine fusion.",
+            "Epidural injections as definitive care.",
+        ],
+        conflicts=[FUSION],
+        suggestions=[
+            sx.suggest(
+                sx.SPINE_SURGERY_REFERRAL,
+                ctx.term,
+                patient_id=ctx.patient_id,
+                reasons=ctx.reason_refs,
+                recommended=True,
+            )
+        ],
+        needs=("diagnosticReports",),
+    )
+
+
+def s4_instability(ctx: PathwayContext) -> CardDraft | None:
+    """S4 — spondylolisthesis or instability with refractory radicular pain.
+
+    When: a spondylolisthesis/instability diagnosis (M43.16/M43.17, M53.2X6/7) with radicular pain
+      after prior surgery or after a failed ESI.
+    Then: surgical referral — decompression ± fusion is appropriate here; flexion-extension films if
+      not done. Warning if > 3 months from onset without referral, else info.
+    Evidence: seed 003 (fusion reserved for documented instability); seed 001; NASS LDH; NICE NG59.
+    """
+    inst = instability_conditions(ctx)
+    if not inst:
+        return None
+    d = ctx.symptom_days or 0
+    late = d > ctx.t.chronic_days and not ctx.referred
+    dynamic = ctx.imaging_in("xray_flexion_extension")
+    suggestions = [
+        sx.suggest(
+            sx.SPINE_SURGERY_REFERRAL,
+            ctx.term,
+            patient_id=ctx.patient_id,
+            reasons=tuple(c.ref for c in inst) + ctx.reason_refs,
+            recommended=True,
+        )
+    ]
+    gaps = []
+    if not dynamic:
+        gaps.append("no flexion-extension radiographs on record: dynamic instability not yet documented")
+        suggestions.append(
+            sx.suggest(
+                sx.FLEXION_EXTENSION_XRAY,
+                ctx.term,
+                patient_id=ctx.patient_id,
+                reasons=tuple(c.ref for c in inst),
+            )
+        )
+    return S4.card(
+        ctx,
+        indicator="warning" if late else "info",
+        summary="Spondylolisthesis/instability with refractory radicular pain: surgical referral "
+                "(decompression ± fusion)",
+        why=[
+            *(ctx.cond_fact(c, "instability: ") for c in inst),
+            *surgery_facts(ctx),
+            ctx.onset_fact(),
+            *(Fact(f"{s.label}: {s.conclusion}".rstrip(": "), s.ref) for s in dynamic[-1:]),
+            *ctx.referral_facts(),
+        ],
+        gaps=gaps,
+        next_steps=[
+            "Spine-surgery referral: decompression with or without fusion is appropriate with instability "
+            "(seed 003 exception; seed 001).",
+            "Flexion-extension radiographs to document dynamic translation if not done.",
+        ],
+        avoid=[
+            "MILD (contraindicated with instability).",
+            "Facet radiofrequency ablation.",
+            "More epidural injections.",
+            "Spinal cord stimulation before a surgical opinion.",
+        ],
+        conflicts=[FUSION],
+        suggestions=suggestions,
+        selection_behavior="any",
+        needs=("conditions", "serviceRequests"),
+    )
+
+
+def s3_fibrosis_no_target(ctx: PathwayContext) -> CardDraft | None:
+    """S3 — FBSS / epidural fibrosis with no surgical target.
+
+    When: post-surgical (M96.1 or prior surgery), a contrast MRI after surgery shows scar without
+      recurrence, and leg pain for ≥ 6 months.
+    Then: info — SCS pathway: psychological evaluation, trial, permanent implant only with ≥ 50 %
+      relief; multidisciplinary care with CBT.
+    Evidence: seed 004; NACC 2014; NICE TA159.
+    """
+    facts = fibrosis_without_target(ctx)
+    if not facts:
+        return None
+    when = surgery_date(ctx)
+    long_enough = (ctx.symptom_days or 0) >= ctx.t.scs_eligibility_days or (
+        when is not None and (ctx.today - when).days >= ctx.t.scs_eligibility_days
+    )
+    if not long_enough:
+        return None
+    return S3.card(
+        ctx,
+        indicator="info",
+        summary="Post-surgical radicular pain with fibrosis and no target: psychological evaluation, then "
+                "SCS trial",
+        why=[*surgery_facts(ctx), *facts, ctx.onset_fact(), *ctx.pain_facts()],
+        next_steps=[
+            "Psychological evaluation, then a spinal cord stimulator trial; permanent implant only with ≥ "
+            "50 % "
+            "relief during the trial (seed 004; NACC 2014; NICE TA159).",
+            "Multidisciplinary pain management with cognitive behavioural therapy.",
+        ],
+        avoid=["Reoperation for scar tissue.", "A permanent implant without a trial.", "Opioid escalation."],
+        conflicts=[SCS_SELECTION, NEUROPATHIC_AGENTS],
+        suggestions=[
+            sx.suggest(
+                sx.PSYCHOLOGICAL_EVALUATION,
+                ctx.term,
+                patient_id=ctx.patient_id,
+                reasons=ctx.reason_refs,
+                recommended=True,
+            ),
+            sx.suggest(
+                sx.PAIN_MANAGEMENT_REFERRAL,
+                ctx.term,
+                patient_id=ctx.patient_id,
+                reasons=ctx.reason_refs,
+                label="Refer to the pain service for a spinal cord stimulator trial",
+            ),
+            sx.suggest(sx.CBT_REFERRAL, ctx.term, patient_id=ctx.patient_id, reasons=ctx.reason_refs),
+        ],
+        selection_behavior="any",
+        needs=("diagnosticReports", "observations"),
+    )
+
+
+def s1_new_symptoms_after_surgery(ctx: PathwayContext) -> CardDraft | None:
+    """S1 — new or progressive radicular symptoms after lumbar surgery.
+
+    When: prior lumbar decompression/fusion (or M96.1/Z98.1) and radicular pain more than 3 months
+      after surgery, with no contrast MRI since the surgery that settles recurrence vs fibrosis.
+    Then: MRI without AND with contrast (72158) to tell recurrent herniation from epidural fibrosis;
+      surgical re-evaluation. Warning if only a non-contrast MRI (72148) is ordered or done, else info.
+    Evidence: seed 002 (contrast MRI for recurrence vs scar); ACR 2021 variant 5; NASS LDH.
+    """
+    if not symptoms_after_recovery(ctx):
+        return None
+    contrast = post_op_contrast_mri(ctx)
+    plain_done = post_op_plain_mri(ctx)
+    plain_ordered = ctx.pending("mri_lumbar_without_contrast")
+    contrast_ordered = ctx.pending("mri_lumbar_with_and_without_contrast")
+    gaps = []
+    why = [*surgery_facts(ctx), ctx.onset_fact(), *ctx.pain_facts()]
+    if contrast:
+        why.append(
+            Fact(
+                f"contrast MRI after surgery: {contrast[-1].label}: {contrast[-1].conclusion or 'no report'}",
+                contrast[-1].ref,
+            )
+        )
+        gaps.append(
+            "review the contrast MRI for recurrent herniation versus epidural fibrosis (the report does "
+            "not say clearly)"
+        )
+    why += [Fact(f"non-contrast MRI after surgery: {s.label}", s.ref) for s in plain_done[-1:]]
+    why += [ctx.order_fact(s, "pending order: ") for s in (*plain_ordered, *contrast_ordered)]
+    only_plain = bool(plain_ordered or plain_done) and not contrast and not contrast_ordered
+    suggestions = []
+    if not contrast and not contrast_ordered:
+        suggestions.append(
+            sx.suggest(
+                sx.MRI_WITH_AND_WITHOUT_CONTRAST,
+                ctx.term,
+                patient_id=ctx.patient_id,
+                reasons=ctx.reason_refs,
+                recommended=True,
+            )
+        )
+    suggestions.append(
+        sx.suggest(
+            sx.SPINE_SURGERY_REFERRAL,
+            ctx.term,
+            patient_id=ctx.patient_id,
+            reasons=ctx.reason_refs,
+            recommended=not suggestions,
+        )
+    )
+    return S1.card(
+        ctx,
+        indicator="warning" if only_plain else "info",
+        summary=(
+            "Radicular pain after lumbar surgery: MRI without and with contrast (not plain MRI), then "
+            "surgical review"
+        ),
+        why=why,
+        gaps=gaps,
+        next_steps=[
+            "MRI lumbar spine without and with contrast to tell recurrent herniation from epidural fibrosis "
+            "(seed 002; ACR 2021 variant 5)"
+            + (" — replace the non-contrast MRI order." if plain_ordered else "."),
+            "Surgical re-evaluation with the result.",
+        ],
+        avoid=[
+            "A non-contrast MRI alone.",
+            "Reoperation before imaging.",
+            "Fusion.",
+            "Spinal cord stimulation before a recurrence is excluded.",
+        ],
+        suggestions=suggestions,
+        selection_behavior="any",
+        needs=("procedures", "diagnosticReports", "serviceRequests"),
+    )

@@ -1,0 +1,86 @@
+"""Y1: psychosocial risk — biopsychosocial assessment and CBT; psychological evaluation before SCS/IDD."""
+
+from __future__ import annotations
+
+from hooks import suggestions as sx
+from hooks.cards import CardDraft, Fact, SuggestionDraft
+from hooks.pathway.context import PathwayContext
+from hooks.pathway.rules.common import TOPIC_PSYCHOSOCIAL, Rule
+
+Y1 = Rule("Y1", "Psychosocial risk in radicular pain", TOPIC_PSYCHOSOCIAL, ("nice_ng59", "nacc_2014"))
+
+NEUROMODULATION_SETS = (
+    "spinal_cord_stimulation",
+    "intrathecal_drug_delivery",
+    "peripheral_nerve_stimulation",
+)
+
+
+def positive_screens(ctx: PathwayContext) -> tuple[Fact, ...]:
+    """Latest PHQ-9 ≥ 10, GAD-7 ≥ 10 or STarT Back in the high-risk range."""
+    out = []
+    for kind, cut in (
+        ("phq9", ctx.t.phq9_positive),
+        ("gad7", ctx.t.gad7_positive),
+        ("startback", ctx.t.startback_high_risk),
+    ):
+        o = ctx.latest(kind)
+        if o is not None and o.value is not None and o.value >= cut:
+            out.append(ctx.obs_fact(o, "positive screen: "))
+    return tuple(out)
+
+
+def neuromodulation_in_view(ctx: PathwayContext) -> bool:
+    """A stimulator or pump has been done or ordered: psychological evaluation is mandatory first."""
+    return bool(ctx.procedures(*NEUROMODULATION_SETS) or ctx.pending(*NEUROMODULATION_SETS))
+
+
+def y1_psychosocial_risk(ctx: PathwayContext) -> CardDraft | None:
+    """Y1 — psychosocial risk.
+
+    When: PHQ-9 ≥ 10, GAD-7 ≥ 10, STarT Back high risk, or a depression/anxiety diagnosis (F32/F33/F41).
+    Then: info — biopsychosocial assessment before surgical referral (seed 003); CBT or a multidisciplinary
+      programme (seed 004); mandatory psychological evaluation before SCS/IDD.
+    Evidence: seeds 003/004; NICE NG59 (combined physical and psychological programmes); NACC 2014
+      (psychological evaluation before SCS).
+    """
+    screens = positive_screens(ctx)
+    diagnoses = ctx.conditions("psychological_comorbidity")
+    if not screens and not diagnoses:
+        return None
+    suggestions: list[SuggestionDraft] = [
+        sx.suggest(
+            sx.CBT_REFERRAL,
+            ctx.term,
+            patient_id=ctx.patient_id,
+            reasons=tuple(c.ref for c in diagnoses) + ctx.reason_refs,
+            recommended=True,
+        ),
+    ]
+    steps = [
+        "Biopsychosocial assessment before any surgical referral (seed 003).",
+        "Cognitive behavioural therapy or a combined physical and psychological programme (seed 004; NICE "
+        "NG59).",
+    ]
+    if neuromodulation_in_view(ctx):
+        steps.append("A psychological evaluation is required before a stimulator or pump trial.")
+        suggestions.append(
+            sx.suggest(
+                sx.PSYCHOLOGICAL_EVALUATION, ctx.term, patient_id=ctx.patient_id, reasons=ctx.reason_refs
+            )
+        )
+    return Y1.card(
+        ctx,
+        indicator="info",
+        summary="Psychosocial risk with radicular pain: biopsychosocial assessment and CBT before invasive "
+                "steps",
+        why=[*screens, *(ctx.cond_fact(c) for c in diagnoses)],
+        next_steps=steps,
+        avoid=[
+            "Spinal cord stimulation or an intrathecal pump without a psychological evaluation.",
+            "Opioid escalation.",
+        ],
+        suggestions=suggestions,
+        selection_behavior="any",
+        needs=("observations", "conditions"),
+    )

@@ -1,0 +1,441 @@
+"""Red flags R1 > R2 > R3 (decision model §1.1.2): when one fires it is the only pathway card.
+
+A red-flag card pre-empts every pathway card for this encounter and names any pending elective
+order (epidural injection, ablation, stimulator trial, physiotherapy) it intercepts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from hooks import suggestions as sx
+from hooks.cards import CardDraft, Fact
+from hooks.facts import ConditionFact, ObservationFact
+from hooks.pathway.context import _SADDLE, PathwayContext
+from hooks.pathway.rules.common import TOPIC_RED_FLAG, Rule
+
+ELECTIVE_ORDER_SETS = (
+    "esi_lumbar_all",
+    "facet_rfa_or_si_rfa",
+    "facet_medial_branch_block_lumbar",
+    "spinal_cord_stimulation",
+    "intrathecal_drug_delivery",
+    "referral_physiotherapy",
+    "physical_therapy",
+    "mild_percutaneous_lumbar_decompression",
+    "discography_lumbar",
+)
+
+R1 = Rule("R1", "Suspected cauda equina syndrome", TOPIC_RED_FLAG, ("acr_lbp_2021", "nice_ng59"))
+R2 = Rule("R2", "Progressive or severe motor deficit", TOPIC_RED_FLAG, ("acr_lbp_2021", "nass_ldh"))
+R3 = Rule("R3", "Suspected malignancy, infection or fracture", TOPIC_RED_FLAG, ("acr_lbp_2021", "nice_ng59"))
+
+
+def intercepted_orders(ctx: PathwayContext) -> tuple[Fact, ...]:
+    """Pending elective orders that must wait until the red flag is dealt with."""
+    return tuple(
+        ctx.order_fact(s, "pending elective order intercepted — hold it: ")
+        for s in ctx.pending(*ELECTIVE_ORDER_SETS)
+    )
+
+
+def _hold_step(intercepted: Sequence[Fact]) -> list[str]:
+    if not intercepted:
+        return []
+    return ["Put the pending elective order(s) listed above on hold until the red flag has been assessed."]
+
+
+# ---------------------------------------------------------------------------------------------
+# R1 cauda equina syndrome
+# ---------------------------------------------------------------------------------------------
+
+
+def cauda_equina_diagnoses(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
+    return ctx.conditions("red_flag_cauda_equina")
+
+
+def is_saddle_or_sphincter(ctx: PathwayContext, c: ConditionFact) -> bool:
+    """Bladder/bowel dysfunction codes count as they are; skin anaesthesia only in a saddle distribution."""
+    if not ctx.matches("red_flag_sphincter_saddle_symptoms", c.codings):
+        return False
+    if not ctx.matches("skin_anaesthesia_unspecified_site", c.codings):
+        return True
+    text = " ".join([c.text, c.body_site_text or "", *c.notes, *(b.display or "" for b in c.body_site)])
+    return bool(_SADDLE.search(text))
+
+
+def new_sphincter_or_saddle_symptoms(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
+    """New (≤ 14 days) urinary retention/incontinence, faecal incontinence or saddle anaesthesia."""
+    out = []
+    for c in ctx.conditions("red_flag_sphincter_saddle_symptoms"):
+        start = c.onset or c.recorded
+        age = ctx.days_since(start)
+        if age is not None and age <= ctx.t.new_sphincter_symptom_days and is_saddle_or_sphincter(ctx, c):
+            out.append(c)
+    return tuple(out)
+
+
+def has_spinal_diagnosis(ctx: PathwayContext) -> bool:
+    """A lumbar disc, radicular or stenosis diagnosis (R1 needs one beside the sphincter symptoms)."""
+    return bool(ctx.gate_conditions or ctx.disc_conditions or ctx.stenosis_conditions)
+
+
+def r1_cauda_equina(ctx: PathwayContext) -> CardDraft | None:
+    """R1 — suspected or confirmed cauda equina syndrome.
+
+    When: a cauda equina diagnosis, or new (≤ 14 days) urinary retention/incontinence, faecal
+      incontinence or saddle anaesthesia together with a lumbar disc, radicular or stenosis diagnosis.
+    Then: critical card — emergency MRI today and emergency spine-surgery assessment for
+      decompression; every elective order (ESI, RFA, SCS) is held.
+    Evidence: seed 002 ("the absolute indication for immediate surgery"), seed 003 (immediate
+      imaging), ACR 2021 low back pain variant 4, NICE NG59.
+    """
+    ces = cauda_equina_diagnoses(ctx)
+    new_sx = new_sphincter_or_saddle_symptoms(ctx) if has_spinal_diagnosis(ctx) else ()
+    if not ces and not new_sx:
+        return None
+    why = [ctx.cond_fact(c, "cauda equina diagnosis: ") for c in ces]
+    why += [ctx.cond_fact(c, "new sphincter/saddle symptom: ") for c in new_sx]
+    if new_sx and not ces:
+        why += [
+            ctx.cond_fact(c, "with spinal diagnosis: ")
+            for c in (ctx.gate_conditions or ctx.disc_conditions)[:2]
+        ]
+    intercepted = intercepted_orders(ctx)
+    reasons = tuple(c.ref for c in (*ces, *new_sx)) + ctx.reason_refs
+    return R1.card(
+        ctx,
+        indicator="critical",
+        summary="Suspected cauda equina syndrome: emergency MRI today and emergency spine surgery assessment",
+        why=[*why, *intercepted],
+        next_steps=[
+            "Arrange an emergency MRI of the lumbar spine today (ACR 2021 variant 4; seed 003: immediate "
+            "imaging).",
+            "Emergency spine-surgery assessment for decompression (seed 002: the absolute indication for "
+            "immediate surgery).",
+            *_hold_step(intercepted),
+        ],
+        avoid=[
+            "Epidural steroid injection or any elective injection.",
+            "'6 weeks of conservative care', physiotherapy or a routine referral.",
+            "RFA, spinal cord stimulation or an intrathecal pump.",
+            "Opioids as the plan.",
+        ],
+        suggestions=[
+            sx.suggest(
+                sx.MRI_WITHOUT_CONTRAST,
+                ctx.term,
+                patient_id=ctx.patient_id,
+                reasons=reasons,
+                intent="order",
+                priority="stat",
+                recommended=True,
+            ),
+            sx.suggest(
+                sx.SPINE_SURGERY_REFERRAL,
+                ctx.term,
+                patient_id=ctx.patient_id,
+                reasons=reasons,
+                intent="order",
+                priority="stat",
+                label="Emergency spine surgery assessment",
+            ),
+        ],
+        selection_behavior="any",
+        needs=("conditions", "serviceRequests"),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# R2 motor deficit
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StrengthDecline:
+    earlier: ObservationFact
+    later: ObservationFact
+
+
+def strength_decline(ctx: PathwayContext) -> StrengthDecline | None:
+    """Serial strength scores (MRC 0–5) falling by at least the named number of grades."""
+    obs = ctx.observations("strength")
+    if len(obs) < 2:
+        return None
+    latest = obs[-1]
+    best = max(obs[:-1], key=lambda o: o.value or 0)
+    if (
+        best.value is not None
+        and latest.value is not None
+        and best.value - latest.value >= ctx.t.strength_decline_points
+    ):
+        return StrengthDecline(best, latest)
+    return None
+
+
+def motor_deficit_conditions(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
+    return ctx.conditions("red_flag_motor_deficit")
+
+
+def is_new(ctx: PathwayContext, c: ConditionFact) -> bool:
+    age = ctx.days_since(c.onset or c.recorded)
+    return age is not None and age <= ctx.t.new_motor_deficit_days
+
+
+def deficit_already_addressed(ctx: PathwayContext, since: ConditionFact | None) -> bool:
+    """A spine referral, specialist visit or decompression after the deficit appeared."""
+    start = None if since is None else (since.onset or since.recorded)
+    if start is None:
+        return False
+    for s in ctx.specialist_referrals:
+        if s.authored and s.authored >= start:
+            return True
+    for e in ctx.specialist_encounters:
+        if e.start and e.start >= start:
+            return True
+    return any(p.performed and p.performed >= start for p in ctx.surgeries)
+
+
+def r2_motor_deficit(ctx: PathwayContext) -> CardDraft | None:
+    """R2 — progressive or severe motor deficit.
+
+    When: serial strength Observations decline (e.g. MRC 4/5 → 2/5) or a new foot drop (≤ 14 days)
+      → critical; a stable motor deficit (foot drop, weakness) not yet seen by a spine surgeon
+      → warning (refer within 2 weeks).
+    Then: urgent MRI and urgent surgical referral (within days); no waiting 6 weeks, no ESI instead
+      of a surgical opinion.
+    Evidence: seed 002 (progressive deficits require decompression), seed 003 (refer ≤ 2 weeks for any
+      deficit; immediate imaging for progressive deficit), ACR 2021, NASS LDH.
+    """
+    if not ctx.gate_open:
+        return None
+    decline = strength_decline(ctx)
+    deficits = motor_deficit_conditions(ctx)
+    new_deficits = tuple(c for c in deficits if is_new(ctx, c))
+    progressive = decline is not None or bool(new_deficits)
+    if not progressive and (not deficits or deficit_already_addressed(ctx, deficits[-1])):
+        return None
+    why: list[Fact] = []
+    if decline is not None:
+        why += [ctx.obs_fact(decline.earlier, "strength: "), ctx.obs_fact(decline.later, "strength now: ")]
+    why += [ctx.cond_fact(c, "motor deficit: ") for c in deficits]
+    why += [ctx.cond_fact(c, "radicular diagnosis: ") for c in ctx.gate_conditions[:1]]
+    reasons = tuple(c.ref for c in deficits) + ctx.reason_refs
+    if progressive:
+        intercepted = intercepted_orders(ctx)
+        return R2.card(
+            ctx,
+            indicator="critical",
+            summary="Progressive motor deficit: urgent MRI and urgent spine surgery referral within days",
+            why=[*why, *intercepted],
+            next_steps=[
+                "Urgent MRI of the lumbar spine without contrast.",
+                "Urgent spine-surgery referral, to be seen within days (seed 002: progressive deficits "
+                "require "
+                "surgical decompression; seed 003: refer within 2 weeks for any deficit).",
+                *_hold_step(intercepted),
+            ],
+            avoid=[
+                "Waiting out 6 weeks of conservative care.",
+                "An epidural steroid injection instead of a surgical opinion.",
+                "Physiotherapy alone.",
+            ],
+            suggestions=[
+                sx.suggest(
+                    sx.MRI_WITHOUT_CONTRAST,
+                    ctx.term,
+                    patient_id=ctx.patient_id,
+                    reasons=reasons,
+                    intent="order",
+                    priority="urgent",
+                    recommended=True,
+                ),
+                sx.suggest(
+                    sx.SPINE_SURGERY_REFERRAL,
+                    ctx.term,
+                    patient_id=ctx.patient_id,
+                    reasons=reasons,
+                    intent="order",
+                    priority="urgent",
+                ),
+            ],
+            selection_behavior="any",
+            needs=("conditions", "observations"),
+        )
+    gaps = (
+        []
+        if ctx.observations("strength")
+        else ["record serial strength scores (MRC 0–5) to show whether the deficit is stable or progressing"]
+    )
+    return R2.card(
+        ctx,
+        indicator="warning",
+        summary="Motor deficit with radicular pain: refer to a spine surgeon to be seen within 2 weeks",
+        why=why,
+        gaps=gaps,
+        next_steps=[
+            "Spine-surgery referral to be seen within 2 weeks (seed 003: refer within 2 weeks for any "
+            "neurological deficit).",
+            "MRI of the lumbar spine without contrast if the patient is a surgical candidate.",
+            "Re-examine strength; escalate to an urgent referral if it worsens.",
+        ],
+        avoid=[
+            "Waiting 6 weeks before referral.",
+            "An epidural steroid injection instead of a surgical opinion.",
+            "Physiotherapy alone.",
+        ],
+        suggestions=[
+            sx.suggest(
+                sx.SPINE_SURGERY_REFERRAL,
+                ctx.term,
+                patient_id=ctx.patient_id,
+                reasons=reasons,
+                priority="urgent",
+                recommended=True,
+            ),
+            sx.suggest(sx.MRI_WITHOUT_CONTRAST, ctx.term, patient_id=ctx.patient_id, reasons=reasons),
+        ],
+        selection_behavior="any",
+        needs=("conditions", "observations"),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# R3 malignancy, infection, fracture
+# ---------------------------------------------------------------------------------------------
+
+
+def new_pain(ctx: PathwayContext) -> bool:
+    d = ctx.symptom_days
+    return d is not None and d <= ctx.t.red_flag_new_pain_days
+
+
+def _is_history_only(ctx: PathwayContext, c: ConditionFact) -> bool:
+    """Personal-history codes (cancer history) and risk-context codes (long-term steroids) need new pain."""
+    return ctx.matches("red_flag_context_needs_new_pain", c.codings)
+
+
+def malignancy_flags(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
+    out = []
+    for c in ctx.conditions("red_flag_malignancy"):
+        if _is_history_only(ctx, c) and not new_pain(ctx):
+            continue
+        out.append(c)
+    return tuple(out)
+
+
+def infection_flags(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
+    out = []
+    for c in ctx.conditions("red_flag_infection"):
+        if _is_history_only(ctx, c) and not new_pain(ctx):
+            continue
+        out.append(c)
+    return tuple(out)
+
+
+def fracture_flags(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
+    return ctx.conditions("red_flag_fracture")
+
+
+def r3_malignancy_infection_fracture(ctx: PathwayContext) -> CardDraft | None:
+    """R3 — suspected malignancy, infection or fracture.
+
+    When: metastatic/bone tumour codes or unexplained weight loss, or a cancer history with new pain
+      (< 12 weeks); discitis, osteomyelitis, epidural abscess or fever, or long-term steroids with new
+      pain; vertebral fracture codes.
+    Then: critical card — urgent MRI without and with contrast (72158) for tumour/infection (ACR
+      variant 7), fracture imaging (variant 6), inflammatory markers, same-day or urgent referral.
+    Evidence: ACR 2021 variants 6–7; seed 000 (inflammatory markers if indicated); seed 003 (immediate
+      imaging for suspected malignancy, infection, fracture); NICE NG59.
+    """
+    if not ctx.gate_open:
+        return None
+    cancer, infection, fracture = malignancy_flags(ctx), infection_flags(ctx), fracture_flags(ctx)
+    if not (cancer or infection or fracture):
+        return None
+    why = [ctx.cond_fact(c, "malignancy flag: ") for c in cancer]
+    why += [ctx.cond_fact(c, "infection flag: ") for c in infection]
+    why += [ctx.cond_fact(c, "fracture flag: ") for c in fracture]
+    if (cancer or infection) and new_pain(ctx):
+        why.append(ctx.onset_fact())
+    intercepted = intercepted_orders(ctx)
+    reasons = tuple(c.ref for c in (*cancer, *infection, *fracture)) + ctx.reason_refs
+    kinds = [
+        k for k, hit in (("malignancy", cancer), ("infection", infection), ("fracture", fracture)) if hit
+    ]
+    suggestions = []
+    steps = []
+    if cancer or infection:
+        steps.append(
+            "Urgent MRI of the lumbar spine without and with contrast (ACR 2021 variant 7) for "
+            "tumour or infection."
+        )
+        steps.append(
+            "Inflammatory markers and blood count (ESR, CRP, FBC) if infection or tumour is suspected "
+            "(seed 000)."
+        )
+        suggestions.append(
+            sx.suggest(
+                sx.MRI_WITH_AND_WITHOUT_CONTRAST,
+                ctx.term,
+                patient_id=ctx.patient_id,
+                reasons=reasons,
+                intent="order",
+                priority="urgent",
+                recommended=True,
+            )
+        )
+    if fracture:
+        steps.append("Fracture imaging (ACR 2021 variant 6): MRI without contrast, or CT/radiographs.")
+        suggestions.append(
+            sx.suggest(
+                sx.MRI_WITHOUT_CONTRAST,
+                ctx.term,
+                patient_id=ctx.patient_id,
+                reasons=reasons,
+                intent="order",
+                priority="urgent",
+                recommended=not (cancer or infection),
+            )
+        )
+    steps.append("Same-day or urgent spine referral (oncology or infectious-disease input as indicated).")
+    steps += _hold_step(intercepted)
+    suggestions.append(
+        sx.suggest(
+            sx.SPINE_SURGERY_REFERRAL,
+            ctx.term,
+            patient_id=ctx.patient_id,
+            reasons=reasons,
+            intent="order",
+            priority="urgent",
+        )
+    )
+    summary = f"Red flag ({' / '.join(kinds)}): urgent MRI and urgent referral before any elective spine care"
+    return R3.card(
+        ctx,
+        indicator="critical",
+        summary=summary[:139],
+        why=[*why, *intercepted],
+        next_steps=steps,
+        avoid=[
+            "Epidural or any steroid injection while infection is possible.",
+            "Spinal manipulation.",
+            "The 6-week rule or an outpatient conservative plan.",
+        ],
+        suggestions=suggestions,
+        selection_behavior="any",
+        needs=("conditions",),
+    )
+
+
+RED_FLAG_RULES = (r1_cauda_equina, r2_motor_deficit, r3_malignancy_infection_fracture)
+
+
+def first_red_flag(ctx: PathwayContext) -> CardDraft | None:
+    """R1 > R2 > R3: the first red flag that fires."""
+    for rule in RED_FLAG_RULES:
+        card = rule(ctx)
+        if card is not None:
+            return card
+    return None

@@ -1,0 +1,448 @@
+"""F3–F7: after a failed image-guided ESI — which kind of refractory pain is this?
+
+F3 concordant compressive lesion → surgical opinion; F4 uncertain diagnosis → re-evaluate;
+F5 facet/SI pain mistaken for radicular pain → diagnostic blocks; F6 stenosis with neurogenic
+claudication → decompression/MILD; F7 no surgical target, chronic neuropathic pain → multidisciplinary
+care and SCS evaluation.
+"""
+
+from __future__ import annotations
+
+from hooks import suggestions as sx
+from hooks.cards import CardDraft, Fact
+from hooks.pathway.context import FAILED_OUTCOMES, PathwayContext
+from hooks.pathway.failure import Assessment
+from hooks.pathway.rules.common import (
+    DISCOGRAPHY,
+    ESI_STENOSIS,
+    FUSION,
+    NEUROPATHIC_AGENTS,
+    OPIOIDS,
+    RFA_SCOPE,
+    SCS_SELECTION,
+    TOPIC_PATHWAY,
+    Rule,
+)
+
+F3 = Rule("F3", "Failed ESI with a concordant compressive lesion", TOPIC_PATHWAY, ("nass_ldh", "nice_ng59"))
+F4 = Rule("F4", "Failed ESI, diagnosis uncertain", TOPIC_PATHWAY, ("nass_ldh", "acr_lbp_2021"))
+F5 = Rule(
+    "F5",
+    "Failed ESI, pain likely facet- or SI-joint-mediated",
+    TOPIC_PATHWAY,
+    ("asra_facet_2020", "nice_ng59", "cms_facet_lcd"),
+)
+F6 = Rule(
+    "F6",
+    "Failed ESI, lumbar stenosis with neurogenic claudication",
+    TOPIC_PATHWAY,
+    ("nass_stenosis", "nice_ng59", "asipp_epidural_2021"),
+)
+F7 = Rule(
+    "F7",
+    "Failed ESIs, no surgical target, chronic neuropathic radicular pain",
+    TOPIC_PATHWAY,
+    ("nacc_2014", "nice_ta159", "nice_ng59"),
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# predicates that read like the model
+# ---------------------------------------------------------------------------------------------
+
+
+def failed_image_guided(ctx: PathwayContext) -> tuple[Assessment, ...]:
+    return tuple(a for a in ctx.image_guided_assessments if a.outcome in FAILED_OUTCOMES)
+
+
+def has_concordant_lesion(ctx: PathwayContext) -> bool:
+    """Imaging reports a compressive lesion matching the symptoms (or, with no readable report, a
+    clinician-asserted disc herniation with radiculopathy and an imaging study on record)."""
+    conc = ctx.concordance
+    if conc.status == "concordant":
+        return True
+    return conc.status == "unknown" and bool(ctx.conditions("disc_herniation_with_radiculopathy"))
+
+
+def neurogenic_claudication(ctx: PathwayContext) -> tuple:
+    cs = ctx.conditions("neurogenic_claudication")
+    if cs:
+        return cs
+    if ctx.claudication_text():
+        return tuple(c for c in ctx.stenosis_conditions)
+    return ()
+
+
+def facet_or_si_generators(ctx: PathwayContext) -> tuple:
+    return ctx.conditions("facet_mediated_pain", "sacroiliac_joint_pain")
+
+
+def mimics(ctx: PathwayContext) -> tuple:
+    return ctx.conditions("alternative_or_mimicking_diagnoses")
+
+
+def chronic_neuropathic(ctx: PathwayContext) -> bool:
+    """≥ 6 months of symptoms and a current pain score ≥ 5."""
+    d, pain = ctx.symptom_days, ctx.latest_pain
+    return (
+        d is not None
+        and d >= ctx.t.scs_eligibility_days
+        and pain is not None
+        and (pain.value or 0) >= ctx.t.chronic_neuropathic_nrs
+    )
+
+
+def no_surgical_target(ctx: PathwayContext) -> bool:
+    """A surgeon's 'no target' note, or ≥ 2 failed ESIs with no concordant lesion on imaging."""
+    if ctx.no_surgical_target_notes:
+        return True
+    return (
+        len(failed_image_guided(ctx)) >= 2
+        and ctx.concordance.status in ("discordant",)
+        and not has_concordant_lesion(ctx)
+    )
+
+
+def _failure_why(ctx: PathwayContext) -> list[Fact]:
+    why: list[Fact] = []
+    for a in failed_image_guided(ctx)[-2:]:
+        why += ctx.failure_facts(a)
+    return why
+
+
+def _imaging_why(ctx: PathwayContext) -> list[Fact]:
+    conc = ctx.concordance
+    if conc.study is None:
+        return [Fact("no lumbar imaging on record")]
+    text = conc.study.conclusion or "no report text"
+    return [Fact(f"imaging: {conc.study.label}: {text}", conc.study.ref)]
+
+
+def _common_gaps(ctx: PathwayContext) -> list[str]:
+    gaps = []
+    for a in failed_image_guided(ctx)[-1:]:
+        gaps += list(a.gaps)
+    if not ctx.conservative_care_complete:
+        gaps.append("document at least 6 weeks of conservative care (physiotherapy, NSAID/analgesic)")
+    return gaps
+
+
+# ---------------------------------------------------------------------------------------------
+# the states
+# ---------------------------------------------------------------------------------------------
+
+
+def f3_concordant_lesion(ctx: PathwayContext) -> CardDraft:
+    """F3 — failed image-guided ESI with a concordant compressive lesion.
+
+    When: an image-guided ESI FAILED/SHORT-LIVED/PARTIAL/PROBABLE-FAILED, imaging shows a concordant
+      compression (or a clinician-asserted M51.16/M51.17 with imaging on record), symptoms ≥ 6 weeks.
+    Then: surgical referral for discectomy/decompression once ≥ 3 months of conservative and
+      interventional care have failed (earlier if disabling); diagnostic SNRB if the level is in doubt;
+      biopsychosocial assessment; active physiotherapy. Warning if > 3 months from onset and not
+      referred, else info.
+    Evidence: seeds 002/003; NASS LDH (discectomy for persistent symptoms with concordant imaging);
+      NICE NG59 (decompression when non-surgical care fails and imaging is concordant).
+    """
+    d = ctx.symptom_days or 0
+    late = d > ctx.t.chronic_days and not ctx.referred
+    gaps = _common_gaps(ctx)
+    if ctx.concordance.status != "concordant":
+        gaps.append("review the imaging for a concordant lesion (the report does not state it clearly)")
+    level_in_doubt = not any(p.level for p in ctx.image_guided_esis)
+    suggestions = [
+        sx.suggest(
+            sx.SPINE_SURGERY_REFERRAL,
+            ctx.term,
+            patient_id=ctx.patient_id,
+            reasons=ctx.reason_refs,
+            priority="urgent" if late else "routine",
+            recommended=not ctx.referred,
+        ),
+        sx.suggest(sx.PHYSIOTHERAPY_REFERRAL, ctx.term, patient_id=ctx.patient_id, reasons=ctx.reason_refs),
+    ]
+    if level_in_doubt:
+        suggestions.insert(
+            1, sx.suggest(sx.DIAGNOSTIC_SNRB, ctx.term, patient_id=ctx.patient_id, reasons=ctx.reason_refs)
+        )
+    why = [ctx.onset_fact(), *_failure_why(ctx), *_imaging_why(ctx), *ctx.referral_facts()]
+    if not ctx.referred:
+        why.append(Fact("no spine surgery referral on record"))
+    return F3.card(
+        ctx,
+        indicator="warning" if late else "info",
+        summary=(
+            "Failed ESI with a concordant compressive lesion: refer for a surgical opinion (discectomy/"
+            "decompression)"
+        )[:139],
+        why=why,
+        gaps=gaps,
+        next_steps=[
+            "Spine-surgery referral for discectomy or decompression once ≥ 3 months of conservative and "
+            "interventional care have failed, or earlier if disabling (seeds 002/003; NASS).",
+            "Diagnostic selective nerve root block if the symptomatic level is in doubt (seed 002).",
+            "Biopsychosocial assessment before the surgical referral (seed 003).",
+            "Active physiotherapy meanwhile.",
+        ],
+        avoid=[
+            "Fusion for a routine disc herniation (seed 003; NASS).",
+            "Repeating the same failed epidural injection.",
+            "Facet radiofrequency ablation for radicular pain.",
+            "Spinal cord stimulation before a surgical opinion.",
+            "Escalating opioids.",
+        ],
+        conflicts=[FUSION],
+        suggestions=suggestions,
+        selection_behavior="any",
+        needs=("diagnosticReports", "observations", "serviceRequests"),
+    )
+
+
+def f4_uncertain_diagnosis(ctx: PathwayContext) -> CardDraft:
+    """F4 — failed ESI, diagnosis uncertain or imaging discordant.
+
+    When: a failed image-guided ESI and non-specific/multilevel/discordant imaging, no imaging, an
+      unreadable report, or a mimic (peripheral neuropathy, sciatic entrapment).
+    Then: info — diagnostic re-evaluation: review imaging; EMG/NCS to separate radiculopathy from
+      neuropathy; diagnostic SNRB; look for other pain generators.
+    Evidence: seeds 000/001/002; seed 003 ("do not assume imaging abnormalities correlate"); NASS LDH;
+      ACR 2021 (discography usually not appropriate).
+    """
+    mm = mimics(ctx)
+    conc = ctx.concordance
+    gaps = _common_gaps(ctx)
+    if conc.status in ("unknown", "no-imaging"):
+        gaps.append(
+            "review the imaging for a concordant lesion"
+            if conc.status == "unknown"
+            else "no lumbar imaging on record: obtain an MRI before deciding on further treatment"
+        )
+    suggestions = [
+        sx.suggest(
+            sx.EMG_NCS,
+            ctx.term,
+            patient_id=ctx.patient_id,
+            reasons=ctx.reason_refs,
+            recommended=conc.status != "no-imaging",
+        ),
+        sx.suggest(sx.DIAGNOSTIC_SNRB, ctx.term, patient_id=ctx.patient_id, reasons=ctx.reason_refs),
+    ]
+    if conc.status == "no-imaging":
+        suggestions.insert(
+            0,
+            sx.suggest(
+                sx.MRI_WITHOUT_CONTRAST,
+                ctx.term,
+                patient_id=ctx.patient_id,
+                reasons=ctx.reason_refs,
+                recommended=True,
+            ),
+        )
+    return F4.card(
+        ctx,
+        indicator="info",
+        summary="Failed ESI with uncertain diagnosis: re-evaluate with imaging review, EMG/NCS and a "
+                "diagnostic SNRB",
+        why=[*_failure_why(ctx), *_imaging_why(ctx), *(ctx.cond_fact(c, "possible mimic: ") for c in mm)],
+        gaps=gaps,
+        next_steps=[
+            "Review the imaging against the clinical level and side (seed 003: imaging abnormalities do not "
+            "always correlate).",
+            "EMG/nerve conduction studies to tell radiculopathy from neuropathy or entrapment (seed 000).",
+            "Diagnostic selective nerve root block to confirm the symptomatic root (seed 002).",
+            "Look for other pain generators (facet, SI joint, hip, peripheral nerve).",
+        ],
+        avoid=[
+            "Surgery on discordant imaging.",
+            "A repeat epidural injection.",
+            "Spinal cord stimulation before the diagnosis is clear.",
+        ],
+        conflicts=[DISCOGRAPHY],
+        suggestions=suggestions,
+        selection_behavior="any",
+        needs=("diagnosticReports", "conditions"),
+    )
+
+
+def f5_facet_or_si(ctx: PathwayContext) -> CardDraft:
+    """F5 — failed ESI; the pain is actually facet- or SI-joint-mediated.
+
+    When: a failed image-guided ESI, a facet arthropathy or SI-joint pain diagnosis, no concordant
+      compressive lesion and no motor deficit.
+    Then: re-evaluate; diagnostic medial branch blocks (or SI blocks); RFA only after a positive
+      diagnostic block. Warning if an ESI or RFA order is pending, else info.
+    Evidence: seeds 001/002 ("mistaking facet pain for radiculopathy"; RFA only after a confirming
+      block); NICE NG59; ASRA-led facet consensus 2020; CMS facet LCDs.
+    """
+    gens = facet_or_si_generators(ctx)
+    si = ctx.conditions("sacroiliac_joint_pain")
+    pending = ctx.pending("esi_lumbar_all", "facet_rfa_or_si_rfa")
+    suggestions = [
+        sx.suggest(
+            sx.MEDIAL_BRANCH_BLOCK,
+            ctx.term,
+            patient_id=ctx.patient_id,
+            reasons=tuple(c.ref for c in gens) + ctx.reason_refs,
+            recommended=True,
+        )
+    ]
+    if si:
+        suggestions.append(
+            sx.suggest(
+                sx.SI_JOINT_BLOCK,
+                ctx.term,
+                patient_id=ctx.patient_id,
+                reasons=tuple(c.ref for c in si) + ctx.reason_refs,
+            )
+        )
+    threshold = f"≥ {ctx.t.mbb_positive_relief_pct:.0f} % relief"
+    if ctx.t.mbb_required_positive_blocks > 1:
+        threshold += f" on {ctx.t.mbb_required_positive_blocks} blocks"
+    return F5.card(
+        ctx,
+        indicator="warning" if pending else "info",
+        summary="Failed ESI but pain looks facet/SI-joint mediated: diagnostic medial branch block before "
+                "any RFA",
+        why=[
+            *_failure_why(ctx),
+            *(ctx.cond_fact(c, "pain generator: ") for c in gens),
+            *_imaging_why(ctx),
+            *(ctx.order_fact(s, "pending order: ") for s in pending),
+        ],
+        gaps=_common_gaps(ctx),
+        next_steps=[
+            "Re-evaluate: axial-predominant pain without neurological signs points to the facet or SI joint "
+            "rather than the nerve root (seeds 001/002).",
+            f"Diagnostic medial branch blocks (positive = {threshold}, site setting) or SI-joint blocks.",
+            "Radiofrequency ablation only after a positive diagnostic block (seed 002; NICE NG59).",
+        ],
+        avoid=[
+            "A repeat epidural injection.",
+            "RFA without a positive diagnostic block.",
+            "Surgery.",
+            "Spinal cord stimulation.",
+        ],
+        conflicts=[RFA_SCOPE],
+        suggestions=suggestions,
+        selection_behavior="any",
+        needs=("conditions", "serviceRequests"),
+    )
+
+
+def f6_stenosis_claudication(ctx: PathwayContext) -> CardDraft:
+    """F6 — failed ESI with lumbar stenosis and neurogenic claudication.
+
+    When: a failed image-guided ESI and M48.062 (or stenosis with claudication documented), without
+      instability.
+    Then: info — decompression referral; MILD for ligamentum-flavum-driven central stenosis (seed 002);
+      physiotherapy. No epidural injections for neurogenic claudication (NICE) — ASIPP disagrees.
+    Evidence: NASS stenosis guideline; NICE NG59; ASIPP 2021; seed 002.
+    """
+    nc = neurogenic_claudication(ctx)
+    lf = ctx.ligamentum_flavum_study
+    pending = ctx.pending("esi_lumbar_all")
+    why = [
+        *_failure_why(ctx),
+        *(ctx.cond_fact(c, "stenosis with claudication: ") for c in nc),
+        *_imaging_why(ctx),
+    ]
+    if lf is not None:
+        why.append(Fact(f"ligamentum flavum hypertrophy reported: {lf.label}", lf.ref))
+    why += [
+        ctx.order_fact(s, "pending epidural order — NICE advises against it for claudication: ")
+        for s in pending
+    ]
+    gaps = _common_gaps(ctx)
+    if lf is None:
+        gaps.append("review the imaging for ligamentum flavum hypertrophy (MILD candidacy)")
+    return F6.card(
+        ctx,
+        indicator="info",
+        summary="Failed ESI with stenosis and neurogenic claudication: refer for decompression (or MILD); "
+                "no more ESIs",
+        why=why,
+        gaps=gaps,
+        next_steps=[
+            "Spine-surgery referral for decompression (laminectomy).",
+            "MILD (percutaneous ligamentum flavum debulking) for central stenosis driven by ligamentum "
+            "flavum "
+            "hypertrophy (seed 002).",
+            "Physiotherapy (flexion-based exercise, walking programme).",
+        ],
+        avoid=[
+            "Fusion without instability.",
+            "Epidural injections for neurogenic claudication (NICE NG59).",
+            "Long-term opioids.",
+        ],
+        conflicts=[ESI_STENOSIS, FUSION],
+        suggestions=[
+            sx.suggest(
+                sx.SPINE_SURGERY_REFERRAL,
+                ctx.term,
+                patient_id=ctx.patient_id,
+                reasons=tuple(c.ref for c in nc) + ctx.reason_refs,
+                recommended=True,
+            ),
+            sx.suggest(
+                sx.PHYSIOTHERAPY_REFERRAL, ctx.term, patient_id=ctx.patient_id, reasons=ctx.reason_refs
+            ),
+        ],
+        selection_behavior="any",
+        needs=("conditions", "diagnosticReports"),
+    )
+
+
+def f7_no_target_chronic(ctx: PathwayContext) -> CardDraft:
+    """F7 — failed ESIs, no surgical target, chronic neuropathic radicular pain.
+
+    When: ≥ 2 failed image-guided ESIs with no concordant lesion, or a surgeon's "no target" note;
+      symptoms ≥ 6 months; NRS ≥ 5.
+    Then: info — multidisciplinary care with CBT; medication review presenting the evidence conflict;
+      SCS evaluation: psychological assessment, then a trial with ≥ 50 % relief; DRG/PNS for focal pain.
+    Evidence: seeds 000/001/004; NACC 2014; NICE TA159; NICE NG59 (medication conflict).
+    """
+    why = [
+        ctx.onset_fact(),
+        *_failure_why(ctx),
+        *ctx.no_surgical_target_notes,
+        *_imaging_why(ctx),
+        *ctx.pain_facts(),
+    ]
+    return F7.card(
+        ctx,
+        indicator="info",
+        summary="Refractory radicular pain without a surgical target: multidisciplinary care, CBT and SCS "
+                "evaluation",
+        why=why,
+        gaps=_common_gaps(ctx),
+        next_steps=[
+            "Multidisciplinary pain management with cognitive behavioural therapy (seed 004).",
+            "Medication review: see where sources disagree on neuropathic agents; taper what does not help.",
+            "Spinal cord stimulation evaluation: psychological assessment first, then a trial; permanent "
+            "implant "
+            "only with ≥ 50 % relief (seeds 000/001/004; NACC 2014; NICE TA159).",
+            "DRG or peripheral nerve stimulation for focal (foot, groin) pain (seeds 000/002/004).",
+        ],
+        avoid=["More epidural injections.", "Opioid escalation.", "Fusion."],
+        conflicts=[NEUROPATHIC_AGENTS, SCS_SELECTION, OPIOIDS],
+        suggestions=[
+            sx.suggest(
+                sx.PSYCHOLOGICAL_EVALUATION,
+                ctx.term,
+                patient_id=ctx.patient_id,
+                reasons=ctx.reason_refs,
+                recommended=True,
+            ),
+            sx.suggest(sx.CBT_REFERRAL, ctx.term, patient_id=ctx.patient_id, reasons=ctx.reason_refs),
+            sx.suggest(
+                sx.PAIN_MANAGEMENT_REFERRAL,
+                ctx.term,
+                patient_id=ctx.patient_id,
+                reasons=ctx.reason_refs,
+                label="Refer to the pain service for spinal cord stimulation evaluation",
+            ),
+        ],
+        selection_behavior="any",
+        extra_evidence=("precise_2017",),
+        needs=("observations", "diagnosticReports"),
+    )

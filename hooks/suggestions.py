@@ -1,0 +1,289 @@
+"""Suggestion builders: draft FHIR ServiceRequests (and MedicationRequests) offered as ``create`` actions.
+
+Every order is named by a value set, never by a raw code: ``OrderSpec.value_set`` names a
+(derived or supplement) value set whose first member is the code ordered. The resource built is a
+plain R4 ServiceRequest JSON object with ``status: draft``, ``intent`` ``proposal`` (the default:
+the clinician decides) or ``order``, ``subject: Patient/<id>`` and ``reasonReference`` pointing at
+the Conditions that justify it.
+
+Used by the pathway rules (``hooks.pathway``) and the order guardrails (``hooks.orders``)::
+
+    from hooks import suggestions as sx
+    sx.suggest(sx.MRI_WITH_AND_WITHOUT_CONTRAST, term, patient_id="123",
+               reasons=("Condition/rad",), priority="urgent", recommended=True)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from hooks.cards import Action, SuggestionDraft
+from hooks.terminology import Terminology
+
+Priority = Literal["routine", "urgent", "asap", "stat"]
+Intent = Literal["proposal", "plan", "order"]
+
+
+@dataclass(frozen=True, slots=True)
+class OrderSpec:
+    """Something orderable: the value set whose first member is ordered, and how to say it."""
+
+    key: str
+    value_set: str
+    label: str  # the suggestion's label, e.g. "Order MRI lumbar spine without and with contrast"
+    text: str  # ServiceRequest.code.text shown to the clinician
+    note: str | None = None  # ServiceRequest.note, e.g. "local anaesthetic only (diagnostic)"
+
+
+MRI_WITHOUT_CONTRAST = OrderSpec(
+    "mri-lumbar",
+    "mri_lumbar_without_contrast",
+    "Order MRI lumbar spine without contrast",
+    "MRI lumbar spine without contrast",
+)
+MRI_WITH_AND_WITHOUT_CONTRAST = OrderSpec(
+    "mri-lumbar-contrast",
+    "mri_lumbar_with_and_without_contrast",
+    "Order MRI lumbar spine without and with contrast",
+    "MRI lumbar spine without and with contrast",
+)
+FLEXION_EXTENSION_XRAY = OrderSpec(
+    "xray-flexion-extension",
+    "order_flexion_extension_xray",
+    "Order lumbar radiographs with flexion-extension views",
+    "Lumbar spine radiographs with flexion-extension views",
+)
+SPINE_SURGERY_REFERRAL = OrderSpec(
+    "referral-spine-surgery",
+    "referral_spine_surgery",
+    "Refer to a spine surgeon",
+    "Referral to spine surgery",
+)
+PAIN_MANAGEMENT_REFERRAL = OrderSpec(
+    "referral-pain",
+    "referral_pain_management",
+    "Refer to the pain management service",
+    "Referral to pain management service",
+)
+PHYSIOTHERAPY_REFERRAL = OrderSpec(
+    "referral-physiotherapy",
+    "referral_physiotherapy",
+    "Refer to physiotherapy (active exercise programme)",
+    "Referral to physiotherapy",
+)
+CBT_REFERRAL = OrderSpec(
+    "referral-cbt",
+    "referral_psychology",
+    "Refer to psychology for CBT-based pain management",
+    "Referral to psychology for cognitive behavioural therapy",
+    note="Cognitive behavioural therapy within multidisciplinary pain management.",
+)
+PSYCHOLOGICAL_EVALUATION = OrderSpec(
+    "psych-evaluation",
+    "psychological_evaluation",
+    "Order a psychological evaluation before neuromodulation",
+    "Psychological evaluation",
+    note="Pre-procedure psychological evaluation (required before a spinal cord stimulator or "
+    "intrathecal pump trial).",
+)
+EMG_NCS = OrderSpec(
+    "emg-ncs",
+    "order_emg_ncs",
+    "Order EMG/nerve conduction studies of the legs",
+    "Nerve conduction studies with needle EMG, lower limbs",
+    note="To separate lumbar radiculopathy from peripheral neuropathy or nerve entrapment.",
+)
+DIAGNOSTIC_SNRB = OrderSpec(
+    "snrb",
+    "order_diagnostic_snrb",
+    "Order a diagnostic selective nerve root block",
+    "Diagnostic selective nerve root block (transforaminal)",
+    note="Diagnostic block: local anaesthetic only, single level, image-guided; record % relief during the "
+    "anaesthetic phase.",
+)
+MEDIAL_BRANCH_BLOCK = OrderSpec(
+    "mbb",
+    "order_medial_branch_block",
+    "Order diagnostic lumbar medial branch blocks",
+    "Diagnostic lumbar medial branch block",
+    note="Diagnostic block: record % relief during the anaesthetic phase; radiofrequency ablation only "
+    "after a positive block.",
+)
+SI_JOINT_BLOCK = OrderSpec(
+    "si-block",
+    "order_si_joint_block",
+    "Order a diagnostic sacroiliac joint injection",
+    "Diagnostic sacroiliac joint injection, image-guided",
+)
+SCS_TRIAL = OrderSpec(
+    "scs-trial",
+    "scs_percutaneous_lead",
+    "Order a spinal cord stimulator trial",
+    "Spinal cord stimulator trial (percutaneous leads)",
+    note="Trial only: a permanent implant needs at least 50 % relief during the trial.",
+)
+SCS_PERMANENT = OrderSpec(
+    "scs-permanent",
+    "scs_permanent_system",
+    "Order the permanent spinal cord stimulator implant",
+    "Permanent spinal cord stimulator implant",
+)
+
+REPEAT_TFESI = OrderSpec(
+    "repeat-tfesi", "order_esi_transforaminal",
+    "Order a repeat image-guided transforaminal ESI at the same level",
+    "Transforaminal epidural steroid injection, image-guided (repeat)",
+    note="Repeat only after a sustained (≥ 50 %) response to the previous injection; at most 4 sessions per "
+    "region in 12 months.",
+)
+REPEAT_FACET_RFA = OrderSpec(
+    "repeat-facet-rfa", "order_facet_rfa",
+    "Order a repeat facet radiofrequency ablation at the same level",
+    "Radiofrequency ablation of lumbar medial branches (repeat)",
+    note="Repeat only after ≥ 50 % relief lasting ≥ 6 months from the previous ablation.",
+)
+
+ALL_ORDERS: tuple[OrderSpec, ...] = (
+    MRI_WITHOUT_CONTRAST,
+    MRI_WITH_AND_WITHOUT_CONTRAST,
+    FLEXION_EXTENSION_XRAY,
+    SPINE_SURGERY_REFERRAL,
+    PAIN_MANAGEMENT_REFERRAL,
+    PHYSIOTHERAPY_REFERRAL,
+    CBT_REFERRAL,
+    PSYCHOLOGICAL_EVALUATION,
+    EMG_NCS,
+    DIAGNOSTIC_SNRB,
+    MEDIAL_BRANCH_BLOCK,
+    SI_JOINT_BLOCK,
+    SCS_TRIAL,
+    SCS_PERMANENT,
+)
+
+
+def service_request(
+    spec: OrderSpec,
+    terminology: Terminology,
+    *,
+    patient_id: str,
+    reasons: Sequence[str] = (),
+    intent: Intent = "proposal",
+    priority: Priority = "routine",
+    note: str | None = None,
+) -> dict[str, Any]:
+    """A draft R4 ServiceRequest for ``spec``: coded from its value set, for the patient, with reasons."""
+    coding = terminology.first(spec.value_set).coding()
+    resource: dict[str, Any] = {
+        "resourceType": "ServiceRequest",
+        "status": "draft",
+        "intent": intent,
+        "priority": priority,
+        "code": {"coding": [coding.as_fhir()], "text": spec.text},
+        "subject": {"reference": f"Patient/{patient_id}"},
+    }
+    refs = [r for r in dict.fromkeys(reasons) if r]
+    if refs:
+        resource["reasonReference"] = [{"reference": r} for r in refs]
+    notes = [n for n in (spec.note, note) if n]
+    if notes:
+        resource["note"] = [{"text": n} for n in notes]
+    return resource
+
+
+def suggest(
+    spec: OrderSpec,
+    terminology: Terminology,
+    *,
+    patient_id: str,
+    reasons: Sequence[str] = (),
+    intent: Intent = "proposal",
+    priority: Priority = "routine",
+    note: str | None = None,
+    recommended: bool = False,
+    label: str | None = None,
+) -> SuggestionDraft:
+    """A suggestion with one ``create`` action holding the draft ServiceRequest."""
+    resource = service_request(
+        spec, terminology, patient_id=patient_id, reasons=reasons, intent=intent, priority=priority, note=note
+    )
+    prefix = "" if priority == "routine" else f"{priority.capitalize()}: "
+    text = label or spec.label
+    return SuggestionDraft(
+        label=f"{prefix}{text[0].lower()}{text[1:]}" if prefix else text,
+        actions=(Action("create", f"Create a draft order: {spec.text}", resource),),
+        is_recommended=recommended,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class MedicationSpec:
+    """Something prescribable, named by the value set whose first member is the ingredient."""
+
+    key: str
+    value_set: str
+    label: str
+    text: str
+    dosage_text: str | None = None
+
+
+NALOXONE = MedicationSpec(
+    "naloxone", "order_naloxone", "Prescribe naloxone (opioid overdose reversal)",
+    "Naloxone for opioid overdose reversal",
+    dosage_text="Naloxone 4 mg nasal spray: 1 spray in one nostril for suspected opioid overdose; may repeat "
+    "after 2-3 minutes. Call emergency services.",
+)
+
+
+def medication_request(
+    spec: MedicationSpec,
+    terminology: Terminology,
+    *,
+    patient_id: str,
+    reasons: Sequence[str] = (),
+    intent: Intent = "proposal",
+) -> dict[str, Any]:
+    """A draft R4 MedicationRequest for ``spec``, coded by ingredient (the prescriber picks the product)."""
+    coding = terminology.first(spec.value_set).coding()
+    resource: dict[str, Any] = {
+        "resourceType": "MedicationRequest",
+        "status": "draft",
+        "intent": intent,
+        "medicationCodeableConcept": {"coding": [coding.as_fhir()], "text": spec.text},
+        "subject": {"reference": f"Patient/{patient_id}"},
+    }
+    refs = [r for r in dict.fromkeys(reasons) if r and r.startswith(("Condition/", "Observation/"))]
+    if refs:
+        resource["reasonReference"] = [{"reference": r} for r in refs]
+    if spec.dosage_text:
+        resource["dosageInstruction"] = [{"text": spec.dosage_text}]
+    return resource
+
+
+def suggest_medication(
+    spec: MedicationSpec,
+    terminology: Terminology,
+    *,
+    patient_id: str,
+    reasons: Sequence[str] = (),
+    recommended: bool = False,
+) -> SuggestionDraft:
+    """A suggestion with one ``create`` action holding the draft MedicationRequest."""
+    resource = medication_request(spec, terminology, patient_id=patient_id, reasons=reasons)
+    return SuggestionDraft(
+        label=spec.label,
+        actions=(Action("create", f"Create a draft prescription: {spec.text}", resource),),
+        is_recommended=recommended,
+    )
+
+
+def ordered_codes(suggestion: SuggestionDraft) -> list[tuple[str, str]]:
+    """(system, code) of every ServiceRequest or MedicationRequest a suggestion would create."""
+    out: list[tuple[str, str]] = []
+    for action in suggestion.actions:
+        res = action.resource or {}
+        concept = res.get("code") or res.get("medicationCodeableConcept") or {}
+        for c in concept.get("coding", []):
+            out.append((c.get("system", ""), c.get("code", "")))
+    return out
