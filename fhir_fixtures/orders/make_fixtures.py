@@ -1,0 +1,604 @@
+"""Write the order-guardrail scenario fixtures: for every scenario a complete CDS Hooks
+``order-select`` request (``<slug>.order-select.json``), a complete ``order-sign`` request
+(``<slug>.order-sign.json``) and the expected cards on each hook (``<slug>.expected.json``).
+
+The JSON files are the committed fixtures; this script only keeps them consistent. Every date is
+absolute: events sit a fixed number of days before the frozen evaluation date ``EVAL``. Patients,
+practitioners and ids are synthetic. Request shapes follow what real clients send:
+
+* ``library``: the HL7 hook-library shape (``Bundle`` without ``type``, encounterId, PractitionerRole);
+* ``cds-hooks-org``: the cds-hooks.org order-select radiology request (``fhirServer``, ServiceRequest
+  with ``intent: plan`` and an ICD-10 ``reasonCode``);
+* ``sandbox``: the CDS Hooks Sandbox body (no encounterId, ``Practitioner/COREPRACTITIONER1``,
+  ``fhirServer`` on localhost, draft MedicationRequest possibly without a medication).
+
+Every key of the service's prefetch is present (a Bundle, or ``null`` for an empty read), so no
+request needs a FHIR server. Run from the repository root::
+
+    python fhir_fixtures/orders/make_fixtures.py [--check]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+EVAL = date(2026, 11, 20)
+NS = uuid.UUID("0b7e3f4c-6a52-4f0e-9d3b-5c1a7e2d9f80")
+PREFETCH_KEYS = (
+    "patient", "conditions", "procedures", "observations", "medicationRequests", "medicationStatements",
+    "serviceRequests", "diagnosticReports", "encounters",
+)  # fmt: skip
+
+ICD = "http://hl7.org/fhir/sid/icd-10-cm"
+ICD10 = "http://hl7.org/fhir/sid/icd-10"
+SCT = "http://snomed.info/sct"
+CPT = "http://www.ama-assn.org/go/cpt"
+LOINC = "http://loinc.org"
+RX = "http://www.nlm.nih.gov/research/umls/rxnorm"
+UCUM = "http://unitsofmeasure.org"
+TERMINOLOGY = "http://terminology.hl7.org/CodeSystem"
+
+
+def ago(days: int) -> str:
+    return (EVAL - timedelta(days=days)).isoformat()
+
+
+def cc(system: str, code: str, display: str) -> dict[str, Any]:
+    return {"coding": [{"system": system, "code": code, "display": display}], "text": display}
+
+
+@dataclass
+class Scenario:
+    slug: str
+    title: str
+    shape: str = "library"  # library | cds-hooks-org | sandbox
+    patient_id: str = ""
+    resources: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    drafts: list[dict[str, Any]] = field(default_factory=list)
+    selections: list[str] = field(default_factory=list)  # order-select; default: every draft order
+    expected: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.patient_id = self.patient_id or f"ord-{self.slug}"
+
+    @property
+    def subject(self) -> dict[str, str]:
+        return {"reference": f"Patient/{self.patient_id}"}
+
+    def add(self, key: str, resource: dict[str, Any]) -> Scenario:
+        self.resources.setdefault(key, []).append(resource)
+        return self
+
+    # ---------------------------------------------------------------- history
+    def condition(self, rid: str, system: str, code: str, display: str, onset_days: int) -> Scenario:
+        return self.add("conditions", {
+            "resourceType": "Condition", "id": rid,
+            "clinicalStatus": cc(f"{TERMINOLOGY}/condition-clinical", "active", "Active"),
+            "verificationStatus": cc(f"{TERMINOLOGY}/condition-ver-status", "confirmed", "Confirmed"),
+            "category": [cc(f"{TERMINOLOGY}/condition-category", "problem-list-item", "Problem List Item")],
+            "code": cc(system, code, display), "subject": self.subject,
+            "onsetDateTime": ago(onset_days), "recordedDate": ago(onset_days),
+        })  # fmt: skip
+
+    def procedure(
+        self,
+        rid: str,
+        code: str,
+        display: str,
+        days: int,
+        *,
+        outcome: str | None = None,
+        level: str | None = None,
+    ) -> Scenario:
+        res: dict[str, Any] = {
+            "resourceType": "Procedure", "id": rid, "status": "completed", "code": cc(CPT, code, display),
+            "subject": self.subject, "performedDateTime": ago(days),
+        }  # fmt: skip
+        if outcome == "unsuccessful":
+            res["outcome"] = cc(SCT, "385671000", "Unsuccessful")
+        elif outcome == "successful":
+            res["outcome"] = cc(SCT, "385669000", "Successful")
+        if level:
+            res["bodySite"] = [{"text": level}]
+        return self.add("procedures", res)
+
+    def pain(self, rid: str, value: float, days: int) -> Scenario:
+        return self.add("observations", {
+            "resourceType": "Observation", "id": rid, "status": "final",
+            "code": cc(LOINC, "72514-3", "Pain severity - 0-10 verbal numeric rating [Score] - Reported"),
+            "subject": self.subject, "effectiveDateTime": ago(days),
+            "valueQuantity": {"value": value, "unit": "{score}", "system": UCUM, "code": "{score}"},
+        })  # fmt: skip
+
+    def medication(self, rid: str, rx: str, display: str, start_days: int) -> Scenario:
+        return self.add("medicationRequests", {
+            "resourceType": "MedicationRequest", "id": rid, "status": "active", "intent": "order",
+            "medicationCodeableConcept": cc(RX, rx, display), "subject": self.subject,
+            "authoredOn": ago(start_days),
+        })  # fmt: skip
+
+    # ---------------------------------------------------------------- draft orders
+    def order(self, rid: str, code: str, display: str, *, system: str = CPT, **extra: Any) -> Scenario:
+        res: dict[str, Any] = {
+            "resourceType": "ServiceRequest", "id": rid, "status": "draft",
+            "intent": "plan" if self.shape != "library" else "order",
+            "code": cc(system, code, display), "subject": self.subject, "authoredOn": EVAL.isoformat(),
+        }  # fmt: skip
+        if self.shape == "cds-hooks-org":
+            res["reasonCode"] = [cc(ICD10, "M54.1", "Radiculopathy")]
+        res.update(extra)
+        self.drafts.append(res)
+        return self
+
+    def prescription(
+        self,
+        rid: str,
+        rx: str | None,
+        display: str,
+        *,
+        mg: float | None = None,
+        per_day: int = 1,
+        stu3: bool = False,
+    ) -> Scenario:
+        res: dict[str, Any] = {
+            "resourceType": "MedicationRequest",
+            "id": rid,
+            "status": "draft",
+            "subject": self.subject,
+            "authoredOn": EVAL.isoformat(),
+        }
+        if rx is not None:
+            res["intent"] = "order"
+            res["medicationCodeableConcept"] = cc(RX, rx, display)
+        if mg is not None:
+            dose = {"value": mg, "unit": "mg", "system": UCUM, "code": "mg"}
+            dosage: dict[str, Any] = {
+                "text": f"{mg:g} mg {per_day} times a day",
+                "timing": {"repeat": {"frequency": per_day, "period": 1, "periodUnit": "d"}},
+            }
+            if stu3:
+                dosage["doseQuantity"] = dose  # STU3 shape, as the order-sign example labelled R4 sends
+            else:
+                dosage["doseAndRate"] = [{"doseQuantity": dose}]
+            res["dosageInstruction"] = [dosage]
+        self.drafts.append(res)
+        return self
+
+    def expect(
+        self, hook: str, rule: str, indicator: str, subject: str, first_actions: list[list[str]]
+    ) -> Scenario:
+        self.expected.setdefault(hook, []).append(
+            {"rule": rule, "indicator": indicator, "subject": subject, "recommendedActions": first_actions}
+        )
+        return self
+
+    def expect_both(
+        self, rule: str, indicator: str, subject: str, first_actions: list[list[str]]
+    ) -> Scenario:
+        for hook in ("order-select", "order-sign"):
+            self.expect(hook, rule, indicator, subject, first_actions)
+        return self
+
+    # ---------------------------------------------------------------- rendering
+    def prefetch(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key in PREFETCH_KEYS:
+            if key == "patient":
+                out[key] = {
+                    "resourceType": "Patient",
+                    "id": self.patient_id,
+                    "gender": "female",
+                    "birthDate": "1972-04-18",
+                }
+                continue
+            entries = [
+                {"fullUrl": f"https://ehr.example.org/fhir/{r['resourceType']}/{r['id']}", "resource": r}
+                for r in self.resources.get(key, [])
+            ]
+            bundle: dict[str, Any] = {"resourceType": "Bundle", "type": "searchset", "total": len(entries)}
+            if entries:
+                bundle["entry"] = entries
+            out[key] = bundle
+        return out
+
+    def request(self, hook: str) -> dict[str, Any]:
+        draft_bundle: dict[str, Any] = {
+            "resourceType": "Bundle",
+            "entry": [{"resource": r} for r in self.drafts],
+        }
+        context: dict[str, Any] = {"patientId": self.patient_id}
+        body: dict[str, Any] = {"hookInstance": str(uuid.uuid5(NS, f"{self.slug}|{hook}")), "hook": hook}
+        if self.shape == "sandbox":
+            body["fhirServer"] = "http://localhost:8081/fhir"
+            context["userId"] = "Practitioner/COREPRACTITIONER1"
+        elif self.shape == "cds-hooks-org":
+            body["fhirServer"] = "http://hooks.smarthealthit.org:9080"
+            context.update(userId="Practitioner/123", encounterId="89284")
+        else:
+            context.update(userId="PractitionerRole/123", encounterId="enc-89284")
+        if hook == "order-select":
+            context["selections"] = self.selections or [f"{r['resourceType']}/{r['id']}" for r in self.drafts]
+        context["draftOrders"] = draft_bundle
+        body["context"] = context
+        body["prefetch"] = self.prefetch()
+        return body
+
+    def files(self) -> dict[str, str]:
+        out = {}
+        for hook in ("order-select", "order-sign"):
+            out[f"{self.slug}.{hook}.json"] = (
+                json.dumps(self.request(hook), indent=1, ensure_ascii=False) + "\n"
+            )
+        expected = {
+            "title": self.title,
+            "evaluationDate": EVAL.isoformat(),
+            "order-select": self.expected.get("order-select", []),
+            "order-sign": self.expected.get("order-sign", []),
+        }
+        out[f"{self.slug}.expected.json"] = json.dumps(expected, indent=1, ensure_ascii=False) + "\n"
+        return out
+
+
+RAD = (ICD, "M54.16", "Radiculopathy, lumbar region")
+
+
+def scenarios() -> list[Scenario]:
+    s: list[Scenario] = []
+    # ------------------------------------------------------------------ check 1
+    s.append(
+        Scenario(
+            "mri-week2-no-red-flag",
+            "Lumbar MRI in week 2 without a red flag (check 1, positive)",
+            shape="cds-hooks-org",
+        )
+        .condition("rad", *RAD, 14)
+        .order("sr-mri", "72148", "MRI lumbar spine without contrast")
+        .expect_both(
+            "order.mri-early", "info", "ServiceRequest/sr-mri", [["delete", "ServiceRequest/sr-mri"]]
+        )
+    )
+    s.append(
+        Scenario(
+            "mri-week2-foot-drop",
+            "Lumbar MRI in week 2 with foot drop (check 1, negative)",
+            shape="cds-hooks-org",
+        )
+        .condition("rad", *RAD, 14)
+        .condition("footdrop", ICD, "M21.372", "Foot drop, left foot", 4)
+        .order("sr-mri", "72148", "MRI lumbar spine without contrast")
+    )
+    s.append(
+        Scenario("mri-cauda-equina-routine", "Routine MRI with suspected cauda equina (check 1, critical)")
+        .condition("rad", *RAD, 9)
+        .condition("ces", ICD, "G83.4", "Cauda equina syndrome", 1)
+        .order("sr-mri", "72148", "MRI lumbar spine without contrast", priority="routine")
+        .expect_both(
+            "order.mri-ces-emergency",
+            "critical",
+            "ServiceRequest/sr-mri",
+            [["update", "ServiceRequest/sr-mri", "72148"]],
+        )
+    )
+    # ------------------------------------------------------------------ check 2
+    s.append(
+        Scenario("mri-postop-without-contrast", "Non-contrast MRI after discectomy (check 2, positive)")
+        .procedure("discectomy", "63030", "Laminotomy with discectomy L5-S1", 420, level="L5-S1")
+        .condition("rad", *RAD, 60)
+        .order("sr-mri", "72148", "MRI lumbar spine without contrast")
+        .expect_both(
+            "order.mri-postop-contrast",
+            "warning",
+            "ServiceRequest/sr-mri",
+            [["update", "ServiceRequest/sr-mri", "72158"]],
+        )
+    )
+    s.append(
+        Scenario(
+            "mri-postop-with-contrast", "MRI without and with contrast after discectomy (check 2, negative)"
+        )
+        .procedure("discectomy", "63030", "Laminotomy with discectomy L5-S1", 420, level="L5-S1")
+        .condition("rad", *RAD, 60)
+        .order("sr-mri", "72158", "MRI lumbar spine without and with contrast")
+    )
+    # ------------------------------------------------------------------ check 3
+    s.append(
+        Scenario("esi-blind", "Epidural injection without imaging guidance (check 3, positive)")
+        .condition("rad", *RAD, 70)
+        .pain("pain", 7, 3)
+        .order("sr-esi", "62322", "Lumbar interlaminar epidural injection without imaging guidance")
+        .expect_both(
+            "order.esi-blind",
+            "warning",
+            "ServiceRequest/sr-esi",
+            [["update", "ServiceRequest/sr-esi", "62323"]],
+        )
+    )
+    # ------------------------------------------------------------------ check 4
+    s.append(
+        Scenario("esi-after-two-failed", "Third ESI after two failed ESIs (check 4, positive)")
+        .condition("rad", *RAD, 300)
+        .procedure("esi-1", "64483", "Transforaminal ESI L5-S1", 200, outcome="unsuccessful", level="L5-S1")
+        .procedure("esi-2", "64483", "Transforaminal ESI L5-S1", 100, outcome="unsuccessful", level="L5-S1")
+        .order("sr-esi", "64483", "Transforaminal epidural injection L5-S1", bodySite=[{"text": "L5-S1"}])
+        .expect_both(
+            "order.esi-repeat",
+            "warning",
+            "ServiceRequest/sr-esi",
+            [["delete", "ServiceRequest/sr-esi"], ["create", "ServiceRequest", "183546007"]],
+        )
+    )
+    s.append(
+        Scenario("esi-week3-not-severe", "ESI in week 3 with moderate pain (check 4, positive)")
+        .condition("rad", *RAD, 20)
+        .pain("pain", 5, 2)
+        .order("sr-esi", "64483", "Transforaminal epidural injection L5-S1")
+        .expect_both(
+            "order.esi-too-early", "warning", "ServiceRequest/sr-esi", [["delete", "ServiceRequest/sr-esi"]]
+        )
+    )
+    s.append(
+        Scenario(
+            "esi-after-8-weeks-failed-care",
+            "Image-guided ESI after 8 weeks of failed conservative care (check 4, negative)",
+        )
+        .condition("rad", *RAD, 56)
+        .procedure("pt-eval", "97161", "Physical therapy evaluation", 50)
+        .procedure("pt-1", "97110", "Therapeutic exercises", 30)
+        .medication("naproxen", "7258", "naproxen", 55)
+        .pain("pain", 6, 3)
+        .order("sr-esi", "64483", "Transforaminal epidural injection L5-S1", bodySite=[{"text": "L5-S1"}])
+    )
+    # ------------------------------------------------------------------ check 5
+    s.append(
+        Scenario("esi-facet-pain", "ESI for facet-mediated pain (check 5, positive)")
+        .condition(
+            "facet", ICD, "M47.816", "Spondylosis without myelopathy or radiculopathy, lumbar region", 200
+        )
+        .order("sr-esi", "62323", "Lumbar interlaminar epidural injection with imaging guidance")
+        .expect_both(
+            "order.esi-facet-pain",
+            "warning",
+            "ServiceRequest/sr-esi",
+            [["delete", "ServiceRequest/sr-esi"], ["create", "ServiceRequest", "64493"]],
+        )
+    )
+    s.append(
+        Scenario("esi-neurogenic-claudication", "ESI for neurogenic claudication (check 5, positive)")
+        .condition(
+            "stenosis", ICD, "M48.062", "Spinal stenosis, lumbar region with neurogenic claudication", 300
+        )
+        .order("sr-esi", "62323", "Lumbar interlaminar epidural injection with imaging guidance")
+        .expect_both(
+            "order.esi-claudication",
+            "warning",
+            "ServiceRequest/sr-esi",
+            [["delete", "ServiceRequest/sr-esi"], ["create", "ServiceRequest", "183546007"]],
+        )
+    )
+    # ------------------------------------------------------------------ check 6
+    s.append(
+        Scenario("rfa-without-block", "Facet RFA without a diagnostic block (check 6, positive)")
+        .condition(
+            "facet", ICD, "M47.816", "Spondylosis without myelopathy or radiculopathy, lumbar region", 300
+        )
+        .order("sr-rfa", "64635", "Radiofrequency ablation, lumbar facet L4-L5")
+        .expect_both(
+            "order.rfa-no-block",
+            "warning",
+            "ServiceRequest/sr-rfa",
+            [["update", "ServiceRequest/sr-rfa", "64493"]],
+        )
+    )
+    s.append(
+        Scenario(
+            "rfa-after-positive-block", "Facet RFA after a positive medial branch block (check 6, negative)"
+        )
+        .condition(
+            "facet", ICD, "M47.816", "Spondylosis without myelopathy or radiculopathy, lumbar region", 300
+        )
+        .procedure("mbb", "64493", "Medial branch block L4-L5", 30, outcome="successful", level="L4-L5")
+        .order("sr-rfa", "64635", "Radiofrequency ablation, lumbar facet L4-L5")
+    )
+    s.append(
+        Scenario(
+            "rfa-repeat-after-failed", "Repeat RFA at the same level after a failed RFA (check 6, positive)"
+        )
+        .condition(
+            "facet", ICD, "M47.816", "Spondylosis without myelopathy or radiculopathy, lumbar region", 500
+        )
+        .procedure("mbb", "64493", "Medial branch block L4-L5", 300, outcome="successful", level="L4-L5")
+        .procedure(
+            "rfa-1", "64635", "Radiofrequency ablation L4-L5", 250, outcome="unsuccessful", level="L4-L5"
+        )
+        .order("sr-rfa", "64635", "Radiofrequency ablation, lumbar facet L4-L5", bodySite=[{"text": "L4-L5"}])
+        .expect_both(
+            "order.rfa-repeat-failed",
+            "warning",
+            "ServiceRequest/sr-rfa",
+            [["delete", "ServiceRequest/sr-rfa"]],
+        )
+    )
+    # ------------------------------------------------------------------ check 7
+    fbss = (ICD, "M96.1", "Postlaminectomy syndrome, not elsewhere classified")
+    s.append(
+        Scenario(
+            "scs-permanent-without-trial",
+            "Permanent SCS without trial or psychological evaluation (check 7, positive)",
+        )
+        .condition("fbss", *fbss, 500)
+        .order("sr-ipg", "63685", "Insertion of spinal neurostimulator pulse generator")
+        .expect_both(
+            "order.scs-no-trial",
+            "warning",
+            "ServiceRequest/sr-ipg",
+            [["update", "ServiceRequest/sr-ipg", "63650"]],
+        )
+        .expect_both(
+            "order.neuromod-psych-eval",
+            "warning",
+            "ServiceRequest/sr-ipg",
+            [["create", "ServiceRequest", "90791"]],
+        )
+    )
+    s.append(
+        Scenario(
+            "scs-after-successful-trial",
+            "Permanent SCS after a successful trial and psychological evaluation (check 7, negative)",
+        )
+        .condition("fbss", *fbss, 500)
+        .procedure("psy", "90791", "Psychiatric diagnostic evaluation", 90)
+        .procedure("trial", "63650", "SCS trial, percutaneous leads", 20, outcome="successful")
+        .order("sr-ipg", "63685", "Insertion of spinal neurostimulator pulse generator")
+    )
+    s.append(
+        Scenario("scs-after-failed-trial", "Permanent SCS after a failed trial (check 7, positive)")
+        .condition("fbss", *fbss, 500)
+        .procedure("psy", "90791", "Psychiatric diagnostic evaluation", 90)
+        .procedure("trial", "63650", "SCS trial, percutaneous leads", 20, outcome="unsuccessful")
+        .order("sr-ipg", "63685", "Insertion of spinal neurostimulator pulse generator")
+        .expect_both(
+            "order.scs-failed-trial",
+            "warning",
+            "ServiceRequest/sr-ipg",
+            [["delete", "ServiceRequest/sr-ipg"]],
+        )
+    )
+    # ------------------------------------------------------------------ check 8
+    hnp = (ICD, "M51.16", "Intervertebral disc disorders with radiculopathy, lumbar region")
+    s.append(
+        Scenario(
+            "fusion-disc-herniation", "Fusion for disc herniation without instability (check 8, positive)"
+        )
+        .condition("hnp", *hnp, 200)
+        .order("sr-fusion", "22630", "Posterior lumbar interbody arthrodesis L5-S1")
+        .expect_both(
+            "order.fusion-no-instability",
+            "warning",
+            "ServiceRequest/sr-fusion",
+            [["update", "ServiceRequest/sr-fusion", "63030"]],
+        )
+    )
+    s.append(
+        Scenario("fusion-spondylolisthesis", "Fusion with spondylolisthesis (check 8, negative)")
+        .condition("hnp", *hnp, 200)
+        .condition("spondylo", ICD, "M43.16", "Spondylolisthesis, lumbar region", 200)
+        .order("sr-fusion", "22630", "Posterior lumbar interbody arthrodesis L5-S1")
+    )
+    # ------------------------------------------------------------------ check 9
+    s.append(
+        Scenario(
+            "opioid-high-mme-with-benzodiazepine",
+            "Oxycodone 60 MME/day drafted next to diazepam; order-select selects the opioid "
+            "(check 9, positive)",
+        )
+        .condition("rad", *RAD, 100)
+        .prescription("mr-oxy", "7804", "oxycodone", mg=10, per_day=4)
+        .prescription("mr-diazepam", "3322", "diazepam", mg=5, per_day=2, stu3=True)
+        .expect_both(
+            "order.opioid-risk",
+            "warning",
+            "MedicationRequest/mr-oxy",
+            [["create", "MedicationRequest", "7242"]],
+        )
+    )
+    s[-1].selections = ["MedicationRequest/mr-oxy"]
+    s.append(
+        Scenario(
+            "opioid-low-dose-short",
+            "Oxycodone 15 MME/day, no benzodiazepine, no long-term use (check 9, negative)",
+        )
+        .condition("rad", *RAD, 100)
+        .prescription("mr-oxy", "7804", "oxycodone", mg=5, per_day=2, stu3=True)
+    )
+    s.append(
+        Scenario("gabapentinoid-for-sciatica", "Pregabalin for sciatica (check 9, info with conflict)")
+        .condition("rad", *RAD, 60)
+        .prescription("mr-pregabalin", "187832", "pregabalin", mg=75, per_day=2)
+        .expect_both(
+            "order.gabapentinoid-sciatica",
+            "info",
+            "MedicationRequest/mr-pregabalin",
+            [["delete", "MedicationRequest/mr-pregabalin"]],
+        )
+    )
+    # ------------------------------------------------------------------ check 10
+    s.append(
+        Scenario("esi-with-cauda-equina", "Blind ESI with suspected cauda equina (check 10, critical)")
+        .condition("rad", *RAD, 10)
+        .condition("ces", ICD, "G83.4", "Cauda equina syndrome", 1)
+        .order("sr-esi", "62322", "Lumbar interlaminar epidural injection without imaging guidance")
+        .expect_both(
+            "order.red-flag-elective",
+            "critical",
+            "ServiceRequest/sr-esi",
+            [["delete", "ServiceRequest/sr-esi"], ["create", "ServiceRequest", "72148"]],
+        )
+    )
+    # ------------------------------------------------------------------ check 11
+    s.append(
+        Scenario("discography", "Lumbar discography (check 11, info with conflict)")
+        .condition("rad", *RAD, 200)
+        .order("sr-disco", "62290", "Discography, lumbar, each level")
+        .expect_both(
+            "order.discography", "info", "ServiceRequest/sr-disco", [["delete", "ServiceRequest/sr-disco"]]
+        )
+    )
+    # ------------------------------------------------------------------ unrelated orders
+    s.append(
+        Scenario(
+            "sandbox-medication-without-drug",
+            "The Sandbox's draft MedicationRequest without a medication (negative)",
+            shape="sandbox",
+        )
+        .condition("rad", *RAD, 30)
+        .prescription("request-123", None, "")
+    )
+    s.append(
+        Scenario("sandbox-pama-tmj-mri", "The Sandbox PAMA screen's TMJ MRI (negative)", shape="sandbox")
+        .condition("rad", *RAD, 14)
+        .order(
+            "example-request-id",
+            "70336",
+            "Magnetic resonance (eg, proton) imaging, temporomandibular joint(s)",
+            reasonCode=[cc(SCT, "10085004", "Metatarsalgia (finding)")],
+        )
+    )
+    return s
+
+
+def render() -> dict[str, str]:
+    out: dict[str, str] = {}
+    for sc in scenarios():
+        out.update(sc.files())
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--check", action="store_true", help="fail if the committed files differ")
+    args = ap.parse_args(argv)
+    files = render()
+    if args.check:
+        stale = sorted(
+            n for n, text in files.items() if not (HERE / n).exists() or (HERE / n).read_text() != text
+        )
+        if stale:
+            print(f"order fixtures out of date: {stale[:5]}; run {Path(__file__).name}", file=sys.stderr)
+            return 1
+        return 0
+    for name, text in files.items():
+        (HERE / name).write_text(text)
+    print(f"wrote {len(files)} files to {HERE}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

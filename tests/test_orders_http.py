@@ -1,0 +1,122 @@
+"""Order-guardrail scenarios through HTTP on both hooks: every fixture in fhir_fixtures/orders/ is
+POSTed to ``/cds-services/radicular-order-guardrails`` and its cards compared with the expectations
+next to it."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+ORDERS_DIR = ROOT / "fhir_fixtures" / "orders"
+SERVICE_URL = "/cds-services/radicular-order-guardrails"
+HOOKS = ("order-select", "order-sign")
+SCENARIOS = sorted(p.name.removesuffix(".expected.json") for p in ORDERS_DIR.glob("*.expected.json"))
+
+
+def load(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((ORDERS_DIR / name).read_text())
+    return data
+
+
+EVALUATION_DATE = "2026-11-20"  # every order fixture is written for this date (make_fixtures.EVAL)
+
+
+@pytest.fixture
+def post(make_app: Callable[..., Flask]) -> Callable[[dict[str, Any], str], list[dict[str, Any]]]:
+    client = make_app(settings_overrides={"evaluation_date": EVALUATION_DATE}).test_client()
+
+    def call(body: dict[str, Any], evaluation_date: str) -> list[dict[str, Any]]:
+        assert evaluation_date == EVALUATION_DATE
+        resp = client.post(SERVICE_URL, json=body)
+        assert resp.status_code == 200, resp.get_data(as_text=True)
+        cards: list[dict[str, Any]] = resp.get_json()["cards"]
+        return cards
+
+    return call
+
+
+def _action_key(action: dict[str, Any]) -> list[str]:
+    if action["type"] == "delete":
+        return ["delete", action["resourceId"]]
+    res = action["resource"]
+    concept = res.get("code") or res.get("medicationCodeableConcept") or {}
+    code = concept["coding"][0]["code"]
+    if action["type"] == "update":
+        return ["update", f"{res['resourceType']}/{res['id']}", code]
+    return ["create", res["resourceType"], code]
+
+
+def test_fixtures_are_up_to_date() -> None:
+    spec = importlib.util.spec_from_file_location("order_fixtures", ORDERS_DIR / "make_fixtures.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["order_fixtures"] = module  # dataclasses resolve annotations through sys.modules
+    spec.loader.exec_module(module)
+    assert module.main(["--check"]) == 0
+
+
+def test_every_check_has_a_positive_scenario_on_both_hooks() -> None:
+    from hooks.orders import CHECKS
+
+    fired = {e["rule"] for slug in SCENARIOS for hook in HOOKS for e in load(f"{slug}.expected.json")[hook]}
+    for check in CHECKS:
+        assert fired & set(check.RULE_IDS), check.__name__
+    assert any(not load(f"{s}.expected.json")["order-sign"] for s in SCENARIOS)  # negatives exist
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+@pytest.mark.parametrize("slug", SCENARIOS)
+def test_scenario(slug: str, hook: str, post: Callable[[dict[str, Any], str], list[dict[str, Any]]]) -> None:
+    expected = load(f"{slug}.expected.json")
+    cards = post(load(f"{slug}.{hook}.json"), expected["evaluationDate"])
+    want = expected[hook]
+    assert Counter((c["source"]["topic"]["code"], c["indicator"]) for c in cards) == Counter(
+        (e["rule"], e["indicator"]) for e in want
+    ), [c["summary"] for c in cards]
+    for e in want:
+        card = next(c for c in cards if c["source"]["topic"]["code"] == e["rule"])
+        subject = e["subject"]
+        assert f"`{subject}` — Draft order" in card["detail"]
+        assert "does not prescribe" in card["detail"]
+        assert "https://" in card["detail"] and card["source"]["url"].startswith("https://")
+        assert len(card["summary"]) < 140
+        assert ("overrideReasons" in card) == (card["indicator"] != "info")
+        assert all(r["display"] for r in card.get("overrideReasons", []))
+        assert card["selectionBehavior"] == "at-most-one"
+        recommended = [s for s in card["suggestions"] if s.get("isRecommended")]
+        assert len(recommended) <= 1
+        first = recommended[0] if recommended else card["suggestions"][0]
+        assert [_action_key(a) for a in first["actions"]] == e["recommendedActions"]
+        for s in card["suggestions"]:
+            assert s["label"] and s["uuid"]
+            for a in s["actions"]:
+                assert a["description"]
+                if a["type"] == "delete":
+                    assert a["resourceId"] == subject and "resource" not in a
+                elif a["type"] == "update":
+                    assert f"{a['resource']['resourceType']}/{a['resource']['id']}" == subject
+                else:
+                    assert a["resource"]["status"] == "draft" and "id" not in a["resource"]
+
+
+@pytest.mark.parametrize("slug", [s for s in SCENARIOS if load(f"{s}.expected.json")["order-sign"]])
+def test_same_check_on_same_order_keeps_its_identity_across_hooks(
+    slug: str, post: Callable[[dict[str, Any], str], list[dict[str, Any]]]
+) -> None:
+    expected = load(f"{slug}.expected.json")
+    select = post(load(f"{slug}.order-select.json"), expected["evaluationDate"])
+    sign = post(load(f"{slug}.order-sign.json"), expected["evaluationDate"])
+
+    def identity(cards: list[dict[str, Any]]) -> list[tuple[str, str]]:
+        return sorted((c["source"]["topic"]["code"], c["detail"].split("`")[1]) for c in cards)
+
+    assert identity(select) == identity(sign)
