@@ -90,11 +90,6 @@ def create_app(
     app.extensions["cds_engine"] = engine
     app.extensions["cds_store"] = store
 
-    if not settings.auth_enabled:
-        log.warning(
-            "JWT authentication is OFF (CDS_DEV_DISABLE_AUTH): for local development only",
-            extra={"event": "auth_disabled"},
-        )
     CORS(
         app,
         resources={r"/cds-services*": {}, r"/health": {}},
