@@ -78,7 +78,8 @@ class ObservationFact:
     ref: str
     codings: tuple[Coding, ...]
     text: str
-    kind: str  # pain | odi | peg | promis | phq9 | phq2 | gad7 | startback | ort | strength | relief_pct | other
+    # pain | odi | peg | promis | phq9 | phq2 | gad7 | startback | ort | strength | relief_pct | other
+    kind: str
     effective: date | None
     effective_text: str | None
     value: float | None  # numeric value on the instrument's own scale (pain 0-10 after scaling)
@@ -139,6 +140,7 @@ class ReportFact:
     effective: date | None
     conclusion: str | None
     conclusion_codes: tuple[Coding, ...] = ()
+    categories: tuple[Coding, ...] = ()  # e.g. radiology (value set imaging_report_category)
 
 
 @dataclass(frozen=True, slots=True)

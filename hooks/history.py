@@ -467,8 +467,9 @@ _PROCEDURE_WORDS = re.compile(
     re.IGNORECASE,
 )
 _REPORT_WORDS = re.compile(
-    r"lumbar|lumbosacral|spine|spinal|\bdisc\b|\bdisk\b|foramina|\b[LS][1-5]\b|radicul|stenosis|"
-    r"herniat|myelogra",
+    # spine context only: "S1" alone is also a heart sound, "stenosis" alone also aortic
+    r"lumbar|lumbosacral|\bspine\b|spinal (?:canal|stenosis|cord)|\bdis[ck]s?\b|foramina|\bL[1-5]\b|"
+    r"radicul|thecal sac|cauda equina|nerve root|myelogra",
     re.IGNORECASE,
 )
 _SPECIALTY_WORDS = re.compile(
@@ -954,6 +955,7 @@ def _report(obj: Any, i: int) -> ReportFact | None:
         ),
         conclusion=_get(obj, "conclusion"),
         conclusion_codes=_codings_all(_list(obj, "conclusionCode")),
+        categories=_codings_all(_list(obj, "category")),
     )
 
 

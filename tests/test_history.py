@@ -538,6 +538,7 @@ def test_service_requests_reports_and_encounters(term: Terminology) -> None:
         "status": "final",
         "subject": SUBJECT,
         "code": cc(CPT, "72148"),
+        "category": [cc(LOINC, "LP29684-5", "Radiology")],
         "effectiveDateTime": "2026-02-01",
         "conclusion": "Left paracentral L5-S1 extrusion compressing the left S1 root.",
     }
@@ -556,6 +557,7 @@ def test_service_requests_reports_and_encounters(term: Terminology) -> None:
     assert s.reason_refs == ("Condition/c1",)
     (r,) = h.reports
     assert r.effective == date(2026, 2, 1) and "S1 root" in (r.conclusion or "")
+    assert term.match("imaging_report_category", r.categories) is not None
     (e,) = h.encounters
     assert e.start == date(2026, 3, 1) and e.text == "Pain clinic consultation"
     assert h.unavailable == {"encounters": "timed out"}
@@ -716,6 +718,16 @@ NOT_RELEVANT = [
             "status": "final",
             "code": {"text": "CBC"},
             "conclusion": "Normal blood count.",
+        },
+    ),
+    (
+        "echo report with S1 and stenosis",
+        {
+            "resourceType": "DiagnosticReport",
+            "id": "d",
+            "status": "final",
+            "code": {"text": "Echocardiogram"},
+            "conclusion": "Normal S1 and S2. Mild aortic stenosis.",
         },
     ),
     (
