@@ -10,7 +10,7 @@ from ``hooks.pathway.failure.assess`` (injectable, so a check can be unit-tested
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
@@ -19,6 +19,7 @@ from hooks.cards import Fact
 from hooks.evaluation import EvaluationInput
 from hooks.facts import ConditionFact, MedicationFact, ObservationFact, PatientHistory, ProcedureFact
 from hooks.orders.draft import DraftOrder, read_draft_orders
+from hooks.pathway.context import PathwayContext
 from hooks.pathway.failure import (
     Assessment,
     Modality,
@@ -32,14 +33,6 @@ from hooks.pathway.failure import (
 from hooks.terminology import Coding, Member, Terminology
 from hooks.thresholds import Thresholds
 
-# Value sets that open the gate (decision model §1.1.1) and date symptom onset.
-RADICULAR_SETS = ("lumbar_radiculopathy_conditions", "postlaminectomy_syndrome_fbss")
-LUMBAR_DIAGNOSIS_SETS = (
-    "lumbar_radiculopathy_conditions",
-    "lumbar_disc_displacement_without_radiculopathy",
-    "lumbar_spinal_stenosis",
-    "postlaminectomy_syndrome_fbss",
-)
 FAILED = (Outcome.FAILED, Outcome.SHORT_LIVED, Outcome.PARTIAL, Outcome.PROBABLE_FAILED)
 POSITIVE = (Outcome.SUCCESS, Outcome.RESPONDER, Outcome.RESPONDED_THEN_RECURRED)
 
@@ -135,104 +128,70 @@ class OrderContext:
         return tuple(out)
 
     @cached_property
+    def pathway(self) -> PathwayContext:
+        """The pathway's view of the same patient: gate, onset, red flags, F5/F6 facts are read there."""
+        return PathwayContext(self.inp)
+
+    @cached_property
     def radicular(self) -> tuple[ConditionFact, ...]:
-        return self.current_conditions(*RADICULAR_SETS)
+        """Current lumbar radicular conditions and post-laminectomy syndrome (sciatica on record)."""
+        return (*self.pathway.radicular_conditions, *self.pathway.fbss_conditions)
 
     @property
     def radicular_refs(self) -> tuple[str, ...]:
-        """References of the current radicular conditions (reasonReference of created orders)."""
-        return tuple(c.ref for c in self.radicular)
+        """References of the gate conditions (reasonReference of created orders)."""
+        return self.pathway.reason_refs
 
     @cached_property
     def onset(self) -> tuple[date, ConditionFact] | None:
-        """Earliest onset (or recorded date) of any current radicular condition (§1.1.6)."""
-        dated = [(c.onset or c.recorded, c) for c in self.radicular if (c.onset or c.recorded)]
-        if not dated:
-            return None
-        d, c = min(dated, key=lambda x: x[0])  # type: ignore[arg-type,return-value]
-        assert d is not None
-        return d, c
+        """Earliest onset (or recorded date) of the radicular conditions (§1.1.6), as the pathway dates it."""
+        c, d = self.pathway.onset_condition, self.pathway.onset
+        return (d, c) if c is not None and d is not None else None
 
     @property
     def duration_days(self) -> int | None:
-        return (self.today - self.onset[0]).days if self.onset else None
+        return self.pathway.symptom_days
 
     def onset_fact(self) -> Fact | None:
-        if not self.onset:
-            return None
-        d, c = self.onset
-        weeks = (self.today - d).days / 7
-        return Fact(
-            f"{c.text or 'radicular condition'}: onset {c.onset_text or d.isoformat()}, "
-            f"{weeks:.1f} weeks ago",
-            c.ref,
-        )
+        return self.pathway.onset_fact() if self.onset else None
 
     # ----------------------------------------------------------------- red flags (R1-R3)
     @cached_property
     def red_flags(self) -> tuple[RedFlag, ...]:
+        """Active red flags, detected exactly as the pathway's R1-R3 rules detect them."""
+        from hooks.pathway.rules import red_flags as rf
+
+        p = self.pathway
         flags: list[RedFlag] = []
-        ces = self.current_conditions("red_flag_cauda_equina")
-        new_after = self.today - timedelta(days=self.th.new_sphincter_symptom_days)
-        sphincter = [
-            c
-            for c in self.current_conditions("red_flag_sphincter_saddle_symptoms")
-            if (c.onset or c.recorded) is not None and (c.onset or c.recorded) >= new_after  # type: ignore[operator]
-        ]
-        lumbar = self.current_conditions(*LUMBAR_DIAGNOSIS_SETS)
-        ces_facts = [Fact(f"{c.text}: cauda equina syndrome", c.ref) for c in ces]
-        if sphincter and lumbar:
-            ces_facts += [
+        ces = [Fact(f"{c.text}: cauda equina syndrome", c.ref) for c in rf.cauda_equina_diagnoses(p)]
+        if rf.has_spinal_diagnosis(p):
+            ces += [
                 Fact(f"{c.text}: new sphincter or saddle symptom with a lumbar diagnosis", c.ref)
-                for c in sphincter
+                for c in rf.new_sphincter_or_saddle_symptoms(p)
             ]
-        if ces_facts:
-            flags.append(RedFlag("cauda_equina", "suspected cauda equina syndrome", tuple(ces_facts)))
-
-        motor = self.current_conditions("red_flag_motor_deficit")
+        if ces:
+            flags.append(RedFlag("cauda_equina", "suspected cauda equina syndrome", tuple(ces)))
+        motor = rf.motor_deficit_conditions(p)
         if motor:
-            progressive, why = self._motor_progression(motor)
-            facts = tuple(Fact(f"{c.text}: motor deficit", c.ref) for c in motor) + why
-            if progressive:
-                flags.append(RedFlag("motor_progressive", "new or progressive motor deficit", facts))
+            facts = [Fact(f"{c.text}: motor deficit", c.ref) for c in motor]
+            decline = rf.strength_decline(p)
+            new = [c for c in motor if rf.is_new(p, c)]
+            facts += [Fact(f"{c.text} began {c.onset or c.recorded} (new)", c.ref) for c in new]
+            if decline is not None:
+                for o in (decline.earlier, decline.later):
+                    facts.append(Fact(f"muscle strength {o.value:g} on {o.effective}", o.ref))
+            if decline is not None or new:
+                flags.append(RedFlag("motor_progressive", "new or progressive motor deficit", tuple(facts)))
             else:
-                flags.append(RedFlag("motor_stable", "stable motor deficit", facts))
-        for kind, vs, label in (
-            ("malignancy", "red_flag_malignancy", "suspected malignancy"),
-            ("infection", "red_flag_infection", "suspected spinal infection"),
-            ("fracture", "red_flag_fracture", "suspected vertebral fracture"),
+                flags.append(RedFlag("motor_stable", "stable motor deficit", tuple(facts)))
+        for kind, found, label in (
+            ("malignancy", rf.malignancy_flags(p), "suspected malignancy"),
+            ("infection", rf.infection_flags(p), "suspected spinal infection"),
+            ("fracture", rf.fracture_flags(p), "suspected vertebral fracture"),
         ):
-            hits = self.current_conditions(vs)
-            if hits:
-                flags.append(RedFlag(kind, label, tuple(Fact(f"{c.text}: {label}", c.ref) for c in hits)))
+            if found:
+                flags.append(RedFlag(kind, label, tuple(Fact(f"{c.text}: {label}", c.ref) for c in found)))
         return tuple(flags)
-
-    def _motor_progression(self, motor: Sequence[ConditionFact]) -> tuple[bool, tuple[Fact, ...]]:
-        new_after = self.today - timedelta(days=self.th.urgent_referral_days)
-        for c in motor:
-            when = c.onset or c.recorded
-            if when is not None and when >= new_after:
-                return True, (
-                    Fact(
-                        f"{c.text} began {when.isoformat()} (new within {self.th.urgent_referral_days} days)",
-                        c.ref,
-                    ),
-                )
-        strength = sorted(
-            (
-                o
-                for o in self.history.observations
-                if o.kind == "strength" and o.value is not None and o.effective is not None
-            ),
-            key=lambda o: o.effective or date.min,
-        )
-        if len(strength) >= 2 and strength[-1].value < strength[0].value:  # type: ignore[operator]
-            first, last = strength[0], strength[-1]
-            return True, (
-                Fact(f"muscle strength {first.value:g} on {first.effective}", first.ref),
-                Fact(f"muscle strength {last.value:g} on {last.effective} (declining)", last.ref),
-            )
-        return False, ()
 
     def flag(self, kind: str) -> RedFlag | None:
         return next((f for f in self.red_flags if f.kind == kind), None)
@@ -300,21 +259,6 @@ class OrderContext:
             out.append(Fact(f"pain {pain.value:g}/10 on {pain.effective} (severe)", pain.ref))
         if odi is not None and odi.value is not None and odi.value >= self.th.severe_odi:
             out.append(Fact(f"ODI {odi.value:g} on {odi.effective} (severe disability)", odi.ref))
-        return tuple(out)
-
-    # ----------------------------------------------------------------- conservative care
-    @cached_property
-    def conservative_care(self) -> tuple[Fact, ...]:
-        """Physiotherapy procedures and NSAID prescriptions on record, as facts."""
-        out = [
-            Fact(f"{p.text or 'physiotherapy'} on {p.performed}", p.ref)
-            for p in self.completed("conservative_care_and_rehab")
-        ]
-        out += [
-            Fact(f"{m.text or 'NSAID'} from {m.start}", m.ref)
-            for m in self.history.medications
-            if self.med_is(m, "rx_nsaids")
-        ]
         return tuple(out)
 
     # ----------------------------------------------------------------- medications

@@ -24,9 +24,9 @@ from __future__ import annotations
 from hooks import suggestions as sx
 from hooks.cards import CardDraft, Conflict, Fact
 from hooks.orders.common import cancel_and_create, card, delete
-from hooks.orders.context import FAILED, OrderContext
+from hooks.orders.context import OrderContext
 from hooks.orders.draft import DraftOrder
-from hooks.pathway.failure import Modality, is_image_guided
+from hooks.pathway.rules import refractory
 
 RULE_FACET = "order.esi-facet-pain"
 RULE_CLAUDICATION = "order.esi-claudication"
@@ -46,13 +46,7 @@ def _facet(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         return []
     why = [Fact(f"{c.text}: facet-mediated pain", c.ref) for c in facet]
     why += [Fact(f"{c.text}: sacroiliac joint pain", c.ref) for c in si]
-    failed = []
-    for p in ctx.prior_esis:
-        if not is_image_guided(p, ctx.term):
-            continue
-        a = ctx.assess(p, Modality.ESI)
-        if a.outcome in FAILED:
-            failed.append(a)
+    failed = refractory.failed_image_guided(ctx.pathway)
     if ctx.radicular and not failed:
         return []  # a radicular diagnosis without a failed ESI: the ESI may target the radicular pain
     if not ctx.radicular:
@@ -102,7 +96,7 @@ def _facet(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
 
 
 def _claudication(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
-    claud = ctx.current_conditions("neurogenic_claudication")
+    claud = refractory.neurogenic_claudication(ctx.pathway)
     if not claud:
         return []
     why = [Fact(f"{c.text}: central stenosis with neurogenic claudication", c.ref) for c in claud]
