@@ -45,6 +45,9 @@ DEAD_ORDER_STATUSES = ("revoked", "entered-in-error")
 _LEG_SYMPTOMS = re.compile(
     r"claudicat|sciatica|radicul|radiat|leg pain|leg symptoms|buttock|thigh|calf", re.I
 )
+_WITHOUT = re.compile(
+    r"\bwithout (?:neurogenic )?claudication|\bno (?:leg|radicular) (?:pain|symptoms)", re.I
+)
 # Saddle distribution for the non-specific "anaesthesia of skin" code (R1).
 _SADDLE = re.compile(r"saddle|perine|perianal|buttocks? and inner thigh", re.I)
 _DRG = re.compile(r"dorsal root ganglion|\bdrg\b", re.I)
@@ -271,8 +274,12 @@ class PathwayContext:
         when = o.effective.isoformat() if o.effective else "undated"
         return f"{o.text} {v}{unit} on {when}"
 
-    def cond_fact(self, c: ConditionFact, prefix: str = "") -> Fact:
-        return Fact(f"{prefix}{self.cond_label(c)}", c.ref)
+    def cond_fact(self, c: ConditionFact, prefix: str = "", *, with_note: bool = False) -> Fact:
+        note = ""
+        if with_note and c.notes:
+            first = c.notes[0].strip()
+            note = f" ({first[:157]}…)" if len(first) > 160 else f" ({first})"
+        return Fact(f"{prefix}{self.cond_label(c)}{note}", c.ref)
 
     def proc_fact(self, p: ProcedureFact, suffix: str = "") -> Fact:
         return Fact(f"{self.proc_label(p)}{suffix}", p.ref)
@@ -311,7 +318,7 @@ class PathwayContext:
         if self.matches("neurogenic_claudication", c.codings):
             return True
         text = " ".join([c.text, c.body_site_text or "", *c.notes])
-        return bool(_LEG_SYMPTOMS.search(text))
+        return bool(_LEG_SYMPTOMS.search(_WITHOUT.sub("", text)))
 
     @cached_property
     def stenosis_with_leg_symptoms(self) -> tuple[ConditionFact, ...]:
@@ -772,7 +779,10 @@ class PathwayContext:
         return tuple(out)
 
     def claudication_text(self) -> bool:
-        return any(_CLAUDICATION.search(" ".join([c.text, *c.notes])) for c in self.stenosis_conditions)
+        return any(
+            _CLAUDICATION.search(_WITHOUT.sub("", " ".join([c.text, *c.notes])))
+            for c in self.stenosis_conditions
+        )
 
     # -----------------------------------------------------------------------------------------
     # pain and function

@@ -95,8 +95,8 @@ def r1_cauda_equina(ctx: PathwayContext) -> CardDraft | None:
     new_sx = new_sphincter_or_saddle_symptoms(ctx) if has_spinal_diagnosis(ctx) else ()
     if not ces and not new_sx:
         return None
-    why = [ctx.cond_fact(c, "cauda equina diagnosis: ") for c in ces]
-    why += [ctx.cond_fact(c, "new sphincter/saddle symptom: ") for c in new_sx]
+    why = [ctx.cond_fact(c, "cauda equina diagnosis: ", with_note=True) for c in ces]
+    why += [ctx.cond_fact(c, "new sphincter/saddle symptom: ", with_note=True) for c in new_sx]
     if new_sx and not ces:
         why += [
             ctx.cond_fact(c, "with spinal diagnosis: ")
@@ -219,7 +219,7 @@ def r2_motor_deficit(ctx: PathwayContext) -> CardDraft | None:
     why: list[Fact] = []
     if decline is not None:
         why += [ctx.obs_fact(decline.earlier, "strength: "), ctx.obs_fact(decline.later, "strength now: ")]
-    why += [ctx.cond_fact(c, "motor deficit: ") for c in deficits]
+    why += [ctx.cond_fact(c, "motor deficit: ", with_note=True) for c in deficits]
     why += [ctx.cond_fact(c, "radicular diagnosis: ") for c in ctx.gate_conditions[:1]]
     reasons = tuple(c.ref for c in deficits) + ctx.reason_refs
     if progressive:
@@ -354,9 +354,9 @@ def r3_malignancy_infection_fracture(ctx: PathwayContext) -> CardDraft | None:
     cancer, infection, fracture = malignancy_flags(ctx), infection_flags(ctx), fracture_flags(ctx)
     if not (cancer or infection or fracture):
         return None
-    why = [ctx.cond_fact(c, "malignancy flag: ") for c in cancer]
-    why += [ctx.cond_fact(c, "infection flag: ") for c in infection]
-    why += [ctx.cond_fact(c, "fracture flag: ") for c in fracture]
+    why = [ctx.cond_fact(c, "malignancy flag: ", with_note=True) for c in cancer]
+    why += [ctx.cond_fact(c, "infection flag: ", with_note=True) for c in infection]
+    why += [ctx.cond_fact(c, "fracture flag: ", with_note=True) for c in fracture]
     if (cancer or infection) and new_pain(ctx):
         why.append(ctx.onset_fact())
     intercepted = intercepted_orders(ctx)
