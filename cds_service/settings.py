@@ -82,9 +82,9 @@ class Settings:
     evaluation_date: str | None = None
     # Logging
     log_level: str = "INFO"
-    # `radicular-cds serve` (gunicorn): listen address and worker processes/threads. Loopback by
-    # default; containers set CDS_HOST=0.0.0.0.
-    host: str = "127.0.0.1"
+    # `radicular-cds serve` (gunicorn): listen address and worker processes/threads. All interfaces
+    # by default (containers, with auth on); scripts/dev-serve binds loopback for auth-off try-outs.
+    host: str = "0.0.0.0"  # noqa: S104 - a server's listen address, see above
     port: int = 8080
     workers: int = 2
     threads: int = 4
@@ -98,7 +98,9 @@ class Settings:
             public_base_url=env.get("CDS_PUBLIC_BASE_URL", d.public_base_url).rstrip("/"),
             database_url=env.get("CDS_DATABASE_URL", d.database_url),
             fhir_timeout_seconds=_float(env, "CDS_FHIR_TIMEOUT_SECONDS", d.fhir_timeout_seconds),
-            fhir_total_budget_seconds=_float(env, "CDS_FHIR_TOTAL_BUDGET_SECONDS", d.fhir_total_budget_seconds),
+            fhir_total_budget_seconds=_float(
+                env, "CDS_FHIR_TOTAL_BUDGET_SECONDS", d.fhir_total_budget_seconds
+            ),
             fhir_page_cap=_int(env, "CDS_FHIR_PAGE_CAP", d.fhir_page_cap),
             fhir_max_response_bytes=_int(env, "CDS_FHIR_MAX_RESPONSE_BYTES", d.fhir_max_response_bytes),
             fhir_max_workers=_int(env, "CDS_FHIR_MAX_WORKERS", d.fhir_max_workers),

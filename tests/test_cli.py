@@ -212,6 +212,7 @@ def test_serve_runs_gunicorn_and_answers(tmp_path: Path) -> None:
     env.update(
         CDS_DEV_DISABLE_AUTH="true",
         CDS_DATABASE_URL=f"sqlite:///{tmp_path / 'serve.sqlite3'}",
+        CDS_HOST="127.0.0.1",
         CDS_PORT=str(port),
         CDS_WORKERS="1",
         CDS_THREADS="2",
