@@ -5,7 +5,12 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
-from store_helpers import db_url_fixture  # noqa: F401  (pytest fixture)
+from store_helpers import (  # noqa: F401  (pytest fixtures)
+    db_url_fixture,
+    empty_db_url_fixture,
+    migrated_postgres_fixture,
+    migrated_sqlite_fixture,
+)
 
 from cds_service.migrations import current_revision, head_revision, upgrade_to_head
 from cds_service.store import Store
@@ -13,9 +18,9 @@ from cds_service.store.core import make_engine
 from cds_service.store.models import Base
 
 
-def test_empty_database_upgrades_to_the_models_schema(db_url: str) -> None:
+def test_empty_database_upgrades_to_the_models_schema(empty_db_url: str) -> None:
     """It creates every table, column, index and constraint the models declare, and nothing else."""
-    engine = make_engine(db_url)
+    engine = make_engine(empty_db_url)
     try:
         assert current_revision(engine) is None
         upgrade_to_head(engine)

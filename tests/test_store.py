@@ -9,7 +9,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
-from store_helpers import db_url_fixture, store_fixture  # noqa: F401  (pytest fixtures)
+from store_helpers import (  # noqa: F401  (pytest fixtures)
+    db_url_fixture,
+    migrated_postgres_fixture,
+    migrated_sqlite_fixture,
+    store_fixture,
+)
 
 from cds_service.records import InvocationRecord, IssuedCard
 from cds_service.settings import Settings
