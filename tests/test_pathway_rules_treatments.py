@@ -1,0 +1,643 @@
+"""Truth tables for the treatment states: after epidural injections (F0–F8), after lumbar surgery
+(S1–S4), stimulation (N1–N3, L1) and ablation (A1–A2), with §3 outcomes stated by the test."""
+
+from __future__ import annotations
+
+import pytest
+from pathway_builders import (
+    card_of,
+    codes_of,
+    cond,
+    conservative,
+    obs,
+    order,
+    proc,
+    radic,
+    refs_of,
+    report,
+    run,
+    states,
+)
+
+from hooks.cards import render_detail
+from hooks.pathway.failure import Outcome
+
+ESI_CODES = {"62322", "62323", "62326", "62327", "64483", "64484"}
+RFA_CODES = {"64635", "64636", "64625"}
+SCS_PERMANENT = {"63685", "63655"}
+FUSION = {"22612", "22614", "22630", "22632", "22633", "22634", "22558"}
+CONCORDANT = "Right paracentral disc extrusion at L5-S1 compressing the traversing right S1 nerve root."
+DISCORDANT = "Mild multilevel degenerative disc disease without nerve root compression."
+
+
+def tfesi(ref: str, days: int, level: str = "L5-S1", **kw):  # type: ignore[no-untyped-def]
+    return proc(ref, "esi_transforaminal_lumbar", "64483", days=days, level=level, **kw)
+
+
+def blind(ref: str, days: int):  # type: ignore[no-untyped-def]
+    return proc(ref, "esi_without_image_guidance", "62322", days=days, level="L4-L5")
+
+
+def background(days: int = 150) -> list:
+    """A radiculopathy of ``days`` with documented conservative care."""
+    return [radic(days=days), *conservative(days - 10)]
+
+
+# ---------------------------------------------------------------------------------------------
+# F0, F1, F2, F8
+# ---------------------------------------------------------------------------------------------
+
+
+def test_f0_esi_six_days_ago_is_too_early_and_never_refractory() -> None:
+    """The real §3 inference calls a 6-day-old injection PENDING: info only, no escalation."""
+    cards = run(
+        *background(70),
+        report("mri", "72148", 25, CONCORDANT),
+        obs("nrs-1", "pain", 7, 8),
+        tfesi("esi-1", 6),
+        obs("nrs-2", "pain", 6, 3),
+    )
+    assert states(cards) == ["F0"]
+    c = cards[0]
+    assert c.indicator == "info" and not c.suggestions
+    assert any("record the outcome" in g for g in c.gaps)
+
+
+def test_f0_records_an_undocumented_outcome_instead_of_guessing() -> None:
+    """One proxy alone (POSSIBLE_FAILED) earns only the 'record the outcome' card."""
+    for outcome in (Outcome.POSSIBLE_FAILED, Outcome.UNKNOWN):
+        cards = run(
+            *background(),
+            report("mri", "72148", 90, CONCORDANT),
+            tfesi("esi-1", 60),
+            outcomes={"Procedure/esi-1": outcome},
+        )
+        assert states(cards) == ["F0"], outcome
+        assert any("record the outcome" in g for g in cards[0].gaps)
+
+
+@pytest.mark.parametrize("outcome", [Outcome.SUCCESS, Outcome.RESPONDER, Outcome.RESPONDED_THEN_RECURRED])
+def test_f1_a_worked_injection_is_not_a_failure(outcome: Outcome) -> None:
+    cards = run(
+        *background(330),
+        report("mri", "72148", 290, CONCORDANT),
+        tfesi("esi-1", 240),
+        outcomes={"Procedure/esi-1": outcome},
+    )
+    assert states(cards) == ["F1"]
+    c = cards[0]
+    assert c.indicator == "info"
+    assert "64483" in codes_of(c)
+    assert not codes_of(c) & (SCS_PERMANENT | RFA_CODES | {"63650", "62322"})
+
+
+def test_f1_offers_no_repeat_when_the_yearly_limit_is_reached() -> None:
+    """At four sessions in 12 months the frequency limit wins: F8, no fifth injection."""
+    esis = [tfesi(f"esi-{i}", d) for i, d in enumerate((340, 250, 160, 70), start=1)]
+    outcomes = {e.ref: Outcome.RESPONDER for e in esis}
+    cards = run(*background(400), report("mri", "72148", 380, CONCORDANT), *esis, outcomes=outcomes)
+    assert states(cards) == ["F8"]
+    assert not codes_of(cards[0]) & ESI_CODES
+
+
+def test_f2_blind_injections_are_an_inadequate_trial() -> None:
+    cards = run(*background(), blind("esi-1", 70), outcomes={"Procedure/esi-1": Outcome.FAILED})
+    assert states(cards) == ["F2"]
+    c = cards[0]
+    assert c.indicator == "warning"
+    assert "72148" in codes_of(c)
+    assert not codes_of(c) & ({"62322", "62326"} | SCS_PERMANENT | RFA_CODES | {"63650"})
+    assert "Procedure/esi-1" in refs_of(c)
+
+
+def test_f2_with_mri_on_record_does_not_order_another() -> None:
+    cards = run(
+        *background(),
+        report("mri", "72148", 100, CONCORDANT),
+        blind("esi-1", 70),
+        outcomes={"Procedure/esi-1": Outcome.FAILED},
+    )
+    assert states(cards) == ["F2"] and "72148" not in codes_of(cards[0])
+
+
+def test_f2_a_blind_injection_that_worked_is_f1() -> None:
+    cards = run(
+        *background(), blind("esi-1", 200), outcomes={"Procedure/esi-1": Outcome.RESPONDED_THEN_RECURRED}
+    )
+    assert states(cards) == ["F1"]
+
+
+def test_f2_injection_at_a_level_that_misses_the_lesion() -> None:
+    """A failed TFESI at L3-L4 when the MRI shows the lesion at L5-S1 is not a real trial."""
+    cards = run(
+        *background(),
+        report("mri", "72148", 100, CONCORDANT),
+        tfesi("esi-1", 60, level="L3-L4"),
+        outcomes={"Procedure/esi-1": Outcome.FAILED},
+    )
+    assert states(cards) == ["F2"]
+    c = cards[0]
+    assert "64483" in codes_of(c)  # a diagnostic SNRB to settle the level
+    assert "level does not match" in render_detail(c)
+
+
+def test_f8_two_consecutive_failures_stop_the_injections() -> None:
+    cards = run(
+        *background(200),
+        report("mri", "72148", 180, CONCORDANT),
+        tfesi("esi-1", 150),
+        tfesi("esi-2", 70),
+        outcomes={"Procedure/esi-1": Outcome.FAILED, "Procedure/esi-2": Outcome.PARTIAL},
+    )
+    assert states(cards) == ["F8"]
+    c = cards[0]
+    assert c.indicator == "warning" and not codes_of(c) & ESI_CODES
+    assert {"Procedure/esi-1", "Procedure/esi-2"} <= refs_of(c)
+
+
+def test_f8_names_a_pending_injection_order() -> None:
+    cards = run(
+        *background(200),
+        report("mri", "72148", 180, DISCORDANT),
+        tfesi("esi-1", 150),
+        tfesi("esi-2", 70),
+        order("esi-order", "esi_transforaminal_lumbar", "64483"),
+        cond("dm", "alternative_or_mimicking_diagnoses", "E11.42"),
+        outcomes={"Procedure/esi-1": Outcome.FAILED, "Procedure/esi-2": Outcome.FAILED},
+    )
+    c = card_of(cards, "F8")
+    assert "ServiceRequest/esi-order" in refs_of(c)
+
+
+# ---------------------------------------------------------------------------------------------
+# F3–F7
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("days", "referred", "indicator"),
+    [(150, False, "warning"), (150, True, "info"), (77, False, "info")],
+)
+def test_f3_concordant_lesion_truth_table(days: int, referred: bool, indicator: str) -> None:
+    facts = [*background(days), report("mri", "72148", days - 25, CONCORDANT), tfesi("esi-1", 40)]
+    if referred:
+        facts.append(order("ref", "referral_spine_surgery", status="completed", authored=10))
+    cards = run(*facts, outcomes={"Procedure/esi-1": Outcome.FAILED})
+    assert states(cards) == ["F3"]
+    c = cards[0]
+    assert c.indicator == indicator
+    assert {"Procedure/esi-1", "DiagnosticReport/mri"} <= refs_of(c)
+    assert not codes_of(c) & (ESI_CODES | FUSION | RFA_CODES | {"63650"})
+    if not referred:
+        assert "183546007" in codes_of(c)
+    assert any(x.topic == "Fusion" for x in c.conflicts)
+
+
+def test_f3_without_a_stated_level_offers_a_diagnostic_snrb() -> None:
+    cards = run(
+        *background(),
+        report("mri", "72148", 110, CONCORDANT),
+        tfesi("esi-1", 60, level=None),
+        outcomes={"Procedure/esi-1": Outcome.FAILED},
+    )
+    assert "64483" in codes_of(card_of(cards, "F3"))
+
+
+def test_f3_falls_back_to_a_disc_with_radiculopathy_diagnosis_when_the_report_is_unclear() -> None:
+    cards = run(
+        cond("radic-1", "disc_herniation_with_radiculopathy", "M51.17", onset=150),
+        *conservative(140),
+        report("mri", "72148", 110, "See images."),
+        tfesi("esi-1", 60),
+        outcomes={"Procedure/esi-1": Outcome.FAILED},
+    )
+    c = card_of(cards, "F3")
+    assert any("review the imaging for a concordant lesion" in g for g in c.gaps)
+
+
+def test_f4_mimic_or_discordant_imaging_means_re_evaluation() -> None:
+    cards = run(
+        *background(210),
+        cond("dm", "alternative_or_mimicking_diagnoses", "E11.42", onset=3000),
+        report("mri", "72148", 170, DISCORDANT),
+        tfesi("esi-1", 100),
+        outcomes={"Procedure/esi-1": Outcome.FAILED},
+    )
+    assert states(cards) == ["F4"]
+    c = cards[0]
+    assert "95910" in codes_of(c)
+    assert {"Procedure/esi-1", "Condition/dm"} <= refs_of(c)
+    assert not codes_of(c) & {"62322", "62323", "64484", "63030", "63047"}
+
+
+def test_f4_without_imaging_orders_mri_first() -> None:
+    cards = run(*background(100), tfesi("esi-1", 50), outcomes={"Procedure/esi-1": Outcome.FAILED})
+    c = card_of(cards, "F4")
+    assert "72148" in codes_of(c)
+    assert any("no lumbar imaging" in g for g in c.gaps)
+
+
+@pytest.mark.parametrize(("pending", "indicator"), [(False, "info"), (True, "warning")])
+def test_f5_facet_pain_mistaken_for_radicular(pending: bool, indicator: str) -> None:
+    facts = [
+        *background(200),
+        cond("facet", "facet_mediated_pain", "M47.816", onset=90),
+        report(
+            "mri", "72148", 160, "Bilateral facet arthropathy at L4-5 and L5-S1. No nerve root compression."
+        ),
+        tfesi("esi-1", 120),
+    ]
+    if pending:
+        facts.append(order("esi-order", "esi_transforaminal_lumbar", "64483"))
+    cards = run(*facts, outcomes={"Procedure/esi-1": Outcome.FAILED})
+    assert states(cards) == ["F5"]
+    c = cards[0]
+    assert c.indicator == indicator
+    assert "64493" in codes_of(c)
+    assert not codes_of(c) & (RFA_CODES | ESI_CODES)
+    assert ("ServiceRequest/esi-order" in refs_of(c)) is pending
+    assert any("Radiofrequency" in x.topic for x in c.conflicts)
+
+
+def test_f5_yields_to_f3_when_a_concordant_lesion_exists() -> None:
+    cards = run(
+        *background(200),
+        cond("facet", "facet_mediated_pain", "M47.816"),
+        report("mri", "72148", 160, CONCORDANT),
+        tfesi("esi-1", 120),
+        outcomes={"Procedure/esi-1": Outcome.FAILED},
+    )
+    assert states(cards) == ["F3"]
+
+
+def test_f6_stenosis_with_neurogenic_claudication() -> None:
+    cards = run(
+        cond("sten", "neurogenic_claudication", onset=400),
+        radic(days=400),
+        *conservative(380),
+        report(
+            "mri", "72148", 300, "Severe central canal stenosis at L4-5 due to ligamentum flavum hypertrophy."
+        ),
+        proc("esi-1", "esi_image_guided", "62323", days=90, level="L4-L5"),
+        outcomes={"Procedure/esi-1": Outcome.FAILED},
+    )
+    assert states(cards) == ["F6"]
+    c = cards[0]
+    assert "183546007" in codes_of(c) and not codes_of(c) & (ESI_CODES | FUSION)
+    assert any("claudication" in x.topic for x in c.conflicts)
+    assert "ligamentum flavum" in render_detail(c)
+
+
+def test_f7_no_surgical_target_chronic_pain() -> None:
+    cards = run(
+        *background(330),
+        report("mri", "72148", 130, "Interval resorption. No residual nerve root compression."),
+        tfesi("esi-1", 270),
+        tfesi("esi-2", 180),
+        order(
+            "ref",
+            "referral_spine_surgery",
+            status="completed",
+            authored=125,
+            notes=("Seen by spine surgery: no surgical target; multidisciplinary pain management.",),
+        ),
+        obs("nrs", "pain", 7, 4),
+        outcomes={"Procedure/esi-1": Outcome.FAILED, "Procedure/esi-2": Outcome.FAILED},
+    )
+    assert states(cards) == ["F7"]
+    c = cards[0]
+    assert {"90791", "308459004"} <= codes_of(c)
+    assert not codes_of(c) & (ESI_CODES | SCS_PERMANENT | FUSION)
+    assert any("Neuropathic" in x.topic for x in c.conflicts)
+
+
+def test_f7_needs_six_months_and_real_pain() -> None:
+    """With NRS 3 the same history is not F7 (repeated failures → F8 instead)."""
+    cards = run(
+        *background(330),
+        report("mri", "72148", 130, DISCORDANT),
+        tfesi("esi-1", 270),
+        tfesi("esi-2", 180),
+        order(
+            "ref", "referral_spine_surgery", status="completed", authored=125, notes=("no surgical target",)
+        ),
+        obs("nrs", "pain", 3, 4),
+        outcomes={"Procedure/esi-1": Outcome.FAILED, "Procedure/esi-2": Outcome.FAILED},
+    )
+    assert states(cards) == ["F8"]
+
+
+def test_refractory_without_documented_conservative_care_says_so() -> None:
+    cards = run(
+        radic(days=150),
+        report("mri", "72148", 110, CONCORDANT),
+        tfesi("esi-1", 60),
+        outcomes={"Procedure/esi-1": Outcome.FAILED},
+    )
+    assert any("conservative care" in g for g in card_of(cards, "F3").gaps)
+
+
+def test_a_diagnostic_nerve_root_block_is_not_an_esi() -> None:
+    cards = run(
+        *background(100),
+        tfesi("snrb-1", 30, notes=("Diagnostic selective nerve root block, lidocaine only",)),
+    )
+    assert states(cards) == ["P2"]  # no ESI yet: still the persistent-pain state
+
+
+# ---------------------------------------------------------------------------------------------
+# S1–S4
+# ---------------------------------------------------------------------------------------------
+
+
+def discectomy(days: int = 400):  # type: ignore[no-untyped-def]
+    return proc("disc-1", "lumbar_decompression_discectomy", "63030", days=days, level="L5-S1")
+
+
+def test_s1_new_pain_after_surgery_asks_for_contrast_mri() -> None:
+    cards = run(discectomy(), radic(days=35))
+    assert states(cards) == ["S1"]
+    c = cards[0]
+    assert c.indicator == "info"
+    assert "72158" in codes_of(c) and "72148" not in codes_of(c)
+    assert "Procedure/disc-1" in refs_of(c)
+
+
+def test_s1_warns_when_only_a_plain_mri_is_ordered() -> None:
+    cards = run(discectomy(500), radic(days=120), order("mri-order", "mri_lumbar_without_contrast"))
+    c = card_of(cards, "S1")
+    assert c.indicator == "warning" and "ServiceRequest/mri-order" in refs_of(c)
+
+
+def test_s1_does_not_fire_in_the_early_post_operative_weeks() -> None:
+    assert run(discectomy(30), radic(days=20)) == []
+
+
+def test_s_branch_is_taken_for_m96_1_without_a_procedure() -> None:
+    cards = run(cond("fbss", "postlaminectomy_syndrome_fbss", onset=600))
+    assert states(cards) == ["S1"]
+
+
+def test_s2_recurrent_herniation() -> None:
+    rep = report(
+        "mri",
+        "72158",
+        30,
+        "Non-enhancing recurrent right paracentral disc extrusion at L4-5 compressing the "
+        "traversing right L5 nerve root; thin enhancing granulation tissue only.",
+    )
+    cards = run(
+        discectomy(420),
+        radic(days=120),
+        rep,
+        cond("annulus", "annulus_fibrosus_defect_post_discectomy", "M51.A2", onset=30),
+    )
+    assert states(cards) == ["S2"]
+    c = cards[0]
+    assert c.indicator == "warning"
+    assert "DiagnosticReport/mri" in refs_of(c) and "183546007" in codes_of(c)
+    assert not codes_of(c) & (SCS_PERMANENT | {"63650"} | FUSION | ESI_CODES)
+
+
+def test_s3_fibrosis_without_target() -> None:
+    rep = report(
+        "mri",
+        "72158",
+        60,
+        "Enhancing epidural fibrosis encasing the left S1 root. No recurrent disc "
+        "herniation. No instability.",
+    )
+    cards = run(
+        proc("lam", "lumbar_decompression_discectomy", "63047", days=800),
+        cond("fbss", "postlaminectomy_syndrome_fbss", onset=600),
+        radic(days=600),
+        rep,
+        obs("nrs", "pain", 7, 10),
+    )
+    assert states(cards) == ["S3"]
+    c = cards[0]
+    assert {"DiagnosticReport/mri", "Condition/fbss"} <= refs_of(c)
+    assert "90791" in codes_of(c) and not codes_of(c) & (SCS_PERMANENT | FUSION)
+
+
+def test_s4_instability_with_failed_esi_goes_to_surgery_where_fusion_may_fit() -> None:
+    xr = report("xray", "72114", 170, "Anterolisthesis of L4 on L5, 4 mm in extension and 9 mm in flexion.")
+    cards = run(
+        *background(200),
+        cond("spon", "spondylolisthesis_instability", "M43.16", onset=180),
+        xr,
+        report(
+            "mri", "72148", 165, "Severe right foraminal stenosis at L4-5 compressing the exiting L4 root."
+        ),
+        tfesi("esi-1", 110, level="L4-L5"),
+        outcomes={"Procedure/esi-1": Outcome.FAILED},
+    )
+    assert states(cards) == ["S4"]
+    c = cards[0]
+    assert c.indicator == "warning"
+    assert {"Condition/spon", "DiagnosticReport/xray"} <= refs_of(c)
+    assert "183546007" in codes_of(c) and not codes_of(c) & ({"0275T"} | RFA_CODES | ESI_CODES)
+
+
+def test_s4_without_dynamic_films_offers_them() -> None:
+    cards = run(
+        *background(200),
+        cond("spon", "spondylolisthesis_instability", "M43.16"),
+        report("mri", "72148", 165, CONCORDANT),
+        tfesi("esi-1", 110),
+        outcomes={"Procedure/esi-1": Outcome.FAILED},
+    )
+    assert "72114" in codes_of(card_of(cards, "S4"))
+
+
+# ---------------------------------------------------------------------------------------------
+# N1–N3, L1
+# ---------------------------------------------------------------------------------------------
+
+
+def chronic(days: int = 900) -> list:
+    return [
+        *background(days),
+        report("mri", "72148", days - 60, DISCORDANT),
+        tfesi("esi-1", days - 100),
+        tfesi("esi-2", days - 180),
+        order(
+            "ref",
+            "referral_spine_surgery",
+            status="completed",
+            authored=days - 240,
+            notes=("Seen by spine surgery: no surgical target.",),
+        ),
+    ]
+
+
+FAILED_ESIS = {"Procedure/esi-1": Outcome.FAILED, "Procedure/esi-2": Outcome.FAILED}
+
+
+def trial(ref: str, days: int, text: str = "Spinal cord stimulator trial, percutaneous leads"):  # type: ignore[no-untyped-def]
+    return proc(ref, "scs_percutaneous_lead", days=days, text=text)
+
+
+def test_n1_successful_trial_leads_to_the_permanent_implant_and_hides_old_f_states() -> None:
+    cards = run(
+        *chronic(), trial("trial-1", 12), outcomes={**FAILED_ESIS, "Procedure/trial-1": Outcome.SUCCESS}
+    )
+    assert states(cards) == ["N1"]
+    assert codes_of(cards[0]) & SCS_PERMANENT
+
+
+def test_n2_failed_trial_never_implants() -> None:
+    cards = run(
+        *chronic(),
+        trial("trial-1", 25),
+        order("ipg", "scs_permanent_system"),
+        outcomes={**FAILED_ESIS, "Procedure/trial-1": Outcome.FAILED},
+    )
+    assert states(cards) == ["N2"]
+    c = cards[0]
+    assert c.indicator == "warning"
+    assert not codes_of(c) & (SCS_PERMANENT | {"62350", "62351", "62360", "62361", "62362"})
+    assert "ServiceRequest/ipg" in refs_of(c)
+
+
+def test_l1_when_stimulation_is_exhausted_and_there_is_no_target() -> None:
+    cards = run(
+        *chronic(1000),
+        trial("trial-1", 330),
+        trial("drg-1", 150, text="Dorsal root ganglion stimulator trial, left L5 and S1"),
+        outcomes={**FAILED_ESIS, "Procedure/trial-1": Outcome.FAILED, "Procedure/drg-1": Outcome.FAILED},
+    )
+    assert states(cards) == ["L1"]
+    c = cards[0]
+    assert {"Procedure/trial-1", "Procedure/drg-1"} <= refs_of(c)
+    assert "90791" in codes_of(c) and not codes_of(c) & (SCS_PERMANENT | {"63650"})
+
+
+def test_l1_is_not_reached_three_weeks_after_a_first_failed_trial() -> None:
+    cards = run(
+        *chronic(), trial("trial-1", 21), outcomes={**FAILED_ESIS, "Procedure/trial-1": Outcome.FAILED}
+    )
+    assert states(cards) == ["N2"]
+
+
+def test_n1_record_card_when_the_trial_outcome_is_missing() -> None:
+    cards = run(
+        *chronic(), trial("trial-1", 30), outcomes={**FAILED_ESIS, "Procedure/trial-1": Outcome.UNKNOWN}
+    )
+    c = card_of(cards, "N1")
+    assert c.indicator == "info" and not c.suggestions and c.gaps
+
+
+def test_n3_implant_losing_effect() -> None:
+    cards = run(
+        *chronic(1100),
+        obs("nrs-0", "pain", 8, 525),
+        trial("trial-1", 520),
+        proc("ipg", "scs_permanent_system", "63685", days=450),
+        obs("nrs-1", "pain", 3, 400),
+        obs("nrs-2", "pain", 2, 300),
+        obs("nrs-3", "pain", 6, 60),
+        obs("nrs-4", "pain", 8, 6),
+        outcomes={**FAILED_ESIS, "Procedure/trial-1": Outcome.SUCCESS},
+    )
+    assert states(cards) == ["N3"]
+    c = cards[0]
+    assert "Procedure/ipg" in refs_of(c)
+    assert not codes_of(c) & {"63661", "63662", "63688"}
+
+
+def test_n3_stays_silent_while_the_implant_works() -> None:
+    cards = run(
+        *chronic(1100),
+        trial("trial-1", 520),
+        proc("ipg", "scs_permanent_system", "63685", days=450),
+        obs("nrs-1", "pain", 3, 400),
+        obs("nrs-2", "pain", 3, 6),
+        outcomes={**FAILED_ESIS, "Procedure/trial-1": Outcome.SUCCESS},
+    )
+    assert "N3" not in states(cards)
+
+
+# ---------------------------------------------------------------------------------------------
+# A1, A2
+# ---------------------------------------------------------------------------------------------
+
+
+def facet_background() -> list:
+    return [
+        *background(600),
+        cond("facet", "facet_mediated_pain", "M47.816", onset=400),
+        report("mri", "72148", 550, "Bilateral facet arthropathy. No nerve root compression."),
+        tfesi("esi-1", 500),
+        proc("mbb-1", "facet_medial_branch_block_lumbar", "64493", days=300),
+    ]
+
+
+def rfa(ref: str = "rfa-1", days: int = 120, level: str | None = "L4-L5"):  # type: ignore[no-untyped-def]
+    return proc(ref, "facet_rfa_lumbar", "64635", days=days, level=level)
+
+
+def test_a1_failed_ablation_never_repeats_it() -> None:
+    cards = run(
+        *facet_background(),
+        rfa(),
+        outcomes={"Procedure/esi-1": Outcome.FAILED, "Procedure/rfa-1": Outcome.FAILED},
+    )
+    assert states(cards) == ["A1"]
+    c = cards[0]
+    assert c.indicator == "info"
+    assert "64493" in codes_of(c) and not codes_of(c) & (RFA_CODES | {"64640"} | FUSION)
+
+
+def test_a1_warns_when_a_repeat_ablation_is_pending_or_done_after_a_failure() -> None:
+    pending = run(
+        *facet_background(),
+        rfa(),
+        order("rfa-order", "facet_rfa_lumbar", "64635"),
+        outcomes={"Procedure/esi-1": Outcome.FAILED, "Procedure/rfa-1": Outcome.FAILED},
+    )
+    assert card_of(pending, "A1").indicator == "warning"
+    repeated = run(
+        *facet_background(),
+        rfa("rfa-1", 200),
+        rfa("rfa-2", 60),
+        outcomes={
+            "Procedure/esi-1": Outcome.FAILED,
+            "Procedure/rfa-1": Outcome.FAILED,
+            "Procedure/rfa-2": Outcome.PENDING,
+        },
+    )
+    c = card_of(repeated, "A1")
+    assert c.indicator == "warning" and "Procedure/rfa-2" in refs_of(c)
+
+
+def test_a2_ablation_that_wore_off_may_be_repeated() -> None:
+    cards = run(
+        *facet_background(),
+        rfa(days=320),
+        outcomes={"Procedure/esi-1": Outcome.FAILED, "Procedure/rfa-1": Outcome.RESPONDED_THEN_RECURRED},
+    )
+    assert states(cards) == ["A2"]
+    c = cards[0]
+    assert "64635" in codes_of(c) and not codes_of(c) & {"63650", "63685"}
+
+
+def test_ablation_card_hides_the_stale_facet_f_state() -> None:
+    cards = run(
+        *facet_background(),
+        rfa(),
+        outcomes={"Procedure/esi-1": Outcome.FAILED, "Procedure/rfa-1": Outcome.FAILED},
+    )
+    assert "F5" not in states(cards)
+
+
+def test_no_rfa_suggestion_for_radicular_states() -> None:
+    """Across the radicular F-states no card ever suggests a facet/SI ablation or a gabapentinoid."""
+    histories = [
+        ([*background(), report("mri", "72148", 110, CONCORDANT), tfesi("esi-1", 60)], Outcome.FAILED),
+        ([*background(210), report("mri", "72148", 170, DISCORDANT), tfesi("esi-1", 100)], Outcome.FAILED),
+        ([*background(), tfesi("esi-1", 60)], Outcome.RESPONDER),
+    ]
+    for facts, outcome in histories:
+        for c in run(*facts, outcomes={"Procedure/esi-1": outcome}):
+            assert not codes_of(c) & (RFA_CODES | {"25480", "187832"}), c.rule_id
