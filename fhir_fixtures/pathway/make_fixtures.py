@@ -1045,7 +1045,7 @@ def r3_infection_ivdu_fever() -> Scenario:
     )
     s.nrs("nrs-1", 9, 1)
     s.expect(
-        [card("R3", "critical", refs=[fever], codes=["72158"])],
+        [card("R3", "critical", refs=[fever, oud], codes=["72158"])],
         forbidden_codes=[*RED_FLAG_UNSAFE, *ORAL_STEROIDS, "72148"],
         rationale=f"Fever ({fever}) with injection drug use ({oud}) and new radicular pain: suspected spinal "
         "infection (epidural abscess, discitis). Urgent MRI without and with contrast and same-day "
@@ -2079,12 +2079,13 @@ def n3_scs_losing_effect() -> Scenario:
     s.nrs("nrs-4", 2, 300)
     s.nrs("nrs-5", 3, 200)
     s.nrs("nrs-6", 6, 60)
-    s.nrs("nrs-7", 8, 6)
+    latest = s.nrs("nrs-7", 8, 6)
     s.expect(
-        [card("N3", "info", refs=[ipg])],
+        [card("N3", "info", refs=[ipg, latest])],
         forbidden_codes=[*EXPLANT, *OPIOIDS],
         forbidden_states=["F7", "F8", "N1", "N2", "L1"],
-        rationale=f"A permanent stimulator ({ipg}) worked (8 → 2–3) and pain has climbed back to 8: interrogation "
+        rationale=f"A permanent stimulator ({ipg}) worked (8 → 2–3) and pain has climbed back to 8 ({latest}), the "
+        "fact that identifies N3 and that the card must show: interrogation "
         "and reprogramming, radiographs for lead migration, re-evaluation. No explant without "
         "troubleshooting, no opioid escalation. The old successful trial must not produce N1 again.",
     )
@@ -2231,7 +2232,7 @@ def l1_neuromodulation_exhausted() -> Scenario:
     s.nrs("nrs-5", 8, 5)
     s.odi("odi-1", 58, 5)
     s.expect(
-        [card("L1", ["info", "warning"], refs=[scs])],
+        [card("L1", ["info", "warning"], refs=[scs, drg])],
         optional=[card("N2", "warning")],
         forbidden_codes=[*OPIOIDS, *SCS, *ESI_ALL, *RFA],
         forbidden_states=["F7", "F8", "N1"],
@@ -2516,6 +2517,801 @@ def gate_resolved_radiculopathy() -> Scenario:
         forbidden_codes=[*ESI_ALL, *IMAGING_ANY, *SCS],
         rationale="A resolved radicular Condition is not current: the gate is closed and no card appears, even "
         "though an ESI is on record.",
+    )
+    return s
+
+
+# ---------------------------------------------------------------------------------------------
+# Harder cases: failure inference, coding traps, precedence
+# ---------------------------------------------------------------------------------------------
+
+
+def concordant_background(
+    s: Scenario,
+    *,
+    onset: int,
+    side: str,
+    icd_code: str = "M51.17",
+    sct_code: str = "202735001",
+    pain_referral: int | None = None,
+) -> tuple[str, str]:
+    """Radicular pain from an L5-S1 extrusion on the ``side``, with 6 weeks of PT and an NSAID."""
+    rad = radic(s, "radic-1", icd_code, sct_code, onset=onset, body_site=f"{side} leg (S1 distribution)")
+    s.pt_course(onset - 10, reason=[rad])
+    nsaid(s, "naproxen", authored=onset - 5, days=180)
+    if pain_referral is not None:
+        s.referral("referral-pain-1", "pain", authored=pain_referral, reason=[rad])
+    rep = mri(
+        s,
+        "mri-1",
+        onset - 30,
+        f"{side} paracentral disc extrusion at L5-S1 compressing the traversing {side.lower()} S1 nerve root, "
+        f"concordant with the {side.lower()} S1 radicular symptoms.",
+    )
+    return rad, rep
+
+
+@scenario
+def f3_partial_response_counts_as_failure() -> Scenario:
+    s = Scenario(
+        "f3_partial_response_counts_as_failure",
+        "TFESI gave 37 % relief (8 → 5): clinically noticeable but below the 50 % response threshold",
+        given="Victor",
+        gender="male",
+        birth="1979-08-03",
+    )
+    rad, rep = concordant_background(s, onset=160, side="Left")
+    s.nrs("nrs-1", 8, 72)
+    esi = tfesi(s, "esi-1", 70, "Left L5-S1", reason=[rad])
+    s.nrs("nrs-2", 5, 50, part_of=esi)
+    s.nrs("nrs-3", 5, 40, part_of=esi)
+    s.nrs("nrs-4", 6, 4)
+    s.expect(
+        [card("F3", "warning", refs=[esi, rep], codes_any=[SPINE_REFERRAL])],
+        forbidden_codes=F3_FORBIDDEN,
+        forbidden_states=["F1", "F0", "P2"],
+        rationale=f"The TFESI ({esi}) gave 8 → 5 (37 %, Δ 3): a PARTIAL response — real (Farrar/Ostelo MCID) but "
+        "below the 50 % threshold for repeating it, and §3.1 counts PARTIAL as entry to the refractory "
+        "states. Concordant lesion, 5 months, no surgical referral → F3 warning; not F1.",
+    )
+    return s
+
+
+@scenario
+def f3_explicit_success_but_short_lived() -> Scenario:
+    s = Scenario(
+        "f3_explicit_success_but_short_lived",
+        "TFESI charted 'successful' at 3 weeks, pain back to baseline by 10 weeks",
+        given="Rebecca",
+        gender="female",
+        birth="1984-05-27",
+    )
+    rad = radic(s, "radic-1", "M51.16", "311211000119105", onset=200, body_site="Right leg (L5 distribution)")
+    s.pt_course(190, reason=[rad])
+    nsaid(s, "naproxen", authored=195, days=180)
+    rep = mri(
+        s,
+        "mri-1",
+        170,
+        "Right paracentral disc extrusion at L4-5 compressing the traversing right L5 nerve "
+        "root, concordant with the right L5 radicular symptoms.",
+    )
+    s.nrs("nrs-1", 8, 122)
+    esi = tfesi(
+        s,
+        "esi-1",
+        120,
+        "Right L4-5",
+        outcome="385669000",
+        reason=[rad],
+        note="Outcome recorded at the 3-week review: good early relief.",
+    )
+    s.nrs("nrs-2", 3, 100, part_of=esi)
+    s.nrs("nrs-3", 3, 90, part_of=esi)
+    s.nrs("nrs-4", 7, 50, part_of=esi)
+    s.nrs("nrs-5", 8, 30)
+    s.nrs("nrs-6", 8, 5)
+    s.expect(
+        [card("F3", "warning", refs=[esi, rep], codes_any=[SPINE_REFERRAL])],
+        forbidden_codes=F3_FORBIDDEN,
+        forbidden_states=["F1"],
+        rationale=f"Procedure.outcome says 'successful' ({esi}), but §3.1 still applies the durability check to an "
+        "ESI: 8 → 3 at 3–4 weeks, back to 7–8 by 10–13 weeks (< 30 % relief) — a SHORT-LIVED response, "
+        "which counts as failure. With the concordant L4-5 extrusion this is F3, not 'worked, then "
+        "recurred' (F1).",
+    )
+    return s
+
+
+@scenario
+def f2_level_discordant() -> Scenario:
+    s = Scenario(
+        "f2_level_discordant",
+        "Failed image-guided TFESI at L3-4 for an S1 radiculopathy from an L5-S1 extrusion",
+        given="Howard",
+        gender="male",
+        birth="1972-10-29",
+    )
+    rad, rep = concordant_background(
+        s, onset=150, side="Right", icd_code="M54.17", sct_code="2415007", pain_referral=110
+    )
+    s.nrs("nrs-1", 7, 72)
+    esi = tfesi(s, "esi-1", 70, "Right L3-4", reason=[rad])
+    s.nrs("nrs-2", 7, 50, part_of=esi)
+    s.nrs("nrs-3", 7, 40, part_of=esi)
+    s.expect(
+        [card("F2", "warning", refs=[esi, rep], codes_any=[["64483", "62323"]])],
+        forbidden_codes=[*BLIND_ESI, *SCS, *RFA, *FUSION, *IDD],
+        forbidden_states=["F3", "F7", "F8"],
+        rationale=f"The only ESI ({esi}) was image-guided but at L3-4, while the MRI ({rep}) shows the compressive "
+        "lesion at L5-S1: the level was discordant, so the patient has not had an adequate ESI trial "
+        "(F2; §1.2 'spine-level concordance'). Offer an image-guided ESI at the concordant level; do not "
+        "call the pain refractory.",
+    )
+    return s
+
+
+@scenario
+def f0_outcome_unrecorded_one_proxy() -> Scenario:
+    s = Scenario(
+        "f0_outcome_unrecorded_one_proxy",
+        "TFESI 3 months ago with no outcome or pain score recorded; one indirect sign only",
+        given="Cynthia",
+        gender="female",
+        birth="1977-01-18",
+    )
+    rad, _ = concordant_background(s, onset=150, side="Left", pain_referral=110)
+    s.nrs("nrs-1", 7, 92)
+    esi = tfesi(s, "esi-1", 90, "Left L5-S1", reason=[rad])
+    again = s.condition(
+        "radic-2",
+        [icd("M51.17"), sct("202735001")],
+        KNOWN[(ICD, "M51.17")],
+        onset=150,
+        recorded=40,
+        category="encounter-diagnosis",
+        note="Still left S1 radicular pain at follow-up.",
+    )
+    s.expect(
+        [card("F0", "info", refs=[esi])],
+        forbidden_codes=[*ESI_ALL, *SCS, *RFA, *FUSION],
+        forbidden_states=["F3", "F4", "F7", "F8", "P2"],
+        rationale=f"No outcome and no pain score after the TFESI ({esi}); the only failure proxy is the radicular "
+        f"diagnosis re-asserted at a visit ≥ 6 weeks later ({again}). One proxy is POSSIBLE failure: it "
+        "must not fire a refractory card; the card asks for the outcome to be recorded (§3.1.5).",
+    )
+    return s
+
+
+@scenario
+def f3_probable_failure_two_proxies() -> Scenario:
+    s = Scenario(
+        "f3_probable_failure_two_proxies",
+        "TFESI with no pain score afterwards, but the diagnosis re-asserted and tramadol started: probable failure",
+        given="Dennis",
+        gender="male",
+        birth="1970-12-06",
+    )
+    rad, rep = concordant_background(s, onset=170, side="Right", pain_referral=130)
+    s.nrs("nrs-1", 8, 92)
+    esi = tfesi(s, "esi-1", 90, "Right L5-S1", reason=[rad])
+    tram = s.med_request(
+        "tramadol-1",
+        "10689",
+        "Tramadol hydrochloride 50 mg oral tablet",
+        authored=75,
+        days=30,
+        dose_mg=50,
+        per_day=4,
+    )
+    again = s.condition(
+        "radic-2",
+        [icd("M51.17"), sct("202735001")],
+        KNOWN[(ICD, "M51.17")],
+        onset=170,
+        recorded=40,
+        category="encounter-diagnosis",
+        note="Persistent right S1 radicular pain despite the injection.",
+    )
+    s.expect(
+        [card("F3", "warning", refs=[esi, rep], refs_any=[again, tram], codes_any=[SPINE_REFERRAL])],
+        forbidden_codes=F3_FORBIDDEN,
+        forbidden_states=["F0", "F1"],
+        rationale=f"No pain score after the TFESI ({esi}), but two proxies: a new opioid (tramadol, {tram}) within "
+        f"42 days and the radicular diagnosis re-asserted as an encounter diagnosis ≥ 6 weeks later "
+        f"({again}). Two proxies = PROBABLE FAILED, which enters the refractory states: F3 with the "
+        "concordant lesion. The card names the proxies it relied on.",
+    )
+    return s
+
+
+@scenario
+def f0_second_esi_too_recent() -> Scenario:
+    s = Scenario(
+        "f0_second_esi_too_recent",
+        "First TFESI failed 3 months ago; a second one was given 6 days ago",
+        given="Teresa",
+        gender="female",
+        birth="1982-04-13",
+    )
+    rad, _ = concordant_background(s, onset=150, side="Left", pain_referral=120)
+    s.nrs("nrs-1", 8, 92)
+    e1 = tfesi(s, "esi-1", 90, "Left L5-S1", reason=[rad])
+    s.nrs("nrs-2", 7, 70, part_of=e1)
+    s.nrs("nrs-3", 7, 60, part_of=e1)
+    s.nrs("nrs-4", 7, 8)
+    e2 = tfesi(s, "esi-2", 6, "Left L5-S1", reason=[rad])
+    s.nrs("nrs-5", 6, 2, part_of=e2)
+    s.expect(
+        [],
+        optional=[card("F0", "info", refs=[e2])],
+        forbidden_codes=[*ESI_ALL, *SCS, *RFA, *FUSION],
+        forbidden_states=["F3", "F4", "F7", "F8", "P2"],
+        rationale=f"The first TFESI ({e1}) failed, but the latest one ({e2}) was 6 days ago: F0 — too early to "
+        "judge, so no refractory card and no escalation until its 2–6-week outcome is known.",
+    )
+    return s
+
+
+@scenario
+def f3_recent_esi_not_done() -> Scenario:
+    s = Scenario(
+        "f3_recent_esi_not_done",
+        "Failed TFESI with a concordant lesion; the repeat injection booked 6 days ago was not done",
+        given="Walter",
+        gender="male",
+        birth="1975-07-01",
+    )
+    rad, rep = concordant_background(s, onset=150, side="Left", pain_referral=120)
+    s.nrs("nrs-1", 8, 92)
+    esi = tfesi(s, "esi-1", 90, "Left L5-S1", reason=[rad])
+    s.nrs("nrs-2", 7, 70, part_of=esi)
+    s.nrs("nrs-3", 7, 60, part_of=esi)
+    s.procedure(
+        "esi-2",
+        [cpt("64483")],
+        "Transforaminal epidural steroid injection, Left L5-S1, fluoroscopic guidance",
+        performed=6,
+        status="not-done",
+        body_site="Left L5-S1 neural foramen",
+        note="Not done: the patient declined a repeat injection and asked for a surgical opinion.",
+    )
+    s.nrs("nrs-4", 7, 6)
+    s.expect(
+        [card("F3", "warning", refs=[esi, rep], codes_any=[SPINE_REFERRAL])],
+        forbidden_codes=F3_FORBIDDEN,
+        forbidden_states=["F0"],
+        rationale=f"The injection 6 days ago has status not-done, so it is no 'too recent' ESI: the last ESI "
+        f"performed ({esi}) failed 3 months ago with a concordant lesion ({rep}) → F3 warning (5 months, "
+        "no surgical referral).",
+    )
+    return s
+
+
+@scenario
+def p1_cervical_esi_is_not_lumbar() -> Scenario:
+    s = Scenario(
+        "p1_cervical_esi_is_not_lumbar",
+        "Lumbar radiculopathy for 8.5 weeks; the only epidural on record is a cervical one (62321)",
+        given="Roger",
+        gender="male",
+        birth="1966-03-15",
+    )
+    rad = radic(s, "radic-1", "M54.16", "128196005", onset=60, body_site="Right leg (L4 distribution)")
+    s.pt_course(52, reason=[rad])
+    nsaid(s, "naproxen", authored=58, days=90)
+    s.procedure(
+        "cervical-esi-1",
+        [cpt("62321")],
+        "Cervical interlaminar epidural steroid injection C6-7, fluoroscopic guidance",
+        performed=30,
+        body_site="C6-7 interlaminar",
+        outcome="385671000",
+        note="For neck pain with right arm symptoms.",
+    )
+    s.nrs("nrs-1", 6, 3)
+    s.expect(
+        [card("P1", "info", refs=[rad], codes=["72148"])],
+        forbidden_codes=["72158", *BLIND_ESI, *FUSION, *OPIOIDS, *SCS, *RFA],
+        forbidden_states=["F0", "F1", "F2", "F3", "F4", "F5", "F6", "F7", "F8"],
+        rationale="62321 is a cervical/thoracic interlaminar injection (§0 coding trap), not a lumbar ESI: this "
+        "patient has had no lumbar ESI and no lumbar MRI, so the state is P1 — not a failed lumbar ESI.",
+    )
+    return s
+
+
+@scenario
+def p1_diagnostic_snrb_is_not_an_esi() -> Scenario:
+    s = Scenario(
+        "p1_diagnostic_snrb_is_not_an_esi",
+        "A positive diagnostic selective nerve root block (billed 64483) is not a failed ESI",
+        given="Gloria",
+        gender="female",
+        birth="1974-09-24",
+    )
+    rad = radic(s, "radic-1", "M54.17", "2415007", onset=75, body_site="Left leg (S1 distribution)")
+    s.pt_course(68, reason=[rad])
+    nsaid(s, "naproxen", authored=73, days=90)
+    mri(
+        s,
+        "mri-1",
+        40,
+        "Left foraminal disc protrusion at L5-S1 abutting the exiting left L5 nerve root and left "
+        "lateral recess narrowing contacting the traversing left S1 nerve root; symptomatic level "
+        "uncertain.",
+    )
+    s.nrs("nrs-1", 7, 21)
+    snrb = s.procedure(
+        "snrb-1",
+        [cpt("64483")],
+        "Diagnostic selective nerve root block, left S1, local anaesthetic only",
+        performed=20,
+        body_site="Left S1 foramen",
+        note="Lidocaine only, no steroid: 90 % relief of the leg pain for 3 hours — positive for left S1.",
+    )
+    s.nrs("nrs-2", 7, 5)
+    s.expect(
+        [],
+        optional=[card("P1", "info", refs=[rad])],
+        forbidden_codes=["72148", "72158", *BLIND_ESI, *FUSION, *SCS, *RFA],
+        forbidden_states=["F0", "F1", "F2", "F3", "F4", "F5", "F6", "F7", "F8"],
+        rationale=f"64483 also bills a diagnostic selective nerve root block (§0). This one ({snrb}) was local "
+        "anaesthetic only and positive: pain returning afterwards is expected and is no failed ESI. No "
+        "refractory card; no repeat MRI (one was done 40 days ago).",
+    )
+    return s
+
+
+@scenario
+def r1_disc_code_with_new_retention() -> Scenario:
+    s = Scenario(
+        "r1_disc_code_with_new_retention",
+        "Large L5-S1 disc prolapse (no radicular code) and new urinary retention since yesterday",
+        given="Monica",
+        gender="female",
+        birth="1980-10-21",
+    )
+    disc = s.condition(
+        "disc-1",
+        [icd("M51.27"), sct("202708005")],
+        "Other intervertebral disc displacement, lumbosacral region",
+        onset=10,
+        category="encounter-diagnosis",
+        note="Acute low back pain with a large L5-S1 disc prolapse.",
+    )
+    ret = s.condition(
+        "urinary-retention-1",
+        [icd("R33.9"), sct("236648008")],
+        "Acute retention of urine",
+        onset=1,
+        category="encounter-diagnosis",
+        note="Bladder scan 700 mL, no urge to void.",
+    )
+    s.nrs("nrs-1", 8, 1, leg=False)
+    s.expect(
+        [card("R1", "critical", refs=[ret], codes_any=[MRI_ANY, SPINE_REFERRAL])],
+        forbidden_codes=RED_FLAG_UNSAFE,
+        rationale=f"A disc code ({disc}) alone never opens the pathway gate, but R1 only needs 'a lumbar disc, "
+        "radicular or stenosis diagnosis' beside new sphincter symptoms: suspected cauda equina "
+        "syndrome must still raise the critical card. The red flag is checked before the gate.",
+    )
+    return s
+
+
+@scenario
+def r1_saddle_anaesthesia() -> Scenario:
+    s = Scenario(
+        "r1_saddle_anaesthesia",
+        "New saddle anaesthesia (R20.0, perineal distribution) with L5-S1 radiculopathy",
+        given="Rachel",
+        gender="female",
+        birth="1975-02-02",
+    )
+    radic(s, "radic-1", "M54.17", "2415007", onset=25)
+    saddle = s.condition(
+        "saddle-1",
+        [icd("R20.0")],
+        "Anesthesia of skin",
+        onset=1,
+        category="encounter-diagnosis",
+        body_site="Perineum and inner thighs (saddle area)",
+        note="New saddle anaesthesia noticed this morning.",
+    )
+    s.expect(
+        [card("R1", "critical", refs=[saddle], codes_any=[MRI_ANY, SPINE_REFERRAL])],
+        forbidden_codes=RED_FLAG_UNSAFE,
+        rationale=f"R20.0 is non-specific skin anaesthesia; here its body site is the saddle area ({saddle}) and it "
+        "is new: suspected cauda equina syndrome.",
+    )
+    return s
+
+
+@scenario
+def e1_skin_numbness_not_saddle() -> Scenario:
+    s = Scenario(
+        "e1_skin_numbness_not_saddle",
+        "Numb fingertip (R20.0) after a cut, beside 3 weeks of sciatica",
+        given="Peter",
+        gender="male",
+        birth="1988-12-09",
+    )
+    rad = e1_background(s)
+    s.condition(
+        "numb-finger-1",
+        [icd("R20.0")],
+        "Anesthesia of skin",
+        onset=3,
+        category="encounter-diagnosis",
+        body_site="Right index finger",
+        note="Numb fingertip after a kitchen-knife cut.",
+    )
+    s.expect(
+        [card("E1", "info", refs=[rad])],
+        forbidden_codes=E1_FORBIDDEN,
+        forbidden_states=["R1"],
+        rationale="R20.0 counts toward cauda equina only in a saddle distribution (§1.2 R1); a numb fingertip is not "
+        "a red flag, so the patient stays in the acute tolerable state.",
+    )
+    return s
+
+
+@scenario
+def e1_vas_scores_scaled() -> Scenario:
+    s = Scenario(
+        "e1_vas_scores_scaled",
+        "Three weeks of sciatica scored on the 0-100 mm visual analogue scale (50 mm)",
+        given="Olivia",
+        gender="female",
+        birth="1990-06-16",
+    )
+    rad = radic(s, "radic-1", "M54.42", "23056005", onset=21)
+    nsaid(s, "ibuprofen", authored=20, days=30)
+    vas = s.observation("vas-1", "38214-3", 50, when=2, unit="mm", body_site="Left leg")
+    s.odi("odi-1", 44, 2)
+    s.expect(
+        [card("E1", "info", refs=[rad])],
+        forbidden_codes=E1_FORBIDDEN,
+        forbidden_states=["E2"],
+        rationale=f"The pain score ({vas}) is 50 mm on a 0-100 mm VAS, i.e. 5/10 after scaling: not severe "
+        "(NRS ≥ 7 and ODI ≥ 40 are both needed for E2), so E1 even though the ODI is 44.",
+    )
+    return s
+
+
+@scenario
+def r1_resolved_ces_history_not_red_flag() -> Scenario:
+    s = Scenario(
+        "r1_resolved_ces_history_not_red_flag",
+        "Cauda equina syndrome in 2019, resolved after emergency discectomy; new radicular pain for 3 weeks",
+        given="Frances",
+        gender="female",
+        birth="1961-11-11",
+    )
+    s.condition(
+        "ces-1",
+        [icd("G83.4"), sct("192970008")],
+        "Cauda equina syndrome",
+        onset="2019-04",
+        recorded=2770,
+        clinical="resolved",
+        abatement=2500,
+        note="Emergency L4-5 discectomy in April 2019; full recovery of bladder function.",
+    )
+    surg = s.procedure(
+        "discectomy-1",
+        [cpt("63030"), sct("178625001")],
+        "Emergency L4-5 discectomy",
+        performed=2770,
+        body_site="L4-5",
+    )
+    rad = radic(s, "radic-1", "M54.16", "128196005", onset=21, category="encounter-diagnosis")
+    nsaid(s, "ibuprofen", authored=20, days=30)
+    s.nrs("nrs-1", 6, 2)
+    s.expect(
+        [card("S1", "info", refs=[surg], codes=["72158"])],
+        forbidden_codes=["72148", *FUSION, *SCS, "63042"],
+        forbidden_states=["R1", "E1", "E2"],
+        rationale=f"The cauda equina syndrome is resolved (2019): not a current red flag. The discectomy ({surg}) "
+        f"puts the new radicular pain ({rad}) in the post-surgical branch: MRI without and with "
+        "contrast, not the acute E-state advice of no imaging.",
+    )
+    return s
+
+
+@scenario
+def s1_fusion_known_only_from_z98_1() -> Scenario:
+    s = Scenario(
+        "s1_fusion_known_only_from_z98_1",
+        "Outside-hospital L4-S1 fusion known only from Z98.1; new radicular pain for 8.5 weeks",
+        given="Harold",
+        gender="male",
+        birth="1963-07-07",
+    )
+    z = s.condition(
+        "fusion-status-1",
+        [icd("Z98.1")],
+        "Arthrodesis status",
+        onset="2022",
+        recorded=1400,
+        note="L4-S1 posterior instrumented fusion in 2022 at another hospital.",
+    )
+    rad = radic(s, "radic-1", "M54.16", "128196005", onset=60, body_site="Right leg (L5 distribution)")
+    s.pt_course(50, reason=[rad])
+    nsaid(s, "naproxen", authored=58, days=90)
+    s.nrs("nrs-1", 6, 3)
+    s.expect(
+        [card("S1", "info", refs=[z], codes=["72158"])],
+        forbidden_codes=["72148", *FUSION, *SCS, "63042"],
+        forbidden_states=["P1", "E1", "E2"],
+        rationale=f"Prior lumbar surgery is known only from the arthrodesis-status code ({z}); §1.1.3 routes that "
+        "to the post-surgical branch too: MRI without and with contrast (ACR variant 5), not P1's "
+        "non-contrast MRI.",
+    )
+    return s
+
+
+@scenario
+def f6_stenosis_gate_without_radic_code() -> Scenario:
+    s = Scenario(
+        "f6_stenosis_gate_without_radic_code",
+        "Neurogenic claudication coded only as M48.062 (no radiculopathy code), failed ILESI",
+        given="Arthur",
+        gender="male",
+        birth="1950-01-31",
+    )
+    sten = s.condition(
+        "stenosis-1",
+        [icd("M48.062"), sct("18347007")],
+        "Spinal stenosis, lumbar region with neurogenic claudication",
+        onset=500,
+        note="Neurogenic claudication: bilateral leg pain and heaviness after walking 50 m, relieved "
+        "by sitting.",
+    )
+    s.pt_course(480, reason=[sten])
+    nsaid(s, "ibuprofen", authored=490, days=90)
+    s.referral("referral-pain-1", "pain", authored=300, reason=[sten])
+    mri(
+        s,
+        "mri-1",
+        400,
+        "Severe central canal stenosis at L3-4 and L4-5 due to ligamentum flavum hypertrophy and "
+        "disc bulging. No spondylolisthesis.",
+    )
+    s.nrs("nrs-1", 7, 102)
+    esi = s.procedure(
+        "esi-1",
+        [cpt("62323")],
+        "Lumbar interlaminar epidural steroid injection L4-5, fluoroscopic guidance",
+        performed=100,
+        body_site="L4-5 interlaminar",
+        outcome="385671000",
+        reason=[sten],
+    )
+    s.nrs("nrs-2", 7, 5)
+    s.expect(
+        [
+            card(
+                "F6",
+                "info",
+                refs=[esi, sten],
+                codes_any=[["0275T", "G0276", "63047", "63005", "63017", *SPINE_REFERRAL]],
+            )
+        ],
+        forbidden_codes=[*FUSION, *ESI_ALL, *OPIOIDS],
+        forbidden_states=["F3", "F4", "F5", "F7", "F8"],
+        rationale=f"The gate also opens on lumbar stenosis with leg symptoms (§1.1.1): M48.062 ({sten}) is stenosis "
+        "with neurogenic claudication. The image-guided ILESI failed (explicit outcome) → F6.",
+    )
+    return s
+
+
+@scenario
+def a1_rfa_short_lived() -> Scenario:
+    s = Scenario(
+        "a1_rfa_short_lived",
+        "Facet RFA helped for 2 months, pain back to baseline by 3 months",
+        given="Raymond",
+        gender="male",
+        birth="1962-04-20",
+    )
+    ablation_background(s, onset=600, facet_code=("M47.816", "428671008"), side="Right")
+    s.nrs("nrs-1", 7, 152, leg=False)
+    rfa = s.procedure(
+        "rfa-1",
+        [cpt("64635"), cpt("64636")],
+        "Radiofrequency ablation of lumbar medial branches, bilateral L4-5 and L5-S1",
+        performed=150,
+        body_site="Bilateral L4-5 and L5-S1 medial branches",
+    )
+    s.nrs("nrs-2", 3, 115, part_of=rfa, leg=False)
+    s.nrs("nrs-3", 3, 90, part_of=rfa, leg=False)
+    s.nrs("nrs-4", 7, 65, part_of=rfa, leg=False)
+    s.nrs("nrs-5", 7, 40, leg=False)
+    s.expect(
+        [card("A1", "info", refs=[rfa])],
+        optional=[card("F5", ["info", "warning"])],
+        forbidden_codes=[*RFA, "64640", *FUSION],
+        forbidden_states=["A2"],
+        rationale=f"The RFA ({rfa}) gave 7 → 3 at 5–9 weeks but pain was back to 7 at 12 weeks: relief lasting "
+        "< 3 months is a failed ablation (§1.2 A1; §3.1 short-lived), not 'worked then recurred' (A2 "
+        "needs ≥ 50 % for ≥ 6 months). A repeat RFA is not justified.",
+    )
+    return s
+
+
+@scenario
+def n1_trial_success_by_scores() -> Scenario:
+    s = Scenario(
+        "n1_trial_success_by_scores",
+        "SCS trial with no outcome coded, pain 8 → 2-3 during the trial",
+        given="Lawrence",
+        gender="male",
+        birth="1967-02-17",
+    )
+    chronic_failed_esi_background(s, onset=900)
+    s.nrs("nrs-1", 8, 12)
+    trial = s.procedure(
+        "scs-trial-1",
+        [cpt("63650")],
+        "Spinal cord stimulator trial, percutaneous epidural leads T8-T10",
+        performed=10,
+        until=3,
+        body_site="Epidural space T8-T10",
+        note="7-day trial with an external generator.",
+    )
+    s.procedure(
+        "scs-trial-1-removal",
+        [cpt("63661")],
+        "Removal of percutaneous trial leads at the end of the trial",
+        performed=3,
+    )
+    s.nrs("nrs-2", 3, 8, part_of=trial)
+    s.nrs("nrs-3", 2, 5, part_of=trial)
+    s.expect(
+        [card("N1", "info", refs=[trial], codes_any=[["63685", "63655"]])],
+        forbidden_codes=[*IDD, *ESI_ALL, *FUSION],
+        forbidden_states=["F7", "F8", "N2", "L1"],
+        rationale=f"No outcome is coded for the trial ({trial}: 63650 with lead removal, so a trial), but pain fell "
+        "8 → 2.5 (69 %) during it: ≥ 50 % relief, a successful trial by the numbers.",
+    )
+    return s
+
+
+@scenario
+def n2_trial_failed_by_scores() -> Scenario:
+    s = Scenario(
+        "n2_trial_failed_by_scores",
+        "SCS trial with no outcome coded, pain 8 → 6-7 during the trial",
+        given="Carolyn",
+        gender="female",
+        birth="1971-08-19",
+    )
+    chronic_failed_esi_background(s, onset=900)
+    s.nrs("nrs-1", 8, 22)
+    trial = s.procedure(
+        "scs-trial-1",
+        [cpt("63650")],
+        "Spinal cord stimulator trial, percutaneous epidural leads T8-T10",
+        performed=20,
+        until=13,
+        body_site="Epidural space T8-T10",
+        note="7-day trial with an external generator.",
+    )
+    s.procedure(
+        "scs-trial-1-removal",
+        [cpt("63661")],
+        "Removal of percutaneous trial leads at the end of the trial",
+        performed=13,
+    )
+    s.nrs("nrs-2", 7, 17, part_of=trial)
+    s.nrs("nrs-3", 6, 14, part_of=trial)
+    s.expect(
+        [card("N2", "warning", refs=[trial])],
+        forbidden_codes=[*SCS_PERMANENT, *IDD, *ESI_ALL],
+        forbidden_states=["F7", "F8", "N1", "L1"],
+        rationale=f"Pain fell only 8 → 6.5 (19 %) during the trial ({trial}): < 50 %, a failed trial by the "
+        "numbers — do not implant.",
+    )
+    return s
+
+
+@scenario
+def m1_high_mme_short_course() -> Scenario:
+    s = Scenario(
+        "m1_high_mme_short_course",
+        "Hydrocodone 10 mg every 4 hours (60 MME/day) for 3 weeks in severe week-4 sciatica",
+        given="Terry",
+        gender="male",
+        birth="1981-05-05",
+    )
+    radic(s, "radic-1", "M51.17", "202735001", onset=26)
+    nsaid(s, "naproxen", authored=25, days=30)
+    hc = s.med_request(
+        "hydrocodone-1",
+        "5489",
+        "Hydrocodone bitartrate 10 mg / acetaminophen 325 mg oral tablet",
+        authored=21,
+        days=30,
+        dose_mg=10,
+        per_day=6,
+    )
+    n = s.nrs("nrs-1", 8, 1)
+    o = s.odi("odi-1", 52, 1)
+    s.expect(
+        [
+            card("E2", "warning", refs=[n, o], codes_any=[SPECIALIST_REFERRAL]),
+            card("M1", "warning", refs=[hc], codes_any=[["7242"]]),
+        ],
+        forbidden_codes=[*OPIOIDS, *MRI_ANY, *FUSION, *NEUROPATHIC],
+        rationale=f"Only 3 weeks of opioid, but at 60 MME/day ({hc}: 10 mg × 6 × 1.0) — ≥ 50 MME is enough for "
+        "M1 (CDC 2022: reassess, naloxone). Beside it the one pathway card: E2 (NRS 8, ODI 52 in "
+        "week 4).",
+    )
+    return s
+
+
+@scenario
+def m2_duloxetine_with_p2() -> Scenario:
+    s = Scenario(
+        "m2_duloxetine_with_p2",
+        "Duloxetine for 10 weeks in a 4-month radiculopathy never referred",
+        given="Diana",
+        gender="female",
+        birth="1973-03-31",
+    )
+    rad = radic(s, "radic-1", "M54.17", "2415007", onset=125)
+    s.pt_course(115, reason=[rad])
+    nsaid(s, "naproxen", authored=120, days=120)
+    dul = s.med_request(
+        "duloxetine-1",
+        "72625",
+        "Duloxetine 60 mg delayed-release oral capsule",
+        authored=70,
+        days=30,
+        dose_mg=60,
+        per_day=1,
+        repeats=2,
+    )
+    s.nrs("nrs-1", 6, 70)
+    s.nrs("nrs-2", 6, 4)
+    s.expect(
+        [
+            card("P2", "warning", refs=[rad], codes_any=[SPECIALIST_REFERRAL]),
+            card("M2", "info", refs=[dul], conflict=True),
+        ],
+        forbidden_codes=[*NEUROPATHIC, *BLIND_ESI, *FUSION],
+        rationale=f"Duloxetine ({dul}) for radicular pain: M2 evidence-conflict card (its radicular-pain evidence is "
+        "uncertain); pain unchanged at 6 after 10 weeks, so no ≥ 30 %/2-point benefit to justify it. "
+        "Beside it the one pathway card, P2.",
+    )
+    return s
+
+
+@scenario
+def y1_depression_code_with_p1() -> Scenario:
+    s = Scenario(
+        "y1_depression_code_with_p1",
+        "Recurrent moderate depression (F33.1) in an 8-week radiculopathy",
+        given="Sandra",
+        gender="female",
+        birth="1980-11-04",
+    )
+    rad = p1_background(s)
+    dep = s.condition(
+        "depression-1",
+        [icd("F33.1")],
+        "Major depressive disorder, recurrent, moderate",
+        onset="2024-02",
+        recorded=1000,
+    )
+    s.expect(
+        [
+            card("P1", "info", refs=[rad], codes=["72148"]),
+            card("Y1", "info", refs=[dep], codes_any=[CBT_OR_PSYCH]),
+        ],
+        forbidden_codes=["72158", *BLIND_ESI, *FUSION, *OPIOIDS],
+        rationale=f"Recurrent depression ({dep}) is a psychosocial risk (§1.2 Y1: F32/F33/F41): biopsychosocial "
+        "assessment and CBT alongside the pathway card (P1).",
     )
     return s
 
