@@ -139,8 +139,8 @@ def _start_timer() -> None:
 
 def _check_body() -> None:
     """POSTs must be JSON and within the size limit (before anything reads the body)."""
-    if request.method != "POST":
-        return
+    if request.method != "POST" or request.url_rule is None:
+        return  # unknown paths get their 404 first
     limit = request.max_content_length
     if limit is not None and request.content_length is not None and request.content_length > limit:
         raise errors.PayloadTooLarge(f"The request body is larger than {limit} bytes.")

@@ -11,12 +11,14 @@ is not consulted.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
+import urllib3
 
 ACCEPT = "application/fhir+json, application/json;q=0.9"
 
@@ -53,6 +55,26 @@ class FhirResponseTooLarge(FhirError):
 
 class FhirInvalidResponse(FhirError):
     pass
+
+
+class Deadline:
+    """The overall time budget of one invocation's FHIR work, shared by its fetches."""
+
+    def __init__(self, seconds: float, clock: Any = time.monotonic) -> None:
+        self.seconds = seconds
+        self._clock = clock
+        self.at = clock() + seconds
+
+    def remaining(self) -> float:
+        return float(self.at - self._clock())
+
+    @property
+    def reason(self) -> str:
+        return f"FHIR server did not answer within the {self.seconds:g} s budget"
+
+    def check(self) -> None:
+        if self.remaining() <= 0:
+            raise FhirTimeout(self.reason)
 
 
 def origin(url: str) -> tuple[str, str, int | None]:
@@ -92,17 +114,22 @@ class FhirClient:
 
     # -- single call ---------------------------------------------------------------------------
 
-    def get_json(self, url: str, *, fhir_server: str, access_token: str | None) -> dict[str, Any]:
-        """GET one URL. The token is attached only when ``url`` is on ``fhir_server``'s origin."""
+    def get_json(
+        self, url: str, *, fhir_server: str, access_token: str | None, deadline: Deadline | None = None
+    ) -> dict[str, Any]:
+        """GET one URL. The token is attached only when ``url`` is on ``fhir_server``'s origin.
+        With a ``deadline``, the call (connect, every read, the whole body) ends by it."""
         headers = {"Accept": ACCEPT}
         if access_token and origin(url) == origin(fhir_server):
             headers["Authorization"] = f"Bearer {access_token}"
+        timeout = self.timeout
+        if deadline is not None:
+            deadline.check()
+            timeout = min(timeout, max(deadline.remaining(), 0.05))
         try:
-            resp = self.session.get(
-                url, headers=headers, timeout=self.timeout, allow_redirects=False, stream=True
-            )
+            resp = self.session.get(url, headers=headers, timeout=timeout, allow_redirects=False, stream=True)
         except requests.Timeout as exc:
-            raise FhirTimeout(f"FHIR server did not answer within {self.timeout:g} s") from exc
+            raise self._timeout(timeout, deadline) from exc
         except requests.RequestException as exc:
             raise FhirNetworkError(f"FHIR server unreachable ({type(exc).__name__})") from exc
         try:
@@ -110,7 +137,7 @@ class FhirClient:
                 raise FhirAuthError(f"FHIR server refused access (HTTP {resp.status_code})")
             if resp.status_code >= 300:
                 raise FhirHttpError(f"FHIR server answered HTTP {resp.status_code}", resp.status_code)
-            body = self._read_capped(resp)
+            body = self._read_capped(resp, timeout, deadline)
         finally:
             resp.close()
         try:
@@ -121,34 +148,54 @@ class FhirClient:
             raise FhirInvalidResponse("FHIR server answered with something that is not a FHIR resource")
         return data
 
-    def _read_capped(self, resp: requests.Response) -> bytes:
+    def _timeout(self, timeout: float, deadline: Deadline | None) -> FhirTimeout:
+        if deadline is not None and timeout < self.timeout:
+            return FhirTimeout(deadline.reason)
+        return FhirTimeout(f"FHIR server did not answer within {self.timeout:g} s")
+
+    def _read_capped(self, resp: requests.Response, timeout: float, deadline: Deadline | None) -> bytes:
+        """The body, refusing more than the size cap and stopping at the deadline. Reads return as
+        soon as any bytes arrive (``read1``), so a server that trickles cannot outlast the deadline."""
         declared = resp.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > self.max_response_bytes:
             raise FhirResponseTooLarge(f"FHIR response larger than {self.max_response_bytes} bytes")
         chunks: list[bytes] = []
         size = 0
+        raw = resp.raw
         try:
-            for chunk in resp.iter_content(chunk_size=65536):
+            while True:
+                if deadline is not None:
+                    deadline.check()
+                chunk = raw.read1(65536, decode_content=True)
+                if not chunk:
+                    break
                 size += len(chunk)
                 if size > self.max_response_bytes:
                     raise FhirResponseTooLarge(f"FHIR response larger than {self.max_response_bytes} bytes")
                 chunks.append(chunk)
-        except requests.Timeout as exc:
-            raise FhirTimeout(f"FHIR server did not answer within {self.timeout:g} s") from exc
-        except requests.RequestException as exc:
+        except (requests.Timeout, urllib3.exceptions.TimeoutError, TimeoutError) as exc:
+            raise self._timeout(timeout, deadline) from exc
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
             raise FhirNetworkError(f"FHIR server connection failed ({type(exc).__name__})") from exc
         return b"".join(chunks)
 
     # -- read or search with paging -------------------------------------------------------------
 
-    def fetch(self, relative: str, *, fhir_server: str, access_token: str | None) -> SearchResult:
+    def fetch(
+        self, relative: str, *, fhir_server: str, access_token: str | None, deadline: Deadline | None = None
+    ) -> SearchResult:
         """Run a rendered prefetch query (``Patient/1`` or ``Condition?patient=1``) on ``fhir_server``."""
         url = fhir_server.rstrip("/") + "/" + relative.lstrip("/")
-        first = self.get_json(url, fhir_server=fhir_server, access_token=access_token)
-        return self.collect(first, fhir_server=fhir_server, access_token=access_token)
+        first = self.get_json(url, fhir_server=fhir_server, access_token=access_token, deadline=deadline)
+        return self.collect(first, fhir_server=fhir_server, access_token=access_token, deadline=deadline)
 
     def collect(
-        self, first: Mapping[str, Any], *, fhir_server: str | None, access_token: str | None
+        self,
+        first: Mapping[str, Any],
+        *,
+        fhir_server: str | None,
+        access_token: str | None,
+        deadline: Deadline | None = None,
     ) -> SearchResult:
         """All resources of a resource or Bundle, following ``next`` links on the fhirServer origin."""
         if first.get("resourceType") != "Bundle":
@@ -173,7 +220,7 @@ class FhirClient:
                 return SearchResult(
                     tuple(resources), pages, f"only the first {self.page_cap} pages were read"
                 )
-            page = self.get_json(nxt, fhir_server=fhir_server, access_token=access_token)
+            page = self.get_json(nxt, fhir_server=fhir_server, access_token=access_token, deadline=deadline)
             if page.get("resourceType") != "Bundle":
                 raise FhirInvalidResponse("a next page of a search was not a Bundle")
             resources.extend(bundle_resources(page))

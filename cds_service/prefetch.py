@@ -20,7 +20,14 @@ from typing import Any
 from urllib.parse import quote
 
 from cds_service.errors import PreconditionFailed
-from cds_service.fhir_client import FhirClient, FhirError, SearchResult, bundle_resources, next_link
+from cds_service.fhir_client import (
+    Deadline,
+    FhirClient,
+    FhirError,
+    SearchResult,
+    bundle_resources,
+    next_link,
+)
 from cds_service.wire import TOKEN_FIELDS, CdsRequest
 
 _TOKEN = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
@@ -118,6 +125,7 @@ def resolve(
     budget_seconds: float = 8.0,
 ) -> Resolved:
     out = Resolved()
+    deadline = Deadline(budget_seconds)
     to_fetch: dict[str, str] = {}  # key -> why it must be fetched (for the unavailable reason)
     for key in prefetch_templates:
         if key not in request.prefetch:
@@ -130,7 +138,7 @@ def resolve(
         if error_outcome(value):
             to_fetch[key] = "prefetch returned an error"
             continue
-        result = _page_prefetched(value, request, client)
+        result = _page_prefetched(value, request, client, deadline)
         if isinstance(result, FhirError):
             out.unavailable[key] = f"paging failed: {result.reason}"
             out.data[key] = KeyData(key, _without_outcomes(tuple(bundle_resources(value))), "prefetch")
@@ -141,7 +149,7 @@ def resolve(
             out.unavailable[key] = f"incomplete: {result.incomplete}"
 
     if to_fetch:
-        _fetch_all(prefetch_templates, to_fetch, request, client, out, max_workers, budget_seconds)
+        _fetch_all(prefetch_templates, to_fetch, request, client, out, max_workers, deadline)
         out.fetched = tuple(k for k in to_fetch if k in out.data)
 
     missing_required = sorted(k for k in required if k not in out.data)
@@ -155,12 +163,14 @@ def resolve(
 
 
 def _page_prefetched(
-    value: Mapping[str, Any], request: CdsRequest, client: FhirClient
+    value: Mapping[str, Any], request: CdsRequest, client: FhirClient, deadline: Deadline
 ) -> SearchResult | FhirError:
     if value.get("resourceType") != "Bundle" or next_link(value) is None:
         return client.collect(value, fhir_server=None, access_token=None)
     try:
-        return client.collect(value, fhir_server=request.fhir_server, access_token=request.access_token)
+        return client.collect(
+            value, fhir_server=request.fhir_server, access_token=request.access_token, deadline=deadline
+        )
     except FhirError as exc:
         return exc
 
@@ -172,7 +182,7 @@ def _fetch_all(
     client: FhirClient,
     out: Resolved,
     max_workers: int,
-    budget_seconds: float,
+    deadline: Deadline,
 ) -> None:
     fhir_server = request.fhir_server
     rendered: dict[str, str] = {}
@@ -190,14 +200,20 @@ def _fetch_all(
     pool = ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(rendered))), thread_name_prefix="fhir")
     try:
         futures: dict[Future[SearchResult], str] = {
-            pool.submit(client.fetch, query, fhir_server=fhir_server, access_token=request.access_token): key
+            pool.submit(
+                client.fetch,
+                query,
+                fhir_server=fhir_server,
+                access_token=request.access_token,
+                deadline=deadline,
+            ): key
             for key, query in rendered.items()
         }
-        done, not_done = wait(futures, timeout=budget_seconds)
+        # The workers stop themselves at the deadline (every connect, read and page checks it); the
+        # small margin lets one that has just timed out report its own reason.
+        done, not_done = wait(futures, timeout=max(deadline.remaining(), 0) + 0.25)
         for fut in not_done:
-            out.unavailable[futures[fut]] = (
-                f"FHIR server did not answer within the {budget_seconds:g} s budget"
-            )
+            out.unavailable[futures[fut]] = deadline.reason
             fut.cancel()
         for fut in done:
             key = futures[fut]

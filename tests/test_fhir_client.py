@@ -205,3 +205,30 @@ def test_every_call_has_a_timeout(fake: responses.RequestsMock, monkeypatch: pyt
 def test_environment_is_not_trusted() -> None:
     """The session ignores .netrc and proxy environment, so nothing adds credentials behind our back."""
     assert client().session.trust_env is False
+
+
+def test_gzip_responses_are_decoded(fake: responses.RequestsMock) -> None:
+    """A gzip-encoded FHIR response (requests asks for gzip) is decoded before parsing."""
+    import gzip
+    import json
+
+    raw = json.dumps(bundle("c1", "c2")).encode()
+    fake.get(f"{BASE}/Condition", body=gzip.compress(raw), headers={"Content-Encoding": "gzip"})
+    result = client().fetch("Condition", fhir_server=BASE, access_token=None)
+    assert [r["id"] for r in result.resources] == ["c1", "c2"]
+
+
+def test_deadline_stops_paging_before_the_next_request(fake: responses.RequestsMock) -> None:
+    """Once the invocation's budget is spent, no further page is requested."""
+    from cds_service.fhir_client import Deadline
+
+    now = [0.0]
+    deadline = Deadline(1.0, clock=lambda: now[0])
+    fake.get(f"{BASE}/Condition", json=bundle("c2"))
+    first = bundle("c1", next_url=f"{BASE}/Condition?page=2")
+    ok = client().collect(first, fhir_server=BASE, access_token=None, deadline=deadline)
+    assert [r["id"] for r in ok.resources] == ["c1", "c2"] and len(fake.calls) == 1
+    now[0] = 1.5
+    with pytest.raises(FhirTimeout, match="within the 1 s budget"):
+        client().collect(first, fhir_server=BASE, access_token=None, deadline=deadline)
+    assert len(fake.calls) == 1
