@@ -3316,6 +3316,83 @@ def y1_depression_code_with_p1() -> Scenario:
     return s
 
 
+@scenario
+def f8_two_short_lived_esis_nine_weeks_apart() -> Scenario:
+    s = Scenario(
+        "f8_two_short_lived_esis_nine_weeks_apart",
+        "Two TFESIs 9 weeks apart, each helping for under 2 months",
+        given="Gregory",
+        gender="male",
+        birth="1976-06-21",
+    )
+    rad, _ = concordant_background(s, onset=300, side="Left", pain_referral=260)
+    s.nrs("nrs-1", 8, 202)
+    e1 = tfesi(s, "esi-1", 200, "Left L5-S1", reason=[rad])
+    s.nrs("nrs-2", 3, 179, part_of=e1)
+    s.nrs("nrs-3", 3, 165, part_of=e1)
+    back = s.nrs("nrs-4", 8, 140)
+    s.nrs("nrs-5", 8, 139)
+    e2 = tfesi(s, "esi-2", 138, "Left L5-S1", reason=[rad])
+    s.nrs("nrs-6", 3, 117, part_of=e2)
+    s.nrs("nrs-7", 3, 103, part_of=e2)
+    s.nrs("nrs-8", 3, 88, part_of=e2)
+    s.nrs("nrs-9", 7, 70)
+    s.nrs("nrs-10", 8, 45)
+    s.nrs("nrs-11", 8, 5)
+    s.expect(
+        [card("F8", "warning", refs=[e1, e2])],
+        optional=[card("F3", ["info", "warning"])],
+        forbidden_codes=[*ESI_ALL, *SCS, *RFA, *FUSION],
+        forbidden_states=["F1", "F0"],
+        rationale=f"Each TFESI gave 8 → 3 at 3–5 weeks and each wore off within 2 months: the first ({e1}) was back "
+        f"to 8 at 8.5 weeks ({back}), just before the second ({e2}); the second was back to 7–8 by 10–13 weeks. "
+        "Two consecutive short-lived responses = two consecutive ESIs without a lasting ≥ 50 % benefit (F8: stop "
+        "injecting, surgical opinion). The first injection's durability must be judged on its own scores: the "
+        "relief measured after the second injection belongs to the second, not the first — otherwise the first "
+        "looks 'durable' and the patient is wrongly offered more of the same.",
+    )
+    return s
+
+
+@scenario
+def m1_long_term_opioid_status_code() -> Scenario:
+    s = Scenario(
+        "m1_long_term_opioid_status_code",
+        "Long-term opioid use recorded as Z79.891, on tramadol, in an 8-week radiculopathy",
+        given="Wayne",
+        gender="male",
+        birth="1969-09-12",
+    )
+    rad = p1_background(s)
+    z = s.condition(
+        "opioid-status-1",
+        [icd("Z79.891")],
+        "Long term (current) use of opiate analgesic",
+        onset="2025-06",
+        recorded=500,
+    )
+    tram = s.med_request(
+        "tramadol-1",
+        "10689",
+        "Tramadol hydrochloride 50 mg oral tablet",
+        authored=20,
+        days=30,
+        dose_mg=50,
+        per_day=4,
+    )
+    s.expect(
+        [
+            card("P1", "info", refs=[rad], codes=["72148"]),
+            card("M1", "warning", refs=[z], refs_any=[tram], codes_any=[["7242"]]),
+        ],
+        forbidden_codes=[*OPIOIDS, "72158", *BLIND_ESI, *FUSION],
+        rationale=f"Long-term opioid therapy documented by Z79.891 ({z}) with an active opioid ({tram}): M1 — "
+        "reassess benefit and harm, taper if no benefit, naloxone; never escalate. Beside it the one pathway "
+        "card (P1).",
+    )
+    return s
+
+
 # ---------------------------------------------------------------------------------------------
 
 
