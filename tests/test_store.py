@@ -349,3 +349,45 @@ def test_unsupported_backend_is_refused() -> None:
     """It refuses a database URL that is neither SQLite nor PostgreSQL."""
     with pytest.raises(ValueError, match="unsupported database backend"):
         Store.from_url("mysql://u@h/db")
+
+
+def test_retention_purges_old_records_automatically(db_url: str) -> None:
+    """It drops audit rows older than the retention period after recording a call, at most hourly."""
+    ticks = [0.0]
+    st = Store(Store.from_url(db_url, migrate=False).engine, retention_days=30, monotonic=lambda: ticks[0])
+    now = datetime.now(UTC)
+    try:
+        st.record_invocation(invocation(card("ancient"), at=now - timedelta(days=40)))  # purged at once
+        st.record_invocation(invocation(card("old"), at=now - timedelta(days=40)))  # purge not yet due
+        st.record_invocation(invocation(card("fresh"), at=now - timedelta(days=1)))
+        with Session(st.engine) as s:
+            assert set(s.scalars(select(m.IssuedCard.uuid))) == {"old", "fresh"}
+        ticks[0] += Store.PURGE_INTERVAL_SECONDS
+        st.record_invocation(invocation(card("today"), at=now))
+        with Session(st.engine) as s:
+            assert set(s.scalars(select(m.IssuedCard.uuid))) == {"fresh", "today"}
+    finally:
+        st.close()
+
+
+def test_retention_zero_keeps_everything(db_url: str) -> None:
+    """It keeps every record when retention is 0 (off)."""
+    st = Store.from_url(db_url, migrate=False, retention_days=0)
+    try:
+        st.record_invocation(invocation(card("ancient"), at=datetime(2001, 1, 1, tzinfo=UTC)))
+        with Session(st.engine) as s:
+            assert s.scalars(select(m.IssuedCard.uuid)).all() == ["ancient"]
+    finally:
+        st.close()
+
+
+def test_from_settings_takes_the_configured_retention(tmp_path: Path) -> None:
+    """It reads the retention period from settings (CDS_AUDIT_RETENTION_DAYS)."""
+    settings = Settings.from_env(
+        {"CDS_DATABASE_URL": f"sqlite:///{tmp_path / 'r.sqlite3'}", "CDS_AUDIT_RETENTION_DAYS": "90"}
+    )
+    st = Store.from_settings(settings)
+    try:
+        assert st.retention == timedelta(days=90)
+    finally:
+        st.close()

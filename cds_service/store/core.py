@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
-from collections.abc import Sequence
+import threading
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -160,24 +163,41 @@ def make_engine(url: str) -> Engine:
 
 
 class Store:
-    """The one persistence API. Every method commits before it returns."""
+    """The one persistence API. Every method commits before it returns.
 
-    def __init__(self, engine: Engine) -> None:
+    With ``retention_days`` set (``CDS_AUDIT_RETENTION_DAYS``; 0 keeps everything), the record
+    older than that is purged automatically — at most once per ``PURGE_INTERVAL_SECONDS`` per
+    process, after an invocation has been recorded — along with expired JWT ids.
+    """
+
+    PURGE_INTERVAL_SECONDS = 3600.0
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        retention_days: int | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self.retention = timedelta(days=retention_days) if retention_days and retention_days > 0 else None
+        self._monotonic = monotonic
+        self._last_purge: float | None = None
+        self._purge_lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Store:
-        return cls.from_url(settings.database_url)
+        return cls.from_url(settings.database_url, retention_days=settings.audit_retention_days)
 
     @classmethod
-    def from_url(cls, url: str, *, migrate: bool = True) -> Store:
+    def from_url(cls, url: str, *, migrate: bool = True, retention_days: int | None = None) -> Store:
         engine = make_engine(url)
         if migrate:
             from cds_service.migrations import upgrade_to_head
 
             upgrade_to_head(engine)
-        return cls(engine)
+        return cls(engine, retention_days=retention_days)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -225,6 +245,23 @@ class Store:
             for card in rec.cards:
                 for sug in card.suggestion_uuids:
                     s.add(IssuedSuggestion(uuid=sug, card_uuid=card.uuid))
+        self._purge_if_due()
+
+    def _purge_if_due(self) -> None:
+        if self.retention is None:
+            return
+        with self._purge_lock:
+            now_m = self._monotonic()
+            if self._last_purge is not None and now_m - self._last_purge < self.PURGE_INTERVAL_SECONDS:
+                return
+            self._last_purge = now_m
+        now = datetime.now(UTC)
+        try:
+            result = self.purge(now - self.retention, now=now)
+        except Exception as exc:  # the audit row is already committed; retention retries later
+            log.error("retention purge failed", extra={"event": "purge_failed", "error": type(exc).__name__})
+            return
+        log.info("retention purge", extra={"event": "purge", **dataclasses.asdict(result)})
 
     # ---- feedback and snoozes ------------------------------------------------------------------
     def record_feedback(
