@@ -120,3 +120,65 @@ def test_same_check_on_same_order_keeps_its_identity_across_hooks(
         return sorted((c["source"]["topic"]["code"], c["detail"].split("`")[1]) for c in cards)
 
     assert identity(select) == identity(sign)
+
+
+PROTOCOL_DIR = ROOT / "fhir_fixtures" / "protocol"
+VERBATIM = (
+    "order-sign.sandbox.json",  # the Sandbox's draft MedicationRequest without a medication
+    "order-select.sandbox-pama.json",  # the Sandbox PAMA screen: TMJ MRI
+    "order-select.cds-hooks-org-radiology.json",  # cds-hooks.org: MRA of the knee, intent plan
+    "order-select.library-R4.json",  # NutritionOrder + amoxicillin, R4 doseAndRate as an object
+    "order-sign.library-R4.json",  # labelled R4, STU3 doseQuantity
+    "order-sign.library-STU3.json",
+    "order-select.full-prefetch.json",  # image-guided ESI after one failed ESI, 37 weeks of symptoms
+    "order-sign.full-prefetch.json",  # the same ESI plus oxycodone 20 mg/day (30 MME), short-term
+)
+
+
+def _radicular_history(patient_id: str) -> dict[str, Any]:
+    """Prefetch for the verbatim bodies: a lumbar radiculopathy two weeks old, nothing else."""
+    empty: dict[str, Any] = {"resourceType": "Bundle", "type": "searchset", "total": 0}
+    condition = {
+        "resourceType": "Condition", "id": "rad", "subject": {"reference": f"Patient/{patient_id}"},
+        "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                                       "code": "active"}]},
+        "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "M54.16",
+                             "display": "Radiculopathy, lumbar region"}]},
+        "onsetDateTime": "2026-11-06",
+    }  # fmt: skip
+    return {
+        "patient": {"resourceType": "Patient", "id": patient_id},
+        "conditions": {**empty, "total": 1, "entry": [{"resource": condition}]},
+        **{k: empty for k in ("procedures", "observations", "medicationRequests", "medicationStatements",
+                              "serviceRequests", "diagnosticReports", "encounters")},
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("name", VERBATIM)
+def test_real_client_bodies_with_unrelated_orders_draw_no_cards(
+    name: str, post: Callable[[dict[str, Any], str], list[dict[str, Any]]]
+) -> None:
+    body = json.loads((PROTOCOL_DIR / name).read_text())
+    if not body.get("prefetch"):
+        body["prefetch"] = _radicular_history(body["context"]["patientId"])
+    assert post(body, EVALUATION_DATE) == []
+
+
+def test_a_lumbar_mri_in_the_cds_hooks_org_body_is_judged_like_any_other(
+    post: Callable[[dict[str, Any], str], list[dict[str, Any]]],
+) -> None:
+    body = json.loads((PROTOCOL_DIR / "order-select.cds-hooks-org-radiology.json").read_text())
+    order = body["context"]["draftOrders"]["entry"][0]["resource"]
+    order["code"] = {
+        "coding": [{"system": "http://www.ama-assn.org/go/cpt", "code": "72148"}],
+        "text": "MRI L-spine",
+    }
+    body["prefetch"] = _radicular_history(body["context"]["patientId"])
+    cards = post(body, EVALUATION_DATE)
+    assert [(c["source"]["topic"]["code"], c["indicator"]) for c in cards] == [("order.mri-early", "info")]
+    (action,) = cards[0]["suggestions"][0]["actions"]
+    assert action == {
+        "type": "delete",
+        "description": action["description"],
+        "resourceId": "ServiceRequest/example-MRI-59879846",
+    }

@@ -557,12 +557,18 @@ def scenarios() -> list[Scenario]:
             "sandbox-medication-without-drug",
             "The Sandbox's draft MedicationRequest without a medication (negative)",
             shape="sandbox",
+            patient_id="p1",
         )
         .condition("rad", *RAD, 30)
         .prescription("request-123", None, "")
     )
     s.append(
-        Scenario("sandbox-pama-tmj-mri", "The Sandbox PAMA screen's TMJ MRI (negative)", shape="sandbox")
+        Scenario(
+            "sandbox-pama-tmj-mri",
+            "The Sandbox PAMA screen's TMJ MRI (negative)",
+            shape="sandbox",
+            patient_id="p1",
+        )
         .condition("rad", *RAD, 14)
         .order(
             "example-request-id",

@@ -62,6 +62,11 @@ class DraftOrder:
     supply_days: float | None = None
 
     @property
+    def is_procedure_order(self) -> bool:
+        """A ServiceRequest, or its STU3 predecessor ProcedureRequest (same ``code`` element)."""
+        return self.resource_type in ("ServiceRequest", "ProcedureRequest")
+
+    @property
     def all_codings(self) -> tuple[Coding, ...]:
         return self.codings + self.ingredient_codings
 

@@ -18,7 +18,7 @@ RULE_IDS = (RULE_ID,)
 
 
 def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
-    if order.resource_type != "ServiceRequest" or not ctx.order_is(order, "discography_lumbar"):
+    if not order.is_procedure_order or not ctx.order_is(order, "discography_lumbar"):
         return []
     return [
         card(

@@ -22,7 +22,7 @@ RULE_IDS = (RULE_ID,)
 
 
 def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
-    if order.resource_type != "ServiceRequest":
+    if not order.is_procedure_order:
         return []
     hit = ctx.order_is(order, "esi_without_image_guidance")
     if hit is None:

@@ -36,7 +36,7 @@ RULE_IDS = (RULE_REPEAT, RULE_EARLY)
 
 
 def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
-    if order.resource_type != "ServiceRequest" or not ctx.order_is(order, "esi_lumbar_all"):
+    if not order.is_procedure_order or not ctx.order_is(order, "esi_lumbar_all"):
         return []
     out = _repeat(ctx, order)
     if not out:

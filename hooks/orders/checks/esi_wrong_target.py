@@ -34,7 +34,7 @@ RULE_IDS = (RULE_FACET, RULE_CLAUDICATION)
 
 
 def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
-    if order.resource_type != "ServiceRequest" or not ctx.order_is(order, "esi_lumbar_all"):
+    if not order.is_procedure_order or not ctx.order_is(order, "esi_lumbar_all"):
         return []
     return [*_facet(ctx, order), *_claudication(ctx, order)]
 

@@ -24,7 +24,7 @@ RULE_IDS = (RULE_ID,)
 
 
 def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
-    if order.resource_type != "ServiceRequest" or not ctx.order_is(order, "lumbar_fusion"):
+    if not order.is_procedure_order or not ctx.order_is(order, "lumbar_fusion"):
         return []
     if ctx.current_conditions("spondylolisthesis_instability"):
         return []

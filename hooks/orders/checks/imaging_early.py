@@ -27,7 +27,7 @@ RULE_IDS = (RULE_EARLY, RULE_CES)
 
 
 def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
-    if order.resource_type != "ServiceRequest" or not ctx.order_is(order, "imaging_lumbar_advanced"):
+    if not order.is_procedure_order or not ctx.order_is(order, "imaging_lumbar_advanced"):
         return []
     ces = ctx.flag("cauda_equina")
     if ces is not None:

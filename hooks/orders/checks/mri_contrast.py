@@ -60,7 +60,7 @@ def _post_surgical_facts(ctx: OrderContext) -> list[Fact]:
 
 
 def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
-    if order.resource_type != "ServiceRequest" or not ctx.order_is(order, "mri_lumbar_without_contrast"):
+    if not order.is_procedure_order or not ctx.order_is(order, "mri_lumbar_without_contrast"):
         return []
     if ctx.flag("cauda_equina") is not None:
         return []  # cauda equina: MRI without contrast today is the right study (ACR variant 4)

@@ -41,7 +41,7 @@ RULE_IDS = (RULE_NO_TRIAL, RULE_FAILED_TRIAL, RULE_PSYCH)
 
 
 def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
-    if order.resource_type != "ServiceRequest" or not ctx.order_is(order, "neuromodulation_implant"):
+    if not order.is_procedure_order or not ctx.order_is(order, "neuromodulation_implant"):
         return []
     implanted = ctx.completed("scs_permanent_system")
     permanent = ctx.order_is(order, "scs_permanent_system") is not None

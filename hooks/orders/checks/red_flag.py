@@ -51,7 +51,7 @@ _PLAN: dict[str, tuple[str, OrderSpec, Priority]] = {
 
 
 def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
-    if order.resource_type != "ServiceRequest" or not ctx.order_is(order, "elective_spine_procedures"):
+    if not order.is_procedure_order or not ctx.order_is(order, "elective_spine_procedures"):
         return []
     flags = ctx.emergency_flags
     if not flags:

@@ -34,7 +34,7 @@ RULE_IDS = (RULE_NO_BLOCK, RULE_REPEAT)
 
 
 def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
-    if order.resource_type != "ServiceRequest" or not ctx.order_is(order, "facet_rfa_or_si_rfa"):
+    if not order.is_procedure_order or not ctx.order_is(order, "facet_rfa_or_si_rfa"):
         return []
     facet = ctx.order_is(order, "facet_rfa_lumbar") is not None
     return [*_repeat(ctx, order, facet), *_no_block(ctx, order, facet)]

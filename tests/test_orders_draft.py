@@ -1,0 +1,93 @@
+"""Lenient reading of draftOrders: resource types, selections, dosage shapes, contained medications."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hooks.orders import evaluate_orders
+from hooks.orders.draft import read_draft_orders, read_order
+from tests.orders_builders import RADICULOPATHY, cond, history, inp, mr, sr
+
+
+def test_order_select_marks_only_selections_and_accepts_a_bare_id() -> None:
+    drafts = [sr("a", "72148"), sr("b", "62322"), mr("c", "7804", "oxycodone")]
+    orders = read_draft_orders("order-select", drafts, ["ServiceRequest/a", "c"])
+    assert [(o.ref, o.selected) for o in orders] == [
+        ("ServiceRequest/a", True),
+        ("ServiceRequest/b", False),
+        ("MedicationRequest/c", True),
+    ]
+    assert all(o.selected for o in read_draft_orders("order-sign", drafts, []))
+
+
+def test_r4_dose_and_rate_as_list_or_object_and_stu3_dose_quantity() -> None:
+    r4 = read_order(mr("x", "7804", "oxycodone", dose=10, per=4), True)
+    stu3 = read_order(mr("y", "7804", "oxycodone", dose=10, per=4, stu3=True), True)
+    obj = mr("z", "7804", "oxycodone", dose=10, per=4)
+    obj["dosageInstruction"][0]["doseAndRate"] = obj["dosageInstruction"][0]["doseAndRate"][0]
+    assert r4.daily_dose_mg() == stu3.daily_dose_mg() == read_order(obj, True).daily_dose_mg() == 40.0
+
+
+def test_frequency_per_hours_and_missing_parts() -> None:
+    q6h = mr("x", "7804", "oxycodone", dose=5)
+    q6h["dosageInstruction"][0]["timing"] = {"repeat": {"frequency": 1, "period": 6, "periodUnit": "h"}}
+    assert read_order(q6h, True).daily_dose_mg() == 20.0
+    no_timing = mr("y", "7804", "oxycodone", dose=5)
+    del no_timing["dosageInstruction"][0]["timing"]
+    assert read_order(no_timing, True).daily_dose_mg() is None
+    assert read_order(mr("z", None, ""), True).codings == ()
+
+
+def test_contained_medication_codes_ingredients_and_strength() -> None:
+    res: dict[str, Any] = {
+        "resourceType": "MedicationRequest", "id": "m", "status": "draft",
+        "contained": [{"resourceType": "Medication", "id": "med",
+                       "code": {"text": "Oxycodone 5 MG Oral Tablet"},
+                       "ingredient": [{"itemCodeableConcept": {"coding": [
+                           {"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "7804"}]},
+                           "strength": {"numerator": {"value": 5, "unit": "mg"},
+                                        "denominator": {"value": 1, "unit": "TAB"}}}]}],
+        "medicationReference": {"reference": "#med"},
+        "dosageInstruction": [{"doseAndRate": [{"doseQuantity": {"value": 2, "unit": "TAB"}}],
+                               "timing": {"repeat": {"frequency": 3, "period": 1, "periodUnit": "d"}}}],
+    }  # fmt: skip
+    order = read_order(res, True)
+    assert order.text == "Oxycodone 5 MG Oral Tablet"
+    assert [c.code for c in order.ingredient_codings] == ["7804"]
+    assert order.strength_mg == 5.0 and order.daily_dose_mg() == 30.0
+
+
+def test_odd_resources_never_raise() -> None:
+    odd = [
+        {"resourceType": "NutritionOrder", "id": "n"},
+        {"resourceType": "DeviceRequest", "id": "d", "codeCodeableConcept": {"text": "brace"}},
+        {"resourceType": "ServiceRequest"},  # no id, no code
+        {"resourceType": "MedicationRequest", "id": "m", "dosageInstruction": {"text": "one object"}},
+        {"resourceType": "ServiceRequest", "id": "s", "code": {"coding": ["not-an-object", {"code": "x"}]}},
+    ]
+    orders = read_draft_orders("order-sign", odd, [])
+    assert [o.ref for o in orders] == ["NutritionOrder/n", "DeviceRequest/d", "", "MedicationRequest/m",
+                                       "ServiceRequest/s"]  # fmt: skip
+    assert orders[1].text == "brace" and orders[3].doses[0].text == "one object"
+    assert evaluate_orders(inp("order-sign", odd, history(cond("rad", RADICULOPATHY, 14)))) == []
+
+
+def test_stu3_procedure_request_is_judged_like_a_service_request() -> None:
+    blind = sr("p", "62322")
+    blind["resourceType"] = "ProcedureRequest"
+    cards = evaluate_orders(inp("order-sign", [blind], history(cond("rad", RADICULOPATHY, 70))))
+    assert [(c.rule_id, c.subject_key) for c in cards] == [("order.esi-blind", "ProcedureRequest/p")]
+
+
+def test_update_replaces_the_whole_resource_and_keeps_its_id() -> None:
+    order = read_order(sr("mri", "72148", note=[{"text": "keep me"}]), True)
+    from hooks.terminology import default_terminology
+
+    new = order.replaced(default_terminology().first("mri_lumbar_with_and_without_contrast").coding())
+    assert (
+        new["id"] == "mri"
+        and new["note"] == [{"text": "keep me"}]
+        and new["subject"] == order.resource["subject"]
+    )
+    assert new["code"]["coding"][0]["code"] == "72158"
+    assert order.resource["code"]["coding"][0]["code"] == "72148"  # the draft itself is not mutated
