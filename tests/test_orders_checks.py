@@ -228,6 +228,20 @@ def test_esi_before_6_weeks_without_severe_pain_warns_with_both_sides(hook: str)
 def test_early_esi_with_severe_pain_draws_no_objection() -> None:
     cards = run("order-sign", [sr("esi1", "64483")], cond("rad", RADICULOPATHY, 20), obs("p", "pain", 8, 2))
     assert cards == []
+    # severe pain but little disability is not E2 (NRS ≥ 7 with ODI ≥ 40, as the pathway grades it)
+    mild_odi = run(
+        "order-sign",
+        [sr("esi1", "64483")],
+        cond("rad", RADICULOPATHY, 20),
+        obs("p", "pain", 8, 2),
+        obs("o", "odi", 20, 2, code="97909-6"),
+    )
+    assert rules(mild_odi) == ["order.esi-too-early"]
+    # no score at all: the card asks for one
+    unscored = one(
+        run("order-sign", [sr("esi1", "64483")], cond("rad", RADICULOPATHY, 20)), "order.esi-too-early"
+    )
+    assert any("No pain score" in g for g in unscored.gaps)
 
 
 @pytest.mark.parametrize("hook", HOOKS)

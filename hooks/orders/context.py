@@ -242,24 +242,16 @@ class OrderContext:
         return self.current_conditions("postlaminectomy_syndrome_fbss", "lumbar_surgery_status")
 
     # ----------------------------------------------------------------- pain severity (E2)
-    def latest(self, kind: str, within_days: int = 30) -> ObservationFact | None:
-        since = self.today - timedelta(days=within_days)
-        obs = [
-            o
-            for o in self.history.observations
-            if o.kind == kind and o.value is not None and o.effective is not None and o.effective >= since
-        ]
-        return max(obs, key=lambda o: o.effective or date.min) if obs else None
+    def latest(self, kind: str) -> ObservationFact | None:
+        """The latest observation of a kind (pain, odi, ...), as the pathway reads it."""
+        return self.pathway.latest(kind)
 
-    def severe_pain(self) -> tuple[Fact, ...]:
-        """Severe, disabling pain in the last 30 days (NRS ≥ 7 or ODI ≥ 40): facts, empty if not."""
-        out = []
-        pain, odi = self.latest("pain"), self.latest("odi")
-        if pain is not None and pain.value is not None and pain.value >= self.th.severe_pain_nrs:
-            out.append(Fact(f"pain {pain.value:g}/10 on {pain.effective} (severe)", pain.ref))
-        if odi is not None and odi.value is not None and odi.value >= self.th.severe_odi:
-            out.append(Fact(f"ODI {odi.value:g} on {odi.effective} (severe disability)", odi.ref))
-        return tuple(out)
+    def severe_pain(self) -> bool:
+        """Severe, disabling pain as the pathway grades it for E2 (NRS ≥ 7 with ODI ≥ 40; one score
+        must exist, a missing one does not argue against severity)."""
+        from hooks.pathway.rules.acute import is_severe
+
+        return is_severe(self.pathway)
 
     # ----------------------------------------------------------------- medications
     def active_meds(self, value_set: str) -> tuple[MedicationFact, ...]:

@@ -12,8 +12,9 @@ Evidence: CMS ESI LCDs (repeat only after ≥ 50 % sustained relief; ≤ 4 sessi
       months); decision model §3.1 persistence rule; NASS LDH.
 
 ``order.esi-too-early`` (decision model E1)
-When: a lumbar ESI is ordered fewer than 6 weeks after onset and the last 30 days show no severe,
-      disabling pain (NRS ≥ 7 or ODI ≥ 40).
+When: a lumbar ESI is ordered fewer than 6 weeks after onset and the pain is not graded severe and
+      disabling as the pathway grades it for E2 (latest NRS ≥ 7 with ODI ≥ 40; a missing score does
+      not argue against severity, but one must exist).
 Then: warning with both sides: seed 003 places ESI after 6 weeks of failed conservative care;
       NICE NG59 lets a specialist consider it in acute and severe sciatica. Suggest cancelling and
       reassessing at 6 weeks.
@@ -140,13 +141,13 @@ def _too_early(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     pain, odi = ctx.latest("pain"), ctx.latest("odi")
     why = [onset_fact]
     if pain is not None:
-        why.append(Fact(f"pain {pain.value:g}/10 on {pain.effective} (not severe)", pain.ref))
+        why.append(Fact(f"latest pain {pain.value:g}/10 on {pain.effective}", pain.ref))
     if odi is not None:
-        why.append(Fact(f"ODI {odi.value:g} on {odi.effective} (not severe)", odi.ref))
+        why.append(Fact(f"latest ODI {odi.value:g} on {odi.effective}", odi.ref))
     gaps = list(ctx.unavailable_gaps("observations"))
     if pain is None and odi is None:
         gaps.append(
-            "No pain score (NRS) or ODI in the last 30 days: record them; severe, disabling pain "
+            "No pain score (NRS) or ODI on record: record them; severe, disabling pain "
             "would change this advice."
         )
     return [
