@@ -555,3 +555,19 @@ def test_unavailable_history_is_named_on_the_card() -> None:
 def test_fusion_code_22612_is_judged_like_22630() -> None:
     cards = run("order-sign", [sr("fus", "22612")], cond("hnp", "M51.16", 200))
     assert rules(cards) == ["order.fusion-no-instability"]
+
+
+def test_current_benzodiazepine_in_the_history_and_a_lapsed_opioid_course() -> None:
+    opioid = mr("tram", "10689", "tramadol", dose=50, per=2)  # 20 MME
+    with_benzo = run(
+        "order-sign", [opioid], cond("rad", RADICULOPATHY, 100), med("lzp", "3322", "diazepam", 40)
+    )
+    assert "MedicationRequest/lzp" in [f.ref for f in one(with_benzo, "order.opioid-risk").why]
+    # an opioid course that ended 60 days ago is not continued by this order (gap > 30 days)
+    lapsed = run(
+        "order-sign",
+        [opioid],
+        cond("rad", RADICULOPATHY, 300),
+        med("old", "10689", "tramadol", 250, end_days_ago=60, status="completed"),
+    )
+    assert lapsed == []

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from functools import cached_property
 
 from hooks.cards import Fact
@@ -254,19 +254,6 @@ class OrderContext:
         return is_severe(self.pathway)
 
     # ----------------------------------------------------------------- medications
-    def active_meds(self, value_set: str) -> tuple[MedicationFact, ...]:
-        """Current prescriptions/statements of a drug class (active, or ending within the last 30 days)."""
-        recent = self.today - timedelta(days=30)
-        out = []
-        for m in self.history.medications:
-            if m.status in ("stopped", "cancelled", "completed", "entered-in-error", "not-taken", "draft"):
-                continue
-            if m.end is not None and m.end < recent:
-                continue
-            if self.med_is(m, value_set):
-                out.append(m)
-        return tuple(out)
-
     def draft_drugs(self, value_set: str, *, exclude: DraftOrder | None = None) -> tuple[DraftOrder, ...]:
         return tuple(
             o

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -38,6 +37,7 @@ from hooks.facts import MedicationFact
 from hooks.orders.common import card, delete
 from hooks.orders.context import OrderContext
 from hooks.orders.draft import DraftOrder
+from hooks.pathway.rules.medication import continuous_course_days, daily_mme
 from hooks.terminology import Terminology
 
 RULE_OPIOID = "order.opioid-risk"
@@ -75,14 +75,6 @@ def order_mme(ctx: OrderContext, order: DraftOrder) -> float | None:
     return mg * per_mg[name]
 
 
-def _med_mme(ctx: OrderContext, med: MedicationFact) -> float | None:
-    member = ctx.med_is(med, "rx_opioids")
-    per_mg, _ = mme_factors()
-    if member is None or med.daily_dose_mg is None or member.display.lower() not in per_mg:
-        return None
-    return med.daily_dose_mg * per_mg[member.display.lower()]
-
-
 def naloxone_suggestion(term: Terminology, patient_id: str, recommended: bool) -> SuggestionDraft:
     coding = term.first("order_naloxone").coding()
     resource = {
@@ -118,20 +110,26 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
 def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     why: list[Fact] = []
     gaps: list[str] = list(ctx.unavailable_gaps("medicationRequests", "medicationStatements"))
-    # (a) long-term use
-    opioid_meds = [
-        m
-        for m in ctx.history.medications
-        if m.status not in ("entered-in-error", "draft") and m.start and ctx.med_is(m, "rx_opioids")
-    ]
-    long_term = False
-    if opioid_meds:
-        first = min(opioid_meds, key=lambda m: m.start or date.max)
-        latest_end = max((m.end or ctx.today) for m in opioid_meds)
-        days = (ctx.today - first.start).days if first.start else 0
-        if days > ctx.th.long_term_opioid_days and latest_end >= ctx.today - timedelta(days=30):
-            long_term = True
-            why.append(Fact(f"opioids prescribed since {first.start} ({days} days; continuing)", first.ref))
+    # (a) long-term use: the continuous course this order would extend (runs ≤ 30 days apart
+    # chained, as the pathway's M1 counts it), counting the draft as a prescription starting today.
+    history_opioids = ctx.pathway.medications("rx_opioids")
+    as_prescribed = MedicationFact(
+        ref=order.ref, resource_type="MedicationRequest", codings=order.codings,
+        ingredient_codings=order.ingredient_codings, text=order.text, status="active", intent="order",
+        start=ctx.today, end=None,
+    )  # fmt: skip
+    days = continuous_course_days(ctx.pathway, (*history_opioids, as_prescribed))
+    long_term = days > ctx.th.long_term_opioid_days
+    if long_term:
+        earlier = [m for m in history_opioids if m.start is not None]
+        first = earlier[0] if earlier else None
+        why.append(
+            Fact(
+                f"this order continues an opioid course of {days} days (since "
+                f"{first.start if first else ctx.today})",
+                first.ref if first else None,
+            )
+        )
     for c in ctx.current_conditions("opioid_risk_conditions"):
         long_term = True
         why.append(Fact(f"{c.text}: long-term opioid use or opioid use disorder on record", c.ref))
@@ -151,8 +149,8 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             if om:
                 total += om
                 parts.append(f"{other.ref} {om:g}")
-        for m in ctx.active_meds("rx_opioids"):
-            mm = _med_mme(ctx, m)
+        for m in ctx.pathway.medications("rx_opioids"):
+            mm = daily_mme(ctx.pathway, (m,)) if ctx.pathway.is_active_med(m) else None
             if mm:
                 total += mm
                 parts.append(f"{m.ref} {mm:g}")
@@ -166,7 +164,7 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             )
     # (c) benzodiazepine
     benzo_drafts = ctx.draft_drugs("rx_benzodiazepines", exclude=order)
-    benzo_meds = ctx.active_meds("rx_benzodiazepines")
+    benzo_meds = [m for m in ctx.pathway.medications("rx_benzodiazepines") if ctx.pathway.is_active_med(m)]
     why += [Fact(f"{o.text}: benzodiazepine drafted in this session", o.ref) for o in benzo_drafts]
     why += [Fact(f"{m.text}: current benzodiazepine", m.ref) for m in benzo_meds]
     benzo = bool(benzo_drafts or benzo_meds)
