@@ -451,6 +451,16 @@ def test_responder_that_partly_wore_off_is_not_durable_but_not_short_lived() -> 
     assert (a.outcome, a.durable) == (Outcome.RESPONDER, False)
 
 
+def test_responder_with_no_scores_at_the_durability_horizon_says_so() -> None:
+    """No score at 60-120 days: still a responder, and the gap says durability is unknown."""
+    a = run(proc(), pain("b", -3, 8), pain("f", 28, 3), pain("late", 200, 8), today=210)
+    assert (a.outcome, a.durable) == (Outcome.RESPONDER, None)
+    assert a.gaps == (
+        "no pain score 60-120 days after the transforaminal ESI L5-S1 on 2026-03-02: "
+        "whether the response lasted is unknown",
+    )
+
+
 def test_durable_esi_then_repeat_is_responded_then_recurred() -> None:
     """A durable response followed by a repeat ESI after the horizon is F1, not a failure."""
     a = run(proc(), pain("b", -3, 8), pain("f", 28, 3), pain("d", 100, 3), proc("esi2", at=200), today=210)
@@ -683,6 +693,31 @@ def test_consecutive_non_responding_esis() -> None:
     )
     run_ = consecutive_failed_esis(broken, T0 + timedelta(days=300), DEFAULT_THRESHOLDS, TERM)
     assert [a.procedure.ref for a in run_] == ["Procedure/c"]
+
+
+def test_each_esi_is_judged_on_its_own_scores() -> None:
+    """Two ESIs 9 weeks apart, each 8 → 3 then back to 8: both short-lived, so two in a row (F8).
+
+    The second injection's relief must not make the first look durable.
+    """
+    h = history(
+        proc("a", at=0),
+        pain("b0", -2, 8),
+        pain("f0", 28, 3),
+        pain("back0", 62, 8),
+        proc("b", at=63),
+        pain("f1", 63 + 28, 3),
+        pain("f1b", 63 + 35, 3),
+        pain("back1", 63 + 80, 8),
+    )
+    today = T0 + timedelta(days=63 + 130)
+    first = assess(h.procedures[0], Modality.ESI, h, today, DEFAULT_THRESHOLDS, TERM)
+    assert first.outcome is Outcome.SHORT_LIVED
+    run_ = consecutive_failed_esis(h, today, DEFAULT_THRESHOLDS, TERM)
+    assert [(a.procedure.ref, a.outcome) for a in run_] == [
+        ("Procedure/a", Outcome.SHORT_LIVED),
+        ("Procedure/b", Outcome.SHORT_LIVED),
+    ]
 
 
 @pytest.mark.parametrize(

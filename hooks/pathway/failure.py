@@ -437,8 +437,16 @@ def assess(
 
     win = _window(procedure, modality, th, term)
     days_since = (today - t0).days
-    scores = pain_scores(history)
-    linked = [o for o in scores if ref in o.part_of]
+    all_scores = pain_scores(history)
+    linked = [o for o in all_scores if ref in o.part_of]
+    # Scores after the next procedure of the same kind belong to that one: a second ESI's relief
+    # must not make the first look durable (or failed). The day of the next one still counts
+    # (its pre-procedure score shows where the first left off).
+    cutoff = next_same_modality(procedure, modality, history, term)
+    scores = [
+        o for o in all_scores
+        if cutoff is None or o.effective is None or o.effective <= cutoff or ref in o.part_of
+    ]  # fmt: skip
 
     # Baseline: the latest score in [t0 − 30 d, t0] not taken as part of this procedure.
     before = [
@@ -469,7 +477,7 @@ def assess(
         text = f"{label}; outcome recorded as {procedure.outcome_text or explicit.value.replace('_', ' ')}"
         if explicit is Outcome.SUCCESS and modality in (Modality.ESI, Modality.RFA):
             return _durability(
-                procedure, modality, history, today, th, term, label, baseline, follow,
+                procedure, modality, history, scores, today, th, term, label, baseline, follow,
                 base_outcome=Outcome.SUCCESS, basis="explicit outcome", lead=text,
             )  # fmt: skip
         return Assessment(procedure, modality, explicit, "explicit outcome", facts=(Fact(text, ref),))
@@ -508,7 +516,7 @@ def assess(
         )
         if numeric is Outcome.RESPONDER and modality in (Modality.ESI, Modality.RFA):
             return _durability(
-                procedure, modality, history, today, th, term, label, baseline, follow,
+                procedure, modality, history, scores, today, th, term, label, baseline, follow,
                 base_outcome=Outcome.RESPONDER, basis="pain scores", lead=lead,
                 relief=relief, delta=delta, fmedian=fmedian,
             )  # fmt: skip
@@ -571,6 +579,24 @@ def assess(
     )  # fmt: skip
 
 
+def next_same_modality(
+    procedure: ProcedureFact, modality: Modality, history: PatientHistory, terminology: Terminology
+) -> date | None:
+    """The date of the next completed procedure of the same modality on a later day, if any."""
+    t0 = procedure.performed
+    if t0 is None:
+        return None
+    for p in history.procedures:  # sorted oldest first
+        if (
+            p.performed is not None
+            and p.performed > t0
+            and p.is_completed
+            and classify_modality(p, terminology, history) is modality
+        ):
+            return p.performed
+    return None
+
+
 def _name(p: ProcedureFact) -> str:
     return p.text or next((c.display for c in p.codings if c.display), None) or "procedure"
 
@@ -629,6 +655,7 @@ def _durability(
     procedure: ProcedureFact,
     modality: Modality,
     history: PatientHistory,
+    own_scores: Sequence[ObservationFact],
     today: date,
     th: Thresholds,
     term: Terminology,
@@ -646,7 +673,7 @@ def _durability(
     """§3.1.4: does the response last? SHORT_LIVED, durable (then recurred?), or not yet known."""
     assert procedure.performed is not None
     t0 = procedure.performed
-    scores = [o for o in pain_scores(history) if o is not baseline]
+    scores = [o for o in own_scores if o is not baseline]
     if baseline is not None and _is_leg(baseline):
         scores = _prefer_leg(scores)
     if modality is Modality.ESI:
@@ -658,6 +685,7 @@ def _durability(
         durable_window = (th.rfa_durable_days, th.rfa_durable_days + th.rfa_durability_check_days)
         horizon = durable_window[1]
     facts: list[Fact] = [Fact(lead, procedure.ref), *_score_facts(baseline, follow, t0)]
+    gaps: list[str] = []
 
     def result(
         outcome: Outcome, why: str, durable: bool | None, recurrence: Sequence[Fact] = ()
@@ -666,7 +694,7 @@ def _durability(
             procedure, modality, outcome, why,
             baseline=baseline, follow_up=tuple(follow), follow_up_median=fmedian,
             relief_pct=relief, delta=delta, durable=durable,
-            facts=tuple(facts), recurrence=tuple(recurrence),
+            facts=tuple(facts), recurrence=tuple(recurrence), gaps=tuple(gaps),
         )  # fmt: skip
 
     if baseline is None or not baseline.value:
@@ -696,6 +724,11 @@ def _durability(
         durable = late_relief >= th.responder_relief_pct
         state = "sustained" if durable else "below " + _pct(th.responder_relief_pct)
         facts.append(Fact(f"relief {_pct(late_relief)} at {_span(late, t0)} ({state})", procedure.ref))
+    elif today > t0 + timedelta(days=durable_window[1]):
+        gaps.append(
+            f"no pain score {durable_window[0]}-{durable_window[1]} days after the {label}: "
+            "whether the response lasted is unknown"
+        )
     if not durable:
         return result(base_outcome, basis, durable)
     recurrence = _recurrence(
