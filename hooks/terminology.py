@@ -62,17 +62,19 @@ class ValueSet:
     status: str
     members: tuple[Member, ...]
     _exact: Mapping[tuple[str, str], Member] = field(repr=False, compare=False)
-    _prefix: tuple[Member, ...] = field(repr=False, compare=False)
+    _prefix: Mapping[tuple[str, str], Member] = field(repr=False, compare=False)
 
     def lookup(self, system: str | None, code: str | None) -> Member | None:
         if not system or not code:
             return None
         hit = self._exact.get((system, code))
-        if hit is not None:
+        if hit is not None or not self._prefix:
             return hit
-        for m in self._prefix:
-            if m.system == system and code.startswith(m.code):
-                return m
+        # Descendant match: the longest listed ancestor of ``code`` (O(len(code)) set probes).
+        for end in range(len(code) - 1, 0, -1):
+            hit = self._prefix.get((system, code[:end]))
+            if hit is not None:
+                return hit
         return None
 
     def member(self, code: str) -> Member:
@@ -90,9 +92,9 @@ class Terminology:
         self._sets = dict(value_sets)
         self._systems = {m.system for vs in self._sets.values() for m in vs.members}
         self._all_exact = {(m.system, m.code) for vs in self._sets.values() for m in vs.members}
-        self._all_prefix = tuple(
+        self._all_prefix = {
             (m.system, m.code) for vs in self._sets.values() for m in vs.members if m.descendants
-        )
+        }
 
     def __getitem__(self, name: str) -> ValueSet:
         try:
@@ -137,7 +139,8 @@ class Terminology:
             return False
         if (system, code) in self._all_exact:
             return True
-        return any(s == system and code.startswith(p) for s, p in self._all_prefix)
+        prefixes = self._all_prefix
+        return any((system, code[:end]) in prefixes for end in range(len(code) - 1, 0, -1))
 
     def unverified(self) -> list[Member]:
         return [m for vs in self._sets.values() for m in vs.members if not m.verified]
@@ -174,7 +177,7 @@ def _parse_value_set(name: str, path: Path, raw: Any) -> ValueSet:
             )
         )
     exact = {(m.system, m.code): m for m in members}
-    prefix = tuple(m for m in members if m.descendants)
+    prefix = {(m.system, m.code): m for m in members if m.descendants}
     return ValueSet(name, raw["url"], raw["version"], raw["status"], tuple(members), exact, prefix)
 
 
