@@ -152,6 +152,10 @@ class OrderContext:
     def duration_days(self) -> int | None:
         return self.pathway.symptom_days
 
+    def cond(self, c: ConditionFact, what: str) -> Fact:
+        """A condition as a card names it: "<what>: <text> since <onset>", with its reference."""
+        return Fact(f"{what}: {self.pathway.cond_label(c)}", c.ref)
+
     def onset_fact(self) -> Fact | None:
         return self.pathway.onset_fact() if self.onset else None
 
@@ -163,20 +167,19 @@ class OrderContext:
 
         p = self.pathway
         flags: list[RedFlag] = []
-        ces = [Fact(f"{c.text}: cauda equina syndrome", c.ref) for c in rf.cauda_equina_diagnoses(p)]
+        ces = [self.cond(c, "cauda equina syndrome") for c in rf.cauda_equina_diagnoses(p)]
         if rf.has_spinal_diagnosis(p):
             ces += [
-                Fact(f"{c.text}: new sphincter or saddle symptom with a lumbar diagnosis", c.ref)
+                self.cond(c, "new sphincter or saddle symptom with a lumbar diagnosis")
                 for c in rf.new_sphincter_or_saddle_symptoms(p)
             ]
         if ces:
             flags.append(RedFlag("cauda_equina", "suspected cauda equina syndrome", tuple(ces)))
         motor = rf.motor_deficit_conditions(p)
         if motor:
-            facts = [Fact(f"{c.text}: motor deficit", c.ref) for c in motor]
             decline = rf.strength_decline(p)
             new = [c for c in motor if rf.is_new(p, c)]
-            facts += [Fact(f"{c.text} began {c.onset or c.recorded} (new)", c.ref) for c in new]
+            facts = [self.cond(c, "new motor deficit" if c in new else "motor deficit") for c in motor]
             if decline is not None:
                 for o in (decline.earlier, decline.later):
                     facts.append(Fact(f"muscle strength {o.value:g} on {o.effective}", o.ref))
@@ -190,7 +193,7 @@ class OrderContext:
             ("fracture", rf.fracture_flags(p), "suspected vertebral fracture"),
         ):
             if found:
-                flags.append(RedFlag(kind, label, tuple(Fact(f"{c.text}: {label}", c.ref) for c in found)))
+                flags.append(RedFlag(kind, label, tuple(self.cond(c, label) for c in found)))
         return tuple(flags)
 
     def flag(self, kind: str) -> RedFlag | None:

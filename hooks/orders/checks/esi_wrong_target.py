@@ -44,8 +44,8 @@ def _facet(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     si = ctx.current_conditions("sacroiliac_joint_pain")
     if not facet and not si:
         return []
-    why = [Fact(f"{c.text}: facet-mediated pain", c.ref) for c in facet]
-    why += [Fact(f"{c.text}: sacroiliac joint pain", c.ref) for c in si]
+    why = [ctx.cond(c, "facet-mediated pain") for c in facet]
+    why += [ctx.cond(c, "sacroiliac joint pain") for c in si]
     failed = refractory.failed_image_guided(ctx.pathway)
     if ctx.radicular and not failed:
         return []  # a radicular diagnosis without a failed ESI: the ESI may target the radicular pain
@@ -99,11 +99,10 @@ def _claudication(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     claud = refractory.neurogenic_claudication(ctx.pathway)
     if not claud:
         return []
-    why = [Fact(f"{c.text}: central stenosis with neurogenic claudication", c.ref) for c in claud]
+    why = [ctx.cond(c, "central stenosis with neurogenic claudication") for c in claud]
     if ctx.radicular:
         why += [
-            Fact(f"{c.text}: also a radicular diagnosis (the injection may target it)", c.ref)
-            for c in ctx.radicular
+            ctx.cond(c, "also a radicular diagnosis (the injection may target it)") for c in ctx.radicular
         ]
     instability = ctx.current_conditions("spondylolisthesis_instability")
     return [

@@ -36,7 +36,7 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     )
     if not disc:
         return []
-    why = [Fact(f"{c.text}: disc herniation / radiculopathy", c.ref) for c in disc]
+    why = [ctx.cond(c, "disc herniation / radiculopathy") for c in disc]
     why.append(Fact("no spondylolisthesis or instability on record"))
     target = ctx.term.first("order_discectomy").coding()
     return [

@@ -2,8 +2,9 @@
 
 ``order.opioid-risk`` (decision model M1)
 When: an opioid MedicationRequest (``rx_opioids``, by ingredient code or name) is drafted and any of:
-      (a) opioids have been prescribed continuously for more than ``long_term_opioid_days`` (90)
-      or long-term opioid use / opioid use disorder is on record (``opioid_risk_conditions``);
+      (a) the order continues an opioid course (prescriptions ≤ 30 days apart chained, as the
+      pathway's M1 counts them) longer than ``long_term_opioid_days`` (90), or long-term opioid
+      use / opioid use disorder is on record (``opioid_risk_conditions``);
       (b) the total MME/day of this order plus other drafted and current opioids is
       ≥ ``high_mme_per_day`` (50), converted with the CDC 2022 factors in
       ``hooks/orders/data/mme_conversion.json``;
@@ -132,7 +133,7 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         )
     for c in ctx.current_conditions("opioid_risk_conditions"):
         long_term = True
-        why.append(Fact(f"{c.text}: long-term opioid use or opioid use disorder on record", c.ref))
+        why.append(ctx.cond(c, "long-term opioid use or opioid use disorder on record"))
     # (b) MME/day
     mme = order_mme(ctx, order)
     high = False
@@ -233,7 +234,7 @@ def _conflict_card(
             order,
             indicator="info",
             summary=summary,
-            why=tuple(Fact(f"{c.text}: lumbar radicular pain (sciatica)", c.ref) for c in ctx.radicular),
+            why=tuple(ctx.cond(c, "lumbar radicular pain (sciatica)") for c in ctx.radicular),
             next_steps=steps,
             avoid=("Dose escalation or repeat courses without a documented benefit.",),
             evidence=evidence,

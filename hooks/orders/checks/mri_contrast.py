@@ -47,15 +47,13 @@ def _post_surgical_facts(ctx: OrderContext) -> list[Fact]:
                 )
                 for c in new
             ]
-            facts += [Fact(f"{c.text}: post-laminectomy syndrome", c.ref) for c in fbss if c not in new]
+            facts += [ctx.cond(c, "post-laminectomy syndrome") for c in fbss if c not in new]
     else:
         fbss = ctx.current_conditions("postlaminectomy_syndrome_fbss")
         status = ctx.current_conditions("lumbar_surgery_status")
         if fbss or (status and ctx.radicular):
-            facts += [Fact(f"{c.text}: prior lumbar surgery", c.ref) for c in (*fbss, *status)]
-            facts += [
-                Fact(f"{c.text}: current radicular symptoms", c.ref) for c in ctx.radicular if c not in fbss
-            ]
+            facts += [ctx.cond(c, "prior lumbar surgery") for c in (*fbss, *status)]
+            facts += [ctx.cond(c, "current radicular symptoms") for c in ctx.radicular if c not in fbss]
     return facts
 
 
