@@ -545,6 +545,14 @@ def test_two_proxies_are_probable_failure() -> None:
     assert {f.ref for f in a.proxies} == {"Condition/c", "MedicationRequest/g"}
 
 
+def test_scores_without_a_baseline_are_shown_but_not_compared() -> None:
+    """A follow-up score with no baseline cannot give relief; it is listed, and the gap names the baseline."""
+    a = run(proc(), pain("f", 28, 8), today=90)
+    assert a.outcome is Outcome.UNKNOWN and a.relief_pct is None
+    assert any(f.ref == "Observation/f" for f in a.facts)
+    assert "no pain score in the 30 days before the transforaminal ESI L5-S1 on 2026-03-02" in a.gaps
+
+
 def test_no_proxies_is_unknown_with_the_gap() -> None:
     """No outcome, no scores, no proxies → UNKNOWN, still asking for the outcome."""
     a = run(proc(), today=90)

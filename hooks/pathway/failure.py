@@ -574,7 +574,8 @@ def assess(
         procedure, modality, outcome, "proxies" if proxies else "no data",
         baseline=baseline, follow_up=tuple(follow), follow_up_median=fmedian,
         proxies=proxies,
-        facts=(Fact(f"{label}; {summary}", ref), *proxies),
+        # scores that exist but cannot be compared (no baseline, or none in the window) are shown
+        facts=(Fact(f"{label}; {summary}", ref), *proxies, *_score_facts(baseline, follow, t0)),
         gaps=(record_gap, *gaps),
     )  # fmt: skip
 
