@@ -283,13 +283,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", action="store_true", help="print the CDS Hooks response JSON")
     ev.set_defaults(func=_evaluate)
 
-    try:
-        from cds_service.report import add_report_command
-    except ModuleNotFoundError as exc:  # the governance report module is optional at build time
-        if exc.name != "cds_service.report":
-            raise
-    else:
-        add_report_command(sub)
+    from cds_service.report import add_report_command
+
+    add_report_command(sub)
     return parser
 
 

@@ -250,3 +250,11 @@ def test_serve_runs_gunicorn_and_answers(tmp_path: Path) -> None:
             output = proc.communicate()[0]
     assert "Booting worker" in output and "gunicorn" in output.lower()
     assert "Running on http" not in output  # not werkzeug's development server
+
+
+def test_report_command_is_wired(capsys: pytest.CaptureFixture[str]) -> None:
+    """`radicular-cds report` is a subcommand and runs against the configured store."""
+    assert "report" in cli.build_parser().format_help()
+    rc = cli.main(["report", "--from", "2026-11-01", "--to", "2026-11-20", "--json"])
+    assert rc == 0
+    assert capsys.readouterr().out.strip()
