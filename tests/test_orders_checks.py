@@ -571,3 +571,12 @@ def test_current_benzodiazepine_in_the_history_and_a_lapsed_opioid_course() -> N
         med("old", "10689", "tramadol", 250, end_days_ago=60, status="completed"),
     )
     assert lapsed == []
+
+
+def test_physiotherapy_referral_waits_for_the_cauda_equina_work_up() -> None:
+    from tests.orders_builders import SCT
+
+    pt = sr("pt", "306170007", "Referral to physiotherapy service", system=SCT)
+    cards = run("order-sign", [pt], cond("rad", RADICULOPATHY, 10), cond("ces", "G83.4", 1))
+    assert rules(cards) == ["order.red-flag-elective"]
+    assert run("order-sign", [pt], cond("rad", RADICULOPATHY, 10)) == []

@@ -7,7 +7,7 @@ Then: warning; replace the draft (same id) with the image-guided interlaminar co
       (``order_esi_transforaminal``, 64483).
 Evidence: seed 003 ("fluoroscopic guidance is the gold standard - blind injections should not be
       performed"); decision model §0 and F2 (a blind injection is not an adequate ESI trial);
-      multisociety ESI safety recommendations via ASIPP 2021.
+      ASIPP 2021 epidural guidelines; NASS LDH.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """Check 10 — an elective spine procedure while a red flag is active (``order.red-flag-elective``).
 
 When: an elective spine procedure (``elective_spine_procedures``: ESI, blocks, RFA, SCS, pumps,
-      PNS, neurolysis, discography, MILD) is ordered and an emergency red flag is active: suspected
-      cauda equina syndrome (R1), a new or progressive motor deficit (R2), suspected malignancy,
-      infection or fracture (R3).
+      PNS, neurolysis, discography, MILD) or physiotherapy (``physical_therapy``,
+      ``referral_physiotherapy``; decision model R1 "must not recommend: PT") is ordered and an
+      emergency red flag is active: suspected cauda equina syndrome (R1), a new or progressive motor
+      deficit (R2), suspected malignancy, infection or fracture (R3).
 Then: critical; the emergency pathway comes first: cancel the elective order and order the
       emergency work-up (cauda equina: emergency MRI and spine-surgery assessment today; cancer or
       infection: MRI without and with contrast, urgent referral; fracture: fracture imaging; motor
@@ -23,6 +24,7 @@ from hooks.suggestions import OrderSpec, Priority
 
 RULE_ID = "order.red-flag-elective"
 RULE_IDS = (RULE_ID,)
+ELECTIVE_SETS = ("elective_spine_procedures", "physical_therapy", "referral_physiotherapy")
 
 _PLAN: dict[str, tuple[str, OrderSpec, Priority]] = {
     "cauda_equina": (
@@ -51,7 +53,7 @@ _PLAN: dict[str, tuple[str, OrderSpec, Priority]] = {
 
 
 def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
-    if not order.is_procedure_order or not ctx.order_is(order, "elective_spine_procedures"):
+    if not order.is_procedure_order or ctx.term.matches_any(ELECTIVE_SETS, order.all_codings) is None:
         return []
     flags = ctx.emergency_flags
     if not flags:
