@@ -91,3 +91,12 @@ def test_update_replaces_the_whole_resource_and_keeps_its_id() -> None:
     )
     assert new["code"]["coding"][0]["code"] == "72158"
     assert order.resource["code"]["coding"][0]["code"] == "72148"  # the draft itself is not mutated
+
+
+def test_a_draft_without_an_id_gets_no_update_or_delete() -> None:
+    blind = sr("x", "62322")
+    del blind["id"]
+    cards = evaluate_orders(inp("order-sign", [blind], history(cond("rad", RADICULOPATHY, 70))))
+    (card,) = cards
+    assert card.rule_id == "order.esi-blind" and card.suggestions == () and card.subject_key is None
+    assert any("no id" in g for g in card.gaps)

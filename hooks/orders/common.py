@@ -39,6 +39,12 @@ def card(
     suggestions: Sequence[SuggestionDraft] = (),
 ) -> CardDraft:
     subject = order.ref or f"{order.resource_type}/?"
+    if not order.ref:
+        # A draft without an id cannot be updated or deleted by reference: keep only pure creates.
+        kept = [s for s in suggestions if all(a.type == "create" for a in s.actions)]
+        if len(kept) != len(suggestions):
+            gaps = (*gaps, "The draft order has no id, so this card cannot change it; edit it by hand.")
+        suggestions = kept
     return CardDraft(
         rule_id=rule_id,
         topic=f"{rule_id}|{subject}",
