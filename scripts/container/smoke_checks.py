@@ -69,10 +69,13 @@ def checks(base: str, fixture: Path) -> int:
 
     status, _, raw = _request("GET", f"{base}/cds-services")
     doc = _json(raw)
-    services = doc.get("services", []) if isinstance(doc, dict) else []
-    ids = sorted(s.get("id", "?") for s in services if isinstance(s, dict))
-    ok = status == 200 and set(ids) >= EXPECTED_SERVICES
-    results.append((ok, f"GET /cds-services -> {status}, {len(services)} services: {', '.join(ids) or '-'}"))
+    entries = [s for s in (doc.get("services", []) if isinstance(doc, dict) else []) if isinstance(s, dict)]
+    ids = {s.get("id", "?") for s in entries}
+    listed = ", ".join(f"{s.get('id')} ({s.get('hook')})" for s in entries) or "-"
+    ok = status == 200 and ids >= EXPECTED_SERVICES
+    results.append(
+        (ok, f"GET /cds-services -> {status}, {len(ids)} services in {len(entries)} entries: {listed}")
+    )
 
     body = fixture.read_bytes()
     status, _, raw = _request("POST", f"{base}/cds-services/{HOOK_SERVICE}", body)
