@@ -100,3 +100,13 @@ def test_a_draft_without_an_id_gets_no_update_or_delete() -> None:
     (card,) = cards
     assert card.rule_id == "order.esi-blind" and card.suggestions == () and card.subject_key is None
     assert any("no id" in g for g in card.gaps)
+
+
+def test_update_keeps_the_clinicians_notes_and_adds_its_own() -> None:
+    from hooks.terminology import default_terminology
+
+    order = read_order(sr("rfa", "64635", note=[{"text": "patient prefers mornings"}]), True)
+    new = order.replaced(
+        default_terminology().first("order_medial_branch_block").coding(), note=[{"text": "block"}]
+    )
+    assert new["note"] == [{"text": "patient prefers mornings"}, {"text": "block"}]

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fhir.resources.R4B import get_fhir_model_class
 from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -106,6 +107,8 @@ def test_scenario(slug: str, hook: str, post: Callable[[dict[str, Any], str], li
                     assert f"{a['resource']['resourceType']}/{a['resource']['id']}" == subject
                 else:
                     assert a["resource"]["status"] == "draft" and "id" not in a["resource"]
+                if "resource" in a:  # every created or updated resource is valid FHIR R4(B)
+                    get_fhir_model_class(a["resource"]["resourceType"]).model_validate(a["resource"])
 
 
 @pytest.mark.parametrize("slug", [s for s in SCENARIOS if load(f"{s}.expected.json")["order-sign"]])

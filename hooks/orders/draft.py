@@ -106,7 +106,11 @@ class DraftOrder:
         """The whole draft resource with its code replaced (same id): the body of an ``update``."""
         out = copy.deepcopy(dict(self.resource))
         out["code"] = {"coding": [coding.as_fhir()], "text": text or coding.display or coding.code}
-        out.update(fields)
+        for key, value in fields.items():
+            if key == "note" and isinstance(out.get("note"), list):
+                out["note"] = [*out["note"], *value]  # keep the clinician's notes
+            else:
+                out[key] = value
         return out
 
 
