@@ -620,6 +620,23 @@ def test_percent_relief_below_half_is_a_proxy(pct: float, counts: bool) -> None:
     assert (len(a.proxies) == 1) is counts
 
 
+@pytest.mark.parametrize(
+    ("note", "counts"),
+    [
+        ("Follow-up call: 20% relief, pain back", True),
+        ("Reports relief of about 40 %", True),
+        ("80% pain relief at 3 weeks", False),
+        ("Procedure uneventful", False),
+    ],
+)
+def test_percent_relief_written_in_the_procedure_note(note: str, counts: bool) -> None:
+    """A note on the ESI saying under 50 % relief is the same proxy as a recorded observation."""
+    a = run(proc(note=[{"text": note}]), today=90)
+    assert (len(a.proxies) == 1) is counts
+    if counts:
+        assert a.proxies[0].ref == "Procedure/esi"
+
+
 # ---------------------------------------------------------------------------------------------
 # site overrides, status, whole-history helpers
 # ---------------------------------------------------------------------------------------------

@@ -809,6 +809,7 @@ _NEXT_LINE = {
         "peripheral_nerve_stimulation",
     ),
 }
+_NOTE_RELIEF = re.compile(r"(\d{1,3})\s*%\s*(?:pain\s+)?relief|relief\D{0,20}?(\d{1,3})\s*%", re.IGNORECASE)
 _ESCALATION_SETS = ("rx_opioids", "rx_gabapentinoids", "rx_antidepressants_neuropathic")
 
 
@@ -939,6 +940,16 @@ def _proxies(
                         f"{_pct(o.value)} relief recorded on {o.effective_text or 'an undated entry'}", o.ref
                     )
                 )
+            break
+    else:
+        # ... or written in a note on the procedure itself ("follow-up: 20 % relief")
+        for note in procedure.notes:
+            found = _NOTE_RELIEF.search(note)
+            if found is None:
+                continue
+            pct = float(found.group(1) or found.group(2))
+            if pct < th.responder_relief_pct:
+                out.append(Fact(f"note records {_pct(pct)} relief", procedure.ref))
             break
     return out
 
