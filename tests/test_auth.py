@@ -132,6 +132,13 @@ def test_aud_may_be_a_one_element_array(client: Any) -> None:
     assert resp.status_code == 200
 
 
+@pytest.mark.parametrize("typ", ["JWT", "jwt", "application/jwt"])
+def test_typ_is_read_as_a_media_type(client: Any, typ: str) -> None:
+    """It accepts typ JWT in any case, with or without the application/ prefix (RFC 7515 §4.1.9)."""
+    resp = client.get("/cds-services", headers=bearer(mint(es384_key(), DISCOVERY, headers={"typ": typ})))
+    assert resp.status_code == 200
+
+
 def test_small_clock_skew_is_tolerated(client: Any) -> None:
     """It accepts a token that expired less than the configured skew ago, or was issued just ahead."""
     now = time.time()

@@ -90,7 +90,9 @@ class JwtVerifier:
         alg = header.get("alg")
         if alg not in self.algorithms:
             raise AuthFailure(f"alg {str(alg)[:20]!r} not allowed")
-        if header.get("typ") != "JWT":
+        typ = header.get("typ")
+        # A media type: case-insensitive, "application/" may be omitted (RFC 7515 §4.1.9).
+        if not isinstance(typ, str) or typ.lower().removeprefix("application/") != "jwt":
             raise AuthFailure("typ is not JWT")
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
