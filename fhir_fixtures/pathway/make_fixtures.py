@@ -467,6 +467,29 @@ class Scenario:
         self.keys["serviceRequests"].append(r)
         return f"ServiceRequest/{rid}"
 
+    def encounter(self, rid: str, service: str, *, when: int, reason: Iterable[str] = ()) -> str:
+        """A finished ambulatory visit with a named service (e.g. "Spine surgery clinic")."""
+        r: dict[str, Any] = {
+            "resourceType": "Encounter",
+            "id": rid,
+            "meta": {"profile": ["http://hl7.org/fhir/us/core/StructureDefinition/us-core-encounter"]},
+            "status": "finished",
+            "class": {
+                "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+                "code": "AMB",
+                "display": "ambulatory",
+            },
+            "type": [{"text": f"{service} consultation"}],
+            "serviceType": {"text": service},
+            "subject": self.subject,
+            "period": {"start": self.at(when, "10:00"), "end": self.at(when, "10:40")},
+        }
+        refs = list(reason)
+        if refs:
+            r["reasonReference"] = [{"reference": ref} for ref in refs]
+        self.keys["encounters"].append(r)
+        return f"Encounter/{rid}"
+
     def referral(
         self,
         rid: str,
@@ -3389,6 +3412,161 @@ def m1_long_term_opioid_status_code() -> Scenario:
         rationale=f"Long-term opioid therapy documented by Z79.891 ({z}) with an active opioid ({tram}): M1 — "
         "reassess benefit and harm, taper if no benefit, naloxone; never escalate. Beside it the one pathway "
         "card (P1).",
+    )
+    return s
+
+
+@scenario
+def f5_si_joint_pain() -> Scenario:
+    s = Scenario(
+        "f5_si_joint_pain",
+        "Failed TFESI in buttock-predominant pain from sacroiliitis (M46.1), neurology normal",
+        given="Judith",
+        gender="female",
+        birth="1971-01-09",
+    )
+    rad = radic(
+        s,
+        "radic-1",
+        "M54.17",
+        "2415007",
+        onset=210,
+        note="Right buttock and posterior thigh pain, not below the knee; neurological examination normal.",
+    )
+    si = s.condition(
+        "si-joint-1",
+        [icd("M46.1"), sct("202487003")],
+        "Sacroiliitis, not elsewhere classified",
+        onset=100,
+        category="encounter-diagnosis",
+        note="Right sacroiliac joint tenderness; 3 of 5 provocation tests positive.",
+    )
+    s.pt_course(200, reason=[rad])
+    nsaid(s, "naproxen", authored=205, days=210)
+    s.referral("referral-pain-1", "pain", authored=170, reason=[rad])
+    mri(
+        s,
+        "mri-1",
+        160,
+        "Mild disc desiccation L4-5 without disc herniation or nerve root compression. Right "
+        "sacroiliac joint subchondral oedema.",
+    )
+    s.nrs("nrs-1", 6, 132, leg=False)
+    esi = tfesi(s, "esi-1", 130, "Right L5-S1", reason=[rad])
+    s.observation("nrs-2", "72514-3", 6, when=110, part_of=esi, body_site="Right buttock")
+    s.observation("nrs-3", "72514-3", 6, when=100, part_of=esi, body_site="Right buttock")
+    s.expect(
+        [card("F5", "info", refs=[esi, si], codes_any=[["27096", "64451", "G0260"]])],
+        forbidden_codes=[*RFA, *ESI_ALL, *SCS, *FUSION, "63030", "63047"],
+        forbidden_states=["F3", "F4", "F7", "F8"],
+        rationale=f"The failed TFESI ({esi}) was aimed at a nerve root, but the pain is buttock-predominant with a "
+        f"normal neurological examination and sacroiliitis ({si}): SI-joint-mediated pain (F5). Diagnostic "
+        "SI-joint block first; SI-joint RFA (64625) only after a positive block (and not covered by some "
+        "Medicare LCDs); no repeat ESI, no surgery, no SCS.",
+    )
+    return s
+
+
+@scenario
+def f4_sciatic_nerve_entrapment() -> Scenario:
+    s = Scenario(
+        "f4_sciatic_nerve_entrapment",
+        "Failed TFESI with a left sciatic nerve lesion coded (G57.02) and an MRI without root compression",
+        given="Denise",
+        gender="female",
+        birth="1979-03-03",
+    )
+    rad = radic(s, "radic-1", "M54.32", "23056005", onset=180, body_site="Left leg")
+    sciatic = s.condition(
+        "sciatic-lesion-1",
+        [icd("G57.02"), sct("52585001")],
+        "Lesion of sciatic nerve, left lower limb",
+        onset=60,
+        category="encounter-diagnosis",
+        note="Deep gluteal tenderness; pain reproduced by resisted hip external rotation (possible "
+        "piriformis syndrome).",
+    )
+    s.pt_course(170, reason=[rad])
+    nsaid(s, "ibuprofen", authored=175, days=150)
+    s.referral("referral-pain-1", "pain", authored=140, reason=[rad])
+    mri(
+        s,
+        "mri-1",
+        130,
+        "No lumbar disc herniation, no canal or foraminal stenosis, no nerve root compression.",
+    )
+    s.nrs("nrs-1", 7, 92)
+    esi = tfesi(s, "esi-1", 90, "Left L5-S1", outcome="385671000", reason=[rad])
+    s.nrs("nrs-2", 7, 70, part_of=esi)
+    s.expect(
+        [card("F4", "info", refs=[esi, sciatic], codes_any=[EMG])],
+        forbidden_codes=[*ESI_REPEAT, *SCS, *FUSION, "63030", "63047", "63042"],
+        forbidden_states=["F3", "F5", "F7", "F8"],
+        rationale=f"The ESI ({esi}) failed, the MRI shows no root compression and a sciatic nerve lesion is coded "
+        f"({sciatic}): the diagnosis is uncertain (F4). EMG/NCS to separate a root lesion from sciatic "
+        "entrapment; no surgery on the spine, no repeat ESI, no SCS.",
+    )
+    return s
+
+
+@scenario
+def x1_disc_code_with_failed_esi() -> Scenario:
+    s = Scenario(
+        "x1_disc_code_with_failed_esi",
+        "ESI for a disc displacement coded without radiculopathy: the gate stays closed",
+        given="Bruce",
+        gender="male",
+        birth="1974-08-08",
+    )
+    disc = s.condition(
+        "disc-1",
+        [icd("M51.26"), sct("20021007")],
+        "Other intervertebral disc displacement, lumbar region",
+        onset=200,
+        note="Central L4-5 disc protrusion; axial back pain.",
+    )
+    mri(s, "mri-1", 190, "Central L4-5 disc protrusion without nerve root compression.")
+    s.nrs("nrs-1", 6, 92, leg=False)
+    esi = s.procedure(
+        "esi-1",
+        [cpt("62323")],
+        "Lumbar interlaminar epidural steroid injection L4-5, fluoroscopic guidance",
+        performed=90,
+        body_site="L4-5 interlaminar",
+        outcome="385671000",
+        reason=[disc],
+    )
+    s.expect(
+        [],
+        forbidden_codes=[*ESI_ALL, *FUSION, *IMAGING_ANY, *RFA, *SCS],
+        rationale=f"Only a disc code ({disc}) and axial pain: no radicular diagnosis, so the gate is closed (X1) even "
+        f"though an ESI ({esi}) failed. The service must not invent radicular symptoms from a procedure.",
+    )
+    return s
+
+
+@scenario
+def p1_seen_in_spine_clinic_not_p2() -> Scenario:
+    s = Scenario(
+        "p1_seen_in_spine_clinic_not_p2",
+        "Radiculopathy for 4 months, already seen in the spine surgery clinic (Encounter), no MRI or ESI yet",
+        given="Phillip",
+        gender="male",
+        birth="1977-12-12",
+    )
+    rad = radic(s, "radic-1", "M54.16", "128196005", onset=120, body_site="Right leg (L4 distribution)")
+    s.pt_course(110, reason=[rad])
+    nsaid(s, "naproxen", authored=115, days=150)
+    visit = s.encounter("spine-visit-1", "Spine surgery clinic", when=20, reason=[rad])
+    s.nrs("nrs-1", 6, 20)
+    s.expect(
+        [],
+        optional=[card("P1", "info", refs=[rad], codes=["72148"])],
+        forbidden_codes=["72158", *BLIND_ESI, *FUSION, *OPIOIDS],
+        forbidden_states=["P2"],
+        rationale=f"More than 3 months of radicular pain, but the patient has been seen in the spine surgery clinic "
+        f"({visit}): referral is no longer outstanding, so no P2 'refer now' warning. A P1 reminder "
+        "(MRI, image-guided ESI) may still appear.",
     )
     return s
 
