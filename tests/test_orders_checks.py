@@ -580,3 +580,20 @@ def test_physiotherapy_referral_waits_for_the_cauda_equina_work_up() -> None:
     cards = run("order-sign", [pt], cond("rad", RADICULOPATHY, 10), cond("ces", "G83.4", 1))
     assert rules(cards) == ["order.red-flag-elective"]
     assert run("order-sign", [pt], cond("rad", RADICULOPATHY, 10)) == []
+
+
+def test_mme_factors_are_data_keyed_by_the_opioid_value_set() -> None:
+    from hooks.orders.checks.medications import MME_FILE, mme_factors
+    from tests.orders_builders import TERM
+
+    per_mg, per_mcg_h = mme_factors()
+    names = {m.display.lower() for m in TERM["rx_opioids"].members}
+    assert set(per_mg) | set(per_mcg_h) == names - {"buprenorphine"}  # CDC 2022 does not convert it
+    assert per_mg["oxycodone"] == 1.5 and per_mg["methadone"] == 4.7 and per_mcg_h["fentanyl"] == 2.4
+    assert "cdc.gov" in MME_FILE.read_text()
+
+
+def test_fentanyl_patch_mme_uses_micrograms_per_hour() -> None:
+    patch = mr("fent", "4337", "fentanyl", dose=25, unit="ug/h")  # 25 mcg/h × 2.4 = 60 MME
+    c = one(run("order-sign", [patch]), "order.opioid-risk")
+    assert "60 MME/day" in render_detail(c)
