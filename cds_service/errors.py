@@ -22,7 +22,9 @@ class CdsError(Exception):
         self.expression = expression or []
 
     def outcome(self) -> dict[str, Any]:
-        return operation_outcome(self.message, code=self.code, severity=self.severity, expression=self.expression)
+        return operation_outcome(
+            self.message, code=self.code, severity=self.severity, expression=self.expression
+        )
 
 
 class BadRequest(CdsError):

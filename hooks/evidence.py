@@ -34,7 +34,8 @@ _ALL = (
     Guideline(
         "nass_ldh", "NASS LDH 2012",
         "Diagnosis and Treatment of Lumbar Disc Herniation with Radiculopathy",
-        "2012 (summary 2014)", "Kreiner DS et al. Spine J 2014;14(1):180-191. doi:10.1016/j.spinee.2013.08.003",
+        "2012 (summary 2014)",
+        "Kreiner DS et al. Spine J 2014;14(1):180-191. doi:10.1016/j.spinee.2013.08.003",
         "https://doi.org/10.1016/j.spinee.2013.08.003",
     ),
     Guideline(
