@@ -177,3 +177,22 @@ def test_every_state_has_a_positive_scenario() -> None:
                 seen.add("X1")
     assert set(STATES) - seen == set()
     assert seen >= NO_CARD_STATES
+
+
+def test_pathway_fixtures_match_their_generator() -> None:
+    """The committed JSON is exactly what make_fixtures.py writes, so a scenario is edited in one place."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_fixtures", PATHWAY / "make_fixtures.py")
+    assert spec is not None and spec.loader is not None
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    stale = []
+    for make in gen.SCENARIOS:
+        s = make()
+        if _load(PATHWAY / f"{s.slug}.json") != s.request():
+            stale.append(f"{s.slug}.json")
+        if _load(PATHWAY / f"{s.slug}.expected.json") != s.expected:
+            stale.append(f"{s.slug}.expected.json")
+    assert not stale, f"regenerate with python fhir_fixtures/pathway/make_fixtures.py: {stale}"
+    assert len(gen.SCENARIOS) == len(PATHWAY_REQUESTS)
