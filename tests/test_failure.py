@@ -231,6 +231,32 @@ def fact_of(raw: dict[str, Any]) -> ProcedureFact:
             },
             None,
         ),
+        (
+            proc(code="64999", note=[{"text": "n/a"}], level=None)
+            | {
+                "code": {
+                    "coding": [{"system": CPT, "code": "64999"}],
+                    "text": "Cryoablation of L4-L5 medial branches",
+                }
+            },
+            Modality.RFA,
+        ),
+        (
+            proc(code="63030")
+            | {
+                "code": {
+                    "coding": [
+                        {
+                            "system": CPT,
+                            "code": "63030",
+                            "display": "Laminotomy, nerve root "
+                            "decompression, facetectomy, foraminotomy, epidural exploration",
+                        }
+                    ]
+                }
+            },
+            None,
+        ),
     ],
 )
 def test_classify_modality(raw: dict[str, Any], expected: Modality | None) -> None:

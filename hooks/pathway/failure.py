@@ -112,24 +112,11 @@ _TEXT_BLOCK = re.compile(
 _TEXT_ESI = re.compile(r"epidural|\besi\b|tfesi|ilesi|transforaminal", re.IGNORECASE)
 _PERMANENT = re.compile(r"permanent|implantable pulse generator|\bipg\b", re.IGNORECASE)
 
-_MODALITY_SETS = (
-    "esi_lumbar_all",
-    "facet_medial_branch_block_lumbar",
-    "si_joint_diagnostic_block",
-    "facet_rfa_or_si_rfa",
-    "spinal_cord_stimulation",
-    "esi_cervical_thoracic_exclude",
-)
-
 
 def _texts(p: ProcedureFact) -> list[str]:
     out = [p.text, p.reason_text or "", p.body_site_text or "", *p.notes]
     out += [c.display for c in (*p.codings, *p.reason, *p.used_codes) if c.display]
     return [t for t in out if t]
-
-
-def _has(term: Terminology, name: str, p: ProcedureFact) -> bool:
-    return name in term and term.match(name, p.codings) is not None
 
 
 def is_diagnostic_injection(procedure: ProcedureFact, terminology: Terminology) -> bool:
@@ -216,7 +203,11 @@ def classify_modality(
         return Modality.RFA
     if t.match("spinal_cord_stimulation", procedure.codings) is not None:
         return Modality.SCS_TRIAL if is_scs_trial(procedure, t, history) else None
-    if any(_has(t, name, procedure) for name in _MODALITY_SETS):
+    # Any other recognised code (surgery, a permanent implant, imaging) settles it; only an
+    # unrecognised code, or the unlisted-procedure code payers use for cryoneurolysis, leaves
+    # the text to decide.
+    known = [c for c in procedure.codings if t.is_known(c.system, c.code)]
+    if any(t.match("pulsed_rf_and_other_neurolysis", [c]) is None for c in known):
         return None
     return _classify_by_text(procedure)
 
@@ -234,14 +225,6 @@ def _classify_by_text(procedure: ProcedureFact) -> Modality | None:
     if _TEXT_ESI.search(text):
         return Modality.ESI
     return None
-
-
-_KIND_LABEL = {
-    Modality.ESI: "ESI",
-    Modality.DIAGNOSTIC_BLOCK: "diagnostic block",
-    Modality.RFA: "radiofrequency ablation",
-    Modality.SCS_TRIAL: "SCS trial",
-}
 
 
 def describe_procedure(procedure: ProcedureFact, modality: Modality, terminology: Terminology) -> str:
