@@ -3571,6 +3571,62 @@ def p1_seen_in_spine_clinic_not_p2() -> Scenario:
     return s
 
 
+@scenario
+def f3_explicit_partial_outcome() -> Scenario:
+    s = Scenario(
+        "f3_explicit_partial_outcome",
+        "TFESI charted 'partially successful' (385670004) with no pain scores, concordant extrusion",
+        given="Brenda",
+        gender="female",
+        birth="1983-02-25",
+    )
+    rad, rep = concordant_background(s, onset=140, side="Right")
+    esi = tfesi(s, "esi-1", 70, "Right L5-S1", outcome="385670004", reason=[rad])
+    s.nrs("nrs-1", 7, 3)
+    s.expect(
+        [card("F3", "warning", refs=[esi, rep], codes_any=[SPINE_REFERRAL])],
+        forbidden_codes=F3_FORBIDDEN,
+        forbidden_states=["F0", "F1"],
+        rationale=f"The TFESI ({esi}) carries Procedure.outcome 385670004 'partially successful' — the code the "
+        "FHIR procedure-outcome value set really uses (385670002 never matches, §0). An explicit outcome "
+        "comes first (§3.1.1): PARTIAL, which enters the refractory states. With the concordant extrusion "
+        "and 4.5 months without a surgical referral → F3 warning; no 'record the outcome' card, it is recorded.",
+    )
+    return s
+
+
+@scenario
+def f3_remote_cancer_history_not_red_flag() -> Scenario:
+    s = Scenario(
+        "f3_remote_cancer_history_not_red_flag",
+        "Prostate cancer history (2014) with a 2-year radiculopathy explained by a concordant extrusion, failed TFESI",
+        given="Gerald",
+        gender="male",
+        birth="1952-10-14",
+    )
+    ca = s.condition(
+        "cancer-history-1",
+        [icd("Z85.46")],
+        "Personal history of malignant neoplasm of prostate",
+        onset="2014",
+        recorded=4000,
+        note="Radical prostatectomy 2014; PSA undetectable since.",
+    )
+    rad, rep = concordant_background(s, onset=700, side="Left")
+    s.nrs("nrs-1", 7, 602)
+    esi = tfesi(s, "esi-1", 600, "Left L5-S1", outcome="385671000", reason=[rad])
+    s.nrs("nrs-2", 7, 5)
+    s.expect(
+        [card("F3", "warning", refs=[esi, rep], codes_any=[SPINE_REFERRAL])],
+        forbidden_codes=F3_FORBIDDEN,
+        forbidden_states=["R3"],
+        rationale=f"A cancer history ({ca}) is a red flag only with new pain (§1.2 R3); this radicular pain is 2 "
+        f"years old and explained by a concordant L5-S1 extrusion on MRI ({rep}). Not R3: the failed TFESI "
+        "with the concordant lesion and no surgical referral is F3 (warning).",
+    )
+    return s
+
+
 # ---------------------------------------------------------------------------------------------
 
 
