@@ -1,0 +1,391 @@
+"""FHIR server faults: every way the EHR's FHIR server can fail maps to an answer a clinician can trust.
+
+The service is called over its HTTP API with no prefetch, so every prefetch key is fetched from a
+fake FHIR server on loopback (``tests/fault_server.py``) that misbehaves for one resource type.
+A fault on a required key (conditions, procedures) must give HTTP 412 with an OperationOutcome
+naming the key; a fault on an optional key (observations, ...) must give the cards with the key
+and the reason listed under what could not be checked. Either way the answer comes within the
+configured time budget, the bearer token reaches no origin other than ``fhirServer`` (checked on
+the bytes a second loopback server received), and no thread or socket outlives the call.
+
+A probe service with the real services' prefetch templates and required keys renders the
+unavailable keys on its card, so these tests hold whatever the clinical rules decide.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fault_server import (
+    THREAD_PREFIX,
+    Behaviour,
+    FakeFhirServer,
+    answer,
+    endless_paging,
+    hang,
+    html_page,
+    huge,
+    invalid_json,
+    next_to,
+    redirect_to,
+    slow_pages,
+    status,
+    trickle,
+)
+from flask import Flask
+from flask.testing import FlaskClient
+
+from cds_service.settings import Settings
+
+TOKEN = "fhir-access-token-3f9c1e7a5b2d4086"
+TIMEOUT = 1.0  # per FHIR call
+BUDGET = 2.0  # all FHIR calls of one invocation
+PAGE_CAP = 4
+MAX_BYTES = 4 * 1024 * 1024
+FIFTY_MB = 50 * 1024 * 1024
+# Time allowed on top of the budget for the rest of the request on a small shared CI machine.
+SLACK = 1.5
+# How long a FHIR worker may still run after the answer: its call's own timeout, plus scheduling.
+GRACE = TIMEOUT + 1.0
+
+FAULT_SETTINGS = {
+    "fhir_timeout_seconds": TIMEOUT,
+    "fhir_total_budget_seconds": BUDGET,
+    "fhir_page_cap": PAGE_CAP,
+    "fhir_max_response_bytes": MAX_BYTES,
+}
+
+PATIENT_ID = "pat-fault-1"
+RADICULOPATHY = {
+    "resourceType": "Condition",
+    "id": "cond-1",
+    "clinicalStatus": {
+        "coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}]
+    },
+    "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "M54.16"}]},
+    "subject": {"reference": f"Patient/{PATIENT_ID}"},
+    "recordedDate": "2026-03-09",
+}
+
+
+def request_body(fhir_server: str, hook: str = "patient-view") -> dict[str, Any]:
+    context: dict[str, Any] = {"userId": "Practitioner/prac-1", "patientId": PATIENT_ID}
+    if hook != "patient-view":
+        context["draftOrders"] = {"resourceType": "Bundle", "type": "collection", "entry": []}
+    if hook == "order-select":
+        context["selections"] = []
+    return {
+        "hook": hook,
+        "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
+        "fhirServer": fhir_server,
+        "fhirAuthorization": {
+            "access_token": TOKEN,
+            "token_type": "Bearer",
+            "expires_in": 300,
+            "scope": "patient/*.read",
+            "subject": "cds-service",
+        },
+        "context": context,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# What this process holds open: threads (other than the fake servers') and sockets
+
+
+def service_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if not t.name.startswith(THREAD_PREFIX)]
+
+
+_SOCKET = re.compile(r"socket:\[(\d+)\]")
+
+
+def _fds() -> dict[str, str]:
+    """fd number → link target (``socket:[inode]``, a path, a pipe) for this process."""
+    out = {}
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            out[fd] = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue  # closed while listing (the listing's own fd)
+    return out
+
+
+def _tcp_sockets() -> dict[str, tuple[int, int, str]]:
+    """inode → (local port, remote port, state) for every TCP socket on the machine."""
+    table: dict[str, tuple[int, int, str]] = {}
+    for name in ("/proc/net/tcp", "/proc/net/tcp6"):
+        path = Path(name)
+        if not path.exists():
+            continue
+        for line in path.read_text().splitlines()[1:]:
+            cols = line.split()
+            local = int(cols[1].rsplit(":", 1)[1], 16)
+            remote = int(cols[2].rsplit(":", 1)[1], 16)
+            table[cols[9]] = (local, remote, cols[3])
+    return table
+
+
+def client_sockets_to(ports: set[int]) -> list[str]:
+    """This process's TCP sockets connected to one of ``ports`` (the service's side)."""
+    tcp = _tcp_sockets()
+    found = []
+    for target in _fds().values():
+        m = _SOCKET.match(target)
+        if m and m.group(1) in tcp and tcp[m.group(1)][1] in ports:
+            local, remote, state = tcp[m.group(1)]
+            found.append(f"{local}->{remote} (state {state})")
+    return found
+
+
+def service_fds(fake_ports: set[int]) -> int:
+    """Open fds of this process, not counting the fake servers' own sockets (their side)."""
+    tcp = _tcp_sockets()
+    n = 0
+    for target in _fds().values():
+        m = _SOCKET.match(target)
+        if m and m.group(1) in tcp and tcp[m.group(1)][0] in fake_ports:
+            continue
+        n += 1
+    return n
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while True:
+        if predicate():
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+
+
+# ---------------------------------------------------------------------------------------------
+# Fixtures
+
+
+@dataclass
+class Rig:
+    fhir: FakeFhirServer  # the EHR's FHIR server (fhirServer)
+    other: FakeFhirServer  # another origin: must never see a request with the token
+    client: FlaskClient
+    settings: Settings
+
+
+@pytest.fixture
+def rig(make_app: Callable[..., Flask], probe_service: Any) -> Iterator[Rig]:
+    with FakeFhirServer() as fhir, FakeFhirServer() as other:
+        fhir.on("Condition", answer([RADICULOPATHY]))
+        app = make_app(services=(probe_service,), settings_overrides=FAULT_SETTINGS)
+        yield Rig(fhir, other, app.test_client(), app.config["SETTINGS"])
+
+
+@dataclass
+class Call:
+    status: int
+    body: dict[str, Any]
+    elapsed: float
+
+
+def call(rig: Rig, service_id: str = "probe", hook: str = "patient-view") -> Call:
+    started = time.monotonic()
+    resp = rig.client.post(f"/cds-services/{service_id}", json=request_body(rig.fhir.base_url, hook))
+    return Call(resp.status_code, resp.get_json(), time.monotonic() - started)
+
+
+def not_checked(body: dict[str, Any]) -> str:
+    """The 'Not checked' part of the cards' details (where the service names missing data)."""
+    details = [c.get("detail", "") for c in body["cards"]]
+    return "\n".join(d.split("**Not checked / please record**", 1)[1] for d in details if "Not checked" in d)
+
+
+# ---------------------------------------------------------------------------------------------
+# The faults. Each is a behaviour for one resource type and the reason the service should give.
+
+
+@dataclass(frozen=True)
+class Fault:
+    name: str
+    make: Callable[[FakeFhirServer], Behaviour]  # gets the other-origin server
+    reason: str  # a regex the OperationOutcome / card must contain
+    partial: bool = False  # the first page arrives, so the data is there but incomplete
+
+
+FAULTS = [
+    Fault("timeout", lambda o: hang(30), r"did not answer within 1 s"),
+    Fault("slow pages beyond the budget", lambda o: slow_pages(0.8), r"did not answer within the 2 s budget"),
+    Fault("body that never ends", lambda o: trickle(30), r"did not answer within (the 2 s budget|1 s)"),
+    Fault("HTTP 500", lambda o: status(500), r"answered HTTP 500"),
+    Fault("HTTP 401", lambda o: status(401), r"refused access \(HTTP 401\)"),
+    Fault("HTTP 403", lambda o: status(403), r"refused access \(HTTP 403\)"),
+    Fault("invalid JSON", lambda o: invalid_json(), r"not JSON"),
+    Fault("HTML error page with 200", lambda o: html_page(200), r"not JSON"),
+    Fault("HTML error page with 502", lambda o: html_page(502), r"answered HTTP 502"),
+    Fault(
+        "next link to another host", lambda o: next_to(o.base_url), r"next page is on another server", True
+    ),
+    Fault("redirect to another host (302)", lambda o: redirect_to(o.base_url, 302), r"answered HTTP 302"),
+    Fault("redirect to another host (307)", lambda o: redirect_to(o.base_url, 307), r"answered HTTP 307"),
+    Fault(
+        "endless paging loop", lambda o: endless_paging(), rf"only the first {PAGE_CAP} pages were read", True
+    ),
+    Fault("50 MB response with Content-Length", lambda o: huge(FIFTY_MB, True), r"larger than \d+ bytes"),
+    Fault("50 MB response without Content-Length", lambda o: huge(FIFTY_MB, False), r"larger than \d+ bytes"),
+]
+
+# (resource type the fault hits, prefetch key, required?)
+REQUIRED = ("Procedure", "procedures")
+OPTIONAL = ("Observation", "observations")
+
+
+def check_hygiene(rig: Rig, threads_before: int, fds_before: int) -> None:
+    """No token to another origin; the token did reach fhirServer; no thread or socket left over."""
+    assert rig.other.accepted == 0, "a request went to another origin"
+    assert TOKEN.encode() not in rig.other.raw_bytes()
+    assert b"authorization" not in rig.other.raw_bytes().lower()
+    assert rig.fhir.seen and all(
+        s.headers.get("Authorization") == f"Bearer {TOKEN}" for s in rig.fhir.seen
+    ), "every request to fhirServer carries the bearer token"
+
+    ports = {rig.fhir.port, rig.other.port}
+    assert wait_until(lambda: len(service_threads()) <= threads_before, GRACE), (
+        f"threads left running after the answer: {[t.name for t in service_threads()]}"
+    )
+    assert wait_until(lambda: not client_sockets_to(ports), GRACE), (
+        f"sockets to the FHIR servers left open: {client_sockets_to(ports)}"
+    )
+    assert wait_until(lambda: service_fds(ports) <= fds_before, GRACE), (
+        f"open fds: {fds_before} before, {service_fds(ports)} after"
+    )
+
+
+def warm_up(rig: Rig) -> tuple[int, int]:
+    """One healthy call first (store connection, lazily loaded modules), then the baseline."""
+    ok = call(rig)
+    assert ok.status == 200, ok.body
+    assert wait_until(lambda: not client_sockets_to({rig.fhir.port}), GRACE)
+    rig.fhir.seen.clear()
+    return len(service_threads()), service_fds({rig.fhir.port, rig.other.port})
+
+
+@pytest.mark.parametrize("fault", FAULTS, ids=[f.name for f in FAULTS])
+def test_fault_on_required_data_is_412_within_budget(rig: Rig, fault: Fault) -> None:
+    """It answers 412 with an OperationOutcome naming the key and the reason when required data fails."""
+    threads_before, fds_before = warm_up(rig)
+    rtype, key = REQUIRED
+    rig.fhir.on(rtype, fault.make(rig.other))
+
+    res = call(rig)
+
+    assert res.elapsed <= BUDGET + SLACK, f"answered after {res.elapsed:.2f} s"
+    if fault.partial:
+        # The first page was read: the data is there but incomplete, and the card says so.
+        assert res.status == 200, res.body
+        assert re.search(rf"{key}: incomplete: .*{fault.reason}", not_checked(res.body)), res.body
+    else:
+        assert res.status == 412, res.body
+        assert res.body["resourceType"] == "OperationOutcome"
+        issue = res.body["issue"][0]
+        assert issue["code"] == "incomplete"
+        assert f"prefetch.{key}" in issue["expression"]
+        assert re.search(fault.reason, issue["diagnostics"]), issue["diagnostics"]
+        assert TOKEN not in issue["diagnostics"] and rig.fhir.base_url not in issue["diagnostics"]
+    check_hygiene(rig, threads_before, fds_before)
+
+
+@pytest.mark.parametrize("fault", FAULTS, ids=[f.name for f in FAULTS])
+def test_fault_on_optional_data_is_named_on_the_card_within_budget(rig: Rig, fault: Fault) -> None:
+    """It answers 200 and the card names the optional key it could not check, and why."""
+    threads_before, fds_before = warm_up(rig)
+    rtype, key = OPTIONAL
+    rig.fhir.on(rtype, fault.make(rig.other))
+
+    res = call(rig)
+
+    assert res.elapsed <= BUDGET + SLACK, f"answered after {res.elapsed:.2f} s"
+    assert res.status == 200, res.body
+    gaps = not_checked(res.body)
+    assert re.search(rf"{key}: .*{fault.reason}", gaps), gaps
+    # the required data still arrived and was used
+    assert res.body["cards"][0]["summary"].startswith("1 conditions")
+    assert TOKEN not in str(res.body)
+    check_hygiene(rig, threads_before, fds_before)
+
+
+def test_every_key_failing_at_once_is_412_within_one_budget(rig: Rig) -> None:
+    """All nine searches hanging at once still give one 412 within the budget, not nine timeouts in a row."""
+    threads_before, fds_before = warm_up(rig)
+    rig.fhir.default = hang(30)
+    for rtype in list(rig.fhir.behaviours):
+        del rig.fhir.behaviours[rtype]
+
+    res = call(rig)
+
+    assert res.status == 412, res.body
+    assert res.elapsed <= BUDGET + SLACK, f"answered after {res.elapsed:.2f} s"
+    assert set(res.body["issue"][0]["expression"]) == {"prefetch.conditions", "prefetch.procedures"}
+    check_hygiene(rig, threads_before, fds_before)
+
+
+def test_unreachable_fhir_server_is_412(make_app: Callable[..., Flask], probe_service: Any) -> None:
+    """It answers 412 quickly when nothing listens at fhirServer."""
+    with FakeFhirServer() as closed:
+        port = closed.port
+    app = make_app(services=(probe_service,), settings_overrides=FAULT_SETTINGS)
+    started = time.monotonic()
+    resp = app.test_client().post("/cds-services/probe", json=request_body(f"http://127.0.0.1:{port}/fhir"))
+    elapsed = time.monotonic() - started
+    assert resp.status_code == 412, resp.get_json()
+    assert re.search(r"unreachable", resp.get_json()["issue"][0]["diagnostics"])
+    assert elapsed <= BUDGET + SLACK
+
+
+def test_fifty_megabytes_are_not_read(rig: Rig) -> None:
+    """It stops reading a 50 MB answer at the size cap instead of taking it all in."""
+    rig.fhir.on("Observation", huge(FIFTY_MB, declare_length=False))
+    res = call(rig)
+    assert res.status == 200
+    rig.fhir.stop()  # ends the writer, which records how much it got out
+    sent = sum(rig.fhir.bytes_sent.values())
+    assert sent < FIFTY_MB / 2, f"{sent} bytes were sent before the service hung up"
+
+
+def test_paging_loop_reads_exactly_the_page_cap(rig: Rig) -> None:
+    """A next link that loops back is followed only up to the configured page cap."""
+    rig.fhir.on("Observation", endless_paging())
+    res = call(rig)
+    assert res.status == 200
+    assert len(rig.fhir.requests_for("Observation")) == PAGE_CAP
+
+
+REAL_CALLS = [
+    ("radicular-pathway", "patient-view"),
+    ("radicular-order-guardrails", "order-select"),
+    ("radicular-order-guardrails", "order-sign"),
+]
+
+
+@pytest.mark.parametrize(("service_id", "hook"), REAL_CALLS)
+@pytest.mark.parametrize("rtype", ["Condition", "Procedure"])
+def test_real_services_give_412_on_required_data_faults(
+    make_app: Callable[..., Flask], service_id: str, hook: str, rtype: str
+) -> None:
+    """The registered services answer 412 within the budget when required data fails, before any rule runs."""
+    with FakeFhirServer() as fhir, FakeFhirServer() as other:
+        fhir.on(rtype, hang(30))
+        app = make_app(settings_overrides=FAULT_SETTINGS)
+        rig = Rig(fhir, other, app.test_client(), app.config["SETTINGS"])
+        res = call(rig, service_id, hook)
+        assert res.status == 412, res.body
+        assert res.elapsed <= BUDGET + SLACK
+        key = {"Condition": "conditions", "Procedure": "procedures"}[rtype]
+        assert res.body["issue"][0]["expression"] == [f"prefetch.{key}"]
+        assert other.accepted == 0
