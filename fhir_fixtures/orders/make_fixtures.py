@@ -65,6 +65,7 @@ class Scenario:
     drafts: list[dict[str, Any]] = field(default_factory=list)
     selections: list[str] = field(default_factory=list)  # order-select; default: every draft order
     expected: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    negative_for: list[str] = field(default_factory=list)  # checks (rule ids) this scenario must not fire
 
     def __post_init__(self) -> None:
         self.patient_id = self.patient_id or f"ord-{self.slug}"
@@ -242,6 +243,7 @@ class Scenario:
             "evaluationDate": EVAL.isoformat(),
             "order-select": self.expected.get("order-select", []),
             "order-sign": self.expected.get("order-sign", []),
+            "negativeFor": self.negative_for,
         }
         out[f"{self.slug}.expected.json"] = json.dumps(expected, indent=1, ensure_ascii=False) + "\n"
         return out
@@ -577,7 +579,50 @@ def scenarios() -> list[Scenario]:
             reasonCode=[cc(SCT, "10085004", "Metatarsalgia (finding)")],
         )
     )
+    # ------------------------------------------------------------------ more negatives
+    s.append(
+        Scenario("esi-radicular-with-facet-arthropathy",
+                 "Image-guided ESI, radiculopathy with facet arthropathy, no failed ESI (check 5, negative)")
+        .condition("rad", *RAD, 70)
+        .condition("facet", ICD, "M47.816", "Lumbar spondylosis without myelopathy or radiculopathy", 300)
+        .pain("pain", 7, 3)
+        .order("sr-esi", "62323", "Lumbar interlaminar epidural injection with imaging guidance")
+    )  # fmt: skip
+    s.append(
+        Scenario("esi-with-old-stable-foot-drop",
+                 "Image-guided ESI with a foot drop present 14 weeks, strength stable (check 10, negative)")
+        .condition("rad", *RAD, 120)
+        .condition("footdrop", ICD, "M21.371", "Foot drop, right foot", 100)
+        .order("sr-esi", "62323", "Lumbar interlaminar epidural injection with imaging guidance")
+    )  # fmt: skip
+    s.append(
+        Scenario("emg-nerve-conduction", "EMG/nerve conduction study order (check 11, negative)")
+        .condition("rad", *RAD, 120)
+        .order("sr-emg", "95910", "Nerve conduction studies, 7-8 studies")
+    )  # fmt: skip
+    for sc in s:
+        sc.negative_for = NEGATIVE_FOR.get(sc.slug, [])
     return s
+
+
+# Which checks each negative scenario shows silent (every check has at least one).
+NEGATIVE_FOR: dict[str, list[str]] = {
+    "mri-week2-foot-drop": ["order.mri-early", "order.mri-ces-emergency"],
+    "mri-postop-with-contrast": ["order.mri-postop-contrast", "order.mri-early"],
+    "esi-after-8-weeks-failed-care": ["order.esi-blind", "order.esi-repeat", "order.esi-too-early",
+                                      "order.esi-facet-pain", "order.esi-claudication"],
+    "esi-radicular-with-facet-arthropathy": ["order.esi-facet-pain", "order.esi-too-early"],
+    "rfa-after-positive-block": ["order.rfa-no-block", "order.rfa-repeat-failed"],
+    "scs-after-successful-trial": ["order.scs-no-trial", "order.scs-failed-trial",
+                                   "order.neuromod-psych-eval"],
+    "fusion-spondylolisthesis": ["order.fusion-no-instability"],
+    "opioid-low-dose-short": ["order.opioid-risk"],
+    "esi-with-old-stable-foot-drop": ["order.red-flag-elective"],
+    "emg-nerve-conduction": ["order.discography"],
+    "sandbox-medication-without-drug": ["order.opioid-risk", "order.gabapentinoid-sciatica",
+                                        "order.oral-steroid-sciatica"],
+    "sandbox-pama-tmj-mri": ["order.mri-early", "order.mri-postop-contrast"],
+}  # fmt: skip
 
 
 def render() -> dict[str, str]:
