@@ -11,6 +11,7 @@ characters, an https evidence link and the advisory line.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,11 @@ def _acceptable(indicator: str | list[str]) -> list[str]:
     return indicator if isinstance(indicator, list) else [indicator]
 
 
+def names(detail: str, ref: str) -> bool:
+    """The detail names this resource ("Procedure/esi-1" but not "Procedure/esi-10")."""
+    return re.search(re.escape(ref) + r"(?![\w.-])", detail) is not None
+
+
 def check_card(card: dict[str, Any], exp: dict[str, Any]) -> list[str]:
     """Every way ``card`` falls short of the expected card ``exp`` (empty when it meets it)."""
     state = exp["state"]
@@ -58,11 +64,11 @@ def check_card(card: dict[str, Any], exp: dict[str, Any]) -> list[str]:
     if card["indicator"] not in _acceptable(exp["indicator"]):
         problems.append(f"{state}: indicator {card['indicator']!r}, expected {exp['indicator']!r}")
     detail = card.get("detail", "")
-    missing = [r for r in exp.get("detail_refs", []) if r not in detail]
+    missing = [r for r in exp.get("detail_refs", []) if not names(detail, r)]
     if missing:
         problems.append(f"{state}: detail does not name {missing}")
     any_refs = exp.get("detail_refs_any", [])
-    if any_refs and not any(r in detail for r in any_refs):
+    if any_refs and not any(names(detail, r) for r in any_refs):
         problems.append(f"{state}: detail names none of {any_refs}")
     codes = suggestion_codes(card)
     lacking = [c for c in exp.get("suggestion_codes", []) if c not in codes]
@@ -76,8 +82,10 @@ def check_card(card: dict[str, Any], exp: dict[str, Any]) -> list[str]:
     return problems
 
 
-def check_form(card: dict[str, Any]) -> list[str]:
-    """What every card owes the clinician, whatever its state."""
+def check_form(card: dict[str, Any], record: frozenset[str] = frozenset()) -> list[str]:
+    """What every card owes the clinician, whatever its state. ``record`` holds the references
+    ("Condition/radic-1") of the resources in the request, which suggested orders' reasons must
+    point at."""
     state = state_of(card)
     problems: list[str] = []
     if not card.get("summary") or len(card["summary"]) > SUMMARY_MAX:
@@ -92,16 +100,39 @@ def check_form(card: dict[str, Any]) -> list[str]:
     source = card.get("source", {})
     if not source.get("label") or source.get("topic", {}).get("system") != RULE_SYSTEM:
         problems.append(f"{state}: source label/topic missing")
+    if card.get("suggestions") and card.get("selectionBehavior") not in ("at-most-one", "any"):
+        problems.append(f"{state}: suggestions without selectionBehavior")
     for s in card.get("suggestions", []):
         for a in s.get("actions", []):
             res = a.get("resource") or {}
-            is_order = a.get("type") == "create" and res.get("resourceType") == "ServiceRequest"
-            if is_order and not str(res.get("subject", {}).get("reference", "")).startswith("Patient/"):
-                problems.append(f"{state}: suggested ServiceRequest has no subject")
+            if not (a.get("type") == "create" and res.get("resourceType") == "ServiceRequest"):
+                continue
+            label = s.get("label")
+            if not str(res.get("subject", {}).get("reference", "")).startswith("Patient/"):
+                problems.append(f"{state}: suggested order {label!r} has no subject")
+            reasons = [r.get("reference", "") for r in res.get("reasonReference", [])]
+            if not reasons:
+                problems.append(f"{state}: suggested order {label!r} gives no reason (reasonReference)")
+            dangling = [r for r in reasons if record and r not in record]
+            if dangling:
+                problems.append(f"{state}: suggested order {label!r} cites {dangling}, not in the record")
     return problems
 
 
-def check_response(cards: list[dict[str, Any]], expected: dict[str, Any]) -> list[str]:
+def record_refs(request: dict[str, Any]) -> frozenset[str]:
+    """ "Type/id" of every resource in a request's prefetch."""
+    out: set[str] = set()
+    for value in (request.get("prefetch") or {}).values():
+        if not isinstance(value, dict):
+            continue
+        resources = [value] + [e.get("resource", {}) for e in value.get("entry", [])]
+        out |= {f"{r['resourceType']}/{r['id']}" for r in resources if r.get("resourceType") and r.get("id")}
+    return frozenset(out)
+
+
+def check_response(
+    cards: list[dict[str, Any]], expected: dict[str, Any], record: frozenset[str] = frozenset()
+) -> list[str]:
     """Every way a response's cards differ from the scenario's expectation."""
     problems: list[str] = []
     states = [state_of(c) for c in cards]
@@ -119,7 +150,7 @@ def check_response(cards: list[dict[str, Any]], expected: dict[str, Any]) -> lis
             f"unexpected card(s) {unexpected}" + (f" (forbidden here: {forbidden})" if forbidden else "")
         )
     for card in cards:
-        problems += check_form(card)
+        problems += check_form(card, record)
         exp = required.get(state_of(card)) or optional.get(state_of(card))
         if exp is not None:
             problems += check_card(card, exp)
@@ -159,7 +190,7 @@ def test_scenario(path: Path, post_scenario: Callable[[dict[str, Any]], Any]) ->
     assert resp.status_code == 200, f"{resp.status_code}: {resp.get_data(as_text=True)[:800]}"
     body = resp.get_json()
     cards = body["cards"]
-    problems = check_response(cards, expected)
+    problems = check_response(cards, expected, record_refs(_load(PATHWAY / expected["fixture"])))
     assert not problems, (
         f"{expected['scenario']} ({expected['title']})\n  got: {summarise(cards)}\n  - "
         + "\n  - ".join(problems)
@@ -209,3 +240,7 @@ def test_checker_rejects_a_wrong_response() -> None:
     assert "62323 (on R1)" in problems
     assert "critical card must stand alone" in problems
     assert "no https evidence link" in problems
+    assert "gives no reason (reasonReference)" in problems
+    assert "suggestions without selectionBehavior" in problems
+    assert check_response(cards[:1], {**expected, "forbidden_suggestion_codes": []})  # still missing the ref
+    assert not names("see `Procedure/esi-10`", "Procedure/esi-1")
