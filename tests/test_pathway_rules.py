@@ -535,3 +535,13 @@ def test_pathway_rules_hold_no_raw_codes_or_system_urls() -> None:
             if _CODE_LITERAL.search(line):
                 offenders.append(f"{f.relative_to(ROOT)}:{i}: {line.strip()}")
     assert not offenders, "\n".join(offenders)
+
+
+def test_r3_injection_drug_use_with_new_pain_is_an_infection_risk_named_on_the_card() -> None:
+    oud = cond("oud", "opioid_use_disorder", "F11.20", onset=1500, notes=("Injection heroin use.",))
+    cards = run(radic(days=10), oud, cond("fever", "red_flag_infection", "R50.9", onset=3))
+    c = card_of(cards, "R3")
+    assert {"Condition/oud", "Condition/fever"} <= refs_of(c)
+    assert states(run(radic(days=10), oud)) == ["R3"]
+    assert "R3" not in states(run(radic(days=300), oud))
+    assert "R3" not in states(run(radic(days=10), cond("oud", "opioid_use_disorder", "F11.20", onset=1500)))

@@ -641,3 +641,58 @@ def test_no_rfa_suggestion_for_radicular_states() -> None:
     for facts, outcome in histories:
         for c in run(*facts, outcomes={"Procedure/esi-1": outcome}):
             assert not codes_of(c) & (RFA_CODES | {"25480", "187832"}), c.rule_id
+
+
+def test_f5_si_joint_pain_asks_for_an_si_block_not_a_medial_branch_block() -> None:
+    """Sacroiliitis with an MRI that denies compression ("without disc herniation or nerve root
+    compression") is SI-joint pain: an SI-joint block, no medial branch block, no ESI."""
+    cards = run(
+        *background(210),
+        cond("si", "sacroiliac_joint_pain", "M46.1", onset=100),
+        report(
+            "mri",
+            "72148",
+            160,
+            "Mild disc desiccation L4-5 without disc herniation or nerve root "
+            "compression. Right sacroiliac joint subchondral oedema.",
+        ),
+        tfesi("esi-1", 130),
+        outcomes={"Procedure/esi-1": Outcome.FAILED},
+    )
+    assert states(cards) == ["F5"]
+    c = cards[0]
+    assert "27096" in codes_of(c) and "64493" not in codes_of(c)
+    assert "SI-joint" in c.summary
+
+
+def test_f3_a_pain_clinic_referral_is_not_a_surgical_opinion() -> None:
+    cards = run(
+        *background(150),
+        report("mri", "72148", 110, CONCORDANT),
+        tfesi("esi-1", 60),
+        order("pain", "referral_pain_management", status="completed", authored=100),
+        outcomes={"Procedure/esi-1": Outcome.FAILED},
+    )
+    c = card_of(cards, "F3")
+    assert c.indicator == "warning" and "183546007" in codes_of(c)
+
+
+@pytest.mark.parametrize(
+    ("conclusion", "status"),
+    [
+        (CONCORDANT, "concordant"),
+        ("No residual nerve root compression.", "discordant"),
+        ("Interval resorption of the L5-S1 disc extrusion compressing the root.", "discordant"),
+        (
+            "L4-5 bulge without nerve root compression; L5-S1 extrusion compressing the left S1 root.",
+            "concordant",
+        ),
+        ("Mild disc desiccation L4-5 without disc herniation or nerve root compression.", "discordant"),
+        ("See images.", "unknown"),
+    ],
+)
+def test_imaging_concordance_reads_negation_clause_by_clause(conclusion: str, status: str) -> None:
+    from pathway_builders import context
+
+    ctx = context(radic(days=100), report("mri", "72148", 30, conclusion))
+    assert ctx.concordance.status == status

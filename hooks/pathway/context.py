@@ -56,6 +56,7 @@ _NO_TARGET = re.compile(
     r"not a candidate for (?:further )?surgery|no operable",
     re.I,
 )
+_SURGICAL_SERVICE = re.compile(r"spine surg|spinal surg|neurosurg|orthop\w* (?:spine|surg)", re.I)
 _MRI = re.compile(r"\bmri\b|magnetic resonance", re.I)
 _CONTRAST = re.compile(
     r"with(?:out)? and with contrast|with and without contrast|gadolinium|post-?contrast|"
@@ -103,6 +104,29 @@ _FIBROSIS = re.compile(
     re.I,
 )
 _FACET = re.compile(r"facet (?:joint )?(?:arthropath|hypertroph|osteoarthr|arthritis|effusion)", re.I)
+
+
+_NEGATION_CUE = re.compile(
+    r"\b(?:no|not|without|negative for|absence of|free of|resolved|resorption of)\b", re.I
+)
+_CLAUSE_BREAK = re.compile(r"[.;:]\s|\bbut\b|\bhowever\b", re.I)
+
+
+def sentence_of(text: str, m: re.Match[str]) -> str:
+    """The sentence (or clause) of ``text`` that holds the match."""
+    start = max((b.end() for b in _CLAUSE_BREAK.finditer(text, 0, m.start())), default=0)
+    stop = _CLAUSE_BREAK.search(text, m.end())
+    return text[start : stop.start() if stop else len(text)]
+
+
+def affirmed(pattern: re.Pattern[str], text: str | None) -> list[re.Match[str]]:
+    """Matches of ``pattern`` not negated earlier in their clause ("no", "without", "resorption of" …)."""
+    out = []
+    for m in pattern.finditer(text or ""):
+        start = max((b.end() for b in _CLAUSE_BREAK.finditer(text or "", 0, m.start())), default=0)
+        if not _NEGATION_CUE.search((text or "")[start : m.start()]):
+            out.append(m)
+    return out
 
 
 @dataclass(frozen=True)
@@ -662,10 +686,9 @@ class PathwayContext:
             study = self.imaging[-1]
             return Concordance("unknown", study, f"{study.label}: no report text on record")
         text = rep.conclusion
-        negated = bool(_NEGATED.search(text))
-        compression = bool(_COMPRESSION.search(text))
-        if compression and not (negated and not re.search(r"compress|impinge", _NEGATED.sub("", text), re.I)):
-            levels = levels_in(text)
+        lesions = affirmed(_COMPRESSION, text)
+        if lesions:
+            levels = set().union(*(levels_in(sentence_of(text, m)) for m in lesions)) or levels_in(text)
             esi_levels = {lv for p in self.esis if p.level for lv in levels_in(p.level)}
             if levels and esi_levels and not (_segments(levels) & _segments(esi_levels)):
                 return Concordance(
@@ -675,7 +698,7 @@ class PathwayContext:
                     f"{', '.join(sorted(esi_levels))}",
                 )
             return Concordance("concordant", rep, "compressive lesion reported")
-        if negated or _NONSPECIFIC.search(text):
+        if _COMPRESSION.search(text) or _NEGATED.search(text) or _NONSPECIFIC.search(text):
             return Concordance("discordant", rep, "no concordant nerve-root compression reported")
         return Concordance("unknown", rep, "report does not clearly describe a concordant lesion")
 
@@ -688,24 +711,24 @@ class PathwayContext:
         return tuple(s for s in self.imaging if self.matches(value_set, s.codings))
 
     def report_mentions(self, pattern: re.Pattern[str], since: date | None = None) -> ImagingStudy | None:
+        """The latest study (since a date) whose report affirms the pattern (negated mentions don't count)."""
         for s in reversed(self.imaging):
             if since is not None and (s.when is None or s.when < since):
                 continue
-            if pattern.search(s.conclusion):
+            if affirmed(pattern, s.conclusion):
                 return s
         return None
 
     @property
     def recurrence_study(self) -> ImagingStudy | None:
+        """Imaging after the last surgery that reports a recurrent herniation (not "no recurrent ...")."""
         s = self.last_surgery
-        study = self.report_mentions(_RECURRENCE, s.performed if s else None)
-        if (
-            study is not None
-            and _NEGATED.search(study.conclusion)
-            and not re.search(r"(?<!no )recurren\w*\s+(?:disc\s+)?herniation", study.conclusion, re.I)
-        ):
-            return None
-        return study
+        return self.report_mentions(_RECURRENCE, s.performed if s else None)
+
+    @staticmethod
+    def excludes_recurrence(study: ImagingStudy) -> bool:
+        """The report mentions recurrence only to deny it ("No recurrent disc herniation")."""
+        return bool(_RECURRENCE.search(study.conclusion)) and not affirmed(_RECURRENCE, study.conclusion)
 
     @property
     def fibrosis_study(self) -> ImagingStudy | None:
@@ -744,7 +767,27 @@ class PathwayContext:
 
     @property
     def referred(self) -> bool:
+        """Referred to, or seen by, a spine surgeon or pain specialist (P2's "still not referred")."""
         return bool(self.specialist_referrals or self.specialist_encounters)
+
+    @cached_property
+    def surgical_referrals(self) -> tuple[ServiceRequestFact, ...]:
+        return self.orders("referral_spine_surgery", pending=False)
+
+    @cached_property
+    def surgical_encounters(self) -> tuple[EncounterFact, ...]:
+        out = []
+        for e in self.specialist_encounters:
+            codings = (*e.types, *e.service_type, *e.participant_types)
+            text = " ".join([e.text, *(c.display or "" for c in codings)])
+            if self.matches("referral_spine_surgery", codings) or _SURGICAL_SERVICE.search(text):
+                out.append(e)
+        return tuple(out)
+
+    @property
+    def surgically_referred(self) -> bool:
+        """Referred to, or seen by, a spine surgeon (the referral F3 and S4 ask for)."""
+        return bool(self.surgical_referrals or self.surgical_encounters)
 
     def referral_facts(self) -> tuple[Fact, ...]:
         facts = [self.order_fact(s, "specialist referral: ") for s in self.specialist_referrals]

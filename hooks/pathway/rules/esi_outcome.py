@@ -278,7 +278,7 @@ def f8_repeated_without_benefit(ctx: PathwayContext) -> CardDraft:
             ctx.term,
             patient_id=ctx.patient_id,
             reasons=ctx.reason_refs,
-            recommended=not ctx.referred,
+            recommended=not ctx.surgically_referred,
         ),
         sx.suggest(sx.EMG_NCS, ctx.term, patient_id=ctx.patient_id, reasons=ctx.reason_refs),
         sx.suggest(sx.CBT_REFERRAL, ctx.term, patient_id=ctx.patient_id, reasons=ctx.reason_refs),

@@ -88,7 +88,7 @@ def fibrosis_without_target(ctx: PathwayContext) -> tuple[Fact, ...]:
         text = s.conclusion
         if ctx.fibrosis_study is not None and ctx.fibrosis_study.ref == s.ref:
             return (Fact(f"contrast MRI after surgery: {s.label}: {text}", s.ref),)
-        if text and "no recurren" in text.lower():
+        if ctx.excludes_recurrence(s):
             return (Fact(f"contrast MRI after surgery: {s.label}: {text}", s.ref),)
     return ()
 
@@ -151,7 +151,7 @@ def s4_instability(ctx: PathwayContext) -> CardDraft | None:
     if not inst:
         return None
     d = ctx.symptom_days or 0
-    late = d > ctx.t.chronic_days and not ctx.referred
+    late = d > ctx.t.chronic_days and not ctx.surgically_referred
     dynamic = ctx.imaging_in("xray_flexion_extension")
     suggestions = [
         sx.suggest(

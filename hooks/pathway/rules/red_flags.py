@@ -6,6 +6,7 @@ order (epidural injection, ablation, stimulator trial, physiotherapy) it interce
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -334,6 +335,17 @@ def infection_flags(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
     return tuple(out)
 
 
+_INJECTION_USE = re.compile(r"inject|intravenous|\biv drug|\bivdu\b|\bpwid\b", re.I)
+
+
+def injection_drug_use(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
+    """Opioid use disorder documented as injection use: an infection risk context (R3)."""
+    return tuple(
+        c for c in ctx.conditions("opioid_use_disorder")
+        if _INJECTION_USE.search(" ".join([c.text, *c.notes]))
+    )  # fmt: skip
+
+
 def fracture_flags(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
     return ctx.conditions("red_flag_fracture")
 
@@ -342,8 +354,8 @@ def r3_malignancy_infection_fracture(ctx: PathwayContext) -> CardDraft | None:
     """R3 — suspected malignancy, infection or fracture.
 
     When: metastatic/bone tumour codes or unexplained weight loss, or a cancer history with new pain
-      (< 12 weeks); discitis, osteomyelitis, epidural abscess or fever, or long-term steroids with new
-      pain; vertebral fracture codes.
+      (< 12 weeks); discitis, osteomyelitis, epidural abscess or fever, or long-term steroids or
+      injection drug use with new pain; vertebral fracture codes.
     Then: critical card — urgent MRI without and with contrast (72158) for tumour/infection (ACR
       variant 7), fracture imaging (variant 6), inflammatory markers, same-day or urgent referral.
     Evidence: ACR 2021 variants 6–7; seed 000 (inflammatory markers if indicated); seed 003 (immediate
@@ -352,10 +364,14 @@ def r3_malignancy_infection_fracture(ctx: PathwayContext) -> CardDraft | None:
     if not ctx.gate_open:
         return None
     cancer, infection, fracture = malignancy_flags(ctx), infection_flags(ctx), fracture_flags(ctx)
+    ivdu = injection_drug_use(ctx)
+    if ivdu and new_pain(ctx):
+        infection = (*infection, *ivdu)
     if not (cancer or infection or fracture):
         return None
     why = [ctx.cond_fact(c, "malignancy flag: ", with_note=True) for c in cancer]
-    why += [ctx.cond_fact(c, "infection flag: ", with_note=True) for c in infection]
+    why += [ctx.cond_fact(c, "infection flag: ", with_note=True) for c in infection if c not in ivdu]
+    why += [ctx.cond_fact(c, "infection risk (injection drug use): ", with_note=True) for c in ivdu]
     why += [ctx.cond_fact(c, "fracture flag: ", with_note=True) for c in fracture]
     if (cancer or infection) and new_pain(ctx):
         why.append(ctx.onset_fact())

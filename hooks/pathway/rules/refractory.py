@@ -140,12 +140,12 @@ def f3_concordant_lesion(ctx: PathwayContext) -> CardDraft:
     Then: surgical referral for discectomy/decompression once ≥ 3 months of conservative and
       interventional care have failed (earlier if disabling); diagnostic SNRB if the level is in doubt;
       biopsychosocial assessment; active physiotherapy. Warning if > 3 months from onset and not
-      referred, else info.
+      referred to a spine surgeon (a pain-clinic referral is not a surgical opinion), else info.
     Evidence: seeds 002/003; NASS LDH (discectomy for persistent symptoms with concordant imaging);
       NICE NG59 (decompression when non-surgical care fails and imaging is concordant).
     """
     d = ctx.symptom_days or 0
-    late = d > ctx.t.chronic_days and not ctx.referred
+    late = d > ctx.t.chronic_days and not ctx.surgically_referred
     gaps = _common_gaps(ctx)
     if ctx.concordance.status != "concordant":
         gaps.append("review the imaging for a concordant lesion (the report does not state it clearly)")
@@ -157,7 +157,7 @@ def f3_concordant_lesion(ctx: PathwayContext) -> CardDraft:
             patient_id=ctx.patient_id,
             reasons=ctx.reason_refs,
             priority="urgent" if late else "routine",
-            recommended=not ctx.referred,
+            recommended=not ctx.surgically_referred,
         ),
         sx.suggest(sx.PHYSIOTHERAPY_REFERRAL, ctx.term, patient_id=ctx.patient_id, reasons=ctx.reason_refs),
     ]
@@ -166,7 +166,7 @@ def f3_concordant_lesion(ctx: PathwayContext) -> CardDraft:
             1, sx.suggest(sx.DIAGNOSTIC_SNRB, ctx.term, patient_id=ctx.patient_id, reasons=ctx.reason_refs)
         )
     why = [ctx.onset_fact(), *_failure_why(ctx), *_imaging_why(ctx), *ctx.referral_facts()]
-    if not ctx.referred:
+    if not ctx.surgically_referred:
         why.append(Fact("no spine surgery referral on record"))
     return F3.card(
         ctx,
@@ -242,7 +242,7 @@ def f4_uncertain_diagnosis(ctx: PathwayContext) -> CardDraft:
         ctx,
         indicator="info",
         summary="Failed ESI with uncertain diagnosis: re-evaluate with imaging review, EMG/NCS and a "
-                "diagnostic SNRB",
+        "diagnostic SNRB",
         why=[*_failure_why(ctx), *_imaging_why(ctx), *(ctx.cond_fact(c, "possible mimic: ") for c in mm)],
         gaps=gaps,
         next_steps=[
@@ -275,17 +275,20 @@ def f5_facet_or_si(ctx: PathwayContext) -> CardDraft:
       block); NICE NG59; ASRA-led facet consensus 2020; CMS facet LCDs.
     """
     gens = facet_or_si_generators(ctx)
+    facet = ctx.conditions("facet_mediated_pain")
     si = ctx.conditions("sacroiliac_joint_pain")
     pending = ctx.pending("esi_lumbar_all", "facet_rfa_or_si_rfa")
-    suggestions = [
-        sx.suggest(
-            sx.MEDIAL_BRANCH_BLOCK,
-            ctx.term,
-            patient_id=ctx.patient_id,
-            reasons=tuple(c.ref for c in gens) + ctx.reason_refs,
-            recommended=True,
+    suggestions = []
+    if facet:
+        suggestions.append(
+            sx.suggest(
+                sx.MEDIAL_BRANCH_BLOCK,
+                ctx.term,
+                patient_id=ctx.patient_id,
+                reasons=tuple(c.ref for c in facet) + ctx.reason_refs,
+                recommended=True,
+            )
         )
-    ]
     if si:
         suggestions.append(
             sx.suggest(
@@ -293,6 +296,7 @@ def f5_facet_or_si(ctx: PathwayContext) -> CardDraft:
                 ctx.term,
                 patient_id=ctx.patient_id,
                 reasons=tuple(c.ref for c in si) + ctx.reason_refs,
+                recommended=not facet,
             )
         )
     threshold = f"≥ {ctx.t.mbb_positive_relief_pct:.0f} % relief"
@@ -301,8 +305,11 @@ def f5_facet_or_si(ctx: PathwayContext) -> CardDraft:
     return F5.card(
         ctx,
         indicator="warning" if pending else "info",
-        summary="Failed ESI but pain looks facet/SI-joint mediated: diagnostic medial branch block before "
-                "any RFA",
+        summary=(
+            "Failed ESI but pain looks facet-joint mediated: diagnostic medial branch block before any RFA"
+            if facet
+            else "Failed ESI but pain looks SI-joint mediated: diagnostic SI-joint block before any ablation"
+        ),
         why=[
             *_failure_why(ctx),
             *(ctx.cond_fact(c, "pain generator: ") for c in gens),
@@ -359,7 +366,7 @@ def f6_stenosis_claudication(ctx: PathwayContext) -> CardDraft:
         ctx,
         indicator="info",
         summary="Failed ESI with stenosis and neurogenic claudication: refer for decompression (or MILD); "
-                "no more ESIs",
+        "no more ESIs",
         why=why,
         gaps=gaps,
         next_steps=[
@@ -412,7 +419,7 @@ def f7_no_target_chronic(ctx: PathwayContext) -> CardDraft:
         ctx,
         indicator="info",
         summary="Refractory radicular pain without a surgical target: multidisciplinary care, CBT and SCS "
-                "evaluation",
+        "evaluation",
         why=why,
         gaps=_common_gaps(ctx),
         next_steps=[
