@@ -306,3 +306,24 @@ def test_discovery_meets_the_conformance_checklist() -> None:
             assert "{{context.patientId}}" in template, key
     sel, sign = entries[1], entries[2]
     assert sel["prefetch"] == sign["prefetch"] and sel["description"] == sign["description"]
+
+
+def test_extensions_are_accepted_and_ignored() -> None:
+    """The spec's request-with-extension example: top-level and context extensions are ignored,
+    while the hook's required context is still enforced (the example has no patientId)."""
+    import json
+
+    from conftest import ROOT
+
+    example = json.loads(
+        (
+            ROOT.parent / "shared" / "cds-hooks" / "examples" / "request-with-extension.spec-2.0.1.json"
+        ).read_text()
+    )
+    with pytest.raises(BadRequest) as info:
+        wire.parse_request(example)
+    assert info.value.expression == ["context.patientId"]
+    example["context"]["patientId"] = "p1"
+    example["context"]["extension"] = {"com.example.flag": True}
+    req = wire.parse_request(example)
+    assert req.patient_id == "p1" and req.fhir_server == "http://fhir.example.org:9080"
