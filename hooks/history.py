@@ -58,9 +58,10 @@ __all__ = [
 
 
 def _get(obj: Any, name: str) -> Any:
+    # type(...) is dict, not isinstance(..., Mapping): this runs ~20 times per resource
     if obj is None:
         return None
-    if isinstance(obj, Mapping):
+    if type(obj) is dict:
         return obj.get(name)
     return getattr(obj, name, None)
 
@@ -69,13 +70,15 @@ def _list(obj: Any, name: str) -> list[Any]:
     value = _get(obj, name)
     if value is None:
         return []
-    if isinstance(value, list | tuple):
+    if type(value) is list:
+        return value
+    if isinstance(value, tuple):
         return list(value)
     return [value]
 
 
 def _resource_type(obj: Any) -> str | None:
-    if isinstance(obj, Mapping):
+    if type(obj) is dict:
         rt = obj.get("resourceType")
         return rt if isinstance(rt, str) else None
     getter = getattr(obj, "get_resource_type", None)
