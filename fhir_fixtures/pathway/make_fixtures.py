@@ -3627,6 +3627,192 @@ def f3_remote_cancer_history_not_red_flag() -> Scenario:
     return s
 
 
+@scenario
+def r2_strength_decline_only() -> Scenario:
+    s = Scenario(
+        "r2_strength_decline_only",
+        "Great-toe extension falling from MRC 5/5 to 3/5 in 4 weeks, no deficit diagnosis coded",
+        given="Samuel",
+        gender="male",
+        birth="1985-09-01",
+    )
+    radic(s, "radic-1", "M51.16", "311211000119105", onset=35, body_site="Left leg (L5 distribution)")
+    nsaid(s, "naproxen", authored=33, days=30)
+    first = s.strength("mrc-1", 5, 30, "Left extensor hallucis longus")
+    now = s.strength("mrc-2", 3, 2, "Left extensor hallucis longus")
+    s.nrs("nrs-1", 7, 2)
+    s.expect(
+        [card("R2", "critical", refs=[first, now], codes=["72148"], codes_any=[SPINE_REFERRAL])],
+        forbidden_codes=[*ESI_ALL, *PT, *SCS, *RFA, *FUSION],
+        forbidden_states=["E1", "E2"],
+        rationale=f"Serial strength grades fall 5/5 ({first}) → 3/5 ({now}) within 4 weeks: a progressive motor "
+        "deficit even though no foot-drop or weakness diagnosis has been coded yet → critical: urgent MRI and "
+        "urgent surgical referral.",
+    )
+    return s
+
+
+@scenario
+def r3_postoperative_discitis() -> Scenario:
+    s = Scenario(
+        "r3_postoperative_discitis",
+        "Fever and lumbar discitis 4 weeks after an L4-5 microdiscectomy",
+        given="Lisa",
+        gender="female",
+        birth="1972-12-30",
+    )
+    rad = radic(s, "radic-1", "M51.16", "311211000119105", onset=120, body_site="Right leg (L5 distribution)")
+    s.procedure(
+        "discectomy-1",
+        [cpt("63030"), sct("178625001")],
+        "Right L4-5 microdiscectomy",
+        performed=28,
+        body_site="Right L4-5",
+        reason=[rad],
+    )
+    fever = s.condition(
+        "fever-1",
+        [icd("R50.9")],
+        "Fever, unspecified",
+        onset=3,
+        category="encounter-diagnosis",
+        note="Temperature 38.9 °C; wound clean.",
+    )
+    disc = s.condition(
+        "discitis-1",
+        [icd("M46.46"), sct("202752002")],
+        "Discitis, unspecified, lumbar region",
+        onset=2,
+        category="encounter-diagnosis",
+        verification="provisional",
+        note="Suspected postoperative discitis: severe new back pain, CRP 140 mg/L.",
+    )
+    s.nrs("nrs-1", 9, 2, leg=False)
+    s.expect(
+        [card("R3", "critical", refs=[disc], codes=["72158"])],
+        forbidden_codes=[*RED_FLAG_UNSAFE, *ORAL_STEROIDS, "72148", "63042"],
+        forbidden_states=["S1", "S2", "S3"],
+        rationale=f"Suspected (provisional, not refuted) postoperative discitis ({disc}) with fever ({fever}): the "
+        "infection red flag pre-empts the post-surgical branch. Urgent MRI without and with contrast, same-day "
+        "referral; no steroid of any kind.",
+    )
+    return s
+
+
+@scenario
+def a1_failed_rfa_repeat_pending() -> Scenario:
+    s = Scenario(
+        "a1_failed_rfa_repeat_pending",
+        "Facet RFA gave no relief and a repeat RFA at the same levels is already ordered",
+        given="Eugene",
+        gender="male",
+        birth="1959-05-15",
+    )
+    _, facet = ablation_background(s, onset=600, facet_code=("M47.816", "428671008"), side="Right")
+    s.nrs("nrs-1", 7, 122, leg=False)
+    rfa = s.procedure(
+        "rfa-1",
+        [cpt("64635"), cpt("64636")],
+        "Radiofrequency ablation of lumbar medial branches, bilateral L4-5 and L5-S1",
+        performed=120,
+        body_site="Bilateral L4-5 and L5-S1 medial branches",
+        outcome="385671000",
+    )
+    s.nrs("nrs-2", 7, 80, part_of=rfa, leg=False)
+    order = s.service_request(
+        "rfa-order-1",
+        [cpt("64635")],
+        "Repeat radiofrequency ablation of lumbar medial branches, bilateral L4-5 and L5-S1",
+        authored=5,
+        occurrence=-14,
+        reason=[facet],
+    )
+    s.expect(
+        [card("A1", "warning", refs=[rfa, order])],
+        optional=[card("F5", ["info", "warning"])],
+        forbidden_codes=[*RFA, "64640", *FUSION],
+        forbidden_states=["A2"],
+        rationale=f"The RFA ({rfa}) failed (explicit outcome, 7 → 7) and a repeat RFA at the same levels is on order "
+        f"({order}): A1 becomes a warning and names the order — a repeat ablation after one that gave no relief "
+        "is not justified.",
+    )
+    return s
+
+
+@scenario
+def n2_trial_failed_implant_booked() -> Scenario:
+    s = Scenario(
+        "n2_trial_failed_implant_booked",
+        "Failed SCS trial, yet a permanent pulse generator implant has been booked",
+        given="Theresa",
+        gender="female",
+        birth="1966-10-10",
+    )
+    chronic_failed_esi_background(s, onset=900)
+    s.nrs("nrs-1", 8, 32)
+    trial = scs_trial(s, "scs-trial-1", 30, 23, outcome="385671000", note="7-day trial: 25 % relief.")
+    s.nrs("nrs-2", 6, 26, part_of=trial)
+    order = s.service_request(
+        "ipg-order-1",
+        [cpt("63685")],
+        "Insertion of spinal cord stimulator pulse generator (permanent system)",
+        authored=10,
+        occurrence=-20,
+    )
+    s.expect(
+        [card("N2", "warning", refs=[trial, order])],
+        forbidden_codes=[*SCS_PERMANENT, *IDD, *ESI_ALL],
+        forbidden_states=["N1", "F7", "F8", "L1"],
+        rationale=f"The trial ({trial}) failed (25 % relief, outcome unsuccessful) but a permanent implant is booked "
+        f"({order}): the N2 warning must name that order — a permanent stimulator needs ≥ 50 % relief in the trial.",
+    )
+    return s
+
+
+@scenario
+def e1_boundary_41_days() -> Scenario:
+    s = Scenario(
+        "e1_boundary_41_days",
+        "Radicular pain for 41 days (one day short of 6 weeks), NRS 5",
+        given="Alan",
+        gender="male",
+        birth="1986-04-04",
+    )
+    rad = radic(s, "radic-1", "M54.17", "2415007", onset=41)
+    nsaid(s, "naproxen", authored=41, days=60)
+    s.nrs("nrs-1", 5, 1)
+    s.expect(
+        [card("E1", "info", refs=[rad])],
+        forbidden_codes=E1_FORBIDDEN,
+        forbidden_states=["P1"],
+        rationale="41 days is still under the 6-week (42-day) threshold: E1, so no imaging and no ESI yet.",
+    )
+    return s
+
+
+@scenario
+def p1_boundary_42_days() -> Scenario:
+    s = Scenario(
+        "p1_boundary_42_days",
+        "Radicular pain for exactly 42 days with 6 weeks of NSAID and physiotherapy, NRS 5",
+        given="Martin",
+        gender="male",
+        birth="1986-04-05",
+    )
+    rad = radic(s, "radic-1", "M54.17", "2415007", onset=42)
+    s.pt_course(42, reason=[rad])
+    nsaid(s, "naproxen", authored=42, days=60)
+    s.nrs("nrs-1", 5, 1)
+    s.expect(
+        [card("P1", "info", refs=[rad], codes=["72148"])],
+        forbidden_codes=["72158", *BLIND_ESI, *FUSION, *OPIOIDS],
+        forbidden_states=["E1", "E2"],
+        rationale="Exactly 42 days (6 weeks) of radicular pain with 6 weeks of conservative care: the persistent "
+        "state starts here (duration ≥ 42 d), so MRI and image-guided ESI become appropriate.",
+    )
+    return s
+
+
 # ---------------------------------------------------------------------------------------------
 
 
