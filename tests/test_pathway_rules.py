@@ -545,3 +545,13 @@ def test_r3_injection_drug_use_with_new_pain_is_an_infection_risk_named_on_the_c
     assert states(run(radic(days=10), oud)) == ["R3"]
     assert "R3" not in states(run(radic(days=300), oud))
     assert "R3" not in states(run(radic(days=10), cond("oud", "opioid_use_disorder", "F11.20", onset=1500)))
+
+
+def test_r1_a_decompressed_cauda_equina_is_history_not_an_emergency() -> None:
+    """A cauda equina diagnosis already treated by a decompression after its onset does not fire R1."""
+    facts = [
+        radic(days=400),
+        cond("ces", "red_flag_cauda_equina", onset=300),
+        proc("decomp", "lumbar_decompression_discectomy", "63030", days=299),
+    ]
+    assert "R1" not in states(run(*facts))

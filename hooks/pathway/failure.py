@@ -26,7 +26,7 @@ from statistics import median
 from hooks.cards import Fact
 from hooks.facts import ObservationFact, PatientHistory, ProcedureFact
 from hooks.history import is_leg_site, parse_laterality
-from hooks.terminology import Terminology
+from hooks.terminology import Coding, Terminology
 from hooks.thresholds import Thresholds
 
 
@@ -581,6 +581,12 @@ def next_same_modality(
     return None
 
 
+def _ingredients(term: Terminology, value_set: str, codings: Sequence[Coding]) -> set[str]:
+    """The member codes of ``value_set`` the codings match (which drug(s) of a class)."""
+    vs = term[value_set]
+    return {m.code for m in (vs.lookup(c.system, c.code) for c in codings) if m is not None}
+
+
 def _name(p: ProcedureFact) -> str:
     return p.text or next((c.display for c in p.codings if c.display), None) or "procedure"
 
@@ -876,22 +882,27 @@ def _proxies(
         cls = next((n for n in _ESCALATION_SETS if term.match(n, codings) is not None), None)
         if cls is None:
             continue
+        drug = _ingredients(term, cls, codings)
         prior = [
             x for x in history.medications
             if x is not med and x.start is not None and x.start <= t0
             and (x.end is None or x.end >= t0 - timedelta(days=th.proxy_escalation_days))
             and term.match(cls, (*x.codings, *x.ingredient_codings)) is not None
         ]  # fmt: skip
+        name = med.text or cls.removeprefix("rx_")
         if not prior:
-            out.append(
-                Fact(f"new {med.text or cls.removeprefix('rx_')} started on {med.start.isoformat()}", med.ref)
-            )
+            out.append(Fact(f"new {name} started on {med.start.isoformat()}", med.ref))
             break
-        prior_dose = max((x.daily_dose_mg or 0.0) for x in prior)
+        same = [x for x in prior if _ingredients(term, cls, (*x.codings, *x.ingredient_codings)) & drug]
+        if not same:  # another drug of the class added or switched to (e.g. tramadol → oxycodone)
+            out.append(Fact(f"{name} added on {med.start.isoformat()}", med.ref))
+            break
+        prior_dose = max((x.daily_dose_mg or 0.0) for x in same)
         if med.daily_dose_mg is not None and prior_dose and med.daily_dose_mg > prior_dose:
             out.append(
                 Fact(
-                    f"{med.text} dose raised to {_fmt(med.daily_dose_mg)} mg/day on {med.start.isoformat()}",
+                    f"{name} dose raised from {_fmt(prior_dose)} to {_fmt(med.daily_dose_mg)} mg/day "
+                    f"on {med.start.isoformat()}",
                     med.ref,
                 )
             )

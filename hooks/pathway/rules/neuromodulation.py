@@ -199,7 +199,7 @@ def l1_refractory_to_neuromodulation(ctx: PathwayContext, a: Assessment) -> Card
             why += ctx.failure_facts(ta)
     why += ctx.no_surgical_target_notes
     conc = ctx.concordance
-    if conc.study is not None:
+    if conc.study is not None and conc.study.ref not in {f.ref for f in why}:
         why.append(
             Fact(f"imaging: {conc.study.label}: {conc.study.conclusion or 'no report text'}", conc.study.ref)
         )

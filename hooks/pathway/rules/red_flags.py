@@ -53,7 +53,15 @@ def _hold_step(intercepted: Sequence[Fact]) -> list[str]:
 
 
 def cauda_equina_diagnoses(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
-    return ctx.conditions("red_flag_cauda_equina")
+    """Current cauda equina diagnoses not yet treated by a lumbar decompression done on or after their onset
+    (a decompressed, documented cauda equina is history, not an emergency)."""
+    out = []
+    for c in ctx.conditions("red_flag_cauda_equina"):
+        start = c.onset or c.recorded
+        treated = start is not None and any(p.performed and p.performed >= start for p in ctx.surgeries)
+        if not treated:
+            out.append(c)
+    return tuple(out)
 
 
 def is_saddle_or_sphincter(ctx: PathwayContext, c: ConditionFact) -> bool:
