@@ -167,10 +167,10 @@ class OrderContext:
 
         p = self.pathway
         flags: list[RedFlag] = []
-        ces = [self.cond(c, "cauda equina syndrome") for c in rf.cauda_equina_diagnoses(p)]
+        ces = [self.cond(c, "red flag R1, cauda equina syndrome") for c in rf.cauda_equina_diagnoses(p)]
         if rf.has_spinal_diagnosis(p):
             ces += [
-                self.cond(c, "new sphincter or saddle symptom with a lumbar diagnosis")
+                self.cond(c, "red flag R1, new sphincter or saddle symptom with a lumbar diagnosis")
                 for c in rf.new_sphincter_or_saddle_symptoms(p)
             ]
         if ces:
@@ -179,7 +179,10 @@ class OrderContext:
         if motor:
             decline = rf.strength_decline(p)
             new = [c for c in motor if rf.is_new(p, c)]
-            facts = [self.cond(c, "new motor deficit" if c in new else "motor deficit") for c in motor]
+            facts = [
+                self.cond(c, "red flag R2, new motor deficit" if c in new else "red flag R2, motor deficit")
+                for c in motor
+            ]
             if decline is not None:
                 for o in (decline.earlier, decline.later):
                     facts.append(Fact(f"muscle strength {o.value:g} on {o.effective}", o.ref))
@@ -193,7 +196,9 @@ class OrderContext:
             ("fracture", rf.fracture_flags(p), "suspected vertebral fracture"),
         ):
             if found:
-                flags.append(RedFlag(kind, label, tuple(self.cond(c, label) for c in found)))
+                flags.append(
+                    RedFlag(kind, label, tuple(self.cond(c, f"red flag R3, {label}") for c in found))
+                )
         return tuple(flags)
 
     def flag(self, kind: str) -> RedFlag | None:

@@ -52,15 +52,7 @@ def _repeat(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     failures = n > 0 and len(run) >= n
     if failures:
         for a in run[-n:]:
-            p = a.procedure
-            why.append(
-                Fact(
-                    f"{p.text or 'lumbar ESI'} on {p.performed_text or p.performed}: "
-                    f"{a.outcome.value.replace('_', ' ')} ({a.basis})",
-                    p.ref,
-                )
-            )
-            why.extend(f for f in a.facts if f.ref != p.ref)
+            why.extend(ctx.pathway.failure_facts(a))
     sessions = ctx.esi_sessions_last_year()
     limit = ctx.th.esi_max_sessions_per_year
     too_many = len(sessions) + 1 >= limit
@@ -156,8 +148,8 @@ def _too_early(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             "Epidural injection before 6 weeks of conservative care",
             order,
             indicator="warning",
-            summary=f"ESI at week {duration // 7} without severe pain: complete 6 weeks of conservative "
-            "care first",
+            summary=f"ESI {duration} days after onset without severe pain: complete 6 weeks of "
+            "conservative care first",
             why=why,
             next_steps=(
                 f"Conservative care to {reassess.isoformat()} (6 weeks from onset): NSAIDs, stay active, "

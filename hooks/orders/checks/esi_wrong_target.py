@@ -52,14 +52,7 @@ def _facet(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     if not ctx.radicular:
         why.append(Fact("no current lumbar radicular diagnosis on record"))
     for a in failed:
-        p = a.procedure
-        why.append(
-            Fact(
-                f"{p.text or 'image-guided ESI'} on {p.performed_text or p.performed}: "
-                f"{a.outcome.value.replace('_', ' ')} ({a.basis})",
-                p.ref,
-            )
-        )
+        why.extend(ctx.pathway.failure_facts(a))
     spec = sx.MEDIAL_BRANCH_BLOCK if facet else sx.SI_JOINT_BLOCK
     reasons = tuple(c.ref for c in (*facet, *si))
     return [

@@ -80,7 +80,7 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             "Lumbar imaging before 6 weeks without red flags",
             order,
             indicator="info",
-            summary=f"Lumbar imaging at week {duration // 7} without red flags is not indicated; "
+            summary=f"Lumbar imaging {duration} days after onset without red flags is not indicated; "
             f"reassess at 6 weeks ({reassess.isoformat()})",
             why=(
                 onset_fact,

@@ -57,12 +57,7 @@ def _trial(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     pid = ctx.inp.patient_id
     if trials:
         a = ctx.assess(trials[-1], Modality.SCS_TRIAL)
-        p = a.procedure
-        trial_fact = Fact(
-            f"{p.text or 'SCS trial'} on {p.performed_text or p.performed}: "
-            f"{a.outcome.value.replace('_', ' ')} ({a.basis})",
-            p.ref,
-        )
+        trial_facts = ctx.pathway.failure_facts(a)
         if a.outcome in POSITIVE:
             return []
         if a.outcome in FAILED:
@@ -74,7 +69,7 @@ def _trial(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
                     indicator="warning",
                     summary="The spinal cord stimulator trial failed (< 50 % relief): do not implant a "
                     "permanent system",
-                    why=(trial_fact, *a.facts),
+                    why=trial_facts,
                     next_steps=(
                         "Do not implant. DRG stimulation if the pain is focal (foot, groin; check labelling "
                         "and "
@@ -103,7 +98,7 @@ def _trial(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
                 indicator="warning",
                 summary="No documented ≥ 50 % relief from the stimulator trial: record it before the "
                 "permanent implant",
-                why=(trial_fact, *a.facts),
+                why=trial_facts,
                 next_steps=(
                     f"Record the pain relief during the trial; implant only with ≥ "
                     f"{ctx.th.scs_trial_success_pct:g} % relief.",

@@ -59,15 +59,7 @@ def _no_block(ctx: OrderContext, order: DraftOrder, facet: bool) -> list[CardDra
         )
     ]
     for a in others:
-        p = a.procedure
-        why.append(
-            Fact(
-                f"{p.text or kind} on {p.performed_text or p.performed}: "
-                f"{a.outcome.value.replace('_', ' ')} ({a.basis})",
-                p.ref,
-            )
-        )
-        why.extend(a.facts)
+        why.extend(ctx.pathway.failure_facts(a))
     spec = sx.MEDIAL_BRANCH_BLOCK if facet else sx.SI_JOINT_BLOCK
     coding = ctx.term.first(spec.value_set).coding()
     conflicts = (
@@ -137,16 +129,7 @@ def _repeat(ctx: OrderContext, order: DraftOrder, facet: bool) -> list[CardDraft
         return []
     why: list[Fact] = []
     for a in failed:
-        p = a.procedure
-        where = f" at {p.level}" if p.level else ""
-        why.append(
-            Fact(
-                f"{p.text or 'RFA'}{where} on {p.performed_text or p.performed}: "
-                f"{a.outcome.value.replace('_', ' ')} ({a.basis})",
-                p.ref,
-            )
-        )
-        why.extend(a.facts)
+        why.extend(ctx.pathway.failure_facts(a))
     gaps = list(ctx.unavailable_gaps("procedures", "observations"))
     if unknown_level:
         gaps.append(
