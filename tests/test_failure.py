@@ -632,6 +632,13 @@ def test_analgesic_escalation_new_drug_or_higher_dose_only() -> None:
     assert len(run(proc(), low, high, today=90).proxies) == 1
 
 
+def test_switching_to_another_drug_of_the_class_is_escalation() -> None:
+    """Tramadol before the ESI, oxycodone added 3 weeks after: an opioid escalation."""
+    a = run(proc(), med("t", "10689", -60, "tramadol"), med("o", "7804", 21, "oxycodone"), today=90)
+    assert [f.ref for f in a.proxies] == ["MedicationRequest/o"]
+    assert "oxycodone added on" in a.proxies[0].text
+
+
 @pytest.mark.parametrize(("after", "counts"), [(35, True), (28, False), (30, False)])
 def test_odi_improvement_below_the_minimal_important_change(after: float, counts: bool) -> None:
     """ODI 40 → 35 at 8 weeks is < 10 points and < 30 %; 40 → 28 or 30 is a real change."""
