@@ -568,29 +568,23 @@ class PathwayContext:
     def analgesics(self) -> tuple[MedicationFact, ...]:
         return self.medications("rx_nsaids", "rx_muscle_relaxants")
 
-    def _span_days(self, starts_ends: Iterable[tuple[date | None, date | None]]) -> int:
-        days: set[date] = set()
-        for start, end in starts_ends:
-            if start is None:
-                continue
-            stop = min(end or self.today, self.today)
-            d = start
-            while d <= stop and len(days) < 3660:
-                days.add(d)
-                d += timedelta(days=1)
-        return len(days) if not days else (max(days) - min(days)).days + 1
+    def _span_days(self, start: date | None, end: date | None) -> int:
+        """Days covered from ``start`` to ``end`` (or today while still running), 0 without a start."""
+        if start is None or start > self.today:
+            return 0
+        stop = min(end or self.today, self.today)
+        return max((stop - start).days + 1, 0)
 
     @cached_property
     def conservative_care_days(self) -> int:
-        """How long conservative care is documented: PT from first to last session, analgesics' spans."""
+        """How long conservative care is documented (§3.1): physiotherapy from the first to the last
+        session, or an NSAID/analgesic prescription's span; the longest counts."""
         spans: list[int] = []
         pt = [p.performed for p in self.physiotherapy if p.performed]
         if pt:
             spans.append((max(pt) - min(pt)).days + 1)
-            if self.onset and min(pt) >= self.onset:
-                spans.append(min(self.days_since(min(pt)) or 0, (max(pt) - min(pt)).days + 1 + 14))
         for m in self.analgesics:
-            spans.append(self._span_days([(m.start, m.end)]))
+            spans.append(self._span_days(m.start, m.end))
         return max(spans, default=0)
 
     def conservative_care_facts(self) -> tuple[Fact, ...]:
