@@ -495,11 +495,22 @@ _CHECKED = frozenset(
 )
 
 
+def _items(value: Any) -> list[Any]:
+    """A JSON array as a list; anything else (absent, malformed) as empty."""
+    return value if isinstance(value, list) else []
+
+
 def _raw_known(terminology: Terminology, cc: Any) -> bool:
     if not isinstance(cc, dict):
         return False
-    for c in cc.get("coding") or ():
-        if isinstance(c, dict) and terminology.is_known(c.get("system"), c.get("code")):
+    codings = cc.get("coding")
+    if not isinstance(codings, list):
+        return False
+    for c in codings:
+        if not isinstance(c, dict):
+            continue
+        system, code = c.get("system"), c.get("code")
+        if isinstance(system, str) and isinstance(code, str) and terminology.is_known(system, code):
             return True
     return False
 
@@ -516,7 +527,7 @@ def _raw_texts(value: Any) -> Iterable[str]:
             continue
         if isinstance(cc.get("text"), str):
             yield cc["text"]
-        for c in cc.get("coding") or ():
+        for c in _items(cc.get("coding")):
             if isinstance(c, dict) and isinstance(c.get("display"), str):
                 yield c["display"]
 
@@ -532,11 +543,12 @@ def _raw_medication_known(raw: dict[str, Any], terminology: Terminology) -> bool
         return True
     if cc is not None and _ingredients_named(terminology, *_raw_texts(cc)):
         return True
-    ref = (raw.get("medicationReference") or {}).get("reference")
+    reference = raw.get("medicationReference")
+    ref = reference.get("reference") if isinstance(reference, dict) else None
     if isinstance(ref, str) and ref:
         if not ref.startswith("#"):
             return True  # Medication/x elsewhere in the bundle: cannot judge it from here
-        for med in raw.get("contained") or ():
+        for med in _items(raw.get("contained")):
             if (
                 isinstance(med, dict)
                 and f"#{med.get('id')}" == ref
@@ -549,11 +561,11 @@ def _raw_medication_known(raw: dict[str, Any], terminology: Terminology) -> bool
 def _raw_medication_resource(med: dict[str, Any], terminology: Terminology) -> bool:
     if _raw_known(terminology, med.get("code")):
         return True
-    for ing in med.get("ingredient") or ():
+    for ing in _items(med.get("ingredient")):
         if isinstance(ing, dict) and _raw_known(terminology, ing.get("itemCodeableConcept")):
             return True
     texts = list(_raw_texts(med.get("code")))
-    for ing in med.get("ingredient") or ():
+    for ing in _items(med.get("ingredient")):
         if isinstance(ing, dict):
             texts.extend(_raw_texts(ing.get("itemCodeableConcept")))
     return bool(_ingredients_named(terminology, *texts))
@@ -585,7 +597,7 @@ def is_relevant(raw: dict[str, Any], terminology: Terminology) -> bool:
     t = terminology
     if rtype == "Condition":
         evidence = [
-            cc for ev in raw.get("evidence") or () if isinstance(ev, dict) for cc in ev.get("code") or ()
+            cc for ev in _items(raw.get("evidence")) if isinstance(ev, dict) for cc in _items(ev.get("code"))
         ]
         return _raw_known(t, raw.get("code")) or _raw_any_known(t, evidence)
     if rtype == "Procedure":
@@ -599,12 +611,12 @@ def is_relevant(raw: dict[str, Any], terminology: Terminology) -> bool:
     if rtype == "Observation":
         if _raw_known(t, raw.get("code")):
             return True
-        for comp in raw.get("component") or ():
+        for comp in _items(raw.get("component")):
             if isinstance(comp, dict) and _raw_known(t, comp.get("code")):
                 return True
         if any(
             isinstance(p, dict) and "Procedure/" in str(p.get("reference") or "")
-            for p in raw.get("partOf") or ()
+            for p in _items(raw.get("partOf"))
         ):
             return True
         return _raw_words(_RELIEF_WORDS, raw.get("code")) or _raw_words(_STRENGTH_WORDS, raw.get("code"))
@@ -633,7 +645,7 @@ def is_relevant(raw: dict[str, Any], terminology: Terminology) -> bool:
     if _raw_known(t, raw.get("serviceType")):
         return True
     participant_types = [
-        cc for p in raw.get("participant") or () if isinstance(p, dict) for cc in p.get("type") or ()
+        cc for p in _items(raw.get("participant")) if isinstance(p, dict) for cc in _items(p.get("type"))
     ]
     return _raw_words(_SPECIALTY_WORDS, raw.get("type"), raw.get("serviceType"), participant_types)
 

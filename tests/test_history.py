@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hooks.history import build_history, fhir_date, is_relevant, normalize_ref, parse_laterality, parse_level
 from hooks.terminology import Terminology, default_terminology
@@ -761,3 +763,70 @@ def test_is_relevant_is_fast_on_a_large_history(term: Terminology) -> None:
     kept = sum(is_relevant(r, term) for r in resources)
     assert time.perf_counter() - start < 1.0
     assert 0 < kept < 5000
+
+
+# ---------------------------------------------------------------------------------------------
+# is_relevant on malformed JSON: it filters before validation, so it must never raise
+# ---------------------------------------------------------------------------------------------
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=3)
+    ),
+    max_leaves=12,
+)
+_FIELDS = [
+    "code",
+    "coding",
+    "system",
+    "display",
+    "text",
+    "status",
+    "partOf",
+    "component",
+    "contained",
+    "medicationReference",
+    "medicationCodeableConcept",
+    "ingredient",
+    "itemCodeableConcept",
+    "reasonCode",
+    "usedCode",
+    "outcome",
+    "category",
+    "conclusion",
+    "conclusionCode",
+    "type",
+    "serviceType",
+    "participant",
+    "performerType",
+    "evidence",
+    "reference",
+    "id",
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    rtype=st.sampled_from(
+        [
+            "Condition",
+            "Procedure",
+            "Observation",
+            "MedicationRequest",
+            "MedicationStatement",
+            "ServiceRequest",
+            "DiagnosticReport",
+            "Encounter",
+            "Medication",
+            "Patient",
+            7,
+            None,
+        ]
+    ),
+    body=st.dictionaries(st.sampled_from(_FIELDS), _json, max_size=6),
+)
+def test_is_relevant_never_raises_on_malformed_json(rtype: Any, body: dict[str, Any]) -> None:
+    """Whatever shape a resource arrives in, the relevance test answers True or False."""
+    raw = dict(body, resourceType=rtype)
+    assert is_relevant(raw, default_terminology()) in (True, False)
