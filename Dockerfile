@@ -1,13 +1,13 @@
 # Radicular pathway CDS Hooks service: gunicorn behind `radicular-cds serve`, running as a non-root user.
 #
 # The build never reaches a package index: it installs from a wheelhouse built beforehand on the host,
-#     pip wheel . -w wheelhouse/
-#     podman build --format docker -t radicular-cds .        (or: docker build -t radicular-cds .)
-# The wheels must match the base image's Python (the host's `pip wheel` suits a base with the host's
-# Python; for the default python:3.12-slim build the wheelhouse with Python 3.12, or pass
-# --build-arg OFFLINE=0 to let pip fetch what the wheelhouse lacks).
-# BASE may be any Debian-like image with python3 and the venv module, e.g. a local debootstrap base
-# (scripts/container/make-base) where no registry is reachable: --build-arg BASE=localhost/radicular-base:bookworm
+# with wheels for the base image's Python:
+#     scripts/container/wheelhouse --python 3.12     (same as `pip wheel . -w wheelhouse/` on a 3.12 host)
+#     docker build -t radicular-cds .                 (or: podman build --format docker -t radicular-cds .)
+# --build-arg OFFLINE=0 lets pip fetch from the index whatever the wheelhouse lacks.
+# BASE may be any Debian-like image with python3 and its venv module, e.g. a local debootstrap base where
+# no registry is reachable (scripts/container/make-base; scripts/container-smoke builds it that way):
+#     --build-arg BASE=localhost/radicular-base:bookworm   (Python 3.11: scripts/container/wheelhouse --python 3.11)
 ARG BASE=python:3.12-slim
 
 # ---- build stage: a virtualenv holding the service and its dependencies, from the wheelhouse only ----
