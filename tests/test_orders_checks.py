@@ -597,3 +597,18 @@ def test_fentanyl_patch_mme_uses_micrograms_per_hour() -> None:
     patch = mr("fent", "4337", "fentanyl", dose=25, unit="ug/h")  # 25 mcg/h × 2.4 = 60 MME
     c = one(run("order-sign", [patch]), "order.opioid-risk")
     assert "60 MME/day" in render_detail(c)
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_benzodiazepine_with_a_current_opioid_warns_once(hook: str) -> None:
+    benzo = mr("dzp", "3322", "diazepam", dose=5, per=2)
+    on_opioid = run(hook, [benzo], cond("rad", RADICULOPATHY, 100), med("oxy", "7804", "oxycodone", 20))
+    c = one(on_opioid, "order.benzodiazepine-with-opioid")
+    assert c.indicator == "warning" and "MedicationRequest/oxy" in [f.ref for f in c.why]
+    assert actions(c)[0] == ("delete", "MedicationRequest/dzp", None)
+    assert run(hook, [benzo], cond("rad", RADICULOPATHY, 100)) == []  # no opioid: nothing to say
+    # with the opioid drafted too, the opioid's card carries the co-prescription alone
+    both = run(
+        "order-sign", [benzo, mr("oxy2", "7804", "oxycodone", dose=5, per=2)], cond("rad", RADICULOPATHY, 100)
+    )
+    assert rules(both) == ["order.opioid-risk"]

@@ -531,6 +531,15 @@ def scenarios() -> list[Scenario]:
             [["delete", "MedicationRequest/mr-pregabalin"]],
         )
     )
+    s.append(
+        Scenario("benzodiazepine-with-current-opioid",
+                 "Diazepam drafted for a patient taking oxycodone (check 9, positive)")
+        .condition("rad", *RAD, 100)
+        .medication("oxy", "7804", "oxycodone", 20)
+        .prescription("mr-diazepam", "3322", "diazepam", mg=5, per_day=2)
+        .expect_both("order.benzodiazepine-with-opioid", "warning", "MedicationRequest/mr-diazepam",
+                     [["delete", "MedicationRequest/mr-diazepam"]])
+    )  # fmt: skip
     # ------------------------------------------------------------------ check 10
     s.append(
         Scenario("esi-with-cauda-equina", "Blind ESI with suspected cauda equina (check 10, critical)")

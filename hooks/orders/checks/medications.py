@@ -14,6 +14,12 @@ Then: warning; reassess benefit and harm, taper rather than stop abruptly, avoid
 Evidence: CDC 2022 (recommendations 5, 6, 8, 11); NICE NG59 (no opioids for chronic sciatica);
       seed 003 (avoid prolonged opioids).
 
+``order.benzodiazepine-with-opioid`` (decision model M1)
+When: a benzodiazepine is drafted while the patient takes an opioid (current in the history) and no
+      opioid is drafted in this session (a drafted opioid carries the co-prescription on its own card).
+Then: warning; avoid the combination; if both continue, offer naloxone (suggested).
+Evidence: CDC 2022 (recommendations 8, 11).
+
 ``order.gabapentinoid-sciatica`` and ``order.oral-steroid-sciatica`` (decision model M2, M3, §1.3)
 When: a gabapentinoid (``rx_gabapentinoids``) or a systemic corticosteroid by a route that is not an
       injection (``rx_systemic_corticosteroids``) is drafted for a patient with a current lumbar
@@ -44,7 +50,8 @@ from hooks.terminology import Terminology
 RULE_OPIOID = "order.opioid-risk"
 RULE_GABAPENTINOID = "order.gabapentinoid-sciatica"
 RULE_STEROID = "order.oral-steroid-sciatica"
-RULE_IDS = (RULE_OPIOID, RULE_GABAPENTINOID, RULE_STEROID)
+RULE_BENZO = "order.benzodiazepine-with-opioid"
+RULE_IDS = (RULE_OPIOID, RULE_BENZO, RULE_GABAPENTINOID, RULE_STEROID)
 
 MME_FILE = Path(__file__).resolve().parent.parent / "data" / "mme_conversion.json"
 _NOT_ORAL = re.compile(
@@ -101,6 +108,8 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         return []
     if ctx.drug_is(order, "rx_opioids") is not None:
         return _opioid(ctx, order)
+    if ctx.drug_is(order, "rx_benzodiazepines") is not None:
+        return _benzodiazepine(ctx, order)
     if ctx.drug_is(order, "rx_gabapentinoids") is not None:
         return _gabapentinoid(ctx, order)
     if ctx.drug_is(order, "rx_systemic_corticosteroids") is not None:
@@ -213,6 +222,35 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             suggestions=suggestions,
         )
     ]
+
+
+def _benzodiazepine(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
+    if ctx.draft_drugs("rx_opioids", exclude=order):
+        return []  # the drafted opioid's card names this benzodiazepine
+    opioids = [m for m in ctx.pathway.medications("rx_opioids") if ctx.pathway.is_active_med(m)]
+    if not opioids:
+        return []
+    return [
+        card(
+            RULE_BENZO, "Benzodiazepine with a current opioid", order,
+            indicator="warning",
+            summary="Benzodiazepine with a current opioid: avoid co-prescribing; offer naloxone (CDC 2022)",
+            why=tuple(ctx.pathway.med_fact(m, "current opioid: ") for m in opioids),
+            next_steps=(
+                "Avoid starting a benzodiazepine in a patient taking opioids; treat anxiety, insomnia or "
+                "spasm another way.",
+                "If both must continue, use the lowest doses, offer naloxone and review soon.",
+            ),
+            avoid=("Opioid and benzodiazepine together without a documented reason.",),
+            evidence=("cdc_opioids_2022",),
+            gaps=ctx.unavailable_gaps("medicationRequests", "medicationStatements"),
+            suggestions=(
+                delete(order, "Remove the benzodiazepine prescription", f"Remove {order.ref}",
+                       recommended=True),
+                naloxone_suggestion(ctx.term, ctx.inp.patient_id, recommended=False),
+            ),
+        )
+    ]  # fmt: skip
 
 
 def _conflict_card(
