@@ -68,6 +68,8 @@ class Thresholds:
     red_flag_new_pain_days: int = 84  # cancer history or immunosuppression with pain newer than this (R3)
     # Medication cards (M3)
     oral_steroid_recent_days: int = 90  # an oral corticosteroid course this recent earns the M3 note
+    # Documentation prompts
+    outcome_recall_days: int = 365  # "record the outcome" only for procedures this recent; older = history
 
 
 DEFAULT_THRESHOLDS = Thresholds()

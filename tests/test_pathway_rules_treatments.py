@@ -696,3 +696,25 @@ def test_imaging_concordance_reads_negation_clause_by_clause(conclusion: str, st
 
     ctx = context(radic(days=100), report("mri", "72148", 30, conclusion))
     assert ctx.concordance.status == status
+
+
+def test_an_old_undocumented_injection_is_history_not_a_documentation_chore() -> None:
+    """One image-guided ESI 2 years ago without any recorded outcome: the persistent-pain state
+    (naming that injection), not a 'record the outcome' card about it."""
+    cards = run(*background(900), tfesi("esi-1", 730), outcomes={"Procedure/esi-1": Outcome.UNKNOWN})
+    assert states(cards) == ["P2"]
+    assert "Procedure/esi-1" in refs_of(cards[0])
+
+
+def test_old_undocumented_trial_or_ablation_gets_no_record_card() -> None:
+    old_trial = run(
+        *chronic(1500), trial("trial-1", 800), outcomes={**FAILED_ESIS, "Procedure/trial-1": Outcome.UNKNOWN}
+    )
+    assert "N1" not in states(old_trial)
+    old_rfa = run(
+        *facet_background(),
+        rfa(days=500),
+        outcomes={"Procedure/esi-1": Outcome.FAILED, "Procedure/rfa-1": Outcome.UNKNOWN},
+    )
+    assert "A1" not in states(old_rfa)
+    assert "F5" in states(old_rfa), "without an ablation card the injection-based state still speaks"

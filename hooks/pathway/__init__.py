@@ -63,7 +63,7 @@ def evaluate_context(ctx: PathwayContext) -> list[CardDraft]:
         main = pathway_card(ctx)
         device = neuromodulation.neuromodulation_card(ctx)
         ablated = ablation.ablation_card(ctx)
-        if main is not None and superseded_by_later_treatment(ctx, main):
+        if main is not None and superseded_by_later_treatment(ctx, main, later_card=bool(device or ablated)):
             main = None  # a later line of treatment is under way: its own card says what comes next
         cards += [c for c in (main, device, ablated) if c is not None]
     for rule in (*medication.MEDICATION_RULES, psychosocial.y1_psychosocial_risk):
@@ -76,13 +76,13 @@ def evaluate_context(ctx: PathwayContext) -> list[CardDraft]:
 ESI_STATES = ("F0", "F1", "F2", "F3", "F4", "F5", "F6", "F7", "F8")
 
 
-def superseded_by_later_treatment(ctx: PathwayContext, main: CardDraft) -> bool:
+def superseded_by_later_treatment(ctx: PathwayContext, main: CardDraft, *, later_card: bool) -> bool:
     """An F-state judged on the epidural injections is stale once stimulation or ablation followed
-    them (the N/L/A card speaks for the current step); S3 and F7 recommend SCS evaluation, which is
-    moot once a stimulator trial or implant exists."""
+    them and that treatment's own card speaks for the current step (``later_card``); S3 and F7
+    recommend SCS evaluation, which is moot once a stimulator trial or implant exists."""
     if main.rule_id in ("F7", "S3") and ctx.scs_procedures:
         return True
-    if main.rule_id not in ESI_STATES or not ctx.esis:
+    if not later_card or main.rule_id not in ESI_STATES or not ctx.esis:
         return False
     last_esi = ctx.esis[-1].performed
     later = [p.performed for p in (*ctx.scs_procedures, *ctx.ablations) if p.performed is not None]
@@ -131,6 +131,11 @@ def esi_card(ctx: PathwayContext) -> CardDraft | None:
     if latest.outcome is Outcome.PENDING:
         return esi_outcome.f0_too_early(ctx, latest)
     if latest.outcome in UNDOCUMENTED_OUTCOMES:
+        age = ctx.days_since(latest.procedure.performed)
+        if age is not None and age > ctx.t.outcome_recall_days and len(guided) == 1:
+            # one injection long ago, never documented: history, not a decision to make now
+            old = latest.procedure
+            return persistent.p2_not_referred(ctx, old) or persistent.p1_persistent(ctx, old)
         return esi_outcome.f0_outcome_unrecorded(ctx, latest)
     return refractory_card(ctx)
 

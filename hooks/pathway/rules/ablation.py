@@ -193,7 +193,8 @@ def ablation_card(ctx: PathwayContext) -> CardDraft | None:
         return a2_worked_then_recurred(ctx, a)
     if a.outcome is Outcome.SUCCESS and (ctx.days_since(latest.performed) or 0) >= ctx.t.rfa_durable_days:
         return a2_worked_then_recurred(ctx, a)
-    if a.outcome in UNDOCUMENTED_OUTCOMES:
+    age = ctx.days_since(latest.performed)
+    if a.outcome in UNDOCUMENTED_OUTCOMES and (age is None or age <= ctx.t.outcome_recall_days):
         return a1_record_outcome(ctx, a)
     return None
 

@@ -317,6 +317,11 @@ def n3_losing_effect(ctx: PathwayContext) -> CardDraft | None:
     )
 
 
+def recent_enough_to_record(ctx: PathwayContext, a: Assessment) -> bool:
+    age = ctx.days_since(a.procedure.performed)
+    return age is None or age <= ctx.t.outcome_recall_days
+
+
 def neuromodulation_card(ctx: PathwayContext) -> CardDraft | None:
     """The one neuromodulation card: implant losing effect, else the latest trial's consequence."""
     card = n3_losing_effect(ctx)
@@ -331,6 +336,6 @@ def neuromodulation_card(ctx: PathwayContext) -> CardDraft | None:
         if no_surgical_target(ctx) and stimulation_exhausted(ctx, a):
             return l1_refractory_to_neuromodulation(ctx, a)
         return n2_trial_failed(ctx, a)
-    if a.outcome in UNDOCUMENTED_OUTCOMES:
+    if a.outcome in UNDOCUMENTED_OUTCOMES and recent_enough_to_record(ctx, a):
         return n1_record_outcome(ctx, a)
     return None  # PENDING: the trial is still running

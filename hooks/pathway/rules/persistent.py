@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hooks import suggestions as sx
 from hooks.cards import CardDraft, Fact, SuggestionDraft
+from hooks.facts import ProcedureFact
 from hooks.pathway.context import PathwayContext
 from hooks.pathway.rules.common import ESI_TIMING, TOPIC_PATHWAY, Rule
 
@@ -48,15 +49,23 @@ def _imaging_facts(ctx: PathwayContext) -> list[Fact]:
     return [Fact(f"lumbar imaging: {s.label}", s.ref) for s in ctx.mri_studies[-1:]]
 
 
-def p1_persistent(ctx: PathwayContext) -> CardDraft | None:
+def _esi_history(ctx: PathwayContext, old_esi: ProcedureFact | None) -> Fact:
+    if old_esi is None:
+        return Fact("no epidural steroid injection on record")
+    when = old_esi.performed.isoformat() if old_esi.performed else "an unrecorded date"
+    return Fact(f"{old_esi.text} on {when}: outcome never recorded and too long ago to judge", old_esi.ref)
+
+
+def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> CardDraft | None:
     """P1 — persistent ≥ 6 weeks despite conservative care; no ESI yet.
 
-    When: gate open, symptoms ≥ 42 days, no epidural injection, no prior lumbar surgery, no red flag.
+    When: gate open, symptoms ≥ 42 days, no epidural injection (or only one so old and undocumented
+      that it cannot be judged), no prior lumbar surgery, no red flag.
     Then: info — MRI lumbar without contrast if the patient is a candidate for ESI or surgery
       (ACR variant 3); image-guided TFESI/ILESI; specialist referral before 3 months.
     Evidence: seed 003; ACR 2021 variant 3; NASS LDH (MRI the imaging of choice; ESI short-term benefit).
     """
-    if not is_persistent(ctx) or ctx.esis:
+    if not is_persistent(ctx) or (ctx.esis and old_esi is None):
         return None
     care, gaps = _care_facts_and_gaps(ctx)
     has_mri = bool(ctx.mri_studies)
@@ -105,7 +114,7 @@ def p1_persistent(ctx: PathwayContext) -> CardDraft | None:
             *care,
             *_imaging_facts(ctx),
             *ctx.pain_facts(),
-            Fact("no epidural steroid injection on record"),
+            _esi_history(ctx, old_esi),
         ],
         gaps=gaps,
         next_steps=steps,
@@ -121,15 +130,16 @@ def p1_persistent(ctx: PathwayContext) -> CardDraft | None:
     )
 
 
-def p2_not_referred(ctx: PathwayContext) -> CardDraft | None:
+def p2_not_referred(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> CardDraft | None:
     """P2 — persistent ≥ 3 months and still not referred.
 
-    When: gate open, symptoms ≥ 84 days, no ESI, no spine/pain specialist referral or encounter.
+    When: gate open, symptoms ≥ 84 days, no (judgeable) ESI, no spine/pain specialist referral or
+      encounter.
     Then: warning — refer now (seed 003: no later than 3 months); image-guided ESI as an option;
       biopsychosocial assessment before surgical referral.
     Evidence: seed 003; NICE NG59; NASS LDH.
     """
-    if not is_chronic(ctx) or ctx.esis or ctx.referred:
+    if not is_chronic(ctx) or (ctx.esis and old_esi is None) or ctx.referred:
         return None
     care, gaps = _care_facts_and_gaps(ctx)
     suggestions = [
@@ -155,6 +165,7 @@ def p2_not_referred(ctx: PathwayContext) -> CardDraft | None:
             *_imaging_facts(ctx),
             *ctx.pain_facts(),
             Fact("no spine or pain specialist referral or visit on record"),
+            *([_esi_history(ctx, old_esi)] if old_esi is not None else []),
         ],
         gaps=gaps,
         next_steps=[
