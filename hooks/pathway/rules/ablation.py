@@ -22,7 +22,7 @@ A1_RECORD = Rule(
     "A1", "Nerve ablation outcome not recorded", TOPIC_ABLATION, ("asra_facet_2020", "cms_facet_lcd")
 )
 A2 = Rule(
-    "A2", "Nerve ablation worked, then pain recurred", TOPIC_ABLATION, ("cms_facet_lcd", "asra_facet_2020")
+    "A2", "Nerve ablation worked, then pain recurred", TOPIC_ABLATION, ("asra_facet_2020", "cms_facet_lcd")
 )
 
 RFA_ORDER_SETS = ("facet_rfa_or_si_rfa",)

@@ -25,10 +25,10 @@ F0 = Rule(
     "F0",
     "Epidural steroid injection too recent or not yet judged",
     TOPIC_PATHWAY,
-    ("cms_esi_lcd", "farrar_2001"),
+    ("nass_ldh", "cms_esi_lcd", "farrar_2001"),
 )
 F1 = Rule(
-    "F1", "Epidural steroid injection worked, then pain recurred", TOPIC_PATHWAY, ("cms_esi_lcd", "nass_ldh")
+    "F1", "Epidural steroid injection worked, then pain recurred", TOPIC_PATHWAY, ("nass_ldh", "cms_esi_lcd")
 )
 F2 = Rule(
     "F2",
@@ -36,7 +36,7 @@ F2 = Rule(
     TOPIC_PATHWAY,
     ("nass_ldh", "acr_lbp_2021", "asipp_epidural_2021"),
 )
-F8 = Rule("F8", "Epidural injections repeated without benefit", TOPIC_PATHWAY, ("cms_esi_lcd", "nice_ng59"))
+F8 = Rule("F8", "Epidural injections repeated without benefit", TOPIC_PATHWAY, ("nice_ng59", "cms_esi_lcd"))
 
 ESI_ORDER_SETS = ("esi_lumbar_all",)
 

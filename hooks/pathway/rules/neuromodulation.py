@@ -30,7 +30,10 @@ N2 = Rule(
     ("nacc_2014", "nacc_drg_2019", "nice_ta159"),
 )
 N3 = Rule(
-    "N3", "Implanted spinal cord stimulator losing effect", TOPIC_NEUROMODULATION, ("nacc_salvage_2024",)
+    "N3",
+    "Implanted spinal cord stimulator losing effect",
+    TOPIC_NEUROMODULATION,
+    ("nacc_salvage_2024", "nacc_2014"),
 )
 L1 = Rule(
     "L1", "Refractory to neuromodulation and interventions", TOPIC_NEUROMODULATION, ("pacc_2024", "nacc_2014")
@@ -69,7 +72,7 @@ def n1_trial_succeeded(ctx: PathwayContext, a: Assessment) -> CardDraft:
         ctx,
         indicator="info",
         summary=f"{_trial_kind(ctx, p).capitalize()} on {_when(p)} succeeded (≥ 50 % relief): proceed to "
-                "permanent implant",
+        "permanent implant",
         why=[*ctx.failure_facts(a)],
         gaps=list(a.gaps),
         next_steps=[
@@ -122,7 +125,7 @@ def n2_trial_failed(ctx: PathwayContext, a: Assessment) -> CardDraft:
         ctx,
         indicator="warning",
         summary=f"{_trial_kind(ctx, p).capitalize()} on {_when(p)} failed (< 50 % relief): do not implant "
-                "a permanent system",
+        "a permanent system",
         why=[
             *ctx.failure_facts(a),
             *(ctx.order_fact(s, "pending implant order — hold it: ") for s in pending),
@@ -162,7 +165,7 @@ def n2_trial_failed(ctx: PathwayContext, a: Assessment) -> CardDraft:
 
 def no_surgical_target(ctx: PathwayContext) -> bool:
     """No surgical target: a 'no target' note, or imaging on record without a concordant lesion or "
-      "recurrence."""
+    "recurrence."""
     if ctx.no_surgical_target_notes:
         return True
     if ctx.concordance.status == "no-imaging":
@@ -208,7 +211,7 @@ def l1_refractory_to_neuromodulation(ctx: PathwayContext, a: Assessment) -> Card
         ctx,
         indicator="warning" if pending else "info",
         summary="Failed stimulator trial and no surgical target: evaluate for an intrathecal pump; "
-                "multidisciplinary care",
+        "multidisciplinary care",
         why=why,
         gaps=list(a.gaps),
         next_steps=[
@@ -294,7 +297,7 @@ def n3_losing_effect(ctx: PathwayContext) -> CardDraft | None:
         ctx,
         indicator="info",
         summary="Implanted spinal cord stimulator losing effect: interrogate and reprogram, check lead "
-                "position",
+        "position",
         why=why,
         next_steps=[
             "Device interrogation and reprogramming (waveform, contacts).",

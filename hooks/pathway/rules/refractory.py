@@ -36,7 +36,7 @@ F6 = Rule(
     "F6",
     "Failed ESI, lumbar stenosis with neurogenic claudication",
     TOPIC_PATHWAY,
-    ("nass_stenosis", "nice_ng59", "asipp_epidural_2021"),
+    ("nice_ng59", "nass_stenosis", "asipp_epidural_2021"),
 )
 F7 = Rule(
     "F7",
