@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from hooks.orders import evaluate_orders
 from hooks.orders.draft import read_draft_orders, read_order
 from tests.orders_builders import RADICULOPATHY, cond, history, inp, mr, sr
@@ -110,3 +113,36 @@ def test_update_keeps_the_clinicians_notes_and_adds_its_own() -> None:
         default_terminology().first("order_medial_branch_block").coding(), note=[{"text": "block"}]
     )
     assert new["note"] == [{"text": "patient prefers mornings"}, {"text": "block"}]
+
+
+# Arbitrary JSON shaped like FHIR: the reader and every check must take whatever a client sends.
+_WORDS = ("", "mg", "d", "h", "62322", "72148", "63685", "7804", "3322", "#m", "draft", "MedicationRequest/x",
+          "http://www.ama-assn.org/go/cpt", "http://www.nlm.nih.gov/research/umls/rxnorm")  # fmt: skip
+_KEYS = ("code", "coding", "system", "text", "value", "unit", "display", "doseQuantity", "doseAndRate",
+         "timing", "repeat", "frequency", "period", "periodUnit", "reference", "id", "ingredient", "strength",
+         "numerator")  # fmt: skip
+_TOP = ("id", "code", "medicationCodeableConcept", "medicationReference", "contained", "dosageInstruction",
+        "dispenseRequest", "bodySite", "status", "priority", "authoredOn")  # fmt: skip
+_scalar = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.floats(allow_nan=False, width=16),
+                    st.sampled_from(_WORDS))  # fmt: skip
+_json = st.recursive(
+    _scalar,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.sampled_from(_KEYS), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    rtype=st.sampled_from(
+        ["ServiceRequest", "MedicationRequest", "ProcedureRequest", "DeviceRequest", "Foo"]
+    ),
+    body=st.dictionaries(st.sampled_from(_TOP), _json, max_size=6),
+)
+def test_any_draft_shape_is_read_without_raising(rtype: str, body: dict[str, Any]) -> None:
+    resource = {**body, "resourceType": rtype}
+    orders = read_draft_orders("order-sign", [resource], [])
+    assert len(orders) == 1
+    evaluate_orders(inp("order-sign", [resource], history(cond("rad", RADICULOPATHY, 20))))

@@ -114,11 +114,18 @@ class DraftOrder:
         return out
 
 
+def _list(value: Any) -> list[Any]:
+    """An array element as a list: a lone object becomes one item, anything else none."""
+    if isinstance(value, list):
+        return value
+    return [value] if isinstance(value, Mapping) else []
+
+
 def _codings(concept: Any) -> tuple[Coding, ...]:
     if not isinstance(concept, Mapping):
         return ()
     out = []
-    for c in concept.get("coding") or ():
+    for c in _list(concept.get("coding")):
         if isinstance(c, Mapping) and isinstance(c.get("code"), str) and isinstance(c.get("system"), str):
             display = c.get("display") if isinstance(c.get("display"), str) else None
             out.append(Coding(c["system"], c["code"], display))
@@ -130,7 +137,7 @@ def _concept_text(concept: Any) -> str | None:
         return None
     if isinstance(concept.get("text"), str) and concept["text"].strip():
         return str(concept["text"]).strip()
-    for c in concept.get("coding") or ():
+    for c in _list(concept.get("coding")):
         if isinstance(c, Mapping) and isinstance(c.get("display"), str):
             return str(c["display"])
     return None
@@ -165,11 +172,8 @@ def _quantity(q: Any) -> tuple[float | None, str | None]:
 def _dose_quantity(dosage: Mapping[str, Any]) -> tuple[float | None, str | None]:
     # STU3 (and the order-sign example labelled R4): doseQuantity / doseRange on the dosage itself.
     candidates: list[Mapping[str, Any]] = [dosage]
-    dr = dosage.get("doseAndRate")
-    if isinstance(dr, Mapping):  # seen in the wild: an object instead of an array
-        candidates.append(dr)
-    elif isinstance(dr, list):
-        candidates.extend(x for x in dr if isinstance(x, Mapping))
+    # doseAndRate: an array, or (seen in the wild) one object
+    candidates.extend(x for x in _list(dosage.get("doseAndRate")) if isinstance(x, Mapping))
     for c in candidates:
         value, unit = _quantity(c.get("doseQuantity"))
         if value is not None:
@@ -192,17 +196,14 @@ def _per_day(dosage: Mapping[str, Any]) -> float | None:
     freq = _number(repeat.get("frequencyMax")) or _number(repeat.get("frequency"))
     period = _number(repeat.get("period"))
     unit = repeat.get("periodUnit")
-    if freq is None or not period or unit not in _PER_DAY:
+    if freq is None or not period or not isinstance(unit, str) or unit not in _PER_DAY:
         return None
     return freq / period * _PER_DAY[str(unit)]
 
 
 def _doses(resource: Mapping[str, Any]) -> tuple[Dose, ...]:
-    raw = resource.get("dosageInstruction")
-    if isinstance(raw, Mapping):  # STU3-era clients sometimes send one object
-        raw = [raw]
     out = []
-    for d in raw or ():
+    for d in _list(resource.get("dosageInstruction")):  # one object is accepted too (seen in the wild)
         if not isinstance(d, Mapping):
             continue
         value, unit = _dose_quantity(d)
@@ -224,7 +225,7 @@ def _contained(resource: Mapping[str, Any], reference: Any) -> Mapping[str, Any]
     if not isinstance(reference, Mapping) or not isinstance(reference.get("reference"), str):
         return None
     ref = reference["reference"]
-    for c in resource.get("contained") or ():
+    for c in _list(resource.get("contained")):
         if (
             isinstance(c, Mapping)
             and c.get("resourceType") == "Medication"
@@ -259,11 +260,11 @@ def _read_medication(
         codings += _codings(med.get("code"))
         text = text or _concept_text(med.get("code"))
         items: list[Coding] = []
-        for ing in med.get("ingredient") or ():
+        for ing in _list(med.get("ingredient")):
             if isinstance(ing, Mapping):
                 items.extend(_codings(ing.get("itemCodeableConcept")))
         ingredients = tuple(items)
-        strength = _strength_mg(med.get("ingredient") or ())
+        strength = _strength_mg(_list(med.get("ingredient")))
     elif isinstance(resource.get("medicationReference"), Mapping):
         display = resource["medicationReference"].get("display")
         text = text or (display if isinstance(display, str) else None)
@@ -295,7 +296,7 @@ def read_order(resource: Mapping[str, Any], selected: bool) -> DraftOrder:
         text = _concept_text(concept)
         authored = _parse_date(resource.get("authoredOn") or resource.get("dateTime"))
     body_site = None
-    for site in resource.get("bodySite") or ():
+    for site in _list(resource.get("bodySite")):
         body_site = _concept_text(site) or body_site
     return DraftOrder(
         ref=ref,
