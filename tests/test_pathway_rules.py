@@ -555,3 +555,76 @@ def test_r1_a_decompressed_cauda_equina_is_history_not_an_emergency() -> None:
         proc("decomp", "lumbar_decompression_discectomy", "63030", days=299),
     ]
     assert "R1" not in states(run(*facts))
+
+
+def test_every_decision_model_state_has_a_rule_citing_verified_guidelines() -> None:
+    """All 30 states are implemented (X1 by design without a card); every card-bearing rule leads with a
+    verified guideline over https (it becomes the card's source)."""
+    import inspect
+
+    from hooks.evidence import guideline
+    from hooks.pathway.rules import (
+        ablation,
+        acute,
+        esi_outcome,
+        incidental,
+        medication,
+        neuromodulation,
+        persistent,
+        post_surgical,
+        psychosocial,
+        red_flags,
+        refractory,
+    )
+    from hooks.pathway.rules.common import Rule
+
+    modules = (
+        ablation,
+        acute,
+        esi_outcome,
+        medication,
+        neuromodulation,
+        persistent,
+        post_surgical,
+        psychosocial,
+        red_flags,
+        refractory,
+    )
+    rules = [v for m in modules for v in vars(m).values() if isinstance(v, Rule)]
+    ids = {r.id for r in rules}
+    expected = {
+        "R1",
+        "R2",
+        "R3",
+        "E1",
+        "E2",
+        "P1",
+        "P2",
+        *(f"F{i}" for i in range(9)),
+        "S1",
+        "S2",
+        "S3",
+        "S4",
+        "N1",
+        "N2",
+        "N3",
+        "A1",
+        "A2",
+        "L1",
+        "M1",
+        "M2",
+        "M3",
+        "Y1",
+    }
+    assert ids == expected
+    assert callable(incidental.x1_incidental_disc_finding)
+    for r in rules:
+        first = guideline(r.evidence[0])
+        assert first.verified and first.url.startswith("https://"), r.id
+    for m in (*modules, incidental):
+        for name, fn in inspect.getmembers(m, inspect.isfunction):
+            if fn.__module__ == m.__name__ and name[:1] in "rempfsnalyx" and name[1:2].isdigit():
+                doc = fn.__doc__ or ""
+                assert "When" in doc or "(documentation)" in doc, (
+                    f"{m.__name__}.{name} lacks When/Then/Evidence"
+                )

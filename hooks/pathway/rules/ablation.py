@@ -129,7 +129,12 @@ def a1_failed_ablation(ctx: PathwayContext, a: Assessment) -> CardDraft:
 
 
 def a1_record_outcome(ctx: PathwayContext, a: Assessment) -> CardDraft:
-    """A1 (documentation) — the ablation's outcome is not recorded: record relief at 4–12 weeks."""
+    """A1 (documentation) — the ablation's outcome is not recorded.
+
+    When: the latest ablation (within a year) has no outcome, no usable scores and at most one proxy.
+    Then: info — record pain and % relief at 4–12 weeks; no repeat ablation before the outcome is known.
+    Evidence: CMS facet LCDs (repeat only after ≥ 50 % relief for ≥ 6 months); ASRA facet consensus 2020.
+    """
     p = a.procedure
     return A1_RECORD.card(
         ctx,
@@ -147,8 +152,10 @@ def a1_record_outcome(ctx: PathwayContext, a: Assessment) -> CardDraft:
 
 
 def a2_worked_then_recurred(ctx: PathwayContext, a: Assessment) -> CardDraft:
-    """A2 — RFA worked (≥ 50 % relief for ≥ 6 months), then pain recurred: nerve regeneration, not failure.
+    """A2 — RFA worked, then pain recurred: nerve regeneration, not failure.
 
+    When: the latest ablation gave ≥ 50 % relief lasting ≥ 6 months and the pain came back
+      (RESPONDED_THEN_RECURRED, or an explicit success more than 6 months ago).
     Then: info — a repeat RFA is reasonable (Medicare facet LCD repeat criterion). Not a failed
       ablation; not an SCS indication.
     Evidence: CMS facet LCDs; ASRA facet consensus 2020; seed 004 (nerve regeneration).

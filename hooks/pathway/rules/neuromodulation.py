@@ -62,8 +62,10 @@ def _when(p: ProcedureFact) -> str:
 
 
 def n1_trial_succeeded(ctx: PathwayContext, a: Assessment) -> CardDraft:
-    """N1 — SCS trial succeeded (outcome successful or ≥ 50 % NRS reduction), no permanent system yet.
+    """N1 — SCS trial succeeded.
 
+    When: the latest stimulator trial has outcome successful or ≥ 50 % NRS reduction, and no permanent
+      system has been implanted since.
     Then: info — permanent implant (leads + pulse generator). No repeat trial; no intrathecal pump.
     Evidence: seed 004 (≥ 50 % trial relief); NACC 2014; NICE TA159.
     """
@@ -94,7 +96,13 @@ def n1_trial_succeeded(ctx: PathwayContext, a: Assessment) -> CardDraft:
 
 
 def n1_record_outcome(ctx: PathwayContext, a: Assessment) -> CardDraft:
-    """N1 (documentation) — the trial's outcome is not recorded: record % relief before deciding."""
+    """N1 (documentation) — the stimulator trial's outcome is not recorded.
+
+    When: the latest trial (within a year) has no outcome, no usable scores and at most one proxy.
+    Then: info — record pain and % relief at the end of the trial; no permanent implant without a
+      documented successful trial.
+    Evidence: seed 004 and NACC 2014 (≥ 50 % trial relief); NICE TA159.
+    """
     p = a.procedure
     return N1_RECORD.card(
         ctx,
@@ -112,8 +120,10 @@ def n1_record_outcome(ctx: PathwayContext, a: Assessment) -> CardDraft:
 
 
 def n2_trial_failed(ctx: PathwayContext, a: Assessment) -> CardDraft:
-    """N2 — SCS trial failed (< 50 % relief or outcome unsuccessful).
+    """N2 — SCS trial failed.
 
+    When: the latest stimulator trial gave < 50 % relief or has outcome unsuccessful, and stimulation
+      options are not yet used up (else L1).
     Then: warning — do not implant; DRG stimulation if pain is focal (foot/groin; check labelling and
       coverage), multidisciplinary care/CBT, intrathecal pump evaluation later. Pending permanent
       implant orders are named (intercepted at order-sign).
