@@ -1,1 +1,1 @@
-"""Benchmarks: ``python -m benchmarks`` prints one table of every performance target, measured side by side."""
+"""Benchmarks: ``python -m benchmarks`` prints one table of every performance target, side by side."""

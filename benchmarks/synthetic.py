@@ -60,70 +60,159 @@ def _relevant(today: date) -> dict[str, list[dict[str, Any]]]:
     subj = {"reference": f"Patient/{PATIENT_ID}"}
     onset = today - timedelta(days=200)
     esi = today - timedelta(days=70)
-    out: dict[str, list[dict[str, Any]]] = {k: [] for k in (
-        "conditions", "procedures", "observations", "medicationRequests", "serviceRequests", "diagnosticReports")}
-    out["conditions"].append({
-        "resourceType": "Condition", "id": "radic-1", "subject": subj,
-        "clinicalStatus": {"coding": [{"system": COND_CLINICAL, "code": "active"}]},
-        "verificationStatus": {"coding": [{"system": COND_VERIFICATION, "code": "confirmed"}]},
-        "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-category",
-                                  "code": "problem-list-item"}]}],
-        "code": {"coding": [{"system": ICD10CM, "code": "M54.16", "display": "Radiculopathy, lumbar region"},
-                            {"system": SNOMED, "code": "128196005"}], "text": "Lumbar radiculopathy"},
-        "onsetDateTime": _d(onset), "recordedDate": _d(onset + timedelta(days=3)),
-    })
-    out["conditions"].append({
-        "resourceType": "Condition", "id": "disc-1", "subject": subj,
-        "clinicalStatus": {"coding": [{"system": COND_CLINICAL, "code": "active"}]},
-        "code": {"coding": [{"system": ICD10CM, "code": "M51.16"}], "text": "Lumbar disc disorder with radiculopathy"},
-        "onsetDateTime": _d(onset),
-    })
+    out: dict[str, list[dict[str, Any]]] = {
+        k: []
+        for k in (
+            "conditions",
+            "procedures",
+            "observations",
+            "medicationRequests",
+            "serviceRequests",
+            "diagnosticReports",
+        )
+    }
+    out["conditions"].append(
+        {
+            "resourceType": "Condition",
+            "id": "radic-1",
+            "subject": subj,
+            "clinicalStatus": {"coding": [{"system": COND_CLINICAL, "code": "active"}]},
+            "verificationStatus": {"coding": [{"system": COND_VERIFICATION, "code": "confirmed"}]},
+            "category": [
+                {
+                    "coding": [
+                        {
+                            "system": "http://terminology.hl7.org/CodeSystem/condition-category",
+                            "code": "problem-list-item",
+                        }
+                    ]
+                }
+            ],
+            "code": {
+                "coding": [
+                    {"system": ICD10CM, "code": "M54.16", "display": "Radiculopathy, lumbar region"},
+                    {"system": SNOMED, "code": "128196005"},
+                ],
+                "text": "Lumbar radiculopathy",
+            },
+            "onsetDateTime": _d(onset),
+            "recordedDate": _d(onset + timedelta(days=3)),
+        }
+    )
+    out["conditions"].append(
+        {
+            "resourceType": "Condition",
+            "id": "disc-1",
+            "subject": subj,
+            "clinicalStatus": {"coding": [{"system": COND_CLINICAL, "code": "active"}]},
+            "code": {
+                "coding": [{"system": ICD10CM, "code": "M51.16"}],
+                "text": "Lumbar disc disorder with radiculopathy",
+            },
+            "onsetDateTime": _d(onset),
+        }
+    )
     for i in range(8):
-        out["procedures"].append({
-            "resourceType": "Procedure", "id": f"pt-{i}", "status": "completed", "subject": subj,
-            "code": {"coding": [{"system": CPT, "code": "97110"}], "text": "Therapeutic exercise"},
-            "performedDateTime": _d(onset + timedelta(days=10 + 7 * i)),
-        })
-    out["procedures"].append({
-        "resourceType": "Procedure", "id": "esi-1", "status": "completed", "subject": subj,
-        "code": {"coding": [{"system": CPT, "code": "64483"}], "text": "Transforaminal ESI L5-S1"},
-        "bodySite": [{"text": "L5-S1 left"}],
-        "performedDateTime": _d(esi),
-    })
-    out["procedures"].append({
-        "resourceType": "Procedure", "id": "mri-1", "status": "completed", "subject": subj,
-        "code": {"coding": [{"system": CPT, "code": "72148"}], "text": "MRI lumbar spine without contrast"},
-        "performedDateTime": _d(esi - timedelta(days=20)),
-    })
-    pain_days = [esi - timedelta(days=2), esi + timedelta(days=16), esi + timedelta(days=28),
-                 esi + timedelta(days=40), esi + timedelta(days=65)]
+        out["procedures"].append(
+            {
+                "resourceType": "Procedure",
+                "id": f"pt-{i}",
+                "status": "completed",
+                "subject": subj,
+                "code": {"coding": [{"system": CPT, "code": "97110"}], "text": "Therapeutic exercise"},
+                "performedDateTime": _d(onset + timedelta(days=10 + 7 * i)),
+            }
+        )
+    out["procedures"].append(
+        {
+            "resourceType": "Procedure",
+            "id": "esi-1",
+            "status": "completed",
+            "subject": subj,
+            "code": {"coding": [{"system": CPT, "code": "64483"}], "text": "Transforaminal ESI L5-S1"},
+            "bodySite": [{"text": "L5-S1 left"}],
+            "performedDateTime": _d(esi),
+        }
+    )
+    out["procedures"].append(
+        {
+            "resourceType": "Procedure",
+            "id": "mri-1",
+            "status": "completed",
+            "subject": subj,
+            "code": {
+                "coding": [{"system": CPT, "code": "72148"}],
+                "text": "MRI lumbar spine without contrast",
+            },
+            "performedDateTime": _d(esi - timedelta(days=20)),
+        }
+    )
+    pain_days = [
+        esi - timedelta(days=2),
+        esi + timedelta(days=16),
+        esi + timedelta(days=28),
+        esi + timedelta(days=40),
+        esi + timedelta(days=65),
+    ]
     pain_values = [8, 7, 7, 8, 8]
     for i, (day, value) in enumerate(zip(pain_days, pain_values, strict=True)):
-        out["observations"].append({
-            "resourceType": "Observation", "id": f"pain-{i}", "status": "final", "subject": subj,
-            "code": {"coding": [{"system": LOINC, "code": "72514-3"}], "text": "Pain severity 0-10"},
-            "effectiveDateTime": _d(day), "valueQuantity": {"value": value, "unit": "{score}"},
-        })
+        out["observations"].append(
+            {
+                "resourceType": "Observation",
+                "id": f"pain-{i}",
+                "status": "final",
+                "subject": subj,
+                "code": {"coding": [{"system": LOINC, "code": "72514-3"}], "text": "Pain severity 0-10"},
+                "effectiveDateTime": _d(day),
+                "valueQuantity": {"value": value, "unit": "{score}"},
+            }
+        )
     for i in range(20):
         day = onset + timedelta(days=5 * i)
-        out["observations"].append({
-            "resourceType": "Observation", "id": f"odi-{i}", "status": "final", "subject": subj,
-            "code": {"coding": [{"system": LOINC, "code": "97909-6"}], "text": "Oswestry Disability Index"},
-            "effectiveDateTime": _d(day), "valueQuantity": {"value": 44 - (i % 3), "unit": "%"},
-        })
-    out["medicationRequests"].append({
-        "resourceType": "MedicationRequest", "id": "nsaid-1", "status": "active", "intent": "order",
-        "subject": subj, "authoredOn": _d(onset + timedelta(days=2)),
-        "medicationCodeableConcept": {"coding": [{"system": RXNORM, "code": "7258"}], "text": "naproxen"},
-        "dispenseRequest": {"expectedSupplyDuration": {"value": 90, "unit": "days",
-                                                       "system": "http://unitsofmeasure.org", "code": "d"}},
-    })
-    out["diagnosticReports"].append({
-        "resourceType": "DiagnosticReport", "id": "mri-report-1", "status": "final", "subject": subj,
-        "code": {"coding": [{"system": CPT, "code": "72148"}], "text": "MRI lumbar spine"},
-        "effectiveDateTime": _d(esi - timedelta(days=20)),
-        "conclusion": "Left paracentral L5-S1 disc extrusion contacting the left S1 nerve root.",
-    })
+        out["observations"].append(
+            {
+                "resourceType": "Observation",
+                "id": f"odi-{i}",
+                "status": "final",
+                "subject": subj,
+                "code": {
+                    "coding": [{"system": LOINC, "code": "97909-6"}],
+                    "text": "Oswestry Disability Index",
+                },
+                "effectiveDateTime": _d(day),
+                "valueQuantity": {"value": 44 - (i % 3), "unit": "%"},
+            }
+        )
+    out["medicationRequests"].append(
+        {
+            "resourceType": "MedicationRequest",
+            "id": "nsaid-1",
+            "status": "active",
+            "intent": "order",
+            "subject": subj,
+            "authoredOn": _d(onset + timedelta(days=2)),
+            "medicationCodeableConcept": {"coding": [{"system": RXNORM, "code": "7258"}], "text": "naproxen"},
+            "dispenseRequest": {
+                "expectedSupplyDuration": {
+                    "value": 90,
+                    "unit": "days",
+                    "system": "http://unitsofmeasure.org",
+                    "code": "d",
+                }
+            },
+        }
+    )
+    out["diagnosticReports"].append(
+        {
+            "resourceType": "DiagnosticReport",
+            "id": "mri-report-1",
+            "status": "final",
+            "subject": subj,
+            "code": {"coding": [{"system": CPT, "code": "72148"}], "text": "MRI lumbar spine"},
+            "effectiveDateTime": _d(esi - timedelta(days=20)),
+            "conclusion": "Left paracentral L5-S1 disc extrusion contacting the left S1 nerve root.",
+        }
+    )
     return out
 
 
@@ -135,23 +224,45 @@ def _noise(rng: random.Random, n: int, today: date) -> tuple[list[dict[str, Any]
         day = today - timedelta(days=rng.randrange(1, 3650))
         if rng.random() < 0.75:
             code, text, unit, lo, hi = rng.choice(_NOISE_OBSERVATIONS)
-            observations.append({
-                "resourceType": "Observation", "id": f"obs-{i}", "status": "final", "subject": subj,
-                "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
-                                          "code": "vital-signs" if unit in ("/min", "Cel", "kg", "cm")
-                                          else "laboratory"}]}],
-                "code": {"coding": [{"system": LOINC, "code": code, "display": text}], "text": text},
-                "effectiveDateTime": f"{_d(day)}T{rng.randrange(7, 19):02d}:{rng.randrange(60):02d}:00Z",
-                "valueQuantity": {"value": round(rng.uniform(lo, hi), 1), "unit": unit,
-                                  "system": "http://unitsofmeasure.org", "code": unit},
-            })
+            observations.append(
+                {
+                    "resourceType": "Observation",
+                    "id": f"obs-{i}",
+                    "status": "final",
+                    "subject": subj,
+                    "category": [
+                        {
+                            "coding": [
+                                {
+                                    "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                                    "code": "vital-signs"
+                                    if unit in ("/min", "Cel", "kg", "cm")
+                                    else "laboratory",
+                                }
+                            ]
+                        }
+                    ],
+                    "code": {"coding": [{"system": LOINC, "code": code, "display": text}], "text": text},
+                    "effectiveDateTime": f"{_d(day)}T{rng.randrange(7, 19):02d}:{rng.randrange(60):02d}:00Z",
+                    "valueQuantity": {
+                        "value": round(rng.uniform(lo, hi), 1),
+                        "unit": unit,
+                        "system": "http://unitsofmeasure.org",
+                        "code": unit,
+                    },
+                }
+            )
         else:
-            encounters.append({
-                "resourceType": "Encounter", "id": f"enc-{i}", "status": "finished",
-                "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"},
-                "subject": subj,
-                "period": {"start": f"{_d(day)}T09:00:00Z", "end": f"{_d(day)}T09:20:00Z"},
-            })
+            encounters.append(
+                {
+                    "resourceType": "Encounter",
+                    "id": f"enc-{i}",
+                    "status": "finished",
+                    "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"},
+                    "subject": subj,
+                    "period": {"start": f"{_d(day)}T09:00:00Z", "end": f"{_d(day)}T09:20:00Z"},
+                }
+            )
     return observations, encounters
 
 
@@ -166,7 +277,12 @@ def make_request(n_resources: int, seed: int = 20261101, today: date = EVALUATIO
     observations = relevant["observations"] + noise_obs
     rng.shuffle(observations)
     prefetch = {
-        "patient": {"resourceType": "Patient", "id": PATIENT_ID, "gender": "female", "birthDate": "1968-04-12"},
+        "patient": {
+            "resourceType": "Patient",
+            "id": PATIENT_ID,
+            "gender": "female",
+            "birthDate": "1968-04-12",
+        },
         "conditions": _bundle(relevant["conditions"]),
         "procedures": _bundle(relevant["procedures"]),
         "observations": _bundle(observations),
