@@ -612,3 +612,21 @@ def test_benzodiazepine_with_a_current_opioid_warns_once(hook: str) -> None:
         "order-sign", [benzo, mr("oxy2", "7804", "oxycodone", dose=5, per=2)], cond("rad", RADICULOPATHY, 100)
     )
     assert rules(both) == ["order.opioid-risk"]
+
+
+def test_session_wide_advice_is_offered_once() -> None:
+    # trial leads and generator drafted together: one psychological-evaluation card, on the first order
+    cards = run("order-sign", [sr("leads", "63650"), sr("ipg", "63685")], cond("fbss", "M96.1", 500))
+    psych = [c for c in cards if c.rule_id == "order.neuromod-psych-eval"]
+    assert [c.subject_key for c in psych] == ["ServiceRequest/leads"]
+    # two elective orders with cauda equina: both critical, the emergency MRI is suggested once
+    cards = run(
+        "order-sign",
+        [sr("esi", "62323"), sr("rfa", "64635")],
+        cond("rad", RADICULOPATHY, 9),
+        cond("ces", "G83.4", 1),
+    )
+    assert rules(cards) == ["order.red-flag-elective", "order.red-flag-elective"]
+    creates = [a for c in cards for s in c.suggestions for a in s.actions if a.type == "create"]
+    assert sorted(codes(a.resource) for a in creates) == [["183546007"], ["72148"]]
+    assert cards[1].suggestions[0].is_recommended and cards[1].suggestions[0].actions[0].type == "delete"

@@ -270,5 +270,13 @@ class OrderContext:
         )
 
     # ----------------------------------------------------------------- other orders in the session
+    def first_judged(self, order: DraftOrder, *value_sets: str) -> bool:
+        """Whether ``order`` is the first judged order in these value sets: advice that concerns the
+        whole session (an emergency MRI, a psychological evaluation) is offered once, on that card."""
+        for o in self.judged:
+            if self.term.matches_any(value_sets, o.all_codings) is not None:
+                return o is order
+        return False
+
     def other_orders(self, order: DraftOrder, value_set: str) -> tuple[DraftOrder, ...]:
         return tuple(o for o in self.orders if o is not order and self.order_is(o, value_set))

@@ -158,6 +158,8 @@ def _psych(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         return []
     if ctx.other_orders(order, vs):
         return []
+    if not ctx.first_judged(order, "neuromodulation_implant"):
+        return []  # one psychological-evaluation card per session, on the first implant order
     pump = ctx.order_is(order, "intrathecal_pump_implant") is not None
     device = "intrathecal pump" if pump else "spinal cord stimulator"
     return [

@@ -64,7 +64,9 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     spec: OrderSpec = _PLAN[first.kind][1]
     priority: Priority = _PLAN[first.kind][2]
     reasons = tuple(f.ref for f in why if f.ref and f.ref.startswith("Condition/"))
-    imaging_drafted = ctx.other_orders(order, "imaging_lumbar_advanced")
+    # The emergency work-up is offered once per session, on the first elective order's card.
+    lead = ctx.first_judged(order, *ELECTIVE_SETS)
+    imaging_drafted = ctx.other_orders(order, "imaging_lumbar_advanced") or not lead
     suggestions: list[SuggestionDraft] = [
         delete(
             order,
@@ -87,15 +89,13 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
                 is_recommended=True,
             ),
         )
-    suggestions.append(
-        sx.suggest(
-            sx.SPINE_SURGERY_REFERRAL,
-            ctx.term,
-            patient_id=ctx.inp.patient_id,
-            reasons=reasons,
-            priority=priority,
-        )
-    )
+    if lead:
+        suggestions.append(
+            sx.suggest(
+                sx.SPINE_SURGERY_REFERRAL, ctx.term, patient_id=ctx.inp.patient_id, reasons=reasons,
+                priority=priority,
+            )
+        )  # fmt: skip
     labels = ", ".join(f.label for f in flags)
     return [
         card(
