@@ -628,3 +628,10 @@ def test_every_decision_model_state_has_a_rule_citing_verified_guidelines() -> N
                 assert "When" in doc or "(documentation)" in doc, (
                     f"{m.__name__}.{name} lacks When/Then/Evidence"
                 )
+
+
+def test_m1_high_dose_short_course_is_not_called_long_term() -> None:
+    """≥ 50 MME/day for two weeks earns M1, but its summary does not claim long-term therapy."""
+    cards = run(radic(days=20), med("oxy", "rx_opioids", "7804", start=14, daily_dose_mg=40))
+    c = card_of(cards, "M1")
+    assert "Long-term" not in c.summary and "naloxone" in c.summary

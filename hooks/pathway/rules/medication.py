@@ -134,14 +134,21 @@ def m1_long_term_opioids(ctx: PathwayContext) -> CardDraft | None:
         steps.append("Avoid opioid + benzodiazepine co-prescription; plan to taper the benzodiazepine.")
     suggestions = []
     if not naloxone:
-        suggestions.append(sx.suggest_medication(sx.NALOXONE, ctx.term, patient_id=ctx.patient_id,
-                                                 reasons=ctx.reason_refs, recommended=True))
+        suggestions.append(
+            sx.suggest_medication(
+                sx.NALOXONE, ctx.term, patient_id=ctx.patient_id, reasons=ctx.reason_refs, recommended=True
+            )
+        )
     return M1.card(
         ctx,
         indicator="warning",
         suggestions=suggestions,
-        summary="Long-term opioids for radicular pain: reassess benefit and harm, taper if no benefit, "
-                "offer naloxone",
+        summary=(
+            "Long-term opioids for radicular pain: reassess benefit and harm, taper if no benefit, "
+            "offer naloxone"
+            if long_term or markers
+            else "High-risk opioid prescribing for radicular pain: reassess, avoid escalation, offer naloxone"
+        ),
         why=why,
         gaps=gaps,
         next_steps=steps,
@@ -234,7 +241,7 @@ def m3_oral_steroids(ctx: PathwayContext) -> CardDraft | None:
         ctx,
         indicator="info",
         summary="Oral corticosteroid for sciatica: NICE NG59 advises against it; do not renew or repeat "
-                "the course",
+        "the course",
         why=[ctx.med_fact(m) for m in meds],
         next_steps=[
             "Let the current course finish; do not renew or repeat it.",
