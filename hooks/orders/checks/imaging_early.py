@@ -39,7 +39,7 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
                 "Cauda equina: imaging must be an emergency study",
                 order,
                 indicator="critical",
-                summary="Suspected cauda equina: make this lumbar MRI an emergency (stat) study today",
+                summary="Suspected cauda equina: make this lumbar imaging an emergency (stat) study today",
                 why=(
                     *ces.facts,
                     Fact(f"the imaging order's priority is {order.priority or 'not set (routine)'}"),
@@ -57,7 +57,7 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
                 suggestions=(
                     update_fields(
                         order,
-                        "Make this an emergency (stat) MRI today",
+                        "Make this an emergency (stat) study today",
                         f"Set priority to stat on {order.ref}",
                         recommended=True,
                         priority="stat",
