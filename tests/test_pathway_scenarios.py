@@ -77,6 +77,9 @@ def check_card(card: dict[str, Any], exp: dict[str, Any]) -> list[str]:
     for group in exp.get("suggestion_code_groups", []):
         if not codes & set(group):
             problems.append(f"{state}: no suggestion from {group} (offered {sorted(codes)})")
+    unsaid = [m for m in exp.get("detail_mentions", []) if m.lower() not in detail.lower()]
+    if unsaid:
+        problems.append(f"{state}: detail does not say {unsaid}")
     if exp.get("shows_disagreement") and "Where sources disagree" not in detail:
         problems.append(f"{state}: detail does not show where the sources disagree")
     return problems

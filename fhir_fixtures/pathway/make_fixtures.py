@@ -594,11 +594,13 @@ def card(
     codes: Sequence[str] = (),
     codes_any: Sequence[Sequence[str]] = (),
     conflict: bool = False,
+    mentions: Sequence[str] = (),
 ) -> dict[str, Any]:
     """An expected card: its state id, indicator (or the acceptable ones), the resource references
     its detail must name (all of ``refs``, at least one of ``refs_any``), the suggestion codes it
     must offer (all of ``codes``, and at least one code of each group in ``codes_any``), and
-    whether it must show where the sources disagree."""
+    whether it must show where the sources disagree; ``mentions`` are words or dates the detail
+    must contain (case-insensitive), e.g. the date of an injection whose outcome must be recorded."""
     out: dict[str, Any] = {"state": state, "indicator": indicator}
     if refs:
         out["detail_refs"] = list(refs)
@@ -610,6 +612,8 @@ def card(
         out["suggestion_code_groups"] = [list(g) for g in codes_any]
     if conflict:
         out["shows_disagreement"] = True
+    if mentions:
+        out["detail_mentions"] = list(mentions)
     return out
 
 
@@ -1278,7 +1282,7 @@ def f0_esi_six_days_ago() -> Scenario:
     s.nrs("nrs-2", 6, 3, part_of=esi)
     s.expect(
         [],
-        optional=[card("F0", "info", refs=[esi])],
+        optional=[card("F0", "info", refs=[esi], mentions=[s.ago(6)])],
         forbidden_codes=[*ESI_ALL, *SCS, *RFA, *FUSION],
         forbidden_states=["F1", "F2", "F3", "F4", "F5", "F6", "F7", "F8", "P1", "P2"],
         rationale=f"The only ESI ({esi}) was 6 days ago: too early to judge (assessment window starts at 14 days). "
@@ -2696,7 +2700,7 @@ def f0_outcome_unrecorded_one_proxy() -> Scenario:
         note="Still left S1 radicular pain at follow-up.",
     )
     s.expect(
-        [card("F0", "info", refs=[esi])],
+        [card("F0", "info", refs=[esi], mentions=["record", s.ago(90)])],
         forbidden_codes=[*ESI_ALL, *SCS, *RFA, *FUSION],
         forbidden_states=["F3", "F4", "F7", "F8", "P2"],
         rationale=f"No outcome and no pain score after the TFESI ({esi}); the only failure proxy is the radicular "
@@ -2737,13 +2741,22 @@ def f3_probable_failure_two_proxies() -> Scenario:
         note="Persistent right S1 radicular pain despite the injection.",
     )
     s.expect(
-        [card("F3", "warning", refs=[esi, rep], refs_any=[again, tram], codes_any=[SPINE_REFERRAL])],
+        [
+            card(
+                "F3",
+                "warning",
+                refs=[esi, rep],
+                refs_any=[again, tram],
+                codes_any=[SPINE_REFERRAL],
+                mentions=["record"],
+            )
+        ],
         forbidden_codes=F3_FORBIDDEN,
         forbidden_states=["F0", "F1"],
         rationale=f"No pain score after the TFESI ({esi}), but two proxies: a new opioid (tramadol, {tram}) within "
         f"42 days and the radicular diagnosis re-asserted as an encounter diagnosis ≥ 6 weeks later "
         f"({again}). Two proxies = PROBABLE FAILED, which enters the refractory states: F3 with the "
-        "concordant lesion. The card names the proxies it relied on.",
+        "concordant lesion. The card names the proxies it relied on and still asks for the missing outcome to be recorded.",
     )
     return s
 
