@@ -635,3 +635,12 @@ def test_m1_high_dose_short_course_is_not_called_long_term() -> None:
     cards = run(radic(days=20), med("oxy", "rx_opioids", "7804", start=14, daily_dose_mg=40))
     c = card_of(cards, "M1")
     assert "Long-term" not in c.summary and "naloxone" in c.summary
+
+
+def test_p1_for_neurogenic_claudication_does_not_push_an_epidural() -> None:
+    """Stenosis with neurogenic claudication: P1 steers to physiotherapy and a decompression opinion and
+    shows the NICE/ASIPP disagreement on epidurals instead of recommending one."""
+    c = card_of(run(cond("sten", "neurogenic_claudication", onset=60), *conservative(50)), "P1")
+    assert "epidural" not in c.summary.lower() and "ESI" not in c.summary
+    assert any("claudication" in x.topic for x in c.conflicts)
+    assert not any(s.startswith("Consider an image-guided") for s in c.next_steps)

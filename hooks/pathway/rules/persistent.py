@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from hooks import suggestions as sx
-from hooks.cards import CardDraft, Fact, SuggestionDraft
+from hooks.cards import CardDraft, Conflict, Fact, SuggestionDraft
 from hooks.facts import ProcedureFact
 from hooks.pathway.context import PathwayContext
-from hooks.pathway.rules.common import ESI_TIMING, TOPIC_PATHWAY, Rule
+from hooks.pathway.rules.common import ESI_STENOSIS, ESI_TIMING, TOPIC_PATHWAY, Rule
 
 P1 = Rule(
     "P1",
@@ -43,6 +43,29 @@ def _care_facts_and_gaps(ctx: PathwayContext) -> tuple[list[Fact], list[str]]:
             "imaging or injection"
         )
     return facts, gaps
+
+
+def claudication(ctx: PathwayContext) -> bool:
+    """Stenosis with neurogenic claudication: NICE NG59 advises against epidurals for it."""
+    return bool(ctx.conditions("neurogenic_claudication")) or ctx.claudication_text()
+
+
+def _injection_step(ctx: PathwayContext, *, option: bool = False) -> str:
+    if claudication(ctx):
+        return (
+            "Neurogenic claudication: physiotherapy and a decompression opinion rather than an epidural "
+            "injection (NICE NG59; ASIPP disagrees — see below)."
+        )
+    if option:
+        return "An image-guided epidural steroid injection remains an option."
+    return (
+        "Consider an image-guided (fluoroscopic or CT) transforaminal or interlaminar epidural steroid "
+        "injection at the level concordant with the imaging (seed 003)."
+    )
+
+
+def _conflicts(ctx: PathwayContext) -> list[Conflict]:
+    return [ESI_STENOSIS] if claudication(ctx) else [ESI_TIMING]
 
 
 def _imaging_facts(ctx: PathwayContext) -> list[Fact]:
@@ -88,9 +111,7 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
     else:
         gaps.append("review the imaging for a lesion concordant with the symptoms before any injection")
     steps += [
-        "Consider an image-guided (fluoroscopic or CT) transforaminal or interlaminar epidural steroid "
-        "injection "
-        "at the level concordant with the imaging (seed 003).",
+        _injection_step(ctx),
         "Refer to a spine specialist no later than 3 months after onset (seed 003).",
         "Continue active physiotherapy (neurodynamic mobilisation, motor-control exercise).",
     ]
@@ -107,8 +128,13 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
     return P1.card(
         ctx,
         indicator="info",
-        summary="Radicular pain over 6 weeks: MRI if an injection or surgical candidate, then image-guided "
-                "ESI",
+        summary=(
+            "Neurogenic claudication over 6 weeks: MRI if a surgical candidate; physiotherapy and a "
+            "decompression opinion"
+            if claudication(ctx)
+            else "Radicular pain over 6 weeks: MRI if an injection or surgical candidate, then "
+            "image-guided ESI"
+        ),
         why=[
             ctx.onset_fact(),
             *care,
@@ -123,7 +149,7 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
             "Contrast MRI without prior surgery or a red flag.",
             "Fusion; long-term opioids.",
         ],
-        conflicts=[ESI_TIMING],
+        conflicts=_conflicts(ctx),
         suggestions=suggestions,
         selection_behavior="any",
         needs=("procedures", "medicationRequests", "diagnosticReports"),
@@ -171,10 +197,10 @@ def p2_not_referred(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -
         next_steps=[
             "Refer to a spine specialist now (seed 003: no later than 3 months after onset).",
             "Biopsychosocial assessment before the surgical referral (seed 003).",
-            "An image-guided epidural steroid injection remains an option.",
+            _injection_step(ctx, option=True),
         ],
         avoid=["Further unreferred waiting.", "Repeat imaging without a new indication.", "Fusion."],
-        conflicts=[ESI_TIMING],
+        conflicts=_conflicts(ctx),
         suggestions=suggestions,
         selection_behavior="any",
         needs=("serviceRequests",),
