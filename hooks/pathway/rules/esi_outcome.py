@@ -118,9 +118,10 @@ def f0_outcome_unrecorded(ctx: PathwayContext, a: Assessment) -> CardDraft:
         ctx,
         indicator="info",
         summary=f"Outcome of the ESI on {_esi_when(a)} is not recorded: record pain (NRS) and ODI before "
-                "next steps",
+        "next steps",
         why=[*ctx.failure_facts(a), *a.proxies],
-        gaps=[*a.gaps, f"record the outcome of the ESI on {_esi_when(a)} (leg-pain NRS and ODI, % relief)"],
+        gaps=list(a.gaps)
+        or [f"record the outcome of the ESI on {_esi_when(a)} (leg-pain NRS and ODI, % relief)"],
         next_steps=[
             f"Record the outcome of the ESI on {_esi_when(a)}: leg-pain NRS and ODI now, and the best relief "
             "in the 2–6 weeks after it.",
@@ -154,11 +155,16 @@ def f1_worked_then_recurred(ctx: PathwayContext, a: Assessment) -> CardDraft:
     suggestions = []
     if n < ctx.t.esi_max_sessions_per_year:
         where = " ".join(x for x in (a.procedure.laterality, a.procedure.level) if x)
-        suggestions.append(sx.suggest(
-            sx.REPEAT_TFESI, ctx.term, patient_id=ctx.patient_id, reasons=ctx.reason_refs,
-            note=f"Same level as the injection on {_esi_when(a)}" + (f" ({where})." if where else "."),
-            label="Order a repeat image-guided ESI at the same level (if pain has recurred)",
-        ))
+        suggestions.append(
+            sx.suggest(
+                sx.REPEAT_TFESI,
+                ctx.term,
+                patient_id=ctx.patient_id,
+                reasons=ctx.reason_refs,
+                note=f"Same level as the injection on {_esi_when(a)}" + (f" ({where})." if where else "."),
+                label="Order a repeat image-guided ESI at the same level (if pain has recurred)",
+            )
+        )
     return F1.card(
         ctx,
         indicator="info",
@@ -232,7 +238,7 @@ def f2_inadequate_trial(ctx: PathwayContext, discordant: tuple[ProcedureFact, ..
         ctx,
         indicator="warning",
         summary=f"ESIs so far were {reason}: not an adequate trial; use an image-guided ESI at the "
-                "concordant level",
+        "concordant level",
         why=why,
         gaps=[]
         if has_mri
@@ -270,7 +276,7 @@ def f8_repeated_without_benefit(ctx: PathwayContext) -> CardDraft:
         f"{n} ESIs in 12 months: frequency limit reached; stop injecting and re-evaluate the diagnosis"
         if frequency_exceeded(ctx)
         else f"{len(run)} consecutive ESIs without benefit: stop injecting; re-evaluate and get a surgical "
-             "opinion"
+        "opinion"
     )
     suggestions = [
         sx.suggest(

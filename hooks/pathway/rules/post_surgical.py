@@ -113,7 +113,7 @@ def s2_recurrent_herniation(ctx: PathwayContext) -> CardDraft | None:
         ctx,
         indicator="warning",
         summary="Recurrent disc herniation after lumbar surgery: surgical re-evaluation for revision "
-                "discectomy",
+        "discectomy",
         why=[*surgery_facts(ctx), *facts, ctx.onset_fact()],
         next_steps=[
             "Spine-surgery re-evaluation for revision discectomy (seed 000; NASS).",
@@ -177,7 +177,7 @@ def s4_instability(ctx: PathwayContext) -> CardDraft | None:
         ctx,
         indicator="warning" if late else "info",
         summary="Spondylolisthesis/instability with refractory radicular pain: surgical referral "
-                "(decompression ± fusion)",
+        "(decompression ± fusion)",
         why=[
             *(ctx.cond_fact(c, "instability: ") for c in inst),
             *surgery_facts(ctx),
@@ -226,8 +226,8 @@ def s3_fibrosis_no_target(ctx: PathwayContext) -> CardDraft | None:
         ctx,
         indicator="info",
         summary="Post-surgical radicular pain with fibrosis and no target: psychological evaluation, then "
-                "SCS trial",
-        why=[*surgery_facts(ctx), *facts, ctx.onset_fact(), *ctx.pain_facts()],
+        "SCS trial",
+        why=[*surgery_facts(ctx), *facts, *ctx.no_surgical_target_notes, ctx.onset_fact(), *ctx.pain_facts()],
         next_steps=[
             "Psychological evaluation, then a spinal cord stimulator trial; permanent implant only with ≥ "
             "50 % "
