@@ -528,3 +528,38 @@ def test_the_shipped_sandbox_trust_entry(tmp_path: Path) -> None:
     assert sandbox is not None
     assert header["jku"] in sandbox.jku_allowlist
     assert sandbox.key_for(header["kid"], header["jku"]) == shipped["keys"][0]
+
+
+# ---- fetching key sets ------------------------------------------------------------------------
+
+
+@responses.activate
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        (
+            lambda: responses.get(JKU, status=302, headers={"Location": "https://rogue.example.org/k"}),
+            "HTTP 302",
+        ),
+        (lambda: responses.get(JKU, status=500), "HTTP 500"),
+        (lambda: responses.get(JKU, body="<html>"), "not JSON"),
+        (lambda: responses.get(JKU, body=b"{" + b" " * (300 * 1024) + b"}"), "larger than"),
+    ],
+    ids=["redirect", "server error", "not json", "too large"],
+)
+def test_fetch_jwks_refuses_what_it_should(setup: Any, message: str) -> None:
+    """It follows no redirect and refuses errors, non-JSON and oversized key sets."""
+    from cds_service.auth.trust import KeySetError, fetch_jwks
+
+    setup()
+    with pytest.raises(KeySetError, match=message):
+        fetch_jwks(JKU)
+    assert all(c.request.url == JKU for c in responses.calls)
+
+
+def test_fetch_jwks_refuses_plain_http() -> None:
+    """It never fetches a key set over plain http."""
+    from cds_service.auth.trust import KeySetError, fetch_jwks
+
+    with pytest.raises(KeySetError, match="over http"):
+        fetch_jwks("http://ehr.example.org/jwks")

@@ -48,3 +48,49 @@ def test_upgrade_is_idempotent_and_keeps_data(db_url: str) -> None:
         assert current_revision(second.engine) == head_revision()
     finally:
         second.close()
+
+
+def test_workers_starting_together_migrate_once(empty_db_url: str) -> None:
+    """It lets several processes start on an empty database at once: one migrates, none fails."""
+    import threading
+
+    engines = [make_engine(empty_db_url) for _ in range(3)]
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(len(engines))
+
+    def start(engine: object) -> None:
+        barrier.wait()
+        try:
+            upgrade_to_head(engine)  # type: ignore[arg-type]
+        except BaseException as exc:  # collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start, args=(e,)) for e in engines]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    try:
+        assert errors == []
+        assert current_revision(engines[0]) == head_revision()
+    finally:
+        for e in engines:
+            e.dispose()
+
+
+def test_downgrade_to_base_and_back(empty_db_url: str) -> None:
+    """It can undo every revision and apply them again (each migration has a working downgrade)."""
+    from alembic import command
+
+    from cds_service.migrations import alembic_config
+
+    engine = make_engine(empty_db_url)
+    try:
+        upgrade_to_head(engine)
+        with engine.begin() as conn:
+            command.downgrade(alembic_config(connection=conn), "base")
+        assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+        upgrade_to_head(engine)
+        assert current_revision(engine) == head_revision()
+    finally:
+        engine.dispose()
