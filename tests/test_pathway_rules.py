@@ -644,3 +644,9 @@ def test_p1_for_neurogenic_claudication_does_not_push_an_epidural() -> None:
     assert "epidural" not in c.summary.lower() and "ESI" not in c.summary
     assert any("claudication" in x.topic for x in c.conflicts)
     assert not any(s.startswith("Consider an image-guided") for s in c.next_steps)
+
+
+def test_cards_link_the_guidelines_they_rest_on() -> None:
+    c = card_of(run(radic(days=56), *conservative(50)), "P1")
+    assert c.links and all(link.url.startswith("https://") and link.type == "absolute" for link in c.links)
+    assert {link.url for link in c.links} <= {g.url for g in c.evidence}

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from hooks.cards import CardDraft, Conflict, Fact, Indicator, SuggestionDraft
+from hooks.cards import CardDraft, Conflict, Fact, Indicator, LinkDraft, SuggestionDraft
 from hooks.evidence import guideline
 from hooks.pathway.context import PathwayContext
 
@@ -26,6 +26,9 @@ TOPIC_OPIOIDS = "radicular-opioids"
 TOPIC_NEUROPATHIC = "radicular-neuropathic-agents"
 TOPIC_ORAL_STEROIDS = "radicular-oral-steroids"
 TOPIC_PSYCHOSOCIAL = "radicular-psychosocial"
+
+# Absolute links to the guidelines a card rests on (the detail cites them all; the card links the first few).
+MAX_GUIDELINE_LINKS = 3
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,7 @@ class Rule:
             if reason:
                 all_gaps.append(f"{key} could not be retrieved ({reason}): that part was not checked")
         keys = tuple(dict.fromkeys((*self.evidence, *extra_evidence)))
+        evidence = tuple(guideline(k) for k in keys)
         if selection_behavior == "at-most-one" and sum(s.is_recommended for s in suggestions) > 1:
             raise ValueError(f"{self.id}: at most one suggestion may be recommended with at-most-one")
         return CardDraft(
@@ -72,11 +76,12 @@ class Rule:
             why=facts,
             next_steps=tuple(next_steps),
             avoid=tuple(avoid),
-            evidence=tuple(guideline(k) for k in keys),
+            evidence=evidence,
             conflicts=tuple(conflicts),
             gaps=tuple(all_gaps),
             suggestions=tuple(suggestions),
             selection_behavior="any" if selection_behavior == "any" else "at-most-one",
+            links=tuple(LinkDraft(f"Guideline: {g.label}", g.url) for g in evidence[:MAX_GUIDELINE_LINKS]),
         )
 
 
