@@ -5,12 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import load_protocol
+from conftest import load_protocol, make_probe_service
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from cds_service.errors import InvalidFhirData
+from cds_service.errors import CdsError, InvalidFhirData
 from cds_service.fhir_adapter import parse_resource, to_history
+from cds_service.fhir_client import FhirClient
+from cds_service.pipeline import Engine
 from cds_service.prefetch import KeyData
+from cds_service.settings import Settings
 from hooks.terminology import default_terminology
+from hooks.thresholds import DEFAULT_THRESHOLDS
 
 TERM = default_terminology()
 RADIC = {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "M54.16"}]}
@@ -161,3 +167,82 @@ def _raise(raw: dict[str, Any], terminology: Any) -> bool:
 
 def _never(*a: Any) -> Any:
     raise AssertionError("not reached")
+
+
+FHIRISH = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.sampled_from(["", "2024-03", "June", "M54.16", "Patient/p"]),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "resourceType",
+                    "id",
+                    "code",
+                    "coding",
+                    "system",
+                    "code",
+                    "entry",
+                    "resource",
+                    "status",
+                    "subject",
+                    "performedDateTime",
+                    "onsetDateTime",
+                    "clinicalStatus",
+                    "contained",
+                    "valueQuantity",
+                    "value",
+                ]
+            ),
+            children,
+            max_size=5,
+        )
+    ),
+    max_leaves=20,
+)
+RESOURCE = st.fixed_dictionaries(
+    {"resourceType": st.sampled_from(["Condition", "Procedure", "Observation", "Patient", "Bundle", "Nope"])},
+    optional={
+        "code": st.just(RADIC) | st.just(ESI) | FHIRISH,
+        "id": st.text(max_size=3),
+        "subject": FHIRISH,
+        "status": FHIRISH,
+        "performedDateTime": FHIRISH,
+        "onsetDateTime": FHIRISH,
+        "contained": FHIRISH,
+    },
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(conditions=st.lists(RESOURCE | FHIRISH, max_size=3), procedures=st.lists(RESOURCE, max_size=3))
+def test_any_prefetch_content_is_cards_or_a_400(conditions: list[Any], procedures: list[Any]) -> None:
+    """Whatever the prefetched resources hold, the pipeline answers with cards or a 400 — it never
+    crashes into a 500 on malformed FHIR."""
+    body = load_protocol("patient-view.full-prefetch.json")
+    body["prefetch"]["conditions"] = {
+        "resourceType": "Bundle",
+        "entry": [{"resource": r} for r in conditions],
+    }
+    body["prefetch"]["procedures"] = {
+        "resourceType": "Bundle",
+        "entry": [{"resource": r} for r in procedures],
+    }
+    try:
+        inv = ENGINE.invoke("probe", body)
+    except CdsError as exc:
+        assert exc.status == 400, exc.message
+    else:
+        assert inv.body is not None and len(inv.body["cards"]) == 1
+
+
+ENGINE = Engine(
+    Settings(auth_enabled=False, evaluation_date="2026-11-20"),
+    (make_probe_service(),),
+    FhirClient(),
+    TERM,
+    DEFAULT_THRESHOLDS,
+)

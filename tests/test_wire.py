@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 from conftest import draft, load_protocol
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cds_service import wire
 from cds_service.errors import BadRequest
@@ -327,3 +329,45 @@ def test_extensions_are_accepted_and_ignored() -> None:
     example["context"]["extension"] = {"com.example.flag": True}
     req = wire.parse_request(example)
     assert req.patient_id == "p1" and req.fhir_server == "http://fhir.example.org:9080"
+
+
+KEYS = [
+    "hook",
+    "hookInstance",
+    "context",
+    "prefetch",
+    "fhirServer",
+    "fhirAuthorization",
+    "userId",
+    "patientId",
+    "encounterId",
+    "draftOrders",
+    "selections",
+    "entry",
+    "resource",
+    "resourceType",
+    "access_token",
+    "token_type",
+]
+JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.sampled_from(["", "patient-view", "order-sign", "Bearer", "x"]),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.sampled_from(KEYS), children, max_size=5)
+    ),
+    max_leaves=15,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(JSON)
+def test_any_json_is_a_request_or_a_400(body: Any) -> None:
+    """Whatever JSON arrives, validation either accepts it or raises BadRequest — never another error."""
+    try:
+        req = wire.parse_request(body)
+    except BadRequest as exc:
+        assert exc.status == 400 and exc.message
+    else:
+        assert req.hook in wire.REQUIRED_CONTEXT and req.patient_id
