@@ -103,7 +103,14 @@ class FhirClient:
         page_cap: int = 10,
         max_response_bytes: int = 20 * 1024 * 1024,
     ) -> None:
-        self.session = session or requests.Session()
+        if session is None:
+            session = requests.Session()
+            # Several gunicorn threads each fetch up to CDS_FHIR_MAX_WORKERS keys in parallel from
+            # the same EHR: keep enough pooled connections, and never retry behind the budget's back.
+            adapter = requests.adapters.HTTPAdapter(pool_connections=8, pool_maxsize=32, max_retries=0)
+            session.mount("https://", adapter)
+            session.mount("http://", adapter)
+        self.session = session
         self.session.trust_env = False
         self.timeout = timeout
         self.page_cap = max(1, page_cap)
