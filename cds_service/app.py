@@ -53,8 +53,8 @@ def create_app(
     build_history: BuildHistory | None = None,
 ) -> Flask:
     """Build the service. ``services`` defaults to ``hooks.registry.services()``; ``store`` to
-    ``Store.from_settings(settings)``. Tests inject small services, a temporary store, a fake
-    FHIR session, a fixed clock and (until the real ones exist) history builders."""
+    ``Store.from_settings(settings)``; the history is built by ``hooks.history``. Tests inject small
+    services, a temporary store, a fake FHIR session, a fixed clock or history doubles."""
     settings = settings or Settings.from_env()
     configure_logging(settings.log_level)
     if services is None:
