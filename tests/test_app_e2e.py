@@ -175,3 +175,19 @@ def test_real_services_answer_sandbox_and_spec_shapes(
     resp = real.post(f"/cds-services/{SERVICE[body['hook']]}", json=body)
     assert resp.status_code == 200, resp.get_json()
     assert_conforms(resp.get_json())
+
+
+def test_real_cards_say_what_could_not_be_checked(real: FlaskClient, fake: responses.RequestsMock) -> None:
+    """When optional data fails (the FHIR server times out on observations), the real pathway
+    still answers and its cards name the data that went unchecked and why."""
+    import requests
+
+    body = load_protocol("patient-view.full-prefetch.json")
+    del body["prefetch"]["observations"]
+    body["fhirServer"] = FHIR_BASE
+    fake.get(f"{FHIR_BASE}/Observation", body=requests.exceptions.ReadTimeout())
+    resp = real.post("/cds-services/radicular-pathway", json=body)
+    assert resp.status_code == 200, resp.get_json()
+    cards = resp.get_json()["cards"]
+    assert cards
+    assert any("observations" in c["detail"] and "did not answer within" in c["detail"] for c in cards)
