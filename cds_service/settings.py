@@ -74,6 +74,8 @@ class Settings:
     jwt_clock_skew_seconds: int = 60
     jwks_cache_ttl_seconds: int = 3600
     jwks_refresh_min_interval_seconds: int = 60
+    # Longest token lifetime accepted (exp - iat, and exp ahead of now); bounds the jti store.
+    jwt_max_lifetime_seconds: int = 3600
     # Governance
     audit_retention_days: int = 365
     # Clinical site policy
@@ -114,6 +116,7 @@ class Settings:
             jwks_refresh_min_interval_seconds=_int(
                 env, "CDS_JWKS_REFRESH_MIN_INTERVAL_SECONDS", d.jwks_refresh_min_interval_seconds
             ),
+            jwt_max_lifetime_seconds=_int(env, "CDS_JWT_MAX_LIFETIME_SECONDS", d.jwt_max_lifetime_seconds),
             audit_retention_days=_int(env, "CDS_AUDIT_RETENTION_DAYS", d.audit_retention_days),
             thresholds_file=env.get("CDS_THRESHOLDS_FILE") or None,
             evaluation_date=env.get("CDS_EVALUATION_DATE") or None,

@@ -15,12 +15,16 @@ import pytest
 import responses
 from cryptography.hazmat.primitives.asymmetric import ec
 from flask import Flask, Response, jsonify
+from hypothesis import HealthCheck, given
+from hypothesis import settings as settings_
+from hypothesis import strategies as st
 from jwt.algorithms import ECAlgorithm
 from jwt_helpers import (
     BASE_URL,
     ISSUER,
     JKU,
     SigningKey,
+    b64url,
     claims,
     es384_key,
     hs256_with_public_key,
@@ -180,6 +184,7 @@ REJECTED = {
     "HS256 keyed with the public key": lambda: hs256_with_public_key(claims(SERVICE), es384_key()),
     "ES256 not on the allow-list": _es256,
     "expired": _expired,
+    "lives longer than allowed": lambda: mint(es384_key(), SERVICE, exp=int(time.time()) + 2 * 3600),
     "iat in the future": lambda: mint(es384_key(), SERVICE, iat=int(time.time()) + 600),
     "nbf in the future": lambda: mint(es384_key(), SERVICE, nbf=int(time.time()) + 600),
     "wrong aud": lambda: mint(es384_key(), "https://elsewhere.example.org/cds-services/radicular-pathway"),
@@ -190,6 +195,7 @@ REJECTED = {
     "unknown kid": lambda: mint(es384_key("not-in-trust"), SERVICE),
     "signed by another key under a known kid": _other_key_same_kid,
     "alg does not match the key": lambda: mint(rs384_key(), SERVICE, headers={"kid": es384_key().kid}),
+    "jku not a string": lambda: mint(es384_key(), SERVICE, headers={"jku": [JKU]}),
     "jku not allowlisted": lambda: mint(
         es384_key(), SERVICE, headers={"jku": "https://rogue.example.org/jwks"}
     ),
@@ -219,6 +225,7 @@ REASONS = {
     "HS256 keyed with the public key": "alg 'HS256' not allowed",
     "ES256 not on the allow-list": "alg 'ES256' not allowed",
     "expired": "token expired",
+    "lives longer than allowed": "lifetime longer than allowed",
     "iat in the future": "issued in the future",
     "nbf in the future": "not yet valid (nbf)",
     "wrong aud": "aud is not the URL invoked",
@@ -230,6 +237,7 @@ REASONS = {
     "signed by another key under a known kid": "InvalidSignatureError",
     "alg does not match the key": "does not match key",
     "jku not allowlisted": "not on the allowlist",
+    "jku not a string": "not on the allowlist",
     "missing typ": "typ is not JWT",
     "wrong typ": "typ is not JWT",
     "missing kid": "kid missing",
@@ -332,7 +340,9 @@ def test_spec_vector_passes_the_full_verifier_at_its_own_time(tmp_path: Path, st
         )
     )
     aud = "https://cds.example.org/cds-services/some-service"
-    in_window = JwtVerifier(trust, store, clock=lambda: 1422568000.0)
+    # The spec's example token lives from 2011 to 2015, far beyond the default one-hour limit.
+    years = 5 * 365 * 86400
+    in_window = JwtVerifier(trust, store, clock=lambda: 1422568000.0, max_lifetime_seconds=years)
     verified = in_window.verify(token, aud)
     assert (verified.iss, verified.jti, verified.tenant) == (
         "https://fhir-ehr.example.com/",
@@ -342,7 +352,9 @@ def test_spec_vector_passes_the_full_verifier_at_its_own_time(tmp_path: Path, st
     with pytest.raises(AuthFailure, match="jti replayed"):
         in_window.verify(token, aud)
     with pytest.raises(AuthFailure, match="expired"):
-        JwtVerifier(trust, store).verify(token, aud)
+        JwtVerifier(trust, store, max_lifetime_seconds=years).verify(token, aud)
+    with pytest.raises(AuthFailure, match="lifetime"):
+        JwtVerifier(trust, store, clock=lambda: 1422568000.0).verify(token, aud)
 
 
 # ---- keys: files, URLs, jku, caching -------------------------------------------------------------
@@ -491,6 +503,8 @@ def test_without_a_trust_file_every_call_is_refused(store: Store, caplog: pytest
         client = make_app(Settings(public_base_url=BASE_URL, trust_file=None), store).test_client()
     assert "no trust file" in caplog.text
     assert_unauthorized(client.get("/cds-services", headers=bearer(mint(es384_key(), DISCOVERY))))
+    listed = mint(es384_key(), DISCOVERY, tenant=["hospital-a"])
+    assert_unauthorized(client.get("/cds-services", headers=bearer(listed)))
     assert client.get("/health").status_code == 200
 
 
@@ -563,3 +577,102 @@ def test_fetch_jwks_refuses_plain_http() -> None:
 
     with pytest.raises(KeySetError, match="over http"):
         fetch_jwks("http://ehr.example.org/jwks")
+
+
+def test_tenant_allowlist(tmp_path: Path, store: Store) -> None:
+    """It accepts only the listed tenants for an issuer that has a tenant allowlist."""
+    path = write_trust(
+        tmp_path / "t.json", {ISSUER: {"jwks": jwks(es384_key()), "tenant_allowlist": ["hospital-a"]}}
+    )
+    client = make_app(Settings(public_base_url=BASE_URL, trust_file=str(path)), store).test_client()
+    ok = mint(es384_key(), DISCOVERY, tenant="hospital-a")
+    assert client.get("/cds-services", headers=bearer(ok)).status_code == 200
+    assert_unauthorized(
+        client.get("/cds-services", headers=bearer(mint(es384_key(), DISCOVERY, tenant="hospital-b")))
+    )
+    assert_unauthorized(client.get("/cds-services", headers=bearer(mint(es384_key(), DISCOVERY))))
+    listed = mint(es384_key(), DISCOVERY, tenant=["hospital-a"])
+    assert_unauthorized(client.get("/cds-services", headers=bearer(listed)))
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
+header_fields = st.fixed_dictionaries(
+    {},
+    optional={
+        "alg": st.sampled_from(["ES384", "RS384", "none", "HS256"]) | json_values,
+        "typ": st.sampled_from(["JWT", "jwt"]) | json_values,
+        "kid": st.sampled_from([es384_key().kid, "x"]) | json_values,
+        "jku": st.sampled_from([JKU]) | json_values,
+        "crit": json_values,
+    },
+)
+claim_fields = st.fixed_dictionaries(
+    {},
+    optional={
+        "iss": st.sampled_from([ISSUER]) | json_values,
+        "aud": st.sampled_from([SERVICE, [SERVICE]]) | json_values,
+        "exp": json_values,
+        "iat": json_values,
+        "nbf": json_values,
+        "jti": json_values,
+        "tenant": json_values,
+    },
+)
+
+
+@settings_(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(header=header_fields, body=claim_fields, sig=st.binary(max_size=96))
+def test_any_malformed_token_is_an_auth_failure_never_a_crash(
+    tmp_path: Path, store: Store, header: dict[str, Any], body: dict[str, Any], sig: bytes
+) -> None:
+    """It answers any header/claims/signature combination with AuthFailure, never another exception."""
+    trust = load_trust(
+        write_trust(
+            tmp_path / "fuzz-trust.json", {ISSUER: {"jwks": jwks(es384_key()), "jku_allowlist": [JKU]}}
+        )
+    )
+    token = ".".join([b64url(json.dumps(header).encode()), b64url(json.dumps(body).encode()), b64url(sig)])
+    with pytest.raises(AuthFailure):
+        JwtVerifier(trust, store).verify(token, SERVICE)
+
+
+@settings_(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=claim_fields)
+def test_any_claims_under_a_valid_signature_verify_or_fail_cleanly(
+    tmp_path: Path, store: Store, body: dict[str, Any]
+) -> None:
+    """It answers signed tokens with arbitrary claims by verifying them or with AuthFailure; a token it
+    accepts really has a trusted iss, the exact aud and a string jti."""
+    trust = load_trust(write_trust(tmp_path / "fuzz-trust.json", {ISSUER: {"jwks": jwks(es384_key())}}))
+    head = b64url(json.dumps({"alg": "ES384", "typ": "JWT", "kid": es384_key().kid}).encode())
+    signing_input = f"{head}.{b64url(json.dumps(body).encode())}"
+    sig = jwt.get_algorithm_by_name("ES384").sign(signing_input.encode(), es384_key().private)
+    try:
+        verified = JwtVerifier(trust, store).verify(f"{signing_input}.{b64url(sig)}", SERVICE)
+    except AuthFailure:
+        return
+    assert verified.iss == ISSUER and body["aud"] in (SERVICE, [SERVICE]) and isinstance(verified.jti, str)
+
+
+@pytest.mark.parametrize("exp", [10**20, 10**400, 1e308, 253402300800, int(time.time()) + 7200])
+def test_absurd_expiry_is_refused_not_a_crash(client: Any, exp: float) -> None:
+    """It refuses a token living longer than the configured maximum (an hour by default), even one whose
+    exp lies beyond any representable date, with a 401 rather than a 500."""
+    token = mint(es384_key(), SERVICE, exp=exp)
+    assert_unauthorized(client.post("/cds-services/radicular-pathway", headers=bearer(token)))
+
+
+def test_max_lifetime_is_configurable(trust_file: Path, store: Store) -> None:
+    """It accepts longer-lived tokens when CDS_JWT_MAX_LIFETIME_SECONDS allows them."""
+    env = {
+        "CDS_PUBLIC_BASE_URL": BASE_URL,
+        "CDS_TRUST_FILE": str(trust_file),
+        "CDS_JWT_MAX_LIFETIME_SECONDS": "7300",
+    }
+    client = make_app(Settings.from_env(env), store).test_client()
+    token = mint(es384_key(), DISCOVERY, exp=int(time.time()) + 7200)
+    assert client.get("/cds-services", headers=bearer(token)).status_code == 200

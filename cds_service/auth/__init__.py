@@ -79,6 +79,7 @@ def build_verifier(settings: Settings, store: Store) -> JwtVerifier:
         store,
         algorithms=settings.jwt_algorithms,
         skew_seconds=settings.jwt_clock_skew_seconds,
+        max_lifetime_seconds=settings.jwt_max_lifetime_seconds,
     )
 
 

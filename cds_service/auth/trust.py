@@ -8,7 +8,8 @@ The trust file is JSON mapping each allowed issuer (the JWT ``iss``) to where it
         "jwks_url": "https://ehr.example.org/.well-known/jwks.json",   # or
         "jwks_file": "ehr-jwks.json",                                  # relative to this file, or
         "jwks": {"keys": [...]},                                       # inline
-        "jku_allowlist": ["https://ehr.example.org/.well-known/jwks.json"]
+        "jku_allowlist": ["https://ehr.example.org/.well-known/jwks.json"],
+        "tenant_allowlist": ["2ddd6c3a-..."]                          # optional
       }
     }
 
@@ -16,6 +17,7 @@ A token's ``jku`` header is honoured only when it is on its issuer's ``jku_allow
 then also looked up there. Nothing else is ever fetched. Remote key sets are cached for
 ``jwks_cache_ttl_seconds`` and re-fetched on an unknown ``kid`` at most once per
 ``jwks_refresh_min_interval_seconds``. Symmetric (``oct``) and private keys are never loaded.
+With a ``tenant_allowlist``, the issuer's tokens must carry one of those ``tenant`` values.
 """
 
 from __future__ import annotations
@@ -178,6 +180,7 @@ class IssuerTrust:
     issuer: str
     key_sets: tuple[KeySource, ...]
     jku_allowlist: Mapping[str, RemoteKeySet] = field(default_factory=dict)
+    tenant_allowlist: frozenset[str] | None = None  # None: any tenant, or none
 
     def key_for(self, kid: str, jku: str | None) -> Jwk | None:
         """The issuer's key with this kid: out-of-band sets first, then the (allowlisted) jku."""
@@ -249,9 +252,21 @@ def load_trust(
         if not isinstance(allow, list) or not all(isinstance(u, str) for u in allow):
             raise TrustConfigError(f"trust file {path}: jku_allowlist of {iss!r} must be a list of URLs")
         jkus = {u: remote_set(_require_https(u, f"jku_allowlist entry of {iss!r}")) for u in allow}
+        tenants = entry.get("tenant_allowlist")
+        if tenants is not None and (
+            not isinstance(tenants, list) or not all(isinstance(t, str) for t in tenants)
+        ):
+            raise TrustConfigError(
+                f"trust file {path}: tenant_allowlist of {iss!r} must be a list of strings"
+            )
         if not sets and not jkus:
             raise TrustConfigError(f"trust file {path}: {iss!r} has no jwks, jwks_file, jwks_url or jku")
-        issuers[iss] = IssuerTrust(issuer=iss, key_sets=tuple(sets), jku_allowlist=jkus)
+        issuers[iss] = IssuerTrust(
+            issuer=iss,
+            key_sets=tuple(sets),
+            jku_allowlist=jkus,
+            tenant_allowlist=frozenset(tenants) if tenants is not None else None,
+        )
     if not issuers:
         raise TrustConfigError(f"trust file {path}: no issuers")
     return TrustStore(issuers)

@@ -8,6 +8,7 @@ Signature checking is PyJWT's; the time checks use an injected clock so they can
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -59,7 +60,13 @@ def _number(claims: dict[str, Any], name: str) -> float:
     value = claims.get(name)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise AuthFailure(f"claim {name} is not a number")
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        raise AuthFailure(f"claim {name} is out of range") from None
+    if not math.isfinite(number):
+        raise AuthFailure(f"claim {name} is out of range")
+    return number
 
 
 class JwtVerifier:
@@ -70,12 +77,14 @@ class JwtVerifier:
         *,
         algorithms: Iterable[str] = ("ES384", "RS384"),
         skew_seconds: float = 60,
+        max_lifetime_seconds: float = 3600,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.trust = trust
         self.replay = replay
         self.algorithms = checked_algorithms(algorithms)
         self.skew = skew_seconds
+        self.max_lifetime = max_lifetime_seconds
         self.clock = clock
 
     def verify(self, token: str, audience: str) -> VerifiedToken:
@@ -104,7 +113,7 @@ class JwtVerifier:
         if issuer is None:
             raise AuthFailure(f"issuer {iss[:100]!r} not trusted")
         jku = header.get("jku")
-        if jku is not None and jku not in issuer.jku_allowlist:
+        if jku is not None and (not isinstance(jku, str) or jku not in issuer.jku_allowlist):
             raise AuthFailure(f"jku {str(jku)[:100]!r} not on the allowlist of {iss!r}")
         jwk = issuer.key_for(kid, jku)
         if jwk is None:
@@ -145,15 +154,21 @@ class JwtVerifier:
             raise AuthFailure("token expired")
         if iat > now + self.skew:
             raise AuthFailure("token issued in the future")
+        if exp - iat > self.max_lifetime or exp > now + self.max_lifetime + self.skew:
+            raise AuthFailure("token lifetime longer than allowed")
         if "nbf" in claims and _number(claims, "nbf") > now + self.skew:
             raise AuthFailure("token not yet valid (nbf)")
         jti = claims.get("jti")
         if not isinstance(jti, str) or not jti:
             raise AuthFailure("jti missing")
+        tenant = claims.get("tenant")
+        if issuer.tenant_allowlist is not None and (
+            not isinstance(tenant, str) or tenant not in issuer.tenant_allowlist
+        ):
+            raise AuthFailure(f"tenant not allowed for {iss!r}")
         expires_at = datetime.fromtimestamp(exp + self.skew, tz=UTC)
         if not self.replay.remember_jti(iss, jti, expires_at):
             raise AuthFailure("jti replayed")
-        tenant = claims.get("tenant")
         return VerifiedToken(
             iss=iss, jti=jti, tenant=tenant if isinstance(tenant, str) else None, claims=claims
         )
