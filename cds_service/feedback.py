@@ -49,7 +49,10 @@ def parse_rfc3339(value: str) -> datetime:
     date, clock, frac, offset = m.groups()
     frac = (frac or "")[:7]  # Python keeps microseconds; finer digits are dropped
     offset = "+00:00" if offset in ("Z", "z") else offset
-    return datetime.fromisoformat(f"{date}T{clock}{frac}{offset}").astimezone(UTC)
+    try:
+        return datetime.fromisoformat(f"{date}T{clock}{frac}{offset}").astimezone(UTC)
+    except OverflowError:  # e.g. 9999-12-31T23:59:59-01:00 is past the last representable instant
+        raise ValueError("date-time out of range") from None
 
 
 def _string(

@@ -11,6 +11,9 @@ from typing import Any
 
 import pytest
 from flask import Flask, Response, jsonify
+from hypothesis import given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 from store_helpers import (  # noqa: F401  (pytest fixtures)
@@ -19,8 +22,8 @@ from store_helpers import (  # noqa: F401  (pytest fixtures)
     migrated_sqlite_fixture,
 )
 
-from cds_service.errors import CdsError, InternalError
-from cds_service.feedback import make_feedback_blueprint, parse_rfc3339
+from cds_service.errors import BadRequest, CdsError, InternalError
+from cds_service.feedback import make_feedback_blueprint, parse_body, parse_rfc3339
 from cds_service.records import InvocationRecord, IssuedCard
 from cds_service.store import Store
 from cds_service.store import models as m
@@ -364,3 +367,56 @@ def test_a_failed_write_is_not_a_success(client: Any, store: Store) -> None:
 def test_rfc3339_timestamps(value: str, expected: datetime) -> None:
     """It reads RFC 3339 date-times with Z or an offset, any fraction of a second, into UTC."""
     assert parse_rfc3339(value) == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "9999-12-31T23:59:59-01:00",
+        "0001-01-01T00:00:00+01:00",
+        "2026-01-01T24:00:00Z",
+        "2026-01-01T10:00:00+25:00",
+    ],
+)
+def test_rfc3339_out_of_range_is_a_value_error(value: str) -> None:
+    """It reports an impossible or unrepresentable date-time as invalid input (so a 400, never a 500)."""
+    with pytest.raises(ValueError):
+        parse_rfc3339(value)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=10,
+)
+entry = st.fixed_dictionaries(
+    {},
+    optional={
+        "card": st.sampled_from(["c-1", ""]) | json_values,
+        "outcome": st.sampled_from(["accepted", "overridden"]) | json_values,
+        "outcomeTimestamp": st.sampled_from(["2026-11-21T00:00:00Z", "9999-12-31T23:59:59-01:00"])
+        | json_values,
+        "acceptedSuggestions": st.lists(st.fixed_dictionaries({"id": json_values}), max_size=2) | json_values,
+        "overrideReason": st.fixed_dictionaries(
+            {},
+            optional={
+                "reason": st.fixed_dictionaries({}, optional={"system": json_values, "code": json_values})
+            },
+        )
+        | json_values,
+    },
+)
+
+
+@hyp_settings(max_examples=200, deadline=None)
+@given(body=st.fixed_dictionaries({"feedback": st.lists(entry, max_size=3)}) | json_values)
+def test_any_body_parses_or_is_a_bad_request(body: Any) -> None:
+    """It turns any JSON body into feedback items or a BadRequest naming a field — never another error."""
+    try:
+        items = parse_body(body)
+    except BadRequest as exc:
+        assert exc.expression and exc.expression[0].startswith("feedback")
+        return
+    for item in items:
+        assert item.outcome in ("accepted", "overridden") and item.card and item.outcome_at.tzinfo is not None
+        assert (item.outcome == "accepted") == bool(item.accepted_suggestions)
