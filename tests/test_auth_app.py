@@ -146,3 +146,40 @@ def test_logs_of_full_requests_hold_no_patient_data_or_tokens(
     assert leaked == []
     events = [json.loads(JsonFormatter().format(r)).get("event") for r in caplog.records]
     assert events.count("request") == 3 and "auth_rejected" in events
+
+
+def test_the_store_keeps_no_token_jwt_or_fhir_content(client: FlaskClient, store: Any) -> None:
+    """It records the call (patient id, user id, cards) but no access token, JWT, or resource content."""
+    from sqlalchemy import MetaData, select
+
+    body = load_protocol("patient-view.full-prefetch.json")
+    patient = body["prefetch"]["patient"]
+    patient["identifier"] = [{"system": "urn:oid:2.16.840.1.113883.19.5", "value": MRN}]
+    body["fhirServer"] = "https://ehr.example.org/fhir"
+    body["fhirAuthorization"] = {
+        "access_token": ACCESS_TOKEN,
+        "token_type": "Bearer",
+        "expires_in": 300,
+        "scope": "user/Patient.read",
+        "subject": "cds-service",
+    }
+    service_jwt = mint(es384_key(), f"{BASE_URL}/cds-services/{SVC}", jti="jti-visible-in-token")
+    resp = client.post(f"/cds-services/{SVC}", json=body, headers={"Authorization": f"Bearer {service_jwt}"})
+    assert resp.status_code == 200
+    meta = MetaData()
+    meta.reflect(store.engine)
+    with store.engine.connect() as conn:
+        dump = "\n".join(repr(row) for table in meta.sorted_tables for row in conn.execute(select(table)))
+    assert patient["id"] in dump  # the governance record does name the patient
+    name = patient["name"][0]
+    for secret in (
+        ACCESS_TOKEN,
+        service_jwt,
+        service_jwt.split(".")[2],
+        "jti-visible-in-token",
+        name["family"],
+        name["given"][0],
+        MRN,
+        patient["birthDate"],
+    ):
+        assert secret not in dump
