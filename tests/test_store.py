@@ -391,3 +391,33 @@ def test_from_settings_takes_the_configured_retention(tmp_path: Path) -> None:
         assert st.retention == timedelta(days=90)
     finally:
         st.close()
+
+
+def test_the_same_feedback_from_racing_workers_is_stored_once(db_url: str) -> None:
+    """It stores a feedback entry once when several workers receive the same re-send at the same moment."""
+    setup = Store.from_url(db_url, migrate=False)
+    setup.record_invocation(invocation(card("c-1")))
+    setup.close()
+    stores = [Store.from_url(db_url, migrate=False) for _ in range(4)]
+    barrier = threading.Barrier(len(stores))
+    stored: list[int] = []
+    lock = threading.Lock()
+
+    def worker(st: Store) -> None:
+        barrier.wait()
+        res = st.record_feedback(SVC, [override("c-1", "snooze-1m")], received_at=T0)
+        with lock:
+            stored.append(res.stored)
+
+    threads = [threading.Thread(target=worker, args=(st,)) for st in stores]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    try:
+        assert sorted(stored) == [0, 0, 0, 1]
+        with Session(stores[0].engine) as s:
+            assert len(s.scalars(select(m.Feedback)).all()) == 1
+    finally:
+        for st in stores:
+            st.close()
