@@ -27,8 +27,6 @@ from hooks.override_reasons import BY_CODE, OVERRIDE_SYSTEM, reasons_for, snooze
 
 log = logging.getLogger(__name__)
 
-OUTCOMES = ("accepted", "overridden")
-
 
 @dataclass(frozen=True, slots=True)
 class FeedbackItem:
