@@ -24,7 +24,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from statistics import median
 from typing import Any
 
@@ -532,8 +532,15 @@ def _raw_texts(value: Any) -> Iterable[str]:
                 yield c["display"]
 
 
+@lru_cache(maxsize=8192)
+def _text_has(pattern: re.Pattern[str], text: str) -> bool:
+    # Charts repeat the same few display texts thousands of times ("Heart rate", "Glucose"):
+    # remember the answer per (pattern, text) so a large history pays for each text once.
+    return pattern.search(text) is not None
+
+
 def _raw_words(pattern: re.Pattern[str], *values: Any) -> bool:
-    return any(pattern.search(t) for v in values for t in _raw_texts(v))
+    return any(_text_has(pattern, t) for v in values for t in _raw_texts(v))
 
 
 def _raw_medication_known(raw: dict[str, Any], terminology: Terminology) -> bool:

@@ -95,6 +95,7 @@ class Terminology:
         self._all_prefix = {
             (m.system, m.code) for vs in self._sets.values() for m in vs.members if m.descendants
         }
+        self._prefix_systems = {system for system, _ in self._all_prefix}
 
     def __getitem__(self, name: str) -> ValueSet:
         try:
@@ -139,6 +140,8 @@ class Terminology:
             return False
         if (system, code) in self._all_exact:
             return True
+        if system not in self._prefix_systems:
+            return False
         prefixes = self._all_prefix
         return any((system, code[:end]) in prefixes for end in range(len(code) - 1, 0, -1))
 
