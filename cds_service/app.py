@@ -5,6 +5,7 @@ Endpoints
   POST /cds-services/<id>                 invocation (dispatch by id and ``request.hook``)
   POST /cds-services/<id>/feedback        feedback (``cds_service.feedback``)
   GET  /health                            liveness/readiness for containers and load balancers
+  GET  /openapi.json                      the OpenAPI 3.1 document (``cds_service.openapi``)
 
 Every error — ours, Werkzeug's, or an unexpected exception — leaves as a FHIR OperationOutcome
 with the matching status, from ``install_error_handlers`` below.
@@ -107,6 +108,9 @@ def create_app(
     from cds_service.feedback import make_feedback_blueprint
 
     app.register_blueprint(make_feedback_blueprint(store))
+    from cds_service.openapi import make_openapi_blueprint
+
+    app.register_blueprint(make_openapi_blueprint())
 
     @app.get("/cds-services")
     def discovery() -> Response:
