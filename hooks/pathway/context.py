@@ -13,7 +13,6 @@ read it and never the clock (``ctx.today``). Shared by the order guardrails: bui
 from __future__ import annotations
 
 import re
-import statistics
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -103,7 +102,6 @@ _FIBROSIS = re.compile(
     r"peridural fibrosis",
     re.I,
 )
-_FACET = re.compile(r"facet (?:joint )?(?:arthropath|hypertroph|osteoarthr|arthritis|effusion)", re.I)
 
 
 _NEGATION_CUE = re.compile(
@@ -441,10 +439,6 @@ class PathwayContext:
         """Completed lumbar ESI sessions (diagnostic nerve root blocks excluded), oldest first."""
         return self._of(Modality.ESI)
 
-    @cached_property
-    def snrbs(self) -> tuple[ProcedureFact, ...]:
-        return tuple(p for p in self._of(Modality.DIAGNOSTIC_BLOCK) if self.is_diagnostic_snrb(p))
-
     def is_blind(self, p: ProcedureFact) -> bool:
         """Coded without image guidance (62322 / legacy 62311): seed 003's blind injection."""
         return failure.is_image_guided(p, self.term) is False
@@ -456,14 +450,6 @@ class PathwayContext:
     @cached_property
     def blind_esis(self) -> tuple[ProcedureFact, ...]:
         return tuple(p for p in self.esis if self.is_blind(p))
-
-    @cached_property
-    def medial_branch_blocks(self) -> tuple[ProcedureFact, ...]:
-        return self.procedures("facet_medial_branch_block_lumbar")
-
-    @cached_property
-    def si_blocks(self) -> tuple[ProcedureFact, ...]:
-        return self.procedures("si_joint_diagnostic_block")
 
     @cached_property
     def ablations(self) -> tuple[ProcedureFact, ...]:
@@ -497,17 +483,9 @@ class PathwayContext:
         return bool(_DRG.search(self._proc_text(p)))
 
     @cached_property
-    def idd_procedures(self) -> tuple[ProcedureFact, ...]:
-        return self.procedures("intrathecal_drug_delivery")
-
-    @cached_property
     def surgeries(self) -> tuple[ProcedureFact, ...]:
         """Completed lumbar decompressions, discectomies and fusions."""
         return self.procedures("prior_lumbar_spine_surgery")
-
-    @cached_property
-    def fusions(self) -> tuple[ProcedureFact, ...]:
-        return self.procedures("lumbar_fusion")
 
     @cached_property
     def surgery_status_conditions(self) -> tuple[ConditionFact, ...]:
@@ -542,10 +520,6 @@ class PathwayContext:
     def image_guided_assessments(self) -> tuple[Assessment, ...]:
         guided = {p.ref for p in self.image_guided_esis}
         return tuple(a for a in self.esi_assessments if a.procedure.ref in guided)
-
-    @property
-    def last_esi(self) -> ProcedureFact | None:
-        return self.esis[-1] if self.esis else None
 
     def esis_within(self, days: int) -> tuple[ProcedureFact, ...]:
         """ESI sessions in the rolling window (today − days, today]."""
@@ -730,10 +704,6 @@ class PathwayContext:
         return self.report_mentions(_FIBROSIS, s.performed if s else None)
 
     @property
-    def facet_study(self) -> ImagingStudy | None:
-        return self.report_mentions(_FACET)
-
-    @property
     def ligamentum_flavum_study(self) -> ImagingStudy | None:
         return self.report_mentions(_LF_HYPERTROPHY)
 
@@ -835,10 +805,6 @@ class PathwayContext:
 
     def pain_facts(self) -> tuple[Fact, ...]:
         return tuple(self.obs_fact(o) for o in (self.latest_pain, self.latest_odi) if o is not None)
-
-    def median_pain(self, since: date, until: date) -> float | None:
-        vals = [o.value for o in self.observations("pain", since=since, until=until) if o.value is not None]
-        return statistics.median(vals) if vals else None
 
     def failure_facts(self, a: Assessment) -> tuple[Fact, ...]:
         """Display lines of one assessment, each naming its resource."""

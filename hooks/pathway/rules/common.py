@@ -151,11 +151,3 @@ SCS_SELECTION = Conflict(
     "NICE TA159 and NACC 2014 require ≥ 6 months of pain despite medical management, a psychological "
     "evaluation and a trial with ≥ 50 % relief; US DRG labelling and coverage are narrower (check payer).",
 )
-
-ADVICE_NOT_ORDER = (
-    "Suggestions create draft orders for the clinician to review; nothing is ordered automatically."
-)
-
-
-def pct(value: float | None) -> str:
-    return "?" if value is None else f"{value:.0f} %"
