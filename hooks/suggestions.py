@@ -132,17 +132,27 @@ SCS_PERMANENT = OrderSpec(
 )
 
 REPEAT_TFESI = OrderSpec(
-    "repeat-tfesi", "order_esi_transforaminal",
+    "repeat-tfesi",
+    "order_esi_transforaminal",
     "Order a repeat image-guided transforaminal ESI at the same level",
     "Transforaminal epidural steroid injection, image-guided (repeat)",
     note="Repeat only after a sustained (≥ 50 %) response to the previous injection; at most 4 sessions per "
     "region in 12 months.",
 )
 REPEAT_FACET_RFA = OrderSpec(
-    "repeat-facet-rfa", "order_facet_rfa",
+    "repeat-facet-rfa",
+    "order_facet_rfa",
     "Order a repeat facet radiofrequency ablation at the same level",
     "Radiofrequency ablation of lumbar medial branches (repeat)",
     note="Repeat only after ≥ 50 % relief lasting ≥ 6 months from the previous ablation.",
+)
+
+MILD = OrderSpec(
+    "mild",
+    "order_mild",
+    "Refer for minimally invasive lumbar decompression (MILD)",
+    "Minimally invasive lumbar decompression (MILD)",
+    note="For central canal stenosis from ligamentum flavum hypertrophy without instability.",
 )
 
 ALL_ORDERS: tuple[OrderSpec, ...] = (
@@ -160,6 +170,9 @@ ALL_ORDERS: tuple[OrderSpec, ...] = (
     SI_JOINT_BLOCK,
     SCS_TRIAL,
     SCS_PERMANENT,
+    REPEAT_TFESI,
+    REPEAT_FACET_RFA,
+    MILD,
 )
 
 
@@ -229,7 +242,9 @@ class MedicationSpec:
 
 
 NALOXONE = MedicationSpec(
-    "naloxone", "order_naloxone", "Prescribe naloxone (opioid overdose reversal)",
+    "naloxone",
+    "order_naloxone",
+    "Prescribe naloxone (opioid overdose reversal)",
     "Naloxone for opioid overdose reversal",
     dosage_text="Naloxone 4 mg nasal spray: 1 spray in one nostril for suspected opioid overdose; may repeat "
     "after 2-3 minutes. Call emergency services.",

@@ -286,6 +286,7 @@ def test_f6_stenosis_with_neurogenic_claudication() -> None:
     assert "183546007" in codes_of(c) and not codes_of(c) & (ESI_CODES | FUSION)
     assert any("claudication" in x.topic for x in c.conflicts)
     assert "ligamentum flavum" in render_detail(c)
+    assert "0275T" in codes_of(c), "MILD is offered for ligamentum-flavum stenosis without instability"
 
 
 def test_f7_no_surgical_target_chronic_pain() -> None:

@@ -362,6 +362,16 @@ def f6_stenosis_claudication(ctx: PathwayContext) -> CardDraft:
     gaps = _common_gaps(ctx)
     if lf is None:
         gaps.append("review the imaging for ligamentum flavum hypertrophy (MILD candidacy)")
+    mild = []
+    if lf is not None and not ctx.conditions("spondylolisthesis_instability"):
+        mild.append(
+            sx.suggest(
+                sx.MILD,
+                ctx.term,
+                patient_id=ctx.patient_id,
+                reasons=tuple(c.ref for c in nc) + ctx.reason_refs,
+            )
+        )
     return F6.card(
         ctx,
         indicator="info",
@@ -393,6 +403,7 @@ def f6_stenosis_claudication(ctx: PathwayContext) -> CardDraft:
             sx.suggest(
                 sx.PHYSIOTHERAPY_REFERRAL, ctx.term, patient_id=ctx.patient_id, reasons=ctx.reason_refs
             ),
+            *mild,
         ],
         selection_behavior="any",
         needs=("conditions", "diagnosticReports"),
