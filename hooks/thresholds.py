@@ -52,6 +52,7 @@ class Thresholds:
     # Frequency (§3.1, Medicare LCDs)
     esi_max_sessions_per_year: int = 4
     esi_consecutive_failures: int = 2
+    esi_frequency_window_days: int = 365  # the rolling 12 months of the session limit
     # Medication (CDC 2022)
     long_term_opioid_days: int = 90
     high_mme_per_day: float = 50.0
@@ -68,6 +69,7 @@ class Thresholds:
     red_flag_new_pain_days: int = 84  # cancer history or immunosuppression with pain newer than this (R3)
     # Medication cards (M3)
     oral_steroid_recent_days: int = 90  # an oral corticosteroid course this recent earns the M3 note
+    neuropathic_review_days: int = 28  # M2: judge a neuropathic agent's benefit from 4 weeks after starting
     # Documentation prompts
     outcome_recall_days: int = 365  # "record the outcome" only for procedures this recent; older = history
 

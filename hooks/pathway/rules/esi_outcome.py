@@ -42,7 +42,7 @@ ESI_ORDER_SETS = ("esi_lumbar_all",)
 
 
 def sessions_in_last_year(ctx: PathwayContext) -> int:
-    return len(ctx.esis_within(365))
+    return len(ctx.esis_within(ctx.t.esi_frequency_window_days))
 
 
 def frequency_exceeded(ctx: PathwayContext) -> bool:
@@ -265,7 +265,11 @@ def f8_repeated_without_benefit(ctx: PathwayContext) -> CardDraft:
     """
     n = sessions_in_last_year(ctx)
     run = consecutive_failures(ctx)
-    why = [ctx.proc_fact(p) for p in ctx.esis_within(365)] if frequency_exceeded(ctx) else []
+    why = (
+        [ctx.proc_fact(p) for p in ctx.esis_within(ctx.t.esi_frequency_window_days)]
+        if frequency_exceeded(ctx)
+        else []
+    )
     for a in run:
         why += ctx.failure_facts(a)
     why.append(

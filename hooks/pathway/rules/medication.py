@@ -184,7 +184,7 @@ def m2_neuropathic_agents(ctx: PathwayContext) -> CardDraft | None:
         before = ctx.observations(
             "pain", since=first - timedelta(days=ctx.t.baseline_lookback_days), until=first
         )
-        after = ctx.observations("pain", since=first + timedelta(days=28))
+        after = ctx.observations("pain", since=first + timedelta(days=ctx.t.neuropathic_review_days))
         if before and after:
             b, a = before[-1], after[-1]
             why += [ctx.obs_fact(b, "pain before starting: "), ctx.obs_fact(a, "pain now: ")]

@@ -259,7 +259,9 @@ def l1_refractory_to_neuromodulation(ctx: PathwayContext, a: Assessment) -> Card
 
 
 def _baseline_before(ctx: PathwayContext, d: date | None) -> ObservationFact | None:
-    before = ctx.observations("pain", since=d - timedelta(days=90), until=d) if d else ()
+    before = (
+        ctx.observations("pain", since=d - timedelta(days=ctx.t.baseline_lookback_days), until=d) if d else ()
+    )
     return before[-1] if before else None
 
 
