@@ -133,5 +133,5 @@ def e2_acute_severe(ctx: PathwayContext) -> CardDraft | None:
             ),
         ],
         extra_evidence=("nass_ldh",),
-        needs=("observations", "serviceRequests"),
+        needs=("observations", "serviceRequests", "encounters"),
     )

@@ -152,7 +152,7 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
         conflicts=_conflicts(ctx),
         suggestions=suggestions,
         selection_behavior="any",
-        needs=("procedures", "medicationRequests", "diagnosticReports"),
+        needs=("procedures", "medicationRequests", "medicationStatements", "diagnosticReports"),
     )
 
 
@@ -203,5 +203,5 @@ def p2_not_referred(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -
         conflicts=_conflicts(ctx),
         suggestions=suggestions,
         selection_behavior="any",
-        needs=("serviceRequests",),
+        needs=("serviceRequests", "encounters"),
     )

@@ -200,7 +200,7 @@ def s4_instability(ctx: PathwayContext) -> CardDraft | None:
         conflicts=[FUSION],
         suggestions=suggestions,
         selection_behavior="any",
-        needs=("conditions", "serviceRequests"),
+        needs=("conditions", "serviceRequests", "encounters"),
     )
 
 

@@ -306,7 +306,7 @@ def r2_motor_deficit(ctx: PathwayContext) -> CardDraft | None:
             sx.suggest(sx.MRI_WITHOUT_CONTRAST, ctx.term, patient_id=ctx.patient_id, reasons=reasons),
         ],
         selection_behavior="any",
-        needs=("conditions", "observations"),
+        needs=("conditions", "observations", "serviceRequests", "encounters"),
     )
 
 

@@ -194,7 +194,7 @@ def f3_concordant_lesion(ctx: PathwayContext) -> CardDraft:
         conflicts=[FUSION],
         suggestions=suggestions,
         selection_behavior="any",
-        needs=("diagnosticReports", "observations", "serviceRequests"),
+        needs=("diagnosticReports", "observations", "serviceRequests", "encounters"),
     )
 
 
