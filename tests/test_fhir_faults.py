@@ -263,7 +263,7 @@ def check_hygiene(rig: Rig, threads_before: int, fds_before: int) -> None:
         f"sockets to the FHIR servers left open: {client_sockets_to(ports)}"
     )
     assert wait_until(lambda: service_fds(ports) <= fds_before, GRACE), (
-        f"open fds: {fds_before} before, {service_fds(ports)} after"
+        f"open fds: {fds_before} before, {service_fds(ports)} after: {sorted(_fds().values())}"
     )
 
 
@@ -389,3 +389,131 @@ def test_real_services_give_412_on_required_data_faults(
         key = {"Condition": "conditions", "Procedure": "procedures"}[rtype]
         assert res.body["issue"][0]["expression"] == [f"prefetch.{key}"]
         assert other.accepted == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Prefetch that points elsewhere, concurrency, and the logs
+
+
+def test_a_prefetched_bundle_paging_to_another_host_is_not_followed(rig: Rig) -> None:
+    """A prefetched Bundle whose next link is on another host is used as it is and marked
+    incomplete; the other host is never contacted, so the token cannot reach it."""
+    body = request_body(rig.fhir.base_url)
+    body["prefetch"] = {
+        "conditions": {
+            "resourceType": "Bundle",
+            "type": "searchset",
+            "entry": [{"resource": RADICULOPATHY}],
+            "link": [{"relation": "next", "url": f"{rig.other.base_url}/Condition?page=2"}],
+        }
+    }
+    resp = rig.client.post("/cds-services/probe", json=body)
+    assert resp.status_code == 200, resp.get_json()
+    cards = resp.get_json()
+    assert cards["cards"][0]["summary"].startswith("1 conditions")
+    assert re.search(r"conditions: incomplete: the next page is on another server", not_checked(cards))
+    assert rig.other.accepted == 0
+    assert not rig.fhir.requests_for("Condition")  # prefetched: not fetched again
+
+
+def test_a_prefetched_bundle_paging_on_fhir_server_is_followed_with_the_token(rig: Rig) -> None:
+    """A prefetched Bundle whose next link is on fhirServer is paged through, with the token."""
+    second = {**RADICULOPATHY, "id": "cond-2"}
+    rig.fhir.on("Condition", answer([second]))
+    body = request_body(rig.fhir.base_url)
+    body["prefetch"] = {
+        "conditions": {
+            "resourceType": "Bundle",
+            "type": "searchset",
+            "entry": [{"resource": RADICULOPATHY}],
+            "link": [{"relation": "next", "url": f"{rig.fhir.base_url}/Condition?page=2"}],
+        }
+    }
+    resp = rig.client.post("/cds-services/probe", json=body)
+    assert resp.status_code == 200, resp.get_json()
+    assert resp.get_json()["cards"][0]["summary"].startswith("2 conditions")
+    pages = rig.fhir.requests_for("Condition")
+    assert [p.query.get("page") for p in pages] == [["2"]]
+    assert pages[0].headers.get("Authorization") == f"Bearer {TOKEN}"
+
+
+def test_a_prefetched_error_outcome_is_fetched_again_and_its_fault_still_maps(rig: Rig) -> None:
+    """Prefetch that carries an OperationOutcome is fetched from fhirServer; when that fails too,
+    the required key gives a 412 naming both."""
+    rig.fhir.on("Procedure", status(500))
+    body = request_body(rig.fhir.base_url)
+    body["prefetch"] = {
+        "procedures": {
+            "resourceType": "OperationOutcome",
+            "issue": [{"severity": "error", "code": "timeout", "diagnostics": "EHR query timed out"}],
+        }
+    }
+    resp = rig.client.post("/cds-services/probe", json=body)
+    assert resp.status_code == 412, resp.get_json()
+    issue = resp.get_json()["issue"][0]
+    assert issue["expression"] == ["prefetch.procedures"]
+    assert "HTTP 500" in issue["diagnostics"]
+    assert len(rig.fhir.requests_for("Procedure")) == 1
+
+
+def test_concurrent_calls_against_a_hanging_server_each_answer_within_the_budget(
+    make_app: Callable[..., Flask], probe_service: Any
+) -> None:
+    """Six clinicians at once, every FHIR search hanging: six 412s, each within the budget; no
+    thread or socket left after each round, and a second round holds no more fds than the first
+    (the store may open pooled connections for concurrent calls once)."""
+    with FakeFhirServer() as fhir, FakeFhirServer() as other:
+        app = make_app(services=(probe_service,), settings_overrides=FAULT_SETTINGS)
+        rig = Rig(fhir, other, app.test_client(), app.config["SETTINGS"])
+        fhir.on("Condition", answer([RADICULOPATHY]))
+        threads_before, _ = warm_up(rig)
+        fhir.default = hang(30)
+        fhir.behaviours.clear()
+        ports = {fhir.port, other.port}
+
+        def round_of_six() -> None:
+            results: list[Call] = []
+            lock = threading.Lock()
+
+            def one() -> None:
+                res = call(Rig(fhir, other, app.test_client(), rig.settings))
+                with lock:
+                    results.append(res)
+
+            workers = [threading.Thread(target=one, name=f"clinician-{i}") for i in range(6)]
+            for w in workers:
+                w.start()
+            for w in workers:
+                w.join(timeout=BUDGET + SLACK + 10)
+            assert [r.status for r in results] == [412] * 6, [r.body for r in results]
+            slowest = max(r.elapsed for r in results)
+            assert slowest <= BUDGET + SLACK, f"slowest answer after {slowest:.2f} s"
+            assert wait_until(lambda: len(service_threads()) <= threads_before, GRACE), [
+                t.name for t in service_threads()
+            ]
+            assert wait_until(lambda: not client_sockets_to(ports), GRACE), client_sockets_to(ports)
+
+        round_of_six()
+        fds_after_first = service_fds(ports)
+        round_of_six()
+        assert wait_until(lambda: service_fds(ports) <= fds_after_first, GRACE), (
+            f"fds grew from {fds_after_first} to {service_fds(ports)} in a second round: "
+            f"{sorted(_fds().values())}"
+        )
+        assert other.accepted == 0
+
+
+def test_the_token_is_never_logged(
+    rig: Rig, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Whatever goes wrong with the FHIR server, the access token appears in no log line."""
+    caplog.set_level("DEBUG")
+    for fault in FAULTS:
+        if fault.name in {"timeout", "slow pages beyond the budget", "body that never ends"}:
+            continue  # slow ones are covered above; their log lines are the same
+        rig.fhir.on("Observation", fault.make(rig.other))
+        rig.fhir.on("Procedure", fault.make(rig.other))
+        assert call(rig).status in (200, 412)
+    out, err = capfd.readouterr()
+    assert TOKEN not in caplog.text
+    assert TOKEN not in out and TOKEN not in err
