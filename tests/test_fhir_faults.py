@@ -358,6 +358,16 @@ def test_fifty_megabytes_are_not_read(rig: Rig) -> None:
     assert sent < FIFTY_MB / 2, f"{sent} bytes were sent before the service hung up"
 
 
+def test_slow_pages_that_finish_within_the_budget_are_read_in_full(rig: Rig) -> None:
+    """Three pages at 0.3 s each fit the 2 s budget: all are read and nothing is reported missing."""
+    rig.fhir.on("Observation", slow_pages(0.3, resources_per_page=2, pages=3))
+    res = call(rig)
+    assert res.status == 200, res.body
+    assert not_checked(res.body) == ""
+    assert len(rig.fhir.requests_for("Observation")) == 3
+    assert res.elapsed <= BUDGET + SLACK
+
+
 def test_paging_loop_reads_exactly_the_page_cap(rig: Rig) -> None:
     """A next link that loops back is followed only up to the configured page cap."""
     rig.fhir.on("Observation", endless_paging())
