@@ -352,4 +352,4 @@ def test_missing_keys_are_fetched_concurrently_within_the_budget(fake: responses
     elapsed = time.perf_counter() - started
     assert ids(res, "conditions") == ["c"] and ids(res, "procedures") == ["p"]
     assert res.unavailable == {"observations": "FHIR server did not answer within the 0.8 s budget"}
-    assert elapsed < 2.0  # not the 3 s of the slow key, and not the two 0.3 s calls in series plus it
+    assert elapsed < 2.0  # answered at the budget, not after the slow key's 3 s
