@@ -630,3 +630,14 @@ def test_session_wide_advice_is_offered_once() -> None:
     creates = [a for c in cards for s in c.suggestions for a in s.actions if a.type == "create"]
     assert sorted(codes(a.resource) for a in creates) == [["183546007"], ["72148"]]
     assert cards[1].suggestions[0].is_recommended and cards[1].suggestions[0].actions[0].type == "delete"
+
+
+def test_non_contrast_mri_within_3_months_of_surgery_is_not_judged_as_s1() -> None:
+    cards = run(
+        "order-sign", [sr("mri2", "72148")], proc("lam", "63030", 30), cond("rad", RADICULOPATHY, 200)
+    )
+    assert cards == []
+    fbss_only = run(
+        "order-sign", [sr("mri2", "72148")], cond("fbss", "M96.1", 300, "Postlaminectomy syndrome")
+    )
+    assert rules(fbss_only) == ["order.mri-postop-contrast"]

@@ -1,10 +1,10 @@
 """Check 2 — non-contrast lumbar MRI where the study needs contrast (``order.mri-postop-contrast``).
 
 When: a lumbar MRI without contrast (``mri_lumbar_without_contrast``) is ordered and either
-      (a) the patient had lumbar spine surgery (a completed decompression/discectomy/fusion, or a
-      post-laminectomy syndrome / arthrodesis status condition) and has radicular symptoms recorded
-      after it (a current radicular condition whose onset or recording follows the surgery, or a
-      post-laminectomy syndrome), or (b) a suspected malignancy or spinal infection is on record.
+      (a) the pathway's S1 situation: prior lumbar surgery (decompression/discectomy/fusion, or a
+      post-laminectomy syndrome / arthrodesis status condition), a current radicular condition, and
+      pain more than 3 months after the operation; or (b) a suspected malignancy or spinal
+      infection is active (pathway R3).
 Then: warning; replace the draft with MRI lumbar spine without and with contrast (same order id),
       to tell recurrent herniation from epidural fibrosis (a) or to show tumour/infection (b).
 Evidence: ACR Appropriateness Criteria Low Back Pain 2021 variant 5 (prior surgery) and variant 7
@@ -13,48 +13,23 @@ Evidence: ACR Appropriateness Criteria Low Back Pain 2021 variant 5 (prior surge
 
 from __future__ import annotations
 
-from datetime import date
-
 from hooks.cards import CardDraft, Fact
 from hooks.orders.common import card, replace
 from hooks.orders.context import OrderContext
 from hooks.orders.draft import DraftOrder
+from hooks.pathway.rules import post_surgical
 
 RULE_ID = "order.mri-postop-contrast"
 RULE_IDS = (RULE_ID,)
 
 
 def _post_surgical_facts(ctx: OrderContext) -> list[Fact]:
-    surgeries = [p for p in ctx.prior_lumbar_surgery if p.performed is not None]
-    facts: list[Fact] = []
-    if surgeries:
-        last = max(surgeries, key=lambda p: p.performed or date.min)
-        after = last.performed or date.min
-        new = [c for c in ctx.radicular if (c.onset or c.recorded or date.min) > after]
-        fbss = ctx.current_conditions("postlaminectomy_syndrome_fbss")
-        if new or fbss:
-            facts.append(
-                Fact(
-                    f"{last.text or 'lumbar spine surgery'} on {last.performed_text or last.performed}",
-                    last.ref,
-                )
-            )
-            facts += [
-                Fact(
-                    f"{c.text}: radicular symptoms since {c.onset_text or c.onset or c.recorded}, after "
-                    "the surgery",
-                    c.ref,
-                )
-                for c in new
-            ]
-            facts += [ctx.cond(c, "post-laminectomy syndrome") for c in fbss if c not in new]
-    else:
-        fbss = ctx.current_conditions("postlaminectomy_syndrome_fbss")
-        status = ctx.current_conditions("lumbar_surgery_status")
-        if fbss or (status and ctx.radicular):
-            facts += [ctx.cond(c, "prior lumbar surgery") for c in (*fbss, *status)]
-            facts += [ctx.cond(c, "current radicular symptoms") for c in ctx.radicular if c not in fbss]
-    return facts
+    """The pathway's S1 situation: prior lumbar surgery, a radicular gate condition, and pain more than
+    3 months after the operation (an unknown surgery date counts as long ago)."""
+    p = ctx.pathway
+    if not (p.post_surgical and p.gate_open and post_surgical.symptoms_after_recovery(p)):
+        return []
+    return [*post_surgical.surgery_facts(p), p.onset_fact()]
 
 
 def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
