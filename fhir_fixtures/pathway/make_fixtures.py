@@ -79,6 +79,7 @@ PREFETCH_KEYS = _prefetch_keys()
 
 
 def coding(system: str, code: str, display: str | None = None) -> dict[str, str]:
+    """A Coding of a code the shipped value sets know, with their display unless one is given."""
     if (system, code) not in KNOWN:
         raise SystemExit(f"{system}|{code} is not in any shipped value set")
     return {"system": system, "code": code, "display": display or KNOWN[(system, code)]}
@@ -100,7 +101,11 @@ def sct(code: str) -> dict[str, str]:
 
 
 def cpt(code: str) -> dict[str, str]:
-    return coding(CPT, code)
+    """A CPT coding without the AMA descriptor (copyrighted, decision model §6.1); the resource's
+    code.text carries a short local name."""
+    c = coding(CPT, code)
+    del c["display"]
+    return c
 
 
 def rx(code: str) -> dict[str, str]:
