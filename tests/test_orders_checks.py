@@ -641,3 +641,35 @@ def test_non_contrast_mri_within_3_months_of_surgery_is_not_judged_as_s1() -> No
         "order-sign", [sr("mri2", "72148")], cond("fbss", "M96.1", 300, "Postlaminectomy syndrome")
     )
     assert rules(fbss_only) == ["order.mri-postop-contrast"]
+
+
+def test_missing_data_a_silent_check_needed_is_named_not_read_as_all_clear() -> None:
+    down = {
+        "medicationRequests": "FHIR server answered 500",
+        "medicationStatements": "FHIR server answered 500",
+    }
+    benzo = mr("dzp", "3322", "diazepam", dose=5, per=2)
+    hist = history(cond("rad", RADICULOPATHY, 100), unavailable=down)
+    c = one(evaluate_orders(inp("order-sign", [benzo], hist)), "order.not-fully-checked")
+    assert c.indicator == "info" and c.subject_key == "MedicationRequest/dzp"
+    assert "medicationRequests" in c.summary and "500" in render_detail(c)
+    assert any("opioid" in s for s in c.next_steps)
+    # a check that fired already names the gap itself: no extra card
+    high = mr("oxy", "7804", "oxycodone", dose=10, per=4)
+    assert rules(evaluate_orders(inp("order-sign", [high], hist))) == ["order.opioid-risk"]
+    # data a check does not read changes nothing
+    blind = evaluate_orders(inp("order-sign", [sr("esi", "62322")], hist))
+    assert rules(blind) == ["order.esi-blind"]
+    # complete data: no card
+    assert run("order-sign", [benzo], cond("rad", RADICULOPATHY, 100)) == []
+
+
+def test_esi_without_observations_says_earlier_outcomes_were_not_checked() -> None:
+    hist = history(
+        cond("rad", RADICULOPATHY, 300),
+        proc("e1", "64483", 200),
+        proc("e2", "64483", 100),
+        unavailable={"observations": "timed out"},
+    )
+    c = one(evaluate_orders(inp("order-select", [sr("esi", "64483")], hist)), "order.not-fully-checked")
+    assert any("earlier epidural injections" in s for s in c.next_steps)

@@ -8,11 +8,17 @@ the same order has the same identity on both hooks.
 
 Red-flag pre-emption (decision model §1.1.2): when an order draws a critical card, the other cards
 on that order are dropped; the emergency pathway is the only advice about it.
+
+Missing data is never an all-clear: when a check that applies to an order stayed silent and an
+optional part of the history it reads (``NEEDS``) could not be fetched, the order gets one info card
+(``order.not-fully-checked``) naming the data and what to review before signing.
 """
 
 from __future__ import annotations
 
-from hooks.cards import CardDraft
+from types import ModuleType
+
+from hooks.cards import CardDraft, Fact
 from hooks.evaluation import EvaluationInput
 from hooks.orders.checks import (
     discography,
@@ -27,7 +33,9 @@ from hooks.orders.checks import (
     red_flag,
     rfa,
 )
+from hooks.orders.common import card
 from hooks.orders.context import OrderContext
+from hooks.orders.draft import DraftOrder
 
 # Most urgent first: red-flag interception, then imaging, injections, ablation, devices, surgery, drugs.
 CHECKS = (
@@ -43,7 +51,8 @@ CHECKS = (
     medications,
     discography,
 )
-RULE_IDS: tuple[str, ...] = tuple(rid for c in CHECKS for rid in c.RULE_IDS)
+RULE_NOT_CHECKED = "order.not-fully-checked"
+RULE_IDS: tuple[str, ...] = (*(rid for c in CHECKS for rid in c.RULE_IDS), RULE_NOT_CHECKED)
 
 
 def evaluate_orders(inp: EvaluationInput) -> list[CardDraft]:
@@ -52,10 +61,47 @@ def evaluate_orders(inp: EvaluationInput) -> list[CardDraft]:
     cards: list[CardDraft] = []
     for order in ctx.judged:
         found = [c for check in CHECKS for c in check.check(ctx, order)]
+        unchecked = _not_fully_checked(ctx, order, found)
+        if unchecked is not None:
+            found.append(unchecked)
         if any(c.indicator == "critical" for c in found):
             found = [c for c in found if c.indicator == "critical"]
         cards.extend(found)
     return cards
+
+
+def _applies(ctx: OrderContext, order: DraftOrder, check: ModuleType) -> bool:
+    if check.ORDER_KIND == "medication":
+        return order.resource_type == "MedicationRequest" and any(
+            ctx.drug_is(order, vs) is not None for vs in check.APPLIES_TO
+        )
+    return order.is_procedure_order and ctx.term.matches_any(check.APPLIES_TO, order.all_codings) is not None
+
+
+def _not_fully_checked(ctx: OrderContext, order: DraftOrder, found: list[CardDraft]) -> CardDraft | None:
+    """One info card when checks that apply to this order stayed silent without data they read."""
+    missing = ctx.history.unavailable
+    if not missing:
+        return None
+    fired = {c.rule_id for c in found}
+    silent: list[tuple[ModuleType, list[str]]] = []
+    for check in CHECKS:
+        keys = [k for k in check.NEEDS if k in missing]
+        if keys and not fired & set(check.RULE_IDS) and _applies(ctx, order, check):
+            silent.append((check, keys))
+    if not silent:
+        return None
+    keys = sorted({k for _, ks in silent for k in ks})
+    evidence = tuple(dict.fromkeys(e for check, _ in silent for e in check.EVIDENCE))
+    return card(
+        RULE_NOT_CHECKED, "Order not fully checked: data unavailable", order,
+        indicator="info",
+        summary=f"Not fully checked: the patient's {', '.join(keys)} could not be read",
+        why=tuple(Fact(f"the patient's {k} could not be read ({missing[k]})") for k in keys),
+        next_steps=tuple(f"Before signing, review {check.CHECKS_WHAT} in the record." for check, _ in silent),
+        evidence=evidence,
+        gaps=ctx.unavailable_gaps(*keys),
+    )  # fmt: skip
 
 
 __all__ = ["CHECKS", "RULE_IDS", "evaluate_orders"]

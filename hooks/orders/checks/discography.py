@@ -15,6 +15,12 @@ from hooks.orders.draft import DraftOrder
 
 RULE_ID = "order.discography"
 RULE_IDS = (RULE_ID,)
+# What the order-level "not fully checked" card needs to know about this check.
+APPLIES_TO: tuple[str, ...] = ("discography_lumbar",)
+ORDER_KIND = "procedure"
+CHECKS_WHAT = "discography appropriateness"
+NEEDS: tuple[str, ...] = ()  # optional prefetch keys whose loss can silence this check
+EVIDENCE: tuple[str, ...] = ("acr_lbp_2021",)
 
 
 def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:

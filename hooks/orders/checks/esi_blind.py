@@ -19,6 +19,12 @@ from hooks.orders.draft import DraftOrder
 
 RULE_ID = "order.esi-blind"
 RULE_IDS = (RULE_ID,)
+# What the order-level "not fully checked" card needs to know about this check.
+APPLIES_TO: tuple[str, ...] = ("esi_without_image_guidance",)
+ORDER_KIND = "procedure"
+CHECKS_WHAT = "image guidance of the epidural injection"
+NEEDS: tuple[str, ...] = ()  # optional prefetch keys whose loss can silence this check
+EVIDENCE: tuple[str, ...] = ("asipp_epidural_2021",)
 
 
 def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:

@@ -34,6 +34,12 @@ from hooks.orders.draft import DraftOrder
 RULE_REPEAT = "order.esi-repeat"
 RULE_EARLY = "order.esi-too-early"
 RULE_IDS = (RULE_REPEAT, RULE_EARLY)
+# What the order-level "not fully checked" card needs to know about this check.
+APPLIES_TO: tuple[str, ...] = ("esi_lumbar_all",)
+ORDER_KIND = "procedure"
+CHECKS_WHAT = "outcomes of earlier epidural injections (repeat after non-response) and pain severity"
+NEEDS: tuple[str, ...] = ("observations",)  # optional prefetch keys whose loss can silence this check
+EVIDENCE: tuple[str, ...] = ("cms_esi_lcd", "nass_ldh")
 
 
 def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:

@@ -31,6 +31,12 @@ from hooks.pathway.rules import refractory
 RULE_FACET = "order.esi-facet-pain"
 RULE_CLAUDICATION = "order.esi-claudication"
 RULE_IDS = (RULE_FACET, RULE_CLAUDICATION)
+# What the order-level "not fully checked" card needs to know about this check.
+APPLIES_TO: tuple[str, ...] = ("esi_lumbar_all",)
+ORDER_KIND = "procedure"
+CHECKS_WHAT = "failed earlier image-guided injections (facet or SI pain mistaken for radicular pain)"
+NEEDS: tuple[str, ...] = ("observations",)  # optional prefetch keys whose loss can silence this check
+EVIDENCE: tuple[str, ...] = ("asra_facet_2020", "nice_ng59")
 
 
 def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:

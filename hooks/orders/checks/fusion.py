@@ -21,6 +21,12 @@ from hooks.orders.draft import DraftOrder
 
 RULE_ID = "order.fusion-no-instability"
 RULE_IDS = (RULE_ID,)
+# What the order-level "not fully checked" card needs to know about this check.
+APPLIES_TO: tuple[str, ...] = ("lumbar_fusion",)
+ORDER_KIND = "procedure"
+CHECKS_WHAT = "instability before fusion"
+NEEDS: tuple[str, ...] = ()  # optional prefetch keys whose loss can silence this check
+EVIDENCE: tuple[str, ...] = ("nass_ldh",)
 
 
 def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:

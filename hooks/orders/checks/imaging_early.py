@@ -24,6 +24,12 @@ from hooks.orders.draft import DraftOrder
 RULE_EARLY = "order.mri-early"
 RULE_CES = "order.mri-ces-emergency"
 RULE_IDS = (RULE_EARLY, RULE_CES)
+# What the order-level "not fully checked" card needs to know about this check.
+APPLIES_TO: tuple[str, ...] = ("imaging_lumbar_advanced",)
+ORDER_KIND = "procedure"
+CHECKS_WHAT = "imaging timing and red flags"
+NEEDS: tuple[str, ...] = ()  # optional prefetch keys whose loss can silence this check
+EVIDENCE: tuple[str, ...] = ("acr_lbp_2021",)
 
 
 def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:

@@ -52,6 +52,20 @@ RULE_GABAPENTINOID = "order.gabapentinoid-sciatica"
 RULE_STEROID = "order.oral-steroid-sciatica"
 RULE_BENZO = "order.benzodiazepine-with-opioid"
 RULE_IDS = (RULE_OPIOID, RULE_BENZO, RULE_GABAPENTINOID, RULE_STEROID)
+# What the order-level "not fully checked" card needs to know about this check.
+APPLIES_TO: tuple[str, ...] = (
+    "rx_opioids",
+    "rx_benzodiazepines",
+    "rx_gabapentinoids",
+    "rx_systemic_corticosteroids",
+)
+ORDER_KIND = "medication"
+CHECKS_WHAT = "current opioids, benzodiazepines and the length of opioid use"
+NEEDS: tuple[str, ...] = (
+    "medicationRequests",
+    "medicationStatements",
+)  # optional prefetch keys whose loss can silence this check
+EVIDENCE: tuple[str, ...] = ("cdc_opioids_2022",)
 
 MME_FILE = Path(__file__).resolve().parent.parent / "data" / "mme_conversion.json"
 _NOT_ORAL = re.compile(

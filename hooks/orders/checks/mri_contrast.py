@@ -21,6 +21,12 @@ from hooks.pathway.rules import post_surgical
 
 RULE_ID = "order.mri-postop-contrast"
 RULE_IDS = (RULE_ID,)
+# What the order-level "not fully checked" card needs to know about this check.
+APPLIES_TO: tuple[str, ...] = ("mri_lumbar_without_contrast",)
+ORDER_KIND = "procedure"
+CHECKS_WHAT = "the need for contrast"
+NEEDS: tuple[str, ...] = ()  # optional prefetch keys whose loss can silence this check
+EVIDENCE: tuple[str, ...] = ("acr_lbp_2021",)
 
 
 def _post_surgical_facts(ctx: OrderContext) -> list[Fact]:

@@ -38,6 +38,15 @@ RULE_NO_TRIAL = "order.scs-no-trial"
 RULE_FAILED_TRIAL = "order.scs-failed-trial"
 RULE_PSYCH = "order.neuromod-psych-eval"
 RULE_IDS = (RULE_NO_TRIAL, RULE_FAILED_TRIAL, RULE_PSYCH)
+# What the order-level "not fully checked" card needs to know about this check.
+APPLIES_TO: tuple[str, ...] = ("neuromodulation_implant",)
+ORDER_KIND = "procedure"
+CHECKS_WHAT = "the stimulator trial result and the psychological evaluation"
+NEEDS: tuple[str, ...] = (
+    "observations",
+    "serviceRequests",
+)  # optional prefetch keys whose loss can silence this check
+EVIDENCE: tuple[str, ...] = ("nacc_2014",)
 
 
 def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:

@@ -24,6 +24,12 @@ from hooks.suggestions import OrderSpec, Priority
 
 RULE_ID = "order.red-flag-elective"
 RULE_IDS = (RULE_ID,)
+# What the order-level "not fully checked" card needs to know about this check.
+APPLIES_TO: tuple[str, ...] = ("elective_spine_procedures", "physical_therapy", "referral_physiotherapy")
+ORDER_KIND = "procedure"
+CHECKS_WHAT = "a progressive motor deficit (serial strength scores)"
+NEEDS: tuple[str, ...] = ("observations",)  # optional prefetch keys whose loss can silence this check
+EVIDENCE: tuple[str, ...] = ("acr_lbp_2021",)
 ELECTIVE_SETS = ("elective_spine_procedures", "physical_therapy", "referral_physiotherapy")
 
 _PLAN: dict[str, tuple[str, OrderSpec, Priority]] = {

@@ -31,6 +31,12 @@ from hooks.pathway.failure import Assessment, Modality, levels_concordant
 RULE_NO_BLOCK = "order.rfa-no-block"
 RULE_REPEAT = "order.rfa-repeat-failed"
 RULE_IDS = (RULE_NO_BLOCK, RULE_REPEAT)
+# What the order-level "not fully checked" card needs to know about this check.
+APPLIES_TO: tuple[str, ...] = ("facet_rfa_or_si_rfa",)
+ORDER_KIND = "procedure"
+CHECKS_WHAT = "the result of earlier ablations and diagnostic blocks"
+NEEDS: tuple[str, ...] = ("observations",)  # optional prefetch keys whose loss can silence this check
+EVIDENCE: tuple[str, ...] = ("asra_facet_2020",)
 
 
 def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
