@@ -36,8 +36,10 @@ MAX_BATCH = 1000
 MAX_ID_CHARS = 200
 MAX_COMMENT_CHARS = 4000
 JSON_TYPES = ("application/json", "application/fhir+json")
+# ASCII digits only, and nothing after the offset (``$`` would also match before a final newline).
 RFC3339 = re.compile(
-    r"^(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2}:\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$",
+    r"\A(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2}:\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})\Z",
+    re.ASCII,
 )
 
 
