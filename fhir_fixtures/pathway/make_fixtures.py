@@ -1496,7 +1496,14 @@ def f4_neuropathy_discordant() -> Scenario:
 
 
 def facet_scenario(
-    slug: str, title: str, *, pending_esi: bool, given: str, gender: str, birth: str
+    slug: str,
+    title: str,
+    *,
+    pending_esi: bool,
+    given: str,
+    gender: str,
+    birth: str,
+    pending_rfa: bool = False,
 ) -> Scenario:
     s = Scenario(slug, title, given=given, gender=gender, birth=birth)
     rad = radic(
@@ -1541,8 +1548,21 @@ def facet_scenario(
                 reason=[rad],
             )
         )
+    if pending_rfa:
+        refs.append(
+            s.service_request(
+                "rfa-order-1",
+                [cpt("64635"), cpt("64636")],
+                "Radiofrequency ablation of lumbar medial branches, bilateral L4-5 and L5-S1",
+                authored=4,
+                occurrence=-10,
+                reason=[facet],
+                note="No diagnostic medial branch block done.",
+            )
+        )
+    pending = pending_esi or pending_rfa
     s.expect(
-        [card("F5", "warning" if pending_esi else "info", refs=refs, codes_any=[MBB])],
+        [card("F5", "warning" if pending else "info", refs=refs, codes_any=[MBB])],
         forbidden_codes=[*RFA, *ESI_ALL, *SCS, *FUSION, "63030", "63047"],
         forbidden_states=["F3", "F4", "F7", "F8"],
         rationale=f"The 'failed ESI' ({esi}: 6 → 6) is really facet pain: axial pain not below the knee, normal "
@@ -1552,6 +1572,9 @@ def facet_scenario(
         + (
             "A repeat ESI is already ordered, so the card is a warning and names that order."
             if pending_esi
+            else "An RFA is already ordered without any diagnostic block, so the card is a warning and names "
+            "that order."
+            if pending_rfa
             else "No ESI or RFA order is pending, so the card is info."
         ),
     )
@@ -3827,6 +3850,88 @@ def p1_boundary_42_days() -> Scenario:
         forbidden_states=["E1", "E2"],
         rationale="Exactly 42 days (6 weeks) of radicular pain with 6 weeks of conservative care: the persistent "
         "state starts here (duration ≥ 42 d), so MRI and image-guided ESI become appropriate.",
+    )
+    return s
+
+
+@scenario
+def f5_rfa_ordered_without_block() -> Scenario:
+    return facet_scenario(
+        "f5_rfa_ordered_without_block",
+        "Facet pain after a failed ESI, with facet RFA ordered before any diagnostic block",
+        pending_esi=False,
+        pending_rfa=True,
+        given="Kathleen",
+        gender="female",
+        birth="1961-07-27",
+    )
+
+
+@scenario
+def s4_spondylolisthesis_referred_info() -> Scenario:
+    s = Scenario(
+        "s4_spondylolisthesis_referred_info",
+        "Degenerative L4-5 spondylolisthesis with instability and refractory radiculopathy, already referred to spine surgery",
+        given="Nicholas",
+        gender="male",
+        birth="1958-03-19",
+    )
+    rad = radic(s, "radic-1", "M54.16", "128196005", onset=200, body_site="Left leg (L4 distribution)")
+    spon = s.condition(
+        "spondylolisthesis-1",
+        [icd("M43.16"), sct("4046000")],
+        "Degenerative spondylolisthesis L4-5",
+        onset=180,
+    )
+    s.pt_course(190, reason=[rad])
+    nsaid(s, "naproxen", authored=195, days=120)
+    xr = s.report(
+        "xray-1",
+        "72114",
+        "Lumbar spine radiographs with flexion-extension views",
+        when=170,
+        conclusion="Grade 1 degenerative anterolisthesis of L4 on L5, 3 mm in extension and 8 mm in flexion: dynamic "
+        "instability.",
+    )
+    s.nrs("nrs-1", 7, 112)
+    esi = tfesi(s, "esi-1", 110, "Left L4-5", outcome="385671000", reason=[rad])
+    ref = s.referral(
+        "referral-surgery-1",
+        "surgery",
+        authored=60,
+        status="active",
+        reason=[spon],
+        note="Surgical opinion requested: decompression with or without fusion.",
+    )
+    s.expect(
+        [card("S4", "info", refs=[spon, xr])],
+        forbidden_codes=["0275T", "G0276", *RFA, *ESI_ALL, *SCS],
+        forbidden_states=["F3", "F4", "F6"],
+        rationale=f"Same state as the warning variant — spondylolisthesis ({spon}) with dynamic instability ({xr}) "
+        f"and a failed TFESI ({esi}) — but a spine-surgery referral is already on record ({ref}), so the card is "
+        "info, not a warning (§1.2 S4: warning only > 3 months without referral).",
+    )
+    return s
+
+
+@scenario
+def y1_gad7_with_e1() -> Scenario:
+    s = Scenario(
+        "y1_gad7_with_e1",
+        "GAD-7 of 13 in a 3-week sciatica",
+        given="Laura",
+        gender="female",
+        birth="1992-09-09",
+    )
+    rad = e1_background(s)
+    gad = s.observation("gad7-1", "70274-6", 13, when=2, as_integer=True)
+    s.expect(
+        [
+            card("E1", "info", refs=[rad]),
+            card("Y1", "info", refs=[gad], codes_any=[CBT_OR_PSYCH]),
+        ],
+        forbidden_codes=E1_FORBIDDEN,
+        rationale=f"GAD-7 of 13 ({gad}) ≥ 10 is a psychosocial risk (Y1) beside the acute pathway card (E1).",
     )
     return s
 
