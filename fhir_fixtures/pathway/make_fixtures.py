@@ -3936,6 +3936,182 @@ def y1_gad7_with_e1() -> Scenario:
     return s
 
 
+@scenario
+def f1_interlaminar_by_scores() -> Scenario:
+    s = Scenario(
+        "f1_interlaminar_by_scores",
+        "Image-guided interlaminar ESI with no outcome coded: 7 → 2 for 4 months, pain back at 8 months",
+        given="Carl",
+        gender="male",
+        birth="1968-11-02",
+    )
+    rad, _ = concordant_background(
+        s, onset=330, side="Right", icd_code="M54.17", sct_code="2415007", pain_referral=290
+    )
+    s.nrs("nrs-1", 7, 252)
+    esi = s.procedure(
+        "esi-1",
+        [cpt("62323")],
+        "Lumbar interlaminar epidural steroid injection L5-S1, fluoroscopic guidance",
+        performed=250,
+        body_site="L5-S1 interlaminar, right paramedian",
+        reason=[rad],
+    )
+    s.nrs("nrs-2", 2, 230, part_of=esi)
+    s.nrs("nrs-3", 2, 215, part_of=esi)
+    s.nrs("nrs-4", 2, 170)
+    s.nrs("nrs-5", 3, 140)
+    s.nrs("nrs-6", 6, 10)
+    s.expect(
+        [card("F1", "info", refs=[esi], codes_any=[["64483", "62323"]])],
+        forbidden_codes=[*SCS, *RFA, *BLIND_ESI, *FUSION, *IDD],
+        forbidden_states=["F3", "F4", "F7", "F8"],
+        rationale=f"No outcome is coded for the image-guided ILESI ({esi}), but the scores show 7 → 2 (71 %) at 3–5 "
+        "weeks, still 2–3 at 3 and 4 months, and pain back to 6 at 8 months: a durable response that wore off "
+        "(F1), judged by the numbers — not a failure, a repeat image-guided ESI is reasonable.",
+    )
+    return s
+
+
+@scenario
+def a2_by_scores() -> Scenario:
+    s = Scenario(
+        "a2_by_scores",
+        "Facet RFA with no outcome coded: 7 → 2 lasting 7 months, pain back at 11 months",
+        given="Roy",
+        gender="male",
+        birth="1957-02-11",
+    )
+    ablation_background(s, onset=700, facet_code=("M47.817", "247369005"), side="Left")
+    s.nrs("nrs-1", 7, 342, leg=False)
+    rfa = s.procedure(
+        "rfa-1",
+        [cpt("64635"), cpt("64636")],
+        "Radiofrequency ablation of lumbar medial branches, bilateral L4-5 and L5-S1",
+        performed=340,
+        body_site="Bilateral L4-5 and L5-S1 medial branches",
+    )
+    s.nrs("nrs-2", 2, 300, part_of=rfa, leg=False)
+    s.nrs("nrs-3", 2, 270, part_of=rfa, leg=False)
+    s.nrs("nrs-4", 2, 190, leg=False)
+    s.nrs("nrs-5", 3, 130, leg=False)
+    s.nrs("nrs-6", 7, 15, leg=False)
+    s.expect(
+        [card("A2", "info", refs=[rfa], codes_any=[["64635"]])],
+        optional=[card("F5", ["info", "warning"])],
+        forbidden_codes=[*SCS, *IDD],
+        forbidden_states=["A1"],
+        rationale=f"No outcome coded for the RFA ({rfa}); the scores show 7 → 2 (71 %) at 6–10 weeks, still 2–3 "
+        "at 5 and 7 months (≥ 50 % for ≥ 6 months), and pain back to 7 at 11 months: it worked, then the "
+        "nerves regenerated (A2) — a repeat RFA is reasonable; not a failed ablation.",
+    )
+    return s
+
+
+@scenario
+def f7_one_failed_esi_surgeon_no_target() -> Scenario:
+    s = Scenario(
+        "f7_one_failed_esi_surgeon_no_target",
+        "One failed TFESI, EMG-confirmed S1 radiculopathy, spine surgeon found no target; 9 months, NRS 6",
+        given="Joyce",
+        gender="female",
+        birth="1970-04-22",
+    )
+    rad = radic(s, "radic-1", "M54.17", "2415007", onset=270, body_site="Right leg (S1 distribution)")
+    s.pt_course(260, reason=[rad])
+    nsaid(s, "naproxen", authored=265, days=180)
+    s.referral("referral-pain-1", "pain", authored=240, reason=[rad])
+    mri(s, "mri-1", 235, "Small right paracentral disc protrusion at L5-S1 without nerve root compression.")
+    s.nrs("nrs-1", 7, 182)
+    esi = tfesi(s, "esi-1", 180, "Right L5-S1", reason=[rad])
+    s.nrs("nrs-2", 7, 160, part_of=esi)
+    s.nrs("nrs-3", 6, 150, part_of=esi)
+    emg(s, "emg-1", 130, "Chronic right S1 radiculopathy; no peripheral neuropathy.")
+    note = s.referral(
+        "referral-surgery-1",
+        "surgery",
+        authored=120,
+        reason=[rad],
+        note=f"Seen by spine surgery on {s.ago(95)}: no surgical target; not a surgical candidate.",
+    )
+    s.nrs("nrs-4", 6, 6)
+    s.expect(
+        [card("F7", "info", refs=[esi, note], codes_any=[[*CBT_OR_PSYCH, *PAIN_REFERRAL, "63650"]])],
+        forbidden_codes=[*ESI_ALL, *OPIOIDS, *FUSION, *SCS_PERMANENT],
+        forbidden_states=["F3", "F4", "F8"],
+        rationale=f"One failed image-guided TFESI ({esi}) plus a spine surgeon's 'no surgical target' ({note}); the "
+        "radiculopathy is EMG-confirmed (so the diagnosis is not in doubt, not F4), 9 months old, NRS 6 — "
+        "chronic radicular pain without a surgical target (F7 needs ≥ 2 failed ESIs *or* the surgeon's note).",
+    )
+    return s
+
+
+@scenario
+def s2_recurrence_without_annular_code() -> Scenario:
+    s = Scenario(
+        "s2_recurrence_without_annular_code",
+        "Recurrent L5-S1 herniation on contrast MRI 2 years after discectomy, no annular-defect code",
+        given="Russell",
+        gender="male",
+        birth="1980-06-13",
+    )
+    surg = s.procedure(
+        "discectomy-1", [cpt("63030")], "Left L5-S1 microdiscectomy", performed=760, body_site="Left L5-S1"
+    )
+    radic(s, "radic-1", "M54.17", "2415007", onset=100, body_site="Left leg (S1 distribution)")
+    nsaid(s, "naproxen", authored=95, days=90)
+    rep = mri(
+        s,
+        "mri-1",
+        20,
+        "Recurrent left paracentral disc herniation at L5-S1, non-enhancing, compressing the traversing left S1 "
+        "nerve root. Minimal postoperative scar. No instability.",
+        contrast=True,
+    )
+    s.nrs("nrs-1", 8, 3)
+    s.expect(
+        [card("S2", "warning", refs=[rep], codes_any=[[*SPINE_REFERRAL, "63042"]])],
+        forbidden_codes=[*SCS, *FUSION, *ESI_ALL, *IDD],
+        forbidden_states=["S1", "S3"],
+        rationale=f"After the discectomy ({surg}) a contrast MRI ({rep}) shows a non-enhancing recurrent herniation "
+        "compressing the concordant root: S2 on the report alone (the M51.A* code only supports it). "
+        "Surgical re-evaluation; no SCS while a target exists; no routine fusion.",
+    )
+    return s
+
+
+@scenario
+def m3_methylprednisolone_dose_pack() -> Scenario:
+    s = Scenario(
+        "m3_methylprednisolone_dose_pack",
+        "Methylprednisolone 6-day dose pack for sciatica at week 8, beside the persistent-pain card",
+        given="Tina",
+        gender="female",
+        birth="1981-01-21",
+    )
+    rad = p1_background(s)
+    medrol = s.med_request(
+        "methylprednisolone-1",
+        "6902",
+        "Methylprednisolone 4 mg oral tablet (6-day dose pack)",
+        authored=4,
+        days=6,
+        dose_mg=4,
+        per_day=6,
+        note="Tapering dose pack: 24 mg on day 1 down to 4 mg on day 6.",
+    )
+    s.expect(
+        [
+            card("P1", "info", refs=[rad], codes=["72148"]),
+            card("M3", "info", refs=[medrol], conflict=True),
+        ],
+        forbidden_codes=[*ORAL_STEROIDS, "72158", *BLIND_ESI, *FUSION],
+        rationale=f"An oral methylprednisolone dose pack ({medrol}) for sciatica: M3 info with both positions "
+        "(NICE NG59 against; seed 002 for) and no renewal, beside the one pathway card (P1).",
+    )
+    return s
+
+
 # ---------------------------------------------------------------------------------------------
 
 
