@@ -92,6 +92,9 @@ def test_scenario(slug: str, hook: str, post: Callable[[dict[str, Any], str], li
         assert len(card["summary"]) < 140
         assert ("overrideReasons" in card) == (card["indicator"] != "info")
         assert all(r["display"] for r in card.get("overrideReasons", []))
+        if not e["recommendedActions"]:
+            assert "suggestions" not in card and "selectionBehavior" not in card
+            continue
         assert card["selectionBehavior"] == "at-most-one"
         recommended = [s for s in card["suggestions"] if s.get("isRecommended")]
         assert len(recommended) <= 1
@@ -185,3 +188,19 @@ def test_a_lumbar_mri_in_the_cds_hooks_org_body_is_judged_like_any_other(
         "description": action["description"],
         "resourceId": "ServiceRequest/example-MRI-59879846",
     }
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_an_unreadable_medication_list_is_named_on_the_order(
+    hook: str, post: Callable[[dict[str, Any], str], list[dict[str, Any]]]
+) -> None:
+    """The EHR answers the medication searches with an OperationOutcome and there is no fhirServer to
+    ask: the diazepam order cannot be checked against current opioids, and the card says so."""
+    body = load(f"benzodiazepine-with-current-opioid.{hook}.json")
+    failed = {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "exception"}]}
+    body["prefetch"]["medicationRequests"] = failed
+    body["prefetch"]["medicationStatements"] = failed
+    (card,) = post(body, EVALUATION_DATE)
+    assert (card["source"]["topic"]["code"], card["indicator"]) == ("order.not-fully-checked", "info")
+    assert "`MedicationRequest/mr-diazepam` — Draft order" in card["detail"]
+    assert "medicationRequests" in card["summary"] and "opioid" in card["detail"]
