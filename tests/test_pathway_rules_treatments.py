@@ -719,3 +719,13 @@ def test_old_undocumented_trial_or_ablation_gets_no_record_card() -> None:
     )
     assert "A1" not in states(old_rfa)
     assert "F5" in states(old_rfa), "without an ablation card the injection-based state still speaks"
+
+
+def test_a_long_free_text_date_never_breaks_the_summary_limit() -> None:
+    from dataclasses import replace
+
+    esi = replace(
+        tfesi("esi-1", 6), performed_text="2026-10-27T08:15:00.000+01:00 (theatre 3, late list)" * 2
+    )
+    cards = run(*background(70), esi)
+    assert all(len(c.summary) <= 139 for c in cards)

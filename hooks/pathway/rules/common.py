@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from hooks.cards import CardDraft, Conflict, Fact, Indicator, LinkDraft, SuggestionDraft
+from hooks.cards import SUMMARY_MAX, CardDraft, Conflict, Fact, Indicator, LinkDraft, SuggestionDraft
 from hooks.evidence import guideline
 from hooks.pathway.context import PathwayContext
 
@@ -57,6 +57,8 @@ class Rule:
         needs: Sequence[str] = (),
     ) -> CardDraft:
         """The card for this state. ``needs`` names prefetch keys whose absence the card must admit."""
+        if len(summary) > SUMMARY_MAX:  # a long free-text date or drug name must not cost the card
+            summary = summary[: SUMMARY_MAX - 1].rstrip() + "…"
         facts = tuple(dict.fromkeys(f for f in why if f is not None))
         all_gaps = list(dict.fromkeys(gaps))
         for key in needs:
