@@ -4112,6 +4112,52 @@ def m3_methylprednisolone_dose_pack() -> Scenario:
     return s
 
 
+@scenario
+def m_stopped_opioid_and_gabapentin_not_current() -> Scenario:
+    s = Scenario(
+        "m_stopped_opioid_and_gabapentin_not_current",
+        "A 4-month oxycodone course and gabapentin both stopped months ago; radiculopathy 10 months, never referred",
+        given="Norma",
+        gender="female",
+        birth="1967-08-30",
+    )
+    rad = radic(s, "radic-1", "M54.16", "128196005", onset=300)
+    s.pt_course(290, reason=[rad])
+    nsaid(s, "naproxen", authored=295, days=330)
+    for i, a in enumerate((280, 250, 220, 190), start=1):
+        s.med_request(
+            f"oxycodone-{i}",
+            "7804",
+            "Oxycodone hydrochloride 5 mg oral tablet",
+            authored=a,
+            days=30,
+            dose_mg=5,
+            per_day=4,
+        )
+    s.med_request(
+        "gabapentin-1",
+        "25480",
+        "Gabapentin 300 mg oral capsule",
+        authored=270,
+        days=30,
+        dose_mg=300,
+        per_day=3,
+        repeats=2,
+        status="stopped",
+        note="Stopped after 3 months: no benefit, dizziness.",
+    )
+    s.nrs("nrs-1", 6, 4)
+    s.expect(
+        [card("P2", "warning", refs=[rad], codes_any=[SPECIALIST_REFERRAL])],
+        forbidden_codes=[*OPIOIDS, *NEUROPATHIC, *BLIND_ESI, *FUSION],
+        forbidden_states=["M1", "M2", "P1"],
+        rationale="The opioid course (120 days, ended about 5 months ago) and the gabapentin (stopped about 6 months "
+        "ago for no benefit) are history, not current therapy: no M1 'reassess long-term opioids' and no M2 "
+        "'reassess this drug' card — only the pathway card (P2: 10 months, never referred).",
+    )
+    return s
+
+
 # ---------------------------------------------------------------------------------------------
 
 
