@@ -244,9 +244,11 @@ def machine() -> str:
         mem = f", {kb / 1024 / 1024:.1f} GiB RAM"
     except (OSError, ValueError, IndexError):
         pass
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     return (
         f"{os.cpu_count()} CPUs ({cpu}){mem}, {platform.system()} {platform.release()}, "
-        f"Python {platform.python_version()}; load generator and server on the same machine"
+        f"Python {platform.python_version()}; load generator and server on the same machine "
+        f"(load average {load} when the run ended)"
     )
 
 
