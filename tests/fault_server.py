@@ -100,9 +100,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        self._raw = bytearray()
         with self.server.fake.lock:
             self.server.fake.accepted += 1
-        self._raw = bytearray()
+            self.server.fake.received.append(self._raw)
         self.rfile = _Tee(self.rfile, self._raw)  # type: ignore[assignment]
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
@@ -168,6 +169,7 @@ class FakeFhirServer:
     stopping: threading.Event = field(default_factory=threading.Event)
     bytes_sent: dict[str, int] = field(default_factory=dict)  # by path, for huge bodies
     accepted: int = 0  # TCP connections accepted, whether or not a request followed
+    received: list[bytearray] = field(default_factory=list)  # bytes read, per connection
 
     def __post_init__(self) -> None:
         self._server = _Server(("127.0.0.1", 0), Handler)
@@ -200,8 +202,9 @@ class FakeFhirServer:
             return [s for s in self.seen if s.resource_type == resource_type]
 
     def raw_bytes(self) -> bytes:
+        """Every byte read on every connection, parsed into a request or not."""
         with self.lock:
-            return b"".join(s.raw for s in self.seen)
+            return b"".join(bytes(r) for r in self.received)
 
     def connections(self) -> int:
         with self.lock:

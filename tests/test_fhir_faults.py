@@ -46,13 +46,14 @@ from flask.testing import FlaskClient
 from cds_service.settings import Settings
 
 TOKEN = "fhir-access-token-3f9c1e7a5b2d4086"
-TIMEOUT = 1.0  # per FHIR call
-BUDGET = 2.0  # all FHIR calls of one invocation
+# Wide enough that a well-behaved loopback answer never times out on a busy 2-core CI machine.
+TIMEOUT = 2.0  # per FHIR call
+BUDGET = 3.0  # all FHIR calls of one invocation
 PAGE_CAP = 4
 MAX_BYTES = 4 * 1024 * 1024
 FIFTY_MB = 50 * 1024 * 1024
 # Time allowed on top of the budget for the rest of the request on a small shared CI machine.
-SLACK = 1.5
+SLACK = 2.0
 # How long a FHIR worker may still run after the answer: its call's own timeout, plus scheduling.
 GRACE = TIMEOUT + 1.0
 
@@ -146,11 +147,19 @@ def client_sockets_to(ports: set[int]) -> list[str]:
     return found
 
 
+# The store's SQLite files: its connection pool may open another (bounded) connection whenever
+# calls overlap, which is not a per-call leak.
+_STORE_FILE = re.compile(r"\.sqlite3(-wal|-shm|-journal)?$")
+
+
 def service_fds(fake_ports: set[int]) -> int:
-    """Open fds of this process, not counting the fake servers' own sockets (their side)."""
+    """Open fds of this process, not counting the fake servers' own sockets (their side) or the
+    store's pooled database files."""
     tcp = _tcp_sockets()
     n = 0
     for target in _fds().values():
+        if _STORE_FILE.search(target):
+            continue
         m = _SOCKET.match(target)
         if m and m.group(1) in tcp and tcp[m.group(1)][0] in fake_ports:
             continue
@@ -220,9 +229,17 @@ class Fault:
 
 
 FAULTS = [
-    Fault("timeout", lambda o: hang(30), r"did not answer within 1 s"),
-    Fault("slow pages beyond the budget", lambda o: slow_pages(0.8), r"did not answer within the 2 s budget"),
-    Fault("body that never ends", lambda o: trickle(30), r"did not answer within (the 2 s budget|1 s)"),
+    Fault("timeout", lambda o: hang(30), rf"did not answer within {TIMEOUT:g} s"),
+    Fault(
+        "slow pages beyond the budget",
+        lambda o: slow_pages(TIMEOUT * 0.6),
+        rf"did not answer within the {BUDGET:g} s budget",
+    ),
+    Fault(
+        "body that never ends",
+        lambda o: trickle(30),
+        rf"did not answer within (the {BUDGET:g} s budget|{TIMEOUT:g} s)",
+    ),
     Fault("HTTP 500", lambda o: status(500), r"answered HTTP 500"),
     Fault("HTTP 401", lambda o: status(401), r"refused access \(HTTP 401\)"),
     Fault("HTTP 403", lambda o: status(403), r"refused access \(HTTP 403\)"),
@@ -359,7 +376,7 @@ def test_fifty_megabytes_are_not_read(rig: Rig) -> None:
 
 
 def test_slow_pages_that_finish_within_the_budget_are_read_in_full(rig: Rig) -> None:
-    """Three pages at 0.3 s each fit the 2 s budget: all are read and nothing is reported missing."""
+    """Three pages at 0.3 s each fit the 3 s budget: all are read and nothing is reported missing."""
     rig.fhir.on("Observation", slow_pages(0.3, resources_per_page=2, pages=3))
     res = call(rig)
     assert res.status == 200, res.body
@@ -470,8 +487,7 @@ def test_concurrent_calls_against_a_hanging_server_each_answer_within_the_budget
     make_app: Callable[..., Flask], probe_service: Any
 ) -> None:
     """Six clinicians at once, every FHIR search hanging: six 412s, each within the budget; no
-    thread or socket left after each round, and a second round holds no more fds than the first
-    (the store may open pooled connections for concurrent calls once)."""
+    thread or socket left after each round, and a second round holds no more fds than the first."""
     with FakeFhirServer() as fhir, FakeFhirServer() as other:
         app = make_app(services=(probe_service,), settings_overrides=FAULT_SETTINGS)
         rig = Rig(fhir, other, app.test_client(), app.config["SETTINGS"])

@@ -29,19 +29,6 @@ SETTINGS = {**FAULT_SETTINGS, "fhir_timeout_seconds": 10.0, "fhir_total_budget_s
 # once every pathway card names the keys it needed.
 HELD = {"radicular-order-guardrails"}
 CHECKED = [p for p in REQUESTS if _service_id(p, json.loads(p.read_text(encoding="utf-8"))) in HELD]
-# Known: without the medication list, the benzodiazepine-with-opioid check gives no card and
-# nothing says the current opioids could not be checked. (Not strict: the fix shows as XPASS.)
-SILENT_BENZO = "without medicationRequests the benzodiazepine-with-opioid check is silent"
-KNOWN_SILENT = {
-    "orders/benzodiazepine-with-current-opioid.order-select": SILENT_BENZO,
-    "orders/benzodiazepine-with-current-opioid.order-sign": SILENT_BENZO,
-}
-
-
-def _param(p: Path) -> Any:
-    ident = f"{p.parent.name}/{p.stem}"
-    marks = [pytest.mark.xfail(strict=False, reason=KNOWN_SILENT[ident])] if ident in KNOWN_SILENT else []
-    return pytest.param(p, id=ident, marks=marks)
 
 
 def serve(body: dict[str, Any], service_id: str) -> dict[str, Callable[[Handler, Seen], None]]:
@@ -86,7 +73,7 @@ def states(cards: list[dict[str, Any]]) -> list[str]:
     return [f"{c['source']['topic']['code']} {c['indicator']}" for c in cards]
 
 
-@pytest.mark.parametrize("request_file", [_param(p) for p in CHECKED])
+@pytest.mark.parametrize("request_file", CHECKED, ids=[f"{p.parent.name}/{p.stem}" for p in CHECKED])
 def test_missing_optional_data_that_changes_the_advice_is_named(
     make_app: Callable[..., Flask], request_file: Path
 ) -> None:
