@@ -29,7 +29,7 @@ from cds_service.openapi import document
 from cds_service.settings import Settings
 from cds_service.store import Store
 from cds_service.store import models as m
-from tests.conftest import EVALUATION_DATE, FIXED_NOW, load_protocol
+from tests.conftest import EVALUATION_DATE, FHIR_BASE, FIXED_NOW, load_protocol
 from tests.refusing_session import refusing_session
 
 EXAMPLES = 300
@@ -142,9 +142,10 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         log_level="ERROR",
     )
     store = Store.from_settings(settings_)
-    session, _ = refusing_session()
+    session, adapter = refusing_session()
     application = create_app(settings_, store=store, fhir_session=session, clock=lambda: FIXED_NOW)
     application.config["TESTING"] = True
+    application.extensions["refusing_adapter"] = adapter
     yield application
     session.close()
     store.close()
@@ -222,7 +223,7 @@ def post(client: FlaskClient, url: str, body: Any) -> Any:
 @PROPERTY
 @given(data=st.data(), fixture=st.sampled_from(sorted(SERVICE)))
 def test_arbitrary_prefetch_is_cards_a_400_or_a_412(
-    client: FlaskClient, data: st.DataObject, fixture: str
+    app: Flask, client: FlaskClient, data: st.DataObject, fixture: str
 ) -> None:
     body = data.draw(
         mutated(fixture, ("prefetch",))
@@ -233,8 +234,16 @@ def test_arbitrary_prefetch_is_cards_a_400_or_a_412(
             st.just(load_protocol(fixture)),
         )
     )
+    if data.draw(st.booleans()):  # absent keys and OperationOutcomes are then fetched (and refused)
+        body["fhirServer"] = FHIR_BASE
+        if isinstance(body.get("prefetch"), dict):
+            for key in data.draw(st.sets(st.sampled_from(sorted(body["prefetch"]) or ["none"]), max_size=3)):
+                body["prefetch"].pop(key, None)
+    attempts = app.extensions["refusing_adapter"].attempts
     resp = post(client, f"/cds-services/{SERVICE[fixture]}", body)
     check_answer(resp, {200, 400, 412}, "CdsResponse")
+    if app.extensions["refusing_adapter"].attempts > attempts:
+        event("FHIR fetch attempted (refused)")
 
 
 @PROPERTY
