@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from jsonschema import Draft202012Validator
+from openapi_spec_validator.validation import OpenAPIV31SpecValidator
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from cds_service.openapi import PATH, document
@@ -48,6 +49,8 @@ def openapi_path(rule: str) -> str:
 
 def test_it_is_an_openapi_3_1_document_with_valid_schemas() -> None:
     assert DOC["openapi"].startswith("3.1.")
+    errors = [e.message for e in OpenAPIV31SpecValidator(DOC).iter_errors()]
+    assert errors == []
     assert DOC["info"]["title"] and DOC["info"]["version"]
     for schema in DOC["components"]["schemas"].values():
         Draft202012Validator.check_schema(schema)
