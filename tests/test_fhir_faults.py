@@ -543,3 +543,27 @@ def test_the_token_is_never_logged(
     out, err = capfd.readouterr()
     assert TOKEN not in caplog.text
     assert TOKEN not in out and TOKEN not in err
+
+
+QUICK_FAULTS = [
+    f
+    for f in FAULTS
+    if not f.partial and f.name not in {"timeout", "slow pages beyond the budget", "body that never ends"}
+]
+
+
+@pytest.mark.parametrize(("service_id", "hook"), REAL_CALLS)
+@pytest.mark.parametrize("fault", QUICK_FAULTS, ids=[f.name for f in QUICK_FAULTS])
+def test_real_services_map_every_failure_of_required_data_to_412(
+    make_app: Callable[..., Flask], service_id: str, hook: str, fault: Fault
+) -> None:
+    """The registered services answer 412 with the reason for each way the conditions search can fail."""
+    with FakeFhirServer() as fhir, FakeFhirServer() as other:
+        fhir.on("Condition", fault.make(other))
+        app = make_app(settings_overrides=FAULT_SETTINGS)
+        res = call(Rig(fhir, other, app.test_client(), app.config["SETTINGS"]), service_id, hook)
+        assert res.status == 412, res.body
+        issue = res.body["issue"][0]
+        assert issue["expression"] == ["prefetch.conditions"]
+        assert re.search(fault.reason, issue["diagnostics"]), issue["diagnostics"]
+        assert other.accepted == 0
