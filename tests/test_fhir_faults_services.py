@@ -24,10 +24,9 @@ from hooks.registry import REQUIRED_KEYS
 
 SETTINGS = {**FAULT_SETTINGS, "fhir_timeout_seconds": 10.0, "fhir_total_budget_seconds": 20.0}
 
-# The services held to this. The pathway service still words some missing optional data as
-# absent ("no lumbar imaging on record") or drops a card without naming the key; add it here
-# once every pathway card names the keys it needed.
-HELD = {"radicular-order-guardrails"}
+# The services held to this: both. Every pathway card names each key that could not be read,
+# and a gated patient with no card gets a "not fully checked" card instead of an empty list.
+HELD = {"radicular-order-guardrails", "radicular-pathway"}
 CHECKED = [p for p in REQUESTS if _service_id(p, json.loads(p.read_text(encoding="utf-8"))) in HELD]
 
 

@@ -18,7 +18,9 @@ Errors propagate: a rule that crashes must never look like "no cards".
 
 from __future__ import annotations
 
-from hooks.cards import CardDraft, most_urgent_per_topic
+from dataclasses import replace
+
+from hooks.cards import CardDraft, Fact, most_urgent_per_topic
 from hooks.evaluation import EvaluationInput
 from hooks.pathway.context import (
     SUCCESS_OUTCOMES,
@@ -40,13 +42,66 @@ from hooks.pathway.rules import (
     red_flags,
     refractory,
 )
+from hooks.pathway.rules.common import Rule
 
 __all__ = ["PathwayContext", "evaluate_context", "evaluate_pathway", "pathway_card"]
 
 
 def evaluate_pathway(inp: EvaluationInput, assessor: Assessor | None = None) -> list[CardDraft]:
     """The pathway cards for one patient-view call (``assessor`` replaces §3 inference in tests)."""
-    return evaluate_context(PathwayContext(inp, assessor))
+    ctx = PathwayContext(inp, assessor)
+    return admit_unread_data(ctx, evaluate_context(ctx))
+
+
+NOT_FULLY_CHECKED = Rule(
+    "pathway.not-fully-checked",
+    "Radiculopathy pathway not fully checked",
+    "radicular-data-gaps",
+    ("nice_ng59",),
+)
+
+
+def unread_data_gap(key: str, reason: str) -> str:
+    return f"{key} could not be retrieved ({reason}): advice that depends on it was not checked"
+
+
+def admit_unread_data(ctx: PathwayContext, cards: list[CardDraft]) -> list[CardDraft]:
+    """Optional data the EHR could not give may change every state (a missing medication list hides
+    an analgesic escalation, missing reports hide a concordant lesion), so no card may read as if it
+    were complete: each card names every key that could not be read, and a patient inside the gate
+    with no card at all gets one info card saying what was not checked — never a silent empty list.
+    (A closed gate is decided on the Conditions, which are required data.)"""
+    missing = ctx.history.unavailable
+    if not missing:
+        return cards
+    if not cards:
+        if not ctx.gate_open:
+            return cards
+        return [
+            NOT_FULLY_CHECKED.card(
+                ctx,
+                indicator="info",
+                summary="Radiculopathy pathway not fully checked: "
+                + ", ".join(sorted(missing))
+                + " could not be read",
+                why=(
+                    ctx.onset_fact(),
+                    *(Fact(f"the patient's {k} could not be read ({missing[k]})") for k in sorted(missing)),
+                ),
+                next_steps=(
+                    "Review the record for what could not be read before relying on the absence of advice.",
+                ),
+                avoid=(),
+                gaps=[unread_data_gap(k, missing[k]) for k in sorted(missing)],
+            )
+        ]
+    out = []
+    for card in cards:
+        extra = tuple(
+            unread_data_gap(k, missing[k]) for k in sorted(missing) if not any(k in g for g in card.gaps)
+        )
+        out.append(replace(card, gaps=card.gaps + extra) if extra else card)
+    return out
 
 
 def evaluate_context(ctx: PathwayContext) -> list[CardDraft]:
