@@ -30,7 +30,7 @@ def test_a_gated_patient_with_no_card_gets_a_not_fully_checked_card() -> None:
     assert card.indicator == "info"
     assert "diagnosticReports" in card.summary and "medicationRequests" in card.summary
     assert len(card.summary) <= 139
-    assert any(f.ref == "radic-1" for f in card.why)  # the gate condition that put the patient in scope
+    assert any(f.ref == "Condition/radic-1" for f in card.why)  # the gate condition in scope
 
 
 def test_outside_the_gate_missing_optional_data_changes_nothing() -> None:
