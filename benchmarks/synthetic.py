@@ -286,6 +286,7 @@ def make_request(n_resources: int, seed: int = 20261101, today: date = EVALUATIO
         "conditions": _bundle(relevant["conditions"]),
         "procedures": _bundle(relevant["procedures"]),
         "observations": _bundle(observations),
+        "examObservations": _bundle([]),
         "medicationRequests": _bundle(relevant["medicationRequests"]),
         "medicationStatements": _bundle([]),
         "serviceRequests": _bundle(relevant["serviceRequests"]),

@@ -73,6 +73,10 @@ def history_prefetch(terminology: Terminology) -> dict[str, str]:
             f"Observation?patient={pid}&code={_codes_param(terminology, *OBSERVATION_VALUE_SETS)}"
             "&_sort=-date&_count=200"
         ),
+        # Physical-examination findings (MRC strength grades, % relief after a block) are often
+        # recorded without a code the value sets could name, so a code filter would never return
+        # them; the exam category does (progressive weakness is a red flag, R2).
+        "examObservations": f"Observation?patient={pid}&category=exam&_sort=-date&_count=100",
         "medicationRequests": f"MedicationRequest?patient={pid}&_count=200",
         "medicationStatements": f"MedicationStatement?patient={pid}&_count=200",
         "serviceRequests": f"ServiceRequest?patient={pid}&_count=200",

@@ -23,6 +23,7 @@ KEY_PATH = {
     "conditions": "Condition",
     "procedures": "Procedure",
     "observations": "Observation",
+    "examObservations": "Observation",
     "medicationRequests": "MedicationRequest",
     "medicationStatements": "MedicationStatement",
     "serviceRequests": "ServiceRequest",

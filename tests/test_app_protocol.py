@@ -30,6 +30,7 @@ KEY_TYPES = {
     "conditions": "Condition",
     "procedures": "Procedure",
     "observations": "Observation",
+    "examObservations": "Observation",
     "medicationRequests": "MedicationRequest",
     "medicationStatements": "MedicationStatement",
     "serviceRequests": "ServiceRequest",
@@ -248,7 +249,7 @@ def test_sandbox_patient_view_shape(client: FlaskClient, fake: responses.Request
             )
         ]
     }
-    assert len(fake.calls) == 6 and all("patient=p1" in c.request.url for c in fake.calls)
+    assert len(fake.calls) == 7 and all("patient=p1" in c.request.url for c in fake.calls)
 
 
 @pytest.mark.parametrize(

@@ -135,16 +135,6 @@ def describe(cards: list[dict[str, Any]]) -> list[str]:
 
 REQUESTS = fixture_requests()
 
-# Observations the rules recognise by name only (no code) are never selected by the observations
-# template, which searches by code: an EHR honouring the template cannot send them, so scenarios
-# that rest on them differ. (Not strict: once the template and the rules agree, such a scenario
-# shows as XPASS in the summary.)
-TEXT_ONLY = (
-    "this scenario's prefetch holds Observations with no code (e.g. MRC strength grades); the "
-    "observations template (Observation?code=...) cannot select them, so a FHIR server never returns them"
-)
-
-
 def _has_text_only_observations(body: dict[str, Any]) -> bool:
     return any(
         not (r.get("code") or {}).get("coding") for r in _entries(body["prefetch"].get("observations"))
@@ -152,9 +142,14 @@ def _has_text_only_observations(body: dict[str, Any]) -> bool:
 
 
 def _param(p: Path) -> Any:
-    text_only = _has_text_only_observations(_load(p))
-    marks = [pytest.mark.xfail(strict=False, reason=TEXT_ONLY)] if text_only else []
-    return pytest.param(p, id=f"{p.parent.name}/{p.stem}", marks=marks)
+    return pytest.param(p, id=f"{p.parent.name}/{p.stem}")
+
+
+def test_no_fixture_puts_uncoded_observations_under_the_code_filtered_key() -> None:
+    """Uncoded findings (MRC strength grades) belong under examObservations: the observations
+    template searches by code, so an EHR honouring it could never send them there."""
+    offenders = [f"{p.parent.name}/{p.stem}" for p in REQUESTS if _has_text_only_observations(_load(p))]
+    assert not offenders, offenders
 
 
 @pytest.fixture

@@ -33,7 +33,8 @@ HERE = Path(__file__).resolve().parent
 EVAL = date(2026, 11, 20)
 NS = uuid.UUID("0b7e3f4c-6a52-4f0e-9d3b-5c1a7e2d9f80")
 PREFETCH_KEYS = (
-    "patient", "conditions", "procedures", "observations", "medicationRequests", "medicationStatements",
+    "patient", "conditions", "procedures", "observations", "examObservations", "medicationRequests",
+    "medicationStatements",
     "serviceRequests", "diagnosticReports", "encounters",
 )  # fmt: skip
 

@@ -350,7 +350,7 @@ class Scenario:
             "effectiveDateTime": self.at(when, "11:30"),
             "valueInteger": grade,
         }
-        self.keys["observations"].append(r)
+        self.keys["examObservations"].append(r)
         return f"Observation/{rid}"
 
     def nrs(
