@@ -583,7 +583,7 @@ def test_physiotherapy_referral_waits_for_the_cauda_equina_work_up() -> None:
 
 
 def test_mme_factors_are_data_keyed_by_the_opioid_value_set() -> None:
-    from hooks.orders.checks.medications import MME_FILE, mme_factors
+    from hooks.mme import MME_FILE, mme_factors
     from tests.orders_builders import TERM
 
     per_mg, per_mcg_h = mme_factors()

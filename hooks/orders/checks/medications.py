@@ -33,14 +33,11 @@ Evidence: NICE NG59; PRECISE 2017 (Mathieson, NEJM).
 
 from __future__ import annotations
 
-import json
 import re
-from functools import cache
-from pathlib import Path
-from typing import Any
 
 from hooks.cards import Action, CardDraft, Conflict, Fact, SuggestionDraft
 from hooks.facts import MedicationFact
+from hooks.mme import mme_factors
 from hooks.orders.common import card, delete
 from hooks.orders.context import OrderContext
 from hooks.orders.draft import DraftOrder
@@ -67,19 +64,11 @@ NEEDS: tuple[str, ...] = (
 )  # optional prefetch keys whose loss can silence this check
 EVIDENCE: tuple[str, ...] = ("cdc_opioids_2022",)
 
-MME_FILE = Path(__file__).resolve().parent.parent / "data" / "mme_conversion.json"
 _NOT_ORAL = re.compile(
     r"epidural|intramuscular|\bim\b|intravenous|\biv\b|inject|intra-?articular|"
     r"subcutaneous|topical|inhal|nasal|ophthalmic|otic|perineural",
     re.IGNORECASE,
 )
-
-
-@cache
-def mme_factors() -> tuple[dict[str, float], dict[str, float]]:
-    """(mg/day factors, mcg/h factors) by ingredient name, from the CDC 2022 table (data file)."""
-    raw: dict[str, Any] = json.loads(MME_FILE.read_text())
-    return dict(raw["factors_per_mg_day"]), dict(raw["factors_per_mcg_hour"])
 
 
 def order_mme(ctx: OrderContext, order: DraftOrder) -> float | None:

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from hooks import suggestions as sx
 from hooks.cards import CardDraft, Fact
 from hooks.facts import MedicationFact
+from hooks.mme import mme_factors
 from hooks.pathway.context import PathwayContext
 from hooks.pathway.rules.common import (
     NEUROPATHIC_AGENTS,
@@ -35,19 +36,6 @@ M2 = Rule(
 )
 M3 = Rule("M3", "Oral corticosteroids for sciatica", TOPIC_ORAL_STEROIDS, ("nice_ng59",))
 
-# CDC 2022 (MMWR RR-71-3, Table) morphine milligram equivalent conversion factors, by the ingredient
-# name the rx_opioids value set displays. Transdermal fentanyl and buprenorphine are not converted.
-MME_FACTORS: dict[str, float] = {
-    "codeine": 0.15,
-    "hydrocodone": 1.0,
-    "hydromorphone": 5.0,
-    "methadone": 4.7,
-    "morphine": 1.0,
-    "oxycodone": 1.5,
-    "oxymorphone": 3.0,
-    "tapentadol": 0.4,
-    "tramadol": 0.2,
-}
 # Medication runs closer together than this count as one continuous course.
 CONTINUOUS_GAP_DAYS = 30
 _NOT_ORAL = re.compile(
@@ -83,7 +71,7 @@ def daily_mme(ctx: PathwayContext, meds: Sequence[MedicationFact]) -> float | No
         if not ctx.is_active_med(m) or m.daily_dose_mg is None:
             continue
         member = ctx.term.match("rx_opioids", (*m.ingredient_codings, *m.codings))
-        factor = MME_FACTORS.get((member.display if member else "").lower())
+        factor = mme_factors()[0].get((member.display if member else "").lower())
         if factor is None:
             continue
         total += m.daily_dose_mg * factor
