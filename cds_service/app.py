@@ -52,10 +52,13 @@ def create_app(
     clock: Clock = utc_now,
     is_relevant: IsRelevant | None = None,
     build_history: BuildHistory | None = None,
+    warm: bool = False,
 ) -> Flask:
     """Build the service. ``services`` defaults to ``hooks.registry.services()``; ``store`` to
     ``Store.from_settings(settings)``; the history is built by ``hooks.history``. Tests inject small
-    services, a temporary store, a fake FHIR session, a fixed clock or history doubles."""
+    services, a temporary store, a fake FHIR session, a fixed clock or history doubles. ``warm`` runs
+    every service once on a tiny synthetic chart before returning (``serve`` sets it for each
+    worker), so the first real call does not pay for model imports and validator builds."""
     settings = settings or Settings.from_env()
     configure_logging(settings.log_level)
     if services is None:
@@ -107,7 +110,9 @@ def create_app(
 
     from cds_service.feedback import make_feedback_blueprint
 
-    app.register_blueprint(make_feedback_blueprint(store))
+    app.register_blueprint(
+        make_feedback_blueprint(store, service_exists=lambda sid: any(s.id == sid for s in engine.services))
+    )
     from cds_service.openapi import make_openapi_blueprint
 
     app.register_blueprint(make_openapi_blueprint())
@@ -130,6 +135,10 @@ def create_app(
 
     install_error_handlers(app)
     app.after_request(_after)
+    if warm:
+        from cds_service.warmup import warm_up
+
+        warm_up(engine)
     return app
 
 

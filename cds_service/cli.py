@@ -77,7 +77,7 @@ def _serve(args: argparse.Namespace) -> int:
                 self.cfg.set(key, value)
 
         def load(self) -> Any:
-            return create_app(settings)
+            return create_app(settings, warm=True)  # each worker warms before its first call
 
     Server().run()
     return 0
