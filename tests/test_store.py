@@ -354,7 +354,12 @@ def test_unsupported_backend_is_refused() -> None:
 def test_retention_purges_old_records_automatically(db_url: str) -> None:
     """It drops audit rows older than the retention period after recording a call, at most hourly."""
     ticks = [0.0]
-    st = Store(Store.from_url(db_url, migrate=False).engine, retention_days=30, monotonic=lambda: ticks[0])
+    st = Store(
+        Store.from_url(db_url, migrate=False).engine,
+        retention_days=30,
+        monotonic=lambda: ticks[0],
+        purge_runner=lambda job: job(),
+    )
     now = datetime.now(UTC)
     try:
         st.record_invocation(invocation(card("ancient"), at=now - timedelta(days=40)))  # purged at once
@@ -367,6 +372,31 @@ def test_retention_purges_old_records_automatically(db_url: str) -> None:
         with Session(st.engine) as s:
             assert set(s.scalars(select(m.IssuedCard.uuid))) == {"fresh", "today"}
     finally:
+        st.close()
+
+
+def test_the_default_purge_never_holds_up_the_call_that_made_it_due(db_url: str) -> None:
+    """record_invocation returns while a slow retention purge is still running on its own thread."""
+    st = Store(Store.from_url(db_url, migrate=False).engine, retention_days=30)
+    started, release, finished = threading.Event(), threading.Event(), threading.Event()
+    real_purge = st.purge
+
+    def slow_purge(before: datetime, *, now: datetime | None = None):  # type: ignore[no-untyped-def]
+        started.set()
+        release.wait(10)
+        try:
+            return real_purge(before, now=now)
+        finally:
+            finished.set()
+
+    st.purge = slow_purge  # type: ignore[method-assign]
+    try:
+        st.record_invocation(invocation(card("first"), at=datetime.now(UTC)))
+        assert started.wait(5), "the purge was not started"
+        assert not release.is_set()  # we are back from record_invocation while the purge still waits
+    finally:
+        release.set()
+        finished.wait(10)
         st.close()
 
 

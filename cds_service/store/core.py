@@ -160,12 +160,17 @@ def make_engine(url: str) -> Engine:
     raise ValueError(f"unsupported database backend {backend!r}: use sqlite or postgresql")
 
 
+def _in_background(job: Callable[[], None]) -> None:
+    threading.Thread(target=job, name="retention-purge", daemon=True).start()
+
+
 class Store:
     """The one persistence API. Every method commits before it returns.
 
     With ``retention_days`` set (``CDS_AUDIT_RETENTION_DAYS``; 0 keeps everything), the record
     older than that is purged automatically — at most once per ``PURGE_INTERVAL_SECONDS`` per
-    process, after an invocation has been recorded — along with expired JWT ids.
+    process, on a background thread started after an invocation has been recorded — along with
+    expired JWT ids.
     """
 
     PURGE_INTERVAL_SECONDS = 3600.0
@@ -176,8 +181,12 @@ class Store:
         *,
         retention_days: int | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        purge_runner: Callable[[Callable[[], None]], None] | None = None,
     ) -> None:
         self.engine = engine
+        # The retention purge must never sit in a clinician's click path: by default it runs on a
+        # short-lived daemon thread after the call that made it due (tests pass a synchronous runner).
+        self._purge_runner = purge_runner or _in_background
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self.retention = timedelta(days=retention_days) if retention_days and retention_days > 0 else None
         self._monotonic = monotonic
@@ -253,6 +262,10 @@ class Store:
             if self._last_purge is not None and now_m - self._last_purge < self.PURGE_INTERVAL_SECONDS:
                 return
             self._last_purge = now_m
+        self._purge_runner(self._purge_now)
+
+    def _purge_now(self) -> None:
+        assert self.retention is not None
         now = datetime.now(UTC)
         try:
             result = self.purge(now - self.retention, now=now)
