@@ -138,7 +138,7 @@ def create_app(
     if warm:
         from cds_service.warmup import warm_up
 
-        warm_up(engine)
+        warm_up(engine, store)
     return app
 
 

@@ -8,11 +8,14 @@ the adapter validates. Nothing is recorded: it calls the engine, not the HTTP la
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cds_service.errors import CdsError
 from cds_service.logging_setup import get_logger
 from cds_service.pipeline import Engine
+
+if TYPE_CHECKING:
+    from cds_service.store import Store
 
 log = get_logger("warmup")
 
@@ -107,9 +110,15 @@ def _prefetch(templates: dict[str, str]) -> dict[str, Any]:
     return out
 
 
-def warm_up(engine: Engine) -> int:
-    """Invoke every (service, hook) once; returns how many ran. Failures are logged, not raised:
-    a warm-up must never stop a worker that would answer real calls correctly."""
+def warm_up(engine: Engine, store: Store | None = None) -> int:
+    """Invoke every (service, hook) once, and let the store compile its writes in a rolled-back
+    transaction; returns how many services ran. Failures are logged, not raised: a warm-up must
+    never stop a worker that would answer real calls correctly."""
+    if store is not None:
+        try:
+            store.warm_up()
+        except Exception as exc:
+            log.warning("store warm-up failed", extra={"event": "warmup_failed", "error": type(exc).__name__})
     ran = 0
     for service in engine.services:
         for hook in service.hooks:

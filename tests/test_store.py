@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 from store_helpers import (  # noqa: F401  (pytest fixtures)
     db_url_fixture,
@@ -397,6 +397,20 @@ def test_the_default_purge_never_holds_up_the_call_that_made_it_due(db_url: str)
     finally:
         release.set()
         finished.wait(10)
+        st.close()
+
+
+def test_warm_up_leaves_no_trace(db_url: str) -> None:
+    """Store.warm_up writes a synthetic invocation and rolls it back: no audit, card or suggestion row."""
+    st = Store.from_url(db_url, migrate=False)
+    try:
+        st.warm_up()
+        st.warm_up()  # twice: the synthetic ids must not collide with a kept row
+        with Session(st.engine) as s:
+            assert s.scalar(select(func.count()).select_from(m.Invocation)) == 0
+            assert s.scalar(select(func.count()).select_from(m.IssuedCard)) == 0
+            assert s.scalar(select(func.count()).select_from(m.IssuedSuggestion)) == 0
+    finally:
         st.close()
 
 

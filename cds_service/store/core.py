@@ -17,10 +17,11 @@ from typing import Any
 from sqlalchemy import Engine, and_, create_engine, delete, event, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from cds_service.records import InvocationRecord
+from cds_service.records import IssuedCard as IssuedCardRecord
 from cds_service.settings import Settings
 from cds_service.store.models import Feedback, Invocation, IssuedCard, IssuedSuggestion, SeenJti
 from hooks.override_reasons import BY_CODE, OVERRIDE_SYSTEM, reasons_for, snooze_days
@@ -218,41 +219,66 @@ class Store:
     # ---- audit ---------------------------------------------------------------------------------
     def record_invocation(self, rec: InvocationRecord) -> None:
         """One audit row, one row per card issued and per suggestion offered; all or nothing."""
-        at = _aware(rec.at)
         with self._sessions.begin() as s:
-            inv = Invocation(
-                at=at,
-                service_id=rec.service_id,
-                hook=rec.hook,
-                hook_instance=rec.hook_instance,
-                patient_id=rec.patient_id,
-                user_id=rec.user_id,
-                status=rec.status,
-                latency_ms=float(rec.latency_ms),
-                card_count=len(rec.cards),
-                error=rec.error,
-            )
-            s.add(inv)
-            s.flush()
-            for card in rec.cards:
-                s.add(
-                    IssuedCard(
-                        uuid=card.uuid,
-                        invocation_id=inv.id,
-                        service_id=rec.service_id,
-                        hook=rec.hook,
-                        hook_instance=rec.hook_instance,
-                        rule_id=card.rule_id,
-                        indicator=card.indicator,
-                        patient_id=rec.patient_id,
-                        issued_at=at,
-                    )
-                )
-            s.flush()
-            for card in rec.cards:
-                for sug in card.suggestion_uuids:
-                    s.add(IssuedSuggestion(uuid=sug, card_uuid=card.uuid))
+            self._write_invocation(s, rec)
         self._purge_if_due()
+
+    def warm_up(self) -> None:
+        """Write one synthetic invocation and roll it back: the first real call then finds the
+        connection open and the insert statements compiled, and the record holds no trace."""
+        rec = InvocationRecord(
+            at=datetime.now(UTC),
+            service_id="warm-up",
+            hook="patient-view",
+            hook_instance="00000000-0000-4000-8000-000000000000",
+            patient_id=None,
+            user_id=None,
+            status=200,
+            latency_ms=0.0,
+            cards=(IssuedCardRecord("00000000-0000-4000-8000-000000000001", "warm-up", "info", ("s",)),),
+        )
+        with self._sessions() as s:
+            try:
+                self._write_invocation(s, rec)
+            finally:
+                s.rollback()
+
+    @staticmethod
+    def _write_invocation(s: Session, rec: InvocationRecord) -> None:
+        at = _aware(rec.at)
+        inv = Invocation(
+            at=at,
+            service_id=rec.service_id,
+            hook=rec.hook,
+            hook_instance=rec.hook_instance,
+            patient_id=rec.patient_id,
+            user_id=rec.user_id,
+            status=rec.status,
+            latency_ms=float(rec.latency_ms),
+            card_count=len(rec.cards),
+            error=rec.error,
+        )
+        s.add(inv)
+        s.flush()
+        for card in rec.cards:
+            s.add(
+                IssuedCard(
+                    uuid=card.uuid,
+                    invocation_id=inv.id,
+                    service_id=rec.service_id,
+                    hook=rec.hook,
+                    hook_instance=rec.hook_instance,
+                    rule_id=card.rule_id,
+                    indicator=card.indicator,
+                    patient_id=rec.patient_id,
+                    issued_at=at,
+                )
+            )
+        s.flush()
+        for card in rec.cards:
+            for sug in card.suggestion_uuids:
+                s.add(IssuedSuggestion(uuid=sug, card_uuid=card.uuid))
+        s.flush()
 
     def _purge_if_due(self) -> None:
         if self.retention is None:
