@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from cds_service.errors import CdsError
+from cds_service.fhir_adapter import preload_models
 from cds_service.logging_setup import get_logger
 from cds_service.pipeline import Engine
 
@@ -114,6 +115,7 @@ def warm_up(engine: Engine, store: Store | None = None) -> int:
     """Invoke every (service, hook) once, and let the store compile its writes in a rolled-back
     transaction; returns how many services ran. Failures are logged, not raised: a warm-up must
     never stop a worker that would answer real calls correctly."""
+    preload_models()
     if store is not None:
         try:
             store.warm_up()

@@ -44,3 +44,14 @@ def test_a_failing_warm_up_call_is_logged_not_raised(
 
 def _boom(inp: Any) -> list[Any]:
     raise RuntimeError("rule failure")
+
+
+def test_preload_reaches_nested_element_models() -> None:
+    """It loads the element models nested in the resources the rules read (e.g. Dosage, Period)."""
+    import sys
+
+    from cds_service.fhir_adapter import VALIDATED_TYPES, preload_models
+
+    assert preload_models(VALIDATED_TYPES) > len(VALIDATED_TYPES)
+    assert "fhir.resources.R4B.dosage" in sys.modules
+    assert "fhir.resources.R4B.period" in sys.modules
