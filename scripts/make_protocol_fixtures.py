@@ -109,6 +109,7 @@ CHART = {
         },
     ),
     "observations": searchset(pain("obs-pain-1", "2026-06-01", 8), pain("obs-pain-2", "2026-07-08", 7)),
+    "examObservations": {"resourceType": "Bundle", "type": "searchset", "total": 0},
     "medicationRequests": searchset(
         {
             "resourceType": "MedicationRequest",
@@ -268,7 +269,7 @@ def main() -> None:
     )
     # The same chart as one FHIR Bundle, for `radicular-cds evaluate --hook ... --patient ...`.
     resources = [CHART["patient"]] + [
-        e["resource"] for k, v in CHART.items() if k != "patient" for e in v["entry"]
+        e["resource"] for k, v in CHART.items() if k != "patient" for e in v.get("entry", [])
     ]
     write(
         "chart-rad-001.bundle.json",

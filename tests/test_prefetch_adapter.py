@@ -34,7 +34,7 @@ def test_full_fixture_becomes_a_typed_history() -> None:
         k: (
             kd(k, v, single=True)
             if v["resourceType"] != "Bundle"
-            else kd(k, *(e["resource"] for e in v["entry"]))
+            else kd(k, *(e["resource"] for e in v.get("entry", [])))
         )
         for k, v in chart.items()
     }
