@@ -283,7 +283,9 @@ responses and 0 errors.
 | machine | {machine()} |
 
 Every request carries a full prefetch (no FHIR server is called), and every call is recorded in the
-governance store (one SQLite file shared by the workers). The requests rotate over these fixtures:
+governance store (one SQLite file shared by the workers). The server keeps both CPUs (shared with the
+load generator) busy, so the latency is mostly time spent queued behind the other connections'
+requests. The requests rotate over these fixtures:
 
 {fixtures}
 """
