@@ -7,7 +7,7 @@ Each service is declared once: id, the hooks it answers, title, description, pre
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 
@@ -83,6 +83,16 @@ def history_prefetch(terminology: Terminology) -> dict[str, str]:
         "diagnosticReports": f"DiagnosticReport?patient={pid}&_sort=-date&_count=50",
         "encounters": f"Encounter?patient={pid}&_sort=-date&_count=100",
     }
+
+
+# Keys that hold the same kind of data fetched two ways: a rule that reads observations reads both
+# (scores by code, examination findings by category), so losing either must be admitted.
+KEY_GROUPS: Mapping[str, tuple[str, ...]] = {"observations": ("observations", "examObservations")}
+
+
+def expand_keys(keys: Iterable[str]) -> tuple[str, ...]:
+    """Prefetch keys with each group name replaced by its members, in order, without repeats."""
+    return tuple(dict.fromkeys(k2 for k in keys for k2 in KEY_GROUPS.get(k, (k,))))
 
 
 # The gate (a lumbar radicular condition) and the treatment history decide every state; without

@@ -36,6 +36,7 @@ from hooks.orders.checks import (
 from hooks.orders.common import card
 from hooks.orders.context import OrderContext
 from hooks.orders.draft import DraftOrder
+from hooks.registry import expand_keys
 
 # Most urgent first: red-flag interception, then imaging, injections, ablation, devices, surgery, drugs.
 CHECKS = (
@@ -86,7 +87,7 @@ def _not_fully_checked(ctx: OrderContext, order: DraftOrder, found: list[CardDra
     fired = {c.rule_id for c in found}
     silent: list[tuple[ModuleType, list[str]]] = []
     for check in CHECKS:
-        keys = [k for k in check.NEEDS if k in missing]
+        keys = [k for k in expand_keys(check.NEEDS) if k in missing]
         if keys and not fired & set(check.RULE_IDS) and _applies(ctx, order, check):
             silent.append((check, keys))
     if not silent:

@@ -30,6 +30,7 @@ from hooks.pathway.failure import (
     esi_sessions_in_window,
     is_scs_trial,
 )
+from hooks.registry import expand_keys
 from hooks.terminology import Coding, Member, Terminology
 from hooks.thresholds import Thresholds
 
@@ -111,7 +112,7 @@ class OrderContext:
 
     def unavailable_gaps(self, *keys: str) -> tuple[str, ...]:
         out = []
-        for key in keys:
+        for key in expand_keys(keys):
             why = self.history.unavailable.get(key)
             if why:
                 out.append(f"The patient's {key} could not be read ({why}); this check ran without them.")
