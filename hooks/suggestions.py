@@ -230,6 +230,27 @@ def suggest(
     )
 
 
+def neuromodulation_workup(
+    terminology: Terminology, *, patient_id: str, reasons: Sequence[str], referral_label: str
+) -> list[SuggestionDraft]:
+    """The work-up before stimulation or an intrathecal pump (seed 004; NACC 2014; PACC): a
+    psychological evaluation (recommended), a pain-service referral for the device evaluation, and
+    CBT. Offered with ``selection_behavior="any"``."""
+    return [
+        suggest(
+            PSYCHOLOGICAL_EVALUATION, terminology, patient_id=patient_id, reasons=reasons, recommended=True
+        ),
+        suggest(
+            PAIN_MANAGEMENT_REFERRAL,
+            terminology,
+            patient_id=patient_id,
+            reasons=reasons,
+            label=referral_label,
+        ),
+        suggest(CBT_REFERRAL, terminology, patient_id=patient_id, reasons=reasons),
+    ]
+
+
 @dataclass(frozen=True, slots=True)
 class MedicationSpec:
     """Something prescribable, named by the value set whose first member is the ingredient."""

@@ -236,23 +236,12 @@ def l1_refractory_to_neuromodulation(ctx: PathwayContext, a: Assessment) -> Card
             f"Repeating the failed {_trial_kind(ctx, p)} or other failed procedures.",
         ],
         conflicts=[OPIOIDS, NEUROPATHIC_AGENTS],
-        suggestions=[
-            sx.suggest(
-                sx.PSYCHOLOGICAL_EVALUATION,
-                ctx.term,
-                patient_id=ctx.patient_id,
-                reasons=ctx.reason_refs,
-                recommended=True,
-            ),
-            sx.suggest(
-                sx.PAIN_MANAGEMENT_REFERRAL,
-                ctx.term,
-                patient_id=ctx.patient_id,
-                reasons=ctx.reason_refs,
-                label="Refer to the pain service for intrathecal pump evaluation",
-            ),
-            sx.suggest(sx.CBT_REFERRAL, ctx.term, patient_id=ctx.patient_id, reasons=ctx.reason_refs),
-        ],
+        suggestions=sx.neuromodulation_workup(
+            ctx.term,
+            patient_id=ctx.patient_id,
+            reasons=ctx.reason_refs,
+            referral_label="Refer to the pain service for intrathecal pump evaluation",
+        ),
         selection_behavior="any",
         needs=("observations", "diagnosticReports"),
     )

@@ -236,23 +236,12 @@ def s3_fibrosis_no_target(ctx: PathwayContext) -> CardDraft | None:
         ],
         avoid=["Reoperation for scar tissue.", "A permanent implant without a trial.", "Opioid escalation."],
         conflicts=[SCS_SELECTION, NEUROPATHIC_AGENTS],
-        suggestions=[
-            sx.suggest(
-                sx.PSYCHOLOGICAL_EVALUATION,
-                ctx.term,
-                patient_id=ctx.patient_id,
-                reasons=ctx.reason_refs,
-                recommended=True,
-            ),
-            sx.suggest(
-                sx.PAIN_MANAGEMENT_REFERRAL,
-                ctx.term,
-                patient_id=ctx.patient_id,
-                reasons=ctx.reason_refs,
-                label="Refer to the pain service for a spinal cord stimulator trial",
-            ),
-            sx.suggest(sx.CBT_REFERRAL, ctx.term, patient_id=ctx.patient_id, reasons=ctx.reason_refs),
-        ],
+        suggestions=sx.neuromodulation_workup(
+            ctx.term,
+            patient_id=ctx.patient_id,
+            reasons=ctx.reason_refs,
+            referral_label="Refer to the pain service for a spinal cord stimulator trial",
+        ),
         selection_behavior="any",
         needs=("diagnosticReports", "observations"),
     )
