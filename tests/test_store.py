@@ -122,6 +122,30 @@ def test_snooze_silences_the_rule_for_its_period_then_lets_it_return(store: Stor
     assert store.active_snoozes("radicular-order-guardrails", "pat-1", T0 + timedelta(days=1)) == frozenset()
 
 
+@pytest.mark.parametrize("lookup_limit", [500, 1], ids=["from-running-snoozes", "from-patient-cards"])
+def test_snooze_lookup_gives_the_same_answer_whichever_side_it_starts_from(
+    store: Store, lookup_limit: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Few running snoozes are looked up from the snoozes, many from the patient's cards: same rules."""
+    monkeypatch.setattr(store, "SNOOZE_LOOKUP_LIMIT", lookup_limit)
+    store.record_invocation(invocation(card("a-1", "esi-failed"), card("a-2", "mri-early"), patient="pat-a"))
+    store.record_invocation(invocation(card("b-1", "esi-failed"), card("b-2", "fusion"), patient="pat-b"))
+    store.record_invocation(invocation(card("c-1", "fusion"), patient="pat-c"))  # no snooze
+    received = T0 + timedelta(minutes=1)
+    store.record_feedback(
+        SVC, [override("a-1", "snooze-1m"), override("a-2", "snooze-3m")], received_at=received
+    )
+    store.record_feedback(SVC, [override("b-2", "snooze-1m")], received_at=received)
+    at = T0 + timedelta(days=40)  # a-1 and b-2 (1 month) have run out; a-2 (3 months) runs on
+    assert store.active_snoozes(SVC, "pat-a", T0 + timedelta(days=1)) == frozenset(
+        {"esi-failed", "mri-early"}
+    )
+    assert store.active_snoozes(SVC, "pat-a", at) == frozenset({"mri-early"})
+    assert store.active_snoozes(SVC, "pat-b", T0 + timedelta(days=1)) == frozenset({"fusion"})
+    assert store.active_snoozes(SVC, "pat-b", at) == frozenset()
+    assert store.active_snoozes(SVC, "pat-c", T0 + timedelta(days=1)) == frozenset()
+
+
 def test_snooze_holds_across_store_instances(db_url: str) -> None:
     """It decides snoozes from the database, so a second process (or a restart) sees them."""
     a = Store.from_url(db_url)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, and_, create_engine, delete, event, func, select
+from sqlalchemy import Engine, and_, create_engine, delete, event, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -245,40 +245,48 @@ class Store:
 
     @staticmethod
     def _write_invocation(s: Session, rec: InvocationRecord) -> None:
+        # Core statements, not the ORM unit of work: this runs on every call, and three flushes of
+        # mapped objects cost more than the evaluation of a typical chart.
         at = _aware(rec.at)
-        inv = Invocation(
-            at=at,
-            service_id=rec.service_id,
-            hook=rec.hook,
-            hook_instance=rec.hook_instance,
-            patient_id=rec.patient_id,
-            user_id=rec.user_id,
-            status=rec.status,
-            latency_ms=float(rec.latency_ms),
-            card_count=len(rec.cards),
-            error=rec.error,
-        )
-        s.add(inv)
-        s.flush()
-        for card in rec.cards:
-            s.add(
-                IssuedCard(
-                    uuid=card.uuid,
-                    invocation_id=inv.id,
-                    service_id=rec.service_id,
-                    hook=rec.hook,
-                    hook_instance=rec.hook_instance,
-                    rule_id=card.rule_id,
-                    indicator=card.indicator,
-                    patient_id=rec.patient_id,
-                    issued_at=at,
-                )
+        conn = s.connection()
+        inv_id = conn.execute(
+            insert(Invocation).returning(Invocation.id),
+            {
+                "at": at,
+                "service_id": rec.service_id,
+                "hook": rec.hook,
+                "hook_instance": rec.hook_instance,
+                "patient_id": rec.patient_id,
+                "user_id": rec.user_id,
+                "status": rec.status,
+                "latency_ms": float(rec.latency_ms),
+                "card_count": len(rec.cards),
+                "error": rec.error,
+            },
+        ).scalar_one()
+        if rec.cards:
+            conn.execute(
+                insert(IssuedCard),
+                [
+                    {
+                        "uuid": card.uuid,
+                        "invocation_id": inv_id,
+                        "service_id": rec.service_id,
+                        "hook": rec.hook,
+                        "hook_instance": rec.hook_instance,
+                        "rule_id": card.rule_id,
+                        "indicator": card.indicator,
+                        "patient_id": rec.patient_id,
+                        "issued_at": at,
+                    }
+                    for card in rec.cards
+                ],
             )
-        s.flush()
-        for card in rec.cards:
-            for sug in card.suggestion_uuids:
-                s.add(IssuedSuggestion(uuid=sug, card_uuid=card.uuid))
-        s.flush()
+        suggestions = [
+            {"uuid": sug, "card_uuid": card.uuid} for card in rec.cards for sug in card.suggestion_uuids
+        ]
+        if suggestions:
+            conn.execute(insert(IssuedSuggestion), suggestions)
 
     def _purge_if_due(self) -> None:
         if self.retention is None:
@@ -340,23 +348,36 @@ class Store:
                     duplicates += 1
         return FeedbackResult(stored=stored, duplicates=duplicates, unknown_cards=unknown)
 
+    # Above this many running snoozes for a service, look them up from the patient's cards instead.
+    SNOOZE_LOOKUP_LIMIT = 500
+
     def active_snoozes(self, service_id: str, patient_id: str, at: datetime) -> frozenset[str]:
-        """Rule ids an override with a snooze reason has silenced for this patient at ``at``."""
+        """Rule ids an override with a snooze reason has silenced for this patient at ``at``.
+
+        Runs on every call, so it starts from whichever side is small: the running snoozes (usually
+        few, found through the index on ``snooze_until``, then their cards by primary key) — so a
+        patient seen every day, with thousands of cards issued, costs no more than a new one — or,
+        when a site has many snoozes running, the patient's cards (index on service and patient)."""
         at = _aware(at)
-        query = (
-            select(IssuedCard.rule_id)
-            .join(Feedback, Feedback.card_uuid == IssuedCard.uuid)
-            .where(
-                IssuedCard.service_id == service_id,
-                IssuedCard.patient_id == patient_id,
-                Feedback.service_id == service_id,
-                Feedback.card_known.is_(True),
-                Feedback.snooze_until > at,
-            )
-            .distinct()
-        )
+        running = Feedback.service_id == service_id, Feedback.card_known.is_(True), Feedback.snooze_until > at
         with self._sessions() as s:
-            return frozenset(s.scalars(query))
+            conn = s.connection()
+            card_uuids = set(
+                conn.scalars(select(Feedback.card_uuid).where(*running).limit(self.SNOOZE_LOOKUP_LIMIT + 1))
+            )
+            if not card_uuids:
+                return frozenset()
+            mine = IssuedCard.service_id == service_id, IssuedCard.patient_id == patient_id
+            if len(card_uuids) <= self.SNOOZE_LOOKUP_LIMIT:
+                query = select(IssuedCard.rule_id).where(IssuedCard.uuid.in_(card_uuids), *mine)
+            else:
+                query = (
+                    select(IssuedCard.rule_id)
+                    .join(Feedback, Feedback.card_uuid == IssuedCard.uuid)
+                    .where(*mine, *running)
+                    .distinct()
+                )
+            return frozenset(conn.scalars(query))
 
     # ---- replay protection ---------------------------------------------------------------------
     def remember_jti(self, iss: str, jti: str, expires_at: datetime) -> bool:
