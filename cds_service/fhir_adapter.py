@@ -5,10 +5,18 @@ first screened with ``hooks.history.is_relevant`` so only resources the rules ca
 validated; an invalid one is a 400 naming the prefetch key and the path. fhir.resources raises
 ``KeyError``/``TypeError``/``ValueError`` rather than ``ValidationError`` on some malformed input
 (an unknown ``resourceType`` in a Bundle entry or a contained resource): that is a 400 too.
+
+An EHR sends the same chart again and again (every ``order-select`` as the clinician picks orders,
+``order-sign``, the chart reopened), so each worker keeps the models it validated in a bounded
+``ModelCache`` keyed by the resource's exact JSON: a resource byte-for-byte equal to one already
+validated is not validated again. Only successes are kept; the rules only read the models.
 """
 
 from __future__ import annotations
 
+import json
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, get_args
 
@@ -73,6 +81,47 @@ def preload_models(resource_types: Iterable[str] = VALIDATED_TYPES) -> int:
     return len(seen)
 
 
+class ModelCache:
+    """Validated R4B models by the exact JSON of the resource, least recently used dropped first.
+
+    Per worker process; thread-safe. ``capacity`` 0 turns it off. ``hits``/``misses`` count
+    lookups since start, for the benchmark and for operators."""
+
+    def __init__(self, capacity: int) -> None:
+        if capacity < 0:
+            raise ValueError("capacity must be >= 0")
+        self.capacity = capacity
+        self.hits = 0
+        self.misses = 0
+        self._models: OrderedDict[str, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._models)
+
+    def parse(self, raw: Any, where: str) -> Any:
+        if self.capacity == 0 or not isinstance(raw, dict):
+            return parse_resource(raw, where)
+        try:
+            key = json.dumps(raw, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        except (TypeError, ValueError):
+            return parse_resource(raw, where)  # not plain JSON: validation says what is wrong
+        with self._lock:
+            model = self._models.get(key)
+            if model is not None:
+                self._models.move_to_end(key)
+                self.hits += 1
+                return model
+            self.misses += 1
+        model = parse_resource(raw, where)  # raises for invalid data: failures are never kept
+        with self._lock:
+            self._models[key] = model
+            self._models.move_to_end(key)
+            while len(self._models) > self.capacity:
+                self._models.popitem(last=False)
+        return model
+
+
 def parse_resource(raw: Any, where: str) -> Any:
     """Validate one raw resource with its R4B model; ``where`` names it in the error."""
     if not isinstance(raw, dict) or not isinstance(raw.get("resourceType"), str):
@@ -109,6 +158,7 @@ def to_history(
     *,
     is_relevant: IsRelevant | None = None,
     build_history: BuildHistory | None = None,
+    cache: ModelCache | None = None,
 ) -> PatientHistory:
     """Screen, validate and hand the models to ``hooks.history.build_history``."""
     if is_relevant is None or build_history is None:
@@ -138,5 +188,5 @@ def to_history(
                 relevant = True  # malformed enough to confuse the screen: let validation say where
             if not relevant:
                 continue
-            models.append(parse_resource(raw, where))
+            models.append(cache.parse(raw, where) if cache is not None else parse_resource(raw, where))
     return build_history(models, terminology, dict(unavailable))

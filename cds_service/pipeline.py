@@ -12,7 +12,7 @@ from typing import Any
 
 from cds_service import wire
 from cds_service.errors import InternalError, NotFound
-from cds_service.fhir_adapter import BuildHistory, IsRelevant, to_history
+from cds_service.fhir_adapter import BuildHistory, IsRelevant, ModelCache, to_history
 from cds_service.fhir_client import FhirClient
 from cds_service.prefetch import resolve
 from cds_service.records import IssuedCard
@@ -88,6 +88,7 @@ class Engine:
         self.is_relevant = is_relevant
         self.build_history = build_history
         self.new_id = new_id
+        self.model_cache = ModelCache(settings.model_cache_size)
 
     def discovery(self) -> dict[str, Any]:
         return wire.discovery(self.services)
@@ -124,6 +125,7 @@ class Engine:
             resolved.unavailable,
             is_relevant=self.is_relevant,
             build_history=self.build_history,
+            cache=self.model_cache,
         )
         now = self.clock()
         inp = EvaluationInput(

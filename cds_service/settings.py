@@ -64,6 +64,8 @@ class Settings:
     fhir_page_cap: int = 10
     fhir_max_response_bytes: int = 20 * 1024 * 1024
     fhir_max_workers: int = 8
+    # Validated FHIR models kept per worker, by exact resource JSON (0 = off); ~10 KB each.
+    model_cache_size: int = 4096
     # HTTP
     max_request_bytes: int = 5 * 1024 * 1024
     cors_origins: tuple[str, ...] = ("*",)
@@ -106,6 +108,7 @@ class Settings:
             fhir_page_cap=_int(env, "CDS_FHIR_PAGE_CAP", d.fhir_page_cap),
             fhir_max_response_bytes=_int(env, "CDS_FHIR_MAX_RESPONSE_BYTES", d.fhir_max_response_bytes),
             fhir_max_workers=_int(env, "CDS_FHIR_MAX_WORKERS", d.fhir_max_workers),
+            model_cache_size=_int(env, "CDS_MODEL_CACHE_SIZE", d.model_cache_size),
             max_request_bytes=_int(env, "CDS_MAX_REQUEST_BYTES", d.max_request_bytes),
             cors_origins=_list(env, "CDS_CORS_ORIGINS", d.cors_origins),
             auth_enabled=not _bool(env, "CDS_DEV_DISABLE_AUTH", False),

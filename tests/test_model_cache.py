@@ -1,0 +1,133 @@
+"""The per-worker cache of validated FHIR models (``cds_service.fhir_adapter.ModelCache``).
+
+A chart sent again (order-select after order-select, the chart reopened) skips re-validation of
+resources byte-for-byte equal to ones already validated. It must never change an answer: the
+same cards with the cache as without, invalid data a 400 every time, and no rule may alter a
+model it was handed (a cached model is handed to every later call).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from cds_service.errors import InvalidFhirData
+from cds_service.fhir_adapter import ModelCache, parse_resource
+
+ROOT = Path(__file__).resolve().parent.parent
+PATHWAY = ROOT / "fhir_fixtures" / "pathway"
+ORDERS = ROOT / "fhir_fixtures" / "orders"
+ORDERS_DATE = "2026-11-20"  # the order fixtures' evaluation date (see test_orders_http)
+
+RADIC = {
+    "resourceType": "Condition",
+    "id": "radic",
+    "clinicalStatus": {
+        "coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}]
+    },
+    "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "M54.16"}]},
+    "subject": {"reference": "Patient/p"},
+}
+
+
+def _with_id(resource: dict[str, Any], rid: str) -> dict[str, Any]:
+    return {**resource, "id": rid}
+
+
+def test_a_resource_seen_again_is_not_validated_again() -> None:
+    """The second lookup of the same JSON returns the model validated the first time."""
+    cache = ModelCache(8)
+    first = cache.parse(RADIC, "prefetch.conditions.entry[0].resource")
+    again = cache.parse(json.loads(json.dumps(RADIC)), "prefetch.conditions.entry[3].resource")
+    assert again is first
+    assert (cache.hits, cache.misses, len(cache)) == (1, 1, 1)
+    other = cache.parse(_with_id(RADIC, "radic-2"), "x")  # one character differs: a new model
+    assert other is not first and other.id == "radic-2"
+    assert (cache.hits, cache.misses) == (1, 2)
+
+
+def test_the_least_recently_used_model_goes_first() -> None:
+    cache = ModelCache(2)
+    a, b, c = (_with_id(RADIC, r) for r in ("a", "b", "c"))
+    model_a = cache.parse(a, "x")
+    cache.parse(b, "x")
+    assert cache.parse(a, "x") is model_a  # a is now the most recent
+    cache.parse(c, "x")  # evicts b
+    assert len(cache) == 2
+    assert cache.parse(a, "x") is model_a
+    hits_before = cache.hits
+    cache.parse(b, "x")
+    assert cache.hits == hits_before  # b was evicted: validated again
+
+
+def test_invalid_data_is_a_400_every_time_and_never_kept() -> None:
+    cache = ModelCache(8)
+    bad = {**RADIC, "subject": "Patient/p"}  # a string where a Reference belongs
+    for _ in range(2):
+        with pytest.raises(InvalidFhirData) as info:
+            cache.parse(bad, "prefetch.conditions.entry[0].resource")
+        assert info.value.expression == ["prefetch.conditions.entry[0].resource.subject"]
+    assert len(cache) == 0 and cache.hits == 0
+
+
+def test_capacity_zero_turns_it_off_and_negative_is_refused() -> None:
+    cache = ModelCache(0)
+    assert cache.parse(RADIC, "x") is not cache.parse(RADIC, "x")
+    assert len(cache) == 0
+    with pytest.raises(ValueError, match="capacity"):
+        ModelCache(-1)
+
+
+def _strip_uuids(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _strip_uuids(v) for k, v in value.items() if k != "uuid"}
+    if isinstance(value, list):
+        return [_strip_uuids(v) for v in value]
+    return value
+
+
+def _cases() -> list[tuple[str, Path, str, str]]:
+    cases = []
+    for exp_path in sorted(PATHWAY.glob("*.expected.json")):
+        exp = json.loads(exp_path.read_text())
+        cases.append(("radicular-pathway", PATHWAY / exp["fixture"], exp["evaluation_date"], exp_path.name))
+    for req in sorted(ORDERS.glob("*.order-s*.json")):
+        cases.append(("radicular-order-guardrails", req, ORDERS_DATE, req.name))
+    return cases
+
+
+CASES = _cases()
+
+
+def test_every_fixture_is_covered() -> None:
+    assert len(CASES) >= 140  # 88 pathway scenarios, 30 order scenarios × 2 hooks and more
+
+
+@pytest.mark.parametrize(("service", "path", "date", "name"), CASES, ids=[c[3] for c in CASES])
+def test_the_cache_never_changes_an_answer_and_no_rule_alters_a_model(
+    make_app: Callable[..., Flask], service: str, path: Path, date: str, name: str
+) -> None:
+    """Each fixture, with the cache cold, then warm (every model from the cache), gives the same
+    response as with the cache off; afterwards every cached model still equals a fresh validation of
+    its JSON, so no rule wrote to a model it was handed."""
+    request = json.loads(path.read_text())
+    cached = make_app(settings_overrides={"evaluation_date": date, "model_cache_size": 4096})
+    uncached = make_app(settings_overrides={"evaluation_date": date, "model_cache_size": 0})
+    url = f"/cds-services/{service}"
+    answers = []
+    for app in (uncached, cached, cached):
+        resp = app.test_client().post(url, json=request)
+        assert resp.status_code == 200, resp.get_data(as_text=True)[:500]
+        answers.append(_strip_uuids(resp.get_json()))
+    assert answers[1] == answers[0]
+    assert answers[2] == answers[0]
+    cache: ModelCache = cached.extensions["cds_engine"].model_cache
+    assert cache.misses > 0 and cache.hits == cache.misses  # the second call validated nothing
+    for key, model in cache._models.items():
+        fresh = parse_resource(json.loads(key), "check")
+        assert model.model_dump_json() == fresh.model_dump_json(), f"{name}: a rule altered {model.id}"
