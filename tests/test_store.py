@@ -489,3 +489,28 @@ def test_the_same_feedback_from_racing_workers_is_stored_once(db_url: str) -> No
     finally:
         for st in stores:
             st.close()
+
+
+def test_sqlite_snooze_lookup_does_not_wait_for_another_workers_write(tmp_path: Path) -> None:
+    """The per-call snooze read takes no write lock: it answers while another process holds one
+    (with a write lock it would wait out the 30 s busy timeout)."""
+    import sqlite3
+
+    url = f"sqlite:///{tmp_path / 'locks.sqlite3'}"
+    store = Store.from_url(url)
+    store.record_invocation(invocation(card("c-1", "esi-failed")))
+    store.record_feedback(SVC, [override("c-1", "snooze-1m")], received_at=T0 + timedelta(minutes=1))
+    other = sqlite3.connect(tmp_path / "locks.sqlite3", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another worker in the middle of its audit write
+    try:
+        done: list[frozenset[str]] = []
+        reader = threading.Thread(
+            target=lambda: done.append(store.active_snoozes(SVC, "pat-1", T0 + timedelta(days=1)))
+        )
+        reader.start()
+        reader.join(timeout=5)
+        assert done == [frozenset({"esi-failed"})]
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+        store.close()

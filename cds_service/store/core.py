@@ -14,10 +14,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, and_, create_engine, delete, event, func, insert, select
+from sqlalchemy import Connection, Engine, and_, create_engine, delete, event, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from cds_service.records import InvocationRecord
@@ -27,6 +27,8 @@ from cds_service.store.models import Feedback, Invocation, IssuedCard, IssuedSug
 from hooks.override_reasons import BY_CODE, OVERRIDE_SYSTEM, reasons_for, snooze_days
 
 log = logging.getLogger(__name__)
+
+READ_ONLY = "cds_read_only"  # connection execution option: a transaction that will not write
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +148,8 @@ def _sqlite_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Reads (``Store._read``) take no write lock, so they never wait for another worker's write.
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -194,6 +197,10 @@ class Store:
         self._last_purge: float | None = None
         self._purge_lock = threading.Lock()
 
+    def _read(self) -> Connection:
+        """A connection for reads only: on SQLite its transaction takes no write lock."""
+        return self.engine.connect().execution_options(**{READ_ONLY: True})
+
     @classmethod
     def from_settings(cls, settings: Settings) -> Store:
         return cls.from_url(settings.database_url, retention_days=settings.audit_retention_days)
@@ -219,8 +226,8 @@ class Store:
     # ---- audit ---------------------------------------------------------------------------------
     def record_invocation(self, rec: InvocationRecord) -> None:
         """One audit row, one row per card issued and per suggestion offered; all or nothing."""
-        with self._sessions.begin() as s:
-            self._write_invocation(s, rec)
+        with self.engine.begin() as conn:
+            self._write_invocation(conn, rec)
         self._purge_if_due()
 
     def warm_up(self) -> None:
@@ -237,18 +244,17 @@ class Store:
             latency_ms=0.0,
             cards=(IssuedCardRecord("00000000-0000-4000-8000-000000000001", "warm-up", "info", ("s",)),),
         )
-        with self._sessions() as s:
+        with self.engine.connect() as conn:
             try:
-                self._write_invocation(s, rec)
+                self._write_invocation(conn, rec)
             finally:
-                s.rollback()
+                conn.rollback()
 
     @staticmethod
-    def _write_invocation(s: Session, rec: InvocationRecord) -> None:
-        # Core statements, not the ORM unit of work: this runs on every call, and three flushes of
-        # mapped objects cost more than the evaluation of a typical chart.
+    def _write_invocation(conn: Connection, rec: InvocationRecord) -> None:
+        # Core statements on a plain connection, not the ORM unit of work: this runs on every call,
+        # and a session with three flushes of mapped objects cost more than evaluating the chart.
         at = _aware(rec.at)
-        conn = s.connection()
         inv_id = conn.execute(
             insert(Invocation).returning(Invocation.id),
             {
@@ -360,8 +366,7 @@ class Store:
         when a site has many snoozes running, the patient's cards (index on service and patient)."""
         at = _aware(at)
         running = Feedback.service_id == service_id, Feedback.card_known.is_(True), Feedback.snooze_until > at
-        with self._sessions() as s:
-            conn = s.connection()
+        with self._read() as conn:
             card_uuids = set(
                 conn.scalars(select(Feedback.card_uuid).where(*running).limit(self.SNOOZE_LOOKUP_LIMIT + 1))
             )
