@@ -9,6 +9,7 @@ an MRI report) and the rest unrelated Observations and Encounters. Same seed, sa
 
 from __future__ import annotations
 
+import json
 import random
 import uuid
 from datetime import date, timedelta
@@ -299,6 +300,17 @@ def make_request(n_resources: int, seed: int = 20261101, today: date = EVALUATIO
         "context": {"userId": "Practitioner/bench-clinician", "patientId": PATIENT_ID},
         "prefetch": prefetch,
     }
+
+
+def make_patients(n_resources: int, count: int) -> list[dict[str, Any]]:
+    """``count`` requests of ``n_resources`` each for different patients: no two share a resource's
+    JSON (the patient reference differs), so a per-worker cache of validated models cannot answer
+    for one from another."""
+    out = []
+    for k in range(count):
+        text = json.dumps(make_request(n_resources, seed=20261101 + k))
+        out.append(json.loads(text.replace(PATIENT_ID, f"{PATIENT_ID}-{k}")))
+    return out
 
 
 def count_resources(request: dict[str, Any]) -> int:
