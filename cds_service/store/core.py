@@ -252,8 +252,8 @@ class Store:
 
     @staticmethod
     def _write_invocation(conn: Connection, rec: InvocationRecord) -> None:
-        # Core statements on a plain connection, not the ORM unit of work: this runs on every call,
-        # and a session with three flushes of mapped objects cost more than evaluating the chart.
+        # Core statements on a plain connection, not a session flushing mapped objects three times:
+        # this runs on every call.
         at = _aware(rec.at)
         inv_id = conn.execute(
             insert(Invocation).returning(Invocation.id),
@@ -374,7 +374,7 @@ class Store:
                 return frozenset()
             mine = IssuedCard.service_id == service_id, IssuedCard.patient_id == patient_id
             if len(card_uuids) <= self.SNOOZE_LOOKUP_LIMIT:
-                query = select(IssuedCard.rule_id).where(IssuedCard.uuid.in_(card_uuids), *mine)
+                query = select(IssuedCard.rule_id).where(IssuedCard.uuid.in_(sorted(card_uuids)), *mine)
             else:
                 query = (
                     select(IssuedCard.rule_id)
