@@ -30,6 +30,11 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent.parent))
+
+from fhir_fixtures import fhir_builder as fb  # noqa: E402 -- the repository root is on the path only now
+from fhir_fixtures.fhir_builder import CPT, ICD10CM, RXNORM  # noqa: E402
+
 EVAL = date(2026, 11, 20)
 NS = uuid.UUID("0b7e3f4c-6a52-4f0e-9d3b-5c1a7e2d9f80")
 PREFETCH_KEYS = (
@@ -38,14 +43,8 @@ PREFETCH_KEYS = (
     "serviceRequests", "diagnosticReports", "encounters",
 )  # fmt: skip
 
-ICD = "http://hl7.org/fhir/sid/icd-10-cm"
-ICD10 = "http://hl7.org/fhir/sid/icd-10"
-SCT = "http://snomed.info/sct"
-CPT = "http://www.ama-assn.org/go/cpt"
-LOINC = "http://loinc.org"
-RX = "http://www.nlm.nih.gov/research/umls/rxnorm"
-UCUM = "http://unitsofmeasure.org"
-TERMINOLOGY = "http://terminology.hl7.org/CodeSystem"
+
+OUTCOMES = {"successful": fb.SUCCESSFUL, "unsuccessful": fb.UNSUCCESSFUL}
 
 
 def ago(days: int) -> str:
@@ -53,7 +52,14 @@ def ago(days: int) -> str:
 
 
 def cc(system: str, code: str, display: str) -> dict[str, Any]:
-    return {"coding": [{"system": system, "code": code, "display": display}], "text": display}
+    """A value-set code with this scenario's own display, repeated as text."""
+    return fb.labelled(fb.coding(system, code, display))
+
+
+def foreign(system: str, code: str, display: str) -> dict[str, Any]:
+    """A code outside the shipped value sets on purpose: an order the guardrails must ignore, or a
+    client's own example coding."""
+    return fb.labelled(fb.foreign_coding(system, code, display))
 
 
 @dataclass
@@ -81,14 +87,10 @@ class Scenario:
 
     # ---------------------------------------------------------------- history
     def condition(self, rid: str, system: str, code: str, display: str, onset_days: int) -> Scenario:
-        return self.add("conditions", {
-            "resourceType": "Condition", "id": rid,
-            "clinicalStatus": cc(f"{TERMINOLOGY}/condition-clinical", "active", "Active"),
-            "verificationStatus": cc(f"{TERMINOLOGY}/condition-ver-status", "confirmed", "Confirmed"),
-            "category": [cc(f"{TERMINOLOGY}/condition-category", "problem-list-item", "Problem List Item")],
-            "code": cc(system, code, display), "subject": self.subject,
-            "onsetDateTime": ago(onset_days), "recordedDate": ago(onset_days),
-        })  # fmt: skip
+        return self.add("conditions", fb.condition(
+            rid, cc(system, code, display), self.subject, status_displays=True,
+            onset=ago(onset_days), recorded=ago(onset_days),
+        ))  # fmt: skip
 
     def procedure(
         self,
@@ -100,42 +102,47 @@ class Scenario:
         outcome: str | None = None,
         level: str | None = None,
     ) -> Scenario:
-        res: dict[str, Any] = {
-            "resourceType": "Procedure", "id": rid, "status": "completed", "code": cc(CPT, code, display),
-            "subject": self.subject, "performedDateTime": ago(days),
-        }  # fmt: skip
-        if outcome == "unsuccessful":
-            res["outcome"] = cc(SCT, "385671000", "Unsuccessful")
-        elif outcome == "successful":
-            res["outcome"] = cc(SCT, "385669000", "Successful")
+        res = fb.procedure(
+            rid, cc(CPT, code, display), self.subject, performed=ago(days),
+            outcome=fb.outcome(OUTCOMES[outcome], text=True) if outcome else None,
+        )  # fmt: skip
         if level:
-            res["bodySite"] = [{"text": level}]
+            res["bodySite"] = [{"text": level}]  # after the outcome, as these requests were first written
         return self.add("procedures", res)
 
     def pain(self, rid: str, value: float, days: int) -> Scenario:
-        return self.add("observations", {
-            "resourceType": "Observation", "id": rid, "status": "final",
-            "code": cc(LOINC, "72514-3", "Pain severity - 0-10 verbal numeric rating [Score] - Reported"),
-            "subject": self.subject, "effectiveDateTime": ago(days),
-            "valueQuantity": {"value": value, "unit": "{score}", "system": UCUM, "code": "{score}"},
-        })  # fmt: skip
+        return self.add("observations", fb.pain_score(rid, value, ago(days), self.subject))
 
     def medication(self, rid: str, rx: str, display: str, start_days: int) -> Scenario:
-        return self.add("medicationRequests", {
-            "resourceType": "MedicationRequest", "id": rid, "status": "active", "intent": "order",
-            "medicationCodeableConcept": cc(RX, rx, display), "subject": self.subject,
-            "authoredOn": ago(start_days),
-        })  # fmt: skip
+        return self.add(
+            "medicationRequests",
+            fb.medication_request(rid, cc(RXNORM, rx, display), self.subject, authored=ago(start_days)),
+        )
 
     # ---------------------------------------------------------------- draft orders
-    def order(self, rid: str, code: str, display: str, *, system: str = CPT, **extra: Any) -> Scenario:
-        res: dict[str, Any] = {
-            "resourceType": "ServiceRequest", "id": rid, "status": "draft",
-            "intent": "plan" if self.shape != "library" else "order",
-            "code": cc(system, code, display), "subject": self.subject, "authoredOn": EVAL.isoformat(),
-        }  # fmt: skip
+    def order(
+        self,
+        rid: str,
+        code: str,
+        display: str,
+        *,
+        system: str = CPT,
+        foreign_code: bool = False,
+        **extra: Any,
+    ) -> Scenario:
+        """A draft ServiceRequest; ``foreign_code`` for an order outside every value set (the guardrails
+        must let it pass)."""
+        res = fb.service_request(
+            rid,
+            (foreign if foreign_code else cc)(system, code, display),
+            self.subject,
+            status="draft",
+            intent="plan" if self.shape != "library" else "order",
+            authored=EVAL.isoformat(),
+        )
         if self.shape == "cds-hooks-org":
-            res["reasonCode"] = [cc(ICD10, "M54.1", "Radiculopathy")]
+            # the cds-hooks.org example's WHO ICD-10 reason, outside the (ICD-10-CM) value sets
+            res["reasonCode"] = [foreign(fb.ICD10, "M54.1", "Radiculopathy")]
         res.update(extra)
         self.drafts.append(res)
         return self
@@ -150,27 +157,16 @@ class Scenario:
         per_day: int = 1,
         stu3: bool = False,
     ) -> Scenario:
-        res: dict[str, Any] = {
-            "resourceType": "MedicationRequest",
-            "id": rid,
-            "status": "draft",
-            "subject": self.subject,
-            "authoredOn": EVAL.isoformat(),
-        }
+        """A draft MedicationRequest; ``rx`` None = the Sandbox's draft that names no drug (nor intent)."""
+        res = fb.medication_request(
+            rid, None, self.subject, status="draft", intent=None, authored=EVAL.isoformat()
+        )
         if rx is not None:
             res["intent"] = "order"
-            res["medicationCodeableConcept"] = cc(RX, rx, display)
+            res["medicationCodeableConcept"] = cc(RXNORM, rx, display)
         if mg is not None:
-            dose = {"value": mg, "unit": "mg", "system": UCUM, "code": "mg"}
-            dosage: dict[str, Any] = {
-                "text": f"{mg:g} mg {per_day} times a day",
-                "timing": {"repeat": {"frequency": per_day, "period": 1, "periodUnit": "d"}},
-            }
-            if stu3:
-                dosage["doseQuantity"] = dose  # STU3 shape, as the order-sign example labelled R4 sends
-            else:
-                dosage["doseAndRate"] = [{"doseQuantity": dose}]
-            res["dosageInstruction"] = [dosage]
+            # STU3 shape: doseQuantity on the dosage, as the order-sign example labelled R4 sends it
+            res["dosageInstruction"] = [fb.dosage(mg, per_day, f"{mg:g} mg {per_day} times a day", stu3=stu3)]
         self.drafts.append(res)
         return self
 
@@ -201,13 +197,7 @@ class Scenario:
                     "birthDate": "1972-04-18",
                 }
                 continue
-            entries = [
-                {"fullUrl": f"https://ehr.example.org/fhir/{r['resourceType']}/{r['id']}", "resource": r}
-                for r in self.resources.get(key, [])
-            ]
-            bundle: dict[str, Any] = {"resourceType": "Bundle", "type": "searchset", "total": len(entries)}
-            if entries:
-                bundle["entry"] = entries
+            bundle = fb.searchset(self.resources.get(key, []), entry_when_empty=False)
             out[key] = bundle
         return out
 
@@ -250,7 +240,7 @@ class Scenario:
         return out
 
 
-RAD = (ICD, "M54.16", "Radiculopathy, lumbar region")
+RAD = (ICD10CM, "M54.16", "Radiculopathy, lumbar region")
 
 
 def scenarios() -> list[Scenario]:
@@ -275,13 +265,13 @@ def scenarios() -> list[Scenario]:
             shape="cds-hooks-org",
         )
         .condition("rad", *RAD, 14)
-        .condition("footdrop", ICD, "M21.372", "Foot drop, left foot", 4)
+        .condition("footdrop", ICD10CM, "M21.372", "Foot drop, left foot", 4)
         .order("sr-mri", "72148", "MRI lumbar spine without contrast")
     )
     s.append(
         Scenario("mri-cauda-equina-routine", "Routine MRI with suspected cauda equina (check 1, critical)")
         .condition("rad", *RAD, 9)
-        .condition("ces", ICD, "G83.4", "Cauda equina syndrome", 1)
+        .condition("ces", ICD10CM, "G83.4", "Cauda equina syndrome", 1)
         .order("sr-mri", "72148", "MRI lumbar spine without contrast", priority="routine")
         .expect_both(
             "order.mri-ces-emergency",
@@ -363,7 +353,7 @@ def scenarios() -> list[Scenario]:
     s.append(
         Scenario("esi-facet-pain", "ESI for facet-mediated pain (check 5, positive)")
         .condition(
-            "facet", ICD, "M47.816", "Spondylosis without myelopathy or radiculopathy, lumbar region", 200
+            "facet", ICD10CM, "M47.816", "Spondylosis without myelopathy or radiculopathy, lumbar region", 200
         )
         .order("sr-esi", "62323", "Lumbar interlaminar epidural injection with imaging guidance")
         .expect_both(
@@ -376,7 +366,7 @@ def scenarios() -> list[Scenario]:
     s.append(
         Scenario("esi-neurogenic-claudication", "ESI for neurogenic claudication (check 5, positive)")
         .condition(
-            "stenosis", ICD, "M48.062", "Spinal stenosis, lumbar region with neurogenic claudication", 300
+            "stenosis", ICD10CM, "M48.062", "Spinal stenosis, lumbar region with neurogenic claudication", 300
         )
         .order("sr-esi", "62323", "Lumbar interlaminar epidural injection with imaging guidance")
         .expect_both(
@@ -390,7 +380,7 @@ def scenarios() -> list[Scenario]:
     s.append(
         Scenario("rfa-without-block", "Facet RFA without a diagnostic block (check 6, positive)")
         .condition(
-            "facet", ICD, "M47.816", "Spondylosis without myelopathy or radiculopathy, lumbar region", 300
+            "facet", ICD10CM, "M47.816", "Spondylosis without myelopathy or radiculopathy, lumbar region", 300
         )
         .order("sr-rfa", "64635", "Radiofrequency ablation, lumbar facet L4-L5")
         .expect_both(
@@ -405,7 +395,7 @@ def scenarios() -> list[Scenario]:
             "rfa-after-positive-block", "Facet RFA after a positive medial branch block (check 6, negative)"
         )
         .condition(
-            "facet", ICD, "M47.816", "Spondylosis without myelopathy or radiculopathy, lumbar region", 300
+            "facet", ICD10CM, "M47.816", "Spondylosis without myelopathy or radiculopathy, lumbar region", 300
         )
         .procedure("mbb", "64493", "Medial branch block L4-L5", 30, outcome="successful", level="L4-L5")
         .order("sr-rfa", "64635", "Radiofrequency ablation, lumbar facet L4-L5")
@@ -415,7 +405,7 @@ def scenarios() -> list[Scenario]:
             "rfa-repeat-after-failed", "Repeat RFA at the same level after a failed RFA (check 6, positive)"
         )
         .condition(
-            "facet", ICD, "M47.816", "Spondylosis without myelopathy or radiculopathy, lumbar region", 500
+            "facet", ICD10CM, "M47.816", "Spondylosis without myelopathy or radiculopathy, lumbar region", 500
         )
         .procedure("mbb", "64493", "Medial branch block L4-L5", 300, outcome="successful", level="L4-L5")
         .procedure(
@@ -430,7 +420,7 @@ def scenarios() -> list[Scenario]:
         )
     )
     # ------------------------------------------------------------------ check 7
-    fbss = (ICD, "M96.1", "Postlaminectomy syndrome, not elsewhere classified")
+    fbss = (ICD10CM, "M96.1", "Postlaminectomy syndrome, not elsewhere classified")
     s.append(
         Scenario(
             "scs-permanent-without-trial",
@@ -475,7 +465,7 @@ def scenarios() -> list[Scenario]:
         )
     )
     # ------------------------------------------------------------------ check 8
-    hnp = (ICD, "M51.16", "Intervertebral disc disorders with radiculopathy, lumbar region")
+    hnp = (ICD10CM, "M51.16", "Intervertebral disc disorders with radiculopathy, lumbar region")
     s.append(
         Scenario(
             "fusion-disc-herniation", "Fusion for disc herniation without instability (check 8, positive)"
@@ -492,7 +482,7 @@ def scenarios() -> list[Scenario]:
     s.append(
         Scenario("fusion-spondylolisthesis", "Fusion with spondylolisthesis (check 8, negative)")
         .condition("hnp", *hnp, 200)
-        .condition("spondylo", ICD, "M43.16", "Spondylolisthesis, lumbar region", 200)
+        .condition("spondylo", ICD10CM, "M43.16", "Spondylolisthesis, lumbar region", 200)
         .order("sr-fusion", "22630", "Posterior lumbar interbody arthrodesis L5-S1")
     )
     # ------------------------------------------------------------------ check 9
@@ -545,7 +535,7 @@ def scenarios() -> list[Scenario]:
     s.append(
         Scenario("esi-with-cauda-equina", "Blind ESI with suspected cauda equina (check 10, critical)")
         .condition("rad", *RAD, 10)
-        .condition("ces", ICD, "G83.4", "Cauda equina syndrome", 1)
+        .condition("ces", ICD10CM, "G83.4", "Cauda equina syndrome", 1)
         .order("sr-esi", "62322", "Lumbar interlaminar epidural injection without imaging guidance")
         .expect_both(
             "order.red-flag-elective",
@@ -586,7 +576,8 @@ def scenarios() -> list[Scenario]:
             "example-request-id",
             "70336",
             "Magnetic resonance (eg, proton) imaging, temporomandibular joint(s)",
-            reasonCode=[cc(SCT, "10085004", "Metatarsalgia (finding)")],
+            foreign_code=True,  # the Sandbox PAMA screen's own order and reason, outside the value sets
+            reasonCode=[foreign(fb.SNOMED, "10085004", "Metatarsalgia (finding)")],
         )
     )
     # ------------------------------------------------------------------ more negatives
@@ -594,7 +585,7 @@ def scenarios() -> list[Scenario]:
         Scenario("esi-radicular-with-facet-arthropathy",
                  "Image-guided ESI, radiculopathy with facet arthropathy, no failed ESI (check 5, negative)")
         .condition("rad", *RAD, 70)
-        .condition("facet", ICD, "M47.816", "Lumbar spondylosis without myelopathy or radiculopathy", 300)
+        .condition("facet", ICD10CM, "M47.816", "Lumbar spondylosis without myelopathy or radiculopathy", 300)
         .pain("pain", 7, 3)
         .order("sr-esi", "62323", "Lumbar interlaminar epidural injection with imaging guidance")
     )  # fmt: skip
@@ -602,7 +593,7 @@ def scenarios() -> list[Scenario]:
         Scenario("esi-with-old-stable-foot-drop",
                  "Image-guided ESI with a foot drop present 14 weeks, strength stable (check 10, negative)")
         .condition("rad", *RAD, 120)
-        .condition("footdrop", ICD, "M21.371", "Foot drop, right foot", 100)
+        .condition("footdrop", ICD10CM, "M21.371", "Foot drop, right foot", 100)
         .order("sr-esi", "62323", "Lumbar interlaminar epidural injection with imaging guidance")
     )  # fmt: skip
     s.append(

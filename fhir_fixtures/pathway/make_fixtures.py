@@ -27,48 +27,18 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-VS_DIR = ROOT / "hooks" / "valuesets" / "data"
+sys.path.insert(0, str(ROOT))
+
+from fhir_fixtures import fhir_builder as fb  # noqa: E402 -- the repository root is on the path only now
+from fhir_fixtures.fhir_builder import cpt, icd, rx, sct  # noqa: E402
 
 EVAL = date(2026, 11, 2)  # frozen evaluation date shared by the scenarios (a Monday)
 FHIR_BASE = "https://ehr.example.org/fhir"
 NS = uuid.UUID("6f1d3c2e-8a4b-4c1d-9e77-2b5a0c9d4e10")
-
-ICD = "http://hl7.org/fhir/sid/icd-10-cm"
-SCT = "http://snomed.info/sct"
-CPT = "http://www.ama-assn.org/go/cpt"
-LOINC = "http://loinc.org"
-RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
-UCUM = "http://unitsofmeasure.org"
-CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
-VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
-COND_CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"
-OBS_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
-V2_0074 = "http://terminology.hl7.org/CodeSystem/v2-0074"
-CLINICAL_SYSTEMS = {ICD, SCT, CPT, LOINC, RXNORM, "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"}
-
-# ---------------------------------------------------------------------------------------------
-# Known codes: every member of every shipped value set, with its display
-# ---------------------------------------------------------------------------------------------
-
-
-def _load_known() -> dict[tuple[str, str], str]:
-    known: dict[tuple[str, str], str] = {}
-    index = json.loads((VS_DIR / "index.json").read_text())
-    for entry in index["valueSets"].values():
-        vs = json.loads((VS_DIR / entry["file"]).read_text())
-        for inc in vs.get("compose", {}).get("include", []):
-            for c in inc.get("concept", []):
-                known.setdefault((inc["system"], c["code"]), c.get("display", c["code"]))
-        for c in vs.get("expansion", {}).get("contains", []):
-            known.setdefault((c["system"], c["code"]), c.get("display", c["code"]))
-    return known
-
-
-KNOWN = _load_known()
+REQUESTER = {"reference": "Practitioner/pr-synthetic-1", "display": "Dr. Example Clinician"}
 
 
 def _prefetch_keys() -> tuple[str, ...]:
-    sys.path.insert(0, str(ROOT))
     from hooks.registry import history_prefetch
     from hooks.terminology import default_terminology
 
@@ -78,38 +48,8 @@ def _prefetch_keys() -> tuple[str, ...]:
 PREFETCH_KEYS = _prefetch_keys()
 
 
-def coding(system: str, code: str, display: str | None = None) -> dict[str, str]:
-    """A Coding of a code the shipped value sets know, with their display unless one is given."""
-    if (system, code) not in KNOWN:
-        raise SystemExit(f"{system}|{code} is not in any shipped value set")
-    return {"system": system, "code": code, "display": display or KNOWN[(system, code)]}
-
-
-def cc(*codings: dict[str, str], text: str | None = None) -> dict[str, Any]:
-    out: dict[str, Any] = {"coding": list(codings)}
-    if text:
-        out["text"] = text
-    return out
-
-
-def icd(code: str) -> dict[str, str]:
-    return coding(ICD, code)
-
-
-def sct(code: str) -> dict[str, str]:
-    return coding(SCT, code)
-
-
-def cpt(code: str) -> dict[str, str]:
-    """A CPT coding without the AMA descriptor (copyrighted, decision model §6.1); the resource's
-    code.text carries a short local name."""
-    c = coding(CPT, code)
-    del c["display"]
-    return c
-
-
-def rx(code: str) -> dict[str, str]:
-    return coding(RXNORM, code)
+def icd_display(code: str) -> str:
+    return fb.display(fb.ICD10CM, code)
 
 
 # Forbidden-suggestion groups (codes a card must never offer in a given situation)
@@ -165,7 +105,7 @@ class Scenario:
         self.patient = {
             "resourceType": "Patient",
             "id": self.pid,
-            "meta": {"profile": ["http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient"]},
+            "meta": fb.profile("us-core-patient"),
             "identifier": [
                 {
                     "system": "https://ehr.example.org/mrn",
@@ -193,6 +133,11 @@ class Scenario:
 
     # -- resources ------------------------------------------------------------------------------
 
+    def add(self, key: str, resource: dict[str, Any]) -> str:
+        """File ``resource`` under prefetch ``key``; its reference."""
+        self.keys[key].append(resource)
+        return fb.ref_of(resource)
+
     def condition(
         self,
         rid: str,
@@ -208,37 +153,26 @@ class Scenario:
         body_site: str | None = None,
         note: str | None = None,
     ) -> str:
-        r: dict[str, Any] = {
-            "resourceType": "Condition",
-            "id": rid,
-            "meta": {
-                "profile": [
-                    "http://hl7.org/fhir/us/core/StructureDefinition/us-core-condition-problems-health-concerns"
-                    if category != "encounter-diagnosis"
-                    else "http://hl7.org/fhir/us/core/StructureDefinition/us-core-condition-encounter-diagnosis"
-                ]
-            },
-            "clinicalStatus": cc(coding_hl7(CLINICAL, clinical)),
-            "verificationStatus": cc(coding_hl7(VERIFICATION, verification)),
-            "category": [cc(coding_hl7(COND_CATEGORY, category))],
-            "code": cc(*codings, text=text),
-            "subject": self.subject,
-        }
-        if body_site:
-            r["bodySite"] = [{"text": body_site}]
-        if isinstance(onset, int):
-            r["onsetDateTime"] = self.ago(onset)
-        elif isinstance(onset, str):
-            r["onsetDateTime"] = onset  # a partial date as some EHRs send it, e.g. "2026-07"
-        if abatement is not None:
-            r["abatementDateTime"] = self.ago(abatement)
+        """``onset`` in days ago, or a partial date as some EHRs send it (e.g. "2026-07")."""
         rec = recorded if recorded is not None else (onset if isinstance(onset, int) else None)
-        if rec is not None:
-            r["recordedDate"] = self.at(rec, "10:15")
-        if note:
-            r["note"] = [{"text": note}]
-        self.keys["conditions"].append(r)
-        return f"Condition/{rid}"
+        kind = "encounter-diagnosis" if category == "encounter-diagnosis" else "problems-health-concerns"
+        return self.add(
+            "conditions",
+            fb.condition(
+                rid,
+                fb.concept(*codings, text=text),
+                self.subject,
+                meta=fb.profile(f"us-core-condition-{kind}"),
+                clinical=clinical,
+                verification=verification,
+                category=category,
+                body_site=body_site,
+                onset=self.ago(onset) if isinstance(onset, int) else onset,
+                abatement=self.ago(abatement) if abatement is not None else None,
+                recorded=self.at(rec, "10:15") if rec is not None else None,
+                note=note,
+            ),
+        )
 
     def procedure(
         self,
@@ -254,29 +188,23 @@ class Scenario:
         reason: Iterable[str] = (),
         note: str | None = None,
     ) -> str:
-        r: dict[str, Any] = {
-            "resourceType": "Procedure",
-            "id": rid,
-            "meta": {"profile": ["http://hl7.org/fhir/us/core/StructureDefinition/us-core-procedure"]},
-            "status": status,
-            "code": cc(*codings, text=text),
-            "subject": self.subject,
-        }
-        if until is None:
-            r["performedDateTime"] = self.at(performed, "08:45")
-        else:
-            r["performedPeriod"] = {"start": self.at(performed, "08:45"), "end": self.at(until, "16:00")}
-        if body_site:
-            r["bodySite"] = [{"text": body_site}]
-        if outcome:
-            r["outcome"] = cc(sct(outcome))
-        refs = list(reason)
-        if refs:
-            r["reasonReference"] = [{"reference": ref} for ref in refs]
-        if note:
-            r["note"] = [{"text": note}]
-        self.keys["procedures"].append(r)
-        return f"Procedure/{rid}"
+        start = self.at(performed, "08:45")
+        return self.add(
+            "procedures",
+            fb.procedure(
+                rid,
+                fb.concept(*codings, text=text),
+                self.subject,
+                meta=fb.profile("us-core-procedure"),
+                status=status,
+                performed=start,
+                period=(start, self.at(until, "16:00")) if until is not None else None,
+                body_site=body_site,
+                outcome=fb.outcome(outcome) if outcome else None,
+                reason=reason,
+                note=note,
+            ),
+        )
 
     def pt_course(
         self, start: int, weeks: int = 6, *, reason: Iterable[str] = (), prefix: str = "pt"
@@ -316,42 +244,37 @@ class Scenario:
         part_of: str | None = None,
         note: str | None = None,
     ) -> str:
-        r: dict[str, Any] = {
-            "resourceType": "Observation",
-            "id": rid,
-            "status": "final",
-            "category": [cc(coding_hl7(OBS_CATEGORY, "survey"))],
-            "code": cc(coding(LOINC, loinc)),
-            "subject": self.subject,
-            "effectiveDateTime": self.at(when, "11:00"),
-        }
-        if as_integer:
-            r["valueInteger"] = int(value)
-        else:
-            r["valueQuantity"] = {"value": value, "unit": unit, "system": UCUM, "code": unit}
-        if body_site:
-            r["bodySite"] = {"text": body_site}
-        if part_of:
-            r["partOf"] = [{"reference": part_of}]
-        if note:
-            r["note"] = [{"text": note}]
-        self.keys["observations"].append(r)
-        return f"Observation/{rid}"
+        return self.add(
+            "observations",
+            fb.observation(
+                rid,
+                fb.concept(fb.loinc(loinc)),
+                self.subject,
+                category="survey",
+                effective=self.at(when, "11:00"),
+                value=value,
+                integer=as_integer,
+                unit=unit,
+                body_site=body_site,
+                part_of=part_of,
+                note=note,
+            ),
+        )
 
     def strength(self, rid: str, grade: int, when: int, muscle: str) -> str:
         """A manual muscle test grade (MRC 0-5). No verified LOINC code exists, so it is named by text."""
-        r: dict[str, Any] = {
-            "resourceType": "Observation",
-            "id": rid,
-            "status": "final",
-            "category": [cc(coding_hl7(OBS_CATEGORY, "exam"))],
-            "code": {"text": f"{muscle} strength (MRC grade 0-5)"},
-            "subject": self.subject,
-            "effectiveDateTime": self.at(when, "11:30"),
-            "valueInteger": grade,
-        }
-        self.keys["examObservations"].append(r)
-        return f"Observation/{rid}"
+        return self.add(
+            "examObservations",
+            fb.observation(
+                rid,
+                {"text": f"{muscle} strength (MRC grade 0-5)"},
+                self.subject,
+                category="exam",
+                effective=self.at(when, "11:30"),
+                value=grade,
+                integer=True,
+            ),
+        )
 
     def nrs(
         self,
@@ -365,7 +288,7 @@ class Scenario:
     ) -> str:
         return self.observation(
             rid,
-            "72514-3",
+            fb.PAIN_NRS,
             value,
             when=when,
             part_of=part_of,
@@ -391,52 +314,31 @@ class Scenario:
         note: str | None = None,
     ) -> str:
         """An outpatient prescription: ``days`` of supply per fill, ``repeats`` refills (validity covers all)."""
-        total = days * (repeats + 1)
-        end = authored - total
-        st = status or (
-            "active" if end <= 0 else "completed"
-        )  # ``end`` is in days before the evaluation date
-        r: dict[str, Any] = {
-            "resourceType": "MedicationRequest",
-            "id": rid,
-            "meta": {
-                "profile": ["http://hl7.org/fhir/us/core/StructureDefinition/us-core-medicationrequest"]
-            },
-            "status": st,
-            "intent": "order",
-            "category": [
-                cc(
-                    {
-                        "system": "http://terminology.hl7.org/CodeSystem/medicationrequest-category",
-                        "code": "outpatient",
-                        "display": "Outpatient",
-                    }
-                )
-            ],
-            "medicationCodeableConcept": cc(rx(rxcode), text=text),
-            "subject": self.subject,
-            "authoredOn": self.ago(authored),
-            "requester": {"reference": "Practitioner/pr-synthetic-1", "display": "Dr. Example Clinician"},
-            "dosageInstruction": [
-                {
-                    "text": f"{dose_mg:g} mg by mouth {per_day} times daily",
-                    "timing": {"repeat": {"frequency": per_day, "period": 1, "periodUnit": "d"}},
-                    "route": {"text": "oral"},
-                    "doseAndRate": [
-                        {"doseQuantity": {"value": dose_mg, "unit": "mg", "system": UCUM, "code": "mg"}}
-                    ],
-                }
-            ],
-            "dispenseRequest": {
-                "validityPeriod": {"start": self.ago(authored), "end": self.ago(end)},
-                "numberOfRepeatsAllowed": repeats,
-                "expectedSupplyDuration": {"value": days, "unit": "days", "system": UCUM, "code": "d"},
-            },
-        }
-        if note:
-            r["note"] = [{"text": note}]
-        self.keys["medicationRequests"].append(r)
-        return f"MedicationRequest/{rid}"
+        end = authored - days * (repeats + 1)  # in days before the evaluation date
+        return self.add(
+            "medicationRequests",
+            fb.medication_request(
+                rid,
+                fb.concept(rx(rxcode), text=text),
+                self.subject,
+                meta=fb.profile("us-core-medicationrequest"),
+                status=status or ("active" if end <= 0 else "completed"),
+                category="outpatient",
+                authored=self.ago(authored),
+                requester=REQUESTER,
+                dosage_instruction=[
+                    fb.dosage(
+                        dose_mg, per_day, f"{dose_mg:g} mg by mouth {per_day} times daily", route="oral"
+                    )
+                ],
+                dispense={
+                    "validityPeriod": {"start": self.ago(authored), "end": self.ago(end)},
+                    "numberOfRepeatsAllowed": repeats,
+                    "expectedSupplyDuration": {"value": days, "unit": "days", "system": fb.UCUM, "code": "d"},
+                },
+                note=note,
+            ),
+        )
 
     def service_request(
         self,
@@ -451,49 +353,36 @@ class Scenario:
         note: str | None = None,
         priority: str = "routine",
     ) -> str:
-        r: dict[str, Any] = {
-            "resourceType": "ServiceRequest",
-            "id": rid,
-            "status": status,
-            "intent": "order",
-            "priority": priority,
-            "code": cc(*codings, text=text),
-            "subject": self.subject,
-            "authoredOn": self.at(authored, "14:20"),
-            "requester": {"reference": "Practitioner/pr-synthetic-1", "display": "Dr. Example Clinician"},
-        }
-        if occurrence is not None:
-            r["occurrenceDateTime"] = self.at(occurrence, "08:00")
-        refs = list(reason)
-        if refs:
-            r["reasonReference"] = [{"reference": ref} for ref in refs]
-        if note:
-            r["note"] = [{"text": note}]
-        self.keys["serviceRequests"].append(r)
-        return f"ServiceRequest/{rid}"
+        return self.add(
+            "serviceRequests",
+            fb.service_request(
+                rid,
+                fb.concept(*codings, text=text),
+                self.subject,
+                status=status,
+                priority=priority,
+                authored=self.at(authored, "14:20"),
+                requester=REQUESTER,
+                occurrence=self.at(occurrence, "08:00") if occurrence is not None else None,
+                reason=reason,
+                note=note,
+            ),
+        )
 
     def encounter(self, rid: str, service: str, *, when: int, reason: Iterable[str] = ()) -> str:
         """A finished ambulatory visit with a named service (e.g. "Spine surgery clinic")."""
-        r: dict[str, Any] = {
-            "resourceType": "Encounter",
-            "id": rid,
-            "meta": {"profile": ["http://hl7.org/fhir/us/core/StructureDefinition/us-core-encounter"]},
-            "status": "finished",
-            "class": {
-                "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
-                "code": "AMB",
-                "display": "ambulatory",
-            },
-            "type": [{"text": f"{service} consultation"}],
-            "serviceType": {"text": service},
-            "subject": self.subject,
-            "period": {"start": self.at(when, "10:00"), "end": self.at(when, "10:40")},
-        }
-        refs = list(reason)
-        if refs:
-            r["reasonReference"] = [{"reference": ref} for ref in refs]
-        self.keys["encounters"].append(r)
-        return f"Encounter/{rid}"
+        return self.add(
+            "encounters",
+            fb.encounter(
+                rid,
+                self.subject,
+                meta=fb.profile("us-core-encounter"),
+                service=service,
+                start=self.at(when, "10:00"),
+                end=self.at(when, "10:40"),
+                reason=reason,
+            ),
+        )
 
     def referral(
         self,
@@ -514,23 +403,20 @@ class Scenario:
         )
 
     def report(self, rid: str, cpt_code: str, title: str, *, when: int, conclusion: str) -> str:
-        r = {
-            "resourceType": "DiagnosticReport",
-            "id": rid,
-            "meta": {
-                "profile": ["http://hl7.org/fhir/us/core/StructureDefinition/us-core-diagnosticreport-note"]
-            },
-            "status": "final",
-            "category": [cc(coding(LOINC, "LP29684-5"), coding(V2_0074, "RAD"))],
-            "code": cc(cpt(cpt_code), text=title),
-            "subject": self.subject,
-            "effectiveDateTime": self.at(when, "07:30"),
-            "issued": self.at(when, "15:10"),
-            "performer": [{"display": "Example Radiology Group"}],
-            "conclusion": conclusion,
-        }
-        self.keys["diagnosticReports"].append(r)
-        return f"DiagnosticReport/{rid}"
+        return self.add(
+            "diagnosticReports",
+            fb.diagnostic_report(
+                rid,
+                fb.concept(cpt(cpt_code), text=title),
+                self.subject,
+                meta=fb.profile("us-core-diagnosticreport-note"),
+                category=[fb.concept(fb.loinc("LP29684-5"), fb.coding(fb.V2_0074, "RAD"))],
+                effective=self.at(when, "07:30"),
+                issued=self.at(when, "15:10"),
+                performer="Example Radiology Group",
+                conclusion=conclusion,
+            ),
+        )
 
     # -- expectations ---------------------------------------------------------------------------
 
@@ -559,35 +445,15 @@ class Scenario:
     # -- output ---------------------------------------------------------------------------------
 
     def request(self) -> dict[str, Any]:
-        def bundle(resources: list[dict[str, Any]]) -> dict[str, Any]:
-            return {
-                "resourceType": "Bundle",
-                "type": "searchset",
-                "total": len(resources),
-                "link": [{"relation": "self", "url": f"{FHIR_BASE}/search"}],
-                "entry": [
-                    {
-                        "fullUrl": f"{FHIR_BASE}/{r['resourceType']}/{r['id']}",
-                        "resource": r,
-                        "search": {"mode": "match"},
-                    }
-                    for r in resources
-                ],
-            }
-
         prefetch: dict[str, Any] = {"patient": self.patient}
         for key, resources in self.keys.items():
-            prefetch[key] = bundle(resources)
+            prefetch[key] = fb.searchset(resources, base=FHIR_BASE, self_link=True, search_mode=True)
         return {
             "hookInstance": str(uuid.uuid5(NS, self.slug)),
             "hook": "patient-view",
             "context": {"userId": "Practitioner/pr-synthetic-1", "patientId": self.pid},
             "prefetch": prefetch,
         }
-
-
-def coding_hl7(system: str, code: str) -> dict[str, str]:
-    return {"system": system, "code": code}
 
 
 def card(
@@ -644,7 +510,7 @@ NSAIDS = {
 
 def radic(s: Scenario, rid: str, icd_code: str, sct_code: str, *, onset: int | str, **kw: Any) -> str:
     """A lumbar radicular Condition coded US Core style: ICD-10-CM and SNOMED CT together."""
-    return s.condition(rid, [icd(icd_code), sct(sct_code)], KNOWN[(ICD, icd_code)], onset=onset, **kw)
+    return s.condition(rid, [icd(icd_code), sct(sct_code)], icd_display(icd_code), onset=onset, **kw)
 
 
 def nsaid(s: Scenario, drug: str, *, authored: int, days: int, rid: str | None = None) -> str:
@@ -2404,7 +2270,7 @@ def m2_pregabalin_statement_contained() -> Scenario:
             {
                 "resourceType": "Medication",
                 "id": "med-pregabalin",
-                "code": cc(rx("187832"), text="Pregabalin 75 mg oral capsule"),
+                "code": fb.concept(rx("187832"), text="Pregabalin 75 mg oral capsule"),
                 "form": {"text": "capsule"},
             }
         ],
@@ -2721,7 +2587,7 @@ def f0_outcome_unrecorded_one_proxy() -> Scenario:
     again = s.condition(
         "radic-2",
         [icd("M51.17"), sct("202735001")],
-        KNOWN[(ICD, "M51.17")],
+        icd_display("M51.17"),
         onset=150,
         recorded=40,
         category="encounter-diagnosis",
@@ -2762,7 +2628,7 @@ def f3_probable_failure_two_proxies() -> Scenario:
     again = s.condition(
         "radic-2",
         [icd("M51.17"), sct("202735001")],
-        KNOWN[(ICD, "M51.17")],
+        icd_display("M51.17"),
         onset=170,
         recorded=40,
         category="encounter-diagnosis",

@@ -1,0 +1,1 @@
+"""Committed FHIR and CDS Hooks fixtures, their generators and the shared FHIR builder."""
