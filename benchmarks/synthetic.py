@@ -15,13 +15,8 @@ import uuid
 from datetime import date, timedelta
 from typing import Any
 
-ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
-SNOMED = "http://snomed.info/sct"
-LOINC = "http://loinc.org"
-CPT = "http://www.ama-assn.org/go/cpt"
-RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
-COND_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
-COND_VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+from fhir_fixtures import fhir_builder as fb
+from fhir_fixtures.fhir_builder import CPT, ICD10CM, LOINC, SNOMED
 
 EVALUATION_DATE = date(2026, 11, 1)
 PATIENT_ID = "bench-patient"
@@ -48,12 +43,12 @@ def _d(day: date) -> str:
 
 
 def _bundle(resources: list[dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "resourceType": "Bundle",
-        "type": "searchset",
-        "total": len(resources),
-        "entry": [{"fullUrl": f"urn:uuid:{r['id']}", "resource": r} for r in resources],
-    }
+    return fb.searchset(resources, full_url="urn")
+
+
+def _code(system: str, code: str, text: str) -> dict[str, Any]:
+    """A value-set code without its display, and the chart's own text."""
+    return fb.concept(fb.coding(system, code, with_display=False), text=text)
 
 
 def _relevant(today: date) -> dict[str, list[dict[str, Any]]]:
@@ -72,81 +67,47 @@ def _relevant(today: date) -> dict[str, list[dict[str, Any]]]:
             "diagnosticReports",
         )
     }
-    out["conditions"].append(
-        {
-            "resourceType": "Condition",
-            "id": "radic-1",
-            "subject": subj,
-            "clinicalStatus": {"coding": [{"system": COND_CLINICAL, "code": "active"}]},
-            "verificationStatus": {"coding": [{"system": COND_VERIFICATION, "code": "confirmed"}]},
-            "category": [
-                {
-                    "coding": [
-                        {
-                            "system": "http://terminology.hl7.org/CodeSystem/condition-category",
-                            "code": "problem-list-item",
-                        }
-                    ]
-                }
-            ],
-            "code": {
-                "coding": [
-                    {"system": ICD10CM, "code": "M54.16", "display": "Radiculopathy, lumbar region"},
-                    {"system": SNOMED, "code": "128196005"},
-                ],
-                "text": "Lumbar radiculopathy",
-            },
-            "onsetDateTime": _d(onset),
-            "recordedDate": _d(onset + timedelta(days=3)),
-        }
+    radiculopathy = fb.concept(
+        fb.icd("M54.16"), fb.coding(SNOMED, "128196005", with_display=False), text="Lumbar radiculopathy"
     )
     out["conditions"].append(
-        {
-            "resourceType": "Condition",
-            "id": "disc-1",
-            "subject": subj,
-            "clinicalStatus": {"coding": [{"system": COND_CLINICAL, "code": "active"}]},
-            "code": {
-                "coding": [{"system": ICD10CM, "code": "M51.16"}],
-                "text": "Lumbar disc disorder with radiculopathy",
-            },
-            "onsetDateTime": _d(onset),
-        }
+        fb.condition("radic-1", radiculopathy, subj, onset=_d(onset), recorded=_d(onset + timedelta(days=3)))
+    )
+    out["conditions"].append(
+        fb.condition(
+            "disc-1",
+            _code(ICD10CM, "M51.16", "Lumbar disc disorder with radiculopathy"),
+            subj,
+            verification=None,
+            category=None,
+            onset=_d(onset),
+        )
     )
     for i in range(8):
         out["procedures"].append(
-            {
-                "resourceType": "Procedure",
-                "id": f"pt-{i}",
-                "status": "completed",
-                "subject": subj,
-                "code": {"coding": [{"system": CPT, "code": "97110"}], "text": "Therapeutic exercise"},
-                "performedDateTime": _d(onset + timedelta(days=10 + 7 * i)),
-            }
+            fb.procedure(
+                f"pt-{i}",
+                _code(CPT, "97110", "Therapeutic exercise"),
+                subj,
+                performed=_d(onset + timedelta(days=10 + 7 * i)),
+            )
         )
     out["procedures"].append(
-        {
-            "resourceType": "Procedure",
-            "id": "esi-1",
-            "status": "completed",
-            "subject": subj,
-            "code": {"coding": [{"system": CPT, "code": "64483"}], "text": "Transforaminal ESI L5-S1"},
-            "bodySite": [{"text": "L5-S1 left"}],
-            "performedDateTime": _d(esi),
-        }
+        fb.procedure(
+            "esi-1",
+            _code(CPT, "64483", "Transforaminal ESI L5-S1"),
+            subj,
+            performed=_d(esi),
+            body_site="L5-S1 left",
+        )
     )
     out["procedures"].append(
-        {
-            "resourceType": "Procedure",
-            "id": "mri-1",
-            "status": "completed",
-            "subject": subj,
-            "code": {
-                "coding": [{"system": CPT, "code": "72148"}],
-                "text": "MRI lumbar spine without contrast",
-            },
-            "performedDateTime": _d(esi - timedelta(days=20)),
-        }
+        fb.procedure(
+            "mri-1",
+            _code(CPT, "72148", "MRI lumbar spine without contrast"),
+            subj,
+            performed=_d(esi - timedelta(days=20)),
+        )
     )
     pain_days = [
         esi - timedelta(days=2),
@@ -158,61 +119,44 @@ def _relevant(today: date) -> dict[str, list[dict[str, Any]]]:
     pain_values = [8, 7, 7, 8, 8]
     for i, (day, value) in enumerate(zip(pain_days, pain_values, strict=True)):
         out["observations"].append(
-            {
-                "resourceType": "Observation",
-                "id": f"pain-{i}",
-                "status": "final",
-                "subject": subj,
-                "code": {"coding": [{"system": LOINC, "code": "72514-3"}], "text": "Pain severity 0-10"},
-                "effectiveDateTime": _d(day),
-                "valueQuantity": {"value": value, "unit": "{score}"},
-            }
+            fb.observation(
+                f"pain-{i}",
+                _code(LOINC, fb.PAIN_NRS, "Pain severity 0-10"),
+                subj,
+                effective=_d(day),
+                value=value,
+                coded_unit=False,
+            )
         )
     for i in range(20):
-        day = onset + timedelta(days=5 * i)
         out["observations"].append(
-            {
-                "resourceType": "Observation",
-                "id": f"odi-{i}",
-                "status": "final",
-                "subject": subj,
-                "code": {
-                    "coding": [{"system": LOINC, "code": "97909-6"}],
-                    "text": "Oswestry Disability Index",
-                },
-                "effectiveDateTime": _d(day),
-                "valueQuantity": {"value": 44 - (i % 3), "unit": "%"},
-            }
+            fb.observation(
+                f"odi-{i}",
+                _code(LOINC, "97909-6", "Oswestry Disability Index"),
+                subj,
+                effective=_d(onset + timedelta(days=5 * i)),
+                value=44 - (i % 3),
+                unit="%",
+                coded_unit=False,
+            )
         )
     out["medicationRequests"].append(
-        {
-            "resourceType": "MedicationRequest",
-            "id": "nsaid-1",
-            "status": "active",
-            "intent": "order",
-            "subject": subj,
-            "authoredOn": _d(onset + timedelta(days=2)),
-            "medicationCodeableConcept": {"coding": [{"system": RXNORM, "code": "7258"}], "text": "naproxen"},
-            "dispenseRequest": {
-                "expectedSupplyDuration": {
-                    "value": 90,
-                    "unit": "days",
-                    "system": "http://unitsofmeasure.org",
-                    "code": "d",
-                }
-            },
-        }
+        fb.medication_request(
+            "nsaid-1",
+            _code(fb.RXNORM, "7258", "naproxen"),
+            subj,
+            authored=_d(onset + timedelta(days=2)),
+            dispense={"expectedSupplyDuration": fb.days(90)},
+        )
     )
     out["diagnosticReports"].append(
-        {
-            "resourceType": "DiagnosticReport",
-            "id": "mri-report-1",
-            "status": "final",
-            "subject": subj,
-            "code": {"coding": [{"system": CPT, "code": "72148"}], "text": "MRI lumbar spine"},
-            "effectiveDateTime": _d(esi - timedelta(days=20)),
-            "conclusion": "Left paracentral L5-S1 disc extrusion contacting the left S1 nerve root.",
-        }
+        fb.diagnostic_report(
+            "mri-report-1",
+            _code(CPT, "72148", "MRI lumbar spine"),
+            subj,
+            effective=_d(esi - timedelta(days=20)),
+            conclusion="Left paracentral L5-S1 disc extrusion contacting the left S1 nerve root.",
+        )
     )
     return out
 
@@ -226,43 +170,25 @@ def _noise(rng: random.Random, n: int, today: date) -> tuple[list[dict[str, Any]
         if rng.random() < 0.75:
             code, text, unit, lo, hi = rng.choice(_NOISE_OBSERVATIONS)
             observations.append(
-                {
-                    "resourceType": "Observation",
-                    "id": f"obs-{i}",
-                    "status": "final",
-                    "subject": subj,
-                    "category": [
-                        {
-                            "coding": [
-                                {
-                                    "system": "http://terminology.hl7.org/CodeSystem/observation-category",
-                                    "code": "vital-signs"
-                                    if unit in ("/min", "Cel", "kg", "cm")
-                                    else "laboratory",
-                                }
-                            ]
-                        }
-                    ],
-                    "code": {"coding": [{"system": LOINC, "code": code, "display": text}], "text": text},
-                    "effectiveDateTime": f"{_d(day)}T{rng.randrange(7, 19):02d}:{rng.randrange(60):02d}:00Z",
-                    "valueQuantity": {
-                        "value": round(rng.uniform(lo, hi), 1),
-                        "unit": unit,
-                        "system": "http://unitsofmeasure.org",
-                        "code": unit,
-                    },
-                }
+                fb.observation(
+                    f"obs-{i}",
+                    fb.concept(fb.foreign_coding(LOINC, code, text), text=text),
+                    subj,
+                    category="vital-signs" if unit in ("/min", "Cel", "kg", "cm") else "laboratory",
+                    effective=f"{_d(day)}T{rng.randrange(7, 19):02d}:{rng.randrange(60):02d}:00Z",
+                    value=round(rng.uniform(lo, hi), 1),
+                    unit=unit,
+                )
             )
         else:
             encounters.append(
-                {
-                    "resourceType": "Encounter",
-                    "id": f"enc-{i}",
-                    "status": "finished",
-                    "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"},
-                    "subject": subj,
-                    "period": {"start": f"{_d(day)}T09:00:00Z", "end": f"{_d(day)}T09:20:00Z"},
-                }
+                fb.encounter(
+                    f"enc-{i}",
+                    subj,
+                    class_display=False,
+                    start=f"{_d(day)}T09:00:00Z",
+                    end=f"{_d(day)}T09:20:00Z",
+                )
             )
     return observations, encounters
 

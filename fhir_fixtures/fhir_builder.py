@@ -153,9 +153,16 @@ def hl7_concept(system: str, code: str, *, with_display: bool = False) -> dict[s
     return labelled(c) if with_display else concept(c)
 
 
-def quantity(value: float, unit: str) -> dict[str, Any]:
-    """A UCUM quantity whose unit is its code."""
+def quantity(value: float, unit: str, *, coded: bool = True) -> dict[str, Any]:
+    """A UCUM quantity whose unit is its code (``coded`` false: the unit text only, as some EHRs send)."""
+    if not coded:
+        return {"value": value, "unit": unit}
     return {"value": value, "unit": unit, "system": UCUM, "code": unit}
+
+
+def days(n: int) -> dict[str, Any]:
+    """A duration of ``n`` days (UCUM ``d``)."""
+    return {"value": n, "unit": "days", "system": UCUM, "code": "d"}
 
 
 def reference(ref: str) -> dict[str, str]:
@@ -195,7 +202,7 @@ def condition(
     recorded: str | None = None,
     abatement: str | None = None,
     clinical: str = "active",
-    verification: str = "confirmed",
+    verification: str | None = "confirmed",
     category: str | None = "problem-list-item",
     status_displays: bool = False,
     meta: dict[str, Any] | None = None,
@@ -280,6 +287,7 @@ def observation(
     value: float | None = None,
     unit: str = "{score}",
     integer: bool = False,
+    coded_unit: bool = True,
     category: str | None = None,
     body_site: str | None = None,
     part_of: str | None = None,
@@ -296,7 +304,7 @@ def observation(
         if integer:
             r["valueInteger"] = int(value)
         else:
-            r["valueQuantity"] = quantity(value, unit)
+            r["valueQuantity"] = quantity(value, unit, coded=coded_unit)
     if body_site:
         r["bodySite"] = {"text": body_site}
     if part_of:

@@ -15,49 +15,25 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared"
 EX = SHARED / "cds-hooks" / "examples"
 OUT = ROOT / "fhir_fixtures" / "protocol"
+sys.path.insert(0, str(ROOT))
 
-ICD = "http://hl7.org/fhir/sid/icd-10-cm"
-CPT = "http://www.ama-assn.org/go/cpt"
-LOINC = "http://loinc.org"
-SCT = "http://snomed.info/sct"
-RXN = "http://www.nlm.nih.gov/research/umls/rxnorm"
+from fhir_fixtures import fhir_builder as fb  # noqa: E402 -- the repository root is on the path only now
+from fhir_fixtures.fhir_builder import CPT, ICD10CM, RXNORM  # noqa: E402
+
 PID = "rad-001"
 SUBJ = {"reference": f"Patient/{PID}"}
 
 
 def cc(system: str, code: str, display: str) -> dict:
-    return {"coding": [{"system": system, "code": code, "display": display}], "text": display}
-
-
-def searchset(*resources: dict) -> dict:
-    return {
-        "resourceType": "Bundle",
-        "type": "searchset",
-        "total": len(resources),
-        "entry": [
-            {"fullUrl": f"https://ehr.example.org/fhir/{r['resourceType']}/{r['id']}", "resource": r}
-            for r in resources
-        ],
-    }
+    """A value-set code with this chart's own display, repeated as text."""
+    return fb.labelled(fb.coding(system, code, display))
 
 
 def pain(id_: str, when: str, value: int) -> dict:
-    return {
-        "resourceType": "Observation",
-        "id": id_,
-        "status": "final",
-        "code": cc(LOINC, "72514-3", "Pain severity - 0-10 verbal numeric rating [Score] - Reported"),
-        "subject": SUBJ,
-        "effectiveDateTime": when,
-        "valueQuantity": {
-            "value": value,
-            "unit": "{score}",
-            "system": "http://unitsofmeasure.org",
-            "code": "{score}",
-        },
-    }
+    return fb.pain_score(id_, value, when, SUBJ)
 
 
+ESI = cc(CPT, "64483", "Transforaminal epidural injection, lumbar or sacral, single level")
 CHART = {
     "patient": {
         "resourceType": "Patient",
@@ -66,111 +42,65 @@ CHART = {
         "birthDate": "1971-05-14",
         "name": [{"family": "Example", "given": ["Radicular"]}],
     },
-    "conditions": searchset(
-        {
-            "resourceType": "Condition",
-            "id": "cond-radic",
-            "clinicalStatus": cc(
-                "http://terminology.hl7.org/CodeSystem/condition-clinical", "active", "Active"
-            ),
-            "verificationStatus": cc(
-                "http://terminology.hl7.org/CodeSystem/condition-ver-status", "confirmed", "Confirmed"
-            ),
-            "category": [
-                cc(
-                    "http://terminology.hl7.org/CodeSystem/condition-category",
-                    "problem-list-item",
-                    "Problem List Item",
-                )
-            ],
-            "code": cc(ICD, "M54.16", "Radiculopathy, lumbar region"),
-            "subject": SUBJ,
-            "onsetDateTime": "2026-03",
-            "recordedDate": "2026-03-09",
-        }
+    "conditions": fb.searchset(
+        [
+            fb.condition(
+                "cond-radic",
+                cc(ICD10CM, "M54.16", "Radiculopathy, lumbar region"),
+                SUBJ,
+                status_displays=True,
+                onset="2026-03",
+                recorded="2026-03-09",
+            )
+        ]
     ),
-    "procedures": searchset(
-        {
-            "resourceType": "Procedure",
-            "id": "proc-esi-1",
-            "status": "completed",
-            "code": cc(CPT, "64483", "Transforaminal epidural injection, lumbar or sacral, single level"),
-            "subject": SUBJ,
-            "performedDateTime": "2026-06-10",
-            "outcome": cc(SCT, "385671000", "Unsuccessful"),
-        },
-        {
-            "resourceType": "Procedure",
-            "id": "proc-pt-1",
-            "status": "completed",
-            "code": cc(CPT, "97110", "Therapeutic exercises"),
-            "subject": SUBJ,
-            "performedPeriod": {"start": "2026-03-20", "end": "2026-05-01"},
-        },
+    "procedures": fb.searchset(
+        [
+            fb.procedure(
+                "proc-esi-1",
+                ESI,
+                SUBJ,
+                performed="2026-06-10",
+                outcome=fb.outcome(fb.UNSUCCESSFUL, text=True),
+            ),
+            fb.procedure(
+                "proc-pt-1",
+                cc(CPT, "97110", "Therapeutic exercises"),
+                SUBJ,
+                period=("2026-03-20", "2026-05-01"),
+            ),
+        ]
     ),
-    "observations": searchset(pain("obs-pain-1", "2026-06-01", 8), pain("obs-pain-2", "2026-07-08", 7)),
+    "observations": fb.searchset([pain("obs-pain-1", "2026-06-01", 8), pain("obs-pain-2", "2026-07-08", 7)]),
     "examObservations": {"resourceType": "Bundle", "type": "searchset", "total": 0},
-    "medicationRequests": searchset(
-        {
-            "resourceType": "MedicationRequest",
-            "id": "medrx-gaba",
-            "status": "active",
-            "intent": "order",
-            "medicationCodeableConcept": cc(RXN, "25480", "gabapentin"),
-            "subject": SUBJ,
-            "authoredOn": "2026-04-01",
-        }
+    "medicationRequests": fb.searchset(
+        [fb.medication_request("medrx-gaba", cc(RXNORM, "25480", "gabapentin"), SUBJ, authored="2026-04-01")]
     ),
-    "medicationStatements": searchset(),
-    "serviceRequests": searchset(),
-    "diagnosticReports": searchset(
-        {
-            "resourceType": "DiagnosticReport",
-            "id": "dr-mri-1",
-            "status": "final",
-            "code": cc(CPT, "72148", "MRI lumbar spine without contrast"),
-            "subject": SUBJ,
-            "effectiveDateTime": "2026-05-15",
-            "conclusion": "L5-S1 right paracentral disc extrusion contacting the right S1 nerve root.",
-        }
+    "medicationStatements": fb.searchset([]),
+    "serviceRequests": fb.searchset([]),
+    "diagnosticReports": fb.searchset(
+        [
+            fb.diagnostic_report(
+                "dr-mri-1",
+                cc(CPT, "72148", "MRI lumbar spine without contrast"),
+                SUBJ,
+                effective="2026-05-15",
+                conclusion="L5-S1 right paracentral disc extrusion contacting the right S1 nerve root.",
+            )
+        ]
     ),
-    "encounters": searchset(),
+    "encounters": fb.searchset([]),
 }
 
-ESI_DRAFT = {
-    "resourceType": "ServiceRequest",
-    "id": "sr-draft-esi",
-    "status": "draft",
-    "intent": "order",
-    "code": cc(CPT, "64483", "Transforaminal epidural injection, lumbar or sacral, single level"),
-    "subject": SUBJ,
-    "authoredOn": "2026-11-20",
-}
-OPIOID_DRAFT = {
-    "resourceType": "MedicationRequest",
-    "id": "medrx-draft-oxy",
-    "status": "draft",
-    "intent": "order",
-    "medicationCodeableConcept": cc(RXN, "7804", "oxycodone"),
-    "subject": SUBJ,
-    "authoredOn": "2026-11-20",
-    "dosageInstruction": [
-        {
-            "text": "5 mg every 6 hours as needed",
-            "timing": {"repeat": {"frequency": 1, "period": 6, "periodUnit": "h"}},
-            "doseAndRate": [
-                {
-                    "doseQuantity": {
-                        "value": 5,
-                        "unit": "mg",
-                        "system": "http://unitsofmeasure.org",
-                        "code": "mg",
-                    }
-                }
-            ],
-        }
-    ],
-}
+ESI_DRAFT = fb.service_request("sr-draft-esi", ESI, SUBJ, status="draft", authored="2026-11-20")
+OPIOID_DRAFT = fb.medication_request(
+    "medrx-draft-oxy",
+    cc(RXNORM, "7804", "oxycodone"),
+    SUBJ,
+    status="draft",
+    authored="2026-11-20",
+    dosage_instruction=[fb.dosage(5, 1, "5 mg every 6 hours as needed", period=6, period_unit="h")],
+)
 
 
 def load(rel: str) -> dict:

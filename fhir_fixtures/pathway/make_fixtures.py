@@ -334,7 +334,7 @@ class Scenario:
                 dispense={
                     "validityPeriod": {"start": self.ago(authored), "end": self.ago(end)},
                     "numberOfRepeatsAllowed": repeats,
-                    "expectedSupplyDuration": {"value": days, "unit": "days", "system": fb.UCUM, "code": "d"},
+                    "expectedSupplyDuration": fb.days(days),
                 },
                 note=note,
             ),
