@@ -17,6 +17,7 @@ fixture can only use codes the service knows.
 
 from __future__ import annotations
 
+import inspect
 import json
 import sys
 import uuid
@@ -491,9 +492,27 @@ def card(
 SCENARIOS: list[Callable[[], Scenario]] = []
 
 
-def scenario(fn: Callable[[], Scenario]) -> Callable[[], Scenario]:
-    SCENARIOS.append(fn)
-    return fn
+def scenario(
+    make: Callable[[], Scenario] | None = None, /, **patient: str
+) -> Any:  # a registered maker, or a decorator that makes one
+    """Register a scenario. Usually ``@scenario(given=..., gender=..., birth=...)`` on a function
+    ``name(s)`` that fills ``s``: the function's name is the slug, its docstring the title. Bare
+    ``@scenario`` registers a function that builds and returns its own Scenario."""
+    if make is not None:
+        SCENARIOS.append(make)
+        return make
+
+    def register(fill: Callable[[Scenario], None]) -> Callable[[], Scenario]:
+        def build() -> Scenario:
+            s = Scenario(fill.__name__, inspect.cleandoc(fill.__doc__ or ""), **patient)
+            fill(s)
+            return s
+
+        build.__name__ = fill.__name__
+        SCENARIOS.append(build)
+        return build
+
+    return register
 
 
 # ---------------------------------------------------------------------------------------------
@@ -657,15 +676,9 @@ F3_FORBIDDEN = [*FUSION, *RFA, *SCS, *ESI_ALL, *OPIOIDS, "0275T"]
 # ---------------------------------------------------------------------------------------------
 
 
-@scenario
-def r1_cauda_equina_code() -> Scenario:
-    s = Scenario(
-        "r1_cauda_equina_code",
-        "Cauda equina syndrome coded on top of a 5-week L5-S1 disc herniation",
-        given="Maria",
-        gender="female",
-        birth="1979-04-12",
-    )
+@scenario(given="Maria", gender="female", birth="1979-04-12")
+def r1_cauda_equina_code(s: Scenario) -> None:
+    """Cauda equina syndrome coded on top of a 5-week L5-S1 disc herniation"""
     rad = radic(s, "radic-1", "M51.17", "202735001", onset=35)
     nsaid(s, "ibuprofen", authored=33, days=60)
     s.nrs("nrs-1", 7, 30)
@@ -685,18 +698,11 @@ def r1_cauda_equina_code() -> Scenario:
         "emergency MRI today and emergency spine-surgery assessment. Nothing elective (ESI, PT, RFA, SCS, "
         "opioids as the plan) may be offered; no other card may appear beside the critical one.",
     )
-    return s
 
 
-@scenario
-def r1_new_urinary_retention() -> Scenario:
-    s = Scenario(
-        "r1_new_urinary_retention",
-        "New urinary retention 2 days ago with a 3-week lumbar radiculopathy; gabapentin and PHQ-9 14 on file",
-        given="Thomas",
-        gender="male",
-        birth="1974-09-03",
-    )
+@scenario(given="Thomas", gender="male", birth="1974-09-03")
+def r1_new_urinary_retention(s: Scenario) -> None:
+    """New urinary retention 2 days ago with a 3-week lumbar radiculopathy; gabapentin and PHQ-9 14 on file"""
     rad = radic(s, "radic-1", "M54.16", "128196005", onset=20)
     nsaid(s, "ibuprofen", authored=19, days=30)
     s.nrs("nrs-1", 6, 18)
@@ -726,18 +732,11 @@ def r1_new_urinary_retention() -> Scenario:
         "cauda equina syndrome (R1). The gabapentin prescription (M2) and PHQ-9 of 14 (Y1) would each "
         "earn a cross-cutting card, but cross-cutting cards never appear beside a critical card (§1.1.5).",
     )
-    return s
 
 
-@scenario
-def r1_preempts_booked_scs_trial() -> Scenario:
-    s = Scenario(
-        "r1_preempts_booked_scs_trial",
-        "Cauda equina syndrome in a patient whose spinal cord stimulator trial is booked for next week",
-        given="Helen",
-        gender="female",
-        birth="1968-02-27",
-    )
+@scenario(given="Helen", gender="female", birth="1968-02-27")
+def r1_preempts_booked_scs_trial(s: Scenario) -> None:
+    """Cauda equina syndrome in a patient whose spinal cord stimulator trial is booked for next week"""
     rad = radic(s, "radic-1", "M54.17", "2415007", onset=720, body_site="Left leg (S1 distribution)")
     s.pt_course(700, reason=[rad])
     nsaid(s, "naproxen", authored=690, days=90)
@@ -785,18 +784,11 @@ def r1_preempts_booked_scs_trial() -> Scenario:
         f"must name the booked elective SCS trial ({order}) so it is put on hold, and offer only the "
         "emergency MRI and surgical assessment.",
     )
-    return s
 
 
-@scenario
-def r2_progressive_foot_drop() -> Scenario:
-    s = Scenario(
-        "r2_progressive_foot_drop",
-        "Right ankle dorsiflexion falling from MRC 4/5 to 2/5 over three weeks of L5-S1 radiculopathy",
-        given="Daniel",
-        gender="male",
-        birth="1982-06-19",
-    )
+@scenario(given="Daniel", gender="male", birth="1982-06-19")
+def r2_progressive_foot_drop(s: Scenario) -> None:
+    """Right ankle dorsiflexion falling from MRC 4/5 to 2/5 over three weeks of L5-S1 radiculopathy"""
     radic(s, "radic-1", "M51.17", "202735001", onset=28, body_site="Right leg")
     nsaid(s, "ibuprofen", authored=26, days=30)
     s.nrs("nrs-1", 8, 21)
@@ -838,18 +830,11 @@ def r2_progressive_foot_drop() -> Scenario:
         f"yesterday ({drop}). Progressive deficit → critical: urgent MRI (72148) and urgent surgical "
         "referral within days; no ESI instead of a surgical opinion, no waiting 6 weeks, not PT alone.",
     )
-    return s
 
 
-@scenario
-def r2_stable_foot_drop() -> Scenario:
-    s = Scenario(
-        "r2_stable_foot_drop",
-        "Stable right foot drop (MRC 3/5 unchanged for 9 weeks), never referred, no MRI",
-        given="Susan",
-        gender="female",
-        birth="1965-11-08",
-    )
+@scenario(given="Susan", gender="female", birth="1965-11-08")
+def r2_stable_foot_drop(s: Scenario) -> None:
+    """Stable right foot drop (MRC 3/5 unchanged for 9 weeks), never referred, no MRI"""
     rad = radic(s, "radic-1", "M54.17", "2415007", onset=70, body_site="Right leg (L5 distribution)")
     drop = s.condition(
         "foot-drop-1",
@@ -873,18 +858,11 @@ def r2_stable_foot_drop() -> Scenario:
         "surgeon: stable deficit → warning, refer within 2 weeks, MRI. P1 would offer an ESI, which R2 "
         "forbids (an ESI is not a substitute for a surgical opinion), so the red-flag card stands alone.",
     )
-    return s
 
 
-@scenario
-def r3_cancer_history_weight_loss() -> Scenario:
-    s = Scenario(
-        "r3_cancer_history_weight_loss",
-        "Breast cancer history with new night-time radicular pain and 6 kg weight loss",
-        given="Patricia",
-        gender="female",
-        birth="1959-01-30",
-    )
+@scenario(given="Patricia", gender="female", birth="1959-01-30")
+def r3_cancer_history_weight_loss(s: Scenario) -> None:
+    """Breast cancer history with new night-time radicular pain and 6 kg weight loss"""
     ca = s.condition(
         "cancer-history-1",
         [icd("Z85.3")],
@@ -917,18 +895,11 @@ def r3_cancer_history_weight_loss() -> Scenario:
         "suspected spinal metastasis. MRI without and with contrast (72158, ACR variant 7), not the "
         "non-contrast study; no ESI, no manipulation, no 6-week rule.",
     )
-    return s
 
 
-@scenario
-def r3_infection_ivdu_fever() -> Scenario:
-    s = Scenario(
-        "r3_infection_ivdu_fever",
-        "Injection drug use, fever and 10 days of severe back and leg pain",
-        given="Kevin",
-        gender="male",
-        birth="1990-07-14",
-    )
+@scenario(given="Kevin", gender="male", birth="1990-07-14")
+def r3_infection_ivdu_fever(s: Scenario) -> None:
+    """Injection drug use, fever and 10 days of severe back and leg pain"""
     radic(s, "radic-1", "M54.17", "2415007", onset=10, note="Severe constant low back and left leg pain.")
     oud = s.condition(
         "oud-1", [icd("F11.20")], "Opioid dependence (injection use)", onset="2021-03", recorded=1500
@@ -949,18 +920,11 @@ def r3_infection_ivdu_fever() -> Scenario:
         "infection (epidural abscess, discitis). Urgent MRI without and with contrast and same-day "
         "referral; no ESI or any steroid.",
     )
-    return s
 
 
-@scenario
-def r3_osteoporotic_fracture() -> Scenario:
-    s = Scenario(
-        "r3_osteoporotic_fracture",
-        "Osteoporotic lumbar compression fracture with new radicular pain, age 79",
-        given="Dorothy",
-        gender="female",
-        birth="1947-03-22",
-    )
+@scenario(given="Dorothy", gender="female", birth="1947-03-22")
+def r3_osteoporotic_fracture(s: Scenario) -> None:
+    """Osteoporotic lumbar compression fracture with new radicular pain, age 79"""
     radic(s, "radic-1", "M54.16", "128196005", onset=14)
     frac = s.condition(
         "fracture-1",
@@ -977,7 +941,6 @@ def r3_osteoporotic_fracture() -> Scenario:
         rationale=f"A vertebral fracture ({frac}) with new radicular pain: fracture imaging (ACR variant 6) and "
         "urgent referral; nothing elective, no manipulation.",
     )
-    return s
 
 
 # ---------------------------------------------------------------------------------------------
@@ -993,15 +956,9 @@ def e1_background(s: Scenario, *, onset: int | str = 21, recorded: int | None = 
     return rad
 
 
-@scenario
-def e1_acute_tolerable() -> Scenario:
-    s = Scenario(
-        "e1_acute_tolerable",
-        "Three weeks of left sciatica, NRS 5, ODI 28, on ibuprofen",
-        given="James",
-        gender="male",
-        birth="1987-05-02",
-    )
+@scenario(given="James", gender="male", birth="1987-05-02")
+def e1_acute_tolerable(s: Scenario) -> None:
+    """Three weeks of left sciatica, NRS 5, ODI 28, on ibuprofen"""
     rad = e1_background(s)
     s.expect(
         [card("E1", "info", refs=[rad])],
@@ -1010,18 +967,11 @@ def e1_acute_tolerable() -> Scenario:
         "education, reassess at 6 weeks. The card must not offer imaging, an ESI, a surgical referral, "
         "gabapentinoids, oral steroids or opioids (seed 003; NICE NG59 1.1.4).",
     )
-    return s
 
 
-@scenario
-def e1_old_incontinence_not_red_flag() -> Scenario:
-    s = Scenario(
-        "e1_old_incontinence_not_red_flag",
-        "Sciatica since October (partial onset date) with long-standing stress incontinence",
-        given="Linda",
-        gender="female",
-        birth="1970-12-11",
-    )
+@scenario(given="Linda", gender="female", birth="1970-12-11")
+def e1_old_incontinence_not_red_flag(s: Scenario) -> None:
+    """Sciatica since October (partial onset date) with long-standing stress incontinence"""
     rad = radic(s, "radic-1", "M54.32", "23056005", onset="2026-10", recorded=20)
     s.condition(
         "incontinence-1",
@@ -1042,18 +992,11 @@ def e1_old_incontinence_not_red_flag() -> Scenario:
         "that has been present since 2023 is not a new sphincter symptom, so it is no cauda equina red "
         "flag (R1 needs ≤ 14 days); the patient is in the acute tolerable state.",
     )
-    return s
 
 
-@scenario
-def e2_severe_week3() -> Scenario:
-    s = Scenario(
-        "e2_severe_week3",
-        "Week 3 of disc-related radiculopathy, NRS 8, ODI 50, off work",
-        given="Angela",
-        gender="female",
-        birth="1984-08-25",
-    )
+@scenario(given="Angela", gender="female", birth="1984-08-25")
+def e2_severe_week3(s: Scenario) -> None:
+    """Week 3 of disc-related radiculopathy, NRS 8, ODI 50, off work"""
     radic(s, "radic-1", "M51.16", "311211000119105", onset=19, note=f"Unable to work since {s.ago(16)}.")
     nsaid(s, "naproxen", authored=18, days=30)
     n = s.nrs("nrs-1", 8, 1)
@@ -1066,7 +1009,6 @@ def e2_severe_week3() -> Scenario:
         "no gabapentinoids, no fusion. The specialist may consider an early ESI (NICE) — that "
         "disagreement with the 6-week rule belongs on the card.",
     )
-    return s
 
 
 def p1_background(s: Scenario) -> str:
@@ -1078,15 +1020,9 @@ def p1_background(s: Scenario) -> str:
     return rad
 
 
-@scenario
-def p1_eight_weeks_conservative() -> Scenario:
-    s = Scenario(
-        "p1_eight_weeks_conservative",
-        "Eight weeks of radiculopathy despite 6 weeks of PT and naproxen",
-        given="Robert",
-        gender="male",
-        birth="1976-10-17",
-    )
+@scenario(given="Robert", gender="male", birth="1976-10-17")
+def p1_eight_weeks_conservative(s: Scenario) -> None:
+    """Eight weeks of radiculopathy despite 6 weeks of PT and naproxen"""
     rad = p1_background(s)
     s.expect(
         [card("P1", "info", refs=[rad], codes=["72148"])],
@@ -1095,18 +1031,11 @@ def p1_eight_weeks_conservative() -> Scenario:
         "contrast (72148) for a candidate for ESI or surgery, image-guided ESI, specialist referral "
         "before 3 months. No contrast MRI (no prior surgery or red flag), no blind injection.",
     )
-    return s
 
 
-@scenario
-def p2_three_months_unreferred() -> Scenario:
-    s = Scenario(
-        "p2_three_months_unreferred",
-        "Right sciatica since July (partial onset date), > 3 months, never referred",
-        given="Karen",
-        gender="female",
-        birth="1978-03-09",
-    )
+@scenario(given="Karen", gender="female", birth="1978-03-09")
+def p2_three_months_unreferred(s: Scenario) -> None:
+    """Right sciatica since July (partial onset date), > 3 months, never referred"""
     rad = radic(s, "radic-1", "M54.41", "23056005", onset="2026-07", recorded=105)
     s.pt_course(100, reason=[rad])
     nsaid(s, "ibuprofen", authored=103, days=90)
@@ -1120,7 +1049,6 @@ def p2_three_months_unreferred() -> Scenario:
         "radicular pain ≥ 3 months with no spine or pain referral: refer now (seed 003: no later than 3 "
         "months). One card per topic: the P2 warning, not P1 beside it.",
     )
-    return s
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1128,15 +1056,9 @@ def p2_three_months_unreferred() -> Scenario:
 # ---------------------------------------------------------------------------------------------
 
 
-@scenario
-def f0_esi_six_days_ago() -> Scenario:
-    s = Scenario(
-        "f0_esi_six_days_ago",
-        "Image-guided TFESI 6 days ago after 10 weeks of S1 radiculopathy",
-        given="Brian",
-        gender="male",
-        birth="1981-01-05",
-    )
+@scenario(given="Brian", gender="male", birth="1981-01-05")
+def f0_esi_six_days_ago(s: Scenario) -> None:
+    """Image-guided TFESI 6 days ago after 10 weeks of S1 radiculopathy"""
     rad = radic(s, "radic-1", "M51.17", "202735001", onset=70, body_site="Left leg (S1 distribution)")
     s.pt_course(63, reason=[rad])
     nsaid(s, "naproxen", authored=68, days=90)
@@ -1160,18 +1082,11 @@ def f0_esi_six_days_ago() -> Scenario:
         "No refractory card, no repeat ESI, no escalation; at most an info reminder to record NRS/ODI at "
         "2–6 weeks.",
     )
-    return s
 
 
-@scenario
-def f1_esi_worked_then_recurred() -> Scenario:
-    s = Scenario(
-        "f1_esi_worked_then_recurred",
-        "TFESI gave 60 % relief lasting > 3 months; pain back 7 months later",
-        given="Nancy",
-        gender="female",
-        birth="1973-04-28",
-    )
+@scenario(given="Nancy", gender="female", birth="1973-04-28")
+def f1_esi_worked_then_recurred(s: Scenario) -> None:
+    """TFESI gave 60 % relief lasting > 3 months; pain back 7 months later"""
     rad = radic(s, "radic-1", "M51.17", "202735001", onset=330, body_site="Right leg (S1 distribution)")
     s.pt_course(320, reason=[rad])
     nsaid(s, "naproxen", authored=325, days=120)
@@ -1201,18 +1116,11 @@ def f1_esi_worked_then_recurred() -> Scenario:
         "repeat image-guided ESI is reasonable (1 session in 12 months, well under 4). Never 'refractory', "
         "never SCS.",
     )
-    return s
 
 
-@scenario
-def f2_blind_injection_only() -> Scenario:
-    s = Scenario(
-        "f2_blind_injection_only",
-        "The only ESI was a blind (no imaging) interlaminar injection; no MRI",
-        given="Gary",
-        gender="male",
-        birth="1969-09-30",
-    )
+@scenario(given="Gary", gender="male", birth="1969-09-30")
+def f2_blind_injection_only(s: Scenario) -> None:
+    """The only ESI was a blind (no imaging) interlaminar injection; no MRI"""
     rad = radic(s, "radic-1", "M54.16", "128196005", onset=150)
     s.pt_course(140, reason=[rad])
     nsaid(s, "ibuprofen", authored=145, days=120)
@@ -1236,7 +1144,6 @@ def f2_blind_injection_only() -> Scenario:
         "an inadequate trial, not a refractory patient. MRI first (none on record), then an image-guided "
         "TFESI at the concordant level; never another blind injection, never SCS or RFA on this basis.",
     )
-    return s
 
 
 def f3_background(s: Scenario) -> tuple[str, str, str]:
@@ -1261,15 +1168,9 @@ def f3_background(s: Scenario) -> tuple[str, str, str]:
     return rad, rep, esi
 
 
-@scenario
-def f3_failed_tfesi_concordant() -> Scenario:
-    s = Scenario(
-        "f3_failed_tfesi_concordant",
-        "Failed right L5-S1 TFESI with a concordant extrusion on MRI, 5 months, no surgical referral",
-        given="Steven",
-        gender="male",
-        birth="1980-02-14",
-    )
+@scenario(given="Steven", gender="male", birth="1980-02-14")
+def f3_failed_tfesi_concordant(s: Scenario) -> None:
+    """Failed right L5-S1 TFESI with a concordant extrusion on MRI, 5 months, no surgical referral"""
     _, rep, esi = f3_background(s)
     s.expect(
         [card("F3", "warning", refs=[esi, rep], codes_any=[SPINE_REFERRAL])],
@@ -1280,18 +1181,11 @@ def f3_failed_tfesi_concordant() -> Scenario:
         "referral → warning: refer for discectomy. Not fusion for a routine herniation, not the same ESI "
         "again (the level is not in doubt, so no 64483 of any kind), not RFA or SCS.",
     )
-    return s
 
 
-@scenario
-def f3_failed_tfesi_early_info() -> Scenario:
-    s = Scenario(
-        "f3_failed_tfesi_early_info",
-        "Failed left L4-5 TFESI with a concordant foraminal protrusion, 11 weeks from onset",
-        given="Jessica",
-        gender="female",
-        birth="1988-07-07",
-    )
+@scenario(given="Jessica", gender="female", birth="1988-07-07")
+def f3_failed_tfesi_early_info(s: Scenario) -> None:
+    """Failed left L4-5 TFESI with a concordant foraminal protrusion, 11 weeks from onset"""
     rad = radic(s, "radic-1", "M51.16", "311211000119105", onset=77, body_site="Left leg (L4 distribution)")
     s.pt_course(70, reason=[rad])
     nsaid(s, "ibuprofen", authored=75, days=90)
@@ -1314,18 +1208,11 @@ def f3_failed_tfesi_early_info() -> Scenario:
         f"concordant lesion ({rep}), but the radiculopathy is 11 weeks old (< 3 months), so the card is "
         "info: surgical opinion once 3 months of care have failed, or earlier if disabling.",
     )
-    return s
 
 
-@scenario
-def f4_neuropathy_discordant() -> Scenario:
-    s = Scenario(
-        "f4_neuropathy_discordant",
-        "Failed TFESI in a diabetic with polyneuropathy and non-specific multilevel MRI findings",
-        given="Richard",
-        gender="male",
-        birth="1960-05-21",
-    )
+@scenario(given="Richard", gender="male", birth="1960-05-21")
+def f4_neuropathy_discordant(s: Scenario) -> None:
+    """Failed TFESI in a diabetic with polyneuropathy and non-specific multilevel MRI findings"""
     rad = radic(s, "radic-1", "M54.17", "2415007", onset=210)
     dm = s.condition(
         "dm-neuropathy-1",
@@ -1358,7 +1245,6 @@ def f4_neuropathy_discordant() -> Scenario:
         "separate radiculopathy from neuropathy, diagnostic SNRB; no surgery on discordant imaging, no "
         "repeat ESI, no SCS before the diagnosis is clear.",
     )
-    return s
 
 
 def facet_scenario(
@@ -1471,15 +1357,9 @@ def f5_facet_pain_esi_pending() -> Scenario:
     )
 
 
-@scenario
-def f6_neurogenic_claudication() -> Scenario:
-    s = Scenario(
-        "f6_neurogenic_claudication",
-        "Failed interlaminar ESI for L4-5 stenosis with neurogenic claudication (M48.062), age 72",
-        given="George",
-        gender="male",
-        birth="1954-08-11",
-    )
+@scenario(given="George", gender="male", birth="1954-08-11")
+def f6_neurogenic_claudication(s: Scenario) -> None:
+    """Failed interlaminar ESI for L4-5 stenosis with neurogenic claudication (M48.062), age 72"""
     rad = radic(s, "radic-1", "M54.16", "128196005", onset=400, note="Bilateral buttock and leg pain.")
     sten = s.condition(
         "stenosis-1",
@@ -1525,18 +1405,11 @@ def f6_neurogenic_claudication() -> Scenario:
         "fusion without instability, no more epidurals for neurogenic claudication (NICE; ASIPP "
         "disagrees — show both).",
     )
-    return s
 
 
-@scenario
-def f7_two_failed_esis_no_target() -> Scenario:
-    s = Scenario(
-        "f7_two_failed_esis_no_target",
-        "Two failed TFESIs, extrusion resorbed, surgeon found no target; 11 months, NRS 7",
-        given="Deborah",
-        gender="female",
-        birth="1975-06-06",
-    )
+@scenario(given="Deborah", gender="female", birth="1975-06-06")
+def f7_two_failed_esis_no_target(s: Scenario) -> None:
+    """Two failed TFESIs, extrusion resorbed, surgeon found no target; 11 months, NRS 7"""
     rad = radic(s, "radic-1", "M54.17", "2415007", onset=330, body_site="Left leg (S1 distribution)")
     s.pt_course(320, reason=[rad])
     nsaid(s, "naproxen", authored=325, days=180)
@@ -1584,18 +1457,11 @@ def f7_two_failed_esis_no_target() -> Scenario:
         "'two consecutive ESIs < 50 %' warning (F8) says the same 'stop injecting' and may appear "
         "beside it.",
     )
-    return s
 
 
-@scenario
-def f8_four_esis_in_12_months() -> Scenario:
-    s = Scenario(
-        "f8_four_esis_in_12_months",
-        "Four lumbar ESI sessions in 12 months, each helping for only about 6 weeks",
-        given="Paul",
-        gender="male",
-        birth="1977-11-23",
-    )
+@scenario(given="Paul", gender="male", birth="1977-11-23")
+def f8_four_esis_in_12_months(s: Scenario) -> None:
+    """Four lumbar ESI sessions in 12 months, each helping for only about 6 weeks"""
     rad = radic(s, "radic-1", "M51.17", "202735001", onset=420, body_site="Left leg (S1 distribution)")
     s.pt_course(400, reason=[rad])
     nsaid(s, "naproxen", authored=405, days=180)
@@ -1634,7 +1500,6 @@ def f8_four_esis_in_12_months() -> Scenario:
         "opinion and re-evaluation. A concordant lesion is on the MRI, so the F3 surgical-referral card "
         "may also appear; F1 ('worked, repeat it') must not.",
     )
-    return s
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1642,15 +1507,9 @@ def f8_four_esis_in_12_months() -> Scenario:
 # ---------------------------------------------------------------------------------------------
 
 
-@scenario
-def s1_post_discectomy_new_pain() -> Scenario:
-    s = Scenario(
-        "s1_post_discectomy_new_pain",
-        "New left S1 radicular pain 13 months after an L5-S1 microdiscectomy; no imaging since surgery",
-        given="Michelle",
-        gender="female",
-        birth="1982-09-15",
-    )
+@scenario(given="Michelle", gender="female", birth="1982-09-15")
+def s1_post_discectomy_new_pain(s: Scenario) -> None:
+    """New left S1 radicular pain 13 months after an L5-S1 microdiscectomy; no imaging since surgery"""
     surg = s.procedure(
         "discectomy-1",
         [cpt("63030"), sct("178625001")],
@@ -1680,18 +1539,11 @@ def s1_post_discectomy_new_pain() -> Scenario:
         "contrast (72158) to tell recurrent herniation from fibrosis; not the non-contrast study alone, "
         "no reoperation before imaging, no fusion, no SCS. No MRI is ordered yet, so the card is info.",
     )
-    return s
 
 
-@scenario
-def s1_only_noncontrast_mri_ordered() -> Scenario:
-    s = Scenario(
-        "s1_only_noncontrast_mri_ordered",
-        "Recurrent radicular pain after an L4-5 laminectomy with only a non-contrast MRI on order",
-        given="Edward",
-        gender="male",
-        birth="1971-04-04",
-    )
+@scenario(given="Edward", gender="male", birth="1971-04-04")
+def s1_only_noncontrast_mri_ordered(s: Scenario) -> None:
+    """Recurrent radicular pain after an L4-5 laminectomy with only a non-contrast MRI on order"""
     surg = s.procedure(
         "laminectomy-1",
         [cpt("63047")],
@@ -1727,18 +1579,11 @@ def s1_only_noncontrast_mri_ordered() -> Scenario:
         f"contrast; only the non-contrast study is on order ({order}), so the card is a warning that names "
         "that order and offers 72158.",
     )
-    return s
 
 
-@scenario
-def s2_recurrent_herniation() -> Scenario:
-    s = Scenario(
-        "s2_recurrent_herniation",
-        "Recurrent L4-5 disc extrusion on contrast MRI 14 months after microdiscectomy (M51.A2)",
-        given="Christopher",
-        gender="male",
-        birth="1985-01-29",
-    )
+@scenario(given="Christopher", gender="male", birth="1985-01-29")
+def s2_recurrent_herniation(s: Scenario) -> None:
+    """Recurrent L4-5 disc extrusion on contrast MRI 14 months after microdiscectomy (M51.A2)"""
     surg = s.procedure(
         "discectomy-1",
         [cpt("63030"), sct("178625001")],
@@ -1784,18 +1629,11 @@ def s2_recurrent_herniation() -> Scenario:
         "re-evaluation for revision discectomy. A surgical target exists, so no SCS; no routine fusion; "
         "ESIs are not definitive care. The granulation-tissue phrase must not turn this into fibrosis (S3).",
     )
-    return s
 
 
-@scenario
-def s3_fbss_epidural_fibrosis() -> Scenario:
-    s = Scenario(
-        "s3_fbss_epidural_fibrosis",
-        "Post-laminectomy syndrome with enhancing epidural fibrosis and no recurrence, 20 months of leg pain",
-        given="Carol",
-        gender="female",
-        birth="1969-05-17",
-    )
+@scenario(given="Carol", gender="female", birth="1969-05-17")
+def s3_fbss_epidural_fibrosis(s: Scenario) -> None:
+    """Post-laminectomy syndrome with enhancing epidural fibrosis and no recurrence, 20 months of leg pain"""
     surg = s.procedure(
         "laminectomy-1",
         [cpt("63047")],
@@ -1846,18 +1684,11 @@ def s3_fbss_epidural_fibrosis() -> Scenario:
         "psychological assessment and a trial, a permanent implant only after ≥ 50 % relief; "
         "multidisciplinary care/CBT. No reoperation for scar, no implant without a trial.",
     )
-    return s
 
 
-@scenario
-def s4_spondylolisthesis() -> Scenario:
-    s = Scenario(
-        "s4_spondylolisthesis",
-        "Degenerative L4-5 spondylolisthesis with dynamic instability and refractory L4 radiculopathy",
-        given="Janet",
-        gender="female",
-        birth="1962-02-08",
-    )
+@scenario(given="Janet", gender="female", birth="1962-02-08")
+def s4_spondylolisthesis(s: Scenario) -> None:
+    """Degenerative L4-5 spondylolisthesis with dynamic instability and refractory L4 radiculopathy"""
     rad = radic(s, "radic-1", "M54.16", "128196005", onset=200, body_site="Right leg (L4 distribution)")
     spon = s.condition(
         "spondylolisthesis-1",
@@ -1896,7 +1727,6 @@ def s4_spondylolisthesis() -> Scenario:
         "instability exception). F3's 'no fusion' advice would be wrong here. No MILD, no facet RFA, no "
         "more ESIs, no SCS before a surgical opinion.",
     )
-    return s
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1904,15 +1734,9 @@ def s4_spondylolisthesis() -> Scenario:
 # ---------------------------------------------------------------------------------------------
 
 
-@scenario
-def n1_scs_trial_success() -> Scenario:
-    s = Scenario(
-        "n1_scs_trial_success",
-        "Seven-day SCS trial with 70 % leg-pain relief, finished 5 days ago",
-        given="Anthony",
-        gender="male",
-        birth="1966-08-08",
-    )
+@scenario(given="Anthony", gender="male", birth="1966-08-08")
+def n1_scs_trial_success(s: Scenario) -> None:
+    """Seven-day SCS trial with 70 % leg-pain relief, finished 5 days ago"""
     chronic_failed_esi_background(s, onset=900)
     s.nrs("nrs-1", 8, 14)
     trial = scs_trial(
@@ -1933,18 +1757,11 @@ def n1_scs_trial_success() -> Scenario:
         "proceed to the permanent implant. The chronic-pain F-states this patient once met (two failed "
         "ESIs, no target → SCS evaluation) are behind them and must not reappear.",
     )
-    return s
 
 
-@scenario
-def n2_scs_trial_failed() -> Scenario:
-    s = Scenario(
-        "n2_scs_trial_failed",
-        "SCS trial with 20 % relief of focal left-foot pain, 3 weeks ago",
-        given="Sharon",
-        gender="female",
-        birth="1970-03-03",
-    )
+@scenario(given="Sharon", gender="female", birth="1970-03-03")
+def n2_scs_trial_failed(s: Scenario) -> None:
+    """SCS trial with 20 % relief of focal left-foot pain, 3 weeks ago"""
     chronic_failed_esi_background(s, onset=900)
     s.nrs("nrs-1", 8, 27)
     trial = scs_trial(
@@ -1965,18 +1782,11 @@ def n2_scs_trial_failed() -> Scenario:
         "DRG stimulation for the focal foot pain, multidisciplinary care/CBT; intrathecal delivery is a "
         "later step, so L1 must not fire three weeks after a first failed trial with DRG untried.",
     )
-    return s
 
 
-@scenario
-def n3_scs_losing_effect() -> Scenario:
-    s = Scenario(
-        "n3_scs_losing_effect",
-        "Implanted SCS (IPG 15 months ago) with pain climbing back from 2-3 to 8",
-        given="Joseph",
-        gender="male",
-        birth="1964-12-01",
-    )
+@scenario(given="Joseph", gender="male", birth="1964-12-01")
+def n3_scs_losing_effect(s: Scenario) -> None:
+    """Implanted SCS (IPG 15 months ago) with pain climbing back from 2-3 to 8"""
     chronic_failed_esi_background(s, onset=1100)
     s.nrs("nrs-1", 8, 525)
     trial = scs_trial(s, "scs-trial-1", 520, 513, outcome="385669000", note="7-day trial: 65 % relief.")
@@ -2010,7 +1820,6 @@ def n3_scs_losing_effect() -> Scenario:
         "and reprogramming, radiographs for lead migration, re-evaluation. No explant without "
         "troubleshooting, no opioid escalation. The old successful trial must not produce N1 again.",
     )
-    return s
 
 
 def ablation_background(
@@ -2054,15 +1863,9 @@ def ablation_background(
     return rad, facet
 
 
-@scenario
-def a1_failed_rfa() -> Scenario:
-    s = Scenario(
-        "a1_failed_rfa",
-        "Facet RFA after two positive blocks gave no relief at 5-12 weeks",
-        given="Margaret",
-        gender="female",
-        birth="1960-06-30",
-    )
+@scenario(given="Margaret", gender="female", birth="1960-06-30")
+def a1_failed_rfa(s: Scenario) -> None:
+    """Facet RFA after two positive blocks gave no relief at 5-12 weeks"""
     ablation_background(s, onset=600, facet_code=("M47.816", "428671008"), side="Right")
     s.nrs("nrs-1", 7, 122, leg=False)
     rfa = s.procedure(
@@ -2085,18 +1888,11 @@ def a1_failed_rfa() -> Scenario:
         "multidisciplinary care. Never a repeat RFA at the same level after an ablation that gave no "
         "relief, chemical neurolysis is not the first next step, no fusion.",
     )
-    return s
 
 
-@scenario
-def a2_rfa_worked_then_recurred() -> Scenario:
-    s = Scenario(
-        "a2_rfa_worked_then_recurred",
-        "Facet RFA gave 70 % relief for more than 6 months; pain back at 10 months",
-        given="Kenneth",
-        gender="male",
-        birth="1968-10-10",
-    )
+@scenario(given="Kenneth", gender="male", birth="1968-10-10")
+def a2_rfa_worked_then_recurred(s: Scenario) -> None:
+    """Facet RFA gave 70 % relief for more than 6 months; pain back at 10 months"""
     ablation_background(s, onset=700, facet_code=("M47.817", "247369005"), side="Left")
     s.nrs("nrs-1", 7, 322, leg=False)
     rfa = s.procedure(
@@ -2122,18 +1918,11 @@ def a2_rfa_worked_then_recurred() -> Scenario:
         "returned at about 10 months. Nerve regeneration, not a failed ablation: a repeat RFA is "
         "reasonable (Medicare facet LCD repeat criterion). Never labelled failed (A1), never SCS.",
     )
-    return s
 
 
-@scenario
-def l1_neuromodulation_exhausted() -> Scenario:
-    s = Scenario(
-        "l1_neuromodulation_exhausted",
-        "Failed SCS trial and failed DRG trial, no surgical target, NRS 8 after 2.7 years",
-        given="Ruth",
-        gender="female",
-        birth="1965-09-09",
-    )
+@scenario(given="Ruth", gender="female", birth="1965-09-09")
+def l1_neuromodulation_exhausted(s: Scenario) -> None:
+    """Failed SCS trial and failed DRG trial, no surgical target, NRS 8 after 2.7 years"""
     chronic_failed_esi_background(s, onset=1000)
     mri(s, "mri-2", 420, "Stable small L5-S1 disc bulge. No nerve root compression. No surgical target.")
     s.nrs("nrs-1", 8, 335)
@@ -2162,7 +1951,6 @@ def l1_neuromodulation_exhausted() -> Scenario:
         "(psychological evaluation, attempted systemic-opioid reduction, trial; PACC), multidisciplinary "
         "care. No systemic-opioid escalation, no repeat of the failed trials.",
     )
-    return s
 
 
 # ---------------------------------------------------------------------------------------------
@@ -2170,15 +1958,9 @@ def l1_neuromodulation_exhausted() -> Scenario:
 # ---------------------------------------------------------------------------------------------
 
 
-@scenario
-def m1_long_term_opioid_with_benzo() -> Scenario:
-    s = Scenario(
-        "m1_long_term_opioid_with_benzo",
-        "Oxycodone 10 mg q6h (60 MME) for 4 months plus diazepam; radiculopathy 5 months, never referred",
-        given="Larry",
-        gender="male",
-        birth="1972-01-26",
-    )
+@scenario(given="Larry", gender="male", birth="1972-01-26")
+def m1_long_term_opioid_with_benzo(s: Scenario) -> None:
+    """Oxycodone 10 mg q6h (60 MME) for 4 months plus diazepam; radiculopathy 5 months, never referred"""
     rad = radic(s, "radic-1", "M54.16", "128196005", onset=150)
     s.pt_course(140, reason=[rad])
     nsaid(s, "naproxen", authored=145, days=150)
@@ -2217,18 +1999,11 @@ def m1_long_term_opioid_with_benzo() -> Scenario:
         "outweigh harm (never abruptly), offer naloxone, avoid the benzodiazepine. The cross-cutting M1 "
         "card co-fires with the one pathway card (P2: > 3 months, never referred).",
     )
-    return s
 
 
-@scenario
-def m2_gabapentin_with_p1() -> Scenario:
-    s = Scenario(
-        "m2_gabapentin_with_p1",
-        "Gabapentin started 4 weeks ago in an 8-week radiculopathy",
-        given="Scott",
-        gender="male",
-        birth="1979-07-21",
-    )
+@scenario(given="Scott", gender="male", birth="1979-07-21")
+def m2_gabapentin_with_p1(s: Scenario) -> None:
+    """Gabapentin started 4 weeks ago in an 8-week radiculopathy"""
     rad = p1_background(s)
     gaba = s.med_request(
         "gabapentin-1",
@@ -2250,18 +2025,11 @@ def m2_gabapentin_with_p1() -> Scenario:
         "benefit review at 4–8 weeks and a taper if no benefit, and never suggests starting or escalating "
         "a gabapentinoid. It co-fires with the single pathway card (P1).",
     )
-    return s
 
 
-@scenario
-def m2_pregabalin_statement_contained() -> Scenario:
-    s = Scenario(
-        "m2_pregabalin_statement_contained",
-        "Pregabalin recorded as a MedicationStatement with a contained Medication, 3-week sciatica",
-        given="Emily",
-        gender="female",
-        birth="1991-02-12",
-    )
+@scenario(given="Emily", gender="female", birth="1991-02-12")
+def m2_pregabalin_statement_contained(s: Scenario) -> None:
+    """Pregabalin recorded as a MedicationStatement with a contained Medication, 3-week sciatica"""
     rad = e1_background(s)
     stmt: dict[str, Any] = {
         "resourceType": "MedicationStatement",
@@ -2293,18 +2061,11 @@ def m2_pregabalin_statement_contained() -> Scenario:
         rationale="The drug is only identifiable through the contained Medication (RxNorm pregabalin). Pregabalin "
         "for sciatica earns the M2 evidence-conflict card beside the one pathway card (E1).",
     )
-    return s
 
 
-@scenario
-def m3_prednisone_burst() -> Scenario:
-    s = Scenario(
-        "m3_prednisone_burst",
-        "Five-day oral prednisone burst for 12 days of sciatica",
-        given="Ashley",
-        gender="female",
-        birth="1986-11-30",
-    )
+@scenario(given="Ashley", gender="female", birth="1986-11-30")
+def m3_prednisone_burst(s: Scenario) -> None:
+    """Five-day oral prednisone burst for 12 days of sciatica"""
     rad = e1_background(s, onset=12)
     pred = s.med_request(
         "prednisone-1",
@@ -2326,18 +2087,11 @@ def m3_prednisone_burst() -> Scenario:
         "against oral corticosteroids for sciatica while seed 002 lists them as a first approach — both "
         "positions shown; no renewal or repeat course suggested. Co-fires with E1.",
     )
-    return s
 
 
-@scenario
-def y1_phq9_with_f3() -> Scenario:
-    s = Scenario(
-        "y1_phq9_with_f3",
-        "PHQ-9 of 15 in a patient with a failed TFESI and a concordant extrusion",
-        given="Jason",
-        gender="male",
-        birth="1983-03-18",
-    )
+@scenario(given="Jason", gender="male", birth="1983-03-18")
+def y1_phq9_with_f3(s: Scenario) -> None:
+    """PHQ-9 of 15 in a patient with a failed TFESI and a concordant extrusion"""
     _, rep, esi = f3_background(s)
     phq = s.observation("phq9-1", "44261-6", 15, when=14, as_integer=True)
     s.expect(
@@ -2349,7 +2103,6 @@ def y1_phq9_with_f3() -> Scenario:
         rationale=f"PHQ-9 of 15 ({phq}) ≥ 10: biopsychosocial assessment before the surgical referral the F3 card "
         "recommends (seed 003), CBT/multidisciplinary programme. Y1 co-fires with the one pathway card.",
     )
-    return s
 
 
 # ---------------------------------------------------------------------------------------------
@@ -2357,15 +2110,9 @@ def y1_phq9_with_f3() -> Scenario:
 # ---------------------------------------------------------------------------------------------
 
 
-@scenario
-def x1_incidental_disc_finding() -> Scenario:
-    s = Scenario(
-        "x1_incidental_disc_finding",
-        "Incidental L4-5 disc displacement on MRI, no radicular diagnosis",
-        given="Eric",
-        gender="male",
-        birth="1979-10-05",
-    )
+@scenario(given="Eric", gender="male", birth="1979-10-05")
+def x1_incidental_disc_finding(s: Scenario) -> None:
+    """Incidental L4-5 disc displacement on MRI, no radicular diagnosis"""
     s.condition(
         "disc-1",
         [icd("M51.26"), sct("20021007")],
@@ -2381,18 +2128,11 @@ def x1_incidental_disc_finding() -> Scenario:
         rationale="Disc codes and an imaging finding alone never open the gate (X1): disc abnormalities are common "
         "in people without symptoms. No card at all.",
     )
-    return s
 
 
-@scenario
-def gate_refuted_radiculopathy() -> Scenario:
-    s = Scenario(
-        "gate_refuted_radiculopathy",
-        "Radiculopathy recorded but refuted (EMG normal, hip osteoarthritis); disc displacement on file",
-        given="Diane",
-        gender="female",
-        birth="1976-04-16",
-    )
+@scenario(given="Diane", gender="female", birth="1976-04-16")
+def gate_refuted_radiculopathy(s: Scenario) -> None:
+    """Radiculopathy recorded but refuted (EMG normal, hip osteoarthritis); disc displacement on file"""
     s.condition(
         "radic-1",
         [icd("M54.16"), sct("128196005")],
@@ -2411,18 +2151,11 @@ def gate_refuted_radiculopathy() -> Scenario:
         forbidden_codes=[*ESI_ALL, *IMAGING_ANY, *FUSION],
         rationale="A refuted radicular Condition does not open the gate and the disc code alone never does: no card.",
     )
-    return s
 
 
-@scenario
-def gate_resolved_radiculopathy() -> Scenario:
-    s = Scenario(
-        "gate_resolved_radiculopathy",
-        "Radiculopathy resolved 7 months ago after a successful TFESI",
-        given="Frank",
-        gender="male",
-        birth="1983-12-24",
-    )
+@scenario(given="Frank", gender="male", birth="1983-12-24")
+def gate_resolved_radiculopathy(s: Scenario) -> None:
+    """Radiculopathy resolved 7 months ago after a successful TFESI"""
     rad = s.condition(
         "radic-1",
         [icd("M54.17"), sct("2415007")],
@@ -2439,7 +2172,6 @@ def gate_resolved_radiculopathy() -> Scenario:
         rationale="A resolved radicular Condition is not current: the gate is closed and no card appears, even "
         "though an ESI is on record.",
     )
-    return s
 
 
 # ---------------------------------------------------------------------------------------------
@@ -2472,15 +2204,9 @@ def concordant_background(
     return rad, rep
 
 
-@scenario
-def f3_partial_response_counts_as_failure() -> Scenario:
-    s = Scenario(
-        "f3_partial_response_counts_as_failure",
-        "TFESI gave 37 % relief (8 → 5): clinically noticeable but below the 50 % response threshold",
-        given="Victor",
-        gender="male",
-        birth="1979-08-03",
-    )
+@scenario(given="Victor", gender="male", birth="1979-08-03")
+def f3_partial_response_counts_as_failure(s: Scenario) -> None:
+    """TFESI gave 37 % relief (8 → 5): clinically noticeable but below the 50 % response threshold"""
     rad, rep = concordant_background(s, onset=160, side="Left")
     s.nrs("nrs-1", 8, 72)
     esi = tfesi(s, "esi-1", 70, "Left L5-S1", reason=[rad])
@@ -2495,18 +2221,11 @@ def f3_partial_response_counts_as_failure() -> Scenario:
         "below the 50 % threshold for repeating it, and §3.1 counts PARTIAL as entry to the refractory "
         "states. Concordant lesion, 5 months, no surgical referral → F3 warning; not F1.",
     )
-    return s
 
 
-@scenario
-def f3_explicit_success_but_short_lived() -> Scenario:
-    s = Scenario(
-        "f3_explicit_success_but_short_lived",
-        "TFESI charted 'successful' at 3 weeks, pain back to baseline by 10 weeks",
-        given="Rebecca",
-        gender="female",
-        birth="1984-05-27",
-    )
+@scenario(given="Rebecca", gender="female", birth="1984-05-27")
+def f3_explicit_success_but_short_lived(s: Scenario) -> None:
+    """TFESI charted 'successful' at 3 weeks, pain back to baseline by 10 weeks"""
     rad = radic(s, "radic-1", "M51.16", "311211000119105", onset=200, body_site="Right leg (L5 distribution)")
     s.pt_course(190, reason=[rad])
     nsaid(s, "naproxen", authored=195, days=180)
@@ -2541,18 +2260,11 @@ def f3_explicit_success_but_short_lived() -> Scenario:
         "which counts as failure. With the concordant L4-5 extrusion this is F3, not 'worked, then "
         "recurred' (F1).",
     )
-    return s
 
 
-@scenario
-def f2_level_discordant() -> Scenario:
-    s = Scenario(
-        "f2_level_discordant",
-        "Failed image-guided TFESI at L3-4 for an S1 radiculopathy from an L5-S1 extrusion",
-        given="Howard",
-        gender="male",
-        birth="1972-10-29",
-    )
+@scenario(given="Howard", gender="male", birth="1972-10-29")
+def f2_level_discordant(s: Scenario) -> None:
+    """Failed image-guided TFESI at L3-4 for an S1 radiculopathy from an L5-S1 extrusion"""
     rad, rep = concordant_background(
         s, onset=150, side="Right", icd_code="M54.17", sct_code="2415007", pain_referral=110
     )
@@ -2569,18 +2281,11 @@ def f2_level_discordant() -> Scenario:
         "(F2; §1.2 'spine-level concordance'). Offer an image-guided ESI at the concordant level; do not "
         "call the pain refractory.",
     )
-    return s
 
 
-@scenario
-def f0_outcome_unrecorded_one_proxy() -> Scenario:
-    s = Scenario(
-        "f0_outcome_unrecorded_one_proxy",
-        "TFESI 3 months ago with no outcome or pain score recorded; one indirect sign only",
-        given="Cynthia",
-        gender="female",
-        birth="1977-01-18",
-    )
+@scenario(given="Cynthia", gender="female", birth="1977-01-18")
+def f0_outcome_unrecorded_one_proxy(s: Scenario) -> None:
+    """TFESI 3 months ago with no outcome or pain score recorded; one indirect sign only"""
     rad, _ = concordant_background(s, onset=150, side="Left", pain_referral=110)
     s.nrs("nrs-1", 7, 92)
     esi = tfesi(s, "esi-1", 90, "Left L5-S1", reason=[rad])
@@ -2601,18 +2306,11 @@ def f0_outcome_unrecorded_one_proxy() -> Scenario:
         f"diagnosis re-asserted at a visit ≥ 6 weeks later ({again}). One proxy is POSSIBLE failure: it "
         "must not fire a refractory card; the card asks for the outcome to be recorded (§3.1.5).",
     )
-    return s
 
 
-@scenario
-def f3_probable_failure_two_proxies() -> Scenario:
-    s = Scenario(
-        "f3_probable_failure_two_proxies",
-        "TFESI with no pain score afterwards, but the diagnosis re-asserted and tramadol started: probable failure",
-        given="Dennis",
-        gender="male",
-        birth="1970-12-06",
-    )
+@scenario(given="Dennis", gender="male", birth="1970-12-06")
+def f3_probable_failure_two_proxies(s: Scenario) -> None:
+    """TFESI with no pain score afterwards, but the diagnosis re-asserted and tramadol started: probable failure"""
     rad, rep = concordant_background(s, onset=170, side="Right", pain_referral=130)
     s.nrs("nrs-1", 8, 92)
     esi = tfesi(s, "esi-1", 90, "Right L5-S1", reason=[rad])
@@ -2652,18 +2350,11 @@ def f3_probable_failure_two_proxies() -> Scenario:
         f"({again}). Two proxies = PROBABLE FAILED, which enters the refractory states: F3 with the "
         "concordant lesion. The card names the proxies it relied on and still asks for the missing outcome to be recorded.",
     )
-    return s
 
 
-@scenario
-def f0_second_esi_too_recent() -> Scenario:
-    s = Scenario(
-        "f0_second_esi_too_recent",
-        "First TFESI failed 3 months ago; a second one was given 6 days ago",
-        given="Teresa",
-        gender="female",
-        birth="1982-04-13",
-    )
+@scenario(given="Teresa", gender="female", birth="1982-04-13")
+def f0_second_esi_too_recent(s: Scenario) -> None:
+    """First TFESI failed 3 months ago; a second one was given 6 days ago"""
     rad, _ = concordant_background(s, onset=150, side="Left", pain_referral=120)
     s.nrs("nrs-1", 8, 92)
     e1 = tfesi(s, "esi-1", 90, "Left L5-S1", reason=[rad])
@@ -2680,18 +2371,11 @@ def f0_second_esi_too_recent() -> Scenario:
         rationale=f"The first TFESI ({e1}) failed, but the latest one ({e2}) was 6 days ago: F0 — too early to "
         "judge, so no refractory card and no escalation until its 2–6-week outcome is known.",
     )
-    return s
 
 
-@scenario
-def f3_recent_esi_not_done() -> Scenario:
-    s = Scenario(
-        "f3_recent_esi_not_done",
-        "Failed TFESI with a concordant lesion; the repeat injection booked 6 days ago was not done",
-        given="Walter",
-        gender="male",
-        birth="1975-07-01",
-    )
+@scenario(given="Walter", gender="male", birth="1975-07-01")
+def f3_recent_esi_not_done(s: Scenario) -> None:
+    """Failed TFESI with a concordant lesion; the repeat injection booked 6 days ago was not done"""
     rad, rep = concordant_background(s, onset=150, side="Left", pain_referral=120)
     s.nrs("nrs-1", 8, 92)
     esi = tfesi(s, "esi-1", 90, "Left L5-S1", reason=[rad])
@@ -2715,18 +2399,11 @@ def f3_recent_esi_not_done() -> Scenario:
         f"performed ({esi}) failed 3 months ago with a concordant lesion ({rep}) → F3 warning (5 months, "
         "no surgical referral).",
     )
-    return s
 
 
-@scenario
-def p1_cervical_esi_is_not_lumbar() -> Scenario:
-    s = Scenario(
-        "p1_cervical_esi_is_not_lumbar",
-        "Lumbar radiculopathy for 8.5 weeks; the only epidural on record is a cervical one (62321)",
-        given="Roger",
-        gender="male",
-        birth="1966-03-15",
-    )
+@scenario(given="Roger", gender="male", birth="1966-03-15")
+def p1_cervical_esi_is_not_lumbar(s: Scenario) -> None:
+    """Lumbar radiculopathy for 8.5 weeks; the only epidural on record is a cervical one (62321)"""
     rad = radic(s, "radic-1", "M54.16", "128196005", onset=60, body_site="Right leg (L4 distribution)")
     s.pt_course(52, reason=[rad])
     nsaid(s, "naproxen", authored=58, days=90)
@@ -2747,18 +2424,11 @@ def p1_cervical_esi_is_not_lumbar() -> Scenario:
         rationale="62321 is a cervical/thoracic interlaminar injection (§0 coding trap), not a lumbar ESI: this "
         "patient has had no lumbar ESI and no lumbar MRI, so the state is P1 — not a failed lumbar ESI.",
     )
-    return s
 
 
-@scenario
-def p1_diagnostic_snrb_is_not_an_esi() -> Scenario:
-    s = Scenario(
-        "p1_diagnostic_snrb_is_not_an_esi",
-        "A positive diagnostic selective nerve root block (billed 64483) is not a failed ESI",
-        given="Gloria",
-        gender="female",
-        birth="1974-09-24",
-    )
+@scenario(given="Gloria", gender="female", birth="1974-09-24")
+def p1_diagnostic_snrb_is_not_an_esi(s: Scenario) -> None:
+    """A positive diagnostic selective nerve root block (billed 64483) is not a failed ESI"""
     rad = radic(s, "radic-1", "M54.17", "2415007", onset=75, body_site="Left leg (S1 distribution)")
     s.pt_course(68, reason=[rad])
     nsaid(s, "naproxen", authored=73, days=90)
@@ -2789,18 +2459,11 @@ def p1_diagnostic_snrb_is_not_an_esi() -> Scenario:
         "anaesthetic only and positive: pain returning afterwards is expected and is no failed ESI. No "
         "refractory card; no repeat MRI (one was done 40 days ago).",
     )
-    return s
 
 
-@scenario
-def r1_disc_code_with_new_retention() -> Scenario:
-    s = Scenario(
-        "r1_disc_code_with_new_retention",
-        "Large L5-S1 disc prolapse (no radicular code) and new urinary retention since yesterday",
-        given="Monica",
-        gender="female",
-        birth="1980-10-21",
-    )
+@scenario(given="Monica", gender="female", birth="1980-10-21")
+def r1_disc_code_with_new_retention(s: Scenario) -> None:
+    """Large L5-S1 disc prolapse (no radicular code) and new urinary retention since yesterday"""
     disc = s.condition(
         "disc-1",
         [icd("M51.27"), sct("202708005")],
@@ -2825,18 +2488,11 @@ def r1_disc_code_with_new_retention() -> Scenario:
         "radicular or stenosis diagnosis' beside new sphincter symptoms: suspected cauda equina "
         "syndrome must still raise the critical card. The red flag is checked before the gate.",
     )
-    return s
 
 
-@scenario
-def r1_saddle_anaesthesia() -> Scenario:
-    s = Scenario(
-        "r1_saddle_anaesthesia",
-        "New saddle anaesthesia (R20.0, perineal distribution) with L5-S1 radiculopathy",
-        given="Rachel",
-        gender="female",
-        birth="1975-02-02",
-    )
+@scenario(given="Rachel", gender="female", birth="1975-02-02")
+def r1_saddle_anaesthesia(s: Scenario) -> None:
+    """New saddle anaesthesia (R20.0, perineal distribution) with L5-S1 radiculopathy"""
     radic(s, "radic-1", "M54.17", "2415007", onset=25)
     saddle = s.condition(
         "saddle-1",
@@ -2853,18 +2509,11 @@ def r1_saddle_anaesthesia() -> Scenario:
         rationale=f"R20.0 is non-specific skin anaesthesia; here its body site is the saddle area ({saddle}) and it "
         "is new: suspected cauda equina syndrome.",
     )
-    return s
 
 
-@scenario
-def e1_skin_numbness_not_saddle() -> Scenario:
-    s = Scenario(
-        "e1_skin_numbness_not_saddle",
-        "Numb fingertip (R20.0) after a cut, beside 3 weeks of sciatica",
-        given="Peter",
-        gender="male",
-        birth="1988-12-09",
-    )
+@scenario(given="Peter", gender="male", birth="1988-12-09")
+def e1_skin_numbness_not_saddle(s: Scenario) -> None:
+    """Numb fingertip (R20.0) after a cut, beside 3 weeks of sciatica"""
     rad = e1_background(s)
     s.condition(
         "numb-finger-1",
@@ -2882,18 +2531,11 @@ def e1_skin_numbness_not_saddle() -> Scenario:
         rationale="R20.0 counts toward cauda equina only in a saddle distribution (§1.2 R1); a numb fingertip is not "
         "a red flag, so the patient stays in the acute tolerable state.",
     )
-    return s
 
 
-@scenario
-def e1_vas_scores_scaled() -> Scenario:
-    s = Scenario(
-        "e1_vas_scores_scaled",
-        "Three weeks of sciatica scored on the 0-100 mm visual analogue scale (50 mm)",
-        given="Olivia",
-        gender="female",
-        birth="1990-06-16",
-    )
+@scenario(given="Olivia", gender="female", birth="1990-06-16")
+def e1_vas_scores_scaled(s: Scenario) -> None:
+    """Three weeks of sciatica scored on the 0-100 mm visual analogue scale (50 mm)"""
     rad = radic(s, "radic-1", "M54.42", "23056005", onset=21)
     nsaid(s, "ibuprofen", authored=20, days=30)
     vas = s.observation("vas-1", "38214-3", 50, when=2, unit="mm", body_site="Left leg")
@@ -2905,18 +2547,11 @@ def e1_vas_scores_scaled() -> Scenario:
         rationale=f"The pain score ({vas}) is 50 mm on a 0-100 mm VAS, i.e. 5/10 after scaling: not severe "
         "(NRS ≥ 7 and ODI ≥ 40 are both needed for E2), so E1 even though the ODI is 44.",
     )
-    return s
 
 
-@scenario
-def r1_resolved_ces_history_not_red_flag() -> Scenario:
-    s = Scenario(
-        "r1_resolved_ces_history_not_red_flag",
-        "Cauda equina syndrome in 2019, resolved after emergency discectomy; new radicular pain for 3 weeks",
-        given="Frances",
-        gender="female",
-        birth="1961-11-11",
-    )
+@scenario(given="Frances", gender="female", birth="1961-11-11")
+def r1_resolved_ces_history_not_red_flag(s: Scenario) -> None:
+    """Cauda equina syndrome in 2019, resolved after emergency discectomy; new radicular pain for 3 weeks"""
     s.condition(
         "ces-1",
         [icd("G83.4"), sct("192970008")],
@@ -2945,18 +2580,11 @@ def r1_resolved_ces_history_not_red_flag() -> Scenario:
         f"puts the new radicular pain ({rad}) in the post-surgical branch: MRI without and with "
         "contrast, not the acute E-state advice of no imaging.",
     )
-    return s
 
 
-@scenario
-def s1_fusion_known_only_from_z98_1() -> Scenario:
-    s = Scenario(
-        "s1_fusion_known_only_from_z98_1",
-        "Outside-hospital L4-S1 fusion known only from Z98.1; new radicular pain for 8.5 weeks",
-        given="Harold",
-        gender="male",
-        birth="1963-07-07",
-    )
+@scenario(given="Harold", gender="male", birth="1963-07-07")
+def s1_fusion_known_only_from_z98_1(s: Scenario) -> None:
+    """Outside-hospital L4-S1 fusion known only from Z98.1; new radicular pain for 8.5 weeks"""
     z = s.condition(
         "fusion-status-1",
         [icd("Z98.1")],
@@ -2977,18 +2605,11 @@ def s1_fusion_known_only_from_z98_1() -> Scenario:
         "to the post-surgical branch too: MRI without and with contrast (ACR variant 5), not P1's "
         "non-contrast MRI.",
     )
-    return s
 
 
-@scenario
-def f6_stenosis_gate_without_radic_code() -> Scenario:
-    s = Scenario(
-        "f6_stenosis_gate_without_radic_code",
-        "Neurogenic claudication coded only as M48.062 (no radiculopathy code), failed ILESI",
-        given="Arthur",
-        gender="male",
-        birth="1950-01-31",
-    )
+@scenario(given="Arthur", gender="male", birth="1950-01-31")
+def f6_stenosis_gate_without_radic_code(s: Scenario) -> None:
+    """Neurogenic claudication coded only as M48.062 (no radiculopathy code), failed ILESI"""
     sten = s.condition(
         "stenosis-1",
         [icd("M48.062"), sct("18347007")],
@@ -3032,18 +2653,11 @@ def f6_stenosis_gate_without_radic_code() -> Scenario:
         rationale=f"The gate also opens on lumbar stenosis with leg symptoms (§1.1.1): M48.062 ({sten}) is stenosis "
         "with neurogenic claudication. The image-guided ILESI failed (explicit outcome) → F6.",
     )
-    return s
 
 
-@scenario
-def a1_rfa_short_lived() -> Scenario:
-    s = Scenario(
-        "a1_rfa_short_lived",
-        "Facet RFA helped for 2 months, pain back to baseline by 3 months",
-        given="Raymond",
-        gender="male",
-        birth="1962-04-20",
-    )
+@scenario(given="Raymond", gender="male", birth="1962-04-20")
+def a1_rfa_short_lived(s: Scenario) -> None:
+    """Facet RFA helped for 2 months, pain back to baseline by 3 months"""
     ablation_background(s, onset=600, facet_code=("M47.816", "428671008"), side="Right")
     s.nrs("nrs-1", 7, 152, leg=False)
     rfa = s.procedure(
@@ -3066,18 +2680,11 @@ def a1_rfa_short_lived() -> Scenario:
         "< 3 months is a failed ablation (§1.2 A1; §3.1 short-lived), not 'worked then recurred' (A2 "
         "needs ≥ 50 % for ≥ 6 months). A repeat RFA is not justified.",
     )
-    return s
 
 
-@scenario
-def n1_trial_success_by_scores() -> Scenario:
-    s = Scenario(
-        "n1_trial_success_by_scores",
-        "SCS trial with no outcome coded, pain 8 → 2-3 during the trial",
-        given="Lawrence",
-        gender="male",
-        birth="1967-02-17",
-    )
+@scenario(given="Lawrence", gender="male", birth="1967-02-17")
+def n1_trial_success_by_scores(s: Scenario) -> None:
+    """SCS trial with no outcome coded, pain 8 → 2-3 during the trial"""
     chronic_failed_esi_background(s, onset=900)
     s.nrs("nrs-1", 8, 12)
     trial = s.procedure(
@@ -3104,18 +2711,11 @@ def n1_trial_success_by_scores() -> Scenario:
         rationale=f"No outcome is coded for the trial ({trial}: 63650 with lead removal, so a trial), but pain fell "
         "8 → 2.5 (69 %) during it: ≥ 50 % relief, a successful trial by the numbers.",
     )
-    return s
 
 
-@scenario
-def n2_trial_failed_by_scores() -> Scenario:
-    s = Scenario(
-        "n2_trial_failed_by_scores",
-        "SCS trial with no outcome coded, pain 8 → 6-7 during the trial",
-        given="Carolyn",
-        gender="female",
-        birth="1971-08-19",
-    )
+@scenario(given="Carolyn", gender="female", birth="1971-08-19")
+def n2_trial_failed_by_scores(s: Scenario) -> None:
+    """SCS trial with no outcome coded, pain 8 → 6-7 during the trial"""
     chronic_failed_esi_background(s, onset=900)
     s.nrs("nrs-1", 8, 22)
     trial = s.procedure(
@@ -3142,18 +2742,11 @@ def n2_trial_failed_by_scores() -> Scenario:
         rationale=f"Pain fell only 8 → 6.5 (19 %) during the trial ({trial}): < 50 %, a failed trial by the "
         "numbers — do not implant.",
     )
-    return s
 
 
-@scenario
-def m1_high_mme_short_course() -> Scenario:
-    s = Scenario(
-        "m1_high_mme_short_course",
-        "Hydrocodone 10 mg every 4 hours (60 MME/day) for 3 weeks in severe week-4 sciatica",
-        given="Terry",
-        gender="male",
-        birth="1981-05-05",
-    )
+@scenario(given="Terry", gender="male", birth="1981-05-05")
+def m1_high_mme_short_course(s: Scenario) -> None:
+    """Hydrocodone 10 mg every 4 hours (60 MME/day) for 3 weeks in severe week-4 sciatica"""
     radic(s, "radic-1", "M51.17", "202735001", onset=26)
     nsaid(s, "naproxen", authored=25, days=30)
     hc = s.med_request(
@@ -3177,18 +2770,11 @@ def m1_high_mme_short_course() -> Scenario:
         "M1 (CDC 2022: reassess, naloxone). Beside it the one pathway card: E2 (NRS 8, ODI 52 in "
         "week 4).",
     )
-    return s
 
 
-@scenario
-def m2_duloxetine_with_p2() -> Scenario:
-    s = Scenario(
-        "m2_duloxetine_with_p2",
-        "Duloxetine for 10 weeks in a 4-month radiculopathy never referred",
-        given="Diana",
-        gender="female",
-        birth="1973-03-31",
-    )
+@scenario(given="Diana", gender="female", birth="1973-03-31")
+def m2_duloxetine_with_p2(s: Scenario) -> None:
+    """Duloxetine for 10 weeks in a 4-month radiculopathy never referred"""
     rad = radic(s, "radic-1", "M54.17", "2415007", onset=125)
     s.pt_course(115, reason=[rad])
     nsaid(s, "naproxen", authored=120, days=120)
@@ -3214,18 +2800,11 @@ def m2_duloxetine_with_p2() -> Scenario:
         "uncertain); pain unchanged at 6 after 10 weeks, so no ≥ 30 %/2-point benefit to justify it. "
         "Beside it the one pathway card, P2.",
     )
-    return s
 
 
-@scenario
-def y1_depression_code_with_p1() -> Scenario:
-    s = Scenario(
-        "y1_depression_code_with_p1",
-        "Recurrent moderate depression (F33.1) in an 8-week radiculopathy",
-        given="Sandra",
-        gender="female",
-        birth="1980-11-04",
-    )
+@scenario(given="Sandra", gender="female", birth="1980-11-04")
+def y1_depression_code_with_p1(s: Scenario) -> None:
+    """Recurrent moderate depression (F33.1) in an 8-week radiculopathy"""
     rad = p1_background(s)
     dep = s.condition(
         "depression-1",
@@ -3243,18 +2822,11 @@ def y1_depression_code_with_p1() -> Scenario:
         rationale=f"Recurrent depression ({dep}) is a psychosocial risk (§1.2 Y1: F32/F33/F41): biopsychosocial "
         "assessment and CBT alongside the pathway card (P1).",
     )
-    return s
 
 
-@scenario
-def f8_two_short_lived_esis_nine_weeks_apart() -> Scenario:
-    s = Scenario(
-        "f8_two_short_lived_esis_nine_weeks_apart",
-        "Two TFESIs 9 weeks apart, each helping for under 2 months",
-        given="Gregory",
-        gender="male",
-        birth="1976-06-21",
-    )
+@scenario(given="Gregory", gender="male", birth="1976-06-21")
+def f8_two_short_lived_esis_nine_weeks_apart(s: Scenario) -> None:
+    """Two TFESIs 9 weeks apart, each helping for under 2 months"""
     rad, _ = concordant_background(s, onset=300, side="Left", pain_referral=260)
     s.nrs("nrs-1", 8, 202)
     e1 = tfesi(s, "esi-1", 200, "Left L5-S1", reason=[rad])
@@ -3281,18 +2853,11 @@ def f8_two_short_lived_esis_nine_weeks_apart() -> Scenario:
         "relief measured after the second injection belongs to the second, not the first — otherwise the first "
         "looks 'durable' and the patient is wrongly offered more of the same.",
     )
-    return s
 
 
-@scenario
-def m1_long_term_opioid_status_code() -> Scenario:
-    s = Scenario(
-        "m1_long_term_opioid_status_code",
-        "Long-term opioid use recorded as Z79.891, on tramadol, in an 8-week radiculopathy",
-        given="Wayne",
-        gender="male",
-        birth="1969-09-12",
-    )
+@scenario(given="Wayne", gender="male", birth="1969-09-12")
+def m1_long_term_opioid_status_code(s: Scenario) -> None:
+    """Long-term opioid use recorded as Z79.891, on tramadol, in an 8-week radiculopathy"""
     rad = p1_background(s)
     z = s.condition(
         "opioid-status-1",
@@ -3320,18 +2885,11 @@ def m1_long_term_opioid_status_code() -> Scenario:
         "reassess benefit and harm, taper if no benefit, naloxone; never escalate. Beside it the one pathway "
         "card (P1).",
     )
-    return s
 
 
-@scenario
-def f5_si_joint_pain() -> Scenario:
-    s = Scenario(
-        "f5_si_joint_pain",
-        "Failed TFESI in buttock-predominant pain from sacroiliitis (M46.1), neurology normal",
-        given="Judith",
-        gender="female",
-        birth="1971-01-09",
-    )
+@scenario(given="Judith", gender="female", birth="1971-01-09")
+def f5_si_joint_pain(s: Scenario) -> None:
+    """Failed TFESI in buttock-predominant pain from sacroiliitis (M46.1), neurology normal"""
     rad = radic(
         s,
         "radic-1",
@@ -3371,18 +2929,11 @@ def f5_si_joint_pain() -> Scenario:
         "SI-joint block first; SI-joint RFA (64625) only after a positive block (and not covered by some "
         "Medicare LCDs); no repeat ESI, no surgery, no SCS.",
     )
-    return s
 
 
-@scenario
-def f4_sciatic_nerve_entrapment() -> Scenario:
-    s = Scenario(
-        "f4_sciatic_nerve_entrapment",
-        "Failed TFESI with a left sciatic nerve lesion coded (G57.02) and an MRI without root compression",
-        given="Denise",
-        gender="female",
-        birth="1979-03-03",
-    )
+@scenario(given="Denise", gender="female", birth="1979-03-03")
+def f4_sciatic_nerve_entrapment(s: Scenario) -> None:
+    """Failed TFESI with a left sciatic nerve lesion coded (G57.02) and an MRI without root compression"""
     rad = radic(s, "radic-1", "M54.32", "23056005", onset=180, body_site="Left leg")
     sciatic = s.condition(
         "sciatic-lesion-1",
@@ -3413,18 +2964,11 @@ def f4_sciatic_nerve_entrapment() -> Scenario:
         f"({sciatic}): the diagnosis is uncertain (F4). EMG/NCS to separate a root lesion from sciatic "
         "entrapment; no surgery on the spine, no repeat ESI, no SCS.",
     )
-    return s
 
 
-@scenario
-def x1_disc_code_with_failed_esi() -> Scenario:
-    s = Scenario(
-        "x1_disc_code_with_failed_esi",
-        "ESI for a disc displacement coded without radiculopathy: the gate stays closed",
-        given="Bruce",
-        gender="male",
-        birth="1974-08-08",
-    )
+@scenario(given="Bruce", gender="male", birth="1974-08-08")
+def x1_disc_code_with_failed_esi(s: Scenario) -> None:
+    """ESI for a disc displacement coded without radiculopathy: the gate stays closed"""
     disc = s.condition(
         "disc-1",
         [icd("M51.26"), sct("20021007")],
@@ -3449,18 +2993,11 @@ def x1_disc_code_with_failed_esi() -> Scenario:
         rationale=f"Only a disc code ({disc}) and axial pain: no radicular diagnosis, so the gate is closed (X1) even "
         f"though an ESI ({esi}) failed. The service must not invent radicular symptoms from a procedure.",
     )
-    return s
 
 
-@scenario
-def p1_seen_in_spine_clinic_not_p2() -> Scenario:
-    s = Scenario(
-        "p1_seen_in_spine_clinic_not_p2",
-        "Radiculopathy for 4 months, already seen in the spine surgery clinic (Encounter), no MRI or ESI yet",
-        given="Phillip",
-        gender="male",
-        birth="1977-12-12",
-    )
+@scenario(given="Phillip", gender="male", birth="1977-12-12")
+def p1_seen_in_spine_clinic_not_p2(s: Scenario) -> None:
+    """Radiculopathy for 4 months, already seen in the spine surgery clinic (Encounter), no MRI or ESI yet"""
     rad = radic(s, "radic-1", "M54.16", "128196005", onset=120, body_site="Right leg (L4 distribution)")
     s.pt_course(110, reason=[rad])
     nsaid(s, "naproxen", authored=115, days=150)
@@ -3475,18 +3012,11 @@ def p1_seen_in_spine_clinic_not_p2() -> Scenario:
         f"({visit}): referral is no longer outstanding, so no P2 'refer now' warning. A P1 reminder "
         "(MRI, image-guided ESI) may still appear.",
     )
-    return s
 
 
-@scenario
-def f3_explicit_partial_outcome() -> Scenario:
-    s = Scenario(
-        "f3_explicit_partial_outcome",
-        "TFESI charted 'partially successful' (385670004) with no pain scores, concordant extrusion",
-        given="Brenda",
-        gender="female",
-        birth="1983-02-25",
-    )
+@scenario(given="Brenda", gender="female", birth="1983-02-25")
+def f3_explicit_partial_outcome(s: Scenario) -> None:
+    """TFESI charted 'partially successful' (385670004) with no pain scores, concordant extrusion"""
     rad, rep = concordant_background(s, onset=140, side="Right")
     esi = tfesi(s, "esi-1", 70, "Right L5-S1", outcome="385670004", reason=[rad])
     s.nrs("nrs-1", 7, 3)
@@ -3499,18 +3029,11 @@ def f3_explicit_partial_outcome() -> Scenario:
         "comes first (§3.1.1): PARTIAL, which enters the refractory states. With the concordant extrusion "
         "and 4.5 months without a surgical referral → F3 warning; no 'record the outcome' card, it is recorded.",
     )
-    return s
 
 
-@scenario
-def f3_remote_cancer_history_not_red_flag() -> Scenario:
-    s = Scenario(
-        "f3_remote_cancer_history_not_red_flag",
-        "Prostate cancer history (2014) with a 2-year radiculopathy explained by a concordant extrusion, failed TFESI",
-        given="Gerald",
-        gender="male",
-        birth="1952-10-14",
-    )
+@scenario(given="Gerald", gender="male", birth="1952-10-14")
+def f3_remote_cancer_history_not_red_flag(s: Scenario) -> None:
+    """Prostate cancer history (2014) with a 2-year radiculopathy explained by a concordant extrusion, failed TFESI"""
     ca = s.condition(
         "cancer-history-1",
         [icd("Z85.46")],
@@ -3531,18 +3054,11 @@ def f3_remote_cancer_history_not_red_flag() -> Scenario:
         f"years old and explained by a concordant L5-S1 extrusion on MRI ({rep}). Not R3: the failed TFESI "
         "with the concordant lesion and no surgical referral is F3 (warning).",
     )
-    return s
 
 
-@scenario
-def r2_strength_decline_only() -> Scenario:
-    s = Scenario(
-        "r2_strength_decline_only",
-        "Great-toe extension falling from MRC 5/5 to 3/5 in 4 weeks, no deficit diagnosis coded",
-        given="Samuel",
-        gender="male",
-        birth="1985-09-01",
-    )
+@scenario(given="Samuel", gender="male", birth="1985-09-01")
+def r2_strength_decline_only(s: Scenario) -> None:
+    """Great-toe extension falling from MRC 5/5 to 3/5 in 4 weeks, no deficit diagnosis coded"""
     radic(s, "radic-1", "M51.16", "311211000119105", onset=35, body_site="Left leg (L5 distribution)")
     nsaid(s, "naproxen", authored=33, days=30)
     first = s.strength("mrc-1", 5, 30, "Left extensor hallucis longus")
@@ -3556,18 +3072,11 @@ def r2_strength_decline_only() -> Scenario:
         "deficit even though no foot-drop or weakness diagnosis has been coded yet → critical: urgent MRI and "
         "urgent surgical referral.",
     )
-    return s
 
 
-@scenario
-def r3_postoperative_discitis() -> Scenario:
-    s = Scenario(
-        "r3_postoperative_discitis",
-        "Fever and lumbar discitis 4 weeks after an L4-5 microdiscectomy",
-        given="Lisa",
-        gender="female",
-        birth="1972-12-30",
-    )
+@scenario(given="Lisa", gender="female", birth="1972-12-30")
+def r3_postoperative_discitis(s: Scenario) -> None:
+    """Fever and lumbar discitis 4 weeks after an L4-5 microdiscectomy"""
     rad = radic(s, "radic-1", "M51.16", "311211000119105", onset=120, body_site="Right leg (L5 distribution)")
     s.procedure(
         "discectomy-1",
@@ -3603,18 +3112,11 @@ def r3_postoperative_discitis() -> Scenario:
         "infection red flag pre-empts the post-surgical branch. Urgent MRI without and with contrast, same-day "
         "referral; no steroid of any kind.",
     )
-    return s
 
 
-@scenario
-def a1_failed_rfa_repeat_pending() -> Scenario:
-    s = Scenario(
-        "a1_failed_rfa_repeat_pending",
-        "Facet RFA gave no relief and a repeat RFA at the same levels is already ordered",
-        given="Eugene",
-        gender="male",
-        birth="1959-05-15",
-    )
+@scenario(given="Eugene", gender="male", birth="1959-05-15")
+def a1_failed_rfa_repeat_pending(s: Scenario) -> None:
+    """Facet RFA gave no relief and a repeat RFA at the same levels is already ordered"""
     _, facet = ablation_background(s, onset=600, facet_code=("M47.816", "428671008"), side="Right")
     s.nrs("nrs-1", 7, 122, leg=False)
     rfa = s.procedure(
@@ -3643,18 +3145,11 @@ def a1_failed_rfa_repeat_pending() -> Scenario:
         f"({order}): A1 becomes a warning and names the order — a repeat ablation after one that gave no relief "
         "is not justified.",
     )
-    return s
 
 
-@scenario
-def n2_trial_failed_implant_booked() -> Scenario:
-    s = Scenario(
-        "n2_trial_failed_implant_booked",
-        "Failed SCS trial, yet a permanent pulse generator implant has been booked",
-        given="Theresa",
-        gender="female",
-        birth="1966-10-10",
-    )
+@scenario(given="Theresa", gender="female", birth="1966-10-10")
+def n2_trial_failed_implant_booked(s: Scenario) -> None:
+    """Failed SCS trial, yet a permanent pulse generator implant has been booked"""
     chronic_failed_esi_background(s, onset=900)
     s.nrs("nrs-1", 8, 32)
     trial = scs_trial(s, "scs-trial-1", 30, 23, outcome="385671000", note="7-day trial: 25 % relief.")
@@ -3673,18 +3168,11 @@ def n2_trial_failed_implant_booked() -> Scenario:
         rationale=f"The trial ({trial}) failed (25 % relief, outcome unsuccessful) but a permanent implant is booked "
         f"({order}): the N2 warning must name that order — a permanent stimulator needs ≥ 50 % relief in the trial.",
     )
-    return s
 
 
-@scenario
-def e1_boundary_41_days() -> Scenario:
-    s = Scenario(
-        "e1_boundary_41_days",
-        "Radicular pain for 41 days (one day short of 6 weeks), NRS 5",
-        given="Alan",
-        gender="male",
-        birth="1986-04-04",
-    )
+@scenario(given="Alan", gender="male", birth="1986-04-04")
+def e1_boundary_41_days(s: Scenario) -> None:
+    """Radicular pain for 41 days (one day short of 6 weeks), NRS 5"""
     rad = radic(s, "radic-1", "M54.17", "2415007", onset=41)
     nsaid(s, "naproxen", authored=41, days=60)
     s.nrs("nrs-1", 5, 1)
@@ -3694,18 +3182,11 @@ def e1_boundary_41_days() -> Scenario:
         forbidden_states=["P1"],
         rationale="41 days is still under the 6-week (42-day) threshold: E1, so no imaging and no ESI yet.",
     )
-    return s
 
 
-@scenario
-def p1_boundary_42_days() -> Scenario:
-    s = Scenario(
-        "p1_boundary_42_days",
-        "Radicular pain for exactly 42 days with 6 weeks of NSAID and physiotherapy, NRS 5",
-        given="Martin",
-        gender="male",
-        birth="1986-04-05",
-    )
+@scenario(given="Martin", gender="male", birth="1986-04-05")
+def p1_boundary_42_days(s: Scenario) -> None:
+    """Radicular pain for exactly 42 days with 6 weeks of NSAID and physiotherapy, NRS 5"""
     rad = radic(s, "radic-1", "M54.17", "2415007", onset=42)
     s.pt_course(42, reason=[rad])
     nsaid(s, "naproxen", authored=42, days=60)
@@ -3717,7 +3198,6 @@ def p1_boundary_42_days() -> Scenario:
         rationale="Exactly 42 days (6 weeks) of radicular pain with 6 weeks of conservative care: the persistent "
         "state starts here (duration ≥ 42 d), so MRI and image-guided ESI become appropriate.",
     )
-    return s
 
 
 @scenario
@@ -3733,15 +3213,9 @@ def f5_rfa_ordered_without_block() -> Scenario:
     )
 
 
-@scenario
-def s4_spondylolisthesis_referred_info() -> Scenario:
-    s = Scenario(
-        "s4_spondylolisthesis_referred_info",
-        "Degenerative L4-5 spondylolisthesis with instability and refractory radiculopathy, already referred to spine surgery",
-        given="Nicholas",
-        gender="male",
-        birth="1958-03-19",
-    )
+@scenario(given="Nicholas", gender="male", birth="1958-03-19")
+def s4_spondylolisthesis_referred_info(s: Scenario) -> None:
+    """Degenerative L4-5 spondylolisthesis with instability and refractory radiculopathy, already referred to spine surgery"""
     rad = radic(s, "radic-1", "M54.16", "128196005", onset=200, body_site="Left leg (L4 distribution)")
     spon = s.condition(
         "spondylolisthesis-1",
@@ -3777,18 +3251,11 @@ def s4_spondylolisthesis_referred_info() -> Scenario:
         f"and a failed TFESI ({esi}) — but a spine-surgery referral is already on record ({ref}), so the card is "
         "info, not a warning (§1.2 S4: warning only > 3 months without referral).",
     )
-    return s
 
 
-@scenario
-def y1_gad7_with_e1() -> Scenario:
-    s = Scenario(
-        "y1_gad7_with_e1",
-        "GAD-7 of 13 in a 3-week sciatica",
-        given="Laura",
-        gender="female",
-        birth="1992-09-09",
-    )
+@scenario(given="Laura", gender="female", birth="1992-09-09")
+def y1_gad7_with_e1(s: Scenario) -> None:
+    """GAD-7 of 13 in a 3-week sciatica"""
     rad = e1_background(s)
     gad = s.observation("gad7-1", "70274-6", 13, when=2, as_integer=True)
     s.expect(
@@ -3799,18 +3266,11 @@ def y1_gad7_with_e1() -> Scenario:
         forbidden_codes=E1_FORBIDDEN,
         rationale=f"GAD-7 of 13 ({gad}) ≥ 10 is a psychosocial risk (Y1) beside the acute pathway card (E1).",
     )
-    return s
 
 
-@scenario
-def f1_interlaminar_by_scores() -> Scenario:
-    s = Scenario(
-        "f1_interlaminar_by_scores",
-        "Image-guided interlaminar ESI with no outcome coded: 7 → 2 for 4 months, pain back at 8 months",
-        given="Carl",
-        gender="male",
-        birth="1968-11-02",
-    )
+@scenario(given="Carl", gender="male", birth="1968-11-02")
+def f1_interlaminar_by_scores(s: Scenario) -> None:
+    """Image-guided interlaminar ESI with no outcome coded: 7 → 2 for 4 months, pain back at 8 months"""
     rad, _ = concordant_background(
         s, onset=330, side="Right", icd_code="M54.17", sct_code="2415007", pain_referral=290
     )
@@ -3836,18 +3296,11 @@ def f1_interlaminar_by_scores() -> Scenario:
         "weeks, still 2–3 at 3 and 4 months, and pain back to 6 at 8 months: a durable response that wore off "
         "(F1), judged by the numbers — not a failure, a repeat image-guided ESI is reasonable.",
     )
-    return s
 
 
-@scenario
-def a2_by_scores() -> Scenario:
-    s = Scenario(
-        "a2_by_scores",
-        "Facet RFA with no outcome coded: 7 → 2 lasting 7 months, pain back at 11 months",
-        given="Roy",
-        gender="male",
-        birth="1957-02-11",
-    )
+@scenario(given="Roy", gender="male", birth="1957-02-11")
+def a2_by_scores(s: Scenario) -> None:
+    """Facet RFA with no outcome coded: 7 → 2 lasting 7 months, pain back at 11 months"""
     ablation_background(s, onset=700, facet_code=("M47.817", "247369005"), side="Left")
     s.nrs("nrs-1", 7, 342, leg=False)
     rfa = s.procedure(
@@ -3871,18 +3324,11 @@ def a2_by_scores() -> Scenario:
         "at 5 and 7 months (≥ 50 % for ≥ 6 months), and pain back to 7 at 11 months: it worked, then the "
         "nerves regenerated (A2) — a repeat RFA is reasonable; not a failed ablation.",
     )
-    return s
 
 
-@scenario
-def f7_one_failed_esi_surgeon_no_target() -> Scenario:
-    s = Scenario(
-        "f7_one_failed_esi_surgeon_no_target",
-        "One failed TFESI, EMG-confirmed S1 radiculopathy, spine surgeon found no target; 9 months, NRS 6",
-        given="Joyce",
-        gender="female",
-        birth="1970-04-22",
-    )
+@scenario(given="Joyce", gender="female", birth="1970-04-22")
+def f7_one_failed_esi_surgeon_no_target(s: Scenario) -> None:
+    """One failed TFESI, EMG-confirmed S1 radiculopathy, spine surgeon found no target; 9 months, NRS 6"""
     rad = radic(s, "radic-1", "M54.17", "2415007", onset=270, body_site="Right leg (S1 distribution)")
     s.pt_course(260, reason=[rad])
     nsaid(s, "naproxen", authored=265, days=180)
@@ -3909,18 +3355,11 @@ def f7_one_failed_esi_surgeon_no_target() -> Scenario:
         "radiculopathy is EMG-confirmed (so the diagnosis is not in doubt, not F4), 9 months old, NRS 6 — "
         "chronic radicular pain without a surgical target (F7 needs ≥ 2 failed ESIs *or* the surgeon's note).",
     )
-    return s
 
 
-@scenario
-def s2_recurrence_without_annular_code() -> Scenario:
-    s = Scenario(
-        "s2_recurrence_without_annular_code",
-        "Recurrent L5-S1 herniation on contrast MRI 2 years after discectomy, no annular-defect code",
-        given="Russell",
-        gender="male",
-        birth="1980-06-13",
-    )
+@scenario(given="Russell", gender="male", birth="1980-06-13")
+def s2_recurrence_without_annular_code(s: Scenario) -> None:
+    """Recurrent L5-S1 herniation on contrast MRI 2 years after discectomy, no annular-defect code"""
     surg = s.procedure(
         "discectomy-1", [cpt("63030")], "Left L5-S1 microdiscectomy", performed=760, body_site="Left L5-S1"
     )
@@ -3943,18 +3382,11 @@ def s2_recurrence_without_annular_code() -> Scenario:
         "compressing the concordant root: S2 on the report alone (the M51.A* code only supports it). "
         "Surgical re-evaluation; no SCS while a target exists; no routine fusion.",
     )
-    return s
 
 
-@scenario
-def m3_methylprednisolone_dose_pack() -> Scenario:
-    s = Scenario(
-        "m3_methylprednisolone_dose_pack",
-        "Methylprednisolone 6-day dose pack for sciatica at week 8, beside the persistent-pain card",
-        given="Tina",
-        gender="female",
-        birth="1981-01-21",
-    )
+@scenario(given="Tina", gender="female", birth="1981-01-21")
+def m3_methylprednisolone_dose_pack(s: Scenario) -> None:
+    """Methylprednisolone 6-day dose pack for sciatica at week 8, beside the persistent-pain card"""
     rad = p1_background(s)
     medrol = s.med_request(
         "methylprednisolone-1",
@@ -3975,18 +3407,11 @@ def m3_methylprednisolone_dose_pack() -> Scenario:
         rationale=f"An oral methylprednisolone dose pack ({medrol}) for sciatica: M3 info with both positions "
         "(NICE NG59 against; seed 002 for) and no renewal, beside the one pathway card (P1).",
     )
-    return s
 
 
-@scenario
-def m_stopped_opioid_and_gabapentin_not_current() -> Scenario:
-    s = Scenario(
-        "m_stopped_opioid_and_gabapentin_not_current",
-        "A 4-month oxycodone course and gabapentin both stopped months ago; radiculopathy 10 months, never referred",
-        given="Norma",
-        gender="female",
-        birth="1967-08-30",
-    )
+@scenario(given="Norma", gender="female", birth="1967-08-30")
+def m_stopped_opioid_and_gabapentin_not_current(s: Scenario) -> None:
+    """A 4-month oxycodone course and gabapentin both stopped months ago; radiculopathy 10 months, never referred"""
     rad = radic(s, "radic-1", "M54.16", "128196005", onset=300)
     s.pt_course(290, reason=[rad])
     nsaid(s, "naproxen", authored=295, days=330)
@@ -4021,7 +3446,6 @@ def m_stopped_opioid_and_gabapentin_not_current() -> Scenario:
         "ago for no benefit) are history, not current therapy: no M1 'reassess long-term opioids' and no M2 "
         "'reassess this drug' card — only the pathway card (P2: 10 months, never referred).",
     )
-    return s
 
 
 # ---------------------------------------------------------------------------------------------
