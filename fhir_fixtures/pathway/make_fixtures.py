@@ -1247,17 +1247,9 @@ def f4_neuropathy_discordant(s: Scenario) -> None:
     )
 
 
-def facet_scenario(
-    slug: str,
-    title: str,
-    *,
-    pending_esi: bool,
-    given: str,
-    gender: str,
-    birth: str,
-    pending_rfa: bool = False,
-) -> Scenario:
-    s = Scenario(slug, title, given=given, gender=gender, birth=birth)
+def facet_pain_after_failed_esi(s: Scenario, *, pending_esi: bool = False, pending_rfa: bool = False) -> None:
+    """Axial facet pain (M47.816, normal neurology) taken for radiculopathy: a failed TFESI, and
+    optionally a repeat ESI or an RFA without a diagnostic block already ordered; the F5 expectation."""
     rad = radic(
         s,
         "radic-1",
@@ -1330,31 +1322,18 @@ def facet_scenario(
             else "No ESI or RFA order is pending, so the card is info."
         ),
     )
-    return s
 
 
-@scenario
-def f5_facet_pain_not_radicular() -> Scenario:
-    return facet_scenario(
-        "f5_facet_pain_not_radicular",
-        "A 'failed ESI' that is really facet pain: axial pain, M47.816, normal neurology",
-        pending_esi=False,
-        given="Barbara",
-        gender="female",
-        birth="1963-10-02",
-    )
+@scenario(given="Barbara", gender="female", birth="1963-10-02")
+def f5_facet_pain_not_radicular(s: Scenario) -> None:
+    """A 'failed ESI' that is really facet pain: axial pain, M47.816, normal neurology"""
+    facet_pain_after_failed_esi(s)
 
 
-@scenario
-def f5_facet_pain_esi_pending() -> Scenario:
-    return facet_scenario(
-        "f5_facet_pain_esi_pending",
-        "Facet pain after a failed ESI, with a repeat TFESI already ordered",
-        pending_esi=True,
-        given="Mark",
-        gender="male",
-        birth="1967-12-19",
-    )
+@scenario(given="Mark", gender="male", birth="1967-12-19")
+def f5_facet_pain_esi_pending(s: Scenario) -> None:
+    """Facet pain after a failed ESI, with a repeat TFESI already ordered"""
+    facet_pain_after_failed_esi(s, pending_esi=True)
 
 
 @scenario(given="George", gender="male", birth="1954-08-11")
@@ -3200,17 +3179,10 @@ def p1_boundary_42_days(s: Scenario) -> None:
     )
 
 
-@scenario
-def f5_rfa_ordered_without_block() -> Scenario:
-    return facet_scenario(
-        "f5_rfa_ordered_without_block",
-        "Facet pain after a failed ESI, with facet RFA ordered before any diagnostic block",
-        pending_esi=False,
-        pending_rfa=True,
-        given="Kathleen",
-        gender="female",
-        birth="1961-07-27",
-    )
+@scenario(given="Kathleen", gender="female", birth="1961-07-27")
+def f5_rfa_ordered_without_block(s: Scenario) -> None:
+    """Facet pain after a failed ESI, with facet RFA ordered before any diagnostic block"""
+    facet_pain_after_failed_esi(s, pending_rfa=True)
 
 
 @scenario(given="Nicholas", gender="male", birth="1958-03-19")
