@@ -297,6 +297,30 @@ class Scenario:
             body_site="Leg (radicular pain)" if leg else "Lower back",
         )
 
+    def scores(self, *points: tuple[int, int], part_of: str | None = None, leg: bool = True) -> list[str]:
+        """NRS pain scores ``(value, days ago)``, numbered on from the scenario's last ``nrs-N``."""
+        return [self.nrs(self._next_id("nrs"), v, when, part_of=part_of, leg=leg) for v, when in points]
+
+    def pain_around(
+        self,
+        ref: str,
+        *,
+        before: tuple[int, int] | None = None,
+        after: Sequence[tuple[int, int]] = (),
+        leg: bool = True,
+    ) -> str:
+        """The pain scores that judge a procedure: the baseline ``before`` it and the follow-up
+        scores ``after`` it (each ``partOf`` the procedure). Returns ``ref``."""
+        if before is not None:
+            self.scores(before, leg=leg)
+        self.scores(*after, part_of=ref, leg=leg)
+        return ref
+
+    def _next_id(self, prefix: str) -> str:
+        taken = [r["id"] for rs in self.keys.values() for r in rs]
+        n = sum(1 for rid in taken if rid.startswith(f"{prefix}-") and rid[len(prefix) + 1 :].isdigit())
+        return f"{prefix}-{n + 1}"
+
     def odi(self, rid: str, value: int, when: int) -> str:
         return self.observation(rid, "97909-6", value, when=when, unit="%")
 
@@ -1070,9 +1094,8 @@ def f0_esi_six_days_ago(s: Scenario) -> None:
         "Left paracentral disc extrusion at L5-S1 compressing the traversing left S1 nerve root, "
         "concordant with the left S1 radicular symptoms.",
     )
-    s.nrs("nrs-1", 7, 8)
     esi = tfesi(s, "esi-1", 6, "Left L5-S1", reason=[rad])
-    s.nrs("nrs-2", 6, 3, part_of=esi)
+    s.pain_around(esi, before=(7, 8), after=[(6, 3)])
     s.expect(
         [],
         optional=[card("F0", "info", refs=[esi], mentions=[s.ago(6)])],
@@ -1097,15 +1120,11 @@ def f1_esi_worked_then_recurred(s: Scenario) -> None:
         290,
         "Right paracentral disc protrusion at L5-S1 compressing the traversing right S1 nerve root.",
     )
-    s.nrs("nrs-1", 8, 243)
     esi = tfesi(s, "esi-1", 240, "Right L5-S1", outcome="385669000", reason=[rad])
-    s.nrs("nrs-2", 3, 219, part_of=esi)
-    s.nrs("nrs-3", 3, 205, part_of=esi)
-    s.nrs("nrs-4", 3, 150)
-    s.nrs("nrs-5", 3, 130)
+    s.pain_around(esi, before=(8, 243), after=[(3, 219), (3, 205)])
+    s.scores((3, 150), (3, 130))
     s.odi("odi-1", 22, 150)
-    s.nrs("nrs-6", 4, 60)
-    s.nrs("nrs-7", 7, 7)
+    s.scores((4, 60), (7, 7))
     s.odi("odi-2", 44, 7)
     s.expect(
         [card("F1", "info", refs=[esi], codes_any=[["64483", "62323"]])],
@@ -1125,7 +1144,6 @@ def f2_blind_injection_only(s: Scenario) -> None:
     s.pt_course(140, reason=[rad])
     nsaid(s, "ibuprofen", authored=145, days=120)
     s.referral("referral-pain-1", "pain", authored=100, reason=[rad])
-    s.nrs("nrs-1", 7, 72)
     esi = s.procedure(
         "esi-1",
         [cpt("62322")],
@@ -1134,8 +1152,7 @@ def f2_blind_injection_only(s: Scenario) -> None:
         body_site="L4-5 interlaminar",
         reason=[rad],
     )
-    s.nrs("nrs-2", 7, 50, part_of=esi)
-    s.nrs("nrs-3", 6, 35, part_of=esi)
+    s.pain_around(esi, before=(7, 72), after=[(7, 50), (6, 35)])
     s.expect(
         [card("F2", "warning", refs=[esi], codes=["72148"])],
         forbidden_codes=[*BLIND_ESI, *SCS, *RFA, *FUSION, *IDD],
@@ -1160,9 +1177,7 @@ def f3_background(s: Scenario) -> tuple[str, str, str]:
     s.nrs("nrs-1", 8, 62)
     s.odi("odi-1", 52, 62)
     esi = tfesi(s, "esi-1", 60, "Right L5-S1", reason=[rad])
-    s.nrs("nrs-2", 7, 45, part_of=esi)
-    s.nrs("nrs-3", 7, 35, part_of=esi)
-    s.nrs("nrs-4", 7, 25, part_of=esi)
+    s.pain_around(esi, after=[(7, 45), (7, 35), (7, 25)])
     s.odi("odi-2", 48, 25)
     s.nrs("nrs-5", 7, 3)
     return rad, rep, esi
@@ -1196,10 +1211,8 @@ def f3_failed_tfesi_early_info(s: Scenario) -> None:
         "Left foraminal disc protrusion at L4-5 compressing the exiting left L4 nerve root, "
         "concordant with the left L4 radicular symptoms.",
     )
-    s.nrs("nrs-1", 7, 41)
     esi = tfesi(s, "esi-1", 40, "Left L4-5", reason=[rad])
-    s.nrs("nrs-2", 7, 25, part_of=esi)
-    s.nrs("nrs-3", 6, 12, part_of=esi)
+    s.pain_around(esi, before=(7, 41), after=[(7, 25), (6, 12)])
     s.expect(
         [card("F3", "info", refs=[esi, rep], codes_any=[SPINE_REFERRAL])],
         forbidden_codes=F3_FORBIDDEN,
@@ -1232,10 +1245,8 @@ def f4_neuropathy_discordant(s: Scenario) -> None:
         "Mild multilevel degenerative disc disease L3-S1 without nerve root compression. "
         "Findings do not explain the bilateral distal leg symptoms.",
     )
-    s.nrs("nrs-1", 7, 103)
     esi = tfesi(s, "esi-1", 100, "Left L5-S1", outcome="385671000", reason=[rad])
-    s.nrs("nrs-2", 7, 80, part_of=esi)
-    s.nrs("nrs-3", 7, 70, part_of=esi)
+    s.pain_around(esi, before=(7, 103), after=[(7, 80), (7, 70)])
     s.expect(
         [card("F4", "info", refs=[esi, dm], codes_any=[EMG])],
         forbidden_codes=[*ESI_REPEAT, *SCS, *FUSION, "63030", "63047", "63042"],
@@ -1357,7 +1368,6 @@ def f6_neurogenic_claudication(s: Scenario) -> None:
         300,
         "Severe central canal stenosis at L4-5 due to ligamentum flavum hypertrophy. No spondylolisthesis.",
     )
-    s.nrs("nrs-1", 7, 92)
     esi = s.procedure(
         "esi-1",
         [cpt("62323")],
@@ -1366,8 +1376,7 @@ def f6_neurogenic_claudication(s: Scenario) -> None:
         body_site="L4-5 interlaminar",
         reason=[sten, rad],
     )
-    s.nrs("nrs-2", 7, 70, part_of=esi)
-    s.nrs("nrs-3", 6, 55, part_of=esi)
+    s.pain_around(esi, before=(7, 92), after=[(7, 70), (6, 55)])
     s.expect(
         [
             card(
@@ -1399,14 +1408,10 @@ def f7_two_failed_esis_no_target(s: Scenario) -> None:
         295,
         "Left paracentral disc extrusion at L5-S1 compressing the traversing left S1 nerve root.",
     )
-    s.nrs("nrs-1", 8, 272)
     e1 = tfesi(s, "esi-1", 270, "Left L5-S1", reason=[rad])
-    s.nrs("nrs-2", 7, 250, part_of=e1)
-    s.nrs("nrs-3", 7, 240, part_of=e1)
-    s.nrs("nrs-4", 8, 182)
+    s.pain_around(e1, before=(8, 272), after=[(7, 250), (7, 240)])
     e2 = tfesi(s, "esi-2", 180, "Left L5-S1", reason=[rad])
-    s.nrs("nrs-5", 7, 160, part_of=e2)
-    s.nrs("nrs-6", 8, 150, part_of=e2)
+    s.pain_around(e2, before=(8, 182), after=[(7, 160), (8, 150)])
     mri(
         s,
         "mri-2",
@@ -1422,8 +1427,7 @@ def f7_two_failed_esis_no_target(s: Scenario) -> None:
         f"{s.ago(130)}); recommend multidisciplinary pain management.",
     )
     emg(s, "emg-1", 110, "Chronic left S1 radiculopathy; no evidence of peripheral neuropathy.")
-    s.nrs("nrs-7", 7, 30)
-    s.nrs("nrs-8", 7, 4)
+    s.scores((7, 30), (7, 4))
     s.expect(
         [card("F7", "info", refs=[e1, e2], codes_any=[[*CBT_OR_PSYCH, "63650"]])],
         optional=[card("F8", "warning", refs=[e1, e2])],
@@ -1650,9 +1654,7 @@ def s3_fbss_epidural_fibrosis(s: Scenario) -> None:
         note=f"Spine surgery review {s.ago(35)}: epidural fibrosis, no recurrence and no instability — no "
         "surgical target; reoperation not advised.",
     )
-    s.nrs("nrs-1", 7, 200)
-    s.nrs("nrs-2", 7, 100)
-    s.nrs("nrs-3", 7, 10)
+    s.scores((7, 200), (7, 100), (7, 10))
     s.odi("odi-1", 46, 10)
     s.expect(
         [card("S3", "info", refs=[rep, fbss], codes_any=[[*CBT_OR_PSYCH, "63650"]])],
@@ -1692,10 +1694,8 @@ def s4_spondylolisthesis(s: Scenario) -> None:
         "Grade 1 anterolisthesis of L4 on L5 with severe right foraminal stenosis compressing the "
         "exiting right L4 nerve root.",
     )
-    s.nrs("nrs-1", 7, 112)
     esi = tfesi(s, "esi-1", 110, "Right L4-5", outcome="385671000", reason=[rad])
-    s.nrs("nrs-2", 7, 90, part_of=esi)
-    s.nrs("nrs-3", 7, 80, part_of=esi)
+    s.pain_around(esi, before=(7, 112), after=[(7, 90), (7, 80)])
     s.expect(
         [card("S4", "warning", refs=[spon, xr], codes_any=[SPINE_REFERRAL])],
         forbidden_codes=["0275T", "G0276", *RFA, *ESI_ALL, *SCS],
@@ -1717,7 +1717,6 @@ def s4_spondylolisthesis(s: Scenario) -> None:
 def n1_scs_trial_success(s: Scenario) -> None:
     """Seven-day SCS trial with 70 % leg-pain relief, finished 5 days ago"""
     chronic_failed_esi_background(s, onset=900)
-    s.nrs("nrs-1", 8, 14)
     trial = scs_trial(
         s,
         "scs-trial-1",
@@ -1726,8 +1725,7 @@ def n1_scs_trial_success(s: Scenario) -> None:
         outcome="385669000",
         note="7-day percutaneous trial: 70 % leg pain relief, walking tolerance doubled.",
     )
-    s.nrs("nrs-2", 2, 9, part_of=trial)
-    s.nrs("nrs-3", 3, 6, part_of=trial)
+    s.pain_around(trial, before=(8, 14), after=[(2, 9), (3, 6)])
     s.expect(
         [card("N1", "info", refs=[trial], codes_any=[["63685", "63655"]])],
         forbidden_codes=[*IDD, *ESI_ALL, *FUSION],
@@ -1742,7 +1740,6 @@ def n1_scs_trial_success(s: Scenario) -> None:
 def n2_scs_trial_failed(s: Scenario) -> None:
     """SCS trial with 20 % relief of focal left-foot pain, 3 weeks ago"""
     chronic_failed_esi_background(s, onset=900)
-    s.nrs("nrs-1", 8, 27)
     trial = scs_trial(
         s,
         "scs-trial-1",
@@ -1751,8 +1748,7 @@ def n2_scs_trial_failed(s: Scenario) -> None:
         outcome="385671000",
         note="7-day trial: 20 % relief; the residual pain is focal in the left foot.",
     )
-    s.nrs("nrs-2", 7, 22, part_of=trial)
-    s.nrs("nrs-3", 7, 19, part_of=trial)
+    s.pain_around(trial, before=(8, 27), after=[(7, 22), (7, 19)])
     s.expect(
         [card("N2", "warning", refs=[trial])],
         forbidden_codes=[*SCS_PERMANENT, *IDD, *ESI_ALL],
@@ -1767,9 +1763,8 @@ def n2_scs_trial_failed(s: Scenario) -> None:
 def n3_scs_losing_effect(s: Scenario) -> None:
     """Implanted SCS (IPG 15 months ago) with pain climbing back from 2-3 to 8"""
     chronic_failed_esi_background(s, onset=1100)
-    s.nrs("nrs-1", 8, 525)
     trial = scs_trial(s, "scs-trial-1", 520, 513, outcome="385669000", note="7-day trial: 65 % relief.")
-    s.nrs("nrs-2", 3, 516, part_of=trial)
+    s.pain_around(trial, before=(8, 525), after=[(3, 516)])
     s.procedure(
         "scs-leads-1",
         [cpt("63650")],
@@ -1785,10 +1780,7 @@ def n3_scs_losing_effect(s: Scenario) -> None:
         performed=450,
         body_site="Left flank subcutaneous pocket",
     )
-    s.nrs("nrs-3", 3, 400)
-    s.nrs("nrs-4", 2, 300)
-    s.nrs("nrs-5", 3, 200)
-    s.nrs("nrs-6", 6, 60)
+    s.scores((3, 400), (2, 300), (3, 200), (6, 60))
     latest = s.nrs("nrs-7", 8, 6)
     s.expect(
         [card("N3", "info", refs=[ipg, latest])],
@@ -1846,7 +1838,6 @@ def ablation_background(
 def a1_failed_rfa(s: Scenario) -> None:
     """Facet RFA after two positive blocks gave no relief at 5-12 weeks"""
     ablation_background(s, onset=600, facet_code=("M47.816", "428671008"), side="Right")
-    s.nrs("nrs-1", 7, 122, leg=False)
     rfa = s.procedure(
         "rfa-1",
         [cpt("64635"), cpt("64636")],
@@ -1854,9 +1845,7 @@ def a1_failed_rfa(s: Scenario) -> None:
         performed=120,
         body_site="Bilateral L4-5 and L5-S1 medial branches",
     )
-    s.nrs("nrs-2", 7, 85, part_of=rfa, leg=False)
-    s.nrs("nrs-3", 6, 60, part_of=rfa, leg=False)
-    s.nrs("nrs-4", 7, 35, part_of=rfa, leg=False)
+    s.pain_around(rfa, before=(7, 122), after=[(7, 85), (6, 60), (7, 35)], leg=False)
     s.expect(
         [card("A1", "info", refs=[rfa])],
         optional=[card("F5", ["info", "warning"])],
@@ -1873,7 +1862,6 @@ def a1_failed_rfa(s: Scenario) -> None:
 def a2_rfa_worked_then_recurred(s: Scenario) -> None:
     """Facet RFA gave 70 % relief for more than 6 months; pain back at 10 months"""
     ablation_background(s, onset=700, facet_code=("M47.817", "247369005"), side="Left")
-    s.nrs("nrs-1", 7, 322, leg=False)
     rfa = s.procedure(
         "rfa-1",
         [cpt("64635")],
@@ -1882,12 +1870,8 @@ def a2_rfa_worked_then_recurred(s: Scenario) -> None:
         body_site="Bilateral L5-S1 medial branches",
         outcome="385669000",
     )
-    s.nrs("nrs-2", 2, 280, part_of=rfa, leg=False)
-    s.nrs("nrs-3", 2, 240, part_of=rfa, leg=False)
-    s.nrs("nrs-4", 3, 140, leg=False)
-    s.nrs("nrs-5", 3, 120, leg=False)
-    s.nrs("nrs-6", 6, 30, leg=False)
-    s.nrs("nrs-7", 7, 5, leg=False)
+    s.pain_around(rfa, before=(7, 322), after=[(2, 280), (2, 240)], leg=False)
+    s.scores((3, 140), (3, 120), (6, 30), (7, 5), leg=False)
     s.expect(
         [card("A2", "info", refs=[rfa], codes_any=[["64635"]])],
         optional=[card("F5", ["info", "warning"])],
@@ -1904,10 +1888,8 @@ def l1_neuromodulation_exhausted(s: Scenario) -> None:
     """Failed SCS trial and failed DRG trial, no surgical target, NRS 8 after 2.7 years"""
     chronic_failed_esi_background(s, onset=1000)
     mri(s, "mri-2", 420, "Stable small L5-S1 disc bulge. No nerve root compression. No surgical target.")
-    s.nrs("nrs-1", 8, 335)
     scs = scs_trial(s, "scs-trial-1", 330, 323, outcome="385671000", note="7-day SCS trial: 15 % relief.")
-    s.nrs("nrs-2", 7, 326, part_of=scs)
-    s.nrs("nrs-3", 8, 155)
+    s.pain_around(scs, before=(8, 335), after=[(7, 326)])
     drg = scs_trial(
         s,
         "drg-trial-1",
@@ -1917,7 +1899,7 @@ def l1_neuromodulation_exhausted(s: Scenario) -> None:
         text="Dorsal root ganglion stimulator trial, left L5 and S1 (percutaneous leads)",
         note="DRG stimulation trial: 20 % relief of the left foot pain.",
     )
-    s.nrs("nrs-4", 7, 146, part_of=drg)
+    s.pain_around(drg, before=(8, 155), after=[(7, 146)])
     s.nrs("nrs-5", 8, 5)
     s.odi("odi-1", 58, 5)
     s.expect(
@@ -2187,10 +2169,8 @@ def concordant_background(
 def f3_partial_response_counts_as_failure(s: Scenario) -> None:
     """TFESI gave 37 % relief (8 → 5): clinically noticeable but below the 50 % response threshold"""
     rad, rep = concordant_background(s, onset=160, side="Left")
-    s.nrs("nrs-1", 8, 72)
     esi = tfesi(s, "esi-1", 70, "Left L5-S1", reason=[rad])
-    s.nrs("nrs-2", 5, 50, part_of=esi)
-    s.nrs("nrs-3", 5, 40, part_of=esi)
+    s.pain_around(esi, before=(8, 72), after=[(5, 50), (5, 40)])
     s.nrs("nrs-4", 6, 4)
     s.expect(
         [card("F3", "warning", refs=[esi, rep], codes_any=[SPINE_REFERRAL])],
@@ -2215,7 +2195,6 @@ def f3_explicit_success_but_short_lived(s: Scenario) -> None:
         "Right paracentral disc extrusion at L4-5 compressing the traversing right L5 nerve "
         "root, concordant with the right L5 radicular symptoms.",
     )
-    s.nrs("nrs-1", 8, 122)
     esi = tfesi(
         s,
         "esi-1",
@@ -2225,11 +2204,8 @@ def f3_explicit_success_but_short_lived(s: Scenario) -> None:
         reason=[rad],
         note="Outcome recorded at the 3-week review: good early relief.",
     )
-    s.nrs("nrs-2", 3, 100, part_of=esi)
-    s.nrs("nrs-3", 3, 90, part_of=esi)
-    s.nrs("nrs-4", 7, 50, part_of=esi)
-    s.nrs("nrs-5", 8, 30)
-    s.nrs("nrs-6", 8, 5)
+    s.pain_around(esi, before=(8, 122), after=[(3, 100), (3, 90), (7, 50)])
+    s.scores((8, 30), (8, 5))
     s.expect(
         [card("F3", "warning", refs=[esi, rep], codes_any=[SPINE_REFERRAL])],
         forbidden_codes=F3_FORBIDDEN,
@@ -2247,10 +2223,8 @@ def f2_level_discordant(s: Scenario) -> None:
     rad, rep = concordant_background(
         s, onset=150, side="Right", icd_code="M54.17", sct_code="2415007", pain_referral=110
     )
-    s.nrs("nrs-1", 7, 72)
     esi = tfesi(s, "esi-1", 70, "Right L3-4", reason=[rad])
-    s.nrs("nrs-2", 7, 50, part_of=esi)
-    s.nrs("nrs-3", 7, 40, part_of=esi)
+    s.pain_around(esi, before=(7, 72), after=[(7, 50), (7, 40)])
     s.expect(
         [card("F2", "warning", refs=[esi, rep], codes_any=[["64483", "62323"]])],
         forbidden_codes=[*BLIND_ESI, *SCS, *RFA, *FUSION, *IDD],
@@ -2335,13 +2309,10 @@ def f3_probable_failure_two_proxies(s: Scenario) -> None:
 def f0_second_esi_too_recent(s: Scenario) -> None:
     """First TFESI failed 3 months ago; a second one was given 6 days ago"""
     rad, _ = concordant_background(s, onset=150, side="Left", pain_referral=120)
-    s.nrs("nrs-1", 8, 92)
     e1 = tfesi(s, "esi-1", 90, "Left L5-S1", reason=[rad])
-    s.nrs("nrs-2", 7, 70, part_of=e1)
-    s.nrs("nrs-3", 7, 60, part_of=e1)
-    s.nrs("nrs-4", 7, 8)
+    s.pain_around(e1, before=(8, 92), after=[(7, 70), (7, 60)])
     e2 = tfesi(s, "esi-2", 6, "Left L5-S1", reason=[rad])
-    s.nrs("nrs-5", 6, 2, part_of=e2)
+    s.pain_around(e2, before=(7, 8), after=[(6, 2)])
     s.expect(
         [],
         optional=[card("F0", "info", refs=[e2])],
@@ -2356,10 +2327,8 @@ def f0_second_esi_too_recent(s: Scenario) -> None:
 def f3_recent_esi_not_done(s: Scenario) -> None:
     """Failed TFESI with a concordant lesion; the repeat injection booked 6 days ago was not done"""
     rad, rep = concordant_background(s, onset=150, side="Left", pain_referral=120)
-    s.nrs("nrs-1", 8, 92)
     esi = tfesi(s, "esi-1", 90, "Left L5-S1", reason=[rad])
-    s.nrs("nrs-2", 7, 70, part_of=esi)
-    s.nrs("nrs-3", 7, 60, part_of=esi)
+    s.pain_around(esi, before=(8, 92), after=[(7, 70), (7, 60)])
     s.procedure(
         "esi-2",
         [cpt("64483")],
@@ -2638,7 +2607,6 @@ def f6_stenosis_gate_without_radic_code(s: Scenario) -> None:
 def a1_rfa_short_lived(s: Scenario) -> None:
     """Facet RFA helped for 2 months, pain back to baseline by 3 months"""
     ablation_background(s, onset=600, facet_code=("M47.816", "428671008"), side="Right")
-    s.nrs("nrs-1", 7, 152, leg=False)
     rfa = s.procedure(
         "rfa-1",
         [cpt("64635"), cpt("64636")],
@@ -2646,9 +2614,7 @@ def a1_rfa_short_lived(s: Scenario) -> None:
         performed=150,
         body_site="Bilateral L4-5 and L5-S1 medial branches",
     )
-    s.nrs("nrs-2", 3, 115, part_of=rfa, leg=False)
-    s.nrs("nrs-3", 3, 90, part_of=rfa, leg=False)
-    s.nrs("nrs-4", 7, 65, part_of=rfa, leg=False)
+    s.pain_around(rfa, before=(7, 152), after=[(3, 115), (3, 90), (7, 65)], leg=False)
     s.nrs("nrs-5", 7, 40, leg=False)
     s.expect(
         [card("A1", "info", refs=[rfa])],
@@ -2681,8 +2647,7 @@ def n1_trial_success_by_scores(s: Scenario) -> None:
         "Removal of percutaneous trial leads at the end of the trial",
         performed=3,
     )
-    s.nrs("nrs-2", 3, 8, part_of=trial)
-    s.nrs("nrs-3", 2, 5, part_of=trial)
+    s.scores((3, 8), (2, 5), part_of=trial)
     s.expect(
         [card("N1", "info", refs=[trial], codes_any=[["63685", "63655"]])],
         forbidden_codes=[*IDD, *ESI_ALL, *FUSION],
@@ -2712,8 +2677,7 @@ def n2_trial_failed_by_scores(s: Scenario) -> None:
         "Removal of percutaneous trial leads at the end of the trial",
         performed=13,
     )
-    s.nrs("nrs-2", 7, 17, part_of=trial)
-    s.nrs("nrs-3", 6, 14, part_of=trial)
+    s.scores((7, 17), (6, 14), part_of=trial)
     s.expect(
         [card("N2", "warning", refs=[trial])],
         forbidden_codes=[*SCS_PERMANENT, *IDD, *ESI_ALL],
@@ -2767,8 +2731,7 @@ def m2_duloxetine_with_p2(s: Scenario) -> None:
         per_day=1,
         repeats=2,
     )
-    s.nrs("nrs-1", 6, 70)
-    s.nrs("nrs-2", 6, 4)
+    s.scores((6, 70), (6, 4))
     s.expect(
         [
             card("P2", "warning", refs=[rad], codes_any=[SPECIALIST_REFERRAL]),
@@ -2807,19 +2770,12 @@ def y1_depression_code_with_p1(s: Scenario) -> None:
 def f8_two_short_lived_esis_nine_weeks_apart(s: Scenario) -> None:
     """Two TFESIs 9 weeks apart, each helping for under 2 months"""
     rad, _ = concordant_background(s, onset=300, side="Left", pain_referral=260)
-    s.nrs("nrs-1", 8, 202)
     e1 = tfesi(s, "esi-1", 200, "Left L5-S1", reason=[rad])
-    s.nrs("nrs-2", 3, 179, part_of=e1)
-    s.nrs("nrs-3", 3, 165, part_of=e1)
+    s.pain_around(e1, before=(8, 202), after=[(3, 179), (3, 165)])
     back = s.nrs("nrs-4", 8, 140)
-    s.nrs("nrs-5", 8, 139)
     e2 = tfesi(s, "esi-2", 138, "Left L5-S1", reason=[rad])
-    s.nrs("nrs-6", 3, 117, part_of=e2)
-    s.nrs("nrs-7", 3, 103, part_of=e2)
-    s.nrs("nrs-8", 3, 88, part_of=e2)
-    s.nrs("nrs-9", 7, 70)
-    s.nrs("nrs-10", 8, 45)
-    s.nrs("nrs-11", 8, 5)
+    s.pain_around(e2, before=(8, 139), after=[(3, 117), (3, 103), (3, 88)])
+    s.scores((7, 70), (8, 45), (8, 5))
     s.expect(
         [card("F8", "warning", refs=[e1, e2])],
         optional=[card("F3", ["info", "warning"])],
@@ -2932,9 +2888,8 @@ def f4_sciatic_nerve_entrapment(s: Scenario) -> None:
         130,
         "No lumbar disc herniation, no canal or foraminal stenosis, no nerve root compression.",
     )
-    s.nrs("nrs-1", 7, 92)
     esi = tfesi(s, "esi-1", 90, "Left L5-S1", outcome="385671000", reason=[rad])
-    s.nrs("nrs-2", 7, 70, part_of=esi)
+    s.pain_around(esi, before=(7, 92), after=[(7, 70)])
     s.expect(
         [card("F4", "info", refs=[esi, sciatic], codes_any=[EMG])],
         forbidden_codes=[*ESI_REPEAT, *SCS, *FUSION, "63030", "63047", "63042"],
@@ -3097,7 +3052,6 @@ def r3_postoperative_discitis(s: Scenario) -> None:
 def a1_failed_rfa_repeat_pending(s: Scenario) -> None:
     """Facet RFA gave no relief and a repeat RFA at the same levels is already ordered"""
     _, facet = ablation_background(s, onset=600, facet_code=("M47.816", "428671008"), side="Right")
-    s.nrs("nrs-1", 7, 122, leg=False)
     rfa = s.procedure(
         "rfa-1",
         [cpt("64635"), cpt("64636")],
@@ -3106,7 +3060,7 @@ def a1_failed_rfa_repeat_pending(s: Scenario) -> None:
         body_site="Bilateral L4-5 and L5-S1 medial branches",
         outcome="385671000",
     )
-    s.nrs("nrs-2", 7, 80, part_of=rfa, leg=False)
+    s.pain_around(rfa, before=(7, 122), after=[(7, 80)], leg=False)
     order = s.service_request(
         "rfa-order-1",
         [cpt("64635")],
@@ -3130,9 +3084,8 @@ def a1_failed_rfa_repeat_pending(s: Scenario) -> None:
 def n2_trial_failed_implant_booked(s: Scenario) -> None:
     """Failed SCS trial, yet a permanent pulse generator implant has been booked"""
     chronic_failed_esi_background(s, onset=900)
-    s.nrs("nrs-1", 8, 32)
     trial = scs_trial(s, "scs-trial-1", 30, 23, outcome="385671000", note="7-day trial: 25 % relief.")
-    s.nrs("nrs-2", 6, 26, part_of=trial)
+    s.pain_around(trial, before=(8, 32), after=[(6, 26)])
     order = s.service_request(
         "ipg-order-1",
         [cpt("63685")],
@@ -3246,7 +3199,6 @@ def f1_interlaminar_by_scores(s: Scenario) -> None:
     rad, _ = concordant_background(
         s, onset=330, side="Right", icd_code="M54.17", sct_code="2415007", pain_referral=290
     )
-    s.nrs("nrs-1", 7, 252)
     esi = s.procedure(
         "esi-1",
         [cpt("62323")],
@@ -3255,11 +3207,8 @@ def f1_interlaminar_by_scores(s: Scenario) -> None:
         body_site="L5-S1 interlaminar, right paramedian",
         reason=[rad],
     )
-    s.nrs("nrs-2", 2, 230, part_of=esi)
-    s.nrs("nrs-3", 2, 215, part_of=esi)
-    s.nrs("nrs-4", 2, 170)
-    s.nrs("nrs-5", 3, 140)
-    s.nrs("nrs-6", 6, 10)
+    s.pain_around(esi, before=(7, 252), after=[(2, 230), (2, 215)])
+    s.scores((2, 170), (3, 140), (6, 10))
     s.expect(
         [card("F1", "info", refs=[esi], codes_any=[["64483", "62323"]])],
         forbidden_codes=[*SCS, *RFA, *BLIND_ESI, *FUSION, *IDD],
@@ -3274,7 +3223,6 @@ def f1_interlaminar_by_scores(s: Scenario) -> None:
 def a2_by_scores(s: Scenario) -> None:
     """Facet RFA with no outcome coded: 7 → 2 lasting 7 months, pain back at 11 months"""
     ablation_background(s, onset=700, facet_code=("M47.817", "247369005"), side="Left")
-    s.nrs("nrs-1", 7, 342, leg=False)
     rfa = s.procedure(
         "rfa-1",
         [cpt("64635"), cpt("64636")],
@@ -3282,11 +3230,8 @@ def a2_by_scores(s: Scenario) -> None:
         performed=340,
         body_site="Bilateral L4-5 and L5-S1 medial branches",
     )
-    s.nrs("nrs-2", 2, 300, part_of=rfa, leg=False)
-    s.nrs("nrs-3", 2, 270, part_of=rfa, leg=False)
-    s.nrs("nrs-4", 2, 190, leg=False)
-    s.nrs("nrs-5", 3, 130, leg=False)
-    s.nrs("nrs-6", 7, 15, leg=False)
+    s.pain_around(rfa, before=(7, 342), after=[(2, 300), (2, 270)], leg=False)
+    s.scores((2, 190), (3, 130), (7, 15), leg=False)
     s.expect(
         [card("A2", "info", refs=[rfa], codes_any=[["64635"]])],
         optional=[card("F5", ["info", "warning"])],
@@ -3306,10 +3251,8 @@ def f7_one_failed_esi_surgeon_no_target(s: Scenario) -> None:
     nsaid(s, "naproxen", authored=265, days=180)
     s.referral("referral-pain-1", "pain", authored=240, reason=[rad])
     mri(s, "mri-1", 235, "Small right paracentral disc protrusion at L5-S1 without nerve root compression.")
-    s.nrs("nrs-1", 7, 182)
     esi = tfesi(s, "esi-1", 180, "Right L5-S1", reason=[rad])
-    s.nrs("nrs-2", 7, 160, part_of=esi)
-    s.nrs("nrs-3", 6, 150, part_of=esi)
+    s.pain_around(esi, before=(7, 182), after=[(7, 160), (6, 150)])
     emg(s, "emg-1", 130, "Chronic right S1 radiculopathy; no peripheral neuropathy.")
     note = s.referral(
         "referral-surgery-1",
