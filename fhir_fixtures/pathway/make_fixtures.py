@@ -556,7 +556,7 @@ def radic(s: Scenario, rid: str, icd_code: str, sct_code: str, *, onset: int | s
     return s.condition(rid, [icd(icd_code), sct(sct_code)], icd_display(icd_code), onset=onset, **kw)
 
 
-def nsaid(s: Scenario, drug: str, *, authored: int, days: int, rid: str | None = None) -> str:
+def prescribe_nsaid(s: Scenario, drug: str, *, authored: int, days: int, rid: str | None = None) -> str:
     code, text, dose, per_day = NSAIDS[drug]
     fills = max(1, days // 30)
     return s.med_request(
@@ -569,6 +569,25 @@ def nsaid(s: Scenario, drug: str, *, authored: int, days: int, rid: str | None =
         per_day=per_day,
         repeats=fills - 1,
     )
+
+
+def conservative_care(
+    s: Scenario,
+    rad: str,
+    *,
+    pt: int,
+    nsaid: str,
+    nsaid_from: int,
+    nsaid_days: int,
+    pain_referral: int | None = None,
+) -> None:
+    """Conservative care for the radicular Condition ``rad``: six weeks of physiotherapy from ``pt``
+    days ago, an NSAID (a key of NSAIDS) prescribed ``nsaid_from`` days ago for ``nsaid_days`` days and,
+    when given, a pain-management referral ``pain_referral`` days ago."""
+    s.pt_course(pt, reason=[rad])
+    prescribe_nsaid(s, nsaid, authored=nsaid_from, days=nsaid_days)
+    if pain_referral is not None:
+        s.referral("referral-pain-1", "pain", authored=pain_referral, reason=[rad])
 
 
 def tfesi(
@@ -646,9 +665,15 @@ def chronic_failed_esi_background(s: Scenario, *, onset: int, side: str = "Left"
     """Chronic S1 radiculopathy: conservative care, two failed image-guided ESIs, EMG-confirmed,
     seen by spine surgery with no surgical target. Returns the ESI references."""
     rad = radic(s, "radic-1", "M54.17", "2415007", onset=onset, body_site=f"{side} leg (S1 distribution)")
-    s.pt_course(onset - 20, reason=[rad])
-    nsaid(s, "naproxen", authored=onset - 30, days=90)
-    s.referral("referral-pain-1", "pain", authored=onset - 50, reason=[rad])
+    conservative_care(
+        s,
+        rad,
+        pt=onset - 20,
+        nsaid="naproxen",
+        nsaid_from=onset - 30,
+        nsaid_days=90,
+        pain_referral=onset - 50,
+    )
     mri(
         s,
         "mri-1",
@@ -704,7 +729,7 @@ F3_FORBIDDEN = [*FUSION, *RFA, *SCS, *ESI_ALL, *OPIOIDS, "0275T"]
 def r1_cauda_equina_code(s: Scenario) -> None:
     """Cauda equina syndrome coded on top of a 5-week L5-S1 disc herniation"""
     rad = radic(s, "radic-1", "M51.17", "202735001", onset=35)
-    nsaid(s, "ibuprofen", authored=33, days=60)
+    prescribe_nsaid(s, "ibuprofen", authored=33, days=60)
     s.nrs("nrs-1", 7, 30)
     ces = s.condition(
         "ces-1",
@@ -728,7 +753,7 @@ def r1_cauda_equina_code(s: Scenario) -> None:
 def r1_new_urinary_retention(s: Scenario) -> None:
     """New urinary retention 2 days ago with a 3-week lumbar radiculopathy; gabapentin and PHQ-9 14 on file"""
     rad = radic(s, "radic-1", "M54.16", "128196005", onset=20)
-    nsaid(s, "ibuprofen", authored=19, days=30)
+    prescribe_nsaid(s, "ibuprofen", authored=19, days=30)
     s.nrs("nrs-1", 6, 18)
     s.med_request(
         "gabapentin-1",
@@ -762,9 +787,7 @@ def r1_new_urinary_retention(s: Scenario) -> None:
 def r1_preempts_booked_scs_trial(s: Scenario) -> None:
     """Cauda equina syndrome in a patient whose spinal cord stimulator trial is booked for next week"""
     rad = radic(s, "radic-1", "M54.17", "2415007", onset=720, body_site="Left leg (S1 distribution)")
-    s.pt_course(700, reason=[rad])
-    nsaid(s, "naproxen", authored=690, days=90)
-    s.referral("referral-pain-1", "pain", authored=660, reason=[rad])
+    conservative_care(s, rad, pt=700, nsaid="naproxen", nsaid_from=690, nsaid_days=90, pain_referral=660)
     mri(
         s,
         "mri-1",
@@ -814,7 +837,7 @@ def r1_preempts_booked_scs_trial(s: Scenario) -> None:
 def r2_progressive_foot_drop(s: Scenario) -> None:
     """Right ankle dorsiflexion falling from MRC 4/5 to 2/5 over three weeks of L5-S1 radiculopathy"""
     radic(s, "radic-1", "M51.17", "202735001", onset=28, body_site="Right leg")
-    nsaid(s, "ibuprofen", authored=26, days=30)
+    prescribe_nsaid(s, "ibuprofen", authored=26, days=30)
     s.nrs("nrs-1", 8, 21)
     weak = s.condition(
         "weakness-1",
@@ -871,8 +894,7 @@ def r2_stable_foot_drop(s: Scenario) -> None:
     s.strength("mrc-1", 3, 64, "Right ankle dorsiflexion")
     s.strength("mrc-2", 3, 30, "Right ankle dorsiflexion")
     s.strength("mrc-3", 3, 6, "Right ankle dorsiflexion")
-    s.pt_course(60, reason=[rad])
-    nsaid(s, "naproxen", authored=62, days=90)
+    conservative_care(s, rad, pt=60, nsaid="naproxen", nsaid_from=62, nsaid_days=90)
     s.nrs("nrs-1", 6, 6)
     s.expect(
         [card("R2", "warning", refs=[drop], codes=["72148"], codes_any=[SPINE_REFERRAL])],
@@ -974,7 +996,9 @@ def r3_osteoporotic_fracture(s: Scenario) -> None:
 
 def e1_background(s: Scenario, *, onset: int | str = 21, recorded: int | None = None, nrs: int = 5) -> str:
     rad = radic(s, "radic-1", "M54.42", "23056005", onset=onset, recorded=recorded)
-    nsaid(s, "ibuprofen", authored=(onset if isinstance(onset, int) else recorded or 20) - 1, days=30)
+    prescribe_nsaid(
+        s, "ibuprofen", authored=(onset if isinstance(onset, int) else recorded or 20) - 1, days=30
+    )
     s.nrs("nrs-1", nrs, 2, as_integer=True)
     s.odi("odi-1", 28, 2)
     return rad
@@ -1006,7 +1030,7 @@ def e1_old_incontinence_not_red_flag(s: Scenario) -> None:
         note="Stress urinary incontinence since 2023 (after childbirth), unchanged; no retention, "
         "no saddle numbness.",
     )
-    nsaid(s, "naproxen", authored=19, days=30)
+    prescribe_nsaid(s, "naproxen", authored=19, days=30)
     s.nrs("nrs-1", 4, 3)
     s.expect(
         [card("E1", "info", refs=[rad])],
@@ -1022,7 +1046,7 @@ def e1_old_incontinence_not_red_flag(s: Scenario) -> None:
 def e2_severe_week3(s: Scenario) -> None:
     """Week 3 of disc-related radiculopathy, NRS 8, ODI 50, off work"""
     radic(s, "radic-1", "M51.16", "311211000119105", onset=19, note=f"Unable to work since {s.ago(16)}.")
-    nsaid(s, "naproxen", authored=18, days=30)
+    prescribe_nsaid(s, "naproxen", authored=18, days=30)
     n = s.nrs("nrs-1", 8, 1)
     o = s.odi("odi-1", 50, 1)
     s.expect(
@@ -1037,8 +1061,7 @@ def e2_severe_week3(s: Scenario) -> None:
 
 def p1_background(s: Scenario) -> str:
     rad = radic(s, "radic-1", "M54.17", "2415007", onset=56, body_site="Right leg (S1 distribution)")
-    s.pt_course(49, reason=[rad])
-    nsaid(s, "naproxen", authored=54, days=90)
+    conservative_care(s, rad, pt=49, nsaid="naproxen", nsaid_from=54, nsaid_days=90)
     s.nrs("nrs-1", 6, 3)
     s.odi("odi-1", 34, 3)
     return rad
@@ -1061,8 +1084,7 @@ def p1_eight_weeks_conservative(s: Scenario) -> None:
 def p2_three_months_unreferred(s: Scenario) -> None:
     """Right sciatica since July (partial onset date), > 3 months, never referred"""
     rad = radic(s, "radic-1", "M54.41", "23056005", onset="2026-07", recorded=105)
-    s.pt_course(100, reason=[rad])
-    nsaid(s, "ibuprofen", authored=103, days=90)
+    conservative_care(s, rad, pt=100, nsaid="ibuprofen", nsaid_from=103, nsaid_days=90)
     s.nrs("nrs-1", 6, 4)
     s.odi("odi-1", 36, 4)
     s.expect(
@@ -1084,9 +1106,7 @@ def p2_three_months_unreferred(s: Scenario) -> None:
 def f0_esi_six_days_ago(s: Scenario) -> None:
     """Image-guided TFESI 6 days ago after 10 weeks of S1 radiculopathy"""
     rad = radic(s, "radic-1", "M51.17", "202735001", onset=70, body_site="Left leg (S1 distribution)")
-    s.pt_course(63, reason=[rad])
-    nsaid(s, "naproxen", authored=68, days=90)
-    s.referral("referral-pain-1", "pain", authored=30, reason=[rad])
+    conservative_care(s, rad, pt=63, nsaid="naproxen", nsaid_from=68, nsaid_days=90, pain_referral=30)
     mri(
         s,
         "mri-1",
@@ -1111,9 +1131,7 @@ def f0_esi_six_days_ago(s: Scenario) -> None:
 def f1_esi_worked_then_recurred(s: Scenario) -> None:
     """TFESI gave 60 % relief lasting > 3 months; pain back 7 months later"""
     rad = radic(s, "radic-1", "M51.17", "202735001", onset=330, body_site="Right leg (S1 distribution)")
-    s.pt_course(320, reason=[rad])
-    nsaid(s, "naproxen", authored=325, days=120)
-    s.referral("referral-pain-1", "pain", authored=300, reason=[rad])
+    conservative_care(s, rad, pt=320, nsaid="naproxen", nsaid_from=325, nsaid_days=120, pain_referral=300)
     mri(
         s,
         "mri-1",
@@ -1141,9 +1159,7 @@ def f1_esi_worked_then_recurred(s: Scenario) -> None:
 def f2_blind_injection_only(s: Scenario) -> None:
     """The only ESI was a blind (no imaging) interlaminar injection; no MRI"""
     rad = radic(s, "radic-1", "M54.16", "128196005", onset=150)
-    s.pt_course(140, reason=[rad])
-    nsaid(s, "ibuprofen", authored=145, days=120)
-    s.referral("referral-pain-1", "pain", authored=100, reason=[rad])
+    conservative_care(s, rad, pt=140, nsaid="ibuprofen", nsaid_from=145, nsaid_days=120, pain_referral=100)
     esi = s.procedure(
         "esi-1",
         [cpt("62322")],
@@ -1165,8 +1181,7 @@ def f2_blind_injection_only(s: Scenario) -> None:
 
 def f3_background(s: Scenario) -> tuple[str, str, str]:
     rad = radic(s, "radic-1", "M51.17", "202735001", onset=150, body_site="Right leg (S1 distribution)")
-    s.pt_course(140, reason=[rad])
-    nsaid(s, "naproxen", authored=145, days=150)
+    conservative_care(s, rad, pt=140, nsaid="naproxen", nsaid_from=145, nsaid_days=150)
     rep = mri(
         s,
         "mri-1",
@@ -1202,8 +1217,7 @@ def f3_failed_tfesi_concordant(s: Scenario) -> None:
 def f3_failed_tfesi_early_info(s: Scenario) -> None:
     """Failed left L4-5 TFESI with a concordant foraminal protrusion, 11 weeks from onset"""
     rad = radic(s, "radic-1", "M51.16", "311211000119105", onset=77, body_site="Left leg (L4 distribution)")
-    s.pt_course(70, reason=[rad])
-    nsaid(s, "ibuprofen", authored=75, days=90)
+    conservative_care(s, rad, pt=70, nsaid="ibuprofen", nsaid_from=75, nsaid_days=90)
     rep = mri(
         s,
         "mri-1",
@@ -1235,9 +1249,7 @@ def f4_neuropathy_discordant(s: Scenario) -> None:
         recorded=3000,
         note="Distal symmetric polyneuropathy with stocking sensory loss.",
     )
-    s.pt_course(200, reason=[rad])
-    nsaid(s, "celecoxib", authored=205, days=120)
-    s.referral("referral-pain-1", "pain", authored=150, reason=[rad])
+    conservative_care(s, rad, pt=200, nsaid="celecoxib", nsaid_from=205, nsaid_days=120, pain_referral=150)
     rep = mri(
         s,
         "mri-1",
@@ -1278,9 +1290,7 @@ def facet_pain_after_failed_esi(s: Scenario, *, pending_esi: bool = False, pendi
         category="encounter-diagnosis",
         note="Axial low back pain worse on extension and rotation; no radicular signs.",
     )
-    s.pt_course(190, reason=[rad])
-    nsaid(s, "meloxicam", authored=195, days=210)
-    s.referral("referral-pain-1", "pain", authored=150, reason=[rad])
+    conservative_care(s, rad, pt=190, nsaid="meloxicam", nsaid_from=195, nsaid_days=210, pain_referral=150)
     mri(
         s,
         "mri-1",
@@ -1359,9 +1369,7 @@ def f6_neurogenic_claudication(s: Scenario) -> None:
         note="Neurogenic claudication: bilateral buttock and leg pain after walking 100 m, relieved by "
         "sitting and flexion.",
     )
-    s.pt_course(380, reason=[sten])
-    nsaid(s, "ibuprofen", authored=385, days=90)
-    s.referral("referral-pain-1", "pain", authored=200, reason=[sten])
+    conservative_care(s, sten, pt=380, nsaid="ibuprofen", nsaid_from=385, nsaid_days=90, pain_referral=200)
     mri(
         s,
         "mri-1",
@@ -1399,9 +1407,7 @@ def f6_neurogenic_claudication(s: Scenario) -> None:
 def f7_two_failed_esis_no_target(s: Scenario) -> None:
     """Two failed TFESIs, extrusion resorbed, surgeon found no target; 11 months, NRS 7"""
     rad = radic(s, "radic-1", "M54.17", "2415007", onset=330, body_site="Left leg (S1 distribution)")
-    s.pt_course(320, reason=[rad])
-    nsaid(s, "naproxen", authored=325, days=180)
-    s.referral("referral-pain-1", "pain", authored=300, reason=[rad])
+    conservative_care(s, rad, pt=320, nsaid="naproxen", nsaid_from=325, nsaid_days=180, pain_referral=300)
     mri(
         s,
         "mri-1",
@@ -1446,9 +1452,7 @@ def f7_two_failed_esis_no_target(s: Scenario) -> None:
 def f8_four_esis_in_12_months(s: Scenario) -> None:
     """Four lumbar ESI sessions in 12 months, each helping for only about 6 weeks"""
     rad = radic(s, "radic-1", "M51.17", "202735001", onset=420, body_site="Left leg (S1 distribution)")
-    s.pt_course(400, reason=[rad])
-    nsaid(s, "naproxen", authored=405, days=180)
-    s.referral("referral-pain-1", "pain", authored=360, reason=[rad])
+    conservative_care(s, rad, pt=400, nsaid="naproxen", nsaid_from=405, nsaid_days=180, pain_referral=360)
     mri(
         s,
         "mri-1",
@@ -1511,7 +1515,7 @@ def s1_post_discectomy_new_pain(s: Scenario) -> None:
         body_site="Left leg (S1 distribution)",
         note="New left S1 radicular pain 13 months after L5-S1 microdiscectomy.",
     )
-    nsaid(s, "naproxen", authored=33, days=30)
+    prescribe_nsaid(s, "naproxen", authored=33, days=30)
     s.nrs("nrs-1", 7, 2)
     s.expect(
         [card("S1", "info", refs=[surg], codes=["72158"])],
@@ -1543,8 +1547,7 @@ def s1_only_noncontrast_mri_ordered(s: Scenario) -> None:
         body_site="Right leg (L5 distribution)",
         note="Recurrent right L5 radicular pain, first noticed about a year after the laminectomy.",
     )
-    s.pt_course(110, reason=[rad])
-    nsaid(s, "naproxen", authored=115, days=120)
+    conservative_care(s, rad, pt=110, nsaid="naproxen", nsaid_from=115, nsaid_days=120)
     s.nrs("nrs-1", 7, 5)
     order = s.service_request(
         "mri-order-1",
@@ -1583,8 +1586,7 @@ def s2_recurrent_herniation(s: Scenario) -> None:
         body_site="Right leg (L5 distribution)",
         note="Recurrent right L5 radicular pain.",
     )
-    s.pt_course(110, reason=[rad])
-    nsaid(s, "naproxen", authored=115, days=120)
+    conservative_care(s, rad, pt=110, nsaid="naproxen", nsaid_from=115, nsaid_days=120)
     rep = mri(
         s,
         "mri-1",
@@ -1636,8 +1638,7 @@ def s3_fbss_epidural_fibrosis(s: Scenario) -> None:
         body_site="Left leg (S1 distribution)",
         note="Constant burning left leg pain since about 7 months after surgery.",
     )
-    s.pt_course(560, reason=[rad])
-    nsaid(s, "naproxen", authored=570, days=90)
+    conservative_care(s, rad, pt=560, nsaid="naproxen", nsaid_from=570, nsaid_days=90)
     rep = mri(
         s,
         "mri-1",
@@ -1677,8 +1678,7 @@ def s4_spondylolisthesis(s: Scenario) -> None:
         "Degenerative spondylolisthesis L4-5",
         onset=180,
     )
-    s.pt_course(190, reason=[rad])
-    nsaid(s, "naproxen", authored=195, days=120)
+    conservative_care(s, rad, pt=190, nsaid="naproxen", nsaid_from=195, nsaid_days=120)
     xr = s.report(
         "xray-1",
         "72114",
@@ -1810,9 +1810,15 @@ def ablation_background(
         onset=onset - 200,
         note="Axial low back pain worse on extension and rotation.",
     )
-    s.pt_course(onset - 20, reason=[rad])
-    nsaid(s, "meloxicam", authored=onset - 10, days=180)
-    s.referral("referral-pain-1", "pain", authored=onset - 40, reason=[rad])
+    conservative_care(
+        s,
+        rad,
+        pt=onset - 20,
+        nsaid="meloxicam",
+        nsaid_from=onset - 10,
+        nsaid_days=180,
+        pain_referral=onset - 40,
+    )
     mri(s, "mri-1", onset - 50, "Bilateral facet arthropathy at L4-5 and L5-S1. No nerve root compression.")
     tfesi(s, "esi-1", onset - 100, f"{side} L5-S1", outcome="385671000", reason=[rad])
     s.procedure(
@@ -1923,8 +1929,7 @@ def l1_neuromodulation_exhausted(s: Scenario) -> None:
 def m1_long_term_opioid_with_benzo(s: Scenario) -> None:
     """Oxycodone 10 mg q6h (60 MME) for 4 months plus diazepam; radiculopathy 5 months, never referred"""
     rad = radic(s, "radic-1", "M54.16", "128196005", onset=150)
-    s.pt_course(140, reason=[rad])
-    nsaid(s, "naproxen", authored=145, days=150)
+    conservative_care(s, rad, pt=140, nsaid="naproxen", nsaid_from=145, nsaid_days=150)
     oxy = [
         s.med_request(
             f"oxycodone-{i}",
@@ -2105,7 +2110,7 @@ def gate_refuted_radiculopathy(s: Scenario) -> None:
     )
     s.condition("disc-1", [icd("M51.26")], "Other intervertebral disc displacement, lumbar region", onset=60)
     emg(s, "emg-1", 30, "Normal study: no lumbosacral radiculopathy, no neuropathy.")
-    nsaid(s, "naproxen", authored=85, days=90)
+    prescribe_nsaid(s, "naproxen", authored=85, days=90)
     s.nrs("nrs-1", 6, 5)
     s.expect(
         [],
@@ -2151,8 +2156,7 @@ def concordant_background(
 ) -> tuple[str, str]:
     """Radicular pain from an L5-S1 extrusion on the ``side``, with 6 weeks of PT and an NSAID."""
     rad = radic(s, "radic-1", icd_code, sct_code, onset=onset, body_site=f"{side} leg (S1 distribution)")
-    s.pt_course(onset - 10, reason=[rad])
-    nsaid(s, "naproxen", authored=onset - 5, days=180)
+    conservative_care(s, rad, pt=onset - 10, nsaid="naproxen", nsaid_from=onset - 5, nsaid_days=180)
     if pain_referral is not None:
         s.referral("referral-pain-1", "pain", authored=pain_referral, reason=[rad])
     rep = mri(
@@ -2186,8 +2190,7 @@ def f3_partial_response_counts_as_failure(s: Scenario) -> None:
 def f3_explicit_success_but_short_lived(s: Scenario) -> None:
     """TFESI charted 'successful' at 3 weeks, pain back to baseline by 10 weeks"""
     rad = radic(s, "radic-1", "M51.16", "311211000119105", onset=200, body_site="Right leg (L5 distribution)")
-    s.pt_course(190, reason=[rad])
-    nsaid(s, "naproxen", authored=195, days=180)
+    conservative_care(s, rad, pt=190, nsaid="naproxen", nsaid_from=195, nsaid_days=180)
     rep = mri(
         s,
         "mri-1",
@@ -2353,8 +2356,7 @@ def f3_recent_esi_not_done(s: Scenario) -> None:
 def p1_cervical_esi_is_not_lumbar(s: Scenario) -> None:
     """Lumbar radiculopathy for 8.5 weeks; the only epidural on record is a cervical one (62321)"""
     rad = radic(s, "radic-1", "M54.16", "128196005", onset=60, body_site="Right leg (L4 distribution)")
-    s.pt_course(52, reason=[rad])
-    nsaid(s, "naproxen", authored=58, days=90)
+    conservative_care(s, rad, pt=52, nsaid="naproxen", nsaid_from=58, nsaid_days=90)
     s.procedure(
         "cervical-esi-1",
         [cpt("62321")],
@@ -2378,8 +2380,7 @@ def p1_cervical_esi_is_not_lumbar(s: Scenario) -> None:
 def p1_diagnostic_snrb_is_not_an_esi(s: Scenario) -> None:
     """A positive diagnostic selective nerve root block (billed 64483) is not a failed ESI"""
     rad = radic(s, "radic-1", "M54.17", "2415007", onset=75, body_site="Left leg (S1 distribution)")
-    s.pt_course(68, reason=[rad])
-    nsaid(s, "naproxen", authored=73, days=90)
+    conservative_care(s, rad, pt=68, nsaid="naproxen", nsaid_from=73, nsaid_days=90)
     mri(
         s,
         "mri-1",
@@ -2485,7 +2486,7 @@ def e1_skin_numbness_not_saddle(s: Scenario) -> None:
 def e1_vas_scores_scaled(s: Scenario) -> None:
     """Three weeks of sciatica scored on the 0-100 mm visual analogue scale (50 mm)"""
     rad = radic(s, "radic-1", "M54.42", "23056005", onset=21)
-    nsaid(s, "ibuprofen", authored=20, days=30)
+    prescribe_nsaid(s, "ibuprofen", authored=20, days=30)
     vas = s.observation("vas-1", "38214-3", 50, when=2, unit="mm", body_site="Left leg")
     s.odi("odi-1", 44, 2)
     s.expect(
@@ -2518,7 +2519,7 @@ def r1_resolved_ces_history_not_red_flag(s: Scenario) -> None:
         body_site="L4-5",
     )
     rad = radic(s, "radic-1", "M54.16", "128196005", onset=21, category="encounter-diagnosis")
-    nsaid(s, "ibuprofen", authored=20, days=30)
+    prescribe_nsaid(s, "ibuprofen", authored=20, days=30)
     s.nrs("nrs-1", 6, 2)
     s.expect(
         [card("S1", "info", refs=[surg], codes=["72158"])],
@@ -2542,8 +2543,7 @@ def s1_fusion_known_only_from_z98_1(s: Scenario) -> None:
         note="L4-S1 posterior instrumented fusion in 2022 at another hospital.",
     )
     rad = radic(s, "radic-1", "M54.16", "128196005", onset=60, body_site="Right leg (L5 distribution)")
-    s.pt_course(50, reason=[rad])
-    nsaid(s, "naproxen", authored=58, days=90)
+    conservative_care(s, rad, pt=50, nsaid="naproxen", nsaid_from=58, nsaid_days=90)
     s.nrs("nrs-1", 6, 3)
     s.expect(
         [card("S1", "info", refs=[z], codes=["72158"])],
@@ -2566,9 +2566,7 @@ def f6_stenosis_gate_without_radic_code(s: Scenario) -> None:
         note="Neurogenic claudication: bilateral leg pain and heaviness after walking 50 m, relieved "
         "by sitting.",
     )
-    s.pt_course(480, reason=[sten])
-    nsaid(s, "ibuprofen", authored=490, days=90)
-    s.referral("referral-pain-1", "pain", authored=300, reason=[sten])
+    conservative_care(s, sten, pt=480, nsaid="ibuprofen", nsaid_from=490, nsaid_days=90, pain_referral=300)
     mri(
         s,
         "mri-1",
@@ -2691,7 +2689,7 @@ def n2_trial_failed_by_scores(s: Scenario) -> None:
 def m1_high_mme_short_course(s: Scenario) -> None:
     """Hydrocodone 10 mg every 4 hours (60 MME/day) for 3 weeks in severe week-4 sciatica"""
     radic(s, "radic-1", "M51.17", "202735001", onset=26)
-    nsaid(s, "naproxen", authored=25, days=30)
+    prescribe_nsaid(s, "naproxen", authored=25, days=30)
     hc = s.med_request(
         "hydrocodone-1",
         "5489",
@@ -2719,8 +2717,7 @@ def m1_high_mme_short_course(s: Scenario) -> None:
 def m2_duloxetine_with_p2(s: Scenario) -> None:
     """Duloxetine for 10 weeks in a 4-month radiculopathy never referred"""
     rad = radic(s, "radic-1", "M54.17", "2415007", onset=125)
-    s.pt_course(115, reason=[rad])
-    nsaid(s, "naproxen", authored=120, days=120)
+    conservative_care(s, rad, pt=115, nsaid="naproxen", nsaid_from=120, nsaid_days=120)
     dul = s.med_request(
         "duloxetine-1",
         "72625",
@@ -2841,9 +2838,7 @@ def f5_si_joint_pain(s: Scenario) -> None:
         category="encounter-diagnosis",
         note="Right sacroiliac joint tenderness; 3 of 5 provocation tests positive.",
     )
-    s.pt_course(200, reason=[rad])
-    nsaid(s, "naproxen", authored=205, days=210)
-    s.referral("referral-pain-1", "pain", authored=170, reason=[rad])
+    conservative_care(s, rad, pt=200, nsaid="naproxen", nsaid_from=205, nsaid_days=210, pain_referral=170)
     mri(
         s,
         "mri-1",
@@ -2879,9 +2874,7 @@ def f4_sciatic_nerve_entrapment(s: Scenario) -> None:
         note="Deep gluteal tenderness; pain reproduced by resisted hip external rotation (possible "
         "piriformis syndrome).",
     )
-    s.pt_course(170, reason=[rad])
-    nsaid(s, "ibuprofen", authored=175, days=150)
-    s.referral("referral-pain-1", "pain", authored=140, reason=[rad])
+    conservative_care(s, rad, pt=170, nsaid="ibuprofen", nsaid_from=175, nsaid_days=150, pain_referral=140)
     mri(
         s,
         "mri-1",
@@ -2933,8 +2926,7 @@ def x1_disc_code_with_failed_esi(s: Scenario) -> None:
 def p1_seen_in_spine_clinic_not_p2(s: Scenario) -> None:
     """Radiculopathy for 4 months, already seen in the spine surgery clinic (Encounter), no MRI or ESI yet"""
     rad = radic(s, "radic-1", "M54.16", "128196005", onset=120, body_site="Right leg (L4 distribution)")
-    s.pt_course(110, reason=[rad])
-    nsaid(s, "naproxen", authored=115, days=150)
+    conservative_care(s, rad, pt=110, nsaid="naproxen", nsaid_from=115, nsaid_days=150)
     visit = s.encounter("spine-visit-1", "Spine surgery clinic", when=20, reason=[rad])
     s.nrs("nrs-1", 6, 20)
     s.expect(
@@ -2994,7 +2986,7 @@ def f3_remote_cancer_history_not_red_flag(s: Scenario) -> None:
 def r2_strength_decline_only(s: Scenario) -> None:
     """Great-toe extension falling from MRC 5/5 to 3/5 in 4 weeks, no deficit diagnosis coded"""
     radic(s, "radic-1", "M51.16", "311211000119105", onset=35, body_site="Left leg (L5 distribution)")
-    nsaid(s, "naproxen", authored=33, days=30)
+    prescribe_nsaid(s, "naproxen", authored=33, days=30)
     first = s.strength("mrc-1", 5, 30, "Left extensor hallucis longus")
     now = s.strength("mrc-2", 3, 2, "Left extensor hallucis longus")
     s.nrs("nrs-1", 7, 2)
@@ -3106,7 +3098,7 @@ def n2_trial_failed_implant_booked(s: Scenario) -> None:
 def e1_boundary_41_days(s: Scenario) -> None:
     """Radicular pain for 41 days (one day short of 6 weeks), NRS 5"""
     rad = radic(s, "radic-1", "M54.17", "2415007", onset=41)
-    nsaid(s, "naproxen", authored=41, days=60)
+    prescribe_nsaid(s, "naproxen", authored=41, days=60)
     s.nrs("nrs-1", 5, 1)
     s.expect(
         [card("E1", "info", refs=[rad])],
@@ -3120,8 +3112,7 @@ def e1_boundary_41_days(s: Scenario) -> None:
 def p1_boundary_42_days(s: Scenario) -> None:
     """Radicular pain for exactly 42 days with 6 weeks of NSAID and physiotherapy, NRS 5"""
     rad = radic(s, "radic-1", "M54.17", "2415007", onset=42)
-    s.pt_course(42, reason=[rad])
-    nsaid(s, "naproxen", authored=42, days=60)
+    conservative_care(s, rad, pt=42, nsaid="naproxen", nsaid_from=42, nsaid_days=60)
     s.nrs("nrs-1", 5, 1)
     s.expect(
         [card("P1", "info", refs=[rad], codes=["72148"])],
@@ -3148,8 +3139,7 @@ def s4_spondylolisthesis_referred_info(s: Scenario) -> None:
         "Degenerative spondylolisthesis L4-5",
         onset=180,
     )
-    s.pt_course(190, reason=[rad])
-    nsaid(s, "naproxen", authored=195, days=120)
+    conservative_care(s, rad, pt=190, nsaid="naproxen", nsaid_from=195, nsaid_days=120)
     xr = s.report(
         "xray-1",
         "72114",
@@ -3247,9 +3237,7 @@ def a2_by_scores(s: Scenario) -> None:
 def f7_one_failed_esi_surgeon_no_target(s: Scenario) -> None:
     """One failed TFESI, EMG-confirmed S1 radiculopathy, spine surgeon found no target; 9 months, NRS 6"""
     rad = radic(s, "radic-1", "M54.17", "2415007", onset=270, body_site="Right leg (S1 distribution)")
-    s.pt_course(260, reason=[rad])
-    nsaid(s, "naproxen", authored=265, days=180)
-    s.referral("referral-pain-1", "pain", authored=240, reason=[rad])
+    conservative_care(s, rad, pt=260, nsaid="naproxen", nsaid_from=265, nsaid_days=180, pain_referral=240)
     mri(s, "mri-1", 235, "Small right paracentral disc protrusion at L5-S1 without nerve root compression.")
     esi = tfesi(s, "esi-1", 180, "Right L5-S1", reason=[rad])
     s.pain_around(esi, before=(7, 182), after=[(7, 160), (6, 150)])
@@ -3279,7 +3267,7 @@ def s2_recurrence_without_annular_code(s: Scenario) -> None:
         "discectomy-1", [cpt("63030")], "Left L5-S1 microdiscectomy", performed=760, body_site="Left L5-S1"
     )
     radic(s, "radic-1", "M54.17", "2415007", onset=100, body_site="Left leg (S1 distribution)")
-    nsaid(s, "naproxen", authored=95, days=90)
+    prescribe_nsaid(s, "naproxen", authored=95, days=90)
     rep = mri(
         s,
         "mri-1",
@@ -3328,8 +3316,7 @@ def m3_methylprednisolone_dose_pack(s: Scenario) -> None:
 def m_stopped_opioid_and_gabapentin_not_current(s: Scenario) -> None:
     """A 4-month oxycodone course and gabapentin both stopped months ago; radiculopathy 10 months, never referred"""
     rad = radic(s, "radic-1", "M54.16", "128196005", onset=300)
-    s.pt_course(290, reason=[rad])
-    nsaid(s, "naproxen", authored=295, days=330)
+    conservative_care(s, rad, pt=290, nsaid="naproxen", nsaid_from=295, nsaid_days=330)
     for i, a in enumerate((280, 250, 220, 190), start=1):
         s.med_request(
             f"oxycodone-{i}",
