@@ -49,10 +49,6 @@ def _prefetch_keys() -> tuple[str, ...]:
 PREFETCH_KEYS = _prefetch_keys()
 
 
-def icd_display(code: str) -> str:
-    return fb.display(fb.ICD10CM, code)
-
-
 # Forbidden-suggestion groups (codes a card must never offer in a given situation)
 ESI_ALL = ["62322", "62323", "62326", "62327", "64483", "64484"]
 ESI_REPEAT = ["62322", "62323", "62326", "62327", "64484"]  # 64483 may be a diagnostic SNRB
@@ -551,9 +547,22 @@ NSAIDS = {
 }
 
 
-def radic(s: Scenario, rid: str, icd_code: str, sct_code: str, *, onset: int | str, **kw: Any) -> str:
+# The SNOMED CT concept each radicular ICD-10-CM code is sent with (both from the value sets)
+RADICULAR_SNOMED = {
+    "M54.16": "128196005",  # lumbar radiculopathy
+    "M54.17": "2415007",  # lumbosacral radiculopathy
+    "M51.16": "311211000119105",  # lumbar disc disorder with radiculopathy
+    "M51.17": "202735001",  # lumbosacral disc prolapse with radiculopathy
+    "M54.32": "23056005",  # sciatica
+    "M54.41": "23056005",
+    "M54.42": "23056005",
+}
+
+
+def radic(s: Scenario, icd_code: str, *, onset: int | str, rid: str = "radic-1", **kw: Any) -> str:
     """A lumbar radicular Condition coded US Core style: ICD-10-CM and SNOMED CT together."""
-    return s.condition(rid, [icd(icd_code), sct(sct_code)], icd_display(icd_code), onset=onset, **kw)
+    codings = [icd(icd_code), sct(RADICULAR_SNOMED[icd_code])]
+    return s.condition(rid, codings, fb.display(fb.ICD10CM, icd_code), onset=onset, **kw)
 
 
 def prescribe_nsaid(s: Scenario, drug: str, *, authored: int, days: int, rid: str | None = None) -> str:
@@ -664,7 +673,7 @@ def scs_trial(
 def chronic_failed_esi_background(s: Scenario, *, onset: int, side: str = "Left") -> list[str]:
     """Chronic S1 radiculopathy: conservative care, two failed image-guided ESIs, EMG-confirmed,
     seen by spine surgery with no surgical target. Returns the ESI references."""
-    rad = radic(s, "radic-1", "M54.17", "2415007", onset=onset, body_site=f"{side} leg (S1 distribution)")
+    rad = radic(s, "M54.17", onset=onset, body_site=f"{side} leg (S1 distribution)")
     conservative_care(
         s,
         rad,
@@ -680,8 +689,8 @@ def chronic_failed_esi_background(s: Scenario, *, onset: int, side: str = "Left"
         onset - 60,
         f"Small {side.lower()} paracentral disc protrusion at L5-S1 contacting the traversing {side.lower()} S1 nerve root.",
     )
-    e1 = tfesi(s, "esi-1", onset - 100, f"{side} L5-S1", outcome="385671000", reason=[rad])
-    e2 = tfesi(s, "esi-2", onset - 180, f"{side} L5-S1", outcome="385671000", reason=[rad])
+    e1 = tfesi(s, "esi-1", onset - 100, f"{side} L5-S1", outcome=fb.UNSUCCESSFUL, reason=[rad])
+    e2 = tfesi(s, "esi-2", onset - 180, f"{side} L5-S1", outcome=fb.UNSUCCESSFUL, reason=[rad])
     emg(
         s,
         "emg-1",
@@ -728,7 +737,7 @@ F3_FORBIDDEN = [*FUSION, *RFA, *SCS, *ESI_ALL, *OPIOIDS, "0275T"]
 @scenario(given="Maria", gender="female", birth="1979-04-12")
 def r1_cauda_equina_code(s: Scenario) -> None:
     """Cauda equina syndrome coded on top of a 5-week L5-S1 disc herniation"""
-    rad = radic(s, "radic-1", "M51.17", "202735001", onset=35)
+    rad = radic(s, "M51.17", onset=35)
     prescribe_nsaid(s, "ibuprofen", authored=33, days=60)
     s.nrs("nrs-1", 7, 30)
     ces = s.condition(
@@ -752,7 +761,7 @@ def r1_cauda_equina_code(s: Scenario) -> None:
 @scenario(given="Thomas", gender="male", birth="1974-09-03")
 def r1_new_urinary_retention(s: Scenario) -> None:
     """New urinary retention 2 days ago with a 3-week lumbar radiculopathy; gabapentin and PHQ-9 14 on file"""
-    rad = radic(s, "radic-1", "M54.16", "128196005", onset=20)
+    rad = radic(s, "M54.16", onset=20)
     prescribe_nsaid(s, "ibuprofen", authored=19, days=30)
     s.nrs("nrs-1", 6, 18)
     s.med_request(
@@ -786,7 +795,7 @@ def r1_new_urinary_retention(s: Scenario) -> None:
 @scenario(given="Helen", gender="female", birth="1968-02-27")
 def r1_preempts_booked_scs_trial(s: Scenario) -> None:
     """Cauda equina syndrome in a patient whose spinal cord stimulator trial is booked for next week"""
-    rad = radic(s, "radic-1", "M54.17", "2415007", onset=720, body_site="Left leg (S1 distribution)")
+    rad = radic(s, "M54.17", onset=720, body_site="Left leg (S1 distribution)")
     conservative_care(s, rad, pt=700, nsaid="naproxen", nsaid_from=690, nsaid_days=90, pain_referral=660)
     mri(
         s,
@@ -794,8 +803,8 @@ def r1_preempts_booked_scs_trial(s: Scenario) -> None:
         650,
         "Small left paracentral disc protrusion at L5-S1 contacting the traversing left S1 nerve root.",
     )
-    tfesi(s, "esi-1", 600, "Left L5-S1", outcome="385671000", reason=[rad])
-    tfesi(s, "esi-2", 500, "Left L5-S1", outcome="385671000", reason=[rad])
+    tfesi(s, "esi-1", 600, "Left L5-S1", outcome=fb.UNSUCCESSFUL, reason=[rad])
+    tfesi(s, "esi-2", 500, "Left L5-S1", outcome=fb.UNSUCCESSFUL, reason=[rad])
     s.referral(
         "referral-surgery-1",
         "surgery",
@@ -836,7 +845,7 @@ def r1_preempts_booked_scs_trial(s: Scenario) -> None:
 @scenario(given="Daniel", gender="male", birth="1982-06-19")
 def r2_progressive_foot_drop(s: Scenario) -> None:
     """Right ankle dorsiflexion falling from MRC 4/5 to 2/5 over three weeks of L5-S1 radiculopathy"""
-    radic(s, "radic-1", "M51.17", "202735001", onset=28, body_site="Right leg")
+    radic(s, "M51.17", onset=28, body_site="Right leg")
     prescribe_nsaid(s, "ibuprofen", authored=26, days=30)
     s.nrs("nrs-1", 8, 21)
     weak = s.condition(
@@ -882,7 +891,7 @@ def r2_progressive_foot_drop(s: Scenario) -> None:
 @scenario(given="Susan", gender="female", birth="1965-11-08")
 def r2_stable_foot_drop(s: Scenario) -> None:
     """Stable right foot drop (MRC 3/5 unchanged for 9 weeks), never referred, no MRI"""
-    rad = radic(s, "radic-1", "M54.17", "2415007", onset=70, body_site="Right leg (L5 distribution)")
+    rad = radic(s, "M54.17", onset=70, body_site="Right leg (L5 distribution)")
     drop = s.condition(
         "foot-drop-1",
         [icd("M21.371")],
@@ -917,14 +926,7 @@ def r3_cancer_history_weight_loss(s: Scenario) -> None:
         recorded=2300,
         note="Breast cancer treated 2019 (mastectomy and adjuvant chemotherapy).",
     )
-    radic(
-        s,
-        "radic-1",
-        "M54.16",
-        "128196005",
-        onset=25,
-        note="New right L4 radicular pain, worse at night and at rest.",
-    )
+    radic(s, "M54.16", onset=25, note="New right L4 radicular pain, worse at night and at rest.")
     wl = s.condition(
         "weight-loss-1",
         [icd("R63.4")],
@@ -946,7 +948,7 @@ def r3_cancer_history_weight_loss(s: Scenario) -> None:
 @scenario(given="Kevin", gender="male", birth="1990-07-14")
 def r3_infection_ivdu_fever(s: Scenario) -> None:
     """Injection drug use, fever and 10 days of severe back and leg pain"""
-    radic(s, "radic-1", "M54.17", "2415007", onset=10, note="Severe constant low back and left leg pain.")
+    radic(s, "M54.17", onset=10, note="Severe constant low back and left leg pain.")
     oud = s.condition(
         "oud-1", [icd("F11.20")], "Opioid dependence (injection use)", onset="2021-03", recorded=1500
     )
@@ -971,7 +973,7 @@ def r3_infection_ivdu_fever(s: Scenario) -> None:
 @scenario(given="Dorothy", gender="female", birth="1947-03-22")
 def r3_osteoporotic_fracture(s: Scenario) -> None:
     """Osteoporotic lumbar compression fracture with new radicular pain, age 79"""
-    radic(s, "radic-1", "M54.16", "128196005", onset=14)
+    radic(s, "M54.16", onset=14)
     frac = s.condition(
         "fracture-1",
         [icd("M80.08XA")],
@@ -995,7 +997,7 @@ def r3_osteoporotic_fracture(s: Scenario) -> None:
 
 
 def e1_background(s: Scenario, *, onset: int | str = 21, recorded: int | None = None, nrs: int = 5) -> str:
-    rad = radic(s, "radic-1", "M54.42", "23056005", onset=onset, recorded=recorded)
+    rad = radic(s, "M54.42", onset=onset, recorded=recorded)
     prescribe_nsaid(
         s, "ibuprofen", authored=(onset if isinstance(onset, int) else recorded or 20) - 1, days=30
     )
@@ -1020,7 +1022,7 @@ def e1_acute_tolerable(s: Scenario) -> None:
 @scenario(given="Linda", gender="female", birth="1970-12-11")
 def e1_old_incontinence_not_red_flag(s: Scenario) -> None:
     """Sciatica since October (partial onset date) with long-standing stress incontinence"""
-    rad = radic(s, "radic-1", "M54.32", "23056005", onset="2026-10", recorded=20)
+    rad = radic(s, "M54.32", onset="2026-10", recorded=20)
     s.condition(
         "incontinence-1",
         [icd("R32"), sct("165232002")],
@@ -1045,7 +1047,7 @@ def e1_old_incontinence_not_red_flag(s: Scenario) -> None:
 @scenario(given="Angela", gender="female", birth="1984-08-25")
 def e2_severe_week3(s: Scenario) -> None:
     """Week 3 of disc-related radiculopathy, NRS 8, ODI 50, off work"""
-    radic(s, "radic-1", "M51.16", "311211000119105", onset=19, note=f"Unable to work since {s.ago(16)}.")
+    radic(s, "M51.16", onset=19, note=f"Unable to work since {s.ago(16)}.")
     prescribe_nsaid(s, "naproxen", authored=18, days=30)
     n = s.nrs("nrs-1", 8, 1)
     o = s.odi("odi-1", 50, 1)
@@ -1060,7 +1062,7 @@ def e2_severe_week3(s: Scenario) -> None:
 
 
 def p1_background(s: Scenario) -> str:
-    rad = radic(s, "radic-1", "M54.17", "2415007", onset=56, body_site="Right leg (S1 distribution)")
+    rad = radic(s, "M54.17", onset=56, body_site="Right leg (S1 distribution)")
     conservative_care(s, rad, pt=49, nsaid="naproxen", nsaid_from=54, nsaid_days=90)
     s.nrs("nrs-1", 6, 3)
     s.odi("odi-1", 34, 3)
@@ -1083,7 +1085,7 @@ def p1_eight_weeks_conservative(s: Scenario) -> None:
 @scenario(given="Karen", gender="female", birth="1978-03-09")
 def p2_three_months_unreferred(s: Scenario) -> None:
     """Right sciatica since July (partial onset date), > 3 months, never referred"""
-    rad = radic(s, "radic-1", "M54.41", "23056005", onset="2026-07", recorded=105)
+    rad = radic(s, "M54.41", onset="2026-07", recorded=105)
     conservative_care(s, rad, pt=100, nsaid="ibuprofen", nsaid_from=103, nsaid_days=90)
     s.nrs("nrs-1", 6, 4)
     s.odi("odi-1", 36, 4)
@@ -1105,7 +1107,7 @@ def p2_three_months_unreferred(s: Scenario) -> None:
 @scenario(given="Brian", gender="male", birth="1981-01-05")
 def f0_esi_six_days_ago(s: Scenario) -> None:
     """Image-guided TFESI 6 days ago after 10 weeks of S1 radiculopathy"""
-    rad = radic(s, "radic-1", "M51.17", "202735001", onset=70, body_site="Left leg (S1 distribution)")
+    rad = radic(s, "M51.17", onset=70, body_site="Left leg (S1 distribution)")
     conservative_care(s, rad, pt=63, nsaid="naproxen", nsaid_from=68, nsaid_days=90, pain_referral=30)
     mri(
         s,
@@ -1130,7 +1132,7 @@ def f0_esi_six_days_ago(s: Scenario) -> None:
 @scenario(given="Nancy", gender="female", birth="1973-04-28")
 def f1_esi_worked_then_recurred(s: Scenario) -> None:
     """TFESI gave 60 % relief lasting > 3 months; pain back 7 months later"""
-    rad = radic(s, "radic-1", "M51.17", "202735001", onset=330, body_site="Right leg (S1 distribution)")
+    rad = radic(s, "M51.17", onset=330, body_site="Right leg (S1 distribution)")
     conservative_care(s, rad, pt=320, nsaid="naproxen", nsaid_from=325, nsaid_days=120, pain_referral=300)
     mri(
         s,
@@ -1138,7 +1140,7 @@ def f1_esi_worked_then_recurred(s: Scenario) -> None:
         290,
         "Right paracentral disc protrusion at L5-S1 compressing the traversing right S1 nerve root.",
     )
-    esi = tfesi(s, "esi-1", 240, "Right L5-S1", outcome="385669000", reason=[rad])
+    esi = tfesi(s, "esi-1", 240, "Right L5-S1", outcome=fb.SUCCESSFUL, reason=[rad])
     s.pain_around(esi, before=(8, 243), after=[(3, 219), (3, 205)])
     s.scores((3, 150), (3, 130))
     s.odi("odi-1", 22, 150)
@@ -1158,7 +1160,7 @@ def f1_esi_worked_then_recurred(s: Scenario) -> None:
 @scenario(given="Gary", gender="male", birth="1969-09-30")
 def f2_blind_injection_only(s: Scenario) -> None:
     """The only ESI was a blind (no imaging) interlaminar injection; no MRI"""
-    rad = radic(s, "radic-1", "M54.16", "128196005", onset=150)
+    rad = radic(s, "M54.16", onset=150)
     conservative_care(s, rad, pt=140, nsaid="ibuprofen", nsaid_from=145, nsaid_days=120, pain_referral=100)
     esi = s.procedure(
         "esi-1",
@@ -1180,7 +1182,7 @@ def f2_blind_injection_only(s: Scenario) -> None:
 
 
 def f3_background(s: Scenario) -> tuple[str, str, str]:
-    rad = radic(s, "radic-1", "M51.17", "202735001", onset=150, body_site="Right leg (S1 distribution)")
+    rad = radic(s, "M51.17", onset=150, body_site="Right leg (S1 distribution)")
     conservative_care(s, rad, pt=140, nsaid="naproxen", nsaid_from=145, nsaid_days=150)
     rep = mri(
         s,
@@ -1216,7 +1218,7 @@ def f3_failed_tfesi_concordant(s: Scenario) -> None:
 @scenario(given="Jessica", gender="female", birth="1988-07-07")
 def f3_failed_tfesi_early_info(s: Scenario) -> None:
     """Failed left L4-5 TFESI with a concordant foraminal protrusion, 11 weeks from onset"""
-    rad = radic(s, "radic-1", "M51.16", "311211000119105", onset=77, body_site="Left leg (L4 distribution)")
+    rad = radic(s, "M51.16", onset=77, body_site="Left leg (L4 distribution)")
     conservative_care(s, rad, pt=70, nsaid="ibuprofen", nsaid_from=75, nsaid_days=90)
     rep = mri(
         s,
@@ -1240,7 +1242,7 @@ def f3_failed_tfesi_early_info(s: Scenario) -> None:
 @scenario(given="Richard", gender="male", birth="1960-05-21")
 def f4_neuropathy_discordant(s: Scenario) -> None:
     """Failed TFESI in a diabetic with polyneuropathy and non-specific multilevel MRI findings"""
-    rad = radic(s, "radic-1", "M54.17", "2415007", onset=210)
+    rad = radic(s, "M54.17", onset=210)
     dm = s.condition(
         "dm-neuropathy-1",
         [icd("E11.42")],
@@ -1257,7 +1259,7 @@ def f4_neuropathy_discordant(s: Scenario) -> None:
         "Mild multilevel degenerative disc disease L3-S1 without nerve root compression. "
         "Findings do not explain the bilateral distal leg symptoms.",
     )
-    esi = tfesi(s, "esi-1", 100, "Left L5-S1", outcome="385671000", reason=[rad])
+    esi = tfesi(s, "esi-1", 100, "Left L5-S1", outcome=fb.UNSUCCESSFUL, reason=[rad])
     s.pain_around(esi, before=(7, 103), after=[(7, 80), (7, 70)])
     s.expect(
         [card("F4", "info", refs=[esi, dm], codes_any=[EMG])],
@@ -1275,9 +1277,7 @@ def facet_pain_after_failed_esi(s: Scenario, *, pending_esi: bool = False, pendi
     optionally a repeat ESI or an RFA without a diagnostic block already ordered; the F5 expectation."""
     rad = radic(
         s,
-        "radic-1",
         "M54.16",
-        "128196005",
         onset=200,
         note="Pain mainly in the low back and buttocks; does not radiate below the knee; "
         "neurological examination normal.",
@@ -1360,7 +1360,7 @@ def f5_facet_pain_esi_pending(s: Scenario) -> None:
 @scenario(given="George", gender="male", birth="1954-08-11")
 def f6_neurogenic_claudication(s: Scenario) -> None:
     """Failed interlaminar ESI for L4-5 stenosis with neurogenic claudication (M48.062), age 72"""
-    rad = radic(s, "radic-1", "M54.16", "128196005", onset=400, note="Bilateral buttock and leg pain.")
+    rad = radic(s, "M54.16", onset=400, note="Bilateral buttock and leg pain.")
     sten = s.condition(
         "stenosis-1",
         [icd("M48.062"), sct("18347007")],
@@ -1406,7 +1406,7 @@ def f6_neurogenic_claudication(s: Scenario) -> None:
 @scenario(given="Deborah", gender="female", birth="1975-06-06")
 def f7_two_failed_esis_no_target(s: Scenario) -> None:
     """Two failed TFESIs, extrusion resorbed, surgeon found no target; 11 months, NRS 7"""
-    rad = radic(s, "radic-1", "M54.17", "2415007", onset=330, body_site="Left leg (S1 distribution)")
+    rad = radic(s, "M54.17", onset=330, body_site="Left leg (S1 distribution)")
     conservative_care(s, rad, pt=320, nsaid="naproxen", nsaid_from=325, nsaid_days=180, pain_referral=300)
     mri(
         s,
@@ -1451,7 +1451,7 @@ def f7_two_failed_esis_no_target(s: Scenario) -> None:
 @scenario(given="Paul", gender="male", birth="1977-11-23")
 def f8_four_esis_in_12_months(s: Scenario) -> None:
     """Four lumbar ESI sessions in 12 months, each helping for only about 6 weeks"""
-    rad = radic(s, "radic-1", "M51.17", "202735001", onset=420, body_site="Left leg (S1 distribution)")
+    rad = radic(s, "M51.17", onset=420, body_site="Left leg (S1 distribution)")
     conservative_care(s, rad, pt=400, nsaid="naproxen", nsaid_from=405, nsaid_days=180, pain_referral=360)
     mri(
         s,
@@ -1506,9 +1506,7 @@ def s1_post_discectomy_new_pain(s: Scenario) -> None:
     )
     rad = radic(
         s,
-        "radic-1",
         "M54.17",
-        "2415007",
         onset=35,
         recorded=30,
         category="encounter-diagnosis",
@@ -1540,9 +1538,7 @@ def s1_only_noncontrast_mri_ordered(s: Scenario) -> None:
     )
     rad = radic(
         s,
-        "radic-1",
         "M54.16",
-        "128196005",
         onset=120,
         body_site="Right leg (L5 distribution)",
         note="Recurrent right L5 radicular pain, first noticed about a year after the laminectomy.",
@@ -1579,9 +1575,7 @@ def s2_recurrent_herniation(s: Scenario) -> None:
     )
     rad = radic(
         s,
-        "radic-1",
         "M51.16",
-        "311211000119105",
         onset=120,
         body_site="Right leg (L5 distribution)",
         note="Recurrent right L5 radicular pain.",
@@ -1631,9 +1625,7 @@ def s3_fbss_epidural_fibrosis(s: Scenario) -> None:
     )
     rad = radic(
         s,
-        "radic-1",
         "M54.17",
-        "2415007",
         onset=600,
         body_site="Left leg (S1 distribution)",
         note="Constant burning left leg pain since about 7 months after surgery.",
@@ -1671,7 +1663,7 @@ def s3_fbss_epidural_fibrosis(s: Scenario) -> None:
 @scenario(given="Janet", gender="female", birth="1962-02-08")
 def s4_spondylolisthesis(s: Scenario) -> None:
     """Degenerative L4-5 spondylolisthesis with dynamic instability and refractory L4 radiculopathy"""
-    rad = radic(s, "radic-1", "M54.16", "128196005", onset=200, body_site="Right leg (L4 distribution)")
+    rad = radic(s, "M54.16", onset=200, body_site="Right leg (L4 distribution)")
     spon = s.condition(
         "spondylolisthesis-1",
         [icd("M43.16"), sct("4046000")],
@@ -1694,7 +1686,7 @@ def s4_spondylolisthesis(s: Scenario) -> None:
         "Grade 1 anterolisthesis of L4 on L5 with severe right foraminal stenosis compressing the "
         "exiting right L4 nerve root.",
     )
-    esi = tfesi(s, "esi-1", 110, "Right L4-5", outcome="385671000", reason=[rad])
+    esi = tfesi(s, "esi-1", 110, "Right L4-5", outcome=fb.UNSUCCESSFUL, reason=[rad])
     s.pain_around(esi, before=(7, 112), after=[(7, 90), (7, 80)])
     s.expect(
         [card("S4", "warning", refs=[spon, xr], codes_any=[SPINE_REFERRAL])],
@@ -1722,7 +1714,7 @@ def n1_scs_trial_success(s: Scenario) -> None:
         "scs-trial-1",
         12,
         5,
-        outcome="385669000",
+        outcome=fb.SUCCESSFUL,
         note="7-day percutaneous trial: 70 % leg pain relief, walking tolerance doubled.",
     )
     s.pain_around(trial, before=(8, 14), after=[(2, 9), (3, 6)])
@@ -1745,7 +1737,7 @@ def n2_scs_trial_failed(s: Scenario) -> None:
         "scs-trial-1",
         25,
         18,
-        outcome="385671000",
+        outcome=fb.UNSUCCESSFUL,
         note="7-day trial: 20 % relief; the residual pain is focal in the left foot.",
     )
     s.pain_around(trial, before=(8, 27), after=[(7, 22), (7, 19)])
@@ -1763,7 +1755,7 @@ def n2_scs_trial_failed(s: Scenario) -> None:
 def n3_scs_losing_effect(s: Scenario) -> None:
     """Implanted SCS (IPG 15 months ago) with pain climbing back from 2-3 to 8"""
     chronic_failed_esi_background(s, onset=1100)
-    trial = scs_trial(s, "scs-trial-1", 520, 513, outcome="385669000", note="7-day trial: 65 % relief.")
+    trial = scs_trial(s, "scs-trial-1", 520, 513, outcome=fb.SUCCESSFUL, note="7-day trial: 65 % relief.")
     s.pain_around(trial, before=(8, 525), after=[(3, 516)])
     s.procedure(
         "scs-leads-1",
@@ -1796,13 +1788,7 @@ def n3_scs_losing_effect(s: Scenario) -> None:
 def ablation_background(
     s: Scenario, *, onset: int, facet_code: tuple[str, str], side: str
 ) -> tuple[str, str]:
-    rad = radic(
-        s,
-        "radic-1",
-        "M54.16" if side == "Right" else "M54.17",
-        "128196005" if side == "Right" else "2415007",
-        onset=onset,
-    )
+    rad = radic(s, "M54.16" if side == "Right" else "M54.17", onset=onset)
     facet = s.condition(
         "facet-1",
         [icd(facet_code[0]), sct(facet_code[1])],
@@ -1820,7 +1806,7 @@ def ablation_background(
         pain_referral=onset - 40,
     )
     mri(s, "mri-1", onset - 50, "Bilateral facet arthropathy at L4-5 and L5-S1. No nerve root compression.")
-    tfesi(s, "esi-1", onset - 100, f"{side} L5-S1", outcome="385671000", reason=[rad])
+    tfesi(s, "esi-1", onset - 100, f"{side} L5-S1", outcome=fb.UNSUCCESSFUL, reason=[rad])
     s.procedure(
         "mbb-1",
         [cpt("64493"), cpt("64494")],
@@ -1874,7 +1860,7 @@ def a2_rfa_worked_then_recurred(s: Scenario) -> None:
         "Radiofrequency ablation of lumbar medial branches, bilateral L5-S1",
         performed=320,
         body_site="Bilateral L5-S1 medial branches",
-        outcome="385669000",
+        outcome=fb.SUCCESSFUL,
     )
     s.pain_around(rfa, before=(7, 322), after=[(2, 280), (2, 240)], leg=False)
     s.scores((3, 140), (3, 120), (6, 30), (7, 5), leg=False)
@@ -1894,14 +1880,14 @@ def l1_neuromodulation_exhausted(s: Scenario) -> None:
     """Failed SCS trial and failed DRG trial, no surgical target, NRS 8 after 2.7 years"""
     chronic_failed_esi_background(s, onset=1000)
     mri(s, "mri-2", 420, "Stable small L5-S1 disc bulge. No nerve root compression. No surgical target.")
-    scs = scs_trial(s, "scs-trial-1", 330, 323, outcome="385671000", note="7-day SCS trial: 15 % relief.")
+    scs = scs_trial(s, "scs-trial-1", 330, 323, outcome=fb.UNSUCCESSFUL, note="7-day SCS trial: 15 % relief.")
     s.pain_around(scs, before=(8, 335), after=[(7, 326)])
     drg = scs_trial(
         s,
         "drg-trial-1",
         150,
         143,
-        outcome="385671000",
+        outcome=fb.UNSUCCESSFUL,
         text="Dorsal root ganglion stimulator trial, left L5 and S1 (percutaneous leads)",
         note="DRG stimulation trial: 20 % relief of the left foot pain.",
     )
@@ -1928,7 +1914,7 @@ def l1_neuromodulation_exhausted(s: Scenario) -> None:
 @scenario(given="Larry", gender="male", birth="1972-01-26")
 def m1_long_term_opioid_with_benzo(s: Scenario) -> None:
     """Oxycodone 10 mg q6h (60 MME) for 4 months plus diazepam; radiculopathy 5 months, never referred"""
-    rad = radic(s, "radic-1", "M54.16", "128196005", onset=150)
+    rad = radic(s, "M54.16", onset=150)
     conservative_care(s, rad, pt=140, nsaid="naproxen", nsaid_from=145, nsaid_days=150)
     oxy = [
         s.med_request(
@@ -2099,10 +2085,9 @@ def x1_incidental_disc_finding(s: Scenario) -> None:
 @scenario(given="Diane", gender="female", birth="1976-04-16")
 def gate_refuted_radiculopathy(s: Scenario) -> None:
     """Radiculopathy recorded but refuted (EMG normal, hip osteoarthritis); disc displacement on file"""
-    s.condition(
-        "radic-1",
-        [icd("M54.16"), sct("128196005")],
-        "Radiculopathy, lumbar region",
+    radic(
+        s,
+        "M54.16",
         onset=90,
         verification="refuted",
         note="Radiculopathy excluded: normal neurological examination and EMG; symptoms from hip "
@@ -2122,15 +2107,14 @@ def gate_refuted_radiculopathy(s: Scenario) -> None:
 @scenario(given="Frank", gender="male", birth="1983-12-24")
 def gate_resolved_radiculopathy(s: Scenario) -> None:
     """Radiculopathy resolved 7 months ago after a successful TFESI"""
-    rad = s.condition(
-        "radic-1",
-        [icd("M54.17"), sct("2415007")],
-        "Radiculopathy, lumbosacral region",
+    rad = radic(
+        s,
+        "M54.17",
         onset=400,
         clinical="resolved",
         abatement=200,
     )
-    tfesi(s, "esi-1", 350, "Right L5-S1", outcome="385669000", reason=[rad])
+    tfesi(s, "esi-1", 350, "Right L5-S1", outcome=fb.SUCCESSFUL, reason=[rad])
     s.nrs("nrs-1", 1, 30)
     s.expect(
         [],
@@ -2151,11 +2135,10 @@ def concordant_background(
     onset: int,
     side: str,
     icd_code: str = "M51.17",
-    sct_code: str = "202735001",
     pain_referral: int | None = None,
 ) -> tuple[str, str]:
     """Radicular pain from an L5-S1 extrusion on the ``side``, with 6 weeks of PT and an NSAID."""
-    rad = radic(s, "radic-1", icd_code, sct_code, onset=onset, body_site=f"{side} leg (S1 distribution)")
+    rad = radic(s, icd_code, onset=onset, body_site=f"{side} leg (S1 distribution)")
     conservative_care(s, rad, pt=onset - 10, nsaid="naproxen", nsaid_from=onset - 5, nsaid_days=180)
     if pain_referral is not None:
         s.referral("referral-pain-1", "pain", authored=pain_referral, reason=[rad])
@@ -2189,7 +2172,7 @@ def f3_partial_response_counts_as_failure(s: Scenario) -> None:
 @scenario(given="Rebecca", gender="female", birth="1984-05-27")
 def f3_explicit_success_but_short_lived(s: Scenario) -> None:
     """TFESI charted 'successful' at 3 weeks, pain back to baseline by 10 weeks"""
-    rad = radic(s, "radic-1", "M51.16", "311211000119105", onset=200, body_site="Right leg (L5 distribution)")
+    rad = radic(s, "M51.16", onset=200, body_site="Right leg (L5 distribution)")
     conservative_care(s, rad, pt=190, nsaid="naproxen", nsaid_from=195, nsaid_days=180)
     rep = mri(
         s,
@@ -2203,7 +2186,7 @@ def f3_explicit_success_but_short_lived(s: Scenario) -> None:
         "esi-1",
         120,
         "Right L4-5",
-        outcome="385669000",
+        outcome=fb.SUCCESSFUL,
         reason=[rad],
         note="Outcome recorded at the 3-week review: good early relief.",
     )
@@ -2223,9 +2206,7 @@ def f3_explicit_success_but_short_lived(s: Scenario) -> None:
 @scenario(given="Howard", gender="male", birth="1972-10-29")
 def f2_level_discordant(s: Scenario) -> None:
     """Failed image-guided TFESI at L3-4 for an S1 radiculopathy from an L5-S1 extrusion"""
-    rad, rep = concordant_background(
-        s, onset=150, side="Right", icd_code="M54.17", sct_code="2415007", pain_referral=110
-    )
+    rad, rep = concordant_background(s, onset=150, side="Right", icd_code="M54.17", pain_referral=110)
     esi = tfesi(s, "esi-1", 70, "Right L3-4", reason=[rad])
     s.pain_around(esi, before=(7, 72), after=[(7, 50), (7, 40)])
     s.expect(
@@ -2245,10 +2226,10 @@ def f0_outcome_unrecorded_one_proxy(s: Scenario) -> None:
     rad, _ = concordant_background(s, onset=150, side="Left", pain_referral=110)
     s.nrs("nrs-1", 7, 92)
     esi = tfesi(s, "esi-1", 90, "Left L5-S1", reason=[rad])
-    again = s.condition(
-        "radic-2",
-        [icd("M51.17"), sct("202735001")],
-        icd_display("M51.17"),
+    again = radic(
+        s,
+        "M51.17",
+        rid="radic-2",
         onset=150,
         recorded=40,
         category="encounter-diagnosis",
@@ -2279,10 +2260,10 @@ def f3_probable_failure_two_proxies(s: Scenario) -> None:
         dose_mg=50,
         per_day=4,
     )
-    again = s.condition(
-        "radic-2",
-        [icd("M51.17"), sct("202735001")],
-        icd_display("M51.17"),
+    again = radic(
+        s,
+        "M51.17",
+        rid="radic-2",
         onset=170,
         recorded=40,
         category="encounter-diagnosis",
@@ -2355,7 +2336,7 @@ def f3_recent_esi_not_done(s: Scenario) -> None:
 @scenario(given="Roger", gender="male", birth="1966-03-15")
 def p1_cervical_esi_is_not_lumbar(s: Scenario) -> None:
     """Lumbar radiculopathy for 8.5 weeks; the only epidural on record is a cervical one (62321)"""
-    rad = radic(s, "radic-1", "M54.16", "128196005", onset=60, body_site="Right leg (L4 distribution)")
+    rad = radic(s, "M54.16", onset=60, body_site="Right leg (L4 distribution)")
     conservative_care(s, rad, pt=52, nsaid="naproxen", nsaid_from=58, nsaid_days=90)
     s.procedure(
         "cervical-esi-1",
@@ -2363,7 +2344,7 @@ def p1_cervical_esi_is_not_lumbar(s: Scenario) -> None:
         "Cervical interlaminar epidural steroid injection C6-7, fluoroscopic guidance",
         performed=30,
         body_site="C6-7 interlaminar",
-        outcome="385671000",
+        outcome=fb.UNSUCCESSFUL,
         note="For neck pain with right arm symptoms.",
     )
     s.nrs("nrs-1", 6, 3)
@@ -2379,7 +2360,7 @@ def p1_cervical_esi_is_not_lumbar(s: Scenario) -> None:
 @scenario(given="Gloria", gender="female", birth="1974-09-24")
 def p1_diagnostic_snrb_is_not_an_esi(s: Scenario) -> None:
     """A positive diagnostic selective nerve root block (billed 64483) is not a failed ESI"""
-    rad = radic(s, "radic-1", "M54.17", "2415007", onset=75, body_site="Left leg (S1 distribution)")
+    rad = radic(s, "M54.17", onset=75, body_site="Left leg (S1 distribution)")
     conservative_care(s, rad, pt=68, nsaid="naproxen", nsaid_from=73, nsaid_days=90)
     mri(
         s,
@@ -2442,7 +2423,7 @@ def r1_disc_code_with_new_retention(s: Scenario) -> None:
 @scenario(given="Rachel", gender="female", birth="1975-02-02")
 def r1_saddle_anaesthesia(s: Scenario) -> None:
     """New saddle anaesthesia (R20.0, perineal distribution) with L5-S1 radiculopathy"""
-    radic(s, "radic-1", "M54.17", "2415007", onset=25)
+    radic(s, "M54.17", onset=25)
     saddle = s.condition(
         "saddle-1",
         [icd("R20.0")],
@@ -2485,7 +2466,7 @@ def e1_skin_numbness_not_saddle(s: Scenario) -> None:
 @scenario(given="Olivia", gender="female", birth="1990-06-16")
 def e1_vas_scores_scaled(s: Scenario) -> None:
     """Three weeks of sciatica scored on the 0-100 mm visual analogue scale (50 mm)"""
-    rad = radic(s, "radic-1", "M54.42", "23056005", onset=21)
+    rad = radic(s, "M54.42", onset=21)
     prescribe_nsaid(s, "ibuprofen", authored=20, days=30)
     vas = s.observation("vas-1", "38214-3", 50, when=2, unit="mm", body_site="Left leg")
     s.odi("odi-1", 44, 2)
@@ -2518,7 +2499,7 @@ def r1_resolved_ces_history_not_red_flag(s: Scenario) -> None:
         performed=2770,
         body_site="L4-5",
     )
-    rad = radic(s, "radic-1", "M54.16", "128196005", onset=21, category="encounter-diagnosis")
+    rad = radic(s, "M54.16", onset=21, category="encounter-diagnosis")
     prescribe_nsaid(s, "ibuprofen", authored=20, days=30)
     s.nrs("nrs-1", 6, 2)
     s.expect(
@@ -2542,7 +2523,7 @@ def s1_fusion_known_only_from_z98_1(s: Scenario) -> None:
         recorded=1400,
         note="L4-S1 posterior instrumented fusion in 2022 at another hospital.",
     )
-    rad = radic(s, "radic-1", "M54.16", "128196005", onset=60, body_site="Right leg (L5 distribution)")
+    rad = radic(s, "M54.16", onset=60, body_site="Right leg (L5 distribution)")
     conservative_care(s, rad, pt=50, nsaid="naproxen", nsaid_from=58, nsaid_days=90)
     s.nrs("nrs-1", 6, 3)
     s.expect(
@@ -2581,7 +2562,7 @@ def f6_stenosis_gate_without_radic_code(s: Scenario) -> None:
         "Lumbar interlaminar epidural steroid injection L4-5, fluoroscopic guidance",
         performed=100,
         body_site="L4-5 interlaminar",
-        outcome="385671000",
+        outcome=fb.UNSUCCESSFUL,
         reason=[sten],
     )
     s.nrs("nrs-2", 7, 5)
@@ -2688,7 +2669,7 @@ def n2_trial_failed_by_scores(s: Scenario) -> None:
 @scenario(given="Terry", gender="male", birth="1981-05-05")
 def m1_high_mme_short_course(s: Scenario) -> None:
     """Hydrocodone 10 mg every 4 hours (60 MME/day) for 3 weeks in severe week-4 sciatica"""
-    radic(s, "radic-1", "M51.17", "202735001", onset=26)
+    radic(s, "M51.17", onset=26)
     prescribe_nsaid(s, "naproxen", authored=25, days=30)
     hc = s.med_request(
         "hydrocodone-1",
@@ -2716,7 +2697,7 @@ def m1_high_mme_short_course(s: Scenario) -> None:
 @scenario(given="Diana", gender="female", birth="1973-03-31")
 def m2_duloxetine_with_p2(s: Scenario) -> None:
     """Duloxetine for 10 weeks in a 4-month radiculopathy never referred"""
-    rad = radic(s, "radic-1", "M54.17", "2415007", onset=125)
+    rad = radic(s, "M54.17", onset=125)
     conservative_care(s, rad, pt=115, nsaid="naproxen", nsaid_from=120, nsaid_days=120)
     dul = s.med_request(
         "duloxetine-1",
@@ -2824,9 +2805,7 @@ def f5_si_joint_pain(s: Scenario) -> None:
     """Failed TFESI in buttock-predominant pain from sacroiliitis (M46.1), neurology normal"""
     rad = radic(
         s,
-        "radic-1",
         "M54.17",
-        "2415007",
         onset=210,
         note="Right buttock and posterior thigh pain, not below the knee; neurological examination normal.",
     )
@@ -2864,7 +2843,7 @@ def f5_si_joint_pain(s: Scenario) -> None:
 @scenario(given="Denise", gender="female", birth="1979-03-03")
 def f4_sciatic_nerve_entrapment(s: Scenario) -> None:
     """Failed TFESI with a left sciatic nerve lesion coded (G57.02) and an MRI without root compression"""
-    rad = radic(s, "radic-1", "M54.32", "23056005", onset=180, body_site="Left leg")
+    rad = radic(s, "M54.32", onset=180, body_site="Left leg")
     sciatic = s.condition(
         "sciatic-lesion-1",
         [icd("G57.02"), sct("52585001")],
@@ -2881,7 +2860,7 @@ def f4_sciatic_nerve_entrapment(s: Scenario) -> None:
         130,
         "No lumbar disc herniation, no canal or foraminal stenosis, no nerve root compression.",
     )
-    esi = tfesi(s, "esi-1", 90, "Left L5-S1", outcome="385671000", reason=[rad])
+    esi = tfesi(s, "esi-1", 90, "Left L5-S1", outcome=fb.UNSUCCESSFUL, reason=[rad])
     s.pain_around(esi, before=(7, 92), after=[(7, 70)])
     s.expect(
         [card("F4", "info", refs=[esi, sciatic], codes_any=[EMG])],
@@ -2911,7 +2890,7 @@ def x1_disc_code_with_failed_esi(s: Scenario) -> None:
         "Lumbar interlaminar epidural steroid injection L4-5, fluoroscopic guidance",
         performed=90,
         body_site="L4-5 interlaminar",
-        outcome="385671000",
+        outcome=fb.UNSUCCESSFUL,
         reason=[disc],
     )
     s.expect(
@@ -2925,7 +2904,7 @@ def x1_disc_code_with_failed_esi(s: Scenario) -> None:
 @scenario(given="Phillip", gender="male", birth="1977-12-12")
 def p1_seen_in_spine_clinic_not_p2(s: Scenario) -> None:
     """Radiculopathy for 4 months, already seen in the spine surgery clinic (Encounter), no MRI or ESI yet"""
-    rad = radic(s, "radic-1", "M54.16", "128196005", onset=120, body_site="Right leg (L4 distribution)")
+    rad = radic(s, "M54.16", onset=120, body_site="Right leg (L4 distribution)")
     conservative_care(s, rad, pt=110, nsaid="naproxen", nsaid_from=115, nsaid_days=150)
     visit = s.encounter("spine-visit-1", "Spine surgery clinic", when=20, reason=[rad])
     s.nrs("nrs-1", 6, 20)
@@ -2970,7 +2949,7 @@ def f3_remote_cancer_history_not_red_flag(s: Scenario) -> None:
     )
     rad, rep = concordant_background(s, onset=700, side="Left")
     s.nrs("nrs-1", 7, 602)
-    esi = tfesi(s, "esi-1", 600, "Left L5-S1", outcome="385671000", reason=[rad])
+    esi = tfesi(s, "esi-1", 600, "Left L5-S1", outcome=fb.UNSUCCESSFUL, reason=[rad])
     s.nrs("nrs-2", 7, 5)
     s.expect(
         [card("F3", "warning", refs=[esi, rep], codes_any=[SPINE_REFERRAL])],
@@ -2985,7 +2964,7 @@ def f3_remote_cancer_history_not_red_flag(s: Scenario) -> None:
 @scenario(given="Samuel", gender="male", birth="1985-09-01")
 def r2_strength_decline_only(s: Scenario) -> None:
     """Great-toe extension falling from MRC 5/5 to 3/5 in 4 weeks, no deficit diagnosis coded"""
-    radic(s, "radic-1", "M51.16", "311211000119105", onset=35, body_site="Left leg (L5 distribution)")
+    radic(s, "M51.16", onset=35, body_site="Left leg (L5 distribution)")
     prescribe_nsaid(s, "naproxen", authored=33, days=30)
     first = s.strength("mrc-1", 5, 30, "Left extensor hallucis longus")
     now = s.strength("mrc-2", 3, 2, "Left extensor hallucis longus")
@@ -3003,7 +2982,7 @@ def r2_strength_decline_only(s: Scenario) -> None:
 @scenario(given="Lisa", gender="female", birth="1972-12-30")
 def r3_postoperative_discitis(s: Scenario) -> None:
     """Fever and lumbar discitis 4 weeks after an L4-5 microdiscectomy"""
-    rad = radic(s, "radic-1", "M51.16", "311211000119105", onset=120, body_site="Right leg (L5 distribution)")
+    rad = radic(s, "M51.16", onset=120, body_site="Right leg (L5 distribution)")
     s.procedure(
         "discectomy-1",
         [cpt("63030"), sct("178625001")],
@@ -3050,7 +3029,7 @@ def a1_failed_rfa_repeat_pending(s: Scenario) -> None:
         "Radiofrequency ablation of lumbar medial branches, bilateral L4-5 and L5-S1",
         performed=120,
         body_site="Bilateral L4-5 and L5-S1 medial branches",
-        outcome="385671000",
+        outcome=fb.UNSUCCESSFUL,
     )
     s.pain_around(rfa, before=(7, 122), after=[(7, 80)], leg=False)
     order = s.service_request(
@@ -3076,7 +3055,7 @@ def a1_failed_rfa_repeat_pending(s: Scenario) -> None:
 def n2_trial_failed_implant_booked(s: Scenario) -> None:
     """Failed SCS trial, yet a permanent pulse generator implant has been booked"""
     chronic_failed_esi_background(s, onset=900)
-    trial = scs_trial(s, "scs-trial-1", 30, 23, outcome="385671000", note="7-day trial: 25 % relief.")
+    trial = scs_trial(s, "scs-trial-1", 30, 23, outcome=fb.UNSUCCESSFUL, note="7-day trial: 25 % relief.")
     s.pain_around(trial, before=(8, 32), after=[(6, 26)])
     order = s.service_request(
         "ipg-order-1",
@@ -3097,7 +3076,7 @@ def n2_trial_failed_implant_booked(s: Scenario) -> None:
 @scenario(given="Alan", gender="male", birth="1986-04-04")
 def e1_boundary_41_days(s: Scenario) -> None:
     """Radicular pain for 41 days (one day short of 6 weeks), NRS 5"""
-    rad = radic(s, "radic-1", "M54.17", "2415007", onset=41)
+    rad = radic(s, "M54.17", onset=41)
     prescribe_nsaid(s, "naproxen", authored=41, days=60)
     s.nrs("nrs-1", 5, 1)
     s.expect(
@@ -3111,7 +3090,7 @@ def e1_boundary_41_days(s: Scenario) -> None:
 @scenario(given="Martin", gender="male", birth="1986-04-05")
 def p1_boundary_42_days(s: Scenario) -> None:
     """Radicular pain for exactly 42 days with 6 weeks of NSAID and physiotherapy, NRS 5"""
-    rad = radic(s, "radic-1", "M54.17", "2415007", onset=42)
+    rad = radic(s, "M54.17", onset=42)
     conservative_care(s, rad, pt=42, nsaid="naproxen", nsaid_from=42, nsaid_days=60)
     s.nrs("nrs-1", 5, 1)
     s.expect(
@@ -3132,7 +3111,7 @@ def f5_rfa_ordered_without_block(s: Scenario) -> None:
 @scenario(given="Nicholas", gender="male", birth="1958-03-19")
 def s4_spondylolisthesis_referred_info(s: Scenario) -> None:
     """Degenerative L4-5 spondylolisthesis with instability and refractory radiculopathy, already referred to spine surgery"""
-    rad = radic(s, "radic-1", "M54.16", "128196005", onset=200, body_site="Left leg (L4 distribution)")
+    rad = radic(s, "M54.16", onset=200, body_site="Left leg (L4 distribution)")
     spon = s.condition(
         "spondylolisthesis-1",
         [icd("M43.16"), sct("4046000")],
@@ -3149,7 +3128,7 @@ def s4_spondylolisthesis_referred_info(s: Scenario) -> None:
         "instability.",
     )
     s.nrs("nrs-1", 7, 112)
-    esi = tfesi(s, "esi-1", 110, "Left L4-5", outcome="385671000", reason=[rad])
+    esi = tfesi(s, "esi-1", 110, "Left L4-5", outcome=fb.UNSUCCESSFUL, reason=[rad])
     ref = s.referral(
         "referral-surgery-1",
         "surgery",
@@ -3186,9 +3165,7 @@ def y1_gad7_with_e1(s: Scenario) -> None:
 @scenario(given="Carl", gender="male", birth="1968-11-02")
 def f1_interlaminar_by_scores(s: Scenario) -> None:
     """Image-guided interlaminar ESI with no outcome coded: 7 → 2 for 4 months, pain back at 8 months"""
-    rad, _ = concordant_background(
-        s, onset=330, side="Right", icd_code="M54.17", sct_code="2415007", pain_referral=290
-    )
+    rad, _ = concordant_background(s, onset=330, side="Right", icd_code="M54.17", pain_referral=290)
     esi = s.procedure(
         "esi-1",
         [cpt("62323")],
@@ -3236,7 +3213,7 @@ def a2_by_scores(s: Scenario) -> None:
 @scenario(given="Joyce", gender="female", birth="1970-04-22")
 def f7_one_failed_esi_surgeon_no_target(s: Scenario) -> None:
     """One failed TFESI, EMG-confirmed S1 radiculopathy, spine surgeon found no target; 9 months, NRS 6"""
-    rad = radic(s, "radic-1", "M54.17", "2415007", onset=270, body_site="Right leg (S1 distribution)")
+    rad = radic(s, "M54.17", onset=270, body_site="Right leg (S1 distribution)")
     conservative_care(s, rad, pt=260, nsaid="naproxen", nsaid_from=265, nsaid_days=180, pain_referral=240)
     mri(s, "mri-1", 235, "Small right paracentral disc protrusion at L5-S1 without nerve root compression.")
     esi = tfesi(s, "esi-1", 180, "Right L5-S1", reason=[rad])
@@ -3266,7 +3243,7 @@ def s2_recurrence_without_annular_code(s: Scenario) -> None:
     surg = s.procedure(
         "discectomy-1", [cpt("63030")], "Left L5-S1 microdiscectomy", performed=760, body_site="Left L5-S1"
     )
-    radic(s, "radic-1", "M54.17", "2415007", onset=100, body_site="Left leg (S1 distribution)")
+    radic(s, "M54.17", onset=100, body_site="Left leg (S1 distribution)")
     prescribe_nsaid(s, "naproxen", authored=95, days=90)
     rep = mri(
         s,
@@ -3315,7 +3292,7 @@ def m3_methylprednisolone_dose_pack(s: Scenario) -> None:
 @scenario(given="Norma", gender="female", birth="1967-08-30")
 def m_stopped_opioid_and_gabapentin_not_current(s: Scenario) -> None:
     """A 4-month oxycodone course and gabapentin both stopped months ago; radiculopathy 10 months, never referred"""
-    rad = radic(s, "radic-1", "M54.16", "128196005", onset=300)
+    rad = radic(s, "M54.16", onset=300)
     conservative_care(s, rad, pt=290, nsaid="naproxen", nsaid_from=295, nsaid_days=330)
     for i, a in enumerate((280, 250, 220, 190), start=1):
         s.med_request(
