@@ -647,10 +647,11 @@ def scs_trial(
     start: int,
     end: int,
     *,
-    outcome: str,
+    outcome: str | None = None,
     note: str,
     text: str = "Spinal cord stimulator trial, percutaneous epidural leads T8-T10",
 ) -> str:
+    """A percutaneous stimulator trial from ``start`` to ``end`` days ago, and the lead removal at its end."""
     ref = s.procedure(
         rid,
         [cpt("63650")],
@@ -2610,23 +2611,8 @@ def a1_rfa_short_lived(s: Scenario) -> None:
 def n1_trial_success_by_scores(s: Scenario) -> None:
     """SCS trial with no outcome coded, pain 8 → 2-3 during the trial"""
     chronic_failed_esi_background(s, onset=900)
-    s.nrs("nrs-1", 8, 12)
-    trial = s.procedure(
-        "scs-trial-1",
-        [cpt("63650")],
-        "Spinal cord stimulator trial, percutaneous epidural leads T8-T10",
-        performed=10,
-        until=3,
-        body_site="Epidural space T8-T10",
-        note="7-day trial with an external generator.",
-    )
-    s.procedure(
-        "scs-trial-1-removal",
-        [cpt("63661")],
-        "Removal of percutaneous trial leads at the end of the trial",
-        performed=3,
-    )
-    s.scores((3, 8), (2, 5), part_of=trial)
+    trial = scs_trial(s, "scs-trial-1", 10, 3, note="7-day trial with an external generator.")
+    s.pain_around(trial, before=(8, 12), after=[(3, 8), (2, 5)])
     s.expect(
         [card("N1", "info", refs=[trial], codes_any=[["63685", "63655"]])],
         forbidden_codes=[*IDD, *ESI_ALL, *FUSION],
@@ -2640,23 +2626,8 @@ def n1_trial_success_by_scores(s: Scenario) -> None:
 def n2_trial_failed_by_scores(s: Scenario) -> None:
     """SCS trial with no outcome coded, pain 8 → 6-7 during the trial"""
     chronic_failed_esi_background(s, onset=900)
-    s.nrs("nrs-1", 8, 22)
-    trial = s.procedure(
-        "scs-trial-1",
-        [cpt("63650")],
-        "Spinal cord stimulator trial, percutaneous epidural leads T8-T10",
-        performed=20,
-        until=13,
-        body_site="Epidural space T8-T10",
-        note="7-day trial with an external generator.",
-    )
-    s.procedure(
-        "scs-trial-1-removal",
-        [cpt("63661")],
-        "Removal of percutaneous trial leads at the end of the trial",
-        performed=13,
-    )
-    s.scores((7, 17), (6, 14), part_of=trial)
+    trial = scs_trial(s, "scs-trial-1", 20, 13, note="7-day trial with an external generator.")
+    s.pain_around(trial, before=(8, 22), after=[(7, 17), (6, 14)])
     s.expect(
         [card("N2", "warning", refs=[trial])],
         forbidden_codes=[*SCS_PERMANENT, *IDD, *ESI_ALL],
