@@ -539,12 +539,20 @@ def scenario(
 # Shared building blocks
 # ---------------------------------------------------------------------------------------------
 
-NSAIDS = {
+# Oral drugs the scenarios prescribe: RxNorm code (from the value sets), product, dose in mg, doses a day
+DRUGS = {
     "naproxen": ("7258", "Naproxen 500 mg oral tablet", 500, 2),
     "ibuprofen": ("5640", "Ibuprofen 400 mg oral tablet", 400, 3),
     "meloxicam": ("41493", "Meloxicam 15 mg oral tablet", 15, 1),
     "celecoxib": ("140587", "Celecoxib 200 mg oral capsule", 200, 1),
+    "gabapentin": ("25480", "Gabapentin 300 mg oral capsule", 300, 3),
+    "duloxetine": ("72625", "Duloxetine 60 mg delayed-release oral capsule", 60, 1),
+    "diazepam": ("3322", "Diazepam 5 mg oral tablet", 5, 2),
+    "tramadol": ("10689", "Tramadol hydrochloride 50 mg oral tablet", 50, 4),
+    "hydrocodone": ("5489", "Hydrocodone bitartrate 10 mg / acetaminophen 325 mg oral tablet", 10, 6),
+    "oxycodone": ("7804", "Oxycodone hydrochloride 10 mg oral tablet", 10, 4),
 }
+NSAIDS = ("naproxen", "ibuprofen", "meloxicam", "celecoxib")
 
 
 # The SNOMED CT concept each radicular ICD-10-CM code is sent with (both from the value sets)
@@ -565,19 +573,35 @@ def radic(s: Scenario, icd_code: str, *, onset: int | str, rid: str = "radic-1",
     return s.condition(rid, codings, fb.display(fb.ICD10CM, icd_code), onset=onset, **kw)
 
 
-def prescribe_nsaid(s: Scenario, drug: str, *, authored: int, days: int, rid: str | None = None) -> str:
-    code, text, dose, per_day = NSAIDS[drug]
-    fills = max(1, days // 30)
+def prescribe(
+    s: Scenario,
+    drug: str,
+    *,
+    authored: int,
+    days: int = 30,
+    repeats: int = 0,
+    rid: str | None = None,
+    **kw: Any,
+) -> str:
+    """A prescription of one of DRUGS ``authored`` days ago: ``days`` of supply and ``repeats`` refills."""
+    code, text, dose, per_day = DRUGS[drug]
     return s.med_request(
         rid or f"{drug}-1",
         code,
         text,
         authored=authored,
-        days=30,
+        days=days,
         dose_mg=dose,
         per_day=per_day,
-        repeats=fills - 1,
+        repeats=repeats,
+        **kw,
     )
+
+
+def prescribe_nsaid(s: Scenario, drug: str, *, authored: int, days: int, rid: str | None = None) -> str:
+    """An NSAID for ``days`` days, as monthly fills."""
+    assert drug in NSAIDS, drug
+    return prescribe(s, drug, authored=authored, repeats=max(1, days // 30) - 1, rid=rid)
 
 
 def conservative_care(
@@ -765,15 +789,7 @@ def r1_new_urinary_retention(s: Scenario) -> None:
     rad = radic(s, "M54.16", onset=20)
     prescribe_nsaid(s, "ibuprofen", authored=19, days=30)
     s.nrs("nrs-1", 6, 18)
-    s.med_request(
-        "gabapentin-1",
-        "25480",
-        "Gabapentin 300 mg oral capsule",
-        authored=14,
-        days=30,
-        dose_mg=300,
-        per_day=3,
-    )
+    prescribe(s, "gabapentin", authored=14)
     s.observation("phq9-1", "44261-6", 14, when=10, as_integer=True)
     ret = s.condition(
         "urinary-retention-1",
@@ -1918,27 +1934,10 @@ def m1_long_term_opioid_with_benzo(s: Scenario) -> None:
     rad = radic(s, "M54.16", onset=150)
     conservative_care(s, rad, pt=140, nsaid="naproxen", nsaid_from=145, nsaid_days=150)
     oxy = [
-        s.med_request(
-            f"oxycodone-{i}",
-            "7804",
-            "Oxycodone hydrochloride 10 mg oral tablet",
-            authored=a,
-            days=30,
-            dose_mg=10,
-            per_day=4,
-        )
+        prescribe(s, "oxycodone", rid=f"oxycodone-{i}", authored=a)
         for i, a in enumerate((130, 100, 70, 40, 10), start=1)
     ]
-    dz = s.med_request(
-        "diazepam-1",
-        "3322",
-        "Diazepam 5 mg oral tablet",
-        authored=60,
-        days=30,
-        dose_mg=5,
-        per_day=2,
-        repeats=2,
-    )
+    dz = prescribe(s, "diazepam", authored=60, repeats=2)
     s.nrs("nrs-1", 7, 5)
     s.expect(
         [
@@ -1958,15 +1957,7 @@ def m1_long_term_opioid_with_benzo(s: Scenario) -> None:
 def m2_gabapentin_with_p1(s: Scenario) -> None:
     """Gabapentin started 4 weeks ago in an 8-week radiculopathy"""
     rad = p1_background(s)
-    gaba = s.med_request(
-        "gabapentin-1",
-        "25480",
-        "Gabapentin 300 mg oral capsule",
-        authored=28,
-        days=30,
-        dose_mg=300,
-        per_day=3,
-    )
+    gaba = prescribe(s, "gabapentin", authored=28)
     s.expect(
         [
             card("P1", "info", refs=[rad], codes=["72148"]),
@@ -2252,15 +2243,7 @@ def f3_probable_failure_two_proxies(s: Scenario) -> None:
     rad, rep = concordant_background(s, onset=170, side="Right", pain_referral=130)
     s.nrs("nrs-1", 8, 92)
     esi = tfesi(s, "esi-1", 90, "Right L5-S1", reason=[rad])
-    tram = s.med_request(
-        "tramadol-1",
-        "10689",
-        "Tramadol hydrochloride 50 mg oral tablet",
-        authored=75,
-        days=30,
-        dose_mg=50,
-        per_day=4,
-    )
+    tram = prescribe(s, "tramadol", authored=75)
     again = radic(
         s,
         "M51.17",
@@ -2642,15 +2625,7 @@ def m1_high_mme_short_course(s: Scenario) -> None:
     """Hydrocodone 10 mg every 4 hours (60 MME/day) for 3 weeks in severe week-4 sciatica"""
     radic(s, "M51.17", onset=26)
     prescribe_nsaid(s, "naproxen", authored=25, days=30)
-    hc = s.med_request(
-        "hydrocodone-1",
-        "5489",
-        "Hydrocodone bitartrate 10 mg / acetaminophen 325 mg oral tablet",
-        authored=21,
-        days=30,
-        dose_mg=10,
-        per_day=6,
-    )
+    hc = prescribe(s, "hydrocodone", authored=21)
     n = s.nrs("nrs-1", 8, 1)
     o = s.odi("odi-1", 52, 1)
     s.expect(
@@ -2670,16 +2645,7 @@ def m2_duloxetine_with_p2(s: Scenario) -> None:
     """Duloxetine for 10 weeks in a 4-month radiculopathy never referred"""
     rad = radic(s, "M54.17", onset=125)
     conservative_care(s, rad, pt=115, nsaid="naproxen", nsaid_from=120, nsaid_days=120)
-    dul = s.med_request(
-        "duloxetine-1",
-        "72625",
-        "Duloxetine 60 mg delayed-release oral capsule",
-        authored=70,
-        days=30,
-        dose_mg=60,
-        per_day=1,
-        repeats=2,
-    )
+    dul = prescribe(s, "duloxetine", authored=70, repeats=2)
     s.scores((6, 70), (6, 4))
     s.expect(
         [
@@ -2750,15 +2716,7 @@ def m1_long_term_opioid_status_code(s: Scenario) -> None:
         onset="2025-06",
         recorded=500,
     )
-    tram = s.med_request(
-        "tramadol-1",
-        "10689",
-        "Tramadol hydrochloride 50 mg oral tablet",
-        authored=20,
-        days=30,
-        dose_mg=50,
-        per_day=4,
-    )
+    tram = prescribe(s, "tramadol", authored=20)
     s.expect(
         [
             card("P1", "info", refs=[rad], codes=["72148"]),
@@ -3275,14 +3233,10 @@ def m_stopped_opioid_and_gabapentin_not_current(s: Scenario) -> None:
             dose_mg=5,
             per_day=4,
         )
-    s.med_request(
-        "gabapentin-1",
-        "25480",
-        "Gabapentin 300 mg oral capsule",
+    prescribe(
+        s,
+        "gabapentin",
         authored=270,
-        days=30,
-        dose_mg=300,
-        per_day=3,
         repeats=2,
         status="stopped",
         note="Stopped after 3 months: no benefit, dizziness.",
