@@ -647,6 +647,47 @@ def tfesi(
     )
 
 
+def ilesi(
+    s: Scenario,
+    rid: str,
+    performed: int,
+    level: str,
+    *,
+    body_site: str | None = None,
+    outcome: str | None = None,
+    reason: Iterable[str] = (),
+) -> str:
+    """A fluoroscopically guided lumbar interlaminar ESI (62323) at e.g. "L4-5"."""
+    return s.procedure(
+        rid,
+        [cpt("62323")],
+        f"Lumbar interlaminar epidural steroid injection {level}, fluoroscopic guidance",
+        performed=performed,
+        body_site=body_site or f"{level} interlaminar",
+        outcome=outcome,
+        reason=reason,
+    )
+
+
+def facet_rfa(s: Scenario, rid: str, performed: int, *, outcome: str | None = None) -> str:
+    """Radiofrequency ablation of the lumbar medial branches (64635 + 64636), bilateral L4-5 and L5-S1."""
+    return s.procedure(
+        rid,
+        [cpt("64635"), cpt("64636")],
+        "Radiofrequency ablation of lumbar medial branches, bilateral L4-5 and L5-S1",
+        performed=performed,
+        body_site="Bilateral L4-5 and L5-S1 medial branches",
+        outcome=outcome,
+    )
+
+
+def discectomy(s: Scenario, performed: int, site: str, text: str) -> str:
+    """A lumbar discectomy (CPT 63030 with its SNOMED CT procedure) at ``site``, e.g. "Left L5-S1"."""
+    return s.procedure(
+        "discectomy-1", [cpt("63030"), sct("178625001")], text, performed=performed, body_site=site
+    )
+
+
 def mri(s: Scenario, rid: str, when: int, conclusion: str, *, contrast: bool = False) -> str:
     if contrast:
         return s.report(
@@ -1393,14 +1434,7 @@ def f6_neurogenic_claudication(s: Scenario) -> None:
         300,
         "Severe central canal stenosis at L4-5 due to ligamentum flavum hypertrophy. No spondylolisthesis.",
     )
-    esi = s.procedure(
-        "esi-1",
-        [cpt("62323")],
-        "Lumbar interlaminar epidural steroid injection L4-5, fluoroscopic guidance",
-        performed=90,
-        body_site="L4-5 interlaminar",
-        reason=[sten, rad],
-    )
+    esi = ilesi(s, "esi-1", 90, "L4-5", reason=[sten, rad])
     s.pain_around(esi, before=(7, 92), after=[(7, 70), (6, 55)])
     s.expect(
         [
@@ -1482,13 +1516,8 @@ def f8_four_esis_in_12_months(s: Scenario) -> None:
         if i % 2:
             ref = tfesi(s, f"esi-{i}", t0, "Left L5-S1", reason=[rad])
         else:
-            ref = s.procedure(
-                f"esi-{i}",
-                [cpt("62323")],
-                "Lumbar interlaminar epidural steroid injection L5-S1, fluoroscopic guidance",
-                performed=t0,
-                body_site="L5-S1 interlaminar, left paramedian",
-                reason=[rad],
+            ref = ilesi(
+                s, f"esi-{i}", t0, "L5-S1", body_site="L5-S1 interlaminar, left paramedian", reason=[rad]
             )
         esis.append(ref)
         s.nrs(f"nrs-{i}-w3", 3, t0 - 21, part_of=ref)
@@ -1514,13 +1543,7 @@ def f8_four_esis_in_12_months(s: Scenario) -> None:
 @scenario(given="Michelle", gender="female", birth="1982-09-15")
 def s1_post_discectomy_new_pain(s: Scenario) -> None:
     """New left S1 radicular pain 13 months after an L5-S1 microdiscectomy; no imaging since surgery"""
-    surg = s.procedure(
-        "discectomy-1",
-        [cpt("63030"), sct("178625001")],
-        "Left L5-S1 microdiscectomy",
-        performed=400,
-        body_site="Left L5-S1",
-    )
+    surg = discectomy(s, 400, "Left L5-S1", "Left L5-S1 microdiscectomy")
     rad = radic(
         s,
         "M54.17",
@@ -1583,13 +1606,7 @@ def s1_only_noncontrast_mri_ordered(s: Scenario) -> None:
 @scenario(given="Christopher", gender="male", birth="1985-01-29")
 def s2_recurrent_herniation(s: Scenario) -> None:
     """Recurrent L4-5 disc extrusion on contrast MRI 14 months after microdiscectomy (M51.A2)"""
-    surg = s.procedure(
-        "discectomy-1",
-        [cpt("63030"), sct("178625001")],
-        "Right L4-5 microdiscectomy",
-        performed=420,
-        body_site="Right L4-5",
-    )
+    surg = discectomy(s, 420, "Right L4-5", "Right L4-5 microdiscectomy")
     rad = radic(
         s,
         "M51.16",
@@ -1847,13 +1864,7 @@ def ablation_background(
 def a1_failed_rfa(s: Scenario) -> None:
     """Facet RFA after two positive blocks gave no relief at 5-12 weeks"""
     ablation_background(s, onset=600, facet_code=("M47.816", "428671008"), side="Right")
-    rfa = s.procedure(
-        "rfa-1",
-        [cpt("64635"), cpt("64636")],
-        "Radiofrequency ablation of lumbar medial branches, bilateral L4-5 and L5-S1",
-        performed=120,
-        body_site="Bilateral L4-5 and L5-S1 medial branches",
-    )
+    rfa = facet_rfa(s, "rfa-1", 120)
     s.pain_around(rfa, before=(7, 122), after=[(7, 85), (6, 60), (7, 35)], leg=False)
     s.expect(
         [card("A1", "info", refs=[rfa])],
@@ -2476,13 +2487,7 @@ def r1_resolved_ces_history_not_red_flag(s: Scenario) -> None:
         abatement=2500,
         note="Emergency L4-5 discectomy in April 2019; full recovery of bladder function.",
     )
-    surg = s.procedure(
-        "discectomy-1",
-        [cpt("63030"), sct("178625001")],
-        "Emergency L4-5 discectomy",
-        performed=2770,
-        body_site="L4-5",
-    )
+    surg = discectomy(s, 2770, "L4-5", "Emergency L4-5 discectomy")
     rad = radic(s, "M54.16", onset=21, category="encounter-diagnosis")
     prescribe_nsaid(s, "ibuprofen", authored=20, days=30)
     s.nrs("nrs-1", 6, 2)
@@ -2540,15 +2545,7 @@ def f6_stenosis_gate_without_radic_code(s: Scenario) -> None:
         "disc bulging. No spondylolisthesis.",
     )
     s.nrs("nrs-1", 7, 102)
-    esi = s.procedure(
-        "esi-1",
-        [cpt("62323")],
-        "Lumbar interlaminar epidural steroid injection L4-5, fluoroscopic guidance",
-        performed=100,
-        body_site="L4-5 interlaminar",
-        outcome=fb.UNSUCCESSFUL,
-        reason=[sten],
-    )
+    esi = ilesi(s, "esi-1", 100, "L4-5", outcome=fb.UNSUCCESSFUL, reason=[sten])
     s.nrs("nrs-2", 7, 5)
     s.expect(
         [
@@ -2570,13 +2567,7 @@ def f6_stenosis_gate_without_radic_code(s: Scenario) -> None:
 def a1_rfa_short_lived(s: Scenario) -> None:
     """Facet RFA helped for 2 months, pain back to baseline by 3 months"""
     ablation_background(s, onset=600, facet_code=("M47.816", "428671008"), side="Right")
-    rfa = s.procedure(
-        "rfa-1",
-        [cpt("64635"), cpt("64636")],
-        "Radiofrequency ablation of lumbar medial branches, bilateral L4-5 and L5-S1",
-        performed=150,
-        body_site="Bilateral L4-5 and L5-S1 medial branches",
-    )
+    rfa = facet_rfa(s, "rfa-1", 150)
     s.pain_around(rfa, before=(7, 152), after=[(3, 115), (3, 90), (7, 65)], leg=False)
     s.nrs("nrs-5", 7, 40, leg=False)
     s.expect(
@@ -2813,15 +2804,7 @@ def x1_disc_code_with_failed_esi(s: Scenario) -> None:
     )
     mri(s, "mri-1", 190, "Central L4-5 disc protrusion without nerve root compression.")
     s.nrs("nrs-1", 6, 92, leg=False)
-    esi = s.procedure(
-        "esi-1",
-        [cpt("62323")],
-        "Lumbar interlaminar epidural steroid injection L4-5, fluoroscopic guidance",
-        performed=90,
-        body_site="L4-5 interlaminar",
-        outcome=fb.UNSUCCESSFUL,
-        reason=[disc],
-    )
+    esi = ilesi(s, "esi-1", 90, "L4-5", outcome=fb.UNSUCCESSFUL, reason=[disc])
     s.expect(
         [],
         forbidden_codes=[*ESI_ALL, *FUSION, *IMAGING_ANY, *RFA, *SCS],
@@ -2952,14 +2935,7 @@ def r3_postoperative_discitis(s: Scenario) -> None:
 def a1_failed_rfa_repeat_pending(s: Scenario) -> None:
     """Facet RFA gave no relief and a repeat RFA at the same levels is already ordered"""
     _, facet = ablation_background(s, onset=600, facet_code=("M47.816", "428671008"), side="Right")
-    rfa = s.procedure(
-        "rfa-1",
-        [cpt("64635"), cpt("64636")],
-        "Radiofrequency ablation of lumbar medial branches, bilateral L4-5 and L5-S1",
-        performed=120,
-        body_site="Bilateral L4-5 and L5-S1 medial branches",
-        outcome=fb.UNSUCCESSFUL,
-    )
+    rfa = facet_rfa(s, "rfa-1", 120, outcome=fb.UNSUCCESSFUL)
     s.pain_around(rfa, before=(7, 122), after=[(7, 80)], leg=False)
     order = s.service_request(
         "rfa-order-1",
@@ -3095,14 +3071,7 @@ def y1_gad7_with_e1(s: Scenario) -> None:
 def f1_interlaminar_by_scores(s: Scenario) -> None:
     """Image-guided interlaminar ESI with no outcome coded: 7 → 2 for 4 months, pain back at 8 months"""
     rad, _ = concordant_background(s, onset=330, side="Right", icd_code="M54.17", pain_referral=290)
-    esi = s.procedure(
-        "esi-1",
-        [cpt("62323")],
-        "Lumbar interlaminar epidural steroid injection L5-S1, fluoroscopic guidance",
-        performed=250,
-        body_site="L5-S1 interlaminar, right paramedian",
-        reason=[rad],
-    )
+    esi = ilesi(s, "esi-1", 250, "L5-S1", body_site="L5-S1 interlaminar, right paramedian", reason=[rad])
     s.pain_around(esi, before=(7, 252), after=[(2, 230), (2, 215)])
     s.scores((2, 170), (3, 140), (6, 10))
     s.expect(
@@ -3119,13 +3088,7 @@ def f1_interlaminar_by_scores(s: Scenario) -> None:
 def a2_by_scores(s: Scenario) -> None:
     """Facet RFA with no outcome coded: 7 → 2 lasting 7 months, pain back at 11 months"""
     ablation_background(s, onset=700, facet_code=("M47.817", "247369005"), side="Left")
-    rfa = s.procedure(
-        "rfa-1",
-        [cpt("64635"), cpt("64636")],
-        "Radiofrequency ablation of lumbar medial branches, bilateral L4-5 and L5-S1",
-        performed=340,
-        body_site="Bilateral L4-5 and L5-S1 medial branches",
-    )
+    rfa = facet_rfa(s, "rfa-1", 340)
     s.pain_around(rfa, before=(7, 342), after=[(2, 300), (2, 270)], leg=False)
     s.scores((2, 190), (3, 130), (7, 15), leg=False)
     s.expect(
