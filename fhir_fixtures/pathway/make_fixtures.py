@@ -736,7 +736,7 @@ def scs_trial(
     return ref
 
 
-def chronic_failed_esi_background(s: Scenario, *, onset: int, side: str = "Left") -> list[str]:
+def chronic_radiculopathy_without_target(s: Scenario, *, onset: int, side: str = "Left") -> list[str]:
     """Chronic S1 radiculopathy: conservative care, two failed image-guided ESIs, EMG-confirmed,
     seen by spine surgery with no surgical target. Returns the ESI references."""
     rad = radic(s, "M54.17", onset=onset, body_site=f"{side} leg (S1 distribution)")
@@ -1054,7 +1054,8 @@ def r3_osteoporotic_fracture(s: Scenario) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def e1_background(s: Scenario, *, onset: int | str = 21, recorded: int | None = None, nrs: int = 5) -> str:
+def early_sciatica(s: Scenario, *, onset: int | str = 21, recorded: int | None = None, nrs: int = 5) -> str:
+    """Left sciatica (M54.42) for three weeks by default, on ibuprofen; NRS ``nrs`` and ODI 28 two days ago."""
     rad = radic(s, "M54.42", onset=onset, recorded=recorded)
     prescribe_nsaid(
         s, "ibuprofen", authored=(onset if isinstance(onset, int) else recorded or 20) - 1, days=30
@@ -1067,7 +1068,7 @@ def e1_background(s: Scenario, *, onset: int | str = 21, recorded: int | None = 
 @scenario(given="James", gender="male", birth="1987-05-02")
 def e1_acute_tolerable(s: Scenario) -> None:
     """Three weeks of left sciatica, NRS 5, ODI 28, on ibuprofen"""
-    rad = e1_background(s)
+    rad = early_sciatica(s)
     s.expect(
         [card("E1", "info", refs=[rad])],
         forbidden_codes=E1_FORBIDDEN,
@@ -1119,7 +1120,8 @@ def e2_severe_week3(s: Scenario) -> None:
     )
 
 
-def p1_background(s: Scenario) -> str:
+def persistent_despite_conservative_care(s: Scenario) -> str:
+    """Right S1 radiculopathy for 8 weeks despite 6 weeks of PT and naproxen; NRS 6, ODI 34."""
     rad = radic(s, "M54.17", onset=56, body_site="Right leg (S1 distribution)")
     conservative_care(s, rad, pt=49, nsaid="naproxen", nsaid_from=54, nsaid_days=90)
     s.nrs("nrs-1", 6, 3)
@@ -1130,7 +1132,7 @@ def p1_background(s: Scenario) -> str:
 @scenario(given="Robert", gender="male", birth="1976-10-17")
 def p1_eight_weeks_conservative(s: Scenario) -> None:
     """Eight weeks of radiculopathy despite 6 weeks of PT and naproxen"""
-    rad = p1_background(s)
+    rad = persistent_despite_conservative_care(s)
     s.expect(
         [card("P1", "info", refs=[rad], codes=["72148"])],
         forbidden_codes=["72158", *BLIND_ESI, *FUSION, *OPIOIDS],
@@ -1239,7 +1241,9 @@ def f2_blind_injection_only(s: Scenario) -> None:
     )
 
 
-def f3_background(s: Scenario) -> tuple[str, str, str]:
+def failed_tfesi_concordant_extrusion(s: Scenario) -> tuple[str, str, str]:
+    """Right S1 radiculopathy for 5 months, an MRI with a concordant L5-S1 extrusion and a right L5-S1
+    TFESI 2 months ago that failed by the scores (8 → 7). Returns (condition, MRI, ESI)."""
     rad = radic(s, "M51.17", onset=150, body_site="Right leg (S1 distribution)")
     conservative_care(s, rad, pt=140, nsaid="naproxen", nsaid_from=145, nsaid_days=150)
     rep = mri(
@@ -1261,7 +1265,7 @@ def f3_background(s: Scenario) -> tuple[str, str, str]:
 @scenario(given="Steven", gender="male", birth="1980-02-14")
 def f3_failed_tfesi_concordant(s: Scenario) -> None:
     """Failed right L5-S1 TFESI with a concordant extrusion on MRI, 5 months, no surgical referral"""
-    _, rep, esi = f3_background(s)
+    _, rep, esi = failed_tfesi_concordant_extrusion(s)
     s.expect(
         [card("F3", "warning", refs=[esi, rep], codes_any=[SPINE_REFERRAL])],
         forbidden_codes=F3_FORBIDDEN,
@@ -1742,7 +1746,7 @@ def s4_spondylolisthesis(s: Scenario) -> None:
 @scenario(given="Anthony", gender="male", birth="1966-08-08")
 def n1_scs_trial_success(s: Scenario) -> None:
     """Seven-day SCS trial with 70 % leg-pain relief, finished 5 days ago"""
-    chronic_failed_esi_background(s, onset=900)
+    chronic_radiculopathy_without_target(s, onset=900)
     trial = scs_trial(
         s,
         "scs-trial-1",
@@ -1765,7 +1769,7 @@ def n1_scs_trial_success(s: Scenario) -> None:
 @scenario(given="Sharon", gender="female", birth="1970-03-03")
 def n2_scs_trial_failed(s: Scenario) -> None:
     """SCS trial with 20 % relief of focal left-foot pain, 3 weeks ago"""
-    chronic_failed_esi_background(s, onset=900)
+    chronic_radiculopathy_without_target(s, onset=900)
     trial = scs_trial(
         s,
         "scs-trial-1",
@@ -1788,7 +1792,7 @@ def n2_scs_trial_failed(s: Scenario) -> None:
 @scenario(given="Joseph", gender="male", birth="1964-12-01")
 def n3_scs_losing_effect(s: Scenario) -> None:
     """Implanted SCS (IPG 15 months ago) with pain climbing back from 2-3 to 8"""
-    chronic_failed_esi_background(s, onset=1100)
+    chronic_radiculopathy_without_target(s, onset=1100)
     trial = scs_trial(s, "scs-trial-1", 520, 513, outcome=fb.SUCCESSFUL, note="7-day trial: 65 % relief.")
     s.pain_around(trial, before=(8, 525), after=[(3, 516)])
     s.procedure(
@@ -1819,9 +1823,12 @@ def n3_scs_losing_effect(s: Scenario) -> None:
     )
 
 
-def ablation_background(
+def facet_pain_after_positive_blocks(
     s: Scenario, *, onset: int, facet_code: tuple[str, str], side: str
 ) -> tuple[str, str]:
+    """Radicular pain with facet arthropathy (``facet_code``: ICD-10-CM, SNOMED CT) since ``onset`` days
+    ago: conservative care, a failed TFESI on the ``side``, two positive diagnostic medial branch
+    blocks. Returns (radicular condition, facet condition)."""
     rad = radic(s, "M54.16" if side == "Right" else "M54.17", onset=onset)
     facet = s.condition(
         "facet-1",
@@ -1863,7 +1870,7 @@ def ablation_background(
 @scenario(given="Margaret", gender="female", birth="1960-06-30")
 def a1_failed_rfa(s: Scenario) -> None:
     """Facet RFA after two positive blocks gave no relief at 5-12 weeks"""
-    ablation_background(s, onset=600, facet_code=("M47.816", "428671008"), side="Right")
+    facet_pain_after_positive_blocks(s, onset=600, facet_code=("M47.816", "428671008"), side="Right")
     rfa = facet_rfa(s, "rfa-1", 120)
     s.pain_around(rfa, before=(7, 122), after=[(7, 85), (6, 60), (7, 35)], leg=False)
     s.expect(
@@ -1881,7 +1888,7 @@ def a1_failed_rfa(s: Scenario) -> None:
 @scenario(given="Kenneth", gender="male", birth="1968-10-10")
 def a2_rfa_worked_then_recurred(s: Scenario) -> None:
     """Facet RFA gave 70 % relief for more than 6 months; pain back at 10 months"""
-    ablation_background(s, onset=700, facet_code=("M47.817", "247369005"), side="Left")
+    facet_pain_after_positive_blocks(s, onset=700, facet_code=("M47.817", "247369005"), side="Left")
     rfa = s.procedure(
         "rfa-1",
         [cpt("64635")],
@@ -1906,7 +1913,7 @@ def a2_rfa_worked_then_recurred(s: Scenario) -> None:
 @scenario(given="Ruth", gender="female", birth="1965-09-09")
 def l1_neuromodulation_exhausted(s: Scenario) -> None:
     """Failed SCS trial and failed DRG trial, no surgical target, NRS 8 after 2.7 years"""
-    chronic_failed_esi_background(s, onset=1000)
+    chronic_radiculopathy_without_target(s, onset=1000)
     mri(s, "mri-2", 420, "Stable small L5-S1 disc bulge. No nerve root compression. No surgical target.")
     scs = scs_trial(s, "scs-trial-1", 330, 323, outcome=fb.UNSUCCESSFUL, note="7-day SCS trial: 15 % relief.")
     s.pain_around(scs, before=(8, 335), after=[(7, 326)])
@@ -1967,7 +1974,7 @@ def m1_long_term_opioid_with_benzo(s: Scenario) -> None:
 @scenario(given="Scott", gender="male", birth="1979-07-21")
 def m2_gabapentin_with_p1(s: Scenario) -> None:
     """Gabapentin started 4 weeks ago in an 8-week radiculopathy"""
-    rad = p1_background(s)
+    rad = persistent_despite_conservative_care(s)
     gaba = prescribe(s, "gabapentin", authored=28)
     s.expect(
         [
@@ -1985,7 +1992,7 @@ def m2_gabapentin_with_p1(s: Scenario) -> None:
 @scenario(given="Emily", gender="female", birth="1991-02-12")
 def m2_pregabalin_statement_contained(s: Scenario) -> None:
     """Pregabalin recorded as a MedicationStatement with a contained Medication, 3-week sciatica"""
-    rad = e1_background(s)
+    rad = early_sciatica(s)
     stmt: dict[str, Any] = {
         "resourceType": "MedicationStatement",
         "id": "pregabalin-1",
@@ -2021,7 +2028,7 @@ def m2_pregabalin_statement_contained(s: Scenario) -> None:
 @scenario(given="Ashley", gender="female", birth="1986-11-30")
 def m3_prednisone_burst(s: Scenario) -> None:
     """Five-day oral prednisone burst for 12 days of sciatica"""
-    rad = e1_background(s, onset=12)
+    rad = early_sciatica(s, onset=12)
     pred = s.med_request(
         "prednisone-1",
         "8640",
@@ -2047,7 +2054,7 @@ def m3_prednisone_burst(s: Scenario) -> None:
 @scenario(given="Jason", gender="male", birth="1983-03-18")
 def y1_phq9_with_f3(s: Scenario) -> None:
     """PHQ-9 of 15 in a patient with a failed TFESI and a concordant extrusion"""
-    _, rep, esi = f3_background(s)
+    _, rep, esi = failed_tfesi_concordant_extrusion(s)
     phq = s.observation("phq9-1", "44261-6", 15, when=14, as_integer=True)
     s.expect(
         [
@@ -2132,7 +2139,7 @@ def gate_resolved_radiculopathy(s: Scenario) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def concordant_background(
+def radiculopathy_with_concordant_extrusion(
     s: Scenario,
     *,
     onset: int,
@@ -2158,7 +2165,7 @@ def concordant_background(
 @scenario(given="Victor", gender="male", birth="1979-08-03")
 def f3_partial_response_counts_as_failure(s: Scenario) -> None:
     """TFESI gave 37 % relief (8 → 5): clinically noticeable but below the 50 % response threshold"""
-    rad, rep = concordant_background(s, onset=160, side="Left")
+    rad, rep = radiculopathy_with_concordant_extrusion(s, onset=160, side="Left")
     esi = tfesi(s, "esi-1", 70, "Left L5-S1", reason=[rad])
     s.pain_around(esi, before=(8, 72), after=[(5, 50), (5, 40)])
     s.nrs("nrs-4", 6, 4)
@@ -2209,7 +2216,9 @@ def f3_explicit_success_but_short_lived(s: Scenario) -> None:
 @scenario(given="Howard", gender="male", birth="1972-10-29")
 def f2_level_discordant(s: Scenario) -> None:
     """Failed image-guided TFESI at L3-4 for an S1 radiculopathy from an L5-S1 extrusion"""
-    rad, rep = concordant_background(s, onset=150, side="Right", icd_code="M54.17", pain_referral=110)
+    rad, rep = radiculopathy_with_concordant_extrusion(
+        s, onset=150, side="Right", icd_code="M54.17", pain_referral=110
+    )
     esi = tfesi(s, "esi-1", 70, "Right L3-4", reason=[rad])
     s.pain_around(esi, before=(7, 72), after=[(7, 50), (7, 40)])
     s.expect(
@@ -2226,7 +2235,7 @@ def f2_level_discordant(s: Scenario) -> None:
 @scenario(given="Cynthia", gender="female", birth="1977-01-18")
 def f0_outcome_unrecorded_one_proxy(s: Scenario) -> None:
     """TFESI 3 months ago with no outcome or pain score recorded; one indirect sign only"""
-    rad, _ = concordant_background(s, onset=150, side="Left", pain_referral=110)
+    rad, _ = radiculopathy_with_concordant_extrusion(s, onset=150, side="Left", pain_referral=110)
     s.nrs("nrs-1", 7, 92)
     esi = tfesi(s, "esi-1", 90, "Left L5-S1", reason=[rad])
     again = radic(
@@ -2251,7 +2260,7 @@ def f0_outcome_unrecorded_one_proxy(s: Scenario) -> None:
 @scenario(given="Dennis", gender="male", birth="1970-12-06")
 def f3_probable_failure_two_proxies(s: Scenario) -> None:
     """TFESI with no pain score afterwards, but the diagnosis re-asserted and tramadol started: probable failure"""
-    rad, rep = concordant_background(s, onset=170, side="Right", pain_referral=130)
+    rad, rep = radiculopathy_with_concordant_extrusion(s, onset=170, side="Right", pain_referral=130)
     s.nrs("nrs-1", 8, 92)
     esi = tfesi(s, "esi-1", 90, "Right L5-S1", reason=[rad])
     tram = prescribe(s, "tramadol", authored=75)
@@ -2287,7 +2296,7 @@ def f3_probable_failure_two_proxies(s: Scenario) -> None:
 @scenario(given="Teresa", gender="female", birth="1982-04-13")
 def f0_second_esi_too_recent(s: Scenario) -> None:
     """First TFESI failed 3 months ago; a second one was given 6 days ago"""
-    rad, _ = concordant_background(s, onset=150, side="Left", pain_referral=120)
+    rad, _ = radiculopathy_with_concordant_extrusion(s, onset=150, side="Left", pain_referral=120)
     e1 = tfesi(s, "esi-1", 90, "Left L5-S1", reason=[rad])
     s.pain_around(e1, before=(8, 92), after=[(7, 70), (7, 60)])
     e2 = tfesi(s, "esi-2", 6, "Left L5-S1", reason=[rad])
@@ -2305,7 +2314,7 @@ def f0_second_esi_too_recent(s: Scenario) -> None:
 @scenario(given="Walter", gender="male", birth="1975-07-01")
 def f3_recent_esi_not_done(s: Scenario) -> None:
     """Failed TFESI with a concordant lesion; the repeat injection booked 6 days ago was not done"""
-    rad, rep = concordant_background(s, onset=150, side="Left", pain_referral=120)
+    rad, rep = radiculopathy_with_concordant_extrusion(s, onset=150, side="Left", pain_referral=120)
     esi = tfesi(s, "esi-1", 90, "Left L5-S1", reason=[rad])
     s.pain_around(esi, before=(8, 92), after=[(7, 70), (7, 60)])
     s.procedure(
@@ -2439,7 +2448,7 @@ def r1_saddle_anaesthesia(s: Scenario) -> None:
 @scenario(given="Peter", gender="male", birth="1988-12-09")
 def e1_skin_numbness_not_saddle(s: Scenario) -> None:
     """Numb fingertip (R20.0) after a cut, beside 3 weeks of sciatica"""
-    rad = e1_background(s)
+    rad = early_sciatica(s)
     s.condition(
         "numb-finger-1",
         [icd("R20.0")],
@@ -2566,7 +2575,7 @@ def f6_stenosis_gate_without_radic_code(s: Scenario) -> None:
 @scenario(given="Raymond", gender="male", birth="1962-04-20")
 def a1_rfa_short_lived(s: Scenario) -> None:
     """Facet RFA helped for 2 months, pain back to baseline by 3 months"""
-    ablation_background(s, onset=600, facet_code=("M47.816", "428671008"), side="Right")
+    facet_pain_after_positive_blocks(s, onset=600, facet_code=("M47.816", "428671008"), side="Right")
     rfa = facet_rfa(s, "rfa-1", 150)
     s.pain_around(rfa, before=(7, 152), after=[(3, 115), (3, 90), (7, 65)], leg=False)
     s.nrs("nrs-5", 7, 40, leg=False)
@@ -2584,7 +2593,7 @@ def a1_rfa_short_lived(s: Scenario) -> None:
 @scenario(given="Lawrence", gender="male", birth="1967-02-17")
 def n1_trial_success_by_scores(s: Scenario) -> None:
     """SCS trial with no outcome coded, pain 8 → 2-3 during the trial"""
-    chronic_failed_esi_background(s, onset=900)
+    chronic_radiculopathy_without_target(s, onset=900)
     trial = scs_trial(s, "scs-trial-1", 10, 3, note="7-day trial with an external generator.")
     s.pain_around(trial, before=(8, 12), after=[(3, 8), (2, 5)])
     s.expect(
@@ -2599,7 +2608,7 @@ def n1_trial_success_by_scores(s: Scenario) -> None:
 @scenario(given="Carolyn", gender="female", birth="1971-08-19")
 def n2_trial_failed_by_scores(s: Scenario) -> None:
     """SCS trial with no outcome coded, pain 8 → 6-7 during the trial"""
-    chronic_failed_esi_background(s, onset=900)
+    chronic_radiculopathy_without_target(s, onset=900)
     trial = scs_trial(s, "scs-trial-1", 20, 13, note="7-day trial with an external generator.")
     s.pain_around(trial, before=(8, 22), after=[(7, 17), (6, 14)])
     s.expect(
@@ -2653,7 +2662,7 @@ def m2_duloxetine_with_p2(s: Scenario) -> None:
 @scenario(given="Sandra", gender="female", birth="1980-11-04")
 def y1_depression_code_with_p1(s: Scenario) -> None:
     """Recurrent moderate depression (F33.1) in an 8-week radiculopathy"""
-    rad = p1_background(s)
+    rad = persistent_despite_conservative_care(s)
     dep = s.condition(
         "depression-1",
         [icd("F33.1")],
@@ -2675,7 +2684,7 @@ def y1_depression_code_with_p1(s: Scenario) -> None:
 @scenario(given="Gregory", gender="male", birth="1976-06-21")
 def f8_two_short_lived_esis_nine_weeks_apart(s: Scenario) -> None:
     """Two TFESIs 9 weeks apart, each helping for under 2 months"""
-    rad, _ = concordant_background(s, onset=300, side="Left", pain_referral=260)
+    rad, _ = radiculopathy_with_concordant_extrusion(s, onset=300, side="Left", pain_referral=260)
     e1 = tfesi(s, "esi-1", 200, "Left L5-S1", reason=[rad])
     s.pain_around(e1, before=(8, 202), after=[(3, 179), (3, 165)])
     back = s.nrs("nrs-4", 8, 140)
@@ -2699,7 +2708,7 @@ def f8_two_short_lived_esis_nine_weeks_apart(s: Scenario) -> None:
 @scenario(given="Wayne", gender="male", birth="1969-09-12")
 def m1_long_term_opioid_status_code(s: Scenario) -> None:
     """Long-term opioid use recorded as Z79.891, on tramadol, in an 8-week radiculopathy"""
-    rad = p1_background(s)
+    rad = persistent_despite_conservative_care(s)
     z = s.condition(
         "opioid-status-1",
         [icd("Z79.891")],
@@ -2834,7 +2843,7 @@ def p1_seen_in_spine_clinic_not_p2(s: Scenario) -> None:
 @scenario(given="Brenda", gender="female", birth="1983-02-25")
 def f3_explicit_partial_outcome(s: Scenario) -> None:
     """TFESI charted 'partially successful' (385670004) with no pain scores, concordant extrusion"""
-    rad, rep = concordant_background(s, onset=140, side="Right")
+    rad, rep = radiculopathy_with_concordant_extrusion(s, onset=140, side="Right")
     esi = tfesi(s, "esi-1", 70, "Right L5-S1", outcome="385670004", reason=[rad])
     s.nrs("nrs-1", 7, 3)
     s.expect(
@@ -2859,7 +2868,7 @@ def f3_remote_cancer_history_not_red_flag(s: Scenario) -> None:
         recorded=4000,
         note="Radical prostatectomy 2014; PSA undetectable since.",
     )
-    rad, rep = concordant_background(s, onset=700, side="Left")
+    rad, rep = radiculopathy_with_concordant_extrusion(s, onset=700, side="Left")
     s.nrs("nrs-1", 7, 602)
     esi = tfesi(s, "esi-1", 600, "Left L5-S1", outcome=fb.UNSUCCESSFUL, reason=[rad])
     s.nrs("nrs-2", 7, 5)
@@ -2934,7 +2943,9 @@ def r3_postoperative_discitis(s: Scenario) -> None:
 @scenario(given="Eugene", gender="male", birth="1959-05-15")
 def a1_failed_rfa_repeat_pending(s: Scenario) -> None:
     """Facet RFA gave no relief and a repeat RFA at the same levels is already ordered"""
-    _, facet = ablation_background(s, onset=600, facet_code=("M47.816", "428671008"), side="Right")
+    _, facet = facet_pain_after_positive_blocks(
+        s, onset=600, facet_code=("M47.816", "428671008"), side="Right"
+    )
     rfa = facet_rfa(s, "rfa-1", 120, outcome=fb.UNSUCCESSFUL)
     s.pain_around(rfa, before=(7, 122), after=[(7, 80)], leg=False)
     order = s.service_request(
@@ -2959,7 +2970,7 @@ def a1_failed_rfa_repeat_pending(s: Scenario) -> None:
 @scenario(given="Theresa", gender="female", birth="1966-10-10")
 def n2_trial_failed_implant_booked(s: Scenario) -> None:
     """Failed SCS trial, yet a permanent pulse generator implant has been booked"""
-    chronic_failed_esi_background(s, onset=900)
+    chronic_radiculopathy_without_target(s, onset=900)
     trial = scs_trial(s, "scs-trial-1", 30, 23, outcome=fb.UNSUCCESSFUL, note="7-day trial: 25 % relief.")
     s.pain_around(trial, before=(8, 32), after=[(6, 26)])
     order = s.service_request(
@@ -3055,7 +3066,7 @@ def s4_spondylolisthesis_referred_info(s: Scenario) -> None:
 @scenario(given="Laura", gender="female", birth="1992-09-09")
 def y1_gad7_with_e1(s: Scenario) -> None:
     """GAD-7 of 13 in a 3-week sciatica"""
-    rad = e1_background(s)
+    rad = early_sciatica(s)
     gad = s.observation("gad7-1", "70274-6", 13, when=2, as_integer=True)
     s.expect(
         [
@@ -3070,7 +3081,9 @@ def y1_gad7_with_e1(s: Scenario) -> None:
 @scenario(given="Carl", gender="male", birth="1968-11-02")
 def f1_interlaminar_by_scores(s: Scenario) -> None:
     """Image-guided interlaminar ESI with no outcome coded: 7 → 2 for 4 months, pain back at 8 months"""
-    rad, _ = concordant_background(s, onset=330, side="Right", icd_code="M54.17", pain_referral=290)
+    rad, _ = radiculopathy_with_concordant_extrusion(
+        s, onset=330, side="Right", icd_code="M54.17", pain_referral=290
+    )
     esi = ilesi(s, "esi-1", 250, "L5-S1", body_site="L5-S1 interlaminar, right paramedian", reason=[rad])
     s.pain_around(esi, before=(7, 252), after=[(2, 230), (2, 215)])
     s.scores((2, 170), (3, 140), (6, 10))
@@ -3087,7 +3100,7 @@ def f1_interlaminar_by_scores(s: Scenario) -> None:
 @scenario(given="Roy", gender="male", birth="1957-02-11")
 def a2_by_scores(s: Scenario) -> None:
     """Facet RFA with no outcome coded: 7 → 2 lasting 7 months, pain back at 11 months"""
-    ablation_background(s, onset=700, facet_code=("M47.817", "247369005"), side="Left")
+    facet_pain_after_positive_blocks(s, onset=700, facet_code=("M47.817", "247369005"), side="Left")
     rfa = facet_rfa(s, "rfa-1", 340)
     s.pain_around(rfa, before=(7, 342), after=[(2, 300), (2, 270)], leg=False)
     s.scores((2, 190), (3, 130), (7, 15), leg=False)
@@ -3159,7 +3172,7 @@ def s2_recurrence_without_annular_code(s: Scenario) -> None:
 @scenario(given="Tina", gender="female", birth="1981-01-21")
 def m3_methylprednisolone_dose_pack(s: Scenario) -> None:
     """Methylprednisolone 6-day dose pack for sciatica at week 8, beside the persistent-pain card"""
-    rad = p1_background(s)
+    rad = persistent_despite_conservative_care(s)
     medrol = s.med_request(
         "methylprednisolone-1",
         "6902",
