@@ -11,8 +11,28 @@ Run from the repository root::
 
     python fhir_fixtures/pathway/make_fixtures.py
 
-Every clinical code written is checked against the shipped value sets (hooks/valuesets/data), so a
-fixture can only use codes the service knows.
+Every clinical code written is checked against the shipped value sets (hooks/valuesets/data, via
+fhir_fixtures/fhir_builder.py), so a fixture can only use codes the service knows.
+
+Adding a scenario
+-----------------
+Write one function below, in the section of its state; its name is the slug (the file names), its
+docstring the title::
+
+    @scenario(given="Ada", gender="female", birth="1970-01-01")
+    def f3_failed_tfesi_example(s: Scenario) -> None:
+        '''Failed right L5-S1 TFESI with a concordant extrusion, never referred'''
+        rad, rep = radiculopathy_with_concordant_extrusion(s, onset=160, side="Right")
+        esi = tfesi(s, "esi-1", 70, "Right L5-S1", reason=[rad])
+        s.pain_around(esi, before=(8, 72), after=[(7, 50), (7, 40)])
+        s.expect([card("F3", "warning", refs=[esi, rep])], rationale="...")
+
+Build the chart from the named set-ups (``radic``, ``conservative_care``, ``prescribe``, ``tfesi``,
+``ilesi``, ``mri``, ``s.pain_around``, the patient set-ups such as ``early_sciatica`` or
+``chronic_radiculopathy_without_target``) and the ``Scenario`` methods for anything else; days are
+counted back from the evaluation date. Then run this script, check the new files and commit them
+with the script. A code outside the value sets fails the run: add it to the value sets first, or,
+for a deliberately unknown code, build the coding with ``fb.foreign_coding`` and say why.
 """
 
 from __future__ import annotations
