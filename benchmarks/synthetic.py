@@ -172,7 +172,7 @@ def _noise(rng: random.Random, n: int, today: date) -> tuple[list[dict[str, Any]
             observations.append(
                 fb.observation(
                     f"obs-{i}",
-                    fb.concept(fb.foreign_coding(LOINC, code, text), text=text),
+                    fb.concept(fb.unchecked_coding(LOINC, code, text), text=text),
                     subj,
                     category="vital-signs" if unit in ("/min", "Cel", "kg", "cm") else "laboratory",
                     effective=f"{_d(day)}T{rng.randrange(7, 19):02d}:{rng.randrange(60):02d}:00Z",

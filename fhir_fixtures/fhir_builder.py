@@ -3,7 +3,7 @@
 Every code system URL is named here once. Codings are checked against the shipped value sets
 (``hooks/valuesets/data``): :func:`coding` refuses a code no value set lists, so a fixture can only
 carry codes the service knows. A code that is outside the value sets on purpose (a negative
-scenario, an EHR's own example) is written with :func:`foreign_coding` and a comment saying why.
+scenario, an EHR's own example) is written with :func:`unchecked_coding` and a comment saying why.
 
 Resources are plain JSON dicts in the key order real clients send; optional parts are added only
 when given, so each generator keeps its own request shapes while building them from one place.
@@ -97,8 +97,9 @@ def coding(system: str, code: str, label: str | None = None, *, with_display: bo
     return out
 
 
-def foreign_coding(system: str, code: str, label: str | None = None) -> dict[str, str]:
-    """A Coding deliberately outside the shipped value sets (say why where it is used)."""
+def unchecked_coding(system: str, code: str, label: str | None = None) -> dict[str, str]:
+    """A Coding as given, not checked against the value sets: a code outside them on purpose (say why
+    where it is used), or a test's arbitrary code."""
     out = {"system": system, "code": code}
     if label is not None:
         out["display"] = label

@@ -5,6 +5,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from fhir_fixtures import fhir_builder as fb
+from fhir_fixtures.fhir_builder import CPT, LOINC
+from fhir_fixtures.fhir_builder import ICD10CM as ICD
+from fhir_fixtures.fhir_builder import RXNORM as RX
+from fhir_fixtures.fhir_builder import SNOMED as SCT
 from hooks.evaluation import EvaluationInput
 from hooks.facts import (
     ConditionFact,
@@ -17,14 +22,10 @@ from hooks.facts import (
 from hooks.terminology import Coding, default_terminology
 
 TODAY = date(2026, 11, 20)
-ICD = "http://hl7.org/fhir/sid/icd-10-cm"
-SCT = "http://snomed.info/sct"
-CPT = "http://www.ama-assn.org/go/cpt"
-RX = "http://www.nlm.nih.gov/research/umls/rxnorm"
-LOINC = "http://loinc.org"
+SUBJECT = {"reference": "Patient/p1"}
 TERM = default_terminology()
-UNSUCCESSFUL = Coding(SCT, "385671000", "Unsuccessful")
-SUCCESSFUL = Coding(SCT, "385669000", "Successful")
+UNSUCCESSFUL = Coding(SCT, fb.UNSUCCESSFUL, "Unsuccessful")
+SUCCESSFUL = Coding(SCT, fb.SUCCESSFUL, "Successful")
 
 
 def ago(days: int) -> date:
@@ -95,12 +96,15 @@ def history(*facts: Any, unavailable: dict[str, str] | None = None) -> PatientHi
     )
 
 
+def _concept(system: str, code: str, text: str) -> dict[str, Any]:
+    """The order's code as given (tests also send codes no value set holds), its text as display."""
+    return fb.labelled(fb.unchecked_coding(system, code, text or code))
+
+
 def sr(rid: str, code: str, text: str = "", system: str = CPT, **extra: Any) -> dict[str, Any]:
-    res: dict[str, Any] = {
-        "resourceType": "ServiceRequest", "id": rid, "status": "draft", "intent": "order",
-        "code": {"coding": [{"system": system, "code": code, "display": text or code}], "text": text or code},
-        "subject": {"reference": "Patient/p1"}, "authoredOn": TODAY.isoformat(),
-    }  # fmt: skip
+    res = fb.service_request(
+        rid, _concept(system, code, text), SUBJECT, status="draft", authored=TODAY.isoformat()
+    )
     res.update(extra)
     return res
 
@@ -117,29 +121,20 @@ def mr(
     stu3: bool = False,
     route: str | None = None,
 ) -> dict[str, Any]:
-    res: dict[str, Any] = {
-        "resourceType": "MedicationRequest", "id": rid, "status": "draft", "intent": "order",
-        "subject": {"reference": "Patient/p1"}, "authoredOn": TODAY.isoformat(),
-    }  # fmt: skip
-    if rx is not None:
-        res["medicationCodeableConcept"] = {
-            "coding": [{"system": RX, "code": rx, "display": text}],
-            "text": text,
-        }
+    dosage = []
     if dose is not None:
-        dosage: dict[str, Any] = {
-            "text": f"{dose:g} {unit} {per} times per {period_unit}",
-            "timing": {"repeat": {"frequency": per, "period": 1, "periodUnit": period_unit}},
-        }
-        q = {"value": dose, "unit": unit, "system": "http://unitsofmeasure.org", "code": unit}
-        if stu3:
-            dosage["doseQuantity"] = q
-        else:
-            dosage["doseAndRate"] = [{"doseQuantity": q}]
-        if route:
-            dosage["route"] = {"text": route}
-        res["dosageInstruction"] = [dosage]
-    return res
+        instruction = f"{dose:g} {unit} {per} times per {period_unit}"
+        dosage.append(
+            fb.dosage(dose, per, instruction, stu3=stu3, route=route, period_unit=period_unit, unit=unit)
+        )
+    return fb.medication_request(
+        rid,
+        _concept(RX, rx, text) if rx is not None else None,
+        SUBJECT,
+        status="draft",
+        authored=TODAY.isoformat(),
+        dosage_instruction=dosage,
+    )
 
 
 def inp(

@@ -59,7 +59,7 @@ def cc(system: str, code: str, display: str) -> dict[str, Any]:
 def foreign(system: str, code: str, display: str) -> dict[str, Any]:
     """A code outside the shipped value sets on purpose: an order the guardrails must ignore, or a
     client's own example coding."""
-    return fb.labelled(fb.foreign_coding(system, code, display))
+    return fb.labelled(fb.unchecked_coding(system, code, display))
 
 
 @dataclass

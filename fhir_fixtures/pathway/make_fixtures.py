@@ -32,7 +32,7 @@ Build the chart from the named set-ups (``radic``, ``conservative_care``, ``pres
 ``chronic_radiculopathy_without_target``) and the ``Scenario`` methods for anything else; days are
 counted back from the evaluation date. Then run this script, check the new files and commit them
 with the script. A code outside the value sets fails the run: add it to the value sets first, or,
-for a deliberately unknown code, build the coding with ``fb.foreign_coding`` and say why.
+for a deliberately unknown code, build the coding with ``fb.unchecked_coding`` and say why.
 """
 
 from __future__ import annotations
