@@ -42,6 +42,7 @@ ACT_CODE = f"{HL7_CODESYSTEM}/v3-ActCode"
 V2_0074 = f"{HL7_CODESYSTEM}/v2-0074"  # diagnostic service section
 US_CORE = "http://hl7.org/fhir/us/core/StructureDefinition"
 
+# Code systems whose codes the rules read: a fixture may carry only value-set codes of these.
 CLINICAL_SYSTEMS = frozenset({ICD10CM, SNOMED, CPT, LOINC, RXNORM, HCPCS})
 
 # Displays of the HL7 status and category codes the fixtures write with a display.

@@ -9,6 +9,9 @@ from typing import Any
 
 import pytest
 
+from fhir_fixtures.fhir_builder import CPT, LOINC, RXNORM
+from fhir_fixtures.fhir_builder import ICD10CM as ICD
+from fhir_fixtures.fhir_builder import SNOMED as SCT
 from hooks.facts import PatientHistory, ProcedureFact
 from hooks.history import build_history
 from hooks.pathway.failure import (
@@ -28,11 +31,6 @@ from hooks.pathway.failure import (
 from hooks.terminology import Terminology, default_terminology
 from hooks.thresholds import DEFAULT_THRESHOLDS, Thresholds, load_thresholds
 
-CPT = "http://www.ama-assn.org/go/cpt"
-ICD = "http://hl7.org/fhir/sid/icd-10-cm"
-SCT = "http://snomed.info/sct"
-LOINC = "http://loinc.org"
-RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 T0 = date(2026, 3, 2)
 TERM: Terminology = default_terminology()
 

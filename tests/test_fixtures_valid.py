@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
 
+from fhir_fixtures.fhir_builder import CLINICAL_SYSTEMS
 from hooks.registry import history_prefetch
 from hooks.terminology import default_terminology
 
@@ -25,16 +26,6 @@ ALL_JSON = sorted(p for p in FIXTURES.rglob("*.json") if "node_modules" not in p
 REQUESTS = [p for p in ALL_JSON if not p.name.endswith(".expected.json")]
 PATHWAY_REQUESTS = sorted(p for p in PATHWAY.glob("*.json") if not p.name.endswith(".expected.json"))
 PATHWAY_EXPECTED = sorted(PATHWAY.glob("*.expected.json"))
-
-# Code systems whose codes the rules read: a pathway fixture may only use codes of the value sets.
-CLINICAL_SYSTEMS = {
-    "http://hl7.org/fhir/sid/icd-10-cm",
-    "http://snomed.info/sct",
-    "http://www.ama-assn.org/go/cpt",
-    "http://loinc.org",
-    "http://www.nlm.nih.gov/research/umls/rxnorm",
-    "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets",
-}
 
 # Decision model §1.2: the 30 states.
 STATES = (

@@ -12,14 +12,12 @@ from fhir.resources.R4B import get_fhir_model_class
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fhir_fixtures.fhir_builder import CPT, LOINC, RXNORM
+from fhir_fixtures.fhir_builder import ICD10CM as ICD
+from fhir_fixtures.fhir_builder import SNOMED as SCT
 from hooks.history import build_history, fhir_date, is_relevant, normalize_ref, parse_laterality, parse_level
 from hooks.terminology import Terminology, default_terminology
 
-CPT = "http://www.ama-assn.org/go/cpt"
-ICD = "http://hl7.org/fhir/sid/icd-10-cm"
-SCT = "http://snomed.info/sct"
-LOINC = "http://loinc.org"
-RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 SUBJECT = {"reference": "Patient/p1"}
 
 

@@ -13,6 +13,9 @@ from typing import Any
 
 import pytest
 
+from fhir_fixtures.fhir_builder import CPT
+from fhir_fixtures.fhir_builder import ICD10CM as ICD
+from fhir_fixtures.fhir_builder import SNOMED as SCT
 from hooks.terminology import (
     DATA_DIR,
     EXT_DESCENDANTS,
@@ -27,9 +30,6 @@ from hooks.terminology import (
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "clinical" / "valuesets.json"
 SUPPLEMENT = ROOT / "hooks" / "valuesets" / "supplement.json"
-CPT = "http://www.ama-assn.org/go/cpt"
-ICD = "http://hl7.org/fhir/sid/icd-10-cm"
-SCT = "http://snomed.info/sct"
 
 
 @pytest.fixture(scope="module")
