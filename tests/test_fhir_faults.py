@@ -44,6 +44,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from cds_service.settings import Settings
+from fhir_fixtures import fhir_builder as fb
 from hooks.registry import history_prefetch
 from hooks.terminology import default_terminology
 
@@ -67,16 +68,14 @@ FAULT_SETTINGS = {
 }
 
 PATIENT_ID = "pat-fault-1"
-RADICULOPATHY = {
-    "resourceType": "Condition",
-    "id": "cond-1",
-    "clinicalStatus": {
-        "coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}]
-    },
-    "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "M54.16"}]},
-    "subject": {"reference": f"Patient/{PATIENT_ID}"},
-    "recordedDate": "2026-03-09",
-}
+RADICULOPATHY = fb.condition(
+    "cond-1",
+    fb.concept(fb.icd("M54.16")),
+    {"reference": f"Patient/{PATIENT_ID}"},
+    verification=None,
+    category=None,
+    recorded="2026-03-09",
+)
 
 
 def request_body(fhir_server: str, hook: str = "patient-view") -> dict[str, Any]:

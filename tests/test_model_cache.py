@@ -18,21 +18,16 @@ from flask import Flask
 
 from cds_service.errors import InvalidFhirData
 from cds_service.fhir_adapter import ModelCache, parse_resource
+from fhir_fixtures import fhir_builder as fb
 
 ROOT = Path(__file__).resolve().parent.parent
 PATHWAY = ROOT / "fhir_fixtures" / "pathway"
 ORDERS = ROOT / "fhir_fixtures" / "orders"
 ORDERS_DATE = "2026-11-20"  # the order fixtures' evaluation date (see test_orders_http)
 
-RADIC = {
-    "resourceType": "Condition",
-    "id": "radic",
-    "clinicalStatus": {
-        "coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}]
-    },
-    "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "M54.16"}]},
-    "subject": {"reference": "Patient/p"},
-}
+RADIC = fb.condition(
+    "radic", fb.concept(fb.icd("M54.16")), {"reference": "Patient/p"}, verification=None, category=None
+)
 
 
 def _with_id(resource: dict[str, Any], rid: str) -> dict[str, Any]:

@@ -16,6 +16,8 @@ import pytest
 from fhir.resources.R4B import get_fhir_model_class
 from flask import Flask
 
+from fhir_fixtures import fhir_builder as fb
+
 ROOT = Path(__file__).resolve().parent.parent
 ORDERS_DIR = ROOT / "fhir_fixtures" / "orders"
 SERVICE_URL = "/cds-services/radicular-order-guardrails"
@@ -144,14 +146,10 @@ VERBATIM = (
 def _radicular_history(patient_id: str) -> dict[str, Any]:
     """Prefetch for the verbatim bodies: a lumbar radiculopathy two weeks old, nothing else."""
     empty: dict[str, Any] = {"resourceType": "Bundle", "type": "searchset", "total": 0}
-    condition = {
-        "resourceType": "Condition", "id": "rad", "subject": {"reference": f"Patient/{patient_id}"},
-        "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
-                                       "code": "active"}]},
-        "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "M54.16",
-                             "display": "Radiculopathy, lumbar region"}]},
-        "onsetDateTime": "2026-11-06",
-    }  # fmt: skip
+    condition = fb.condition(
+        "rad", fb.concept(fb.icd("M54.16")), {"reference": f"Patient/{patient_id}"},
+        verification=None, category=None, onset="2026-11-06",
+    )  # fmt: skip
     return {
         "patient": {"resourceType": "Patient", "id": patient_id},
         "conditions": {**empty, "total": 1, "entry": [{"resource": condition}]},
@@ -175,10 +173,7 @@ def test_a_lumbar_mri_in_the_cds_hooks_org_body_is_judged_like_any_other(
 ) -> None:
     body = json.loads((PROTOCOL_DIR / "order-select.cds-hooks-org-radiology.json").read_text())
     order = body["context"]["draftOrders"]["entry"][0]["resource"]
-    order["code"] = {
-        "coding": [{"system": "http://www.ama-assn.org/go/cpt", "code": "72148"}],
-        "text": "MRI L-spine",
-    }
+    order["code"] = fb.concept(fb.cpt("72148"), text="MRI L-spine")
     body["prefetch"] = _radicular_history(body["context"]["patientId"])
     cards = post(body, EVALUATION_DATE)
     assert [(c["source"]["topic"]["code"], c["indicator"]) for c in cards] == [("order.mri-early", "info")]

@@ -15,12 +15,13 @@ from cds_service.fhir_client import FhirClient
 from cds_service.pipeline import Engine
 from cds_service.prefetch import KeyData
 from cds_service.settings import Settings
+from fhir_fixtures import fhir_builder as fb
 from hooks.terminology import default_terminology
 from hooks.thresholds import DEFAULT_THRESHOLDS
 
 TERM = default_terminology()
-RADIC = {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "M54.16"}]}
-ESI = {"coding": [{"system": "http://www.ama-assn.org/go/cpt", "code": "64483"}]}
+RADIC = fb.concept(fb.icd("M54.16"))
+ESI = fb.concept(fb.cpt("64483"))
 
 
 def kd(key: str, *resources: dict[str, Any], single: bool = False) -> KeyData:
