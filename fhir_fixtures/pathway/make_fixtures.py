@@ -708,7 +708,8 @@ def discectomy(s: Scenario, performed: int, site: str, text: str) -> str:
     )
 
 
-def mri(s: Scenario, rid: str, when: int, conclusion: str, *, contrast: bool = False) -> str:
+def mri(s: Scenario, when: int, conclusion: str, *, contrast: bool = False, rid: str = "mri-1") -> str:
+    """A lumbar MRI report ``when`` days ago, without (72148) or without and with contrast (72158)."""
     if contrast:
         return s.report(
             rid, "72158", "MRI lumbar spine without and with contrast", when=when, conclusion=conclusion
@@ -771,7 +772,6 @@ def chronic_radiculopathy_without_target(s: Scenario, *, onset: int, side: str =
     )
     mri(
         s,
-        "mri-1",
         onset - 60,
         f"Small {side.lower()} paracentral disc protrusion at L5-S1 contacting the traversing {side.lower()} S1 nerve root.",
     )
@@ -877,7 +877,6 @@ def r1_preempts_booked_scs_trial(s: Scenario) -> None:
     conservative_care(s, rad, pt=700, nsaid="naproxen", nsaid_from=690, nsaid_days=90, pain_referral=660)
     mri(
         s,
-        "mri-1",
         650,
         "Small left paracentral disc protrusion at L5-S1 contacting the traversing left S1 nerve root.",
     )
@@ -1191,7 +1190,6 @@ def f0_esi_six_days_ago(s: Scenario) -> None:
     conservative_care(s, rad, pt=63, nsaid="naproxen", nsaid_from=68, nsaid_days=90, pain_referral=30)
     mri(
         s,
-        "mri-1",
         25,
         "Left paracentral disc extrusion at L5-S1 compressing the traversing left S1 nerve root, "
         "concordant with the left S1 radicular symptoms.",
@@ -1214,12 +1212,7 @@ def f1_esi_worked_then_recurred(s: Scenario) -> None:
     """TFESI gave 60 % relief lasting > 3 months; pain back 7 months later"""
     rad = radic(s, "M51.17", onset=330, body_site="Right leg (S1 distribution)")
     conservative_care(s, rad, pt=320, nsaid="naproxen", nsaid_from=325, nsaid_days=120, pain_referral=300)
-    mri(
-        s,
-        "mri-1",
-        290,
-        "Right paracentral disc protrusion at L5-S1 compressing the traversing right S1 nerve root.",
-    )
+    mri(s, 290, "Right paracentral disc protrusion at L5-S1 compressing the traversing right S1 nerve root.")
     esi = tfesi(s, "esi-1", 240, "Right L5-S1", outcome=fb.SUCCESSFUL, reason=[rad])
     s.pain_around(esi, before=(8, 243), after=[(3, 219), (3, 205)])
     s.scores((3, 150), (3, 130))
@@ -1268,7 +1261,6 @@ def failed_tfesi_concordant_extrusion(s: Scenario) -> tuple[str, str, str]:
     conservative_care(s, rad, pt=140, nsaid="naproxen", nsaid_from=145, nsaid_days=150)
     rep = mri(
         s,
-        "mri-1",
         110,
         "L5-S1 right paracentral disc extrusion compressing the traversing right S1 nerve "
         "root, concordant with the right S1 radicular symptoms. No spondylolisthesis.",
@@ -1304,7 +1296,6 @@ def f3_failed_tfesi_early_info(s: Scenario) -> None:
     conservative_care(s, rad, pt=70, nsaid="ibuprofen", nsaid_from=75, nsaid_days=90)
     rep = mri(
         s,
-        "mri-1",
         52,
         "Left foraminal disc protrusion at L4-5 compressing the exiting left L4 nerve root, "
         "concordant with the left L4 radicular symptoms.",
@@ -1336,7 +1327,6 @@ def f4_neuropathy_discordant(s: Scenario) -> None:
     conservative_care(s, rad, pt=200, nsaid="celecoxib", nsaid_from=205, nsaid_days=120, pain_referral=150)
     rep = mri(
         s,
-        "mri-1",
         170,
         "Mild multilevel degenerative disc disease L3-S1 without nerve root compression. "
         "Findings do not explain the bilateral distal leg symptoms.",
@@ -1375,7 +1365,6 @@ def facet_pain_after_failed_esi(s: Scenario, *, pending_esi: bool = False, pendi
     conservative_care(s, rad, pt=190, nsaid="meloxicam", nsaid_from=195, nsaid_days=210, pain_referral=150)
     mri(
         s,
-        "mri-1",
         160,
         "Bilateral facet arthropathy at L4-5 and L5-S1. No disc herniation and no nerve root compression.",
     )
@@ -1454,7 +1443,6 @@ def f6_neurogenic_claudication(s: Scenario) -> None:
     conservative_care(s, sten, pt=380, nsaid="ibuprofen", nsaid_from=385, nsaid_days=90, pain_referral=200)
     mri(
         s,
-        "mri-1",
         300,
         "Severe central canal stenosis at L4-5 due to ligamentum flavum hypertrophy. No spondylolisthesis.",
     )
@@ -1483,21 +1471,16 @@ def f7_two_failed_esis_no_target(s: Scenario) -> None:
     """Two failed TFESIs, extrusion resorbed, surgeon found no target; 11 months, NRS 7"""
     rad = radic(s, "M54.17", onset=330, body_site="Left leg (S1 distribution)")
     conservative_care(s, rad, pt=320, nsaid="naproxen", nsaid_from=325, nsaid_days=180, pain_referral=300)
-    mri(
-        s,
-        "mri-1",
-        295,
-        "Left paracentral disc extrusion at L5-S1 compressing the traversing left S1 nerve root.",
-    )
+    mri(s, 295, "Left paracentral disc extrusion at L5-S1 compressing the traversing left S1 nerve root.")
     e1 = tfesi(s, "esi-1", 270, "Left L5-S1", reason=[rad])
     s.pain_around(e1, before=(8, 272), after=[(7, 250), (7, 240)])
     e2 = tfesi(s, "esi-2", 180, "Left L5-S1", reason=[rad])
     s.pain_around(e2, before=(8, 182), after=[(7, 160), (8, 150)])
     mri(
         s,
-        "mri-2",
         130,
         "Interval resorption of the L5-S1 disc extrusion. No residual nerve root compression.",
+        rid="mri-2",
     )
     s.referral(
         "referral-surgery-1",
@@ -1528,12 +1511,7 @@ def f8_four_esis_in_12_months(s: Scenario) -> None:
     """Four lumbar ESI sessions in 12 months, each helping for only about 6 weeks"""
     rad = radic(s, "M51.17", onset=420, body_site="Left leg (S1 distribution)")
     conservative_care(s, rad, pt=400, nsaid="naproxen", nsaid_from=405, nsaid_days=180, pain_referral=360)
-    mri(
-        s,
-        "mri-1",
-        380,
-        "Left paracentral disc extrusion at L5-S1 compressing the traversing left S1 nerve root.",
-    )
+    mri(s, 380, "Left paracentral disc extrusion at L5-S1 compressing the traversing left S1 nerve root.")
     esis = []
     for i, t0 in enumerate((340, 250, 160, 70), start=1):
         s.nrs(f"nrs-{i}-base", 8, t0 + 2)
@@ -1641,7 +1619,6 @@ def s2_recurrent_herniation(s: Scenario) -> None:
     conservative_care(s, rad, pt=110, nsaid="naproxen", nsaid_from=115, nsaid_days=120)
     rep = mri(
         s,
-        "mri-1",
         30,
         "Non-enhancing recurrent right paracentral disc extrusion at L4-5 compressing the "
         "traversing right L5 nerve root; thin enhancing granulation tissue along the laminotomy "
@@ -1691,7 +1668,6 @@ def s3_fbss_epidural_fibrosis(s: Scenario) -> None:
     conservative_care(s, rad, pt=560, nsaid="naproxen", nsaid_from=570, nsaid_days=90)
     rep = mri(
         s,
-        "mri-1",
         60,
         "Enhancing epidural fibrosis encasing the left S1 nerve root at L5-S1. No recurrent "
         "disc herniation. No instability.",
@@ -1739,7 +1715,6 @@ def s4_spondylolisthesis(s: Scenario) -> None:
     )
     mri(
         s,
-        "mri-1",
         165,
         "Grade 1 anterolisthesis of L4 on L5 with severe right foraminal stenosis compressing the "
         "exiting right L4 nerve root.",
@@ -1866,7 +1841,7 @@ def facet_pain_after_positive_blocks(
         nsaid_days=180,
         pain_referral=onset - 40,
     )
-    mri(s, "mri-1", onset - 50, "Bilateral facet arthropathy at L4-5 and L5-S1. No nerve root compression.")
+    mri(s, onset - 50, "Bilateral facet arthropathy at L4-5 and L5-S1. No nerve root compression.")
     tfesi(s, "esi-1", onset - 100, f"{side} L5-S1", outcome=fb.UNSUCCESSFUL, reason=[rad])
     s.procedure(
         "mbb-1",
@@ -1934,7 +1909,7 @@ def a2_rfa_worked_then_recurred(s: Scenario) -> None:
 def l1_neuromodulation_exhausted(s: Scenario) -> None:
     """Failed SCS trial and failed DRG trial, no surgical target, NRS 8 after 2.7 years"""
     chronic_radiculopathy_without_target(s, onset=1000)
-    mri(s, "mri-2", 420, "Stable small L5-S1 disc bulge. No nerve root compression. No surgical target.")
+    mri(s, 420, "Stable small L5-S1 disc bulge. No nerve root compression. No surgical target.", rid="mri-2")
     scs = scs_trial(s, "scs-trial-1", 330, 323, outcome=fb.UNSUCCESSFUL, note="7-day SCS trial: 15 % relief.")
     s.pain_around(scs, before=(8, 335), after=[(7, 326)])
     drg = scs_trial(
@@ -2102,7 +2077,7 @@ def x1_incidental_disc_finding(s: Scenario) -> None:
         onset=40,
         note="Incidental finding on MRI; no leg symptoms.",
     )
-    mri(s, "mri-1", 40, "Incidental broad-based L4-5 disc bulge without nerve root compression.")
+    mri(s, 40, "Incidental broad-based L4-5 disc bulge without nerve root compression.")
     s.nrs("nrs-1", 3, 40, leg=False)
     s.expect(
         [],
@@ -2174,7 +2149,6 @@ def radiculopathy_with_concordant_extrusion(
         s.referral("referral-pain-1", "pain", authored=pain_referral, reason=[rad])
     rep = mri(
         s,
-        "mri-1",
         onset - 30,
         f"{side} paracentral disc extrusion at L5-S1 compressing the traversing {side.lower()} S1 nerve root, "
         f"concordant with the {side.lower()} S1 radicular symptoms.",
@@ -2206,7 +2180,6 @@ def f3_explicit_success_but_short_lived(s: Scenario) -> None:
     conservative_care(s, rad, pt=190, nsaid="naproxen", nsaid_from=195, nsaid_days=180)
     rep = mri(
         s,
-        "mri-1",
         170,
         "Right paracentral disc extrusion at L4-5 compressing the traversing right L5 nerve "
         "root, concordant with the right L5 radicular symptoms.",
@@ -2388,7 +2361,6 @@ def p1_diagnostic_snrb_is_not_an_esi(s: Scenario) -> None:
     conservative_care(s, rad, pt=68, nsaid="naproxen", nsaid_from=73, nsaid_days=90)
     mri(
         s,
-        "mri-1",
         40,
         "Left foraminal disc protrusion at L5-S1 abutting the exiting left L5 nerve root and left "
         "lateral recess narrowing contacting the traversing left S1 nerve root; symptomatic level "
@@ -2568,7 +2540,6 @@ def f6_stenosis_gate_without_radic_code(s: Scenario) -> None:
     conservative_care(s, sten, pt=480, nsaid="ibuprofen", nsaid_from=490, nsaid_days=90, pain_referral=300)
     mri(
         s,
-        "mri-1",
         400,
         "Severe central canal stenosis at L3-4 and L4-5 due to ligamentum flavum hypertrophy and "
         "disc bulging. No spondylolisthesis.",
@@ -2769,7 +2740,6 @@ def f5_si_joint_pain(s: Scenario) -> None:
     conservative_care(s, rad, pt=200, nsaid="naproxen", nsaid_from=205, nsaid_days=210, pain_referral=170)
     mri(
         s,
-        "mri-1",
         160,
         "Mild disc desiccation L4-5 without disc herniation or nerve root compression. Right "
         "sacroiliac joint subchondral oedema.",
@@ -2803,12 +2773,7 @@ def f4_sciatic_nerve_entrapment(s: Scenario) -> None:
         "piriformis syndrome).",
     )
     conservative_care(s, rad, pt=170, nsaid="ibuprofen", nsaid_from=175, nsaid_days=150, pain_referral=140)
-    mri(
-        s,
-        "mri-1",
-        130,
-        "No lumbar disc herniation, no canal or foraminal stenosis, no nerve root compression.",
-    )
+    mri(s, 130, "No lumbar disc herniation, no canal or foraminal stenosis, no nerve root compression.")
     esi = tfesi(s, "esi-1", 90, "Left L5-S1", outcome=fb.UNSUCCESSFUL, reason=[rad])
     s.pain_around(esi, before=(7, 92), after=[(7, 70)])
     s.expect(
@@ -2831,7 +2796,7 @@ def x1_disc_code_with_failed_esi(s: Scenario) -> None:
         onset=200,
         note="Central L4-5 disc protrusion; axial back pain.",
     )
-    mri(s, "mri-1", 190, "Central L4-5 disc protrusion without nerve root compression.")
+    mri(s, 190, "Central L4-5 disc protrusion without nerve root compression.")
     s.nrs("nrs-1", 6, 92, leg=False)
     esi = ilesi(s, "esi-1", 90, "L4-5", outcome=fb.UNSUCCESSFUL, reason=[disc])
     s.expect(
@@ -3140,7 +3105,7 @@ def f7_one_failed_esi_surgeon_no_target(s: Scenario) -> None:
     """One failed TFESI, EMG-confirmed S1 radiculopathy, spine surgeon found no target; 9 months, NRS 6"""
     rad = radic(s, "M54.17", onset=270, body_site="Right leg (S1 distribution)")
     conservative_care(s, rad, pt=260, nsaid="naproxen", nsaid_from=265, nsaid_days=180, pain_referral=240)
-    mri(s, "mri-1", 235, "Small right paracentral disc protrusion at L5-S1 without nerve root compression.")
+    mri(s, 235, "Small right paracentral disc protrusion at L5-S1 without nerve root compression.")
     esi = tfesi(s, "esi-1", 180, "Right L5-S1", reason=[rad])
     s.pain_around(esi, before=(7, 182), after=[(7, 160), (6, 150)])
     emg(s, "emg-1", 130, "Chronic right S1 radiculopathy; no peripheral neuropathy.")
@@ -3172,7 +3137,6 @@ def s2_recurrence_without_annular_code(s: Scenario) -> None:
     prescribe_nsaid(s, "naproxen", authored=95, days=90)
     rep = mri(
         s,
-        "mri-1",
         20,
         "Recurrent left paracentral disc herniation at L5-S1, non-enhancing, compressing the traversing left S1 "
         "nerve root. Minimal postoperative scar. No instability.",
