@@ -184,15 +184,23 @@ def profile(name: str) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------
 
 
-def _notes(out: dict[str, Any], note: str | None) -> None:
-    if note:
-        out["note"] = [{"text": note}]
+def _resource(resource_type: str, rid: str, **parts: Any) -> dict[str, Any]:
+    """A resource of ``parts`` in the order given; parts that are None or empty are left out."""
+    r: dict[str, Any] = {"resourceType": resource_type, "id": rid}
+    r.update((k, v) for k, v in parts.items() if v is not None and v not in ("", [], {}))
+    return r
 
 
-def _reasons(out: dict[str, Any], reason: Iterable[str]) -> None:
-    refs = list(reason)
-    if refs:
-        out["reasonReference"] = [reference(r) for r in refs]
+def _note(note: str | None) -> list[dict[str, str]] | None:
+    return [{"text": note}] if note else None
+
+
+def _references(refs: Iterable[str]) -> list[dict[str, str]]:
+    return [reference(r) for r in refs]
+
+
+def _site(text: str | None) -> list[dict[str, str]] | None:
+    return [{"text": text}] if text else None
 
 
 def condition(
@@ -213,28 +221,24 @@ def condition(
 ) -> dict[str, Any]:
     """A Condition; ``status_displays`` writes the status and category codings with their display
     and text (the shape most EHR examples use), otherwise bare system and code."""
-    r: dict[str, Any] = {"resourceType": "Condition", "id": rid}
-    if meta:
-        r["meta"] = meta
-    r["clinicalStatus"] = hl7_concept(CONDITION_CLINICAL, clinical, with_display=status_displays)
-    if verification:
-        r["verificationStatus"] = hl7_concept(
-            CONDITION_VERIFICATION, verification, with_display=status_displays
-        )
-    if category:
-        r["category"] = [hl7_concept(CONDITION_CATEGORY, category, with_display=status_displays)]
-    r["code"] = code
-    r["subject"] = subject
-    if body_site:
-        r["bodySite"] = [{"text": body_site}]
-    if onset is not None:
-        r["onsetDateTime"] = onset
-    if abatement is not None:
-        r["abatementDateTime"] = abatement
-    if recorded is not None:
-        r["recordedDate"] = recorded
-    _notes(r, note)
-    return r
+    shown = status_displays
+    return _resource(
+        "Condition",
+        rid,
+        meta=meta,
+        clinicalStatus=hl7_concept(CONDITION_CLINICAL, clinical, with_display=shown),
+        verificationStatus=hl7_concept(CONDITION_VERIFICATION, verification, with_display=shown)
+        if verification
+        else None,
+        category=[hl7_concept(CONDITION_CATEGORY, category, with_display=shown)] if category else None,
+        code=code,
+        subject=subject,
+        bodySite=_site(body_site),
+        onsetDateTime=onset,
+        abatementDateTime=abatement,
+        recordedDate=recorded,
+        note=_note(note),
+    )
 
 
 def procedure(
@@ -252,23 +256,20 @@ def procedure(
     note: str | None = None,
 ) -> dict[str, Any]:
     """A Procedure performed at a date (``performed``) or over a ``period`` (start, end)."""
-    r: dict[str, Any] = {"resourceType": "Procedure", "id": rid}
-    if meta:
-        r["meta"] = meta
-    r["status"] = status
-    r["code"] = code
-    r["subject"] = subject
-    if period is not None:
-        r["performedPeriod"] = {"start": period[0], "end": period[1]}
-    elif performed is not None:
-        r["performedDateTime"] = performed
-    if body_site:
-        r["bodySite"] = [{"text": body_site}]
-    if outcome:
-        r["outcome"] = outcome
-    _reasons(r, reason)
-    _notes(r, note)
-    return r
+    return _resource(
+        "Procedure",
+        rid,
+        meta=meta,
+        status=status,
+        code=code,
+        subject=subject,
+        performedPeriod={"start": period[0], "end": period[1]} if period else None,
+        performedDateTime=performed if not period else None,
+        bodySite=_site(body_site),
+        outcome=outcome,
+        reasonReference=_references(reason),
+        note=_note(note),
+    )
 
 
 def outcome(code: str, *, text: bool = False) -> dict[str, Any]:
@@ -296,23 +297,21 @@ def observation(
     note: str | None = None,
 ) -> dict[str, Any]:
     """A final Observation with a UCUM quantity (or an integer) value."""
-    r: dict[str, Any] = {"resourceType": "Observation", "id": rid, "status": "final"}
-    if category:
-        r["category"] = [hl7_concept(OBSERVATION_CATEGORY, category)]
-    r["code"] = code
-    r["subject"] = subject
-    r["effectiveDateTime"] = effective
-    if value is not None:
-        if integer:
-            r["valueInteger"] = int(value)
-        else:
-            r["valueQuantity"] = quantity(value, unit, coded=coded_unit)
-    if body_site:
-        r["bodySite"] = {"text": body_site}
-    if part_of:
-        r["partOf"] = [reference(part_of)]
-    _notes(r, note)
-    return r
+    quantity_value = None if value is None or integer else quantity(value, unit, coded=coded_unit)
+    return _resource(
+        "Observation",
+        rid,
+        status="final",
+        category=[hl7_concept(OBSERVATION_CATEGORY, category)] if category else None,
+        code=code,
+        subject=subject,
+        effectiveDateTime=effective,
+        valueInteger=int(value) if value is not None and integer else None,
+        valueQuantity=quantity_value,
+        bodySite={"text": body_site} if body_site else None,
+        partOf=_references([part_of] if part_of else []),
+        note=_note(note),
+    )
 
 
 def pain_score(rid: str, value: float, effective: str, subject: dict[str, str]) -> dict[str, Any]:
@@ -333,18 +332,15 @@ def dosage(
 ) -> dict[str, Any]:
     """One dosage instruction: ``per_day`` doses of ``mg`` each ``period`` ``period_unit``; the STU3 shape
     puts doseQuantity on the dosage itself."""
-    d: dict[str, Any] = {
+    dose = quantity(mg, unit)
+    parts = {
         "text": text,
         "timing": {"repeat": {"frequency": per_day, "period": period, "periodUnit": period_unit}},
+        "route": {"text": route} if route else None,
+        "doseQuantity": dose if stu3 else None,
+        "doseAndRate": None if stu3 else [{"doseQuantity": dose}],
     }
-    if route:
-        d["route"] = {"text": route}
-    dose = quantity(mg, unit)
-    if stu3:
-        d["doseQuantity"] = dose
-    else:
-        d["doseAndRate"] = [{"doseQuantity": dose}]
-    return d
+    return {k: v for k, v in parts.items() if v is not None}
 
 
 def medication_request(
@@ -363,26 +359,23 @@ def medication_request(
     note: str | None = None,
 ) -> dict[str, Any]:
     """A MedicationRequest (a draft when ``status`` is draft); ``medication`` None = no drug named."""
-    r: dict[str, Any] = {"resourceType": "MedicationRequest", "id": rid}
-    if meta:
-        r["meta"] = meta
-    r["status"] = status
-    if intent:
-        r["intent"] = intent
-    if category:
-        r["category"] = [concept(hl7_coding(MEDICATION_REQUEST_CATEGORY, category, with_display=True))]
-    if medication is not None:
-        r["medicationCodeableConcept"] = medication
-    r["subject"] = subject
-    r["authoredOn"] = authored
-    if requester:
-        r["requester"] = requester
-    if dosage_instruction:
-        r["dosageInstruction"] = list(dosage_instruction)
-    if dispense:
-        r["dispenseRequest"] = dispense
-    _notes(r, note)
-    return r
+    return _resource(
+        "MedicationRequest",
+        rid,
+        meta=meta,
+        status=status,
+        intent=intent,
+        category=[concept(hl7_coding(MEDICATION_REQUEST_CATEGORY, category, with_display=True))]
+        if category
+        else None,
+        medicationCodeableConcept=medication,
+        subject=subject,
+        authoredOn=authored,
+        requester=requester,
+        dosageInstruction=list(dosage_instruction),
+        dispenseRequest=dispense,
+        note=_note(note),
+    )
 
 
 def service_request(
@@ -399,19 +392,20 @@ def service_request(
     reason: Iterable[str] = (),
     note: str | None = None,
 ) -> dict[str, Any]:
-    r: dict[str, Any] = {"resourceType": "ServiceRequest", "id": rid, "status": status, "intent": intent}
-    if priority:
-        r["priority"] = priority
-    r["code"] = code
-    r["subject"] = subject
-    r["authoredOn"] = authored
-    if requester:
-        r["requester"] = requester
-    if occurrence is not None:
-        r["occurrenceDateTime"] = occurrence
-    _reasons(r, reason)
-    _notes(r, note)
-    return r
+    return _resource(
+        "ServiceRequest",
+        rid,
+        status=status,
+        intent=intent,
+        priority=priority,
+        code=code,
+        subject=subject,
+        authoredOn=authored,
+        requester=requester,
+        occurrenceDateTime=occurrence,
+        reasonReference=_references(reason),
+        note=_note(note),
+    )
 
 
 def diagnostic_report(
@@ -426,21 +420,19 @@ def diagnostic_report(
     issued: str | None = None,
     performer: str | None = None,
 ) -> dict[str, Any]:
-    r: dict[str, Any] = {"resourceType": "DiagnosticReport", "id": rid}
-    if meta:
-        r["meta"] = meta
-    r["status"] = "final"
-    if category:
-        r["category"] = list(category)
-    r["code"] = code
-    r["subject"] = subject
-    r["effectiveDateTime"] = effective
-    if issued:
-        r["issued"] = issued
-    if performer:
-        r["performer"] = [{"display": performer}]
-    r["conclusion"] = conclusion
-    return r
+    return _resource(
+        "DiagnosticReport",
+        rid,
+        meta=meta,
+        status="final",
+        category=list(category),
+        code=code,
+        subject=subject,
+        effectiveDateTime=effective,
+        issued=issued,
+        performer=[{"display": performer}] if performer else None,
+        conclusion=conclusion,
+    )
 
 
 def encounter(
@@ -455,20 +447,19 @@ def encounter(
     reason: Iterable[str] = (),
 ) -> dict[str, Any]:
     """A finished ambulatory Encounter, optionally naming its service (e.g. "Spine surgery clinic")."""
-    r: dict[str, Any] = {"resourceType": "Encounter", "id": rid}
-    if meta:
-        r["meta"] = meta
-    r["status"] = "finished"
-    r["class"] = {"system": ACT_CODE, "code": "AMB"}
-    if class_display:
-        r["class"]["display"] = "ambulatory"
-    if service:
-        r["type"] = [{"text": f"{service} consultation"}]
-        r["serviceType"] = {"text": service}
-    r["subject"] = subject
-    r["period"] = {"start": start, "end": end}
-    _reasons(r, reason)
-    return r
+    ambulatory = {"system": ACT_CODE, "code": "AMB", "display": "ambulatory" if class_display else None}
+    return _resource(
+        "Encounter",
+        rid,
+        meta=meta,
+        status="finished",
+        **{"class": {k: v for k, v in ambulatory.items() if v}},
+        type=[{"text": f"{service} consultation"}] if service else None,
+        serviceType={"text": service} if service else None,
+        subject=subject,
+        period={"start": start, "end": end},
+        reasonReference=_references(reason),
+    )
 
 
 def searchset(
