@@ -240,7 +240,17 @@ class Scenario:
         return out
 
 
+# What several scenarios record or order, as (system, code, display) or (id, code, display)
 RAD = (ICD10CM, "M54.16", "Radiculopathy, lumbar region")
+FACET = (ICD10CM, "M47.816", "Spondylosis without myelopathy or radiculopathy, lumbar region")
+CAUDA_EQUINA = (ICD10CM, "G83.4", "Cauda equina syndrome")
+PSYCH_EVAL = ("psy", "90791", "Psychiatric diagnostic evaluation")
+DISCECTOMY = ("discectomy", "63030", "Laminotomy with discectomy L5-S1")
+MRI = ("sr-mri", "72148", "MRI lumbar spine without contrast")
+GUIDED_ILESI = ("sr-esi", "62323", "Lumbar interlaminar epidural injection with imaging guidance")
+BLIND_ESI = ("sr-esi", "62322", "Lumbar interlaminar epidural injection without imaging guidance")
+SCS_IPG = ("sr-ipg", "63685", "Insertion of spinal neurostimulator pulse generator")
+FUSION = ("sr-fusion", "22630", "Posterior lumbar interbody arthrodesis L5-S1")
 
 
 def scenarios() -> list[Scenario]:
@@ -253,7 +263,7 @@ def scenarios() -> list[Scenario]:
             shape="cds-hooks-org",
         )
         .condition("rad", *RAD, 14)
-        .order("sr-mri", "72148", "MRI lumbar spine without contrast")
+        .order(*MRI)
         .expect_both(
             "order.mri-early", "info", "ServiceRequest/sr-mri", [["delete", "ServiceRequest/sr-mri"]]
         )
@@ -266,13 +276,13 @@ def scenarios() -> list[Scenario]:
         )
         .condition("rad", *RAD, 14)
         .condition("footdrop", ICD10CM, "M21.372", "Foot drop, left foot", 4)
-        .order("sr-mri", "72148", "MRI lumbar spine without contrast")
+        .order(*MRI)
     )
     s.append(
         Scenario("mri-cauda-equina-routine", "Routine MRI with suspected cauda equina (check 1, critical)")
         .condition("rad", *RAD, 9)
-        .condition("ces", ICD10CM, "G83.4", "Cauda equina syndrome", 1)
-        .order("sr-mri", "72148", "MRI lumbar spine without contrast", priority="routine")
+        .condition("ces", *CAUDA_EQUINA, 1)
+        .order(*MRI, priority="routine")
         .expect_both(
             "order.mri-ces-emergency",
             "critical",
@@ -283,9 +293,9 @@ def scenarios() -> list[Scenario]:
     # ------------------------------------------------------------------ check 2
     s.append(
         Scenario("mri-postop-without-contrast", "Non-contrast MRI after discectomy (check 2, positive)")
-        .procedure("discectomy", "63030", "Laminotomy with discectomy L5-S1", 420, level="L5-S1")
+        .procedure(*DISCECTOMY, 420, level="L5-S1")
         .condition("rad", *RAD, 60)
-        .order("sr-mri", "72148", "MRI lumbar spine without contrast")
+        .order(*MRI)
         .expect_both(
             "order.mri-postop-contrast",
             "warning",
@@ -297,7 +307,7 @@ def scenarios() -> list[Scenario]:
         Scenario(
             "mri-postop-with-contrast", "MRI without and with contrast after discectomy (check 2, negative)"
         )
-        .procedure("discectomy", "63030", "Laminotomy with discectomy L5-S1", 420, level="L5-S1")
+        .procedure(*DISCECTOMY, 420, level="L5-S1")
         .condition("rad", *RAD, 60)
         .order("sr-mri", "72158", "MRI lumbar spine without and with contrast")
     )
@@ -306,7 +316,7 @@ def scenarios() -> list[Scenario]:
         Scenario("esi-blind", "Epidural injection without imaging guidance (check 3, positive)")
         .condition("rad", *RAD, 70)
         .pain("pain", 7, 3)
-        .order("sr-esi", "62322", "Lumbar interlaminar epidural injection without imaging guidance")
+        .order(*BLIND_ESI)
         .expect_both(
             "order.esi-blind",
             "warning",
@@ -352,10 +362,8 @@ def scenarios() -> list[Scenario]:
     # ------------------------------------------------------------------ check 5
     s.append(
         Scenario("esi-facet-pain", "ESI for facet-mediated pain (check 5, positive)")
-        .condition(
-            "facet", ICD10CM, "M47.816", "Spondylosis without myelopathy or radiculopathy, lumbar region", 200
-        )
-        .order("sr-esi", "62323", "Lumbar interlaminar epidural injection with imaging guidance")
+        .condition("facet", *FACET, 200)
+        .order(*GUIDED_ILESI)
         .expect_both(
             "order.esi-facet-pain",
             "warning",
@@ -368,7 +376,7 @@ def scenarios() -> list[Scenario]:
         .condition(
             "stenosis", ICD10CM, "M48.062", "Spinal stenosis, lumbar region with neurogenic claudication", 300
         )
-        .order("sr-esi", "62323", "Lumbar interlaminar epidural injection with imaging guidance")
+        .order(*GUIDED_ILESI)
         .expect_both(
             "order.esi-claudication",
             "warning",
@@ -379,9 +387,7 @@ def scenarios() -> list[Scenario]:
     # ------------------------------------------------------------------ check 6
     s.append(
         Scenario("rfa-without-block", "Facet RFA without a diagnostic block (check 6, positive)")
-        .condition(
-            "facet", ICD10CM, "M47.816", "Spondylosis without myelopathy or radiculopathy, lumbar region", 300
-        )
+        .condition("facet", *FACET, 300)
         .order("sr-rfa", "64635", "Radiofrequency ablation, lumbar facet L4-L5")
         .expect_both(
             "order.rfa-no-block",
@@ -394,9 +400,7 @@ def scenarios() -> list[Scenario]:
         Scenario(
             "rfa-after-positive-block", "Facet RFA after a positive medial branch block (check 6, negative)"
         )
-        .condition(
-            "facet", ICD10CM, "M47.816", "Spondylosis without myelopathy or radiculopathy, lumbar region", 300
-        )
+        .condition("facet", *FACET, 300)
         .procedure("mbb", "64493", "Medial branch block L4-L5", 30, outcome="successful", level="L4-L5")
         .order("sr-rfa", "64635", "Radiofrequency ablation, lumbar facet L4-L5")
     )
@@ -404,9 +408,7 @@ def scenarios() -> list[Scenario]:
         Scenario(
             "rfa-repeat-after-failed", "Repeat RFA at the same level after a failed RFA (check 6, positive)"
         )
-        .condition(
-            "facet", ICD10CM, "M47.816", "Spondylosis without myelopathy or radiculopathy, lumbar region", 500
-        )
+        .condition("facet", *FACET, 500)
         .procedure("mbb", "64493", "Medial branch block L4-L5", 300, outcome="successful", level="L4-L5")
         .procedure(
             "rfa-1", "64635", "Radiofrequency ablation L4-L5", 250, outcome="unsuccessful", level="L4-L5"
@@ -427,7 +429,7 @@ def scenarios() -> list[Scenario]:
             "Permanent SCS without trial or psychological evaluation (check 7, positive)",
         )
         .condition("fbss", *fbss, 500)
-        .order("sr-ipg", "63685", "Insertion of spinal neurostimulator pulse generator")
+        .order(*SCS_IPG)
         .expect_both(
             "order.scs-no-trial",
             "warning",
@@ -447,16 +449,16 @@ def scenarios() -> list[Scenario]:
             "Permanent SCS after a successful trial and psychological evaluation (check 7, negative)",
         )
         .condition("fbss", *fbss, 500)
-        .procedure("psy", "90791", "Psychiatric diagnostic evaluation", 90)
+        .procedure(*PSYCH_EVAL, 90)
         .procedure("trial", "63650", "SCS trial, percutaneous leads", 20, outcome="successful")
-        .order("sr-ipg", "63685", "Insertion of spinal neurostimulator pulse generator")
+        .order(*SCS_IPG)
     )
     s.append(
         Scenario("scs-after-failed-trial", "Permanent SCS after a failed trial (check 7, positive)")
         .condition("fbss", *fbss, 500)
-        .procedure("psy", "90791", "Psychiatric diagnostic evaluation", 90)
+        .procedure(*PSYCH_EVAL, 90)
         .procedure("trial", "63650", "SCS trial, percutaneous leads", 20, outcome="unsuccessful")
-        .order("sr-ipg", "63685", "Insertion of spinal neurostimulator pulse generator")
+        .order(*SCS_IPG)
         .expect_both(
             "order.scs-failed-trial",
             "warning",
@@ -471,7 +473,7 @@ def scenarios() -> list[Scenario]:
             "fusion-disc-herniation", "Fusion for disc herniation without instability (check 8, positive)"
         )
         .condition("hnp", *hnp, 200)
-        .order("sr-fusion", "22630", "Posterior lumbar interbody arthrodesis L5-S1")
+        .order(*FUSION)
         .expect_both(
             "order.fusion-no-instability",
             "warning",
@@ -483,7 +485,7 @@ def scenarios() -> list[Scenario]:
         Scenario("fusion-spondylolisthesis", "Fusion with spondylolisthesis (check 8, negative)")
         .condition("hnp", *hnp, 200)
         .condition("spondylo", ICD10CM, "M43.16", "Spondylolisthesis, lumbar region", 200)
-        .order("sr-fusion", "22630", "Posterior lumbar interbody arthrodesis L5-S1")
+        .order(*FUSION)
     )
     # ------------------------------------------------------------------ check 9
     s.append(
@@ -535,8 +537,8 @@ def scenarios() -> list[Scenario]:
     s.append(
         Scenario("esi-with-cauda-equina", "Blind ESI with suspected cauda equina (check 10, critical)")
         .condition("rad", *RAD, 10)
-        .condition("ces", ICD10CM, "G83.4", "Cauda equina syndrome", 1)
-        .order("sr-esi", "62322", "Lumbar interlaminar epidural injection without imaging guidance")
+        .condition("ces", *CAUDA_EQUINA, 1)
+        .order(*BLIND_ESI)
         .expect_both(
             "order.red-flag-elective",
             "critical",
@@ -587,14 +589,14 @@ def scenarios() -> list[Scenario]:
         .condition("rad", *RAD, 70)
         .condition("facet", ICD10CM, "M47.816", "Lumbar spondylosis without myelopathy or radiculopathy", 300)
         .pain("pain", 7, 3)
-        .order("sr-esi", "62323", "Lumbar interlaminar epidural injection with imaging guidance")
+        .order(*GUIDED_ILESI)
     )  # fmt: skip
     s.append(
         Scenario("esi-with-old-stable-foot-drop",
                  "Image-guided ESI with a foot drop present 14 weeks, strength stable (check 10, negative)")
         .condition("rad", *RAD, 120)
         .condition("footdrop", ICD10CM, "M21.371", "Foot drop, right foot", 100)
-        .order("sr-esi", "62323", "Lumbar interlaminar epidural injection with imaging guidance")
+        .order(*GUIDED_ILESI)
     )  # fmt: skip
     s.append(
         Scenario("emg-nerve-conduction", "EMG/nerve conduction study order (check 11, negative)")
