@@ -825,7 +825,7 @@ def r1_cauda_equina_code(s: Scenario) -> None:
     """Cauda equina syndrome coded on top of a 5-week L5-S1 disc herniation"""
     rad = radic(s, "M51.17", onset=35)
     prescribe_nsaid(s, "ibuprofen", authored=33, days=60)
-    s.nrs("nrs-1", 7, 30)
+    s.scores((7, 30))
     ces = s.condition(
         "ces-1",
         [icd("G83.4"), sct("192970008")],
@@ -849,7 +849,7 @@ def r1_new_urinary_retention(s: Scenario) -> None:
     """New urinary retention 2 days ago with a 3-week lumbar radiculopathy; gabapentin and PHQ-9 14 on file"""
     rad = radic(s, "M54.16", onset=20)
     prescribe_nsaid(s, "ibuprofen", authored=19, days=30)
-    s.nrs("nrs-1", 6, 18)
+    s.scores((6, 18))
     prescribe(s, "gabapentin", authored=14)
     s.observation("phq9-1", "44261-6", 14, when=10, as_integer=True)
     ret = s.condition(
@@ -890,7 +890,7 @@ def r1_preempts_booked_scs_trial(s: Scenario) -> None:
         note="Seen by spine surgery: no surgical target; consider neuromodulation.",
     )
     emg(s, "emg-1", 430, "Chronic left S1 radiculopathy; no evidence of peripheral neuropathy.")
-    s.nrs("nrs-1", 8, 25)
+    s.scores((8, 25))
     order = s.service_request(
         "scs-trial-order",
         [cpt("63650")],
@@ -924,7 +924,7 @@ def r2_progressive_foot_drop(s: Scenario) -> None:
     """Right ankle dorsiflexion falling from MRC 4/5 to 2/5 over three weeks of L5-S1 radiculopathy"""
     radic(s, "M51.17", onset=28, body_site="Right leg")
     prescribe_nsaid(s, "ibuprofen", authored=26, days=30)
-    s.nrs("nrs-1", 8, 21)
+    s.scores((8, 21))
     weak = s.condition(
         "weakness-1",
         [icd("M62.81")],
@@ -981,7 +981,7 @@ def r2_stable_foot_drop(s: Scenario) -> None:
     s.strength("mrc-2", 3, 30, "Right ankle dorsiflexion")
     s.strength("mrc-3", 3, 6, "Right ankle dorsiflexion")
     conservative_care(s, rad, pt=60, nsaid="naproxen", nsaid_from=62, nsaid_days=90)
-    s.nrs("nrs-1", 6, 6)
+    s.scores((6, 6))
     s.expect(
         [card("R2", "warning", refs=[drop], codes=["72148"], codes_any=[SPINE_REFERRAL])],
         forbidden_codes=[*ESI_ALL, *FUSION, *SCS, *RFA],
@@ -1012,7 +1012,7 @@ def r3_cancer_history_weight_loss(s: Scenario) -> None:
         category="encounter-diagnosis",
         note="Unintentional loss of 6 kg over 2 months.",
     )
-    s.nrs("nrs-1", 8, 3)
+    s.scores((8, 3))
     s.expect(
         [card("R3", "critical", refs=[ca, wl], codes=["72158"])],
         forbidden_codes=[*RED_FLAG_UNSAFE, "72148"],
@@ -1037,7 +1037,7 @@ def r3_infection_ivdu_fever(s: Scenario) -> None:
         category="encounter-diagnosis",
         note="Temperature 38.6 °C.",
     )
-    s.nrs("nrs-1", 9, 1)
+    s.scores((9, 1))
     s.expect(
         [card("R3", "critical", refs=[fever, oud], codes=["72158"])],
         forbidden_codes=[*RED_FLAG_UNSAFE, *ORAL_STEROIDS, "72148"],
@@ -1059,7 +1059,7 @@ def r3_osteoporotic_fracture(s: Scenario) -> None:
         category="encounter-diagnosis",
         note="Sudden pain after lifting a basket; osteoporosis on DXA.",
     )
-    s.nrs("nrs-1", 8, 2)
+    s.scores((8, 2))
     s.expect(
         [card("R3", "critical", refs=[frac], codes_any=[IMAGING_ANY])],
         forbidden_codes=RED_FLAG_UNSAFE,
@@ -1111,7 +1111,7 @@ def e1_old_incontinence_not_red_flag(s: Scenario) -> None:
         "no saddle numbness.",
     )
     prescribe_nsaid(s, "naproxen", authored=19, days=30)
-    s.nrs("nrs-1", 4, 3)
+    s.scores((4, 3))
     s.expect(
         [card("E1", "info", refs=[rad])],
         forbidden_codes=E1_FORBIDDEN,
@@ -1143,7 +1143,7 @@ def persistent_despite_conservative_care(s: Scenario) -> str:
     """Right S1 radiculopathy for 8 weeks despite 6 weeks of PT and naproxen; NRS 6, ODI 34."""
     rad = radic(s, "M54.17", onset=56, body_site="Right leg (S1 distribution)")
     conservative_care(s, rad, pt=49, nsaid="naproxen", nsaid_from=54, nsaid_days=90)
-    s.nrs("nrs-1", 6, 3)
+    s.scores((6, 3))
     s.odi("odi-1", 34, 3)
     return rad
 
@@ -1166,7 +1166,7 @@ def p2_three_months_unreferred(s: Scenario) -> None:
     """Right sciatica since July (partial onset date), > 3 months, never referred"""
     rad = radic(s, "M54.41", onset="2026-07", recorded=105)
     conservative_care(s, rad, pt=100, nsaid="ibuprofen", nsaid_from=103, nsaid_days=90)
-    s.nrs("nrs-1", 6, 4)
+    s.scores((6, 4))
     s.odi("odi-1", 36, 4)
     s.expect(
         [card("P2", "warning", refs=[rad], codes_any=[SPECIALIST_REFERRAL])],
@@ -1265,12 +1265,12 @@ def failed_tfesi_concordant_extrusion(s: Scenario) -> tuple[str, str, str]:
         "L5-S1 right paracentral disc extrusion compressing the traversing right S1 nerve "
         "root, concordant with the right S1 radicular symptoms. No spondylolisthesis.",
     )
-    s.nrs("nrs-1", 8, 62)
+    s.scores((8, 62))
     s.odi("odi-1", 52, 62)
     esi = tfesi(s, "esi-1", 60, "Right L5-S1", reason=[rad])
     s.pain_around(esi, after=[(7, 45), (7, 35), (7, 25)])
     s.odi("odi-2", 48, 25)
-    s.nrs("nrs-5", 7, 3)
+    s.scores((7, 3))
     return rad, rep, esi
 
 
@@ -1368,7 +1368,7 @@ def facet_pain_after_failed_esi(s: Scenario, *, pending_esi: bool = False, pendi
         160,
         "Bilateral facet arthropathy at L4-5 and L5-S1. No disc herniation and no nerve root compression.",
     )
-    s.nrs("nrs-1", 6, 121, leg=False)
+    s.scores((6, 121), leg=False)
     esi = tfesi(s, "esi-1", 120, "Right L5-S1", reason=[rad])
     s.observation("nrs-2", "72514-3", 6, when=100, part_of=esi, body_site="Lower back")
     s.observation("nrs-3", "72514-3", 6, when=90, part_of=esi, body_site="Lower back")
@@ -1556,7 +1556,7 @@ def s1_post_discectomy_new_pain(s: Scenario) -> None:
         note="New left S1 radicular pain 13 months after L5-S1 microdiscectomy.",
     )
     prescribe_nsaid(s, "naproxen", authored=33, days=30)
-    s.nrs("nrs-1", 7, 2)
+    s.scores((7, 2))
     s.expect(
         [card("S1", "info", refs=[surg], codes=["72158"])],
         forbidden_codes=["72148", *FUSION, *SCS, "63042", "63044", "63030"],
@@ -1586,7 +1586,7 @@ def s1_only_noncontrast_mri_ordered(s: Scenario) -> None:
         note="Recurrent right L5 radicular pain, first noticed about a year after the laminectomy.",
     )
     conservative_care(s, rad, pt=110, nsaid="naproxen", nsaid_from=115, nsaid_days=120)
-    s.nrs("nrs-1", 7, 5)
+    s.scores((7, 5))
     order = s.service_request(
         "mri-order-1",
         [cpt("72148")],
@@ -1633,7 +1633,7 @@ def s2_recurrent_herniation(s: Scenario) -> None:
         category="encounter-diagnosis",
         body_site="L4-5",
     )
-    s.nrs("nrs-1", 7, 3)
+    s.scores((7, 3))
     s.expect(
         [card("S2", "warning", refs=[rep], codes_any=[[*SPINE_REFERRAL, "63042"]])],
         forbidden_codes=[*SCS, *FUSION, *ESI_ALL, *IDD],
@@ -1922,7 +1922,7 @@ def l1_neuromodulation_exhausted(s: Scenario) -> None:
         note="DRG stimulation trial: 20 % relief of the left foot pain.",
     )
     s.pain_around(drg, before=(8, 155), after=[(7, 146)])
-    s.nrs("nrs-5", 8, 5)
+    s.scores((8, 5))
     s.odi("odi-1", 58, 5)
     s.expect(
         [card("L1", ["info", "warning"], refs=[scs, drg])],
@@ -1951,7 +1951,7 @@ def m1_long_term_opioid_with_benzo(s: Scenario) -> None:
         for i, a in enumerate((130, 100, 70, 40, 10), start=1)
     ]
     dz = prescribe(s, "diazepam", authored=60, repeats=2)
-    s.nrs("nrs-1", 7, 5)
+    s.scores((7, 5))
     s.expect(
         [
             card("P2", "warning", refs=[rad], codes_any=[SPECIALIST_REFERRAL]),
@@ -2078,7 +2078,7 @@ def x1_incidental_disc_finding(s: Scenario) -> None:
         note="Incidental finding on MRI; no leg symptoms.",
     )
     mri(s, 40, "Incidental broad-based L4-5 disc bulge without nerve root compression.")
-    s.nrs("nrs-1", 3, 40, leg=False)
+    s.scores((3, 40), leg=False)
     s.expect(
         [],
         forbidden_codes=[*ESI_ALL, *FUSION, *IMAGING_ANY, *RFA, *SCS],
@@ -2101,7 +2101,7 @@ def gate_refuted_radiculopathy(s: Scenario) -> None:
     s.condition("disc-1", [icd("M51.26")], "Other intervertebral disc displacement, lumbar region", onset=60)
     emg(s, "emg-1", 30, "Normal study: no lumbosacral radiculopathy, no neuropathy.")
     prescribe_nsaid(s, "naproxen", authored=85, days=90)
-    s.nrs("nrs-1", 6, 5)
+    s.scores((6, 5))
     s.expect(
         [],
         forbidden_codes=[*ESI_ALL, *IMAGING_ANY, *FUSION],
@@ -2120,7 +2120,7 @@ def gate_resolved_radiculopathy(s: Scenario) -> None:
         abatement=200,
     )
     tfesi(s, "esi-1", 350, "Right L5-S1", outcome=fb.SUCCESSFUL, reason=[rad])
-    s.nrs("nrs-1", 1, 30)
+    s.scores((1, 30))
     s.expect(
         [],
         forbidden_codes=[*ESI_ALL, *IMAGING_ANY, *SCS],
@@ -2162,7 +2162,7 @@ def f3_partial_response_counts_as_failure(s: Scenario) -> None:
     rad, rep = radiculopathy_with_concordant_extrusion(s, onset=160, side="Left")
     esi = tfesi(s, "esi-1", 70, "Left L5-S1", reason=[rad])
     s.pain_around(esi, before=(8, 72), after=[(5, 50), (5, 40)])
-    s.nrs("nrs-4", 6, 4)
+    s.scores((6, 4))
     s.expect(
         [card("F3", "warning", refs=[esi, rep], codes_any=[SPINE_REFERRAL])],
         forbidden_codes=F3_FORBIDDEN,
@@ -2229,7 +2229,7 @@ def f2_level_discordant(s: Scenario) -> None:
 def f0_outcome_unrecorded_one_proxy(s: Scenario) -> None:
     """TFESI 3 months ago with no outcome or pain score recorded; one indirect sign only"""
     rad, _ = radiculopathy_with_concordant_extrusion(s, onset=150, side="Left", pain_referral=110)
-    s.nrs("nrs-1", 7, 92)
+    s.scores((7, 92))
     esi = tfesi(s, "esi-1", 90, "Left L5-S1", reason=[rad])
     again = radic(
         s,
@@ -2254,7 +2254,7 @@ def f0_outcome_unrecorded_one_proxy(s: Scenario) -> None:
 def f3_probable_failure_two_proxies(s: Scenario) -> None:
     """TFESI with no pain score afterwards, but the diagnosis re-asserted and tramadol started: probable failure"""
     rad, rep = radiculopathy_with_concordant_extrusion(s, onset=170, side="Right", pain_referral=130)
-    s.nrs("nrs-1", 8, 92)
+    s.scores((8, 92))
     esi = tfesi(s, "esi-1", 90, "Right L5-S1", reason=[rad])
     tram = prescribe(s, "tramadol", authored=75)
     again = radic(
@@ -2319,7 +2319,7 @@ def f3_recent_esi_not_done(s: Scenario) -> None:
         body_site="Left L5-S1 neural foramen",
         note="Not done: the patient declined a repeat injection and asked for a surgical opinion.",
     )
-    s.nrs("nrs-4", 7, 6)
+    s.scores((7, 6))
     s.expect(
         [card("F3", "warning", refs=[esi, rep], codes_any=[SPINE_REFERRAL])],
         forbidden_codes=F3_FORBIDDEN,
@@ -2344,7 +2344,7 @@ def p1_cervical_esi_is_not_lumbar(s: Scenario) -> None:
         outcome=fb.UNSUCCESSFUL,
         note="For neck pain with right arm symptoms.",
     )
-    s.nrs("nrs-1", 6, 3)
+    s.scores((6, 3))
     s.expect(
         [card("P1", "info", refs=[rad], codes=["72148"])],
         forbidden_codes=["72158", *BLIND_ESI, *FUSION, *OPIOIDS, *SCS, *RFA],
@@ -2366,7 +2366,7 @@ def p1_diagnostic_snrb_is_not_an_esi(s: Scenario) -> None:
         "lateral recess narrowing contacting the traversing left S1 nerve root; symptomatic level "
         "uncertain.",
     )
-    s.nrs("nrs-1", 7, 21)
+    s.scores((7, 21))
     snrb = s.procedure(
         "snrb-1",
         [cpt("64483")],
@@ -2375,7 +2375,7 @@ def p1_diagnostic_snrb_is_not_an_esi(s: Scenario) -> None:
         body_site="Left S1 foramen",
         note="Lidocaine only, no steroid: 90 % relief of the leg pain for 3 hours — positive for left S1.",
     )
-    s.nrs("nrs-2", 7, 5)
+    s.scores((7, 5))
     s.expect(
         [],
         optional=[card("P1", "info", refs=[rad])],
@@ -2406,7 +2406,7 @@ def r1_disc_code_with_new_retention(s: Scenario) -> None:
         category="encounter-diagnosis",
         note="Bladder scan 700 mL, no urge to void.",
     )
-    s.nrs("nrs-1", 8, 1, leg=False)
+    s.scores((8, 1), leg=False)
     s.expect(
         [card("R1", "critical", refs=[ret], codes_any=[MRI_ANY, SPINE_REFERRAL])],
         forbidden_codes=RED_FLAG_UNSAFE,
@@ -2491,7 +2491,7 @@ def r1_resolved_ces_history_not_red_flag(s: Scenario) -> None:
     surg = discectomy(s, 2770, "L4-5", "Emergency L4-5 discectomy")
     rad = radic(s, "M54.16", onset=21, category="encounter-diagnosis")
     prescribe_nsaid(s, "ibuprofen", authored=20, days=30)
-    s.nrs("nrs-1", 6, 2)
+    s.scores((6, 2))
     s.expect(
         [card("S1", "info", refs=[surg], codes=["72158"])],
         forbidden_codes=["72148", *FUSION, *SCS, "63042"],
@@ -2515,7 +2515,7 @@ def s1_fusion_known_only_from_z98_1(s: Scenario) -> None:
     )
     rad = radic(s, "M54.16", onset=60, body_site="Right leg (L5 distribution)")
     conservative_care(s, rad, pt=50, nsaid="naproxen", nsaid_from=58, nsaid_days=90)
-    s.nrs("nrs-1", 6, 3)
+    s.scores((6, 3))
     s.expect(
         [card("S1", "info", refs=[z], codes=["72158"])],
         forbidden_codes=["72148", *FUSION, *SCS, "63042"],
@@ -2544,9 +2544,9 @@ def f6_stenosis_gate_without_radic_code(s: Scenario) -> None:
         "Severe central canal stenosis at L3-4 and L4-5 due to ligamentum flavum hypertrophy and "
         "disc bulging. No spondylolisthesis.",
     )
-    s.nrs("nrs-1", 7, 102)
+    s.scores((7, 102))
     esi = ilesi(s, "esi-1", 100, "L4-5", outcome=fb.UNSUCCESSFUL, reason=[sten])
-    s.nrs("nrs-2", 7, 5)
+    s.scores((7, 5))
     s.expect(
         [
             card(
@@ -2569,7 +2569,7 @@ def a1_rfa_short_lived(s: Scenario) -> None:
     facet_pain_after_positive_blocks(s, onset=600, facet_code=("M47.816", "428671008"), side="Right")
     rfa = facet_rfa(s, "rfa-1", 150)
     s.pain_around(rfa, before=(7, 152), after=[(3, 115), (3, 90), (7, 65)], leg=False)
-    s.nrs("nrs-5", 7, 40, leg=False)
+    s.scores((7, 40), leg=False)
     s.expect(
         [card("A1", "info", refs=[rfa])],
         optional=[card("F5", ["info", "warning"])],
@@ -2744,7 +2744,7 @@ def f5_si_joint_pain(s: Scenario) -> None:
         "Mild disc desiccation L4-5 without disc herniation or nerve root compression. Right "
         "sacroiliac joint subchondral oedema.",
     )
-    s.nrs("nrs-1", 6, 132, leg=False)
+    s.scores((6, 132), leg=False)
     esi = tfesi(s, "esi-1", 130, "Right L5-S1", reason=[rad])
     s.observation("nrs-2", "72514-3", 6, when=110, part_of=esi, body_site="Right buttock")
     s.observation("nrs-3", "72514-3", 6, when=100, part_of=esi, body_site="Right buttock")
@@ -2797,7 +2797,7 @@ def x1_disc_code_with_failed_esi(s: Scenario) -> None:
         note="Central L4-5 disc protrusion; axial back pain.",
     )
     mri(s, 190, "Central L4-5 disc protrusion without nerve root compression.")
-    s.nrs("nrs-1", 6, 92, leg=False)
+    s.scores((6, 92), leg=False)
     esi = ilesi(s, "esi-1", 90, "L4-5", outcome=fb.UNSUCCESSFUL, reason=[disc])
     s.expect(
         [],
@@ -2813,7 +2813,7 @@ def p1_seen_in_spine_clinic_not_p2(s: Scenario) -> None:
     rad = radic(s, "M54.16", onset=120, body_site="Right leg (L4 distribution)")
     conservative_care(s, rad, pt=110, nsaid="naproxen", nsaid_from=115, nsaid_days=150)
     visit = s.encounter("spine-visit-1", "Spine surgery clinic", when=20, reason=[rad])
-    s.nrs("nrs-1", 6, 20)
+    s.scores((6, 20))
     s.expect(
         [],
         optional=[card("P1", "info", refs=[rad], codes=["72148"])],
@@ -2830,7 +2830,7 @@ def f3_explicit_partial_outcome(s: Scenario) -> None:
     """TFESI charted 'partially successful' (385670004) with no pain scores, concordant extrusion"""
     rad, rep = radiculopathy_with_concordant_extrusion(s, onset=140, side="Right")
     esi = tfesi(s, "esi-1", 70, "Right L5-S1", outcome="385670004", reason=[rad])
-    s.nrs("nrs-1", 7, 3)
+    s.scores((7, 3))
     s.expect(
         [card("F3", "warning", refs=[esi, rep], codes_any=[SPINE_REFERRAL])],
         forbidden_codes=F3_FORBIDDEN,
@@ -2854,9 +2854,9 @@ def f3_remote_cancer_history_not_red_flag(s: Scenario) -> None:
         note="Radical prostatectomy 2014; PSA undetectable since.",
     )
     rad, rep = radiculopathy_with_concordant_extrusion(s, onset=700, side="Left")
-    s.nrs("nrs-1", 7, 602)
+    s.scores((7, 602))
     esi = tfesi(s, "esi-1", 600, "Left L5-S1", outcome=fb.UNSUCCESSFUL, reason=[rad])
-    s.nrs("nrs-2", 7, 5)
+    s.scores((7, 5))
     s.expect(
         [card("F3", "warning", refs=[esi, rep], codes_any=[SPINE_REFERRAL])],
         forbidden_codes=F3_FORBIDDEN,
@@ -2874,7 +2874,7 @@ def r2_strength_decline_only(s: Scenario) -> None:
     prescribe_nsaid(s, "naproxen", authored=33, days=30)
     first = s.strength("mrc-1", 5, 30, "Left extensor hallucis longus")
     now = s.strength("mrc-2", 3, 2, "Left extensor hallucis longus")
-    s.nrs("nrs-1", 7, 2)
+    s.scores((7, 2))
     s.expect(
         [card("R2", "critical", refs=[first, now], codes=["72148"], codes_any=[SPINE_REFERRAL])],
         forbidden_codes=[*ESI_ALL, *PT, *SCS, *RFA, *FUSION],
@@ -2914,7 +2914,7 @@ def r3_postoperative_discitis(s: Scenario) -> None:
         verification="provisional",
         note="Suspected postoperative discitis: severe new back pain, CRP 140 mg/L.",
     )
-    s.nrs("nrs-1", 9, 2, leg=False)
+    s.scores((9, 2), leg=False)
     s.expect(
         [card("R3", "critical", refs=[disc], codes=["72158"])],
         forbidden_codes=[*RED_FLAG_UNSAFE, *ORAL_STEROIDS, "72148", "63042"],
@@ -2979,7 +2979,7 @@ def e1_boundary_41_days(s: Scenario) -> None:
     """Radicular pain for 41 days (one day short of 6 weeks), NRS 5"""
     rad = radic(s, "M54.17", onset=41)
     prescribe_nsaid(s, "naproxen", authored=41, days=60)
-    s.nrs("nrs-1", 5, 1)
+    s.scores((5, 1))
     s.expect(
         [card("E1", "info", refs=[rad])],
         forbidden_codes=E1_FORBIDDEN,
@@ -2993,7 +2993,7 @@ def p1_boundary_42_days(s: Scenario) -> None:
     """Radicular pain for exactly 42 days with 6 weeks of NSAID and physiotherapy, NRS 5"""
     rad = radic(s, "M54.17", onset=42)
     conservative_care(s, rad, pt=42, nsaid="naproxen", nsaid_from=42, nsaid_days=60)
-    s.nrs("nrs-1", 5, 1)
+    s.scores((5, 1))
     s.expect(
         [card("P1", "info", refs=[rad], codes=["72148"])],
         forbidden_codes=["72158", *BLIND_ESI, *FUSION, *OPIOIDS],
@@ -3028,7 +3028,7 @@ def s4_spondylolisthesis_referred_info(s: Scenario) -> None:
         conclusion="Grade 1 degenerative anterolisthesis of L4 on L5, 3 mm in extension and 8 mm in flexion: dynamic "
         "instability.",
     )
-    s.nrs("nrs-1", 7, 112)
+    s.scores((7, 112))
     esi = tfesi(s, "esi-1", 110, "Left L4-5", outcome=fb.UNSUCCESSFUL, reason=[rad])
     ref = s.referral(
         "referral-surgery-1",
@@ -3116,7 +3116,7 @@ def f7_one_failed_esi_surgeon_no_target(s: Scenario) -> None:
         reason=[rad],
         note=f"Seen by spine surgery on {s.ago(95)}: no surgical target; not a surgical candidate.",
     )
-    s.nrs("nrs-4", 6, 6)
+    s.scores((6, 6))
     s.expect(
         [card("F7", "info", refs=[esi, note], codes_any=[[*CBT_OR_PSYCH, *PAIN_REFERRAL, "63650"]])],
         forbidden_codes=[*ESI_ALL, *OPIOIDS, *FUSION, *SCS_PERMANENT],
@@ -3142,7 +3142,7 @@ def s2_recurrence_without_annular_code(s: Scenario) -> None:
         "nerve root. Minimal postoperative scar. No instability.",
         contrast=True,
     )
-    s.nrs("nrs-1", 8, 3)
+    s.scores((8, 3))
     s.expect(
         [card("S2", "warning", refs=[rep], codes_any=[[*SPINE_REFERRAL, "63042"]])],
         forbidden_codes=[*SCS, *FUSION, *ESI_ALL, *IDD],
@@ -3201,7 +3201,7 @@ def m_stopped_opioid_and_gabapentin_not_current(s: Scenario) -> None:
         status="stopped",
         note="Stopped after 3 months: no benefit, dizziness.",
     )
-    s.nrs("nrs-1", 6, 4)
+    s.scores((6, 4))
     s.expect(
         [card("P2", "warning", refs=[rad], codes_any=[SPECIALIST_REFERRAL])],
         forbidden_codes=[*OPIOIDS, *NEUROPATHIC, *BLIND_ESI, *FUSION],
