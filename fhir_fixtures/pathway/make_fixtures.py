@@ -427,10 +427,10 @@ class Scenario:
 
     def referral(
         self,
-        rid: str,
         kind: str,
         *,
         authored: int,
+        rid: str | None = None,
         status: str = "completed",
         reason: Iterable[str] = (),
         note: str | None = None,
@@ -440,7 +440,13 @@ class Scenario:
             "surgery": ("183546007", "Referral to spine surgery (neurosurgery)"),
         }[kind]
         return self.service_request(
-            rid, [sct(code)], text, authored=authored, status=status, reason=reason, note=note
+            rid or f"referral-{kind}-1",
+            [sct(code)],
+            text,
+            authored=authored,
+            status=status,
+            reason=reason,
+            note=note,
         )
 
     def report(self, rid: str, cpt_code: str, title: str, *, when: int, conclusion: str) -> str:
@@ -640,7 +646,7 @@ def conservative_care(
     s.pt_course(pt, reason=[rad])
     prescribe_nsaid(s, nsaid, authored=nsaid_from, days=nsaid_days)
     if pain_referral is not None:
-        s.referral("referral-pain-1", "pain", authored=pain_referral, reason=[rad])
+        s.referral("pain", authored=pain_referral, reason=[rad])
 
 
 def tfesi(
@@ -784,7 +790,6 @@ def chronic_radiculopathy_without_target(s: Scenario, *, onset: int, side: str =
         f"Chronic {side.lower()} S1 radiculopathy; no evidence of peripheral neuropathy.",
     )
     s.referral(
-        "referral-surgery-1",
         "surgery",
         authored=onset - 240,
         reason=[rad],
@@ -883,7 +888,6 @@ def r1_preempts_booked_scs_trial(s: Scenario) -> None:
     tfesi(s, "esi-1", 600, "Left L5-S1", outcome=fb.UNSUCCESSFUL, reason=[rad])
     tfesi(s, "esi-2", 500, "Left L5-S1", outcome=fb.UNSUCCESSFUL, reason=[rad])
     s.referral(
-        "referral-surgery-1",
         "surgery",
         authored=450,
         reason=[rad],
@@ -1483,7 +1487,6 @@ def f7_two_failed_esis_no_target(s: Scenario) -> None:
         rid="mri-2",
     )
     s.referral(
-        "referral-surgery-1",
         "surgery",
         authored=125,
         reason=[rad],
@@ -1674,7 +1677,6 @@ def s3_fbss_epidural_fibrosis(s: Scenario) -> None:
         contrast=True,
     )
     s.referral(
-        "referral-surgery-1",
         "surgery",
         authored=50,
         reason=[fbss],
@@ -2146,7 +2148,7 @@ def radiculopathy_with_concordant_extrusion(
     rad = radic(s, icd_code, onset=onset, body_site=f"{side} leg (S1 distribution)")
     conservative_care(s, rad, pt=onset - 10, nsaid="naproxen", nsaid_from=onset - 5, nsaid_days=180)
     if pain_referral is not None:
-        s.referral("referral-pain-1", "pain", authored=pain_referral, reason=[rad])
+        s.referral("pain", authored=pain_referral, reason=[rad])
     rep = mri(
         s,
         onset - 30,
@@ -3031,7 +3033,6 @@ def s4_spondylolisthesis_referred_info(s: Scenario) -> None:
     s.scores((7, 112))
     esi = tfesi(s, "esi-1", 110, "Left L4-5", outcome=fb.UNSUCCESSFUL, reason=[rad])
     ref = s.referral(
-        "referral-surgery-1",
         "surgery",
         authored=60,
         status="active",
@@ -3110,7 +3111,6 @@ def f7_one_failed_esi_surgeon_no_target(s: Scenario) -> None:
     s.pain_around(esi, before=(7, 182), after=[(7, 160), (6, 150)])
     emg(s, "emg-1", 130, "Chronic right S1 radiculopathy; no peripheral neuropathy.")
     note = s.referral(
-        "referral-surgery-1",
         "surgery",
         authored=120,
         reason=[rad],
