@@ -1696,10 +1696,11 @@ def s3_fbss_epidural_fibrosis(s: Scenario) -> None:
     )
 
 
-@scenario(given="Janet", gender="female", birth="1962-02-08")
-def s4_spondylolisthesis(s: Scenario) -> None:
-    """Degenerative L4-5 spondylolisthesis with dynamic instability and refractory L4 radiculopathy"""
-    rad = radic(s, "M54.16", onset=200, body_site="Right leg (L4 distribution)")
+def unstable_spondylolisthesis(s: Scenario, *, side: str, xray: str) -> tuple[str, str, str]:
+    """L4 radiculopathy on the ``side`` for 200 days with degenerative L4-5 spondylolisthesis,
+    conservative care, and flexion-extension radiographs concluding ``xray``. Returns (radicular
+    condition, spondylolisthesis, radiograph report)."""
+    rad = radic(s, "M54.16", onset=200, body_site=f"{side} leg (L4 distribution)")
     spon = s.condition(
         "spondylolisthesis-1",
         [icd("M43.16"), sct("4046000")],
@@ -1708,11 +1709,18 @@ def s4_spondylolisthesis(s: Scenario) -> None:
     )
     conservative_care(s, rad, pt=190, nsaid="naproxen", nsaid_from=195, nsaid_days=120)
     xr = s.report(
-        "xray-1",
-        "72114",
-        "Lumbar spine radiographs with flexion-extension views",
-        when=170,
-        conclusion="Grade 1 degenerative anterolisthesis of L4 on L5 measuring 4 mm in extension and 9 mm "
+        "xray-1", "72114", "Lumbar spine radiographs with flexion-extension views", when=170, conclusion=xray
+    )
+    return rad, spon, xr
+
+
+@scenario(given="Janet", gender="female", birth="1962-02-08")
+def s4_spondylolisthesis(s: Scenario) -> None:
+    """Degenerative L4-5 spondylolisthesis with dynamic instability and refractory L4 radiculopathy"""
+    rad, spon, xr = unstable_spondylolisthesis(
+        s,
+        side="Right",
+        xray="Grade 1 degenerative anterolisthesis of L4 on L5 measuring 4 mm in extension and 9 mm "
         "in flexion: dynamic instability.",
     )
     mri(
@@ -3014,20 +3022,10 @@ def f5_rfa_ordered_without_block(s: Scenario) -> None:
 @scenario(given="Nicholas", gender="male", birth="1958-03-19")
 def s4_spondylolisthesis_referred_info(s: Scenario) -> None:
     """Degenerative L4-5 spondylolisthesis with instability and refractory radiculopathy, already referred to spine surgery"""
-    rad = radic(s, "M54.16", onset=200, body_site="Left leg (L4 distribution)")
-    spon = s.condition(
-        "spondylolisthesis-1",
-        [icd("M43.16"), sct("4046000")],
-        "Degenerative spondylolisthesis L4-5",
-        onset=180,
-    )
-    conservative_care(s, rad, pt=190, nsaid="naproxen", nsaid_from=195, nsaid_days=120)
-    xr = s.report(
-        "xray-1",
-        "72114",
-        "Lumbar spine radiographs with flexion-extension views",
-        when=170,
-        conclusion="Grade 1 degenerative anterolisthesis of L4 on L5, 3 mm in extension and 8 mm in flexion: dynamic "
+    rad, spon, xr = unstable_spondylolisthesis(
+        s,
+        side="Left",
+        xray="Grade 1 degenerative anterolisthesis of L4 on L5, 3 mm in extension and 8 mm in flexion: dynamic "
         "instability.",
     )
     s.scores((7, 112))
