@@ -103,6 +103,7 @@ CBT_OR_PSYCH = [
     "90837",
     "96158",
 ]
+DECOMPRESSION_OR_MILD = ["0275T", "G0276", "63047", "63005", "63017", *SPINE_REFERRAL]
 RED_FLAG_UNSAFE = [*ESI_ALL, *PT, *SCS, *RFA, *IDD, *FUSION, *OPIOIDS, "0275T", "64493", "64494"]
 
 
@@ -1432,14 +1433,23 @@ def f5_facet_pain_esi_pending(s: Scenario) -> None:
     facet_pain_after_failed_esi(s, pending_esi=True)
 
 
+def stenosis_with_claudication(s: Scenario, *, onset: int, note: str) -> str:
+    """Lumbar spinal stenosis with neurogenic claudication (M48.062 with its SNOMED CT concept)."""
+    return s.condition(
+        "stenosis-1",
+        [icd("M48.062"), sct("18347007")],
+        "Spinal stenosis, lumbar region with neurogenic claudication",
+        onset=onset,
+        note=note,
+    )
+
+
 @scenario(given="George", gender="male", birth="1954-08-11")
 def f6_neurogenic_claudication(s: Scenario) -> None:
     """Failed interlaminar ESI for L4-5 stenosis with neurogenic claudication (M48.062), age 72"""
     rad = radic(s, "M54.16", onset=400, note="Bilateral buttock and leg pain.")
-    sten = s.condition(
-        "stenosis-1",
-        [icd("M48.062"), sct("18347007")],
-        "Spinal stenosis, lumbar region with neurogenic claudication",
+    sten = stenosis_with_claudication(
+        s,
         onset=400,
         note="Neurogenic claudication: bilateral buttock and leg pain after walking 100 m, relieved by "
         "sitting and flexion.",
@@ -1458,7 +1468,7 @@ def f6_neurogenic_claudication(s: Scenario) -> None:
                 "F6",
                 "info",
                 refs=[esi, sten],
-                codes_any=[["0275T", "G0276", "63047", "63005", "63017", *SPINE_REFERRAL]],
+                codes_any=[DECOMPRESSION_OR_MILD],
             )
         ],
         forbidden_codes=[*FUSION, *ESI_ALL, *OPIOIDS],
@@ -2539,10 +2549,8 @@ def s1_fusion_known_only_from_z98_1(s: Scenario) -> None:
 @scenario(given="Arthur", gender="male", birth="1950-01-31")
 def f6_stenosis_gate_without_radic_code(s: Scenario) -> None:
     """Neurogenic claudication coded only as M48.062 (no radiculopathy code), failed ILESI"""
-    sten = s.condition(
-        "stenosis-1",
-        [icd("M48.062"), sct("18347007")],
-        "Spinal stenosis, lumbar region with neurogenic claudication",
+    sten = stenosis_with_claudication(
+        s,
         onset=500,
         note="Neurogenic claudication: bilateral leg pain and heaviness after walking 50 m, relieved "
         "by sitting.",
@@ -2563,7 +2571,7 @@ def f6_stenosis_gate_without_radic_code(s: Scenario) -> None:
                 "F6",
                 "info",
                 refs=[esi, sten],
-                codes_any=[["0275T", "G0276", "63047", "63005", "63017", *SPINE_REFERRAL]],
+                codes_any=[DECOMPRESSION_OR_MILD],
             )
         ],
         forbidden_codes=[*FUSION, *ESI_ALL, *OPIOIDS],
