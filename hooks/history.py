@@ -24,7 +24,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from functools import cache, lru_cache
+from functools import lru_cache
 from statistics import median
 from typing import Any
 
@@ -40,16 +40,17 @@ from hooks.facts import (
     ServiceRequestFact,
 )
 from hooks.terminology import Coding, Terminology
+from hooks.text import NUMBER, is_leg_site, parse_laterality, parse_level
+from hooks.text import RELIEF_WORDS as _RELIEF_WORDS
+from hooks.text import STRENGTH_WORDS as _STRENGTH_WORDS
+from hooks.text import ingredients_named as _ingredients_named
 
 __all__ = [
     "OBSERVATION_KINDS",
     "build_history",
     "fhir_date",
-    "is_leg_site",
     "is_relevant",
     "normalize_ref",
-    "parse_laterality",
-    "parse_level",
 ]
 
 # ---------------------------------------------------------------------------------------------
@@ -242,79 +243,6 @@ def _age_to_date(birth: date | None, age: Any) -> date | None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Spinal level, laterality and body site
-# ---------------------------------------------------------------------------------------------
-
-_LEVEL = re.compile(
-    r"\b([LST])\s?(\d{1,2})(?:\s*(?:-|–|/|to)\s*([LST])?\s?(\d{1,2}))?\b",
-    re.IGNORECASE,
-)
-
-
-def parse_level(*texts: str | None) -> str | None:
-    """The first lumbar/sacral spinal level in the texts, normalised: "L5-S1", "L4-L5", "L5", "S1".
-
-    Accepts "L5-S1", "L5/S1", "L4-5", "l4 to l5", "L5 nerve root". Thoracic or cervical levels
-    are ignored (this is a lumbar pathway). Returns None when no level is stated.
-    """
-    for text in texts:
-        if not text:
-            continue
-        for m in _LEVEL.finditer(text):
-            region, num = m.group(1).upper(), int(m.group(2))
-            if region == "T" or not _valid_level(region, num):
-                continue
-            first = f"{region}{num}"
-            if m.group(4) is None:
-                return first
-            region2 = (m.group(3) or region).upper()
-            num2 = int(m.group(4))
-            if not _valid_level(region2, num2):
-                return first
-            return f"{first}-{region2}{num2}"
-    return None
-
-
-def _valid_level(region: str, num: int) -> bool:
-    return (region == "L" and 1 <= num <= 5) or (region == "S" and 1 <= num <= 5)
-
-
-_LEFT = re.compile(r"\b(left|lt)\b", re.IGNORECASE)
-_RIGHT = re.compile(r"\b(right|rt)\b", re.IGNORECASE)
-_BILATERAL = re.compile(r"\b(bilateral|bilat|both sides)\b", re.IGNORECASE)
-
-
-def parse_laterality(*texts: str | None) -> str | None:
-    """Laterality ("left", "right" or "bilateral") from free text: site text, displays, notes."""
-    left = right = False
-    for text in texts:
-        if not text:
-            continue
-        if _BILATERAL.search(text):
-            return "bilateral"
-        left = left or bool(_LEFT.search(text))
-        right = right or bool(_RIGHT.search(text))
-    if left and right:
-        return "bilateral"
-    if left:
-        return "left"
-    if right:
-        return "right"
-    return None
-
-
-_LEG = re.compile(
-    r"\b(leg|legs|lower (?:limb|extremity|leg)|thigh|calf|foot|feet|buttock|sciatic|radicular)\b",
-    re.IGNORECASE,
-)
-
-
-def is_leg_site(text: str | None) -> bool:
-    """True when a pain score's body site or component names the leg (radicular pain)."""
-    return bool(text and _LEG.search(text))
-
-
-# ---------------------------------------------------------------------------------------------
 # Observation kinds
 # ---------------------------------------------------------------------------------------------
 
@@ -331,18 +259,6 @@ OBSERVATION_KINDS: tuple[tuple[str, str], ...] = (
     ("ort", "ort_observations"),
     ("strength", "muscle_strength_observations"),
     ("relief_pct", "pain_relief_observations"),
-)
-
-
-# No LOINC code for a muscle-strength grade or a "% relief" entry could be verified; until
-# value sets for them exist (OBSERVATION_KINDS consults them first), entries coded only locally
-# or by text are recognised by their name. Both need the shape of their instrument too: a 0-5
-# grade, a percentage.
-_RELIEF_WORDS = re.compile(r"\brelief\b|\brelieved\b", re.IGNORECASE)
-_STRENGTH_WORDS = re.compile(
-    r"muscle strength|motor strength|strength grade|\bMRC\b|manual muscle test|\bMMT\b|motor power|"
-    r"dorsiflex|plantar ?flex|extensor hallucis|\bEHL\b|hip flex|knee exten|power \(",
-    re.IGNORECASE,
 )
 
 
@@ -365,9 +281,6 @@ def _kind_of(terminology: Terminology, codings: Sequence[Coding]) -> str | None:
     return None
 
 
-_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
-
-
 def _obs_value(obj: Any) -> tuple[float | None, str | None, str | None]:
     """(number, unit, text) from value[x] of an Observation or component."""
     q = _get(obj, "valueQuantity")
@@ -378,13 +291,13 @@ def _obs_value(obj: Any) -> tuple[float | None, str | None, str | None]:
         return _num(vi), None, None
     vs = _get(obj, "valueString")
     if vs:
-        m = _NUMBER.search(str(vs))
+        m = NUMBER.search(str(vs))
         unit = "%" if "%" in str(vs) else None
         return (float(m.group(0)) if m else None), unit, str(vs)
     vcc = _get(obj, "valueCodeableConcept")
     if vcc is not None:
         text = _cc_text(vcc)
-        m = _NUMBER.search(text or "")
+        m = NUMBER.search(text or "")
         return (float(m.group(0)) if m else None), None, text
     vr = _get(obj, "valueRatio")
     if vr is not None:
@@ -409,53 +322,6 @@ def _scale(
     ):
         return value / 10.0
     return value
-
-
-# ---------------------------------------------------------------------------------------------
-# Drug names → ingredient codings (for SCD/SBD-coded or text-only medications)
-# ---------------------------------------------------------------------------------------------
-
-
-@cache
-def _ingredient_index(
-    terminology: Terminology,
-) -> tuple[re.Pattern[str] | None, dict[str, tuple[Coding, ...]]]:
-    """A regex over the ingredient names of every drug value set (rx_*), and name → codings."""
-    by_name: dict[str, list[Coding]] = {}
-    for name in terminology.names:
-        if not name.startswith("rx_"):
-            continue
-        for m in terminology[name].members:
-            key = m.display.strip().lower()
-            if key and m.coding() not in by_name.setdefault(key, []):
-                by_name[key].append(m.coding())
-    if not by_name:
-        return None, {}
-    alternatives = "|".join(re.escape(n) for n in sorted(by_name, key=len, reverse=True))
-    return re.compile(rf"(?<![a-z])({alternatives})(?![a-z])", re.IGNORECASE), {
-        k: tuple(v) for k, v in by_name.items()
-    }
-
-
-def _ingredients_named(terminology: Terminology, *texts: str | None) -> tuple[Coding, ...]:
-    """Ingredient codings for drug names written in the texts ("Gabapentin 300 MG Oral Capsule").
-
-    EHRs code prescriptions at the clinical-drug level (SCD/SBD), which the ingredient value
-    sets do not list; the ingredient name in the drug's display or text is then the only
-    offline evidence of what was prescribed.
-    """
-    pattern, by_name = _ingredient_index(terminology)
-    if pattern is None:
-        return ()
-    out: list[Coding] = []
-    for text in texts:
-        if not text:
-            continue
-        for m in pattern.finditer(text):
-            for c in by_name.get(m.group(1).lower(), ()):
-                if c not in out:
-                    out.append(c)
-    return tuple(out)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -16,7 +16,6 @@ Public helpers for the rule authors: ``classify_modality``, ``assess_all``, ``is
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -25,8 +24,25 @@ from statistics import median
 
 from hooks.cards import Fact
 from hooks.facts import ObservationFact, PatientHistory, ProcedureFact
-from hooks.history import is_leg_site, parse_laterality
 from hooks.terminology import Coding, Terminology
+from hooks.text import (
+    ABLATION,
+    BLOCK,
+    CERVICAL_THORACIC,
+    DIAGNOSTIC_INJECTION,
+    EPIDURAL_INJECTION,
+    FACET_OR_SI,
+    NOTE_RELIEF,
+    PERMANENT_IMPLANT,
+    PULSED,
+    STIMULATION,
+    TRIAL,
+    is_leg_site,
+    levels_in,
+    mentions,
+    parse_laterality,
+    segments,
+)
 from hooks.thresholds import Thresholds
 
 
@@ -89,30 +105,6 @@ class Assessment:
 # What kind of procedure is this?
 # ---------------------------------------------------------------------------------------------
 
-_DIAGNOSTIC_WORDS = re.compile(
-    r"selective nerve root block|\bsnrb\b|diagnostic|local an(?:a)?esthetic only|an(?:a)?esthetic only|"
-    r"without steroid|no steroid|\bKX\b",
-    re.IGNORECASE,
-)
-_CERVICAL_THORACIC = re.compile(r"cervical|thoracic", re.IGNORECASE)
-_TEXT_TRIAL = re.compile(r"\btrial\b", re.IGNORECASE)
-_TEXT_STIM = re.compile(r"spinal cord stimulat|\bscs\b|dorsal root ganglion|\bdrg\b", re.IGNORECASE)
-_TEXT_ABLATION = re.compile(
-    r"radiofrequency (?:ablation|neurotomy|denervation)|\brfa\b|cryo(?:ablation|neurolysis)|"
-    r"neurotomy|rhizotomy",
-    re.IGNORECASE,
-)
-_TEXT_PULSED = re.compile(r"pulsed", re.IGNORECASE)
-_TEXT_FACET_SI = re.compile(r"facet|medial branch|sacroiliac|\bsij?\b", re.IGNORECASE)
-_TEXT_BLOCK = re.compile(
-    r"medial branch block|\bmbb\b|sacroiliac (?:joint )?(?:injection|block)|\bsij? (?:injection|block)|"
-    r"selective nerve root block|\bsnrb\b",
-    re.IGNORECASE,
-)
-_TEXT_ESI = re.compile(r"epidural|\besi\b|tfesi|ilesi|transforaminal", re.IGNORECASE)
-_PERMANENT = re.compile(r"permanent|implantable pulse generator|\bipg\b", re.IGNORECASE)
-
-
 def _texts(p: ProcedureFact) -> list[str]:
     out = [p.text, p.reason_text or "", p.body_site_text or "", *p.notes]
     out += [c.display for c in (*p.codings, *p.reason, *p.used_codes) if c.display]
@@ -129,11 +121,9 @@ def is_diagnostic_injection(procedure: ProcedureFact, terminology: Terminology) 
     used = procedure.used_codes
     if used and terminology.match("rx_systemic_corticosteroids", used) is not None:
         return False
-    if any(
-        _DIAGNOSTIC_WORDS.search(t) for t in (procedure.text, procedure.reason_text or "", *procedure.notes)
-    ):
+    if mentions(DIAGNOSTIC_INJECTION, procedure.text, procedure.reason_text, *procedure.notes):
         return True
-    if any(_DIAGNOSTIC_WORDS.search(c.display or "") for c in procedure.reason):
+    if mentions(DIAGNOSTIC_INJECTION, *(c.display for c in procedure.reason)):
         return True
     return (
         bool(used)
@@ -163,7 +153,7 @@ def is_scs_trial(
         return False
     if terminology.match("scs_permanent_system", procedure.codings) is not None:
         return False
-    if any(_PERMANENT.search(t) for t in _texts(procedure)):
+    if any(PERMANENT_IMPLANT.search(t) for t in _texts(procedure)):
         return False
     if history is not None and procedure.performed is not None:
         for other in history.procedures:
@@ -214,15 +204,15 @@ def classify_modality(
 
 def _classify_by_text(procedure: ProcedureFact) -> Modality | None:
     text = " ".join(t for t in (procedure.text, *(c.display or "" for c in procedure.codings)) if t)
-    if not text or _CERVICAL_THORACIC.search(text):
+    if not text or CERVICAL_THORACIC.search(text):
         return None
-    if _TEXT_STIM.search(text):
-        return Modality.SCS_TRIAL if _TEXT_TRIAL.search(text) and not _PERMANENT.search(text) else None
-    if _TEXT_ABLATION.search(text) and _TEXT_FACET_SI.search(text) and not _TEXT_PULSED.search(text):
+    if STIMULATION.search(text):
+        return Modality.SCS_TRIAL if TRIAL.search(text) and not PERMANENT_IMPLANT.search(text) else None
+    if ABLATION.search(text) and FACET_OR_SI.search(text) and not PULSED.search(text):
         return Modality.RFA
-    if _TEXT_BLOCK.search(text):
+    if BLOCK.search(text):
         return Modality.DIAGNOSTIC_BLOCK
-    if _TEXT_ESI.search(text):
+    if EPIDURAL_INJECTION.search(text):
         return Modality.ESI
     return None
 
@@ -798,7 +788,6 @@ _NEXT_LINE = {
         "peripheral_nerve_stimulation",
     ),
 }
-_NOTE_RELIEF = re.compile(r"(\d{1,3})\s*%\s*(?:pain\s+)?relief|relief\D{0,20}?(\d{1,3})\s*%", re.IGNORECASE)
 _ESCALATION_SETS = ("rx_opioids", "rx_gabapentinoids", "rx_antidepressants_neuropathic")
 
 
@@ -938,7 +927,7 @@ def _proxies(
     else:
         # ... or written in a note on the procedure itself ("follow-up: 20 % relief")
         for note in procedure.notes:
-            found = _NOTE_RELIEF.search(note)
+            found = NOTE_RELIEF.search(note)
             if found is None:
                 continue
             pct = float(found.group(1) or found.group(2))
@@ -1015,13 +1004,6 @@ def consecutive_failed_esis(
     return tuple(reversed(run))
 
 
-_SEG = re.compile(r"([LS])(\d)")
-
-
-def _segments(level: str) -> set[str]:
-    return {f"{r}{n}" for r, n in _SEG.findall(level.upper())}
-
-
 def levels_concordant(a: str | None, b: str | None) -> bool | None:
     """Whether two stated spinal levels point at the same root: they share a segment.
 
@@ -1030,7 +1012,7 @@ def levels_concordant(a: str | None, b: str | None) -> bool | None:
     """
     if not a or not b:
         return None
-    sa, sb = _segments(a), _segments(b)
+    sa, sb = segments(a), segments(b)
     if not sa or not sb:
         return None
     return bool(sa & sb)
@@ -1049,20 +1031,6 @@ class Concordance:
 
     concordant: bool | None  # None: no level/side on one side of the comparison
     facts: tuple[Fact, ...] = ()
-
-
-_LEVELS = re.compile(r"\b([LS])\s?([1-5])(?:\s*(?:-|–|/)\s*([LS])?\s?([1-5]))?\b", re.IGNORECASE)
-
-
-def levels_in(text: str | None) -> tuple[str, ...]:
-    """Every lumbar/sacral level written in a text ("L4-5 bulge; L5-S1 extrusion" → L4-L5, L5-S1)."""
-    out: list[str] = []
-    for m in _LEVELS.finditer(text or ""):
-        first = f"{m.group(1).upper()}{m.group(2)}"
-        lvl = first if m.group(4) is None else f"{first}-{(m.group(3) or m.group(1)).upper()}{m.group(4)}"
-        if lvl not in out:
-            out.append(lvl)
-    return tuple(out)
 
 
 def procedure_concordance(
