@@ -15,8 +15,10 @@ from hypothesis import strategies as st
 from fhir_fixtures.fhir_builder import CPT, LOINC, RXNORM
 from fhir_fixtures.fhir_builder import ICD10CM as ICD
 from fhir_fixtures.fhir_builder import SNOMED as SCT
-from hooks.history import build_history, fhir_date, is_relevant, normalize_ref, parse_laterality, parse_level
+from cds_service.fhir_facts import build_history, fhir_date, normalize_ref
+from hooks.history import is_relevant
 from hooks.terminology import Terminology, default_terminology
+from hooks.text import parse_laterality, parse_level
 
 SUBJECT = {"reference": "Patient/p1"}
 
