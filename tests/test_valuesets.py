@@ -247,6 +247,92 @@ def test_prefix_members_are_release_headers_and_admit_every_descendant(term: Ter
 
 
 # ---------------------------------------------------------------------------------------------
+# decision model §7: the classes the safety rules will ask about
+# ---------------------------------------------------------------------------------------------
+
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+
+
+@pytest.mark.parametrize(
+    ("value_set", "system", "code", "member"),
+    [
+        # §7.1 anticoagulants and antiplatelets (aspirin is a minor factor, kept apart)
+        ("rx_antithrombotics_before_procedures", RXNORM, "1364430", True),  # apixaban
+        ("rx_antithrombotics_before_procedures", RXNORM, "32968", True),  # clopidogrel
+        ("rx_antithrombotics_before_procedures", RXNORM, "11289", True),  # warfarin
+        ("rx_antithrombotics_before_procedures", RXNORM, "67108", True),  # enoxaparin
+        ("rx_antithrombotics_before_procedures", RXNORM, "21107", True),  # cilostazol
+        ("rx_antithrombotics_before_procedures", RXNORM, "1191", False),  # aspirin
+        ("rx_aspirin", RXNORM, "1191", True),
+        ("rx_doacs", RXNORM, "1599538", True),  # edoxaban
+        ("rx_doacs", RXNORM, "11289", False),  # warfarin is not a DOAC
+        ("rx_heparins", RXNORM, "67109", True),  # dalteparin
+        # §7.2 MOUD and opioid use disorder
+        ("rx_moud", RXNORM, "1819", True),  # buprenorphine
+        ("rx_moud", RXNORM, "6813", True),  # methadone
+        ("rx_moud", RXNORM, "7243", True),  # naltrexone
+        ("rx_moud", RXNORM, "7804", False),  # oxycodone
+        ("opioid_use_disorder_diagnoses", ICD, "F11.20", True),
+        ("opioid_use_disorder_diagnoses", ICD, "F11.10", True),
+        ("opioid_use_disorder_diagnoses", ICD, "F11.90", True),
+        ("opioid_use_disorder_diagnoses", ICD, "F12.20", False),  # cannabis
+        # §7.6 benzodiazepines and carisoprodol
+        ("rx_benzodiazepine_class", RXNORM, "10355", True),  # temazepam
+        ("rx_benzodiazepine_class", RXNORM, "2356", True),  # chlordiazepoxide
+        ("rx_benzodiazepine_class", RXNORM, "3322", True),  # diazepam
+        ("rx_benzodiazepine_class", RXNORM, "2101", False),  # carisoprodol is not a benzodiazepine
+        ("rx_muscle_relaxant_class", RXNORM, "2101", True),
+        # §7.6 psychosocial diagnoses; chronic pain codes are not
+        ("psychosocial_diagnoses", ICD, "F32.A", True),
+        ("psychosocial_diagnoses", ICD, "F32.1", True),
+        ("psychosocial_diagnoses", ICD, "F33.1", True),
+        ("psychosocial_diagnoses", ICD, "F41.1", True),
+        ("psychosocial_diagnoses", ICD, "F43.10", True),
+        ("psychosocial_diagnoses", ICD, "F43.12", True),
+        ("psychosocial_diagnoses", ICD, "F43.2", False),  # adjustment disorder is not PTSD
+        ("psychosocial_diagnoses", ICD, "G89.4", False),
+        ("psychosocial_diagnoses", ICD, "G89.29", False),
+        # §7.6 injectable corticosteroids are told apart by dose form
+        ("parenteral_dose_forms", RXNORM, "1649574", True),  # Injection
+        ("parenteral_dose_forms", RXNORM, "316949", True),  # Injectable Solution
+        ("parenteral_dose_forms", RXNORM, "317541", False),  # Oral Tablet
+    ],
+)
+def test_safety_rule_classes(term: Terminology, value_set: str, system: str, code: str, member: bool) -> None:
+    """The §7 classes hold what the decision model puts in them, and not their look-alikes."""
+    assert (term.match(value_set, [Coding(system, code)]) is not None) is member
+
+
+def test_the_benzodiazepine_check_in_use_today_is_unchanged(term: Terminology) -> None:
+    """The new classes add no member to the sets today's rules read (no card changes until the
+    rule layer adopts them): temazepam is in the new class only, carisoprodol in neither."""
+    for code in ("10355", "2356", "2101"):
+        assert term.match("rx_benzodiazepines", [Coding(RXNORM, code)]) is None, code
+    assert term.match("psychological_comorbidity", [Coding(ICD, "F32.A")]) is None
+
+
+def test_new_rxnorm_codes_name_their_source_or_stay_unverified(term: Terminology) -> None:
+    """Every RxNorm member of the §7 sets names where it was checked, or says UNVERIFIED and what
+    was tried; none rests on an unnamed source."""
+    names = (
+        "rx_anticoagulants",
+        "rx_p2y12_inhibitors",
+        "rx_antiplatelets_other",
+        "rx_opioid_antagonists_moud",
+        "rx_benzodiazepines_more",
+        "parenteral_dose_forms",
+    )
+    for name in names:
+        for m in term[name].members:
+            note = m.verification
+            if m.verified:
+                assert any(s in note for s in ("cpicpgx/cpic-data", "RxNav", "opioid-mme-r4")), note
+            else:
+                assert "not found in" in note and "confirm with RxNav" in note, note
+                assert term[name].status == "draft"
+
+
+# ---------------------------------------------------------------------------------------------
 # missing or malformed value sets stop start-up
 # ---------------------------------------------------------------------------------------------
 
