@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import re
 import shutil
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import simple_icd_10_cm as icd10cm
 
 from fhir_fixtures.fhir_builder import CPT
 from fhir_fixtures.fhir_builder import ICD10CM as ICD
@@ -21,6 +23,7 @@ from hooks.terminology import (
     EXT_DESCENDANTS,
     EXT_VERIFICATION,
     Coding,
+    Member,
     Terminology,
     TerminologyError,
     default_terminology,
@@ -30,6 +33,7 @@ from hooks.terminology import (
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "clinical" / "valuesets.json"
 SUPPLEMENT = ROOT / "hooks" / "valuesets" / "supplement.json"
+ICD10CM_RELEASE = ROOT / "hooks" / "valuesets" / "icd10cm_release.json"
 
 
 @pytest.fixture(scope="module")
@@ -91,6 +95,9 @@ def test_shipped_files_are_fhir_valuesets_with_canonical_url_version_and_expansi
 
 
 def _unverified_in_sources() -> set[tuple[str, str]]:
+    """Codes marked UNVERIFIED in the sources, less the ICD-10-CM codes the CMS release confirms."""
+    record = json.loads(ICD10CM_RELEASE.read_text())
+    confirmed = {(ICD, code) for code, entry in record["codes"].items() if entry["known"]}
     out: set[tuple[str, str]] = set()
     sources = [json.loads(SUPPLEMENT.read_text())]
     if SHARED.exists():
@@ -102,7 +109,7 @@ def _unverified_in_sources() -> set[tuple[str, str]]:
             for c in vs["codes"]:
                 if c["verification"].strip().upper().startswith("UNVERIFIED"):
                     out.add((c["system"], c["code"]))
-    return out
+    return out - confirmed
 
 
 def test_unverified_codes_are_listed_and_stay_marked(term: Terminology) -> None:
@@ -127,6 +134,202 @@ def test_a_verified_code_is_not_listed(term: Terminology) -> None:
     """Verified codes (e.g. 64483 from the AMA descriptor) are not flagged."""
     m = term["esi_transforaminal_lumbar"].member("64483")
     assert m.verified and m not in term.unverified()
+
+
+# ---------------------------------------------------------------------------------------------
+# every ICD-10-CM code checked against the CMS release (simple-icd-10-cm ships it)
+# ---------------------------------------------------------------------------------------------
+
+
+def _release_disagreements(members: list[Member], known: Callable[[str], bool]) -> list[str]:
+    """Members whose marking disagrees with the release: confirmed yet UNVERIFIED, or unknown yet
+    verified."""
+    out = []
+    for m in members:
+        if known(m.code) and not m.verified:
+            out.append(f"{m.value_set}: {m.code} is in the CMS release but still marked UNVERIFIED")
+        elif not known(m.code) and m.verified:
+            out.append(f"{m.value_set}: {m.code} is not in the CMS release but marked verified")
+    return out
+
+
+def _icd_members(term: Terminology) -> list[Member]:
+    return [m for name in term.names for m in term[name].members if m.system == ICD]
+
+
+def test_every_icd10cm_marking_agrees_with_the_cms_release(term: Terminology) -> None:
+    """Each ICD-10-CM member is looked up in the CMS release: a code the release knows is not
+    UNVERIFIED; a code it does not know stays UNVERIFIED (this test prints those)."""
+    members = _icd_members(term)
+    assert len({m.code for m in members}) >= 100
+    unknown = sorted({m.code for m in members if not icd10cm.is_valid_item(m.code)})
+    print(f"\n{len(unknown)} ICD-10-CM codes not in the CMS release (stay UNVERIFIED): {unknown}")
+    problems = _release_disagreements(members, icd10cm.is_valid_item)
+    assert not problems, "\n".join(problems) + (
+        "\nrun: python scripts/generate_valuesets.py --icd10cm-release"
+    )
+
+
+def test_the_release_check_fails_on_a_marking_that_disagrees() -> None:
+    """The comparison above reports both kinds of disagreement (so it can fail)."""
+    stale = Member("v", ICD, "Z96.82", "Presence of neurostimulator", "UNVERIFIED: recalled", True)
+    invented = Member("v", ICD, "M54.99", "not a code", "verified: somewhere", True)
+    fine = Member("v", ICD, "M54.16", "Radiculopathy, lumbar region", "verified: list", True)
+    assert icd10cm.is_valid_item("Z96.82") and not icd10cm.is_valid_item("M54.99")
+    problems = _release_disagreements([stale, invented, fine], icd10cm.is_valid_item)
+    assert len(problems) == 2
+    assert "Z96.82" in problems[0] and "M54.99" in problems[1]
+
+
+def test_the_release_record_matches_the_installed_release() -> None:
+    """hooks/valuesets/icd10cm_release.json (which the generator reads) is what the installed
+    release says about every ICD-10-CM code of the sources, and names that release."""
+    record = json.loads(ICD10CM_RELEASE.read_text())
+    assert record["package"] == f"simple-icd-10-cm {importlib.metadata.version('simple-icd-10-cm')}"
+    sources = [json.loads(SUPPLEMENT.read_text())]
+    if SHARED.exists():
+        sources.append(json.loads(SHARED.read_text()))
+    source_codes = {
+        c["code"]
+        for src in sources
+        for n, vs in src.items()
+        if not n.startswith("_")
+        for c in vs["codes"]
+        if c["system"] == ICD
+    }
+    if SHARED.exists():
+        assert set(record["codes"]) == source_codes
+    for code, entry in record["codes"].items():
+        assert entry["known"] is icd10cm.is_valid_item(code), code
+        if entry["known"]:
+            assert entry["title"] == icd10cm.get_description(code), code
+            assert (entry["kind"] == "code") is icd10cm.is_leaf(code), code
+    assert record["unknown"] == sorted(c for c, e in record["codes"].items() if not e["known"])
+
+
+@pytest.mark.parametrize(
+    ("value_set", "code"),
+    [
+        ("device_or_surgical_status", "Z96.82"),
+        ("lumbar_radiculopathy_conditions", "M51.15"),
+        ("lumbar_disc_displacement_without_radiculopathy", "M51.371"),
+        ("lumbar_disc_displacement_without_radiculopathy", "M51.379"),
+        ("red_flag_malignancy", "Z85"),
+        ("red_flag_fracture", "S32.0"),
+    ],
+)
+def test_codes_the_release_confirms_are_no_longer_unverified(
+    term: Terminology, value_set: str, code: str
+) -> None:
+    """The six codes that were marked UNVERIFIED and are valid in the release: cleared, with a note
+    naming the release and the package."""
+    m = term[value_set].member(code)
+    assert icd10cm.is_valid_item(code)
+    assert m.verified and m not in term.unverified()
+    assert m.verification.startswith("verified: CMS ICD-10-CM FY"), m.verification
+    assert "via simple-icd-10-cm " in m.verification
+
+
+def test_prefix_members_are_release_headers_and_admit_every_descendant(term: Terminology) -> None:
+    """Members used as prefixes (Z85, S32.0, M48.06 …) are checked as categories: the release lists
+    them as headers, and every descendant the release holds matches the member's value set."""
+    headers = [m for m in _icd_members(term) if icd10cm.is_valid_item(m.code) and not icd10cm.is_leaf(m.code)]
+    codes = {m.code for m in headers}
+    assert {"Z85", "S32.0", "M48.06"} <= codes
+    for m in headers:
+        assert icd10cm.is_category_or_subcategory(m.code), m.code
+        if m.verification.startswith("verified: CMS"):
+            assert "header: descendants match" in m.verification, m.code
+        descendants = icd10cm.get_descendants(m.code)
+        assert descendants, m.code
+        missed = [d for d in descendants if term.match(m.value_set, [Coding(ICD, d)]) is None]
+        assert not missed, f"{m.value_set}: {m.code} does not admit {missed[:5]}"
+
+
+# ---------------------------------------------------------------------------------------------
+# decision model §7: the classes the safety rules will ask about
+# ---------------------------------------------------------------------------------------------
+
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+
+
+@pytest.mark.parametrize(
+    ("value_set", "system", "code", "member"),
+    [
+        # §7.1 anticoagulants and antiplatelets (aspirin is a minor factor, kept apart)
+        ("rx_antithrombotics_before_procedures", RXNORM, "1364430", True),  # apixaban
+        ("rx_antithrombotics_before_procedures", RXNORM, "32968", True),  # clopidogrel
+        ("rx_antithrombotics_before_procedures", RXNORM, "11289", True),  # warfarin
+        ("rx_antithrombotics_before_procedures", RXNORM, "67108", True),  # enoxaparin
+        ("rx_antithrombotics_before_procedures", RXNORM, "21107", True),  # cilostazol
+        ("rx_antithrombotics_before_procedures", RXNORM, "1191", False),  # aspirin
+        ("rx_aspirin", RXNORM, "1191", True),
+        ("rx_doacs", RXNORM, "1599538", True),  # edoxaban
+        ("rx_doacs", RXNORM, "11289", False),  # warfarin is not a DOAC
+        ("rx_heparins", RXNORM, "67109", True),  # dalteparin
+        # §7.2 MOUD and opioid use disorder
+        ("rx_moud", RXNORM, "1819", True),  # buprenorphine
+        ("rx_moud", RXNORM, "6813", True),  # methadone
+        ("rx_moud", RXNORM, "7243", True),  # naltrexone
+        ("rx_moud", RXNORM, "7804", False),  # oxycodone
+        ("opioid_use_disorder_diagnoses", ICD, "F11.20", True),
+        ("opioid_use_disorder_diagnoses", ICD, "F11.10", True),
+        ("opioid_use_disorder_diagnoses", ICD, "F11.90", True),
+        ("opioid_use_disorder_diagnoses", ICD, "F12.20", False),  # cannabis
+        # §7.6 benzodiazepines and carisoprodol
+        ("rx_benzodiazepine_class", RXNORM, "10355", True),  # temazepam
+        ("rx_benzodiazepine_class", RXNORM, "2356", True),  # chlordiazepoxide
+        ("rx_benzodiazepine_class", RXNORM, "3322", True),  # diazepam
+        ("rx_benzodiazepine_class", RXNORM, "2101", False),  # carisoprodol is not a benzodiazepine
+        ("rx_muscle_relaxant_class", RXNORM, "2101", True),
+        # §7.6 psychosocial diagnoses; chronic pain codes are not
+        ("psychosocial_diagnoses", ICD, "F32.A", True),
+        ("psychosocial_diagnoses", ICD, "F32.1", True),
+        ("psychosocial_diagnoses", ICD, "F33.1", True),
+        ("psychosocial_diagnoses", ICD, "F41.1", True),
+        ("psychosocial_diagnoses", ICD, "F43.10", True),
+        ("psychosocial_diagnoses", ICD, "F43.12", True),
+        ("psychosocial_diagnoses", ICD, "F43.2", False),  # adjustment disorder is not PTSD
+        ("psychosocial_diagnoses", ICD, "G89.4", False),
+        ("psychosocial_diagnoses", ICD, "G89.29", False),
+        # §7.6 injectable corticosteroids are told apart by dose form
+        ("parenteral_dose_forms", RXNORM, "1649574", True),  # Injection
+        ("parenteral_dose_forms", RXNORM, "316949", True),  # Injectable Solution
+        ("parenteral_dose_forms", RXNORM, "317541", False),  # Oral Tablet
+    ],
+)
+def test_safety_rule_classes(term: Terminology, value_set: str, system: str, code: str, member: bool) -> None:
+    """The §7 classes hold what the decision model puts in them, and not their look-alikes."""
+    assert (term.match(value_set, [Coding(system, code)]) is not None) is member
+
+
+def test_the_benzodiazepine_check_in_use_today_is_unchanged(term: Terminology) -> None:
+    """The new classes add no member to the sets today's rules read (no card changes until the
+    rule layer adopts them): temazepam is in the new class only, carisoprodol in neither."""
+    for code in ("10355", "2356", "2101"):
+        assert term.match("rx_benzodiazepines", [Coding(RXNORM, code)]) is None, code
+    assert term.match("psychological_comorbidity", [Coding(ICD, "F32.A")]) is None
+
+
+def test_new_rxnorm_codes_name_their_source_or_stay_unverified(term: Terminology) -> None:
+    """Every RxNorm member of the §7 sets names where it was checked, or says UNVERIFIED and what
+    was tried; none rests on an unnamed source."""
+    names = (
+        "rx_anticoagulants",
+        "rx_p2y12_inhibitors",
+        "rx_antiplatelets_other",
+        "rx_opioid_antagonists_moud",
+        "rx_benzodiazepines_more",
+        "parenteral_dose_forms",
+    )
+    for name in names:
+        for m in term[name].members:
+            note = m.verification
+            if m.verified:
+                assert any(s in note for s in ("cpicpgx/cpic-data", "RxNav", "opioid-mme-r4")), note
+            else:
+                assert "not found in" in note and "confirm with RxNav" in note, note
+                assert term[name].status == "draft"
 
 
 # ---------------------------------------------------------------------------------------------
