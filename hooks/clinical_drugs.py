@@ -45,17 +45,14 @@ _BRAND = re.compile(r"\s*\[[^\]]*\]\s*$")
 
 @dataclass(frozen=True, slots=True)
 class Strength:
-    """One ingredient of a clinical drug: ``value`` mg per ``per`` (None: per tablet, capsule or
-    other unit of the dose form; "ML"; "HR" for patches; "ACTUAT" for sprays)."""
+    """One ingredient of a clinical drug: ``value_mg`` mg per ``per`` (None: per tablet, capsule or
+    other unit of the dose form; "ML"; "HR" for patches; "ACTUAT" for sprays). ``code`` is the
+    RxNorm ingredient code when the table gives it."""
 
     ingredient: str
     value_mg: float
     per: str | None
     code: str | None = None
-
-    @property
-    def label(self) -> str:
-        return f"{self.ingredient} {self.value_mg:g} mg" + (f"/{self.per.lower()}" if self.per else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,11 +88,19 @@ def _table() -> dict[str, dict[str, Any]]:
 
 
 @cache
-def _opioid_names() -> tuple[str, ...]:
-    """Opioid ingredient names the table and the CDC factors know, longest first."""
+def _opioid_names() -> frozenset[str]:
+    """Opioid ingredient names the table and the CDC factors know."""
     per_mg, per_mcg_h = mme_factors()
-    names = {i["name"] for d in _table().values() for i in d["ingredients"]} | set(per_mg) | set(per_mcg_h)
-    return tuple(sorted(names, key=len, reverse=True))
+    return frozenset(
+        {i["name"] for d in _table().values() for i in d["ingredients"]} | set(per_mg) | set(per_mcg_h)
+    )
+
+
+@cache
+def _opioid_pattern() -> re.Pattern[str]:
+    """Any opioid ingredient name as a word, longest first ("dihydrocodeine" before "codeine")."""
+    names = sorted(_opioid_names(), key=len, reverse=True)
+    return re.compile(r"(?<![a-z])(" + "|".join(re.escape(n) for n in names) + r")(?![a-z])")
 
 
 def _from_table(entry: dict[str, Any]) -> ClinicalDrug:
@@ -109,10 +114,8 @@ def _from_table(entry: dict[str, Any]) -> ClinicalDrug:
 
 def _ingredient_name(text: str) -> str:
     text = _PREFIX.sub("", text.strip()).strip().lower()
-    for name in _opioid_names():
-        if re.search(rf"(?<![a-z]){re.escape(name)}(?![a-z])", text):
-            return name
-    return text
+    opioid = _opioid_pattern().search(text)
+    return opioid.group(1) if opioid else text
 
 
 def parse_clinical_drug_name(name: str | None) -> ClinicalDrug | None:

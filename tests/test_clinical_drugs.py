@@ -147,6 +147,18 @@ def test_no_code_and_no_readable_name_gives_nothing() -> None:
             [("dihydrocodeine", 16.0, None), ("acetaminophen", 356.4, None)],
         ),
         ("tramadol hydrochloride 50 MG", None, [("tramadol", 50.0, None)]),  # no dose form given
+        # any clinical drug, not only opioids: §7.6 classifies steroids by dose form, aspirin by dose
+        (
+            "methylprednisolone acetate 40 MG/ML Injectable Suspension",
+            "Injectable Suspension",
+            [("methylprednisolone acetate", 40.0, "ML")],
+        ),
+        ("predniSONE 20 MG Oral Tablet", "Oral Tablet", [("prednisone", 20.0, None)]),
+        (
+            "aspirin 81 MG Delayed Release Oral Tablet",
+            "Delayed Release Oral Tablet",
+            [("aspirin", 81.0, None)],
+        ),
     ],
 )
 def test_rxnorm_names_are_read(
