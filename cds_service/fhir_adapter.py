@@ -1,7 +1,7 @@
 """The one place that imports fhir.resources, pinned to the **R4B** models.
 
 (The package's default models are R5 and reject real R4 Procedures and Encounters.) Raw JSON is
-first screened with ``hooks.history.is_relevant`` so only resources the rules can use are
+first screened with ``cds_service.relevance.is_relevant`` so only resources the rules can use are
 validated; an invalid one is a 400 naming the prefetch key and the path. fhir.resources raises
 ``KeyError``/``TypeError``/``ValueError`` rather than ``ValidationError`` on some malformed input
 (an unknown ``resourceType`` in a Bundle entry or a contained resource): that is a 400 too.
@@ -25,6 +25,8 @@ from pydantic import ValidationError
 
 from cds_service.errors import InvalidFhirData
 from cds_service.prefetch import KeyData
+from cds_service.relevance import RELEVANT_TYPES
+from cds_service.relevance import is_relevant as screen
 from hooks.facts import PatientHistory
 from hooks.terminology import Terminology
 
@@ -39,19 +41,8 @@ def _loc(loc: Iterable[Any]) -> str:
     return out
 
 
-# The resource types the rules read (what ``hooks.history.is_relevant`` can keep).
-VALIDATED_TYPES = (
-    "Patient",
-    "Condition",
-    "Procedure",
-    "Observation",
-    "MedicationRequest",
-    "MedicationStatement",
-    "Medication",
-    "ServiceRequest",
-    "DiagnosticReport",
-    "Encounter",
-)
+# The resource types the rules read: what the relevance screen can keep (its one list).
+VALIDATED_TYPES = RELEVANT_TYPES
 
 
 def preload_models(resource_types: Iterable[str] = VALIDATED_TYPES) -> int:
@@ -161,11 +152,11 @@ def to_history(
     cache: ModelCache | None = None,
 ) -> PatientHistory:
     """Screen, validate and hand the models to ``hooks.history.build_history``."""
-    if is_relevant is None or build_history is None:
+    is_relevant = is_relevant or screen
+    if build_history is None:
         from hooks import history
 
-        is_relevant = is_relevant or history.is_relevant
-        build_history = build_history or history.build_history
+        build_history = history.build_history
     models: list[Any] = []
     seen: set[tuple[str, str]] = set()
     for kd in data.values():

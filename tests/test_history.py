@@ -12,7 +12,8 @@ from fhir.resources.R4B import get_fhir_model_class
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hooks.history import build_history, fhir_date, is_relevant, normalize_ref, parse_laterality, parse_level
+from cds_service.relevance import is_relevant
+from hooks.history import build_history, fhir_date, normalize_ref, parse_laterality, parse_level
 from hooks.terminology import Terminology, default_terminology
 
 CPT = "http://www.ama-assn.org/go/cpt"
