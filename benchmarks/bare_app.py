@@ -1,9 +1,14 @@
-"""The baselines for the HTTP benchmark, served by gunicorn with the same worker settings as the service.
+"""The baselines for the HTTP benchmark, served like the service: gunicorn with the same worker
+class (``cds_service.server.Worker``), the same request-buffering front (``asgi`` below) and the
+same numbers of workers and threads (``CDS_WORKERS``, ``CDS_THREADS``).
 
 ``/echo`` parses the JSON body and echoes it: the ceiling the web stack itself allows on this
-machine. ``/echo-audited`` does the same and also commits one audit row to SQLite (WAL, default
-durable sync) per call, as the service must: the ceiling for a service that records every call
-before it answers. ``BARE_AUDIT_DB`` names the SQLite file.
+machine. ``/parse`` parses it and answers ``{}`` (the bare parse of a large chart).
+``/echo-audited`` parses, commits one audit row to SQLite (WAL, durable sync) per call, as the
+service must, and echoes: the ceiling for a service that records every call before it answers.
+``/validate-audited`` also validates the chart's resources that the relevance screen keeps with
+their R4B models (no cache), as the service must for a chart it has not seen: the floor for
+distinct charts. ``BARE_AUDIT_DB`` names the SQLite file.
 """
 
 from __future__ import annotations
@@ -13,8 +18,15 @@ import sqlite3
 import threading
 import uuid
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from flask import Flask, jsonify, request
+
+from cds_service.fhir_adapter import parse_resource, preload_models
+from cds_service.relevance import is_relevant
+from cds_service.server import BufferedFront
+from cds_service.settings import Settings
+from hooks.terminology import Terminology, default_terminology
 
 app = Flask("bare")
 _local = threading.local()
@@ -27,6 +39,7 @@ def _audit_db() -> sqlite3.Connection:
             os.environ.get("BARE_AUDIT_DB", "bare-audit.sqlite3"), isolation_level=None, timeout=30
         )
         conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")  # as the service: each commit on disk
         conn.execute(
             "CREATE TABLE IF NOT EXISTS audit (id INTEGER PRIMARY KEY, hook_instance TEXT, at TEXT, size INT)"
         )
@@ -34,14 +47,13 @@ def _audit_db() -> sqlite3.Connection:
     return conn
 
 
-@app.post("/echo")
-def echo():  # type: ignore[no-untyped-def]
-    return jsonify(request.get_json())
+@app.post("/parse")
+def parse():  # type: ignore[no-untyped-def]
+    request.get_json()
+    return jsonify({})
 
 
-@app.post("/echo-audited")
-def echo_audited():  # type: ignore[no-untyped-def]
-    body = request.get_json()
+def _audit(body: dict) -> None:  # type: ignore[type-arg]
     conn = _audit_db()
     conn.execute("BEGIN IMMEDIATE")
     conn.execute(
@@ -53,4 +65,48 @@ def echo_audited():  # type: ignore[no-untyped-def]
         ),
     )
     conn.execute("COMMIT")
+
+
+@app.post("/validate-audited")
+def validate_audited():  # type: ignore[no-untyped-def]
+    body = request.get_json()
+    term = _terminology()
+    for key, value in (body.get("prefetch") or {}).items():
+        entries = (
+            value.get("entry", [])
+            if value and value.get("resourceType") == "Bundle"
+            else [{"resource": value}]
+        )
+        for i, entry in enumerate(entries):
+            raw = entry.get("resource")
+            if isinstance(raw, dict) and is_relevant(raw, term):
+                parse_resource(raw, f"{key}[{i}]")
+    _audit(body)
     return jsonify(body)
+
+
+@app.post("/echo")
+def echo():  # type: ignore[no-untyped-def]
+    return jsonify(request.get_json())
+
+
+@app.post("/echo-audited")
+def echo_audited():  # type: ignore[no-untyped-def]
+    body = request.get_json()
+    _audit(body)
+    return jsonify(body)
+
+
+@lru_cache(maxsize=1)
+def _terminology() -> Terminology:
+    return default_terminology()
+
+
+def _asgi() -> BufferedFront:
+    settings = Settings.from_env()
+    _terminology()
+    preload_models()
+    return BufferedFront(app, call_threads=settings.threads, max_body_bytes=settings.max_request_bytes)
+
+
+asgi = _asgi()

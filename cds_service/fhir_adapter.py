@@ -161,15 +161,16 @@ def to_history(
     seen: set[tuple[str, str]] = set()
     for kd in data.values():
         for i, raw in enumerate(kd.resources):
-            where = kd.path(i)
-            if not isinstance(raw, dict) or not isinstance(raw.get("resourceType"), str):
+            rtype = raw.get("resourceType") if isinstance(raw, dict) else None
+            if not isinstance(rtype, str):
+                where = kd.path(i)
                 raise InvalidFhirData(
                     f"{where} is not a FHIR resource (no resourceType).", expression=[where]
                 )
             # the same resource may arrive under two keys (e.g. MedicationRequest in two searches)
             rid = raw.get("id")
             if isinstance(rid, str):
-                ident = (raw["resourceType"], rid)
+                ident = (rtype, rid)
                 if ident in seen:
                     continue
                 seen.add(ident)
@@ -179,5 +180,6 @@ def to_history(
                 relevant = True  # malformed enough to confuse the screen: let validation say where
             if not relevant:
                 continue
+            where = kd.path(i)  # only for what is validated: thousands of resources are not
             models.append(cache.parse(raw, where) if cache is not None else parse_resource(raw, where))
     return build_history(models, terminology, dict(unavailable))

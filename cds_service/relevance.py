@@ -50,17 +50,15 @@ def _items(value: Any) -> list[Any]:
 
 
 def _raw_known(terminology: Terminology, cc: Any) -> bool:
-    if not isinstance(cc, dict):
-        return False
-    codings = cc.get("coding")
+    codings = cc.get("coding") if isinstance(cc, dict) else None
     if not isinstance(codings, list):
         return False
+    is_known = terminology.is_known
     for c in codings:
-        if not isinstance(c, dict):
-            continue
-        system, code = c.get("system"), c.get("code")
-        if isinstance(system, str) and isinstance(code, str) and terminology.is_known(system, code):
-            return True
+        if isinstance(c, dict):
+            system, code = c.get("system"), c.get("code")
+            if isinstance(system, str) and isinstance(code, str) and is_known(system, code):
+                return True
     return False
 
 
@@ -165,15 +163,17 @@ def _procedure(raw: dict[str, Any], t: Terminology) -> bool:
 def _observation(raw: dict[str, Any], t: Terminology) -> bool:
     if _raw_known(t, raw.get("code")):
         return True
-    for comp in _items(raw.get("component")):
-        if isinstance(comp, dict) and _raw_known(t, comp.get("code")):
-            return True
-    if any(
-        isinstance(p, dict) and "Procedure/" in str(p.get("reference") or "")
-        for p in _items(raw.get("partOf"))
+    components = raw.get("component")
+    if components:
+        for comp in _items(components):
+            if isinstance(comp, dict) and _raw_known(t, comp.get("code")):
+                return True
+    part_of = raw.get("partOf")
+    if part_of and any(
+        isinstance(p, dict) and "Procedure/" in str(p.get("reference") or "") for p in _items(part_of)
     ):
         return True
-    if _unread_category(raw):
+    if "category" in raw and _unread_category(raw):
         return False  # a vital sign or laboratory result no value set names: no text read
     return _raw_words(_RELIEF_WORDS, raw.get("code")) or _raw_words(_STRENGTH_WORDS, raw.get("code"))
 
@@ -201,7 +201,12 @@ def _diagnostic_report(raw: dict[str, Any], t: Terminology) -> bool:
     return isinstance(conclusion, str) and bool(_REPORT_WORDS.search(conclusion))
 
 
+_ENCOUNTER_FIELDS = ("type", "reasonCode", "serviceType", "participant")
+
+
 def _encounter(raw: dict[str, Any], t: Terminology) -> bool:
+    if not any(name in raw for name in _ENCOUNTER_FIELDS):
+        return False  # nothing a rule could read: no type, reason, service or participant
     if _raw_any_known(t, raw.get("type")) or _raw_any_known(t, raw.get("reasonCode")):
         return True
     if _raw_known(t, raw.get("serviceType")):
