@@ -6,9 +6,10 @@ same numbers of workers and threads (``CDS_WORKERS``, ``CDS_THREADS``).
 machine. ``/parse`` parses it and answers ``{}`` (the bare parse of a large chart).
 ``/echo-audited`` parses, commits one audit row to SQLite (WAL, durable sync) per call, as the
 service must, and echoes: the ceiling for a service that records every call before it answers.
-``/validate-audited`` also validates the chart's resources that the relevance screen keeps with
-their R4B models (no cache), as the service must for a chart it has not seen: the floor for
-distinct charts. ``BARE_AUDIT_DB`` names the SQLite file.
+Floors, the least the service itself must do: ``/validate-audited`` parses with the service's
+parser, validates the resources the relevance screen keeps with their R4B models (no cache) and
+commits one audit row, as for a chart never seen; ``/parse-screen`` parses with the service's
+parser and screens every resource, as for a large chart. ``BARE_AUDIT_DB`` names the SQLite file.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import os
 import sqlite3
 import threading
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import lru_cache
 
@@ -26,6 +28,7 @@ from cds_service.fhir_adapter import parse_resource, preload_models
 from cds_service.relevance import is_relevant
 from cds_service.server import BufferedFront
 from cds_service.settings import Settings
+from cds_service.wire import decode_json
 from hooks.terminology import Terminology, default_terminology
 
 app = Flask("bare")
@@ -67,10 +70,7 @@ def _audit(body: dict) -> None:  # type: ignore[type-arg]
     conn.execute("COMMIT")
 
 
-@app.post("/validate-audited")
-def validate_audited():  # type: ignore[no-untyped-def]
-    body = request.get_json()
-    term = _terminology()
+def _resources(body: dict) -> Iterator[tuple[str, int, dict]]:  # type: ignore[type-arg]
     for key, value in (body.get("prefetch") or {}).items():
         entries = (
             value.get("entry", [])
@@ -79,10 +79,31 @@ def validate_audited():  # type: ignore[no-untyped-def]
         )
         for i, entry in enumerate(entries):
             raw = entry.get("resource")
-            if isinstance(raw, dict) and is_relevant(raw, term):
-                parse_resource(raw, f"{key}[{i}]")
+            if isinstance(raw, dict):
+                yield key, i, raw
+
+
+@app.post("/parse-screen")
+def parse_screen():  # type: ignore[no-untyped-def]
+    """The least the service does with a large chart: parse it (orjson, as the service) and screen
+    every resource."""
+    body = decode_json(request.get_data())
+    term = _terminology()
+    kept = sum(1 for _, _, raw in _resources(body) if is_relevant(raw, term))
+    return jsonify({"kept": kept})
+
+
+@app.post("/validate-audited")
+def validate_audited():  # type: ignore[no-untyped-def]
+    """The least the service does with a chart it has not seen: parse it (orjson), validate the
+    resources the screen keeps with their R4B models, commit one audit row."""
+    body = decode_json(request.get_data())
+    term = _terminology()
+    for key, i, raw in _resources(body):
+        if is_relevant(raw, term):
+            parse_resource(raw, f"{key}[{i}]")
     _audit(body)
-    return jsonify(body)
+    return jsonify({})
 
 
 @app.post("/echo")
