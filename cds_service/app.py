@@ -13,7 +13,6 @@ with the matching status, from ``install_error_handlers`` below.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -23,7 +22,7 @@ from flask import Flask, Response, g, request
 from flask_cors import CORS
 from werkzeug.exceptions import HTTPException
 
-from cds_service import errors
+from cds_service import errors, wire
 from cds_service.fhir_adapter import BuildHistory, IsRelevant
 from cds_service.fhir_client import FhirClient
 from cds_service.logging_setup import configure_logging, get_logger, safe_exception
@@ -166,13 +165,13 @@ def _json_body() -> Any:
     if not raw:
         raise errors.BadRequest("The request body is empty; a CDS Hooks request is a JSON object.")
     try:
-        return json.loads(raw)
+        return wire.decode_json(raw)
     except (ValueError, UnicodeDecodeError):
         raise errors.BadRequest("The request body is not valid JSON.") from None
 
 
 def _json(body: Any, status: int = 200) -> Response:
-    return Response(json.dumps(body, ensure_ascii=False), status=status, mimetype="application/json")
+    return Response(wire.encode_json(body), status=status, mimetype="application/json")
 
 
 def _after(resp: Response) -> Response:

@@ -43,12 +43,14 @@ ORDER_TYPES = frozenset(
 
 
 def gunicorn_options(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
-    threads = args.threads if args.threads is not None else settings.threads
+    """gunicorn runs ``cds_service.server.Worker`` (uvicorn) processes; each reads whole requests
+    on its event loop and runs the Flask app on ``threads`` threads (see ``cds_service.server``)."""
     return {
         "bind": [args.bind or f"{settings.host}:{settings.port}"],
         "workers": args.workers if args.workers is not None else settings.workers,
-        "threads": threads,
-        "worker_class": "gthread" if threads > 1 else "sync",
+        "worker_class": "cds_service.server.Worker",
+        # call threads per worker, read by ``load`` below (gunicorn itself uses it only for gthread)
+        "threads": args.threads if args.threads is not None else settings.threads,
         "timeout": args.timeout,
         "graceful_timeout": 20,
         "keepalive": 5,
@@ -65,6 +67,7 @@ def _serve(args: argparse.Namespace) -> int:
     from gunicorn.app.base import BaseApplication
 
     from cds_service.app import create_app
+    from cds_service.server import BufferedFront
     from cds_service.store import Store
 
     settings = Settings.from_env()
@@ -77,7 +80,10 @@ def _serve(args: argparse.Namespace) -> int:
                 self.cfg.set(key, value)
 
         def load(self) -> Any:
-            return create_app(settings, warm=True)  # each worker warms before its first call
+            app = create_app(settings, warm=True)  # each worker warms before its first call
+            return BufferedFront(
+                app, call_threads=options["threads"], max_body_bytes=settings.max_request_bytes
+            )
 
     Server().run()
     return 0

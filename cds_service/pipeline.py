@@ -5,6 +5,7 @@ Used by the Flask view and by ``radicular-cds evaluate`` alike, so both run the 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -14,7 +15,7 @@ from cds_service import wire
 from cds_service.errors import InternalError, NotFound
 from cds_service.fhir_adapter import BuildHistory, IsRelevant, ModelCache, to_history
 from cds_service.fhir_client import FhirClient
-from cds_service.prefetch import resolve
+from cds_service.prefetch import Resolved, resolve
 from cds_service.records import IssuedCard
 from cds_service.settings import Settings, SettingsError
 from hooks.cards import CardDraft, most_urgent_per_topic
@@ -88,6 +89,10 @@ class Engine:
         self.build_history = build_history
         self.new_id = new_id
         self.model_cache = ModelCache(settings.model_cache_size)
+        # Evaluation is CPU-bound Python: one call at a time per process evaluates, in arrival
+        # order, while the others wait here, on the FHIR server or on the audit commit without
+        # holding the interpreter. Threads then add overlap, not contention (see cds_service.server).
+        self._evaluating = threading.Lock()
 
     def discovery(self) -> dict[str, Any]:
         return wire.discovery(self.services)
@@ -118,6 +123,12 @@ class Engine:
             budget_seconds=self.settings.fhir_total_budget_seconds,
         )
         inv.fetched, inv.unavailable = resolved.fetched, tuple(sorted(resolved.unavailable))
+        with self._evaluating:
+            return self._evaluate_resolved(service, req, resolved, inv)
+
+    def _evaluate_resolved(
+        self, service: ServiceDefinition, req: wire.CdsRequest, resolved: Resolved, inv: Invocation
+    ) -> Invocation:
         history = to_history(
             resolved.data,
             self.terminology,

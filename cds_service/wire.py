@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+import orjson
+
 from cds_service.errors import BadRequest
 from cds_service.records import IssuedCard
 from hooks.cards import Action, CardDraft, SuggestionDraft, render_detail
@@ -64,6 +66,17 @@ class CdsRequest:
     def encounter_id(self) -> str | None:
         v = self.context.get("encounterId")
         return v if isinstance(v, str) else None
+
+
+def decode_json(raw: bytes) -> Any:
+    """A request body as JSON (orjson: UTF-8 only, no NaN/Infinity, no lone surrogates, nesting
+    at most 1,024 deep); ``ValueError`` for anything else."""
+    return orjson.loads(raw)
+
+
+def encode_json(body: Any) -> bytes:
+    """A response body as UTF-8 JSON (orjson)."""
+    return orjson.dumps(body)
 
 
 def _bad(message: str, *expression: str) -> BadRequest:
