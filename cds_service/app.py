@@ -111,7 +111,7 @@ def create_app(
     from cds_service.feedback import make_feedback_blueprint
 
     app.register_blueprint(
-        make_feedback_blueprint(store, service_exists=lambda sid: any(s.id == sid for s in engine.services))
+        make_feedback_blueprint(store, record_id=engine.record_id)
     )
     from cds_service.openapi import make_openapi_blueprint
 

@@ -88,6 +88,9 @@ class Engine:
         ids = [s.id for s in self.services]
         if len(ids) != len(set(ids)):
             raise ValueError(f"duplicate service ids in the registry: {ids}")
+        endpoints = [e for s in self.services for e in s.endpoint_ids()]
+        if len(endpoints) != len(set(endpoints)):
+            raise ValueError(f"two services share a discovery id: {endpoints}")
         self.client = client
         self.terminology = terminology
         self.thresholds = thresholds
@@ -104,11 +107,17 @@ class Engine:
     def discovery(self) -> dict[str, Any]:
         return wire.discovery(self.services)
 
-    def service(self, service_id: str) -> ServiceDefinition:
+    def endpoint(self, endpoint_id: str) -> tuple[ServiceDefinition, tuple[str, ...]]:
+        """The service called at ``/cds-services/{endpoint_id}`` and the hooks it answers there."""
         for s in self.services:
-            if s.id == service_id:
-                return s
-        raise NotFound(f"There is no CDS service with id {service_id!r}.")
+            hooks = s.hooks_at(endpoint_id)
+            if hooks:
+                return s, hooks
+        raise NotFound(f"There is no CDS service with id {endpoint_id[:100]!r}.")
+
+    def record_id(self, endpoint_id: str) -> str | None:
+        """The service id the governance record keeps for calls and feedback at this discovery id."""
+        return next((s.id for s in self.services if s.hooks_at(endpoint_id)), None)
 
     def invoke(
         self,
@@ -128,8 +137,9 @@ class Engine:
         if isinstance(body, dict):  # for the audit record even when validation fails
             inv.hook = wire.bounded_text(body.get("hook"), wire.MAX_HOOK_CHARS)
             inv.hook_instance = wire.bounded_text(body.get("hookInstance"), wire.MAX_HOOK_INSTANCE_CHARS)
-        service = self.service(service_id)
-        req = wire.parse_request(body, declared_hooks=service.hooks)
+        service, hooks = self.endpoint(service_id)
+        inv.service_id = service.id  # the record keeps one service for all its discovery ids
+        req = wire.parse_request(body, declared_hooks=hooks)
         inv.patient_id, inv.user_id = req.patient_id, req.user_id
 
         allowed = fhir_server_allowed or self.dev_fhir_server_allowed

@@ -15,8 +15,8 @@ from flask.testing import FlaskClient
 
 SERVICE = {
     "patient-view": "radicular-pathway",
-    "order-select": "radicular-order-guardrails",
-    "order-sign": "radicular-order-guardrails",
+    "order-select": "radicular-order-select",
+    "order-sign": "radicular-order-sign",
 }
 KEY_PATH = {
     "patient": "Patient/rad-001",

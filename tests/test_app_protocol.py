@@ -148,8 +148,8 @@ def test_discovery_lists_both_real_services(make_app: Callable[..., Flask]) -> N
     assert body == {"services": expected}
     assert [(e["hook"], e["id"]) for e in body["services"]] == [
         ("patient-view", "radicular-pathway"),
-        ("order-select", "radicular-order-guardrails"),
-        ("order-sign", "radicular-order-guardrails"),
+        ("order-select", "radicular-order-select"),
+        ("order-sign", "radicular-order-sign"),
     ]
 
 

@@ -43,7 +43,7 @@ from cds_service.store import Store
 
 DISCOVERY = f"{BASE_URL}/cds-services"
 SERVICE = f"{BASE_URL}/cds-services/radicular-pathway"
-OTHER_SERVICE = f"{BASE_URL}/cds-services/radicular-order-guardrails"
+OTHER_SERVICE = f"{BASE_URL}/cds-services/radicular-order-sign"
 FEEDBACK = f"{BASE_URL}/cds-services/radicular-pathway/feedback"
 
 

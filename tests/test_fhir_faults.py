@@ -407,8 +407,8 @@ def observation_searches() -> int:
 
 REAL_CALLS = [
     ("radicular-pathway", "patient-view"),
-    ("radicular-order-guardrails", "order-select"),
-    ("radicular-order-guardrails", "order-sign"),
+    ("radicular-order-select", "order-select"),
+    ("radicular-order-sign", "order-sign"),
 ]
 
 

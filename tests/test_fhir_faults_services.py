@@ -26,7 +26,7 @@ SETTINGS = {**FAULT_SETTINGS, "fhir_timeout_seconds": 10.0, "fhir_total_budget_s
 
 # The services held to this: both. Every pathway card names each key that could not be read,
 # and a gated patient with no card gets a "not fully checked" card instead of an empty list.
-HELD = {"radicular-order-guardrails", "radicular-pathway"}
+HELD = {"radicular-order-select", "radicular-order-sign", "radicular-pathway"}
 CHECKED = [p for p in REQUESTS if _service_id(p, json.loads(p.read_text(encoding="utf-8"))) in HELD]
 
 

@@ -98,7 +98,7 @@ def test_every_route_is_documented_and_every_documented_path_is_routed(real_app:
 
 def test_service_ids_and_hooks_are_the_registry_s() -> None:
     registry = services()
-    ids = sorted({s.id for s in registry})
+    ids = sorted({e for s in registry for e in s.endpoint_ids()})  # the discovery ids
     hooks = sorted({h for s in registry for h in s.hooks})
     for path in ("/cds-services/{service_id}", "/cds-services/{service_id}/feedback"):
         (param,) = DOC["paths"][path]["post"]["parameters"]
@@ -151,8 +151,8 @@ def test_real_responses_conform(real_app: Flask) -> None:
     issued: list[str] = []
     for name, service in [
         ("patient-view.full-prefetch.json", "radicular-pathway"),
-        ("order-select.full-prefetch.json", "radicular-order-guardrails"),
-        ("order-sign.full-prefetch.json", "radicular-order-guardrails"),
+        ("order-select.full-prefetch.json", "radicular-order-select"),
+        ("order-sign.full-prefetch.json", "radicular-order-sign"),
     ]:
         body = load_protocol(name)
         assert_valid(body, schema_of("CdsRequest"))
@@ -181,7 +181,7 @@ def test_real_responses_conform(real_app: Flask) -> None:
         (
             "post",
             "/cds-services/radicular-pathway",
-            {"hook": "patient-view", "hookInstance": "h", "context": {"userId": "u", "patientId": "p"}},
+            {"hook": "patient-view", "hookInstance": "h", "context": {"userId": "Practitioner/u", "patientId": "p"}},
             412,
         ),
         ("get", "/cds-services/radicular-pathway", None, 405),
