@@ -189,6 +189,8 @@ def make_feedback_blueprint(
             body = json.loads(request.get_data(cache=True) or b"null")
         except (ValueError, UnicodeDecodeError):
             raise BadRequest("The request body is not valid JSON.") from None
+        except RecursionError:
+            raise BadRequest("The request body is nested too deeply to be feedback.") from None
         items = parse_body(body)
         result = store.record_feedback(service_id, items, clock())
         log.info(

@@ -130,7 +130,7 @@ def test_every_documented_response_has_a_schema_and_its_example_is_valid() -> No
 
 def test_the_error_statuses_of_a_hook_call_are_all_documented() -> None:
     responses = DOC["paths"]["/cds-services/{service_id}"]["post"]["responses"]
-    assert set(responses) == {"200", "400", "401", "404", "405", "412", "413", "415", "500"}
+    assert set(responses) == {"200", "400", "401", "404", "405", "412", "413", "415", "500", "503"}
 
 
 def test_it_is_served_at_a_stable_path_without_auth(make_app: Callable[..., Flask]) -> None:
