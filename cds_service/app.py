@@ -13,6 +13,7 @@ with the matching status, from ``install_error_handlers`` below.
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -102,7 +103,7 @@ def create_app(
         max_age=600,
     )
     app.before_request(_start_timer)
-    from cds_service.auth import install_auth
+    from cds_service.auth import caller_fhir_server_policy, install_auth
 
     install_auth(app, settings, store)
     app.before_request(_check_body)
@@ -110,7 +111,7 @@ def create_app(
     from cds_service.feedback import make_feedback_blueprint
 
     app.register_blueprint(
-        make_feedback_blueprint(store, service_exists=lambda sid: any(s.id == sid for s in engine.services))
+        make_feedback_blueprint(store, record_id=engine.record_id)
     )
     from cds_service.openapi import make_openapi_blueprint
 
@@ -124,8 +125,16 @@ def create_app(
     def invoke(service_id: str) -> Response:
         inv = Invocation(service_id)
         g.invocation = inv
-        engine.invoke(service_id, _json_body(), inv)
+        engine.invoke(service_id, _json_body(), inv, fhir_server_allowed=caller_fhir_server_policy())
         assert inv.body is not None
+        # No advice without an audit record: the cards go out only once the invocation and every
+        # card are committed; if that fails, the answer is a 503 and no card is shown.
+        g.recorded = True
+        if not _record(inv, 200, _latency_ms()):
+            raise errors.AuditUnavailable(
+                "The call could not be recorded in the audit store, so no advice is given. This is "
+                "not an empty result; try again."
+            )
         return _json(inv.body)
 
     @app.get("/health")
@@ -158,24 +167,55 @@ def _check_body() -> None:
         raise errors.PayloadTooLarge(f"The request body is larger than {limit} bytes.")
     if request.mimetype not in JSON_TYPES:
         raise errors.UnsupportedMediaType("The request body must be JSON (Content-Type: application/json).")
+    if limit is not None and request.content_length is None:
+        _buffer_unsized_body(limit)
+
+
+def _buffer_unsized_body(limit: int) -> None:
+    """A body without Content-Length (chunked): read at most ``limit`` + 1 bytes; more is a 413
+    (Werkzeug would cut it off at the limit and the truncated JSON would be a misleading 400).
+    What was read becomes the body, with its length, for the rest of the request."""
+    stream = request.environ.get("wsgi.input")
+    if stream is None:
+        return
+    raw = stream.read(limit + 1)
+    if len(raw) > limit:
+        raise errors.PayloadTooLarge(f"The request body is larger than {limit} bytes.")
+    request.environ["wsgi.input"] = io.BytesIO(raw)
+    request.environ["CONTENT_LENGTH"] = str(len(raw))
+    request.environ.pop("wsgi.input_terminated", None)
+    request.environ.pop("HTTP_TRANSFER_ENCODING", None)
+    for cached in ("stream", "content_length"):
+        request.__dict__.pop(cached, None)
 
 
 def _json_body() -> Any:
     raw = request.get_data(cache=True)
     if not raw:
         raise errors.BadRequest("The request body is empty; a CDS Hooks request is a JSON object.")
+    return parse_json(raw)
+
+
+def parse_json(raw: bytes) -> Any:
+    """The decoded body; malformed or too deeply nested JSON is a 400, not a 500."""
     try:
         return wire.decode_json(raw)
     except (ValueError, UnicodeDecodeError):
         raise errors.BadRequest("The request body is not valid JSON.") from None
+    except RecursionError:
+        raise errors.BadRequest("The request body is nested too deeply to be a CDS Hooks request.") from None
 
 
 def _json(body: Any, status: int = 200) -> Response:
     return Response(wire.encode_json(body), status=status, mimetype="application/json")
 
 
+def _latency_ms() -> float:
+    return round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1)
+
+
 def _after(resp: Response) -> Response:
-    latency_ms = round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1)
+    latency_ms = _latency_ms()
     inv: Invocation | None = g.get("invocation")
     fields: dict[str, Any] = {
         "event": "request",
@@ -187,19 +227,23 @@ def _after(resp: Response) -> Response:
     if request.endpoint == "invoke":
         inv = inv or Invocation(str((request.view_args or {}).get("service_id", "")))
         fields.update(summary_fields(inv))
-        _record(inv, resp.status_code, latency_ms)
+        # A 200 was recorded before it left the view. A call refused for want of a valid JWT is
+        # not recorded row by row (anyone could fill the store); the auth module counts them.
+        if not g.get("recorded") and resp.status_code != 401:
+            _record(inv, resp.status_code, latency_ms)
     elif request.view_args and "service_id" in request.view_args:
         fields["service"] = request.view_args["service_id"]
     log.info("request", extra={k: v for k, v in fields.items() if v is not None})
     return resp
 
 
-def _record(inv: Invocation, status: int, latency_ms: float) -> None:
+def _record(inv: Invocation, status: int, latency_ms: float) -> bool:
+    """Write the audit record of this call; False (logged) when the store refused it."""
     from flask import current_app
 
     engine: Engine = current_app.extensions["cds_engine"]
     if not any(s.id == inv.service_id for s in engine.services):
-        return  # not a service of ours: nothing to audit
+        return True  # not a service of ours: nothing to audit
     store = current_app.extensions["cds_store"]
     rec = InvocationRecord(
         at=engine.clock(),
@@ -216,8 +260,9 @@ def _record(inv: Invocation, status: int, latency_ms: float) -> None:
     try:
         store.record_invocation(rec)
     except Exception as exc:
-        # the clinician still gets the answer; operations see that the audit write failed
         log.error("audit record failed", extra={"event": "audit_failed", "exception": safe_exception(exc)})
+        return False
+    return True
 
 
 # ---------------------------------------------------------------------------------------------

@@ -181,30 +181,35 @@ def parse_body(body: Any) -> list[FeedbackItem]:
     return [parse_item(raw, f"feedback[{i}]") for i, raw in enumerate(entries)]
 
 
-def _registry_has(service_id: str) -> bool:
-    return service_by_id(service_id) is not None
+def _registry_record_id(endpoint_id: str) -> str | None:
+    service = service_by_id(endpoint_id)
+    return service.id if service is not None and endpoint_id in service.endpoint_ids() else None
 
 
 def make_feedback_blueprint(
     store: Store,
     *,
-    service_exists: Callable[[str], bool] = _registry_has,
+    record_id: Callable[[str], str | None] = _registry_record_id,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> Blueprint:
-    """The feedback endpoint. ``service_exists`` defaults to the registry (``service_by_id``);
-    ``clock`` gives the time of receipt."""
+    """The feedback endpoint. ``record_id`` maps the discovery id in the URL to the service id the
+    record keeps (both endpoints of the order service share one), ``None`` for no such service;
+    it defaults to the registry. ``clock`` gives the time of receipt."""
     bp = Blueprint("feedback", __name__)
 
     @bp.post("/cds-services/<service_id>/feedback")
     def feedback(service_id: str) -> Response:
-        if not service_exists(service_id):
-            raise NotFound("No such CDS service.")
+        endpoint_id, service_id = service_id, record_id(service_id) or ""
+        if not service_id:
+            raise NotFound(f"There is no CDS service with id {endpoint_id[:100]!r}.")
         if request.mimetype not in JSON_TYPES:
             raise UnsupportedMediaType("The request body must be JSON (Content-Type: application/json).")
         try:
             body = json.loads(request.get_data(cache=True) or b"null")
         except (ValueError, UnicodeDecodeError):
             raise BadRequest("The request body is not valid JSON.") from None
+        except RecursionError:
+            raise BadRequest("The request body is nested too deeply to be feedback.") from None
         items = parse_body(body)
         result = store.record_feedback(service_id, items, clock())
         log.info(

@@ -241,7 +241,8 @@ def test_serve_runs_gunicorn_and_answers(tmp_path: Path) -> None:
         status, disc = _get(f"http://127.0.0.1:{port}/cds-services")
         assert status == 200 and {e["id"] for e in disc["services"]} == {
             "radicular-pathway",
-            "radicular-order-guardrails",
+            "radicular-order-select",
+            "radicular-order-sign",
         }
     finally:
         proc.send_signal(signal.SIGTERM)

@@ -42,7 +42,7 @@ def issue_cards(base_url: str) -> list[str]:
     uuids: list[str] = []
     for name, service in [
         ("patient-view.full-prefetch.json", "radicular-pathway"),
-        ("order-sign.full-prefetch.json", "radicular-order-guardrails"),
+        ("order-sign.full-prefetch.json", "radicular-order-sign"),
     ]:
         for _ in range(2):
             resp = requests.post(f"{base_url}/cds-services/{service}", json=load_protocol(name), timeout=30)
