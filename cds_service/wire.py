@@ -134,7 +134,28 @@ def parse_request(body: Any, *, declared_hooks: Iterable[str] | None = None) -> 
     """Validate a decoded JSON body; raises ``BadRequest`` naming the offending field."""
     if not isinstance(body, dict):
         raise _bad("The request body must be a JSON object.")
-    hook = body.get("hook")
+    hook = _parse_hook(body.get("hook"), declared_hooks)
+    hook_instance = _parse_hook_instance(body.get("hookInstance"))
+    fhir_server = _parse_fhir_server(body.get("fhirServer"))
+    access_token = _parse_authorization(body.get("fhirAuthorization"), fhir_server)
+    context = _parse_context(body.get("context"), hook)
+    draft_orders: tuple[dict[str, Any], ...] = ()
+    if "draftOrders" in context:
+        draft_orders = _parse_draft_orders(context["draftOrders"])
+    selections = _parse_selections(context)
+    return CdsRequest(
+        hook=hook,
+        hook_instance=hook_instance,
+        context=context,
+        fhir_server=fhir_server,
+        access_token=access_token,
+        prefetch=_parse_prefetch(body.get("prefetch")),
+        draft_orders=draft_orders,
+        selections=selections,
+    )
+
+
+def _parse_hook(hook: Any, declared_hooks: Iterable[str] | None) -> str:
     if not isinstance(hook, str) or not hook.strip():
         raise _bad("'hook' is required and must be a non-empty string.", "hook")
     if len(hook) > MAX_HOOK_CHARS or not storable(hook):
@@ -143,7 +164,10 @@ def parse_request(body: Any, *, declared_hooks: Iterable[str] | None = None) -> 
         raise _bad(f"This service does not answer the {hook!r} hook.", "hook")
     if hook not in REQUIRED_CONTEXT:
         raise _bad(f"Unsupported hook {hook!r}.", "hook")
-    hook_instance = body.get("hookInstance")
+    return hook
+
+
+def _parse_hook_instance(hook_instance: Any) -> str:
     if not isinstance(hook_instance, str) or not hook_instance.strip():
         raise _bad("'hookInstance' is required and must be a non-empty string.", "hookInstance")
     if len(hook_instance) > MAX_HOOK_INSTANCE_CHARS or not storable(hook_instance):
@@ -152,15 +176,21 @@ def parse_request(body: Any, *, declared_hooks: Iterable[str] | None = None) -> 
             "characters, in valid Unicode.",
             "hookInstance",
         )
+    return hook_instance
 
-    fhir_server = body.get("fhirServer")
-    if fhir_server is not None and not (_nonempty_str(fhir_server) and _valid_base_url(fhir_server)):
+
+def _parse_fhir_server(fhir_server: Any) -> str | None:
+    if fhir_server is None:
+        return None
+    if not (_nonempty_str(fhir_server) and _valid_base_url(fhir_server)):
         raise _bad("'fhirServer' must be an absolute http(s) URL.", "fhirServer")
-    if fhir_server is not None and _has_userinfo(fhir_server):
+    if _has_userinfo(fhir_server):
         raise _bad("'fhirServer' must not carry user info (user:password@).", "fhirServer")
-    access_token = _parse_authorization(body.get("fhirAuthorization"), fhir_server)
+    return str(fhir_server)
 
-    context = body.get("context")
+
+def _parse_context(context: Any, hook: str) -> dict[str, Any]:
+    """The context object: the hook's required fields present, the ids in FHIR id shape."""
     if not isinstance(context, dict):
         raise _bad("'context' is required and must be a JSON object.", "context")
     for name in REQUIRED_CONTEXT[hook]:
@@ -175,36 +205,27 @@ def parse_request(body: Any, *, declared_hooks: Iterable[str] | None = None) -> 
                 f"context.{name} must be {shape} (letters, digits, '-' and '.', at most {MAX_ID_CHARS}).",
                 f"context.{name}",
             )
+    return context
 
-    draft_orders: tuple[dict[str, Any], ...] = ()
-    if "draftOrders" in context:
-        draft_orders = _parse_draft_orders(context["draftOrders"])
-    selections: tuple[str, ...] = ()
-    if "selections" in context:
-        raw_sel = context["selections"]
-        if not isinstance(raw_sel, list) or not all(_nonempty_str(s) for s in raw_sel):
-            raise _bad("context.selections must be an array of 'Type/id' strings.", "context.selections")
-        selections = tuple(raw_sel)
 
-    prefetch = body.get("prefetch")
+def _parse_selections(context: dict[str, Any]) -> tuple[str, ...]:
+    if "selections" not in context:
+        return ()
+    raw_sel = context["selections"]
+    if not isinstance(raw_sel, list) or not all(_nonempty_str(s) for s in raw_sel):
+        raise _bad("context.selections must be an array of 'Type/id' strings.", "context.selections")
+    return tuple(raw_sel)
+
+
+def _parse_prefetch(prefetch: Any) -> dict[str, Any]:
     if prefetch is None:
-        prefetch = {}
+        return {}
     if not isinstance(prefetch, dict):
         raise _bad("'prefetch' must be a JSON object.", "prefetch")
     for key, value in prefetch.items():
         if value is not None and not isinstance(value, dict):
             raise _bad(f"prefetch.{key} must be a FHIR resource or null.", f"prefetch.{key}")
-
-    return CdsRequest(
-        hook=hook,
-        hook_instance=hook_instance,
-        context=context,
-        fhir_server=fhir_server,
-        access_token=access_token,
-        prefetch=prefetch,
-        draft_orders=draft_orders,
-        selections=selections,
-    )
+    return prefetch
 
 
 def _parse_authorization(auth: Any, fhir_server: Any) -> str | None:

@@ -364,54 +364,77 @@ def load_trust(
             continue
         if not isinstance(entry, Mapping):
             raise TrustConfigError(f"trust file {path}: entry for {iss!r} must be an object")
-        sets: list[KeySource] = []
-        try:
-            if "jwks" in entry:
-                sets.append(StaticKeySet(parse_jwks(entry["jwks"], f"{path}:{iss}")))
-            if "jwks_file" in entry:
-                key_file = path.parent / str(entry["jwks_file"])
-                sets.append(StaticKeySet(parse_jwks(json.loads(key_file.read_text("utf-8")), str(key_file))))
-        except (OSError, ValueError, KeySetError) as exc:
-            raise TrustConfigError(f"trust file {path}: keys of {iss!r} unusable ({exc})") from exc
-        if "jwks_url" in entry:
-            sets.append(remote_set(_require_https(str(entry["jwks_url"]), f"jwks_url of {iss!r}")))
-        allow = entry.get("jku_allowlist", [])
-        if not isinstance(allow, list) or not all(isinstance(u, str) for u in allow):
-            raise TrustConfigError(f"trust file {path}: jku_allowlist of {iss!r} must be a list of URLs")
-        jkus = {u: remote_set(_require_https(u, f"jku_allowlist entry of {iss!r}")) for u in allow}
-        tenants = entry.get("tenant_allowlist")
-        if tenants is not None and (
-            not isinstance(tenants, list) or not all(isinstance(t, str) for t in tenants)
-        ):
-            raise TrustConfigError(
-                f"trust file {path}: tenant_allowlist of {iss!r} must be a list of strings"
-            )
-        if not sets and not jkus:
-            raise TrustConfigError(f"trust file {path}: {iss!r} has no jwks, jwks_file, jwks_url or jku")
-        loopback_http = entry.get("allow_loopback_http", False)
-        if not isinstance(loopback_http, bool):
-            raise TrustConfigError(f"trust file {path}: allow_loopback_http of {iss!r} must be true or false")
-        servers = _fhir_server_list(
-            entry.get("fhir_servers", []), f"fhir_servers of {iss!r}", path, allow_loopback_http=loopback_http
-        )
-        per_tenant = entry.get("tenant_fhir_servers", {})
-        if not isinstance(per_tenant, Mapping):
-            raise TrustConfigError(f"trust file {path}: tenant_fhir_servers of {iss!r} must be an object")
-        tenant_servers = {
-            str(t): _fhir_server_list(
-                urls, f"tenant_fhir_servers[{t!r}] of {iss!r}", path, allow_loopback_http=loopback_http
-            )
-            for t, urls in per_tenant.items()
-        }
-        issuers[iss] = IssuerTrust(
-            issuer=iss,
-            key_sets=tuple(sets),
-            jku_allowlist=jkus,
-            tenant_allowlist=frozenset(tenants) if tenants is not None else None,
-            fhir_servers=servers,
-            tenant_fhir_servers=tenant_servers,
-            allow_loopback_http=loopback_http,
-        )
+        issuers[iss] = _issuer_trust(iss, entry, path, remote_set)
     if not issuers:
         raise TrustConfigError(f"trust file {path}: no issuers")
     return TrustStore(issuers)
+
+
+def _issuer_trust(
+    iss: str, entry: Mapping[str, Any], path: Path, remote_set: Callable[[str], RemoteKeySet]
+) -> IssuerTrust:
+    """One issuer's entry of the trust file, checked: its keys, jku allowlist, tenants, FHIR servers."""
+    sets = _key_sets(iss, entry, path, remote_set)
+    allow = entry.get("jku_allowlist", [])
+    if not isinstance(allow, list) or not all(isinstance(u, str) for u in allow):
+        raise TrustConfigError(f"trust file {path}: jku_allowlist of {iss!r} must be a list of URLs")
+    jkus = {u: remote_set(_require_https(u, f"jku_allowlist entry of {iss!r}")) for u in allow}
+    tenants = entry.get("tenant_allowlist")
+    if tenants is not None and (
+        not isinstance(tenants, list) or not all(isinstance(t, str) for t in tenants)
+    ):
+        raise TrustConfigError(
+            f"trust file {path}: tenant_allowlist of {iss!r} must be a list of strings"
+        )
+    if not sets and not jkus:
+        raise TrustConfigError(f"trust file {path}: {iss!r} has no jwks, jwks_file, jwks_url or jku")
+    loopback_http = entry.get("allow_loopback_http", False)
+    if not isinstance(loopback_http, bool):
+        raise TrustConfigError(f"trust file {path}: allow_loopback_http of {iss!r} must be true or false")
+    servers, tenant_servers = _fhir_servers(iss, entry, path, loopback_http)
+    return IssuerTrust(
+        issuer=iss,
+        key_sets=tuple(sets),
+        jku_allowlist=jkus,
+        tenant_allowlist=frozenset(tenants) if tenants is not None else None,
+        fhir_servers=servers,
+        tenant_fhir_servers=tenant_servers,
+        allow_loopback_http=loopback_http,
+    )
+
+
+def _key_sets(
+    iss: str, entry: Mapping[str, Any], path: Path, remote_set: Callable[[str], RemoteKeySet]
+) -> list[KeySource]:
+    """The issuer's key sets: inline ``jwks``, a ``jwks_file`` beside the trust file, a ``jwks_url``."""
+    sets: list[KeySource] = []
+    try:
+        if "jwks" in entry:
+            sets.append(StaticKeySet(parse_jwks(entry["jwks"], f"{path}:{iss}")))
+        if "jwks_file" in entry:
+            key_file = path.parent / str(entry["jwks_file"])
+            sets.append(StaticKeySet(parse_jwks(json.loads(key_file.read_text("utf-8")), str(key_file))))
+    except (OSError, ValueError, KeySetError) as exc:
+        raise TrustConfigError(f"trust file {path}: keys of {iss!r} unusable ({exc})") from exc
+    if "jwks_url" in entry:
+        sets.append(remote_set(_require_https(str(entry["jwks_url"]), f"jwks_url of {iss!r}")))
+    return sets
+
+
+def _fhir_servers(
+    iss: str, entry: Mapping[str, Any], path: Path, loopback_http: bool
+) -> tuple[frozenset[str], dict[str, frozenset[str]]]:
+    """The issuer's FHIR base URLs, and those added per tenant."""
+    servers = _fhir_server_list(
+        entry.get("fhir_servers", []), f"fhir_servers of {iss!r}", path, allow_loopback_http=loopback_http
+    )
+    per_tenant = entry.get("tenant_fhir_servers", {})
+    if not isinstance(per_tenant, Mapping):
+        raise TrustConfigError(f"trust file {path}: tenant_fhir_servers of {iss!r} must be an object")
+    tenant_servers = {
+        str(t): _fhir_server_list(
+            urls, f"tenant_fhir_servers[{t!r}] of {iss!r}", path, allow_loopback_http=loopback_http
+        )
+        for t, urls in per_tenant.items()
+    }
+    return servers, tenant_servers
