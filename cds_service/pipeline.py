@@ -17,7 +17,7 @@ from cds_service.auth.trust import dev_fhir_server_allowed, normalise_allowlist
 from cds_service.errors import InternalError, NotFound
 from cds_service.fhir_adapter import BuildHistory, IsRelevant, ModelCache, to_history
 from cds_service.fhir_client import FhirClient
-from cds_service.prefetch import resolve
+from cds_service.prefetch import FetchSlots, resolve
 from cds_service.records import IssuedCard
 from cds_service.settings import Settings, SettingsError
 from hooks.cards import CardDraft, most_urgent_per_topic
@@ -101,6 +101,8 @@ class Engine:
         self.build_history = build_history
         self.new_id = new_id
         self.model_cache = ModelCache(settings.model_cache_size)
+        slots = settings.fhir_concurrent_calls or max(1, settings.threads - 1)
+        self.fetch_slots = FetchSlots(slots)
         dev_allowlist = normalise_allowlist(settings.fhir_servers, "CDS_FHIR_SERVERS")
         self.dev_fhir_server_allowed: FhirServerAllowed = partial(dev_fhir_server_allowed, dev_allowlist)
 
@@ -159,6 +161,8 @@ class Engine:
             max_workers=self.settings.fhir_max_workers,
             budget_seconds=self.settings.fhir_total_budget_seconds,
             no_server_reason=no_server_reason,
+            max_bytes=self.settings.fhir_max_call_bytes,
+            fetch_slots=self.fetch_slots,
         )
         inv.fetched, inv.unavailable = resolved.fetched, tuple(sorted(resolved.unavailable))
         history = to_history(

@@ -78,6 +78,11 @@ class Settings:
     fhir_page_cap: int = 10
     fhir_max_response_bytes: int = 20 * 1024 * 1024
     fhir_max_workers: int = 8
+    # Bytes one call may read from FHIR servers across all keys and pages (memory per call).
+    fhir_max_call_bytes: int = 32 * 1024 * 1024
+    # Calls of one worker process fetching from FHIR servers at once; 0 = the worker's threads
+    # minus one, so one thread always stays free for prefetched calls and the health checks.
+    fhir_concurrent_calls: int = 0
     # With auth off (development) only: the FHIR base URLs a call may name as fhirServer. Empty:
     # loopback hosts only. With auth on, the trust file's per-issuer fhir_servers decide.
     fhir_servers: tuple[str, ...] = ()
@@ -134,6 +139,8 @@ class Settings:
             fhir_max_response_bytes=_int(env, "CDS_FHIR_MAX_RESPONSE_BYTES", d.fhir_max_response_bytes),
             fhir_max_workers=_int(env, "CDS_FHIR_MAX_WORKERS", d.fhir_max_workers),
             fhir_servers=_list(env, "CDS_FHIR_SERVERS", d.fhir_servers),
+            fhir_max_call_bytes=_int(env, "CDS_FHIR_MAX_CALL_BYTES", d.fhir_max_call_bytes),
+            fhir_concurrent_calls=_int(env, "CDS_FHIR_CONCURRENT_CALLS", d.fhir_concurrent_calls),
             model_cache_size=_int(env, "CDS_MODEL_CACHE_SIZE", d.model_cache_size),
             max_request_bytes=_int(env, "CDS_MAX_REQUEST_BYTES", d.max_request_bytes),
             cors_origins=_list(env, "CDS_CORS_ORIGINS", d.cors_origins),
