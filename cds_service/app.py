@@ -4,7 +4,8 @@ Endpoints
   GET  /cds-services                      discovery (from ``hooks.registry``)
   POST /cds-services/<id>                 invocation (dispatch by id and ``request.hook``)
   POST /cds-services/<id>/feedback        feedback (``cds_service.feedback``)
-  GET  /health                            liveness/readiness for containers and load balancers
+  GET  /health/live                       liveness: the process answers
+  GET  /health/ready (and /health)        readiness: 503 when it cannot serve (no trust file, no DB)
   GET  /openapi.json                      the OpenAPI 3.1 document (``cds_service.openapi``)
 
 Every error — ours, Werkzeug's, or an unexpected exception — leaves as a FHIR OperationOutcome
@@ -94,14 +95,15 @@ def create_app(
     app.extensions["cds_engine"] = engine
     app.extensions["cds_store"] = store
 
-    CORS(
-        app,
-        resources={r"/cds-services*": {}, r"/health": {}},
-        origins=list(settings.cors_origins),
-        allow_headers=["Authorization", "Content-Type"],
-        methods=["GET", "POST", "OPTIONS"],
-        max_age=600,
-    )
+    if settings.cors_origins:  # no browser origin is allowed unless configured (CDS_CORS_ORIGINS)
+        CORS(
+            app,
+            resources={r"/cds-services*": {}, r"/health*": {}},
+            origins=list(settings.cors_origins),
+            allow_headers=["Authorization", "Content-Type"],
+            methods=["GET", "POST", "OPTIONS"],
+            max_age=600,
+        )
     app.before_request(_start_timer)
     from cds_service.auth import caller_fhir_server_policy, install_auth
 
@@ -111,7 +113,7 @@ def create_app(
     from cds_service.feedback import make_feedback_blueprint
 
     app.register_blueprint(
-        make_feedback_blueprint(store, record_id=engine.record_id)
+        make_feedback_blueprint(store, record_id=engine.record_id, store_comments=settings.feedback_comments)
     )
     from cds_service.openapi import make_openapi_blueprint
 
@@ -137,8 +139,20 @@ def create_app(
             )
         return _json(inv.body)
 
+    @app.get("/health/live")
+    def liveness() -> Response:
+        """The process answers HTTP: restart it if not. Checks nothing else."""
+        return _json({"status": "pass"})
+
     @app.get("/health")
-    def health() -> Response:
+    @app.get("/health/ready")
+    def readiness() -> Response:
+        """Can this replica serve calls? 503 when it would refuse or fail every one: auth on without
+        a trust file, or the database unreachable. A load balancer takes it out of service."""
+        problems = readiness_problems(settings, store)
+        if problems:
+            issues = [{"severity": "error", "code": "transient", "diagnostics": p} for p in problems]
+            return _json({"resourceType": "OperationOutcome", "issue": issues}, 503)
         return _json({"status": "pass", "services": len(engine.services)})
 
     install_error_handlers(app)
@@ -148,6 +162,25 @@ def create_app(
 
         warm_up(engine, store)
     return app
+
+
+# ---------------------------------------------------------------------------------------------
+# readiness
+
+
+def readiness_problems(settings: Settings, store: Store) -> list[str]:
+    """Why this replica cannot serve calls (empty: it can). Short, safe to show (no URLs)."""
+    problems: list[str] = []
+    if settings.auth_enabled and not settings.trust_file:
+        problems.append("Not ready: authentication is on but no trust file is configured (CDS_TRUST_FILE).")
+    try:
+        with store.engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    except Exception as exc:
+        fields = {"event": "not_ready", "exception": safe_exception(exc)}
+        log.error("readiness: database unreachable", extra=fields)
+        problems.append("Not ready: the database is unreachable.")
+    return problems
 
 
 # ---------------------------------------------------------------------------------------------
@@ -215,6 +248,10 @@ def _latency_ms() -> float:
 
 
 def _after(resp: Response) -> Response:
+    # Responses carry patient-derived content (cards, OperationOutcomes naming data): never sniffed
+    # as another type, never kept by a browser or proxy cache.
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    resp.headers["Cache-Control"] = "no-store"
     latency_ms = _latency_ms()
     inv: Invocation | None = g.get("invocation")
     fields: dict[str, Any] = {

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,17 @@ def gunicorn_options(settings: Settings, args: argparse.Namespace) -> dict[str, 
     }
 
 
+def settings_for_serve(settings: Settings, bind: str | None, env: Mapping[str, str]) -> Settings:
+    """Without CDS_PUBLIC_BASE_URL, the JWT audience follows the port actually served: ``--bind``
+    overrides CDS_PORT, and so must the audience, or every valid local token would fail it."""
+    if env.get("CDS_PUBLIC_BASE_URL") or not bind:
+        return settings
+    port = bind.rsplit(":", 1)[1] if ":" in bind else ""
+    if not port.isdigit():
+        return settings
+    return replace(settings, port=int(port), public_base_url=f"http://localhost:{port}")
+
+
 def _serve(args: argparse.Namespace) -> int:
     from gunicorn.app.base import BaseApplication
 
@@ -70,7 +82,7 @@ def _serve(args: argparse.Namespace) -> int:
     from cds_service.server import BufferedFront
     from cds_service.store import Store
 
-    settings = Settings.from_env()
+    settings = settings_for_serve(Settings.from_env(), args.bind, os.environ)
     Store.from_settings(settings).close()  # migrate once, in the master, before workers start
     options = gunicorn_options(settings, args)
 

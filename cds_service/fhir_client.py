@@ -11,6 +11,7 @@ is not consulted.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -62,12 +63,29 @@ class FhirInvalidResponse(FhirError):
 
 
 class Deadline:
-    """The overall time budget of one invocation's FHIR work, shared by its fetches."""
+    """The overall budget of one invocation's FHIR work, shared by its fetches: time, and bytes read
+    across every key and page (``max_bytes``; ``None`` = no cap), so one call cannot hold more than
+    that in memory however many keys and pages its FHIR server serves."""
 
-    def __init__(self, seconds: float, clock: Any = time.monotonic) -> None:
+    def __init__(self, seconds: float, clock: Any = time.monotonic, *, max_bytes: int | None = None) -> None:
         self.seconds = seconds
         self._clock = clock
         self.at = clock() + seconds
+        self.max_bytes = max_bytes
+        self.bytes_read = 0
+        self._lock = threading.Lock()
+
+    def charge(self, n: int) -> None:
+        """Count ``n`` more bytes read for this call; over the cap raises ``FhirResponseTooLarge``."""
+        if self.max_bytes is None:
+            return
+        with self._lock:
+            self.bytes_read += n
+            over = self.bytes_read > self.max_bytes
+        if over:
+            raise FhirResponseTooLarge(
+                f"FHIR data of this call larger than {self.max_bytes} bytes in all", "call byte cap"
+            )
 
     def remaining(self) -> float:
         return float(self.at - self._clock())
@@ -183,6 +201,8 @@ class FhirClient:
                 size += len(chunk)
                 if size > self.max_response_bytes:
                     raise FhirResponseTooLarge(f"FHIR response larger than {self.max_response_bytes} bytes")
+                if deadline is not None:
+                    deadline.charge(len(chunk))
                 chunks.append(chunk)
         except (requests.Timeout, urllib3.exceptions.TimeoutError, TimeoutError) as exc:
             raise self._timeout(timeout, deadline) from exc

@@ -18,7 +18,7 @@ from cds_service.auth.trust import dev_fhir_server_allowed, normalise_allowlist
 from cds_service.errors import InternalError, NotFound
 from cds_service.fhir_adapter import BuildHistory, IsRelevant, ModelCache, to_history
 from cds_service.fhir_client import FhirClient
-from cds_service.prefetch import Resolved, resolve
+from cds_service.prefetch import FetchSlots, Resolved, resolve
 from cds_service.records import IssuedCard
 from cds_service.settings import Settings, SettingsError
 from hooks.cards import CardDraft, most_urgent_per_topic
@@ -105,6 +105,8 @@ class Engine:
         # order, while the others wait here, on the FHIR server or on the audit commit without
         # holding the interpreter. Threads then add overlap, not contention (see cds_service.server).
         self._evaluating = threading.Lock()
+        slots = settings.fhir_concurrent_calls or max(1, settings.threads - 1)
+        self.fetch_slots = FetchSlots(slots)
         dev_allowlist = normalise_allowlist(settings.fhir_servers, "CDS_FHIR_SERVERS")
         self.dev_fhir_server_allowed: FhirServerAllowed = partial(dev_fhir_server_allowed, dev_allowlist)
 
@@ -163,6 +165,8 @@ class Engine:
             max_workers=self.settings.fhir_max_workers,
             budget_seconds=self.settings.fhir_total_budget_seconds,
             no_server_reason=no_server_reason,
+            max_bytes=self.settings.fhir_max_call_bytes,
+            fetch_slots=self.fetch_slots,
         )
         inv.fetched, inv.unavailable = resolved.fetched, tuple(sorted(resolved.unavailable))
         with self._evaluating:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -40,6 +41,25 @@ _USER_TOKENS = {
 }
 _ERROR_SEVERITIES = frozenset({"error", "fatal"})
 log = logging.getLogger(__name__)
+
+
+BUSY = "the service is fetching for too many other calls right now; not fetched (try again)"
+
+
+class FetchSlots:
+    """How many calls of one worker may fetch from FHIR servers at once (``CDS_FHIR_CONCURRENT_CALLS``)."""
+
+    WAIT_SECONDS = 0.1  # a call finding no slot gives its thread back at once
+
+    def __init__(self, slots: int) -> None:
+        self.slots = max(1, slots)
+        self._sem = threading.BoundedSemaphore(self.slots)
+
+    def acquire(self, deadline: Deadline) -> bool:
+        return self._sem.acquire(timeout=max(0.0, min(self.WAIT_SECONDS, deadline.remaining())))
+
+    def release(self) -> None:
+        self._sem.release()
 
 
 class TemplateError(ValueError):
@@ -126,11 +146,17 @@ def resolve(
     max_workers: int = 8,
     budget_seconds: float = 8.0,
     no_server_reason: str | None = None,
+    max_bytes: int | None = None,
+    fetch_slots: FetchSlots | None = None,
 ) -> Resolved:
     """``no_server_reason``: why the request has no usable FHIR server (e.g. it is not on the
-    allowlist), said in the reasons of the keys that could not be fetched."""
+    allowlist), said in the reasons of the keys that could not be fetched. ``max_bytes`` caps what
+    the call reads from the FHIR server across keys and pages. ``fetch_slots`` bounds how many calls
+    of this worker fetch at once: a call that finds none free (within 0.1 s) does not fetch (its
+    keys are unavailable, "busy"), so calls waiting on a slow FHIR server cannot take every thread
+    from fully prefetched calls and the health checks."""
     out = Resolved()
-    deadline = Deadline(budget_seconds)
+    deadline = Deadline(budget_seconds, max_bytes=max_bytes)
     to_fetch: dict[str, str] = {}  # key -> why it must be fetched (for the unavailable reason)
     for key in prefetch_templates:
         if key not in request.prefetch:
@@ -155,9 +181,19 @@ def resolve(
             out.unavailable[key] = f"incomplete: {result.incomplete}"
 
     if to_fetch:
-        _fetch_all(
-            prefetch_templates, to_fetch, request, client, out, max_workers, deadline, no_server_reason
-        )
+        slot = fetch_slots.acquire(deadline) if fetch_slots is not None and request.fhir_server else True
+        if not slot:
+            for key, why in to_fetch.items():
+                out.unavailable[key] = f"{why}; {BUSY}"
+        else:
+            try:
+                _fetch_all(
+                    prefetch_templates, to_fetch, request, client, out, max_workers, deadline,
+                    no_server_reason,
+                )  # fmt: skip
+            finally:
+                if fetch_slots is not None and request.fhir_server:
+                    fetch_slots.release()
         out.fetched = tuple(k for k in to_fetch if k in out.data)
 
     missing_required = sorted(k for k in required if k not in out.data)

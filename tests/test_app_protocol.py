@@ -619,7 +619,7 @@ def test_health(client: FlaskClient) -> None:
 
 def test_auth_on_by_default_refuses_unauthenticated_calls(make_app: Callable[..., Flask]) -> None:
     """With auth on (no trust file) discovery and invocation are 401 OperationOutcomes, while the
-    CORS preflight and the health check still answer."""
+    CORS preflight and the liveness check still answer; readiness says it cannot serve."""
     client = make_app(settings_overrides={"auth_enabled": True}).test_client()
     assert_outcome(client.get("/cds-services"), 401, "login")
     resp = post(
@@ -631,7 +631,8 @@ def test_auth_on_by_default_refuses_unauthenticated_calls(make_app: Callable[...
     assert_outcome(resp, 401, "login")
     pre = client.options("/cds-services", headers={"Origin": ORIGIN, "Access-Control-Request-Method": "GET"})
     assert pre.status_code == 200
-    assert client.get("/health").status_code == 200
+    assert client.get("/health/live").status_code == 200
+    assert client.get("/health/ready").status_code == 503
 
 
 def test_request_log_line_has_no_patient_data_or_tokens(

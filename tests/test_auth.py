@@ -23,6 +23,7 @@ from jwt_helpers import (
     BASE_URL,
     ISSUER,
     JKU,
+    SHARED,
     SigningKey,
     b64url,
     claims,
@@ -484,7 +485,7 @@ def test_a_malformed_trust_file_stops_the_service(tmp_path: Path, store: Store, 
 def test_symmetric_and_private_keys_in_a_trust_file_are_ignored(tmp_path: Path) -> None:
     """It never loads an oct (shared secret) key, nor a key that carries private material."""
     private_jwk = json.loads(
-        (Path("/work/shared/cds-hooks/examples") / "jwk-private.spec-2.0.1.json").read_text()
+        (SHARED / "jwk-private.spec-2.0.1.json").read_text()
     )
     trust = load_trust(
         write_trust(
@@ -554,11 +555,11 @@ def test_the_shipped_sandbox_trust_entry(tmp_path: Path) -> None:
     raw = json.loads(path.read_text())
     assert "TESTING ONLY" in raw["_comment"].upper()
     shipped = json.loads(
-        (Path("/work/shared/cds-hooks/examples/observed-sandbox") / "sandbox-jwks.json").read_text()
+        (SHARED / "observed-sandbox" / "sandbox-jwks.json").read_text()
     )
     decoded = json.loads(
         (
-            Path("/work/shared/cds-hooks/examples/observed-sandbox") / "observed-sandbox-jwt-decoded.json"
+            SHARED / "observed-sandbox" / "observed-sandbox-jwt-decoded.json"
         ).read_text()
     )
     header = decoded["jwt_header"]

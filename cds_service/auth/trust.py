@@ -242,18 +242,25 @@ def dev_fhir_server_allowed(allowlist: frozenset[str], url: str) -> bool:
     return base in allowlist or is_loopback_host(urlsplit(base).hostname or "")
 
 
-def normalise_allowlist(urls: Iterable[str], what: str) -> frozenset[str]:
-    """Normalised base URLs of a setting; a malformed entry stops the service."""
+def _checked_bases(
+    urls: Iterable[str], *, allow_loopback_http: bool, error: Callable[[str], Exception], hint: str = ""
+) -> frozenset[str]:
+    """Normalised base URLs; the first unusable one raises ``error(message)``."""
     out: set[str] = set()
     for url in urls:
         try:
             base = normalise_fhir_base(url)
         except ValueError as exc:
-            raise SettingsError(f"{what}: {url!r} is not a usable FHIR base URL ({exc})") from None
-        if not scheme_allowed(base, allow_loopback_http=True):
-            raise SettingsError(f"{what}: {url!r} must be https (http only to a loopback host)")
+            raise error(f"{url!r} is not a usable FHIR base URL ({exc})") from None
+        if not scheme_allowed(base, allow_loopback_http=allow_loopback_http):
+            raise error(f"{url!r} must be https (http only to a loopback host{hint})")
         out.add(base)
     return frozenset(out)
+
+
+def normalise_allowlist(urls: Iterable[str], what: str) -> frozenset[str]:
+    """Normalised base URLs of a setting; a malformed entry stops the service."""
+    return _checked_bases(urls, allow_loopback_http=True, error=lambda msg: SettingsError(f"{what}: {msg}"))
 
 
 @dataclass(frozen=True)
@@ -313,19 +320,12 @@ class TrustStore:
 def _fhir_server_list(value: Any, what: str, path: Path, *, allow_loopback_http: bool) -> frozenset[str]:
     if not isinstance(value, list) or not all(isinstance(u, str) for u in value):
         raise TrustConfigError(f"trust file {path}: {what} must be a list of FHIR base URLs")
-    out: set[str] = set()
-    for url in value:
-        try:
-            base = normalise_fhir_base(url)
-        except ValueError as exc:
-            raise TrustConfigError(f"trust file {path}: {what}: {url!r} is not usable ({exc})") from None
-        if not scheme_allowed(base, allow_loopback_http=allow_loopback_http):
-            raise TrustConfigError(
-                f"trust file {path}: {what}: {url!r} must be https (http only to a loopback host, and "
-                "only with allow_loopback_http: true)"
-            )
-        out.add(base)
-    return frozenset(out)
+    return _checked_bases(
+        value,
+        allow_loopback_http=allow_loopback_http,
+        error=lambda msg: TrustConfigError(f"trust file {path}: {what}: {msg}"),
+        hint=", and only with allow_loopback_http: true",
+    )
 
 
 def load_trust(
