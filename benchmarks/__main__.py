@@ -307,7 +307,7 @@ def gunicorn(
 
 
 def _wait_ready(port: int, path: str | None, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # worker warm-up; slow on a loaded machine
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""

@@ -1,7 +1,8 @@
 """The ``radicular-cds`` command.
 
 radicular-cds serve [--bind HOST:PORT] [--workers N] [--threads N]
-    Run the service under gunicorn (a production WSGI server), configured from the environment.
+    Run the service under gunicorn with uvicorn workers that read whole requests before the Flask
+    app sees them (``cds_service.server``), configured from the environment.
 radicular-cds evaluate REQUEST.json [--date YYYY-MM-DD] [--json]
 radicular-cds evaluate BUNDLE.json --hook HOOK --patient ID [--date YYYY-MM-DD] [--json]
     Run the decision logic on a CDS Hooks request file, or on a FHIR Bundle holding a patient's
@@ -282,7 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the service under gunicorn (settings from CDS_* variables)")
     serve.add_argument("--bind", help="HOST:PORT to listen on (default CDS_HOST:CDS_PORT, 0.0.0.0:8080)")
     serve.add_argument("--workers", type=int, help="worker processes (default CDS_WORKERS, 2)")
-    serve.add_argument("--threads", type=int, help="threads per worker (default CDS_THREADS, 4)")
+    serve.add_argument("--threads", type=int, help="call threads per worker (default CDS_THREADS, 4)")
     serve.add_argument("--timeout", type=int, default=30, help="seconds before a stuck worker is restarted")
     serve.set_defaults(func=_serve)
 

@@ -15,13 +15,13 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 import requests
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 
 from cds_service.store import Store
 from cds_service.store import models as m
@@ -35,6 +35,7 @@ POSTS = 1000
 CLIENTS = 4
 KILL_AFTER_ACKS = 300
 SERVICE = "radicular-pathway"
+T = TypeVar("T")
 
 
 def issue_cards(base_url: str) -> list[str]:
@@ -157,6 +158,15 @@ class Stream:
         assert not self.errors, self.errors
 
 
+def read_store(db_url: str, read: Callable[[Connection], T]) -> T:
+    store = Store.from_url(db_url, migrate=False)
+    try:
+        with store.engine.connect() as conn:
+            return read(conn)
+    finally:
+        store.close()
+
+
 def check_durability(db_url: str, tmp_path: Path, label: str) -> None:
     run = uuid.uuid4().hex[:8]
     with LiveServer(db_url, tmp_path / f"serve-{label}.log") as server:
@@ -168,16 +178,14 @@ def check_durability(db_url: str, tmp_path: Path, label: str) -> None:
         # after the restart the service still answers, on the same database
         assert requests.get(f"{server.base_url}/health", timeout=5).status_code == 200
 
-    store = Store.from_url(db_url, migrate=False)
-    try:
-        with store.engine.connect() as conn:
-            rows = conn.execute(
-                select(m.Feedback.user_comment, m.Feedback.card_uuid, m.Feedback.card_known).where(
-                    m.Feedback.user_comment.like(f"durability {run} #%")
-                )
-            ).all()
-    finally:
-        store.close()
+    rows = read_store(
+        db_url,
+        lambda conn: conn.execute(
+            select(m.Feedback.user_comment, m.Feedback.card_uuid, m.Feedback.card_known).where(
+                m.Feedback.user_comment.like(f"durability {run} #%")
+            )
+        ).all(),
+    )
     found = {int(comment.rsplit("#", 1)[1]): (card, known) for comment, card, known in rows}
     acked = stream.acked
     lost = sorted(acked - set(found))
@@ -204,23 +212,24 @@ def check_call_durability(db_url: str, tmp_path: Path, label: str) -> None:
         stream = Stream(server, [], run, kind="call")
         stream.run_all()
         assert stream.killed.is_set() and stream.restarted.is_set(), "the server was never killed"
-    store = Store.from_url(db_url, migrate=False)
-    try:
-        with store.engine.connect() as conn:
-            rows = conn.execute(
-                select(m.Invocation.hook_instance, m.Invocation.card_count, m.Invocation.id).where(
-                    m.Invocation.hook_instance.like(f"durability {run} #%")
-                )
-            ).all()
-            cards = dict(
-                conn.execute(
-                    select(m.IssuedCard.invocation_id, func.count())
-                    .where(m.IssuedCard.invocation_id.in_([r.id for r in rows]))
-                    .group_by(m.IssuedCard.invocation_id)
-                ).all()
+    rows = read_store(
+        db_url,
+        lambda conn: conn.execute(
+            select(m.Invocation.hook_instance, m.Invocation.card_count, m.Invocation.id).where(
+                m.Invocation.hook_instance.like(f"durability {run} #%")
             )
-    finally:
-        store.close()
+        ).all(),
+    )
+    cards = read_store(
+        db_url,
+        lambda conn: dict(
+            conn.execute(
+                select(m.IssuedCard.invocation_id, func.count())
+                .where(m.IssuedCard.invocation_id.in_([r.id for r in rows]))
+                .group_by(m.IssuedCard.invocation_id)
+            ).all()
+        ),
+    )
     found = {int(hi.rsplit("#", 1)[1]): (count, cards.get(inv_id, 0)) for hi, count, inv_id in rows}
     lost = sorted(stream.acked - set(found))
     print(

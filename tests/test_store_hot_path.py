@@ -7,7 +7,6 @@ import threading
 import time
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import event, func, select
 from store_helpers import (  # noqa: F401  (pytest fixtures)
     db_url_fixture,
@@ -156,21 +155,3 @@ def test_a_snooze_already_cached_is_not_read_again(store: Store) -> None:
     for _ in range(3):
         assert store.active_snoozes(SVC, "pat-1", day1) == frozenset({"esi-failed"})
     assert seen == []
-
-
-@pytest.mark.parametrize("lookup_limit", [500, 0], ids=["cached", "from-patient-cards"])
-def test_snooze_answers_are_the_same_with_and_without_the_cache(
-    store: Store, lookup_limit: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(Store, "SNOOZE_LOOKUP_LIMIT", lookup_limit)
-    store.record_invocation(invocation(card("a-1", "esi-failed"), card("a-2", "mri-early"), patient="pat-a"))
-    store.record_invocation(invocation(card("b-1", "fusion"), patient="pat-b"))
-    store.record_feedback(SVC, [override("a-1", "snooze-1m"), override("b-1", "snooze-3m")], received_at=T0)
-    for days, pat, want in [
-        (1, "pat-a", {"esi-failed"}),
-        (1, "pat-b", {"fusion"}),
-        (45, "pat-a", set()),
-        (45, "pat-b", {"fusion"}),
-        (1, "pat-c", set()),
-    ]:
-        assert store.active_snoozes(SVC, pat, T0 + timedelta(days=days)) == frozenset(want), (days, pat)
