@@ -1,7 +1,8 @@
 # Radicular pathway CDS Hooks service: gunicorn behind `radicular-cds serve`, running as a non-root user.
 #
 # The build never reaches a package index: it installs from a wheelhouse built beforehand on the host,
-# with wheels for the base image's Python:
+# with wheels for the base image's Python. The dependencies are exactly those pinned in
+# requirements.lock (copied into the wheelhouse), every file checked against the lock's hashes:
 #     scripts/container/wheelhouse --python 3.12     (same as `pip wheel . -w wheelhouse/` on a 3.12 host)
 #     docker build -t radicular-cds .                 (or: podman build --format docker -t radicular-cds .)
 # --build-arg OFFLINE=0 lets pip fetch from the index whatever the wheelhouse lacks.
@@ -20,7 +21,10 @@ COPY wheelhouse/ /tmp/wheelhouse/
 RUN set -eu; \
     if [ "$OFFLINE" = "1" ]; then index_opt="--no-index"; else index_opt=""; fi; \
     python3 -m venv /opt/venv; \
-    /opt/venv/bin/python -m pip install $index_opt --find-links /tmp/wheelhouse /tmp/wheelhouse/radicular_cds-*.whl; \
+    /opt/venv/bin/python -m pip install $index_opt --find-links /tmp/wheelhouse \
+        --require-hashes --only-binary=:all: -r /tmp/wheelhouse/requirements.lock; \
+    /opt/venv/bin/python -m pip install --no-index --no-deps /tmp/wheelhouse/radicular_cds-*.whl; \
+    /opt/venv/bin/python -m pip check; \
     /opt/venv/bin/python -m pip uninstall --yes pip; \
     /opt/venv/bin/python -c "import cds_service, hooks"; \
     /opt/venv/bin/radicular-cds --help >/dev/null

@@ -1,9 +1,15 @@
-"""The baselines for the HTTP benchmark, served by gunicorn with the same worker settings as the service.
+"""The baselines for the HTTP benchmark, served like the service: gunicorn with the same worker
+class (``cds_service.server.Worker``), the same request-buffering front (``asgi`` below) and the
+same numbers of workers and threads (``CDS_WORKERS``, ``CDS_THREADS``).
 
 ``/echo`` parses the JSON body and echoes it: the ceiling the web stack itself allows on this
-machine. ``/echo-audited`` does the same and also commits one audit row to SQLite (WAL, default
-durable sync) per call, as the service must: the ceiling for a service that records every call
-before it answers. ``BARE_AUDIT_DB`` names the SQLite file.
+machine. ``/parse`` parses it and answers ``{}`` (the bare parse of a large chart).
+``/echo-audited`` parses, commits one audit row to SQLite (WAL, durable sync) per call, as the
+service must, and echoes: the ceiling for a service that records every call before it answers.
+Floors, the least the service itself must do: ``/validate-audited`` parses with the service's
+parser, validates the resources the relevance screen keeps with their R4B models (no cache) and
+commits one audit row, as for a chart never seen; ``/parse-screen`` parses with the service's
+parser and screens every resource, as for a large chart. ``BARE_AUDIT_DB`` names the SQLite file.
 """
 
 from __future__ import annotations
@@ -12,9 +18,18 @@ import os
 import sqlite3
 import threading
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from flask import Flask, jsonify, request
+
+from cds_service.fhir_adapter import parse_resource, preload_models
+from cds_service.relevance import is_relevant
+from cds_service.server import BufferedFront
+from cds_service.settings import Settings
+from cds_service.wire import decode_json
+from hooks.terminology import Terminology, default_terminology
 
 app = Flask("bare")
 _local = threading.local()
@@ -27,6 +42,7 @@ def _audit_db() -> sqlite3.Connection:
             os.environ.get("BARE_AUDIT_DB", "bare-audit.sqlite3"), isolation_level=None, timeout=30
         )
         conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")  # as the service: each commit on disk
         conn.execute(
             "CREATE TABLE IF NOT EXISTS audit (id INTEGER PRIMARY KEY, hook_instance TEXT, at TEXT, size INT)"
         )
@@ -34,14 +50,13 @@ def _audit_db() -> sqlite3.Connection:
     return conn
 
 
-@app.post("/echo")
-def echo():  # type: ignore[no-untyped-def]
-    return jsonify(request.get_json())
+@app.post("/parse")
+def parse():  # type: ignore[no-untyped-def]
+    request.get_json()
+    return jsonify({})
 
 
-@app.post("/echo-audited")
-def echo_audited():  # type: ignore[no-untyped-def]
-    body = request.get_json()
+def _audit(body: dict) -> None:  # type: ignore[type-arg]
     conn = _audit_db()
     conn.execute("BEGIN IMMEDIATE")
     conn.execute(
@@ -53,4 +68,66 @@ def echo_audited():  # type: ignore[no-untyped-def]
         ),
     )
     conn.execute("COMMIT")
+
+
+def _resources(body: dict) -> Iterator[tuple[str, int, dict]]:  # type: ignore[type-arg]
+    for key, value in (body.get("prefetch") or {}).items():
+        entries = (
+            value.get("entry", [])
+            if value and value.get("resourceType") == "Bundle"
+            else [{"resource": value}]
+        )
+        for i, entry in enumerate(entries):
+            raw = entry.get("resource")
+            if isinstance(raw, dict):
+                yield key, i, raw
+
+
+@app.post("/parse-screen")
+def parse_screen():  # type: ignore[no-untyped-def]
+    """The least the service does with a large chart: parse it (orjson, as the service) and screen
+    every resource."""
+    body = decode_json(request.get_data())
+    term = _terminology()
+    kept = sum(1 for _, _, raw in _resources(body) if is_relevant(raw, term))
+    return jsonify({"kept": kept})
+
+
+@app.post("/validate-audited")
+def validate_audited():  # type: ignore[no-untyped-def]
+    """The least the service does with a chart it has not seen: parse it (orjson), validate the
+    resources the screen keeps with their R4B models, commit one audit row."""
+    body = decode_json(request.get_data())
+    term = _terminology()
+    for key, i, raw in _resources(body):
+        if is_relevant(raw, term):
+            parse_resource(raw, f"{key}[{i}]")
+    _audit(body)
+    return jsonify({})
+
+
+@app.post("/echo")
+def echo():  # type: ignore[no-untyped-def]
+    return jsonify(request.get_json())
+
+
+@app.post("/echo-audited")
+def echo_audited():  # type: ignore[no-untyped-def]
+    body = request.get_json()
+    _audit(body)
     return jsonify(body)
+
+
+@lru_cache(maxsize=1)
+def _terminology() -> Terminology:
+    return default_terminology()
+
+
+def _asgi() -> BufferedFront:
+    settings = Settings.from_env()
+    _terminology()
+    preload_models()
+    return BufferedFront(app, call_threads=settings.threads, max_body_bytes=settings.max_request_bytes)
+
+
+asgi = _asgi()

@@ -4,7 +4,8 @@ Endpoints
   GET  /cds-services                      discovery (from ``hooks.registry``)
   POST /cds-services/<id>                 invocation (dispatch by id and ``request.hook``)
   POST /cds-services/<id>/feedback        feedback (``cds_service.feedback``)
-  GET  /health                            liveness/readiness for containers and load balancers
+  GET  /health/live                       liveness: the process answers
+  GET  /health/ready (and /health)        readiness: 503 when it cannot serve (no trust file, no DB)
   GET  /openapi.json                      the OpenAPI 3.1 document (``cds_service.openapi``)
 
 Every error — ours, Werkzeug's, or an unexpected exception — leaves as a FHIR OperationOutcome
@@ -13,7 +14,7 @@ with the matching status, from ``install_error_handlers`` below.
 
 from __future__ import annotations
 
-import json
+import io
 import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -23,7 +24,7 @@ from flask import Flask, Response, g, request
 from flask_cors import CORS
 from werkzeug.exceptions import HTTPException
 
-from cds_service import errors
+from cds_service import errors, wire
 from cds_service.fhir_adapter import BuildHistory, IsRelevant
 from cds_service.fhir_client import FhirClient
 from cds_service.logging_setup import configure_logging, get_logger, safe_exception
@@ -94,16 +95,17 @@ def create_app(
     app.extensions["cds_engine"] = engine
     app.extensions["cds_store"] = store
 
-    CORS(
-        app,
-        resources={r"/cds-services*": {}, r"/health": {}},
-        origins=list(settings.cors_origins),
-        allow_headers=["Authorization", "Content-Type"],
-        methods=["GET", "POST", "OPTIONS"],
-        max_age=600,
-    )
+    if settings.cors_origins:  # no browser origin is allowed unless configured (CDS_CORS_ORIGINS)
+        CORS(
+            app,
+            resources={r"/cds-services*": {}, r"/health*": {}},
+            origins=list(settings.cors_origins),
+            allow_headers=["Authorization", "Content-Type"],
+            methods=["GET", "POST", "OPTIONS"],
+            max_age=600,
+        )
     app.before_request(_start_timer)
-    from cds_service.auth import install_auth
+    from cds_service.auth import caller_fhir_server_policy, install_auth
 
     install_auth(app, settings, store)
     app.before_request(_check_body)
@@ -111,7 +113,7 @@ def create_app(
     from cds_service.feedback import make_feedback_blueprint
 
     app.register_blueprint(
-        make_feedback_blueprint(store, service_exists=lambda sid: any(s.id == sid for s in engine.services))
+        make_feedback_blueprint(store, record_id=engine.record_id, store_comments=settings.feedback_comments)
     )
     from cds_service.openapi import make_openapi_blueprint
 
@@ -125,12 +127,32 @@ def create_app(
     def invoke(service_id: str) -> Response:
         inv = Invocation(service_id)
         g.invocation = inv
-        engine.invoke(service_id, _json_body(), inv)
+        engine.invoke(service_id, _json_body(), inv, fhir_server_allowed=caller_fhir_server_policy())
         assert inv.body is not None
+        # No advice without an audit record: the cards go out only once the invocation and every
+        # card are committed; if that fails, the answer is a 503 and no card is shown.
+        g.recorded = True
+        if not _record(inv, 200, _latency_ms()):
+            raise errors.AuditUnavailable(
+                "The call could not be recorded in the audit store, so no advice is given. This is "
+                "not an empty result; try again."
+            )
         return _json(inv.body)
 
+    @app.get("/health/live")
+    def liveness() -> Response:
+        """The process answers HTTP: restart it if not. Checks nothing else."""
+        return _json({"status": "pass"})
+
     @app.get("/health")
-    def health() -> Response:
+    @app.get("/health/ready")
+    def readiness() -> Response:
+        """Can this replica serve calls? 503 when it would refuse or fail every one: auth on without
+        a trust file, or the database unreachable. A load balancer takes it out of service."""
+        problems = readiness_problems(settings, store)
+        if problems:
+            issues = [{"severity": "error", "code": "transient", "diagnostics": p} for p in problems]
+            return _json({"resourceType": "OperationOutcome", "issue": issues}, 503)
         return _json({"status": "pass", "services": len(engine.services)})
 
     install_error_handlers(app)
@@ -140,6 +162,25 @@ def create_app(
 
         warm_up(engine, store)
     return app
+
+
+# ---------------------------------------------------------------------------------------------
+# readiness
+
+
+def readiness_problems(settings: Settings, store: Store) -> list[str]:
+    """Why this replica cannot serve calls (empty: it can). Short, safe to show (no URLs)."""
+    problems: list[str] = []
+    if settings.auth_enabled and not settings.trust_file:
+        problems.append("Not ready: authentication is on but no trust file is configured (CDS_TRUST_FILE).")
+    try:
+        with store.engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    except Exception as exc:
+        fields = {"event": "not_ready", "exception": safe_exception(exc)}
+        log.error("readiness: database unreachable", extra=fields)
+        problems.append("Not ready: the database is unreachable.")
+    return problems
 
 
 # ---------------------------------------------------------------------------------------------
@@ -159,24 +200,59 @@ def _check_body() -> None:
         raise errors.PayloadTooLarge(f"The request body is larger than {limit} bytes.")
     if request.mimetype not in JSON_TYPES:
         raise errors.UnsupportedMediaType("The request body must be JSON (Content-Type: application/json).")
+    if limit is not None and request.content_length is None:
+        _buffer_unsized_body(limit)
+
+
+def _buffer_unsized_body(limit: int) -> None:
+    """A body without Content-Length (chunked): read at most ``limit`` + 1 bytes; more is a 413
+    (Werkzeug would cut it off at the limit and the truncated JSON would be a misleading 400).
+    What was read becomes the body, with its length, for the rest of the request."""
+    stream = request.environ.get("wsgi.input")
+    if stream is None:
+        return
+    raw = stream.read(limit + 1)
+    if len(raw) > limit:
+        raise errors.PayloadTooLarge(f"The request body is larger than {limit} bytes.")
+    request.environ["wsgi.input"] = io.BytesIO(raw)
+    request.environ["CONTENT_LENGTH"] = str(len(raw))
+    request.environ.pop("wsgi.input_terminated", None)
+    request.environ.pop("HTTP_TRANSFER_ENCODING", None)
+    for cached in ("stream", "content_length"):
+        request.__dict__.pop(cached, None)
 
 
 def _json_body() -> Any:
     raw = request.get_data(cache=True)
     if not raw:
         raise errors.BadRequest("The request body is empty; a CDS Hooks request is a JSON object.")
+    return parse_json(raw)
+
+
+def parse_json(raw: bytes) -> Any:
+    """The decoded body; malformed or too deeply nested JSON is a 400, not a 500."""
     try:
-        return json.loads(raw)
+        return wire.decode_json(raw)
     except (ValueError, UnicodeDecodeError):
         raise errors.BadRequest("The request body is not valid JSON.") from None
+    except RecursionError:
+        raise errors.BadRequest("The request body is nested too deeply to be a CDS Hooks request.") from None
 
 
 def _json(body: Any, status: int = 200) -> Response:
-    return Response(json.dumps(body, ensure_ascii=False), status=status, mimetype="application/json")
+    return Response(wire.encode_json(body), status=status, mimetype="application/json")
+
+
+def _latency_ms() -> float:
+    return round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1)
 
 
 def _after(resp: Response) -> Response:
-    latency_ms = round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1)
+    # Responses carry patient-derived content (cards, OperationOutcomes naming data): never sniffed
+    # as another type, never kept by a browser or proxy cache.
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    resp.headers["Cache-Control"] = "no-store"
+    latency_ms = _latency_ms()
     inv: Invocation | None = g.get("invocation")
     fields: dict[str, Any] = {
         "event": "request",
@@ -188,19 +264,23 @@ def _after(resp: Response) -> Response:
     if request.endpoint == "invoke":
         inv = inv or Invocation(str((request.view_args or {}).get("service_id", "")))
         fields.update(summary_fields(inv))
-        _record(inv, resp.status_code, latency_ms)
+        # A 200 was recorded before it left the view. A call refused for want of a valid JWT is
+        # not recorded row by row (anyone could fill the store); the auth module counts them.
+        if not g.get("recorded") and resp.status_code != 401:
+            _record(inv, resp.status_code, latency_ms)
     elif request.view_args and "service_id" in request.view_args:
         fields["service"] = request.view_args["service_id"]
     log.info("request", extra={k: v for k, v in fields.items() if v is not None})
     return resp
 
 
-def _record(inv: Invocation, status: int, latency_ms: float) -> None:
+def _record(inv: Invocation, status: int, latency_ms: float) -> bool:
+    """Write the audit record of this call; False (logged) when the store refused it."""
     from flask import current_app
 
     engine: Engine = current_app.extensions["cds_engine"]
     if not any(s.id == inv.service_id for s in engine.services):
-        return  # not a service of ours: nothing to audit
+        return True  # not a service of ours: nothing to audit
     store = current_app.extensions["cds_store"]
     rec = InvocationRecord(
         at=engine.clock(),
@@ -217,8 +297,9 @@ def _record(inv: Invocation, status: int, latency_ms: float) -> None:
     try:
         store.record_invocation(rec)
     except Exception as exc:
-        # the clinician still gets the answer; operations see that the audit write failed
         log.error("audit record failed", extra={"event": "audit_failed", "exception": safe_exception(exc)})
+        return False
+    return True
 
 
 # ---------------------------------------------------------------------------------------------

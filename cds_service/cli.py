@@ -1,7 +1,8 @@
 """The ``radicular-cds`` command.
 
 radicular-cds serve [--bind HOST:PORT] [--workers N] [--threads N]
-    Run the service under gunicorn (a production WSGI server), configured from the environment.
+    Run the service under gunicorn with uvicorn workers that read whole requests before the Flask
+    app sees them (``cds_service.server``), configured from the environment.
 radicular-cds evaluate REQUEST.json [--date YYYY-MM-DD] [--json]
 radicular-cds evaluate BUNDLE.json --hook HOOK --patient ID [--date YYYY-MM-DD] [--json]
     Run the decision logic on a CDS Hooks request file, or on a FHIR Bundle holding a patient's
@@ -15,9 +16,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -43,12 +45,14 @@ ORDER_TYPES = frozenset(
 
 
 def gunicorn_options(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
-    threads = args.threads if args.threads is not None else settings.threads
+    """gunicorn runs ``cds_service.server.Worker`` (uvicorn) processes; each reads whole requests
+    on its event loop and runs the Flask app on ``threads`` threads (see ``cds_service.server``)."""
     return {
         "bind": [args.bind or f"{settings.host}:{settings.port}"],
         "workers": args.workers if args.workers is not None else settings.workers,
-        "threads": threads,
-        "worker_class": "gthread" if threads > 1 else "sync",
+        "worker_class": "cds_service.server.Worker",
+        # call threads per worker, read by ``load`` below (gunicorn itself uses it only for gthread)
+        "threads": args.threads if args.threads is not None else settings.threads,
         "timeout": args.timeout,
         "graceful_timeout": 20,
         "keepalive": 5,
@@ -61,13 +65,25 @@ def gunicorn_options(settings: Settings, args: argparse.Namespace) -> dict[str, 
     }
 
 
+def settings_for_serve(settings: Settings, bind: str | None, env: Mapping[str, str]) -> Settings:
+    """Without CDS_PUBLIC_BASE_URL, the JWT audience follows the port actually served: ``--bind``
+    overrides CDS_PORT, and so must the audience, or every valid local token would fail it."""
+    if env.get("CDS_PUBLIC_BASE_URL") or not bind:
+        return settings
+    port = bind.rsplit(":", 1)[1] if ":" in bind else ""
+    if not port.isdigit():
+        return settings
+    return replace(settings, port=int(port), public_base_url=f"http://localhost:{port}")
+
+
 def _serve(args: argparse.Namespace) -> int:
     from gunicorn.app.base import BaseApplication
 
     from cds_service.app import create_app
+    from cds_service.server import BufferedFront
     from cds_service.store import Store
 
-    settings = Settings.from_env()
+    settings = settings_for_serve(Settings.from_env(), args.bind, os.environ)
     Store.from_settings(settings).close()  # migrate once, in the master, before workers start
     options = gunicorn_options(settings, args)
 
@@ -77,7 +93,10 @@ def _serve(args: argparse.Namespace) -> int:
                 self.cfg.set(key, value)
 
         def load(self) -> Any:
-            return create_app(settings, warm=True)  # each worker warms before its first call
+            app = create_app(settings, warm=True)  # each worker warms before its first call
+            return BufferedFront(
+                app, call_threads=options["threads"], max_body_bytes=settings.max_request_bytes
+            )
 
     Server().run()
     return 0
@@ -264,7 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the service under gunicorn (settings from CDS_* variables)")
     serve.add_argument("--bind", help="HOST:PORT to listen on (default CDS_HOST:CDS_PORT, 0.0.0.0:8080)")
     serve.add_argument("--workers", type=int, help="worker processes (default CDS_WORKERS, 2)")
-    serve.add_argument("--threads", type=int, help="threads per worker (default CDS_THREADS, 4)")
+    serve.add_argument("--threads", type=int, help="call threads per worker (default CDS_THREADS, 4)")
     serve.add_argument("--timeout", type=int, default=30, help="seconds before a stuck worker is restarted")
     serve.set_defaults(func=_serve)
 

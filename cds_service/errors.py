@@ -67,6 +67,13 @@ class InternalError(CdsError):
     status, code, severity = 500, "exception", "fatal"
 
 
+class AuditUnavailable(CdsError):
+    """The invocation could not be recorded, so its cards are withheld (no advice without an audit
+    record). Transient: the EHR may call again."""
+
+    status, code, severity = 503, "transient", "error"
+
+
 def operation_outcome(
     message: str, *, code: str = "exception", severity: str = "error", expression: list[str] | None = None
 ) -> dict[str, Any]:

@@ -21,6 +21,7 @@ import json
 import logging
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,6 +29,7 @@ from flask import Blueprint, Response, request
 
 from cds_service.errors import BadRequest, NotFound, UnsupportedMediaType
 from cds_service.store import FeedbackItem, Store
+from cds_service.wire import storable
 from hooks.registry import service_by_id
 
 log = logging.getLogger(__name__)
@@ -69,6 +71,8 @@ def _string(
         raise BadRequest(f"{where}.{name} must be a non-empty string.", expression=[f"{where}.{name}"])
     if len(value) > limit:
         raise BadRequest(f"{where}.{name} is longer than {limit} characters.", expression=[f"{where}.{name}"])
+    if not storable(value):
+        raise BadRequest(f"{where}.{name} is not valid Unicode text.", expression=[f"{where}.{name}"])
     return value
 
 
@@ -164,9 +168,11 @@ def _override_reason(
         code = _string(coding, "code", f"{w}.reason", required=True)
         display = _string(coding, "display", f"{w}.reason", required=False, limit=1000)
     comment = reason_obj.get("userComment")
-    if comment is not None and (not isinstance(comment, str) or len(comment) > MAX_COMMENT_CHARS):
+    if comment is not None and (
+        not isinstance(comment, str) or len(comment) > MAX_COMMENT_CHARS or not storable(comment)
+    ):
         raise BadRequest(
-            f"{w}.userComment must be a string of at most {MAX_COMMENT_CHARS} characters.",
+            f"{w}.userComment must be valid Unicode text of at most {MAX_COMMENT_CHARS} characters.",
             expression=[f"{w}.userComment"],
         )
     return system, code, display, comment
@@ -181,31 +187,40 @@ def parse_body(body: Any) -> list[FeedbackItem]:
     return [parse_item(raw, f"feedback[{i}]") for i, raw in enumerate(entries)]
 
 
-def _registry_has(service_id: str) -> bool:
-    return service_by_id(service_id) is not None
+def _registry_record_id(endpoint_id: str) -> str | None:
+    service = service_by_id(endpoint_id)
+    return service.id if service is not None and endpoint_id in service.endpoint_ids() else None
 
 
 def make_feedback_blueprint(
     store: Store,
     *,
-    service_exists: Callable[[str], bool] = _registry_has,
+    record_id: Callable[[str], str | None] = _registry_record_id,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    store_comments: bool = True,
 ) -> Blueprint:
-    """The feedback endpoint. ``service_exists`` defaults to the registry (``service_by_id``);
-    ``clock`` gives the time of receipt."""
+    """The feedback endpoint. ``record_id`` maps the discovery id in the URL to the service id the
+    record keeps (both endpoints of the order service share one), ``None`` for no such service;
+    it defaults to the registry. ``clock`` gives the time of receipt. With ``store_comments`` off
+    (``CDS_FEEDBACK_COMMENTS=false``) a ``userComment`` is still validated but never stored."""
     bp = Blueprint("feedback", __name__)
 
     @bp.post("/cds-services/<service_id>/feedback")
     def feedback(service_id: str) -> Response:
-        if not service_exists(service_id):
-            raise NotFound("No such CDS service.")
+        endpoint_id, service_id = service_id, record_id(service_id) or ""
+        if not service_id:
+            raise NotFound(f"There is no CDS service with id {endpoint_id[:100]!r}.")
         if request.mimetype not in JSON_TYPES:
             raise UnsupportedMediaType("The request body must be JSON (Content-Type: application/json).")
         try:
             body = json.loads(request.get_data(cache=True) or b"null")
         except (ValueError, UnicodeDecodeError):
             raise BadRequest("The request body is not valid JSON.") from None
+        except RecursionError:
+            raise BadRequest("The request body is nested too deeply to be feedback.") from None
         items = parse_body(body)
+        if not store_comments:
+            items = [replace(i, user_comment=None) for i in items]
         result = store.record_feedback(service_id, items, clock())
         log.info(
             "feedback stored",

@@ -1,7 +1,7 @@
 """The one place that imports fhir.resources, pinned to the **R4B** models.
 
 (The package's default models are R5 and reject real R4 Procedures and Encounters.) Raw JSON is
-first screened with ``hooks.history.is_relevant`` so only resources the rules can use are
+first screened with ``cds_service.relevance.is_relevant`` so only resources the rules can use are
 validated, then read into typed facts by ``cds_service.fhir_facts``; an invalid one is a 400
 naming the prefetch key and the path. fhir.resources raises
 ``KeyError``/``TypeError``/``ValueError`` rather than ``ValidationError`` on some malformed input
@@ -28,6 +28,7 @@ from cds_service.errors import InvalidFhirData
 from cds_service.fhir_facts import RESOURCE_TYPES
 from cds_service.fhir_facts import build_history as build_facts
 from cds_service.prefetch import KeyData
+from cds_service.relevance import is_relevant as screen
 from hooks.facts import PatientHistory
 from hooks.terminology import Terminology
 
@@ -42,7 +43,7 @@ def _loc(loc: Iterable[Any]) -> str:
     return out
 
 
-# The resource types the history is built from (``hooks.history.is_relevant`` keeps no others).
+# The resource types the history is built from (the relevance screen keeps no others).
 VALIDATED_TYPES = RESOURCE_TYPES
 
 
@@ -153,24 +154,22 @@ def to_history(
     cache: ModelCache | None = None,
 ) -> PatientHistory:
     """Screen, validate and hand the models to ``cds_service.fhir_facts.build_history``."""
-    if is_relevant is None:
-        from hooks import history
-
-        is_relevant = history.is_relevant
+    is_relevant = is_relevant or screen
     build_history = build_history or build_facts
     models: list[Any] = []
     seen: set[tuple[str, str]] = set()
     for kd in data.values():
         for i, raw in enumerate(kd.resources):
-            where = kd.path(i)
-            if not isinstance(raw, dict) or not isinstance(raw.get("resourceType"), str):
+            rtype = raw.get("resourceType") if isinstance(raw, dict) else None
+            if not isinstance(rtype, str):
+                where = kd.path(i)
                 raise InvalidFhirData(
                     f"{where} is not a FHIR resource (no resourceType).", expression=[where]
                 )
             # the same resource may arrive under two keys (e.g. MedicationRequest in two searches)
             rid = raw.get("id")
             if isinstance(rid, str):
-                ident = (raw["resourceType"], rid)
+                ident = (rtype, rid)
                 if ident in seen:
                     continue
                 seen.add(ident)
@@ -180,5 +179,6 @@ def to_history(
                 relevant = True  # malformed enough to confuse the screen: let validation say where
             if not relevant:
                 continue
+            where = kd.path(i)  # only for what is validated: thousands of resources are not
             models.append(cache.parse(raw, where) if cache is not None else parse_resource(raw, where))
     return build_history(models, terminology, dict(unavailable))

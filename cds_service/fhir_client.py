@@ -11,6 +11,7 @@ is not consulted.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,11 +25,15 @@ ACCEPT = "application/fhir+json, application/json;q=0.9"
 
 
 class FhirError(Exception):
-    """The FHIR server could not give us the data. ``reason`` is short and safe to display."""
+    """The FHIR server could not give us the data. ``reason`` is short and safe to display: it names
+    the category that failed (unreachable, refused access, an error status, too slow, too large,
+    not FHIR), never what answered (which status, which network error), so a response cannot be
+    used to probe a network. ``detail`` says more, for the log only (never a URL or token)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, detail: str = "") -> None:
         super().__init__(reason)
         self.reason = reason
+        self.detail = detail or reason
 
 
 class FhirTimeout(FhirError):
@@ -45,7 +50,7 @@ class FhirAuthError(FhirError):
 
 class FhirHttpError(FhirError):
     def __init__(self, reason: str, status: int) -> None:
-        super().__init__(reason)
+        super().__init__(reason, f"HTTP {status}")
         self.status = status
 
 
@@ -58,12 +63,29 @@ class FhirInvalidResponse(FhirError):
 
 
 class Deadline:
-    """The overall time budget of one invocation's FHIR work, shared by its fetches."""
+    """The overall budget of one invocation's FHIR work, shared by its fetches: time, and bytes read
+    across every key and page (``max_bytes``; ``None`` = no cap), so one call cannot hold more than
+    that in memory however many keys and pages its FHIR server serves."""
 
-    def __init__(self, seconds: float, clock: Any = time.monotonic) -> None:
+    def __init__(self, seconds: float, clock: Any = time.monotonic, *, max_bytes: int | None = None) -> None:
         self.seconds = seconds
         self._clock = clock
         self.at = clock() + seconds
+        self.max_bytes = max_bytes
+        self.bytes_read = 0
+        self._lock = threading.Lock()
+
+    def charge(self, n: int) -> None:
+        """Count ``n`` more bytes read for this call; over the cap raises ``FhirResponseTooLarge``."""
+        if self.max_bytes is None:
+            return
+        with self._lock:
+            self.bytes_read += n
+            over = self.bytes_read > self.max_bytes
+        if over:
+            raise FhirResponseTooLarge(
+                f"FHIR data of this call larger than {self.max_bytes} bytes in all", "call byte cap"
+            )
 
     def remaining(self) -> float:
         return float(self.at - self._clock())
@@ -138,12 +160,12 @@ class FhirClient:
         except requests.Timeout as exc:
             raise self._timeout(timeout, deadline) from exc
         except requests.RequestException as exc:
-            raise FhirNetworkError(f"FHIR server unreachable ({type(exc).__name__})") from exc
+            raise FhirNetworkError("FHIR server unreachable", type(exc).__name__) from exc
         try:
             if resp.status_code in (401, 403):
-                raise FhirAuthError(f"FHIR server refused access (HTTP {resp.status_code})")
+                raise FhirAuthError("FHIR server refused access", f"HTTP {resp.status_code}")
             if resp.status_code >= 300:
-                raise FhirHttpError(f"FHIR server answered HTTP {resp.status_code}", resp.status_code)
+                raise FhirHttpError("FHIR server answered with an error status", resp.status_code)
             body = self._read_capped(resp, timeout, deadline)
         finally:
             resp.close()
@@ -179,11 +201,13 @@ class FhirClient:
                 size += len(chunk)
                 if size > self.max_response_bytes:
                     raise FhirResponseTooLarge(f"FHIR response larger than {self.max_response_bytes} bytes")
+                if deadline is not None:
+                    deadline.charge(len(chunk))
                 chunks.append(chunk)
         except (requests.Timeout, urllib3.exceptions.TimeoutError, TimeoutError) as exc:
             raise self._timeout(timeout, deadline) from exc
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
-            raise FhirNetworkError(f"FHIR server connection failed ({type(exc).__name__})") from exc
+            raise FhirNetworkError("FHIR server connection failed", type(exc).__name__) from exc
         return b"".join(chunks)
 
     # -- read or search with paging -------------------------------------------------------------

@@ -5,16 +5,20 @@ Used by the Flask view and by ``radicular-cds evaluate`` alike, so both run the 
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any
 
 from cds_service import wire
+from cds_service.auth.trust import dev_fhir_server_allowed, normalise_allowlist
 from cds_service.errors import InternalError, NotFound
 from cds_service.fhir_adapter import BuildHistory, IsRelevant, ModelCache, to_history
 from cds_service.fhir_client import FhirClient
-from cds_service.prefetch import resolve
+from cds_service.prefetch import FetchSlots, Resolved, resolve
 from cds_service.records import IssuedCard
 from cds_service.settings import Settings, SettingsError
 from hooks.cards import CardDraft, most_urgent_per_topic
@@ -25,6 +29,12 @@ from hooks.thresholds import Thresholds
 
 ActiveSnoozes = Callable[[str, str, datetime], frozenset[str]]
 Clock = Callable[[], datetime]
+# May this call's data be fetched from this fhirServer (base URL)? Decided by the trust file for
+# the calling issuer and tenant, or by CDS_FHIR_SERVERS when authentication is off.
+FhirServerAllowed = Callable[[str], bool]
+SERVER_NOT_ALLOWED = "the request's FHIR server is not on this service's allowlist, so it was not contacted"
+
+log = logging.getLogger(__name__)
 
 
 def utc_now() -> datetime:
@@ -78,6 +88,9 @@ class Engine:
         ids = [s.id for s in self.services]
         if len(ids) != len(set(ids)):
             raise ValueError(f"duplicate service ids in the registry: {ids}")
+        endpoints = [e for s in self.services for e in s.endpoint_ids()]
+        if len(endpoints) != len(set(endpoints)):
+            raise ValueError(f"two services share a discovery id: {endpoints}")
         self.client = client
         self.terminology = terminology
         self.thresholds = thresholds
@@ -88,27 +101,62 @@ class Engine:
         self.build_history = build_history
         self.new_id = new_id
         self.model_cache = ModelCache(settings.model_cache_size)
+        # Evaluation is CPU-bound Python: one call at a time per process evaluates, in arrival
+        # order, while the others wait here, on the FHIR server or on the audit commit without
+        # holding the interpreter. Threads then add overlap, not contention (see cds_service.server).
+        self._evaluating = threading.Lock()
+        slots = settings.fhir_concurrent_calls or max(1, settings.threads - 1)
+        self.fetch_slots = FetchSlots(slots)
+        dev_allowlist = normalise_allowlist(settings.fhir_servers, "CDS_FHIR_SERVERS")
+        self.dev_fhir_server_allowed: FhirServerAllowed = partial(dev_fhir_server_allowed, dev_allowlist)
 
     def discovery(self) -> dict[str, Any]:
         return wire.discovery(self.services)
 
-    def service(self, service_id: str) -> ServiceDefinition:
+    def endpoint(self, endpoint_id: str) -> tuple[ServiceDefinition, tuple[str, ...]]:
+        """The service called at ``/cds-services/{endpoint_id}`` and the hooks it answers there."""
         for s in self.services:
-            if s.id == service_id:
-                return s
-        raise NotFound(f"There is no CDS service with id {service_id!r}.")
+            hooks = s.hooks_at(endpoint_id)
+            if hooks:
+                return s, hooks
+        raise NotFound(f"There is no CDS service with id {endpoint_id[:100]!r}.")
 
-    def invoke(self, service_id: str, body: Any, inv: Invocation | None = None) -> Invocation:
-        """Run one call. Raises a ``CdsError`` for every failure (never an empty card list)."""
+    def record_id(self, endpoint_id: str) -> str | None:
+        """The service id the governance record keeps for calls and feedback at this discovery id."""
+        return next((s.id for s in self.services if s.hooks_at(endpoint_id)), None)
+
+    def invoke(
+        self,
+        service_id: str,
+        body: Any,
+        inv: Invocation | None = None,
+        *,
+        fhir_server_allowed: FhirServerAllowed | None = None,
+    ) -> Invocation:
+        """Run one call. Raises a ``CdsError`` for every failure (never an empty card list).
+
+        ``fhir_server_allowed`` decides whether the request's ``fhirServer`` may be contacted (the
+        trust file's allowlist for the caller); by default the development policy of the settings
+        (``CDS_FHIR_SERVERS``, else loopback only). A server it refuses is treated as absent: the
+        prefetched data is used, nothing is fetched, and required data missing is a 412 saying so."""
         inv = inv or Invocation(service_id)
         if isinstance(body, dict):  # for the audit record even when validation fails
-            hook, instance = body.get("hook"), body.get("hookInstance")
-            inv.hook = hook if isinstance(hook, str) else ""
-            inv.hook_instance = instance if isinstance(instance, str) else ""
-        service = self.service(service_id)
-        req = wire.parse_request(body, declared_hooks=service.hooks)
+            inv.hook = wire.bounded_text(body.get("hook"), wire.MAX_HOOK_CHARS)
+            inv.hook_instance = wire.bounded_text(body.get("hookInstance"), wire.MAX_HOOK_INSTANCE_CHARS)
+        service, hooks = self.endpoint(service_id)
+        inv.service_id = service.id  # the record keeps one service for all its discovery ids
+        req = wire.parse_request(body, declared_hooks=hooks)
         inv.patient_id, inv.user_id = req.patient_id, req.user_id
 
+        allowed = fhir_server_allowed or self.dev_fhir_server_allowed
+        no_server_reason = None
+        if req.fhir_server is not None and not allowed(req.fhir_server):
+            log.warning(
+                "fhirServer not on the allowlist; not contacted",
+                extra={"event": "fhir_server_refused", "service": service_id},
+            )
+            req = replace(req, fhir_server=None, access_token=None)
+            no_server_reason = SERVER_NOT_ALLOWED
         resolved = resolve(
             service.prefetch,
             service.required_prefetch,
@@ -116,8 +164,17 @@ class Engine:
             self.client,
             max_workers=self.settings.fhir_max_workers,
             budget_seconds=self.settings.fhir_total_budget_seconds,
+            no_server_reason=no_server_reason,
+            max_bytes=self.settings.fhir_max_call_bytes,
+            fetch_slots=self.fetch_slots,
         )
         inv.fetched, inv.unavailable = resolved.fetched, tuple(sorted(resolved.unavailable))
+        with self._evaluating:
+            return self._evaluate_resolved(service, req, resolved, inv)
+
+    def _evaluate_resolved(
+        self, service: ServiceDefinition, req: wire.CdsRequest, resolved: Resolved, inv: Invocation
+    ) -> Invocation:
         history = to_history(
             resolved.data,
             self.terminology,

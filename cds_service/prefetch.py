@@ -12,7 +12,9 @@ key that cannot be had is recorded in ``unavailable`` with a short reason (no UR
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -38,6 +40,26 @@ _USER_TOKENS = {
     "userRelatedPersonId": "RelatedPerson",
 }
 _ERROR_SEVERITIES = frozenset({"error", "fatal"})
+log = logging.getLogger(__name__)
+
+
+BUSY = "the service is fetching for too many other calls right now; not fetched (try again)"
+
+
+class FetchSlots:
+    """How many calls of one worker may fetch from FHIR servers at once (``CDS_FHIR_CONCURRENT_CALLS``)."""
+
+    WAIT_SECONDS = 0.1  # a call finding no slot gives its thread back at once
+
+    def __init__(self, slots: int) -> None:
+        self.slots = max(1, slots)
+        self._sem = threading.BoundedSemaphore(self.slots)
+
+    def acquire(self, deadline: Deadline) -> bool:
+        return self._sem.acquire(timeout=max(0.0, min(self.WAIT_SECONDS, deadline.remaining())))
+
+    def release(self) -> None:
+        self._sem.release()
 
 
 class TemplateError(ValueError):
@@ -123,9 +145,18 @@ def resolve(
     *,
     max_workers: int = 8,
     budget_seconds: float = 8.0,
+    no_server_reason: str | None = None,
+    max_bytes: int | None = None,
+    fetch_slots: FetchSlots | None = None,
 ) -> Resolved:
+    """``no_server_reason``: why the request has no usable FHIR server (e.g. it is not on the
+    allowlist), said in the reasons of the keys that could not be fetched. ``max_bytes`` caps what
+    the call reads from the FHIR server across keys and pages. ``fetch_slots`` bounds how many calls
+    of this worker fetch at once: a call that finds none free (within 0.1 s) does not fetch (its
+    keys are unavailable, "busy"), so calls waiting on a slow FHIR server cannot take every thread
+    from fully prefetched calls and the health checks."""
     out = Resolved()
-    deadline = Deadline(budget_seconds)
+    deadline = Deadline(budget_seconds, max_bytes=max_bytes)
     to_fetch: dict[str, str] = {}  # key -> why it must be fetched (for the unavailable reason)
     for key in prefetch_templates:
         if key not in request.prefetch:
@@ -140,6 +171,7 @@ def resolve(
             continue
         result = _page_prefetched(value, request, client, deadline)
         if isinstance(result, FhirError):
+            _log_failure(key, result)
             out.unavailable[key] = f"paging failed: {result.reason}"
             out.data[key] = KeyData(key, _without_outcomes(tuple(bundle_resources(value))), "prefetch")
             continue
@@ -149,7 +181,19 @@ def resolve(
             out.unavailable[key] = f"incomplete: {result.incomplete}"
 
     if to_fetch:
-        _fetch_all(prefetch_templates, to_fetch, request, client, out, max_workers, deadline)
+        slot = fetch_slots.acquire(deadline) if fetch_slots is not None and request.fhir_server else True
+        if not slot:
+            for key, why in to_fetch.items():
+                out.unavailable[key] = f"{why}; {BUSY}"
+        else:
+            try:
+                _fetch_all(
+                    prefetch_templates, to_fetch, request, client, out, max_workers, deadline,
+                    no_server_reason,
+                )  # fmt: skip
+            finally:
+                if fetch_slots is not None and request.fhir_server:
+                    fetch_slots.release()
         out.fetched = tuple(k for k in to_fetch if k in out.data)
 
     missing_required = sorted(k for k in required if k not in out.data)
@@ -160,6 +204,14 @@ def resolve(
             expression=[f"prefetch.{k}" for k in missing_required],
         )
     return out
+
+
+def _log_failure(key: str, exc: FhirError) -> None:
+    """What the client is not told (which status, which network error), for operations; no URL."""
+    log.warning(
+        "FHIR fetch failed",
+        extra={"event": "fhir_fetch_failed", "key": key, "category": exc.reason, "detail": exc.detail},
+    )
 
 
 def _page_prefetched(
@@ -183,12 +235,15 @@ def _fetch_all(
     out: Resolved,
     max_workers: int,
     deadline: Deadline,
+    no_server_reason: str | None = None,
 ) -> None:
     fhir_server = request.fhir_server
     rendered: dict[str, str] = {}
     for key, why in to_fetch.items():
         if fhir_server is None:
-            out.unavailable[key] = f"{why} and no FHIR server was given"
+            out.unavailable[key] = f"{why}; {no_server_reason}" if no_server_reason else (
+                f"{why} and no FHIR server was given"
+            )
             continue
         try:
             rendered[key] = render_template(templates[key], request.hook, request.context)
@@ -220,6 +275,7 @@ def _fetch_all(
             try:
                 result = fut.result()
             except FhirError as exc:
+                _log_failure(key, exc)
                 out.unavailable[key] = exc.reason
                 continue
             if any(r.get("resourceType") == "OperationOutcome" and _is_error(r) for r in result.resources):

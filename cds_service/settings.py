@@ -7,7 +7,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-DEFAULT_DB_PATH = Path("var") / "radicular-cds.sqlite3"
+
+def default_db_path(env: Mapping[str, str] | None = None) -> Path:
+    """Where the SQLite store lives when ``CDS_DATABASE_URL`` is not set — never relative to the
+    working directory, so every command finds the same record: ``var/`` of the source checkout
+    this package runs from, else ``$XDG_STATE_HOME/radicular-cds`` (``~/.local/state/...``)."""
+    env = os.environ if env is None else env
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "pyproject.toml").is_file() and (checkout / "cds_service").is_dir():
+        return checkout / "var" / "radicular-cds.sqlite3"
+    state = Path(env.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
+    return state.expanduser().resolve() / "radicular-cds" / "radicular-cds.sqlite3"
+
+
+DEFAULT_DB_PATH = default_db_path()
 
 
 class SettingsError(ValueError):
@@ -54,7 +67,8 @@ def _list(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[
 
 @dataclass(frozen=True)
 class Settings:
-    # Externally visible base URL (behind proxies); JWT `aud` is built from it.
+    # Externally visible base URL (behind proxies); JWT `aud` is built from it. Unset, it is
+    # http://localhost:<port served> (CDS_PORT, or the port of `serve --bind`).
     public_base_url: str = "http://localhost:8080"
     # Persistence: SQLite by default (WAL), PostgreSQL by URL for several replicas.
     database_url: str = f"sqlite:///{DEFAULT_DB_PATH}"
@@ -64,12 +78,21 @@ class Settings:
     fhir_page_cap: int = 10
     fhir_max_response_bytes: int = 20 * 1024 * 1024
     fhir_max_workers: int = 8
+    # Bytes one call may read from FHIR servers across all keys and pages (memory per call).
+    fhir_max_call_bytes: int = 32 * 1024 * 1024
+    # Calls of one worker process fetching from FHIR servers at once; 0 = the worker's threads
+    # minus one, so one thread always stays free for prefetched calls and the health checks.
+    fhir_concurrent_calls: int = 0
+    # With auth off (development) only: the FHIR base URLs a call may name as fhirServer. Empty:
+    # loopback hosts only. With auth on, the trust file's per-issuer fhir_servers decide.
+    fhir_servers: tuple[str, ...] = ()
     # Validated FHIR models kept per worker, by exact resource JSON (0 = off); a full cache of
     # 4,096 added about 20 MB to a worker (measured ~101 MB before the cache, 123 MB with it full).
     model_cache_size: int = 4096
     # HTTP
     max_request_bytes: int = 5 * 1024 * 1024
-    cors_origins: tuple[str, ...] = ("*",)
+    # Browser origins allowed by CORS: none unless configured (scripts/dev-serve sets the Sandbox's).
+    cors_origins: tuple[str, ...] = ()
     # Auth (CDS Hooks 2.0 JWT). Off only by explicit development setting (loud warning).
     auth_enabled: bool = True
     trust_file: str | None = None  # JSON: issuer -> {jwks_url | jwks_file, jku_allowlist, ...}
@@ -81,6 +104,9 @@ class Settings:
     jwt_max_lifetime_seconds: int = 3600
     # Governance
     audit_retention_days: int = 365
+    # Keep the free text a clinician types when overriding a card (feedback userComment)? It can
+    # hold anything, patient details included; off → only the coded reason is stored.
+    feedback_comments: bool = True
     # Clinical site policy
     thresholds_file: str | None = None
     # Evaluation date override (ISO date) for demos and frozen-date testing; empty = today (UTC).
@@ -100,7 +126,10 @@ class Settings:
         env = os.environ if env is None else env
         d = cls()
         return cls(
-            public_base_url=env.get("CDS_PUBLIC_BASE_URL", d.public_base_url).rstrip("/"),
+            # Not set: follows the port served, so a local JWT's aud matches what was called.
+            public_base_url=(
+                env.get("CDS_PUBLIC_BASE_URL") or f"http://localhost:{_int(env, 'CDS_PORT', d.port)}"
+            ).rstrip("/"),
             database_url=env.get("CDS_DATABASE_URL", d.database_url),
             fhir_timeout_seconds=_float(env, "CDS_FHIR_TIMEOUT_SECONDS", d.fhir_timeout_seconds),
             fhir_total_budget_seconds=_float(
@@ -109,6 +138,9 @@ class Settings:
             fhir_page_cap=_int(env, "CDS_FHIR_PAGE_CAP", d.fhir_page_cap),
             fhir_max_response_bytes=_int(env, "CDS_FHIR_MAX_RESPONSE_BYTES", d.fhir_max_response_bytes),
             fhir_max_workers=_int(env, "CDS_FHIR_MAX_WORKERS", d.fhir_max_workers),
+            fhir_servers=_list(env, "CDS_FHIR_SERVERS", d.fhir_servers),
+            fhir_max_call_bytes=_int(env, "CDS_FHIR_MAX_CALL_BYTES", d.fhir_max_call_bytes),
+            fhir_concurrent_calls=_int(env, "CDS_FHIR_CONCURRENT_CALLS", d.fhir_concurrent_calls),
             model_cache_size=_int(env, "CDS_MODEL_CACHE_SIZE", d.model_cache_size),
             max_request_bytes=_int(env, "CDS_MAX_REQUEST_BYTES", d.max_request_bytes),
             cors_origins=_list(env, "CDS_CORS_ORIGINS", d.cors_origins),
@@ -122,6 +154,7 @@ class Settings:
             ),
             jwt_max_lifetime_seconds=_int(env, "CDS_JWT_MAX_LIFETIME_SECONDS", d.jwt_max_lifetime_seconds),
             audit_retention_days=_int(env, "CDS_AUDIT_RETENTION_DAYS", d.audit_retention_days),
+            feedback_comments=_bool(env, "CDS_FEEDBACK_COMMENTS", d.feedback_comments),
             thresholds_file=env.get("CDS_THRESHOLDS_FILE") or None,
             evaluation_date=env.get("CDS_EVALUATION_DATE") or None,
             log_level=env.get("CDS_LOG_LEVEL", d.log_level),

@@ -138,7 +138,7 @@ def warm_up(engine: Engine, store: Store | None = None) -> int:
                 "prefetch": _prefetch(dict(service.prefetch)),
             }
             try:
-                engine.invoke(service.id, body)
+                engine.invoke(service.endpoint_id(hook), body)
                 ran += 1
             except CdsError as exc:
                 fields = {"event": "warmup_failed", "service": service.id, "hook": hook}

@@ -9,11 +9,14 @@ nothing optional is ever emitted as ``null`` or empty (the only sanctioned empty
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
+
+import orjson
 
 from cds_service.errors import BadRequest
 from cds_service.records import IssuedCard
@@ -35,6 +38,38 @@ TOKEN_FIELDS: Mapping[str, tuple[str, ...]] = {
     "order-sign": ("userId", "patientId", "encounterId"),
 }
 _STRING_CONTEXT = ("userId", "patientId", "encounterId")
+
+# Upper bounds on what is logged and stored with every call. A hook name is short; hookInstance is
+# a UUID in practice (36 characters), allowed some room for EHRs that use other unique strings.
+MAX_HOOK_CHARS = 64
+MAX_HOOK_INSTANCE_CHARS = 128
+MAX_ID_CHARS = 64  # FHIR R4 id: [A-Za-z0-9\-\.]{1,64}
+# FHIR R4 id (http://hl7.org/fhir/R4/datatypes.html#id) and a relative reference Type/id: what
+# patientId, encounterId and userId must be before any of them goes into a URL or the store.
+FHIR_ID = re.compile(r"\A[A-Za-z0-9\-.]{1,64}\Z")
+FHIR_TYPE_AND_ID = re.compile(r"\A[A-Z][A-Za-z]{1,63}/[A-Za-z0-9\-.]{1,64}\Z")
+_ID_PATTERNS: Mapping[str, re.Pattern[str]] = {
+    "patientId": FHIR_ID,
+    "encounterId": FHIR_ID,
+    "userId": FHIR_TYPE_AND_ID,
+}
+
+
+def storable(text: str) -> bool:
+    """Text a database can hold as given: encodable as UTF-8 (no lone surrogates) and without NUL."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def bounded_text(value: Any, limit: int) -> str:
+    """``value`` if it is storable text within ``limit`` characters, else "" (for the audit record
+    of a call that failed validation: what cannot be stored is not)."""
+    return value if isinstance(value, str) and len(value) <= limit and storable(value) else ""
 
 
 @dataclass(frozen=True)
@@ -66,6 +101,17 @@ class CdsRequest:
         return v if isinstance(v, str) else None
 
 
+def decode_json(raw: bytes) -> Any:
+    """A request body as JSON (orjson: UTF-8 only, no NaN/Infinity, no lone surrogates, nesting
+    at most 1,024 deep); ``ValueError`` for anything else."""
+    return orjson.loads(raw)
+
+
+def encode_json(body: Any) -> bytes:
+    """A response body as UTF-8 JSON (orjson)."""
+    return orjson.dumps(body)
+
+
 def _bad(message: str, *expression: str) -> BadRequest:
     return BadRequest(message, expression=list(expression))
 
@@ -76,30 +122,75 @@ def _nonempty_str(value: Any) -> bool:
 
 def _valid_base_url(value: str) -> bool:
     parts = urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and storable(value)
+
+
+def _has_userinfo(value: str) -> bool:
+    parts = urlsplit(value)
+    return "@" in parts.netloc or parts.username is not None
 
 
 def parse_request(body: Any, *, declared_hooks: Iterable[str] | None = None) -> CdsRequest:
     """Validate a decoded JSON body; raises ``BadRequest`` naming the offending field."""
     if not isinstance(body, dict):
         raise _bad("The request body must be a JSON object.")
-    hook = body.get("hook")
+    hook = _parse_hook(body.get("hook"), declared_hooks)
+    hook_instance = _parse_hook_instance(body.get("hookInstance"))
+    fhir_server = _parse_fhir_server(body.get("fhirServer"))
+    access_token = _parse_authorization(body.get("fhirAuthorization"), fhir_server)
+    context = _parse_context(body.get("context"), hook)
+    draft_orders: tuple[dict[str, Any], ...] = ()
+    if "draftOrders" in context:
+        draft_orders = _parse_draft_orders(context["draftOrders"])
+    selections = _parse_selections(context)
+    return CdsRequest(
+        hook=hook,
+        hook_instance=hook_instance,
+        context=context,
+        fhir_server=fhir_server,
+        access_token=access_token,
+        prefetch=_parse_prefetch(body.get("prefetch")),
+        draft_orders=draft_orders,
+        selections=selections,
+    )
+
+
+def _parse_hook(hook: Any, declared_hooks: Iterable[str] | None) -> str:
     if not isinstance(hook, str) or not hook.strip():
         raise _bad("'hook' is required and must be a non-empty string.", "hook")
+    if len(hook) > MAX_HOOK_CHARS or not storable(hook):
+        raise _bad(f"'hook' must be a hook name of at most {MAX_HOOK_CHARS} characters.", "hook")
     if declared_hooks is not None and hook not in tuple(declared_hooks):
         raise _bad(f"This service does not answer the {hook!r} hook.", "hook")
     if hook not in REQUIRED_CONTEXT:
         raise _bad(f"Unsupported hook {hook!r}.", "hook")
-    hook_instance = body.get("hookInstance")
+    return hook
+
+
+def _parse_hook_instance(hook_instance: Any) -> str:
     if not isinstance(hook_instance, str) or not hook_instance.strip():
         raise _bad("'hookInstance' is required and must be a non-empty string.", "hookInstance")
+    if len(hook_instance) > MAX_HOOK_INSTANCE_CHARS or not storable(hook_instance):
+        raise _bad(
+            f"'hookInstance' must be a UUID or other unique string of at most {MAX_HOOK_INSTANCE_CHARS} "
+            "characters, in valid Unicode.",
+            "hookInstance",
+        )
+    return hook_instance
 
-    fhir_server = body.get("fhirServer")
-    if fhir_server is not None and not (_nonempty_str(fhir_server) and _valid_base_url(fhir_server)):
+
+def _parse_fhir_server(fhir_server: Any) -> str | None:
+    if fhir_server is None:
+        return None
+    if not (_nonempty_str(fhir_server) and _valid_base_url(fhir_server)):
         raise _bad("'fhirServer' must be an absolute http(s) URL.", "fhirServer")
-    access_token = _parse_authorization(body.get("fhirAuthorization"), fhir_server)
+    if _has_userinfo(fhir_server):
+        raise _bad("'fhirServer' must not carry user info (user:password@).", "fhirServer")
+    return str(fhir_server)
 
-    context = body.get("context")
+
+def _parse_context(context: Any, hook: str) -> dict[str, Any]:
+    """The context object: the hook's required fields present, the ids in FHIR id shape."""
     if not isinstance(context, dict):
         raise _bad("'context' is required and must be a JSON object.", "context")
     for name in REQUIRED_CONTEXT[hook]:
@@ -108,36 +199,33 @@ def parse_request(body: Any, *, declared_hooks: Iterable[str] | None = None) -> 
     for name in _STRING_CONTEXT:
         if name in context and not _nonempty_str(context[name]):
             raise _bad(f"context.{name} must be a non-empty string.", f"context.{name}")
+        if name in context and not _ID_PATTERNS[name].match(context[name]):
+            shape = "ResourceType/id" if name == "userId" else "a FHIR id"
+            raise _bad(
+                f"context.{name} must be {shape} (letters, digits, '-' and '.', at most {MAX_ID_CHARS}).",
+                f"context.{name}",
+            )
+    return context
 
-    draft_orders: tuple[dict[str, Any], ...] = ()
-    if "draftOrders" in context:
-        draft_orders = _parse_draft_orders(context["draftOrders"])
-    selections: tuple[str, ...] = ()
-    if "selections" in context:
-        raw_sel = context["selections"]
-        if not isinstance(raw_sel, list) or not all(_nonempty_str(s) for s in raw_sel):
-            raise _bad("context.selections must be an array of 'Type/id' strings.", "context.selections")
-        selections = tuple(raw_sel)
 
-    prefetch = body.get("prefetch")
+def _parse_selections(context: dict[str, Any]) -> tuple[str, ...]:
+    if "selections" not in context:
+        return ()
+    raw_sel = context["selections"]
+    if not isinstance(raw_sel, list) or not all(_nonempty_str(s) for s in raw_sel):
+        raise _bad("context.selections must be an array of 'Type/id' strings.", "context.selections")
+    return tuple(raw_sel)
+
+
+def _parse_prefetch(prefetch: Any) -> dict[str, Any]:
     if prefetch is None:
-        prefetch = {}
+        return {}
     if not isinstance(prefetch, dict):
         raise _bad("'prefetch' must be a JSON object.", "prefetch")
     for key, value in prefetch.items():
         if value is not None and not isinstance(value, dict):
             raise _bad(f"prefetch.{key} must be a FHIR resource or null.", f"prefetch.{key}")
-
-    return CdsRequest(
-        hook=hook,
-        hook_instance=hook_instance,
-        context=context,
-        fhir_server=fhir_server,
-        access_token=access_token,
-        prefetch=prefetch,
-        draft_orders=draft_orders,
-        selections=selections,
-    )
+    return prefetch
 
 
 def _parse_authorization(auth: Any, fhir_server: Any) -> str | None:

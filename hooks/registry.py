@@ -8,7 +8,7 @@ Each service is declared once: id, the hooks it answers, title, description, pre
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 from hooks.cards import CardDraft
@@ -20,6 +20,14 @@ Evaluate = Callable[[EvaluationInput], list[CardDraft]]
 
 @dataclass(frozen=True)
 class ServiceDefinition:
+    """``id`` names the service in the governance record (audit, cards issued, feedback, snoozes).
+    ``hook_ids`` gives a hook a discovery id of its own (``/cds-services/{that id}``); a hook not
+    in it is listed under ``id``. Every discovery entry must have its own id: an EHR or the CDS
+    Hooks Sandbox keeps one service per id, so a second entry with the same id hides the first.
+    The endpoints of one service share its record: a snooze set on an order-select card also
+    silences that rule on order-sign, and a card keeps its identity (rule + draft order, the
+    draft's ``subject_key``) on both."""
+
     id: str
     hooks: tuple[str, ...]
     title: str
@@ -28,14 +36,26 @@ class ServiceDefinition:
     required_prefetch: frozenset[str]
     usage_requirements: str
     evaluate: Evaluate
+    hook_ids: Mapping[str, str] = field(default_factory=dict)
+
+    def endpoint_id(self, hook: str) -> str:
+        """The discovery id (``/cds-services/{id}``) this hook is called on."""
+        return self.hook_ids.get(hook, self.id)
+
+    def endpoint_ids(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(self.endpoint_id(h) for h in self.hooks))
+
+    def hooks_at(self, endpoint_id: str) -> tuple[str, ...]:
+        """The hooks answered at this discovery id (empty: not one of this service's)."""
+        return tuple(h for h in self.hooks if self.endpoint_id(h) == endpoint_id)
 
     def discovery_entries(self) -> list[dict[str, object]]:
-        """One discovery entry per hook; the same id is listed for each (order-sign replaces order-select)."""
+        """One discovery entry per hook, each under its own id (``endpoint_id``)."""
         return [
             {
                 "hook": hook,
-                "id": self.id,
-                "title": self.title,
+                "id": self.endpoint_id(hook),
+                "title": f"{self.title} ({hook})" if hook in self.hook_ids else self.title,
                 "description": self.description,
                 "prefetch": dict(self.prefetch),
                 "usageRequirements": self.usage_requirements,
@@ -140,12 +160,16 @@ def services(terminology: Terminology | None = None) -> tuple[ServiceDefinition,
                 "server access."
             ),
             evaluate=evaluate_orders,
+            # One discovery id per hook (the Sandbox keeps one service per id); the governance
+            # record keeps one service, so feedback and snoozes hold across both hooks.
+            hook_ids={"order-select": "radicular-order-select", "order-sign": "radicular-order-sign"},
         ),
     )
 
 
 def service_by_id(service_id: str) -> ServiceDefinition | None:
+    """The service with this record id or discovery id."""
     for s in services():
-        if s.id == service_id:
+        if s.id == service_id or service_id in s.endpoint_ids():
             return s
     return None

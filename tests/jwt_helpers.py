@@ -18,7 +18,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
-SHARED = Path("/work/shared/cds-hooks/examples")
+# ../shared beside the repository (resolved from this file, not from the working directory)
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "cds-hooks" / "examples"
 ISSUER = "https://ehr.example.org"
 BASE_URL = "https://cds.example.org"
 JKU = "https://ehr.example.org/.well-known/jwks.json"

@@ -40,8 +40,8 @@ class LiveServer:
         log_path: Path,
         *,
         port: int | None = None,
-        workers: int = 2,
-        threads: int = 4,
+        workers: int | None = 2,
+        threads: int | None = 4,
         extra_env: dict[str, str] | None = None,
     ) -> None:
         self.database_url = database_url
@@ -70,15 +70,14 @@ class LiveServer:
             **self.extra_env,
         }
         self._log = self.log_path.open("ab")
+        # None leaves a setting at the default of ``serve``
+        flags = [("--workers", self.workers), ("--threads", self.threads)]
         self.proc = subprocess.Popen(
             [
                 *serve_command(),
                 "--bind",
                 f"127.0.0.1:{self.port}",
-                "--workers",
-                str(self.workers),
-                "--threads",
-                str(self.threads),
+                *(part for flag, value in flags if value is not None for part in (flag, str(value))),
             ],
             env=env,
             stdout=self._log,

@@ -42,9 +42,21 @@ def test_documented_endpoints_are_routes() -> None:
     app = create_app(Settings(auth_enabled=False), store=NoStore())  # type: ignore[arg-type]
     rules = {(m, r.rule) for r in app.url_map.iter_rules() for m in (r.methods or ()) if m in ("GET", "POST")}
     rows = re.findall(r"^\| `(GET|POST) ([^`]+)` \|", README, flags=re.MULTILINE)
-    assert len(rows) == 5
+    assert len(rows) == 7
     for method, path in rows:
         flask_path = re.sub(
             r"\{(\w+)\}", lambda m: "<" + ("service_id" if m.group(1) == "id" else m.group(1)) + ">", path
         )
         assert (method, flask_path) in rules, (method, path)
+
+
+def test_the_test_command_names_its_prerequisites_and_a_fast_subset() -> None:
+    """A newcomer learns before running it what scripts/test needs, how long it takes, how to run
+    less of it, and how to reach the radicular-cds command."""
+    section = README.split("## Two commands", 1)[1].split("\n## ", 1)[0]
+    for needed in ("PostgreSQL", "127.0.0.1:5432", "TEST_POSTGRES_URL", "npm", "../shared", "minutes"):
+        assert needed in section, needed
+    assert "scripts/test -m 'not slow'" in section
+    assert ".venv/bin/radicular-cds" in section
+    markers = (ROOT / "pyproject.toml").read_text()
+    assert '"slow:' in markers and '"postgres:' in markers  # the markers the fast subset names exist

@@ -23,6 +23,7 @@ from jwt_helpers import (
     BASE_URL,
     ISSUER,
     JKU,
+    SHARED,
     SigningKey,
     b64url,
     claims,
@@ -36,14 +37,14 @@ from jwt_helpers import (
     write_trust,
 )
 
-from cds_service.auth import AuthFailure, JwtVerifier, TrustConfigError, install_auth, load_trust
+from cds_service.auth import AuthFailure, JwtVerifier, TrustConfigError, install_auth, load_trust, verify
 from cds_service.errors import CdsError
 from cds_service.settings import Settings, SettingsError
 from cds_service.store import Store
 
 DISCOVERY = f"{BASE_URL}/cds-services"
 SERVICE = f"{BASE_URL}/cds-services/radicular-pathway"
-OTHER_SERVICE = f"{BASE_URL}/cds-services/radicular-order-guardrails"
+OTHER_SERVICE = f"{BASE_URL}/cds-services/radicular-order-sign"
 FEEDBACK = f"{BASE_URL}/cds-services/radicular-pathway/feedback"
 
 
@@ -107,12 +108,20 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def assert_unauthorized(resp: Any) -> None:
+CATEGORIES = (verify.MISSING, verify.MALFORMED, verify.NOT_TRUSTED, verify.SIGNATURE, verify.AUDIENCE,
+              verify.TIME, verify.REPLAYED)  # fmt: skip
+
+
+def assert_unauthorized(resp: Any, category: str | None = None) -> None:
+    """A 401 whose OperationOutcome names one safe category (the given one, if any) and no more."""
     assert resp.status_code == 401
-    assert resp.get_json() == {
-        "resourceType": "OperationOutcome",
-        "issue": [{"severity": "error", "code": "login", "diagnostics": "Unauthorized"}],
-    }
+    body = resp.get_json()
+    assert body["resourceType"] == "OperationOutcome" and len(body["issue"]) == 1
+    issue = body["issue"][0]
+    assert (issue["severity"], issue["code"]) == ("error", "login")
+    assert issue["diagnostics"] in {f"Unauthorized: {c}." for c in CATEGORIES}
+    if category is not None:
+        assert issue["diagnostics"] == f"Unauthorized: {category}."
 
 
 # ---- accepted -------------------------------------------------------------------------------
@@ -251,13 +260,29 @@ REASONS = {
 }
 
 
+# The category a refused caller is told, for the cases an EHR's integrator most needs to tell apart.
+CATEGORY = {
+    "garbage": verify.MALFORMED,
+    "expired": verify.TIME,
+    "iat in the future": verify.TIME,
+    "wrong aud": verify.AUDIENCE,
+    "discovery aud on a service": verify.AUDIENCE,
+    "unknown iss": verify.NOT_TRUSTED,
+    "unknown kid": verify.NOT_TRUSTED,
+    "alg none": verify.NOT_TRUSTED,
+    "signed by another key under a known kid": verify.SIGNATURE,
+    "tampered payload": verify.SIGNATURE,
+    "missing jti": verify.MALFORMED,
+}
+
+
 @pytest.mark.parametrize("case", list(REJECTED))
 def test_rejection_matrix(client: Any, case: str, caplog: pytest.LogCaptureFixture) -> None:
     """It answers 401 with a bare OperationOutcome, and logs the reason without the token."""
     token = REJECTED[case]()
     with caplog.at_level(logging.WARNING, logger="cds_service.auth"):
         resp = client.post("/cds-services/radicular-pathway", headers=bearer(token))
-    assert_unauthorized(resp)
+    assert_unauthorized(resp, CATEGORY.get(case))
     rejections = [r for r in caplog.records if getattr(r, "event", None) == "auth_rejected"]
     assert len(rejections) == 1
     assert REASONS[case] in rejections[0].reason  # type: ignore[attr-defined]
@@ -460,7 +485,7 @@ def test_a_malformed_trust_file_stops_the_service(tmp_path: Path, store: Store, 
 def test_symmetric_and_private_keys_in_a_trust_file_are_ignored(tmp_path: Path) -> None:
     """It never loads an oct (shared secret) key, nor a key that carries private material."""
     private_jwk = json.loads(
-        (Path("/work/shared/cds-hooks/examples") / "jwk-private.spec-2.0.1.json").read_text()
+        (SHARED / "jwk-private.spec-2.0.1.json").read_text()
     )
     trust = load_trust(
         write_trust(
@@ -530,11 +555,11 @@ def test_the_shipped_sandbox_trust_entry(tmp_path: Path) -> None:
     raw = json.loads(path.read_text())
     assert "TESTING ONLY" in raw["_comment"].upper()
     shipped = json.loads(
-        (Path("/work/shared/cds-hooks/examples/observed-sandbox") / "sandbox-jwks.json").read_text()
+        (SHARED / "observed-sandbox" / "sandbox-jwks.json").read_text()
     )
     decoded = json.loads(
         (
-            Path("/work/shared/cds-hooks/examples/observed-sandbox") / "observed-sandbox-jwt-decoded.json"
+            SHARED / "observed-sandbox" / "observed-sandbox-jwt-decoded.json"
         ).read_text()
     )
     header = decoded["jwt_header"]

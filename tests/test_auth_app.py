@@ -46,12 +46,13 @@ def auth(path: str, **claims: Any) -> dict[str, str]:
     return {"Authorization": f"Bearer {mint(es384_key(), BASE_URL + path, **claims)}"}
 
 
-def assert_401(resp: Any) -> None:
+def assert_401(resp: Any, category: str | None = None) -> None:
     assert resp.status_code == 401
-    assert resp.get_json() == {
-        "resourceType": "OperationOutcome",
-        "issue": [{"severity": "error", "code": "login", "diagnostics": "Unauthorized"}],
-    }
+    issue = resp.get_json()["issue"][0]
+    assert (issue["severity"], issue["code"]) == ("error", "login")
+    assert issue["diagnostics"].startswith("Unauthorized: ")
+    if category is not None:
+        assert issue["diagnostics"] == f"Unauthorized: {category}."
 
 
 FEEDBACK = {"feedback": [{"card": "x", "outcome": "overridden", "outcomeTimestamp": "2026-11-20T14:35:00Z"}]}

@@ -172,14 +172,16 @@ def test_bad_evaluation_date_is_a_configuration_error(
 
 
 def test_gunicorn_options_from_settings_and_flags() -> None:
-    """serve binds CDS_HOST:CDS_PORT with CDS_WORKERS unless --bind/--workers say otherwise."""
+    """serve binds CDS_HOST:CDS_PORT with CDS_WORKERS and CDS_THREADS call threads unless --bind,
+    --workers or --threads say otherwise; the worker is always the request-buffering front."""
     args = cli.build_parser().parse_args(["serve"])
     s = Settings(host="0.0.0.0", port=9000, workers=3, threads=1)  # noqa: S104 - container-style bind
     opts = cli.gunicorn_options(s, args)
-    assert (opts["bind"], opts["workers"], opts["worker_class"], opts["accesslog"]) == (
+    assert (opts["bind"], opts["workers"], opts["threads"], opts["worker_class"], opts["accesslog"]) == (
         ["0.0.0.0:9000"],
         3,
-        "sync",
+        1,
+        "cds_service.server.Worker",
         None,
     )
     args = cli.build_parser().parse_args(
@@ -190,7 +192,7 @@ def test_gunicorn_options_from_settings_and_flags() -> None:
         ["127.0.0.1:8181"],
         1,
         8,
-        "gthread",
+        "cds_service.server.Worker",
     )
 
 
@@ -239,7 +241,8 @@ def test_serve_runs_gunicorn_and_answers(tmp_path: Path) -> None:
         status, disc = _get(f"http://127.0.0.1:{port}/cds-services")
         assert status == 200 and {e["id"] for e in disc["services"]} == {
             "radicular-pathway",
-            "radicular-order-guardrails",
+            "radicular-order-select",
+            "radicular-order-sign",
         }
     finally:
         proc.send_signal(signal.SIGTERM)

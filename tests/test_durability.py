@@ -2,6 +2,8 @@
 4 threads) while the whole server process group is SIGKILLed mid-stream and restarted on the same
 database. Every acknowledged (2xx) feedback entry must be in the store afterwards, joined to the
 card it names — on a SQLite file and on PostgreSQL (a throw-away schema, dropped afterwards).
+The same for hook calls (audit rows are group-committed): every call answered 200 has its
+invocation row and its cards.
 
 The posts are for cards that a first invocation of each service issued, so every stored row joins
 its card (``card_known``). Each post carries one entry with a unique comment, so a row is matched
@@ -13,13 +15,13 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 import requests
-from sqlalchemy import select
+from sqlalchemy import Connection, func, select
 
 from cds_service.store import Store
 from cds_service.store import models as m
@@ -33,6 +35,7 @@ POSTS = 1000
 CLIENTS = 4
 KILL_AFTER_ACKS = 300
 SERVICE = "radicular-pathway"
+T = TypeVar("T")
 
 
 def issue_cards(base_url: str) -> list[str]:
@@ -40,7 +43,7 @@ def issue_cards(base_url: str) -> list[str]:
     uuids: list[str] = []
     for name, service in [
         ("patient-view.full-prefetch.json", "radicular-pathway"),
-        ("order-sign.full-prefetch.json", "radicular-order-guardrails"),
+        ("order-sign.full-prefetch.json", "radicular-order-sign"),
     ]:
         for _ in range(2):
             resp = requests.post(f"{base_url}/cds-services/{service}", json=load_protocol(name), timeout=30)
@@ -54,7 +57,8 @@ class Stream:
     """CLIENTS threads sending POSTS feedback posts, one entry each; a killer thread SIGKILLs the
     server group once KILL_AFTER_ACKS posts were acknowledged, then restarts it."""
 
-    def __init__(self, server: LiveServer, cards: list[str], run: str) -> None:
+    def __init__(self, server: LiveServer, cards: list[str], run: str, kind: str = "feedback") -> None:
+        self.kind = kind
         self.server = server
         self.cards = cards
         self.run = run
@@ -69,11 +73,16 @@ class Stream:
         self.killed = threading.Event()
         self.restarted = threading.Event()
         self.errors: list[BaseException] = []
+        self.issued: dict[int, int] = {}  # hook calls: cards answered
 
     def comment(self, i: int) -> str:
         return f"durability {self.run} #{i}"
 
     def body(self, i: int) -> dict[str, Any]:
+        if self.kind == "call":
+            call = load_protocol("patient-view.full-prefetch.json")
+            call["hookInstance"] = self.comment(i)
+            return call
         return {
             "feedback": [
                 {
@@ -87,7 +96,9 @@ class Stream:
 
     def client(self) -> None:
         session = requests.Session()
-        url = f"{self.server.base_url}/cds-services/{SERVICE}/feedback"
+        url = f"{self.server.base_url}/cds-services/{SERVICE}" + (
+            "/feedback" if self.kind == "feedback" else ""
+        )
         try:
             while True:
                 with self.lock:
@@ -99,6 +110,8 @@ class Stream:
                 try:
                     resp = session.post(url, json=self.body(i), timeout=15)
                     outcome = resp.status_code
+                    if outcome == 200 and self.kind == "call":
+                        self.issued[i] = len(resp.json()["cards"])
                 except requests.RequestException as exc:
                     outcome = type(exc).__name__
                 with self.lock:
@@ -145,6 +158,15 @@ class Stream:
         assert not self.errors, self.errors
 
 
+def read_store(db_url: str, read: Callable[[Connection], T]) -> T:
+    store = Store.from_url(db_url, migrate=False)
+    try:
+        with store.engine.connect() as conn:
+            return read(conn)
+    finally:
+        store.close()
+
+
 def check_durability(db_url: str, tmp_path: Path, label: str) -> None:
     run = uuid.uuid4().hex[:8]
     with LiveServer(db_url, tmp_path / f"serve-{label}.log") as server:
@@ -156,16 +178,14 @@ def check_durability(db_url: str, tmp_path: Path, label: str) -> None:
         # after the restart the service still answers, on the same database
         assert requests.get(f"{server.base_url}/health", timeout=5).status_code == 200
 
-    store = Store.from_url(db_url, migrate=False)
-    try:
-        with store.engine.connect() as conn:
-            rows = conn.execute(
-                select(m.Feedback.user_comment, m.Feedback.card_uuid, m.Feedback.card_known).where(
-                    m.Feedback.user_comment.like(f"durability {run} #%")
-                )
-            ).all()
-    finally:
-        store.close()
+    rows = read_store(
+        db_url,
+        lambda conn: conn.execute(
+            select(m.Feedback.user_comment, m.Feedback.card_uuid, m.Feedback.card_known).where(
+                m.Feedback.user_comment.like(f"durability {run} #%")
+            )
+        ).all(),
+    )
     found = {int(comment.rsplit("#", 1)[1]): (card, known) for comment, card, known in rows}
     acked = stream.acked
     lost = sorted(acked - set(found))
@@ -185,8 +205,50 @@ def check_durability(db_url: str, tmp_path: Path, label: str) -> None:
     assert stream.acked_after_restart > 0, "nothing was acknowledged after the restart"
 
 
+def check_call_durability(db_url: str, tmp_path: Path, label: str) -> None:
+    """Every hook call answered 200 has its (group-committed) invocation row and all its cards."""
+    run = uuid.uuid4().hex[:8]
+    with LiveServer(db_url, tmp_path / f"serve-calls-{label}.log") as server:
+        stream = Stream(server, [], run, kind="call")
+        stream.run_all()
+        assert stream.killed.is_set() and stream.restarted.is_set(), "the server was never killed"
+    rows = read_store(
+        db_url,
+        lambda conn: conn.execute(
+            select(m.Invocation.hook_instance, m.Invocation.card_count, m.Invocation.id).where(
+                m.Invocation.hook_instance.like(f"durability {run} #%")
+            )
+        ).all(),
+    )
+    cards = read_store(
+        db_url,
+        lambda conn: dict(
+            conn.execute(
+                select(m.IssuedCard.invocation_id, func.count())
+                .where(m.IssuedCard.invocation_id.in_([r.id for r in rows]))
+                .group_by(m.IssuedCard.invocation_id)
+            ).all()
+        ),
+    )
+    found = {int(hi.rsplit("#", 1)[1]): (count, cards.get(inv_id, 0)) for hi, count, inv_id in rows}
+    lost = sorted(stream.acked - set(found))
+    print(
+        f"\ncall durability [{label}]: sent {POSTS}, answered {len(stream.acked)}, found {len(found)}, "
+        f"lost {len(lost)}; SIGKILL after {stream.acked_at_kill} answers with {stream.in_flight_at_kill} "
+        f"in flight; {stream.acked_after_restart} answered after the restart"
+    )
+    assert not lost, f"answered calls missing from the audit record: {lost[:20]}"
+    assert all(found[i] == (n, n) for i, n in stream.issued.items()), "a recorded call lacks its cards"
+    assert stream.failed, "the kill interrupted nothing"
+    assert stream.acked_after_restart > 0, "nothing was answered after the restart"
+
+
 def test_acknowledged_feedback_survives_kill_9_on_sqlite(tmp_path: Path) -> None:
     check_durability(f"sqlite:///{tmp_path / 'durable.sqlite3'}", tmp_path, "sqlite")
+
+
+def test_answered_calls_survive_kill_9_on_sqlite(tmp_path: Path) -> None:
+    check_call_durability(f"sqlite:///{tmp_path / 'durable-calls.sqlite3'}", tmp_path, "sqlite")
 
 
 @pytest.fixture
@@ -203,3 +265,8 @@ def test_acknowledged_feedback_survives_kill_9_on_postgresql(
     tmp_path: Path, pg_schema: PostgresSchema
 ) -> None:
     check_durability(pg_schema.url, tmp_path, "postgresql")
+
+
+@pytest.mark.postgres
+def test_answered_calls_survive_kill_9_on_postgresql(tmp_path: Path, pg_schema: PostgresSchema) -> None:
+    check_call_durability(pg_schema.url, tmp_path, "postgresql")

@@ -29,7 +29,7 @@ from cds_service.store import Store
 from cds_service.store import models as m
 from hooks.override_reasons import OVERRIDE_SYSTEM
 
-EXAMPLES = Path("/work/shared/cds-hooks/examples")
+EXAMPLES = Path(__file__).resolve().parent.parent.parent / "shared" / "cds-hooks" / "examples"
 SANDBOX_FEEDBACK = EXAMPLES / "observed-sandbox" / "observed-sandbox-feedback-request.json"
 SVC = "radicular-pathway"
 URL = f"/cds-services/{SVC}/feedback"

@@ -25,9 +25,10 @@ from hooks.cards import SuggestionDraft
 from hooks.override_reasons import OVERRIDE_SYSTEM
 
 SVC = "radicular-pathway"  # a registry id, so the feedback endpoint knows it
-SANDBOX_FEEDBACK = Path(
-    "/work/shared/cds-hooks/examples/observed-sandbox/observed-sandbox-feedback-request.json"
-)
+SANDBOX_FEEDBACK = (
+    Path(__file__).resolve().parent.parent.parent
+    / "shared" / "cds-hooks" / "examples" / "observed-sandbox" / "observed-sandbox-feedback-request.json"
+)  # fmt: skip
 
 
 @pytest.fixture(name="store")

@@ -16,7 +16,7 @@ from fhir_fixtures.fhir_builder import CPT, LOINC, RXNORM
 from fhir_fixtures.fhir_builder import ICD10CM as ICD
 from fhir_fixtures.fhir_builder import SNOMED as SCT
 from cds_service.fhir_facts import build_history, fhir_date, normalize_ref
-from hooks.history import is_relevant
+from cds_service.relevance import is_relevant
 from hooks.terminology import Terminology, default_terminology
 from hooks.text import parse_laterality, parse_level
 
@@ -830,3 +830,14 @@ def test_is_relevant_never_raises_on_malformed_json(rtype: Any, body: dict[str, 
     """Whatever shape a resource arrives in, the relevance test answers True or False."""
     raw = dict(body, resourceType=rtype)
     assert is_relevant(raw, default_terminology()) in (True, False)
+
+
+def test_the_screen_the_adapter_and_the_history_read_the_same_resource_types() -> None:
+    """One list: what build_history reads is what the adapter validates and the screen can keep."""
+    from cds_service.fhir_adapter import VALIDATED_TYPES
+    from cds_service.fhir_facts import RESOURCE_TYPES
+    from cds_service.relevance import RELEVANT_TYPES
+
+    assert VALIDATED_TYPES == RESOURCE_TYPES
+    assert sorted(RELEVANT_TYPES) == sorted(RESOURCE_TYPES)
+    assert len(set(RESOURCE_TYPES)) == len(RESOURCE_TYPES) == 10

@@ -41,16 +41,16 @@ CONNECTIONS = int(os.environ.get("CDS_LOAD_CONNECTIONS", "32"))
 WORKERS, THREADS = 2, 4
 FIXTURES = [
     ("protocol/patient-view.full-prefetch.json", "radicular-pathway"),
-    ("protocol/order-select.full-prefetch.json", "radicular-order-guardrails"),
-    ("protocol/order-sign.full-prefetch.json", "radicular-order-guardrails"),
+    ("protocol/order-select.full-prefetch.json", "radicular-order-select"),
+    ("protocol/order-sign.full-prefetch.json", "radicular-order-sign"),
     ("pathway/a1_failed_rfa.json", "radicular-pathway"),
     ("pathway/f3_failed_tfesi_concordant.json", "radicular-pathway"),
     ("pathway/s3_fbss_epidural_fibrosis.json", "radicular-pathway"),
     ("pathway/r2_stable_foot_drop.json", "radicular-pathway"),
-    ("orders/esi-after-two-failed.order-select.json", "radicular-order-guardrails"),
-    ("orders/fusion-disc-herniation.order-sign.json", "radicular-order-guardrails"),
-    ("orders/benzodiazepine-with-current-opioid.order-sign.json", "radicular-order-guardrails"),
-    ("orders/mri-cauda-equina-routine.order-select.json", "radicular-order-guardrails"),
+    ("orders/esi-after-two-failed.order-select.json", "radicular-order-select"),
+    ("orders/fusion-disc-herniation.order-sign.json", "radicular-order-sign"),
+    ("orders/benzodiazepine-with-current-opioid.order-sign.json", "radicular-order-sign"),
+    ("orders/mri-cauda-equina-routine.order-select.json", "radicular-order-select"),
 ]
 
 WRK_SCRIPT = r"""

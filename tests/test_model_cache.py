@@ -92,7 +92,7 @@ def _cases() -> list[tuple[str, Path, str, str]]:
         exp = json.loads(exp_path.read_text())
         cases.append(("radicular-pathway", PATHWAY / exp["fixture"], exp["evaluation_date"], exp_path.name))
     for req in sorted(ORDERS.glob("*.order-s*.json")):
-        cases.append(("radicular-order-guardrails", req, ORDERS_DATE, req.name))
+        cases.append((f"radicular-{req.name.split('.')[1]}", req, ORDERS_DATE, req.name))
     return cases
 
 

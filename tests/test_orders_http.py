@@ -1,5 +1,5 @@
 """Order-guardrail scenarios through HTTP on both hooks: every fixture in fhir_fixtures/orders/ is
-POSTed to ``/cds-services/radicular-order-guardrails`` and its cards compared with the expectations
+POSTed to ``/cds-services/radicular-order-select`` or ``-sign`` and its cards compared with the expectations
 next to it."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from fhir_fixtures import fhir_builder as fb
 
 ROOT = Path(__file__).resolve().parent.parent
 ORDERS_DIR = ROOT / "fhir_fixtures" / "orders"
-SERVICE_URL = "/cds-services/radicular-order-guardrails"
+SERVICE_URL = "/cds-services/radicular-{hook}"  # one discovery id per hook
 HOOKS = ("order-select", "order-sign")
 SCENARIOS = sorted(p.name.removesuffix(".expected.json") for p in ORDERS_DIR.glob("*.expected.json"))
 
@@ -39,7 +39,7 @@ def post(make_app: Callable[..., Flask]) -> Callable[[dict[str, Any], str], list
 
     def call(body: dict[str, Any], evaluation_date: str) -> list[dict[str, Any]]:
         assert evaluation_date == EVALUATION_DATE
-        resp = client.post(SERVICE_URL, json=body)
+        resp = client.post(SERVICE_URL.format(hook=body["hook"]), json=body)
         assert resp.status_code == 200, resp.get_data(as_text=True)
         cards: list[dict[str, Any]] = resp.get_json()["cards"]
         return cards

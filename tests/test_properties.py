@@ -211,8 +211,8 @@ def mutated(draw: st.DrawFn, fixture: str, part: tuple[str, ...]) -> dict[str, A
 
 SERVICE = {
     "patient-view.full-prefetch.json": "radicular-pathway",
-    "order-select.full-prefetch.json": "radicular-order-guardrails",
-    "order-sign.full-prefetch.json": "radicular-order-guardrails",
+    "order-select.full-prefetch.json": "radicular-order-select",
+    "order-sign.full-prefetch.json": "radicular-order-sign",
 }
 
 
@@ -269,7 +269,7 @@ def test_arbitrary_draft_orders_are_cards_or_a_400(
             st.just(load_protocol(fixture)),
         )
     )
-    resp = post(client, "/cds-services/radicular-order-guardrails", body)
+    resp = post(client, f"/cds-services/{SERVICE[fixture]}", body)
     check_answer(resp, {200, 400}, "CdsResponse")
 
 

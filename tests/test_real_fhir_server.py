@@ -29,7 +29,7 @@ TOKEN = "real-fhir-test-token-5c2e"
 PAGE_SIZE = 2
 PROTOCOL_DATE = "2026-11-20"  # the protocol fixtures' frozen date (tests/conftest.py)
 
-SERVICE_BY_DIR = {"pathway": "radicular-pathway", "orders": "radicular-order-guardrails"}
+SERVICE_BY_DIR = {"pathway": "radicular-pathway"}
 # Generous limits: this tier checks equality of answers, not fault handling.
 REAL_SERVER_SETTINGS = {
     "fhir_timeout_seconds": 30.0,
@@ -55,7 +55,7 @@ def _evaluation_date(request: Path) -> str:
 def _service_id(request: Path, body: dict[str, Any]) -> str:
     if request.parent.name in SERVICE_BY_DIR:
         return SERVICE_BY_DIR[request.parent.name]
-    return "radicular-pathway" if body["hook"] == "patient-view" else "radicular-order-guardrails"
+    return "radicular-pathway" if body["hook"] == "patient-view" else f"radicular-{body['hook']}"
 
 
 def _templates(service_id: str) -> dict[str, str]:

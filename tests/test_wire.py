@@ -294,8 +294,8 @@ def test_discovery_meets_the_conformance_checklist() -> None:
     entries = body["services"]
     assert [(e["hook"], e["id"]) for e in entries] == [
         ("patient-view", "radicular-pathway"),
-        ("order-select", "radicular-order-guardrails"),
-        ("order-sign", "radicular-order-guardrails"),
+        ("order-select", "radicular-order-select"),
+        ("order-sign", "radicular-order-sign"),
     ]
     for e in entries:
         assert set(e) == {"hook", "id", "title", "description", "prefetch", "usageRequirements"}

@@ -3,7 +3,10 @@
 ``install_auth(app, settings, store)`` adds a ``before_request`` that verifies
 ``Authorization: Bearer <JWT>`` on discovery, every service and every feedback endpoint (not on
 CORS preflight, not on the health endpoint). Any failure raises ``Unauthorized`` — a 401 whose
-OperationOutcome says nothing more — and logs the reason, never the token.
+OperationOutcome names only a safe category (``verify.AuthFailure.category``: no token, malformed,
+not trusted, signature, aud, time, replayed) — and counts it; the reason is logged (never the
+token) for the first refusals of each minute, then only their number (``RejectionLog``). Refused
+calls get no audit row.
 
 Auth is on unless ``CDS_DEV_DISABLE_AUTH`` is set (development only; a loud warning at start).
 Without a trust file the service starts but refuses every call, and says so in the log.
@@ -12,11 +15,16 @@ Without a trust file the service starts but refuses every call, and says so in t
 from __future__ import annotations
 
 import logging
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from functools import partial
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 
 from cds_service.auth.trust import TrustConfigError, TrustStore, load_trust
-from cds_service.auth.verify import AuthFailure, JwtVerifier, VerifiedToken
+from cds_service.auth.verify import MISSING, AuthFailure, JwtVerifier, VerifiedToken
 from cds_service.errors import Unauthorized
 from cds_service.settings import Settings
 from cds_service.store import Store
@@ -27,6 +35,7 @@ __all__ = [
     "TrustConfigError",
     "TrustStore",
     "VerifiedToken",
+    "caller_fhir_server_policy",
     "install_auth",
     "is_protected",
     "load_trust",
@@ -83,6 +92,64 @@ def build_verifier(settings: Settings, store: Store) -> JwtVerifier:
     )
 
 
+class RejectionLog:
+    """Refused calls are counted, not recorded one by one: anyone can send them, at any rate, so a
+    row or a log line each would let a stranger fill the store or the log. The first ``burst``
+    refusals of each ``interval`` are logged in full (reason, method, path); after that only a
+    count, in one line when the next interval begins. ``total`` counts every refusal."""
+
+    def __init__(
+        self, *, burst: int = 10, interval: float = 60.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.burst = burst
+        self.interval = interval
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._window_start = clock()
+        self._in_window = 0
+        self.suppressed: Counter[str] = Counter()
+        self.total = 0
+
+    def note(self, exc: AuthFailure, method: str, path: str) -> None:
+        with self._lock:
+            now = self._clock()
+            self.total += 1
+            if now - self._window_start >= self.interval:
+                if self.suppressed:
+                    log.warning(
+                        "JWT rejections not logged one by one",
+                        extra={
+                            "event": "auth_rejected_summary",
+                            "count": sum(self.suppressed.values()),
+                            "by_category": dict(self.suppressed),
+                            "seconds": round(now - self._window_start, 1),
+                        },
+                    )
+                self._window_start, self._in_window = now, 0
+                self.suppressed = Counter()
+            self._in_window += 1
+            if self._in_window > self.burst:
+                self.suppressed[exc.category] += 1
+                return
+        log.warning(
+            "JWT rejected",
+            extra={"event": "auth_rejected", "reason": str(exc), "method": method, "path": path[:200]},
+        )
+
+
+def caller_fhir_server_policy() -> Callable[[str], bool] | None:
+    """For the current request: which ``fhirServer`` base URLs the authenticated caller may have
+    us contact (its issuer's, and its tenant's, ``fhir_servers`` in the trust file). ``None`` when
+    authentication is off: the engine then applies the development policy (``CDS_FHIR_SERVERS``)."""
+    if "cds_trust" not in current_app.extensions:
+        return None
+    trust: TrustStore | None = current_app.extensions["cds_trust"]
+    iss: str | None = g.get("cds_client_iss")
+    if trust is None or iss is None:
+        return lambda _url: False
+    return partial(trust.fhir_server_allowed, iss, g.get("cds_client_tenant"))
+
+
 def install_auth(app: Flask, settings: Settings, store: Store) -> None:
     if not settings.auth_enabled:
         log.warning(
@@ -93,6 +160,9 @@ def install_auth(app: Flask, settings: Settings, store: Store) -> None:
         return
 
     verifier = build_verifier(settings, store)
+    app.extensions["cds_trust"] = verifier.trust
+    rejections = RejectionLog()
+    app.extensions["cds_auth_rejections"] = rejections
     base = settings.public_base_url.rstrip("/")
 
     @app.before_request
@@ -102,18 +172,10 @@ def install_auth(app: Flask, settings: Settings, store: Store) -> None:
         token = bearer_token(request.headers.get("Authorization"))
         try:
             if token is None:
-                raise AuthFailure("no bearer token")
+                raise AuthFailure("no bearer token", MISSING)
             verified = verifier.verify(token, audience=base + request.path)
         except AuthFailure as exc:
-            log.warning(
-                "JWT rejected",
-                extra={
-                    "event": "auth_rejected",
-                    "reason": str(exc),
-                    "method": request.method,
-                    "path": request.path,
-                },
-            )
-            raise Unauthorized("Unauthorized") from None
+            rejections.note(exc, request.method, request.path)
+            raise Unauthorized(f"Unauthorized: {exc.category}.") from None
         g.cds_client_iss = verified.iss
         g.cds_client_tenant = verified.tenant

@@ -34,8 +34,25 @@ class ReplayGuard(Protocol):
     def remember_jti(self, iss: str, jti: str, expires_at: datetime) -> bool: ...
 
 
+# What a refused caller is told (the 401's diagnostics): a category that helps an EHR's integrator
+# fix their side (a wrong aud after a port change, a clock off) and says nothing of our keys,
+# issuers or the token's content. The full reason goes to the log only.
+MISSING = "no bearer token"
+MALFORMED = "malformed token or a required claim missing"
+NOT_TRUSTED = "issuer, key or tenant not trusted"
+SIGNATURE = "signature does not verify"
+AUDIENCE = "aud is not the URL invoked"
+TIME = "token expired, not yet valid or too long-lived"
+REPLAYED = "token already used (jti replayed)"
+
+
 class AuthFailure(Exception):
-    """Why a token was refused; for the log only — the client is told nothing."""
+    """Why a token was refused: ``str(exc)`` for the log only; ``category`` is safe to tell the
+    client (one of the constants above)."""
+
+    def __init__(self, message: str, category: str = MALFORMED) -> None:
+        super().__init__(message)
+        self.category = category
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,13 +76,13 @@ def checked_algorithms(configured: Iterable[str]) -> tuple[str, ...]:
 def _number(claims: dict[str, Any], name: str) -> float:
     value = claims.get(name)
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise AuthFailure(f"claim {name} is not a number")
+        raise AuthFailure(f"claim {name} is not a number", MALFORMED)
     try:
         number = float(value)
     except OverflowError:
-        raise AuthFailure(f"claim {name} is out of range") from None
+        raise AuthFailure(f"claim {name} is out of range", MALFORMED) from None
     if not math.isfinite(number):
-        raise AuthFailure(f"claim {name} is out of range")
+        raise AuthFailure(f"claim {name} is out of range", MALFORMED)
     return number
 
 
@@ -89,40 +106,40 @@ class JwtVerifier:
 
     def verify(self, token: str, audience: str) -> VerifiedToken:
         if self.trust is None:
-            raise AuthFailure("no trust file configured")
+            raise AuthFailure("no trust file configured", NOT_TRUSTED)
         try:
             header = jwt.get_unverified_header(token)
             unverified = jwt.decode(token, options={"verify_signature": False})
         except jwt.PyJWTError as exc:
-            raise AuthFailure(f"malformed token ({type(exc).__name__})") from None
+            raise AuthFailure(f"malformed token ({type(exc).__name__})", MALFORMED) from None
         alg, kid = self._checked_header(header)
         iss = unverified.get("iss")
         if not isinstance(iss, str) or not iss:
-            raise AuthFailure("iss missing")
+            raise AuthFailure("iss missing", MALFORMED)
         issuer = self.trust.issuer(iss)
         if issuer is None:
-            raise AuthFailure(f"issuer {iss[:100]!r} not trusted")
+            raise AuthFailure(f"issuer {iss[:100]!r} not trusted", NOT_TRUSTED)
         jwk = _issuer_key(issuer, iss, header.get("jku"), kid, alg)
         claims = _verified_claims(token, jwk, alg, audience, iss)
         exp = self._checked_times(claims)
         jti, tenant = _checked_identity(claims, issuer, iss)
         expires_at = datetime.fromtimestamp(exp + self.skew, tz=UTC)
         if not self.replay.remember_jti(iss, jti, expires_at):
-            raise AuthFailure("jti replayed")
+            raise AuthFailure("jti replayed", REPLAYED)
         return VerifiedToken(iss=iss, jti=jti, tenant=tenant, claims=claims)
 
     def _checked_header(self, header: dict[str, Any]) -> tuple[str, str]:
         """The allowed ``alg`` and the ``kid`` of a header whose ``typ`` is JWT."""
         alg = header.get("alg")
         if alg not in self.algorithms:
-            raise AuthFailure(f"alg {str(alg)[:20]!r} not allowed")
+            raise AuthFailure(f"alg {str(alg)[:20]!r} not allowed", NOT_TRUSTED)
         typ = header.get("typ")
         # A media type: case-insensitive, "application/" may be omitted (RFC 7515 §4.1.9).
         if not isinstance(typ, str) or typ.lower().removeprefix("application/") != "jwt":
-            raise AuthFailure("typ is not JWT")
+            raise AuthFailure("typ is not JWT", MALFORMED)
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
-            raise AuthFailure("kid missing")
+            raise AuthFailure("kid missing", MALFORMED)
         return str(alg), kid
 
     def _checked_times(self, claims: dict[str, Any]) -> float:
@@ -130,25 +147,25 @@ class JwtVerifier:
         now = self.clock()
         exp, iat = _number(claims, "exp"), _number(claims, "iat")
         if now >= exp + self.skew:
-            raise AuthFailure("token expired")
+            raise AuthFailure("token expired", TIME)
         if iat > now + self.skew:
-            raise AuthFailure("token issued in the future")
+            raise AuthFailure("token issued in the future", TIME)
         if exp - iat > self.max_lifetime or exp > now + self.max_lifetime + self.skew:
-            raise AuthFailure("token lifetime longer than allowed")
+            raise AuthFailure("token lifetime longer than allowed", TIME)
         if "nbf" in claims and _number(claims, "nbf") > now + self.skew:
-            raise AuthFailure("token not yet valid (nbf)")
+            raise AuthFailure("token not yet valid (nbf)", TIME)
         return exp
 
 
 def _issuer_key(issuer: IssuerTrust, iss: str, jku: Any, kid: str, alg: str) -> Jwk:
     """The issuer's key for ``kid`` (from an allowed ``jku`` when the header names one)."""
     if jku is not None and (not isinstance(jku, str) or jku not in issuer.jku_allowlist):
-        raise AuthFailure(f"jku {str(jku)[:100]!r} not on the allowlist of {iss!r}")
+        raise AuthFailure(f"jku {str(jku)[:100]!r} not on the allowlist of {iss!r}", NOT_TRUSTED)
     jwk = issuer.key_for(kid, jku)
     if jwk is None:
-        raise AuthFailure(f"kid {kid[:60]!r} unknown for {iss!r}")
+        raise AuthFailure(f"kid {kid[:60]!r} unknown for {iss!r}", NOT_TRUSTED)
     if jwk.get("alg") not in (None, alg):
-        raise AuthFailure(f"alg {alg} does not match key {kid[:60]!r}")
+        raise AuthFailure(f"alg {alg} does not match key {kid[:60]!r}", NOT_TRUSTED)
     return jwk
 
 
@@ -172,14 +189,14 @@ def _verified_claims(token: str, jwk: Jwk, alg: str, audience: str, iss: str) ->
             },
         )
     except jwt.InvalidAudienceError:
-        raise AuthFailure("aud is not the URL invoked") from None
+        raise AuthFailure("aud is not the URL invoked", AUDIENCE) from None
     except jwt.MissingRequiredClaimError as exc:
-        raise AuthFailure(f"claim {exc.claim} missing") from None
+        raise AuthFailure(f"claim {exc.claim} missing", MALFORMED) from None
     except jwt.PyJWTError as exc:
-        raise AuthFailure(f"signature or claims invalid ({type(exc).__name__})") from None
+        raise AuthFailure(f"signature or claims invalid ({type(exc).__name__})", SIGNATURE) from None
     aud = claims["aud"]
     if isinstance(aud, list) and len(aud) != 1:
-        raise AuthFailure("aud has more than one value")
+        raise AuthFailure("aud has more than one value", AUDIENCE)
     return claims
 
 
@@ -187,10 +204,10 @@ def _checked_identity(claims: dict[str, Any], issuer: IssuerTrust, iss: str) -> 
     """``jti`` (required) and ``tenant`` (required when the issuer has a tenant allowlist)."""
     jti = claims.get("jti")
     if not isinstance(jti, str) or not jti:
-        raise AuthFailure("jti missing")
+        raise AuthFailure("jti missing", MALFORMED)
     tenant = claims.get("tenant")
     if issuer.tenant_allowlist is not None and (
         not isinstance(tenant, str) or tenant not in issuer.tenant_allowlist
     ):
-        raise AuthFailure(f"tenant not allowed for {iss!r}")
+        raise AuthFailure(f"tenant not allowed for {iss!r}", NOT_TRUSTED)
     return jti, tenant if isinstance(tenant, str) else None

@@ -2,19 +2,35 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import fcntl
 import hashlib
 import json
 import logging
+import os
+import queue
+import sqlite3
 import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, create_engine, delete, event, func, insert, select
+from sqlalchemy import (
+    Connection,
+    Engine,
+    and_,
+    bindparam,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
@@ -123,6 +139,47 @@ def _normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+def _sqlite_file(url: str) -> Path | None:
+    """The database file of a SQLite URL; None for an in-memory database."""
+    database = make_url(url).database or ""
+    if database in ("", ":memory:") or "mode=memory" in url or database.startswith("file:"):
+        return None
+    return Path(database).expanduser().resolve()
+
+
+class WriteLock:
+    """Serialises the writers of one SQLite file across threads and processes (``flock`` on
+    ``<database>.write-lock``), held from before ``BEGIN IMMEDIATE`` until after ``COMMIT``.
+
+    SQLite itself would serialise them too, but a writer that finds the database locked sleeps in
+    SQLite's busy handler (1, 2, 5, 10 … up to 100 ms between retries) even when the lock frees a
+    millisecond later: that was most of the HTTP tail. A blocked ``flock`` wakes as soon as the
+    holder lets go. Writers that do not take this lock stay correct (SQLite's locking and busy
+    timeout still apply); they only wait longer."""
+
+    def __init__(self, database: Path) -> None:
+        self.path = database.with_name(database.name + ".write-lock")
+        self._pid = -1
+        self._fd = -1
+        self._local = threading.Lock()
+
+    def _ensure(self) -> None:
+        if self._pid != os.getpid():  # a forked worker opens its own descriptor and lock
+            self._local = threading.Lock()
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._pid = os.getpid()
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        self._ensure()
+        with self._local:
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+
 def _sqlite_engine(url: str) -> Engine:
     parsed = make_url(url)
     database = parsed.database or ""
@@ -139,11 +196,14 @@ def _sqlite_engine(url: str) -> Engine:
         # Let SQLAlchemy, not the driver, open transactions, so each one can start IMMEDIATE:
         # a write after a read in WAL mode otherwise fails with "database is locked" under load.
         dbapi_conn.isolation_level = None
+        # What each setting risks is written in docs/benchmarks.md ("SQLite settings").
         cur = dbapi_conn.cursor()
         if not in_memory:
-            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA journal_mode=WAL")  # readers never wait for the writer
+        cur.execute("PRAGMA synchronous=FULL")  # every commit is on disk before it returns
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA temp_store=MEMORY")  # sorts and temporary indexes: no temporary files
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -166,6 +226,126 @@ def make_engine(url: str) -> Engine:
 
 def _in_background(job: Callable[[], None]) -> None:
     threading.Thread(target=job, name="retention-purge", daemon=True).start()
+
+
+# The per-call question, built once: ids of the running snoozes of a service.
+_RUNNING_SNOOZES = (
+    select(Feedback.id)
+    .where(
+        Feedback.service_id == bindparam("sid"),
+        Feedback.card_known.is_(True),
+        Feedback.snooze_until > bindparam("at", type_=Feedback.snooze_until.type),
+    )
+    .limit(bindparam("limit"))
+)
+
+
+class _SqliteRunningSnoozes:
+    """SQLite: the per-call question on a plain ``sqlite3`` connection per thread, the statement
+    compiled once by SQLAlchemy. Autocommit: the one statement is one read transaction (WAL), so
+    it never waits for a writer. Through a pooled SQLAlchemy connection the same query cost about
+    a hundred times what SQLite spends on it (checkout, BEGIN, statement cache, rollback)."""
+
+    def __init__(self, engine: Engine, database: Path) -> None:
+        dialect = engine.dialect
+        compiled = _RUNNING_SNOOZES.compile(dialect=dialect)
+        self._sql = compiled.string
+        self._order = tuple(compiled.positiontup or ())
+        self._defaults = compiled.construct_params({"sid": "", "at": None, "limit": 0})
+        self._at = Feedback.snooze_until.type.dialect_impl(dialect).bind_processor(dialect)
+        self._path = str(database)
+        self._local = threading.local()
+        self._opened: list[sqlite3.Connection] = []
+
+    def __call__(self, service_id: str, at: datetime, limit: int) -> set[int]:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self._path, timeout=30, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA query_only=ON")
+            self._local.conn = conn
+            self._opened.append(conn)
+        values = {**self._defaults, "sid": service_id, "at": self._at(at) if self._at else at, "limit": limit}
+        return {row[0] for row in conn.execute(self._sql, [values[name] for name in self._order])}
+
+    def close(self) -> None:
+        for conn in self._opened:
+            conn.close()
+        self._opened.clear()
+
+
+@dataclass(frozen=True, slots=True)
+class _Snooze:
+    patient_id: str | None
+    rule_id: str
+    until: datetime
+
+
+@dataclass(eq=False)
+class _Pending:
+    record: InvocationRecord
+    done: threading.Event = field(default_factory=threading.Event)
+    error: BaseException | None = None
+
+
+class GroupCommit:
+    """Audit rows of calls that finish together share one transaction; each caller returns only
+    after the transaction holding its row has committed (or raises if it failed).
+
+    One writer thread per process takes whatever is queued (up to ``MAX_BATCH``) and writes it in
+    one transaction: one commit, one fsync, instead of one per call. If a batch fails, its rows
+    are written again one by one, so one unstorable row fails only its own call."""
+
+    MAX_BATCH = 64
+
+    def __init__(self, write: Callable[[Sequence[InvocationRecord]], None]) -> None:
+        self._write = write
+        self._pid = -1
+        self._queue: queue.SimpleQueue[_Pending] = queue.SimpleQueue()
+        self._start_lock = threading.Lock()
+        self.batches = 0  # transactions committed, for tests and the benchmark
+        self.rows = 0
+
+    def submit(self, record: InvocationRecord) -> None:
+        if self._pid != os.getpid():
+            self._start()
+        pending = _Pending(record)
+        self._queue.put(pending)
+        pending.done.wait()
+        if pending.error is not None:
+            raise pending.error
+
+    def _start(self) -> None:
+        with self._start_lock:
+            if self._pid == os.getpid():
+                return
+            # a forked worker: the parent's writer thread does not exist here
+            self._queue = queue.SimpleQueue()
+            threading.Thread(target=self._run, name="audit-group-commit", daemon=True).start()
+            self._pid = os.getpid()
+
+    def _run(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            while len(batch) < self.MAX_BATCH:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                self._write([p.record for p in batch])
+                self.batches += 1
+                self.rows += len(batch)
+            except Exception as exc:
+                if len(batch) == 1:
+                    batch[0].error = exc
+                else:
+                    for p in batch:
+                        try:
+                            self._write([p.record])
+                        except Exception as one:
+                            p.error = one
+            for p in batch:
+                p.done.set()
 
 
 class Store:
@@ -196,6 +376,21 @@ class Store:
         self._monotonic = monotonic
         self._last_purge: float | None = None
         self._purge_lock = threading.Lock()
+        database = _sqlite_file(str(engine.url)) if engine.dialect.name == "sqlite" else None
+        self._write_lock = WriteLock(database) if database is not None else None
+        # an in-memory SQLite database is one connection shared by every thread: write inline
+        in_memory = engine.dialect.name == "sqlite" and database is None
+        self._group = None if in_memory else GroupCommit(self._write_batch)
+        self._snooze_cache: dict[str, dict[int, _Snooze | None]] = {}
+        self._running_snoozes = _SqliteRunningSnoozes(engine, database) if database is not None else None
+        self._snooze_lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        """A write transaction (SQLite: behind the ``WriteLock``), committed on leaving."""
+        lock = self._write_lock.held() if self._write_lock else contextlib.nullcontext()
+        with lock, self.engine.begin() as conn:
+            yield conn
 
     def _read(self) -> Connection:
         """A connection for reads only: on SQLite its transaction takes no write lock."""
@@ -215,6 +410,8 @@ class Store:
         return cls(engine, retention_days=retention_days)
 
     def close(self) -> None:
+        if self._running_snoozes is not None:
+            self._running_snoozes.close()
         self.engine.dispose()
 
     # ---- dialect helpers -------------------------------------------------------------------
@@ -225,10 +422,19 @@ class Store:
 
     # ---- audit ---------------------------------------------------------------------------------
     def record_invocation(self, rec: InvocationRecord) -> None:
-        """One audit row, one row per card issued and per suggestion offered; all or nothing."""
-        with self.engine.begin() as conn:
-            self._write_invocation(conn, rec)
+        """One audit row, one row per card issued and per suggestion offered; all or nothing.
+        Returns once they are committed (group commit: calls finishing together share the
+        transaction); raises if they could not be."""
+        if self._group is None:
+            self._write_batch([rec])
+        else:
+            self._group.submit(rec)
         self._purge_if_due()
+
+    def _write_batch(self, records: Sequence[InvocationRecord]) -> None:
+        with self._writing() as conn:
+            for rec in records:
+                self._write_invocation(conn, rec)
 
     def warm_up(self) -> None:
         """Write one synthetic invocation and roll it back: the first real call then finds the
@@ -321,12 +527,14 @@ class Store:
         """Store a batch in one transaction; items already on record are skipped, not duplicated."""
         received_at = _aware(received_at)
         stored = duplicates = unknown = 0
-        with self._sessions.begin() as s:
-            uuids = {i.card for i in items}
-            cards = {
-                c.uuid: c
-                for c in s.scalars(
-                    select(IssuedCard).where(IssuedCard.uuid.in_(uuids), IssuedCard.service_id == service_id)
+        with self._writing() as conn:
+            uuids = sorted({i.card for i in items})
+            cards: dict[str, str] = {
+                uuid: indicator
+                for uuid, indicator in conn.execute(
+                    select(IssuedCard.uuid, IssuedCard.indicator).where(
+                        IssuedCard.uuid.in_(uuids), IssuedCard.service_id == service_id
+                    )
                 )
             }
             for item in items:
@@ -347,7 +555,7 @@ class Store:
                     "snooze_until": _snooze_until(item, card, received_at),
                 }
                 stmt = self._insert(Feedback).values(**row).on_conflict_do_nothing().returning(Feedback.id)
-                if s.connection().execute(stmt).first() is not None:
+                if conn.execute(stmt).first() is not None:
                     stored += 1
                     unknown += card is None
                 else:
@@ -360,29 +568,49 @@ class Store:
     def active_snoozes(self, service_id: str, patient_id: str, at: datetime) -> frozenset[str]:
         """Rule ids an override with a snooze reason has silenced for this patient at ``at``.
 
-        Runs on every call, so it starts from whichever side is small: the running snoozes (usually
-        few, found through the index on ``snooze_until``, then their cards by primary key) — so a
-        patient seen every day, with thousands of cards issued, costs no more than a new one — or,
-        when a site has many snoozes running, the patient's cards (index on service and patient)."""
+        Runs on every call. The database says which snoozes are running (the ids of their feedback
+        rows, through the index on ``snooze_until``; usually few); what each one silences — patient
+        and rule, from its card — is cached per process by feedback id, so a call reads one short
+        list and nothing else unless a snooze it has not seen appeared. Feedback stored by another
+        worker or replica is in that list at the next call: the cache never decides alone. When a
+        site has more than ``SNOOZE_LOOKUP_LIMIT`` running, the patient's cards are read instead."""
         at = _aware(at)
         running = Feedback.service_id == service_id, Feedback.card_known.is_(True), Feedback.snooze_until > at
+        limit = self.SNOOZE_LOOKUP_LIMIT + 1
+        if self._running_snoozes is not None:
+            ids = self._running_snoozes(service_id, at, limit)
+            if not ids:
+                return frozenset()  # the usual answer, without a pooled connection
         with self._read() as conn:
-            card_uuids = set(
-                conn.scalars(select(Feedback.card_uuid).where(*running).limit(self.SNOOZE_LOOKUP_LIMIT + 1))
-            )
-            if not card_uuids:
+            if self._running_snoozes is None:
+                ids = set(conn.scalars(_RUNNING_SNOOZES, {"sid": service_id, "at": at, "limit": limit}))
+            if not ids:
                 return frozenset()
-            mine = IssuedCard.service_id == service_id, IssuedCard.patient_id == patient_id
-            if len(card_uuids) <= self.SNOOZE_LOOKUP_LIMIT:
-                query = select(IssuedCard.rule_id).where(IssuedCard.uuid.in_(sorted(card_uuids)), *mine)
-            else:
+            if len(ids) > self.SNOOZE_LOOKUP_LIMIT:
                 query = (
                     select(IssuedCard.rule_id)
                     .join(Feedback, Feedback.card_uuid == IssuedCard.uuid)
-                    .where(*mine, *running)
+                    .where(IssuedCard.service_id == service_id, IssuedCard.patient_id == patient_id, *running)
                     .distinct()
                 )
-            return frozenset(conn.scalars(query))
+                return frozenset(conn.scalars(query))
+            with self._snooze_lock:
+                known = self._snooze_cache.get(service_id, {})
+            entries = {i: known[i] for i in ids if i in known}
+            new = sorted(ids - entries.keys())
+            if new:
+                entries.update(dict.fromkeys(new))  # a card no longer on record silences nothing
+                for fid, pid, rule, until in conn.execute(
+                    select(Feedback.id, IssuedCard.patient_id, IssuedCard.rule_id, Feedback.snooze_until)
+                    .join(IssuedCard, IssuedCard.uuid == Feedback.card_uuid)
+                    .where(Feedback.id.in_(new), IssuedCard.service_id == service_id)
+                ):
+                    if until is not None:  # the query asked for running snoozes only
+                        entries[fid] = _Snooze(pid, rule, _aware(until))
+            with self._snooze_lock:
+                self._snooze_cache[service_id] = entries  # only the running ones: expired drop out
+        mine = (e for e in entries.values() if e is not None and e.patient_id == patient_id)
+        return frozenset(e.rule_id for e in mine if e.until > at)
 
     # ---- replay protection ---------------------------------------------------------------------
     def remember_jti(self, iss: str, jti: str, expires_at: datetime) -> bool:
@@ -393,8 +621,8 @@ class Store:
             .on_conflict_do_nothing()
             .returning(SeenJti.key)
         )
-        with self._sessions.begin() as s:
-            return s.connection().execute(stmt).first() is not None
+        with self._writing() as conn:
+            return conn.execute(stmt).first() is not None
 
     # ---- retention -----------------------------------------------------------------------------
     def purge(self, before: datetime, *, now: datetime | None = None) -> PurgeResult:
@@ -402,8 +630,7 @@ class Store:
         and the cards such feedback names — and every JWT id whose token has expired."""
         before = _aware(before)
         now = _aware(now) if now is not None else datetime.now(UTC)
-        with self._sessions.begin() as session:
-            s = session.connection()
+        with self._writing() as s:
             jtis = s.execute(delete(SeenJti).where(SeenJti.expires_at < now)).rowcount
             fb = s.execute(
                 delete(Feedback).where(
@@ -494,14 +721,14 @@ class Store:
         return GovernanceReport(start=start, end=end, rules=rules, unmatched_feedback=int(unmatched or 0))
 
 
-def _snooze_until(item: FeedbackItem, card: IssuedCard | None, received_at: datetime) -> datetime | None:
+def _snooze_until(item: FeedbackItem, indicator: str | None, received_at: datetime) -> datetime | None:
     """An override snoozes only with a snooze reason the card itself offered (critical cards offer
     none, so a red flag is never silenced). The period runs from the override, and never from a
     time later than the service received it."""
-    if card is None or item.outcome != "overridden":
+    if indicator is None or item.outcome != "overridden":
         return None
     days = snooze_days(item.reason_system, item.reason_code)
-    if days is None or item.reason_code not in {r.code for r in reasons_for(card.indicator)}:
+    if days is None or item.reason_code not in {r.code for r in reasons_for(indicator)}:
         return None
     return min(_aware(item.outcome_at), received_at) + timedelta(days=days)
 

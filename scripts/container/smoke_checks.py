@@ -18,7 +18,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-EXPECTED_SERVICES = {"radicular-pathway", "radicular-order-guardrails"}
+EXPECTED_SERVICES = {"radicular-pathway", "radicular-order-select", "radicular-order-sign"}
 HOOK_SERVICE = "radicular-pathway"
 
 

@@ -1,0 +1,157 @@
+"""The store's per-call path: group commit of audit rows and the per-process snooze cache, on
+SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+
+from sqlalchemy import event, func, select
+from store_helpers import (  # noqa: F401  (pytest fixtures)
+    db_url_fixture,
+    migrated_postgres_fixture,
+    migrated_sqlite_fixture,
+    store_fixture,
+)
+from test_store import SVC, T0, card, invocation, override
+
+from cds_service.records import InvocationRecord
+from cds_service.store import Store
+from cds_service.store import models as m
+
+
+def _count(store: Store, model: type) -> int:
+    with store.engine.connect() as conn:
+        return int(conn.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def test_calls_finishing_together_share_one_commit_and_each_returns_only_after_it(store: Store) -> None:
+    """While the writer cannot commit, no caller returns; then the queued rows commit together."""
+    assert store._group is not None
+    blocked = threading.Event()
+    release = threading.Event()
+    real_write = store._group._write
+
+    def slow_write(records: object) -> None:
+        blocked.set()
+        release.wait(10)
+        real_write(records)  # type: ignore[arg-type]
+
+    store._group._write = slow_write
+    returned: list[int] = []
+    first = threading.Thread(
+        target=lambda: (store.record_invocation(invocation(card("c-0"))), returned.append(0))
+    )
+    first.start()
+    assert blocked.wait(10)  # the writer holds the first row and is "committing"
+    others = [
+        threading.Thread(
+            target=lambda i=i: (store.record_invocation(invocation(card(f"c-{i}"))), returned.append(i))
+        )
+        for i in range(1, 11)
+    ]
+    for t in others:
+        t.start()
+    deadline = time.monotonic() + 5
+    while store._group._queue.qsize() < 10 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.1)
+    assert returned == []  # nothing answered before its row is committed
+    assert _count(store, m.Invocation) == 0
+    batches_before = store._group.batches
+    release.set()
+    for t in (first, *others):
+        t.join(10)
+    assert sorted(returned) == list(range(11))
+    assert _count(store, m.Invocation) == 11 and _count(store, m.IssuedCard) == 11
+    assert store._group.batches - batches_before == 2  # the first row, then the ten queued behind it
+
+
+def test_a_row_that_cannot_be_stored_fails_only_its_own_call(store: Store) -> None:
+    """A batch that fails is written again row by row: the bad row's caller gets the error, the
+    others' rows are committed."""
+    assert store._group is not None
+    gate = threading.Event()
+    real_write = store._group._write
+
+    def gated(records: object) -> None:
+        gate.wait(10)
+        real_write(records)  # type: ignore[arg-type]
+
+    store._group._write = gated
+    results: dict[str, object] = {}
+
+    def call(name: str, rec: InvocationRecord) -> None:
+        try:
+            store.record_invocation(rec)
+            results[name] = "ok"
+        except Exception as exc:
+            results[name] = exc
+
+    dup = card("same-uuid")
+    threads = [
+        threading.Thread(target=call, args=("a", invocation(card("a-1")))),
+        threading.Thread(target=call, args=("b", invocation(dup))),
+        threading.Thread(target=call, args=("c", invocation(dup))),  # same card uuid: primary key clash
+        threading.Thread(target=call, args=("d", invocation(card("d-1")))),
+    ]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + 5
+    while store._group._queue.qsize() < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    gate.set()
+    for t in threads:
+        t.join(10)
+    assert results["a"] == "ok" and results["d"] == "ok"
+    failed = [k for k in ("b", "c") if results[k] != "ok"]
+    assert len(failed) == 1 and isinstance(results[failed[0]], Exception)
+    assert _count(store, m.Invocation) == 3
+
+
+def _statements(store: Store) -> list[str]:
+    seen: list[str] = []
+
+    @event.listens_for(store.engine, "before_cursor_execute")
+    def _log(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("SELECT") and "issued_card" in statement:
+            seen.append(statement)
+
+    return seen
+
+
+def test_snooze_stored_through_another_worker_takes_effect_at_the_next_call(db_url: str) -> None:
+    """Two stores on one database stand for two workers (or replicas): a snooze recorded by one is
+    honoured by the other at its next call, though the other has the running snoozes cached."""
+    a = Store.from_url(db_url, migrate=False)
+    b = Store.from_url(db_url, migrate=False)
+    try:
+        a.record_invocation(invocation(card("c-1", "esi-failed"), patient="pat-1"))
+        a.record_invocation(invocation(card("c-2", "mri-early"), patient="pat-1"))
+        b.record_feedback(SVC, [override("c-1", "snooze-1m")], received_at=T0 + timedelta(minutes=1))
+        day1 = T0 + timedelta(days=1)
+        assert a.active_snoozes(SVC, "pat-1", day1) == frozenset({"esi-failed"})  # a caches it
+        b.record_feedback(SVC, [override("c-2", "snooze-3m")], received_at=T0 + timedelta(minutes=2))
+        assert a.active_snoozes(SVC, "pat-1", day1) == frozenset({"esi-failed", "mri-early"})
+        assert a.active_snoozes(SVC, "pat-2", day1) == frozenset()
+        # expiry needs no feedback: the 1-month snooze ends, the 3-month one runs on
+        assert a.active_snoozes(SVC, "pat-1", T0 + timedelta(days=31)) == frozenset({"mri-early"})
+    finally:
+        a.close()
+        b.close()
+
+
+def test_a_snooze_already_cached_is_not_read_again(store: Store) -> None:
+    """Once a running snooze is known, a call reads only the list of running snoozes, not their
+    cards again."""
+    store.record_invocation(invocation(card("c-1", "esi-failed"), patient="pat-1"))
+    store.record_feedback(SVC, [override("c-1", "snooze-1m")], received_at=T0 + timedelta(minutes=1))
+    day1 = T0 + timedelta(days=1)
+    seen = _statements(store)
+    assert store.active_snoozes(SVC, "pat-1", day1) == frozenset({"esi-failed"})
+    assert len(seen) == 1  # what the new snooze silences
+    seen.clear()
+    for _ in range(3):
+        assert store.active_snoozes(SVC, "pat-1", day1) == frozenset({"esi-failed"})
+    assert seen == []
