@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
+from cds_service.fhir_facts import build_history
 from fhir_fixtures.fhir_builder import CPT, LOINC, RXNORM
 from fhir_fixtures.fhir_builder import ICD10CM as ICD
 from fhir_fixtures.fhir_builder import SNOMED as SCT
-from cds_service.fhir_facts import build_history
 from hooks.facts import PatientHistory, ProcedureFact
 from hooks.pathway.failure import (
     Modality,

@@ -12,11 +12,11 @@ from fhir.resources.R4B import get_fhir_model_class
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cds_service.fhir_facts import build_history, fhir_date, normalize_ref
+from cds_service.relevance import is_relevant
 from fhir_fixtures.fhir_builder import CPT, LOINC, RXNORM
 from fhir_fixtures.fhir_builder import ICD10CM as ICD
 from fhir_fixtures.fhir_builder import SNOMED as SCT
-from cds_service.fhir_facts import build_history, fhir_date, normalize_ref
-from cds_service.relevance import is_relevant
 from hooks.terminology import Terminology, default_terminology
 from hooks.text import parse_laterality, parse_level
 
