@@ -9,7 +9,10 @@ The trust file is JSON mapping each allowed issuer (the JWT ``iss``) to where it
         "jwks_file": "ehr-jwks.json",                                  # relative to this file, or
         "jwks": {"keys": [...]},                                       # inline
         "jku_allowlist": ["https://ehr.example.org/.well-known/jwks.json"],
-        "tenant_allowlist": ["2ddd6c3a-..."]                          # optional
+        "tenant_allowlist": ["2ddd6c3a-..."],                         # optional
+        "fhir_servers": ["https://ehr.example.org/fhir"],             # optional
+        "allow_loopback_http": false,                                 # optional
+        "smart_client_id": "radicular-pathway"                        # optional
       }
     }
 
@@ -18,6 +21,11 @@ then also looked up there. Nothing else is ever fetched. Remote key sets are cac
 ``jwks_cache_ttl_seconds`` and re-fetched on an unknown ``kid`` at most once per
 ``jwks_refresh_min_interval_seconds``. Symmetric (``oct``) and private keys are never loaded.
 With a ``tenant_allowlist``, the issuer's tokens must carry one of those ``tenant`` values.
+
+``fhir_servers`` lists the FHIR base URLs of that EHR (https; plain http only for a loopback host
+and only with ``"allow_loopback_http": true``, for tests). A SMART launch of the pathway app is
+accepted only from one of them (its ``iss``), with the issuer's ``smart_client_id`` — a public
+client — or the service's default client id.
 """
 
 from __future__ import annotations
@@ -175,12 +183,44 @@ class RemoteKeySet:
 KeySource = StaticKeySet | RemoteKeySet
 
 
+def normalise_base_url(url: str) -> str:
+    """A FHIR base URL as compared: scheme and host lower-cased, no trailing slash, no query."""
+    parts = urlsplit(url.strip())
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}{parts.path.rstrip('/')}"
+
+
+def _loopback(host: str | None) -> bool:
+    return host in ("localhost", "127.0.0.1", "::1")
+
+
+def _fhir_servers(entry: Mapping[str, Any], iss: str, path: Path) -> tuple[str, ...]:
+    servers = entry.get("fhir_servers", [])
+    if not isinstance(servers, list) or not all(isinstance(u, str) and u for u in servers):
+        raise TrustConfigError(f"trust file {path}: fhir_servers of {iss!r} must be a list of URLs")
+    loopback_http = entry.get("allow_loopback_http", False)
+    if not isinstance(loopback_http, bool):
+        raise TrustConfigError(f"trust file {path}: allow_loopback_http of {iss!r} must be true or false")
+    out = []
+    for url in servers:
+        parts = urlsplit(url)
+        plain_ok = parts.scheme == "http" and loopback_http and _loopback(parts.hostname)
+        if not parts.netloc or (parts.scheme != "https" and not plain_ok) or parts.query or parts.fragment:
+            raise TrustConfigError(
+                f"trust file {path}: fhir_servers entry {url!r} of {iss!r} must be an https base URL "
+                "(http only for a loopback host with allow_loopback_http)"
+            )
+        out.append(normalise_base_url(url))
+    return tuple(out)
+
+
 @dataclass(frozen=True)
 class IssuerTrust:
     issuer: str
     key_sets: tuple[KeySource, ...]
     jku_allowlist: Mapping[str, RemoteKeySet] = field(default_factory=dict)
     tenant_allowlist: frozenset[str] | None = None  # None: any tenant, or none
+    fhir_servers: tuple[str, ...] = ()  # normalised FHIR base URLs of this EHR
+    smart_client_id: str | None = None  # the pathway app's client id at this EHR
 
     def key_for(self, kid: str, jku: str | None) -> Jwk | None:
         """The issuer's key with this kid: out-of-band sets first, then the (allowlisted) jku."""
@@ -199,6 +239,27 @@ class TrustStore:
 
     def issuer(self, iss: str) -> IssuerTrust | None:
         return self.issuers.get(iss)
+
+    def fhir_server_allowed(self, issuer: str, tenant: str | None, url: str) -> bool:
+        """Is ``url`` one of the FHIR servers listed for this issuer (and tenant, when it has a list)?"""
+        entry = self.issuers.get(issuer)
+        if entry is None:
+            return False
+        if entry.tenant_allowlist is not None and tenant is not None and tenant not in entry.tenant_allowlist:
+            return False
+        return normalise_base_url(url) in entry.fhir_servers
+
+    def all_fhir_servers(self) -> frozenset[str]:
+        """Every FHIR base URL the trust file lists, of any issuer."""
+        return frozenset(u for entry in self.issuers.values() for u in entry.fhir_servers)
+
+    def smart_client_id(self, fhir_server: str) -> str | None:
+        """The pathway app's client id at the EHR that lists this FHIR server, when the file names one."""
+        url = normalise_base_url(fhir_server)
+        for entry in self.issuers.values():
+            if url in entry.fhir_servers and entry.smart_client_id:
+                return entry.smart_client_id
+        return None
 
 
 def load_trust(
@@ -259,6 +320,9 @@ def load_trust(
             raise TrustConfigError(
                 f"trust file {path}: tenant_allowlist of {iss!r} must be a list of strings"
             )
+        client_id = entry.get("smart_client_id")
+        if client_id is not None and (not isinstance(client_id, str) or not client_id.strip()):
+            raise TrustConfigError(f"trust file {path}: smart_client_id of {iss!r} must be a non-empty text")
         if not sets and not jkus:
             raise TrustConfigError(f"trust file {path}: {iss!r} has no jwks, jwks_file, jwks_url or jku")
         issuers[iss] = IssuerTrust(
@@ -266,6 +330,8 @@ def load_trust(
             key_sets=tuple(sets),
             jku_allowlist=jkus,
             tenant_allowlist=frozenset(tenants) if tenants is not None else None,
+            fhir_servers=_fhir_servers(entry, iss, path),
+            smart_client_id=client_id,
         )
     if not issuers:
         raise TrustConfigError(f"trust file {path}: no issuers")
