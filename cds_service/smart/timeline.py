@@ -407,7 +407,8 @@ def draw_timeline(
                 f'<g class="med {b.css}"{ref_attr} data-date="{b.start.isoformat()}">'
                 f"<title>{escape(b.title)}</title>"
                 f'<rect x="{x1}" y="{y}" width="{round(x2 - x1, 1)}" height="{MED_ROW - 6}" rx="3"/>{ticks}'
-                f'<text x="{x1 + 4}" y="{y + MED_ROW - 10}">{escape(b.name)}</text></g>'
+                + _bar_label(b.name, x1, x2, y)
+                + "</g>"
             )
             rows.append(Row(b.start, "medicine" if not b.sessions else "therapy", b.what, b.result, b.ref))
     if not bar_rows:
@@ -516,6 +517,13 @@ def _brief(result: str) -> str:
 def _drug_name(m: MedicationFact) -> str:
     name = m.text.split(" ")[0] if m.text else "medicine"
     return name[:18]
+
+
+def _bar_label(name: str, x1: float, x2: float, y: float) -> str:
+    """The name on the bar, or just after it (in ink) when the bar is too short to hold it."""
+    if x2 - x1 >= len(name) * 6 + 8:
+        return f'<text x="{x1 + 4}" y="{y + MED_ROW - 10}">{escape(name)}</text>'
+    return f'<text class="out" x="{x2 + 4}" y="{y + MED_ROW - 10}">{escape(name)}</text>'
 
 
 def _pack(bars: list[_Bar], start: date, end: date) -> list[list[_Bar]]:
