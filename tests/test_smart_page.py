@@ -216,7 +216,10 @@ def test_the_page_shows_the_state_the_reasoning_and_no_internal_sources(name: st
 def test_public_text_names_only_public_guidelines() -> None:
     assert public_text("Refer once ≥ 3 months (seeds 002/003; NASS).") == "Refer once ≥ 3 months (NASS)."
     assert public_text("Diagnostic SNRB if in doubt (seed 002).") == "Diagnostic SNRB if in doubt."
-    assert "seed" not in public_text("For: seeds 000 and 001 list fusion for instability.")
+    assert public_text("For: seeds 000 and 001 list fusion.") == "For: some sources list fusion."
+    assert public_text("seed 003 notes negative trials") == "One source notes negative trials"
+    assert public_text("seed 003 and the NASS guideline: no fusion") == "the NASS guideline: no fusion"
+    assert public_text("Plain text stays (NICE NG59).") == "Plain text stays (NICE NG59)."
 
 
 def test_reasoning_reads_any_card_like_object() -> None:

@@ -26,9 +26,13 @@ def public_text(text: str) -> str:
     """``text`` without references to internal source documents: "(seed 003; NASS)" → "(NASS)"."""
     lead = _INTERNAL.match(text.lstrip())
     out = _INTERNAL.sub("", text)
-    if lead is not None and out.strip()[:1].islower():  # "seed 003 notes …" → "One source notes …"
-        subject = "Some sources" if lead.group(0).lower().startswith("seeds") else "One source"
-        out = f"{subject} {out.strip()}"
+    if lead is not None:
+        # "seed 003 notes …" → "One source notes …"; "seed 003 and the NASS guideline …" → "the NASS …"
+        out = re.sub(r"^\s*(?:(?:and|or)\s+|[,;]\s*)?", "", out)
+        first = out.split(" ", 1)[0]
+        if first[:1].islower() and first not in ("the", "a", "an"):
+            subject = "Some sources" if lead.group(0).lower().startswith("seeds") else "One source"
+            out = f"{subject} {out.strip()}"
     out = _DOUBLE_SEP.sub(r"\1", out)
     out = _LEADING_SEP.sub("(", out)
     out = _TRAILING_SEP.sub(")", out)
