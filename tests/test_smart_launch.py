@@ -231,7 +231,7 @@ def test_a_fhir_401_is_a_clear_page(client: FlaskClient, ehr: responses.Requests
 
 
 def test_the_page_reads_the_record_with_the_token_from_that_server_only(
-    client: FlaskClient, ehr: responses.RequestsMock, caplog: pytest.LogCaptureFixture
+    app: Flask, client: FlaskClient, ehr: responses.RequestsMock, caplog: pytest.LogCaptureFixture
 ) -> None:
     """After the launch the page shows the scenario at the card's state, every FHIR read went to the
     launch's server with the token, and neither the token nor the patient id reached the log."""
@@ -251,6 +251,8 @@ def test_the_page_reads_the_record_with_the_token_from_that_server_only(
     request, _ = scenario(SCENARIO)
     logged = caplog.text
     assert ACCESS_TOKEN not in logged and request["context"]["patientId"] not in logged
+    engine: Any = app.extensions["cds_engine"]
+    assert len(engine.model_cache) == 0, "the record was kept in the hook engine's model cache"
 
 
 def test_no_session_no_page(client: FlaskClient) -> None:

@@ -27,6 +27,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from cds_service.auth.trust import TrustStore, load_trust
 from cds_service.errors import CdsError, PreconditionFailed
+from cds_service.fhir_adapter import ModelCache
 from cds_service.pipeline import Engine, Invocation
 from cds_service.settings import Settings
 from cds_service.smart import launch as smart
@@ -58,6 +59,9 @@ def make_app_blueprint(
     if trust is None and settings.trust_file:
         trust = load_trust(settings.trust_file)
     store = sessions or SessionStore()
+    # The app's reads keep nothing after the page is sent: no per-worker model cache of the record.
+    engine = copy.copy(engine)
+    engine.model_cache = ModelCache(0)
     bp = Blueprint("pathway_app", __name__, url_prefix="/app")
     http = requests.Session()
     http.trust_env = False
