@@ -65,21 +65,18 @@ class SessionStore:
         return sid
 
     def get(self, sid: str | None) -> Entry | None:
-        if not sid:
-            return None
-        with self._lock:
-            now = self._clock()
-            self._purge(now)
-            item = self._items.get(sid)
-            return item[1] if item else None
+        return self._find(sid, remove=False)
 
     def pop(self, sid: str | None) -> Entry | None:
+        """The entry, removed: a pending launch is used once."""
+        return self._find(sid, remove=True)
+
+    def _find(self, sid: str | None, *, remove: bool) -> Entry | None:
         if not sid:
             return None
         with self._lock:
-            now = self._clock()
-            self._purge(now)
-            item = self._items.pop(sid, None)
+            self._purge(self._clock())
+            item = self._items.pop(sid, None) if remove else self._items.get(sid)
             return item[1] if item else None
 
     def __len__(self) -> int:
