@@ -103,7 +103,7 @@ def create_app(
         max_age=600,
     )
     app.before_request(_start_timer)
-    from cds_service.auth import install_auth
+    from cds_service.auth import caller_fhir_server_policy, install_auth
 
     install_auth(app, settings, store)
     app.before_request(_check_body)
@@ -128,7 +128,7 @@ def create_app(
     def invoke(service_id: str) -> Response:
         inv = Invocation(service_id)
         g.invocation = inv
-        engine.invoke(service_id, _json_body(), inv)
+        engine.invoke(service_id, _json_body(), inv, fhir_server_allowed=caller_fhir_server_policy())
         assert inv.body is not None
         return _json(inv.body)
 

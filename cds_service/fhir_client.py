@@ -24,11 +24,15 @@ ACCEPT = "application/fhir+json, application/json;q=0.9"
 
 
 class FhirError(Exception):
-    """The FHIR server could not give us the data. ``reason`` is short and safe to display."""
+    """The FHIR server could not give us the data. ``reason`` is short and safe to display: it names
+    the category that failed (unreachable, refused access, an error status, too slow, too large,
+    not FHIR), never what answered (which status, which network error), so a response cannot be
+    used to probe a network. ``detail`` says more, for the log only (never a URL or token)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, detail: str = "") -> None:
         super().__init__(reason)
         self.reason = reason
+        self.detail = detail or reason
 
 
 class FhirTimeout(FhirError):
@@ -45,7 +49,7 @@ class FhirAuthError(FhirError):
 
 class FhirHttpError(FhirError):
     def __init__(self, reason: str, status: int) -> None:
-        super().__init__(reason)
+        super().__init__(reason, f"HTTP {status}")
         self.status = status
 
 
@@ -138,12 +142,12 @@ class FhirClient:
         except requests.Timeout as exc:
             raise self._timeout(timeout, deadline) from exc
         except requests.RequestException as exc:
-            raise FhirNetworkError(f"FHIR server unreachable ({type(exc).__name__})") from exc
+            raise FhirNetworkError("FHIR server unreachable", type(exc).__name__) from exc
         try:
             if resp.status_code in (401, 403):
-                raise FhirAuthError(f"FHIR server refused access (HTTP {resp.status_code})")
+                raise FhirAuthError("FHIR server refused access", f"HTTP {resp.status_code}")
             if resp.status_code >= 300:
-                raise FhirHttpError(f"FHIR server answered HTTP {resp.status_code}", resp.status_code)
+                raise FhirHttpError("FHIR server answered with an error status", resp.status_code)
             body = self._read_capped(resp, timeout, deadline)
         finally:
             resp.close()
@@ -183,7 +187,7 @@ class FhirClient:
         except (requests.Timeout, urllib3.exceptions.TimeoutError, TimeoutError) as exc:
             raise self._timeout(timeout, deadline) from exc
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
-            raise FhirNetworkError(f"FHIR server connection failed ({type(exc).__name__})") from exc
+            raise FhirNetworkError("FHIR server connection failed", type(exc).__name__) from exc
         return b"".join(chunks)
 
     # -- read or search with paging -------------------------------------------------------------

@@ -5,12 +5,15 @@ Used by the Flask view and by ``radicular-cds evaluate`` alike, so both run the 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any
 
 from cds_service import wire
+from cds_service.auth.trust import dev_fhir_server_allowed, normalise_allowlist
 from cds_service.errors import InternalError, NotFound
 from cds_service.fhir_adapter import BuildHistory, IsRelevant, ModelCache, to_history
 from cds_service.fhir_client import FhirClient
@@ -26,6 +29,12 @@ from hooks.thresholds import Thresholds
 
 ActiveSnoozes = Callable[[str, str, datetime], frozenset[str]]
 Clock = Callable[[], datetime]
+# May this call's data be fetched from this fhirServer (base URL)? Decided by the trust file for
+# the calling issuer and tenant, or by CDS_FHIR_SERVERS when authentication is off.
+FhirServerAllowed = Callable[[str], bool]
+SERVER_NOT_ALLOWED = "the request's FHIR server is not on this service's allowlist, so it was not contacted"
+
+log = logging.getLogger(__name__)
 
 
 def utc_now() -> datetime:
@@ -101,6 +110,8 @@ class Engine:
             card_links = app_links(settings.public_base_url)
         self.card_links = card_links
         self.model_cache = ModelCache(settings.model_cache_size)
+        dev_allowlist = normalise_allowlist(settings.fhir_servers, "CDS_FHIR_SERVERS")
+        self.dev_fhir_server_allowed: FhirServerAllowed = partial(dev_fhir_server_allowed, dev_allowlist)
 
     def discovery(self) -> dict[str, Any]:
         return wire.discovery(self.services)
@@ -111,17 +122,37 @@ class Engine:
                 return s
         raise NotFound(f"There is no CDS service with id {service_id!r}.")
 
-    def invoke(self, service_id: str, body: Any, inv: Invocation | None = None) -> Invocation:
-        """Run one call. Raises a ``CdsError`` for every failure (never an empty card list)."""
+    def invoke(
+        self,
+        service_id: str,
+        body: Any,
+        inv: Invocation | None = None,
+        *,
+        fhir_server_allowed: FhirServerAllowed | None = None,
+    ) -> Invocation:
+        """Run one call. Raises a ``CdsError`` for every failure (never an empty card list).
+
+        ``fhir_server_allowed`` decides whether the request's ``fhirServer`` may be contacted (the
+        trust file's allowlist for the caller); by default the development policy of the settings
+        (``CDS_FHIR_SERVERS``, else loopback only). A server it refuses is treated as absent: the
+        prefetched data is used, nothing is fetched, and required data missing is a 412 saying so."""
         inv = inv or Invocation(service_id)
         if isinstance(body, dict):  # for the audit record even when validation fails
-            hook, instance = body.get("hook"), body.get("hookInstance")
-            inv.hook = hook if isinstance(hook, str) else ""
-            inv.hook_instance = instance if isinstance(instance, str) else ""
+            inv.hook = wire.bounded_text(body.get("hook"), wire.MAX_HOOK_CHARS)
+            inv.hook_instance = wire.bounded_text(body.get("hookInstance"), wire.MAX_HOOK_INSTANCE_CHARS)
         service = self.service(service_id)
         req = wire.parse_request(body, declared_hooks=service.hooks)
         inv.patient_id, inv.user_id = req.patient_id, req.user_id
 
+        allowed = fhir_server_allowed or self.dev_fhir_server_allowed
+        no_server_reason = None
+        if req.fhir_server is not None and not allowed(req.fhir_server):
+            log.warning(
+                "fhirServer not on the allowlist; not contacted",
+                extra={"event": "fhir_server_refused", "service": service_id},
+            )
+            req = replace(req, fhir_server=None, access_token=None)
+            no_server_reason = SERVER_NOT_ALLOWED
         resolved = resolve(
             service.prefetch,
             service.required_prefetch,
@@ -129,6 +160,7 @@ class Engine:
             self.client,
             max_workers=self.settings.fhir_max_workers,
             budget_seconds=self.settings.fhir_total_budget_seconds,
+            no_server_reason=no_server_reason,
         )
         inv.fetched, inv.unavailable = resolved.fetched, tuple(sorted(resolved.unavailable))
         history = to_history(

@@ -12,6 +12,7 @@ key that cannot be had is recorded in ``unavailable`` with a short reason (no UR
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -38,6 +39,7 @@ _USER_TOKENS = {
     "userRelatedPersonId": "RelatedPerson",
 }
 _ERROR_SEVERITIES = frozenset({"error", "fatal"})
+log = logging.getLogger(__name__)
 
 
 class TemplateError(ValueError):
@@ -123,7 +125,10 @@ def resolve(
     *,
     max_workers: int = 8,
     budget_seconds: float = 8.0,
+    no_server_reason: str | None = None,
 ) -> Resolved:
+    """``no_server_reason``: why the request has no usable FHIR server (e.g. it is not on the
+    allowlist), said in the reasons of the keys that could not be fetched."""
     out = Resolved()
     deadline = Deadline(budget_seconds)
     to_fetch: dict[str, str] = {}  # key -> why it must be fetched (for the unavailable reason)
@@ -140,6 +145,7 @@ def resolve(
             continue
         result = _page_prefetched(value, request, client, deadline)
         if isinstance(result, FhirError):
+            _log_failure(key, result)
             out.unavailable[key] = f"paging failed: {result.reason}"
             out.data[key] = KeyData(key, _without_outcomes(tuple(bundle_resources(value))), "prefetch")
             continue
@@ -149,7 +155,9 @@ def resolve(
             out.unavailable[key] = f"incomplete: {result.incomplete}"
 
     if to_fetch:
-        _fetch_all(prefetch_templates, to_fetch, request, client, out, max_workers, deadline)
+        _fetch_all(
+            prefetch_templates, to_fetch, request, client, out, max_workers, deadline, no_server_reason
+        )
         out.fetched = tuple(k for k in to_fetch if k in out.data)
 
     missing_required = sorted(k for k in required if k not in out.data)
@@ -160,6 +168,14 @@ def resolve(
             expression=[f"prefetch.{k}" for k in missing_required],
         )
     return out
+
+
+def _log_failure(key: str, exc: FhirError) -> None:
+    """What the client is not told (which status, which network error), for operations; no URL."""
+    log.warning(
+        "FHIR fetch failed",
+        extra={"event": "fhir_fetch_failed", "key": key, "category": exc.reason, "detail": exc.detail},
+    )
 
 
 def _page_prefetched(
@@ -183,12 +199,15 @@ def _fetch_all(
     out: Resolved,
     max_workers: int,
     deadline: Deadline,
+    no_server_reason: str | None = None,
 ) -> None:
     fhir_server = request.fhir_server
     rendered: dict[str, str] = {}
     for key, why in to_fetch.items():
         if fhir_server is None:
-            out.unavailable[key] = f"{why} and no FHIR server was given"
+            out.unavailable[key] = f"{why}; {no_server_reason}" if no_server_reason else (
+                f"{why} and no FHIR server was given"
+            )
             continue
         try:
             rendered[key] = render_template(templates[key], request.hook, request.context)
@@ -220,6 +239,7 @@ def _fetch_all(
             try:
                 result = fut.result()
             except FhirError as exc:
+                _log_failure(key, exc)
                 out.unavailable[key] = exc.reason
                 continue
             if any(r.get("resourceType") == "OperationOutcome" and _is_error(r) for r in result.resources):

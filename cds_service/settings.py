@@ -71,6 +71,9 @@ class Settings:
     fhir_page_cap: int = 10
     fhir_max_response_bytes: int = 20 * 1024 * 1024
     fhir_max_workers: int = 8
+    # With auth off (development) only: the FHIR base URLs a call may name as fhirServer. Empty:
+    # loopback hosts only. With auth on, the trust file's per-issuer fhir_servers decide.
+    fhir_servers: tuple[str, ...] = ()
     # Validated FHIR models kept per worker, by exact resource JSON (0 = off); a full cache of
     # 4,096 added about 20 MB to a worker (measured ~101 MB before the cache, 123 MB with it full).
     model_cache_size: int = 4096
@@ -120,6 +123,7 @@ class Settings:
             fhir_page_cap=_int(env, "CDS_FHIR_PAGE_CAP", d.fhir_page_cap),
             fhir_max_response_bytes=_int(env, "CDS_FHIR_MAX_RESPONSE_BYTES", d.fhir_max_response_bytes),
             fhir_max_workers=_int(env, "CDS_FHIR_MAX_WORKERS", d.fhir_max_workers),
+            fhir_servers=_list(env, "CDS_FHIR_SERVERS", d.fhir_servers),
             model_cache_size=_int(env, "CDS_MODEL_CACHE_SIZE", d.model_cache_size),
             max_request_bytes=_int(env, "CDS_MAX_REQUEST_BYTES", d.max_request_bytes),
             cors_origins=_list(env, "CDS_CORS_ORIGINS", d.cors_origins),

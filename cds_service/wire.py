@@ -9,6 +9,7 @@ nothing optional is ever emitted as ``null`` or empty (the only sanctioned empty
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +36,38 @@ TOKEN_FIELDS: Mapping[str, tuple[str, ...]] = {
     "order-sign": ("userId", "patientId", "encounterId"),
 }
 _STRING_CONTEXT = ("userId", "patientId", "encounterId")
+
+# Upper bounds on what is logged and stored with every call. A hook name is short; hookInstance is
+# a UUID in practice (36 characters), allowed some room for EHRs that use other unique strings.
+MAX_HOOK_CHARS = 64
+MAX_HOOK_INSTANCE_CHARS = 128
+MAX_ID_CHARS = 64  # FHIR R4 id: [A-Za-z0-9\-\.]{1,64}
+# FHIR R4 id (http://hl7.org/fhir/R4/datatypes.html#id) and a relative reference Type/id: what
+# patientId, encounterId and userId must be before any of them goes into a URL or the store.
+FHIR_ID = re.compile(r"\A[A-Za-z0-9\-.]{1,64}\Z")
+FHIR_TYPE_AND_ID = re.compile(r"\A[A-Z][A-Za-z]{1,63}/[A-Za-z0-9\-.]{1,64}\Z")
+_ID_PATTERNS: Mapping[str, re.Pattern[str]] = {
+    "patientId": FHIR_ID,
+    "encounterId": FHIR_ID,
+    "userId": FHIR_TYPE_AND_ID,
+}
+
+
+def storable(text: str) -> bool:
+    """Text a database can hold as given: encodable as UTF-8 (no lone surrogates) and without NUL."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def bounded_text(value: Any, limit: int) -> str:
+    """``value`` if it is storable text within ``limit`` characters, else "" (for the audit record
+    of a call that failed validation: what cannot be stored is not)."""
+    return value if isinstance(value, str) and len(value) <= limit and storable(value) else ""
 
 
 @dataclass(frozen=True)
@@ -76,7 +109,12 @@ def _nonempty_str(value: Any) -> bool:
 
 def _valid_base_url(value: str) -> bool:
     parts = urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and storable(value)
+
+
+def _has_userinfo(value: str) -> bool:
+    parts = urlsplit(value)
+    return "@" in parts.netloc or parts.username is not None
 
 
 def parse_request(body: Any, *, declared_hooks: Iterable[str] | None = None) -> CdsRequest:
@@ -86,6 +124,8 @@ def parse_request(body: Any, *, declared_hooks: Iterable[str] | None = None) -> 
     hook = body.get("hook")
     if not isinstance(hook, str) or not hook.strip():
         raise _bad("'hook' is required and must be a non-empty string.", "hook")
+    if len(hook) > MAX_HOOK_CHARS or not storable(hook):
+        raise _bad(f"'hook' must be a hook name of at most {MAX_HOOK_CHARS} characters.", "hook")
     if declared_hooks is not None and hook not in tuple(declared_hooks):
         raise _bad(f"This service does not answer the {hook!r} hook.", "hook")
     if hook not in REQUIRED_CONTEXT:
@@ -93,10 +133,18 @@ def parse_request(body: Any, *, declared_hooks: Iterable[str] | None = None) -> 
     hook_instance = body.get("hookInstance")
     if not isinstance(hook_instance, str) or not hook_instance.strip():
         raise _bad("'hookInstance' is required and must be a non-empty string.", "hookInstance")
+    if len(hook_instance) > MAX_HOOK_INSTANCE_CHARS or not storable(hook_instance):
+        raise _bad(
+            f"'hookInstance' must be a UUID or other unique string of at most {MAX_HOOK_INSTANCE_CHARS} "
+            "characters, in valid Unicode.",
+            "hookInstance",
+        )
 
     fhir_server = body.get("fhirServer")
     if fhir_server is not None and not (_nonempty_str(fhir_server) and _valid_base_url(fhir_server)):
         raise _bad("'fhirServer' must be an absolute http(s) URL.", "fhirServer")
+    if fhir_server is not None and _has_userinfo(fhir_server):
+        raise _bad("'fhirServer' must not carry user info (user:password@).", "fhirServer")
     access_token = _parse_authorization(body.get("fhirAuthorization"), fhir_server)
 
     context = body.get("context")
@@ -108,6 +156,12 @@ def parse_request(body: Any, *, declared_hooks: Iterable[str] | None = None) -> 
     for name in _STRING_CONTEXT:
         if name in context and not _nonempty_str(context[name]):
             raise _bad(f"context.{name} must be a non-empty string.", f"context.{name}")
+        if name in context and not _ID_PATTERNS[name].match(context[name]):
+            shape = "ResourceType/id" if name == "userId" else "a FHIR id"
+            raise _bad(
+                f"context.{name} must be {shape} (letters, digits, '-' and '.', at most {MAX_ID_CHARS}).",
+                f"context.{name}",
+            )
 
     draft_orders: tuple[dict[str, Any], ...] = ()
     if "draftOrders" in context:

@@ -54,6 +54,7 @@ def settings(tmp_path: Path) -> Settings:
         fhir_page_cap=3,
         max_request_bytes=64 * 1024,
         cors_origins=("https://sandbox.cds-hooks.org",),
+        fhir_servers=(FHIR_BASE,),  # the fake EHR of the protocol tests (loopback is allowed anyway)
     )
 
 

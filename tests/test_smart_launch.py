@@ -226,7 +226,7 @@ def test_a_fhir_401_is_a_clear_page(client: FlaskClient, ehr: responses.Requests
     and why — never a page that reads as 'nothing to worry about'."""
     launch_through(client, ehr, fhir_status=401)
     resp = client.get("/app/", base_url=BASE)
-    assert_clear_page(resp, 502, "could not be read", "refused access (HTTP 401)", "no advice")
+    assert_clear_page(resp, 502, "could not be read", "FHIR server refused access", "no advice")
     assert "<svg" not in resp.get_data(as_text=True)
 
 

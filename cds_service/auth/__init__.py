@@ -12,8 +12,10 @@ Without a trust file the service starts but refuses every call, and says so in t
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from functools import partial
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 
 from cds_service.auth.trust import TrustConfigError, TrustStore, load_trust
 from cds_service.auth.verify import AuthFailure, JwtVerifier, VerifiedToken
@@ -27,6 +29,7 @@ __all__ = [
     "TrustConfigError",
     "TrustStore",
     "VerifiedToken",
+    "caller_fhir_server_policy",
     "install_auth",
     "is_protected",
     "load_trust",
@@ -83,6 +86,19 @@ def build_verifier(settings: Settings, store: Store) -> JwtVerifier:
     )
 
 
+def caller_fhir_server_policy() -> Callable[[str], bool] | None:
+    """For the current request: which ``fhirServer`` base URLs the authenticated caller may have
+    us contact (its issuer's, and its tenant's, ``fhir_servers`` in the trust file). ``None`` when
+    authentication is off: the engine then applies the development policy (``CDS_FHIR_SERVERS``)."""
+    if "cds_trust" not in current_app.extensions:
+        return None
+    trust: TrustStore | None = current_app.extensions["cds_trust"]
+    iss: str | None = g.get("cds_client_iss")
+    if trust is None or iss is None:
+        return lambda _url: False
+    return partial(trust.fhir_server_allowed, iss, g.get("cds_client_tenant"))
+
+
 def install_auth(app: Flask, settings: Settings, store: Store) -> None:
     if not settings.auth_enabled:
         log.warning(
@@ -93,6 +109,7 @@ def install_auth(app: Flask, settings: Settings, store: Store) -> None:
         return
 
     verifier = build_verifier(settings, store)
+    app.extensions["cds_trust"] = verifier.trust
     base = settings.public_base_url.rstrip("/")
 
     @app.before_request

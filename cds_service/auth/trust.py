@@ -10,8 +10,9 @@ The trust file is JSON mapping each allowed issuer (the JWT ``iss``) to where it
         "jwks": {"keys": [...]},                                       # inline
         "jku_allowlist": ["https://ehr.example.org/.well-known/jwks.json"],
         "tenant_allowlist": ["2ddd6c3a-..."],                         # optional
-        "fhir_servers": ["https://ehr.example.org/fhir"],             # optional
-        "allow_loopback_http": false,                                 # optional
+        "fhir_servers": ["https://ehr.example.org/fhir/r4"],
+        "tenant_fhir_servers": {"2ddd6c3a-...": ["https://tenant.example.org/fhir"]},  # optional
+        "allow_loopback_http": false,                                 # optional, tests only
         "smart_client_id": "radicular-pathway"                        # optional
       }
     }
@@ -22,19 +23,26 @@ then also looked up there. Nothing else is ever fetched. Remote key sets are cac
 ``jwks_refresh_min_interval_seconds``. Symmetric (``oct``) and private keys are never loaded.
 With a ``tenant_allowlist``, the issuer's tokens must carry one of those ``tenant`` values.
 
-``fhir_servers`` lists the FHIR base URLs of that EHR (https; plain http only for a loopback host
-and only with ``"allow_loopback_http": true``, for tests). A SMART launch of the pathway app is
-accepted only from one of them (its ``iss``), with the issuer's ``smart_client_id`` — a public
-client — or the service's default client id.
+``fhir_servers`` are the FHIR base URLs this issuer's calls may name as ``fhirServer``; a call's
+``fhirServer`` (and, with it, the EHR's access token) is used only when it equals one of them,
+ignoring a trailing slash and the case of scheme and host. ``tenant_fhir_servers`` adds base URLs
+for calls whose token carries that ``tenant``. Base URLs must be ``https`` without user info,
+query or fragment; ``http`` to a loopback host only when ``allow_loopback_http`` is true (local
+tests). An issuer without ``fhir_servers`` may still call with complete prefetch, but no FHIR
+server of its is ever contacted.
+
+The pathway app accepts a SMART launch only from a FHIR server listed here (its ``iss``), as a
+public client with the issuer's ``smart_client_id``, or the service's default client id.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -183,34 +191,73 @@ class RemoteKeySet:
 KeySource = StaticKeySet | RemoteKeySet
 
 
-def normalise_base_url(url: str) -> str:
-    """A FHIR base URL as compared: scheme and host lower-cased, no trailing slash, no query."""
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for localhost, 127.0.0.0/8 and ::1."""
+    host = host.lower().strip("[]")
+    if host in LOOPBACK_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def normalise_fhir_base(url: str) -> str:
+    """A FHIR base URL as compared against the allowlist: scheme and host in lower case, no
+    trailing slash. Raises ``ValueError`` for anything that is not an absolute http(s) URL with a
+    host, or that carries user info, a query or a fragment."""
     parts = urlsplit(url.strip())
-    return f"{parts.scheme.lower()}://{parts.netloc.lower()}{parts.path.rstrip('/')}"
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("not an absolute http(s) URL")
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        raise ValueError("user info in the URL")
+    if parts.query or parts.fragment or "?" in url or "#" in url:
+        raise ValueError("a query or fragment in a base URL")
+    try:
+        port = parts.port
+    except ValueError:
+        raise ValueError("a malformed port") from None
+    host = parts.hostname.lower()
+    netloc = f"[{host}]" if ":" in host else host
+    if port is not None:
+        netloc += f":{port}"
+    return f"{scheme}://{netloc}{parts.path}".rstrip("/")
 
 
-def _loopback(host: str | None) -> bool:
-    return host in ("localhost", "127.0.0.1", "::1")
+def scheme_allowed(url: str, *, allow_loopback_http: bool) -> bool:
+    """https always; http only to a loopback host and only when allowed."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() == "https":
+        return True
+    return parts.scheme.lower() == "http" and allow_loopback_http and is_loopback_host(parts.hostname or "")
 
 
-def _fhir_servers(entry: Mapping[str, Any], iss: str, path: Path) -> tuple[str, ...]:
-    servers = entry.get("fhir_servers", [])
-    if not isinstance(servers, list) or not all(isinstance(u, str) and u for u in servers):
-        raise TrustConfigError(f"trust file {path}: fhir_servers of {iss!r} must be a list of URLs")
-    loopback_http = entry.get("allow_loopback_http", False)
-    if not isinstance(loopback_http, bool):
-        raise TrustConfigError(f"trust file {path}: allow_loopback_http of {iss!r} must be true or false")
-    out = []
-    for url in servers:
-        parts = urlsplit(url)
-        plain_ok = parts.scheme == "http" and loopback_http and _loopback(parts.hostname)
-        if not parts.netloc or (parts.scheme != "https" and not plain_ok) or parts.query or parts.fragment:
-            raise TrustConfigError(
-                f"trust file {path}: fhir_servers entry {url!r} of {iss!r} must be an https base URL "
-                "(http only for a loopback host with allow_loopback_http)"
-            )
-        out.append(normalise_base_url(url))
-    return tuple(out)
+def dev_fhir_server_allowed(allowlist: frozenset[str], url: str) -> bool:
+    """The FHIR servers a call may name when authentication is off (development): any server on a
+    loopback host (http or https), and those listed in ``CDS_FHIR_SERVERS`` (normalised)."""
+    try:
+        base = normalise_fhir_base(url)
+    except ValueError:
+        return False
+    return base in allowlist or is_loopback_host(urlsplit(base).hostname or "")
+
+
+def normalise_allowlist(urls: Iterable[str], what: str) -> frozenset[str]:
+    """Normalised base URLs of a setting; a malformed entry stops the service."""
+    out: set[str] = set()
+    for url in urls:
+        try:
+            base = normalise_fhir_base(url)
+        except ValueError as exc:
+            raise SettingsError(f"{what}: {url!r} is not a usable FHIR base URL ({exc})") from None
+        if not scheme_allowed(base, allow_loopback_http=True):
+            raise SettingsError(f"{what}: {url!r} must be https (http only to a loopback host)")
+        out.add(base)
+    return frozenset(out)
 
 
 @dataclass(frozen=True)
@@ -219,8 +266,21 @@ class IssuerTrust:
     key_sets: tuple[KeySource, ...]
     jku_allowlist: Mapping[str, RemoteKeySet] = field(default_factory=dict)
     tenant_allowlist: frozenset[str] | None = None  # None: any tenant, or none
-    fhir_servers: tuple[str, ...] = ()  # normalised FHIR base URLs of this EHR
+    fhir_servers: frozenset[str] = frozenset()  # normalised base URLs (normalise_fhir_base)
+    tenant_fhir_servers: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    allow_loopback_http: bool = False
     smart_client_id: str | None = None  # the pathway app's client id at this EHR
+
+    def fhir_server_allowed(self, tenant: str | None, url: str) -> bool:
+        try:
+            base = normalise_fhir_base(url)
+        except ValueError:
+            return False
+        if not scheme_allowed(base, allow_loopback_http=self.allow_loopback_http):
+            return False
+        if base in self.fhir_servers:
+            return True
+        return tenant is not None and base in self.tenant_fhir_servers.get(tenant, frozenset())
 
     def key_for(self, kid: str, jku: str | None) -> Jwk | None:
         """The issuer's key with this kid: out-of-band sets first, then the (allowlisted) jku."""
@@ -241,25 +301,55 @@ class TrustStore:
         return self.issuers.get(iss)
 
     def fhir_server_allowed(self, issuer: str, tenant: str | None, url: str) -> bool:
-        """Is ``url`` one of the FHIR servers listed for this issuer (and tenant, when it has a list)?"""
+        """May a call authenticated as ``issuer`` (and ``tenant``) have us contact ``url``?"""
         entry = self.issuers.get(issuer)
-        if entry is None:
-            return False
-        if entry.tenant_allowlist is not None and tenant is not None and tenant not in entry.tenant_allowlist:
-            return False
-        return normalise_base_url(url) in entry.fhir_servers
+        return entry is not None and entry.fhir_server_allowed(tenant, url)
 
     def all_fhir_servers(self) -> frozenset[str]:
-        """Every FHIR base URL the trust file lists, of any issuer."""
-        return frozenset(u for entry in self.issuers.values() for u in entry.fhir_servers)
+        """Every FHIR base URL any issuer or tenant lists (normalised: no trailing slash)."""
+        out: set[str] = set()
+        for entry in self.issuers.values():
+            out |= entry.fhir_servers
+            for servers in entry.tenant_fhir_servers.values():
+                out |= servers
+        return frozenset(out)
 
     def smart_client_id(self, fhir_server: str) -> str | None:
         """The pathway app's client id at the EHR that lists this FHIR server, when the file names one."""
-        url = normalise_base_url(fhir_server)
+        try:
+            base = normalise_fhir_base(fhir_server)
+        except ValueError:
+            return None
         for entry in self.issuers.values():
-            if url in entry.fhir_servers and entry.smart_client_id:
+            listed = entry.fhir_servers.union(*entry.tenant_fhir_servers.values())
+            if base in listed and entry.smart_client_id:
                 return entry.smart_client_id
         return None
+
+
+def _fhir_server_list(value: Any, what: str, path: Path, *, allow_loopback_http: bool) -> frozenset[str]:
+    if not isinstance(value, list) or not all(isinstance(u, str) for u in value):
+        raise TrustConfigError(f"trust file {path}: {what} must be a list of FHIR base URLs")
+    out: set[str] = set()
+    for url in value:
+        try:
+            base = normalise_fhir_base(url)
+        except ValueError as exc:
+            raise TrustConfigError(f"trust file {path}: {what}: {url!r} is not usable ({exc})") from None
+        if not scheme_allowed(base, allow_loopback_http=allow_loopback_http):
+            raise TrustConfigError(
+                f"trust file {path}: {what}: {url!r} must be https (http only to a loopback host, and "
+                "only with allow_loopback_http: true)"
+            )
+        out.add(base)
+    return frozenset(out)
+
+
+def _smart_client_id(entry: Mapping[str, Any], iss: str, path: Path) -> str | None:
+    client_id = entry.get("smart_client_id")
+    if client_id is not None and (not isinstance(client_id, str) or not client_id.strip()):
+        raise TrustConfigError(f"trust file {path}: smart_client_id of {iss!r} must be a non-empty text")
+    return client_id
 
 
 def load_trust(
@@ -320,18 +410,32 @@ def load_trust(
             raise TrustConfigError(
                 f"trust file {path}: tenant_allowlist of {iss!r} must be a list of strings"
             )
-        client_id = entry.get("smart_client_id")
-        if client_id is not None and (not isinstance(client_id, str) or not client_id.strip()):
-            raise TrustConfigError(f"trust file {path}: smart_client_id of {iss!r} must be a non-empty text")
         if not sets and not jkus:
             raise TrustConfigError(f"trust file {path}: {iss!r} has no jwks, jwks_file, jwks_url or jku")
+        loopback_http = entry.get("allow_loopback_http", False)
+        if not isinstance(loopback_http, bool):
+            raise TrustConfigError(f"trust file {path}: allow_loopback_http of {iss!r} must be true or false")
+        servers = _fhir_server_list(
+            entry.get("fhir_servers", []), f"fhir_servers of {iss!r}", path, allow_loopback_http=loopback_http
+        )
+        per_tenant = entry.get("tenant_fhir_servers", {})
+        if not isinstance(per_tenant, Mapping):
+            raise TrustConfigError(f"trust file {path}: tenant_fhir_servers of {iss!r} must be an object")
+        tenant_servers = {
+            str(t): _fhir_server_list(
+                urls, f"tenant_fhir_servers[{t!r}] of {iss!r}", path, allow_loopback_http=loopback_http
+            )
+            for t, urls in per_tenant.items()
+        }
         issuers[iss] = IssuerTrust(
             issuer=iss,
             key_sets=tuple(sets),
             jku_allowlist=jkus,
             tenant_allowlist=frozenset(tenants) if tenants is not None else None,
-            fhir_servers=_fhir_servers(entry, iss, path),
-            smart_client_id=client_id,
+            fhir_servers=servers,
+            tenant_fhir_servers=tenant_servers,
+            allow_loopback_http=loopback_http,
+            smart_client_id=_smart_client_id(entry, iss, path),
         )
     if not issuers:
         raise TrustConfigError(f"trust file {path}: no issuers")

@@ -18,7 +18,7 @@ from authlib.common.security import generate_token
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
 
-from cds_service.auth.trust import TrustStore, normalise_base_url
+from cds_service.auth.trust import TrustStore, normalise_fhir_base
 from cds_service.smart.sessions import AppSession, PendingLaunch
 
 SCOPES_V2 = "launch openid fhirUser patient/*.rs"
@@ -54,7 +54,10 @@ def allowed_issuer(trust: TrustStore | None, iss: str) -> str | None:
     """The launch's ``iss`` as the trust file lists it, or None when it is not an allowed FHIR server."""
     if trust is None or not iss:
         return None
-    url = normalise_base_url(iss)
+    try:
+        url = normalise_fhir_base(iss)
+    except ValueError:
+        return None
     return url if url in trust.all_fhir_servers() else None
 
 

@@ -25,7 +25,7 @@ import requests
 from flask import Blueprint, Response, abort, redirect, request
 from werkzeug.wrappers import Response as BaseResponse
 
-from cds_service.auth.trust import TrustStore, load_trust
+from cds_service.auth.trust import TrustStore, load_trust, normalise_fhir_base
 from cds_service.errors import CdsError, PreconditionFailed
 from cds_service.fhir_adapter import ModelCache
 from cds_service.pipeline import Engine, Invocation
@@ -183,7 +183,7 @@ def make_app_blueprint(
             },
             "context": {"userId": APP_USER, "patientId": session.patient_id},
         }
-        return run(body, app_context=session.app_context)
+        return run(body, app_context=session.app_context, fhir_server=session.iss)
 
     @bp.get("/demo/<name>")
     def demo(name: str) -> Response:
@@ -196,11 +196,28 @@ def make_app_blueprint(
         return run(chart.request, app_context=request.args.get("state"), day=chart.evaluation_date, note=note)
 
     def run(
-        body: dict[str, Any], *, app_context: str | None, day: str | None = None, note: str | None = None
+        body: dict[str, Any],
+        *,
+        app_context: str | None,
+        fhir_server: str | None = None,
+        day: str | None = None,
+        note: str | None = None,
     ) -> Response:
         eng = _on_date(engine, day) if day else engine
+
+        def only_the_launch_server(url: str) -> bool:  # the iss the trust file allowed at launch
+            try:
+                return fhir_server is not None and normalise_fhir_base(url) == fhir_server
+            except ValueError:
+                return False
+
         try:
-            inv = eng.invoke(PATHWAY_SERVICE_ID, body, Invocation(PATHWAY_SERVICE_ID))
+            inv = eng.invoke(
+                PATHWAY_SERVICE_ID,
+                body,
+                Invocation(PATHWAY_SERVICE_ID),
+                fhir_server_allowed=only_the_launch_server,
+            )
         except PreconditionFailed as err:
             return failure(
                 smart.LaunchError(
