@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
+from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import grants
 from authlib.oauth2.rfc7636 import CodeChallenge
 from flask import Flask, Response, jsonify, request
@@ -167,7 +168,11 @@ def start_ehr(record: dict[str, Any]) -> Ehr:
         user = ehr.launches.get(request.args.get("launch", ""))
         if user is None or request.args.get("aud") != ehr.fhir_base:
             return Response("unknown launch or wrong aud", status=400)
-        return server.create_authorization_response(grant_user=user)  # the clinician is signed in
+        try:
+            grant = server.get_consent_grant(end_user=user)  # checks client, redirect_uri, PKCE challenge
+        except OAuth2Error as error:
+            return Response(f"authorization request refused: {error.error}", status=400)
+        return server.create_authorization_response(grant_user=user, grant=grant)  # the clinician consents
 
     @auth_app.post("/token")
     def token() -> Any:
