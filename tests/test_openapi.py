@@ -188,7 +188,11 @@ def test_real_responses_conform(real_app: Flask) -> None:
         (
             "post",
             "/cds-services/radicular-pathway",
-            {"hook": "patient-view", "hookInstance": "h", "context": {"userId": "u", "patientId": "p"}},
+            {
+                "hook": "patient-view",
+                "hookInstance": "h",
+                "context": {"userId": "Practitioner/u", "patientId": "p"},
+            },
             412,
         ),
         ("get", "/cds-services/radicular-pathway", None, 405),
