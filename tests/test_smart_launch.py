@@ -262,3 +262,13 @@ def test_no_session_no_page(client: FlaskClient) -> None:
 
 def test_a_launch_without_iss_or_launch_is_a_400_page(client: FlaskClient) -> None:
     assert_clear_page(client.get("/app/launch", base_url=BASE), 400, "Open the pathway from a card")
+
+
+def test_an_iss_with_a_trailing_slash_is_allowed_and_sent_back_as_aud_unchanged(
+    client: FlaskClient, ehr: responses.RequestsMock
+) -> None:
+    """The allowlist compares base URLs without the trailing slash; aud repeats the iss as sent."""
+    smart_config(ehr)
+    resp = start(client, iss=FHIR + "/")
+    assert resp.status_code == 302
+    assert query(resp.location)["aud"] == FHIR + "/"

@@ -110,9 +110,16 @@ def discover(session: requests.Session, iss: str, timeout: float) -> SmartConfig
 
 
 def authorization_request(
-    config: SmartConfiguration, *, iss: str, launch: str, client_id: str, redirect_uri: str
+    config: SmartConfiguration,
+    *,
+    iss: str,
+    launch: str,
+    client_id: str,
+    redirect_uri: str,
+    aud: str | None = None,
 ) -> tuple[str, PendingLaunch]:
-    """The URL to send the browser to, and what must be kept (server-side) to finish the launch."""
+    """The URL to send the browser to, and what must be kept (server-side) to finish the launch.
+    ``aud`` is the FHIR base URL exactly as the EHR sent it (default ``iss``)."""
     verifier = generate_token(64)
     client = OAuth2Session(
         client_id=client_id,
@@ -123,7 +130,7 @@ def authorization_request(
     )
     with client:
         url, state = client.create_authorization_url(
-            config.authorization_endpoint, code_verifier=verifier, launch=launch, aud=iss
+            config.authorization_endpoint, code_verifier=verifier, launch=launch, aud=aud or iss
         )
     pending = PendingLaunch(
         iss=iss,

@@ -113,7 +113,7 @@ def make_app_blueprint(
             return failure(err, "app_discovery_failed")
         client_id = (trust.smart_client_id(allowed) if trust else None) or settings.smart_client_id
         url, pending = smart.authorization_request(
-            config, iss=allowed, launch=launch_id, client_id=client_id, redirect_uri=callback_url
+            config, iss=allowed, launch=launch_id, client_id=client_id, redirect_uri=callback_url, aud=iss
         )
         resp = redirect(url, code=302)
         set_cookie(resp, store.put(pending, LAUNCH_TTL), LAUNCH_TTL)
