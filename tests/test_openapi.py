@@ -188,11 +188,7 @@ def test_real_responses_conform(real_app: Flask) -> None:
         (
             "post",
             "/cds-services/radicular-pathway",
-            {
-                "hook": "patient-view",
-                "hookInstance": "h",
-                "context": {"userId": "Practitioner/u", "patientId": "p"},
-            },
+            {"hook": "patient-view", "hookInstance": "h", "context": {"userId": "Practitioner/u", "patientId": "p"}},  # noqa: E501
             412,
         ),
         ("get", "/cds-services/radicular-pathway", None, 405),
