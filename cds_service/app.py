@@ -118,6 +118,9 @@ def create_app(
     from cds_service.openapi import make_openapi_blueprint
 
     app.register_blueprint(make_openapi_blueprint())
+    from cds_service.smart.views import make_app_blueprint
+
+    app.register_blueprint(make_app_blueprint(settings, engine))
 
     @app.get("/cds-services")
     def discovery() -> Response:

@@ -8,6 +8,7 @@ radicular-cds evaluate BUNDLE.json --hook HOOK --patient ID [--date YYYY-MM-DD] 
     Run the decision logic on a CDS Hooks request file, or on a FHIR Bundle holding a patient's
     record (for order hooks, resources with status "draft" become the draft orders), and print
     the cards — readably, or as the CDS Hooks JSON with --json. No EHR, database or JWT needed.
+    --html PAGE.html also writes the pathway app's page (timeline, pathway map, full reasoning).
 radicular-cds report ...
     Governance reports from the store (see ``radicular-cds report --help``).
 """
@@ -221,6 +222,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     finally:
         client.close()
     assert inv.body is not None
+    if args.html:
+        _write_html(args.html, inv, engine)
     if args.json:
         print(json.dumps(inv.body, indent=2, ensure_ascii=False))
     else:
@@ -235,6 +238,14 @@ def _evaluate(args: argparse.Namespace) -> int:
             )
         )
     return 0
+
+
+def _write_html(path: str, inv: Any, engine: Any) -> None:
+    from cds_service.smart.page import PageInput, render_page
+
+    page = PageInput(inv.history, inv.drafts, inv.today)
+    Path(path).write_text(render_page(page, engine.terminology, engine.thresholds), encoding="utf-8")
+    print(f"page written to {path}", file=sys.stderr)
 
 
 def render_cards(
@@ -300,6 +311,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--service", help="service id, when more than one answers the hook")
     ev.add_argument("--date", help="evaluation date YYYY-MM-DD (default CDS_EVALUATION_DATE or today, UTC)")
     ev.add_argument("--json", action="store_true", help="print the CDS Hooks response JSON")
+    ev.add_argument("--html", metavar="PAGE", help="also write the pathway app's page for this chart")
     ev.set_defaults(func=_evaluate)
 
     from cds_service.report import add_report_command

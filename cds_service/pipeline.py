@@ -23,6 +23,7 @@ from cds_service.records import IssuedCard
 from cds_service.settings import Settings, SettingsError
 from hooks.cards import CardDraft, most_urgent_per_topic
 from hooks.evaluation import EvaluationInput
+from hooks.facts import PatientHistory
 from hooks.registry import ServiceDefinition
 from hooks.terminology import Terminology
 from hooks.thresholds import Thresholds
@@ -66,6 +67,10 @@ class Invocation:
     fetched: tuple[str, ...] = ()
     unavailable: tuple[str, ...] = ()
     snoozed: int = 0
+    # What the rules read and what they said, in full, for the pathway app's page (never logged).
+    history: PatientHistory | None = None
+    drafts: tuple[CardDraft, ...] = ()
+    today: date | None = None
 
 
 class Engine:
@@ -82,6 +87,7 @@ class Engine:
         is_relevant: IsRelevant | None = None,
         build_history: BuildHistory | None = None,
         new_id: wire.UuidFactory = wire.new_uuid,
+        card_links: wire.CardLinks | None = None,
     ) -> None:
         self.settings = settings
         self.services: tuple[ServiceDefinition, ...] = tuple(services)
@@ -100,6 +106,12 @@ class Engine:
         self.is_relevant = is_relevant
         self.build_history = build_history
         self.new_id = new_id
+        # Links the web layer adds to cards (the pathway app's SMART link); rules never see them.
+        if card_links is None:
+            from cds_service.smart.links import app_links
+
+            card_links = app_links(settings.public_base_url)
+        self.card_links = card_links
         self.model_cache = ModelCache(settings.model_cache_size)
         # Evaluation is CPU-bound Python: one call at a time per process evaluates, in arrival
         # order, while the others wait here, on the FHIR server or on the audit commit without
@@ -202,7 +214,11 @@ class Engine:
             kept = [d for d in drafts if d.rule_id not in silenced]
             inv.snoozed = len(drafts) - len(kept)
             drafts = kept
-        inv.body, inv.issued = wire.serialise_cards(most_urgent_per_topic(drafts), self.new_id)
+        shown = most_urgent_per_topic(drafts)
+        inv.history, inv.drafts, inv.today = history, tuple(shown), inp.today
+        inv.body, inv.issued = wire.serialise_cards(
+            shown, self.new_id, lambda d: self.card_links(service.id, req.hook, d)
+        )
         return inv
 
     def _evaluate(self, service: ServiceDefinition, inp: EvaluationInput) -> list[CardDraft]:

@@ -65,6 +65,13 @@ def _list(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[
     return tuple(p.strip() for p in raw.split(",") if p.strip())
 
 
+def _samesite(raw: str) -> str:
+    value = raw.strip().capitalize()
+    if value not in ("Lax", "Strict", "None"):
+        raise SettingsError(f"CDS_APP_COOKIE_SAMESITE must be Lax, Strict or None, not {raw!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     # Externally visible base URL (behind proxies); JWT `aud` is built from it. Unset, it is
@@ -102,6 +109,10 @@ class Settings:
     jwks_refresh_min_interval_seconds: int = 60
     # Longest token lifetime accepted (exp - iat, and exp ahead of now); bounds the jti store.
     jwt_max_lifetime_seconds: int = 3600
+    # The pathway app (SMART on FHIR): default public client id, when the trust file names none for
+    # the EHR; SameSite of its session cookie (None only when the EHR shows the app in an iframe).
+    smart_client_id: str = "radicular-cds-pathway"
+    app_cookie_samesite: str = "Lax"
     # Governance
     audit_retention_days: int = 365
     # Keep the free text a clinician types when overriding a card (feedback userComment)? It can
@@ -153,6 +164,8 @@ class Settings:
                 env, "CDS_JWKS_REFRESH_MIN_INTERVAL_SECONDS", d.jwks_refresh_min_interval_seconds
             ),
             jwt_max_lifetime_seconds=_int(env, "CDS_JWT_MAX_LIFETIME_SECONDS", d.jwt_max_lifetime_seconds),
+            smart_client_id=env.get("CDS_SMART_CLIENT_ID") or d.smart_client_id,
+            app_cookie_samesite=_samesite(env.get("CDS_APP_COOKIE_SAMESITE") or d.app_cookie_samesite),
             audit_retention_days=_int(env, "CDS_AUDIT_RETENTION_DAYS", d.audit_retention_days),
             feedback_comments=_bool(env, "CDS_FEEDBACK_COMMENTS", d.feedback_comments),
             thresholds_file=env.get("CDS_THRESHOLDS_FILE") or None,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -323,7 +323,13 @@ def _source(draft: CardDraft) -> dict[str, Any]:
     }
 
 
-def serialise_card(draft: CardDraft, new_id: UuidFactory = new_uuid) -> tuple[dict[str, Any], IssuedCard]:
+# The links the web layer adds to a card besides the rule's own: (service id, hook, draft) → links.
+CardLinks = Callable[[str, str, CardDraft], Sequence[Mapping[str, str]]]
+
+
+def serialise_card(
+    draft: CardDraft, new_id: UuidFactory = new_uuid, extra_links: Sequence[Mapping[str, str]] = ()
+) -> tuple[dict[str, Any], IssuedCard]:
     """One CDS Hooks card (pruned of empty optionals) and its record for the store."""
     card_uuid = new_id()
     suggestion_uuids = tuple(new_id() for _ in draft.suggestions)
@@ -336,7 +342,10 @@ def serialise_card(draft: CardDraft, new_id: UuidFactory = new_uuid) -> tuple[di
         "suggestions": [_suggestion(s, u) for s, u in zip(draft.suggestions, suggestion_uuids, strict=True)],
         "selectionBehavior": draft.selection_behavior if draft.suggestions else None,
         "overrideReasons": [r.as_fhir() for r in reasons_for(draft.indicator)],
-        "links": [{"label": link.label, "url": link.url, "type": link.type} for link in draft.links],
+        "links": [
+            *({"label": link.label, "url": link.url, "type": link.type} for link in draft.links),
+            *(dict(link) for link in extra_links),
+        ],
     }
     issued = IssuedCard(
         uuid=card_uuid, rule_id=draft.rule_id, indicator=draft.indicator, suggestion_uuids=suggestion_uuids
@@ -345,13 +354,16 @@ def serialise_card(draft: CardDraft, new_id: UuidFactory = new_uuid) -> tuple[di
 
 
 def serialise_cards(
-    drafts: Iterable[CardDraft], new_id: UuidFactory = new_uuid
+    drafts: Iterable[CardDraft],
+    new_id: UuidFactory = new_uuid,
+    links_for: Callable[[CardDraft], Sequence[Mapping[str, str]]] | None = None,
 ) -> tuple[dict[str, Any], tuple[IssuedCard, ...]]:
-    """The response body ``{"cards": [...]}`` and what was issued, in the same order."""
+    """The response body ``{"cards": [...]}`` and what was issued, in the same order;
+    ``links_for`` adds the web layer's links to each card."""
     cards: list[dict[str, Any]] = []
     issued: list[IssuedCard] = []
     for d in drafts:
-        c, i = serialise_card(d, new_id)
+        c, i = serialise_card(d, new_id, links_for(d) if links_for else ())
         cards.append(c)
         issued.append(i)
     return {"cards": cards}, tuple(issued)

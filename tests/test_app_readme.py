@@ -42,7 +42,7 @@ def test_documented_endpoints_are_routes() -> None:
     app = create_app(Settings(auth_enabled=False), store=NoStore())  # type: ignore[arg-type]
     rules = {(m, r.rule) for r in app.url_map.iter_rules() for m in (r.methods or ()) if m in ("GET", "POST")}
     rows = re.findall(r"^\| `(GET|POST) ([^`]+)` \|", README, flags=re.MULTILINE)
-    assert len(rows) == 7
+    assert len(rows) == 11
     for method, path in rows:
         flask_path = re.sub(
             r"\{(\w+)\}", lambda m: "<" + ("service_id" if m.group(1) == "id" else m.group(1)) + ">", path

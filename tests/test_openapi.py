@@ -20,7 +20,14 @@ from tests.conftest import load_protocol
 
 DOC = document()
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-UNDOCUMENTED_ROUTES = {"/static/<path:filename>"}  # Flask's default static route; no files are served
+UNDOCUMENTED_ROUTES = {
+    "/static/<path:filename>",  # Flask's default static route; no files are served
+    # the pathway app's browser pages (HTML, SMART launch), documented in the README, not an API
+    "/app/launch",
+    "/app/callback",
+    "/app/",
+    "/app/demo/<name>",
+}
 
 
 def validator(schema: dict[str, Any]) -> Draft202012Validator:

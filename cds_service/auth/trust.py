@@ -12,7 +12,8 @@ The trust file is JSON mapping each allowed issuer (the JWT ``iss``) to where it
         "tenant_allowlist": ["2ddd6c3a-..."],                         # optional
         "fhir_servers": ["https://ehr.example.org/fhir/r4"],
         "tenant_fhir_servers": {"2ddd6c3a-...": ["https://tenant.example.org/fhir"]},  # optional
-        "allow_loopback_http": false                                  # optional, tests only
+        "allow_loopback_http": false,                                 # optional, tests only
+        "smart_client_id": "radicular-pathway"                        # optional
       }
     }
 
@@ -29,6 +30,9 @@ for calls whose token carries that ``tenant``. Base URLs must be ``https`` witho
 query or fragment; ``http`` to a loopback host only when ``allow_loopback_http`` is true (local
 tests). An issuer without ``fhir_servers`` may still call with complete prefetch, but no FHIR
 server of its is ever contacted.
+
+The pathway app accepts a SMART launch only from a FHIR server listed here (its ``iss``), as a
+public client with the issuer's ``smart_client_id``, or the service's default client id.
 """
 
 from __future__ import annotations
@@ -272,6 +276,7 @@ class IssuerTrust:
     fhir_servers: frozenset[str] = frozenset()  # normalised base URLs (normalise_fhir_base)
     tenant_fhir_servers: Mapping[str, frozenset[str]] = field(default_factory=dict)
     allow_loopback_http: bool = False
+    smart_client_id: str | None = None  # the pathway app's client id at this EHR
 
     def fhir_server_allowed(self, tenant: str | None, url: str) -> bool:
         try:
@@ -316,6 +321,18 @@ class TrustStore:
                 out |= servers
         return frozenset(out)
 
+    def smart_client_id(self, fhir_server: str) -> str | None:
+        """The pathway app's client id at the EHR that lists this FHIR server, when the file names one."""
+        try:
+            base = normalise_fhir_base(fhir_server)
+        except ValueError:
+            return None
+        for entry in self.issuers.values():
+            listed = entry.fhir_servers.union(*entry.tenant_fhir_servers.values())
+            if base in listed and entry.smart_client_id:
+                return entry.smart_client_id
+        return None
+
 
 def _fhir_server_list(value: Any, what: str, path: Path, *, allow_loopback_http: bool) -> frozenset[str]:
     if not isinstance(value, list) or not all(isinstance(u, str) for u in value):
@@ -326,6 +343,13 @@ def _fhir_server_list(value: Any, what: str, path: Path, *, allow_loopback_http:
         error=lambda msg: TrustConfigError(f"trust file {path}: {what}: {msg}"),
         hint=", and only with allow_loopback_http: true",
     )
+
+
+def _smart_client_id(entry: Mapping[str, Any], iss: str, path: Path) -> str | None:
+    client_id = entry.get("smart_client_id")
+    if client_id is not None and (not isinstance(client_id, str) or not client_id.strip()):
+        raise TrustConfigError(f"trust file {path}: smart_client_id of {iss!r} must be a non-empty text")
+    return client_id
 
 
 def load_trust(
@@ -400,6 +424,7 @@ def _issuer_trust(
         fhir_servers=servers,
         tenant_fhir_servers=tenant_servers,
         allow_loopback_http=loopback_http,
+        smart_client_id=_smart_client_id(entry, iss, path),
     )
 
 

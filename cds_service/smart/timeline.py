@@ -1,0 +1,602 @@
+"""The patient's history as an inline SVG timeline, drawn from the typed facts the rules read.
+
+One horizontal time axis from the radicular diagnosis (or the earliest dated fact) to the
+evaluation date, and three bands under it:
+
+* events — the diagnosis onset, imaging, and every procedure (ESI, block, ablation, operation,
+  stimulator trial or implant) as a numbered marker coloured and labelled by its outcome, as the
+  treatment-failure inference judged it (``hooks.pathway.failure.assess_all``);
+* scores — pain (0–10, leg pain preferred as the rules do) and ODI (0–100) as lines;
+* medicines — analgesics, neuropathic agents and corticosteroids as bars over their dates.
+
+Every mark carries ``data-ref`` (the FHIR resource it was drawn from) and a ``<title>``; the
+same content is returned as plain rows (``Timeline.rows``) for the page's table, the picture's
+text alternative. Nothing here reads the clock: the evaluation date is passed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from html import escape
+
+from hooks.facts import MedicationFact, ObservationFact, PatientHistory, ProcedureFact
+from hooks.pathway.failure import Assessment, Modality, Outcome, assess_all, describe_procedure
+from hooks.terminology import Terminology
+from hooks.thresholds import Thresholds
+
+WIDTH = 720  # full screen; NARROW for a ~400 px EHR side panel (drawn 1:1, so text stays legible)
+NARROW = 380
+LEFT, RIGHT = 34, 30
+EVENTS_TOP = 34
+ROW = 30  # one row of event markers (with its label)
+SCORES_HEIGHT = 120
+MED_ROW = 20
+
+OUTCOME_TEXT: dict[Outcome, str] = {
+    Outcome.SUCCESS: "worked",
+    Outcome.RESPONDER: "worked",
+    Outcome.RESPONDED_THEN_RECURRED: "worked, then recurred",
+    Outcome.PARTIAL: "partial relief",
+    Outcome.FAILED: "failed",
+    Outcome.SHORT_LIVED: "short-lived relief",
+    Outcome.PENDING: "too early to judge",
+    Outcome.PROBABLE_FAILED: "probably failed",
+    Outcome.POSSIBLE_FAILED: "possibly failed",
+    Outcome.UNKNOWN: "outcome not recorded",
+}
+# outcome → CSS class (colour comes from the page's stylesheet, with a legend)
+OUTCOME_CLASS: dict[Outcome, str] = {
+    Outcome.SUCCESS: "ok",
+    Outcome.RESPONDER: "ok",
+    Outcome.RESPONDED_THEN_RECURRED: "ok",
+    Outcome.PARTIAL: "part",
+    Outcome.SHORT_LIVED: "part",
+    Outcome.FAILED: "fail",
+    Outcome.PROBABLE_FAILED: "fail",
+    Outcome.POSSIBLE_FAILED: "unk",
+    Outcome.PENDING: "unk",
+    Outcome.UNKNOWN: "unk",
+}
+MED_CLASSES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("opioid", "Opioid", ("rx_opioids",)),
+    ("nsaid", "NSAID", ("rx_nsaids",)),
+    (
+        "neuro",
+        "Neuropathic agent",
+        ("rx_gabapentinoids", "rx_antidepressants_neuropathic", "rx_other_anticonvulsants"),
+    ),
+    ("steroid", "Oral corticosteroid", ("rx_systemic_corticosteroids",)),
+    ("relax", "Muscle relaxant", ("rx_muscle_relaxants",)),
+)
+SURGERY_SETS = (
+    "lumbar_decompression_discectomy",
+    "lumbar_fusion",
+    "lumbar_fusion_cpt",
+    "prior_lumbar_spine_surgery",
+)
+IMPLANT_SETS = ("scs_permanent_system", "neuromodulation_implant", "intrathecal_pump_implant")
+IMAGING_SETS = ("imaging_lumbar_any",)
+THERAPY_SETS = (("physical_therapy", "Physiotherapy"), ("psychotherapy_cbt", "Psychological therapy"))
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One line of the picture's text alternative: what happened, when, and its result."""
+
+    when: date
+    kind: str  # diagnosis | imaging | procedure | operation | implant | medicine | evaluation
+    what: str
+    result: str
+    ref: str | None
+    number: int | None = None  # the marker's number in the picture
+
+
+@dataclass(frozen=True)
+class Timeline:
+    svg: str
+    rows: tuple[Row, ...]
+    start: date
+    end: date
+    width: int = WIDTH
+
+    def x(self, d: date) -> float:
+        return x_position(d, self.start, self.end, self.width)
+
+
+def x_position(d: date, start: date, end: date, width: int = WIDTH) -> float:
+    span = max((end - start).days, 1)
+    return round(LEFT + (d - start).days / span * (width - LEFT - RIGHT), 1)
+
+
+@dataclass(frozen=True, slots=True)
+class _Event:
+    when: date
+    kind: str
+    css: str
+    short: str  # label under the marker
+    what: str
+    result: str
+    ref: str | None
+
+
+def _match(t: Terminology, sets: Iterable[str], codings: Sequence[object]) -> bool:
+    return any(t.match(name, codings) is not None for name in sets)  # type: ignore[arg-type]
+
+
+def _short_name(assessment: Assessment | None, p: ProcedureFact, t: Terminology) -> str:
+    if assessment is None:
+        return p.text or "procedure"
+    return {
+        Modality.ESI: "ESI",
+        Modality.DIAGNOSTIC_BLOCK: "Block",
+        Modality.RFA: "RFA",
+        Modality.SCS_TRIAL: "SCS trial",
+    }[assessment.modality]
+
+
+def _procedure_events(
+    history: PatientHistory, today: date, thresholds: Thresholds, t: Terminology
+) -> list[_Event]:
+    assessed = {a.procedure.ref: a for a in assess_all(history, today, thresholds, t)}
+    events: list[_Event] = []
+    for p in history.procedures:
+        if p.performed is None or p.performed > today or p.status in ("not-done", "entered-in-error"):
+            continue
+        if p.status not in (None, "completed", "in-progress"):
+            continue
+        a = assessed.get(p.ref)
+        if a is None and _therapy(p, t) is not None:
+            continue  # drawn as a course in the medicines-and-therapy band
+        if a is not None:
+            events.append(
+                _Event(
+                    p.performed,
+                    "procedure",
+                    OUTCOME_CLASS[a.outcome],
+                    _short_name(a, p, t),
+                    describe_procedure(p, a.modality, t),
+                    OUTCOME_TEXT[a.outcome],
+                    p.ref,
+                )
+            )
+        elif _match(t, SURGERY_SETS, p.codings):
+            events.append(
+                _Event(p.performed, "operation", "op", "Surgery", _with_date(p.text, p), _outcome(p), p.ref)
+            )
+        elif _match(t, IMPLANT_SETS, p.codings):
+            events.append(
+                _Event(p.performed, "implant", "op", "Implant", _with_date(p.text, p), _outcome(p), p.ref)
+            )
+        elif _match(t, IMAGING_SETS, p.codings):
+            events.append(_Event(p.performed, "imaging", "img", "Imaging", _with_date(p.text, p), "", p.ref))
+        else:
+            events.append(
+                _Event(
+                    p.performed,
+                    "procedure",
+                    "other",
+                    p.text[:14] or "Procedure",
+                    _with_date(p.text, p),
+                    _outcome(p),
+                    p.ref,
+                )
+            )
+    return events
+
+
+def _therapy(p: ProcedureFact, t: Terminology) -> str | None:
+    for name, label in THERAPY_SETS:
+        if t.match(name, p.codings) is not None:
+            return label
+    return None
+
+
+def _with_date(text: str, p: ProcedureFact) -> str:
+    level = " ".join(x for x in (p.laterality, p.level) if x)
+    return f"{text or 'procedure'}{' ' + level if level else ''}"
+
+
+def _outcome(p: ProcedureFact) -> str:
+    if p.outcome_text:
+        return p.outcome_text
+    if p.outcome and p.outcome[0].display:
+        return p.outcome[0].display
+    return "outcome not recorded" if p.is_completed else (p.status or "")
+
+
+def _diagnosis_onset(history: PatientHistory, t: Terminology) -> tuple[date, str, str] | None:
+    """The earliest onset of a radicular, post-laminectomy or stenosis diagnosis, dated as the rules do."""
+    sets = ("lumbar_radiculopathy_conditions", "postlaminectomy_syndrome_fbss", "lumbar_spinal_stenosis")
+    found = [
+        c
+        for c in history.conditions
+        if c.onset is not None
+        and c.verification_status not in ("refuted", "entered-in-error")
+        and _match(t, sets, c.codings)
+    ]
+    if not found:
+        return None
+    first = min(found, key=lambda c: c.onset or date.max)
+    assert first.onset is not None
+    return first.onset, first.text or "radicular diagnosis", first.ref
+
+
+def _med_class(m: MedicationFact, t: Terminology) -> tuple[str, str] | None:
+    codings = (*m.codings, *m.ingredient_codings)
+    for css, label, sets in MED_CLASSES:
+        if _match(t, sets, codings):
+            return css, label
+    return None
+
+
+def _pain_series(history: PatientHistory) -> list[ObservationFact]:
+    """Pain scores, one per day (leg pain preferred, then the higher), as the failure inference reads them."""
+    from hooks.pathway.failure import pain_scores
+
+    by_day: dict[date, ObservationFact] = {}
+    for o in pain_scores(history):
+        if o.effective is None or o.value is None:
+            continue
+        cur = by_day.get(o.effective)
+        if cur is None or (cur.value is not None and o.value > cur.value):
+            by_day[o.effective] = o
+    return [by_day[d] for d in sorted(by_day)]
+
+
+def _fmt(v: float) -> str:
+    return f"{v:g}"
+
+
+def draw_timeline(
+    history: PatientHistory,
+    today: date,
+    terminology: Terminology,
+    thresholds: Thresholds,
+    width: int = WIDTH,
+) -> Timeline:
+    t = terminology
+    narrow = width < 500
+    events = _procedure_events(history, today, thresholds, t)
+    onset = _diagnosis_onset(history, t)
+    if onset is not None:
+        events.append(_Event(onset[0], "diagnosis", "dx", "Onset", onset[1], "", onset[2]))
+    for r in history.reports:
+        if r.effective is not None and r.effective <= today:
+            events.append(
+                _Event(
+                    r.effective,
+                    "imaging",
+                    "img",
+                    "Imaging",
+                    r.text or "imaging report",
+                    r.conclusion or "",
+                    r.ref,
+                )
+            )
+    events.sort(key=lambda e: (e.when, e.kind != "diagnosis"))
+    pain = [o for o in _pain_series(history) if o.effective is not None and o.effective <= today]
+    odi = [
+        o
+        for o in history.observations
+        if o.kind == "odi" and o.effective is not None and o.value is not None and o.effective <= today
+    ]
+    bars = _medicine_bars(history, today, t) + _therapy_bars(history, today, t)
+
+    dated = [e.when for e in events] + [o.effective for o in (*pain, *odi) if o.effective]
+    dated += [b.start for b in bars]
+    start = min([*dated, today - timedelta(days=30)])
+    start = start - timedelta(days=max(7, (today - start).days // 40))
+    end = today + timedelta(days=max(3, (today - start).days // 60))
+
+    def x(d: date) -> float:
+        return x_position(d, start, end, width)
+
+    parts: list[str] = []
+    rows: list[Row] = []
+
+    # -- events band: markers in rows so that neither markers nor labels collide
+    row_ends: list[float] = []
+    placed: list[tuple[_Event, float, int, int, str]] = []
+    for n, e in enumerate(events, start=1):
+        ex = x(e.when)
+        if e.kind == "procedure" and e.result:
+            label = _brief(e.result) if narrow else f"{e.short}: {_brief(e.result)}"
+        else:
+            label = e.short
+        half = max(len(label) * 2.9 + 4, 10)
+        row = next((i for i, last in enumerate(row_ends) if ex - half > last + 4), len(row_ends))
+        if row == len(row_ends):
+            row_ends.append(ex + half)
+        else:
+            row_ends[row] = ex + half
+        placed.append((e, ex, row, n, label))
+    events_h = max(1, len(row_ends)) * ROW
+    scores_top = EVENTS_TOP + events_h + 26
+    meds_top = scores_top + SCORES_HEIGHT + 30
+    bar_rows = _pack(bars, start, end)
+    height = meds_top + max(1, len(bar_rows)) * MED_ROW + 30
+
+    # time axis: a tick at each month (or quarter) start, labelled with month/year
+    parts.append(
+        f'<g class="axis" aria-hidden="true"><line x1="{LEFT}" y1="22" x2="{width - RIGHT}" y2="22"/>'
+    )
+    for tick, tick_label in _ticks(start, end, 5 if narrow else 10):
+        tx = x(tick)
+        parts.append(
+            f'<line x1="{tx}" y1="18" x2="{tx}" y2="{height - 24}" class="grid"/>'
+            f'<text x="{tx}" y="14" text-anchor="middle">{escape(tick_label)}</text>'
+        )
+    parts.append("</g>")
+
+    # band labels
+    parts.append(
+        f'<g class="band" aria-hidden="true">'
+        f'<text x="{LEFT}" y="{scores_top - 5}">Pain 0–10</text>'
+        f'<text x="{width - RIGHT}" y="{scores_top - 5}" text-anchor="end">ODI 0–100 (dashed)</text>'
+        f'<text x="{LEFT}" y="{meds_top - 6}">Medicines and therapy</text></g>'
+    )
+
+    parts.append('<g class="events">')
+    for e, ex, row, n, label in placed:
+        cy = EVENTS_TOP + row * ROW + 8
+        title = escape(f"{e.when.isoformat()} — {e.what}" + (f": {e.result}" if e.result else ""))
+        ref_attr = f' data-ref="{escape(e.ref)}"' if e.ref else ""
+        common = f'class="ev {e.kind} {e.css}" data-date="{e.when.isoformat()}" data-x="{ex}"{ref_attr}'
+        if e.kind == "diagnosis":
+            shape = f'<path d="M{ex} {cy - 8} L{ex + 8} {cy} L{ex} {cy + 8} L{ex - 8} {cy} Z"/>'
+        elif e.kind == "imaging":
+            shape = f'<rect x="{ex - 7}" y="{cy - 7}" width="14" height="14" rx="2"/>'
+        elif e.kind in ("operation", "implant"):
+            shape = f'<path d="M{ex} {cy - 9} L{ex + 9} {cy + 7} L{ex - 9} {cy + 7} Z"/>'
+        else:
+            shape = f'<circle cx="{ex}" cy="{cy}" r="8"/>'
+        parts.append(
+            f"<g {common}><title>{title}</title>{shape}"
+            f'<text class="num" x="{ex}" y="{cy + 3.5}" text-anchor="middle">{n}</text>'
+            f'<text class="lbl" x="{ex}" y="{cy + 20}" text-anchor="middle">{escape(label)}</text></g>'
+        )
+        rows.append(Row(e.when, e.kind, e.what, e.result, e.ref, n))
+    parts.append("</g>")
+
+    # -- scores band
+    def y_pain(v: float) -> float:
+        return round(scores_top + SCORES_HEIGHT - v / 10 * SCORES_HEIGHT, 1)
+
+    def y_odi(v: float) -> float:
+        return round(scores_top + SCORES_HEIGHT - v / 100 * SCORES_HEIGHT, 1)
+
+    parts.append(
+        f'<g class="scores"><rect class="frame" x="{LEFT}" y="{scores_top}" '
+        f'width="{width - LEFT - RIGHT}" height="{SCORES_HEIGHT}"/>'
+    )
+    for v in (0, 5, 10):
+        parts.append(f'<text class="tick" x="{LEFT - 4}" y="{y_pain(v) + 4}" text-anchor="end">{v}</text>')
+    for v in (0, 50, 100):
+        parts.append(f'<text class="tick" x="{width - RIGHT + 4}" y="{y_odi(v) + 4}">{v}</text>')
+    parts.append(_series("pain", pain, x, y_pain, "pain"))
+    parts.append(_series("odi", odi, x, y_odi, "ODI"))
+    if not pain and not odi:
+        parts.append(
+            f'<text class="none" x="{LEFT + 6}" y="{scores_top + 18}">No pain score or ODI recorded</text>'
+        )
+    parts.append("</g>")
+    for o in pain:
+        assert o.effective is not None and o.value is not None
+        rows.append(Row(o.effective, "score", o.text or "pain score", f"pain {_fmt(o.value)}/10", o.ref))
+    for o in odi:
+        assert o.effective is not None and o.value is not None
+        rows.append(
+            Row(o.effective, "score", o.text or "Oswestry Disability Index", f"ODI {_fmt(o.value)}", o.ref)
+        )
+
+    # -- medicines and therapy band
+    parts.append('<g class="meds">')
+    for i, items in enumerate(bar_rows):
+        y = meds_top + i * MED_ROW
+        for b in items:
+            x1, x2 = x(b.start), max(x(b.end), x(b.start) + 4)
+            ticks = "".join(
+                f'<line class="session" x1="{x(d)}" y1="{y}" x2="{x(d)}" y2="{y + MED_ROW - 6}" '
+                f'data-ref="{escape(ref)}" data-date="{d.isoformat()}"/>'
+                for d, ref in b.sessions
+            )
+            ref_attr = f' data-ref="{escape(b.ref)}"' if b.ref else ""
+            parts.append(
+                f'<g class="med {b.css}"{ref_attr} data-date="{b.start.isoformat()}">'
+                f"<title>{escape(b.title)}</title>"
+                f'<rect x="{x1}" y="{y}" width="{round(x2 - x1, 1)}" height="{MED_ROW - 6}" rx="3"/>{ticks}'
+                + _bar_label(b.name, x1, x2, y)
+                + "</g>"
+            )
+            rows.append(Row(b.start, "medicine" if not b.sessions else "therapy", b.what, b.result, b.ref))
+    if not bar_rows:
+        parts.append(
+            f'<text class="none" x="{LEFT + 4}" y="{meds_top + 12}">No analgesic, neuropathic '
+            "medicine or therapy course recorded</text>"
+        )
+    parts.append("</g>")
+
+    # -- the evaluation date
+    tx = x(today)
+    parts.append(
+        f'<g class="today" data-date="{today.isoformat()}"><line x1="{tx}" y1="22" x2="{tx}" '
+        f'y2="{height - 20}"/><text x="{tx}" y="{height - 6}" text-anchor="end">'
+        f"evaluated {today.isoformat()}</text></g>"
+    )
+    rows.append(Row(today, "evaluation", "Evaluation date", "", None))
+
+    summary = _summary(events, pain, odi, bars, today)
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="timeline {"narrow" if narrow else "wide"}" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-label="Timeline of the radicular pain history: '
+        f'{escape(summary)}" data-start="{start.isoformat()}" data-end="{end.isoformat()}">'
+        + "".join(parts)
+        + "</svg>"
+    )
+    rows.sort(key=lambda r: (r.when, r.kind == "evaluation"))
+    return Timeline(svg, tuple(rows), start, end, width)
+
+
+@dataclass(frozen=True)
+class _Bar:
+    css: str
+    name: str  # written on the bar
+    title: str
+    what: str
+    result: str
+    start: date
+    end: date
+    ref: str | None
+    sessions: tuple[tuple[date, str], ...] = ()  # therapy sessions, each drawn as a tick
+
+
+def _medicine_bars(history: PatientHistory, today: date, t: Terminology) -> list[_Bar]:
+    bars: list[_Bar] = []
+    for m in history.medications:
+        cls = _med_class(m, t)
+        if cls is None or m.start is None or m.start > today:
+            continue
+        end = min(m.end or today, today)
+        if m.status in ("stopped", "completed", "cancelled", "entered-in-error") and m.end is None:
+            end = m.start
+        until = (
+            f"to {m.end.isoformat()}"
+            if m.end
+            else ("no end date" if m.status == "active" else (m.status or ""))
+        )
+        bars.append(
+            _Bar(
+                cls[0],
+                _drug_name(m),
+                f"{cls[1]}: {m.text} from {m.start.isoformat()}, {until}",
+                f"{cls[1]}: {m.text}",
+                until,
+                m.start,
+                max(end, m.start),
+                m.ref,
+            )
+        )
+    return bars
+
+
+def _therapy_bars(history: PatientHistory, today: date, t: Terminology) -> list[_Bar]:
+    """Each kind of therapy as one course from its first to its last session, a tick per session."""
+    courses: dict[str, list[ProcedureFact]] = {}
+    for p in history.procedures:
+        label = _therapy(p, t)
+        if label is not None and p.performed is not None and p.performed <= today and p.status != "not-done":
+            courses.setdefault(label, []).append(p)
+    bars = []
+    for label, ps in courses.items():
+        ps.sort(key=lambda p: p.performed or date.min)
+        first, last = ps[0].performed, ps[-1].performed
+        assert first is not None and last is not None
+        n = f"{len(ps)} session{'s' if len(ps) != 1 else ''}"
+        bars.append(
+            _Bar(
+                "therapy",
+                label,
+                f"{label}: {n}, {first.isoformat()} to {last.isoformat()}",
+                label,
+                f"{n} to {last.isoformat()}",
+                first,
+                last,
+                None,
+                tuple((p.performed, p.ref) for p in ps if p.performed is not None),
+            )
+        )
+    return bars
+
+
+def _brief(result: str) -> str:
+    return {"outcome not recorded": "no outcome", "too early to judge": "too early"}.get(result, result)
+
+
+def _drug_name(m: MedicationFact) -> str:
+    name = m.text.split(" ")[0] if m.text else "medicine"
+    return name[:18]
+
+
+def _bar_label(name: str, x1: float, x2: float, y: float) -> str:
+    """The name on the bar, or just after it (in ink) when the bar is too short to hold it."""
+    if x2 - x1 >= len(name) * 6 + 8:
+        return f'<text x="{x1 + 4}" y="{y + MED_ROW - 10}">{escape(name)}</text>'
+    return f'<text class="out" x="{x2 + 4}" y="{y + MED_ROW - 10}">{escape(name)}</text>'
+
+
+def _pack(bars: list[_Bar], start: date, end: date) -> list[list[_Bar]]:
+    """Bars into rows: a new row only when a bar (or the name written on it) would overlap one placed."""
+    room = timedelta(days=max(1, (end - start).days // 8))  # about the width of a drug name
+    rows: list[list[_Bar]] = []
+    ends: list[date] = []
+    for b in sorted(bars, key=lambda b: b.start):
+        reserve = max(b.end, b.start + room)
+        for i, last in enumerate(ends):
+            if b.start > last:
+                rows[i].append(b)
+                ends[i] = reserve
+                break
+        else:
+            rows.append([b])
+            ends.append(reserve)
+    return rows
+
+
+def _series(
+    css: str,
+    obs: Sequence[ObservationFact],
+    x: Callable[[date], float],
+    y: Callable[[float], float],
+    what: str,
+) -> str:
+    if not obs:
+        return ""
+    pts = [(x(o.effective), y(o.value), o) for o in obs if o.effective is not None and o.value is not None]
+    line = " ".join(f"{px},{py}" for px, py, _ in pts)
+    dots = "".join(
+        f'<circle cx="{px}" cy="{py}" r="3.5" data-ref="{escape(o.ref)}" data-date="{o.effective}">'
+        f"<title>{escape(f'{o.effective} {what} {_fmt(o.value or 0)}')}</title></circle>"
+        for px, py, o in pts
+    )
+    return f'<g class="series {css}"><polyline points="{line}"/>{dots}</g>'
+
+
+def _ticks(start: date, end: date, most: int) -> list[tuple[date, str]]:
+    months = (end.year - start.year) * 12 + end.month - start.month
+    step = next((s for s in (1, 2, 3, 6, 12, 24) if months / s <= most), 60)
+    out: list[tuple[date, str]] = []
+    y, m = start.year, start.month
+    while True:
+        m += 1
+        if m > 12:
+            y, m = y + 1, 1
+        d = date(y, m, 1)
+        if d > end:
+            break
+        if (m - 1) % step == 0:
+            out.append((d, d.strftime("%b %Y") if m == 1 or not out else d.strftime("%b")))
+    return out
+
+
+def _summary(
+    events: Sequence[_Event],
+    pain: Sequence[ObservationFact],
+    odi: Sequence[ObservationFact],
+    bars: Sequence[_Bar],
+    today: date,
+) -> str:
+    """The picture in words, for screen readers (the table below the picture has the detail)."""
+    bits = []
+    for e in events:
+        bits.append(f"{e.when.isoformat()} {e.what}" + (f" ({e.result})" if e.result else ""))
+    text = "; ".join(bits) if bits else "No dated diagnosis, imaging or procedure recorded"
+    if pain:
+        first, last = _fmt(pain[0].value or 0), _fmt(pain[-1].value or 0)
+        text += f". Pain scores: {len(pain)}, from {first} to {last} out of 10"
+    if odi:
+        text += f". ODI: {len(odi)} scores, latest {_fmt(odi[-1].value or 0)}"
+    if bars:
+        text += f". Medicines and therapy: {', '.join(sorted({b.what.split(':')[0] for b in bars}))}"
+    return text + f". Evaluated on {today.isoformat()}."

@@ -1,0 +1,261 @@
+"""The pathway app's routes, outside the CDS Hooks JWT auth (the SMART launch is their auth).
+
+  GET /app/launch?iss=…&launch=…   EHR launch: check iss, discover, redirect to authorize
+  GET /app/callback?code=…&state=… check state, exchange the code (PKCE), start the session
+  GET /app/                        the page, read fresh from the EHR's FHIR server each time
+  GET /app/demo/<scenario>         a synthetic chart, only with CDS_DEV_DISABLE_AUTH
+
+The browser holds a random session id in a Secure, HttpOnly, SameSite cookie; the token stays
+in the server's memory (``cds_service.smart.sessions``). The record is read through the same
+pipeline as a hook call — the FHIR client sends the token only to the launch's FHIR server.
+Failures are plain pages that say what happened (never a stack trace, never a token); the log
+names the failure's kind, not the patient.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import secrets
+import uuid
+from datetime import date
+from typing import Any
+
+import requests
+from flask import Blueprint, Response, abort, redirect, request
+from werkzeug.wrappers import Response as BaseResponse
+
+from cds_service.auth.trust import TrustStore, load_trust, normalise_fhir_base
+from cds_service.errors import CdsError, PreconditionFailed
+from cds_service.fhir_adapter import ModelCache
+from cds_service.pipeline import Engine, Invocation
+from cds_service.settings import Settings
+from cds_service.smart import launch as smart
+from cds_service.smart.demo import load_demo
+from cds_service.smart.links import PATHWAY_SERVICE_ID
+from cds_service.smart.page import PageInput, render_error, render_page
+from cds_service.smart.sessions import LAUNCH_TTL, SESSION_TTL, AppSession, PendingLaunch, SessionStore
+
+log = logging.getLogger("cds_service.smart")
+
+COOKIE = "radicular_app"
+APP_USER = "Practitioner/pathway-app-user"  # the page's advice does not depend on who reads it
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+    "base-uri 'none'; form-action 'self'",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+def make_app_blueprint(
+    settings: Settings,
+    engine: Engine,
+    *,
+    trust: TrustStore | None = None,
+    sessions: SessionStore | None = None,
+) -> Blueprint:
+    if trust is None and settings.trust_file:
+        trust = load_trust(settings.trust_file)
+    store = sessions or SessionStore()
+    # The app's reads keep nothing after the page is sent: no per-worker model cache of the record.
+    engine = copy.copy(engine)
+    engine.model_cache = ModelCache(0)
+    bp = Blueprint("pathway_app", __name__, url_prefix="/app")
+    http = requests.Session()
+    http.trust_env = False
+    callback_url = settings.public_base_url.rstrip("/") + "/app/callback"
+
+    def page(html: str, status: int = 200) -> Response:
+        return Response(html, status=status, mimetype="text/html", headers=PAGE_HEADERS)
+
+    def failure(err: smart.LaunchError, event: str) -> Response:
+        log.warning("pathway app: %s", err.title, extra={"event": event, "status": err.status})
+        return page(render_error(err.title, err.message, err.status), err.status)
+
+    def set_cookie(resp: BaseResponse, sid: str, max_age: float) -> None:
+        resp.set_cookie(
+            COOKIE,
+            sid,
+            max_age=int(max_age),
+            secure=True,
+            httponly=True,
+            samesite=settings.app_cookie_samesite,
+            path="/app",
+        )
+
+    @bp.get("/launch")
+    def launch() -> BaseResponse:
+        iss, launch_id = request.args.get("iss", ""), request.args.get("launch", "")
+        if not iss or not launch_id:
+            return failure(
+                smart.LaunchError(
+                    400,
+                    "Open the pathway from a card",
+                    "This address is opened by the EHR with a launch and an iss.",
+                ),
+                "app_launch_incomplete",
+            )
+        allowed = smart.allowed_issuer(trust, iss)
+        if allowed is None:
+            return failure(
+                smart.LaunchError(
+                    403,
+                    "This EHR is not allowed",
+                    "The app was launched from a FHIR server this service does not trust.",
+                ),
+                "app_iss_refused",
+            )
+        try:
+            config = smart.discover(http, allowed, settings.fhir_timeout_seconds)
+        except smart.LaunchError as err:
+            return failure(err, "app_discovery_failed")
+        client_id = (trust.smart_client_id(allowed) if trust else None) or settings.smart_client_id
+        url, pending = smart.authorization_request(
+            config, iss=allowed, launch=launch_id, client_id=client_id, redirect_uri=callback_url, aud=iss
+        )
+        resp = redirect(url, code=302)
+        set_cookie(resp, store.put(pending, LAUNCH_TTL), LAUNCH_TTL)
+        resp.headers.update(PAGE_HEADERS)
+        return resp
+
+    @bp.get("/callback")
+    def callback() -> BaseResponse:
+        pending = store.pop(request.cookies.get(COOKIE))  # one use: a replayed callback finds nothing
+        if not isinstance(pending, PendingLaunch):
+            return failure(
+                smart.LaunchError(400, "The launch has expired", "Open the pathway again from the card."),
+                "app_no_pending_launch",
+            )
+        state = request.args.get("state", "")
+        if not state or not secrets.compare_digest(state, pending.state):
+            return failure(
+                smart.LaunchError(
+                    400,
+                    "The launch could not be verified",
+                    "The answer from the EHR does not match this launch.",
+                ),
+                "app_state_mismatch",
+            )
+        if "error" in request.args or not request.args.get("code"):
+            return failure(
+                smart.LaunchError(
+                    403, "The EHR did not authorise the app", "Access was not granted; nothing was read."
+                ),
+                "app_authorization_denied",
+            )
+        try:
+            session = smart.exchange_code(
+                pending, code=request.args["code"], timeout=settings.fhir_timeout_seconds
+            )
+        except smart.LaunchError as err:
+            return failure(err, "app_token_failed")
+        ttl = min(float(session.expires_in or SESSION_TTL), SESSION_TTL)
+        resp = redirect("/app/", code=303)
+        set_cookie(resp, store.put(session, ttl), ttl)  # a new id once authorised
+        resp.headers.update(PAGE_HEADERS)
+        log.info("pathway app session started", extra={"event": "app_session_started"})
+        return resp
+
+    @bp.get("/")
+    def pathway() -> Response:
+        session = store.get(request.cookies.get(COOKIE))
+        if not isinstance(session, AppSession):
+            return failure(
+                smart.LaunchError(
+                    401,
+                    "No pathway session",
+                    "The session has ended or was never started. Open the pathway from a card.",
+                ),
+                "app_no_session",
+            )
+        body = {
+            "hook": "patient-view",
+            "hookInstance": str(uuid.uuid4()),
+            "fhirServer": session.iss,
+            "fhirAuthorization": {
+                "access_token": session.access_token,
+                "token_type": "Bearer",
+                "scope": session.scope,
+                "subject": session.client_id,
+                **({"expires_in": session.expires_in} if session.expires_in else {}),
+            },
+            "context": {"userId": APP_USER, "patientId": session.patient_id},
+        }
+        return run(body, app_context=session.app_context, fhir_server=session.iss)
+
+    @bp.get("/demo/<name>")
+    def demo(name: str) -> Response:
+        if settings.auth_enabled:
+            abort(404)
+        chart = load_demo(name)
+        if chart is None:
+            abort(404)
+        note = f"Demonstration on a synthetic patient: {chart.title}"
+        return run(chart.request, app_context=request.args.get("state"), day=chart.evaluation_date, note=note)
+
+    def run(
+        body: dict[str, Any],
+        *,
+        app_context: str | None,
+        fhir_server: str | None = None,
+        day: str | None = None,
+        note: str | None = None,
+    ) -> Response:
+        eng = _on_date(engine, day) if day else engine
+
+        def only_the_launch_server(url: str) -> bool:  # the iss the trust file allowed at launch
+            try:
+                return fhir_server is not None and normalise_fhir_base(url) == fhir_server
+            except ValueError:
+                return False
+
+        try:
+            inv = eng.invoke(
+                PATHWAY_SERVICE_ID,
+                body,
+                Invocation(PATHWAY_SERVICE_ID),
+                fhir_server_allowed=only_the_launch_server,
+            )
+        except PreconditionFailed as err:
+            return failure(
+                smart.LaunchError(
+                    502,
+                    "The patient's record could not be read",
+                    "The EHR's FHIR server did not give the data the pathway needs: " + _reasons(err.message),
+                ),
+                "app_record_unavailable",
+            )
+        except CdsError as err:
+            return failure(
+                smart.LaunchError(
+                    err.status if err.status < 500 else 500,
+                    "The pathway could not be worked out",
+                    err.message
+                    if err.status < 500
+                    else "The decision logic failed; no advice could be given.",
+                ),
+                "app_evaluation_failed",
+            )
+        assert inv.history is not None and inv.today is not None
+        html = render_page(
+            PageInput(inv.history, inv.drafts, inv.today, app_context=app_context, note=note),
+            engine.terminology,
+            engine.thresholds,
+        )
+        return page(html)
+
+    return bp
+
+
+def _reasons(message: str) -> str:
+    """The 412's own text, which names the data and why (never a URL or token)."""
+    return message.removeprefix("Required FHIR data could not be obtained ").strip("(). ") + "."
+
+
+def _on_date(engine: Engine, day: str) -> Engine:
+    """The same engine, evaluating on ``day`` (a demo chart's own evaluation date)."""
+    dated = copy.copy(engine)
+    dated.fixed_date = date.fromisoformat(day)
+    return dated
