@@ -9,6 +9,7 @@ nothing optional is ever emitted as ``null`` or empty (the only sanctioned empty
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -103,8 +104,15 @@ class CdsRequest:
 
 def decode_json(raw: bytes) -> Any:
     """A request body as JSON (orjson: UTF-8 only, no NaN/Infinity, no lone surrogates, nesting
-    at most 1,024 deep); ``ValueError`` for anything else."""
-    return orjson.loads(raw)
+    at most 1,024 deep); ``ValueError`` for anything else.
+
+    orjson refuses an escaped lone surrogate outright; the standard parser, tried only on that
+    error path, reads it so that validation names the field holding text that cannot be stored
+    (a 400 either way, and the call's audit row then says which request it was)."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return json.loads(raw)
 
 
 def encode_json(body: Any) -> bytes:
