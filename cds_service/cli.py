@@ -2,11 +2,13 @@
 
 radicular-cds serve [--bind HOST:PORT] [--workers N] [--threads N]
     Run the service under gunicorn (a production WSGI server), configured from the environment.
-radicular-cds evaluate REQUEST.json [--date YYYY-MM-DD] [--json]
+radicular-cds evaluate REQUEST.json [--date YYYY-MM-DD] [--json | --full]
 radicular-cds evaluate BUNDLE.json --hook HOOK --patient ID [--date YYYY-MM-DD] [--json]
     Run the decision logic on a CDS Hooks request file, or on a FHIR Bundle holding a patient's
     record (for order hooks, resources with status "draft" become the draft orders), and print
-    the cards — readably, or as the CDS Hooks JSON with --json. No EHR, database or JWT needed.
+    the cards — readably, or as the CDS Hooks JSON with --json; --full prints each card's full
+    reasoning (every fact, next steps, what not to do, evidence, both sides of conflicts, data not
+    recorded). No EHR, database or JWT needed.
 radicular-cds report ...
     Governance reports from the store (see ``radicular-cds report --help``).
 """
@@ -204,6 +206,10 @@ def _evaluate(args: argparse.Namespace) -> int:
     assert inv.body is not None
     if args.json:
         print(json.dumps(inv.body, indent=2, ensure_ascii=False))
+    elif args.full:
+        from hooks.cards import render_full
+
+        print("\n\n".join(render_full(d) for d in inv.drafts) or "no cards")
     else:
         today = engine.fixed_date or engine.clock().date()
         print(
@@ -281,6 +287,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--service", help="service id, when more than one answers the hook")
     ev.add_argument("--date", help="evaluation date YYYY-MM-DD (default CDS_EVALUATION_DATE or today, UTC)")
     ev.add_argument("--json", action="store_true", help="print the CDS Hooks response JSON")
+    ev.add_argument(
+        "--full", action="store_true", help="print each card's full reasoning instead of the short card"
+    )
     ev.set_defaults(func=_evaluate)
 
     from cds_service.report import add_report_command

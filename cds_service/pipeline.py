@@ -56,6 +56,7 @@ class Invocation:
     fetched: tuple[str, ...] = ()
     unavailable: tuple[str, ...] = ()
     snoozed: int = 0
+    drafts: tuple[CardDraft, ...] = ()  # the cards issued, with their full reasoning (evaluate --full)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -146,7 +147,8 @@ class Engine:
             kept = [d for d in drafts if d.rule_id not in silenced]
             inv.snoozed = len(drafts) - len(kept)
             drafts = kept
-        inv.body, inv.issued = wire.serialise_cards(most_urgent_per_topic(drafts), self.new_id)
+        inv.drafts = tuple(most_urgent_per_topic(drafts))
+        inv.body, inv.issued = wire.serialise_cards(inv.drafts, self.new_id)
         return inv
 
     def _evaluate(self, service: ServiceDefinition, inp: EvaluationInput) -> list[CardDraft]:

@@ -8,7 +8,8 @@ Evidence: ACR Appropriateness Criteria Low Back Pain 2021; NASS LDH.
 
 from __future__ import annotations
 
-from hooks.cards import CardDraft, Conflict, Fact
+from hooks.cards import CardDraft, Fact
+from hooks.conflicts import DISCOGRAPHY
 from hooks.orders.common import card, delete
 from hooks.orders.context import OrderContext
 from hooks.orders.draft import DraftOrder
@@ -43,12 +44,7 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             avoid=("Discography from primary care.",),
             evidence=("acr_lbp_2021", "nass_ldh"),
             conflicts=(
-                Conflict(
-                    "Discography",
-                    "Seed 002 recommends discography for suspected discogenic pain.",
-                    "ACR 2021 rates discography 'usually not appropriate'; NASS and many payers doubt its "
-                    "value.",
-                ),
+                DISCOGRAPHY,
             ),
             suggestions=(delete(order, "Remove the discography order", f"Remove {order.ref}"),),
         )

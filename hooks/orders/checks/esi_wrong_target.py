@@ -22,7 +22,8 @@ Evidence: NICE NG59; ASIPP 2021; NASS LSS 2011; seed 002 (MILD for stenosis).
 from __future__ import annotations
 
 from hooks import suggestions as sx
-from hooks.cards import CardDraft, Conflict, Fact
+from hooks.cards import CardDraft, Fact
+from hooks.conflicts import ESI_STENOSIS
 from hooks.orders.common import cancel_and_create, card, delete
 from hooks.orders.context import OrderContext
 from hooks.orders.draft import DraftOrder
@@ -131,13 +132,7 @@ def _claudication(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             ),
             evidence=("nice_ng59", "asipp_epidural_2021", "nass_stenosis"),
             conflicts=(
-                Conflict(
-                    "ESI for stenosis with neurogenic claudication",
-                    "ASIPP 2021 grades epidural injections for spinal stenosis as Level II-III evidence.",
-                    "NICE NG59 recommends not using epidural injections for neurogenic claudication in "
-                    "central "
-                    "spinal canal stenosis.",
-                ),
+                ESI_STENOSIS,
             ),
             gaps=ctx.unavailable_gaps("conditions"),
             suggestions=(

@@ -36,6 +36,7 @@ from __future__ import annotations
 import re
 
 from hooks.cards import Action, CardDraft, Conflict, Fact, SuggestionDraft
+from hooks.conflicts import NEUROPATHIC_AGENTS, ORAL_STEROIDS
 from hooks.facts import MedicationFact
 from hooks.mme import mme_factors
 from hooks.orders.common import card, delete
@@ -43,6 +44,7 @@ from hooks.orders.context import OrderContext
 from hooks.orders.draft import DraftOrder
 from hooks.pathway.rules.medication import continuous_course_days, daily_mme
 from hooks.terminology import Terminology
+from hooks.thresholds import pct
 
 RULE_OPIOID = "order.opioid-risk"
 RULE_GABAPENTINOID = "order.gabapentinoid-sciatica"
@@ -97,7 +99,7 @@ def naloxone_suggestion(term: Terminology, patient_id: str, recommended: bool) -
             "text": "Naloxone (opioid overdose reversal)",
         },
         "subject": {"reference": f"Patient/{patient_id}"},
-        "note": [{"text": "Offered with opioids at ≥ 50 MME/day or with a benzodiazepine (CDC 2022)."}],
+        "note": [{"text": "Offered with a high opioid dose or with a benzodiazepine (CDC 2022)."}],
     }
     return SuggestionDraft(
         label="Offer naloxone",
@@ -186,10 +188,14 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     if benzo:
         summary = "Opioid with a benzodiazepine: avoid co-prescribing; offer naloxone (CDC 2022)"
     elif high:
-        summary = "Opioid dose ≥ 50 MME/day: reassess benefit and risk; offer naloxone (CDC 2022)"
+        summary = (
+            f"Opioid dose ≥ {ctx.th.high_mme_per_day:g} MME/day: reassess benefit and risk; offer naloxone "
+            "(CDC 2022)"
+        )
     else:
         summary = (
-            "Opioid continuing beyond 90 days: reassess benefit and harm; taper if no benefit (CDC 2022)"
+            f"Opioid continuing beyond {ctx.th.long_term_opioid_days} days: reassess benefit and harm; "
+            "taper if no benefit (CDC 2022)"
         )
     suggestions: list[SuggestionDraft] = []
     if high or benzo:
@@ -214,7 +220,10 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
                     else ()
                 ),
                 *(
-                    ("Offer naloxone and review the dose (CDC 2022: ≥ 50 MME/day raises overdose risk).",)
+                    (
+                        "Offer naloxone and review the dose (CDC 2022: higher daily doses raise overdose "
+                        "risk).",
+                    )
                     if high or benzo
                     else ()
                 ),
@@ -293,17 +302,11 @@ def _gabapentinoid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         RULE_GABAPENTINOID,
         "Gabapentinoid for sciatica: evidence conflict",
         "Gabapentinoid for sciatica: trials and NICE found no benefit; other sources list it",
-        Conflict(
-            "Gabapentinoids for lumbar radicular pain",
-            "Seeds 000, 001 and 004 list gabapentin/pregabalin as neuropathic agents for radicular pain.",
-            "PRECISE (NEJM 2017): pregabalin no better than placebo at 8 or 52 weeks, with more adverse "
-            "events; "
-            "NICE NG59: do not offer gabapentinoids for sciatica; seed 003 notes negative trials.",
-        ),
+        NEUROPATHIC_AGENTS,
         ("nice_ng59", "precise_2017"),
         (
-            "If prescribed, reassess benefit at 4-8 weeks; taper if there is no ≥ 30 % or 2-point "
-            "improvement.",
+            f"If prescribed, reassess benefit; taper if there is no ≥ {pct(ctx.th.partial_relief_pct)} or "
+            f"{ctx.th.partial_delta_points:g}-point improvement.",
             "Warn about respiratory depression with opioids.",
         ),
     )
@@ -328,11 +331,7 @@ def _steroid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         RULE_STEROID,
         "Oral corticosteroid for sciatica: evidence conflict",
         "Oral corticosteroid for sciatica: NICE advises against; one source lists it first",
-        Conflict(
-            "Oral corticosteroids for sciatica",
-            "Seed 002 lists oral corticosteroids as an initial anti-inflammatory approach.",
-            "NICE NG59: do not offer oral corticosteroids for managing sciatica.",
-        ),
+        ORAL_STEROIDS,
         ("nice_ng59",),
         ("Prefer NSAIDs and staying active; do not renew or repeat courses.",),
     )

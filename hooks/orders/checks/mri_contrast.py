@@ -50,7 +50,7 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     target = ctx.term.first("mri_lumbar_with_and_without_contrast").coding()
     if post_op:
         summary = "After lumbar surgery, order MRI without and with contrast, not without contrast alone"
-        reason = "to tell recurrent disc herniation from epidural scar (ACR 2021 variant 5; seed 002)"
+        reason = "to tell recurrent disc herniation from epidural scar (ACR 2021 variant 5)"
     else:
         summary = "Suspected tumour or infection: order lumbar MRI without and with contrast"
         reason = "to show tumour or infection (ACR 2021 variant 7)"

@@ -76,7 +76,8 @@ def _trial(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
                     "Permanent stimulator after a failed trial",
                     order,
                     indicator="warning",
-                    summary="The spinal cord stimulator trial failed (< 50 % relief): do not implant a "
+                    summary=f"The spinal cord stimulator trial failed (< {ctx.th.scs_trial_success_pct:g} % "
+                    "relief): do not implant a "
                     "permanent system",
                     why=trial_facts,
                     next_steps=(
@@ -105,7 +106,8 @@ def _trial(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
                 "Permanent stimulator without a documented successful trial",
                 order,
                 indicator="warning",
-                summary="No documented ≥ 50 % relief from the stimulator trial: record it before the "
+                summary=f"No documented ≥ {ctx.th.scs_trial_success_pct:g} % relief from the stimulator "
+                "trial: record it before the "
                 "permanent implant",
                 why=trial_facts,
                 next_steps=(

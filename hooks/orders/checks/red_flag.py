@@ -114,7 +114,7 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             next_steps=steps,
             avoid=(
                 "Epidural injection or any elective procedure before the red flag is resolved.",
-                "Waiting for 6 weeks of conservative care; routine referral.",
+                "Waiting out a period of conservative care; routine referral.",
             ),
             evidence=("acr_lbp_2021", "nice_ng59"),
             gaps=ctx.unavailable_gaps("conditions", "observations"),

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from hooks import suggestions as sx
 from hooks.cards import CardDraft, Conflict, Fact
+from hooks.conflicts import RFA_SCOPE
 from hooks.history import parse_level
 from hooks.orders.common import cancel_and_create, card, delete, replace
 from hooks.orders.context import FAILED, POSITIVE, OrderContext
@@ -70,17 +71,13 @@ def _no_block(ctx: OrderContext, order: DraftOrder, facet: bool) -> list[CardDra
     coding = ctx.term.first(spec.value_set).coding()
     conflicts = (
         [
-            Conflict(
-                "Diagnostic block criteria",
-                "ASRA-led consensus 2020: one block with ≥ 50 % relief is acceptable.",
-                "CMS facet LCDs and ASIPP 2020: two blocks, each ≥ 80 % relief.",
-            )
+            RFA_SCOPE
         ]
         if facet
         else [
             Conflict(
                 "SI joint RFA",
-                "Seed 002 offers RFA for SI joint pain after a confirming block.",
+                "NICE NG59 and ASRA 2020 allow radiofrequency ablation after a positive diagnostic block.",
                 "Some Medicare LCDs (L39455) do not cover SI joint RFA.",
             )
         ]
@@ -151,7 +148,8 @@ def _repeat(ctx: OrderContext, order: DraftOrder, facet: bool) -> list[CardDraft
             summary="Repeat RFA at the same level after an ablation that gave no relief: re-evaluate first",
             why=why,
             next_steps=(
-                "Re-evaluate: updated MRI/CT; repeat the diagnostic block to confirm the pathway (seed 004).",
+                "Re-evaluate: updated MRI/CT; repeat the diagnostic block to confirm the pathway "
+                "(ASRA 2020).",
                 "If the pain is radicular: image-guided ESI or targeted nerve-root injection.",
                 "Medication review; multidisciplinary care with CBT; neuromodulation evaluation.",
             ),
