@@ -101,7 +101,7 @@ def _engine(tmp: Path, *, validate_everything: bool = False) -> Any:
     kwargs: dict[str, Any] = {}
     if validate_everything:
         # The naive design: every resource through a fhir.resources model before anything else.
-        from hooks.history import build_history
+        from cds_service.fhir_facts import build_history
 
         kwargs = {"is_relevant": lambda raw, term: True, "build_history": build_history}
     app = create_app(settings, **kwargs)

@@ -55,8 +55,8 @@ def create_app(
     warm: bool = False,
 ) -> Flask:
     """Build the service. ``services`` defaults to ``hooks.registry.services()``; ``store`` to
-    ``Store.from_settings(settings)``; the history is built by ``hooks.history``. Tests inject small
-    services, a temporary store, a fake FHIR session, a fixed clock or history doubles. ``warm`` runs
+    ``Store.from_settings(settings)``; the history is built by ``cds_service.fhir_facts``. Tests inject
+    small services, a temporary store, a fake FHIR session, a fixed clock or history doubles. ``warm`` runs
     every service once on a tiny synthetic chart before returning (``serve`` sets it for each
     worker), so the first real call does not pay for model imports and validator builds."""
     settings = settings or Settings.from_env()

@@ -81,66 +81,10 @@ def parse_item(raw: Any, where: str) -> FeedbackItem:
         raise BadRequest(
             f"{where}.outcome must be 'accepted' or 'overridden'.", expression=[f"{where}.outcome"]
         )
-    ts = _string(raw, "outcomeTimestamp", where, required=True, limit=64)
-    assert ts is not None and card is not None
-    try:
-        outcome_at = parse_rfc3339(ts)
-    except ValueError:
-        raise BadRequest(
-            f"{where}.outcomeTimestamp must be an RFC 3339 date-time, e.g. 2026-01-31T10:05:31Z.",
-            expression=[f"{where}.outcomeTimestamp"],
-        ) from None
-
-    accepted: list[str] = []
-    sugs = raw.get("acceptedSuggestions")
-    if outcome == "accepted":
-        if not isinstance(sugs, list) or not sugs:
-            raise BadRequest(
-                f"{where}.acceptedSuggestions is required when the outcome is accepted "
-                '(a non-empty array of {"id": suggestion uuid}).',
-                expression=[f"{where}.acceptedSuggestions"],
-            )
-        if len(sugs) > MAX_BATCH:
-            raise BadRequest(
-                f"{where}.acceptedSuggestions is too long.", expression=[f"{where}.acceptedSuggestions"]
-            )
-        for j, sug in enumerate(sugs):
-            w = f"{where}.acceptedSuggestions[{j}]"
-            if not isinstance(sug, dict):
-                raise BadRequest(f"{w} must be an object with an id.", expression=[w])
-            sid = _string(sug, "id", w, required=True)
-            assert sid is not None
-            accepted.append(sid)
-        if raw.get("overrideReason") is not None:
-            raise BadRequest(
-                f"{where}.overrideReason is only for overridden cards.",
-                expression=[f"{where}.overrideReason"],
-            )
-    elif sugs is not None:
-        raise BadRequest(
-            f"{where}.acceptedSuggestions is only for accepted cards.",
-            expression=[f"{where}.acceptedSuggestions"],
-        )
-
-    system = code = display = comment = None
-    reason_obj = raw.get("overrideReason")
-    if reason_obj is not None:
-        w = f"{where}.overrideReason"
-        if not isinstance(reason_obj, dict):
-            raise BadRequest(f"{w} must be an object.", expression=[w])
-        coding = reason_obj.get("reason")
-        if coding is not None:
-            if not isinstance(coding, dict):
-                raise BadRequest(f"{w}.reason must be a Coding.", expression=[f"{w}.reason"])
-            system = _string(coding, "system", f"{w}.reason", required=True, limit=1000)
-            code = _string(coding, "code", f"{w}.reason", required=True)
-            display = _string(coding, "display", f"{w}.reason", required=False, limit=1000)
-        comment = reason_obj.get("userComment")
-        if comment is not None and (not isinstance(comment, str) or len(comment) > MAX_COMMENT_CHARS):
-            raise BadRequest(
-                f"{w}.userComment must be a string of at most {MAX_COMMENT_CHARS} characters.",
-                expression=[f"{w}.userComment"],
-            )
+    assert card is not None
+    outcome_at = _outcome_at(raw, where)
+    accepted = _accepted_suggestions(raw, where, accepted=outcome == "accepted")
+    system, code, display, comment = _override_reason(raw, where)
     return FeedbackItem(
         card=card,
         outcome=outcome,
@@ -151,6 +95,81 @@ def parse_item(raw: Any, where: str) -> FeedbackItem:
         reason_display=display,
         user_comment=comment or None,
     )
+
+
+def _outcome_at(raw: dict[str, Any], where: str) -> datetime:
+    ts = _string(raw, "outcomeTimestamp", where, required=True, limit=64)
+    assert ts is not None
+    try:
+        return parse_rfc3339(ts)
+    except ValueError:
+        raise BadRequest(
+            f"{where}.outcomeTimestamp must be an RFC 3339 date-time, e.g. 2026-01-31T10:05:31Z.",
+            expression=[f"{where}.outcomeTimestamp"],
+        ) from None
+
+
+def _accepted_suggestions(raw: dict[str, Any], where: str, *, accepted: bool) -> list[str]:
+    """The suggestion ids of an accepted card (required then, and only then)."""
+    sugs = raw.get("acceptedSuggestions")
+    if not accepted:
+        if sugs is not None:
+            raise BadRequest(
+                f"{where}.acceptedSuggestions is only for accepted cards.",
+                expression=[f"{where}.acceptedSuggestions"],
+            )
+        return []
+    if not isinstance(sugs, list) or not sugs:
+        raise BadRequest(
+            f"{where}.acceptedSuggestions is required when the outcome is accepted "
+            '(a non-empty array of {"id": suggestion uuid}).',
+            expression=[f"{where}.acceptedSuggestions"],
+        )
+    if len(sugs) > MAX_BATCH:
+        raise BadRequest(
+            f"{where}.acceptedSuggestions is too long.", expression=[f"{where}.acceptedSuggestions"]
+        )
+    ids: list[str] = []
+    for j, sug in enumerate(sugs):
+        w = f"{where}.acceptedSuggestions[{j}]"
+        if not isinstance(sug, dict):
+            raise BadRequest(f"{w} must be an object with an id.", expression=[w])
+        sid = _string(sug, "id", w, required=True)
+        assert sid is not None
+        ids.append(sid)
+    if raw.get("overrideReason") is not None:
+        raise BadRequest(
+            f"{where}.overrideReason is only for overridden cards.",
+            expression=[f"{where}.overrideReason"],
+        )
+    return ids
+
+
+def _override_reason(
+    raw: dict[str, Any], where: str
+) -> tuple[str | None, str | None, str | None, str | None]:
+    """(system, code, display, userComment) of an overrideReason; all None without one."""
+    reason_obj = raw.get("overrideReason")
+    if reason_obj is None:
+        return None, None, None, None
+    w = f"{where}.overrideReason"
+    if not isinstance(reason_obj, dict):
+        raise BadRequest(f"{w} must be an object.", expression=[w])
+    system = code = display = None
+    coding = reason_obj.get("reason")
+    if coding is not None:
+        if not isinstance(coding, dict):
+            raise BadRequest(f"{w}.reason must be a Coding.", expression=[f"{w}.reason"])
+        system = _string(coding, "system", f"{w}.reason", required=True, limit=1000)
+        code = _string(coding, "code", f"{w}.reason", required=True)
+        display = _string(coding, "display", f"{w}.reason", required=False, limit=1000)
+    comment = reason_obj.get("userComment")
+    if comment is not None and (not isinstance(comment, str) or len(comment) > MAX_COMMENT_CHARS):
+        raise BadRequest(
+            f"{w}.userComment must be a string of at most {MAX_COMMENT_CHARS} characters.",
+            expression=[f"{w}.userComment"],
+        )
+    return system, code, display, comment
 
 
 def parse_body(body: Any) -> list[FeedbackItem]:

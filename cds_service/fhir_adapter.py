@@ -2,7 +2,8 @@
 
 (The package's default models are R5 and reject real R4 Procedures and Encounters.) Raw JSON is
 first screened with ``hooks.history.is_relevant`` so only resources the rules can use are
-validated; an invalid one is a 400 naming the prefetch key and the path. fhir.resources raises
+validated, then read into typed facts by ``cds_service.fhir_facts``; an invalid one is a 400
+naming the prefetch key and the path. fhir.resources raises
 ``KeyError``/``TypeError``/``ValueError`` rather than ``ValidationError`` on some malformed input
 (an unknown ``resourceType`` in a Bundle entry or a contained resource): that is a 400 too.
 
@@ -24,6 +25,8 @@ from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
 
 from cds_service.errors import InvalidFhirData
+from cds_service.fhir_facts import RESOURCE_TYPES
+from cds_service.fhir_facts import build_history as build_facts
 from cds_service.prefetch import KeyData
 from hooks.facts import PatientHistory
 from hooks.terminology import Terminology
@@ -39,19 +42,8 @@ def _loc(loc: Iterable[Any]) -> str:
     return out
 
 
-# The resource types the rules read (what ``hooks.history.is_relevant`` can keep).
-VALIDATED_TYPES = (
-    "Patient",
-    "Condition",
-    "Procedure",
-    "Observation",
-    "MedicationRequest",
-    "MedicationStatement",
-    "Medication",
-    "ServiceRequest",
-    "DiagnosticReport",
-    "Encounter",
-)
+# The resource types the history is built from (``hooks.history.is_relevant`` keeps no others).
+VALIDATED_TYPES = RESOURCE_TYPES
 
 
 def preload_models(resource_types: Iterable[str] = VALIDATED_TYPES) -> int:
@@ -160,12 +152,12 @@ def to_history(
     build_history: BuildHistory | None = None,
     cache: ModelCache | None = None,
 ) -> PatientHistory:
-    """Screen, validate and hand the models to ``hooks.history.build_history``."""
-    if is_relevant is None or build_history is None:
+    """Screen, validate and hand the models to ``cds_service.fhir_facts.build_history``."""
+    if is_relevant is None:
         from hooks import history
 
-        is_relevant = is_relevant or history.is_relevant
-        build_history = build_history or history.build_history
+        is_relevant = history.is_relevant
+    build_history = build_history or build_facts
     models: list[Any] = []
     seen: set[tuple[str, str]] = set()
     for kd in data.values():

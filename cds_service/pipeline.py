@@ -6,7 +6,7 @@ Used by the Flask view and by ``radicular-cds evaluate`` alike, so both run the 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -57,7 +57,6 @@ class Invocation:
     unavailable: tuple[str, ...] = ()
     snoozed: int = 0
     drafts: tuple[CardDraft, ...] = ()  # the cards issued, with their full reasoning (evaluate --full)
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class Engine:

@@ -1,6 +1,6 @@
 """The typed patient history the rules read: immutable facts, each naming its source resource.
 
-Built once per request by ``hooks.history.build_history`` from validated FHIR R4 resources.
+Built once per request by ``cds_service.fhir_facts.build_history`` from validated FHIR R4 resources.
 Every fact keeps ``ref`` ("Procedure/abc") so a card can name the data that fired it.
 Dates are ``datetime.date``; a partial FHIR date ("2024-03") becomes the first day it covers
 and keeps its original text in ``*_text`` for display.

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from cds_service.fhir_facts import build_history
 from hooks.facts import PatientHistory, ProcedureFact
-from hooks.history import build_history
 from hooks.pathway.failure import (
     Modality,
     Outcome,

@@ -12,8 +12,10 @@ from fhir.resources.R4B import get_fhir_model_class
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hooks.history import build_history, fhir_date, is_relevant, normalize_ref, parse_laterality, parse_level
+from cds_service.fhir_facts import build_history, fhir_date, normalize_ref
+from hooks.history import is_relevant
 from hooks.terminology import Terminology, default_terminology
+from hooks.text import parse_laterality, parse_level
 
 CPT = "http://www.ama-assn.org/go/cpt"
 ICD = "http://hl7.org/fhir/sid/icd-10-cm"

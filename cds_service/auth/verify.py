@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import jwt
 
-from cds_service.auth.trust import TrustStore
+from cds_service.auth.trust import IssuerTrust, Jwk, TrustStore
 from cds_service.settings import SettingsError
 
 log = logging.getLogger(__name__)
@@ -95,7 +95,24 @@ class JwtVerifier:
             unverified = jwt.decode(token, options={"verify_signature": False})
         except jwt.PyJWTError as exc:
             raise AuthFailure(f"malformed token ({type(exc).__name__})") from None
+        alg, kid = self._checked_header(header)
+        iss = unverified.get("iss")
+        if not isinstance(iss, str) or not iss:
+            raise AuthFailure("iss missing")
+        issuer = self.trust.issuer(iss)
+        if issuer is None:
+            raise AuthFailure(f"issuer {iss[:100]!r} not trusted")
+        jwk = _issuer_key(issuer, iss, header.get("jku"), kid, alg)
+        claims = _verified_claims(token, jwk, alg, audience, iss)
+        exp = self._checked_times(claims)
+        jti, tenant = _checked_identity(claims, issuer, iss)
+        expires_at = datetime.fromtimestamp(exp + self.skew, tz=UTC)
+        if not self.replay.remember_jti(iss, jti, expires_at):
+            raise AuthFailure("jti replayed")
+        return VerifiedToken(iss=iss, jti=jti, tenant=tenant, claims=claims)
 
+    def _checked_header(self, header: dict[str, Any]) -> tuple[str, str]:
+        """The allowed ``alg`` and the ``kid`` of a header whose ``typ`` is JWT."""
         alg = header.get("alg")
         if alg not in self.algorithms:
             raise AuthFailure(f"alg {str(alg)[:20]!r} not allowed")
@@ -106,48 +123,10 @@ class JwtVerifier:
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
             raise AuthFailure("kid missing")
-        iss = unverified.get("iss")
-        if not isinstance(iss, str) or not iss:
-            raise AuthFailure("iss missing")
-        issuer = self.trust.issuer(iss)
-        if issuer is None:
-            raise AuthFailure(f"issuer {iss[:100]!r} not trusted")
-        jku = header.get("jku")
-        if jku is not None and (not isinstance(jku, str) or jku not in issuer.jku_allowlist):
-            raise AuthFailure(f"jku {str(jku)[:100]!r} not on the allowlist of {iss!r}")
-        jwk = issuer.key_for(kid, jku)
-        if jwk is None:
-            raise AuthFailure(f"kid {kid[:60]!r} unknown for {iss!r}")
-        if jwk.get("alg") not in (None, alg):
-            raise AuthFailure(f"alg {alg} does not match key {kid[:60]!r}")
+        return str(alg), kid
 
-        try:
-            key = jwt.PyJWK(jwk, algorithm=alg)
-            claims = jwt.decode(
-                token,
-                key=key,
-                algorithms=[alg],
-                audience=audience,
-                issuer=iss,
-                options={
-                    "require": list(REQUIRED_CLAIMS),
-                    "verify_exp": False,  # time claims are checked below against self.clock
-                    "verify_iat": False,
-                    "verify_nbf": False,
-                    "verify_sub": False,
-                    "verify_jti": False,
-                },
-            )
-        except jwt.InvalidAudienceError:
-            raise AuthFailure("aud is not the URL invoked") from None
-        except jwt.MissingRequiredClaimError as exc:
-            raise AuthFailure(f"claim {exc.claim} missing") from None
-        except jwt.PyJWTError as exc:
-            raise AuthFailure(f"signature or claims invalid ({type(exc).__name__})") from None
-
-        aud = claims["aud"]
-        if isinstance(aud, list) and len(aud) != 1:
-            raise AuthFailure("aud has more than one value")
+    def _checked_times(self, claims: dict[str, Any]) -> float:
+        """``exp``, ``iat`` and ``nbf`` against the clock, with the skew and lifetime allowed; ``exp``."""
         now = self.clock()
         exp, iat = _number(claims, "exp"), _number(claims, "iat")
         if now >= exp + self.skew:
@@ -158,17 +137,60 @@ class JwtVerifier:
             raise AuthFailure("token lifetime longer than allowed")
         if "nbf" in claims and _number(claims, "nbf") > now + self.skew:
             raise AuthFailure("token not yet valid (nbf)")
-        jti = claims.get("jti")
-        if not isinstance(jti, str) or not jti:
-            raise AuthFailure("jti missing")
-        tenant = claims.get("tenant")
-        if issuer.tenant_allowlist is not None and (
-            not isinstance(tenant, str) or tenant not in issuer.tenant_allowlist
-        ):
-            raise AuthFailure(f"tenant not allowed for {iss!r}")
-        expires_at = datetime.fromtimestamp(exp + self.skew, tz=UTC)
-        if not self.replay.remember_jti(iss, jti, expires_at):
-            raise AuthFailure("jti replayed")
-        return VerifiedToken(
-            iss=iss, jti=jti, tenant=tenant if isinstance(tenant, str) else None, claims=claims
+        return exp
+
+
+def _issuer_key(issuer: IssuerTrust, iss: str, jku: Any, kid: str, alg: str) -> Jwk:
+    """The issuer's key for ``kid`` (from an allowed ``jku`` when the header names one)."""
+    if jku is not None and (not isinstance(jku, str) or jku not in issuer.jku_allowlist):
+        raise AuthFailure(f"jku {str(jku)[:100]!r} not on the allowlist of {iss!r}")
+    jwk = issuer.key_for(kid, jku)
+    if jwk is None:
+        raise AuthFailure(f"kid {kid[:60]!r} unknown for {iss!r}")
+    if jwk.get("alg") not in (None, alg):
+        raise AuthFailure(f"alg {alg} does not match key {kid[:60]!r}")
+    return jwk
+
+
+def _verified_claims(token: str, jwk: Jwk, alg: str, audience: str, iss: str) -> dict[str, Any]:
+    """The claims, once the signature, ``aud``, ``iss`` and the required claims have verified."""
+    try:
+        key = jwt.PyJWK(jwk, algorithm=alg)
+        claims = jwt.decode(
+            token,
+            key=key,
+            algorithms=[alg],
+            audience=audience,
+            issuer=iss,
+            options={
+                "require": list(REQUIRED_CLAIMS),
+                "verify_exp": False,  # time claims are checked by _checked_times against the clock
+                "verify_iat": False,
+                "verify_nbf": False,
+                "verify_sub": False,
+                "verify_jti": False,
+            },
         )
+    except jwt.InvalidAudienceError:
+        raise AuthFailure("aud is not the URL invoked") from None
+    except jwt.MissingRequiredClaimError as exc:
+        raise AuthFailure(f"claim {exc.claim} missing") from None
+    except jwt.PyJWTError as exc:
+        raise AuthFailure(f"signature or claims invalid ({type(exc).__name__})") from None
+    aud = claims["aud"]
+    if isinstance(aud, list) and len(aud) != 1:
+        raise AuthFailure("aud has more than one value")
+    return claims
+
+
+def _checked_identity(claims: dict[str, Any], issuer: IssuerTrust, iss: str) -> tuple[str, str | None]:
+    """``jti`` (required) and ``tenant`` (required when the issuer has a tenant allowlist)."""
+    jti = claims.get("jti")
+    if not isinstance(jti, str) or not jti:
+        raise AuthFailure("jti missing")
+    tenant = claims.get("tenant")
+    if issuer.tenant_allowlist is not None and (
+        not isinstance(tenant, str) or tenant not in issuer.tenant_allowlist
+    ):
+        raise AuthFailure(f"tenant not allowed for {iss!r}")
+    return jti, tenant if isinstance(tenant, str) else None

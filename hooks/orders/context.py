@@ -9,7 +9,6 @@ from ``hooks.pathway.failure.assess`` (injectable, so a check can be unit-tested
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -32,6 +31,7 @@ from hooks.pathway.failure import (
 )
 from hooks.registry import expand_keys
 from hooks.terminology import Coding, Member, Terminology
+from hooks.text import names
 from hooks.thresholds import Thresholds
 
 FAILED = (Outcome.FAILED, Outcome.SHORT_LIVED, Outcome.PARTIAL, Outcome.PROBABLE_FAILED)
@@ -96,8 +96,7 @@ class OrderContext:
             return hit
         texts = [order.text, *(c.display or "" for c in order.all_codings)]
         for m in self.term[value_set].members:
-            pattern = re.compile(rf"(?<![a-z]){re.escape(m.display.lower())}(?![a-z])")
-            if any(pattern.search(t.lower()) for t in texts if t):
+            if names(m.display, *texts):
                 return m
         return None
 

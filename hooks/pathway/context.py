@@ -13,7 +13,7 @@ read it and never the clock (``ctx.today``). Shared by the order guardrails: bui
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cached_property
@@ -32,6 +32,28 @@ from hooks.facts import (
 from hooks.pathway import failure
 from hooks.pathway.failure import Assessment, Modality, Outcome
 from hooks.terminology import Coding, Terminology
+from hooks.text import (
+    CLAUDICATION,
+    COMPRESSION,
+    CONTRAST,
+    DRG,
+    FIBROSIS,
+    LEG_SYMPTOMS,
+    LF_HYPERTROPHY,
+    MRI,
+    NEGATED_COMPRESSION,
+    NO_SURGICAL_TARGET,
+    NONSPECIFIC_IMAGING,
+    RECURRENCE,
+    SPINE_IMAGING,
+    SPINE_SERVICE,
+    SURGICAL_SERVICE,
+    affirmed,
+    clause_of,
+    drop_denied_leg_symptoms,
+    levels_in,
+    segments,
+)
 from hooks.thresholds import Thresholds
 
 Assessor = Callable[[ProcedureFact, Modality], Assessment]
@@ -39,93 +61,6 @@ Assessor = Callable[[ProcedureFact, Modality], Assessment]
 EXCLUDED_VERIFICATION = ("refuted", "entered-in-error")
 PENDING_ORDER_STATUSES = ("draft", "active", "on-hold")
 DEAD_ORDER_STATUSES = ("revoked", "entered-in-error")
-
-# Words that mark a stenosis Condition as one with leg symptoms (the gate admits stenosis only then).
-_LEG_SYMPTOMS = re.compile(
-    r"claudicat|sciatica|radicul|radiat|leg pain|leg symptoms|buttock|thigh|calf", re.I
-)
-_WITHOUT = re.compile(
-    r"\bwithout (?:neurogenic )?claudication|\bno (?:leg|radicular) (?:pain|symptoms)", re.I
-)
-# Saddle distribution for the non-specific "anaesthesia of skin" code (R1).
-_SADDLE = re.compile(r"saddle|perine|perianal|buttocks? and inner thigh", re.I)
-_DRG = re.compile(r"dorsal root ganglion|\bdrg\b", re.I)
-_NO_TARGET = re.compile(
-    r"no surgical target|not a surgical candidate|no surgical lesion|"
-    r"not a candidate for (?:further )?surgery|no operable",
-    re.I,
-)
-_SURGICAL_SERVICE = re.compile(r"spine surg|spinal surg|neurosurg|orthop\w* (?:spine|surg)", re.I)
-_MRI = re.compile(r"\bmri\b|magnetic resonance", re.I)
-_CONTRAST = re.compile(
-    r"with(?:out)? and with contrast|with and without contrast|gadolinium|post-?contrast|"
-    r"enhanc",
-    re.I,
-)
-_CLAUDICATION = re.compile(r"neurogenic claudication|claudicat", re.I)
-_LF_HYPERTROPHY = re.compile(r"ligament(?:um)? flav\w* (?:hypertroph|thicken)|flaval hypertroph", re.I)
-_LEVEL = re.compile(r"\b([LS])(\d)(?:\s*[-/]\s*([LS])?(\d))?\b", re.I)
-
-
-# ---------------------------------------------------------------------------------------------
-# Imaging findings read from report text (decision model §2 note 6: degrade to "review imaging")
-# ---------------------------------------------------------------------------------------------
-
-_COMPRESSION = re.compile(
-    r"(?:compress|impinge|abut|displac|contact)\w*[^.;]{0,60}(?:nerve root|root|thecal|traversing|exiting)|"
-    r"(?:nerve root|root)[^.;]{0,40}(?:compress|impinge)\w*|"
-    r"(?:extru|sequest|protru)\w*[^.;]{0,80}(?:compress|impinge|abut|displac|contact)\w*|"
-    r"(?:severe|moderate(?:ly)?[- ]severe)\s+(?:foraminal|lateral recess|subarticular)\s+"
-    r"(?:stenosis|narrowing)|"
-    r"(?:foraminal|lateral recess)\s+stenosis[^.;]{0,60}(?:compress|impinge)\w*",
-    re.I,
-)
-_NEGATED = re.compile(
-    r"\bno\s+(?:significant\s+|definite\s+|evidence of\s+|focal\s+)*(?:nerve root\s+|neural\s+)?"
-    r"(?:compress|impinge|herniat|stenosis|recurren)\w*|"
-    r"without\s+(?:nerve root\s+|neural\s+)?(?:compress|impinge)\w*",
-    re.I,
-)
-_NONSPECIFIC = re.compile(
-    r"multilevel|multi-level|non-?specific|mild degenerative|age-related|"
-    r"no (?:significant )?(?:nerve root|neural) (?:compression|impingement)|"
-    r"does not (?:correlate|explain)|discordant",
-    re.I,
-)
-_RECURRENCE = re.compile(
-    r"recurren\w*\s+(?:[\w-]+\s+){0,3}(?:herniation|extrusion|protrusion|fragment)|"
-    r"re-?herniation|non-?enhancing (?:disc )?(?:fragment|material)",
-    re.I,
-)
-_FIBROSIS = re.compile(
-    r"epidural fibrosis|scar tissue|enhancing scar|post-?operative scar|granulation tissue|"
-    r"peridural fibrosis",
-    re.I,
-)
-
-
-_NEGATION_CUE = re.compile(
-    r"\b(?:no|not|without|negative for|absence of|free of|resolved|resorption of)\b", re.I
-)
-_CLAUSE_BREAK = re.compile(r"[.;:]\s|\bbut\b|\bhowever\b", re.I)
-
-
-def sentence_of(text: str, m: re.Match[str]) -> str:
-    """The sentence (or clause) of ``text`` that holds the match."""
-    start = max((b.end() for b in _CLAUSE_BREAK.finditer(text, 0, m.start())), default=0)
-    stop = _CLAUSE_BREAK.search(text, m.end())
-    return text[start : stop.start() if stop else len(text)]
-
-
-def affirmed(pattern: re.Pattern[str], text: str | None) -> list[re.Match[str]]:
-    """Matches of ``pattern`` not negated earlier in their clause ("no", "without", "resorption of" …)."""
-    out = []
-    for m in pattern.finditer(text or ""):
-        start = max((b.end() for b in _CLAUSE_BREAK.finditer(text or "", 0, m.start())), default=0)
-        if not _NEGATION_CUE.search((text or "")[start : m.start()]):
-            out.append(m)
-    return out
-
 
 @dataclass(frozen=True)
 class ImagingStudy:
@@ -160,26 +95,6 @@ def _first_date(*ds: date | None) -> date | None:
         if d is not None:
             return d
     return None
-
-
-def levels_in(text: str | None) -> set[str]:
-    """Spinal levels named in free text, normalised ("L5-S1", "L4-5" → "L4-L5", "L5")."""
-    out: set[str] = set()
-    for m in _LEVEL.finditer(text or ""):
-        r1, n1, r2, n2 = m.group(1).upper(), m.group(2), (m.group(3) or "").upper(), m.group(4)
-        if n2:
-            out.add(f"{r1}{n1}-{r2 or r1}{n2}")
-        else:
-            out.add(f"{r1}{n1}")
-    return out
-
-
-def _segments(levels: Iterable[str]) -> set[str]:
-    """Every vertebra named by a set of levels ("L4-L5" → {"L4", "L5"})."""
-    out: set[str] = set()
-    for lv in levels:
-        out.update(lv.split("-"))
-    return out
 
 
 class PathwayContext:
@@ -347,7 +262,7 @@ class PathwayContext:
         if self.matches("neurogenic_claudication", c.codings):
             return True
         text = " ".join([c.text, c.body_site_text or "", *c.notes])
-        return bool(_LEG_SYMPTOMS.search(_WITHOUT.sub("", text)))
+        return bool(LEG_SYMPTOMS.search(drop_denied_leg_symptoms(text)))
 
     @cached_property
     def stenosis_with_leg_symptoms(self) -> tuple[ConditionFact, ...]:
@@ -487,7 +402,7 @@ class PathwayContext:
         )  # fmt: skip
 
     def is_drg(self, p: ProcedureFact) -> bool:
-        return bool(_DRG.search(self._proc_text(p)))
+        return bool(DRG.search(self._proc_text(p)))
 
     @cached_property
     def surgeries(self) -> tuple[ProcedureFact, ...]:
@@ -590,7 +505,7 @@ class PathwayContext:
                 continue
             coded = self.matches("imaging_lumbar_any", r.codings)
             if not coded and not (
-                _MRI.search(r.text) or re.search(r"lumbar|spine|\bct\b|radiograph", r.text, re.I)
+                MRI.search(r.text) or SPINE_IMAGING.search(r.text)
             ):
                 continue
             studies.append(self._study_from_report(r))
@@ -602,9 +517,9 @@ class PathwayContext:
                     when=p.performed,
                     text=p.text,
                     conclusion=" ".join(p.notes),
-                    is_mri=self.matches("imaging_mri_lumbar", p.codings) or bool(_MRI.search(text)),
+                    is_mri=self.matches("imaging_mri_lumbar", p.codings) or bool(MRI.search(text)),
                     with_contrast=self.matches("mri_lumbar_with_and_without_contrast", p.codings)
-                    or bool(_CONTRAST.search(p.text)),
+                    or bool(CONTRAST.search(p.text)),
                     is_report=False,
                     codings=p.codings,
                 )
@@ -617,9 +532,9 @@ class PathwayContext:
             when=r.effective,
             text=r.text,
             conclusion=r.conclusion or "",
-            is_mri=self.matches("imaging_mri_lumbar", r.codings) or bool(_MRI.search(r.text)),
+            is_mri=self.matches("imaging_mri_lumbar", r.codings) or bool(MRI.search(r.text)),
             with_contrast=self.matches("mri_lumbar_with_and_without_contrast", r.codings)
-            or bool(_CONTRAST.search(r.text)),
+            or bool(CONTRAST.search(r.text)),
             is_report=True,
             codings=r.codings,
         )
@@ -661,11 +576,11 @@ class PathwayContext:
             study = self.imaging[-1]
             return Concordance("unknown", study, f"{study.label}: no report text on record")
         text = rep.conclusion
-        lesions = affirmed(_COMPRESSION, text)
+        lesions = affirmed(COMPRESSION, text)
         if lesions:
-            levels = set().union(*(levels_in(sentence_of(text, m)) for m in lesions)) or levels_in(text)
-            esi_levels = {lv for p in self.esis if p.level for lv in levels_in(p.level)}
-            if levels and esi_levels and not (_segments(levels) & _segments(esi_levels)):
+            levels = set(levels_in(*(clause_of(text, m) for m in lesions)) or levels_in(text))
+            esi_levels = set(levels_in(*(p.level for p in self.esis)))
+            if levels and esi_levels and not (segments(*levels) & segments(*esi_levels)):
                 return Concordance(
                     "discordant",
                     rep,
@@ -673,7 +588,7 @@ class PathwayContext:
                     f"{', '.join(sorted(esi_levels))}",
                 )
             return Concordance("concordant", rep, "compressive lesion reported")
-        if _COMPRESSION.search(text) or _NEGATED.search(text) or _NONSPECIFIC.search(text):
+        if COMPRESSION.search(text) or NEGATED_COMPRESSION.search(text) or NONSPECIFIC_IMAGING.search(text):
             return Concordance("discordant", rep, "no concordant nerve-root compression reported")
         return Concordance("unknown", rep, "report does not clearly describe a concordant lesion")
 
@@ -698,21 +613,21 @@ class PathwayContext:
     def recurrence_study(self) -> ImagingStudy | None:
         """Imaging after the last surgery that reports a recurrent herniation (not "no recurrent ...")."""
         s = self.last_surgery
-        return self.report_mentions(_RECURRENCE, s.performed if s else None)
+        return self.report_mentions(RECURRENCE, s.performed if s else None)
 
     @staticmethod
     def excludes_recurrence(study: ImagingStudy) -> bool:
         """The report mentions recurrence only to deny it ("No recurrent disc herniation")."""
-        return bool(_RECURRENCE.search(study.conclusion)) and not affirmed(_RECURRENCE, study.conclusion)
+        return bool(RECURRENCE.search(study.conclusion)) and not affirmed(RECURRENCE, study.conclusion)
 
     @property
     def fibrosis_study(self) -> ImagingStudy | None:
         s = self.last_surgery
-        return self.report_mentions(_FIBROSIS, s.performed if s else None)
+        return self.report_mentions(FIBROSIS, s.performed if s else None)
 
     @property
     def ligamentum_flavum_study(self) -> ImagingStudy | None:
-        return self.report_mentions(_LF_HYPERTROPHY)
+        return self.report_mentions(LF_HYPERTROPHY)
 
     # -----------------------------------------------------------------------------------------
     # orders, referrals, notes
@@ -730,9 +645,7 @@ class PathwayContext:
                 continue
             codings = (*e.types, *e.service_type, *e.participant_types)
             text = " ".join([e.text, *(c.display or "" for c in codings)])
-            if self.matches("spine_specialist_referral", codings) or re.search(
-                r"spine|spinal|neurosurg|orthop\w* surg|pain (?:clinic|management|medicine)", text, re.I
-            ):
+            if self.matches("spine_specialist_referral", codings) or SPINE_SERVICE.search(text):
                 out.append(e)
         return tuple(out)
 
@@ -751,7 +664,7 @@ class PathwayContext:
         for e in self.specialist_encounters:
             codings = (*e.types, *e.service_type, *e.participant_types)
             text = " ".join([e.text, *(c.display or "" for c in codings)])
-            if self.matches("referral_spine_surgery", codings) or _SURGICAL_SERVICE.search(text):
+            if self.matches("referral_spine_surgery", codings) or SURGICAL_SERVICE.search(text):
                 out.append(e)
         return tuple(out)
 
@@ -776,25 +689,25 @@ class PathwayContext:
         """A surgeon's (or report's) statement that there is no surgical target."""
         out: list[Fact] = []
         for c in self.history.conditions:
-            if any(_NO_TARGET.search(n) for n in c.notes):
+            if any(NO_SURGICAL_TARGET.search(n) for n in c.notes):
                 out.append(Fact(f"note on {c.text}: no surgical target", c.ref))
         for p in self.history.procedures:
-            if any(_NO_TARGET.search(n) for n in p.notes):
+            if any(NO_SURGICAL_TARGET.search(n) for n in p.notes):
                 out.append(Fact(f"note on {p.text}: no surgical target", p.ref))
         for s in self.history.service_requests:
-            if any(_NO_TARGET.search(n) for n in s.notes):
+            if any(NO_SURGICAL_TARGET.search(n) for n in s.notes):
                 out.append(Fact(f"note on {s.text}: no surgical target", s.ref))
         for r in self.history.reports:
-            if _NO_TARGET.search(r.conclusion or ""):
+            if NO_SURGICAL_TARGET.search(r.conclusion or ""):
                 out.append(Fact(f"{r.text}: no surgical target", r.ref))
         for e in self.history.encounters:
-            if _NO_TARGET.search(e.text):
+            if NO_SURGICAL_TARGET.search(e.text):
                 out.append(Fact(f"{e.text}", e.ref))
         return tuple(out)
 
     def claudication_text(self) -> bool:
         return any(
-            _CLAUDICATION.search(_WITHOUT.sub("", " ".join([c.text, *c.notes])))
+            CLAUDICATION.search(drop_denied_leg_symptoms(" ".join([c.text, *c.notes])))
             for c in self.stenosis_conditions
         )
 

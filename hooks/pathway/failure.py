@@ -16,17 +16,33 @@ Public helpers for the rule authors: ``classify_modality``, ``assess_all``, ``is
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import Enum
 from statistics import median
 
 from hooks.cards import Fact
-from hooks.facts import ObservationFact, PatientHistory, ProcedureFact
-from hooks.history import is_leg_site, parse_laterality
+from hooks.facts import MedicationFact, ObservationFact, PatientHistory, ProcedureFact
 from hooks.terminology import Coding, Terminology
+from hooks.text import (
+    ABLATION,
+    BLOCK,
+    CERVICAL_THORACIC,
+    DIAGNOSTIC_INJECTION,
+    EPIDURAL_INJECTION,
+    FACET_OR_SI,
+    NOTE_RELIEF,
+    PERMANENT_IMPLANT,
+    PULSED,
+    STIMULATION,
+    TRIAL,
+    is_leg_site,
+    levels_in,
+    mentions,
+    parse_laterality,
+    segments,
+)
 from hooks.thresholds import Thresholds
 
 
@@ -89,30 +105,6 @@ class Assessment:
 # What kind of procedure is this?
 # ---------------------------------------------------------------------------------------------
 
-_DIAGNOSTIC_WORDS = re.compile(
-    r"selective nerve root block|\bsnrb\b|diagnostic|local an(?:a)?esthetic only|an(?:a)?esthetic only|"
-    r"without steroid|no steroid|\bKX\b",
-    re.IGNORECASE,
-)
-_CERVICAL_THORACIC = re.compile(r"cervical|thoracic", re.IGNORECASE)
-_TEXT_TRIAL = re.compile(r"\btrial\b", re.IGNORECASE)
-_TEXT_STIM = re.compile(r"spinal cord stimulat|\bscs\b|dorsal root ganglion|\bdrg\b", re.IGNORECASE)
-_TEXT_ABLATION = re.compile(
-    r"radiofrequency (?:ablation|neurotomy|denervation)|\brfa\b|cryo(?:ablation|neurolysis)|"
-    r"neurotomy|rhizotomy",
-    re.IGNORECASE,
-)
-_TEXT_PULSED = re.compile(r"pulsed", re.IGNORECASE)
-_TEXT_FACET_SI = re.compile(r"facet|medial branch|sacroiliac|\bsij?\b", re.IGNORECASE)
-_TEXT_BLOCK = re.compile(
-    r"medial branch block|\bmbb\b|sacroiliac (?:joint )?(?:injection|block)|\bsij? (?:injection|block)|"
-    r"selective nerve root block|\bsnrb\b",
-    re.IGNORECASE,
-)
-_TEXT_ESI = re.compile(r"epidural|\besi\b|tfesi|ilesi|transforaminal", re.IGNORECASE)
-_PERMANENT = re.compile(r"permanent|implantable pulse generator|\bipg\b", re.IGNORECASE)
-
-
 def _texts(p: ProcedureFact) -> list[str]:
     out = [p.text, p.reason_text or "", p.body_site_text or "", *p.notes]
     out += [c.display for c in (*p.codings, *p.reason, *p.used_codes) if c.display]
@@ -129,11 +121,9 @@ def is_diagnostic_injection(procedure: ProcedureFact, terminology: Terminology) 
     used = procedure.used_codes
     if used and terminology.match("rx_systemic_corticosteroids", used) is not None:
         return False
-    if any(
-        _DIAGNOSTIC_WORDS.search(t) for t in (procedure.text, procedure.reason_text or "", *procedure.notes)
-    ):
+    if mentions(DIAGNOSTIC_INJECTION, procedure.text, procedure.reason_text, *procedure.notes):
         return True
-    if any(_DIAGNOSTIC_WORDS.search(c.display or "") for c in procedure.reason):
+    if mentions(DIAGNOSTIC_INJECTION, *(c.display for c in procedure.reason)):
         return True
     return (
         bool(used)
@@ -163,7 +153,7 @@ def is_scs_trial(
         return False
     if terminology.match("scs_permanent_system", procedure.codings) is not None:
         return False
-    if any(_PERMANENT.search(t) for t in _texts(procedure)):
+    if any(PERMANENT_IMPLANT.search(t) for t in _texts(procedure)):
         return False
     if history is not None and procedure.performed is not None:
         for other in history.procedures:
@@ -214,15 +204,15 @@ def classify_modality(
 
 def _classify_by_text(procedure: ProcedureFact) -> Modality | None:
     text = " ".join(t for t in (procedure.text, *(c.display or "" for c in procedure.codings)) if t)
-    if not text or _CERVICAL_THORACIC.search(text):
+    if not text or CERVICAL_THORACIC.search(text):
         return None
-    if _TEXT_STIM.search(text):
-        return Modality.SCS_TRIAL if _TEXT_TRIAL.search(text) and not _PERMANENT.search(text) else None
-    if _TEXT_ABLATION.search(text) and _TEXT_FACET_SI.search(text) and not _TEXT_PULSED.search(text):
+    if STIMULATION.search(text):
+        return Modality.SCS_TRIAL if TRIAL.search(text) and not PERMANENT_IMPLANT.search(text) else None
+    if ABLATION.search(text) and FACET_OR_SI.search(text) and not PULSED.search(text):
         return Modality.RFA
-    if _TEXT_BLOCK.search(text):
+    if BLOCK.search(text):
         return Modality.DIAGNOSTIC_BLOCK
-    if _TEXT_ESI.search(text):
+    if EPIDURAL_INJECTION.search(text):
         return Modality.ESI
     return None
 
@@ -374,6 +364,34 @@ def _median(obs: Sequence[ObservationFact]) -> float | None:
 # ---------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Case:
+    """One dated, completed procedure under judgement, and what judging it reads."""
+
+    procedure: ProcedureFact
+    modality: Modality
+    history: PatientHistory
+    today: date
+    th: Thresholds
+    term: Terminology
+    label: str
+    t0: date
+    win: _Window
+
+    @property
+    def ref(self) -> str:
+        return self.procedure.ref
+
+
+@dataclass(frozen=True)
+class _Scores:
+    """The pain scores that belong to one procedure."""
+
+    own: list[ObservationFact]  # every score except those that belong to the next procedure of its kind
+    baseline: ObservationFact | None
+    follow: list[ObservationFact]  # the follow-up window's scores (and those linked by partOf)
+
+
 def assess(
     procedure: ProcedureFact,
     modality: Modality,
@@ -400,32 +418,45 @@ def assess(
        PROBABLE_FAILED, one → POSSIBLE_FAILED, none → UNKNOWN; each with the gap line
        "record the outcome (NRS/ODI) of the <procedure>".
     """
-    th, term = thresholds, terminology
-    label = describe_procedure(procedure, modality, term)
-    ref = procedure.ref
+    label = describe_procedure(procedure, modality, terminology)
     t0 = procedure.performed
-    record_gap = f"record the outcome (NRS/ODI) of the {label}"
+    if procedure.status not in (None, "completed") or t0 is None:
+        return _not_judgeable(procedure, modality, label)
+    case = _Case(
+        procedure, modality, history, today, thresholds, terminology, label, t0,
+        _window(procedure, modality, thresholds, terminology),
+    )  # fmt: skip
+    scores = _own_scores(case)
+    for step in _STEPS:
+        result = step(case, scores)
+        if result is not None:
+            return result
+    return _by_proxies(case, scores)
 
+
+def _not_judgeable(procedure: ProcedureFact, modality: Modality, label: str) -> Assessment:
+    """Not completed, or no date: nothing to judge."""
     if procedure.status not in (None, "completed"):
         return Assessment(
             procedure, modality, Outcome.UNKNOWN, "not completed",
-            facts=(Fact(f"{label}; status {procedure.status}", ref),),
+            facts=(Fact(f"{label}; status {procedure.status}", procedure.ref),),
         )  # fmt: skip
-    if t0 is None:
-        return Assessment(
-            procedure, modality, Outcome.UNKNOWN, "no data",
-            facts=(Fact(f"{label}; no procedure date recorded", ref),),
-            gaps=(f"record the date of the {label}",),
-        )  # fmt: skip
+    return Assessment(
+        procedure, modality, Outcome.UNKNOWN, "no data",
+        facts=(Fact(f"{label}; no procedure date recorded", procedure.ref),),
+        gaps=(f"record the date of the {label}",),
+    )  # fmt: skip
 
-    win = _window(procedure, modality, th, term)
-    days_since = (today - t0).days
-    all_scores = pain_scores(history)
+
+def _own_scores(case: _Case) -> _Scores:
+    """Baseline and follow-up pain scores of the procedure."""
+    ref, t0, th, win = case.ref, case.t0, case.th, case.win
+    all_scores = pain_scores(case.history)
     linked = [o for o in all_scores if ref in o.part_of]
     # Scores after the next procedure of the same kind belong to that one: a second ESI's relief
     # must not make the first look durable (or failed). The day of the next one still counts
     # (its pre-procedure score shows where the first left off).
-    cutoff = next_same_modality(procedure, modality, history, term)
+    cutoff = next_same_modality(case.procedure, case.modality, case.history, case.term)
     scores = [
         o for o in all_scores
         if cutoff is None or o.effective is None or o.effective <= cutoff or ref in o.part_of
@@ -445,122 +476,181 @@ def assess(
     follow = _like_baseline(
         [o for o in {id(o): o for o in [*in_window, *linked]}.values() if o is not baseline], baseline
     )
+    return _Scores(scores, baseline, follow)
 
-    # 1. Explicit outcome
-    outcome_codes = procedure.outcome
-    explicit: Outcome | None = None
-    if outcome_codes:
-        if term.match("procedure_outcome_unsuccessful", outcome_codes) is not None:
-            explicit = Outcome.FAILED
-        elif term.match("procedure_outcome_partial", outcome_codes) is not None:
-            explicit = Outcome.PARTIAL
-        elif term.match("procedure_outcome_successful", outcome_codes) is not None:
-            explicit = Outcome.SUCCESS
-    if explicit is not None:
-        text = f"{label}; outcome recorded as {procedure.outcome_text or explicit.value.replace('_', ' ')}"
-        if explicit is Outcome.SUCCESS and modality in (Modality.ESI, Modality.RFA):
-            return _durability(
-                procedure, modality, history, scores, today, th, term, label, baseline, follow,
-                base_outcome=Outcome.SUCCESS, basis="explicit outcome", lead=text,
-            )  # fmt: skip
-        return Assessment(procedure, modality, explicit, "explicit outcome", facts=(Fact(text, ref),))
 
-    # 2. Too early
+def _durability_of(
+    case: _Case, s: _Scores, base_outcome: Outcome, basis: str, lead: str, **numbers: float
+) -> Assessment:
+    return _durability(
+        case.procedure, case.modality, case.history, s.own, case.today, case.th, case.term, case.label,
+        s.baseline, s.follow, base_outcome=base_outcome, basis=basis, lead=lead, **numbers,
+    )  # fmt: skip
+
+
+_EXPLICIT_OUTCOMES = (
+    ("procedure_outcome_unsuccessful", Outcome.FAILED),
+    ("procedure_outcome_partial", Outcome.PARTIAL),
+    ("procedure_outcome_successful", Outcome.SUCCESS),
+)
+
+
+def _by_explicit_outcome(case: _Case, s: _Scores) -> Assessment | None:
+    """1. ``Procedure.outcome`` coded as unsuccessful, partial or successful."""
+    codes = case.procedure.outcome
+    explicit = next(
+        (o for vs, o in _EXPLICIT_OUTCOMES if codes and case.term.match(vs, codes) is not None), None
+    )
+    if explicit is None:
+        return None
+    text = (
+        f"{case.label}; outcome recorded as "
+        f"{case.procedure.outcome_text or explicit.value.replace('_', ' ')}"
+    )
+    if explicit is Outcome.SUCCESS and case.modality in (Modality.ESI, Modality.RFA):
+        return _durability_of(case, s, Outcome.SUCCESS, "explicit outcome", text)
+    return Assessment(
+        case.procedure, case.modality, explicit, "explicit outcome", facts=(Fact(text, case.ref),)
+    )
+
+
+def _too_early(case: _Case, s: _Scores) -> Assessment | None:
+    """2. Before the window opens (or, for same-day windows, still open with nothing recorded)."""
+    t0, win = case.t0, case.win
+    days_since = (case.today - t0).days
+    still_open = (
+        win.start == 0
+        and days_since <= win.end
+        and not s.follow
+        and not _relief_obs(case.history, case.procedure, t0, win)
+    )
+    if days_since >= win.start and not still_open:
+        return None
     window_open_text = (
         f"assess between {(t0 + timedelta(days=win.start)).isoformat()} and "
         f"{(t0 + timedelta(days=win.end)).isoformat()}"
     )
-    if days_since < win.start or (
-        win.start == 0
-        and days_since <= win.end
-        and not follow
-        and not _relief_obs(history, procedure, t0, win)
-    ):
-        return Assessment(
-            procedure, modality, Outcome.PENDING, "too early",
-            baseline=baseline,
-            facts=(Fact(f"{label}; {days_since} day{'s' if days_since != 1 else ''} ago, too early to judge "
-                        f"({window_open_text})", ref),),
-            gaps=(f"record pain (NRS) and function (ODI) after the {label} ({window_open_text})",),
-        )  # fmt: skip
+    return Assessment(
+        case.procedure, case.modality, Outcome.PENDING, "too early",
+        baseline=s.baseline,
+        facts=(Fact(f"{case.label}; {days_since} day{'s' if days_since != 1 else ''} ago, too early to judge "
+                    f"({window_open_text})", case.ref),),
+        gaps=(f"record pain (NRS) and function (ODI) after the {case.label} ({window_open_text})",),
+    )  # fmt: skip
 
-    # 3. Numbers
-    fmedian = _median(follow)
-    if baseline is not None and baseline.value is not None and baseline.value > 0 and fmedian is not None:
-        relief, delta = _relief(baseline.value, fmedian)
-        if relief >= win.responder_pct:
-            numeric = Outcome.RESPONDER
-        elif not win.binary and (relief >= th.partial_relief_pct or delta >= th.partial_delta_points):
-            numeric = Outcome.PARTIAL
-        else:
-            numeric = Outcome.FAILED
-        lead = (
-            f"{label}; pain {_fmt(baseline.value)} → {_fmt(fmedian)} ({_pct(relief)}) at {_span(follow, t0)}"
+
+def _numeric_outcome(case: _Case, relief: float, delta: float) -> Outcome:
+    if relief >= case.win.responder_pct:
+        return Outcome.RESPONDER
+    th = case.th
+    if not case.win.binary and (relief >= th.partial_relief_pct or delta >= th.partial_delta_points):
+        return Outcome.PARTIAL
+    return Outcome.FAILED
+
+
+def _by_pain_scores(case: _Case, s: _Scores) -> Assessment | None:
+    """3. Relief from the baseline to the median of the window's scores (4. durability for responders)."""
+    baseline, fmedian = s.baseline, _median(s.follow)
+    if baseline is None or baseline.value is None or fmedian is None or not baseline.value > 0:
+        return None
+    relief, delta = _relief(baseline.value, fmedian)
+    numeric = _numeric_outcome(case, relief, delta)
+    lead = (
+        f"{case.label}; pain {_fmt(baseline.value)} → {_fmt(fmedian)} ({_pct(relief)}) "
+        f"at {_span(s.follow, case.t0)}"
+    )
+    if numeric is Outcome.RESPONDER and case.modality in (Modality.ESI, Modality.RFA):
+        return _durability_of(
+            case, s, Outcome.RESPONDER, "pain scores", lead, relief=relief, delta=delta, fmedian=fmedian
         )
-        if numeric is Outcome.RESPONDER and modality in (Modality.ESI, Modality.RFA):
-            return _durability(
-                procedure, modality, history, scores, today, th, term, label, baseline, follow,
-                base_outcome=Outcome.RESPONDER, basis="pain scores", lead=lead,
-                relief=relief, delta=delta, fmedian=fmedian,
-            )  # fmt: skip
-        return Assessment(
-            procedure, modality, numeric, "pain scores",
-            baseline=baseline, follow_up=tuple(follow), follow_up_median=fmedian,
-            relief_pct=relief, delta=delta,
-            facts=(Fact(lead, procedure.ref), *_score_facts(baseline, follow, t0)),
-        )  # fmt: skip
+    return Assessment(
+        case.procedure, case.modality, numeric, "pain scores",
+        baseline=baseline, follow_up=tuple(s.follow), follow_up_median=fmedian,
+        relief_pct=relief, delta=delta,
+        facts=(Fact(lead, case.ref), *_score_facts(baseline, s.follow, case.t0)),
+    )  # fmt: skip
 
-    # Blocks and trials: a recorded "% relief" is the diary result itself.
-    if win.binary:
-        reliefs = _relief_obs(history, procedure, t0, win)
-        rmedian = _median(reliefs)
-        if rmedian is not None:
-            numeric = Outcome.RESPONDER if rmedian >= win.responder_pct else Outcome.FAILED
-            return Assessment(
-                procedure, modality, numeric, "pain scores",
-                follow_up=tuple(reliefs), relief_pct=rmedian,
-                facts=(
-                    Fact(f"{label}; {_pct(rmedian)} relief recorded "
-                         f"(threshold {_pct(win.responder_pct)})", ref),
-                    *(Fact(f"{_pct(o.value or 0)} relief on {o.effective_text or 'undated'}", o.ref)
-                      for o in reliefs),
-                ),
-            )  # fmt: skip
 
+def _by_recorded_relief(case: _Case, s: _Scores) -> Assessment | None:
+    """Blocks and trials: a recorded "% relief" is the diary result itself."""
+    if not case.win.binary:
+        return None
+    reliefs = _relief_obs(case.history, case.procedure, case.t0, case.win)
+    rmedian = _median(reliefs)
+    if rmedian is None:
+        return None
+    numeric = Outcome.RESPONDER if rmedian >= case.win.responder_pct else Outcome.FAILED
+    return Assessment(
+        case.procedure, case.modality, numeric, "pain scores",
+        follow_up=tuple(reliefs), relief_pct=rmedian,
+        facts=(
+            Fact(f"{case.label}; {_pct(rmedian)} relief recorded "
+                 f"(threshold {_pct(case.win.responder_pct)})", case.ref),
+            *(Fact(f"{_pct(o.value or 0)} relief on {o.effective_text or 'undated'}", o.ref)
+              for o in reliefs),
+        ),
+    )  # fmt: skip
+
+
+def _score_gaps(case: _Case, s: _Scores) -> tuple[str, ...]:
     gaps: list[str] = []
-    if baseline is None:
-        gaps.append(f"no pain score in the {th.baseline_lookback_days} days before the {label}")
-    if not follow:
-        gaps.append(f"no pain score {_window_text(win)} after the {label}")
+    if s.baseline is None:
+        gaps.append(f"no pain score in the {case.th.baseline_lookback_days} days before the {case.label}")
+    if not s.follow:
+        gaps.append(f"no pain score {_window_text(case.win)} after the {case.label}")
+    return tuple(gaps)
 
-    if modality is Modality.DIAGNOSTIC_BLOCK:
-        return Assessment(
-            procedure, modality, Outcome.UNKNOWN, "no data", baseline=baseline, follow_up=tuple(follow),
-            facts=(Fact(f"{label}; relief during the anaesthetic phase not recorded", ref),),
-            gaps=(f"record the % relief during the anaesthetic phase of the {label}", *gaps),
-        )  # fmt: skip
 
-    # 5. Proxies
-    proxies = tuple(_proxies(procedure, modality, history, today, th, term, label))
+def _block_without_relief(case: _Case, s: _Scores) -> Assessment | None:
+    """A diagnostic block without its relief recorded: unknown (blocks have no proxies)."""
+    if case.modality is not Modality.DIAGNOSTIC_BLOCK:
+        return None
+    return Assessment(
+        case.procedure, case.modality, Outcome.UNKNOWN, "no data",
+        baseline=s.baseline, follow_up=tuple(s.follow),
+        facts=(Fact(f"{case.label}; relief during the anaesthetic phase not recorded", case.ref),),
+        gaps=(f"record the % relief during the anaesthetic phase of the {case.label}", *_score_gaps(case, s)),
+    )  # fmt: skip
+
+
+_PROXY_SUMMARY = {
+    Outcome.PROBABLE_FAILED: "no recorded outcome; {n} signs of failure",
+    Outcome.POSSIBLE_FAILED: "no recorded outcome; one sign of possible failure",
+    Outcome.UNKNOWN: "no recorded outcome and no pain scores to judge it",
+}
+
+
+def _by_proxies(case: _Case, s: _Scores) -> Assessment:
+    """5. Neither outcome nor usable scores: count the signs of failure."""
+    proxies = tuple(_proxies(case))
     if len(proxies) >= 2:
         outcome = Outcome.PROBABLE_FAILED
     elif len(proxies) == 1:
         outcome = Outcome.POSSIBLE_FAILED
     else:
         outcome = Outcome.UNKNOWN
-    summary = {
-        Outcome.PROBABLE_FAILED: f"no recorded outcome; {len(proxies)} signs of failure",
-        Outcome.POSSIBLE_FAILED: "no recorded outcome; one sign of possible failure",
-        Outcome.UNKNOWN: "no recorded outcome and no pain scores to judge it",
-    }[outcome]
+    summary = _PROXY_SUMMARY[outcome].format(n=len(proxies))
     return Assessment(
-        procedure, modality, outcome, "proxies" if proxies else "no data",
-        baseline=baseline, follow_up=tuple(follow), follow_up_median=fmedian,
+        case.procedure, case.modality, outcome, "proxies" if proxies else "no data",
+        baseline=s.baseline, follow_up=tuple(s.follow), follow_up_median=_median(s.follow),
         proxies=proxies,
         # scores that exist but cannot be compared (no baseline, or none in the window) are shown
-        facts=(Fact(f"{label}; {summary}", ref), *proxies, *_score_facts(baseline, follow, t0)),
-        gaps=(record_gap, *gaps),
+        facts=(
+            Fact(f"{case.label}; {summary}", case.ref), *proxies,
+            *_score_facts(s.baseline, s.follow, case.t0),
+        ),
+        gaps=(f"record the outcome (NRS/ODI) of the {case.label}", *_score_gaps(case, s)),
     )  # fmt: skip
+
+
+# The steps of §3.1 before the proxies, in order; the first that judges the procedure wins.
+_STEPS: tuple[Callable[[_Case, _Scores], Assessment | None], ...] = (
+    _by_explicit_outcome,
+    _too_early,
+    _by_pain_scores,
+    _by_recorded_relief,
+    _block_without_relief,
+)
 
 
 def next_same_modality(
@@ -798,154 +888,195 @@ _NEXT_LINE = {
         "peripheral_nerve_stimulation",
     ),
 }
-_NOTE_RELIEF = re.compile(r"(\d{1,3})\s*%\s*(?:pain\s+)?relief|relief\D{0,20}?(\d{1,3})\s*%", re.IGNORECASE)
 _ESCALATION_SETS = ("rx_opioids", "rx_gabapentinoids", "rx_antidepressants_neuropathic")
 
 
-def _proxies(
-    procedure: ProcedureFact,
-    modality: Modality,
-    history: PatientHistory,
-    today: date,
-    th: Thresholds,
-    term: Terminology,
-    label: str,
-) -> list[Fact]:
-    assert procedure.performed is not None
-    t0 = procedure.performed
-    out: list[Fact] = []
+def _matches_any(term: Terminology, value_sets: Iterable[str], codings: Sequence[Coding]) -> bool:
+    return any(vs in term and term.match(vs, codings) is not None for vs in value_sets)
 
-    # (a) radicular diagnosis re-asserted ≥ 6 weeks after t0 while active (not a stale problem-list entry)
-    reassert_from = t0 + timedelta(days=th.proxy_reassertion_days)
-    for c in history.conditions:
-        if not c.is_current or term.match("lumbar_radiculopathy_conditions", c.codings) is None:
+
+def _proxy_diagnosis_reasserted(case: _Case) -> Fact | None:
+    """(a) The radicular diagnosis re-asserted ≥ 6 weeks after t0 while active (not a stale
+    problem-list entry)."""
+    reassert_from = case.t0 + timedelta(days=case.th.proxy_reassertion_days)
+    for c in case.history.conditions:
+        if not c.is_current or case.term.match("lumbar_radiculopathy_conditions", c.codings) is None:
             continue
         when = c.recorded or (c.onset if c.is_encounter_diagnosis else None)
-        if when is not None and reassert_from <= when <= today:
+        if when is not None and reassert_from <= when <= case.today:
             how = "as an encounter diagnosis" if c.is_encounter_diagnosis else "with a new record date"
-            out.append(
-                Fact(
-                    f"{c.text or 'lumbar radicular pain'} re-asserted {how} on {when.isoformat()} "
-                    f"({_weeks((when - t0).days)} after the {label.split(' on ')[0]})",
-                    c.ref,
-                )
+            return Fact(
+                f"{c.text or 'lumbar radicular pain'} re-asserted {how} on {when.isoformat()} "
+                f"({_weeks((when - case.t0).days)} after the {case.label.split(' on ')[0]})",
+                c.ref,
             )
-            break
+    return None
 
-    # (b) repeat ESI at the same level, or a next-line order/procedure, within 120 days
-    horizon = t0 + timedelta(days=th.proxy_next_line_days)
-    found_next: Fact | None = None
-    for p in history.procedures:
-        if p is procedure or p.performed is None or not (t0 < p.performed <= min(horizon, today)):
+
+def _next_line_horizon(case: _Case) -> date:
+    return min(case.t0 + timedelta(days=case.th.proxy_next_line_days), case.today)
+
+
+def _as_next_line(case: _Case, p: ProcedureFact) -> Fact | None:
+    """A later procedure as a repeat of this one (an ESI at a concordant level) or a next-line step."""
+    m = classify_modality(p, case.term, case.history)
+    if case.modality is Modality.ESI and m is Modality.ESI:
+        if levels_concordant(case.procedure.level, p.level) is False:
+            return None  # an ESI at another level is a different treatment, not a repeat
+        return Fact(f"repeat ESI on {p.performed_text} ({p.level or 'level not stated'})", p.ref)
+    if case.modality is Modality.ESI and m is Modality.DIAGNOSTIC_BLOCK:
+        return Fact(f"next-line {describe_procedure(p, m, case.term)}", p.ref)
+    if _matches_any(case.term, _NEXT_LINE.get(case.modality, ()), p.codings):
+        name = describe_procedure(p, m, case.term) if m is not None else f"{_name(p)} on {p.performed_text}"
+        return Fact(f"next-line {name}", p.ref)
+    return None
+
+
+def _next_line_procedure(case: _Case) -> Fact | None:
+    horizon = _next_line_horizon(case)
+    for p in case.history.procedures:
+        if p is case.procedure or p.performed is None or not (case.t0 < p.performed <= horizon):
             continue
         if p.status in ("entered-in-error", "not-done"):
             continue
-        m = classify_modality(p, term, history)
-        if modality is Modality.ESI and m is Modality.ESI:
-            if levels_concordant(procedure.level, p.level) is not False:
-                found_next = Fact(
-                    f"repeat ESI on {p.performed_text} ({p.level or 'level not stated'})", p.ref
-                )
-                break
-            continue  # an ESI at another level is a different treatment, not a repeat
-        if modality is Modality.ESI and m is Modality.DIAGNOSTIC_BLOCK:
-            found_next = Fact(f"next-line {describe_procedure(p, m, term)}", p.ref)
-            break
-        if any(n in term and term.match(n, p.codings) is not None for n in _NEXT_LINE.get(modality, ())):
-            name = describe_procedure(p, m, term) if m is not None else f"{_name(p)} on {p.performed_text}"
-            found_next = Fact(f"next-line {name}", p.ref)
-            break
-    if found_next is None:
-        for s in history.service_requests:
-            d = s.authored or s.occurrence
-            if (
-                d is None
-                or not (t0 < d <= min(horizon, today))
-                or s.status in ("revoked", "entered-in-error")
-            ):
-                continue
-            names = _NEXT_LINE.get(modality, ())
-            if modality is Modality.ESI:
-                names = ("esi_lumbar_all", *names)
-            if any(n in term and term.match(n, s.codings) is not None for n in names):
-                found_next = Fact(f"order for {s.text or 'a next-line treatment'} on {d.isoformat()}", s.ref)
-                break
-    if found_next is not None:
-        out.append(found_next)
+        fact = _as_next_line(case, p)
+        if fact is not None:
+            return fact
+    return None
 
-    # (c) analgesic escalation within 42 days: a new opioid/gabapentinoid/antidepressant or a higher dose
-    esc_end = t0 + timedelta(days=th.proxy_escalation_days)
-    for med in history.medications:
-        if med.start is None or not (t0 < med.start <= min(esc_end, today)):
-            continue
-        codings = (*med.codings, *med.ingredient_codings)
-        cls = next((n for n in _ESCALATION_SETS if term.match(n, codings) is not None), None)
-        if cls is None:
-            continue
-        drug = _ingredients(term, cls, codings)
-        prior = [
-            x for x in history.medications
-            if x is not med and x.start is not None and x.start <= t0
-            and (x.end is None or x.end >= t0 - timedelta(days=th.proxy_escalation_days))
-            and term.match(cls, (*x.codings, *x.ingredient_codings)) is not None
-        ]  # fmt: skip
-        name = med.text or cls.removeprefix("rx_")
-        if not prior:
-            out.append(Fact(f"new {name} started on {med.start.isoformat()}", med.ref))
-            break
-        same = [x for x in prior if _ingredients(term, cls, (*x.codings, *x.ingredient_codings)) & drug]
-        if not same:  # another drug of the class added or switched to (e.g. tramadol → oxycodone)
-            out.append(Fact(f"{name} added on {med.start.isoformat()}", med.ref))
-            break
-        prior_dose = max((x.daily_dose_mg or 0.0) for x in same)
-        if med.daily_dose_mg is not None and prior_dose and med.daily_dose_mg > prior_dose:
-            out.append(
-                Fact(
-                    f"{name} dose raised from {_fmt(prior_dose)} to {_fmt(med.daily_dose_mg)} mg/day "
-                    f"on {med.start.isoformat()}",
-                    med.ref,
-                )
-            )
-            break
 
-    # (d) ODI improvement < 10 points and < 30 % at 6-12 weeks
-    odis = [o for o in history.observations if o.kind == "odi" and o.value is not None]
+def _next_line_order(case: _Case) -> Fact | None:
+    horizon = _next_line_horizon(case)
+    names = _NEXT_LINE.get(case.modality, ())
+    if case.modality is Modality.ESI:
+        names = ("esi_lumbar_all", *names)
+    for s in case.history.service_requests:
+        d = s.authored or s.occurrence
+        if d is None or not (case.t0 < d <= horizon) or s.status in ("revoked", "entered-in-error"):
+            continue
+        if _matches_any(case.term, names, s.codings):
+            return Fact(f"order for {s.text or 'a next-line treatment'} on {d.isoformat()}", s.ref)
+    return None
+
+
+def _proxy_next_line(case: _Case) -> Fact | None:
+    """(b) A repeat ESI at the same level, or a next-line procedure or order, within 120 days."""
+    found = _next_line_procedure(case)
+    return found if found is not None else _next_line_order(case)
+
+
+def _escalation(case: _Case, med: MedicationFact, started: date) -> Fact | None:
+    """A drug of an escalation class started after t0: new to the patient, another drug of its class,
+    or a higher daily dose of the same drug."""
+    term, t0 = case.term, case.t0
+    codings = (*med.codings, *med.ingredient_codings)
+    cls = next((n for n in _ESCALATION_SETS if term.match(n, codings) is not None), None)
+    if cls is None:
+        return None
+    drug = _ingredients(term, cls, codings)
+    prior = [
+        x for x in case.history.medications
+        if x is not med and x.start is not None and x.start <= t0
+        and (x.end is None or x.end >= t0 - timedelta(days=case.th.proxy_escalation_days))
+        and term.match(cls, (*x.codings, *x.ingredient_codings)) is not None
+    ]  # fmt: skip
+    name = med.text or cls.removeprefix("rx_")
+    if not prior:
+        return Fact(f"new {name} started on {started.isoformat()}", med.ref)
+    same = [x for x in prior if _ingredients(term, cls, (*x.codings, *x.ingredient_codings)) & drug]
+    if not same:  # another drug of the class added or switched to (e.g. tramadol → oxycodone)
+        return Fact(f"{name} added on {started.isoformat()}", med.ref)
+    prior_dose = max((x.daily_dose_mg or 0.0) for x in same)
+    if med.daily_dose_mg is not None and prior_dose and med.daily_dose_mg > prior_dose:
+        return Fact(
+            f"{name} dose raised from {_fmt(prior_dose)} to {_fmt(med.daily_dose_mg)} mg/day "
+            f"on {started.isoformat()}",
+            med.ref,
+        )
+    return None
+
+
+def _proxy_analgesic_escalation(case: _Case) -> Fact | None:
+    """(c) Analgesic escalation within 42 days: a new opioid/gabapentinoid/antidepressant or a higher dose."""
+    esc_end = min(case.t0 + timedelta(days=case.th.proxy_escalation_days), case.today)
+    for med in case.history.medications:
+        if med.start is None or not (case.t0 < med.start <= esc_end):
+            continue
+        fact = _escalation(case, med, med.start)
+        if fact is not None:
+            return fact
+    return None
+
+
+def _proxy_odi_unchanged(case: _Case) -> Fact | None:
+    """(d) ODI improvement < 10 points and < 30 % at 6-12 weeks."""
+    th, t0 = case.th, case.t0
+    odis = [o for o in case.history.observations if o.kind == "odi" and o.value is not None]
     odi_base = [o for o in odis if _in(o.effective, t0 - timedelta(days=th.baseline_lookback_days), t0)]
     odi_follow = _scores_between(odis, t0, th.odi_window_start_days, th.odi_window_end_days)
-    if odi_base and odi_follow and odi_base[-1].value:
-        b = odi_base[-1].value or 0.0
-        f = _median(odi_follow) or 0.0
-        gain = b - f
-        if gain < th.odi_mcid_points and gain / b * 100.0 < th.odi_mcid_pct:
-            out.append(
-                Fact(f"ODI {_fmt(b)} → {_fmt(f)} at {_span(odi_follow, t0)} "
-                     "(less than the minimal important change)", odi_follow[-1].ref)
-            )  # fmt: skip
+    if not (odi_base and odi_follow and odi_base[-1].value):
+        return None
+    b = odi_base[-1].value or 0.0
+    f = _median(odi_follow) or 0.0
+    gain = b - f
+    if gain < th.odi_mcid_points and gain / b * 100.0 < th.odi_mcid_pct:
+        return Fact(
+            f"ODI {_fmt(b)} → {_fmt(f)} at {_span(odi_follow, t0)} (less than the minimal important change)",
+            odi_follow[-1].ref,
+        )
+    return None
 
-    # (e) a recorded "% relief" below 50 %
-    relief_end = t0 + timedelta(days=th.proxy_next_line_days)
-    for o in history.observations:
-        if o.kind != "relief_pct" or o.value is None:
+
+def _relief_record(case: _Case) -> ObservationFact | None:
+    """The first recorded "% relief" linked to the procedure or dated within 120 days after it."""
+    relief_end = case.t0 + timedelta(days=case.th.proxy_next_line_days)
+    return next(
+        (
+            o for o in case.history.observations
+            if o.kind == "relief_pct" and o.value is not None
+            and (case.ref in o.part_of or _in(o.effective, case.t0 + timedelta(days=1), relief_end))
+        ),
+        None,
+    )  # fmt: skip
+
+
+def _relief_in_note(case: _Case) -> Fact | None:
+    """The first "% relief" written in a note on the procedure itself ("follow-up: 20 % relief")."""
+    for note in case.procedure.notes:
+        found = NOTE_RELIEF.search(note)
+        if found is None:
             continue
-        if procedure.ref in o.part_of or _in(o.effective, t0 + timedelta(days=1), relief_end):
-            if o.value < th.responder_relief_pct:
-                out.append(
-                    Fact(
-                        f"{_pct(o.value)} relief recorded on {o.effective_text or 'an undated entry'}", o.ref
-                    )
-                )
-            break
-    else:
-        # ... or written in a note on the procedure itself ("follow-up: 20 % relief")
-        for note in procedure.notes:
-            found = _NOTE_RELIEF.search(note)
-            if found is None:
-                continue
-            pct = float(found.group(1) or found.group(2))
-            if pct < th.responder_relief_pct:
-                out.append(Fact(f"note records {_pct(pct)} relief", procedure.ref))
-            break
-    return out
+        pct = float(found.group(1) or found.group(2))
+        if pct >= case.th.responder_relief_pct:
+            return None
+        return Fact(f"note records {_pct(pct)} relief", case.ref)
+    return None
+
+
+def _proxy_low_relief(case: _Case) -> Fact | None:
+    """(e) A recorded "% relief" below 50 % (an entry, or else a note on the procedure)."""
+    record = _relief_record(case)
+    if record is None:
+        return _relief_in_note(case)
+    if record.value is not None and record.value < case.th.responder_relief_pct:
+        when = record.effective_text or "an undated entry"
+        return Fact(f"{_pct(record.value)} relief recorded on {when}", record.ref)
+    return None
+
+
+# §3.1.5, one named predicate per proxy, in the order their facts are shown.
+_PROXIES: tuple[Callable[[_Case], Fact | None], ...] = (
+    _proxy_diagnosis_reasserted,
+    _proxy_next_line,
+    _proxy_analgesic_escalation,
+    _proxy_odi_unchanged,
+    _proxy_low_relief,
+)
+
+
+def _proxies(case: _Case) -> list[Fact]:
+    """The signs that a procedure without a documented outcome failed, at most one per proxy."""
+    return [fact for proxy in _PROXIES if (fact := proxy(case)) is not None]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1015,13 +1146,6 @@ def consecutive_failed_esis(
     return tuple(reversed(run))
 
 
-_SEG = re.compile(r"([LS])(\d)")
-
-
-def _segments(level: str) -> set[str]:
-    return {f"{r}{n}" for r, n in _SEG.findall(level.upper())}
-
-
 def levels_concordant(a: str | None, b: str | None) -> bool | None:
     """Whether two stated spinal levels point at the same root: they share a segment.
 
@@ -1030,7 +1154,7 @@ def levels_concordant(a: str | None, b: str | None) -> bool | None:
     """
     if not a or not b:
         return None
-    sa, sb = _segments(a), _segments(b)
+    sa, sb = segments(a), segments(b)
     if not sa or not sb:
         return None
     return bool(sa & sb)
@@ -1049,20 +1173,6 @@ class Concordance:
 
     concordant: bool | None  # None: no level/side on one side of the comparison
     facts: tuple[Fact, ...] = ()
-
-
-_LEVELS = re.compile(r"\b([LS])\s?([1-5])(?:\s*(?:-|–|/)\s*([LS])?\s?([1-5]))?\b", re.IGNORECASE)
-
-
-def levels_in(text: str | None) -> tuple[str, ...]:
-    """Every lumbar/sacral level written in a text ("L4-5 bulge; L5-S1 extrusion" → L4-L5, L5-S1)."""
-    out: list[str] = []
-    for m in _LEVELS.finditer(text or ""):
-        first = f"{m.group(1).upper()}{m.group(2)}"
-        lvl = first if m.group(4) is None else f"{first}-{(m.group(3) or m.group(1)).upper()}{m.group(4)}"
-        if lvl not in out:
-            out.append(lvl)
-    return tuple(out)
 
 
 def procedure_concordance(

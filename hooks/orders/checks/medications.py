@@ -33,8 +33,6 @@ Evidence: NICE NG59; PRECISE 2017 (Mathieson, NEJM).
 
 from __future__ import annotations
 
-import re
-
 from hooks.cards import Action, CardDraft, Conflict, Fact, SuggestionDraft
 from hooks.conflicts import NEUROPATHIC_AGENTS, ORAL_STEROIDS
 from hooks.facts import MedicationFact
@@ -44,6 +42,7 @@ from hooks.orders.context import OrderContext
 from hooks.orders.draft import DraftOrder
 from hooks.pathway.rules.medication import continuous_course_days, daily_mme
 from hooks.terminology import Terminology
+from hooks.text import NOT_ORAL_ROUTE
 from hooks.thresholds import pct
 
 RULE_OPIOID = "order.opioid-risk"
@@ -65,13 +64,6 @@ NEEDS: tuple[str, ...] = (
     "medicationStatements",
 )  # optional prefetch keys whose loss can silence this check
 EVIDENCE: tuple[str, ...] = ("cdc_opioids_2022",)
-
-_NOT_ORAL = re.compile(
-    r"epidural|intramuscular|\bim\b|intravenous|\biv\b|inject|intra-?articular|"
-    r"subcutaneous|topical|inhal|nasal|ophthalmic|otic|perineural",
-    re.IGNORECASE,
-)
-
 
 def order_mme(ctx: OrderContext, order: DraftOrder) -> float | None:
     member = ctx.drug_is(order, "rx_opioids")
@@ -323,7 +315,7 @@ def _steroid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             ),
         )
     )
-    if _NOT_ORAL.search(routes):
+    if NOT_ORAL_ROUTE.search(routes):
         return []  # an injectate (e.g. the steroid of an ESI), not an oral course
     return _conflict_card(
         ctx,

@@ -8,9 +8,10 @@ from __future__ import annotations
 from hooks import suggestions as sx
 from hooks.cards import CardDraft
 from hooks.facts import ProcedureFact
-from hooks.pathway.context import FAILED_OUTCOMES, UNDOCUMENTED_OUTCOMES, PathwayContext, levels_in
+from hooks.pathway.context import FAILED_OUTCOMES, UNDOCUMENTED_OUTCOMES, PathwayContext
 from hooks.pathway.failure import Assessment, Modality, Outcome
 from hooks.pathway.rules.common import NEUROPATHIC_AGENTS, RFA_SCOPE, TOPIC_ABLATION, Rule
+from hooks.text import levels_in
 from hooks.thresholds import pct, span, window
 
 A1 = Rule(
@@ -42,7 +43,7 @@ def same_level(p: ProcedureFact, q: ProcedureFact) -> bool:
     """Two ablations at the same level (or at unstated levels, which cannot be told apart)."""
     if not p.level or not q.level:
         return True
-    return bool(levels_in(p.level) & levels_in(q.level))
+    return bool(set(levels_in(p.level)) & set(levels_in(q.level)))
 
 
 def repeated_after_failure(ctx: PathwayContext) -> tuple[ProcedureFact, ProcedureFact] | None:

@@ -6,7 +6,6 @@ corticosteroids for sciatica. These cards never suggest starting any of these dr
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import date, timedelta
 
@@ -24,6 +23,7 @@ from hooks.pathway.rules.common import (
     TOPIC_ORAL_STEROIDS,
     Rule,
 )
+from hooks.text import NOT_ORAL_ROUTE
 from hooks.thresholds import pct
 
 M1 = Rule(
@@ -39,11 +39,6 @@ M3 = Rule("M3", "Oral corticosteroids for sciatica", TOPIC_ORAL_STEROIDS, ("nice
 
 # Medication runs closer together than this count as one continuous course.
 CONTINUOUS_GAP_DAYS = 30
-_NOT_ORAL = re.compile(
-    r"epidural|intra-?articular|inject|intramuscular|\bim\b|intravenous|\biv\b|topical|"
-    r"inhal|nasal|ophthalm",
-    re.I,
-)
 
 
 def _end(ctx: PathwayContext, m: MedicationFact) -> date:
@@ -210,7 +205,7 @@ def m2_neuropathic_agents(ctx: PathwayContext) -> CardDraft | None:
 
 
 def is_oral(m: MedicationFact) -> bool:
-    return not (m.route_text and _NOT_ORAL.search(m.route_text))
+    return not (m.route_text and NOT_ORAL_ROUTE.search(m.route_text))
 
 
 def m3_oral_steroids(ctx: PathwayContext) -> CardDraft | None:

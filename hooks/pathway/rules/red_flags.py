@@ -6,15 +6,15 @@ order (epidural injection, ablation, stimulator trial, physiotherapy) it interce
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from hooks import suggestions as sx
 from hooks.cards import CardDraft, Fact
 from hooks.facts import ConditionFact, ObservationFact
-from hooks.pathway.context import _SADDLE, PathwayContext
+from hooks.pathway.context import PathwayContext
 from hooks.pathway.rules.common import TOPIC_RED_FLAG, Rule
+from hooks.text import INJECTION_DRUG_USE, SADDLE
 from hooks.thresholds import span
 
 ELECTIVE_ORDER_SETS = (
@@ -72,7 +72,7 @@ def is_saddle_or_sphincter(ctx: PathwayContext, c: ConditionFact) -> bool:
     if not ctx.matches("skin_anaesthesia_unspecified_site", c.codings):
         return True
     text = " ".join([c.text, c.body_site_text or "", *c.notes, *(b.display or "" for b in c.body_site)])
-    return bool(_SADDLE.search(text))
+    return bool(SADDLE.search(text))
 
 
 def new_sphincter_or_saddle_symptoms(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
@@ -347,14 +347,11 @@ def infection_flags(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
     return tuple(out)
 
 
-_INJECTION_USE = re.compile(r"inject|intravenous|\biv drug|\bivdu\b|\bpwid\b", re.I)
-
-
 def injection_drug_use(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
     """Opioid use disorder documented as injection use: an infection risk context (R3)."""
     return tuple(
         c for c in ctx.conditions("opioid_use_disorder")
-        if _INJECTION_USE.search(" ".join([c.text, *c.notes]))
+        if INJECTION_DRUG_USE.search(" ".join([c.text, *c.notes]))
     )  # fmt: skip
 
 

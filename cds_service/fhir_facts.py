@@ -1,0 +1,764 @@
+"""FHIR R4 resources → the typed patient history the rules read (``hooks.facts``).
+
+``build_history(resources, terminology, unavailable)`` turns validated FHIR R4 resources
+(fhir.resources R4B models from ``cds_service.fhir_adapter``, read duck-typed; plain JSON dicts are
+accepted too) into an immutable ``PatientHistory``, once per request. This is the only place that
+reads FHIR element names: the clinical layer (``hooks/``) receives typed facts only.
+
+``RESOURCE_TYPES`` is the one list of resource types the history is built from; the adapter
+validates exactly these.
+
+Dates: FHIR date/dateTime values arrive as ``date``, ``datetime`` or, for partial dates such as
+"2024-03", as ``str``. ``fhir_date`` turns any of them into the first day covered plus the text
+as written, and is the one place that does so.
+
+Codes are never written here: kinds of Observation, imaging report categories, local anaesthetics
+and drug ingredients are all value-set questions to ``terminology``; free text (spinal levels,
+sides, drug names, the names of uncoded observations) is read with ``hooks.text``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from hooks.facts import (
+    ConditionFact,
+    EncounterFact,
+    MedicationFact,
+    ObservationFact,
+    PatientFact,
+    PatientHistory,
+    ProcedureFact,
+    ReportFact,
+    ServiceRequestFact,
+)
+from hooks.terminology import Coding, Terminology
+from hooks.text import (
+    NUMBER,
+    RELIEF_WORDS,
+    STRENGTH_WORDS,
+    ingredients_named,
+    is_leg_site,
+    parse_laterality,
+    parse_level,
+)
+
+__all__ = [
+    "OBSERVATION_KINDS",
+    "RESOURCE_TYPES",
+    "build_history",
+    "fhir_date",
+    "normalize_ref",
+]
+
+# ---------------------------------------------------------------------------------------------
+# Small readers that work on fhir.resources models and on plain JSON dicts alike
+# ---------------------------------------------------------------------------------------------
+
+
+def _get(obj: Any, name: str) -> Any:
+    # type(...) is dict, not isinstance(..., Mapping): this runs ~20 times per resource
+    if obj is None:
+        return None
+    if type(obj) is dict:
+        return obj.get(name)
+    return getattr(obj, name, None)
+
+
+def _list(obj: Any, name: str) -> list[Any]:
+    value = _get(obj, name)
+    if value is None:
+        return []
+    if type(value) is list:
+        return value
+    if isinstance(value, tuple):
+        return list(value)
+    return [value]
+
+
+def _resource_type(obj: Any) -> str | None:
+    if type(obj) is dict:
+        rt = obj.get("resourceType")
+        return rt if isinstance(rt, str) else None
+    getter = getattr(obj, "get_resource_type", None)
+    if callable(getter):
+        try:
+            return str(getter())
+        except TypeError:  # pragma: no cover - a class, not an instance
+            return None
+    rt = getattr(obj, "resource_type", None)
+    return rt if isinstance(rt, str) else None
+
+
+def _ref(obj: Any, fallback_index: int) -> str:
+    rid = _get(obj, "id")
+    return f"{_resource_type(obj)}/{rid if rid else f'unidentified-{fallback_index}'}"
+
+
+def normalize_ref(reference: str | None) -> str | None:
+    """'http://ehr/fhir/Procedure/abc/_history/2' or 'Procedure/abc' → 'Procedure/abc'.
+
+    Contained references ('#med1') are returned unchanged; None stays None.
+    """
+    if not reference:
+        return None
+    if reference.startswith("#"):
+        return reference
+    parts = [p for p in reference.split("?")[0].split("/") if p]
+    if "_history" in parts:
+        parts = parts[: parts.index("_history")]
+    if len(parts) >= 2:
+        return f"{parts[-2]}/{parts[-1]}"
+    return reference
+
+
+def _codings(cc: Any) -> tuple[Coding, ...]:
+    out: list[Coding] = []
+    for c in _list(cc, "coding"):
+        system, code = _get(c, "system"), _get(c, "code")
+        if system and code:
+            out.append(Coding(str(system), str(code), _get(c, "display")))
+    return tuple(out)
+
+
+def _codings_all(ccs: Iterable[Any]) -> tuple[Coding, ...]:
+    return tuple(c for cc in ccs for c in _codings(cc))
+
+
+def _cc_text(cc: Any) -> str | None:
+    """CodeableConcept.text, else the first coding display."""
+    if cc is None:
+        return None
+    text = _get(cc, "text")
+    if text:
+        return str(text)
+    for c in _list(cc, "coding"):
+        disp = _get(c, "display")
+        if disp:
+            return str(disp)
+    return None
+
+
+def _texts(ccs: Iterable[Any]) -> str | None:
+    parts = [t for t in (_cc_text(cc) for cc in ccs) if t]
+    return "; ".join(parts) if parts else None
+
+
+def _status_code(cc: Any) -> str | None:
+    """The code of a status CodeableConcept (clinicalStatus / verificationStatus)."""
+    for c in _list(cc, "coding"):
+        code = _get(c, "code")
+        if code:
+            return str(code)
+    text = _get(cc, "text") if cc is not None else None
+    return str(text).lower() if text else None
+
+
+def _notes(obj: Any) -> tuple[str, ...]:
+    return tuple(str(t) for t in (_get(n, "text") for n in _list(obj, "note")) if t)
+
+
+def _num(value: Any) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int | float | Decimal):
+        return float(value)
+    try:
+        return float(str(value))
+    except ValueError:
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Dates
+# ---------------------------------------------------------------------------------------------
+
+_PARTIAL = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
+
+
+def fhir_date(value: Any) -> tuple[date | None, str | None]:
+    """Any FHIR date/dateTime/instant value → (first day it covers, its text as written).
+
+    ``"2024"`` → 2024-01-01, ``"2024-03"`` → 2024-03-01, ``date`` as is, ``datetime`` → its date
+    (in the time zone it was written in, so a clinician's "on 2026-03-02" stays that day).
+    Unparseable text gives (None, text).
+    """
+    if value is None:
+        return None, None
+    if isinstance(value, datetime):
+        return value.date(), value.date().isoformat()
+    if isinstance(value, date):
+        return value, value.isoformat()
+    text = str(value).strip()
+    m = _PARTIAL.match(text)
+    if not m:
+        return None, text or None
+    year, month, day = int(m.group(1)), int(m.group(2) or 1), int(m.group(3) or 1)
+    try:
+        d = date(year, month, day)
+    except ValueError:
+        return None, text
+    shown = text[:10] if m.group(3) else text[: len(m.group(0))]
+    return d, shown
+
+
+def _date(value: Any) -> date | None:
+    return fhir_date(value)[0]
+
+
+def _period_start(period: Any) -> Any:
+    return _get(period, "start")
+
+
+def _period_end(period: Any) -> Any:
+    return _get(period, "end")
+
+
+_DURATION_DAYS = {
+    "d": 1.0, "day": 1.0, "days": 1.0,
+    "wk": 7.0, "week": 7.0, "weeks": 7.0,
+    "mo": 30.0, "month": 30.0, "months": 30.0,
+    "a": 365.0, "year": 365.0, "years": 365.0,
+    "h": 1 / 24, "hour": 1 / 24, "hours": 1 / 24,
+}  # fmt: skip
+
+
+def _duration_days(q: Any) -> float | None:
+    value = _num(_get(q, "value"))
+    unit = _get(q, "code") or _get(q, "unit")
+    if value is None or not unit:
+        return None
+    factor = _DURATION_DAYS.get(str(unit).lower())
+    return value * factor if factor is not None else None
+
+
+def _age_to_date(birth: date | None, age: Any) -> date | None:
+    """onsetAge → a date, when the birth date is known (years/months/weeks/days)."""
+    days = _duration_days(age)
+    if birth is None or days is None:
+        return None
+    return birth + timedelta(days=round(days))
+
+
+# ---------------------------------------------------------------------------------------------
+# Observation kinds
+# ---------------------------------------------------------------------------------------------
+
+# kind → value set (order matters: the first matching value set names the kind)
+OBSERVATION_KINDS: tuple[tuple[str, str], ...] = (
+    ("pain", "pain_intensity_observations"),
+    ("odi", "odi_observations"),
+    ("peg", "peg_observations"),
+    ("promis", "promis_pain_interference_observations"),
+    ("phq9", "phq9_observations"),
+    ("phq2", "phq2_observations"),
+    ("gad7", "gad7_observations"),
+    ("startback", "startback_observations"),
+    ("ort", "ort_observations"),
+    ("strength", "muscle_strength_observations"),
+    ("relief_pct", "pain_relief_observations"),
+)
+
+
+def _uncoded_kind(words: str, value: float | None, unit: str | None) -> str | None:
+    """ "relief_pct" or "strength" for entries no value set names, judged by name and scale."""
+    if value is None:
+        return None
+    u = (unit or "").strip()
+    if RELIEF_WORDS.search(words) and (u == "%" or "%" in words) and 0 <= value <= 100:
+        return "relief_pct"
+    if STRENGTH_WORDS.search(words) and 0 <= value <= 5 and u in ("", "/5", "{score}"):
+        return "strength"
+    return None
+
+
+def _kind_of(terminology: Terminology, codings: Sequence[Coding]) -> str | None:
+    for kind, vs in OBSERVATION_KINDS:
+        if vs in terminology and terminology.match(vs, codings) is not None:
+            return kind
+    return None
+
+
+def _obs_value(obj: Any) -> tuple[float | None, str | None, str | None]:
+    """(number, unit, text) from value[x] of an Observation or component."""
+    q = _get(obj, "valueQuantity")
+    if q is not None:
+        return _num(_get(q, "value")), _get(q, "unit") or _get(q, "code"), None
+    vi = _get(obj, "valueInteger")
+    if vi is not None:
+        return _num(vi), None, None
+    vs = _get(obj, "valueString")
+    if vs:
+        m = NUMBER.search(str(vs))
+        unit = "%" if "%" in str(vs) else None
+        return (float(m.group(0)) if m else None), unit, str(vs)
+    vcc = _get(obj, "valueCodeableConcept")
+    if vcc is not None:
+        text = _cc_text(vcc)
+        m = NUMBER.search(text or "")
+        return (float(m.group(0)) if m else None), None, text
+    vr = _get(obj, "valueRatio")
+    if vr is not None:
+        num, den = _num(_get(_get(vr, "numerator"), "value")), _num(_get(_get(vr, "denominator"), "value"))
+        if num is not None and den:
+            # "4/5" strength or "7/10" pain: keep the numerator on the instrument's own scale
+            return num, f"/{den:g}", None
+    return None, None, None
+
+
+def _scale(
+    kind: str, value: float | None, unit: str | None, codings: Sequence[Coding], term: Terminology
+) -> float | None:
+    """Bring a pain score onto 0-10: the 0-100 visual analogue scale (a value set) and mm/100 units."""
+    if value is None or kind != "pain":
+        return value
+    u = (unit or "").strip().lower()
+    if u in ("cm", "/10", "{score}/10"):
+        return value
+    if u in ("mm", "/100", "%") or (
+        "pain_vas_100" in term and term.match("pain_vas_100", codings) is not None
+    ):
+        return value / 10.0
+    return value
+
+
+# ---------------------------------------------------------------------------------------------
+# build_history
+# ---------------------------------------------------------------------------------------------
+
+_SKIP_VERIFICATION = frozenset({"refuted", "entered-in-error"})
+
+
+def _patient(obj: Any, i: int) -> PatientFact:
+    return PatientFact(ref=_ref(obj, i), birth_date=_date(_get(obj, "birthDate")), gender=_get(obj, "gender"))
+
+
+def _condition(obj: Any, i: int, birth: date | None) -> ConditionFact | None:
+    verification = _status_code(_get(obj, "verificationStatus"))
+    if verification in _SKIP_VERIFICATION:
+        return None
+    onset_raw = (
+        _get(obj, "onsetDateTime") or _period_start(_get(obj, "onsetPeriod")) or _get(obj, "onsetString")
+    )
+    onset, onset_text = fhir_date(onset_raw)
+    if onset is None and _get(obj, "onsetAge") is not None:
+        onset = _age_to_date(birth, _get(obj, "onsetAge"))
+        onset_text = onset.isoformat() if onset else None
+    recorded, recorded_text = fhir_date(_get(obj, "recordedDate"))
+    if onset is None:  # decision model §1.1.6: recordedDate when onset is absent
+        onset, onset_text = recorded, recorded_text
+    abatement = _date(
+        _get(obj, "abatementDateTime")
+        or _period_end(_get(obj, "abatementPeriod"))
+        or _get(obj, "abatementString")
+    )
+    categories = tuple(c.code for c in _codings_all(_list(obj, "category")))
+    body_sites = _list(obj, "bodySite")
+    code = _get(obj, "code")
+    return ConditionFact(
+        ref=_ref(obj, i),
+        codings=_codings(code),
+        text=_cc_text(code) or "",
+        clinical_status=_status_code(_get(obj, "clinicalStatus")),
+        verification_status=verification,
+        categories=categories,
+        onset=onset,
+        onset_text=onset_text,
+        recorded=recorded,
+        abatement=abatement,
+        body_site=_codings_all(body_sites),
+        body_site_text=_texts(body_sites),
+        notes=_notes(obj),
+    )
+
+
+def _procedure(obj: Any, i: int) -> ProcedureFact | None:
+    status = _get(obj, "status")
+    if status == "entered-in-error":
+        return None
+    period = _get(obj, "performedPeriod")
+    start_raw = _get(obj, "performedDateTime") or _period_start(period) or _get(obj, "performedString")
+    performed, performed_text = fhir_date(start_raw)
+    performed_end = _date(_period_end(period))
+    code = _get(obj, "code")
+    body_sites = _list(obj, "bodySite")
+    reasons = _list(obj, "reasonCode")
+    notes = _notes(obj)
+    body_site_text = _texts(body_sites)
+    site_displays = [c.display for c in _codings_all(body_sites) if c.display]
+    code_text = _cc_text(code)
+    devices: list[str] = []
+    for fd in _list(obj, "focalDevice"):
+        manipulated = _get(fd, "manipulated")
+        label = _get(manipulated, "display") or normalize_ref(_get(manipulated, "reference"))
+        if label:
+            devices.append(str(label))
+    outcome = _get(obj, "outcome")
+    return ProcedureFact(
+        ref=_ref(obj, i),
+        codings=_codings(code),
+        text=code_text or "",
+        status=status,
+        performed=performed,
+        performed_text=performed_text,
+        performed_end=performed_end,
+        outcome=_codings(outcome),
+        outcome_text=_cc_text(outcome),
+        body_site=_codings_all(body_sites),
+        body_site_text=body_site_text,
+        # the site says where it was done; notes and the code's own text come next
+        level=parse_level(body_site_text, *site_displays, *notes, code_text),
+        laterality=parse_laterality(body_site_text, *site_displays) or parse_laterality(*notes, code_text),
+        reason=_codings_all(reasons),
+        reason_text=_texts(reasons),
+        used_codes=_codings_all(_list(obj, "usedCode")),
+        notes=notes,
+        focal_devices=tuple(devices),
+    )
+
+
+def _observations(obj: Any, i: int, term: Terminology) -> list[ObservationFact]:
+    status = _get(obj, "status")
+    if status in ("entered-in-error", "cancelled"):
+        return []
+    code = _get(obj, "code")
+    codings = _codings(code)
+    text = _cc_text(code) or ""
+    effective, effective_text = fhir_date(
+        _get(obj, "effectiveDateTime")
+        or _period_start(_get(obj, "effectivePeriod"))
+        or _get(obj, "effectiveInstant")
+        or _get(obj, "issued")
+    )
+    part_of = tuple(r for r in (normalize_ref(_get(p, "reference")) for p in _list(obj, "partOf")) if r)
+    body_sites = _list(obj, "bodySite")
+    site_text = _texts(body_sites)
+    notes = _notes(obj)
+    ref = _ref(obj, i)
+    value, unit, value_text = _obs_value(obj)
+    kind = _kind_of(term, codings)
+    if kind is None and not any(term.is_known(c.system, c.code) for c in codings):
+        kind = _uncoded_kind(" ".join([text, value_text or "", *notes]), value, unit)
+    facts: list[ObservationFact] = []
+
+    def fact(
+        kind_: str,
+        codings_: tuple[Coding, ...],
+        text_: str,
+        value_: float | None,
+        unit_: str | None,
+        value_text_: str | None,
+        site: str | None,
+    ) -> ObservationFact:
+        return ObservationFact(
+            ref=ref,
+            codings=codings_,
+            text=text_,
+            kind=kind_,
+            effective=effective,
+            effective_text=effective_text,
+            value=_scale(kind_, value_, unit_, codings_, term),
+            unit=unit_,
+            value_text=value_text_,
+            status=status,
+            body_site=_codings_all(body_sites),
+            body_site_text=site,
+            part_of=part_of,
+            notes=notes,
+        )
+
+    if value is not None or value_text is not None:
+        facts.append(fact(kind or "other", codings, text, value, unit, value_text, site_text))
+    # Components: each scored component is its own fact (a leg-pain and a back-pain score in one
+    # panel, the ODI score inside the ODI panel). A component's name says which site it scores.
+    for comp in _list(obj, "component"):
+        ccode = _get(comp, "code")
+        ccodings = _codings(ccode)
+        ckind = _kind_of(term, ccodings) or (kind if not ccodings else None)
+        cvalue, cunit, ctext = _obs_value(comp)
+        if ckind is None or (cvalue is None and ctext is None):
+            continue
+        ctitle = _cc_text(ccode) or text
+        csite = ctitle if is_leg_site(ctitle) else site_text
+        facts.append(fact(ckind, ccodings or codings, ctitle, cvalue, cunit, ctext, csite))
+    if not facts and kind is not None:
+        facts.append(fact(kind, codings, text, None, None, None, site_text))
+    return facts
+
+
+def _daily_dose_mg(dosages: Sequence[Any]) -> float | None:
+    """mg per day when a dosage states it plainly: a mg dose × a per-day/per-hour frequency."""
+    total = 0.0
+    found = False
+    for d in dosages:
+        timing_repeat = _get(_get(d, "timing"), "repeat")
+        freq = _num(_get(timing_repeat, "frequencyMax") or _get(timing_repeat, "frequency"))
+        period = _num(_get(timing_repeat, "period"))
+        unit = _get(timing_repeat, "periodUnit")
+        if freq is None or not period or unit not in ("d", "h"):
+            continue
+        per_day = freq * (24.0 / period if unit == "h" else 1.0 / period)
+        for dr in _list(d, "doseAndRate"):
+            q = _get(dr, "doseQuantity")
+            if q is None:
+                rng = _get(dr, "doseRange")
+                q = _get(rng, "high")
+            value = _num(_get(q, "value"))
+            qunit = str(_get(q, "code") or _get(q, "unit") or "").lower()
+            if value is None or qunit != "mg":
+                continue
+            total += value * per_day
+            found = True
+            break
+    return round(total, 3) if found else None
+
+
+def _medication(
+    obj: Any,
+    i: int,
+    term: Terminology,
+    meds_by_ref: Mapping[str, Any],
+) -> MedicationFact | None:
+    status = _get(obj, "status")
+    if status == "entered-in-error":
+        return None
+    rtype = _resource_type(obj) or ""
+    cc = _get(obj, "medicationCodeableConcept")
+    codings = list(_codings(cc))
+    ingredient_codings: list[Coding] = []
+    texts: list[str | None] = [_cc_text(cc)]
+    ref = _get(_get(obj, "medicationReference"), "reference")
+    med: Any = None
+    if ref:
+        if str(ref).startswith("#"):
+            for contained in _list(obj, "contained"):
+                if f"#{_get(contained, 'id')}" == ref:
+                    med = contained
+                    break
+        else:
+            med = meds_by_ref.get(normalize_ref(str(ref)) or "")
+        texts.append(_get(_get(obj, "medicationReference"), "display"))
+    if med is not None:
+        codings.extend(_codings(_get(med, "code")))
+        texts.append(_cc_text(_get(med, "code")))
+        for ing in _list(med, "ingredient"):
+            icc = _get(ing, "itemCodeableConcept")
+            ingredient_codings.extend(_codings(icc))
+            texts.append(_cc_text(icc))
+            texts.append(_get(_get(ing, "itemReference"), "display"))
+    # Drug codes the value sets do not list (SCD/SBD level): read the ingredient from the name.
+    known = tuple(codings) + tuple(ingredient_codings)
+    if not any(term.is_known(c.system, c.code) for c in known):
+        displays = [c.display for c in known if c.display]
+        for c in ingredients_named(term, *texts, *displays):
+            if c not in ingredient_codings:
+                ingredient_codings.append(c)
+    text = next((t for t in texts if t), "") or ""
+
+    dosages = _list(obj, "dosageInstruction") if rtype == "MedicationRequest" else _list(obj, "dosage")
+    dose_text = "; ".join(str(t) for t in (_get(d, "text") for d in dosages) if t) or None
+    route_text = next((t for t in (_cc_text(_get(d, "route")) for d in dosages) if t), None)
+
+    start: date | None
+    end: date | None
+    if rtype == "MedicationRequest":
+        dispense = _get(obj, "dispenseRequest")
+        validity = _get(dispense, "validityPeriod")
+        start = _date(_get(obj, "authoredOn")) or _date(_period_start(validity))
+        end = _date(_period_end(validity))
+        supply_days = _duration_days(_get(dispense, "expectedSupplyDuration"))
+        if end is None and start is not None and supply_days is not None:
+            repeats = int(_num(_get(dispense, "numberOfRepeatsAllowed")) or 0)
+            end = start + timedelta(days=round(supply_days * (1 + repeats)))
+        intent = _get(obj, "intent")
+    else:
+        period = _get(obj, "effectivePeriod")
+        start = (
+            _date(_get(obj, "effectiveDateTime"))
+            or _date(_period_start(period))
+            or _date(_get(obj, "dateAsserted"))
+        )
+        end = _date(_period_end(period))
+        intent = None
+    return MedicationFact(
+        ref=_ref(obj, i),
+        resource_type=rtype,
+        codings=tuple(codings),
+        ingredient_codings=tuple(ingredient_codings),
+        text=text,
+        status=status,
+        intent=intent,
+        start=start,
+        end=end,
+        route_text=route_text,
+        dose_text=dose_text,
+        daily_dose_mg=_daily_dose_mg(dosages),
+        reason=_codings_all(_list(obj, "reasonCode")),
+    )
+
+
+def _service_request(obj: Any, i: int) -> ServiceRequestFact | None:
+    status = _get(obj, "status")
+    if status == "entered-in-error":
+        return None
+    code = _get(obj, "code")
+    occurrence = _date(_get(obj, "occurrenceDateTime") or _period_start(_get(obj, "occurrencePeriod")))
+    if occurrence is None:
+        timing = _get(obj, "occurrenceTiming")
+        events = _list(timing, "event")
+        occurrence = _date(events[0]) if events else None
+    return ServiceRequestFact(
+        ref=_ref(obj, i),
+        codings=_codings(code),
+        text=_cc_text(code) or "",
+        status=status,
+        intent=_get(obj, "intent"),
+        authored=_date(_get(obj, "authoredOn")),
+        occurrence=occurrence,
+        categories=_codings_all(_list(obj, "category")),
+        reason=_codings_all(_list(obj, "reasonCode")),
+        reason_refs=tuple(
+            r for r in (normalize_ref(_get(x, "reference")) for x in _list(obj, "reasonReference")) if r
+        ),
+        performer_type=_codings(_get(obj, "performerType")),
+        notes=_notes(obj),
+    )
+
+
+def _report(obj: Any, i: int) -> ReportFact | None:
+    status = _get(obj, "status")
+    if status in ("entered-in-error", "cancelled"):
+        return None
+    code = _get(obj, "code")
+    return ReportFact(
+        ref=_ref(obj, i),
+        codings=_codings(code),
+        text=_cc_text(code) or "",
+        status=status,
+        effective=_date(
+            _get(obj, "effectiveDateTime")
+            or _period_start(_get(obj, "effectivePeriod"))
+            or _get(obj, "issued")
+        ),
+        conclusion=_get(obj, "conclusion"),
+        conclusion_codes=_codings_all(_list(obj, "conclusionCode")),
+        categories=_codings_all(_list(obj, "category")),
+    )
+
+
+def _encounter(obj: Any, i: int) -> EncounterFact | None:
+    status = _get(obj, "status")
+    if status == "entered-in-error":
+        return None
+    types = _list(obj, "type")
+    service = _list(obj, "serviceType")
+    participant_types = [cc for p in _list(obj, "participant") for cc in _list(p, "type")]
+    return EncounterFact(
+        ref=_ref(obj, i),
+        status=status,
+        start=_date(_period_start(_get(obj, "period"))),
+        types=_codings_all(types),
+        service_type=_codings_all(service),
+        participant_types=_codings_all(participant_types),
+        text=_texts([*types, *service]) or "",
+    )
+
+
+def _sorted(items: Iterable[Any], key: Callable[[Any], date | None]) -> tuple[Any, ...]:
+    """Oldest first; undated facts first (they can never be "the latest"); ties by ref."""
+    return tuple(sorted(items, key=lambda f: (key(f) or date.min, f.ref)))
+
+
+@dataclass(frozen=True)
+class _Chart:
+    """What reading one resource may need from the rest of the chart."""
+
+    terminology: Terminology
+    birth: date | None
+    medications_by_ref: Mapping[str, Any]
+
+
+def _one(fact: Any) -> tuple[Any, ...]:
+    return (fact,) if fact else ()
+
+
+_Reader = Callable[[Any, int, _Chart], Iterable[Any]]
+
+# Resource type → (the PatientHistory field it fills, how one resource is read). Patient and
+# Medication are read first, for the birth date and for the medications that reference them.
+_READERS: dict[str, tuple[str, _Reader]] = {
+    "Condition": ("conditions", lambda obj, i, chart: _one(_condition(obj, i, chart.birth))),
+    "Procedure": ("procedures", lambda obj, i, chart: _one(_procedure(obj, i))),
+    "Observation": ("observations", lambda obj, i, chart: _observations(obj, i, chart.terminology)),
+    "MedicationRequest": (
+        "medications",
+        lambda obj, i, chart: _one(_medication(obj, i, chart.terminology, chart.medications_by_ref)),
+    ),
+    "MedicationStatement": (
+        "medications",
+        lambda obj, i, chart: _one(_medication(obj, i, chart.terminology, chart.medications_by_ref)),
+    ),
+    "ServiceRequest": ("service_requests", lambda obj, i, chart: _one(_service_request(obj, i))),
+    "DiagnosticReport": ("reports", lambda obj, i, chart: _one(_report(obj, i))),
+    "Encounter": ("encounters", lambda obj, i, chart: _one(_encounter(obj, i))),
+}
+
+# The resource types the history is built from: what the adapter validates.
+RESOURCE_TYPES: tuple[str, ...] = ("Patient", "Medication", *_READERS)
+
+
+def _patient_and_medications(items: Sequence[Any]) -> tuple[PatientFact | None, dict[str, Any]]:
+    """The first Patient, and every Medication by its reference."""
+    patient: PatientFact | None = None
+    meds_by_ref: dict[str, Any] = {}
+    for i, obj in enumerate(items):
+        rtype = _resource_type(obj)
+        if rtype == "Patient" and patient is None:
+            patient = _patient(obj, i)
+        elif rtype == "Medication":
+            meds_by_ref[_ref(obj, i)] = obj
+    return patient, meds_by_ref
+
+
+def build_history(
+    resources: Iterable[Any],
+    terminology: Terminology,
+    unavailable: Mapping[str, str] | None = None,
+) -> PatientHistory:
+    """The typed, date-sorted patient history from validated FHIR R4 resources (models or dicts).
+
+    Conditions: refuted and entered-in-error are skipped; clinical status kept (``is_current``);
+    onset[x] (dateTime, Period start, partial string, or Age with a birth date) falls back to
+    recordedDate. Procedures: performed[x], status, outcome, body site, spinal level and
+    laterality (body site first, then notes), reasons, used codes, focal devices. Observations:
+    one fact per scored value or component, its kind from the value sets (pain on 0-10, the
+    0-100 VAS scaled), partOf references. Medications: MedicationRequest and
+    MedicationStatement, coded directly or through a contained or listed Medication and its
+    ingredients. ServiceRequests, DiagnosticReports and Encounters. Entered-in-error resources
+    of every type are skipped; resource types the rules do not read are ignored.
+    """
+    items = list(resources)
+    patient, meds_by_ref = _patient_and_medications(items)
+    chart = _Chart(terminology, patient.birth_date if patient else None, meds_by_ref)
+    read: dict[str, list[Any]] = {name: [] for name, _ in _READERS.values()}
+    for i, obj in enumerate(items):
+        reader = _READERS.get(_resource_type(obj) or "")
+        if reader is not None:
+            name, read_one = reader
+            read[name].extend(read_one(obj, i, chart))
+    return PatientHistory(
+        patient=patient,
+        conditions=_sorted(read["conditions"], lambda c: c.onset),
+        procedures=_sorted(read["procedures"], lambda p: p.performed),
+        observations=_sorted(read["observations"], lambda o: o.effective),
+        medications=_sorted(read["medications"], lambda m: m.start),
+        service_requests=_sorted(read["service_requests"], lambda s: s.authored or s.occurrence),
+        reports=_sorted(read["reports"], lambda r: r.effective),
+        encounters=_sorted(read["encounters"], lambda e: e.start),
+        unavailable=dict(unavailable or {}),
+    )

@@ -1,0 +1,376 @@
+"""Free text in the chart: spinal levels, laterality, clauses and negation, and the named word patterns.
+
+Coded data comes first everywhere (value sets in ``hooks.terminology``). Text is read only where
+coding is commonly missing in real charts: a level or side written in a body-site text or a note,
+an imaging report's conclusion, a procedure named without a SNOMED code, a drug coded at the
+clinical-drug level whose ingredient is only in its name. Every regular expression the clinical
+layer applies to such text lives here, under a name that says what it finds, so the grammar is
+written once and tested once (``tests/test_text.py`` holds the truth tables).
+
+All patterns ignore case. They search, they do not anchor: a pattern finds its words anywhere in
+the text unless it carries ``\\b`` itself.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from hooks.terminology import Coding, Terminology
+
+__all__ = [
+    "ABLATION",
+    "BLOCK",
+    "CERVICAL_THORACIC",
+    "CLAUDICATION",
+    "CLAUSE_BREAK",
+    "COMPRESSION",
+    "CONTRAST",
+    "DENIED_LEG_SYMPTOMS",
+    "DIAGNOSTIC_INJECTION",
+    "DRG",
+    "EPIDURAL_INJECTION",
+    "FACET_OR_SI",
+    "FIBROSIS",
+    "INJECTION_DRUG_USE",
+    "LEG_SITE",
+    "LEG_SYMPTOMS",
+    "LEVEL",
+    "LF_HYPERTROPHY",
+    "MRI",
+    "NEGATED_COMPRESSION",
+    "NEGATION_CUE",
+    "NONSPECIFIC_IMAGING",
+    "NOTE_RELIEF",
+    "NOT_ORAL_ROUTE",
+    "NO_SURGICAL_TARGET",
+    "NUMBER",
+    "PERMANENT_IMPLANT",
+    "PULSED",
+    "RECURRENCE",
+    "RELIEF_WORDS",
+    "SADDLE",
+    "SPINE_IMAGING",
+    "SPINE_SERVICE",
+    "STIMULATION",
+    "STRENGTH_WORDS",
+    "SURGICAL_SERVICE",
+    "TRIAL",
+    "affirmed",
+    "clause_of",
+    "drop_denied_leg_symptoms",
+    "ingredients_named",
+    "is_leg_site",
+    "levels_in",
+    "mentions",
+    "names",
+    "parse_laterality",
+    "parse_level",
+    "segments",
+]
+
+
+def _words(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+# ---------------------------------------------------------------------------------------------
+# Spinal levels
+# ---------------------------------------------------------------------------------------------
+
+# "L5", "L 5", "L5-S1", "L5/S1", "L5–S1", "L4-5", "l4 to l5"; thoracic levels are matched so a
+# thoracic range ("T12-L1") is consumed whole and then skipped (this is a lumbar pathway).
+LEVEL = _words(r"\b([LST])\s?(\d{1,2})(?:\s*(?:-|–|/|to)\s*([LST])?\s?(\d{1,2}))?\b")
+_SEGMENT = _words(r"([LS])(\d)")
+
+
+def _valid_level(region: str, num: int) -> bool:
+    return region in ("L", "S") and 1 <= num <= 5
+
+
+def _level_of(m: re.Match[str]) -> str | None:
+    """One match of ``LEVEL`` normalised ("L4-L5", "L5-S1", "S1"), or None when it is not lumbosacral."""
+    region, num = m.group(1).upper(), int(m.group(2))
+    if not _valid_level(region, num):
+        return None
+    first = f"{region}{num}"
+    if m.group(4) is None:
+        return first
+    region2, num2 = (m.group(3) or region).upper(), int(m.group(4))
+    if not _valid_level(region2, num2):
+        return first
+    return f"{first}-{region2}{num2}"
+
+
+def levels_in(*texts: str | None) -> tuple[str, ...]:
+    """Every lumbar/sacral level written in the texts, normalised, in order, each once.
+
+    "L4-5 bulge; L5-S1 extrusion" → ("L4-L5", "L5-S1"); "L 5" → ("L5",); "T12" → ().
+    """
+    out: list[str] = []
+    for text in texts:
+        for m in LEVEL.finditer(text or ""):
+            level = _level_of(m)
+            if level is not None and level not in out:
+                out.append(level)
+    return tuple(out)
+
+
+def parse_level(*texts: str | None) -> str | None:
+    """The first lumbar/sacral level in the texts ("L5-S1", "L4-L5", "L5", "S1"), None when none is stated."""
+    for text in texts:
+        for m in LEVEL.finditer(text or ""):
+            level = _level_of(m)
+            if level is not None:
+                return level
+    return None
+
+
+def segments(*levels: str | None) -> set[str]:
+    """Every vertebra named by normalised levels ("L4-L5", "S1" → {"L4", "L5", "S1"})."""
+    return {f"{r.upper()}{n}" for lv in levels if lv for r, n in _SEGMENT.findall(lv)}
+
+
+# ---------------------------------------------------------------------------------------------
+# Laterality and body site
+# ---------------------------------------------------------------------------------------------
+
+_LEFT = _words(r"\b(left|lt)\b")
+_RIGHT = _words(r"\b(right|rt)\b")
+_BILATERAL = _words(r"\b(bilateral|bilat|both sides)\b")
+
+
+def parse_laterality(*texts: str | None) -> str | None:
+    """"left", "right" or "bilateral" from free text (site texts, displays, notes); None when unstated.
+
+    "Bilateral" anywhere wins; left in one text and right in another is bilateral too.
+    """
+    left = right = False
+    for text in texts:
+        if not text:
+            continue
+        if _BILATERAL.search(text):
+            return "bilateral"
+        left = left or bool(_LEFT.search(text))
+        right = right or bool(_RIGHT.search(text))
+    if left and right:
+        return "bilateral"
+    if left:
+        return "left"
+    if right:
+        return "right"
+    return None
+
+
+LEG_SITE = _words(
+    r"\b(leg|legs|lower (?:limb|extremity|leg)|thigh|calf|foot|feet|buttock|sciatic|radicular)\b"
+)
+
+
+def is_leg_site(text: str | None) -> bool:
+    """True when a pain score's body site or component names the leg (radicular pain)."""
+    return bool(text and LEG_SITE.search(text))
+
+
+# ---------------------------------------------------------------------------------------------
+# Clauses and negation
+# ---------------------------------------------------------------------------------------------
+
+NEGATION_CUE = _words(r"\b(?:no|not|without|negative for|absence of|free of|resolved|resorption of)\b")
+CLAUSE_BREAK = _words(r"[.;:]\s|\bbut\b|\bhowever\b")
+
+
+def _clause_start(text: str, pos: int) -> int:
+    return max((b.end() for b in CLAUSE_BREAK.finditer(text, 0, pos)), default=0)
+
+
+def clause_of(text: str, m: re.Match[str]) -> str:
+    """The clause of ``text`` that holds the match (clauses end at ". ", "; ", ": ", "but", "however")."""
+    stop = CLAUSE_BREAK.search(text, m.end())
+    return text[_clause_start(text, m.start()) : stop.start() if stop else len(text)]
+
+
+def affirmed(pattern: re.Pattern[str], text: str | None) -> list[re.Match[str]]:
+    """Matches of ``pattern`` not negated earlier in their clause ("no", "without", "resorption of" …)."""
+    t = text or ""
+    return [
+        m for m in pattern.finditer(t) if not NEGATION_CUE.search(t[_clause_start(t, m.start()) : m.start()])
+    ]
+
+
+def mentions(pattern: re.Pattern[str], *texts: str | None) -> bool:
+    """Whether any of the texts holds the pattern."""
+    return any(pattern.search(t) for t in texts if t)
+
+
+# ---------------------------------------------------------------------------------------------
+# Symptoms and diagnoses
+# ---------------------------------------------------------------------------------------------
+
+# A stenosis Condition with leg symptoms (the gate admits stenosis only then) …
+LEG_SYMPTOMS = _words(r"claudicat|sciatica|radicul|radiat|leg pain|leg symptoms|buttock|thigh|calf")
+# … unless the text denies them.
+DENIED_LEG_SYMPTOMS = _words(
+    r"\bwithout (?:neurogenic )?claudication|\bno (?:leg|radicular) (?:pain|symptoms)"
+)
+CLAUDICATION = _words(r"neurogenic claudication|claudicat")
+# Saddle distribution for the non-specific "anaesthesia of skin" code.
+SADDLE = _words(r"saddle|perine|perianal|buttocks? and inner thigh")
+# Opioid use disorder documented as injection use.
+INJECTION_DRUG_USE = _words(r"inject|intravenous|\biv drug|\bivdu\b|\bpwid\b")
+
+
+def drop_denied_leg_symptoms(text: str) -> str:
+    """The text with its denials of leg symptoms ("without claudication", "no leg pain") removed."""
+    return DENIED_LEG_SYMPTOMS.sub("", text)
+
+
+# ---------------------------------------------------------------------------------------------
+# Imaging: which study, and what the report says
+# ---------------------------------------------------------------------------------------------
+
+MRI = _words(r"\bmri\b|magnetic resonance")
+SPINE_IMAGING = _words(r"lumbar|spine|\bct\b|radiograph")
+CONTRAST = _words(
+    r"with(?:out)? and with contrast|with and without contrast|gadolinium|post-?contrast|enhanc"
+)
+COMPRESSION = _words(
+    r"(?:compress|impinge|abut|displac|contact)\w*[^.;]{0,60}(?:nerve root|root|thecal|traversing|exiting)|"
+    r"(?:nerve root|root)[^.;]{0,40}(?:compress|impinge)\w*|"
+    r"(?:extru|sequest|protru)\w*[^.;]{0,80}(?:compress|impinge|abut|displac|contact)\w*|"
+    r"(?:severe|moderate(?:ly)?[- ]severe)\s+(?:foraminal|lateral recess|subarticular)\s+"
+    r"(?:stenosis|narrowing)|"
+    r"(?:foraminal|lateral recess)\s+stenosis[^.;]{0,60}(?:compress|impinge)\w*"
+)
+NEGATED_COMPRESSION = _words(
+    r"\bno\s+(?:significant\s+|definite\s+|evidence of\s+|focal\s+)*(?:nerve root\s+|neural\s+)?"
+    r"(?:compress|impinge|herniat|stenosis|recurren)\w*|"
+    r"without\s+(?:nerve root\s+|neural\s+)?(?:compress|impinge)\w*"
+)
+NONSPECIFIC_IMAGING = _words(
+    r"multilevel|multi-level|non-?specific|mild degenerative|age-related|"
+    r"no (?:significant )?(?:nerve root|neural) (?:compression|impingement)|"
+    r"does not (?:correlate|explain)|discordant"
+)
+RECURRENCE = _words(
+    r"recurren\w*\s+(?:[\w-]+\s+){0,3}(?:herniation|extrusion|protrusion|fragment)|"
+    r"re-?herniation|non-?enhancing (?:disc )?(?:fragment|material)"
+)
+FIBROSIS = _words(
+    r"epidural fibrosis|scar tissue|enhancing scar|post-?operative scar|granulation tissue|"
+    r"peridural fibrosis"
+)
+LF_HYPERTROPHY = _words(r"ligament(?:um)? flav\w* (?:hypertroph|thicken)|flaval hypertroph")
+
+
+# ---------------------------------------------------------------------------------------------
+# Procedures named in text, and their outcome written in notes
+# ---------------------------------------------------------------------------------------------
+
+DIAGNOSTIC_INJECTION = _words(
+    r"selective nerve root block|\bsnrb\b|diagnostic|local an(?:a)?esthetic only|an(?:a)?esthetic only|"
+    r"without steroid|no steroid|\bKX\b"
+)
+CERVICAL_THORACIC = _words(r"cervical|thoracic")
+TRIAL = _words(r"\btrial\b")
+STIMULATION = _words(r"spinal cord stimulat|\bscs\b|dorsal root ganglion|\bdrg\b")
+DRG = _words(r"dorsal root ganglion|\bdrg\b")
+ABLATION = _words(
+    r"radiofrequency (?:ablation|neurotomy|denervation)|\brfa\b|cryo(?:ablation|neurolysis)|"
+    r"neurotomy|rhizotomy"
+)
+PULSED = _words(r"pulsed")
+FACET_OR_SI = _words(r"facet|medial branch|sacroiliac|\bsij?\b")
+BLOCK = _words(
+    r"medial branch block|\bmbb\b|sacroiliac (?:joint )?(?:injection|block)|\bsij? (?:injection|block)|"
+    r"selective nerve root block|\bsnrb\b"
+)
+EPIDURAL_INJECTION = _words(r"epidural|\besi\b|tfesi|ilesi|transforaminal")
+PERMANENT_IMPLANT = _words(r"permanent|implantable pulse generator|\bipg\b")
+# "60% relief", "60 % pain relief", "relief of about 60%": group 1 or group 2 is the percentage.
+NOTE_RELIEF = _words(r"(\d{1,3})\s*%\s*(?:pain\s+)?relief|relief\D{0,20}?(\d{1,3})\s*%")
+
+
+# ---------------------------------------------------------------------------------------------
+# Services and referrals
+# ---------------------------------------------------------------------------------------------
+
+SPINE_SERVICE = _words(r"spine|spinal|neurosurg|orthop\w* surg|pain (?:clinic|management|medicine)")
+SURGICAL_SERVICE = _words(r"spine surg|spinal surg|neurosurg|orthop\w* (?:spine|surg)")
+NO_SURGICAL_TARGET = _words(
+    r"no surgical target|not a surgical candidate|no surgical lesion|"
+    r"not a candidate for (?:further )?surgery|no operable"
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# Observations without a code the value sets know
+# ---------------------------------------------------------------------------------------------
+
+# No LOINC code for a muscle-strength grade or a "% relief" entry could be verified; entries coded
+# only locally or by text are recognised by their name (and by the shape of their instrument).
+RELIEF_WORDS = _words(r"\brelief\b|\brelieved\b")
+STRENGTH_WORDS = _words(
+    r"muscle strength|motor strength|strength grade|\bMRC\b|manual muscle test|\bMMT\b|motor power|"
+    r"dorsiflex|plantar ?flex|extensor hallucis|\bEHL\b|hip flex|knee exten|power \("
+)
+# The first number written in a value ("7/10" → 7, "about 60 %" → 60).
+NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+# ---------------------------------------------------------------------------------------------
+# Medications: routes and drug names
+# ---------------------------------------------------------------------------------------------
+
+# A route (or an order text) that makes a drug an injectate or a local preparation, not an oral course.
+NOT_ORAL_ROUTE = _words(
+    r"epidural|intramuscular|\bim\b|intravenous|\biv\b|inject|intra-?articular|subcutaneous|"
+    r"topical|inhal|nasal|ophthalm|\botic\b|perineural"
+)
+
+
+def names(name: str, *texts: str | None) -> bool:
+    """Whether any text names ``name`` as a word of its own ("gabapentin" in "Gabapentin 300 MG",
+    not in "pregabapentinoid")."""
+    pattern = re.compile(rf"(?<![a-z]){re.escape(name.lower())}(?![a-z])")
+    return any(pattern.search(t.lower()) for t in texts if t)
+
+
+@cache
+def _ingredient_index(
+    terminology: Terminology,
+) -> tuple[re.Pattern[str] | None, dict[str, tuple[Coding, ...]]]:
+    """A regex over the ingredient names of every drug value set (rx_*), and name → codings."""
+    by_name: dict[str, list[Coding]] = {}
+    for name in terminology.names:
+        if not name.startswith("rx_"):
+            continue
+        for m in terminology[name].members:
+            key = m.display.strip().lower()
+            if key and m.coding() not in by_name.setdefault(key, []):
+                by_name[key].append(m.coding())
+    if not by_name:
+        return None, {}
+    alternatives = "|".join(re.escape(n) for n in sorted(by_name, key=len, reverse=True))
+    return re.compile(rf"(?<![a-z])({alternatives})(?![a-z])", re.IGNORECASE), {
+        k: tuple(v) for k, v in by_name.items()
+    }
+
+
+def ingredients_named(terminology: Terminology, *texts: str | None) -> tuple[Coding, ...]:
+    """Ingredient codings for drug names written in the texts ("Gabapentin 300 MG Oral Capsule").
+
+    EHRs code prescriptions at the clinical-drug level (SCD/SBD), which the ingredient value
+    sets do not list; the ingredient name in the drug's display or text is then the only
+    offline evidence of what was prescribed.
+    """
+    pattern, by_name = _ingredient_index(terminology)
+    if pattern is None:
+        return ()
+    out: list[Coding] = []
+    for text in texts:
+        for m in pattern.finditer(text or ""):
+            for c in by_name.get(m.group(1).lower(), ()):
+                if c not in out:
+                    out.append(c)
+    return tuple(out)

@@ -1,0 +1,421 @@
+"""Truth tables for hooks.text: every free-text reading the clinical layer does, one row per case.
+
+Each table states the text and the answer the rules must get; a change to a pattern that changes
+an answer fails here first, by row.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from hooks import text
+from hooks.terminology import Terminology, default_terminology
+
+# ---------------------------------------------------------------------------------------------
+# Spinal levels: one grammar for the level of a procedure, a report and a diagnosis
+# ---------------------------------------------------------------------------------------------
+
+LEVELS: list[tuple[str, tuple[str, ...]]] = [
+    ("L5", ("L5",)),
+    ("L 5", ("L5",)),
+    ("l5", ("L5",)),
+    ("S1 root", ("S1",)),
+    ("L5-S1", ("L5-S1",)),
+    ("L5/S1", ("L5-S1",)),
+    ("L5–S1", ("L5-S1",)),
+    ("L5 - S1", ("L5-S1",)),
+    ("l5/s1 foramen", ("L5-S1",)),
+    ("L4-5", ("L4-L5",)),
+    ("L4-L5", ("L4-L5",)),
+    ("l4 to l5", ("L4-L5",)),
+    ("L 4 - 5", ("L4-L5",)),
+    ("L5 nerve root", ("L5",)),
+    ("L4-5 bulge; L5-S1 extrusion", ("L4-L5", "L5-S1")),
+    ("L5-S1 and again L5-S1", ("L5-S1",)),
+    ("L5 S1", ("L5", "S1")),
+    ("T12", ()),
+    ("T12-L1", ()),  # a thoracolumbar range is not a lumbar level
+    ("T11 and L3", ("L3",)),
+    ("L6", ()),
+    ("L0", ()),
+    ("S6", ()),
+    ("L5-S6", ("L5",)),  # an impossible end keeps the valid start
+    ("L45", ()),
+    ("ALL5", ()),
+    ("C5-6", ()),
+    ("lumbar spine", ()),
+    ("", ()),
+]
+
+
+@pytest.mark.parametrize(("written", "levels"), LEVELS)
+def test_levels_in(written: str, levels: tuple[str, ...]) -> None:
+    assert text.levels_in(written) == levels
+
+
+@pytest.mark.parametrize(("written", "levels"), LEVELS)
+def test_parse_level_is_the_first_of_levels_in(written: str, levels: tuple[str, ...]) -> None:
+    assert text.parse_level(written) == (levels[0] if levels else None)
+
+
+def test_levels_across_texts_in_order() -> None:
+    """Several texts are read in order (body site before notes): the first stated level wins."""
+    assert text.parse_level(None, "", "left L5 root", "L4-5 disc") == "L5"
+    assert text.levels_in(None, "L4-5", "L5-S1; L4-5") == ("L4-L5", "L5-S1")
+    assert text.parse_level(None, "") is None
+
+
+@pytest.mark.parametrize(
+    ("levels", "vertebrae"),
+    [
+        (("L4-L5",), {"L4", "L5"}),
+        (("L5-S1", "S1"), {"L5", "S1"}),
+        (("l5-s1",), {"L5", "S1"}),
+        (("L3",), {"L3"}),
+        ((None, ""), set()),
+        ((), set()),
+    ],
+)
+def test_segments(levels: tuple[str | None, ...], vertebrae: set[str]) -> None:
+    assert text.segments(*levels) == vertebrae
+
+
+# ---------------------------------------------------------------------------------------------
+# Laterality and site
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("texts", "side"),
+    [
+        (("left leg",), "left"),
+        (("Lt L5",), "left"),
+        (("Right",), "right"),
+        (("rt S1",), "right"),
+        (("left", "right"), "bilateral"),
+        (("left and right legs",), "bilateral"),
+        (("bilat",), "bilateral"),
+        (("Bilateral L5",), "bilateral"),
+        (("pain on both sides",), "bilateral"),
+        (("left", "bilateral"), "bilateral"),
+        ((None, "", "left"), "left"),
+        (("midline",), None),
+        (("leftover",), None),
+        (("bright",), None),
+        ((), None),
+    ],
+)
+def test_parse_laterality(texts: tuple[str | None, ...], side: str | None) -> None:
+    assert text.parse_laterality(*texts) == side
+
+
+@pytest.mark.parametrize(
+    ("site", "leg"),
+    [
+        ("Left leg", True),
+        ("legs", True),
+        ("lower extremity", True),
+        ("right thigh", True),
+        ("calf", True),
+        ("foot", True),
+        ("Buttock", True),
+        ("sciatic pain", True),
+        ("radicular pain", True),
+        ("Low back", False),
+        ("legacy", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_is_leg_site(site: str | None, leg: bool) -> None:
+    assert text.is_leg_site(site) is leg
+
+
+# ---------------------------------------------------------------------------------------------
+# Clauses and negation
+# ---------------------------------------------------------------------------------------------
+
+_HERNIATION = re.compile("herniation", re.I)
+
+
+@pytest.mark.parametrize(
+    ("report", "affirmed"),
+    [
+        ("Recurrent herniation at L5-S1.", 1),
+        ("No herniation.", 0),
+        ("No stenosis; herniation at L5-S1.", 1),  # the negation ends with its clause
+        ("No stenosis, herniation at L5-S1.", 0),  # a comma does not end a clause
+        ("Without herniation but herniation at L4-5.", 1),
+        ("Negative for herniation.", 0),
+        ("Absence of herniation.", 0),
+        ("Free of herniation.", 0),
+        ("Resorption of the herniation.", 0),
+        ("Resolved herniation.", 0),
+        ("Not a herniation: a synovial cyst.", 0),
+        ("Nothing to note. Herniation at L5-S1; however no herniation at L4-5.", 1),
+        ("Knot herniation.", 1),  # "knot" is not "not"
+        ("", 0),
+    ],
+)
+def test_affirmed(report: str, affirmed: int) -> None:
+    assert len(text.affirmed(_HERNIATION, report)) == affirmed
+
+
+def test_affirmed_of_none() -> None:
+    assert text.affirmed(_HERNIATION, None) == []
+
+
+@pytest.mark.parametrize(
+    ("report", "clause"),
+    [
+        (
+            "Disc bulge. Extrusion at L5-S1 compressing the root; mild stenosis",
+            "Extrusion at L5-S1 compressing the root",
+        ),
+        ("Extrusion at L5-S1", "Extrusion at L5-S1"),
+        ("L4-5 normal but extrusion at L5-S1 however stable", " extrusion at L5-S1 "),
+        ("Impression: extrusion at L5-S1.", "extrusion at L5-S1."),
+    ],
+)
+def test_clause_of(report: str, clause: str) -> None:
+    m = re.search("extrusion", report, re.I)
+    assert m is not None
+    assert text.clause_of(report, m) == clause
+
+
+@pytest.mark.parametrize(
+    ("written", "left"),
+    [
+        ("Lumbar stenosis without neurogenic claudication", "Lumbar stenosis "),
+        ("Stenosis without claudication, no leg pain", "Stenosis , "),
+        ("Stenosis, no radicular symptoms", "Stenosis, "),
+        ("Stenosis with claudication", "Stenosis with claudication"),
+    ],
+)
+def test_drop_denied_leg_symptoms(written: str, left: str) -> None:
+    assert text.drop_denied_leg_symptoms(written) == left
+
+
+def test_mentions() -> None:
+    assert text.mentions(text.MRI, None, "", "MRI lumbar spine")
+    assert not text.mentions(text.MRI, None, "", "CT lumbar spine")
+    assert not text.mentions(text.MRI)
+
+
+# ---------------------------------------------------------------------------------------------
+# Word patterns: each named pattern with texts it must find and texts it must not
+# ---------------------------------------------------------------------------------------------
+
+PATTERNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "LEG_SYMPTOMS": (
+        ("neurogenic claudication", "Sciatica", "radiculopathy", "pain radiating", "leg pain",
+         "leg symptoms", "buttock", "thigh", "calf"),
+        ("low back pain", "lumbar stenosis"),
+    ),
+    "DENIED_LEG_SYMPTOMS": (
+        ("without claudication", "without neurogenic claudication", "no leg pain", "No radicular symptoms"),
+        ("with claudication", "leg pain", "no back pain"),
+    ),
+    "CLAUDICATION": (("Neurogenic claudication", "claudicates at 100 m"), ("sciatica",)),
+    "SADDLE": (
+        ("saddle anaesthesia", "perineal numbness", "perianal", "buttocks and inner thigh",
+         "buttock and inner thigh"),
+        ("left thigh numbness", "buttock pain"),
+    ),
+    "INJECTION_DRUG_USE": (
+        ("injects heroin", "intravenous drug use", "IV drug use", "history of IVDU", "PWID"),
+        ("oral opioids", "ivy", "IVF"),
+    ),
+    "MRI": (("MRI lumbar spine", "Magnetic resonance imaging"), ("CT lumbar", "mrin")),
+    "SPINE_IMAGING": (("Lumbar X-ray", "spine film", "CT abdomen", "radiograph"), ("chest x-ray", "ctx")),
+    "CONTRAST": (
+        ("MRI without and with contrast", "with and without contrast", "gadolinium", "post-contrast",
+         "postcontrast", "enhancing"),
+        ("MRI without contrast", "MRI lumbar spine"),
+    ),
+    "COMPRESSION": (
+        ("extrusion compressing the left S1 nerve root", "abutting the traversing L5 root",
+         "nerve root is compressed", "protrusion contacting the thecal sac",
+         "severe foraminal stenosis", "moderately severe lateral recess narrowing",
+         "foraminal stenosis with impingement"),
+        ("mild foraminal stenosis", "disc bulge. Root normal", "moderate foraminal stenosis"),
+    ),
+    "NEGATED_COMPRESSION": (
+        ("no nerve root compression", "No significant stenosis", "no evidence of herniation",
+         "no definite recurrence", "without neural impingement"),
+        ("nerve root compression", "not compressed"),
+    ),
+    "NONSPECIFIC_IMAGING": (
+        ("multilevel degenerative change", "multi-level", "nonspecific", "non-specific", "mild degenerative",
+         "age-related", "no significant nerve root compression", "does not explain", "discordant"),
+        ("extrusion at L5-S1 compressing S1",),
+    ),
+    "RECURRENCE": (
+        ("recurrent disc herniation", "recurrent left paracentral extrusion", "re-herniation", "reherniation",
+         "non-enhancing disc fragment", "nonenhancing material"),
+        ("recurrent pain", "enhancing scar"),
+    ),
+    "FIBROSIS": (
+        ("epidural fibrosis", "scar tissue", "enhancing scar", "postoperative scar", "post-operative scar",
+         "granulation tissue", "peridural fibrosis"),
+        ("fibrous disc", "scarring of the skin"),
+    ),
+    "LF_HYPERTROPHY": (
+        ("ligamentum flavum hypertrophy", "ligament flavum thickening", "flaval hypertrophy"),
+        ("facet hypertrophy",),
+    ),
+    "DIAGNOSTIC_INJECTION": (
+        ("Selective nerve root block", "SNRB L5", "diagnostic block", "local anesthetic only",
+         "local anaesthetic only", "anesthetic only", "without steroid", "no steroid", "64483-KX"),
+        ("transforaminal ESI", "steroid injection"),
+    ),
+    "CERVICAL_THORACIC": (("Cervical ESI", "thoracic interlaminar"), ("lumbar ESI",)),
+    "TRIAL": (("SCS trial", "Trial of stimulation"), ("trials", "permanent implant")),
+    "STIMULATION": (
+        ("spinal cord stimulator", "spinal cord stimulation", "SCS trial", "dorsal root ganglion",
+         "DRG trial"),
+        ("nerve stimulation test", "scsi"),
+    ),
+    "DRG": (("dorsal root ganglion stimulation", "DRG"), ("drugs", "SCS")),
+    "ABLATION": (
+        ("radiofrequency ablation", "radiofrequency neurotomy", "radiofrequency denervation", "RFA",
+         "cryoablation", "cryoneurolysis", "neurotomy", "rhizotomy"),
+        ("radiofrequency", "ablation of the endometrium"),
+    ),
+    "PULSED": (("pulsed radiofrequency",), ("continuous radiofrequency",)),
+    "FACET_OR_SI": (
+        ("facet joint", "medial branch", "sacroiliac", "SI joint", "SIJ"),
+        ("transforaminal", "sit"),
+    ),
+    "BLOCK": (
+        ("medial branch block", "MBB", "sacroiliac joint injection", "sacroiliac block", "SI injection",
+         "SIJ block", "selective nerve root block", "SNRB"),
+        ("medial branch RFA", "epidural block"),
+    ),
+    "EPIDURAL_INJECTION": (
+        ("epidural steroid injection", "ESI", "TFESI", "ILESI", "transforaminal injection"),
+        ("esiotropia", "facet injection"),
+    ),
+    "PERMANENT_IMPLANT": (
+        ("permanent SCS implant", "implantable pulse generator", "IPG placement"),
+        ("SCS trial", "ipgx"),
+    ),
+    "SPINE_SERVICE": (
+        ("Spine clinic", "spinal surgery", "Neurosurgery", "orthopaedic surgery", "orthopedic surgeon",
+         "pain clinic", "pain management", "pain medicine"),
+        ("orthopaedic clinic", "physiotherapy", "pain"),
+    ),
+    "SURGICAL_SERVICE": (
+        ("spine surgery", "spinal surgeon", "Neurosurgery", "orthopaedic spine", "orthopedic surgery"),
+        ("spine clinic", "pain management", "orthopaedic clinic"),
+    ),
+    "NO_SURGICAL_TARGET": (
+        ("no surgical target", "not a surgical candidate", "no surgical lesion",
+         "not a candidate for surgery", "not a candidate for further surgery", "no operable lesion"),
+        ("surgical target at L5-S1", "candidate for surgery"),
+    ),
+    "RELIEF_WORDS": (("Pain relief", "relieved by 60 %"), ("reliefs", "relieve")),
+    "STRENGTH_WORDS": (
+        ("Muscle strength", "motor strength", "strength grade", "MRC grade", "manual muscle testing", "MMT",
+         "motor power", "ankle dorsiflexion", "plantarflexion", "plantar flexion", "extensor hallucis longus",
+         "EHL", "hip flexion", "knee extension", "power (L5)"),
+        ("grip", "pain score", "mrcp"),
+    ),
+    "NOT_ORAL_ROUTE": (
+        ("Epidural", "Intramuscular", "IM", "Intravenous", "IV", "injectable suspension", "intra-articular",
+         "intraarticular", "Subcutaneous", "Topical", "Inhalation", "Nasal", "Ophthalmic", "Otic",
+         "perineural"),
+        ("Oral", "oral tablet", "by mouth", "PO", "narcotic", "antibiotic", "ivermectin"),
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "written", "found"),
+    [
+        (name, t, found)
+        for name, (yes, no) in PATTERNS.items()
+        for found, texts in ((True, yes), (False, no))
+        for t in texts
+    ],
+)
+def test_word_pattern(name: str, written: str, found: bool) -> None:
+    pattern = getattr(text, name)
+    assert bool(pattern.search(written)) is found
+
+
+def test_every_named_pattern_has_a_truth_table() -> None:
+    """A pattern added to hooks.text without rows here fails (LEVEL, NOTE_RELIEF, NUMBER, the clause
+    and negation cues have their own tables above and below)."""
+    own_tables = {"LEVEL", "NOTE_RELIEF", "NUMBER", "NEGATION_CUE", "CLAUSE_BREAK", "LEG_SITE"}
+    named = {n for n in text.__all__ if isinstance(getattr(text, n), re.Pattern)}
+    assert named - own_tables == set(PATTERNS)
+    assert own_tables <= named
+
+
+@pytest.mark.parametrize(
+    ("note", "pct"),
+    [
+        ("60% relief for 3 weeks", "60"),
+        ("about 60 % pain relief", "60"),
+        ("reported relief of about 70%", "70"),
+        ("relief: 40 %", "40"),
+        ("good relief", None),
+        ("80% better", None),
+    ],
+)
+def test_note_relief(note: str, pct: str | None) -> None:
+    m = text.NOTE_RELIEF.search(note)
+    assert (m.group(1) or m.group(2) if m else None) == pct
+
+
+@pytest.mark.parametrize(
+    ("value", "number"),
+    [("7/10", "7"), ("about 60 %", "60"), ("-1.5", "-1.5"), ("4.5 of 5", "4.5"), ("none", None)],
+)
+def test_number(value: str, number: str | None) -> None:
+    m = text.NUMBER.search(value)
+    assert (m.group(0) if m else None) == number
+
+
+# ---------------------------------------------------------------------------------------------
+# Drug names
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("texts", "named"),
+    [
+        (("Gabapentin 300 MG Oral Capsule",), True),
+        (("gabapentin",), True),
+        ((None, "", "GABAPENTIN enacarbil"), True),
+        (("Gabapentinoid class",), False),
+        (("pregabalin",), False),
+        ((), False),
+    ],
+)
+def test_names(texts: tuple[str | None, ...], named: bool) -> None:
+    assert text.names("Gabapentin", *texts) is named
+
+
+@pytest.fixture(scope="module")
+def term() -> Terminology:
+    return default_terminology()
+
+
+def _member(term: Terminology, value_set: str, display: str) -> tuple[str, str]:
+    for m in term[value_set].members:
+        if m.display.lower() == display:
+            return m.coding().system, m.coding().code
+    raise AssertionError(f"{display} not in {value_set}")
+
+
+def test_ingredients_named(term: Terminology) -> None:
+    """A drug coded at the clinical-drug level is read by its ingredient's name, once per ingredient."""
+    found = text.ingredients_named(term, "Gabapentin 300 MG Oral Capsule", None, "gabapentin")
+    assert term.match("rx_gabapentinoids", found) is not None
+    assert {(c.system, c.code) for c in found} == {_member(term, "rx_gabapentinoids", "gabapentin")}
+    assert text.ingredients_named(term, "Vitamin D 1000 UNT", None) == ()
+    assert text.ingredients_named(term, "pregabapentinol") == ()
