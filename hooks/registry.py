@@ -13,6 +13,7 @@ from functools import cache
 
 from hooks.cards import CardDraft
 from hooks.evaluation import EvaluationInput
+from hooks.rule import Rule
 from hooks.terminology import Terminology, default_terminology
 
 Evaluate = Callable[[EvaluationInput], list[CardDraft]]
@@ -28,6 +29,7 @@ class ServiceDefinition:
     required_prefetch: frozenset[str]
     usage_requirements: str
     evaluate: Evaluate
+    rules: tuple[Rule, ...] = ()  # what it can say, from the catalogue (docs, reports, tests)
 
     def discovery_entries(self) -> list[dict[str, object]]:
         """One discovery entry per hook; the same id is listed for each (order-sign replaces order-select)."""
@@ -102,6 +104,7 @@ REQUIRED_KEYS = frozenset({"conditions", "procedures"})
 
 @cache
 def services(terminology: Terminology | None = None) -> tuple[ServiceDefinition, ...]:
+    from hooks.catalogue import rules_for
     from hooks.orders import evaluate_orders
     from hooks.pathway import evaluate_pathway
 
@@ -124,6 +127,7 @@ def services(terminology: Terminology | None = None) -> tuple[ServiceDefinition,
                 "Observations, medications, orders and reports refine the advice."
             ),
             evaluate=evaluate_pathway,
+            rules=rules_for(("patient-view",)),
         ),
         ServiceDefinition(
             id="radicular-order-guardrails",
@@ -140,6 +144,7 @@ def services(terminology: Terminology | None = None) -> tuple[ServiceDefinition,
                 "server access."
             ),
             evaluate=evaluate_orders,
+            rules=rules_for(("order-select", "order-sign")),
         ),
     )
 

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
 
+from hooks.catalogue import CATALOGUE
 from hooks.registry import history_prefetch
 from hooks.terminology import default_terminology
 
@@ -36,14 +37,11 @@ CLINICAL_SYSTEMS = {
     "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets",
 }
 
-# Decision model §1.2: the 30 states.
-STATES = (
-    *("R1", "R2", "R3", "E1", "E2", "P1", "P2"),
-    *("F0", "F1", "F2", "F3", "F4", "F5", "F6", "F7", "F8"),
-    *("S1", "S2", "S3", "S4", "N1", "N2", "N3", "A1", "A2", "L1"),
-    *("M1", "M2", "M3", "Y1", "X1"),
+# The decision model's states, as the rule catalogue declares them (X1 by the absence of any card).
+STATES = tuple(
+    dict.fromkeys(r.decision_state for r in CATALOGUE if r.hooks == ("patient-view",) and "." not in r.id)
 )
-NO_CARD_STATES = {"X1"}  # X1 is shown by the absence of any card
+NO_CARD_STATES = {r.id for r in CATALOGUE if not r.indicators}
 INDICATORS = {"info", "warning", "critical"}
 
 

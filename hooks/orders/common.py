@@ -25,8 +25,18 @@ from hooks.cards import (
 )
 from hooks.evidence import guideline
 from hooks.orders.draft import DraftOrder
+from hooks.rule import ORDER_HOOKS, Rule
 from hooks.suggestions import OrderSpec, Priority, service_request
 from hooks.terminology import Coding, Terminology
+
+# Said on an order when a check that applies to it stayed silent for lack of data.
+NOT_CHECKED = Rule(
+    "order.not-fully-checked",
+    "Order not fully checked: data unavailable",
+    "order.not-fully-checked",
+    ("nice_ng59",),
+    hooks=ORDER_HOOKS,
+)
 
 
 def order_fact(order: DraftOrder, what: str | None = None) -> Fact:

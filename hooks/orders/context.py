@@ -16,7 +16,7 @@ from functools import cached_property
 
 from hooks.cards import Fact
 from hooks.evaluation import EvaluationInput
-from hooks.facts import ConditionFact, MedicationFact, ObservationFact, PatientHistory, ProcedureFact
+from hooks.facts import ConditionFact, ObservationFact, PatientHistory, ProcedureFact
 from hooks.orders.draft import DraftOrder, read_draft_orders
 from hooks.pathway.context import PathwayContext
 from hooks.pathway.failure import (
@@ -24,7 +24,6 @@ from hooks.pathway.failure import (
     Modality,
     Outcome,
     assess,
-    classify_modality,
     consecutive_failed_esis,
     esi_sessions_in_window,
     is_scs_trial,
@@ -63,7 +62,7 @@ class OrderContext:
         return self.inp.terminology
 
     @property
-    def th(self) -> Thresholds:
+    def t(self) -> Thresholds:
         return self.inp.thresholds
 
     @property
@@ -100,13 +99,10 @@ class OrderContext:
                 return m
         return None
 
-    def med_is(self, med: MedicationFact, value_set: str) -> Member | None:
-        return self.term.match(value_set, med.codings + med.ingredient_codings)
-
     def assess(self, procedure: ProcedureFact, modality: Modality) -> Assessment:
         key = (procedure.ref, modality)
         if key not in self._assessments:
-            self._assessments[key] = assess(procedure, modality, self.history, self.today, self.th, self.term)
+            self._assessments[key] = assess(procedure, modality, self.history, self.today, self.t, self.term)
         return self._assessments[key]
 
     def unavailable_gaps(self, *keys: str) -> tuple[str, ...]:
@@ -216,23 +212,13 @@ class OrderContext:
             if p.is_completed and self.term.match(value_set, p.codings + p.used_codes) is not None
         )
 
-    @cached_property
-    def prior_esis(self) -> tuple[ProcedureFact, ...]:
-        """Completed lumbar ESIs, oldest first (a diagnostic nerve-root block is not an ESI, §0)."""
-        esis = [
-            p
-            for p in self.completed("esi_lumbar_all")
-            if p.performed is not None and classify_modality(p, self.term, self.history) is Modality.ESI
-        ]
-        return tuple(sorted(esis, key=lambda p: p.performed or date.min))
-
     def esi_sessions_last_year(self) -> list[ProcedureFact]:
         """Completed lumbar ESI sessions in the rolling 12 months, one per day (F8)."""
         return esi_sessions_in_window(self.history, self.term, self.today)
 
     def consecutive_failed_esis(self) -> tuple[Assessment, ...]:
         """The run of most recent non-responding ESI sessions (F8)."""
-        return consecutive_failed_esis(self.history, self.today, self.th, self.term)
+        return consecutive_failed_esis(self.history, self.today, self.t, self.term)
 
     def scs_trials(self) -> tuple[ProcedureFact, ...]:
         """Completed SCS trials (63650 without a permanent system, §0), oldest first."""
@@ -240,14 +226,6 @@ class OrderContext:
             p for p in self.completed("scs_percutaneous_lead") if is_scs_trial(p, self.term, self.history)
         ]
         return tuple(sorted(trials, key=lambda p: p.performed or date.min))
-
-    @cached_property
-    def prior_lumbar_surgery(self) -> tuple[ProcedureFact, ...]:
-        return tuple(p for p in self.completed("prior_lumbar_spine_surgery"))
-
-    @cached_property
-    def surgery_conditions(self) -> tuple[ConditionFact, ...]:
-        return self.current_conditions("postlaminectomy_syndrome_fbss", "lumbar_surgery_status")
 
     # ----------------------------------------------------------------- pain severity (E2)
     def latest(self, kind: str) -> ObservationFact | None:

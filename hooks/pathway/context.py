@@ -351,11 +351,6 @@ class PathwayContext:
     def _of(self, modality: Modality) -> tuple[ProcedureFact, ...]:
         return tuple(p for p, m in self.sessions if m is modality)
 
-    def is_diagnostic_snrb(self, p: ProcedureFact) -> bool:
-        return self.matches("esi_transforaminal_lumbar", p.codings) and failure.is_diagnostic_injection(
-            p, self.term
-        )
-
     @cached_property
     def esis(self) -> tuple[ProcedureFact, ...]:
         """Completed lumbar ESI sessions (diagnostic nerve root blocks excluded), oldest first."""

@@ -13,9 +13,20 @@ from hooks.conflicts import DISCOGRAPHY
 from hooks.orders.common import card, delete
 from hooks.orders.context import OrderContext
 from hooks.orders.draft import DraftOrder
+from hooks.rule import ORDER_HOOKS, Rule
 
-RULE_ID = "order.discography"
-RULE_IDS = (RULE_ID,)
+RULE_ID_DECL: Rule = Rule(
+    "order.discography",
+    "Discography is usually not appropriate",
+    "order.discography",
+    ("acr_lbp_2021", "nass_ldh"),
+    hooks=ORDER_HOOKS,
+    indicators=("info",),
+    state="F4",
+)
+RULE_ID = RULE_ID_DECL.id
+RULES = (RULE_ID_DECL,)
+RULE_IDS = tuple(r.id for r in RULES)
 # What the order-level "not fully checked" card needs to know about this check.
 APPLIES_TO: tuple[str, ...] = ("discography_lumbar",)
 ORDER_KIND = "procedure"
@@ -43,9 +54,7 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             ),
             avoid=("Discography from primary care.",),
             evidence=("acr_lbp_2021", "nass_ldh"),
-            conflicts=(
-                DISCOGRAPHY,
-            ),
+            conflicts=(DISCOGRAPHY,),
             suggestions=(delete(order, "Remove the discography order", f"Remove {order.ref}"),),
         )
     ]

@@ -16,9 +16,20 @@ from hooks.cards import CardDraft
 from hooks.orders.common import card, replace
 from hooks.orders.context import OrderContext
 from hooks.orders.draft import DraftOrder
+from hooks.rule import ORDER_HOOKS, Rule
 
-RULE_ID = "order.esi-blind"
-RULE_IDS = (RULE_ID,)
+RULE_ID_DECL: Rule = Rule(
+    "order.esi-blind",
+    "Epidural injection without image guidance",
+    "order.esi-blind",
+    ("asipp_epidural_2021", "nass_ldh"),
+    hooks=ORDER_HOOKS,
+    indicators=("warning",),
+    state="F2",
+)
+RULE_ID = RULE_ID_DECL.id
+RULES = (RULE_ID_DECL,)
+RULE_IDS = tuple(r.id for r in RULES)
 # What the order-level "not fully checked" card needs to know about this check.
 APPLIES_TO: tuple[str, ...] = ("esi_without_image_guidance",)
 ORDER_KIND = "procedure"

@@ -31,17 +31,40 @@ from hooks.conflicts import ESI_TIMING
 from hooks.orders.common import cancel_and_create, card, delete
 from hooks.orders.context import OrderContext
 from hooks.orders.draft import DraftOrder
+from hooks.rule import ORDER_HOOKS, Rule
 from hooks.thresholds import pct, span
 
-RULE_REPEAT = "order.esi-repeat"
-RULE_EARLY = "order.esi-too-early"
-RULE_IDS = (RULE_REPEAT, RULE_EARLY)
+RULE_REPEAT_DECL: Rule = Rule(
+    "order.esi-repeat",
+    "Repeat epidural injection without benefit",
+    "order.esi-repeat",
+    ("nass_ldh", "cms_esi_lcd"),
+    hooks=ORDER_HOOKS,
+    indicators=("warning",),
+    state="F8",
+)
+RULE_REPEAT = RULE_REPEAT_DECL.id
+RULE_EARLY_DECL: Rule = Rule(
+    "order.esi-too-early",
+    "Epidural injection before the conservative-care period",
+    "order.esi-too-early",
+    ("nice_ng59", "cms_esi_lcd"),
+    hooks=ORDER_HOOKS,
+    indicators=("warning",),
+    state="E1",
+)
+RULE_EARLY = RULE_EARLY_DECL.id
+RULES = (
+    RULE_REPEAT_DECL,
+    RULE_EARLY_DECL,
+)
+RULE_IDS = tuple(r.id for r in RULES)
 # What the order-level "not fully checked" card needs to know about this check.
 APPLIES_TO: tuple[str, ...] = ("esi_lumbar_all",)
 ORDER_KIND = "procedure"
 CHECKS_WHAT = "outcomes of earlier epidural injections (repeat after non-response) and pain severity"
 NEEDS: tuple[str, ...] = ("observations",)  # optional prefetch keys whose loss can silence this check
-EVIDENCE: tuple[str, ...] = ("cms_esi_lcd", "nass_ldh")
+EVIDENCE: tuple[str, ...] = ("nass_ldh", "cms_esi_lcd")
 
 
 def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
@@ -55,15 +78,15 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
 
 def _repeat(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     why: list[Fact] = []
-    n = ctx.th.esi_consecutive_failures
+    n = ctx.t.esi_consecutive_failures
     run = ctx.consecutive_failed_esis()
     failures = n > 0 and len(run) >= n
     if failures:
         for a in run[-n:]:
             why.extend(ctx.pathway.failure_facts(a))
     sessions = ctx.esi_sessions_last_year()
-    limit = ctx.th.esi_max_sessions_per_year
-    year = span(ctx.th.esi_frequency_window_days)
+    limit = ctx.t.esi_max_sessions_per_year
+    year = span(ctx.t.esi_frequency_window_days)
     too_many = len(sessions) + 1 >= limit
     if too_many:
         why.append(
@@ -102,11 +125,11 @@ def _repeat(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
                 "Multidisciplinary pain care with CBT; medication review.",
             ),
             avoid=(
-                f"Another ESI without a sustained ≥ {pct(ctx.th.responder_relief_pct)} response to the last "
+                f"Another ESI without a sustained ≥ {pct(ctx.t.responder_relief_pct)} response to the last "
                 "one.",
                 f"More than {limit} lumbar ESI sessions in {year}.",
             ),
-            evidence=("cms_esi_lcd", "nass_ldh"),
+            evidence=("nass_ldh", "cms_esi_lcd"),
             gaps=ctx.unavailable_gaps("procedures", "observations"),
             suggestions=(
                 cancel_and_create(
@@ -133,14 +156,14 @@ def _repeat(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
 
 def _too_early(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     duration, onset = ctx.duration_days, ctx.onset
-    if duration is None or onset is None or duration >= ctx.th.conservative_care_days:
+    if duration is None or onset is None or duration >= ctx.t.conservative_care_days:
         return []
     if ctx.severe_pain():
         return []  # E2: acute and severe sciatica; a specialist may consider an early ESI (NICE NG59)
     onset_fact = ctx.onset_fact()
     assert onset_fact is not None
-    reassess = onset[0] + timedelta(days=ctx.th.conservative_care_days)
-    weeks = span(ctx.th.conservative_care_days)
+    reassess = onset[0] + timedelta(days=ctx.t.conservative_care_days)
+    weeks = span(ctx.t.conservative_care_days)
     pain, odi = ctx.latest("pain"), ctx.latest("odi")
     why = [onset_fact]
     if pain is not None:
@@ -165,14 +188,12 @@ def _too_early(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             next_steps=(
                 f"Conservative care to {reassess.isoformat()} ({weeks} from onset): NSAIDs, stay active, "
                 "directional-preference exercises; then an image-guided ESI if radicular pain persists.",
-                f"Refer within {span(ctx.th.urgent_referral_days)} instead if pain becomes severe and "
+                f"Refer within {span(ctx.t.urgent_referral_days)} instead if pain becomes severe and "
                 "disabling or a deficit appears.",
             ),
             avoid=(f"Routine ESI in the first {weeks} for tolerable pain.",),
             evidence=("nice_ng59", "cms_esi_lcd"),
-            conflicts=(
-                ESI_TIMING,
-            ),
+            conflicts=(ESI_TIMING,),
             gaps=gaps,
             suggestions=(
                 delete(

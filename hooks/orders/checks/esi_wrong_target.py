@@ -28,10 +28,33 @@ from hooks.orders.common import cancel_and_create, card, delete
 from hooks.orders.context import OrderContext
 from hooks.orders.draft import DraftOrder
 from hooks.pathway.rules import refractory
+from hooks.rule import ORDER_HOOKS, Rule
 
-RULE_FACET = "order.esi-facet-pain"
-RULE_CLAUDICATION = "order.esi-claudication"
-RULE_IDS = (RULE_FACET, RULE_CLAUDICATION)
+RULE_FACET_DECL: Rule = Rule(
+    "order.esi-facet-pain",
+    "Epidural injection for facet or sacroiliac pain",
+    "order.esi-facet-pain",
+    ("asra_facet_2020", "nice_ng59"),
+    hooks=ORDER_HOOKS,
+    indicators=("warning",),
+    state="F5",
+)
+RULE_FACET = RULE_FACET_DECL.id
+RULE_CLAUDICATION_DECL: Rule = Rule(
+    "order.esi-claudication",
+    "Epidural injection for neurogenic claudication",
+    "order.esi-claudication",
+    ("nice_ng59", "asipp_epidural_2021", "nass_stenosis"),
+    hooks=ORDER_HOOKS,
+    indicators=("warning",),
+    state="F6",
+)
+RULE_CLAUDICATION = RULE_CLAUDICATION_DECL.id
+RULES = (
+    RULE_FACET_DECL,
+    RULE_CLAUDICATION_DECL,
+)
+RULE_IDS = tuple(r.id for r in RULES)
 # What the order-level "not fully checked" card needs to know about this check.
 APPLIES_TO: tuple[str, ...] = ("esi_lumbar_all",)
 ORDER_KIND = "procedure"
@@ -75,7 +98,7 @@ def _facet(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
                 "points "
                 "to the facet or SI joint.",
                 f"{spec.text}; radiofrequency ablation only after a positive diagnostic block "
-                f"(≥ {ctx.th.mbb_positive_relief_pct:g} % relief, site policy).",
+                f"(≥ {ctx.t.mbb_positive_relief_pct:g} % relief, site policy).",
             ),
             avoid=("Repeat ESI for facet- or SI-mediated pain.", "RFA without a positive diagnostic block."),
             evidence=("asra_facet_2020", "nice_ng59"),
@@ -131,9 +154,7 @@ def _claudication(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
                 "Fusion without instability.",
             ),
             evidence=("nice_ng59", "asipp_epidural_2021", "nass_stenosis"),
-            conflicts=(
-                ESI_STENOSIS,
-            ),
+            conflicts=(ESI_STENOSIS,),
             gaps=ctx.unavailable_gaps("conditions"),
             suggestions=(
                 cancel_and_create(

@@ -19,9 +19,20 @@ from hooks.conflicts import FUSION
 from hooks.orders.common import card, delete, replace
 from hooks.orders.context import OrderContext
 from hooks.orders.draft import DraftOrder
+from hooks.rule import ORDER_HOOKS, Rule
 
-RULE_ID = "order.fusion-no-instability"
-RULE_IDS = (RULE_ID,)
+RULE_ID_DECL: Rule = Rule(
+    "order.fusion-no-instability",
+    "Lumbar fusion for disc herniation without instability",
+    "order.fusion-no-instability",
+    ("nass_ldh", "nice_ng59"),
+    hooks=ORDER_HOOKS,
+    indicators=("warning",),
+    state="F3",
+)
+RULE_ID = RULE_ID_DECL.id
+RULES = (RULE_ID_DECL,)
+RULE_IDS = tuple(r.id for r in RULES)
 # What the order-level "not fully checked" card needs to know about this check.
 APPLIES_TO: tuple[str, ...] = ("lumbar_fusion",)
 ORDER_KIND = "procedure"
@@ -64,9 +75,7 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             ),
             avoid=("Fusion for routine disc herniation.",),
             evidence=("nass_ldh", "nice_ng59"),
-            conflicts=(
-                FUSION,
-            ),
+            conflicts=(FUSION,),
             gaps=ctx.unavailable_gaps("conditions", "procedures"),
             suggestions=(
                 replace(

@@ -20,11 +20,34 @@ from hooks.cards import CardDraft, Fact
 from hooks.orders.common import card, delete, update_fields
 from hooks.orders.context import OrderContext
 from hooks.orders.draft import DraftOrder
+from hooks.rule import ORDER_HOOKS, Rule
 from hooks.thresholds import span
 
-RULE_EARLY = "order.mri-early"
-RULE_CES = "order.mri-ces-emergency"
-RULE_IDS = (RULE_EARLY, RULE_CES)
+RULE_EARLY_DECL: Rule = Rule(
+    "order.mri-early",
+    "Lumbar imaging before the conservative-care period without red flags",
+    "order.mri-early",
+    ("acr_lbp_2021", "nice_ng59"),
+    hooks=ORDER_HOOKS,
+    indicators=("info",),
+    state="E1",
+)
+RULE_EARLY = RULE_EARLY_DECL.id
+RULE_CES_DECL: Rule = Rule(
+    "order.mri-ces-emergency",
+    "Cauda equina: imaging must be an emergency study",
+    "order.mri-ces-emergency",
+    ("acr_lbp_2021", "nice_ng59"),
+    hooks=ORDER_HOOKS,
+    indicators=("critical",),
+    state="R1",
+)
+RULE_CES = RULE_CES_DECL.id
+RULES = (
+    RULE_EARLY_DECL,
+    RULE_CES_DECL,
+)
+RULE_IDS = tuple(r.id for r in RULES)
 # What the order-level "not fully checked" card needs to know about this check.
 APPLIES_TO: tuple[str, ...] = ("imaging_lumbar_advanced",)
 ORDER_KIND = "procedure"
@@ -75,10 +98,10 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         return []  # a red flag justifies early imaging (seed 003; ACR variants 4-7)
     duration = ctx.duration_days
     onset = ctx.onset
-    if duration is None or onset is None or duration >= ctx.th.conservative_care_days:
+    if duration is None or onset is None or duration >= ctx.t.conservative_care_days:
         return []
-    reassess = onset[0] + timedelta(days=ctx.th.conservative_care_days)
-    weeks = span(ctx.th.conservative_care_days)
+    reassess = onset[0] + timedelta(days=ctx.t.conservative_care_days)
+    weeks = span(ctx.t.conservative_care_days)
     onset_fact = ctx.onset_fact()
     assert onset_fact is not None
     return [

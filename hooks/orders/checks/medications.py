@@ -41,15 +41,58 @@ from hooks.orders.common import card, delete
 from hooks.orders.context import OrderContext
 from hooks.orders.draft import DraftOrder
 from hooks.pathway.rules.medication import continuous_course_days, daily_mme
+from hooks.rule import ORDER_HOOKS, Rule
 from hooks.terminology import Terminology
 from hooks.text import NOT_ORAL_ROUTE
 from hooks.thresholds import pct
 
-RULE_OPIOID = "order.opioid-risk"
-RULE_GABAPENTINOID = "order.gabapentinoid-sciatica"
-RULE_STEROID = "order.oral-steroid-sciatica"
-RULE_BENZO = "order.benzodiazepine-with-opioid"
-RULE_IDS = (RULE_OPIOID, RULE_BENZO, RULE_GABAPENTINOID, RULE_STEROID)
+RULE_OPIOID_DECL: Rule = Rule(
+    "order.opioid-risk",
+    "Opioid prescribing risk",
+    "order.opioid-risk",
+    ("cdc_opioids_2022", "nice_ng59"),
+    hooks=ORDER_HOOKS,
+    indicators=("warning",),
+    state="M1",
+)
+RULE_OPIOID = RULE_OPIOID_DECL.id
+RULE_GABAPENTINOID_DECL: Rule = Rule(
+    "order.gabapentinoid-sciatica",
+    "Gabapentinoid for sciatica: evidence conflict",
+    "order.gabapentinoid-sciatica",
+    ("nice_ng59", "precise_2017"),
+    hooks=ORDER_HOOKS,
+    indicators=("info",),
+    state="M2",
+)
+RULE_GABAPENTINOID = RULE_GABAPENTINOID_DECL.id
+RULE_STEROID_DECL: Rule = Rule(
+    "order.oral-steroid-sciatica",
+    "Oral corticosteroid for sciatica: evidence conflict",
+    "order.oral-steroid-sciatica",
+    ("nice_ng59",),
+    hooks=ORDER_HOOKS,
+    indicators=("info",),
+    state="M3",
+)
+RULE_STEROID = RULE_STEROID_DECL.id
+RULE_BENZO_DECL: Rule = Rule(
+    "order.benzodiazepine-with-opioid",
+    "Benzodiazepine with a current opioid",
+    "order.benzodiazepine-with-opioid",
+    ("cdc_opioids_2022",),
+    hooks=ORDER_HOOKS,
+    indicators=("warning",),
+    state="M1",
+)
+RULE_BENZO = RULE_BENZO_DECL.id
+RULES = (
+    RULE_OPIOID_DECL,
+    RULE_GABAPENTINOID_DECL,
+    RULE_STEROID_DECL,
+    RULE_BENZO_DECL,
+)
+RULE_IDS = tuple(r.id for r in RULES)
 # What the order-level "not fully checked" card needs to know about this check.
 APPLIES_TO: tuple[str, ...] = (
     "rx_opioids",
@@ -64,6 +107,7 @@ NEEDS: tuple[str, ...] = (
     "medicationStatements",
 )  # optional prefetch keys whose loss can silence this check
 EVIDENCE: tuple[str, ...] = ("cdc_opioids_2022",)
+
 
 def order_mme(ctx: OrderContext, order: DraftOrder) -> float | None:
     member = ctx.drug_is(order, "rx_opioids")
@@ -126,7 +170,7 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         start=ctx.today, end=None,
     )  # fmt: skip
     days = continuous_course_days(ctx.pathway, (*history_opioids, as_prescribed))
-    long_term = days > ctx.th.long_term_opioid_days
+    long_term = days > ctx.t.long_term_opioid_days
     if long_term:
         earlier = [m for m in history_opioids if m.start is not None]
         first = earlier[0] if earlier else None
@@ -161,12 +205,11 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             if mm:
                 total += mm
                 parts.append(f"{m.ref} {mm:g}")
-        if total >= ctx.th.high_mme_per_day:
+        if total >= ctx.t.high_mme_per_day:
             high = True
             why.append(
                 Fact(
-                    f"{total:g} MME/day ({' + '.join(parts)}) ≥ {ctx.th.high_mme_per_day:g} (CDC 2022 "
-                    "factors)"
+                    f"{total:g} MME/day ({' + '.join(parts)}) ≥ {ctx.t.high_mme_per_day:g} (CDC 2022 factors)"
                 )
             )
     # (c) benzodiazepine
@@ -181,12 +224,12 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         summary = "Opioid with a benzodiazepine: avoid co-prescribing; offer naloxone (CDC 2022)"
     elif high:
         summary = (
-            f"Opioid dose ≥ {ctx.th.high_mme_per_day:g} MME/day: reassess benefit and risk; offer naloxone "
+            f"Opioid dose ≥ {ctx.t.high_mme_per_day:g} MME/day: reassess benefit and risk; offer naloxone "
             "(CDC 2022)"
         )
     else:
         summary = (
-            f"Opioid continuing beyond {ctx.th.long_term_opioid_days} days: reassess benefit and harm; "
+            f"Opioid continuing beyond {ctx.t.long_term_opioid_days} days: reassess benefit and harm; "
             "taper if no benefit (CDC 2022)"
         )
     suggestions: list[SuggestionDraft] = []
@@ -297,8 +340,8 @@ def _gabapentinoid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         NEUROPATHIC_AGENTS,
         ("nice_ng59", "precise_2017"),
         (
-            f"If prescribed, reassess benefit; taper if there is no ≥ {pct(ctx.th.partial_relief_pct)} or "
-            f"{ctx.th.partial_delta_points:g}-point improvement.",
+            f"If prescribed, reassess benefit; taper if there is no ≥ {pct(ctx.t.partial_relief_pct)} or "
+            f"{ctx.t.partial_delta_points:g}-point improvement.",
             "Warn about respiratory depression with opioids.",
         ),
     )

@@ -18,9 +18,20 @@ from hooks.orders.common import card, replace
 from hooks.orders.context import OrderContext
 from hooks.orders.draft import DraftOrder
 from hooks.pathway.rules import post_surgical
+from hooks.rule import ORDER_HOOKS, Rule
 
-RULE_ID = "order.mri-postop-contrast"
-RULE_IDS = (RULE_ID,)
+RULE_ID_DECL: Rule = Rule(
+    "order.mri-postop-contrast",
+    "Lumbar MRI needs contrast",
+    "order.mri-postop-contrast",
+    ("acr_lbp_2021",),
+    hooks=ORDER_HOOKS,
+    indicators=("warning",),
+    state="S1",
+)
+RULE_ID = RULE_ID_DECL.id
+RULES = (RULE_ID_DECL,)
+RULE_IDS = tuple(r.id for r in RULES)
 # What the order-level "not fully checked" card needs to know about this check.
 APPLIES_TO: tuple[str, ...] = ("mri_lumbar_without_contrast",)
 ORDER_KIND = "procedure"

@@ -33,11 +33,44 @@ from hooks.orders.common import card, create, delete, replace
 from hooks.orders.context import FAILED, POSITIVE, OrderContext
 from hooks.orders.draft import DraftOrder
 from hooks.pathway.failure import Modality
+from hooks.rule import ORDER_HOOKS, Rule
 
-RULE_NO_TRIAL = "order.scs-no-trial"
-RULE_FAILED_TRIAL = "order.scs-failed-trial"
-RULE_PSYCH = "order.neuromod-psych-eval"
-RULE_IDS = (RULE_NO_TRIAL, RULE_FAILED_TRIAL, RULE_PSYCH)
+RULE_NO_TRIAL_DECL: Rule = Rule(
+    "order.scs-no-trial",
+    "Permanent stimulator without a successful trial",
+    "order.scs-no-trial",
+    ("nacc_2014", "nice_ta159"),
+    hooks=ORDER_HOOKS,
+    indicators=("warning",),
+    state="N1",
+)
+RULE_NO_TRIAL = RULE_NO_TRIAL_DECL.id
+RULE_FAILED_TRIAL_DECL: Rule = Rule(
+    "order.scs-failed-trial",
+    "Permanent stimulator after a failed trial",
+    "order.scs-failed-trial",
+    ("nacc_2014", "nacc_drg_2019", "nice_ta159"),
+    hooks=ORDER_HOOKS,
+    indicators=("warning",),
+    state="N2",
+)
+RULE_FAILED_TRIAL = RULE_FAILED_TRIAL_DECL.id
+RULE_PSYCH_DECL: Rule = Rule(
+    "order.neuromod-psych-eval",
+    "Neuromodulation without a psychological evaluation",
+    "order.neuromod-psych-eval",
+    ("nacc_2014",),
+    hooks=ORDER_HOOKS,
+    indicators=("warning",),
+    state="Y1",
+)
+RULE_PSYCH = RULE_PSYCH_DECL.id
+RULES = (
+    RULE_NO_TRIAL_DECL,
+    RULE_FAILED_TRIAL_DECL,
+    RULE_PSYCH_DECL,
+)
+RULE_IDS = tuple(r.id for r in RULES)
 # What the order-level "not fully checked" card needs to know about this check.
 APPLIES_TO: tuple[str, ...] = ("neuromodulation_implant",)
 ORDER_KIND = "procedure"
@@ -76,7 +109,7 @@ def _trial(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
                     "Permanent stimulator after a failed trial",
                     order,
                     indicator="warning",
-                    summary=f"The spinal cord stimulator trial failed (< {ctx.th.scs_trial_success_pct:g} % "
+                    summary=f"The spinal cord stimulator trial failed (< {ctx.t.scs_trial_success_pct:g} % "
                     "relief): do not implant a "
                     "permanent system",
                     why=trial_facts,
@@ -106,13 +139,13 @@ def _trial(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
                 "Permanent stimulator without a documented successful trial",
                 order,
                 indicator="warning",
-                summary=f"No documented ≥ {ctx.th.scs_trial_success_pct:g} % relief from the stimulator "
+                summary=f"No documented ≥ {ctx.t.scs_trial_success_pct:g} % relief from the stimulator "
                 "trial: record it before the "
                 "permanent implant",
                 why=trial_facts,
                 next_steps=(
                     f"Record the pain relief during the trial; implant only with ≥ "
-                    f"{ctx.th.scs_trial_success_pct:g} % relief.",
+                    f"{ctx.t.scs_trial_success_pct:g} % relief.",
                 ),
                 avoid=("Permanent implant without a successful trial.",),
                 evidence=("nacc_2014", "nice_ta159"),
@@ -137,7 +170,7 @@ def _trial(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             why=(Fact("no spinal cord stimulator trial on record"),),
             next_steps=(
                 "Psychological evaluation, then a stimulator trial; implant only with ≥ "
-                f"{ctx.th.scs_trial_success_pct:g} % relief during the trial.",
+                f"{ctx.t.scs_trial_success_pct:g} % relief during the trial.",
             ),
             avoid=("Permanent implant without a trial.",),
             evidence=("nacc_2014", "nice_ta159"),

@@ -27,11 +27,34 @@ from hooks.orders.common import cancel_and_create, card, delete, replace
 from hooks.orders.context import FAILED, POSITIVE, OrderContext
 from hooks.orders.draft import DraftOrder
 from hooks.pathway.failure import Assessment, Modality, levels_concordant
+from hooks.rule import ORDER_HOOKS, Rule
 from hooks.text import parse_level
 
-RULE_NO_BLOCK = "order.rfa-no-block"
-RULE_REPEAT = "order.rfa-repeat-failed"
-RULE_IDS = (RULE_NO_BLOCK, RULE_REPEAT)
+RULE_NO_BLOCK_DECL: Rule = Rule(
+    "order.rfa-no-block",
+    "Radiofrequency ablation without a positive diagnostic block",
+    "order.rfa-no-block",
+    ("asra_facet_2020", "nice_ng59", "cms_facet_lcd"),
+    hooks=ORDER_HOOKS,
+    indicators=("warning",),
+    state="F5",
+)
+RULE_NO_BLOCK = RULE_NO_BLOCK_DECL.id
+RULE_REPEAT_DECL: Rule = Rule(
+    "order.rfa-repeat-failed",
+    "Repeat ablation after a failed ablation",
+    "order.rfa-repeat-failed",
+    ("asra_facet_2020", "cms_facet_lcd"),
+    hooks=ORDER_HOOKS,
+    indicators=("warning",),
+    state="A1",
+)
+RULE_REPEAT = RULE_REPEAT_DECL.id
+RULES = (
+    RULE_NO_BLOCK_DECL,
+    RULE_REPEAT_DECL,
+)
+RULE_IDS = tuple(r.id for r in RULES)
 # What the order-level "not fully checked" card needs to know about this check.
 APPLIES_TO: tuple[str, ...] = ("facet_rfa_or_si_rfa",)
 ORDER_KIND = "procedure"
@@ -49,8 +72,8 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
 
 def _no_block(ctx: OrderContext, order: DraftOrder, facet: bool) -> list[CardDraft]:
     block_set = "facet_medial_branch_block_lumbar" if facet else "si_joint_diagnostic_block"
-    needed = ctx.th.mbb_required_positive_blocks if facet else 1
-    threshold = ctx.th.mbb_positive_relief_pct if facet else ctx.th.sij_block_positive_relief_pct
+    needed = ctx.t.mbb_required_positive_blocks if facet else 1
+    threshold = ctx.t.mbb_positive_relief_pct if facet else ctx.t.sij_block_positive_relief_pct
     positives: list[Assessment] = []
     others: list[Assessment] = []
     for p in ctx.completed(block_set):
@@ -70,9 +93,7 @@ def _no_block(ctx: OrderContext, order: DraftOrder, facet: bool) -> list[CardDra
     spec = sx.MEDIAL_BRANCH_BLOCK if facet else sx.SI_JOINT_BLOCK
     coding = ctx.term.first(spec.value_set).coding()
     conflicts = (
-        [
-            RFA_SCOPE
-        ]
+        [RFA_SCOPE]
         if facet
         else [
             Conflict(

@@ -19,6 +19,7 @@ A1 = Rule(
     "Failed nerve ablation (RFA or cryo)",
     TOPIC_ABLATION,
     ("asra_facet_2020", "cms_facet_lcd", "nacc_2014"),
+    indicators=("info", "warning"),
 )
 A1_RECORD = Rule(
     "A1", "Nerve ablation outcome not recorded", TOPIC_ABLATION, ("asra_facet_2020", "cms_facet_lcd")
@@ -100,9 +101,7 @@ def a1_failed_ablation(ctx: PathwayContext, a: Assessment) -> CardDraft:
         "MRI/CT and a repeat diagnostic block to confirm the pathway (ASRA 2020).",
     ]
     if ctx.gate_open:
-        steps.append(
-            "With radicular pain: an image-guided ESI or a targeted nerve-root injection."
-        )
+        steps.append("With radicular pain: an image-guided ESI or a targeted nerve-root injection.")
         suggestions.append(
             sx.suggest(sx.DIAGNOSTIC_SNRB, ctx.term, patient_id=ctx.patient_id, reasons=ctx.reason_refs)
         )
@@ -121,7 +120,7 @@ def a1_failed_ablation(ctx: PathwayContext, a: Assessment) -> CardDraft:
         ctx,
         indicator="warning" if (pending or repeat) else "info",
         summary=f"Ablation on {_when(p)} failed: re-evaluate with a repeat diagnostic block; do not repeat "
-                "RFA there",
+        "RFA there",
         why=why,
         gaps=list(a.gaps),
         next_steps=steps,
@@ -177,7 +176,7 @@ def a2_worked_then_recurred(ctx: PathwayContext, a: Assessment) -> CardDraft:
         ctx,
         indicator="info",
         summary=f"Ablation on {_when(p)} worked for months, then pain recurred: not a failure; a repeat "
-                "RFA is reasonable",
+        "RFA is reasonable",
         why=[*ctx.failure_facts(a)],
         gaps=list(a.gaps),
         next_steps=[
@@ -187,13 +186,17 @@ def a2_worked_then_recurred(ctx: PathwayContext, a: Assessment) -> CardDraft:
         ],
         avoid=["Labelling it a failed ablation.", "Spinal cord stimulation."],
         conflicts=[RFA_SCOPE],
-        suggestions=[sx.suggest(
-            sx.REPEAT_FACET_RFA, ctx.term, patient_id=ctx.patient_id,
-            reasons=tuple(c.ref for c in ctx.conditions("facet_mediated_pain", "sacroiliac_joint_pain"))
-            or ctx.reason_refs,
-            note=f"Same level as the ablation on {_when(p)}" + (f" ({p.level})." if p.level else "."),
-            recommended=True,
-        )],
+        suggestions=[
+            sx.suggest(
+                sx.REPEAT_FACET_RFA,
+                ctx.term,
+                patient_id=ctx.patient_id,
+                reasons=tuple(c.ref for c in ctx.conditions("facet_mediated_pain", "sacroiliac_joint_pain"))
+                or ctx.reason_refs,
+                note=f"Same level as the ablation on {_when(p)}" + (f" ({p.level})." if p.level else "."),
+                recommended=True,
+            )
+        ],
         needs=("observations",),
     )
 
@@ -217,5 +220,3 @@ def ablation_card(ctx: PathwayContext) -> CardDraft | None:
     if a.outcome in UNDOCUMENTED_OUTCOMES and (age is None or age <= ctx.t.outcome_recall_days):
         return a1_record_outcome(ctx, a)
     return None
-
-

@@ -17,7 +17,13 @@ from hooks.pathway.rules.common import (
 from hooks.thresholds import span
 
 E1 = Rule("E1", "Acute radicular pain, tolerable", TOPIC_PATHWAY, ("nice_ng59", "acr_lbp_2021"))
-E2 = Rule("E2", "Acute radicular pain, severe or disabling", TOPIC_PATHWAY, ("nice_ng59", "acr_lbp_2021"))
+E2 = Rule(
+    "E2",
+    "Acute radicular pain, severe or disabling",
+    TOPIC_PATHWAY,
+    ("nice_ng59", "acr_lbp_2021"),
+    indicators=("warning",),
+)
 
 
 def is_acute(ctx: PathwayContext) -> bool:

@@ -35,8 +35,15 @@ F2 = Rule(
     "Inadequate epidural steroid injection trial",
     TOPIC_PATHWAY,
     ("nass_ldh", "acr_lbp_2021", "asipp_epidural_2021"),
+    indicators=("warning",),
 )
-F8 = Rule("F8", "Epidural injections repeated without benefit", TOPIC_PATHWAY, ("nice_ng59", "cms_esi_lcd"))
+F8 = Rule(
+    "F8",
+    "Epidural injections repeated without benefit",
+    TOPIC_PATHWAY,
+    ("nice_ng59", "cms_esi_lcd"),
+    indicators=("warning",),
+)
 
 ESI_ORDER_SETS = ("esi_lumbar_all",)
 
@@ -231,9 +238,7 @@ def f2_inadequate_trial(ctx: PathwayContext, discordant: tuple[ProcedureFact, ..
         "imaging and the clinical picture."
     )
     if discordant:
-        steps.append(
-            "A diagnostic selective nerve root block can settle the level if it is in doubt."
-        )
+        steps.append("A diagnostic selective nerve root block can settle the level if it is in doubt.")
         suggestions.append(
             sx.suggest(
                 sx.DIAGNOSTIC_SNRB,
@@ -324,4 +329,3 @@ def f8_repeated_without_benefit(ctx: PathwayContext) -> CardDraft:
         selection_behavior="any",
         needs=("procedures", "observations", "serviceRequests"),
     )
-

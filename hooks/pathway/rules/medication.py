@@ -27,7 +27,11 @@ from hooks.text import NOT_ORAL_ROUTE
 from hooks.thresholds import pct
 
 M1 = Rule(
-    "M1", "Long-term opioid therapy for radicular pain", TOPIC_OPIOIDS, ("cdc_opioids_2022", "nice_ng59")
+    "M1",
+    "Long-term opioid therapy for radicular pain",
+    TOPIC_OPIOIDS,
+    ("cdc_opioids_2022", "nice_ng59"),
+    indicators=("warning",),
 )
 M2 = Rule(
     "M2",

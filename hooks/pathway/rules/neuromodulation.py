@@ -29,6 +29,7 @@ N2 = Rule(
     "Spinal cord stimulator trial failed",
     TOPIC_NEUROMODULATION,
     ("nacc_2014", "nacc_drg_2019", "nice_ta159"),
+    indicators=("warning",),
 )
 N3 = Rule(
     "N3",
@@ -37,7 +38,11 @@ N3 = Rule(
     ("nacc_salvage_2024", "nacc_2014"),
 )
 L1 = Rule(
-    "L1", "Refractory to neuromodulation and interventions", TOPIC_NEUROMODULATION, ("pacc_2024", "nacc_2014")
+    "L1",
+    "Refractory to neuromodulation and interventions",
+    TOPIC_NEUROMODULATION,
+    ("pacc_2024", "nacc_2014"),
+    indicators=("info", "warning"),
 )
 
 PERMANENT_ORDER_SETS = ("scs_permanent_system",)

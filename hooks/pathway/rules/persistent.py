@@ -20,6 +20,7 @@ P2 = Rule(
     "Persistent radicular pain for 3 months without specialist referral",
     TOPIC_PATHWAY,
     ("nice_ng59", "nass_ldh"),
+    indicators=("warning",),
 )
 
 

@@ -21,8 +21,15 @@ S1 = Rule(
     "New or progressive radicular symptoms after lumbar surgery",
     TOPIC_PATHWAY,
     ("acr_lbp_2021", "nass_ldh"),
+    indicators=("info", "warning"),
 )
-S2 = Rule("S2", "Recurrent disc herniation after lumbar surgery", TOPIC_PATHWAY, ("nass_ldh", "acr_lbp_2021"))
+S2 = Rule(
+    "S2",
+    "Recurrent disc herniation after lumbar surgery",
+    TOPIC_PATHWAY,
+    ("nass_ldh", "acr_lbp_2021"),
+    indicators=("warning",),
+)
 S3 = Rule(
     "S3",
     "Persistent pain after surgery with epidural fibrosis, no surgical target",
@@ -34,6 +41,7 @@ S4 = Rule(
     "Spondylolisthesis or instability with refractory radicular pain",
     TOPIC_PATHWAY,
     ("nass_ldh", "nice_ng59"),
+    indicators=("info", "warning"),
 )
 
 
@@ -315,8 +323,7 @@ def s1_new_symptoms_after_surgery(ctx: PathwayContext) -> CardDraft | None:
         gaps=gaps,
         next_steps=[
             "MRI lumbar spine without and with contrast to tell recurrent herniation from epidural fibrosis "
-            "(ACR 2021 variant 5)"
-            + (" — replace the non-contrast MRI order." if plain_ordered else "."),
+            "(ACR 2021 variant 5)" + (" — replace the non-contrast MRI order." if plain_ordered else "."),
             "Surgical re-evaluation with the result.",
         ],
         avoid=[

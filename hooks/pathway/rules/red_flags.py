@@ -29,9 +29,27 @@ ELECTIVE_ORDER_SETS = (
     "discography_lumbar",
 )
 
-R1 = Rule("R1", "Suspected cauda equina syndrome", TOPIC_RED_FLAG, ("acr_lbp_2021", "nice_ng59"))
-R2 = Rule("R2", "Progressive or severe motor deficit", TOPIC_RED_FLAG, ("acr_lbp_2021", "nass_ldh"))
-R3 = Rule("R3", "Suspected malignancy, infection or fracture", TOPIC_RED_FLAG, ("acr_lbp_2021", "nice_ng59"))
+R1 = Rule(
+    "R1",
+    "Suspected cauda equina syndrome",
+    TOPIC_RED_FLAG,
+    ("acr_lbp_2021", "nice_ng59"),
+    indicators=("critical",),
+)
+R2 = Rule(
+    "R2",
+    "Progressive or severe motor deficit",
+    TOPIC_RED_FLAG,
+    ("acr_lbp_2021", "nass_ldh"),
+    indicators=("critical", "warning"),
+)
+R3 = Rule(
+    "R3",
+    "Suspected malignancy, infection or fracture",
+    TOPIC_RED_FLAG,
+    ("acr_lbp_2021", "nice_ng59"),
+    indicators=("critical",),
+)
 
 
 def intercepted_orders(ctx: PathwayContext) -> tuple[Fact, ...]:
@@ -229,9 +247,7 @@ def r2_motor_deficit(ctx: PathwayContext) -> CardDraft | None:
     if decline is not None:
         e, n = decline.earlier, decline.later
         why.append(
-            Fact(
-                f"{n.text}: {e.value:g} on {e.effective} → {n.value:g} on {n.effective}", e.ref, (n.ref,)
-            )
+            Fact(f"{n.text}: {e.value:g} on {e.effective} → {n.value:g} on {n.effective}", e.ref, (n.ref,))
         )
     why += [ctx.cond_fact(c, "motor deficit: ", with_note=True) for c in deficits]
     why += [ctx.cond_fact(c, "radicular diagnosis: ") for c in ctx.gate_conditions[:1]]

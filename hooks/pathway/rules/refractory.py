@@ -25,13 +25,20 @@ from hooks.pathway.rules.common import (
 )
 from hooks.thresholds import pct, span
 
-F3 = Rule("F3", "Failed ESI with a concordant compressive lesion", TOPIC_PATHWAY, ("nass_ldh", "nice_ng59"))
+F3 = Rule(
+    "F3",
+    "Failed ESI with a concordant compressive lesion",
+    TOPIC_PATHWAY,
+    ("nass_ldh", "nice_ng59"),
+    indicators=("info", "warning"),
+)
 F4 = Rule("F4", "Failed ESI, diagnosis uncertain", TOPIC_PATHWAY, ("nass_ldh", "acr_lbp_2021"))
 F5 = Rule(
     "F5",
     "Failed ESI, pain likely facet- or SI-joint-mediated",
     TOPIC_PATHWAY,
     ("asra_facet_2020", "nice_ng59", "cms_facet_lcd"),
+    indicators=("info", "warning"),
 )
 F6 = Rule(
     "F6",
