@@ -110,3 +110,22 @@ def unread_gap(key: str, reason: str) -> str:
 
 def by_id(rules: Iterable[Rule]) -> Mapping[str, Rule]:
     return {r.id: r for r in rules}
+
+
+# The urgencies a rule can give, named once.
+INFO: tuple[Indicator, ...] = ("info",)
+WARNING: tuple[Indicator, ...] = ("warning",)
+CRITICAL: tuple[Indicator, ...] = ("critical",)
+INFO_OR_WARNING: tuple[Indicator, ...] = ("info", "warning")
+CRITICAL_OR_WARNING: tuple[Indicator, ...] = ("critical", "warning")
+
+
+def order_rule(
+    rule_id: str,
+    title: str,
+    state: str,
+    evidence: tuple[str, ...],
+    indicators: tuple[Indicator, ...] = WARNING,
+) -> Rule:
+    """An order check's declaration: it runs on order-select and order-sign, its topic is its id."""
+    return Rule(rule_id, title, rule_id, evidence, hooks=ORDER_HOOKS, indicators=indicators, state=state)

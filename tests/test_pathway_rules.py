@@ -633,3 +633,21 @@ def test_cards_link_the_guidelines_they_rest_on() -> None:
     c = card_of(run(radic(days=56), *conservative(50)), "P1")
     assert c.links and all(link.url.startswith("https://") and link.type == "absolute" for link in c.links)
     assert {link.url for link in c.links} <= {g.url for g in c.evidence}
+
+
+def test_card_text_says_the_thresholds_in_force() -> None:
+    """A site that sets the conservative-care period to 8 weeks sees "8 weeks" on E1, never "6 weeks"."""
+    from dataclasses import replace
+
+    from pathway_builders import make_input
+
+    from hooks.cards import render_detail, render_full
+    from hooks.pathway import evaluate_pathway
+    from hooks.thresholds import DEFAULT_THRESHOLDS
+
+    site = replace(DEFAULT_THRESHOLDS, conservative_care_days=56)
+    [card] = evaluate_pathway(replace(make_input(radic(days=45)), thresholds=site))
+    assert card.rule_id == "E1"  # 45 days is acute under an 8-week period
+    text = card.summary + render_detail(card) + render_full(card)
+    assert "under 8 weeks" in card.summary and "reassess at 8 weeks" in text
+    assert "under 6 weeks" not in text and "at 6 weeks" not in text  # "(6 weeks)" is the patient's own

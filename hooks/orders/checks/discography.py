@@ -13,19 +13,13 @@ from hooks.conflicts import DISCOGRAPHY
 from hooks.orders.common import card, delete
 from hooks.orders.context import OrderContext
 from hooks.orders.draft import DraftOrder
-from hooks.rule import ORDER_HOOKS, Rule
+from hooks.rule import INFO, Rule, order_rule
 
-RULE_ID_DECL: Rule = Rule(
-    "order.discography",
-    "Discography is usually not appropriate",
-    "order.discography",
-    ("acr_lbp_2021", "nass_ldh"),
-    hooks=ORDER_HOOKS,
-    indicators=("info",),
-    state="F4",
+RULE_ID_DECL: Rule = order_rule(
+    "order.discography", "Discography is usually not appropriate", "F4", ("acr_lbp_2021", "nass_ldh"), INFO
 )
-RULE_ID = RULE_ID_DECL.id
 RULES = (RULE_ID_DECL,)
+RULE_ID = RULE_ID_DECL.id
 RULE_IDS = tuple(r.id for r in RULES)
 # What the order-level "not fully checked" card needs to know about this check.
 APPLIES_TO: tuple[str, ...] = ("discography_lumbar",)

@@ -31,33 +31,18 @@ from hooks.conflicts import ESI_TIMING
 from hooks.orders.common import cancel_and_create, card, delete
 from hooks.orders.context import OrderContext
 from hooks.orders.draft import DraftOrder
-from hooks.rule import ORDER_HOOKS, Rule
+from hooks.rule import Rule, order_rule
 from hooks.thresholds import pct, span
 
-RULE_REPEAT_DECL: Rule = Rule(
-    "order.esi-repeat",
-    "Repeat epidural injection without benefit",
-    "order.esi-repeat",
-    ("nass_ldh", "cms_esi_lcd"),
-    hooks=ORDER_HOOKS,
-    indicators=("warning",),
-    state="F8",
+RULE_REPEAT_DECL: Rule = order_rule(
+    "order.esi-repeat", "Repeat epidural injection without benefit", "F8", ("nass_ldh", "cms_esi_lcd")
 )
-RULE_REPEAT = RULE_REPEAT_DECL.id
-RULE_EARLY_DECL: Rule = Rule(
-    "order.esi-too-early",
-    "Epidural injection before the conservative-care period",
-    "order.esi-too-early",
+RULE_EARLY_DECL: Rule = order_rule(
+    "order.esi-too-early", "Epidural injection before the conservative-care period", "E1",
     ("nice_ng59", "cms_esi_lcd"),
-    hooks=ORDER_HOOKS,
-    indicators=("warning",),
-    state="E1",
 )
-RULE_EARLY = RULE_EARLY_DECL.id
-RULES = (
-    RULE_REPEAT_DECL,
-    RULE_EARLY_DECL,
-)
+RULES = (RULE_REPEAT_DECL, RULE_EARLY_DECL)
+RULE_REPEAT, RULE_EARLY = (r.id for r in RULES)
 RULE_IDS = tuple(r.id for r in RULES)
 # What the order-level "not fully checked" card needs to know about this check.
 APPLIES_TO: tuple[str, ...] = ("esi_lumbar_all",)

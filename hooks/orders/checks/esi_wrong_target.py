@@ -28,32 +28,18 @@ from hooks.orders.common import cancel_and_create, card, delete
 from hooks.orders.context import OrderContext
 from hooks.orders.draft import DraftOrder
 from hooks.pathway.rules import refractory
-from hooks.rule import ORDER_HOOKS, Rule
+from hooks.rule import Rule, order_rule
 
-RULE_FACET_DECL: Rule = Rule(
-    "order.esi-facet-pain",
-    "Epidural injection for facet or sacroiliac pain",
-    "order.esi-facet-pain",
+RULE_FACET_DECL: Rule = order_rule(
+    "order.esi-facet-pain", "Epidural injection for facet or sacroiliac pain", "F5",
     ("asra_facet_2020", "nice_ng59"),
-    hooks=ORDER_HOOKS,
-    indicators=("warning",),
-    state="F5",
 )
-RULE_FACET = RULE_FACET_DECL.id
-RULE_CLAUDICATION_DECL: Rule = Rule(
-    "order.esi-claudication",
-    "Epidural injection for neurogenic claudication",
-    "order.esi-claudication",
+RULE_CLAUDICATION_DECL: Rule = order_rule(
+    "order.esi-claudication", "Epidural injection for neurogenic claudication", "F6",
     ("nice_ng59", "asipp_epidural_2021", "nass_stenosis"),
-    hooks=ORDER_HOOKS,
-    indicators=("warning",),
-    state="F6",
 )
-RULE_CLAUDICATION = RULE_CLAUDICATION_DECL.id
-RULES = (
-    RULE_FACET_DECL,
-    RULE_CLAUDICATION_DECL,
-)
+RULES = (RULE_FACET_DECL, RULE_CLAUDICATION_DECL)
+RULE_FACET, RULE_CLAUDICATION = (r.id for r in RULES)
 RULE_IDS = tuple(r.id for r in RULES)
 # What the order-level "not fully checked" card needs to know about this check.
 APPLIES_TO: tuple[str, ...] = ("esi_lumbar_all",)

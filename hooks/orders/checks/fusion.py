@@ -19,19 +19,14 @@ from hooks.conflicts import FUSION
 from hooks.orders.common import card, delete, replace
 from hooks.orders.context import OrderContext
 from hooks.orders.draft import DraftOrder
-from hooks.rule import ORDER_HOOKS, Rule
+from hooks.rule import Rule, order_rule
 
-RULE_ID_DECL: Rule = Rule(
-    "order.fusion-no-instability",
-    "Lumbar fusion for disc herniation without instability",
-    "order.fusion-no-instability",
+RULE_ID_DECL: Rule = order_rule(
+    "order.fusion-no-instability", "Lumbar fusion for disc herniation without instability", "F3",
     ("nass_ldh", "nice_ng59"),
-    hooks=ORDER_HOOKS,
-    indicators=("warning",),
-    state="F3",
 )
-RULE_ID = RULE_ID_DECL.id
 RULES = (RULE_ID_DECL,)
+RULE_ID = RULE_ID_DECL.id
 RULE_IDS = tuple(r.id for r in RULES)
 # What the order-level "not fully checked" card needs to know about this check.
 APPLIES_TO: tuple[str, ...] = ("lumbar_fusion",)

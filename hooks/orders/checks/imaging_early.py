@@ -20,33 +20,19 @@ from hooks.cards import CardDraft, Fact
 from hooks.orders.common import card, delete, update_fields
 from hooks.orders.context import OrderContext
 from hooks.orders.draft import DraftOrder
-from hooks.rule import ORDER_HOOKS, Rule
+from hooks.rule import CRITICAL, INFO, Rule, order_rule
 from hooks.thresholds import span
 
-RULE_EARLY_DECL: Rule = Rule(
-    "order.mri-early",
-    "Lumbar imaging before the conservative-care period without red flags",
-    "order.mri-early",
-    ("acr_lbp_2021", "nice_ng59"),
-    hooks=ORDER_HOOKS,
-    indicators=("info",),
-    state="E1",
+RULE_EARLY_DECL: Rule = order_rule(
+    "order.mri-early", "Lumbar imaging before the conservative-care period without red flags", "E1",
+    ("acr_lbp_2021", "nice_ng59"), INFO,
 )
-RULE_EARLY = RULE_EARLY_DECL.id
-RULE_CES_DECL: Rule = Rule(
-    "order.mri-ces-emergency",
-    "Cauda equina: imaging must be an emergency study",
-    "order.mri-ces-emergency",
-    ("acr_lbp_2021", "nice_ng59"),
-    hooks=ORDER_HOOKS,
-    indicators=("critical",),
-    state="R1",
+RULE_CES_DECL: Rule = order_rule(
+    "order.mri-ces-emergency", "Cauda equina: imaging must be an emergency study", "R1",
+    ("acr_lbp_2021", "nice_ng59"), CRITICAL,
 )
-RULE_CES = RULE_CES_DECL.id
-RULES = (
-    RULE_EARLY_DECL,
-    RULE_CES_DECL,
-)
+RULES = (RULE_EARLY_DECL, RULE_CES_DECL)
+RULE_EARLY, RULE_CES = (r.id for r in RULES)
 RULE_IDS = tuple(r.id for r in RULES)
 # What the order-level "not fully checked" card needs to know about this check.
 APPLIES_TO: tuple[str, ...] = ("imaging_lumbar_advanced",)

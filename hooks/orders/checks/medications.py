@@ -41,57 +41,27 @@ from hooks.orders.common import card, delete
 from hooks.orders.context import OrderContext
 from hooks.orders.draft import DraftOrder
 from hooks.pathway.rules.medication import continuous_course_days, daily_mme
-from hooks.rule import ORDER_HOOKS, Rule
+from hooks.rule import INFO, Rule, order_rule
 from hooks.terminology import Terminology
 from hooks.text import NOT_ORAL_ROUTE
 from hooks.thresholds import pct
 
-RULE_OPIOID_DECL: Rule = Rule(
-    "order.opioid-risk",
-    "Opioid prescribing risk",
-    "order.opioid-risk",
-    ("cdc_opioids_2022", "nice_ng59"),
-    hooks=ORDER_HOOKS,
-    indicators=("warning",),
-    state="M1",
+RULE_OPIOID_DECL: Rule = order_rule(
+    "order.opioid-risk", "Opioid prescribing risk", "M1", ("cdc_opioids_2022", "nice_ng59")
 )
-RULE_OPIOID = RULE_OPIOID_DECL.id
-RULE_GABAPENTINOID_DECL: Rule = Rule(
-    "order.gabapentinoid-sciatica",
-    "Gabapentinoid for sciatica: evidence conflict",
-    "order.gabapentinoid-sciatica",
-    ("nice_ng59", "precise_2017"),
-    hooks=ORDER_HOOKS,
-    indicators=("info",),
-    state="M2",
+RULE_GABAPENTINOID_DECL: Rule = order_rule(
+    "order.gabapentinoid-sciatica", "Gabapentinoid for sciatica: evidence conflict", "M2",
+    ("nice_ng59", "precise_2017"), INFO,
 )
-RULE_GABAPENTINOID = RULE_GABAPENTINOID_DECL.id
-RULE_STEROID_DECL: Rule = Rule(
-    "order.oral-steroid-sciatica",
-    "Oral corticosteroid for sciatica: evidence conflict",
-    "order.oral-steroid-sciatica",
-    ("nice_ng59",),
-    hooks=ORDER_HOOKS,
-    indicators=("info",),
-    state="M3",
+RULE_STEROID_DECL: Rule = order_rule(
+    "order.oral-steroid-sciatica", "Oral corticosteroid for sciatica: evidence conflict", "M3",
+    ("nice_ng59",), INFO,
 )
-RULE_STEROID = RULE_STEROID_DECL.id
-RULE_BENZO_DECL: Rule = Rule(
-    "order.benzodiazepine-with-opioid",
-    "Benzodiazepine with a current opioid",
-    "order.benzodiazepine-with-opioid",
-    ("cdc_opioids_2022",),
-    hooks=ORDER_HOOKS,
-    indicators=("warning",),
-    state="M1",
+RULE_BENZO_DECL: Rule = order_rule(
+    "order.benzodiazepine-with-opioid", "Benzodiazepine with a current opioid", "M1", ("cdc_opioids_2022",)
 )
-RULE_BENZO = RULE_BENZO_DECL.id
-RULES = (
-    RULE_OPIOID_DECL,
-    RULE_GABAPENTINOID_DECL,
-    RULE_STEROID_DECL,
-    RULE_BENZO_DECL,
-)
+RULES = (RULE_OPIOID_DECL, RULE_GABAPENTINOID_DECL, RULE_STEROID_DECL, RULE_BENZO_DECL)
+RULE_OPIOID, RULE_GABAPENTINOID, RULE_STEROID, RULE_BENZO = (r.id for r in RULES)
 RULE_IDS = tuple(r.id for r in RULES)
 # What the order-level "not fully checked" card needs to know about this check.
 APPLIES_TO: tuple[str, ...] = (

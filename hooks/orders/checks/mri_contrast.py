@@ -18,19 +18,13 @@ from hooks.orders.common import card, replace
 from hooks.orders.context import OrderContext
 from hooks.orders.draft import DraftOrder
 from hooks.pathway.rules import post_surgical
-from hooks.rule import ORDER_HOOKS, Rule
+from hooks.rule import Rule, order_rule
 
-RULE_ID_DECL: Rule = Rule(
-    "order.mri-postop-contrast",
-    "Lumbar MRI needs contrast",
-    "order.mri-postop-contrast",
-    ("acr_lbp_2021",),
-    hooks=ORDER_HOOKS,
-    indicators=("warning",),
-    state="S1",
+RULE_ID_DECL: Rule = order_rule(
+    "order.mri-postop-contrast", "Lumbar MRI needs contrast", "S1", ("acr_lbp_2021",)
 )
-RULE_ID = RULE_ID_DECL.id
 RULES = (RULE_ID_DECL,)
+RULE_ID = RULE_ID_DECL.id
 RULE_IDS = tuple(r.id for r in RULES)
 # What the order-level "not fully checked" card needs to know about this check.
 APPLIES_TO: tuple[str, ...] = ("mri_lumbar_without_contrast",)

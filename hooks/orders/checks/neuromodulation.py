@@ -33,43 +33,20 @@ from hooks.orders.common import card, create, delete, replace
 from hooks.orders.context import FAILED, POSITIVE, OrderContext
 from hooks.orders.draft import DraftOrder
 from hooks.pathway.failure import Modality
-from hooks.rule import ORDER_HOOKS, Rule
+from hooks.rule import Rule, order_rule
 
-RULE_NO_TRIAL_DECL: Rule = Rule(
-    "order.scs-no-trial",
-    "Permanent stimulator without a successful trial",
-    "order.scs-no-trial",
-    ("nacc_2014", "nice_ta159"),
-    hooks=ORDER_HOOKS,
-    indicators=("warning",),
-    state="N1",
+RULE_NO_TRIAL_DECL: Rule = order_rule(
+    "order.scs-no-trial", "Permanent stimulator without a successful trial", "N1", ("nacc_2014", "nice_ta159")
 )
-RULE_NO_TRIAL = RULE_NO_TRIAL_DECL.id
-RULE_FAILED_TRIAL_DECL: Rule = Rule(
-    "order.scs-failed-trial",
-    "Permanent stimulator after a failed trial",
-    "order.scs-failed-trial",
+RULE_FAILED_TRIAL_DECL: Rule = order_rule(
+    "order.scs-failed-trial", "Permanent stimulator after a failed trial", "N2",
     ("nacc_2014", "nacc_drg_2019", "nice_ta159"),
-    hooks=ORDER_HOOKS,
-    indicators=("warning",),
-    state="N2",
 )
-RULE_FAILED_TRIAL = RULE_FAILED_TRIAL_DECL.id
-RULE_PSYCH_DECL: Rule = Rule(
-    "order.neuromod-psych-eval",
-    "Neuromodulation without a psychological evaluation",
-    "order.neuromod-psych-eval",
-    ("nacc_2014",),
-    hooks=ORDER_HOOKS,
-    indicators=("warning",),
-    state="Y1",
+RULE_PSYCH_DECL: Rule = order_rule(
+    "order.neuromod-psych-eval", "Neuromodulation without a psychological evaluation", "Y1", ("nacc_2014",)
 )
-RULE_PSYCH = RULE_PSYCH_DECL.id
-RULES = (
-    RULE_NO_TRIAL_DECL,
-    RULE_FAILED_TRIAL_DECL,
-    RULE_PSYCH_DECL,
-)
+RULES = (RULE_NO_TRIAL_DECL, RULE_FAILED_TRIAL_DECL, RULE_PSYCH_DECL)
+RULE_NO_TRIAL, RULE_FAILED_TRIAL, RULE_PSYCH = (r.id for r in RULES)
 RULE_IDS = tuple(r.id for r in RULES)
 # What the order-level "not fully checked" card needs to know about this check.
 APPLIES_TO: tuple[str, ...] = ("neuromodulation_implant",)

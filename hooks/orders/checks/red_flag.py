@@ -20,20 +20,15 @@ from hooks.cards import Action, CardDraft, Fact, SuggestionDraft
 from hooks.orders.common import card, delete
 from hooks.orders.context import OrderContext
 from hooks.orders.draft import DraftOrder
-from hooks.rule import ORDER_HOOKS, Rule
+from hooks.rule import CRITICAL, Rule, order_rule
 from hooks.suggestions import OrderSpec, Priority
 
-RULE_ID_DECL: Rule = Rule(
-    "order.red-flag-elective",
-    "Elective procedure while a red flag is active",
-    "order.red-flag-elective",
-    ("acr_lbp_2021", "nice_ng59"),
-    hooks=ORDER_HOOKS,
-    indicators=("critical",),
-    state="R1",
+RULE_ID_DECL: Rule = order_rule(
+    "order.red-flag-elective", "Elective procedure while a red flag is active", "R1",
+    ("acr_lbp_2021", "nice_ng59"), CRITICAL,
 )
-RULE_ID = RULE_ID_DECL.id
 RULES = (RULE_ID_DECL,)
+RULE_ID = RULE_ID_DECL.id
 RULE_IDS = tuple(r.id for r in RULES)
 # What the order-level "not fully checked" card needs to know about this check.
 APPLIES_TO: tuple[str, ...] = ("elective_spine_procedures", "physical_therapy", "referral_physiotherapy")

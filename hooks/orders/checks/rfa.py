@@ -27,33 +27,18 @@ from hooks.orders.common import cancel_and_create, card, delete, replace
 from hooks.orders.context import FAILED, POSITIVE, OrderContext
 from hooks.orders.draft import DraftOrder
 from hooks.pathway.failure import Assessment, Modality, levels_concordant
-from hooks.rule import ORDER_HOOKS, Rule
+from hooks.rule import Rule, order_rule
 from hooks.text import parse_level
 
-RULE_NO_BLOCK_DECL: Rule = Rule(
-    "order.rfa-no-block",
-    "Radiofrequency ablation without a positive diagnostic block",
-    "order.rfa-no-block",
+RULE_NO_BLOCK_DECL: Rule = order_rule(
+    "order.rfa-no-block", "Radiofrequency ablation without a positive diagnostic block", "F5",
     ("asra_facet_2020", "nice_ng59", "cms_facet_lcd"),
-    hooks=ORDER_HOOKS,
-    indicators=("warning",),
-    state="F5",
 )
-RULE_NO_BLOCK = RULE_NO_BLOCK_DECL.id
-RULE_REPEAT_DECL: Rule = Rule(
-    "order.rfa-repeat-failed",
-    "Repeat ablation after a failed ablation",
-    "order.rfa-repeat-failed",
-    ("asra_facet_2020", "cms_facet_lcd"),
-    hooks=ORDER_HOOKS,
-    indicators=("warning",),
-    state="A1",
+RULE_REPEAT_DECL: Rule = order_rule(
+    "order.rfa-repeat-failed", "Repeat ablation after failure", "A1", ("asra_facet_2020", "cms_facet_lcd")
 )
-RULE_REPEAT = RULE_REPEAT_DECL.id
-RULES = (
-    RULE_NO_BLOCK_DECL,
-    RULE_REPEAT_DECL,
-)
+RULES = (RULE_NO_BLOCK_DECL, RULE_REPEAT_DECL)
+RULE_NO_BLOCK, RULE_REPEAT = (r.id for r in RULES)
 RULE_IDS = tuple(r.id for r in RULES)
 # What the order-level "not fully checked" card needs to know about this check.
 APPLIES_TO: tuple[str, ...] = ("facet_rfa_or_si_rfa",)
@@ -163,7 +148,7 @@ def _repeat(ctx: OrderContext, order: DraftOrder, facet: bool) -> list[CardDraft
     return [
         card(
             RULE_REPEAT,
-            "Repeat ablation after a failed ablation",
+            RULE_REPEAT_DECL.title,
             order,
             indicator="warning",
             summary="Repeat RFA at the same level after an ablation that gave no relief: re-evaluate first",

@@ -11,15 +11,13 @@ from hooks.facts import ProcedureFact
 from hooks.pathway.context import FAILED_OUTCOMES, UNDOCUMENTED_OUTCOMES, PathwayContext
 from hooks.pathway.failure import Assessment, Modality, Outcome
 from hooks.pathway.rules.common import NEUROPATHIC_AGENTS, RFA_SCOPE, TOPIC_ABLATION, Rule
+from hooks.rule import INFO_OR_WARNING
 from hooks.text import levels_in
 from hooks.thresholds import pct, span, window
 
 A1 = Rule(
-    "A1",
-    "Failed nerve ablation (RFA or cryo)",
-    TOPIC_ABLATION,
-    ("asra_facet_2020", "cms_facet_lcd", "nacc_2014"),
-    indicators=("info", "warning"),
+    "A1", "Failed nerve ablation (RFA or cryo)", TOPIC_ABLATION,
+    ("asra_facet_2020", "cms_facet_lcd", "nacc_2014"), indicators=INFO_OR_WARNING,
 )
 A1_RECORD = Rule(
     "A1", "Nerve ablation outcome not recorded", TOPIC_ABLATION, ("asra_facet_2020", "cms_facet_lcd")

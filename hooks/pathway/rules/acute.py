@@ -14,15 +14,13 @@ from hooks.pathway.rules.common import (
     TOPIC_PATHWAY,
     Rule,
 )
+from hooks.rule import WARNING
 from hooks.thresholds import span
 
 E1 = Rule("E1", "Acute radicular pain, tolerable", TOPIC_PATHWAY, ("nice_ng59", "acr_lbp_2021"))
 E2 = Rule(
-    "E2",
-    "Acute radicular pain, severe or disabling",
-    TOPIC_PATHWAY,
-    ("nice_ng59", "acr_lbp_2021"),
-    indicators=("warning",),
+    "E2", "Acute radicular pain, severe or disabling", TOPIC_PATHWAY, ("nice_ng59", "acr_lbp_2021"),
+    indicators=WARNING,
 )
 
 

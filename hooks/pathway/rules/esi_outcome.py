@@ -19,30 +19,23 @@ from hooks.pathway.context import (
 )
 from hooks.pathway.failure import Assessment, Outcome
 from hooks.pathway.rules.common import TOPIC_PATHWAY, Rule
+from hooks.rule import WARNING
 from hooks.thresholds import pct, span, window
 
 F0 = Rule(
-    "F0",
-    "Epidural steroid injection too recent or not yet judged",
-    TOPIC_PATHWAY,
+    "F0", "Epidural steroid injection too recent or not yet judged", TOPIC_PATHWAY,
     ("nass_ldh", "cms_esi_lcd", "farrar_2001"),
 )
 F1 = Rule(
     "F1", "Epidural steroid injection worked, then pain recurred", TOPIC_PATHWAY, ("nass_ldh", "cms_esi_lcd")
 )
 F2 = Rule(
-    "F2",
-    "Inadequate epidural steroid injection trial",
-    TOPIC_PATHWAY,
-    ("nass_ldh", "acr_lbp_2021", "asipp_epidural_2021"),
-    indicators=("warning",),
+    "F2", "Inadequate epidural steroid injection trial", TOPIC_PATHWAY,
+    ("nass_ldh", "acr_lbp_2021", "asipp_epidural_2021"), indicators=WARNING,
 )
 F8 = Rule(
-    "F8",
-    "Epidural injections repeated without benefit",
-    TOPIC_PATHWAY,
-    ("nice_ng59", "cms_esi_lcd"),
-    indicators=("warning",),
+    "F8", "Epidural injections repeated without benefit", TOPIC_PATHWAY, ("nice_ng59", "cms_esi_lcd"),
+    indicators=WARNING,
 )
 
 ESI_ORDER_SETS = ("esi_lumbar_all",)

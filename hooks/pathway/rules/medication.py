@@ -23,20 +23,16 @@ from hooks.pathway.rules.common import (
     TOPIC_ORAL_STEROIDS,
     Rule,
 )
+from hooks.rule import WARNING
 from hooks.text import NOT_ORAL_ROUTE
 from hooks.thresholds import pct
 
 M1 = Rule(
-    "M1",
-    "Long-term opioid therapy for radicular pain",
-    TOPIC_OPIOIDS,
-    ("cdc_opioids_2022", "nice_ng59"),
-    indicators=("warning",),
+    "M1", "Long-term opioid therapy for radicular pain", TOPIC_OPIOIDS, ("cdc_opioids_2022", "nice_ng59"),
+    indicators=WARNING,
 )
 M2 = Rule(
-    "M2",
-    "Gabapentinoid, TCA or SNRI for radicular pain",
-    TOPIC_NEUROPATHIC,
+    "M2", "Gabapentinoid, TCA or SNRI for radicular pain", TOPIC_NEUROPATHIC,
     ("nice_ng59", "precise_2017", "khoromi_2007"),
 )
 M3 = Rule("M3", "Oral corticosteroids for sciatica", TOPIC_ORAL_STEROIDS, ("nice_ng59",))

@@ -15,34 +15,25 @@ from hooks.pathway.context import FAILED_OUTCOMES, SUCCESS_OUTCOMES, UNDOCUMENTE
 from hooks.pathway.failure import Assessment, Modality
 from hooks.pathway.rules.common import NEUROPATHIC_AGENTS, OPIOIDS, SCS_SELECTION, TOPIC_NEUROMODULATION, Rule
 from hooks.pathway.rules.refractory import has_concordant_lesion
+from hooks.rule import INFO_OR_WARNING, WARNING
 from hooks.thresholds import pct
 
 N1 = Rule("N1", "Spinal cord stimulator trial succeeded", TOPIC_NEUROMODULATION, ("nacc_2014", "nice_ta159"))
 N1_RECORD = Rule(
-    "N1",
-    "Spinal cord stimulator trial outcome not recorded",
-    TOPIC_NEUROMODULATION,
+    "N1", "Spinal cord stimulator trial outcome not recorded", TOPIC_NEUROMODULATION,
     ("nacc_2014", "nice_ta159"),
 )
 N2 = Rule(
-    "N2",
-    "Spinal cord stimulator trial failed",
-    TOPIC_NEUROMODULATION,
-    ("nacc_2014", "nacc_drg_2019", "nice_ta159"),
-    indicators=("warning",),
+    "N2", "Spinal cord stimulator trial failed", TOPIC_NEUROMODULATION,
+    ("nacc_2014", "nacc_drg_2019", "nice_ta159"), indicators=WARNING,
 )
 N3 = Rule(
-    "N3",
-    "Implanted spinal cord stimulator losing effect",
-    TOPIC_NEUROMODULATION,
+    "N3", "Implanted spinal cord stimulator losing effect", TOPIC_NEUROMODULATION,
     ("nacc_salvage_2024", "nacc_2014"),
 )
 L1 = Rule(
-    "L1",
-    "Refractory to neuromodulation and interventions",
-    TOPIC_NEUROMODULATION,
-    ("pacc_2024", "nacc_2014"),
-    indicators=("info", "warning"),
+    "L1", "Refractory to neuromodulation and interventions", TOPIC_NEUROMODULATION,
+    ("pacc_2024", "nacc_2014"), indicators=INFO_OR_WARNING,
 )
 
 PERMANENT_ORDER_SETS = ("scs_permanent_system",)

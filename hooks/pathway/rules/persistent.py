@@ -7,20 +7,16 @@ from hooks.cards import CardDraft, Conflict, Fact, SuggestionDraft
 from hooks.facts import ProcedureFact
 from hooks.pathway.context import PathwayContext
 from hooks.pathway.rules.common import ESI_STENOSIS, ESI_TIMING, TOPIC_PATHWAY, Rule
+from hooks.rule import WARNING
 from hooks.thresholds import span
 
 P1 = Rule(
-    "P1",
-    "Persistent radicular pain after 6 weeks of conservative care",
-    TOPIC_PATHWAY,
+    "P1", "Persistent radicular pain after 6 weeks of conservative care", TOPIC_PATHWAY,
     ("acr_lbp_2021", "nass_ldh", "nice_ng59"),
 )
 P2 = Rule(
-    "P2",
-    "Persistent radicular pain for 3 months without specialist referral",
-    TOPIC_PATHWAY,
-    ("nice_ng59", "nass_ldh"),
-    indicators=("warning",),
+    "P2", "Persistent radicular pain for 3 months without specialist referral", TOPIC_PATHWAY,
+    ("nice_ng59", "nass_ldh"), indicators=WARNING,
 )
 
 

@@ -14,34 +14,24 @@ from hooks.cards import CardDraft, Fact
 from hooks.facts import ConditionFact
 from hooks.pathway.context import PathwayContext
 from hooks.pathway.rules.common import FUSION, NEUROPATHIC_AGENTS, SCS_SELECTION, TOPIC_PATHWAY, Rule
+from hooks.rule import INFO_OR_WARNING, WARNING
 from hooks.thresholds import pct
 
 S1 = Rule(
-    "S1",
-    "New or progressive radicular symptoms after lumbar surgery",
-    TOPIC_PATHWAY,
-    ("acr_lbp_2021", "nass_ldh"),
-    indicators=("info", "warning"),
+    "S1", "New or progressive radicular symptoms after lumbar surgery", TOPIC_PATHWAY,
+    ("acr_lbp_2021", "nass_ldh"), indicators=INFO_OR_WARNING,
 )
 S2 = Rule(
-    "S2",
-    "Recurrent disc herniation after lumbar surgery",
-    TOPIC_PATHWAY,
-    ("nass_ldh", "acr_lbp_2021"),
-    indicators=("warning",),
+    "S2", "Recurrent disc herniation after lumbar surgery", TOPIC_PATHWAY, ("nass_ldh", "acr_lbp_2021"),
+    indicators=WARNING,
 )
 S3 = Rule(
-    "S3",
-    "Persistent pain after surgery with epidural fibrosis, no surgical target",
-    TOPIC_PATHWAY,
+    "S3", "Persistent pain after surgery with epidural fibrosis, no surgical target", TOPIC_PATHWAY,
     ("nacc_2014", "nice_ta159"),
 )
 S4 = Rule(
-    "S4",
-    "Spondylolisthesis or instability with refractory radicular pain",
-    TOPIC_PATHWAY,
-    ("nass_ldh", "nice_ng59"),
-    indicators=("info", "warning"),
+    "S4", "Spondylolisthesis or instability with refractory radicular pain", TOPIC_PATHWAY,
+    ("nass_ldh", "nice_ng59"), indicators=INFO_OR_WARNING,
 )
 
 

@@ -14,6 +14,7 @@ from hooks.cards import CardDraft, Fact
 from hooks.facts import ConditionFact, ObservationFact
 from hooks.pathway.context import PathwayContext
 from hooks.pathway.rules.common import TOPIC_RED_FLAG, Rule
+from hooks.rule import CRITICAL, CRITICAL_OR_WARNING
 from hooks.text import INJECTION_DRUG_USE, SADDLE
 from hooks.thresholds import span
 
@@ -30,25 +31,16 @@ ELECTIVE_ORDER_SETS = (
 )
 
 R1 = Rule(
-    "R1",
-    "Suspected cauda equina syndrome",
-    TOPIC_RED_FLAG,
-    ("acr_lbp_2021", "nice_ng59"),
-    indicators=("critical",),
+    "R1", "Suspected cauda equina syndrome", TOPIC_RED_FLAG, ("acr_lbp_2021", "nice_ng59"),
+    indicators=CRITICAL,
 )
 R2 = Rule(
-    "R2",
-    "Progressive or severe motor deficit",
-    TOPIC_RED_FLAG,
-    ("acr_lbp_2021", "nass_ldh"),
-    indicators=("critical", "warning"),
+    "R2", "Progressive or severe motor deficit", TOPIC_RED_FLAG, ("acr_lbp_2021", "nass_ldh"),
+    indicators=CRITICAL_OR_WARNING,
 )
 R3 = Rule(
-    "R3",
-    "Suspected malignancy, infection or fracture",
-    TOPIC_RED_FLAG,
-    ("acr_lbp_2021", "nice_ng59"),
-    indicators=("critical",),
+    "R3", "Suspected malignancy, infection or fracture", TOPIC_RED_FLAG, ("acr_lbp_2021", "nice_ng59"),
+    indicators=CRITICAL,
 )
 
 

@@ -23,33 +23,24 @@ from hooks.pathway.rules.common import (
     TOPIC_PATHWAY,
     Rule,
 )
+from hooks.rule import INFO_OR_WARNING
 from hooks.thresholds import pct, span
 
 F3 = Rule(
-    "F3",
-    "Failed ESI with a concordant compressive lesion",
-    TOPIC_PATHWAY,
-    ("nass_ldh", "nice_ng59"),
-    indicators=("info", "warning"),
+    "F3", "Failed ESI with a concordant compressive lesion", TOPIC_PATHWAY, ("nass_ldh", "nice_ng59"),
+    indicators=INFO_OR_WARNING,
 )
 F4 = Rule("F4", "Failed ESI, diagnosis uncertain", TOPIC_PATHWAY, ("nass_ldh", "acr_lbp_2021"))
 F5 = Rule(
-    "F5",
-    "Failed ESI, pain likely facet- or SI-joint-mediated",
-    TOPIC_PATHWAY,
-    ("asra_facet_2020", "nice_ng59", "cms_facet_lcd"),
-    indicators=("info", "warning"),
+    "F5", "Failed ESI, pain likely facet- or SI-joint-mediated", TOPIC_PATHWAY,
+    ("asra_facet_2020", "nice_ng59", "cms_facet_lcd"), indicators=INFO_OR_WARNING,
 )
 F6 = Rule(
-    "F6",
-    "Failed ESI, lumbar stenosis with neurogenic claudication",
-    TOPIC_PATHWAY,
+    "F6", "Failed ESI, lumbar stenosis with neurogenic claudication", TOPIC_PATHWAY,
     ("nice_ng59", "nass_stenosis", "asipp_epidural_2021"),
 )
 F7 = Rule(
-    "F7",
-    "Failed ESIs, no surgical target, chronic neuropathic radicular pain",
-    TOPIC_PATHWAY,
+    "F7", "Failed ESIs, no surgical target, chronic neuropathic radicular pain", TOPIC_PATHWAY,
     ("nacc_2014", "nice_ta159", "nice_ng59"),
 )
 
