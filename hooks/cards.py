@@ -185,7 +185,7 @@ def first_sentence(text: str) -> str:
 def not_recorded(gaps: Sequence[str]) -> str:
     """The one "Not recorded" line: what is missing, said as a noun phrase."""
     # data that could not be read at all comes first: it may hide anything
-    ordered = sorted(dict.fromkeys(gaps), key=lambda g: "could not be read" not in g)
+    ordered = sorted(dict.fromkeys(gaps), key=lambda g: "(unread: " not in g)
     items = [_LEAD.sub("", g).rstrip(".") for g in ordered]
     text = "; ".join(items)
     return f"**Not recorded:** {text[:1].lower()}{text[1:]}."
@@ -204,6 +204,8 @@ def _tail(card: CardDraft, limit: int) -> list[str]:
     first, until the facts keep what they need (at most ``FACT_ROOM`` characters)."""
     need = min(FACT_ROOM, sum(len(_fact_head(f)) + len(f.text) + 1 for f in card.why[:KEY_FACTS]))
     caps = [130, 220, 120]
+    # data the EHR could not give is named with its reason however short the line must be
+    floor = 110 if any("(unread: " in g for g in card.gaps) else 60
     while True:
         lines = []
         if card.next_steps:
@@ -215,7 +217,8 @@ def _tail(card: CardDraft, limit: int) -> list[str]:
         lines.append(ADVISORY)
         if limit - sum(len(t) + 1 for t in lines) >= need or caps[0] <= 60:
             return lines
-        caps = [caps[0] - 10 if caps[1] <= 60 else caps[0], max(caps[1] - 10, 60), max(caps[2] - 10, 60)]
+        next_cap = caps[0] - 10 if caps[1] <= floor else caps[0]
+        caps = [next_cap, max(caps[1] - 10, floor), max(caps[2] - 10, 60)]
 
 
 def _shares(needs: list[int], room: int) -> list[int]:

@@ -105,7 +105,7 @@ class Rule:
 
 def unread_gap(key: str, reason: str) -> str:
     """What a card says about a prefetch key the EHR could not give."""
-    return f"{key} (could not be read: {reason})"
+    return f"{key} (unread: {reason})"
 
 
 def by_id(rules: Iterable[Rule]) -> Mapping[str, Rule]:

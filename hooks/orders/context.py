@@ -29,6 +29,7 @@ from hooks.pathway.failure import (
     is_scs_trial,
 )
 from hooks.registry import expand_keys
+from hooks.rule import unread_gap
 from hooks.terminology import Coding, Member, Terminology
 from hooks.text import names
 from hooks.thresholds import Thresholds
@@ -110,7 +111,7 @@ class OrderContext:
         for key in expand_keys(keys):
             why = self.history.unavailable.get(key)
             if why:
-                out.append(f"The patient's {key} could not be read ({why}); this check ran without them.")
+                out.append(unread_gap(key, why))
         return tuple(out)
 
     # ----------------------------------------------------------------- conditions
