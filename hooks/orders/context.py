@@ -10,7 +10,7 @@ from ``hooks.pathway.failure.assess`` (injectable, so a check can be unit-tested
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 
@@ -23,7 +23,6 @@ from hooks.pathway.failure import (
     Assessment,
     Modality,
     Outcome,
-    assess,
     consecutive_failed_esis,
     esi_sessions_in_window,
     is_scs_trial,
@@ -55,7 +54,6 @@ class RedFlag:
 @dataclass
 class OrderContext:
     inp: EvaluationInput
-    _assessments: dict[tuple[str, Modality], Assessment] = field(default_factory=dict)
 
     # ----------------------------------------------------------------- plumbing
     @property
@@ -101,10 +99,8 @@ class OrderContext:
         return None
 
     def assess(self, procedure: ProcedureFact, modality: Modality) -> Assessment:
-        key = (procedure.ref, modality)
-        if key not in self._assessments:
-            self._assessments[key] = assess(procedure, modality, self.history, self.today, self.t, self.term)
-        return self._assessments[key]
+        """§3 inference, shared with the pathway's view of the patient (one assessment per call)."""
+        return self.pathway.assess(procedure, modality)
 
     def unavailable_gaps(self, *keys: str) -> tuple[str, ...]:
         out = []
@@ -116,13 +112,8 @@ class OrderContext:
 
     # ----------------------------------------------------------------- conditions
     def current_conditions(self, *value_sets: str) -> tuple[ConditionFact, ...]:
-        out = []
-        for c in self.history.conditions:
-            if not c.is_current or c.verification_status in ("refuted", "entered-in-error"):
-                continue
-            if self.term.matches_any(value_sets, c.codings) is not None:
-                out.append(c)
-        return tuple(out)
+        """Current, not refuted Conditions in the value sets, as the pathway reads them."""
+        return self.pathway.conditions(*value_sets)
 
     @cached_property
     def pathway(self) -> PathwayContext:
@@ -207,11 +198,8 @@ class OrderContext:
 
     # ----------------------------------------------------------------- procedures
     def completed(self, value_set: str) -> tuple[ProcedureFact, ...]:
-        return tuple(
-            p
-            for p in self.history.procedures
-            if p.is_completed and self.term.match(value_set, p.codings + p.used_codes) is not None
-        )
+        """Completed Procedures in the value set, oldest first, as the pathway reads them."""
+        return self.pathway.procedures(value_set)
 
     def esi_sessions_last_year(self) -> list[ProcedureFact]:
         """Completed lumbar ESI sessions in the rolling 12 months, one per day (F8)."""

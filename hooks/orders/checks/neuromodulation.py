@@ -97,7 +97,7 @@ def _trial(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
                         "Multidisciplinary pain care with CBT; intrathecal pump evaluation later.",
                     ),
                     avoid=(
-                        "Permanent SCS after a trial with < 50 % relief.",
+                        f"Permanent SCS after a trial with < {ctx.t.scs_trial_success_pct:g} % relief.",
                         "A repeat trial without a new reason.",
                     ),
                     evidence=("nacc_2014", "nacc_drg_2019", "nice_ta159"),

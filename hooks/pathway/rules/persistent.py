@@ -11,11 +11,11 @@ from hooks.rule import WARNING
 from hooks.thresholds import span
 
 P1 = Rule(
-    "P1", "Persistent radicular pain after 6 weeks of conservative care", TOPIC_PATHWAY,
+    "P1", "Persistent radicular pain after conservative care", TOPIC_PATHWAY,
     ("acr_lbp_2021", "nass_ldh", "nice_ng59"),
 )
 P2 = Rule(
-    "P2", "Persistent radicular pain for 3 months without specialist referral", TOPIC_PATHWAY,
+    "P2", "Persistent radicular pain without specialist referral", TOPIC_PATHWAY,
     ("nice_ng59", "nass_ldh"), indicators=WARNING,
 )
 
