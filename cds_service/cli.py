@@ -3,11 +3,13 @@
 radicular-cds serve [--bind HOST:PORT] [--workers N] [--threads N]
     Run the service under gunicorn with uvicorn workers that read whole requests before the Flask
     app sees them (``cds_service.server``), configured from the environment.
-radicular-cds evaluate REQUEST.json [--date YYYY-MM-DD] [--json]
+radicular-cds evaluate REQUEST.json [--date YYYY-MM-DD] [--json | --full]
 radicular-cds evaluate BUNDLE.json --hook HOOK --patient ID [--date YYYY-MM-DD] [--json]
     Run the decision logic on a CDS Hooks request file, or on a FHIR Bundle holding a patient's
     record (for order hooks, resources with status "draft" become the draft orders), and print
     the cards — readably, or as the CDS Hooks JSON with --json. No EHR, database or JWT needed.
+    --full prints each card's full reasoning (every fact, next steps, what not to do, evidence,
+    both sides of conflicts, data not recorded).
     --html PAGE.html also writes the pathway app's page (timeline, pathway map, full reasoning).
 radicular-cds report ...
     Governance reports from the store (see ``radicular-cds report --help``).
@@ -226,6 +228,10 @@ def _evaluate(args: argparse.Namespace) -> int:
         _write_html(args.html, inv, engine)
     if args.json:
         print(json.dumps(inv.body, indent=2, ensure_ascii=False))
+    elif args.full:
+        from hooks.cards import render_full
+
+        print("\n\n".join(render_full(d) for d in inv.drafts) or "no cards")
     else:
         today = engine.fixed_date or engine.clock().date()
         print(
@@ -312,6 +318,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--date", help="evaluation date YYYY-MM-DD (default CDS_EVALUATION_DATE or today, UTC)")
     ev.add_argument("--json", action="store_true", help="print the CDS Hooks response JSON")
     ev.add_argument("--html", metavar="PAGE", help="also write the pathway app's page for this chart")
+    ev.add_argument(
+        "--full", action="store_true", help="print each card's full reasoning instead of the short card"
+    )
     ev.set_defaults(func=_evaluate)
 
     from cds_service.report import add_report_command

@@ -1,14 +1,21 @@
 """Card drafts: what a rule returns. The web layer adds uuids and serialises to CDS Hooks JSON.
 
-A draft carries its explanation as structured parts; ``render_detail`` turns them into the
-markdown the card shows: (a) why, with each fact naming its source resource, (b) next steps,
-(c) what not to do, (d) evidence with both sides of any disagreement, (e) the advisory line.
+A draft carries the full reasoning as structured parts — ``why`` (facts naming their resources),
+``next_steps``, ``avoid``, ``evidence``, ``conflicts`` (both sides), ``gaps`` (data not recorded) —
+and two renderings are made from the same parts:
+
+- ``render_detail``: the card a clinician reads in about ten seconds in an EHR sidebar. At most
+  ``DETAIL_MAX`` characters of markdown: the one to three facts that decide it (date and resource
+  reference), the next step in one sentence, at most one "Not recorded" line, a guideline conflict
+  only when the patient has the contested treatment now (one line), and the advisory line.
+- ``render_full``: everything, for ``radicular-cds evaluate --full`` and the pathway page.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from hooks.evidence import Guideline
@@ -16,35 +23,52 @@ from hooks.terminology import Coding
 
 Indicator = Literal["info", "warning", "critical"]
 INDICATOR_RANK: Mapping[str, int] = {"info": 0, "warning": 1, "critical": 2}
-SUMMARY_MAX = 139
-ADVISORY = (
-    "_This is decision support for the treating clinician, not an order: it gives advice and does not "
-    "prescribe. Use clinical judgement._"
-)
+SUMMARY_MAX = 139  # CDS Hooks: summary < 140 characters
+DETAIL_MAX = 400  # what a sidebar shows without scrolling
+KEY_FACTS = 3  # facts on the card; the full reasoning keeps every one
+ADVISORY = "_Advice for the clinician, not an order._"
 RULE_SYSTEM = "http://radicular-cds.org/fhir/CodeSystem/cds-rules"
 
 
 @dataclass(frozen=True, slots=True)
 class Fact:
-    """One reason the card fired, naming the resource it came from (``ref``) when there is one."""
+    """One reason the card fired, naming the resource it came from (``ref``) when there is one;
+    ``also`` names further resources the same fact rests on (four injections in one line)."""
 
     text: str
     ref: str | None = None
+    also: tuple[str, ...] = ()
+
+    @property
+    def refs(self) -> tuple[str, ...]:
+        return tuple(r for r in (self.ref, *self.also) if r)
 
     def markdown(self) -> str:
-        return f"`{self.ref}` — {self.text}" if self.ref else self.text
+        refs = ", ".join(f"`{r}`" for r in self.refs)
+        return f"{refs} — {self.text}" if refs else self.text
 
 
 @dataclass(frozen=True, slots=True)
 class Conflict:
-    """Where sources disagree: both positions, never one silently."""
+    """Where public sources disagree: both positions, never one silently.
+
+    ``line`` is what a card says in one line when the patient has the contested treatment now:
+    takes a medicine in ``medications`` or has an order pending in ``orders`` (value-set names).
+    """
 
     topic: str
     for_: str
     against: str
+    line: str = ""
+    medications: tuple[str, ...] = ()
+    orders: tuple[str, ...] = ()
 
     def markdown(self) -> str:
         return f"**{self.topic}** — for: {self.for_} Against: {self.against}"
+
+    @property
+    def one_line(self) -> str:
+        return f"**Sources disagree:** {self.line or self.topic}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +95,8 @@ class LinkDraft:
 
 @dataclass(frozen=True)
 class CardDraft:
+    """A card and its full reasoning (the structured fields the pathway page renders)."""
+
     rule_id: str  # stable id of the rule/state, e.g. "F3" or "order.esi-blind"; becomes source.topic
     topic: str  # one card per topic per response (alert fatigue): the service keeps the most urgent
     indicator: Indicator
@@ -88,7 +114,10 @@ class CardDraft:
     # Identity of the thing judged (e.g. the draft order "ServiceRequest/123"), so the same check on
     # the same order keeps a stable identity across order-select and order-sign.
     subject_key: str | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    # The conflict the card shows in one line: the patient has the contested treatment now.
+    conflict_now: Conflict | None = None
+    # Rules whose cards were merged into this one (the cross-cutting card on patient-view).
+    merged: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if len(self.summary) > SUMMARY_MAX:
@@ -99,23 +128,156 @@ class CardDraft:
             raise ValueError(f"{self.rule_id}: every card cites at least one guideline")
         if not self.why:
             raise ValueError(f"{self.rule_id}: every card names the data that fired it")
+        if self.indicator != "critical" and any(urgent(s) for s in self.suggestions):
+            raise ValueError(f"{self.rule_id}: only a critical card may offer an urgent or stat order")
 
     @property
     def topic_coding(self) -> Coding:
         return Coding(RULE_SYSTEM, self.rule_id, self.title)
 
+    @property
+    def rule_ids(self) -> tuple[str, ...]:
+        """This card's rule and every rule merged into it."""
+        return (self.rule_id, *self.merged)
 
-def render_detail(card: CardDraft) -> str:
-    parts: list[str] = ["**Why**", *(f"- {f.markdown()}" for f in card.why)]
+
+def urgent(s: SuggestionDraft) -> bool:
+    """A suggestion that says or orders "urgent" (or stat): the mark of a critical card only."""
+    if re.match(r"(?i)(urgent|stat|emergency)\b", s.label):
+        return True
+    return any((a.resource or {}).get("priority") in ("urgent", "stat", "asap") for a in s.actions)
+
+
+# ---------------------------------------------------------------------------------------------
+# the ten-second card
+# ---------------------------------------------------------------------------------------------
+
+_LEAD = re.compile(r"^(?:record|document|no)\s+", re.I)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters at a word boundary, with an ellipsis when cut."""
+    if len(text) <= limit:
+        return text
+    if limit <= 1:
+        return "…"[:limit]
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:—-") + "…"
+
+
+def clip_middle(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters in the middle: the start says what, the end says when."""
+    if len(text) <= limit:
+        return text
+    head = max(limit * 3 // 5, 1)
+    tail = limit - head - 1
+    return text[:head].rstrip() + "…" + (text[-tail:].lstrip() if tail > 0 else "")
+
+
+def first_sentence(text: str) -> str:
+    return _SENTENCE_END.split(text.strip(), maxsplit=1)[0]
+
+
+def not_recorded(gaps: Sequence[str]) -> str:
+    """The one "Not recorded" line: what is missing, said as a noun phrase."""
+    # data that could not be read at all comes first: it may hide anything
+    ordered = sorted(dict.fromkeys(gaps), key=lambda g: "(unread: " not in g)
+    items = [_LEAD.sub("", g).rstrip(".") for g in ordered]
+    text = "; ".join(items)
+    return f"**Not recorded:** {text[:1].lower()}{text[1:]}."
+
+
+def _fact_head(f: Fact) -> str:
+    refs = ", ".join(f"`{r}`" for r in f.refs)
+    return f"- {refs} " if refs else "- "
+
+
+FACT_ROOM = 180  # what the facts keep however much else the card has to say
+
+
+def _tail(card: CardDraft, limit: int) -> list[str]:
+    """Next step, "Not recorded", the conflict line and the advisory — shortened, the optional lines
+    first, until the facts keep what they need (at most ``FACT_ROOM`` characters)."""
+    need = min(FACT_ROOM, sum(len(_fact_head(f)) + len(f.text) + 1 for f in card.why[:KEY_FACTS]))
+    caps = [130, 220, 120]
+    # data the EHR could not give is named with its reason however short the line must be
+    floor = 110 if any("(unread: " in g for g in card.gaps) else 60
+    while True:
+        lines = []
+        if card.next_steps:
+            lines.append(f"**Next:** {clip(first_sentence(card.next_steps[0]), caps[0])}")
+        if card.gaps:
+            lines.append(clip(not_recorded(card.gaps), caps[1]))
+        if card.conflict_now is not None:
+            lines.append(clip(card.conflict_now.one_line, caps[2]))
+        lines.append(ADVISORY)
+        if limit - sum(len(t) + 1 for t in lines) >= need or caps[0] <= 60:
+            return lines
+        next_cap = caps[0] - 10 if caps[1] <= floor else caps[0]
+        caps = [next_cap, max(caps[1] - 10, floor), max(caps[2] - 10, 60)]
+
+
+def _shares(needs: list[int], room: int) -> list[int]:
+    """Split ``room`` between lines that need ``needs`` characters: short lines keep all they need,
+    the rest share what is left equally."""
+    shares = [0] * len(needs)
+    open_ = list(range(len(needs)))
+    while open_:
+        fair = room // len(open_)
+        fits = [i for i in open_ if needs[i] <= fair]
+        if not fits:
+            for i in open_:
+                shares[i] = fair
+            break
+        for i in fits:
+            shares[i] = needs[i]
+            room -= needs[i]
+            open_.remove(i)
+    return shares
+
+
+def render_detail(card: CardDraft, limit: int = DETAIL_MAX) -> str:
+    """The card's detail: deciding facts, next step, what is not recorded — within ``limit``."""
+    tail = _tail(card, limit)
+    room = limit - sum(len(t) + 1 for t in tail)
+    facts = list(card.why[:KEY_FACTS])
+    lines: list[str] = []
+    while facts:
+        heads = [_fact_head(f) for f in facts]
+        shares = _shares([len(f.text) for f in facts], room - sum(len(h) + 1 for h in heads))
+        if min(shares) >= 28 or len(facts) == 1:
+            cut = zip(heads, facts, shares, strict=True)
+            lines = [h + clip_middle(f.text, max(s, 10)) for h, f, s in cut]
+            break
+        facts.pop()  # too little room for this many: keep the more deciding ones
+    text = "\n".join([*lines, *tail])
+    return text if len(text) <= limit else clip(text, limit)
+
+
+# ---------------------------------------------------------------------------------------------
+# the full reasoning
+# ---------------------------------------------------------------------------------------------
+
+
+def render_full(card: CardDraft) -> str:
+    """Every fact with its reference, next steps, what not to do, evidence with links, both sides
+    of each conflict and the data not recorded (``radicular-cds evaluate --full``)."""
+    parts: list[str] = [f"### {card.summary}", "", "**Why**", *(f"- {f.markdown()}" for f in card.why)]
     if card.gaps:
-        parts += ["", "**Not checked / please record**", *(f"- {g}" for g in card.gaps)]
+        parts += ["", "**Not recorded**", *(f"- {g}" for g in card.gaps)]
     if card.next_steps:
-        parts += ["", "**Recommended next steps**", *(f"- {s}" for s in card.next_steps)]
+        parts += ["", "**Next steps**", *(f"- {s}" for s in card.next_steps)]
     if card.avoid:
-        parts += ["", "**Do not**", *(f"- {s}" for s in card.avoid)]
+        parts += ["", "**Not recommended here**", *(f"- {s}" for s in card.avoid)]
     parts += ["", "**Evidence**", *(f"- {g.markdown()}" for g in card.evidence)]
     if card.conflicts:
         parts += ["", "**Where sources disagree**", *(f"- {c.markdown()}" for c in card.conflicts)]
+    if card.merged:
+        parts += ["", f"Rules on this card: {', '.join(card.rule_ids)}"]
     parts += ["", ADVISORY]
     return "\n".join(parts)
 

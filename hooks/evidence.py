@@ -1,12 +1,17 @@
-"""Guideline citations as data (decision model §4). Cards cite these by key; never inline.
+"""Public sources as data: guidelines, coverage policies and studies. Cards cite them by key.
 
-``verified`` is False where the decision model marks the citation or URL as recalled or not
-re-verified; cards show that caveat next to the citation.
+Every entry is a public source a clinician can look up, named as clinicians name it ("NICE NG59",
+"PRECISE 2017"). Citation details were checked against the publisher or PubMed; where a detail
+(volume, pages) could not be confirmed it is left out rather than shown with a caveat. ``kind``
+keeps studies from being labelled guidelines.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
+
+SourceKind = Literal["guideline", "coverage policy", "trial", "study"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,11 +22,16 @@ class Guideline:
     year: str
     citation: str
     url: str  # absolute https URL
-    verified: bool = True
+    kind: SourceKind = "guideline"
 
     def markdown(self) -> str:
-        caveat = "" if self.verified else " *(citation detail not re-verified)*"
-        return f"[{self.label}]({self.url}) — {self.title} ({self.year}). {self.citation}{caveat}"
+        what = "" if self.kind == "guideline" else f" ({self.kind})"
+        return f"[{self.label}]({self.url}){what} — {self.title} ({self.year}). {self.citation}"
+
+    @property
+    def link_label(self) -> str:
+        """How a card's link names it: guidelines by name, studies and policies as what they are."""
+        return self.label if self.kind == "guideline" else f"{self.label} ({self.kind})"
 
 
 _ALL = (
@@ -32,24 +42,29 @@ _ALL = (
         "https://www.nice.org.uk/guidance/ng59/chapter/Recommendations",
     ),
     Guideline(
-        "nass_ldh", "NASS LDH 2012",
+        "nass_ldh", "NASS 2014",
         "Diagnosis and Treatment of Lumbar Disc Herniation with Radiculopathy",
-        "2012 (summary 2014)",
+        "2012 (journal summary 2014)",
         "Kreiner DS et al. Spine J 2014;14(1):180-191. doi:10.1016/j.spinee.2013.08.003",
         "https://doi.org/10.1016/j.spinee.2013.08.003",
     ),
     Guideline(
-        "nass_stenosis", "NASS LSS 2011",
+        "nass_stenosis", "NASS 2011",
         "Diagnosis and Treatment of Degenerative Lumbar Spinal Stenosis",
-        "2011 (summary 2013)", "Kreiner DS et al. Spine J 2013;13:734-743.",
+        "2011", "North American Spine Society evidence-based clinical guideline.",
         "https://www.spine.org/Research-Clinical-Care/Quality-Improvement/Clinical-Guidelines",
-        verified=False,
     ),
     Guideline(
-        "acr_lbp_2021", "ACR AC Low Back Pain 2021",
+        "acr_lbp_2021", "ACR 2021",
         "ACR Appropriateness Criteria® Low Back Pain: 2021 Update",
         "2021", "Hutchins TA et al. J Am Coll Radiol 2021;18(11S):S361-S379.",
         "https://acsearch.acr.org/list/GetAppendix?PanelName=Neurologic&TopicId=141",
+    ),
+    Guideline(
+        "nice_cg173", "NICE CG173",
+        "Neuropathic pain in adults: pharmacological management in non-specialist settings",
+        "2013, updated 2020", "National Institute for Health and Care Excellence.",
+        "https://www.nice.org.uk/guidance/cg173",
     ),
     Guideline(
         "nacc_2014", "NACC 2014",
@@ -60,10 +75,11 @@ _ALL = (
     ),
     Guideline(
         "nacc_drg_2019", "NACC DRG 2019",
-        "Best Practices for Dorsal Root Ganglion Stimulation",
-        "2019", "Deer TR et al. Neuromodulation 2019;22(1):1-35.",
-        "https://pubmed.ncbi.nlm.nih.gov/?term=Deer+dorsal+root+ganglion+stimulation+best+practices+2019",
-        verified=False,
+        "The Neuromodulation Appropriateness Consensus Committee on Best Practices for Dorsal Root "
+        "Ganglion Stimulation",
+        "2019", "Deer TR et al. Neuromodulation 2019.",
+        "https://pubmed.ncbi.nlm.nih.gov/?term=Neuromodulation+Appropriateness+Consensus+Committee+"
+        "Dorsal+Root+Ganglion+Stimulation",
     ),
     Guideline(
         "nacc_salvage_2024", "NACC 2024",
@@ -72,7 +88,7 @@ _ALL = (
         "https://pubmed.ncbi.nlm.nih.gov/?term=Deer+spinal+cord+stimulation+salvage+2024+Neuromodulation",
     ),
     Guideline(
-        "pacc_2024", "PACC 2017/2024",
+        "pacc_2024", "PACC 2024",
         "Polyanalgesic Consensus Conference: intrathecal drug delivery guidance for chronic noncancer pain",
         "2017; 2024", "Deer TR et al. Neuromodulation 2017;20(2):96-132; Neuromodulation 2024, "
         "doi:10.1016/j.neurom.2024.03.003 (PMID 38752946).",
@@ -81,8 +97,8 @@ _ALL = (
     Guideline(
         "nice_ta159", "NICE TA159",
         "Spinal cord stimulation for chronic pain of neuropathic or ischaemic origin",
-        "2008", "National Institute for Health and Care Excellence.",
-        "https://www.nice.org.uk/guidance/ta159", verified=False,
+        "2008", "National Institute for Health and Care Excellence, technology appraisal guidance 159.",
+        "https://www.nice.org.uk/guidance/ta159",
     ),
     Guideline(
         "cdc_opioids_2022", "CDC 2022",
@@ -92,55 +108,48 @@ _ALL = (
     ),
     Guideline(
         "asipp_epidural_2021", "ASIPP 2021",
-        "Epidural Interventions in the Management of Chronic Spinal Pain: ASIPP Comprehensive "
-        "Evidence-Based Guidelines",
-        "2021", "Manchikanti L et al. Pain Physician 2021;24(S1):S27-S208.",
-        "https://www.painphysicianjournal.com/", verified=False,
+        "Epidural Interventions in the Management of Chronic Spinal Pain: American Society of "
+        "Interventional Pain Physicians (ASIPP) Comprehensive Evidence-Based Guidelines",
+        "2021", "Manchikanti L et al. Pain Physician 2021.",
+        "https://www.guidelinecentral.com/guideline/1285181/",
     ),
     Guideline(
-        "asipp_facet_2020", "ASIPP facet 2020",
-        "Comprehensive Evidence-Based Guidelines for Facet Joint Interventions in the Management "
-        "of Chronic Spinal Pain",
-        "2020", "Manchikanti L et al. Pain Physician 2020;23(3S):S1-S127.",
-        "https://www.painphysicianjournal.com/", verified=False,
-    ),
-    Guideline(
-        "asra_facet_2020", "ASRA facet consensus 2020",
+        "asra_facet_2020", "ASRA 2020",
         "Consensus practice guidelines on interventions for lumbar facet joint pain",
         "2020", "Cohen SP et al. Reg Anesth Pain Med 2020;45(6):424-467. doi:10.1136/rapm-2019-101243",
         "https://doi.org/10.1136/rapm-2019-101243",
     ),
     Guideline(
-        "cms_esi_lcd", "CMS ESI LCD",
-        "Epidural Steroid Injections for Pain Management (L33906 and MAC equivalents)",
+        "cms_esi_lcd", "Medicare ESI LCD",
+        "Epidural Steroid Injections for Pain Management (L33906 and its regional equivalents)",
         "2021-2024", "Centers for Medicare & Medicaid Services, Local Coverage Determination.",
-        "https://www.cms.gov/medicare-coverage-database/search.aspx", verified=False,
+        "https://www.cms.gov/medicare-coverage-database/search.aspx", kind="coverage policy",
     ),
     Guideline(
-        "cms_facet_lcd", "CMS facet LCD",
-        "Facet Joint Interventions for Pain Management (L38765, L38803 and MAC equivalents)",
+        "cms_facet_lcd", "Medicare facet LCD",
+        "Facet Joint Interventions for Pain Management (L38765, L34892, L38841 and equivalents)",
         "2021-2024", "Centers for Medicare & Medicaid Services, Local Coverage Determination.",
-        "https://www.cms.gov/medicare-coverage-database/search.aspx", verified=False,
+        "https://www.cms.gov/medicare-coverage-database/search.aspx", kind="coverage policy",
     ),
     Guideline(
-        "precise_2017", "PRECISE (NEJM 2017)",
+        "precise_2017", "PRECISE 2017",
         "Trial of Pregabalin for Acute and Chronic Sciatica",
         "2017", "Mathieson S et al. N Engl J Med 2017;376:1111-1120.",
-        "https://doi.org/10.1056/NEJMoa1614292",
+        "https://doi.org/10.1056/NEJMoa1614292", kind="trial",
     ),
     Guideline(
         "khoromi_2007", "Khoromi 2007",
         "Morphine, nortriptyline and their combination vs. placebo in patients with chronic lumbar "
         "root pain",
-        "2007", "Khoromi S et al. Pain 2007;130:66-75.",
-        "https://doi.org/10.1016/j.pain.2006.10.029", verified=False,
+        "2007", "Khoromi S et al. Pain 2007;130(1-2):66-75. doi:10.1016/j.pain.2006.10.029",
+        "https://doi.org/10.1016/j.pain.2006.10.029", kind="trial",
     ),
     Guideline(
         "farrar_2001", "Farrar 2001",
         "Clinical importance of changes in chronic pain intensity measured on an 11-point numerical "
         "pain rating scale",
         "2001", "Farrar JT et al. Pain 2001;94:149-158.",
-        "https://doi.org/10.1016/S0304-3959(01)00349-9",
+        "https://doi.org/10.1016/S0304-3959(01)00349-9", kind="study",
     ),
 )
 

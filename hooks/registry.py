@@ -13,6 +13,7 @@ from functools import cache
 
 from hooks.cards import CardDraft
 from hooks.evaluation import EvaluationInput
+from hooks.rule import Rule
 from hooks.terminology import Terminology, default_terminology
 
 Evaluate = Callable[[EvaluationInput], list[CardDraft]]
@@ -48,6 +49,7 @@ class ServiceDefinition:
     def hooks_at(self, endpoint_id: str) -> tuple[str, ...]:
         """The hooks answered at this discovery id (empty: not one of this service's)."""
         return tuple(h for h in self.hooks if self.endpoint_id(h) == endpoint_id)
+    rules: tuple[Rule, ...] = ()  # what it can say, from the catalogue (docs, reports, tests)
 
     def discovery_entries(self) -> list[dict[str, object]]:
         """One discovery entry per hook, each under its own id (``endpoint_id``)."""
@@ -122,6 +124,7 @@ REQUIRED_KEYS = frozenset({"conditions", "procedures"})
 
 @cache
 def services(terminology: Terminology | None = None) -> tuple[ServiceDefinition, ...]:
+    from hooks.catalogue import rules_for
     from hooks.orders import evaluate_orders
     from hooks.pathway import evaluate_pathway
 
@@ -144,6 +147,7 @@ def services(terminology: Terminology | None = None) -> tuple[ServiceDefinition,
                 "Observations, medications, orders and reports refine the advice."
             ),
             evaluate=evaluate_pathway,
+            rules=rules_for(("patient-view",)),
         ),
         ServiceDefinition(
             id="radicular-order-guardrails",
@@ -163,6 +167,7 @@ def services(terminology: Terminology | None = None) -> tuple[ServiceDefinition,
             # One discovery id per hook (the Sandbox keeps one service per id); the governance
             # record keeps one service, so feedback and snoozes hold across both hooks.
             hook_ids={"order-select": "radicular-order-select", "order-sign": "radicular-order-sign"},
+            rules=rules_for(("order-select", "order-sign")),
         ),
     )
 

@@ -122,7 +122,7 @@ SCS_TRIAL = OrderSpec(
     "scs_percutaneous_lead",
     "Order a spinal cord stimulator trial",
     "Spinal cord stimulator trial (percutaneous leads)",
-    note="Trial only: a permanent implant needs at least 50 % relief during the trial.",
+    note="Trial only: a permanent implant needs the trial's pain relief recorded and sufficient.",
 )
 SCS_PERMANENT = OrderSpec(
     "scs-permanent",
@@ -136,15 +136,15 @@ REPEAT_TFESI = OrderSpec(
     "order_esi_transforaminal",
     "Order a repeat image-guided transforaminal ESI at the same level",
     "Transforaminal epidural steroid injection, image-guided (repeat)",
-    note="Repeat only after a sustained (≥ 50 %) response to the previous injection; at most 4 sessions per "
-    "region in 12 months.",
+    note="Repeat only after a sustained response to the previous injection, within the yearly session limit "
+    "per region.",
 )
 REPEAT_FACET_RFA = OrderSpec(
     "repeat-facet-rfa",
     "order_facet_rfa",
     "Order a repeat facet radiofrequency ablation at the same level",
     "Radiofrequency ablation of lumbar medial branches (repeat)",
-    note="Repeat only after ≥ 50 % relief lasting ≥ 6 months from the previous ablation.",
+    note="Repeat only after lasting relief from the previous ablation.",
 )
 
 MILD = OrderSpec(

@@ -95,3 +95,26 @@ def load_thresholds(path: str | Path | None) -> Thresholds:
             raise ValueError(f"{path}: threshold {name} must be a number")
         cleaned[name] = int(value) if isinstance(default, int) else float(value)
     return replace(DEFAULT_THRESHOLDS, **cleaned)
+
+
+def span(days: int) -> str:
+    """A threshold duration as a clinician says it: 14 → "2 weeks", 42 → "6 weeks", 182 → "6 months".
+
+    Card text names durations through this, so a site that changes a threshold sees its own number."""
+    if days >= 180:
+        return f"{round(days / 30.44)} months"
+    if days % 7 == 0 and days >= 14:
+        return f"{days // 7} weeks"
+    return f"{days} days"
+
+
+def pct(value: float) -> str:
+    """A percentage threshold as card text: 50.0 → "50 %"."""
+    return f"{value:g} %"
+
+
+def window(start_days: int, end_days: int) -> str:
+    """A window after a procedure as card text: (14, 42) → "2–6 weeks"."""
+    if start_days % 7 == 0 and end_days % 7 == 0:
+        return f"{start_days // 7}–{end_days // 7} weeks"
+    return f"{start_days}–{end_days} days"

@@ -105,28 +105,46 @@ def client(app: Flask) -> FlaskClient:
 # it was given (so protocol tests can assert that data really flowed from prefetch or the server).
 
 
+def probe_why(inp: EvaluationInput) -> tuple[Fact, ...]:
+    """What the probe received, in at most three facts (a card shows three): the record, with every
+    resource named; the draft orders; the evaluation date and hook."""
+    h = inp.history
+    parts = [(f"condition {c.text}", c.ref) for c in h.conditions]
+    parts += [(f"procedure {p.text} on {p.performed_text}", p.ref) for p in h.procedures]
+    parts += [(f"observation {o.kind} = {o.value:g}", o.ref) for o in h.observations if o.value is not None]
+    why = []
+    if parts:
+        refs = [r for _, r in parts]
+        why.append(Fact("; ".join(t for t, _ in parts), refs[0], tuple(refs[1:])))
+    if inp.draft_orders:
+        refs = ", ".join(f"{d.get('resourceType')}/{d.get('id')}" for d in inp.draft_orders)
+        why.append(Fact(f"draft orders {refs}"))
+    why.append(Fact(f"evaluated on {inp.today.isoformat()} for hook {inp.hook}"))
+    return tuple(why)
+
+
+def probe_draft(summary: str, why: tuple[Fact, ...], gaps: tuple[str, ...]) -> CardDraft:
+    return CardDraft(
+        rule_id="probe.history",
+        topic="probe",
+        indicator="info",
+        summary=summary,
+        title="Probe: what the service received",
+        why=why,
+        next_steps=(),
+        avoid=(),
+        evidence=(guideline("nice_ng59"),),
+        gaps=gaps,
+    )
+
+
 def probe_evaluate(inp: EvaluationInput) -> list[CardDraft]:
     h = inp.history
-    why = [Fact(f"condition {c.text}", c.ref) for c in h.conditions]
-    why += [Fact(f"procedure {p.text} on {p.performed_text}", p.ref) for p in h.procedures]
-    why += [Fact(f"observation {o.kind} = {o.value:g}", o.ref) for o in h.observations if o.value is not None]
-    why += [Fact(f"draft order {d.get('resourceType')}/{d.get('id')}") for d in inp.draft_orders]
-    why.append(Fact(f"evaluated on {inp.today.isoformat()} for hook {inp.hook}"))
-    return [
-        CardDraft(
-            rule_id="probe.history",
-            topic="probe",
-            indicator="info",
-            summary=f"{len(h.conditions)} conditions, {len(h.procedures)} procedures, "
-            f"{len(h.observations)} observations",
-            title="Probe: what the service received",
-            why=tuple(why),
-            next_steps=(),
-            avoid=(),
-            evidence=(guideline("nice_ng59"),),
-            gaps=tuple(f"{k}: {v}" for k, v in sorted(h.unavailable.items())),
-        )
-    ]
+    summary = (
+        f"{len(h.conditions)} conditions, {len(h.procedures)} procedures, {len(h.observations)} observations"
+    )
+    gaps = tuple(f"{k}: {v}" for k, v in sorted(h.unavailable.items()))
+    return [probe_draft(summary, probe_why(inp), gaps)]
 
 
 def make_probe_service(

@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 import requests
 import responses
-from conftest import FHIR_BASE, FIXED_NOW, draft, load_protocol, make_probe_service
+from conftest import FHIR_BASE, FIXED_NOW, draft, load_protocol, make_probe_service, probe_draft
 from flask import Flask
 from flask.testing import FlaskClient
 
 from cds_service.records import InvocationRecord
 from cds_service.store import FeedbackItem
-from hooks.cards import ADVISORY, SuggestionDraft
+from hooks.cards import Fact, SuggestionDraft, render_detail
 from hooks.evaluation import EvaluationInput
 from hooks.evidence import guideline
 from hooks.registry import services
@@ -79,15 +79,12 @@ def strip_uuids(body: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-def probe_card(summary: str, why: list[str], gaps: list[str] = ()) -> dict[str, Any]:  # type: ignore[assignment]
+def probe_card(summary: str, why: list[Fact], gaps: list[str] = ()) -> dict[str, Any]:  # type: ignore[assignment]
     g = guideline("nice_ng59")
-    detail = ["**Why**", *(f"- {w}" for w in why)]
-    if gaps:
-        detail += ["", "**Not checked / please record**", *(f"- {x}" for x in gaps)]
-    detail += ["", "**Evidence**", f"- {g.markdown()}", "", ADVISORY]
+    detail = render_detail(probe_draft(summary, tuple(why), tuple(gaps)))
     return {
         "summary": summary,
-        "detail": "\n".join(detail),
+        "detail": detail,
         "indicator": "info",
         "source": {
             "label": "Radicular CDS · NICE NG59",
@@ -102,28 +99,28 @@ def probe_card(summary: str, why: list[str], gaps: list[str] = ()) -> dict[str, 
 
 
 CHART_WHY = [
-    "`Condition/cond-radic` — condition Radiculopathy, lumbar region",
-    "`Procedure/proc-pt-1` — procedure Therapeutic exercises on 2026-03-20",
-    "`Procedure/proc-esi-1` — procedure Transforaminal epidural injection, lumbar or sacral, single level "
-    "on 2026-06-10",
-    "`Observation/obs-pain-1` — observation pain = 8",
-    "`Observation/obs-pain-2` — observation pain = 7",
+    Fact(
+        "condition Radiculopathy, lumbar region; procedure Therapeutic exercises on 2026-03-20; procedure "
+        "Transforaminal epidural injection, lumbar or sacral, single level on 2026-06-10; observation pain "
+        "= 8; observation pain = 7",
+        "Condition/cond-radic",
+        ("Procedure/proc-pt-1", "Procedure/proc-esi-1", "Observation/obs-pain-1", "Observation/obs-pain-2"),
+    )
 ]
 SUMMARY = "1 conditions, 2 procedures, 2 observations"
 DRAFTS = {
     "patient-view": [],
-    "order-select": ["draft order ServiceRequest/sr-draft-esi"],
-    "order-sign": [
-        "draft order ServiceRequest/sr-draft-esi",
-        "draft order MedicationRequest/medrx-draft-oxy",
-    ],
+    "order-select": [Fact("draft orders ServiceRequest/sr-draft-esi")],
+    "order-sign": [Fact("draft orders ServiceRequest/sr-draft-esi, MedicationRequest/medrx-draft-oxy")],
 }
 
 
 def expected_full(hook: str, gaps: list[str] = ()) -> dict[str, Any]:  # type: ignore[assignment]
     return {
         "cards": [
-            probe_card(SUMMARY, [*CHART_WHY, *DRAFTS[hook], f"evaluated on 2026-11-20 for hook {hook}"], gaps)
+            probe_card(
+                SUMMARY, [*CHART_WHY, *DRAFTS[hook], Fact(f"evaluated on 2026-11-20 for hook {hook}")], gaps
+            )
         ]
     }
 
@@ -221,8 +218,7 @@ def test_optional_data_missing_is_named_on_the_card(
     assert resp.status_code == 200
     card = resp.get_json()["cards"][0]
     assert card["summary"] == "1 conditions, 2 procedures, 0 observations"
-    gap = "**Not checked / please record**\n- observations: FHIR server answered with an error status"
-    assert gap in card["detail"]
+    assert "**Not recorded:** observations: FHIR server answered with an error status" in card["detail"]
 
 
 def test_sandbox_patient_view_shape(client: FlaskClient, fake: responses.RequestsMock) -> None:
@@ -246,7 +242,7 @@ def test_sandbox_patient_view_shape(client: FlaskClient, fake: responses.Request
         "cards": [
             probe_card(
                 "0 conditions, 0 procedures, 0 observations",
-                ["evaluated on 2026-11-20 for hook patient-view"],
+                [Fact("evaluated on 2026-11-20 for hook patient-view")],
             )
         ]
     }

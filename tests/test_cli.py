@@ -45,17 +45,31 @@ def test_evaluate_request_file_prints_cards_readably(
     rc = cli.main(["evaluate", str(PROTOCOL_DIR / "order-select.full-prefetch.json"), "--date", "2026-11-20"])
     out = capsys.readouterr().out
     assert rc == 0
-    assert out.splitlines()[:7] == [
+    assert out.splitlines()[:6] == [
         "probe · order-select · evaluated on 2026-11-20 · 1 card",
         "",
         "=" * 78,
         "[INFO] 1 conditions, 2 procedures, 2 observations",
         "rule probe.history: Probe: what the service received   source: Radicular CDS · NICE NG59",
         "-" * 78,
-        "**Why**",
     ]
-    assert "- draft order ServiceRequest/sr-draft-esi" in out
+    assert "`Condition/cond-radic`" in out
+    assert "- draft orders ServiceRequest/sr-draft-esi" in out
     assert "- evaluated on 2026-11-20 for hook order-select" in out
+
+
+def test_evaluate_full_prints_the_whole_reasoning(capsys: pytest.CaptureFixture[str]) -> None:
+    """--full prints every fact with its reference, the next steps, what not to do, the evidence with
+    links and both sides of each conflict — from the same rules as the card."""
+    fixture = Path(__file__).resolve().parent.parent / "fhir_fixtures" / "pathway"
+    rc = cli.main(["evaluate", str(fixture / "m2_gabapentin_with_p1.json"), "--full", "--date", "2026-11-02"])
+    out = capsys.readouterr().out
+    assert rc == 0
+    for heading in ("**Why**", "**Next steps**", "**Not recommended here**", "**Evidence**",
+                    "**Where sources disagree**"):
+        assert heading in out
+    assert "`MedicationRequest/gabapentin-1`" in out and "](https://" in out
+    assert "for: NICE CG173" in out and "Against: PRECISE 2017" in out
 
 
 def test_evaluate_json(probe_registry: None, capsys: pytest.CaptureFixture[str]) -> None:

@@ -212,9 +212,11 @@ def call(rig: Rig, service_id: str = "probe", hook: str = "patient-view") -> Cal
 
 
 def not_checked(body: dict[str, Any]) -> str:
-    """The 'Not checked' part of the cards' details (where the service names missing data)."""
+    """The 'Not recorded' line of the cards' details (where the service names missing data)."""
     details = [c.get("detail", "") for c in body["cards"]]
-    return "\n".join(d.split("**Not checked / please record**", 1)[1] for d in details if "Not checked" in d)
+    return "\n".join(
+        d.split("**Not recorded:**", 1)[1].split("\n", 1)[0] for d in details if "**Not recorded:**" in d
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import pytest
 from fhir.resources.R4B import get_fhir_model_class
 
 from fhir_fixtures.fhir_builder import CLINICAL_SYSTEMS
+from hooks.catalogue import CATALOGUE
 from hooks.registry import history_prefetch
 from hooks.terminology import default_terminology
 
@@ -27,14 +28,11 @@ REQUESTS = [p for p in ALL_JSON if not p.name.endswith(".expected.json")]
 PATHWAY_REQUESTS = sorted(p for p in PATHWAY.glob("*.json") if not p.name.endswith(".expected.json"))
 PATHWAY_EXPECTED = sorted(PATHWAY.glob("*.expected.json"))
 
-# Decision model §1.2: the 30 states.
-STATES = (
-    *("R1", "R2", "R3", "E1", "E2", "P1", "P2"),
-    *("F0", "F1", "F2", "F3", "F4", "F5", "F6", "F7", "F8"),
-    *("S1", "S2", "S3", "S4", "N1", "N2", "N3", "A1", "A2", "L1"),
-    *("M1", "M2", "M3", "Y1", "X1"),
+# The decision model's states, as the rule catalogue declares them (X1 by the absence of any card).
+STATES = tuple(
+    dict.fromkeys(r.decision_state for r in CATALOGUE if r.hooks == ("patient-view",) and "." not in r.id)
 )
-NO_CARD_STATES = {"X1"}  # X1 is shown by the absence of any card
+NO_CARD_STATES = {r.id for r in CATALOGUE if not r.indicators}
 INDICATORS = {"info", "warning", "critical"}
 
 

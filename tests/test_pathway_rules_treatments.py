@@ -19,7 +19,7 @@ from pathway_builders import (
     states,
 )
 
-from hooks.cards import render_detail
+from hooks.cards import render_full
 from hooks.pathway.failure import Outcome
 
 ESI_CODES = {"62322", "62323", "62326", "62327", "64483", "64484"}
@@ -138,7 +138,7 @@ def test_f2_injection_at_a_level_that_misses_the_lesion() -> None:
     assert states(cards) == ["F2"]
     c = cards[0]
     assert "64483" in codes_of(c)  # a diagnostic SNRB to settle the level
-    assert "level does not match" in render_detail(c)
+    assert "level does not match" in render_full(c)
 
 
 def test_f8_two_consecutive_failures_stop_the_injections() -> None:
@@ -285,7 +285,7 @@ def test_f6_stenosis_with_neurogenic_claudication() -> None:
     c = cards[0]
     assert "183546007" in codes_of(c) and not codes_of(c) & (ESI_CODES | FUSION)
     assert any("claudication" in x.topic for x in c.conflicts)
-    assert "ligamentum flavum" in render_detail(c)
+    assert "ligamentum flavum" in render_full(c)
     assert "0275T" in codes_of(c), "MILD is offered for ligamentum-flavum stenosis without instability"
 
 

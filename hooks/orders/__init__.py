@@ -33,7 +33,7 @@ from hooks.orders.checks import (
     red_flag,
     rfa,
 )
-from hooks.orders.common import card
+from hooks.orders.common import NOT_CHECKED, card
 from hooks.orders.context import OrderContext
 from hooks.orders.draft import DraftOrder
 from hooks.registry import expand_keys
@@ -52,7 +52,7 @@ CHECKS = (
     medications,
     discography,
 )
-RULE_NOT_CHECKED = "order.not-fully-checked"
+RULE_NOT_CHECKED = NOT_CHECKED.id
 RULE_IDS: tuple[str, ...] = (*(rid for c in CHECKS for rid in c.RULE_IDS), RULE_NOT_CHECKED)
 
 

@@ -12,11 +12,31 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from hooks.cards import Action, CardDraft, Conflict, Fact, Indicator, SuggestionDraft
+from hooks.cards import (
+    SUMMARY_MAX,
+    Action,
+    CardDraft,
+    Conflict,
+    Fact,
+    Indicator,
+    LinkDraft,
+    SuggestionDraft,
+    clip,
+)
 from hooks.evidence import guideline
 from hooks.orders.draft import DraftOrder
+from hooks.rule import ORDER_HOOKS, Rule
 from hooks.suggestions import OrderSpec, Priority, service_request
 from hooks.terminology import Coding, Terminology
+
+# Said on an order when a check that applies to it stayed silent for lack of data.
+NOT_CHECKED = Rule(
+    "order.not-fully-checked",
+    "Order not fully checked: data unavailable",
+    "order.not-fully-checked",
+    ("nice_ng59",),
+    hooks=ORDER_HOOKS,
+)
 
 
 def order_fact(order: DraftOrder, what: str | None = None) -> Fact:
@@ -45,17 +65,21 @@ def card(
         if len(kept) != len(suggestions):
             gaps = (*gaps, "The draft order has no id, so this card cannot change it; edit it by hand.")
         suggestions = kept
+    sources = tuple(guideline(k) for k in evidence)
     return CardDraft(
         rule_id=rule_id,
         topic=f"{rule_id}|{subject}",
         indicator=indicator,
-        summary=summary if len(summary) < 140 else summary[:136] + "…",
+        summary=clip(summary, SUMMARY_MAX),
         title=title,
         why=(order_fact(order), *why),
         next_steps=tuple(next_steps),
         avoid=tuple(avoid),
-        evidence=tuple(guideline(k) for k in evidence),
+        evidence=sources,
         conflicts=tuple(conflicts),
+        # the draft order is the contested treatment: a conflict about it is shown in one line
+        conflict_now=conflicts[0] if conflicts else None,
+        links=tuple(LinkDraft(g.link_label, g.url) for g in sources[:3]),
         gaps=tuple(gaps),
         suggestions=tuple(suggestions),
         subject_key=order.ref or None,

@@ -10,26 +10,25 @@ from ``hooks.pathway.failure.assess`` (injectable, so a check can be unit-tested
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 
 from hooks.cards import Fact
 from hooks.evaluation import EvaluationInput
-from hooks.facts import ConditionFact, MedicationFact, ObservationFact, PatientHistory, ProcedureFact
+from hooks.facts import ConditionFact, ObservationFact, PatientHistory, ProcedureFact
 from hooks.orders.draft import DraftOrder, read_draft_orders
 from hooks.pathway.context import PathwayContext
 from hooks.pathway.failure import (
     Assessment,
     Modality,
     Outcome,
-    assess,
-    classify_modality,
     consecutive_failed_esis,
     esi_sessions_in_window,
     is_scs_trial,
 )
 from hooks.registry import expand_keys
+from hooks.rule import unread_gap
 from hooks.terminology import Coding, Member, Terminology
 from hooks.text import names
 from hooks.thresholds import Thresholds
@@ -55,7 +54,6 @@ class RedFlag:
 @dataclass
 class OrderContext:
     inp: EvaluationInput
-    _assessments: dict[tuple[str, Modality], Assessment] = field(default_factory=dict)
 
     # ----------------------------------------------------------------- plumbing
     @property
@@ -63,7 +61,7 @@ class OrderContext:
         return self.inp.terminology
 
     @property
-    def th(self) -> Thresholds:
+    def t(self) -> Thresholds:
         return self.inp.thresholds
 
     @property
@@ -100,32 +98,22 @@ class OrderContext:
                 return m
         return None
 
-    def med_is(self, med: MedicationFact, value_set: str) -> Member | None:
-        return self.term.match(value_set, med.codings + med.ingredient_codings)
-
     def assess(self, procedure: ProcedureFact, modality: Modality) -> Assessment:
-        key = (procedure.ref, modality)
-        if key not in self._assessments:
-            self._assessments[key] = assess(procedure, modality, self.history, self.today, self.th, self.term)
-        return self._assessments[key]
+        """§3 inference, shared with the pathway's view of the patient (one assessment per call)."""
+        return self.pathway.assess(procedure, modality)
 
     def unavailable_gaps(self, *keys: str) -> tuple[str, ...]:
         out = []
         for key in expand_keys(keys):
             why = self.history.unavailable.get(key)
             if why:
-                out.append(f"The patient's {key} could not be read ({why}); this check ran without them.")
+                out.append(unread_gap(key, why))
         return tuple(out)
 
     # ----------------------------------------------------------------- conditions
     def current_conditions(self, *value_sets: str) -> tuple[ConditionFact, ...]:
-        out = []
-        for c in self.history.conditions:
-            if not c.is_current or c.verification_status in ("refuted", "entered-in-error"):
-                continue
-            if self.term.matches_any(value_sets, c.codings) is not None:
-                out.append(c)
-        return tuple(out)
+        """Current, not refuted Conditions in the value sets, as the pathway reads them."""
+        return self.pathway.conditions(*value_sets)
 
     @cached_property
     def pathway(self) -> PathwayContext:
@@ -210,21 +198,8 @@ class OrderContext:
 
     # ----------------------------------------------------------------- procedures
     def completed(self, value_set: str) -> tuple[ProcedureFact, ...]:
-        return tuple(
-            p
-            for p in self.history.procedures
-            if p.is_completed and self.term.match(value_set, p.codings + p.used_codes) is not None
-        )
-
-    @cached_property
-    def prior_esis(self) -> tuple[ProcedureFact, ...]:
-        """Completed lumbar ESIs, oldest first (a diagnostic nerve-root block is not an ESI, §0)."""
-        esis = [
-            p
-            for p in self.completed("esi_lumbar_all")
-            if p.performed is not None and classify_modality(p, self.term, self.history) is Modality.ESI
-        ]
-        return tuple(sorted(esis, key=lambda p: p.performed or date.min))
+        """Completed Procedures in the value set, oldest first, as the pathway reads them."""
+        return self.pathway.procedures(value_set)
 
     def esi_sessions_last_year(self) -> list[ProcedureFact]:
         """Completed lumbar ESI sessions in the rolling 12 months, one per day (F8)."""
@@ -232,7 +207,7 @@ class OrderContext:
 
     def consecutive_failed_esis(self) -> tuple[Assessment, ...]:
         """The run of most recent non-responding ESI sessions (F8)."""
-        return consecutive_failed_esis(self.history, self.today, self.th, self.term)
+        return consecutive_failed_esis(self.history, self.today, self.t, self.term)
 
     def scs_trials(self) -> tuple[ProcedureFact, ...]:
         """Completed SCS trials (63650 without a permanent system, §0), oldest first."""
@@ -240,14 +215,6 @@ class OrderContext:
             p for p in self.completed("scs_percutaneous_lead") if is_scs_trial(p, self.term, self.history)
         ]
         return tuple(sorted(trials, key=lambda p: p.performed or date.min))
-
-    @cached_property
-    def prior_lumbar_surgery(self) -> tuple[ProcedureFact, ...]:
-        return tuple(p for p in self.completed("prior_lumbar_spine_surgery"))
-
-    @cached_property
-    def surgery_conditions(self) -> tuple[ConditionFact, ...]:
-        return self.current_conditions("postlaminectomy_syndrome_fbss", "lumbar_surgery_status")
 
     # ----------------------------------------------------------------- pain severity (E2)
     def latest(self, kind: str) -> ObservationFact | None:

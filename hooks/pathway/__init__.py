@@ -11,7 +11,8 @@
    conservative → ESI branch (E, P, F).
 5. Device and ablation branches (N, L, A) whenever matching procedures exist.
 6. Cross-cutting medication (M) and psychosocial (Y) cards beside one pathway card.
-7. One card per topic (the most urgent).
+7. The alert budget: at most two cards — the most urgent pathway card and one cross-cutting card
+   (several cross-cutting rules are merged into one card).
 
 Errors propagate: a rule that crashes must never look like "no cards".
 """
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from hooks.cards import CardDraft, Fact, most_urgent_per_topic
+from hooks.cards import INDICATOR_RANK, SUMMARY_MAX, CardDraft, Fact, clip
 from hooks.evaluation import EvaluationInput
 from hooks.pathway.context import (
     SUCCESS_OUTCOMES,
@@ -33,7 +34,6 @@ from hooks.pathway.rules import (
     ablation,
     acute,
     esi_outcome,
-    incidental,
     medication,
     neuromodulation,
     persistent,
@@ -42,7 +42,7 @@ from hooks.pathway.rules import (
     red_flags,
     refractory,
 )
-from hooks.pathway.rules.common import Rule
+from hooks.pathway.rules.common import Rule, unread_gap
 
 __all__ = ["PathwayContext", "evaluate_context", "evaluate_pathway", "pathway_card"]
 
@@ -59,10 +59,6 @@ NOT_FULLY_CHECKED = Rule(
     "radicular-data-gaps",
     ("nice_ng59",),
 )
-
-
-def unread_data_gap(key: str, reason: str) -> str:
-    return f"{key} could not be retrieved ({reason}): advice that depends on it was not checked"
 
 
 def admit_unread_data(ctx: PathwayContext, cards: list[CardDraft]) -> list[CardDraft]:
@@ -92,13 +88,13 @@ def admit_unread_data(ctx: PathwayContext, cards: list[CardDraft]) -> list[CardD
                     "Review the record for what could not be read before relying on the absence of advice.",
                 ),
                 avoid=(),
-                gaps=[unread_data_gap(k, missing[k]) for k in sorted(missing)],
+                gaps=[unread_gap(k, missing[k]) for k in sorted(missing)],
             )
         ]
     out = []
     for card in cards:
         extra = tuple(
-            unread_data_gap(k, missing[k]) for k in sorted(missing) if not any(k in g for g in card.gaps)
+            unread_gap(k, missing[k]) for k in sorted(missing) if not any(k in g for g in card.gaps)
         )
         out.append(replace(card, gaps=card.gaps + extra) if extra else card)
     return out
@@ -107,25 +103,69 @@ def admit_unread_data(ctx: PathwayContext, cards: list[CardDraft]) -> list[CardD
 def evaluate_context(ctx: PathwayContext) -> list[CardDraft]:
     red = red_flags.first_red_flag(ctx)
     if red is not None and red.indicator == "critical":
-        return [red]
+        return [red]  # a critical card stands alone
     if not ctx.gate_open:
-        incidental.x1_incidental_disc_finding(ctx)  # X1 or nothing at all: either way no card
-        return []
-    cards: list[CardDraft] = []
+        return []  # X1 (an incidental disc finding) or nothing at all: either way no card
     if red is not None:
-        cards.append(red)
+        pathway = [red]
     else:
         main = pathway_card(ctx)
         device = neuromodulation.neuromodulation_card(ctx)
         ablated = ablation.ablation_card(ctx)
         if main is not None and superseded_by_later_treatment(ctx, main, later_card=bool(device or ablated)):
             main = None  # a later line of treatment is under way: its own card says what comes next
-        cards += [c for c in (main, device, ablated) if c is not None]
-    for rule in (*medication.MEDICATION_RULES, psychosocial.y1_psychosocial_risk):
-        card = rule(ctx)
-        if card is not None:
-            cards.append(card)
-    return most_urgent_per_topic(cards)
+        # on equal urgency the card about the latest line of treatment speaks for the pathway
+        pathway = [c for c in (device, ablated, main) if c is not None]
+    cross_rules = (*medication.MEDICATION_RULES, psychosocial.y1_psychosocial_risk)
+    cross = [c for rule in cross_rules if (c := rule(ctx)) is not None]
+    return alert_budget(pathway, cross)
+
+
+def alert_budget(pathway: list[CardDraft], cross: list[CardDraft]) -> list[CardDraft]:
+    """At most two cards: the most urgent pathway card and one cross-cutting card (merged when
+    several apply). Alert fatigue is the first reason clinicians switch decision support off."""
+    out = []
+    if pathway:
+        out.append(max(pathway, key=lambda c: INDICATOR_RANK[c.indicator]))  # first wins on ties
+    if cross:
+        out.append(merge_cross_cutting(cross))
+    return out
+
+
+def merge_cross_cutting(cards: list[CardDraft]) -> CardDraft:
+    """One card for every cross-cutting rule that fired: the most urgent leads (its rule id and topic),
+    each rule's deciding fact comes first, and nothing of the full reasoning is dropped."""
+    if len(cards) == 1:
+        return cards[0]
+    lead = max(cards, key=lambda c: INDICATOR_RANK[c.indicator])
+    rest = [c for c in cards if c is not lead]
+    ordered = [lead, *rest]
+    also = " Also: " + ", ".join(CROSS_CUTTING_NAMES.get(c.rule_id, c.title.lower()) for c in rest) + "."
+    suggestions = tuple({s.label: s for c in ordered for s in c.suggestions}.values())
+    firsts = [c.why[0] for c in ordered]
+    return replace(
+        lead,
+        summary=clip(lead.summary.rstrip("."), SUMMARY_MAX - len(also)) + also,
+        why=tuple(dict.fromkeys((*firsts, *(f for c in ordered for f in c.why)))),
+        next_steps=tuple(dict.fromkeys(s for c in ordered for s in c.next_steps)),
+        avoid=tuple(dict.fromkeys(s for c in ordered for s in c.avoid)),
+        evidence=tuple({g.key: g for c in ordered for g in c.evidence}.values()),
+        conflicts=tuple(dict.fromkeys(x for c in ordered for x in c.conflicts)),
+        gaps=tuple(dict.fromkeys(g for c in ordered for g in c.gaps)),
+        suggestions=suggestions,
+        selection_behavior="any" if len(suggestions) > 1 else lead.selection_behavior,
+        conflict_now=next((c.conflict_now for c in ordered if c.conflict_now is not None), None),
+        merged=tuple(c.rule_id for c in rest),
+    )
+
+
+# How a merged cross-cutting card names the rules it carries besides its lead.
+CROSS_CUTTING_NAMES = {
+    "M1": "opioid review",
+    "M2": "neuropathic-agent review",
+    "M3": "oral corticosteroid",
+    "Y1": "psychosocial risk",
+}
 
 
 ESI_STATES = ("F0", "F1", "F2", "F3", "F4", "F5", "F6", "F7", "F8")

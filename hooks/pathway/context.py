@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cached_property
 
-from hooks.cards import Fact
+from hooks.cards import Conflict, Fact
 from hooks.evaluation import EvaluationInput
 from hooks.facts import (
     ConditionFact,
@@ -168,6 +168,13 @@ class PathwayContext:
             return m.end is not None and m.end >= self.today
         return m.end is None or m.end >= self.today
 
+    def receiving(self, conflict: Conflict) -> bool:
+        """The patient has the treatment a conflict is about now: takes the medicine or has it ordered."""
+        meds = self.medications(*conflict.medications) if conflict.medications else ()
+        if any(self.is_active_med(m) for m in meds):
+            return True
+        return bool(conflict.orders and self.pending(*conflict.orders))
+
     def observations(
         self,
         kind: str,
@@ -233,7 +240,7 @@ class PathwayContext:
         if m.start:
             span = f" from {m.start.isoformat()}" + (f" to {m.end.isoformat()}" if m.end else "")
         dose = f", {m.dose_text}" if m.dose_text else ""
-        return Fact(f"{prefix}{m.text}{dose}{span} ({m.resource_type}, {m.status})", m.ref)
+        return Fact(f"{prefix}{m.text}{dose}{span} ({m.status})", m.ref)
 
     # -----------------------------------------------------------------------------------------
     # §1.1.1 the gate
@@ -343,11 +350,6 @@ class PathwayContext:
 
     def _of(self, modality: Modality) -> tuple[ProcedureFact, ...]:
         return tuple(p for p, m in self.sessions if m is modality)
-
-    def is_diagnostic_snrb(self, p: ProcedureFact) -> bool:
-        return self.matches("esi_transforaminal_lumbar", p.codings) and failure.is_diagnostic_injection(
-            p, self.term
-        )
 
     @cached_property
     def esis(self) -> tuple[ProcedureFact, ...]:

@@ -8,13 +8,19 @@ Evidence: ACR Appropriateness Criteria Low Back Pain 2021; NASS LDH.
 
 from __future__ import annotations
 
-from hooks.cards import CardDraft, Conflict, Fact
+from hooks.cards import CardDraft, Fact
+from hooks.conflicts import DISCOGRAPHY
 from hooks.orders.common import card, delete
 from hooks.orders.context import OrderContext
 from hooks.orders.draft import DraftOrder
+from hooks.rule import INFO, Rule, order_rule
 
-RULE_ID = "order.discography"
-RULE_IDS = (RULE_ID,)
+RULE_ID_DECL: Rule = order_rule(
+    "order.discography", "Discography is usually not appropriate", "F4", ("acr_lbp_2021", "nass_ldh"), INFO
+)
+RULES = (RULE_ID_DECL,)
+RULE_ID = RULE_ID_DECL.id
+RULE_IDS = tuple(r.id for r in RULES)
 # What the order-level "not fully checked" card needs to know about this check.
 APPLIES_TO: tuple[str, ...] = ("discography_lumbar",)
 ORDER_KIND = "procedure"
@@ -42,14 +48,7 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             ),
             avoid=("Discography from primary care.",),
             evidence=("acr_lbp_2021", "nass_ldh"),
-            conflicts=(
-                Conflict(
-                    "Discography",
-                    "Seed 002 recommends discography for suspected discogenic pain.",
-                    "ACR 2021 rates discography 'usually not appropriate'; NASS and many payers doubt its "
-                    "value.",
-                ),
-            ),
+            conflicts=(DISCOGRAPHY,),
             suggestions=(delete(order, "Remove the discography order", f"Remove {order.ref}"),),
         )
     ]

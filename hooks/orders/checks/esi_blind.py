@@ -16,9 +16,14 @@ from hooks.cards import CardDraft
 from hooks.orders.common import card, replace
 from hooks.orders.context import OrderContext
 from hooks.orders.draft import DraftOrder
+from hooks.rule import Rule, order_rule
 
-RULE_ID = "order.esi-blind"
-RULE_IDS = (RULE_ID,)
+RULE_ID_DECL: Rule = order_rule(
+    "order.esi-blind", "Epidural injection without image guidance", "F2", ("asipp_epidural_2021", "nass_ldh")
+)
+RULES = (RULE_ID_DECL,)
+RULE_ID = RULE_ID_DECL.id
+RULE_IDS = tuple(r.id for r in RULES)
 # What the order-level "not fully checked" card needs to know about this check.
 APPLIES_TO: tuple[str, ...] = ("esi_without_image_guidance",)
 ORDER_KIND = "procedure"

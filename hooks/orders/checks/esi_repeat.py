@@ -26,20 +26,30 @@ from __future__ import annotations
 from datetime import timedelta
 
 from hooks import suggestions as sx
-from hooks.cards import CardDraft, Conflict, Fact
+from hooks.cards import CardDraft, Fact
+from hooks.conflicts import ESI_TIMING
 from hooks.orders.common import cancel_and_create, card, delete
 from hooks.orders.context import OrderContext
 from hooks.orders.draft import DraftOrder
+from hooks.rule import Rule, order_rule
+from hooks.thresholds import pct, span
 
-RULE_REPEAT = "order.esi-repeat"
-RULE_EARLY = "order.esi-too-early"
-RULE_IDS = (RULE_REPEAT, RULE_EARLY)
+RULE_REPEAT_DECL: Rule = order_rule(
+    "order.esi-repeat", "Repeat epidural injection without benefit", "F8", ("nass_ldh", "cms_esi_lcd")
+)
+RULE_EARLY_DECL: Rule = order_rule(
+    "order.esi-too-early", "Epidural injection before the conservative-care period", "E1",
+    ("nice_ng59", "cms_esi_lcd"),
+)
+RULES = (RULE_REPEAT_DECL, RULE_EARLY_DECL)
+RULE_REPEAT, RULE_EARLY = (r.id for r in RULES)
+RULE_IDS = tuple(r.id for r in RULES)
 # What the order-level "not fully checked" card needs to know about this check.
 APPLIES_TO: tuple[str, ...] = ("esi_lumbar_all",)
 ORDER_KIND = "procedure"
 CHECKS_WHAT = "outcomes of earlier epidural injections (repeat after non-response) and pain severity"
 NEEDS: tuple[str, ...] = ("observations",)  # optional prefetch keys whose loss can silence this check
-EVIDENCE: tuple[str, ...] = ("cms_esi_lcd", "nass_ldh")
+EVIDENCE: tuple[str, ...] = ("nass_ldh", "cms_esi_lcd")
 
 
 def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
@@ -53,19 +63,20 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
 
 def _repeat(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     why: list[Fact] = []
-    n = ctx.th.esi_consecutive_failures
+    n = ctx.t.esi_consecutive_failures
     run = ctx.consecutive_failed_esis()
     failures = n > 0 and len(run) >= n
     if failures:
         for a in run[-n:]:
             why.extend(ctx.pathway.failure_facts(a))
     sessions = ctx.esi_sessions_last_year()
-    limit = ctx.th.esi_max_sessions_per_year
+    limit = ctx.t.esi_max_sessions_per_year
+    year = span(ctx.t.esi_frequency_window_days)
     too_many = len(sessions) + 1 >= limit
     if too_many:
         why.append(
             Fact(
-                f"this would be lumbar ESI session {len(sessions) + 1} in 12 months; the limit is {limit} "
+                f"this would be lumbar ESI session {len(sessions) + 1} in {year}; the limit is {limit} "
                 f"per region (earlier sessions: {', '.join(str(p.performed) for p in sessions)})"
             )
         )
@@ -79,7 +90,7 @@ def _repeat(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     summary = (
         f"Repeat ESI after {n} non-responding injections: re-evaluate instead of injecting again"
         if failures
-        else f"Lumbar ESI session {len(sessions) + 1} in 12 months: re-evaluate instead of injecting again"
+        else f"Lumbar ESI session {len(sessions) + 1} in {year}: re-evaluate instead of injecting again"
     )
     reasons = ctx.radicular_refs
     pid = ctx.inp.patient_id
@@ -99,10 +110,11 @@ def _repeat(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
                 "Multidisciplinary pain care with CBT; medication review.",
             ),
             avoid=(
-                "Another ESI without a sustained ≥ 50 % response to the last one.",
-                "More than 4 lumbar ESI sessions in 12 months.",
+                f"Another ESI without a sustained ≥ {pct(ctx.t.responder_relief_pct)} response to the last "
+                "one.",
+                f"More than {limit} lumbar ESI sessions in {year}.",
             ),
-            evidence=("cms_esi_lcd", "nass_ldh"),
+            evidence=("nass_ldh", "cms_esi_lcd"),
             gaps=ctx.unavailable_gaps("procedures", "observations"),
             suggestions=(
                 cancel_and_create(
@@ -129,13 +141,14 @@ def _repeat(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
 
 def _too_early(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     duration, onset = ctx.duration_days, ctx.onset
-    if duration is None or onset is None or duration >= ctx.th.conservative_care_days:
+    if duration is None or onset is None or duration >= ctx.t.conservative_care_days:
         return []
     if ctx.severe_pain():
         return []  # E2: acute and severe sciatica; a specialist may consider an early ESI (NICE NG59)
     onset_fact = ctx.onset_fact()
     assert onset_fact is not None
-    reassess = onset[0] + timedelta(days=ctx.th.conservative_care_days)
+    reassess = onset[0] + timedelta(days=ctx.t.conservative_care_days)
+    weeks = span(ctx.t.conservative_care_days)
     pain, odi = ctx.latest("pain"), ctx.latest("odi")
     why = [onset_fact]
     if pain is not None:
@@ -151,35 +164,26 @@ def _too_early(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     return [
         card(
             RULE_EARLY,
-            "Epidural injection before 6 weeks of conservative care",
+            "Epidural injection before the conservative-care period",
             order,
             indicator="warning",
-            summary=f"ESI {duration} days after onset without severe pain: complete 6 weeks of "
+            summary=f"ESI {duration} days after onset without severe pain: complete {weeks} of "
             "conservative care first",
             why=why,
             next_steps=(
-                f"Conservative care to {reassess.isoformat()} (6 weeks from onset): NSAIDs, stay active, "
+                f"Conservative care to {reassess.isoformat()} ({weeks} from onset): NSAIDs, stay active, "
                 "directional-preference exercises; then an image-guided ESI if radicular pain persists.",
-                "Refer within 2 weeks instead if pain becomes severe and disabling or a deficit appears.",
+                f"Refer within {span(ctx.t.urgent_referral_days)} instead if pain becomes severe and "
+                "disabling or a deficit appears.",
             ),
-            avoid=("Routine ESI in the first 6 weeks for tolerable pain.",),
+            avoid=(f"Routine ESI in the first {weeks} for tolerable pain.",),
             evidence=("nice_ng59", "cms_esi_lcd"),
-            conflicts=(
-                Conflict(
-                    "ESI timing",
-                    "NICE NG59 lets a specialist consider an epidural injection in acute and severe "
-                    "sciatica, "
-                    "without a 6-week wait.",
-                    "seed 003 and the CMS ESI LCDs place ESI after 4-6 weeks of failed conservative care; "
-                    "this "
-                    "patient's recent scores are not severe.",
-                ),
-            ),
+            conflicts=(ESI_TIMING,),
             gaps=gaps,
             suggestions=(
                 delete(
                     order,
-                    "Cancel the ESI and reassess at 6 weeks",
+                    f"Cancel the ESI and reassess at {weeks}",
                     f"Remove {order.ref}; reassess on {reassess.isoformat()}",
                     recommended=True,
                 ),

@@ -22,15 +22,25 @@ Evidence: NICE NG59; ASIPP 2021; NASS LSS 2011; seed 002 (MILD for stenosis).
 from __future__ import annotations
 
 from hooks import suggestions as sx
-from hooks.cards import CardDraft, Conflict, Fact
+from hooks.cards import CardDraft, Fact
+from hooks.conflicts import ESI_STENOSIS
 from hooks.orders.common import cancel_and_create, card, delete
 from hooks.orders.context import OrderContext
 from hooks.orders.draft import DraftOrder
 from hooks.pathway.rules import refractory
+from hooks.rule import Rule, order_rule
 
-RULE_FACET = "order.esi-facet-pain"
-RULE_CLAUDICATION = "order.esi-claudication"
-RULE_IDS = (RULE_FACET, RULE_CLAUDICATION)
+RULE_FACET_DECL: Rule = order_rule(
+    "order.esi-facet-pain", "Epidural injection for facet or sacroiliac pain", "F5",
+    ("asra_facet_2020", "nice_ng59"),
+)
+RULE_CLAUDICATION_DECL: Rule = order_rule(
+    "order.esi-claudication", "Epidural injection for neurogenic claudication", "F6",
+    ("nice_ng59", "asipp_epidural_2021", "nass_stenosis"),
+)
+RULES = (RULE_FACET_DECL, RULE_CLAUDICATION_DECL)
+RULE_FACET, RULE_CLAUDICATION = (r.id for r in RULES)
+RULE_IDS = tuple(r.id for r in RULES)
 # What the order-level "not fully checked" card needs to know about this check.
 APPLIES_TO: tuple[str, ...] = ("esi_lumbar_all",)
 ORDER_KIND = "procedure"
@@ -74,7 +84,7 @@ def _facet(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
                 "points "
                 "to the facet or SI joint.",
                 f"{spec.text}; radiofrequency ablation only after a positive diagnostic block "
-                f"(≥ {ctx.th.mbb_positive_relief_pct:g} % relief, site policy).",
+                f"(≥ {ctx.t.mbb_positive_relief_pct:g} % relief, site policy).",
             ),
             avoid=("Repeat ESI for facet- or SI-mediated pain.", "RFA without a positive diagnostic block."),
             evidence=("asra_facet_2020", "nice_ng59"),
@@ -130,15 +140,7 @@ def _claudication(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
                 "Fusion without instability.",
             ),
             evidence=("nice_ng59", "asipp_epidural_2021", "nass_stenosis"),
-            conflicts=(
-                Conflict(
-                    "ESI for stenosis with neurogenic claudication",
-                    "ASIPP 2021 grades epidural injections for spinal stenosis as Level II-III evidence.",
-                    "NICE NG59 recommends not using epidural injections for neurogenic claudication in "
-                    "central "
-                    "spinal canal stenosis.",
-                ),
-            ),
+            conflicts=(ESI_STENOSIS,),
             gaps=ctx.unavailable_gaps("conditions"),
             suggestions=(
                 cancel_and_create(

@@ -14,13 +14,20 @@ Evidence: NASS LDH 2012 (fusion not recommended for routine herniation); seed 00
 
 from __future__ import annotations
 
-from hooks.cards import CardDraft, Conflict, Fact
+from hooks.cards import CardDraft, Fact
+from hooks.conflicts import FUSION
 from hooks.orders.common import card, delete, replace
 from hooks.orders.context import OrderContext
 from hooks.orders.draft import DraftOrder
+from hooks.rule import Rule, order_rule
 
-RULE_ID = "order.fusion-no-instability"
-RULE_IDS = (RULE_ID,)
+RULE_ID_DECL: Rule = order_rule(
+    "order.fusion-no-instability", "Lumbar fusion for disc herniation without instability", "F3",
+    ("nass_ldh", "nice_ng59"),
+)
+RULES = (RULE_ID_DECL,)
+RULE_ID = RULE_ID_DECL.id
+RULE_IDS = tuple(r.id for r in RULES)
 # What the order-level "not fully checked" card needs to know about this check.
 APPLIES_TO: tuple[str, ...] = ("lumbar_fusion",)
 ORDER_KIND = "procedure"
@@ -59,21 +66,11 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
                 "Flexion-extension radiographs if instability is suspected; fusion is appropriate with "
                 "documented "
                 "instability or spondylolisthesis.",
-                "Biopsychosocial assessment before surgery (seed 003).",
+                "Biopsychosocial assessment before surgery (NICE NG59).",
             ),
             avoid=("Fusion for routine disc herniation.",),
             evidence=("nass_ldh", "nice_ng59"),
-            conflicts=(
-                Conflict(
-                    "Fusion",
-                    "Seeds 000/001 list fusion for instability or recurrent herniation; seed 003 reserves "
-                    "it for "
-                    "significant axial pain, manual labourers, severe degeneration or instability.",
-                    "NASS LDH and seed 003: fusion is not recommended for routine disc herniation; this "
-                    "record shows "
-                    "no instability.",
-                ),
-            ),
+            conflicts=(FUSION,),
             gaps=ctx.unavailable_gaps("conditions", "procedures"),
             suggestions=(
                 replace(

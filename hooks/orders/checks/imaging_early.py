@@ -20,10 +20,20 @@ from hooks.cards import CardDraft, Fact
 from hooks.orders.common import card, delete, update_fields
 from hooks.orders.context import OrderContext
 from hooks.orders.draft import DraftOrder
+from hooks.rule import CRITICAL, INFO, Rule, order_rule
+from hooks.thresholds import span
 
-RULE_EARLY = "order.mri-early"
-RULE_CES = "order.mri-ces-emergency"
-RULE_IDS = (RULE_EARLY, RULE_CES)
+RULE_EARLY_DECL: Rule = order_rule(
+    "order.mri-early", "Lumbar imaging before the conservative-care period without red flags", "E1",
+    ("acr_lbp_2021", "nice_ng59"), INFO,
+)
+RULE_CES_DECL: Rule = order_rule(
+    "order.mri-ces-emergency", "Cauda equina: imaging must be an emergency study", "R1",
+    ("acr_lbp_2021", "nice_ng59"), CRITICAL,
+)
+RULES = (RULE_EARLY_DECL, RULE_CES_DECL)
+RULE_EARLY, RULE_CES = (r.id for r in RULES)
+RULE_IDS = tuple(r.id for r in RULES)
 # What the order-level "not fully checked" card needs to know about this check.
 APPLIES_TO: tuple[str, ...] = ("imaging_lumbar_advanced",)
 ORDER_KIND = "procedure"
@@ -52,8 +62,7 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
                 ),
                 next_steps=(
                     "Emergency MRI of the lumbar spine today (ACR 2021 variant 4).",
-                    "Emergency spine-surgery assessment for decompression (seed 002: cauda equina is the "
-                    "absolute indication for immediate surgery).",
+                    "Emergency spine-surgery assessment for decompression (NASS 2014).",
                 ),
                 avoid=(
                     "Routine or scheduled imaging; waiting for conservative care; any elective injection.",
@@ -75,19 +84,20 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         return []  # a red flag justifies early imaging (seed 003; ACR variants 4-7)
     duration = ctx.duration_days
     onset = ctx.onset
-    if duration is None or onset is None or duration >= ctx.th.conservative_care_days:
+    if duration is None or onset is None or duration >= ctx.t.conservative_care_days:
         return []
-    reassess = onset[0] + timedelta(days=ctx.th.conservative_care_days)
+    reassess = onset[0] + timedelta(days=ctx.t.conservative_care_days)
+    weeks = span(ctx.t.conservative_care_days)
     onset_fact = ctx.onset_fact()
     assert onset_fact is not None
     return [
         card(
             RULE_EARLY,
-            "Lumbar imaging before 6 weeks without red flags",
+            "Lumbar imaging before the conservative-care period without red flags",
             order,
             indicator="info",
             summary=f"Lumbar imaging {duration} days after onset without red flags is not indicated; "
-            f"reassess at 6 weeks ({reassess.isoformat()})",
+            f"reassess at {weeks} ({reassess.isoformat()})",
             why=(
                 onset_fact,
                 Fact(
@@ -97,22 +107,22 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             ),
             next_steps=(
                 f"Continue conservative care (NSAIDs, stay active, directional-preference exercises) and "
-                f"reassess on {reassess.isoformat()} (6 weeks from onset).",
+                f"reassess on {reassess.isoformat()} ({weeks} from onset).",
                 "Image at once if a red flag appears: sphincter or saddle symptoms, progressive weakness, "
                 "fever, cancer history with new pain, trauma.",
-                "After 6 weeks of failed care, MRI without contrast if the patient is a candidate for an "
+                f"After {weeks} of failed care, MRI without contrast if the patient is a candidate for an "
                 "injection or surgery (ACR 2021 variant 3).",
             ),
             avoid=(
-                "Routine imaging in the first 6 weeks: most disc herniations regress by 8 weeks and disc "
-                "findings are common without symptoms (seed 003).",
+                f"Routine imaging in the first {weeks}: most disc herniations regress within weeks and disc "
+                "findings are common without symptoms (ACR 2021).",
             ),
             evidence=("acr_lbp_2021", "nice_ng59"),
             gaps=ctx.unavailable_gaps("conditions"),
             suggestions=(
                 delete(
                     order,
-                    "Cancel the imaging order and reassess at 6 weeks",
+                    f"Cancel the imaging order and reassess at {weeks}",
                     f"Remove {order.ref}; reassess on {reassess.isoformat()}",
                     recommended=True,
                 ),

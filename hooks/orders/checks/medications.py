@@ -34,20 +34,35 @@ Evidence: NICE NG59; PRECISE 2017 (Mathieson, NEJM).
 from __future__ import annotations
 
 from hooks.cards import Action, CardDraft, Conflict, Fact, SuggestionDraft
+from hooks.conflicts import NEUROPATHIC_AGENTS, ORAL_STEROIDS
 from hooks.facts import MedicationFact
 from hooks.mme import mme_factors
 from hooks.orders.common import card, delete
 from hooks.orders.context import OrderContext
 from hooks.orders.draft import DraftOrder
 from hooks.pathway.rules.medication import continuous_course_days, daily_mme
+from hooks.rule import INFO, Rule, order_rule
 from hooks.terminology import Terminology
 from hooks.text import NOT_ORAL_ROUTE
+from hooks.thresholds import pct
 
-RULE_OPIOID = "order.opioid-risk"
-RULE_GABAPENTINOID = "order.gabapentinoid-sciatica"
-RULE_STEROID = "order.oral-steroid-sciatica"
-RULE_BENZO = "order.benzodiazepine-with-opioid"
-RULE_IDS = (RULE_OPIOID, RULE_BENZO, RULE_GABAPENTINOID, RULE_STEROID)
+RULE_OPIOID_DECL: Rule = order_rule(
+    "order.opioid-risk", "Opioid prescribing risk", "M1", ("cdc_opioids_2022", "nice_ng59")
+)
+RULE_GABAPENTINOID_DECL: Rule = order_rule(
+    "order.gabapentinoid-sciatica", "Gabapentinoid for sciatica: evidence conflict", "M2",
+    ("nice_ng59", "precise_2017"), INFO,
+)
+RULE_STEROID_DECL: Rule = order_rule(
+    "order.oral-steroid-sciatica", "Oral corticosteroid for sciatica: evidence conflict", "M3",
+    ("nice_ng59",), INFO,
+)
+RULE_BENZO_DECL: Rule = order_rule(
+    "order.benzodiazepine-with-opioid", "Benzodiazepine with a current opioid", "M1", ("cdc_opioids_2022",)
+)
+RULES = (RULE_OPIOID_DECL, RULE_GABAPENTINOID_DECL, RULE_STEROID_DECL, RULE_BENZO_DECL)
+RULE_OPIOID, RULE_GABAPENTINOID, RULE_STEROID, RULE_BENZO = (r.id for r in RULES)
+RULE_IDS = tuple(r.id for r in RULES)
 # What the order-level "not fully checked" card needs to know about this check.
 APPLIES_TO: tuple[str, ...] = (
     "rx_opioids",
@@ -62,6 +77,7 @@ NEEDS: tuple[str, ...] = (
     "medicationStatements",
 )  # optional prefetch keys whose loss can silence this check
 EVIDENCE: tuple[str, ...] = ("cdc_opioids_2022",)
+
 
 def order_mme(ctx: OrderContext, order: DraftOrder) -> float | None:
     member = ctx.drug_is(order, "rx_opioids")
@@ -89,7 +105,7 @@ def naloxone_suggestion(term: Terminology, patient_id: str, recommended: bool) -
             "text": "Naloxone (opioid overdose reversal)",
         },
         "subject": {"reference": f"Patient/{patient_id}"},
-        "note": [{"text": "Offered with opioids at ≥ 50 MME/day or with a benzodiazepine (CDC 2022)."}],
+        "note": [{"text": "Offered with a high opioid dose or with a benzodiazepine (CDC 2022)."}],
     }
     return SuggestionDraft(
         label="Offer naloxone",
@@ -124,7 +140,7 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         start=ctx.today, end=None,
     )  # fmt: skip
     days = continuous_course_days(ctx.pathway, (*history_opioids, as_prescribed))
-    long_term = days > ctx.th.long_term_opioid_days
+    long_term = days > ctx.t.long_term_opioid_days
     if long_term:
         earlier = [m for m in history_opioids if m.start is not None]
         first = earlier[0] if earlier else None
@@ -159,12 +175,11 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             if mm:
                 total += mm
                 parts.append(f"{m.ref} {mm:g}")
-        if total >= ctx.th.high_mme_per_day:
+        if total >= ctx.t.high_mme_per_day:
             high = True
             why.append(
                 Fact(
-                    f"{total:g} MME/day ({' + '.join(parts)}) ≥ {ctx.th.high_mme_per_day:g} (CDC 2022 "
-                    "factors)"
+                    f"{total:g} MME/day ({' + '.join(parts)}) ≥ {ctx.t.high_mme_per_day:g} (CDC 2022 factors)"
                 )
             )
     # (c) benzodiazepine
@@ -178,10 +193,14 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     if benzo:
         summary = "Opioid with a benzodiazepine: avoid co-prescribing; offer naloxone (CDC 2022)"
     elif high:
-        summary = "Opioid dose ≥ 50 MME/day: reassess benefit and risk; offer naloxone (CDC 2022)"
+        summary = (
+            f"Opioid dose ≥ {ctx.t.high_mme_per_day:g} MME/day: reassess benefit and risk; offer naloxone "
+            "(CDC 2022)"
+        )
     else:
         summary = (
-            "Opioid continuing beyond 90 days: reassess benefit and harm; taper if no benefit (CDC 2022)"
+            f"Opioid continuing beyond {ctx.t.long_term_opioid_days} days: reassess benefit and harm; "
+            "taper if no benefit (CDC 2022)"
         )
     suggestions: list[SuggestionDraft] = []
     if high or benzo:
@@ -206,7 +225,10 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
                     else ()
                 ),
                 *(
-                    ("Offer naloxone and review the dose (CDC 2022: ≥ 50 MME/day raises overdose risk).",)
+                    (
+                        "Offer naloxone and review the dose (CDC 2022: higher daily doses raise overdose "
+                        "risk).",
+                    )
                     if high or benzo
                     else ()
                 ),
@@ -285,17 +307,11 @@ def _gabapentinoid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         RULE_GABAPENTINOID,
         "Gabapentinoid for sciatica: evidence conflict",
         "Gabapentinoid for sciatica: trials and NICE found no benefit; other sources list it",
-        Conflict(
-            "Gabapentinoids for lumbar radicular pain",
-            "Seeds 000, 001 and 004 list gabapentin/pregabalin as neuropathic agents for radicular pain.",
-            "PRECISE (NEJM 2017): pregabalin no better than placebo at 8 or 52 weeks, with more adverse "
-            "events; "
-            "NICE NG59: do not offer gabapentinoids for sciatica; seed 003 notes negative trials.",
-        ),
+        NEUROPATHIC_AGENTS,
         ("nice_ng59", "precise_2017"),
         (
-            "If prescribed, reassess benefit at 4-8 weeks; taper if there is no ≥ 30 % or 2-point "
-            "improvement.",
+            f"If prescribed, reassess benefit; taper if there is no ≥ {pct(ctx.t.partial_relief_pct)} or "
+            f"{ctx.t.partial_delta_points:g}-point improvement.",
             "Warn about respiratory depression with opioids.",
         ),
     )
@@ -320,11 +336,7 @@ def _steroid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         RULE_STEROID,
         "Oral corticosteroid for sciatica: evidence conflict",
         "Oral corticosteroid for sciatica: NICE advises against; one source lists it first",
-        Conflict(
-            "Oral corticosteroids for sciatica",
-            "Seed 002 lists oral corticosteroids as an initial anti-inflammatory approach.",
-            "NICE NG59: do not offer oral corticosteroids for managing sciatica.",
-        ),
+        ORAL_STEROIDS,
         ("nice_ng59",),
         ("Prefer NSAIDs and staying active; do not renew or repeat courses.",),
     )

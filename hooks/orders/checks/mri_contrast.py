@@ -18,9 +18,14 @@ from hooks.orders.common import card, replace
 from hooks.orders.context import OrderContext
 from hooks.orders.draft import DraftOrder
 from hooks.pathway.rules import post_surgical
+from hooks.rule import Rule, order_rule
 
-RULE_ID = "order.mri-postop-contrast"
-RULE_IDS = (RULE_ID,)
+RULE_ID_DECL: Rule = order_rule(
+    "order.mri-postop-contrast", "Lumbar MRI needs contrast", "S1", ("acr_lbp_2021",)
+)
+RULES = (RULE_ID_DECL,)
+RULE_ID = RULE_ID_DECL.id
+RULE_IDS = tuple(r.id for r in RULES)
 # What the order-level "not fully checked" card needs to know about this check.
 APPLIES_TO: tuple[str, ...] = ("mri_lumbar_without_contrast",)
 ORDER_KIND = "procedure"
@@ -50,7 +55,7 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     target = ctx.term.first("mri_lumbar_with_and_without_contrast").coding()
     if post_op:
         summary = "After lumbar surgery, order MRI without and with contrast, not without contrast alone"
-        reason = "to tell recurrent disc herniation from epidural scar (ACR 2021 variant 5; seed 002)"
+        reason = "to tell recurrent disc herniation from epidural scar (ACR 2021 variant 5)"
     else:
         summary = "Suspected tumour or infection: order lumbar MRI without and with contrast"
         reason = "to show tumour or infection (ACR 2021 variant 7)"

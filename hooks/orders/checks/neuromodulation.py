@@ -33,11 +33,21 @@ from hooks.orders.common import card, create, delete, replace
 from hooks.orders.context import FAILED, POSITIVE, OrderContext
 from hooks.orders.draft import DraftOrder
 from hooks.pathway.failure import Modality
+from hooks.rule import Rule, order_rule
 
-RULE_NO_TRIAL = "order.scs-no-trial"
-RULE_FAILED_TRIAL = "order.scs-failed-trial"
-RULE_PSYCH = "order.neuromod-psych-eval"
-RULE_IDS = (RULE_NO_TRIAL, RULE_FAILED_TRIAL, RULE_PSYCH)
+RULE_NO_TRIAL_DECL: Rule = order_rule(
+    "order.scs-no-trial", "Permanent stimulator without a successful trial", "N1", ("nacc_2014", "nice_ta159")
+)
+RULE_FAILED_TRIAL_DECL: Rule = order_rule(
+    "order.scs-failed-trial", "Permanent stimulator after a failed trial", "N2",
+    ("nacc_2014", "nacc_drg_2019", "nice_ta159"),
+)
+RULE_PSYCH_DECL: Rule = order_rule(
+    "order.neuromod-psych-eval", "Neuromodulation without a psychological evaluation", "Y1", ("nacc_2014",)
+)
+RULES = (RULE_NO_TRIAL_DECL, RULE_FAILED_TRIAL_DECL, RULE_PSYCH_DECL)
+RULE_NO_TRIAL, RULE_FAILED_TRIAL, RULE_PSYCH = (r.id for r in RULES)
+RULE_IDS = tuple(r.id for r in RULES)
 # What the order-level "not fully checked" card needs to know about this check.
 APPLIES_TO: tuple[str, ...] = ("neuromodulation_implant",)
 ORDER_KIND = "procedure"
@@ -76,7 +86,8 @@ def _trial(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
                     "Permanent stimulator after a failed trial",
                     order,
                     indicator="warning",
-                    summary="The spinal cord stimulator trial failed (< 50 % relief): do not implant a "
+                    summary=f"The spinal cord stimulator trial failed (< {ctx.t.scs_trial_success_pct:g} % "
+                    "relief): do not implant a "
                     "permanent system",
                     why=trial_facts,
                     next_steps=(
@@ -86,7 +97,7 @@ def _trial(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
                         "Multidisciplinary pain care with CBT; intrathecal pump evaluation later.",
                     ),
                     avoid=(
-                        "Permanent SCS after a trial with < 50 % relief.",
+                        f"Permanent SCS after a trial with < {ctx.t.scs_trial_success_pct:g} % relief.",
                         "A repeat trial without a new reason.",
                     ),
                     evidence=("nacc_2014", "nacc_drg_2019", "nice_ta159"),
@@ -105,12 +116,13 @@ def _trial(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
                 "Permanent stimulator without a documented successful trial",
                 order,
                 indicator="warning",
-                summary="No documented ≥ 50 % relief from the stimulator trial: record it before the "
+                summary=f"No documented ≥ {ctx.t.scs_trial_success_pct:g} % relief from the stimulator "
+                "trial: record it before the "
                 "permanent implant",
                 why=trial_facts,
                 next_steps=(
                     f"Record the pain relief during the trial; implant only with ≥ "
-                    f"{ctx.th.scs_trial_success_pct:g} % relief.",
+                    f"{ctx.t.scs_trial_success_pct:g} % relief.",
                 ),
                 avoid=("Permanent implant without a successful trial.",),
                 evidence=("nacc_2014", "nice_ta159"),
@@ -135,7 +147,7 @@ def _trial(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             why=(Fact("no spinal cord stimulator trial on record"),),
             next_steps=(
                 "Psychological evaluation, then a stimulator trial; implant only with ≥ "
-                f"{ctx.th.scs_trial_success_pct:g} % relief during the trial.",
+                f"{ctx.t.scs_trial_success_pct:g} % relief during the trial.",
             ),
             avoid=("Permanent implant without a trial.",),
             evidence=("nacc_2014", "nice_ta159"),

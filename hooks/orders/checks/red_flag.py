@@ -20,10 +20,16 @@ from hooks.cards import Action, CardDraft, Fact, SuggestionDraft
 from hooks.orders.common import card, delete
 from hooks.orders.context import OrderContext
 from hooks.orders.draft import DraftOrder
+from hooks.rule import CRITICAL, Rule, order_rule
 from hooks.suggestions import OrderSpec, Priority
 
-RULE_ID = "order.red-flag-elective"
-RULE_IDS = (RULE_ID,)
+RULE_ID_DECL: Rule = order_rule(
+    "order.red-flag-elective", "Elective procedure while a red flag is active", "R1",
+    ("acr_lbp_2021", "nice_ng59"), CRITICAL,
+)
+RULES = (RULE_ID_DECL,)
+RULE_ID = RULE_ID_DECL.id
+RULE_IDS = tuple(r.id for r in RULES)
 # What the order-level "not fully checked" card needs to know about this check.
 APPLIES_TO: tuple[str, ...] = ("elective_spine_procedures", "physical_therapy", "referral_physiotherapy")
 ORDER_KIND = "procedure"
@@ -114,7 +120,7 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             next_steps=steps,
             avoid=(
                 "Epidural injection or any elective procedure before the red flag is resolved.",
-                "Waiting for 6 weeks of conservative care; routine referral.",
+                "Waiting out a period of conservative care; routine referral.",
             ),
             evidence=("acr_lbp_2021", "nice_ng59"),
             gaps=ctx.unavailable_gaps("conditions", "observations"),

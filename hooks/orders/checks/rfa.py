@@ -22,15 +22,24 @@ from __future__ import annotations
 
 from hooks import suggestions as sx
 from hooks.cards import CardDraft, Conflict, Fact
+from hooks.conflicts import RFA_SCOPE
 from hooks.orders.common import cancel_and_create, card, delete, replace
 from hooks.orders.context import FAILED, POSITIVE, OrderContext
 from hooks.orders.draft import DraftOrder
 from hooks.pathway.failure import Assessment, Modality, levels_concordant
+from hooks.rule import Rule, order_rule
 from hooks.text import parse_level
 
-RULE_NO_BLOCK = "order.rfa-no-block"
-RULE_REPEAT = "order.rfa-repeat-failed"
-RULE_IDS = (RULE_NO_BLOCK, RULE_REPEAT)
+RULE_NO_BLOCK_DECL: Rule = order_rule(
+    "order.rfa-no-block", "Radiofrequency ablation without a positive diagnostic block", "F5",
+    ("asra_facet_2020", "nice_ng59", "cms_facet_lcd"),
+)
+RULE_REPEAT_DECL: Rule = order_rule(
+    "order.rfa-repeat-failed", "Repeat ablation after failure", "A1", ("asra_facet_2020", "cms_facet_lcd")
+)
+RULES = (RULE_NO_BLOCK_DECL, RULE_REPEAT_DECL)
+RULE_NO_BLOCK, RULE_REPEAT = (r.id for r in RULES)
+RULE_IDS = tuple(r.id for r in RULES)
 # What the order-level "not fully checked" card needs to know about this check.
 APPLIES_TO: tuple[str, ...] = ("facet_rfa_or_si_rfa",)
 ORDER_KIND = "procedure"
@@ -48,8 +57,8 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
 
 def _no_block(ctx: OrderContext, order: DraftOrder, facet: bool) -> list[CardDraft]:
     block_set = "facet_medial_branch_block_lumbar" if facet else "si_joint_diagnostic_block"
-    needed = ctx.th.mbb_required_positive_blocks if facet else 1
-    threshold = ctx.th.mbb_positive_relief_pct if facet else ctx.th.sij_block_positive_relief_pct
+    needed = ctx.t.mbb_required_positive_blocks if facet else 1
+    threshold = ctx.t.mbb_positive_relief_pct if facet else ctx.t.sij_block_positive_relief_pct
     positives: list[Assessment] = []
     others: list[Assessment] = []
     for p in ctx.completed(block_set):
@@ -69,18 +78,12 @@ def _no_block(ctx: OrderContext, order: DraftOrder, facet: bool) -> list[CardDra
     spec = sx.MEDIAL_BRANCH_BLOCK if facet else sx.SI_JOINT_BLOCK
     coding = ctx.term.first(spec.value_set).coding()
     conflicts = (
-        [
-            Conflict(
-                "Diagnostic block criteria",
-                "ASRA-led consensus 2020: one block with ≥ 50 % relief is acceptable.",
-                "CMS facet LCDs and ASIPP 2020: two blocks, each ≥ 80 % relief.",
-            )
-        ]
+        [RFA_SCOPE]
         if facet
         else [
             Conflict(
                 "SI joint RFA",
-                "Seed 002 offers RFA for SI joint pain after a confirming block.",
+                "NICE NG59 and ASRA 2020 allow radiofrequency ablation after a positive diagnostic block.",
                 "Some Medicare LCDs (L39455) do not cover SI joint RFA.",
             )
         ]
@@ -145,13 +148,14 @@ def _repeat(ctx: OrderContext, order: DraftOrder, facet: bool) -> list[CardDraft
     return [
         card(
             RULE_REPEAT,
-            "Repeat ablation after a failed ablation",
+            RULE_REPEAT_DECL.title,
             order,
             indicator="warning",
             summary="Repeat RFA at the same level after an ablation that gave no relief: re-evaluate first",
             why=why,
             next_steps=(
-                "Re-evaluate: updated MRI/CT; repeat the diagnostic block to confirm the pathway (seed 004).",
+                "Re-evaluate: updated MRI/CT; repeat the diagnostic block to confirm the pathway "
+                "(ASRA 2020).",
                 "If the pain is radicular: image-guided ESI or targeted nerve-root injection.",
                 "Medication review; multidisciplinary care with CBT; neuromodulation evaluation.",
             ),

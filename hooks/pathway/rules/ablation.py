@@ -11,13 +11,13 @@ from hooks.facts import ProcedureFact
 from hooks.pathway.context import FAILED_OUTCOMES, UNDOCUMENTED_OUTCOMES, PathwayContext
 from hooks.pathway.failure import Assessment, Modality, Outcome
 from hooks.pathway.rules.common import NEUROPATHIC_AGENTS, RFA_SCOPE, TOPIC_ABLATION, Rule
+from hooks.rule import INFO_OR_WARNING
 from hooks.text import levels_in
+from hooks.thresholds import pct, span, window
 
 A1 = Rule(
-    "A1",
-    "Failed nerve ablation (RFA or cryo)",
-    TOPIC_ABLATION,
-    ("asra_facet_2020", "cms_facet_lcd", "nacc_2014"),
+    "A1", "Failed nerve ablation (RFA or cryo)", TOPIC_ABLATION,
+    ("asra_facet_2020", "cms_facet_lcd", "nacc_2014"), indicators=INFO_OR_WARNING,
 )
 A1_RECORD = Rule(
     "A1", "Nerve ablation outcome not recorded", TOPIC_ABLATION, ("asra_facet_2020", "cms_facet_lcd")
@@ -31,6 +31,11 @@ RFA_ORDER_SETS = ("facet_rfa_or_si_rfa",)
 
 def _when(p: ProcedureFact) -> str:
     return p.performed_text or (p.performed.isoformat() if p.performed else "an unrecorded date")
+
+
+def weeks(ctx: PathwayContext) -> str:
+    """The window an ablation is judged in, as card text ("4–12 weeks")."""
+    return window(ctx.t.rfa_window_start_days, ctx.t.rfa_window_end_days)
 
 
 def same_level(p: ProcedureFact, q: ProcedureFact) -> bool:
@@ -67,9 +72,11 @@ def a1_failed_ablation(ctx: PathwayContext, a: Assessment) -> CardDraft:
     p = a.procedure
     pending = ctx.pending(*RFA_ORDER_SETS)
     repeat = repeated_after_failure(ctx)
+    failure = ctx.failure_facts(a)
     why = [
-        *ctx.failure_facts(a),
+        *failure[:1],
         *(ctx.order_fact(s, "pending repeat ablation — hold it: ") for s in pending),
+        *failure[1:],
     ]
     if repeat is not None:
         why.append(
@@ -89,12 +96,10 @@ def a1_failed_ablation(ctx: PathwayContext, a: Assessment) -> CardDraft:
     ]
     steps = [
         "Re-evaluate why it failed (wrong target, incomplete lesion, different pain generator): updated "
-        "MRI/CT and a repeat diagnostic block to confirm the pathway (seed 004).",
+        "MRI/CT and a repeat diagnostic block to confirm the pathway (ASRA 2020).",
     ]
     if ctx.gate_open:
-        steps.append(
-            "With radicular pain: an image-guided ESI or a targeted nerve-root injection (seed 004)."
-        )
+        steps.append("With radicular pain: an image-guided ESI or a targeted nerve-root injection.")
         suggestions.append(
             sx.suggest(sx.DIAGNOSTIC_SNRB, ctx.term, patient_id=ctx.patient_id, reasons=ctx.reason_refs)
         )
@@ -113,7 +118,7 @@ def a1_failed_ablation(ctx: PathwayContext, a: Assessment) -> CardDraft:
         ctx,
         indicator="warning" if (pending or repeat) else "info",
         summary=f"Ablation on {_when(p)} failed: re-evaluate with a repeat diagnostic block; do not repeat "
-                "RFA there",
+        "RFA there",
         why=why,
         gaps=list(a.gaps),
         next_steps=steps,
@@ -140,13 +145,16 @@ def a1_record_outcome(ctx: PathwayContext, a: Assessment) -> CardDraft:
     return A1_RECORD.card(
         ctx,
         indicator="info",
-        summary=f"Record the outcome of the ablation on {_when(p)} (pain NRS, % relief at 4–12 weeks)",
+        summary=f"Record the outcome of the ablation on {_when(p)} (pain NRS, % relief at {weeks(ctx)})",
         why=[*ctx.failure_facts(a), *a.proxies],
         gaps=[
             *a.gaps,
-            f"record the outcome of the ablation on {_when(p)} (pain NRS and % relief at 4–12 weeks)",
+            f"record the outcome of the ablation on {_when(p)} (pain NRS and % relief at {weeks(ctx)})",
         ],
-        next_steps=["Record pain and % relief; ≥ 50 % relief for ≥ 6 months justifies a repeat ablation."],
+        next_steps=[
+            f"Record pain and % relief; ≥ {pct(ctx.t.responder_relief_pct)} relief for "
+            f"{span(ctx.t.rfa_durable_days)} justifies a repeat ablation."
+        ],
         avoid=["A repeat ablation before its outcome is known."],
         needs=("observations",),
     )
@@ -166,22 +174,27 @@ def a2_worked_then_recurred(ctx: PathwayContext, a: Assessment) -> CardDraft:
         ctx,
         indicator="info",
         summary=f"Ablation on {_when(p)} worked for months, then pain recurred: not a failure; a repeat "
-                "RFA is reasonable",
+        "RFA is reasonable",
         why=[*ctx.failure_facts(a)],
         gaps=list(a.gaps),
         next_steps=[
-            "A repeat ablation at the same level is reasonable after ≥ 50 % relief lasting ≥ 6 months "
-            "(Medicare facet LCD repeat criterion); nerve regeneration explains the recurrence (seed 004)."
+            f"A repeat ablation at the same level is reasonable after ≥ {pct(ctx.t.responder_relief_pct)} "
+            f"relief lasting {span(ctx.t.rfa_durable_days)} (Medicare facet LCD); nerve regeneration "
+            "explains the recurrence."
         ],
         avoid=["Labelling it a failed ablation.", "Spinal cord stimulation."],
         conflicts=[RFA_SCOPE],
-        suggestions=[sx.suggest(
-            sx.REPEAT_FACET_RFA, ctx.term, patient_id=ctx.patient_id,
-            reasons=tuple(c.ref for c in ctx.conditions("facet_mediated_pain", "sacroiliac_joint_pain"))
-            or ctx.reason_refs,
-            note=f"Same level as the ablation on {_when(p)}" + (f" ({p.level})." if p.level else "."),
-            recommended=True,
-        )],
+        suggestions=[
+            sx.suggest(
+                sx.REPEAT_FACET_RFA,
+                ctx.term,
+                patient_id=ctx.patient_id,
+                reasons=tuple(c.ref for c in ctx.conditions("facet_mediated_pain", "sacroiliac_joint_pain"))
+                or ctx.reason_refs,
+                note=f"Same level as the ablation on {_when(p)}" + (f" ({p.level})." if p.level else "."),
+                recommended=True,
+            )
+        ],
         needs=("observations",),
     )
 
@@ -205,5 +218,3 @@ def ablation_card(ctx: PathwayContext) -> CardDraft | None:
     if a.outcome in UNDOCUMENTED_OUTCOMES and (age is None or age <= ctx.t.outcome_recall_days):
         return a1_record_outcome(ctx, a)
     return None
-
-

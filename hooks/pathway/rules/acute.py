@@ -14,9 +14,14 @@ from hooks.pathway.rules.common import (
     TOPIC_PATHWAY,
     Rule,
 )
+from hooks.rule import WARNING
+from hooks.thresholds import span
 
 E1 = Rule("E1", "Acute radicular pain, tolerable", TOPIC_PATHWAY, ("nice_ng59", "acr_lbp_2021"))
-E2 = Rule("E2", "Acute radicular pain, severe or disabling", TOPIC_PATHWAY, ("nice_ng59", "acr_lbp_2021"))
+E2 = Rule(
+    "E2", "Acute radicular pain, severe or disabling", TOPIC_PATHWAY, ("nice_ng59", "acr_lbp_2021"),
+    indicators=WARNING,
+)
 
 
 def is_acute(ctx: PathwayContext) -> bool:
@@ -56,14 +61,13 @@ def e1_acute_tolerable(ctx: PathwayContext) -> CardDraft | None:
     if not is_acute(ctx) or is_severe(ctx):
         return None
     onset = ctx.onset
-    review = (
-        (onset + timedelta(days=ctx.t.conservative_care_days)).isoformat() if onset else "6 weeks after onset"
-    )
+    weeks = span(ctx.t.conservative_care_days)
+    review = (onset + timedelta(days=ctx.t.conservative_care_days)).isoformat() if onset else "after onset"
     return E1.card(
         ctx,
         indicator="info",
-        summary="Acute radicular pain under 6 weeks: conservative care and safety-net advice; no imaging "
-                "or ESI yet",
+        summary=f"Acute radicular pain under {weeks}: conservative care and safety-net advice; no imaging "
+        "or ESI yet",
         why=[
             ctx.onset_fact(),
             *ctx.pain_facts(),
@@ -71,18 +75,17 @@ def e1_acute_tolerable(ctx: PathwayContext) -> CardDraft | None:
         ],
         gaps=_score_gaps(ctx),
         next_steps=[
-            "NSAID if not contraindicated; stay active; education and reassurance about the usually "
-            "favourable "
-            "course (seed 003).",
+            "Conservative care (NSAID if not contraindicated, stay active, reassurance) and reassess at "
+            f"{weeks} ({review}).",
+            "Education and reassurance about the usually favourable course (NICE NG59).",
             "Directional-preference exercises, heat or cold for symptom relief.",
             "Short-term opioid only if pain is severe, at the lowest dose for the shortest time.",
             "Safety-net advice: new bladder or bowel problems, saddle numbness or leg weakness need "
             "same-day care.",
-            f"Reassess at 6 weeks (around {review}); imaging and image-guided ESI only if still persistent "
-            "then.",
+            f"Imaging and an image-guided ESI only if radicular pain still persists at {weeks}.",
         ],
         avoid=[
-            "Lumbar imaging (seed 003; NICE NG59 1.1.4; ACR 2021 variants 1–2).",
+            "Lumbar imaging (NICE NG59 1.1.4; ACR 2021 variants 1–2).",
             "Epidural steroid injection or a surgical referral at this stage.",
             "Gabapentinoids; long-term opioids; oral corticosteroid bursts; bed rest.",
         ],
@@ -108,11 +111,12 @@ def e2_acute_severe(ctx: PathwayContext) -> CardDraft | None:
     return E2.card(
         ctx,
         indicator="warning",
-        summary="Severe acute radicular pain: refer to a spine specialist to be seen within 2 weeks",
+        summary=f"Severe acute radicular pain: refer to a spine specialist to be seen within "
+        f"{span(ctx.t.urgent_referral_days)}",
         why=[ctx.onset_fact(), *ctx.pain_facts(), Fact("no spine or pain specialist referral on record")],
         gaps=_score_gaps(ctx),
         next_steps=[
-            "Refer to a spine specialist to be seen within 2 weeks (seed 003).",
+            f"Refer to a spine specialist to be seen within {span(ctx.t.urgent_referral_days)}.",
             "The specialist may consider an image-guided epidural injection for acute and severe sciatica "
             "(NICE NG59) — see where sources disagree below.",
             "Short-term analgesia (NSAID; lowest-dose short-term opioid only if needed).",
@@ -128,7 +132,8 @@ def e2_acute_severe(ctx: PathwayContext) -> CardDraft | None:
                 ctx.term,
                 patient_id=ctx.patient_id,
                 reasons=ctx.reason_refs,
-                priority="urgent",
+                note=f"To be seen within {span(ctx.t.urgent_referral_days)}: severe, disabling radicular "
+                "pain.",
                 recommended=True,
             ),
         ],

@@ -15,30 +15,35 @@ from hooks.cards import CardDraft, Fact
 from hooks.facts import ProcedureFact
 from hooks.pathway.context import (
     FAILED_OUTCOMES,
-    SUCCESS_OUTCOMES,
     PathwayContext,
 )
 from hooks.pathway.failure import Assessment, Outcome
 from hooks.pathway.rules.common import TOPIC_PATHWAY, Rule
+from hooks.rule import WARNING
+from hooks.thresholds import pct, span, window
 
 F0 = Rule(
-    "F0",
-    "Epidural steroid injection too recent or not yet judged",
-    TOPIC_PATHWAY,
+    "F0", "Epidural steroid injection too recent or not yet judged", TOPIC_PATHWAY,
     ("nass_ldh", "cms_esi_lcd", "farrar_2001"),
 )
 F1 = Rule(
     "F1", "Epidural steroid injection worked, then pain recurred", TOPIC_PATHWAY, ("nass_ldh", "cms_esi_lcd")
 )
 F2 = Rule(
-    "F2",
-    "Inadequate epidural steroid injection trial",
-    TOPIC_PATHWAY,
-    ("nass_ldh", "acr_lbp_2021", "asipp_epidural_2021"),
+    "F2", "Inadequate epidural steroid injection trial", TOPIC_PATHWAY,
+    ("nass_ldh", "acr_lbp_2021", "asipp_epidural_2021"), indicators=WARNING,
 )
-F8 = Rule("F8", "Epidural injections repeated without benefit", TOPIC_PATHWAY, ("nice_ng59", "cms_esi_lcd"))
+F8 = Rule(
+    "F8", "Epidural injections repeated without benefit", TOPIC_PATHWAY, ("nice_ng59", "cms_esi_lcd"),
+    indicators=WARNING,
+)
 
 ESI_ORDER_SETS = ("esi_lumbar_all",)
+
+
+def year(ctx: PathwayContext) -> str:
+    """The frequency window as card text ("12 months")."""
+    return span(ctx.t.esi_frequency_window_days)
 
 
 def sessions_in_last_year(ctx: PathwayContext) -> int:
@@ -84,20 +89,22 @@ def f0_too_early(ctx: PathwayContext, a: Assessment) -> CardDraft:
       ESI LCDs; Farrar 2001 (what counts as a clinically important change).
     """
     p = a.procedure
+    weeks = window(ctx.t.esi_window_start_days, ctx.t.esi_window_end_days)
     if p.performed is not None:
         start = p.performed + timedelta(days=ctx.t.esi_window_start_days)
         end = p.performed + timedelta(days=ctx.t.esi_window_end_days)
-        window = f"between {start.isoformat()} and {end.isoformat()}"
+        when = f"between {start.isoformat()} and {end.isoformat()}"
     else:
-        window = "2 to 6 weeks after the injection"
+        when = f"{weeks} after the injection"
     return F0.card(
         ctx,
         indicator="info",
-        summary=f"ESI on {_esi_when(a)} is too recent to judge: record leg-pain NRS and ODI at 2–6 weeks",
+        summary=f"ESI on {_esi_when(a)} is too recent to judge: record leg-pain NRS and ODI at {weeks}",
         why=[ctx.proc_fact(p, f" — {ctx.days_since(p.performed)} days ago"), *ctx.failure_facts(a)],
-        gaps=[f"record the outcome (leg-pain NRS and ODI) of the ESI on {_esi_when(a)} {window}"],
+        gaps=[f"record the outcome (leg-pain NRS and ODI) of the ESI on {_esi_when(a)} {when}"],
         next_steps=[
-            f"Record the leg-pain score (NRS 0–10) and ODI {window}; ≥ 50 % relief counts as a response.",
+            f"Record the leg-pain score (NRS 0–10) and ODI {when}; {pct(ctx.t.responder_relief_pct)} relief "
+            "counts as a response.",
             "Continue active physiotherapy and the current plan meanwhile.",
         ],
         avoid=["Labelling the injection failed.", "A repeat injection.", "Escalation to other procedures."],
@@ -124,8 +131,9 @@ def f0_outcome_unrecorded(ctx: PathwayContext, a: Assessment) -> CardDraft:
         or [f"record the outcome of the ESI on {_esi_when(a)} (leg-pain NRS and ODI, % relief)"],
         next_steps=[
             f"Record the outcome of the ESI on {_esi_when(a)}: leg-pain NRS and ODI now, and the best relief "
-            "in the 2–6 weeks after it.",
-            "Then: ≥ 50 % sustained relief → a repeat is reasonable; < 50 % → re-evaluation (the card will "
+            f"in the {window(ctx.t.esi_window_start_days, ctx.t.esi_window_end_days)} after it.",
+            f"Then: ≥ {pct(ctx.t.responder_relief_pct)} sustained relief → a repeat is reasonable; less → "
+            "re-evaluation (the card will "
             "update).",
         ],
         avoid=[
@@ -150,7 +158,8 @@ def f1_worked_then_recurred(ctx: PathwayContext, a: Assessment) -> CardDraft:
         f"ESI on {_esi_when(a)} worked, then pain recurred: not a failure; a repeat image-guided ESI "
         "is reasonable"
         if recurred
-        else f"ESI on {_esi_when(a)} worked (≥ 50 % relief): not a failure; repeat only if pain recurs"
+        else f"ESI on {_esi_when(a)} worked (≥ {pct(ctx.t.responder_relief_pct)} relief): not a failure; "
+        "repeat only if pain recurs"
     )
     suggestions = []
     if n < ctx.t.esi_max_sessions_per_year:
@@ -170,12 +179,12 @@ def f1_worked_then_recurred(ctx: PathwayContext, a: Assessment) -> CardDraft:
         indicator="info",
         summary=summary[:139],
         suggestions=suggestions,
-        why=[*ctx.failure_facts(a), Fact(f"{n} lumbar ESI session(s) in the last 12 months")],
+        why=[*ctx.failure_facts(a), Fact(f"{n} lumbar ESI session(s) in the last {year(ctx)}")],
         gaps=list(a.gaps),
         next_steps=[
-            "If pain recurs, a repeat image-guided ESI at the same level is reasonable (sustained ≥ 50 % "
-            "response).",
-            f"Stay within ≤ {ctx.t.esi_max_sessions_per_year} sessions per region in 12 months ({n} so far).",
+            "If pain recurs, a repeat image-guided ESI at the same level is reasonable (sustained "
+            f"≥ {pct(ctx.t.responder_relief_pct)} response; Medicare ESI LCD).",
+            f"Stay within {ctx.t.esi_max_sessions_per_year} sessions per region in {year(ctx)} ({n} so far).",
             "Continue active physiotherapy.",
         ],
         avoid=["Labelling the pain refractory.", "Spinal cord stimulation.", "A new diagnostic work-up."],
@@ -207,7 +216,7 @@ def f2_inadequate_trial(ctx: PathwayContext, discordant: tuple[ProcedureFact, ..
     suggestions = []
     steps = []
     if not has_mri:
-        steps.append("MRI lumbar spine without contrast to define the level (seed 003; ACR 2021 variant 3).")
+        steps.append("MRI lumbar spine without contrast to define the level (ACR 2021 variant 3).")
         suggestions.append(
             sx.suggest(
                 sx.MRI_WITHOUT_CONTRAST,
@@ -222,9 +231,7 @@ def f2_inadequate_trial(ctx: PathwayContext, discordant: tuple[ProcedureFact, ..
         "imaging and the clinical picture."
     )
     if discordant:
-        steps.append(
-            "A diagnostic selective nerve root block can settle the level if it is in doubt (seed 002)."
-        )
+        steps.append("A diagnostic selective nerve root block can settle the level if it is in doubt.")
         suggestions.append(
             sx.suggest(
                 sx.DIAGNOSTIC_SNRB,
@@ -245,7 +252,7 @@ def f2_inadequate_trial(ctx: PathwayContext, discordant: tuple[ProcedureFact, ..
         else ["no lumbar imaging on record: the level of the injections cannot be checked"],
         next_steps=steps,
         avoid=[
-            "Another blind injection (seed 003).",
+            "Another blind injection.",
             "Calling the pain refractory and moving to spinal cord stimulation or RFA.",
         ],
         suggestions=suggestions,
@@ -265,19 +272,24 @@ def f8_repeated_without_benefit(ctx: PathwayContext) -> CardDraft:
     """
     n = sessions_in_last_year(ctx)
     run = consecutive_failures(ctx)
-    why = (
-        [ctx.proc_fact(p) for p in ctx.esis_within(ctx.t.esi_frequency_window_days)]
-        if frequency_exceeded(ctx)
-        else []
-    )
+    why: list[Fact] = []
+    if frequency_exceeded(ctx):
+        within = ctx.esis_within(ctx.t.esi_frequency_window_days)
+        dates = ", ".join(p.performed.isoformat() for p in within if p.performed)
+        refs = [p.ref for p in within]
+        why.append(Fact(f"{n} lumbar ESI sessions in {year(ctx)} ({dates})", refs[0], tuple(refs[1:])))
+    why += [ctx.failure_facts(a)[0] for a in run]  # each non-responding injection's lead line first
     for a in run:
         why += ctx.failure_facts(a)
     why.append(
-        Fact(f"{n} lumbar ESI session(s) in the last 12 months; {len(run)} consecutive without ≥ 50 % relief")
+        Fact(
+            f"{n} lumbar ESI session(s) in the last {year(ctx)}; {len(run)} consecutive without "
+            f"≥ {pct(ctx.t.responder_relief_pct)} relief"
+        )
     )
     pending = pending_esi_orders(ctx)
     summary = (
-        f"{n} ESIs in 12 months: frequency limit reached; stop injecting and re-evaluate the diagnosis"
+        f"{n} ESIs in {year(ctx)}: frequency limit reached; stop injecting and re-evaluate the diagnosis"
         if frequency_exceeded(ctx)
         else f"{len(run)} consecutive ESIs without benefit: stop injecting; re-evaluate and get a surgical "
         "opinion"
@@ -301,17 +313,12 @@ def f8_repeated_without_benefit(ctx: PathwayContext) -> CardDraft:
         next_steps=[
             "Stop further epidural injections" + (" — hold the pending ESI order." if pending else "."),
             "Diagnostic re-evaluation: review the imaging for a concordant lesion; EMG/NCS; consider other "
-            "pain "
-            "generators (seeds 001/002).",
-            "Surgical opinion if there is a concordant compressive lesion.",
-            "Multidisciplinary care with CBT (seed 004).",
+            "pain generators.",
+            "Surgical opinion if there is a concordant compressive lesion (NASS 2014).",
+            "Multidisciplinary care with CBT (NICE NG59).",
         ],
         avoid=["Another epidural steroid injection.", "Escalating opioids."],
         suggestions=suggestions,
         selection_behavior="any",
         needs=("procedures", "observations", "serviceRequests"),
     )
-
-
-def all_success(a: Assessment) -> bool:
-    return a.outcome in SUCCESS_OUTCOMES

@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 from hooks.pathway.context import PathwayContext
+from hooks.pathway.rules.common import TOPIC_PATHWAY, Rule
+
+# No card, by design: the declaration documents the silence (indicators empty).
+X1 = Rule(
+    "X1", "Incidental disc finding without radicular symptoms", TOPIC_PATHWAY, ("acr_lbp_2021", "nice_ng59"),
+    indicators=(), next_step="no card: disc findings are common without symptoms",
+)
 
 
 def x1_incidental_disc_finding(ctx: PathwayContext) -> bool:

@@ -23,15 +23,16 @@ from hooks.pathway.rules.common import (
     TOPIC_ORAL_STEROIDS,
     Rule,
 )
+from hooks.rule import WARNING
 from hooks.text import NOT_ORAL_ROUTE
+from hooks.thresholds import pct
 
 M1 = Rule(
-    "M1", "Long-term opioid therapy for radicular pain", TOPIC_OPIOIDS, ("cdc_opioids_2022", "nice_ng59")
+    "M1", "Long-term opioid therapy for radicular pain", TOPIC_OPIOIDS, ("cdc_opioids_2022", "nice_ng59"),
+    indicators=WARNING,
 )
 M2 = Rule(
-    "M2",
-    "Gabapentinoid, TCA or SNRI for radicular pain",
-    TOPIC_NEUROPATHIC,
+    "M2", "Gabapentinoid, TCA or SNRI for radicular pain", TOPIC_NEUROPATHIC,
     ("nice_ng59", "precise_2017", "khoromi_2007"),
 )
 M3 = Rule("M3", "Oral corticosteroids for sciatica", TOPIC_ORAL_STEROIDS, ("nice_ng59",))
@@ -96,13 +97,14 @@ def m1_long_term_opioids(ctx: PathwayContext) -> CardDraft | None:
     if not active and not markers:
         return None
     naloxone = [m for m in ctx.medications("order_naloxone") if ctx.is_active_med(m)]
-    why = [ctx.cond_fact(c) for c in markers]
-    why += [ctx.med_fact(m) for m in active]
+    why = [ctx.med_fact(m) for m in active[:1]]
+    why += [ctx.med_fact(m, "with benzodiazepine: ") for m in benzos]
+    why += [ctx.cond_fact(c) for c in markers]
     if days:
         why.append(Fact(f"continuous opioid course of {days} days"))
     if mme is not None:
         why.append(Fact(f"{mme:.0f} MME/day (CDC 2022 conversion factors)"))
-    why += [ctx.med_fact(m, "co-prescribed benzodiazepine: ") for m in benzos]
+    why += [ctx.med_fact(m) for m in active[1:]]
     gaps = [] if mme is not None or not active else ["state the daily opioid dose to calculate MME/day"]
     steps = [
         "Reassess benefit (pain and function) against harm with the patient (CDC 2022).",
@@ -111,7 +113,11 @@ def m1_long_term_opioids(ctx: PathwayContext) -> CardDraft | None:
     if not naloxone:
         steps.append(
             "Offer naloxone"
-            + (" (≥ 50 MME/day or benzodiazepine co-prescription)." if (high or benzos) else ".")
+            + (
+                f" (≥ {ctx.t.high_mme_per_day:g} MME/day or benzodiazepine co-prescription)."
+                if (high or benzos)
+                else "."
+            )
         )
     if benzos:
         steps.append("Avoid opioid + benzodiazepine co-prescription; plan to taper the benzodiazepine.")
@@ -178,8 +184,8 @@ def m2_neuropathic_agents(ctx: PathwayContext) -> CardDraft | None:
     opioid_too = any(ctx.is_active_med(m) for m in ctx.medications("rx_opioids"))
     gaba = any(ctx.matches("rx_gabapentinoids", (*m.codings, *m.ingredient_codings)) for m in meds)
     steps = [
-        "Reassess benefit at 4–8 weeks; if there is no ≥ 30 % or 2-point improvement, plan a supervised "
-        "taper.",
+        f"Reassess benefit now; if there is no ≥ {pct(ctx.t.partial_relief_pct)} or "
+        f"{ctx.t.partial_delta_points:g}-point improvement, plan a supervised taper.",
     ]
     if gaba and opioid_too:
         steps.append("Opioid + gabapentinoid: warn about respiratory depression and sedation; review both.")
@@ -187,9 +193,8 @@ def m2_neuropathic_agents(ctx: PathwayContext) -> CardDraft | None:
     return M2.card(
         ctx,
         indicator="info",
-        summary=f"Evidence conflict for {names[:60]} in sciatica: reassess benefit; taper if no 30 % gain"[
-            :139
-        ],
+        summary=f"Evidence conflict for {names[:60]} in sciatica: reassess benefit; taper if no "
+        f"{pct(ctx.t.partial_relief_pct)} gain",
         why=why,
         gaps=gaps,
         next_steps=steps,
@@ -228,7 +233,7 @@ def m3_oral_steroids(ctx: PathwayContext) -> CardDraft | None:
         why=[ctx.med_fact(m) for m in meds],
         next_steps=[
             "Let the current course finish; do not renew or repeat it.",
-            "Prefer NSAIDs, activity and physiotherapy for radicular pain (seed 003).",
+            "Prefer NSAIDs, activity and physiotherapy for radicular pain (NICE NG59).",
         ],
         avoid=["Renewing or repeating oral corticosteroid courses."],
         conflicts=[ORAL_STEROIDS],

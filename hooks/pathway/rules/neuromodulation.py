@@ -15,28 +15,25 @@ from hooks.pathway.context import FAILED_OUTCOMES, SUCCESS_OUTCOMES, UNDOCUMENTE
 from hooks.pathway.failure import Assessment, Modality
 from hooks.pathway.rules.common import NEUROPATHIC_AGENTS, OPIOIDS, SCS_SELECTION, TOPIC_NEUROMODULATION, Rule
 from hooks.pathway.rules.refractory import has_concordant_lesion
+from hooks.rule import INFO_OR_WARNING, WARNING
+from hooks.thresholds import pct
 
 N1 = Rule("N1", "Spinal cord stimulator trial succeeded", TOPIC_NEUROMODULATION, ("nacc_2014", "nice_ta159"))
 N1_RECORD = Rule(
-    "N1",
-    "Spinal cord stimulator trial outcome not recorded",
-    TOPIC_NEUROMODULATION,
+    "N1", "Spinal cord stimulator trial outcome not recorded", TOPIC_NEUROMODULATION,
     ("nacc_2014", "nice_ta159"),
 )
 N2 = Rule(
-    "N2",
-    "Spinal cord stimulator trial failed",
-    TOPIC_NEUROMODULATION,
-    ("nacc_2014", "nacc_drg_2019", "nice_ta159"),
+    "N2", "Spinal cord stimulator trial failed", TOPIC_NEUROMODULATION,
+    ("nacc_2014", "nacc_drg_2019", "nice_ta159"), indicators=WARNING,
 )
 N3 = Rule(
-    "N3",
-    "Implanted spinal cord stimulator losing effect",
-    TOPIC_NEUROMODULATION,
+    "N3", "Implanted spinal cord stimulator losing effect", TOPIC_NEUROMODULATION,
     ("nacc_salvage_2024", "nacc_2014"),
 )
 L1 = Rule(
-    "L1", "Refractory to neuromodulation and interventions", TOPIC_NEUROMODULATION, ("pacc_2024", "nacc_2014")
+    "L1", "Refractory to neuromodulation and interventions", TOPIC_NEUROMODULATION,
+    ("pacc_2024", "nacc_2014"), indicators=INFO_OR_WARNING,
 )
 
 PERMANENT_ORDER_SETS = ("scs_permanent_system",)
@@ -73,7 +70,8 @@ def n1_trial_succeeded(ctx: PathwayContext, a: Assessment) -> CardDraft:
     return N1.card(
         ctx,
         indicator="info",
-        summary=f"{_trial_kind(ctx, p).capitalize()} on {_when(p)} succeeded (≥ 50 % relief): proceed to "
+        summary=f"{_trial_kind(ctx, p).capitalize()} on {_when(p)} succeeded "
+        f"(≥ {pct(ctx.t.scs_trial_success_pct)} relief): proceed to "
         "permanent implant",
         why=[*ctx.failure_facts(a)],
         gaps=list(a.gaps),
@@ -111,8 +109,8 @@ def n1_record_outcome(ctx: PathwayContext, a: Assessment) -> CardDraft:
         why=[*ctx.failure_facts(a), *a.proxies],
         gaps=[*a.gaps, f"record pain scores and % relief at the end of the trial on {_when(p)}"],
         next_steps=[
-            "Record pain (NRS) before and at the end of the trial; ≥ 50 % relief is needed for a "
-            "permanent implant."
+            f"Record pain (NRS) before and at the end of the trial; ≥ {pct(ctx.t.scs_trial_success_pct)} "
+            "relief is needed for a permanent implant."
         ],
         avoid=["A permanent implant without a documented successful trial."],
         needs=("observations",),
@@ -134,7 +132,8 @@ def n2_trial_failed(ctx: PathwayContext, a: Assessment) -> CardDraft:
     return N2.card(
         ctx,
         indicator="warning",
-        summary=f"{_trial_kind(ctx, p).capitalize()} on {_when(p)} failed (< 50 % relief): do not implant "
+        summary=f"{_trial_kind(ctx, p).capitalize()} on {_when(p)} failed "
+        f"(< {pct(ctx.t.scs_trial_success_pct)} relief): do not implant "
         "a permanent system",
         why=[
             *ctx.failure_facts(a),
@@ -144,7 +143,7 @@ def n2_trial_failed(ctx: PathwayContext, a: Assessment) -> CardDraft:
         next_steps=[
             "Do not implant a permanent stimulator"
             + (" — hold the pending implant order." if pending else "."),
-            "DRG stimulation if the pain is focal (foot, groin) (seed 004; NACC DRG 2019; check US "
+            "DRG stimulation if the pain is focal (foot, groin) (NACC DRG 2019; check US "
             "labelling and "
             "coverage).",
             "Multidisciplinary pain management with CBT; intrathecal pump evaluation later if still "
@@ -205,12 +204,14 @@ def l1_refractory_to_neuromodulation(ctx: PathwayContext, a: Assessment) -> Card
     """
     p = a.procedure
     pending = ctx.pending(*PERMANENT_ORDER_SETS, *TRIAL_ORDER_SETS)
-    why: list[Fact] = []
-    for t in ctx.scs_trials:
-        ta = ctx.assess(t, Modality.SCS_TRIAL)
-        if ta.outcome in FAILED_OUTCOMES:
-            why += ctx.failure_facts(ta)
+    failed = [
+        ctx.failure_facts(ta)
+        for t in ctx.scs_trials
+        if (ta := ctx.assess(t, Modality.SCS_TRIAL)).outcome in FAILED_OUTCOMES
+    ]
+    why: list[Fact] = [f[0] for f in failed]  # each failed trial's lead line first
     why += ctx.no_surgical_target_notes
+    why += [x for f in failed for x in f]
     conc = ctx.concordance
     if conc.study is not None and conc.study.ref not in {f.ref for f in why}:
         why.append(
@@ -227,9 +228,9 @@ def l1_refractory_to_neuromodulation(ctx: PathwayContext, a: Assessment) -> Card
         next_steps=[
             "Intrathecal drug delivery evaluation: psychological evaluation, attempt to reduce systemic "
             "opioids, "
-            "then an intrathecal trial (seed 004; PACC).",
+            "then an intrathecal trial (PACC 2024).",
             "Multidisciplinary pain management with CBT.",
-            "Neurectomy only as a last resort (seed 004).",
+            "Neurectomy only as a last resort.",
         ],
         avoid=[
             "Systemic opioid escalation.",
@@ -290,10 +291,18 @@ def n3_losing_effect(ctx: PathwayContext) -> CardDraft | None:
         risen = risen and relief_now < ctx.t.scs_trial_success_pct
     if not risen:
         return None
-    why = [ctx.proc_fact(q, " (permanent stimulator)") for q in system]
+    why = [
+        ctx.proc_fact(system[0], " (permanent stimulator)"),
+        Fact(
+            f"pain {best.value:g} on {best.effective} (best after implant) → {latest.value:g} on "
+            f"{latest.effective}",
+            best.ref,
+            (latest.ref,),
+        ),
+    ]
     if baseline is not None:
         why.append(ctx.obs_fact(baseline, "before implant: "))
-    why += [ctx.obs_fact(best, "best after implant: "), ctx.obs_fact(latest, "now: ")]
+    why += [ctx.proc_fact(q, " (permanent stimulator)") for q in system[1:]]
     return N3.card(
         ctx,
         indicator="info",

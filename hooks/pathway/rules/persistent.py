@@ -7,18 +7,16 @@ from hooks.cards import CardDraft, Conflict, Fact, SuggestionDraft
 from hooks.facts import ProcedureFact
 from hooks.pathway.context import PathwayContext
 from hooks.pathway.rules.common import ESI_STENOSIS, ESI_TIMING, TOPIC_PATHWAY, Rule
+from hooks.rule import WARNING
+from hooks.thresholds import span
 
 P1 = Rule(
-    "P1",
-    "Persistent radicular pain after 6 weeks of conservative care",
-    TOPIC_PATHWAY,
+    "P1", "Persistent radicular pain after conservative care", TOPIC_PATHWAY,
     ("acr_lbp_2021", "nass_ldh", "nice_ng59"),
 )
 P2 = Rule(
-    "P2",
-    "Persistent radicular pain for 3 months without specialist referral",
-    TOPIC_PATHWAY,
-    ("nice_ng59", "nass_ldh"),
+    "P2", "Persistent radicular pain without specialist referral", TOPIC_PATHWAY,
+    ("nice_ng59", "nass_ldh"), indicators=WARNING,
 )
 
 
@@ -39,8 +37,8 @@ def _care_facts_and_gaps(ctx: PathwayContext) -> tuple[list[Fact], list[str]]:
         weeks = ctx.conservative_care_days // 7
         facts.append(Fact(f"conservative care documented for {weeks} week(s)"))
         gaps.append(
-            "document at least 6 weeks of conservative care (physiotherapy, NSAID/analgesic) before "
-            "imaging or injection"
+            f"{span(ctx.t.conservative_care_days)} of conservative care (physiotherapy, NSAID/analgesic) "
+            "before imaging or injection"
         )
     return facts, gaps
 
@@ -54,13 +52,13 @@ def _injection_step(ctx: PathwayContext, *, option: bool = False) -> str:
     if claudication(ctx):
         return (
             "Neurogenic claudication: physiotherapy and a decompression opinion rather than an epidural "
-            "injection (NICE NG59; ASIPP disagrees — see below)."
+            "injection (NICE NG59; ASIPP 2021 disagrees)."
         )
     if option:
         return "An image-guided epidural steroid injection remains an option."
     return (
         "Consider an image-guided (fluoroscopic or CT) transforaminal or interlaminar epidural steroid "
-        "injection at the level concordant with the imaging (seed 003)."
+        "injection at the level concordant with the imaging (NASS 2014)."
     )
 
 
@@ -97,7 +95,7 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
     if not has_mri:
         steps.append(
             "MRI lumbar spine without contrast if the patient is a candidate for an epidural injection "
-            "or surgery (seed 003; ACR 2021 variant 3)."
+            "or surgery (ACR 2021 variant 3)."
         )
         suggestions.append(
             sx.suggest(
@@ -112,7 +110,7 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
         gaps.append("review the imaging for a lesion concordant with the symptoms before any injection")
     steps += [
         _injection_step(ctx),
-        "Refer to a spine specialist no later than 3 months after onset (seed 003).",
+        f"Refer to a spine specialist no later than {span(ctx.t.chronic_days)} after onset.",
         "Continue active physiotherapy (neurodynamic mobilisation, motor-control exercise).",
     ]
     if not ctx.referred:
@@ -129,11 +127,11 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
         ctx,
         indicator="info",
         summary=(
-            "Neurogenic claudication over 6 weeks: MRI if a surgical candidate; physiotherapy and a "
-            "decompression opinion"
+            f"Neurogenic claudication over {span(ctx.t.conservative_care_days)}: MRI if a surgical "
+            "candidate; physiotherapy and a decompression opinion"
             if claudication(ctx)
-            else "Radicular pain over 6 weeks: MRI if an injection or surgical candidate, then "
-            "image-guided ESI"
+            else f"Radicular pain over {span(ctx.t.conservative_care_days)}: MRI if an injection or surgical "
+            "candidate, then image-guided ESI"
         ),
         why=[
             ctx.onset_fact(),
@@ -145,7 +143,7 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
         gaps=gaps,
         next_steps=steps,
         avoid=[
-            "A blind (non-image-guided) epidural injection (seed 003).",
+            "A blind (non-image-guided) epidural injection.",
             "Contrast MRI without prior surgery or a red flag.",
             "Fusion; long-term opioids.",
         ],
@@ -184,7 +182,8 @@ def p2_not_referred(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -
     return P2.card(
         ctx,
         indicator="warning",
-        summary="Radicular pain for over 3 months and not yet referred: refer to a spine specialist now",
+        summary=f"Radicular pain for over {span(ctx.t.chronic_days)} and not yet referred: refer to a spine "
+        "specialist now",
         why=[
             ctx.onset_fact(),
             *care,
@@ -195,8 +194,8 @@ def p2_not_referred(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -
         ],
         gaps=gaps,
         next_steps=[
-            "Refer to a spine specialist now (seed 003: no later than 3 months after onset).",
-            "Biopsychosocial assessment before the surgical referral (seed 003).",
+            f"Refer to a spine specialist now (no later than {span(ctx.t.chronic_days)} after onset).",
+            "Biopsychosocial assessment alongside the referral (NICE NG59).",
             _injection_step(ctx, option=True),
         ],
         avoid=["Further unreferred waiting.", "Repeat imaging without a new indication.", "Fusion."],

@@ -14,25 +14,24 @@ from hooks.cards import CardDraft, Fact
 from hooks.facts import ConditionFact
 from hooks.pathway.context import PathwayContext
 from hooks.pathway.rules.common import FUSION, NEUROPATHIC_AGENTS, SCS_SELECTION, TOPIC_PATHWAY, Rule
+from hooks.rule import INFO_OR_WARNING, WARNING
+from hooks.thresholds import pct
 
 S1 = Rule(
-    "S1",
-    "New or progressive radicular symptoms after lumbar surgery",
-    TOPIC_PATHWAY,
-    ("acr_lbp_2021", "nass_ldh"),
+    "S1", "New or progressive radicular symptoms after lumbar surgery", TOPIC_PATHWAY,
+    ("acr_lbp_2021", "nass_ldh"), indicators=INFO_OR_WARNING,
 )
-S2 = Rule("S2", "Recurrent disc herniation after lumbar surgery", TOPIC_PATHWAY, ("nass_ldh", "acr_lbp_2021"))
+S2 = Rule(
+    "S2", "Recurrent disc herniation after lumbar surgery", TOPIC_PATHWAY, ("nass_ldh", "acr_lbp_2021"),
+    indicators=WARNING,
+)
 S3 = Rule(
-    "S3",
-    "Persistent pain after surgery with epidural fibrosis, no surgical target",
-    TOPIC_PATHWAY,
+    "S3", "Persistent pain after surgery with epidural fibrosis, no surgical target", TOPIC_PATHWAY,
     ("nacc_2014", "nice_ta159"),
 )
 S4 = Rule(
-    "S4",
-    "Spondylolisthesis or instability with refractory radicular pain",
-    TOPIC_PATHWAY,
-    ("nass_ldh", "nice_ng59"),
+    "S4", "Spondylolisthesis or instability with refractory radicular pain", TOPIC_PATHWAY,
+    ("nass_ldh", "nice_ng59"), indicators=INFO_OR_WARNING,
 )
 
 
@@ -116,8 +115,8 @@ def s2_recurrent_herniation(ctx: PathwayContext) -> CardDraft | None:
         "discectomy",
         why=[*surgery_facts(ctx), *facts, ctx.onset_fact()],
         next_steps=[
-            "Spine-surgery re-evaluation for revision discectomy (seed 000; NASS).",
-            "Fusion only with instability or multiple recurrences (seed 000).",
+            "Spine-surgery re-evaluation for revision discectomy (NASS 2014).",
+            "Fusion only with instability or multiple recurrences.",
         ],
         avoid=[
             "Spinal cord stimulation while a surgical target exists.",
@@ -188,7 +187,7 @@ def s4_instability(ctx: PathwayContext) -> CardDraft | None:
         gaps=gaps,
         next_steps=[
             "Spine-surgery referral: decompression with or without fusion is appropriate with instability "
-            "(seed 003 exception; seed 001).",
+            "(NASS 2011).",
             "Flexion-extension radiographs to document dynamic translation if not done.",
         ],
         avoid=[
@@ -229,9 +228,8 @@ def s3_fibrosis_no_target(ctx: PathwayContext) -> CardDraft | None:
         "SCS trial",
         why=[*surgery_facts(ctx), *facts, *ctx.no_surgical_target_notes, ctx.onset_fact(), *ctx.pain_facts()],
         next_steps=[
-            "Psychological evaluation, then a spinal cord stimulator trial; permanent implant only with ≥ "
-            "50 % "
-            "relief during the trial (seed 004; NACC 2014; NICE TA159).",
+            "Psychological evaluation, then a spinal cord stimulator trial; permanent implant only with "
+            f"≥ {pct(ctx.t.scs_trial_success_pct)} relief during the trial (NACC 2014; NICE TA159).",
             "Multidisciplinary pain management with cognitive behavioural therapy.",
         ],
         avoid=["Reoperation for scar tissue.", "A permanent implant without a trial.", "Opioid escalation."],
@@ -263,7 +261,15 @@ def s1_new_symptoms_after_surgery(ctx: PathwayContext) -> CardDraft | None:
     plain_ordered = ctx.pending("mri_lumbar_without_contrast")
     contrast_ordered = ctx.pending("mri_lumbar_with_and_without_contrast")
     gaps = []
-    why = [*surgery_facts(ctx), ctx.onset_fact(), *ctx.pain_facts()]
+    surgery = surgery_facts(ctx)
+    why = [
+        *surgery[:1],
+        *(ctx.order_fact(s, "pending order: ") for s in (*plain_ordered, *contrast_ordered)),
+        *(Fact(f"non-contrast MRI after surgery: {s.label}", s.ref) for s in plain_done[-1:]),
+        ctx.onset_fact(),
+        *surgery[1:],
+        *ctx.pain_facts(),
+    ]
     if contrast:
         why.append(
             Fact(
@@ -275,8 +281,6 @@ def s1_new_symptoms_after_surgery(ctx: PathwayContext) -> CardDraft | None:
             "review the contrast MRI for recurrent herniation versus epidural fibrosis (the report does "
             "not say clearly)"
         )
-    why += [Fact(f"non-contrast MRI after surgery: {s.label}", s.ref) for s in plain_done[-1:]]
-    why += [ctx.order_fact(s, "pending order: ") for s in (*plain_ordered, *contrast_ordered)]
     only_plain = bool(plain_ordered or plain_done) and not contrast and not contrast_ordered
     suggestions = []
     if not contrast and not contrast_ordered:
@@ -309,8 +313,7 @@ def s1_new_symptoms_after_surgery(ctx: PathwayContext) -> CardDraft | None:
         gaps=gaps,
         next_steps=[
             "MRI lumbar spine without and with contrast to tell recurrent herniation from epidural fibrosis "
-            "(seed 002; ACR 2021 variant 5)"
-            + (" — replace the non-contrast MRI order." if plain_ordered else "."),
+            "(ACR 2021 variant 5)" + (" — replace the non-contrast MRI order." if plain_ordered else "."),
             "Surgical re-evaluation with the result.",
         ],
         avoid=[

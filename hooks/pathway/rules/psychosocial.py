@@ -58,9 +58,8 @@ def y1_psychosocial_risk(ctx: PathwayContext) -> CardDraft | None:
         ),
     ]
     steps = [
-        "Biopsychosocial assessment before any surgical referral (seed 003).",
-        "Cognitive behavioural therapy or a combined physical and psychological programme (seed 004; NICE "
-        "NG59).",
+        "Biopsychosocial assessment and CBT or a combined physical and psychological programme, alongside "
+        "the spine care plan (NICE NG59).",
     ]
     if neuromodulation_in_view(ctx):
         steps.append("A psychological evaluation is required before a stimulator or pump trial.")
@@ -72,8 +71,8 @@ def y1_psychosocial_risk(ctx: PathwayContext) -> CardDraft | None:
     return Y1.card(
         ctx,
         indicator="info",
-        summary="Psychosocial risk with radicular pain: biopsychosocial assessment and CBT before invasive "
-                "steps",
+        summary="Psychosocial risk with radicular pain: biopsychosocial assessment and CBT alongside spine "
+        "care",
         why=[*screens, *(ctx.cond_fact(c) for c in diagnoses)],
         next_steps=steps,
         avoid=[

@@ -14,7 +14,9 @@ from hooks.cards import CardDraft, Fact
 from hooks.facts import ConditionFact, ObservationFact
 from hooks.pathway.context import PathwayContext
 from hooks.pathway.rules.common import TOPIC_RED_FLAG, Rule
+from hooks.rule import CRITICAL, CRITICAL_OR_WARNING
 from hooks.text import INJECTION_DRUG_USE, SADDLE
+from hooks.thresholds import span
 
 ELECTIVE_ORDER_SETS = (
     "esi_lumbar_all",
@@ -28,9 +30,18 @@ ELECTIVE_ORDER_SETS = (
     "discography_lumbar",
 )
 
-R1 = Rule("R1", "Suspected cauda equina syndrome", TOPIC_RED_FLAG, ("acr_lbp_2021", "nice_ng59"))
-R2 = Rule("R2", "Progressive or severe motor deficit", TOPIC_RED_FLAG, ("acr_lbp_2021", "nass_ldh"))
-R3 = Rule("R3", "Suspected malignancy, infection or fracture", TOPIC_RED_FLAG, ("acr_lbp_2021", "nice_ng59"))
+R1 = Rule(
+    "R1", "Suspected cauda equina syndrome", TOPIC_RED_FLAG, ("acr_lbp_2021", "nice_ng59"),
+    indicators=CRITICAL,
+)
+R2 = Rule(
+    "R2", "Progressive or severe motor deficit", TOPIC_RED_FLAG, ("acr_lbp_2021", "nass_ldh"),
+    indicators=CRITICAL_OR_WARNING,
+)
+R3 = Rule(
+    "R3", "Suspected malignancy, infection or fracture", TOPIC_RED_FLAG, ("acr_lbp_2021", "nice_ng59"),
+    indicators=CRITICAL,
+)
 
 
 def intercepted_orders(ctx: PathwayContext) -> tuple[Fact, ...]:
@@ -119,15 +130,14 @@ def r1_cauda_equina(ctx: PathwayContext) -> CardDraft | None:
         summary="Suspected cauda equina syndrome: emergency MRI today and emergency spine surgery assessment",
         why=[*why, *intercepted],
         next_steps=[
-            "Arrange an emergency MRI of the lumbar spine today (ACR 2021 variant 4; seed 003: immediate "
-            "imaging).",
-            "Emergency spine-surgery assessment for decompression (seed 002: the absolute indication for "
-            "immediate surgery).",
+            "Emergency MRI of the lumbar spine today and emergency spine-surgery assessment for "
+            "decompression (ACR 2021 variant 4).",
+            "Cauda equina syndrome is an indication for immediate decompression (NASS 2014).",
             *_hold_step(intercepted),
         ],
         avoid=[
             "Epidural steroid injection or any elective injection.",
-            "'6 weeks of conservative care', physiotherapy or a routine referral.",
+            "A period of conservative care, physiotherapy or a routine referral.",
             "RFA, spinal cord stimulation or an intrathecal pump.",
             "Opioids as the plan.",
         ],
@@ -227,7 +237,10 @@ def r2_motor_deficit(ctx: PathwayContext) -> CardDraft | None:
         return None
     why: list[Fact] = []
     if decline is not None:
-        why += [ctx.obs_fact(decline.earlier, "strength: "), ctx.obs_fact(decline.later, "strength now: ")]
+        e, n = decline.earlier, decline.later
+        why.append(
+            Fact(f"{n.text}: {e.value:g} on {e.effective} → {n.value:g} on {n.effective}", e.ref, (n.ref,))
+        )
     why += [ctx.cond_fact(c, "motor deficit: ", with_note=True) for c in deficits]
     why += [ctx.cond_fact(c, "radicular diagnosis: ") for c in ctx.gate_conditions[:1]]
     reasons = tuple(c.ref for c in deficits) + ctx.reason_refs
@@ -239,14 +252,13 @@ def r2_motor_deficit(ctx: PathwayContext) -> CardDraft | None:
             summary="Progressive motor deficit: urgent MRI and urgent spine surgery referral within days",
             why=[*why, *intercepted],
             next_steps=[
-                "Urgent MRI of the lumbar spine without contrast.",
-                "Urgent spine-surgery referral, to be seen within days (seed 002: progressive deficits "
-                "require "
-                "surgical decompression; seed 003: refer within 2 weeks for any deficit).",
+                "Urgent MRI of the lumbar spine without contrast and an urgent spine-surgery referral, to be "
+                "seen within days (ACR 2021; NASS 2014).",
+                "A progressive deficit needs a surgical opinion on decompression.",
                 *_hold_step(intercepted),
             ],
             avoid=[
-                "Waiting out 6 weeks of conservative care.",
+                "Waiting out a period of conservative care.",
                 "An epidural steroid injection instead of a surgical opinion.",
                 "Physiotherapy alone.",
             ],
@@ -280,17 +292,17 @@ def r2_motor_deficit(ctx: PathwayContext) -> CardDraft | None:
     return R2.card(
         ctx,
         indicator="warning",
-        summary="Motor deficit with radicular pain: refer to a spine surgeon to be seen within 2 weeks",
+        summary="Motor deficit with radicular pain: refer to a spine surgeon to be seen within "
+        f"{span(ctx.t.urgent_referral_days)}",
         why=why,
         gaps=gaps,
         next_steps=[
-            "Spine-surgery referral to be seen within 2 weeks (seed 003: refer within 2 weeks for any "
-            "neurological deficit).",
+            f"Spine-surgery referral, to be seen within {span(ctx.t.urgent_referral_days)}.",
             "MRI of the lumbar spine without contrast if the patient is a surgical candidate.",
             "Re-examine strength; escalate to an urgent referral if it worsens.",
         ],
         avoid=[
-            "Waiting 6 weeks before referral.",
+            "Waiting out a period of conservative care before referral.",
             "An epidural steroid injection instead of a surgical opinion.",
             "Physiotherapy alone.",
         ],
@@ -300,7 +312,7 @@ def r2_motor_deficit(ctx: PathwayContext) -> CardDraft | None:
                 ctx.term,
                 patient_id=ctx.patient_id,
                 reasons=reasons,
-                priority="urgent",
+                note=f"Motor deficit: to be seen within {span(ctx.t.urgent_referral_days)}.",
                 recommended=True,
             ),
             sx.suggest(sx.MRI_WITHOUT_CONTRAST, ctx.term, patient_id=ctx.patient_id, reasons=reasons),
@@ -393,8 +405,7 @@ def r3_malignancy_infection_fracture(ctx: PathwayContext) -> CardDraft | None:
             "tumour or infection."
         )
         steps.append(
-            "Inflammatory markers and blood count (ESR, CRP, FBC) if infection or tumour is suspected "
-            "(seed 000)."
+            "Inflammatory markers and blood count (ESR, CRP, FBC) if infection or tumour is suspected."
         )
         suggestions.append(
             sx.suggest(

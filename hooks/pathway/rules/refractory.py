@@ -23,25 +23,24 @@ from hooks.pathway.rules.common import (
     TOPIC_PATHWAY,
     Rule,
 )
+from hooks.rule import INFO_OR_WARNING
+from hooks.thresholds import pct, span
 
-F3 = Rule("F3", "Failed ESI with a concordant compressive lesion", TOPIC_PATHWAY, ("nass_ldh", "nice_ng59"))
+F3 = Rule(
+    "F3", "Failed ESI with a concordant compressive lesion", TOPIC_PATHWAY, ("nass_ldh", "nice_ng59"),
+    indicators=INFO_OR_WARNING,
+)
 F4 = Rule("F4", "Failed ESI, diagnosis uncertain", TOPIC_PATHWAY, ("nass_ldh", "acr_lbp_2021"))
 F5 = Rule(
-    "F5",
-    "Failed ESI, pain likely facet- or SI-joint-mediated",
-    TOPIC_PATHWAY,
-    ("asra_facet_2020", "nice_ng59", "cms_facet_lcd"),
+    "F5", "Failed ESI, pain likely facet- or SI-joint-mediated", TOPIC_PATHWAY,
+    ("asra_facet_2020", "nice_ng59", "cms_facet_lcd"), indicators=INFO_OR_WARNING,
 )
 F6 = Rule(
-    "F6",
-    "Failed ESI, lumbar stenosis with neurogenic claudication",
-    TOPIC_PATHWAY,
+    "F6", "Failed ESI, lumbar stenosis with neurogenic claudication", TOPIC_PATHWAY,
     ("nice_ng59", "nass_stenosis", "asipp_epidural_2021"),
 )
 F7 = Rule(
-    "F7",
-    "Failed ESIs, no surgical target, chronic neuropathic radicular pain",
-    TOPIC_PATHWAY,
+    "F7", "Failed ESIs, no surgical target, chronic neuropathic radicular pain", TOPIC_PATHWAY,
     ("nacc_2014", "nice_ta159", "nice_ng59"),
 )
 
@@ -104,10 +103,13 @@ def no_surgical_target(ctx: PathwayContext) -> bool:
 
 
 def _failure_why(ctx: PathwayContext) -> list[Fact]:
-    why: list[Fact] = []
-    for a in failed_image_guided(ctx)[-2:]:
-        why += ctx.failure_facts(a)
-    return why
+    """The failed injections, deciding facts first: each one's lead line and (for a single injection) the
+    second line that shows it failed, then the imaging; every other line of the assessment follows."""
+    failed = failed_image_guided(ctx)[-2:]
+    leads = [ctx.failure_facts(a)[0] for a in failed]
+    second = list(ctx.failure_facts(failed[-1])[1:2]) if len(failed) == 1 else []
+    rest = [f for a in failed for f in ctx.failure_facts(a)]
+    return [*leads, *_imaging_why(ctx), *second, *rest]
 
 
 def _imaging_why(ctx: PathwayContext) -> list[Fact]:
@@ -123,7 +125,9 @@ def _common_gaps(ctx: PathwayContext) -> list[str]:
     for a in failed_image_guided(ctx)[-1:]:
         gaps += list(a.gaps)
     if not ctx.conservative_care_complete:
-        gaps.append("document at least 6 weeks of conservative care (physiotherapy, NSAID/analgesic)")
+        gaps.append(
+            f"{span(ctx.t.conservative_care_days)} of conservative care (physiotherapy, NSAID/analgesic)"
+        )
     return gaps
 
 
@@ -156,7 +160,6 @@ def f3_concordant_lesion(ctx: PathwayContext) -> CardDraft:
             ctx.term,
             patient_id=ctx.patient_id,
             reasons=ctx.reason_refs,
-            priority="urgent" if late else "routine",
             recommended=not ctx.surgically_referred,
         ),
         sx.suggest(sx.PHYSIOTHERAPY_REFERRAL, ctx.term, patient_id=ctx.patient_id, reasons=ctx.reason_refs),
@@ -165,27 +168,26 @@ def f3_concordant_lesion(ctx: PathwayContext) -> CardDraft:
         suggestions.insert(
             1, sx.suggest(sx.DIAGNOSTIC_SNRB, ctx.term, patient_id=ctx.patient_id, reasons=ctx.reason_refs)
         )
-    why = [ctx.onset_fact(), *_failure_why(ctx), *_imaging_why(ctx), *ctx.referral_facts()]
+    why = [*_failure_why(ctx), ctx.onset_fact(), *ctx.referral_facts()]
     if not ctx.surgically_referred:
         why.append(Fact("no spine surgery referral on record"))
     return F3.card(
         ctx,
         indicator="warning" if late else "info",
-        summary=(
-            "Failed ESI with a concordant compressive lesion: refer for a surgical opinion (discectomy/"
-            "decompression)"
-        )[:139],
+        summary="Failed ESI with a concordant compressive lesion: refer for a surgical opinion (discectomy/"
+        "decompression)",
         why=why,
         gaps=gaps,
         next_steps=[
-            "Spine-surgery referral for discectomy or decompression once ≥ 3 months of conservative and "
-            "interventional care have failed, or earlier if disabling (seeds 002/003; NASS).",
-            "Diagnostic selective nerve root block if the symptomatic level is in doubt (seed 002).",
-            "Biopsychosocial assessment before the surgical referral (seed 003).",
+            "Refer to a spine surgeon for discectomy or decompression (NASS 2014; NICE NG59).",
+            f"Surgery once {span(ctx.t.chronic_days)} of conservative and interventional care have "
+            "failed, or earlier if disabling.",
+            "Diagnostic selective nerve root block if the symptomatic level is in doubt.",
+            "Biopsychosocial assessment alongside the surgical referral (NICE NG59).",
             "Active physiotherapy meanwhile.",
         ],
         avoid=[
-            "Fusion for a routine disc herniation (seed 003; NASS).",
+            "Fusion for a routine disc herniation (NASS 2014).",
             "Repeating the same failed epidural injection.",
             "Facet radiofrequency ablation for radicular pain.",
             "Spinal cord stimulation before a surgical opinion.",
@@ -243,13 +245,13 @@ def f4_uncertain_diagnosis(ctx: PathwayContext) -> CardDraft:
         indicator="info",
         summary="Failed ESI with uncertain diagnosis: re-evaluate with imaging review, EMG/NCS and a "
         "diagnostic SNRB",
-        why=[*_failure_why(ctx), *_imaging_why(ctx), *(ctx.cond_fact(c, "possible mimic: ") for c in mm)],
+        why=[*(ctx.cond_fact(c, "possible mimic: ") for c in mm), *_failure_why(ctx)],
         gaps=gaps,
         next_steps=[
-            "Review the imaging against the clinical level and side (seed 003: imaging abnormalities do not "
+            "Review the imaging against the clinical level and side (ACR 2021: imaging abnormalities do not "
             "always correlate).",
-            "EMG/nerve conduction studies to tell radiculopathy from neuropathy or entrapment (seed 000).",
-            "Diagnostic selective nerve root block to confirm the symptomatic root (seed 002).",
+            "EMG/nerve conduction studies to tell radiculopathy from neuropathy or entrapment.",
+            "Diagnostic selective nerve root block to confirm the symptomatic root.",
             "Look for other pain generators (facet, SI joint, hip, peripheral nerve).",
         ],
         avoid=[
@@ -311,17 +313,18 @@ def f5_facet_or_si(ctx: PathwayContext) -> CardDraft:
             else "Failed ESI but pain looks SI-joint mediated: diagnostic SI-joint block before any ablation"
         ),
         why=[
-            *_failure_why(ctx),
-            *(ctx.cond_fact(c, "pain generator: ") for c in gens),
-            *_imaging_why(ctx),
+            *(ctx.cond_fact(c, "pain generator: ") for c in gens[:1]),
+            *_failure_why(ctx)[:1],
             *(ctx.order_fact(s, "pending order: ") for s in pending),
+            *(ctx.cond_fact(c, "pain generator: ") for c in gens[1:]),
+            *_failure_why(ctx),
         ],
         gaps=_common_gaps(ctx),
         next_steps=[
-            "Re-evaluate: axial-predominant pain without neurological signs points to the facet or SI joint "
-            "rather than the nerve root (seeds 001/002).",
             f"Diagnostic medial branch blocks (positive = {threshold}, site setting) or SI-joint blocks.",
-            "Radiofrequency ablation only after a positive diagnostic block (seed 002; NICE NG59).",
+            "Re-evaluate: axial-predominant pain without neurological signs points to the facet or SI joint "
+            "rather than the nerve root (ASRA 2020).",
+            "Radiofrequency ablation only after a positive diagnostic block (NICE NG59).",
         ],
         avoid=[
             "A repeat epidural injection.",
@@ -348,11 +351,7 @@ def f6_stenosis_claudication(ctx: PathwayContext) -> CardDraft:
     nc = neurogenic_claudication(ctx)
     lf = ctx.ligamentum_flavum_study
     pending = ctx.pending("esi_lumbar_all")
-    why = [
-        *_failure_why(ctx),
-        *(ctx.cond_fact(c, "stenosis with claudication: ") for c in nc),
-        *_imaging_why(ctx),
-    ]
+    why = [*(ctx.cond_fact(c, "stenosis with claudication: ") for c in nc), *_failure_why(ctx)]
     if lf is not None:
         why.append(Fact(f"ligamentum flavum hypertrophy reported: {lf.label}", lf.ref))
     why += [
@@ -383,7 +382,7 @@ def f6_stenosis_claudication(ctx: PathwayContext) -> CardDraft:
             "Spine-surgery referral for decompression (laminectomy).",
             "MILD (percutaneous ligamentum flavum debulking) for central stenosis driven by ligamentum "
             "flavum "
-            "hypertrophy (seed 002).",
+            "hypertrophy.",
             "Physiotherapy (flexion-based exercise, walking programme).",
         ],
         avoid=[
@@ -419,13 +418,8 @@ def f7_no_target_chronic(ctx: PathwayContext) -> CardDraft:
       SCS evaluation: psychological assessment, then a trial with ≥ 50 % relief; DRG/PNS for focal pain.
     Evidence: seeds 000/001/004; NACC 2014; NICE TA159; NICE NG59 (medication conflict).
     """
-    why = [
-        ctx.onset_fact(),
-        *_failure_why(ctx),
-        *ctx.no_surgical_target_notes,
-        *_imaging_why(ctx),
-        *ctx.pain_facts(),
-    ]
+    leads = _failure_why(ctx)
+    why = [*leads[:2], *ctx.no_surgical_target_notes, *leads[2:], ctx.onset_fact(), *ctx.pain_facts()]
     return F7.card(
         ctx,
         indicator="info",
@@ -434,12 +428,12 @@ def f7_no_target_chronic(ctx: PathwayContext) -> CardDraft:
         why=why,
         gaps=_common_gaps(ctx),
         next_steps=[
-            "Multidisciplinary pain management with cognitive behavioural therapy (seed 004).",
+            "Multidisciplinary pain management with cognitive behavioural therapy (NICE NG59).",
             "Medication review: see where sources disagree on neuropathic agents; taper what does not help.",
             "Spinal cord stimulation evaluation: psychological assessment first, then a trial; permanent "
             "implant "
-            "only with ≥ 50 % relief (seeds 000/001/004; NACC 2014; NICE TA159).",
-            "DRG or peripheral nerve stimulation for focal (foot, groin) pain (seeds 000/002/004).",
+            f"only with ≥ {pct(ctx.t.scs_trial_success_pct)} relief (NACC 2014; NICE TA159).",
+            "DRG or peripheral nerve stimulation for focal (foot, groin) pain (NACC DRG 2019).",
         ],
         avoid=["More epidural injections.", "Opioid escalation.", "Fusion."],
         conflicts=[NEUROPATHIC_AGENTS, SCS_SELECTION, OPIOIDS],
