@@ -495,6 +495,11 @@ def bench_http(quick: bool) -> list[Row]:
             def bad(name: str) -> int:
                 return int(sum(r["non2xx"] + r["errors"] for r in results[name]))
 
+            def failures(name: str) -> str:
+                non2xx = int(sum(r["non2xx"] for r in results[name]))
+                errors = int(sum(r["errors"] for r in results[name]))
+                return f"{non2xx} non-2xx, {errors} socket errors/timeouts"
+
             def each(name: str) -> str:
                 return ", ".join(f"{r['p99']:.1f}" for r in results[name])
 
@@ -506,7 +511,7 @@ def bench_http(quick: bool) -> list[Row]:
                         Row(
                             f"14.1 p99 {chart} chart, {conns} conn",
                             f"{p99:.1f} ms (rounds {each(name)}), {med(name, 'rps'):.0f} req/s, "
-                            f"{bad(name)} non-2xx/errors",
+                            f"{failures(name)}",
                             "",
                             f"≤ {goal:.0f} ms",
                             p99 <= goal and bad(name) == 0,
@@ -561,7 +566,8 @@ def bench_http(quick: bool) -> list[Row]:
                     Row(
                         "14.1 p99 repeated chart, PostgreSQL",
                         f"{p99_8:.1f} ms at 8 conn (rounds {each('postgres@8')}), {p99_32:.1f} ms at 32; "
-                        f"{med('postgres@8', 'rps'):.0f} req/s; {errors} non-2xx/errors",
+                        f"{med('postgres@8', 'rps'):.0f} req/s; 8 conn: {failures('postgres@8')}; "
+                        f"32 conn: {failures('postgres@32')}",
                         "",
                         "≤ 25 / ≤ 100 ms",
                         p99_8 <= 25 and p99_32 <= 100 and errors == 0,
@@ -615,7 +621,8 @@ def bench_http(quick: bool) -> list[Row]:
                 Row(
                     "4 RSS per worker after 10,000 req",
                     f"{peak:.0f} MB after {sent} req, 150 patients in turn (growth {growth:+.1f} MB; "
-                    f"checkpoints {', '.join(f'{c:.0f}' for c in checkpoints)})",
+                    f"largest worker {checkpoints[0]:.0f} → {checkpoints[-1]:.0f} MB over "
+                    f"{len(checkpoints)} checkpoints)",
                     "",
                     "≤ 150 MB, growth ≤ 5 MB",
                     peak <= 150 and growth <= 5 and (sent >= 10_000 or None),  # type: ignore[arg-type]

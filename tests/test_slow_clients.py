@@ -14,15 +14,14 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 
 import pytest
 import requests
 
 from tests.conftest import PROTOCOL_DIR, ROOT
+from tests.fault_server import FakeFhirServer, Handler, Seen, empty_search
 from tests.live_server import LiveServer
 
 
@@ -79,33 +78,21 @@ def test_a_chunked_body_over_the_limit_is_refused_without_reading_it_all(tmp_pat
         assert resp.json()["resourceType"] == "OperationOutcome"
 
 
-class _SlowFhir(BaseHTTPRequestHandler):
-    """A FHIR server that takes 3 s to answer every search with an empty Bundle."""
-
-    def do_GET(self) -> None:
-        time.sleep(3)
-        body = json.dumps({"resourceType": "Bundle", "type": "searchset", "entry": []}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/fhir+json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
+def _after_three_seconds(handler: Handler, seen: Seen) -> None:
+    """A FHIR server that takes 3 s to answer every search (with an empty Bundle)."""
+    time.sleep(3)
+    empty_search(handler, seen)
 
 
 def test_health_answers_while_every_call_thread_waits_on_a_slow_fhir_server(server: LiveServer) -> None:
     """12 calls (more than the 2 workers × 4 call threads) wait on a FHIR server that takes 3 s;
     meanwhile /health and discovery answer within 1 s."""
-    fhir = ThreadingHTTPServer(("127.0.0.1", 0), _SlowFhir)
-    fhir.daemon_threads = True
-    threading.Thread(target=fhir.serve_forever, daemon=True).start()
+    fhir = FakeFhirServer(default=_after_three_seconds).start()
     call = json.loads((PROTOCOL_DIR / "patient-view.full-prefetch.json").read_text())
     call["prefetch"] = {
         k: v for k, v in call["prefetch"].items() if k in ("patient", "conditions", "procedures")
     }
-    call["fhirServer"] = f"http://127.0.0.1:{fhir.server_address[1]}"
+    call["fhirServer"] = fhir.base_url
     statuses: list[int] = []
 
     def one_call() -> None:
@@ -129,6 +116,5 @@ def test_health_answers_while_every_call_thread_waits_on_a_slow_fhir_server(serv
     finally:
         for t in callers:
             t.join(60)
-        fhir.shutdown()
-        fhir.server_close()
+        fhir.stop()
     assert sorted(set(statuses)) == [200] and len(statuses) == 12, statuses
