@@ -170,12 +170,22 @@ def clip(text: str, limit: int) -> str:
 
 
 def clip_middle(text: str, limit: int) -> str:
-    """``text`` cut to ``limit`` characters in the middle: the start says what, the end says when."""
+    """``text`` cut to ``limit`` characters in the middle, at word boundaries: the start says what,
+    the end says when ("MRI lumbar spine … on 2026-07-15"); never inside a word or a date."""
     if len(text) <= limit:
         return text
-    head = max(limit * 3 // 5, 1)
-    tail = limit - head - 1
-    return text[:head].rstrip() + "…" + (text[-tail:].lstrip() if tail > 0 else "")
+    words = text.split(" ")
+    head = tail = used = 0
+    while head + tail < len(words):
+        take_tail = tail <= head // 2  # about two words of the start for one of the end
+        word = words[-1 - tail] if take_tail else words[head]
+        if used + len(word) + 1 > limit - 2:
+            break
+        used += len(word) + 1
+        head, tail = (head, tail + 1) if take_tail else (head + 1, tail)
+    if head == 0 or tail == 0:
+        return clip(text, limit)
+    return " ".join(words[:head]).rstrip(" ,;:—-") + " … " + " ".join(words[-tail:])
 
 
 def first_sentence(text: str) -> str:
@@ -197,6 +207,7 @@ def _fact_head(f: Fact) -> str:
 
 
 FACT_ROOM = 180  # what the facts keep however much else the card has to say
+MIN_FACT_CHARS = 45  # a fact cut shorter than this reads as noise: show fewer facts instead
 
 
 def _tail(card: CardDraft, limit: int) -> list[str]:
@@ -249,7 +260,7 @@ def render_detail(card: CardDraft, limit: int = DETAIL_MAX) -> str:
     while facts:
         heads = [_fact_head(f) for f in facts]
         shares = _shares([len(f.text) for f in facts], room - sum(len(h) + 1 for h in heads))
-        if min(shares) >= 28 or len(facts) == 1:
+        if min(shares) >= MIN_FACT_CHARS or len(facts) == 1:
             cut = zip(heads, facts, shares, strict=True)
             lines = [h + clip_middle(f.text, max(s, 10)) for h, f, s in cut]
             break

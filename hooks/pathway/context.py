@@ -97,6 +97,20 @@ def _first_date(*ds: date | None) -> date | None:
     return None
 
 
+# How card text names each instrument's score (ObservationFact.kind → name, suffix).
+SCORE_LABELS: dict[str, tuple[str, str]] = {
+    "pain": ("pain", "/10"),
+    "odi": ("ODI", " %"),
+    "peg": ("PEG", "/10"),
+    "phq9": ("PHQ-9", ""),
+    "phq2": ("PHQ-2", ""),
+    "gad7": ("GAD-7", ""),
+    "startback": ("STarT Back", ""),
+    "ort": ("Opioid Risk Tool", ""),
+    "relief_pct": ("relief", " %"),
+}
+
+
 class PathwayContext:
     """Everything the pathway rules ask about one patient, computed lazily and once."""
 
@@ -213,10 +227,17 @@ class PathwayContext:
 
     @staticmethod
     def obs_label(o: ObservationFact) -> str:
-        v = o.value_text if o.value is None else f"{o.value:g}"
-        unit = f" {o.unit}" if o.unit and o.unit not in ("{score}", "1") else ""
+        """A score as a clinician writes it ("pain 5/10", "ODI 28 %", "PHQ-9 15"), not the code's
+        long display; pain is already on the 0–10 scale whatever instrument recorded it."""
         when = o.effective.isoformat() if o.effective else "undated"
-        return f"{o.text} {v}{unit} on {when}"
+        if o.value is None:
+            return f"{o.text} {o.value_text or 'no value'} on {when}"
+        scale = SCORE_LABELS.get(o.kind)
+        if scale is not None:
+            name, suffix = scale
+            return f"{name} {o.value:g}{suffix} on {when}"
+        unit = f" {o.unit}" if o.unit and o.unit not in ("{score}", "1") else ""
+        return f"{o.text} {o.value:g}{unit} on {when}"
 
     def cond_fact(self, c: ConditionFact, prefix: str = "", *, with_note: bool = False) -> Fact:
         note = ""
