@@ -257,7 +257,51 @@ def draw_timeline(
     width: int = WIDTH,
 ) -> Timeline:
     t = terminology
-    narrow = width < 500
+    events = _collect_events(history, today, thresholds, t)
+    pain = [o for o in _pain_series(history) if o.effective is not None and o.effective <= today]
+    odi = _odi_scores(history, today)
+    bars = _medicine_bars(history, today, t) + _therapy_bars(history, today, t)
+    start, end = _time_span(events, pain, odi, bars, today)
+    placed, event_rows = _place_events(events, start, end, width)
+    bar_rows = _pack(bars, start, end)
+    frame = _Frame.of(start, end, width, event_rows, len(bar_rows))
+
+    parts = (
+        _draw_axis(frame),
+        _draw_band_labels(frame),
+        _draw_events(placed),
+        _draw_scores(frame, pain, odi),
+        _draw_medicines(frame, bar_rows),
+        _draw_today(frame, today),
+    )
+    rows = [
+        *(
+            Row(p.event.when, p.event.kind, p.event.what, p.event.result, p.event.ref, p.number)
+            for p in placed
+        ),
+        *_score_rows(pain, odi),
+        *_bar_rows(bar_rows),
+        Row(today, "evaluation", "Evaluation date", "", None),
+    ]
+    rows.sort(key=lambda r: (r.when, r.kind == "evaluation"))
+
+    summary = _summary(events, pain, odi, bars, today)
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="timeline {"narrow" if frame.narrow else "wide"}" '
+        f'viewBox="0 0 {width} {frame.height}" role="img" '
+        f'aria-label="Timeline of the radicular pain history: {escape(summary)}" '
+        f'data-start="{start.isoformat()}" data-end="{end.isoformat()}">' + "".join(parts) + "</svg>"
+    )
+    return Timeline(svg, tuple(rows), start, end, width)
+
+
+# -- what is drawn, and over which dates
+
+
+def _collect_events(
+    history: PatientHistory, today: date, thresholds: Thresholds, t: Terminology
+) -> list[_Event]:
+    """Procedures, the diagnosis onset and imaging reports, in date order (the onset first on its day)."""
     events = _procedure_events(history, today, thresholds, t)
     onset = _diagnosis_onset(history, t)
     if onset is not None:
@@ -276,112 +320,179 @@ def draw_timeline(
                 )
             )
     events.sort(key=lambda e: (e.when, e.kind != "diagnosis"))
-    pain = [o for o in _pain_series(history) if o.effective is not None and o.effective <= today]
-    odi = [
+    return events
+
+
+def _odi_scores(history: PatientHistory, today: date) -> list[ObservationFact]:
+    return [
         o
         for o in history.observations
         if o.kind == "odi" and o.effective is not None and o.value is not None and o.effective <= today
     ]
-    bars = _medicine_bars(history, today, t) + _therapy_bars(history, today, t)
 
+
+def _time_span(
+    events: Sequence[_Event],
+    pain: Sequence[ObservationFact],
+    odi: Sequence[ObservationFact],
+    bars: Sequence[_Bar],
+    today: date,
+) -> tuple[date, date]:
+    """From a little before the earliest dated thing (at least 30 days back) to a little after today."""
     dated = [e.when for e in events] + [o.effective for o in (*pain, *odi) if o.effective]
     dated += [b.start for b in bars]
     start = min([*dated, today - timedelta(days=30)])
     start = start - timedelta(days=max(7, (today - start).days // 40))
     end = today + timedelta(days=max(3, (today - start).days // 60))
+    return start, end
 
-    def x(d: date) -> float:
-        return x_position(d, start, end, width)
 
-    parts: list[str] = []
-    rows: list[Row] = []
+# -- where it goes
 
-    # -- events band: markers in rows so that neither markers nor labels collide
+
+@dataclass(frozen=True, slots=True)
+class _Placed:
+    """An event's marker: its x, its row in the events band, its number and the label under it."""
+
+    event: _Event
+    x: float
+    row: int
+    number: int
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Frame:
+    """The picture's geometry: the time axis, the width and the top of each band."""
+
+    start: date
+    end: date
+    width: int
+    scores_top: int
+    meds_top: int
+    height: int
+
+    @classmethod
+    def of(cls, start: date, end: date, width: int, event_rows: int, bar_rows: int) -> _Frame:
+        events_h = max(1, event_rows) * ROW
+        scores_top = EVENTS_TOP + events_h + 26
+        meds_top = scores_top + SCORES_HEIGHT + 30
+        height = meds_top + max(1, bar_rows) * MED_ROW + 30
+        return cls(start, end, width, scores_top, meds_top, height)
+
+    @property
+    def narrow(self) -> bool:
+        return self.width < 500
+
+    def x(self, d: date) -> float:
+        return x_position(d, self.start, self.end, self.width)
+
+    def y_pain(self, v: float) -> float:
+        return round(self.scores_top + SCORES_HEIGHT - v / 10 * SCORES_HEIGHT, 1)
+
+    def y_odi(self, v: float) -> float:
+        return round(self.scores_top + SCORES_HEIGHT - v / 100 * SCORES_HEIGHT, 1)
+
+
+def _event_label(e: _Event, narrow: bool) -> str:
+    if e.kind == "procedure" and e.result:
+        return _brief(e.result) if narrow else f"{e.short}: {_brief(e.result)}"
+    return e.short
+
+
+def _place_events(events: Sequence[_Event], start: date, end: date, width: int) -> tuple[list[_Placed], int]:
+    """Markers in rows so that neither markers nor labels collide; also the number of rows used."""
+    narrow = width < 500
     row_ends: list[float] = []
-    placed: list[tuple[_Event, float, int, int, str]] = []
+    placed: list[_Placed] = []
     for n, e in enumerate(events, start=1):
-        ex = x(e.when)
-        if e.kind == "procedure" and e.result:
-            label = _brief(e.result) if narrow else f"{e.short}: {_brief(e.result)}"
-        else:
-            label = e.short
+        ex = x_position(e.when, start, end, width)
+        label = _event_label(e, narrow)
         half = max(len(label) * 2.9 + 4, 10)
         row = next((i for i, last in enumerate(row_ends) if ex - half > last + 4), len(row_ends))
         if row == len(row_ends):
             row_ends.append(ex + half)
         else:
             row_ends[row] = ex + half
-        placed.append((e, ex, row, n, label))
-    events_h = max(1, len(row_ends)) * ROW
-    scores_top = EVENTS_TOP + events_h + 26
-    meds_top = scores_top + SCORES_HEIGHT + 30
-    bar_rows = _pack(bars, start, end)
-    height = meds_top + max(1, len(bar_rows)) * MED_ROW + 30
+        placed.append(_Placed(e, ex, row, n, label))
+    return placed, len(row_ends)
 
-    # time axis: a tick at each month (or quarter) start, labelled with month/year
-    parts.append(
-        f'<g class="axis" aria-hidden="true"><line x1="{LEFT}" y1="22" x2="{width - RIGHT}" y2="22"/>'
-    )
-    for tick, tick_label in _ticks(start, end, 5 if narrow else 10):
-        tx = x(tick)
+
+# -- each band, as SVG
+
+
+def _draw_axis(f: _Frame) -> str:
+    """The time axis: a tick at each month (or quarter) start, labelled with month/year."""
+    parts = [f'<g class="axis" aria-hidden="true"><line x1="{LEFT}" y1="22" x2="{f.width - RIGHT}" y2="22"/>']
+    for tick, tick_label in _ticks(f.start, f.end, 5 if f.narrow else 10):
+        tx = f.x(tick)
         parts.append(
-            f'<line x1="{tx}" y1="18" x2="{tx}" y2="{height - 24}" class="grid"/>'
+            f'<line x1="{tx}" y1="18" x2="{tx}" y2="{f.height - 24}" class="grid"/>'
             f'<text x="{tx}" y="14" text-anchor="middle">{escape(tick_label)}</text>'
         )
     parts.append("</g>")
+    return "".join(parts)
 
-    # band labels
-    parts.append(
+
+def _draw_band_labels(f: _Frame) -> str:
+    return (
         f'<g class="band" aria-hidden="true">'
-        f'<text x="{LEFT}" y="{scores_top - 5}">Pain 0–10</text>'
-        f'<text x="{width - RIGHT}" y="{scores_top - 5}" text-anchor="end">ODI 0–100 (dashed)</text>'
-        f'<text x="{LEFT}" y="{meds_top - 6}">Medicines and therapy</text></g>'
+        f'<text x="{LEFT}" y="{f.scores_top - 5}">Pain 0–10</text>'
+        f'<text x="{f.width - RIGHT}" y="{f.scores_top - 5}" text-anchor="end">ODI 0–100 (dashed)</text>'
+        f'<text x="{LEFT}" y="{f.meds_top - 6}">Medicines and therapy</text></g>'
     )
 
-    parts.append('<g class="events">')
-    for e, ex, row, n, label in placed:
-        cy = EVENTS_TOP + row * ROW + 8
-        title = escape(f"{e.when.isoformat()} — {e.what}" + (f": {e.result}" if e.result else ""))
-        ref_attr = f' data-ref="{escape(e.ref)}"' if e.ref else ""
-        common = f'class="ev {e.kind} {e.css}" data-date="{e.when.isoformat()}" data-x="{ex}"{ref_attr}'
-        if e.kind == "diagnosis":
-            shape = f'<path d="M{ex} {cy - 8} L{ex + 8} {cy} L{ex} {cy + 8} L{ex - 8} {cy} Z"/>'
-        elif e.kind == "imaging":
-            shape = f'<rect x="{ex - 7}" y="{cy - 7}" width="14" height="14" rx="2"/>'
-        elif e.kind in ("operation", "implant"):
-            shape = f'<path d="M{ex} {cy - 9} L{ex + 9} {cy + 7} L{ex - 9} {cy + 7} Z"/>'
-        else:
-            shape = f'<circle cx="{ex}" cy="{cy}" r="8"/>'
-        parts.append(
-            f"<g {common}><title>{title}</title>{shape}"
-            f'<text class="num" x="{ex}" y="{cy + 3.5}" text-anchor="middle">{n}</text>'
-            f'<text class="lbl" x="{ex}" y="{cy + 20}" text-anchor="middle">{escape(label)}</text></g>'
-        )
-        rows.append(Row(e.when, e.kind, e.what, e.result, e.ref, n))
-    parts.append("</g>")
 
-    # -- scores band
-    def y_pain(v: float) -> float:
-        return round(scores_top + SCORES_HEIGHT - v / 10 * SCORES_HEIGHT, 1)
+def _event_shape(kind: str, ex: float, cy: float) -> str:
+    """Diamond for the diagnosis, square for imaging, triangle for an operation or implant, else a circle."""
+    if kind == "diagnosis":
+        return f'<path d="M{ex} {cy - 8} L{ex + 8} {cy} L{ex} {cy + 8} L{ex - 8} {cy} Z"/>'
+    if kind == "imaging":
+        return f'<rect x="{ex - 7}" y="{cy - 7}" width="14" height="14" rx="2"/>'
+    if kind in ("operation", "implant"):
+        return f'<path d="M{ex} {cy - 9} L{ex + 9} {cy + 7} L{ex - 9} {cy + 7} Z"/>'
+    return f'<circle cx="{ex}" cy="{cy}" r="8"/>'
 
-    def y_odi(v: float) -> float:
-        return round(scores_top + SCORES_HEIGHT - v / 100 * SCORES_HEIGHT, 1)
 
-    parts.append(
-        f'<g class="scores"><rect class="frame" x="{LEFT}" y="{scores_top}" '
-        f'width="{width - LEFT - RIGHT}" height="{SCORES_HEIGHT}"/>'
+def _draw_event(p: _Placed) -> str:
+    e, ex, n = p.event, p.x, p.number
+    cy = EVENTS_TOP + p.row * ROW + 8
+    title = escape(f"{e.when.isoformat()} — {e.what}" + (f": {e.result}" if e.result else ""))
+    ref_attr = f' data-ref="{escape(e.ref)}"' if e.ref else ""
+    common = f'class="ev {e.kind} {e.css}" data-date="{e.when.isoformat()}" data-x="{ex}"{ref_attr}'
+    return (
+        f"<g {common}><title>{title}</title>{_event_shape(e.kind, ex, cy)}"
+        f'<text class="num" x="{ex}" y="{cy + 3.5}" text-anchor="middle">{n}</text>'
+        f'<text class="lbl" x="{ex}" y="{cy + 20}" text-anchor="middle">{escape(p.label)}</text></g>'
     )
+
+
+def _draw_events(placed: Sequence[_Placed]) -> str:
+    return '<g class="events">' + "".join(_draw_event(p) for p in placed) + "</g>"
+
+
+def _draw_scores(f: _Frame, pain: Sequence[ObservationFact], odi: Sequence[ObservationFact]) -> str:
+    """Pain (0–10, left scale) and ODI (0–100, right scale) as lines in a frame."""
+    parts = [
+        f'<g class="scores"><rect class="frame" x="{LEFT}" y="{f.scores_top}" '
+        f'width="{f.width - LEFT - RIGHT}" height="{SCORES_HEIGHT}"/>'
+    ]
     for v in (0, 5, 10):
-        parts.append(f'<text class="tick" x="{LEFT - 4}" y="{y_pain(v) + 4}" text-anchor="end">{v}</text>')
+        parts.append(f'<text class="tick" x="{LEFT - 4}" y="{f.y_pain(v) + 4}" text-anchor="end">{v}</text>')
     for v in (0, 50, 100):
-        parts.append(f'<text class="tick" x="{width - RIGHT + 4}" y="{y_odi(v) + 4}">{v}</text>')
-    parts.append(_series("pain", pain, x, y_pain, "pain"))
-    parts.append(_series("odi", odi, x, y_odi, "ODI"))
+        parts.append(f'<text class="tick" x="{f.width - RIGHT + 4}" y="{f.y_odi(v) + 4}">{v}</text>')
+    parts.append(_series("pain", pain, f.x, f.y_pain, "pain"))
+    parts.append(_series("odi", odi, f.x, f.y_odi, "ODI"))
     if not pain and not odi:
         parts.append(
-            f'<text class="none" x="{LEFT + 6}" y="{scores_top + 18}">No pain score or ODI recorded</text>'
+            f'<text class="none" x="{LEFT + 6}" y="{f.scores_top + 18}">No pain score or ODI recorded</text>'
         )
     parts.append("</g>")
+    return "".join(parts)
+
+
+def _score_rows(pain: Sequence[ObservationFact], odi: Sequence[ObservationFact]) -> list[Row]:
+    rows: list[Row] = []
     for o in pain:
         assert o.effective is not None and o.value is not None
         rows.append(Row(o.effective, "score", o.text or "pain score", f"pain {_fmt(o.value)}/10", o.ref))
@@ -390,53 +501,57 @@ def draw_timeline(
         rows.append(
             Row(o.effective, "score", o.text or "Oswestry Disability Index", f"ODI {_fmt(o.value)}", o.ref)
         )
+    return rows
 
-    # -- medicines and therapy band
-    parts.append('<g class="meds">')
+
+def _draw_bar(f: _Frame, b: _Bar, y: int) -> str:
+    """One medicine or therapy course: a bar over its dates, a tick per therapy session, its name."""
+    x1, x2 = f.x(b.start), max(f.x(b.end), f.x(b.start) + 4)
+    ticks = "".join(
+        f'<line class="session" x1="{f.x(d)}" y1="{y}" x2="{f.x(d)}" y2="{y + MED_ROW - 6}" '
+        f'data-ref="{escape(ref)}" data-date="{d.isoformat()}"/>'
+        for d, ref in b.sessions
+    )
+    ref_attr = f' data-ref="{escape(b.ref)}"' if b.ref else ""
+    return (
+        f'<g class="med {b.css}"{ref_attr} data-date="{b.start.isoformat()}">'
+        f"<title>{escape(b.title)}</title>"
+        f'<rect x="{x1}" y="{y}" width="{round(x2 - x1, 1)}" height="{MED_ROW - 6}" rx="3"/>{ticks}'
+        + _bar_label(b.name, x1, x2, y)
+        + "</g>"
+    )
+
+
+def _draw_medicines(f: _Frame, bar_rows: Sequence[Sequence[_Bar]]) -> str:
+    parts = ['<g class="meds">']
     for i, items in enumerate(bar_rows):
-        y = meds_top + i * MED_ROW
-        for b in items:
-            x1, x2 = x(b.start), max(x(b.end), x(b.start) + 4)
-            ticks = "".join(
-                f'<line class="session" x1="{x(d)}" y1="{y}" x2="{x(d)}" y2="{y + MED_ROW - 6}" '
-                f'data-ref="{escape(ref)}" data-date="{d.isoformat()}"/>'
-                for d, ref in b.sessions
-            )
-            ref_attr = f' data-ref="{escape(b.ref)}"' if b.ref else ""
-            parts.append(
-                f'<g class="med {b.css}"{ref_attr} data-date="{b.start.isoformat()}">'
-                f"<title>{escape(b.title)}</title>"
-                f'<rect x="{x1}" y="{y}" width="{round(x2 - x1, 1)}" height="{MED_ROW - 6}" rx="3"/>{ticks}'
-                + _bar_label(b.name, x1, x2, y)
-                + "</g>"
-            )
-            rows.append(Row(b.start, "medicine" if not b.sessions else "therapy", b.what, b.result, b.ref))
+        y = f.meds_top + i * MED_ROW
+        parts.extend(_draw_bar(f, b, y) for b in items)
     if not bar_rows:
         parts.append(
-            f'<text class="none" x="{LEFT + 4}" y="{meds_top + 12}">No analgesic, neuropathic '
+            f'<text class="none" x="{LEFT + 4}" y="{f.meds_top + 12}">No analgesic, neuropathic '
             "medicine or therapy course recorded</text>"
         )
     parts.append("</g>")
+    return "".join(parts)
 
-    # -- the evaluation date
-    tx = x(today)
-    parts.append(
+
+def _bar_rows(bar_rows: Sequence[Sequence[_Bar]]) -> list[Row]:
+    return [
+        Row(b.start, "medicine" if not b.sessions else "therapy", b.what, b.result, b.ref)
+        for items in bar_rows
+        for b in items
+    ]
+
+
+def _draw_today(f: _Frame, today: date) -> str:
+    """The evaluation date, as a line across all bands."""
+    tx = f.x(today)
+    return (
         f'<g class="today" data-date="{today.isoformat()}"><line x1="{tx}" y1="22" x2="{tx}" '
-        f'y2="{height - 20}"/><text x="{tx}" y="{height - 6}" text-anchor="end">'
+        f'y2="{f.height - 20}"/><text x="{tx}" y="{f.height - 6}" text-anchor="end">'
         f"evaluated {today.isoformat()}</text></g>"
     )
-    rows.append(Row(today, "evaluation", "Evaluation date", "", None))
-
-    summary = _summary(events, pain, odi, bars, today)
-    svg = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="timeline {"narrow" if narrow else "wide"}" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-label="Timeline of the radicular pain history: '
-        f'{escape(summary)}" data-start="{start.isoformat()}" data-end="{end.isoformat()}">'
-        + "".join(parts)
-        + "</svg>"
-    )
-    rows.sort(key=lambda r: (r.when, r.kind == "evaluation"))
-    return Timeline(svg, tuple(rows), start, end, width)
 
 
 @dataclass(frozen=True)
