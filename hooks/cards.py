@@ -260,7 +260,8 @@ def render_detail(card: CardDraft, limit: int = DETAIL_MAX) -> str:
     while facts:
         heads = [_fact_head(f) for f in facts]
         shares = _shares([len(f.text) for f in facts], room - sum(len(h) + 1 for h in heads))
-        if min(shares) >= MIN_FACT_CHARS or len(facts) == 1:
+        readable = all(s >= min(len(f.text), MIN_FACT_CHARS) for s, f in zip(shares, facts, strict=True))
+        if readable or len(facts) == 1:
             cut = zip(heads, facts, shares, strict=True)
             lines = [h + clip_middle(f.text, max(s, 10)) for h, f, s in cut]
             break

@@ -80,6 +80,10 @@ class ImagingStudy:
         when = self.when.isoformat() if self.when else "undated"
         return f"{self.text} on {when}"
 
+    def fact(self) -> Fact:
+        """The finding first (what decides the card), then which study and when."""
+        return Fact(f"{self.conclusion or 'no report text'} ({self.label})", self.ref)
+
 
 @dataclass(frozen=True)
 class Concordance:

@@ -100,7 +100,7 @@ def f0_too_early(ctx: PathwayContext, a: Assessment) -> CardDraft:
         ctx,
         indicator="info",
         summary=f"ESI on {_esi_when(a)} is too recent to judge: record leg-pain NRS and ODI at {weeks}",
-        why=[ctx.proc_fact(p, f" — {ctx.days_since(p.performed)} days ago"), *ctx.failure_facts(a)],
+        why=ctx.failure_facts(a),  # its first line names the injection, its date and the window
         gaps=[f"record the outcome (leg-pain NRS and ODI) of the ESI on {_esi_when(a)} {when}"],
         next_steps=[
             f"Record the leg-pain score (NRS 0–10) and ODI {when}; {pct(ctx.t.responder_relief_pct)} relief "
@@ -207,7 +207,7 @@ def f2_inadequate_trial(ctx: PathwayContext, discordant: tuple[ProcedureFact, ..
         why += [ctx.proc_fact(p, " — level does not match the imaging") for p in discordant]
         conc = ctx.concordance
         if conc.study is not None:
-            why.append(Fact(f"imaging: {conc.study.label}: {conc.study.conclusion}", conc.study.ref))
+            why.append(conc.study.fact())
         reason = "at a level that does not match the imaging"
     else:
         why += [ctx.proc_fact(p, " — coded without image guidance (blind)") for p in ctx.blind_esis]
@@ -227,7 +227,8 @@ def f2_inadequate_trial(ctx: PathwayContext, discordant: tuple[ProcedureFact, ..
             )
         )
     steps.append(
-        "Then an image-guided (fluoroscopic/CT) transforaminal ESI at the level concordant with the "
+        ("Then an" if steps else "An")
+        + " image-guided (fluoroscopic/CT) transforaminal ESI at the level concordant with the "
         "imaging and the clinical picture."
     )
     if discordant:

@@ -214,9 +214,7 @@ def l1_refractory_to_neuromodulation(ctx: PathwayContext, a: Assessment) -> Card
     why += [x for f in failed for x in f]
     conc = ctx.concordance
     if conc.study is not None and conc.study.ref not in {f.ref for f in why}:
-        why.append(
-            Fact(f"imaging: {conc.study.label}: {conc.study.conclusion or 'no report text'}", conc.study.ref)
-        )
+        why.append(conc.study.fact())
     why += [ctx.order_fact(s, "pending order — repeating a failed procedure: ") for s in pending]
     return L1.card(
         ctx,

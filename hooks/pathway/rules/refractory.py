@@ -116,8 +116,7 @@ def _imaging_why(ctx: PathwayContext) -> list[Fact]:
     conc = ctx.concordance
     if conc.study is None:
         return [Fact("no lumbar imaging on record")]
-    text = conc.study.conclusion or "no report text"
-    return [Fact(f"imaging: {conc.study.label}: {text}", conc.study.ref)]
+    return [conc.study.fact()]
 
 
 def _common_gaps(ctx: PathwayContext) -> list[str]:
