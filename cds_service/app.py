@@ -118,7 +118,7 @@ def create_app(
     app.register_blueprint(make_openapi_blueprint())
     from cds_service.smart.views import make_app_blueprint
 
-    app.register_blueprint(make_app_blueprint(settings, engine))
+    app.register_blueprint(make_app_blueprint(settings, engine, store))
 
     @app.get("/cds-services")
     def discovery() -> Response:
