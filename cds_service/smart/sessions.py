@@ -131,28 +131,36 @@ def session_fernet(settings: Settings, engine: Engine) -> MultiFernet:
     keys, the first encrypts, all decrypt — for rotation); without it, a key generated once into
     ``app-session.key`` (mode 0600) beside the SQLite database, which every worker of this host
     shares. Several replicas must all set the same ``CDS_APP_SESSION_KEY``."""
-    if settings.app_session_key:
-        try:
-            return MultiFernet(
-                [Fernet(k.strip().encode()) for k in settings.app_session_key.split(",") if k.strip()]
-            )
-        except (ValueError, TypeError):
-            raise SettingsError(
-                "CDS_APP_SESSION_KEY must be one or more comma-separated Fernet keys "
-                "(32 url-safe base64 bytes)"
-            ) from None
+    configured = configured_fernet(settings)
+    if configured is not None:
+        return configured
     url = engine.url
-    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+    if url.get_backend_name() == "sqlite":
+        if not url.database or url.database == ":memory:" or "mode=memory" in str(url):
+            return MultiFernet([Fernet(Fernet.generate_key())])  # one process sees this database
         directory = Path(url.database).expanduser().resolve().parent
     else:
         directory = DEFAULT_DB_PATH.resolve().parent
-        if url.get_backend_name() != "sqlite":
-            log.warning(
-                "CDS_APP_SESSION_KEY is not set: pathway app sessions use a key file of this host only; "
-                "set the same key in every replica",
-                extra={"event": "app_session_key_local"},
-            )
+        log.warning(
+            "CDS_APP_SESSION_KEY is not set: pathway app sessions use a key file of this host only; "
+            "set the same key in every replica",
+            extra={"event": "app_session_key_local"},
+        )
     return MultiFernet([Fernet(_key_file(directory / KEY_FILE))])
+
+
+def configured_fernet(settings: Settings) -> MultiFernet | None:
+    """The keys of ``CDS_APP_SESSION_KEY``, or None when it is not set; SettingsError when malformed."""
+    if not settings.app_session_key:
+        return None
+    try:
+        return MultiFernet(
+            [Fernet(k.strip().encode()) for k in settings.app_session_key.split(",") if k.strip()]
+        )
+    except (ValueError, TypeError):
+        raise SettingsError(
+            "CDS_APP_SESSION_KEY must be one or more comma-separated Fernet keys (32 url-safe base64 bytes)"
+        ) from None
 
 
 def _key_file(path: Path) -> bytes:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 import logging
 import secrets
+import threading
 import time
 import uuid
 from datetime import date
@@ -40,7 +41,13 @@ from cds_service.smart import launch as smart
 from cds_service.smart.demo import load_demo
 from cds_service.smart.links import PATHWAY_SERVICE_ID
 from cds_service.smart.page import PageInput, render_error, render_page
-from cds_service.smart.sessions import LAUNCH_TTL, SESSION_TTL, SessionStore, session_fernet
+from cds_service.smart.sessions import (
+    LAUNCH_TTL,
+    SESSION_TTL,
+    SessionStore,
+    configured_fernet,
+    session_fernet,
+)
 
 if TYPE_CHECKING:
     from cds_service.store import Store
@@ -70,7 +77,19 @@ def make_app_blueprint(
     """``record`` is the service's store: the sessions' table and the audit of page views."""
     if trust is None and settings.trust_file:
         trust = load_trust(settings.trust_file)
-    store = sessions or SessionStore(record.engine, session_fernet(settings, record.engine))
+    configured_key = configured_fernet(settings)  # a malformed CDS_APP_SESSION_KEY stops the start
+    made: list[SessionStore] = [sessions] if sessions else []
+    made_lock = threading.Lock()
+
+    def session_store() -> SessionStore:
+        """Made at the first launch, so a service whose app is never opened writes no key file."""
+        with made_lock:
+            if not made:
+                made.append(
+                    SessionStore(record.engine, configured_key or session_fernet(settings, record.engine))
+                )
+            return made[0]
+
     # The app's reads keep nothing after the page is sent: no per-worker model cache of the record.
     engine = copy.copy(engine)
     engine.model_cache = ModelCache(0)
@@ -129,13 +148,13 @@ def make_app_blueprint(
             config, iss=allowed, launch=launch_id, client_id=client_id, redirect_uri=callback_url, aud=iss
         )
         resp = redirect(url, code=302)
-        set_cookie(resp, store.put(pending, LAUNCH_TTL), LAUNCH_TTL)
+        set_cookie(resp, session_store().put(pending, LAUNCH_TTL), LAUNCH_TTL)
         resp.headers.update(PAGE_HEADERS)
         return resp
 
     @bp.get("/callback")
     def callback() -> BaseResponse:
-        pending = store.take_launch(request.cookies.get(COOKIE))  # one use: a replay finds nothing
+        pending = session_store().take_launch(request.cookies.get(COOKIE))  # one use: a replay finds nothing
         if pending is None:
             return failure(
                 smart.LaunchError(400, "The launch has expired", "Open the pathway again from the card."),
@@ -166,14 +185,14 @@ def make_app_blueprint(
             return failure(err, "app_token_failed")
         ttl = min(float(session.expires_in or SESSION_TTL), SESSION_TTL)
         resp = redirect("/app/", code=303)
-        set_cookie(resp, store.put(session, ttl), ttl)  # a new id once authorised
+        set_cookie(resp, session_store().put(session, ttl), ttl)  # a new id once authorised
         resp.headers.update(PAGE_HEADERS)
         log.info("pathway app session started", extra={"event": "app_session_started"})
         return resp
 
     @bp.get("/")
     def pathway() -> Response:
-        session = store.session(request.cookies.get(COOKIE))
+        session = session_store().session(request.cookies.get(COOKIE))
         if session is None:
             return failure(
                 smart.LaunchError(
@@ -203,7 +222,7 @@ def make_app_blueprint(
 
     @bp.post("/logout")
     def logout() -> BaseResponse:
-        ended = store.end(request.cookies.get(COOKIE))
+        ended = session_store().end(request.cookies.get(COOKIE))
         resp = page(render_error("The pathway session has ended", "Open the pathway again from a card.", 200))
         resp.delete_cookie(
             COOKIE, path="/app", secure=True, httponly=True, samesite=settings.app_cookie_samesite
