@@ -47,6 +47,8 @@ class PendingLaunch:
     token_endpoint: str = ""
     redirect_uri: str = ""
     scope: str = ""
+    issuer: str = ""  # OpenID Connect issuer and its keys, to verify the id_token
+    jwks_uri: str = ""
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class AppSession:
     expires_in: int | None = None
     app_context: str | None = None
     client_id: str = ""
+    user: str | None = None  # fhirUser of the verified id_token, as Type/id
 
 
 Entry = PendingLaunch | AppSession

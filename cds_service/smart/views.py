@@ -55,7 +55,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("cds_service.smart")
 
 COOKIE = "radicular_app"
-APP_USER = "Practitioner/pathway-app-user"  # the page's advice does not depend on who reads it
+# Who reads the page when the EHR's id_token names no fhirUser (the advice does not depend on it)
+APP_USER = "Practitioner/pathway-app-user"
 APP_VIEW_HOOK = "app-page-view"  # the audit's hook column for a page view, apart from hook calls
 PAGE_HEADERS = {
     "Cache-Control": "no-store",
@@ -213,7 +214,7 @@ def make_app_blueprint(
                 "subject": session.client_id,
                 **({"expires_in": session.expires_in} if session.expires_in else {}),
             },
-            "context": {"userId": APP_USER, "patientId": session.patient_id},
+            "context": {"userId": session.user or APP_USER, "patientId": session.patient_id},
         }
         started = time.perf_counter()
         resp = run(body, app_context=session.app_context, fhir_server=session.iss)
