@@ -216,8 +216,9 @@ def exchange_code(pending: PendingLaunch, *, code: str, timeout: float) -> AppSe
 def fhir_user(pending: PendingLaunch, id_token: str, timeout: float) -> str | None:
     """The ``fhirUser`` of the id_token as ``Type/id``, after joserfc (Authlib's JOSE library) has
     verified the token's signature against the issuer's JWKS (``jwks_uri`` of its
-    smart-configuration), its issuer, audience (this client) and times. None when the token names no usable fhirUser; a LaunchError
-    when the token cannot be verified (the launch is then refused, not attributed to no one)."""
+    smart-configuration), its issuer, audience (this client) and times. None when the token names
+    no usable fhirUser; a LaunchError when the token cannot be verified (the launch is then
+    refused, not attributed to no one)."""
     if not pending.jwks_uri or not pending.issuer:
         raise LaunchError(
             502,
