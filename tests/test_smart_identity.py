@@ -50,20 +50,29 @@ def app(make_app: Callable[..., Flask], tmp_path: Path) -> Flask:
     )
 
 
+def configure(mock: responses.RequestsMock, **names: str) -> None:
+    mock.get(
+        f"{FHIR}/.well-known/smart-configuration",
+        json={
+            **names,
+            "authorization_endpoint": AUTHORIZE,
+            "token_endpoint": TOKEN_URL,
+            "capabilities": ["launch-ehr", "client-public", "sso-openid-connect", "permission-v2"],
+        },
+    )
+    mock.get(JWKS_URL, json={"keys": [KEY.public_jwk]})
+
+
 @pytest.fixture
 def ehr() -> Iterator[responses.RequestsMock]:
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        mock.get(
-            f"{FHIR}/.well-known/smart-configuration",
-            json={
-                "issuer": ISSUER,
-                "jwks_uri": JWKS_URL,
-                "authorization_endpoint": AUTHORIZE,
-                "token_endpoint": TOKEN_URL,
-                "capabilities": ["launch-ehr", "client-public", "sso-openid-connect", "permission-v2"],
-            },
-        )
-        mock.get(JWKS_URL, json={"keys": [KEY.public_jwk]})
+        configure(mock, issuer=ISSUER, jwks_uri=JWKS_URL)
+        yield mock
+
+
+@pytest.fixture
+def bare_ehr() -> Iterator[responses.RequestsMock]:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         yield mock
 
 
@@ -152,6 +161,40 @@ def test_a_fhir_user_that_is_no_user_resource_leaves_the_fixed_user(
     app: Flask, ehr: responses.RequestsMock
 ) -> None:
     resp, client = launch(app, ehr, id_token(fhirUser=f"{FHIR}/Observation/x"))
+    assert resp.status_code == 303
+    assert client.get("/app/", base_url=BASE).status_code == 200
+    assert audited_users(app) == [APP_USER]
+
+
+def test_without_a_jwks_uri_the_keys_come_from_the_issuers_openid_configuration(
+    app: Flask, bare_ehr: responses.RequestsMock
+) -> None:
+    configure(bare_ehr, issuer=ISSUER)
+    bare_ehr.get(f"{ISSUER}/.well-known/openid-configuration", json={"issuer": ISSUER, "jwks_uri": JWKS_URL})
+    resp, client = launch(app, bare_ehr, id_token())
+    assert resp.status_code == 303
+    assert client.get("/app/", base_url=BASE).status_code == 200
+    assert audited_users(app) == ["Practitioner/dr-1"]
+
+
+def test_an_openid_configuration_of_another_issuer_refuses_the_launch(
+    app: Flask, bare_ehr: responses.RequestsMock
+) -> None:
+    configure(bare_ehr, issuer=ISSUER)
+    bare_ehr.get(
+        f"{ISSUER}/.well-known/openid-configuration",
+        json={"issuer": "https://evil.example.com", "jwks_uri": JWKS_URL},
+    )
+    resp, _ = launch(app, bare_ehr, id_token())
+    assert_clear_page(resp, 502, "identity token could not be verified")
+
+
+def test_with_no_issuer_to_verify_against_the_fhir_user_is_not_used(
+    app: Flask, bare_ehr: responses.RequestsMock
+) -> None:
+    """A SMART v1 server without issuer: the unverified fhirUser is ignored, the fixed user kept."""
+    configure(bare_ehr)
+    resp, client = launch(app, bare_ehr, id_token())
     assert resp.status_code == 303
     assert client.get("/app/", base_url=BASE).status_code == 200
     assert audited_users(app) == [APP_USER]

@@ -8,6 +8,7 @@ wrong, never a token, code, verifier or patient.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,8 @@ from cds_service.smart.sessions import AppSession, PendingLaunch
 SCOPES_V2 = "launch openid fhirUser patient/*.rs"
 SCOPES_V1 = "launch openid fhirUser patient/*.read"  # SMART v1 servers know only these
 MAX_CONFIG_BYTES = 256 * 1024
+log = logging.getLogger("cds_service.smart")
+
 PUBLIC_CLIENT = "none"  # token endpoint auth method of a public client: no secret at all
 ID_TOKEN_ALGORITHMS = ["RS256", "RS384", "ES256", "ES384"]  # asymmetric only: a public client has no secret
 ID_TOKEN_LEEWAY = 60
@@ -215,33 +218,39 @@ def exchange_code(pending: PendingLaunch, *, code: str, timeout: float) -> AppSe
 
 def fhir_user(pending: PendingLaunch, id_token: str, timeout: float) -> str | None:
     """The ``fhirUser`` of the id_token as ``Type/id``, after joserfc (Authlib's JOSE library) has
-    verified the token's signature against the issuer's JWKS (``jwks_uri`` of its
-    smart-configuration), its issuer, audience (this client) and times. None when the token names
-    no usable fhirUser; a LaunchError when the token cannot be verified (the launch is then
-    refused, not attributed to no one)."""
-    if not pending.jwks_uri or not pending.issuer:
-        raise LaunchError(
-            502,
-            "The EHR's identity token could not be verified",
-            "Its SMART configuration names no issuer and jwks_uri to check it against.",
-        )
+    verified the token's signature against the issuer's JWKS — the ``jwks_uri`` of its
+    smart-configuration, else of its OpenID Connect discovery document — its issuer, audience
+    (this client) and times. None when the token names no usable fhirUser, or when the
+    smart-configuration names no issuer to verify it against; a LaunchError when the token cannot
+    be verified (the launch is then refused, not attributed to someone unchecked)."""
+    if not pending.issuer:
+        log.warning("id_token not verifiable: no issuer", extra={"event": "app_id_token_no_issuer"})
+        return None
     http = requests.Session()
     http.trust_env = False
-    try:
-        with http, http.get(pending.jwks_uri, timeout=timeout, allow_redirects=False, stream=True) as resp:
-            body = (
-                resp.raw.read(MAX_CONFIG_BYTES + 1, decode_content=True) if resp.status_code == 200 else b""
+    with http:
+        jwks_uri = pending.jwks_uri
+        if not jwks_uri:
+            oidc = _fetch_json(
+                http, pending.issuer.rstrip("/") + "/.well-known/openid-configuration", timeout
             )
-    except requests.RequestException as exc:
-        raise LaunchError(
-            502,
-            "The EHR's identity token could not be verified",
-            f"Its JWKS did not answer ({type(exc).__name__}).",
-        ) from None
+            if not isinstance(oidc, dict) or oidc.get("issuer") != pending.issuer:
+                raise LaunchError(
+                    502,
+                    "The EHR's identity token could not be verified",
+                    "Its issuer publishes no OpenID Connect configuration of its own.",
+                )
+            try:
+                jwks_uri = _endpoint(oidc, "jwks_uri", pending.iss)
+            except LaunchError as err:
+                raise LaunchError(
+                    502, "The EHR's identity token could not be verified", err.message
+                ) from None
+        jwks = _fetch_json(http, jwks_uri, timeout)
     try:
-        if not body or len(body) > MAX_CONFIG_BYTES:
+        if not isinstance(jwks, dict):
             raise ValueError("no JWKS")
-        keys = KeySet.import_key_set(json.loads(body))
+        keys = KeySet.import_key_set(jwks)  # type: ignore[arg-type]  # checked by joserfc
         claims = jwt.decode(id_token, keys, algorithms=ID_TOKEN_ALGORITHMS).claims
         jwt.JWTClaimsRegistry(
             leeway=ID_TOKEN_LEEWAY,
@@ -258,6 +267,25 @@ def fhir_user(pending: PendingLaunch, id_token: str, timeout: float) -> str | No
     raw = claims.get("fhirUser")
     match = _FHIR_USER.search(raw) if isinstance(raw, str) else None
     return match.group(1) if match else None
+
+
+def _fetch_json(http: requests.Session, url: str, timeout: float) -> Any:
+    """A small JSON document (no redirects, a size cap), or None on any failure."""
+    try:
+        with http.get(
+            url, headers={"Accept": "application/json"}, timeout=timeout, allow_redirects=False, stream=True
+        ) as resp:
+            if resp.status_code != 200:
+                return None
+            body = resp.raw.read(MAX_CONFIG_BYTES + 1, decode_content=True)
+    except requests.RequestException:
+        return None
+    if len(body) > MAX_CONFIG_BYTES:
+        return None
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
 
 
 def _safe(error: object) -> str:
