@@ -113,6 +113,7 @@ def test_a_launch_started_on_one_instance_finishes_and_shows_on_another(
         page = get(app, "/app/", session_sid)
         assert page.status_code == 200, page.get_data(as_text=True)[:300]
         assert 'id="state-F3"' in page.get_data(as_text=True)
+        assert '<form class="logout" method="post" action="/app/logout">' in page.get_data(as_text=True)
         assert ACCESS_TOKEN not in page.get_data(as_text=True)
 
     store = Store.from_url(db_url, migrate=False)
@@ -130,6 +131,8 @@ def test_a_launch_started_on_one_instance_finishes_and_shows_on_another(
         out = ended.post("/app/logout", base_url=BASE)
         assert out.status_code == 200 and "has ended" in out.get_data(as_text=True)
         assert f"{COOKIE}=;" in out.headers["Set-Cookie"]
+        demo = get(second, f"/app/demo/{SCENARIO}", None)
+        assert demo.status_code == 200 and "/app/logout" not in demo.get_data(as_text=True)
         gone = get(second, "/app/", session_sid)
         assert gone.status_code == 401 and "No pathway session" in gone.get_data(as_text=True)
         with store._sessions() as s:

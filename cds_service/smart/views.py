@@ -217,7 +217,7 @@ def make_app_blueprint(
             "context": {"userId": session.user or APP_USER, "patientId": session.patient_id},
         }
         started = time.perf_counter()
-        resp = run(body, app_context=session.app_context, fhir_server=session.iss)
+        resp = run(body, app_context=session.app_context, fhir_server=session.iss, logout=True)
         audit(body, resp.status_code, started)
         return resp
 
@@ -270,6 +270,7 @@ def make_app_blueprint(
         fhir_server: str | None = None,
         day: str | None = None,
         note: str | None = None,
+        logout: bool = False,
     ) -> Response:
         eng = _on_date(engine, day) if day else engine
 
@@ -308,7 +309,7 @@ def make_app_blueprint(
             )
         assert inv.history is not None and inv.today is not None
         html = render_page(
-            PageInput(inv.history, inv.drafts, inv.today, app_context=app_context, note=note),
+            PageInput(inv.history, inv.drafts, inv.today, app_context=app_context, note=note, logout=logout),
             engine.terminology,
             engine.thresholds,
         )
