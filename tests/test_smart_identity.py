@@ -1,6 +1,7 @@
 """Who reads the page: the ``fhirUser`` of the EHR's id_token, once its signature (against the
 JWKS its smart-configuration names), issuer, audience and expiry are verified, is the user of the
-page view's audit row; a token that does not verify refuses the launch; no id_token, the fixed user."""
+page view's audit row; a token that does not verify refuses the launch; no id_token, the fixed user.
+And no page is shown without its audit row."""
 
 from __future__ import annotations
 
@@ -198,3 +199,18 @@ def test_with_no_issuer_to_verify_against_the_fhir_user_is_not_used(
     assert resp.status_code == 303
     assert client.get("/app/", base_url=BASE).status_code == 200
     assert audited_users(app) == [APP_USER]
+
+
+def test_no_page_is_shown_when_its_audit_row_cannot_be_written(
+    app: Flask, ehr: responses.RequestsMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    resp, client = launch(app, ehr, None)
+    assert resp.status_code == 303
+
+    def refuse(rec: Any) -> None:
+        raise RuntimeError("database unavailable")
+
+    monkeypatch.setattr(app.extensions["cds_store"], "record_invocation", refuse)
+    page = client.get("/app/", base_url=BASE)
+    assert_clear_page(page, 503, "could not record this view")
+    assert 'id="state-F3"' not in page.get_data(as_text=True)

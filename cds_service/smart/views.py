@@ -218,7 +218,17 @@ def make_app_blueprint(
         }
         started = time.perf_counter()
         resp = run(body, app_context=session.app_context, fhir_server=session.iss, logout=True)
-        audit(body, resp.status_code, started)
+        if not audit(body, resp.status_code, started):
+            # as for a hook call: no advice leaves without its audit record
+            return failure(
+                smart.LaunchError(
+                    503,
+                    "The pathway could not be shown",
+                    "The service could not record this view in its audit; nothing is shown. "
+                    "Try again shortly.",
+                ),
+                "app_audit_failed",
+            )
         return resp
 
     @bp.post("/logout")
@@ -232,7 +242,7 @@ def make_app_blueprint(
             log.info("pathway app session ended", extra={"event": "app_session_ended"})
         return resp
 
-    def audit(body: dict[str, Any], status: int, started: float) -> None:
+    def audit(body: dict[str, Any], status: int, started: float) -> bool:
         """One governance row per page view, as for a hook call: no cards (a page issues none
         that feedback could name), never a token or a resource."""
         rec = InvocationRecord(
@@ -248,10 +258,12 @@ def make_app_blueprint(
         )
         try:
             record.record_invocation(rec)
-        except Exception as exc:  # the page is still shown; operations see the audit write failed
+        except Exception as exc:
             log.error(
                 "audit record failed", extra={"event": "audit_failed", "exception": safe_exception(exc)}
             )
+            return False
+        return True
 
     @bp.get("/demo/<name>")
     def demo(name: str) -> Response:

@@ -2,8 +2,8 @@
 replica can finish a launch another one started and serve the page of a session another one opened.
 
 The rows are opaque to the store: ``key`` is a hash the app computes from its cookie value and
-``payload`` is ciphertext. Expired rows are deleted whenever a row is written, and a row found
-expired when read is deleted then.
+``payload`` is ciphertext. Every expired row is deleted whenever any row is written, taken or
+read — so at the next launch, callback or page view of any session, at the latest.
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ class AppSessionRows:
 
     def take(self, key: str, kind: str, *, now: datetime) -> str | None:
         """Delete the row and return its payload, in one statement: of two requests taking the
-        same row at once (a replayed callback), exactly one gets it. An expired row is deleted too,
-        and gives nothing."""
+        same row at once (a replayed callback), exactly one gets it. An expired row gives nothing;
+        every expired row is deleted."""
         stmt = (
             delete(AppSessionRow)
             .where(AppSessionRow.key == key, AppSessionRow.kind == kind)
@@ -48,25 +48,20 @@ class AppSessionRows:
         )
         with self.engine.begin() as conn:
             row = conn.execute(stmt).first()
+            conn.execute(delete(AppSessionRow).where(AppSessionRow.expires_at <= _aware(now)))
         if row is None or row.expires_at <= _aware(now):
             return None
         return str(row.payload)
 
     def get(self, key: str, kind: str, *, now: datetime) -> str | None:
-        """The row's payload while it lasts; a row found expired is deleted."""
+        """The row's payload while it lasts; every expired row, this one too, is deleted."""
         now = _aware(now)
         with self.engine.begin() as conn:
-            row = conn.execute(
-                select(AppSessionRow.payload, AppSessionRow.expires_at).where(
-                    AppSessionRow.key == key, AppSessionRow.kind == kind
-                )
-            ).first()
-            if row is None:
-                return None
-            if row.expires_at <= now:
-                conn.execute(delete(AppSessionRow).where(AppSessionRow.key == key))
-                return None
-        return str(row.payload)
+            conn.execute(delete(AppSessionRow).where(AppSessionRow.expires_at <= now))
+            payload = conn.scalar(
+                select(AppSessionRow.payload).where(AppSessionRow.key == key, AppSessionRow.kind == kind)
+            )
+        return None if payload is None else str(payload)  # an expired row was deleted above
 
     def delete(self, key: str) -> bool:
         with self.engine.begin() as conn:
