@@ -120,7 +120,7 @@ def create_app(
     app.register_blueprint(make_openapi_blueprint())
     from cds_service.smart.views import make_app_blueprint
 
-    app.register_blueprint(make_app_blueprint(settings, engine))
+    app.register_blueprint(make_app_blueprint(settings, engine, store))
 
     @app.get("/cds-services")
     def discovery() -> Response:
@@ -198,6 +198,8 @@ def _check_body() -> None:
     """POSTs must be JSON and within the size limit (before anything reads the body)."""
     if request.method != "POST" or request.url_rule is None:
         return  # unknown paths get their 404 first
+    if request.blueprint == "pathway_app":
+        return  # the app's logout is a plain HTML form post, with no body to read
     limit = request.max_content_length
     if limit is not None and request.content_length is not None and request.content_length > limit:
         raise errors.PayloadTooLarge(f"The request body is larger than {limit} bytes.")

@@ -113,6 +113,9 @@ class Settings:
     # the EHR; SameSite of its session cookie (None only when the EHR shows the app in an iframe).
     smart_client_id: str = "radicular-cds-pathway"
     app_cookie_samesite: str = "Lax"
+    # Fernet key(s), comma-separated (the first encrypts), for the app's sessions in the database;
+    # unset: a key generated once beside the SQLite database. Several replicas must share one.
+    app_session_key: str | None = field(default=None, repr=False)
     # Governance
     audit_retention_days: int = 365
     # Keep the free text a clinician types when overriding a card (feedback userComment)? It can
@@ -166,6 +169,7 @@ class Settings:
             jwt_max_lifetime_seconds=_int(env, "CDS_JWT_MAX_LIFETIME_SECONDS", d.jwt_max_lifetime_seconds),
             smart_client_id=env.get("CDS_SMART_CLIENT_ID") or d.smart_client_id,
             app_cookie_samesite=_samesite(env.get("CDS_APP_COOKIE_SAMESITE") or d.app_cookie_samesite),
+            app_session_key=env.get("CDS_APP_SESSION_KEY") or None,
             audit_retention_days=_int(env, "CDS_AUDIT_RETENTION_DAYS", d.audit_retention_days),
             feedback_comments=_bool(env, "CDS_FEEDBACK_COMMENTS", d.feedback_comments),
             thresholds_file=env.get("CDS_THRESHOLDS_FILE") or None,

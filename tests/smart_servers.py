@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+import jwt
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import grants
@@ -18,7 +20,10 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from flask import Flask, Response, jsonify, request
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from tests.jwt_helpers import es384_key
 from tests.smart_helpers import fhir_answer
+
+ID_KEY = es384_key("e2e-id-token")  # signs the authorization server's id_tokens
 
 
 @dataclass
@@ -154,6 +159,18 @@ def start_ehr(record: dict[str, Any]) -> Ehr:
             token["patient"] = user.patient  # SMART launch context
             if user.app_context:
                 token["appContext"] = user.app_context
+            if "openid" in str(scope or "").split():  # OpenID Connect: who the user is, signed
+                now = int(time.time())
+                claims = {
+                    "iss": ehr.auth_base,
+                    "sub": user.get_user_id(),
+                    "aud": self.request.client.client_id,
+                    "iat": now,
+                    "exp": now + 300,
+                    "jti": uuid.uuid4().hex,
+                    "fhirUser": f"{ehr.fhir_base}/{user.get_user_id()}",
+                }
+                token["id_token"] = jwt.encode(claims, ID_KEY.private, ID_KEY.alg, {"kid": ID_KEY.kid})
             return token
 
     def save_token(token: dict[str, Any], req: Any) -> None:
@@ -179,16 +196,28 @@ def start_ehr(record: dict[str, Any]) -> Ehr:
         ehr.token_requests.append(dict(request.form))
         return server.create_token_response()
 
+    @auth_app.get("/jwks")
+    def jwks() -> Any:
+        return jsonify(keys=[ID_KEY.public_jwk])
+
     @fhir_app.get("/fhir/.well-known/smart-configuration")
     def smart_configuration() -> Any:
         return jsonify(
+            issuer=ehr.auth_base,
+            jwks_uri=f"{ehr.auth_base}/jwks",
             authorization_endpoint=f"{ehr.auth_base}/authorize",
             token_endpoint=f"{ehr.auth_base}/token",
             token_endpoint_auth_methods_supported=["none"],
             grant_types_supported=["authorization_code"],
             scopes_supported=["launch", "openid", "fhirUser", "patient/*.rs"],
             code_challenge_methods_supported=["S256"],
-            capabilities=["launch-ehr", "client-public", "context-ehr-patient", "permission-v2"],
+            capabilities=[
+                "launch-ehr",
+                "client-public",
+                "context-ehr-patient",
+                "permission-v2",
+                "sso-openid-connect",
+            ],
         )
 
     @fhir_app.get("/fhir/<path:rest>")

@@ -27,6 +27,7 @@ UNDOCUMENTED_ROUTES = {
     "/app/callback",
     "/app/",
     "/app/demo/<name>",
+    "/app/logout",
 }
 
 

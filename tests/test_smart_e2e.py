@@ -21,10 +21,14 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from cds_service.app import create_app
 from cds_service.settings import Settings
+from cds_service.smart.views import APP_VIEW_HOOK
+from cds_service.store import Store
+from cds_service.store import models as m
 from tests.jwt_helpers import es384_key, mint
 from tests.smart_helpers import CLIENT_ID, scenario, write_trust
 from tests.smart_servers import Client, Ehr, LaunchUser, start_ehr
@@ -159,3 +163,21 @@ def test_a_pathway_card_launches_the_app_in_a_real_browser(
     (cookie,) = browser.get_cookies()
     assert cookie["httpOnly"] and cookie["secure"] and cookie["sameSite"] == "Lax"
     assert access_token not in cookie["value"]
+
+    # 5. the page view is in the governance record, with the user the verified id_token names
+    store = Store.from_url(f"sqlite:///{tmp_path / 'cds.sqlite3'}", migrate=False)
+    try:
+        with store.engine.connect() as conn:
+            views = conn.execute(
+                select(
+                    m.Invocation.service_id,
+                    m.Invocation.patient_id,
+                    m.Invocation.user_id,
+                    m.Invocation.status,
+                ).where(m.Invocation.hook == APP_VIEW_HOOK)
+            ).all()
+    finally:
+        store.close()
+    assert [tuple(v) for v in views] == [
+        ("radicular-pathway", record["context"]["patientId"], "Practitioner/e2e-clinician", 200)
+    ]

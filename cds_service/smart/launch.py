@@ -8,6 +8,8 @@ wrong, never a token, code, verifier or patient.
 from __future__ import annotations
 
 import json
+import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,6 +19,9 @@ from authlib.common.errors import AuthlibBaseError
 from authlib.common.security import generate_token
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
 
 from cds_service.auth.trust import TrustStore, normalise_fhir_base
 from cds_service.smart.sessions import AppSession, PendingLaunch
@@ -24,7 +29,15 @@ from cds_service.smart.sessions import AppSession, PendingLaunch
 SCOPES_V2 = "launch openid fhirUser patient/*.rs"
 SCOPES_V1 = "launch openid fhirUser patient/*.read"  # SMART v1 servers know only these
 MAX_CONFIG_BYTES = 256 * 1024
+log = logging.getLogger("cds_service.smart")
+
 PUBLIC_CLIENT = "none"  # token endpoint auth method of a public client: no secret at all
+ID_TOKEN_ALGORITHMS = ["RS256", "RS384", "ES256", "ES384"]  # asymmetric only: a public client has no secret
+ID_TOKEN_LEEWAY = 60
+# fhirUser: a FHIR resource (absolute URL or relative), of a type that can be a user
+_FHIR_USER = re.compile(
+    r"(?:^|/)((?:Practitioner|PractitionerRole|Patient|RelatedPerson|Person)/[A-Za-z0-9\-.]{1,64})$"
+)
 
 
 class LaunchError(Exception):
@@ -39,6 +52,8 @@ class SmartConfiguration:
     token_endpoint: str
     capabilities: tuple[str, ...]
     scopes_supported: tuple[str, ...]
+    issuer: str = ""  # OpenID Connect issuer, when the server signs id_tokens
+    jwks_uri: str = ""
 
     @property
     def scope(self) -> str:
@@ -106,6 +121,8 @@ def discover(session: requests.Session, iss: str, timeout: float) -> SmartConfig
         token_endpoint=_endpoint(config, "token_endpoint", iss),
         capabilities=tuple(c for c in caps if isinstance(c, str)) if isinstance(caps, list) else (),
         scopes_supported=tuple(s for s in scopes if isinstance(s, str)) if isinstance(scopes, list) else (),
+        issuer=config["issuer"] if isinstance(config.get("issuer"), str) else "",
+        jwks_uri=_endpoint(config, "jwks_uri", iss) if config.get("jwks_uri") else "",
     )
 
 
@@ -140,6 +157,8 @@ def authorization_request(
         token_endpoint=config.token_endpoint,
         redirect_uri=redirect_uri,
         scope=config.scope,
+        issuer=config.issuer,
+        jwks_uri=config.jwks_uri,
     )
     return url, pending
 
@@ -183,6 +202,8 @@ def exchange_code(pending: PendingLaunch, *, code: str, timeout: float) -> AppSe
         )
     expires_in = token.get("expires_in")
     app_context = token.get("appContext")
+    id_token = token.get("id_token")
+    user = fhir_user(pending, id_token, timeout) if isinstance(id_token, str) and id_token else None
     return AppSession(
         iss=pending.iss,
         patient_id=patient,
@@ -191,7 +212,80 @@ def exchange_code(pending: PendingLaunch, *, code: str, timeout: float) -> AppSe
         expires_in=int(expires_in) if isinstance(expires_in, int | float) and expires_in > 0 else None,
         app_context=app_context if isinstance(app_context, str) and len(app_context) <= 64 else None,
         client_id=pending.client_id,
+        user=user,
     )
+
+
+def fhir_user(pending: PendingLaunch, id_token: str, timeout: float) -> str | None:
+    """The ``fhirUser`` of the id_token as ``Type/id``, after joserfc (Authlib's JOSE library) has
+    verified the token's signature against the issuer's JWKS — the ``jwks_uri`` of its
+    smart-configuration, else of its OpenID Connect discovery document — its issuer, audience
+    (this client) and times. None when the token names no usable fhirUser, or when the
+    smart-configuration names no issuer to verify it against; a LaunchError when the token cannot
+    be verified (the launch is then refused, not attributed to someone unchecked)."""
+    if not pending.issuer:
+        log.warning("id_token not verifiable: no issuer", extra={"event": "app_id_token_no_issuer"})
+        return None
+    http = requests.Session()
+    http.trust_env = False
+    with http:
+        jwks_uri = pending.jwks_uri
+        if not jwks_uri:
+            oidc = _fetch_json(
+                http, pending.issuer.rstrip("/") + "/.well-known/openid-configuration", timeout
+            )
+            if not isinstance(oidc, dict) or oidc.get("issuer") != pending.issuer:
+                raise LaunchError(
+                    502,
+                    "The EHR's identity token could not be verified",
+                    "Its issuer publishes no OpenID Connect configuration of its own.",
+                )
+            try:
+                jwks_uri = _endpoint(oidc, "jwks_uri", pending.iss)
+            except LaunchError as err:
+                raise LaunchError(
+                    502, "The EHR's identity token could not be verified", err.message
+                ) from None
+        jwks = _fetch_json(http, jwks_uri, timeout)
+    try:
+        if not isinstance(jwks, dict):
+            raise ValueError("no JWKS")
+        keys = KeySet.import_key_set(jwks)  # type: ignore[arg-type]  # checked by joserfc
+        claims = jwt.decode(id_token, keys, algorithms=ID_TOKEN_ALGORITHMS).claims
+        jwt.JWTClaimsRegistry(
+            leeway=ID_TOKEN_LEEWAY,
+            iss={"essential": True, "value": pending.issuer},
+            aud={"essential": True, "value": pending.client_id},
+            exp={"essential": True},
+        ).validate(claims)
+    except (JoseError, ValueError, TypeError, KeyError):
+        raise LaunchError(
+            502,
+            "The EHR's identity token could not be verified",
+            "Its signature, issuer, audience or validity did not check out.",
+        ) from None
+    raw = claims.get("fhirUser")
+    match = _FHIR_USER.search(raw) if isinstance(raw, str) else None
+    return match.group(1) if match else None
+
+
+def _fetch_json(http: requests.Session, url: str, timeout: float) -> Any:
+    """A small JSON document (no redirects, a size cap), or None on any failure."""
+    try:
+        with http.get(
+            url, headers={"Accept": "application/json"}, timeout=timeout, allow_redirects=False, stream=True
+        ) as resp:
+            if resp.status_code != 200:
+                return None
+            body = resp.raw.read(MAX_CONFIG_BYTES + 1, decode_content=True)
+    except requests.RequestException:
+        return None
+    if len(body) > MAX_CONFIG_BYTES:
+        return None
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
 
 
 def _safe(error: object) -> str:

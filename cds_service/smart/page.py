@@ -53,6 +53,7 @@ class PageInput:
     today: date
     app_context: str | None = None  # the state the card link named, e.g. "F3"
     note: str | None = None  # e.g. "Demonstration: synthetic patient"
+    logout: bool = False  # an app session's page offers to end it
 
 
 def current_state(app_context: str | None, drafts: Sequence[Any]) -> str | None:
@@ -80,6 +81,7 @@ def render_page(page: PageInput, terminology: Terminology, thresholds: Threshold
     return _ENV.get_template("page.html").render(
         today=page.today,
         note=page.note,
+        logout=page.logout,
         patient=page.history.patient,
         current=current,
         current_name=STATE_NAMES.get(current or "", ""),

@@ -3,13 +3,16 @@
   GET /app/launch?iss=…&launch=…   EHR launch: check iss, discover, redirect to authorize
   GET /app/callback?code=…&state=… check state, exchange the code (PKCE), start the session
   GET /app/                        the page, read fresh from the EHR's FHIR server each time
+  POST /app/logout                 end the session (its row is deleted)
   GET /app/demo/<scenario>         a synthetic chart, only with CDS_DEV_DISABLE_AUTH
 
 The browser holds a random session id in a Secure, HttpOnly, SameSite cookie; the token stays
-in the server's memory (``cds_service.smart.sessions``). The record is read through the same
-pipeline as a hook call — the FHIR client sends the token only to the launch's FHIR server.
-Failures are plain pages that say what happened (never a stack trace, never a token); the log
-names the failure's kind, not the patient.
+on the server, encrypted in the service's database (``cds_service.smart.sessions``), so any
+worker or replica serves any step. Each page view is one audit row (service
+``radicular-pathway``, hook ``app-page-view``, the patient, the user, the status). The record
+is read through the same pipeline as a hook call — the FHIR client sends the token only to the
+launch's FHIR server. Failures are plain pages that say what happened (never a stack trace,
+never a token); the log names the failure's kind, not the patient.
 """
 
 from __future__ import annotations
@@ -17,29 +20,44 @@ from __future__ import annotations
 import copy
 import logging
 import secrets
+import threading
+import time
 import uuid
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
-from flask import Blueprint, Response, abort, redirect, request
+from flask import Blueprint, Response, abort, g, redirect, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from cds_service.auth.trust import TrustStore, load_trust, normalise_fhir_base
 from cds_service.errors import CdsError, PreconditionFailed
 from cds_service.fhir_adapter import ModelCache
+from cds_service.logging_setup import safe_exception
 from cds_service.pipeline import Engine, Invocation
+from cds_service.records import InvocationRecord
 from cds_service.settings import Settings
 from cds_service.smart import launch as smart
 from cds_service.smart.demo import load_demo
 from cds_service.smart.links import PATHWAY_SERVICE_ID
 from cds_service.smart.page import PageInput, render_error, render_page
-from cds_service.smart.sessions import LAUNCH_TTL, SESSION_TTL, AppSession, PendingLaunch, SessionStore
+from cds_service.smart.sessions import (
+    LAUNCH_TTL,
+    SESSION_TTL,
+    SessionStore,
+    configured_fernet,
+    session_fernet,
+)
+
+if TYPE_CHECKING:
+    from cds_service.store import Store
 
 log = logging.getLogger("cds_service.smart")
 
 COOKIE = "radicular_app"
-APP_USER = "Practitioner/pathway-app-user"  # the page's advice does not depend on who reads it
+# Who reads the page when the EHR's id_token names no fhirUser (the advice does not depend on it)
+APP_USER = "Practitioner/pathway-app-user"
+APP_VIEW_HOOK = "app-page-view"  # the audit's hook column for a page view, apart from hook calls
 PAGE_HEADERS = {
     "Cache-Control": "no-store",
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
@@ -52,13 +70,27 @@ PAGE_HEADERS = {
 def make_app_blueprint(
     settings: Settings,
     engine: Engine,
+    record: Store,
     *,
     trust: TrustStore | None = None,
     sessions: SessionStore | None = None,
 ) -> Blueprint:
+    """``record`` is the service's store: the sessions' table and the audit of page views."""
     if trust is None and settings.trust_file:
         trust = load_trust(settings.trust_file)
-    store = sessions or SessionStore()
+    configured_key = configured_fernet(settings)  # a malformed CDS_APP_SESSION_KEY stops the start
+    made: list[SessionStore] = [sessions] if sessions else []
+    made_lock = threading.Lock()
+
+    def session_store() -> SessionStore:
+        """Made at the first launch, so a service whose app is never opened writes no key file."""
+        with made_lock:
+            if not made:
+                made.append(
+                    SessionStore(record.engine, configured_key or session_fernet(settings, record.engine))
+                )
+            return made[0]
+
     # The app's reads keep nothing after the page is sent: no per-worker model cache of the record.
     engine = copy.copy(engine)
     engine.model_cache = ModelCache(0)
@@ -72,6 +104,7 @@ def make_app_blueprint(
 
     def failure(err: smart.LaunchError, event: str) -> Response:
         log.warning("pathway app: %s", err.title, extra={"event": event, "status": err.status})
+        g.app_failure = event  # the audit row of a page view names the kind of failure
         return page(render_error(err.title, err.message, err.status), err.status)
 
     def set_cookie(resp: BaseResponse, sid: str, max_age: float) -> None:
@@ -116,14 +149,14 @@ def make_app_blueprint(
             config, iss=allowed, launch=launch_id, client_id=client_id, redirect_uri=callback_url, aud=iss
         )
         resp = redirect(url, code=302)
-        set_cookie(resp, store.put(pending, LAUNCH_TTL), LAUNCH_TTL)
+        set_cookie(resp, session_store().put(pending, LAUNCH_TTL), LAUNCH_TTL)
         resp.headers.update(PAGE_HEADERS)
         return resp
 
     @bp.get("/callback")
     def callback() -> BaseResponse:
-        pending = store.pop(request.cookies.get(COOKIE))  # one use: a replayed callback finds nothing
-        if not isinstance(pending, PendingLaunch):
+        pending = session_store().take_launch(request.cookies.get(COOKIE))  # one use: a replay finds nothing
+        if pending is None:
             return failure(
                 smart.LaunchError(400, "The launch has expired", "Open the pathway again from the card."),
                 "app_no_pending_launch",
@@ -153,15 +186,15 @@ def make_app_blueprint(
             return failure(err, "app_token_failed")
         ttl = min(float(session.expires_in or SESSION_TTL), SESSION_TTL)
         resp = redirect("/app/", code=303)
-        set_cookie(resp, store.put(session, ttl), ttl)  # a new id once authorised
+        set_cookie(resp, session_store().put(session, ttl), ttl)  # a new id once authorised
         resp.headers.update(PAGE_HEADERS)
         log.info("pathway app session started", extra={"event": "app_session_started"})
         return resp
 
     @bp.get("/")
     def pathway() -> Response:
-        session = store.get(request.cookies.get(COOKIE))
-        if not isinstance(session, AppSession):
+        session = session_store().session(request.cookies.get(COOKIE))
+        if session is None:
             return failure(
                 smart.LaunchError(
                     401,
@@ -181,9 +214,56 @@ def make_app_blueprint(
                 "subject": session.client_id,
                 **({"expires_in": session.expires_in} if session.expires_in else {}),
             },
-            "context": {"userId": APP_USER, "patientId": session.patient_id},
+            "context": {"userId": session.user or APP_USER, "patientId": session.patient_id},
         }
-        return run(body, app_context=session.app_context, fhir_server=session.iss)
+        started = time.perf_counter()
+        resp = run(body, app_context=session.app_context, fhir_server=session.iss, logout=True)
+        if not audit(body, resp.status_code, started):
+            # as for a hook call: no advice leaves without its audit record
+            return failure(
+                smart.LaunchError(
+                    503,
+                    "The pathway could not be shown",
+                    "The service could not record this view in its audit; nothing is shown. "
+                    "Try again shortly.",
+                ),
+                "app_audit_failed",
+            )
+        return resp
+
+    @bp.post("/logout")
+    def logout() -> BaseResponse:
+        ended = session_store().end(request.cookies.get(COOKIE))
+        resp = page(render_error("The pathway session has ended", "Open the pathway again from a card.", 200))
+        resp.delete_cookie(
+            COOKIE, path="/app", secure=True, httponly=True, samesite=settings.app_cookie_samesite
+        )
+        if ended:
+            log.info("pathway app session ended", extra={"event": "app_session_ended"})
+        return resp
+
+    def audit(body: dict[str, Any], status: int, started: float) -> bool:
+        """One governance row per page view, as for a hook call: no cards (a page issues none
+        that feedback could name), never a token or a resource."""
+        rec = InvocationRecord(
+            at=engine.clock(),
+            service_id=PATHWAY_SERVICE_ID,
+            hook=APP_VIEW_HOOK,
+            hook_instance=body["hookInstance"],
+            patient_id=body["context"]["patientId"],
+            user_id=body["context"]["userId"],
+            status=status,
+            latency_ms=round((time.perf_counter() - started) * 1000, 1),
+            error=g.get("app_failure") if status >= 400 else None,
+        )
+        try:
+            record.record_invocation(rec)
+        except Exception as exc:
+            log.error(
+                "audit record failed", extra={"event": "audit_failed", "exception": safe_exception(exc)}
+            )
+            return False
+        return True
 
     @bp.get("/demo/<name>")
     def demo(name: str) -> Response:
@@ -202,6 +282,7 @@ def make_app_blueprint(
         fhir_server: str | None = None,
         day: str | None = None,
         note: str | None = None,
+        logout: bool = False,
     ) -> Response:
         eng = _on_date(engine, day) if day else engine
 
@@ -240,7 +321,7 @@ def make_app_blueprint(
             )
         assert inv.history is not None and inv.today is not None
         html = render_page(
-            PageInput(inv.history, inv.drafts, inv.today, app_context=app_context, note=note),
+            PageInput(inv.history, inv.drafts, inv.today, app_context=app_context, note=note, logout=logout),
             engine.terminology,
             engine.thresholds,
         )

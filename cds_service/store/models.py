@@ -128,3 +128,18 @@ class SeenJti(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class AppSessionRow(Base):
+    """A pathway app launch in progress (``kind`` "launch") or an app session ("session"), shared
+    by every worker and replica. ``key`` is a hash of the browser's cookie value, never the value;
+    ``payload`` is encrypted by the app (it holds the PKCE verifier or the access token and the
+    patient id). A launch row is deleted when its callback takes it, a session row when it expires
+    or ends; nothing else about the patient is kept."""
+
+    __tablename__ = "app_session"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[str] = mapped_column(String)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
