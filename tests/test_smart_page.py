@@ -71,7 +71,7 @@ def test_order_cards_carry_no_smart_link(protocol: Callable[[str], dict[str, Any
     engine = Engine(
         Settings(evaluation_date="2026-11-20"), services(), FhirClient(), default_terminology(), Thresholds()
     )
-    inv = engine.invoke("radicular-order-guardrails", request)
+    inv = engine.invoke("radicular-order-sign", request)
     assert inv.body is not None and inv.body["cards"], (
         "the fixture must produce a card for this check to mean anything"
     )

@@ -24,6 +24,7 @@ import threading
 import time
 import uuid
 from datetime import date
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -78,51 +79,73 @@ def make_app_blueprint(
     """``record`` is the service's store: the sessions' table and the audit of page views."""
     if trust is None and settings.trust_file:
         trust = load_trust(settings.trust_file)
-    configured_key = configured_fernet(settings)  # a malformed CDS_APP_SESSION_KEY stops the start
-    made: list[SessionStore] = [sessions] if sessions else []
-    made_lock = threading.Lock()
-
-    def session_store() -> SessionStore:
-        """Made at the first launch, so a service whose app is never opened writes no key file."""
-        with made_lock:
-            if not made:
-                made.append(
-                    SessionStore(record.engine, configured_key or session_fernet(settings, record.engine))
-                )
-            return made[0]
-
-    # The app's reads keep nothing after the page is sent: no per-worker model cache of the record.
-    engine = copy.copy(engine)
-    engine.model_cache = ModelCache(0)
+    app = PathwayApp(settings, engine, record, trust, sessions)
     bp = Blueprint("pathway_app", __name__, url_prefix="/app")
-    http = requests.Session()
-    http.trust_env = False
-    callback_url = settings.public_base_url.rstrip("/") + "/app/callback"
+    bp.add_url_rule("/launch", view_func=app.launch, methods=["GET"])
+    bp.add_url_rule("/callback", view_func=app.callback, methods=["GET"])
+    bp.add_url_rule("/", endpoint="pathway", view_func=app.pathway, methods=["GET"])
+    bp.add_url_rule("/logout", view_func=app.logout, methods=["POST"])
+    bp.add_url_rule("/demo/<name>", view_func=app.demo, methods=["GET"])
+    return bp
 
-    def page(html: str, status: int = 200) -> Response:
-        return Response(html, status=status, mimetype="text/html", headers=PAGE_HEADERS)
 
-    def failure(err: smart.LaunchError, event: str) -> Response:
-        log.warning("pathway app: %s", err.title, extra={"event": event, "status": err.status})
-        g.app_failure = event  # the audit row of a page view names the kind of failure
-        return page(render_error(err.title, err.message, err.status), err.status)
+def _page(html: str, status: int = 200) -> Response:
+    return Response(html, status=status, mimetype="text/html", headers=PAGE_HEADERS)
 
-    def set_cookie(resp: BaseResponse, sid: str, max_age: float) -> None:
+
+def _failure(err: smart.LaunchError, event: str) -> Response:
+    log.warning("pathway app: %s", err.title, extra={"event": event, "status": err.status})
+    g.app_failure = event  # the audit row of a page view names the kind of failure
+    return _page(render_error(err.title, err.message, err.status), err.status)
+
+
+class PathwayApp:
+    """The app's routes over one engine, store and trust file."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        engine: Engine,
+        record: Store,
+        trust: TrustStore | None,
+        sessions: SessionStore | None,
+    ) -> None:
+        self.settings = settings
+        self.record = record
+        self.trust = trust
+        self.configured_key = configured_fernet(settings)  # a malformed CDS_APP_SESSION_KEY stops the start
+        self._sessions = sessions
+        self._sessions_lock = threading.Lock()
+        # The app's reads keep nothing after the page is sent: no per-worker model cache of the record.
+        self.engine = copy.copy(engine)
+        self.engine.model_cache = ModelCache(0)
+        self.http = requests.Session()
+        self.http.trust_env = False
+        self.callback_url = settings.public_base_url.rstrip("/") + "/app/callback"
+
+    def session_store(self) -> SessionStore:
+        """Made at the first launch, so a service whose app is never opened writes no key file."""
+        with self._sessions_lock:
+            if self._sessions is None:
+                key = self.configured_key or session_fernet(self.settings, self.record.engine)
+                self._sessions = SessionStore(self.record.engine, key)
+            return self._sessions
+
+    def set_cookie(self, resp: BaseResponse, sid: str, max_age: float) -> None:
         resp.set_cookie(
             COOKIE,
             sid,
             max_age=int(max_age),
             secure=True,
             httponly=True,
-            samesite=settings.app_cookie_samesite,
+            samesite=self.settings.app_cookie_samesite,
             path="/app",
         )
 
-    @bp.get("/launch")
-    def launch() -> BaseResponse:
+    def launch(self) -> BaseResponse:
         iss, launch_id = request.args.get("iss", ""), request.args.get("launch", "")
         if not iss or not launch_id:
-            return failure(
+            return _failure(
                 smart.LaunchError(
                     400,
                     "Open the pathway from a card",
@@ -130,9 +153,9 @@ def make_app_blueprint(
                 ),
                 "app_launch_incomplete",
             )
-        allowed = smart.allowed_issuer(trust, iss)
+        allowed = smart.allowed_issuer(self.trust, iss)
         if allowed is None:
-            return failure(
+            return _failure(
                 smart.LaunchError(
                     403,
                     "This EHR is not allowed",
@@ -141,29 +164,34 @@ def make_app_blueprint(
                 "app_iss_refused",
             )
         try:
-            config = smart.discover(http, allowed, settings.fhir_timeout_seconds)
+            config = smart.discover(self.http, allowed, self.settings.fhir_timeout_seconds)
         except smart.LaunchError as err:
-            return failure(err, "app_discovery_failed")
-        client_id = (trust.smart_client_id(allowed) if trust else None) or settings.smart_client_id
+            return _failure(err, "app_discovery_failed")
+        trusted_id = self.trust.smart_client_id(allowed) if self.trust else None
         url, pending = smart.authorization_request(
-            config, iss=allowed, launch=launch_id, client_id=client_id, redirect_uri=callback_url, aud=iss
+            config,
+            iss=allowed,
+            launch=launch_id,
+            client_id=trusted_id or self.settings.smart_client_id,
+            redirect_uri=self.callback_url,
+            aud=iss,
         )
         resp = redirect(url, code=302)
-        set_cookie(resp, session_store().put(pending, LAUNCH_TTL), LAUNCH_TTL)
+        self.set_cookie(resp, self.session_store().put(pending, LAUNCH_TTL), LAUNCH_TTL)
         resp.headers.update(PAGE_HEADERS)
         return resp
 
-    @bp.get("/callback")
-    def callback() -> BaseResponse:
-        pending = session_store().take_launch(request.cookies.get(COOKIE))  # one use: a replay finds nothing
+    def callback(self) -> BaseResponse:
+        # one use: a replay finds nothing
+        pending = self.session_store().take_launch(request.cookies.get(COOKIE))
         if pending is None:
-            return failure(
+            return _failure(
                 smart.LaunchError(400, "The launch has expired", "Open the pathway again from the card."),
                 "app_no_pending_launch",
             )
         state = request.args.get("state", "")
         if not state or not secrets.compare_digest(state, pending.state):
-            return failure(
+            return _failure(
                 smart.LaunchError(
                     400,
                     "The launch could not be verified",
@@ -172,7 +200,7 @@ def make_app_blueprint(
                 "app_state_mismatch",
             )
         if "error" in request.args or not request.args.get("code"):
-            return failure(
+            return _failure(
                 smart.LaunchError(
                     403, "The EHR did not authorise the app", "Access was not granted; nothing was read."
                 ),
@@ -180,22 +208,21 @@ def make_app_blueprint(
             )
         try:
             session = smart.exchange_code(
-                pending, code=request.args["code"], timeout=settings.fhir_timeout_seconds
+                pending, code=request.args["code"], timeout=self.settings.fhir_timeout_seconds
             )
         except smart.LaunchError as err:
-            return failure(err, "app_token_failed")
+            return _failure(err, "app_token_failed")
         ttl = min(float(session.expires_in or SESSION_TTL), SESSION_TTL)
         resp = redirect("/app/", code=303)
-        set_cookie(resp, session_store().put(session, ttl), ttl)  # a new id once authorised
+        self.set_cookie(resp, self.session_store().put(session, ttl), ttl)  # a new id once authorised
         resp.headers.update(PAGE_HEADERS)
         log.info("pathway app session started", extra={"event": "app_session_started"})
         return resp
 
-    @bp.get("/")
-    def pathway() -> Response:
-        session = session_store().session(request.cookies.get(COOKIE))
+    def pathway(self) -> Response:
+        session = self.session_store().session(request.cookies.get(COOKIE))
         if session is None:
-            return failure(
+            return _failure(
                 smart.LaunchError(
                     401,
                     "No pathway session",
@@ -217,10 +244,10 @@ def make_app_blueprint(
             "context": {"userId": session.user or APP_USER, "patientId": session.patient_id},
         }
         started = time.perf_counter()
-        resp = run(body, app_context=session.app_context, fhir_server=session.iss, logout=True)
-        if not audit(body, resp.status_code, started):
+        resp = self.run(body, app_context=session.app_context, fhir_server=session.iss, logout=True)
+        if not self.audit(body, resp.status_code, started):
             # as for a hook call: no advice leaves without its audit record
-            return failure(
+            return _failure(
                 smart.LaunchError(
                     503,
                     "The pathway could not be shown",
@@ -231,22 +258,22 @@ def make_app_blueprint(
             )
         return resp
 
-    @bp.post("/logout")
-    def logout() -> BaseResponse:
-        ended = session_store().end(request.cookies.get(COOKIE))
-        resp = page(render_error("The pathway session has ended", "Open the pathway again from a card.", 200))
+    def logout(self) -> BaseResponse:
+        ended = self.session_store().end(request.cookies.get(COOKIE))
+        ended_page = render_error("The pathway session has ended", "Open the pathway again from a card.", 200)
+        resp = _page(ended_page)
         resp.delete_cookie(
-            COOKIE, path="/app", secure=True, httponly=True, samesite=settings.app_cookie_samesite
+            COOKIE, path="/app", secure=True, httponly=True, samesite=self.settings.app_cookie_samesite
         )
         if ended:
             log.info("pathway app session ended", extra={"event": "app_session_ended"})
         return resp
 
-    def audit(body: dict[str, Any], status: int, started: float) -> bool:
+    def audit(self, body: dict[str, Any], status: int, started: float) -> bool:
         """One governance row per page view, as for a hook call: no cards (a page issues none
         that feedback could name), never a token or a resource."""
         rec = InvocationRecord(
-            at=engine.clock(),
+            at=self.engine.clock(),
             service_id=PATHWAY_SERVICE_ID,
             hook=APP_VIEW_HOOK,
             hook_instance=body["hookInstance"],
@@ -257,7 +284,7 @@ def make_app_blueprint(
             error=g.get("app_failure") if status >= 400 else None,
         )
         try:
-            record.record_invocation(rec)
+            self.record.record_invocation(rec)
         except Exception as exc:
             log.error(
                 "audit record failed", extra={"event": "audit_failed", "exception": safe_exception(exc)}
@@ -265,17 +292,19 @@ def make_app_blueprint(
             return False
         return True
 
-    @bp.get("/demo/<name>")
-    def demo(name: str) -> Response:
-        if settings.auth_enabled:
+    def demo(self, name: str) -> Response:
+        if self.settings.auth_enabled:
             abort(404)
         chart = load_demo(name)
         if chart is None:
             abort(404)
         note = f"Demonstration on a synthetic patient: {chart.title}"
-        return run(chart.request, app_context=request.args.get("state"), day=chart.evaluation_date, note=note)
+        return self.run(
+            chart.request, app_context=request.args.get("state"), day=chart.evaluation_date, note=note
+        )
 
     def run(
+        self,
         body: dict[str, Any],
         *,
         app_context: str | None,
@@ -284,23 +313,16 @@ def make_app_blueprint(
         note: str | None = None,
         logout: bool = False,
     ) -> Response:
-        eng = _on_date(engine, day) if day else engine
-
-        def only_the_launch_server(url: str) -> bool:  # the iss the trust file allowed at launch
-            try:
-                return fhir_server is not None and normalise_fhir_base(url) == fhir_server
-            except ValueError:
-                return False
-
+        eng = _on_date(self.engine, day) if day else self.engine
         try:
             inv = eng.invoke(
                 PATHWAY_SERVICE_ID,
                 body,
                 Invocation(PATHWAY_SERVICE_ID),
-                fhir_server_allowed=only_the_launch_server,
+                fhir_server_allowed=partial(_is_launch_server, fhir_server),
             )
         except PreconditionFailed as err:
-            return failure(
+            return _failure(
                 smart.LaunchError(
                     502,
                     "The patient's record could not be read",
@@ -309,25 +331,30 @@ def make_app_blueprint(
                 "app_record_unavailable",
             )
         except CdsError as err:
-            return failure(
-                smart.LaunchError(
-                    err.status if err.status < 500 else 500,
-                    "The pathway could not be worked out",
-                    err.message
-                    if err.status < 500
-                    else "The decision logic failed; no advice could be given.",
-                ),
-                "app_evaluation_failed",
-            )
+            return _failure(_evaluation_error(err), "app_evaluation_failed")
         assert inv.history is not None and inv.today is not None
         html = render_page(
             PageInput(inv.history, inv.drafts, inv.today, app_context=app_context, note=note, logout=logout),
-            engine.terminology,
-            engine.thresholds,
+            self.engine.terminology,
+            self.engine.thresholds,
         )
-        return page(html)
+        return _page(html)
 
-    return bp
+
+def _is_launch_server(fhir_server: str | None, url: str) -> bool:
+    """Only the iss the trust file allowed at launch is ever read."""
+    try:
+        return fhir_server is not None and normalise_fhir_base(url) == fhir_server
+    except ValueError:
+        return False
+
+
+def _evaluation_error(err: CdsError) -> smart.LaunchError:
+    if err.status < 500:
+        return smart.LaunchError(err.status, "The pathway could not be worked out", err.message)
+    return smart.LaunchError(
+        500, "The pathway could not be worked out", "The decision logic failed; no advice could be given."
+    )
 
 
 def _reasons(message: str) -> str:
