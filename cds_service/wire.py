@@ -102,17 +102,22 @@ class CdsRequest:
         return v if isinstance(v, str) else None
 
 
-def decode_json(raw: bytes) -> Any:
-    """A request body as JSON (orjson: UTF-8 only, no NaN/Infinity, no lone surrogates, nesting
-    at most 1,024 deep); ``ValueError`` for anything else.
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
-    orjson refuses an escaped lone surrogate outright; the standard parser, tried only on that
-    error path, reads it so that validation names the field holding text that cannot be stored
-    (a 400 either way, and the call's audit row then says which request it was)."""
+
+def decode_json(raw: bytes) -> Any:
+    """A request body as JSON: orjson for every body it accepts (UTF-8, no NaN/Infinity).
+
+    What orjson refuses is read again by the standard library, so that the caller learns why:
+    a lone surrogate parses and is then refused by field (``storable``) with the call recorded;
+    nesting beyond the interpreter's depth raises ``RecursionError`` ("nested too deeply"); an
+    integer wider than 64 bits parses as it always did. Anything else is a ``ValueError``
+    (or ``UnicodeDecodeError``)."""
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError:
-        return json.loads(raw)
+        return json.loads(raw, parse_constant=_no_constant)
 
 
 def encode_json(body: Any) -> bytes:
