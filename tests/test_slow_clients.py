@@ -85,8 +85,8 @@ def _after_three_seconds(handler: Handler, seen: Seen) -> None:
 
 
 def test_health_answers_while_every_call_thread_waits_on_a_slow_fhir_server(server: LiveServer) -> None:
-    """12 calls (more than the 2 workers × 4 call threads) wait on a FHIR server that takes 3 s;
-    meanwhile /health and discovery answer within 1 s."""
+    """12 calls (more than the 2 workers × 4 call threads) go to a FHIR server that takes 3 s: the
+    fetch slots (2 × 3) fill and wait; meanwhile /health and discovery answer within 1 s."""
     fhir = FakeFhirServer(default=_after_three_seconds).start()
     call = json.loads((PROTOCOL_DIR / "patient-view.full-prefetch.json").read_text())
     call["prefetch"] = {
@@ -111,8 +111,10 @@ def test_health_answers_while_every_call_thread_waits_on_a_slow_fhir_server(serv
                 elapsed = time.monotonic() - t0
                 assert status == 200 and elapsed <= 1.0, (path, status, round(elapsed, 2))
             time.sleep(0.3)
+        # Each worker lets threads − 1 calls wait on a FHIR server at once (CDS_FHIR_CONCURRENT_CALLS);
+        # a call that finds no free slot answers at once, naming the data it could not read.
         waiting = sum(t.is_alive() for t in callers)
-        assert waiting >= 8, f"only {waiting} calls were still waiting on the FHIR server"
+        assert waiting >= 6, f"only {waiting} calls were still waiting on the FHIR server"
     finally:
         for t in callers:
             t.join(60)
