@@ -139,13 +139,14 @@ def test_full_partial_and_no_prefetch_answer_alike(
 
 def test_patient_view_full_chart_gives_advice_naming_its_data(real: FlaskClient) -> None:
     """The synthetic chart (lumbar radiculopathy, failed transforaminal ESI, concordant MRI) gets
-    at least one pathway card, and the cards name the resources they rest on."""
+    at least one pathway card, and the cards name the resources that decide it: the failed
+    injection and the concordant imaging."""
     body = real.post(
         "/cds-services/radicular-pathway", json=load_protocol("patient-view.full-prefetch.json")
     ).get_json()
     assert body["cards"]
     details = "\n".join(c["detail"] for c in body["cards"])
-    assert "`Condition/cond-radic`" in details and "`Procedure/proc-esi-1`" in details
+    assert "`Procedure/proc-esi-1`" in details and "`DiagnosticReport/dr-mri-1`" in details
 
 
 @pytest.mark.parametrize(
