@@ -997,6 +997,32 @@ def r2_stable_foot_drop(s: Scenario) -> None:
     )
 
 
+@scenario(given="Lucas", gender="male", birth="1978-05-23")
+def r2_full_strength_old_foot_drop_resolved(s: Scenario) -> None:
+    """Eight weeks of S1 radiculopathy at full strength (MRC 5/5 twice); a foot drop resolved two years ago"""
+    rad = persistent_despite_conservative_care(s)
+    old = s.condition(
+        "foot-drop-1",
+        [icd("M21.371")],
+        "Foot drop, right foot",
+        onset=900,
+        clinical="resolved",
+        abatement=760,
+        body_site="Right foot",
+        note="Peroneal palsy after a knee injury; full recovery of dorsiflexion within five months.",
+    )
+    mrc1 = s.strength("mrc-1", 5, 50, "Right ankle dorsiflexion")
+    mrc2 = s.strength("mrc-2", 5, 3, "Right ankle dorsiflexion")
+    s.expect(
+        [card("P1", "info", refs=[rad], codes=["72148"])],
+        forbidden_codes=["72158", *BLIND_ESI, *FUSION, *OPIOIDS],
+        forbidden_states=["R2"],
+        rationale=f"Radiculopathy ({rad}) with full strength on serial examination ({mrc1}, {mrc2}: MRC 5/5, no "
+        f"decline) and a foot drop ({old}) that resolved two years ago: no current motor deficit, so no R2 "
+        "card and no urgent pathway; the persistent-pain card (P1) applies as without the old history.",
+    )
+
+
 @scenario(given="Patricia", gender="female", birth="1959-01-30")
 def r3_cancer_history_weight_loss(s: Scenario) -> None:
     """Breast cancer history with new night-time radicular pain and 6 kg weight loss"""
@@ -2825,6 +2851,29 @@ def x1_disc_code_with_failed_esi(s: Scenario) -> None:
     )
 
 
+@scenario(given="Oscar", gender="male", birth="1979-11-06")
+def x1_disc_finding_with_radicular_diagnosis(s: Scenario) -> None:
+    """The incidental case's disc code and MRI, plus a coded L5 radiculopathy: the gate opens"""
+    disc = s.condition(
+        "disc-1",
+        [icd("M51.26"), sct("20021007")],
+        "Other intervertebral disc displacement, lumbar region",
+        onset=60,
+    )
+    rep = mri(s, 40, "Left paracentral L4-5 disc protrusion contacting the traversing left L5 nerve root.")
+    rad = radic(s, "M54.16", onset=60, body_site="Left leg (L5 distribution)")
+    conservative_care(s, rad, pt=52, nsaid="naproxen", nsaid_from=58, nsaid_days=90)
+    s.scores((6, 3))
+    s.expect(
+        [card("P1", "info", refs=[rad])],
+        forbidden_codes=[*BLIND_ESI, *FUSION, *OPIOIDS],
+        forbidden_states=["X1"],
+        rationale=f"The same kind of disc code ({disc}) and MRI finding ({rep}) as the incidental case, but with a "
+        f"radicular diagnosis ({rad}) for 8 weeks despite PT and an NSAID: the gate is open, so this is "
+        "not X1 and the persistent-pain card (P1) appears.",
+    )
+
+
 @scenario(given="Phillip", gender="male", birth="1977-12-12")
 def p1_seen_in_spine_clinic_not_p2(s: Scenario) -> None:
     """Radiculopathy for 4 months, already seen in the spine surgery clinic (Encounter), no MRI or ESI yet"""
@@ -3181,6 +3230,29 @@ def m3_methylprednisolone_dose_pack(s: Scenario) -> None:
         forbidden_codes=[*ORAL_STEROIDS, "72158", *BLIND_ESI, *FUSION],
         rationale=f"An oral methylprednisolone dose pack ({medrol}) for sciatica: M3 info with both positions "
         "(NICE NG59 against; seed 002 for) and no renewal, beside the one pathway card (P1).",
+    )
+
+
+@scenario(given="Ingrid", gender="female", birth="1975-10-03")
+def m3_old_prednisone_burst_not_current(s: Scenario) -> None:
+    """A five-day oral prednisone burst five months ago, finished; persistent radiculopathy at week 8"""
+    rad = persistent_despite_conservative_care(s)
+    pred = s.med_request(
+        "prednisone-1",
+        "8640",
+        "Prednisone 20 mg oral tablet",
+        authored=150,
+        days=5,
+        dose_mg=40,
+        per_day=1,
+        note="Oral burst for an asthma exacerbation: 40 mg once daily for 5 days.",
+    )
+    s.expect(
+        [card("P1", "info", refs=[rad], codes=["72148"])],
+        forbidden_codes=[*ORAL_STEROIDS, "72158", *BLIND_ESI, *FUSION],
+        forbidden_states=["M3"],
+        rationale=f"The only corticosteroid ({pred}) is an oral burst finished five months ago, before this "
+        "episode: not a current or recent (≤ 90 days) course for sciatica, so no M3 note; P1 alone.",
     )
 
 
