@@ -1724,11 +1724,44 @@ def s3_fbss_epidural_fibrosis(s: Scenario) -> None:
     s.expect(
         [card("S3", "info", refs=[rep, fbss], codes_any=[[*CBT_OR_PSYCH, "63650"]])],
         forbidden_codes=[*SCS_PERMANENT, "63042", "63030", "63047", *FUSION, *OPIOIDS],
-        forbidden_states=["S1", "S2"],
+        forbidden_states=["S1", "S2", "S4"],
         rationale=f"Post-laminectomy syndrome ({fbss}) after {surg}; contrast MRI ({rep}) shows fibrosis without "
         "recurrence or instability; neuropathic leg pain ≥ 6 months at NRS 7. SCS evaluation: "
         "psychological assessment and a trial, a permanent implant only after ≥ 50 % relief; "
         "multidisciplinary care/CBT. No reoperation for scar, no implant without a trial.",
+    )
+
+
+@scenario(given="Isabel", gender="female", birth="1980-07-19")
+def s1_stable_flexion_extension_films(s: Scenario) -> None:
+    """New S1 radicular pain after an L5-S1 microdiscectomy; flexion-extension films show no listhesis or motion"""
+    surg = discectomy(s, 430, "Left L5-S1", "Left L5-S1 microdiscectomy")
+    rad = radic(
+        s,
+        "M54.17",
+        onset=40,
+        recorded=36,
+        category="encounter-diagnosis",
+        body_site="Left leg (S1 distribution)",
+        note="New left S1 radicular pain 14 months after L5-S1 microdiscectomy.",
+    )
+    prescribe_nsaid(s, "naproxen", authored=38, days=30)
+    xr = s.report(
+        "xray-1",
+        "72114",
+        "Lumbar spine radiographs with flexion-extension views",
+        when=10,
+        conclusion="Postoperative changes at L5-S1. No spondylolisthesis; no abnormal translation or "
+        "angulation between flexion and extension: stable.",
+    )
+    s.scores((7, 2))
+    s.expect(
+        [card("S1", "info", refs=[surg], codes=["72158"])],
+        forbidden_codes=["72148", *FUSION, *SCS, "63042", "63044", "63030"],
+        forbidden_states=["S4", "E1", "E2", "P1"],
+        rationale=f"Prior discectomy ({surg}) and new radicular pain ({rad}); flexion-extension films ({xr}) are "
+        "stable with no listhesis and no instability is coded, so the instability branch (S4, where fusion "
+        "may be appropriate) must not fire. Contrast MRI (72158) first (S1); no fusion.",
     )
 
 
@@ -1861,6 +1894,77 @@ def n3_scs_losing_effect(s: Scenario) -> None:
         "fact that identifies N3 and that the card must show: interrogation "
         "and reprogramming, radiographs for lead migration, re-evaluation. No explant without "
         "troubleshooting, no opioid escalation. The old successful trial must not produce N1 again.",
+    )
+
+
+@scenario(given="Albert", gender="male", birth="1963-02-14")
+def n3_scs_still_helping(s: Scenario) -> None:
+    """Post-laminectomy syndrome with an SCS implanted 15 months ago still giving half relief: pain 8 before, 2-4 since"""
+    surg = s.procedure(
+        "laminectomy-1",
+        [cpt("63047")],
+        "Laminectomy and foraminotomy L5-S1, right",
+        performed=1200,
+        body_site="Right L5-S1",
+    )
+    fbss = s.condition(
+        "fbss-1", [icd("M96.1"), sct("202725007")], "Postlaminectomy syndrome, lumbar", onset=1000
+    )
+    rad = radic(
+        s,
+        "M54.17",
+        onset=1000,
+        body_site="Right leg (S1 distribution)",
+        note="Constant burning right leg pain since about 7 months after surgery.",
+    )
+    conservative_care(s, rad, pt=960, nsaid="naproxen", nsaid_from=970, nsaid_days=90)
+    mri(
+        s,
+        700,
+        "Enhancing epidural fibrosis around the right S1 nerve root at L5-S1. No recurrent disc "
+        "herniation. No instability.",
+        contrast=True,
+    )
+    s.referral(
+        "surgery",
+        authored=660,
+        reason=[fbss],
+        note="Spine surgery review: epidural fibrosis, no surgical target; reoperation not advised.",
+    )
+    s.procedure(
+        "psych-eval-1",
+        [cpt("90834")],
+        "Psychotherapy session: pre-neuromodulation psychological evaluation",
+        performed=600,
+        note="Psychological evaluation before neuromodulation: suitable candidate.",
+    )
+    trial = scs_trial(s, "scs-trial-1", 520, 513, outcome=fb.SUCCESSFUL, note="7-day trial: 65 % relief.")
+    s.pain_around(trial, before=(8, 525), after=[(3, 516)])
+    s.procedure(
+        "scs-leads-1",
+        [cpt("63650")],
+        "Permanent percutaneous SCS leads T8-T10",
+        performed=450,
+        body_site="Epidural space T8-T10",
+        note="Permanent system implanted with the pulse generator.",
+    )
+    ipg = s.procedure(
+        "scs-ipg-1",
+        [cpt("63685")],
+        "Insertion of spinal cord stimulator implantable pulse generator",
+        performed=450,
+        body_site="Left flank subcutaneous pocket",
+    )
+    s.scores((3, 400), (2, 300), (3, 200), (3, 60))
+    latest = s.nrs("nrs-7", 4, 6)
+    s.expect(
+        [],
+        forbidden_codes=[*EXPLANT, *OPIOIDS, *SCS_PERMANENT, *FUSION, "63047"],
+        forbidden_states=["N3", "S3", "N1", "N2", "L1"],
+        rationale=f"Post-laminectomy syndrome ({fbss}) after {surg}, treated with a permanent stimulator ({ipg}) "
+        f"that still works: pain 8 before the trial, 2-3 since, now 4 ({latest}), still 50 % below the "
+        "baseline. A two-point rise that keeps half the relief is not loss of effect, so no N3 (no "
+        "interrogation work-up, no explant); the SCS evaluation of S3 is behind this patient. No card.",
     )
 
 
