@@ -533,6 +533,14 @@ def scenarios() -> list[Scenario]:
         .expect_both("order.benzodiazepine-with-opioid", "warning", "MedicationRequest/mr-diazepam",
                      [["delete", "MedicationRequest/mr-diazepam"]])
     )  # fmt: skip
+    s.append(
+        Scenario("oral-prednisone-for-sciatica",
+                 "Oral prednisone taper for lumbar radicular pain (check 9, info with conflict)")
+        .condition("rad", *RAD, 30)
+        .prescription("mr-prednisone", "8640", "prednisone", mg=40, per_day=1)
+        .expect_both("order.oral-steroid-sciatica", "info", "MedicationRequest/mr-prednisone",
+                     [["delete", "MedicationRequest/mr-prednisone"]])
+    )  # fmt: skip
     # ------------------------------------------------------------------ check 10
     s.append(
         Scenario("esi-with-cauda-equina", "Blind ESI with suspected cauda equina (check 10, critical)")
@@ -619,7 +627,8 @@ NEGATIVE_FOR: dict[str, list[str]] = {
     "scs-after-successful-trial": ["order.scs-no-trial", "order.scs-failed-trial",
                                    "order.neuromod-psych-eval"],
     "fusion-spondylolisthesis": ["order.fusion-no-instability"],
-    "opioid-low-dose-short": ["order.opioid-risk"],
+    # an opioid drafted with no benzodiazepine current or drafted: neither co-prescription card
+    "opioid-low-dose-short": ["order.opioid-risk", "order.benzodiazepine-with-opioid"],
     "esi-with-old-stable-foot-drop": ["order.red-flag-elective"],
     "emg-nerve-conduction": ["order.discography"],
     "sandbox-medication-without-drug": ["order.opioid-risk", "order.gabapentinoid-sciatica",

@@ -997,6 +997,32 @@ def r2_stable_foot_drop(s: Scenario) -> None:
     )
 
 
+@scenario(given="Lucas", gender="male", birth="1978-05-23")
+def r2_full_strength_old_foot_drop_resolved(s: Scenario) -> None:
+    """Eight weeks of S1 radiculopathy at full strength (MRC 5/5 twice); a foot drop resolved two years ago"""
+    rad = persistent_despite_conservative_care(s)
+    old = s.condition(
+        "foot-drop-1",
+        [icd("M21.371")],
+        "Foot drop, right foot",
+        onset=900,
+        clinical="resolved",
+        abatement=760,
+        body_site="Right foot",
+        note="Peroneal palsy after a knee injury; full recovery of dorsiflexion within five months.",
+    )
+    mrc1 = s.strength("mrc-1", 5, 50, "Right ankle dorsiflexion")
+    mrc2 = s.strength("mrc-2", 5, 3, "Right ankle dorsiflexion")
+    s.expect(
+        [card("P1", "info", refs=[rad], codes=["72148"])],
+        forbidden_codes=["72158", *BLIND_ESI, *FUSION, *OPIOIDS],
+        forbidden_states=["R2"],
+        rationale=f"Radiculopathy ({rad}) with full strength on serial examination ({mrc1}, {mrc2}: MRC 5/5, no "
+        f"decline) and a foot drop ({old}) that resolved two years ago: no current motor deficit, so no R2 "
+        "card and no urgent pathway; the persistent-pain card (P1) applies as without the old history.",
+    )
+
+
 @scenario(given="Patricia", gender="female", birth="1959-01-30")
 def r3_cancer_history_weight_loss(s: Scenario) -> None:
     """Breast cancer history with new night-time radicular pain and 6 kg weight loss"""
@@ -1698,11 +1724,44 @@ def s3_fbss_epidural_fibrosis(s: Scenario) -> None:
     s.expect(
         [card("S3", "info", refs=[rep, fbss], codes_any=[[*CBT_OR_PSYCH, "63650"]])],
         forbidden_codes=[*SCS_PERMANENT, "63042", "63030", "63047", *FUSION, *OPIOIDS],
-        forbidden_states=["S1", "S2"],
+        forbidden_states=["S1", "S2", "S4"],
         rationale=f"Post-laminectomy syndrome ({fbss}) after {surg}; contrast MRI ({rep}) shows fibrosis without "
         "recurrence or instability; neuropathic leg pain ≥ 6 months at NRS 7. SCS evaluation: "
         "psychological assessment and a trial, a permanent implant only after ≥ 50 % relief; "
         "multidisciplinary care/CBT. No reoperation for scar, no implant without a trial.",
+    )
+
+
+@scenario(given="Isabel", gender="female", birth="1980-07-19")
+def s1_stable_flexion_extension_films(s: Scenario) -> None:
+    """New S1 radicular pain after an L5-S1 microdiscectomy; flexion-extension films show no listhesis or motion"""
+    surg = discectomy(s, 430, "Left L5-S1", "Left L5-S1 microdiscectomy")
+    rad = radic(
+        s,
+        "M54.17",
+        onset=40,
+        recorded=36,
+        category="encounter-diagnosis",
+        body_site="Left leg (S1 distribution)",
+        note="New left S1 radicular pain 14 months after L5-S1 microdiscectomy.",
+    )
+    prescribe_nsaid(s, "naproxen", authored=38, days=30)
+    xr = s.report(
+        "xray-1",
+        "72114",
+        "Lumbar spine radiographs with flexion-extension views",
+        when=10,
+        conclusion="Postoperative changes at L5-S1. No spondylolisthesis; no abnormal translation or "
+        "angulation between flexion and extension: stable.",
+    )
+    s.scores((7, 2))
+    s.expect(
+        [card("S1", "info", refs=[surg], codes=["72158"])],
+        forbidden_codes=["72148", *FUSION, *SCS, "63042", "63044", "63030"],
+        forbidden_states=["S4", "E1", "E2", "P1"],
+        rationale=f"Prior discectomy ({surg}) and new radicular pain ({rad}); flexion-extension films ({xr}) are "
+        "stable with no listhesis and no instability is coded, so the instability branch (S4, where fusion "
+        "may be appropriate) must not fire. Contrast MRI (72158) first (S1); no fusion.",
     )
 
 
@@ -1835,6 +1894,77 @@ def n3_scs_losing_effect(s: Scenario) -> None:
         "fact that identifies N3 and that the card must show: interrogation "
         "and reprogramming, radiographs for lead migration, re-evaluation. No explant without "
         "troubleshooting, no opioid escalation. The old successful trial must not produce N1 again.",
+    )
+
+
+@scenario(given="Albert", gender="male", birth="1963-02-14")
+def n3_scs_still_helping(s: Scenario) -> None:
+    """Post-laminectomy syndrome with an SCS implanted 15 months ago still giving half relief: pain 8 before, 2-4 since"""
+    surg = s.procedure(
+        "laminectomy-1",
+        [cpt("63047")],
+        "Laminectomy and foraminotomy L5-S1, right",
+        performed=1200,
+        body_site="Right L5-S1",
+    )
+    fbss = s.condition(
+        "fbss-1", [icd("M96.1"), sct("202725007")], "Postlaminectomy syndrome, lumbar", onset=1000
+    )
+    rad = radic(
+        s,
+        "M54.17",
+        onset=1000,
+        body_site="Right leg (S1 distribution)",
+        note="Constant burning right leg pain since about 7 months after surgery.",
+    )
+    conservative_care(s, rad, pt=960, nsaid="naproxen", nsaid_from=970, nsaid_days=90)
+    mri(
+        s,
+        700,
+        "Enhancing epidural fibrosis around the right S1 nerve root at L5-S1. No recurrent disc "
+        "herniation. No instability.",
+        contrast=True,
+    )
+    s.referral(
+        "surgery",
+        authored=660,
+        reason=[fbss],
+        note="Spine surgery review: epidural fibrosis, no surgical target; reoperation not advised.",
+    )
+    s.procedure(
+        "psych-eval-1",
+        [cpt("90834")],
+        "Psychotherapy session: pre-neuromodulation psychological evaluation",
+        performed=600,
+        note="Psychological evaluation before neuromodulation: suitable candidate.",
+    )
+    trial = scs_trial(s, "scs-trial-1", 520, 513, outcome=fb.SUCCESSFUL, note="7-day trial: 65 % relief.")
+    s.pain_around(trial, before=(8, 525), after=[(3, 516)])
+    s.procedure(
+        "scs-leads-1",
+        [cpt("63650")],
+        "Permanent percutaneous SCS leads T8-T10",
+        performed=450,
+        body_site="Epidural space T8-T10",
+        note="Permanent system implanted with the pulse generator.",
+    )
+    ipg = s.procedure(
+        "scs-ipg-1",
+        [cpt("63685")],
+        "Insertion of spinal cord stimulator implantable pulse generator",
+        performed=450,
+        body_site="Left flank subcutaneous pocket",
+    )
+    s.scores((3, 400), (2, 300), (3, 200), (3, 60))
+    latest = s.nrs("nrs-7", 4, 6)
+    s.expect(
+        [],
+        forbidden_codes=[*EXPLANT, *OPIOIDS, *SCS_PERMANENT, *FUSION, "63047"],
+        forbidden_states=["N3", "S3", "N1", "N2", "L1"],
+        rationale=f"Post-laminectomy syndrome ({fbss}) after {surg}, treated with a permanent stimulator ({ipg}) "
+        f"that still works: pain 8 before the trial, 2-3 since, now 4 ({latest}), still 50 % below the "
+        "baseline. A two-point rise that keeps half the relief is not loss of effect, so no N3 (no "
+        "interrogation work-up, no explant); the SCS evaluation of S3 is behind this patient. No card.",
     )
 
 
@@ -2825,6 +2955,29 @@ def x1_disc_code_with_failed_esi(s: Scenario) -> None:
     )
 
 
+@scenario(given="Oscar", gender="male", birth="1979-11-06")
+def x1_disc_finding_with_radicular_diagnosis(s: Scenario) -> None:
+    """The incidental case's disc code and MRI, plus a coded L5 radiculopathy: the gate opens"""
+    disc = s.condition(
+        "disc-1",
+        [icd("M51.26"), sct("20021007")],
+        "Other intervertebral disc displacement, lumbar region",
+        onset=60,
+    )
+    rep = mri(s, 40, "Left paracentral L4-5 disc protrusion contacting the traversing left L5 nerve root.")
+    rad = radic(s, "M54.16", onset=60, body_site="Left leg (L5 distribution)")
+    conservative_care(s, rad, pt=52, nsaid="naproxen", nsaid_from=58, nsaid_days=90)
+    s.scores((6, 3))
+    s.expect(
+        [card("P1", "info", refs=[rad])],
+        forbidden_codes=[*BLIND_ESI, *FUSION, *OPIOIDS],
+        forbidden_states=["X1"],
+        rationale=f"The same kind of disc code ({disc}) and MRI finding ({rep}) as the incidental case, but with a "
+        f"radicular diagnosis ({rad}) for 8 weeks despite PT and an NSAID: the gate is open, so this is "
+        "not X1 and the persistent-pain card (P1) appears.",
+    )
+
+
 @scenario(given="Phillip", gender="male", birth="1977-12-12")
 def p1_seen_in_spine_clinic_not_p2(s: Scenario) -> None:
     """Radiculopathy for 4 months, already seen in the spine surgery clinic (Encounter), no MRI or ESI yet"""
@@ -3181,6 +3334,29 @@ def m3_methylprednisolone_dose_pack(s: Scenario) -> None:
         forbidden_codes=[*ORAL_STEROIDS, "72158", *BLIND_ESI, *FUSION],
         rationale=f"An oral methylprednisolone dose pack ({medrol}) for sciatica: M3 info with both positions "
         "(NICE NG59 against; seed 002 for) and no renewal, beside the one pathway card (P1).",
+    )
+
+
+@scenario(given="Ingrid", gender="female", birth="1975-10-03")
+def m3_old_prednisone_burst_not_current(s: Scenario) -> None:
+    """A five-day oral prednisone burst five months ago, finished; persistent radiculopathy at week 8"""
+    rad = persistent_despite_conservative_care(s)
+    pred = s.med_request(
+        "prednisone-1",
+        "8640",
+        "Prednisone 20 mg oral tablet",
+        authored=150,
+        days=5,
+        dose_mg=40,
+        per_day=1,
+        note="Oral burst for an asthma exacerbation: 40 mg once daily for 5 days.",
+    )
+    s.expect(
+        [card("P1", "info", refs=[rad], codes=["72148"])],
+        forbidden_codes=[*ORAL_STEROIDS, "72158", *BLIND_ESI, *FUSION],
+        forbidden_states=["M3"],
+        rationale=f"The only corticosteroid ({pred}) is an oral burst finished five months ago, before this "
+        "episode: not a current or recent (≤ 90 days) course for sciatica, so no M3 note; P1 alone.",
     )
 
 
