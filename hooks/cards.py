@@ -207,7 +207,7 @@ def _fact_head(f: Fact) -> str:
 
 
 FACT_ROOM = 180  # what the facts keep however much else the card has to say
-MIN_FACT_CHARS = 45  # a fact cut shorter than this reads as noise: show fewer facts instead
+MIN_FACT_CHARS = 32  # a fact cut shorter than this reads as noise: show fewer facts instead
 
 
 def _tail(card: CardDraft, limit: int) -> list[str]:

@@ -26,8 +26,8 @@ from hooks.terminology import default_terminology
 
 ROOT = Path(__file__).resolve().parent.parent / "fhir_fixtures"
 PROTOCOL_DATE = "2026-11-20"
-SERVICE = {"patient-view": "radicular-pathway", "order-select": "radicular-order-guardrails",
-           "order-sign": "radicular-order-guardrails"}  # fmt: skip
+SERVICE = {"patient-view": "radicular-pathway", "order-select": "radicular-order-select",
+           "order-sign": "radicular-order-sign"}  # fmt: skip
 FORBIDDEN = re.compile(r"\bseeds?\b|decision model|§|re-?verified|\bGuideline:", re.I)
 URGENT = re.compile(r"\b(urgent|stat|emergency)\b", re.I)
 STUDY_URLS = {g.url: g for g in GUIDELINES.values() if g.kind != "guideline"}
