@@ -1863,10 +1863,9 @@ def n2_scs_trial_failed(s: Scenario) -> None:
     )
 
 
-@scenario(given="Joseph", gender="male", birth="1964-12-01")
-def n3_scs_losing_effect(s: Scenario) -> None:
-    """Implanted SCS (IPG 15 months ago) with pain climbing back from 2-3 to 8"""
-    chronic_radiculopathy_without_target(s, onset=1100)
+def implanted_scs_after_successful_trial(s: Scenario) -> str:
+    """A successful 7-day SCS trial (pain 8 → 3) 17 months ago, then a permanent percutaneous system
+    with its pulse generator 15 months ago; returns the pulse generator's reference."""
     trial = scs_trial(s, "scs-trial-1", 520, 513, outcome=fb.SUCCESSFUL, note="7-day trial: 65 % relief.")
     s.pain_around(trial, before=(8, 525), after=[(3, 516)])
     s.procedure(
@@ -1877,13 +1876,20 @@ def n3_scs_losing_effect(s: Scenario) -> None:
         body_site="Epidural space T8-T10",
         note="Permanent system implanted with the pulse generator.",
     )
-    ipg = s.procedure(
+    return s.procedure(
         "scs-ipg-1",
         [cpt("63685")],
         "Insertion of spinal cord stimulator implantable pulse generator",
         performed=450,
         body_site="Left flank subcutaneous pocket",
     )
+
+
+@scenario(given="Joseph", gender="male", birth="1964-12-01")
+def n3_scs_losing_effect(s: Scenario) -> None:
+    """Implanted SCS (IPG 15 months ago) with pain climbing back from 2-3 to 8"""
+    chronic_radiculopathy_without_target(s, onset=1100)
+    ipg = implanted_scs_after_successful_trial(s)
     s.scores((3, 400), (2, 300), (3, 200), (6, 60))
     latest = s.nrs("nrs-7", 8, 6)
     s.expect(
@@ -1938,23 +1944,7 @@ def n3_scs_still_helping(s: Scenario) -> None:
         performed=600,
         note="Psychological evaluation before neuromodulation: suitable candidate.",
     )
-    trial = scs_trial(s, "scs-trial-1", 520, 513, outcome=fb.SUCCESSFUL, note="7-day trial: 65 % relief.")
-    s.pain_around(trial, before=(8, 525), after=[(3, 516)])
-    s.procedure(
-        "scs-leads-1",
-        [cpt("63650")],
-        "Permanent percutaneous SCS leads T8-T10",
-        performed=450,
-        body_site="Epidural space T8-T10",
-        note="Permanent system implanted with the pulse generator.",
-    )
-    ipg = s.procedure(
-        "scs-ipg-1",
-        [cpt("63685")],
-        "Insertion of spinal cord stimulator implantable pulse generator",
-        performed=450,
-        body_site="Left flank subcutaneous pocket",
-    )
+    ipg = implanted_scs_after_successful_trial(s)
     s.scores((3, 400), (2, 300), (3, 200), (3, 60))
     latest = s.nrs("nrs-7", 4, 6)
     s.expect(
