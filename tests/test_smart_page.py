@@ -22,7 +22,7 @@ from cds_service.fhir_client import FhirClient
 from cds_service.pipeline import Engine, Invocation
 from cds_service.settings import Settings
 from cds_service.smart.page import PageInput, render_page
-from cds_service.smart.reasoning import public_text, reasoning
+from cds_service.smart.reasoning import reasoning
 from cds_service.smart.timeline import NARROW, WIDTH, draw_timeline, x_position
 from hooks.registry import services
 from hooks.terminology import default_terminology
@@ -211,15 +211,6 @@ def test_the_page_shows_the_state_the_reasoning_and_no_internal_sources(name: st
     lowered = html.lower()
     assert "seed" not in lowered and "decision model" not in lowered and "§" not in html
     assert html.count("<svg") == 2  # full width and side panel
-
-
-def test_public_text_names_only_public_guidelines() -> None:
-    assert public_text("Refer once ≥ 3 months (seeds 002/003; NASS).") == "Refer once ≥ 3 months (NASS)."
-    assert public_text("Diagnostic SNRB if in doubt (seed 002).") == "Diagnostic SNRB if in doubt."
-    assert public_text("For: seeds 000 and 001 list fusion.") == "For: some sources list fusion."
-    assert public_text("seed 003 notes negative trials") == "One source notes negative trials"
-    assert public_text("seed 003 and the NASS guideline: no fusion") == "the NASS guideline: no fusion"
-    assert public_text("Plain text stays (NICE NG59).") == "Plain text stays (NICE NG59)."
 
 
 def test_reasoning_reads_any_card_like_object() -> None:

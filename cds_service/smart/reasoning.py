@@ -8,38 +8,9 @@ card-like object, so another producer of the same parts can be shown without cha
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
-
-# The rules' text may name the project's internal source documents ("seed 003"); a clinician
-# cannot look those up, so the page names only the public guidelines beside them.
-_INTERNAL = re.compile(r"\bseeds? \d{3}(?:\s*(?:/|,|and|–|-)\s*\d{3})*\b", re.IGNORECASE)
-_EMPTY_PARENS = re.compile(r"\s*\(\s*(?:[;,]\s*)*\)")
-_LEADING_SEP = re.compile(r"\(\s*[;,]\s*")
-_TRAILING_SEP = re.compile(r"\s*[;,]\s*\)")
-_DOUBLE_SEP = re.compile(r"([;,])\s*[;,]")
-
-
-def public_text(text: str) -> str:
-    """``text`` without references to internal source documents: "(seed 003; NASS)" → "(NASS)"."""
-    lead = _INTERNAL.match(text.lstrip())
-    out = _INTERNAL.sub("", text)
-    if lead is not None:
-        # "seed 003 notes …" → "One source notes …"; "seed 003 and the NASS guideline …" → "the NASS …"
-        out = re.sub(r"^\s*(?:(?:and|or)\s+|[,;]\s*)?", "", out)
-        first = out.split(" ", 1)[0]
-        if first[:1].islower() and first not in ("the", "a", "an"):
-            subject = "Some sources" if lead.group(0).lower().startswith("seeds") else "One source"
-            out = f"{subject} {out.strip()}"
-    out = _DOUBLE_SEP.sub(r"\1", out)
-    out = _LEADING_SEP.sub("(", out)
-    out = _TRAILING_SEP.sub(")", out)
-    out = _EMPTY_PARENS.sub("", out)
-    out = re.sub(r"\b(and|the)\s+(the|and)\b", r"\2", out)
-    out = re.sub(r"(?<=[:;,])\s*(?:and\s+)?(?=list|recommend|say|lists|recommends)", " some sources ", out)
-    return re.sub(r"\s{2,}", " ", out).strip()
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +26,6 @@ class EvidenceView:
     year: str
     citation: str
     url: str
-    verified: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,17 +56,17 @@ def reasoning(drafts: Iterable[Any]) -> tuple[ReasoningView, ...]:
             state=d.rule_id,
             title=d.title,
             indicator=d.indicator,
-            summary=public_text(d.summary),
-            why=tuple(FactView(public_text(f.text), f.ref) for f in d.why),
-            gaps=tuple(public_text(g) for g in d.gaps),
-            next_steps=tuple(public_text(s) for s in d.next_steps),
-            avoid=tuple(public_text(s) for s in d.avoid),
+            summary=d.summary,
+            why=tuple(FactView(f.text, f.ref) for f in d.why),
+            gaps=tuple(d.gaps),
+            next_steps=tuple(d.next_steps),
+            avoid=tuple(d.avoid),
             evidence=tuple(
-                EvidenceView(g.label, g.title, g.year, g.citation, g.url, getattr(g, "verified", True))
+                EvidenceView(g.label, g.title, g.year, g.citation, g.url)
                 for g in d.evidence
             ),
             conflicts=tuple(
-                ConflictView(c.topic, public_text(c.for_), public_text(c.against)) for c in d.conflicts
+                ConflictView(c.topic, c.for_, c.against) for c in d.conflicts
             ),
         )
         for d in drafts
