@@ -193,6 +193,25 @@ def test_pain_and_odi_are_lines_and_medicines_bars() -> None:
 # -- the page ---------------------------------------------------------------------------------
 
 
+INTERNAL_NAMES = re.compile(r"\bseeds?\b|decision model|§|re-?verified", re.I)
+
+
+def test_no_scenario_reasoning_names_an_internal_source() -> None:
+    """The page shows every card's full reasoning as the rules wrote it, with no filter between:
+    across every pathway scenario, no fact, step, caution, conflict or gap names an internal
+    source document, the decision model or a section number."""
+    names = sorted(p.name.removesuffix(".expected.json") for p in PATHWAY.glob("*.expected.json"))
+    assert len(names) > 80
+    for name in names:
+        for view in reasoning(run(name).drafts):
+            text = " ".join(
+                [view.summary, *(f.text for f in view.why), *view.gaps, *view.next_steps, *view.avoid]
+                + [f"{c.topic} {c.for_} {c.against}" for c in view.conflicts]
+                + [f"{e.label} {e.title} {e.citation}" for e in view.evidence]
+            )
+            assert not INTERNAL_NAMES.search(text), (name, view.state, INTERNAL_NAMES.search(text))
+
+
 @pytest.mark.parametrize("name", THREE)
 def test_the_page_shows_the_state_the_reasoning_and_no_internal_sources(name: str) -> None:
     inv = run(name)
