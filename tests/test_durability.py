@@ -125,7 +125,12 @@ class Stream:
                 if not isinstance(outcome, int):
                     session.close()
                     session = requests.Session()
-                    time.sleep(0.1)  # the server is down: do not burn the remaining posts at once
+                    # The server is down: wait until it is back (its workers warm up for seconds)
+                    # rather than burn the remaining posts, so some are answered after the restart.
+                    if self.killed.is_set():
+                        self.restarted.wait(60)
+                    else:
+                        time.sleep(0.1)
         finally:
             session.close()
 
