@@ -52,6 +52,7 @@ def gunicorn_options(settings: Settings, args: argparse.Namespace) -> dict[str, 
     on its event loop and runs the Flask app on ``threads`` threads (see ``cds_service.server``)."""
     return {
         "bind": [args.bind or f"{settings.host}:{settings.port}"],
+        "reuse_port": True,  # each worker adds a listener of its own (see cds_service.server.Worker)
         "workers": args.workers if args.workers is not None else settings.workers,
         "worker_class": "cds_service.server.Worker",
         # call threads per worker, read by ``load`` below (gunicorn itself uses it only for gthread)

@@ -86,7 +86,9 @@ def _after_three_seconds(handler: Handler, seen: Seen) -> None:
 
 def test_health_answers_while_every_call_thread_waits_on_a_slow_fhir_server(server: LiveServer) -> None:
     """12 calls (more than the 2 workers × 4 call threads) go to a FHIR server that takes 3 s: the
-    fetch slots (2 × 3) fill and wait; meanwhile /health and discovery answer within 1 s."""
+    fetch slots (3 per worker) fill and wait; meanwhile /health and discovery answer within 1 s.
+    How the 12 connections spread over the 2 workers is the kernel's choice, so the test checks
+    what holds for any spread: at least one worker's 3 slots fill, no more than 2 × 3 calls wait."""
     fhir = FakeFhirServer(default=_after_three_seconds).start()
     call = json.loads((PROTOCOL_DIR / "patient-view.full-prefetch.json").read_text())
     call["prefetch"] = {
@@ -94,16 +96,20 @@ def test_health_answers_while_every_call_thread_waits_on_a_slow_fhir_server(serv
     }
     call["fhirServer"] = fhir.base_url
     statuses: list[int] = []
+    seconds: list[float] = []
 
     def one_call() -> None:
+        t0 = time.monotonic()
         resp = requests.post(f"{server.base_url}/cds-services/radicular-pathway", json=call, timeout=30)
+        seconds.append(time.monotonic() - t0)
         statuses.append(resp.status_code)
 
     callers = [threading.Thread(target=one_call) for _ in range(12)]
     try:
         for t in callers:
             t.start()
-        time.sleep(1.0)  # every call thread is now waiting on the FHIR server
+        time.sleep(1.0)  # the calls that found a fetch slot are now waiting on the FHIR server
+        assert sum(t.is_alive() for t in callers) >= 3, "no call is waiting on the FHIR server"
         for _ in range(5):
             for path in ("/health", "/cds-services"):
                 t0 = time.monotonic()
@@ -111,12 +117,12 @@ def test_health_answers_while_every_call_thread_waits_on_a_slow_fhir_server(serv
                 elapsed = time.monotonic() - t0
                 assert status == 200 and elapsed <= 1.0, (path, status, round(elapsed, 2))
             time.sleep(0.3)
-        # Each worker lets threads − 1 calls wait on a FHIR server at once (CDS_FHIR_CONCURRENT_CALLS);
-        # a call that finds no free slot answers at once, naming the data it could not read.
-        waiting = sum(t.is_alive() for t in callers)
-        assert waiting >= 6, f"only {waiting} calls were still waiting on the FHIR server"
     finally:
         for t in callers:
             t.join(60)
         fhir.stop()
     assert sorted(set(statuses)) == [200] and len(statuses) == 12, statuses
+    # Each worker lets threads − 1 calls wait on a FHIR server at once (CDS_FHIR_CONCURRENT_CALLS);
+    # a call that finds no free slot answers at once, naming the data it could not read.
+    waited = sum(s >= 2.9 for s in seconds)
+    assert 3 <= waited <= 6, sorted(round(s, 2) for s in seconds)

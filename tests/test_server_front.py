@@ -1,0 +1,140 @@
+"""The HTTP front of `serve` (cds_service.server), in process: one hand-off of a whole request to
+a thread and back, and the per-worker listeners that spread connections over the workers."""
+
+from __future__ import annotations
+
+import asyncio
+import selectors
+import socket
+import sys
+from collections.abc import Iterable
+from typing import Any
+
+import pytest
+
+from cds_service.server import BufferedFront, own_listeners
+
+
+def _call(front: BufferedFront, method: str, body_parts: Iterable[bytes]) -> list[dict[str, Any]]:
+    parts = list(body_parts) or [b""]
+    messages = [
+        {"type": "http.request", "body": p, "more_body": i < len(parts) - 1} for i, p in enumerate(parts)
+    ]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0)
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "http_version": "1.1",
+        "method": method,
+        "path": "/echo",
+        "root_path": "",
+        "query_string": b"a=1",
+        "headers": [(b"content-type", b"application/json"), (b"transfer-encoding", b"chunked")],
+        "server": ("127.0.0.1", 8080),
+        "client": ("127.0.0.1", 5000),
+    }
+    asyncio.run(front(scope, receive, send))
+    return sent
+
+
+def _echo(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    body = environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"]))
+    start_response("200 OK", [("Content-Type", "application/json"), ("X-Query", environ["QUERY_STRING"])])
+    return [b'{"got": ', body, b"}"]
+
+
+def test_a_chunked_body_reaches_the_app_whole_with_its_length_and_the_answer_is_one_message() -> None:
+    sent = _call(BufferedFront(_echo, call_threads=1, max_body_bytes=1000), "POST", [b"[1,", b"2]"])
+    assert sent[0]["type"] == "http.response.start" and sent[0]["status"] == 200
+    assert (b"content-type", b"application/json") in sent[0]["headers"]
+    assert (b"x-query", b"a=1") in sent[0]["headers"]
+    assert sent[1] == {"type": "http.response.body", "body": b'{"got": [1,2]}', "more_body": False}
+    assert len(sent) == 2
+
+
+def test_a_body_over_the_limit_is_refused_without_calling_the_app() -> None:
+    called: list[bool] = []
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        called.append(True)
+        return _echo(environ, start_response)
+
+    sent = _call(BufferedFront(app, call_threads=1, max_body_bytes=4), "POST", [b"[1,", b"2,3]"])
+    assert sent[0]["status"] == 413 and not called
+    assert b"OperationOutcome" in sent[1]["body"]
+
+
+def test_an_error_page_replacing_a_started_response_is_what_is_sent() -> None:
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        try:
+            raise ValueError("late failure")
+        except ValueError:
+            start_response(
+                "500 Internal Server Error", [("Content-Type", "application/json")], sys.exc_info()
+            )
+        return [b"{}"]
+
+    sent = _call(BufferedFront(app, call_threads=1, max_body_bytes=1000), "POST", [b"{}"])
+    assert sent[0]["status"] == 500
+    assert sent[0]["headers"] == [(b"content-type", b"application/json")]
+
+
+def test_an_exception_in_the_app_reaches_the_server_instead_of_a_half_answer() -> None:
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        _call(BufferedFront(app, call_threads=1, max_body_bytes=1000), "POST", [b"{}"])
+
+
+def _listener(reuse_port: bool) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(64)
+    return sock
+
+
+def test_a_shared_listener_without_reuse_port_gets_no_companion() -> None:
+    shared = _listener(reuse_port=False)
+    try:
+        assert own_listeners([shared], 64) == []
+    finally:
+        shared.close()
+
+
+def test_each_worker_listener_takes_its_share_of_new_connections() -> None:
+    shared = _listener(reuse_port=True)
+    own = own_listeners([shared], 64)
+    clients: list[socket.socket] = []
+    try:
+        assert len(own) == 1 and own[0].getsockname() == shared.getsockname()
+        for _ in range(64):
+            clients.append(socket.create_connection(shared.getsockname(), timeout=2))
+        accepted = {"shared": 0, "own": 0}
+        shared.setblocking(False)
+        with selectors.DefaultSelector() as sel:
+            sel.register(shared, selectors.EVENT_READ, "shared")
+            sel.register(own[0], selectors.EVENT_READ, "own")
+            while sum(accepted.values()) < len(clients):
+                events = sel.select(timeout=2)
+                assert events, accepted
+                for key, _ in events:
+                    conn, _ = key.fileobj.accept()  # type: ignore[union-attr]
+                    conn.close()
+                    accepted[key.data] += 1
+        # the kernel hashes each connection to one listener of the group: both get a share
+        assert accepted["own"] >= 8 and accepted["shared"] >= 8, accepted
+    finally:
+        for c in clients:
+            c.close()
+        for s in [shared, *own]:
+            s.close()
