@@ -289,6 +289,7 @@ def gunicorn(
             str(workers or Settings().workers),
             "--worker-class",
             "cds_service.server.Worker",
+            "--reuse-port",  # as `serve`: a listener per worker (see cds_service.server.Worker)
             "--log-level",
             "warning",
             "benchmarks.bare_app:asgi",

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import socket
 import sys
 import textwrap
 from collections.abc import Mapping, Sequence
@@ -69,6 +70,24 @@ def gunicorn_options(settings: Settings, args: argparse.Namespace) -> dict[str, 
     }
 
 
+def address_in_use(bind: str) -> str | None:
+    """Why ``bind`` cannot be served, or None. The listeners use ``SO_REUSEPORT`` (one per worker),
+    which would also let a second ``serve`` on the same port share it silently, each answering
+    part of the calls; a plain bind first makes a port already served an error instead."""
+    host, _, port = bind.rpartition(":")
+    if not port.isdigit():
+        return None  # a unix socket or a form gunicorn will judge itself
+    host = host.strip("[]") or "0.0.0.0"  # noqa: S104 - the address gunicorn would bind
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, int(port)))
+        except OSError as exc:
+            return f"cannot listen on {bind}: {exc.strerror or exc} (is another server running there?)"
+    return None
+
+
 def settings_for_serve(settings: Settings, bind: str | None, env: Mapping[str, str]) -> Settings:
     """Without CDS_PUBLIC_BASE_URL, the JWT audience follows the port actually served: ``--bind``
     overrides CDS_PORT, and so must the audience, or every valid local token would fail it."""
@@ -88,8 +107,12 @@ def _serve(args: argparse.Namespace) -> int:
     from cds_service.store import Store
 
     settings = settings_for_serve(Settings.from_env(), args.bind, os.environ)
-    Store.from_settings(settings).close()  # migrate once, in the master, before workers start
     options = gunicorn_options(settings, args)
+    taken = address_in_use(options["bind"][0])
+    if taken:
+        print(f"radicular-cds serve: {taken}", file=sys.stderr)
+        return 1
+    Store.from_settings(settings).close()  # migrate once, in the master, before workers start
 
     class Server(BaseApplication):
         def load_config(self) -> None:

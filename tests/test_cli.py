@@ -269,6 +269,38 @@ def test_serve_runs_gunicorn_and_answers(tmp_path: Path) -> None:
     assert "Running on http" not in output  # not werkzeug's development server
 
 
+def test_serve_refuses_a_port_another_server_listens_on(tmp_path: Path) -> None:
+    """The worker listeners share their port with SO_REUSEPORT; a second `serve` on a port already
+    served must fail loudly rather than take part of its calls."""
+    with socket.socket() as other:
+        other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        other.bind(("127.0.0.1", 0))
+        other.listen(1)
+        port = other.getsockname()[1]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CDS_")}
+        env.update(
+            CDS_DEV_DISABLE_AUTH="true",
+            CDS_DATABASE_URL=f"sqlite:///{tmp_path / 'serve.sqlite3'}",
+            CDS_HOST="127.0.0.1",
+            CDS_PORT=str(port),
+        )
+        done = subprocess.run(
+            [sys.executable, "-m", "cds_service.cli", "serve"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
+    assert "Booting worker" not in done.stderr
+
+
+def test_address_in_use_is_none_for_a_free_port_and_a_unix_socket() -> None:
+    assert cli.address_in_use(f"127.0.0.1:{_free_port()}") is None
+    assert cli.address_in_use("unix:/tmp/radicular.sock") is None
+
+
 def test_report_command_is_wired(capsys: pytest.CaptureFixture[str]) -> None:
     """`radicular-cds report` is a subcommand and runs against the configured store."""
     assert "report" in cli.build_parser().format_help()
