@@ -541,6 +541,25 @@ def scenarios() -> list[Scenario]:
         .expect_both("order.oral-steroid-sciatica", "info", "MedicationRequest/mr-prednisone",
                      [["delete", "MedicationRequest/mr-prednisone"]])
     )  # fmt: skip
+    # check 9: an opioid for a patient on treatment for opioid use disorder (decision model §7.2)
+    s.append(
+        Scenario("opioid-with-moud",
+                 "Oxycodone drafted for a patient on sublingual buprenorphine-naloxone for opioid use "
+                 "disorder (check 9, positive)")
+        .condition("rad", *RAD, 100)
+        .condition("oud", ICD10CM, "F11.20", "Opioid dependence, uncomplicated", 700)
+        .medication("bup", "1819", "buprenorphine 8 mg / naloxone 2 mg sublingual film", 200)
+        .prescription("mr-oxy", "7804", "oxycodone", mg=10, per_day=4)
+        .expect_both("order.opioid-with-moud", "warning", "MedicationRequest/mr-oxy", [])
+    )  # fmt: skip
+    s.append(
+        Scenario("opioid-with-transdermal-buprenorphine",
+                 "Oxycodone drafted for a patient on a buprenorphine patch for pain, no opioid use "
+                 "disorder (check 9, negative)")
+        .condition("rad", *RAD, 100)
+        .medication("bup", "1819", "buprenorphine 10 mcg/hr 7-day transdermal patch", 40)
+        .prescription("mr-oxy", "7804", "oxycodone", mg=5, per_day=2)
+    )  # fmt: skip
     # ------------------------------------------------------------------ check 10
     s.append(
         Scenario("esi-with-cauda-equina", "Blind ESI with suspected cauda equina (check 10, critical)")
@@ -629,6 +648,8 @@ NEGATIVE_FOR: dict[str, list[str]] = {
     "fusion-spondylolisthesis": ["order.fusion-no-instability"],
     # an opioid drafted with no benzodiazepine current or drafted: neither co-prescription card
     "opioid-low-dose-short": ["order.opioid-risk", "order.benzodiazepine-with-opioid"],
+    # a buprenorphine patch for pain is not MOUD: no coordination card (and 15 MME/day, 41 days: no risk card)
+    "opioid-with-transdermal-buprenorphine": ["order.opioid-with-moud", "order.opioid-risk"],
     "esi-with-old-stable-foot-drop": ["order.red-flag-elective"],
     "emg-nerve-conduction": ["order.discography"],
     "sandbox-medication-without-drug": ["order.opioid-risk", "order.gabapentinoid-sciatica",
