@@ -560,6 +560,24 @@ def scenarios() -> list[Scenario]:
         .medication("bup", "1819", "buprenorphine 10 mcg/hr 7-day transdermal patch", 40)
         .prescription("mr-oxy", "7804", "oxycodone", mg=5, per_day=2)
     )  # fmt: skip
+    # check 9: the benzodiazepine class (decision model §7.6)
+    s.append(
+        Scenario("temazepam-with-current-opioid",
+                 "Temazepam drafted for a patient taking oxycodone (check 9, positive)")
+        .condition("rad", *RAD, 100)
+        .medication("oxy", "7804", "oxycodone", 20)
+        .prescription("mr-temazepam", "10355", "temazepam", mg=15, per_day=1)
+        .expect_both("order.benzodiazepine-with-opioid", "warning", "MedicationRequest/mr-temazepam",
+                     [["delete", "MedicationRequest/mr-temazepam"]])
+    )  # fmt: skip
+    s.append(
+        Scenario("carisoprodol-with-current-opioid",
+                 "Carisoprodol (a muscle relaxant, not a benzodiazepine) drafted for a patient taking "
+                 "oxycodone (check 9, negative)")
+        .condition("rad", *RAD, 100)
+        .medication("oxy", "7804", "oxycodone", 20)
+        .prescription("mr-carisoprodol", "2101", "carisoprodol", mg=350, per_day=3)
+    )  # fmt: skip
     # ------------------------------------------------------------------ check 10
     s.append(
         Scenario("esi-with-cauda-equina", "Blind ESI with suspected cauda equina (check 10, critical)")
@@ -650,6 +668,7 @@ NEGATIVE_FOR: dict[str, list[str]] = {
     "opioid-low-dose-short": ["order.opioid-risk", "order.benzodiazepine-with-opioid"],
     # a buprenorphine patch for pain is not MOUD: no coordination card (and 15 MME/day, 41 days: no risk card)
     "opioid-with-transdermal-buprenorphine": ["order.opioid-with-moud", "order.opioid-risk"],
+    "carisoprodol-with-current-opioid": ["order.benzodiazepine-with-opioid"],
     "esi-with-old-stable-foot-drop": ["order.red-flag-elective"],
     "emg-nerve-conduction": ["order.discography"],
     "sandbox-medication-without-drug": ["order.opioid-risk", "order.gabapentinoid-sciatica",
