@@ -560,6 +560,14 @@ def scenarios() -> list[Scenario]:
         .medication("bup", "1819", "buprenorphine 10 mcg/hr 7-day transdermal patch", 40)
         .prescription("mr-oxy", "7804", "oxycodone", mg=5, per_day=2)
     )  # fmt: skip
+    s.append(
+        Scenario("pregabalin-for-diabetic-neuropathy",
+                 "Pregabalin drafted for a patient with sciatica and diabetic polyneuropathy: prescribed for "
+                 "the neuropathy (check 9, negative)")
+        .condition("rad", *RAD, 60)
+        .condition("dpn", ICD10CM, "E11.42", "Type 2 diabetes mellitus with diabetic polyneuropathy", 900)
+        .prescription("mr-pregabalin", "187832", "pregabalin", mg=75, per_day=2)
+    )  # fmt: skip
     # check 9: the benzodiazepine class (decision model §7.6)
     s.append(
         Scenario("temazepam-with-current-opioid",
@@ -669,6 +677,7 @@ NEGATIVE_FOR: dict[str, list[str]] = {
     # a buprenorphine patch for pain is not MOUD: no coordination card (and 15 MME/day, 41 days: no risk card)
     "opioid-with-transdermal-buprenorphine": ["order.opioid-with-moud", "order.opioid-risk"],
     "carisoprodol-with-current-opioid": ["order.benzodiazepine-with-opioid"],
+    "pregabalin-for-diabetic-neuropathy": ["order.gabapentinoid-sciatica"],
     "esi-with-old-stable-foot-drop": ["order.red-flag-elective"],
     "emg-nerve-conduction": ["order.discography"],
     "sandbox-medication-without-drug": ["order.opioid-risk", "order.gabapentinoid-sciatica",

@@ -29,7 +29,8 @@ Evidence: CDC 2022 (recommendation 12).
 ``order.gabapentinoid-sciatica`` and ``order.oral-steroid-sciatica`` (decision model M2, M3, §1.3)
 When: a gabapentinoid (``rx_gabapentinoids``) or a systemic corticosteroid by a route that is not an
       injection (``rx_systemic_corticosteroids``) is drafted for a patient with a current lumbar
-      radicular condition.
+      radicular condition; a gabapentinoid whose reason or a current condition names another
+      indication (epilepsy, diabetic neuropathy, post-herpetic neuralgia ...) is not for sciatica.
 Then: info card showing the evidence conflict: seeds 000/001/004 (neuropathic agents) and 002 (oral
       steroids) list them; PRECISE (pregabalin no better than placebo) and NICE NG59 (do not offer
       gabapentinoids or oral corticosteroids for sciatica) do not. Reassess at 4-8 weeks; taper if no
@@ -45,8 +46,8 @@ from hooks.facts import MedicationFact
 from hooks.mme import mme_factors
 from hooks.orders.common import card, delete
 from hooks.orders.context import OrderContext
-from hooks.orders.draft import DraftOrder
-from hooks.pathway.rules.medication import continuous_course_days, daily_mme
+from hooks.orders.draft import DraftOrder, _codings, _list
+from hooks.pathway.rules.medication import continuous_course_days, daily_mme, other_indication
 from hooks.rule import INFO, Rule, order_rule
 from hooks.terminology import Terminology
 from hooks.text import NOT_ORAL_ROUTE
@@ -352,7 +353,25 @@ def _conflict_card(
     ]
 
 
+def _for_another_indication(ctx: OrderContext, order: DraftOrder) -> bool:
+    """The drafted drug is for something other than sciatica: its reasonCode or reasonReference, or a
+    current condition, names another indication (epilepsy, diabetic neuropathy, post-herpetic
+    neuralgia, fibromyalgia ...), as the pathway's M2 judges it."""
+    res = order.resource
+    refs = [r.get("reference") for r in _list(res.get("reasonReference"))]
+    reason = tuple(c for rc in _list(res.get("reasonCode")) for c in _codings(rc))
+    as_ordered = MedicationFact(
+        ref=order.ref, resource_type="MedicationRequest", codings=order.codings,
+        ingredient_codings=order.ingredient_codings, text=order.text, status="active", intent=order.intent,
+        start=ctx.today, end=None, reason=reason,
+        reason_refs=tuple("/".join(r.split("/")[-2:]) for r in refs if isinstance(r, str) and "/" in r),
+    )  # fmt: skip
+    return other_indication(ctx.pathway, as_ordered) is not None
+
+
 def _gabapentinoid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
+    if _for_another_indication(ctx, order):
+        return []
     return _conflict_card(
         ctx,
         order,
