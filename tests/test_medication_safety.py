@@ -198,3 +198,13 @@ def test_medication_reason_form_and_asserted_date_are_read() -> None:
     assert m.dose_form_text == "Injection"
     assert by_ref["MedicationStatement/s-1"].asserted is not None
     assert by_ref["MedicationStatement/s-1"].asserted.isoformat() == "2026-10-20"
+
+
+def test_oud_without_moud_on_a_full_agonist_keeps_m1_and_asks_for_oud_treatment() -> None:
+    oud = replace(cond("oud-1", "opioid_use_disorder_diagnoses", "F11", onset=700),
+                  codings=(Coding(ICD10CM, "F11.20"),))  # fmt: skip
+    oxy = med("oxy-1", "rx_opioids", "7804", start=10)
+    m1 = card_of(run(radic(100), *conservative(), oud, oxy), "M1")
+    assert m1.indicator == "warning"
+    assert any("opioid use disorder" in s.lower() for s in m1.next_steps)
+    assert "M1" not in states(run(radic(100), *conservative(), oud))  # nothing to taper
