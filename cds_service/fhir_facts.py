@@ -543,6 +543,7 @@ def _medication(
         else:
             med = meds_by_ref.get(normalize_ref(str(ref)) or "")
         texts.append(_get(_get(obj, "medicationReference"), "display"))
+    form = _get(med, "form") if med is not None else None
     if med is not None:
         codings.extend(_codings(_get(med, "code")))
         texts.append(_cc_text(_get(med, "code")))
@@ -585,6 +586,7 @@ def _medication(
         )
         end = _date(_period_end(period))
         intent = None
+    asserted = _date(_get(obj, "dateAsserted")) if rtype == "MedicationStatement" else None
     return MedicationFact(
         ref=_ref(obj, i),
         resource_type=rtype,
@@ -599,6 +601,12 @@ def _medication(
         dose_text=dose_text,
         daily_dose_mg=_daily_dose_mg(dosages),
         reason=_codings_all(_list(obj, "reasonCode")),
+        reason_refs=tuple(
+            r for r in (normalize_ref(_get(x, "reference")) for x in _list(obj, "reasonReference")) if r
+        ),
+        dose_form=_codings(form),
+        dose_form_text=_cc_text(form),
+        asserted=asserted,
     )
 
 

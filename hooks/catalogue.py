@@ -54,6 +54,7 @@ CATALOGUE: tuple[Rule, ...] = (
     pr.ablation.A1,
     pr.ablation.A2,
     # cross-cutting
+    pr.medication.M4,
     pr.medication.M1,
     pr.medication.M2,
     pr.medication.M3,
@@ -78,6 +79,7 @@ CATALOGUE: tuple[Rule, ...] = (
     oc.neuromodulation.RULE_PSYCH_DECL,
     oc.fusion.RULE_ID_DECL,
     oc.medications.RULE_OPIOID_DECL,
+    oc.medications.RULE_MOUD_DECL,
     oc.medications.RULE_BENZO_DECL,
     oc.medications.RULE_GABAPENTINOID_DECL,
     oc.medications.RULE_STEROID_DECL,

@@ -106,7 +106,11 @@ class MedicationFact:
     route_text: str | None = None
     dose_text: str | None = None
     daily_dose_mg: float | None = None  # when the dosage states it plainly (for MME)
-    reason: tuple[Coding, ...] = ()
+    reason: tuple[Coding, ...] = ()  # reasonCode: what the drug is for
+    reason_refs: tuple[str, ...] = ()  # reasonReference, e.g. ("Condition/abc",)
+    dose_form: tuple[Coding, ...] = ()  # Medication.form (RxNorm dose form), when a Medication gives it
+    dose_form_text: str | None = None
+    asserted: date | None = None  # MedicationStatement.dateAsserted: when the use was last confirmed
 
 
 @dataclass(frozen=True, slots=True)

@@ -70,6 +70,9 @@ class Thresholds:
     # Medication cards (M3)
     oral_steroid_recent_days: int = 90  # an oral corticosteroid course this recent earns the M3 note
     neuropathic_review_days: int = 28  # M2: judge a neuropathic agent's benefit from 4 weeks after starting
+    # Medication records (M1-M3, order checks)
+    stale_order_days: int = 365  # an "active" order this old, with nothing newer for the drug, is stale
+    low_dose_aspirin_mg: float = 100.0  # aspirin ≤ this per dose is antiplatelet therapy, not analgesia
     # Documentation prompts
     outcome_recall_days: int = 365  # "record the outcome" only for procedures this recent; older = history
 

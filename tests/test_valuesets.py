@@ -303,12 +303,15 @@ def test_safety_rule_classes(term: Terminology, value_set: str, system: str, cod
     assert (term.match(value_set, [Coding(system, code)]) is not None) is member
 
 
-def test_the_benzodiazepine_check_in_use_today_is_unchanged(term: Terminology) -> None:
-    """The new classes add no member to the sets today's rules read (no card changes until the
-    rule layer adopts them): temazepam is in the new class only, carisoprodol in neither."""
-    for code in ("10355", "2356", "2101"):
-        assert term.match("rx_benzodiazepines", [Coding(RXNORM, code)]) is None, code
-    assert term.match("psychological_comorbidity", [Coding(ICD, "F32.A")]) is None
+def test_the_benzodiazepine_checks_see_the_whole_class(term: Terminology) -> None:
+    """The set the opioid + benzodiazepine checks read holds temazepam and chlordiazepoxide, and is the
+    benzodiazepine class; carisoprodol is a muscle relaxant in neither."""
+    for code in ("10355", "2356", "3322"):
+        assert term.match("rx_benzodiazepines", [Coding(RXNORM, code)]) is not None, code
+        assert term.match("rx_benzodiazepine_class", [Coding(RXNORM, code)]) is not None, code
+    assert term.match("rx_benzodiazepines", [Coding(RXNORM, "2101")]) is None
+    assert term.match("rx_benzodiazepine_class", [Coding(RXNORM, "2101")]) is None
+    assert term.match("rx_muscle_relaxant_class", [Coding(RXNORM, "2101")]) is not None
 
 
 def test_new_rxnorm_codes_name_their_source_or_stay_unverified(term: Terminology) -> None:

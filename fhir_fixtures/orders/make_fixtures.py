@@ -541,6 +541,51 @@ def scenarios() -> list[Scenario]:
         .expect_both("order.oral-steroid-sciatica", "info", "MedicationRequest/mr-prednisone",
                      [["delete", "MedicationRequest/mr-prednisone"]])
     )  # fmt: skip
+    # check 9: an opioid for a patient on treatment for opioid use disorder (decision model §7.2)
+    s.append(
+        Scenario("opioid-with-moud",
+                 "Oxycodone drafted for a patient on sublingual buprenorphine-naloxone for opioid use "
+                 "disorder (check 9, positive)")
+        .condition("rad", *RAD, 100)
+        .condition("oud", ICD10CM, "F11.20", "Opioid dependence, uncomplicated", 700)
+        .medication("bup", "1819", "buprenorphine 8 mg / naloxone 2 mg sublingual film", 200)
+        .prescription("mr-oxy", "7804", "oxycodone", mg=10, per_day=4)
+        .expect_both("order.opioid-with-moud", "warning", "MedicationRequest/mr-oxy", [])
+    )  # fmt: skip
+    s.append(
+        Scenario("opioid-with-transdermal-buprenorphine",
+                 "Oxycodone drafted for a patient on a buprenorphine patch for pain, no opioid use "
+                 "disorder (check 9, negative)")
+        .condition("rad", *RAD, 100)
+        .medication("bup", "1819", "buprenorphine 10 mcg/hr 7-day transdermal patch", 40)
+        .prescription("mr-oxy", "7804", "oxycodone", mg=5, per_day=2)
+    )  # fmt: skip
+    s.append(
+        Scenario("pregabalin-for-diabetic-neuropathy",
+                 "Pregabalin drafted for a patient with sciatica and diabetic polyneuropathy: prescribed for "
+                 "the neuropathy (check 9, negative)")
+        .condition("rad", *RAD, 60)
+        .condition("dpn", ICD10CM, "E11.42", "Type 2 diabetes mellitus with diabetic polyneuropathy", 900)
+        .prescription("mr-pregabalin", "187832", "pregabalin", mg=75, per_day=2)
+    )  # fmt: skip
+    # check 9: the benzodiazepine class (decision model §7.6)
+    s.append(
+        Scenario("temazepam-with-current-opioid",
+                 "Temazepam drafted for a patient taking oxycodone (check 9, positive)")
+        .condition("rad", *RAD, 100)
+        .medication("oxy", "7804", "oxycodone", 20)
+        .prescription("mr-temazepam", "10355", "temazepam", mg=15, per_day=1)
+        .expect_both("order.benzodiazepine-with-opioid", "warning", "MedicationRequest/mr-temazepam",
+                     [["delete", "MedicationRequest/mr-temazepam"]])
+    )  # fmt: skip
+    s.append(
+        Scenario("carisoprodol-with-current-opioid",
+                 "Carisoprodol (a muscle relaxant, not a benzodiazepine) drafted for a patient taking "
+                 "oxycodone (check 9, negative)")
+        .condition("rad", *RAD, 100)
+        .medication("oxy", "7804", "oxycodone", 20)
+        .prescription("mr-carisoprodol", "2101", "carisoprodol", mg=350, per_day=3)
+    )  # fmt: skip
     # ------------------------------------------------------------------ check 10
     s.append(
         Scenario("esi-with-cauda-equina", "Blind ESI with suspected cauda equina (check 10, critical)")
@@ -629,6 +674,10 @@ NEGATIVE_FOR: dict[str, list[str]] = {
     "fusion-spondylolisthesis": ["order.fusion-no-instability"],
     # an opioid drafted with no benzodiazepine current or drafted: neither co-prescription card
     "opioid-low-dose-short": ["order.opioid-risk", "order.benzodiazepine-with-opioid"],
+    # a buprenorphine patch for pain is not MOUD: no coordination card (and 15 MME/day, 41 days: no risk card)
+    "opioid-with-transdermal-buprenorphine": ["order.opioid-with-moud", "order.opioid-risk"],
+    "carisoprodol-with-current-opioid": ["order.benzodiazepine-with-opioid"],
+    "pregabalin-for-diabetic-neuropathy": ["order.gabapentinoid-sciatica"],
     "esi-with-old-stable-foot-drop": ["order.red-flag-elective"],
     "emg-nerve-conduction": ["order.discography"],
     "sandbox-medication-without-drug": ["order.opioid-risk", "order.gabapentinoid-sciatica",

@@ -3385,6 +3385,370 @@ def m_stopped_opioid_and_gabapentin_not_current(s: Scenario) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# Medicines: treatment for opioid use disorder, what a drug is for, stale orders, drug classes
+# (decision model §7.2, §7.6)
+# ---------------------------------------------------------------------------------------------
+
+
+def med_order(
+    s: Scenario,
+    rid: str,
+    rxcode: str,
+    text: str,
+    *,
+    authored: int,
+    dosage: str,
+    route: str | None = None,
+    days: int | None = None,
+    repeats: int = 0,
+    reason_refs: Sequence[str] = (),
+    reason_codes: Sequence[dict[str, str]] = (),
+    form: dict[str, Any] | None = None,
+    note: str | None = None,
+) -> str:
+    """A MedicationRequest with a free-text dosage and route: a supply of ``days`` (× ``repeats`` + 1)
+    closes it; without ``days`` it stays open, as EHR and Synthea orders often do. ``form`` names the
+    dose form through a contained Medication."""
+    med = fb.concept(rx(rxcode), text=text)
+    resource = fb.medication_request(
+        rid,
+        None if form else med,
+        s.subject,
+        meta=fb.profile("us-core-medicationrequest"),
+        status="active" if days is None or authored - days * (repeats + 1) <= 0 else "completed",
+        category="outpatient",
+        authored=s.ago(authored),
+        requester=REQUESTER,
+        dosage_instruction=[{"text": dosage, **({"route": {"text": route}} if route else {})}],
+        dispense=(
+            {
+                "validityPeriod": {"start": s.ago(authored), "end": s.ago(authored - days * (repeats + 1))},
+                "numberOfRepeatsAllowed": repeats,
+                "expectedSupplyDuration": fb.days(days),
+            }
+            if days is not None
+            else None
+        ),
+        note=note,
+    )
+    if form:
+        resource["contained"] = [{"resourceType": "Medication", "id": f"med-{rid}", "code": med, "form": form}]
+        resource["medicationReference"] = {"reference": f"#med-{rid}", "display": text}
+    if reason_codes:
+        resource["reasonCode"] = [fb.concept(c) for c in reason_codes]
+    if reason_refs:
+        resource["reasonReference"] = [{"reference": r} for r in reason_refs]
+    return s.add("medicationRequests", resource)
+
+
+def descendant(code: str) -> dict[str, str]:
+    """An ICD-10-CM code the value sets admit through its listed category (G40 → G40.909, F43.1 →
+    F43.12), as EHRs send the billable code rather than the header."""
+    return fb.unchecked_coding(fb.ICD10CM, code)
+
+
+def opioid_use_disorder(s: Scenario, *, recorded: int = 700) -> str:
+    return s.condition(
+        "oud-1",
+        [icd("F11.20")],
+        "Opioid dependence, uncomplicated",
+        onset="2024-10",
+        recorded=recorded,
+    )
+
+
+@scenario(given="Marcus", gender="male", birth="1985-04-14")
+def m1_moud_buprenorphine_naloxone_with_oud(s: Scenario) -> None:
+    """Buprenorphine-naloxone 16 mg/day sublingual film for opioid use disorder, 8-week radiculopathy"""
+    rad = persistent_despite_conservative_care(s)
+    oud = opioid_use_disorder(s)
+    bup = [
+        med_order(
+            s, f"buprenorphine-{i}", "1819", "Buprenorphine 8 mg / naloxone 2 mg sublingual film",
+            authored=a, days=28, dosage="2 films (16 mg) under the tongue once daily", route="sublingual",
+        )
+        for i, a in enumerate((150, 122, 94, 66, 38, 10), start=1)
+    ]  # fmt: skip
+    s.expect(
+        [
+            card("P1", "info", refs=[rad], codes=["72148"]),
+            card("M4", "info", refs=[bup[-1], oud], mentions=["MOUD prescriber"]),
+        ],
+        forbidden_codes=[*OPIOIDS, "72158", *BLIND_ESI, *FUSION],
+        forbidden_states=["M1"],
+        rationale=f"Buprenorphine-naloxone 16 mg/day ({bup[-1]}) with opioid dependence on record ({oud}) is "
+        "treatment of opioid use disorder, not long-term opioid therapy for pain: never 'taper if no "
+        "benefit' (CDC 2022 recommendation 12). The M1 card is replaced by an info note: continue it, plan "
+        "any procedure and acute pain with the MOUD prescriber, no full-agonist opioid without them.",
+    )
+
+
+@scenario(given="Dolores", gender="female", birth="1979-09-02")
+def m1_moud_sublingual_buprenorphine_without_code(s: Scenario) -> None:
+    """Sublingual buprenorphine 16 mg/day for 5 months, no opioid use disorder code; 3-month radiculopathy"""
+    rad = radic(s, "M54.16", onset=95)
+    conservative_care(s, rad, pt=85, nsaid="naproxen", nsaid_from=90, nsaid_days=90)
+    s.referral("pain", authored=30, reason=[rad])
+    s.scores((6, 4))
+    bup = med_order(
+        s, "buprenorphine-1", "1819", "Buprenorphine 8 mg sublingual tablet", authored=150, days=30,
+        repeats=5, dosage="2 tablets (16 mg) under the tongue once daily", route="sublingual",
+    )  # fmt: skip
+    s.expect(
+        [card("M4", "info", refs=[bup], mentions=["MOUD prescriber"])],
+        optional=[card("P1", ["info", "warning"]), card("P2", ["info", "warning"])],
+        forbidden_codes=[*OPIOIDS, *BLIND_ESI, *FUSION],
+        forbidden_states=["M1"],
+        rationale=f"Sublingual buprenorphine tablets ({bup}) are a formulation used for opioid use disorder: even "
+        "without an F11 code on the problem list it is MOUD, not long-term pain therapy to taper "
+        "(CDC 2022 recommendation 12).",
+    )
+
+
+@scenario(given="Harold", gender="male", birth="1958-12-19")
+def m1_transdermal_buprenorphine_for_pain(s: Scenario) -> None:
+    """Transdermal buprenorphine 10 mcg/h for radicular pain for 5 months, no opioid use disorder"""
+    rad = radic(s, "M54.17", onset=200)
+    conservative_care(s, rad, pt=190, nsaid="naproxen", nsaid_from=195, nsaid_days=120)
+    s.referral("pain", authored=120, reason=[rad])
+    s.scores((6, 4))
+    patch = med_order(
+        s, "buprenorphine-1", "1819", "Buprenorphine 10 mcg/hr 7-day transdermal patch", authored=150,
+        days=28, repeats=5, dosage="Apply one patch every 7 days", route="transdermal",
+    )  # fmt: skip
+    s.expect(
+        [card("M1", "warning", refs=[patch], codes_any=[["7242"]])],
+        optional=[card("P1", ["info", "warning"]), card("P2", ["info", "warning"])],
+        forbidden_codes=[*OPIOIDS, *BLIND_ESI, *FUSION],
+        forbidden_states=["M4"],
+        rationale=f"A buprenorphine patch for pain ({patch}) without an opioid use disorder diagnosis is long-term "
+        "opioid therapy for pain (§7.2): the M1 card (reassess, taper if no benefit, naloxone) stays.",
+    )
+
+
+@scenario(given="Tobias", gender="male", birth="1980-02-27")
+def m2_carbamazepine_for_epilepsy(s: Scenario) -> None:
+    """Carbamazepine for epilepsy (reasonReference) in an 8-week radiculopathy"""
+    rad = persistent_despite_conservative_care(s)
+    epi = s.condition(
+        "epilepsy-1", [descendant("G40.909")], "Epilepsy, unspecified, not intractable", onset="2009-03", recorded=3000
+    )
+    cbz = med_order(
+        s, "carbamazepine-1", "2002", "Carbamazepine 200 mg oral tablet", authored=20, days=30, repeats=2,
+        dosage="200 mg by mouth twice daily", route="oral", reason_refs=[epi],
+    )  # fmt: skip
+    s.expect(
+        [card("P1", "info", refs=[rad], codes=["72148"])],
+        forbidden_codes=["72158", *BLIND_ESI, *FUSION, *OPIOIDS],
+        forbidden_states=["M2"],
+        rationale=f"Carbamazepine ({cbz}) is prescribed for epilepsy ({epi}), not for sciatica: the evidence "
+        "conflict card 'taper if no 30 % gain' does not apply to an antiepileptic controlling seizures. P1 alone.",
+    )
+
+
+@scenario(given="Greta", gender="female", birth="1968-06-08")
+def m2_carbamazepine_active_seizure_disorder(s: Scenario) -> None:
+    """Carbamazepine with an active seizure disorder on the problem list (no reason on the order)"""
+    rad = persistent_despite_conservative_care(s)
+    epi = s.condition(
+        "epilepsy-1", [descendant("G40.209")], "Localization-related symptomatic epilepsy, not intractable",
+        onset="2015-01", recorded=2500,
+    )  # fmt: skip
+    cbz = med_order(
+        s, "carbamazepine-1", "2002", "Carbamazepine 400 mg extended-release oral tablet", authored=25,
+        days=30, repeats=2, dosage="400 mg by mouth twice daily", route="oral",
+    )  # fmt: skip
+    s.expect(
+        [card("P1", "info", refs=[rad], codes=["72148"])],
+        forbidden_codes=["72158", *BLIND_ESI, *FUSION, *OPIOIDS],
+        forbidden_states=["M2"],
+        rationale=f"No reason on the order ({cbz}), but an active epilepsy ({epi}) explains the carbamazepine: it "
+        "is not judged as sciatica treatment.",
+    )
+
+
+@scenario(given="Oskar", gender="male", birth="1975-05-30")
+def m2_carbamazepine_only_radiculopathy(s: Scenario) -> None:
+    """Carbamazepine started for radicular pain, no other indication on record"""
+    rad = persistent_despite_conservative_care(s)
+    cbz = med_order(
+        s, "carbamazepine-1", "2002", "Carbamazepine 200 mg oral tablet", authored=28, days=30, repeats=1,
+        dosage="200 mg by mouth twice daily", route="oral", reason_refs=[rad],
+    )  # fmt: skip
+    s.expect(
+        [card("P1", "info", refs=[rad], codes=["72148"]), card("M2", "info", refs=[cbz], conflict=True)],
+        forbidden_codes=["72158", *BLIND_ESI, *FUSION, *OPIOIDS, *NEUROPATHIC],
+        rationale=f"Carbamazepine ({cbz}) prescribed for the radiculopathy itself, with no epilepsy, trigeminal "
+        "neuralgia or bipolar disorder on record: the M2 evidence-conflict card applies (NICE NG59: no "
+        "antiepileptics for sciatica).",
+    )
+
+
+@scenario(given="Petra", gender="female", birth="1972-10-21")
+def m2_duloxetine_for_depression_reason(s: Scenario) -> None:
+    """Duloxetine ordered with reasonCode recurrent depression in an 8-week radiculopathy"""
+    rad = persistent_despite_conservative_care(s)
+    dul = med_order(
+        s, "duloxetine-1", "72625", "Duloxetine 60 mg delayed-release oral capsule", authored=200, days=90,
+        repeats=2, dosage="60 mg by mouth once daily", route="oral", reason_codes=[icd("F33.1")],
+    )  # fmt: skip
+    s.expect(
+        [card("P1", "info", refs=[rad], codes=["72148"])],
+        forbidden_codes=["72158", *BLIND_ESI, *FUSION, *OPIOIDS],
+        forbidden_states=["M2"],
+        rationale=f"Duloxetine ({dul}) is ordered for recurrent depression (reasonCode F33.1), started months "
+        "before the sciatica: not a neuropathic agent for radicular pain to taper.",
+    )
+
+
+@scenario(given="Walter", gender="male", birth="1950-03-03")
+def m1_stale_opioid_order_decades_old(s: Scenario) -> None:
+    """An oxycodone order 'active' since 1998 with nothing newer; 8-week radiculopathy"""
+    rad = persistent_despite_conservative_care(s)
+    old = med_order(
+        s, "oxycodone-1", "7804", "Oxycodone hydrochloride 5 mg oral tablet", authored=10200,
+        dosage="5 mg by mouth every 6 hours as needed", route="oral",
+    )  # fmt: skip
+    s.expect(
+        [card("P1", "info", refs=[rad], codes=["72148"]), card("M1", "info", refs=[old], mentions=["stale"])],
+        forbidden_codes=["72158", *BLIND_ESI, *FUSION, *OPIOIDS],
+        rationale=f"The only opioid record ({old}) is an order written in 1998, never closed, with no newer order, "
+        "statement or fill: not 28 years of continuous opioids. The card names the stale record (confirm and "
+        "close it) instead of calling it long-term opioid therapy.",
+    )
+
+
+@scenario(given="Vera", gender="female", birth="1966-01-17")
+def m1_old_opioid_order_renewed_two_weeks_ago(s: Scenario) -> None:
+    """An open oxycodone order from 2 years ago renewed 2 weeks ago: current long-term therapy"""
+    rad = persistent_despite_conservative_care(s)
+    old = med_order(
+        s, "oxycodone-1", "7804", "Oxycodone hydrochloride 10 mg oral tablet", authored=730,
+        dosage="10 mg by mouth every 6 hours", route="oral",
+    )  # fmt: skip
+    new = prescribe(s, "oxycodone", rid="oxycodone-2", authored=14)
+    s.expect(
+        [card("P1", "info", refs=[rad], codes=["72148"]), card("M1", "warning", refs_any=[old, new])],
+        forbidden_codes=["72158", *BLIND_ESI, *FUSION, *OPIOIDS],
+        rationale=f"The old open order ({old}) was renewed 2 weeks ago ({new}): the drug is current, so the "
+        "opioid course is long-term therapy (M1 warning), not a stale record.",
+    )
+
+
+@scenario(given="Irene", gender="female", birth="1977-07-07")
+def y1_ptsd_code_with_p1(s: Scenario) -> None:
+    """Chronic PTSD (F43.12) in an 8-week radiculopathy"""
+    rad = persistent_despite_conservative_care(s)
+    ptsd = s.condition(
+        "ptsd-1", [descendant("F43.12")], "Post-traumatic stress disorder, chronic", onset="2021-05", recorded=1900
+    )
+    s.expect(
+        [card("P1", "info", refs=[rad], codes=["72148"]), card("Y1", "info", refs=[ptsd], codes_any=[CBT_OR_PSYCH])],
+        forbidden_codes=["72158", *BLIND_ESI, *FUSION, *OPIOIDS],
+        rationale=f"PTSD ({ptsd}) is a psychosocial factor (§7.6): biopsychosocial assessment and CBT beside the "
+        "pathway card.",
+    )
+
+
+@scenario(given="Nadia", gender="female", birth="1990-12-01")
+def y1_depression_f32a_with_p1(s: Scenario) -> None:
+    """Depression, unspecified (F32.A) in an 8-week radiculopathy"""
+    rad = persistent_despite_conservative_care(s)
+    dep = s.condition("depression-1", [descendant("F32.A")], "Depression, unspecified", onset="2025-09", recorded=400)
+    s.expect(
+        [card("P1", "info", refs=[rad], codes=["72148"]), card("Y1", "info", refs=[dep], codes_any=[CBT_OR_PSYCH])],
+        forbidden_codes=["72158", *BLIND_ESI, *FUSION, *OPIOIDS],
+        rationale=f"F32.A (depression, unspecified, new in FY2022) is a depressive disorder ({dep}): Y1.",
+    )
+
+
+@scenario(given="Conrad", gender="male", birth="1969-11-11")
+def y1_chronic_pain_code_not_psychosocial(s: Scenario) -> None:
+    """Other chronic pain (G89.29) on the problem list, no psychosocial diagnosis or screen"""
+    rad = persistent_despite_conservative_care(s)
+    s.condition("chronic-pain-1", [icd("G89.29")], "Other chronic pain", onset="2025-01", recorded=600)
+    s.expect(
+        [card("P1", "info", refs=[rad], codes=["72148"])],
+        forbidden_codes=["72158", *BLIND_ESI, *FUSION, *OPIOIDS],
+        forbidden_states=["Y1"],
+        rationale="G89.x chronic pain codes are pain, not a psychosocial factor (§7.6): no Y1 card.",
+    )
+
+
+@scenario(given="Lena", gender="female", birth="1982-04-04")
+def m3_epidural_methylprednisolone_not_oral(s: Scenario) -> None:
+    """Methylprednisolone acetate and an injectable triamcinolone ordered for injections, no oral steroid"""
+    rad = persistent_despite_conservative_care(s)
+    mpa = med_order(
+        s, "methylprednisolone-1", "6902", "Methylprednisolone acetate 80 mg/mL injectable suspension",
+        authored=10, days=1, dosage="80 mg once, given by the injecting physician",
+    )  # fmt: skip
+    tri = med_order(
+        s, "triamcinolone-1", "10759", "Triamcinolone 40 mg/mL", authored=5, days=1, dosage="40 mg once",
+        form=fb.concept(fb.coding(fb.RXNORM, "1649574"), text="Injection"),
+    )  # fmt: skip
+    s.expect(
+        [card("P1", "info", refs=[rad], codes=["72148"])],
+        forbidden_codes=["72158", *BLIND_ESI, *FUSION, *OPIOIDS, *ORAL_STEROIDS],
+        forbidden_states=["M3"],
+        rationale=f"Both corticosteroids are injectables ({mpa} by its product name, {tri} by its RxNorm dose form "
+        "'Injection'): an epidural or injected steroid is not an oral corticosteroid course, so no M3 note.",
+    )
+
+
+@scenario(given="Bernard", gender="male", birth="1955-08-15")
+def p1_low_dose_aspirin_is_not_analgesic_trial(s: Scenario) -> None:
+    """Eight weeks of radiculopathy with only daily aspirin 81 mg (antiplatelet) and no physiotherapy"""
+    rad = radic(s, "M54.17", onset=56)
+    asa = med_order(
+        s, "aspirin-1", "1191", "Aspirin 81 mg delayed-release oral tablet", authored=300, days=90, repeats=3,
+        dosage="81 mg by mouth once daily", route="oral",
+    )  # fmt: skip
+    s.scores((6, 3))
+    s.expect(
+        [card("P1", "info", refs=[rad], codes=["72148"], mentions=["conservative care documented for 0 week"])],
+        forbidden_codes=["72158", *BLIND_ESI, *FUSION, *OPIOIDS],
+        rationale=f"Aspirin 81 mg daily ({asa}) is antiplatelet therapy, not an analgesic trial (§7.6): the "
+        "card says no conservative care is documented instead of counting 10 months of aspirin.",
+    )
+
+
+@scenario(given="Rita", gender="female", birth="1971-02-09")
+def m1_temazepam_with_opioid(s: Scenario) -> None:
+    """Tramadol for 3 weeks with nightly temazepam; 8-week radiculopathy"""
+    rad = persistent_despite_conservative_care(s)
+    tram = prescribe(s, "tramadol", authored=20)
+    tem = med_order(
+        s, "temazepam-1", "10355", "Temazepam 15 mg oral capsule", authored=40, days=30, repeats=1,
+        dosage="15 mg by mouth at bedtime", route="oral",
+    )  # fmt: skip
+    s.expect(
+        [card("P1", "info", refs=[rad], codes=["72148"]), card("M1", "warning", refs=[tem, tram], codes_any=[["7242"]])],
+        forbidden_codes=["72158", *BLIND_ESI, *FUSION, *OPIOIDS],
+        rationale=f"Temazepam ({tem}) is a benzodiazepine: with tramadol ({tram}) it is an opioid + "
+        "benzodiazepine co-prescription (CDC 2022 recommendation 11), M1 warning with naloxone.",
+    )
+
+
+@scenario(given="Elliot", gender="male", birth="1984-09-23")
+def m1_carisoprodol_is_not_a_benzodiazepine(s: Scenario) -> None:
+    """Tramadol for 3 weeks with carisoprodol; 8-week radiculopathy"""
+    rad = persistent_despite_conservative_care(s)
+    prescribe(s, "tramadol", authored=20)
+    med_order(
+        s, "carisoprodol-1", "2101", "Carisoprodol 350 mg oral tablet", authored=20, days=14,
+        dosage="350 mg by mouth three times daily", route="oral",
+    )  # fmt: skip
+    s.expect(
+        [card("P1", "info", refs=[rad], codes=["72148"])],
+        forbidden_codes=["72158", *BLIND_ESI, *FUSION, *OPIOIDS],
+        forbidden_states=["M1"],
+        rationale="Carisoprodol is a muscle relaxant, not a benzodiazepine (§7.6): a 3-week, 40 MME/day tramadol "
+        "course with it is not the opioid + benzodiazepine co-prescription of M1.",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
 
 
 def main() -> None:

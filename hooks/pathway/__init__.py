@@ -164,6 +164,7 @@ CROSS_CUTTING_NAMES = {
     "M1": "opioid review",
     "M2": "neuropathic-agent review",
     "M3": "oral corticosteroid",
+    "M4": "opioid use disorder treatment",
     "Y1": "psychosocial risk",
 }
 

@@ -59,6 +59,22 @@ from hooks.thresholds import Thresholds
 Assessor = Callable[[ProcedureFact, Modality], Assessment]
 
 EXCLUDED_VERIFICATION = ("refuted", "entered-in-error")
+ENDED_MED_STATUSES = ("stopped", "completed", "cancelled", "entered-in-error", "not-taken", "revoked")
+# §7.2: buprenorphine forms used for opioid use disorder (not the transdermal pain patch), and
+# methadone from an opioid treatment programme.
+MOUD_FORMULATION = re.compile(
+    r"sublingual|\bSL\b|buccal|inject|subcutaneous|extended-release injection|naloxone|suboxone|"
+    r"subutex|zubsolv|sublocade|brixadi",
+    re.IGNORECASE,
+)
+OTP_TEXT = re.compile(r"opioid treatment program|\bOTP\b|opioid use disorder", re.IGNORECASE)
+MG_DOSE = re.compile(r"(\d+(?:\.\d+)?)\s*mg\b", re.IGNORECASE)
+# Indications other than sciatica named in a drug's reason (M2).
+OTHER_INDICATION = re.compile(
+    r"epilep|seizure|convulsion|trigeminal|bipolar|herpetic|diabetic (?:poly)?neuropath|fibromyalg|"
+    r"migraine|depress|anxiety|panic|post-?traumatic",
+    re.IGNORECASE,
+)
 PENDING_ORDER_STATUSES = ("draft", "active", "on-hold")
 DEAD_ORDER_STATUSES = ("revoked", "entered-in-error")
 
@@ -182,9 +198,116 @@ class PathwayContext:
         return tuple(sorted(out, key=lambda m: m.start or date.min))
 
     def is_active_med(self, m: MedicationFact) -> bool:
-        if m.status in ("stopped", "completed", "cancelled", "entered-in-error", "not-taken", "revoked"):
+        """Current therapy: not stopped (or stopped with a supply still running), not ended, not stale."""
+        if m.status in ENDED_MED_STATUSES:
             return m.end is not None and m.end >= self.today
-        return m.end is None or m.end >= self.today
+        return (m.end is None or m.end >= self.today) and not self.is_stale_order(m)
+
+    # -----------------------------------------------------------------------------------------
+    # medication records: stale orders, what a drug is for, MOUD (decision model §7.2, §7.6)
+    # -----------------------------------------------------------------------------------------
+
+    @staticmethod
+    def same_drug(a: MedicationFact, b: MedicationFact) -> bool:
+        codes = {(c.system, c.code) for c in (*a.codings, *a.ingredient_codings)}
+        if codes & {(c.system, c.code) for c in (*b.codings, *b.ingredient_codings)}:
+            return True
+        return bool(a.text) and a.text.strip().lower() == b.text.strip().lower()
+
+    def _last_seen(self, m: MedicationFact) -> date | None:
+        dates = [d for d in (m.start, m.asserted, m.end and min(m.end, self.today)) if d is not None]
+        return max(dates, default=None)
+
+    def is_stale_order(self, m: MedicationFact) -> bool:
+        """An order still marked active, written more than ``stale_order_days`` ago with no end, and
+        with no newer order, statement or fill of the same drug inside that window: a record never
+        closed (Synthea and migrated charts carry "active" orders from decades ago), not current
+        therapy. The cards name it as a data-quality note instead of counting it."""
+        if m.resource_type != "MedicationRequest" or m.end is not None or m.start is None:
+            return False
+        if m.status in ENDED_MED_STATUSES:
+            return False
+        since = self.today - timedelta(days=self.t.stale_order_days)
+        if m.start >= since:
+            return False
+        for o in self.history.medications:
+            if o is m or o.status in ("entered-in-error", "cancelled", "not-taken"):
+                continue
+            seen = self._last_seen(o)
+            if seen is not None and since <= seen <= self.today and self.same_drug(m, o):
+                return False
+        return True
+
+    def stale_orders(self, *value_sets: str) -> tuple[MedicationFact, ...]:
+        return tuple(m for m in self.medications(*value_sets) if self.is_stale_order(m))
+
+    def stale_fact(self, m: MedicationFact) -> Fact:
+        when = m.start.isoformat() if m.start else "an unknown date"
+        return Fact(
+            f"{m.text}: order of {when} still marked active with nothing newer recorded — a stale "
+            "record, not counted as current therapy",
+            m.ref,
+        )
+
+    def other_indication(self, m: MedicationFact, *value_sets: str) -> Fact | None:
+        """What explains a drug other than sciatica: its reason (reasonCode, or a reasonReference to a
+        condition) when that names a condition in ``value_sets``, else a current condition in them. A
+        reason naming radicular pain keeps the drug on the sciatica question."""
+        referenced = [c for c in self.history.conditions if c.ref in m.reason_refs]
+        reason_codes = (*m.reason, *(x for c in referenced for x in c.codings))
+        if self.matches("lumbar_radiculopathy_conditions", reason_codes):
+            return None
+        for c in referenced:
+            if any(self.matches(vs, c.codings) for vs in value_sets):
+                return self.cond_fact(c, f"{m.text} is prescribed for: ")
+        coded = next((x for x in m.reason if any(self.matches(vs, (x,)) for vs in value_sets)), None)
+        named = next((x for x in m.reason if x.display and OTHER_INDICATION.search(x.display)), None)
+        if coded or named:
+            reason = coded or named
+            assert reason is not None
+            return Fact(f"{m.text} is prescribed for {reason.display or reason.code}", m.ref)
+        current = self.conditions(*value_sets)
+        if current:
+            return self.cond_fact(current[0], f"another reason for {m.text}: ")
+        return None
+
+    @cached_property
+    def oud_conditions(self) -> tuple[ConditionFact, ...]:
+        """Opioid use disorder (ICD-10-CM F11.x, including in remission)."""
+        return self.conditions("opioid_use_disorder_diagnoses", "opioid_use_disorder")
+
+    def is_moud(self, m: MedicationFact) -> bool:
+        """Medication for opioid use disorder (§7.2): naltrexone; buprenorphine or methadone with an OUD
+        diagnosis; buprenorphine as a MOUD formulation (sublingual or buccal tablet or film, injection,
+        with naloxone); methadone dispensed by an opioid treatment programme. Transdermal buprenorphine
+        without an OUD diagnosis is pain therapy."""
+        codings = (*m.codings, *m.ingredient_codings)
+        if not self.matches("rx_moud", codings):
+            return False
+        if self.matches("rx_opioid_antagonists_moud", codings) or self.oud_conditions:
+            return True
+        words = " ".join(filter(None, (m.text, m.route_text, m.dose_text, m.dose_form_text)))
+        if OTP_TEXT.search(words):
+            return True
+        member = self.term.match("rx_opioids", codings)
+        if member is None or member.display.lower() != "buprenorphine":
+            return False  # methadone for pain stays long-term opioid therapy
+        return bool(
+            MOUD_FORMULATION.search(words)
+            or self.matches("parenteral_dose_forms", m.dose_form)
+            or self.matches("order_naloxone", codings)
+        )
+
+    @cached_property
+    def moud(self) -> tuple[MedicationFact, ...]:
+        """Current medications for opioid use disorder."""
+        return tuple(m for m in self.medications("rx_moud") if self.is_active_med(m) and self.is_moud(m))
+
+    @cached_property
+    def psychosocial_conditions(self) -> tuple[ConditionFact, ...]:
+        """Current depression (F32.x incl. F32.A, F33.x), anxiety (F41.x) or PTSD (F43.1x) diagnoses;
+        chronic pain codes (G89.x) are pain, not psychosocial (§7.6)."""
+        return self.conditions("psychosocial_diagnoses")
 
     def receiving(self, conflict: Conflict) -> bool:
         """The patient has the treatment a conflict is about now: takes the medicine or has it ordered."""
@@ -482,7 +605,16 @@ class PathwayContext:
 
     @cached_property
     def analgesics(self) -> tuple[MedicationFact, ...]:
-        return self.medications("rx_nsaids", "rx_muscle_relaxants")
+        """NSAID and muscle-relaxant prescriptions (carisoprodol included), not low-dose aspirin: aspirin
+        counts as an analgesic trial only when a dose above ``low_dose_aspirin_mg`` is stated (§7.6)."""
+        meds = self.medications("rx_nsaids", "rx_muscle_relaxant_class")
+        return tuple(m for m in meds if not self.is_antiplatelet_aspirin(m))
+
+    def is_antiplatelet_aspirin(self, m: MedicationFact) -> bool:
+        if not self.matches("rx_aspirin", (*m.codings, *m.ingredient_codings)):
+            return False
+        doses = [float(x) for x in MG_DOSE.findall(" ".join(filter(None, (m.text, m.dose_text))))]
+        return max(doses, default=0.0) <= self.t.low_dose_aspirin_mg
 
     def _span_days(self, start: date | None, end: date | None) -> int:
         """Days covered from ``start`` to ``end`` (or today while still running), 0 without a start."""

@@ -8,7 +8,7 @@ When: an opioid MedicationRequest (``rx_opioids``, by ingredient code or name) i
       (b) the total MME/day of this order plus other drafted and current opioids is
       ≥ ``high_mme_per_day`` (50), converted with the CDC 2022 factors in
       ``hooks/orders/data/mme_conversion.json``;
-      (c) a benzodiazepine (``rx_benzodiazepines``) is current or drafted in the same session.
+      (c) a benzodiazepine (``rx_benzodiazepine_class``) is current or drafted in the same session.
 Then: warning; reassess benefit and harm, taper rather than stop abruptly, avoid benzodiazepine
       co-prescription, offer naloxone (suggested as a draft MedicationRequest when (b) or (c)).
 Evidence: CDC 2022 (recommendations 5, 6, 8, 11); NICE NG59 (no opioids for chronic sciatica);
@@ -20,10 +20,17 @@ When: a benzodiazepine is drafted while the patient takes an opioid (current in 
 Then: warning; avoid the combination; if both continue, offer naloxone (suggested).
 Evidence: CDC 2022 (recommendations 8, 11).
 
+``order.opioid-with-moud`` (decision model §7.2)
+When: an opioid other than the patient's MOUD is drafted while the patient takes medication for opioid
+      use disorder (buprenorphine or methadone for OUD, naltrexone). A MOUD order itself gets no card.
+Then: warning instead of ``order.opioid-risk``; coordinate with the MOUD prescriber; continue MOUD.
+Evidence: CDC 2022 (recommendation 12).
+
 ``order.gabapentinoid-sciatica`` and ``order.oral-steroid-sciatica`` (decision model M2, M3, §1.3)
 When: a gabapentinoid (``rx_gabapentinoids``) or a systemic corticosteroid by a route that is not an
       injection (``rx_systemic_corticosteroids``) is drafted for a patient with a current lumbar
-      radicular condition.
+      radicular condition; a gabapentinoid whose reason or a current condition names another
+      indication (epilepsy, diabetic neuropathy, post-herpetic neuralgia ...) is not for sciatica.
 Then: info card showing the evidence conflict: seeds 000/001/004 (neuropathic agents) and 002 (oral
       steroids) list them; PRECISE (pregabalin no better than placebo) and NICE NG59 (do not offer
       gabapentinoids or oral corticosteroids for sciatica) do not. Reassess at 4-8 weeks; taper if no
@@ -39,8 +46,8 @@ from hooks.facts import MedicationFact
 from hooks.mme import mme_factors
 from hooks.orders.common import card, delete
 from hooks.orders.context import OrderContext
-from hooks.orders.draft import DraftOrder
-from hooks.pathway.rules.medication import continuous_course_days, daily_mme
+from hooks.orders.draft import DraftOrder, _codings, _list
+from hooks.pathway.rules.medication import continuous_course_days, daily_mme, other_indication
 from hooks.rule import INFO, Rule, order_rule
 from hooks.terminology import Terminology
 from hooks.text import NOT_ORAL_ROUTE
@@ -60,13 +67,17 @@ RULE_STEROID_DECL: Rule = order_rule(
 RULE_BENZO_DECL: Rule = order_rule(
     "order.benzodiazepine-with-opioid", "Benzodiazepine with a current opioid", "M1", ("cdc_opioids_2022",)
 )
-RULES = (RULE_OPIOID_DECL, RULE_GABAPENTINOID_DECL, RULE_STEROID_DECL, RULE_BENZO_DECL)
-RULE_OPIOID, RULE_GABAPENTINOID, RULE_STEROID, RULE_BENZO = (r.id for r in RULES)
+RULE_MOUD_DECL: Rule = order_rule(
+    "order.opioid-with-moud", "Opioid for a patient on treatment for opioid use disorder", "M1",
+    ("cdc_opioids_2022",),
+)
+RULES = (RULE_OPIOID_DECL, RULE_GABAPENTINOID_DECL, RULE_STEROID_DECL, RULE_BENZO_DECL, RULE_MOUD_DECL)
+RULE_OPIOID, RULE_GABAPENTINOID, RULE_STEROID, RULE_BENZO, RULE_MOUD = (r.id for r in RULES)
 RULE_IDS = tuple(r.id for r in RULES)
 # What the order-level "not fully checked" card needs to know about this check.
 APPLIES_TO: tuple[str, ...] = (
     "rx_opioids",
-    "rx_benzodiazepines",
+    "rx_benzodiazepine_class",
     "rx_gabapentinoids",
     "rx_systemic_corticosteroids",
 )
@@ -119,7 +130,7 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         return []
     if ctx.drug_is(order, "rx_opioids") is not None:
         return _opioid(ctx, order)
-    if ctx.drug_is(order, "rx_benzodiazepines") is not None:
+    if ctx.drug_is(order, "rx_benzodiazepine_class") is not None:
         return _benzodiazepine(ctx, order)
     if ctx.drug_is(order, "rx_gabapentinoids") is not None:
         return _gabapentinoid(ctx, order)
@@ -128,7 +139,49 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     return []
 
 
+def _moud_coordination(ctx: OrderContext, order: DraftOrder) -> list[CardDraft] | None:
+    """An opioid order for a patient on MOUD (decision model §7.2): None when the patient is not on
+    MOUD; no card when the order is itself MOUD (a renewal is not escalation); otherwise a warning to
+    coordinate with the MOUD prescriber instead of the ordinary opioid-risk card."""
+    route_names = (*(d.route_text for d in order.doses), *(c.display for d in order.doses for c in d.route))
+    routes = " ".join(r for r in route_names if r)
+    as_ordered = MedicationFact(
+        ref=order.ref, resource_type="MedicationRequest", codings=order.codings,
+        ingredient_codings=order.ingredient_codings, text=order.text, status="active", intent="order",
+        start=ctx.today, end=None, route_text=routes or None,
+    )  # fmt: skip
+    if ctx.pathway.is_moud(as_ordered):
+        return []
+    moud = ctx.pathway.moud
+    if not moud:
+        return None
+    return [
+        card(
+            RULE_MOUD, "Opioid for a patient on treatment for opioid use disorder", order,
+            indicator="warning",
+            summary="Opioid for a patient on treatment for opioid use disorder: coordinate with the MOUD "
+            "prescriber first",
+            why=(
+                *(ctx.pathway.med_fact(m, "treatment for opioid use disorder: ") for m in moud),
+                *(ctx.pathway.cond_fact(c) for c in ctx.pathway.oud_conditions[:1]),
+            ),
+            next_steps=(
+                "Agree any full-agonist opioid and the acute pain plan with the MOUD prescriber before "
+                "signing.",
+                "Continue the treatment for opioid use disorder; do not stop it for pain control (CDC "
+                "2022 recommendation 12).",
+            ),
+            avoid=("A full-agonist opioid without the MOUD prescriber; stopping or tapering MOUD.",),
+            evidence=("cdc_opioids_2022",),
+            gaps=ctx.unavailable_gaps("medicationRequests", "medicationStatements"),
+        )
+    ]  # fmt: skip
+
+
 def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
+    moud = _moud_coordination(ctx, order)
+    if moud is not None:
+        return moud
     why: list[Fact] = []
     gaps: list[str] = list(ctx.unavailable_gaps("medicationRequests", "medicationStatements"))
     # (a) long-term use: the continuous course this order would extend (runs ≤ 30 days apart
@@ -300,7 +353,25 @@ def _conflict_card(
     ]
 
 
+def _for_another_indication(ctx: OrderContext, order: DraftOrder) -> bool:
+    """The drafted drug is for something other than sciatica: its reasonCode or reasonReference, or a
+    current condition, names another indication (epilepsy, diabetic neuropathy, post-herpetic
+    neuralgia, fibromyalgia ...), as the pathway's M2 judges it."""
+    res = order.resource
+    refs = [r.get("reference") for r in _list(res.get("reasonReference"))]
+    reason = tuple(c for rc in _list(res.get("reasonCode")) for c in _codings(rc))
+    as_ordered = MedicationFact(
+        ref=order.ref, resource_type="MedicationRequest", codings=order.codings,
+        ingredient_codings=order.ingredient_codings, text=order.text, status="active", intent=order.intent,
+        start=ctx.today, end=None, reason=reason,
+        reason_refs=tuple("/".join(r.split("/")[-2:]) for r in refs if isinstance(r, str) and "/" in r),
+    )  # fmt: skip
+    return other_indication(ctx.pathway, as_ordered) is not None
+
+
 def _gabapentinoid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
+    if _for_another_indication(ctx, order):
+        return []
     return _conflict_card(
         ctx,
         order,

@@ -6,6 +6,7 @@ corticosteroids for sciatica. These cards never suggest starting any of these dr
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date, timedelta
 
@@ -23,13 +24,17 @@ from hooks.pathway.rules.common import (
     TOPIC_ORAL_STEROIDS,
     Rule,
 )
-from hooks.rule import WARNING
+from hooks.rule import INFO_OR_WARNING
 from hooks.text import NOT_ORAL_ROUTE
-from hooks.thresholds import pct
+from hooks.thresholds import pct, span
 
 M1 = Rule(
     "M1", "Long-term opioid therapy for radicular pain", TOPIC_OPIOIDS, ("cdc_opioids_2022", "nice_ng59"),
-    indicators=WARNING,
+    indicators=INFO_OR_WARNING,
+)
+M4 = Rule(
+    "M4", "Treatment for opioid use disorder: continue and coordinate", TOPIC_OPIOIDS,
+    ("cdc_opioids_2022",), indicators=INFO_OR_WARNING,
 )
 M2 = Rule(
     "M2", "Gabapentinoid, TCA or SNRI for radicular pain", TOPIC_NEUROPATHIC,
@@ -75,31 +80,104 @@ def daily_mme(ctx: PathwayContext, meds: Sequence[MedicationFact]) -> float | No
     return total if known else None
 
 
+def stale_order_note(
+    rule: Rule, ctx: PathwayContext, stale: Sequence[MedicationFact], what: str
+) -> CardDraft:
+    """Info card for drug orders still marked active but too old to be current therapy: the record
+    needs correcting, and the drug is not judged as if it were taken."""
+    first = min((m.start for m in stale if m.start), default=None)
+    since = f" from {first.year}" if first else ""
+    return rule.card(
+        ctx,
+        indicator="info",
+        summary=f"Stale {what} order{since} still marked active: confirm whether it is taken; not "
+        "counted as current therapy",
+        why=[ctx.stale_fact(m) for m in stale],
+        gaps=[f"no {what} order, statement or fill in the last {span(ctx.t.stale_order_days)}"],
+        next_steps=[
+            "Confirm with the patient and pharmacy records whether the drug is still taken.",
+            "Close or update the order so the medication list is accurate.",
+        ],
+        avoid=["Counting an unconfirmed old order as current therapy."],
+        needs=("medicationRequests", "medicationStatements"),
+    )
+
+
+def m4_moud(ctx: PathwayContext) -> CardDraft | None:
+    """M4 — medication for opioid use disorder (decision model §7.2).
+
+    When: current buprenorphine (sublingual/buccal, injection, with naloxone) or methadone with an
+      opioid use disorder diagnosis or from a treatment programme, or naltrexone.
+    Then: info (warning when a full-agonist opioid is also current) — continue MOUD; coordinate any
+      procedure and the acute pain plan with the MOUD prescriber; no full-agonist opioid without
+      that coordination. Replaces M1: MOUD is never long-term pain therapy to taper.
+    Evidence: CDC 2022 (recommendation 12: offer or arrange treatment for OUD; do not discontinue).
+    """
+    moud = ctx.moud
+    if not moud:
+        return None
+    agonists = [m for m in ctx.medications("rx_opioids") if ctx.is_active_med(m) and not ctx.is_moud(m)]
+    why = [ctx.med_fact(m, "treatment for opioid use disorder: ") for m in moud]
+    why += [ctx.med_fact(m, "full-agonist opioid as well: ") for m in agonists]
+    why += [ctx.cond_fact(c) for c in ctx.oud_conditions[:1]]
+    steps = [
+        "Continue the treatment for opioid use disorder; plan any spine procedure and acute pain care "
+        "with the MOUD prescriber (CDC 2022 recommendation 12).",
+        "Do not taper or stop it as if it were long-term opioid therapy for pain.",
+    ]
+    if agonists:
+        steps.insert(0, "Review the full-agonist opioid with the MOUD prescriber before any renewal.")
+    return M4.card(
+        ctx,
+        indicator="warning" if agonists else "info",
+        summary=(
+            "Full-agonist opioid beside treatment for opioid use disorder: coordinate with the MOUD "
+            "prescriber"
+            if agonists
+            else "On treatment for opioid use disorder: continue it; plan procedures and acute pain with "
+            "the MOUD prescriber"
+        ),
+        why=why,
+        next_steps=steps,
+        avoid=[
+            "Tapering or stopping MOUD as if it were long-term opioid therapy for pain.",
+            "Adding full-agonist opioids without the MOUD prescriber.",
+        ],
+        needs=("medicationRequests", "medicationStatements"),
+    )
+
+
 def m1_long_term_opioids(ctx: PathwayContext) -> CardDraft | None:
     """M1 — long-term opioid therapy for radicular pain.
 
-    When: a long-term-opioid or opioid-use-disorder code, or opioid prescriptions forming a continuous
-      course of more than 90 days, or ≥ 50 MME/day, or a benzodiazepine co-prescription.
+    When: a long-term-opioid code, or opioid prescriptions forming a continuous course of more than
+      90 days, or ≥ 50 MME/day, or a benzodiazepine co-prescription, or an opioid with an opioid use
+      disorder diagnosis; never for a patient on MOUD (M4 speaks instead). An opioid order still
+      marked active but stale (``stale_order_days``, nothing newer) is not current: an info note names it.
     Then: warning — reassess benefit and harm; taper when benefit does not outweigh harm (no abrupt
       stop); offer naloxone; avoid benzodiazepines. Seed 003: avoid prolonged opioids.
-    Evidence: CDC 2022 (recommendations 5, 8, 11); NICE NG59 (no opioids for chronic sciatica).
+    Evidence: CDC 2022 (recommendations 5, 8, 11, 12); NICE NG59 (no opioids for chronic sciatica).
     """
+    if ctx.moud:
+        return None
     opioids = ctx.medications("rx_opioids")
     active = [m for m in opioids if ctx.is_active_med(m)]
-    markers = ctx.conditions("opioid_risk_conditions")
+    oud = ctx.oud_conditions
+    markers = [c for c in ctx.conditions("opioid_risk_conditions") if c not in oud]
     days = continuous_course_days(ctx, opioids)
     mme = daily_mme(ctx, opioids)
-    benzos = [m for m in ctx.medications("rx_benzodiazepines") if ctx.is_active_med(m)]
+    benzos = [m for m in ctx.medications("rx_benzodiazepine_class") if ctx.is_active_med(m)]
     long_term = days > ctx.t.long_term_opioid_days
     high = mme is not None and mme >= ctx.t.high_mme_per_day
-    if not (markers or long_term or high or (active and benzos)):
-        return None
     if not active and not markers:
+        stale = ctx.stale_orders("rx_opioids")
+        return stale_order_note(M1, ctx, stale, "opioid") if stale else None
+    if not (markers or long_term or high or (active and (benzos or oud))):
         return None
     naloxone = [m for m in ctx.medications("order_naloxone") if ctx.is_active_med(m)]
     why = [ctx.med_fact(m) for m in active[:1]]
     why += [ctx.med_fact(m, "with benzodiazepine: ") for m in benzos]
-    why += [ctx.cond_fact(c) for c in markers]
+    why += [ctx.cond_fact(c) for c in (*markers, *oud)]
     if days:
         why.append(Fact(f"continuous opioid course of {days} days"))
     if mme is not None:
@@ -121,6 +199,8 @@ def m1_long_term_opioids(ctx: PathwayContext) -> CardDraft | None:
         )
     if benzos:
         steps.append("Avoid opioid + benzodiazepine co-prescription; plan to taper the benzodiazepine.")
+    if oud:
+        steps.append("Opioid use disorder on record: offer or arrange its treatment (CDC 2022 rec. 12).")
     suggestions = []
     if not naloxone:
         suggestions.append(
@@ -135,7 +215,7 @@ def m1_long_term_opioids(ctx: PathwayContext) -> CardDraft | None:
         summary=(
             "Long-term opioids for radicular pain: reassess benefit and harm, taper if no benefit, "
             "offer naloxone"
-            if long_term or markers
+            if long_term or markers or oud
             else "High-risk opioid prescribing for radicular pain: reassess, avoid escalation, offer naloxone"
         ),
         why=why,
@@ -147,25 +227,41 @@ def m1_long_term_opioids(ctx: PathwayContext) -> CardDraft | None:
     )
 
 
+NEUROPATHIC_SETS = ("rx_gabapentinoids", "rx_antidepressants_neuropathic", "rx_other_anticonvulsants")
+# What else each class is prescribed for (decision model §2 M2 row, §7 review).
+ANTIDEPRESSANT_INDICATIONS = (
+    "depressive_disorder_diagnoses", "anxiety_disorder_diagnoses", "ptsd_diagnoses",
+    "neuropathic_agent_other_indications",
+)
+ANTIEPILEPTIC_INDICATIONS = ("antiepileptic_other_indications", "neuropathic_agent_other_indications")
+
+
+def other_indication(ctx: PathwayContext, m: MedicationFact) -> Fact | None:
+    """The indication other than sciatica that explains a neuropathic agent, if any."""
+    if ctx.matches("rx_antidepressants_neuropathic", (*m.codings, *m.ingredient_codings)):
+        return ctx.other_indication(m, *ANTIDEPRESSANT_INDICATIONS)
+    return ctx.other_indication(m, *ANTIEPILEPTIC_INDICATIONS)
+
+
 def m2_neuropathic_agents(ctx: PathwayContext) -> CardDraft | None:
     """M2 — gabapentinoid, TCA or SNRI prescribed for radicular pain.
 
     When: an active gabapentin, pregabalin, nortriptyline, amitriptyline, duloxetine or venlafaxine
-      (or another antiepileptic) prescription in a patient on the radicular pathway.
+      (or another antiepileptic) prescription in a patient on the radicular pathway, unless another
+      indication explains it (its reasonCode/reasonReference or a current condition: epilepsy,
+      trigeminal neuralgia, bipolar disorder, post-herpetic neuralgia, diabetic neuropathy,
+      fibromyalgia, migraine; depression, anxiety or PTSD for an antidepressant). A stale order
+      (``stale_order_days``, nothing newer) is not current: an info note names it.
     Then: info — show the evidence conflict (§1.3); reassess benefit at 4–8 weeks; supervised taper if
       no ≥ 30 %/2-point improvement; warn about opioid + gabapentinoid respiratory depression. Never
       suggests starting or escalating these drugs.
     Evidence: NICE NG59 (2020); PRECISE (NEJM 2017); Khoromi 2007; seeds 000/001/004 (for).
     """
-    meds = [
-        m
-        for m in ctx.medications(
-            "rx_gabapentinoids", "rx_antidepressants_neuropathic", "rx_other_anticonvulsants"
-        )
-        if ctx.is_active_med(m)
-    ]
+    current = [m for m in ctx.medications(*NEUROPATHIC_SETS) if ctx.is_active_med(m)]
+    meds = [m for m in current if other_indication(ctx, m) is None]
     if not meds:
-        return None
+        stale = [] if current else ctx.stale_orders(*NEUROPATHIC_SETS)
+        return stale_order_note(M2, ctx, stale, "neuropathic-agent") if stale else None
     why = [ctx.med_fact(m) for m in meds]
     first = min((m.start for m in meds if m.start), default=None)
     gaps = []
@@ -204,15 +300,26 @@ def m2_neuropathic_agents(ctx: PathwayContext) -> CardDraft | None:
     )
 
 
-def is_oral(m: MedicationFact) -> bool:
-    return not (m.route_text and NOT_ORAL_ROUTE.search(m.route_text))
+# Depot corticosteroids named without a route: methylprednisolone/triamcinolone acetate, Depo-Medrol,
+# Kenalog, Celestone Soluspan are injected (epidural, intra-articular, intramuscular).
+DEPOT_STEROID = re.compile(r"\bacetate\b|\bdepo-?medrol\b|\bkenalog\b|\bsoluspan\b", re.IGNORECASE)
+
+
+def is_oral(m: MedicationFact, ctx: PathwayContext | None = None) -> bool:
+    """Taken by mouth: no injection, epidural or other non-oral route, dose form or depot product named
+    (decision model §7.6: an epidural or injected steroid is not an oral corticosteroid course)."""
+    words = " ".join(filter(None, (m.route_text, m.text, m.dose_text, m.dose_form_text)))
+    if NOT_ORAL_ROUTE.search(words) or DEPOT_STEROID.search(words):
+        return False
+    return not (ctx is not None and ctx.matches("parenteral_dose_forms", m.dose_form))
 
 
 def m3_oral_steroids(ctx: PathwayContext) -> CardDraft | None:
     """M3 — oral corticosteroids for sciatica.
 
     When: an oral prednisone, methylprednisolone, dexamethasone or prednisolone course active or started
-      within the last 90 days.
+      within the last 90 days. Injected and epidural corticosteroids (route, dose form or product
+      name) are not oral courses.
     Then: info — NICE NG59 recommends against oral corticosteroids for sciatica (seed 002 lists them as
       an initial option); do not renew or repeat courses.
     Evidence: NICE NG59; seed 002.
@@ -221,7 +328,7 @@ def m3_oral_steroids(ctx: PathwayContext) -> CardDraft | None:
     meds = [
         m
         for m in ctx.medications("rx_systemic_corticosteroids")
-        if is_oral(m) and (ctx.is_active_med(m) or (m.start is not None and m.start >= since))
+        if is_oral(m, ctx) and (ctx.is_active_med(m) or (m.start is not None and m.start >= since))
     ]
     if not meds:
         return None
@@ -241,4 +348,4 @@ def m3_oral_steroids(ctx: PathwayContext) -> CardDraft | None:
     )
 
 
-MEDICATION_RULES = (m1_long_term_opioids, m2_neuropathic_agents, m3_oral_steroids)
+MEDICATION_RULES = (m4_moud, m1_long_term_opioids, m2_neuropathic_agents, m3_oral_steroids)

@@ -38,14 +38,15 @@ def neuromodulation_in_view(ctx: PathwayContext) -> bool:
 def y1_psychosocial_risk(ctx: PathwayContext) -> CardDraft | None:
     """Y1 — psychosocial risk.
 
-    When: PHQ-9 ≥ 10, GAD-7 ≥ 10, STarT Back high risk, or a depression/anxiety diagnosis (F32/F33/F41).
+    When: PHQ-9 ≥ 10, GAD-7 ≥ 10, STarT Back high risk, or a depression, anxiety or PTSD diagnosis
+      (F32.x incl. F32.A, F33.x, F41.x, F43.1x; chronic pain codes G89.x are not psychosocial).
     Then: info — biopsychosocial assessment before surgical referral (seed 003); CBT or a multidisciplinary
       programme (seed 004); mandatory psychological evaluation before SCS/IDD.
     Evidence: seeds 003/004; NICE NG59 (combined physical and psychological programmes); NACC 2014
       (psychological evaluation before SCS).
     """
     screens = positive_screens(ctx)
-    diagnoses = ctx.conditions("psychological_comorbidity")
+    diagnoses = ctx.psychosocial_conditions
     if not screens and not diagnoses:
         return None
     suggestions: list[SuggestionDraft] = [
