@@ -63,6 +63,7 @@ CATALOGUE: tuple[Rule, ...] = (
     NOT_FULLY_CHECKED,
     # order checks
     oc.red_flag.RULE_ID_DECL,
+    oc.antithrombotics.RULE_ID_DECL,
     oc.imaging_early.RULE_CES_DECL,
     oc.imaging_early.RULE_EARLY_DECL,
     oc.mri_contrast.RULE_ID_DECL,

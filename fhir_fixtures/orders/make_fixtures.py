@@ -113,11 +113,24 @@ class Scenario:
     def pain(self, rid: str, value: float, days: int) -> Scenario:
         return self.add("observations", fb.pain_score(rid, value, ago(days), self.subject))
 
-    def medication(self, rid: str, rx: str, display: str, start_days: int) -> Scenario:
+    def medication(
+        self, rid: str, rx: str, display: str, start_days: int, *, status: str = "active"
+    ) -> Scenario:
         return self.add(
             "medicationRequests",
-            fb.medication_request(rid, cc(RXNORM, rx, display), self.subject, authored=ago(start_days)),
+            fb.medication_request(
+                rid, cc(RXNORM, rx, display), self.subject, authored=ago(start_days), status=status
+            ),
         )
+
+    def statement(self, rid: str, rx: str, display: str, text: str, start_days: int) -> Scenario:
+        """A MedicationStatement (the patient reports taking it), named as the EHR's drug list shows it."""
+        medication = {"coding": [fb.coding(RXNORM, rx, display)], "text": text}
+        return self.add("medicationStatements", {
+            "resourceType": "MedicationStatement", "id": rid, "status": "active",
+            "medicationCodeableConcept": medication, "subject": self.subject,
+            "effectivePeriod": {"start": ago(start_days)},
+        })  # fmt: skip
 
     # ---------------------------------------------------------------- draft orders
     def order(
@@ -563,6 +576,8 @@ def scenarios() -> list[Scenario]:
             "order.discography", "info", "ServiceRequest/sr-disco", [["delete", "ServiceRequest/sr-disco"]]
         )
     )
+    # ------------------------------------------------------------------ check 0: antithrombotics
+    s.extend(antithrombotic_scenarios())
     # ------------------------------------------------------------------ unrelated orders
     s.append(
         Scenario(
@@ -616,6 +631,86 @@ def scenarios() -> list[Scenario]:
     return s
 
 
+APIXABAN = ("apixaban", "1364430", "apixaban")
+CLOPIDOGREL = ("clopidogrel", "32968", "clopidogrel")
+WARFARIN = ("warfarin", "11289", "warfarin")
+ASPIRIN = ("aspirin", "1191", "aspirin")
+TFESI = ("sr-esi", "64483", "Transforaminal epidural injection L5-S1")
+
+
+def _after_conservative_care(sc: Scenario) -> Scenario:
+    """Radicular pain for 10 weeks after failed physiotherapy and an NSAID: an ESI draws no other card."""
+    return (
+        sc.condition("rad", *RAD, 70)
+        .procedure("pt-eval", "97161", "Physical therapy evaluation", 60)
+        .procedure("pt-1", "97110", "Therapeutic exercises", 40)
+        .pain("pain", 7, 3)
+    )
+
+
+def antithrombotic_scenarios() -> list[Scenario]:
+    """Check 0 (ASRA 2018): a neuraxial or deep procedure ordered while the patient takes an
+    anticoagulant or antiplatelet; info on order-select, warning on order-sign, no suggestion."""
+    rule = "order.antithrombotic-procedure"
+    s: list[Scenario] = []
+    s.append(
+        _after_conservative_care(Scenario(
+            "esi-on-apixaban-clopidogrel",
+            "Transforaminal ESI ordered while the patient takes apixaban and clopidogrel (check 0, positive)",
+        ))
+        .medication(*APIXABAN, 200)
+        .medication(*CLOPIDOGREL, 400)
+        .order(*TFESI, bodySite=[{"text": "L5-S1"}])
+        .expect("order-select", rule, "info", "ServiceRequest/sr-esi", [])
+        .expect("order-sign", rule, "warning", "ServiceRequest/sr-esi", [])
+    )  # fmt: skip
+    s.append(
+        _after_conservative_care(Scenario(
+            "sandbox-esi-on-apixaban-clopidogrel",
+            "The Sandbox signs an interlaminar ESI; apixaban and clopidogrel on the drug list "
+            "(check 0, positive)",
+            shape="sandbox", patient_id="p1",
+        ))
+        .statement("eliquis", *APIXABAN[1:], "Eliquis 5 mg twice daily", 300)
+        .statement("plavix", *CLOPIDOGREL[1:], "Plavix 75 mg daily", 500)
+        .order(*GUIDED_ILESI)
+        .expect("order-select", rule, "info", "ServiceRequest/sr-esi", [])
+        .expect("order-sign", rule, "warning", "ServiceRequest/sr-esi", [])
+    )  # fmt: skip
+    s.append(
+        _after_conservative_care(Scenario(
+            "esi-after-apixaban-stopped",
+            "Transforaminal ESI after apixaban was stopped (check 0, negative)",
+        ))
+        .medication(*APIXABAN, 200, status="stopped")
+        .order(*TFESI, bodySite=[{"text": "L5-S1"}])
+    )  # fmt: skip
+    s.append(
+        _after_conservative_care(Scenario(
+            "si-joint-injection-on-apixaban",
+            "Sacroiliac joint injection (low bleeding risk) on apixaban (check 0, negative)",
+        ))
+        .medication(*APIXABAN, 200)
+        .order("sr-sij", "27096", "Sacroiliac joint injection with imaging guidance")
+    )  # fmt: skip
+    s.append(
+        _after_conservative_care(Scenario(
+            "mri-on-warfarin", "Lumbar MRI (not a procedure) on warfarin (check 0, negative)",
+        ))
+        .medication(*WARFARIN, 300)
+        .order(*MRI)
+    )  # fmt: skip
+    s.append(
+        _after_conservative_care(Scenario(
+            "esi-on-aspirin-alone",
+            "Transforaminal ESI (intermediate risk) on aspirin alone (check 0, negative)",
+        ))
+        .medication(*ASPIRIN, 300)
+        .order(*TFESI, bodySite=[{"text": "L5-S1"}])
+    )  # fmt: skip
+    return s
+
+
 # Which checks each negative scenario shows silent (every check has at least one).
 NEGATIVE_FOR: dict[str, list[str]] = {
     "mri-week2-foot-drop": ["order.mri-early", "order.mri-ces-emergency"],
@@ -634,6 +729,10 @@ NEGATIVE_FOR: dict[str, list[str]] = {
     "sandbox-medication-without-drug": ["order.opioid-risk", "order.gabapentinoid-sciatica",
                                         "order.oral-steroid-sciatica"],
     "sandbox-pama-tmj-mri": ["order.mri-early", "order.mri-postop-contrast"],
+    "esi-after-apixaban-stopped": ["order.antithrombotic-procedure"],
+    "si-joint-injection-on-apixaban": ["order.antithrombotic-procedure"],
+    "mri-on-warfarin": ["order.antithrombotic-procedure", "order.mri-early"],
+    "esi-on-aspirin-alone": ["order.antithrombotic-procedure"],
 }  # fmt: skip
 
 
