@@ -79,6 +79,7 @@ CATALOGUE: tuple[Rule, ...] = (
     oc.neuromodulation.RULE_PSYCH_DECL,
     oc.fusion.RULE_ID_DECL,
     oc.medications.RULE_OPIOID_DECL,
+    oc.medications.RULE_ER_NAIVE_DECL,
     oc.medications.RULE_BENZO_DECL,
     oc.medications.RULE_GABAPENTINOID_DECL,
     oc.medications.RULE_STEROID_DECL,

@@ -183,6 +183,30 @@ class Scenario:
         self.drafts.append(res)
         return self
 
+    def clinical_drug_order(
+        self, rid: str, rx: str, name: str, *, tablets: float, per_day: int | None
+    ) -> Scenario:
+        """A draft MedicationRequest as the Sandbox signs it: only the RxNorm clinical drug (SCD) code
+        and its name, the dose in tablets; ``per_day`` None = taken as needed, no frequency stated.
+        The SCD codes come from the shipped opioid drug table (CDC MME toolkit data), not the value
+        sets, which list ingredients."""
+        res = fb.medication_request(
+            rid, {"coding": [fb.unchecked_coding(RXNORM, rx, name)]}, self.subject, status="draft",
+            intent="order", authored=EVAL.isoformat(),
+        )  # fmt: skip
+        dose = {"value": tablets, "unit": "tablet", "system": fb.UCUM, "code": "{tbl}"}
+        dosage: dict[str, Any] = {"doseAndRate": [{"doseQuantity": dose}]}
+        if per_day is None:
+            dosage.update(text=f"{tablets:g} tablet as needed", asNeededBoolean=True)
+        else:
+            dosage.update(
+                text=f"{tablets:g} tablets {per_day} times a day",
+                timing={"repeat": {"frequency": per_day, "period": 1, "periodUnit": "d"}},
+            )
+        res["dosageInstruction"] = [dosage]
+        self.drafts.append(res)
+        return self
+
     def expect(
         self, hook: str, rule: str, indicator: str, subject: str, first_actions: list[list[str]]
     ) -> Scenario:
@@ -578,6 +602,8 @@ def scenarios() -> list[Scenario]:
     )
     # ------------------------------------------------------------------ check 0: antithrombotics
     s.extend(antithrombotic_scenarios())
+    # ------------------------------------------------------------------ check 9: doses from real orders
+    s.extend(opioid_clinical_drug_scenarios())
     # ------------------------------------------------------------------ unrelated orders
     s.append(
         Scenario(
@@ -711,6 +737,60 @@ def antithrombotic_scenarios() -> list[Scenario]:
     return s
 
 
+OXY_5_IR = ("1049621", "oxycodone hydrochloride 5 MG Oral Tablet")
+OXY_10_ER = ("1049502", "12 HR oxycodone hydrochloride 10 MG Extended Release Oral Tablet")
+
+
+def opioid_clinical_drug_scenarios() -> list[Scenario]:
+    """Check 9 on opioids ordered as the Sandbox and most EHRs send them (RxNorm clinical drug, dose in
+    tablets): MME/day from the strength per tablet (CDC 2022 factors); a dose that cannot be computed
+    is said; an extended-release opioid for an opioid-naive patient (CDC 2022 recommendation 3)."""
+    s: list[Scenario] = []
+    s.append(
+        Scenario("sandbox-oxycodone-high-dose",
+                 "The Sandbox signs oxycodone 5 mg tablets, 2 tablets 4 times a day = 60 MME/day (check 9, "
+                 "positive)", shape="sandbox", patient_id="p1")
+        .condition("rad", *RAD, 100)
+        .clinical_drug_order("mr-oxy", *OXY_5_IR, tablets=2, per_day=4)
+        .expect_both("order.opioid-risk", "warning", "MedicationRequest/mr-oxy",
+                     [["create", "MedicationRequest", "7242"]])
+    )  # fmt: skip
+    s.append(
+        Scenario("sandbox-oxycodone-low-dose",
+                 "The Sandbox signs oxycodone 5 mg tablets, 1 tablet 4 times a day = 30 MME/day (check 9, "
+                 "negative)", shape="sandbox", patient_id="p1")
+        .condition("rad", *RAD, 100)
+        .clinical_drug_order("mr-oxy", *OXY_5_IR, tablets=1, per_day=4)
+    )  # fmt: skip
+    s.append(
+        Scenario("oxycodone-dose-not-computable",
+                 "Oxycodone 5 mg tablets as needed, no frequency: MME/day cannot be computed and the card "
+                 "says so (check 9, info)")
+        .condition("rad", *RAD, 100)
+        .clinical_drug_order("mr-oxy", *OXY_5_IR, tablets=1, per_day=None)
+        .expect_both("order.opioid-risk", "info", "MedicationRequest/mr-oxy", [])
+    )  # fmt: skip
+    s.append(
+        Scenario("er-oxycodone-opioid-naive",
+                 "Extended-release oxycodone 10 mg twice a day for an opioid-naive patient (check 9, "
+                 "positive)")
+        .condition("rad", *RAD, 100)
+        .clinical_drug_order("mr-oxy-er", *OXY_10_ER, tablets=1, per_day=2)
+        .expect_both("order.opioid-er-naive", "warning", "MedicationRequest/mr-oxy-er",
+                     [["delete", "MedicationRequest/mr-oxy-er"]])
+    )  # fmt: skip
+    s.append(
+        Scenario("er-oxycodone-on-long-term-opioids",
+                 "The same extended-release oxycodone for a patient on oxycodone for 7 months (check 9: "
+                 "long-term use, not opioid-naive)")
+        .condition("rad", *RAD, 300)
+        .medication("oxy", "7804", "oxycodone", 210)
+        .clinical_drug_order("mr-oxy-er", *OXY_10_ER, tablets=1, per_day=2)
+        .expect_both("order.opioid-risk", "warning", "MedicationRequest/mr-oxy-er", [])
+    )  # fmt: skip
+    return s
+
+
 # Which checks each negative scenario shows silent (every check has at least one).
 NEGATIVE_FOR: dict[str, list[str]] = {
     "mri-week2-foot-drop": ["order.mri-early", "order.mri-ces-emergency"],
@@ -733,6 +813,8 @@ NEGATIVE_FOR: dict[str, list[str]] = {
     "si-joint-injection-on-apixaban": ["order.antithrombotic-procedure"],
     "mri-on-warfarin": ["order.antithrombotic-procedure", "order.mri-early"],
     "esi-on-aspirin-alone": ["order.antithrombotic-procedure"],
+    "sandbox-oxycodone-low-dose": ["order.opioid-risk", "order.opioid-er-naive"],
+    "er-oxycodone-on-long-term-opioids": ["order.opioid-er-naive"],
 }  # fmt: skip
 
 
