@@ -147,6 +147,11 @@ def test_an_immediate_release_opioid_for_a_naive_patient_draws_no_er_card() -> N
     assert by_rule(run("order-sign", [scd("o", *OXY_IR, 1)]), ER_RULE) == []
 
 
+def test_an_immediate_release_opioid_drafted_alongside_does_not_make_the_patient_tolerant() -> None:
+    cards = run("order-sign", [scd("o", *OXY_IR, 1), scd("er", *OXY_ER, 1, per_day=2)])
+    assert [c.subject_key for c in by_rule(cards, ER_RULE)] == ["MedicationRequest/er"]
+
+
 @pytest.mark.parametrize(("start", "end", "naive"), [(200, None, False), (120, 30, False), (400, 200, True)])
 def test_opioid_use_in_the_last_90_days_means_not_naive(start: int, end: int | None, naive: bool) -> None:
     cards = run("order-sign", [scd("er", *OXY_ER, 1, per_day=2)], med("old", "7804", "oxycodone", start, end))

@@ -21,8 +21,9 @@ When the MME/day cannot be computed and nothing else fires: info card saying so,
 ``order.opioid-er-naive`` (decision model M1, §7.6)
 When: an extended-release or long-acting opioid (extended-release or transdermal clinical drug, a
       "12 HR"/"24 HR" release form, methadone, or a dose in mcg/h) is drafted for an opioid-naive
-      patient: no opioid current or taken within ``opioid_naive_days`` (90) and none drafted
-      alongside. Not judged when the medication history could not be read.
+      patient: no opioid current or taken within ``opioid_naive_days`` (90); an opioid drafted in the
+      same session does not make the patient tolerant. Not judged when the medication history could
+      not be read.
 Then: warning; start with an immediate-release opioid instead; removing the draft is offered.
 Evidence: CDC 2022 (recommendation 3).
 
@@ -393,7 +394,7 @@ def _er_la_in_opioid_naive(ctx: OrderContext, order: DraftOrder) -> list[CardDra
         return []
     if ctx.history.unavailable.keys() & {"medicationRequests", "medicationStatements"}:
         return []  # naivety cannot be judged; the order's "not fully checked" card says so
-    if recent_opioids(ctx) or ctx.draft_drugs("rx_opioids", exclude=order):
+    if recent_opioids(ctx):
         return []
     days = ctx.t.opioid_naive_days
     return [
