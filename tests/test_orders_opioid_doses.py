@@ -26,13 +26,14 @@ RULE, ER_RULE = "order.opioid-risk", "order.opioid-er-naive"
 
 
 def scd(
-    rid: str, code: str | None, name: str, value: float | None, unit: str = "{tbl}", per_day: int | None = 4
+    rid: str, code: str | None, name: str, value: float | None, unit: str = "{pill}", per_day: int | None = 4
 ) -> dict[str, Any]:
     """A draft MedicationRequest coded only by its clinical drug (code and name), dose in units."""
     concept = {"coding": [fb.unchecked_coding(RX, code, name)]} if code else {"text": name}
     res = fb.medication_request(rid, concept, SUBJECT, status="draft", authored=TODAY.isoformat())
     if value is not None:
-        dosage: dict[str, Any] = {"doseAndRate": [{"doseQuantity": {"value": value, "unit": unit}}]}
+        quantity = {"value": value, "system": fb.UCUM, "code": unit}  # as the Sandbox's Rx view sends it
+        dosage: dict[str, Any] = {"doseAndRate": [{"doseQuantity": quantity}]}
         if per_day is not None:
             dosage["timing"] = {"repeat": {"frequency": per_day, "period": 1, "periodUnit": "d"}}
         res["dosageInstruction"] = [dosage]
@@ -56,6 +57,16 @@ def by_rule(cards: list[CardDraft], rule: str) -> list[CardDraft]:
 # ---------------------------------------------------------------------------------------- MME/day
 def test_sandbox_oxycodone_two_tablets_four_times_a_day_is_60_mme() -> None:
     assert mme(scd("o", *OXY_IR, 2)) == (60.0, None)  # 5 mg × 2 × 4 = 40 mg × 1.5
+
+
+def test_tablets_written_out_count_too() -> None:
+    assert mme(scd("o", *OXY_IR, 2, "{tbl}"))[0] == mme(scd("o", *OXY_IR, 2, "tablet"))[0] == 60.0
+
+
+def test_the_older_sandbox_period_units_spelling_is_read() -> None:
+    order = scd("o", *OXY_IR, 2)
+    order["dosageInstruction"][0]["timing"]["repeat"] = {"frequency": 4, "period": 1, "periodUnits": "d"}
+    assert mme(order)[0] == 60.0
 
 
 def test_strength_is_read_from_the_name_when_the_code_is_not_in_the_table() -> None:

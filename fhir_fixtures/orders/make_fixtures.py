@@ -186,15 +186,15 @@ class Scenario:
     def clinical_drug_order(
         self, rid: str, rx: str, name: str, *, tablets: float, per_day: int | None
     ) -> Scenario:
-        """A draft MedicationRequest as the Sandbox signs it: only the RxNorm clinical drug (SCD) code
-        and its name, the dose in tablets; ``per_day`` None = taken as needed, no frequency stated.
-        The SCD codes come from the shipped opioid drug table (CDC MME toolkit data), not the value
-        sets, which list ingredients."""
+        """A draft MedicationRequest as the Sandbox's Rx view builds it for R4: the RxNorm clinical drug
+        (SCD) code and name only, the dose as a count of ``{pill}``; ``per_day`` None = taken as
+        needed, no frequency stated. The SCD codes come from the shipped opioid drug table (CDC MME
+        toolkit data), not the value sets, which list ingredients."""
+        medication = {"text": name, "coding": [fb.unchecked_coding(RXNORM, rx, name)]}
         res = fb.medication_request(
-            rid, {"coding": [fb.unchecked_coding(RXNORM, rx, name)]}, self.subject, status="draft",
-            intent="order", authored=EVAL.isoformat(),
+            rid, medication, self.subject, status="draft", intent="order", authored=EVAL.isoformat(),
         )  # fmt: skip
-        dose = {"value": tablets, "unit": "tablet", "system": fb.UCUM, "code": "{tbl}"}
+        dose = {"value": tablets, "system": fb.UCUM, "code": "{pill}"}
         dosage: dict[str, Any] = {"doseAndRate": [{"doseQuantity": dose}]}
         if per_day is None:
             dosage.update(text=f"{tablets:g} tablet as needed", asNeededBoolean=True)

@@ -111,10 +111,11 @@ EVIDENCE: tuple[str, ...] = ("cdc_opioids_2022",)
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 # Dose units that count presentation units (tablets, capsules, mL, sprays, patches) rather than mass.
 _UNIT_COUNTS = {
-    None: frozenset({"tablet", "tablets", "tab", "{tbl}", "{tablet}", "capsule", "capsules", "cap", "{cap}",
-                     "{capsule}", "{count}", "each", "ea", "1"}),
+    None: frozenset({"{pill}", "pill", "pills", "tablet", "tablets", "tab", "{tbl}", "{tablet}", "capsule",
+                     "capsules", "cap", "{cap}", "{capsule}", "{count}", "each", "ea", "1"}),
     "ML": frozenset({"ml", "milliliter", "millilitre"}),
-    "ACTUAT": frozenset({"spray", "sprays", "{spray}", "actuat", "{actuat}", "{actuation}", "puff"}),
+    "ACTUAT": frozenset({"spray", "sprays", "{spray}", "actuat", "{actuat}", "{actuation}", "puff",
+                         "{puff}"}),
     "HR": frozenset({"patch", "patches", "{patch}", "system", "{system}"}),
 }  # fmt: skip
 
