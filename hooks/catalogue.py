@@ -64,6 +64,7 @@ CATALOGUE: tuple[Rule, ...] = (
     NOT_FULLY_CHECKED,
     # order checks
     oc.red_flag.RULE_ID_DECL,
+    oc.antithrombotics.RULE_ID_DECL,
     oc.imaging_early.RULE_CES_DECL,
     oc.imaging_early.RULE_EARLY_DECL,
     oc.mri_contrast.RULE_ID_DECL,
@@ -80,6 +81,7 @@ CATALOGUE: tuple[Rule, ...] = (
     oc.fusion.RULE_ID_DECL,
     oc.medications.RULE_OPIOID_DECL,
     oc.medications.RULE_MOUD_DECL,
+    oc.medications.RULE_ER_NAIVE_DECL,
     oc.medications.RULE_BENZO_DECL,
     oc.medications.RULE_GABAPENTINOID_DECL,
     oc.medications.RULE_STEROID_DECL,

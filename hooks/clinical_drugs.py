@@ -161,6 +161,23 @@ def clinical_drug(code: str | None = None, name: str | None = None) -> ClinicalD
     return parse_clinical_drug_name(name)
 
 
+# ER/LA opioids (CDC 2022 recommendation 3): extended-release forms ("Extended Release Oral Tablet",
+# "24 HR ..." / "12 HR ..." release prefixes), transdermal systems, and methadone whatever its form.
+_EXTENDED_FORM = re.compile(r"\bextended release\b|\btransdermal\b", re.IGNORECASE)
+_RELEASE_PREFIX = re.compile(r"(?:^|\s)\d+(?:\.\d+)?\s+HR\s", re.IGNORECASE)
+_LONG_ACTING_INGREDIENTS = frozenset({"methadone"})
+
+
+def is_extended_release_or_long_acting(drug: ClinicalDrug) -> bool:
+    """Whether a clinical drug is an extended-release or long-acting opioid: an extended-release or
+    transdermal dose form, a release-duration prefix ("12 HR", "24 HR", "72 HR"), or methadone."""
+    if _EXTENDED_FORM.search(drug.dose_form or "") or _EXTENDED_FORM.search(drug.name):
+        return True
+    if _RELEASE_PREFIX.search(f" {_BRAND.sub('', drug.name)}"):
+        return True
+    return any(s.ingredient in _LONG_ACTING_INGREDIENTS for s in drug.ingredients)
+
+
 def mme_per_day(
     drug: ClinicalDrug | None, units_per_dose: float | None, doses_per_day: float | None
 ) -> MmeResult:

@@ -120,6 +120,13 @@ _ALL = (
         "https://doi.org/10.1136/rapm-2019-101243",
     ),
     Guideline(
+        "asra_antithrombotics_2018", "ASRA 2018",
+        "Interventional Spine and Pain Procedures in Patients on Antiplatelet and Anticoagulant "
+        "Medications (Second Edition): Guidelines from the ASRA, ESRA, AAPM, INS, NANS and WIP",
+        "2018", "Narouze S et al. Reg Anesth Pain Med 2018;43(3):225-262. doi:10.1097/AAP.0000000000000700",
+        "https://doi.org/10.1097/AAP.0000000000000700",
+    ),
+    Guideline(
         "cms_esi_lcd", "Medicare ESI LCD",
         "Epidural Steroid Injections for Pain Management (L33906 and its regional equivalents)",
         "2021-2024", "Centers for Medicare & Medicaid Services, Local Coverage Determination.",

@@ -56,6 +56,7 @@ class Thresholds:
     # Medication (CDC 2022)
     long_term_opioid_days: int = 90
     high_mme_per_day: float = 50.0
+    opioid_naive_days: int = 90  # no opioid current or taken this recently = opioid-naive (ER/LA check)
     # Pain severity (E1/E2/F7)
     severe_pain_nrs: float = 7.0
     severe_odi: float = 40.0

@@ -658,8 +658,10 @@ def test_missing_data_a_silent_check_needed_is_named_not_read_as_all_clear() -> 
     high = mr("oxy", "7804", "oxycodone", dose=10, per=4)
     assert rules(evaluate_orders(inp("order-sign", [high], hist))) == ["order.opioid-risk"]
     # data a check does not read changes nothing
+    assert rules(evaluate_orders(inp("order-sign", [sr("mri", "72148")], hist))) == []
+    # an epidural injection is checked against current anticoagulants (ASRA 2018): the gap is named
     blind = evaluate_orders(inp("order-sign", [sr("esi", "62322")], hist))
-    assert rules(blind) == ["order.esi-blind"]
+    assert rules(blind) == ["order.esi-blind", "order.not-fully-checked"]
     # complete data: no card
     assert run("order-sign", [benzo], cond("rad", RADICULOPATHY, 100)) == []
 

@@ -113,11 +113,24 @@ class Scenario:
     def pain(self, rid: str, value: float, days: int) -> Scenario:
         return self.add("observations", fb.pain_score(rid, value, ago(days), self.subject))
 
-    def medication(self, rid: str, rx: str, display: str, start_days: int) -> Scenario:
+    def medication(
+        self, rid: str, rx: str, display: str, start_days: int, *, status: str = "active"
+    ) -> Scenario:
         return self.add(
             "medicationRequests",
-            fb.medication_request(rid, cc(RXNORM, rx, display), self.subject, authored=ago(start_days)),
+            fb.medication_request(
+                rid, cc(RXNORM, rx, display), self.subject, authored=ago(start_days), status=status
+            ),
         )
+
+    def statement(self, rid: str, rx: str, display: str, text: str, start_days: int) -> Scenario:
+        """A MedicationStatement (the patient reports taking it), named as the EHR's drug list shows it."""
+        medication = {"coding": [fb.coding(RXNORM, rx, display)], "text": text}
+        return self.add("medicationStatements", {
+            "resourceType": "MedicationStatement", "id": rid, "status": "active",
+            "medicationCodeableConcept": medication, "subject": self.subject,
+            "effectivePeriod": {"start": ago(start_days)},
+        })  # fmt: skip
 
     # ---------------------------------------------------------------- draft orders
     def order(
@@ -167,6 +180,30 @@ class Scenario:
         if mg is not None:
             # STU3 shape: doseQuantity on the dosage, as the order-sign example labelled R4 sends it
             res["dosageInstruction"] = [fb.dosage(mg, per_day, f"{mg:g} mg {per_day} times a day", stu3=stu3)]
+        self.drafts.append(res)
+        return self
+
+    def clinical_drug_order(
+        self, rid: str, rx: str, name: str, *, tablets: float, per_day: int | None
+    ) -> Scenario:
+        """A draft MedicationRequest as the Sandbox's Rx view builds it for R4: the RxNorm clinical drug
+        (SCD) code and name only, the dose as a count of ``{pill}``; ``per_day`` None = taken as
+        needed, no frequency stated. The SCD codes come from the shipped opioid drug table (CDC MME
+        toolkit data), not the value sets, which list ingredients."""
+        medication = {"text": name, "coding": [fb.unchecked_coding(RXNORM, rx, name)]}
+        res = fb.medication_request(
+            rid, medication, self.subject, status="draft", intent="order", authored=EVAL.isoformat(),
+        )  # fmt: skip
+        dose = {"value": tablets, "system": fb.UCUM, "code": "{pill}"}
+        dosage: dict[str, Any] = {"doseAndRate": [{"doseQuantity": dose}]}
+        if per_day is None:
+            dosage.update(text=f"{tablets:g} tablet as needed", asNeededBoolean=True)
+        else:
+            dosage.update(
+                text=f"{tablets:g} tablets {per_day} times a day",
+                timing={"repeat": {"frequency": per_day, "period": 1, "periodUnit": "d"}},
+            )
+        res["dosageInstruction"] = [dosage]
         self.drafts.append(res)
         return self
 
@@ -608,6 +645,10 @@ def scenarios() -> list[Scenario]:
             "order.discography", "info", "ServiceRequest/sr-disco", [["delete", "ServiceRequest/sr-disco"]]
         )
     )
+    # ------------------------------------------------------------------ check 0: antithrombotics
+    s.extend(antithrombotic_scenarios())
+    # ------------------------------------------------------------------ check 9: doses from real orders
+    s.extend(opioid_clinical_drug_scenarios())
     # ------------------------------------------------------------------ unrelated orders
     s.append(
         Scenario(
@@ -661,6 +702,140 @@ def scenarios() -> list[Scenario]:
     return s
 
 
+APIXABAN = ("apixaban", "1364430", "apixaban")
+CLOPIDOGREL = ("clopidogrel", "32968", "clopidogrel")
+WARFARIN = ("warfarin", "11289", "warfarin")
+ASPIRIN = ("aspirin", "1191", "aspirin")
+TFESI = ("sr-esi", "64483", "Transforaminal epidural injection L5-S1")
+
+
+def _after_conservative_care(sc: Scenario) -> Scenario:
+    """Radicular pain for 10 weeks after failed physiotherapy and an NSAID: an ESI draws no other card."""
+    return (
+        sc.condition("rad", *RAD, 70)
+        .procedure("pt-eval", "97161", "Physical therapy evaluation", 60)
+        .procedure("pt-1", "97110", "Therapeutic exercises", 40)
+        .pain("pain", 7, 3)
+    )
+
+
+def antithrombotic_scenarios() -> list[Scenario]:
+    """Check 0 (ASRA 2018): a neuraxial or deep procedure ordered while the patient takes an
+    anticoagulant or antiplatelet; info on order-select, warning on order-sign, no suggestion."""
+    rule = "order.antithrombotic-procedure"
+    s: list[Scenario] = []
+    s.append(
+        _after_conservative_care(Scenario(
+            "esi-on-apixaban-clopidogrel",
+            "Transforaminal ESI ordered while the patient takes apixaban and clopidogrel (check 0, positive)",
+        ))
+        .medication(*APIXABAN, 200)
+        .medication(*CLOPIDOGREL, 400)
+        .order(*TFESI, bodySite=[{"text": "L5-S1"}])
+        .expect("order-select", rule, "info", "ServiceRequest/sr-esi", [])
+        .expect("order-sign", rule, "warning", "ServiceRequest/sr-esi", [])
+    )  # fmt: skip
+    s.append(
+        _after_conservative_care(Scenario(
+            "sandbox-esi-on-apixaban-clopidogrel",
+            "The Sandbox signs an interlaminar ESI; apixaban and clopidogrel on the drug list "
+            "(check 0, positive)",
+            shape="sandbox", patient_id="p1",
+        ))
+        .statement("eliquis", *APIXABAN[1:], "Eliquis 5 mg twice daily", 300)
+        .statement("plavix", *CLOPIDOGREL[1:], "Plavix 75 mg daily", 500)
+        .order(*GUIDED_ILESI)
+        .expect("order-select", rule, "info", "ServiceRequest/sr-esi", [])
+        .expect("order-sign", rule, "warning", "ServiceRequest/sr-esi", [])
+    )  # fmt: skip
+    s.append(
+        _after_conservative_care(Scenario(
+            "esi-after-apixaban-stopped",
+            "Transforaminal ESI after apixaban was stopped (check 0, negative)",
+        ))
+        .medication(*APIXABAN, 200, status="stopped")
+        .order(*TFESI, bodySite=[{"text": "L5-S1"}])
+    )  # fmt: skip
+    s.append(
+        _after_conservative_care(Scenario(
+            "si-joint-injection-on-apixaban",
+            "Sacroiliac joint injection (low bleeding risk) on apixaban (check 0, negative)",
+        ))
+        .medication(*APIXABAN, 200)
+        .order("sr-sij", "27096", "Sacroiliac joint injection with imaging guidance")
+    )  # fmt: skip
+    s.append(
+        _after_conservative_care(Scenario(
+            "mri-on-warfarin", "Lumbar MRI (not a procedure) on warfarin (check 0, negative)",
+        ))
+        .medication(*WARFARIN, 300)
+        .order(*MRI)
+    )  # fmt: skip
+    s.append(
+        _after_conservative_care(Scenario(
+            "esi-on-aspirin-alone",
+            "Transforaminal ESI (intermediate risk) on aspirin alone (check 0, negative)",
+        ))
+        .medication(*ASPIRIN, 300)
+        .order(*TFESI, bodySite=[{"text": "L5-S1"}])
+    )  # fmt: skip
+    return s
+
+
+OXY_5_IR = ("1049621", "oxycodone hydrochloride 5 MG Oral Tablet")
+OXY_10_ER = ("1049502", "12 HR oxycodone hydrochloride 10 MG Extended Release Oral Tablet")
+
+
+def opioid_clinical_drug_scenarios() -> list[Scenario]:
+    """Check 9 on opioids ordered as the Sandbox and most EHRs send them (RxNorm clinical drug, dose in
+    tablets): MME/day from the strength per tablet (CDC 2022 factors); a dose that cannot be computed
+    is said; an extended-release opioid for an opioid-naive patient (CDC 2022 recommendation 3)."""
+    s: list[Scenario] = []
+    s.append(
+        Scenario("sandbox-oxycodone-high-dose",
+                 "The Sandbox signs oxycodone 5 mg tablets, 2 tablets 4 times a day = 60 MME/day (check 9, "
+                 "positive)", shape="sandbox", patient_id="p1")
+        .condition("rad", *RAD, 100)
+        .clinical_drug_order("mr-oxy", *OXY_5_IR, tablets=2, per_day=4)
+        .expect_both("order.opioid-risk", "warning", "MedicationRequest/mr-oxy",
+                     [["create", "MedicationRequest", "7242"]])
+    )  # fmt: skip
+    s.append(
+        Scenario("sandbox-oxycodone-low-dose",
+                 "The Sandbox signs oxycodone 5 mg tablets, 1 tablet 4 times a day = 30 MME/day (check 9, "
+                 "negative)", shape="sandbox", patient_id="p1")
+        .condition("rad", *RAD, 100)
+        .clinical_drug_order("mr-oxy", *OXY_5_IR, tablets=1, per_day=4)
+    )  # fmt: skip
+    s.append(
+        Scenario("oxycodone-dose-not-computable",
+                 "Oxycodone 5 mg tablets as needed, no frequency: MME/day cannot be computed and the card "
+                 "says so (check 9, info)")
+        .condition("rad", *RAD, 100)
+        .clinical_drug_order("mr-oxy", *OXY_5_IR, tablets=1, per_day=None)
+        .expect_both("order.opioid-risk", "info", "MedicationRequest/mr-oxy", [])
+    )  # fmt: skip
+    s.append(
+        Scenario("er-oxycodone-opioid-naive",
+                 "Extended-release oxycodone 10 mg twice a day for an opioid-naive patient (check 9, "
+                 "positive)")
+        .condition("rad", *RAD, 100)
+        .clinical_drug_order("mr-oxy-er", *OXY_10_ER, tablets=1, per_day=2)
+        .expect_both("order.opioid-er-naive", "warning", "MedicationRequest/mr-oxy-er",
+                     [["delete", "MedicationRequest/mr-oxy-er"]])
+    )  # fmt: skip
+    s.append(
+        Scenario("er-oxycodone-on-long-term-opioids",
+                 "The same extended-release oxycodone for a patient on oxycodone for 7 months (check 9: "
+                 "long-term use, not opioid-naive)")
+        .condition("rad", *RAD, 300)
+        .medication("oxy", "7804", "oxycodone", 210)
+        .clinical_drug_order("mr-oxy-er", *OXY_10_ER, tablets=1, per_day=2)
+        .expect_both("order.opioid-risk", "warning", "MedicationRequest/mr-oxy-er", [])
+    )  # fmt: skip
+    return s
+
+
 # Which checks each negative scenario shows silent (every check has at least one).
 NEGATIVE_FOR: dict[str, list[str]] = {
     "mri-week2-foot-drop": ["order.mri-early", "order.mri-ces-emergency"],
@@ -683,6 +858,12 @@ NEGATIVE_FOR: dict[str, list[str]] = {
     "sandbox-medication-without-drug": ["order.opioid-risk", "order.gabapentinoid-sciatica",
                                         "order.oral-steroid-sciatica"],
     "sandbox-pama-tmj-mri": ["order.mri-early", "order.mri-postop-contrast"],
+    "esi-after-apixaban-stopped": ["order.antithrombotic-procedure"],
+    "si-joint-injection-on-apixaban": ["order.antithrombotic-procedure"],
+    "mri-on-warfarin": ["order.antithrombotic-procedure", "order.mri-early"],
+    "esi-on-aspirin-alone": ["order.antithrombotic-procedure"],
+    "sandbox-oxycodone-low-dose": ["order.opioid-risk", "order.opioid-er-naive"],
+    "er-oxycodone-on-long-term-opioids": ["order.opioid-er-naive"],
 }  # fmt: skip
 
 

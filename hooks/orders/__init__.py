@@ -21,6 +21,7 @@ from types import ModuleType
 from hooks.cards import CardDraft, Fact
 from hooks.evaluation import EvaluationInput
 from hooks.orders.checks import (
+    antithrombotics,
     discography,
     esi_blind,
     esi_repeat,
@@ -38,9 +39,11 @@ from hooks.orders.context import OrderContext
 from hooks.orders.draft import DraftOrder
 from hooks.registry import expand_keys
 
-# Most urgent first: red-flag interception, then imaging, injections, ablation, devices, surgery, drugs.
+# Most urgent first: red-flag interception, the bleeding-risk safety check, then imaging, injections,
+# ablation, devices, surgery, drugs.
 CHECKS = (
     red_flag,
+    antithrombotics,
     imaging_early,
     mri_contrast,
     esi_blind,

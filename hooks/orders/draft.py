@@ -195,7 +195,7 @@ def _per_day(dosage: Mapping[str, Any]) -> float | None:
         return None
     freq = _number(repeat.get("frequencyMax")) or _number(repeat.get("frequency"))
     period = _number(repeat.get("period"))
-    unit = repeat.get("periodUnit")
+    unit = repeat.get("periodUnit") or repeat.get("periodUnits")  # DSTU2 (older Sandbox) spelling
     if freq is None or not period or not isinstance(unit, str) or unit not in _PER_DAY:
         return None
     return freq / period * _PER_DAY[str(unit)]

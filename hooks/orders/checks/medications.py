@@ -7,12 +7,25 @@ When: an opioid MedicationRequest (``rx_opioids``, by ingredient code or name) i
       use / opioid use disorder is on record (``opioid_risk_conditions``);
       (b) the total MME/day of this order plus other drafted and current opioids is
       ≥ ``high_mme_per_day`` (50), converted with the CDC 2022 factors in
-      ``hooks/orders/data/mme_conversion.json``;
+      ``hooks/data/mme_conversion.json``; a dose in tablets, mL or patches of an RxNorm clinical drug
+      (the Sandbox sends only its code and name) takes the strength per unit from the shipped opioid
+      drug table, else from the RxNorm name (``hooks.clinical_drugs``);
       (c) a benzodiazepine (``rx_benzodiazepine_class``) is current or drafted in the same session.
 Then: warning; reassess benefit and harm, taper rather than stop abruptly, avoid benzodiazepine
       co-prescription, offer naloxone (suggested as a draft MedicationRequest when (b) or (c)).
 Evidence: CDC 2022 (recommendations 5, 6, 8, 11); NICE NG59 (no opioids for chronic sciatica);
       seed 003 (avoid prolonged opioids).
+When the MME/day cannot be computed and nothing else fires: info card saying so, with the reason
+      (dose, frequency or strength not given, or no CDC factor), never silence.
+
+``order.opioid-er-naive`` (decision model M1, §7.6)
+When: an extended-release or long-acting opioid (extended-release or transdermal clinical drug, a
+      "12 HR"/"24 HR" release form, methadone, or a dose in mcg/h) is drafted for an opioid-naive
+      patient: no opioid current or taken within ``opioid_naive_days`` (90); an opioid drafted in the
+      same session does not make the patient tolerant. Not judged when the medication history could
+      not be read.
+Then: warning; start with an immediate-release opioid instead; removing the draft is offered.
+Evidence: CDC 2022 (recommendation 3).
 
 ``order.benzodiazepine-with-opioid`` (decision model M1)
 When: a benzodiazepine is drafted while the patient takes an opioid (current in the history) and no
@@ -40,21 +53,31 @@ Evidence: NICE NG59; PRECISE 2017 (Mathieson, NEJM).
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from hooks.cards import Action, CardDraft, Conflict, Fact, SuggestionDraft
+from hooks.clinical_drugs import (
+    ClinicalDrug,
+    MmeResult,
+    clinical_drug,
+    is_extended_release_or_long_acting,
+    mme_per_day,
+    parse_clinical_drug_name,
+)
 from hooks.conflicts import NEUROPATHIC_AGENTS, ORAL_STEROIDS
 from hooks.facts import MedicationFact
 from hooks.mme import mme_factors
 from hooks.orders.common import card, delete
 from hooks.orders.context import OrderContext
-from hooks.orders.draft import DraftOrder, _codings, _list
+from hooks.orders.draft import Dose, DraftOrder, _codings, _list
 from hooks.pathway.rules.medication import continuous_course_days, daily_mme, other_indication
-from hooks.rule import INFO, Rule, order_rule
-from hooks.terminology import Terminology
+from hooks.rule import INFO, INFO_OR_WARNING, Rule, order_rule
+from hooks.terminology import Coding, Terminology
 from hooks.text import NOT_ORAL_ROUTE
 from hooks.thresholds import pct
 
 RULE_OPIOID_DECL: Rule = order_rule(
-    "order.opioid-risk", "Opioid prescribing risk", "M1", ("cdc_opioids_2022", "nice_ng59")
+    "order.opioid-risk", "Opioid prescribing risk", "M1", ("cdc_opioids_2022", "nice_ng59"), INFO_OR_WARNING
 )
 RULE_GABAPENTINOID_DECL: Rule = order_rule(
     "order.gabapentinoid-sciatica", "Gabapentinoid for sciatica: evidence conflict", "M2",
@@ -71,8 +94,21 @@ RULE_MOUD_DECL: Rule = order_rule(
     "order.opioid-with-moud", "Opioid for a patient on treatment for opioid use disorder", "M1",
     ("cdc_opioids_2022",),
 )
-RULES = (RULE_OPIOID_DECL, RULE_GABAPENTINOID_DECL, RULE_STEROID_DECL, RULE_BENZO_DECL, RULE_MOUD_DECL)
-RULE_OPIOID, RULE_GABAPENTINOID, RULE_STEROID, RULE_BENZO, RULE_MOUD = (r.id for r in RULES)
+RULE_ER_NAIVE_DECL: Rule = order_rule(
+    "order.opioid-er-naive",
+    "Extended-release opioid for an opioid-naive patient",
+    "M1",
+    ("cdc_opioids_2022",),
+)
+RULES = (
+    RULE_OPIOID_DECL,
+    RULE_GABAPENTINOID_DECL,
+    RULE_STEROID_DECL,
+    RULE_BENZO_DECL,
+    RULE_MOUD_DECL,
+    RULE_ER_NAIVE_DECL,
+)
+RULE_OPIOID, RULE_GABAPENTINOID, RULE_STEROID, RULE_BENZO, RULE_MOUD, RULE_ER_NAIVE = (r.id for r in RULES)
 RULE_IDS = tuple(r.id for r in RULES)
 # What the order-level "not fully checked" card needs to know about this check.
 APPLIES_TO: tuple[str, ...] = (
@@ -90,12 +126,56 @@ NEEDS: tuple[str, ...] = (
 EVIDENCE: tuple[str, ...] = ("cdc_opioids_2022",)
 
 
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+# Dose units that count presentation units (tablets, capsules, mL, sprays, patches) rather than mass.
+_UNIT_COUNTS = {
+    None: frozenset({"{pill}", "pill", "pills", "tablet", "tablets", "tab", "{tbl}", "{tablet}", "capsule",
+                     "capsules", "cap", "{cap}", "{capsule}", "{count}", "each", "ea", "1"}),
+    "ML": frozenset({"ml", "milliliter", "millilitre"}),
+    "ACTUAT": frozenset({"spray", "sprays", "{spray}", "actuat", "{actuat}", "{actuation}", "puff",
+                         "{puff}"}),
+    "HR": frozenset({"patch", "patches", "{patch}", "system", "{system}"}),
+}  # fmt: skip
+
+
 def order_mme(ctx: OrderContext, order: DraftOrder) -> float | None:
+    """MME/day of an opioid order, or None when it cannot be computed (see ``order_mme_result``)."""
+    return order_mme_result(ctx, order).mme_per_day
+
+
+def order_mme_result(ctx: OrderContext, order: DraftOrder) -> MmeResult:
+    """MME/day of an opioid order with the CDC 2022 factors, or why it cannot be computed.
+
+    A dose stated in mg (or mcg/h for a patch) of a known ingredient is converted directly; otherwise
+    the strength per tablet, capsule, mL or patch comes from the RxNorm clinical drug (the shipped
+    opioid drug table by code, else the RxNorm name) and the dose in those units × doses per day.
+    """
     member = ctx.drug_is(order, "rx_opioids")
     if member is None:
-        return None
-    per_mg, per_mcg_h = mme_factors()
+        return MmeResult(None, reason=f"{order.text} is not a recognised opioid")
     name = member.display.lower()
+    stated = _stated_mme(order, name)
+    if stated is not None:
+        return MmeResult(round(stated, 2))
+    drug = order_clinical_drug(order)
+    counted = [d for d in order.doses if d.value is not None and _counts_units(drug, d)]
+    if drug is not None and counted:
+        return _units_mme(drug, counted)
+    return MmeResult(None, reason=_why_no_mme(order, name, drug))
+
+
+def order_clinical_drug(order: DraftOrder) -> ClinicalDrug | None:
+    """The order's RxNorm clinical drug: by code from the opioid drug table, else read from a name."""
+    for c in order.all_codings:
+        if c.system == RXNORM:
+            drug = clinical_drug(c.code, c.display)
+            if drug is not None:
+                return drug
+    return parse_clinical_drug_name(order.text)
+
+
+def _stated_mme(order: DraftOrder, name: str) -> float | None:
+    per_mg, per_mcg_h = mme_factors()
     if name in per_mcg_h:
         rate = order.patch_mcg_per_hour()
         return rate * per_mcg_h[name] if rate is not None else None
@@ -103,6 +183,41 @@ def order_mme(ctx: OrderContext, order: DraftOrder) -> float | None:
     if mg is None or name not in per_mg:
         return None
     return mg * per_mg[name]
+
+
+def _counts_units(drug: ClinicalDrug | None, dose: Dose) -> bool:
+    """Whether the dose counts the units the drug's strength is given per (tablets for mg/tablet ...)."""
+    if drug is None:
+        return False
+    unit = (dose.unit or "").strip().lower()
+    pers = {s.per for s in drug.ingredients}
+    return len(pers) == 1 and unit in _UNIT_COUNTS.get(next(iter(pers)), frozenset())
+
+
+def _units_mme(drug: ClinicalDrug, doses: list[Dose]) -> MmeResult:
+    total = 0.0
+    for d in doses:
+        if d.per_day is None and all(s.per != "HR" for s in drug.ingredients):
+            return MmeResult(None, reason=f"how often {drug.name} is taken (doses per day) is not given")
+        result = mme_per_day(drug, d.value, d.per_day)
+        if result.mme_per_day is None:
+            return result
+        total += result.mme_per_day
+    return MmeResult(round(total, 2))
+
+
+def _why_no_mme(order: DraftOrder, name: str, drug: ClinicalDrug | None) -> str:
+    per_mg, per_mcg_h = mme_factors()
+    if name not in per_mg and name not in per_mcg_h:
+        return f"CDC 2022 gives no MME conversion factor for {name}"
+    doses = [d for d in order.doses if d.value is not None]
+    if not doses:
+        return f"the dose of {order.text} is not given"
+    if any(d.per_day is None for d in doses):
+        return f"how often {order.text} is taken (doses per day) is not given"
+    if drug is None:
+        return f"the strength of {order.text} per {doses[0].unit or 'unit'} is not known"
+    return f"the dose unit ({doses[0].unit or 'none'}) does not match the strength of {drug.name}"
 
 
 def naloxone_suggestion(term: Terminology, patient_id: str, recommended: bool) -> SuggestionDraft:
@@ -129,7 +244,9 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     if order.resource_type != "MedicationRequest":
         return []
     if ctx.drug_is(order, "rx_opioids") is not None:
-        return _opioid(ctx, order)
+        if order_is_moud(ctx, order):  # never judged as pain therapy, nor flagged for removal
+            return _opioid(ctx, order)
+        return [*_opioid(ctx, order), *_er_la_in_opioid_naive(ctx, order)]
     if ctx.drug_is(order, "rx_benzodiazepine_class") is not None:
         return _benzodiazepine(ctx, order)
     if ctx.drug_is(order, "rx_gabapentinoids") is not None:
@@ -139,18 +256,33 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     return []
 
 
-def _moud_coordination(ctx: OrderContext, order: DraftOrder) -> list[CardDraft] | None:
-    """An opioid order for a patient on MOUD (decision model §7.2): None when the patient is not on
-    MOUD; no card when the order is itself MOUD (a renewal is not escalation); otherwise a warning to
-    coordinate with the MOUD prescriber instead of the ordinary opioid-risk card."""
+def order_is_moud(ctx: OrderContext, order: DraftOrder) -> bool:
+    """The drafted order is itself treatment for opioid use disorder (decision model §7.2): by its
+    formulation, or buprenorphine/methadone/naltrexone beside an opioid use disorder diagnosis."""
     route_names = (*(d.route_text for d in order.doses), *(c.display for d in order.doses for c in d.route))
     routes = " ".join(r for r in route_names if r)
     as_ordered = MedicationFact(
         ref=order.ref, resource_type="MedicationRequest", codings=order.codings,
-        ingredient_codings=order.ingredient_codings, text=order.text, status="active", intent="order",
-        start=ctx.today, end=None, route_text=routes or None,
+        ingredient_codings=(*order.ingredient_codings, *table_ingredients(order)), text=order.text,
+        status="active", intent="order", start=ctx.today, end=None, route_text=routes or None,
     )  # fmt: skip
-    if ctx.pathway.is_moud(as_ordered):
+    return ctx.pathway.is_moud(as_ordered)
+
+
+def table_ingredients(order: DraftOrder) -> tuple[Coding, ...]:
+    """The RxNorm ingredients of an order coded only by its clinical drug (as the Sandbox sends it),
+    from the shipped opioid drug table, so ingredient value sets (MOUD) recognise it."""
+    drug = order_clinical_drug(order)
+    if drug is None:
+        return ()
+    return tuple(Coding(RXNORM, s.code, s.ingredient) for s in drug.ingredients if s.code)
+
+
+def _moud_coordination(ctx: OrderContext, order: DraftOrder) -> list[CardDraft] | None:
+    """An opioid order for a patient on MOUD (decision model §7.2): None when the patient is not on
+    MOUD; no card when the order is itself MOUD (a renewal is not escalation); otherwise a warning to
+    coordinate with the MOUD prescriber instead of the ordinary opioid-risk card."""
+    if order_is_moud(ctx, order):
         return []
     moud = ctx.pathway.moud
     if not moud:
@@ -208,13 +340,11 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         long_term = True
         why.append(ctx.cond(c, "long-term opioid use or opioid use disorder on record"))
     # (b) MME/day
-    mme = order_mme(ctx, order)
+    mme_result = order_mme_result(ctx, order)
+    mme = mme_result.mme_per_day
     high = False
     if mme is None:
-        gaps.append(
-            "MME/day of this order could not be computed (dose, unit or frequency not stated, or no CDC "
-            "factor for this opioid)."
-        )
+        gaps.append(f"MME/day of this order could not be computed: {mme_result.reason}.")
     else:
         total = mme
         parts = [f"this order {mme:g}"]
@@ -242,7 +372,7 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     why += [Fact(f"{m.text}: current benzodiazepine", m.ref) for m in benzo_meds]
     benzo = bool(benzo_drafts or benzo_meds)
     if not (long_term or high or benzo):
-        return []
+        return _dose_not_checked(ctx, order, mme_result) if mme is None else []
     if benzo:
         summary = "Opioid with a benzodiazepine: avoid co-prescribing; offer naloxone (CDC 2022)"
     elif high:
@@ -292,6 +422,78 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             suggestions=suggestions,
         )
     ]
+
+
+def _dose_not_checked(ctx: OrderContext, order: DraftOrder, result: MmeResult) -> list[CardDraft]:
+    """The opioid raised no other concern, but its dose could not be judged: say so, never silence."""
+    limit = f"{ctx.t.high_mme_per_day:g}"
+    return [
+        card(
+            RULE_OPIOID, "Opioid prescribing risk", order,
+            indicator="info",
+            summary=f"Opioid dose not checked: MME/day could not be computed; confirm it is below {limit} "
+            "MME/day (CDC 2022)",
+            why=(Fact(f"MME/day could not be computed: {result.reason}"),),
+            next_steps=(
+                f"Work out the daily dose in MME before signing; at {limit} MME/day or more, reassess "
+                "and offer naloxone (CDC 2022).",
+                "State the dose per administration and how often it is taken, so the dose can be checked.",
+            ),
+            avoid=("Dose escalation; adding extended-release opioids.",),
+            evidence=("cdc_opioids_2022", "nice_ng59"),
+            gaps=ctx.unavailable_gaps("medicationRequests", "medicationStatements"),
+        )
+    ]  # fmt: skip
+
+
+def is_extended_release_order(order: DraftOrder) -> bool:
+    """An ER/LA opioid: its clinical drug is extended-release, transdermal or methadone, or its dose is
+    a rate in mcg/h (a transdermal patch)."""
+    drug = order_clinical_drug(order)
+    if drug is not None and is_extended_release_or_long_acting(drug):
+        return True
+    return order.patch_mcg_per_hour() is not None
+
+
+def recent_opioids(ctx: OrderContext) -> list[MedicationFact]:
+    """Opioids current or taken within ``opioid_naive_days``: any means the patient is not opioid-naive."""
+    since = ctx.today - timedelta(days=ctx.t.opioid_naive_days)
+    out = []
+    for m in ctx.pathway.medications("rx_opioids"):
+        last = m.end or m.start
+        if ctx.pathway.is_active_med(m) or last is None or last >= since:
+            out.append(m)
+    return out
+
+
+def _er_la_in_opioid_naive(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
+    """CDC 2022 recommendation 3: start opioids with immediate-release forms, not ER/LA."""
+    if not is_extended_release_order(order):
+        return []
+    if ctx.history.unavailable.keys() & {"medicationRequests", "medicationStatements"}:
+        return []  # naivety cannot be judged; the order's "not fully checked" card says so
+    if recent_opioids(ctx):
+        return []
+    days = ctx.t.opioid_naive_days
+    return [
+        card(
+            RULE_ER_NAIVE, "Extended-release opioid for an opioid-naive patient", order,
+            indicator="warning",
+            summary="Extended-release/long-acting opioid for an opioid-naive patient: start with "
+            "immediate-release instead (CDC 2022)",
+            why=(Fact(f"no opioid prescribed or taken in the last {days} days (opioid-naive)"),),
+            next_steps=(
+                "If an opioid is needed, prescribe an immediate-release opioid at the lowest effective dose "
+                "(CDC 2022 recommendation 3).",
+                "Reserve extended-release or long-acting opioids for severe, continuous pain in patients "
+                "already taking opioids.",
+            ),
+            avoid=("Extended-release, long-acting or transdermal opioids to start opioid therapy.",),
+            evidence=("cdc_opioids_2022",),
+            suggestions=(delete(order, "Remove the extended-release opioid prescription",
+                                f"Remove {order.ref}"),),
+        )
+    ]  # fmt: skip
 
 
 def _benzodiazepine(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:

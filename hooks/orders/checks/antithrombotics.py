@@ -1,0 +1,170 @@
+"""Check 0 — anticoagulant or antiplatelet before a neuraxial or deep procedure
+(``order.antithrombotic-procedure``).
+
+When: a procedure of high bleeding risk (``procedures_bleeding_risk_high``: spinal cord or DRG
+      stimulator trial and implant, intrathecal pump, MILD) or intermediate risk
+      (``procedures_bleeding_risk_intermediate``: epidural injections, facet blocks and ablation,
+      discography) is ordered while the patient takes an anticoagulant or an antiplatelet other than
+      aspirin (``rx_antithrombotics_before_procedures``: warfarin, DOACs, heparins, P2Y12 inhibitors,
+      cilostazol, dipyridamole, vorapaxar). Current therapy only: an active (or on-hold)
+      MedicationRequest/MedicationStatement not stopped, completed or entered in error, or one
+      drafted in the same session. For a high-risk procedure aspirin and other NSAIDs (``rx_nsaids``)
+      count as a minor factor: named on the card, and alone they give an info note.
+      Low-risk procedures (peripheral nerve blocks, trigger points, sacroiliac joint injections) are
+      not listed, so they draw no card.
+Then: warning on order-sign, info on order-select; names the drugs and the procedure's bleeding-risk
+      class; "hold and restart per the ASRA 2018 interval for this drug, agreed with the prescriber".
+      The card never suggests stopping or removing the drug (or the procedure): the hold is a plan the
+      prescriber agrees, for stents, atrial fibrillation or venous thromboembolism often cardiology or
+      neurology.
+Evidence: Narouze et al., ASRA/ESRA/AAPM/INS/NANS/WIP 2018, Reg Anesth Pain Med 2018;43(3):225-262.
+
+It runs first among the elective checks: a safety card must not sit below a low-value card on the
+same order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from hooks.cards import CardDraft, Fact, Indicator
+from hooks.facts import MedicationFact
+from hooks.orders.common import card
+from hooks.orders.context import OrderContext
+from hooks.orders.draft import DraftOrder
+from hooks.rule import INFO_OR_WARNING, Rule, order_rule
+from hooks.terminology import Coding
+
+EVIDENCE: tuple[str, ...] = ("asra_antithrombotics_2018",)
+RULE_ID_DECL: Rule = order_rule(
+    "order.antithrombotic-procedure",
+    "Anticoagulant or antiplatelet before a procedure",
+    "order.antithrombotic-procedure",
+    EVIDENCE,
+    INFO_OR_WARNING,
+)
+RULES = (RULE_ID_DECL,)
+RULE_ID = RULE_ID_DECL.id
+RULE_IDS = tuple(r.id for r in RULES)
+# What the order-level "not fully checked" card needs to know about this check.
+APPLIES_TO: tuple[str, ...] = ("procedures_bleeding_risk_high", "procedures_bleeding_risk_intermediate")
+ORDER_KIND = "procedure"
+CHECKS_WHAT = "current anticoagulants and antiplatelets (hold and restart per ASRA 2018)"
+NEEDS: tuple[str, ...] = ("medicationRequests", "medicationStatements")
+
+# Statuses that end therapy (MedicationRequest and MedicationStatement); a draft is not yet therapy.
+_ENDED = frozenset({"stopped", "completed", "cancelled", "entered-in-error", "not-taken", "revoked", "draft"})
+# Drug classes, most bleeding-relevant first, as a card names them.
+_CLASSES: tuple[tuple[str, str], ...] = (
+    ("rx_anticoagulants", "anticoagulant"),
+    ("rx_p2y12_inhibitors", "P2Y12 inhibitor"),
+    ("rx_antiplatelets_other", "antiplatelet"),
+)
+_MINOR = ("rx_nsaids", "aspirin/NSAID")
+
+HOLD_RESTART = (
+    "Hold and restart per the ASRA 2018 interval for this drug, agreed with the prescriber "
+    "(cardiology/neurology for stents, AF, VTE)."
+)
+
+
+@dataclass(frozen=True)
+class Agent:
+    """One antithrombotic the patient takes now (or has drafted), as the card names it."""
+
+    name: str  # ingredient name ("apixaban"), or the record's text when no member names it
+    fact: Fact
+
+
+def risk_class(ctx: OrderContext, order: DraftOrder) -> str | None:
+    """The order's ASRA 2018 bleeding-risk class, "high" or "intermediate"; None for any other order."""
+    if not order.is_procedure_order:
+        return None
+    if ctx.order_is(order, "procedures_bleeding_risk_high") is not None:
+        return "high"
+    if ctx.order_is(order, "procedures_bleeding_risk_intermediate") is not None:
+        return "intermediate"
+    return None
+
+
+def is_current(ctx: OrderContext, m: MedicationFact) -> bool:
+    """Therapy the patient is on now: not ended by its status, and no end date in the past."""
+    if (m.status or "").lower() in _ENDED:
+        return False
+    return m.end is None or m.end >= ctx.today
+
+
+def _member_name(ctx: OrderContext, value_set: str, codings: Sequence[Coding], text: str) -> str:
+    hit = ctx.term.match(value_set, codings)
+    return hit.display if hit is not None else text
+
+
+def current_agents(ctx: OrderContext, value_set: str, label: str, order: DraftOrder) -> list[Agent]:
+    """Current therapy in the history and drugs drafted in this session, in ``value_set``."""
+    out: list[Agent] = []
+    for m in ctx.pathway.medications(value_set):
+        if is_current(ctx, m):
+            name = _member_name(ctx, value_set, (*m.codings, *m.ingredient_codings), m.text)
+            out.append(Agent(name, Fact(f"{m.text}: current {label}", m.ref)))
+    for o in ctx.draft_drugs(value_set, exclude=order):
+        hit = ctx.drug_is(o, value_set)
+        name = hit.display if hit is not None else o.text
+        out.append(Agent(name, Fact(f"{o.text}: {label} drafted in this session", o.ref or None)))
+    return out
+
+
+def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
+    risk = risk_class(ctx, order)
+    if risk is None:
+        return []
+    major: list[Agent] = []
+    for value_set, label in _CLASSES:
+        seen = {a.fact.text for a in major}
+        major += [a for a in current_agents(ctx, value_set, label, order) if a.fact.text not in seen]
+    minor = current_agents(ctx, *_MINOR, order) if risk == "high" else []
+    if not major and not minor:
+        return []
+    indicator: Indicator = "warning" if major and ctx.inp.hook == "order-sign" else "info"
+    return [_card(ctx, order, risk, major, minor, indicator)]
+
+
+def _card(
+    ctx: OrderContext,
+    order: DraftOrder,
+    risk: str,
+    major: list[Agent],
+    minor: list[Agent],
+    indicator: Indicator,
+) -> CardDraft:
+    if major:
+        names = ", ".join(dict.fromkeys(a.name for a in major))
+        summary = (
+            f"On {names}: {risk} bleeding-risk procedure; plan hold and restart per ASRA 2018 with the "
+            "prescriber"
+        )
+    else:
+        minor_names = ", ".join(dict.fromkeys(a.name for a in minor))
+        summary = f"On {minor_names}: a minor bleeding factor for this high-risk procedure (ASRA 2018)"
+    steps = (
+        [HOLD_RESTART]
+        if major
+        else ["Agree with the prescriber whether to hold it before this procedure (ASRA 2018)."]
+    )
+    steps += [
+        f"ASRA 2018 classes this procedure as {risk} bleeding risk; check renal function for a DOAC and "
+        "the INR for warfarin before the procedure.",
+        "Restart timing after the procedure follows the same guideline and the prescriber's plan.",
+    ]
+    return card(
+        RULE_ID,
+        "Anticoagulant or antiplatelet before a procedure",
+        order,
+        indicator=indicator,
+        summary=summary,
+        why=(*(a.fact for a in major), *(a.fact for a in minor)),
+        next_steps=steps,
+        avoid=("Stopping the drug without the prescriber's agreement; proceeding without a hold plan.",),
+        evidence=EVIDENCE,
+        gaps=ctx.unavailable_gaps(*NEEDS),
+    )

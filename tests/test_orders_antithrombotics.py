@@ -1,0 +1,136 @@
+"""Check 0: anticoagulants and antiplatelets before neuraxial and deep procedures (ASRA 2018)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from hooks.cards import CardDraft, render_detail, render_full
+from hooks.orders import CHECKS, evaluate_orders
+from hooks.orders.checks import antithrombotics
+from tests.orders_builders import RADICULOPATHY, cond, history, inp, med, mr, obs, proc, sr
+
+RULE = "order.antithrombotic-procedure"
+HOOKS = ("order-select", "order-sign")
+APIXABAN = ("apixaban", "1364430", "apixaban")
+CLOPIDOGREL = ("clopidogrel", "32968", "clopidogrel")
+WARFARIN = ("warfarin", "11289", "warfarin")
+ASPIRIN = ("aspirin", "1191", "aspirin")
+ESI = ("sr-esi", "64483", "Transforaminal epidural injection L5-S1")
+
+
+def settled() -> list[Any]:
+    """Ten weeks of radicular pain after physiotherapy: an ESI draws no low-value card."""
+    return [
+        cond("rad", RADICULOPATHY, 70),
+        proc("pt", "97161", 60),
+        proc("pt-1", "97110", 40),
+        obs("pain", "pain", 7, 3),
+    ]
+
+
+def run(hook: str, orders: list[dict[str, Any]], *facts: Any, **kw: Any) -> list[CardDraft]:
+    return evaluate_orders(inp(hook, orders, history(*settled(), *facts, **kw)))
+
+
+def safety(cards: list[CardDraft]) -> list[CardDraft]:
+    return [c for c in cards if c.rule_id == RULE]
+
+
+@pytest.mark.parametrize(("hook", "indicator"), [("order-select", "info"), ("order-sign", "warning")])
+def test_esi_on_a_doac_and_a_p2y12_inhibitor_names_both_and_the_risk_class(hook: str, indicator: str) -> None:
+    cards = run(hook, [sr(*ESI)], med(*APIXABAN, 200), med(*CLOPIDOGREL, 400))
+    assert [c.rule_id for c in cards] == [RULE]
+    card = cards[0]
+    assert card.indicator == indicator
+    assert "apixaban" in card.summary and "clopidogrel" in card.summary and "intermediate" in card.summary
+    assert len(card.summary) < 140 and len(render_detail(card)) <= 400
+    assert card.next_steps[0] == antithrombotics.HOLD_RESTART
+    assert "agreed with the prescriber" in render_detail(card)
+    refs = {f.ref for f in card.why}
+    assert {"ServiceRequest/sr-esi", "MedicationRequest/apixaban", "MedicationRequest/clopidogrel"} <= refs
+    assert card.evidence[0].label == "ASRA 2018" and "Narouze" in card.evidence[0].citation
+
+
+def test_the_card_never_suggests_stopping_the_drug_or_removing_anything() -> None:
+    card = safety(run("order-sign", [sr(*ESI)], med(*WARFARIN, 300)))[0]
+    assert card.suggestions == ()
+    full = render_full(card).lower()
+    assert "stop the" not in full and "discontinue" not in full
+
+
+@pytest.mark.parametrize(
+    ("code", "text"),
+    [
+        ("63650", "SCS trial, percutaneous leads"),
+        ("63685", "Spinal neurostimulator pulse generator"),
+        ("62362", "Intrathecal pump implantation"),
+        ("0275T", "MILD percutaneous decompression"),
+    ],
+)
+def test_stimulator_pump_and_mild_are_high_risk(code: str, text: str) -> None:
+    card = safety(run("order-sign", [sr("sr-x", code, text)], med(*WARFARIN, 300)))[0]
+    assert card.indicator == "warning" and "high bleeding-risk" in card.summary
+
+
+@pytest.mark.parametrize(
+    ("code", "text"),
+    [("62323", "Interlaminar ESI"), ("64493", "Medial branch block"), ("64635", "Facet RFA"),
+     ("62290", "Discography"), ("62321", "Cervical interlaminar ESI")],
+)  # fmt: skip
+def test_epidural_facet_and_intradiscal_procedures_are_intermediate_risk(code: str, text: str) -> None:
+    card = safety(run("order-sign", [sr("sr-x", code, text)], med(*APIXABAN, 100)))[0]
+    assert "intermediate bleeding-risk" in card.summary
+
+
+@pytest.mark.parametrize("status", ["stopped", "completed", "entered-in-error", "cancelled"])
+@pytest.mark.parametrize("hook", HOOKS)
+def test_a_drug_no_longer_taken_is_not_current(status: str, hook: str) -> None:
+    assert safety(run(hook, [sr(*ESI)], med(*APIXABAN, 200, status=status))) == []
+
+
+def test_a_drug_whose_course_ended_is_not_current() -> None:
+    assert safety(run("order-sign", [sr(*ESI)], med(*APIXABAN, 200, end_days_ago=30))) == []
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_low_risk_and_non_procedure_orders_stay_silent(hook: str) -> None:
+    assert safety(run(hook, [sr("sr-sij", "27096", "SI joint injection")], med(*APIXABAN, 200))) == []
+    assert safety(run(hook, [sr("sr-mri", "72148", "MRI lumbar")], med(*WARFARIN, 200))) == []
+    assert safety(run(hook, [mr("mr-x", "7258", "naproxen", 500, per=2)], med(*WARFARIN, 200))) == []
+
+
+def test_aspirin_alone_is_silent_before_an_esi_and_a_minor_note_before_a_stimulator() -> None:
+    assert safety(run("order-sign", [sr(*ESI)], med(*ASPIRIN, 300))) == []
+    for hook in HOOKS:
+        card = safety(run(hook, [sr("sr-trial", "63650", "SCS trial")], med(*ASPIRIN, 300)))[0]
+        assert card.indicator == "info" and "aspirin" in card.summary and "minor" in card.summary
+
+
+def test_aspirin_is_named_beside_a_p2y12_inhibitor_before_a_high_risk_procedure() -> None:
+    card = safety(run("order-sign", [sr("sr-trial", "63650", "SCS trial")], med(*CLOPIDOGREL, 300),
+                      med(*ASPIRIN, 300)))[0]  # fmt: skip
+    assert card.indicator == "warning" and "clopidogrel" in card.summary
+    assert "MedicationRequest/aspirin" in {f.ref for f in card.why}
+
+
+def test_an_anticoagulant_drafted_in_the_same_session_counts() -> None:
+    cards = run("order-sign", [sr(*ESI), mr("mr-enox", "67108", "enoxaparin", 40)])
+    card = safety(cards)[0]
+    assert card.subject_key == "ServiceRequest/sr-esi" and "enoxaparin" in card.summary
+
+
+def test_the_safety_card_comes_before_a_low_value_card_on_the_same_order() -> None:
+    early = [cond("rad", RADICULOPATHY, 20), obs("pain", "pain", 5, 2)]
+    cards = evaluate_orders(inp("order-sign", [sr(*ESI)], history(*early, med(*APIXABAN, 200))))
+    assert [c.rule_id for c in cards] == [RULE, "order.esi-too-early"]
+    assert CHECKS.index(antithrombotics) == 1  # right after red-flag interception
+
+
+def test_unreadable_medications_are_said_on_the_order() -> None:
+    cards = evaluate_orders(
+        inp("order-sign", [sr(*ESI)], history(*settled(), unavailable={"medicationRequests": "timeout"}))
+    )
+    gap = [c for c in cards if c.rule_id == "order.not-fully-checked"]
+    assert gap and any("anticoagulants" in s for s in gap[0].next_steps)
