@@ -932,7 +932,7 @@ def r2_progressive_foot_drop(s: Scenario) -> None:
     s.scores((8, 21))
     weak = s.condition(
         "weakness-1",
-        [icd("M62.81")],
+        [icd("M62.81")],  # generalised weakness, no longer a motor red flag (§7.3): the foot drop decides
         "Weakness of right ankle dorsiflexion",
         onset=21,
         category="encounter-diagnosis",
@@ -1096,6 +1096,205 @@ def r3_osteoporotic_fracture(s: Scenario) -> None:
         forbidden_codes=RED_FLAG_UNSAFE,
         rationale=f"A vertebral fracture ({frac}) with new radicular pain: fracture imaging (ACR variant 6) and "
         "urgent referral; nothing elective, no manipulation.",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Red-flag precision (decision model §7.3, §7.6)
+# ---------------------------------------------------------------------------------------------
+
+
+@scenario(given="Arthur", gender="male", birth="1949-02-17")
+def r2_generalised_weakness_not_motor_deficit(s: Scenario) -> None:
+    """Eight weeks of S1 radiculopathy with generalised weakness (M62.81) after a flu, full leg strength"""
+    rad = persistent_despite_conservative_care(s)
+    weak = s.condition(
+        "weakness-1",
+        [icd("M62.81")],
+        "Muscle weakness (generalized)",
+        onset=5,
+        category="encounter-diagnosis",
+        note="Generalised weakness and fatigue after influenza; leg power 5/5 throughout.",
+    )
+    s.strength("mrc-1", 5, 5, "Right ankle plantarflexion")
+    s.expect(
+        [card("P1", "info", refs=[rad], codes=["72148"])],
+        forbidden_codes=["72158", *BLIND_ESI, *FUSION, *OPIOIDS],
+        forbidden_states=["R2"],
+        rationale=f"Generalised weakness ({weak}) is deconditioning, not a radicular or myotomal deficit (§7.3): "
+        "no R2 card. The patient's real pathway card shows instead: 8 weeks despite conservative care (P1).",
+    )
+
+
+@scenario(given="Walter", gender="male", birth="1956-08-30")
+def r3_healed_fracture_not_red_flag(s: Scenario) -> None:
+    """Eight weeks of S1 radiculopathy; an L1 wedge fracture from 2019 coded as a subsequent encounter"""
+    rad = persistent_despite_conservative_care(s)
+    old = s.condition(
+        "fracture-1",
+        # a descendant of the S32.0 header the fracture set lists (the builder checks listed codes only)
+        [fb.unchecked_coding(fb.ICD10CM, "S32.010D", "Wedge compression fracture of first lumbar vertebra, subsequent encounter for fracture with routine healing")],
+        "Wedge compression fracture of first lumbar vertebra, subsequent encounter, routine healing",
+        onset="2019-04",
+        recorded=2700,
+        note="Fall from a ladder 2019; healed on follow-up radiographs.",
+    )
+    s.expect(
+        [card("P1", "info", refs=[rad], codes=["72148"])],
+        forbidden_codes=["72158", *BLIND_ESI, *FUSION],
+        forbidden_states=["R3"],
+        rationale=f"A subsequent-encounter fracture code ({old}, 7th character D) is history, not a red flag "
+        "(§7.3): the healed 2019 fracture does not pre-empt the persistent-pain card (P1).",
+    )
+
+
+@scenario(given="Edith", gender="female", birth="1944-05-09")
+def r3_acute_fracture_initial_encounter(s: Scenario) -> None:
+    """Ten days of L4 radicular pain after a fall; L1 wedge fracture coded as the initial encounter"""
+    radic(s, "M54.16", onset=10)
+    frac = s.condition(
+        "fracture-1",
+        # a descendant of the S32.0 header the fracture set lists (the builder checks listed codes only)
+        [fb.unchecked_coding(fb.ICD10CM, "S32.010A", "Wedge compression fracture of first lumbar vertebra, initial encounter for closed fracture")],
+        "Wedge compression fracture of first lumbar vertebra, initial encounter for closed fracture",
+        onset=10,
+        category="encounter-diagnosis",
+        note="Fall on the stairs; L1 wedge fracture on radiographs.",
+    )
+    s.scores((8, 1))
+    s.expect(
+        [card("R3", "critical", refs=[frac], codes_any=[IMAGING_ANY])],
+        forbidden_codes=RED_FLAG_UNSAFE,
+        rationale=f"An initial-encounter fracture code ({frac}, 7th character A) stays a red flag: fracture "
+        "imaging and urgent referral, nothing elective.",
+    )
+
+
+@scenario(given="Irene", gender="female", birth="1971-03-14")
+def r1_saddle_paraesthesia_screening(s: Scenario) -> None:
+    """Three-week L5-S1 disc herniation with new perineal paraesthesia, no coded retention"""
+    rad = radic(s, "M51.17", onset=21)
+    prescribe_nsaid(s, "ibuprofen", authored=20, days=30)
+    par = s.condition(
+        "paraesthesia-1",
+        [icd("R20.2")],
+        "Paresthesia of skin",
+        onset=2,
+        category="encounter-diagnosis",
+        body_site="Perineum (saddle area)",
+        note="Tingling around the perineum since two days; bladder and bowel not asked.",
+    )
+    s.scores((7, 1))
+    s.expect(
+        [card("R1", "critical", refs=[par], codes_any=[MRI_ANY, SPINE_REFERRAL], mentions=["bladder", "bowel"])],
+        forbidden_codes=RED_FLAG_UNSAFE,
+        rationale=f"New saddle paraesthesia ({par}) with a disc herniation with radiculopathy ({rad}) is a cauda "
+        "equina warning sign even without coded retention (§7.3): the R1 card asks about bladder, bowel and "
+        "saddle sensation and offers the emergency MRI.",
+    )
+
+
+@scenario(given="Oscar", gender="male", birth="1969-12-01")
+def r1_bilateral_leg_weakness_screening(s: Scenario) -> None:
+    """Four-week lumbar radiculopathy with new weakness and numbness of both legs, no coded retention"""
+    rad = radic(s, "M54.16", onset=28)
+    prescribe_nsaid(s, "naproxen", authored=27, days=30)
+    both = s.condition(
+        "bilateral-legs-1",
+        [icd("M62.81")],
+        "Weakness of both legs",
+        onset=1,
+        category="encounter-diagnosis",
+        body_site="Both lower limbs",
+        note="New weakness and numbness in both legs since yesterday.",
+    )
+    s.scores((7, 1))
+    s.expect(
+        [card("R1", "critical", refs=[both], codes_any=[MRI_ANY, SPINE_REFERRAL], mentions=["bladder", "bowel"])],
+        forbidden_codes=RED_FLAG_UNSAFE,
+        rationale=f"New bilateral leg weakness and numbness ({both}) with lumbar radiculopathy ({rad}) prompts the "
+        "cauda equina questions (bladder, bowel, saddle sensation) and the emergency MRI (§7.3).",
+    )
+
+
+@scenario(given="Rita", gender="female", birth="1958-07-21")
+def e1_incomplete_emptying_alone_not_ces(s: Scenario) -> None:
+    """Three weeks of sciatica; a feeling of incomplete bladder emptying (R39.14) noted last week"""
+    rad = early_sciatica(s)
+    weak = s.condition(
+        "bladder-1",
+        [icd("R39.14")],
+        "Feeling of incomplete bladder emptying",
+        onset=6,
+        category="encounter-diagnosis",
+        note="Post-void residual 40 mL; no retention, no incontinence, saddle sensation normal.",
+    )
+    s.expect(
+        [card("E1", "info", refs=[rad])],
+        forbidden_codes=E1_FORBIDDEN,
+        forbidden_states=["R1"],
+        rationale=f"A feeling of incomplete emptying ({weak}) alone is weak evidence for cauda equina syndrome "
+        "(§7.6) and, with a normal residual and saddle sensation, does not fire R1: the acute card (E1) stands.",
+    )
+
+
+@scenario(given="Nora", gender="female", birth="1980-10-10")
+def e1_foot_paraesthesia_not_saddle(s: Scenario) -> None:
+    """Three weeks of sciatica with new paraesthesia of the left foot (R20.2, not saddle)"""
+    rad = early_sciatica(s)
+    par = s.condition(
+        "paraesthesia-1",
+        [icd("R20.2")],
+        "Paresthesia of skin",
+        onset=4,
+        category="encounter-diagnosis",
+        body_site="Left foot (lateral border)",
+        note="Tingling along the lateral border of the left foot.",
+    )
+    s.expect(
+        [card("E1", "info", refs=[rad])],
+        forbidden_codes=E1_FORBIDDEN,
+        forbidden_states=["R1"],
+        rationale=f"Paraesthesia of the foot ({par}) is a radicular symptom, not saddle numbness: no cauda "
+        "equina card (§7.3 needs a saddle or perineal site).",
+    )
+
+
+@scenario(given="Felix", gender="male", birth="1983-04-04")
+def r3_hiv_new_pain_infection(s: Scenario) -> None:
+    """HIV disease with three weeks of new lumbar radicular pain, afebrile"""
+    radic(s, "M54.16", onset=20, note="Constant right L4 radicular pain, worse at night.")
+    hiv = s.condition("hiv-1", [icd("B20")], "HIV disease", onset="2015-06", recorded=4000)
+    s.scores((8, 1))
+    s.expect(
+        [card("R3", "critical", refs=[hiv], codes=["72158"], mentions=["same-day", "blood cultures"])],
+        forbidden_codes=[*RED_FLAG_UNSAFE, *ORAL_STEROIDS, "72148"],
+        rationale=f"Immunosuppression ({hiv}, §7.3) with new radicular pain: suspected epidural abscess or "
+        "discitis. Same-day emergency assessment, MRI with and without contrast, blood cultures and "
+        "inflammatory markers; no steroid.",
+    )
+
+
+@scenario(given="Harold", gender="male", birth="1951-06-25")
+def r3_cancer_history_17_weeks(s: Scenario) -> None:
+    """Prostate cancer history with 17 weeks of L5-S1 radicular pain, plain MRI only, never referred"""
+    ca = s.condition(
+        "cancer-history-1",
+        [icd("Z85.46")],
+        "Personal history of malignant neoplasm of prostate",
+        onset="2020",
+        recorded=2400,
+        note="Radical prostatectomy 2020.",
+    )
+    rad, rep = radiculopathy_with_concordant_extrusion(s, onset=119, side="Left")
+    s.scores((7, 3))
+    s.expect(
+        [card("R3", "critical", refs=[ca], codes=["72158"])],
+        forbidden_codes=[*RED_FLAG_UNSAFE, "72148"],
+        forbidden_states=["P1", "P2"],
+        rationale=f"A cancer history ({ca}) stays a red flag at any symptom duration (§7.3): 17 weeks of pain "
+        f"({rad}) with only a non-contrast MRI ({rep}) needs MRI with and without contrast before any ESI; "
+        "no 'ESI remains an option'.",
     )
 
 
@@ -3004,8 +3203,8 @@ def f3_explicit_partial_outcome(s: Scenario) -> None:
 
 
 @scenario(given="Gerald", gender="male", birth="1952-10-14")
-def f3_remote_cancer_history_not_red_flag(s: Scenario) -> None:
-    """Prostate cancer history (2014) with a 2-year radiculopathy explained by a concordant extrusion, failed TFESI"""
+def f3_cancer_history_cleared_by_contrast_mri(s: Scenario) -> None:
+    """Prostate cancer history (2014), 2-year radiculopathy, contrast MRI shows only a concordant extrusion, failed TFESI"""
     ca = s.condition(
         "cancer-history-1",
         [icd("Z85.46")],
@@ -3014,17 +3213,25 @@ def f3_remote_cancer_history_not_red_flag(s: Scenario) -> None:
         recorded=4000,
         note="Radical prostatectomy 2014; PSA undetectable since.",
     )
-    rad, rep = radiculopathy_with_concordant_extrusion(s, onset=700, side="Left")
+    rad, _plain = radiculopathy_with_concordant_extrusion(s, onset=700, side="Left")
+    contrast = mri(
+        s,
+        640,
+        "Left paracentral disc extrusion at L5-S1 compressing the traversing left S1 nerve root; no marrow "
+        "lesion, no enhancing mass, no epidural disease.",
+        contrast=True,
+        rid="mri-2",
+    )
     s.scores((7, 602))
     esi = tfesi(s, "esi-1", 600, "Left L5-S1", outcome=fb.UNSUCCESSFUL, reason=[rad])
     s.scores((7, 5))
     s.expect(
-        [card("F3", "warning", refs=[esi, rep], codes_any=[SPINE_REFERRAL])],
+        [card("F3", "warning", refs=[esi, contrast], codes_any=[SPINE_REFERRAL])],
         forbidden_codes=F3_FORBIDDEN,
         forbidden_states=["R3"],
-        rationale=f"A cancer history ({ca}) is a red flag only with new pain (§1.2 R3); this radicular pain is 2 "
-        f"years old and explained by a concordant L5-S1 extrusion on MRI ({rep}). Not R3: the failed TFESI "
-        "with the concordant lesion and no surgical referral is F3 (warning).",
+        rationale=f"A cancer history ({ca}) is a red flag until MRI with and without contrast has looked for "
+        f"metastasis (§7.3); here it has since the onset ({contrast}) and shows only the concordant L5-S1 extrusion. Not R3: "
+        "the failed TFESI with the concordant lesion and no surgical referral is F3 (warning).",
     )
 
 
