@@ -2012,6 +2012,103 @@ def s4_spondylolisthesis(s: Scenario) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# Post-surgical branch: lumbar only, and by recency (decision model §7.4)
+# ---------------------------------------------------------------------------------------------
+
+
+@scenario(given="Bernard", gender="male", birth="1975-02-11")
+def s0_new_pain_five_weeks_after_discectomy(s: Scenario) -> None:
+    """Left S1 radicular pain back at NRS 7 five weeks after an L5-S1 microdiscectomy"""
+    rad = radic(s, "M54.17", onset=200, body_site="Left leg (S1 distribution)")
+    surg = discectomy(s, 35, "Left L5-S1", "Left L5-S1 microdiscectomy")
+    s.scores((2, 28))
+    after = s.nrs("nrs-2", 7, 3)
+    s.expect(
+        [card("S0", "warning", refs=[surg, after], codes_any=[SPINE_REFERRAL])],
+        forbidden_codes=[*ESI_ALL, *FUSION, *SCS, *RFA, "63042"],
+        forbidden_states=["S1", "S2", "S3", "P1", "P2", "E1", "E2"],
+        rationale=f"Radicular pain ({rad}) back at 7/10 ({after}) five weeks after a lumbar discectomy ({surg}): "
+        "within 3 months of the operation the operating surgeon assesses early recurrence, haematoma, "
+        "infection or misplaced hardware (§7.4). A card, never silence; no ESI, no conservative pathway.",
+    )
+
+
+@scenario(given="Gordon", gender="male", birth="1968-09-19")
+def s1_pain_five_months_after_discectomy(s: Scenario) -> None:
+    """New left S1 radicular pain five months after an L5-S1 microdiscectomy; no imaging since"""
+    surg = discectomy(s, 150, "Left L5-S1", "Left L5-S1 microdiscectomy")
+    rad = radic(s, "M54.17", onset=30, body_site="Left leg (S1 distribution)", note="New pain since a month.")
+    s.scores((6, 2))
+    s.expect(
+        [card("S1", "info", refs=[surg], codes=["72158"])],
+        forbidden_codes=["72148", *FUSION, *SCS],
+        forbidden_states=["S0", "P1", "E1", "E2"],
+        rationale=f"Pain ({rad}) five months after the discectomy ({surg}) is past the 3-month window: not "
+        "'contact the surgeon' but S1, MRI without and with contrast (§7.4).",
+    )
+
+
+@scenario(given="Leonard", gender="male", birth="1960-03-03")
+def s1_laminectomy_two_years_ago_lumbar_site(s: Scenario) -> None:
+    """Laminectomy coded without a region (SNOMED) at L4-5 two years ago; new L5 radicular pain"""
+    surg = s.procedure(
+        "laminectomy-1", [sct("387731002")], "Laminectomy", performed=730, body_site="L4-5"
+    )
+    rad = radic(s, "M54.16", onset=40, body_site="Right leg (L5 distribution)")
+    s.scores((6, 2))
+    s.expect(
+        [card("S1", "info", refs=[surg], codes=["72158"])],
+        forbidden_codes=["72148", *FUSION, *SCS],
+        forbidden_states=["S0", "E1", "E2", "P1"],
+        rationale=f"A laminectomy coded without a region ({surg}) opens the post-surgical branch because its "
+        f"body site is lumbar (L4-5, §7.4); new pain ({rad}) two years later is S1.",
+    )
+
+
+@scenario(given="Vincent", gender="male", birth="1966-11-23")
+def p1_cervical_discectomy_not_post_surgical(s: Scenario) -> None:
+    """Eight weeks of S1 radiculopathy; an anterior cervical discectomy and fusion C5-C6 in 2024"""
+    rad = persistent_despite_conservative_care(s)
+    acdf = s.procedure(
+        "acdf-1",
+        [sct("3418002"), sct("55705006")],
+        "Anterior cervical discectomy and fusion C5-C6",
+        performed=700,
+        body_site="C5-C6",
+    )
+    s.expect(
+        [card("P1", "info", refs=[rad], codes=["72148"])],
+        forbidden_codes=["72158", *BLIND_ESI, *FUSION],
+        forbidden_states=["S0", "S1", "S2", "S3", "S4"],
+        rationale=f"A cervical operation ({acdf}) is not lumbar surgery (§7.4): the spine codes it carries "
+        "(discectomy of spine, spinal arthrodesis) do not name the region, and its site is C5-C6. The "
+        "lumbar radiculopathy follows the conservative branch (P1, non-contrast MRI).",
+    )
+
+
+@scenario(given="Clifford", gender="male", birth="1958-05-05")
+def p1_ankle_arthrodesis_status_not_post_surgical(s: Scenario) -> None:
+    """Eight weeks of S1 radiculopathy; arthrodesis status (Z98.1) from a right ankle fusion"""
+    rad = persistent_despite_conservative_care(s)
+    z = s.condition(
+        "fusion-status-1",
+        [icd("Z98.1")],
+        "Arthrodesis status",
+        onset="2018",
+        recorded=3000,
+        body_site="Right ankle",
+        note="Right ankle fusion 2018 after a fracture.",
+    )
+    s.expect(
+        [card("P1", "info", refs=[rad], codes=["72148"])],
+        forbidden_codes=["72158", *BLIND_ESI, *FUSION],
+        forbidden_states=["S0", "S1", "S2", "S3", "S4"],
+        rationale=f"Arthrodesis status ({z}) names no spine: here it is an ankle fusion, so it does not open "
+        "the post-surgical branch (§7.4: Z98.1 only with lumbar context). P1 applies.",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
 # Neuromodulation, ablation, intrathecal (N, A, L)
 # ---------------------------------------------------------------------------------------------
 

@@ -196,9 +196,11 @@ def pathway_card(ctx: PathwayContext) -> CardDraft | None:
 
 
 def post_surgical_card(ctx: PathwayContext) -> CardDraft | None:
-    """S2 (a target) > S4 (instability) > S3 (fibrosis, no target) > S1 (needs contrast imaging)."""
+    """S0 (within 3 months of the operation: the surgeon's) > S2 (a target) > S4 (instability) >
+    S3 (fibrosis, no target) > S1 (needs contrast imaging)."""
     return (
-        post_surgical.s2_recurrent_herniation(ctx)
+        post_surgical.s0_early_after_surgery(ctx)
+        or post_surgical.s2_recurrent_herniation(ctx)
         or post_surgical.s4_instability(ctx)
         or post_surgical.s3_fibrosis_no_target(ctx)
         or post_surgical.s1_new_symptoms_after_surgery(ctx)

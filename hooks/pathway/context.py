@@ -59,6 +59,11 @@ from hooks.thresholds import Thresholds
 Assessor = Callable[[ProcedureFact, Modality], Assessment]
 
 EXCLUDED_VERIFICATION = ("refuted", "entered-in-error")
+
+# Where a spine operation or a surgical-status Condition says it was lumbar (decision model §7.4):
+# the word, a lumbar or lumbosacral level ("L4-5", "L5-S1"), or the sacrum.
+LUMBAR_SITE = re.compile(r"lumb|\bL[1-5]\b|\bL[1-5]\s*[-–/]\s*(?:L?[1-5]|S1)\b|\bS1\b|sacr", re.IGNORECASE)
+NON_LUMBAR_SITE = re.compile(r"cervical|thoracic|\bneck\b|\bacdf\b|\b[CT]\d{1,2}\b", re.IGNORECASE)
 PENDING_ORDER_STATUSES = ("draft", "active", "on-hold")
 DEAD_ORDER_STATUSES = ("revoked", "entered-in-error")
 
@@ -424,19 +429,54 @@ class PathwayContext:
     def is_drg(self, p: ProcedureFact) -> bool:
         return bool(DRG.search(self._proc_text(p)))
 
+    def is_lumbar_surgery(self, p: ProcedureFact) -> bool:
+        """A lumbar code (63030, 22612, 'primary lumbar microdiscectomy' ...), or a code that does not
+        name the region (laminectomy, discectomy of spine, spinal arthrodesis) with a lumbar body site
+        or lumbar text (§7.4): a cervical discectomy is not lumbar surgery."""
+        for c in (*p.codings, *p.used_codes):
+            if self.matches("prior_lumbar_spine_surgery", [c]) and not self.matches(
+                "spine_surgery_site_unspecified", [c]
+            ):
+                return True
+        site = " ".join([p.body_site_text or "", p.level or "", *(b.display or "" for b in p.body_site)])
+        if NON_LUMBAR_SITE.search(site) and not LUMBAR_SITE.search(site):
+            return False
+        return bool(LUMBAR_SITE.search(" ".join([site, p.text, *p.notes])))
+
     @cached_property
     def surgeries(self) -> tuple[ProcedureFact, ...]:
-        """Completed lumbar decompressions, discectomies and fusions."""
-        return self.procedures("prior_lumbar_spine_surgery")
+        """Completed lumbar decompressions, discectomies and fusions (§7.4: lumbar only)."""
+        return tuple(p for p in self.procedures("prior_lumbar_spine_surgery") if self.is_lumbar_surgery(p))
+
+    @staticmethod
+    def _condition_site_text(c: ConditionFact) -> str:
+        return " ".join([c.text, c.body_site_text or "", *c.notes, *(b.display or "" for b in c.body_site)])
 
     @cached_property
     def surgery_status_conditions(self) -> tuple[ConditionFact, ...]:
-        return self.conditions("lumbar_surgery_status", current_only=False)
+        """Arthrodesis status (Z98.1) recorded with a lumbar site or lumbar text (§7.4): the code alone
+        may be any joint's fusion."""
+        return tuple(
+            c for c in self.conditions("lumbar_surgery_status", current_only=False)
+            if LUMBAR_SITE.search(self._condition_site_text(c))
+        )  # fmt: skip
+
+    @cached_property
+    def lumbar_fbss_conditions(self) -> tuple[ConditionFact, ...]:
+        """Post-laminectomy syndrome, unless the record places it outside the lumbar spine (§7.4)."""
+        out = []
+        for c in self.fbss_conditions:
+            text = self._condition_site_text(c)
+            if NON_LUMBAR_SITE.search(text) and not LUMBAR_SITE.search(text):
+                continue
+            out.append(c)
+        return tuple(out)
 
     @property
     def post_surgical(self) -> bool:
-        """§1.1.3: prior lumbar decompression or fusion (Procedure codes, M96.1 or Z98.1)."""
-        return bool(self.surgeries or self.fbss_conditions or self.surgery_status_conditions)
+        """§1.1.3, §7.4: prior lumbar decompression or fusion (lumbar Procedure codes, or a lumbar
+        site; M96.1, or Z98.1 with lumbar context)."""
+        return bool(self.surgeries or self.lumbar_fbss_conditions or self.surgery_status_conditions)
 
     @property
     def last_surgery(self) -> ProcedureFact | None:
