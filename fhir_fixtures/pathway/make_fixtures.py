@@ -1409,6 +1409,69 @@ def p2_three_months_unreferred(s: Scenario) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# Onset sent in words, not as a date (decision model §1.1.6): named, never silent
+# ---------------------------------------------------------------------------------------------
+
+
+def onset_in_words(s: Scenario, ref: str, words: str, *, keep_recorded: bool = False) -> None:
+    """Send the Condition's onset as onsetString ``words`` (as some EHRs do), without recordedDate
+    unless ``keep_recorded``."""
+    rid = ref.split("/", 1)[1]
+    res = next(r for r in s.keys["conditions"] if r["id"] == rid)
+    res.pop("onsetDateTime", None)
+    res["onsetString"] = words
+    if not keep_recorded:
+        res.pop("recordedDate", None)
+
+
+@scenario(given="Agnes", gender="female", birth="1962-08-08")
+def p2_onset_years_ago_without_dates(s: Scenario) -> None:
+    """Left S1 radiculopathy with onset sent only as 'years ago' (no recorded date), on naproxen, never referred"""
+    rad = radic(s, "M54.17", onset=None, body_site="Left leg (S1 distribution)")
+    onset_in_words(s, rad, "years ago")
+    prescribe_nsaid(s, "naproxen", authored=120, days=120)
+    s.scores((6, 3))
+    s.expect(
+        [card("P2", "warning", refs=[rad], codes_any=[SPECIALIST_REFERRAL], mentions=["years ago"])],
+        forbidden_codes=[*BLIND_ESI, *FUSION, *OPIOIDS],
+        forbidden_states=["E1", "E2"],
+        rationale=f"The radicular Condition ({rad}) gives its onset only as 'years ago', with no recorded date. "
+        "Read conservatively as at least a year (never as an invented date), the pain is chronic and the "
+        "patient was never referred: P2, and the card names the onset as a data gap.",
+    )
+
+
+@scenario(given="Bruno", gender="male", birth="1977-01-19")
+def gate_onset_not_a_date_not_silent(s: Scenario) -> None:
+    """Lumbar radiculopathy whose onset is sent as 'gradual' with no recorded date; no treatment on file"""
+    rad = radic(s, "M54.16", onset=None, body_site="Right leg (L4 distribution)")
+    onset_in_words(s, rad, "gradual")
+    s.scores((5, 2))
+    s.expect(
+        [card("pathway.not-fully-checked", "info", refs=[rad], mentions=["gradual"])],
+        forbidden_codes=[*IMAGING_ANY, *ESI_ALL, *FUSION, *OPIOIDS],
+        forbidden_states=["E1", "E2", "P1", "P2"],
+        rationale=f"An onset that is not a date ({rad}: 'gradual', no recorded date) leaves the duration "
+        "unknown, so no duration-based state can be chosen; the patient is inside the gate, so the service "
+        "says the pathway was not fully checked and names the missing onset, never an empty list.",
+    )
+
+
+@scenario(given="Clara", gender="female", birth="1990-02-02")
+def e1_onset_three_weeks_ago_in_words(s: Scenario) -> None:
+    """Left sciatica with onset sent as '3 weeks ago', recorded two days ago; NRS 5"""
+    rad = early_sciatica(s, onset=2)
+    onset_in_words(s, rad, "3 weeks ago", keep_recorded=True)
+    s.expect(
+        [card("E1", "info", refs=[rad], mentions=["3 weeks ago"])],
+        forbidden_codes=E1_FORBIDDEN,
+        forbidden_states=["P1", "P2"],
+        rationale=f"'3 weeks ago' said on the recorded date ({rad}) bounds the onset to at least 23 days: "
+        "still acute (E1), and the card names the onset given in words.",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
 # After epidural steroid injection (F states)
 # ---------------------------------------------------------------------------------------------
 

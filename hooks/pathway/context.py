@@ -99,6 +99,30 @@ class Concordance:
     detail: str
 
 
+# An onset in words relative to when it was said: "years ago", "3 months ago", "a few weeks ago".
+RELATIVE_ONSET = re.compile(
+    r"\b(?:(\d+)|an?|one|a few|few|several|many|some)?\s*(year|yr|month|mo|week|wk|day)s?\s+ago\b",
+    re.IGNORECASE,
+)
+UNIT_DAYS = {"year": 365, "yr": 365, "month": 30, "mo": 30, "week": 7, "wk": 7, "day": 1}
+
+
+def relative_days(text: str) -> int | None:
+    """The least number of days an onset in words lies back ("years ago" → 365: at least one year)."""
+    m = RELATIVE_ONSET.search(text)
+    if m is None:
+        return None
+    return int(m.group(1) or 1) * UNIT_DAYS[m.group(2).lower()]
+
+
+def span_words(days: int) -> str:
+    for unit, size in (("year", 365), ("month", 30), ("week", 7)):
+        if days >= size:
+            n = days // size
+            return f"{n} {unit}{'s' if n > 1 else ''}"
+    return f"{days} days"
+
+
 def _first_date(*ds: date | None) -> date | None:
     for d in ds:
         if d is not None:
@@ -330,24 +354,72 @@ class PathwayContext:
     @cached_property
     def onset_condition(self) -> ConditionFact | None:
         """The Condition with the earliest onset (onset[x], else recordedDate) in the radicular set."""
-        pool = self.radicular_conditions or self.gate_conditions
-        dated = [c for c in pool if _first_date(c.onset, c.recorded) is not None]
+        dated = [c for c in self._onset_pool if _first_date(c.onset, c.recorded) is not None]
         if not dated:
             return None
         return min(dated, key=lambda c: _first_date(c.onset, c.recorded) or date.max)
+
+    @property
+    def _onset_pool(self) -> tuple[ConditionFact, ...]:
+        return self.radicular_conditions or self.gate_conditions
 
     @property
     def onset(self) -> date | None:
         c = self.onset_condition
         return None if c is None else _first_date(c.onset, c.recorded)
 
+    @cached_property
+    def unread_onsets(self) -> tuple[ConditionFact, ...]:
+        """Radicular Conditions whose onset[x] was sent but is not a date ("years ago")."""
+        return tuple(c for c in self._onset_pool if c.onset_unread)
+
+    @cached_property
+    def onset_bound(self) -> tuple[ConditionFact, date] | None:
+        """The latest date the symptoms can have begun by, from an onset given only in words: "years
+        ago" recorded on a date (or, with no recorded date, by today) began at least a year before it.
+        A bound, never an invented onset: the duration it gives is the least the record supports."""
+        best: tuple[ConditionFact, date] | None = None
+        for c in self.unread_onsets:
+            back = relative_days(c.onset_unread or "")
+            if back is None:
+                continue
+            bound = (c.recorded or self.today) - timedelta(days=back)
+            if best is None or bound < best[1]:
+                best = (c, bound)
+        return best
+
     @property
     def symptom_days(self) -> int | None:
-        return self.days_since(self.onset)
+        """Days since the earliest onset; an onset given only in words counts with its bound."""
+        days = self.days_since(self.onset)
+        if self.onset_bound is not None:
+            bound_days = self.days_since(self.onset_bound[1]) or 0
+            days = bound_days if days is None else max(days, bound_days)
+        return days
+
+    def onset_gaps(self) -> list[str]:
+        """What the record does not say about when the symptoms began, for the card to name."""
+        gaps = []
+        bound = self.onset_bound
+        for c in self.unread_onsets:
+            if bound is not None and c is bound[0]:
+                least = span_words(relative_days(c.onset_unread or "") or 0)
+                gaps.append(f"onset given as '{c.onset_unread}' ({c.ref}), no date: read as at least {least}")
+            elif c.onset is None and relative_days(c.onset_unread or "") is None:
+                gaps.append(f"onset given as '{c.onset_unread}' ({c.ref}), not a date: duration unknown")
+        return gaps
 
     def onset_fact(self) -> Fact:
         c = self.onset_condition
+        bound = self.onset_bound
+        if bound is not None and (self.onset is None or bound[1] < self.onset):
+            b, _ = bound
+            least = (self.symptom_days or 0) // 7
+            return Fact(f"onset '{b.onset_unread}' (no date), read as ≥ {least} weeks: {b.text}", b.ref)
         if c is None:
+            if self.unread_onsets:
+                u = self.unread_onsets[0]
+                return Fact(f"onset '{u.onset_unread}' is not a date: {u.text}", u.ref)
             return Fact("symptom onset not recorded on any radicular Condition")
         d = self.symptom_days
         weeks = f" ({d // 7} weeks)" if d is not None else ""
