@@ -8,7 +8,12 @@ import pytest
 from pathway_builders import TERM, card_of, codes_of, cond, conservative, radic, report, run, states
 
 from hooks.facts import ConditionFact
+from hooks.orders import evaluate_orders
 from hooks.terminology import Coding
+from tests.orders_builders import RADICULOPATHY, history, inp, sr
+from tests.orders_builders import cond as ocond
+from tests.orders_builders import obs as oobs
+from tests.orders_builders import proc as oproc
 
 ICD = "http://hl7.org/fhir/sid/icd-10-cm"
 
@@ -126,3 +131,40 @@ def test_cancer_history_is_a_red_flag_at_any_duration_until_a_contrast_mri() -> 
 )
 def test_red_flag_value_sets(value_set: str, code: str, member: bool) -> None:
     assert (TERM.match(value_set, [Coding(ICD, code)]) is not None) is member
+
+
+# ---------------------------------------------------------------------------------------------
+# the order checks read the same red flags
+# ---------------------------------------------------------------------------------------------
+
+
+def _order_rules(*facts: object) -> list[str]:
+    cards = evaluate_orders(inp("order-sign", [sr("esi1", "62323")], history(*facts)))
+    return [c.rule_id for c in cards]
+
+
+@pytest.mark.parametrize(
+    ("flag", "blocks"),
+    [
+        (("M62.81", 2), False),  # generalised weakness
+        (("S32.010D", 30), False),  # healed fracture, subsequent encounter
+        (("R39.14", 3), False),  # weak bladder evidence alone
+        (("S32.010A", 30), True),
+        (("B20", 900), True),  # immunosuppression with new pain
+        (("M21.371", 2), True),  # a new foot drop
+    ],
+)
+def test_an_elective_order_is_held_only_for_a_real_red_flag(flag: tuple[str, int], blocks: bool) -> None:
+    code, days = flag
+    got = _order_rules(ocond("rad", RADICULOPATHY, 30), ocond("flag", code, days))
+    assert ("order.red-flag-elective" in got) is blocks
+
+
+def test_pain_worse_after_a_recent_injection_holds_the_next_one() -> None:
+    base = (
+        ocond("rad", RADICULOPATHY, 90),
+        oproc("esi0", "64483", 10, level="L5-S1"),
+        oobs("p0", "pain", 5, 12),
+    )
+    assert "order.red-flag-elective" in _order_rules(*base, oobs("p1", "pain", 8, 2))
+    assert "order.red-flag-elective" not in _order_rules(*base, oobs("p1", "pain", 4, 2))

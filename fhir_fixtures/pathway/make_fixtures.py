@@ -1275,6 +1275,40 @@ def r3_hiv_new_pain_infection(s: Scenario) -> None:
     )
 
 
+@scenario(given="Marcus", gender="male", birth="1972-01-27")
+def r3_pain_worse_after_recent_esi(s: Scenario) -> None:
+    """Afebrile, pain from 5/10 to 9/10 in the 10 days after an L5-S1 TFESI"""
+    rad = radic(s, "M51.17", onset=90, body_site="Left leg (S1 distribution)")
+    conservative_care(s, rad, pt=80, nsaid="naproxen", nsaid_from=85, nsaid_days=90)
+    esi = tfesi(s, "esi-1", 10, "Left L5-S1", reason=[rad])
+    s.pain_around(esi, before=(5, 12), after=[(7, 5), (9, 1)])
+    s.expect(
+        [card("R3", "critical", refs=[esi], codes=["72158"], mentions=["same-day", "blood cultures"])],
+        forbidden_codes=[*RED_FLAG_UNSAFE, *ORAL_STEROIDS, "72148"],
+        forbidden_states=["F0"],
+        rationale=f"Pain worsening from 5/10 to 9/10 within 4 weeks of a spinal procedure ({esi}) must exclude "
+        "epidural abscess or discitis (§7.3): same-day emergency assessment, MRI with and without contrast, "
+        "blood cultures and inflammatory markers; no further injection or steroid.",
+    )
+
+
+@scenario(given="Peter", gender="male", birth="1976-06-06")
+def f0_pain_settling_after_recent_esi(s: Scenario) -> None:
+    """Pain from 7/10 to 5/10 in the 10 days after an L5-S1 TFESI"""
+    rad = radic(s, "M51.17", onset=90, body_site="Left leg (S1 distribution)")
+    conservative_care(s, rad, pt=80, nsaid="naproxen", nsaid_from=85, nsaid_days=90)
+    esi = tfesi(s, "esi-1", 10, "Left L5-S1", reason=[rad])
+    s.pain_around(esi, before=(7, 12), after=[(6, 5), (5, 1)])
+    s.expect(
+        [],
+        optional=[card("F0", "info", refs=[esi])],
+        forbidden_codes=[*ESI_ALL, *SCS, *RFA, *FUSION],
+        forbidden_states=["R3", "F3", "F4"],
+        rationale=f"Pain settling after a recent ESI ({esi}) is no infection warning: too early to judge the "
+        "injection (F0 at most), no red flag.",
+    )
+
+
 @scenario(given="Harold", gender="male", birth="1951-06-25")
 def r3_cancer_history_17_weeks(s: Scenario) -> None:
     """Prostate cancer history with 17 weeks of L5-S1 radicular pain, plain MRI only, never referred"""

@@ -192,6 +192,12 @@ class OrderContext:
                 flags.append(
                     RedFlag(kind, label, tuple(self.cond(c, f"red flag R3, {label}") for c in found))
                 )
+        worse = rf.worsening_after_procedure(p)
+        if worse is not None and not any(f.kind == "infection" for f in flags):
+            fact = rf.worsening_facts(p, worse)[0]
+            label = "suspected spinal infection"
+            shown = Fact(f"red flag R3, {label}: {fact.text}", fact.ref, fact.also)
+            flags.append(RedFlag("infection", label, (shown,)))
         return tuple(flags)
 
     def flag(self, kind: str) -> RedFlag | None:

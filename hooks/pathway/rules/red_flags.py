@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from hooks import suggestions as sx
 from hooks.cards import CardDraft, Fact, SuggestionDraft
-from hooks.facts import ConditionFact, ObservationFact
+from hooks.facts import ConditionFact, ObservationFact, ProcedureFact
 from hooks.pathway.context import PathwayContext
 from hooks.pathway.rules.common import TOPIC_RED_FLAG, Rule
 from hooks.rule import CRITICAL, CRITICAL_OR_WARNING
@@ -434,6 +435,37 @@ def suspected_infection(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
     return (*infection_flags(ctx), *ivdu)
 
 
+SPINAL_PROCEDURE_SETS = tuple(s for s in ELECTIVE_ORDER_SETS if "physio" not in s and "physical" not in s)
+
+
+@dataclass(frozen=True)
+class WorseningAfterProcedure:
+    procedure: ProcedureFact
+    before: ObservationFact
+    after: ObservationFact
+
+
+def worsening_after_procedure(ctx: PathwayContext) -> WorseningAfterProcedure | None:
+    """A spinal procedure (injection, ablation, stimulator, lumbar surgery) within the last 4 weeks with
+    pain since then at least 2 points above the last score before it: epidural abscess or discitis
+    must be excluded (decision model §7.3)."""
+    window = ctx.t.post_procedure_infection_days
+    recent = [
+        (p.performed, p)
+        for p in (*ctx.procedures(*SPINAL_PROCEDURE_SETS), *ctx.surgeries)
+        if p.performed is not None and 0 <= (ctx.today - p.performed).days <= window
+    ]
+    for when, p in sorted(recent, key=lambda wp: wp[0], reverse=True):
+        before = ctx.observations("pain", until=when)
+        after = ctx.observations("pain", since=when + timedelta(days=1))
+        if not before or not after:
+            continue
+        worst = max(after, key=lambda o: o.value or 0)
+        if (worst.value or 0) - (before[-1].value or 0) >= ctx.t.worsening_pain_points:
+            return WorseningAfterProcedure(p, before[-1], worst)
+    return None
+
+
 INITIAL_ENCOUNTER = "AB"  # ICD-10-CM 7th character: initial encounter (closed / open fracture)
 
 
@@ -524,6 +556,20 @@ def _r3_suggestions(ctx: PathwayContext, reasons: tuple[str, ...], kinds: set[st
     return suggestions
 
 
+def worsening_facts(ctx: PathwayContext, worse: WorseningAfterProcedure | None) -> list[Fact]:
+    if worse is None:
+        return []
+    p, b, a = worse.procedure, worse.before, worse.after
+    return [
+        Fact(
+            f"pain worse after {p.text} on {p.performed}: {b.value:g}/10 before, {a.value:g}/10 on "
+            f"{a.effective}",
+            p.ref,
+            (b.ref, a.ref),
+        )
+    ]
+
+
 def r3_malignancy_infection_fracture(ctx: PathwayContext) -> CardDraft | None:
     """R3 — suspected malignancy, infection or fracture.
 
@@ -540,9 +586,11 @@ def r3_malignancy_infection_fracture(ctx: PathwayContext) -> CardDraft | None:
         return None
     cancer, infection, fracture = malignancy_flags(ctx), suspected_infection(ctx), fracture_flags(ctx)
     ivdu = tuple(c for c in injection_drug_use(ctx) if c in infection)
-    if not (cancer or infection or fracture):
+    worse = worsening_after_procedure(ctx)
+    if not (cancer or infection or fracture or worse):
         return None
-    why = [ctx.cond_fact(c, "malignancy flag: ", with_note=True) for c in cancer]
+    why = worsening_facts(ctx, worse)
+    why += [ctx.cond_fact(c, "malignancy flag: ", with_note=True) for c in cancer]
     why += [ctx.cond_fact(c, "infection flag: ", with_note=True) for c in infection if c not in ivdu]
     why += [ctx.cond_fact(c, "infection risk (injection drug use): ", with_note=True) for c in ivdu]
     why += [ctx.cond_fact(c, "fracture flag: ", with_note=True) for c in fracture]
@@ -550,12 +598,16 @@ def r3_malignancy_infection_fracture(ctx: PathwayContext) -> CardDraft | None:
         why.append(ctx.onset_fact())
     intercepted = intercepted_orders(ctx)
     reasons = tuple(c.ref for c in (*cancer, *infection, *fracture)) + ctx.reason_refs
+    if worse is not None:
+        reasons = (worse.procedure.ref, *reasons)
     kinds = [
-        k for k, hit in (("malignancy", cancer), ("infection", infection), ("fracture", fracture)) if hit
+        k
+        for k, hit in (("malignancy", cancer), ("infection", infection or worse), ("fracture", fracture))
+        if hit
     ]
     plan = (
         "same-day emergency assessment, MRI with and without contrast"
-        if infection
+        if "infection" in kinds
         else "urgent MRI and urgent referral before any elective spine care"
     )
     summary = f"Red flag ({' / '.join(kinds)}): {plan}"
@@ -564,7 +616,10 @@ def r3_malignancy_infection_fracture(ctx: PathwayContext) -> CardDraft | None:
         indicator="critical",
         summary=summary[:139],
         why=[*why, *intercepted],
-        next_steps=[*_r3_steps(bool(cancer), bool(infection), bool(fracture)), *_hold_step(intercepted)],
+        next_steps=[
+            *_r3_steps(bool(cancer), "infection" in kinds, bool(fracture)),
+            *_hold_step(intercepted),
+        ],
         avoid=[
             "Epidural or any steroid injection while infection or tumour is possible.",
             "Spinal manipulation.",
@@ -572,7 +627,7 @@ def r3_malignancy_infection_fracture(ctx: PathwayContext) -> CardDraft | None:
         ],
         suggestions=_r3_suggestions(ctx, reasons, set(kinds)),
         selection_behavior="any",
-        needs=("conditions",),
+        needs=("conditions", "procedures", "observations") if worse else ("conditions",),
     )
 
 
