@@ -7,8 +7,8 @@
 2. The gate: an active, non-refuted lumbar radicular condition, post-laminectomy syndrome, or lumbar
    stenosis with leg symptoms. Disc codes alone never open it (X1: no card).
 3. A red-flag warning (R2, stable deficit) pre-empts every pathway card; cross-cutting cards stay.
-4. Post-surgical S-branch if a prior lumbar decompression/fusion (or M96.1/Z98.1), otherwise the
-   conservative → ESI branch (E, P, F).
+4. Post-surgical S-branch if a prior lumbar decompression/fusion (or M96.1/Z98.1 with lumbar
+   context; S0 within 3 months of the operation), otherwise the conservative → ESI branch (E, P, F).
 5. Device and ablation branches (N, L, A) whenever matching procedures exist.
 6. Cross-cutting medication (M) and psychosocial (Y) cards beside one pathway card.
 7. The alert budget: at most two cards — the most urgent pathway card and one cross-cutting card

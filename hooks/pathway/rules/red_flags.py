@@ -158,7 +158,9 @@ def r1_cauda_equina(ctx: PathwayContext) -> CardDraft | None:
     """R1 — suspected or confirmed cauda equina syndrome.
 
     When: a cauda equina diagnosis, or new (≤ 14 days) urinary retention/incontinence, faecal
-      incontinence or saddle anaesthesia together with a lumbar disc, radicular or stenosis diagnosis.
+      incontinence, saddle anaesthesia or paraesthesia, or bilateral leg weakness/numbness together
+      with a lumbar disc, radicular or stenosis diagnosis (R39.14 alone is too weak, §7.6); without a
+      coded diagnosis the card first asks about bladder, bowel and saddle sensation (§7.3).
     Then: critical card — emergency MRI today and emergency spine-surgery assessment for
       decompression; every elective order (ESI, RFA, SCS) is held.
     Evidence: seed 002 ("the absolute indication for immediate surgery"), seed 003 (immediate
