@@ -168,3 +168,21 @@ def test_pain_worse_after_a_recent_injection_holds_the_next_one() -> None:
     )
     assert "order.red-flag-elective" in _order_rules(*base, oobs("p1", "pain", 8, 2))
     assert "order.red-flag-elective" not in _order_rules(*base, oobs("p1", "pain", 4, 2))
+
+
+@pytest.mark.parametrize(
+    ("code", "fires", "fires_after_contrast_mri"),
+    [
+        ("C50.911", True, False),  # active breast cancer: until contrast MRI has looked
+        ("C61", True, False),
+        ("C79.51", True, True),  # bone metastasis stays a red flag
+        ("C41.2", True, True),  # vertebral tumour stays a red flag
+        ("C44.91", False, False),  # basal cell skin cancer is not a spinal red flag
+    ],
+)
+def test_active_cancer_codes(code: str, fires: bool, fires_after_contrast_mri: bool) -> None:
+    ca = icd_cond("ca", code, "Malignant neoplasm", onset=400)
+    chronic = (radic(days=200), *conservative(190), ca)
+    assert ("R3" in states(run(*chronic))) is fires
+    contrast = report("mri-c", "72158", 30, "Disc extrusion L4-5; no marrow lesion, no enhancing mass.")
+    assert ("R3" in states(run(*chronic, contrast))) is fires_after_contrast_mri

@@ -1275,6 +1275,29 @@ def r3_hiv_new_pain_infection(s: Scenario) -> None:
     )
 
 
+@scenario(given="Judith", gender="female", birth="1964-09-12")
+def r3_active_breast_cancer_chronic_pain(s: Scenario) -> None:
+    """Breast cancer on treatment with 7 months of S1 radicular pain and a plain MRI only"""
+    ca = s.condition(
+        "cancer-1",
+        # a descendant of the C50 category the malignancy set lists (the builder checks listed codes only)
+        [fb.unchecked_coding(fb.ICD10CM, "C50.911", "Malignant neoplasm of unspecified site of right female breast")],
+        "Malignant neoplasm of right breast",
+        onset="2025-11",
+        recorded=370,
+        note="On adjuvant endocrine therapy.",
+    )
+    rad, rep = radiculopathy_with_concordant_extrusion(s, onset=210, side="Right")
+    s.scores((6, 3))
+    s.expect(
+        [card("R3", "critical", refs=[ca], codes=["72158"])],
+        forbidden_codes=[*RED_FLAG_UNSAFE, "72148"],
+        forbidden_states=["P1", "P2"],
+        rationale=f"An active cancer ({ca}) is a red flag at any symptom duration (§7.3): 7 months of pain ({rad}) "
+        f"with only a non-contrast MRI ({rep}) needs MRI with and without contrast before any ESI.",
+    )
+
+
 @scenario(given="Marcus", gender="male", birth="1972-01-27")
 def r3_pain_worse_after_recent_esi(s: Scenario) -> None:
     """Afebrile, pain from 5/10 to 9/10 in the 10 days after an L5-S1 TFESI"""

@@ -404,11 +404,12 @@ def contrast_mri_since_onset(ctx: PathwayContext) -> bool:
 
 
 def malignancy_flags(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
-    """Malignancy codes, and a cancer history at any symptom duration until an MRI without and with
-    contrast since the onset (decision model §7.3)."""
+    """Malignancy codes: metastasis and vertebral tumours always; a cancer history or an active primary
+    cancer at any symptom duration until an MRI without and with contrast since the onset (§7.3)."""
     out = []
     for c in ctx.conditions("red_flag_malignancy"):
-        if ctx.matches("cancer_history", c.codings) and contrast_mri_since_onset(ctx):
+        settled_by_mri = ctx.matches("cancer_history", c.codings) or ctx.matches("primary_cancer", c.codings)
+        if settled_by_mri and contrast_mri_since_onset(ctx):
             continue
         out.append(c)
     return tuple(out)
