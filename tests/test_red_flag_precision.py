@@ -186,3 +186,9 @@ def test_active_cancer_codes(code: str, fires: bool, fires_after_contrast_mri: b
     assert ("R3" in states(run(*chronic))) is fires
     contrast = report("mri-c", "72158", 30, "Disc extrusion L4-5; no marrow lesion, no enhancing mass.")
     assert ("R3" in states(run(*chronic, contrast))) is fires_after_contrast_mri
+
+
+def test_sciatic_nerve_palsy_is_a_mimic_not_a_red_flag() -> None:
+    palsy = [Coding("http://snomed.info/sct", "247390002")]
+    assert TERM.match("red_flag_motor_deficit", palsy) is None
+    assert TERM.match("alternative_or_mimicking_diagnoses", palsy) is not None
