@@ -87,7 +87,7 @@ def _words(words: str, *, recorded: int | None = None, onset: int | None = None)
 def test_years_ago_without_dates_reads_as_chronic_and_says_so() -> None:
     ctx = context(_words("years ago"))
     assert ctx.onset is None and ctx.symptom_days is not None and ctx.symptom_days >= 365
-    assert any("years ago" in g and "at least 1 year" in g for g in ctx.onset_gaps())
+    assert any("years ago" in g and "≥ 1 year" in g for g in ctx.onset_gaps())
     cards = run(_words("years ago"))
     assert states(cards) == ["P2"]
     assert "years ago" in render_detail(cards[0])
@@ -106,3 +106,12 @@ def test_an_unreadable_onset_is_a_named_gap_never_an_empty_list() -> None:
 
 def test_a_dated_onset_adds_no_gap() -> None:
     assert context(radic(days=30)).onset_gaps() == []
+
+
+def test_the_acute_review_date_counts_from_the_bound() -> None:
+    from datetime import timedelta
+
+    cards = run(_words("3 weeks ago", recorded=2))
+    assert states(cards) == ["E1"]
+    review = (TODAY - timedelta(days=23) + timedelta(days=42)).isoformat()
+    assert review in cards[0].next_steps[0]

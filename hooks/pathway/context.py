@@ -389,13 +389,16 @@ class PathwayContext:
         return best
 
     @property
+    def duration_anchor(self) -> date | None:
+        """The date the symptom duration counts from: the earliest onset, or the bound of an onset
+        given only in words when that lies earlier."""
+        dates = [d for d in (self.onset, self.onset_bound[1] if self.onset_bound else None) if d is not None]
+        return min(dates, default=None)
+
+    @property
     def symptom_days(self) -> int | None:
         """Days since the earliest onset; an onset given only in words counts with its bound."""
-        days = self.days_since(self.onset)
-        if self.onset_bound is not None:
-            bound_days = self.days_since(self.onset_bound[1]) or 0
-            days = bound_days if days is None else max(days, bound_days)
-        return days
+        return self.days_since(self.duration_anchor)
 
     def onset_gaps(self) -> list[str]:
         """What the record does not say about when the symptoms began, for the card to name."""
@@ -404,9 +407,9 @@ class PathwayContext:
         for c in self.unread_onsets:
             if bound is not None and c is bound[0]:
                 least = span_words(relative_days(c.onset_unread or "") or 0)
-                gaps.append(f"onset given as '{c.onset_unread}' ({c.ref}), no date: read as at least {least}")
+                gaps.append(f"a dated onset for {c.ref} (sent as '{c.onset_unread}'; read as ≥ {least})")
             elif c.onset is None and relative_days(c.onset_unread or "") is None:
-                gaps.append(f"onset given as '{c.onset_unread}' ({c.ref}), not a date: duration unknown")
+                gaps.append(f"a dated onset for {c.ref} (sent as '{c.onset_unread}'; duration unknown)")
         return gaps
 
     def onset_fact(self) -> Fact:
@@ -414,12 +417,12 @@ class PathwayContext:
         bound = self.onset_bound
         if bound is not None and (self.onset is None or bound[1] < self.onset):
             b, _ = bound
-            least = (self.symptom_days or 0) // 7
-            return Fact(f"onset '{b.onset_unread}' (no date), read as ≥ {least} weeks: {b.text}", b.ref)
+            least = span_words(self.symptom_days or 0)
+            return Fact(f"onset sent as '{b.onset_unread}' (no date): read as ≥ {least}", b.ref)
         if c is None:
             if self.unread_onsets:
                 u = self.unread_onsets[0]
-                return Fact(f"onset '{u.onset_unread}' is not a date: {u.text}", u.ref)
+                return Fact(f"onset sent as '{u.onset_unread}' (not a date): duration unknown", u.ref)
             return Fact("symptom onset not recorded on any radicular Condition")
         d = self.symptom_days
         weeks = f" ({d // 7} weeks)" if d is not None else ""
