@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -109,8 +109,6 @@ def test_a_dated_onset_adds_no_gap() -> None:
 
 
 def test_the_acute_review_date_counts_from_the_bound() -> None:
-    from datetime import timedelta
-
     cards = run(_words("3 weeks ago", recorded=2))
     assert states(cards) == ["E1"]
     review = (TODAY - timedelta(days=23) + timedelta(days=42)).isoformat()
