@@ -342,13 +342,7 @@ def _condition(obj: Any, i: int, birth: date | None) -> ConditionFact | None:
     verification = _status_code(_get(obj, "verificationStatus"))
     if verification in _SKIP_VERIFICATION:
         return None
-    onset_raw = (
-        _get(obj, "onsetDateTime") or _period_start(_get(obj, "onsetPeriod")) or _get(obj, "onsetString")
-    )
-    onset, onset_text = fhir_date(onset_raw)
-    if onset is None and _get(obj, "onsetAge") is not None:
-        onset = _age_to_date(birth, _get(obj, "onsetAge"))
-        onset_text = onset.isoformat() if onset else None
+    onset, onset_text, onset_unread = _onset(obj, birth)
     recorded, recorded_text = fhir_date(_get(obj, "recordedDate"))
     if onset is None:  # decision model §1.1.6: recordedDate when onset is absent
         onset, onset_text = recorded, recorded_text
@@ -374,7 +368,32 @@ def _condition(obj: Any, i: int, birth: date | None) -> ConditionFact | None:
         body_site=_codings_all(body_sites),
         body_site_text=_texts(body_sites),
         notes=_notes(obj),
+        onset_unread=onset_unread,
     )
+
+
+def _age_text(q: Any) -> str:
+    value, unit = _get(q, "value"), _get(q, "unit") or _get(q, "code") or ""
+    return f"at age {value} {unit}".strip()
+
+
+def _onset(obj: Any, birth: date | None) -> tuple[date | None, str | None, str | None]:
+    """onset[x] as (date, display text, unread text): dateTime, Period start or a dated string; an
+    Age (or the upper end of a Range of ages, the latest the onset can be) with the birth date. What
+    is sent but is not a date ("years ago", an age without a birth date) is kept as the unread text,
+    never turned into a date here."""
+    raw = _get(obj, "onsetDateTime") or _period_start(_get(obj, "onsetPeriod")) or _get(obj, "onsetString")
+    onset, text = fhir_date(raw)
+    if onset is not None:
+        return onset, text, None
+    rng = _get(obj, "onsetRange")
+    age = _get(obj, "onsetAge") or (None if rng is None else (_get(rng, "high") or _get(rng, "low")))
+    if age is not None:
+        onset = _age_to_date(birth, age)
+        if onset is not None:
+            return onset, onset.isoformat(), None
+        return None, None, _age_text(age)
+    return None, None, (str(raw).strip() or None) if raw else None
 
 
 def _procedure(obj: Any, i: int) -> ProcedureFact | None:

@@ -28,6 +28,7 @@ CATALOGUE: tuple[Rule, ...] = (
     pr.red_flags.R2,
     pr.red_flags.R3,
     # post-surgical branch
+    pr.post_surgical.S0,
     pr.post_surgical.S2,
     pr.post_surgical.S4,
     pr.post_surgical.S3,

@@ -36,6 +36,8 @@ class ConditionFact:
     body_site: tuple[Coding, ...] = ()
     body_site_text: str | None = None
     notes: tuple[str, ...] = ()
+    # onset[x] as sent when it is not a date ("years ago", an age without a birth date)
+    onset_unread: str | None = None
 
     @property
     def is_current(self) -> bool:

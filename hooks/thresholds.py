@@ -68,6 +68,8 @@ class Thresholds:
     new_motor_deficit_days: int = 14  # a foot drop this new counts as an acute (critical) deficit
     strength_decline_points: float = 1.0  # MRC grades lost between serial strength scores = progressive
     red_flag_new_pain_days: int = 84  # cancer history or immunosuppression with pain newer than this (R3)
+    post_procedure_infection_days: int = 28  # R3: pain worsening this soon after a spinal procedure
+    worsening_pain_points: float = 2.0  # R3: pain score rise over the pre-procedure baseline that counts
     # Medication cards (M3)
     oral_steroid_recent_days: int = 90  # an oral corticosteroid course this recent earns the M3 note
     neuropathic_review_days: int = 28  # M2: judge a neuropathic agent's benefit from 4 weeks after starting

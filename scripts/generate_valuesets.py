@@ -6,7 +6,9 @@ Sources:
   * hooks/valuesets/derived.json — project subsets/unions of those sets (codes drawn only from
     the parents);
   * hooks/valuesets/supplement.json — codes the project needs that the shared file lacks, each
-    with its verification source (or an ``UNVERIFIED: ...`` note);
+    with its verification source (or an ``UNVERIFIED: ...`` note); an entry keyed by a shared
+    value set may also ``exclude`` codes of that set (``{"system", "code", "reason"}``), which
+    the expansion then drops (``apply_exclusions``);
   * hooks/valuesets/icd10cm_release.json — every ICD-10-CM code of the two files above, looked up
     in the CMS ICD-10-CM release that the ``simple-icd-10-cm`` package ships. A code marked
     UNVERIFIED in its source that the release knows is shipped with a note naming the release
@@ -115,7 +117,7 @@ def source_codes(shared_path: Path) -> list[dict[str, Any]]:
         if path.exists():
             for name, vs in json.loads(path.read_text()).items():
                 if not name.startswith("_"):
-                    out.extend(vs["codes"])
+                    out.extend(vs.get("codes", []))
     return out
 
 
@@ -182,6 +184,32 @@ def confirm_icd10cm(codes: list[dict[str, Any]], record: dict[str, Any]) -> list
     return out
 
 
+def apply_exclusions(
+    base: dict[str, tuple[str, list[dict[str, Any]]]], supplement: dict[str, Any]
+) -> dict[str, tuple[str, list[dict[str, Any]]]]:
+    """Drop the codes a supplement entry ``exclude``s from its value set (a code the clinical team's
+    set holds but the product must not read as a member, e.g. generalised weakness as a motor-deficit
+    red flag). Each exclusion names its reason; one that names an unknown set, a code the set does not
+    hold, or no reason stops the run, so a typo cannot silently leave the code in."""
+    out = dict(base)
+    for name, vs in supplement.items():
+        if name.startswith("_") or not vs.get("exclude"):
+            continue
+        if name not in out:
+            raise SystemExit(f"exclusion for unknown value set {name!r}")
+        desc, codes = out[name]
+        drop: set[tuple[str, str]] = set()
+        for ex in vs["exclude"]:
+            key = (ex.get("system", ""), ex.get("code", ""))
+            if not str(ex.get("reason", "")).strip():
+                raise SystemExit(f"{name}: exclusion of {key[1]!r} gives no reason")
+            if key not in {(c["system"], c["code"]) for c in codes}:
+                raise SystemExit(f"{name}: excluded code {key[1]!r} ({key[0]}) is not in the value set")
+            drop.add(key)
+        out[name] = (desc, [c for c in codes if (c["system"], c["code"]) not in drop])
+    return out
+
+
 def build(shared_path: Path) -> dict[str, dict[str, Any]]:
     shared = json.loads(shared_path.read_text())
     supplement = json.loads(SUPPLEMENT.read_text()) if SUPPLEMENT.exists() else {}
@@ -195,10 +223,11 @@ def build(shared_path: Path) -> dict[str, dict[str, Any]]:
         if name in base:
             desc, codes = base[name]
             known = {(c["system"], c["code"]) for c in codes}
-            codes = codes + [c for c in vs["codes"] if (c["system"], c["code"]) not in known]
+            codes = codes + [c for c in vs.get("codes", []) if (c["system"], c["code"]) not in known]
             base[name] = (desc, codes)
         else:
             base[name] = (vs["description"], list(vs["codes"]))
+    base = apply_exclusions(base, supplement)
     base = {name: (desc, confirm_icd10cm(codes, record)) for name, (desc, codes) in base.items()}
 
     out = {name: value_set(name, desc, codes, []) for name, (desc, codes) in base.items()}

@@ -204,7 +204,7 @@ def test_r2_warning_allows_cross_cutting_cards() -> None:
     ("flag", "pain_days", "fires"),
     [
         (cond("ca", "red_flag_malignancy", "Z85.3", onset=2000), 25, True),
-        (cond("ca", "red_flag_malignancy", "Z85.3", onset=2000), 300, False),
+        (cond("ca", "red_flag_malignancy", "Z85.3", onset=2000), 300, True),  # any duration (§7.3)
         (cond("met", "red_flag_malignancy", "C79.51", onset=10), 300, True),
         (cond("wl", "red_flag_malignancy", "R63.4", onset=20), 300, True),
         (cond("fever", "red_flag_infection", "R50.9", onset=3), 10, True),
@@ -215,7 +215,7 @@ def test_r2_warning_allows_cross_cutting_cards() -> None:
     ],
 )
 def test_r3_truth_table(flag, pain_days: int, fires: bool) -> None:  # type: ignore[no-untyped-def]
-    """Cancer history and long-term steroids count only with new pain (< 12 weeks); metastasis,
+    """Long-term steroids count only with new pain (< 12 weeks); a cancer history, metastasis,
     weight loss, fever and fracture codes count whenever current."""
     cards = run(radic(days=pain_days), flag)
     assert ("R3" in states(cards)) is fires
@@ -599,7 +599,7 @@ def test_every_decision_model_state_has_a_rule_citing_verified_guidelines() -> N
     ids = {r.id for r in rules}
     catalogued = {r.id for r in CATALOGUE if r.hooks == ("patient-view",) and "." not in r.id}
     assert ids == catalogued  # every declared state is in the catalogue, and nothing else
-    assert len(catalogued) == 32  # R1–R3, E1–E2, P1–P2, F0–F8, S1–S4, N1–N3, A1–A2, L1, M1–M4, Y1, X1
+    assert len(catalogued) == 33  # R1–R3, E1–E2, P1–P2, F0–F8, S0–S4, N1–N3, A1–A2, L1, M1–M4, Y1, X1
     assert callable(incidental.x1_incidental_disc_finding)
     for r in rules:
         first = guideline(r.evidence[0])

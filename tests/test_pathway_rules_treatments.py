@@ -371,7 +371,8 @@ def test_s1_warns_when_only_a_plain_mri_is_ordered() -> None:
 
 
 def test_s1_does_not_fire_in_the_early_post_operative_weeks() -> None:
-    assert run(discectomy(30), radic(days=20)) == []
+    """Within 3 months of the operation the card is S0 (contact the operating surgeon), never silence."""
+    assert states(run(discectomy(30), radic(days=20))) == ["S0"]
 
 
 def test_s_branch_is_taken_for_m96_1_without_a_procedure() -> None:

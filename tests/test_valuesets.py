@@ -64,10 +64,70 @@ def test_every_shared_code_is_shipped_in_its_value_set(term: Terminology) -> Non
     if not SHARED.exists():
         pytest.skip(f"shared clinical value sets not found at {SHARED}")
     shared = json.loads(SHARED.read_text())
+    supplement = json.loads(SUPPLEMENT.read_text())
     for name, vs in shared.items():
         members = {(m.system, m.code) for m in term[name].members}
-        missing = [c["code"] for c in vs["codes"] if (c["system"], c["code"]) not in members]
+        excluded = {(x["system"], x["code"]) for x in supplement.get(name, {}).get("exclude", [])}
+        missing = [
+            c["code"]
+            for c in vs["codes"]
+            if (c["system"], c["code"]) not in members and (c["system"], c["code"]) not in excluded
+        ]
         assert not missing, f"{name}: {missing}"
+        kept = excluded & members
+        assert not kept, f"{name}: excluded codes still shipped: {kept}"
+
+
+def _generator() -> Any:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import generate_valuesets
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    return generate_valuesets
+
+
+def test_an_exclusion_drops_the_code_from_its_value_set() -> None:
+    gen = _generator()
+    base = {"s": ("d", [{"system": "x", "code": "1"}, {"system": "x", "code": "2"}])}
+    exclusion = {"s": {"exclude": [{"system": "x", "code": "2", "reason": "not a member"}]}}
+    out = gen.apply_exclusions(base, exclusion)
+    assert [c["code"] for c in out["s"][1]] == ["1"]
+    assert [c["code"] for c in base["s"][1]] == ["1", "2"]  # the sources are not changed
+
+
+@pytest.mark.parametrize(
+    "exclusion",
+    [
+        {"s": {"exclude": [{"system": "x", "code": "3", "reason": "typo"}]}},  # not in the set
+        {"s": {"exclude": [{"system": "y", "code": "1", "reason": "wrong system"}]}},
+        {"s": {"exclude": [{"system": "x", "code": "1", "reason": " "}]}},  # no reason
+        {"t": {"exclude": [{"system": "x", "code": "1", "reason": "unknown set"}]}},
+    ],
+)
+def test_an_exclusion_that_names_nothing_stops_the_run(exclusion: dict[str, Any]) -> None:
+    gen = _generator()
+    with pytest.raises(SystemExit):
+        gen.apply_exclusions({"s": ("d", [{"system": "x", "code": "1"}])}, exclusion)
+
+
+@pytest.mark.parametrize(
+    ("value_set", "system", "code"),
+    [
+        ("red_flag_motor_deficit", ICD, "M62.81"),
+        ("red_flag_motor_deficit", SCT, "247390002"),
+        ("red_flag_malignancy", SCT, "71286001"),
+        ("device_or_surgical_status", ICD, "M43.26"),
+        ("device_or_surgical_status", ICD, "M43.27"),
+        ("device_or_surgical_status", ICD, "Z98.890"),
+    ],
+)
+def test_decision_model_exclusions_are_not_members(
+    term: Terminology, value_set: str, system: str, code: str
+) -> None:
+    """§7.6: generalised weakness and sciatic nerve palsy are not motor red flags, spinal cord
+    compression is not malignancy, non-surgical fusion and Z98.890 are not surgical status."""
+    assert term.match(value_set, [Coding(system, code)]) is None
 
 
 def test_shipped_files_are_fhir_valuesets_with_canonical_url_version_and_expansion() -> None:

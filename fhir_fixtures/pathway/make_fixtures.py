@@ -932,7 +932,7 @@ def r2_progressive_foot_drop(s: Scenario) -> None:
     s.scores((8, 21))
     weak = s.condition(
         "weakness-1",
-        [icd("M62.81")],
+        [icd("M62.81")],  # generalised weakness, no longer a motor red flag (§7.3): the foot drop decides
         "Weakness of right ankle dorsiflexion",
         onset=21,
         category="encounter-diagnosis",
@@ -1100,6 +1100,262 @@ def r3_osteoporotic_fracture(s: Scenario) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# Red-flag precision (decision model §7.3, §7.6)
+# ---------------------------------------------------------------------------------------------
+
+
+@scenario(given="Arthur", gender="male", birth="1949-02-17")
+def r2_generalised_weakness_not_motor_deficit(s: Scenario) -> None:
+    """Eight weeks of S1 radiculopathy with generalised weakness (M62.81) after a flu, full leg strength"""
+    rad = persistent_despite_conservative_care(s)
+    weak = s.condition(
+        "weakness-1",
+        [icd("M62.81")],
+        "Muscle weakness (generalized)",
+        onset=5,
+        category="encounter-diagnosis",
+        note="Generalised weakness and fatigue after influenza; leg power 5/5 throughout.",
+    )
+    s.strength("mrc-1", 5, 5, "Right ankle plantarflexion")
+    s.expect(
+        [card("P1", "info", refs=[rad], codes=["72148"])],
+        forbidden_codes=["72158", *BLIND_ESI, *FUSION, *OPIOIDS],
+        forbidden_states=["R2"],
+        rationale=f"Generalised weakness ({weak}) is deconditioning, not a radicular or myotomal deficit (§7.3): "
+        "no R2 card. The patient's real pathway card shows instead: 8 weeks despite conservative care (P1).",
+    )
+
+
+@scenario(given="Walter", gender="male", birth="1956-08-30")
+def r3_healed_fracture_not_red_flag(s: Scenario) -> None:
+    """Eight weeks of S1 radiculopathy; an L1 wedge fracture from 2019 coded as a subsequent encounter"""
+    rad = persistent_despite_conservative_care(s)
+    old = s.condition(
+        "fracture-1",
+        # a descendant of the S32.0 header the fracture set lists (the builder checks listed codes only)
+        [fb.unchecked_coding(fb.ICD10CM, "S32.010D", "Wedge compression fracture of first lumbar vertebra, subsequent encounter for fracture with routine healing")],
+        "Wedge compression fracture of first lumbar vertebra, subsequent encounter, routine healing",
+        onset="2019-04",
+        recorded=2700,
+        note="Fall from a ladder 2019; healed on follow-up radiographs.",
+    )
+    s.expect(
+        [card("P1", "info", refs=[rad], codes=["72148"])],
+        forbidden_codes=["72158", *BLIND_ESI, *FUSION],
+        forbidden_states=["R3"],
+        rationale=f"A subsequent-encounter fracture code ({old}, 7th character D) is history, not a red flag "
+        "(§7.3): the healed 2019 fracture does not pre-empt the persistent-pain card (P1).",
+    )
+
+
+@scenario(given="Edith", gender="female", birth="1944-05-09")
+def r3_acute_fracture_initial_encounter(s: Scenario) -> None:
+    """Ten days of L4 radicular pain after a fall; L1 wedge fracture coded as the initial encounter"""
+    radic(s, "M54.16", onset=10)
+    frac = s.condition(
+        "fracture-1",
+        # a descendant of the S32.0 header the fracture set lists (the builder checks listed codes only)
+        [fb.unchecked_coding(fb.ICD10CM, "S32.010A", "Wedge compression fracture of first lumbar vertebra, initial encounter for closed fracture")],
+        "Wedge compression fracture of first lumbar vertebra, initial encounter for closed fracture",
+        onset=10,
+        category="encounter-diagnosis",
+        note="Fall on the stairs; L1 wedge fracture on radiographs.",
+    )
+    s.scores((8, 1))
+    s.expect(
+        [card("R3", "critical", refs=[frac], codes_any=[IMAGING_ANY])],
+        forbidden_codes=RED_FLAG_UNSAFE,
+        rationale=f"An initial-encounter fracture code ({frac}, 7th character A) stays a red flag: fracture "
+        "imaging and urgent referral, nothing elective.",
+    )
+
+
+@scenario(given="Irene", gender="female", birth="1971-03-14")
+def r1_saddle_paraesthesia_screening(s: Scenario) -> None:
+    """Three-week L5-S1 disc herniation with new perineal paraesthesia, no coded retention"""
+    rad = radic(s, "M51.17", onset=21)
+    prescribe_nsaid(s, "ibuprofen", authored=20, days=30)
+    par = s.condition(
+        "paraesthesia-1",
+        [icd("R20.2")],
+        "Paresthesia of skin",
+        onset=2,
+        category="encounter-diagnosis",
+        body_site="Perineum (saddle area)",
+        note="Tingling around the perineum since two days; bladder and bowel not asked.",
+    )
+    s.scores((7, 1))
+    s.expect(
+        [card("R1", "critical", refs=[par], codes_any=[MRI_ANY, SPINE_REFERRAL], mentions=["bladder", "bowel"])],
+        forbidden_codes=RED_FLAG_UNSAFE,
+        rationale=f"New saddle paraesthesia ({par}) with a disc herniation with radiculopathy ({rad}) is a cauda "
+        "equina warning sign even without coded retention (§7.3): the R1 card asks about bladder, bowel and "
+        "saddle sensation and offers the emergency MRI.",
+    )
+
+
+@scenario(given="Oscar", gender="male", birth="1969-12-01")
+def r1_bilateral_leg_weakness_screening(s: Scenario) -> None:
+    """Four-week lumbar radiculopathy with new weakness and numbness of both legs, no coded retention"""
+    rad = radic(s, "M54.16", onset=28)
+    prescribe_nsaid(s, "naproxen", authored=27, days=30)
+    both = s.condition(
+        "bilateral-legs-1",
+        [icd("M62.81")],
+        "Weakness of both legs",
+        onset=1,
+        category="encounter-diagnosis",
+        body_site="Both lower limbs",
+        note="New weakness and numbness in both legs since yesterday.",
+    )
+    s.scores((7, 1))
+    s.expect(
+        [card("R1", "critical", refs=[both], codes_any=[MRI_ANY, SPINE_REFERRAL], mentions=["bladder", "bowel"])],
+        forbidden_codes=RED_FLAG_UNSAFE,
+        rationale=f"New bilateral leg weakness and numbness ({both}) with lumbar radiculopathy ({rad}) prompts the "
+        "cauda equina questions (bladder, bowel, saddle sensation) and the emergency MRI (§7.3).",
+    )
+
+
+@scenario(given="Rita", gender="female", birth="1958-07-21")
+def e1_incomplete_emptying_alone_not_ces(s: Scenario) -> None:
+    """Three weeks of sciatica; a feeling of incomplete bladder emptying (R39.14) noted last week"""
+    rad = early_sciatica(s)
+    weak = s.condition(
+        "bladder-1",
+        [icd("R39.14")],
+        "Feeling of incomplete bladder emptying",
+        onset=6,
+        category="encounter-diagnosis",
+        note="Post-void residual 40 mL; no retention, no incontinence, saddle sensation normal.",
+    )
+    s.expect(
+        [card("E1", "info", refs=[rad])],
+        forbidden_codes=E1_FORBIDDEN,
+        forbidden_states=["R1"],
+        rationale=f"A feeling of incomplete emptying ({weak}) alone is weak evidence for cauda equina syndrome "
+        "(§7.6) and, with a normal residual and saddle sensation, does not fire R1: the acute card (E1) stands.",
+    )
+
+
+@scenario(given="Nora", gender="female", birth="1980-10-10")
+def e1_foot_paraesthesia_not_saddle(s: Scenario) -> None:
+    """Three weeks of sciatica with new paraesthesia of the left foot (R20.2, not saddle)"""
+    rad = early_sciatica(s)
+    par = s.condition(
+        "paraesthesia-1",
+        [icd("R20.2")],
+        "Paresthesia of skin",
+        onset=4,
+        category="encounter-diagnosis",
+        body_site="Left foot (lateral border)",
+        note="Tingling along the lateral border of the left foot.",
+    )
+    s.expect(
+        [card("E1", "info", refs=[rad])],
+        forbidden_codes=E1_FORBIDDEN,
+        forbidden_states=["R1"],
+        rationale=f"Paraesthesia of the foot ({par}) is a radicular symptom, not saddle numbness: no cauda "
+        "equina card (§7.3 needs a saddle or perineal site).",
+    )
+
+
+@scenario(given="Felix", gender="male", birth="1983-04-04")
+def r3_hiv_new_pain_infection(s: Scenario) -> None:
+    """HIV disease with three weeks of new lumbar radicular pain, afebrile"""
+    radic(s, "M54.16", onset=20, note="Constant right L4 radicular pain, worse at night.")
+    hiv = s.condition("hiv-1", [icd("B20")], "HIV disease", onset="2015-06", recorded=4000)
+    s.scores((8, 1))
+    s.expect(
+        [card("R3", "critical", refs=[hiv], codes=["72158"], mentions=["same-day", "blood cultures"])],
+        forbidden_codes=[*RED_FLAG_UNSAFE, *ORAL_STEROIDS, "72148"],
+        rationale=f"Immunosuppression ({hiv}, §7.3) with new radicular pain: suspected epidural abscess or "
+        "discitis. Same-day emergency assessment, MRI with and without contrast, blood cultures and "
+        "inflammatory markers; no steroid.",
+    )
+
+
+@scenario(given="Judith", gender="female", birth="1964-09-12")
+def r3_active_breast_cancer_chronic_pain(s: Scenario) -> None:
+    """Breast cancer on treatment with 7 months of S1 radicular pain and a plain MRI only"""
+    ca = s.condition(
+        "cancer-1",
+        # a descendant of the C50 category the malignancy set lists (the builder checks listed codes only)
+        [fb.unchecked_coding(fb.ICD10CM, "C50.911", "Malignant neoplasm of unspecified site of right female breast")],
+        "Malignant neoplasm of right breast",
+        onset="2025-11",
+        recorded=370,
+        note="On adjuvant endocrine therapy.",
+    )
+    rad, rep = radiculopathy_with_concordant_extrusion(s, onset=210, side="Right")
+    s.scores((6, 3))
+    s.expect(
+        [card("R3", "critical", refs=[ca], codes=["72158"])],
+        forbidden_codes=[*RED_FLAG_UNSAFE, "72148"],
+        forbidden_states=["P1", "P2"],
+        rationale=f"An active cancer ({ca}) is a red flag at any symptom duration (§7.3): 7 months of pain ({rad}) "
+        f"with only a non-contrast MRI ({rep}) needs MRI with and without contrast before any ESI.",
+    )
+
+
+@scenario(given="Marcus", gender="male", birth="1972-01-27")
+def r3_pain_worse_after_recent_esi(s: Scenario) -> None:
+    """Afebrile, pain from 5/10 to 9/10 in the 10 days after an L5-S1 TFESI"""
+    rad = radic(s, "M51.17", onset=90, body_site="Left leg (S1 distribution)")
+    conservative_care(s, rad, pt=80, nsaid="naproxen", nsaid_from=85, nsaid_days=90)
+    esi = tfesi(s, "esi-1", 10, "Left L5-S1", reason=[rad])
+    s.pain_around(esi, before=(5, 12), after=[(7, 5), (9, 1)])
+    s.expect(
+        [card("R3", "critical", refs=[esi], codes=["72158"], mentions=["same-day", "blood cultures"])],
+        forbidden_codes=[*RED_FLAG_UNSAFE, *ORAL_STEROIDS, "72148"],
+        forbidden_states=["F0"],
+        rationale=f"Pain worsening from 5/10 to 9/10 within 4 weeks of a spinal procedure ({esi}) must exclude "
+        "epidural abscess or discitis (§7.3): same-day emergency assessment, MRI with and without contrast, "
+        "blood cultures and inflammatory markers; no further injection or steroid.",
+    )
+
+
+@scenario(given="Peter", gender="male", birth="1976-06-06")
+def f0_pain_settling_after_recent_esi(s: Scenario) -> None:
+    """Pain from 7/10 to 5/10 in the 10 days after an L5-S1 TFESI"""
+    rad = radic(s, "M51.17", onset=90, body_site="Left leg (S1 distribution)")
+    conservative_care(s, rad, pt=80, nsaid="naproxen", nsaid_from=85, nsaid_days=90)
+    esi = tfesi(s, "esi-1", 10, "Left L5-S1", reason=[rad])
+    s.pain_around(esi, before=(7, 12), after=[(6, 5), (5, 1)])
+    s.expect(
+        [],
+        optional=[card("F0", "info", refs=[esi])],
+        forbidden_codes=[*ESI_ALL, *SCS, *RFA, *FUSION],
+        forbidden_states=["R3", "F3", "F4"],
+        rationale=f"Pain settling after a recent ESI ({esi}) is no infection warning: too early to judge the "
+        "injection (F0 at most), no red flag.",
+    )
+
+
+@scenario(given="Harold", gender="male", birth="1951-06-25")
+def r3_cancer_history_17_weeks(s: Scenario) -> None:
+    """Prostate cancer history with 17 weeks of L5-S1 radicular pain, plain MRI only, never referred"""
+    ca = s.condition(
+        "cancer-history-1",
+        [icd("Z85.46")],
+        "Personal history of malignant neoplasm of prostate",
+        onset="2020",
+        recorded=2400,
+        note="Radical prostatectomy 2020.",
+    )
+    rad, rep = radiculopathy_with_concordant_extrusion(s, onset=119, side="Left")
+    s.scores((7, 3))
+    s.expect(
+        [card("R3", "critical", refs=[ca], codes=["72158"])],
+        forbidden_codes=[*RED_FLAG_UNSAFE, "72148"],
+        forbidden_states=["P1", "P2"],
+        rationale=f"A cancer history ({ca}) stays a red flag at any symptom duration (§7.3): 17 weeks of pain "
+        f"({rad}) with only a non-contrast MRI ({rep}) needs MRI with and without contrast before any ESI; "
+        "no 'ESI remains an option'.",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
 # Early and persistent radiculopathy (E, P)
 # ---------------------------------------------------------------------------------------------
 
@@ -1206,6 +1462,69 @@ def p2_three_months_unreferred(s: Scenario) -> None:
         rationale="Onset written as a partial date (2026-07 → from 2026-07-01, about 4 months). Persistent "
         "radicular pain ≥ 3 months with no spine or pain referral: refer now (seed 003: no later than 3 "
         "months). One card per topic: the P2 warning, not P1 beside it.",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Onset sent in words, not as a date (decision model §1.1.6): named, never silent
+# ---------------------------------------------------------------------------------------------
+
+
+def onset_in_words(s: Scenario, ref: str, words: str, *, keep_recorded: bool = False) -> None:
+    """Send the Condition's onset as onsetString ``words`` (as some EHRs do), without recordedDate
+    unless ``keep_recorded``."""
+    rid = ref.split("/", 1)[1]
+    res = next(r for r in s.keys["conditions"] if r["id"] == rid)
+    res.pop("onsetDateTime", None)
+    res["onsetString"] = words
+    if not keep_recorded:
+        res.pop("recordedDate", None)
+
+
+@scenario(given="Agnes", gender="female", birth="1962-08-08")
+def p2_onset_years_ago_without_dates(s: Scenario) -> None:
+    """Left S1 radiculopathy with onset sent only as 'years ago' (no recorded date), on naproxen, never referred"""
+    rad = radic(s, "M54.17", onset=None, body_site="Left leg (S1 distribution)")
+    onset_in_words(s, rad, "years ago")
+    prescribe_nsaid(s, "naproxen", authored=120, days=120)
+    s.scores((6, 3))
+    s.expect(
+        [card("P2", "warning", refs=[rad], codes_any=[SPECIALIST_REFERRAL], mentions=["years ago"])],
+        forbidden_codes=[*BLIND_ESI, *FUSION, *OPIOIDS],
+        forbidden_states=["E1", "E2"],
+        rationale=f"The radicular Condition ({rad}) gives its onset only as 'years ago', with no recorded date. "
+        "Read conservatively as at least a year (never as an invented date), the pain is chronic and the "
+        "patient was never referred: P2, and the card names the onset as a data gap.",
+    )
+
+
+@scenario(given="Bruno", gender="male", birth="1977-01-19")
+def gate_onset_not_a_date_not_silent(s: Scenario) -> None:
+    """Lumbar radiculopathy whose onset is sent as 'gradual' with no recorded date; no treatment on file"""
+    rad = radic(s, "M54.16", onset=None, body_site="Right leg (L4 distribution)")
+    onset_in_words(s, rad, "gradual")
+    s.scores((5, 2))
+    s.expect(
+        [card("pathway.not-fully-checked", "info", refs=[rad], mentions=["gradual"])],
+        forbidden_codes=[*IMAGING_ANY, *ESI_ALL, *FUSION, *OPIOIDS],
+        forbidden_states=["E1", "E2", "P1", "P2"],
+        rationale=f"An onset that is not a date ({rad}: 'gradual', no recorded date) leaves the duration "
+        "unknown, so no duration-based state can be chosen; the patient is inside the gate, so the service "
+        "says the pathway was not fully checked and names the missing onset, never an empty list.",
+    )
+
+
+@scenario(given="Clara", gender="female", birth="1990-02-02")
+def e1_onset_three_weeks_ago_in_words(s: Scenario) -> None:
+    """Left sciatica with onset sent as '3 weeks ago', recorded two days ago; NRS 5"""
+    rad = early_sciatica(s, onset=2)
+    onset_in_words(s, rad, "3 weeks ago", keep_recorded=True)
+    s.expect(
+        [card("E1", "info", refs=[rad], mentions=["3 weeks ago"])],
+        forbidden_codes=E1_FORBIDDEN,
+        forbidden_states=["P1", "P2"],
+        rationale=f"'3 weeks ago' said on the recorded date ({rad}) bounds the onset to at least 23 days: "
+        "still acute (E1), and the card names the onset given in words.",
     )
 
 
@@ -1809,6 +2128,103 @@ def s4_spondylolisthesis(s: Scenario) -> None:
         "referral → warning: surgical referral where decompression ± fusion is appropriate (the "
         "instability exception). F3's 'no fusion' advice would be wrong here. No MILD, no facet RFA, no "
         "more ESIs, no SCS before a surgical opinion.",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Post-surgical branch: lumbar only, and by recency (decision model §7.4)
+# ---------------------------------------------------------------------------------------------
+
+
+@scenario(given="Bernard", gender="male", birth="1975-02-11")
+def s0_new_pain_five_weeks_after_discectomy(s: Scenario) -> None:
+    """Left S1 radicular pain back at NRS 7 five weeks after an L5-S1 microdiscectomy"""
+    rad = radic(s, "M54.17", onset=200, body_site="Left leg (S1 distribution)")
+    surg = discectomy(s, 35, "Left L5-S1", "Left L5-S1 microdiscectomy")
+    s.scores((2, 28))
+    after = s.nrs("nrs-2", 7, 3)
+    s.expect(
+        [card("S0", "warning", refs=[surg, after], codes_any=[SPINE_REFERRAL])],
+        forbidden_codes=[*ESI_ALL, *FUSION, *SCS, *RFA, "63042"],
+        forbidden_states=["S1", "S2", "S3", "P1", "P2", "E1", "E2"],
+        rationale=f"Radicular pain ({rad}) back at 7/10 ({after}) five weeks after a lumbar discectomy ({surg}): "
+        "within 3 months of the operation the operating surgeon assesses early recurrence, haematoma, "
+        "infection or misplaced hardware (§7.4). A card, never silence; no ESI, no conservative pathway.",
+    )
+
+
+@scenario(given="Gordon", gender="male", birth="1968-09-19")
+def s1_pain_five_months_after_discectomy(s: Scenario) -> None:
+    """New left S1 radicular pain five months after an L5-S1 microdiscectomy; no imaging since"""
+    surg = discectomy(s, 150, "Left L5-S1", "Left L5-S1 microdiscectomy")
+    rad = radic(s, "M54.17", onset=30, body_site="Left leg (S1 distribution)", note="New pain since a month.")
+    s.scores((6, 2))
+    s.expect(
+        [card("S1", "info", refs=[surg], codes=["72158"])],
+        forbidden_codes=["72148", *FUSION, *SCS],
+        forbidden_states=["S0", "P1", "E1", "E2"],
+        rationale=f"Pain ({rad}) five months after the discectomy ({surg}) is past the 3-month window: not "
+        "'contact the surgeon' but S1, MRI without and with contrast (§7.4).",
+    )
+
+
+@scenario(given="Leonard", gender="male", birth="1960-03-03")
+def s1_laminectomy_two_years_ago_lumbar_site(s: Scenario) -> None:
+    """Laminectomy coded without a region (SNOMED) at L4-5 two years ago; new L5 radicular pain"""
+    surg = s.procedure(
+        "laminectomy-1", [sct("387731002")], "Laminectomy", performed=730, body_site="L4-5"
+    )
+    rad = radic(s, "M54.16", onset=40, body_site="Right leg (L5 distribution)")
+    s.scores((6, 2))
+    s.expect(
+        [card("S1", "info", refs=[surg], codes=["72158"])],
+        forbidden_codes=["72148", *FUSION, *SCS],
+        forbidden_states=["S0", "E1", "E2", "P1"],
+        rationale=f"A laminectomy coded without a region ({surg}) opens the post-surgical branch because its "
+        f"body site is lumbar (L4-5, §7.4); new pain ({rad}) two years later is S1.",
+    )
+
+
+@scenario(given="Vincent", gender="male", birth="1966-11-23")
+def p1_cervical_discectomy_not_post_surgical(s: Scenario) -> None:
+    """Eight weeks of S1 radiculopathy; an anterior cervical discectomy and fusion C5-C6 in 2024"""
+    rad = persistent_despite_conservative_care(s)
+    acdf = s.procedure(
+        "acdf-1",
+        [sct("3418002"), sct("55705006")],
+        "Anterior cervical discectomy and fusion C5-C6",
+        performed=700,
+        body_site="C5-C6",
+    )
+    s.expect(
+        [card("P1", "info", refs=[rad], codes=["72148"])],
+        forbidden_codes=["72158", *BLIND_ESI, *FUSION],
+        forbidden_states=["S0", "S1", "S2", "S3", "S4"],
+        rationale=f"A cervical operation ({acdf}) is not lumbar surgery (§7.4): the spine codes it carries "
+        "(discectomy of spine, spinal arthrodesis) do not name the region, and its site is C5-C6. The "
+        "lumbar radiculopathy follows the conservative branch (P1, non-contrast MRI).",
+    )
+
+
+@scenario(given="Clifford", gender="male", birth="1958-05-05")
+def p1_ankle_arthrodesis_status_not_post_surgical(s: Scenario) -> None:
+    """Eight weeks of S1 radiculopathy; arthrodesis status (Z98.1) from a right ankle fusion"""
+    rad = persistent_despite_conservative_care(s)
+    z = s.condition(
+        "fusion-status-1",
+        [icd("Z98.1")],
+        "Arthrodesis status",
+        onset="2018",
+        recorded=3000,
+        body_site="Right ankle",
+        note="Right ankle fusion 2018 after a fracture.",
+    )
+    s.expect(
+        [card("P1", "info", refs=[rad], codes=["72148"])],
+        forbidden_codes=["72158", *BLIND_ESI, *FUSION],
+        forbidden_states=["S0", "S1", "S2", "S3", "S4"],
+        rationale=f"Arthrodesis status ({z}) names no spine: here it is an ankle fusion, so it does not open "
+        "the post-surgical branch (§7.4: Z98.1 only with lumbar context). P1 applies.",
     )
 
 
@@ -3004,8 +3420,8 @@ def f3_explicit_partial_outcome(s: Scenario) -> None:
 
 
 @scenario(given="Gerald", gender="male", birth="1952-10-14")
-def f3_remote_cancer_history_not_red_flag(s: Scenario) -> None:
-    """Prostate cancer history (2014) with a 2-year radiculopathy explained by a concordant extrusion, failed TFESI"""
+def f3_cancer_history_cleared_by_contrast_mri(s: Scenario) -> None:
+    """Prostate cancer history (2014), 2-year radiculopathy, contrast MRI shows only a concordant extrusion, failed TFESI"""
     ca = s.condition(
         "cancer-history-1",
         [icd("Z85.46")],
@@ -3014,17 +3430,25 @@ def f3_remote_cancer_history_not_red_flag(s: Scenario) -> None:
         recorded=4000,
         note="Radical prostatectomy 2014; PSA undetectable since.",
     )
-    rad, rep = radiculopathy_with_concordant_extrusion(s, onset=700, side="Left")
+    rad, _plain = radiculopathy_with_concordant_extrusion(s, onset=700, side="Left")
+    contrast = mri(
+        s,
+        640,
+        "Left paracentral disc extrusion at L5-S1 compressing the traversing left S1 nerve root; no marrow "
+        "lesion, no enhancing mass, no epidural disease.",
+        contrast=True,
+        rid="mri-2",
+    )
     s.scores((7, 602))
     esi = tfesi(s, "esi-1", 600, "Left L5-S1", outcome=fb.UNSUCCESSFUL, reason=[rad])
     s.scores((7, 5))
     s.expect(
-        [card("F3", "warning", refs=[esi, rep], codes_any=[SPINE_REFERRAL])],
+        [card("F3", "warning", refs=[esi, contrast], codes_any=[SPINE_REFERRAL])],
         forbidden_codes=F3_FORBIDDEN,
         forbidden_states=["R3"],
-        rationale=f"A cancer history ({ca}) is a red flag only with new pain (§1.2 R3); this radicular pain is 2 "
-        f"years old and explained by a concordant L5-S1 extrusion on MRI ({rep}). Not R3: the failed TFESI "
-        "with the concordant lesion and no surgical referral is F3 (warning).",
+        rationale=f"A cancer history ({ca}) is a red flag until MRI with and without contrast has looked for "
+        f"metastasis (§7.3); here it has since the onset ({contrast}) and shows only the concordant L5-S1 extrusion. Not R3: "
+        "the failed TFESI with the concordant lesion and no surgical referral is F3 (warning).",
     )
 
 

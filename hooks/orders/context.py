@@ -159,7 +159,12 @@ class OrderContext:
         if rf.has_spinal_diagnosis(p):
             ces += [
                 self.cond(c, "red flag R1, new sphincter or saddle symptom with a lumbar diagnosis")
-                for c in rf.new_sphincter_or_saddle_symptoms(p)
+                for c in rf.strong_sphincter_or_saddle_symptoms(p)
+            ]
+            ces += [
+                self.cond(c, "red flag R1, new bilateral leg symptom with a lumbar diagnosis")
+                for c in rf.new_bilateral_leg_symptoms(p)
+                if c not in rf.strong_sphincter_or_saddle_symptoms(p)
             ]
         if ces:
             flags.append(RedFlag("cauda_equina", "suspected cauda equina syndrome", tuple(ces)))
@@ -180,13 +185,19 @@ class OrderContext:
                 flags.append(RedFlag("motor_stable", "stable motor deficit", tuple(facts)))
         for kind, found, label in (
             ("malignancy", rf.malignancy_flags(p), "suspected malignancy"),
-            ("infection", rf.infection_flags(p), "suspected spinal infection"),
+            ("infection", rf.suspected_infection(p), "suspected spinal infection"),
             ("fracture", rf.fracture_flags(p), "suspected vertebral fracture"),
         ):
             if found:
                 flags.append(
                     RedFlag(kind, label, tuple(self.cond(c, f"red flag R3, {label}") for c in found))
                 )
+        worse = rf.worsening_after_procedure(p)
+        if worse is not None and not any(f.kind == "infection" for f in flags):
+            fact = rf.worsening_facts(p, worse)[0]
+            label = "suspected spinal infection"
+            shown = Fact(f"red flag R3, {label}: {fact.text}", fact.ref, fact.also)
+            flags.append(RedFlag("infection", label, (shown,)))
         return tuple(flags)
 
     def flag(self, kind: str) -> RedFlag | None:

@@ -7,8 +7,8 @@
 2. The gate: an active, non-refuted lumbar radicular condition, post-laminectomy syndrome, or lumbar
    stenosis with leg symptoms. Disc codes alone never open it (X1: no card).
 3. A red-flag warning (R2, stable deficit) pre-empts every pathway card; cross-cutting cards stay.
-4. Post-surgical S-branch if a prior lumbar decompression/fusion (or M96.1/Z98.1), otherwise the
-   conservative → ESI branch (E, P, F).
+4. Post-surgical S-branch if a prior lumbar decompression/fusion (or M96.1/Z98.1 with lumbar
+   context; S0 within 3 months of the operation), otherwise the conservative → ESI branch (E, P, F).
 5. Device and ablation branches (N, L, A) whenever matching procedures exist.
 6. Cross-cutting medication (M) and psychosocial (Y) cards beside one pathway card.
 7. The alert budget: at most two cards — the most urgent pathway card and one cross-cutting card
@@ -50,7 +50,7 @@ __all__ = ["PathwayContext", "evaluate_context", "evaluate_pathway", "pathway_ca
 def evaluate_pathway(inp: EvaluationInput, assessor: Assessor | None = None) -> list[CardDraft]:
     """The pathway cards for one patient-view call (``assessor`` replaces §3 inference in tests)."""
     ctx = PathwayContext(inp, assessor)
-    return admit_unread_data(ctx, evaluate_context(ctx))
+    return admit_unread_data(ctx, admit_onset_gaps(ctx, evaluate_context(ctx)))
 
 
 NOT_FULLY_CHECKED = Rule(
@@ -59,6 +59,35 @@ NOT_FULLY_CHECKED = Rule(
     "radicular-data-gaps",
     ("nice_ng59",),
 )
+
+
+def admit_onset_gaps(ctx: PathwayContext, cards: list[CardDraft]) -> list[CardDraft]:
+    """An onset sent in words ("years ago") is a data gap every card names; read as a bound it still
+    lets the pathway run (§1.1.6 never gets an invented date). A patient inside the gate whose onset
+    cannot be read at all, and who therefore has no duration-based card, gets one saying so."""
+    gaps = tuple(ctx.onset_gaps())
+    if not gaps or not ctx.gate_open:
+        return cards
+    if cards:
+        return [replace(c, gaps=c.gaps + tuple(g for g in gaps if g not in c.gaps)) for c in cards]
+    return [
+        NOT_FULLY_CHECKED.card(
+            ctx,
+            indicator="info",
+            summary="Radiculopathy pathway not fully checked: the symptom onset is not a date",
+            why=(
+                ctx.onset_fact(),
+                *(Fact(f"{c.text}: onset sent as '{c.onset_unread}'", c.ref) for c in ctx.unread_onsets[1:2]),
+            ),
+            next_steps=(
+                "Record when the leg pain began (a date, or how many weeks before a dated visit): the acute, "
+                "persistent and chronic steps of the pathway depend on it (NICE NG59).",
+                "Red flags were checked on the record as it stands.",
+            ),
+            avoid=(),
+            gaps=gaps,
+        )
+    ]
 
 
 def admit_unread_data(ctx: PathwayContext, cards: list[CardDraft]) -> list[CardDraft]:
@@ -197,9 +226,11 @@ def pathway_card(ctx: PathwayContext) -> CardDraft | None:
 
 
 def post_surgical_card(ctx: PathwayContext) -> CardDraft | None:
-    """S2 (a target) > S4 (instability) > S3 (fibrosis, no target) > S1 (needs contrast imaging)."""
+    """S0 (within 3 months of the operation: the surgeon's) > S2 (a target) > S4 (instability) >
+    S3 (fibrosis, no target) > S1 (needs contrast imaging)."""
     return (
-        post_surgical.s2_recurrent_herniation(ctx)
+        post_surgical.s0_early_after_surgery(ctx)
+        or post_surgical.s2_recurrent_herniation(ctx)
         or post_surgical.s4_instability(ctx)
         or post_surgical.s3_fibrosis_no_target(ctx)
         or post_surgical.s1_new_symptoms_after_surgery(ctx)

@@ -75,6 +75,11 @@ OTHER_INDICATION = re.compile(
     r"migraine|depress|anxiety|panic|post-?traumatic",
     re.IGNORECASE,
 )
+
+# Where a spine operation or a surgical-status Condition says it was lumbar (decision model §7.4):
+# the word, a lumbar or lumbosacral level ("L4-5", "L5-S1"), or the sacrum.
+LUMBAR_SITE = re.compile(r"lumb|\bL[1-5]\b|\bL[1-5]\s*[-–/]\s*(?:L?[1-5]|S1)\b|\bS1\b|sacr", re.IGNORECASE)
+NON_LUMBAR_SITE = re.compile(r"cervical|thoracic|\bneck\b|\bacdf\b|\b[CT]\d{1,2}\b", re.IGNORECASE)
 PENDING_ORDER_STATUSES = ("draft", "active", "on-hold")
 DEAD_ORDER_STATUSES = ("revoked", "entered-in-error")
 
@@ -108,6 +113,30 @@ class Concordance:
     status: str  # concordant | discordant | unknown | no-imaging
     study: ImagingStudy | None
     detail: str
+
+
+# An onset in words relative to when it was said: "years ago", "3 months ago", "a few weeks ago".
+RELATIVE_ONSET = re.compile(
+    r"\b(?:(\d+)|an?|one|a few|few|several|many|some)?\s*(year|yr|month|mo|week|wk|day)s?\s+ago\b",
+    re.IGNORECASE,
+)
+UNIT_DAYS = {"year": 365, "yr": 365, "month": 30, "mo": 30, "week": 7, "wk": 7, "day": 1}
+
+
+def relative_days(text: str) -> int | None:
+    """The least number of days an onset in words lies back ("years ago" → 365: at least one year)."""
+    m = RELATIVE_ONSET.search(text)
+    if m is None:
+        return None
+    return int(m.group(1) or 1) * UNIT_DAYS[m.group(2).lower()]
+
+
+def span_words(days: int) -> str:
+    for unit, size in (("year", 365), ("month", 30), ("week", 7)):
+        if days >= size:
+            n = days // size
+            return f"{n} {unit}{'s' if n > 1 else ''}"
+    return f"{days} days"
 
 
 def _first_date(*ds: date | None) -> date | None:
@@ -448,24 +477,75 @@ class PathwayContext:
     @cached_property
     def onset_condition(self) -> ConditionFact | None:
         """The Condition with the earliest onset (onset[x], else recordedDate) in the radicular set."""
-        pool = self.radicular_conditions or self.gate_conditions
-        dated = [c for c in pool if _first_date(c.onset, c.recorded) is not None]
+        dated = [c for c in self._onset_pool if _first_date(c.onset, c.recorded) is not None]
         if not dated:
             return None
         return min(dated, key=lambda c: _first_date(c.onset, c.recorded) or date.max)
+
+    @property
+    def _onset_pool(self) -> tuple[ConditionFact, ...]:
+        return self.radicular_conditions or self.gate_conditions
 
     @property
     def onset(self) -> date | None:
         c = self.onset_condition
         return None if c is None else _first_date(c.onset, c.recorded)
 
+    @cached_property
+    def unread_onsets(self) -> tuple[ConditionFact, ...]:
+        """Radicular Conditions whose onset[x] was sent but is not a date ("years ago")."""
+        return tuple(c for c in self._onset_pool if c.onset_unread)
+
+    @cached_property
+    def onset_bound(self) -> tuple[ConditionFact, date] | None:
+        """The latest date the symptoms can have begun by, from an onset given only in words: "years
+        ago" recorded on a date (or, with no recorded date, by today) began at least a year before it.
+        A bound, never an invented onset: the duration it gives is the least the record supports."""
+        best: tuple[ConditionFact, date] | None = None
+        for c in self.unread_onsets:
+            back = relative_days(c.onset_unread or "")
+            if back is None:
+                continue
+            bound = (c.recorded or self.today) - timedelta(days=back)
+            if best is None or bound < best[1]:
+                best = (c, bound)
+        return best
+
+    @property
+    def duration_anchor(self) -> date | None:
+        """The date the symptom duration counts from: the earliest onset, or the bound of an onset
+        given only in words when that lies earlier."""
+        dates = [d for d in (self.onset, self.onset_bound[1] if self.onset_bound else None) if d is not None]
+        return min(dates, default=None)
+
     @property
     def symptom_days(self) -> int | None:
-        return self.days_since(self.onset)
+        """Days since the earliest onset; an onset given only in words counts with its bound."""
+        return self.days_since(self.duration_anchor)
+
+    def onset_gaps(self) -> list[str]:
+        """What the record does not say about when the symptoms began, for the card to name."""
+        gaps = []
+        bound = self.onset_bound
+        for c in self.unread_onsets:
+            if bound is not None and c is bound[0]:
+                least = span_words(relative_days(c.onset_unread or "") or 0)
+                gaps.append(f"a dated onset for {c.ref} (sent as '{c.onset_unread}'; read as ≥ {least})")
+            elif c.onset is None and relative_days(c.onset_unread or "") is None:
+                gaps.append(f"a dated onset for {c.ref} (sent as '{c.onset_unread}'; duration unknown)")
+        return gaps
 
     def onset_fact(self) -> Fact:
         c = self.onset_condition
+        bound = self.onset_bound
+        if bound is not None and (self.onset is None or bound[1] < self.onset):
+            b, _ = bound
+            least = span_words(self.symptom_days or 0)
+            return Fact(f"onset sent as '{b.onset_unread}' (no date): read as ≥ {least}", b.ref)
         if c is None:
+            if self.unread_onsets:
+                u = self.unread_onsets[0]
+                return Fact(f"onset sent as '{u.onset_unread}' (not a date): duration unknown", u.ref)
             return Fact("symptom onset not recorded on any radicular Condition")
         d = self.symptom_days
         weeks = f" ({d // 7} weeks)" if d is not None else ""
@@ -547,19 +627,54 @@ class PathwayContext:
     def is_drg(self, p: ProcedureFact) -> bool:
         return bool(DRG.search(self._proc_text(p)))
 
+    def is_lumbar_surgery(self, p: ProcedureFact) -> bool:
+        """A lumbar code (63030, 22612, 'primary lumbar microdiscectomy' ...), or a code that does not
+        name the region (laminectomy, discectomy of spine, spinal arthrodesis) with a lumbar body site
+        or lumbar text (§7.4): a cervical discectomy is not lumbar surgery."""
+        for c in (*p.codings, *p.used_codes):
+            if self.matches("prior_lumbar_spine_surgery", [c]) and not self.matches(
+                "spine_surgery_site_unspecified", [c]
+            ):
+                return True
+        site = " ".join([p.body_site_text or "", p.level or "", *(b.display or "" for b in p.body_site)])
+        if NON_LUMBAR_SITE.search(site) and not LUMBAR_SITE.search(site):
+            return False
+        return bool(LUMBAR_SITE.search(" ".join([site, p.text, *p.notes])))
+
     @cached_property
     def surgeries(self) -> tuple[ProcedureFact, ...]:
-        """Completed lumbar decompressions, discectomies and fusions."""
-        return self.procedures("prior_lumbar_spine_surgery")
+        """Completed lumbar decompressions, discectomies and fusions (§7.4: lumbar only)."""
+        return tuple(p for p in self.procedures("prior_lumbar_spine_surgery") if self.is_lumbar_surgery(p))
+
+    @staticmethod
+    def _condition_site_text(c: ConditionFact) -> str:
+        return " ".join([c.text, c.body_site_text or "", *c.notes, *(b.display or "" for b in c.body_site)])
 
     @cached_property
     def surgery_status_conditions(self) -> tuple[ConditionFact, ...]:
-        return self.conditions("lumbar_surgery_status", current_only=False)
+        """Arthrodesis status (Z98.1) recorded with a lumbar site or lumbar text (§7.4): the code alone
+        may be any joint's fusion."""
+        return tuple(
+            c for c in self.conditions("lumbar_surgery_status", current_only=False)
+            if LUMBAR_SITE.search(self._condition_site_text(c))
+        )  # fmt: skip
+
+    @cached_property
+    def lumbar_fbss_conditions(self) -> tuple[ConditionFact, ...]:
+        """Post-laminectomy syndrome, unless the record places it outside the lumbar spine (§7.4)."""
+        out = []
+        for c in self.fbss_conditions:
+            text = self._condition_site_text(c)
+            if NON_LUMBAR_SITE.search(text) and not LUMBAR_SITE.search(text):
+                continue
+            out.append(c)
+        return tuple(out)
 
     @property
     def post_surgical(self) -> bool:
-        """§1.1.3: prior lumbar decompression or fusion (Procedure codes, M96.1 or Z98.1)."""
-        return bool(self.surgeries or self.fbss_conditions or self.surgery_status_conditions)
+        """§1.1.3, §7.4: prior lumbar decompression or fusion (lumbar Procedure codes, or a lumbar
+        site; M96.1, or Z98.1 with lumbar context)."""
+        return bool(self.surgeries or self.lumbar_fbss_conditions or self.surgery_status_conditions)
 
     @property
     def last_surgery(self) -> ProcedureFact | None:

@@ -60,7 +60,7 @@ def e1_acute_tolerable(ctx: PathwayContext) -> CardDraft | None:
     """
     if not is_acute(ctx) or is_severe(ctx):
         return None
-    onset = ctx.onset
+    onset = ctx.duration_anchor
     weeks = span(ctx.t.conservative_care_days)
     review = (onset + timedelta(days=ctx.t.conservative_care_days)).isoformat() if onset else "after onset"
     return E1.card(

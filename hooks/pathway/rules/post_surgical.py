@@ -7,7 +7,7 @@ referral where fusion may be appropriate (S4 also applies before any surgery, de
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from hooks import suggestions as sx
 from hooks.cards import CardDraft, Fact
@@ -17,6 +17,10 @@ from hooks.pathway.rules.common import FUSION, NEUROPATHIC_AGENTS, SCS_SELECTION
 from hooks.rule import INFO_OR_WARNING, WARNING
 from hooks.thresholds import pct
 
+S0 = Rule(
+    "S0", "Radicular pain within 3 months of lumbar surgery", TOPIC_PATHWAY, ("nass_ldh", "acr_lbp_2021"),
+    indicators=INFO_OR_WARNING,
+)
 S1 = Rule(
     "S1", "New or progressive radicular symptoms after lumbar surgery", TOPIC_PATHWAY,
     ("acr_lbp_2021", "nass_ldh"), indicators=INFO_OR_WARNING,
@@ -42,7 +46,7 @@ def surgery_date(ctx: PathwayContext) -> date | None:
 
 def surgery_facts(ctx: PathwayContext) -> list[Fact]:
     facts = [ctx.proc_fact(p, " (prior lumbar surgery)") for p in ctx.surgeries[-2:]]
-    facts += [ctx.cond_fact(c) for c in ctx.fbss_conditions]
+    facts += [ctx.cond_fact(c) for c in ctx.lumbar_fbss_conditions]
     facts += [ctx.cond_fact(c) for c in ctx.surgery_status_conditions]
     return facts
 
@@ -53,6 +57,81 @@ def symptoms_after_recovery(ctx: PathwayContext) -> bool:
     if when is None:
         return True
     return (ctx.today - when).days > ctx.t.chronic_days
+
+
+def early_postoperative(ctx: PathwayContext) -> bool:
+    """The last lumbar operation was within 3 months (its date known)."""
+    when = surgery_date(ctx)
+    return when is not None and 0 <= (ctx.today - when).days <= ctx.t.chronic_days
+
+
+def pain_since_surgery(ctx: PathwayContext) -> list[Fact]:
+    """What shows radicular pain after the operation: a radicular diagnosis dated after it, or a pain
+    score of at least 4/10 recorded after it."""
+    when = surgery_date(ctx)
+    if when is None:
+        return []
+    facts = [
+        ctx.cond_fact(c, "radicular diagnosis after surgery: ", with_note=True)
+        for c in ctx.gate_conditions
+        if (c.onset or c.recorded or date.min) > when
+    ]
+    scores = [o for o in ctx.observations("pain", since=when + timedelta(days=1)) if (o.value or 0) >= 4]
+    facts += [ctx.obs_fact(o, "after surgery: ") for o in scores[-1:]]
+    return facts
+
+
+def s0_early_after_surgery(ctx: PathwayContext) -> CardDraft | None:
+    """S0 — radicular pain within 3 months of a lumbar operation.
+
+    When: the last lumbar decompression or fusion was at most 3 months ago and a radicular diagnosis
+      is active. Then: contact the operating surgeon (early recurrence, haematoma, infection,
+      misplaced hardware are theirs to assess) — warning when pain is documented after the operation,
+      info otherwise; never the conservative or injection pathway, never silence.
+    Evidence: NASS 2014; ACR 2021 variant 5.
+    """
+    if not early_postoperative(ctx):
+        return None
+    surgery = ctx.last_surgery
+    if surgery is None or surgery.performed is None:  # unreachable: early_postoperative needs a date
+        return None
+    days = (ctx.today - surgery.performed).days
+    ago = f"{days // 7} weeks" if days >= 14 else f"{days} days"
+    since = pain_since_surgery(ctx)
+    gaps = []
+    if not since:
+        gaps.append(
+            "no pain score or new diagnosis since the operation: is the leg pain new, recurrent or the "
+            "pre-operative pain settling?"
+        )
+    return S0.card(
+        ctx,
+        indicator="warning" if since else "info",
+        summary=f"Radicular pain {ago} after lumbar surgery: contact the operating surgeon",
+        why=[ctx.proc_fact(surgery, " (lumbar surgery)"), *since, ctx.onset_fact()],
+        gaps=gaps,
+        next_steps=[
+            "Contact the operating surgeon's team about the leg pain this week.",
+            "Early recurrent herniation, haematoma, infection or misplaced hardware are theirs to assess; "
+            "imaging is their call (ACR 2021 variant 5; NASS 2014).",
+            "Same day if fever, wound discharge, a new motor deficit or bladder/bowel change.",
+        ],
+        avoid=[
+            "An epidural injection or other spine procedure before the surgeon has reviewed.",
+            "The conservative-care or injection pathway as if there had been no operation.",
+        ],
+        suggestions=[
+            sx.suggest(
+                sx.SPINE_SURGERY_REFERRAL,
+                ctx.term,
+                patient_id=ctx.patient_id,
+                reasons=(surgery.ref, *ctx.reason_refs),
+                note=f"Radicular pain {ago} after lumbar surgery.",
+                recommended=True,
+            )
+        ],
+        needs=("procedures", "observations"),
+    )
 
 
 def post_op_contrast_mri(ctx: PathwayContext) -> tuple:

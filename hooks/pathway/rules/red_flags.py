@@ -6,12 +6,14 @@ order (epidural injection, ablation, stimulator trial, physiotherapy) it interce
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from hooks import suggestions as sx
-from hooks.cards import CardDraft, Fact
-from hooks.facts import ConditionFact, ObservationFact
+from hooks.cards import CardDraft, Fact, SuggestionDraft
+from hooks.facts import ConditionFact, ObservationFact, ProcedureFact
 from hooks.pathway.context import PathwayContext
 from hooks.pathway.rules.common import TOPIC_RED_FLAG, Rule
 from hooks.rule import CRITICAL, CRITICAL_OR_WARNING
@@ -96,6 +98,57 @@ def new_sphincter_or_saddle_symptoms(ctx: PathwayContext) -> tuple[ConditionFact
     return tuple(out)
 
 
+def strong_sphincter_or_saddle_symptoms(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
+    """New sphincter/saddle symptoms, unless every one is weak evidence alone (R39.14, a feeling of
+    incomplete emptying, does not suggest cauda equina syndrome by itself: decision model §7.6)."""
+    found = new_sphincter_or_saddle_symptoms(ctx)
+    if all(ctx.matches("weak_cauda_equina_evidence", c.codings) for c in found):
+        return ()
+    return found
+
+
+# Bilateral leg weakness or numbness written on a Condition (text, body site or note).
+BILATERAL_LEGS = re.compile(
+    r"\b(?:bilateral|both)\b[^.;]{0,40}?\b(?:legs?|lower (?:limbs?|extremit\w*)|feet)\b"
+    r"|\b(?:legs?|lower (?:limbs?|extremit\w*)|feet)\b[^.;]{0,20}?\bbilateral(?:ly)?\b",
+    re.IGNORECASE,
+)
+WEAK_OR_NUMB = re.compile(
+    r"weak|numb|pins and needles|par(?:a)?esthe|hypo(?:a)?esthe|sensory loss", re.IGNORECASE
+)
+DENIED = re.compile(r"\b(?:no|denies|denied|without|not)\b[^.;]{0,25}$", re.IGNORECASE)
+
+
+def _states_bilateral_deficit(text: str) -> bool:
+    for clause in re.split(r"[.;\n]", text):
+        for m in BILATERAL_LEGS.finditer(clause):
+            if WEAK_OR_NUMB.search(clause) and not DENIED.search(clause[: m.start()]):
+                return True
+    return False
+
+
+def new_bilateral_leg_symptoms(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
+    """Current Conditions new within 14 days that record weakness or numbness of both legs: a cauda
+    equina warning sign even without coded retention (decision model §7.3)."""
+    out = []
+    for c in ctx.history.conditions:
+        if c.verification_status in ("refuted", "entered-in-error") or not c.is_current:
+            continue
+        age = ctx.days_since(c.onset or c.recorded)
+        if age is None or age > ctx.t.new_sphincter_symptom_days:
+            continue
+        text = " ".join([c.text, c.body_site_text or "", *c.notes, *(b.display or "" for b in c.body_site)])
+        if _states_bilateral_deficit(text):
+            out.append(c)
+    return tuple(out)
+
+
+CES_QUESTIONS = (
+    "Ask today about bladder, bowel and saddle sensation and examine perianal sensation. Retention, "
+    "incontinence or saddle numbness confirms the emergency."
+)
+
+
 def has_spinal_diagnosis(ctx: PathwayContext) -> bool:
     """A lumbar disc, radicular or stenosis diagnosis (R1 needs one beside the sphincter symptoms)."""
     return bool(ctx.gate_conditions or ctx.disc_conditions or ctx.stenosis_conditions)
@@ -105,31 +158,38 @@ def r1_cauda_equina(ctx: PathwayContext) -> CardDraft | None:
     """R1 — suspected or confirmed cauda equina syndrome.
 
     When: a cauda equina diagnosis, or new (≤ 14 days) urinary retention/incontinence, faecal
-      incontinence or saddle anaesthesia together with a lumbar disc, radicular or stenosis diagnosis.
+      incontinence, saddle anaesthesia or paraesthesia, or bilateral leg weakness/numbness together
+      with a lumbar disc, radicular or stenosis diagnosis (R39.14 alone is too weak, §7.6); without a
+      coded diagnosis the card first asks about bladder, bowel and saddle sensation (§7.3).
     Then: critical card — emergency MRI today and emergency spine-surgery assessment for
       decompression; every elective order (ESI, RFA, SCS) is held.
     Evidence: seed 002 ("the absolute indication for immediate surgery"), seed 003 (immediate
       imaging), ACR 2021 low back pain variant 4, NICE NG59.
     """
     ces = cauda_equina_diagnoses(ctx)
-    new_sx = new_sphincter_or_saddle_symptoms(ctx) if has_spinal_diagnosis(ctx) else ()
-    if not ces and not new_sx:
+    spinal = has_spinal_diagnosis(ctx)
+    new_sx = strong_sphincter_or_saddle_symptoms(ctx) if spinal else ()
+    bilateral = tuple(c for c in new_bilateral_leg_symptoms(ctx) if c not in new_sx) if spinal else ()
+    if not ces and not new_sx and not bilateral:
         return None
     why = [ctx.cond_fact(c, "cauda equina diagnosis: ", with_note=True) for c in ces]
     why += [ctx.cond_fact(c, "new sphincter/saddle symptom: ", with_note=True) for c in new_sx]
-    if new_sx and not ces:
+    why += [ctx.cond_fact(c, "new bilateral leg symptom: ", with_note=True) for c in bilateral]
+    if (new_sx or bilateral) and not ces:
         why += [
             ctx.cond_fact(c, "with spinal diagnosis: ")
             for c in (ctx.gate_conditions or ctx.disc_conditions)[:2]
         ]
     intercepted = intercepted_orders(ctx)
-    reasons = tuple(c.ref for c in (*ces, *new_sx)) + ctx.reason_refs
+    reasons = tuple(c.ref for c in (*ces, *new_sx, *bilateral)) + ctx.reason_refs
+    screening = [] if ces else [CES_QUESTIONS]
     return R1.card(
         ctx,
         indicator="critical",
         summary="Suspected cauda equina syndrome: emergency MRI today and emergency spine surgery assessment",
         why=[*why, *intercepted],
         next_steps=[
+            *screening,
             "Emergency MRI of the lumbar spine today and emergency spine-surgery assessment for "
             "decompression (ACR 2021 variant 4).",
             "Cauda equina syndrome is an indication for immediate decompression (NASS 2014).",
@@ -333,14 +393,23 @@ def new_pain(ctx: PathwayContext) -> bool:
 
 
 def _is_history_only(ctx: PathwayContext, c: ConditionFact) -> bool:
-    """Personal-history codes (cancer history) and risk-context codes (long-term steroids) need new pain."""
+    """Infection-risk context codes (long-term steroids, immunosuppression) need new pain."""
     return ctx.matches("red_flag_context_needs_new_pain", c.codings)
 
 
+def contrast_mri_since_onset(ctx: PathwayContext) -> bool:
+    """A lumbar MRI without and with contrast on or after the radicular onset: it has looked for
+    metastasis, so a cancer history alone no longer holds elective care back."""
+    return bool(ctx.onset and ctx.imaging_since(ctx.onset, mri_only=True, contrast=True))
+
+
 def malignancy_flags(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
+    """Malignancy codes: metastasis and vertebral tumours always; a cancer history or an active primary
+    cancer at any symptom duration until an MRI without and with contrast since the onset (§7.3)."""
     out = []
     for c in ctx.conditions("red_flag_malignancy"):
-        if _is_history_only(ctx, c) and not new_pain(ctx):
+        settled_by_mri = ctx.matches("cancer_history", c.codings) or ctx.matches("primary_cancer", c.codings)
+        if settled_by_mri and contrast_mri_since_onset(ctx):
             continue
         out.append(c)
     return tuple(out)
@@ -363,50 +432,97 @@ def injection_drug_use(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
     )  # fmt: skip
 
 
-def fracture_flags(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
-    return ctx.conditions("red_flag_fracture")
+def suspected_infection(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
+    """Infection flags, and injection drug use when the pain is new (R3; shared with the order checks)."""
+    ivdu = injection_drug_use(ctx) if new_pain(ctx) else ()
+    return (*infection_flags(ctx), *ivdu)
 
 
-def r3_malignancy_infection_fracture(ctx: PathwayContext) -> CardDraft | None:
-    """R3 — suspected malignancy, infection or fracture.
+SPINAL_PROCEDURE_SETS = tuple(s for s in ELECTIVE_ORDER_SETS if "physio" not in s and "physical" not in s)
 
-    When: metastatic/bone tumour codes or unexplained weight loss, or a cancer history with new pain
-      (< 12 weeks); discitis, osteomyelitis, epidural abscess or fever, or long-term steroids or
-      injection drug use with new pain; vertebral fracture codes.
-    Then: critical card — urgent MRI without and with contrast (72158) for tumour/infection (ACR
-      variant 7), fracture imaging (variant 6), inflammatory markers, same-day or urgent referral.
-    Evidence: ACR 2021 variants 6–7; seed 000 (inflammatory markers if indicated); seed 003 (immediate
-      imaging for suspected malignancy, infection, fracture); NICE NG59.
-    """
-    if not ctx.gate_open:
-        return None
-    cancer, infection, fracture = malignancy_flags(ctx), infection_flags(ctx), fracture_flags(ctx)
-    ivdu = injection_drug_use(ctx)
-    if ivdu and new_pain(ctx):
-        infection = (*infection, *ivdu)
-    if not (cancer or infection or fracture):
-        return None
-    why = [ctx.cond_fact(c, "malignancy flag: ", with_note=True) for c in cancer]
-    why += [ctx.cond_fact(c, "infection flag: ", with_note=True) for c in infection if c not in ivdu]
-    why += [ctx.cond_fact(c, "infection risk (injection drug use): ", with_note=True) for c in ivdu]
-    why += [ctx.cond_fact(c, "fracture flag: ", with_note=True) for c in fracture]
-    if (cancer or infection) and new_pain(ctx):
-        why.append(ctx.onset_fact())
-    intercepted = intercepted_orders(ctx)
-    reasons = tuple(c.ref for c in (*cancer, *infection, *fracture)) + ctx.reason_refs
-    kinds = [
-        k for k, hit in (("malignancy", cancer), ("infection", infection), ("fracture", fracture)) if hit
+
+@dataclass(frozen=True)
+class WorseningAfterProcedure:
+    procedure: ProcedureFact
+    before: ObservationFact
+    after: ObservationFact
+
+
+def worsening_after_procedure(ctx: PathwayContext) -> WorseningAfterProcedure | None:
+    """A spinal procedure (injection, ablation, stimulator, lumbar surgery) within the last 4 weeks with
+    pain since then at least 2 points above the last score before it: epidural abscess or discitis
+    must be excluded (decision model §7.3)."""
+    window = ctx.t.post_procedure_infection_days
+    recent = [
+        (p.performed, p)
+        for p in (*ctx.procedures(*SPINAL_PROCEDURE_SETS), *ctx.surgeries)
+        if p.performed is not None and 0 <= (ctx.today - p.performed).days <= window
     ]
-    suggestions = []
+    for when, p in sorted(recent, key=lambda wp: wp[0], reverse=True):
+        before = ctx.observations("pain", until=when)
+        after = ctx.observations("pain", since=when + timedelta(days=1))
+        if not before or not after:
+            continue
+        worst = max(after, key=lambda o: o.value or 0)
+        if (worst.value or 0) - (before[-1].value or 0) >= ctx.t.worsening_pain_points:
+            return WorseningAfterProcedure(p, before[-1], worst)
+    return None
+
+
+INITIAL_ENCOUNTER = "AB"  # ICD-10-CM 7th character: initial encounter (closed / open fracture)
+
+
+def _encounter_character(ctx: PathwayContext, c: ConditionFact) -> str | None:
+    """The 7th character of the Condition's ICD-10-CM fracture code, when it has one."""
+    for coding in c.codings:
+        member = ctx.term.match("red_flag_fracture", [coding])
+        compact = coding.code.replace(".", "")
+        if member is not None and member.descendants and len(compact) >= 7:
+            return compact[6].upper()
+    return None
+
+
+def is_current_fracture(ctx: PathwayContext, c: ConditionFact) -> bool:
+    """An initial-encounter code (7th character A or B), or a fracture coded without one that began
+    within the last 3 months; subsequent-encounter (D, G, K, P) and sequela (S) codes are history
+    (decision model §7.3)."""
+    seventh = _encounter_character(ctx, c)
+    if seventh is not None:
+        return seventh in INITIAL_ENCOUNTER
+    age = ctx.days_since(c.onset or c.recorded)
+    return age is not None and age <= ctx.t.chronic_days
+
+
+def fracture_flags(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
+    return tuple(c for c in ctx.conditions("red_flag_fracture") if is_current_fracture(ctx, c))
+
+
+def _r3_steps(cancer: bool, infection: bool, fracture: bool) -> list[str]:
     steps = []
-    if cancer or infection:
+    if infection:
         steps.append(
-            "Urgent MRI of the lumbar spine without and with contrast (ACR 2021 variant 7) for "
-            "tumour or infection."
+            "Same-day emergency assessment: MRI with and without contrast, blood cultures, ESR and CRP "
+            "today. Epidural abscess and discitis must be excluded (ACR 2021 variant 7)."
         )
+    if cancer:
         steps.append(
-            "Inflammatory markers and blood count (ESR, CRP, FBC) if infection or tumour is suspected."
+            "MRI with and without contrast before any epidural injection (ACR 2021 variant 7). "
+            "Add ESR, CRP and a blood count."
         )
+    if fracture:
+        steps.append("Fracture imaging (ACR 2021 variant 6): MRI without contrast, or CT/radiographs.")
+    steps.append(
+        "Same-day emergency referral (spine surgery, infectious disease)."
+        if infection
+        else "Urgent spine referral (oncology input as indicated)."
+    )
+    return steps
+
+
+def _r3_suggestions(ctx: PathwayContext, reasons: tuple[str, ...], kinds: set[str]) -> list[SuggestionDraft]:
+    suggestions = []
+    priority: sx.Priority = "stat" if "infection" in kinds else "urgent"
+    if kinds & {"malignancy", "infection"}:
         suggestions.append(
             sx.suggest(
                 sx.MRI_WITH_AND_WITHOUT_CONTRAST,
@@ -414,12 +530,11 @@ def r3_malignancy_infection_fracture(ctx: PathwayContext) -> CardDraft | None:
                 patient_id=ctx.patient_id,
                 reasons=reasons,
                 intent="order",
-                priority="urgent",
+                priority=priority,
                 recommended=True,
             )
         )
-    if fracture:
-        steps.append("Fracture imaging (ACR 2021 variant 6): MRI without contrast, or CT/radiographs.")
+    if "fracture" in kinds:
         suggestions.append(
             sx.suggest(
                 sx.MRI_WITHOUT_CONTRAST,
@@ -428,11 +543,9 @@ def r3_malignancy_infection_fracture(ctx: PathwayContext) -> CardDraft | None:
                 reasons=reasons,
                 intent="order",
                 priority="urgent",
-                recommended=not (cancer or infection),
+                recommended=not suggestions,
             )
         )
-    steps.append("Same-day or urgent spine referral (oncology or infectious-disease input as indicated).")
-    steps += _hold_step(intercepted)
     suggestions.append(
         sx.suggest(
             sx.SPINE_SURGERY_REFERRAL,
@@ -440,24 +553,84 @@ def r3_malignancy_infection_fracture(ctx: PathwayContext) -> CardDraft | None:
             patient_id=ctx.patient_id,
             reasons=reasons,
             intent="order",
-            priority="urgent",
+            priority=priority,
         )
     )
-    summary = f"Red flag ({' / '.join(kinds)}): urgent MRI and urgent referral before any elective spine care"
+    return suggestions
+
+
+def worsening_facts(ctx: PathwayContext, worse: WorseningAfterProcedure | None) -> list[Fact]:
+    if worse is None:
+        return []
+    p, b, a = worse.procedure, worse.before, worse.after
+    return [
+        Fact(
+            f"pain worse after {p.text} on {p.performed}: {b.value:g}/10 before, {a.value:g}/10 on "
+            f"{a.effective}",
+            p.ref,
+            (b.ref, a.ref),
+        )
+    ]
+
+
+def r3_malignancy_infection_fracture(ctx: PathwayContext) -> CardDraft | None:
+    """R3 — suspected malignancy, infection or fracture.
+
+    When: metastatic/bone tumour codes or unexplained weight loss, or a cancer history at any symptom
+      duration until an MRI without and with contrast since the onset; discitis, osteomyelitis,
+      epidural abscess or fever, or long-term steroids, immunosuppression or injection drug use with
+      new pain; vertebral fracture codes as initial encounters or within the last 3 months.
+    Then: critical card — infection: same-day emergency assessment, MRI without and with contrast
+      (72158), blood cultures and inflammatory markers; tumour: MRI without and with contrast before
+      any ESI; fracture imaging (variant 6); nothing elective meanwhile.
+    Evidence: ACR 2021 variants 6–7; NICE NG59.
+    """
+    if not ctx.gate_open:
+        return None
+    cancer, infection, fracture = malignancy_flags(ctx), suspected_infection(ctx), fracture_flags(ctx)
+    ivdu = tuple(c for c in injection_drug_use(ctx) if c in infection)
+    worse = worsening_after_procedure(ctx)
+    if not (cancer or infection or fracture or worse):
+        return None
+    why = worsening_facts(ctx, worse)
+    why += [ctx.cond_fact(c, "malignancy flag: ", with_note=True) for c in cancer]
+    why += [ctx.cond_fact(c, "infection flag: ", with_note=True) for c in infection if c not in ivdu]
+    why += [ctx.cond_fact(c, "infection risk (injection drug use): ", with_note=True) for c in ivdu]
+    why += [ctx.cond_fact(c, "fracture flag: ", with_note=True) for c in fracture]
+    if cancer or infection:
+        why.append(ctx.onset_fact())
+    intercepted = intercepted_orders(ctx)
+    reasons = tuple(c.ref for c in (*cancer, *infection, *fracture)) + ctx.reason_refs
+    if worse is not None:
+        reasons = (worse.procedure.ref, *reasons)
+    kinds = [
+        k
+        for k, hit in (("malignancy", cancer), ("infection", infection or worse), ("fracture", fracture))
+        if hit
+    ]
+    plan = (
+        "same-day emergency assessment, MRI with and without contrast"
+        if "infection" in kinds
+        else "urgent MRI and urgent referral before any elective spine care"
+    )
+    summary = f"Red flag ({' / '.join(kinds)}): {plan}"
     return R3.card(
         ctx,
         indicator="critical",
         summary=summary[:139],
         why=[*why, *intercepted],
-        next_steps=steps,
+        next_steps=[
+            *_r3_steps(bool(cancer), "infection" in kinds, bool(fracture)),
+            *_hold_step(intercepted),
+        ],
         avoid=[
-            "Epidural or any steroid injection while infection is possible.",
+            "Epidural or any steroid injection while infection or tumour is possible.",
             "Spinal manipulation.",
             "The 6-week rule or an outpatient conservative plan.",
         ],
-        suggestions=suggestions,
+        suggestions=_r3_suggestions(ctx, reasons, set(kinds)),
         selection_behavior="any",
-        needs=("conditions",),
+        needs=("conditions", "procedures", "observations") if worse else ("conditions",),
     )
 
 

@@ -1,0 +1,115 @@
+"""An onset sent in words ("years ago") is kept as such, read only as a bound, and named on the card
+(decision model §1.1.6): never an invented date, never a silent empty card list."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from fhir.resources.R4B import get_fhir_model_class
+from pathway_builders import TODAY, context, radic, run, states
+
+from cds_service.fhir_facts import build_history
+from fhir_fixtures.fhir_builder import ICD10CM as ICD
+from hooks.cards import render_detail
+from hooks.pathway.context import relative_days
+from hooks.terminology import default_terminology
+
+AGE = {"system": "http://unitsofmeasure.org"}
+
+
+def _history(birth: str | None, **onset: Any):  # type: ignore[no-untyped-def]
+    patient: dict[str, Any] = {"resourceType": "Patient", "id": "p1"}
+    if birth:
+        patient["birthDate"] = birth
+    cond = {
+        "resourceType": "Condition",
+        "id": "c1",
+        "subject": {"reference": "Patient/p1"},
+        "code": {"coding": [{"system": ICD, "code": "M54.16"}], "text": "Lumbar radiculopathy"},
+        **onset,
+    }
+    models = [get_fhir_model_class(r["resourceType"]).model_validate(r) for r in (patient, cond)]
+    return build_history(models, default_terminology()).conditions[0]
+
+
+def test_an_onset_string_that_is_not_a_date_is_kept_not_dropped() -> None:
+    c = _history(None, onsetString="years ago")
+    assert c.onset is None and c.recorded is None and c.onset_unread == "years ago"
+
+
+def test_an_onset_string_that_is_not_a_date_keeps_the_recorded_date_as_onset() -> None:
+    c = _history(None, onsetString="years ago", recordedDate="2026-10-01")
+    assert c.onset == date(2026, 10, 1) and c.onset_unread == "years ago"
+
+
+def test_a_dated_onset_string_is_read_as_before() -> None:
+    c = _history(None, onsetString="2026-07")
+    assert c.onset == date(2026, 7, 1) and c.onset_unread is None
+
+
+def test_an_age_without_a_birth_date_is_named_not_guessed() -> None:
+    c = _history(None, onsetAge={**AGE, "value": 50, "code": "a", "unit": "years"})
+    assert c.onset is None and c.onset_unread == "at age 50 years"
+
+
+def test_an_age_range_reads_its_upper_end_the_latest_the_onset_can_be() -> None:
+    rng = {"low": {**AGE, "value": 40, "code": "a"}, "high": {**AGE, "value": 45, "code": "a"}}
+    c = _history("1970-01-01", onsetRange=rng)
+    # age 45 (not 40): about 2015-01-01, counted in 365-day years
+    assert c.onset is not None and date(2014, 12, 1) <= c.onset <= date(2015, 1, 1) and c.onset_unread is None
+
+
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [
+        ("years ago", 365),
+        ("3 months ago", 90),
+        ("a few weeks ago", 7),
+        ("2 yrs ago", 730),
+        ("gradual", None),
+        ("since the accident", None),
+    ],
+)
+def test_relative_onset_is_read_as_its_least_distance(text: str, days: int | None) -> None:
+    assert relative_days(text) == days
+
+
+def _words(words: str, *, recorded: int | None = None, onset: int | None = None):  # type: ignore[no-untyped-def]
+    base = radic(days=30)
+    rec = None if recorded is None else TODAY.fromordinal(TODAY.toordinal() - recorded)
+    when = rec if onset is None else TODAY.fromordinal(TODAY.toordinal() - onset)
+    return replace(base, onset=when, recorded=rec, onset_unread=words)
+
+
+def test_years_ago_without_dates_reads_as_chronic_and_says_so() -> None:
+    ctx = context(_words("years ago"))
+    assert ctx.onset is None and ctx.symptom_days is not None and ctx.symptom_days >= 365
+    assert any("years ago" in g and "≥ 1 year" in g for g in ctx.onset_gaps())
+    cards = run(_words("years ago"))
+    assert states(cards) == ["P2"]
+    assert "years ago" in render_detail(cards[0])
+
+
+def test_words_said_on_a_recorded_date_count_back_from_that_date() -> None:
+    ctx = context(_words("3 weeks ago", recorded=2))
+    assert ctx.symptom_days == 23
+
+
+def test_an_unreadable_onset_is_a_named_gap_never_an_empty_list() -> None:
+    cards = run(_words("gradual"))
+    assert len(cards) == 1 and cards[0].rule_id == "pathway.not-fully-checked"
+    assert any("gradual" in g for g in cards[0].gaps)
+
+
+def test_a_dated_onset_adds_no_gap() -> None:
+    assert context(radic(days=30)).onset_gaps() == []
+
+
+def test_the_acute_review_date_counts_from_the_bound() -> None:
+    cards = run(_words("3 weeks ago", recorded=2))
+    assert states(cards) == ["E1"]
+    review = (TODAY - timedelta(days=23) + timedelta(days=42)).isoformat()
+    assert review in cards[0].next_steps[0]

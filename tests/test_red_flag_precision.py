@@ -1,0 +1,194 @@
+"""Red-flag precision (decision model §7.3, §7.6): what is and is not a red flag, on typed facts."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from pathway_builders import TERM, card_of, codes_of, cond, conservative, radic, report, run, states
+
+from hooks.facts import ConditionFact
+from hooks.orders import evaluate_orders
+from hooks.terminology import Coding
+from tests.orders_builders import RADICULOPATHY, history, inp, sr
+from tests.orders_builders import cond as ocond
+from tests.orders_builders import obs as oobs
+from tests.orders_builders import proc as oproc
+
+ICD = "http://hl7.org/fhir/sid/icd-10-cm"
+
+
+def icd_cond(ref: str, code: str, display: str, *, onset: int, **kw: object) -> ConditionFact:
+    """A Condition coded with any ICD-10-CM code (descendants of a listed header included)."""
+    base = cond(ref, "lumbar_radiculopathy_conditions", onset=onset)
+    return replace(base, codings=(Coding(ICD, code, display),), text=display, **kw)  # type: ignore[arg-type]
+
+
+def test_generalised_weakness_is_not_a_motor_deficit() -> None:
+    weak = icd_cond("weak", "M62.81", "Muscle weakness (generalized)", onset=3)
+    cards = run(radic(days=60), *conservative(60), weak)
+    assert "R2" not in states(cards) and "R1" not in states(cards)
+    assert states(cards)[0] in ("P1", "P2")
+
+
+def test_a_new_foot_drop_stays_critical() -> None:
+    cards = run(radic(days=30), cond("drop", "red_flag_motor_deficit", "M21.371", onset=2))
+    assert states(cards) == ["R2"] and cards[0].indicator == "critical"
+
+
+@pytest.mark.parametrize(
+    ("code", "onset", "fires"),
+    [
+        ("S32.010A", 2000, True),  # initial encounter: a red flag however it was recorded
+        ("S32.010B", 10, True),
+        ("S32.010D", 10, False),  # subsequent encounter, routine healing: history
+        ("S32.010G", 10, False),
+        ("S32.010K", 10, False),
+        ("S32.010S", 10, False),  # sequela
+        ("M80.08XA", 30, True),
+    ],
+)
+def test_fracture_codes_fire_only_as_initial_encounters(code: str, onset: int, fires: bool) -> None:
+    frac = icd_cond("frac", code, "Fracture of lumbar vertebra", onset=onset)
+    assert ("R3" in states(run(radic(days=10), frac))) is fires
+
+
+@pytest.mark.parametrize(("onset", "fires"), [(30, True), (400, False)])
+def test_a_fracture_without_an_encounter_character_counts_for_3_months(onset: int, fires: bool) -> None:
+    frac = cond("frac", "red_flag_fracture", "426646004", onset=onset)  # SNOMED CT: no 7th character
+    assert ("R3" in states(run(radic(days=10), frac))) is fires
+
+
+def test_incomplete_emptying_alone_is_not_cauda_equina() -> None:
+    weak = cond("bladder", "red_flag_sphincter_saddle_symptoms", "R39.14", onset=3)
+    assert "R1" not in states(run(radic(days=20), weak))
+    retention = cond("ret", "red_flag_sphincter_saddle_symptoms", "R33.9", onset=3)
+    assert states(run(radic(days=20), weak, retention)) == ["R1"]
+
+
+@pytest.mark.parametrize(
+    ("site", "fires"),
+    [("Perineum (saddle area)", True), ("Left foot", False)],
+)
+def test_saddle_paraesthesia_prompts_cauda_equina_screening(site: str, fires: bool) -> None:
+    par = replace(cond("par", "skin_anaesthesia_unspecified_site", "R20.2", onset=2), body_site_text=site)
+    cards = run(radic(days=20), par)
+    assert ("R1" in states(cards)) is fires
+    if fires:
+        steps = " ".join(card_of(cards, "R1").next_steps).lower()
+        assert "bladder" in steps and "bowel" in steps and "saddle" in steps
+
+
+@pytest.mark.parametrize(
+    ("text", "onset", "fires"),
+    [
+        ("New weakness of both legs since yesterday.", 1, True),
+        ("Numbness in the legs bilaterally.", 3, True),
+        ("No bilateral leg weakness; right leg only.", 1, False),  # denied
+        ("New weakness of both legs since yesterday.", 60, False),  # not new
+        ("Weakness of the right leg.", 1, False),  # one leg is radicular
+    ],
+)
+def test_bilateral_leg_weakness_or_numbness_prompts_screening(text: str, onset: int, fires: bool) -> None:
+    weak = cond("legs", "muscle_weakness_unspecified_site", "M62.81", onset=onset, notes=(text,))
+    assert ("R1" in states(run(radic(days=30), weak))) is fires
+
+
+@pytest.mark.parametrize("code", ["B20", "D84.9", "Z79.69", "Z79.52"])
+def test_immunosuppression_with_new_pain_is_same_day_infection_work_up(code: str) -> None:
+    flag = icd_cond("imm", code, "Immunosuppression", onset=900)
+    cards = run(radic(days=20), flag)
+    assert states(cards) == ["R3"] and cards[0].indicator == "critical"
+    text = " ".join(cards[0].next_steps).lower()
+    assert "same-day" in text and "blood cultures" in text and "contrast" in text
+    assert "R3" not in states(run(radic(days=300), flag))  # a risk context needs new pain
+
+
+def test_cancer_history_is_a_red_flag_at_any_duration_until_a_contrast_mri() -> None:
+    ca = cond("ca", "red_flag_malignancy", "Z85.46", onset=3000)
+    cards = run(radic(days=119), *conservative(119), ca)
+    assert states(cards) == ["R3"]
+    r3 = card_of(cards, "R3")
+    assert "72158" in codes_of(r3) and "72148" not in codes_of(r3)
+    assert not any("remains an option" in s.lower() for s in r3.next_steps)
+    assert "before any epidural injection" in " ".join(r3.next_steps)
+    contrast = report("mri-c", "72158", 60, "Disc extrusion L5-S1; no marrow lesion, no enhancing mass.")
+    assert "R3" not in states(run(radic(days=119), *conservative(119), ca, contrast))
+    plain_before = report("mri-p", "72148", 60, "Disc extrusion L5-S1.")
+    assert "R3" in states(run(radic(days=119), *conservative(119), ca, plain_before))
+
+
+@pytest.mark.parametrize(
+    ("value_set", "code", "member"),
+    [
+        ("red_flag_motor_deficit", "M62.81", False),
+        ("red_flag_motor_deficit", "M21.371", True),
+        ("red_flag_malignancy", "C79.51", True),
+        ("weak_cauda_equina_evidence", "R39.14", True),
+        ("red_flag_context_needs_new_pain", "B20", True),
+        ("cancer_history", "Z85.46", True),
+    ],
+)
+def test_red_flag_value_sets(value_set: str, code: str, member: bool) -> None:
+    assert (TERM.match(value_set, [Coding(ICD, code)]) is not None) is member
+
+
+# ---------------------------------------------------------------------------------------------
+# the order checks read the same red flags
+# ---------------------------------------------------------------------------------------------
+
+
+def _order_rules(*facts: object) -> list[str]:
+    cards = evaluate_orders(inp("order-sign", [sr("esi1", "62323")], history(*facts)))
+    return [c.rule_id for c in cards]
+
+
+@pytest.mark.parametrize(
+    ("flag", "blocks"),
+    [
+        (("M62.81", 2), False),  # generalised weakness
+        (("S32.010D", 30), False),  # healed fracture, subsequent encounter
+        (("R39.14", 3), False),  # weak bladder evidence alone
+        (("S32.010A", 30), True),
+        (("B20", 900), True),  # immunosuppression with new pain
+        (("M21.371", 2), True),  # a new foot drop
+    ],
+)
+def test_an_elective_order_is_held_only_for_a_real_red_flag(flag: tuple[str, int], blocks: bool) -> None:
+    code, days = flag
+    got = _order_rules(ocond("rad", RADICULOPATHY, 30), ocond("flag", code, days))
+    assert ("order.red-flag-elective" in got) is blocks
+
+
+def test_pain_worse_after_a_recent_injection_holds_the_next_one() -> None:
+    base = (
+        ocond("rad", RADICULOPATHY, 90),
+        oproc("esi0", "64483", 10, level="L5-S1"),
+        oobs("p0", "pain", 5, 12),
+    )
+    assert "order.red-flag-elective" in _order_rules(*base, oobs("p1", "pain", 8, 2))
+    assert "order.red-flag-elective" not in _order_rules(*base, oobs("p1", "pain", 4, 2))
+
+
+@pytest.mark.parametrize(
+    ("code", "fires", "fires_after_contrast_mri"),
+    [
+        ("C50.911", True, False),  # active breast cancer: until contrast MRI has looked
+        ("C61", True, False),
+        ("C79.51", True, True),  # bone metastasis stays a red flag
+        ("C41.2", True, True),  # vertebral tumour stays a red flag
+        ("C44.91", False, False),  # basal cell skin cancer is not a spinal red flag
+    ],
+)
+def test_active_cancer_codes(code: str, fires: bool, fires_after_contrast_mri: bool) -> None:
+    ca = icd_cond("ca", code, "Malignant neoplasm", onset=400)
+    chronic = (radic(days=200), *conservative(190), ca)
+    assert ("R3" in states(run(*chronic))) is fires
+    contrast = report("mri-c", "72158", 30, "Disc extrusion L4-5; no marrow lesion, no enhancing mass.")
+    assert ("R3" in states(run(*chronic, contrast))) is fires_after_contrast_mri
+
+
+def test_sciatic_nerve_palsy_is_a_mimic_not_a_red_flag() -> None:
+    palsy = [Coding("http://snomed.info/sct", "247390002")]
+    assert TERM.match("red_flag_motor_deficit", palsy) is None
+    assert TERM.match("alternative_or_mimicking_diagnoses", palsy) is not None
