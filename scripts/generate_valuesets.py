@@ -6,7 +6,9 @@ Sources:
   * hooks/valuesets/derived.json — project subsets/unions of those sets (codes drawn only from
     the parents);
   * hooks/valuesets/supplement.json — codes the project needs that the shared file lacks, each
-    with its verification source (or an ``UNVERIFIED: ...`` note);
+    with its verification source (or an ``UNVERIFIED: ...`` note); an entry named after a shared
+    value set may also carry ``"exclude": [{"system", "code", "reason"}]``, codes the project
+    removes from that set's expansion (``apply_exclusions``);
   * hooks/valuesets/icd10cm_release.json — every ICD-10-CM code of the two files above, looked up
     in the CMS ICD-10-CM release that the ``simple-icd-10-cm`` package ships. A code marked
     UNVERIFIED in its source that the release knows is shipped with a note naming the release
@@ -115,7 +117,7 @@ def source_codes(shared_path: Path) -> list[dict[str, Any]]:
         if path.exists():
             for name, vs in json.loads(path.read_text()).items():
                 if not name.startswith("_"):
-                    out.extend(vs["codes"])
+                    out.extend(vs.get("codes", []))
     return out
 
 
@@ -182,6 +184,20 @@ def confirm_icd10cm(codes: list[dict[str, Any]], record: dict[str, Any]) -> list
     return out
 
 
+def apply_exclusions(
+    name: str, codes: list[dict[str, Any]], exclude: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """``codes`` without the ones the project excludes from value set ``name`` (each exclusion names
+    its system, code and reason). An exclusion that matches no member fails loudly: it was either
+    mistyped or the shared set changed, and a silent no-op would ship the code it meant to remove."""
+    members = {(c["system"], c["code"]) for c in codes}
+    drop = {(e["system"], e["code"]) for e in exclude}
+    stray = sorted(drop - members)
+    if stray:
+        raise SystemExit(f"value set {name!r}: excluded codes {stray} are not in the set")
+    return [c for c in codes if (c["system"], c["code"]) not in drop]
+
+
 def build(shared_path: Path) -> dict[str, dict[str, Any]]:
     shared = json.loads(shared_path.read_text())
     supplement = json.loads(SUPPLEMENT.read_text()) if SUPPLEMENT.exists() else {}
@@ -195,8 +211,8 @@ def build(shared_path: Path) -> dict[str, dict[str, Any]]:
         if name in base:
             desc, codes = base[name]
             known = {(c["system"], c["code"]) for c in codes}
-            codes = codes + [c for c in vs["codes"] if (c["system"], c["code"]) not in known]
-            base[name] = (desc, codes)
+            codes = codes + [c for c in vs.get("codes", []) if (c["system"], c["code"]) not in known]
+            base[name] = (desc, apply_exclusions(name, codes, vs.get("exclude", [])))
         else:
             base[name] = (vs["description"], list(vs["codes"]))
     base = {name: (desc, confirm_icd10cm(codes, record)) for name, (desc, codes) in base.items()}

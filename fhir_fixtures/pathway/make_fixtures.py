@@ -3385,6 +3385,92 @@ def m_stopped_opioid_and_gabapentin_not_current(s: Scenario) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# Safety review: code corrections (§7.6), mimics (§7.5), the ablation branch without the gate
+# (§1.1.4) and stale ESI cards after a later line of treatment
+# ---------------------------------------------------------------------------------------------
+
+
+@scenario(given="Walter", gender="male", birth="1969-05-14")
+def gate_radiculopathy_site_unspecified(s: Scenario) -> None:
+    """Radiculopathy coded with an unspecified site (M54.10) for arm pain: not a lumbar radiculopathy"""
+    rad = s.condition(
+        "radic-1",
+        [icd("M54.10")],
+        "Radiculopathy, site unspecified",
+        onset=60,
+        body_site="Left arm (C6 distribution)",
+        note="Neck pain radiating to the left thumb; biceps reflex reduced.",
+    )
+    s.pt_course(50, reason=[rad])
+    prescribe_nsaid(s, "naproxen", authored=55, days=90)
+    s.scores((6, 3))
+    s.expect(
+        [],
+        forbidden_codes=[*MRI_ANY, *ESI_ALL, *FUSION],
+        forbidden_states=["P1", "P2", "E1", "E2"],
+        rationale=f"M54.10 ({rad}) names no spinal region — here a cervical root by its body site and note — so it "
+        "does not make the patient a lumbar radiculopathy patient (decision model §7.6): the gate stays closed "
+        "and no lumbar MRI or lumbar ESI is suggested.",
+    )
+
+
+def failed_tfesi_without_compression(s: Scenario, *, onset: int = 200) -> tuple[str, str]:
+    """Left S1 radicular pain, conservative care, an MRI without root compression and a failed
+    left L5-S1 TFESI (outcome unsuccessful, 7 → 7). Returns (radicular condition, ESI)."""
+    rad = radic(s, "M54.17", onset=onset, body_site="Left leg (S1 distribution)")
+    conservative_care(s, rad, pt=onset - 10, nsaid="naproxen", nsaid_from=onset - 5, nsaid_days=180)
+    mri(
+        s,
+        onset - 40,
+        "Mild disc desiccation L4-5 and L5-S1 without disc herniation or nerve root compression.",
+    )
+    esi = tfesi(s, "esi-1", 90, "Left L5-S1", outcome=fb.UNSUCCESSFUL, reason=[rad])
+    s.pain_around(esi, before=(7, 92), after=[(7, 70), (7, 60)])
+    return rad, esi
+
+
+@scenario(given="Olive", gender="female", birth="1966-02-20")
+def f4_coccydynia_is_not_si_joint_pain(s: Scenario) -> None:
+    """Failed TFESI with coccydynia coded (M53.3): a sacrococcygeal disorder, not SI-joint pain"""
+    _, esi = failed_tfesi_without_compression(s)
+    coccyx = s.condition(
+        "coccydynia-1",
+        [icd("M53.3")],
+        "Coccydynia",
+        onset=150,
+        note="Pain at the tip of the coccyx on sitting.",
+    )
+    s.expect(
+        [card("F4", "info", refs=[esi], codes_any=[EMG])],
+        forbidden_codes=["27096", "64451", "G0260", *RFA, *ESI_REPEAT, *SCS, *FUSION],
+        forbidden_states=["F5", "F3"],
+        rationale=f"The TFESI ({esi}) failed and the MRI shows no root compression: re-evaluate the diagnosis "
+        f"(F4). Coccydynia ({coccyx}, M53.3) is a sacrococcygeal disorder, not sacroiliac-joint pain "
+        "(decision model §7.6), so no SI-joint block card (F5).",
+    )
+
+
+@scenario(given="Harold", gender="male", birth="1961-09-09")
+def f4_lumbar_spondylosis_is_not_facet_pain(s: Scenario) -> None:
+    """Failed TFESI with 'lumbar spondylosis' (SNOMED 239880009) on the problem list: too broad to call facet pain"""
+    _, esi = failed_tfesi_without_compression(s)
+    spond = s.condition(
+        "spondylosis-1",
+        [sct("239880009")],
+        "Lumbar spondylosis",
+        onset=400,
+    )
+    s.expect(
+        [card("F4", "info", refs=[esi], codes_any=[EMG])],
+        forbidden_codes=[*MBB, *RFA, *ESI_REPEAT, *SCS, *FUSION],
+        forbidden_states=["F5", "F3"],
+        rationale=f"The TFESI ({esi}) failed and the MRI shows no root compression: re-evaluate the diagnosis "
+        f"(F4). 'Lumbar spondylosis' ({spond}, SNOMED 239880009) describes degeneration, not the facet joint "
+        "as the pain generator (decision model §7.6), so no medial-branch-block card (F5).",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
 
 
 def main() -> None:
