@@ -23,6 +23,7 @@ from hooks.pathway.rules.common import (
     TOPIC_PATHWAY,
     Rule,
 )
+from hooks.pathway.rules.esi_outcome import scores_once
 from hooks.rule import INFO_OR_WARNING
 from hooks.thresholds import pct, span
 
@@ -108,7 +109,7 @@ def _failure_why(ctx: PathwayContext) -> list[Fact]:
     failed = failed_image_guided(ctx)[-2:]
     leads = [ctx.failure_facts(a)[0] for a in failed]
     second = list(ctx.failure_facts(failed[-1])[1:2]) if len(failed) == 1 else []
-    rest = [f for a in failed for f in ctx.failure_facts(a)]
+    rest = scores_once([f for a in failed for f in ctx.failure_facts(a)])
     return [*leads, *_imaging_why(ctx), *second, *rest]
 
 
