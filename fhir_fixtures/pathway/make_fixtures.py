@@ -3470,6 +3470,47 @@ def f4_lumbar_spondylosis_is_not_facet_pain(s: Scenario) -> None:
     )
 
 
+@scenario(given="Leonard", gender="male", birth="1962-06-18")
+def n3_scs_still_helping_after_failed_esis(s: Scenario) -> None:
+    """Two failed TFESIs, then an SCS implanted 15 months ago that still works: pain 8 before, 2-3 since"""
+    esis = chronic_radiculopathy_without_target(s, onset=1100)
+    ipg = implanted_scs_after_successful_trial(s)
+    s.scores((3, 400), (2, 300), (3, 200), (3, 60))
+    latest = s.nrs("nrs-7", 3, 6)
+    s.expect(
+        [],
+        forbidden_codes=[*EXPLANT, *OPIOIDS, *ESI_ALL, *SCS_PERMANENT, *FUSION, "63030", "63047"],
+        forbidden_states=["F7", "F8", "F3", "F4", "N1", "N2", "N3", "L1"],
+        rationale=f"The two failed TFESIs ({', '.join(esis)}) were followed by a stimulator ({ipg}) that still "
+        f"works (pain 8 before the trial, 2-3 since, 3 now: {latest}). N3 is silent because it still helps, "
+        "and the injections' old verdict ('stop injecting, get a surgical opinion', F8) is history once "
+        "stimulation followed them: no card.",
+    )
+
+
+@scenario(given="Stanley", gender="male", birth="1961-01-30")
+def f8_esi_ordered_despite_working_stimulator(s: Scenario) -> None:
+    """The same working stimulator after two failed TFESIs, and a new TFESI ordered: the old verdict still matters"""
+    esis = chronic_radiculopathy_without_target(s, onset=1100)
+    implanted_scs_after_successful_trial(s)
+    s.scores((3, 400), (2, 300), (3, 200), (3, 60))
+    s.nrs("nrs-7", 3, 6)
+    order = s.service_request(
+        "esi-order-1",
+        [cpt("64483")],
+        "Transforaminal epidural steroid injection, left L5-S1",
+        authored=3,
+        occurrence=-7,
+    )
+    s.expect(
+        [card("F8", "warning", refs=[order])],
+        forbidden_codes=[*ESI_ALL, *EXPLANT, *OPIOIDS, *FUSION],
+        forbidden_states=["N3", "F7"],
+        rationale=f"A stimulator that still works silences the injections' old card, but not when another ESI is "
+        f"ordered ({order}) after two that failed ({', '.join(esis)}): F8 names the order so it can be held.",
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 
 

@@ -23,6 +23,7 @@ from dataclasses import replace
 
 from hooks.cards import INDICATOR_RANK, SUMMARY_MAX, CardDraft, Fact, clip
 from hooks.evaluation import EvaluationInput
+from hooks.facts import ProcedureFact
 from hooks.pathway.context import (
     SUCCESS_OUTCOMES,
     UNDOCUMENTED_OUTCOMES,
@@ -172,16 +173,24 @@ ESI_STATES = ("F0", "F1", "F2", "F3", "F4", "F5", "F6", "F7", "F8")
 
 
 def superseded_by_later_treatment(ctx: PathwayContext, main: CardDraft, *, later_card: bool) -> bool:
-    """An F-state judged on the epidural injections is stale once stimulation or ablation followed
-    them and that treatment's own card speaks for the current step (``later_card``); S3 and F7
-    recommend SCS evaluation, which is moot once a stimulator trial or implant exists."""
+    """An F-state judged on the epidural injections is stale once a later line of treatment followed
+    them: a stimulator trial or implant (whether or not its card speaks: a stimulator that still
+    helps is silent, and the old "ESI failed, next procedure" advice must not reappear), or an
+    ablation whose own card speaks for the current step (``later_card``). A pending ESI order keeps
+    the card, which names it. S3 and F7 recommend SCS evaluation, moot once a stimulator exists."""
     if main.rule_id in ("F7", "S3") and ctx.scs_procedures:
         return True
-    if not later_card or main.rule_id not in ESI_STATES or not ctx.esis:
+    if main.rule_id not in ESI_STATES or not ctx.esis:
         return False
     last_esi = ctx.esis[-1].performed
-    later = [p.performed for p in (*ctx.scs_procedures, *ctx.ablations) if p.performed is not None]
-    return any(last_esi is None or when >= last_esi for when in later)
+
+    def after_last_esi(procedures: tuple[ProcedureFact, ...]) -> bool:
+        done = [p.performed for p in procedures if p.performed is not None]
+        return any(last_esi is None or when >= last_esi for when in done)
+
+    if after_last_esi(ctx.scs_procedures) and not esi_outcome.pending_esi_orders(ctx):
+        return True
+    return later_card and after_last_esi((*ctx.scs_procedures, *ctx.ablations))
 
 
 def pathway_card(ctx: PathwayContext) -> CardDraft | None:
