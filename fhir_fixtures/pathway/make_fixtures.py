@@ -3511,6 +3511,79 @@ def f8_esi_ordered_despite_working_stimulator(s: Scenario) -> None:
     )
 
 
+def facet_pain_only(s: Scenario, *, onset: int = 900) -> str:
+    """Axial facet-joint pain (M47.816 + SNOMED 428671008) with no radicular diagnosis: conservative
+    care and two positive diagnostic medial branch blocks. Returns the facet condition."""
+    facet = s.condition(
+        "facet-1",
+        [icd("M47.816"), sct("428671008")],
+        "Lumbar facet joint arthropathy",
+        onset=onset,
+        note="Axial low back pain worse on extension and rotation; no leg pain; neurological examination normal.",
+    )
+    s.pt_course(onset - 30, reason=[facet])
+    prescribe_nsaid(s, "meloxicam", authored=onset - 20, days=180)
+    for rid, days, relief in (("mbb-1", onset - 200, 80), ("mbb-2", onset - 215, 85)):
+        s.procedure(
+            rid,
+            [cpt("64493"), cpt("64494")],
+            "Diagnostic medial branch blocks, bilateral L4-5 and L5-S1",
+            performed=days,
+            reason=[facet],
+            note=f"{relief} % relief of the back pain during the anaesthetic phase.",
+        )
+    return facet
+
+
+@scenario(given="Gloria", gender="female", birth="1958-07-07")
+def a2_facet_only_rfa_wore_off(s: Scenario) -> None:
+    """Facet arthropathy only (no radicular diagnosis): RFA gave 7 → 2 for 7 months, pain back at 11 months"""
+    facet = facet_pain_only(s)
+    rfa = facet_rfa(s, "rfa-1", 340)
+    s.pain_around(rfa, before=(7, 342), after=[(2, 300), (2, 270)], leg=False)
+    s.scores((2, 190), (3, 130), (7, 15), leg=False)
+    s.expect(
+        [card("A2", "info", refs=[rfa], codes_any=[["64635"]])],
+        forbidden_codes=[*ESI_ALL, *SCS, *IDD, *MRI_ANY],
+        forbidden_states=["A1", "F5", "P1", "P2"],
+        rationale=f"The only spine diagnosis is facet arthropathy ({facet}), so the radiculopathy gate is closed, "
+        f"but the ablation branch runs whenever an ablation exists (§1.1.4): the RFA ({rfa}) gave ≥ 50 % relief "
+        "for ≥ 6 months and the pain came back — nerve regeneration, a repeat RFA is reasonable (A2). No "
+        "radicular advice (no ESI, no lumbar MRI).",
+    )
+
+
+@scenario(given="Ronald", gender="male", birth="1957-03-25")
+def a1_facet_only_rfa_failed(s: Scenario) -> None:
+    """Facet arthropathy only (no radicular diagnosis): RFA after two positive blocks gave no relief"""
+    facet = facet_pain_only(s)
+    rfa = facet_rfa(s, "rfa-1", 120)
+    s.pain_around(rfa, before=(7, 122), after=[(7, 85), (6, 60), (7, 35)], leg=False)
+    s.expect(
+        [card("A1", "info", refs=[rfa], codes_any=[MBB])],
+        forbidden_codes=[*RFA, *ESI_ALL, "64640", *FUSION],
+        forbidden_states=["A2", "F5", "P1", "P2"],
+        rationale=f"Facet arthropathy only ({facet}): the gate is closed but the ablation branch runs (§1.1.4). The "
+        f"RFA ({rfa}) gave no relief (7 → 7): failed ablation — re-evaluate with a repeat diagnostic block; no "
+        "repeat RFA at the same level and, without radicular pain, no nerve-root injection.",
+    )
+
+
+@scenario(given="Doris", gender="female", birth="1960-12-12")
+def gate_facet_pain_only_no_ablation(s: Scenario) -> None:
+    """Facet arthropathy only, two positive diagnostic blocks, no ablation yet: no radiculopathy card"""
+    facet = facet_pain_only(s)
+    s.scores((6, 10), leg=False)
+    s.expect(
+        [],
+        forbidden_codes=[*ESI_ALL, *MRI_ANY, *RFA],
+        forbidden_states=["A1", "A2", "F5", "P1", "P2"],
+        rationale=f"Facet arthropathy ({facet}) with no radicular diagnosis and no ablation: the gate is closed and "
+        "no device or ablation branch applies, so no card — the service advises on radicular pain and on "
+        "ablations and stimulators already done, not on the facet work-up itself.",
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 
 

@@ -9,7 +9,8 @@
 3. A red-flag warning (R2, stable deficit) pre-empts every pathway card; cross-cutting cards stay.
 4. Post-surgical S-branch if a prior lumbar decompression/fusion (or M96.1/Z98.1), otherwise the
    conservative → ESI branch (E, P, F).
-5. Device and ablation branches (N, L, A) whenever matching procedures exist.
+5. Device and ablation branches (N, L, A) whenever matching procedures exist, even with the gate
+   closed (a facet RFA that wore off in a patient with facet arthropathy only).
 6. Cross-cutting medication (M) and psychosocial (Y) cards beside one pathway card.
 7. The alert budget: at most two cards — the most urgent pathway card and one cross-cutting card
    (several cross-cutting rules are merged into one card).
@@ -105,14 +106,17 @@ def evaluate_context(ctx: PathwayContext) -> list[CardDraft]:
     red = red_flags.first_red_flag(ctx)
     if red is not None and red.indicator == "critical":
         return [red]  # a critical card stands alone
+    device = neuromodulation.neuromodulation_card(ctx)
+    ablated = ablation.ablation_card(ctx)
     if not ctx.gate_open:
-        return []  # X1 (an incidental disc finding) or nothing at all: either way no card
+        # X1 (an incidental disc finding) or no radicular diagnosis: no radiculopathy card, but the
+        # device and ablation branches run on their own procedures (§1.1.4), e.g. a facet RFA that
+        # wore off in a patient whose only spine diagnosis is facet arthropathy
+        return alert_budget([c for c in (device, ablated) if c is not None], [])
     if red is not None:
         pathway = [red]
     else:
         main = pathway_card(ctx)
-        device = neuromodulation.neuromodulation_card(ctx)
-        ablated = ablation.ablation_card(ctx)
         if main is not None and superseded_by_later_treatment(ctx, main, later_card=bool(device or ablated)):
             main = None  # a later line of treatment is under way: its own card says what comes next
         # on equal urgency the card about the latest line of treatment speaks for the pathway
