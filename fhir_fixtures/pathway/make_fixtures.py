@@ -3584,6 +3584,128 @@ def gate_facet_pain_only_no_ablation(s: Scenario) -> None:
     )
 
 
+def left_hip_osteoarthritis(s: Scenario, *, onset: int = 700) -> str:
+    """Primary osteoarthritis of the left hip (M16.12) on the problem list."""
+    return s.condition(
+        "hip-oa-1",
+        # a descendant of the listed M16 category, which the service matches by prefix
+        [fb.unchecked_coding(fb.ICD10CM, "M16.12", "Unilateral primary osteoarthritis, left hip")],
+        "Primary osteoarthritis, left hip",
+        onset=onset,
+        note="Groin and anterior thigh pain; painful, limited internal rotation.",
+    )
+
+
+def failed_tfesi_with_concordant_extrusion(s: Scenario) -> tuple[str, str, str]:
+    """Left S1 radicular pain from a concordant L5-S1 extrusion, five months, never referred to a
+    surgeon; the left L5-S1 TFESI gave 8 → 7. Returns (radicular condition, MRI report, ESI)."""
+    rad, rep = radiculopathy_with_concordant_extrusion(s, onset=160, side="Left")
+    esi = tfesi(s, "esi-1", 70, "Left L5-S1", reason=[rad])
+    s.pain_around(esi, before=(8, 72), after=[(7, 50), (7, 40)])
+    return rad, rep, esi
+
+
+@scenario(given="Evelyn", gender="female", birth="1956-04-04")
+def f4_failed_esi_with_hip_osteoarthritis(s: Scenario) -> None:
+    """Failed TFESI for a concordant L5-S1 extrusion in a patient with left hip osteoarthritis"""
+    _, rep, esi = failed_tfesi_with_concordant_extrusion(s)
+    hip = left_hip_osteoarthritis(s)
+    s.expect(
+        [card("F4", "info", refs=[hip, esi], mentions=["hip osteoarthritis", "hip radiograph"])],
+        forbidden_codes=[*ESI_REPEAT, *SCS, *FUSION, "63030", "63047", "63042"],
+        forbidden_states=["F3"],
+        rationale=f"The TFESI ({esi}) failed and the MRI ({rep}) shows a concordant extrusion, but left hip "
+        f"osteoarthritis ({hip}) is on record: hip disease mimics radicular leg pain (decision model §7.5). "
+        "Before the surgical opinion the failed injection would otherwise lead to, the card names the mimic and "
+        "asks for a hip examination and radiograph (ACR 2021; NASS 2014). No repeat ESI, no surgery yet.",
+    )
+
+
+@scenario(given="Florence", gender="female", birth="1956-04-05")
+def f3_failed_esi_without_mimic(s: Scenario) -> None:
+    """The same failed TFESI and concordant extrusion without any mimic on record"""
+    _, rep, esi = failed_tfesi_with_concordant_extrusion(s)
+    s.expect(
+        [card("F3", "warning", refs=[esi, rep], codes_any=[SPINE_REFERRAL])],
+        forbidden_codes=F3_FORBIDDEN,
+        forbidden_states=["F4"],
+        rationale=f"Without a mimic the failed TFESI ({esi}) with a concordant extrusion ({rep}), five months and "
+        "no surgical referral stays F3 (warning): the mimic check adds nothing when there is no mimic.",
+    )
+
+
+@scenario(given="Lillian", gender="female", birth="1958-08-19")
+def p1_persistent_with_hip_osteoarthritis(s: Scenario) -> None:
+    """Eight weeks of S1 radiculopathy despite PT and naproxen, with left hip osteoarthritis on record"""
+    rad = persistent_despite_conservative_care(s)
+    hip = left_hip_osteoarthritis(s)
+    s.expect(
+        [card("P1", "info", refs=[rad, hip], codes=["72148"], mentions=["hip osteoarthritis"])],
+        forbidden_codes=["72158", *BLIND_ESI, *FUSION, *OPIOIDS],
+        rationale=f"Six weeks of conservative care did not settle the radicular pain ({rad}): P1, whose next step is "
+        f"an MRI and an image-guided ESI. Hip osteoarthritis ({hip}) can produce the same leg pain, so the card "
+        "names it and asks for a hip examination and radiograph before the first spine procedure.",
+    )
+
+
+@scenario(given="Edith", gender="female", birth="1990-02-02")
+def e1_acute_sciatica_with_hip_osteoarthritis(s: Scenario) -> None:
+    """Three weeks of left sciatica in a patient with left hip osteoarthritis: no treatment has failed yet"""
+    rad = early_sciatica(s)
+    left_hip_osteoarthritis(s)
+    s.expect(
+        [card("E1", "info", refs=[rad])],
+        forbidden_codes=E1_FORBIDDEN,
+        forbidden_states=["F4", "P1"],
+        rationale=f"Acute sciatica ({rad}), three weeks, tolerable: E1, conservative care and reassessment at 6 "
+        "weeks. No lumbar treatment has failed and no spine procedure is proposed, so the card stays as it is: "
+        "the mimic check applies when the next step follows a failed treatment (decision model §7.5), and the "
+        "6-week reassessment is where a persisting hip cause is examined.",
+    )
+
+
+@scenario(given="Arthur", gender="male", birth="1952-10-10")
+def f6_stenosis_with_arterial_claudication(s: Scenario) -> None:
+    """Failed ILESI for L4-5 stenosis with claudication, in a patient with peripheral arterial disease (I70.213)"""
+    rad = radic(s, "M54.16", onset=400, note="Bilateral buttock and leg pain.")
+    sten = stenosis_with_claudication(
+        s,
+        onset=400,
+        note="Neurogenic claudication: bilateral buttock and leg pain after walking 100 m, relieved by "
+        "sitting and flexion.",
+    )
+    pad = s.condition(
+        "pad-1",
+        # a descendant of the listed I70.21 subcategory, which the service matches by prefix
+        [
+            fb.unchecked_coding(
+                fb.ICD10CM,
+                "I70.213",
+                "Atherosclerosis of native arteries of extremities with intermittent claudication, bilateral legs",
+            )
+        ],
+        "Atherosclerosis of native arteries of both legs with intermittent claudication",
+        onset=900,
+        note="Calf pain on walking; weak pedal pulses.",
+    )
+    conservative_care(s, sten, pt=380, nsaid="ibuprofen", nsaid_from=385, nsaid_days=90, pain_referral=200)
+    mri(
+        s,
+        300,
+        "Severe central canal stenosis at L4-5 due to ligamentum flavum hypertrophy. No spondylolisthesis.",
+    )
+    esi = ilesi(s, "esi-1", 90, "L4-5", reason=[sten, rad])
+    s.pain_around(esi, before=(7, 92), after=[(7, 70), (6, 55)])
+    s.expect(
+        [card("F6", "info", refs=[pad], codes_any=[DECOMPRESSION_OR_MILD], mentions=["ankle-brachial"])],
+        forbidden_codes=[*FUSION, *ESI_ALL, *OPIOIDS],
+        forbidden_states=["F3", "F5", "F7", "F8"],
+        rationale=f"Stenosis with claudication ({sten}) after a failed ILESI ({esi}) leads to decompression (F6), but "
+        f"peripheral arterial disease with claudication ({pad}) causes the same walking leg pain: the card names "
+        "it and asks for foot pulses and an ankle-brachial index before the spine procedure.",
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 
 

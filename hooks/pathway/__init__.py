@@ -11,7 +11,9 @@
    conservative → ESI branch (E, P, F).
 5. Device and ablation branches (N, L, A) whenever matching procedures exist, even with the gate
    closed (a facet RFA that wore off in a patient with facet arthropathy only).
-6. Cross-cutting medication (M) and psychosocial (Y) cards beside one pathway card.
+6. Cross-cutting medication (M) and psychosocial (Y) cards beside one pathway card. A mimic on
+   record (§7.5) is named on a card that follows a failed lumbar treatment, with its test as the
+   next step (``rules/mimics.py``).
 7. The alert budget: at most two cards — the most urgent pathway card and one cross-cutting card
    (several cross-cutting rules are merged into one card).
 
@@ -37,6 +39,7 @@ from hooks.pathway.rules import (
     acute,
     esi_outcome,
     medication,
+    mimics,
     neuromodulation,
     persistent,
     post_surgical,
@@ -112,7 +115,7 @@ def evaluate_context(ctx: PathwayContext) -> list[CardDraft]:
         # X1 (an incidental disc finding) or no radicular diagnosis: no radiculopathy card, but the
         # device and ablation branches run on their own procedures (§1.1.4), e.g. a facet RFA that
         # wore off in a patient whose only spine diagnosis is facet arthropathy
-        return alert_budget([c for c in (device, ablated) if c is not None], [])
+        return alert_budget([mimics.with_mimics(ctx, c) for c in (device, ablated) if c is not None], [])
     if red is not None:
         pathway = [red]
     else:
@@ -120,7 +123,7 @@ def evaluate_context(ctx: PathwayContext) -> list[CardDraft]:
         if main is not None and superseded_by_later_treatment(ctx, main, later_card=bool(device or ablated)):
             main = None  # a later line of treatment is under way: its own card says what comes next
         # on equal urgency the card about the latest line of treatment speaks for the pathway
-        pathway = [c for c in (device, ablated, main) if c is not None]
+        pathway = [mimics.with_mimics(ctx, c) for c in (device, ablated, main) if c is not None]
     cross_rules = (*medication.MEDICATION_RULES, psychosocial.y1_psychosocial_risk)
     cross = [c for rule in cross_rules if (c := rule(ctx)) is not None]
     return alert_budget(pathway, cross)
