@@ -3706,6 +3706,41 @@ def f6_stenosis_with_arterial_claudication(s: Scenario) -> None:
     )
 
 
+@scenario(given="Marjorie", gender="female", birth="1959-11-11")
+def a2_rfa_wore_off_repeat_ordered_after_failed_esi(s: Scenario) -> None:
+    """Facet RFA worked for 9 months and wore off; a later TFESI for new S1 pain failed; a repeat RFA is ordered"""
+    facet = facet_pain_only(s)
+    rad = radic(s, "M54.17", onset=200, body_site="Left leg (S1 distribution)")
+    conservative_care(s, rad, pt=190, nsaid="naproxen", nsaid_from=195, nsaid_days=120)
+    rfa = facet_rfa(s, "rfa-1", 600)
+    s.pain_around(rfa, before=(7, 602), after=[(2, 560), (2, 530)], leg=False)
+    s.scores((2, 450), (3, 400), (7, 250), leg=False)
+    mri(
+        s,
+        180,
+        "Bilateral facet arthropathy at L4-5 and L5-S1. No disc herniation and no nerve root compression.",
+    )
+    esi = tfesi(s, "esi-1", 100, "Left L5-S1", outcome=fb.UNSUCCESSFUL, reason=[rad])
+    s.pain_around(esi, before=(7, 102), after=[(7, 80), (7, 70)])
+    order = s.service_request(
+        "rfa-order-1",
+        [cpt("64635"), cpt("64636")],
+        "Repeat radiofrequency ablation of lumbar medial branches, bilateral L4-5 and L5-S1",
+        authored=3,
+        occurrence=-14,
+        reason=[facet],
+    )
+    s.expect(
+        [card("A2", "info", refs=[rfa], codes_any=[["64635"]])],
+        forbidden_codes=[*SCS, *IDD, *ESI_REPEAT],
+        forbidden_states=["F5", "A1"],
+        rationale=f"The facet RFA ({rfa}) after two positive blocks gave ≥ 50 % relief for more than 6 months and wore "
+        f"off: a repeat RFA is reasonable (A2), and one is ordered ({order}). The later TFESI ({esi}) for new S1 "
+        "pain failed, but F5's 'diagnostic block before any RFA' warning would contradict a facet pathway the "
+        "blocks and the ablation already proved: an ablated facet joint is spoken for by the ablation card.",
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 
 

@@ -265,6 +265,8 @@ def refractory_card(ctx: PathwayContext) -> CardDraft | None:
         return refractory.f6_stenosis_claudication(ctx)
     if (
         refractory.facet_or_si_generators(ctx)
+        # an ablation judged A1/A2 has its own card: "block before any RFA" would contradict it
+        and ablation.ablation_card(ctx) is None
         and not refractory.has_concordant_lesion(ctx)
         and not red_flags.motor_deficit_conditions(ctx)
     ):
