@@ -4173,6 +4173,363 @@ def m1_carisoprodol_is_not_a_benzodiazepine(s: Scenario) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# Safety review: code corrections (§7.6), mimics (§7.5), the ablation branch without the gate
+# (§1.1.4) and stale ESI cards after a later line of treatment
+# ---------------------------------------------------------------------------------------------
+
+
+@scenario(given="Walter", gender="male", birth="1969-05-14")
+def gate_radiculopathy_site_unspecified(s: Scenario) -> None:
+    """Radiculopathy coded with an unspecified site (M54.10) for arm pain: not a lumbar radiculopathy"""
+    rad = s.condition(
+        "radic-1",
+        [icd("M54.10")],
+        "Radiculopathy, site unspecified",
+        onset=60,
+        body_site="Left arm (C6 distribution)",
+        note="Neck pain radiating to the left thumb; biceps reflex reduced.",
+    )
+    s.pt_course(50, reason=[rad])
+    prescribe_nsaid(s, "naproxen", authored=55, days=90)
+    s.scores((6, 3))
+    s.expect(
+        [],
+        forbidden_codes=[*MRI_ANY, *ESI_ALL, *FUSION],
+        forbidden_states=["P1", "P2", "E1", "E2"],
+        rationale=f"M54.10 ({rad}) names no spinal region — here a cervical root by its body site and note — so it "
+        "does not make the patient a lumbar radiculopathy patient (decision model §7.6): the gate stays closed "
+        "and no lumbar MRI or lumbar ESI is suggested.",
+    )
+
+
+def failed_tfesi_without_compression(s: Scenario, *, onset: int = 200) -> tuple[str, str]:
+    """Left S1 radicular pain, conservative care, an MRI without root compression and a failed
+    left L5-S1 TFESI (outcome unsuccessful, 7 → 7). Returns (radicular condition, ESI)."""
+    rad = radic(s, "M54.17", onset=onset, body_site="Left leg (S1 distribution)")
+    conservative_care(s, rad, pt=onset - 10, nsaid="naproxen", nsaid_from=onset - 5, nsaid_days=180)
+    mri(
+        s,
+        onset - 40,
+        "Mild disc desiccation L4-5 and L5-S1 without disc herniation or nerve root compression.",
+    )
+    esi = tfesi(s, "esi-1", 90, "Left L5-S1", outcome=fb.UNSUCCESSFUL, reason=[rad])
+    s.pain_around(esi, before=(7, 92), after=[(7, 70), (7, 60)])
+    return rad, esi
+
+
+@scenario(given="Olive", gender="female", birth="1966-02-20")
+def f4_coccydynia_is_not_si_joint_pain(s: Scenario) -> None:
+    """Failed TFESI with coccydynia coded (M53.3): a sacrococcygeal disorder, not SI-joint pain"""
+    _, esi = failed_tfesi_without_compression(s)
+    coccyx = s.condition(
+        "coccydynia-1",
+        [icd("M53.3")],
+        "Coccydynia",
+        onset=150,
+        note="Pain at the tip of the coccyx on sitting.",
+    )
+    s.expect(
+        [card("F4", "info", refs=[esi], codes_any=[EMG])],
+        forbidden_codes=["27096", "64451", "G0260", *RFA, *ESI_REPEAT, *SCS, *FUSION],
+        forbidden_states=["F5", "F3"],
+        rationale=f"The TFESI ({esi}) failed and the MRI shows no root compression: re-evaluate the diagnosis "
+        f"(F4). Coccydynia ({coccyx}, M53.3) is a sacrococcygeal disorder, not sacroiliac-joint pain "
+        "(decision model §7.6), so no SI-joint block card (F5).",
+    )
+
+
+@scenario(given="Harold", gender="male", birth="1961-09-09")
+def f4_lumbar_spondylosis_is_not_facet_pain(s: Scenario) -> None:
+    """Failed TFESI with 'lumbar spondylosis' (SNOMED 239880009) on the problem list: too broad to call facet pain"""
+    _, esi = failed_tfesi_without_compression(s)
+    spond = s.condition(
+        "spondylosis-1",
+        [sct("239880009")],
+        "Lumbar spondylosis",
+        onset=400,
+    )
+    s.expect(
+        [card("F4", "info", refs=[esi], codes_any=[EMG])],
+        forbidden_codes=[*MBB, *RFA, *ESI_REPEAT, *SCS, *FUSION],
+        forbidden_states=["F5", "F3"],
+        rationale=f"The TFESI ({esi}) failed and the MRI shows no root compression: re-evaluate the diagnosis "
+        f"(F4). 'Lumbar spondylosis' ({spond}, SNOMED 239880009) describes degeneration, not the facet joint "
+        "as the pain generator (decision model §7.6), so no medial-branch-block card (F5).",
+    )
+
+
+@scenario(given="Leonard", gender="male", birth="1962-06-18")
+def n3_scs_still_helping_after_failed_esis(s: Scenario) -> None:
+    """Two failed TFESIs, then an SCS implanted 15 months ago that still works: pain 8 before, 2-3 since"""
+    esis = chronic_radiculopathy_without_target(s, onset=1100)
+    ipg = implanted_scs_after_successful_trial(s)
+    s.scores((3, 400), (2, 300), (3, 200), (3, 60))
+    latest = s.nrs("nrs-7", 3, 6)
+    s.expect(
+        [],
+        forbidden_codes=[*EXPLANT, *OPIOIDS, *ESI_ALL, *SCS_PERMANENT, *FUSION, "63030", "63047"],
+        forbidden_states=["F7", "F8", "F3", "F4", "N1", "N2", "N3", "L1"],
+        rationale=f"The two failed TFESIs ({', '.join(esis)}) were followed by a stimulator ({ipg}) that still "
+        f"works (pain 8 before the trial, 2-3 since, 3 now: {latest}). N3 is silent because it still helps, "
+        "and the injections' old verdict ('stop injecting, get a surgical opinion', F8) is history once "
+        "stimulation followed them: no card.",
+    )
+
+
+@scenario(given="Stanley", gender="male", birth="1961-01-30")
+def f8_esi_ordered_despite_working_stimulator(s: Scenario) -> None:
+    """The same working stimulator after two failed TFESIs, and a new TFESI ordered: the old verdict still matters"""
+    esis = chronic_radiculopathy_without_target(s, onset=1100)
+    implanted_scs_after_successful_trial(s)
+    s.scores((3, 400), (2, 300), (3, 200), (3, 60))
+    s.nrs("nrs-7", 3, 6)
+    order = s.service_request(
+        "esi-order-1",
+        [cpt("64483")],
+        "Transforaminal epidural steroid injection, left L5-S1",
+        authored=3,
+        occurrence=-7,
+    )
+    s.expect(
+        [card("F8", "warning", refs=[order])],
+        forbidden_codes=[*ESI_ALL, *EXPLANT, *OPIOIDS, *FUSION],
+        forbidden_states=["N3", "F7"],
+        rationale=f"A stimulator that still works silences the injections' old card, but not when another ESI is "
+        f"ordered ({order}) after two that failed ({', '.join(esis)}): F8 names the order so it can be held.",
+    )
+
+
+def facet_pain_only(s: Scenario, *, onset: int = 900) -> str:
+    """Axial facet-joint pain (M47.816 + SNOMED 428671008) with no radicular diagnosis: conservative
+    care and two positive diagnostic medial branch blocks. Returns the facet condition."""
+    facet = s.condition(
+        "facet-1",
+        [icd("M47.816"), sct("428671008")],
+        "Lumbar facet joint arthropathy",
+        onset=onset,
+        note="Axial low back pain worse on extension and rotation; no leg pain; neurological examination normal.",
+    )
+    s.pt_course(onset - 30, reason=[facet])
+    prescribe_nsaid(s, "meloxicam", authored=onset - 20, days=180)
+    for rid, days, relief in (("mbb-1", onset - 200, 80), ("mbb-2", onset - 215, 85)):
+        s.procedure(
+            rid,
+            [cpt("64493"), cpt("64494")],
+            "Diagnostic medial branch blocks, bilateral L4-5 and L5-S1",
+            performed=days,
+            reason=[facet],
+            note=f"{relief} % relief of the back pain during the anaesthetic phase.",
+        )
+    return facet
+
+
+@scenario(given="Gloria", gender="female", birth="1958-07-07")
+def a2_facet_only_rfa_wore_off(s: Scenario) -> None:
+    """Facet arthropathy only (no radicular diagnosis): RFA gave 7 → 2 for 7 months, pain back at 11 months"""
+    facet = facet_pain_only(s)
+    rfa = facet_rfa(s, "rfa-1", 340)
+    s.pain_around(rfa, before=(7, 342), after=[(2, 300), (2, 270)], leg=False)
+    s.scores((2, 190), (3, 130), (7, 15), leg=False)
+    s.expect(
+        [card("A2", "info", refs=[rfa], codes_any=[["64635"]])],
+        forbidden_codes=[*ESI_ALL, *SCS, *IDD, *MRI_ANY],
+        forbidden_states=["A1", "F5", "P1", "P2"],
+        rationale=f"The only spine diagnosis is facet arthropathy ({facet}), so the radiculopathy gate is closed, "
+        f"but the ablation branch runs whenever an ablation exists (§1.1.4): the RFA ({rfa}) gave ≥ 50 % relief "
+        "for ≥ 6 months and the pain came back — nerve regeneration, a repeat RFA is reasonable (A2). No "
+        "radicular advice (no ESI, no lumbar MRI).",
+    )
+
+
+@scenario(given="Ronald", gender="male", birth="1957-03-25")
+def a1_facet_only_rfa_failed(s: Scenario) -> None:
+    """Facet arthropathy only (no radicular diagnosis): RFA after two positive blocks gave no relief"""
+    facet = facet_pain_only(s)
+    rfa = facet_rfa(s, "rfa-1", 120)
+    s.pain_around(rfa, before=(7, 122), after=[(7, 85), (6, 60), (7, 35)], leg=False)
+    s.expect(
+        [card("A1", "info", refs=[rfa], codes_any=[MBB])],
+        forbidden_codes=[*RFA, *ESI_ALL, "64640", *FUSION],
+        forbidden_states=["A2", "F5", "P1", "P2"],
+        rationale=f"Facet arthropathy only ({facet}): the gate is closed but the ablation branch runs (§1.1.4). The "
+        f"RFA ({rfa}) gave no relief (7 → 7): failed ablation — re-evaluate with a repeat diagnostic block; no "
+        "repeat RFA at the same level and, without radicular pain, no nerve-root injection.",
+    )
+
+
+@scenario(given="Doris", gender="female", birth="1960-12-12")
+def gate_facet_pain_only_no_ablation(s: Scenario) -> None:
+    """Facet arthropathy only, two positive diagnostic blocks, no ablation yet: no radiculopathy card"""
+    facet = facet_pain_only(s)
+    s.scores((6, 10), leg=False)
+    s.expect(
+        [],
+        forbidden_codes=[*ESI_ALL, *MRI_ANY, *RFA],
+        forbidden_states=["A1", "A2", "F5", "P1", "P2"],
+        rationale=f"Facet arthropathy ({facet}) with no radicular diagnosis and no ablation: the gate is closed and "
+        "no device or ablation branch applies, so no card — the service advises on radicular pain and on "
+        "ablations and stimulators already done, not on the facet work-up itself.",
+    )
+
+
+def left_hip_osteoarthritis(s: Scenario, *, onset: int = 700) -> str:
+    """Primary osteoarthritis of the left hip (M16.12) on the problem list."""
+    return s.condition(
+        "hip-oa-1",
+        # a descendant of the listed M16 category, which the service matches by prefix
+        [fb.unchecked_coding(fb.ICD10CM, "M16.12", "Unilateral primary osteoarthritis, left hip")],
+        "Primary osteoarthritis, left hip",
+        onset=onset,
+        note="Groin and anterior thigh pain; painful, limited internal rotation.",
+    )
+
+
+def failed_tfesi_with_concordant_extrusion(s: Scenario) -> tuple[str, str, str]:
+    """Left S1 radicular pain from a concordant L5-S1 extrusion, five months, never referred to a
+    surgeon; the left L5-S1 TFESI gave 8 → 7. Returns (radicular condition, MRI report, ESI)."""
+    rad, rep = radiculopathy_with_concordant_extrusion(s, onset=160, side="Left")
+    esi = tfesi(s, "esi-1", 70, "Left L5-S1", reason=[rad])
+    s.pain_around(esi, before=(8, 72), after=[(7, 50), (7, 40)])
+    return rad, rep, esi
+
+
+@scenario(given="Evelyn", gender="female", birth="1956-04-04")
+def f4_failed_esi_with_hip_osteoarthritis(s: Scenario) -> None:
+    """Failed TFESI for a concordant L5-S1 extrusion in a patient with left hip osteoarthritis"""
+    _, rep, esi = failed_tfesi_with_concordant_extrusion(s)
+    hip = left_hip_osteoarthritis(s)
+    s.expect(
+        [card("F4", "info", refs=[hip, esi], mentions=["hip osteoarthritis", "hip radiograph"])],
+        forbidden_codes=[*ESI_REPEAT, *SCS, *FUSION, "63030", "63047", "63042"],
+        forbidden_states=["F3"],
+        rationale=f"The TFESI ({esi}) failed and the MRI ({rep}) shows a concordant extrusion, but left hip "
+        f"osteoarthritis ({hip}) is on record: hip disease mimics radicular leg pain (decision model §7.5). "
+        "Before the surgical opinion the failed injection would otherwise lead to, the card names the mimic and "
+        "asks for a hip examination and radiograph (ACR 2021; NASS 2014). No repeat ESI, no surgery yet.",
+    )
+
+
+@scenario(given="Florence", gender="female", birth="1956-04-05")
+def f3_failed_esi_without_mimic(s: Scenario) -> None:
+    """The same failed TFESI and concordant extrusion without any mimic on record"""
+    _, rep, esi = failed_tfesi_with_concordant_extrusion(s)
+    s.expect(
+        [card("F3", "warning", refs=[esi, rep], codes_any=[SPINE_REFERRAL])],
+        forbidden_codes=F3_FORBIDDEN,
+        forbidden_states=["F4"],
+        rationale=f"Without a mimic the failed TFESI ({esi}) with a concordant extrusion ({rep}), five months and "
+        "no surgical referral stays F3 (warning): the mimic check adds nothing when there is no mimic.",
+    )
+
+
+@scenario(given="Lillian", gender="female", birth="1958-08-19")
+def p1_persistent_with_hip_osteoarthritis(s: Scenario) -> None:
+    """Eight weeks of S1 radiculopathy despite PT and naproxen, with left hip osteoarthritis on record"""
+    rad = persistent_despite_conservative_care(s)
+    hip = left_hip_osteoarthritis(s)
+    s.expect(
+        [card("P1", "info", refs=[rad, hip], codes=["72148"], mentions=["hip osteoarthritis"])],
+        forbidden_codes=["72158", *BLIND_ESI, *FUSION, *OPIOIDS],
+        rationale=f"Six weeks of conservative care did not settle the radicular pain ({rad}): P1, whose next step is "
+        f"an MRI and an image-guided ESI. Hip osteoarthritis ({hip}) can produce the same leg pain, so the card "
+        "names it and asks for a hip examination and radiograph before the first spine procedure.",
+    )
+
+
+@scenario(given="Edith", gender="female", birth="1990-02-02")
+def e1_acute_sciatica_with_hip_osteoarthritis(s: Scenario) -> None:
+    """Three weeks of left sciatica in a patient with left hip osteoarthritis: no treatment has failed yet"""
+    rad = early_sciatica(s)
+    left_hip_osteoarthritis(s)
+    s.expect(
+        [card("E1", "info", refs=[rad])],
+        forbidden_codes=E1_FORBIDDEN,
+        forbidden_states=["F4", "P1"],
+        rationale=f"Acute sciatica ({rad}), three weeks, tolerable: E1, conservative care and reassessment at 6 "
+        "weeks. No lumbar treatment has failed and no spine procedure is proposed, so the card stays as it is: "
+        "the mimic check applies when the next step follows a failed treatment (decision model §7.5), and the "
+        "6-week reassessment is where a persisting hip cause is examined.",
+    )
+
+
+@scenario(given="Arthur", gender="male", birth="1952-10-10")
+def f6_stenosis_with_arterial_claudication(s: Scenario) -> None:
+    """Failed ILESI for L4-5 stenosis with claudication, in a patient with peripheral arterial disease (I70.213)"""
+    rad = radic(s, "M54.16", onset=400, note="Bilateral buttock and leg pain.")
+    sten = stenosis_with_claudication(
+        s,
+        onset=400,
+        note="Neurogenic claudication: bilateral buttock and leg pain after walking 100 m, relieved by "
+        "sitting and flexion.",
+    )
+    pad = s.condition(
+        "pad-1",
+        # a descendant of the listed I70.21 subcategory, which the service matches by prefix
+        [
+            fb.unchecked_coding(
+                fb.ICD10CM,
+                "I70.213",
+                "Atherosclerosis of native arteries of extremities with intermittent claudication, bilateral legs",
+            )
+        ],
+        "Atherosclerosis of native arteries of both legs with intermittent claudication",
+        onset=900,
+        note="Calf pain on walking; weak pedal pulses.",
+    )
+    conservative_care(s, sten, pt=380, nsaid="ibuprofen", nsaid_from=385, nsaid_days=90, pain_referral=200)
+    mri(
+        s,
+        300,
+        "Severe central canal stenosis at L4-5 due to ligamentum flavum hypertrophy. No spondylolisthesis.",
+    )
+    esi = ilesi(s, "esi-1", 90, "L4-5", reason=[sten, rad])
+    s.pain_around(esi, before=(7, 92), after=[(7, 70), (6, 55)])
+    s.expect(
+        [card("F6", "info", refs=[pad], codes_any=[DECOMPRESSION_OR_MILD], mentions=["ankle-brachial"])],
+        forbidden_codes=[*FUSION, *ESI_ALL, *OPIOIDS],
+        forbidden_states=["F3", "F5", "F7", "F8"],
+        rationale=f"Stenosis with claudication ({sten}) after a failed ILESI ({esi}) leads to decompression (F6), but "
+        f"peripheral arterial disease with claudication ({pad}) causes the same walking leg pain: the card names "
+        "it and asks for foot pulses and an ankle-brachial index before the spine procedure.",
+    )
+
+
+@scenario(given="Marjorie", gender="female", birth="1959-11-11")
+def a2_rfa_wore_off_repeat_ordered_after_failed_esi(s: Scenario) -> None:
+    """Facet RFA worked for 9 months and wore off; a later TFESI for new S1 pain failed; a repeat RFA is ordered"""
+    facet = facet_pain_only(s)
+    rad = radic(s, "M54.17", onset=200, body_site="Left leg (S1 distribution)")
+    conservative_care(s, rad, pt=190, nsaid="naproxen", nsaid_from=195, nsaid_days=120)
+    rfa = facet_rfa(s, "rfa-1", 600)
+    s.pain_around(rfa, before=(7, 602), after=[(2, 560), (2, 530)], leg=False)
+    s.scores((2, 450), (3, 400), (7, 250), leg=False)
+    mri(
+        s,
+        180,
+        "Bilateral facet arthropathy at L4-5 and L5-S1. No disc herniation and no nerve root compression.",
+    )
+    esi = tfesi(s, "esi-1", 100, "Left L5-S1", outcome=fb.UNSUCCESSFUL, reason=[rad])
+    s.pain_around(esi, before=(7, 102), after=[(7, 80), (7, 70)])
+    order = s.service_request(
+        "rfa-order-1",
+        [cpt("64635"), cpt("64636")],
+        "Repeat radiofrequency ablation of lumbar medial branches, bilateral L4-5 and L5-S1",
+        authored=3,
+        occurrence=-14,
+        reason=[facet],
+    )
+    s.expect(
+        [card("A2", "info", refs=[rfa], codes_any=[["64635"]])],
+        forbidden_codes=[*SCS, *IDD, *ESI_REPEAT],
+        forbidden_states=["F5", "A1"],
+        rationale=f"The facet RFA ({rfa}) after two positive blocks gave ≥ 50 % relief for more than 6 months and wore "
+        f"off: a repeat RFA is reasonable (A2), and one is ordered ({order}). The later TFESI ({esi}) for new S1 "
+        "pain failed, but F5's 'diagnostic block before any RFA' warning would contradict a facet pathway the "
+        "blocks and the ablation already proved: an ablated facet joint is spoken for by the ablation card.",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
 
 
 def main() -> None:

@@ -9,8 +9,11 @@
 3. A red-flag warning (R2, stable deficit) pre-empts every pathway card; cross-cutting cards stay.
 4. Post-surgical S-branch if a prior lumbar decompression/fusion (or M96.1/Z98.1 with lumbar
    context; S0 within 3 months of the operation), otherwise the conservative → ESI branch (E, P, F).
-5. Device and ablation branches (N, L, A) whenever matching procedures exist.
-6. Cross-cutting medication (M) and psychosocial (Y) cards beside one pathway card.
+5. Device and ablation branches (N, L, A) whenever matching procedures exist, even with the gate
+   closed (a facet RFA that wore off in a patient with facet arthropathy only).
+6. Cross-cutting medication (M) and psychosocial (Y) cards beside one pathway card. A mimic on
+   record (§7.5) is named on a card that follows a failed lumbar treatment, with its test as the
+   next step (``rules/mimics.py``).
 7. The alert budget: at most two cards — the most urgent pathway card and one cross-cutting card
    (several cross-cutting rules are merged into one card).
 
@@ -23,6 +26,7 @@ from dataclasses import replace
 
 from hooks.cards import INDICATOR_RANK, SUMMARY_MAX, CardDraft, Fact, clip
 from hooks.evaluation import EvaluationInput
+from hooks.facts import ProcedureFact
 from hooks.pathway.context import (
     SUCCESS_OUTCOMES,
     UNDOCUMENTED_OUTCOMES,
@@ -35,6 +39,7 @@ from hooks.pathway.rules import (
     acute,
     esi_outcome,
     medication,
+    mimics,
     neuromodulation,
     persistent,
     post_surgical,
@@ -133,18 +138,21 @@ def evaluate_context(ctx: PathwayContext) -> list[CardDraft]:
     red = red_flags.first_red_flag(ctx)
     if red is not None and red.indicator == "critical":
         return [red]  # a critical card stands alone
+    device = neuromodulation.neuromodulation_card(ctx)
+    ablated = ablation.ablation_card(ctx)
     if not ctx.gate_open:
-        return []  # X1 (an incidental disc finding) or nothing at all: either way no card
+        # X1 (an incidental disc finding) or no radicular diagnosis: no radiculopathy card, but the
+        # device and ablation branches run on their own procedures (§1.1.4), e.g. a facet RFA that
+        # wore off in a patient whose only spine diagnosis is facet arthropathy
+        return alert_budget([mimics.with_mimics(ctx, c) for c in (device, ablated) if c is not None], [])
     if red is not None:
         pathway = [red]
     else:
         main = pathway_card(ctx)
-        device = neuromodulation.neuromodulation_card(ctx)
-        ablated = ablation.ablation_card(ctx)
         if main is not None and superseded_by_later_treatment(ctx, main, later_card=bool(device or ablated)):
             main = None  # a later line of treatment is under way: its own card says what comes next
         # on equal urgency the card about the latest line of treatment speaks for the pathway
-        pathway = [c for c in (device, ablated, main) if c is not None]
+        pathway = [mimics.with_mimics(ctx, c) for c in (device, ablated, main) if c is not None]
     cross_rules = (*medication.MEDICATION_RULES, psychosocial.y1_psychosocial_risk)
     cross = [c for rule in cross_rules if (c := rule(ctx)) is not None]
     return alert_budget(pathway, cross)
@@ -202,16 +210,24 @@ ESI_STATES = ("F0", "F1", "F2", "F3", "F4", "F5", "F6", "F7", "F8")
 
 
 def superseded_by_later_treatment(ctx: PathwayContext, main: CardDraft, *, later_card: bool) -> bool:
-    """An F-state judged on the epidural injections is stale once stimulation or ablation followed
-    them and that treatment's own card speaks for the current step (``later_card``); S3 and F7
-    recommend SCS evaluation, which is moot once a stimulator trial or implant exists."""
+    """An F-state judged on the epidural injections is stale once a later line of treatment followed
+    them: a stimulator trial or implant (whether or not its card speaks: a stimulator that still
+    helps is silent, and the old "ESI failed, next procedure" advice must not reappear), or an
+    ablation whose own card speaks for the current step (``later_card``). A pending ESI order keeps
+    the card, which names it. S3 and F7 recommend SCS evaluation, moot once a stimulator exists."""
     if main.rule_id in ("F7", "S3") and ctx.scs_procedures:
         return True
-    if not later_card or main.rule_id not in ESI_STATES or not ctx.esis:
+    if main.rule_id not in ESI_STATES or not ctx.esis:
         return False
     last_esi = ctx.esis[-1].performed
-    later = [p.performed for p in (*ctx.scs_procedures, *ctx.ablations) if p.performed is not None]
-    return any(last_esi is None or when >= last_esi for when in later)
+
+    def after_last_esi(procedures: tuple[ProcedureFact, ...]) -> bool:
+        done = [p.performed for p in procedures if p.performed is not None]
+        return any(last_esi is None or when >= last_esi for when in done)
+
+    if after_last_esi(ctx.scs_procedures) and not esi_outcome.pending_esi_orders(ctx):
+        return True
+    return later_card and after_last_esi((*ctx.scs_procedures, *ctx.ablations))
 
 
 def pathway_card(ctx: PathwayContext) -> CardDraft | None:
@@ -281,6 +297,8 @@ def refractory_card(ctx: PathwayContext) -> CardDraft | None:
         return refractory.f6_stenosis_claudication(ctx)
     if (
         refractory.facet_or_si_generators(ctx)
+        # an ablation judged A1/A2 has its own card: "block before any RFA" would contradict it
+        and ablation.ablation_card(ctx) is None
         and not refractory.has_concordant_lesion(ctx)
         and not red_flags.motor_deficit_conditions(ctx)
     ):

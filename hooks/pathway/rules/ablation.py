@@ -45,6 +45,19 @@ def same_level(p: ProcedureFact, q: ProcedureFact) -> bool:
     return bool(set(levels_in(p.level)) & set(levels_in(q.level)))
 
 
+def generator_refs(ctx: PathwayContext) -> tuple[str, ...]:
+    """The reason for an order about the ablated pain generator: its facet or SI-joint Condition,
+    else the gate Conditions (an ablation card may appear with the gate closed, §1.1.4)."""
+    gens = ctx.conditions("facet_mediated_pain", "sacroiliac_joint_pain")
+    return tuple(c.ref for c in gens) or ctx.reason_refs
+
+
+def care_refs(ctx: PathwayContext) -> tuple[str, ...]:
+    """The reason for a referral about the patient's pain as a whole: the gate Conditions, else the
+    pain generator."""
+    return ctx.reason_refs or generator_refs(ctx)
+
+
 def repeated_after_failure(ctx: PathwayContext) -> tuple[ProcedureFact, ProcedureFact] | None:
     """An ablation repeated at the same level after an earlier ablation that FAILED (§3.1)."""
     abl = ctx.ablations
@@ -89,7 +102,7 @@ def a1_failed_ablation(ctx: PathwayContext, a: Assessment) -> CardDraft:
             sx.MEDIAL_BRANCH_BLOCK,
             ctx.term,
             patient_id=ctx.patient_id,
-            reasons=ctx.reason_refs,
+            reasons=generator_refs(ctx),
             recommended=True,
             label="Repeat diagnostic medial branch block to confirm the pathway",
         )
@@ -112,7 +125,7 @@ def a1_failed_ablation(ctx: PathwayContext, a: Assessment) -> CardDraft:
         "Multidisciplinary care with CBT.",
     ]
     suggestions.append(
-        sx.suggest(sx.CBT_REFERRAL, ctx.term, patient_id=ctx.patient_id, reasons=ctx.reason_refs)
+        sx.suggest(sx.CBT_REFERRAL, ctx.term, patient_id=ctx.patient_id, reasons=care_refs(ctx))
     )
     return A1.card(
         ctx,
@@ -189,8 +202,7 @@ def a2_worked_then_recurred(ctx: PathwayContext, a: Assessment) -> CardDraft:
                 sx.REPEAT_FACET_RFA,
                 ctx.term,
                 patient_id=ctx.patient_id,
-                reasons=tuple(c.ref for c in ctx.conditions("facet_mediated_pain", "sacroiliac_joint_pain"))
-                or ctx.reason_refs,
+                reasons=generator_refs(ctx),
                 note=f"Same level as the ablation on {_when(p)}" + (f" ({p.level})." if p.level else "."),
                 recommended=True,
             )

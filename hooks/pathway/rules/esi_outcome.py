@@ -70,6 +70,19 @@ def repeated_without_benefit(ctx: PathwayContext) -> bool:
     return len(consecutive_failures(ctx)) >= ctx.t.esi_consecutive_failures
 
 
+def scores_once(facts: list[Fact]) -> list[Fact]:
+    """``facts`` with each score named once: the score that closes one injection's window is often
+    the next injection's baseline, and the assessments of both list it."""
+    seen: set[str] = set()
+    out = []
+    for f in facts:
+        if f.ref is not None and f.ref.startswith("Observation/") and f.ref in seen:
+            continue
+        seen.update(f.refs)
+        out.append(f)
+    return out
+
+
 def pending_esi_orders(ctx: PathwayContext) -> tuple[Fact, ...]:
     return tuple(ctx.order_fact(s, "pending ESI order: ") for s in ctx.pending(*ESI_ORDER_SETS))
 
@@ -273,21 +286,18 @@ def f8_repeated_without_benefit(ctx: PathwayContext) -> CardDraft:
     """
     n = sessions_in_last_year(ctx)
     run = consecutive_failures(ctx)
+    without = f"{len(run)} consecutive without ≥ {pct(ctx.t.responder_relief_pct)} relief"
     why: list[Fact] = []
     if frequency_exceeded(ctx):
         within = ctx.esis_within(ctx.t.esi_frequency_window_days)
         dates = ", ".join(p.performed.isoformat() for p in within if p.performed)
         refs = [p.ref for p in within]
-        why.append(Fact(f"{n} lumbar ESI sessions in {year(ctx)} ({dates})", refs[0], tuple(refs[1:])))
+        count = f"{n} lumbar ESI sessions in {year(ctx)} ({dates})" + (f"; {without}" if run else "")
+        why.append(Fact(count, refs[0], tuple(refs[1:])))
     why += [ctx.failure_facts(a)[0] for a in run]  # each non-responding injection's lead line first
-    for a in run:
-        why += ctx.failure_facts(a)
-    why.append(
-        Fact(
-            f"{n} lumbar ESI session(s) in the last {year(ctx)}; {len(run)} consecutive without "
-            f"≥ {pct(ctx.t.responder_relief_pct)} relief"
-        )
-    )
+    if not frequency_exceeded(ctx):
+        why.append(Fact(f"{without}; {n} lumbar ESI session(s) in the last {year(ctx)}"))
+    why += scores_once([f for a in run for f in ctx.failure_facts(a)[1:]])
     pending = pending_esi_orders(ctx)
     summary = (
         f"{n} ESIs in {year(ctx)}: frequency limit reached; stop injecting and re-evaluate the diagnosis"
@@ -310,7 +320,7 @@ def f8_repeated_without_benefit(ctx: PathwayContext) -> CardDraft:
         ctx,
         indicator="warning",
         summary=summary[:139],
-        why=[*why, *pending],
+        why=[*why[:1], *pending, *why[1:]],  # a pending ESI order is named with the first deciding fact
         next_steps=[
             "Stop further epidural injections" + (" — hold the pending ESI order." if pending else "."),
             "Diagnostic re-evaluation: review the imaging for a concordant lesion; EMG/NCS; consider other "

@@ -23,6 +23,8 @@ from hooks.pathway.rules.common import (
     TOPIC_PATHWAY,
     Rule,
 )
+from hooks.pathway.rules.esi_outcome import scores_once
+from hooks.pathway.rules.mimics import mimic_facts, mimic_step, mimics_found
 from hooks.rule import INFO_OR_WARNING
 from hooks.thresholds import pct, span
 
@@ -108,7 +110,7 @@ def _failure_why(ctx: PathwayContext) -> list[Fact]:
     failed = failed_image_guided(ctx)[-2:]
     leads = [ctx.failure_facts(a)[0] for a in failed]
     second = list(ctx.failure_facts(failed[-1])[1:2]) if len(failed) == 1 else []
-    rest = [f for a in failed for f in ctx.failure_facts(a)]
+    rest = scores_once([f for a in failed for f in ctx.failure_facts(a)])
     return [*leads, *_imaging_why(ctx), *second, *rest]
 
 
@@ -203,13 +205,16 @@ def f4_uncertain_diagnosis(ctx: PathwayContext) -> CardDraft:
     """F4 — failed ESI, diagnosis uncertain or imaging discordant.
 
     When: a failed image-guided ESI and non-specific/multilevel/discordant imaging, no imaging, an
-      unreadable report, or a mimic (peripheral neuropathy, sciatic entrapment).
-    Then: info — diagnostic re-evaluation: review imaging; EMG/NCS to separate radiculopathy from
-      neuropathy; diagnostic SNRB; look for other pain generators.
+      unreadable report, or a mimic (hip osteoarthritis, arterial claudication, peroneal, sciatic or
+      lateral femoral cutaneous neuropathy, trochanteric bursitis, diabetic amyotrophy/polyneuropathy).
+    Then: info — with a mimic, name it and its examination or test first (§7.5); diagnostic
+      re-evaluation: review imaging; EMG/NCS to separate radiculopathy from neuropathy; diagnostic
+      SNRB; look for other pain generators.
     Evidence: seeds 000/001/002; seed 003 ("do not assume imaging abnormalities correlate"); NASS LDH;
       ACR 2021 (discography usually not appropriate).
     """
     mm = mimics(ctx)
+    found = mimics_found(ctx)
     conc = ctx.concordance
     gaps = _common_gaps(ctx)
     if conc.status in ("unknown", "no-imaging"):
@@ -224,7 +229,8 @@ def f4_uncertain_diagnosis(ctx: PathwayContext) -> CardDraft:
             ctx.term,
             patient_id=ctx.patient_id,
             reasons=ctx.reason_refs,
-            recommended=conc.status != "no-imaging",
+            # the test that tells a neuropathy from a root lesion; a hip or vascular mimic needs its own
+            recommended=conc.status != "no-imaging" and (not found or any(m.emg for _, m in found)),
         ),
         sx.suggest(sx.DIAGNOSTIC_SNRB, ctx.term, patient_id=ctx.patient_id, reasons=ctx.reason_refs),
     ]
@@ -242,11 +248,19 @@ def f4_uncertain_diagnosis(ctx: PathwayContext) -> CardDraft:
     return F4.card(
         ctx,
         indicator="info",
-        summary="Failed ESI with uncertain diagnosis: re-evaluate with imaging review, EMG/NCS and a "
+        summary=f"Failed ESI, but {found[0][1].name} can mimic radicular pain: exclude it before another "
+        "spine procedure"
+        if found
+        else "Failed ESI with uncertain diagnosis: re-evaluate with imaging review, EMG/NCS and a "
         "diagnostic SNRB",
-        why=[*(ctx.cond_fact(c, "possible mimic: ") for c in mm), *_failure_why(ctx)],
+        why=[
+            *mimic_facts(ctx, found),
+            *(ctx.cond_fact(c, "possible mimic: ") for c in mm if all(c is not f for f, _ in found)),
+            *_failure_why(ctx),
+        ],
         gaps=gaps,
         next_steps=[
+            *([mimic_step(found)] if found else []),
             "Review the imaging against the clinical level and side (ACR 2021: imaging abnormalities do not "
             "always correlate).",
             "EMG/nerve conduction studies to tell radiculopathy from neuropathy or entrapment.",
