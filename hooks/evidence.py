@@ -57,8 +57,8 @@ _ALL = (
     Guideline(
         "acr_lbp_2021", "ACR 2021",
         "ACR Appropriateness Criteria® Low Back Pain: 2021 Update",
-        "2021", "Hutchins TA et al. J Am Coll Radiol 2021;18(11S):S361-S379.",
-        "https://acsearch.acr.org/list/GetAppendix?PanelName=Neurologic&TopicId=141",
+        "2021", "Hutchins TA et al. J Am Coll Radiol 2021;18(11S):S361-S379. doi:10.1016/j.jacr.2021.08.002",
+        "https://doi.org/10.1016/j.jacr.2021.08.002",
     ),
     Guideline(
         "nice_cg173", "NICE CG173",
@@ -84,8 +84,8 @@ _ALL = (
     Guideline(
         "nacc_salvage_2024", "NACC 2024",
         "Recommendations for SCS Long-Term Outcome Optimization and Salvage Therapy",
-        "2024", "Deer TR et al. Neuromodulation 2024;27(6):951-976.",
-        "https://pubmed.ncbi.nlm.nih.gov/?term=Deer+spinal+cord+stimulation+salvage+2024+Neuromodulation",
+        "2024", "Deer TR et al. Neuromodulation 2024;27(6):951-976. doi:10.1016/j.neurom.2024.04.006",
+        "https://doi.org/10.1016/j.neurom.2024.04.006",
     ),
     Guideline(
         "pacc_2024", "PACC 2024",
@@ -129,8 +129,8 @@ _ALL = (
     Guideline(
         "cms_esi_lcd", "Medicare ESI LCD",
         "Epidural Steroid Injections for Pain Management (L33906 and its regional equivalents)",
-        "2021-2024", "Centers for Medicare & Medicaid Services, Local Coverage Determination.",
-        "https://www.cms.gov/medicare-coverage-database/search.aspx", kind="coverage policy",
+        "2021-2024", "Centers for Medicare & Medicaid Services, Local Coverage Determination L33906.",
+        "https://www.cms.gov/medicare-coverage-database/view/lcd.aspx?lcdid=33906", kind="coverage policy",
     ),
     Guideline(
         "cms_facet_lcd", "Medicare facet LCD",
