@@ -11,7 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from hooks.evaluation import EvaluationInput
 from hooks.facts import PatientHistory
+from hooks.pathway.context import PathwayContext
 from hooks.pathway.failure import Modality, assess_all, classify_modality
 from hooks.terminology import Terminology
 from hooks.thresholds import Thresholds
@@ -33,6 +35,7 @@ STATE_NAMES: dict[str, str] = {
     "F6": "Stenosis with claudication",
     "F7": "No surgical target",
     "F8": "Repeated without benefit",
+    "S0": "Within 3 months of surgery",
     "S1": "New pain after surgery",
     "S2": "Recurrent herniation",
     "S3": "Failed back surgery syndrome",
@@ -46,6 +49,7 @@ STATE_NAMES: dict[str, str] = {
     "M1": "Long-term opioids",
     "M2": "Neuropathic agents",
     "M3": "Oral corticosteroids",
+    "M4": "Treatment for opioid use disorder",
     "Y1": "Psychosocial risk",
 }
 
@@ -63,7 +67,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("persistent", "Persistent pain", ("P1", "P2")),
     Stage("esi", "Epidural steroid injection", ("F0", "F1", "F2", "F8")),
     Stage("failed", "After a failed injection", ("F3", "F4", "F5", "F6", "F7")),
-    Stage("surgery", "Surgery", ("S1", "S2", "S3", "S4")),
+    Stage("surgery", "Surgery", ("S0", "S1", "S2", "S3", "S4")),
     Stage("ablation", "Ablation", ("A1", "A2")),
     Stage("neuromodulation", "Neuromodulation", ("N1", "N2", "N3", "L1")),
 )
@@ -111,15 +115,9 @@ def passed_stages(
     judged = [a for a in assess_all(history, today, thresholds, t) if a.modality is Modality.ESI]
     if any(a.outcome.value not in ("pending", "unknown") for a in judged):
         passed |= {"early", "persistent", "esi"}
-    surgery = (
-        "lumbar_decompression_discectomy",
-        "lumbar_fusion",
-        "lumbar_fusion_cpt",
-        "prior_lumbar_spine_surgery",
-    )
-    if any(t.match(s, p.codings) is not None for p in done for s in surgery) or any(
-        t.match("lumbar_surgery_status", c.codings) is not None for c in history.conditions
-    ):
+    # Lumbar operations only, as the pathway reads them (a cervical discectomy is not this stage).
+    ctx = PathwayContext(EvaluationInput("patient-view", today, "", None, None, history, t, thresholds))
+    if ctx.surgeries or ctx.surgery_status_conditions:
         passed |= {"early", "persistent", "surgery"}
     if Modality.RFA in modalities:
         passed.add("ablation")
