@@ -133,6 +133,11 @@ def _serve(args: argparse.Namespace) -> int:
 # evaluate
 
 
+def _named(service: Any, name: str | None) -> bool:
+    """``--service`` names a service by its id or by one of its discovery ids (or is not given)."""
+    return not name or name == service.id or name in service.endpoint_ids()
+
+
 def request_from_bundle(
     bundle: dict[str, Any],
     *,
@@ -206,9 +211,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     if isinstance(data, dict) and data.get("resourceType") == "Bundle":
         if not args.hook or not args.patient:
             raise SystemExit("radicular-cds evaluate: a FHIR Bundle needs --hook and --patient")
-        candidates = [
-            s for s in registry if args.hook in s.hooks and (not args.service or s.id == args.service)
-        ]
+        hook = args.hook
+        candidates = [s for s in registry if hook in s.hooks and _named(s, args.service)]
         if not candidates:
             raise SystemExit(f"radicular-cds evaluate: no service answers the {args.hook!r} hook")
         service = candidates[0]
@@ -223,7 +227,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     elif isinstance(data, dict) and "hook" in data:
         body = data
         hook = data.get("hook")
-        candidates = [s for s in registry if hook in s.hooks and (not args.service or s.id == args.service)]
+        candidates = [s for s in registry if hook in s.hooks and _named(s, args.service)]
         if not candidates:
             raise SystemExit(f"radicular-cds evaluate: no service answers the {hook!r} hook")
         service = candidates[0]
@@ -239,7 +243,8 @@ def _evaluate(args: argparse.Namespace) -> int:
         engine = Engine(
             settings, registry, client, default_terminology(), load_thresholds(settings.thresholds_file)
         )
-        inv = engine.invoke(service.id, body, Invocation(service.id))
+        # the discovery id the hook is called at (order-select and order-sign have their own)
+        inv = engine.invoke(service.endpoint_id(hook), body, Invocation(service.id))
     except CdsError as err:
         if args.json:
             print(json.dumps(err.outcome(), indent=2))

@@ -58,6 +58,21 @@ def test_evaluate_request_file_prints_cards_readably(
     assert "- evaluated on 2026-11-20 for hook order-select" in out
 
 
+@pytest.mark.parametrize("hook", ["order-select", "order-sign"])
+def test_evaluate_an_order_request_with_the_real_services(
+    hook: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Order hooks are answered at their own discovery ids; evaluate calls the right one (and
+    --service accepts the service's id or that discovery id)."""
+    request = PROTOCOL_DIR.parent / "orders" / f"sandbox-esi-on-apixaban-clopidogrel.{hook}.json"
+    for service in ([], ["--service", "radicular-order-guardrails"], ["--service", f"radicular-{hook}"]):
+        rc = cli.main(["evaluate", str(request), "--date", "2026-11-20", *service])
+        out = capsys.readouterr().out
+        assert rc == 0, out
+        assert out.startswith(f"radicular-order-guardrails · {hook} · evaluated on 2026-11-20 · 1 card")
+        assert "rule order.antithrombotic-procedure" in out
+
+
 def test_evaluate_full_prints_the_whole_reasoning(capsys: pytest.CaptureFixture[str]) -> None:
     """--full prints every fact with its reference, the next steps, what not to do, the evidence with
     links and both sides of each conflict — from the same rules as the card."""
