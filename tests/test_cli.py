@@ -236,18 +236,24 @@ def _get(url: str) -> tuple[int, Any]:
         return resp.status, json.loads(resp.read())
 
 
-def test_serve_runs_gunicorn_and_answers(tmp_path: Path) -> None:
-    """`radicular-cds serve` starts gunicorn (not Flask's dev server) that answers health and discovery."""
-    port = _free_port()
+def _serve_env(tmp_path: Path, port: int, **extra: str) -> dict[str, str]:
+    """The environment of a `serve` subprocess: none of the shell's CDS_ settings, auth off, a
+    SQLite store in ``tmp_path``, loopback on ``port``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CDS_")}
     env.update(
         CDS_DEV_DISABLE_AUTH="true",
         CDS_DATABASE_URL=f"sqlite:///{tmp_path / 'serve.sqlite3'}",
         CDS_HOST="127.0.0.1",
         CDS_PORT=str(port),
-        CDS_WORKERS="1",
-        CDS_THREADS="2",
+        **extra,
     )
+    return env
+
+
+def test_serve_runs_gunicorn_and_answers(tmp_path: Path) -> None:
+    """`radicular-cds serve` starts gunicorn (not Flask's dev server) that answers health and discovery."""
+    port = _free_port()
+    env = _serve_env(tmp_path, port, CDS_WORKERS="1", CDS_THREADS="2")
     proc = subprocess.Popen(
         [sys.executable, "-m", "cds_service.cli", "serve"],
         env=env,
@@ -292,13 +298,7 @@ def test_serve_refuses_a_port_another_server_listens_on(tmp_path: Path) -> None:
         other.bind(("127.0.0.1", 0))
         other.listen(1)
         port = other.getsockname()[1]
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CDS_")}
-        env.update(
-            CDS_DEV_DISABLE_AUTH="true",
-            CDS_DATABASE_URL=f"sqlite:///{tmp_path / 'serve.sqlite3'}",
-            CDS_HOST="127.0.0.1",
-            CDS_PORT=str(port),
-        )
+        env = _serve_env(tmp_path, port)
         done = subprocess.run(
             [sys.executable, "-m", "cds_service.cli", "serve"],
             env=env,
