@@ -1332,6 +1332,23 @@ def f0_pain_settling_after_recent_esi(s: Scenario) -> None:
     )
 
 
+@scenario(given="Marta", gender="female", birth="1966-02-17")
+def f0_flare_after_recent_esi_settled(s: Scenario) -> None:
+    """Pain 5/10 before an L5-S1 TFESI, 8/10 the day after, 4/10 a week later"""
+    rad = radic(s, "M51.17", onset=90, body_site="Left leg (S1 distribution)")
+    conservative_care(s, rad, pt=80, nsaid="naproxen", nsaid_from=85, nsaid_days=90)
+    esi = tfesi(s, "esi-1", 10, "Left L5-S1", reason=[rad])
+    s.pain_around(esi, before=(5, 12), after=[(8, 9), (4, 3)])
+    s.expect(
+        [],
+        optional=[card("F0", "info", refs=[esi])],
+        forbidden_codes=[*ESI_ALL, *SCS, *RFA, *FUSION],
+        forbidden_states=["R3", "F3", "F4"],
+        rationale=f"A flare the day after the injection ({esi}) that has settled below the baseline is a known, "
+        "transient reaction, not a sign of epidural abscess: no red flag; too early to judge the injection.",
+    )
+
+
 @scenario(given="Harold", gender="male", birth="1951-06-25")
 def r3_cancer_history_17_weeks(s: Scenario) -> None:
     """Prostate cancer history with 17 weeks of L5-S1 radicular pain, plain MRI only, never referred"""

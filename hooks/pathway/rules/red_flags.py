@@ -450,8 +450,9 @@ class WorseningAfterProcedure:
 
 def worsening_after_procedure(ctx: PathwayContext) -> WorseningAfterProcedure | None:
     """A spinal procedure (injection, ablation, stimulator, lumbar surgery) within the last 4 weeks with
-    pain since then at least 2 points above the last score before it: epidural abscess or discitis
-    must be excluded (decision model §7.3)."""
+    the latest pain score since then at least 2 points above the last score before it: epidural
+    abscess or discitis must be excluded (decision model §7.3). The latest score, not the worst: a
+    flare in the first days after an injection that has since settled is common and no red flag."""
     window = ctx.t.post_procedure_infection_days
     recent = [
         (p.performed, p)
@@ -463,9 +464,9 @@ def worsening_after_procedure(ctx: PathwayContext) -> WorseningAfterProcedure | 
         after = ctx.observations("pain", since=when + timedelta(days=1))
         if not before or not after:
             continue
-        worst = max(after, key=lambda o: o.value or 0)
-        if (worst.value or 0) - (before[-1].value or 0) >= ctx.t.worsening_pain_points:
-            return WorseningAfterProcedure(p, before[-1], worst)
+        latest = after[-1]
+        if (latest.value or 0) - (before[-1].value or 0) >= ctx.t.worsening_pain_points:
+            return WorseningAfterProcedure(p, before[-1], latest)
     return None
 
 
