@@ -192,3 +192,17 @@ def test_sciatic_nerve_palsy_is_a_mimic_not_a_red_flag() -> None:
     palsy = [Coding("http://snomed.info/sct", "247390002")]
     assert TERM.match("red_flag_motor_deficit", palsy) is None
     assert TERM.match("alternative_or_mimicking_diagnoses", palsy) is not None
+
+
+def test_a_new_polyneuropathy_with_numb_feet_is_a_mimic_not_cauda_equina() -> None:
+    """Symmetric numbness recorded as diabetic polyneuropathy is explained by that diagnosis: no
+    critical cauda equina card (the same words on a generalised-weakness code still screen)."""
+    neuropathy = icd_cond(
+        "dpn", "E11.42", "Type 2 diabetes mellitus with diabetic polyneuropathy", onset=3,
+        notes=("Numbness of both feet, stocking distribution.",),
+    )  # fmt: skip
+    assert "R1" not in states(run(radic(days=30), neuropathy))
+    weak = cond(
+        "legs", "muscle_weakness_unspecified_site", "M62.81", onset=3, notes=("Numbness of both feet.",)
+    )
+    assert "R1" in states(run(radic(days=30), weak))

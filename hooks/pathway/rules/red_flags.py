@@ -129,10 +129,14 @@ def _states_bilateral_deficit(text: str) -> bool:
 
 def new_bilateral_leg_symptoms(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
     """Current Conditions new within 14 days that record weakness or numbness of both legs: a cauda
-    equina warning sign even without coded retention (decision model §7.3)."""
+    equina warning sign even without coded retention (decision model §7.3). Not a diagnosis that
+    itself explains symmetric leg symptoms (a polyneuropathy or another mimic): "numbness of both
+    feet" coded as diabetic polyneuropathy is that disease, not a cauda equina sign."""
     out = []
     for c in ctx.history.conditions:
         if c.verification_status in ("refuted", "entered-in-error") or not c.is_current:
+            continue
+        if ctx.matches("alternative_or_mimicking_diagnoses", c.codings):
             continue
         age = ctx.days_since(c.onset or c.recorded)
         if age is None or age > ctx.t.new_sphincter_symptom_days:
