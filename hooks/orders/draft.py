@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from hooks.facts import MedicationFact
 from hooks.terminology import Coding
 
 # Units that mean "milligram" or "microgram" in UCUM or as free text.
@@ -74,6 +75,30 @@ class DraftOrder:
     def label(self) -> str:
         """How a card names the order: its text and reference."""
         return f"{self.text} ({self.ref})" if self.ref else self.text
+
+    @property
+    def reason_codings(self) -> tuple[Coding, ...]:
+        """reasonCode: what the order is for."""
+        return tuple(c for rc in _list(self.resource.get("reasonCode")) for c in _codings(rc))
+
+    @property
+    def reason_refs(self) -> tuple[str, ...]:
+        """reasonReference as "Type/id" (e.g. "Condition/abc")."""
+        entries = _list(self.resource.get("reasonReference"))
+        refs = (r.get("reference") for r in entries if isinstance(r, dict))
+        return tuple("/".join(r.split("/")[-2:]) for r in refs if isinstance(r, str) and "/" in r)
+
+    def as_medication(self, today: date, extra_ingredients: Sequence[Coding] = ()) -> MedicationFact:
+        """The drafted medication as a prescription starting ``today``, so the pathway's medication
+        helpers (course length, MOUD, other indications) judge it like a recorded one."""
+        routes = (*(d.route_text for d in self.doses), *(c.display for d in self.doses for c in d.route))
+        route_text = " ".join(r for r in routes if r)
+        return MedicationFact(
+            ref=self.ref, resource_type="MedicationRequest", codings=self.codings,
+            ingredient_codings=(*self.ingredient_codings, *extra_ingredients), text=self.text,
+            status="active", intent="order", start=today, end=None, route_text=route_text or None,
+            reason=self.reason_codings, reason_refs=self.reason_refs,
+        )  # fmt: skip
 
     def daily_dose_mg(self) -> float | None:
         """Total mg (or mcg/h for patches, see ``dose_unit_is_mcg_per_hour``) per day, when stated plainly."""

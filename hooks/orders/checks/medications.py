@@ -69,7 +69,7 @@ from hooks.facts import MedicationFact
 from hooks.mme import mme_factors
 from hooks.orders.common import card, delete
 from hooks.orders.context import OrderContext
-from hooks.orders.draft import Dose, DraftOrder, _codings, _list
+from hooks.orders.draft import Dose, DraftOrder
 from hooks.pathway.rules.medication import continuous_course_days, daily_mme, other_indication
 from hooks.rule import INFO, INFO_OR_WARNING, Rule, order_rule
 from hooks.terminology import Coding, Terminology
@@ -259,14 +259,7 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
 def order_is_moud(ctx: OrderContext, order: DraftOrder) -> bool:
     """The drafted order is itself treatment for opioid use disorder (decision model §7.2): by its
     formulation, or buprenorphine/methadone/naltrexone beside an opioid use disorder diagnosis."""
-    route_names = (*(d.route_text for d in order.doses), *(c.display for d in order.doses for c in d.route))
-    routes = " ".join(r for r in route_names if r)
-    as_ordered = MedicationFact(
-        ref=order.ref, resource_type="MedicationRequest", codings=order.codings,
-        ingredient_codings=(*order.ingredient_codings, *table_ingredients(order)), text=order.text,
-        status="active", intent="order", start=ctx.today, end=None, route_text=routes or None,
-    )  # fmt: skip
-    return ctx.pathway.is_moud(as_ordered)
+    return ctx.pathway.is_moud(order.as_medication(ctx.today, table_ingredients(order)))
 
 
 def table_ingredients(order: DraftOrder) -> tuple[Coding, ...]:
@@ -319,12 +312,7 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     # (a) long-term use: the continuous course this order would extend (runs ≤ 30 days apart
     # chained, as the pathway's M1 counts it), counting the draft as a prescription starting today.
     history_opioids = ctx.pathway.medications("rx_opioids")
-    as_prescribed = MedicationFact(
-        ref=order.ref, resource_type="MedicationRequest", codings=order.codings,
-        ingredient_codings=order.ingredient_codings, text=order.text, status="active", intent="order",
-        start=ctx.today, end=None,
-    )  # fmt: skip
-    days = continuous_course_days(ctx.pathway, (*history_opioids, as_prescribed))
+    days = continuous_course_days(ctx.pathway, (*history_opioids, order.as_medication(ctx.today)))
     long_term = days > ctx.t.long_term_opioid_days
     if long_term:
         earlier = [m for m in history_opioids if m.start is not None]
@@ -559,16 +547,7 @@ def _for_another_indication(ctx: OrderContext, order: DraftOrder) -> bool:
     """The drafted drug is for something other than sciatica: its reasonCode or reasonReference, or a
     current condition, names another indication (epilepsy, diabetic neuropathy, post-herpetic
     neuralgia, fibromyalgia ...), as the pathway's M2 judges it."""
-    res = order.resource
-    refs = [r.get("reference") for r in _list(res.get("reasonReference"))]
-    reason = tuple(c for rc in _list(res.get("reasonCode")) for c in _codings(rc))
-    as_ordered = MedicationFact(
-        ref=order.ref, resource_type="MedicationRequest", codings=order.codings,
-        ingredient_codings=order.ingredient_codings, text=order.text, status="active", intent=order.intent,
-        start=ctx.today, end=None, reason=reason,
-        reason_refs=tuple("/".join(r.split("/")[-2:]) for r in refs if isinstance(r, str) and "/" in r),
-    )  # fmt: skip
-    return other_indication(ctx.pathway, as_ordered) is not None
+    return other_indication(ctx.pathway, order.as_medication(ctx.today)) is not None
 
 
 def _gabapentinoid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
