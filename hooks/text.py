@@ -20,13 +20,16 @@ from hooks.terminology import Coding, Terminology
 
 __all__ = [
     "ABLATION",
+    "BILATERAL_LEGS",
     "BLOCK",
     "CERVICAL_THORACIC",
     "CLAUDICATION",
     "CLAUSE_BREAK",
     "COMPRESSION",
     "CONTRAST",
+    "DENIED",
     "DENIED_LEG_SYMPTOMS",
+    "DEPOT_STEROID",
     "DIAGNOSTIC_INJECTION",
     "DRG",
     "EPIDURAL_INJECTION",
@@ -37,17 +40,24 @@ __all__ = [
     "LEG_SYMPTOMS",
     "LEVEL",
     "LF_HYPERTROPHY",
+    "LUMBAR_SITE",
+    "MG_DOSE",
+    "MOUD_FORMULATION",
     "MRI",
     "NEGATED_COMPRESSION",
     "NEGATION_CUE",
     "NONSPECIFIC_IMAGING",
+    "NON_LUMBAR_SITE",
     "NOTE_RELIEF",
     "NOT_ORAL_ROUTE",
     "NO_SURGICAL_TARGET",
     "NUMBER",
+    "OTHER_INDICATION",
+    "OTP_TEXT",
     "PERMANENT_IMPLANT",
     "PULSED",
     "RECURRENCE",
+    "RELATIVE_ONSET",
     "RELIEF_WORDS",
     "SADDLE",
     "SPINE_IMAGING",
@@ -56,6 +66,7 @@ __all__ = [
     "STRENGTH_WORDS",
     "SURGICAL_SERVICE",
     "TRIAL",
+    "WEAK_OR_NUMB",
     "affirmed",
     "clause_of",
     "drop_denied_leg_symptoms",
@@ -67,6 +78,7 @@ __all__ = [
     "parse_laterality",
     "parse_level",
     "segments",
+    "states_bilateral_leg_deficit",
 ]
 
 
@@ -374,3 +386,55 @@ def ingredients_named(terminology: Terminology, *texts: str | None) -> tuple[Cod
                 if c not in out:
                     out.append(c)
     return tuple(out)
+
+
+# ---------------------------------------------------------------------------------------------
+# Medicines, operation sites, onsets in words and bilateral leg symptoms
+# ---------------------------------------------------------------------------------------------
+
+# §7.2: buprenorphine forms used for opioid use disorder (not the transdermal pain patch), and
+# methadone from an opioid treatment programme.
+MOUD_FORMULATION = re.compile(
+    r"sublingual|\bSL\b|buccal|inject|subcutaneous|extended-release injection|naloxone|suboxone|"
+    r"subutex|zubsolv|sublocade|brixadi",
+    re.IGNORECASE,
+)
+OTP_TEXT = re.compile(r"opioid treatment program|\bOTP\b|opioid use disorder", re.IGNORECASE)
+MG_DOSE = re.compile(r"(\d+(?:\.\d+)?)\s*mg\b", re.IGNORECASE)
+# Indications other than sciatica named in a drug's reason (M2).
+OTHER_INDICATION = re.compile(
+    r"epilep|seizure|convulsion|trigeminal|bipolar|herpetic|diabetic (?:poly)?neuropath|fibromyalg|"
+    r"migraine|depress|anxiety|panic|post-?traumatic",
+    re.IGNORECASE,
+)
+# Where a spine operation or a surgical-status Condition says it was lumbar (decision model §7.4):
+# the word, a lumbar or lumbosacral level ("L4-5", "L5-S1"), or the sacrum.
+LUMBAR_SITE = re.compile(r"lumb|\bL[1-5]\b|\bL[1-5]\s*[-–/]\s*(?:L?[1-5]|S1)\b|\bS1\b|sacr", re.IGNORECASE)
+NON_LUMBAR_SITE = re.compile(r"cervical|thoracic|\bneck\b|\bacdf\b|\b[CT]\d{1,2}\b", re.IGNORECASE)
+RELATIVE_ONSET = re.compile(
+    r"\b(?:(\d+)|an?|one|a few|few|several|many|some)?\s*(year|yr|month|mo|week|wk|day)s?\s+ago\b",
+    re.IGNORECASE,
+)
+# Depot corticosteroids named without a route: methylprednisolone/triamcinolone acetate, Depo-Medrol,
+# Kenalog, Celestone Soluspan are injected (epidural, intra-articular, intramuscular).
+DEPOT_STEROID = re.compile(r"\bacetate\b|\bdepo-?medrol\b|\bkenalog\b|\bsoluspan\b", re.IGNORECASE)
+
+# Bilateral leg weakness or numbness written on a Condition (text, body site or note).
+BILATERAL_LEGS = re.compile(
+    r"\b(?:bilateral|both)\b[^.;]{0,40}?\b(?:legs?|lower (?:limbs?|extremit\w*)|feet)\b"
+    r"|\b(?:legs?|lower (?:limbs?|extremit\w*)|feet)\b[^.;]{0,20}?\bbilateral(?:ly)?\b",
+    re.IGNORECASE,
+)
+WEAK_OR_NUMB = re.compile(
+    r"weak|numb|pins and needles|par(?:a)?esthe|hypo(?:a)?esthe|sensory loss", re.IGNORECASE
+)
+DENIED = re.compile(r"\b(?:no|denies|denied|without|not)\b[^.;]{0,25}$", re.IGNORECASE)
+
+
+def states_bilateral_leg_deficit(text: str) -> bool:
+    """Whether a clause of ``text`` records weakness or numbness of both legs, not denied before it."""
+    for clause in re.split(r"[.;\n]", text):
+        for m in BILATERAL_LEGS.finditer(clause):
+            if WEAK_OR_NUMB.search(clause) and not DENIED.search(clause[: m.start()]):
+                return True
+    return False

@@ -329,6 +329,45 @@ PATTERNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
          "perineural"),
         ("Oral", "oral tablet", "by mouth", "PO", "narcotic", "antibiotic", "ivermectin"),
     ),
+    "MOUD_FORMULATION": (
+        ("sublingual film", "Buprenorphine 8 mg SL", "buccal", "Sublocade injection",
+         "buprenorphine and naloxone", "Suboxone", "Brixadi"),
+        ("transdermal patch", "oral tablet"),
+    ),
+    "OTP_TEXT": (
+        ("opioid treatment program", "dispensed by the OTP", "for opioid use disorder"),
+        ("pain management", "hotplate"),
+    ),
+    "MG_DOSE": (("16 mg daily", "2.5mg"), ("16 mcg", "take 2 tablets", "5 mgmt")),
+    "OTHER_INDICATION": (
+        ("epilepsy", "seizure disorder", "trigeminal neuralgia", "bipolar disorder", "postherpetic neuralgia",
+         "diabetic neuropathy", "diabetic polyneuropathy", "fibromyalgia", "migraine prophylaxis",
+         "major depression", "anxiety", "panic disorder", "post-traumatic stress"),
+        ("sciatica", "lumbar radiculopathy"),
+    ),
+    "LUMBAR_SITE": (("Lumbar spine", "L4-5", "L5-S1", "S1", "sacrum"), ("C5-C6", "cervical spine", "knee")),
+    "NON_LUMBAR_SITE": (
+        ("cervical", "thoracic spine", "neck", "ACDF C5-6", "C5", "T12"),
+        ("lumbar", "L4-5"),
+    ),
+    "RELATIVE_ONSET": (
+        ("years ago", "3 weeks ago", "a few months ago", "2 days ago"),
+        ("since 2019", "last year"),
+    ),
+    "DEPOT_STEROID": (
+        ("methylprednisolone acetate", "Depo-Medrol", "Kenalog-40", "Celestone Soluspan"),
+        ("prednisone", "methylprednisolone 4 mg tablet"),
+    ),
+    "BILATERAL_LEGS": (
+        ("weakness of both legs", "bilateral lower extremity numbness", "numb feet bilaterally"),
+        ("left leg", "both arms"),
+    ),
+    "WEAK_OR_NUMB": (
+        ("weakness", "numbness", "pins and needles", "paraesthesia", "paresthesia", "hypoesthesia",
+         "sensory loss"),
+        ("pain", "stiffness"),
+    ),
+    "DENIED": (("patient denies", "no"), ("new weakness", "knows")),
 }
 
 

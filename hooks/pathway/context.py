@@ -40,11 +40,18 @@ from hooks.text import (
     FIBROSIS,
     LEG_SYMPTOMS,
     LF_HYPERTROPHY,
+    LUMBAR_SITE,
+    MG_DOSE,
+    MOUD_FORMULATION,
     MRI,
     NEGATED_COMPRESSION,
     NO_SURGICAL_TARGET,
+    NON_LUMBAR_SITE,
     NONSPECIFIC_IMAGING,
+    OTHER_INDICATION,
+    OTP_TEXT,
     RECURRENCE,
+    RELATIVE_ONSET,
     SPINE_IMAGING,
     SPINE_SERVICE,
     SURGICAL_SERVICE,
@@ -60,26 +67,7 @@ Assessor = Callable[[ProcedureFact, Modality], Assessment]
 
 EXCLUDED_VERIFICATION = ("refuted", "entered-in-error")
 ENDED_MED_STATUSES = ("stopped", "completed", "cancelled", "entered-in-error", "not-taken", "revoked")
-# §7.2: buprenorphine forms used for opioid use disorder (not the transdermal pain patch), and
-# methadone from an opioid treatment programme.
-MOUD_FORMULATION = re.compile(
-    r"sublingual|\bSL\b|buccal|inject|subcutaneous|extended-release injection|naloxone|suboxone|"
-    r"subutex|zubsolv|sublocade|brixadi",
-    re.IGNORECASE,
-)
-OTP_TEXT = re.compile(r"opioid treatment program|\bOTP\b|opioid use disorder", re.IGNORECASE)
-MG_DOSE = re.compile(r"(\d+(?:\.\d+)?)\s*mg\b", re.IGNORECASE)
-# Indications other than sciatica named in a drug's reason (M2).
-OTHER_INDICATION = re.compile(
-    r"epilep|seizure|convulsion|trigeminal|bipolar|herpetic|diabetic (?:poly)?neuropath|fibromyalg|"
-    r"migraine|depress|anxiety|panic|post-?traumatic",
-    re.IGNORECASE,
-)
 
-# Where a spine operation or a surgical-status Condition says it was lumbar (decision model §7.4):
-# the word, a lumbar or lumbosacral level ("L4-5", "L5-S1"), or the sacrum.
-LUMBAR_SITE = re.compile(r"lumb|\bL[1-5]\b|\bL[1-5]\s*[-–/]\s*(?:L?[1-5]|S1)\b|\bS1\b|sacr", re.IGNORECASE)
-NON_LUMBAR_SITE = re.compile(r"cervical|thoracic|\bneck\b|\bacdf\b|\b[CT]\d{1,2}\b", re.IGNORECASE)
 PENDING_ORDER_STATUSES = ("draft", "active", "on-hold")
 DEAD_ORDER_STATUSES = ("revoked", "entered-in-error")
 
@@ -116,10 +104,6 @@ class Concordance:
 
 
 # An onset in words relative to when it was said: "years ago", "3 months ago", "a few weeks ago".
-RELATIVE_ONSET = re.compile(
-    r"\b(?:(\d+)|an?|one|a few|few|several|many|some)?\s*(year|yr|month|mo|week|wk|day)s?\s+ago\b",
-    re.IGNORECASE,
-)
 UNIT_DAYS = {"year": 365, "yr": 365, "month": 30, "mo": 30, "week": 7, "wk": 7, "day": 1}
 
 

@@ -6,7 +6,6 @@ corticosteroids for sciatica. These cards never suggest starting any of these dr
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import date, timedelta
 
@@ -25,7 +24,7 @@ from hooks.pathway.rules.common import (
     Rule,
 )
 from hooks.rule import INFO_OR_WARNING
-from hooks.text import NOT_ORAL_ROUTE
+from hooks.text import DEPOT_STEROID, NOT_ORAL_ROUTE
 from hooks.thresholds import pct, span
 
 M1 = Rule(
@@ -298,11 +297,6 @@ def m2_neuropathic_agents(ctx: PathwayContext) -> CardDraft | None:
         conflicts=[NEUROPATHIC_AGENTS],
         needs=("medicationRequests", "medicationStatements", "observations"),
     )
-
-
-# Depot corticosteroids named without a route: methylprednisolone/triamcinolone acetate, Depo-Medrol,
-# Kenalog, Celestone Soluspan are injected (epidural, intra-articular, intramuscular).
-DEPOT_STEROID = re.compile(r"\bacetate\b|\bdepo-?medrol\b|\bkenalog\b|\bsoluspan\b", re.IGNORECASE)
 
 
 def is_oral(m: MedicationFact, ctx: PathwayContext | None = None) -> bool:

@@ -6,7 +6,6 @@ order (epidural injection, ablation, stimulator trial, physiotherapy) it interce
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -17,7 +16,7 @@ from hooks.facts import ConditionFact, ObservationFact, ProcedureFact
 from hooks.pathway.context import PathwayContext
 from hooks.pathway.rules.common import TOPIC_RED_FLAG, Rule
 from hooks.rule import CRITICAL, CRITICAL_OR_WARNING
-from hooks.text import INJECTION_DRUG_USE, SADDLE
+from hooks.text import INJECTION_DRUG_USE, SADDLE, states_bilateral_leg_deficit
 from hooks.thresholds import span
 
 ELECTIVE_ORDER_SETS = (
@@ -107,26 +106,6 @@ def strong_sphincter_or_saddle_symptoms(ctx: PathwayContext) -> tuple[ConditionF
     return found
 
 
-# Bilateral leg weakness or numbness written on a Condition (text, body site or note).
-BILATERAL_LEGS = re.compile(
-    r"\b(?:bilateral|both)\b[^.;]{0,40}?\b(?:legs?|lower (?:limbs?|extremit\w*)|feet)\b"
-    r"|\b(?:legs?|lower (?:limbs?|extremit\w*)|feet)\b[^.;]{0,20}?\bbilateral(?:ly)?\b",
-    re.IGNORECASE,
-)
-WEAK_OR_NUMB = re.compile(
-    r"weak|numb|pins and needles|par(?:a)?esthe|hypo(?:a)?esthe|sensory loss", re.IGNORECASE
-)
-DENIED = re.compile(r"\b(?:no|denies|denied|without|not)\b[^.;]{0,25}$", re.IGNORECASE)
-
-
-def _states_bilateral_deficit(text: str) -> bool:
-    for clause in re.split(r"[.;\n]", text):
-        for m in BILATERAL_LEGS.finditer(clause):
-            if WEAK_OR_NUMB.search(clause) and not DENIED.search(clause[: m.start()]):
-                return True
-    return False
-
-
 def new_bilateral_leg_symptoms(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
     """Current Conditions new within 14 days that record weakness or numbness of both legs: a cauda
     equina warning sign even without coded retention (decision model §7.3). Not a diagnosis that
@@ -142,7 +121,7 @@ def new_bilateral_leg_symptoms(ctx: PathwayContext) -> tuple[ConditionFact, ...]
         if age is None or age > ctx.t.new_sphincter_symptom_days:
             continue
         text = " ".join([c.text, c.body_site_text or "", *c.notes, *(b.display or "" for b in c.body_site)])
-        if _states_bilateral_deficit(text):
+        if states_bilateral_leg_deficit(text):
             out.append(c)
     return tuple(out)
 
