@@ -118,6 +118,8 @@ class CardDraft:
     conflict_now: Conflict | None = None
     # Rules whose cards were merged into this one (the cross-cutting card on patient-view).
     merged: tuple[str, ...] = ()
+    # How the pathway reached this state: each predicate that held, naming the resources it read.
+    basis: tuple[Fact, ...] = ()
 
     def __post_init__(self) -> None:
         if len(self.summary) > SUMMARY_MAX:
@@ -288,6 +290,8 @@ def render_full(card: CardDraft) -> str:
     parts += ["", "**Evidence**", *(f"- {g.markdown()}" for g in card.evidence)]
     if card.conflicts:
         parts += ["", "**Where sources disagree**", *(f"- {c.markdown()}" for c in card.conflicts)]
+    if card.basis:
+        parts += ["", "**How the pathway reached this step**", *(f"- {f.markdown()}" for f in card.basis)]
     if card.merged:
         parts += ["", f"Rules on this card: {', '.join(card.rule_ids)}"]
     parts += ["", ADVISORY]

@@ -124,3 +124,19 @@ def window(start_days: int, end_days: int) -> str:
     if start_days % 7 == 0 and end_days % 7 == 0:
         return f"{start_days // 7}–{end_days // 7} weeks"
     return f"{start_days}–{end_days} days"
+
+
+def phrase(template: str, t: Thresholds) -> str:
+    """``template`` with ``{field}`` replaced by the threshold in force as a clinician says it
+    (durations through ``span``, percentages through ``pct``): "symptoms under
+    {conservative_care_days}" → "symptoms under 6 weeks"."""
+    words: dict[str, str] = {}
+    for f in fields(Thresholds):
+        value = getattr(t, f.name)
+        if f.name.endswith("_days"):
+            words[f.name] = span(value)
+        elif f.name.endswith("_pct"):
+            words[f.name] = pct(value)
+        else:
+            words[f.name] = f"{value:g}"
+    return template.format_map(words)

@@ -8,7 +8,8 @@
    stenosis with leg symptoms. Disc codes alone never open it (X1: no card).
 3. A red-flag warning (R2, stable deficit) pre-empts every pathway card; cross-cutting cards stay.
 4. Post-surgical S-branch if a prior lumbar decompression/fusion (or M96.1/Z98.1 with lumbar
-   context; S0 within 3 months of the operation), otherwise the conservative → ESI branch (E, P, F).
+   context; S0 within 3 months of the operation), otherwise the conservative → ESI branch (E, P, F):
+   one tree of named predicates over the catalogue, ``hooks.pathway.precedence.PATHWAY_STATES``.
 5. Device and ablation branches (N, L, A) whenever matching procedures exist, even with the gate
    closed (a facet RFA that wore off in a patient with facet arthropathy only).
 6. Cross-cutting medication (M) and psychosocial (Y) cards beside one pathway card. A mimic on
@@ -27,25 +28,16 @@ from dataclasses import replace
 from hooks.cards import INDICATOR_RANK, SUMMARY_MAX, CardDraft, Fact, clip
 from hooks.evaluation import EvaluationInput
 from hooks.facts import ProcedureFact
-from hooks.pathway.context import (
-    SUCCESS_OUTCOMES,
-    UNDOCUMENTED_OUTCOMES,
-    Assessor,
-    PathwayContext,
-)
-from hooks.pathway.failure import Modality, Outcome
+from hooks.pathway.context import Assessor, PathwayContext
+from hooks.pathway.precedence import pathway_card
 from hooks.pathway.rules import (
     ablation,
-    acute,
     esi_outcome,
     medication,
     mimics,
     neuromodulation,
-    persistent,
-    post_surgical,
     psychosocial,
     red_flags,
-    refractory,
 )
 from hooks.pathway.rules.common import Rule, unread_gap
 
@@ -228,87 +220,3 @@ def superseded_by_later_treatment(ctx: PathwayContext, main: CardDraft, *, later
     if after_last_esi(ctx.scs_procedures) and not esi_outcome.pending_esi_orders(ctx):
         return True
     return later_card and after_last_esi((*ctx.scs_procedures, *ctx.ablations))
-
-
-def pathway_card(ctx: PathwayContext) -> CardDraft | None:
-    """The one E/P/F/S card for a gated patient without a red flag (§1.1.3)."""
-    if ctx.post_surgical:
-        return post_surgical_card(ctx)
-    if not ctx.esis:
-        if acute.is_acute(ctx):
-            return acute.e2_acute_severe(ctx) or acute.e1_acute_tolerable(ctx)
-        return persistent.p2_not_referred(ctx) or persistent.p1_persistent(ctx)
-    return esi_card(ctx)
-
-
-def post_surgical_card(ctx: PathwayContext) -> CardDraft | None:
-    """S0 (within 3 months of the operation: the surgeon's) > S2 (a target) > S4 (instability) >
-    S3 (fibrosis, no target) > S1 (needs contrast imaging)."""
-    return (
-        post_surgical.s0_early_after_surgery(ctx)
-        or post_surgical.s2_recurrent_herniation(ctx)
-        or post_surgical.s4_instability(ctx)
-        or post_surgical.s3_fibrosis_no_target(ctx)
-        or post_surgical.s1_new_symptoms_after_surgery(ctx)
-    )
-
-
-def esi_card(ctx: PathwayContext) -> CardDraft | None:
-    """F0–F8 (and S4) once at least one lumbar ESI has been done."""
-    last = ctx.esis[-1]
-    a_last = ctx.assess(last, Modality.ESI)
-    if a_last.outcome is Outcome.PENDING:
-        if esi_outcome.frequency_exceeded(ctx):
-            return esi_outcome.f8_repeated_without_benefit(ctx)
-        return esi_outcome.f0_too_early(ctx, a_last)
-    guided = ctx.image_guided_assessments
-    if not guided:
-        if a_last.outcome in SUCCESS_OUTCOMES:
-            return esi_outcome.f1_worked_then_recurred(ctx, a_last)
-        return esi_outcome.f2_inadequate_trial(ctx)
-    if esi_outcome.frequency_exceeded(ctx):
-        return esi_outcome.f8_repeated_without_benefit(ctx)
-    latest = guided[-1]
-    if latest.outcome in SUCCESS_OUTCOMES:
-        return esi_outcome.f1_worked_then_recurred(ctx, latest)
-    if latest.outcome is Outcome.PENDING:
-        return esi_outcome.f0_too_early(ctx, latest)
-    if latest.outcome in UNDOCUMENTED_OUTCOMES:
-        age = ctx.days_since(latest.procedure.performed)
-        if age is not None and age > ctx.t.outcome_recall_days and len(guided) == 1:
-            # one injection long ago, never documented: history, not a decision to make now
-            old = latest.procedure
-            return persistent.p2_not_referred(ctx, old) or persistent.p1_persistent(ctx, old)
-        return esi_outcome.f0_outcome_unrecorded(ctx, latest)
-    return refractory_card(ctx)
-
-
-def refractory_card(ctx: PathwayContext) -> CardDraft | None:
-    """After a failed image-guided ESI: which refractory state (§1.2, spine-level concordance)."""
-    discordant = ctx.esi_level_discordant()
-    if discordant and len(discordant) >= len(ctx.image_guided_esis):
-        return esi_outcome.f2_inadequate_trial(ctx, discordant)
-    s4 = post_surgical.s4_instability(ctx)
-    if s4 is not None:
-        return s4
-    if esi_outcome.repeated_without_benefit(ctx) and esi_outcome.pending_esi_orders(ctx):
-        return esi_outcome.f8_repeated_without_benefit(ctx)
-    if refractory.neurogenic_claudication(ctx):
-        return refractory.f6_stenosis_claudication(ctx)
-    if (
-        refractory.facet_or_si_generators(ctx)
-        # an ablation judged A1/A2 has its own card: "block before any RFA" would contradict it
-        and ablation.ablation_card(ctx) is None
-        and not refractory.has_concordant_lesion(ctx)
-        and not red_flags.motor_deficit_conditions(ctx)
-    ):
-        return refractory.f5_facet_or_si(ctx)
-    if refractory.chronic_neuropathic(ctx) and refractory.no_surgical_target(ctx):
-        return refractory.f7_no_target_chronic(ctx)
-    if esi_outcome.repeated_without_benefit(ctx):
-        return esi_outcome.f8_repeated_without_benefit(ctx)
-    if refractory.mimics(ctx) or ctx.concordance.status in ("discordant", "no-imaging"):
-        return refractory.f4_uncertain_diagnosis(ctx)
-    if refractory.has_concordant_lesion(ctx):
-        return refractory.f3_concordant_lesion(ctx)
-    return refractory.f4_uncertain_diagnosis(ctx)

@@ -49,7 +49,7 @@ def _score_gaps(ctx: PathwayContext) -> list[str]:
     return gaps
 
 
-def e1_acute_tolerable(ctx: PathwayContext) -> CardDraft | None:
+def e1_acute_tolerable(ctx: PathwayContext) -> CardDraft:
     """E1 — acute radiculopathy < 6 weeks, no red flags, tolerable.
 
     When: gate open, symptoms < 42 days, NRS < 7 or ODI < 40 (or no scores), no red flag, no ESI.
@@ -58,8 +58,6 @@ def e1_acute_tolerable(ctx: PathwayContext) -> CardDraft | None:
     Evidence: seed 003 (6 weeks conservative care; no imaging before 6 weeks without red flags);
       NICE NG59 1.1.4 (no routine imaging); ACR 2021 variants 1–2.
     """
-    if not is_acute(ctx) or is_severe(ctx):
-        return None
     onset = ctx.duration_anchor
     weeks = span(ctx.t.conservative_care_days)
     review = (onset + timedelta(days=ctx.t.conservative_care_days)).isoformat() if onset else "after onset"
@@ -95,7 +93,7 @@ def e1_acute_tolerable(ctx: PathwayContext) -> CardDraft | None:
     )
 
 
-def e2_acute_severe(ctx: PathwayContext) -> CardDraft | None:
+def e2_acute_severe(ctx: PathwayContext) -> CardDraft:
     """E2 — severe, disabling acute radicular pain in the first 6 weeks.
 
     When: gate open, symptoms < 42 days, NRS ≥ 7 with ODI ≥ 40 (a stable deficit is handled by R2).
@@ -104,10 +102,6 @@ def e2_acute_severe(ctx: PathwayContext) -> CardDraft | None:
     Evidence: seed 003 (refer within 2 weeks if severe/disabling); NICE NG59 (epidural for acute and
       severe sciatica; 1.1.4 no imaging in non-specialist settings).
     """
-    if not is_acute(ctx) or not is_severe(ctx):
-        return None
-    if ctx.referred:
-        return None
     return E2.card(
         ctx,
         indicator="warning",

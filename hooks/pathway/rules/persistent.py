@@ -77,7 +77,7 @@ def _esi_history(ctx: PathwayContext, old_esi: ProcedureFact | None) -> Fact:
     return Fact(f"{old_esi.text} on {when}: outcome never recorded and too long ago to judge", old_esi.ref)
 
 
-def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> CardDraft | None:
+def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> CardDraft:
     """P1 — persistent ≥ 6 weeks despite conservative care; no ESI yet.
 
     When: gate open, symptoms ≥ 42 days, no epidural injection (or only one so old and undocumented
@@ -86,8 +86,6 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
       (ACR variant 3); image-guided TFESI/ILESI; specialist referral before 3 months.
     Evidence: seed 003; ACR 2021 variant 3; NASS LDH (MRI the imaging of choice; ESI short-term benefit).
     """
-    if not is_persistent(ctx) or (ctx.esis and old_esi is None):
-        return None
     care, gaps = _care_facts_and_gaps(ctx)
     has_mri = bool(ctx.mri_studies)
     suggestions: list[SuggestionDraft] = []
@@ -154,7 +152,7 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
     )
 
 
-def p2_not_referred(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> CardDraft | None:
+def p2_not_referred(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> CardDraft:
     """P2 — persistent ≥ 3 months and still not referred.
 
     When: gate open, symptoms ≥ 84 days, no (judgeable) ESI, no spine/pain specialist referral or
@@ -163,8 +161,6 @@ def p2_not_referred(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -
       biopsychosocial assessment before surgical referral.
     Evidence: seed 003; NICE NG59; NASS LDH.
     """
-    if not is_chronic(ctx) or (ctx.esis and old_esi is None) or ctx.referred:
-        return None
     care, gaps = _care_facts_and_gaps(ctx)
     suggestions = [
         sx.suggest(

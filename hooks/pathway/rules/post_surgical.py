@@ -90,8 +90,6 @@ def s0_early_after_surgery(ctx: PathwayContext) -> CardDraft | None:
       info otherwise; never the conservative or injection pathway, never silence.
     Evidence: NASS 2014; ACR 2021 variant 5.
     """
-    if not early_postoperative(ctx):
-        return None
     surgery = ctx.last_surgery
     if surgery is None or surgery.performed is None:  # unreachable: early_postoperative needs a date
         return None
@@ -171,11 +169,19 @@ def fibrosis_without_target(ctx: PathwayContext) -> tuple[Fact, ...]:
     return ()
 
 
+def long_enough_for_stimulation(ctx: PathwayContext) -> bool:
+    """Leg pain, or the operation, long enough ago for the stimulation pathway (6 months)."""
+    when = surgery_date(ctx)
+    return (ctx.symptom_days or 0) >= ctx.t.scs_eligibility_days or (
+        when is not None and (ctx.today - when).days >= ctx.t.scs_eligibility_days
+    )
+
+
 def instability_conditions(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
     return ctx.conditions("spondylolisthesis_instability")
 
 
-def s2_recurrent_herniation(ctx: PathwayContext) -> CardDraft | None:
+def s2_recurrent_herniation(ctx: PathwayContext) -> CardDraft:
     """S2 — recurrent herniation confirmed after surgery.
 
     When: post-operative imaging reports a recurrent (non-enhancing) fragment with concordant
@@ -185,8 +191,6 @@ def s2_recurrent_herniation(ctx: PathwayContext) -> CardDraft | None:
     Evidence: seed 000 (reoperation for recurrent herniation); seed 002; NASS LDH; ACR 2021 variant 5.
     """
     facts = recurrence_confirmed(ctx)
-    if not facts:
-        return None
     return S2.card(
         ctx,
         indicator="warning",
@@ -216,7 +220,7 @@ def s2_recurrent_herniation(ctx: PathwayContext) -> CardDraft | None:
     )
 
 
-def s4_instability(ctx: PathwayContext) -> CardDraft | None:
+def s4_instability(ctx: PathwayContext) -> CardDraft:
     """S4 — spondylolisthesis or instability with refractory radicular pain.
 
     When: a spondylolisthesis/instability diagnosis (M43.16/M43.17, M53.2X6/7) with radicular pain
@@ -226,8 +230,6 @@ def s4_instability(ctx: PathwayContext) -> CardDraft | None:
     Evidence: seed 003 (fusion reserved for documented instability); seed 001; NASS LDH; NICE NG59.
     """
     inst = instability_conditions(ctx)
-    if not inst:
-        return None
     d = ctx.symptom_days or 0
     late = d > ctx.t.chronic_days and not ctx.surgically_referred
     dynamic = ctx.imaging_in("xray_flexion_extension")
@@ -282,7 +284,7 @@ def s4_instability(ctx: PathwayContext) -> CardDraft | None:
     )
 
 
-def s3_fibrosis_no_target(ctx: PathwayContext) -> CardDraft | None:
+def s3_fibrosis_no_target(ctx: PathwayContext) -> CardDraft:
     """S3 — FBSS / epidural fibrosis with no surgical target.
 
     When: post-surgical (M96.1 or prior surgery), a contrast MRI after surgery shows scar without
@@ -292,14 +294,6 @@ def s3_fibrosis_no_target(ctx: PathwayContext) -> CardDraft | None:
     Evidence: seed 004; NACC 2014; NICE TA159.
     """
     facts = fibrosis_without_target(ctx)
-    if not facts:
-        return None
-    when = surgery_date(ctx)
-    long_enough = (ctx.symptom_days or 0) >= ctx.t.scs_eligibility_days or (
-        when is not None and (ctx.today - when).days >= ctx.t.scs_eligibility_days
-    )
-    if not long_enough:
-        return None
     return S3.card(
         ctx,
         indicator="info",
@@ -324,7 +318,7 @@ def s3_fibrosis_no_target(ctx: PathwayContext) -> CardDraft | None:
     )
 
 
-def s1_new_symptoms_after_surgery(ctx: PathwayContext) -> CardDraft | None:
+def s1_new_symptoms_after_surgery(ctx: PathwayContext) -> CardDraft:
     """S1 — new or progressive radicular symptoms after lumbar surgery.
 
     When: prior lumbar decompression/fusion (or M96.1/Z98.1) and radicular pain more than 3 months
@@ -333,8 +327,6 @@ def s1_new_symptoms_after_surgery(ctx: PathwayContext) -> CardDraft | None:
       surgical re-evaluation. Warning if only a non-contrast MRI (72148) is ordered or done, else info.
     Evidence: seed 002 (contrast MRI for recurrence vs scar); ACR 2021 variant 5; NASS LDH.
     """
-    if not symptoms_after_recovery(ctx):
-        return None
     contrast = post_op_contrast_mri(ctx)
     plain_done = post_op_plain_mri(ctx)
     plain_ordered = ctx.pending("mri_lumbar_without_contrast")

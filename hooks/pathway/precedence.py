@@ -1,0 +1,413 @@
+"""Which E/P/F/S state speaks for a gated patient without a red flag (decision model §1.1.3), as one
+tree over the catalogue.
+
+``PATHWAY_STATES`` is read in order: the post-surgical branch (S0 > S2 > S4 > S3 > S1), then the
+conservative steps before any ESI (E2, E1 while symptoms are under 6 weeks; P2, P1 after), then the
+steps after an ESI (F0–F8, S4). Every predicate is named and returns the facts that fired it; the
+card keeps them as its ``basis`` (the full reasoning says how the state was reached), and
+``docs/pathway.md`` prints this tree (``hooks.applicability.describe``; a test keeps them equal).
+Adding a state is a step here, beside its module and catalogue line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from hooks.applicability import Branch, Predicate, Step, decide, predicate
+from hooks.cards import CardDraft, Fact
+from hooks.pathway.context import (
+    FAILED_OUTCOMES,
+    SUCCESS_OUTCOMES,
+    UNDOCUMENTED_OUTCOMES,
+    PathwayContext,
+)
+from hooks.pathway.failure import Assessment, Modality, Outcome
+from hooks.pathway.rules import (
+    ablation,
+    acute,
+    esi_outcome,
+    persistent,
+    post_surgical,
+    red_flags,
+    refractory,
+)
+
+P = Predicate[PathwayContext]
+
+
+def _conditions(ctx: PathwayContext, found: Iterable) -> tuple[Fact, ...]:
+    return tuple(ctx.cond_fact(c) for c in found)
+
+
+def _last(ctx: PathwayContext) -> Assessment:
+    return ctx.assess(ctx.esis[-1], Modality.ESI)
+
+
+def _latest_guided(ctx: PathwayContext) -> Assessment | None:
+    guided = ctx.image_guided_assessments
+    return guided[-1] if guided else None
+
+
+def _latest_guided_in(ctx: PathwayContext, outcomes: tuple[Outcome, ...]) -> tuple[Fact, ...]:
+    a = _latest_guided(ctx)
+    if a is None or a.outcome not in outcomes:
+        return ()
+    return (ctx.proc_fact(a.procedure, f" ({a.outcome.value.replace('_', ' ')})"),)
+
+
+# ---------------------------------------------------------------------------------------------
+# the post-surgical branch
+# ---------------------------------------------------------------------------------------------
+
+
+@predicate("prior lumbar decompression or fusion")
+def after_lumbar_surgery(ctx: PathwayContext) -> Iterable[Fact] | bool:
+    return ctx.post_surgical and (post_surgical.surgery_facts(ctx) or True)
+
+
+@predicate("the operation was at most {chronic_days} ago")
+def early_after_surgery(ctx: PathwayContext) -> bool:
+    return post_surgical.early_postoperative(ctx)
+
+
+@predicate("imaging after surgery shows a recurrent herniation")
+def recurrence_after_surgery(ctx: PathwayContext) -> Iterable[Fact]:
+    return post_surgical.recurrence_confirmed(ctx)
+
+
+@predicate("spondylolisthesis or instability")
+def instability(ctx: PathwayContext) -> Iterable[Fact]:
+    return _conditions(ctx, post_surgical.instability_conditions(ctx))
+
+
+@predicate("a contrast MRI after surgery shows scar and no recurrence")
+def fibrosis_without_target(ctx: PathwayContext) -> Iterable[Fact]:
+    return post_surgical.fibrosis_without_target(ctx)
+
+
+@predicate("leg pain, or the operation, at least {scs_eligibility_days} ago")
+def long_enough_for_stimulation(ctx: PathwayContext) -> bool:
+    return post_surgical.long_enough_for_stimulation(ctx)
+
+
+@predicate("radicular pain more than {chronic_days} after the operation")
+def symptoms_after_recovery(ctx: PathwayContext) -> bool:
+    return post_surgical.symptoms_after_recovery(ctx)
+
+
+# ---------------------------------------------------------------------------------------------
+# before any ESI
+# ---------------------------------------------------------------------------------------------
+
+
+@predicate("a lumbar ESI on record")
+def esi_done(ctx: PathwayContext) -> Iterable[Fact]:
+    return tuple(ctx.proc_fact(p) for p in ctx.esis[-2:])
+
+
+@predicate("symptoms under {conservative_care_days}")
+def acute_symptoms(ctx: PathwayContext) -> bool:
+    return acute.is_acute(ctx)
+
+
+@predicate("pain ≥ {severe_pain_nrs}/10 and ODI ≥ {severe_odi} where recorded")
+def severe(ctx: PathwayContext) -> Iterable[Fact]:
+    if not acute.is_severe(ctx):
+        return ()
+    return tuple(ctx.obs_fact(o) for o in (ctx.latest_pain, ctx.latest_odi) if o is not None)
+
+
+@predicate("referred to or seen by a spine specialist")
+def referred(ctx: PathwayContext) -> bool:
+    return ctx.referred
+
+
+@predicate("symptoms for {chronic_days} or more")
+def chronic_symptoms(ctx: PathwayContext) -> bool:
+    return persistent.is_chronic(ctx)
+
+
+@predicate("symptoms for {conservative_care_days} or more")
+def persistent_symptoms(ctx: PathwayContext) -> bool:
+    return persistent.is_persistent(ctx)
+
+
+# ---------------------------------------------------------------------------------------------
+# after an ESI
+# ---------------------------------------------------------------------------------------------
+
+
+@predicate("the last ESI's outcome is not yet due")
+def last_esi_pending(ctx: PathwayContext) -> Iterable[Fact]:
+    a = _last(ctx)
+    return (ctx.proc_fact(a.procedure),) if a.outcome is Outcome.PENDING else ()
+
+
+@predicate("{esi_max_sessions_per_year} ESI sessions within {esi_frequency_window_days}")
+def esi_limit_reached(ctx: PathwayContext) -> Iterable[Fact]:
+    if not esi_outcome.frequency_exceeded(ctx):
+        return ()
+    return tuple(ctx.proc_fact(p) for p in ctx.esis_within(ctx.t.esi_frequency_window_days))
+
+
+@predicate("an image-guided ESI on record")
+def image_guided_esi(ctx: PathwayContext) -> Iterable[Fact]:
+    return tuple(ctx.proc_fact(a.procedure) for a in ctx.image_guided_assessments[-1:])
+
+
+@predicate("the last ESI helped")
+def last_esi_helped(ctx: PathwayContext) -> Iterable[Fact]:
+    a = _last(ctx)
+    return (ctx.proc_fact(a.procedure),) if a.outcome in SUCCESS_OUTCOMES else ()
+
+
+@predicate("the latest image-guided ESI helped")
+def guided_esi_helped(ctx: PathwayContext) -> Iterable[Fact]:
+    return _latest_guided_in(ctx, SUCCESS_OUTCOMES)
+
+
+@predicate("the latest image-guided ESI's outcome is not yet due")
+def guided_esi_pending(ctx: PathwayContext) -> Iterable[Fact]:
+    return _latest_guided_in(ctx, (Outcome.PENDING,))
+
+
+@predicate("the latest image-guided ESI's outcome is not documented")
+def guided_esi_undocumented(ctx: PathwayContext) -> Iterable[Fact]:
+    return _latest_guided_in(ctx, UNDOCUMENTED_OUTCOMES)
+
+
+@predicate("one image-guided ESI, longer ago than outcomes are asked for")
+def one_old_injection(ctx: PathwayContext) -> bool:
+    a = _latest_guided(ctx)
+    age = ctx.days_since(a.procedure.performed) if a else None
+    return age is not None and age > ctx.t.outcome_recall_days and len(ctx.image_guided_assessments) == 1
+
+
+@predicate("the latest image-guided ESI failed")
+def guided_esi_failed(ctx: PathwayContext) -> Iterable[Fact]:
+    return _latest_guided_in(ctx, FAILED_OUTCOMES)
+
+
+@predicate("every injection missed the level on imaging")
+def every_level_discordant(ctx: PathwayContext) -> Iterable[Fact]:
+    discordant = ctx.esi_level_discordant()
+    if not discordant or len(discordant) < len(ctx.image_guided_esis):
+        return ()
+    return tuple(ctx.proc_fact(p) for p in discordant)
+
+
+@predicate("{esi_consecutive_failures} consecutive ESIs without benefit")
+def repeated_without_benefit(ctx: PathwayContext) -> Iterable[Fact]:
+    run = esi_outcome.consecutive_failures(ctx)
+    return tuple(ctx.proc_fact(a.procedure) for a in run) if esi_outcome.repeated_without_benefit(ctx) else ()
+
+
+@predicate("another ESI is ordered")
+def esi_ordered(ctx: PathwayContext) -> Iterable[Fact]:
+    return esi_outcome.pending_esi_orders(ctx)
+
+
+@predicate("neurogenic claudication")
+def neurogenic_claudication(ctx: PathwayContext) -> Iterable[Fact]:
+    return _conditions(ctx, refractory.neurogenic_claudication(ctx))
+
+
+@predicate("facet or sacroiliac joint pain")
+def facet_or_si_pain(ctx: PathwayContext) -> Iterable[Fact]:
+    return _conditions(ctx, refractory.facet_or_si_generators(ctx))
+
+
+@predicate("an ablation with a card of its own")
+def ablation_speaks(ctx: PathwayContext) -> bool:
+    return ablation.ablation_card(ctx) is not None
+
+
+@predicate("a compressive lesion concordant with the symptoms")
+def concordant_lesion(ctx: PathwayContext) -> bool:
+    return refractory.has_concordant_lesion(ctx)
+
+
+@predicate("a motor deficit")
+def motor_deficit(ctx: PathwayContext) -> Iterable[Fact]:
+    return _conditions(ctx, red_flags.motor_deficit_conditions(ctx))
+
+
+@predicate("symptoms for {scs_eligibility_days} or more with pain ≥ {chronic_neuropathic_nrs}/10")
+def chronic_neuropathic(ctx: PathwayContext) -> bool:
+    return refractory.chronic_neuropathic(ctx)
+
+
+@predicate("no surgical target")
+def no_surgical_target(ctx: PathwayContext) -> bool:
+    return refractory.no_surgical_target(ctx)
+
+
+@predicate("a mimic on record, or imaging discordant or missing")
+def diagnosis_uncertain(ctx: PathwayContext) -> Iterable[Fact] | bool:
+    mimics = refractory.mimics(ctx)
+    if mimics:
+        return _conditions(ctx, mimics)
+    return ctx.concordance.status in ("discordant", "no-imaging")
+
+
+# ---------------------------------------------------------------------------------------------
+# card builders that need the assessment a step was chosen on
+# ---------------------------------------------------------------------------------------------
+
+
+def f0_last(ctx: PathwayContext) -> CardDraft:
+    return esi_outcome.f0_too_early(ctx, _last(ctx))
+
+
+def f1_last(ctx: PathwayContext) -> CardDraft:
+    return esi_outcome.f1_worked_then_recurred(ctx, _last(ctx))
+
+
+def f1_guided(ctx: PathwayContext) -> CardDraft:
+    return esi_outcome.f1_worked_then_recurred(ctx, ctx.image_guided_assessments[-1])
+
+
+def f0_guided(ctx: PathwayContext) -> CardDraft:
+    return esi_outcome.f0_too_early(ctx, ctx.image_guided_assessments[-1])
+
+
+def f0_guided_unrecorded(ctx: PathwayContext) -> CardDraft:
+    return esi_outcome.f0_outcome_unrecorded(ctx, ctx.image_guided_assessments[-1])
+
+
+def p2_old_injection(ctx: PathwayContext) -> CardDraft:
+    return persistent.p2_not_referred(ctx, ctx.image_guided_assessments[-1].procedure)
+
+
+def p1_old_injection(ctx: PathwayContext) -> CardDraft:
+    return persistent.p1_persistent(ctx, ctx.image_guided_assessments[-1].procedure)
+
+
+def f2_discordant(ctx: PathwayContext) -> CardDraft:
+    return esi_outcome.f2_inadequate_trial(ctx, ctx.esi_level_discordant())
+
+
+ps, eo, rf = post_surgical, esi_outcome, refractory
+# an ablation judged A1/A2 has its own card: "block before any RFA" would contradict it
+F5_WHEN = (facet_or_si_pain, ~ablation_speaks, ~concordant_lesion, ~motor_deficit)
+F0, F1, F2, F8 = (eo.F0, eo.F1, eo.F2, eo.F8)
+
+PATHWAY_STATES: Branch[PathwayContext] = Branch(
+    "the radiculopathy pathway",
+    (),
+    (
+        Branch(
+            "Post-surgical branch",
+            (after_lumbar_surgery,),
+            (
+                Step(ps.S0, (early_after_surgery,), ps.s0_early_after_surgery),
+                Step(ps.S2, (recurrence_after_surgery,), ps.s2_recurrent_herniation),
+                Step(ps.S4, (instability,), ps.s4_instability),
+                Step(ps.S3, (fibrosis_without_target, long_enough_for_stimulation), ps.s3_fibrosis_no_target),
+                Step(ps.S1, (symptoms_after_recovery,), ps.s1_new_symptoms_after_surgery),
+            ),
+        ),
+        Branch(
+            "Before any ESI",
+            (~esi_done,),
+            (
+                Branch(
+                    "Acute",
+                    (acute_symptoms,),
+                    (
+                        Step(acute.E2, (severe, ~referred), acute.e2_acute_severe),
+                        Step(acute.E1, (~severe,), acute.e1_acute_tolerable),
+                    ),
+                ),
+                Step(persistent.P2, (chronic_symptoms, ~referred), persistent.p2_not_referred),
+                Step(persistent.P1, (persistent_symptoms,), persistent.p1_persistent),
+            ),
+        ),
+        Branch(
+            "The last ESI is too recent to judge",
+            (last_esi_pending,),
+            (Step(F8, (esi_limit_reached,), eo.f8_repeated_without_benefit), Step(F0, (), f0_last)),
+        ),
+        Branch(
+            "No image-guided ESI",
+            (~image_guided_esi,),
+            (Step(F1, (last_esi_helped,), f1_last), Step(F2, (), eo.f2_inadequate_trial)),
+        ),
+        Step(F8, (esi_limit_reached,), eo.f8_repeated_without_benefit),
+        Step(F1, (guided_esi_helped,), f1_guided),
+        Step(F0, (guided_esi_pending,), f0_guided),
+        Branch(
+            "The image-guided ESI's outcome is not documented",
+            (guided_esi_undocumented,),
+            (
+                Branch(
+                    "History rather than a decision",
+                    (one_old_injection,),
+                    (
+                        Step(persistent.P2, (chronic_symptoms, ~referred), p2_old_injection),
+                        Step(persistent.P1, (persistent_symptoms,), p1_old_injection),
+                    ),
+                ),
+                Step(F0, (), f0_guided_unrecorded),
+            ),
+        ),
+        Branch(
+            "Refractory after a failed image-guided ESI",
+            (guided_esi_failed,),
+            (
+                Step(F2, (every_level_discordant,), f2_discordant),
+                Step(ps.S4, (instability,), ps.s4_instability),
+                Step(F8, (repeated_without_benefit, esi_ordered), eo.f8_repeated_without_benefit),
+                Step(rf.F6, (neurogenic_claudication,), rf.f6_stenosis_claudication),
+                Step(rf.F5, F5_WHEN, rf.f5_facet_or_si),
+                Step(rf.F7, (chronic_neuropathic, no_surgical_target), rf.f7_no_target_chronic),
+                Step(F8, (repeated_without_benefit,), eo.f8_repeated_without_benefit),
+                Step(rf.F4, (diagnosis_uncertain,), rf.f4_uncertain_diagnosis),
+                Step(rf.F3, (concordant_lesion,), rf.f3_concordant_lesion),
+                Step(rf.F4, (), rf.f4_uncertain_diagnosis),
+            ),
+        ),
+    ),
+)
+
+
+def pathway_card(ctx: PathwayContext) -> CardDraft | None:
+    """The one E/P/F/S card for a gated patient without a red flag, with how it was reached."""
+    return decide(ctx, PATHWAY_STATES).card
+
+
+PREDICATES: tuple[P, ...] = (
+    after_lumbar_surgery,
+    early_after_surgery,
+    recurrence_after_surgery,
+    instability,
+    fibrosis_without_target,
+    long_enough_for_stimulation,
+    symptoms_after_recovery,
+    esi_done,
+    acute_symptoms,
+    severe,
+    referred,
+    chronic_symptoms,
+    persistent_symptoms,
+    last_esi_pending,
+    esi_limit_reached,
+    image_guided_esi,
+    last_esi_helped,
+    guided_esi_helped,
+    guided_esi_pending,
+    guided_esi_undocumented,
+    one_old_injection,
+    guided_esi_failed,
+    every_level_discordant,
+    repeated_without_benefit,
+    esi_ordered,
+    neurogenic_claudication,
+    facet_or_si_pain,
+    ablation_speaks,
+    concordant_lesion,
+    motor_deficit,
+    chronic_neuropathic,
+    no_surgical_target,
+    diagnosis_uncertain,
+)
