@@ -1,17 +1,23 @@
-"""Which E/P/F/S state speaks for a gated patient without a red flag (decision model §1.1.3), as one
-tree over the catalogue.
+"""The decision model's precedence (§1.1) as trees of named predicates over the catalogue.
 
-``PATHWAY_STATES`` is read in order: the post-surgical branch (S0 > S2 > S4 > S3 > S1), then the
-conservative steps before any ESI (E2, E1 while symptoms are under 6 weeks; P2, P1 after), then the
-steps after an ESI (F0–F8, S4). Every predicate is named and returns the facts that fired it; the
-card keeps them as its ``basis`` (the full reasoning says how the state was reached), and
-``docs/pathway.md`` prints this tree (``hooks.applicability.describe``; a test keeps them equal).
-Adding a state is a step here, beside its module and catalogue line.
+- ``RED_FLAGS``: R1 > R2 > R3 (R2 and R3 inside the gate).
+- ``PATHWAY_STATES``: the one E/P/F/S state for a gated patient without a red flag — the
+  post-surgical branch (S0 > S2 > S4 > S3 > S1), then the conservative steps before any ESI (E2, E1
+  while symptoms are recent; P2, P1 after), then the steps after an ESI (F0–F8, S4).
+- ``DEVICE_STATES`` (N3, N1, N2, L1) and ``ABLATION_STATES`` (A1, A2): the latest line of treatment,
+  read whenever those procedures exist, even with the gate closed.
+
+Each tree is read in order (``hooks.applicability.decide``). Every predicate is named and returns
+the facts that fired it; the card keeps them as its ``basis`` (the full reasoning says how the state
+was reached), and ``docs/pathway.md`` prints the trees (``hooks.applicability.describe``; a test
+keeps them equal). How the cards of the trees and the cross-cutting rules combine is
+``hooks.pathway.evaluate_context``. Adding a state is a step here, beside its module and catalogue
+line.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from hooks.applicability import Branch, Predicate, Step, decide, predicate
 from hooks.cards import CardDraft, Fact
@@ -26,6 +32,7 @@ from hooks.pathway.rules import (
     ablation,
     acute,
     esi_outcome,
+    neuromodulation,
     persistent,
     post_surgical,
     red_flags,
@@ -53,6 +60,149 @@ def _latest_guided_in(ctx: PathwayContext, outcomes: tuple[Outcome, ...]) -> tup
     if a is None or a.outcome not in outcomes:
         return ()
     return (ctx.proc_fact(a.procedure, f" ({a.outcome.value.replace('_', ' ')})"),)
+
+
+# ---------------------------------------------------------------------------------------------
+# red flags
+# ---------------------------------------------------------------------------------------------
+
+
+@predicate(
+    "a cauda equina diagnosis, or a new sphincter, saddle or bilateral leg symptom with a lumbar diagnosis"
+)
+def cauda_equina_signs(ctx: PathwayContext) -> Iterable[Fact]:
+    return _conditions(ctx, (c for found in red_flags.cauda_equina_signs(ctx) for c in found))
+
+
+@predicate("a lumbar radicular diagnosis (the gate)")
+def gate_open(ctx: PathwayContext) -> Iterable[Fact] | bool:
+    return ctx.gate_open and (_conditions(ctx, ctx.gate_conditions[:2]) or True)
+
+
+@predicate("a progressive or new motor deficit, or one not yet seen by a surgeon")
+def motor_deficit_to_act_on(ctx: PathwayContext) -> Iterable[Fact] | bool:
+    found = red_flags.motor_deficit_to_act_on(ctx)
+    return found if isinstance(found, bool) else _conditions(ctx, found)
+
+
+@predicate("suspected malignancy, infection or fracture")
+def serious_pathology(ctx: PathwayContext) -> Iterable[Fact]:
+    found = (
+        *red_flags.malignancy_flags(ctx),
+        *red_flags.suspected_infection(ctx),
+        *red_flags.fracture_flags(ctx),
+    )
+    return (
+        *_conditions(ctx, dict.fromkeys(found)),
+        *red_flags.worsening_facts(ctx, red_flags.worsening_after_procedure(ctx)),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# stimulators and ablations
+# ---------------------------------------------------------------------------------------------
+
+
+@predicate("a permanent stimulator losing effect")
+def stimulator_losing_effect(ctx: PathwayContext) -> Iterable[Fact]:
+    effect = neuromodulation.losing_effect(ctx)
+    if effect is None:
+        return ()
+    return (ctx.proc_fact(effect.system[0]), ctx.obs_fact(effect.best), ctx.obs_fact(effect.latest))
+
+
+def _trial(ctx: PathwayContext) -> Assessment | None:
+    return neuromodulation.latest_trial(ctx)
+
+
+@predicate("a stimulator trial on record")
+def stimulator_trial(ctx: PathwayContext) -> Iterable[Fact]:
+    a = _trial(ctx)
+    return (ctx.proc_fact(a.procedure, f" ({a.outcome.value.replace('_', ' ')})"),) if a else ()
+
+
+@predicate("a permanent stimulator implanted after the trial")
+def implant_after_trial(ctx: PathwayContext) -> Iterable[Fact]:
+    a = _trial(ctx)
+    return tuple(ctx.proc_fact(p) for p in neuromodulation.implanted_after(ctx, a.procedure)) if a else ()
+
+
+@predicate("the trial helped")
+def trial_helped(ctx: PathwayContext) -> bool:
+    a = _trial(ctx)
+    return a is not None and a.outcome in SUCCESS_OUTCOMES
+
+
+@predicate("the trial failed")
+def trial_failed(ctx: PathwayContext) -> bool:
+    a = _trial(ctx)
+    return a is not None and a.outcome in FAILED_OUTCOMES
+
+
+@predicate("no surgical target for the device")
+def no_target_for_device(ctx: PathwayContext) -> bool:
+    return neuromodulation.no_surgical_target(ctx)
+
+
+@predicate("stimulation options used up")
+def stimulation_exhausted(ctx: PathwayContext) -> bool:
+    a = _trial(ctx)
+    return a is not None and neuromodulation.stimulation_exhausted(ctx, a)
+
+
+@predicate("the trial's outcome is not documented, within {outcome_recall_days}")
+def trial_to_record(ctx: PathwayContext) -> bool:
+    a = _trial(ctx)
+    return (
+        a is not None
+        and a.outcome in UNDOCUMENTED_OUTCOMES
+        and neuromodulation.recent_enough_to_record(ctx, a)
+    )
+
+
+def _ablation(ctx: PathwayContext) -> Assessment | None:
+    return ctx.assess(ctx.ablations[-1], Modality.RFA) if ctx.ablations else None
+
+
+@predicate("a nerve ablation on record")
+def ablation_done(ctx: PathwayContext) -> Iterable[Fact]:
+    return tuple(ctx.proc_fact(p) for p in ctx.ablations[-2:])
+
+
+@predicate("the latest ablation failed")
+def ablation_failed(ctx: PathwayContext) -> bool:
+    a = _ablation(ctx)
+    return a is not None and a.outcome in FAILED_OUTCOMES
+
+
+@predicate("an ablation repeated at the same level after one that failed")
+def ablation_repeated_after_failure(ctx: PathwayContext) -> Iterable[Fact]:
+    pair = ablation.repeated_after_failure(ctx)
+    return tuple(ctx.proc_fact(p) for p in pair) if pair else ()
+
+
+@predicate("the latest ablation helped, then the pain came back")
+def ablation_recurred(ctx: PathwayContext) -> bool:
+    a = _ablation(ctx)
+    return a is not None and a.outcome is Outcome.RESPONDED_THEN_RECURRED
+
+
+@predicate("the latest ablation helped and was done {rfa_durable_days} or more ago")
+def ablation_worn_off(ctx: PathwayContext) -> bool:
+    a = _ablation(ctx)
+    age = ctx.days_since(a.procedure.performed) if a else None
+    return a is not None and a.outcome is Outcome.SUCCESS and (age or 0) >= ctx.t.rfa_durable_days
+
+
+@predicate("the latest ablation's outcome is not documented, within {outcome_recall_days}")
+def ablation_to_record(ctx: PathwayContext) -> bool:
+    a = _ablation(ctx)
+    age = ctx.days_since(a.procedure.performed) if a else None
+    return (
+        a is not None
+        and a.outcome in UNDOCUMENTED_OUTCOMES
+        and (age is None or age <= ctx.t.outcome_recall_days)
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -219,7 +369,7 @@ def facet_or_si_pain(ctx: PathwayContext) -> Iterable[Fact]:
 
 @predicate("an ablation with a card of its own")
 def ablation_speaks(ctx: PathwayContext) -> bool:
-    return ablation.ablation_card(ctx) is not None
+    return decide(ctx, ABLATION_STATES).card is not None
 
 
 @predicate("a compressive lesion concordant with the symptoms")
@@ -286,6 +436,96 @@ def p1_old_injection(ctx: PathwayContext) -> CardDraft:
 def f2_discordant(ctx: PathwayContext) -> CardDraft:
     return esi_outcome.f2_inadequate_trial(ctx, ctx.esi_level_discordant())
 
+
+def n3_losing(ctx: PathwayContext) -> CardDraft | None:
+    effect = neuromodulation.losing_effect(ctx)
+    return neuromodulation.n3_losing_effect(ctx, effect) if effect else None
+
+
+def _trial_card(
+    build: Callable[[PathwayContext, Assessment], CardDraft],
+) -> Callable[[PathwayContext], CardDraft | None]:
+    def on_latest_trial(ctx: PathwayContext) -> CardDraft | None:
+        a = _trial(ctx)
+        return build(ctx, a) if a else None
+
+    on_latest_trial.__name__ = build.__name__
+    return on_latest_trial
+
+
+def _ablation_card(
+    build: Callable[[PathwayContext, Assessment], CardDraft],
+) -> Callable[[PathwayContext], CardDraft | None]:
+    def on_latest_ablation(ctx: PathwayContext) -> CardDraft | None:
+        a = _ablation(ctx)
+        return build(ctx, a) if a else None
+
+    on_latest_ablation.__name__ = build.__name__
+    return on_latest_ablation
+
+
+def a1_repeat(ctx: PathwayContext) -> CardDraft | None:
+    pair = ablation.repeated_after_failure(ctx)
+    return ablation.a1_failed_ablation(ctx, ctx.assess(pair[0], Modality.RFA)) if pair else None
+
+
+nm, ab = neuromodulation, ablation
+
+RED_FLAGS: Branch[PathwayContext] = Branch(
+    "red flags",
+    (),
+    (
+        Step(red_flags.R1, (cauda_equina_signs,), red_flags.r1_cauda_equina),
+        Branch(
+            "Inside the gate",
+            (gate_open,),
+            (
+                Step(red_flags.R2, (motor_deficit_to_act_on,), red_flags.r2_motor_deficit),
+                Step(red_flags.R3, (serious_pathology,), red_flags.r3_malignancy_infection_fracture),
+            ),
+        ),
+    ),
+)
+
+DEVICE_STATES: Branch[PathwayContext] = Branch(
+    "neuromodulation",
+    (),
+    (
+        Step(nm.N3, (stimulator_losing_effect,), n3_losing),
+        Branch(
+            "A stimulator trial not followed by an implant",
+            (stimulator_trial, ~implant_after_trial),
+            (
+                Step(nm.N1, (trial_helped,), _trial_card(nm.n1_trial_succeeded)),
+                Branch(
+                    "The trial failed",
+                    (trial_failed,),
+                    (
+                        Step(
+                            nm.L1,
+                            (no_target_for_device, stimulation_exhausted),
+                            _trial_card(nm.l1_refractory_to_neuromodulation),
+                        ),
+                        Step(nm.N2, (), _trial_card(nm.n2_trial_failed)),
+                    ),
+                ),
+                Step(nm.N1, (trial_to_record,), _trial_card(nm.n1_record_outcome)),
+            ),
+        ),
+    ),
+)
+
+ABLATION_STATES: Branch[PathwayContext] = Branch(
+    "ablation",
+    (ablation_done,),
+    (
+        Step(ab.A1, (ablation_failed,), _ablation_card(ab.a1_failed_ablation)),
+        Step(ab.A1, (ablation_repeated_after_failure,), a1_repeat),
+        Step(ab.A2, (ablation_recurred,), _ablation_card(ab.a2_worked_then_recurred)),
+        Step(ab.A2, (ablation_worn_off,), _ablation_card(ab.a2_worked_then_recurred)),
+        Step(ab.A1, (ablation_to_record,), _ablation_card(ab.a1_record_outcome)),
+    ),
+)
 
 ps, eo, rf = post_surgical, esi_outcome, refractory
 # an ablation judged A1/A2 has its own card: "block before any RFA" would contradict it
@@ -376,7 +616,27 @@ def pathway_card(ctx: PathwayContext) -> CardDraft | None:
     return decide(ctx, PATHWAY_STATES).card
 
 
+TREES: tuple[Branch[PathwayContext], ...] = (RED_FLAGS, PATHWAY_STATES, DEVICE_STATES, ABLATION_STATES)
+
 PREDICATES: tuple[P, ...] = (
+    cauda_equina_signs,
+    gate_open,
+    motor_deficit_to_act_on,
+    serious_pathology,
+    stimulator_losing_effect,
+    stimulator_trial,
+    implant_after_trial,
+    trial_helped,
+    trial_failed,
+    no_target_for_device,
+    stimulation_exhausted,
+    trial_to_record,
+    ablation_done,
+    ablation_failed,
+    ablation_repeated_after_failure,
+    ablation_recurred,
+    ablation_worn_off,
+    ablation_to_record,
     after_lumbar_surgery,
     early_after_surgery,
     recurrence_after_surgery,

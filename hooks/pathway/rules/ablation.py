@@ -8,7 +8,7 @@ from __future__ import annotations
 from hooks import suggestions as sx
 from hooks.cards import CardDraft
 from hooks.facts import ProcedureFact
-from hooks.pathway.context import FAILED_OUTCOMES, UNDOCUMENTED_OUTCOMES, PathwayContext
+from hooks.pathway.context import PathwayContext
 from hooks.pathway.failure import Assessment, Modality, Outcome
 from hooks.pathway.rules.common import NEUROPATHIC_AGENTS, RFA_SCOPE, TOPIC_ABLATION, Rule
 from hooks.rule import INFO_OR_WARNING
@@ -209,24 +209,3 @@ def a2_worked_then_recurred(ctx: PathwayContext, a: Assessment) -> CardDraft:
         ],
         needs=("observations",),
     )
-
-
-def ablation_card(ctx: PathwayContext) -> CardDraft | None:
-    """The one ablation card: judged on the latest ablation (and any repeat after a failure)."""
-    if not ctx.ablations:
-        return None
-    latest = ctx.ablations[-1]
-    a = ctx.assess(latest, Modality.RFA)
-    repeat = repeated_after_failure(ctx)
-    if a.outcome in FAILED_OUTCOMES:
-        return a1_failed_ablation(ctx, a)
-    if repeat is not None:
-        return a1_failed_ablation(ctx, ctx.assess(repeat[0], Modality.RFA))
-    if a.outcome is Outcome.RESPONDED_THEN_RECURRED:
-        return a2_worked_then_recurred(ctx, a)
-    if a.outcome is Outcome.SUCCESS and (ctx.days_since(latest.performed) or 0) >= ctx.t.rfa_durable_days:
-        return a2_worked_then_recurred(ctx, a)
-    age = ctx.days_since(latest.performed)
-    if a.outcome in UNDOCUMENTED_OUTCOMES and (age is None or age <= ctx.t.outcome_recall_days):
-        return a1_record_outcome(ctx, a)
-    return None

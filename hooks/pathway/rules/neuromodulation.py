@@ -6,12 +6,13 @@ pulse generator (63685) or paddle (63655) marks a permanent system (§0).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from hooks import suggestions as sx
 from hooks.cards import CardDraft, Fact
 from hooks.facts import ObservationFact, ProcedureFact
-from hooks.pathway.context import FAILED_OUTCOMES, SUCCESS_OUTCOMES, UNDOCUMENTED_OUTCOMES, PathwayContext
+from hooks.pathway.context import FAILED_OUTCOMES, PathwayContext
 from hooks.pathway.failure import Assessment, Modality
 from hooks.pathway.rules.common import NEUROPATHIC_AGENTS, OPIOIDS, SCS_SELECTION, TOPIC_NEUROMODULATION, Rule
 from hooks.pathway.rules.refractory import has_concordant_lesion
@@ -253,24 +254,25 @@ def _baseline_before(ctx: PathwayContext, d: date | None) -> ObservationFact | N
     return before[-1] if before else None
 
 
-def n3_losing_effect(ctx: PathwayContext) -> CardDraft | None:
-    """N3 — implanted SCS losing effect.
+@dataclass(frozen=True)
+class LosingEffect:
+    """A permanent stimulator whose relief is wearing off: the system, the pain before stimulation,
+    the best score after the implant and the latest."""
 
-    When: a permanent system (63685/63655, or a neurostimulator status code) and the pain score has
-      risen back toward the pre-implant baseline (latest ≥ 2 points above the post-implant best and
-      < 50 % relief from baseline).
-    Then: info — interrogation and reprogramming, radiographs for lead migration, re-evaluation for new
-      pathology; NACC 2024 salvage options.
-    Evidence: NACC 2024 (long-term outcome optimisation and salvage).
-    """
+    system: tuple[ProcedureFact, ...]
+    baseline: ObservationFact | None
+    best: ObservationFact
+    latest: ObservationFact
+
+
+def losing_effect(ctx: PathwayContext) -> LosingEffect | None:
+    """The latest score ≥ 2 points above the best since the implant, and < 50 % relief from the
+    baseline before stimulation (when there is one)."""
     implants = ctx.scs_permanent
-    if not implants:
+    if not implants or implants[-1].performed is None:
         return None
-    imp = implants[-1]
-    t0 = imp.performed
-    if t0 is None:
-        return None
-    system = [q for q in implants if q.performed == t0]
+    t0 = implants[-1].performed
+    system = tuple(q for q in implants if q.performed == t0)
     trials_before = [t for t in ctx.scs_trials if t.performed and t.performed <= t0]
     # the baseline is the pain before stimulation started (before the trial, else before the implant)
     baseline = _baseline_before(ctx, trials_before[0].performed) if trials_before else None
@@ -287,8 +289,20 @@ def n3_losing_effect(ctx: PathwayContext) -> CardDraft | None:
     if baseline is not None and baseline.value:
         relief_now = (baseline.value - latest.value) / baseline.value * 100
         risen = risen and relief_now < ctx.t.scs_trial_success_pct
-    if not risen:
-        return None
+    return LosingEffect(system, baseline, best, latest) if risen else None
+
+
+def n3_losing_effect(ctx: PathwayContext, effect: LosingEffect) -> CardDraft:
+    """N3 — implanted SCS losing effect.
+
+    When: a permanent system (63685/63655, or a neurostimulator status code) and the pain score has
+      risen back toward the pre-implant baseline (latest ≥ 2 points above the post-implant best and
+      < 50 % relief from baseline).
+    Then: info — interrogation and reprogramming, radiographs for lead migration, re-evaluation for new
+      pathology; NACC 2024 salvage options.
+    Evidence: NACC 2024 (long-term outcome optimisation and salvage).
+    """
+    system, baseline, best, latest = effect.system, effect.baseline, effect.best, effect.latest
     why = [
         ctx.proc_fact(system[0], " (permanent stimulator)"),
         Fact(
@@ -331,22 +345,3 @@ def n3_losing_effect(ctx: PathwayContext) -> CardDraft | None:
 def recent_enough_to_record(ctx: PathwayContext, a: Assessment) -> bool:
     age = ctx.days_since(a.procedure.performed)
     return age is None or age <= ctx.t.outcome_recall_days
-
-
-def neuromodulation_card(ctx: PathwayContext) -> CardDraft | None:
-    """The one neuromodulation card: implant losing effect, else the latest trial's consequence."""
-    card = n3_losing_effect(ctx)
-    if card is not None:
-        return card
-    a = latest_trial(ctx)
-    if a is None or implanted_after(ctx, a.procedure):
-        return None
-    if a.outcome in SUCCESS_OUTCOMES:
-        return n1_trial_succeeded(ctx, a)
-    if a.outcome in FAILED_OUTCOMES:
-        if no_surgical_target(ctx) and stimulation_exhausted(ctx, a):
-            return l1_refractory_to_neuromodulation(ctx, a)
-        return n2_trial_failed(ctx, a)
-    if a.outcome in UNDOCUMENTED_OUTCOMES and recent_enough_to_record(ctx, a):
-        return n1_record_outcome(ctx, a)
-    return None  # PENDING: the trial is still running

@@ -137,7 +137,18 @@ def has_spinal_diagnosis(ctx: PathwayContext) -> bool:
     return bool(ctx.gate_conditions or ctx.disc_conditions or ctx.stenosis_conditions)
 
 
-def r1_cauda_equina(ctx: PathwayContext) -> CardDraft | None:
+def cauda_equina_signs(
+    ctx: PathwayContext,
+) -> tuple[tuple[ConditionFact, ...], tuple[ConditionFact, ...], tuple[ConditionFact, ...]]:
+    """R1's findings: cauda equina diagnoses; new sphincter or saddle symptoms and new bilateral leg
+    symptoms, each only beside a lumbar diagnosis."""
+    spinal = has_spinal_diagnosis(ctx)
+    new_sx = strong_sphincter_or_saddle_symptoms(ctx) if spinal else ()
+    bilateral = tuple(c for c in new_bilateral_leg_symptoms(ctx) if c not in new_sx) if spinal else ()
+    return cauda_equina_diagnoses(ctx), new_sx, bilateral
+
+
+def r1_cauda_equina(ctx: PathwayContext) -> CardDraft:
     """R1 — suspected or confirmed cauda equina syndrome.
 
     When: a cauda equina diagnosis, or new (≤ 14 days) urinary retention/incontinence, faecal
@@ -149,12 +160,7 @@ def r1_cauda_equina(ctx: PathwayContext) -> CardDraft | None:
     Evidence: seed 002 ("the absolute indication for immediate surgery"), seed 003 (immediate
       imaging), ACR 2021 low back pain variant 4, NICE NG59.
     """
-    ces = cauda_equina_diagnoses(ctx)
-    spinal = has_spinal_diagnosis(ctx)
-    new_sx = strong_sphincter_or_saddle_symptoms(ctx) if spinal else ()
-    bilateral = tuple(c for c in new_bilateral_leg_symptoms(ctx) if c not in new_sx) if spinal else ()
-    if not ces and not new_sx and not bilateral:
-        return None
+    ces, new_sx, bilateral = cauda_equina_signs(ctx)
     why = [ctx.cond_fact(c, "cauda equina diagnosis: ", with_note=True) for c in ces]
     why += [ctx.cond_fact(c, "new sphincter/saddle symptom: ", with_note=True) for c in new_sx]
     why += [ctx.cond_fact(c, "new bilateral leg symptom: ", with_note=True) for c in bilateral]
@@ -259,7 +265,18 @@ def deficit_already_addressed(ctx: PathwayContext, since: ConditionFact | None) 
     return any(p.performed and p.performed >= start for p in ctx.surgeries)
 
 
-def r2_motor_deficit(ctx: PathwayContext) -> CardDraft | None:
+def motor_deficit_to_act_on(ctx: PathwayContext) -> tuple[ConditionFact, ...] | bool:
+    """R2's findings: a strength decline or a new deficit (critical), or a stable deficit not yet
+    addressed by a surgeon (warning)."""
+    deficits = motor_deficit_conditions(ctx)
+    if strength_decline(ctx) is not None:
+        return deficits or True
+    if any(is_new(ctx, c) for c in deficits):
+        return deficits
+    return deficits if deficits and not deficit_already_addressed(ctx, deficits[-1]) else ()
+
+
+def r2_motor_deficit(ctx: PathwayContext) -> CardDraft:
     """R2 — progressive or severe motor deficit.
 
     When: serial strength Observations decline (e.g. MRC 4/5 → 2/5) or a new foot drop (≤ 14 days)
@@ -270,14 +287,10 @@ def r2_motor_deficit(ctx: PathwayContext) -> CardDraft | None:
     Evidence: seed 002 (progressive deficits require decompression), seed 003 (refer ≤ 2 weeks for any
       deficit; immediate imaging for progressive deficit), ACR 2021, NASS LDH.
     """
-    if not ctx.gate_open:
-        return None
     decline = strength_decline(ctx)
     deficits = motor_deficit_conditions(ctx)
     new_deficits = tuple(c for c in deficits if is_new(ctx, c))
     progressive = decline is not None or bool(new_deficits)
-    if not progressive and (not deficits or deficit_already_addressed(ctx, deficits[-1])):
-        return None
     why: list[Fact] = []
     if decline is not None:
         e, n = decline.earlier, decline.later
@@ -557,7 +570,7 @@ def worsening_facts(ctx: PathwayContext, worse: WorseningAfterProcedure | None) 
     ]
 
 
-def r3_malignancy_infection_fracture(ctx: PathwayContext) -> CardDraft | None:
+def r3_malignancy_infection_fracture(ctx: PathwayContext) -> CardDraft:
     """R3 — suspected malignancy, infection or fracture.
 
     When: metastatic/bone tumour codes or unexplained weight loss, or a cancer history at any symptom
@@ -569,13 +582,9 @@ def r3_malignancy_infection_fracture(ctx: PathwayContext) -> CardDraft | None:
       any ESI; fracture imaging (variant 6); nothing elective meanwhile.
     Evidence: ACR 2021 variants 6–7; NICE NG59.
     """
-    if not ctx.gate_open:
-        return None
     cancer, infection, fracture = malignancy_flags(ctx), suspected_infection(ctx), fracture_flags(ctx)
     ivdu = tuple(c for c in injection_drug_use(ctx) if c in infection)
     worse = worsening_after_procedure(ctx)
-    if not (cancer or infection or fracture or worse):
-        return None
     why = worsening_facts(ctx, worse)
     why += [ctx.cond_fact(c, "malignancy flag: ", with_note=True) for c in cancer]
     why += [ctx.cond_fact(c, "infection flag: ", with_note=True) for c in infection if c not in ivdu]
@@ -616,15 +625,3 @@ def r3_malignancy_infection_fracture(ctx: PathwayContext) -> CardDraft | None:
         selection_behavior="any",
         needs=("conditions", "procedures", "observations") if worse else ("conditions",),
     )
-
-
-RED_FLAG_RULES = (r1_cauda_equina, r2_motor_deficit, r3_malignancy_infection_fracture)
-
-
-def first_red_flag(ctx: PathwayContext) -> CardDraft | None:
-    """R1 > R2 > R3: the first red flag that fires."""
-    for rule in RED_FLAG_RULES:
-        card = rule(ctx)
-        if card is not None:
-            return card
-    return None
