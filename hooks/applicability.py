@@ -38,6 +38,7 @@ class Predicate(Generic[C]):
     name: str
     test: Callable[[C], Answer]
     negated: bool = False
+    opposite: str = ""  # the name of the negation ("no lumbar ESI on record"); else "not <name>"
 
     def holds(self, ctx: C) -> tuple[Fact, ...] | None:
         """The facts that show the predicate holds (possibly none), or None when it does not."""
@@ -56,18 +57,17 @@ class Predicate(Generic[C]):
         return phrase(self.name, t)
 
     def __invert__(self) -> Predicate[C]:
-        return replace(self, name=_negate(self.name), negated=not self.negated)
+        return replace(
+            self, name=self.opposite or f"not {self.name}", opposite=self.name, negated=not self.negated
+        )
 
 
-def _negate(name: str) -> str:
-    return name[4:] if name.startswith("not ") else f"not {name}"
-
-
-def predicate(name: str) -> Callable[[Callable[[C], Answer]], Predicate[C]]:
-    """Decorator: ``@predicate("symptoms under 6 weeks")`` over ``def acute(ctx) -> bool``."""
+def predicate(name: str, opposite: str = "") -> Callable[[Callable[[C], Answer]], Predicate[C]]:
+    """Decorator: ``@predicate("symptoms under {conservative_care_days}")`` over ``def acute(ctx)``;
+    ``opposite`` names the negation when "not …" would read badly."""
 
     def wrap(test: Callable[[C], Answer]) -> Predicate[C]:
-        return Predicate(name, test)
+        return Predicate(name, test, opposite=opposite)
 
     return wrap
 
@@ -154,7 +154,7 @@ def describe(tree: Branch[Any]) -> list[str]:
     lines: list[str] = []
 
     def when(node: Node) -> str:
-        return " and ".join(p.label() for p in node.when) or "otherwise"
+        return "; ".join(p.label() for p in node.when) or "otherwise"
 
     def visit(node: Node, depth: int) -> None:
         pad = "  " * depth

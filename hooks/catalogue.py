@@ -38,10 +38,10 @@ CATALOGUE: tuple[Rule, ...] = (
     pr.acute.E1,
     pr.persistent.P2,
     pr.persistent.P1,
+    pr.esi_outcome.F8,
     pr.esi_outcome.F0,
     pr.esi_outcome.F1,
     pr.esi_outcome.F2,
-    pr.esi_outcome.F8,
     pr.refractory.F6,
     pr.refractory.F5,
     pr.refractory.F7,
@@ -50,8 +50,8 @@ CATALOGUE: tuple[Rule, ...] = (
     # devices and ablation
     pr.neuromodulation.N3,
     pr.neuromodulation.N1,
-    pr.neuromodulation.N2,
     pr.neuromodulation.L1,
+    pr.neuromodulation.N2,
     pr.ablation.A1,
     pr.ablation.A2,
     # cross-cutting

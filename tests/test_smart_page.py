@@ -205,7 +205,8 @@ def test_no_scenario_reasoning_names_an_internal_source() -> None:
     for name in names:
         for view in reasoning(run(name).drafts):
             text = " ".join(
-                [view.summary, *(f.text for f in view.why), *view.gaps, *view.next_steps, *view.avoid]
+                [view.summary, *(f.text for f in (*view.why, *view.basis)), *view.gaps, *view.next_steps]
+                + list(view.avoid)
                 + [f"{c.topic} {c.for_} {c.against}" for c in view.conflicts]
                 + [f"{e.label} {e.title} {e.citation}" for e in view.evidence]
             )
@@ -221,8 +222,9 @@ def test_the_page_shows_the_state_the_reasoning_and_no_internal_sources(name: st
         PageInput(inv.history, inv.drafts, inv.today, app_context=state), default_terminology(), Thresholds()
     )
     assert 'aria-current="step"' in html and f'id="state-{state}"' in html
+    assert "How the pathway reached this step" in html and inv.drafts[0].basis
     for d in inv.drafts:
-        for fact in d.why:
+        for fact in (*d.why, *d.basis):
             if fact.ref:
                 assert fact.ref in html
         for g in d.evidence:

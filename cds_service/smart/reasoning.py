@@ -1,9 +1,10 @@
 """The full reasoning behind each card, as the page shows it.
 
 ``reasoning(drafts)`` is the one place that reads the rules' structured explanation — why (each
-fact with the resource it came from), what is not recorded, next steps, what not to do, the
-evidence with its links and both sides of any disagreement. It reads those parts by name from any
-card-like object, so another producer of the same parts can be shown without changing the page.
+fact with the resource it came from), how the pathway reached the state, what is not recorded,
+next steps, what not to do, the evidence with its links and both sides of any disagreement. It
+reads those parts by name from any card-like object, so another producer of the same parts can be
+shown without changing the page.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class ReasoningView:
     indicator: str
     summary: str
     why: tuple[FactView, ...]
+    basis: tuple[FactView, ...]  # how the pathway reached this state: each predicate that held
     gaps: tuple[str, ...]
     next_steps: tuple[str, ...]
     avoid: tuple[str, ...]
@@ -58,6 +60,7 @@ def reasoning(drafts: Iterable[Any]) -> tuple[ReasoningView, ...]:
             indicator=d.indicator,
             summary=d.summary,
             why=tuple(FactView(f.text, f.ref) for f in d.why),
+            basis=tuple(FactView(f.text, f.ref) for f in getattr(d, "basis", ())),
             gaps=tuple(d.gaps),
             next_steps=tuple(d.next_steps),
             avoid=tuple(d.avoid),

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from hooks.applicability import Branch, Predicate, Step, decide, predicate
+from hooks.applicability import Branch, Predicate, Step, decide, describe, predicate
 from hooks.cards import CardDraft, Fact
 from hooks.pathway.context import (
     FAILED_OUTCOMES,
@@ -121,7 +121,7 @@ def stimulator_trial(ctx: PathwayContext) -> Iterable[Fact]:
     return (ctx.proc_fact(a.procedure, f" ({a.outcome.value.replace('_', ' ')})"),) if a else ()
 
 
-@predicate("a permanent stimulator implanted after the trial")
+@predicate("a permanent stimulator implanted after the trial", "no implant after the trial")
 def implant_after_trial(ctx: PathwayContext) -> Iterable[Fact]:
     a = _trial(ctx)
     return tuple(ctx.proc_fact(p) for p in neuromodulation.implanted_after(ctx, a.procedure)) if a else ()
@@ -150,7 +150,7 @@ def stimulation_exhausted(ctx: PathwayContext) -> bool:
     return a is not None and neuromodulation.stimulation_exhausted(ctx, a)
 
 
-@predicate("the trial's outcome is not documented, within {outcome_recall_days}")
+@predicate("a trial within {outcome_recall_days} with no documented outcome")
 def trial_to_record(ctx: PathwayContext) -> bool:
     a = _trial(ctx)
     return (
@@ -194,7 +194,7 @@ def ablation_worn_off(ctx: PathwayContext) -> bool:
     return a is not None and a.outcome is Outcome.SUCCESS and (age or 0) >= ctx.t.rfa_durable_days
 
 
-@predicate("the latest ablation's outcome is not documented, within {outcome_recall_days}")
+@predicate("an ablation within {outcome_recall_days} with no documented outcome")
 def ablation_to_record(ctx: PathwayContext) -> bool:
     a = _ablation(ctx)
     age = ctx.days_since(a.procedure.performed) if a else None
@@ -250,7 +250,7 @@ def symptoms_after_recovery(ctx: PathwayContext) -> bool:
 # ---------------------------------------------------------------------------------------------
 
 
-@predicate("a lumbar ESI on record")
+@predicate("a lumbar ESI on record", "no lumbar ESI on record")
 def esi_done(ctx: PathwayContext) -> Iterable[Fact]:
     return tuple(ctx.proc_fact(p) for p in ctx.esis[-2:])
 
@@ -260,14 +260,17 @@ def acute_symptoms(ctx: PathwayContext) -> bool:
     return acute.is_acute(ctx)
 
 
-@predicate("pain ≥ {severe_pain_nrs}/10 and ODI ≥ {severe_odi} where recorded")
+@predicate(
+    "pain ≥ {severe_pain_nrs}/10 and ODI ≥ {severe_odi} where recorded",
+    "pain under {severe_pain_nrs}/10 or ODI under {severe_odi}, or neither recorded",
+)
 def severe(ctx: PathwayContext) -> Iterable[Fact]:
     if not acute.is_severe(ctx):
         return ()
     return tuple(ctx.obs_fact(o) for o in (ctx.latest_pain, ctx.latest_odi) if o is not None)
 
 
-@predicate("referred to or seen by a spine specialist")
+@predicate("referred to or seen by a spine specialist", "not yet referred to a spine specialist")
 def referred(ctx: PathwayContext) -> bool:
     return ctx.referred
 
@@ -300,7 +303,7 @@ def esi_limit_reached(ctx: PathwayContext) -> Iterable[Fact]:
     return tuple(ctx.proc_fact(p) for p in ctx.esis_within(ctx.t.esi_frequency_window_days))
 
 
-@predicate("an image-guided ESI on record")
+@predicate("an image-guided ESI on record", "no image-guided ESI on record")
 def image_guided_esi(ctx: PathwayContext) -> Iterable[Fact]:
     return tuple(ctx.proc_fact(a.procedure) for a in ctx.image_guided_assessments[-1:])
 
@@ -367,17 +370,17 @@ def facet_or_si_pain(ctx: PathwayContext) -> Iterable[Fact]:
     return _conditions(ctx, refractory.facet_or_si_generators(ctx))
 
 
-@predicate("an ablation with a card of its own")
+@predicate("an ablation with a card of its own", "no ablation card")
 def ablation_speaks(ctx: PathwayContext) -> bool:
     return decide(ctx, ABLATION_STATES).card is not None
 
 
-@predicate("a compressive lesion concordant with the symptoms")
+@predicate("a compressive lesion concordant with the symptoms", "no concordant compressive lesion")
 def concordant_lesion(ctx: PathwayContext) -> bool:
     return refractory.has_concordant_lesion(ctx)
 
 
-@predicate("a motor deficit")
+@predicate("a motor deficit", "no motor deficit")
 def motor_deficit(ctx: PathwayContext) -> Iterable[Fact]:
     return _conditions(ctx, red_flags.motor_deficit_conditions(ctx))
 
@@ -671,3 +674,16 @@ PREDICATES: tuple[P, ...] = (
     no_surgical_target,
     diagnosis_uncertain,
 )
+
+
+def docs_section() -> str:
+    """The trees as ``docs/pathway.md`` prints them (default thresholds)."""
+    parts = []
+    for tree in TREES:
+        parts += [
+            f"**{tree.name[:1].upper()}{tree.name[1:]}**"
+            + (f" — when {'; '.join(p.label() for p in tree.when)}" if tree.when else ""),
+            "",
+        ]
+        parts += [*describe(tree), ""]
+    return "\n".join(parts).rstrip() + "\n"
