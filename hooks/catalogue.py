@@ -4,11 +4,13 @@ A rule is a frozen ``hooks.rule.Rule`` declared in its own module (a pathway sta
 ``hooks/pathway/rules/``, an order check in ``hooks/orders/checks/``) and named here. The
 catalogue is what the registry's service metadata, the catalogue tests (a positive fixture, a
 negative fixture and a docs entry for every rule) and ``docs/pathway.md`` read. Adding a rule is
-its module, one line here, and its fixtures.
+its module, one line here, a step in its precedence tree (a patient-view state) and its fixtures.
 
 The order is the decision model's precedence (§1.1): red flags, then the post-surgical and the
-conservative → ESI branches, devices and ablation, the cross-cutting cards, the silent X1; then the
-order checks, most urgent first, as ``hooks.orders.CHECKS`` runs them.
+conservative → ESI branches, devices and ablation — the order in which the trees of
+``hooks.pathway.precedence`` first name each state (``tests/test_precedence.py``) — the
+cross-cutting cards, the silent X1; then the order checks, most urgent first, as
+``hooks.orders.CHECKS`` runs them.
 """
 
 from __future__ import annotations
