@@ -139,9 +139,7 @@ def trial_failed(ctx: PathwayContext) -> bool:
     return a is not None and a.outcome in FAILED_OUTCOMES
 
 
-@predicate("no surgical target for the device")
-def no_target_for_device(ctx: PathwayContext) -> bool:
-    return neuromodulation.no_surgical_target(ctx)
+no_target_for_device: P = Predicate("no surgical target for the device", neuromodulation.no_surgical_target)
 
 
 @predicate("stimulation options used up")
@@ -215,14 +213,14 @@ def after_lumbar_surgery(ctx: PathwayContext) -> Iterable[Fact] | bool:
     return ctx.post_surgical and (post_surgical.surgery_facts(ctx) or True)
 
 
-@predicate("the operation was at most {chronic_days} ago")
-def early_after_surgery(ctx: PathwayContext) -> bool:
-    return post_surgical.early_postoperative(ctx)
+early_after_surgery: P = Predicate(
+    "the operation was at most {chronic_days} ago", post_surgical.early_postoperative
+)
 
 
-@predicate("imaging after surgery shows a recurrent herniation")
-def recurrence_after_surgery(ctx: PathwayContext) -> Iterable[Fact]:
-    return post_surgical.recurrence_confirmed(ctx)
+recurrence_after_surgery: P = Predicate(
+    "imaging after surgery shows a recurrent herniation", post_surgical.recurrence_confirmed
+)
 
 
 @predicate("spondylolisthesis or instability")
@@ -230,19 +228,20 @@ def instability(ctx: PathwayContext) -> Iterable[Fact]:
     return _conditions(ctx, post_surgical.instability_conditions(ctx))
 
 
-@predicate("a contrast MRI after surgery shows scar and no recurrence")
-def fibrosis_without_target(ctx: PathwayContext) -> Iterable[Fact]:
-    return post_surgical.fibrosis_without_target(ctx)
+fibrosis_without_target: P = Predicate(
+    "a contrast MRI after surgery shows scar and no recurrence", post_surgical.fibrosis_without_target
+)
 
 
-@predicate("leg pain, or the operation, at least {scs_eligibility_days} ago")
-def long_enough_for_stimulation(ctx: PathwayContext) -> bool:
-    return post_surgical.long_enough_for_stimulation(ctx)
+long_enough_for_stimulation: P = Predicate(
+    "leg pain, or the operation, at least {scs_eligibility_days} ago",
+    post_surgical.long_enough_for_stimulation,
+)
 
 
-@predicate("radicular pain more than {chronic_days} after the operation")
-def symptoms_after_recovery(ctx: PathwayContext) -> bool:
-    return post_surgical.symptoms_after_recovery(ctx)
+symptoms_after_recovery: P = Predicate(
+    "radicular pain more than {chronic_days} after the operation", post_surgical.symptoms_after_recovery
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -255,9 +254,7 @@ def esi_done(ctx: PathwayContext) -> Iterable[Fact]:
     return tuple(ctx.proc_fact(p) for p in ctx.esis[-2:])
 
 
-@predicate("symptoms under {conservative_care_days}")
-def acute_symptoms(ctx: PathwayContext) -> bool:
-    return acute.is_acute(ctx)
+acute_symptoms: P = Predicate("symptoms under {conservative_care_days}", acute.is_acute)
 
 
 @predicate(
@@ -275,14 +272,10 @@ def referred(ctx: PathwayContext) -> bool:
     return ctx.referred
 
 
-@predicate("symptoms for {chronic_days} or more")
-def chronic_symptoms(ctx: PathwayContext) -> bool:
-    return persistent.is_chronic(ctx)
+chronic_symptoms: P = Predicate("symptoms for {chronic_days} or more", persistent.is_chronic)
 
 
-@predicate("symptoms for {conservative_care_days} or more")
-def persistent_symptoms(ctx: PathwayContext) -> bool:
-    return persistent.is_persistent(ctx)
+persistent_symptoms: P = Predicate("symptoms for {conservative_care_days} or more", persistent.is_persistent)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -355,9 +348,7 @@ def repeated_without_benefit(ctx: PathwayContext) -> Iterable[Fact]:
     return tuple(ctx.proc_fact(a.procedure) for a in run) if esi_outcome.repeated_without_benefit(ctx) else ()
 
 
-@predicate("another ESI is ordered")
-def esi_ordered(ctx: PathwayContext) -> Iterable[Fact]:
-    return esi_outcome.pending_esi_orders(ctx)
+esi_ordered: P = Predicate("another ESI is ordered", esi_outcome.pending_esi_orders)
 
 
 @predicate("neurogenic claudication")
@@ -375,9 +366,11 @@ def ablation_speaks(ctx: PathwayContext) -> bool:
     return decide(ctx, ABLATION_STATES).card is not None
 
 
-@predicate("a compressive lesion concordant with the symptoms", "no concordant compressive lesion")
-def concordant_lesion(ctx: PathwayContext) -> bool:
-    return refractory.has_concordant_lesion(ctx)
+concordant_lesion: P = Predicate(
+    "a compressive lesion concordant with the symptoms",
+    refractory.has_concordant_lesion,
+    opposite="no concordant compressive lesion",
+)
 
 
 @predicate("a motor deficit", "no motor deficit")
@@ -385,14 +378,13 @@ def motor_deficit(ctx: PathwayContext) -> Iterable[Fact]:
     return _conditions(ctx, red_flags.motor_deficit_conditions(ctx))
 
 
-@predicate("symptoms for {scs_eligibility_days} or more with pain ≥ {chronic_neuropathic_nrs}/10")
-def chronic_neuropathic(ctx: PathwayContext) -> bool:
-    return refractory.chronic_neuropathic(ctx)
+chronic_neuropathic: P = Predicate(
+    "symptoms for {scs_eligibility_days} or more with pain ≥ {chronic_neuropathic_nrs}/10",
+    refractory.chronic_neuropathic,
+)
 
 
-@predicate("no surgical target")
-def no_surgical_target(ctx: PathwayContext) -> bool:
-    return refractory.no_surgical_target(ctx)
+no_surgical_target: P = Predicate("no surgical target", refractory.no_surgical_target)
 
 
 @predicate("a mimic on record, or imaging discordant or missing")
@@ -406,26 +398,6 @@ def diagnosis_uncertain(ctx: PathwayContext) -> Iterable[Fact] | bool:
 # ---------------------------------------------------------------------------------------------
 # card builders that need the assessment a step was chosen on
 # ---------------------------------------------------------------------------------------------
-
-
-def f0_last(ctx: PathwayContext) -> CardDraft:
-    return esi_outcome.f0_too_early(ctx, _last(ctx))
-
-
-def f1_last(ctx: PathwayContext) -> CardDraft:
-    return esi_outcome.f1_worked_then_recurred(ctx, _last(ctx))
-
-
-def f1_guided(ctx: PathwayContext) -> CardDraft:
-    return esi_outcome.f1_worked_then_recurred(ctx, ctx.image_guided_assessments[-1])
-
-
-def f0_guided(ctx: PathwayContext) -> CardDraft:
-    return esi_outcome.f0_too_early(ctx, ctx.image_guided_assessments[-1])
-
-
-def f0_guided_unrecorded(ctx: PathwayContext) -> CardDraft:
-    return esi_outcome.f0_outcome_unrecorded(ctx, ctx.image_guided_assessments[-1])
 
 
 def p2_old_injection(ctx: PathwayContext) -> CardDraft:
@@ -445,26 +417,18 @@ def n3_losing(ctx: PathwayContext) -> CardDraft | None:
     return neuromodulation.n3_losing_effect(ctx, effect) if effect else None
 
 
-def _trial_card(
+def on(
+    assessment: Callable[[PathwayContext], Assessment | None],
     build: Callable[[PathwayContext, Assessment], CardDraft],
 ) -> Callable[[PathwayContext], CardDraft | None]:
-    def on_latest_trial(ctx: PathwayContext) -> CardDraft | None:
-        a = _trial(ctx)
+    """A card builder judged on one assessment (the last ESI, the latest trial or ablation)."""
+
+    def built(ctx: PathwayContext) -> CardDraft | None:
+        a = assessment(ctx)
         return build(ctx, a) if a else None
 
-    on_latest_trial.__name__ = build.__name__
-    return on_latest_trial
-
-
-def _ablation_card(
-    build: Callable[[PathwayContext, Assessment], CardDraft],
-) -> Callable[[PathwayContext], CardDraft | None]:
-    def on_latest_ablation(ctx: PathwayContext) -> CardDraft | None:
-        a = _ablation(ctx)
-        return build(ctx, a) if a else None
-
-    on_latest_ablation.__name__ = build.__name__
-    return on_latest_ablation
+    built.__name__ = build.__name__
+    return built
 
 
 def a1_repeat(ctx: PathwayContext) -> CardDraft | None:
@@ -499,7 +463,7 @@ DEVICE_STATES: Branch[PathwayContext] = Branch(
             "A stimulator trial not followed by an implant",
             (stimulator_trial, ~implant_after_trial),
             (
-                Step(nm.N1, (trial_helped,), _trial_card(nm.n1_trial_succeeded)),
+                Step(nm.N1, (trial_helped,), on(_trial, nm.n1_trial_succeeded)),
                 Branch(
                     "The trial failed",
                     (trial_failed,),
@@ -507,12 +471,12 @@ DEVICE_STATES: Branch[PathwayContext] = Branch(
                         Step(
                             nm.L1,
                             (no_target_for_device, stimulation_exhausted),
-                            _trial_card(nm.l1_refractory_to_neuromodulation),
+                            on(_trial, nm.l1_refractory_to_neuromodulation),
                         ),
-                        Step(nm.N2, (), _trial_card(nm.n2_trial_failed)),
+                        Step(nm.N2, (), on(_trial, nm.n2_trial_failed)),
                     ),
                 ),
-                Step(nm.N1, (trial_to_record,), _trial_card(nm.n1_record_outcome)),
+                Step(nm.N1, (trial_to_record,), on(_trial, nm.n1_record_outcome)),
             ),
         ),
     ),
@@ -522,11 +486,11 @@ ABLATION_STATES: Branch[PathwayContext] = Branch(
     "ablation",
     (ablation_done,),
     (
-        Step(ab.A1, (ablation_failed,), _ablation_card(ab.a1_failed_ablation)),
+        Step(ab.A1, (ablation_failed,), on(_ablation, ab.a1_failed_ablation)),
         Step(ab.A1, (ablation_repeated_after_failure,), a1_repeat),
-        Step(ab.A2, (ablation_recurred,), _ablation_card(ab.a2_worked_then_recurred)),
-        Step(ab.A2, (ablation_worn_off,), _ablation_card(ab.a2_worked_then_recurred)),
-        Step(ab.A1, (ablation_to_record,), _ablation_card(ab.a1_record_outcome)),
+        Step(ab.A2, (ablation_recurred,), on(_ablation, ab.a2_worked_then_recurred)),
+        Step(ab.A2, (ablation_worn_off,), on(_ablation, ab.a2_worked_then_recurred)),
+        Step(ab.A1, (ablation_to_record,), on(_ablation, ab.a1_record_outcome)),
     ),
 )
 
@@ -569,16 +533,22 @@ PATHWAY_STATES: Branch[PathwayContext] = Branch(
         Branch(
             "The last ESI is too recent to judge",
             (last_esi_pending,),
-            (Step(F8, (esi_limit_reached,), eo.f8_repeated_without_benefit), Step(F0, (), f0_last)),
+            (
+                Step(F8, (esi_limit_reached,), eo.f8_repeated_without_benefit),
+                Step(F0, (), on(_last, eo.f0_too_early)),
+            ),
         ),
         Branch(
             "No image-guided ESI",
             (~image_guided_esi,),
-            (Step(F1, (last_esi_helped,), f1_last), Step(F2, (), eo.f2_inadequate_trial)),
+            (
+                Step(F1, (last_esi_helped,), on(_last, eo.f1_worked_then_recurred)),
+                Step(F2, (), eo.f2_inadequate_trial),
+            ),
         ),
         Step(F8, (esi_limit_reached,), eo.f8_repeated_without_benefit),
-        Step(F1, (guided_esi_helped,), f1_guided),
-        Step(F0, (guided_esi_pending,), f0_guided),
+        Step(F1, (guided_esi_helped,), on(_latest_guided, eo.f1_worked_then_recurred)),
+        Step(F0, (guided_esi_pending,), on(_latest_guided, eo.f0_too_early)),
         Branch(
             "The image-guided ESI's outcome is not documented",
             (guided_esi_undocumented,),
@@ -591,7 +561,7 @@ PATHWAY_STATES: Branch[PathwayContext] = Branch(
                         Step(persistent.P1, (persistent_symptoms,), p1_old_injection),
                     ),
                 ),
-                Step(F0, (), f0_guided_unrecorded),
+                Step(F0, (), on(_latest_guided, eo.f0_outcome_unrecorded)),
             ),
         ),
         Branch(
