@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from cds_service.fhir_facts import build_history
+from fhir_fixtures.fhir_builder import ICD10CM, RXNORM
 from hooks.pathway.rules.medication import is_oral
 from hooks.terminology import Coding
 from tests.pathway_builders import (
@@ -21,9 +22,6 @@ from tests.pathway_builders import (
     run,
     states,
 )
-
-RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
-ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
 
 
 def _bup(ref: str = "bup-1", *, text: str, route: str | None = None, start: int = 120) -> object:

@@ -7,6 +7,7 @@ from dataclasses import replace
 import pytest
 from pathway_builders import TERM, card_of, codes_of, cond, conservative, radic, report, run, states
 
+from fhir_fixtures.fhir_builder import ICD10CM as ICD
 from hooks.facts import ConditionFact
 from hooks.orders import evaluate_orders
 from hooks.terminology import Coding
@@ -14,8 +15,6 @@ from tests.orders_builders import RADICULOPATHY, history, inp, sr
 from tests.orders_builders import cond as ocond
 from tests.orders_builders import obs as oobs
 from tests.orders_builders import proc as oproc
-
-ICD = "http://hl7.org/fhir/sid/icd-10-cm"
 
 
 def icd_cond(ref: str, code: str, display: str, *, onset: int, **kw: object) -> ConditionFact:
