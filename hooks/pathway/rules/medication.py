@@ -288,7 +288,7 @@ def m2_neuropathic_agents(ctx: PathwayContext) -> CardDraft | None:
     return M2.card(
         ctx,
         indicator="info",
-        summary=f"Evidence conflict for {names[:60]} in sciatica: reassess benefit; taper if no "
+        summary=f"{names[:60]} for sciatica: evidence is mixed; reassess benefit, taper if no "
         f"{pct(ctx.t.partial_relief_pct)} gain",
         why=why,
         gaps=gaps,
