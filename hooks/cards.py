@@ -118,7 +118,8 @@ class CardDraft:
     conflict_now: Conflict | None = None
     # Rules whose cards were merged into this one (the cross-cutting card on patient-view).
     merged: tuple[str, ...] = ()
-    # How the pathway reached this state: each predicate that held, naming the resources it read.
+    # How the pathway reached this state (each predicate that held, naming the resources it read),
+    # or why an order check judged the draft order.
     basis: tuple[Fact, ...] = ()
 
     def __post_init__(self) -> None:
@@ -291,7 +292,8 @@ def render_full(card: CardDraft) -> str:
     if card.conflicts:
         parts += ["", "**Where sources disagree**", *(f"- {c.markdown()}" for c in card.conflicts)]
     if card.basis:
-        parts += ["", "**How the pathway reached this step**", *(f"- {f.markdown()}" for f in card.basis)]
+        heading = "**Why this check ran**" if card.subject_key else "**How the pathway reached this step**"
+        parts += ["", heading, *(f"- {f.markdown()}" for f in card.basis)]
     if card.merged:
         parts += ["", f"Rules on this card: {', '.join(card.rule_ids)}"]
     parts += ["", ADVISORY]

@@ -65,7 +65,7 @@ def test_the_services_run_exactly_the_catalogued_rules() -> None:
     """Every order check's rules are catalogued, and every catalogued rule runs on a hook a service
     answers."""
     assert set(RULE_IDS) == {r.id for r in rules_for(("order-select", "order-sign"))}
-    assert {rid for c in CHECKS for rid in c.RULE_IDS} <= set(RULE_IDS)
+    assert {rid for c in CHECKS for rid in c.rule_ids} <= set(RULE_IDS)
     hooks = {h for s in services() for h in s.hooks}
     assert all(set(r.hooks) <= hooks for r in CATALOGUE)
     for s in services():

@@ -125,7 +125,7 @@ def test_the_safety_card_comes_before_a_low_value_card_on_the_same_order() -> No
     early = [cond("rad", RADICULOPATHY, 20), obs("pain", "pain", 5, 2)]
     cards = evaluate_orders(inp("order-sign", [sr(*ESI)], history(*early, med(*APIXABAN, 200))))
     assert [c.rule_id for c in cards] == [RULE, "order.esi-too-early"]
-    assert CHECKS.index(antithrombotics) == 1  # right after red-flag interception
+    assert CHECKS.index(antithrombotics.CHECK) == 1  # right after red-flag interception
 
 
 def test_unreadable_medications_are_said_on_the_order() -> None:

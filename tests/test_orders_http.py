@@ -73,7 +73,7 @@ def test_every_check_has_a_positive_scenario_on_both_hooks() -> None:
 
     fired = {e["rule"] for slug in SCENARIOS for hook in HOOKS for e in load(f"{slug}.expected.json")[hook]}
     for check in CHECKS:
-        assert fired & set(check.RULE_IDS), check.__name__
+        assert fired & set(check.rule_ids), check.name
     assert any(not load(f"{s}.expected.json")["order-sign"] for s in SCENARIOS)  # negatives exist
 
 

@@ -176,3 +176,13 @@ def test_describe_nests_branches() -> None:
     assert lines[0] == "- under a — when a, and then only:"
     assert lines[1].startswith("  - **T1** (Test) — when b")
     assert lines[2] == "- **T1** (Test) — when not b"
+
+
+def test_an_order_card_says_why_its_check_ran(capsys: pytest.CaptureFixture[str]) -> None:
+    """Order checks are declared as data (``OrderCheck``): the code that put the draft in a check's
+    scope is the card's basis, printed in the full reasoning."""
+    request = ROOT / "fhir_fixtures" / "orders" / "esi-blind.order-sign.json"
+    assert cli(["evaluate", str(request), "--date", "2026-11-01", "--full"]) == 0
+    text = capsys.readouterr().out
+    basis = text.split("**Why this check ran**\n", 1)[1].split("\n\n", 1)[0]
+    assert basis.startswith("- `ServiceRequest/sr-esi` — the draft order is one this check judges: 62322 ")

@@ -16,7 +16,7 @@ optional part of the history it reads (``NEEDS``) could not be fetched, the orde
 
 from __future__ import annotations
 
-from types import ModuleType
+from dataclasses import replace
 
 from hooks.cards import CardDraft, Fact
 from hooks.evaluation import EvaluationInput
@@ -34,29 +34,32 @@ from hooks.orders.checks import (
     red_flag,
     rfa,
 )
-from hooks.orders.common import NOT_CHECKED, card
+from hooks.orders.common import NOT_CHECKED, OrderCheck, card
 from hooks.orders.context import OrderContext
 from hooks.orders.draft import DraftOrder
 from hooks.registry import expand_keys
 
 # Most urgent first: red-flag interception, the bleeding-risk safety check, then imaging, injections,
 # ablation, devices, surgery, drugs.
-CHECKS = (
-    red_flag,
-    antithrombotics,
-    imaging_early,
-    mri_contrast,
-    esi_blind,
-    esi_repeat,
-    esi_wrong_target,
-    rfa,
-    neuromodulation,
-    fusion,
-    medications,
-    discography,
+CHECKS: tuple[OrderCheck, ...] = tuple(
+    m.CHECK
+    for m in (
+        red_flag,
+        antithrombotics,
+        imaging_early,
+        mri_contrast,
+        esi_blind,
+        esi_repeat,
+        esi_wrong_target,
+        rfa,
+        neuromodulation,
+        fusion,
+        medications,
+        discography,
+    )
 )
 RULE_NOT_CHECKED = NOT_CHECKED.id
-RULE_IDS: tuple[str, ...] = (*(rid for c in CHECKS for rid in c.RULE_IDS), RULE_NOT_CHECKED)
+RULE_IDS: tuple[str, ...] = (*(rid for c in CHECKS for rid in c.rule_ids), RULE_NOT_CHECKED)
 
 
 def evaluate_orders(inp: EvaluationInput) -> list[CardDraft]:
@@ -64,7 +67,11 @@ def evaluate_orders(inp: EvaluationInput) -> list[CardDraft]:
     ctx = OrderContext(inp)
     cards: list[CardDraft] = []
     for order in ctx.judged:
-        found = [c for check in CHECKS for c in check.check(ctx, order)]
+        found = [
+            replace(c, basis=(*check.applies(ctx, order), *c.basis))
+            for check in CHECKS
+            for c in check.judge(ctx, order)
+        ]
         unchecked = _not_fully_checked(ctx, order, found)
         if unchecked is not None:
             found.append(unchecked)
@@ -74,35 +81,27 @@ def evaluate_orders(inp: EvaluationInput) -> list[CardDraft]:
     return cards
 
 
-def _applies(ctx: OrderContext, order: DraftOrder, check: ModuleType) -> bool:
-    if check.ORDER_KIND == "medication":
-        return order.resource_type == "MedicationRequest" and any(
-            ctx.drug_is(order, vs) is not None for vs in check.APPLIES_TO
-        )
-    return order.is_procedure_order and ctx.term.matches_any(check.APPLIES_TO, order.all_codings) is not None
-
-
 def _not_fully_checked(ctx: OrderContext, order: DraftOrder, found: list[CardDraft]) -> CardDraft | None:
     """One info card when checks that apply to this order stayed silent without data they read."""
     missing = ctx.history.unavailable
     if not missing:
         return None
     fired = {c.rule_id for c in found}
-    silent: list[tuple[ModuleType, list[str]]] = []
+    silent: list[tuple[OrderCheck, list[str]]] = []
     for check in CHECKS:
-        keys = [k for k in expand_keys(check.NEEDS) if k in missing]
-        if keys and not fired & set(check.RULE_IDS) and _applies(ctx, order, check):
+        keys = [k for k in expand_keys(check.needs) if k in missing]
+        if keys and not fired & set(check.rule_ids) and check.applies(ctx, order):
             silent.append((check, keys))
     if not silent:
         return None
     keys = sorted({k for _, ks in silent for k in ks})
-    evidence = tuple(dict.fromkeys(e for check, _ in silent for e in check.EVIDENCE))
+    evidence = tuple(dict.fromkeys(e for check, _ in silent for e in check.evidence))
     return card(
         RULE_NOT_CHECKED, "Order not fully checked: data unavailable", order,
         indicator="info",
         summary=f"Not fully checked: the patient's {', '.join(keys)} could not be read",
         why=tuple(Fact(f"the patient's {k} could not be read ({missing[k]})") for k in keys),
-        next_steps=tuple(f"Before signing, review {check.CHECKS_WHAT} in the record." for check, _ in silent),
+        next_steps=tuple(f"Before signing, review {check.checks_what} in the record." for check, _ in silent),
         evidence=evidence,
         gaps=ctx.unavailable_gaps(*keys),
     )  # fmt: skip

@@ -9,8 +9,9 @@ and on order-sign.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
 
 from hooks.cards import (
     SUMMARY_MAX,
@@ -29,6 +30,9 @@ from hooks.rule import ORDER_HOOKS, Rule
 from hooks.suggestions import OrderSpec, Priority, service_request
 from hooks.terminology import Coding, Terminology
 
+if TYPE_CHECKING:
+    from hooks.orders.context import OrderContext
+
 # Said on an order when a check that applies to it stayed silent for lack of data.
 NOT_CHECKED = Rule(
     "order.not-fully-checked",
@@ -37,6 +41,48 @@ NOT_CHECKED = Rule(
     ("nice_ng59",),
     hooks=ORDER_HOOKS,
 )
+
+
+@dataclass(frozen=True)
+class OrderCheck:
+    """One order check as data, declared at the end of its module in ``hooks/orders/checks/``.
+
+    ``rules`` the catalogue rules its cards carry; ``applies_to`` the value sets of the orders it
+    judges (of the drug, when ``kind`` is ``"medication"``); ``needs`` the optional prefetch keys
+    whose loss can silence it, ``checks_what`` what the "not fully checked" card then asks the
+    clinician to review and ``evidence`` the sources of that card; ``judge`` the function that
+    judges one draft order."""
+
+    rules: tuple[Rule, ...]
+    applies_to: tuple[str, ...]
+    kind: Literal["procedure", "medication"]
+    checks_what: str
+    needs: tuple[str, ...]
+    evidence: tuple[str, ...]
+    judge: Callable[[OrderContext, DraftOrder], list[CardDraft]]
+
+    @property
+    def name(self) -> str:
+        return self.judge.__module__.rsplit(".", 1)[-1]
+
+    @property
+    def rule_ids(self) -> tuple[str, ...]:
+        return tuple(r.id for r in self.rules)
+
+    def applies(self, ctx: OrderContext, order: DraftOrder) -> tuple[Fact, ...]:
+        """The fact that makes this check judge the draft order (its code in ``applies_to``), or ()."""
+        if self.kind == "medication":
+            if order.resource_type != "MedicationRequest":
+                return ()
+            hit = next((m for vs in self.applies_to if (m := ctx.drug_is(order, vs)) is not None), None)
+        elif not order.is_procedure_order:
+            return ()
+        else:
+            hit = ctx.term.matches_any(self.applies_to, order.all_codings)
+        if hit is None:
+            return ()
+        coded = f"{hit.code} {hit.display}" if hit.display else hit.code
+        return (Fact(f"the draft order is one this check judges: {coded}", order.ref or None),)
 
 
 def order_fact(order: DraftOrder, what: str | None = None) -> Fact:

@@ -30,13 +30,14 @@ from dataclasses import dataclass
 
 from hooks.cards import CardDraft, Fact, Indicator
 from hooks.facts import MedicationFact
-from hooks.orders.common import card
+from hooks.orders.common import OrderCheck, card
 from hooks.orders.context import OrderContext
 from hooks.orders.draft import DraftOrder
 from hooks.rule import INFO_OR_WARNING, Rule, order_rule
 from hooks.terminology import Coding
 
 EVIDENCE: tuple[str, ...] = ("asra_antithrombotics_2018",)
+NEEDS: tuple[str, ...] = ("medicationRequests", "medicationStatements")
 RULE_ID_DECL: Rule = order_rule(
     "order.antithrombotic-procedure",
     "Anticoagulant or antiplatelet before a procedure",
@@ -44,14 +45,7 @@ RULE_ID_DECL: Rule = order_rule(
     EVIDENCE,
     INFO_OR_WARNING,
 )
-RULES = (RULE_ID_DECL,)
 RULE_ID = RULE_ID_DECL.id
-RULE_IDS = tuple(r.id for r in RULES)
-# What the order-level "not fully checked" card needs to know about this check.
-APPLIES_TO: tuple[str, ...] = ("procedures_bleeding_risk_high", "procedures_bleeding_risk_intermediate")
-ORDER_KIND = "procedure"
-CHECKS_WHAT = "current anticoagulants and antiplatelets (hold and restart per ASRA 2018)"
-NEEDS: tuple[str, ...] = ("medicationRequests", "medicationStatements")
 
 # Statuses that end therapy (MedicationRequest and MedicationStatement); a draft is not yet therapy.
 _ENDED = frozenset({"stopped", "completed", "cancelled", "entered-in-error", "not-taken", "revoked", "draft"})
@@ -168,3 +162,14 @@ def _card(
         evidence=EVIDENCE,
         gaps=ctx.unavailable_gaps(*NEEDS),
     )
+
+
+CHECK = OrderCheck(
+    rules=(RULE_ID_DECL,),
+    applies_to=("procedures_bleeding_risk_high", "procedures_bleeding_risk_intermediate"),
+    kind="procedure",
+    checks_what="current anticoagulants and antiplatelets (hold and restart per ASRA 2018)",
+    needs=NEEDS,
+    evidence=EVIDENCE,
+    judge=check,
+)

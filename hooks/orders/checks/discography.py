@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from hooks.cards import CardDraft, Fact
 from hooks.conflicts import DISCOGRAPHY
-from hooks.orders.common import card, delete
+from hooks.orders.common import OrderCheck, card, delete
 from hooks.orders.context import OrderContext
 from hooks.orders.draft import DraftOrder
 from hooks.rule import INFO, Rule, order_rule
@@ -18,15 +18,7 @@ from hooks.rule import INFO, Rule, order_rule
 RULE_ID_DECL: Rule = order_rule(
     "order.discography", "Discography is usually not appropriate", "F4", ("acr_lbp_2021", "nass_ldh"), INFO
 )
-RULES = (RULE_ID_DECL,)
 RULE_ID = RULE_ID_DECL.id
-RULE_IDS = tuple(r.id for r in RULES)
-# What the order-level "not fully checked" card needs to know about this check.
-APPLIES_TO: tuple[str, ...] = ("discography_lumbar",)
-ORDER_KIND = "procedure"
-CHECKS_WHAT = "discography appropriateness"
-NEEDS: tuple[str, ...] = ()  # optional prefetch keys whose loss can silence this check
-EVIDENCE: tuple[str, ...] = ("acr_lbp_2021",)
 
 
 def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
@@ -52,3 +44,14 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             suggestions=(delete(order, "Remove the discography order", f"Remove {order.ref}"),),
         )
     ]
+
+
+CHECK = OrderCheck(
+    rules=(RULE_ID_DECL,),
+    applies_to=("discography_lumbar",),
+    kind="procedure",
+    checks_what="discography appropriateness",
+    needs=(),
+    evidence=("acr_lbp_2021",),
+    judge=check,
+)

@@ -13,7 +13,7 @@ Evidence: seed 003 ("fluoroscopic guidance is the gold standard - blind injectio
 from __future__ import annotations
 
 from hooks.cards import CardDraft
-from hooks.orders.common import card, replace
+from hooks.orders.common import OrderCheck, card, replace
 from hooks.orders.context import OrderContext
 from hooks.orders.draft import DraftOrder
 from hooks.rule import Rule, order_rule
@@ -21,15 +21,7 @@ from hooks.rule import Rule, order_rule
 RULE_ID_DECL: Rule = order_rule(
     "order.esi-blind", "Epidural injection without image guidance", "F2", ("asipp_epidural_2021", "nass_ldh")
 )
-RULES = (RULE_ID_DECL,)
 RULE_ID = RULE_ID_DECL.id
-RULE_IDS = tuple(r.id for r in RULES)
-# What the order-level "not fully checked" card needs to know about this check.
-APPLIES_TO: tuple[str, ...] = ("esi_without_image_guidance",)
-ORDER_KIND = "procedure"
-CHECKS_WHAT = "image guidance of the epidural injection"
-NEEDS: tuple[str, ...] = ()  # optional prefetch keys whose loss can silence this check
-EVIDENCE: tuple[str, ...] = ("asipp_epidural_2021",)
 
 
 def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
@@ -76,3 +68,14 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             ),
         )
     ]
+
+
+CHECK = OrderCheck(
+    rules=(RULE_ID_DECL,),
+    applies_to=("esi_without_image_guidance",),
+    kind="procedure",
+    checks_what="image guidance of the epidural injection",
+    needs=(),
+    evidence=("asipp_epidural_2021",),
+    judge=check,
+)

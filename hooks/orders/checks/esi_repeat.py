@@ -28,7 +28,7 @@ from datetime import timedelta
 from hooks import suggestions as sx
 from hooks.cards import CardDraft, Fact
 from hooks.conflicts import ESI_TIMING
-from hooks.orders.common import cancel_and_create, card, delete
+from hooks.orders.common import OrderCheck, cancel_and_create, card, delete
 from hooks.orders.context import OrderContext
 from hooks.orders.draft import DraftOrder
 from hooks.rule import Rule, order_rule
@@ -38,18 +38,13 @@ RULE_REPEAT_DECL: Rule = order_rule(
     "order.esi-repeat", "Repeat epidural injection without benefit", "F8", ("nass_ldh", "cms_esi_lcd")
 )
 RULE_EARLY_DECL: Rule = order_rule(
-    "order.esi-too-early", "Epidural injection before the conservative-care period", "E1",
+    "order.esi-too-early",
+    "Epidural injection before the conservative-care period",
+    "E1",
     ("nice_ng59", "cms_esi_lcd"),
 )
 RULES = (RULE_REPEAT_DECL, RULE_EARLY_DECL)
 RULE_REPEAT, RULE_EARLY = (r.id for r in RULES)
-RULE_IDS = tuple(r.id for r in RULES)
-# What the order-level "not fully checked" card needs to know about this check.
-APPLIES_TO: tuple[str, ...] = ("esi_lumbar_all",)
-ORDER_KIND = "procedure"
-CHECKS_WHAT = "outcomes of earlier epidural injections (repeat after non-response) and pain severity"
-NEEDS: tuple[str, ...] = ("observations",)  # optional prefetch keys whose loss can silence this check
-EVIDENCE: tuple[str, ...] = ("nass_ldh", "cms_esi_lcd")
 
 
 def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
@@ -190,3 +185,14 @@ def _too_early(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             ),
         )
     ]
+
+
+CHECK = OrderCheck(
+    rules=RULES,
+    applies_to=("esi_lumbar_all",),
+    kind="procedure",
+    checks_what="outcomes of earlier epidural injections (repeat after non-response) and pain severity",
+    needs=("observations",),
+    evidence=("nass_ldh", "cms_esi_lcd"),
+    judge=check,
+)

@@ -24,29 +24,26 @@ from __future__ import annotations
 from hooks import suggestions as sx
 from hooks.cards import CardDraft, Fact
 from hooks.conflicts import ESI_STENOSIS
-from hooks.orders.common import cancel_and_create, card, delete
+from hooks.orders.common import OrderCheck, cancel_and_create, card, delete
 from hooks.orders.context import OrderContext
 from hooks.orders.draft import DraftOrder
 from hooks.pathway.rules import refractory
 from hooks.rule import Rule, order_rule
 
 RULE_FACET_DECL: Rule = order_rule(
-    "order.esi-facet-pain", "Epidural injection for facet or sacroiliac pain", "F5",
+    "order.esi-facet-pain",
+    "Epidural injection for facet or sacroiliac pain",
+    "F5",
     ("asra_facet_2020", "nice_ng59"),
 )
 RULE_CLAUDICATION_DECL: Rule = order_rule(
-    "order.esi-claudication", "Epidural injection for neurogenic claudication", "F6",
+    "order.esi-claudication",
+    "Epidural injection for neurogenic claudication",
+    "F6",
     ("nice_ng59", "asipp_epidural_2021", "nass_stenosis"),
 )
 RULES = (RULE_FACET_DECL, RULE_CLAUDICATION_DECL)
 RULE_FACET, RULE_CLAUDICATION = (r.id for r in RULES)
-RULE_IDS = tuple(r.id for r in RULES)
-# What the order-level "not fully checked" card needs to know about this check.
-APPLIES_TO: tuple[str, ...] = ("esi_lumbar_all",)
-ORDER_KIND = "procedure"
-CHECKS_WHAT = "failed earlier image-guided injections (facet or SI pain mistaken for radicular pain)"
-NEEDS: tuple[str, ...] = ("observations",)  # optional prefetch keys whose loss can silence this check
-EVIDENCE: tuple[str, ...] = ("asra_facet_2020", "nice_ng59")
 
 
 def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
@@ -156,3 +153,14 @@ def _claudication(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             ),
         )
     ]
+
+
+CHECK = OrderCheck(
+    rules=RULES,
+    applies_to=("esi_lumbar_all",),
+    kind="procedure",
+    checks_what="failed earlier image-guided injections (facet or SI pain mistaken for radicular pain)",
+    needs=("observations",),
+    evidence=("asra_facet_2020", "nice_ng59"),
+    judge=check,
+)

@@ -16,24 +16,18 @@ from __future__ import annotations
 
 from hooks.cards import CardDraft, Fact
 from hooks.conflicts import FUSION
-from hooks.orders.common import card, delete, replace
+from hooks.orders.common import OrderCheck, card, delete, replace
 from hooks.orders.context import OrderContext
 from hooks.orders.draft import DraftOrder
 from hooks.rule import Rule, order_rule
 
 RULE_ID_DECL: Rule = order_rule(
-    "order.fusion-no-instability", "Lumbar fusion for disc herniation without instability", "F3",
+    "order.fusion-no-instability",
+    "Lumbar fusion for disc herniation without instability",
+    "F3",
     ("nass_ldh", "nice_ng59"),
 )
-RULES = (RULE_ID_DECL,)
 RULE_ID = RULE_ID_DECL.id
-RULE_IDS = tuple(r.id for r in RULES)
-# What the order-level "not fully checked" card needs to know about this check.
-APPLIES_TO: tuple[str, ...] = ("lumbar_fusion",)
-ORDER_KIND = "procedure"
-CHECKS_WHAT = "instability before fusion"
-NEEDS: tuple[str, ...] = ()  # optional prefetch keys whose loss can silence this check
-EVIDENCE: tuple[str, ...] = ("nass_ldh",)
 
 
 def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
@@ -85,3 +79,14 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             ),
         )
     ]
+
+
+CHECK = OrderCheck(
+    rules=(RULE_ID_DECL,),
+    applies_to=("lumbar_fusion",),
+    kind="procedure",
+    checks_what="instability before fusion",
+    needs=(),
+    evidence=("nass_ldh",),
+    judge=check,
+)

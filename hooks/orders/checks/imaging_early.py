@@ -17,29 +17,28 @@ from __future__ import annotations
 from datetime import timedelta
 
 from hooks.cards import CardDraft, Fact
-from hooks.orders.common import card, delete, update_fields
+from hooks.orders.common import OrderCheck, card, delete, update_fields
 from hooks.orders.context import OrderContext
 from hooks.orders.draft import DraftOrder
 from hooks.rule import CRITICAL, INFO, Rule, order_rule
 from hooks.thresholds import span
 
 RULE_EARLY_DECL: Rule = order_rule(
-    "order.mri-early", "Lumbar imaging before the conservative-care period without red flags", "E1",
-    ("acr_lbp_2021", "nice_ng59"), INFO,
+    "order.mri-early",
+    "Lumbar imaging before the conservative-care period without red flags",
+    "E1",
+    ("acr_lbp_2021", "nice_ng59"),
+    INFO,
 )
 RULE_CES_DECL: Rule = order_rule(
-    "order.mri-ces-emergency", "Cauda equina: imaging must be an emergency study", "R1",
-    ("acr_lbp_2021", "nice_ng59"), CRITICAL,
+    "order.mri-ces-emergency",
+    "Cauda equina: imaging must be an emergency study",
+    "R1",
+    ("acr_lbp_2021", "nice_ng59"),
+    CRITICAL,
 )
 RULES = (RULE_EARLY_DECL, RULE_CES_DECL)
 RULE_EARLY, RULE_CES = (r.id for r in RULES)
-RULE_IDS = tuple(r.id for r in RULES)
-# What the order-level "not fully checked" card needs to know about this check.
-APPLIES_TO: tuple[str, ...] = ("imaging_lumbar_advanced",)
-ORDER_KIND = "procedure"
-CHECKS_WHAT = "imaging timing and red flags"
-NEEDS: tuple[str, ...] = ()  # optional prefetch keys whose loss can silence this check
-EVIDENCE: tuple[str, ...] = ("acr_lbp_2021",)
 
 
 def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
@@ -129,3 +128,14 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             ),
         )
     ]
+
+
+CHECK = OrderCheck(
+    rules=RULES,
+    applies_to=("imaging_lumbar_advanced",),
+    kind="procedure",
+    checks_what="imaging timing and red flags",
+    needs=(),
+    evidence=("acr_lbp_2021",),
+    judge=check,
+)

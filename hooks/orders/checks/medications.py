@@ -67,7 +67,7 @@ from hooks.clinical_drugs import (
 from hooks.conflicts import NEUROPATHIC_AGENTS, ORAL_STEROIDS
 from hooks.facts import MedicationFact
 from hooks.mme import mme_factors
-from hooks.orders.common import card, delete
+from hooks.orders.common import OrderCheck, card, delete
 from hooks.orders.context import OrderContext
 from hooks.orders.draft import Dose, DraftOrder
 from hooks.pathway.rules.medication import continuous_course_days, daily_mme, other_indication
@@ -80,18 +80,26 @@ RULE_OPIOID_DECL: Rule = order_rule(
     "order.opioid-risk", "Opioid prescribing risk", "M1", ("cdc_opioids_2022", "nice_ng59"), INFO_OR_WARNING
 )
 RULE_GABAPENTINOID_DECL: Rule = order_rule(
-    "order.gabapentinoid-sciatica", "Gabapentinoid for sciatica: evidence conflict", "M2",
-    ("nice_ng59", "precise_2017"), INFO,
+    "order.gabapentinoid-sciatica",
+    "Gabapentinoid for sciatica: evidence conflict",
+    "M2",
+    ("nice_ng59", "precise_2017"),
+    INFO,
 )
 RULE_STEROID_DECL: Rule = order_rule(
-    "order.oral-steroid-sciatica", "Oral corticosteroid for sciatica: evidence conflict", "M3",
-    ("nice_ng59",), INFO,
+    "order.oral-steroid-sciatica",
+    "Oral corticosteroid for sciatica: evidence conflict",
+    "M3",
+    ("nice_ng59",),
+    INFO,
 )
 RULE_BENZO_DECL: Rule = order_rule(
     "order.benzodiazepine-with-opioid", "Benzodiazepine with a current opioid", "M1", ("cdc_opioids_2022",)
 )
 RULE_MOUD_DECL: Rule = order_rule(
-    "order.opioid-with-moud", "Opioid for a patient on treatment for opioid use disorder", "M1",
+    "order.opioid-with-moud",
+    "Opioid for a patient on treatment for opioid use disorder",
+    "M1",
     ("cdc_opioids_2022",),
 )
 RULE_ER_NAIVE_DECL: Rule = order_rule(
@@ -109,21 +117,6 @@ RULES = (
     RULE_ER_NAIVE_DECL,
 )
 RULE_OPIOID, RULE_GABAPENTINOID, RULE_STEROID, RULE_BENZO, RULE_MOUD, RULE_ER_NAIVE = (r.id for r in RULES)
-RULE_IDS = tuple(r.id for r in RULES)
-# What the order-level "not fully checked" card needs to know about this check.
-APPLIES_TO: tuple[str, ...] = (
-    "rx_opioids",
-    "rx_benzodiazepine_class",
-    "rx_gabapentinoids",
-    "rx_systemic_corticosteroids",
-)
-ORDER_KIND = "medication"
-CHECKS_WHAT = "current opioids, benzodiazepines and the length of opioid use"
-NEEDS: tuple[str, ...] = (
-    "medicationRequests",
-    "medicationStatements",
-)  # optional prefetch keys whose loss can silence this check
-EVIDENCE: tuple[str, ...] = ("cdc_opioids_2022",)
 
 
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
@@ -592,3 +585,22 @@ def _steroid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         ("nice_ng59",),
         ("Prefer NSAIDs and staying active; do not renew or repeat courses.",),
     )
+
+
+CHECK = OrderCheck(
+    rules=RULES,
+    applies_to=(
+        "rx_opioids",
+        "rx_benzodiazepine_class",
+        "rx_gabapentinoids",
+        "rx_systemic_corticosteroids",
+    ),
+    kind="medication",
+    checks_what="current opioids, benzodiazepines and the length of opioid use",
+    needs=(
+        "medicationRequests",
+        "medicationStatements",
+    ),
+    evidence=("cdc_opioids_2022",),
+    judge=check,
+)

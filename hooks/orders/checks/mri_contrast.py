@@ -14,7 +14,7 @@ Evidence: ACR Appropriateness Criteria Low Back Pain 2021 variant 5 (prior surge
 from __future__ import annotations
 
 from hooks.cards import CardDraft, Fact
-from hooks.orders.common import card, replace
+from hooks.orders.common import OrderCheck, card, replace
 from hooks.orders.context import OrderContext
 from hooks.orders.draft import DraftOrder
 from hooks.pathway.rules import post_surgical
@@ -23,15 +23,7 @@ from hooks.rule import Rule, order_rule
 RULE_ID_DECL: Rule = order_rule(
     "order.mri-postop-contrast", "Lumbar MRI needs contrast", "S1", ("acr_lbp_2021",)
 )
-RULES = (RULE_ID_DECL,)
 RULE_ID = RULE_ID_DECL.id
-RULE_IDS = tuple(r.id for r in RULES)
-# What the order-level "not fully checked" card needs to know about this check.
-APPLIES_TO: tuple[str, ...] = ("mri_lumbar_without_contrast",)
-ORDER_KIND = "procedure"
-CHECKS_WHAT = "the need for contrast"
-NEEDS: tuple[str, ...] = ()  # optional prefetch keys whose loss can silence this check
-EVIDENCE: tuple[str, ...] = ("acr_lbp_2021",)
 
 
 def _post_surgical_facts(ctx: OrderContext) -> list[Fact]:
@@ -92,3 +84,14 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             ),
         )
     ]
+
+
+CHECK = OrderCheck(
+    rules=(RULE_ID_DECL,),
+    applies_to=("mri_lumbar_without_contrast",),
+    kind="procedure",
+    checks_what="the need for contrast",
+    needs=(),
+    evidence=("acr_lbp_2021",),
+    judge=check,
+)

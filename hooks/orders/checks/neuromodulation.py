@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from hooks import suggestions as sx
 from hooks.cards import CardDraft, Fact
-from hooks.orders.common import card, create, delete, replace
+from hooks.orders.common import OrderCheck, card, create, delete, replace
 from hooks.orders.context import FAILED, POSITIVE, OrderContext
 from hooks.orders.draft import DraftOrder
 from hooks.pathway.failure import Modality
@@ -39,7 +39,9 @@ RULE_NO_TRIAL_DECL: Rule = order_rule(
     "order.scs-no-trial", "Permanent stimulator without a successful trial", "N1", ("nacc_2014", "nice_ta159")
 )
 RULE_FAILED_TRIAL_DECL: Rule = order_rule(
-    "order.scs-failed-trial", "Permanent stimulator after a failed trial", "N2",
+    "order.scs-failed-trial",
+    "Permanent stimulator after a failed trial",
+    "N2",
     ("nacc_2014", "nacc_drg_2019", "nice_ta159"),
 )
 RULE_PSYCH_DECL: Rule = order_rule(
@@ -47,16 +49,6 @@ RULE_PSYCH_DECL: Rule = order_rule(
 )
 RULES = (RULE_NO_TRIAL_DECL, RULE_FAILED_TRIAL_DECL, RULE_PSYCH_DECL)
 RULE_NO_TRIAL, RULE_FAILED_TRIAL, RULE_PSYCH = (r.id for r in RULES)
-RULE_IDS = tuple(r.id for r in RULES)
-# What the order-level "not fully checked" card needs to know about this check.
-APPLIES_TO: tuple[str, ...] = ("neuromodulation_implant",)
-ORDER_KIND = "procedure"
-CHECKS_WHAT = "the stimulator trial result and the psychological evaluation"
-NEEDS: tuple[str, ...] = (
-    "observations",
-    "serviceRequests",
-)  # optional prefetch keys whose loss can silence this check
-EVIDENCE: tuple[str, ...] = ("nacc_2014",)
 
 
 def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
@@ -211,3 +203,17 @@ def _psych(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             ),
         )
     ]
+
+
+CHECK = OrderCheck(
+    rules=RULES,
+    applies_to=("neuromodulation_implant",),
+    kind="procedure",
+    checks_what="the stimulator trial result and the psychological evaluation",
+    needs=(
+        "observations",
+        "serviceRequests",
+    ),
+    evidence=("nacc_2014",),
+    judge=check,
+)

@@ -17,25 +17,20 @@ from __future__ import annotations
 
 from hooks import suggestions as sx
 from hooks.cards import Action, CardDraft, Fact, SuggestionDraft
-from hooks.orders.common import card, delete
+from hooks.orders.common import OrderCheck, card, delete
 from hooks.orders.context import OrderContext
 from hooks.orders.draft import DraftOrder
 from hooks.rule import CRITICAL, Rule, order_rule
 from hooks.suggestions import OrderSpec, Priority
 
 RULE_ID_DECL: Rule = order_rule(
-    "order.red-flag-elective", "Elective procedure while a red flag is active", "R1",
-    ("acr_lbp_2021", "nice_ng59"), CRITICAL,
+    "order.red-flag-elective",
+    "Elective procedure while a red flag is active",
+    "R1",
+    ("acr_lbp_2021", "nice_ng59"),
+    CRITICAL,
 )
-RULES = (RULE_ID_DECL,)
 RULE_ID = RULE_ID_DECL.id
-RULE_IDS = tuple(r.id for r in RULES)
-# What the order-level "not fully checked" card needs to know about this check.
-APPLIES_TO: tuple[str, ...] = ("elective_spine_procedures", "physical_therapy", "referral_physiotherapy")
-ORDER_KIND = "procedure"
-CHECKS_WHAT = "a progressive motor deficit (serial strength scores)"
-NEEDS: tuple[str, ...] = ("observations",)  # optional prefetch keys whose loss can silence this check
-EVIDENCE: tuple[str, ...] = ("acr_lbp_2021",)
 ELECTIVE_SETS = ("elective_spine_procedures", "physical_therapy", "referral_physiotherapy")
 
 _PLAN: dict[str, tuple[str, OrderSpec, Priority]] = {
@@ -127,3 +122,14 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             suggestions=suggestions,
         )
     ]
+
+
+CHECK = OrderCheck(
+    rules=(RULE_ID_DECL,),
+    applies_to=("elective_spine_procedures", "physical_therapy", "referral_physiotherapy"),
+    kind="procedure",
+    checks_what="a progressive motor deficit (serial strength scores)",
+    needs=("observations",),
+    evidence=("acr_lbp_2021",),
+    judge=check,
+)

@@ -23,7 +23,7 @@ from __future__ import annotations
 from hooks import suggestions as sx
 from hooks.cards import CardDraft, Conflict, Fact
 from hooks.conflicts import RFA_SCOPE
-from hooks.orders.common import cancel_and_create, card, delete, replace
+from hooks.orders.common import OrderCheck, cancel_and_create, card, delete, replace
 from hooks.orders.context import FAILED, POSITIVE, OrderContext
 from hooks.orders.draft import DraftOrder
 from hooks.pathway.failure import Assessment, Modality, levels_concordant
@@ -31,7 +31,9 @@ from hooks.rule import Rule, order_rule
 from hooks.text import parse_level
 
 RULE_NO_BLOCK_DECL: Rule = order_rule(
-    "order.rfa-no-block", "Radiofrequency ablation without a positive diagnostic block", "F5",
+    "order.rfa-no-block",
+    "Radiofrequency ablation without a positive diagnostic block",
+    "F5",
     ("asra_facet_2020", "nice_ng59", "cms_facet_lcd"),
 )
 RULE_REPEAT_DECL: Rule = order_rule(
@@ -39,13 +41,6 @@ RULE_REPEAT_DECL: Rule = order_rule(
 )
 RULES = (RULE_NO_BLOCK_DECL, RULE_REPEAT_DECL)
 RULE_NO_BLOCK, RULE_REPEAT = (r.id for r in RULES)
-RULE_IDS = tuple(r.id for r in RULES)
-# What the order-level "not fully checked" card needs to know about this check.
-APPLIES_TO: tuple[str, ...] = ("facet_rfa_or_si_rfa",)
-ORDER_KIND = "procedure"
-CHECKS_WHAT = "the result of earlier ablations and diagnostic blocks"
-NEEDS: tuple[str, ...] = ("observations",)  # optional prefetch keys whose loss can silence this check
-EVIDENCE: tuple[str, ...] = ("asra_facet_2020",)
 
 
 def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
@@ -177,3 +172,14 @@ def _repeat(ctx: OrderContext, order: DraftOrder, facet: bool) -> list[CardDraft
             ),
         )
     ]
+
+
+CHECK = OrderCheck(
+    rules=RULES,
+    applies_to=("facet_rfa_or_si_rfa",),
+    kind="procedure",
+    checks_what="the result of earlier ablations and diagnostic blocks",
+    needs=("observations",),
+    evidence=("asra_facet_2020",),
+    judge=check,
+)
