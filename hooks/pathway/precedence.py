@@ -366,11 +366,12 @@ def ablation_speaks(ctx: PathwayContext) -> bool:
     return decide(ctx, ABLATION_STATES).card is not None
 
 
-concordant_lesion: P = Predicate(
-    "a compressive lesion concordant with the symptoms",
-    refractory.has_concordant_lesion,
-    opposite="no concordant compressive lesion",
-)
+@predicate("a compressive lesion concordant with the symptoms", "no concordant compressive lesion")
+def concordant_lesion(ctx: PathwayContext) -> Iterable[Fact] | bool:
+    if not refractory.has_concordant_lesion(ctx):
+        return False
+    study = ctx.concordance.study
+    return (Fact(ctx.concordance.detail or study.label, study.ref),) if study is not None else True
 
 
 @predicate("a motor deficit", "no motor deficit")
