@@ -15,6 +15,7 @@ from hooks.facts import ConditionFact
 from hooks.pathway.context import PathwayContext
 from hooks.pathway.rules.common import FUSION, NEUROPATHIC_AGENTS, SCS_SELECTION, TOPIC_PATHWAY, Rule
 from hooks.rule import INFO_OR_WARNING, WARNING
+from hooks.text import FIBROSIS, INSTABILITY, RECURRENCE, finding_of
 from hooks.thresholds import pct
 
 S0 = Rule(
@@ -45,7 +46,7 @@ def surgery_date(ctx: PathwayContext) -> date | None:
 
 
 def surgery_facts(ctx: PathwayContext) -> list[Fact]:
-    facts = [ctx.proc_fact(p, " (prior lumbar surgery)") for p in ctx.surgeries[-2:]]
+    facts = [ctx.proc_fact(p, " (prior lumbar surgery)", short="") for p in ctx.surgeries[-2:]]
     facts += [ctx.cond_fact(c) for c in ctx.lumbar_fbss_conditions]
     facts += [ctx.cond_fact(c) for c in ctx.surgery_status_conditions]
     return facts
@@ -146,7 +147,14 @@ def recurrence_confirmed(ctx: PathwayContext) -> tuple[Fact, ...]:
     study = ctx.recurrence_study
     facts: list[Fact] = []
     if study is not None:
-        facts.append(Fact(f"imaging after surgery: {study.label}: {study.conclusion}", study.ref))
+        found = finding_of(RECURRENCE, study.conclusion) or study.finding
+        facts.append(
+            Fact(
+                f"imaging after surgery: {study.label}: {study.conclusion}",
+                study.ref,
+                short=f"{study.short_label}: {found}",
+            )
+        )
     when = surgery_date(ctx)
     annular = [
         c
@@ -164,10 +172,11 @@ def fibrosis_without_target(ctx: PathwayContext) -> tuple[Fact, ...]:
         return ()
     for s in reversed(post_op_contrast_mri(ctx)):
         text = s.conclusion
-        if ctx.fibrosis_study is not None and ctx.fibrosis_study.ref == s.ref:
-            return (Fact(f"contrast MRI after surgery: {s.label}: {text}", s.ref),)
-        if ctx.excludes_recurrence(s):
-            return (Fact(f"contrast MRI after surgery: {s.label}: {text}", s.ref),)
+        fibrosis = ctx.fibrosis_study is not None and ctx.fibrosis_study.ref == s.ref
+        if fibrosis or ctx.excludes_recurrence(s):
+            found = (finding_of(FIBROSIS, text) if fibrosis else "") or s.finding
+            short = f"{s.short_label}: {found}"
+            return (Fact(f"contrast MRI after surgery: {s.label}: {text}", s.ref, short=short),)
     return ()
 
 
@@ -260,7 +269,14 @@ def s4_instability(ctx: PathwayContext) -> CardDraft | None:
             *(ctx.cond_fact(c, "instability: ") for c in inst),
             *surgery_facts(ctx),
             ctx.onset_fact(),
-            *(Fact(f"{s.label}: {s.conclusion}".rstrip(": "), s.ref) for s in dynamic[-1:]),
+            *(
+                Fact(
+                    f"{s.label}: {s.conclusion}".rstrip(": "),
+                    s.ref,
+                    short=f"{s.short_label}: {finding_of(INSTABILITY, s.conclusion) or s.finding}",
+                )
+                for s in dynamic[-1:]
+            ),
             *ctx.referral_facts(),
         ],
         gaps=gaps,
@@ -300,12 +316,21 @@ def s3_fibrosis_no_target(ctx: PathwayContext) -> CardDraft | None:
     )
     if not long_enough:
         return None
+    surgery = surgery_facts(ctx)
     return S3.card(
         ctx,
         indicator="info",
         summary="Post-surgical radicular pain with fibrosis and no target: psychological evaluation, then "
         "SCS trial",
-        why=[*surgery_facts(ctx), *facts, *ctx.no_surgical_target_notes, ctx.onset_fact(), *ctx.pain_facts()],
+        # the scan that shows the scar decides: it comes right after the surgery
+        why=[
+            *surgery[:1],
+            *facts,
+            *surgery[1:],
+            *ctx.no_surgical_target_notes,
+            ctx.onset_fact(),
+            *ctx.pain_facts(),
+        ],
         next_steps=[
             "Psychological evaluation, then a spinal cord stimulator trial; permanent implant only with "
             f"≥ {pct(ctx.t.scs_trial_success_pct)} relief during the trial (NACC 2014; NICE TA159).",
@@ -344,7 +369,10 @@ def s1_new_symptoms_after_surgery(ctx: PathwayContext) -> CardDraft | None:
     why = [
         *surgery[:1],
         *(ctx.order_fact(s, "pending order: ") for s in (*plain_ordered, *contrast_ordered)),
-        *(Fact(f"non-contrast MRI after surgery: {s.label}", s.ref) for s in plain_done[-1:]),
+        *(
+            Fact(f"non-contrast MRI after surgery: {s.label}", s.ref, short=f"{s.short_label}, no contrast")
+            for s in plain_done[-1:]
+        ),
         ctx.onset_fact(),
         *surgery[1:],
         *ctx.pain_facts(),
@@ -354,6 +382,7 @@ def s1_new_symptoms_after_surgery(ctx: PathwayContext) -> CardDraft | None:
             Fact(
                 f"contrast MRI after surgery: {contrast[-1].label}: {contrast[-1].conclusion or 'no report'}",
                 contrast[-1].ref,
+                short=f"{contrast[-1].short_label}: {contrast[-1].finding}",
             )
         )
         gaps.append(
