@@ -648,7 +648,7 @@ class PathwayContext:
         return self._of(Modality.ESI)
 
     def is_blind(self, p: ProcedureFact) -> bool:
-        """Coded without image guidance (62322 / legacy 62311): seed 003's blind injection."""
+        """Coded without image guidance (62322 / legacy 62311): a blind injection."""
         return failure.is_image_guided(p, self.term) is False
 
     @cached_property

@@ -191,7 +191,7 @@ def s2_recurrent_herniation(ctx: PathwayContext) -> CardDraft | None:
       compression; an annular-defect code (M51.A*) supports it.
     Then: warning — surgical re-evaluation for revision discectomy; fusion only with instability or
       multiple recurrences.
-    Evidence: seed 000 (reoperation for recurrent herniation); seed 002; NASS LDH; ACR 2021 variant 5.
+    Evidence: NASS LDH (reoperation for recurrent herniation); ACR 2021 variant 5.
     """
     facts = recurrence_confirmed(ctx)
     if not facts:
@@ -232,7 +232,7 @@ def s4_instability(ctx: PathwayContext) -> CardDraft | None:
       after prior surgery or after a failed ESI.
     Then: surgical referral — decompression ± fusion is appropriate here; flexion-extension films if
       not done. Warning if > 3 months from onset without referral, else info.
-    Evidence: seed 003 (fusion reserved for documented instability); seed 001; NASS LDH; NICE NG59.
+    Evidence: NASS LSS 2011 (fusion reserved for documented instability); NASS LDH; NICE NG59.
     """
     inst = instability_conditions(ctx)
     if not inst:
@@ -305,7 +305,7 @@ def s3_fibrosis_no_target(ctx: PathwayContext) -> CardDraft | None:
       recurrence, and leg pain for ≥ 6 months.
     Then: info — SCS pathway: psychological evaluation, trial, permanent implant only with ≥ 50 %
       relief; multidisciplinary care with CBT.
-    Evidence: seed 004; NACC 2014; NICE TA159.
+    Evidence: NACC 2014; NICE TA159.
     """
     facts = fibrosis_without_target(ctx)
     if not facts:
@@ -356,7 +356,7 @@ def s1_new_symptoms_after_surgery(ctx: PathwayContext) -> CardDraft | None:
       after surgery, with no contrast MRI since the surgery that settles recurrence vs fibrosis.
     Then: MRI without AND with contrast (72158) to tell recurrent herniation from epidural fibrosis;
       surgical re-evaluation. Warning if only a non-contrast MRI (72148) is ordered or done, else info.
-    Evidence: seed 002 (contrast MRI for recurrence vs scar); ACR 2021 variant 5; NASS LDH.
+    Evidence: ACR 2021 variant 5 (contrast MRI for recurrence vs scar); NASS LDH.
     """
     if not symptoms_after_recovery(ctx):
         return None
