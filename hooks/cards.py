@@ -6,7 +6,8 @@ and two renderings are made from the same parts:
 
 - ``render_detail``: the card a clinician reads in about ten seconds in an EHR sidebar. At most
   ``DETAIL_MAX`` characters of markdown: the one to three facts that decide it (date and resource
-  reference), the next step in one sentence, at most one "Not recorded" line, a guideline conflict
+  reference; each fact's short form when it has one, else its text cut in the middle), the next
+  step in one sentence, at most one "Not recorded" line, a guideline conflict
   only when the patient has the contested treatment now (one line), and the advisory line.
 - ``render_full``: everything, for ``radicular-cds evaluate --full`` and the pathway page.
 """
@@ -33,11 +34,23 @@ RULE_SYSTEM = "http://radicular-cds.org/fhir/CodeSystem/cds-rules"
 @dataclass(frozen=True, slots=True)
 class Fact:
     """One reason the card fired, naming the resource it came from (``ref``) when there is one;
-    ``also`` names further resources the same fact rests on (four injections in one line)."""
+    ``also`` names further resources the same fact rests on (four injections in one line).
+
+    ``text`` is the complete statement the full reasoning shows; ``short`` (optional) is what the
+    fact means for the decision, with its date, in a few words ("MRI 2026-07-15: left paracentral
+    extrusion at L5-S1") — written from the same fields by the code that makes the fact. The card
+    shows the short form whole; a fact without one is cut in the middle when room is short.
+    """
 
     text: str
     ref: str | None = None
     also: tuple[str, ...] = ()
+    short: str | None = None
+
+    @property
+    def brief(self) -> str:
+        """What the card shows: the short form when there is one, else the complete text."""
+        return self.short or self.text
 
     @property
     def refs(self) -> tuple[str, ...]:
@@ -210,13 +223,18 @@ def _fact_head(f: Fact) -> str:
 
 
 FACT_ROOM = 180  # what the facts keep however much else the card has to say
+SHORT_FACT_ROOM = 240  # as much when they have short forms, which are shown whole or not at all
 MIN_FACT_CHARS = 32  # a fact cut shorter than this reads as noise: show fewer facts instead
 
 
-def _tail(card: CardDraft, limit: int) -> list[str]:
+def _tail(card: CardDraft, limit: int, need: int | None = None) -> list[str]:
     """Next step, "Not recorded", the conflict line and the advisory — shortened, the optional lines
-    first, until the facts keep what they need (at most ``FACT_ROOM`` characters)."""
-    need = min(FACT_ROOM, sum(len(_fact_head(f)) + len(f.text) + 1 for f in card.why[:KEY_FACTS]))
+    first, until the facts keep what they need: ``need``, or by default their whole length up to
+    ``FACT_ROOM`` characters (``SHORT_FACT_ROOM`` when they have short forms)."""
+    if need is None:
+        facts = card.why[:KEY_FACTS]
+        cap = SHORT_FACT_ROOM if any(f.short for f in facts) else FACT_ROOM
+        need = min(cap, sum(len(_fact_head(f)) + len(f.brief) + 1 for f in facts))
     caps = [130, 220, 120]
     # data the EHR could not give is named with its reason however short the line must be
     floor = 110 if any("(unread: " in g for g in card.gaps) else 60
@@ -254,21 +272,42 @@ def _shares(needs: list[int], room: int) -> list[int]:
     return shares
 
 
-def render_detail(card: CardDraft, limit: int = DETAIL_MAX) -> str:
-    """The card's detail: deciding facts, next step, what is not recorded — within ``limit``."""
-    tail = _tail(card, limit)
-    room = limit - sum(len(t) + 1 for t in tail)
-    facts = list(card.why[:KEY_FACTS])
-    lines: list[str] = []
+def _least(f: Fact) -> int:
+    """The fewest characters a fact may show: its whole short form, else enough to read."""
+    return len(f.short) if f.short else min(len(f.text), MIN_FACT_CHARS)
+
+
+def _fact_line(head: str, f: Fact, share: int) -> str:
+    if f.short and len(f.short) <= share:
+        return head + f.short
+    return head + clip_middle(f.brief, max(share, 10))
+
+
+def _fact_lines(facts: list[Fact], room: int) -> list[str]:
+    """The deciding facts in ``room`` characters: each short form whole, fewer facts rather than a
+    cut one; a fact without a short form cut in the middle to its share."""
+    facts = list(facts)
     while facts:
         heads = [_fact_head(f) for f in facts]
-        shares = _shares([len(f.text) for f in facts], room - sum(len(h) + 1 for h in heads))
-        readable = all(s >= min(len(f.text), MIN_FACT_CHARS) for s, f in zip(shares, facts, strict=True))
+        shares = _shares([len(f.brief) for f in facts], room - sum(len(h) + 1 for h in heads))
+        readable = all(s >= _least(f) for s, f in zip(shares, facts, strict=True))
         if readable or len(facts) == 1:
-            cut = zip(heads, facts, shares, strict=True)
-            lines = [h + clip_middle(f.text, max(s, 10)) for h, f, s in cut]
-            break
+            return [_fact_line(h, f, s) for h, f, s in zip(heads, facts, shares, strict=True)]
         facts.pop()  # too little room for this many: keep the more deciding ones
+    return []
+
+
+def render_detail(card: CardDraft, limit: int = DETAIL_MAX) -> str:
+    """The card's detail: deciding facts, next step, what is not recorded — within ``limit``.
+
+    The tail is shortened until the facts have their room; once it is known which facts fit, the
+    tail is made again with only the room those facts take, so none is cut for a fact not shown."""
+    tail = _tail(card, limit)
+    chosen = card.why[: len(_fact_lines(list(card.why[:KEY_FACTS]), limit - sum(len(t) + 1 for t in tail)))]
+    if chosen:
+        used = sum(len(line) + 1 for line in _fact_lines(list(chosen), limit - sum(len(t) + 1 for t in tail)))
+        tail = _tail(card, limit, need=used)
+    lines = _fact_lines(list(chosen), limit - sum(len(t) + 1 for t in tail))
     text = "\n".join([*lines, *tail])
     return text if len(text) <= limit else clip(text, limit)
 

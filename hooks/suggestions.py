@@ -233,7 +233,7 @@ def suggest(
 def neuromodulation_workup(
     terminology: Terminology, *, patient_id: str, reasons: Sequence[str], referral_label: str
 ) -> list[SuggestionDraft]:
-    """The work-up before stimulation or an intrathecal pump (seed 004; NACC 2014; PACC): a
+    """The work-up before stimulation or an intrathecal pump (NACC 2014; PACC): a
     psychological evaluation (recommended), a pain-service referral for the device evaluation, and
     CBT. Offered with ``selection_behavior="any"``."""
     return [

@@ -27,6 +27,7 @@ __all__ = [
     "CLAUSE_BREAK",
     "COMPRESSION",
     "CONTRAST",
+    "CT",
     "DENIED",
     "DENIED_LEG_SYMPTOMS",
     "DEPOT_STEROID",
@@ -36,6 +37,7 @@ __all__ = [
     "FACET_OR_SI",
     "FIBROSIS",
     "INJECTION_DRUG_USE",
+    "INSTABILITY",
     "LEG_SITE",
     "LEG_SYMPTOMS",
     "LEVEL",
@@ -56,6 +58,7 @@ __all__ = [
     "OTP_TEXT",
     "PERMANENT_IMPLANT",
     "PULSED",
+    "RADIOGRAPH",
     "RECURRENCE",
     "RELATIVE_ONSET",
     "RELIEF_WORDS",
@@ -67,17 +70,21 @@ __all__ = [
     "SURGICAL_SERVICE",
     "TRIAL",
     "WEAK_OR_NUMB",
+    "abbreviate",
     "affirmed",
     "clause_of",
     "drop_denied_leg_symptoms",
+    "finding_of",
     "ingredients_named",
     "is_leg_site",
+    "key_finding",
     "levels_in",
     "mentions",
     "names",
     "parse_laterality",
     "parse_level",
     "segments",
+    "short_name",
     "states_bilateral_leg_deficit",
 ]
 
@@ -242,6 +249,8 @@ def drop_denied_leg_symptoms(text: str) -> str:
 # ---------------------------------------------------------------------------------------------
 
 MRI = _words(r"\bmri\b|magnetic resonance")
+CT = _words(r"\bct\b|computed tomograph")
+RADIOGRAPH = _words(r"radiograph|x-?ray")
 SPINE_IMAGING = _words(r"lumbar|spine|\bct\b|radiograph")
 CONTRAST = _words(
     r"with(?:out)? and with contrast|with and without contrast|gadolinium|post-?contrast|enhanc"
@@ -438,3 +447,109 @@ def states_bilateral_leg_deficit(text: str) -> bool:
             if WEAK_OR_NUMB.search(clause) and not DENIED.search(clause[: m.start()]):
                 return True
     return False
+
+
+# ---------------------------------------------------------------------------------------------
+# An imaging report's finding in a few words (a card's short form)
+# ---------------------------------------------------------------------------------------------
+
+FINDING_MAX = 52
+INSTABILITY = _words(r"(?:dynamic |segmental )?instabilit\w*|abnormal (?:translation|motion)")
+_CONCORDANCE_REMARK = _words(r",\s*(?:concordant|consistent|correlat|in keeping)\w*.*$")
+_FINDING_FILLER = _words(
+    r"\bthe (?:(?:traversing|exiting) )?(?=(?:left |right )?[LS]\d (?:nerve )?roots?\b)|\bnerve (?=roots?\b)|"
+    r"\bdisc (?=(?:extrusion|protrusion|herniation|bulg)\w*)"
+)
+
+
+# where a long finding's qualifying words begin ("…, 4 mm in extension", "… due to …")
+_FINDING_QUALIFIER = _words(
+    r",\s| due to | measuring | around | (?:compress|contact|abutt|imping|displac|encas|surround)ing "
+)
+
+
+def _first_clause(text: str) -> str:
+    stop = CLAUSE_BREAK.search(text)
+    return text[: stop.start() if stop else len(text)]
+
+
+def _condensed(clause: str) -> str:
+    said = _FINDING_FILLER.sub("", _CONCORDANCE_REMARK.sub("", clause)).strip().rstrip(".;:, ")
+    if len(said) > FINDING_MAX:
+        cuts = [m.start() for m in _FINDING_QUALIFIER.finditer(said) if m.start() >= 20]
+        within = [c for c in cuts if c <= FINDING_MAX]
+        said = said[: (within or cuts)[-1 if within else 0]] if cuts else said
+    return said[:1].lower() + said[1:] if said[1:2].islower() else said
+
+
+def finding_of(pattern: re.Pattern[str], conclusion: str | None) -> str:
+    """The clause of a report that affirms ``pattern`` (not negated), shortened as ``key_finding``
+    shortens it; "" when no clause affirms it."""
+    found = affirmed(pattern, conclusion)
+    return _condensed(clause_of(conclusion or "", found[0])) if found else ""
+
+
+def key_finding(conclusion: str | None) -> str:
+    """The finding an imaging report turns on, in its own words, shortened for a card: the clause
+    with an affirmed compressive lesion; else the first clause, and the clause that denies
+    compression when there is one (only the denial when both are too long together). "The
+    traversing", "nerve" before "root", "disc" before the lesion and a trailing concordance remark
+    are dropped; a clause still longer than ``FINDING_MAX`` ends before its last qualifier (", ",
+    "due to", "measuring") within that length."""
+    text = (conclusion or "").strip()
+    if not text:
+        return ""
+    lesion = finding_of(COMPRESSION, text)
+    if lesion:
+        return lesion
+    first = _condensed(_first_clause(text))
+    denial = NEGATED_COMPRESSION.search(text)
+    if denial is None:
+        return first
+    denied = _condensed(clause_of(text, denial))
+    if denied.lower() in first.lower():
+        return first
+    both = f"{first}; {denied[:1].lower()}{denied[1:]}"
+    return both if len(both) <= FINDING_MAX + 24 else denied
+
+
+# ---------------------------------------------------------------------------------------------
+# Names in a few words (a card's short form)
+# ---------------------------------------------------------------------------------------------
+
+# The abbreviations clinicians write, longest first so "transforaminal epidural steroid injection"
+# becomes "TFESI", not "transforaminal ESI".
+ABBREVIATIONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (_words(rf"\b{long}\b"), short)
+    for long, short in (
+        (r"transforaminal (?:epidural steroid injection|ESI)", "TFESI"),
+        (r"interlaminar (?:epidural steroid injection|ESI)", "ILESI"),
+        (r"epidural steroid injection", "ESI"),
+        (r"radiofrequency ablation", "RFA"),
+        (r"spinal cord stimulator", "SCS"),
+        (r"magnetic resonance imaging", "MRI"),
+    )
+)
+NAME_MAX = 40  # a name longer than this is cut at its first comma in a short form
+
+
+def abbreviate(text: str) -> str:
+    """``text`` with the long procedure names clinicians abbreviate abbreviated ("TFESI", "RFA")."""
+    for pattern, short in ABBREVIATIONS:
+        text = pattern.sub(short, text)
+    return text
+
+
+def short_name(text: str) -> str:
+    """A coded display or order text in a few of its own words: the clinician's name in brackets
+    after a coded display ("Spondylosis without myelopathy …, lumbar region (facet arthropathy)" →
+    "facet arthropathy"); else abbreviated, and a name still longer than ``NAME_MAX`` up to its first
+    comma ("Intervertebral disc disorders with radiculopathy, lumbar region" → "Intervertebral disc
+    disorders with radiculopathy")."""
+    aside = re.fullmatch(r"(.+?)\s*\(([A-Za-z][^()]*)\)", text.strip())
+    if aside is not None:
+        return aside.group(2)
+    said = abbreviate(text)
+    if len(said) > NAME_MAX and ", " in said:
+        return said[: said.index(", ")]
+    return said

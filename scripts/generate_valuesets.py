@@ -8,7 +8,9 @@ Sources:
   * hooks/valuesets/supplement.json — codes the project needs that the shared file lacks, each
     with its verification source (or an ``UNVERIFIED: ...`` note); an entry keyed by a shared
     value set may also ``exclude`` codes of that set (``{"system", "code", "reason"}``), which
-    the expansion then drops (``apply_exclusions``);
+    the expansion then drops (``apply_exclusions``), and replace its description with a
+    ``shipped_description`` (descriptions cite public sources only: a description naming an
+    internal source document stops the generator);
   * hooks/valuesets/icd10cm_release.json — every ICD-10-CM code of the two files above, looked up
     in the CMS ICD-10-CM release that the ``simple-icd-10-cm`` package ships. A code marked
     UNVERIFIED in its source that the release knows is shipped with a note naming the release
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import uuid
 from pathlib import Path
@@ -210,6 +213,18 @@ def apply_exclusions(
     return out
 
 
+INTERNAL_SOURCE = re.compile(r"\bseeds? ?0\d", re.IGNORECASE)
+
+
+def unnamed(sets: dict[str, tuple[str, list[dict[str, Any]]]]) -> None:
+    """Descriptions ship to clinicians in the ValueSets: they cite public sources only. A shared
+    description that names an internal source document needs a ``shipped_description`` in
+    supplement.json."""
+    named = sorted(name for name, (desc, _) in sets.items() if INTERNAL_SOURCE.search(desc))
+    if named:
+        raise SystemExit(f"descriptions name an internal source document: {', '.join(named)}")
+
+
 def build(shared_path: Path) -> dict[str, dict[str, Any]]:
     shared = json.loads(shared_path.read_text())
     supplement = json.loads(SUPPLEMENT.read_text()) if SUPPLEMENT.exists() else {}
@@ -224,13 +239,15 @@ def build(shared_path: Path) -> dict[str, dict[str, Any]]:
             desc, codes = base[name]
             known = {(c["system"], c["code"]) for c in codes}
             codes = codes + [c for c in vs.get("codes", []) if (c["system"], c["code"]) not in known]
-            base[name] = (desc, codes)
+            # the shared description as shipped, when the shared wording cannot ship as it is
+            base[name] = (vs.get("shipped_description", desc), codes)
         else:
             base[name] = (vs["description"], list(vs["codes"]))
     base = apply_exclusions(base, supplement)
     base = {name: (desc, confirm_icd10cm(codes, record)) for name, (desc, codes) in base.items()}
 
     out = {name: value_set(name, desc, codes, []) for name, (desc, codes) in base.items()}
+    unnamed(base)
 
     derived = json.loads(DERIVED.read_text())
     for name, spec in derived.items():

@@ -6,6 +6,7 @@ summary ≤ 139 characters, detail ≤ 400, no "Do not" list, at most one "Not r
 name only public sources: no internal source names ("seed"), no "decision model" or section
 numbers, no unverified-citation caveat, no study labelled a guideline. Patient-view answers with at
 most two cards, a critical card stands alone, and only a critical card says or orders "urgent".
+Every deciding fact the card shows that has a short form shows it whole, never cut in the middle.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from hooks.cards import DETAIL_MAX, SUMMARY_MAX
+from hooks.cards import DETAIL_MAX, KEY_FACTS, SUMMARY_MAX, CardDraft, _fact_head, render_detail
 from hooks.evidence import GUIDELINES
 from hooks.registry import history_prefetch
 from hooks.terminology import default_terminology
@@ -139,3 +140,72 @@ def test_the_checks_catch_what_they_are_for() -> None:
                      f"linked without saying it is a {study.kind}", "as urgent", "3 cards"):
         assert expected in found, expected
     assert not card_problems({"summary": "ok", "detail": "ok", "indicator": "info"})
+
+
+def cut_short_forms(draft: CardDraft, detail: str) -> list[str]:
+    """Each deciding fact shown on the card with a short form that is not shown whole."""
+    lines = [line for line in detail.split("\n") if line.startswith("- ")]
+    out = []
+    for f, line in zip(draft.why[:KEY_FACTS], lines, strict=False):
+        if f.short and line != _fact_head(f) + f.short:
+            out.append(f"{draft.rule_id}: {line!r} is not the short form {f.short!r}")
+    return out
+
+
+@pytest.fixture(scope="module")
+def engine() -> Callable[[str], Any]:
+    """One evaluation engine per date, with no FHIR server to call (the requests run offline)."""
+    from dataclasses import replace
+
+    from cds_service.fhir_client import FhirClient
+    from cds_service.pipeline import Engine
+    from cds_service.settings import Settings
+    from hooks.registry import services
+    from hooks.thresholds import load_thresholds
+
+    settings = Settings(auth_enabled=False, database_url="sqlite://")
+    client = FhirClient(timeout=1.0, page_cap=1, max_response_bytes=1 << 20)
+    made: dict[str, Any] = {}
+
+    def at(when: str) -> Any:
+        if when not in made:
+            made[when] = Engine(
+                replace(settings, evaluation_date=when), services(), client, default_terminology(),
+                load_thresholds(settings.thresholds_file),
+            )  # fmt: skip
+        return made[when]
+
+    return at
+
+
+@pytest.mark.parametrize(("name", "path", "when"), REQUESTS, ids=[r[0] for r in REQUESTS])
+def test_every_short_form_on_a_card_is_whole(
+    name: str, path: Path, when: str, engine: Callable[[str], Any]
+) -> None:
+    """Each card drafted for this fixture shows its deciding facts' short forms whole, within budget."""
+    from cds_service.pipeline import Invocation
+    from hooks.registry import services
+
+    request = offline(json.loads(path.read_text()))
+    service = next(s for s in services() if request["hook"] in s.hooks)
+    inv = engine(when).invoke(service.endpoint_id(request["hook"]), request, Invocation(service.id))
+    problems = []
+    for draft in inv.drafts:
+        detail = render_detail(draft)
+        problems += cut_short_forms(draft, detail)
+        if len(detail) > DETAIL_MAX or len(draft.summary) > SUMMARY_MAX:
+            problems.append(f"{draft.rule_id}: over budget")
+    assert not problems, f"{name}:\n  - " + "\n  - ".join(problems)
+
+
+def test_the_short_form_check_catches_a_cut() -> None:
+    from hooks.cards import Fact
+    from hooks.evidence import guideline
+
+    fact = Fact("a long text", "Procedure/esi-1", short="TFESI 2026-09-03: pain 8 → 7")
+    draft = CardDraft(
+        rule_id="F3", topic="t", indicator="info", summary="s", title="t", why=(fact,), next_steps=(),
+        avoid=(), evidence=(guideline("nass_ldh"),),
+    )  # fmt: skip
+    assert cut_short_forms(draft, "- `Procedure/esi-1` TFESI 2026-09-03 … 8 → 7") != []
+    assert cut_short_forms(draft, "- `Procedure/esi-1` TFESI 2026-09-03: pain 8 → 7") == []

@@ -229,6 +229,12 @@ PATTERNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("oral opioids", "ivy", "IVF"),
     ),
     "MRI": (("MRI lumbar spine", "Magnetic resonance imaging"), ("CT lumbar", "mrin")),
+    "CT": (("CT lumbar spine", "Computed tomography of the spine"), ("CTA", "octet", "MRI lumbar")),
+    "RADIOGRAPH": (("Lumbar spine radiographs", "X-ray lumbar", "xray"), ("MRI lumbar", "CT lumbar")),
+    "INSTABILITY": (
+        ("dynamic instability", "segmental instability", "abnormal translation"),
+        ("stable", "no abnormal angulation"),
+    ),
     "SPINE_IMAGING": (("Lumbar X-ray", "spine film", "CT abdomen", "radiograph"), ("chest x-ray", "ctx")),
     "CONTRAST": (
         ("MRI without and with contrast", "with and without contrast", "gadolinium", "post-contrast",
@@ -458,3 +464,74 @@ def test_ingredients_named(term: Terminology) -> None:
     assert {(c.system, c.code) for c in found} == {_member(term, "rx_gabapentinoids", "gabapentin")}
     assert text.ingredients_named(term, "Vitamin D 1000 UNT", None) == ()
     assert text.ingredients_named(term, "pregabapentinol") == ()
+
+
+# ---------------------------------------------------------------------------------------------
+# Short forms: an imaging report's finding and a name in a few of their own words
+# ---------------------------------------------------------------------------------------------
+
+FINDINGS: list[tuple[str, str]] = [
+    (
+        "Left paracentral disc extrusion at L5-S1 compressing the traversing left S1 nerve root, "
+        "concordant with the left S1 radicular symptoms.",
+        "left paracentral extrusion at L5-S1",
+    ),
+    (
+        "Right paracentral disc extrusion at L4-5 compressing the right L5 nerve root.",
+        "right paracentral extrusion at L4-5",
+    ),
+    (
+        "Bilateral facet arthropathy at L4-5 and L5-S1. No nerve root compression.",
+        "bilateral facet arthropathy at L4-5 and L5-S1; no root compression",
+    ),
+    (
+        "Central L4-5 disc protrusion without nerve root compression.",
+        "central L4-5 protrusion without root compression",
+    ),
+    (
+        "Severe central canal stenosis at L4-5 due to ligamentum flavum hypertrophy.",
+        "severe central canal stenosis at L4-5",
+    ),
+    ("Postoperative changes at L5-S1.", "postoperative changes at L5-S1"),
+    ("", ""),
+]
+
+
+@pytest.mark.parametrize(("conclusion", "finding"), FINDINGS)
+def test_key_finding(conclusion: str, finding: str) -> None:
+    assert text.key_finding(conclusion) == finding
+
+
+def test_finding_of_reads_the_clause_that_affirms_it() -> None:
+    report = (
+        "Grade 1 anterolisthesis of L4 on L5, 3 mm in extension and 8 mm in flexion: dynamic instability."
+    )
+    assert text.finding_of(text.INSTABILITY, report) == "dynamic instability"
+    assert text.finding_of(text.INSTABILITY, "Postoperative changes. No instability.") == ""
+    fibrosis = (
+        "Enhancing epidural fibrosis encasing the left S1 nerve root at L5-S1. No recurrent disc herniation."
+    )
+    assert text.finding_of(text.FIBROSIS, fibrosis) == "enhancing epidural fibrosis"
+
+
+NAMES: list[tuple[str, str]] = [
+    (
+        "Spondylosis without myelopathy or radiculopathy, lumbar region (facet arthropathy)",
+        "facet arthropathy",
+    ),
+    (
+        "Intervertebral disc disorders with radiculopathy, lumbar region",
+        "Intervertebral disc disorders with radiculopathy",
+    ),
+    ("Radiculopathy, lumbar region", "Radiculopathy, lumbar region"),
+    ("Repeat transforaminal epidural steroid injection, right L5-S1", "Repeat TFESI, right L5-S1"),
+    (
+        "Repeat radiofrequency ablation of lumbar medial branches, bilateral L4-5 and L5-S1",
+        "Repeat RFA of lumbar medial branches",
+    ),
+]
+
+
+@pytest.mark.parametrize(("display", "name"), NAMES)
+def test_short_name(display: str, name: str) -> None:
+    assert text.short_name(display) == name

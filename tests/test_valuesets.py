@@ -112,6 +112,39 @@ def test_an_exclusion_that_names_nothing_stops_the_run(exclusion: dict[str, Any]
         gen.apply_exclusions({"s": ("d", [{"system": "x", "code": "1"}])}, exclusion)
 
 
+INTERNAL_SOURCE = re.compile(r"\bseeds?\b", re.IGNORECASE)
+
+
+def test_no_shipped_description_names_an_internal_source() -> None:
+    """Value-set descriptions ship in the FHIR ValueSets: public sources only, never the internal
+    source documents ("seed 003")."""
+    named = []
+    for path in sorted(DATA_DIR.glob("*.json")):
+        resource = json.loads(path.read_text())
+        if isinstance(resource, dict) and INTERNAL_SOURCE.search(str(resource.get("description", ""))):
+            named.append(path.name)
+    assert named == []
+
+
+def test_a_description_naming_an_internal_source_stops_the_run() -> None:
+    gen = _generator()
+    gen.unnamed({"s": ("Public guideline NICE NG59", [])})
+    with pytest.raises(SystemExit, match="s"):
+        gen.unnamed({"s": ("first-line per seed 003", [])})
+
+
+def test_a_shipped_description_replaces_the_shared_wording(tmp_path: Path) -> None:
+    gen = _generator()
+    shared = tmp_path / "shared.json"
+    shared.write_text(json.dumps(json.loads(SHARED.read_text())))
+    built = gen.build(shared)
+    supplement = json.loads(SUPPLEMENT.read_text())
+    replaced = {k: v["shipped_description"] for k, v in supplement.items() if "shipped_description" in v}
+    assert replaced
+    for name, text in replaced.items():
+        assert built[name]["description"] == text
+
+
 @pytest.mark.parametrize(
     ("value_set", "system", "code"),
     [

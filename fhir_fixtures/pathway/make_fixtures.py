@@ -1397,7 +1397,7 @@ def e1_acute_tolerable(s: Scenario) -> None:
         forbidden_codes=E1_FORBIDDEN,
         rationale="Acute (< 6 weeks), tolerable radicular pain with no red flag: NSAID, stay active, "
         "education, reassess at 6 weeks. The card must not offer imaging, an ESI, a surgical referral, "
-        "gabapentinoids, oral steroids or opioids (seed 003; NICE NG59 1.1.4).",
+        "gabapentinoids, oral steroids or opioids (NICE NG59 1.1.4).",
     )
 
 
@@ -1437,7 +1437,7 @@ def e2_severe_week3(s: Scenario) -> None:
         [card("E2", "warning", refs=[n, o], codes_any=[SPECIALIST_REFERRAL])],
         forbidden_codes=[*MRI_ANY, *FUSION, *NEUROPATHIC, *BLIND_ESI, "8640", "6902"],
         rationale="Severe, disabling pain (NRS ≥ 7 with ODI ≥ 40) within the first 6 weeks: refer to a spine "
-        "specialist within 2 weeks (seed 003). No primary-care MRI before specialist review (NICE 1.1.4), "
+        "specialist within 2 weeks (clinical practice). No primary-care MRI before specialist review (NICE 1.1.4), "
         "no gabapentinoids, no fusion. The specialist may consider an early ESI (NICE) — that "
         "disagreement with the 6-week rule belongs on the card.",
     )
@@ -1477,8 +1477,8 @@ def p2_three_months_unreferred(s: Scenario) -> None:
         forbidden_codes=[*BLIND_ESI, *FUSION, "72158"],
         forbidden_states=["P1"],
         rationale="Onset written as a partial date (2026-07 → from 2026-07-01, about 4 months). Persistent "
-        "radicular pain ≥ 3 months with no spine or pain referral: refer now (seed 003: no later than 3 "
-        "months). One card per topic: the P2 warning, not P1 beside it.",
+        "radicular pain ≥ 3 months with no spine or pain referral: refer now (clinical practice: no later "
+        "than 3 months). One card per topic: the P2 warning, not P1 beside it.",
     )
 
 
@@ -2550,8 +2550,8 @@ def m2_gabapentin_with_p1(s: Scenario) -> None:
             card("M2", "info", refs=[gaba], conflict=True),
         ],
         forbidden_codes=[*NEUROPATHIC, "72158", *BLIND_ESI, *FUSION],
-        rationale=f"Gabapentin ({gaba}) for radicular pain: an info card that shows the evidence conflict (seeds "
-        "000/001/004 list neuropathic agents; PRECISE/NICE NG59 found no benefit for sciatica), asks for a "
+        rationale=f"Gabapentin ({gaba}) for radicular pain: an info card that shows the evidence conflict (NICE "
+        "CG173 lists neuropathic agents; PRECISE/NICE NG59 found no benefit for sciatica), asks for a "
         "benefit review at 4–8 weeks and a taper if no benefit, and never suggests starting or escalating "
         "a gabapentinoid. It co-fires with the single pathway card (P1).",
     )
@@ -2614,7 +2614,7 @@ def m3_prednisone_burst(s: Scenario) -> None:
         ],
         forbidden_codes=[*E1_FORBIDDEN, *ORAL_STEROIDS],
         rationale=f"An oral corticosteroid burst ({pred}) for sciatica: info card noting NICE NG59 recommends "
-        "against oral corticosteroids for sciatica while seed 002 lists them as a first approach — both "
+        "against oral corticosteroids for sciatica while a trial (Goldberg, JAMA 2015) found a modest gain — both "
         "positions shown; no renewal or repeat course suggested. Co-fires with E1.",
     )
 
@@ -2631,7 +2631,7 @@ def y1_phq9_with_f3(s: Scenario) -> None:
         ],
         forbidden_codes=F3_FORBIDDEN,
         rationale=f"PHQ-9 of 15 ({phq}) ≥ 10: biopsychosocial assessment before the surgical referral the F3 card "
-        "recommends (seed 003), CBT/multidisciplinary programme. Y1 co-fires with the one pathway card.",
+        "recommends, CBT/multidisciplinary programme (NICE NG59). Y1 co-fires with the one pathway card.",
     )
 
 
@@ -3764,7 +3764,7 @@ def m3_methylprednisolone_dose_pack(s: Scenario) -> None:
         ],
         forbidden_codes=[*ORAL_STEROIDS, "72158", *BLIND_ESI, *FUSION],
         rationale=f"An oral methylprednisolone dose pack ({medrol}) for sciatica: M3 info with both positions "
-        "(NICE NG59 against; seed 002 for) and no renewal, beside the one pathway card (P1).",
+        "(NICE NG59 against; Goldberg JAMA 2015 for) and no renewal, beside the one pathway card (P1).",
     )
 
 

@@ -142,7 +142,7 @@ class OrderContext:
 
     def cond(self, c: ConditionFact, what: str) -> Fact:
         """A condition as a card names it: "<what>: <text> since <onset>", with its reference."""
-        return Fact(f"{what}: {self.pathway.cond_label(c)}", c.ref)
+        return self.pathway.cond_fact(c, f"{what}: ")
 
     def onset_fact(self) -> Fact | None:
         return self.pathway.onset_fact() if self.onset else None
@@ -196,7 +196,12 @@ class OrderContext:
         if worse is not None and not any(f.kind == "infection" for f in flags):
             fact = rf.worsening_facts(p, worse)[0]
             label = "suspected spinal infection"
-            shown = Fact(f"red flag R3, {label}: {fact.text}", fact.ref, fact.also)
+            shown = Fact(
+                f"red flag R3, {label}: {fact.text}",
+                fact.ref,
+                fact.also,
+                short=f"{label}: {fact.brief}",
+            )
             flags.append(RedFlag("infection", label, (shown,)))
         return tuple(flags)
 

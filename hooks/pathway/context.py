@@ -36,6 +36,7 @@ from hooks.text import (
     CLAUDICATION,
     COMPRESSION,
     CONTRAST,
+    CT,
     DRG,
     FIBROSIS,
     LEG_SYMPTOMS,
@@ -50,6 +51,7 @@ from hooks.text import (
     NONSPECIFIC_IMAGING,
     OTHER_INDICATION,
     OTP_TEXT,
+    RADIOGRAPH,
     RECURRENCE,
     RELATIVE_ONSET,
     SPINE_IMAGING,
@@ -58,8 +60,10 @@ from hooks.text import (
     affirmed,
     clause_of,
     drop_denied_leg_symptoms,
+    key_finding,
     levels_in,
     segments,
+    short_name,
 )
 from hooks.thresholds import Thresholds
 
@@ -89,9 +93,35 @@ class ImagingStudy:
         when = self.when.isoformat() if self.when else "undated"
         return f"{self.text} on {when}"
 
+    @property
+    def kind(self) -> str:
+        """The study's kind in a word or two: "MRI", "contrast MRI", "CT", "radiographs", "imaging"."""
+        if self.is_mri:
+            return "contrast MRI" if self.with_contrast else "MRI"
+        if CT.search(self.text):
+            return "CT"
+        return "radiographs" if RADIOGRAPH.search(self.text) else "imaging"
+
+    @property
+    def short_label(self) -> str:
+        """Which study and when, in a few words: "MRI 2026-07-15"."""
+        return f"{self.kind} {self.when.isoformat() if self.when else 'undated'}"
+
+    @property
+    def finding(self) -> str:
+        """The report's deciding finding in a few words (see ``hooks.text.key_finding``)."""
+        return key_finding(self.conclusion) or "no report text"
+
     def fact(self) -> Fact:
         """The finding first (what decides the card), then which study and when."""
-        return Fact(f"{self.conclusion or 'no report text'} ({self.label})", self.ref)
+        return Fact(
+            f"{self.conclusion or 'no report text'} ({self.label})",
+            self.ref,
+            short=f"{self.short_label}: {self.finding}",
+        )
+
+
+NO_TARGET_SHORT = "noted: no surgical target"
 
 
 @dataclass(frozen=True)
@@ -260,6 +290,7 @@ class PathwayContext:
             f"{m.text}: order of {when} still marked active with nothing newer recorded — a stale "
             "record, not counted as current therapy",
             m.ref,
+            short=f"{m.text}: stale order of {when}",
         )
 
     def other_indication(self, m: MedicationFact, *value_sets: str) -> Fact | None:
@@ -366,6 +397,21 @@ class PathwayContext:
         return f"{p.text}{where}{side} on {when}"
 
     @staticmethod
+    def proc_short(p: ProcedureFact) -> str:
+        """The procedure and its date in a few words: its text without asides in brackets, with the
+        level and side only when the text does not already say them ("Right L4-5 microdiscectomy
+        2024-03-02")."""
+        text = re.sub(r"\s*\([^)]*\)", "", p.text).strip() or p.text
+        where = [p.laterality] if p.laterality and p.laterality.lower() not in text.lower() else []
+        if p.level and not segments(*levels_in(p.level)) <= segments(*levels_in(text)):
+            where.append(p.level)
+        return " ".join([text, *(w for w in where if w), PathwayContext.proc_when(p)])
+
+    @staticmethod
+    def proc_when(p: ProcedureFact) -> str:
+        return p.performed_text or (p.performed.isoformat() if p.performed else "undated")
+
+    @staticmethod
     def obs_label(o: ObservationFact) -> str:
         """A score as a clinician writes it ("pain 5/10", "ODI 28 %", "PHQ-9 15"), not the code's
         long display; pain is already on the 0–10 scale whatever instrument recorded it."""
@@ -384,24 +430,46 @@ class PathwayContext:
         if with_note and c.notes:
             first = c.notes[0].strip()
             note = f" ({first[:157]}…)" if len(first) > 160 else f" ({first})"
-        return Fact(f"{prefix}{self.cond_label(c)}{note}", c.ref)
+        since = f" since {c.onset_text or c.onset.isoformat()}" if c.onset else ""
+        brief = f"{prefix}{short_name(c.text)}{since}"
+        return Fact(f"{prefix}{self.cond_label(c)}{note}", c.ref, short=brief)
 
-    def proc_fact(self, p: ProcedureFact, suffix: str = "") -> Fact:
-        return Fact(f"{self.proc_label(p)}{suffix}", p.ref)
+    def proc_fact(self, p: ProcedureFact, suffix: str = "", *, short: str | None = None) -> Fact:
+        """The procedure with its level, side and date; ``short`` replaces ``suffix`` in the short
+        form (say the same in fewer words)."""
+        tail = suffix if short is None else short
+        return Fact(f"{self.proc_label(p)}{suffix}", p.ref, short=f"{self.session_short(p)}{tail}")
+
+    def session_short(self, p: ProcedureFact) -> str:
+        """A procedure as the card names it: an injection, ablation, block or trial the way its
+        outcome is judged ("TFESI left L5-S1 2026-08-24"), anything else by its text."""
+        modality = next((m for q, m in self.sessions if q is p), None)
+        return self.proc_short(p) if modality is None else failure.dated_name(p, modality, self.term)
 
     def obs_fact(self, o: ObservationFact, prefix: str = "") -> Fact:
         return Fact(f"{prefix}{self.obs_label(o)}", o.ref)
 
     def order_fact(self, s: ServiceRequestFact, prefix: str = "") -> Fact:
+        """The order, its status and date. The short form says what was ordered and when ("Repeat
+        facet RFA L4-L5 ordered 2026-10-28"), and the status only when the order is no longer live;
+        what the card makes of the order is its next step."""
         when = f" ({s.authored.isoformat()})" if s.authored else ""
-        return Fact(f"{prefix}{s.text}, status {s.status}{when}", s.ref)
+        status = "" if s.status in PENDING_ORDER_STATUSES else f" ({s.status})"
+        dated = f" {s.authored.isoformat()}" if s.authored else ""
+        brief = f"{short_name(s.text)} ordered{dated}{status}"
+        return Fact(f"{prefix}{s.text}, status {s.status}{when}", s.ref, short=brief)
 
     def med_fact(self, m: MedicationFact, prefix: str = "") -> Fact:
+        """The medicine, its dose instructions, dates and status; the short form keeps the medicine
+        and its dates."""
         span = ""
         if m.start:
             span = f" from {m.start.isoformat()}" + (f" to {m.end.isoformat()}" if m.end else "")
         dose = f", {m.dose_text}" if m.dose_text else ""
-        return Fact(f"{prefix}{m.text}{dose}{span} ({m.status})", m.ref)
+        status = "" if m.status == "active" else f" ({m.status})"
+        since = f" from {m.start.isoformat()}" if m.start else ""
+        brief = f"{prefix}{m.text}{since}{status}"
+        return Fact(f"{prefix}{m.text}{dose}{span} ({m.status})", m.ref, short=brief)
 
     # -----------------------------------------------------------------------------------------
     # §1.1.1 the gate
@@ -525,17 +593,28 @@ class PathwayContext:
         if bound is not None and (self.onset is None or bound[1] < self.onset):
             b, _ = bound
             least = span_words(self.symptom_days or 0)
-            return Fact(f"onset sent as '{b.onset_unread}' (no date): read as ≥ {least}", b.ref)
+            return Fact(
+                f"onset sent as '{b.onset_unread}' (no date): read as ≥ {least}",
+                b.ref,
+                short=f"onset '{b.onset_unread}': ≥ {least}",
+            )
         if c is None:
             if self.unread_onsets:
                 u = self.unread_onsets[0]
-                return Fact(f"onset sent as '{u.onset_unread}' (not a date): duration unknown", u.ref)
+                return Fact(
+                    f"onset sent as '{u.onset_unread}' (not a date): duration unknown",
+                    u.ref,
+                    short=f"onset '{u.onset_unread}': duration unknown",
+                )
             return Fact("symptom onset not recorded on any radicular Condition")
         d = self.symptom_days
         weeks = f" ({d // 7} weeks)" if d is not None else ""
         basis = "onset" if c.onset else "recorded date (no onset given)"
+        when = (_first_date(c.onset, c.recorded) or date.min).isoformat()
         return Fact(
-            f"{c.text}: {basis} {(_first_date(c.onset, c.recorded) or date.min).isoformat()}{weeks}", c.ref
+            f"{c.text}: {basis} {when}{weeks}",
+            c.ref,
+            short=f"{'onset' if c.onset else 'recorded (no onset)'} {when}{weeks}",
         )
 
     # -----------------------------------------------------------------------------------------
@@ -569,7 +648,7 @@ class PathwayContext:
         return self._of(Modality.ESI)
 
     def is_blind(self, p: ProcedureFact) -> bool:
-        """Coded without image guidance (62322 / legacy 62311): seed 003's blind injection."""
+        """Coded without image guidance (62322 / legacy 62311): a blind injection."""
         return failure.is_image_guided(p, self.term) is False
 
     @cached_property
@@ -735,7 +814,11 @@ class PathwayContext:
         return max(spans, default=0)
 
     def conservative_care_facts(self) -> tuple[Fact, ...]:
-        facts = [self.proc_fact(p) for p in self.physiotherapy[-2:]]
+        # the card names the session by what it counts as (physiotherapy) and when
+        facts = [
+            Fact(self.proc_label(p), p.ref, short=f"physiotherapy {self.proc_when(p)}")
+            for p in self.physiotherapy[-2:]
+        ]
         facts += [self.med_fact(m) for m in self.analgesics[-2:]]
         return tuple(facts)
 
@@ -941,16 +1024,16 @@ class PathwayContext:
         out: list[Fact] = []
         for c in self.history.conditions:
             if any(NO_SURGICAL_TARGET.search(n) for n in c.notes):
-                out.append(Fact(f"note on {c.text}: no surgical target", c.ref))
+                out.append(Fact(f"note on {c.text}: no surgical target", c.ref, short=NO_TARGET_SHORT))
         for p in self.history.procedures:
             if any(NO_SURGICAL_TARGET.search(n) for n in p.notes):
-                out.append(Fact(f"note on {p.text}: no surgical target", p.ref))
+                out.append(Fact(f"note on {p.text}: no surgical target", p.ref, short=NO_TARGET_SHORT))
         for s in self.history.service_requests:
             if any(NO_SURGICAL_TARGET.search(n) for n in s.notes):
-                out.append(Fact(f"note on {s.text}: no surgical target", s.ref))
+                out.append(Fact(f"note on {s.text}: no surgical target", s.ref, short=NO_TARGET_SHORT))
         for r in self.history.reports:
             if NO_SURGICAL_TARGET.search(r.conclusion or ""):
-                out.append(Fact(f"{r.text}: no surgical target", r.ref))
+                out.append(Fact(f"{r.text}: no surgical target", r.ref, short=NO_TARGET_SHORT))
         for e in self.history.encounters:
             if NO_SURGICAL_TARGET.search(e.text):
                 out.append(Fact(f"{e.text}", e.ref))

@@ -37,6 +37,7 @@ from hooks.text import (
     PULSED,
     STIMULATION,
     TRIAL,
+    abbreviate,
     is_leg_site,
     levels_in,
     mentions,
@@ -219,6 +220,20 @@ def _classify_by_text(procedure: ProcedureFact) -> Modality | None:
 
 def describe_procedure(procedure: ProcedureFact, modality: Modality, terminology: Terminology) -> str:
     """A short clinical label with side, level and date: "transforaminal ESI left L5-S1 on 2026-03-02"."""
+    return f"{name_procedure(procedure, modality, terminology)} on {_when(procedure)}"
+
+
+def dated_name(procedure: ProcedureFact, modality: Modality, terminology: Terminology) -> str:
+    """The label as a card's short form says it, abbreviated: "TFESI left L5-S1 2026-03-02"."""
+    return f"{abbreviate(name_procedure(procedure, modality, terminology))} {_when(procedure)}"
+
+
+def _when(procedure: ProcedureFact) -> str:
+    return procedure.performed_text or (procedure.performed.isoformat() if procedure.performed else "undated")
+
+
+def name_procedure(procedure: ProcedureFact, modality: Modality, terminology: Terminology) -> str:
+    """What was done, with side and level: "transforaminal ESI left L5-S1"."""
     t = terminology
     codings = procedure.codings
     if modality is Modality.ESI:
@@ -249,8 +264,7 @@ def describe_procedure(procedure: ProcedureFact, modality: Modality, terminology
     else:
         name = "SCS trial"
     where = " ".join(x for x in (procedure.laterality, procedure.level) if x)
-    when = procedure.performed_text or (procedure.performed.isoformat() if procedure.performed else "undated")
-    return f"{name}{' ' + where if where else ''} on {when}"
+    return f"{name}{' ' + where if where else ''}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -382,6 +396,11 @@ class _Case:
     def ref(self) -> str:
         return self.procedure.ref
 
+    def lead(self, result: str, short: str) -> Fact:
+        """The assessment's first line: the procedure and its result, in full and in a few words."""
+        name = dated_name(self.procedure, self.modality, self.term)
+        return Fact(f"{self.label}; {result}", self.ref, short=f"{name}: {short}")
+
 
 @dataclass(frozen=True)
 class _Scores:
@@ -421,7 +440,7 @@ def assess(
     label = describe_procedure(procedure, modality, terminology)
     t0 = procedure.performed
     if procedure.status not in (None, "completed") or t0 is None:
-        return _not_judgeable(procedure, modality, label)
+        return _not_judgeable(procedure, modality, label, name_procedure(procedure, modality, terminology))
     case = _Case(
         procedure, modality, history, today, thresholds, terminology, label, t0,
         _window(procedure, modality, thresholds, terminology),
@@ -434,16 +453,17 @@ def assess(
     return _by_proxies(case, scores)
 
 
-def _not_judgeable(procedure: ProcedureFact, modality: Modality, label: str) -> Assessment:
+def _not_judgeable(procedure: ProcedureFact, modality: Modality, label: str, name: str) -> Assessment:
     """Not completed, or no date: nothing to judge."""
     if procedure.status not in (None, "completed"):
         return Assessment(
             procedure, modality, Outcome.UNKNOWN, "not completed",
-            facts=(Fact(f"{label}; status {procedure.status}", procedure.ref),),
+            facts=(Fact(f"{label}; status {procedure.status}", procedure.ref,
+                        short=f"{name}: status {procedure.status}"),),
         )  # fmt: skip
     return Assessment(
         procedure, modality, Outcome.UNKNOWN, "no data",
-        facts=(Fact(f"{label}; no procedure date recorded", procedure.ref),),
+        facts=(Fact(f"{label}; no procedure date recorded", procedure.ref, short=f"{name}: no date"),),
         gaps=(f"record the date of the {label}",),
     )  # fmt: skip
 
@@ -480,7 +500,7 @@ def _own_scores(case: _Case) -> _Scores:
 
 
 def _durability_of(
-    case: _Case, s: _Scores, base_outcome: Outcome, basis: str, lead: str, **numbers: float
+    case: _Case, s: _Scores, base_outcome: Outcome, basis: str, lead: Fact, **numbers: float
 ) -> Assessment:
     return _durability(
         case.procedure, case.modality, case.history, s.own, case.today, case.th, case.term, case.label,
@@ -503,15 +523,11 @@ def _by_explicit_outcome(case: _Case, s: _Scores) -> Assessment | None:
     )
     if explicit is None:
         return None
-    text = (
-        f"{case.label}; outcome recorded as "
-        f"{case.procedure.outcome_text or explicit.value.replace('_', ' ')}"
-    )
+    recorded = case.procedure.outcome_text or explicit.value.replace("_", " ")
+    lead = case.lead(f"outcome recorded as {recorded}", f"outcome {recorded}")
     if explicit is Outcome.SUCCESS and case.modality in (Modality.ESI, Modality.RFA):
-        return _durability_of(case, s, Outcome.SUCCESS, "explicit outcome", text)
-    return Assessment(
-        case.procedure, case.modality, explicit, "explicit outcome", facts=(Fact(text, case.ref),)
-    )
+        return _durability_of(case, s, Outcome.SUCCESS, "explicit outcome", lead)
+    return Assessment(case.procedure, case.modality, explicit, "explicit outcome", facts=(lead,))
 
 
 def _too_early(case: _Case, s: _Scores) -> Assessment | None:
@@ -533,8 +549,10 @@ def _too_early(case: _Case, s: _Scores) -> Assessment | None:
     return Assessment(
         case.procedure, case.modality, Outcome.PENDING, "too early",
         baseline=s.baseline,
-        facts=(Fact(f"{case.label}; {days_since} day{'s' if days_since != 1 else ''} ago, too early to judge "
-                    f"({window_open_text})", case.ref),),
+        facts=(case.lead(
+            f"{days_since} day{'s' if days_since != 1 else ''} ago, too early to judge ({window_open_text})",
+            f"too early to judge (assess from {(t0 + timedelta(days=win.start)).isoformat()})",
+        ),),
         gaps=(f"record pain (NRS) and function (ODI) after the {case.label} ({window_open_text})",),
     )  # fmt: skip
 
@@ -555,10 +573,8 @@ def _by_pain_scores(case: _Case, s: _Scores) -> Assessment | None:
         return None
     relief, delta = _relief(baseline.value, fmedian)
     numeric = _numeric_outcome(case, relief, delta)
-    lead = (
-        f"{case.label}; pain {_fmt(baseline.value)} → {_fmt(fmedian)} ({_pct(relief)}) "
-        f"at {_span(s.follow, case.t0)}"
-    )
+    result = f"pain {_fmt(baseline.value)} → {_fmt(fmedian)} ({_pct(relief)}) at {_span(s.follow, case.t0)}"
+    lead = case.lead(result, result)
     if numeric is Outcome.RESPONDER and case.modality in (Modality.ESI, Modality.RFA):
         return _durability_of(
             case, s, Outcome.RESPONDER, "pain scores", lead, relief=relief, delta=delta, fmedian=fmedian
@@ -567,7 +583,7 @@ def _by_pain_scores(case: _Case, s: _Scores) -> Assessment | None:
         case.procedure, case.modality, numeric, "pain scores",
         baseline=baseline, follow_up=tuple(s.follow), follow_up_median=fmedian,
         relief_pct=relief, delta=delta,
-        facts=(Fact(lead, case.ref), *_score_facts(baseline, s.follow, case.t0)),
+        facts=(lead, *_score_facts(baseline, s.follow, case.t0)),
     )  # fmt: skip
 
 
@@ -584,8 +600,8 @@ def _by_recorded_relief(case: _Case, s: _Scores) -> Assessment | None:
         case.procedure, case.modality, numeric, "pain scores",
         follow_up=tuple(reliefs), relief_pct=rmedian,
         facts=(
-            Fact(f"{case.label}; {_pct(rmedian)} relief recorded "
-                 f"(threshold {_pct(case.win.responder_pct)})", case.ref),
+            case.lead(f"{_pct(rmedian)} relief recorded (threshold {_pct(case.win.responder_pct)})",
+                      f"{_pct(rmedian)} relief (threshold {_pct(case.win.responder_pct)})"),
             *(Fact(f"{_pct(o.value or 0)} relief on {o.effective_text or 'undated'}", o.ref)
               for o in reliefs),
         ),
@@ -608,7 +624,7 @@ def _block_without_relief(case: _Case, s: _Scores) -> Assessment | None:
     return Assessment(
         case.procedure, case.modality, Outcome.UNKNOWN, "no data",
         baseline=s.baseline, follow_up=tuple(s.follow),
-        facts=(Fact(f"{case.label}; relief during the anaesthetic phase not recorded", case.ref),),
+        facts=(case.lead("relief during the anaesthetic phase not recorded", "relief not recorded"),),
         gaps=(f"record the % relief during the anaesthetic phase of the {case.label}", *_score_gaps(case, s)),
     )  # fmt: skip
 
@@ -617,6 +633,11 @@ _PROXY_SUMMARY = {
     Outcome.PROBABLE_FAILED: "no recorded outcome; {n} signs of failure",
     Outcome.POSSIBLE_FAILED: "no recorded outcome; one sign of possible failure",
     Outcome.UNKNOWN: "no recorded outcome and no pain scores to judge it",
+}
+_PROXY_SHORT = {
+    Outcome.PROBABLE_FAILED: "no outcome recorded, {n} signs of failure",
+    Outcome.POSSIBLE_FAILED: "no outcome recorded, one sign of failure",
+    Outcome.UNKNOWN: "no outcome or pain scores recorded",
 }
 
 
@@ -636,7 +657,7 @@ def _by_proxies(case: _Case, s: _Scores) -> Assessment:
         proxies=proxies,
         # scores that exist but cannot be compared (no baseline, or none in the window) are shown
         facts=(
-            Fact(f"{case.label}; {summary}", case.ref), *proxies,
+            case.lead(summary, _PROXY_SHORT[outcome].format(n=len(proxies))), *proxies,
             *_score_facts(s.baseline, s.follow, case.t0),
         ),
         gaps=(f"record the outcome (NRS/ODI) of the {case.label}", *_score_gaps(case, s)),
@@ -745,7 +766,7 @@ def _durability(
     *,
     base_outcome: Outcome,
     basis: str,
-    lead: str,
+    lead: Fact,
     relief: float | None = None,
     delta: float | None = None,
     fmedian: float | None = None,
@@ -764,7 +785,7 @@ def _durability(
         short_window = (th.rfa_window_end_days + 1, th.rfa_durable_days - 1)
         durable_window = (th.rfa_durable_days, th.rfa_durable_days + th.rfa_durability_check_days)
         horizon = durable_window[1]
-    facts: list[Fact] = [Fact(lead, procedure.ref), *_score_facts(baseline, follow, t0)]
+    facts: list[Fact] = [lead, *_score_facts(baseline, follow, t0)]
     gaps: list[str] = []
 
     def result(
@@ -909,6 +930,7 @@ def _proxy_diagnosis_reasserted(case: _Case) -> Fact | None:
                 f"{c.text or 'lumbar radicular pain'} re-asserted {how} on {when.isoformat()} "
                 f"({_weeks((when - case.t0).days)} after the {case.label.split(' on ')[0]})",
                 c.ref,
+                short=f"radicular diagnosis re-asserted {when.isoformat()}",
             )
     return None
 

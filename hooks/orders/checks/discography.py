@@ -1,8 +1,8 @@
 """Check 11 — discography (``order.discography``).
 
 When: lumbar discography is ordered (``discography_lumbar``: 62290, 72295, CT discography).
-Then: info card with both sides: ACR 2021 rates discography "usually not appropriate"; seed 002
-      recommends it for suspected discogenic pain. Keep it to a specialist context; offer removal.
+Then: info card with both sides: ACR 2021 rates discography "usually not appropriate"; ASIPP
+      guidelines rate its diagnostic evidence as strong. Keep it to a specialist context; offer removal.
 Evidence: ACR Appropriateness Criteria Low Back Pain 2021; NASS LDH.
 """
 

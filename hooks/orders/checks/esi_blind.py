@@ -5,8 +5,8 @@ When: a lumbar epidural injection coded without imaging guidance is ordered
 Then: warning; replace the draft (same id) with the image-guided interlaminar code
       (``order_esi_interlaminar_image_guided``, 62323; recommended) or a transforaminal injection
       (``order_esi_transforaminal``, 64483).
-Evidence: seed 003 ("fluoroscopic guidance is the gold standard - blind injections should not be
-      performed"); decision model §0 and F2 (a blind injection is not an adequate ESI trial);
+Evidence: clinical practice (fluoroscopic or CT guidance is the standard; blind injections miss the
+      target); decision model §0 and F2 (a blind injection is not an adequate ESI trial);
       ASIPP 2021 epidural guidelines; NASS LDH.
 """
 

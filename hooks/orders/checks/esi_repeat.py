@@ -15,10 +15,10 @@ Evidence: CMS ESI LCDs (repeat only after ≥ 50 % sustained relief; ≤ 4 sessi
 When: a lumbar ESI is ordered fewer than 6 weeks after onset and the pain is not graded severe and
       disabling as the pathway grades it for E2 (latest NRS ≥ 7 with ODI ≥ 40; a missing score does
       not argue against severity, but one must exist).
-Then: warning with both sides: seed 003 places ESI after 6 weeks of failed conservative care;
+Then: warning with both sides: ACR 2021 places ESI after 6 weeks of failed conservative care;
       NICE NG59 lets a specialist consider it in acute and severe sciatica. Suggest cancelling and
       reassessing at 6 weeks.
-Evidence: seed 003; NICE NG59; CMS ESI LCDs (≥ 4 weeks of pain and failed conservative care).
+Evidence: ACR 2021; NICE NG59; CMS ESI LCDs (≥ 4 weeks of pain and failed conservative care).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ Then: warning; the pain looks facet/SI-mediated: diagnostic medial branch blocks
       injection), radiofrequency ablation only after a positive block. Suggest cancelling the ESI
       and ordering the diagnostic block.
 Evidence: ASRA facet consensus 2020 (Cohen); NICE NG59 (RFA only after a positive medial branch
-      block); seeds 001/002 ("mistaking facet pain for radiculopathy").
+      block).
 
 ``order.esi-claudication`` (decision model F6)
 When: a lumbar ESI is ordered and neurogenic claudication from central stenosis is on record
@@ -16,7 +16,7 @@ When: a lumbar ESI is ordered and neurogenic claudication from central stenosis 
 Then: warning with both sides: NICE NG59 advises against epidurals for neurogenic claudication in
       central canal stenosis; ASIPP 2021 reports Level II-III support. Alternative: spine-surgery
       opinion for decompression (MILD for ligamentum-flavum hypertrophy without instability), PT.
-Evidence: NICE NG59; ASIPP 2021; NASS LSS 2011; seed 002 (MILD for stenosis).
+Evidence: NICE NG59; ASIPP 2021; NASS LSS 2011; CMS NCD 150.13 (MILD for stenosis).
 """
 
 from __future__ import annotations

@@ -7,9 +7,8 @@ When: a lumbar fusion is ordered (``lumbar_fusion``), the record holds a lumbar 
 Then: warning; for routine disc herniation with radiculopathy the operation is a discectomy or
       decompression, not a fusion. Suggest replacing the draft with a discectomy (same order id) or
       cancelling it. With instability or spondylolisthesis: no objection.
-Evidence: NASS LDH 2012 (fusion not recommended for routine herniation); seed 003 ("lumbar fusion is
-      NOT recommended for routine disc herniation"); NICE NG59 (fusion for low back pain only in
-      trials).
+Evidence: NASS LDH 2012 (fusion not recommended for routine herniation); NICE NG59 (fusion for low
+      back pain only in trials).
 """
 
 from __future__ import annotations
@@ -37,7 +36,7 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         return []
     discectomies = ctx.completed("lumbar_decompression_discectomy")
     if len(discectomies) >= 2:
-        return []  # multiple recurrences: fusion is an accepted option (seed 000, decision model S2)
+        return []  # multiple recurrences: fusion is an accepted option (NASS 2014, decision model S2)
     disc = ctx.current_conditions(
         "lumbar_radiculopathy_conditions", "lumbar_disc_displacement_without_radiculopathy"
     )

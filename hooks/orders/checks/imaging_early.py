@@ -8,8 +8,8 @@ Then: info card (decision model §1.3 "intercept early MRI orders ... with an in
       the study and reassess at 6 weeks; image earlier only if a red flag appears.
       With a red flag: no objection. With suspected cauda equina and an order that is not
       ``stat``: critical card, update the order to an emergency (stat) study today.
-Evidence: ACR Appropriateness Criteria Low Back Pain 2021 (variants 1-4); NICE NG59 1.1.4; seed 003
-      ("do not order imaging without completing 6 weeks of conservative therapy unless red flags").
+Evidence: ACR Appropriateness Criteria Low Back Pain 2021 (variants 1-4); NICE NG59 1.1.4 (no imaging
+      before 6 weeks of conservative care unless there is a red flag).
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             )
         ]
     if ctx.red_flags:
-        return []  # a red flag justifies early imaging (seed 003; ACR variants 4-7)
+        return []  # a red flag justifies early imaging (ACR variants 4-7)
     duration = ctx.duration_days
     onset = ctx.onset
     if duration is None or onset is None or duration >= ctx.t.conservative_care_days:

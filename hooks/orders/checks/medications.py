@@ -13,8 +13,7 @@ When: an opioid MedicationRequest (``rx_opioids``, by ingredient code or name) i
       (c) a benzodiazepine (``rx_benzodiazepine_class``) is current or drafted in the same session.
 Then: warning; reassess benefit and harm, taper rather than stop abruptly, avoid benzodiazepine
       co-prescription, offer naloxone (suggested as a draft MedicationRequest when (b) or (c)).
-Evidence: CDC 2022 (recommendations 5, 6, 8, 11); NICE NG59 (no opioids for chronic sciatica);
-      seed 003 (avoid prolonged opioids).
+Evidence: CDC 2022 (recommendations 5, 6, 8, 11); NICE NG59 (no opioids for chronic sciatica).
 When the MME/day cannot be computed and nothing else fires: info card saying so, with the reason
       (dose, frequency or strength not given, or no CDC factor), never silence.
 
@@ -44,9 +43,10 @@ When: a gabapentinoid (``rx_gabapentinoids``) or a systemic corticosteroid by a 
       injection (``rx_systemic_corticosteroids``) is drafted for a patient with a current lumbar
       radicular condition; a gabapentinoid whose reason or a current condition names another
       indication (epilepsy, diabetic neuropathy, post-herpetic neuralgia ...) is not for sciatica.
-Then: info card showing the evidence conflict: seeds 000/001/004 (neuropathic agents) and 002 (oral
-      steroids) list them; PRECISE (pregabalin no better than placebo) and NICE NG59 (do not offer
-      gabapentinoids or oral corticosteroids for sciatica) do not. Reassess at 4-8 weeks; taper if no
+Then: info card showing the evidence conflict: NICE CG173 (neuropathic agents for neuropathic pain)
+      and a trial of oral prednisone (Goldberg, JAMA 2015) support them; PRECISE (pregabalin no
+      better than placebo) and NICE NG59 (do not offer gabapentinoids or oral corticosteroids for
+      sciatica) do not. Reassess at 4-8 weeks; taper if no
       ≥ 30 %/2-point benefit.
 Evidence: NICE NG59; PRECISE 2017 (Mathieson, NEJM).
 """

@@ -8,7 +8,7 @@ When: a lumbar MRI without contrast (``mri_lumbar_without_contrast``) is ordered
 Then: warning; replace the draft with MRI lumbar spine without and with contrast (same order id),
       to tell recurrent herniation from epidural fibrosis (a) or to show tumour/infection (b).
 Evidence: ACR Appropriateness Criteria Low Back Pain 2021 variant 5 (prior surgery) and variant 7
-      (cancer/infection); seed 002 (contrast MRI for recurrence vs scar); decision model S1, R3.
+      (cancer/infection; contrast tells recurrence from scar); decision model S1, R3.
 """
 
 from __future__ import annotations

@@ -7,14 +7,14 @@ When: a permanent SCS system is ordered (``scs_permanent_system``: 63685 generat
       (≥ ``scs_trial_success_pct`` relief or outcome successful, by ``assess``) is on record.
 Then: warning; trial first (replace the draft with a trial order when there was none; otherwise
       record the trial's relief).
-Evidence: NACC 2014; NICE TA159 (successful trial); seed 004 (≥ 50 % relief in the trial).
+Evidence: NACC 2014 (≥ 50 % relief in the trial); NICE TA159 (successful trial).
 
 ``order.scs-failed-trial`` (decision model N2, "intercept 63685/63655 orders")
 When: a permanent SCS system is ordered and the latest trial failed (< 50 % relief, outcome
       unsuccessful, probable failure).
 Then: warning; do not implant: DRG stimulation if pain is focal, multidisciplinary care with CBT,
       intrathecal pump evaluation later. Suggest cancelling; CBT referral.
-Evidence: NACC 2014; NACC DRG 2019; seed 004.
+Evidence: NACC 2014; NACC DRG 2019.
 
 ``order.neuromod-psych-eval`` (decision model Y1, S3, L1)
 When: an SCS trial or permanent system, or an intrathecal pump implantation
@@ -22,7 +22,7 @@ When: an SCS trial or permanent system, or an intrathecal pump implantation
       (``psychological_evaluation``) is on record as a Procedure, a ServiceRequest, or another draft
       order of this session.
 Then: warning; order the psychological evaluation first.
-Evidence: NACC 2014; PACC 2017/2024 (intrathecal); seed 004.
+Evidence: NACC 2014; PACC 2017/2024 (intrathecal).
 """
 
 from __future__ import annotations

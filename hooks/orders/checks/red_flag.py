@@ -9,8 +9,8 @@ Then: critical; the emergency pathway comes first: cancel the elective order and
       emergency work-up (cauda equina: emergency MRI and spine-surgery assessment today; cancer or
       infection: MRI without and with contrast, urgent referral; fracture: fracture imaging; motor
       deficit: urgent MRI and surgical opinion). Other cards on the same order are suppressed.
-Evidence: ACR Appropriateness Criteria 2021 (variants 4-7); NICE NG59; seeds 002/003 (cauda equina is
-      the absolute indication for immediate surgery; red flags need immediate imaging).
+Evidence: ACR Appropriateness Criteria 2021 (variants 4-7); NICE NG59; clinical practice (cauda
+      equina is the absolute indication for immediate surgery; red flags need immediate imaging).
 """
 
 from __future__ import annotations

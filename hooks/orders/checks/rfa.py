@@ -8,14 +8,14 @@ When: a lumbar facet RFA (``facet_rfa_lumbar``) or SI joint RFA (64625 in ``face
 Then: warning; replace the draft with the diagnostic block (same order id); RFA only after a positive
       block.
 Evidence: ASRA facet consensus 2020; NICE NG59 (RFA only after a positive medial branch block);
-      CMS facet LCDs (two blocks ≥ 80 %); seed 002.
+      CMS facet LCDs (two blocks ≥ 80 %).
 
 ``order.rfa-repeat-failed`` (decision model A1)
 When: the same kind of RFA is ordered after an earlier ablation that failed (failed, short-lived,
       partial < 50 %, probable failure), at the same level (or the level of either is not stated).
 Then: warning; do not repeat at the same level: re-evaluate (updated imaging, repeat diagnostic
-      block), consider other options (seed 004).
-Evidence: seed 004; CMS facet LCDs (repeat only after ≥ 50 % relief for ≥ 6 months); ASRA 2020.
+      block), consider other options (clinical practice).
+Evidence: CMS facet LCDs (repeat only after ≥ 50 % relief for ≥ 6 months); ASRA 2020.
 """
 
 from __future__ import annotations

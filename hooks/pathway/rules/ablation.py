@@ -80,7 +80,7 @@ def a1_failed_ablation(ctx: PathwayContext, a: Assessment) -> CardDraft:
       an ESI or targeted nerve-root injection; pulsed RF; chemical neurolysis only for highly refractory
       pain; medication review; SCS/DRG/IDD; surgery if a structural target; multidisciplinary care + CBT.
       Warning if a repeat RFA is pending or was done after the failure, else info.
-    Evidence: seed 004; ASRA facet consensus 2020; CMS facet LCDs; NACC 2014.
+    Evidence: ASRA facet consensus 2020; CMS facet LCDs; NACC 2014.
     """
     p = a.procedure
     pending = ctx.pending(*RFA_ORDER_SETS)
@@ -180,7 +180,7 @@ def a2_worked_then_recurred(ctx: PathwayContext, a: Assessment) -> CardDraft:
       (RESPONDED_THEN_RECURRED, or an explicit success more than 6 months ago).
     Then: info — a repeat RFA is reasonable (Medicare facet LCD repeat criterion). Not a failed
       ablation; not an SCS indication.
-    Evidence: CMS facet LCDs; ASRA facet consensus 2020; seed 004 (nerve regeneration).
+    Evidence: CMS facet LCDs; ASRA facet consensus 2020 (nerve regeneration).
     """
     p = a.procedure
     return A2.card(

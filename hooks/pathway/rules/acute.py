@@ -55,8 +55,8 @@ def e1_acute_tolerable(ctx: PathwayContext) -> CardDraft:
     When: gate open, symptoms < 42 days, NRS < 7 or ODI < 40 (or no scores), no red flag, no ESI.
     Then: info card — NSAIDs, stay active, education and reassurance, directional-preference
       exercises, heat/cold, safety-net advice, reassess at 6 weeks. No imaging, no ESI, no referral.
-    Evidence: seed 003 (6 weeks conservative care; no imaging before 6 weeks without red flags);
-      NICE NG59 1.1.4 (no routine imaging); ACR 2021 variants 1–2.
+    Evidence: NICE NG59 1.1.4 (no routine imaging); ACR 2021 variants 1–2 (6 weeks of conservative
+      care; no imaging before 6 weeks without red flags).
     """
     onset = ctx.duration_anchor
     weeks = span(ctx.t.conservative_care_days)
@@ -98,8 +98,8 @@ def e2_acute_severe(ctx: PathwayContext) -> CardDraft:
 
     When: gate open, symptoms < 42 days, NRS ≥ 7 with ODI ≥ 40 (a stable deficit is handled by R2).
     Then: warning — refer to a spine specialist within 2 weeks; the specialist may consider an ESI for
-      acute and severe sciatica (NICE) although seed 003 waits 6 weeks; short-term analgesia.
-    Evidence: seed 003 (refer within 2 weeks if severe/disabling); NICE NG59 (epidural for acute and
+      acute and severe sciatica (NICE) although ACR 2021 waits 6 weeks; short-term analgesia.
+    Evidence: clinical practice (refer within 2 weeks if severe/disabling); NICE NG59 (epidural for acute and
       severe sciatica; 1.1.4 no imaging in non-specialist settings).
     """
     return E2.card(

@@ -210,9 +210,9 @@ def f2_inadequate_trial(ctx: PathwayContext, discordant: tuple[ProcedureFact, ..
 
     When: the ESIs so far were all without image guidance, or at a level that does not match the
       compressive lesion on imaging, and they did not clearly work.
-    Then: warning — blind injection (seed 003) or possible technical/level failure (seed 002); MRI if
+    Then: warning — blind injection or possible technical/level failure (clinical practice); MRI if
       missing, then an image-guided transforaminal ESI at the concordant level. Not refractory.
-    Evidence: seed 003 ("blind injections should not be performed"); seed 002 (technical failure);
+    Evidence: clinical practice (image guidance; a missed level is a technical failure);
       decision model §0 and spine-level concordance; NASS LDH; ASIPP 2021.
     """
     why: list[Fact] = []

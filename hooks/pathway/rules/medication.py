@@ -154,7 +154,7 @@ def m1_long_term_opioids(ctx: PathwayContext) -> CardDraft | None:
       disorder diagnosis; never for a patient on MOUD (M4 speaks instead). An opioid order still
       marked active but stale (``stale_order_days``, nothing newer) is not current: an info note names it.
     Then: warning — reassess benefit and harm; taper when benefit does not outweigh harm (no abrupt
-      stop); offer naloxone; avoid benzodiazepines. Seed 003: avoid prolonged opioids.
+      stop); offer naloxone; avoid benzodiazepines and prolonged opioids.
     Evidence: CDC 2022 (recommendations 5, 8, 11, 12); NICE NG59 (no opioids for chronic sciatica).
     """
     if ctx.moud:
@@ -254,7 +254,7 @@ def m2_neuropathic_agents(ctx: PathwayContext) -> CardDraft | None:
     Then: info — show the evidence conflict (§1.3); reassess benefit at 4–8 weeks; supervised taper if
       no ≥ 30 %/2-point improvement; warn about opioid + gabapentinoid respiratory depression. Never
       suggests starting or escalating these drugs.
-    Evidence: NICE NG59 (2020); PRECISE (NEJM 2017); Khoromi 2007; seeds 000/001/004 (for).
+    Evidence: NICE NG59 (2020); PRECISE (NEJM 2017); Khoromi 2007; NICE CG173 (for).
     """
     current = [m for m in ctx.medications(*NEUROPATHIC_SETS) if ctx.is_active_med(m)]
     meds = [m for m in current if other_indication(ctx, m) is None]
@@ -314,9 +314,9 @@ def m3_oral_steroids(ctx: PathwayContext) -> CardDraft | None:
     When: an oral prednisone, methylprednisolone, dexamethasone or prednisolone course active or started
       within the last 90 days. Injected and epidural corticosteroids (route, dose form or product
       name) are not oral courses.
-    Then: info — NICE NG59 recommends against oral corticosteroids for sciatica (seed 002 lists them as
-      an initial option); do not renew or repeat courses.
-    Evidence: NICE NG59; seed 002.
+    Then: info — NICE NG59 recommends against oral corticosteroids for sciatica (a trial of oral prednisone,
+      Goldberg JAMA 2015, found a modest gain in function); do not renew or repeat courses.
+    Evidence: NICE NG59; Goldberg JAMA 2015.
     """
     since = ctx.today - timedelta(days=ctx.t.oral_steroid_recent_days)
     meds = [

@@ -88,9 +88,12 @@ def mimics_found(ctx: PathwayContext) -> tuple[tuple[ConditionFact, Mimic], ...]
 
 
 def mimic_facts(ctx: PathwayContext, found: tuple[tuple[ConditionFact, Mimic], ...]) -> tuple[Fact, ...]:
-    """One deciding fact per mimic Condition, short enough for the sidebar to show it whole (the
-    Condition's own wording; its onset is not what decides)."""
-    return tuple(Fact(f"possible mimic: {c.text or m.name}", c.ref) for c, m in found)
+    """One deciding fact per mimic Condition (the Condition's own wording; its onset is not what
+    decides); the card names the mimic by its kind ("possible mimic: peripheral arterial disease")."""
+    return tuple(
+        Fact(f"possible mimic: {c.text or m.name}", c.ref, short=f"possible mimic: {m.name}")
+        for c, m in found
+    )
 
 
 def mimic_step(found: tuple[tuple[ConditionFact, Mimic], ...]) -> str:

@@ -65,7 +65,7 @@ def n1_trial_succeeded(ctx: PathwayContext, a: Assessment) -> CardDraft:
     When: the latest stimulator trial has outcome successful or ≥ 50 % NRS reduction, and no permanent
       system has been implanted since.
     Then: info — permanent implant (leads + pulse generator). No repeat trial; no intrathecal pump.
-    Evidence: seed 004 (≥ 50 % trial relief); NACC 2014; NICE TA159.
+    Evidence: NACC 2014 (≥ 50 % trial relief); NICE TA159.
     """
     p = a.procedure
     return N1.card(
@@ -100,7 +100,7 @@ def n1_record_outcome(ctx: PathwayContext, a: Assessment) -> CardDraft:
     When: the latest trial (within a year) has no outcome, no usable scores and at most one proxy.
     Then: info — record pain and % relief at the end of the trial; no permanent implant without a
       documented successful trial.
-    Evidence: seed 004 and NACC 2014 (≥ 50 % trial relief); NICE TA159.
+    Evidence: NACC 2014 (≥ 50 % trial relief); NICE TA159.
     """
     p = a.procedure
     return N1_RECORD.card(
@@ -126,7 +126,7 @@ def n2_trial_failed(ctx: PathwayContext, a: Assessment) -> CardDraft:
     Then: warning — do not implant; DRG stimulation if pain is focal (foot/groin; check labelling and
       coverage), multidisciplinary care/CBT, intrathecal pump evaluation later. Pending permanent
       implant orders are named (intercepted at order-sign).
-    Evidence: seed 004; NACC 2014; NACC DRG 2019; NICE TA159.
+    Evidence: NACC 2014; NACC DRG 2019; NICE TA159.
     """
     p = a.procedure
     pending = ctx.pending(*PERMANENT_ORDER_SETS)
@@ -201,7 +201,7 @@ def l1_refractory_to_neuromodulation(ctx: PathwayContext, a: Assessment) -> Card
     Then: intrathecal drug delivery evaluation — psychological evaluation, attempted reduction of
       systemic opioids, then a trial (PACC); multidisciplinary care; neurectomy last. Warning if a repeat
       stimulator trial or implant is pending, else info.
-    Evidence: seed 004; PACC 2017/2024; NACC 2014.
+    Evidence: PACC 2017/2024; NACC 2014.
     """
     p = a.procedure
     pending = ctx.pending(*PERMANENT_ORDER_SETS, *TRIAL_ORDER_SETS)

@@ -84,7 +84,7 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
       that it cannot be judged), no prior lumbar surgery, no red flag.
     Then: info — MRI lumbar without contrast if the patient is a candidate for ESI or surgery
       (ACR variant 3); image-guided TFESI/ILESI; specialist referral before 3 months.
-    Evidence: seed 003; ACR 2021 variant 3; NASS LDH (MRI the imaging of choice; ESI short-term benefit).
+    Evidence: ACR 2021 variant 3; NICE NG59; NASS LDH (MRI the imaging of choice; ESI short-term benefit).
     """
     care, gaps = _care_facts_and_gaps(ctx)
     has_mri = bool(ctx.mri_studies)
@@ -157,9 +157,9 @@ def p2_not_referred(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -
 
     When: gate open, symptoms ≥ 84 days, no (judgeable) ESI, no spine/pain specialist referral or
       encounter.
-    Then: warning — refer now (seed 003: no later than 3 months); image-guided ESI as an option;
+    Then: warning — refer now (clinical practice: no later than 3 months); image-guided ESI as an option;
       biopsychosocial assessment before surgical referral.
-    Evidence: seed 003; NICE NG59; NASS LDH.
+    Evidence: NICE NG59; NASS LDH.
     """
     care, gaps = _care_facts_and_gaps(ctx)
     suggestions = [

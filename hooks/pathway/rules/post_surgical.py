@@ -15,6 +15,7 @@ from hooks.facts import ConditionFact
 from hooks.pathway.context import PathwayContext
 from hooks.pathway.rules.common import FUSION, NEUROPATHIC_AGENTS, SCS_SELECTION, TOPIC_PATHWAY, Rule
 from hooks.rule import INFO_OR_WARNING, WARNING
+from hooks.text import FIBROSIS, INSTABILITY, RECURRENCE, finding_of
 from hooks.thresholds import pct
 
 S0 = Rule(
@@ -45,7 +46,7 @@ def surgery_date(ctx: PathwayContext) -> date | None:
 
 
 def surgery_facts(ctx: PathwayContext) -> list[Fact]:
-    facts = [ctx.proc_fact(p, " (prior lumbar surgery)") for p in ctx.surgeries[-2:]]
+    facts = [ctx.proc_fact(p, " (prior lumbar surgery)", short="") for p in ctx.surgeries[-2:]]
     facts += [ctx.cond_fact(c) for c in ctx.lumbar_fbss_conditions]
     facts += [ctx.cond_fact(c) for c in ctx.surgery_status_conditions]
     return facts
@@ -144,7 +145,14 @@ def recurrence_confirmed(ctx: PathwayContext) -> tuple[Fact, ...]:
     study = ctx.recurrence_study
     facts: list[Fact] = []
     if study is not None:
-        facts.append(Fact(f"imaging after surgery: {study.label}: {study.conclusion}", study.ref))
+        found = finding_of(RECURRENCE, study.conclusion) or study.finding
+        facts.append(
+            Fact(
+                f"imaging after surgery: {study.label}: {study.conclusion}",
+                study.ref,
+                short=f"{study.short_label}: {found}",
+            )
+        )
     when = surgery_date(ctx)
     annular = [
         c
@@ -162,10 +170,11 @@ def fibrosis_without_target(ctx: PathwayContext) -> tuple[Fact, ...]:
         return ()
     for s in reversed(post_op_contrast_mri(ctx)):
         text = s.conclusion
-        if ctx.fibrosis_study is not None and ctx.fibrosis_study.ref == s.ref:
-            return (Fact(f"contrast MRI after surgery: {s.label}: {text}", s.ref),)
-        if ctx.excludes_recurrence(s):
-            return (Fact(f"contrast MRI after surgery: {s.label}: {text}", s.ref),)
+        fibrosis = ctx.fibrosis_study is not None and ctx.fibrosis_study.ref == s.ref
+        if fibrosis or ctx.excludes_recurrence(s):
+            found = (finding_of(FIBROSIS, text) if fibrosis else "") or s.finding
+            short = f"{s.short_label}: {found}"
+            return (Fact(f"contrast MRI after surgery: {s.label}: {text}", s.ref, short=short),)
     return ()
 
 
@@ -188,7 +197,7 @@ def s2_recurrent_herniation(ctx: PathwayContext) -> CardDraft:
       compression; an annular-defect code (M51.A*) supports it.
     Then: warning — surgical re-evaluation for revision discectomy; fusion only with instability or
       multiple recurrences.
-    Evidence: seed 000 (reoperation for recurrent herniation); seed 002; NASS LDH; ACR 2021 variant 5.
+    Evidence: NASS LDH (reoperation for recurrent herniation); ACR 2021 variant 5.
     """
     facts = recurrence_confirmed(ctx)
     return S2.card(
@@ -227,7 +236,7 @@ def s4_instability(ctx: PathwayContext) -> CardDraft:
       after prior surgery or after a failed ESI.
     Then: surgical referral — decompression ± fusion is appropriate here; flexion-extension films if
       not done. Warning if > 3 months from onset without referral, else info.
-    Evidence: seed 003 (fusion reserved for documented instability); seed 001; NASS LDH; NICE NG59.
+    Evidence: NASS LSS 2011 (fusion reserved for documented instability); NASS LDH; NICE NG59.
     """
     inst = instability_conditions(ctx)
     d = ctx.symptom_days or 0
@@ -262,7 +271,14 @@ def s4_instability(ctx: PathwayContext) -> CardDraft:
             *(ctx.cond_fact(c, "instability: ") for c in inst),
             *surgery_facts(ctx),
             ctx.onset_fact(),
-            *(Fact(f"{s.label}: {s.conclusion}".rstrip(": "), s.ref) for s in dynamic[-1:]),
+            *(
+                Fact(
+                    f"{s.label}: {s.conclusion}".rstrip(": "),
+                    s.ref,
+                    short=f"{s.short_label}: {finding_of(INSTABILITY, s.conclusion) or s.finding}",
+                )
+                for s in dynamic[-1:]
+            ),
             *ctx.referral_facts(),
         ],
         gaps=gaps,
@@ -291,15 +307,24 @@ def s3_fibrosis_no_target(ctx: PathwayContext) -> CardDraft:
       recurrence, and leg pain for ≥ 6 months.
     Then: info — SCS pathway: psychological evaluation, trial, permanent implant only with ≥ 50 %
       relief; multidisciplinary care with CBT.
-    Evidence: seed 004; NACC 2014; NICE TA159.
+    Evidence: NACC 2014; NICE TA159.
     """
     facts = fibrosis_without_target(ctx)
+    surgery = surgery_facts(ctx)
     return S3.card(
         ctx,
         indicator="info",
         summary="Post-surgical radicular pain with fibrosis and no target: psychological evaluation, then "
         "SCS trial",
-        why=[*surgery_facts(ctx), *facts, *ctx.no_surgical_target_notes, ctx.onset_fact(), *ctx.pain_facts()],
+        # the scan that shows the scar decides: it comes right after the surgery
+        why=[
+            *surgery[:1],
+            *facts,
+            *surgery[1:],
+            *ctx.no_surgical_target_notes,
+            ctx.onset_fact(),
+            *ctx.pain_facts(),
+        ],
         next_steps=[
             "Psychological evaluation, then a spinal cord stimulator trial; permanent implant only with "
             f"≥ {pct(ctx.t.scs_trial_success_pct)} relief during the trial (NACC 2014; NICE TA159).",
@@ -325,7 +350,7 @@ def s1_new_symptoms_after_surgery(ctx: PathwayContext) -> CardDraft:
       after surgery, with no contrast MRI since the surgery that settles recurrence vs fibrosis.
     Then: MRI without AND with contrast (72158) to tell recurrent herniation from epidural fibrosis;
       surgical re-evaluation. Warning if only a non-contrast MRI (72148) is ordered or done, else info.
-    Evidence: seed 002 (contrast MRI for recurrence vs scar); ACR 2021 variant 5; NASS LDH.
+    Evidence: ACR 2021 variant 5 (contrast MRI for recurrence vs scar); NASS LDH.
     """
     contrast = post_op_contrast_mri(ctx)
     plain_done = post_op_plain_mri(ctx)
@@ -336,7 +361,10 @@ def s1_new_symptoms_after_surgery(ctx: PathwayContext) -> CardDraft:
     why = [
         *surgery[:1],
         *(ctx.order_fact(s, "pending order: ") for s in (*plain_ordered, *contrast_ordered)),
-        *(Fact(f"non-contrast MRI after surgery: {s.label}", s.ref) for s in plain_done[-1:]),
+        *(
+            Fact(f"non-contrast MRI after surgery: {s.label}", s.ref, short=f"{s.short_label}, no contrast")
+            for s in plain_done[-1:]
+        ),
         ctx.onset_fact(),
         *surgery[1:],
         *ctx.pain_facts(),
@@ -346,6 +374,7 @@ def s1_new_symptoms_after_surgery(ctx: PathwayContext) -> CardDraft:
             Fact(
                 f"contrast MRI after surgery: {contrast[-1].label}: {contrast[-1].conclusion or 'no report'}",
                 contrast[-1].ref,
+                short=f"{contrast[-1].short_label}: {contrast[-1].finding}",
             )
         )
         gaps.append(

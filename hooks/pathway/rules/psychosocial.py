@@ -40,9 +40,9 @@ def y1_psychosocial_risk(ctx: PathwayContext) -> CardDraft | None:
 
     When: PHQ-9 ≥ 10, GAD-7 ≥ 10, STarT Back high risk, or a depression, anxiety or PTSD diagnosis
       (F32.x incl. F32.A, F33.x, F41.x, F43.1x; chronic pain codes G89.x are not psychosocial).
-    Then: info — biopsychosocial assessment before surgical referral (seed 003); CBT or a multidisciplinary
-      programme (seed 004); mandatory psychological evaluation before SCS/IDD.
-    Evidence: seeds 003/004; NICE NG59 (combined physical and psychological programmes); NACC 2014
+    Then: info — biopsychosocial assessment before surgical referral; CBT or a multidisciplinary
+      programme (NICE NG59); mandatory psychological evaluation before SCS/IDD.
+    Evidence: NICE NG59 (combined physical and psychological programmes); NACC 2014
       (psychological evaluation before SCS).
     """
     screens = positive_screens(ctx)

@@ -157,7 +157,7 @@ def r1_cauda_equina(ctx: PathwayContext) -> CardDraft:
       coded diagnosis the card first asks about bladder, bowel and saddle sensation (§7.3).
     Then: critical card — emergency MRI today and emergency spine-surgery assessment for
       decompression; every elective order (ESI, RFA, SCS) is held.
-    Evidence: seed 002 ("the absolute indication for immediate surgery"), seed 003 (immediate
+    Evidence: clinical practice (the absolute indication for immediate surgery; immediate
       imaging), ACR 2021 low back pain variant 4, NICE NG59.
     """
     ces, new_sx, bilateral = cauda_equina_signs(ctx)
@@ -284,7 +284,7 @@ def r2_motor_deficit(ctx: PathwayContext) -> CardDraft:
       → warning (refer within 2 weeks).
     Then: urgent MRI and urgent surgical referral (within days); no waiting 6 weeks, no ESI instead
       of a surgical opinion.
-    Evidence: seed 002 (progressive deficits require decompression), seed 003 (refer ≤ 2 weeks for any
+    Evidence: clinical practice (progressive deficits require decompression; refer ≤ 2 weeks for any
       deficit; immediate imaging for progressive deficit), ACR 2021, NASS LDH.
     """
     decline = strength_decline(ctx)

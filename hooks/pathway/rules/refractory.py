@@ -146,7 +146,7 @@ def f3_concordant_lesion(ctx: PathwayContext) -> CardDraft:
       interventional care have failed (earlier if disabling); diagnostic SNRB if the level is in doubt;
       biopsychosocial assessment; active physiotherapy. Warning if > 3 months from onset and not
       referred to a spine surgeon (a pain-clinic referral is not a surgical opinion), else info.
-    Evidence: seeds 002/003; NASS LDH (discectomy for persistent symptoms with concordant imaging);
+    Evidence: NASS LDH (discectomy for persistent symptoms with concordant imaging);
       NICE NG59 (decompression when non-surgical care fails and imaging is concordant).
     """
     d = ctx.symptom_days or 0
@@ -210,7 +210,7 @@ def f4_uncertain_diagnosis(ctx: PathwayContext) -> CardDraft:
     Then: info — with a mimic, name it and its examination or test first (§7.5); diagnostic
       re-evaluation: review imaging; EMG/NCS to separate radiculopathy from neuropathy; diagnostic
       SNRB; look for other pain generators.
-    Evidence: seeds 000/001/002; seed 003 ("do not assume imaging abnormalities correlate"); NASS LDH;
+    Evidence: clinical practice (re-evaluate the diagnosis; imaging findings may not correlate); NASS LDH;
       ACR 2021 (discography usually not appropriate).
     """
     mm = mimics(ctx)
@@ -286,8 +286,8 @@ def f5_facet_or_si(ctx: PathwayContext) -> CardDraft:
       compressive lesion and no motor deficit.
     Then: re-evaluate; diagnostic medial branch blocks (or SI blocks); RFA only after a positive
       diagnostic block. Warning if an ESI or RFA order is pending, else info.
-    Evidence: seeds 001/002 ("mistaking facet pain for radiculopathy"; RFA only after a confirming
-      block); NICE NG59; ASRA-led facet consensus 2020; CMS facet LCDs.
+    Evidence: NICE NG59 (RFA only after a positive diagnostic block); ASRA-led facet consensus 2020;
+      CMS facet LCDs.
     """
     gens = facet_or_si_generators(ctx)
     facet = ctx.conditions("facet_mediated_pain")
@@ -357,9 +357,9 @@ def f6_stenosis_claudication(ctx: PathwayContext) -> CardDraft:
 
     When: a failed image-guided ESI and M48.062 (or stenosis with claudication documented), without
       instability.
-    Then: info — decompression referral; MILD for ligamentum-flavum-driven central stenosis (seed 002);
+    Then: info — decompression referral; MILD for ligamentum-flavum-driven central stenosis (CMS NCD 150.13);
       physiotherapy. No epidural injections for neurogenic claudication (NICE) — ASIPP disagrees.
-    Evidence: NASS stenosis guideline; NICE NG59; ASIPP 2021; seed 002.
+    Evidence: NASS stenosis guideline; NICE NG59; ASIPP 2021.
     """
     nc = neurogenic_claudication(ctx)
     lf = ctx.ligamentum_flavum_study
@@ -429,7 +429,7 @@ def f7_no_target_chronic(ctx: PathwayContext) -> CardDraft:
       symptoms ≥ 6 months; NRS ≥ 5.
     Then: info — multidisciplinary care with CBT; medication review presenting the evidence conflict;
       SCS evaluation: psychological assessment, then a trial with ≥ 50 % relief; DRG/PNS for focal pain.
-    Evidence: seeds 000/001/004; NACC 2014; NICE TA159; NICE NG59 (medication conflict).
+    Evidence: NACC 2014; NICE TA159; NICE NG59 (medication conflict).
     """
     leads = _failure_why(ctx)
     why = [*leads[:2], *ctx.no_surgical_target_notes, *leads[2:], ctx.onset_fact(), *ctx.pain_facts()]
