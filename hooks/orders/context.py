@@ -16,8 +16,7 @@ from functools import cached_property
 
 from hooks.cards import Fact
 from hooks.evaluation import EvaluationInput
-from hooks.facts import ConditionFact, ObservationFact, PatientHistory, ProcedureFact
-from hooks.orders.draft import DraftOrder, read_draft_orders
+from hooks.facts import ConditionFact, DraftOrder, ObservationFact, PatientHistory, ProcedureFact
 from hooks.pathway.context import PathwayContext
 from hooks.pathway.failure import (
     Assessment,
@@ -72,9 +71,10 @@ class OrderContext:
     def history(self) -> PatientHistory:
         return self.inp.history
 
-    @cached_property
+    @property
     def orders(self) -> tuple[DraftOrder, ...]:
-        return read_draft_orders(self.inp.hook, self.inp.draft_orders, self.inp.selections)
+        """Every draft order of the call, read at the service boundary (``cds_service.draft_orders``)."""
+        return self.inp.draft_orders
 
     @property
     def judged(self) -> tuple[DraftOrder, ...]:

@@ -28,9 +28,9 @@ from datetime import timedelta
 from hooks import suggestions as sx
 from hooks.cards import CardDraft, Fact
 from hooks.conflicts import ESI_TIMING
+from hooks.facts import DraftOrder
 from hooks.orders.common import cancel_and_create, card, delete
 from hooks.orders.context import OrderContext
-from hooks.orders.draft import DraftOrder
 from hooks.rule import Rule, order_rule
 from hooks.thresholds import pct, span
 

@@ -29,9 +29,9 @@ from __future__ import annotations
 
 from hooks import suggestions as sx
 from hooks.cards import CardDraft, Fact
+from hooks.facts import DraftOrder
 from hooks.orders.common import card, create, delete, replace
 from hooks.orders.context import FAILED, POSITIVE, OrderContext
-from hooks.orders.draft import DraftOrder
 from hooks.pathway.failure import Modality
 from hooks.rule import Rule, order_rule
 
