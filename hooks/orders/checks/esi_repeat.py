@@ -64,12 +64,12 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
 def _repeat(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     why: list[Fact] = []
     n = ctx.t.esi_consecutive_failures
-    run = ctx.consecutive_failed_esis()
+    run = ctx.pathway.non_responding_esi_run
     failures = n > 0 and len(run) >= n
     if failures:
         for a in run[-n:]:
             why.extend(ctx.pathway.failure_facts(a))
-    sessions = ctx.esi_sessions_last_year()
+    sessions = ctx.pathway.esis_in_frequency_window
     limit = ctx.t.esi_max_sessions_per_year
     year = span(ctx.t.esi_frequency_window_days)
     too_many = len(sessions) + 1 >= limit

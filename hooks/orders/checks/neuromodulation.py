@@ -72,7 +72,7 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
 
 
 def _trial(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
-    trials = ctx.scs_trials()
+    trials = ctx.pathway.scs_trials
     pid = ctx.inp.patient_id
     if trials:
         a = ctx.assess(trials[-1], Modality.SCS_TRIAL)
