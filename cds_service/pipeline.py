@@ -1,5 +1,8 @@
 """One invocation, start to finish, without HTTP: validate → prefetch → adapt → evaluate → cards.
 
+The adapt step reads every FHIR resource into typed facts (``fhir_adapter`` / ``fhir_facts`` for
+the record, ``draft_orders`` for the draft orders), so the decision logic never sees JSON.
+
 Used by the Flask view and by ``radicular-cds evaluate`` alike, so both run the same code.
 """
 
@@ -15,6 +18,7 @@ from typing import Any
 
 from cds_service import wire
 from cds_service.auth.trust import dev_fhir_server_allowed, normalise_allowlist
+from cds_service.draft_orders import read_draft_orders
 from cds_service.errors import InternalError, NotFound
 from cds_service.fhir_adapter import BuildHistory, IsRelevant, ModelCache, to_history
 from cds_service.fhir_client import FhirClient
@@ -205,8 +209,7 @@ class Engine:
             history=history,
             terminology=self.terminology,
             thresholds=self.thresholds,
-            draft_orders=req.draft_orders,
-            selections=req.selections,
+            draft_orders=read_draft_orders(req.hook, req.draft_orders, req.selections),
         )
         drafts = self._evaluate(service, inp)
         if self.active_snoozes is not None:

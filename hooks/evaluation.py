@@ -1,4 +1,5 @@
-"""What a CDS service's logic receives: the hook context, the patient history, the draft orders."""
+"""What a CDS service's logic receives: the hook context, the patient history, the draft orders,
+all as typed facts."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from hooks.facts import PatientHistory
+from hooks.facts import DraftOrder, PatientHistory
 from hooks.terminology import Terminology
 from hooks.thresholds import DEFAULT_THRESHOLDS, Thresholds
 
@@ -21,8 +22,7 @@ class EvaluationInput:
     history: PatientHistory
     terminology: Terminology
     thresholds: Thresholds = DEFAULT_THRESHOLDS
-    # order-select / order-sign: the raw draftOrders Bundle entries' resources (JSON objects, read
-    # leniently: DeviceRequest, unknown types, STU3/R4 dosage shapes) and the selected ids.
-    draft_orders: tuple[dict[str, Any], ...] = ()
-    selections: tuple[str, ...] = ()
+    # order-select / order-sign: every draft order, read at the service boundary
+    # (``cds_service.draft_orders``), each marked ``selected`` when this hook judges it.
+    draft_orders: tuple[DraftOrder, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)

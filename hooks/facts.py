@@ -1,6 +1,9 @@
-"""The typed patient history the rules read: immutable facts, each naming its source resource.
+"""The typed facts the rules read: immutable facts, each naming its source resource.
 
-Built once per request by ``cds_service.fhir_facts.build_history`` from validated FHIR R4 resources.
+The patient history is built once per request by ``cds_service.fhir_facts.build_history`` from
+validated FHIR R4 resources; the draft orders of order-select / order-sign by
+``cds_service.draft_orders.read_draft_orders`` from the request's ``draftOrders``. No module under
+``hooks`` reads FHIR JSON.
 Every fact keeps ``ref`` ("Procedure/abc") so a card can name the data that fired it.
 Dates are ``datetime.date``; a partial FHIR date ("2024-03") becomes the first day it covers
 and keeps its original text in ``*_text`` for display.
@@ -8,8 +11,11 @@ and keeps its original text in ``*_text`` for display.
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from hooks.terminology import Coding
 
@@ -175,3 +181,143 @@ class PatientHistory:
     # Prefetch keys whose data could not be obtained, with the reason (e.g. "observations":
     # "FHIR server timed out"). Rules that needed such data say on the card what went unchecked.
     unavailable: dict[str, str] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------------------------
+# Draft orders (CDS Hooks order-select / order-sign)
+
+# Units that mean "milligram" or "microgram" in UCUM or as free text.
+MG_UNITS = frozenset({"mg", "milligram", "milligrams"})
+MCG_UNITS = frozenset({"ug", "mcg", "microgram", "micrograms", "µg"})
+
+
+@dataclass(frozen=True)
+class Dose:
+    """One dosage instruction, as far as it could be read."""
+
+    text: str | None
+    value: float | None  # the dose per administration (high end of a range)
+    unit: str | None
+    per_day: float | None  # administrations per day from timing.repeat
+    route: tuple[Coding, ...] = ()
+    route_text: str | None = None
+
+
+class OriginalResource:
+    """A draft order's resource as the client sent it, kept only to be sent back, changed, as the
+    body of an ``update`` suggestion. It offers no reading: what the checks judge is in the typed
+    fields of ``DraftOrder``."""
+
+    __slots__ = ("_body",)
+
+    def __init__(self, body: Mapping[str, Any]) -> None:
+        self._body = body
+
+    def __repr__(self) -> str:
+        return "OriginalResource(...)"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, OriginalResource) and self._body == other._body
+
+    __hash__ = None  # type: ignore[assignment]  # like the JSON object it holds
+
+    def with_code(self, coding: Coding, text: str | None = None, **fields: Any) -> dict[str, Any]:
+        """A copy with its code replaced and ``fields`` set; a ``note`` is added to the clinician's."""
+        out = copy.deepcopy(dict(self._body))
+        out["code"] = {"coding": [coding.as_fhir()], "text": text or coding.display or coding.code}
+        for key, value in fields.items():
+            if key == "note" and isinstance(out.get("note"), list):
+                out["note"] = [*out["note"], *value]  # keep the clinician's notes
+            else:
+                out[key] = value
+        return out
+
+    def with_fields(self, **fields: Any) -> dict[str, Any]:
+        """A copy with ``fields`` set (e.g. priority → stat), its code kept."""
+        return {**self._body, **fields}
+
+
+@dataclass(frozen=True)
+class DraftOrder:
+    """One entry of ``draftOrders``: what the checks judge, and the original resource for updates."""
+
+    ref: str  # "ServiceRequest/abc" ("" when the resource has no id)
+    resource_type: str
+    id: str | None
+    codings: tuple[Coding, ...]  # ServiceRequest.code / the medication's codes
+    ingredient_codings: tuple[Coding, ...]  # contained Medication.ingredient item codes
+    text: str  # best human name of the order
+    status: str | None
+    intent: str | None
+    priority: str | None
+    authored: date | None
+    selected: bool  # judged on this hook (a selection on order-select; every order on order-sign)
+    original: OriginalResource = field(repr=False)
+    body_site_text: str | None = None
+    doses: tuple[Dose, ...] = ()
+    strength_mg: float | None = None  # mg per unit (tablet/capsule/mL) from contained Medication
+    supply_days: float | None = None
+    reason_codings: tuple[Coding, ...] = ()  # reasonCode: what the order is for
+    reason_refs: tuple[str, ...] = ()  # reasonReference as "Type/id" (e.g. "Condition/abc")
+
+    @property
+    def is_procedure_order(self) -> bool:
+        """A ServiceRequest, or its STU3 predecessor ProcedureRequest (same ``code`` element)."""
+        return self.resource_type in ("ServiceRequest", "ProcedureRequest")
+
+    @property
+    def all_codings(self) -> tuple[Coding, ...]:
+        return self.codings + self.ingredient_codings
+
+    @property
+    def label(self) -> str:
+        """How a card names the order: its text and reference."""
+        return f"{self.text} ({self.ref})" if self.ref else self.text
+
+    def as_medication(self, today: date, extra_ingredients: Sequence[Coding] = ()) -> MedicationFact:
+        """The drafted medication as a prescription starting ``today``, so the pathway's medication
+        helpers (course length, MOUD, other indications) judge it like a recorded one."""
+        routes = (*(d.route_text for d in self.doses), *(c.display for d in self.doses for c in d.route))
+        route_text = " ".join(r for r in routes if r)
+        return MedicationFact(
+            ref=self.ref, resource_type="MedicationRequest", codings=self.codings,
+            ingredient_codings=(*self.ingredient_codings, *extra_ingredients), text=self.text,
+            status="active", intent="order", start=today, end=None, route_text=route_text or None,
+            reason=self.reason_codings, reason_refs=self.reason_refs,
+        )  # fmt: skip
+
+    def daily_dose_mg(self) -> float | None:
+        """Total mg per day, when stated plainly (mg, or units × ``strength_mg``); a patch's
+        mcg/h is ``patch_mcg_per_hour``."""
+        total = 0.0
+        found = False
+        for d in self.doses:
+            if d.value is None:
+                continue
+            unit = (d.unit or "").strip().lower()
+            if unit in MG_UNITS:
+                per_admin = d.value
+            elif self.strength_mg is not None and unit not in MCG_UNITS and not unit.endswith("/h"):
+                per_admin = d.value * self.strength_mg  # e.g. 2 tablets × 5 mg
+            else:
+                continue
+            if d.per_day is None:
+                continue
+            total += per_admin * d.per_day
+            found = True
+        return total if found else None
+
+    def patch_mcg_per_hour(self) -> float | None:
+        for d in self.doses:
+            unit = (d.unit or "").strip().lower()
+            if d.value is not None and (unit in ("ug/h", "mcg/h", "mcg/hr", "ug/hr")):
+                return d.value
+        return None
+
+    def replaced(self, coding: Coding, text: str | None = None, **fields: Any) -> dict[str, Any]:
+        """The whole draft resource with its code replaced (same id): the body of an ``update``."""
+        return self.original.with_code(coding, text, **fields)
+
+    def updated(self, **fields: Any) -> dict[str, Any]:
+        """The whole draft resource with ``fields`` set, its code kept: the body of an ``update``."""
+        return self.original.with_fields(**fields)

@@ -117,7 +117,7 @@ def probe_why(inp: EvaluationInput) -> tuple[Fact, ...]:
         refs = [r for _, r in parts]
         why.append(Fact("; ".join(t for t, _ in parts), refs[0], tuple(refs[1:])))
     if inp.draft_orders:
-        refs = ", ".join(f"{d.get('resourceType')}/{d.get('id')}" for d in inp.draft_orders)
+        refs = ", ".join(f"{d.resource_type}/{d.id}" for d in inp.draft_orders)
         why.append(Fact(f"draft orders {refs}"))
     why.append(Fact(f"evaluated on {inp.today.isoformat()} for hook {inp.hook}"))
     return tuple(why)

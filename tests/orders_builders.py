@@ -1,10 +1,15 @@
-"""Hand-built histories and draft orders for the order-guardrail tests (absolute dates)."""
+"""Hand-built histories and draft orders for the order-guardrail tests (absolute dates).
+
+Draft orders are built as the FHIR JSON a client sends and read as the service reads them
+(``cds_service.draft_orders``), so these tests cover the boundary reading and the checks together.
+"""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Any
 
+from cds_service.draft_orders import read_draft_orders
 from fhir_fixtures import fhir_builder as fb
 from fhir_fixtures.fhir_builder import CPT, LOINC
 from fhir_fixtures.fhir_builder import ICD10CM as ICD
@@ -147,7 +152,8 @@ def inp(
         selections = tuple(f"{o['resourceType']}/{o['id']}" for o in orders) if hook == "order-select" else ()
     return EvaluationInput(
         hook=hook, today=TODAY, patient_id="p1", user_id="Practitioner/u1", encounter_id=None,
-        history=hist or history(), terminology=TERM, draft_orders=tuple(orders), selections=selections,
+        history=hist or history(), terminology=TERM,
+        draft_orders=read_draft_orders(hook, orders, selections),
     )  # fmt: skip
 
 

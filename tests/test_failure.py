@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,15 +14,15 @@ from cds_service.fhir_facts import build_history
 from fhir_fixtures.fhir_builder import CPT, LOINC, RXNORM
 from fhir_fixtures.fhir_builder import ICD10CM as ICD
 from fhir_fixtures.fhir_builder import SNOMED as SCT
+from hooks.evaluation import EvaluationInput
 from hooks.facts import PatientHistory, ProcedureFact
+from hooks.pathway.context import PathwayContext
 from hooks.pathway.failure import (
     Modality,
     Outcome,
     assess,
     assess_all,
     classify_modality,
-    consecutive_failed_esis,
-    esi_sessions_in_window,
     is_diagnostic_injection,
     is_image_guided,
     levels_concordant,
@@ -134,6 +135,11 @@ def order(sid: str, code: str, at: int) -> dict[str, Any]:
 
 def history(*resources: dict[str, Any]) -> PatientHistory:
     return build_history(resources, TERM)
+
+
+def pathway(h: PatientHistory, today: date) -> PathwayContext:
+    """The pathway's view of ``h`` on ``today``, where the ESI sessions and their run are derived."""
+    return PathwayContext(EvaluationInput("order-sign", today, "p", None, None, h, TERM))
 
 
 def run(
@@ -718,9 +724,15 @@ def test_esi_sessions_in_a_rolling_year() -> None:
         proc("d", "64483", 200),
         proc("e", "64483", 250, reasonCode=[{"text": "diagnostic SNRB"}]),
     )
-    sessions = esi_sessions_in_window(h, TERM, T0 + timedelta(days=300))
+    sessions = pathway(h, T0 + timedelta(days=300)).esis_in_frequency_window
     assert [p.ref for p in sessions] == ["Procedure/a", "Procedure/b", "Procedure/c", "Procedure/d"]
-    assert len(esi_sessions_in_window(h, TERM, T0 + timedelta(days=365))) == 3  # day 0 has left the window
+    assert len(pathway(h, T0 + timedelta(days=365)).esis_in_frequency_window) == 3  # day 0 has left
+    assert pathway(h, T0 + timedelta(days=200)).esis_in_frequency_window[-1].ref == "Procedure/d"
+    shorter = replace(DEFAULT_THRESHOLDS, esi_frequency_window_days=180)
+    late = PathwayContext(
+        EvaluationInput("order-sign", T0 + timedelta(days=300), "p", None, None, h, TERM, shorter)
+    )
+    assert [p.ref for p in late.esis_in_frequency_window] == ["Procedure/d"]  # the window is a threshold
 
 
 def test_consecutive_non_responding_esis() -> None:
@@ -733,7 +745,7 @@ def test_consecutive_non_responding_esis() -> None:
         pain("b1", 98, 8),
         pain("f1", 128, 8),
     )
-    run_ = consecutive_failed_esis(two, T0 + timedelta(days=200), DEFAULT_THRESHOLDS, TERM)
+    run_ = pathway(two, T0 + timedelta(days=200)).non_responding_esi_run
     assert [a.procedure.ref for a in run_] == ["Procedure/a", "Procedure/b"]
     broken = history(
         proc("a", at=0),
@@ -747,8 +759,24 @@ def test_consecutive_non_responding_esis() -> None:
         pain("b2", 248, 8),
         pain("f2", 278, 8),
     )
-    run_ = consecutive_failed_esis(broken, T0 + timedelta(days=300), DEFAULT_THRESHOLDS, TERM)
+    run_ = pathway(broken, T0 + timedelta(days=300)).non_responding_esi_run
     assert [a.procedure.ref for a in run_] == ["Procedure/c"]
+
+
+def test_the_non_response_run_counts_blind_sessions_and_skips_pending_ones() -> None:
+    """A blind ESI that failed is in the run; an ESI too recent to judge neither joins nor ends it."""
+    h = history(
+        proc("a", "62322", at=0),
+        pain("b0", -2, 8),
+        pain("f0", 28, 7),
+        proc("b", at=100),
+        pain("b1", 98, 8),
+        pain("f1", 128, 8),
+        proc("c", at=195),
+    )
+    ctx = pathway(h, T0 + timedelta(days=200))
+    assert [(a.procedure.ref, a.outcome) for a in ctx.esi_assessments][-1] == ("Procedure/c", Outcome.PENDING)
+    assert [a.procedure.ref for a in ctx.non_responding_esi_run] == ["Procedure/a", "Procedure/b"]
 
 
 def test_each_esi_is_judged_on_its_own_scores() -> None:
@@ -769,7 +797,7 @@ def test_each_esi_is_judged_on_its_own_scores() -> None:
     today = T0 + timedelta(days=63 + 130)
     first = assess(h.procedures[0], Modality.ESI, h, today, DEFAULT_THRESHOLDS, TERM)
     assert first.outcome is Outcome.SHORT_LIVED
-    run_ = consecutive_failed_esis(h, today, DEFAULT_THRESHOLDS, TERM)
+    run_ = pathway(h, today).non_responding_esi_run
     assert [(a.procedure.ref, a.outcome) for a in run_] == [
         ("Procedure/a", Outcome.SHORT_LIVED),
         ("Procedure/b", Outcome.SHORT_LIVED),

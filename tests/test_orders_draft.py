@@ -1,15 +1,23 @@
-"""Lenient reading of draftOrders: resource types, selections, dosage shapes, contained medications."""
+"""Lenient reading of draftOrders at the service boundary (``cds_service.draft_orders``): resource
+types, selections, dosage shapes, contained medications; and the order checks working from typed
+``DraftOrder`` facts alone."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any, get_type_hints
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cds_service.draft_orders import read_draft_orders, read_order
+from hooks.cards import CardDraft
+from hooks.evaluation import EvaluationInput
+from hooks.facts import Dose, DraftOrder, OriginalResource
 from hooks.orders import evaluate_orders
-from hooks.orders.draft import read_draft_orders, read_order
-from tests.orders_builders import RADICULOPATHY, cond, history, inp, mr, sr
+from hooks.terminology import Coding
+from tests.orders_builders import CPT, RADICULOPATHY, RX, SUBJECT, TODAY, cond, history, inp, mr, sr
 
 
 def test_order_select_marks_only_selections_and_accepts_a_bare_id() -> None:
@@ -87,13 +95,10 @@ def test_update_replaces_the_whole_resource_and_keeps_its_id() -> None:
     from hooks.terminology import default_terminology
 
     new = order.replaced(default_terminology().first("mri_lumbar_with_and_without_contrast").coding())
-    assert (
-        new["id"] == "mri"
-        and new["note"] == [{"text": "keep me"}]
-        and new["subject"] == order.resource["subject"]
-    )
+    assert new["id"] == "mri" and new["note"] == [{"text": "keep me"}] and new["subject"] == SUBJECT
     assert new["code"]["coding"][0]["code"] == "72158"
-    assert order.resource["code"]["coding"][0]["code"] == "72148"  # the draft itself is not mutated
+    again = order.updated(priority="stat")  # the draft itself was not mutated
+    assert again["code"]["coding"][0]["code"] == "72148" and again["priority"] == "stat"
 
 
 def test_a_draft_without_an_id_gets_no_update_or_delete() -> None:
@@ -146,3 +151,42 @@ def test_any_draft_shape_is_read_without_raising(rtype: str, body: dict[str, Any
     orders = read_draft_orders("order-sign", [resource], [])
     assert len(orders) == 1
     evaluate_orders(inp("order-sign", [resource], history(cond("rad", RADICULOPATHY, 20))))
+
+
+def _typed(rtype: str, rid: str, coding: Coding, **kw: Any) -> DraftOrder:
+    """A draft order as a typed fact, built by hand: no FHIR JSON behind it at all."""
+    return DraftOrder(
+        ref=f"{rtype}/{rid}", resource_type=rtype, id=rid, codings=(coding,), ingredient_codings=(),
+        text=coding.display or coding.code, status="draft", intent="order", priority=None, authored=TODAY,
+        selected=True, original=OriginalResource({}), **kw,
+    )  # fmt: skip
+
+
+def test_the_checks_judge_typed_draft_orders_alone() -> None:
+    """``EvaluationInput`` carries typed ``DraftOrder`` facts, and the checks judge those alone: orders
+    built by hand, with an empty original resource, draw the same cards as the JSON a client sends."""
+    hist = history(cond("rad", RADICULOPATHY, 70))
+    sent = [sr("esi", "62322", "Blind lumbar ESI"), mr("oxy", "7804", "oxycodone", dose=10, per=4)]
+    typed = (
+        _typed("ServiceRequest", "esi", Coding(CPT, "62322", "Blind lumbar ESI")),
+        _typed(
+            "MedicationRequest", "oxy", Coding(RX, "7804", "oxycodone"),
+            doses=(Dose("10 mg 4 times per d", 10.0, "mg", 4.0),),
+        ),
+    )  # fmt: skip
+    by_hand = replace(inp("order-sign", [], hist), draft_orders=typed)
+    assert get_type_hints(EvaluationInput)["draft_orders"] == tuple[DraftOrder, ...]
+
+    def judged(cards: list[CardDraft]) -> list[tuple[str, str | None, str, str]]:
+        return [(c.rule_id, c.subject_key, c.indicator, c.summary) for c in cards]
+
+    from_json = evaluate_orders(inp("order-sign", sent, hist))
+    assert {c.rule_id for c in from_json} >= {"order.esi-blind", "order.opioid-risk"}
+    assert judged(evaluate_orders(by_hand)) == judged(from_json)
+
+
+def test_the_original_resource_is_only_echoed() -> None:
+    """What the client sent is kept to be sent back in an update, never read by a check."""
+    original = read_order(sr("mri", "72148"), True).original
+    assert not isinstance(original, Mapping) and not hasattr(original, "get")
+    assert original.with_fields(priority="stat")["priority"] == "stat"

@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 
+from cds_service.draft_orders import read_order
 from fhir_fixtures import fhir_builder as fb
 from hooks.cards import CardDraft, render_detail, render_full
 from hooks.clinical_drugs import clinical_drug, is_extended_release_or_long_acting, parse_clinical_drug_name
 from hooks.orders import evaluate_orders
 from hooks.orders.checks.medications import order_mme_result
 from hooks.orders.context import OrderContext
-from hooks.orders.draft import read_order
 from hooks.thresholds import DEFAULT_THRESHOLDS
 from tests.orders_builders import RADICULOPATHY, RX, SUBJECT, TODAY, cond, history, inp, med, mr
 

@@ -20,6 +20,7 @@ from dataclasses import replace
 
 from hooks.cards import CardDraft, Fact
 from hooks.evaluation import EvaluationInput
+from hooks.facts import DraftOrder
 from hooks.orders.checks import (
     antithrombotics,
     discography,
@@ -36,7 +37,6 @@ from hooks.orders.checks import (
 )
 from hooks.orders.common import NOT_CHECKED, OrderCheck, card
 from hooks.orders.context import OrderContext
-from hooks.orders.draft import DraftOrder
 from hooks.registry import expand_keys
 
 # Most urgent first: red-flag interception, the bleeding-risk safety check, then imaging, injections,

@@ -25,7 +25,7 @@ from hooks.cards import (
     clip,
 )
 from hooks.evidence import guideline
-from hooks.orders.draft import DraftOrder
+from hooks.facts import DraftOrder
 from hooks.rule import ORDER_HOOKS, Rule
 from hooks.suggestions import OrderSpec, Priority, service_request
 from hooks.terminology import Coding, Terminology
@@ -163,10 +163,10 @@ def update_fields(
     order: DraftOrder, label: str, description: str, *, recommended: bool = False, **fields: Any
 ) -> SuggestionDraft:
     """Update the draft in place keeping its code (e.g. priority → stat)."""
-    resource = dict(order.resource)
-    resource.update(fields)
     return SuggestionDraft(
-        label=label, actions=(Action("update", description, resource=resource),), is_recommended=recommended
+        label=label,
+        actions=(Action("update", description, resource=order.updated(**fields)),),
+        is_recommended=recommended,
     )
 
 

@@ -1,10 +1,12 @@
-"""What the order checks know about the patient: facts read once per call from the history and
-the draft orders, each naming the resource it came from.
+"""What the order checks know about the patient: an order-specific view layered on the one
+``PathwayContext`` of the call.
 
-The red-flag, duration, conservative-care, failed-ESI, facet (F5) and stenosis (F6) facts follow
-the decision model §1.1-§1.2 and §3 exactly as the pathway reads them; treatment failure comes
-from ``hooks.pathway.failure.assess`` (injectable, so a check can be unit-tested with a hand-built
-``Assessment``).
+The patient's facts are derived once, by the pathway's context (``self.pathway``): red flags,
+duration, conservative care, procedures, the ESI sessions and their §3 assessments, stimulator
+trials, the F5/F6 facts, all exactly as the pathway reads them. This view adds only what concerns
+the draft orders (typed ``DraftOrder`` facts read at the service boundary): which are judged on
+this hook, value-set membership of a drafted drug, the session's other orders. Thresholds are
+``ctx.t`` here as in the pathway.
 """
 
 from __future__ import annotations
@@ -16,17 +18,9 @@ from functools import cached_property
 
 from hooks.cards import Fact
 from hooks.evaluation import EvaluationInput
-from hooks.facts import ConditionFact, ObservationFact, PatientHistory, ProcedureFact
-from hooks.orders.draft import DraftOrder, read_draft_orders
+from hooks.facts import ConditionFact, DraftOrder, ObservationFact, PatientHistory, ProcedureFact
 from hooks.pathway.context import PathwayContext
-from hooks.pathway.failure import (
-    Assessment,
-    Modality,
-    Outcome,
-    consecutive_failed_esis,
-    esi_sessions_in_window,
-    is_scs_trial,
-)
+from hooks.pathway.failure import Assessment, Modality, Outcome
 from hooks.registry import expand_keys
 from hooks.rule import unread_gap
 from hooks.terminology import Coding, Member, Terminology
@@ -72,9 +66,10 @@ class OrderContext:
     def history(self) -> PatientHistory:
         return self.inp.history
 
-    @cached_property
+    @property
     def orders(self) -> tuple[DraftOrder, ...]:
-        return read_draft_orders(self.inp.hook, self.inp.draft_orders, self.inp.selections)
+        """Every draft order of the call, read at the service boundary (``cds_service.draft_orders``)."""
+        return self.inp.draft_orders
 
     @property
     def judged(self) -> tuple[DraftOrder, ...]:
@@ -216,21 +211,6 @@ class OrderContext:
     def completed(self, value_set: str) -> tuple[ProcedureFact, ...]:
         """Completed Procedures in the value set, oldest first, as the pathway reads them."""
         return self.pathway.procedures(value_set)
-
-    def esi_sessions_last_year(self) -> list[ProcedureFact]:
-        """Completed lumbar ESI sessions in the rolling 12 months, one per day (F8)."""
-        return esi_sessions_in_window(self.history, self.term, self.today)
-
-    def consecutive_failed_esis(self) -> tuple[Assessment, ...]:
-        """The run of most recent non-responding ESI sessions (F8)."""
-        return consecutive_failed_esis(self.history, self.today, self.t, self.term)
-
-    def scs_trials(self) -> tuple[ProcedureFact, ...]:
-        """Completed SCS trials (63650 without a permanent system, §0), oldest first."""
-        trials = [
-            p for p in self.completed("scs_percutaneous_lead") if is_scs_trial(p, self.term, self.history)
-        ]
-        return tuple(sorted(trials, key=lambda p: p.performed or date.min))
 
     # ----------------------------------------------------------------- pain severity (E2)
     def latest(self, kind: str) -> ObservationFact | None:

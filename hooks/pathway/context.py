@@ -764,10 +764,19 @@ class PathwayContext:
         guided = {p.ref for p in self.image_guided_esis}
         return tuple(a for a in self.esi_assessments if a.procedure.ref in guided)
 
-    def esis_within(self, days: int) -> tuple[ProcedureFact, ...]:
-        """ESI sessions in the rolling window (today − days, today]."""
-        since = self.today - timedelta(days=days)
+    @cached_property
+    def esis_in_frequency_window(self) -> tuple[ProcedureFact, ...]:
+        """ESI sessions in the rolling window (today − ``esi_frequency_window_days``, today], the 12
+        months the session limit ``esi_max_sessions_per_year`` counts (F8, Medicare LCDs), oldest
+        first; the pathway's F8 and the repeat-ESI order check both count these."""
+        since = self.today - timedelta(days=self.t.esi_frequency_window_days)
         return tuple(p for p in self.esis if p.performed and p.performed > since)
+
+    @cached_property
+    def non_responding_esi_run(self) -> tuple[Assessment, ...]:
+        """The run of most recent ESI sessions, blind or image-guided, below the response threshold,
+        oldest first (``failure.non_response_run``): what a repeat ESI order is judged against."""
+        return failure.non_response_run(self.esi_assessments)
 
     def esi_level_concordance(self, p: ProcedureFact) -> failure.Concordance:
         """Level/side of an injection against the imaging report before it and the radicular Conditions."""

@@ -10,7 +10,7 @@ the resources they came from, e.g. ``Procedure/abc — transforaminal ESI L5-S1 
 pain 8 → 7 (12 %) at 4 weeks``, plus the data gaps a card should say out loud.
 
 Public helpers for the rule authors: ``classify_modality``, ``assess_all``, ``is_image_guided``,
-``is_diagnostic_injection``, ``esi_sessions_in_window``, ``consecutive_failed_esis``,
+``is_diagnostic_injection``, ``non_response_run``,
 ``levels_concordant``, ``procedure_concordance``, ``describe_procedure``, ``pain_scores``.
 """
 
@@ -1129,37 +1129,16 @@ def assess_all(
     return [assess(p, m, history, today, thresholds, terminology) for (m, _, _), p in ordered]
 
 
-def esi_sessions_in_window(
-    history: PatientHistory, terminology: Terminology, end: date, days: int = 365
-) -> list[ProcedureFact]:
-    """Completed lumbar ESI sessions in the rolling window (end − days, end], one per day, oldest first.
-
-    F8 counts these against ``Thresholds.esi_max_sessions_per_year`` (Medicare LCDs: ≤ 4 per
-    region per 12 months). Diagnostic nerve root blocks are not ESI sessions.
-    """
-    start = end - timedelta(days=days)
-    by_day: dict[date, ProcedureFact] = {}
-    for p in history.procedures:
-        if not p.is_completed or p.performed is None or not (start < p.performed <= end):
-            continue
-        if classify_modality(p, terminology, history) is Modality.ESI:
-            by_day.setdefault(p.performed, p)
-    return [by_day[d] for d in sorted(by_day)]
-
-
-def consecutive_failed_esis(
-    history: PatientHistory, today: date, thresholds: Thresholds, terminology: Terminology
-) -> tuple[Assessment, ...]:
-    """The run of most recent ESI sessions that did not reach the response threshold, oldest first.
+def non_response_run(assessments: Sequence[Assessment]) -> tuple[Assessment, ...]:
+    """The run of most recent sessions (``assessments`` oldest first) that did not reach the
+    response threshold, oldest first.
 
     Non-response = FAILED, PARTIAL, SHORT_LIVED or PROBABLE_FAILED. PENDING sessions are skipped
-    (not yet judged); UNKNOWN, POSSIBLE_FAILED or any response ends the run. F8 fires at
-    ``Thresholds.esi_consecutive_failures`` (2).
+    (not yet judged); UNKNOWN, POSSIBLE_FAILED or any response ends the run. The repeat-ESI order
+    check fires at ``Thresholds.esi_consecutive_failures`` (2).
     """
     run: list[Assessment] = []
-    for a in reversed(
-        [a for a in assess_all(history, today, thresholds, terminology) if a.modality is Modality.ESI]
-    ):
+    for a in reversed(assessments):
         if a.outcome is Outcome.PENDING:
             continue
         if not a.outcome.is_non_response:

@@ -293,7 +293,7 @@ def last_esi_pending(ctx: PathwayContext) -> Iterable[Fact]:
 def esi_limit_reached(ctx: PathwayContext) -> Iterable[Fact]:
     if not esi_outcome.frequency_exceeded(ctx):
         return ()
-    return tuple(ctx.proc_fact(p) for p in ctx.esis_within(ctx.t.esi_frequency_window_days))
+    return tuple(ctx.proc_fact(p) for p in ctx.esis_in_frequency_window)
 
 
 @predicate("an image-guided ESI on record", "no image-guided ESI on record")

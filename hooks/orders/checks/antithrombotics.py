@@ -29,10 +29,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from hooks.cards import CardDraft, Fact, Indicator
-from hooks.facts import MedicationFact
+from hooks.facts import DraftOrder, MedicationFact
 from hooks.orders.common import OrderCheck, card
 from hooks.orders.context import OrderContext
-from hooks.orders.draft import DraftOrder
 from hooks.rule import INFO_OR_WARNING, Rule, order_rule
 from hooks.terminology import Coding
 

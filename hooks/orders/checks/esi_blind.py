@@ -13,9 +13,9 @@ Evidence: clinical practice (fluoroscopic or CT guidance is the standard; blind 
 from __future__ import annotations
 
 from hooks.cards import CardDraft
+from hooks.facts import DraftOrder
 from hooks.orders.common import OrderCheck, card, replace
 from hooks.orders.context import OrderContext
-from hooks.orders.draft import DraftOrder
 from hooks.rule import Rule, order_rule
 
 RULE_ID_DECL: Rule = order_rule(

@@ -28,9 +28,9 @@ from datetime import timedelta
 from hooks import suggestions as sx
 from hooks.cards import CardDraft, Fact
 from hooks.conflicts import ESI_TIMING
+from hooks.facts import DraftOrder
 from hooks.orders.common import OrderCheck, cancel_and_create, card, delete
 from hooks.orders.context import OrderContext
-from hooks.orders.draft import DraftOrder
 from hooks.rule import Rule, order_rule
 from hooks.thresholds import pct, span
 
@@ -59,12 +59,12 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
 def _repeat(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     why: list[Fact] = []
     n = ctx.t.esi_consecutive_failures
-    run = ctx.consecutive_failed_esis()
+    run = ctx.pathway.non_responding_esi_run
     failures = n > 0 and len(run) >= n
     if failures:
         for a in run[-n:]:
             why.extend(ctx.pathway.failure_facts(a))
-    sessions = ctx.esi_sessions_last_year()
+    sessions = ctx.pathway.esis_in_frequency_window
     limit = ctx.t.esi_max_sessions_per_year
     year = span(ctx.t.esi_frequency_window_days)
     too_many = len(sessions) + 1 >= limit

@@ -24,9 +24,9 @@ from __future__ import annotations
 from hooks import suggestions as sx
 from hooks.cards import CardDraft, Fact
 from hooks.conflicts import ESI_STENOSIS
+from hooks.facts import DraftOrder
 from hooks.orders.common import OrderCheck, cancel_and_create, card, delete
 from hooks.orders.context import OrderContext
-from hooks.orders.draft import DraftOrder
 from hooks.pathway.rules import refractory
 from hooks.rule import Rule, order_rule
 

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from hooks.cards import CardDraft, Fact
 from hooks.conflicts import FUSION
+from hooks.facts import DraftOrder
 from hooks.orders.common import OrderCheck, card, delete, replace
 from hooks.orders.context import OrderContext
-from hooks.orders.draft import DraftOrder
 from hooks.rule import Rule, order_rule
 
 RULE_ID_DECL: Rule = order_rule(

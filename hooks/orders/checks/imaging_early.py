@@ -17,9 +17,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from hooks.cards import CardDraft, Fact
+from hooks.facts import DraftOrder
 from hooks.orders.common import OrderCheck, card, delete, update_fields
 from hooks.orders.context import OrderContext
-from hooks.orders.draft import DraftOrder
 from hooks.rule import CRITICAL, INFO, Rule, order_rule
 from hooks.thresholds import span
 

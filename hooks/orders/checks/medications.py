@@ -65,11 +65,10 @@ from hooks.clinical_drugs import (
     parse_clinical_drug_name,
 )
 from hooks.conflicts import NEUROPATHIC_AGENTS, ORAL_STEROIDS
-from hooks.facts import MedicationFact
+from hooks.facts import Dose, DraftOrder, MedicationFact
 from hooks.mme import mme_factors
 from hooks.orders.common import OrderCheck, card, delete
 from hooks.orders.context import OrderContext
-from hooks.orders.draft import Dose, DraftOrder
 from hooks.pathway.rules.medication import continuous_course_days, daily_mme, other_indication
 from hooks.rule import INFO, INFO_OR_WARNING, Rule, order_rule
 from hooks.terminology import Coding, Terminology

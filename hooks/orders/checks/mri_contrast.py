@@ -14,9 +14,9 @@ Evidence: ACR Appropriateness Criteria Low Back Pain 2021 variant 5 (prior surge
 from __future__ import annotations
 
 from hooks.cards import CardDraft, Fact
+from hooks.facts import DraftOrder
 from hooks.orders.common import OrderCheck, card, replace
 from hooks.orders.context import OrderContext
-from hooks.orders.draft import DraftOrder
 from hooks.pathway.rules import post_surgical
 from hooks.rule import Rule, order_rule
 

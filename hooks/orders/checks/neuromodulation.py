@@ -29,9 +29,9 @@ from __future__ import annotations
 
 from hooks import suggestions as sx
 from hooks.cards import CardDraft, Fact
+from hooks.facts import DraftOrder
 from hooks.orders.common import OrderCheck, card, create, delete, replace
 from hooks.orders.context import FAILED, POSITIVE, OrderContext
-from hooks.orders.draft import DraftOrder
 from hooks.pathway.failure import Modality
 from hooks.rule import Rule, order_rule
 
@@ -64,7 +64,7 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
 
 
 def _trial(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
-    trials = ctx.scs_trials()
+    trials = ctx.pathway.scs_trials
     pid = ctx.inp.patient_id
     if trials:
         a = ctx.assess(trials[-1], Modality.SCS_TRIAL)

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from hooks import suggestions as sx
 from hooks.cards import Action, CardDraft, Fact, SuggestionDraft
+from hooks.facts import DraftOrder
 from hooks.orders.common import OrderCheck, card, delete
 from hooks.orders.context import OrderContext
-from hooks.orders.draft import DraftOrder
 from hooks.rule import CRITICAL, Rule, order_rule
 from hooks.suggestions import OrderSpec, Priority
 

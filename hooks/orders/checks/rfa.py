@@ -23,9 +23,9 @@ from __future__ import annotations
 from hooks import suggestions as sx
 from hooks.cards import CardDraft, Conflict, Fact
 from hooks.conflicts import RFA_SCOPE
+from hooks.facts import DraftOrder
 from hooks.orders.common import OrderCheck, cancel_and_create, card, delete, replace
 from hooks.orders.context import FAILED, POSITIVE, OrderContext
-from hooks.orders.draft import DraftOrder
 from hooks.pathway.failure import Assessment, Modality, levels_concordant
 from hooks.rule import Rule, order_rule
 from hooks.text import parse_level

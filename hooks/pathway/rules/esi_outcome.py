@@ -47,7 +47,7 @@ def year(ctx: PathwayContext) -> str:
 
 
 def sessions_in_last_year(ctx: PathwayContext) -> int:
-    return len(ctx.esis_within(ctx.t.esi_frequency_window_days))
+    return len(ctx.esis_in_frequency_window)
 
 
 def frequency_exceeded(ctx: PathwayContext) -> bool:
@@ -289,7 +289,7 @@ def f8_repeated_without_benefit(ctx: PathwayContext) -> CardDraft:
     without = f"{len(run)} consecutive without ≥ {pct(ctx.t.responder_relief_pct)} relief"
     why: list[Fact] = []
     if frequency_exceeded(ctx):
-        within = ctx.esis_within(ctx.t.esi_frequency_window_days)
+        within = ctx.esis_in_frequency_window
         dates = ", ".join(p.performed.isoformat() for p in within if p.performed)
         refs = [p.ref for p in within]
         count = f"{n} lumbar ESI sessions in {year(ctx)} ({dates})" + (f"; {without}" if run else "")

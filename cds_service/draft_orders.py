@@ -1,10 +1,12 @@
-"""Lenient reading of ``draftOrders`` resources (CDS Hooks order-select / order-sign).
+"""Lenient reading of ``draftOrders`` resources (CDS Hooks order-select / order-sign) into typed
+``DraftOrder`` facts, at the service boundary beside ``fhir_facts`` (the patient's record).
 
 Real clients send what they have: a Bundle without ``type``, a MedicationRequest with no
 medication yet (the Sandbox), NutritionOrder or DeviceRequest entries, STU3 dosage shapes
 (``doseQuantity`` directly on the dosage) next to R4 ``doseAndRate`` (sometimes an object, not an
-array), medications coded directly or through a contained Medication. Nothing here raises on an
-odd shape: a field that cannot be read is simply absent, and the checks say what they could not
+array), medications coded directly or through a contained Medication. ``cds_service.wire``
+refuses what is not a Bundle of resources (400 with an OperationOutcome); nothing here raises on
+an odd shape: a field that cannot be read is simply absent, and the checks say what they could not
 judge.
 
 On order-select the checks judge only the ``selections``; every draft order is still context (an
@@ -14,129 +16,14 @@ draft order is judged.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from hooks.facts import MedicationFact
+from hooks.facts import MG_UNITS, Dose, DraftOrder, OriginalResource
 from hooks.terminology import Coding
 
-# Units that mean "milligram" or "microgram" in UCUM or as free text.
-_MG_UNITS = {"mg", "milligram", "milligrams"}
-_MCG_UNITS = {"ug", "mcg", "microgram", "micrograms", "µg"}
 _PER_DAY = {"s": 86400.0, "min": 1440.0, "h": 24.0, "d": 1.0, "wk": 1 / 7, "mo": 1 / 30, "a": 1 / 365}
-
-
-@dataclass(frozen=True)
-class Dose:
-    """One dosage instruction, as far as it could be read."""
-
-    text: str | None
-    value: float | None  # the dose per administration (high end of a range)
-    unit: str | None
-    per_day: float | None  # administrations per day from timing.repeat
-    route: tuple[Coding, ...] = ()
-    route_text: str | None = None
-
-
-@dataclass(frozen=True)
-class DraftOrder:
-    """One entry of ``draftOrders`` with what the checks need, and the raw resource for actions."""
-
-    ref: str  # "ServiceRequest/abc" ("" when the resource has no id)
-    resource_type: str
-    id: str | None
-    codings: tuple[Coding, ...]  # ServiceRequest.code / the medication's codes
-    ingredient_codings: tuple[Coding, ...]  # contained Medication.ingredient item codes
-    text: str  # best human name of the order
-    status: str | None
-    intent: str | None
-    priority: str | None
-    authored: date | None
-    selected: bool  # judged on this hook (a selection on order-select; every order on order-sign)
-    resource: Mapping[str, Any] = field(repr=False)
-    body_site_text: str | None = None
-    doses: tuple[Dose, ...] = ()
-    strength_mg: float | None = None  # mg per unit (tablet/capsule/mL) from contained Medication
-    supply_days: float | None = None
-
-    @property
-    def is_procedure_order(self) -> bool:
-        """A ServiceRequest, or its STU3 predecessor ProcedureRequest (same ``code`` element)."""
-        return self.resource_type in ("ServiceRequest", "ProcedureRequest")
-
-    @property
-    def all_codings(self) -> tuple[Coding, ...]:
-        return self.codings + self.ingredient_codings
-
-    @property
-    def label(self) -> str:
-        """How a card names the order: its text and reference."""
-        return f"{self.text} ({self.ref})" if self.ref else self.text
-
-    @property
-    def reason_codings(self) -> tuple[Coding, ...]:
-        """reasonCode: what the order is for."""
-        return tuple(c for rc in _list(self.resource.get("reasonCode")) for c in _codings(rc))
-
-    @property
-    def reason_refs(self) -> tuple[str, ...]:
-        """reasonReference as "Type/id" (e.g. "Condition/abc")."""
-        entries = _list(self.resource.get("reasonReference"))
-        refs = (r.get("reference") for r in entries if isinstance(r, dict))
-        return tuple("/".join(r.split("/")[-2:]) for r in refs if isinstance(r, str) and "/" in r)
-
-    def as_medication(self, today: date, extra_ingredients: Sequence[Coding] = ()) -> MedicationFact:
-        """The drafted medication as a prescription starting ``today``, so the pathway's medication
-        helpers (course length, MOUD, other indications) judge it like a recorded one."""
-        routes = (*(d.route_text for d in self.doses), *(c.display for d in self.doses for c in d.route))
-        route_text = " ".join(r for r in routes if r)
-        return MedicationFact(
-            ref=self.ref, resource_type="MedicationRequest", codings=self.codings,
-            ingredient_codings=(*self.ingredient_codings, *extra_ingredients), text=self.text,
-            status="active", intent="order", start=today, end=None, route_text=route_text or None,
-            reason=self.reason_codings, reason_refs=self.reason_refs,
-        )  # fmt: skip
-
-    def daily_dose_mg(self) -> float | None:
-        """Total mg (or mcg/h for patches, see ``dose_unit_is_mcg_per_hour``) per day, when stated plainly."""
-        total = 0.0
-        found = False
-        for d in self.doses:
-            if d.value is None:
-                continue
-            unit = (d.unit or "").strip().lower()
-            if unit in _MG_UNITS:
-                per_admin = d.value
-            elif self.strength_mg is not None and unit not in _MCG_UNITS and not unit.endswith("/h"):
-                per_admin = d.value * self.strength_mg  # e.g. 2 tablets × 5 mg
-            else:
-                continue
-            if d.per_day is None:
-                continue
-            total += per_admin * d.per_day
-            found = True
-        return total if found else None
-
-    def patch_mcg_per_hour(self) -> float | None:
-        for d in self.doses:
-            unit = (d.unit or "").strip().lower()
-            if d.value is not None and (unit in ("ug/h", "mcg/h", "mcg/hr", "ug/hr")):
-                return d.value
-        return None
-
-    def replaced(self, coding: Coding, text: str | None = None, **fields: Any) -> dict[str, Any]:
-        """The whole draft resource with its code replaced (same id): the body of an ``update``."""
-        out = copy.deepcopy(dict(self.resource))
-        out["code"] = {"coding": [coding.as_fhir()], "text": text or coding.display or coding.code}
-        for key, value in fields.items():
-            if key == "note" and isinstance(out.get("note"), list):
-                out["note"] = [*out["note"], *value]  # keep the clinician's notes
-            else:
-                out[key] = value
-        return out
 
 
 def _list(value: Any) -> list[Any]:
@@ -187,6 +74,10 @@ def _number(value: Any) -> float | None:
     return float(value)
 
 
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 def _quantity(q: Any) -> tuple[float | None, str | None]:
     if not isinstance(q, Mapping):
         return None, None
@@ -235,7 +126,7 @@ def _doses(resource: Mapping[str, Any]) -> tuple[Dose, ...]:
         route = d.get("route")
         out.append(
             Dose(
-                text=d.get("text") if isinstance(d.get("text"), str) else None,
+                text=_text(d.get("text")),
                 value=value,
                 unit=unit,
                 per_day=_per_day(d),
@@ -267,7 +158,7 @@ def _strength_mg(ingredients: Iterable[Any]) -> float | None:
             continue
         num, num_unit = _quantity(ing["strength"].get("numerator"))
         den, _ = _quantity(ing["strength"].get("denominator"))
-        if num is not None and (num_unit or "").lower() in _MG_UNITS and (den is None or den == 1):
+        if num is not None and (num_unit or "").lower() in MG_UNITS and (den is None or den == 1):
             return num
     return None
 
@@ -296,9 +187,16 @@ def _read_medication(
     return codings, ingredients, text, strength
 
 
+def _reason_refs(resource: Mapping[str, Any]) -> tuple[str, ...]:
+    """reasonReference as "Type/id" (e.g. "Condition/abc")."""
+    refs = (r.get("reference") for r in _list(resource.get("reasonReference")) if isinstance(r, dict))
+    return tuple("/".join(r.split("/")[-2:]) for r in refs if isinstance(r, str) and "/" in r)
+
+
 def read_order(resource: Mapping[str, Any], selected: bool) -> DraftOrder:
+    """One draft resource as a ``DraftOrder``; never raises."""
     rtype = str(resource.get("resourceType") or "Unknown")
-    rid = resource.get("id") if isinstance(resource.get("id"), str) else None
+    rid = _text(resource.get("id"))
     ref = f"{rtype}/{rid}" if rid else ""
     ingredients: tuple[Coding, ...] = ()
     strength = None
@@ -330,16 +228,18 @@ def read_order(resource: Mapping[str, Any], selected: bool) -> DraftOrder:
         codings=codings,
         ingredient_codings=ingredients,
         text=text or rtype,
-        status=resource.get("status") if isinstance(resource.get("status"), str) else None,
-        intent=resource.get("intent") if isinstance(resource.get("intent"), str) else None,
-        priority=resource.get("priority") if isinstance(resource.get("priority"), str) else None,
+        status=_text(resource.get("status")),
+        intent=_text(resource.get("intent")),
+        priority=_text(resource.get("priority")),
         authored=authored,
         selected=selected,
-        resource=resource,
+        original=OriginalResource(resource),
         body_site_text=body_site,
         doses=doses,
         strength_mg=strength,
         supply_days=supply_days,
+        reason_codings=tuple(c for rc in _list(resource.get("reasonCode")) for c in _codings(rc)),
+        reason_refs=_reason_refs(resource),
     )
 
 
