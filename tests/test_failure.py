@@ -763,8 +763,9 @@ def test_consecutive_non_responding_esis() -> None:
     assert [a.procedure.ref for a in run_] == ["Procedure/c"]
 
 
-def test_the_non_response_run_counts_blind_sessions_and_skips_pending_ones() -> None:
-    """A blind ESI that failed is in the run; an ESI too recent to judge neither joins nor ends it."""
+def test_the_non_response_run_leaves_out_blind_sessions_and_skips_pending_ones() -> None:
+    """A blind ESI that failed is not an adequate trial and stays out of the run (F2 recommends an
+    image-guided one); an ESI too recent to judge neither joins nor ends it."""
     h = history(
         proc("a", "62322", at=0),
         pain("b0", -2, 8),
@@ -776,7 +777,7 @@ def test_the_non_response_run_counts_blind_sessions_and_skips_pending_ones() -> 
     )
     ctx = pathway(h, T0 + timedelta(days=200))
     assert [(a.procedure.ref, a.outcome) for a in ctx.esi_assessments][-1] == ("Procedure/c", Outcome.PENDING)
-    assert [a.procedure.ref for a in ctx.non_responding_esi_run] == ["Procedure/a", "Procedure/b"]
+    assert [a.procedure.ref for a in ctx.non_responding_esi_run] == ["Procedure/b"]
 
 
 def test_each_esi_is_judged_on_its_own_scores() -> None:

@@ -8,6 +8,7 @@ import pytest
 
 from hooks.cards import ADVISORY, DETAIL_MAX, CardDraft, render_detail, render_full
 from hooks.orders import RULE_IDS, evaluate_orders
+from hooks.pathway import evaluate_pathway
 from tests.orders_builders import (
     RADICULOPATHY,
     SUCCESSFUL,
@@ -190,6 +191,24 @@ def test_esi_after_two_failed_esis_is_intercepted(hook: str) -> None:
     first = c.suggestions[0]
     assert [a.type for a in first.actions] == ["delete", "create"]
     assert first.actions[0].resource_id == "ServiceRequest/esi3"
+
+
+def test_image_guided_esi_after_two_failed_blind_injections_draws_no_repeat_card() -> None:
+    """Blind injections are not an adequate trial: the pathway's F2 recommends an image-guided ESI at
+    the concordant level, so ordering it must not be called a repeat without benefit."""
+    facts = (
+        cond("rad", RADICULOPATHY, 300),
+        proc("e1", "62322", 200, outcome=UNSUCCESSFUL),
+        proc("e2", "62322", 100, outcome=UNSUCCESSFUL),
+    )
+    assert [c.rule_id for c in evaluate_pathway(inp("patient-view", [], history(*facts)))] == ["F2"]
+    assert "order.esi-repeat" not in rules(run("order-sign", [sr("esi3", "64483")], *facts))
+    guided = (
+        *facts,
+        proc("e3", "64483", 60, outcome=UNSUCCESSFUL),
+        proc("e4", "64483", 30, outcome=UNSUCCESSFUL),
+    )
+    assert "order.esi-repeat" in rules(run("order-sign", [sr("esi5", "64483")], *guided))
 
 
 def test_esi_after_a_successful_esi_draws_no_objection() -> None:

@@ -774,9 +774,11 @@ class PathwayContext:
 
     @cached_property
     def non_responding_esi_run(self) -> tuple[Assessment, ...]:
-        """The run of most recent ESI sessions, blind or image-guided, below the response threshold,
-        oldest first (``failure.non_response_run``): what a repeat ESI order is judged against."""
-        return failure.non_response_run(self.esi_assessments)
+        """The run of most recent image-guided ESI sessions below the response threshold, oldest
+        first (``failure.non_response_run``): what a repeat ESI order is judged against. A blind
+        injection is not an adequate trial (F2 recommends an image-guided one), so it never counts
+        against the injection the pathway recommends."""
+        return failure.non_response_run(self.image_guided_assessments)
 
     def esi_level_concordance(self, p: ProcedureFact) -> failure.Concordance:
         """Level/side of an injection against the imaging report before it and the radicular Conditions."""
