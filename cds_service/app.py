@@ -130,7 +130,12 @@ def create_app(
     def invoke(service_id: str) -> Response:
         inv = Invocation(service_id)
         g.invocation = inv
-        engine.invoke(service_id, _json_body(), inv, fhir_server_allowed=caller_fhir_server_policy())
+        # The collector stays paused from the parse until the parsed body is freed (when the
+        # engine returns): each collection meanwhile would walk the whole body, finding nothing
+        # (JSON holds no cycles) — about a third of a 5,000-resource chart's time. The pause
+        # spans a FHIR fetch when keys are missing, within CDS_FHIR_TOTAL_BUDGET_SECONDS.
+        with wire.collector_paused():
+            engine.invoke(service_id, _json_body(), inv, fhir_server_allowed=caller_fhir_server_policy())
         assert inv.body is not None
         # No advice without an audit record: the cards go out only once the invocation and every
         # card are committed; if that fails, the answer is a 503 and no card is shown.

@@ -166,6 +166,17 @@ def resolve(
         if value is None:
             out.data[key] = KeyData(key, (), "null")
             continue
+        if value.get("resourceType") == "Bundle" and next_link(value) is None:
+            # The usual case, a whole search prefetched: one walk over its entries (a chart may
+            # hold thousands), not one to look for an error, one to collect and one to filter.
+            resources = bundle_resources(value)
+            outcomes = [r for r in resources if r.get("resourceType") == "OperationOutcome"]
+            if any(_is_error(o) for o in outcomes):
+                to_fetch[key] = "prefetch returned an error"
+                continue
+            kept = _without_outcomes(tuple(resources)) if outcomes else tuple(resources)
+            out.data[key] = KeyData(key, kept, "prefetch")
+            continue
         if error_outcome(value):
             to_fetch[key] = "prefetch returned an error"
             continue

@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
+import gc
 import io
 import socket
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
@@ -57,7 +58,13 @@ class Worker(UvicornWorker):
     the same address with ``SO_REUSEPORT`` (``serve`` sets gunicorn's ``reuse_port``), so the
     kernel spreads new connections over the workers. On the shared listener alone, the first worker
     to wake accepts every waiting connection: 8 keep-alive connections opened together all landed
-    on one worker and the other core sat idle."""
+    on one worker and the other core sat idle.
+
+    Once the app is loaded and warm, everything it holds (modules, model classes and validators,
+    value sets, rule tables: some 150,000 objects) is moved out of the cyclic garbage collector's
+    reach (``gc.freeze``). Those objects live as long as the worker; without this, every full
+    collection walks all of them again, and a call that allocates much (a large chart's parsed
+    body) triggers several: on a 2.5 MiB chart that was about half of the call's time."""
 
     CONFIG_KWARGS: dict[str, Any] = {  # noqa: RUF012 - uvicorn_worker's own class attribute
         "loop": "asyncio",
@@ -68,6 +75,8 @@ class Worker(UvicornWorker):
     def run(self) -> None:
         inherited: list[Any] = self.sockets  # type: ignore[has-type]  # set by gunicorn's Worker
         self.sockets = [*inherited, *own_listeners(inherited, self.cfg.backlog)]
+        gc.collect()  # what warm-up left behind, before the rest is frozen
+        gc.freeze()
         super().run()
 
 

@@ -666,3 +666,19 @@ def test_request_log_line_has_no_patient_data_or_tokens(
     text = "\n".join(JsonFormatter().format(r) for r in caplog.records)
     for secret in (TOKEN, "rad-001", "prac-7", "Radiculopathy"):
         assert secret not in text
+
+
+def test_a_call_leaves_the_garbage_collector_running(
+    client: FlaskClient, fake: responses.RequestsMock
+) -> None:
+    """The collector is paused from the parse until the engine returns, and running again after
+    every answer: a card, a 400 for a bad request, a 400 for invalid FHIR data."""
+    import gc
+
+    body = load_protocol("patient-view.full-prefetch.json")
+    bad_fhir = json.loads(json.dumps(body))
+    bad_fhir["prefetch"]["conditions"]["entry"][0]["resource"]["subject"] = "Patient/x"
+    for sent, status in ((body, 200), ({"hook": "patient-view"}, 400), (bad_fhir, 400)):
+        resp = post(client, "probe", sent)
+        assert resp.status_code == status, resp.get_json()
+        assert gc.isenabled()

@@ -8,6 +8,7 @@ model it was handed (a cached model is handed to every later call).
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -126,3 +127,32 @@ def test_the_cache_never_changes_an_answer_and_no_rule_alters_a_model(
     for key, model in cache._models.items():
         fresh = parse_resource(json.loads(key), "check")
         assert model.model_dump_json() == fresh.model_dump_json(), f"{name}: a rule altered {model.id}"
+
+
+def test_two_different_resources_never_share_a_key() -> None:
+    """The key is the resource's exact JSON: NaN (which orjson would write as null) is no key at
+    all, and values that print alike in Python but differ in JSON stay apart."""
+    from cds_service.fhir_adapter import _cache_key
+
+    assert _cache_key({"v": float("nan")}) is None
+    assert _cache_key({"v": float("inf")}) is None
+    assert _cache_key({"v": [None, float("nan")]}) is None
+    values: list[Any] = [None, 1, 1.0, True, "1", 2**70, 2**70 + 1, [1], {"a": 1}, "null", -0.0, 0.0]
+    keys = [_cache_key({"v": v}) for v in values]
+    assert None not in keys
+    assert len(set(keys)) == len(values)
+    assert _cache_key({"a": 1, "b": 2}) != _cache_key({"b": 2, "a": 1})  # the JSON as sent
+
+
+def test_a_resource_with_nan_is_validated_every_time() -> None:
+    cache = ModelCache(8)
+    obs = {
+        "resourceType": "Observation",
+        "id": "o",
+        "status": "final",
+        "code": {"text": "pain"},
+        "valueQuantity": {"value": float("nan")},
+    }
+    with contextlib.suppress(InvalidFhirData):
+        cache.parse(obs, "x")
+    assert len(cache) == 0 and cache.hits == 0

@@ -138,3 +138,25 @@ def test_each_worker_listener_takes_its_share_of_new_connections() -> None:
             c.close()
         for s in [shared, *own]:
             s.close()
+
+
+def test_a_worker_freezes_what_it_loaded_before_serving(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the loaded app holds is out of the collector's reach by the time the worker serves."""
+    import gc
+    from types import SimpleNamespace
+
+    from uvicorn_worker import UvicornWorker
+
+    from cds_service.server import Worker
+
+    seen: list[int] = []
+    monkeypatch.setattr(UvicornWorker, "run", lambda self: seen.append(gc.get_freeze_count()))
+    worker = object.__new__(Worker)
+    worker.sockets = []
+    worker.cfg = SimpleNamespace(backlog=64)  # type: ignore[assignment]
+    gc.unfreeze()
+    try:
+        Worker.run(worker)
+    finally:
+        gc.unfreeze()
+    assert seen and seen[0] > 1000

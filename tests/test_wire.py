@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from typing import Any
 
@@ -371,3 +372,21 @@ def test_any_json_is_a_request_or_a_400(body: Any) -> None:
         assert exc.status == 400 and exc.message
     else:
         assert req.hook in wire.REQUIRED_CONTEXT and req.patient_id
+
+
+@pytest.mark.parametrize("raw", [b'{"hook": "patient-view"}', b'{"a": NaN}', b"{not json", b'"\xff"'])
+def test_decoding_leaves_the_garbage_collector_as_it_found_it(raw: bytes) -> None:
+    """The collector is paused for the parse only: back on after it, whether the body parsed or
+    not, and left off when something else had turned it off."""
+    import gc
+
+    assert gc.isenabled()
+    for was_on in (True, False):
+        if not was_on:
+            gc.disable()
+        try:
+            with contextlib.suppress(ValueError, UnicodeDecodeError):
+                wire.decode_json(raw)
+            assert gc.isenabled() is was_on
+        finally:
+            gc.enable()

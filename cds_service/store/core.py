@@ -575,7 +575,6 @@ class Store:
         worker or replica is in that list at the next call: the cache never decides alone. When a
         site has more than ``SNOOZE_LOOKUP_LIMIT`` running, the patient's cards are read instead."""
         at = _aware(at)
-        running = Feedback.service_id == service_id, Feedback.card_known.is_(True), Feedback.snooze_until > at
         limit = self.SNOOZE_LOOKUP_LIMIT + 1
         if self._running_snoozes is not None:
             ids = self._running_snoozes(service_id, at, limit)
@@ -587,6 +586,12 @@ class Store:
             if not ids:
                 return frozenset()
             if len(ids) > self.SNOOZE_LOOKUP_LIMIT:
+                # composed only here: building SQLAlchemy expressions costs more than the usual read
+                running = (
+                    Feedback.service_id == service_id,
+                    Feedback.card_known.is_(True),
+                    Feedback.snooze_until > at,
+                )
                 query = (
                     select(IssuedCard.rule_id)
                     .join(Feedback, Feedback.card_uuid == IssuedCard.uuid)
