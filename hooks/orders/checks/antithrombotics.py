@@ -165,10 +165,7 @@ def _card(
 
 CHECK = OrderCheck(
     rules=(RULE_ID_DECL,),
-    applies_to=("procedures_bleeding_risk_high", "procedures_bleeding_risk_intermediate"),
-    kind="procedure",
-    checks_what="current anticoagulants and antiplatelets (hold and restart per ASRA 2018)",
-    needs=NEEDS,
-    evidence=EVIDENCE,
-    judge=check,
+    applies_to=("procedures_bleeding_risk_high", "procedures_bleeding_risk_intermediate"), kind="procedure",
+    checks_what="current anticoagulants and antiplatelets (hold and restart per ASRA 2018)", needs=NEEDS,
+    evidence=EVIDENCE, judge=check,
 )

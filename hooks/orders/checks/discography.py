@@ -47,11 +47,6 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
 
 
 CHECK = OrderCheck(
-    rules=(RULE_ID_DECL,),
-    applies_to=("discography_lumbar",),
-    kind="procedure",
-    checks_what="discography appropriateness",
-    needs=(),
-    evidence=("acr_lbp_2021",),
-    judge=check,
+    rules=(RULE_ID_DECL,), applies_to=("discography_lumbar",), kind="procedure",
+    checks_what="discography appropriateness", needs=(), evidence=("acr_lbp_2021",), judge=check,
 )

@@ -71,11 +71,7 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
 
 
 CHECK = OrderCheck(
-    rules=(RULE_ID_DECL,),
-    applies_to=("esi_without_image_guidance",),
-    kind="procedure",
-    checks_what="image guidance of the epidural injection",
-    needs=(),
-    evidence=("asipp_epidural_2021",),
+    rules=(RULE_ID_DECL,), applies_to=("esi_without_image_guidance",), kind="procedure",
+    checks_what="image guidance of the epidural injection", needs=(), evidence=("asipp_epidural_2021",),
     judge=check,
 )

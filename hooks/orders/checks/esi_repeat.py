@@ -188,11 +188,7 @@ def _too_early(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
 
 
 CHECK = OrderCheck(
-    rules=RULES,
-    applies_to=("esi_lumbar_all",),
-    kind="procedure",
+    rules=RULES, applies_to=("esi_lumbar_all",), kind="procedure",
     checks_what="outcomes of earlier epidural injections (repeat after non-response) and pain severity",
-    needs=("observations",),
-    evidence=("nass_ldh", "cms_esi_lcd"),
-    judge=check,
+    needs=("observations",), evidence=("nass_ldh", "cms_esi_lcd"), judge=check,
 )

@@ -156,11 +156,7 @@ def _claudication(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
 
 
 CHECK = OrderCheck(
-    rules=RULES,
-    applies_to=("esi_lumbar_all",),
-    kind="procedure",
+    rules=RULES, applies_to=("esi_lumbar_all",), kind="procedure",
     checks_what="failed earlier image-guided injections (facet or SI pain mistaken for radicular pain)",
-    needs=("observations",),
-    evidence=("asra_facet_2020", "nice_ng59"),
-    judge=check,
+    needs=("observations",), evidence=("asra_facet_2020", "nice_ng59"), judge=check,
 )

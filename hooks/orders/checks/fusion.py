@@ -81,11 +81,6 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
 
 
 CHECK = OrderCheck(
-    rules=(RULE_ID_DECL,),
-    applies_to=("lumbar_fusion",),
-    kind="procedure",
-    checks_what="instability before fusion",
-    needs=(),
-    evidence=("nass_ldh",),
-    judge=check,
+    rules=(RULE_ID_DECL,), applies_to=("lumbar_fusion",), kind="procedure",
+    checks_what="instability before fusion", needs=(), evidence=("nass_ldh",), judge=check,
 )

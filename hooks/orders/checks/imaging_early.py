@@ -131,11 +131,6 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
 
 
 CHECK = OrderCheck(
-    rules=RULES,
-    applies_to=("imaging_lumbar_advanced",),
-    kind="procedure",
-    checks_what="imaging timing and red flags",
-    needs=(),
-    evidence=("acr_lbp_2021",),
-    judge=check,
+    rules=RULES, applies_to=("imaging_lumbar_advanced",), kind="procedure",
+    checks_what="imaging timing and red flags", needs=(), evidence=("acr_lbp_2021",), judge=check,
 )

@@ -587,19 +587,8 @@ def _steroid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
 
 
 CHECK = OrderCheck(
-    rules=RULES,
-    applies_to=(
-        "rx_opioids",
-        "rx_benzodiazepine_class",
-        "rx_gabapentinoids",
-        "rx_systemic_corticosteroids",
-    ),
-    kind="medication",
+    rules=RULES, kind="medication", judge=check, evidence=("cdc_opioids_2022",),
+    applies_to=("rx_opioids", "rx_benzodiazepine_class", "rx_gabapentinoids", "rx_systemic_corticosteroids"),
     checks_what="current opioids, benzodiazepines and the length of opioid use",
-    needs=(
-        "medicationRequests",
-        "medicationStatements",
-    ),
-    evidence=("cdc_opioids_2022",),
-    judge=check,
-)
+    needs=("medicationRequests", "medicationStatements"),
+)  # fmt: skip

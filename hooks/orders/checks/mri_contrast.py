@@ -87,11 +87,6 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
 
 
 CHECK = OrderCheck(
-    rules=(RULE_ID_DECL,),
-    applies_to=("mri_lumbar_without_contrast",),
-    kind="procedure",
-    checks_what="the need for contrast",
-    needs=(),
-    evidence=("acr_lbp_2021",),
-    judge=check,
+    rules=(RULE_ID_DECL,), applies_to=("mri_lumbar_without_contrast",), kind="procedure",
+    checks_what="the need for contrast", needs=(), evidence=("acr_lbp_2021",), judge=check,
 )

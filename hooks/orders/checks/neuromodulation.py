@@ -206,14 +206,7 @@ def _psych(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
 
 
 CHECK = OrderCheck(
-    rules=RULES,
-    applies_to=("neuromodulation_implant",),
-    kind="procedure",
+    rules=RULES, applies_to=("neuromodulation_implant",), kind="procedure", judge=check,
     checks_what="the stimulator trial result and the psychological evaluation",
-    needs=(
-        "observations",
-        "serviceRequests",
-    ),
-    evidence=("nacc_2014",),
-    judge=check,
-)
+    needs=("observations", "serviceRequests"), evidence=("nacc_2014",),
+)  # fmt: skip

@@ -125,11 +125,7 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
 
 
 CHECK = OrderCheck(
-    rules=(RULE_ID_DECL,),
-    applies_to=("elective_spine_procedures", "physical_therapy", "referral_physiotherapy"),
-    kind="procedure",
+    rules=(RULE_ID_DECL,), applies_to=ELECTIVE_SETS, kind="procedure", judge=check,
     checks_what="a progressive motor deficit (serial strength scores)",
-    needs=("observations",),
-    evidence=("acr_lbp_2021",),
-    judge=check,
+    needs=("observations",), evidence=("acr_lbp_2021",),
 )

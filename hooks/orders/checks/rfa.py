@@ -175,11 +175,7 @@ def _repeat(ctx: OrderContext, order: DraftOrder, facet: bool) -> list[CardDraft
 
 
 CHECK = OrderCheck(
-    rules=RULES,
-    applies_to=("facet_rfa_or_si_rfa",),
-    kind="procedure",
-    checks_what="the result of earlier ablations and diagnostic blocks",
-    needs=("observations",),
-    evidence=("asra_facet_2020",),
-    judge=check,
+    rules=RULES, applies_to=("facet_rfa_or_si_rfa",), kind="procedure",
+    checks_what="the result of earlier ablations and diagnostic blocks", needs=("observations",),
+    evidence=("asra_facet_2020",), judge=check,
 )
