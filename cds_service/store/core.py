@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import fcntl
+import functools
 import hashlib
 import json
 import logging
@@ -13,6 +14,7 @@ import queue
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -159,25 +161,37 @@ class WriteLock:
 
     def __init__(self, database: Path) -> None:
         self.path = database.with_name(database.name + ".write-lock")
-        self._pid = -1
+        self._fd = -1  # opened on first use in each process
+        self._local = threading.Lock()  # one writer thread of this process at a time
+        os.register_at_fork(after_in_child=functools.partial(_reset_after_fork, weakref.ref(self)))
+
+    def _forked(self) -> None:
+        """In a forked child, before any of its threads runs: the parent's descriptor (flock locks
+        belong to the open file description, which the parent shares) and the parent's thread lock
+        are not the child's. Resetting here rather than lazily on first use keeps two threads of a
+        new worker from each opening a descriptor and locking against each other forever."""
+        if self._fd >= 0:
+            os.close(self._fd)
         self._fd = -1
         self._local = threading.Lock()
 
-    def _ensure(self) -> None:
-        if self._pid != os.getpid():  # a forked worker opens its own descriptor and lock
-            self._local = threading.Lock()
-            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-            self._pid = os.getpid()
-
     @contextlib.contextmanager
     def held(self) -> Iterator[None]:
-        self._ensure()
         with self._local:
-            fcntl.flock(self._fd, fcntl.LOCK_EX)
+            if self._fd < 0:
+                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            fd = self._fd
+            fcntl.flock(fd, fcntl.LOCK_EX)
             try:
                 yield
             finally:
-                fcntl.flock(self._fd, fcntl.LOCK_UN)
+                fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def _reset_after_fork(ref: weakref.ref[WriteLock]) -> None:
+    lock = ref()
+    if lock is not None:
+        lock._forked()
 
 
 def _sqlite_engine(url: str) -> Engine:
