@@ -25,12 +25,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from hooks.applicability import decide
 from hooks.cards import INDICATOR_RANK, SUMMARY_MAX, CardDraft, Fact, clip
 from hooks.evaluation import EvaluationInput
 from hooks.facts import ProcedureFact
 from hooks.pathway.context import Assessor, PathwayContext
-from hooks.pathway.precedence import ABLATION_STATES, DEVICE_STATES, RED_FLAGS, pathway_card
+from hooks.pathway.precedence import ABLATION_STATES, DEVICE_STATES, RED_FLAGS, decided, pathway_card
 from hooks.pathway.rules import esi_outcome, medication, mimics, psychosocial
 from hooks.pathway.rules.common import Rule, unread_gap
 
@@ -120,11 +119,11 @@ def admit_unread_data(ctx: PathwayContext, cards: list[CardDraft]) -> list[CardD
 
 
 def evaluate_context(ctx: PathwayContext) -> list[CardDraft]:
-    red = decide(ctx, RED_FLAGS).card
+    red = decided(ctx, RED_FLAGS).card
     if red is not None and red.indicator == "critical":
         return [red]  # a critical card stands alone
-    device = decide(ctx, DEVICE_STATES).card
-    ablated = decide(ctx, ABLATION_STATES).card
+    device = decided(ctx, DEVICE_STATES).card
+    ablated = decided(ctx, ABLATION_STATES).card
     if not ctx.gate_open:
         # X1 (an incidental disc finding) or no radicular diagnosis: no radiculopathy card, but the
         # device and ablation branches run on their own procedures (§1.1.4), e.g. a facet RFA that

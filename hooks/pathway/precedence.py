@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from hooks.applicability import Branch, Predicate, Step, decide, describe, predicate
+from hooks.applicability import Branch, Decision, Predicate, Step, decide, describe, predicate
 from hooks.cards import CardDraft, Fact
 from hooks.pathway.context import (
     FAILED_OUTCOMES,
@@ -40,6 +40,15 @@ from hooks.pathway.rules import (
 )
 
 P = Predicate[PathwayContext]
+
+
+def decided(ctx: PathwayContext, tree: Branch[PathwayContext]) -> Decision:
+    """``decide`` once per call and tree: the ablation tree is read both for its own card and by F5
+    (an ablation with a card of its own)."""
+    cache: dict[str, Decision] = ctx.__dict__.setdefault("_decisions", {})
+    if tree.name not in cache:
+        cache[tree.name] = decide(ctx, tree)
+    return cache[tree.name]
 
 
 def _conditions(ctx: PathwayContext, found: Iterable) -> tuple[Fact, ...]:
@@ -363,7 +372,7 @@ def facet_or_si_pain(ctx: PathwayContext) -> Iterable[Fact]:
 
 @predicate("an ablation with a card of its own", "no ablation card")
 def ablation_speaks(ctx: PathwayContext) -> bool:
-    return decide(ctx, ABLATION_STATES).card is not None
+    return decided(ctx, ABLATION_STATES).card is not None
 
 
 @predicate("a compressive lesion concordant with the symptoms", "no concordant compressive lesion")
@@ -587,7 +596,7 @@ PATHWAY_STATES: Branch[PathwayContext] = Branch(
 
 def pathway_card(ctx: PathwayContext) -> CardDraft | None:
     """The one E/P/F/S card for a gated patient without a red flag, with how it was reached."""
-    return decide(ctx, PATHWAY_STATES).card
+    return decided(ctx, PATHWAY_STATES).card
 
 
 TREES: tuple[Branch[PathwayContext], ...] = (RED_FLAGS, PATHWAY_STATES, DEVICE_STATES, ABLATION_STATES)
