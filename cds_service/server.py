@@ -82,7 +82,13 @@ class Worker(UvicornWorker):
 
 def own_listeners(shared: list[Any], backlog: int) -> list[socket.socket]:
     """A new ``SO_REUSEPORT`` listener on the address of every shared TCP listener that has the
-    option set (on the others, binding a second socket would fail)."""
+    option set (on the others, binding a second socket would fail).
+
+    ``TCP_NODELAY`` is set on it as gunicorn sets it on its own listener, so accepted connections
+    inherit it: asyncio only sets it on sockets created with ``IPPROTO_TCP``, and uvicorn writes a
+    response's headers and body separately. Without it, the body waited behind Nagle's algorithm
+    for the client's delayed ACK: about 40 ms more on every call of a connection accepted here
+    (a 2.5 MiB chart: 68 ms against 21 ms on the shared listener)."""
     own = []
     for listener in shared:
         if listener.family not in (socket.AF_INET, socket.AF_INET6):
@@ -92,6 +98,7 @@ def own_listeners(shared: list[Any], backlog: int) -> list[socket.socket]:
         sock = socket.socket(listener.family, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.bind(listener.getsockname())
         sock.listen(backlog)
         sock.setblocking(False)

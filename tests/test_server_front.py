@@ -160,3 +160,33 @@ def test_a_worker_freezes_what_it_loaded_before_serving(monkeypatch: pytest.Monk
     finally:
         gc.unfreeze()
     assert seen and seen[0] > 1000
+
+
+def test_connections_accepted_on_a_worker_listener_send_without_delay() -> None:
+    # Nagle's algorithm would hold a response's body (written after its headers) until the client
+    # ACKs the headers, which a delayed ACK puts off by ~40 ms. gunicorn sets TCP_NODELAY on its
+    # listener and asyncio does not set it on sockets made without IPPROTO_TCP, so the worker's own
+    # listener must carry it for the connections it accepts to inherit it.
+    shared = _listener(reuse_port=True)
+    own = own_listeners([shared], 64)
+    clients: list[socket.socket] = []
+    try:
+        assert own[0].getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+        own[0].setblocking(True)
+        own[0].settimeout(2)
+        accepted = None
+        for _ in range(64):  # the kernel picks the listener: connect until the worker's gets one
+            clients.append(socket.create_connection(shared.getsockname(), timeout=2))
+            with selectors.DefaultSelector() as sel:
+                sel.register(own[0], selectors.EVENT_READ)
+                if sel.select(timeout=0.2):
+                    accepted, _ = own[0].accept()
+                    break
+        assert accepted is not None
+        with accepted:
+            assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+    finally:
+        for c in clients:
+            c.close()
+        for s in (shared, *own):
+            s.close()
