@@ -193,19 +193,20 @@ def to_history(
                 raise InvalidFhirData(
                     f"{where} is not a FHIR resource (no resourceType).", expression=[where]
                 )
-            # the same resource may arrive under two keys (e.g. MedicationRequest in two searches)
-            rid = raw.get("id")
-            if isinstance(rid, str):
-                ident = (rtype, rid)
-                if ident in seen:
-                    continue
-                seen.add(ident)
             try:
                 relevant = is_relevant(raw, terminology)
             except (AttributeError, KeyError, TypeError, ValueError):
                 relevant = True  # malformed enough to confuse the screen: let validation say where
             if not relevant:
                 continue
+            # the same resource may arrive under two keys (e.g. MedicationRequest in two searches);
+            # only what is kept needs the check: thousands of resources are screened out above
+            rid = raw.get("id")
+            if isinstance(rid, str):
+                ident = (rtype, rid)
+                if ident in seen:
+                    continue
+                seen.add(ident)
             where = kd.path(i)  # only for what is validated: thousands of resources are not
             models.append(cache.parse(raw, where) if cache is not None else parse_resource(raw, where))
     return build_history(models, terminology, dict(unavailable))

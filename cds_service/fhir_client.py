@@ -262,11 +262,7 @@ def bundle_resources(bundle: Mapping[str, Any]) -> list[dict[str, Any]]:
     entries = bundle.get("entry")
     if not isinstance(entries, list):
         return []
-    out = []
-    for e in entries:
-        if isinstance(e, dict) and isinstance(e.get("resource"), dict):
-            out.append(e["resource"])
-    return out
+    return [r for e in entries if isinstance(e, dict) and isinstance(r := e.get("resource"), dict)]
 
 
 def next_link(bundle: Mapping[str, Any]) -> str | None:

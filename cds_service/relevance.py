@@ -53,14 +53,15 @@ def _items(value: Any) -> list[Any]:
 
 
 def _raw_known(terminology: Terminology, cc: Any) -> bool:
-    codings = cc.get("coding") if isinstance(cc, dict) else None
+    if not isinstance(cc, dict):
+        return False
+    codings = cc.get("coding")
     if not isinstance(codings, list):
         return False
-    is_known = terminology.is_known
     for c in codings:
         if isinstance(c, dict):
             system, code = c.get("system"), c.get("code")
-            if isinstance(system, str) and isinstance(code, str) and is_known(system, code):
+            if isinstance(system, str) and isinstance(code, str) and terminology.is_known(system, code):
                 return True
     return False
 
@@ -132,17 +133,26 @@ _OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-categ
 _V2_0074 = "http://terminology.hl7.org/CodeSystem/v2-0074"
 # Categories no rule reads when the code is in no value set: vital signs and laboratory results
 # (coded pain scores filed as vital signs are kept by their code, which is checked first).
-_UNREAD_CATEGORIES = frozenset(
-    {(_OBSERVATION_CATEGORY, "vital-signs"), (_OBSERVATION_CATEGORY, "laboratory"), (_V2_0074, "LAB")}
-)
+# code -> system, so that the common miss is one dict lookup on the code
+_UNREAD_CATEGORIES = {
+    "vital-signs": _OBSERVATION_CATEGORY,
+    "laboratory": _OBSERVATION_CATEGORY,
+    "LAB": _V2_0074,
+}
 
 
 def _unread_category(raw: dict[str, Any]) -> bool:
-    for cc in _items(raw.get("category")):
-        if isinstance(cc, dict):
-            for c in _items(cc.get("coding")):
-                if isinstance(c, dict) and (c.get("system"), c.get("code")) in _UNREAD_CATEGORIES:
-                    return True
+    categories = raw.get("category")
+    if not isinstance(categories, list):
+        return False
+    for cc in categories:
+        codings = cc.get("coding") if isinstance(cc, dict) else None
+        if isinstance(codings, list):
+            for c in codings:
+                if isinstance(c, dict):
+                    system = _UNREAD_CATEGORIES.get(code) if isinstance(code := c.get("code"), str) else None
+                    if system is not None and system == c.get("system"):
+                        return True
     return False
 
 
@@ -164,6 +174,8 @@ def _procedure(raw: dict[str, Any], t: Terminology) -> bool:
 
 
 def _observation(raw: dict[str, Any], t: Terminology) -> bool:
+    # Most of a large chart: vital signs and laboratory results. The checks run in the order that
+    # rejects those soonest, each as a plain loop (this runs once per resource of every call).
     if _raw_known(t, raw.get("code")):
         return True
     components = raw.get("component")
@@ -176,7 +188,7 @@ def _observation(raw: dict[str, Any], t: Terminology) -> bool:
         isinstance(p, dict) and "Procedure/" in str(p.get("reference") or "") for p in _items(part_of)
     ):
         return True
-    if "category" in raw and _unread_category(raw):
+    if _unread_category(raw):
         return False  # a vital sign or laboratory result no value set names: no text read
     return _raw_words(_RELIEF_WORDS, raw.get("code")) or _raw_words(_STRENGTH_WORDS, raw.get("code"))
 
@@ -204,11 +216,11 @@ def _diagnostic_report(raw: dict[str, Any], t: Terminology) -> bool:
     return isinstance(conclusion, str) and bool(_REPORT_WORDS.search(conclusion))
 
 
-_ENCOUNTER_FIELDS = ("type", "reasonCode", "serviceType", "participant")
+_ENCOUNTER_FIELDS = frozenset({"type", "reasonCode", "serviceType", "participant"})
 
 
 def _encounter(raw: dict[str, Any], t: Terminology) -> bool:
-    if not any(name in raw for name in _ENCOUNTER_FIELDS):
+    if raw.keys().isdisjoint(_ENCOUNTER_FIELDS):
         return False  # nothing a rule could read: no type, reason, service or participant
     if _raw_any_known(t, raw.get("type")) or _raw_any_known(t, raw.get("reasonCode")):
         return True

@@ -95,3 +95,36 @@ def test_one_list_of_resource_types() -> None:
     assert fhir_adapter.VALIDATED_TYPES == RELEVANT_TYPES
     assert {"Patient", "Condition", "Procedure", "Observation", "Encounter"} <= set(RELEVANT_TYPES)
     assert not is_relevant({"resourceType": "AllergyIntolerance", "id": "a"}, TERM)
+
+
+@pytest.mark.parametrize(
+    "category",
+    [
+        {"code": "vital-signs"},  # no system: not the observation-category code
+        {"code": "survey"},  # neither system nor a listed code
+        {"system": "http://example.org/local-categories", "code": "laboratory"},
+        {"system": relevance._V2_0074, "code": "vital-signs"},
+    ],
+)
+def test_a_category_named_by_another_system_is_not_taken_for_a_vital_sign(category: dict[str, str]) -> None:
+    """Only the observation-category (and v2-0074 LAB) codes skip the text: an uncoded "% relief"
+    entry under a look-alike category is still read and kept."""
+    relief = {
+        "resourceType": "Observation",
+        "id": "relief",
+        "status": "final",
+        "category": [{"coding": [category]}],
+        "code": {"text": "Percent relief after injection"},
+    }
+    assert is_relevant(relief, TERM)
+    filed = {
+        **relief,
+        "category": [{"coding": [{"system": relevance._OBSERVATION_CATEGORY, "code": "vital-signs"}]}],
+    }
+    assert not is_relevant(filed, TERM)
+
+
+def test_an_encounter_with_nothing_a_rule_reads_is_rejected_and_a_spine_clinic_visit_kept() -> None:
+    bare = {"resourceType": "Encounter", "id": "e", "status": "finished", "class": {"code": "AMB"}}
+    assert not is_relevant(bare, TERM)
+    assert is_relevant({**bare, "serviceType": {"text": "Spine clinic"}}, TERM)
