@@ -75,11 +75,20 @@ def preload_models(resource_types: Iterable[str] = VALIDATED_TYPES) -> int:
     return len(seen)
 
 
+_History = tuple[tuple[Any, ...], Terminology, dict[str, str], BuildHistory, PatientHistory]
+
+
 class ModelCache:
     """Validated R4B models by the exact JSON of the resource, least recently used dropped first.
 
     Per worker process; thread-safe. ``capacity`` 0 turns it off. ``hits``/``misses`` count
-    lookups since start, for the benchmark and for operators."""
+    lookups since start, for the benchmark and for operators.
+
+    It also remembers the last ``HISTORIES`` patient histories built from its models (``history``):
+    a chart sent again (an order-select call per selection, a chart reopened) comes back as the
+    same model objects, and its history is the same."""
+
+    HISTORIES = 32
 
     def __init__(self, capacity: int) -> None:
         if capacity < 0:
@@ -88,7 +97,38 @@ class ModelCache:
         self.hits = 0
         self.misses = 0
         self._models: OrderedDict[bytes | str, Any] = OrderedDict()
+        self._histories: OrderedDict[tuple[int, ...], _History] = OrderedDict()
         self._lock = threading.Lock()
+
+    def history(
+        self, models: list[Any], terminology: Terminology, unavailable: Mapping[str, str], build: BuildHistory
+    ) -> PatientHistory:
+        """``build(models, terminology, unavailable)``, or the history it gave for the very same
+        model objects, terminology, builder and unavailable keys. Histories and their facts are
+        immutable; an entry holds its models, so no other object can take one of their ids while
+        it is kept."""
+        if self.capacity == 0:
+            return build(models, terminology, dict(unavailable))
+        key = tuple(map(id, models))
+        with self._lock:
+            kept = self._histories.get(key)
+            if kept is not None:
+                same_models, same_terminology, same_unavailable, same_build, history = kept
+                if (
+                    same_terminology is terminology
+                    and same_build is build
+                    and same_unavailable == unavailable
+                    and all(a is b for a, b in zip(same_models, models, strict=True))
+                ):
+                    self._histories.move_to_end(key)
+                    return history
+        history = build(models, terminology, dict(unavailable))
+        with self._lock:
+            self._histories[key] = (tuple(models), terminology, dict(unavailable), build, history)
+            self._histories.move_to_end(key)
+            while len(self._histories) > self.HISTORIES:
+                self._histories.popitem(last=False)
+        return history
 
     def __len__(self) -> int:
         return len(self._models)
@@ -209,4 +249,6 @@ def to_history(
                 seen.add(ident)
             where = kd.path(i)  # only for what is validated: thousands of resources are not
             models.append(cache.parse(raw, where) if cache is not None else parse_resource(raw, where))
+    if cache is not None:
+        return cache.history(models, terminology, unavailable, build_history)
     return build_history(models, terminology, dict(unavailable))

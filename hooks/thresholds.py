@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, fields, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -126,10 +127,12 @@ def window(start_days: int, end_days: int) -> str:
     return f"{start_days}–{end_days} days"
 
 
+@lru_cache(maxsize=1024)
 def phrase(template: str, t: Thresholds) -> str:
     """``template`` with ``{field}`` replaced by the threshold in force as a clinician says it
     (durations through ``span``, percentages through ``pct``): "symptoms under
-    {conservative_care_days}" → "symptoms under 6 weeks"."""
+    {conservative_care_days}" → "symptoms under 6 weeks". Remembered per (template, thresholds):
+    every predicate of a decision tree is named on every call, and both are immutable."""
     words: dict[str, str] = {}
     for f in fields(Thresholds):
         value = getattr(t, f.name)

@@ -127,6 +127,10 @@ def test_the_cache_never_changes_an_answer_and_no_rule_alters_a_model(
     for key, model in cache._models.items():
         fresh = parse_resource(json.loads(key), "check")
         assert model.model_dump_json() == fresh.model_dump_json(), f"{name}: a rule altered {model.id}"
+    # the third call took the history the second built; no rule altered it either
+    assert cache._histories
+    for models, terminology, unavailable, build, history in cache._histories.values():
+        assert build(list(models), terminology, dict(unavailable)) == history, f"{name}: a history changed"
 
 
 def test_two_different_resources_never_share_a_key() -> None:
@@ -156,3 +160,58 @@ def test_a_resource_with_nan_is_validated_every_time() -> None:
     with contextlib.suppress(InvalidFhirData):
         cache.parse(obs, "x")
     assert len(cache) == 0 and cache.hits == 0
+
+
+def _building() -> tuple[list[tuple[Any, ...]], Callable[..., Any]]:
+    built: list[tuple[Any, ...]] = []
+
+    def build(models: list[Any], terminology: Any, unavailable: dict[str, str]) -> Any:
+        built.append((tuple(models), dict(unavailable)))
+        return object()
+
+    return built, build
+
+
+def test_the_same_models_give_the_same_history_without_building_it_again() -> None:
+    cache = ModelCache(8)
+    term = object()
+    built, build = _building()
+    models = [cache.parse(RADIC, "x"), cache.parse(_with_id(RADIC, "b"), "x")]
+    first = cache.history(models, term, {}, build)  # type: ignore[arg-type]
+    again = [cache.parse(json.loads(json.dumps(RADIC)), "x"), cache.parse(_with_id(RADIC, "b"), "x")]
+    assert cache.history(again, term, {}, build) is first  # type: ignore[arg-type]
+    assert len(built) == 1
+
+
+@pytest.mark.parametrize("change", ["unavailable", "model", "order", "terminology", "builder"])
+def test_a_history_is_built_again_when_anything_it_came_from_differs(change: str) -> None:
+    cache = ModelCache(8)
+    term: Any = object()
+    _built, build = _building()
+    models = [cache.parse(RADIC, "x"), cache.parse(_with_id(RADIC, "b"), "x")]
+    first = cache.history(models, term, {}, build)
+    unavailable: dict[str, str] = {}
+    if change == "unavailable":
+        unavailable = {"observations": "FHIR server timed out"}
+    elif change == "model":
+        models = [models[0], cache.parse(_with_id(RADIC, "c"), "x")]
+    elif change == "order":
+        models = models[::-1]
+    elif change == "terminology":
+        term = object()
+    else:
+        build = _building()[1]
+    assert cache.history(models, term, unavailable, build) is not first
+
+
+def test_histories_are_bounded_and_off_with_the_model_cache() -> None:
+    cache = ModelCache(64)
+    _built, build = _building()
+    for i in range(ModelCache.HISTORIES + 5):
+        cache.history([cache.parse(_with_id(RADIC, f"r{i}"), "x")], object(), {}, build)  # type: ignore[arg-type]
+    assert len(cache._histories) == ModelCache.HISTORIES
+    off = ModelCache(0)
+    models = [off.parse(RADIC, "x")]
+    term: Any = object()
+    assert off.history(models, term, {}, build) is not off.history(models, term, {}, build)
+    assert not off._histories
