@@ -88,6 +88,7 @@ def create_app(
         is_relevant=is_relevant,
         build_history=build_history,
     )
+    store.take_turns_with(engine.evaluating)
 
     app = Flask("cds_service")
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes

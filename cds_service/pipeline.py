@@ -120,7 +120,8 @@ class Engine:
         # Evaluation is CPU-bound Python: one call at a time per process evaluates, in arrival
         # order, while the others wait here, on the FHIR server or on the audit commit without
         # holding the interpreter. Threads then add overlap, not contention (see cds_service.server).
-        self._evaluating = threading.Lock()
+        # The audit writer takes its turn under the same lock (``Store.take_turns_with``).
+        self.evaluating = threading.Lock()
         slots = settings.fhir_concurrent_calls or max(1, settings.threads - 1)
         self.fetch_slots = FetchSlots(slots)
         dev_allowlist = normalise_allowlist(settings.fhir_servers, "CDS_FHIR_SERVERS")
@@ -185,7 +186,7 @@ class Engine:
             fetch_slots=self.fetch_slots,
         )
         inv.fetched, inv.unavailable = resolved.fetched, tuple(sorted(resolved.unavailable))
-        with self._evaluating:
+        with self.evaluating:
             return self._evaluate_resolved(service, req, resolved, inv)
 
     def _evaluate_resolved(

@@ -68,6 +68,34 @@ def test_calls_finishing_together_share_one_commit_and_each_returns_only_after_i
     assert store._group.batches - batches_before == 2  # the first row, then the ten queued behind it
 
 
+def test_the_audit_writer_takes_turns_with_evaluation(store: Store) -> None:
+    """With a turn set, no audit transaction runs while a call evaluates (holds the turn), and each
+    one runs holding it; the caller still returns only once its row is committed."""
+    assert store._group is not None
+    turn = threading.Lock()
+    store.take_turns_with(turn)
+    held_while_writing: list[bool] = []
+    real_write = store._group._write
+
+    def write(records: object) -> None:
+        held_while_writing.append(turn.locked())
+        real_write(records)  # type: ignore[arg-type]
+
+    store._group._write = write
+    done = threading.Event()
+    with turn:  # a call evaluating
+        caller = threading.Thread(
+            target=lambda: (store.record_invocation(invocation(card("t-0"))), done.set())
+        )
+        caller.start()
+        assert not done.wait(0.3)  # the writer waits for the evaluation to end
+        assert held_while_writing == [] and _count(store, m.Invocation) == 0
+    assert done.wait(10)
+    caller.join(10)
+    assert held_while_writing == [True]
+    assert _count(store, m.Invocation) == 1
+
+
 def test_a_row_that_cannot_be_stored_fails_only_its_own_call(store: Store) -> None:
     """A batch that fails is written again row by row: the bad row's caller gets the error, the
     others' rows are committed."""
@@ -155,3 +183,16 @@ def test_a_snooze_already_cached_is_not_read_again(store: Store) -> None:
     for _ in range(3):
         assert store.active_snoozes(SVC, "pat-1", day1) == frozenset({"esi-failed"})
     assert seen == []
+
+
+def test_the_service_writes_its_audit_rows_in_turn_with_its_evaluations(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from cds_service.app import create_app
+    from cds_service.settings import Settings
+
+    db = Path(str(tmp_path)) / "turns.sqlite3"
+    app = create_app(Settings(auth_enabled=False, database_url=f"sqlite:///{db}", log_level="WARNING"))
+    store, engine = app.extensions["cds_store"], app.extensions["cds_engine"]
+    assert store._group is not None and store._group.turn is engine.evaluating
+    store.close()
