@@ -267,10 +267,10 @@ def gunicorn(
         CDS_DEV_DISABLE_AUTH="true",
         CDS_DATABASE_URL=f"sqlite:///{tmp / f'{kind}-{port}.sqlite3'}",
         CDS_EVALUATION_DATE=EVALUATION_DATE.isoformat(),
-        CDS_LOG_LEVEL="WARNING",
         CDS_HOST="127.0.0.1",
         CDS_PORT=str(port),
     )
+    env.pop("CDS_LOG_LEVEL", None)  # the default (INFO: one JSON line per request), as `serve`
     env.update(extra_env or {})
     if workers is not None:
         env["CDS_WORKERS"] = str(workers)
@@ -294,11 +294,16 @@ def gunicorn(
             "warning",
             "benchmarks.bare_app:asgi",
         ]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # The log goes to a file, as a deployment's would go to its collector: a pipe nobody reads
+    # would fill and stop the workers.
+    log_path = tmp / f"{kind}-{port}.log"
+    log = log_path.open("wb")
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=log)
     try:
-        _wait_ready(port, "/health" if kind == "service" else None, proc)
+        _wait_ready(port, "/health" if kind == "service" else None, proc, log_path)
         yield proc
     finally:
+        log.close()
         proc.send_signal(signal.SIGTERM)
         try:
             proc.wait(timeout=20)
@@ -307,11 +312,11 @@ def gunicorn(
             proc.wait()
 
 
-def _wait_ready(port: int, path: str | None, proc: subprocess.Popen[bytes]) -> None:
+def _wait_ready(port: int, path: str | None, proc: subprocess.Popen[bytes], log: Path | None = None) -> None:
     deadline = time.monotonic() + 120  # worker warm-up; slow on a loaded machine
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+            err = log.read_text(errors="replace") if log is not None and log.exists() else ""
             raise RuntimeError(f"server on port {port} exited: {err[-2000:]}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
@@ -386,6 +391,15 @@ def worker_pids(master: int) -> list[int]:
     return [int(p) for p in out.split()]
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes have used so far (all their threads)."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -456,13 +470,17 @@ def bench_http(quick: bool) -> list[Row]:
         big.write_text(json.dumps(make_request(5050)))  # ~50 that matter + 5,000 vital signs, encounters
         ports = {name: free_port() for name in ("service", "bare", "postgres", "big")}
         with contextlib.ExitStack() as stack:
-            svc = stack.enter_context(gunicorn("service", ports["service"], tmp))
-            stack.enter_context(gunicorn("bare", ports["bare"], tmp))
+            masters = {"service": stack.enter_context(gunicorn("service", ports["service"], tmp))}
+            masters["bare"] = stack.enter_context(gunicorn("bare", ports["bare"], tmp))
             # the large chart on a server of its own, so the memory row measures the typical call
-            stack.enter_context(gunicorn("service", ports["big"], tmp))
+            masters["big"] = stack.enter_context(gunicorn("service", ports["big"], tmp))
             big_url = f"http://127.0.0.1:{ports['big']}/cds-services/{SERVICE_ID}"
             if pg_url is not None:
-                stack.enter_context(gunicorn("service", ports["postgres"], tmp, {"CDS_DATABASE_URL": pg_url}))
+                masters["postgres"] = stack.enter_context(
+                    gunicorn("service", ports["postgres"], tmp, {"CDS_DATABASE_URL": pg_url})
+                )
+            svc = masters["service"]
+            workers_at = {f":{ports[name]}/": worker_pids(proc.pid) for name, proc in masters.items()}
             service_url = f"http://127.0.0.1:{ports['service']}/cds-services/{SERVICE_ID}"
             bare = f"http://127.0.0.1:{ports['bare']}"
             runs: dict[str, tuple[str, Path, int]] = {
@@ -488,7 +506,13 @@ def bench_http(quick: bool) -> list[Row]:
             # alternate, so drift on a shared machine hits all alike; medians of the rounds
             for _ in range(rounds):
                 for name, (url, body, conns) in runs.items():
-                    results[name].append(run_wrk(wrk, url, body, seconds, conns))
+                    pids = next(p for at, p in workers_at.items() if at in url)
+                    cpu_before = cpu_seconds(pids)
+                    result = run_wrk(wrk, url, body, seconds, conns)
+                    # CPU the server's workers spent per request (every thread: call, audit, loop)
+                    spent = cpu_seconds(pids) - cpu_before
+                    result["cpu_ms"] = spent * 1000 / max(1.0, result["requests"])
+                    results[name].append(result)
 
             def med(name: str, key: str) -> float:
                 return statistics.median(r[key] for r in results[name])
@@ -530,6 +554,38 @@ def bench_http(quick: bool) -> list[Row]:
                         rps / audited >= goal and bad(f"{chart}@8") == 0,
                     )
                 )
+            # What stops the p99 targets: with a fixed number of connections each sending its next
+            # request once answered, the mean latency is connections ÷ requests/s (Little's law),
+            # and no p99 is below the mean.
+            for chart in ("repeated", "distinct"):
+                rps8, rps32 = med(f"{chart}@8", "rps"), med(f"{chart}@32", "rps")
+                rows.append(
+                    Row(
+                        f"14.1 floor: mean latency, {chart} chart",
+                        f"{8000 / rps8:.1f} ms at 8 conn ({rps8:.0f} req/s), {32000 / rps32:.1f} ms at 32 "
+                        f"({rps32:.0f} req/s): connections ÷ req/s, below any p99",
+                        f"p99 ≤ 25 ms at 8 / 100 ms at 32 needs > {8 / 0.025:.0f} req/s",
+                        "reference",
+                        None,
+                    )
+                )
+            # What stops the throughput targets: the CPU a request costs. On this machine's cores
+            # (shared with wrk), 70 % / 50 % of 2d's requests/s leave at most this much per request.
+            cpu = {name: med(name, "cpu_ms") for name in runs}
+            cores = os.cpu_count() or 1
+            audited_rps = med("bare-audited@8", "rps")
+            rows.append(
+                Row(
+                    "14.2 floor: CPU per request (workers)",
+                    f"service {cpu['repeated@8']:.2f} ms repeated, {cpu['distinct@8']:.2f} ms distinct; "
+                    f"2d {cpu['bare-audited@8']:.2f} ms; bare + validate + audit {cpu['floor@8']:.2f} ms; "
+                    f"bare echo {cpu['bare-echo@8']:.2f} ms (8 conn)",
+                    f"70 % / 50 % of 2d on {cores} cores allow ≤ {cores * 1000 / (0.7 * audited_rps):.2f} / "
+                    f"{cores * 1000 / (0.5 * audited_rps):.2f} ms",
+                    "reference",
+                    None,
+                )
+            )
             floor = med("floor@8", "rps")
             rows.append(
                 Row(
