@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     Connection,
@@ -30,7 +30,6 @@ from sqlalchemy import (
     delete,
     event,
     func,
-    insert,
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -301,6 +300,120 @@ class _Pending:
     error: BaseException | None = None
 
 
+class _AuditInserts:
+    """The three INSERTs every call's audit makes, as SQL text for the DBAPI cursor.
+
+    Built with SQLAlchemy Core, they cost ~0.3 ms of CPU per call (statement objects, cache keys,
+    execution contexts) of ~0.55 ms for the whole transaction, on the writer thread every worker
+    shares with its calls. The text is written once from the tables' own columns, in the driver's
+    parameter style, and every value goes through its column's bind processor, so the rows are
+    exactly those Core would store (the transaction is still SQLAlchemy's: ``Store._writing``)."""
+
+    _MARKS: ClassVar[dict[str, str]] = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+    INVOCATION = (
+        "at",
+        "service_id",
+        "hook",
+        "hook_instance",
+        "patient_id",
+        "user_id",
+        "status",
+        "latency_ms",
+        "card_count",
+        "error",
+    )
+    CARD = (
+        "uuid",
+        "invocation_id",
+        "service_id",
+        "hook",
+        "hook_instance",
+        "rule_id",
+        "indicator",
+        "patient_id",
+        "issued_at",
+    )
+    SUGGESTION = ("uuid", "card_uuid")
+
+    def __init__(self, dialect: Any) -> None:
+        mark = self._MARKS.get(dialect.paramstyle)
+        if mark is None:
+            raise ValueError(f"no audit INSERTs for the {dialect.paramstyle!r} parameter style")
+        self._dialect = dialect
+        self._mark = mark
+        self.invocation, self._invocation_bind = self._insert(Invocation.__table__, self.INVOCATION, "id")
+        self.card, self._card_bind = self._insert(IssuedCard.__table__, self.CARD)
+        self.suggestion, self._suggestion_bind = self._insert(IssuedSuggestion.__table__, self.SUGGESTION)
+
+    def _insert(
+        self, table: Any, names: tuple[str, ...], returning: str | None = None
+    ) -> tuple[str, Callable[[tuple[Any, ...]], tuple[Any, ...]]]:
+        columns = [table.c[name] for name in names]
+        processors = [c.type.bind_processor(self._dialect) for c in columns]
+        # Names from the table metadata, values as parameters: nothing from a request in the text.
+        sql = (
+            f"INSERT INTO {table.name} ({', '.join(c.name for c in columns)}) "  # noqa: S608
+            f"VALUES ({', '.join([self._mark] * len(columns))})"
+        )
+        if returning:
+            sql += f" RETURNING {table.c[returning].name}"
+
+        def bind(values: tuple[Any, ...]) -> tuple[Any, ...]:
+            return tuple(
+                v if p is None or v is None else p(v) for p, v in zip(processors, values, strict=True)
+            )
+
+        return sql, bind
+
+    def write(self, conn: Connection, rec: InvocationRecord) -> None:
+        """The invocation, its cards and their suggestions, in ``conn``'s open transaction."""
+        cursor = conn.connection.cursor()
+        try:
+            at = _aware(rec.at)
+            invocation = (
+                at,
+                rec.service_id,
+                rec.hook,
+                rec.hook_instance,
+                rec.patient_id,
+                rec.user_id,
+                rec.status,
+                float(rec.latency_ms),
+                len(rec.cards),
+                rec.error,
+            )
+            cursor.execute(self.invocation, self._invocation_bind(invocation))
+            row = cursor.fetchone()
+            if row is None:
+                raise RuntimeError("the audit INSERT returned no id")
+            inv_id = row[0]
+            cards = [
+                self._card_bind(
+                    (
+                        card.uuid,
+                        inv_id,
+                        rec.service_id,
+                        rec.hook,
+                        rec.hook_instance,
+                        card.rule_id,
+                        card.indicator,
+                        rec.patient_id,
+                        at,
+                    )
+                )
+                for card in rec.cards
+            ]
+            if cards:
+                cursor.executemany(self.card, cards)
+            suggestions = [
+                self._suggestion_bind((sug, card.uuid)) for card in rec.cards for sug in card.suggestion_uuids
+            ]
+            if suggestions:
+                cursor.executemany(self.suggestion, suggestions)
+        finally:
+            cursor.close()
+
+
 class GroupCommit:
     """Audit rows of calls that finish together share one transaction; each caller returns only
     after the transaction holding its row has committed (or raises if it failed).
@@ -394,6 +507,7 @@ class Store:
         purge_runner: Callable[[Callable[[], None]], None] | None = None,
     ) -> None:
         self.engine = engine
+        self._audit = _AuditInserts(engine.dialect)
         # The retention purge must never sit in a clinician's click path: by default it runs on a
         # short-lived daemon thread after the call that made it due (tests pass a synchronous runner).
         self._purge_runner = purge_runner or _in_background
@@ -466,7 +580,7 @@ class Store:
     def _write_batch(self, records: Sequence[InvocationRecord]) -> None:
         with self._writing() as conn:
             for rec in records:
-                self._write_invocation(conn, rec)
+                self._audit.write(conn, rec)
 
     def warm_up(self) -> None:
         """Write one synthetic invocation and roll it back: the first real call then finds the
@@ -483,54 +597,11 @@ class Store:
             cards=(IssuedCardRecord("00000000-0000-4000-8000-000000000001", "warm-up", "info", ("s",)),),
         )
         with self.engine.connect() as conn:
+            tx = conn.begin()
             try:
-                self._write_invocation(conn, rec)
+                self._audit.write(conn, rec)
             finally:
-                conn.rollback()
-
-    @staticmethod
-    def _write_invocation(conn: Connection, rec: InvocationRecord) -> None:
-        # Core statements on a plain connection, not a session flushing mapped objects three times:
-        # this runs on every call.
-        at = _aware(rec.at)
-        inv_id = conn.execute(
-            insert(Invocation).returning(Invocation.id),
-            {
-                "at": at,
-                "service_id": rec.service_id,
-                "hook": rec.hook,
-                "hook_instance": rec.hook_instance,
-                "patient_id": rec.patient_id,
-                "user_id": rec.user_id,
-                "status": rec.status,
-                "latency_ms": float(rec.latency_ms),
-                "card_count": len(rec.cards),
-                "error": rec.error,
-            },
-        ).scalar_one()
-        if rec.cards:
-            conn.execute(
-                insert(IssuedCard),
-                [
-                    {
-                        "uuid": card.uuid,
-                        "invocation_id": inv_id,
-                        "service_id": rec.service_id,
-                        "hook": rec.hook,
-                        "hook_instance": rec.hook_instance,
-                        "rule_id": card.rule_id,
-                        "indicator": card.indicator,
-                        "patient_id": rec.patient_id,
-                        "issued_at": at,
-                    }
-                    for card in rec.cards
-                ],
-            )
-        suggestions = [
-            {"uuid": sug, "card_uuid": card.uuid} for card in rec.cards for sug in card.suggestion_uuids
-        ]
-        if suggestions:
-            conn.execute(insert(IssuedSuggestion), suggestions)
+                tx.rollback()
 
     def _purge_if_due(self) -> None:
         if self.retention is None:
