@@ -328,7 +328,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="run the service under gunicorn (settings from CDS_* variables)")
     serve.add_argument("--bind", help="HOST:PORT to listen on (default CDS_HOST:CDS_PORT, 0.0.0.0:8080)")
-    serve.add_argument("--workers", type=int, help="worker processes (default CDS_WORKERS, 2)")
+    serve.add_argument("--workers", type=int, help="worker processes (default CDS_WORKERS, usable cores + 1)")
     serve.add_argument("--threads", type=int, help="call threads per worker (default CDS_THREADS, 4)")
     serve.add_argument("--timeout", type=int, default=30, help="seconds before a stuck worker is restarted")
     serve.set_defaults(func=_serve)

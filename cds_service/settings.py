@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,6 +22,42 @@ def default_db_path(env: Mapping[str, str] | None = None) -> Path:
 
 
 DEFAULT_DB_PATH = default_db_path()
+
+
+def usable_cores(cgroup: Path = Path("/sys/fs/cgroup")) -> int:
+    """The CPUs this process can use: those it may run on, lowered to its cgroup's CPU quota (a
+    container's CPU limit, which neither ``os.cpu_count`` nor the affinity mask shows)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    quota = _cgroup_quota(cgroup)
+    if quota is not None:
+        cores = min(cores, max(1, math.ceil(quota)))
+    return max(1, cores)
+
+
+def _cgroup_quota(cgroup: Path) -> float | None:
+    """CPUs the cgroup's quota allows (v2 ``cpu.max``, else v1 ``cpu.cfs_quota_us``), None if unlimited."""
+    try:
+        quota, period = (cgroup / "cpu.max").read_text().split()[:2]
+        return None if quota == "max" else int(quota) / int(period)
+    except (OSError, ValueError):
+        pass
+    try:
+        quota_us = int((cgroup / "cpu" / "cpu.cfs_quota_us").read_text())
+        period_us = int((cgroup / "cpu" / "cpu.cfs_period_us").read_text())
+        return None if quota_us <= 0 or period_us <= 0 else quota_us / period_us
+    except (OSError, ValueError):
+        return None
+
+
+def default_workers() -> int:
+    """One worker process more than the usable cores. Each worker evaluates one call at a time and
+    waits between calls (the audit commit, handing the answer to its event loop): measured on 2
+    cores, 3 workers served 14-16 % more requests/s than 2, and 4 no more than 3
+    (docs/benchmarks.md)."""
+    return usable_cores() + 1
 
 
 class SettingsError(ValueError):
@@ -131,7 +168,7 @@ class Settings:
     # by default (containers, with auth on); scripts/dev-serve binds loopback for auth-off try-outs.
     host: str = "0.0.0.0"  # noqa: S104 - a server's listen address, see above
     port: int = 8080
-    workers: int = 2
+    workers: int = field(default_factory=default_workers)  # usable cores + 1
     threads: int = 4
     extra: Mapping[str, str] = field(default_factory=dict)
 

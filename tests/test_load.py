@@ -1,4 +1,4 @@
-"""Load: 60 s at 32 connections against ``radicular-cds serve`` (gunicorn, the default 2 workers × 4
+"""Load: 60 s at 32 connections against ``radicular-cds serve`` (gunicorn, its default workers × 4
 threads, SQLite) with valid requests — a rotating mix of patient-view, order-select and order-sign
 fixtures for both services — must give 0 non-2xx responses and 0 errors.
 
@@ -31,6 +31,7 @@ from typing import Any
 import pytest
 import requests
 
+from cds_service.settings import Settings
 from tests.conftest import ROOT
 from tests.live_server import LiveServer
 
@@ -38,7 +39,7 @@ pytestmark = pytest.mark.slow
 
 SECONDS = int(os.environ.get("CDS_LOAD_SECONDS", "60"))
 CONNECTIONS = int(os.environ.get("CDS_LOAD_CONNECTIONS", "32"))
-WORKERS, THREADS = 2, 4
+WORKERS, THREADS = Settings().workers, Settings().threads  # the defaults of `serve`
 FIXTURES = [
     ("protocol/patient-view.full-prefetch.json", "radicular-pathway"),
     ("protocol/order-select.full-prefetch.json", "radicular-order-select"),

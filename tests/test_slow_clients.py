@@ -20,6 +20,7 @@ from types import ModuleType
 import pytest
 import requests
 
+from cds_service.settings import Settings
 from tests.conftest import PROTOCOL_DIR, ROOT
 from tests.fault_server import FakeFhirServer, Handler, Seen, empty_search
 from tests.live_server import LiveServer
@@ -85,10 +86,11 @@ def _after_three_seconds(handler: Handler, seen: Seen) -> None:
 
 
 def test_health_answers_while_every_call_thread_waits_on_a_slow_fhir_server(server: LiveServer) -> None:
-    """12 calls (more than the 2 workers × 4 call threads) go to a FHIR server that takes 3 s: the
-    fetch slots (3 per worker) fill and wait; meanwhile /health and discovery answer within 1 s.
-    How the 12 connections spread over the 2 workers is the kernel's choice, so the test checks
-    what holds for any spread: at least one worker's 3 slots fill, no more than 2 × 3 calls wait."""
+    """12 calls (more than a worker's 4 call threads) go to a FHIR server that takes 3 s: the fetch
+    slots (3 per worker) fill and wait; meanwhile /health and discovery answer within 1 s. How the
+    12 connections spread over the workers (the default of `serve`: usable cores + 1) is the
+    kernel's choice, so the test checks what holds for any spread: at least one worker's 3 slots
+    fill, no more than workers × 3 calls wait."""
     fhir = FakeFhirServer(default=_after_three_seconds).start()
     call = json.loads((PROTOCOL_DIR / "patient-view.full-prefetch.json").read_text())
     call["prefetch"] = {
@@ -125,4 +127,4 @@ def test_health_answers_while_every_call_thread_waits_on_a_slow_fhir_server(serv
     # Each worker lets threads − 1 calls wait on a FHIR server at once (CDS_FHIR_CONCURRENT_CALLS);
     # a call that finds no free slot answers at once, naming the data it could not read.
     waited = sum(s >= 2.9 for s in seconds)
-    assert 3 <= waited <= 6, sorted(round(s, 2) for s in seconds)
+    assert 3 <= waited <= 3 * Settings().workers, sorted(round(s, 2) for s in seconds)
