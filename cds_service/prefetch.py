@@ -252,8 +252,8 @@ def _fetch_all(
     rendered: dict[str, str] = {}
     for key, why in to_fetch.items():
         if fhir_server is None:
-            out.unavailable[key] = (
-                f"{why}; {no_server_reason}" if no_server_reason else (f"{why} and no FHIR server was given")
+            out.unavailable[key] = f"{why}; {no_server_reason}" if no_server_reason else (
+                f"{why} and no FHIR server was given"
             )
             continue
         try:

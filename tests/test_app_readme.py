@@ -39,6 +39,9 @@ def test_documented_endpoints_are_routes() -> None:
         def active_snoozes(self, *a: object) -> frozenset[str]:
             return frozenset()
 
+        def take_turns_with(self, turn: object) -> None:
+            pass
+
     app = create_app(Settings(auth_enabled=False), store=NoStore())  # type: ignore[arg-type]
     rules = {(m, r.rule) for r in app.url_map.iter_rules() for m in (r.methods or ()) if m in ("GET", "POST")}
     rows = re.findall(r"^\| `(GET|POST) ([^`]+)` \|", README, flags=re.MULTILINE)

@@ -407,7 +407,9 @@ def _issuer_trust(
     if tenants is not None and (
         not isinstance(tenants, list) or not all(isinstance(t, str) for t in tenants)
     ):
-        raise TrustConfigError(f"trust file {path}: tenant_allowlist of {iss!r} must be a list of strings")
+        raise TrustConfigError(
+            f"trust file {path}: tenant_allowlist of {iss!r} must be a list of strings"
+        )
     if not sets and not jkus:
         raise TrustConfigError(f"trust file {path}: {iss!r} has no jwks, jwks_file, jwks_url or jku")
     loopback_http = entry.get("allow_loopback_http", False)

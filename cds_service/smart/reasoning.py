@@ -64,8 +64,13 @@ def reasoning(drafts: Iterable[Any]) -> tuple[ReasoningView, ...]:
             gaps=tuple(d.gaps),
             next_steps=tuple(d.next_steps),
             avoid=tuple(d.avoid),
-            evidence=tuple(EvidenceView(g.label, g.title, g.year, g.citation, g.url) for g in d.evidence),
-            conflicts=tuple(ConflictView(c.topic, c.for_, c.against) for c in d.conflicts),
+            evidence=tuple(
+                EvidenceView(g.label, g.title, g.year, g.citation, g.url)
+                for g in d.evidence
+            ),
+            conflicts=tuple(
+                ConflictView(c.topic, c.for_, c.against) for c in d.conflicts
+            ),
         )
         for d in drafts
     )
