@@ -8,8 +8,11 @@ machine. ``/parse`` parses it and answers ``{}`` (the bare parse of a large char
 service must, and echoes: the ceiling for a service that records every call before it answers.
 Floors, the least the service itself must do: ``/validate-audited`` parses with the service's
 parser, validates the resources the relevance screen keeps with their R4B models (no cache) and
-commits one audit row, as for a chart never seen; ``/parse-screen`` parses with the service's
-parser and screens every resource, as for a large chart. ``BARE_AUDIT_DB`` names the SQLite file.
+commits one audit row, as for a chart never seen; ``/evaluate-audited`` parses with the service's
+parser, evaluates the call with the service's own engine (model cache on, as the service) and
+commits one audit row: the least any call must do, the decision logic included;
+``/parse-screen`` parses with the service's parser and screens every resource, as for a large
+chart. ``BARE_AUDIT_DB`` names the SQLite file.
 """
 
 from __future__ import annotations
@@ -22,14 +25,18 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from flask import Flask, jsonify, request
+from flask import Flask, Response, jsonify, request
 
 from cds_service.fhir_adapter import parse_resource, preload_models
+from cds_service.fhir_client import FhirClient
+from cds_service.pipeline import Engine
 from cds_service.relevance import is_relevant
 from cds_service.server import BufferedFront
 from cds_service.settings import Settings
-from cds_service.wire import decode_json
+from cds_service.wire import decode_json, encode_json
+from hooks.registry import services as registry_services
 from hooks.terminology import Terminology, default_terminology
+from hooks.thresholds import load_thresholds
 
 app = Flask("bare")
 _local = threading.local()
@@ -106,6 +113,28 @@ def validate_audited():  # type: ignore[no-untyped-def]
     return jsonify({})
 
 
+@app.post("/evaluate-audited/<service_id>")
+def evaluate_audited(service_id: str):  # type: ignore[no-untyped-def]
+    """The least the service does with any call: parse it (orjson), evaluate it with the service's
+    engine (no Flask layer of the service, no JWT, no request log), commit one audit row."""
+    body = decode_json(request.get_data())
+    inv = _engine().invoke(service_id, body)
+    _audit(body)
+    return Response(encode_json(inv.body), mimetype="application/json")
+
+
+@lru_cache(maxsize=1)
+def _engine() -> Engine:
+    settings = Settings.from_env()
+    return Engine(
+        settings,
+        registry_services(),
+        FhirClient(timeout=settings.fhir_timeout_seconds),
+        _terminology(),
+        load_thresholds(settings.thresholds_file),
+    )
+
+
 @app.post("/echo")
 def echo():  # type: ignore[no-untyped-def]
     return jsonify(request.get_json())
@@ -127,6 +156,7 @@ def _asgi() -> BufferedFront:
     settings = Settings.from_env()
     _terminology()
     preload_models()
+    _engine()
     return BufferedFront(app, call_threads=settings.threads, max_body_bytes=settings.max_request_bytes)
 
 
