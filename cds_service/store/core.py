@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import (
     Connection,
@@ -30,6 +30,7 @@ from sqlalchemy import (
     delete,
     event,
     func,
+    insert,
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -300,16 +301,39 @@ class _Pending:
     error: BaseException | None = None
 
 
+class _Insert:
+    """One INSERT compiled once by SQLAlchemy for the engine's dialect (as ``_SqliteRunningSnoozes``
+    compiles its query), its values run through each column's bind processor for that dialect."""
+
+    def __init__(
+        self, table: Any, names: tuple[str, ...], dialect: Any, returning: str | None = None
+    ) -> None:
+        stmt = insert(table).values({name: bindparam(name) for name in names})
+        if returning is not None:
+            stmt = stmt.returning(table.c[returning])
+        compiled = stmt.compile(dialect=dialect)
+        self.sql = compiled.string
+        self._names = names
+        self._order = tuple(compiled.positiontup) if compiled.positiontup else None  # None: named style
+        self._processors = [table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names]
+
+    def params(self, values: tuple[Any, ...]) -> Any:
+        bound = {
+            n: v if p is None or v is None else p(v)
+            for n, p, v in zip(self._names, self._processors, values, strict=True)
+        }
+        return bound if self._order is None else tuple(bound[n] for n in self._order)
+
+
 class _AuditInserts:
-    """The three INSERTs every call's audit makes, as SQL text for the DBAPI cursor.
+    """The three INSERTs every call's audit makes, run on the DBAPI cursor.
 
-    Built with SQLAlchemy Core, they cost ~0.3 ms of CPU per call (statement objects, cache keys,
-    execution contexts) of ~0.55 ms for the whole transaction, on the writer thread every worker
-    shares with its calls. The text is written once from the tables' own columns, in the driver's
-    parameter style, and every value goes through its column's bind processor, so the rows are
-    exactly those Core would store (the transaction is still SQLAlchemy's: ``Store._writing``)."""
+    Built and executed through SQLAlchemy Core, they cost ~0.3 ms of CPU per call (statement
+    objects, cache keys, execution contexts) of ~0.55 ms for the whole transaction, on the writer
+    thread every worker shares with its calls. Each is compiled once (``_Insert``) and its values go
+    through the columns' bind processors, so the rows are exactly those Core would store (the
+    transaction is still SQLAlchemy's: ``Store._writing``)."""
 
-    _MARKS: ClassVar[dict[str, str]] = {"qmark": "?", "format": "%s", "pyformat": "%s"}
     INVOCATION = (
         "at",
         "service_id",
@@ -336,34 +360,9 @@ class _AuditInserts:
     SUGGESTION = ("uuid", "card_uuid")
 
     def __init__(self, dialect: Any) -> None:
-        mark = self._MARKS.get(dialect.paramstyle)
-        if mark is None:
-            raise ValueError(f"no audit INSERTs for the {dialect.paramstyle!r} parameter style")
-        self._dialect = dialect
-        self._mark = mark
-        self.invocation, self._invocation_bind = self._insert(Invocation.__table__, self.INVOCATION, "id")
-        self.card, self._card_bind = self._insert(IssuedCard.__table__, self.CARD)
-        self.suggestion, self._suggestion_bind = self._insert(IssuedSuggestion.__table__, self.SUGGESTION)
-
-    def _insert(
-        self, table: Any, names: tuple[str, ...], returning: str | None = None
-    ) -> tuple[str, Callable[[tuple[Any, ...]], tuple[Any, ...]]]:
-        columns = [table.c[name] for name in names]
-        processors = [c.type.bind_processor(self._dialect) for c in columns]
-        # Names from the table metadata, values as parameters: nothing from a request in the text.
-        sql = (
-            f"INSERT INTO {table.name} ({', '.join(c.name for c in columns)}) "  # noqa: S608
-            f"VALUES ({', '.join([self._mark] * len(columns))})"
-        )
-        if returning:
-            sql += f" RETURNING {table.c[returning].name}"
-
-        def bind(values: tuple[Any, ...]) -> tuple[Any, ...]:
-            return tuple(
-                v if p is None or v is None else p(v) for p, v in zip(processors, values, strict=True)
-            )
-
-        return sql, bind
+        self.invocation = _Insert(Invocation.__table__, self.INVOCATION, dialect, returning="id")
+        self.card = _Insert(IssuedCard.__table__, self.CARD, dialect)
+        self.suggestion = _Insert(IssuedSuggestion.__table__, self.SUGGESTION, dialect)
 
     def write(self, conn: Connection, rec: InvocationRecord) -> None:
         """The invocation, its cards and their suggestions, in ``conn``'s open transaction."""
@@ -382,13 +381,13 @@ class _AuditInserts:
                 len(rec.cards),
                 rec.error,
             )
-            cursor.execute(self.invocation, self._invocation_bind(invocation))
+            cursor.execute(self.invocation.sql, self.invocation.params(invocation))
             row = cursor.fetchone()
             if row is None:
                 raise RuntimeError("the audit INSERT returned no id")
             inv_id = row[0]
             cards = [
-                self._card_bind(
+                self.card.params(
                     (
                         card.uuid,
                         inv_id,
@@ -404,12 +403,14 @@ class _AuditInserts:
                 for card in rec.cards
             ]
             if cards:
-                cursor.executemany(self.card, cards)
+                cursor.executemany(self.card.sql, cards)
             suggestions = [
-                self._suggestion_bind((sug, card.uuid)) for card in rec.cards for sug in card.suggestion_uuids
+                self.suggestion.params((sug, card.uuid))
+                for card in rec.cards
+                for sug in card.suggestion_uuids
             ]
             if suggestions:
-                cursor.executemany(self.suggestion, suggestions)
+                cursor.executemany(self.suggestion.sql, suggestions)
         finally:
             cursor.close()
 
