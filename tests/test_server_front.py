@@ -141,7 +141,8 @@ def test_each_worker_listener_takes_its_share_of_new_connections() -> None:
 
 
 def test_a_worker_freezes_what_it_loaded_before_serving(monkeypatch: pytest.MonkeyPatch) -> None:
-    """What the loaded app holds is out of the collector's reach by the time the worker serves."""
+    """What the loaded app holds is out of the collector's reach by the time the worker serves, and
+    the collector runs only once the worker has grown."""
     import gc
     from types import SimpleNamespace
 
@@ -149,17 +150,23 @@ def test_a_worker_freezes_what_it_loaded_before_serving(monkeypatch: pytest.Monk
 
     from cds_service.server import Worker
 
-    seen: list[int] = []
-    monkeypatch.setattr(UvicornWorker, "run", lambda self: seen.append(gc.get_freeze_count()))
+    seen: list[tuple[int, tuple[int, int, int]]] = []
+    monkeypatch.setattr(
+        UvicornWorker, "run", lambda self: seen.append((gc.get_freeze_count(), gc.get_threshold()))
+    )
     worker = object.__new__(Worker)
     worker.sockets = []
     worker.cfg = SimpleNamespace(backlog=64)  # type: ignore[assignment]
+    thresholds = gc.get_threshold()
     gc.unfreeze()
     try:
         Worker.run(worker)
     finally:
         gc.unfreeze()
-    assert seen and seen[0] > 1000
+        gc.set_threshold(*thresholds)
+    assert seen and seen[0][0] > 1000
+    # young collections only once the worker has really grown; the older generations as before
+    assert seen[0][1] == (Worker.YOUNG_THRESHOLD, *thresholds[1:])
 
 
 def test_connections_accepted_on_a_worker_listener_send_without_delay() -> None:
