@@ -54,7 +54,7 @@ def test_calls_finishing_together_share_one_commit_and_each_returns_only_after_i
     for t in others:
         t.start()
     deadline = time.monotonic() + 5
-    while store._group._queue.qsize() < 10 and time.monotonic() < deadline:
+    while store._group.queued < 10 and time.monotonic() < deadline:
         time.sleep(0.01)
     time.sleep(0.1)
     assert returned == []  # nothing answered before its row is committed
@@ -68,6 +68,24 @@ def test_calls_finishing_together_share_one_commit_and_each_returns_only_after_i
     assert store._group.batches - batches_before == 2  # the first row, then the ten queued behind it
 
 
+def test_a_call_alone_writes_its_own_row_on_its_own_thread(store: Store) -> None:
+    """No writer thread to wake and wait for: with no transaction under way, the caller leads."""
+    writers: list[int] = []
+    real_write = store._audit.write
+
+    def write(conn: object, rec: InvocationRecord) -> None:
+        writers.append(threading.get_ident())
+        real_write(conn, rec)  # type: ignore[arg-type]
+
+    store._audit.write = write  # type: ignore[method-assign]
+    threads_before = threading.active_count()
+    store.record_invocation(invocation(card("own-1")))
+    store.record_invocation(invocation(card("own-2")))
+    assert writers == [threading.get_ident()] * 2
+    assert threading.active_count() == threads_before
+    assert _count(store, m.Invocation) == 2 and store._group is not None and store._group.queued == 0
+
+
 def test_the_audit_writer_takes_turns_with_evaluation(store: Store) -> None:
     """With a turn set, no audit transaction runs while a call evaluates (holds the turn), and each
     one runs holding it; the caller still returns only once its row is committed."""
@@ -75,13 +93,13 @@ def test_the_audit_writer_takes_turns_with_evaluation(store: Store) -> None:
     turn = threading.Lock()
     store.take_turns_with(turn)
     held_while_writing: list[bool] = []
-    real_write = store._group._write
+    real_write = store._audit.write
 
-    def write(records: object) -> None:
+    def write(conn: object, rec: InvocationRecord) -> None:
         held_while_writing.append(turn.locked())
-        real_write(records)  # type: ignore[arg-type]
+        real_write(conn, rec)  # type: ignore[arg-type]
 
-    store._group._write = write
+    store._audit.write = write  # type: ignore[method-assign]
     done = threading.Event()
     with turn:  # a call evaluating
         caller = threading.Thread(
@@ -127,7 +145,7 @@ def test_a_row_that_cannot_be_stored_fails_only_its_own_call(store: Store) -> No
     for t in threads:
         t.start()
     deadline = time.monotonic() + 5
-    while store._group._queue.qsize() < 3 and time.monotonic() < deadline:
+    while store._group.queued < 3 and time.monotonic() < deadline:
         time.sleep(0.01)
     gate.set()
     for t in threads:
@@ -194,5 +212,5 @@ def test_the_service_writes_its_audit_rows_in_turn_with_its_evaluations(tmp_path
     db = Path(str(tmp_path)) / "turns.sqlite3"
     app = create_app(Settings(auth_enabled=False, database_url=f"sqlite:///{db}", log_level="WARNING"))
     store, engine = app.extensions["cds_store"], app.extensions["cds_engine"]
-    assert store._group is not None and store._group.turn is engine.evaluating
+    assert store._group is not None and store._turn is engine.evaluating
     store.close()
