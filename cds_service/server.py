@@ -37,9 +37,11 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from a2wsgi.wsgi import build_environ
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn_worker import UvicornWorker
 
 from cds_service.errors import operation_outcome
+from cds_service.spread import ConnectionSpread
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -48,6 +50,25 @@ Send = Callable[[Message], Awaitable[None]]
 
 LIGHT_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 LIGHT_THREADS = 2
+CLOSE = (b"connection", b"close")
+
+# The workers' connection counts (see cds_service.spread): made by the master when it makes its
+# first worker, inherited by every worker it forks. None outside ``serve`` (tests, other servers).
+_spread: ConnectionSpread | None = None
+
+
+class CountedHttpToolsProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol, counting this worker's open connections."""
+
+    def connection_made(self, transport: Any) -> None:
+        super().connection_made(transport)
+        if _spread is not None:
+            _spread.opened()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if _spread is not None:
+            _spread.closed()
+        super().connection_lost(exc)
 
 
 class Worker(UvicornWorker):
@@ -58,7 +79,10 @@ class Worker(UvicornWorker):
     the same address with ``SO_REUSEPORT`` (``serve`` sets gunicorn's ``reuse_port``), so the
     kernel spreads new connections over the workers. On the shared listener alone, the first worker
     to wake accepts every waiting connection: 8 keep-alive connections opened together all landed
-    on one worker and the other core sat idle.
+    on one worker and the other core sat idle. The kernel's hash is blind to how many connections
+    each worker holds, so each worker counts its own (``CountedHttpToolsProtocol``) in memory the
+    master shares with them, and one holding more than an even split answers with ``Connection:
+    close`` until it does not (``cds_service.spread``).
 
     Once the app is loaded and warm, everything it holds (modules, model classes and validators,
     value sets, rule tables: some 150,000 objects) is moved out of the cyclic garbage collector's
@@ -80,9 +104,15 @@ class Worker(UvicornWorker):
 
     CONFIG_KWARGS: dict[str, Any] = {  # noqa: RUF012 - uvicorn_worker's own class attribute
         "loop": "asyncio",
-        "http": "httptools",
+        "http": CountedHttpToolsProtocol,
         "lifespan": "off",
     }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        global _spread  # made once in the master, shared by the workers it forks
+        if _spread is None:
+            _spread = ConnectionSpread()
+        super().__init__(*args, **kwargs)
 
     def run(self) -> None:
         inherited: list[Any] = self.sockets  # type: ignore[has-type]  # set by gunicorn's Worker
@@ -90,7 +120,13 @@ class Worker(UvicornWorker):
         gc.collect()  # what warm-up left behind, before the rest is frozen
         gc.freeze()
         gc.set_threshold(self.YOUNG_THRESHOLD, *gc.get_threshold()[1:])
-        super().run()
+        if _spread is not None:
+            _spread.join()
+        try:
+            super().run()
+        finally:
+            if _spread is not None:
+                _spread.leave()
 
 
 def own_listeners(shared: list[Any], backlog: int) -> list[socket.socket]:
@@ -163,6 +199,8 @@ class BufferedFront:
         pool = self.light if scope["method"] in LIGHT_METHODS else self.calls
         respond = functools.partial(contextvars.copy_context().run, self._respond, environ)
         status, response_headers, payload = await asyncio.get_running_loop().run_in_executor(pool, respond)
+        if _spread is not None and _spread.over_share() and CLOSE not in response_headers:
+            response_headers.append(CLOSE)  # the client reconnects; the kernel hashes it anew
         await send({"type": "http.response.start", "status": status, "headers": response_headers})
         await send({"type": "http.response.body", "body": payload, "more_body": False})
 
