@@ -1,6 +1,6 @@
 """Run every performance benchmark side by side and print one table: figure, ratio, target, PASS/FAIL.
 
-    python -m benchmarks            # full run (about 5 minutes)
+    python -m benchmarks            # full run (about 8 minutes)
     python -m benchmarks --quick    # one short round of each, for a smoke check
     python -m benchmarks --markdown FILE   # also write the table to FILE
 
@@ -457,7 +457,7 @@ def bench_http(quick: bool) -> list[Row]:
     wrk = ensure_wrk()
     if wrk is None:
         return _not_run("wrk unavailable (apt-get install wrk)")
-    seconds, rounds = (2, 1) if quick else (5, 3)
+    seconds, rounds = (2, 1) if quick else (5, 5)
     rows: list[Row] = []
     with tempfile.TemporaryDirectory() as tmpdir, postgres_schema() as pg_url:
         tmp = Path(tmpdir)
