@@ -279,6 +279,9 @@ def gunicorn(
         cmd = [sys.executable, "-m", "cds_service.cli", "serve"]
     else:
         from cds_service.settings import Settings
+        from cds_service.store import Store
+
+        Store.from_url(env["CDS_DATABASE_URL"]).close()  # the floors' store, migrated once, as `serve`
 
         cmd = [
             sys.executable,
@@ -571,6 +574,19 @@ def bench_http(quick: bool) -> list[Row]:
                         None,
                     )
                 )
+            # The tail of the least each call must do, done as the service does it (one call's
+            # work at a time per worker, the record through the service's store), same front.
+            rows.append(
+                Row(
+                    "14.1 floor: p99 of the least work, 8 conn",
+                    f"repeated: bare + evaluate + audit {med('evaluate-floor@8', 'p99'):.1f} ms (rounds "
+                    f"{each('evaluate-floor@8')}); distinct: bare + validate + audit "
+                    f"{med('floor@8', 'p99'):.1f} ms (rounds {each('floor@8')})",
+                    f"service {med('repeated@8', 'p99'):.1f} / {med('distinct@8', 'p99'):.1f} ms",
+                    "reference",
+                    None,
+                )
+            )
             # What stops the throughput targets: the CPU a request costs. On this machine's cores
             # (shared with wrk), 70 % / 50 % of 2d's requests/s leave at most this much per request.
             cpu = {name: med(name, "cpu_ms") for name in runs}

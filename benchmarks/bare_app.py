@@ -8,11 +8,15 @@ machine. ``/parse`` parses it and answers ``{}`` (the bare parse of a large char
 service must, and echoes: the ceiling for a service that records every call before it answers.
 Floors, the least the service itself must do: ``/validate-audited`` parses with the service's
 parser, validates the resources the relevance screen keeps with their R4B models (no cache) and
-commits one audit row, as for a chart never seen; ``/evaluate-audited`` parses with the service's
-parser, evaluates the call with the service's own engine (model cache on, as the service) and
-commits one audit row: the least any call must do, the decision logic included;
-``/parse-screen`` parses with the service's parser and screens every resource, as for a large
-chart. ``BARE_AUDIT_DB`` names the SQLite file.
+commits the call's audit record, as for a chart never seen; ``/evaluate-audited`` parses with the
+service's parser, evaluates the call with the service's own engine (model cache on, as the
+service) and commits its audit record (the cards issued): the least any call must do, the decision
+logic included. Both floors do their work as the service does it — one call at a time per worker,
+the record committed through the service's store (group commit, the SQLite write lock, the writer
+taking turns with the work) — so their p99 is the tail of that work alone, without the service's
+Flask layer, request log, snooze read or JWT. ``/parse-screen`` parses with the service's parser and
+screens every resource, as for a large chart. ``BARE_AUDIT_DB`` names the SQLite file of the plain
+audited echo (2d); ``CDS_DATABASE_URL`` the floors' store (migrated before the server starts).
 """
 
 from __future__ import annotations
@@ -29,10 +33,12 @@ from flask import Flask, Response, jsonify, request
 
 from cds_service.fhir_adapter import parse_resource, preload_models
 from cds_service.fhir_client import FhirClient
-from cds_service.pipeline import Engine
+from cds_service.pipeline import Engine, Invocation
+from cds_service.records import InvocationRecord
 from cds_service.relevance import is_relevant
 from cds_service.server import BufferedFront
 from cds_service.settings import Settings
+from cds_service.store import Store
 from cds_service.wire import decode_json, encode_json
 from hooks.registry import services as registry_services
 from hooks.terminology import Terminology, default_terminology
@@ -106,10 +112,11 @@ def validate_audited():  # type: ignore[no-untyped-def]
     resources the screen keeps with their R4B models, commit one audit row."""
     body = decode_json(request.get_data())
     term = _terminology()
-    for key, i, raw in _resources(body):
-        if is_relevant(raw, term):
-            parse_resource(raw, f"{key}[{i}]")
-    _audit(body)
+    with _engine().evaluating:  # one call's work at a time per worker, as the service
+        for key, i, raw in _resources(body):
+            if is_relevant(raw, term):
+                parse_resource(raw, f"{key}[{i}]")
+    _store().record_invocation(_record(Invocation("radicular-pathway"), body))
     return jsonify({})
 
 
@@ -119,8 +126,29 @@ def evaluate_audited(service_id: str):  # type: ignore[no-untyped-def]
     engine (no Flask layer of the service, no JWT, no request log), commit one audit row."""
     body = decode_json(request.get_data())
     inv = _engine().invoke(service_id, body)
-    _audit(body)
+    _store().record_invocation(_record(inv, body))
     return Response(encode_json(inv.body), mimetype="application/json")
+
+
+def _record(inv: Invocation, body: dict) -> InvocationRecord:  # type: ignore[type-arg]
+    return InvocationRecord(
+        at=datetime.now(UTC),
+        service_id=inv.service_id,
+        hook=str(body.get("hook") or ""),
+        hook_instance=str(body.get("hookInstance") or uuid.uuid4()),
+        patient_id=inv.patient_id,
+        user_id=inv.user_id,
+        status=200,
+        latency_ms=0.0,
+        cards=inv.issued,
+    )
+
+
+@lru_cache(maxsize=1)
+def _store() -> Store:
+    store = Store.from_url(Settings.from_env().database_url, migrate=False)
+    store.take_turns_with(_engine().evaluating)
+    return store
 
 
 @lru_cache(maxsize=1)
@@ -157,6 +185,7 @@ def _asgi() -> BufferedFront:
     _terminology()
     preload_models()
     _engine()
+    _store().warm_up()
     return BufferedFront(app, call_threads=settings.threads, max_body_bytes=settings.max_request_bytes)
 
 
