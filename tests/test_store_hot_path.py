@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import event, func, select
@@ -68,16 +69,21 @@ def test_calls_finishing_together_share_one_commit_and_each_returns_only_after_i
     assert store._group.batches - batches_before == 2  # the first row, then the ten queued behind it
 
 
-def test_a_call_alone_writes_its_own_row_on_its_own_thread(store: Store) -> None:
-    """No writer thread to wake and wait for: with no transaction under way, the caller leads."""
-    writers: list[int] = []
+def _on_each_write(store: Store, note: Callable[[], object]) -> None:
+    """Call ``note`` as each audit record is written, inside its transaction."""
     real_write = store._audit.write
 
     def write(conn: object, rec: InvocationRecord) -> None:
-        writers.append(threading.get_ident())
+        note()
         real_write(conn, rec)  # type: ignore[arg-type]
 
     store._audit.write = write  # type: ignore[method-assign]
+
+
+def test_a_call_alone_writes_its_own_row_on_its_own_thread(store: Store) -> None:
+    """No writer thread to wake and wait for: with no transaction under way, the caller leads."""
+    writers: list[int] = []
+    _on_each_write(store, lambda: writers.append(threading.get_ident()))
     threads_before = threading.active_count()
     store.record_invocation(invocation(card("own-1")))
     store.record_invocation(invocation(card("own-2")))
@@ -93,13 +99,7 @@ def test_the_audit_writer_takes_turns_with_evaluation(store: Store) -> None:
     turn = threading.Lock()
     store.take_turns_with(turn)
     held_while_writing: list[bool] = []
-    real_write = store._audit.write
-
-    def write(conn: object, rec: InvocationRecord) -> None:
-        held_while_writing.append(turn.locked())
-        real_write(conn, rec)  # type: ignore[arg-type]
-
-    store._audit.write = write  # type: ignore[method-assign]
+    _on_each_write(store, lambda: held_while_writing.append(turn.locked()))
     done = threading.Event()
     with turn:  # a call evaluating
         caller = threading.Thread(
