@@ -497,6 +497,8 @@ def bench_http(quick: bool) -> list[Row]:
                 "bare-audited@32": (f"{bare}/echo-audited", repeated, 32),
                 "floor@8": (f"{bare}/validate-audited", distinct, 8),
                 "evaluate-floor@8": (f"{bare}/evaluate-audited/{SERVICE_ID}", repeated, 8),
+                "floor@32": (f"{bare}/validate-audited", distinct, 32),
+                "evaluate-floor@32": (f"{bare}/evaluate-audited/{SERVICE_ID}", repeated, 32),
                 "big@1": (big_url, big, 1),
                 "big-bare-parse@1": (f"{bare}/parse", big, 1),
                 "big-floor@1": (f"{bare}/parse-screen", big, 1),
@@ -576,17 +578,19 @@ def bench_http(quick: bool) -> list[Row]:
                 )
             # The tail of the least each call must do, done as the service does it (one call's
             # work at a time per worker, the record through the service's store), same front.
-            rows.append(
-                Row(
-                    "14.1 floor: p99 of the least work, 8 conn",
-                    f"repeated: bare + evaluate + audit {med('evaluate-floor@8', 'p99'):.1f} ms (rounds "
-                    f"{each('evaluate-floor@8')}); distinct: bare + validate + audit "
-                    f"{med('floor@8', 'p99'):.1f} ms (rounds {each('floor@8')})",
-                    f"service {med('repeated@8', 'p99'):.1f} / {med('distinct@8', 'p99'):.1f} ms",
-                    "reference",
-                    None,
+            for conns in (8, 32):
+                rows.append(
+                    Row(
+                        f"14.1 floor: p99 of the least work, {conns} conn",
+                        f"repeated: bare + evaluate + audit {med(f'evaluate-floor@{conns}', 'p99'):.1f} ms "
+                        f"(rounds {each(f'evaluate-floor@{conns}')}); distinct: bare + validate + audit "
+                        f"{med(f'floor@{conns}', 'p99'):.1f} ms (rounds {each(f'floor@{conns}')})",
+                        f"service {med(f'repeated@{conns}', 'p99'):.1f} / "
+                        f"{med(f'distinct@{conns}', 'p99'):.1f} ms",
+                        "reference",
+                        None,
+                    )
                 )
-            )
             # What stops the throughput targets: the CPU a request costs. On this machine's cores
             # (shared with wrk), 70 % / 50 % of 2d's requests/s leave at most this much per request.
             cpu = {name: med(name, "cpu_ms") for name in runs}
