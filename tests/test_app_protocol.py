@@ -330,6 +330,26 @@ def test_snoozed_rules_are_dropped(make_app: Callable[..., Flask], store: Any) -
     assert spy.snooze_calls == [("probe", "rad-001", FIXED_NOW)]
 
 
+def test_the_snooze_read_waits_on_the_database_outside_the_evaluation_lock(
+    make_app: Callable[..., Flask], store: Any
+) -> None:
+    """The worker's other calls go on evaluating while a call reads its snoozes: the read is made
+    before the call takes its turn to evaluate, never while holding it."""
+    held: list[bool] = []
+
+    class Watching(SpyStore):
+        def active_snoozes(self, service_id: str, patient_id: str, at: Any) -> frozenset[str]:
+            held.append(app.extensions["cds_engine"].evaluating.locked())
+            return super().active_snoozes(service_id, patient_id, at)
+
+    spy = Watching(store, silenced=frozenset({"B"}))
+    svc = make_probe_service(fixed(draft("A", "t1"), draft("B", "t2")))
+    app = make_app(services=(svc,), store=spy)
+    resp = post(app.test_client(), "probe", load_protocol("patient-view.full-prefetch.json"))
+    assert [c["source"]["topic"]["code"] for c in resp.get_json()["cards"]] == ["A"]
+    assert held == [False]
+
+
 def test_snooze_feedback_silences_the_rule_end_to_end(make_app: Callable[..., Flask], store: Any) -> None:
     """Override with a snooze reason (recorded in the real store) and the next call drops that rule."""
     svc = make_probe_service(fixed(draft("A", "t1"), draft("B", "t2")))
