@@ -203,6 +203,35 @@ def test_a_snooze_already_cached_is_not_read_again(store: Store) -> None:
     assert seen == []
 
 
+def test_the_per_call_snooze_read_takes_no_pooled_connection(store: Store) -> None:
+    """With no snooze running (the usual call), the answer comes from the thread's own reader
+    connection: no pool checkout, no transaction; after a snooze is stored, the same read sees it."""
+    checkouts: list[object] = []
+    event.listen(store.engine, "checkout", lambda *args: checkouts.append(args))
+    day1 = T0 + timedelta(days=1)
+    for _ in range(3):
+        assert store.active_snoozes(SVC, "pat-1", day1) == frozenset()
+    assert checkouts == []
+    store.record_invocation(invocation(card("c-1", "esi-failed"), patient="pat-1"))
+    store.record_feedback(SVC, [override("c-1", "snooze-1m")], received_at=T0 + timedelta(minutes=1))
+    assert store.active_snoozes(SVC, "pat-1", day1) == frozenset({"esi-failed"})
+
+
+def test_a_broken_reader_connection_is_replaced_and_the_call_answered(store: Store) -> None:
+    """A reader connection that fails (a restarted database server) is dropped and the question
+    asked again on a new one: the call still gets the running snoozes, not an error."""
+    store.record_invocation(invocation(card("c-1", "esi-failed"), patient="pat-1"))
+    store.record_feedback(SVC, [override("c-1", "snooze-1m")], received_at=T0 + timedelta(minutes=1))
+    day1 = T0 + timedelta(days=1)
+    assert store.active_snoozes(SVC, "pat-1", day1) == frozenset({"esi-failed"})
+    reader = store._running_snoozes
+    assert reader is not None
+    broken = reader._local.conn
+    broken.close()
+    assert store.active_snoozes(SVC, "pat-1", day1) == frozenset({"esi-failed"})
+    assert reader._local.conn is not broken
+
+
 def test_the_service_writes_its_audit_rows_in_turn_with_its_evaluations(tmp_path: object) -> None:
     from pathlib import Path
 
