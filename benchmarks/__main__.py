@@ -472,7 +472,7 @@ def bench_http(quick: bool) -> list[Row]:
         distinct.write_text("".join(json.dumps(b) + "\n" for b in make_patients(60, 150)))
         big = tmp / "big.json"
         big.write_text(json.dumps(make_request(5050)))  # ~50 that matter + 5,000 vital signs, encounters
-        ports = {name: free_port() for name in ("service", "bare", "postgres", "big")}
+        ports = {name: free_port() for name in ("service", "bare", "postgres", "bare-pg", "big")}
         with contextlib.ExitStack() as stack:
             masters = {"service": stack.enter_context(gunicorn("service", ports["service"], tmp))}
             masters["bare"] = stack.enter_context(gunicorn("bare", ports["bare"], tmp))
@@ -482,6 +482,10 @@ def bench_http(quick: bool) -> list[Row]:
             if pg_url is not None:
                 masters["postgres"] = stack.enter_context(
                     gunicorn("service", ports["postgres"], tmp, {"CDS_DATABASE_URL": pg_url})
+                )
+                # the repeated chart's floor with the same PostgreSQL store
+                masters["bare-pg"] = stack.enter_context(
+                    gunicorn("bare", ports["bare-pg"], tmp, {"CDS_DATABASE_URL": pg_url})
                 )
             svc = masters["service"]
             workers_at = {f":{ports[name]}/": worker_pids(proc.pid) for name, proc in masters.items()}
@@ -507,6 +511,9 @@ def bench_http(quick: bool) -> list[Row]:
                 pg_service = f"http://127.0.0.1:{ports['postgres']}/cds-services/{SERVICE_ID}"
                 runs["postgres@8"] = (pg_service, repeated, 8)
                 runs["postgres@32"] = (pg_service, repeated, 32)
+                pg_floor = f"http://127.0.0.1:{ports['bare-pg']}/evaluate-audited/{SERVICE_ID}"
+                runs["postgres-floor@8"] = (pg_floor, repeated, 8)
+                runs["postgres-floor@32"] = (pg_floor, repeated, 32)
             for url, body, _ in runs.values():  # warm every server and endpoint
                 run_wrk(wrk, url, body, 1, 2)
             results: dict[str, list[dict[str, float]]] = {name: [] for name in runs}
@@ -662,6 +669,20 @@ def bench_http(quick: bool) -> list[Row]:
                         "",
                         "≤ 25 / ≤ 100 ms",
                         p99_8 <= 25 and p99_32 <= 100 and errors == 0,
+                    )
+                )
+                pg_floor_8, pg_floor_32 = med("postgres-floor@8", "p99"), med("postgres-floor@32", "p99")
+                rows.append(
+                    Row(
+                        "14.1 floor: p99 of the least work, PostgreSQL",
+                        f"repeated: bare + evaluate + audit {pg_floor_8:.1f} ms at 8 conn "
+                        f"(rounds {each('postgres-floor@8')}), {pg_floor_32:.1f} ms at 32; "
+                        f"{med('postgres-floor@8', 'rps'):.0f} req/s, {cpu['postgres-floor@8']:.2f} ms "
+                        f"CPU per request (service {cpu['postgres@8']:.2f}); "
+                        f"{bad('postgres-floor@8') + bad('postgres-floor@32')} non-2xx/errors",
+                        f"service {p99_8:.1f} / {p99_32:.1f} ms",
+                        "reference",
+                        None,
                     )
                 )
             else:
