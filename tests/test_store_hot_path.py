@@ -23,23 +23,25 @@ from cds_service.store import models as m
 
 
 def _count(store: Store, model: type) -> int:
-    with store.engine.connect() as conn:
+    with store._read() as conn:  # takes no write lock: counts beside a transaction under way
         return int(conn.scalar(select(func.count()).select_from(model)) or 0)
 
 
 def test_calls_finishing_together_share_one_commit_and_each_returns_only_after_it(store: Store) -> None:
-    """While the writer cannot commit, no caller returns; then the queued rows commit together."""
+    """While a transaction is being written, no caller returns; the rows queued meanwhile then
+    commit together, in the next one."""
     assert store._group is not None
     blocked = threading.Event()
     release = threading.Event()
-    real_write = store._group._write
+    real_write = store._audit.write
 
-    def slow_write(records: object) -> None:
-        blocked.set()
-        release.wait(10)
-        real_write(records)  # type: ignore[arg-type]
+    def slow_write(conn: object, rec: InvocationRecord) -> None:
+        if not blocked.is_set():  # the first row, inside its transaction
+            blocked.set()
+            release.wait(10)
+        real_write(conn, rec)  # type: ignore[arg-type]
 
-    store._group._write = slow_write
+    store._audit.write = slow_write  # type: ignore[method-assign]
     returned: list[int] = []
     first = threading.Thread(
         target=lambda: (store.record_invocation(invocation(card("c-0"))), returned.append(0))
@@ -67,6 +69,29 @@ def test_calls_finishing_together_share_one_commit_and_each_returns_only_after_i
     assert sorted(returned) == list(range(11))
     assert _count(store, m.Invocation) == 11 and _count(store, m.IssuedCard) == 11
     assert store._group.batches - batches_before == 2  # the first row, then the ten queued behind it
+
+
+def test_calls_finishing_while_the_leader_waits_for_the_write_lock_share_its_commit(store: Store) -> None:
+    """The leader takes the queued rows only once its transaction has begun: the calls that
+    finished while it waited for the write lock and its turn are committed with its own row."""
+    assert store._group is not None
+    turn = threading.Lock()
+    store.take_turns_with(turn)
+    threads = [
+        threading.Thread(target=store.record_invocation, args=(invocation(card(f"w-{i}")),)) for i in range(5)
+    ]
+    with turn:  # a call evaluating: the leader waits for its turn
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + 5
+        while store._group.queued < 5 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert store._group.queued == 5 and _count(store, m.Invocation) == 0
+        batches_before = store._group.batches
+    for t in threads:
+        t.join(10)
+    assert _count(store, m.Invocation) == 5
+    assert store._group.batches - batches_before == 1
 
 
 def _on_each_write(store: Store, note: Callable[[], object]) -> None:

@@ -466,16 +466,21 @@ class GroupCommit:
 
     Leader and followers, with no thread of its own: a caller that finds no transaction under way
     writes its row itself (it leads). Callers arriving meanwhile queue; when the leader's
-    transaction ends, the first of them leads the next one, writing everything queued by then (up
-    to ``MAX_BATCH``): one commit, one fsync, instead of one per call. Each follower wakes once,
-    when its row is committed. With a writer thread of its own, each row waited for that thread to
-    wake and then for the caller to wake again, about 1.3 ms each on a busy worker, while batches
-    held 1.3 rows on average. If a batch fails, its rows are written again one by one, so one
-    unstorable row fails only its own call."""
+    transaction ends, the first of them leads the next one. A leader takes the rows queued (up to
+    ``MAX_BATCH``) only once its transaction has begun — after the write lock the worker processes
+    share — so the calls that finished while it waited for that lock share its commit: one commit,
+    one fsync, instead of one per call. Each follower wakes once, when its row is committed. With a
+    writer thread of its own, each row waited for that thread to wake and then for the caller to
+    wake again, about 1.3 ms each on a busy worker, while batches held 1.3 rows on average. If a
+    batch fails, its rows are written again one by one, so one unstorable row fails only its own
+    call.
+
+    ``write`` is given a function that takes the batch off the queue; it calls it inside the
+    transaction and writes what it returns."""
 
     MAX_BATCH = 64
 
-    def __init__(self, write: Callable[[Sequence[InvocationRecord]], None]) -> None:
+    def __init__(self, write: Callable[[Callable[[], Sequence[InvocationRecord]]], None]) -> None:
         self._write = write
         self._mutex = threading.Lock()
         self._waiting: list[_Pending] = []  # queued, the first of them leads next
@@ -504,12 +509,19 @@ class GroupCommit:
 
     def _lead(self) -> None:
         """Write what is queued (this caller's row first) and hand the lead on."""
-        with self._mutex:
-            batch = self._waiting[: self.MAX_BATCH]
-            del self._waiting[: self.MAX_BATCH]
+        batch: list[_Pending] = []
+
+        def take() -> list[InvocationRecord]:
+            with self._mutex:
+                if not batch:
+                    batch.extend(self._waiting[: self.MAX_BATCH])
+                    del self._waiting[: self.MAX_BATCH]
+            return [p.record for p in batch]
+
         try:
-            self._write_or_fail(batch)
+            self._write_or_fail(take, batch)
         except BaseException as exc:  # the rows were not written: each caller hears it
+            take()  # the transaction failed before it took them
             for p in batch:
                 p.error = p.error or exc
             raise
@@ -523,18 +535,19 @@ class GroupCommit:
             if successor is not None:
                 successor.done.set()  # not written: it leads the next transaction
 
-    def _write_or_fail(self, batch: list[_Pending]) -> None:
+    def _write_or_fail(self, take: Callable[[], list[InvocationRecord]], batch: list[_Pending]) -> None:
         try:
-            self._write([p.record for p in batch])
+            self._write(take)
             self.batches += 1
             self.rows += len(batch)
         except Exception as exc:
+            take()  # the transaction failed before it took them
             if len(batch) == 1:
                 batch[0].error = exc
             else:
                 for p in batch:
                     try:
-                        self._write([p.record])
+                        self._write(functools.partial(list, (p.record,)))
                     except Exception as one:
                         p.error = one
 
@@ -634,14 +647,15 @@ class Store:
         Returns once they are committed (group commit: calls finishing together share the
         transaction); raises if they could not be."""
         if self._group is None:
-            self._write_batch([rec])
+            self._write_batch(functools.partial(list, (rec,)))
         else:
             self._group.submit(rec)
         self._purge_if_due()
 
-    def _write_batch(self, records: Sequence[InvocationRecord]) -> None:
+    def _write_batch(self, take: Callable[[], Sequence[InvocationRecord]]) -> None:
+        """One transaction: the records ``take`` gives once it has begun (the write lock held)."""
         with self._writing(self._turn) as conn:
-            for rec in records:
+            for rec in take():
                 self._audit.write(conn, rec)
 
     def warm_up(self) -> None:
