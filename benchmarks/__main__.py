@@ -11,7 +11,7 @@ the default SQLite store, beside bare Flask baselines served the same way (``ben
 Issue 14 (HTTP, ~60-resource patient-view request):
   14.1 p99 ≤ 25 ms at 8 connections and ≤ 100 ms at 32, for the repeated chart and for distinct
        charts (150 patients in turn, each with its own ids: more than the model cache holds); the
-       same for the repeated chart with PostgreSQL;
+       same for the repeated chart with PostgreSQL, beside its floor on the same PostgreSQL store;
   14.2 requests/s ≥ 50 % (distinct charts) and ≥ 70 % (repeated chart) of the bare endpoint that
        commits one audit row per call (2d); the floors — the bare endpoint that also validates the
        chart's relevant resources (distinct), or evaluates the call with the service's engine
