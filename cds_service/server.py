@@ -72,8 +72,14 @@ class CountedHttpToolsProtocol(HttpToolsProtocol):
 
 
 class Worker(UvicornWorker):
-    """gunicorn worker class: uvicorn on asyncio with the httptools parser; no lifespan events
-    (the app warms up when the worker loads it).
+    """gunicorn worker class: uvicorn on uvloop (asyncio's loop on libuv) with the httptools
+    parser; no lifespan events (the app warms up when the worker loads it).
+
+    The loop's thread parses every request and writes every response, and wakes once per call
+    when the call's thread hands the answer back. On uvloop that costs less of the interpreter
+    lock the call threads share. Measured side by side against asyncio's own loop, 8 alternating
+    rounds, repeated chart at 8 connections: +7 % requests/s, −7 % CPU per request, p99 −15 %
+    (medians of the paired rounds). Distinct charts, where validation dominates: within noise.
 
     Besides the listener the master shares, each worker listens on a socket of its own bound to
     the same address with ``SO_REUSEPORT`` (``serve`` sets gunicorn's ``reuse_port``), so the
@@ -103,7 +109,7 @@ class Worker(UvicornWorker):
     YOUNG_THRESHOLD = 20_000
 
     CONFIG_KWARGS: dict[str, Any] = {  # noqa: RUF012 - uvicorn_worker's own class attribute
-        "loop": "asyncio",
+        "loop": "uvloop",
         "http": CountedHttpToolsProtocol,
         "lifespan": "off",
     }
@@ -134,8 +140,9 @@ def own_listeners(shared: list[Any], backlog: int) -> list[socket.socket]:
     option set (on the others, binding a second socket would fail).
 
     ``TCP_NODELAY`` is set on it as gunicorn sets it on its own listener, so accepted connections
-    inherit it: asyncio only sets it on sockets created with ``IPPROTO_TCP``, and uvicorn writes a
-    response's headers and body separately. Without it, the body waited behind Nagle's algorithm
+    inherit it, whatever the event loop does with the sockets it accepts (asyncio's own loop sets
+    it only on sockets created with ``IPPROTO_TCP``), and uvicorn writes a response's headers and
+    body separately. Without it, the body waited behind Nagle's algorithm
     for the client's delayed ACK: about 40 ms more on every call of a connection accepted here
     (a 2.5 MiB chart: 68 ms against 21 ms on the shared listener)."""
     own = []

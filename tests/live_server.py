@@ -26,6 +26,19 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def children(parent: int) -> list[int]:
+    """The pids of ``parent``'s child processes (``serve``'s workers)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == parent:  # field 4 of stat: the parent's pid
+            found.append(int(stat.parent.name))
+    return found
+
+
 def serve_command() -> list[str]:
     script = Path(sys.executable).with_name("radicular-cds")
     if script.exists():

@@ -14,7 +14,7 @@ import pytest
 
 from cds_service.spread import ConnectionSpread
 from tests.conftest import ROOT
-from tests.live_server import LiveServer
+from tests.live_server import LiveServer, children
 
 
 def _other_worker(spread: ConnectionSpread, slot: int, pid: int, open_connections: int) -> None:
@@ -65,18 +65,6 @@ def test_a_new_worker_takes_the_slot_a_dead_one_left_and_gives_it_back() -> None
     assert spread._pids[0] == 0 and spread._slot == -1
 
 
-def _children(parent: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == parent:  # field 4 of stat: the parent's pid
-            found.append(int(stat.parent.name))
-    return found
-
-
 def _established_per_worker(port: int, workers: list[int]) -> list[int]:
     """Server-side ESTABLISHED connections on ``port`` held by each worker process (from /proc)."""
     inodes: set[str] = set()
@@ -107,7 +95,7 @@ def test_serve_spreads_keep_alive_connections_evenly_over_its_workers(tmp_path: 
     headers = {"Content-Type": "application/json"}
     with LiveServer(f"sqlite:///{tmp_path / 'spread.sqlite3'}", tmp_path / "serve.log", workers=3) as server:
         assert server.proc is not None
-        workers = _children(server.proc.pid)
+        workers = children(server.proc.pid)
         assert len(workers) == 3
         conns = [http.client.HTTPConnection("127.0.0.1", server.port, timeout=30) for _ in range(9)]
 

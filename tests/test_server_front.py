@@ -8,11 +8,14 @@ import selectors
 import socket
 import sys
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from cds_service.server import BufferedFront, own_listeners
+from tests.live_server import LiveServer, children
 
 
 def _call(front: BufferedFront, method: str, body_parts: Iterable[bytes]) -> list[dict[str, Any]]:
@@ -197,3 +200,15 @@ def test_connections_accepted_on_a_worker_listener_send_without_delay() -> None:
             c.close()
         for s in (shared, *own):
             s.close()
+
+
+def test_serve_workers_run_their_event_loop_on_uvloop(tmp_path: Path) -> None:
+    # uvicorn imports uvloop only when told to use it: asyncio's own loop leaves it unloaded.
+    with LiveServer(f"sqlite:///{tmp_path / 'loop.sqlite3'}", tmp_path / "serve.log", workers=2) as server:
+        assert server.proc is not None
+        assert requests.get(f"{server.base_url}/health", timeout=10).status_code == 200
+        workers = children(server.proc.pid)
+        assert len(workers) == 2
+        for pid in workers:
+            maps = Path(f"/proc/{pid}/maps").read_text()
+            assert "uvloop/loop." in maps, f"worker {pid} has not loaded uvloop's loop"
