@@ -390,3 +390,63 @@ def test_decoding_leaves_the_garbage_collector_as_it_found_it(raw: bytes) -> Non
             assert gc.isenabled() is was_on
         finally:
             gc.enable()
+
+
+# ---- card and suggestion UUIDs ---------------------------------------------------------------
+
+
+def test_card_uuids_are_random_version_4_and_never_repeat_across_threads() -> None:
+    import threading
+    import uuid
+
+    uuids = wire.RandomUuids()
+    drawn: list[str] = []
+
+    def draw() -> None:
+        drawn.extend(uuids() for _ in range(1000))
+
+    threads = [threading.Thread(target=draw) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(drawn)) == 3000
+    assert all(uuid.UUID(u).version == 4 and str(uuid.UUID(u)) == u for u in drawn)
+
+
+def test_card_uuids_read_the_random_source_once_per_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    # every read of os.urandom gives up the interpreter lock while the call holds its evaluation lock
+    import os
+
+    reads: list[int] = []
+    real = os.urandom
+
+    def counting(n: int) -> bytes:
+        reads.append(n)
+        return real(n)
+
+    monkeypatch.setattr(os, "urandom", counting)
+    uuids = wire.RandomUuids()
+    for _ in range(wire.RandomUuids.BATCH + 1):
+        uuids()
+    assert len(reads) == 2
+
+
+def test_a_forked_worker_never_hands_out_the_uuids_its_parent_has_read() -> None:
+    import os
+
+    uuids = wire.RandomUuids()
+    uuids()  # the parent now holds a batch read before the fork
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its next UUID, to the parent
+        try:
+            os.write(write_end, uuids().encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    child = os.read(read_end, 64).decode()
+    os.close(read_end)
+    os.waitpid(pid, 0)
+    parent_next = [uuids() for _ in range(wire.RandomUuids.BATCH)]
+    assert child and child not in parent_next
