@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import os
+import threading
+import uuid
 from typing import Any
 
 import pytest
@@ -396,9 +399,6 @@ def test_decoding_leaves_the_garbage_collector_as_it_found_it(raw: bytes) -> Non
 
 
 def test_card_uuids_are_random_version_4_and_never_repeat_across_threads() -> None:
-    import threading
-    import uuid
-
     uuids = wire.RandomUuids()
     drawn: list[str] = []
 
@@ -416,8 +416,6 @@ def test_card_uuids_are_random_version_4_and_never_repeat_across_threads() -> No
 
 def test_card_uuids_read_the_random_source_once_per_batch(monkeypatch: pytest.MonkeyPatch) -> None:
     # every read of os.urandom gives up the interpreter lock while the call holds its evaluation lock
-    import os
-
     reads: list[int] = []
     real = os.urandom
 
@@ -433,8 +431,6 @@ def test_card_uuids_read_the_random_source_once_per_batch(monkeypatch: pytest.Mo
 
 
 def test_a_forked_worker_never_hands_out_the_uuids_its_parent_has_read() -> None:
-    import os
-
     uuids = wire.RandomUuids()
     uuids()  # the parent now holds a batch read before the fork
     read_end, write_end = os.pipe()
