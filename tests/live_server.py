@@ -1,5 +1,6 @@
 """``radicular-cds serve`` (gunicorn) as a real process group on a loopback port, for the durability
-and load tests. ``kill9()`` SIGKILLs the whole group (master and workers) at once; ``stop()`` asks
+and load tests. ``start()`` returns once every worker is serving, not only the first to answer
+``/health``; ``kill9()`` SIGKILLs the whole group (master and workers) at once; ``stop()`` asks
 for a graceful stop and falls back to SIGKILL. Nothing outlives the ``with`` block."""
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import IO
 
 import requests
 
+from cds_service.settings import default_workers
 from tests.conftest import EVALUATION_DATE
 
 
@@ -37,6 +39,41 @@ def children(parent: int) -> list[int]:
         if int(fields[1]) == parent:  # field 4 of stat: the parent's pid
             found.append(int(stat.parent.name))
     return found
+
+
+def listening_inodes(port: int) -> set[str]:
+    """The inodes of the TCP sockets listening on ``port`` (from ``/proc/net/tcp*``)."""
+    return _socket_inodes(port, "0A")
+
+
+def established_inodes(port: int) -> set[str]:
+    """The inodes of the server-side TCP connections on ``port`` (from ``/proc/net/tcp*``)."""
+    return _socket_inodes(port, "01")
+
+
+def _socket_inodes(port: int, state: str) -> set[str]:
+    inodes: set[str] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        if not Path(table).exists():
+            continue
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == state:
+                inodes.add(fields[9])
+    return inodes
+
+
+def sockets_held(pid: int, inodes: set[str]) -> set[str]:
+    """Which of ``inodes`` the process ``pid`` holds open."""
+    held = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:[") and target[8:-1] in inodes:
+            held.add(target[8:-1])
+    return held
 
 
 def serve_command() -> list[str]:
@@ -103,13 +140,32 @@ class LiveServer:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited with {self.proc.returncode}; log: {self.log_tail()}")
             try:
-                if requests.get(f"{self.base_url}/health", timeout=2).status_code == 200:
+                healthy = requests.get(f"{self.base_url}/health", timeout=2).status_code == 200
+                if healthy and self._all_serving():
                     return
             except requests.RequestException:
                 pass
             time.sleep(0.1)
         self.kill9()
         raise RuntimeError(f"server did not answer /health within {timeout}s; log: {self.log_tail()}")
+
+    def _all_serving(self) -> bool:
+        """Every worker has reached its serving loop: it holds a listener of its own
+        (``cds_service.server.Worker.run`` opens it after the app is loaded and warm). ``/health``
+        answers as soon as the first worker does, while the others may still be loading; a test
+        that counts on all of them (the connection spread, the event loop of each) would race."""
+        assert self.proc is not None
+        configured = {**os.environ, **self.extra_env}.get("CDS_WORKERS")
+        expected = self.workers or (int(configured) if configured else default_workers())
+        workers = children(self.proc.pid)
+        if len(workers) != expected:
+            return False
+        listeners = listening_inodes(self.port)
+        shared = sockets_held(self.proc.pid, listeners)  # the master's, inherited by every worker
+        try:
+            return all(sockets_held(pid, listeners) - shared for pid in workers)
+        except FileNotFoundError:  # a worker that exited (or is being replaced) meanwhile
+            return False
 
     def _reap(self) -> None:
         assert self.proc is not None

@@ -14,7 +14,7 @@ import pytest
 
 from cds_service.spread import ConnectionSpread
 from tests.conftest import ROOT
-from tests.live_server import LiveServer, children
+from tests.live_server import LiveServer, children, established_inodes, sockets_held
 
 
 def _other_worker(spread: ConnectionSpread, slot: int, pid: int, open_connections: int) -> None:
@@ -67,26 +67,8 @@ def test_a_new_worker_takes_the_slot_a_dead_one_left_and_gives_it_back() -> None
 
 def _established_per_worker(port: int, workers: list[int]) -> list[int]:
     """Server-side ESTABLISHED connections on ``port`` held by each worker process (from /proc)."""
-    inodes: set[str] = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        if not Path(table).exists():
-            continue
-        for line in Path(table).read_text().splitlines()[1:]:
-            fields = line.split()
-            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":
-                inodes.add(fields[9])
-    counts = []
-    for pid in workers:
-        held = 0
-        for fd in Path(f"/proc/{pid}/fd").iterdir():
-            try:
-                target = os.readlink(fd)
-            except OSError:
-                continue
-            if target.startswith("socket:[") and target[8:-1] in inodes:
-                held += 1
-        counts.append(held)
-    return counts
+    connections = established_inodes(port)
+    return [len(sockets_held(pid, connections)) for pid in workers]
 
 
 @pytest.mark.slow
