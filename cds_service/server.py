@@ -42,6 +42,7 @@ from uvicorn_worker import UvicornWorker
 
 from cds_service.errors import operation_outcome
 from cds_service.spread import ConnectionSpread
+from cds_service.wire import AFTER_RESPONSE, AfterResponse
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -175,6 +176,8 @@ class BufferedFront:
         self.light = ThreadPoolExecutor(LIGHT_THREADS, thread_name_prefix="light")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Work the app defers in ``environ[AFTER_RESPONSE]`` runs here once the response is
+        written, on the loop's thread (a call's parsed body freed: ``wire.HeldBody``)."""
         if scope["type"] != "http":
             return  # no websockets; lifespan is off
         declared = _content_length(scope)
@@ -203,13 +206,18 @@ class BufferedFront:
         if body or scope["method"] not in LIGHT_METHODS:
             headers.append((b"content-length", str(len(body)).encode()))
         environ: dict[str, Any] = dict(build_environ(dict(scope, headers=headers), io.BytesIO(body)))  # type: ignore[arg-type]
+        after = environ[AFTER_RESPONSE] = AfterResponse()
         pool = self.light if scope["method"] in LIGHT_METHODS else self.calls
         respond = functools.partial(contextvars.copy_context().run, self._respond, environ)
-        status, response_headers, payload = await asyncio.get_running_loop().run_in_executor(pool, respond)
-        if _spread is not None and _spread.over_share() and CLOSE not in response_headers:
-            response_headers.append(CLOSE)  # the client reconnects; the kernel hashes it anew
-        await send({"type": "http.response.start", "status": status, "headers": response_headers})
-        await send({"type": "http.response.body", "body": payload, "more_body": False})
+        loop = asyncio.get_running_loop()
+        try:
+            status, response_headers, payload = await loop.run_in_executor(pool, respond)
+            if _spread is not None and _spread.over_share() and CLOSE not in response_headers:
+                response_headers.append(CLOSE)  # the client reconnects; the kernel hashes it anew
+            await send({"type": "http.response.start", "status": status, "headers": response_headers})
+            await send({"type": "http.response.body", "body": payload, "more_body": False})
+        finally:
+            after.run()  # what the call left until its answer was out (``wire.AfterResponse``)
 
     def _respond(self, environ: dict[str, Any]) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
         """Run the WSGI app to the end in this thread: (status, headers, whole body)."""

@@ -702,3 +702,66 @@ def test_a_call_leaves_the_garbage_collector_running(
         resp = post(client, "probe", sent)
         assert resp.status_code == status, resp.get_json()
         assert gc.isenabled()
+
+
+@pytest.fixture
+def held_bodies(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Every ``wire.HeldBody`` the service makes, in order."""
+    from cds_service import wire
+
+    held: list[wire.HeldBody] = []
+
+    class Recorded(wire.HeldBody):
+        def __init__(self) -> None:
+            super().__init__()
+            held.append(self)
+
+    monkeypatch.setattr(wire, "HeldBody", Recorded)
+    return held
+
+
+def test_under_serve_a_large_body_is_freed_once_the_answer_is_written(
+    client: FlaskClient, fake: responses.RequestsMock, held_bodies: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the server runs work after the response (``serve``'s front), a call with a large body
+    leaves freeing it, and the collector's pause, to that moment — for a card and a 400 alike."""
+    import gc
+
+    from cds_service import app as app_module
+    from cds_service import wire
+
+    monkeypatch.setattr(app_module, "FREE_AFTER_RESPONSE_BYTES", 1)  # every body counts as large
+    body = load_protocol("patient-view.full-prefetch.json")
+    bad_fhir = json.loads(json.dumps(body))
+    bad_fhir["prefetch"]["conditions"]["entry"][0]["resource"]["subject"] = "Patient/x"
+    for sent, status in ((body, 200), ({"hook": "patient-view"}, 400), (bad_fhir, 400)):
+        after = wire.AfterResponse()
+        resp = client.post("/cds-services/probe", json=sent, environ_overrides={wire.AFTER_RESPONSE: after})
+        assert resp.status_code == status, resp.get_json()
+        assert isinstance(held_bodies[-1].body, dict)  # still held: nothing freed before the answer
+        assert not gc.isenabled()
+        after.run()  # the response is out
+        assert held_bodies[-1].body is None
+        assert gc.isenabled()
+    assert len(held_bodies) == 3
+
+
+def test_a_typical_body_is_freed_before_the_answer_even_under_serve(
+    client: FlaskClient, fake: responses.RequestsMock, held_bodies: list[Any]
+) -> None:
+    import gc
+
+    from cds_service import app as app_module
+    from cds_service import wire
+
+    raw = json.dumps(load_protocol("patient-view.full-prefetch.json")).encode()
+    assert len(raw) < app_module.FREE_AFTER_RESPONSE_BYTES
+    resp = client.post(
+        "/cds-services/probe",
+        data=raw,
+        content_type="application/json",
+        environ_overrides={wire.AFTER_RESPONSE: wire.AfterResponse()},
+    )
+    assert resp.status_code == 200, resp.get_json()
+    assert held_bodies[-1].body is None  # freed in the call, before the answer
+    assert gc.isenabled()

@@ -15,15 +15,18 @@ import pytest
 import requests
 
 from cds_service.server import BufferedFront, own_listeners
+from cds_service.wire import AFTER_RESPONSE, AfterResponse
 from tests.live_server import LiveServer, children
 
 
-def _call(front: BufferedFront, method: str, body_parts: Iterable[bytes]) -> list[dict[str, Any]]:
+def _call(
+    front: BufferedFront, method: str, body_parts: Iterable[bytes], sent: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
     parts = list(body_parts) or [b""]
     messages = [
         {"type": "http.request", "body": p, "more_body": i < len(parts) - 1} for i, p in enumerate(parts)
     ]
-    sent: list[dict[str, Any]] = []
+    sent = [] if sent is None else sent
 
     async def receive() -> dict[str, Any]:
         return messages.pop(0)
@@ -95,6 +98,30 @@ def test_an_exception_in_the_app_reaches_the_server_instead_of_a_half_answer() -
 
     with pytest.raises(RuntimeError, match="boom"):
         _call(BufferedFront(app, call_threads=1, max_body_bytes=1000), "POST", [b"{}"])
+
+
+def test_work_the_app_defers_runs_once_its_response_is_written() -> None:
+    events: list[dict[str, Any]] = []
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        after: AfterResponse = environ[AFTER_RESPONSE]
+        assert after.defer(lambda: events.append({"type": "deferred"}))
+        return _echo(environ, start_response)
+
+    _call(BufferedFront(app, call_threads=1, max_body_bytes=1000), "POST", [b"{}"], events)
+    assert [e["type"] for e in events] == ["http.response.start", "http.response.body", "deferred"]
+
+
+def test_work_the_app_defers_runs_when_the_app_fails_too() -> None:
+    events: list[str] = []
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        environ[AFTER_RESPONSE].defer(lambda: events.append("deferred"))
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        _call(BufferedFront(app, call_threads=1, max_body_bytes=1000), "POST", [b"{}"])
+    assert events == ["deferred"]
 
 
 def _listener(reuse_port: bool) -> socket.socket:

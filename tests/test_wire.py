@@ -395,6 +395,40 @@ def test_decoding_leaves_the_garbage_collector_as_it_found_it(raw: bytes) -> Non
             gc.enable()
 
 
+def test_deferred_work_runs_once_and_work_deferred_too_late_is_refused() -> None:
+    after = wire.AfterResponse()
+    done: list[str] = []
+    assert after.defer(lambda: done.append("a"))
+    assert after.defer(lambda: done.append("b"))
+    assert done == []
+    after.run()
+    assert done == ["a", "b"]
+    after.run()
+    assert done == ["a", "b"]  # once
+    assert not after.defer(lambda: done.append("c"))  # the moment has passed: the caller does it
+    assert done == ["a", "b"]
+
+
+def test_a_held_body_keeps_the_collector_paused_until_released() -> None:
+    import gc
+
+    assert gc.isenabled()
+    for was_on in (True, False):
+        if not was_on:
+            gc.disable()
+        try:
+            held = wire.HeldBody()
+            held.body = wire.decode_json(b'{"prefetch": {"a": [1, 2]}}')
+            assert not gc.isenabled()
+            held.release()
+            assert held.body is None
+            assert gc.isenabled() is was_on  # left off when something else had turned it off
+            held.release()
+            assert gc.isenabled() is was_on
+        finally:
+            gc.enable()
+
+
 # ---- card and suggestion UUIDs ---------------------------------------------------------------
 
 
