@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import io
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -150,7 +150,7 @@ def create_app(
         large = (request.content_length or 0) >= FREE_AFTER_RESPONSE_BYTES
         deferred = large and after is not None and after.defer(held.release)
         try:
-            held.body = _json_body()
+            held.body = _json_body(engine.decode)
             engine.invoke(service_id, held.body, inv, fhir_server_allowed=caller_fhir_server_policy())
         finally:
             if not deferred:
@@ -251,17 +251,17 @@ def _buffer_unsized_body(limit: int) -> None:
         request.__dict__.pop(cached, None)
 
 
-def _json_body() -> Any:
+def _json_body(decode: Callable[[bytes], Any]) -> Any:
     raw = request.get_data(cache=True)
     if not raw:
         raise errors.BadRequest("The request body is empty; a CDS Hooks request is a JSON object.")
-    return parse_json(raw)
+    return parse_json(raw, decode)
 
 
-def parse_json(raw: bytes) -> Any:
+def parse_json(raw: bytes, decode: Callable[[bytes], Any] = wire.decode_json) -> Any:
     """The decoded body; malformed or too deeply nested JSON is a 400, not a 500."""
     try:
-        return wire.decode_json(raw)
+        return decode(raw)
     except (ValueError, UnicodeDecodeError):
         raise errors.BadRequest("The request body is not valid JSON.") from None
     except RecursionError:

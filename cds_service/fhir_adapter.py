@@ -28,6 +28,7 @@ from pydantic import ValidationError
 from cds_service.errors import InvalidFhirData
 from cds_service.fhir_facts import RESOURCE_TYPES
 from cds_service.fhir_facts import build_history as build_facts
+from cds_service.large_body import ScreenedOut
 from cds_service.prefetch import KeyData
 from cds_service.relevance import is_relevant as screen
 from hooks.facts import PatientHistory
@@ -227,6 +228,8 @@ def to_history(
     seen: set[tuple[str, str]] = set()
     for kd in data.values():
         for i, raw in enumerate(kd.resources):
+            if raw.__class__ is ScreenedOut:
+                continue  # screened as the body was parsed (``large_body``): dropped already
             rtype = raw.get("resourceType") if isinstance(raw, dict) else None
             if not isinstance(rtype, str):
                 where = kd.path(i)

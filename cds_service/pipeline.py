@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 from functools import partial
 from typing import Any
 
-from cds_service import wire
+from cds_service import large_body, wire
 from cds_service.auth.trust import dev_fhir_server_allowed, normalise_allowlist
 from cds_service.draft_orders import read_draft_orders
 from cds_service.errors import InternalError, NotFound
@@ -24,6 +24,8 @@ from cds_service.fhir_adapter import BuildHistory, IsRelevant, ModelCache, to_hi
 from cds_service.fhir_client import FhirClient
 from cds_service.prefetch import FetchSlots, Resolved, resolve
 from cds_service.records import IssuedCard
+from cds_service.relevance import JUDGED_TYPES
+from cds_service.relevance import is_relevant as default_screen
 from cds_service.settings import Settings, SettingsError
 from hooks.cards import CardDraft, most_urgent_per_topic
 from hooks.evaluation import EvaluationInput
@@ -77,6 +79,12 @@ class Invocation:
     today: date | None = None
 
 
+# A call body at least this large is decoded with the relevance screen applied as it is parsed
+# (``large_body``). A typical chart (~60 resources, 25 KiB) is decoded whole: nearly everything in
+# it is kept, so there is nothing to drop early.
+SCREEN_WHILE_PARSING_BYTES = 256 * 1024
+
+
 class Engine:
     def __init__(
         self,
@@ -126,6 +134,15 @@ class Engine:
         self.fetch_slots = FetchSlots(slots)
         dev_allowlist = normalise_allowlist(settings.fhir_servers, "CDS_FHIR_SERVERS")
         self.dev_fhir_server_allowed: FhirServerAllowed = partial(dev_fhir_server_allowed, dev_allowlist)
+
+    def decode(self, raw: bytes) -> Any:
+        """A call's body as JSON (``wire.decode_json``). One of ``SCREEN_WHILE_PARSING_BYTES`` or
+        more is screened as it is parsed (``large_body``): the prefetched resources the relevance
+        screen drops arrive as ``large_body.ScreenedOut`` stubs."""
+        if len(raw) >= SCREEN_WHILE_PARSING_BYTES:
+            screen, terminology = self.is_relevant or default_screen, self.terminology
+            return large_body.decode(raw, lambda resource: screen(resource, terminology), JUDGED_TYPES)
+        return wire.decode_json(raw)
 
     def discovery(self) -> dict[str, Any]:
         return wire.discovery(self.services)

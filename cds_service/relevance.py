@@ -246,6 +246,8 @@ _ALWAYS = ("Patient", "Medication")
 
 # The one list of resource types the rules read: what this screen can keep and the adapter validates.
 RELEVANT_TYPES: tuple[str, ...] = (*_ALWAYS, *_SCREENS)
+# The types this screen judges one by one (the others it keeps, or drops, by type alone).
+JUDGED_TYPES: frozenset[str] = frozenset(_SCREENS)
 
 
 def is_relevant(raw: dict[str, Any], terminology: Terminology) -> bool:
