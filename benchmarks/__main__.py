@@ -697,7 +697,7 @@ def bench_http(quick: bool) -> list[Row]:
             floor_p50 = med("big-floor@1", "p50")
             rows.append(
                 Row(
-                    "14.3 floor: bare parse (orjson) + screen",
+                    "14.3 floor: the service's decode + screen",
                     f"{floor_p50:.1f} ms p50, the same body ({bad('big-floor@1')} errors)",
                     f"{floor_p50 / bare_p50:.2f}× bare parse",
                     "reference",

@@ -14,9 +14,10 @@ service) and commits its audit record (the cards issued): the least any call mus
 logic included. Both floors do their work as the service does it — one call at a time per worker,
 the record committed through the service's store (group commit, the SQLite write lock, the writer
 taking turns with the work) — so their p99 is the tail of that work alone, without the service's
-Flask layer, request log, snooze read or JWT. ``/parse-screen`` parses with the service's parser and
-screens every resource, as for a large chart. ``BARE_AUDIT_DB`` names the SQLite file of the plain
-audited echo (2d); ``CDS_DATABASE_URL`` the floors' store (migrated before the server starts).
+Flask layer, request log, snooze read or JWT. ``/parse-screen`` decodes with the service's decoder
+(a large chart screened as it is parsed) and screens what is left. ``BARE_AUDIT_DB`` names the
+SQLite file of the plain audited echo (2d); ``CDS_DATABASE_URL`` the floors' store (migrated
+before the server starts).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from flask import Flask, Response, jsonify, request
 
 from cds_service.fhir_adapter import parse_resource, preload_models
 from cds_service.fhir_client import FhirClient
+from cds_service.large_body import ScreenedOut
 from cds_service.pipeline import Engine, Invocation
 from cds_service.records import InvocationRecord
 from cds_service.relevance import is_relevant
@@ -98,11 +100,12 @@ def _resources(body: dict) -> Iterator[tuple[str, int, dict]]:  # type: ignore[t
 
 @app.post("/parse-screen")
 def parse_screen():  # type: ignore[no-untyped-def]
-    """The least the service does with a large chart: parse it (orjson, as the service) and screen
-    every resource."""
-    body = decode_json(request.get_data())
+    """The least the service does with a large chart: decode it as the service does (its engine's
+    ``decode``: a large body screened as it is parsed, ``cds_service.large_body``) and screen
+    every resource still there."""
+    body = _engine().decode(request.get_data())
     term = _terminology()
-    kept = sum(1 for _, _, raw in _resources(body) if is_relevant(raw, term))
+    kept = sum(1 for _, _, raw in _resources(body) if type(raw) is not ScreenedOut and is_relevant(raw, term))
     return jsonify({"kept": kept})
 
 
