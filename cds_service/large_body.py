@@ -56,6 +56,23 @@ class _Bundle(msgspec.Struct):
     entry: list[_Entry] | None = None
 
 
+class _Request(msgspec.Struct, forbid_unknown_fields=True):
+    """The fields of a CDS Hooks request, for a body that has no others (the usual case): one pass
+    over the body finds them and every prefetched value, where ``dict[str, Raw]`` for the body
+    and again for its prefetch took two. A body with any other field, or with a prefetch that is
+    neither an object nor null, is read field by field instead (``_decode_fields``)."""
+
+    hook: msgspec.Raw = _ABSENT
+    hookInstance: msgspec.Raw = _ABSENT
+    fhirServer: msgspec.Raw = _ABSENT
+    fhirAuthorization: msgspec.Raw = _ABSENT
+    context: msgspec.Raw = _ABSENT
+    extension: msgspec.Raw = _ABSENT
+    prefetch: dict[str, msgspec.Raw] | msgspec.UnsetType | None = msgspec.UNSET
+
+
+_REQUEST_FIELDS = tuple(name for name in _Request.__struct_fields__ if name != "prefetch")
+_REQUEST = msgspec.json.Decoder(_Request)
 _FIELDS = msgspec.json.Decoder(dict[str, msgspec.Raw])
 _BUNDLE = msgspec.json.Decoder(_Bundle)
 _UNUSUAL = (msgspec.DecodeError, orjson.JSONDecodeError, RecursionError)  # DecodeError: ValidationError too
@@ -84,6 +101,28 @@ def decode(raw: bytes, keep: Callable[[dict[str, Any]], bool], judged: frozenset
 
 
 def _decode(raw: bytes, keep: Callable[[dict[str, Any]], bool], judged: frozenset[str]) -> dict[str, Any]:
+    try:
+        request = _REQUEST.decode(raw)
+    except msgspec.ValidationError:  # another field, an unusual prefetch, not an object
+        return _decode_fields(raw, keep, judged)
+    body: dict[str, Any] = {}
+    for name in _REQUEST_FIELDS:
+        value = getattr(request, name)
+        if value is not _ABSENT:
+            body[name] = orjson.loads(memoryview(value))
+    prefetch = request.prefetch
+    if prefetch is not msgspec.UNSET:
+        body["prefetch"] = (
+            None
+            if prefetch is None
+            else {key: _prefetched(item, keep, judged) for key, item in prefetch.items()}
+        )
+    return body
+
+
+def _decode_fields(
+    raw: bytes, keep: Callable[[dict[str, Any]], bool], judged: frozenset[str]
+) -> dict[str, Any]:
     body: dict[str, Any] = {}
     for name, value in _FIELDS.decode(raw).items():  # not an object: msgspec.ValidationError
         text = memoryview(value)  # a Raw spans its value exactly: no whitespace around it

@@ -185,6 +185,15 @@ def test_a_resource_that_confuses_the_screen_is_kept() -> None:
         b'{"prefetch": {"o": {"resourceType": "Bundle", "total": 12345678901234567890123, "entry": []}}}',
         b'{"a": 1} trailing',
         b'  {"prefetch": {"o": {"resourceType": "Bundle", "entry": []}}}  ',
+        # the request's fields found in one pass, or field by field when there are others
+        b'{"hook": "a", "hook": "b", "prefetch": {"o": {"resourceType": "Bundle", "entry": []}}}',
+        b'{"prefetch": {"o": {"resourceType": "Bundle", "entry": []}}, "prefetch": null}',
+        b'{"prefetch": null, "prefetch": {"o": {"resourceType": "Bundle", "entry": []}}}',
+        b'{"prefetch": {"o": 1, "o": {"resourceType": "Bundle", "entry": [{"resource": {}}]}}}',
+        b'{"hook": "h", "extra": [1], "prefetch": {"o": {"resourceType": "Bundle", "entry": []}}}',
+        b'{"hook": "h", "prefetch": "none", "context": {}}',
+        b'{"hookInstance": null, "fhirServer": null, "fhirAuthorization": null, "extension": {}}',
+        b"{}",
     ],
 )
 def test_an_unusual_body_gets_what_the_whole_decode_gives(raw: bytes) -> None:
@@ -236,7 +245,19 @@ BUNDLE = st.fixed_dictionaries(
     optional={"entry": st.one_of(st.lists(ENTRY, max_size=4), JSON), "link": JSON, "total": JSON},
 )
 PREFETCH = st.dictionaries(st.text(max_size=5), st.one_of(BUNDLE, JSON), max_size=3)
-BODY = st.fixed_dictionaries({}, optional={"prefetch": st.one_of(PREFETCH, JSON), "hook": JSON})
+BODY = st.fixed_dictionaries(
+    {},
+    optional={
+        "prefetch": st.one_of(PREFETCH, JSON),
+        "hook": JSON,
+        "hookInstance": JSON,
+        "context": JSON,
+        "fhirServer": JSON,
+        "fhirAuthorization": JSON,
+        "extension": JSON,
+        "other": JSON,  # a field a CDS Hooks request does not have: the body is read field by field
+    },
+)
 
 
 @settings(max_examples=300, deadline=None)
