@@ -150,8 +150,9 @@ class LiveServer:
         raise RuntimeError(f"server did not answer /health within {timeout}s; log: {self.log_tail()}")
 
     def _all_serving(self) -> bool:
-        """Every worker has reached its serving loop: it holds a listener of its own
-        (``cds_service.server.Worker.run`` opens it after the app is loaded and warm). ``/health``
+        """Every worker is about to serve: it holds a listener of its own
+        (``cds_service.server.Worker.run`` opens it once the app is loaded and warm, just before
+        its event loop starts; connections it gets meanwhile wait in its backlog). ``/health``
         answers as soon as the first worker does, while the others may still be loading; a test
         that counts on all of them (the connection spread, the event loop of each) would race."""
         assert self.proc is not None

@@ -7,6 +7,7 @@ import asyncio
 import selectors
 import socket
 import sys
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -236,6 +237,12 @@ def test_serve_workers_run_their_event_loop_on_uvloop(tmp_path: Path) -> None:
         assert requests.get(f"{server.base_url}/health", timeout=10).status_code == 200
         workers = children(server.proc.pid)
         assert len(workers) == 2
+        # a worker holds its own listener just before its event loop starts: give the loop of
+        # each a moment to load
+        deadline = time.monotonic() + 30
         for pid in workers:
-            maps = Path(f"/proc/{pid}/maps").read_text()
+            while "uvloop/loop." not in (maps := Path(f"/proc/{pid}/maps").read_text()):
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.05)
             assert "uvloop/loop." in maps, f"worker {pid} has not loaded uvloop's loop"
