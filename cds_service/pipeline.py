@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
@@ -79,6 +80,57 @@ class Invocation:
     today: date | None = None
 
 
+class DecisionMemo:
+    """The cards a service drew for the very same patient history and inputs, for the last
+    ``capacity`` such calls of this worker.
+
+    A chart sent again (a chart reopened, patient-view after patient-view) comes back from the
+    model cache as the same history object (``ModelCache.history``); the rules are pure functions
+    of the ``EvaluationInput`` (the date is passed in, never read from a clock), and drafts and
+    histories are immutable, so the same inputs give the same drafts. Calls with draft orders are
+    never remembered (their orders are new objects each call). Keyed by the history's identity
+    with the history held, so no other history can take its id while an entry is kept; the
+    snoozes, the choice of one card per topic, the card ids and links are applied after it, on
+    every call."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.hits = 0
+        self._drafts: OrderedDict[tuple[Any, ...], tuple[EvaluationInput, list[CardDraft]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def drafts(
+        self, service_id: str, inp: EvaluationInput, evaluate: Callable[[], list[CardDraft]]
+    ) -> list[CardDraft]:
+        """``evaluate()``, or what it gave for the same service and inputs."""
+        if self.capacity == 0 or inp.draft_orders or inp.extra:
+            return evaluate()
+        key = (
+            service_id,
+            id(inp.history),
+            id(inp.terminology),
+            inp.thresholds,
+            inp.hook,
+            inp.today,
+            inp.patient_id,
+            inp.user_id,
+            inp.encounter_id,
+        )
+        with self._lock:
+            kept = self._drafts.get(key)
+            if kept is not None and kept[0].history is inp.history and kept[0].terminology is inp.terminology:
+                self._drafts.move_to_end(key)
+                self.hits += 1
+                return list(kept[1])
+        drafts = evaluate()
+        with self._lock:
+            self._drafts[key] = (inp, list(drafts))
+            self._drafts.move_to_end(key)
+            while len(self._drafts) > self.capacity:
+                self._drafts.popitem(last=False)
+        return drafts
+
+
 # A call body at least this large is decoded with the relevance screen applied as it is parsed
 # (``large_body``). A typical chart (~60 resources, 25 KiB) is decoded whole: nearly everything in
 # it is kept, so there is nothing to drop early.
@@ -125,6 +177,8 @@ class Engine:
             card_links = app_links(settings.public_base_url)
         self.card_links = card_links
         self.model_cache = ModelCache(settings.model_cache_size)
+        # off with the model cache: without it a chart sent again is never the same history
+        self.decisions = DecisionMemo(ModelCache.HISTORIES if settings.model_cache_size else 0)
         # Evaluation is CPU-bound Python: one call at a time per process evaluates, in arrival
         # order, while the others wait here, on the FHIR server or on the audit commit without
         # holding the interpreter. Threads then add overlap, not contention (see cds_service.server).
@@ -243,7 +297,7 @@ class Engine:
             thresholds=self.thresholds,
             draft_orders=read_draft_orders(req.hook, req.draft_orders, req.selections),
         )
-        drafts = self._evaluate(service, inp)
+        drafts = self.decisions.drafts(service.id, inp, lambda: self._evaluate(service, inp))
         kept = [d for d in drafts if d.rule_id not in silenced]
         inv.snoozed = len(drafts) - len(kept)
         drafts = kept

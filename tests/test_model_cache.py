@@ -19,6 +19,7 @@ from flask import Flask
 
 from cds_service.errors import InvalidFhirData
 from cds_service.fhir_adapter import ModelCache, parse_resource
+from cds_service.pipeline import DecisionMemo
 from fhir_fixtures import fhir_builder as fb
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -131,6 +132,10 @@ def test_the_cache_never_changes_an_answer_and_no_rule_alters_a_model(
     assert cache._histories
     for models, terminology, unavailable, build, history in cache._histories.values():
         assert build(list(models), terminology, dict(unavailable)) == history, f"{name}: a history changed"
+    # a call without draft orders took the second call's drafts (the third answer, above, is the
+    # same); a call with draft orders was evaluated again
+    memo: DecisionMemo = cached.extensions["cds_engine"].decisions
+    assert memo.hits == (0 if request["context"].get("draftOrders") else 1), name
 
 
 def test_two_different_resources_never_share_a_key() -> None:
@@ -215,3 +220,105 @@ def test_histories_are_bounded_and_off_with_the_model_cache() -> None:
     term: Any = object()
     assert off.history(models, term, {}, build) is not off.history(models, term, {}, build)
     assert not off._histories
+
+
+# ---------------------------------------------------------------------------------------------
+# the cards drawn for the same history and inputs (``cds_service.pipeline.DecisionMemo``)
+
+
+def _input(**changes: Any) -> Any:
+    from datetime import date
+
+    from hooks.evaluation import EvaluationInput
+    from hooks.thresholds import DEFAULT_THRESHOLDS
+
+    fields: dict[str, Any] = {
+        "hook": "patient-view",
+        "today": date(2026, 11, 20),
+        "patient_id": "p",
+        "user_id": "Practitioner/u",
+        "encounter_id": "e",
+        "history": HISTORY,
+        "terminology": TERMINOLOGY,
+        "thresholds": DEFAULT_THRESHOLDS,
+    }
+    fields.update(changes)
+    return EvaluationInput(**fields)
+
+
+HISTORY: Any = object()
+TERMINOLOGY: Any = object()
+
+
+def _counting() -> tuple[list[int], Callable[[], list[Any]]]:
+    calls: list[int] = []
+
+    def evaluate() -> list[Any]:
+        calls.append(1)
+        return [f"draft {len(calls)}"]
+
+    return calls, evaluate
+
+
+def test_the_same_inputs_are_evaluated_once_and_the_drafts_are_a_copy() -> None:
+    memo = DecisionMemo(4)
+    calls, evaluate = _counting()
+    first = memo.drafts("svc", _input(), evaluate)
+    first.append("a card added by the caller")
+    again = memo.drafts("svc", _input(), evaluate)
+    assert again == ["draft 1"] and len(calls) == 1 and memo.hits == 1
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["service", "history", "terminology", "thresholds", "hook", "today", "patient", "user", "encounter"],
+)
+def test_anything_else_that_differs_is_evaluated_again(change: str) -> None:
+    from dataclasses import replace as with_changes
+    from datetime import date
+
+    from hooks.thresholds import DEFAULT_THRESHOLDS
+
+    memo = DecisionMemo(4)
+    calls, evaluate = _counting()
+    memo.drafts("svc", _input(), evaluate)
+    service, inp = "svc", _input()
+    if change == "service":
+        service = "other"
+    elif change == "history":
+        inp = _input(history=object())
+    elif change == "terminology":
+        inp = _input(terminology=object())
+    elif change == "thresholds":
+        days = DEFAULT_THRESHOLDS.conservative_care_days + 7
+        inp = _input(thresholds=with_changes(DEFAULT_THRESHOLDS, conservative_care_days=days))
+    elif change == "hook":
+        inp = _input(hook="order-select")
+    elif change == "today":
+        inp = _input(today=date(2026, 11, 21))
+    elif change == "patient":
+        inp = _input(patient_id="q")
+    elif change == "user":
+        inp = _input(user_id="Practitioner/v")
+    else:
+        inp = _input(encounter_id=None)
+    assert memo.drafts(service, inp, evaluate) == ["draft 2"]
+    assert len(calls) == 2 and memo.hits == 0
+
+
+def test_calls_with_draft_orders_are_never_remembered_and_capacity_bounds_it() -> None:
+    memo = DecisionMemo(2)
+    calls, evaluate = _counting()
+    order: Any = object()
+    for _ in range(2):
+        memo.drafts("svc", _input(hook="order-select", draft_orders=(order,)), evaluate)
+    assert len(calls) == 2 and not memo._drafts
+    for patient in ("a", "b", "c"):
+        memo.drafts("svc", _input(patient_id=patient), evaluate)
+    assert len(memo._drafts) == 2
+    memo.drafts("svc", _input(patient_id="a"), evaluate)  # the oldest went first: evaluated again
+    assert len(calls) == 6 and memo.hits == 0
+    off = DecisionMemo(0)
+    off.drafts("svc", _input(), evaluate)
+    off.drafts("svc", _input(), evaluate)
+    assert len(calls) == 8 and not off._drafts
