@@ -11,13 +11,13 @@ parser, validates the resources the relevance screen keeps with their R4B models
 commits the call's audit record, as for a chart never seen; ``/evaluate-audited`` parses with the
 service's parser, evaluates the call with the service's own engine (model cache and remembered
 decisions on, as the service) and commits its audit record (the cards issued): the least any call
-must do, the decision logic included. Both floors do their work as the service does it — one call at a time per worker,
-the record committed through the service's store (group commit, the SQLite write lock, the writer
-taking turns with the work) — so their p99 is the tail of that work alone, without the service's
-Flask layer, request log, snooze read or JWT. ``/parse-screen`` decodes with the service's decoder
-(a large chart screened as it is parsed) and screens what is left. ``BARE_AUDIT_DB`` names the
-SQLite file of the plain audited echo (2d); ``CDS_DATABASE_URL`` the floors' store (migrated
-before the server starts).
+must do, the decision logic included. Both floors do their work as the service does it — one call
+at a time per worker, the record committed through the service's store (group commit, the SQLite
+write lock, the writer taking turns with the work) — so their p99 is the tail of that work alone,
+without the service's Flask layer, request log, snooze read or JWT. ``/parse-screen`` decodes with
+the service's decoder (a large chart screened as it is parsed) and screens what is left.
+``BARE_AUDIT_DB`` names the SQLite file of the plain audited echo (2d); ``CDS_DATABASE_URL`` the
+floors' store (migrated before the server starts).
 """
 
 from __future__ import annotations
