@@ -118,7 +118,7 @@ class DecisionMemo:
         )
         with self._lock:
             kept = self._drafts.get(key)
-            if kept is not None and kept[0].history is inp.history and kept[0].terminology is inp.terminology:
+            if kept is not None:  # the entry holds its history and terminology: their ids are theirs
                 self._drafts.move_to_end(key)
                 self.hits += 1
                 return list(kept[1])

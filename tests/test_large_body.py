@@ -13,6 +13,7 @@ import pytest
 from flask import Flask
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_real_fhir_server import without_uuids
 
 from benchmarks.synthetic import make_request
 from cds_service import large_body, pipeline, wire
@@ -31,14 +32,6 @@ def _screen(resource: dict[str, Any]) -> bool:
 
 def _decode(raw: bytes) -> Any:
     return large_body.decode(raw, _screen, JUDGED_TYPES)
-
-
-def _without_uuids(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _without_uuids(v) for k, v in value.items() if k != "uuid"}
-    if isinstance(value, list):
-        return [_without_uuids(v) for v in value]
-    return value
 
 
 def _calls() -> list[tuple[str, Path]]:
@@ -64,7 +57,7 @@ def answer(make_app: Callable[..., Flask]) -> Callable[[str, bytes], tuple[int, 
 
     def post(service: str, raw: bytes) -> tuple[int, Any]:
         resp = client.post(f"/cds-services/{service}", data=raw, content_type="application/json")
-        return resp.status_code, _without_uuids(resp.get_json())
+        return resp.status_code, without_uuids(resp.get_json())
 
     return post
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from test_real_fhir_server import without_uuids
 
 from cds_service.errors import InvalidFhirData
 from cds_service.fhir_adapter import ModelCache, parse_resource
@@ -80,14 +81,6 @@ def test_capacity_zero_turns_it_off_and_negative_is_refused() -> None:
         ModelCache(-1)
 
 
-def _strip_uuids(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _strip_uuids(v) for k, v in value.items() if k != "uuid"}
-    if isinstance(value, list):
-        return [_strip_uuids(v) for v in value]
-    return value
-
-
 def _cases() -> list[tuple[str, Path, str, str]]:
     cases = []
     for exp_path in sorted(PATHWAY.glob("*.expected.json")):
@@ -120,7 +113,7 @@ def test_the_cache_never_changes_an_answer_and_no_rule_alters_a_model(
     for app in (uncached, cached, cached):
         resp = app.test_client().post(url, json=request)
         assert resp.status_code == 200, resp.get_data(as_text=True)[:500]
-        answers.append(_strip_uuids(resp.get_json()))
+        answers.append(without_uuids(resp.get_json()))
     assert answers[1] == answers[0]
     assert answers[2] == answers[0]
     cache: ModelCache = cached.extensions["cds_engine"].model_cache
