@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, get_args
 
@@ -31,6 +30,7 @@ from cds_service.fhir_facts import build_history as build_facts
 from cds_service.large_body import ScreenedOut
 from cds_service.prefetch import KeyData
 from cds_service.relevance import is_relevant as screen
+from cds_service.segmented_lru import SegmentedLru
 from hooks.facts import PatientHistory
 from hooks.terminology import Terminology
 
@@ -80,7 +80,8 @@ _History = tuple[tuple[Any, ...], Terminology, dict[str, str], BuildHistory, Pat
 
 
 class ModelCache:
-    """Validated R4B models by the exact JSON of the resource, least recently used dropped first.
+    """Validated R4B models by the exact JSON of the resource, in a ``SegmentedLru``: a resource
+    looked up again outlasts a stream of charts opened once each.
 
     Per worker process; thread-safe. ``capacity`` 0 turns it off. ``hits``/``misses`` count
     lookups since start, for the benchmark and for operators.
@@ -97,8 +98,10 @@ class ModelCache:
         self.capacity = capacity
         self.hits = 0
         self.misses = 0
-        self._models: OrderedDict[bytes | str, Any] = OrderedDict()
-        self._histories: OrderedDict[tuple[int, ...], _History] = OrderedDict()
+        self._models: SegmentedLru[bytes | str, Any] = SegmentedLru(capacity)
+        self._histories: SegmentedLru[tuple[int, ...], _History] = SegmentedLru(
+            self.HISTORIES if capacity else 0
+        )
         self._lock = threading.Lock()
 
     def history(
@@ -121,14 +124,10 @@ class ModelCache:
                     and same_unavailable == unavailable
                     and all(a is b for a, b in zip(same_models, models, strict=True))
                 ):
-                    self._histories.move_to_end(key)
                     return history
         history = build(models, terminology, dict(unavailable))
         with self._lock:
-            self._histories[key] = (tuple(models), terminology, dict(unavailable), build, history)
-            self._histories.move_to_end(key)
-            while len(self._histories) > self.HISTORIES:
-                self._histories.popitem(last=False)
+            self._histories.put(key, (tuple(models), terminology, dict(unavailable), build, history))
         return history
 
     def __len__(self) -> int:
@@ -143,16 +142,12 @@ class ModelCache:
         with self._lock:
             model = self._models.get(key)
             if model is not None:
-                self._models.move_to_end(key)
                 self.hits += 1
                 return model
             self.misses += 1
         model = parse_resource(raw, where)  # raises for invalid data: failures are never kept
         with self._lock:
-            self._models[key] = model
-            self._models.move_to_end(key)
-            while len(self._models) > self.capacity:
-                self._models.popitem(last=False)
+            self._models.put(key, model)
         return model
 
 

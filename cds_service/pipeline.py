@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
@@ -27,6 +26,7 @@ from cds_service.prefetch import FetchSlots, Resolved, resolve
 from cds_service.records import IssuedCard
 from cds_service.relevance import JUDGED_TYPES
 from cds_service.relevance import is_relevant as default_screen
+from cds_service.segmented_lru import SegmentedLru
 from cds_service.settings import Settings, SettingsError
 from hooks.cards import CardDraft, most_urgent_per_topic
 from hooks.evaluation import EvaluationInput
@@ -96,7 +96,9 @@ class DecisionMemo:
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
         self.hits = 0
-        self._drafts: OrderedDict[tuple[Any, ...], tuple[EvaluationInput, list[CardDraft]]] = OrderedDict()
+        self._drafts: SegmentedLru[tuple[Any, ...], tuple[EvaluationInput, list[CardDraft]]] = SegmentedLru(
+            capacity
+        )
         self._lock = threading.Lock()
 
     def drafts(
@@ -119,15 +121,11 @@ class DecisionMemo:
         with self._lock:
             kept = self._drafts.get(key)
             if kept is not None:  # the entry holds its history and terminology: their ids are theirs
-                self._drafts.move_to_end(key)
                 self.hits += 1
                 return list(kept[1])
         drafts = evaluate()
         with self._lock:
-            self._drafts[key] = (inp, list(drafts))
-            self._drafts.move_to_end(key)
-            while len(self._drafts) > self.capacity:
-                self._drafts.popitem(last=False)
+            self._drafts.put(key, (inp, list(drafts)))
         return drafts
 
 

@@ -315,3 +315,34 @@ def test_calls_with_draft_orders_are_never_remembered_and_capacity_bounds_it() -
     off.drafts("svc", _input(), evaluate)
     off.drafts("svc", _input(), evaluate)
     assert len(calls) == 8 and not off._drafts
+
+
+def test_a_chart_worked_on_outlasts_a_stream_of_charts_opened_once(make_app: Callable[..., Flask]) -> None:
+    """A chart sent twice (patient-view, then order-select) keeps its models, history and drafts
+    while more charts than the caches hold are opened once each; its next call validates and
+    evaluates nothing. The stream's charts still come and go (a plain LRU of the room left)."""
+    from benchmarks.synthetic import EVALUATION_DATE, make_patients, make_request
+
+    app = make_app(
+        settings_overrides={"evaluation_date": EVALUATION_DATE.isoformat(), "model_cache_size": 400}
+    )
+    client = app.test_client()
+    url = "/cds-services/radicular-pathway"
+    engine = app.extensions["cds_engine"]
+    worked_on = make_request(60)
+    first = client.post(url, json=worked_on)
+    assert first.status_code == 200
+    assert client.post(url, json=worked_on).status_code == 200  # the second call: used again
+    others = make_patients(60, 40)  # ~40 × 50 kept resources, 40 charts: more than every cache holds
+    for body in others:
+        assert client.post(url, json=body).status_code == 200
+    assert len(engine.model_cache) == 400 and len(engine.decisions._drafts) == ModelCache.HISTORIES
+    misses, hits, memo_hits = engine.model_cache.misses, engine.model_cache.hits, engine.decisions.hits
+    again = client.post(url, json=worked_on)
+    assert again.status_code == 200
+    assert engine.model_cache.misses == misses and engine.model_cache.hits > hits  # nothing validated
+    assert engine.decisions.hits == memo_hits + 1  # its drafts were still there
+    assert without_uuids(again.get_json()) == without_uuids(first.get_json())
+    # one of the stream's early charts was not kept: validated again
+    assert client.post(url, json=others[0]).status_code == 200
+    assert engine.model_cache.misses > misses
