@@ -177,6 +177,8 @@ class Engine:
         self.model_cache = ModelCache(settings.model_cache_size)
         # off with the model cache: without it a chart sent again is never the same history
         self.decisions = DecisionMemo(ModelCache.HISTORIES if settings.model_cache_size else 0)
+        # the cards of those decisions, pruned once (a call draws one to three)
+        self.card_templates = wire.CardTemplates(4 * ModelCache.HISTORIES if settings.model_cache_size else 0)
         # Evaluation is CPU-bound Python: one call at a time per process evaluates, in arrival
         # order, while the others wait here, on the FHIR server or on the audit commit without
         # holding the interpreter. Threads then add overlap, not contention (see cds_service.server).
@@ -302,7 +304,7 @@ class Engine:
         shown = most_urgent_per_topic(drafts)
         inv.history, inv.drafts, inv.today = history, tuple(shown), inp.today
         inv.body, inv.issued = wire.serialise_cards(
-            shown, self.new_id, lambda d: self.card_links(service.id, req.hook, d)
+            shown, self.new_id, lambda d: self.card_links(service.id, req.hook, d), self.card_templates
         )
         return inv
 

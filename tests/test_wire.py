@@ -284,6 +284,63 @@ def test_uuids_are_fresh_per_response() -> None:
     assert len(ids_a) == 2 and not ids_a & ids_b
 
 
+def _two_suggestion_draft() -> Any:
+    return draft(
+        "X",
+        "t",
+        "warning",
+        suggestions=(
+            SuggestionDraft("first", actions=(Action("delete", "Remove", resource_id="ServiceRequest/a"),)),
+            SuggestionDraft("second", is_recommended=True),
+        ),
+        links=(LinkDraft("NICE NG59", "https://www.nice.org.uk/guidance/ng59"),),
+    )
+
+
+def test_a_card_drawn_again_comes_from_its_template_with_fresh_uuids_and_objects() -> None:
+    """The same draft object serialised again gives the card built afresh but for its uuids, each
+    uuid new and in the record; the answer's objects are its own, so changing one answer leaves
+    the next as it should be."""
+    d = _two_suggestion_draft()
+    smart = ({"label": "Pathway", "url": "https://cds.example/app/launch", "type": "smart"},)
+    templates = wire.CardTemplates(8)
+    plain, _ = wire.serialise_cards([d], links_for=lambda _: smart)
+    seen: set[str] = set()
+    for _ in range(3):
+        body, issued = wire.serialise_cards([d], links_for=lambda _: smart, templates=templates)
+        card = body["cards"][0]
+        uuids = [card["uuid"], *(s["uuid"] for s in card["suggestions"])]
+        assert (issued[0].uuid, issued[0].suggestion_uuids) == (uuids[0], tuple(uuids[1:]))
+        assert not seen & set(uuids) and len(set(uuids)) == 3
+        seen |= set(uuids)
+        for c in (card, plain["cards"][0]):
+            c["uuid"] = "x"
+            for s in c["suggestions"]:
+                s["uuid"] = "x"
+        assert card == plain["cards"][0]
+        card["links"].clear()  # a change to one answer
+        card["suggestions"][0]["label"] = "changed"
+    assert templates.hits == 2
+
+
+def test_card_templates_are_keyed_by_the_draft_and_its_links() -> None:
+    d, same_content = _two_suggestion_draft(), _two_suggestion_draft()
+    templates = wire.CardTemplates(8)
+    smart = ({"label": "Pathway", "url": "https://cds.example/app/launch", "type": "smart"},)
+    with_link = templates.card(d, smart)
+    without = templates.card(d, ())  # another hook: no app link
+    assert [link["type"] for link in with_link["links"]] == ["absolute", "smart"]
+    assert [link["type"] for link in without["links"]] == ["absolute"]
+    templates.card(same_content, ())  # an equal draft, not the same one: built afresh
+    assert templates.hits == 0
+    templates.card(same_content, ())
+    assert templates.hits == 1
+    off = wire.CardTemplates(0)
+    off.card(d, ())
+    off.card(d, ())
+    assert off.hits == 0
+
+
 def test_prune_drops_null_and_empty_recursively() -> None:
     """None, "", [] and {} vanish at every depth; false and 0 stay."""
     assert wire.prune({"a": None, "b": "", "c": [], "d": {}, "e": {"f": [None, {}], "g": 0, "h": False}}) == {
