@@ -139,15 +139,15 @@ def create_app(
     def invoke(service_id: str) -> Response:
         inv = Invocation(service_id)
         g.invocation = inv
-        # The collector stays paused from the parse until the parsed body is freed: each
-        # collection meanwhile would walk the whole body, finding nothing (JSON holds no cycles) —
-        # about a third of a 5,000-resource chart's time. The pause spans a FHIR fetch when keys
-        # are missing, within CDS_FHIR_TOTAL_BUDGET_SECONDS. Under ``serve`` a large body is
-        # freed once the response is written (``wire.HeldBody``); a typical one, and any body
-        # under other servers, here.
-        held = wire.HeldBody()
-        after: wire.AfterResponse | None = request.environ.get(wire.AFTER_RESPONSE)
+        # For a large body the collector stays paused from the parse until the body is freed:
+        # each collection meanwhile would walk the whole body, finding nothing (JSON holds no
+        # cycles) — about a third of a 5,000-resource chart's time. The pause spans a FHIR fetch
+        # when keys are missing, within CDS_FHIR_TOTAL_BUDGET_SECONDS. Under ``serve`` a large
+        # body is freed once the response is written (``wire.HeldBody``); a typical one, and any
+        # body under other servers, here.
         large = (request.content_length or 0) >= FREE_AFTER_RESPONSE_BYTES
+        held = wire.HeldBody(pause=large)
+        after: wire.AfterResponse | None = request.environ.get(wire.AFTER_RESPONSE)
         deferred = large and after is not None and after.defer(held.release)
         try:
             held.body = _json_body(engine.decode)
