@@ -149,3 +149,24 @@ def test_a_forked_worker_opens_its_own_listener(two_workers: tuple[Store, Store]
     assert notices.generation() == first + 1
     assert notices._conn is not inherited
     inherited.close()
+
+
+def test_feedback_stored_by_this_worker_counts_at_its_next_call(two_workers: tuple[Store, Store]) -> None:
+    """The worker that stored the snooze reads the list again at once, without its notice."""
+    a, _ = two_workers
+    a.record_invocation(invocation(card("c-1", "esi-failed"), patient="pat-1"))
+    assert a.active_snoozes(SVC, "pat-1", DAY1) == frozenset()
+    notices = a._snooze_notices
+    assert notices is not None
+    listener = notices._conn
+
+    class Silent:  # as if the notice were slow: the listener reads nothing meanwhile
+        def notifies(self, timeout: float) -> list[Any]:
+            return []
+
+    notices._conn = Silent()
+    try:
+        a.record_feedback(SVC, [override("c-1", "snooze-1m")], received_at=T0 + timedelta(minutes=1))
+        assert a.active_snoozes(SVC, "pat-1", DAY1) == frozenset({"esi-failed"})
+    finally:
+        notices._conn = listener

@@ -359,6 +359,12 @@ class _SnoozeNotices:
                 self._generation += 1  # no listener: nothing read can be relied on
             return self._generation
 
+    def changed_here(self) -> None:
+        """This worker stored feedback that starts a snooze: its next call reads the list again
+        (without waiting for the notice of its own commit)."""
+        with self._lock:
+            self._generation += 1
+
     def _drop(self) -> None:
         conn, self._conn = self._conn, None
         if conn is not None:
@@ -777,6 +783,7 @@ class Store:
         """Store a batch in one transaction; items already on record are skipped, not duplicated."""
         received_at = _aware(received_at)
         stored = duplicates = unknown = 0
+        snoozed = False
         with self._writing() as conn:
             uuids = sorted({i.card for i in items})
             cards: dict[str, str] = {
@@ -808,8 +815,11 @@ class Store:
                 if conn.execute(stmt).first() is not None:
                     stored += 1
                     unknown += card is None
+                    snoozed = snoozed or row["snooze_until"] is not None
                 else:
                     duplicates += 1
+        if snoozed and self._snooze_notices is not None:  # committed: this worker reads it at once
+            self._snooze_notices.changed_here()
         return FeedbackResult(stored=stored, duplicates=duplicates, unknown_cards=unknown)
 
     # Above this many running snoozes for a service, look them up from the patient's cards instead.
