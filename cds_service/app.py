@@ -30,6 +30,7 @@ from cds_service.fhir_client import FhirClient
 from cds_service.logging_setup import configure_logging, get_logger, safe_exception
 from cds_service.pipeline import Clock, Engine, Invocation, summary_fields, utc_now
 from cds_service.records import InvocationRecord
+from cds_service.routing import RememberingMap
 from cds_service.settings import Settings
 from hooks.registry import ServiceDefinition
 from hooks.terminology import Terminology, default_terminology
@@ -49,6 +50,13 @@ JSON_TYPES = ("application/json", "application/fhir+json")
 # processor's caches) 13 ms. Below this size there is nothing to gain from keeping the body and
 # the collector's pause past the answer.
 FREE_AFTER_RESPONSE_BYTES = 256 * 1024
+
+
+class ServiceFlask(Flask):
+    """Flask routing through ``cds_service.routing.RememberingMap``: a path matched before is
+    answered from memory, with no reference cycle left behind per call."""
+
+    url_map_class = RememberingMap
 
 
 def create_app(
@@ -98,7 +106,7 @@ def create_app(
     )
     store.take_turns_with(engine.evaluating)
 
-    app = Flask("cds_service")
+    app = ServiceFlask("cds_service")
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.config["SETTINGS"] = settings
     app.extensions["cds_engine"] = engine
