@@ -474,13 +474,17 @@ CardLinks = Callable[[str, str, CardDraft], Sequence[Mapping[str, str]]]
 
 
 def serialise_card(
-    draft: CardDraft, new_id: UuidFactory = new_uuid, extra_links: Sequence[Mapping[str, str]] = ()
+    draft: CardDraft,
+    new_id: UuidFactory = new_uuid,
+    extra_links: Sequence[Mapping[str, str]] = (),
+    templates: CardTemplates | None = None,
 ) -> tuple[dict[str, Any], IssuedCard]:
-    """One CDS Hooks card (pruned of empty optionals) and its record for the store."""
+    """One CDS Hooks card (pruned of empty optionals) and its record for the store; ``templates``
+    keeps the cards drawn before."""
     card_uuid = new_id()
     suggestion_uuids = tuple(new_id() for _ in draft.suggestions)
-    card = _with_uuids(_pruned_card(draft, extra_links), card_uuid, suggestion_uuids)
-    return card, _issued(draft, card_uuid, suggestion_uuids)
+    pruned = templates.card(draft, extra_links) if templates is not None else _pruned_card(draft, extra_links)
+    return _with_uuids(pruned, card_uuid, suggestion_uuids), _issued(draft, card_uuid, suggestion_uuids)
 
 
 # Where a card's uuid and its suggestions' go, until a call gives them (a card the rules drew
@@ -568,12 +572,9 @@ def serialise_cards(
     cards: list[dict[str, Any]] = []
     issued: list[IssuedCard] = []
     for d in drafts:
-        links = links_for(d) if links_for else ()
-        card_uuid = new_id()
-        suggestion_uuids = tuple(new_id() for _ in d.suggestions)
-        card = templates.card(d, links) if templates is not None else _pruned_card(d, links)
-        cards.append(_with_uuids(card, card_uuid, suggestion_uuids))
-        issued.append(_issued(d, card_uuid, suggestion_uuids))
+        card, record = serialise_card(d, new_id, links_for(d) if links_for else (), templates)
+        cards.append(card)
+        issued.append(record)
     return {"cards": cards}, tuple(issued)
 
 
