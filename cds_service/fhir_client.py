@@ -10,7 +10,6 @@ is not consulted.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Mapping
@@ -20,6 +19,8 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3
+
+from cds_service.wire import decode_json
 
 ACCEPT = "application/fhir+json, application/json;q=0.9"
 
@@ -170,8 +171,8 @@ class FhirClient:
         finally:
             resp.close()
         try:
-            data = json.loads(body)
-        except ValueError as exc:
+            data = decode_json(body)
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested beyond the interpreter's depth
             raise FhirInvalidResponse("FHIR server answered with something that is not JSON") from exc
         if not isinstance(data, dict) or not isinstance(data.get("resourceType"), str):
             raise FhirInvalidResponse("FHIR server answered with something that is not a FHIR resource")

@@ -156,6 +156,16 @@ def test_page_cap_stops_paging(fake: responses.RequestsMock) -> None:
             "FHIR server answered with something that is not JSON",
         ),
         (
+            {"body": '{"resourceType": "Bundle", "total": NaN}'},
+            FhirInvalidResponse,
+            "FHIR server answered with something that is not JSON",
+        ),
+        (
+            {"body": '{"resourceType": "Bundle", "x": ' + "[" * 100_000 + "]" * 100_000 + "}"},
+            FhirInvalidResponse,
+            "FHIR server answered with something that is not JSON",
+        ),
+        (
             {"json": [1, 2]},
             FhirInvalidResponse,
             "FHIR server answered with something that is not a FHIR resource",
