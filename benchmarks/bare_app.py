@@ -15,7 +15,9 @@ must do, the decision logic included. Both floors do their work as the service d
 at a time per worker, the record committed through the service's store (group commit, the SQLite
 write lock, the writer taking turns with the work) — so their p99 is the tail of that work alone,
 without the service's Flask layer, request log, snooze read or JWT. ``/parse-screen`` decodes with
-the service's decoder (a large chart screened as it is parsed) and screens what is left.
+the service's decoder (a large chart screened as it is parsed) and screens what is left. The
+floors read the body as the service does (``cds_service.app.request_body``: the bytes the front
+read); ``/echo``, ``/parse`` and ``/echo-audited`` through Flask's ``request.get_json()``.
 ``BARE_AUDIT_DB`` names the SQLite file of the plain audited echo (2d); ``CDS_DATABASE_URL`` the
 floors' store (migrated before the server starts).
 """
@@ -32,6 +34,7 @@ from functools import lru_cache
 
 from flask import Flask, Response, jsonify, request
 
+from cds_service.app import request_body
 from cds_service.fhir_adapter import parse_resource, preload_models
 from cds_service.fhir_client import FhirClient
 from cds_service.large_body import ScreenedOut
@@ -103,7 +106,7 @@ def parse_screen():  # type: ignore[no-untyped-def]
     """The least the service does with a large chart: decode it as the service does (its engine's
     ``decode``: a large body screened as it is parsed, ``cds_service.large_body``) and screen
     every resource still there."""
-    body = _engine().decode(request.get_data())
+    body = _engine().decode(request_body())
     term = _terminology()
     kept = sum(1 for _, _, raw in _resources(body) if type(raw) is not ScreenedOut and is_relevant(raw, term))
     return jsonify({"kept": kept})
@@ -113,7 +116,7 @@ def parse_screen():  # type: ignore[no-untyped-def]
 def validate_audited():  # type: ignore[no-untyped-def]
     """The least the service does with a chart it has not seen: parse it (orjson), validate the
     resources the screen keeps with their R4B models, commit one audit row."""
-    body = decode_json(request.get_data())
+    body = decode_json(request_body())
     term = _terminology()
     with _engine().evaluating:  # one call's work at a time per worker, as the service
         for key, i, raw in _resources(body):
@@ -127,7 +130,7 @@ def validate_audited():  # type: ignore[no-untyped-def]
 def evaluate_audited(service_id: str):  # type: ignore[no-untyped-def]
     """The least the service does with any call: parse it (orjson), evaluate it with the service's
     engine (no Flask layer of the service, no JWT, no request log), commit one audit row."""
-    body = decode_json(request.get_data())
+    body = decode_json(request_body())
     inv = _engine().invoke(service_id, body)
     _store().record_invocation(_record(inv, body))
     return Response(encode_json(inv.body), mimetype="application/json")

@@ -252,6 +252,7 @@ def _buffer_unsized_body(limit: int) -> None:
     if len(raw) > limit:
         raise errors.PayloadTooLarge(f"The request body is larger than {limit} bytes.")
     request.environ["wsgi.input"] = io.BytesIO(raw)
+    request.environ.pop(wire.REQUEST_BODY, None)
     request.environ["CONTENT_LENGTH"] = str(len(raw))
     request.environ.pop("wsgi.input_terminated", None)
     request.environ.pop("HTTP_TRANSFER_ENCODING", None)
@@ -259,8 +260,15 @@ def _buffer_unsized_body(limit: int) -> None:
         request.__dict__.pop(cached, None)
 
 
+def request_body() -> bytes:
+    """The whole request body: under ``serve``, the very bytes the front read
+    (``wire.REQUEST_BODY``); under any other server, through Werkzeug."""
+    raw = request.environ.get(wire.REQUEST_BODY)
+    return raw if isinstance(raw, bytes) else request.get_data(cache=True)
+
+
 def _json_body(decode: Callable[[bytes], Any]) -> Any:
-    raw = request.get_data(cache=True)
+    raw = request_body()
     if not raw:
         raise errors.BadRequest("The request body is empty; a CDS Hooks request is a JSON object.")
     return parse_json(raw, decode)

@@ -42,7 +42,7 @@ from uvicorn_worker import UvicornWorker
 
 from cds_service.errors import operation_outcome
 from cds_service.spread import ConnectionSpread
-from cds_service.wire import AFTER_RESPONSE, AfterResponse
+from cds_service.wire import AFTER_RESPONSE, REQUEST_BODY, AfterResponse
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -208,6 +208,7 @@ class BufferedFront:
         if body or scope["method"] not in LIGHT_METHODS:
             headers.append((b"content-length", str(len(body)).encode()))
         environ: dict[str, Any] = dict(build_environ(dict(scope, headers=headers), io.BytesIO(body)))  # type: ignore[arg-type]
+        environ[REQUEST_BODY] = body
         after = environ[AFTER_RESPONSE] = AfterResponse()
         pool = self.light if scope["method"] in LIGHT_METHODS else self.calls
         respond = functools.partial(contextvars.copy_context().run, self._respond, environ)

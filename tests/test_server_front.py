@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 import requests
 
+from cds_service.app import request_body
 from cds_service.server import BufferedFront, own_listeners
-from cds_service.wire import AFTER_RESPONSE, AfterResponse
+from cds_service.wire import AFTER_RESPONSE, REQUEST_BODY, AfterResponse
 from tests.live_server import LiveServer, children
 
 
@@ -63,6 +64,21 @@ def test_a_chunked_body_reaches_the_app_whole_with_its_length_and_the_answer_is_
     assert (b"x-query", b"a=1") in sent[0]["headers"]
     assert sent[1] == {"type": "http.response.body", "body": b'{"got": [1,2]}', "more_body": False}
     assert len(sent) == 2
+
+
+def test_the_app_is_handed_the_body_bytes_the_front_read() -> None:
+    """Beside ``wsgi.input``, the environ holds the whole body as one bytes object, so the app can
+    take it without copying it out of the stream."""
+    seen: list[tuple[Any, bytes]] = []
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        seen.append((environ[REQUEST_BODY], environ["wsgi.input"].read()))
+        start_response("204 No Content", [])
+        return []
+
+    _call(BufferedFront(app, call_threads=1, max_body_bytes=1000), "POST", [b'{"a":', b" 1}"])
+    assert seen == [(b'{"a": 1}', b'{"a": 1}')]
+    assert type(seen[0][0]) is bytes
 
 
 def test_a_body_over_the_limit_is_refused_without_calling_the_app() -> None:
@@ -246,3 +262,14 @@ def test_serve_workers_run_their_event_loop_on_uvloop(tmp_path: Path) -> None:
                     break
                 time.sleep(0.05)
             assert "uvloop/loop." in maps, f"worker {pid} has not loaded uvloop's loop"
+
+
+def test_the_service_reads_the_bytes_the_front_handed_over(make_app: Any) -> None:
+    """Under ``serve`` a CDS call takes its body from ``REQUEST_BODY`` (the same object, no copy);
+    under any other server, from the WSGI stream."""
+    app = make_app()
+    handed = b'{"hook": "patient-view"}'
+    with app.test_request_context("/", method="POST", data=b"{}", environ_overrides={REQUEST_BODY: handed}):
+        assert request_body() is handed
+    with app.test_request_context("/", method="POST", data=b"{}"):
+        assert request_body() == b"{}"
