@@ -5,7 +5,7 @@ the same way and measured in the same run — misses the goal too, so nothing se
 could meet it on this machine; the ratio column gives the floor beside the service. The exit status
 is 0 when no target is FAIL.
 
-    python -m benchmarks            # full run (about 8 minutes)
+    python -m benchmarks            # full run (about 10 minutes)
     python -m benchmarks --quick    # one short round of each, for a smoke check
     python -m benchmarks --markdown FILE   # also write the table to FILE
 
