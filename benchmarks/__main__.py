@@ -406,6 +406,8 @@ def run_wrk(wrk: str, url: str, body_file: Path, seconds: int, connections: int)
     threads = min(2, connections)
     script = body_file.with_suffix(".lua")
     if body_file.suffix == ".jsonl":
+        with body_file.open("rb") as f:
+            threads = min(threads, sum(1 for _ in f))  # a thread with no share would send nothing
         load = (
             "local started = 0\n"
             "function setup(thread)\n"

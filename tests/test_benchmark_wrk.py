@@ -71,3 +71,20 @@ def test_each_wrk_thread_sends_its_own_share_of_the_bodies(
     # and both shares go out, every line of each
     for share in shares:
         assert set().union(*(sent for sent in sent_by_connection if sent <= share)) == share
+
+
+def test_a_single_body_goes_out_from_every_connection(
+    tmp_path: Path, recording_server: tuple[str, dict[int, list[bytes]]]
+) -> None:
+    """With fewer lines than threads, wrk runs as many threads as there are lines: none idles."""
+    wrk = ensure_wrk()
+    if wrk is None:
+        pytest.skip("wrk is not installed and cannot be (not root, or no apt-get)")
+    url, seen = recording_server
+    bodies = tmp_path / "one.jsonl"
+    bodies.write_bytes(b'{"chart": 0}\n')
+
+    result = run_wrk(wrk, url, bodies, 1, 4)
+
+    assert result["requests"] > 4 and result["non2xx"] == 0 and result["errors"] == 0
+    assert len(seen) == 4 and all(set(sent) == {b'{"chart": 0}'} for sent in seen.values())
