@@ -18,6 +18,14 @@ from benchmarks.__main__ import ensure_wrk, run_wrk
 
 
 @pytest.fixture
+def wrk() -> str:
+    found = ensure_wrk()
+    if found is None:
+        pytest.skip("wrk is not installed and cannot be (not root, or no apt-get)")
+    return found
+
+
+@pytest.fixture
 def recording_server() -> Iterator[tuple[str, dict[int, list[bytes]]]]:
     """A keep-alive HTTP server that answers 200 and records each body by the client's port (one
     port per wrk connection)."""
@@ -51,11 +59,8 @@ def recording_server() -> Iterator[tuple[str, dict[int, list[bytes]]]]:
 
 
 def test_each_wrk_thread_sends_its_own_share_of_the_bodies(
-    tmp_path: Path, recording_server: tuple[str, dict[int, list[bytes]]]
+    wrk: str, tmp_path: Path, recording_server: tuple[str, dict[int, list[bytes]]]
 ) -> None:
-    wrk = ensure_wrk()
-    if wrk is None:
-        pytest.skip("wrk is not installed and cannot be (not root, or no apt-get)")
     url, seen = recording_server
     lines = [f'{{"chart": {k}}}'.encode() for k in range(6)]
     bodies = tmp_path / "charts.jsonl"
@@ -74,12 +79,9 @@ def test_each_wrk_thread_sends_its_own_share_of_the_bodies(
 
 
 def test_a_single_body_goes_out_from_every_connection(
-    tmp_path: Path, recording_server: tuple[str, dict[int, list[bytes]]]
+    wrk: str, tmp_path: Path, recording_server: tuple[str, dict[int, list[bytes]]]
 ) -> None:
     """With fewer lines than threads, wrk runs as many threads as there are lines: none idles."""
-    wrk = ensure_wrk()
-    if wrk is None:
-        pytest.skip("wrk is not installed and cannot be (not root, or no apt-get)")
     url, seen = recording_server
     bodies = tmp_path / "one.jsonl"
     bodies.write_bytes(b'{"chart": 0}\n')
