@@ -9,9 +9,9 @@ by prefix (M48.06 → M48.061, M48.062).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -85,12 +85,21 @@ class ValueSet:
         raise KeyError(f"{code} is not in value set {self.name}")
 
 
+# Codes whose value sets are remembered (``Terminology.memberships``): far more than the distinct
+# codes of the systems the value sets use that a worker meets; a code outside them costs nothing.
+MEMBERSHIP_CACHE = 65_536
+_NO_MEMBERSHIP: Mapping[str, Member] = {}
+
+
 class Terminology:
     """All value sets, by the snake_case name used in valuesets.json."""
 
     def __init__(self, value_sets: Mapping[str, ValueSet]):
         self._sets = dict(value_sets)
         self._systems = {m.system for vs in self._sets.values() for m in vs.members}
+        # The value sets of each code, worked out once: a call asks some 300 membership questions
+        # of a few dozen codes, each question a lookup (and for ICD-10-CM, a walk up its prefixes).
+        self._memberships = lru_cache(maxsize=MEMBERSHIP_CACHE)(self._find_memberships)
         self._all_exact = {(m.system, m.code) for vs in self._sets.values() for m in vs.members}
         self._all_prefix = {
             (m.system, m.code) for vs in self._sets.values() for m in vs.members if m.descendants
@@ -110,16 +119,44 @@ class Terminology:
     def names(self) -> tuple[str, ...]:
         return tuple(sorted(self._sets))
 
+    def memberships(self, system: str | None, code: str | None) -> Mapping[str, Member]:
+        """Every value set ``(system, code)`` belongs to, by name, with the member that admits it
+        (``ValueSet.lookup``: the code itself, or its longest listed ancestor). Read-only."""
+        if not system or not code or system not in self._systems:
+            return _NO_MEMBERSHIP
+        return self._memberships(system, code)
+
+    def _find_memberships(self, system: str, code: str) -> Mapping[str, Member]:
+        found = {}
+        for name, vs in self._sets.items():
+            hit = vs.lookup(system, code)
+            if hit is not None:
+                found[name] = hit
+        return found
+
     def match(self, name: str, codings: Iterable[Coding]) -> Member | None:
         """The first member of value set ``name`` matched by any of ``codings`` (every coding is tried)."""
-        vs = self[name]
+        if name not in self._sets:
+            raise KeyError(f"unknown value set {name!r}")
         for c in codings:
-            hit = vs.lookup(c.system, c.code)
+            hit = self.memberships(c.system, c.code).get(name)
             if hit is not None:
                 return hit
         return None
 
+    def in_any(self, names: Collection[str], codings: Iterable[Coding]) -> bool:
+        """Whether any of ``codings`` is in any of the value sets ``names``."""
+        for name in names:
+            if name not in self._sets:
+                raise KeyError(f"unknown value set {name!r}")
+        for c in codings:
+            found = self.memberships(c.system, c.code)
+            if found and not found.keys().isdisjoint(names):
+                return True
+        return False
+
     def matches_any(self, names: Iterable[str], codings: Iterable[Coding]) -> Member | None:
+        """The first member matched, trying the value sets in the order given."""
         codings = tuple(codings)
         for name in names:
             hit = self.match(name, codings)

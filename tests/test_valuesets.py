@@ -340,6 +340,39 @@ def test_prefix_members_are_release_headers_and_admit_every_descendant(term: Ter
         assert not missed, f"{m.value_set}: {m.code} does not admit {missed[:5]}"
 
 
+def test_memberships_answer_as_each_value_set_does(term: Terminology) -> None:
+    """The value sets remembered for a code are exactly those whose own lookup admits it: every
+    member, a descendant of each prefix member, codes one character short of a member, a code in
+    no value set and a system none uses; asked twice, the answer is the same."""
+    codes = {(m.system, m.code) for name in term.names for m in term[name].members}
+    codes |= {(m.system, m.code + "9") for name in term.names for m in term[name].members if m.descendants}
+    codes |= {(system, code[:-1]) for system, code in codes if len(code) > 1}
+    codes |= {(ICD, "Z99.999"), ("http://example.org/not-a-system", "M54.16"), (ICD, ""), ("", "M54.16")}
+    for system, code in sorted(codes):
+        expected = {n: term[n].lookup(system, code) for n in term.names}
+        expected = {n: m for n, m in expected.items() if m is not None}
+        assert dict(term.memberships(system, code)) == expected, (system, code)
+        assert dict(term.memberships(system, code)) == expected
+        coding = [Coding(system, code)]
+        for name in term.names:
+            assert term.match(name, coding) == expected.get(name)
+            assert term.in_any((name,), coding) is (name in expected)
+        assert term.in_any(term.names, coding) is bool(expected)
+
+
+def test_an_unknown_value_set_name_is_an_error_however_it_is_asked(term: Terminology) -> None:
+    """A rule naming a value set that does not exist fails loudly, even for codings in no set."""
+    for ask in (
+        lambda: term.match("no_such_set", [Coding(ICD, "M54.16")]),
+        lambda: term.match("no_such_set", []),
+        lambda: term.in_any(("lumbar_radiculopathy_conditions", "no_such_set"), [Coding(ICD, "M54.16")]),
+        lambda: term.in_any(("no_such_set",), []),
+        lambda: term.matches_any(("no_such_set",), [Coding(ICD, "M54.16")]),
+    ):
+        with pytest.raises(KeyError, match="no_such_set"):
+            ask()
+
+
 # ---------------------------------------------------------------------------------------------
 # decision model §7: the classes the safety rules will ask about
 # ---------------------------------------------------------------------------------------------

@@ -204,7 +204,7 @@ class PathwayContext:
                 continue
             if current_only and (not c.is_current or (c.abatement is not None and c.abatement <= self.today)):
                 continue
-            if any(self.matches(vs, c.codings) for vs in value_sets):
+            if self.term.in_any(value_sets, c.codings):
                 out.append(c)
         return tuple(out)
 
@@ -214,7 +214,7 @@ class PathwayContext:
             for p in self.history.procedures
             if (not completed or p.is_completed)
             and (p.performed is None or p.performed <= self.today)
-            and any(self.matches(vs, p.codings) or self.matches(vs, p.used_codes) for vs in value_sets)
+            and (self.term.in_any(value_sets, p.codings) or self.term.in_any(value_sets, p.used_codes))
         ]
         return tuple(sorted(out, key=lambda p: p.performed or date.min))
 
@@ -226,7 +226,7 @@ class PathwayContext:
                 continue
             if pending and s.status not in PENDING_ORDER_STATUSES:
                 continue
-            if any(self.matches(vs, s.codings) for vs in value_sets):
+            if self.term.in_any(value_sets, s.codings):
                 out.append(s)
         return tuple(out)
 
@@ -235,8 +235,7 @@ class PathwayContext:
         for m in self.history.medications:
             if m.status in ("entered-in-error", "cancelled", "not-taken"):
                 continue
-            codings = m.codings + m.ingredient_codings
-            if any(self.matches(vs, codings) for vs in value_sets):
+            if self.term.in_any(value_sets, m.codings) or self.term.in_any(value_sets, m.ingredient_codings):
                 out.append(m)
         return tuple(sorted(out, key=lambda m: m.start or date.min))
 
