@@ -13,6 +13,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 DATA_DIR = Path(__file__).resolve().parent / "valuesets" / "data"
@@ -88,7 +89,7 @@ class ValueSet:
 # Codes whose value sets are remembered (``Terminology.memberships``): far more than the distinct
 # codes of the systems the value sets use that a worker meets; a code outside them costs nothing.
 MEMBERSHIP_CACHE = 65_536
-_NO_MEMBERSHIP: Mapping[str, Member] = {}
+_NO_MEMBERSHIP: Mapping[str, Member] = MappingProxyType({})
 
 
 class Terminology:
@@ -132,7 +133,7 @@ class Terminology:
             hit = vs.lookup(system, code)
             if hit is not None:
                 found[name] = hit
-        return found
+        return MappingProxyType(found)  # shared by every caller: read-only
 
     def match(self, name: str, codings: Iterable[Coding]) -> Member | None:
         """The first member of value set ``name`` matched by any of ``codings`` (every coding is tried)."""

@@ -358,6 +358,10 @@ def test_memberships_answer_as_each_value_set_does(term: Terminology) -> None:
             assert term.match(name, coding) == expected.get(name)
             assert term.in_any((name,), coding) is (name in expected)
         assert term.in_any(term.names, coding) is bool(expected)
+    shared = term.memberships(ICD, "M54.16")
+    assert shared  # the answer every caller shares cannot be changed by one of them
+    with pytest.raises(TypeError):
+        shared["rx_opioids"] = shared[next(iter(shared))]  # type: ignore[index]
 
 
 def test_an_unknown_value_set_name_is_an_error_however_it_is_asked(term: Terminology) -> None:
