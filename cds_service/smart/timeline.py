@@ -16,7 +16,7 @@ text alternative. Nothing here reads the clock: the evaluation date is passed in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from html import escape
@@ -121,10 +121,6 @@ class _Event:
     ref: str | None
 
 
-def _match(t: Terminology, sets: Iterable[str], codings: Sequence[object]) -> bool:
-    return any(t.match(name, codings) is not None for name in sets)  # type: ignore[arg-type]
-
-
 def _short_name(assessment: Assessment | None, p: ProcedureFact, t: Terminology) -> str:
     if assessment is None:
         return p.text or "procedure"
@@ -161,15 +157,15 @@ def _procedure_events(
                     p.ref,
                 )
             )
-        elif _match(t, SURGERY_SETS, p.codings):
+        elif t.in_any(SURGERY_SETS, p.codings):
             events.append(
                 _Event(p.performed, "operation", "op", "Surgery", _with_date(p.text, p), _outcome(p), p.ref)
             )
-        elif _match(t, IMPLANT_SETS, p.codings):
+        elif t.in_any(IMPLANT_SETS, p.codings):
             events.append(
                 _Event(p.performed, "implant", "op", "Implant", _with_date(p.text, p), _outcome(p), p.ref)
             )
-        elif _match(t, IMAGING_SETS, p.codings):
+        elif t.in_any(IMAGING_SETS, p.codings):
             events.append(_Event(p.performed, "imaging", "img", "Imaging", _with_date(p.text, p), "", p.ref))
         else:
             events.append(
@@ -214,7 +210,7 @@ def _diagnosis_onset(history: PatientHistory, t: Terminology) -> tuple[date, str
         for c in history.conditions
         if c.onset is not None
         and c.verification_status not in ("refuted", "entered-in-error")
-        and _match(t, sets, c.codings)
+        and t.in_any(sets, c.codings)
     ]
     if not found:
         return None
@@ -226,7 +222,7 @@ def _diagnosis_onset(history: PatientHistory, t: Terminology) -> tuple[date, str
 def _med_class(m: MedicationFact, t: Terminology) -> tuple[str, str] | None:
     codings = (*m.codings, *m.ingredient_codings)
     for css, label, sets in MED_CLASSES:
-        if _match(t, sets, codings):
+        if t.in_any(sets, codings):
             return css, label
     return None
 
