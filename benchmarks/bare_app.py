@@ -35,7 +35,7 @@ from functools import lru_cache
 from flask import Flask, Response, jsonify, request
 
 from cds_service.app import request_body
-from cds_service.fhir_adapter import parse_resource, preload_models
+from cds_service.fhir_adapter import ElementMemo, parse_resource, preload_models
 from cds_service.fhir_client import FhirClient
 from cds_service.large_body import ScreenedOut
 from cds_service.pipeline import Engine, Invocation
@@ -115,13 +115,16 @@ def parse_screen():  # type: ignore[no-untyped-def]
 @app.post("/validate-audited")
 def validate_audited():  # type: ignore[no-untyped-def]
     """The least the service does with a chart it has not seen: parse it (orjson), validate the
-    resources the screen keeps with their R4B models, commit one audit row."""
+    resources the screen keeps with their R4B models as the service validates a resource it has
+    not seen (the elements it validated before handed over, ``ElementMemo``), commit one audit
+    row."""
     body = decode_json(request_body())
     term = _terminology()
+    elements = _elements()
     with _engine().evaluating:  # one call's work at a time per worker, as the service
         for key, i, raw in _resources(body):
             if is_relevant(raw, term):
-                parse_resource(raw, f"{key}[{i}]")
+                parse_resource(raw, f"{key}[{i}]", elements)
     _store().record_invocation(_record(Invocation("radicular-pathway"), body))
     return jsonify({})
 
@@ -155,6 +158,11 @@ def _store() -> Store:
     store = Store.from_url(Settings.from_env().database_url, migrate=False)
     store.take_turns_with(_engine().evaluating)
     return store
+
+
+@lru_cache(maxsize=1)
+def _elements() -> ElementMemo:
+    return ElementMemo(Settings.from_env().model_cache_size)  # as the service's model cache
 
 
 @lru_cache(maxsize=1)

@@ -11,6 +11,14 @@ An EHR sends the same chart again and again (every ``order-select`` as the clini
 ``order-sign``, the chart reopened), so each worker keeps the models it validated in a bounded
 ``ModelCache`` keyed by the resource's exact JSON: a resource byte-for-byte equal to one already
 validated is not validated again. Only successes are kept; the rules only read the models.
+
+A chart never seen before still repeats itself element by element: every resource of a chart
+names the same patient (``subject``), and every chart codes its pain scores, diagnoses and
+procedures with the same few ``CodeableConcept``s. The ``ElementMemo`` keeps the element models
+(CodeableConcept, Reference, Quantity, ...) of a resource's own fields by class and exact JSON,
+and hands them to the resource's model instead of their JSON: fhir.resources takes an instance of
+the field's class as it is, so an element byte-for-byte equal to one already validated as that
+class is not validated again, and everything else is validated as before.
 """
 
 from __future__ import annotations
@@ -18,11 +26,13 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, get_args
+from functools import cache
+from typing import Any, NamedTuple, get_args, get_origin
 
 import orjson
 from fhir.resources.R4B import get_fhir_model_class
-from pydantic import ValidationError
+from fhir_core.types import FhirElementOrResourceBase
+from pydantic import BaseModel, ValidationError
 
 from cds_service.errors import InvalidFhirData
 from cds_service.fhir_facts import RESOURCE_TYPES
@@ -78,6 +88,130 @@ def preload_models(resource_types: Iterable[str] = VALIDATED_TYPES) -> int:
 
 _History = tuple[tuple[Any, ...], Terminology, dict[str, str], BuildHistory, PatientHistory]
 
+# (the field's attribute name, the element's model class, a list of them?) by the JSON name
+ElementFields = dict[str, tuple[str, type, bool]]
+
+
+@cache
+def element_fields(model: type[BaseModel]) -> ElementFields:
+    """The fields of a model class that hold FHIR elements (CodeableConcept, Reference, a
+    backbone element, ...), one or a list, by their JSON name.
+
+    Left out: fields that hold resources (``contained``), whose class is chosen by the JSON's own
+    ``resourceType``, and any field whose type names more than one element class."""
+    out: ElementFields = {}
+    for name, field in model.model_fields.items():
+        classes: list[Any] = []
+        many = False
+        stack: list[Any] = [field.annotation]
+        while stack:
+            ann = stack.pop()
+            many = many or get_origin(ann) is list
+            stack.extend(get_args(ann))
+            if getattr(ann, "get_model_klass", None) is not None:
+                classes.append(ann)
+        if len(classes) != 1 or issubclass(classes[0], FhirElementOrResourceBase):
+            continue
+        out[field.alias or name] = (name, classes[0].get_model_klass(), many)
+    return out
+
+
+# An element whose JSON is longer is validated every time (a narrative's XHTML, a long note): it
+# hardly ever repeats, and the memo would hold a copy of its text.
+MAX_ELEMENT_JSON = 1024
+
+_ElementKey = tuple[type, bytes | str]
+
+
+class ElementMemo:
+    """Validated element models of resources' own fields, by class and exact JSON, in a
+    ``SegmentedLru``: the patient reference and the codes a chart repeats outlast the elements
+    seen once (identifiers, timestamps).
+
+    ``validate(model, raw)`` is ``model.model_validate(raw)`` with each element found here handed
+    over as its model. Only elements of a resource that validated whole are kept. Per worker
+    process; thread-safe. ``capacity`` 0 turns it off. ``hits``/``misses`` count elements since
+    start."""
+
+    def __init__(self, capacity: int) -> None:
+        if capacity < 0:
+            raise ValueError("capacity must be >= 0")
+        self.capacity = capacity
+        self.hits = 0
+        self.misses = 0
+        self._kept: SegmentedLru[_ElementKey, Any] = SegmentedLru(capacity)
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    def validate(self, model: type[BaseModel], raw: dict[str, Any]) -> Any:
+        wanted = _elements_of(model, raw) if self.capacity else []
+        if not wanted:
+            return model.model_validate(raw)
+        data = raw
+        missing: list[_Wanted] = []
+        with self._lock:
+            for want in wanted:
+                found = self._kept.get(want.key)
+                if found is None:
+                    missing.append(want)
+                    continue
+                if data is raw:
+                    data = dict(raw)  # the caller's JSON is never changed
+                if want.place is None:
+                    data[want.name] = found
+                else:
+                    if data[want.name] is raw[want.name]:
+                        data[want.name] = list(raw[want.name])
+                    data[want.name][want.place] = found
+            self.hits += len(wanted) - len(missing)
+            self.misses += len(missing)
+        validated = model.model_validate(data)  # raises for invalid data: nothing of it is kept
+        if missing:
+            with self._lock:
+                for want in missing:
+                    value = getattr(validated, want.attr)
+                    self._kept.put(want.key, value if want.place is None else value[want.place])
+        return validated
+
+
+class _Wanted(NamedTuple):
+    """An element of a resource's JSON that the memo may hold."""
+
+    name: str  # the JSON name of its field
+    attr: str  # the model's attribute for that field
+    place: int | None  # its place in the field's list; None when the field holds one element
+    key: _ElementKey
+
+
+def _elements_of(model: type[BaseModel], raw: dict[str, Any]) -> list[_Wanted]:
+    """The elements of ``raw``'s own fields that have a key (plain JSON, not too long)."""
+    fields = element_fields(model)
+    out: list[_Wanted] = []
+    for name, value in raw.items():
+        spec = fields.get(name)
+        if spec is None:
+            continue
+        attr, element, many = spec
+        if not many:
+            key = _element_key(value)
+            if key is not None:
+                out.append(_Wanted(name, attr, None, (element, key)))
+        elif value.__class__ is list:
+            for i, item in enumerate(value):
+                key = _element_key(item)
+                if key is not None:
+                    out.append(_Wanted(name, attr, i, (element, key)))
+    return out
+
+
+def _element_key(value: Any) -> bytes | str | None:
+    if value.__class__ is not dict:
+        return None
+    key = _cache_key(value)
+    return key if key is not None and len(key) <= MAX_ELEMENT_JSON else None
+
 
 class ModelCache:
     """Validated R4B models by the exact JSON of the resource, in a ``SegmentedLru``: a resource
@@ -88,7 +222,8 @@ class ModelCache:
 
     It also remembers the last ``HISTORIES`` patient histories built from its models (``history``):
     a chart sent again (an order-select call per selection, a chart reopened) comes back as the
-    same model objects, and its history is the same."""
+    same model objects, and its history is the same. A resource it has not seen is validated with
+    its ``elements`` (an ``ElementMemo`` of the same capacity)."""
 
     HISTORIES = 32
 
@@ -99,6 +234,7 @@ class ModelCache:
         self.hits = 0
         self.misses = 0
         self._models: SegmentedLru[bytes | str, Any] = SegmentedLru(capacity)
+        self.elements = ElementMemo(capacity)
         self._histories: SegmentedLru[tuple[int, ...], _History] = SegmentedLru(
             self.HISTORIES if capacity else 0
         )
@@ -145,7 +281,7 @@ class ModelCache:
                 self.hits += 1
                 return model
             self.misses += 1
-        model = parse_resource(raw, where)  # raises for invalid data: failures are never kept
+        model = parse_resource(raw, where, self.elements)  # raises for invalid data: never kept
         with self._lock:
             self._models.put(key, model)
         return model
@@ -178,8 +314,9 @@ def _cache_key(raw: dict[str, Any]) -> bytes | str | None:
         return None
 
 
-def parse_resource(raw: Any, where: str) -> Any:
-    """Validate one raw resource with its R4B model; ``where`` names it in the error."""
+def parse_resource(raw: Any, where: str, elements: ElementMemo | None = None) -> Any:
+    """Validate one raw resource with its R4B model; ``where`` names it in the error. With
+    ``elements``, its elements validated before are handed over as their models."""
     if not isinstance(raw, dict) or not isinstance(raw.get("resourceType"), str):
         raise InvalidFhirData(f"{where} is not a FHIR resource (no resourceType).", expression=[where])
     rtype = raw["resourceType"]
@@ -190,7 +327,7 @@ def parse_resource(raw: Any, where: str) -> Any:
             f"{where}: {rtype!r} is not a FHIR R4 resource type.", expression=[f"{where}.resourceType"]
         ) from None
     try:
-        return model.model_validate(raw)
+        return elements.validate(model, raw) if elements is not None else model.model_validate(raw)
     except ValidationError as exc:
         errors = exc.errors(include_input=False, include_url=False)
         first = errors[0] if errors else {"loc": (), "msg": "invalid"}

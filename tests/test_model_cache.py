@@ -19,7 +19,7 @@ from flask import Flask
 from test_real_fhir_server import without_uuids
 
 from cds_service.errors import InvalidFhirData
-from cds_service.fhir_adapter import ModelCache, parse_resource
+from cds_service.fhir_adapter import MAX_ELEMENT_JSON, ElementMemo, ModelCache, element_fields, parse_resource
 from cds_service.pipeline import DecisionMemo
 from fhir_fixtures import fhir_builder as fb
 
@@ -213,6 +213,165 @@ def test_histories_are_bounded_and_off_with_the_model_cache() -> None:
     term: Any = object()
     assert off.history(models, term, {}, build) is not off.history(models, term, {}, build)
     assert not off._histories
+
+
+# ---------------------------------------------------------------------------------------------
+# the element models of resources never seen before (``cds_service.fhir_adapter.ElementMemo``)
+
+HL7_CS = "http://terminology.hl7.org/CodeSystem"
+PAIN = {
+    "resourceType": "Observation",
+    "id": "pain-1",
+    "status": "final",
+    "category": [{"coding": [{"system": f"{HL7_CS}/observation-category", "code": "survey"}]}],
+    "code": {"coding": [{"system": "http://loinc.org", "code": "72514-3"}], "text": "pain"},
+    "subject": {"reference": "Patient/p"},
+    "effectiveDateTime": "2026-10-01",
+    "valueQuantity": {"value": 7, "unit": "{score}"},
+}
+
+
+def _fixture_resources() -> list[dict[str, Any]]:
+    """Every prefetched resource of every fixture request, once."""
+    seen: dict[str, dict[str, Any]] = {}
+    for path in sorted((ROOT / "fhir_fixtures").rglob("*.json")):
+        request = json.loads(path.read_text())
+        prefetch = request.get("prefetch") if isinstance(request, dict) else None
+        for value in (prefetch or {}).values():
+            if not isinstance(value, dict):
+                continue
+            bundle = value.get("resourceType") == "Bundle"
+            for entry in value.get("entry", []) if bundle else [{"resource": value}]:
+                resource = entry.get("resource")
+                if isinstance(resource, dict) and "resourceType" in resource:
+                    seen.setdefault(json.dumps(resource, sort_keys=True), resource)
+    return list(seen.values())
+
+
+FIXTURE_RESOURCES = _fixture_resources()
+
+
+def test_an_element_seen_before_is_handed_over_and_the_json_is_not_touched() -> None:
+    memo = ElementMemo(64)
+    first = parse_resource(PAIN, "x", memo)
+    assert (memo.hits, memo.misses, len(memo)) == (0, 4, 4)  # category[0], code, subject, value
+    second_json = {**PAIN, "id": "pain-2", "valueQuantity": {"value": 4, "unit": "{score}"}}
+    before = json.dumps(second_json)
+    second = parse_resource(second_json, "x", memo)
+    assert (memo.hits, memo.misses) == (3, 5)  # category, code, subject kept; the value is new
+    assert second.code is first.code and second.subject is first.subject
+    assert second.category[0] is first.category[0]
+    assert second.valueQuantity is not first.valueQuantity and second.valueQuantity.value == 4
+    assert json.dumps(second_json) == before  # the caller's JSON keeps its dicts
+    assert second.model_dump_json() == parse_resource(second_json, "x").model_dump_json()
+
+
+def test_the_same_json_as_another_element_class_is_validated_as_that_class() -> None:
+    """``{"text": "pain"}`` is both a CodeableConcept and an Annotation: the key is the class too."""
+    memo = ElementMemo(64)
+    obs = {**PAIN, "code": {"text": "pain"}, "note": [{"text": "pain"}]}
+    for rid in ("a", "b"):
+        model = parse_resource({**obs, "id": rid}, "x", memo)
+        assert type(model.code).__name__ == "CodeableConcept"
+        assert type(model.note[0]).__name__ == "Annotation"
+    assert model.code is not model.note[0]
+
+
+def test_resources_are_never_taken_from_the_memo() -> None:
+    """``contained`` holds resources whose class their own resourceType picks: never memoised."""
+    from fhir.resources.R4B import get_fhir_model_class
+
+    for rtype in ("Observation", "Condition", "Procedure", "MedicationRequest", "Patient"):
+        fields = element_fields(get_fhir_model_class(rtype))
+        assert "contained" not in fields
+        assert fields["extension"][2] is True  # a list of Extension
+    assert element_fields(get_fhir_model_class("Observation"))["code"][1].__name__ == "CodeableConcept"
+
+
+def test_fixtures_validate_to_the_same_models_through_a_warm_memo() -> None:
+    """Every resource of every fixture, validated a second time with all its elements from the memo,
+    gives the model a plain validation gives."""
+    assert len(FIXTURE_RESOURCES) > 300
+    memo = ElementMemo(100_000)
+    for resource in FIXTURE_RESOURCES:
+        with contextlib.suppress(InvalidFhirData):
+            parse_resource(resource, "x", memo)
+    hits_before = memo.hits
+    compared = 0
+    for resource in FIXTURE_RESOURCES:
+        try:
+            plain = parse_resource(resource, "x")
+        except InvalidFhirData as exc:
+            with pytest.raises(InvalidFhirData) as info:
+                parse_resource(resource, "x", memo)
+            assert (str(info.value), info.value.expression) == (str(exc), exc.expression)
+            continue
+        assert parse_resource(resource, "x", memo).model_dump_json() == plain.model_dump_json()
+        compared += 1
+    assert compared > 300 and memo.hits - hits_before > 1000
+
+
+BROKEN = {
+    "a primitive of the wrong type": {"status": 7},
+    "a string where a Reference belongs": {"subject": "Patient/p"},
+    "an unknown field": {"colour": "red"},
+    "an invalid field inside an element": {"valueQuantity": {"value": "seven"}},
+    "two values of a choice": {"valueString": "7"},
+    "a null in a list of elements": {"category": [None]},
+    "a code with an unknown field": {"code": {"coding": [{"system": "http://loinc.org", "cod": "72514-3"}]}},
+}
+
+
+@pytest.mark.parametrize("change", list(BROKEN), ids=list(BROKEN))
+def test_invalid_data_is_refused_alike_and_nothing_of_it_is_kept(change: str) -> None:
+    """With every valid element of the resource in the memo, invalid data is the same 400, naming the
+    same place; and no element of a resource that failed is kept."""
+    memo = ElementMemo(64)
+    parse_resource(PAIN, "x", memo)
+    kept = len(memo)
+    broken = {**PAIN, "id": "broken", **BROKEN[change]}
+    with pytest.raises(InvalidFhirData) as plain:
+        parse_resource(broken, "prefetch.observations.entry[2].resource")
+    with pytest.raises(InvalidFhirData) as memoised:
+        parse_resource(broken, "prefetch.observations.entry[2].resource", memo)
+    assert (str(memoised.value), memoised.value.expression) == (str(plain.value), plain.value.expression)
+    fresh = ElementMemo(64)
+    with pytest.raises(InvalidFhirData):
+        parse_resource(broken, "x", fresh)
+    assert len(fresh) == 0 and len(memo) == kept
+
+
+def test_long_elements_and_elements_that_are_not_plain_json_are_validated_every_time() -> None:
+    memo = ElementMemo(64)
+    long_note = {"text": "x" * MAX_ELEMENT_JSON}
+    nan = {"value": float("nan")}
+    for rid in ("a", "b"):
+        parse_resource({**PAIN, "id": rid, "note": [long_note]}, "x", memo)
+        with contextlib.suppress(InvalidFhirData):
+            parse_resource({**PAIN, "id": rid, "valueQuantity": nan}, "x", memo)
+    assert len(memo) == 4  # PAIN's own four elements, neither the note nor the NaN quantity
+    assert memo.misses == 4
+
+
+def test_the_memo_is_bounded_off_at_zero_and_refuses_a_negative_size() -> None:
+    memo = ElementMemo(8)
+    for i in range(20):
+        parse_resource({**PAIN, "subject": {"reference": f"Patient/p{i}"}}, "x", memo)
+    assert len(memo) == 8
+    off = ElementMemo(0)
+    a, b = (parse_resource(PAIN, "x", off) for _ in range(2))
+    assert a.code is not b.code and len(off) == 0 and off.hits == off.misses == 0
+    with pytest.raises(ValueError, match="capacity"):
+        ElementMemo(-1)
+
+
+def test_the_model_cache_validates_what_it_has_not_seen_with_its_memo() -> None:
+    cache = ModelCache(8)
+    first = cache.parse(PAIN, "x")
+    other = cache.parse({**PAIN, "id": "pain-2"}, "x")  # a new resource: its elements are known
+    assert other is not first and other.code is first.code
+    assert cache.elements.capacity == 8 and cache.elements.hits == 4
+    assert ModelCache(0).elements.capacity == 0
 
 
 # ---------------------------------------------------------------------------------------------
