@@ -290,25 +290,16 @@ def test_resources_are_never_taken_from_the_memo() -> None:
 
 def test_fixtures_validate_to_the_same_models_through_a_warm_memo() -> None:
     """Every resource of every fixture, validated a second time with all its elements from the memo,
-    gives the model a plain validation gives."""
-    assert len(FIXTURE_RESOURCES) > 300
+    gives the model a plain validation gives (invalid data: the parametrised test below)."""
+    assert len(FIXTURE_RESOURCES) > 2000
     memo = ElementMemo(100_000)
     for resource in FIXTURE_RESOURCES:
-        with contextlib.suppress(InvalidFhirData):
-            parse_resource(resource, "x", memo)
+        parse_resource(resource, "x", memo)
     hits_before = memo.hits
-    compared = 0
     for resource in FIXTURE_RESOURCES:
-        try:
-            plain = parse_resource(resource, "x")
-        except InvalidFhirData as exc:
-            with pytest.raises(InvalidFhirData) as info:
-                parse_resource(resource, "x", memo)
-            assert (str(info.value), info.value.expression) == (str(exc), exc.expression)
-            continue
+        plain = parse_resource(resource, "x")
         assert parse_resource(resource, "x", memo).model_dump_json() == plain.model_dump_json()
-        compared += 1
-    assert compared > 300 and memo.hits - hits_before > 1000
+    assert memo.hits - hits_before > 5000
 
 
 BROKEN = {
