@@ -116,6 +116,18 @@ def element_fields(model: type[BaseModel]) -> ElementFields:
     return out
 
 
+class _Bounded:
+    """A per-worker memo of at most ``capacity`` entries (0: off), with its lock and its counts."""
+
+    def __init__(self, capacity: int) -> None:
+        if capacity < 0:
+            raise ValueError("capacity must be >= 0")
+        self.capacity = capacity
+        self.hits = 0
+        self.misses = 0
+        self._lock = threading.Lock()
+
+
 # An element whose JSON is longer is validated every time (a narrative's XHTML, a long note): it
 # hardly ever repeats, and the memo would hold a copy of its text.
 MAX_ELEMENT_JSON = 1024
@@ -123,7 +135,7 @@ MAX_ELEMENT_JSON = 1024
 _ElementKey = tuple[type, bytes | str]
 
 
-class ElementMemo:
+class ElementMemo(_Bounded):
     """Validated element models of resources' own fields, by class and exact JSON, in a
     ``SegmentedLru``: the patient reference and the codes a chart repeats outlast the elements
     seen once (identifiers, timestamps).
@@ -134,13 +146,8 @@ class ElementMemo:
     start."""
 
     def __init__(self, capacity: int) -> None:
-        if capacity < 0:
-            raise ValueError("capacity must be >= 0")
-        self.capacity = capacity
-        self.hits = 0
-        self.misses = 0
+        super().__init__(capacity)
         self._kept: SegmentedLru[_ElementKey, Any] = SegmentedLru(capacity)
-        self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._kept)
@@ -213,7 +220,7 @@ def _element_key(value: Any) -> bytes | str | None:
     return key if key is not None and len(key) <= MAX_ELEMENT_JSON else None
 
 
-class ModelCache:
+class ModelCache(_Bounded):
     """Validated R4B models by the exact JSON of the resource, in a ``SegmentedLru``: a resource
     looked up again outlasts a stream of charts opened once each.
 
@@ -228,17 +235,12 @@ class ModelCache:
     HISTORIES = 32
 
     def __init__(self, capacity: int) -> None:
-        if capacity < 0:
-            raise ValueError("capacity must be >= 0")
-        self.capacity = capacity
-        self.hits = 0
-        self.misses = 0
+        super().__init__(capacity)
         self._models: SegmentedLru[bytes | str, Any] = SegmentedLru(capacity)
         self.elements = ElementMemo(capacity)
         self._histories: SegmentedLru[tuple[int, ...], _History] = SegmentedLru(
             self.HISTORIES if capacity else 0
         )
-        self._lock = threading.Lock()
 
     def history(
         self, models: list[Any], terminology: Terminology, unavailable: Mapping[str, str], build: BuildHistory
