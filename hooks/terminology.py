@@ -137,8 +137,7 @@ class Terminology:
 
     def match(self, name: str, codings: Iterable[Coding]) -> Member | None:
         """The first member of value set ``name`` matched by any of ``codings`` (every coding is tried)."""
-        if name not in self._sets:
-            raise KeyError(f"unknown value set {name!r}")
+        self[name]  # an unknown name is an error, not "no match"
         for c in codings:
             hit = self.memberships(c.system, c.code).get(name)
             if hit is not None:
@@ -148,8 +147,7 @@ class Terminology:
     def in_any(self, names: Collection[str], codings: Iterable[Coding]) -> bool:
         """Whether any of ``codings`` is in any of the value sets ``names``."""
         for name in names:
-            if name not in self._sets:
-                raise KeyError(f"unknown value set {name!r}")
+            self[name]  # an unknown name is an error, not "no match"
         for c in codings:
             found = self.memberships(c.system, c.code)
             if found and not found.keys().isdisjoint(names):
