@@ -56,7 +56,7 @@ def default_workers() -> int:
     """One worker process more than the usable cores. Each worker evaluates one call at a time and
     waits between calls (the audit commit, handing the answer to its event loop): measured on 2
     cores, 3 workers served 14-16 % more requests/s than 2, and 4 no more than 3
-    (docs/benchmarks.md)."""
+    (docs/benchmark-history.md, the runs on the machine before)."""
     return usable_cores() + 1
 
 
