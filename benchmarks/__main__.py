@@ -155,7 +155,6 @@ def _engine(tmp: Path, *, validate_everything: bool = False) -> Any:
 
 def bench_in_process(quick: bool) -> tuple[list[Row], dict[int, float]]:
     rows: list[Row] = []
-    per_size: dict[int, float] = {}
     # Timed calls of each size per round. The sizes alternate round by round, so a host that slows
     # down for a while (shared machines do) slows every size alike and row 6's ratio holds; each
     # size's turn starts with a call not timed, so every timed call follows one on the same body.
@@ -173,7 +172,7 @@ def bench_in_process(quick: bool) -> tuple[list[Row], dict[int, float]]:
             for size, body in bodies.items():
                 engine.invoke(SERVICE_ID, body)
                 samples[size] += timed(partial(engine.invoke, SERVICE_ID, body), per_round[size])
-        per_size = {size: percentile(values, 50) for size, values in samples.items()}
+        per_size: dict[int, float] = {size: percentile(values, 50) for size, values in samples.items()}
         del bodies
         body = make_request(5000)
         naive.invoke(SERVICE_ID, body)
