@@ -196,6 +196,7 @@ def create_app(
         from cds_service.warmup import warm_up
 
         warm_up(engine, store)
+        app.url_map.update()  # the routes compiled now, not by the first request
     return app
 
 

@@ -127,6 +127,15 @@ class Terminology:
             return _NO_MEMBERSHIP
         return self._memberships(system, code)
 
+    def prime(self) -> int:
+        """Work out the value sets of every listed code now (``memberships`` remembers them), so
+        that the first call to meet one finds them ready; returns how many codes. Each worker does
+        this as it warms up."""
+        codes = {(m.system, m.code) for vs in self._sets.values() for m in vs.members}
+        for system, code in codes:
+            self._memberships(system, code)
+        return len(codes)
+
     def _find_memberships(self, system: str, code: str) -> Mapping[str, Member]:
         found = {}
         for name, vs in self._sets.items():

@@ -364,6 +364,22 @@ def test_memberships_answer_as_each_value_set_does(term: Terminology) -> None:
         shared["rx_opioids"] = shared[next(iter(shared))]  # type: ignore[index]
 
 
+def test_prime_works_out_every_listed_code_once_and_answers_the_same() -> None:
+    """``prime`` (a worker's warm-up) works out the value sets of each listed code once: afterwards
+    a listed code is answered from what it remembered, with the same answer as a lookup in each
+    value set."""
+    term = load_terminology()  # its own memory of answers, not the process-wide one
+    listed = {(m.system, m.code) for name in term.names for m in term[name].members}
+    assert term.prime() == len(listed)
+    remembered = term._memberships.cache_info()  # type: ignore[attr-defined]
+    assert remembered.currsize == len(listed)
+    for system, code in sorted(listed):
+        expected = {n: m for n in term.names if (m := term[n].lookup(system, code)) is not None}
+        assert expected and dict(term.memberships(system, code)) == expected, (system, code)
+    after = term._memberships.cache_info()  # type: ignore[attr-defined]
+    assert (after.hits - remembered.hits, after.misses - remembered.misses) == (len(listed), 0)
+
+
 def test_an_unknown_value_set_name_is_an_error_however_it_is_asked(term: Terminology) -> None:
     """A rule naming a value set that does not exist fails loudly, even for codings in no set."""
     for ask in (

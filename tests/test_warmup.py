@@ -30,6 +30,13 @@ def test_warm_app_records_nothing(make_app: Callable[..., Flask], store: Any) ->
     assert app.test_client().get("/cds-services").status_code == 200
 
 
+def test_a_warm_app_has_compiled_its_routes(make_app: Callable[..., Flask]) -> None:
+    """Werkzeug compiles the route matcher when it is first used; a warm app has done it, so the
+    first request does not."""
+    assert make_app(warm=True).url_map._remap is False
+    assert make_app().url_map._remap is True
+
+
 def test_a_failing_warm_up_call_is_logged_not_raised(
     make_app: Callable[..., Flask], caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -44,6 +51,41 @@ def test_a_failing_warm_up_call_is_logged_not_raised(
 
 def _boom(inp: Any) -> list[Any]:
     raise RuntimeError("rule failure")
+
+
+def test_the_warm_up_chart_validates_every_type_the_adapter_reads(
+    make_app: Callable[..., Flask], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every resource of the warm-up chart carries what the relevance screen keeps (codes of the
+    shipped value sets, spine-care words), so each type the adapter validates is validated once
+    before the first call, and the facts and rules run on it."""
+    from cds_service import fhir_adapter
+
+    engine = make_app().extensions["cds_engine"]
+    validated: set[str] = set()
+    real = fhir_adapter.parse_resource
+
+    def parse_resource(raw: Any, where: str, elements: Any = None) -> Any:
+        validated.add(raw["resourceType"])
+        return real(raw, where, elements)
+
+    monkeypatch.setattr(fhir_adapter, "parse_resource", parse_resource)
+    assert warm_up(engine) == 3
+    assert validated == set(fhir_adapter.VALIDATED_TYPES)
+
+
+def test_the_warm_up_chart_takes_its_codes_from_the_value_sets(make_app: Callable[..., Flask]) -> None:
+    """The chart's clinical codes are the first members of the value sets it names; none is
+    written in the warm-up module."""
+    from cds_service.warmup import _CODED_BY, _chart
+
+    term = make_app().extensions["cds_engine"].terminology
+    by_type, medication = _chart(term)
+    for rtype, name in _CODED_BY.items():
+        resource = medication if rtype == "Medication" else by_type[rtype]
+        (coding,) = resource["code"]["coding"]
+        first = term.first(name)
+        assert (coding["system"], coding["code"]) == (first.system, first.code), rtype
 
 
 def test_preload_reaches_nested_element_models() -> None:
