@@ -18,6 +18,7 @@ radicular-cds report ...
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import socket
@@ -105,6 +106,7 @@ def _serve(args: argparse.Namespace) -> int:
     from cds_service.app import create_app
     from cds_service.server import BufferedFront
     from cds_service.store import Store
+    from cds_service.warmup import warm_up_thread
 
     settings = settings_for_serve(Settings.from_env(), args.bind, os.environ)
     options = gunicorn_options(settings, args)
@@ -122,7 +124,10 @@ def _serve(args: argparse.Namespace) -> int:
         def load(self) -> Any:
             app = create_app(settings, warm=True)  # each worker warms before its first call
             return BufferedFront(
-                app, call_threads=options["threads"], max_body_bytes=settings.max_request_bytes
+                app,
+                call_threads=options["threads"],
+                max_body_bytes=settings.max_request_bytes,
+                thread_setup=functools.partial(warm_up_thread, app.extensions["cds_store"]),
             )
 
     Server().run()

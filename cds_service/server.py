@@ -32,6 +32,7 @@ import functools
 import gc
 import io
 import socket
+import threading
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -169,13 +170,29 @@ class BufferedFront:
     """ASGI app: read the whole request on the event loop, run the WSGI app to the end in a thread,
     then write the whole response on the event loop."""
 
-    def __init__(self, wsgi_app: Any, *, call_threads: int, max_body_bytes: int) -> None:
+    def __init__(
+        self,
+        wsgi_app: Any,
+        *,
+        call_threads: int,
+        max_body_bytes: int,
+        thread_setup: Callable[[], None] | None = None,
+    ) -> None:
+        """``thread_setup`` runs in each call thread before its first call (what a thread keeps of
+        its own: a database connection, a batch of UUIDs); every call thread is started here, so
+        no call waits for it. It must not raise: a pool whose initializer fails refuses all work."""
         if call_threads < 1:
             raise ValueError("call_threads must be >= 1")
         self.app = wsgi_app
         self.max_body_bytes = max_body_bytes
-        self.calls = ThreadPoolExecutor(call_threads, thread_name_prefix="call")
+        self.calls = ThreadPoolExecutor(call_threads, thread_name_prefix="call", initializer=thread_setup)
         self.light = ThreadPoolExecutor(LIGHT_THREADS, thread_name_prefix="light")
+        if thread_setup is not None:
+            # The pool starts a thread for a task only when none is idle: tasks that wait for one
+            # another start them all.
+            all_started = threading.Barrier(call_threads)
+            for _ in range(call_threads):
+                self.calls.submit(all_started.wait, 30)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Work the app defers in ``environ[AFTER_RESPONSE]`` runs here once the response is

@@ -18,6 +18,7 @@ from cds_service.errors import CdsError
 from cds_service.fhir_adapter import preload_models
 from cds_service.logging_setup import get_logger
 from cds_service.pipeline import Engine
+from cds_service.wire import new_uuid
 
 if TYPE_CHECKING:
     from cds_service.store import Store
@@ -177,3 +178,16 @@ def warm_up(engine: Engine, store: Store | None = None) -> int:
                 fields = {"event": "warmup_failed", "service": service.id, "hook": hook}
                 log.warning("warm-up call failed", extra={**fields, "error": type(exc).__name__})
     return ran
+
+
+def warm_up_thread(store: Store | None = None) -> None:
+    """Run by each call thread as it starts, before its first call: the thread's own connection for
+    the snooze read and its first batch of card UUIDs. A failure is logged, not raised: the first
+    call then does what is missing itself."""
+    try:
+        new_uuid.fill()
+        if store is not None:
+            store.warm_up_thread()
+    except Exception as exc:
+        fields = {"event": "warmup_failed", "error": type(exc).__name__}
+        log.warning("call thread warm-up failed", extra=fields)

@@ -7,6 +7,7 @@ import asyncio
 import selectors
 import socket
 import sys
+import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -79,6 +80,29 @@ def test_the_app_is_handed_the_body_bytes_the_front_read() -> None:
     _call(BufferedFront(app, call_threads=1, max_body_bytes=1000), "POST", [b'{"a":', b" 1}"])
     assert seen == [(b'{"a": 1}', b'{"a": 1}')]
     assert type(seen[0][0]) is bytes
+
+
+def test_every_call_thread_starts_with_the_front_and_runs_its_setup_before_any_call() -> None:
+    """With ``thread_setup``, the front starts all its call threads at once, each running the
+    setup once before it takes a call; calls then run on those threads and start no other."""
+    ran: list[str] = []
+    lock = threading.Lock()
+
+    def setup() -> None:
+        with lock:
+            ran.append(threading.current_thread().name)
+
+    front = BufferedFront(_echo, call_threads=3, max_body_bytes=1000, thread_setup=setup)
+    deadline = time.monotonic() + 10
+    while len(ran) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(ran) == len(set(ran)) == 3
+    assert all(name.startswith("call") for name in ran)
+    for _ in range(5):
+        sent = _call(front, "POST", [b"[1]"])
+        assert sent[1]["body"] == b'{"got": [1]}'
+    assert len(ran) == 3
+    front.calls.shutdown()
 
 
 def test_a_body_over_the_limit_is_refused_without_calling_the_app() -> None:

@@ -266,6 +266,28 @@ def test_a_broken_reader_connection_is_replaced_and_the_call_answered(store: Sto
     assert reader._local.conn is not broken
 
 
+def test_a_call_thread_opens_its_snooze_connection_as_it_starts(store: Store) -> None:
+    """``warm_up_thread`` opens the calling thread's connection for the per-call snooze read; that
+    thread's calls then read on it and open none."""
+    reader = store._running_snoozes
+    assert reader is not None
+    seen: dict[str, object] = {}
+
+    def call_thread() -> None:
+        before = len(reader._opened)
+        store.warm_up_thread()
+        seen["opened by the warm-up"] = len(reader._opened) - before
+        conn = reader._local.conn
+        assert store.active_snoozes(SVC, "pat-1", T0 + timedelta(days=1)) == frozenset()
+        seen["opened by the call"] = len(reader._opened) - before - 1
+        seen["the same connection"] = reader._local.conn is conn
+
+    thread = threading.Thread(target=call_thread)
+    thread.start()
+    thread.join()
+    assert seen == {"opened by the warm-up": 1, "opened by the call": 0, "the same connection": True}
+
+
 def test_the_service_writes_its_audit_rows_in_turn_with_its_evaluations(tmp_path: object) -> None:
     from pathlib import Path
 

@@ -88,6 +88,20 @@ def test_the_warm_up_chart_takes_its_codes_from_the_value_sets(make_app: Callabl
         assert (coding["system"], coding["code"]) == (first.system, first.code), rtype
 
 
+def test_a_call_thread_warm_up_that_fails_is_logged_not_raised(caplog: pytest.LogCaptureFixture) -> None:
+    """A database that cannot be reached as a call thread starts leaves the thread serving; the
+    failure is logged and the thread's first call opens its connection itself."""
+    from cds_service.warmup import warm_up_thread
+
+    class Unreachable:
+        def warm_up_thread(self) -> None:
+            raise OSError("connection refused")
+
+    with caplog.at_level(logging.WARNING, logger="cds_service.warmup"):
+        warm_up_thread(Unreachable())  # type: ignore[arg-type]
+    assert [getattr(r, "event", None) for r in caplog.records] == ["warmup_failed"]
+
+
 def test_preload_reaches_nested_element_models() -> None:
     """It loads the element models nested in the resources the rules read (e.g. Dosage, Period)."""
     import sys

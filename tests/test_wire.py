@@ -521,6 +521,33 @@ def test_card_uuids_read_the_random_source_once_per_batch(monkeypatch: pytest.Mo
     assert len(reads) == 2
 
 
+def test_a_thread_that_fills_its_batch_first_reads_nothing_on_its_first_uuids(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``fill`` (a call thread as it starts) reads the batch; the thread's next BATCH UUIDs need no
+    read, a second ``fill`` reads nothing, and another thread has a batch of its own."""
+    reads: list[str] = []
+    real = os.urandom
+
+    def counting(n: int) -> bytes:
+        reads.append(threading.current_thread().name)
+        return real(n)
+
+    monkeypatch.setattr(os, "urandom", counting)
+    uuids = wire.RandomUuids()
+    uuids.fill()
+    uuids.fill()
+    assert len(reads) == 1
+    drawn = [uuids() for _ in range(wire.RandomUuids.BATCH)]
+    assert len(reads) == 1 and len(set(drawn)) == wire.RandomUuids.BATCH
+    other = threading.Thread(target=uuids.fill, name="other")
+    other.start()
+    other.join()
+    assert reads[1:] == ["other"]
+    uuids()  # this thread's batch is spent: the next one is read
+    assert len(reads) == 3
+
+
 def test_a_forked_worker_never_hands_out_the_uuids_its_parent_has_read() -> None:
     uuids = wire.RandomUuids()
     uuids()  # the parent now holds a batch read before the fork

@@ -291,14 +291,18 @@ class _RunningSnoozes:
             self._drop()
             return self._ask(params)
 
-    def _ask(self, params: Any) -> set[int]:
+    def connection(self) -> Any:
+        """This thread's connection, opened on first use."""
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = self._connect()
             self._local.conn = conn
             with self._opened_lock:
                 self._opened.append(conn)
-        cur = conn.cursor()
+        return conn
+
+    def _ask(self, params: Any) -> set[int]:
+        cur = self.connection().cursor()
         try:
             cur.execute(self._sql, params)
             return {row[0] for row in cur.fetchall()}
@@ -755,6 +759,13 @@ class Store:
                 self._audit.write(conn, rec)
             finally:
                 tx.rollback()
+
+    def warm_up_thread(self) -> None:
+        """Open the calling thread's connection for the per-call snooze read now (a call thread as
+        it starts), so that its first call does not; a database that cannot be reached is left to
+        that call, which opens the connection itself."""
+        if self._running_snoozes is not None:
+            self._running_snoozes.connection()
 
     def _purge_if_due(self) -> None:
         if self.retention is None:
