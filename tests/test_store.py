@@ -399,6 +399,29 @@ def test_retention_purges_old_records_automatically(db_url: str) -> None:
         st.close()
 
 
+def test_a_warming_store_runs_its_first_purge_then_and_not_after_its_first_call(db_url: str) -> None:
+    """``warm_up`` starts the process's first retention purge, so its first call records without a
+    purge behind it (whose write lock the next call would wait for); an hour on, a call starts the
+    next. No retention, no purge."""
+    ticks = [0.0]
+    jobs: list[object] = []
+    engine = Store.from_url(db_url, migrate=False).engine
+    st = Store(engine, retention_days=30, monotonic=lambda: ticks[0], purge_runner=jobs.append)
+    plain = Store(engine, purge_runner=jobs.append)
+    try:
+        plain.warm_up()
+        assert jobs == []
+        st.warm_up()
+        assert len(jobs) == 1
+        st.record_invocation(invocation(card("first"), at=datetime.now(UTC)))
+        assert len(jobs) == 1
+        ticks[0] += Store.PURGE_INTERVAL_SECONDS
+        st.record_invocation(invocation(card("an hour on"), at=datetime.now(UTC)))
+        assert len(jobs) == 2
+    finally:
+        st.close()
+
+
 def test_the_default_purge_never_holds_up_the_call_that_made_it_due(db_url: str) -> None:
     """record_invocation returns while a slow retention purge is still running on its own thread."""
     st = Store(Store.from_url(db_url, migrate=False).engine, retention_days=30)

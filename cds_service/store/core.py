@@ -628,8 +628,8 @@ class Store:
 
     With ``retention_days`` set (``CDS_AUDIT_RETENTION_DAYS``; 0 keeps everything), the record
     older than that is purged automatically — at most once per ``PURGE_INTERVAL_SECONDS`` per
-    process, on a background thread started after an invocation has been recorded — along with
-    expired JWT ids.
+    process, on a background thread started as the process warms up (``warm_up``) and then after
+    an invocation has been recorded — along with expired JWT ids.
     """
 
     PURGE_INTERVAL_SECONDS = 3600.0
@@ -759,6 +759,9 @@ class Store:
                 self._audit.write(conn, rec)
             finally:
                 tx.rollback()
+        # The worker's first retention purge, on its background thread, now rather than after its
+        # first call: otherwise the next call waits for the write lock it holds.
+        self._purge_if_due()
 
     def warm_up_thread(self) -> None:
         """Open the calling thread's connection for the per-call snooze read now (a call thread as
