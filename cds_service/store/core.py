@@ -765,8 +765,8 @@ class Store:
 
     def warm_up_thread(self) -> None:
         """Open the calling thread's connection for the per-call snooze read now (a call thread as
-        it starts), so that its first call does not; a database that cannot be reached is left to
-        that call, which opens the connection itself."""
+        it starts), so that its first call does not. Raises when the database cannot be reached;
+        the thread's first call then opens the connection itself."""
         if self._running_snoozes is not None:
             self._running_snoozes.connection()
 
