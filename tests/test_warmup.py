@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 
 from cds_service.warmup import warm_up
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fhir_fixtures"
 
 
 def test_every_service_and_hook_runs_once_on_the_synthetic_chart(make_app: Callable[..., Flask]) -> None:
@@ -35,6 +39,36 @@ def test_a_warm_app_has_compiled_its_routes(make_app: Callable[..., Flask]) -> N
     first request does not."""
     assert make_app(warm=True).url_map._remap is False
     assert make_app().url_map._remap is True
+
+
+@pytest.mark.parametrize(
+    ("fixture", "service"),
+    [
+        ("protocol/patient-view.full-prefetch.json", "radicular-pathway"),
+        ("pathway/a1_failed_rfa.json", "radicular-pathway"),
+        ("orders/discography.order-select.json", "radicular-order-select"),
+        ("orders/discography.order-sign.json", "radicular-order-sign"),
+    ],
+)
+def test_a_warm_app_answers_as_a_cold_one(make_app: Callable[..., Flask], fixture: str, service: str) -> None:
+    """What the warm-up leaves in a worker's caches (validated models and elements, the value sets
+    of each code, histories, remembered decisions) changes no answer: the same cards, word for
+    word, with the same suggestions."""
+    body = json.loads((FIXTURES / fixture).read_text())
+
+    def answer(app: Flask) -> Any:
+        resp = app.test_client().post(f"/cds-services/{service}", json=body)
+        assert resp.status_code == 200
+        cards = resp.get_json()["cards"]
+        for card in cards:
+            del card["uuid"]
+            for suggestion in card.get("suggestions", []):
+                del suggestion["uuid"]
+        return cards
+
+    cold = answer(make_app())
+    assert cold, "a fixture that draws no card would compare nothing"
+    assert answer(make_app(warm=True)) == cold
 
 
 def test_a_failing_warm_up_call_is_logged_not_raised(
