@@ -46,8 +46,7 @@ def _code(term: Terminology, rtype: str, text: str) -> dict[str, Any]:
     name = _CODED_BY.get(rtype)
     if name is None or name not in term:
         return {"text": text}
-    c = term.first(name).coding()
-    return {"coding": [{"system": c.system, "code": c.code, "display": c.display}], "text": text}
+    return {"coding": [term.first(name).coding().as_fhir()], "text": text}
 
 
 def _chart(term: Terminology) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
