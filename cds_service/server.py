@@ -38,6 +38,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from a2wsgi.wsgi import build_environ
+from gunicorn import util as gunicorn_util
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn_worker import UvicornWorker
 
@@ -83,9 +84,9 @@ class Worker(UvicornWorker):
     rounds, repeated chart at 8 connections: +7 % requests/s, −7 % CPU per request, p99 −15 %
     (medians of the paired rounds). Distinct charts, where validation dominates: within noise.
 
-    Besides the listener the master shares, each worker listens on a socket of its own bound to
-    the same address with ``SO_REUSEPORT`` (``serve`` sets gunicorn's ``reuse_port``), so the
-    kernel spreads new connections over the workers. On the shared listener alone, the first worker
+    Besides the listener the master shares (``shared_listener``), each worker listens, once it is
+    warm, on a socket of its own bound to the same address with ``SO_REUSEPORT``, so the kernel
+    spreads new connections over the workers that serve. On the shared listener alone, the first worker
     to wake accepts every waiting connection: 8 keep-alive connections opened together all landed
     on one worker and the other core sat idle. The kernel's hash is blind to how many connections
     each worker holds, so each worker counts its own (``CountedHttpToolsProtocol``) in memory the
@@ -125,18 +126,51 @@ class Worker(UvicornWorker):
         super().__init__(*args, **kwargs)
 
     def run(self) -> None:
-        inherited: list[Any] = self.sockets  # type: ignore[has-type]  # set by gunicorn's Worker
-        self.sockets = [*inherited, *own_listeners(inherited, self.cfg.backlog)]
+        """The collection and the slot come before the worker's own listener: the kernel hands a
+        new connection to that listener as soon as it exists, so from then on the worker must be
+        counted in the even split (the others would otherwise keep its share) and must not spend
+        100-180 ms collecting while the connection waits in the backlog."""
         gc.collect()  # what warm-up left behind, before the rest is frozen
         gc.freeze()
         gc.set_threshold(self.YOUNG_THRESHOLD, *gc.get_threshold()[1:])
         if _spread is not None:
             _spread.join()
         try:
+            # gunicorn's wrappers unwrapped: the event loop takes a plain socket over (closing it
+            # as the worker stops), where it closed the wrapped one's descriptor behind its back
+            # and gunicorn logged "Error while closing socket [Errno 9]" at every graceful stop
+            inherited = [getattr(s, "sock", s) for s in self.sockets]  # type: ignore[has-type]
+            self.sockets = [*inherited, *own_listeners(inherited, self.cfg.backlog)]
             super().run()
         finally:
             if _spread is not None:
                 _spread.leave()
+
+
+def shared_listener(bind: str, backlog: int) -> socket.socket | None:
+    """The TCP listener the master makes for ``bind`` (``host:port``) and every worker inherits,
+    bound with ``SO_REUSEPORT`` so that each worker can add one of its own beside it once it is warm
+    (``Worker.run``); None for a unix socket, which gunicorn binds itself.
+
+    gunicorn's own ``reuse_port`` (since gunicorn 24) instead gives each worker a listener as it
+    forks, before it loads the app: the kernel queued new connections on a worker still warming up
+    (at a worker's restart, some waited 360 ms), and no listener was the master's. Connections on
+    this one are accepted by whichever worker is serving. ``TCP_NODELAY`` as gunicorn sets it."""
+    address = gunicorn_util.parse_address(bind)
+    if not isinstance(address, tuple):
+        return None
+    family = socket.AF_INET6 if gunicorn_util.is_ipv6(address[0]) else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.bind(address)
+        sock.listen(backlog)
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 def own_listeners(shared: list[Any], backlog: int) -> list[socket.socket]:

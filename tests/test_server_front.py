@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from cds_service.app import request_body
-from cds_service.server import BufferedFront, own_listeners
+from cds_service.server import BufferedFront, own_listeners, shared_listener
 from cds_service.wire import AFTER_RESPONSE, REQUEST_BODY, AfterResponse
 from tests.live_server import LiveServer, children
 
@@ -174,6 +174,29 @@ def _listener(reuse_port: bool) -> socket.socket:
     return sock
 
 
+def test_the_master_listener_lets_each_worker_add_its_own() -> None:
+    """``serve``'s shared listener carries SO_REUSEPORT (a worker's own listener joins it) and
+    TCP_NODELAY (accepted connections inherit it)."""
+    shared = shared_listener("127.0.0.1:0", 64)
+    assert shared is not None
+    own: list[socket.socket] = []
+    try:
+        assert shared.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN)
+        assert shared.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT)
+        assert shared.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+        own = own_listeners([shared], 64)
+        assert len(own) == 1 and own[0].getsockname() == shared.getsockname()
+    finally:
+        for s in [shared, *own]:
+            s.close()
+
+
+def test_the_master_listener_is_left_to_gunicorn_for_a_unix_socket_and_refuses_a_bad_address() -> None:
+    assert shared_listener("unix:/tmp/radicular.sock", 64) is None
+    with pytest.raises(OSError):
+        shared_listener("192.0.2.1:8000", 64)  # not an address of this host
+
+
 def test_a_shared_listener_without_reuse_port_gets_no_companion() -> None:
     shared = _listener(reuse_port=False)
     try:
@@ -238,6 +261,45 @@ def test_a_worker_freezes_what_it_loaded_before_serving(monkeypatch: pytest.Monk
     assert seen and seen[0][0] > 1000
     # young collections only once the worker has really grown; the older generations as before
     assert seen[0][1] == (Worker.YOUNG_THRESHOLD, *thresholds[1:])
+
+
+def test_a_worker_is_counted_and_frozen_before_its_own_listener_opens(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The kernel hands connections to a worker's own listener as soon as it exists: by then the
+    worker holds its slot in the spread (or the other workers would keep its share of connections)
+    and has done its collection (or a connection would wait in the backlog meanwhile)."""
+    import gc
+    from types import SimpleNamespace
+
+    from uvicorn_worker import UvicornWorker
+
+    import cds_service.server as server
+    from cds_service.spread import ConnectionSpread
+
+    spread = ConnectionSpread()
+    monkeypatch.setattr(server, "_spread", spread)
+    at_listener: list[tuple[int, int]] = []
+
+    def listeners(shared: list[socket.socket], backlog: int) -> list[socket.socket]:
+        at_listener.append((spread._slot, gc.get_freeze_count()))
+        return []
+
+    monkeypatch.setattr(server, "own_listeners", listeners)
+    monkeypatch.setattr(UvicornWorker, "run", lambda self: None)
+    worker = object.__new__(server.Worker)
+    worker.sockets = []
+    worker.cfg = SimpleNamespace(backlog=64)  # type: ignore[assignment]
+    thresholds = gc.get_threshold()
+    gc.unfreeze()
+    try:
+        server.Worker.run(worker)
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
+    [(slot, frozen)] = at_listener
+    assert slot >= 0 and frozen > 1000
+    assert spread._slot == -1  # and it gave the slot back as it stopped
 
 
 def test_connections_accepted_on_a_worker_listener_send_without_delay() -> None:
