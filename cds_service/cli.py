@@ -54,7 +54,10 @@ def gunicorn_options(settings: Settings, args: argparse.Namespace) -> dict[str, 
     on its event loop and runs the Flask app on ``threads`` threads (see ``cds_service.server``)."""
     return {
         "bind": [args.bind or f"{settings.host}:{settings.port}"],
-        "reuse_port": True,  # each worker adds a listener of its own (see cds_service.server.Worker)
+        # the master's listener carries SO_REUSEPORT itself (``serve``, server.shared_listener);
+        # gunicorn's reuse_port would give each worker a listener before it is warm
+        "reuse_port": False,
+        "backlog": 2048,  # gunicorn's default, for the master's listener and each worker's own
         "workers": args.workers if args.workers is not None else settings.workers,
         "worker_class": "cds_service.server.Worker",
         # call threads per worker, read by ``load`` below (gunicorn itself uses it only for gthread)
@@ -72,9 +75,10 @@ def gunicorn_options(settings: Settings, args: argparse.Namespace) -> dict[str, 
 
 
 def address_in_use(bind: str) -> str | None:
-    """Why ``bind`` cannot be served, or None. The listeners use ``SO_REUSEPORT`` (one per worker),
-    which would also let a second ``serve`` on the same port share it silently, each answering
-    part of the calls; a plain bind first makes a port already served an error instead."""
+    """Why ``bind`` cannot be served, or None. The listeners use ``SO_REUSEPORT`` (the master's and
+    one per worker), which would also let a second ``serve`` on the same port share it silently,
+    each answering part of the calls; a plain bind first makes a port already served an error
+    instead."""
     host, _, port = bind.rpartition(":")
     if not port.isdigit():
         return None  # a unix socket or a form gunicorn will judge itself
@@ -104,7 +108,7 @@ def _serve(args: argparse.Namespace) -> int:
     from gunicorn.app.base import BaseApplication
 
     from cds_service.app import create_app
-    from cds_service.server import BufferedFront
+    from cds_service.server import BufferedFront, shared_listener
     from cds_service.store import Store
     from cds_service.warmup import warm_up_thread
 
@@ -115,6 +119,16 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"radicular-cds serve: {taken}", file=sys.stderr)
         return 1
     Store.from_settings(settings).close()  # migrate once, in the master, before workers start
+    try:
+        listener = shared_listener(options["bind"][0], options["backlog"])
+    except OSError as exc:
+        print(
+            f"radicular-cds serve: cannot listen on {options['bind'][0]}: {exc.strerror or exc}",
+            file=sys.stderr,
+        )
+        return 1
+    if listener is not None:  # gunicorn takes the socket over (and closes this descriptor)
+        options["bind"] = [f"fd://{listener.detach()}"]
 
     class Server(BaseApplication):
         def load_config(self) -> None:

@@ -80,8 +80,13 @@ def test_evaluate_full_prints_the_whole_reasoning(capsys: pytest.CaptureFixture[
     rc = cli.main(["evaluate", str(fixture / "m2_gabapentin_with_p1.json"), "--full", "--date", "2026-11-02"])
     out = capsys.readouterr().out
     assert rc == 0
-    for heading in ("**Why**", "**Next steps**", "**Not recommended here**", "**Evidence**",
-                    "**Where sources disagree**"):
+    for heading in (
+        "**Why**",
+        "**Next steps**",
+        "**Not recommended here**",
+        "**Evidence**",
+        "**Where sources disagree**",
+    ):
         assert heading in out
     assert "`MedicationRequest/gabapentin-1`" in out and "](https://" in out
     assert "for: NICE CG173" in out and "Against: PRECISE 2017" in out
@@ -213,6 +218,9 @@ def test_gunicorn_options_from_settings_and_flags() -> None:
         "cds_service.server.Worker",
         None,
     )
+    # the master makes the listener (with SO_REUSEPORT); gunicorn's reuse_port would give each
+    # worker one before it is warm
+    assert (opts["reuse_port"], opts["backlog"]) == (False, 2048)
     args = cli.build_parser().parse_args(
         ["serve", "--bind", "127.0.0.1:8181", "--workers", "1", "--threads", "8"]
     )
@@ -288,6 +296,7 @@ def test_serve_runs_gunicorn_and_answers(tmp_path: Path) -> None:
             output = proc.communicate()[0]
     assert "Booting worker" in output and "gunicorn" in output.lower()
     assert "Running on http" not in output  # not werkzeug's development server
+    assert "Error" not in output  # a graceful stop closes every listener once, quietly
 
 
 def test_serve_refuses_a_port_another_server_listens_on(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ import pytest
 
 from cds_service.spread import ConnectionSpread
 from tests.conftest import ROOT
-from tests.live_server import LiveServer, children, established_inodes, sockets_held
+from tests.live_server import LiveServer, children, established_inodes, listening_inodes, sockets_held
 
 
 def _other_worker(spread: ConnectionSpread, slot: int, pid: int, open_connections: int) -> None:
@@ -103,3 +103,20 @@ def test_serve_spreads_keep_alive_connections_evenly_over_its_workers(tmp_path: 
         finally:
             for conn in conns:
                 conn.close()
+
+
+@pytest.mark.slow
+def test_serve_listens_in_its_master_and_in_each_warm_worker(tmp_path: Path) -> None:
+    """The master holds the listener every worker inherits, and each worker adds exactly one of its
+    own (after warm-up): none made by gunicorn as a worker forks, which would take connections
+    while the worker is still loading."""
+    with LiveServer(f"sqlite:///{tmp_path / 'listen.sqlite3'}", tmp_path / "serve.log", workers=3) as server:
+        assert server.proc is not None
+        listeners = listening_inodes(server.port)
+        shared = sockets_held(server.proc.pid, listeners)
+        workers = children(server.proc.pid)
+        assert len(shared) == 1 and len(workers) == 3
+        own = [sockets_held(pid, listeners) - shared for pid in workers]
+        assert all(sockets_held(pid, listeners) >= shared for pid in workers)
+        assert [len(mine) for mine in own] == [1, 1, 1]
+        assert len(listeners) == 4  # nobody else listens on the port
