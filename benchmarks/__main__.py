@@ -61,6 +61,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from benchmarks import procfs
 from benchmarks.synthetic import EVALUATION_DATE, count_resources, make_patients, make_request
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -329,25 +330,28 @@ def gunicorn(
     env.update(extra_env or {})
     if workers is not None:
         env["CDS_WORKERS"] = str(workers)
+    listener = None
     if kind == "service":
         cmd = [sys.executable, "-m", "cds_service.cli", "serve"]
     else:
-        from cds_service.settings import Settings
+        from cds_service.server import shared_listener
         from cds_service.store import Store
 
         Store.from_url(env["CDS_DATABASE_URL"]).close()  # the floors' store, migrated once, as `serve`
-
+        # as `serve`: the master's listener, made with SO_REUSEPORT and handed to gunicorn, and one
+        # more per worker once it is warm (cds_service.server.Worker)
+        listener = shared_listener(f"127.0.0.1:{port}", 2048)
+        assert listener is not None
         cmd = [
             sys.executable,
             "-m",
             "gunicorn",
             "--bind",
-            f"127.0.0.1:{port}",
+            f"fd://{listener.fileno()}",
             "--workers",
-            str(workers or Settings().workers),
+            str(workers or _default_workers()),
             "--worker-class",
             "cds_service.server.Worker",
-            "--reuse-port",  # as `serve`: a listener per worker (see cds_service.server.Worker)
             "--log-level",
             "warning",
             "benchmarks.bare_app:asgi",
@@ -356,9 +360,15 @@ def gunicorn(
     # would fill and stop the workers.
     log_path = tmp / f"{kind}-{port}.log"
     log = log_path.open("wb")
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=log)
+    try:
+        passed = [listener.fileno()] if listener is not None else []
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=log, pass_fds=passed)
+    finally:
+        if listener is not None:
+            listener.close()  # the server holds its own copy
     try:
         _wait_ready(port, "/health" if kind == "service" else None, proc, log_path)
+        _wait_serving(proc, port, workers or _default_workers(), log_path)
         yield proc
     finally:
         log.close()
@@ -388,6 +398,22 @@ def _wait_ready(port: int, path: str | None, proc: subprocess.Popen[bytes], log:
             pass
         time.sleep(0.1)
     raise RuntimeError(f"server on port {port} did not become ready")
+
+
+def _wait_serving(proc: subprocess.Popen[bytes], port: int, workers: int, log: Path) -> None:
+    """Until every worker serves: the master's listener answers once the first worker is warm,
+    and a run begun then would measure fewer workers than the server has."""
+    deadline = time.monotonic() + 120
+    while not procfs.all_workers_serving(proc.pid, port, workers):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"server on port {port}: not every worker serves: {log.read_text()[-2000:]}")
+        time.sleep(0.1)
+
+
+def _default_workers() -> int:
+    from cds_service.settings import Settings
+
+    return Settings().workers
 
 
 def ensure_wrk() -> str | None:
@@ -463,8 +489,7 @@ def run_wrk(wrk: str, url: str, body_file: Path, seconds: int, connections: int)
 
 
 def worker_pids(master: int) -> list[int]:
-    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(master)], capture_output=True, text=True).stdout
-    return [int(p) for p in out.split()]
+    return procfs.children(master)
 
 
 def cpu_seconds(pids: list[int]) -> float:

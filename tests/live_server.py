@@ -18,6 +18,7 @@ from typing import IO
 
 import requests
 
+from benchmarks.procfs import all_workers_serving
 from cds_service.settings import default_workers
 from tests.conftest import EVALUATION_DATE
 
@@ -26,54 +27,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def children(parent: int) -> list[int]:
-    """The pids of ``parent``'s child processes (``serve``'s workers)."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == parent:  # field 4 of stat: the parent's pid
-            found.append(int(stat.parent.name))
-    return found
-
-
-def listening_inodes(port: int) -> set[str]:
-    """The inodes of the TCP sockets listening on ``port`` (from ``/proc/net/tcp*``)."""
-    return _socket_inodes(port, "0A")
-
-
-def established_inodes(port: int) -> set[str]:
-    """The inodes of the server-side TCP connections on ``port`` (from ``/proc/net/tcp*``)."""
-    return _socket_inodes(port, "01")
-
-
-def _socket_inodes(port: int, state: str) -> set[str]:
-    inodes: set[str] = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        if not Path(table).exists():
-            continue
-        for line in Path(table).read_text().splitlines()[1:]:
-            fields = line.split()
-            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == state:
-                inodes.add(fields[9])
-    return inodes
-
-
-def sockets_held(pid: int, inodes: set[str]) -> set[str]:
-    """Which of ``inodes`` the process ``pid`` holds open."""
-    held = set()
-    for fd in Path(f"/proc/{pid}/fd").iterdir():
-        try:
-            target = os.readlink(fd)
-        except OSError:
-            continue
-        if target.startswith("socket:[") and target[8:-1] in inodes:
-            held.add(target[8:-1])
-    return held
 
 
 def serve_command() -> list[str]:
@@ -150,23 +103,13 @@ class LiveServer:
         raise RuntimeError(f"server did not answer /health within {timeout}s; log: {self.log_tail()}")
 
     def _all_serving(self) -> bool:
-        """Every worker is about to serve: it holds a listener of its own
-        (``cds_service.server.Worker.run`` opens it once the app is loaded and warm, just before
-        its event loop starts; connections it gets meanwhile wait in its backlog). ``/health``
+        """Every worker is about to serve (``benchmarks.procfs.all_workers_serving``): ``/health``
         answers as soon as the first worker does, while the others may still be loading; a test
         that counts on all of them (the connection spread, the event loop of each) would race."""
         assert self.proc is not None
         configured = {**os.environ, **self.extra_env}.get("CDS_WORKERS")
         expected = self.workers or (int(configured) if configured else default_workers())
-        workers = children(self.proc.pid)
-        if len(workers) != expected:
-            return False
-        listeners = listening_inodes(self.port)
-        shared = sockets_held(self.proc.pid, listeners)  # the master's, inherited by every worker
-        try:
-            return all(sockets_held(pid, listeners) - shared for pid in workers)
-        except FileNotFoundError:  # a worker that exited (or is being replaced) meanwhile
-            return False
+        return all_workers_serving(self.proc.pid, self.port, expected)
 
     def _reap(self) -> None:
         assert self.proc is not None

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.procfs import children, established_inodes, listening_inodes, sockets_held
 from cds_service.spread import ConnectionSpread
 from tests.conftest import ROOT
-from tests.live_server import LiveServer, children, established_inodes, listening_inodes, sockets_held
+from tests.live_server import LiveServer
 
 
 def _other_worker(spread: ConnectionSpread, slot: int, pid: int, open_connections: int) -> None:

@@ -16,10 +16,11 @@ from typing import Any
 import pytest
 import requests
 
+from benchmarks.procfs import children
 from cds_service.app import request_body
 from cds_service.server import BufferedFront, own_listeners, shared_listener
 from cds_service.wire import AFTER_RESPONSE, REQUEST_BODY, AfterResponse
-from tests.live_server import LiveServer, children
+from tests.live_server import LiveServer
 
 
 def _call(
