@@ -154,7 +154,7 @@ def shared_listener(bind: str, backlog: int) -> socket.socket | None:
 
     gunicorn's own ``reuse_port`` (since gunicorn 24) instead gives each worker a listener as it
     forks, before it loads the app: the kernel queued new connections on a worker still warming up
-    (at a worker's restart, some waited 360 ms), and no listener was the master's. Connections on
+    (at a worker's restart, some waited 329-377 ms), and no listener was the master's. Connections on
     this one are accepted by whichever worker is serving. ``TCP_NODELAY`` as gunicorn sets it."""
     address = gunicorn_util.parse_address(bind)
     if not isinstance(address, tuple):
