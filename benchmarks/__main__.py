@@ -334,13 +334,14 @@ def gunicorn(
     if kind == "service":
         cmd = [sys.executable, "-m", "cds_service.cli", "serve"]
     else:
+        from cds_service.cli import LISTEN_BACKLOG
         from cds_service.server import shared_listener
         from cds_service.store import Store
 
         Store.from_url(env["CDS_DATABASE_URL"]).close()  # the floors' store, migrated once, as `serve`
         # as `serve`: the master's listener, made with SO_REUSEPORT and handed to gunicorn, and one
         # more per worker once it is warm (cds_service.server.Worker)
-        listener = shared_listener(f"127.0.0.1:{port}", 2048)
+        listener = shared_listener(f"127.0.0.1:{port}", LISTEN_BACKLOG)
         assert listener is not None
         cmd = [
             sys.executable,

@@ -49,6 +49,9 @@ ORDER_TYPES = frozenset(
 # serve
 
 
+LISTEN_BACKLOG = 2048  # gunicorn's default: the master's listener and each worker's own
+
+
 def gunicorn_options(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
     """gunicorn runs ``cds_service.server.Worker`` (uvicorn) processes; each reads whole requests
     on its event loop and runs the Flask app on ``threads`` threads (see ``cds_service.server``)."""
@@ -57,7 +60,7 @@ def gunicorn_options(settings: Settings, args: argparse.Namespace) -> dict[str, 
         # the master's listener carries SO_REUSEPORT itself (``serve``, server.shared_listener);
         # gunicorn's reuse_port would give each worker a listener before it is warm
         "reuse_port": False,
-        "backlog": 2048,  # gunicorn's default, for the master's listener and each worker's own
+        "backlog": LISTEN_BACKLOG,
         "workers": args.workers if args.workers is not None else settings.workers,
         "worker_class": "cds_service.server.Worker",
         # call threads per worker, read by ``load`` below (gunicorn itself uses it only for gthread)
