@@ -15,11 +15,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fhir.resources.R4B import get_fhir_model_class
+from fhir_core.fhirabstractmodel import FHIRAbstractModel
 from flask import Flask
+from pydantic import ValidationError
 from test_real_fhir_server import without_uuids
 
 from cds_service.errors import InvalidFhirData
-from cds_service.fhir_adapter import MAX_ELEMENT_JSON, ElementMemo, ModelCache, element_fields, parse_resource
+from cds_service.fhir_adapter import (
+    MAX_ELEMENT_JSON,
+    ElementMemo,
+    ModelCache,
+    element_fields,
+    parse_resource,
+    validate_model,
+)
 from cds_service.pipeline import DecisionMemo
 from fhir_fixtures import fhir_builder as fb
 
@@ -279,8 +289,6 @@ def test_the_same_json_as_another_element_class_is_validated_as_that_class() -> 
 
 def test_resources_are_never_taken_from_the_memo() -> None:
     """``contained`` holds resources whose class their own resourceType picks: never memoised."""
-    from fhir.resources.R4B import get_fhir_model_class
-
     for rtype in ("Observation", "Condition", "Procedure", "MedicationRequest", "Patient"):
         fields = element_fields(get_fhir_model_class(rtype))
         assert "contained" not in fields
@@ -330,6 +338,64 @@ def test_invalid_data_is_refused_alike_and_nothing_of_it_is_kept(change: str) ->
     with pytest.raises(InvalidFhirData):
         parse_resource(broken, "x", fresh)
     assert len(fresh) == 0 and len(memo) == kept
+
+
+Validate = Callable[[Any, dict[Any, Any]], Any]
+
+
+def _library(model: Any, data: dict[Any, Any]) -> Any:
+    return model.model_validate(data)
+
+
+def _outcome(validate: Validate, model: Any, data: dict[Any, Any]) -> tuple[Any, ...]:
+    try:
+        return ("valid", validate(model, data).model_dump_json())
+    except ValidationError as exc:
+        errors = exc.errors(include_input=False, include_url=False)
+        return ("invalid", exc.title, [(e["type"], e["loc"], e["msg"]) for e in errors])
+    except (KeyError, TypeError, ValueError) as exc:
+        return ("malformed", type(exc).__name__, str(exc))
+
+
+def test_validating_a_resource_gives_what_the_library_gives_for_every_fixture_and_each_breakage() -> None:
+    """``validate_model`` (the model called with the JSON) against the library's own
+    ``model_validate``: the same model for every fixture resource, and the same errors, same places
+    and messages, for each breakage of each of them and for a resourceType that is not the model's."""
+    breakages = [{}, *BROKEN.values(), {"resourceType": "Basic"}, {"id": "not an id!"}, {"meta": "x"}]
+    compared = 0
+    for resource in FIXTURE_RESOURCES:
+        model = get_fhir_model_class(resource["resourceType"])
+        for change in breakages:
+            data = {**resource, **change}
+            ours = _outcome(validate_model, model, data)
+            assert ours == _outcome(_library, model, data), (data, ours)
+            compared += 1
+    assert compared > 20_000
+
+
+def test_a_json_object_with_a_key_that_is_not_a_string_is_refused_as_the_library_refuses_it() -> None:
+    model = get_fhir_model_class("Observation")
+    data = {**PAIN, 7: "seven"}
+    assert _outcome(validate_model, model, data) == _outcome(_library, model, data)
+
+
+def test_a_resource_is_checked_once_by_the_after_validator(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The models' own ``__init__`` makes ``model_validate`` run fhir_core's after-validator twice on
+    the resource (its elements are checked as they are built); ``validate_model`` runs it once."""
+    checked: list[str] = []
+    one_of_many = FHIRAbstractModel._validate_one_of_many
+
+    def spy(self: Any) -> None:
+        checked.append(type(self).__name__)
+        one_of_many(self)
+
+    monkeypatch.setattr(FHIRAbstractModel, "_validate_one_of_many", spy)
+    model = get_fhir_model_class("Observation")
+    model.model_validate(PAIN)
+    assert checked.count("Observation") == 2
+    checked.clear()
+    validate_model(model, PAIN)
+    assert checked.count("Observation") == 1
 
 
 def test_long_elements_and_elements_that_are_not_plain_json_are_validated_every_time() -> None:
