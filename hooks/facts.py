@@ -54,6 +54,13 @@ class ConditionFact:
     def is_encounter_diagnosis(self) -> bool:
         return "encounter-diagnosis" in self.categories
 
+    @property
+    def written(self) -> str:
+        """What the Condition says in words (text, body site, notes), one line each, so that a
+        denial in one ("without myelopathy") never reaches into the next ("bilateral leg numbness")."""
+        sites = (b.display or "" for b in self.body_site)
+        return "\n".join([self.text, self.body_site_text or "", *self.notes, *sites])
+
 
 @dataclass(frozen=True, slots=True)
 class ProcedureFact:

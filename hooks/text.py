@@ -28,8 +28,8 @@ __all__ = [
     "COMPRESSION",
     "CONTRAST",
     "CT",
-    "DENIED",
-    "DENIED_LEG_SYMPTOMS",
+    "DENIAL_AFTER",
+    "DENIAL_CUE",
     "DEPOT_STEROID",
     "DIAGNOSTIC_INJECTION",
     "DRG",
@@ -56,6 +56,7 @@ __all__ = [
     "NUMBER",
     "OTHER_INDICATION",
     "OTP_TEXT",
+    "PART_BREAK",
     "PERMANENT_IMPLANT",
     "PULSED",
     "RADIOGRAPH",
@@ -73,7 +74,6 @@ __all__ = [
     "abbreviate",
     "affirmed",
     "clause_of",
-    "drop_denied_leg_symptoms",
     "finding_of",
     "ingredients_named",
     "is_leg_site",
@@ -83,6 +83,7 @@ __all__ = [
     "names",
     "parse_laterality",
     "parse_level",
+    "reported",
     "segments",
     "short_name",
     "states_bilateral_leg_deficit",
@@ -222,26 +223,67 @@ def mentions(pattern: re.Pattern[str], *texts: str | None) -> bool:
     return any(pattern.search(t) for t in texts if t)
 
 
+# A symptom written in a Condition's text or note is denied by a cue a few words before it in its
+# part of the sentence ("no numbness or weakness", "denies weakness in both legs"), or by an answer
+# right after it ("numbness in both legs? No", "weakness: none"). Parts end at commas and at turns
+# ("no incontinence, but ...", "denies incontinence and reports ..."). Imaging conclusions use
+# ``affirmed`` instead: reports state findings, they do not deny symptoms. A cue that speaks of the
+# course ("no improvement in", "not resolved", "without relief of") denies nothing.
+DENIAL_CUE = _words(
+    r"\b(?:no|not|never|denies|denied|without|negative for|absence of|free of|(?<!not )resolved)\b"
+    r"(?!\s+(?:(?:significant|interval|further|real)\s+)?"
+    r"(?:change|improvement|improved|increase|relief|resolution|resolved|better|only)\b)"
+)
+DENIAL_AFTER = _words(
+    r"^[^,.;]{0,40}?(?:[:?]|\s[-–])\s*(?:(?:denie[sd]|none|absent|negative|nil)\b|no\s*$)"
+    r"|^\s*(?:denied|absent|resolved)\b"
+)
+PART_BREAK = _words(
+    r",|\b(?:but|however|although|though|except|reports?|reported|presents? with|complains? of)\b|\bc/o\b"
+)
+DENIAL_REACH_WORDS = 5  # words between a cue and the symptom it denies, at most
+
+
+def _parts(sentence: str) -> list[str]:
+    out, start = [], 0
+    for b in PART_BREAK.finditer(sentence):
+        out.append(sentence[start : b.start()])
+        start = b.end()
+    out.append(sentence[start:])
+    return out
+
+
+def _denied(part: str, m: re.Match[str]) -> bool:
+    cues = list(DENIAL_CUE.finditer(part, 0, m.start()))
+    if cues and len(part[cues[-1].end() : m.start()].split()) <= DENIAL_REACH_WORDS:
+        return True
+    return bool(DENIAL_AFTER.search(part[m.end() :]))
+
+
+def reported(pattern: re.Pattern[str], text: str | None) -> list[re.Match[str]]:
+    """Matches of ``pattern`` in a patient's symptom text that are not denied (``DENIAL_CUE``,
+    ``DENIAL_AFTER``): "saddle numbness" is reported, "no saddle anaesthesia" is not. Positions are
+    those of each part of a sentence, not of ``text``."""
+    return [
+        m
+        for sentence in re.split(r"[.;\n]", text or "")
+        for part in _parts(sentence)
+        for m in pattern.finditer(part)
+        if not _denied(part, m)
+    ]
+
+
 # ---------------------------------------------------------------------------------------------
 # Symptoms and diagnoses
 # ---------------------------------------------------------------------------------------------
 
-# A stenosis Condition with leg symptoms (the gate admits stenosis only then) …
+# A stenosis Condition with leg symptoms reported (``reported``): the gate admits stenosis only then.
 LEG_SYMPTOMS = _words(r"claudicat|sciatica|radicul|radiat|leg pain|leg symptoms|buttock|thigh|calf")
-# … unless the text denies them.
-DENIED_LEG_SYMPTOMS = _words(
-    r"\bwithout (?:neurogenic )?claudication|\bno (?:leg|radicular) (?:pain|symptoms)"
-)
 CLAUDICATION = _words(r"neurogenic claudication|claudicat")
 # Saddle distribution for the non-specific "anaesthesia of skin" code.
 SADDLE = _words(r"saddle|perine|perianal|buttocks? and inner thigh")
 # Opioid use disorder documented as injection use.
 INJECTION_DRUG_USE = _words(r"inject|intravenous|\biv drug|\bivdu\b|\bpwid\b")
-
-
-def drop_denied_leg_symptoms(text: str) -> str:
-    """The text with its denials of leg symptoms ("without claudication", "no leg pain") removed."""
-    return DENIED_LEG_SYMPTOMS.sub("", text)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -437,14 +479,33 @@ BILATERAL_LEGS = re.compile(
 WEAK_OR_NUMB = re.compile(
     r"weak|numb|pins and needles|par(?:a)?esthe|hypo(?:a)?esthe|sensory loss", re.IGNORECASE
 )
-DENIED = re.compile(r"\b(?:no|denies|denied|without|not)\b[^.;]{0,25}$", re.IGNORECASE)
+# Both legs named on their own between commas ("weakness and numbness, both legs"): where they are.
+_BARE_LEGS = re.compile(
+    r"\s*(?:(?:in|of|affecting|involving)\s+)?(?:the\s+)?(?:" + BILATERAL_LEGS.pattern + r")\s*",
+    re.IGNORECASE,
+)
 
 
 def states_bilateral_leg_deficit(text: str) -> bool:
-    """Whether a clause of ``text`` records weakness or numbness of both legs, not denied before it."""
-    for clause in re.split(r"[.;\n]", text):
-        for m in BILATERAL_LEGS.finditer(clause):
-            if WEAK_OR_NUMB.search(clause) and not DENIED.search(clause[: m.start()]):
+    """Whether a part of a sentence of ``text`` records weakness or numbness of both legs, neither
+    denied ("weakness of both legs", "bilateral leg numbness", "pain in both legs, no numbness or
+    weakness" does not). Both must be in the same part: "weakness of the right leg, pain in both
+    legs" is one leg's weakness; both legs named alone between commas belong to the part beside
+    them."""
+    for sentence in re.split(r"[.;\n]", text):
+        parts = _parts(sentence)
+        joined: list[str] = []
+        for i, part in enumerate(parts):
+            if _BARE_LEGS.fullmatch(part) and (joined or i + 1 < len(parts)):
+                if joined:
+                    joined[-1] += "," + part
+                else:
+                    parts[i + 1] = part + "," + parts[i + 1]
+                continue
+            joined.append(part)
+        for part in joined:
+            legs = [m for m in BILATERAL_LEGS.finditer(part) if not _denied(part, m)]
+            if legs and any(not _denied(part, w) for w in WEAK_OR_NUMB.finditer(part)):
                 return True
     return False
 

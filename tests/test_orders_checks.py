@@ -313,6 +313,21 @@ def test_esi_for_neurogenic_claudication_shows_nice_and_asipp(hook: str) -> None
     assert run(hook, [sr("esi1", "62323")], cond("ns", "M48.061", 300)) == []
 
 
+@pytest.mark.parametrize(
+    ("note", "warned"),
+    [
+        ("Leg pain on walking: neurogenic claudication.", True),
+        ("Radicular pain down the right leg; denies claudication.", False),
+        ("No neurogenic claudication.", False),
+    ],
+)
+def test_esi_claudication_warning_needs_claudication_reported(note: str, warned: bool) -> None:
+    """A stenosis coded without claudication counts as claudication only where its note reports it."""
+    sten = cond("ns", "M48.061", 300, "Spinal stenosis, lumbar region", notes=(note,))
+    cards = run("order-sign", [sr("esi1", "62323")], sten, cond("rad", RADICULOPATHY, 200))
+    assert ("order.esi-claudication" in rules(cards)) is warned
+
+
 # --------------------------------------------------------------------------------- check 6
 @pytest.mark.parametrize("hook", HOOKS)
 def test_facet_rfa_without_a_block_is_replaced_by_the_block(hook: str) -> None:

@@ -48,6 +48,8 @@ ROOT = Path(__file__).resolve().parent.parent
         ([cond("fbss", "postlaminectomy_syndrome_fbss")], True),
         ([cond("sten", "lumbar_spinal_stenosis", "M48.061")], False),
         ([cond("sten", "lumbar_spinal_stenosis", "M48.061", notes=("bilateral leg pain on walking",))], True),
+        ([cond("sten", "lumbar_spinal_stenosis", "M48.061", notes=("Back pain. Denies leg pain.",))], False),
+        ([cond("sten", "lumbar_spinal_stenosis", "M48.061", notes=("No radiation, no sciatica.",))], False),
         ([cond("sten", "neurogenic_claudication")], True),
         ([cond("disc", "lumbar_disc_displacement_without_radiculopathy")], False),
     ],

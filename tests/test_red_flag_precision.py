@@ -86,11 +86,77 @@ def test_saddle_paraesthesia_prompts_cauda_equina_screening(site: str, fires: bo
         ("No bilateral leg weakness; right leg only.", 1, False),  # denied
         ("New weakness of both legs since yesterday.", 60, False),  # not new
         ("Weakness of the right leg.", 1, False),  # one leg is radicular
+        # denied after both legs are named, in another part of the sentence or in an answer
+        ("Pain radiating to both legs, no numbness or weakness.", 1, False),
+        ("Both legs: strength 5/5, no numbness.", 1, False),
+        ("Bilateral lower extremities: denies weakness, numbness.", 1, False),
+        ("Negative for bilateral leg weakness.", 1, False),
+        ("Numbness in both legs? No.", 1, False),
+        ("Weakness of the right leg, pain in both legs.", 1, False),  # one leg's weakness
+        # reported, whatever else the sentence denies
+        ("No bladder symptoms but new numbness in both legs.", 1, True),
+        ("Denies incontinence and reports bilateral leg numbness.", 1, True),
+        ("No weakness, bilateral leg numbness.", 1, True),
+        ("Weakness and numbness, both legs, since yesterday.", 1, True),
     ],
 )
 def test_bilateral_leg_weakness_or_numbness_prompts_screening(text: str, onset: int, fires: bool) -> None:
     weak = cond("legs", "muscle_weakness_unspecified_site", "M62.81", onset=onset, notes=(text,))
     assert ("R1" in states(run(radic(days=30), weak))) is fires
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "Pain radiating to both legs, no numbness or weakness.",
+        "Bilateral leg pain. Denies weakness, numbness.",
+    ],
+)
+def test_a_new_radiculopathy_that_denies_leg_weakness_is_not_cauda_equina(note: str) -> None:
+    """The radicular diagnosis itself, new this week, with a note that denies weakness and numbness:
+    no critical card (before, "both legs" with "numbness" anywhere in the sentence read as a cauda
+    equina warning sign)."""
+    for fact in (radic(days=5, notes=(note,)), radic(days=5, text=f"Lumbar radiculopathy. {note}")):
+        cards = run(fact)
+        assert "R1" not in states(cards) and all(c.indicator != "critical" for c in cards)
+
+
+def test_a_condition_denies_its_text_line_by_line() -> None:
+    """A denial in the Condition's text ("without myelopathy") does not reach its note."""
+    numb = ("Bilateral leg numbness",)
+    legs = replace(
+        cond("legs", "muscle_weakness_unspecified_site", "M62.81", onset=1, notes=numb),
+        text="Radiculopathy without myelopathy",
+    )
+    assert "R1" in states(run(radic(days=30), legs))
+
+
+@pytest.mark.parametrize(
+    ("note", "fires"),
+    [
+        ("Saddle anaesthesia since this morning.", True),
+        ("Numb dorsum of the left foot; no saddle anaesthesia.", False),
+        ("Denies perineal numbness.", False),
+    ],
+)
+def test_skin_anaesthesia_counts_only_where_saddle_numbness_is_reported(note: str, fires: bool) -> None:
+    skin = cond("skin", "red_flag_sphincter_saddle_symptoms", "R20.0", onset=2, notes=(note,))
+    assert ("R1" in states(run(radic(days=20), skin))) is fires
+
+
+@pytest.mark.parametrize(
+    ("note", "fires"),
+    [
+        ("Injects heroin daily.", True),
+        ("Oral oxycodone misuse; denies IV drug use.", False),
+        ("Never injected.", False),
+    ],
+)
+def test_injection_drug_use_counts_only_where_it_is_reported(note: str, fires: bool) -> None:
+    """Opioid use disorder with new pain is an infection risk (R3) when the record says the drug is
+    injected, not when it says it is not."""
+    oud = cond("oud", "opioid_use_disorder", "F11.20", onset=1500, notes=(note,))
+    assert ("R3" in states(run(radic(days=10), oud))) is fires
 
 
 @pytest.mark.parametrize("code", ["B20", "D84.9", "Z79.69", "Z79.52"])

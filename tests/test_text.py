@@ -186,16 +186,18 @@ def test_clause_of(report: str, clause: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("written", "left"),
+    ("written", "found"),
     [
-        ("Lumbar stenosis without neurogenic claudication", "Lumbar stenosis "),
-        ("Stenosis without claudication, no leg pain", "Stenosis , "),
-        ("Stenosis, no radicular symptoms", "Stenosis, "),
-        ("Stenosis with claudication", "Stenosis with claudication"),
+        ("Lumbar stenosis without neurogenic claudication", []),
+        ("Stenosis without claudication, no leg pain", []),
+        ("Stenosis, no radicular symptoms", []),
+        ("Spinal stenosis. Denies leg pain or radiation", []),
+        ("Stenosis with claudication", ["claudicat"]),
+        ("Stenosis without myelopathy, with neurogenic claudication", ["claudicat"]),
     ],
 )
-def test_drop_denied_leg_symptoms(written: str, left: str) -> None:
-    assert text.drop_denied_leg_symptoms(written) == left
+def test_reported_leg_symptoms(written: str, found: list[str]) -> None:
+    assert [m.group(0) for m in text.reported(text.LEG_SYMPTOMS, written)] == found
 
 
 def test_mentions() -> None:
@@ -213,10 +215,6 @@ PATTERNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("neurogenic claudication", "Sciatica", "radiculopathy", "pain radiating", "leg pain",
          "leg symptoms", "buttock", "thigh", "calf"),
         ("low back pain", "lumbar stenosis"),
-    ),
-    "DENIED_LEG_SYMPTOMS": (
-        ("without claudication", "without neurogenic claudication", "no leg pain", "No radicular symptoms"),
-        ("with claudication", "leg pain", "no back pain"),
     ),
     "CLAUDICATION": (("Neurogenic claudication", "claudicates at 100 m"), ("sciatica",)),
     "SADDLE": (
@@ -373,7 +371,19 @@ PATTERNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
          "sensory loss"),
         ("pain", "stiffness"),
     ),
-    "DENIED": (("patient denies", "no"), ("new weakness", "knows")),
+    "DENIAL_CUE": (
+        ("patient denies", "no", "without", "negative for", "never injected", "not"),
+        ("new weakness", "knows", "nothing", "notable", "no improvement in", "not resolved",
+         "without relief of", "no significant change"),
+    ),
+    "DENIAL_AFTER": (
+        ("? denies", ": none", " - negative", "? No", " denied", "  absent"),
+        (": no improvement", " - new since Monday", ", not denied"),
+    ),
+    "PART_BREAK": (
+        (",", " but ", "however", "reports", "complains of", "c/o", "presents with"),
+        ("reportedly", "butt", "and"),
+    ),
 }
 
 
@@ -389,6 +399,53 @@ PATTERNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 def test_word_pattern(name: str, written: str, found: bool) -> None:
     pattern = getattr(text, name)
     assert bool(pattern.search(written)) is found
+
+
+@pytest.mark.parametrize(
+    ("written", "states"),
+    [
+        ("weakness of both legs", True),
+        ("Numbness in the legs bilaterally.", True),
+        ("New numbness of both feet and weakness of both legs", True),
+        ("No weakness, bilateral leg numbness", True),
+        ("No bladder symptoms but bilateral leg numbness", True),
+        ("Denies incontinence and reports bilateral leg numbness", True),
+        ("No history of back surgery and new bilateral leg weakness", True),  # the cue is too far
+        ("Weakness and numbness, both legs, since yesterday", True),
+        ("Both legs, weak and numb", True),
+        ("Both legs: numb", True),
+        ("Bilateral leg weakness: no improvement", True),
+        ("No improvement in bilateral leg weakness", True),  # the course, not a denial
+        ("Not resolved: numbness of both feet", True),
+        ("Pain radiating to both legs, no numbness or weakness", False),
+        ("Bilateral legs - strength 5/5, no numbness", False),
+        ("Bilateral lower extremities: denies weakness, numbness", False),
+        ("Right L5 radiculopathy; bilateral lower limbs without weakness or numbness", False),
+        ("Patient denies bowel or bladder incontinence or weakness in both legs", False),
+        ("Negative for bilateral leg weakness", False),
+        ("Numbness in both legs? denies", False),
+        ("Bilateral leg weakness: none", False),
+        ("Weakness of the right leg, pain in both legs", False),
+        ("Weakness: none. Both legs strong", False),
+    ],
+)
+def test_states_bilateral_leg_deficit(written: str, states: bool) -> None:
+    assert text.states_bilateral_leg_deficit(written) is states
+
+
+@pytest.mark.parametrize(
+    ("written", "found"),
+    [
+        ("Saddle anaesthesia since this morning", ["Saddle"]),
+        ("no saddle anaesthesia", []),
+        ("Denies saddle numbness. Perianal numbness today", ["Perianal"]),
+        ("numb dorsum of foot; no saddle anaesthesia", []),
+        ("Saddle numbness? No", []),
+        (None, []),
+    ],
+)
+def test_reported(written: str | None, found: list[str]) -> None:
+    assert [m.group(0) for m in text.reported(text.SADDLE, written)] == found
 
 
 def test_every_named_pattern_has_a_truth_table() -> None:

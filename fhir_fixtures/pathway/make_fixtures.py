@@ -1260,6 +1260,29 @@ def e1_foot_paraesthesia_not_saddle(s: Scenario) -> None:
     )
 
 
+@scenario(given="Owen", gender="male", birth="1979-02-14")
+def e1_pain_in_both_legs_weakness_denied(s: Scenario) -> None:
+    """Ten days of lumbar radicular pain down both legs; the visit note denies numbness and weakness"""
+    rad = radic(
+        s,
+        "M54.16",
+        onset=10,
+        category="encounter-diagnosis",
+        note="Pain radiating to both legs, no numbness or weakness. Bladder and bowel function normal.",
+    )
+    prescribe_nsaid(s, "ibuprofen", authored=9, days=30)
+    s.nrs("nrs-1", 5, 2, as_integer=True)
+    s.odi("odi-1", 28, 2)
+    s.expect(
+        [card("E1", "info", refs=[rad])],
+        forbidden_codes=E1_FORBIDDEN,
+        forbidden_states=["R1"],
+        rationale=f"Radicular pain in both legs ({rad}) with numbness and weakness denied in the same "
+        "sentence is not a cauda equina warning sign (§7.3 asks for new weakness or numbness of both "
+        "legs): the acute card (E1) stands.",
+    )
+
+
 @scenario(given="Felix", gender="male", birth="1983-04-04")
 def r3_hiv_new_pain_infection(s: Scenario) -> None:
     """HIV disease with three weeks of new lumbar radicular pain, afebrile"""

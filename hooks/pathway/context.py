@@ -59,9 +59,9 @@ from hooks.text import (
     SURGICAL_SERVICE,
     affirmed,
     clause_of,
-    drop_denied_leg_symptoms,
     key_finding,
     levels_in,
+    reported,
     segments,
     short_name,
 )
@@ -489,8 +489,7 @@ class PathwayContext:
     def has_leg_symptoms(self, c: ConditionFact) -> bool:
         if self.matches("neurogenic_claudication", c.codings):
             return True
-        text = " ".join([c.text, c.body_site_text or "", *c.notes])
-        return bool(LEG_SYMPTOMS.search(drop_denied_leg_symptoms(text)))
+        return bool(reported(LEG_SYMPTOMS, c.written))
 
     @cached_property
     def stenosis_with_leg_symptoms(self) -> tuple[ConditionFact, ...]:
@@ -1051,8 +1050,7 @@ class PathwayContext:
 
     def claudication_text(self) -> bool:
         return any(
-            CLAUDICATION.search(drop_denied_leg_symptoms(" ".join([c.text, *c.notes])))
-            for c in self.stenosis_conditions
+            reported(CLAUDICATION, c.written) for c in self.stenosis_conditions
         )
 
     # -----------------------------------------------------------------------------------------

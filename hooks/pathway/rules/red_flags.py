@@ -16,7 +16,7 @@ from hooks.facts import ConditionFact, ObservationFact, ProcedureFact
 from hooks.pathway.context import PathwayContext
 from hooks.pathway.rules.common import TOPIC_RED_FLAG, Rule
 from hooks.rule import CRITICAL, CRITICAL_OR_WARNING
-from hooks.text import INJECTION_DRUG_USE, SADDLE, states_bilateral_leg_deficit
+from hooks.text import INJECTION_DRUG_USE, SADDLE, reported, states_bilateral_leg_deficit
 from hooks.thresholds import span
 
 ELECTIVE_ORDER_SETS = (
@@ -82,8 +82,7 @@ def is_saddle_or_sphincter(ctx: PathwayContext, c: ConditionFact) -> bool:
         return False
     if not ctx.matches("skin_anaesthesia_unspecified_site", c.codings):
         return True
-    text = " ".join([c.text, c.body_site_text or "", *c.notes, *(b.display or "" for b in c.body_site)])
-    return bool(SADDLE.search(text))
+    return bool(reported(SADDLE, c.written))
 
 
 def new_sphincter_or_saddle_symptoms(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
@@ -120,8 +119,7 @@ def new_bilateral_leg_symptoms(ctx: PathwayContext) -> tuple[ConditionFact, ...]
         age = ctx.days_since(c.onset or c.recorded)
         if age is None or age > ctx.t.new_sphincter_symptom_days:
             continue
-        text = " ".join([c.text, c.body_site_text or "", *c.notes, *(b.display or "" for b in c.body_site)])
-        if states_bilateral_leg_deficit(text):
+        if states_bilateral_leg_deficit(c.written):
             out.append(c)
     return tuple(out)
 
@@ -424,7 +422,7 @@ def injection_drug_use(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
     """Opioid use disorder documented as injection use: an infection risk context (R3)."""
     return tuple(
         c for c in ctx.conditions("opioid_use_disorder")
-        if INJECTION_DRUG_USE.search(" ".join([c.text, *c.notes]))
+        if reported(INJECTION_DRUG_USE, c.written)
     )  # fmt: skip
 
 
