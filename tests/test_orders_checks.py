@@ -515,6 +515,15 @@ def test_rfa_with_suspected_infection_is_critical_and_stable_old_foot_drop_is_no
     assert "order.red-flag-elective" not in rules(stable)
 
 
+@pytest.mark.parametrize(("days_ago", "held"), [(10, True), (1000, False)])
+def test_an_old_fever_does_not_hold_an_injection(days_ago: int, held: bool) -> None:
+    """A fever recorded this month holds an elective injection; one recorded years before the leg
+    pain began is a stale problem-list entry."""
+    facts = (cond("rad", RADICULOPATHY, 120), cond("fever", "R50.9", days_ago, "Fever, unspecified"))
+    cards = run("order-sign", [sr("esi1", "64483")], *facts)
+    assert ("order.red-flag-elective" in rules(cards)) is held
+
+
 def test_declining_strength_makes_a_foot_drop_progressive() -> None:
     facts = (
         cond("rad", RADICULOPATHY, 120),

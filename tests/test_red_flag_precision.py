@@ -159,6 +159,29 @@ def test_injection_drug_use_counts_only_where_it_is_reported(note: str, fires: b
     assert ("R3" in states(run(radic(days=10), oud))) is fires
 
 
+@pytest.mark.parametrize(
+    ("value_set", "code", "days_ago", "fires"),
+    [
+        ("red_flag_infection", "R50.9", 5, True),  # fever this week
+        ("red_flag_infection", "R50.9", 360, True),  # two months before the leg pain began
+        ("red_flag_infection", "R50.9", 1000, False),  # two years before it: a stale entry
+        ("red_flag_malignancy", "R63.4", 30, True),
+        ("red_flag_malignancy", "R63.4", 2000, False),
+        ("red_flag_malignancy", "Z85.46", 3000, True),  # a cancer history counts however old
+        ("red_flag_infection", "M46.46", 1000, True),  # a current spinal infection is never history
+    ],
+)
+def test_fever_and_weight_loss_belong_to_the_present_illness(
+    value_set: str, code: str, days_ago: int, fires: bool
+) -> None:
+    """Fever and weight loss recorded long before the leg pain began are stale problem-list entries:
+    no same-day infection or malignancy card for a fever of two years ago."""
+    flag = icd_cond("flag", code, code, onset=days_ago)
+    cards = run(radic(days=300), *conservative(300), flag)
+    assert TERM.match(value_set, flag.codings) is not None
+    assert ("R3" in states(cards)) is fires
+
+
 @pytest.mark.parametrize("code", ["B20", "D84.9", "Z79.69", "Z79.52"])
 def test_immunosuppression_with_new_pain_is_same_day_infection_work_up(code: str) -> None:
     flag = icd_cond("imm", code, "Immunosuppression", onset=900)

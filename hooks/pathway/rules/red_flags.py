@@ -391,6 +391,16 @@ def _is_history_only(ctx: PathwayContext, c: ConditionFact) -> bool:
     return ctx.matches("red_flag_context_needs_new_pain", c.codings)
 
 
+def of_this_illness(ctx: PathwayContext, c: ConditionFact) -> bool:
+    """Fever and weight loss are findings of the present illness: one first recorded more than
+    ``red_flag_finding_lead_days`` before the leg pain began is a stale problem-list entry, not a
+    red flag. Without a date for either, it counts."""
+    if not ctx.matches("red_flag_episode_findings", c.codings):
+        return True
+    found, onset = c.onset or c.recorded, ctx.onset
+    return found is None or onset is None or (onset - found).days <= ctx.t.red_flag_finding_lead_days
+
+
 def contrast_mri_since_onset(ctx: PathwayContext) -> bool:
     """A lumbar MRI without and with contrast on or after the radicular onset: it has looked for
     metastasis, so a cancer history alone no longer holds elective care back."""
@@ -402,6 +412,8 @@ def malignancy_flags(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
     cancer at any symptom duration until an MRI without and with contrast since the onset (§7.3)."""
     out = []
     for c in ctx.conditions("red_flag_malignancy"):
+        if not of_this_illness(ctx, c):
+            continue
         settled_by_mri = ctx.matches("cancer_history", c.codings) or ctx.matches("primary_cancer", c.codings)
         if settled_by_mri and contrast_mri_since_onset(ctx):
             continue
@@ -412,7 +424,7 @@ def malignancy_flags(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
 def infection_flags(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
     out = []
     for c in ctx.conditions("red_flag_infection"):
-        if _is_history_only(ctx, c) and not new_pain(ctx):
+        if (_is_history_only(ctx, c) and not new_pain(ctx)) or not of_this_illness(ctx, c):
             continue
         out.append(c)
     return tuple(out)
