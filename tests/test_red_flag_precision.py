@@ -182,6 +182,23 @@ def test_fever_and_weight_loss_belong_to_the_present_illness(
     assert ("R3" in states(cards)) is fires
 
 
+@pytest.mark.parametrize(
+    ("code", "display", "fires"),
+    [
+        ("Z85.828", "Personal history of other malignant neoplasm of skin", False),  # basal/squamous cell
+        ("Z85.820", "Personal history of malignant melanoma of skin", True),
+        ("Z85.3", "Personal history of malignant neoplasm of breast", True),
+    ],
+)
+def test_a_history_of_basal_or_squamous_cell_skin_cancer_is_not_a_red_flag(
+    code: str, display: str, fires: bool
+) -> None:
+    """As the active skin cancer (C44) is not: no suspected-malignancy card for an excised basal cell
+    carcinoma; a melanoma history still holds elective care until a contrast MRI."""
+    history = icd_cond("skin", code, display, onset=3000)
+    assert ("R3" in states(run(radic(days=60), *conservative(60), history))) is fires
+
+
 @pytest.mark.parametrize("code", ["B20", "D84.9", "Z79.69", "Z79.52"])
 def test_immunosuppression_with_new_pain_is_same_day_infection_work_up(code: str) -> None:
     flag = icd_cond("imm", code, "Immunosuppression", onset=900)

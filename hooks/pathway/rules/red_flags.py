@@ -409,10 +409,11 @@ def contrast_mri_since_onset(ctx: PathwayContext) -> bool:
 
 def malignancy_flags(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
     """Malignancy codes: metastasis and vertebral tumours always; a cancer history or an active primary
-    cancer at any symptom duration until an MRI without and with contrast since the onset (§7.3)."""
+    cancer at any symptom duration until an MRI without and with contrast since the onset (§7.3). A
+    history of basal or squamous cell skin cancer is not one, as the active skin cancer is not."""
     out = []
     for c in ctx.conditions("red_flag_malignancy"):
-        if not of_this_illness(ctx, c):
+        if not of_this_illness(ctx, c) or ctx.matches("nonmelanoma_skin_cancer_history", c.codings):
             continue
         settled_by_mri = ctx.matches("cancer_history", c.codings) or ctx.matches("primary_cancer", c.codings)
         if settled_by_mri and contrast_mri_since_onset(ctx):
