@@ -38,7 +38,8 @@ def test_a_new_foot_drop_stays_critical() -> None:
 @pytest.mark.parametrize(
     ("code", "onset", "fires"),
     [
-        ("S32.010A", 2000, True),  # initial encounter: a red flag however it was recorded
+        ("S32.010A", 30, True),  # initial encounter
+        ("S32.010A", 2000, False),  # ... left on the problem list years before the leg pain began
         ("S32.010B", 10, True),
         ("S32.010D", 10, False),  # subsequent encounter, routine healing: history
         ("S32.010G", 10, False),

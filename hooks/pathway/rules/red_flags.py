@@ -391,14 +391,17 @@ def _is_history_only(ctx: PathwayContext, c: ConditionFact) -> bool:
     return ctx.matches("red_flag_context_needs_new_pain", c.codings)
 
 
-def of_this_illness(ctx: PathwayContext, c: ConditionFact) -> bool:
-    """Fever and weight loss are findings of the present illness: one first recorded more than
-    ``red_flag_finding_lead_days`` before the leg pain began is a stale problem-list entry, not a
-    red flag. Without a date for either, it counts."""
-    if not ctx.matches("red_flag_episode_findings", c.codings):
-        return True
+def found_with_this_illness(ctx: PathwayContext, c: ConditionFact) -> bool:
+    """First recorded no more than ``red_flag_finding_lead_days`` before the leg pain began, or since:
+    a finding of the present illness. Without a date for either, it counts."""
     found, onset = c.onset or c.recorded, ctx.onset
     return found is None or onset is None or (onset - found).days <= ctx.t.red_flag_finding_lead_days
+
+
+def of_this_illness(ctx: PathwayContext, c: ConditionFact) -> bool:
+    """Fever and weight loss count only as findings of the present illness: one recorded long before
+    the leg pain began is a stale problem-list entry, not a red flag."""
+    return not ctx.matches("red_flag_episode_findings", c.codings) or found_with_this_illness(ctx, c)
 
 
 def contrast_mri_since_onset(ctx: PathwayContext) -> bool:
@@ -491,12 +494,13 @@ def _encounter_character(ctx: PathwayContext, c: ConditionFact) -> str | None:
 
 
 def is_current_fracture(ctx: PathwayContext, c: ConditionFact) -> bool:
-    """An initial-encounter code (7th character A or B), or a fracture coded without one that began
-    within the last 3 months; subsequent-encounter (D, G, K, P) and sequela (S) codes are history
-    (decision model §7.3)."""
+    """An initial-encounter code (7th character A or B) recorded with the present illness, or a
+    fracture coded without one that began within the last 3 months; subsequent-encounter (D, G, K,
+    P) and sequela (S) codes are history (decision model §7.3), and so is an initial-encounter code
+    left on the problem list years before the leg pain began."""
     seventh = _encounter_character(ctx, c)
     if seventh is not None:
-        return seventh in INITIAL_ENCOUNTER
+        return seventh in INITIAL_ENCOUNTER and found_with_this_illness(ctx, c)
     age = ctx.days_since(c.onset or c.recorded)
     return age is not None and age <= ctx.t.chronic_days
 
