@@ -69,7 +69,7 @@ class Thresholds:
     new_motor_deficit_days: int = 14  # a foot drop this new counts as an acute (critical) deficit
     strength_decline_points: float = 1.0  # MRC grades lost between serial strength scores = progressive
     red_flag_new_pain_days: int = 84  # cancer history or immunosuppression with pain newer than this (R3)
-    red_flag_finding_lead_days: int = 84  # R3: fever/weight loss/fracture up to this long before the pain
+    red_flag_finding_lead_days: int = 84  # R1/R3: recorded up to this long before the pain, part of it
     post_procedure_infection_days: int = 28  # R3: pain worsening this soon after a spinal procedure
     worsening_pain_points: float = 2.0  # R3: pain score rise over the pre-procedure baseline that counts
     # Medication cards (M3)

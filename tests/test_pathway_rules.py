@@ -562,6 +562,23 @@ def test_r1_a_decompressed_cauda_equina_is_history_not_an_emergency() -> None:
     assert "R1" not in states(run(*facts))
 
 
+@pytest.mark.parametrize(
+    ("ces_days_ago", "pain_days", "fires"),
+    [
+        (10, 30, True),  # with the present illness
+        (2000, 30, False),  # years before this sciatica began: a lasting deficit's entry, not an emergency
+        (2000, 2100, True),  # the leg pain is as old: nothing says the syndrome is over
+    ],
+)
+def test_r1_a_cauda_equina_recorded_long_before_this_illness_is_history(
+    ces_days_ago: int, pain_days: int, fires: bool
+) -> None:
+    ces = cond("ces", "red_flag_cauda_equina", onset=ces_days_ago)
+    assert ("R1" in states(run(radic(days=pain_days), ces))) is fires
+    retention = cond("ret", "red_flag_sphincter_saddle_symptoms", "R33.9", onset=2)
+    assert "R1" in states(run(radic(days=pain_days), ces, retention))  # new symptoms still do
+
+
 def test_every_decision_model_state_has_a_rule_citing_verified_guidelines() -> None:
     """All 30 states are implemented (X1 by design without a card); every card-bearing rule leads with a
     verified guideline over https (it becomes the card's source)."""

@@ -59,6 +59,13 @@ def _hold_step(intercepted: Sequence[Fact]) -> list[str]:
     return ["Put the pending elective order(s) listed above on hold until the red flag has been assessed."]
 
 
+def found_with_this_illness(ctx: PathwayContext, c: ConditionFact) -> bool:
+    """First recorded no more than ``red_flag_finding_lead_days`` before the leg pain began, or since:
+    a finding of the present illness. Without a date for either, it counts."""
+    found, onset = c.onset or c.recorded, ctx.onset
+    return found is None or onset is None or (onset - found).days <= ctx.t.red_flag_finding_lead_days
+
+
 # ---------------------------------------------------------------------------------------------
 # R1 cauda equina syndrome
 # ---------------------------------------------------------------------------------------------
@@ -66,9 +73,13 @@ def _hold_step(intercepted: Sequence[Fact]) -> list[str]:
 
 def cauda_equina_diagnoses(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
     """Current cauda equina diagnoses not yet treated by a lumbar decompression done on or after their onset
-    (a decompressed, documented cauda equina is history, not an emergency)."""
+    (a decompressed, documented cauda equina is history, not an emergency), nor recorded long before
+    the present leg pain began (an old syndrome left active on the problem list for its lasting
+    deficits; new bladder, bowel or saddle symptoms raise the card on their own)."""
     out = []
     for c in ctx.conditions("red_flag_cauda_equina"):
+        if not found_with_this_illness(ctx, c):
+            continue
         start = c.onset or c.recorded
         treated = start is not None and any(p.performed and p.performed >= start for p in ctx.surgeries)
         if not treated:
@@ -389,13 +400,6 @@ def new_pain(ctx: PathwayContext) -> bool:
 def _is_history_only(ctx: PathwayContext, c: ConditionFact) -> bool:
     """Infection-risk context codes (long-term steroids, immunosuppression) need new pain."""
     return ctx.matches("red_flag_context_needs_new_pain", c.codings)
-
-
-def found_with_this_illness(ctx: PathwayContext, c: ConditionFact) -> bool:
-    """First recorded no more than ``red_flag_finding_lead_days`` before the leg pain began, or since:
-    a finding of the present illness. Without a date for either, it counts."""
-    found, onset = c.onset or c.recorded, ctx.onset
-    return found is None or onset is None or (onset - found).days <= ctx.t.red_flag_finding_lead_days
 
 
 def of_this_illness(ctx: PathwayContext, c: ConditionFact) -> bool:
