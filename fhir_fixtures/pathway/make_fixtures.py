@@ -1283,6 +1283,21 @@ def e1_pain_in_both_legs_weakness_denied(s: Scenario) -> None:
     )
 
 
+@scenario(given="Ruth", gender="female", birth="1961-08-30")
+def e1_old_fever_on_problem_list_not_red_flag(s: Scenario) -> None:
+    """Three weeks of sciatica; a fever coded on the problem list two years ago and never resolved"""
+    rad = early_sciatica(s)
+    fever = s.condition("fever-1", [icd("R50.9")], "Fever, unspecified", onset=760)
+    s.expect(
+        [card("E1", "info", refs=[rad])],
+        forbidden_codes=E1_FORBIDDEN,
+        forbidden_states=["R3"],
+        rationale=f"A fever recorded two years before the leg pain began ({fever}) is a stale problem-list "
+        "entry, not a sign of spinal infection now: no same-day infection card, and the acute card (E1) "
+        "stands.",
+    )
+
+
 @scenario(given="Felix", gender="male", birth="1983-04-04")
 def r3_hiv_new_pain_infection(s: Scenario) -> None:
     """HIV disease with three weeks of new lumbar radicular pain, afebrile"""
