@@ -402,10 +402,10 @@ def _is_history_only(ctx: PathwayContext, c: ConditionFact) -> bool:
     return ctx.matches("red_flag_context_needs_new_pain", c.codings)
 
 
-def of_this_illness(ctx: PathwayContext, c: ConditionFact) -> bool:
-    """Fever and weight loss count only as findings of the present illness: one recorded long before
-    the leg pain began is a stale problem-list entry, not a red flag."""
-    return not ctx.matches("red_flag_episode_findings", c.codings) or found_with_this_illness(ctx, c)
+def stale_finding(ctx: PathwayContext, c: ConditionFact) -> bool:
+    """Fever or weight loss recorded long before the leg pain began: a stale problem-list entry, not
+    a red flag (they are findings of the present illness)."""
+    return ctx.matches("red_flag_episode_findings", c.codings) and not found_with_this_illness(ctx, c)
 
 
 def contrast_mri_since_onset(ctx: PathwayContext) -> bool:
@@ -416,11 +416,12 @@ def contrast_mri_since_onset(ctx: PathwayContext) -> bool:
 
 def malignancy_flags(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
     """Malignancy codes: metastasis and vertebral tumours always; a cancer history or an active primary
-    cancer at any symptom duration until an MRI without and with contrast since the onset (§7.3). A
-    history of basal or squamous cell skin cancer is not one, as the active skin cancer is not."""
+    cancer at any symptom duration until an MRI without and with contrast since the onset (§7.3);
+    weight loss only with the present illness. A history of basal or squamous cell skin cancer is
+    not one, as the active skin cancer is not."""
     out = []
     for c in ctx.conditions("red_flag_malignancy"):
-        if not of_this_illness(ctx, c) or ctx.matches("nonmelanoma_skin_cancer_history", c.codings):
+        if stale_finding(ctx, c) or ctx.matches("nonmelanoma_skin_cancer_history", c.codings):
             continue
         settled_by_mri = ctx.matches("cancer_history", c.codings) or ctx.matches("primary_cancer", c.codings)
         if settled_by_mri and contrast_mri_since_onset(ctx):
@@ -432,7 +433,7 @@ def malignancy_flags(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
 def infection_flags(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
     out = []
     for c in ctx.conditions("red_flag_infection"):
-        if (_is_history_only(ctx, c) and not new_pain(ctx)) or not of_this_illness(ctx, c):
+        if (_is_history_only(ctx, c) and not new_pain(ctx)) or stale_finding(ctx, c):
             continue
         out.append(c)
     return tuple(out)
