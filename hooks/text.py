@@ -244,6 +244,10 @@ PART_BREAK = _words(
 DENIAL_REACH_WORDS = 5  # words between a cue and the symptom it denies, at most
 
 
+def _sentences(text: str | None) -> list[str]:
+    return re.split(r"[.;\n]", text or "")
+
+
 def _parts(sentence: str) -> list[str]:
     out, start = [], 0
     for b in PART_BREAK.finditer(sentence):
@@ -266,7 +270,7 @@ def reported(pattern: re.Pattern[str], text: str | None) -> list[re.Match[str]]:
     those of each part of a sentence, not of ``text``."""
     return [
         m
-        for sentence in re.split(r"[.;\n]", text or "")
+        for sentence in _sentences(text)
         for part in _parts(sentence)
         for m in pattern.finditer(part)
         if not _denied(part, m)
@@ -492,7 +496,7 @@ def states_bilateral_leg_deficit(text: str) -> bool:
     weakness" does not). Both must be in the same part: "weakness of the right leg, pain in both
     legs" is one leg's weakness; both legs named alone between commas belong to the part beside
     them."""
-    for sentence in re.split(r"[.;\n]", text):
+    for sentence in _sentences(text):
         parts = _parts(sentence)
         joined: list[str] = []
         for i, part in enumerate(parts):

@@ -707,17 +707,13 @@ class PathwayContext:
         """Completed lumbar decompressions, discectomies and fusions (§7.4: lumbar only)."""
         return tuple(p for p in self.procedures("prior_lumbar_spine_surgery") if self.is_lumbar_surgery(p))
 
-    @staticmethod
-    def _condition_site_text(c: ConditionFact) -> str:
-        return " ".join([c.text, c.body_site_text or "", *c.notes, *(b.display or "" for b in c.body_site)])
-
     @cached_property
     def surgery_status_conditions(self) -> tuple[ConditionFact, ...]:
         """Arthrodesis status (Z98.1) recorded with a lumbar site or lumbar text (§7.4): the code alone
         may be any joint's fusion."""
         return tuple(
             c for c in self.conditions("lumbar_surgery_status", current_only=False)
-            if LUMBAR_SITE.search(self._condition_site_text(c))
+            if LUMBAR_SITE.search(c.written)
         )  # fmt: skip
 
     @cached_property
@@ -725,7 +721,7 @@ class PathwayContext:
         """Post-laminectomy syndrome, unless the record places it outside the lumbar spine (§7.4)."""
         out = []
         for c in self.fbss_conditions:
-            text = self._condition_site_text(c)
+            text = c.written
             if NON_LUMBAR_SITE.search(text) and not LUMBAR_SITE.search(text):
                 continue
             out.append(c)
