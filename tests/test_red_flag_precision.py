@@ -3,15 +3,30 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
-from pathway_builders import TERM, card_of, codes_of, cond, conservative, radic, report, run, states
+from pathway_builders import (
+    TERM,
+    TODAY,
+    card_of,
+    codes_of,
+    cond,
+    conservative,
+    order,
+    proc,
+    radic,
+    report,
+    run,
+    states,
+)
 
 from fhir_fixtures.fhir_builder import ICD10CM as ICD
 from hooks.facts import ConditionFact
 from hooks.orders import evaluate_orders
 from hooks.terminology import Coding
 from tests.orders_builders import RADICULOPATHY, history, inp, sr
+from tests.orders_builders import TODAY as OTODAY
 from tests.orders_builders import cond as ocond
 from tests.orders_builders import obs as oobs
 from tests.orders_builders import proc as oproc
@@ -312,3 +327,97 @@ def test_a_new_polyneuropathy_with_numb_feet_is_a_mimic_not_cauda_equina() -> No
         "legs", "muscle_weakness_unspecified_site", "M62.81", onset=3, notes=("Numbness of both feet.",)
     )
     assert "R1" in states(run(radic(days=30), weak))
+
+
+# A finding long on the problem list is often coded again as an encounter diagnosis at the visit,
+# with no onset of its own: that record dates from the problem-list entry, not from today.
+
+
+def recoded_today(c: ConditionFact, **kw: object) -> ConditionFact:
+    """``c`` coded again at today's visit as an encounter diagnosis, with no onset of its own."""
+    return replace(
+        c, ref=f"{c.ref}-visit", categories=("encounter-diagnosis",), onset=TODAY, recorded=TODAY, **kw
+    )  # type: ignore[arg-type]
+
+
+FOOT_DROP_2Y = cond("drop", "red_flag_motor_deficit", "M21.371", onset=700)
+SURGEON_SAW_IT = order("ref", "referral_spine_surgery", status="completed", authored=650)
+CHRONIC = (radic(days=800), *conservative(790))
+
+
+def test_a_foot_drop_known_for_years_and_coded_again_today_is_not_progressive() -> None:
+    cards = run(*CHRONIC, FOOT_DROP_2Y, recoded_today(FOOT_DROP_2Y))
+    assert states(cards) == ["R2"] and cards[0].indicator == "warning"
+    # seen by a spine surgeon after it first appeared: the pathway goes on
+    assert "R2" not in states(run(*CHRONIC, recoded_today(FOOT_DROP_2Y), FOOT_DROP_2Y, SURGEON_SAW_IT))
+
+
+@pytest.mark.parametrize(
+    "visit",
+    [
+        # the other foot
+        replace(recoded_today(FOOT_DROP_2Y), codings=(TERM.coding("red_flag_motor_deficit", "M21.372"),)),
+        # the same code on the other side, by body site
+        recoded_today(FOOT_DROP_2Y, body_site_text="Left foot"),
+        # with an onset of its own, this week
+        replace(recoded_today(FOOT_DROP_2Y), onset=TODAY - timedelta(days=3)),
+    ],
+    ids=["other-foot", "other-side-by-site", "own-onset-this-week"],
+)
+def test_a_new_foot_drop_beside_an_old_one_stays_critical(visit: ConditionFact) -> None:
+    old = replace(FOOT_DROP_2Y, body_site_text="Right foot")
+    cards = run(*CHRONIC, old, visit, SURGEON_SAW_IT)
+    assert states(cards) == ["R2"] and cards[0].indicator == "critical"
+
+
+@pytest.mark.parametrize(
+    "earlier",
+    [
+        replace(FOOT_DROP_2Y, clinical_status="resolved"),  # resolved, and now back
+        replace(FOOT_DROP_2Y, categories=("encounter-diagnosis",)),  # an old visit's diagnosis only
+    ],
+    ids=["resolved", "old-encounter-diagnosis"],
+)
+def test_only_a_current_problem_list_entry_makes_todays_record_old(earlier: ConditionFact) -> None:
+    cards = run(*CHRONIC, earlier, recoded_today(FOOT_DROP_2Y), SURGEON_SAW_IT)
+    assert states(cards) == ["R2"] and cards[0].indicator == "critical"
+
+
+def test_the_latest_deficit_decides_whether_a_surgeon_has_seen_it() -> None:
+    """A right foot drop seen by a surgeon, then a left one three weeks ago that no surgeon has seen:
+    the warning stands, whichever order the record lists them in."""
+    left = cond("drop-l", "red_flag_motor_deficit", "M21.372", onset=21)
+    for facts in ((FOOT_DROP_2Y, left), (left, FOOT_DROP_2Y)):
+        cards = run(*CHRONIC, *facts, SURGEON_SAW_IT)
+        assert states(cards) == ["R2"] and cards[0].indicator == "warning"
+
+
+def test_long_standing_incontinence_coded_again_today_is_not_cauda_equina() -> None:
+    incontinence = cond("inc", "red_flag_sphincter_saddle_symptoms", "R32", onset=1000)
+    visit = recoded_today(incontinence)
+    assert "R1" not in states(run(radic(days=60), *conservative(50), incontinence, visit))
+    assert states(run(radic(days=60), *conservative(50), visit)) == ["R1"]
+
+
+def test_long_standing_weakness_of_both_legs_coded_again_today_does_not_screen() -> None:
+    note = ("Weakness of both legs.",)
+    weak = cond("legs", "muscle_weakness_unspecified_site", "M62.81", onset=400, notes=note)
+    assert "R1" not in states(run(radic(days=30), weak, recoded_today(weak)))
+    assert "R1" in states(run(radic(days=30), recoded_today(weak)))
+
+
+def test_a_decompressed_cauda_equina_coded_again_at_follow_up_is_history() -> None:
+    ces = cond("ces", "red_flag_cauda_equina", onset=400)
+    decompression = proc("lam", "prior_lumbar_spine_surgery", "63030", days=380)
+    facts = (radic(days=420), *conservative(300), ces, decompression)
+    assert "R1" not in states(run(*facts))
+    assert "R1" not in states(run(*facts, recoded_today(ces)))
+
+
+def test_an_order_is_not_held_for_an_old_foot_drop_coded_again_today() -> None:
+    old = ocond("fd", "M21.371", 700, "Foot drop, right foot")
+    visit = replace(
+        old, ref="Condition/fd-visit", categories=("encounter-diagnosis",), onset=OTODAY, recorded=OTODAY
+    )
+    assert "order.red-flag-elective" not in _order_rules(ocond("rad", RADICULOPATHY, 800), old, visit)
+    assert "order.red-flag-elective" in _order_rules(ocond("rad", RADICULOPATHY, 800), visit)

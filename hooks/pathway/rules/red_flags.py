@@ -6,17 +6,17 @@ order (epidural injection, ablation, stimulator trial, physiotherapy) it interce
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from hooks import suggestions as sx
 from hooks.cards import CardDraft, Fact, SuggestionDraft
 from hooks.facts import ConditionFact, ObservationFact, ProcedureFact
-from hooks.pathway.context import PathwayContext
+from hooks.pathway.context import EXCLUDED_VERIFICATION, PathwayContext
 from hooks.pathway.rules.common import TOPIC_RED_FLAG, Rule
 from hooks.rule import CRITICAL, CRITICAL_OR_WARNING
-from hooks.text import INJECTION_DRUG_USE, SADDLE, reported, states_bilateral_leg_deficit
+from hooks.text import INJECTION_DRUG_USE, SADDLE, parse_laterality, reported, states_bilateral_leg_deficit
 from hooks.thresholds import span
 
 ELECTIVE_ORDER_SETS = (
@@ -59,11 +59,46 @@ def _hold_step(intercepted: Sequence[Fact]) -> list[str]:
     return ["Put the pending elective order(s) listed above on hold until the red flag has been assessed."]
 
 
-def found_with_this_illness(ctx: PathwayContext, c: ConditionFact) -> bool:
-    """First recorded no more than ``red_flag_finding_lead_days`` before the leg pain began, or since:
-    a finding of the present illness. Without a date for either, it counts."""
-    found, onset = c.onset or c.recorded, ctx.onset
+def found_with_this_illness(ctx: PathwayContext, c: ConditionFact, found: date | None = None) -> bool:
+    """First recorded (``found``, else its own onset) no more than ``red_flag_finding_lead_days``
+    before the leg pain began, or since: a finding of the present illness. Without a date for
+    either, it counts."""
+    found, onset = found or c.onset or c.recorded, ctx.onset
     return found is None or onset is None or (onset - found).days <= ctx.t.red_flag_finding_lead_days
+
+
+def first_recorded(ctx: PathwayContext, c: ConditionFact, known: Iterable[ConditionFact]) -> date | None:
+    """When the finding ``c`` records was first recorded. A record that gives no onset before its own
+    date (an encounter diagnosis re-coding, at today's visit, a problem already on the list) is as
+    old as the earliest current problem-list record among ``known`` with the same code, and the same
+    side when both name one. Only the problem list counts as earlier: a problem resolved and recorded
+    again is new again, and an old encounter diagnosis does not show that the finding lasted."""
+    start = c.onset or c.recorded
+    if start is None or c.recorded is None or start < c.recorded:
+        return start
+    codes = {(x.system, x.code) for x in c.codings}
+    for d in known:
+        if d is c or d.is_encounter_diagnosis or not d.is_current:
+            continue
+        if d.verification_status in EXCLUDED_VERIFICATION:
+            continue
+        if codes.isdisjoint((x.system, x.code) for x in d.codings) or not _same_side(c, d):
+            continue
+        earlier = d.onset or d.recorded
+        if earlier is not None and earlier < start:
+            start = earlier
+    return start
+
+
+def _side(c: ConditionFact) -> str | None:
+    return parse_laterality(c.body_site_text, *(b.display for b in c.body_site))
+
+
+def _same_side(a: ConditionFact, b: ConditionFact) -> bool:
+    """Whether two records of one code can be of the same finding: not when their body sites name
+    different sides (a foot drop on the left is not the right one coded again)."""
+    sa, sb = _side(a), _side(b)
+    return sa is None or sb is None or sa == sb
 
 
 # ---------------------------------------------------------------------------------------------
@@ -77,10 +112,11 @@ def cauda_equina_diagnoses(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
     the present leg pain began (an old syndrome left active on the problem list for its lasting
     deficits; new bladder, bowel or saddle symptoms raise the card on their own)."""
     out = []
-    for c in ctx.conditions("red_flag_cauda_equina"):
-        if not found_with_this_illness(ctx, c):
+    found = ctx.conditions("red_flag_cauda_equina")
+    for c in found:
+        start = first_recorded(ctx, c, found)
+        if not found_with_this_illness(ctx, c, start):
             continue
-        start = c.onset or c.recorded
         treated = start is not None and any(p.performed and p.performed >= start for p in ctx.surgeries)
         if not treated:
             out.append(c)
@@ -97,11 +133,12 @@ def is_saddle_or_sphincter(ctx: PathwayContext, c: ConditionFact) -> bool:
 
 
 def new_sphincter_or_saddle_symptoms(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
-    """New (≤ 14 days) urinary retention/incontinence, faecal incontinence or saddle anaesthesia."""
+    """New (≤ 14 days) urinary retention/incontinence, faecal incontinence or saddle anaesthesia; a
+    symptom long on the problem list and coded again at today's visit is not new (``first_recorded``)."""
     out = []
-    for c in ctx.conditions("red_flag_sphincter_saddle_symptoms"):
-        start = c.onset or c.recorded
-        age = ctx.days_since(start)
+    found = ctx.conditions("red_flag_sphincter_saddle_symptoms")
+    for c in found:
+        age = ctx.days_since(first_recorded(ctx, c, found))
         if age is not None and age <= ctx.t.new_sphincter_symptom_days and is_saddle_or_sphincter(ctx, c):
             out.append(c)
     return tuple(out)
@@ -123,11 +160,11 @@ def new_bilateral_leg_symptoms(ctx: PathwayContext) -> tuple[ConditionFact, ...]
     feet" coded as diabetic polyneuropathy is that disease, not a cauda equina sign."""
     out = []
     for c in ctx.history.conditions:
-        if c.verification_status in ("refuted", "entered-in-error") or not c.is_current:
+        if c.verification_status in EXCLUDED_VERIFICATION or not c.is_current:
             continue
         if ctx.matches("alternative_or_mimicking_diagnoses", c.codings):
             continue
-        age = ctx.days_since(c.onset or c.recorded)
+        age = ctx.days_since(first_recorded(ctx, c, ctx.history.conditions))
         if age is None or age > ctx.t.new_sphincter_symptom_days:
             continue
         if states_bilateral_leg_deficit(c.written):
@@ -256,15 +293,18 @@ def motor_deficit_conditions(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
 
 
 def is_new(ctx: PathwayContext, c: ConditionFact) -> bool:
-    age = ctx.days_since(c.onset or c.recorded)
+    """First recorded within ``new_motor_deficit_days`` (``first_recorded``: a foot drop long on the
+    problem list and coded again at today's visit is not new)."""
+    age = ctx.days_since(first_recorded(ctx, c, motor_deficit_conditions(ctx)))
     return age is not None and age <= ctx.t.new_motor_deficit_days
 
 
-def deficit_already_addressed(ctx: PathwayContext, since: ConditionFact | None) -> bool:
-    """A spine referral, specialist visit or decompression after the deficit appeared."""
-    start = None if since is None else (since.onset or since.recorded)
-    if start is None:
+def deficit_already_addressed(ctx: PathwayContext, deficits: Sequence[ConditionFact]) -> bool:
+    """A spine referral, specialist visit or decompression after the latest of the deficits appeared."""
+    starts = [first_recorded(ctx, c, deficits) for c in deficits]
+    if not starts or None in starts:
         return False
+    start = max(d for d in starts if d is not None)
     for s in ctx.specialist_referrals:
         if s.authored and s.authored >= start:
             return True
@@ -282,7 +322,7 @@ def motor_deficit_to_act_on(ctx: PathwayContext) -> tuple[ConditionFact, ...] | 
         return deficits or True
     if any(is_new(ctx, c) for c in deficits):
         return deficits
-    return deficits if deficits and not deficit_already_addressed(ctx, deficits[-1]) else ()
+    return deficits if deficits and not deficit_already_addressed(ctx, deficits) else ()
 
 
 def r2_motor_deficit(ctx: PathwayContext) -> CardDraft:
