@@ -1023,6 +1023,42 @@ def r2_full_strength_old_foot_drop_resolved(s: Scenario) -> None:
     )
 
 
+@scenario(given="Walter", gender="male", birth="1957-07-19")
+def r2_old_foot_drop_coded_again_at_visit(s: Scenario) -> None:
+    """A right foot drop on the problem list for two years, coded again at today's visit; never seen by a surgeon"""
+    rad = radic(s, "M54.17", onset=800, body_site="Right leg (L5 distribution)")
+    conservative_care(s, rad, pt=780, nsaid="naproxen", nsaid_from=790, nsaid_days=90)
+    drop = s.condition(
+        "foot-drop-1",
+        [icd("M21.371")],
+        "Foot drop, right foot",
+        onset=730,
+        body_site="Right foot",
+        note="Right ankle dorsiflexion MRC 3/5.",
+    )
+    visit = s.condition(
+        "foot-drop-visit",
+        [icd("M21.371")],
+        "Foot drop, right foot",
+        onset=None,
+        recorded=0,
+        category="encounter-diagnosis",
+        body_site="Right foot",
+    )
+    s.strength("mrc-1", 3, 400, "Right ankle dorsiflexion")
+    s.strength("mrc-2", 3, 0, "Right ankle dorsiflexion")
+    s.scores((6, 2))
+    s.expect(
+        [card("R2", "warning", refs=[drop], codes_any=[SPINE_REFERRAL])],
+        forbidden_codes=[*ESI_ALL, *FUSION, *SCS, *RFA],
+        forbidden_states=["P1", "P2"],
+        rationale=f"The foot drop coded at today's visit ({visit}, no onset given) is the one on the problem list "
+        f"for two years ({drop}), at the same MRC 3/5: a stable deficit, not a new one. No critical "
+        "'progressive deficit' card; it has never been seen by a spine surgeon, so the warning to refer "
+        "within 2 weeks stands alone.",
+    )
+
+
 @scenario(given="Patricia", gender="female", birth="1959-01-30")
 def r3_cancer_history_weight_loss(s: Scenario) -> None:
     """Breast cancer history with new night-time radicular pain and 6 kg weight loss"""
@@ -1295,6 +1331,35 @@ def e1_old_fever_on_problem_list_not_red_flag(s: Scenario) -> None:
         rationale=f"A fever recorded two years before the leg pain began ({fever}) is a stale problem-list "
         "entry, not a sign of spinal infection now: no same-day infection card, and the acute card (E1) "
         "stands.",
+    )
+
+
+@scenario(given="Margaret", gender="female", birth="1950-03-08")
+def e1_old_incontinence_coded_again_not_cauda_equina(s: Scenario) -> None:
+    """Three weeks of sciatica; stress incontinence on the problem list for years, coded again at today's visit"""
+    rad = early_sciatica(s)
+    old = s.condition(
+        "incontinence-1",
+        [icd("R32")],
+        "Urinary incontinence",
+        onset=2200,
+        note="Stress incontinence since her second delivery; pelvic floor physiotherapy.",
+    )
+    visit = s.condition(
+        "incontinence-visit",
+        [icd("R32")],
+        "Urinary incontinence",
+        onset=None,
+        recorded=0,
+        category="encounter-diagnosis",
+    )
+    s.expect(
+        [card("E1", "info", refs=[rad])],
+        forbidden_codes=E1_FORBIDDEN,
+        forbidden_states=["R1"],
+        rationale=f"The incontinence coded at today's visit ({visit}, no onset given) is the stress incontinence "
+        f"on the problem list for six years ({old}): not a new sphincter symptom, so no cauda equina card; "
+        "the acute card (E1) stands.",
     )
 
 
