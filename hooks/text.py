@@ -384,6 +384,25 @@ STRENGTH_WORDS = _words(
 # The first number written in a value ("7/10" → 7, "about 60 %" → 60).
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
+# Words in a strength reading's name or site that name no muscle: the scale, the limb, the side.
+_NOT_A_MUSCLE = frozenset(
+    re.findall(
+        r"\w+",
+        "strength muscle muscles motor power grade grading mrc mmt manual test testing score scale medical "
+        "research council exam examination of the and on in at with left right lt rt bilateral bilat both "
+        "side sides leg legs lower limb limbs extremity extremities lle rle structure region",
+    )
+)
+_EHL = _words(r"\bEHL\b")
+
+
+def muscle_named(*texts: str | None) -> frozenset[str]:
+    """The muscle or movement a strength reading names, as four-letter word stems ("Right ankle
+    dorsiflexion strength (MRC)" → {"ankl", "dors"}; "dorsiflexors" gives the same stem); empty for
+    strength in general ("Motor strength, right leg")."""
+    text = _EHL.sub("extensor hallucis longus", " ".join(t for t in texts if t)).lower()
+    return frozenset(w[:4] for w in re.findall(r"[a-z]+", text) if w not in _NOT_A_MUSCLE)
+
 
 # ---------------------------------------------------------------------------------------------
 # Medications: routes and drug names

@@ -532,7 +532,7 @@ def test_declining_strength_makes_a_foot_drop_progressive() -> None:
         obs("s2", "strength", 2, 2),
     )
     c = one(run("order-sign", [sr("esi1", "62323")], *facts), "order.red-flag-elective")
-    assert {"Observation/s1", "Observation/s2"} <= {f.ref for f in c.why}
+    assert {"Observation/s1", "Observation/s2"} <= {r for f in c.why for r in (f.ref, *f.also)}
 
 
 # --------------------------------------------------------------------------------- check 11

@@ -13,6 +13,7 @@ from pathway_builders import (
     codes_of,
     cond,
     conservative,
+    obs,
     order,
     proc,
     radic,
@@ -22,7 +23,7 @@ from pathway_builders import (
 )
 
 from fhir_fixtures.fhir_builder import ICD10CM as ICD
-from hooks.facts import ConditionFact
+from hooks.facts import ConditionFact, ObservationFact
 from hooks.orders import evaluate_orders
 from hooks.terminology import Coding
 from tests.orders_builders import RADICULOPATHY, history, inp, sr
@@ -421,3 +422,84 @@ def test_an_order_is_not_held_for_an_old_foot_drop_coded_again_today() -> None:
     )
     assert "order.red-flag-elective" not in _order_rules(ocond("rad", RADICULOPATHY, 800), old, visit)
     assert "order.red-flag-elective" in _order_rules(ocond("rad", RADICULOPATHY, 800), visit)
+
+
+# Serial strength scores: one muscle's history is its own scores.
+
+
+def strength(ref: str, name: str, value: float, days: int) -> ObservationFact:
+    return replace(obs(ref, "strength", value, days), text=name)
+
+
+EXAM_3_WEEKS_AGO = (
+    strength("hip", "Right hip flexion strength (MRC)", 5, 21),
+    strength("knee", "Right knee extension strength (MRC)", 5, 21),
+    strength("ehl", "Right EHL strength (MRC)", 4, 21),
+)
+STILL_ACHING = (radic(days=90), *conservative(80))
+
+
+def test_one_muscles_score_is_not_compared_with_anothers() -> None:
+    """Hip flexion 5/5 and EHL 4/5 three weeks ago, EHL 4/5 today: nothing has fallen."""
+    cards = run(*STILL_ACHING, *EXAM_3_WEEKS_AGO, strength("ehl-2", "Right EHL strength (MRC)", 4, 1))
+    assert "R2" not in states(cards)
+    other_side = (
+        strength("l", "Left ankle dorsiflexion", 5, 10),
+        strength("r", "Right ankle dorsiflexion", 4, 1),
+    )
+    assert "R2" not in states(run(*STILL_ACHING, *other_side))
+
+
+@pytest.mark.parametrize(
+    "today",
+    [
+        strength("ehl-2", "Extensor hallucis longus power, right", 3, 1),  # the same muscle in other words
+        strength("ehl-2", "Right great toe extension (EHL)", 3, 1),
+    ],
+)
+def test_a_fall_in_one_muscle_is_found_whatever_it_is_called(today: ObservationFact) -> None:
+    cards = run(*STILL_ACHING, *EXAM_3_WEEKS_AGO, today)
+    assert states(cards) == ["R2"] and cards[0].indicator == "critical"
+    assert cards[0].why[0].text.startswith("Right EHL strength (MRC) 4 on")
+
+
+def test_strength_in_general_covers_every_muscle() -> None:
+    """"Motor strength 5/5" last month and EHL 4/5 today: the EHL has fallen."""
+    general = strength("all", "Motor strength, lower limbs", 5, 30)
+    cards = run(*STILL_ACHING, general, strength("e", "Right EHL", 4, 1))
+    assert states(cards) == ["R2"] and cards[0].indicator == "critical"
+
+
+DORSIFLEXION = "Ankle dorsiflexion strength (MRC)"
+
+
+@pytest.mark.parametrize(
+    ("scores", "indicator"),
+    [
+        (((5, 900), (3, 410), (3, 2)), "warning"),  # fell a year ago, unchanged since: stable
+        (((4, 60), (2, 30), (2, 1)), "warning"),  # fell a month ago, unchanged today
+        (((4, 30), (2, 10), (2, 1)), "critical"),  # fell within two weeks
+        (((4, 60), (2, 30)), "critical"),  # not examined since it fell
+        (((5, 900), (3, 410), (2, 2)), "critical"),  # still falling
+        (((4, 100), (2, 90), (4, 50), (2, 1)), "critical"),  # recovered, then fell again
+    ],
+)
+def test_a_fall_in_strength_that_has_held_is_a_stable_deficit(
+    scores: tuple[tuple[float, int], ...], indicator: str
+) -> None:
+    series = [strength(f"s{i}", DORSIFLEXION, v, d) for i, (v, d) in enumerate(scores)]
+    cards = run(radic(days=1000), *conservative(990), *series)
+    assert states(cards) == ["R2"] and cards[0].indicator == indicator
+
+
+def test_a_fall_that_has_held_needs_no_card_once_a_surgeon_has_seen_it() -> None:
+    series = [strength(f"s{i}", DORSIFLEXION, v, d) for i, (v, d) in enumerate(((5, 900), (3, 410), (3, 2)))]
+    seen = order("ref", "referral_spine_surgery", status="completed", authored=380)
+    assert "R2" not in states(run(radic(days=1000), *conservative(990), *series, seen))
+
+
+def test_an_order_is_held_for_a_fall_in_strength_in_progress_even_with_no_deficit_coded() -> None:
+    falling = (oobs("s1", "strength", 4, 30), oobs("s2", "strength", 2, 2))
+    assert "order.red-flag-elective" in _order_rules(ocond("rad", RADICULOPATHY, 120), *falling)
+    held = (oobs("s0", "strength", 5, 900), oobs("s1", "strength", 3, 410), oobs("s2", "strength", 3, 2))
+    assert "order.red-flag-elective" not in _order_rules(ocond("rad", RADICULOPATHY, 1000), *held)

@@ -592,3 +592,24 @@ NAMES: list[tuple[str, str]] = [
 @pytest.mark.parametrize(("display", "name"), NAMES)
 def test_short_name(display: str, name: str) -> None:
     assert text.short_name(display) == name
+
+
+# ---------------------------------------------------------------------------------------------
+# The muscle a strength score is of
+# ---------------------------------------------------------------------------------------------
+
+MUSCLES: list[tuple[str, frozenset[str]]] = [
+    ("Right ankle dorsiflexion strength (MRC)", frozenset({"ankl", "dors"})),
+    ("Ankle dorsiflexors, right", frozenset({"ankl", "dors"})),
+    ("Right EHL strength (MRC)", frozenset({"exte", "hall", "long"})),
+    ("Extensor hallucis longus power", frozenset({"exte", "hall", "long"})),
+    ("Hip flexion strength (MRC)", frozenset({"hip", "flex"})),
+    ("Knee extension, left (MMT grade)", frozenset({"knee", "exte"})),
+    ("Motor strength, right leg", frozenset()),
+    ("Muscle strength", frozenset()),
+]
+
+
+@pytest.mark.parametrize(("name", "muscle"), MUSCLES)
+def test_muscle_named(name: str, muscle: frozenset[str]) -> None:
+    assert text.muscle_named(name) == muscle

@@ -164,17 +164,16 @@ class OrderContext:
         if ces:
             flags.append(RedFlag("cauda_equina", "suspected cauda equina syndrome", tuple(ces)))
         motor = rf.motor_deficit_conditions(p)
-        if motor:
-            decline = rf.strength_decline(p)
+        decline = rf.strength_decline(p)
+        if motor or decline is not None:
             new = [c for c in motor if rf.is_new(p, c)]
             facts = [
                 self.cond(c, "red flag R2, new motor deficit" if c in new else "red flag R2, motor deficit")
                 for c in motor
             ]
             if decline is not None:
-                for o in (decline.earlier, decline.later):
-                    facts.append(Fact(f"muscle strength {o.value:g} on {o.effective}", o.ref))
-            if decline is not None or new:
+                facts.append(decline.fact())
+            if (decline is not None and decline.progressing) or new:
                 flags.append(RedFlag("motor_progressive", "new or progressive motor deficit", tuple(facts)))
             else:
                 flags.append(RedFlag("motor_stable", "stable motor deficit", tuple(facts)))

@@ -16,7 +16,14 @@ from hooks.facts import ConditionFact, ObservationFact, ProcedureFact
 from hooks.pathway.context import EXCLUDED_VERIFICATION, PathwayContext
 from hooks.pathway.rules.common import TOPIC_RED_FLAG, Rule
 from hooks.rule import CRITICAL, CRITICAL_OR_WARNING
-from hooks.text import INJECTION_DRUG_USE, SADDLE, parse_laterality, reported, states_bilateral_leg_deficit
+from hooks.text import (
+    INJECTION_DRUG_USE,
+    SADDLE,
+    muscle_named,
+    parse_laterality,
+    reported,
+    states_bilateral_leg_deficit,
+)
 from hooks.thresholds import span
 
 ELECTIVE_ORDER_SETS = (
@@ -268,24 +275,81 @@ def r1_cauda_equina(ctx: PathwayContext) -> CardDraft:
 
 @dataclass(frozen=True)
 class StrengthDecline:
+    """One muscle's strength falling: from ``earlier`` (the best score before the fall) to the level
+    first scored at ``later`` and scored again at ``latest`` (``later`` itself unless a later score
+    shows the level has held)."""
+
     earlier: ObservationFact
     later: ObservationFact
+    latest: ObservationFact
+    progressing: bool  # falling at the latest score, or fallen within ``new_motor_deficit_days``
+
+    def fact(self) -> Fact:
+        e, n, z = self.earlier, self.later, self.latest
+        if e.text == n.text:
+            text = f"{n.text}: {e.value:g} on {e.effective} → {n.value:g} on {n.effective}"
+        else:
+            text = f"{e.text} {e.value:g} on {e.effective} → {n.text} {n.value:g} on {n.effective}"
+        if z is not n:
+            text += f", {z.value:g} again on {z.effective}"
+        return Fact(text, e.ref, (n.ref,) if z is n else (n.ref, z.ref))
+
+
+Muscle = tuple[str | None, frozenset[str]]
+
+
+def _muscle(o: ObservationFact) -> Muscle:
+    """The side and the muscle a strength score is of: from its name, and its body site where the
+    name does not say."""
+    sites = (o.body_site_text, *(b.display for b in o.body_site))
+    return parse_laterality(o.text, *sites), muscle_named(o.text) or muscle_named(*sites)
+
+
+def _same_muscle(a: Muscle, b: Muscle) -> bool:
+    """Whether two scores can be of one muscle: the sides agree (or one is not given) and one names
+    the muscle the other names, or strength in general ("motor strength 5/5" covers every muscle)."""
+    (side_a, words_a), (side_b, words_b) = a, b
+    sides = side_a is None or side_b is None or side_a == side_b or "bilateral" in (side_a, side_b)
+    return sides and (words_a <= words_b or words_b <= words_a)
+
+
+def _fall(ctx: PathwayContext, series: Sequence[ObservationFact]) -> StrengthDecline | None:
+    latest = series[-1]
+    value = latest.value or 0.0
+    i = len(series) - 1
+    while i > 0 and (series[i - 1].value or 0.0) <= value:
+        i -= 1  # the scores at (or below) today's level, back to the first of them
+    if i == 0:
+        return None
+    earlier = max(series[:i], key=lambda o: o.value or 0.0)
+    if (earlier.value or 0.0) - value < ctx.t.strength_decline_points:
+        return None
+    later = series[i]
+    age = ctx.days_since(later.effective)
+    progressing = later is latest or age is None or age <= ctx.t.new_motor_deficit_days
+    return StrengthDecline(earlier, later, latest, progressing)
 
 
 def strength_decline(ctx: PathwayContext) -> StrengthDecline | None:
-    """Serial strength scores (MRC 0–5) falling by at least the named number of grades."""
+    """Serial strength scores (MRC 0–5) of one muscle falling by at least ``strength_decline_points``
+    grades; the scores of another muscle, or the other side, are not its history. Of several, a fall
+    still in progress first, then the largest. A fall that happened more than
+    ``new_motor_deficit_days`` ago and has held since is a stable deficit, not a progressive one."""
     obs = ctx.observations("strength")
-    if len(obs) < 2:
-        return None
-    latest = obs[-1]
-    best = max(obs[:-1], key=lambda o: o.value or 0)
-    if (
-        best.value is not None
-        and latest.value is not None
-        and best.value - latest.value >= ctx.t.strength_decline_points
-    ):
-        return StrengthDecline(best, latest)
-    return None
+    muscles = [_muscle(o) for o in obs]
+    found = []
+    for i, m in enumerate(muscles):
+        if m in muscles[i + 1 :]:
+            continue  # a later score of the same muscle speaks for it
+        series = [o for o, mo in zip(obs[: i + 1], muscles[: i + 1], strict=True) if _same_muscle(mo, m)]
+        fall = _fall(ctx, series)
+        if fall is not None:
+            found.append(fall)
+    return max(
+        found,
+        key=lambda d: (d.progressing, (d.earlier.value or 0.0) - (d.latest.value or 0.0), d.latest.effective),
+        default=None,
+    )
 
 
 def motor_deficit_conditions(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
@@ -299,9 +363,14 @@ def is_new(ctx: PathwayContext, c: ConditionFact) -> bool:
     return age is not None and age <= ctx.t.new_motor_deficit_days
 
 
-def deficit_already_addressed(ctx: PathwayContext, deficits: Sequence[ConditionFact]) -> bool:
-    """A spine referral, specialist visit or decompression after the latest of the deficits appeared."""
+def deficit_already_addressed(
+    ctx: PathwayContext, deficits: Sequence[ConditionFact], decline: StrengthDecline | None = None
+) -> bool:
+    """A spine referral, specialist visit or decompression after the latest of the deficits (coded,
+    or a fall in strength that has held) appeared."""
     starts = [first_recorded(ctx, c, deficits) for c in deficits]
+    if decline is not None:
+        starts.append(decline.later.effective)
     if not starts or None in starts:
         return False
     start = max(d for d in starts if d is not None)
@@ -315,22 +384,26 @@ def deficit_already_addressed(ctx: PathwayContext, deficits: Sequence[ConditionF
 
 
 def motor_deficit_to_act_on(ctx: PathwayContext) -> tuple[ConditionFact, ...] | bool:
-    """R2's findings: a strength decline or a new deficit (critical), or a stable deficit not yet
-    addressed by a surgeon (warning)."""
+    """R2's findings: a strength decline in progress or a new deficit (critical), or a stable
+    deficit (coded, or a fall in strength that has held) not yet addressed by a surgeon (warning)."""
     deficits = motor_deficit_conditions(ctx)
-    if strength_decline(ctx) is not None:
+    decline = strength_decline(ctx)
+    if decline is not None and decline.progressing:
         return deficits or True
     if any(is_new(ctx, c) for c in deficits):
         return deficits
-    return deficits if deficits and not deficit_already_addressed(ctx, deficits) else ()
+    if (not deficits and decline is None) or deficit_already_addressed(ctx, deficits, decline):
+        return ()
+    return deficits or True
 
 
 def r2_motor_deficit(ctx: PathwayContext) -> CardDraft:
     """R2 — progressive or severe motor deficit.
 
-    When: serial strength Observations decline (e.g. MRC 4/5 → 2/5) or a new foot drop (≤ 14 days)
-      → critical; a stable motor deficit (foot drop, weakness) not yet seen by a spine surgeon
-      → warning (refer within 2 weeks).
+    When: one muscle's serial strength Observations decline (e.g. MRC 4/5 → 2/5) and are still
+      falling, fell within 14 days or have not been scored since, or a new foot drop (≤ 14 days)
+      → critical; a stable motor deficit (foot drop, or a fall in strength that has held) not yet
+      seen by a spine surgeon → warning (refer within 2 weeks).
     Then: urgent MRI and urgent surgical referral (within days); no waiting 6 weeks, no ESI instead
       of a surgical opinion.
     Evidence: clinical practice (progressive deficits require decompression; refer ≤ 2 weeks for any
@@ -339,13 +412,8 @@ def r2_motor_deficit(ctx: PathwayContext) -> CardDraft:
     decline = strength_decline(ctx)
     deficits = motor_deficit_conditions(ctx)
     new_deficits = tuple(c for c in deficits if is_new(ctx, c))
-    progressive = decline is not None or bool(new_deficits)
-    why: list[Fact] = []
-    if decline is not None:
-        e, n = decline.earlier, decline.later
-        why.append(
-            Fact(f"{n.text}: {e.value:g} on {e.effective} → {n.value:g} on {n.effective}", e.ref, (n.ref,))
-        )
+    progressive = (decline is not None and decline.progressing) or bool(new_deficits)
+    why: list[Fact] = [decline.fact()] if decline is not None else []
     why += [ctx.cond_fact(c, "motor deficit: ", with_note=True) for c in deficits]
     why += [ctx.cond_fact(c, "radicular diagnosis: ") for c in ctx.gate_conditions[:1]]
     reasons = tuple(c.ref for c in deficits) + ctx.reason_refs
