@@ -1568,6 +1568,24 @@ def p1_eight_weeks_conservative(s: Scenario) -> None:
     )
 
 
+@scenario(given="Arthur", gender="male", birth="1971-06-21")
+def p1_examination_of_several_muscles_no_fall(s: Scenario) -> None:
+    """Eight weeks of S1 radiculopathy; hip and knee 5/5 and EHL 4/5 three weeks ago, EHL 4/5 today"""
+    rad = persistent_despite_conservative_care(s)
+    hip = s.strength("mrc-hip", 5, 21, "Right hip flexion")
+    s.strength("mrc-knee", 5, 21, "Right knee extension")
+    ehl = s.strength("mrc-ehl-1", 4, 21, "Right EHL")
+    ehl_today = s.strength("mrc-ehl-2", 4, 0, "Right EHL")
+    s.expect(
+        [card("P1", "info", refs=[rad], codes=["72148"])],
+        forbidden_codes=["72158", *BLIND_ESI, *FUSION, *OPIOIDS],
+        forbidden_states=["R2"],
+        rationale=f"The EHL scored 4/5 three weeks ago ({ehl}) and 4/5 today ({ehl_today}): no muscle has lost "
+        f"strength. Hip flexion 5/5 ({hip}) is another muscle's score, not the EHL's history, so there is no "
+        "'progressive motor deficit' card; the persistent-pain card (P1) applies.",
+    )
+
+
 @scenario(given="Karen", gender="female", birth="1978-03-09")
 def p2_three_months_unreferred(s: Scenario) -> None:
     """Right sciatica since July (partial onset date), > 3 months, never referred"""
