@@ -292,6 +292,38 @@ def test_pain_worse_after_a_recent_injection_holds_the_next_one() -> None:
     assert "order.red-flag-elective" not in _order_rules(*base, oobs("p1", "pain", 4, 2))
 
 
+RELIEF_AT_INJECTION = replace(oobs("p1", "pain", 1, 10), part_of=("Procedure/esi0",))
+RELIEF_UNLINKED = replace(RELIEF_AT_INJECTION, part_of=())
+
+
+@pytest.mark.parametrize(
+    ("scores", "held"),
+    [
+        # the relief recorded just after the injection, then pain back at its baseline: it failed
+        ((oobs("p0", "pain", 6, 12), RELIEF_AT_INJECTION, oobs("p2", "pain", 6, 1)), False),
+        ((oobs("p0", "pain", 6, 12), RELIEF_UNLINKED, oobs("p2", "pain", 6, 1)), False),
+        # the pre-procedure and the post-procedure score of the same day: the higher is where it began
+        ((oobs("p0", "pain", 6, 10), RELIEF_UNLINKED, oobs("p2", "pain", 6, 1)), False),
+        # worse than before the injection, whatever the relief just after it
+        ((oobs("p0", "pain", 5, 12), RELIEF_AT_INJECTION, oobs("p2", "pain", 8, 1)), True),
+    ],
+    ids=["relief-linked", "relief-same-day", "pre-and-post-same-day", "worse"],
+)
+def test_pain_back_at_baseline_after_an_injection_is_not_worse(
+    scores: tuple[object, ...], held: bool
+) -> None:
+    base = (ocond("rad", RADICULOPATHY, 90), oproc("esi0", "64483", 10, level="L5-S1"))
+    assert ("order.red-flag-elective" in _order_rules(*base, *scores)) is held
+
+
+def test_pain_back_at_baseline_after_an_injection_is_a_failed_injection_not_an_infection() -> None:
+    esi = proc("esi1", "esi_lumbar_all", "64483", days=14, level="L5-S1")
+    relief = obs("p1", "pain", 1, 14, part_of=("Procedure/esi1",))
+    facts = (radic(days=120), *conservative(110), obs("p0", "pain", 6, 20), esi, relief)
+    assert "R3" not in states(run(*facts, obs("p2", "pain", 6, 0)))
+    assert states(run(*facts, obs("p2", "pain", 8, 0))) == ["R3"]
+
+
 @pytest.mark.parametrize(
     ("code", "fires", "fires_after_contrast_mri"),
     [

@@ -289,13 +289,13 @@ def _is_leg(o: ObservationFact) -> bool:
     )
 
 
-def _prefer_leg(obs: Sequence[ObservationFact]) -> list[ObservationFact]:
+def prefer_leg(obs: Sequence[ObservationFact]) -> list[ObservationFact]:
     """Leg-pain scores when there are any (radicular pain), otherwise all of them."""
     leg = [o for o in obs if _is_leg(o)]
     return leg or list(obs)
 
 
-def _latest(obs: Sequence[ObservationFact]) -> ObservationFact | None:
+def latest_score(obs: Sequence[ObservationFact]) -> ObservationFact | None:
     """The latest score; several on that day (dates carry no time) → the highest, which is the
     pre-procedure one when a post-procedure score was recorded the same day without partOf."""
     dated = [o for o in obs if o.effective is not None]
@@ -305,14 +305,14 @@ def _latest(obs: Sequence[ObservationFact]) -> ObservationFact | None:
     return max((o for o in dated if o.effective == last_day), key=lambda o: (o.value or 0.0, o.ref))
 
 
-def _like_baseline(obs: Sequence[ObservationFact], baseline: ObservationFact | None) -> list[ObservationFact]:
+def like_baseline(obs: Sequence[ObservationFact], baseline: ObservationFact | None) -> list[ObservationFact]:
     """Follow-up scores of the same site as the baseline (leg with leg), oldest first.
 
     A leg-pain baseline (or none) prefers leg-pain follow-ups; a back or unspecified baseline
     prefers scores that are not leg-specific; either falls back to all scores.
     """
     if baseline is None or _is_leg(baseline):
-        chosen = _prefer_leg(obs)
+        chosen = prefer_leg(obs)
     else:
         chosen = [o for o in obs if not _is_leg(o)] or list(obs)
     return sorted(chosen, key=lambda o: (o.effective or date.min, o.ref))
@@ -490,10 +490,10 @@ def _own_scores(case: _Case) -> _Scores:
     if win.start == 0:  # same-day windows: a same-day score is a baseline only if nothing earlier exists
         earlier = [o for o in before if o.effective is not None and o.effective < t0]
         before = earlier or before
-    baseline = _latest(_prefer_leg(before))
+    baseline = latest_score(prefer_leg(before))
 
     in_window = _scores_between(scores, t0, win.start, win.end)
-    follow = _like_baseline(
+    follow = like_baseline(
         [o for o in {id(o): o for o in [*in_window, *linked]}.values() if o is not baseline], baseline
     )
     return _Scores(scores, baseline, follow)
@@ -776,7 +776,7 @@ def _durability(
     t0 = procedure.performed
     scores = [o for o in own_scores if o is not baseline]
     if baseline is not None and _is_leg(baseline):
-        scores = _prefer_leg(scores)
+        scores = prefer_leg(scores)
     if modality is Modality.ESI:
         short_window = (th.esi_durability_start_days, th.esi_durability_end_days)
         durable_window = short_window
