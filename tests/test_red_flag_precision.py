@@ -381,6 +381,10 @@ CHRONIC = (radic(days=800), *conservative(790))
 def test_a_foot_drop_known_for_years_and_coded_again_today_is_not_progressive() -> None:
     cards = run(*CHRONIC, FOOT_DROP_2Y, recoded_today(FOOT_DROP_2Y))
     assert states(cards) == ["R2"] and cards[0].indicator == "warning"
+    # one line for the foot drop, dated from the problem list, naming today's record too
+    (line,) = [f for f in cards[0].why if f.text.startswith("motor deficit")]
+    assert (line.ref, line.also) == ("Condition/drop", ("Condition/drop-visit",))
+    assert f"since {FOOT_DROP_2Y.onset}" in line.text and f"coded again {TODAY}" in line.text
     # seen by a spine surgeon after it first appeared: the pathway goes on
     assert "R2" not in states(run(*CHRONIC, recoded_today(FOOT_DROP_2Y), FOOT_DROP_2Y, SURGEON_SAW_IT))
 

@@ -7,7 +7,7 @@ order (epidural injection, ablation, stimulator trial, physiotherapy) it interce
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from hooks import suggestions as sx
@@ -75,16 +75,20 @@ def found_with_this_illness(ctx: PathwayContext, c: ConditionFact, found: date |
     return found is None or onset is None or (onset - found).days <= ctx.t.red_flag_finding_lead_days
 
 
-def first_recorded(ctx: PathwayContext, c: ConditionFact, known: Iterable[ConditionFact]) -> date | None:
-    """When the finding ``c`` records was first recorded. A record that gives no onset before its own
-    date (an encounter diagnosis re-coding, at today's visit, a problem already on the list) is as
-    old as the earliest current problem-list record among ``known`` with the same code, and the same
-    side when both name one. Only the problem list counts as earlier: a problem resolved and recorded
-    again is new again, and an old encounter diagnosis does not show that the finding lasted."""
+def repeated_record(
+    ctx: PathwayContext, c: ConditionFact, known: Iterable[ConditionFact]
+) -> ConditionFact | None:
+    """The problem-list record that ``c`` codes again, when it does. A record that gives no onset
+    before its own date (an encounter diagnosis re-coding, at today's visit, a problem already on the
+    list) repeats the earliest current problem-list record among ``known`` with the same code, and
+    the same side when both name one, that began before it. Only the problem list counts: a problem
+    resolved and recorded again is new again, and an old encounter diagnosis does not show that the
+    finding lasted."""
     start = c.onset or c.recorded
     if start is None or c.recorded is None or start < c.recorded:
-        return start
+        return None
     codes = {(x.system, x.code) for x in c.codings}
+    origin = None
     for d in known:
         if d is c or d.is_encounter_diagnosis or not d.is_current:
             continue
@@ -94,8 +98,41 @@ def first_recorded(ctx: PathwayContext, c: ConditionFact, known: Iterable[Condit
             continue
         earlier = d.onset or d.recorded
         if earlier is not None and earlier < start:
-            start = earlier
-    return start
+            origin, start = d, earlier
+    return origin
+
+
+def first_recorded(ctx: PathwayContext, c: ConditionFact, known: Iterable[ConditionFact]) -> date | None:
+    """When the finding ``c`` records was first recorded: the onset of the problem-list record it
+    codes again (``repeated_record``), else its own."""
+    origin = repeated_record(ctx, c, known)
+    return (c.onset or c.recorded) if origin is None else (origin.onset or origin.recorded)
+
+
+def finding_facts(
+    ctx: PathwayContext, found: Sequence[ConditionFact], prefix: str, *, with_note: bool = False
+) -> list[Fact]:
+    """One line per finding: a record coded again at a visit is named on the line of the
+    problem-list record it repeats, not as a finding of its own date."""
+    again: dict[str, list[ConditionFact]] = {}
+    lead = []
+    for c in found:
+        origin = repeated_record(ctx, c, found)
+        if origin is None:
+            lead.append(c)
+        else:
+            again.setdefault(origin.ref, []).append(c)
+    out = []
+    for c in lead:
+        fact = ctx.cond_fact(c, prefix, with_note=with_note)
+        repeats = again.get(c.ref, [])
+        if repeats:
+            dates = ", ".join(sorted({str(x.onset or x.recorded) for x in repeats}))
+            fact = replace(
+                fact, text=f"{fact.text}; coded again {dates}", also=(*fact.also, *(x.ref for x in repeats))
+            )
+        out.append(fact)
+    return out
 
 
 def _side(c: ConditionFact) -> str | None:
@@ -215,8 +252,8 @@ def r1_cauda_equina(ctx: PathwayContext) -> CardDraft:
       imaging), ACR 2021 low back pain variant 4, NICE NG59.
     """
     ces, new_sx, bilateral = cauda_equina_signs(ctx)
-    why = [ctx.cond_fact(c, "cauda equina diagnosis: ", with_note=True) for c in ces]
-    why += [ctx.cond_fact(c, "new sphincter/saddle symptom: ", with_note=True) for c in new_sx]
+    why = finding_facts(ctx, ces, "cauda equina diagnosis: ", with_note=True)
+    why += finding_facts(ctx, new_sx, "new sphincter/saddle symptom: ", with_note=True)
     why += [ctx.cond_fact(c, "new bilateral leg symptom: ", with_note=True) for c in bilateral]
     if (new_sx or bilateral) and not ces:
         why += [
@@ -415,7 +452,7 @@ def r2_motor_deficit(ctx: PathwayContext) -> CardDraft:
     new_deficits = tuple(c for c in deficits if is_new(ctx, c))
     progressive = (decline is not None and decline.progressing) or bool(new_deficits)
     why: list[Fact] = [decline.fact()] if decline is not None else []
-    why += [ctx.cond_fact(c, "motor deficit: ", with_note=True) for c in deficits]
+    why += finding_facts(ctx, deficits, "motor deficit: ", with_note=True)
     why += [ctx.cond_fact(c, "radicular diagnosis: ") for c in ctx.gate_conditions[:1]]
     reasons = tuple(c.ref for c in deficits) + ctx.reason_refs
     if progressive:
