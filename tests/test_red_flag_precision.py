@@ -443,6 +443,19 @@ def test_long_standing_weakness_of_both_legs_coded_again_today_does_not_screen()
     assert "R1" in states(run(radic(days=30), recoded_today(weak)))
 
 
+def test_a_new_symptom_under_the_code_of_an_old_different_one_is_new() -> None:
+    """Generic codes carry different findings: weakness of one leg two years ago does not make
+    today's weakness of both legs old, nor foot numbness today's saddle anaesthesia."""
+    right = ("Weakness of the right leg.",)
+    one_leg = cond("w", "muscle_weakness_unspecified_site", "M62.81", onset=700, notes=right)
+    both = replace(recoded_today(one_leg), notes=("New weakness of both legs since yesterday.",))
+    assert states(run(radic(days=30), one_leg, both)) == ["R1"]
+    numb_foot = ("Numb left foot dorsum.",)
+    foot = cond("n", "red_flag_sphincter_saddle_symptoms", "R20.0", onset=700, notes=numb_foot)
+    saddle = replace(recoded_today(foot), notes=("New saddle anaesthesia since this morning.",))
+    assert states(run(radic(days=30), foot, saddle)) == ["R1"]
+
+
 def test_a_decompressed_cauda_equina_coded_again_at_follow_up_is_history() -> None:
     ces = cond("ces", "red_flag_cauda_equina", onset=400)
     decompression = proc("lam", "prior_lumbar_spine_surgery", "63030", days=380)

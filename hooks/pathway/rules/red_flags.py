@@ -179,14 +179,18 @@ def is_saddle_or_sphincter(ctx: PathwayContext, c: ConditionFact) -> bool:
 
 def new_sphincter_or_saddle_symptoms(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
     """New (≤ 14 days) urinary retention/incontinence, faecal incontinence or saddle anaesthesia; a
-    symptom long on the problem list and coded again at today's visit is not new (``first_recorded``)."""
-    out = []
-    found = ctx.conditions("red_flag_sphincter_saddle_symptoms")
-    for c in found:
-        age = ctx.days_since(first_recorded(ctx, c, found))
-        if age is not None and age <= ctx.t.new_sphincter_symptom_days and is_saddle_or_sphincter(ctx, c):
-            out.append(c)
-    return tuple(out)
+    symptom long on the problem list and coded again at today's visit is not new (``first_recorded``;
+    only an entry that is itself such a symptom counts: foot numbness under the code of skin
+    anaesthesia does not make a saddle anaesthesia old)."""
+    coded = ctx.conditions("red_flag_sphincter_saddle_symptoms")
+    found = [c for c in coded if is_saddle_or_sphincter(ctx, c)]
+    window = ctx.t.new_sphincter_symptom_days
+    return tuple(c for c in found if _new(ctx, first_recorded(ctx, c, found), window))
+
+
+def _new(ctx: PathwayContext, first: date | None, within_days: int) -> bool:
+    age = ctx.days_since(first)
+    return age is not None and age <= within_days
 
 
 def strong_sphincter_or_saddle_symptoms(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
@@ -203,18 +207,24 @@ def new_bilateral_leg_symptoms(ctx: PathwayContext) -> tuple[ConditionFact, ...]
     equina warning sign even without coded retention (decision model §7.3). Not a diagnosis that
     itself explains symmetric leg symptoms (a polyneuropathy or another mimic): "numbness of both
     feet" coded as diabetic polyneuropathy is that disease, not a cauda equina sign."""
+    window = ctx.t.new_sphincter_symptom_days
     out = []
     for c in ctx.history.conditions:
         if c.verification_status in EXCLUDED_VERIFICATION or not c.is_current:
             continue
         if ctx.matches("alternative_or_mimicking_diagnoses", c.codings):
             continue
-        age = ctx.days_since(first_recorded(ctx, c, ctx.history.conditions))
-        if age is None or age > ctx.t.new_sphincter_symptom_days:
-            continue
-        if states_bilateral_leg_deficit(c.written):
+        if _new(ctx, c.onset or c.recorded, window) and states_bilateral_leg_deficit(c.written):
             out.append(c)
-    return tuple(out)
+    if not out:
+        return ()
+    # coded again at the visit: only an entry that itself records both legs makes it old
+    known = [
+        d
+        for d in ctx.history.conditions
+        if not d.is_encounter_diagnosis and states_bilateral_leg_deficit(d.written)
+    ]
+    return tuple(c for c in out if _new(ctx, first_recorded(ctx, c, known), window))
 
 
 CES_QUESTIONS = (
