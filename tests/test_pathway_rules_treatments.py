@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from pathway_builders import (
     card_of,
@@ -560,6 +562,24 @@ def test_n3_stays_silent_while_the_implant_works() -> None:
     assert "N3" not in states(cards)
 
 
+def test_n3_compares_leg_pain_with_leg_pain() -> None:
+    """Leg pain 8 before the trial, 2-3 since the implant; back pain 6 today is not the leg pain
+    coming back (the relief scored on the day of the implant is not its baseline either)."""
+    leg = {"body_site_text": "Left leg"}
+    base = (
+        *chronic(1100),
+        replace(obs("nrs-0", "pain", 8, 525), **leg),
+        trial("trial-1", 520),
+        proc("ipg", "scs_permanent_system", "63685", days=450),
+        replace(obs("nrs-1", "pain", 2, 400), **leg),
+        replace(obs("nrs-2", "pain", 3, 6), **leg),
+    )
+    outcomes = {**FAILED_ESIS, "Procedure/trial-1": Outcome.SUCCESS}
+    back = replace(obs("back", "pain", 6, 5), text="Low back pain")
+    assert "N3" not in states(run(*base, back, outcomes=outcomes))
+    assert states(run(*base, replace(obs("nrs-3", "pain", 7, 5), **leg), outcomes=outcomes)) == ["N3"]
+
+
 # ---------------------------------------------------------------------------------------------
 # A1, A2
 # ---------------------------------------------------------------------------------------------
@@ -723,8 +743,6 @@ def test_old_undocumented_trial_or_ablation_gets_no_record_card() -> None:
 
 
 def test_a_long_free_text_date_never_breaks_the_summary_limit() -> None:
-    from dataclasses import replace
-
     esi = replace(
         tfesi("esi-1", 6), performed_text="2026-10-27T08:15:00.000+01:00 (theatre 3, late list)" * 2
     )

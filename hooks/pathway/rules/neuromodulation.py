@@ -7,13 +7,13 @@ pulse generator (63685) or paddle (63655) marks a permanent system (§0).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 from hooks import suggestions as sx
 from hooks.cards import CardDraft, Fact
 from hooks.facts import ObservationFact, ProcedureFact
 from hooks.pathway.context import FAILED_OUTCOMES, PathwayContext
-from hooks.pathway.failure import Assessment, Modality
+from hooks.pathway.failure import Assessment, Modality, latest_score, like_baseline, prefer_leg
 from hooks.pathway.rules.common import NEUROPATHIC_AGENTS, OPIOIDS, SCS_SELECTION, TOPIC_NEUROMODULATION, Rule
 from hooks.pathway.rules.refractory import has_concordant_lesion
 from hooks.rule import INFO_OR_WARNING, WARNING
@@ -247,11 +247,15 @@ def l1_refractory_to_neuromodulation(ctx: PathwayContext, a: Assessment) -> Card
     )
 
 
-def _baseline_before(ctx: PathwayContext, d: date | None) -> ObservationFact | None:
-    before = (
-        ctx.observations("pain", since=d - timedelta(days=ctx.t.baseline_lookback_days), until=d) if d else ()
-    )
-    return before[-1] if before else None
+def _baseline_before(ctx: PathwayContext, q: ProcedureFact) -> ObservationFact | None:
+    """The pain score before the procedure ``q``: within the look-back, not one taken as part of it,
+    a leg-pain score when there is one, and of several on the last day the highest (dates carry no
+    time; the pre-procedure one)."""
+    d = q.performed
+    if d is None:
+        return None
+    window = ctx.observations("pain", since=d - timedelta(days=ctx.t.baseline_lookback_days), until=d)
+    return latest_score(prefer_leg([o for o in window if q.ref not in o.part_of]))
 
 
 @dataclass(frozen=True)
@@ -267,7 +271,8 @@ class LosingEffect:
 
 def losing_effect(ctx: PathwayContext) -> LosingEffect | None:
     """The latest score ≥ 2 points above the best since the implant, and < 50 % relief from the
-    baseline before stimulation (when there is one)."""
+    baseline before stimulation (when there is one); scores of one site compared (leg with leg: a
+    back-pain score is not the leg pain coming back)."""
     implants = ctx.scs_permanent
     if not implants or implants[-1].performed is None:
         return None
@@ -275,10 +280,10 @@ def losing_effect(ctx: PathwayContext) -> LosingEffect | None:
     system = tuple(q for q in implants if q.performed == t0)
     trials_before = [t for t in ctx.scs_trials if t.performed and t.performed <= t0]
     # the baseline is the pain before stimulation started (before the trial, else before the implant)
-    baseline = _baseline_before(ctx, trials_before[0].performed) if trials_before else None
+    baseline = _baseline_before(ctx, trials_before[0]) if trials_before else None
     if baseline is None:
-        baseline = _baseline_before(ctx, t0)
-    after = ctx.observations("pain", since=t0 + timedelta(days=1))
+        baseline = _baseline_before(ctx, system[0])
+    after = like_baseline(ctx.observations("pain", since=t0 + timedelta(days=1)), baseline)
     if len(after) < 2:
         return None
     best = min(after[:-1], key=lambda o: o.value or 0)
