@@ -509,13 +509,44 @@ _BARE_LEGS = re.compile(
 )
 
 
+# Leg symptoms brought on by walking or standing and eased by sitting, rest or bending forward: the
+# pattern of neurogenic claudication, not a lasting deficit of both legs.
+ON_WALKING = _words(
+    r"\b(?:on|when|with|after|while|during|from)\s+(?:walking|standing|ambulat\w*|exertion)\b"
+    r"|\bwalk(?:ing)?\s+(?:\d+|a few|a short|short|for)\b"
+)
+EASED_BY_SITTING = _words(
+    r"\b(?:relieved|relief|eased?|eases|easing|better|improves?|improved|settles?|subsides?|resolves?|"
+    r"goes away)\b[^.;]{0,25}?\b(?:sitting|sits?|rest(?:ing)?|bending|flexion|leaning|stooping)\b"
+)
+# ... unless they are there at rest, all the time, or came on suddenly
+NOT_CLAUDICATION = _words(
+    r"\bat rest\b|\bconstant\w*|\bcontinuous\w*|\ball the time\b|\bpersistent\w*|\bsudden\w*|"
+    r"\bsince (?:yesterday|today|this morning|last night)\b"
+)
+
+
+def _claudication(sentence: str, text: str) -> bool:
+    """Whether ``sentence`` (of ``text``) tells neurogenic claudication: the word, or symptoms on
+    walking or standing that ``text`` says sitting, rest or bending eases; never symptoms at rest,
+    constant or sudden ones."""
+    if reported(NOT_CLAUDICATION, sentence):
+        return False
+    if reported(CLAUDICATION, sentence):
+        return True
+    return bool(reported(ON_WALKING, sentence)) and bool(reported(EASED_BY_SITTING, text))
+
+
 def states_bilateral_leg_deficit(text: str) -> bool:
     """Whether a part of a sentence of ``text`` records weakness or numbness of both legs, neither
     denied ("weakness of both legs", "bilateral leg numbness", "pain in both legs, no numbness or
     weakness" does not). Both must be in the same part: "weakness of the right leg, pain in both
     legs" is one leg's weakness; both legs named alone between commas belong to the part beside
-    them."""
+    them. Not in a sentence that tells neurogenic claudication ("both legs go numb on walking,
+    eased by sitting"): that is the stenosis, not a deficit."""
     for sentence in _sentences(text):
+        if _claudication(sentence, text):
+            continue
         parts = _parts(sentence)
         joined: list[str] = []
         for i, part in enumerate(parts):

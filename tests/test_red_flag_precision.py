@@ -123,6 +123,21 @@ def test_bilateral_leg_weakness_or_numbness_prompts_screening(text: str, onset: 
 
 
 @pytest.mark.parametrize(
+    ("note", "fires"),
+    [
+        ("Both legs go numb and weak after walking 200 m; eased by sitting or bending forward.", False),
+        ("Neurogenic claudication: numbness of both legs on standing, relieved by sitting.", False),
+        ("New numbness of both legs at rest since this morning.", True),
+    ],
+)
+def test_a_new_stenosis_with_neurogenic_claudication_is_not_cauda_equina(note: str, fires: bool) -> None:
+    """Both legs numb on walking and eased by sitting is the stenosis itself: no emergency card."""
+    cards = run(cond("st", "lumbar_spinal_stenosis", onset=5, notes=(note,)))
+    assert ("R1" in states(cards)) is fires
+    assert any(c.indicator == "critical" for c in cards) is fires
+
+
+@pytest.mark.parametrize(
     "note",
     [
         "Pain radiating to both legs, no numbness or weakness.",

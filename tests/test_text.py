@@ -427,6 +427,17 @@ def test_word_pattern(name: str, written: str, found: bool) -> None:
         ("Bilateral leg weakness: none", False),
         ("Weakness of the right leg, pain in both legs", False),
         ("Weakness: none. Both legs strong", False),
+        # neurogenic claudication: on walking or standing, eased by sitting, rest or bending
+        ("Bilateral leg numbness and weakness when walking, relieved by sitting", False),
+        ("Numbness in both legs after walking 200 m; eases on sitting or bending forward", False),
+        ("Neurogenic claudication: both legs go numb and weak on walking", False),
+        ("Both legs numb when standing, better sitting", False),
+        # ... but not at rest, constant, sudden, or without the relief
+        ("Weakness of both legs, worse when walking", True),
+        ("Bilateral leg numbness, constant, worse on walking, eased by sitting", True),
+        ("Both legs weak on walking since yesterday, better sitting", True),
+        ("Claudication for a year; now numbness of both legs at rest", True),
+        ("Bilateral leg numbness, no claudication", True),
     ],
 )
 def test_states_bilateral_leg_deficit(written: str, states: bool) -> None:

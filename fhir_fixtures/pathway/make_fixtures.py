@@ -1363,6 +1363,27 @@ def e1_old_incontinence_coded_again_not_cauda_equina(s: Scenario) -> None:
     )
 
 
+@scenario(given="Harold", gender="male", birth="1952-12-01")
+def e1_new_stenosis_claudication_not_cauda_equina(s: Scenario) -> None:
+    """Lumbar stenosis with neurogenic claudication diagnosed this week: both legs numb after walking, eased by sitting"""
+    sten = stenosis_with_claudication(
+        s,
+        onset=10,
+        note="Both legs go numb and heavy after walking 200 m; eased by sitting or bending forward. "
+        "Bladder and bowel normal.",
+    )
+    prescribe_nsaid(s, "ibuprofen", authored=9, days=30)
+    s.nrs("nrs-1", 5, 2, as_integer=True)
+    s.expect(
+        [card("E1", "info", refs=[sten])],
+        forbidden_codes=E1_FORBIDDEN,
+        forbidden_states=["R1"],
+        rationale=f"Numbness of both legs brought on by walking and eased by sitting ({sten}) is neurogenic "
+        "claudication, the stenosis itself, not the new bilateral leg deficit that asks for cauda equina "
+        "screening (§7.3): no emergency card; the acute card (E1) stands.",
+    )
+
+
 @scenario(given="Felix", gender="male", birth="1983-04-04")
 def r3_hiv_new_pain_infection(s: Scenario) -> None:
     """HIV disease with three weeks of new lumbar radicular pain, afebrile"""
