@@ -509,6 +509,26 @@ _BARE_LEGS = re.compile(
 )
 
 
+# A complaint a leg, foot or buttock is named with ("numbness and tingling of the left leg").
+LEG_COMPLAINT = _words(
+    r"pain|ache|aching|numb|weak|heav(?:y|iness)|tingl|pins and needles|par(?:a)?esthe|burning|cramp|shooting"
+)
+
+
+def states_leg_symptoms(text: str) -> bool:
+    """Whether ``text`` reports leg symptoms: words that name them (sciatica, radiating, leg pain,
+    claudication), or a leg, foot or buttock named with a complaint in one part of a sentence,
+    neither denied ("numbness of the left leg"; "denies leg pain or numbness" does not)."""
+    if reported(LEG_SYMPTOMS, text):
+        return True
+    for sentence in _sentences(text):
+        for part in _parts(sentence):
+            site = any(not _denied(part, m) for m in LEG_SITE.finditer(part))
+            if site and any(not _denied(part, m) for m in LEG_COMPLAINT.finditer(part)):
+                return True
+    return False
+
+
 # Leg symptoms brought on by walking or standing and eased by sitting, rest or bending forward: the
 # pattern of neurogenic claudication, not a lasting deficit of both legs.
 ON_WALKING = _words(

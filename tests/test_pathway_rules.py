@@ -27,6 +27,7 @@ from pathway_builders import (
 )
 
 from hooks.cards import CardDraft, render_full
+from hooks.facts import ConditionFact
 from hooks.pathway.failure import Outcome
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,6 +35,10 @@ ROOT = Path(__file__).resolve().parent.parent
 # ---------------------------------------------------------------------------------------------
 # The gate (§1.1.1) and X1
 # ---------------------------------------------------------------------------------------------
+
+
+def stenosis(note: str) -> ConditionFact:
+    return cond("sten", "lumbar_spinal_stenosis", "M48.061", notes=(note,))
 
 
 @pytest.mark.parametrize(
@@ -50,6 +55,11 @@ ROOT = Path(__file__).resolve().parent.parent
         ([cond("sten", "lumbar_spinal_stenosis", "M48.061", notes=("bilateral leg pain on walking",))], True),
         ([cond("sten", "lumbar_spinal_stenosis", "M48.061", notes=("Back pain. Denies leg pain.",))], False),
         ([cond("sten", "lumbar_spinal_stenosis", "M48.061", notes=("No radiation, no sciatica.",))], False),
+        # leg symptoms in words: a leg or foot named with a complaint
+        ([stenosis("Numbness and tingling of the left leg.")], True),
+        ([stenosis("Both feet go numb after walking.")], True),
+        ([stenosis("Denies leg pain or numbness.")], False),
+        ([stenosis("Back pain; legs strong.")], False),
         ([cond("sten", "neurogenic_claudication")], True),
         ([cond("disc", "lumbar_disc_displacement_without_radiculopathy")], False),
     ],

@@ -624,3 +624,27 @@ MUSCLES: list[tuple[str, frozenset[str]]] = [
 @pytest.mark.parametrize(("name", "muscle"), MUSCLES)
 def test_muscle_named(name: str, muscle: frozenset[str]) -> None:
     assert text.muscle_named(name) == muscle
+
+
+# ---------------------------------------------------------------------------------------------
+# Leg symptoms written in words (the gate for a stenosis)
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "states"),
+    [
+        ("Sciatica", True),
+        ("Pain radiating to the left calf", True),
+        ("Numbness and tingling of the left leg", True),
+        ("Left foot numbness", True),
+        ("Both legs feel heavy after walking", True),
+        ("Back pain, no leg pain; left leg numb", True),
+        ("Denies leg pain or numbness", False),
+        ("No leg symptoms. Back pain only", False),
+        ("Back pain; legs strong, sensation intact", False),
+        ("Left foot fracture in 2019", False),
+    ],
+)
+def test_states_leg_symptoms(written: str, states: bool) -> None:
+    assert text.states_leg_symptoms(written) is states

@@ -39,7 +39,6 @@ from hooks.text import (
     CT,
     DRG,
     FIBROSIS,
-    LEG_SYMPTOMS,
     LF_HYPERTROPHY,
     LUMBAR_SITE,
     MG_DOSE,
@@ -64,6 +63,7 @@ from hooks.text import (
     reported,
     segments,
     short_name,
+    states_leg_symptoms,
 )
 from hooks.thresholds import Thresholds
 
@@ -489,7 +489,7 @@ class PathwayContext:
     def has_leg_symptoms(self, c: ConditionFact) -> bool:
         if self.matches("neurogenic_claudication", c.codings):
             return True
-        return bool(reported(LEG_SYMPTOMS, c.written))
+        return states_leg_symptoms(c.written)
 
     @cached_property
     def stenosis_with_leg_symptoms(self) -> tuple[ConditionFact, ...]:
