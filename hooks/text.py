@@ -557,6 +557,12 @@ def _claudication(sentence: str, text: str) -> bool:
     return bool(reported(ON_WALKING, sentence)) and bool(reported(EASED_BY_SITTING, text))
 
 
+def tells_claudication(text: str) -> bool:
+    """Whether ``text`` names neurogenic claudication, or tells its pattern (``_claudication``:
+    symptoms on walking or standing, eased by sitting, rest or bending)."""
+    return bool(reported(CLAUDICATION, text)) or any(_claudication(s, text) for s in _sentences(text))
+
+
 def states_bilateral_leg_deficit(text: str) -> bool:
     """Whether a part of a sentence of ``text`` records weakness or numbness of both legs, neither
     denied ("weakness of both legs", "bilateral leg numbness", "pain in both legs, no numbness or

@@ -319,6 +319,10 @@ def test_esi_for_neurogenic_claudication_shows_nice_and_asipp(hook: str) -> None
         ("Leg pain on walking: neurogenic claudication.", True),
         ("Radicular pain down the right leg; denies claudication.", False),
         ("No neurogenic claudication.", False),
+        # its pattern, in words: on walking or standing, eased by sitting, rest or bending
+        ("Both legs go numb after walking 200 m; eased by sitting.", True),
+        ("Leg pain on standing, better sitting or leaning forward.", True),
+        ("Leg pain on walking.", False),  # without the relief, any leg pain
     ],
 )
 def test_esi_claudication_warning_needs_claudication_reported(note: str, warned: bool) -> None:

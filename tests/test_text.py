@@ -648,3 +648,18 @@ def test_muscle_named(name: str, muscle: frozenset[str]) -> None:
 )
 def test_states_leg_symptoms(written: str, states: bool) -> None:
     assert text.states_leg_symptoms(written) is states
+
+
+@pytest.mark.parametrize(
+    ("written", "tells"),
+    [
+        ("Neurogenic claudication", True),
+        ("Both legs go numb after walking 200 m; eased by sitting", True),
+        ("Leg pain on standing, better sitting or leaning forward", True),
+        ("Leg pain on walking", False),
+        ("Denies claudication", False),
+        ("Leg numbness on walking, constant, eased by sitting", False),
+    ],
+)
+def test_tells_claudication(written: str, tells: bool) -> None:
+    assert text.tells_claudication(written) is tells

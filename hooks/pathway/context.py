@@ -33,7 +33,6 @@ from hooks.pathway import failure
 from hooks.pathway.failure import Assessment, Modality, Outcome
 from hooks.terminology import Coding, Terminology
 from hooks.text import (
-    CLAUDICATION,
     COMPRESSION,
     CONTRAST,
     CT,
@@ -60,10 +59,10 @@ from hooks.text import (
     clause_of,
     key_finding,
     levels_in,
-    reported,
     segments,
     short_name,
     states_leg_symptoms,
+    tells_claudication,
 )
 from hooks.thresholds import Thresholds
 
@@ -1045,9 +1044,7 @@ class PathwayContext:
         return tuple(out)
 
     def claudication_text(self) -> bool:
-        return any(
-            reported(CLAUDICATION, c.written) for c in self.stenosis_conditions
-        )
+        return any(tells_claudication(c.written) for c in self.stenosis_conditions)
 
     # -----------------------------------------------------------------------------------------
     # pain and function
