@@ -401,7 +401,7 @@ def muscle_named(*texts: str | None) -> frozenset[str]:
     dorsiflexion strength (MRC)" → {"ankl", "dors"}; "dorsiflexors" gives the same stem); empty for
     strength in general ("Motor strength, right leg")."""
     text = _EHL.sub("extensor hallucis longus", " ".join(t for t in texts if t)).lower()
-    return frozenset(w[:4] for w in re.findall(r"[a-z]+", text) if w not in _NOT_A_MUSCLE)
+    return frozenset(w[:4] for w in re.findall(r"[a-z]{2,}", text) if w not in _NOT_A_MUSCLE)
 
 
 # ---------------------------------------------------------------------------------------------

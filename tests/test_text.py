@@ -617,6 +617,7 @@ MUSCLES: list[tuple[str, frozenset[str]]] = [
     ("Hip flexion strength (MRC)", frozenset({"hip", "flex"})),
     ("Knee extension, left (MMT grade)", frozenset({"knee", "exte"})),
     ("Motor strength, right leg", frozenset()),
+    ("Ankle dorsiflexion (L4), R", frozenset({"ankl", "dors"})),  # a root or a side letter names no muscle
     ("Muscle strength", frozenset()),
 ]
 
