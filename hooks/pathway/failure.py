@@ -305,6 +305,18 @@ def latest_score(obs: Sequence[ObservationFact]) -> ObservationFact | None:
     return max((o for o in dated if o.effective == last_day), key=lambda o: (o.value or 0.0, o.ref))
 
 
+def pain_before(scores: Sequence[ObservationFact], procedure: ProcedureFact) -> ObservationFact | None:
+    """The pain score ``procedure`` began from, of ``scores`` dated up to its day: never one taken as
+    part of it; leg-pain scores when there are any; the higher of the last score before its day and
+    that day's own (dates carry no time, and the relief measured just after it is often recorded
+    that day)."""
+    day = procedure.performed
+    scores = prefer_leg([o for o in scores if procedure.ref not in o.part_of])
+    same_day = [o for o in scores if o.effective == day]
+    earlier = latest_score([o for o in scores if o.effective != day])
+    return max([*same_day, *([earlier] if earlier else [])], key=lambda o: o.value or 0.0, default=None)
+
+
 def like_baseline(obs: Sequence[ObservationFact], baseline: ObservationFact | None) -> list[ObservationFact]:
     """Follow-up scores of the same site as the baseline (leg with leg), oldest first.
 

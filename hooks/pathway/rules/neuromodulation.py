@@ -13,7 +13,7 @@ from hooks import suggestions as sx
 from hooks.cards import CardDraft, Fact
 from hooks.facts import ObservationFact, ProcedureFact
 from hooks.pathway.context import FAILED_OUTCOMES, PathwayContext
-from hooks.pathway.failure import Assessment, Modality, latest_score, like_baseline, prefer_leg
+from hooks.pathway.failure import Assessment, Modality, like_baseline, pain_before
 from hooks.pathway.rules.common import NEUROPATHIC_AGENTS, OPIOIDS, SCS_SELECTION, TOPIC_NEUROMODULATION, Rule
 from hooks.pathway.rules.refractory import has_concordant_lesion
 from hooks.rule import INFO_OR_WARNING, WARNING
@@ -248,14 +248,12 @@ def l1_refractory_to_neuromodulation(ctx: PathwayContext, a: Assessment) -> Card
 
 
 def _baseline_before(ctx: PathwayContext, q: ProcedureFact) -> ObservationFact | None:
-    """The pain score before the procedure ``q``: within the look-back, not one taken as part of it,
-    a leg-pain score when there is one, and of several on the last day the highest (dates carry no
-    time; the pre-procedure one)."""
+    """The pain score the procedure ``q`` began from, within the look-back (``failure.pain_before``)."""
     d = q.performed
     if d is None:
         return None
-    window = ctx.observations("pain", since=d - timedelta(days=ctx.t.baseline_lookback_days), until=d)
-    return latest_score(prefer_leg([o for o in window if q.ref not in o.part_of]))
+    since = d - timedelta(days=ctx.t.baseline_lookback_days)
+    return pain_before(ctx.observations("pain", since=since, until=d), q)
 
 
 @dataclass(frozen=True)

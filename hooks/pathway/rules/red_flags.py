@@ -14,7 +14,7 @@ from hooks import suggestions as sx
 from hooks.cards import CardDraft, Fact, SuggestionDraft
 from hooks.facts import ConditionFact, ObservationFact, ProcedureFact
 from hooks.pathway.context import EXCLUDED_VERIFICATION, PathwayContext
-from hooks.pathway.failure import latest_score, like_baseline, prefer_leg
+from hooks.pathway.failure import latest_score, like_baseline, pain_before
 from hooks.pathway.rules.common import TOPIC_RED_FLAG, Rule
 from hooks.rule import CRITICAL, CRITICAL_OR_WARNING
 from hooks.text import (
@@ -622,7 +622,7 @@ class WorseningAfterProcedure:
 def worsening_after_procedure(ctx: PathwayContext) -> WorseningAfterProcedure | None:
     """A spinal procedure (injection, ablation, stimulator, lumbar surgery) within the last 4 weeks with
     the latest pain score since then at least 2 points above the score it began from
-    (``pre_procedure_pain``; a score of the same site, leg with leg): epidural abscess or discitis
+    (``failure.pain_before``; a score of the same site, leg with leg): epidural abscess or discitis
     must be excluded (decision model §7.3). The latest score, not the worst: a flare in the first
     days after an injection that has since settled is common and no red flag; nor is pain back at
     its baseline after the relief recorded just after the injection."""
@@ -633,23 +633,13 @@ def worsening_after_procedure(ctx: PathwayContext) -> WorseningAfterProcedure | 
         if p.performed is not None and 0 <= (ctx.today - p.performed).days <= window
     ]
     for when, p in sorted(recent, key=lambda wp: wp[0], reverse=True):
-        before = pre_procedure_pain(ctx, p, when)
+        before = pain_before(ctx.observations("pain", until=when), p)
         if before is None:
             continue
         latest = latest_score(like_baseline(ctx.observations("pain", since=when + timedelta(days=1)), before))
         if latest is not None and (latest.value or 0) - (before.value or 0) >= ctx.t.worsening_pain_points:
             return WorseningAfterProcedure(p, before, latest)
     return None
-
-
-def pre_procedure_pain(ctx: PathwayContext, p: ProcedureFact, when: date) -> ObservationFact | None:
-    """The pain score the procedure began from: the highest of the last score before its day and
-    the scores of its day (dates carry no time, and the relief measured just after it is often
-    recorded that day), never one taken as part of it; leg-pain scores when there are any."""
-    scores = prefer_leg([o for o in ctx.observations("pain", until=when) if p.ref not in o.part_of])
-    same_day = [o for o in scores if o.effective == when]
-    earlier = latest_score([o for o in scores if o.effective != when])
-    return max([*same_day, *([earlier] if earlier else [])], key=lambda o: o.value or 0.0, default=None)
 
 
 INITIAL_ENCOUNTER = "AB"  # ICD-10-CM 7th character: initial encounter (closed / open fracture)
