@@ -511,7 +511,8 @@ _BARE_LEGS = re.compile(
 
 # A complaint a leg, foot or buttock is named with ("numbness and tingling of the left leg").
 LEG_COMPLAINT = _words(
-    r"pain|ache|aching|numb|weak|heav(?:y|iness)|tingl|pins and needles|par(?:a)?esthe|burning|cramp|shooting"
+    r"\b(?:pain|ache|aching|numb|weak|heav(?:y|iness)|tingl|pins and needles|par(?:a)?esthe|burning|"
+    r"cramp|shooting)"
 )
 
 
@@ -539,17 +540,17 @@ EASED_BY_SITTING = _words(
     r"\b(?:relieved|relief|eased?|eases|easing|better|improves?|improved|settles?|subsides?|resolves?|"
     r"goes away)\b[^.;]{0,25}?\b(?:sitting|sits?|rest(?:ing)?|bending|flexion|leaning|stooping)\b"
 )
-# ... unless they are there at rest, all the time, or came on suddenly
+# ... unless they are there at rest, all the time, new, or came on suddenly
 NOT_CLAUDICATION = _words(
     r"\bat rest\b|\bconstant\w*|\bcontinuous\w*|\ball the time\b|\bpersistent\w*|\bsudden\w*|"
-    r"\bsince (?:yesterday|today|this morning|last night)\b"
+    r"\bsince (?:yesterday|today|this morning|last night)\b|\bnew(?: onset(?: of)?)? (?:numb|weak)"
 )
 
 
 def _claudication(sentence: str, text: str) -> bool:
     """Whether ``sentence`` (of ``text``) tells neurogenic claudication: the word, or symptoms on
     walking or standing that ``text`` says sitting, rest or bending eases; never symptoms at rest,
-    constant or sudden ones."""
+    constant, new or sudden ones."""
     if reported(NOT_CLAUDICATION, sentence):
         return False
     if reported(CLAUDICATION, sentence):

@@ -437,6 +437,7 @@ def test_word_pattern(name: str, written: str, found: bool) -> None:
         ("Bilateral leg numbness, constant, worse on walking, eased by sitting", True),
         ("Both legs weak on walking since yesterday, better sitting", True),
         ("Claudication for a year; now numbness of both legs at rest", True),
+        ("Known claudication, new numbness of both legs", True),
         ("Bilateral leg numbness, no claudication", True),
     ],
 )
@@ -645,6 +646,7 @@ def test_muscle_named(name: str, muscle: frozenset[str]) -> None:
         ("No leg symptoms. Back pain only", False),
         ("Back pain; legs strong, sensation intact", False),
         ("Left foot fracture in 2019", False),
+        ("Headache; left leg x-ray normal", False),
     ],
 )
 def test_states_leg_symptoms(written: str, states: bool) -> None:
