@@ -75,9 +75,7 @@ def found_with_this_illness(ctx: PathwayContext, c: ConditionFact, found: date |
     return found is None or onset is None or (onset - found).days <= ctx.t.red_flag_finding_lead_days
 
 
-def repeated_record(
-    ctx: PathwayContext, c: ConditionFact, known: Iterable[ConditionFact]
-) -> ConditionFact | None:
+def repeated_record(c: ConditionFact, known: Iterable[ConditionFact]) -> ConditionFact | None:
     """The problem-list record that ``c`` codes again, when it does. A record that gives no onset
     before its own date (an encounter diagnosis re-coding, at today's visit, a problem already on the
     list) repeats the earliest current problem-list record among ``known`` with the same code, and
@@ -102,10 +100,10 @@ def repeated_record(
     return origin
 
 
-def first_recorded(ctx: PathwayContext, c: ConditionFact, known: Iterable[ConditionFact]) -> date | None:
+def first_recorded(c: ConditionFact, known: Iterable[ConditionFact]) -> date | None:
     """When the finding ``c`` records was first recorded: the onset of the problem-list record it
     codes again (``repeated_record``), else its own."""
-    origin = repeated_record(ctx, c, known)
+    origin = repeated_record(c, known)
     return (c.onset or c.recorded) if origin is None else (origin.onset or origin.recorded)
 
 
@@ -117,7 +115,7 @@ def finding_facts(
     again: dict[str, list[ConditionFact]] = {}
     lead = []
     for c in found:
-        origin = repeated_record(ctx, c, found)
+        origin = repeated_record(c, found)
         if origin is None:
             lead.append(c)
         else:
@@ -159,7 +157,7 @@ def cauda_equina_diagnoses(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
     out = []
     found = ctx.conditions("red_flag_cauda_equina")
     for c in found:
-        start = first_recorded(ctx, c, found)
+        start = first_recorded(c, found)
         if not found_with_this_illness(ctx, c, start):
             continue
         treated = start is not None and any(p.performed and p.performed >= start for p in ctx.surgeries)
@@ -185,7 +183,7 @@ def new_sphincter_or_saddle_symptoms(ctx: PathwayContext) -> tuple[ConditionFact
     coded = ctx.conditions("red_flag_sphincter_saddle_symptoms")
     found = [c for c in coded if is_saddle_or_sphincter(ctx, c)]
     window = ctx.t.new_sphincter_symptom_days
-    return tuple(c for c in found if _new(ctx, first_recorded(ctx, c, found), window))
+    return tuple(c for c in found if _new(ctx, first_recorded(c, found), window))
 
 
 def _new(ctx: PathwayContext, first: date | None, within_days: int) -> bool:
@@ -224,7 +222,7 @@ def new_bilateral_leg_symptoms(ctx: PathwayContext) -> tuple[ConditionFact, ...]
         for d in ctx.history.conditions
         if not d.is_encounter_diagnosis and states_bilateral_leg_deficit(d.written)
     ]
-    return tuple(c for c in out if _new(ctx, first_recorded(ctx, c, known), window))
+    return tuple(c for c in out if _new(ctx, first_recorded(c, known), window))
 
 
 CES_QUESTIONS = (
@@ -407,7 +405,7 @@ def motor_deficit_conditions(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
 def is_new(ctx: PathwayContext, c: ConditionFact) -> bool:
     """First recorded within ``new_motor_deficit_days`` (``first_recorded``: a foot drop long on the
     problem list and coded again at today's visit is not new)."""
-    age = ctx.days_since(first_recorded(ctx, c, motor_deficit_conditions(ctx)))
+    age = ctx.days_since(first_recorded(c, motor_deficit_conditions(ctx)))
     return age is not None and age <= ctx.t.new_motor_deficit_days
 
 
@@ -416,7 +414,7 @@ def deficit_already_addressed(
 ) -> bool:
     """A spine referral, specialist visit or decompression after the latest of the deficits (coded,
     or a fall in strength that has held) appeared."""
-    starts = [first_recorded(ctx, c, deficits) for c in deficits]
+    starts = [first_recorded(c, deficits) for c in deficits]
     if decline is not None:
         starts.append(decline.later.effective)
     if not starts or None in starts:
