@@ -211,6 +211,21 @@ def _date(value: Any) -> date | None:
     return fhir_date(value)[0]
 
 
+def fhir_instant(value: Any) -> datetime | None:
+    """A FHIR dateTime/instant that gives the time of day (and so, by the FHIR rules, its time
+    zone) → that instant; a date alone, or a time without a zone, gives None (it cannot be ordered
+    against another time)."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else None
+    if not isinstance(value, str) or "T" not in value:
+        return None
+    try:
+        instant = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return instant if instant.tzinfo is not None else None
+
+
 def _period_start(period: Any) -> Any:
     return _get(period, "start")
 
@@ -403,6 +418,7 @@ def _procedure(obj: Any, i: int) -> ProcedureFact | None:
     period = _get(obj, "performedPeriod")
     start_raw = _get(obj, "performedDateTime") or _period_start(period) or _get(obj, "performedString")
     performed, performed_text = fhir_date(start_raw)
+    performed_at = fhir_instant(start_raw)
     performed_end = _date(_period_end(period))
     code = _get(obj, "code")
     body_sites = _list(obj, "bodySite")
@@ -426,6 +442,7 @@ def _procedure(obj: Any, i: int) -> ProcedureFact | None:
         performed=performed,
         performed_text=performed_text,
         performed_end=performed_end,
+        performed_at=performed_at,
         outcome=_codings(outcome),
         outcome_text=_cc_text(outcome),
         body_site=_codings_all(body_sites),
@@ -448,12 +465,14 @@ def _observations(obj: Any, i: int, term: Terminology) -> list[ObservationFact]:
     code = _get(obj, "code")
     codings = _codings(code)
     text = _cc_text(code) or ""
-    effective, effective_text = fhir_date(
+    effective_raw = (
         _get(obj, "effectiveDateTime")
         or _period_start(_get(obj, "effectivePeriod"))
         or _get(obj, "effectiveInstant")
         or _get(obj, "issued")
     )
+    effective, effective_text = fhir_date(effective_raw)
+    effective_at = fhir_instant(effective_raw)
     part_of = tuple(r for r in (normalize_ref(_get(p, "reference")) for p in _list(obj, "partOf")) if r)
     body_sites = _list(obj, "bodySite")
     site_text = _texts(body_sites)
@@ -489,6 +508,7 @@ def _observations(obj: Any, i: int, term: Terminology) -> list[ObservationFact]:
             body_site_text=site,
             part_of=part_of,
             notes=notes,
+            effective_at=effective_at,
         )
 
     if value is not None or value_text is not None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from hooks.terminology import Coding
@@ -71,6 +71,8 @@ class ProcedureFact:
     performed: date | None  # start of performed[x]
     performed_text: str | None
     performed_end: date | None = None
+    # the start as an instant, when performed[x] gives the time of day (it orders the scores of its day)
+    performed_at: datetime | None = None
     outcome: tuple[Coding, ...] = ()
     outcome_text: str | None = None
     body_site: tuple[Coding, ...] = ()
@@ -105,6 +107,8 @@ class ObservationFact:
     body_site_text: str | None = None
     part_of: tuple[str, ...] = ()  # references, e.g. ("Procedure/abc",)
     notes: tuple[str, ...] = ()
+    # effective[x] as an instant, when it gives the time of day (before or after a procedure that day)
+    effective_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from fhir.resources.R4B import get_fhir_model_class
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cds_service.fhir_facts import build_history, fhir_date, normalize_ref
+from cds_service.fhir_facts import build_history, fhir_date, fhir_instant, normalize_ref
 from cds_service.relevance import is_relevant
 from fhir_fixtures.fhir_builder import CPT, LOINC, RXNORM
 from fhir_fixtures.fhir_builder import ICD10CM as ICD
@@ -105,6 +105,36 @@ def test_fhir_date_handles_partial_and_full_values(
 ) -> None:
     """It turns every shape a FHIR date arrives in into the first day covered plus its text."""
     assert fhir_date(value) == (expected, text)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2024-03-03T09:30:00-05:00", datetime(2024, 3, 3, 14, 30, tzinfo=UTC)),
+        ("2024-03-03T09:30:00Z", datetime(2024, 3, 3, 9, 30, tzinfo=UTC)),
+        (datetime(2024, 3, 3, 9, 30, tzinfo=UTC), datetime(2024, 3, 3, 9, 30, tzinfo=UTC)),
+        ("2024-03-03", None),  # a day, no time: it orders nothing within its day
+        (date(2024, 3, 3), None),
+        ("2024-03-03T09:30:00", None),  # a time without its zone cannot be compared with another
+        (datetime(2024, 3, 3, 9, 30), None),
+        ("2024-03", None),
+        ("not a date", None),
+        (None, None),
+    ],
+)
+def test_fhir_instant_only_when_the_time_of_day_and_its_zone_are_given(value: Any, expected: Any) -> None:
+    assert fhir_instant(value) == expected
+
+
+def test_the_history_keeps_the_times_of_day_of_scores_and_procedures(term: Terminology) -> None:
+    """A procedure's start and a score's effective time are kept as instants beside their days."""
+    p = model(procedure("a", "64483", performedDateTime="2024-03-03T10:00:00+01:00"))
+    o = observation("o", "72514-3", 7, subject=SUBJECT, effectiveDateTime="2024-03-03T08:45:00Z")
+    h = build_history([p, model(o)], term)
+    assert h.procedures[0].performed_at == datetime(2024, 3, 3, 9, 0, tzinfo=UTC)
+    assert h.observations[0].effective_at == datetime(2024, 3, 3, 8, 45, tzinfo=UTC)
+    undated = build_history([model(procedure("b", "64483", performedDateTime="2024-03-03"))], term)
+    assert undated.procedures[0].performed_at is None
 
 
 def test_models_deliver_partial_dates_as_strings_and_the_history_reads_them(term: Terminology) -> None:
