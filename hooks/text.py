@@ -20,6 +20,7 @@ from hooks.terminology import Coding, Terminology
 
 __all__ = [
     "ABLATION",
+    "BACK_SITE",
     "BILATERAL_LEGS",
     "BLOCK",
     "CERVICAL_THORACIC",
@@ -66,6 +67,7 @@ __all__ = [
     "SADDLE",
     "SPINE_IMAGING",
     "SPINE_SERVICE",
+    "STEROID_GIVEN",
     "STIMULATION",
     "STRENGTH_WORDS",
     "SURGICAL_SERVICE",
@@ -76,6 +78,7 @@ __all__ = [
     "clause_of",
     "finding_of",
     "ingredients_named",
+    "is_back_site",
     "is_leg_site",
     "key_finding",
     "levels_in",
@@ -190,6 +193,14 @@ LEG_SITE = _words(
 def is_leg_site(text: str | None) -> bool:
     """True when a pain score's body site or component names the leg (radicular pain)."""
     return bool(text and LEG_SITE.search(text))
+
+
+BACK_SITE = _words(r"\b(back|lumbar|lumbosacral|axial|spine|spinal|low back)\b")
+
+
+def is_back_site(text: str | None) -> bool:
+    """True when a pain score's body site or component names the back (axial pain)."""
+    return bool(text and BACK_SITE.search(text))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -337,6 +348,15 @@ LF_HYPERTROPHY = _words(r"ligament(?:um)? flav\w* (?:hypertroph|thicken)|flaval 
 DIAGNOSTIC_INJECTION = _words(
     r"selective nerve root block|\bsnrb\b|diagnostic|local an(?:a)?esthetic only|an(?:a)?esthetic only|"
     r"without steroid|no steroid|\bKX\b"
+)
+# A steroid named as given, or a therapeutic purpose: an injection so written is an ESI, whatever
+# else it says ("diagnostic and therapeutic TFESI, triamcinolone 40 mg", "nerve root block with
+# steroid"). The bare word "steroid" is not enough: it is in the names of the procedures themselves
+# ("transforaminal epidural steroid injection", "anesthetic agent(s) and/or steroid").
+STEROID_GIVEN = _words(
+    r"\btherapeutic\b|\bwith (?:a )?(?:cortico)?steroid\b|"
+    r"\b(?:cortico)?steroid (?:was |were )?(?:given|injected)\b|"
+    r"triamcinolone|dexamethasone|methylprednisolone|betamethasone|depo-?medrol|kenalog|celestone"
 )
 CERVICAL_THORACIC = _words(r"cervical|thoracic")
 TRIAL = _words(r"\btrial\b")

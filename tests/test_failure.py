@@ -276,6 +276,25 @@ def test_scs_lead_with_a_same_day_generator_is_a_permanent_implant_not_a_trial()
     assert classify_modality(by["Procedure/trial"], TERM, h) is Modality.SCS_TRIAL
 
 
+@pytest.mark.parametrize(
+    ("text", "diagnostic"),
+    [
+        ("Diagnostic and therapeutic transforaminal ESI L5-S1 (triamcinolone 40 mg)", False),
+        ("Diagnostic selective nerve root block with steroid", False),
+        ("Diagnostic selective nerve root block, lidocaine only", True),
+        ("Diagnostic transforaminal epidural steroid injection", True),  # the procedure's name is no dose
+    ],
+)
+def test_a_steroid_written_as_given_makes_a_diagnostic_injection_an_esi(text: str, diagnostic: bool) -> None:
+    """§0: 64483 is an ESI unless it is clearly diagnostic; a steroid or a therapeutic purpose
+    written as given settles it."""
+    raw = proc()
+    raw["code"]["text"] = text
+    p = fact_of(raw)
+    assert is_diagnostic_injection(p, TERM) is diagnostic
+    assert classify_modality(p, TERM) is (Modality.DIAGNOSTIC_BLOCK if diagnostic else Modality.ESI)
+
+
 def test_image_guidance_and_diagnostic_injection_helpers() -> None:
     """62322 is blind, 62323/64483 image-guided; a steroid in usedCode always makes an ESI."""
     assert is_image_guided(fact_of(proc(code="62322")), TERM) is False
@@ -426,6 +445,88 @@ def test_block_with_only_same_day_unlinked_scores() -> None:
     assert [o.ref for o in a.follow_up] == ["Observation/post"] and a.outcome is Outcome.RESPONDER
 
 
+def test_a_relief_score_on_the_injection_day_is_never_the_baseline_of_an_esi() -> None:
+    """A recovery-room score of 1 on the ESI's day (no partOf, no time) and the clinic's 8 three days
+    before: the ESI began from 8, and 3 at four weeks is a response, not a failure from 1."""
+    a = run(proc(), pain("b", -3, 8), pain("post", 0, 1), pain("f", 28, 3), today=50)
+    assert a.baseline is not None and a.baseline.ref == "Observation/b"
+    assert a.outcome is Outcome.RESPONDER and a.relief_pct == pytest.approx(62.5)
+
+
+def timed(raw: dict[str, Any], key: str, at: str) -> dict[str, Any]:
+    """``raw`` with ``key`` (effectiveDateTime / performedDateTime) at a time of its day."""
+    return {**raw, key: f"{raw[key]}T{at}:00+00:00"}
+
+
+def test_times_of_day_order_the_scores_of_the_procedure_day() -> None:
+    """With times, the score taken before the block is its baseline and the ones after are its
+    result, whatever their values: a flare to 9 just before a block that brought it to 3."""
+    mbb = timed(proc("esi", "64493", level="L4-L5"), "performedDateTime", "10:00")
+    scores = (
+        pain("clinic", -5, 6),
+        timed(pain("pre", 0, 9), "effectiveDateTime", "09:30"),
+        timed(pain("post", 0, 3), "effectiveDateTime", "11:00"),
+    )
+    a = run(mbb, *scores, today=3)
+    assert a.baseline is not None and a.baseline.ref == "Observation/pre"
+    assert [o.ref for o in a.follow_up] == ["Observation/post"] and a.outcome is Outcome.RESPONDER
+    # an ESI too: the holding-area score before it is the baseline, a score after it never is
+    esi = timed(proc(), "performedDateTime", "10:00")
+    b = run(
+        esi, pain("clinic", -5, 4), timed(pain("pre", 0, 7), "effectiveDateTime", "09:00"),
+        timed(pain("post", 0, 9), "effectiveDateTime", "12:00"), pain("f", 28, 3), today=50,
+    )  # fmt: skip
+    assert b.baseline is not None and b.baseline.ref == "Observation/pre" and b.outcome is Outcome.RESPONDER
+
+
+@pytest.mark.parametrize(
+    ("day_scores", "expected", "relief"),
+    [
+        ((7, 1), Outcome.RESPONDER, 86),  # the higher of two was taken before the block
+        ((1,), Outcome.RESPONDER, 86),  # one alone, with a baseline from before its day, is the result
+        ((7,), Outcome.FAILED, 0),  # one alone as high as the baseline: the block did not help
+        ((7, 7), Outcome.FAILED, 0),
+        ((9, 2), Outcome.RESPONDER, 78),  # a flare before the block is its baseline
+    ],
+)
+def test_block_day_scores_without_times(day_scores: tuple[int, ...], expected: Outcome, relief: int) -> None:
+    """A medial branch block with a clinic score of 7 days before and its day's scores undated in
+    time: the pre-block score of its day is never read as its result."""
+    mbb = proc("esi", "64493", level="L4-L5")
+    day_obs = [pain(f"d{i}", 0, v) for i, v in enumerate(day_scores)]
+    a = run(mbb, pain("clinic", -5, 7), *day_obs, today=3)
+    assert a.outcome is expected and round(a.relief_pct or 0) == relief
+    assert a.facts[0].text.endswith("on the day") and "(the same day)" in a.facts[-1].text
+
+
+def test_a_trial_is_judged_at_its_end_never_on_the_day_the_leads_went_in() -> None:
+    """SCS trial: the holding-area 8 on the day of the leads is no trial result; 8 → 2 at day 7."""
+    a = run(
+        proc("esi", "63650", level=None), pain("b", -10, 8), pain("day0", 0, 8), pain("t", 7, 2), today=20
+    )
+    assert [o.ref for o in a.follow_up] == ["Observation/t"]
+    assert a.outcome is Outcome.RESPONDER and a.relief_pct == pytest.approx(75)
+
+
+def test_a_baseline_without_a_site_is_compared_with_leg_pain_before_back_pain() -> None:
+    """Baseline "pain 8" with no site; at follow-up leg pain 2 and back pain 7: radicular pain is the
+    leg's, so 8 → 2, not 8 → 7."""
+    leg, back = pain("leg1", 28, 2, site="Left leg"), pain("back1", 28, 7, site="Lower back")
+    a = run(proc(), pain("b", -2, 8), leg, back, today=60)
+    assert [o.ref for o in a.follow_up] == ["Observation/leg1"] and a.outcome is Outcome.RESPONDER
+    # a follow-up that names no site either is the like-for-like one
+    b = run(proc(), pain("b", -2, 8), pain("same", 28, 6), pain("leg1", 28, 2, site="Left leg"), today=60)
+    assert [o.ref for o in b.follow_up] == ["Observation/same"]
+
+
+def test_a_recorded_relief_of_half_or_more_is_an_esis_result() -> None:
+    """80 % relief recorded four weeks after an ESI, no pain scores: a response (then the durability
+    check), not a failure read from proxies; the relief Observation is named."""
+    a = run(proc(), relief("r", 28, 80), radicular("enc", 50), order("ref", "99203", 60), today=100)
+    assert (a.outcome, a.basis, a.relief_pct) == (Outcome.RESPONDER, "recorded relief", 80)
+    assert [f.ref for f in a.facts[:2]] == ["Procedure/esi", "Observation/r"]
+
+
 def test_leg_pain_is_preferred_for_baseline_and_follow_up() -> None:
     """With leg and back scores, leg is compared with leg (radicular pain)."""
     a = run(
@@ -467,6 +568,16 @@ def test_short_lived_esi_counts_as_failure() -> None:
     """Responder at 4 weeks, < 30 % relief at 3 months → SHORT_LIVED."""
     a = run(proc(), pain("b", -3, 8), pain("f", 28, 3), pain("d", 90, 7), today=130)
     assert a.outcome is Outcome.SHORT_LIVED and a.outcome.counts_as_failure and a.basis == "short-lived"
+    # the line that decides it comes second, among the few facts a card shows, before the scores
+    assert "short-lived response" in a.facts[1].text and "baseline pain" in a.facts[2].text
+
+
+def test_a_recurrence_is_named_right_after_the_response_it_ended() -> None:
+    """Durable response, then pain back at 5 months: the sustained relief and the recurrence are the
+    second and third facts, before the scores that measured the response."""
+    a = run(proc(), pain("b", -3, 8), pain("f", 28, 3), pain("d", 100, 3), pain("r", 150, 7), today=160)
+    assert a.outcome is Outcome.RESPONDED_THEN_RECURRED
+    assert "sustained" in a.facts[1].text and a.facts[2].text.startswith("pain back to 7/10")
 
 
 def test_durable_responder_without_recurrence_stays_responder() -> None:

@@ -35,9 +35,11 @@ from hooks.text import (
     NOTE_RELIEF,
     PERMANENT_IMPLANT,
     PULSED,
+    STEROID_GIVEN,
     STIMULATION,
     TRIAL,
     abbreviate,
+    is_back_site,
     is_leg_site,
     levels_in,
     mentions,
@@ -82,8 +84,8 @@ class Assessment:
     procedure: ProcedureFact
     modality: Modality
     outcome: Outcome
-    # "explicit outcome" | "too early" | "pain scores" | "short-lived" | "proxies" | "no data"
-    # | "not completed"
+    # "explicit outcome" | "too early" | "pain scores" | "recorded relief" | "short-lived" | "proxies"
+    # | "no data" | "not completed"
     basis: str
     baseline: ObservationFact | None = None
     follow_up: tuple[ObservationFact, ...] = ()
@@ -117,10 +119,14 @@ def is_diagnostic_injection(procedure: ProcedureFact, terminology: Terminology) 
 
     64483 bills both. It is diagnostic when the reason, notes or code text say so (diagnostic,
     SNRB, local anaesthetic only, the KX modifier), or when the substances used are local
-    anaesthetic only. A corticosteroid among the used substances always makes it an ESI.
+    anaesthetic only. A corticosteroid among the used substances, or a steroid (or a therapeutic
+    purpose) written as given, always makes it an ESI: "diagnostic and therapeutic transforaminal
+    injection with triamcinolone" is an ESI.
     """
     used = procedure.used_codes
     if used and terminology.match("rx_systemic_corticosteroids", used) is not None:
+        return False
+    if mentions(STEROID_GIVEN, procedure.text, procedure.reason_text, *procedure.notes):
         return False
     if mentions(DIAGNOSTIC_INJECTION, procedure.text, procedure.reason_text, *procedure.notes):
         return True
@@ -289,6 +295,14 @@ def _is_leg(o: ObservationFact) -> bool:
     )
 
 
+def _is_back(o: ObservationFact) -> bool:
+    return (
+        is_back_site(o.body_site_text)
+        or is_back_site(o.text)
+        or any(is_back_site(c.display) for c in o.body_site)
+    )
+
+
 def prefer_leg(obs: Sequence[ObservationFact]) -> list[ObservationFact]:
     """Leg-pain scores when there are any (radicular pain), otherwise all of them."""
     leg = [o for o in obs if _is_leg(o)]
@@ -305,28 +319,56 @@ def latest_score(obs: Sequence[ObservationFact]) -> ObservationFact | None:
     return max((o for o in dated if o.effective == last_day), key=lambda o: (o.value or 0.0, o.ref))
 
 
+def _procedure_day(
+    scores: Sequence[ObservationFact], procedure: ProcedureFact
+) -> tuple[list[ObservationFact], list[ObservationFact]]:
+    """The scores of ``procedure``'s own day: (those known to precede it, those whose order against
+    it is unknown). Known means both carry the time of day; a score at or after its start is a
+    result of it, in neither list."""
+    before: list[ObservationFact] = []
+    untimed: list[ObservationFact] = []
+    start = procedure.performed_at
+    for o in scores:
+        if o.effective is None or o.effective != procedure.performed:
+            continue
+        if start is None or o.effective_at is None:
+            untimed.append(o)
+        elif o.effective_at < start:
+            before.append(o)
+    return before, untimed
+
+
 def pain_before(scores: Sequence[ObservationFact], procedure: ProcedureFact) -> ObservationFact | None:
     """The pain score ``procedure`` began from, of ``scores`` dated up to its day: never one taken as
-    part of it; leg-pain scores when there are any; the higher of the last score before its day and
-    that day's own (dates carry no time, and the relief measured just after it is often recorded
-    that day)."""
+    part of it; leg-pain scores when there are any. The last score taken before it that day when
+    the times of day tell; otherwise the higher of the last score before its day and that day's
+    own (dates alone do not order a day's scores, and the relief measured just after it is often
+    recorded that day)."""
     day = procedure.performed
     scores = prefer_leg([o for o in scores if procedure.ref not in o.part_of])
-    same_day = [o for o in scores if o.effective == day]
-    earlier = latest_score([o for o in scores if o.effective != day])
-    return max([*same_day, *([earlier] if earlier else [])], key=lambda o: o.value or 0.0, default=None)
+    timed_before, untimed = _procedure_day(scores, procedure)
+    if timed_before:
+        return max(timed_before, key=lambda o: (o.effective_at, o.ref))
+    earlier = latest_score(
+        [o for o in scores if o.effective is not None and day is not None and o.effective < day]
+    )
+    return max([*untimed, *([earlier] if earlier else [])], key=lambda o: o.value or 0.0, default=None)
 
 
 def like_baseline(obs: Sequence[ObservationFact], baseline: ObservationFact | None) -> list[ObservationFact]:
-    """Follow-up scores of the same site as the baseline (leg with leg), oldest first.
+    """Follow-up scores of the same site as the baseline, oldest first.
 
-    A leg-pain baseline (or none) prefers leg-pain follow-ups; a back or unspecified baseline
-    prefers scores that are not leg-specific; either falls back to all scores.
+    A leg-pain baseline (or none) prefers leg-pain follow-ups; a back-pain baseline prefers scores
+    that are not leg-specific; a baseline that names no site prefers follow-ups that name none,
+    then leg-pain ones (radicular pain is the leg's), and a back-pain score only when there is
+    nothing else. Each falls back to all scores.
     """
     if baseline is None or _is_leg(baseline):
         chosen = prefer_leg(obs)
-    else:
+    elif _is_back(baseline):
         chosen = [o for o in obs if not _is_leg(o)] or list(obs)
+    else:
+        chosen = [o for o in obs if not _is_leg(o) and not _is_back(o)] or prefer_leg(obs)
     return sorted(chosen, key=lambda o: (o.effective or date.min, o.ref))
 
 
@@ -499,24 +541,64 @@ def _own_scores(case: _Case) -> _Scores:
         o for o in scores
         if ref not in o.part_of and _in(o.effective, t0 - timedelta(days=th.baseline_lookback_days), t0)
     ]  # fmt: skip
-    if win.start == 0:  # same-day windows: a same-day score is a baseline only if nothing earlier exists
-        earlier = [o for o in before if o.effective is not None and o.effective < t0]
-        before = earlier or before
-    baseline = latest_score(prefer_leg(before))
-
+    baseline, not_results = _baseline(case, before)
     in_window = _scores_between(scores, t0, win.start, win.end)
     follow = like_baseline(
-        [o for o in {id(o): o for o in [*in_window, *linked]}.values() if o is not baseline], baseline
-    )
+        [
+            o for o in {id(o): o for o in [*in_window, *linked]}.values()
+            if o is not baseline and (ref in o.part_of or all(o is not x for x in not_results))
+        ],
+        baseline,
+    )  # fmt: skip
     return _Scores(scores, baseline, follow)
 
 
+def _baseline(
+    case: _Case, before: Sequence[ObservationFact]
+) -> tuple[ObservationFact | None, Sequence[ObservationFact]]:
+    """The baseline among ``before`` (the look-back's scores, the procedure's day included), and the
+    scores of the procedure's day that are no result of it.
+
+    ESI and RFA windows open weeks later: the baseline is ``pain_before``. A block's result is read
+    on its day, and a day's scores without times carry no order: with an earlier baseline, one such
+    score is the result, and of two or more the highest was taken before the block (a lone score
+    that high is a block that did not help). A trial's result is read at its end, never on the day
+    the leads went in. Scores whose times put them before the procedure are never a result.
+    """
+    p = case.procedure
+    if case.modality is Modality.SCS_TRIAL:
+        return pain_before(before, p), [o for o in before if o.effective == case.t0]
+    if case.win.start > 0:
+        return pain_before(before, p), ()
+    timed_before, untimed = _procedure_day(prefer_leg(before), p)
+    if timed_before:
+        return max(timed_before, key=lambda o: (o.effective_at, o.ref)), timed_before
+    earlier = latest_score(
+        prefer_leg([o for o in before if o.effective is not None and o.effective < case.t0])
+    )
+    if earlier is not None and len(untimed) < 2:
+        return earlier, ()
+    taken_before = max(untimed, key=lambda o: o.value or 0.0, default=None)
+    if taken_before is None:
+        return earlier, ()
+    if earlier is not None and (earlier.value or 0.0) > (taken_before.value or 0.0):
+        return earlier, (taken_before,)
+    return taken_before, (taken_before,)
+
+
 def _durability_of(
-    case: _Case, s: _Scores, base_outcome: Outcome, basis: str, lead: Fact, **numbers: float
+    case: _Case,
+    s: _Scores,
+    base_outcome: Outcome,
+    basis: str,
+    lead: Fact,
+    recorded: Sequence[Fact] = (),
+    **numbers: float,
 ) -> Assessment:
     return _durability(
         case.procedure, case.modality, case.history, s.own, case.today, case.th, case.term, case.label,
-        s.baseline, s.follow, base_outcome=base_outcome, basis=basis, lead=lead, **numbers,
+        s.baseline, s.follow, base_outcome=base_outcome, basis=basis, lead=lead, recorded=recorded,
+        **numbers,
     )  # fmt: skip
 
 
@@ -585,7 +667,9 @@ def _by_pain_scores(case: _Case, s: _Scores) -> Assessment | None:
         return None
     relief, delta = _relief(baseline.value, fmedian)
     numeric = _numeric_outcome(case, relief, delta)
-    result = f"pain {_fmt(baseline.value)} → {_fmt(fmedian)} ({_pct(relief)}) at {_span(s.follow, case.t0)}"
+    span = _span(s.follow, case.t0)
+    when = "on the day" if span == _weeks(0) else f"at {span}"
+    result = f"pain {_fmt(baseline.value)} → {_fmt(fmedian)} ({_pct(relief)}) {when}"
     lead = case.lead(result, result)
     if numeric is Outcome.RESPONDER and case.modality in (Modality.ESI, Modality.RFA):
         return _durability_of(
@@ -600,23 +684,27 @@ def _by_pain_scores(case: _Case, s: _Scores) -> Assessment | None:
 
 
 def _by_recorded_relief(case: _Case, s: _Scores) -> Assessment | None:
-    """Blocks and trials: a recorded "% relief" is the diary result itself."""
-    if not case.win.binary:
-        return None
+    """A recorded "% relief" in the window (or linked to the procedure) when no pain scores judge
+    it. For a block or trial it is the diary result itself. For an ESI or ablation, relief at the
+    response threshold is a recorded success (then the durability check); less is one sign of
+    failure among the proxies (§3.1.5), not a number to divide."""
     reliefs = _relief_obs(case.history, case.procedure, case.t0, case.win)
     rmedian = _median(reliefs)
-    if rmedian is None:
+    if rmedian is None or (not case.win.binary and rmedian < case.win.responder_pct):
         return None
     numeric = Outcome.RESPONDER if rmedian >= case.win.responder_pct else Outcome.FAILED
+    lead = case.lead(
+        f"{_pct(rmedian)} relief recorded (threshold {_pct(case.win.responder_pct)})",
+        f"{_pct(rmedian)} relief (threshold {_pct(case.win.responder_pct)})",
+    )
+    recorded = tuple(
+        Fact(f"{_pct(o.value or 0)} relief on {o.effective_text or 'undated'}", o.ref) for o in reliefs
+    )
+    if numeric is Outcome.RESPONDER and case.modality in (Modality.ESI, Modality.RFA):
+        return _durability_of(case, s, Outcome.RESPONDER, "recorded relief", lead, recorded, relief=rmedian)
     return Assessment(
-        case.procedure, case.modality, numeric, "pain scores",
-        follow_up=tuple(reliefs), relief_pct=rmedian,
-        facts=(
-            case.lead(f"{_pct(rmedian)} relief recorded (threshold {_pct(case.win.responder_pct)})",
-                      f"{_pct(rmedian)} relief (threshold {_pct(case.win.responder_pct)})"),
-            *(Fact(f"{_pct(o.value or 0)} relief on {o.effective_text or 'undated'}", o.ref)
-              for o in reliefs),
-        ),
+        case.procedure, case.modality, numeric, "recorded relief",
+        follow_up=tuple(reliefs), relief_pct=rmedian, facts=(lead, *recorded),
     )  # fmt: skip
 
 
@@ -742,13 +830,8 @@ def _score_facts(
         )
     for o in follow:
         if o.value is not None and o.effective is not None:
-            out.append(
-                Fact(
-                    f"pain {_fmt(o.value)}/10 on {o.effective_text} "
-                    f"({_weeks((o.effective - t0).days)} after)",
-                    o.ref,
-                )
-            )
+            after = "the same day" if o.effective == t0 else f"{_weeks((o.effective - t0).days)} after"
+            out.append(Fact(f"pain {_fmt(o.value)}/10 on {o.effective_text} ({after})", o.ref))
     return tuple(out)
 
 
@@ -779,6 +862,7 @@ def _durability(
     base_outcome: Outcome,
     basis: str,
     lead: Fact,
+    recorded: Sequence[Fact] = (),
     relief: float | None = None,
     delta: float | None = None,
     fmedian: float | None = None,
@@ -797,7 +881,10 @@ def _durability(
         short_window = (th.rfa_window_end_days + 1, th.rfa_durable_days - 1)
         durable_window = (th.rfa_durable_days, th.rfa_durable_days + th.rfa_durability_check_days)
         horizon = durable_window[1]
-    facts: list[Fact] = [lead, *_score_facts(baseline, follow, t0)]
+    # The verdict on durability comes right after the lead, before the scores: the few facts a
+    # card shows must hold the one that decides it (a short-lived response, a recurrence).
+    verdict: list[Fact] = []
+    scored = _score_facts(baseline, follow, t0)
     gaps: list[str] = []
 
     def result(
@@ -807,7 +894,7 @@ def _durability(
             procedure, modality, outcome, why,
             baseline=baseline, follow_up=tuple(follow), follow_up_median=fmedian,
             relief_pct=relief, delta=delta, durable=durable,
-            facts=tuple(facts), recurrence=tuple(recurrence), gaps=tuple(gaps),
+            facts=(lead, *verdict, *recorded, *scored), recurrence=tuple(recurrence), gaps=tuple(gaps),
         )  # fmt: skip
 
     if baseline is None or not baseline.value:
@@ -822,13 +909,13 @@ def _durability(
     early = _scores_between(scores, t0, *short_window)
     early_relief = relief_of(early)
     if early_relief is not None and early_relief < th.short_lived_relief_pct:
-        facts.append(
+        verdict.append(
             Fact(
                 f"relief fell to {_pct(early_relief)} at {_span(early, t0)} (short-lived response)",
                 procedure.ref,
             )
         )
-        facts.extend(_score_facts(None, early, t0))
+        scored = (*scored, *_score_facts(None, early, t0))
         return result(Outcome.SHORT_LIVED, "short-lived", False)
     late = _scores_between(scores, t0, *durable_window)
     late_relief = relief_of(late)
@@ -836,7 +923,7 @@ def _durability(
     if late_relief is not None:
         durable = late_relief >= th.responder_relief_pct
         state = "sustained" if durable else "below " + _pct(th.responder_relief_pct)
-        facts.append(Fact(f"relief {_pct(late_relief)} at {_span(late, t0)} ({state})", procedure.ref))
+        verdict.append(Fact(f"relief {_pct(late_relief)} at {_span(late, t0)} ({state})", procedure.ref))
     elif today > t0 + timedelta(days=durable_window[1]):
         gaps.append(
             f"no pain score {durable_window[0]}-{durable_window[1]} days after the {label}: "
@@ -848,7 +935,7 @@ def _durability(
         procedure, modality, history, th, term, baseline, scores, t0 + timedelta(days=horizon)
     )
     if recurrence:
-        facts.extend(recurrence)
+        verdict.extend(recurrence)
         return result(Outcome.RESPONDED_THEN_RECURRED, basis, True, recurrence)
     return result(base_outcome, basis, True)
 
