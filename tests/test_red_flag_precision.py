@@ -567,3 +567,34 @@ def test_an_order_is_held_for_a_fall_in_strength_in_progress_even_with_no_defici
     assert "order.red-flag-elective" in _order_rules(ocond("rad", RADICULOPATHY, 120), *falling)
     held = (oobs("s0", "strength", 5, 900), oobs("s1", "strength", 3, 410), oobs("s2", "strength", 3, 2))
     assert "order.red-flag-elective" not in _order_rules(ocond("rad", RADICULOPATHY, 1000), *held)
+
+
+def test_a_coded_retention_leads_with_the_emergency_not_the_screening_questions() -> None:
+    """The questions about bladder, bowel and saddle sensation come first when both legs or saddle
+    numbness raise cauda equina; a coded new retention already confirms it, and the one step a card
+    shows is then the emergency MRI and surgical assessment."""
+    retention = cond("ret", "red_flag_sphincter_saddle_symptoms", "R33.9", onset=2)
+    coded = card_of(run(radic(days=20), retention), "R1")
+    assert coded.next_steps[0].startswith("Emergency MRI")
+    assert not any("Ask today" in s for s in coded.next_steps)
+    note = ("Numbness in the legs bilaterally.",)
+    legs = cond("legs", "muscle_weakness_unspecified_site", "M62.81", onset=1, notes=note)
+    assert card_of(run(radic(days=20), legs), "R1").next_steps[0].startswith("Ask today about bladder")
+
+
+def test_a_cauda_equina_diagnosis_is_named_once_as_what_it_is() -> None:
+    """A cauda equina syndrome whose note speaks of both legs is one fact, "cauda equina diagnosis",
+    never also a "new bilateral leg symptom"."""
+    ces = cond("ces", "red_flag_cauda_equina", onset=1, notes=("Numbness and weakness of both legs.",))
+    c = card_of(run(radic(days=20), ces), "R1")
+    assert [f.text.split(":")[0] for f in c.why if f.ref == "Condition/ces"] == ["cauda equina diagnosis"]
+
+
+def test_the_elective_order_to_hold_is_among_the_facts_a_red_flag_card_shows() -> None:
+    """A booked SCS trial beside cauda equina: the second fact, right after the finding, and its short
+    form says to hold it (the card shows three facts; the spinal diagnoses come after)."""
+    ces = cond("ces", "red_flag_cauda_equina", onset=1)
+    trial = order("trial", "scs_percutaneous_lead", authored=20, status="active")
+    c = card_of(run(radic(days=200), ces, trial), "R1")
+    assert c.why[0].ref == "Condition/ces" and c.why[1].ref == "ServiceRequest/trial"
+    assert c.why[1].brief.startswith("hold: ")

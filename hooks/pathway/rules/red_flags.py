@@ -54,11 +54,19 @@ R3 = Rule(
 
 
 def intercepted_orders(ctx: PathwayContext) -> tuple[Fact, ...]:
-    """Pending elective orders that must wait until the red flag is dealt with."""
-    return tuple(
+    """Pending elective orders that must wait until the red flag is dealt with; the short form a
+    card shows says so too."""
+    facts = (
         ctx.order_fact(s, "pending elective order intercepted — hold it: ")
         for s in ctx.pending(*ELECTIVE_ORDER_SETS)
     )
+    return tuple(replace(f, short=f"hold: {f.short}") if f.short else f for f in facts)
+
+
+def with_holds(why: Sequence[Fact], intercepted: Sequence[Fact]) -> list[Fact]:
+    """The finding that fired first, then the pending orders to hold, then the rest: a card shows
+    only its first few facts, and the order a clinician must hold is one of them."""
+    return [*why[:1], *intercepted, *why[1:]]
 
 
 def _hold_step(intercepted: Sequence[Fact]) -> list[str]:
@@ -242,9 +250,12 @@ def cauda_equina_signs(
     """R1's findings: cauda equina diagnoses; new sphincter or saddle symptoms and new bilateral leg
     symptoms, each only beside a lumbar diagnosis."""
     spinal = has_spinal_diagnosis(ctx)
-    new_sx = strong_sphincter_or_saddle_symptoms(ctx) if spinal else ()
-    bilateral = tuple(c for c in new_bilateral_leg_symptoms(ctx) if c not in new_sx) if spinal else ()
-    return cauda_equina_diagnoses(ctx), new_sx, bilateral
+    ces = cauda_equina_diagnoses(ctx)
+    if not spinal:
+        return ces, (), ()
+    new_sx = tuple(c for c in strong_sphincter_or_saddle_symptoms(ctx) if c not in ces)
+    bilateral = tuple(c for c in new_bilateral_leg_symptoms(ctx) if c not in new_sx and c not in ces)
+    return ces, new_sx, bilateral
 
 
 def r1_cauda_equina(ctx: PathwayContext) -> CardDraft:
@@ -252,8 +263,9 @@ def r1_cauda_equina(ctx: PathwayContext) -> CardDraft:
 
     When: a cauda equina diagnosis, or new (≤ 14 days) urinary retention/incontinence, faecal
       incontinence, saddle anaesthesia or paraesthesia, or bilateral leg weakness/numbness together
-      with a lumbar disc, radicular or stenosis diagnosis (R39.14 alone is too weak, §7.6); without a
-      coded diagnosis the card first asks about bladder, bowel and saddle sensation (§7.3).
+      with a lumbar disc, radicular or stenosis diagnosis (R39.14 alone is too weak, §7.6); unless a
+      diagnosis or a coded retention or incontinence confirms it, the card first asks about bladder,
+      bowel and saddle sensation (§7.3).
     Then: critical card — emergency MRI today and emergency spine-surgery assessment for
       decompression; every elective order (ESI, RFA, SCS) is held.
     Evidence: clinical practice (the absolute indication for immediate surgery; immediate
@@ -270,12 +282,15 @@ def r1_cauda_equina(ctx: PathwayContext) -> CardDraft:
         ]
     intercepted = intercepted_orders(ctx)
     reasons = tuple(c.ref for c in (*ces, *new_sx, *bilateral)) + ctx.reason_refs
-    screening = [] if ces else [CES_QUESTIONS]
+    # the questions come first unless a diagnosis or a coded retention or incontinence already
+    # confirms the emergency (saddle numbness and both legs prompt them: §7.3)
+    sphincter = [c for c in new_sx if not ctx.matches("skin_anaesthesia_unspecified_site", c.codings)]
+    screening = [] if ces or sphincter else [CES_QUESTIONS]
     return R1.card(
         ctx,
         indicator="critical",
         summary="Suspected cauda equina syndrome: emergency MRI today and emergency spine surgery assessment",
-        why=[*why, *intercepted],
+        why=with_holds(why, intercepted),
         next_steps=[
             *screening,
             "Emergency MRI of the lumbar spine today and emergency spine-surgery assessment for "
@@ -469,7 +484,7 @@ def r2_motor_deficit(ctx: PathwayContext) -> CardDraft:
             ctx,
             indicator="critical",
             summary="Progressive motor deficit: urgent MRI and urgent spine surgery referral within days",
-            why=[*why, *intercepted],
+            why=with_holds(why, intercepted),
             next_steps=[
                 "Urgent MRI of the lumbar spine without contrast and an urgent spine-surgery referral, to be "
                 "seen within days (ACR 2021; NASS 2014).",
@@ -786,7 +801,7 @@ def r3_malignancy_infection_fracture(ctx: PathwayContext) -> CardDraft:
         ctx,
         indicator="critical",
         summary=summary[:139],
-        why=[*why, *intercepted],
+        why=with_holds(why, intercepted),
         next_steps=[
             *_r3_steps(bool(cancer), "infection" in kinds, bool(fracture)),
             *_hold_step(intercepted),
