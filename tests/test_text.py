@@ -275,6 +275,16 @@ PATTERNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
          "local anaesthetic only", "anesthetic only", "without steroid", "no steroid", "64483-KX"),
         ("transforaminal ESI", "steroid injection"),
     ),
+    "STEROID_GIVEN": (
+        ("diagnostic and therapeutic TFESI", "nerve root block with steroid", "steroid was injected",
+         "triamcinolone 40 mg", "Depo-Medrol 80 mg", "dexamethasone 10 mg"),
+        ("transforaminal epidural steroid injection", "anesthetic agent(s) and/or steroid",
+         "without steroid", "lidocaine only"),
+    ),
+    "BACK_SITE": (
+        ("Lower back", "Low back pain score", "lumbar spine", "axial pain", "Back"),
+        ("Left leg", "buttock", "Pain severity", "backpack"),
+    ),
     "CERVICAL_THORACIC": (("Cervical ESI", "thoracic interlaminar"), ("lumbar ESI",)),
     "TRIAL": (("SCS trial", "Trial of stimulation"), ("trials", "permanent implant")),
     "STIMULATION": (
