@@ -20,7 +20,9 @@ NEUROPATHIC_AGENTS = Conflict(
     "pain; NICE NG59 says do not offer gabapentinoids or other antiepileptics for sciatica. Duloxetine's "
     "evidence for radicular pain is uncertain (chronic low back pain data do not transfer to sciatica).",
     line="NICE CG173 lists it for neuropathic pain; PRECISE 2017 and NICE NG59 found no benefit in sciatica.",
-    medications=("rx_gabapentinoids", "rx_antidepressants_neuropathic", "rx_other_anticonvulsants"),
+    # not the other antiepileptics: CG173 lists carbamazepine for trigeminal neuralgia only, so no
+    # source is "for" them in sciatica and their line would cite one that is not
+    medications=("rx_gabapentinoids", "rx_antidepressants_neuropathic"),
 )
 ORAL_STEROIDS = Conflict(
     "Oral corticosteroids for sciatica",

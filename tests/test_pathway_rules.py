@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from pathway_builders import (
     PATIENT,
+    ago,
     card_of,
     codes_of,
     cond,
@@ -384,6 +385,33 @@ def test_m2_shows_the_evidence_conflict_and_never_suggests_the_drug() -> None:
     assert "Where sources disagree" in render_full(c)
     assert not codes_of(c)
     assert states(cards) == ["P1", "M2"]
+
+
+def test_m2_started_less_than_four_weeks_ago_is_reassessed_from_four_weeks_not_now() -> None:
+    """Benefit is judged from 4 weeks after starting: a pregabalin started 14 days ago is reassessed
+    on that date, never "reassess benefit now" and taper; one started 6 weeks ago is judged now."""
+    early = card_of(run(radic(days=30), med("pgb", "rx_gabapentinoids", "187832", start=14)), "M2")
+    assert early.next_steps[0].startswith(f"Reassess benefit from {ago(14 - 28).isoformat()} (4 weeks after")
+    assert not any("now" in s for s in early.next_steps)
+    late = card_of(run(radic(days=60), med("pgb", "rx_gabapentinoids", "187832", start=42)), "M2")
+    assert late.next_steps[0].startswith("Reassess benefit now")
+
+
+def test_m2_for_an_antiepileptic_cites_no_source_for_it() -> None:
+    """No guideline lists carbamazepine for sciatica (NICE CG173 names it for trigeminal neuralgia
+    only): the card says NICE NG59 advises against antiepileptics and shows no "sources disagree"
+    line that would cite CG173 for it."""
+    c = card_of(run(radic(days=60), med("cbz", "rx_other_anticonvulsants", "2002", start=42)), "M2")
+    assert "NICE NG59 advises against antiepileptics" in c.summary and "mixed" not in c.summary
+    assert c.conflict_now is None
+
+
+def test_a_pathway_card_leaves_the_medicines_disagreement_to_the_medicines_card() -> None:
+    """A pregabalin beside acute sciatica: the M2 card carries the one-line disagreement, naming the
+    drug it is about; the E1 card beside it does not repeat it with no drug to refer to."""
+    cards = run(radic(days=20), med("pgb", "rx_gabapentinoids", "187832", start=14))
+    assert states(cards) == ["E1", "M2"]
+    assert card_of(cards, "M2").conflict_now is not None and card_of(cards, "E1").conflict_now is None
 
 
 def test_m2_warns_about_opioid_with_gabapentinoid() -> None:

@@ -149,7 +149,11 @@ def alert_budget(pathway: list[CardDraft], cross: list[CardDraft]) -> list[CardD
     if pathway:
         out.append(max(pathway, key=lambda c: INDICATOR_RANK[c.indicator]))  # first wins on ties
     if cross:
-        out.append(merge_cross_cutting(cross))
+        merged = merge_cross_cutting(cross)
+        if out and out[0].conflict_now is not None and out[0].conflict_now in merged.conflicts:
+            # the medicine's own card says it, beside the medicine it is about
+            out[0] = replace(out[0], conflict_now=None)
+        out.append(merged)
     return out
 
 

@@ -227,6 +227,7 @@ def m1_long_term_opioids(ctx: PathwayContext) -> CardDraft | None:
 
 
 NEUROPATHIC_SETS = ("rx_gabapentinoids", "rx_antidepressants_neuropathic", "rx_other_anticonvulsants")
+CONTESTED_SETS = NEUROPATHIC_SETS[:2]  # the classes some guidelines list for neuropathic pain
 # What else each class is prescribed for (decision model §2 M2 row, §7 review).
 ANTIDEPRESSANT_INDICATIONS = (
     "depressive_disorder_diagnoses", "anxiety_disorder_diagnoses", "ptsd_diagnoses",
@@ -251,8 +252,9 @@ def m2_neuropathic_agents(ctx: PathwayContext) -> CardDraft | None:
       trigeminal neuralgia, bipolar disorder, post-herpetic neuralgia, diabetic neuropathy,
       fibromyalgia, migraine; depression, anxiety or PTSD for an antidepressant). A stale order
       (``stale_order_days``, nothing newer) is not current: an info note names it.
-    Then: info — show the evidence conflict (§1.3); reassess benefit at 4–8 weeks; supervised taper if
-      no ≥ 30 %/2-point improvement; warn about opioid + gabapentinoid respiratory depression. Never
+    Then: info — show the evidence conflict (§1.3); reassess benefit at 4–8 weeks (a medicine started
+      less than 4 weeks ago: from that date, not now); supervised taper if no ≥ 30 %/2-point
+      improvement; warn about opioid + gabapentinoid respiratory depression. Never
       suggests starting or escalating these drugs.
     Evidence: NICE NG59 (2020); PRECISE (NEJM 2017); Khoromi 2007; NICE CG173 (for).
     """
@@ -263,12 +265,15 @@ def m2_neuropathic_agents(ctx: PathwayContext) -> CardDraft | None:
         return stale_order_note(M2, ctx, stale, "neuropathic-agent") if stale else None
     why = [ctx.med_fact(m) for m in meds]
     first = min((m.start for m in meds if m.start), default=None)
+    # benefit is judged from 4 weeks after starting, not before
+    review = None if first is None else first + timedelta(days=ctx.t.neuropathic_review_days)
+    too_early = review is not None and review > ctx.today
     gaps = []
-    if first is not None:
+    if first is not None and not too_early:
         before = ctx.observations(
             "pain", since=first - timedelta(days=ctx.t.baseline_lookback_days), until=first
         )
-        after = ctx.observations("pain", since=first + timedelta(days=ctx.t.neuropathic_review_days))
+        after = ctx.observations("pain", since=review)
         if before and after:
             b, a = before[-1], after[-1]
             why += [ctx.obs_fact(b, "pain before starting: "), ctx.obs_fact(a, "pain now: ")]
@@ -278,17 +283,26 @@ def m2_neuropathic_agents(ctx: PathwayContext) -> CardDraft | None:
             )
     opioid_too = any(ctx.is_active_med(m) for m in ctx.medications("rx_opioids"))
     gaba = any(ctx.matches("rx_gabapentinoids", (*m.codings, *m.ingredient_codings)) for m in meds)
-    steps = [
-        f"Reassess benefit now; if there is no ≥ {pct(ctx.t.partial_relief_pct)} or "
-        f"{ctx.t.partial_delta_points:g}-point improvement, plan a supervised taper.",
-    ]
+    improvement = f"≥ {pct(ctx.t.partial_relief_pct)} or {ctx.t.partial_delta_points:g}-point improvement"
+    if too_early and review is not None:
+        steps = [
+            f"Reassess benefit from {review.isoformat()} ({ctx.t.neuropathic_review_days // 7} weeks after "
+            f"starting); if then no {improvement}, plan a supervised taper.",
+        ]
+    else:
+        steps = [f"Reassess benefit now; if there is no {improvement}, plan a supervised taper."]
     if gaba and opioid_too:
         steps.append("Opioid + gabapentinoid: warn about respiratory depression and sedation; review both.")
     names = ", ".join(sorted({m.text for m in meds}))
+    contested = any(
+        ctx.matches(vs, (*m.codings, *m.ingredient_codings)) for m in meds for vs in CONTESTED_SETS
+    )
+    # gabapentinoids and antidepressants have sources for and against; other antiepileptics none for
+    verdict = "evidence is mixed" if contested else "NICE NG59 advises against antiepileptics"
     return M2.card(
         ctx,
         indicator="info",
-        summary=f"{names[:60]} for sciatica: evidence is mixed; reassess benefit, taper if no "
+        summary=f"{names[:60]} for sciatica: {verdict}; reassess benefit, taper if no "
         f"{pct(ctx.t.partial_relief_pct)} gain",
         why=why,
         gaps=gaps,
