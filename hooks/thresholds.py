@@ -70,6 +70,10 @@ class Thresholds:
     strength_decline_points: float = 1.0  # MRC grades lost between serial strength scores = progressive
     red_flag_new_pain_days: int = 84  # cancer history or immunosuppression with pain newer than this (R3)
     red_flag_finding_lead_days: int = 84  # R1/R3: recorded up to this long before the pain, part of it
+    # the current episode: a treatment this long before an onset (or, when the condition gives no
+    # onset, before its recordedDate, which often lags the symptoms by months) treated an earlier one
+    episode_onset_lead_days: int = 120
+    episode_recorded_lead_days: int = 365
     post_procedure_infection_days: int = 28  # R3: pain worsening this soon after a spinal procedure
     worsening_pain_points: float = 2.0  # R3: pain score rise over the pre-procedure baseline that counts
     # Medication cards (M3)

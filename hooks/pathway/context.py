@@ -74,6 +74,7 @@ ENDED_MED_STATUSES = ("stopped", "completed", "cancelled", "entered-in-error", "
 PENDING_ORDER_STATUSES = ("draft", "active", "on-hold")
 DEAD_ORDER_STATUSES = ("revoked", "entered-in-error")
 
+
 @dataclass(frozen=True)
 class ImagingStudy:
     """One lumbar imaging study: a completed Procedure and/or a DiagnosticReport."""
@@ -572,6 +573,50 @@ class PathwayContext:
         """Days since the earliest onset; an onset given only in words counts with its bound."""
         return self.days_since(self.duration_anchor)
 
+    # -----------------------------------------------------------------------------------------
+    # the current episode: which treatments and scores belong to it
+    # -----------------------------------------------------------------------------------------
+
+    @property
+    def episode_start(self) -> date | None:
+        """The first day of the current episode of radicular pain: the dated onset the duration counts
+        from (onset[x], else recordedDate). None when the earliest start is only bounded by an onset
+        in words ("years ago"): the episode began at some unknown time before that bound."""
+        onset, bound = self.onset, self.onset_bound
+        if bound is not None and (onset is None or bound[1] < onset):
+            return None
+        return onset
+
+    @property
+    def episode_cutoff(self) -> date | None:
+        """Treatments dated before this day belong to an earlier episode: more than
+        ``episode_onset_lead_days`` (120 days, the longest an injection's effect is followed) before
+        the episode's onset, or ``episode_recorded_lead_days`` (a year) before it when the condition
+        gives no onset and only its recordedDate dates it (a problem-list entry is often recorded
+        months after the injection or physiotherapy it led to). Within that lead a treatment still
+        counts: symptoms that begin inside an injection's follow-up are part of judging it. None (no
+        cut) when the episode start is unknown."""
+        start, c = self.episode_start, self.onset_condition
+        if start is None:
+            return None
+        recorded_only = c is not None and (c.onset is None or c.onset == c.recorded)
+        lead = self.t.episode_recorded_lead_days if recorded_only else self.t.episode_onset_lead_days
+        return start - timedelta(days=lead)
+
+    def in_episode(self, d: date | None) -> bool:
+        """A treatment dated ``d`` belongs to the current episode (an undated one is kept)."""
+        cutoff = self.episode_cutoff
+        return cutoff is None or d is None or d >= cutoff
+
+    def episode_observations(self, kind: str) -> tuple[ObservationFact, ...]:
+        """Scores of one kind dated on or after the episode start (every score when it is unknown):
+        a score from before the symptoms began does not grade them."""
+        return self.observations(kind, since=self.episode_start)
+
+    def episode_latest(self, kind: str) -> ObservationFact | None:
+        obs = self.episode_observations(kind)
+        return obs[-1] if obs else None
+
     def onset_gaps(self) -> list[str]:
         """What the record does not say about when the symptoms began, for the card to name."""
         gaps = []
@@ -640,9 +685,22 @@ class PathwayContext:
         return tuple(p for p, m in self.sessions if m is modality)
 
     @cached_property
-    def esis(self) -> tuple[ProcedureFact, ...]:
-        """Completed lumbar ESI sessions (diagnostic nerve root blocks excluded), oldest first."""
+    def all_esis(self) -> tuple[ProcedureFact, ...]:
+        """Every completed lumbar ESI session on record (diagnostic nerve root blocks excluded), oldest
+        first, whatever the episode: what the 12-month session limit counts."""
         return self._of(Modality.ESI)
+
+    @cached_property
+    def esis(self) -> tuple[ProcedureFact, ...]:
+        """The current episode's lumbar ESI sessions, oldest first: the ones the E/P/F states judge. An
+        injection more than ``esi_durability_end_days`` before the episode start (``episode_cutoff``)
+        treated an earlier episode: whether it worked then does not decide the new one."""
+        return tuple(p for p in self.all_esis if self.in_episode(p.performed))
+
+    @cached_property
+    def earlier_episode_esis(self) -> tuple[ProcedureFact, ...]:
+        """ESI sessions of an earlier episode (before ``episode_cutoff``), oldest first."""
+        return tuple(p for p in self.all_esis if not self.in_episode(p.performed))
 
     def is_blind(self, p: ProcedureFact) -> bool:
         """Coded without image guidance (62322 / legacy 62311): a blind injection."""
@@ -688,17 +746,22 @@ class PathwayContext:
         return bool(DRG.search(self._proc_text(p)))
 
     def is_lumbar_surgery(self, p: ProcedureFact) -> bool:
-        """A lumbar code (63030, 22612, 'primary lumbar microdiscectomy' ...), or a code that does not
-        name the region (laminectomy, discectomy of spine, spinal arthrodesis) with a lumbar body site
-        or lumbar text (§7.4): a cervical discectomy is not lumbar surgery."""
+        """Lumbar surgery only (§7.4). A procedure whose body site or level places it outside the lumbar
+        spine (cervical, thoracic, C1–C7, T1–T12), or whose text does so while nothing in it says
+        lumbar, is not lumbar surgery whatever its code: a cervical discectomy coded with a lumbar CPT
+        code or a generic SNOMED concept stays cervical. Otherwise a lumbar code (63030, 22612,
+        'primary lumbar microdiscectomy' ...), or a code that does not name the region (laminectomy,
+        discectomy, laminotomy, spinal arthrodesis) with a lumbar body site or lumbar text."""
+        site = " ".join([p.body_site_text or "", p.level or "", *(b.display or "" for b in p.body_site)])
+        if NON_LUMBAR_SITE.search(site) and not LUMBAR_SITE.search(site):
+            return False
+        if NON_LUMBAR_SITE.search(p.text) and not LUMBAR_SITE.search(f"{site} {p.text}"):
+            return False
         for c in (*p.codings, *p.used_codes):
             if self.matches("prior_lumbar_spine_surgery", [c]) and not self.matches(
                 "spine_surgery_site_unspecified", [c]
             ):
                 return True
-        site = " ".join([p.body_site_text or "", p.level or "", *(b.display or "" for b in p.body_site)])
-        if NON_LUMBAR_SITE.search(site) and not LUMBAR_SITE.search(site):
-            return False
         return bool(LUMBAR_SITE.search(" ".join([site, p.text, *p.notes])))
 
     @cached_property
@@ -761,9 +824,10 @@ class PathwayContext:
     def esis_in_frequency_window(self) -> tuple[ProcedureFact, ...]:
         """ESI sessions in the rolling window (today − ``esi_frequency_window_days``, today], the 12
         months the session limit ``esi_max_sessions_per_year`` counts (F8, Medicare LCDs), oldest
-        first; the pathway's F8 and the repeat-ESI order check both count these."""
+        first; the pathway's F8 and the repeat-ESI order check both count these. Every session
+        counts here, an earlier episode's too: the limit is on injections, not on episodes."""
         since = self.today - timedelta(days=self.t.esi_frequency_window_days)
-        return tuple(p for p in self.esis if p.performed and p.performed > since)
+        return tuple(p for p in self.all_esis if p.performed and p.performed > since)
 
     @cached_property
     def non_responding_esi_run(self) -> tuple[Assessment, ...]:
@@ -798,32 +862,87 @@ class PathwayContext:
         doses = [float(x) for x in MG_DOSE.findall(" ".join(filter(None, (m.text, m.dose_text))))]
         return max(doses, default=0.0) <= self.t.low_dose_aspirin_mg
 
-    def _span_days(self, start: date | None, end: date | None) -> int:
-        """Days covered from ``start`` to ``end`` (or today while still running), 0 without a start."""
-        if start is None or start > self.today:
+    def med_span(self, m: MedicationFact) -> tuple[date, date] | None:
+        """The days a prescription covers: from its start to its end (validity end, or start +
+        expected supply), or to today while it is still running. An order that has ended (completed,
+        stopped, cancelled) without an end date covers its start day only: it did not run on to today.
+        None without a start, or when it starts in the future."""
+        if m.start is None or m.start > self.today:
+            return None
+        end = m.end
+        if end is None:
+            end = m.start if m.status in ENDED_MED_STATUSES else self.today
+        return m.start, min(end, self.today)
+
+    def _episode_span_days(self, span: tuple[date, date] | None) -> int:
+        """Days of a span on or after ``episode_cutoff`` (the part of it in the current episode)."""
+        if span is None:
             return 0
-        stop = min(end or self.today, self.today)
+        start, stop = span
+        cutoff = self.episode_cutoff
+        if cutoff is not None:
+            start = max(start, cutoff)
         return max((stop - start).days + 1, 0)
 
     @cached_property
+    def episode_physiotherapy(self) -> tuple[ProcedureFact, ...]:
+        """Dated physiotherapy sessions of the current episode (``in_episode``), oldest first."""
+        return tuple(p for p in self.physiotherapy if p.performed and self.in_episode(p.performed))
+
+    @cached_property
+    def episode_analgesics(self) -> tuple[MedicationFact, ...]:
+        """Analgesic prescriptions that cover at least one day of the current episode."""
+        return tuple(m for m in self.analgesics if self._episode_span_days(self.med_span(m)) > 0)
+
+    @cached_property
+    def earlier_episode_care(self) -> tuple[ProcedureFact | MedicationFact, ...]:
+        """Physiotherapy and analgesics of an earlier episode only (on record, not counted), oldest
+        first."""
+        pt = {p.ref for p in self.episode_physiotherapy}
+        meds = {m.ref for m in self.episode_analgesics}
+        dated: list[tuple[date, ProcedureFact | MedicationFact]] = [
+            (p.performed, p) for p in self.physiotherapy if p.performed and p.ref not in pt
+        ]
+        dated += [(m.start, m) for m in self.analgesics if m.start and self.med_span(m) and m.ref not in meds]
+        return tuple(x for _, x in sorted(dated, key=lambda dx: dx[0]))
+
+    @cached_property
     def conservative_care_days(self) -> int:
-        """How long conservative care is documented (§3.1): physiotherapy from the first to the last
-        session, or an NSAID/analgesic prescription's span; the longest counts."""
+        """How long conservative care is documented in the current episode (§3.1): physiotherapy from
+        the first to the last session, or an NSAID/analgesic prescription's span (``med_span``); the
+        longest counts. Care before ``episode_cutoff`` treated an earlier episode and does not count."""
         spans: list[int] = []
-        pt = [p.performed for p in self.physiotherapy if p.performed]
+        pt = [p.performed for p in self.episode_physiotherapy if p.performed]
         if pt:
             spans.append((max(pt) - min(pt)).days + 1)
-        for m in self.analgesics:
-            spans.append(self._span_days(m.start, m.end))
+        for m in self.episode_analgesics:
+            spans.append(self._episode_span_days(self.med_span(m)))
         return max(spans, default=0)
 
     def conservative_care_facts(self) -> tuple[Fact, ...]:
         # the card names the session by what it counts as (physiotherapy) and when
         facts = [
             Fact(self.proc_label(p), p.ref, short=f"physiotherapy {self.proc_when(p)}")
-            for p in self.physiotherapy[-2:]
+            for p in self.episode_physiotherapy[-2:]
         ]
-        facts += [self.med_fact(m) for m in self.analgesics[-2:]]
+        facts += [self.med_fact(m) for m in self.episode_analgesics[-2:]]
+        earlier = self.earlier_episode_care
+        if earlier:
+            last = earlier[-1]
+            if isinstance(last, ProcedureFact):
+                what, ref = f"physiotherapy {self.proc_when(last)}", last.ref
+            else:
+                what, ref = (
+                    f"{last.text} from {last.start.isoformat() if last.start else 'undated'}",
+                    last.ref,
+                )
+            facts.append(
+                Fact(
+                    f"{what}: before this episode of leg pain began, not counted as its conservative care",
+                    ref,
+                    short=f"{what}: earlier episode, not counted",
+                )
+            )
         return tuple(facts)
 
     @property
@@ -842,9 +961,7 @@ class PathwayContext:
             if r.status in ("entered-in-error", "cancelled"):
                 continue
             coded = self.matches("imaging_lumbar_any", r.codings)
-            if not coded and not (
-                MRI.search(r.text) or SPINE_IMAGING.search(r.text)
-            ):
+            if not coded and not (MRI.search(r.text) or SPINE_IMAGING.search(r.text)):
                 continue
             studies.append(self._study_from_report(r))
         for p in self.procedures("imaging_lumbar_any"):

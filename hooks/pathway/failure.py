@@ -287,7 +287,8 @@ def _in(d: date | None, start: date, end: date) -> bool:
     return d is not None and start <= d <= end
 
 
-def _is_leg(o: ObservationFact) -> bool:
+def is_leg_score(o: ObservationFact) -> bool:
+    """A pain score whose body site (words or coded) or own name is the leg (``text.is_leg_site``)."""
     return (
         is_leg_site(o.body_site_text)
         or is_leg_site(o.text)
@@ -295,7 +296,8 @@ def _is_leg(o: ObservationFact) -> bool:
     )
 
 
-def _is_back(o: ObservationFact) -> bool:
+def is_back_score(o: ObservationFact) -> bool:
+    """A pain score whose body site (words or coded) or own name is the back (``text.is_back_site``)."""
     return (
         is_back_site(o.body_site_text)
         or is_back_site(o.text)
@@ -305,7 +307,7 @@ def _is_back(o: ObservationFact) -> bool:
 
 def prefer_leg(obs: Sequence[ObservationFact]) -> list[ObservationFact]:
     """Leg-pain scores when there are any (radicular pain), otherwise all of them."""
-    leg = [o for o in obs if _is_leg(o)]
+    leg = [o for o in obs if is_leg_score(o)]
     return leg or list(obs)
 
 
@@ -363,12 +365,12 @@ def like_baseline(obs: Sequence[ObservationFact], baseline: ObservationFact | No
     then leg-pain ones (radicular pain is the leg's), and a back-pain score only when there is
     nothing else. Each falls back to all scores.
     """
-    if baseline is None or _is_leg(baseline):
+    if baseline is None or is_leg_score(baseline):
         chosen = prefer_leg(obs)
-    elif _is_back(baseline):
-        chosen = [o for o in obs if not _is_leg(o)] or list(obs)
+    elif is_back_score(baseline):
+        chosen = [o for o in obs if not is_leg_score(o)] or list(obs)
     else:
-        chosen = [o for o in obs if not _is_leg(o) and not _is_back(o)] or prefer_leg(obs)
+        chosen = [o for o in obs if not is_leg_score(o) and not is_back_score(o)] or prefer_leg(obs)
     return sorted(chosen, key=lambda o: (o.effective or date.min, o.ref))
 
 
@@ -871,7 +873,7 @@ def _durability(
     assert procedure.performed is not None
     t0 = procedure.performed
     scores = [o for o in own_scores if o is not baseline]
-    if baseline is not None and _is_leg(baseline):
+    if baseline is not None and is_leg_score(baseline):
         scores = prefer_leg(scores)
     if modality is Modality.ESI:
         short_window = (th.esi_durability_start_days, th.esi_durability_end_days)

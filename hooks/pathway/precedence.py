@@ -194,11 +194,10 @@ def ablation_recurred(ctx: PathwayContext) -> bool:
     return a is not None and a.outcome is Outcome.RESPONDED_THEN_RECURRED
 
 
-@predicate("the latest ablation helped and was done {rfa_durable_days} or more ago")
-def ablation_worn_off(ctx: PathwayContext) -> bool:
+@predicate("the latest ablation helped", "no ablation that helped")
+def ablation_helped(ctx: PathwayContext) -> Iterable[Fact]:
     a = _ablation(ctx)
-    age = ctx.days_since(a.procedure.performed) if a else None
-    return a is not None and a.outcome is Outcome.SUCCESS and (age or 0) >= ctx.t.rfa_durable_days
+    return (ctx.proc_fact(a.procedure),) if a is not None and a.outcome in SUCCESS_OUTCOMES else ()
 
 
 @predicate("an ablation within {outcome_recall_days} with no documented outcome")
@@ -370,6 +369,16 @@ def facet_or_si_pain(ctx: PathwayContext) -> Iterable[Fact]:
     return _conditions(ctx, refractory.facet_or_si_generators(ctx))
 
 
+@predicate("leg pain at least as bad as back pain", "pain not leg-predominant")
+def leg_predominant(ctx: PathwayContext) -> Iterable[Fact]:
+    return tuple(ctx.obs_fact(o) for o in refractory.leg_predominant(ctx))
+
+
+@predicate("lumbar imaging on record", "no lumbar imaging on record")
+def imaging_on_record(ctx: PathwayContext) -> Iterable[Fact]:
+    return refractory.imaging_on_record(ctx)
+
+
 @predicate("an ablation with a card of its own", "no ablation card")
 def ablation_speaks(ctx: PathwayContext) -> bool:
     return decided(ctx, ABLATION_STATES).card is not None
@@ -499,14 +508,24 @@ ABLATION_STATES: Branch[PathwayContext] = Branch(
         Step(ab.A1, (ablation_failed,), on(_ablation, ab.a1_failed_ablation)),
         Step(ab.A1, (ablation_repeated_after_failure,), a1_repeat),
         Step(ab.A2, (ablation_recurred,), on(_ablation, ab.a2_worked_then_recurred)),
-        Step(ab.A2, (ablation_worn_off,), on(_ablation, ab.a2_worked_then_recurred)),
         Step(ab.A1, (ablation_to_record,), on(_ablation, ab.a1_record_outcome)),
     ),
 )
 
 ps, eo, rf = post_surgical, esi_outcome, refractory
-# an ablation judged A1/A2 has its own card: "block before any RFA" would contradict it
-F5_WHEN = (facet_or_si_pain, ~ablation_speaks, ~concordant_lesion, ~motor_deficit)
+# F5 is axial-predominant pain with a compressive lesion excluded on imaging: leg-predominant pain, or
+# no imaging (F4 orders the MRI), is not "facet pain mistaken for radiculopathy". An ablation judged
+# A1/A2 has its own card, and one that helped already proved the facet pathway: "block before any
+# RFA" would contradict either.
+F5_WHEN = (
+    facet_or_si_pain,
+    ~leg_predominant,
+    imaging_on_record,
+    ~ablation_speaks,
+    ~ablation_helped,
+    ~concordant_lesion,
+    ~motor_deficit,
+)
 F0, F1, F2, F8 = (eo.F0, eo.F1, eo.F2, eo.F8)
 
 PATHWAY_STATES: Branch[PathwayContext] = Branch(
@@ -618,7 +637,7 @@ PREDICATES: tuple[P, ...] = (
     ablation_failed,
     ablation_repeated_after_failure,
     ablation_recurred,
-    ablation_worn_off,
+    ablation_helped,
     ablation_to_record,
     after_lumbar_surgery,
     early_after_surgery,
@@ -647,6 +666,8 @@ PREDICATES: tuple[P, ...] = (
     esi_ordered,
     neurogenic_claudication,
     facet_or_si_pain,
+    leg_predominant,
+    imaging_on_record,
     ablation_speaks,
     concordant_lesion,
     motor_deficit,

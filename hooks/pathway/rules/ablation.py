@@ -177,7 +177,8 @@ def a2_worked_then_recurred(ctx: PathwayContext, a: Assessment) -> CardDraft:
     """A2 — RFA worked, then pain recurred: nerve regeneration, not failure.
 
     When: the latest ablation gave ≥ 50 % relief lasting ≥ 6 months and the pain came back
-      (RESPONDED_THEN_RECURRED, or an explicit success more than 6 months ago).
+      (RESPONDED_THEN_RECURRED: the assessment names the recurrence). A success with no later data,
+      or relief that still holds, is not a recurrence: no card, and never a repeat RFA.
     Then: info — a repeat RFA is reasonable (Medicare facet LCD repeat criterion). Not a failed
       ablation; not an SCS indication.
     Evidence: CMS facet LCDs; ASRA facet consensus 2020 (nerve regeneration).

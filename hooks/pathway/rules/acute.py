@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from hooks import suggestions as sx
 from hooks.cards import CardDraft, Fact
+from hooks.facts import ObservationFact
 from hooks.pathway.context import PathwayContext
 from hooks.pathway.rules.common import (
     ESI_TIMING,
@@ -19,7 +20,10 @@ from hooks.thresholds import span
 
 E1 = Rule("E1", "Acute radicular pain, tolerable", TOPIC_PATHWAY, ("nice_ng59", "acr_lbp_2021"))
 E2 = Rule(
-    "E2", "Acute radicular pain, severe or disabling", TOPIC_PATHWAY, ("nice_ng59", "acr_lbp_2021"),
+    "E2",
+    "Acute radicular pain, severe or disabling",
+    TOPIC_PATHWAY,
+    ("nice_ng59", "acr_lbp_2021"),
     indicators=WARNING,
 )
 
@@ -30,9 +34,16 @@ def is_acute(ctx: PathwayContext) -> bool:
     return d is not None and d < ctx.t.conservative_care_days
 
 
+def severity_scores(ctx: PathwayContext) -> tuple[ObservationFact | None, ObservationFact | None]:
+    """The latest pain score and ODI of the current episode (dated on or after its onset): what grades
+    acute pain. A score from before the symptoms began (an old visit for something else) does not."""
+    return ctx.episode_latest("pain"), ctx.episode_latest("odi")
+
+
 def is_severe(ctx: PathwayContext) -> bool:
-    """NRS ≥ 7 with ODI ≥ 40 — a missing score does not argue against severity, but one score must exist."""
-    pain, odi = ctx.latest_pain, ctx.latest_odi
+    """NRS ≥ 7 with ODI ≥ 40 — a missing score does not argue against severity, but one score of the
+    current episode must exist."""
+    pain, odi = severity_scores(ctx)
     if pain is None and odi is None:
         return False
     pain_severe = pain is None or (pain.value or 0) >= ctx.t.severe_pain_nrs
@@ -40,13 +51,43 @@ def is_severe(ctx: PathwayContext) -> bool:
     return pain_severe and odi_severe
 
 
+def _score_facts(ctx: PathwayContext) -> list[Fact]:
+    """The scores that graded severity (the episode's latest pain score and ODI)."""
+    return [ctx.obs_fact(o) for o in severity_scores(ctx) if o is not None]
+
+
 def _score_gaps(ctx: PathwayContext) -> list[str]:
+    pain, odi = severity_scores(ctx)
+    since = ctx.episode_start
     gaps = []
-    if ctx.latest_pain is None:
-        gaps.append("record a 0–10 leg-pain score (NRS) to grade severity")
-    if ctx.latest_odi is None:
-        gaps.append("record an Oswestry Disability Index (ODI) to grade disability")
+    for current, kind, ask in (
+        (pain, "pain", "record a 0–10 leg-pain score (NRS) to grade severity"),
+        (odi, "odi", "record an Oswestry Disability Index (ODI) to grade disability"),
+    ):
+        if current is not None:
+            continue
+        older = ctx.latest(kind)
+        if older is not None and since is not None:
+            ask += (
+                f" (the latest, {ctx.obs_label(older)}, predates this episode's onset on {since.isoformat()})"
+            )
+        gaps.append(ask)
     return gaps
+
+
+def _treatment_fact(ctx: PathwayContext) -> Fact:
+    """What the acute state rests on: no red flag, no lumbar surgery, no injection in this episode
+    (naming an earlier episode's injection, which does not decide this one)."""
+    earlier = ctx.earlier_episode_esis
+    if not earlier:
+        return Fact("no red flag, no prior lumbar surgery, no epidural injection")
+    last = ctx.session_short(earlier[-1])
+    return Fact(
+        "no red flag, no prior lumbar surgery, no epidural injection since this episode began "
+        f"({last} treated an earlier episode)",
+        earlier[-1].ref,
+        short=f"no ESI this episode; {last} was an earlier episode",
+    )
 
 
 def e1_acute_tolerable(ctx: PathwayContext) -> CardDraft:
@@ -68,8 +109,8 @@ def e1_acute_tolerable(ctx: PathwayContext) -> CardDraft:
         "or ESI yet",
         why=[
             ctx.onset_fact(),
-            *ctx.pain_facts(),
-            Fact("no red flag, no prior lumbar surgery, no epidural injection"),
+            *_score_facts(ctx),
+            _treatment_fact(ctx),
         ],
         gaps=_score_gaps(ctx),
         next_steps=[
@@ -107,7 +148,7 @@ def e2_acute_severe(ctx: PathwayContext) -> CardDraft:
         indicator="warning",
         summary=f"Severe acute radicular pain: refer to a spine specialist to be seen within "
         f"{span(ctx.t.urgent_referral_days)}",
-        why=[ctx.onset_fact(), *ctx.pain_facts(), Fact("no spine or pain specialist referral on record")],
+        why=[ctx.onset_fact(), *_score_facts(ctx), Fact("no spine or pain specialist referral on record")],
         gaps=_score_gaps(ctx),
         next_steps=[
             f"Refer to a spine specialist to be seen within {span(ctx.t.urgent_referral_days)}.",

@@ -7,13 +7,16 @@ referral where fusion may be appropriate (S4 also applies before any surgery, de
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 from hooks import suggestions as sx
 from hooks.cards import CardDraft, Fact
-from hooks.facts import ConditionFact
+from hooks.facts import ConditionFact, ObservationFact
 from hooks.pathway.context import PathwayContext
+from hooks.pathway.failure import is_leg_score, prefer_leg
 from hooks.pathway.rules.common import FUSION, NEUROPATHIC_AGENTS, SCS_SELECTION, TOPIC_PATHWAY, Rule
+from hooks.pathway.rules.refractory import site_unspecified
 from hooks.rule import INFO_OR_WARNING, WARNING
 from hooks.text import FIBROSIS, INSTABILITY, RECURRENCE, finding_of
 from hooks.thresholds import pct
@@ -66,9 +69,16 @@ def early_postoperative(ctx: PathwayContext) -> bool:
     return when is not None and 0 <= (ctx.today - when).days <= ctx.t.chronic_days
 
 
+def radicular_scores(scores: Sequence[ObservationFact]) -> list[ObservationFact]:
+    """The scores that speak for radicular pain: leg-pain scores when there are any
+    (``failure.prefer_leg``), else those that name no site at all. A back or wound score alone is
+    not radicular pain (incisional pain after an operation is expected)."""
+    return [o for o in prefer_leg(scores) if is_leg_score(o) or site_unspecified(o)]
+
+
 def pain_since_surgery(ctx: PathwayContext) -> list[Fact]:
-    """What shows radicular pain after the operation: a radicular diagnosis dated after it, or a pain
-    score of at least 4/10 recorded after it."""
+    """What shows radicular pain after the operation: a radicular diagnosis dated after it, or a
+    leg-pain (or site-unspecified) score of at least 4/10 recorded after it."""
     when = surgery_date(ctx)
     if when is None:
         return []
@@ -77,9 +87,14 @@ def pain_since_surgery(ctx: PathwayContext) -> list[Fact]:
         for c in ctx.gate_conditions
         if (c.onset or c.recorded or date.min) > when
     ]
-    scores = [o for o in ctx.observations("pain", since=when + timedelta(days=1)) if (o.value or 0) >= 4]
+    scores = [o for o in radicular_scores(_scores_since(ctx)) if (o.value or 0) >= 4]
     facts += [ctx.obs_fact(o, "after surgery: ") for o in scores[-1:]]
     return facts
+
+
+def _scores_since(ctx: PathwayContext) -> tuple[ObservationFact, ...]:
+    when = surgery_date(ctx)
+    return ctx.observations("pain", since=when + timedelta(days=1)) if when else ()
 
 
 def s0_early_after_surgery(ctx: PathwayContext) -> CardDraft | None:
@@ -100,8 +115,13 @@ def s0_early_after_surgery(ctx: PathwayContext) -> CardDraft | None:
     gaps = []
     if not since:
         gaps.append(
-            "no pain score or new diagnosis since the operation: is the leg pain new, recurrent or the "
-            "pre-operative pain settling?"
+            (
+                "no leg-pain score of 4/10 or more since the operation (a back or wound score alone is not "
+                "radicular pain)"
+                if _scores_since(ctx)
+                else "no pain score or new diagnosis since the operation"
+            )
+            + ": is the leg pain new, recurrent or the pre-operative pain settling?"
         )
     return S0.card(
         ctx,

@@ -8,10 +8,14 @@ care and SCS evaluation.
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 from hooks import suggestions as sx
 from hooks.cards import CardDraft, Fact
+from hooks.facts import ObservationFact
 from hooks.pathway.context import FAILED_OUTCOMES, PathwayContext
-from hooks.pathway.failure import Assessment
+from hooks.pathway.failure import Assessment, latest_score
 from hooks.pathway.rules.common import (
     DISCOGRAPHY,
     ESI_STENOSIS,
@@ -26,6 +30,7 @@ from hooks.pathway.rules.common import (
 from hooks.pathway.rules.esi_outcome import scores_once
 from hooks.pathway.rules.mimics import mimic_facts, mimic_step, mimics_found
 from hooks.rule import INFO_OR_WARNING
+from hooks.text import is_back_site, is_leg_site
 from hooks.thresholds import pct, span
 
 F3 = Rule(
@@ -76,6 +81,54 @@ def neurogenic_claudication(ctx: PathwayContext) -> tuple:
 
 def facet_or_si_generators(ctx: PathwayContext) -> tuple:
     return ctx.conditions("facet_mediated_pain", "sacroiliac_joint_pain")
+
+
+# Where facet and SI-joint pain refers to: a score sited there alone is not leg pain for F5 (decision
+# model F5: axial-predominant pain, not below the knee).
+_BUTTOCK = re.compile(r"\b(?:buttocks?|gluteal)\b", re.IGNORECASE)
+
+
+def _texts(o: ObservationFact) -> tuple[str, ...]:
+    """What names a score's site: its body site (words and codes) and its own name."""
+    return tuple(t for t in (o.body_site_text, *(c.display for c in o.body_site), o.text) if t)
+
+
+def site_unspecified(o: ObservationFact) -> bool:
+    """A pain score with no body site (neither coded nor in words) whose own name names neither the
+    leg nor the back ("Pain severity 0-10")."""
+    return not o.body_site_text and not o.body_site and not is_leg_site(o.text) and not is_back_site(o.text)
+
+
+def _leg_below_buttock(o: ObservationFact) -> bool:
+    return any(is_leg_site(_BUTTOCK.sub(" ", t)) for t in _texts(o))
+
+
+def _back_score(o: ObservationFact) -> bool:
+    return any(is_back_site(t) for t in _texts(o)) and not _leg_below_buttock(o)
+
+
+def leg_predominant(ctx: PathwayContext) -> tuple[ObservationFact, ...]:
+    """Leg pain at least as bad as the back pain since the latest image-guided ESI's baseline: the
+    latest leg score (a buttock alone is where facet and SI pain refer) ≥ the latest back score
+    (``text.is_back_site``), or leg scores and no back score. Scores that name neither say nothing
+    either way. Returns the scores compared; empty when the pain is not leg-predominant."""
+    guided = ctx.image_guided_assessments
+    t0 = guided[-1].procedure.performed if guided else None
+    since = t0 - timedelta(days=ctx.t.baseline_lookback_days) if t0 is not None else None
+    scores = ctx.observations("pain", since=since)
+    leg = latest_score([o for o in scores if _leg_below_buttock(o)])
+    if leg is None:
+        return ()
+    back = latest_score([o for o in scores if _back_score(o)])
+    if back is None:
+        return (leg,)
+    return (leg, back) if (leg.value or 0) >= (back.value or 0) else ()
+
+
+def imaging_on_record(ctx: PathwayContext) -> tuple[Fact, ...]:
+    """The lumbar imaging the concordance is read from (none: a compressive lesion is not excluded)."""
+    study = ctx.concordance.study
+    return (study.fact(),) if study is not None else ()
 
 
 def mimics(ctx: PathwayContext) -> tuple:
@@ -282,8 +335,9 @@ def f4_uncertain_diagnosis(ctx: PathwayContext) -> CardDraft:
 def f5_facet_or_si(ctx: PathwayContext) -> CardDraft:
     """F5 — failed ESI; the pain is actually facet- or SI-joint-mediated.
 
-    When: a failed image-guided ESI, a facet arthropathy or SI-joint pain diagnosis, no concordant
-      compressive lesion and no motor deficit.
+    When: a failed image-guided ESI, a facet arthropathy or SI-joint pain diagnosis, pain that is not
+      leg-predominant (no leg score at or above the back score), lumbar imaging on record with no
+      concordant compressive lesion, no ablation card or ablation that helped, and no motor deficit.
     Then: re-evaluate; diagnostic medial branch blocks (or SI blocks); RFA only after a positive
       diagnostic block. Warning if an ESI or RFA order is pending, else info.
     Evidence: NICE NG59 (RFA only after a positive diagnostic block); ASRA-led facet consensus 2020;

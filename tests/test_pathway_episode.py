@@ -1,0 +1,279 @@
+"""The current episode: treatments, scores and operations that decide the pathway state.
+
+An injection, physiotherapy course or pain score from an earlier episode of sciatica must not decide
+the state of a new one; an ended prescription does not run on to today; and only lumbar surgery
+opens the post-surgical branch, whatever generic code the operation carries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from pathway_builders import (
+    TERM,
+    ago,
+    card_of,
+    codes_of,
+    cond,
+    context,
+    med,
+    obs,
+    proc,
+    radic,
+    refs_of,
+    run,
+    states,
+)
+
+from hooks.orders import evaluate_orders
+from hooks.pathway.failure import Outcome
+from hooks.terminology import Coding
+from tests.orders_builders import RADICULOPATHY, history, inp, sr
+from tests.orders_builders import cond as order_cond
+from tests.orders_builders import obs as order_obs
+
+# what acute sciatica never gets: imaging, injections, EMG/NCS, a diagnostic nerve-root block
+WORK_UP = {"72148", "72149", "72158", "62322", "62323", "64483", "64484", "95907", "95910", "95913"}
+
+
+def text_of(card: Any) -> str:
+    return " ".join([card.summary, *(f.text for f in card.why), *card.next_steps, *card.gaps])
+
+
+# ---------------------------------------------------------------------------------------------
+# A. injections of an earlier episode
+# ---------------------------------------------------------------------------------------------
+
+
+def new_sciatica_after_old_esi(relief_after: float) -> list[Any]:
+    """Sciatica that began 15 days ago; a TFESI five years ago for an earlier episode (pain 8 before,
+    ``relief_after`` four weeks after) and pain 5/10 now."""
+    return [
+        cond("radic-new", "lumbar_radiculopathy_conditions", "M54.17", onset=15),
+        proc("old-esi", "esi_transforaminal_lumbar", "64483", days=1830, level="L4-L5"),
+        obs("old-base", "pain", 8, 1835),
+        obs("old-follow", "pain", relief_after, 1800),
+        obs("now", "pain", 5, 1),
+    ]
+
+
+def test_a_failed_esi_of_an_earlier_episode_does_not_make_new_sciatica_refractory() -> None:
+    cards = run(*new_sciatica_after_old_esi(8))
+    assert states(cards) == ["E1"]
+    c = card_of(cards, "E1")
+    assert c.indicator == "info"
+    assert not codes_of(c) & WORK_UP
+    assert "Procedure/old-esi" in refs_of(c)
+    assert "no epidural injection since this episode began" in text_of(c)
+    assert "treated an earlier episode" in text_of(c)
+
+
+def test_a_successful_esi_of_an_earlier_episode_is_no_repeat_esi_advice_for_new_sciatica() -> None:
+    cards = run(*new_sciatica_after_old_esi(2))
+    assert states(cards) == ["E1"]
+    assert not codes_of(card_of(cards, "E1")) & WORK_UP
+
+
+def test_an_esi_before_a_later_recorded_problem_list_entry_still_counts() -> None:
+    """A problem-list entry recorded (no onset) three weeks ago, after the injection it led to seven
+    weeks before that: the injection belongs to this episode and the ESI steps judge it."""
+    radicular = cond("radic-late", "lumbar_radiculopathy_conditions", "M54.17", onset=None, recorded=21)
+    esi = proc("esi", "esi_transforaminal_lumbar", "64483", days=70, level="L5-S1")
+    ctx = context(radicular, esi)
+    assert ctx.esis == (esi,)
+    cards = run(radicular, esi, obs("p", "pain", 6, 2), outcomes={"Procedure/esi": Outcome.FAILED})
+    assert states(cards) and states(cards)[0] not in ("E1", "E2", "P1", "P2")
+
+
+@pytest.mark.parametrize(("esi_days", "in_episode"), [(200, True), (380, True), (400, False)])
+def test_a_record_date_without_an_onset_keeps_a_year_of_treatment(esi_days: int, in_episode: bool) -> None:
+    """No onset, recorded 20 days ago (or an onset that only repeats the record's date, as a FHIR
+    Condition without onset[x] reads): a problem-list entry often lags the symptoms by months, so
+    injections up to a year before the record are of this episode. With an onset of its own 20 days
+    ago, any of them (more than 120 days before it) is of an earlier episode."""
+    esi = proc("esi", "esi_transforaminal_lumbar", "64483", days=esi_days)
+    for recorded_only in (
+        cond("radic", "lumbar_radiculopathy_conditions", "M54.17", onset=None, recorded=20),
+        cond("radic", "lumbar_radiculopathy_conditions", "M54.17", onset=20, recorded=20),
+    ):
+        assert (context(recorded_only, esi).esis == (esi,)) is in_episode
+    onset = cond("radic", "lumbar_radiculopathy_conditions", "M54.17", onset=20, recorded=5)
+    assert context(onset, esi).esis == ()
+
+
+def test_the_session_limit_still_counts_an_earlier_episode_s_injections() -> None:
+    esis = [proc(f"esi-{d}", "esi_transforaminal_lumbar", "64483", days=d) for d in (330, 290, 250)]
+    ctx = context(radic(20), *esis)
+    assert ctx.esis == ()  # more than 120 days before the onset: an earlier episode
+    assert ctx.earlier_episode_esis == tuple(esis)
+    assert len(ctx.esis_in_frequency_window) == 3
+
+
+def test_an_onset_known_only_in_words_cuts_no_injection_off() -> None:
+    """ "Years ago": the episode began at some unknown time before the bound, so an old injection
+    may be of it."""
+    radicular = replace(radic(10), onset=None, onset_unread="years ago", recorded=ago(10))
+    esi = proc("esi", "esi_transforaminal_lumbar", "64483", days=900)
+    ctx = context(radicular, esi)
+    assert ctx.esis == (esi,)
+
+
+# ---------------------------------------------------------------------------------------------
+# B. cervical spine surgery is not lumbar surgery
+# ---------------------------------------------------------------------------------------------
+
+
+def cervical(p: Any, *, level: str | None = "C5-C6") -> Any:
+    return replace(p, body_site_text="Cervical spine", level=level)
+
+
+def test_a_cervical_discectomy_coded_89355001_does_not_open_the_post_surgical_branch() -> None:
+    acdf = cervical(
+        proc("acdf", "prior_lumbar_spine_surgery", "89355001", days=1800, text="Anterior cervical discectomy")
+    )
+    ctx = context(radic(20), acdf)
+    assert not ctx.is_lumbar_surgery(acdf) and not ctx.post_surgical
+    cards = run(radic(20), acdf, obs("p", "pain", 4, 1))
+    assert states(cards) == ["E1"]
+    assert not codes_of(cards[0]) & WORK_UP
+
+
+def test_a_cervical_laminotomy_40_days_ago_is_no_early_post_operative_warning() -> None:
+    lam = cervical(
+        proc(
+            "lam", "prior_lumbar_spine_surgery", "282191000", days=40, text="Laminotomy for decompression C6"
+        ),
+        level=None,
+    )
+    cards = run(radic(20), lam, obs("p", "pain", 4, 1))
+    assert states(cards) == ["E1"]
+    assert "S0" not in states(cards)
+
+
+def test_cervical_text_alone_keeps_a_generic_code_out_of_the_lumbar_branch() -> None:
+    acdf = proc(
+        "acdf", "prior_lumbar_spine_surgery", "89355001", days=1800, text="Discectomy C5-C6, anterior"
+    )
+    assert not context(radic(20), acdf).post_surgical
+
+
+def test_a_lumbar_cpt_code_with_a_cervical_body_site_is_not_lumbar_surgery() -> None:
+    p = cervical(proc("lam", "prior_lumbar_spine_surgery", "63030", days=400))
+    assert not context(radic(20), p).is_lumbar_surgery(p)
+
+
+def test_a_cervical_body_site_coding_keeps_a_generic_code_out() -> None:
+    site = Coding("http://snomed.info/sct", "122494005", "Cervical spine structure")
+    p = replace(proc("acdf", "prior_lumbar_spine_surgery", "89355001", days=1800), body_site=(site,))
+    assert not context(radic(20), p).post_surgical
+
+
+def test_the_generic_discectomy_and_laminotomy_codes_need_a_lumbar_site() -> None:
+    for code in ("89355001", "282191000"):
+        coding = TERM.coding("prior_lumbar_spine_surgery", code)
+        assert TERM.match("spine_surgery_site_unspecified", [coding]) is not None
+        bare = proc("op", "prior_lumbar_spine_surgery", code, days=400)
+        assert not context(radic(20), bare).post_surgical
+        lumbar = replace(bare, body_site_text="Lumbar spine", level="L4-L5")
+        assert context(radic(20), lumbar).post_surgical
+
+
+def test_a_lumbar_discectomy_still_opens_the_post_surgical_branch() -> None:
+    p = replace(
+        proc("mld", "prior_lumbar_spine_surgery", "89355001", days=1800, text="Microdiscectomy L4-5"),
+        body_site_text="Lumbar spine",
+    )
+    cards = run(radic(20), p, obs("p", "pain", 4, 1))
+    assert states(cards) == ["S1"]
+
+
+# ---------------------------------------------------------------------------------------------
+# C. severity is graded on this episode's scores
+# ---------------------------------------------------------------------------------------------
+
+
+def test_two_year_old_severe_scores_do_not_make_acute_sciatica_severe() -> None:
+    cards = run(radic(20), obs("old-pain", "pain", 8, 730), obs("old-odi", "odi", 50, 730))
+    assert states(cards) == ["E1"]
+    c = card_of(cards, "E1")
+    assert not {"Observation/old-pain", "Observation/old-odi"} & refs_of(c)
+    assert any("pain 8/10 on" in g and "predates this episode" in g for g in c.gaps)
+
+
+def test_an_old_odi_is_not_shown_as_grading_todays_severe_pain() -> None:
+    cards = run(radic(20), obs("now", "pain", 8, 1), obs("old-odi", "odi", 50, 730))
+    c = card_of(cards, "E2")  # severe pain now; no ODI of this episode does not argue against it
+    assert "Observation/now" in refs_of(c)
+    assert "Observation/old-odi" not in refs_of(c)
+    assert any("ODI 50 % on" in g and "predates this episode" in g for g in c.gaps)
+
+
+def test_severe_scores_of_this_episode_still_refer_within_2_weeks() -> None:
+    cards = run(radic(20), obs("p", "pain", 8, 2), obs("o", "odi", 50, 2))
+    c = card_of(cards, "E2")
+    assert c.indicator == "warning"
+    assert {"Observation/p", "Observation/o"} <= refs_of(c)
+
+
+def test_an_early_esi_order_is_not_excused_by_old_severe_scores() -> None:
+    facts = [order_cond("rad", RADICULOPATHY, 20), order_obs("old", "pain", 8, 730)]
+    cards = evaluate_orders(inp("order-sign", [sr("esi1", "64483")], history(*facts)))
+    assert [c.rule_id for c in cards] == ["order.esi-too-early"]
+
+
+# ---------------------------------------------------------------------------------------------
+# D. weeks of conservative care in this episode
+# ---------------------------------------------------------------------------------------------
+
+
+def test_physiotherapy_years_before_the_episode_is_not_its_conservative_care() -> None:
+    old_pt = [
+        proc("pt-1", "physical_therapy", "97161", days=1100),
+        proc("pt-2", "physical_therapy", "97110", days=1050),
+    ]
+    ctx = context(radic(50), *old_pt)
+    assert ctx.conservative_care_days == 0 and not ctx.conservative_care_complete
+    c = card_of(run(radic(50), *old_pt, obs("p", "pain", 6, 2)), "P1")
+    assert "conservative care documented for 0 week(s)" in text_of(c)
+    assert any("earlier episode" in (f.short or "") and f.ref == "Procedure/pt-2" for f in c.why)
+
+
+def test_a_completed_nsaid_order_without_an_end_covers_its_start_only() -> None:
+    ctx = context(radic(60), med("nsaid", "rx_nsaids", start=60, status="completed"))
+    assert ctx.conservative_care_days == 1 and not ctx.conservative_care_complete
+
+
+def test_a_stopped_nsaid_order_without_an_end_does_not_run_to_today() -> None:
+    ctx = context(radic(60), med("nsaid", "rx_nsaids", start=58, status="stopped"))
+    assert ctx.conservative_care_days == 1
+    c = card_of(
+        run(radic(60), med("nsaid", "rx_nsaids", start=58, status="stopped"), obs("p", "pain", 6, 2)), "P1"
+    )
+    assert "conservative care documented for 0 week(s)" in text_of(c)
+
+
+def test_an_ended_nsaid_with_an_end_date_counts_its_whole_course() -> None:
+    ctx = context(radic(60), med("nsaid", "rx_nsaids", start=58, end=8, status="completed"))
+    assert ctx.conservative_care_days == 51 and ctx.conservative_care_complete
+
+
+def test_a_running_nsaid_still_counts_to_today() -> None:
+    ctx = context(radic(60), med("nsaid", "rx_nsaids", start=50))
+    assert ctx.conservative_care_days == 51
+
+
+def test_physiotherapy_weeks_before_a_later_recorded_onset_still_counts() -> None:
+    """Within the episode's lead (120 days) care recorded before the problem-list entry counts."""
+    radicular = cond("radic-late", "lumbar_radiculopathy_conditions", "M54.17", onset=None, recorded=45)
+    pt = [
+        proc("pt-1", "physical_therapy", "97161", days=100),
+        proc("pt-2", "physical_therapy", "97110", days=50),
+    ]
+    assert context(radicular, *pt).conservative_care_days == 51
+
+
+def test_a_long_running_nsaid_counts_only_from_the_episode_lead() -> None:
+    ctx = context(radic(50), med("nsaid", "rx_nsaids", start=2000, end=40, status="completed"))
+    assert ctx.conservative_care_days == (50 + 120) - 40 + 1
