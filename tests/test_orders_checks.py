@@ -225,14 +225,15 @@ def test_esi_after_a_successful_esi_draws_no_objection() -> None:
     assert "order.esi-repeat" not in rules(cards)
 
 
-def test_fourth_esi_in_twelve_months_is_intercepted() -> None:
+def test_fifth_esi_in_twelve_months_is_intercepted() -> None:
+    """Up to 4 sessions per region in 12 months are allowed (Medicare ESI LCDs): the fifth is intercepted."""
     facts = [cond("rad", RADICULOPATHY, 400)]
-    facts += [proc(f"e{i}", "62323", d, outcome=SUCCESSFUL) for i, d in enumerate((300, 200, 100))]
-    c = one(run("order-sign", [sr("esi4", "62323")], *facts), "order.esi-repeat")
-    assert "session 4" in c.summary
-    assert {"Procedure/e0", "Procedure/e1", "Procedure/e2"} <= {f.ref for f in c.why}
-    # the third session is within the limit
-    assert "order.esi-repeat" not in rules(run("order-sign", [sr("esi4", "62323")], *facts[:3]))
+    facts += [proc(f"e{i}", "62323", d, outcome=SUCCESSFUL) for i, d in enumerate((330, 250, 170, 90))]
+    c = one(run("order-sign", [sr("esi5", "62323")], *facts), "order.esi-repeat")
+    assert "session 5" in c.summary
+    assert {"Procedure/e0", "Procedure/e1", "Procedure/e2", "Procedure/e3"} <= {f.ref for f in c.why}
+    # the fourth session is within the limit
+    assert "order.esi-repeat" not in rules(run("order-sign", [sr("esi5", "62323")], *facts[:4]))
 
 
 @pytest.mark.parametrize("hook", HOOKS)

@@ -12,6 +12,14 @@ on that order are dropped; the emergency pathway is the only advice about it.
 Missing data is never an all-clear: when a check that applies to an order stayed silent and an
 optional part of the history it reads (``NEEDS``) could not be fetched, the order gets one info card
 (``order.not-fully-checked``) naming the data and what to review before signing.
+
+Codes are read as EHRs send them: CPT by its OID, or with modifiers ("64483-LT"), is matched as the
+plain CPT code. A procedure order with no recognised code whose text names a lumbar spine procedure is
+read from its words as the pathway reads uncoded procedures (an epidural steroid injection, facet or SI
+joint ablation, diagnostic block, stimulator trial) and judged as that procedure; any other spine
+procedure named only in words (fusion, permanent stimulator, pump ...) cannot be judged. Either way the
+order also gets the ``order.not-fully-checked`` card saying its code was not recognised, with the
+active red flags if any: an unrecognised code never reads as an all-clear.
 """
 
 from __future__ import annotations
@@ -36,7 +44,7 @@ from hooks.orders.checks import (
     rfa,
 )
 from hooks.orders.common import NOT_CHECKED, OrderCheck, card
-from hooks.orders.context import OrderContext
+from hooks.orders.context import OrderContext, TextReading
 from hooks.registry import expand_keys
 
 # Most urgent first: red-flag interception, the bleeding-risk safety check, then imaging, injections,
@@ -82,29 +90,62 @@ def evaluate_orders(inp: EvaluationInput) -> list[CardDraft]:
 
 
 def _not_fully_checked(ctx: OrderContext, order: DraftOrder, found: list[CardDraft]) -> CardDraft | None:
-    """One info card when checks that apply to this order stayed silent without data they read."""
+    """One info card when checks that apply to this order stayed silent without data they read, or
+    when the order has no recognised code but its text names a spine procedure (``ctx.reading``)."""
     missing = ctx.history.unavailable
-    if not missing:
-        return None
     fired = {c.rule_id for c in found}
     silent: list[tuple[OrderCheck, list[str]]] = []
     for check in CHECKS:
         keys = [k for k in expand_keys(check.needs) if k in missing]
         if keys and not fired & set(check.rule_ids) and check.applies(ctx, order):
             silent.append((check, keys))
-    if not silent:
+    reading = ctx.reading(order)
+    if not silent and reading is None:
         return None
     keys = sorted({k for _, ks in silent for k in ks})
-    evidence = tuple(dict.fromkeys(e for check, _ in silent for e in check.evidence))
+    evidence = tuple(dict.fromkeys(e for check, _ in silent for e in check.evidence)) or NOT_CHECKED.evidence
+    why = [Fact(f"the patient's {k} could not be read ({missing[k]})") for k in keys]
+    steps = [f"Before signing, review {check.checks_what} in the record." for check, _ in silent]
+    if reading is None:
+        summary = f"Not fully checked: the patient's {', '.join(keys)} could not be read"
+    else:
+        summary = _uncoded(ctx, order, reading, why, steps)
     return card(
         RULE_NOT_CHECKED, "Order not fully checked: data unavailable", order,
         indicator="info",
-        summary=f"Not fully checked: the patient's {', '.join(keys)} could not be read",
-        why=tuple(Fact(f"the patient's {k} could not be read ({missing[k]})") for k in keys),
-        next_steps=tuple(f"Before signing, review {check.checks_what} in the record." for check, _ in silent),
+        summary=summary,
+        why=tuple(why),
+        next_steps=tuple(steps),
         evidence=evidence,
         gaps=ctx.unavailable_gaps(*keys),
     )  # fmt: skip
+
+
+def _uncoded(
+    ctx: OrderContext, order: DraftOrder, reading: TextReading, why: list[Fact], steps: list[str]
+) -> str:
+    """What the card says of an order with no recognised code whose text names a spine procedure: the
+    checks could judge it only by its words (or not at all), so it is never cleared silently."""
+    sent = ", ".join(f"{c.code} ({c.system})" for c in order.codings if c != reading.coding) or "no code"
+    ref = order.ref or None
+    why.insert(0, Fact(f"the draft order's code is not one the service recognises: {sent}", ref))
+    if reading.coding is not None:
+        why.insert(1, Fact(f"read from its text as a {reading.what}; the checks for it were applied"))
+        summary = f"Not fully checked: no recognised procedure code; read from its text as a {reading.what}"
+    else:
+        summary = "Not fully checked: no recognised procedure code for this spine procedure"
+    flags = ctx.emergency_flags
+    for flag in flags:
+        why.extend(flag.facts)
+    steps.insert(0, "Code the order with its CPT procedure code so every check applies to it.")
+    if flags:
+        labels = ", ".join(f.label for f in flags)
+        steps.insert(1, f"Red flag active ({labels}): elective spine procedures wait until it is treated.")
+    steps.append(
+        "Before signing, review the red flags, anticoagulant or antiplatelet therapy, and earlier "
+        "procedures and their results in the record."
+    )
+    return summary[:139]
 
 
 __all__ = ["CHECKS", "RULE_IDS", "evaluate_orders"]

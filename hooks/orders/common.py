@@ -81,6 +81,15 @@ class OrderCheck:
             hit = ctx.term.matches_any(self.applies_to, order.all_codings)
         if hit is None:
             return ()
+        reading = ctx.reading(order)
+        if reading is not None and reading.coding is not None and hit.code == reading.coding.code:
+            return (
+                Fact(
+                    f"the draft order is one this check judges: read from its text as a {reading.what} "
+                    "(its code is not recognised)",
+                    order.ref or None,
+                ),
+            )
         coded = f"{hit.code} {hit.display}" if hit.display else hit.code
         return (Fact(f"the draft order is one this check judges: {coded}", order.ref or None),)
 

@@ -11,8 +11,9 @@ this hook, value-set membership of a drafted drug, the session's other orders. T
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cached_property
 
@@ -20,15 +21,73 @@ from hooks.cards import Fact
 from hooks.evaluation import EvaluationInput
 from hooks.facts import ConditionFact, DraftOrder, ObservationFact, PatientHistory, ProcedureFact
 from hooks.pathway.context import PathwayContext
-from hooks.pathway.failure import Assessment, Modality, Outcome
+from hooks.pathway.failure import Assessment, Modality, Outcome, classify_modality
 from hooks.registry import expand_keys
 from hooks.rule import unread_gap
 from hooks.terminology import Coding, Member, Terminology
-from hooks.text import names
+from hooks.text import CERVICAL_THORACIC, LUMBAR_SITE, names
 from hooks.thresholds import Thresholds
 
 FAILED = (Outcome.FAILED, Outcome.SHORT_LIVED, Outcome.PARTIAL, Outcome.PROBABLE_FAILED)
 POSITIVE = (Outcome.SUCCESS, Outcome.RESPONDER, Outcome.RESPONDED_THEN_RECURRED)
+
+# CPT as EHRs also send it: by its HL7 OID instead of the URI the value sets use.
+CPT_OID = "urn:oid:2.16.840.1.113883.6.12"
+# A CPT code with modifiers appended ("64483-LT", "64483-50", "64483 RT KX"): the code is the first 5.
+_CPT_WITH_MODIFIERS = re.compile(r"^\s*([0-9]{4}[0-9A-Z])(?:\s*[-\s]\s*[0-9A-Z]{2})+\s*$", re.IGNORECASE)
+# Words that name a spine procedure by themselves, and words that do with a spinal site ("lumbar
+# fusion", "L4-5 decompression"): an order with no recognised code so named is not cleared silently.
+_SPINE_PROCEDURE = re.compile(
+    r"epidural|transforaminal|interlaminar|caudal|facet|medial branch|sacroiliac|spinal cord stimulat|"
+    r"dorsal root ganglion|\b(?:scs|drg|esi|tfesi|ilesi|snrb|mbb|rfa)\b|intrathecal|discogra|kyphoplasty|"
+    r"vertebroplasty|nerve root block",
+    re.IGNORECASE,
+)
+_PROCEDURE_WORD = re.compile(
+    r"fusion|arthrodesis|discectomy|laminectomy|laminotomy|decompression|foraminotomy|radiofrequency|"
+    r"ablation|neurotomy|stimulat|pump|injection|block",
+    re.IGNORECASE,
+)
+_SPINAL_SITE = re.compile(r"spin|vertebra|\bdisc\b", re.IGNORECASE)
+# Which order a procedure read from the text stands for, within its kind (the value set whose first
+# member is the code the checks then judge it by).
+_TRANSFORAMINAL = re.compile(r"transforaminal|tfesi|nerve root|\bsnrb\b", re.IGNORECASE)
+_SACROILIAC = re.compile(r"sacroiliac|\bsij?\b", re.IGNORECASE)
+_NERVE_ROOT = re.compile(r"nerve root|\bsnrb\b", re.IGNORECASE)
+_READ_AS: dict[Modality, str] = {
+    Modality.ESI: "lumbar epidural steroid injection",
+    Modality.RFA: "facet or sacroiliac joint radiofrequency ablation",
+    Modality.DIAGNOSTIC_BLOCK: "diagnostic spinal block",
+    Modality.SCS_TRIAL: "spinal cord stimulator trial",
+}
+
+
+@dataclass(frozen=True)
+class TextReading:
+    """A procedure order with no recognised code, read from its words (``OrderContext.reading``).
+
+    ``what`` how the card names the procedure; ``coding`` the code the checks judge it by (a value
+    set's first member), None when the words name a spine procedure the service cannot place."""
+
+    what: str
+    coding: Coding | None
+
+
+@dataclass(frozen=True)
+class Course:
+    """How long the patient has had this complaint (``OrderContext.course``): from the earliest
+    onset of the radicular conditions, or from the first lumbar treatment for it (epidural injection,
+    physiotherapy, lumbar surgery) when that is earlier. ``facts`` say what it was read from."""
+
+    start: date
+    days: int
+    facts: tuple[Fact, ...]
+    from_treatment: bool
+
+    @property
+    def since(self) -> str:
+        """How a card's summary names the start: "after onset" or "after the first treatment"."""
+        return "after the first lumbar treatment" if self.from_treatment else "after onset"
 
 
 @dataclass(frozen=True)
@@ -43,6 +102,10 @@ class RedFlag:
     def emergency(self) -> bool:
         """Pre-empts elective care (R1, progressive R2, R3). A stable deficit is urgent, not emergency."""
         return self.kind != "motor_stable"
+
+
+def _performed(p: ProcedureFact) -> date:
+    return p.performed or date.max
 
 
 @dataclass
@@ -66,10 +129,89 @@ class OrderContext:
     def history(self) -> PatientHistory:
         return self.inp.history
 
-    @property
+    @cached_property
     def orders(self) -> tuple[DraftOrder, ...]:
-        """Every draft order of the call, read at the service boundary (``cds_service.draft_orders``)."""
-        return self.inp.draft_orders
+        """Every draft order of the call, read at the service boundary (``cds_service.draft_orders``),
+        with the codes the checks match (``_coded``): CPT sent by its OID or with modifiers as the
+        plain CPT code, and a procedure named only in words as the code it reads as."""
+        return tuple(self._coded(o) for o in self.inp.draft_orders)
+
+    @cached_property
+    def cpt_system(self) -> str:
+        """The CPT system URI as the shipped value sets spell it (no URI is written in the checks)."""
+        return self.term.first("esi_lumbar_all").system
+
+    def _plain(self, c: Coding) -> Coding | None:
+        """The coding as the value sets hold it, when it differs: CPT by OID → the CPT URI; a CPT code
+        with modifiers → the code alone."""
+        system = self.cpt_system if c.system.strip().lower() == CPT_OID else c.system
+        code = c.code
+        if system == self.cpt_system:
+            m = _CPT_WITH_MODIFIERS.match(code)
+            code = m.group(1).upper() if m else code.strip()
+        if (system, code) == (c.system, c.code):
+            return None
+        return Coding(system, code, c.display)
+
+    def _coded(self, order: DraftOrder) -> DraftOrder:
+        extra = tuple(p for c in order.codings if (p := self._plain(c)) is not None)
+        out = replace(order, codings=(*order.codings, *extra)) if extra else order
+        if not out.is_procedure_order or any(self.term.is_known(c.system, c.code) for c in out.all_codings):
+            return out
+        reading = self._read_text(out)
+        if reading is None:
+            return out
+        if reading.coding is not None:
+            out = replace(out, codings=(*out.codings, reading.coding))
+        self._read[id(out)] = reading
+        return out
+
+    @cached_property
+    def _read(self) -> dict[int, TextReading]:
+        return {}
+
+    def reading(self, order: DraftOrder) -> TextReading | None:
+        """How an order with no recognised code was read from its text, or None (coded, or not a
+        spine procedure). Its checks judge it by ``reading.coding``; the order's "not fully checked"
+        card says that the code was missing."""
+        return self._read.get(id(order))
+
+    def _read_text(self, order: DraftOrder) -> TextReading | None:
+        """A lumbar spine procedure named in words (the pathway's reading of uncoded procedures,
+        ``failure.classify_modality``), or None when the words name none."""
+        words = (order.text, order.body_site_text, *(c.display for c in order.codings))
+        text = " ".join(t for t in words if t)
+        if not text or CERVICAL_THORACIC.search(text):
+            return None
+        as_procedure = ProcedureFact(
+            ref=order.ref, codings=order.codings, text=text, status=order.status, performed=None,
+            performed_text=None,
+        )  # fmt: skip
+        modality = classify_modality(as_procedure, self.term)
+        if modality is not None:
+            return TextReading(_READ_AS[modality], self._stand_in(modality, text).coding())
+        spine = _SPINE_PROCEDURE.search(text) or (
+            _PROCEDURE_WORD.search(text) and (LUMBAR_SITE.search(text) or _SPINAL_SITE.search(text))
+        )
+        return TextReading("spine procedure", None) if spine else None
+
+    def _stand_in(self, modality: Modality, text: str) -> Member:
+        """The order a procedure read from words stands for, within its kind."""
+        t = self.term
+        if modality is Modality.ESI:
+            return t.first("order_esi_transforaminal" if _TRANSFORAMINAL.search(text) else "esi_lumbar_all")
+        if modality is Modality.RFA:
+            if _SACROILIAC.search(text):
+                facet = {m.code for m in t["facet_rfa_lumbar"].members}
+                return next(m for m in t["facet_rfa_or_si_rfa"].members if m.code not in facet)
+            return t.first("order_facet_rfa")
+        if modality is Modality.DIAGNOSTIC_BLOCK:
+            if _NERVE_ROOT.search(text):
+                return t.first("order_diagnostic_snrb")
+            if _SACROILIAC.search(text):
+                return t.first("order_si_joint_block")
+            return t.first("order_medial_branch_block")
+        return t.first("order_scs_trial")
 
     @property
     def judged(self) -> tuple[DraftOrder, ...]:
@@ -135,6 +277,44 @@ class OrderContext:
     def duration_days(self) -> int | None:
         return self.pathway.symptom_days
 
+    @cached_property
+    def course(self) -> Course | None:
+        """How long this complaint has lasted: from the earliest onset of the radicular conditions
+        (``duration_days``), or from the first lumbar epidural injection or physiotherapy of the
+        current episode (``PathwayContext.in_episode``: a condition recorded with no onset keeps the
+        year of treatment before its record), or the first lumbar operation, when that is earlier —
+        a condition recorded days ago with no onset does not make a complaint treated for months new.
+        None when neither is on record."""
+        p = self.pathway
+        found: list[tuple[date, bool, tuple[Fact, ...]]] = []
+        anchor = p.duration_anchor
+        if anchor is not None:
+            found.append((anchor, False, (p.onset_fact(),)))
+        for what, done in (
+            ("lumbar epidural injection", p.esis),
+            ("physiotherapy", p.episode_physiotherapy),
+            ("lumbar spine surgery", p.surgeries),
+        ):
+            dated = sorted((q for q in done if q.performed and q.performed <= self.today), key=_performed)
+            if not dated:
+                continue
+            first = dated[0]
+            when = first.performed
+            assert when is not None
+            weeks = (self.today - when).days // 7
+            fact = Fact(
+                f"first {what} on record: {first.text or what} on {first.performed_text or when} "
+                f"({weeks} weeks ago); the duration counts from this earlier treatment, not from the "
+                "onset recorded on the condition",
+                first.ref,
+                short=f"first {what} {when.isoformat()}",
+            )
+            found.append((when, True, (fact, p.onset_fact()) if anchor is not None else (fact,)))
+        if not found:
+            return None
+        start, treated, facts = min(found, key=lambda f: (f[0], f[1]))
+        return Course(start, (self.today - start).days, facts, treated)
+
     def cond(self, c: ConditionFact, what: str) -> Fact:
         """A condition as a card names it: "<what>: <text> since <onset>", with its reference."""
         return self.pathway.cond_fact(c, f"{what}: ")
@@ -150,14 +330,14 @@ class OrderContext:
 
         p = self.pathway
         flags: list[RedFlag] = []
-        ces = [self.cond(c, "red flag R1, cauda equina syndrome") for c in rf.cauda_equina_diagnoses(p)]
+        ces = [self.cond(c, "red flag, cauda equina syndrome") for c in rf.cauda_equina_diagnoses(p)]
         if rf.has_spinal_diagnosis(p):
             ces += [
-                self.cond(c, "red flag R1, new sphincter or saddle symptom with a lumbar diagnosis")
+                self.cond(c, "red flag, new sphincter or saddle symptom with a lumbar diagnosis")
                 for c in rf.strong_sphincter_or_saddle_symptoms(p)
             ]
             ces += [
-                self.cond(c, "red flag R1, new bilateral leg symptom with a lumbar diagnosis")
+                self.cond(c, "red flag, new bilateral leg symptom with a lumbar diagnosis")
                 for c in rf.new_bilateral_leg_symptoms(p)
                 if c not in rf.strong_sphincter_or_saddle_symptoms(p)
             ]
@@ -168,7 +348,7 @@ class OrderContext:
         if motor or decline is not None:
             new = [c for c in motor if rf.is_new(p, c)]
             facts = [
-                self.cond(c, "red flag R2, new motor deficit" if c in new else "red flag R2, motor deficit")
+                self.cond(c, "red flag, new motor deficit" if c in new else "red flag, motor deficit")
                 for c in motor
             ]
             if decline is not None:
@@ -183,15 +363,13 @@ class OrderContext:
             ("fracture", rf.fracture_flags(p), "suspected vertebral fracture"),
         ):
             if found:
-                flags.append(
-                    RedFlag(kind, label, tuple(self.cond(c, f"red flag R3, {label}") for c in found))
-                )
+                flags.append(RedFlag(kind, label, tuple(self.cond(c, f"red flag, {label}") for c in found)))
         worse = rf.worsening_after_procedure(p)
         if worse is not None and not any(f.kind == "infection" for f in flags):
             fact = rf.worsening_facts(p, worse)[0]
             label = "suspected spinal infection"
             shown = Fact(
-                f"red flag R3, {label}: {fact.text}",
+                f"red flag, {label}: {fact.text}",
                 fact.ref,
                 fact.also,
                 short=f"{label}: {fact.brief}",

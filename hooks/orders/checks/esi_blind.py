@@ -45,7 +45,7 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
                 "Order the epidural injection with fluoroscopic or CT guidance: interlaminar with imaging, "
                 "or "
                 "transforaminal at the level concordant with the MRI.",
-                "A blind injection does not count as an adequate ESI trial when judging later failure (F2).",
+                "A blind injection does not count as an adequate ESI trial when judging later failure.",
             ),
             avoid=("Blind (landmark-only) epidural injection.",),
             evidence=("asipp_epidural_2021", "nass_ldh"),

@@ -3,8 +3,9 @@
 ``order.esi-repeat`` (decision model F8, "intercept on order-sign")
 When: a lumbar ESI is ordered and either the last two completed lumbar ESIs
       (``esi_consecutive_failures``) were both non-responders by ``hooks.pathway.failure.assess``
-      (failed, short-lived, partial < 50 %, probable failure), or the order would be the fourth
-      session (``esi_max_sessions_per_year``) within 12 months.
+      (failed, short-lived, partial < 50 %, probable failure), or the order would exceed the session
+      limit: ``esi_max_sessions_per_year`` (4) sessions are allowed per region in 12 months, so the
+      card fires when 4 are already on record and a fifth is ordered.
 Then: warning; stop injecting: diagnostic re-evaluation (EMG/NCS, diagnostic nerve-root block),
       surgical opinion, multidisciplinary care. Suggest cancelling the ESI and referring to a spine
       surgeon instead, or cancelling and ordering EMG/NCS.
@@ -12,7 +13,9 @@ Evidence: CMS ESI LCDs (repeat only after ≥ 50 % sustained relief; ≤ 4 sessi
       months); decision model §3.1 persistence rule; NASS LDH.
 
 ``order.esi-too-early`` (decision model E1)
-When: a lumbar ESI is ordered fewer than 6 weeks after onset and the pain is not graded severe and
+When: a lumbar ESI is ordered fewer than 6 weeks into the complaint (from the earliest onset, or from
+      the first lumbar epidural injection, physiotherapy or lumbar operation when that is earlier:
+      ``OrderContext.course``; the card names what it counted from) and the pain is not graded severe and
       disabling as the pathway grades it for E2 (latest NRS ≥ 7 with ODI ≥ 40; a missing score does
       not argue against severity, but one must exist).
 Then: warning with both sides: ACR 2021 places ESI after 6 weeks of failed conservative care;
@@ -67,12 +70,12 @@ def _repeat(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     sessions = ctx.pathway.esis_in_frequency_window
     limit = ctx.t.esi_max_sessions_per_year
     year = span(ctx.t.esi_frequency_window_days)
-    too_many = len(sessions) + 1 >= limit
+    too_many = len(sessions) + 1 > limit  # up to ``limit`` sessions are allowed: warn on the one after
     if too_many:
         why.append(
             Fact(
                 f"this would be lumbar ESI session {len(sessions) + 1} in {year}; the limit is {limit} "
-                f"per region (earlier sessions: {', '.join(str(p.performed) for p in sessions)})"
+                f"sessions per region (earlier sessions: {', '.join(str(p.performed) for p in sessions)})"
             )
         )
         why.extend(
@@ -135,17 +138,17 @@ def _repeat(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
 
 
 def _too_early(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
-    duration, onset = ctx.duration_days, ctx.onset
-    if duration is None or onset is None or duration >= ctx.t.conservative_care_days:
+    course = ctx.course
+    if course is None or course.days >= ctx.t.conservative_care_days:
         return []
     if ctx.severe_pain():
         return []  # E2: acute and severe sciatica; a specialist may consider an early ESI (NICE NG59)
-    onset_fact = ctx.onset_fact()
-    assert onset_fact is not None
-    reassess = onset[0] + timedelta(days=ctx.t.conservative_care_days)
+    duration = course.days
+    reassess = course.start + timedelta(days=ctx.t.conservative_care_days)
     weeks = span(ctx.t.conservative_care_days)
+    counted_from = "the first treatment" if course.from_treatment else "onset"
     pain, odi = ctx.latest("pain"), ctx.latest("odi")
-    why = [onset_fact]
+    why = list(course.facts)
     if pain is not None:
         why.append(Fact(f"latest pain {pain.value:g}/10 on {pain.effective}", pain.ref))
     if odi is not None:
@@ -162,12 +165,13 @@ def _too_early(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             "Epidural injection before the conservative-care period",
             order,
             indicator="warning",
-            summary=f"ESI {duration} days after onset without severe pain: complete {weeks} of "
+            summary=f"ESI {duration} days {course.since} without severe pain: complete {weeks} of "
             "conservative care first",
             why=why,
             next_steps=(
-                f"Conservative care to {reassess.isoformat()} ({weeks} from onset): NSAIDs, stay active, "
-                "directional-preference exercises; then an image-guided ESI if radicular pain persists.",
+                f"Conservative care to {reassess.isoformat()} ({weeks} from {counted_from}): NSAIDs, "
+                "stay active, directional-preference exercises; then an image-guided ESI if radicular "
+                "pain persists.",
                 f"Refer within {span(ctx.t.urgent_referral_days)} instead if pain becomes severe and "
                 "disabling or a deficit appears.",
             ),
@@ -191,4 +195,4 @@ CHECK = OrderCheck(
     rules=RULES, applies_to=("esi_lumbar_all",), kind="procedure",
     checks_what="outcomes of earlier epidural injections (repeat after non-response) and pain severity",
     needs=("observations",), evidence=("nass_ldh", "cms_esi_lcd"), judge=check,
-)
+)  # fmt: skip

@@ -3,7 +3,9 @@
 When: a lumbar fusion is ordered (``lumbar_fusion``), the record holds a lumbar radicular or disc
       diagnosis (``lumbar_radiculopathy_conditions``, ``lumbar_disc_displacement_without_radiculopathy``)
       and neither spondylolisthesis/instability (``spondylolisthesis_instability``) nor multiple
-      (≥ 2) prior discectomies for recurrent herniation are on record.
+      (≥ 2) prior discectomies for recurrent herniation are on record. Operations are counted, not
+      Procedure resources: the codes of one operation day (a primary code and its add-on, e.g. one
+      discectomy coded with an additional interspace) are one operation.
 Then: warning; for routine disc herniation with radiculopathy the operation is a discectomy or
       decompression, not a fusion. Suggest replacing the draft with a discectomy (same order id) or
       cancelling it. With instability or spondylolisthesis: no objection.
@@ -13,9 +15,11 @@ Evidence: NASS LDH 2012 (fusion not recommended for routine herniation); NICE NG
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from hooks.cards import CardDraft, Fact
 from hooks.conflicts import FUSION
-from hooks.facts import DraftOrder
+from hooks.facts import DraftOrder, ProcedureFact
 from hooks.orders.common import OrderCheck, card, delete, replace
 from hooks.orders.context import OrderContext
 from hooks.rule import Rule, order_rule
@@ -29,13 +33,20 @@ RULE_ID_DECL: Rule = order_rule(
 RULE_ID = RULE_ID_DECL.id
 
 
+def operations(procedures: Sequence[ProcedureFact]) -> int:
+    """Distinct operations among completed decompression/discectomy Procedures: one per operation
+    day, so a primary code and its add-on (63030 + 63035 additional interspace, 63047 + 63048) on
+    the same day are one operation. An undated Procedure counts as its own operation."""
+    days = {p.performed for p in procedures if p.performed is not None}
+    return len(days) + sum(1 for p in procedures if p.performed is None)
+
+
 def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     if not order.is_procedure_order or not ctx.order_is(order, "lumbar_fusion"):
         return []
     if ctx.current_conditions("spondylolisthesis_instability"):
         return []
-    discectomies = ctx.completed("lumbar_decompression_discectomy")
-    if len(discectomies) >= 2:
+    if operations(ctx.completed("lumbar_decompression_discectomy")) >= 2:
         return []  # multiple recurrences: fusion is an accepted option (NASS 2014, decision model S2)
     disc = ctx.current_conditions(
         "lumbar_radiculopathy_conditions", "lumbar_disc_displacement_without_radiculopathy"
@@ -83,4 +94,4 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
 CHECK = OrderCheck(
     rules=(RULE_ID_DECL,), applies_to=("lumbar_fusion",), kind="procedure",
     checks_what="instability before fusion", needs=(), evidence=("nass_ldh",), judge=check,
-)
+)  # fmt: skip

@@ -1,9 +1,13 @@
 """Check 1 — lumbar MRI/CT before 6 weeks without a red flag (``order.mri-early``), and an imaging
 order in suspected cauda equina that is not an emergency study (``order.mri-ces-emergency``).
 
-When: a lumbar MRI, CT or CT-myelogram is ordered, the earliest current radicular condition began
-      fewer than 6 weeks ago (``conservative_care_days``) and no red flag is active (cauda equina,
-      motor deficit, suspected cancer, infection, fracture).
+When: a lumbar MRI, CT or CT-myelogram is ordered, the complaint began fewer than 6 weeks ago
+      (``conservative_care_days``), no red flag is active (cauda equina, motor deficit, suspected
+      cancer, infection, fracture) and the patient has had no lumbar spine surgery. The duration
+      runs from the earliest onset of the radicular conditions, or from the first lumbar epidural
+      injection, physiotherapy or lumbar operation when that is earlier (``OrderContext.course``);
+      the card names what it was read from. After lumbar surgery, new or recurrent radicular pain is
+      imaged without waiting (ACR 2021 variant 5: MRI without and with contrast), so no card.
 Then: info card (decision model §1.3 "intercept early MRI orders ... with an info card"): cancel
       the study and reassess at 6 weeks; image earlier only if a red flag appears.
       With a red flag: no objection. With suspected cauda equina and an order that is not
@@ -81,24 +85,27 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         ]
     if ctx.red_flags:
         return []  # a red flag justifies early imaging (ACR variants 4-7)
-    duration = ctx.duration_days
-    onset = ctx.onset
-    if duration is None or onset is None or duration >= ctx.t.conservative_care_days:
+    if ctx.pathway.post_surgical:
+        # After lumbar surgery, new or recurrent radicular pain is imaged without the 6-week wait:
+        # MRI without and with contrast (ACR 2021 variant 5); order.mri-postop-contrast judges the study.
         return []
-    reassess = onset[0] + timedelta(days=ctx.t.conservative_care_days)
+    course = ctx.course
+    if course is None or course.days >= ctx.t.conservative_care_days:
+        return []
+    duration = course.days
+    reassess = course.start + timedelta(days=ctx.t.conservative_care_days)
     weeks = span(ctx.t.conservative_care_days)
-    onset_fact = ctx.onset_fact()
-    assert onset_fact is not None
+    counted_from = "the first treatment" if course.from_treatment else "onset"
     return [
         card(
             RULE_EARLY,
             "Lumbar imaging before the conservative-care period without red flags",
             order,
             indicator="info",
-            summary=f"Lumbar imaging {duration} days after onset without red flags is not indicated; "
+            summary=f"Lumbar imaging {duration} days {course.since} without red flags is not indicated; "
             f"reassess at {weeks} ({reassess.isoformat()})",
             why=(
-                onset_fact,
+                *course.facts,
                 Fact(
                     "no red flag on record (cauda equina, motor deficit, suspected cancer, infection, "
                     "fracture)"
@@ -106,7 +113,7 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             ),
             next_steps=(
                 f"Continue conservative care (NSAIDs, stay active, directional-preference exercises) and "
-                f"reassess on {reassess.isoformat()} ({weeks} from onset).",
+                f"reassess on {reassess.isoformat()} ({weeks} from {counted_from}).",
                 "Image at once if a red flag appears: sphincter or saddle symptoms, progressive weakness, "
                 "fever, cancer history with new pain, trauma.",
                 f"After {weeks} of failed care, MRI without contrast if the patient is a candidate for an "
@@ -133,4 +140,4 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
 CHECK = OrderCheck(
     rules=RULES, applies_to=("imaging_lumbar_advanced",), kind="procedure",
     checks_what="imaging timing and red flags", needs=(), evidence=("acr_lbp_2021",), judge=check,
-)
+)  # fmt: skip

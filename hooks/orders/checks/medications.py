@@ -48,6 +48,13 @@ Then: info card showing the evidence conflict: NICE CG173 (neuropathic agents fo
       better than placebo) and NICE NG59 (do not offer gabapentinoids or oral corticosteroids for
       sciatica) do not. Reassess at 4-8 weeks; taper if no
       ≥ 30 %/2-point benefit.
+      The corticosteroid card applies the same other-indication test with
+      ``oral_steroid_other_indications`` (adrenal insufficiency, hypopituitarism, congenital adrenal
+      hyperplasia, polymyalgia rheumatica, giant cell arteritis, rheumatoid arthritis, lupus,
+      dermatomyositis, sarcoidosis, recorded long-term steroid use), and is not shown for a renewal of
+      the same corticosteroid taken longer than a course (``oral_steroid_recent_days``: a continuous
+      course that long, or a prescription started that long ago and not ended): stopping long-term
+      glucocorticoids risks adrenal crisis.
 Evidence: NICE NG59; PRECISE 2017 (Mathieson, NEJM).
 """
 
@@ -69,10 +76,11 @@ from hooks.facts import Dose, DraftOrder, MedicationFact
 from hooks.mme import mme_factors
 from hooks.orders.common import OrderCheck, card, delete
 from hooks.orders.context import OrderContext
+from hooks.pathway.context import ENDED_MED_STATUSES
 from hooks.pathway.rules.medication import continuous_course_days, daily_mme, other_indication
 from hooks.rule import INFO, INFO_OR_WARNING, Rule, order_rule
 from hooks.terminology import Coding, Terminology
-from hooks.text import NOT_ORAL_ROUTE
+from hooks.text import NOT_ORAL_ROUTE, names
 from hooks.thresholds import pct
 
 RULE_OPIOID_DECL: Rule = order_rule(
@@ -561,6 +569,45 @@ def _gabapentinoid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     )
 
 
+# What else a systemic corticosteroid is prescribed for (often long term: replacement therapy,
+# polymyalgia rheumatica, giant cell arteritis, rheumatoid arthritis ...).
+STEROID_INDICATIONS = ("oral_steroid_other_indications",)
+
+
+def _long_term_steroid(ctx: OrderContext, order: DraftOrder) -> MedicationFact | None:
+    """The record of the same corticosteroid this order renews, when the patient has taken it for
+    longer than a course (``oral_steroid_recent_days``): a continuous course (prescriptions ≤ 30 days
+    apart chained, the draft counting from today) that long, or a prescription of it started that long
+    ago and not ended. A renewal of long-term therapy is not a course for sciatica."""
+    member = ctx.drug_is(order, "rx_systemic_corticosteroids")
+    if member is None:
+        return None
+    same = [
+        m
+        for m in ctx.pathway.medications("rx_systemic_corticosteroids")
+        if m.status not in ENDED_MED_STATUSES and _steroid_of(ctx, m) == member.code
+    ]
+    if not same:
+        return None
+    limit = ctx.t.oral_steroid_recent_days
+    if continuous_course_days(ctx.pathway, (*same, order.as_medication(ctx.today))) > limit:
+        return same[0]
+    since = ctx.today - timedelta(days=limit)
+    return next((m for m in same if m.start is not None and m.start <= since and m.end is None), None)
+
+
+def _steroid_of(ctx: OrderContext, m: MedicationFact) -> str | None:
+    """The corticosteroid ingredient of a recorded medication (by code, else by name)."""
+    codings = (*m.codings, *m.ingredient_codings)
+    hit = ctx.term.match("rx_systemic_corticosteroids", codings)
+    if hit is not None:
+        return hit.code
+    texts = [m.text, *(c.display or "" for c in codings)]
+    members = ctx.term["rx_systemic_corticosteroids"].members
+    named = next((x for x in members if names(x.display, *texts)), None)
+    return named.code if named else None
+
+
 def _steroid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     routes = " ".join(
         filter(
@@ -574,6 +621,11 @@ def _steroid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     )
     if NOT_ORAL_ROUTE.search(routes):
         return []  # an injectate (e.g. the steroid of an ESI), not an oral course
+    drafted = order.as_medication(ctx.today)
+    if ctx.pathway.other_indication(drafted, *STEROID_INDICATIONS) is not None:
+        return []  # for adrenal insufficiency, polymyalgia rheumatica ...: not a course for sciatica
+    if _long_term_steroid(ctx, order) is not None:
+        return []  # renewal of long-term therapy: stopping it risks adrenal crisis
     return _conflict_card(
         ctx,
         order,

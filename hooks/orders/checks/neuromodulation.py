@@ -2,11 +2,14 @@
 
 ``order.scs-no-trial`` (decision model S3/F7/N1)
 When: a permanent SCS system is ordered (``scs_permanent_system``: 63685 generator, 63655 paddle),
-      no permanent system is already implanted (a replacement is not judged), and no trial
-      (``scs_percutaneous_lead`` without a permanent code the same day) with a documented success
-      (≥ ``scs_trial_success_pct`` relief or outcome successful, by ``assess``) is on record.
+      no permanent system is already implanted (a replacement is not judged; a system whose
+      electrodes were removed after its last implant, ``scs_lead_removal``, is no longer implanted),
+      and no trial (``scs_percutaneous_lead`` without a permanent code the same day; after a removal,
+      only a trial since then counts) with a documented success (≥ ``scs_trial_success_pct`` relief
+      or outcome successful, by ``assess``) is on record.
 Then: warning; trial first (replace the draft with a trial order when there was none; otherwise
-      record the trial's relief).
+      record the trial's relief). A trial recorded as in progress: await it and record its result
+      (the permanent implant is held; no new trial is suggested).
 Evidence: NACC 2014 (≥ 50 % relief in the trial); NICE TA159 (successful trial).
 
 ``order.scs-failed-trial`` (decision model N2, "intercept 63685/63655 orders")
@@ -20,16 +23,20 @@ Evidence: NACC 2014; NACC DRG 2019.
 When: an SCS trial or permanent system, or an intrathecal pump implantation
       (``neuromodulation_implant``) is ordered and no psychological evaluation
       (``psychological_evaluation``) is on record as a Procedure, a ServiceRequest, or another draft
-      order of this session.
+      order of this session. A pump or catheter order while a pump is on record
+      (``intrathecal_pump_device``: replacement at battery end of life, revision) is not a new implant
+      and is not judged, as a stimulator generator replacement is not.
 Then: warning; order the psychological evaluation first.
 Evidence: NACC 2014; PACC 2017/2024 (intrathecal).
 """
 
 from __future__ import annotations
 
+from datetime import date
+
 from hooks import suggestions as sx
 from hooks.cards import CardDraft, Fact
-from hooks.facts import DraftOrder
+from hooks.facts import DraftOrder, ProcedureFact
 from hooks.orders.common import OrderCheck, card, create, delete, replace
 from hooks.orders.context import FAILED, POSITIVE, OrderContext
 from hooks.pathway.failure import Modality
@@ -55,17 +62,85 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     if not order.is_procedure_order or not ctx.order_is(order, "neuromodulation_implant"):
         return []
     implanted = ctx.completed("scs_permanent_system")
+    removed = explant(ctx)
     permanent = ctx.order_is(order, "scs_permanent_system") is not None
-    if permanent and implanted:
+    if permanent and implanted and removed is None:
         return []  # generator replacement or revision of an implanted system: not a new implant
-    out = _trial(ctx, order) if permanent else []
-    out += _psych(ctx, order)
+    out = _trial(ctx, order, removed) if permanent else []
+    if not pump_replacement(ctx, order):
+        out += _psych(ctx, order)
     return out
 
 
-def _trial(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
-    trials = ctx.pathway.scs_trials
+def explant(ctx: OrderContext) -> ProcedureFact | None:
+    """The removal of the stimulator's electrodes (``scs_lead_removal``) after the last permanent
+    implant on record (or with none on record): the system is no longer implanted."""
+    removals = [p for p in ctx.completed("scs_lead_removal") if p.performed is not None]
+    if not removals:
+        return None
+    last_implant = max(
+        (p.performed for p in ctx.completed("scs_permanent_system") if p.performed is not None), default=None
+    )
+    latest = removals[-1]
+    assert latest.performed is not None
+    return latest if last_implant is None or latest.performed > last_implant else None
+
+
+def pump_replacement(ctx: OrderContext, order: DraftOrder) -> bool:
+    """An intrathecal pump or catheter order while a pump is already on record: a replacement (battery
+    end of life) or revision of an implanted system, not a new implant."""
+    return bool(ctx.order_is(order, "intrathecal_pump_implant") and ctx.completed("intrathecal_pump_device"))
+
+
+def _trial(ctx: OrderContext, order: DraftOrder, removed: ProcedureFact | None) -> list[CardDraft]:
+    since = removed.performed if removed is not None else None
+    trials = [t for t in ctx.pathway.scs_trials if since is None or (t.performed and t.performed > since)]
+    removal_facts = (
+        (
+            Fact(
+                f"{removed.text or 'stimulator removal'} on {removed.performed_text or since}: the system "
+                "is no longer implanted; a new one needs a successful trial",
+                removed.ref,
+            ),
+        )
+        if removed is not None
+        else ()
+    )
     pid = ctx.inp.patient_id
+    running = _trial_in_progress(ctx, trials, since)
+    if running is not None:
+        return [
+            card(
+                RULE_NO_TRIAL,
+                "Permanent stimulator while the trial is still running",
+                order,
+                indicator="warning",
+                summary="The stimulator trial is still in progress: record its result before ordering the "
+                "permanent implant",
+                why=(
+                    *removal_facts,
+                    Fact(
+                        f"{running.text or 'stimulator trial'} in progress since "
+                        f"{running.performed_text or running.performed}: its result is not recorded yet",
+                        running.ref,
+                    ),
+                ),
+                next_steps=(
+                    "Await the end of the trial and record the pain relief during it; implant only with ≥ "
+                    f"{ctx.t.scs_trial_success_pct:g} % relief.",
+                ),
+                avoid=("Permanent implant before the trial result is recorded.",),
+                evidence=("nacc_2014", "nice_ta159"),
+                gaps=ctx.unavailable_gaps("procedures", "observations"),
+                suggestions=(
+                    delete(
+                        order,
+                        "Hold the permanent implant until the trial result is recorded",
+                        f"Remove {order.ref}",
+                    ),
+                ),
+            )
+        ]
     if trials:
         a = ctx.assess(trials[-1], Modality.SCS_TRIAL)
         trial_facts = ctx.pathway.failure_facts(a)
@@ -129,6 +204,11 @@ def _trial(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             )
         ]
     trial = ctx.term.first(sx.SCS_TRIAL.value_set).coding()
+    none = (
+        Fact("no spinal cord stimulator trial on record since the system was removed")
+        if removed is not None
+        else Fact("no spinal cord stimulator trial on record")
+    )
     return [
         card(
             RULE_NO_TRIAL,
@@ -136,7 +216,7 @@ def _trial(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             order,
             indicator="warning",
             summary="Permanent spinal cord stimulator ordered without a trial: order the trial first",
-            why=(Fact("no spinal cord stimulator trial on record"),),
+            why=(*removal_facts, none),
             next_steps=(
                 "Psychological evaluation, then a stimulator trial; implant only with ≥ "
                 f"{ctx.t.scs_trial_success_pct:g} % relief during the trial.",
@@ -158,6 +238,21 @@ def _trial(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             ),
         )
     ]
+
+
+def _trial_in_progress(
+    ctx: OrderContext, trials: list[ProcedureFact], since: date | None
+) -> ProcedureFact | None:
+    """A stimulator trial recorded as in progress, later than any completed trial (and than a removal)."""
+    last = max((t.performed for t in trials if t.performed is not None), default=since)
+    running = [
+        p
+        for p in ctx.pathway.procedures("scs_percutaneous_lead", completed=False)
+        if p.status == "in-progress"
+        and ctx.term.match("scs_permanent_system", p.codings) is None
+        and (last is None or (p.performed is not None and p.performed > last))
+    ]
+    return running[-1] if running else None
 
 
 def _psych(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:

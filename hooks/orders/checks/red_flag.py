@@ -1,10 +1,15 @@
 """Check 10 — an elective spine procedure while a red flag is active (``order.red-flag-elective``).
 
-When: an elective spine procedure (``elective_spine_procedures``: ESI, blocks, RFA, SCS, pumps,
-      PNS, neurolysis, discography, MILD) or physiotherapy (``physical_therapy``,
+When: an elective spine procedure (``elective_spine_procedures``: ESI, blocks, RFA, new SCS or
+      intrathecal pump implants, PNS, neurolysis, discography, MILD) or physiotherapy (``physical_therapy``,
       ``referral_physiotherapy``; decision model R1 "must not recommend: PT") is ordered and an
       emergency red flag is active: suspected cauda equina syndrome (R1), a new or progressive motor
       deficit (R2), suspected malignancy, infection or fracture (R3).
+      Care of a device already implanted is not elective and draws no card: stimulator lead or
+      generator revision or removal (removing an infected device treats the infection), intrathecal
+      pump analysis, reprogramming or refill (stopping a pump risks withdrawal) are outside the value
+      set, as is the unlisted code 64999; a pump implant order while a pump is on record
+      (``intrathecal_pump_device``) replaces it.
 Then: critical; the emergency pathway comes first: cancel the elective order and order the
       emergency work-up (cauda equina: emergency MRI and spine-surgery assessment today; cancer or
       infection: MRI without and with contrast, urgent referral; fracture: fracture imaging; motor
@@ -65,6 +70,8 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     flags = ctx.emergency_flags
     if not flags:
         return []
+    if ctx.order_is(order, "intrathecal_pump_device") and ctx.completed("intrathecal_pump_device"):
+        return []  # replacing an implanted pump (battery end of life): stopping it risks withdrawal
     first = flags[0]
     why = [f for flag in flags for f in flag.facts]
     steps = [_PLAN[flag.kind][0] for flag in flags]
@@ -128,4 +135,4 @@ CHECK = OrderCheck(
     rules=(RULE_ID_DECL,), applies_to=ELECTIVE_SETS, kind="procedure", judge=check,
     checks_what="a progressive motor deficit (serial strength scores)",
     needs=("observations",), evidence=("acr_lbp_2021",),
-)
+)  # fmt: skip

@@ -4,7 +4,10 @@
 When: a lumbar facet RFA (``facet_rfa_lumbar``) or SI joint RFA (64625 in ``facet_rfa_or_si_rfa``)
       is ordered and the record holds fewer than ``mbb_required_positive_blocks`` positive diagnostic
       blocks of the matching kind (medial branch block / SI joint block) by
-      ``hooks.pathway.failure.assess`` (≥ ``mbb_positive_relief_pct`` / ``sij_block_positive_relief_pct``).
+      ``hooks.pathway.failure.assess`` (≥ ``mbb_positive_relief_pct`` / ``sij_block_positive_relief_pct``),
+      and no earlier ablation of the same kind at the same level (or either level not stated) worked
+      (≥ 50 % relief, or outcome successful, by ``assess``): a successful ablation confirms the pain
+      generator as a block would, so a repeat after it needs no new block.
 Then: warning; replace the draft with the diagnostic block (same order id); RFA only after a positive
       block.
 Evidence: ASRA facet consensus 2020; NICE NG59 (RFA only after a positive medial branch block);
@@ -23,7 +26,7 @@ from __future__ import annotations
 from hooks import suggestions as sx
 from hooks.cards import CardDraft, Conflict, Fact
 from hooks.conflicts import RFA_SCOPE
-from hooks.facts import DraftOrder
+from hooks.facts import DraftOrder, ProcedureFact
 from hooks.orders.common import OrderCheck, cancel_and_create, card, delete, replace
 from hooks.orders.context import FAILED, POSITIVE, OrderContext
 from hooks.pathway.failure import Assessment, Modality, levels_concordant
@@ -61,6 +64,8 @@ def _no_block(ctx: OrderContext, order: DraftOrder, facet: bool) -> list[CardDra
         (positives if a.outcome in POSITIVE else others).append(a)
     if len(positives) >= needed:
         return []
+    if _successful_ablation(ctx, order, facet):
+        return []  # a successful ablation of the same kind at the same level confirmed the pain generator
     kind = "medial branch block" if facet else "sacroiliac joint block"
     why: list[Fact] = [
         Fact(
@@ -115,16 +120,32 @@ def _no_block(ctx: OrderContext, order: DraftOrder, facet: bool) -> list[CardDra
     ]
 
 
-def _repeat(ctx: OrderContext, order: DraftOrder, facet: bool) -> list[CardDraft]:
-    rfa_set = "facet_rfa_lumbar" if facet else "facet_rfa_or_si_rfa"
+def _same_kind_ablations(ctx: OrderContext, order: DraftOrder, facet: bool) -> list[ProcedureFact]:
+    """Completed ablations of the order's kind (facet, or SI joint) at its level (or either level not
+    stated)."""
     level = parse_level(order.body_site_text, order.text)
-    failed = []
-    unknown_level = False
-    for p in ctx.completed(rfa_set):
+    out = []
+    for p in ctx.completed("facet_rfa_lumbar" if facet else "facet_rfa_or_si_rfa"):
         if not facet and ctx.term.match("facet_rfa_lumbar", p.codings) is not None:
             continue  # an SI RFA order is compared with SI ablations only
         if levels_concordant(level, p.level) is False:
             continue
+        out.append(p)
+    return out
+
+
+def _successful_ablation(ctx: OrderContext, order: DraftOrder, facet: bool) -> bool:
+    """A repeat ablation after one of the same kind at the same level that worked (≥ 50 % relief, or
+    outcome successful, by ``assess``): that response meets the diagnostic-block requirement."""
+    earlier = _same_kind_ablations(ctx, order, facet)
+    return any(ctx.assess(p, Modality.RFA).outcome in POSITIVE for p in earlier)
+
+
+def _repeat(ctx: OrderContext, order: DraftOrder, facet: bool) -> list[CardDraft]:
+    level = parse_level(order.body_site_text, order.text)
+    failed = []
+    unknown_level = False
+    for p in _same_kind_ablations(ctx, order, facet):
         a = ctx.assess(p, Modality.RFA)
         if a.outcome in FAILED:
             failed.append(a)
@@ -178,4 +199,4 @@ CHECK = OrderCheck(
     rules=RULES, applies_to=("facet_rfa_or_si_rfa",), kind="procedure",
     checks_what="the result of earlier ablations and diagnostic blocks", needs=("observations",),
     evidence=("asra_facet_2020",), judge=check,
-)
+)  # fmt: skip

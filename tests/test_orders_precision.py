@@ -1,0 +1,410 @@
+"""Order checks after specialist review: device care is not elective, steroid renewals for other
+indications, imaging after lumbar surgery, orders coded without a recognised CPT code, the ESI session
+limit, operations rather than Procedure resources, a successful earlier ablation, the course of the
+complaint, removed stimulators, pump replacements and trials still running."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from fhir_fixtures import fhir_builder as fb
+from fhir_fixtures.fhir_builder import CPT as CPT_URI
+from hooks.cards import CardDraft, render_detail
+from hooks.orders import evaluate_orders
+from hooks.terminology import Coding
+from tests.orders_builders import (
+    RADICULOPATHY,
+    SUBJECT,
+    SUCCESSFUL,
+    TERM,
+    TODAY,
+    cond,
+    history,
+    inp,
+    med,
+    mr,
+    obs,
+    proc,
+    sr,
+)
+
+HOOKS = ("order-select", "order-sign")
+RED_FLAG = "order.red-flag-elective"
+NOT_CHECKED = "order.not-fully-checked"
+STEROID = "order.oral-steroid-sciatica"
+CPT_OID = "urn:oid:2.16.840.1.113883.6.12"
+
+
+def run(hook: str, orders: list[dict[str, Any]], *facts: Any) -> list[CardDraft]:
+    return evaluate_orders(inp(hook, orders, history(*facts)))
+
+
+def rules(cards: list[CardDraft]) -> list[str]:
+    return [c.rule_id for c in cards]
+
+
+def one(cards: list[CardDraft], rule: str) -> CardDraft:
+    hits = [c for c in cards if c.rule_id == rule]
+    assert len(hits) == 1, rules(cards)
+    return hits[0]
+
+
+def labels(card: CardDraft) -> list[str]:
+    return [s.label for s in card.suggestions]
+
+
+def why(card: CardDraft) -> str:
+    return " | ".join(f.text for f in card.why)
+
+
+def text_only(rid: str, text: str) -> dict[str, Any]:
+    return fb.service_request(rid, {"text": text}, SUBJECT, status="draft", authored=TODAY.isoformat())
+
+
+RAD = cond("rad", RADICULOPATHY, 200, "Lumbar radiculopathy")
+# One red flag of each family: suspected infection (R3), cauda equina (R1), new foot drop (R2).
+RED_FLAGS = {
+    "osteomyelitis": cond("osteo", "M46.26", 3, "Osteomyelitis of vertebra, lumbar region"),
+    "cauda equina": cond("ces", "G83.4", 1, "Cauda equina syndrome"),
+    "new foot drop": cond("fd", "M21.372", 3, "Foot drop, left foot"),
+}
+SCS_IMPLANTED = proc("ipg", "63685", 400, "Spinal cord stimulator pulse generator implant")
+PUMP_IMPLANTED = proc("pump", "62362", 700, "Intrathecal programmable pump implant")
+
+
+# --------------------------------------------------------------------- 1. device care is not elective
+DEVICE_CARE = {
+    "63688": "Removal of implanted spinal neurostimulator pulse generator",
+    "63661": "Removal of percutaneous spinal neurostimulator electrodes",
+    "63662": "Removal of paddle spinal neurostimulator electrodes",
+    "63663": "Revision of percutaneous spinal neurostimulator electrodes",
+    "63664": "Revision of paddle spinal neurostimulator electrodes",
+    "62368": "Intrathecal pump analysis with reprogramming",
+    "62370": "Intrathecal pump analysis with reprogramming and refill",
+    "64999": "Unlisted procedure, nervous system",
+}
+
+
+@pytest.mark.parametrize("flag", sorted(RED_FLAGS))
+@pytest.mark.parametrize("code", sorted(DEVICE_CARE))
+def test_device_removal_revision_and_pump_refill_are_not_cancelled_for_a_red_flag(
+    code: str, flag: str
+) -> None:
+    """Removing an infected stimulator treats the infection; stopping a pump refill risks withdrawal."""
+    device = PUMP_IMPLANTED if code.startswith("623") else SCS_IMPLANTED
+    for hook in HOOKS:
+        cards = run(hook, [sr("x", code, DEVICE_CARE[code])], RAD, RED_FLAGS[flag], device)
+        assert RED_FLAG not in rules(cards), (hook, code, flag)
+        assert all(c.indicator != "critical" for c in cards)
+        assert all("Cancel the" not in label for c in cards for label in labels(c))
+
+
+@pytest.mark.parametrize("code", sorted(DEVICE_CARE))
+def test_device_care_codes_are_not_elective_procedures(code: str) -> None:
+    assert TERM.match("elective_spine_procedures", [Coding(CPT_URI, code)]) is None
+
+
+@pytest.mark.parametrize("flag", sorted(RED_FLAGS))
+def test_pump_replacement_while_a_pump_is_implanted_is_not_cancelled_for_a_red_flag(flag: str) -> None:
+    order = sr("x", "62362", "Replacement of programmable intrathecal pump (battery end of life)")
+    cards = run("order-sign", [order], RAD, RED_FLAGS[flag], PUMP_IMPLANTED)
+    assert RED_FLAG not in rules(cards)
+
+
+# --------------------------------------------------------------------- 2. oral corticosteroid renewals
+PREDNISONE = ("8640", "prednisone 5 MG Oral Tablet")
+
+
+def prednisone_order(**extra: Any) -> dict[str, Any]:
+    order = mr("p", *PREDNISONE, 5, "mg", 1, "d", route="Oral")
+    order.update(extra)
+    return order
+
+
+ADDISON_REASON = {
+    "reasonCode": [
+        {
+            "coding": [
+                {"system": fb.ICD10CM, "code": "E27.1", "display": "Primary adrenocortical insufficiency"}
+            ],
+            "text": "Addison disease",
+        }
+    ]
+}
+
+
+def test_prednisone_for_addison_disease_by_reason_code_draws_no_sciatica_card() -> None:
+    cards = run("order-sign", [prednisone_order(**ADDISON_REASON)], RAD)
+    assert STEROID not in rules(cards)
+    assert all("Remove this prescription" not in labels(c) for c in cards)
+
+
+@pytest.mark.parametrize(
+    ("code", "text"),
+    [("M35.3", "Polymyalgia rheumatica"), ("E27.1", "Primary adrenal insufficiency (Addison disease)")],
+)
+def test_prednisone_with_a_current_steroid_indication_draws_no_sciatica_card(code: str, text: str) -> None:
+    cards = run("order-sign", [prednisone_order()], RAD, cond("other", code, 900, text))
+    assert STEROID not in rules(cards)
+
+
+def test_renewal_of_prednisone_taken_for_months_draws_no_sciatica_card() -> None:
+    """Already on the same steroid for months: a renewal, not a course for sciatica (adrenal crisis risk)."""
+    taking = med("p0", *PREDNISONE, 200)
+    cards = run("order-sign", [prednisone_order()], RAD, taking)
+    assert STEROID not in rules(cards)
+
+
+def test_a_new_prednisone_course_for_sciatica_still_draws_the_card() -> None:
+    card = one(run("order-sign", [prednisone_order()], RAD), STEROID)
+    assert "Remove this prescription" in labels(card)
+    # a short course taken weeks ago is not long-term therapy
+    recent = med("p0", *PREDNISONE, 40, end_days_ago=35, status="completed")
+    assert STEROID in rules(run("order-sign", [prednisone_order()], RAD, recent))
+
+
+def test_a_reason_naming_sciatica_keeps_the_card_despite_another_indication() -> None:
+    reason = {"reasonCode": [{"coding": [{"system": fb.ICD10CM, "code": RADICULOPATHY}], "text": "sciatica"}]}
+    cards = run("order-sign", [prednisone_order(**reason)], RAD, cond("pmr", "M35.3", 900, "PMR"))
+    assert STEROID in rules(cards)
+
+
+# --------------------------------------------------------------------- 3. imaging after lumbar surgery
+@pytest.mark.parametrize("code", ["72158", "72148"])
+def test_mri_for_new_radicular_pain_after_recent_lumbar_surgery_is_not_intercepted(code: str) -> None:
+    surgery = proc("lam", "63030", 20, "L5-S1 microdiscectomy")
+    pain = cond("rad2", "M54.17", 10, "Recurrent left S1 radiculopathy after discectomy")
+    for hook in HOOKS:
+        cards = run(hook, [sr("m", code, "MRI lumbar spine")], surgery, pain)
+        assert "order.mri-early" not in rules(cards), hook
+
+
+def test_mri_for_recurrent_sciatica_long_after_discectomy_is_not_intercepted() -> None:
+    surgery = proc("lam", "63030", 400, "L5-S1 microdiscectomy")
+    pain = cond("rad", RADICULOPATHY, 14, "Recurrent sciatica after discectomy")
+    cards = run("order-sign", [sr("m", "72158", "MRI lumbar spine without and with contrast")], surgery, pain)
+    assert "order.mri-early" not in rules(cards)
+
+
+# --------------------------------------------------------------------- 4. codes the service must still read
+CES = RED_FLAGS["cauda equina"]
+WARFARIN = med("w", "11289", "warfarin 5 MG Oral Tablet", 400)
+RECOGNISABLE = {
+    "CPT OID": sr("e", "62323", "Lumbar interlaminar ESI, fluoroscopic", system=CPT_OID),
+    "modifier -LT": sr("e", "64483-LT", "TFESI L5 left"),
+    "modifier -50": sr("e", "64483-50", "TFESI L5 bilateral"),
+    "modifier -KX": sr("e", "64483-KX", "TFESI L5 left"),
+    "text only": text_only("e", "Lumbar transforaminal epidural steroid injection L5-S1 left"),
+    "local code": sr(
+        "e",
+        "PROC1234",
+        "IR lumbar epidural steroid injection L5-S1",
+        system="urn:oid:1.2.840.114350.1.13.0.1.7.2.696580",
+    ),
+}
+
+
+@pytest.mark.parametrize("variant", sorted(RECOGNISABLE))
+def test_cauda_equina_stop_fires_on_an_esi_however_it_is_coded(variant: str) -> None:
+    cards = run("order-sign", [RECOGNISABLE[variant]], RAD, CES, WARFARIN)
+    card = one(cards, RED_FLAG)
+    assert card.indicator == "critical"
+    assert "Cancel the elective procedure" in labels(card)
+
+
+@pytest.mark.parametrize("variant", sorted(RECOGNISABLE))
+def test_anticoagulant_check_fires_on_an_esi_however_it_is_coded(variant: str) -> None:
+    cards = run("order-sign", [RECOGNISABLE[variant]], RAD, WARFARIN)
+    card = one(cards, "order.antithrombotic-procedure")
+    assert card.indicator == "warning"
+    assert "warfarin" in why(card)
+
+
+def test_an_esi_read_from_its_text_says_its_code_was_not_recognised() -> None:
+    order = text_only("e", "Lumbar transforaminal epidural steroid injection L5-S1 left")
+    card = one(run("order-sign", [order], RAD), NOT_CHECKED)
+    assert card.indicator == "info"
+    assert "no recognised procedure code" in card.summary
+    assert "read from its text as a lumbar epidural steroid injection" in card.summary
+    assert "not one the service recognises: no code" in why(card)
+    assert any("CPT procedure code" in s for s in card.next_steps)
+    detail = render_detail(card)
+    assert "§" not in detail and "decision model" not in detail.lower()
+
+
+def test_a_spine_procedure_the_text_cannot_place_gets_the_not_fully_checked_card() -> None:
+    order = text_only("f", "Posterior lumbar interbody fusion L4-5")
+    card = one(run("order-sign", [order], RAD, CES), NOT_CHECKED)
+    assert card.summary == "Not fully checked: no recognised procedure code for this spine procedure"
+    assert "Cauda equina syndrome" in why(card)
+    assert any("Red flag active (suspected cauda equina syndrome)" in s for s in card.next_steps)
+
+
+def test_an_uncoded_order_that_names_no_spine_procedure_draws_no_card() -> None:
+    assert run("order-sign", [text_only("k", "Physiotherapy review of the knee")], RAD) == []
+
+
+def test_an_esi_read_from_its_text_is_judged_by_the_repeat_limit() -> None:
+    sessions = [
+        proc(f"e{i}", "64483", d, "TFESI L5 left", outcome=SUCCESSFUL)
+        for i, d in enumerate((330, 250, 170, 90))
+    ]
+    order = sr("e", "64483-RT", "TFESI L5 right")
+    card = one(run("order-sign", [order], RAD, *sessions), "order.esi-repeat")
+    assert "session 5" in card.summary
+
+
+# --------------------------------------------------------------------- 5. the ESI session limit
+def test_the_fourth_esi_session_in_twelve_months_is_within_the_limit() -> None:
+    sessions = [
+        proc(f"e{i}", "64483", d, "TFESI L5 left", outcome=SUCCESSFUL) for i, d in enumerate((330, 220, 110))
+    ]
+    cards = run("order-sign", [sr("e", "64483", "TFESI L5 left")], RAD, *sessions)
+    assert "order.esi-repeat" not in rules(cards)
+
+
+def test_the_fifth_esi_session_in_twelve_months_is_intercepted() -> None:
+    sessions = [
+        proc(f"e{i}", "64483", d, "TFESI L5 left", outcome=SUCCESSFUL)
+        for i, d in enumerate((330, 250, 170, 90))
+    ]
+    card = one(run("order-sign", [sr("e", "64483", "TFESI L5 left")], RAD, *sessions), "order.esi-repeat")
+    assert card.summary.startswith("Lumbar ESI session 5 in 12 months")
+    assert "the limit is 4 sessions per region" in why(card)
+    assert "Cancel the ESI and refer to a spine surgeon" in labels(card)
+
+
+# --------------------------------------------------------------------- 6. operations, not resources
+HERNIATION = cond("rad", "M51.17", 300, "Lumbosacral disc herniation with radiculopathy")
+
+
+@pytest.mark.parametrize(("primary", "add_on"), [("63030", "63035"), ("63047", "63048")])
+def test_a_primary_code_and_its_add_on_are_one_operation(primary: str, add_on: str) -> None:
+    one_operation = (
+        proc("d1", primary, 400, "Lumbar decompression"),
+        proc("d2", add_on, 400, "Add-on level"),
+    )
+    card = one(
+        run("order-sign", [sr("f", "22630", "PLIF L5-S1")], HERNIATION, *one_operation),
+        "order.fusion-no-instability",
+    )
+    assert "Change to a lumbar discectomy" in labels(card)
+
+
+def test_two_discectomies_on_different_days_allow_fusion() -> None:
+    two = (
+        proc("d1", "63030", 700, "Discectomy L5-S1"),
+        proc("d2", "63030", 300, "Revision discectomy L5-S1"),
+    )
+    assert run("order-sign", [sr("f", "22630", "PLIF L5-S1")], HERNIATION, *two) == []
+
+
+# --------------------------------------------------------------------- 7. a successful earlier ablation
+FACET = cond("fa", "M47.816", 800, "Lumbar facet arthropathy")
+
+
+def test_repeat_rfa_after_an_ablation_that_gave_months_of_relief_needs_no_new_block() -> None:
+    earlier = proc("r1", "64635", 300, "Facet RFA L4-5 right", level="L4-L5")
+    scores = [
+        obs("b0", "pain", 8, 302),
+        obs("f1", "pain", 2, 260),
+        obs("f2", "pain", 2, 220),
+        obs("f3", "pain", 3, 150),
+        obs("f4", "pain", 7, 20),
+    ]
+    order = sr("r", "64635", "Facet RFA L4-5 right", bodySite=[{"text": "L4-L5"}])
+    assert "order.rfa-no-block" not in rules(run("order-sign", [order], FACET, earlier, *scores))
+
+
+def test_repeat_rfa_after_an_ablation_recorded_successful_needs_no_new_block() -> None:
+    earlier = proc("r1", "64635", 300, "Facet RFA L4-5 right", outcome=SUCCESSFUL, level="L4-L5")
+    cards = run(
+        "order-sign", [sr("r", "64635", "Facet RFA L4-5 right")], FACET, earlier, obs("f4", "pain", 7, 20)
+    )
+    assert "order.rfa-no-block" not in rules(cards)
+
+
+def test_a_successful_ablation_at_another_level_does_not_replace_the_block() -> None:
+    earlier = proc("r1", "64635", 300, "Facet RFA L2-3 right", outcome=SUCCESSFUL, level="L2-L3")
+    order = sr("r", "64635", "Facet RFA L4-5 right", bodySite=[{"text": "L4-L5"}])
+    card = one(run("order-sign", [order], FACET, earlier), "order.rfa-no-block")
+    assert "Change to a diagnostic lumbar medial branch block" in labels(card)
+
+
+# --------------------------------------------------------------------- 8. how long the complaint has lasted
+def test_a_condition_recorded_days_ago_after_months_of_injections_is_not_early() -> None:
+    recorded = replace(cond("rad", RADICULOPATHY, 3, "Lumbar radiculopathy"), onset=None, onset_text=None)
+    injections = (proc("e0", "64483", 300, "TFESI L5 left"), proc("e1", "64483", 150, "TFESI L5 left"))
+    for code, rule in (("72148", "order.mri-early"), ("64483", "order.esi-too-early")):
+        cards = run("order-sign", [sr("x", code, "order")], recorded, *injections)
+        assert rule not in rules(cards), code
+
+
+def test_physiotherapy_and_surgery_before_a_recent_onset_mean_a_longer_course() -> None:
+    recent = cond("rad", RADICULOPATHY, 5, "Lumbar radiculopathy")
+    earlier = (proc("pt", "97110", 100, "Physical therapy"), proc("d", "63030", 730, "L5-S1 discectomy"))
+    cards = run("order-sign", [sr("e", "64483", "TFESI L5")], recent, *earlier)
+    assert "order.esi-too-early" not in rules(cards)
+
+
+def test_the_card_says_when_the_duration_counts_from_the_first_treatment() -> None:
+    recent = cond("rad", RADICULOPATHY, 5, "Lumbar radiculopathy")
+    physio = proc("pt", "97110", 20, "Physical therapy")
+    card = one(run("order-sign", [sr("m", "72148", "MRI lumbar")], recent, physio), "order.mri-early")
+    assert card.summary.startswith("Lumbar imaging 20 days after the first lumbar treatment")
+    assert "first physiotherapy on record: Physical therapy" in why(card)
+    assert "Lumbar radiculopathy: onset" in why(card)
+
+
+# --------------------------------------------------------------------- 9. a removed stimulator
+PSYCH = proc("psy", "90791", 100, "Psychological evaluation for SCS")
+OLD_TRIAL = proc("tr", "63650", 1510, "SCS trial percutaneous leads", outcome=SUCCESSFUL)
+OLD_SYSTEM = proc("ipg", "63685", 1500, "SCS IPG implant")
+EXPLANT = (
+    proc("ex", "63688", 400, "Removal of SCS pulse generator: loss of efficacy"),
+    proc("ex2", "63661", 400, "Removal of SCS leads: loss of efficacy"),
+)
+
+
+def test_a_new_permanent_stimulator_after_the_system_was_removed_needs_a_new_trial() -> None:
+    order = sr("x", "63685", "SCS permanent IPG")
+    card = one(run("order-sign", [order], RAD, PSYCH, OLD_TRIAL, OLD_SYSTEM, *EXPLANT), "order.scs-no-trial")
+    assert "no spinal cord stimulator trial on record since the system was removed" in why(card)
+    assert "Change to a spinal cord stimulator trial" in labels(card)
+
+
+def test_a_generator_replacement_of_an_implanted_system_is_still_not_judged() -> None:
+    order = sr("x", "63685", "SCS generator replacement")
+    assert run("order-sign", [order], RAD, PSYCH, OLD_TRIAL, OLD_SYSTEM) == []
+
+
+# --------------------------------------------------------------------- 10. 62326 is a blind injection
+def test_62326_epidural_catheter_without_imaging_is_a_blind_injection() -> None:
+    assert TERM.match("esi_without_image_guidance", [Coding(CPT_URI, "62326")]) is not None
+    assert TERM.match("esi_image_guided", [Coding(CPT_URI, "62326")]) is None
+    order = sr("e", "62326", "Lumbar epidural catheter infusion, no imaging guidance")
+    card = one(run("order-sign", [order], RAD), "order.esi-blind")
+    assert "Change to interlaminar epidural injection with imaging guidance" in labels(card)
+
+
+# --------------------------------------------------------------------- 11. pump replacement, trial running
+def test_pump_replacement_needs_no_new_psychological_evaluation() -> None:
+    order = sr("x", "62362", "Replacement of programmable intrathecal pump (battery end of life)")
+    assert "order.neuromod-psych-eval" not in rules(run("order-sign", [order], RAD, PUMP_IMPLANTED))
+    # a first pump still needs it
+    assert "order.neuromod-psych-eval" in rules(run("order-sign", [order], RAD))
+
+
+def test_a_trial_in_progress_is_awaited_not_repeated() -> None:
+    running = replace(proc("tr", "63650", 4, "SCS trial percutaneous leads"), status="in-progress")
+    card = one(
+        run("order-sign", [sr("x", "63685", "SCS permanent IPG")], RAD, PSYCH, running), "order.scs-no-trial"
+    )
+    assert "still in progress" in card.summary
+    assert "in progress since" in why(card)
+    assert "no spinal cord stimulator trial on record" not in why(card)
+    assert any(s.startswith("Await the end of the trial") for s in card.next_steps)
+    assert labels(card) == ["Hold the permanent implant until the trial result is recorded"]
