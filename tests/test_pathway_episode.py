@@ -277,3 +277,16 @@ def test_physiotherapy_weeks_before_a_later_recorded_onset_still_counts() -> Non
 def test_a_long_running_nsaid_counts_only_from_the_episode_lead() -> None:
     ctx = context(radic(50), med("nsaid", "rx_nsaids", start=2000, end=40, status="completed"))
     assert ctx.conservative_care_days == (50 + 120) - 40 + 1
+
+
+def test_the_pathways_reasoning_names_only_this_episodes_scores_as_the_grade() -> None:
+    """E2 on this episode's pain 8, with an ODI of 50 from two years ago: "how the pathway reached
+    this step" names the pain score, not the old ODI as if it graded today's pain."""
+    cards = run(
+        cond("radic", "lumbar_radiculopathy_conditions", "M54.17", onset=20),
+        obs("pain-now", "pain", 8, 2),
+        obs("odi-old", "odi", 50, 730),
+    )
+    c = card_of(cards, "E2")
+    read = {r for f in c.basis for r in f.refs}
+    assert "Observation/pain-now" in read and "Observation/odi-old" not in read

@@ -272,7 +272,7 @@ acute_symptoms: P = Predicate("symptoms under {conservative_care_days}", acute.i
 def severe(ctx: PathwayContext) -> Iterable[Fact]:
     if not acute.is_severe(ctx):
         return ()
-    return tuple(ctx.obs_fact(o) for o in (ctx.latest_pain, ctx.latest_odi) if o is not None)
+    return tuple(ctx.obs_fact(o) for o in acute.severity_scores(ctx) if o is not None)
 
 
 @predicate("referred to or seen by a spine specialist", "not yet referred to a spine specialist")
