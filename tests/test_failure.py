@@ -625,6 +625,20 @@ def test_rfa_window_and_six_month_durability() -> None:
 # ---------------------------------------------------------------------------------------------
 
 
+def test_an_ablation_begun_from_back_pain_is_not_judged_by_a_later_leg_pain() -> None:
+    """Facet RFA from back pain 8: back pain 3 at 6 weeks and at 6 months is a durable response; leg
+    pain 8 at 4 months (sciatica of its own) does not make it short-lived."""
+    a = run(
+        proc("esi", "64635", level="L4-L5"),
+        pain("b", -3, 8, site="Lower back"),
+        pain("f", 42, 3, site="Lower back"),
+        pain("leg", 120, 8, site="Left leg"),
+        pain("d", 190, 3, site="Lower back"),
+        today=200,
+    )
+    assert (a.outcome, a.durable) == (Outcome.RESPONDER, True)
+
+
 def test_medial_branch_block_uses_same_day_scores_and_its_threshold() -> None:
     """MBB: baseline before, the post-block score the same day (partOf), ≥ 50 % positive."""
     mbb = proc("esi", "64493", level="L4-L5")

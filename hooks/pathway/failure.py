@@ -872,9 +872,9 @@ def _durability(
     """§3.1.4: does the response last? SHORT_LIVED, durable (then recurred?), or not yet known."""
     assert procedure.performed is not None
     t0 = procedure.performed
-    scores = [o for o in own_scores if o is not baseline]
-    if baseline is not None and is_leg_score(baseline):
-        scores = prefer_leg(scores)
+    # the same site as the baseline throughout: a facet ablation begun from back pain is not judged
+    # by the leg pain of a later radicular episode
+    scores = like_baseline([o for o in own_scores if o is not baseline], baseline)
     if modality is Modality.ESI:
         short_window = (th.esi_durability_start_days, th.esi_durability_end_days)
         durable_window = short_window
