@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -293,14 +294,29 @@ def test_esi_for_radicular_pain_with_facet_arthropathy_and_no_failed_esi_draws_n
         "order-sign", [sr("esi1", "62323")], cond("facet", "M47.816", 200), cond("rad", RADICULOPATHY, 200)
     )
     assert "order.esi-facet-pain" not in rules(cards)
-    failed = run(
-        "order-sign",
-        [sr("esi1", "62323")],
+    failed = (
         cond("facet", "M47.816", 200),
         cond("rad", RADICULOPATHY, 200),
         proc("e1", "64483", 100, outcome=UNSUCCESSFUL),
     )
-    assert "order.esi-facet-pain" in rules(failed)
+    # imaging on record that shows no compressive lesion: the failed ESI points to the facets
+    imaged = run("order-sign", [sr("esi1", "62323")], *failed, proc("mri", "72148", 150))
+    assert "order.esi-facet-pain" in rules(imaged)
+
+
+def test_no_facet_card_while_the_esi_may_still_target_the_nerve_root() -> None:
+    """After a failed ESI, facet arthropathy does not make the next ESI wrong while no imaging has
+    excluded a compressive lesion, or the leg hurts at least as much as the back (F5 is axial pain)."""
+    failed = (
+        cond("facet", "M47.816", 200),
+        cond("rad", RADICULOPATHY, 200),
+        proc("e1", "64483", 100, outcome=UNSUCCESSFUL),
+    )
+    assert "order.esi-facet-pain" not in rules(run("order-sign", [sr("esi1", "62323")], *failed))
+    leg = replace(obs("leg", "pain", 8, 5), body_site_text="Left leg")
+    back = replace(obs("back", "pain", 4, 5), body_site_text="Lower back")
+    imaged = (*failed, proc("mri", "72148", 150), leg, back)
+    assert "order.esi-facet-pain" not in rules(run("order-sign", [sr("esi1", "62323")], *imaged))
 
 
 @pytest.mark.parametrize("hook", HOOKS)

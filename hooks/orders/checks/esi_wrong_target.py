@@ -27,7 +27,7 @@ from hooks.conflicts import ESI_STENOSIS
 from hooks.facts import DraftOrder
 from hooks.orders.common import OrderCheck, cancel_and_create, card, delete
 from hooks.orders.context import OrderContext
-from hooks.pathway.rules import refractory
+from hooks.pathway.rules import red_flags, refractory
 from hooks.rule import Rule, order_rule
 
 RULE_FACET_DECL: Rule = order_rule(
@@ -52,6 +52,20 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     return [*_facet(ctx, order), *_claudication(ctx, order)]
 
 
+def _nerve_root_target(ctx: OrderContext) -> bool:
+    """Radicular pain the ESI may still target, as the pathway's F5 reads it: leg pain at least as
+    bad as the back pain, a concordant compressive lesion or a motor deficit (facet and SI-joint pain
+    is axial, not below the knee, without neurological signs) — or no lumbar imaging to exclude a
+    compressive lesion."""
+    p = ctx.pathway
+    return bool(
+        refractory.leg_predominant(p)
+        or not refractory.imaging_on_record(p)
+        or refractory.has_concordant_lesion(p)
+        or red_flags.motor_deficit_conditions(p)
+    )
+
+
 def _facet(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     facet = ctx.current_conditions("facet_mediated_pain")
     si = ctx.current_conditions("sacroiliac_joint_pain")
@@ -62,6 +76,8 @@ def _facet(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     failed = refractory.failed_image_guided(ctx.pathway)
     if ctx.radicular and not failed:
         return []  # a radicular diagnosis without a failed ESI: the ESI may target the radicular pain
+    if ctx.radicular and _nerve_root_target(ctx):
+        return []
     if not ctx.radicular:
         why.append(Fact("no current lumbar radicular diagnosis on record"))
     for a in failed:
@@ -81,7 +97,7 @@ def _facet(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
                 "points "
                 "to the facet or SI joint.",
                 f"{spec.text}; radiofrequency ablation only after a positive diagnostic block "
-                f"(≥ {ctx.t.mbb_positive_relief_pct:g} % relief, site policy).",
+                f"(≥ {ctx.t.mbb_positive_relief_pct:g} % relief).",
             ),
             avoid=("Repeat ESI for facet- or SI-mediated pain.", "RFA without a positive diagnostic block."),
             evidence=("asra_facet_2020", "nice_ng59"),
