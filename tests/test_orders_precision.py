@@ -189,6 +189,31 @@ def test_mri_for_recurrent_sciatica_long_after_discectomy_is_not_intercepted() -
     assert "order.mri-early" not in rules(cards)
 
 
+def test_an_mri_drafted_with_an_esi_for_severe_acute_sciatica_plans_it() -> None:
+    """Day 18, NRS 9 and ODI 62: NICE NG59 lets a specialist consider an epidural now, and the MRI
+    drafted with it plans it: no 'imaging not indicated, cancel'. Alone, or with tolerable pain,
+    the early MRI still draws the card."""
+    rad, mri = cond("rad", RADICULOPATHY, 18), sr("m", "72148", "MRI lumbar")
+    esi = sr("e", "64483", "TFESI L5-S1")
+    severe = (rad, obs("nrs", "pain", 9, 1), obs("odi", "odi", 62, 1, code="SURVEY-ODI"))
+    assert "order.mri-early" not in rules(run("order-sign", [mri, esi], *severe))
+    assert "order.mri-early" in rules(run("order-sign", [mri], *severe))
+    mild = (rad, obs("nrs", "pain", 4, 1))
+    assert "order.mri-early" in rules(run("order-sign", [mri, esi], *mild))
+
+
+@pytest.mark.parametrize(
+    ("priority", "fires"), [("stat", False), ("asap", False), ("urgent", True), (None, True)]
+)
+def test_an_asap_mri_for_cauda_equina_is_an_emergency_study(priority: str | None, fires: bool) -> None:
+    """FHIR's asap is the next highest after stat: no critical 'make it stat' card for it."""
+    extra = {"priority": priority} if priority else {}
+    order = sr("m", "72148", "MRI lumbar", **extra)
+    ces = cond("ces", "G83.4", 1, "Cauda equina syndrome")
+    cards = run("order-sign", [order], cond("rad", RADICULOPATHY, 5), ces)
+    assert ("order.mri-ces-emergency" in rules(cards)) is fires
+
+
 # --------------------------------------------------------------------- 4. codes the service must still read
 CES = RED_FLAGS["cauda equina"]
 WARFARIN = med("w", "11289", "warfarin 5 MG Oral Tablet", 400)

@@ -7,11 +7,12 @@ When: a lumbar MRI, CT or CT-myelogram is ordered, the complaint began fewer tha
       runs from the earliest onset of the radicular conditions, or from the first lumbar epidural
       injection, physiotherapy or lumbar operation when that is earlier (``OrderContext.course``);
       the card names what it was read from. After lumbar surgery, new or recurrent radicular pain is
-      imaged without waiting (ACR 2021 variant 5: MRI without and with contrast), so no card.
+      imaged without waiting (ACR 2021 variant 5: MRI without and with contrast), so no card; nor
+      when the pain is severe (E2) and an epidural injection is drafted with the study, which plans it.
 Then: info card (decision model §1.3 "intercept early MRI orders ... with an info card"): cancel
       the study and reassess at 6 weeks; image earlier only if a red flag appears.
-      With a red flag: no objection. With suspected cauda equina and an order that is not
-      ``stat``: critical card, update the order to an emergency (stat) study today.
+      With a red flag: no objection. With suspected cauda equina and an order that is not ``stat``
+      or ``asap``: critical card, update the order to an emergency (stat) study today.
 Evidence: ACR Appropriateness Criteria Low Back Pain 2021 (variants 1-4); NICE NG59 1.1.4 (no imaging
       before 6 weeks of conservative care unless there is a red flag).
 """
@@ -42,6 +43,8 @@ RULE_CES_DECL: Rule = order_rule(
     CRITICAL,
 )
 RULES = (RULE_EARLY_DECL, RULE_CES_DECL)
+# what an emergency study today is ordered as: stat, or asap (FHIR's next highest, "as soon as possible")
+EMERGENCY_PRIORITIES = ("stat", "asap")
 RULE_EARLY, RULE_CES = (r.id for r in RULES)
 
 
@@ -50,7 +53,7 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         return []
     ces = ctx.flag("cauda_equina")
     if ces is not None:
-        if order.priority == "stat":
+        if order.priority in EMERGENCY_PRIORITIES:
             return []
         return [
             card(
@@ -91,6 +94,10 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         return []
     course = ctx.course
     if course is None or course.days >= ctx.t.conservative_care_days:
+        return []
+    if ctx.severe_pain() and any(ctx.order_is(o, "esi_lumbar_all") for o in ctx.orders if o is not order):
+        # severe acute sciatica with an epidural drafted with it (NICE NG59 lets a specialist consider
+        # one without waiting): the MRI plans the injection; the ESI's own check judges the injection
         return []
     duration = course.days
     reassess = course.start + timedelta(days=ctx.t.conservative_care_days)
