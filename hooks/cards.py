@@ -227,30 +227,142 @@ SHORT_FACT_ROOM = 240  # as much when they have short forms, which are shown who
 MIN_FACT_CHARS = 32  # a fact cut shorter than this reads as noise: show fewer facts instead
 
 
+_ASIDE = re.compile(r"\s\([^()]*\)")  # a parenthesis: a citation or an aside
+_CITATION = re.compile(r"\b(?:19|20)\d\d\b(?!-)|\bLCD\b")  # "(NASS 2014)", "(Medicare facet LCD)"
+_DATE = re.compile(r"\b\d{4}-\d\d(?:-\d\d)?\b")
+_CLAUSE = re.compile(r"[;:](?=\s)|\s[—–]\s")  # where a clause ends and a sentence may stop
+_LIST = re.compile(r",(?=\s)")  # where a list item ends: a sentence may stop there, at a loss
+_SUBORDINATE = re.compile(
+    r"\b(?:if|when|unless|once|until|while|although|though|before|after|because)\b", re.I
+)
+MIN_CLAUSE = 16  # a shortened sentence shorter than this ("Reassess benefit now.") says too little
+
+# What each shortening of the tail loses, so the one that loses least is chosen: a citation is
+# cheap (the card links its sources), an aside less so, a date costs as much as a clause; the
+# conflict line is never cut (half of a disagreement misleads) but may shrink to its topic, the
+# full reasoning giving both sides; the next step is cut at a clause before the gap line goes; a
+# cut inside a clause, with an ellipsis, is the last resort.
+CITATION_COST, ASIDE_COST, CLAUSE_COST, LIST_COST = 1, 4, 8, 9
+EXTRA_GAP_COST, GAP_SHORTENED_COST, GAP_DROPPED_COST = 3, 5, 11
+CONFLICT_TOPIC_COST, CONFLICT_DROPPED_COST = 3, 20
+MAX_ASIDES = 4  # asides beyond these are kept: every subset of them is tried
+
+
+def _outside(text: str, at: int) -> bool:
+    """Position ``at`` of ``text`` is outside any parentheses."""
+    return text.count("(", 0, at) == text.count(")", 0, at)
+
+
+def _stops(text: str, at: int, pattern: re.Pattern[str]) -> bool:
+    """A sentence may stop at ``at``: outside parentheses, and for a comma, not inside a clause that
+    a condition opens ("if there is no improvement, …") nor in a list a colon opens (items would go
+    missing unseen)."""
+    if not _outside(text, at):
+        return False
+    if pattern is _CLAUSE:
+        return True
+    ends = [m for m in _CLAUSE.finditer(text, 0, at) if _outside(text, m.start())]
+    opened = ends[-1].group().strip() if ends else ""
+    return opened != ":" and not _SUBORDINATE.search(text, ends[-1].end() if ends else 0, at)
+
+
+def _aside_cost(aside: str) -> int:
+    if _DATE.search(aside):
+        return CLAUSE_COST
+    return CITATION_COST if _CITATION.search(aside) else ASIDE_COST
+
+
+def shorter_forms(sentence: str) -> list[tuple[str, int]]:
+    """``sentence`` and its shorter complete forms, each with what it loses (``*_COST``), cheapest
+    first — never a fragment: without some of its parentheses (a citation, an aside), then cut where
+    a clause ends (";", ":", "—"), or where a list item ends (","), outside parentheses. "Refer to a
+    spine surgeon for discectomy or decompression (NASS 2014; NICE NG59)." → "Refer to a spine
+    surgeon for discectomy or decompression."."""
+    whole = sentence.strip()
+    body = whole.rstrip(".")
+    asides = list(_ASIDE.finditer(body))[-MAX_ASIDES:]
+    forms: dict[str, int] = {}
+    for mask in range(1 << len(asides)):
+        text, cost, at = "", 0, 0
+        for i, m in enumerate(asides):
+            if mask >> i & 1:
+                text, cost, at = text + body[at : m.start()], cost + _aside_cost(m.group()), m.end()
+        text += body[at:]
+        forms[text] = min(forms.get(text, cost), cost)
+        for pattern, cut in ((_CLAUSE, CLAUSE_COST), (_LIST, LIST_COST)):
+            for m in pattern.finditer(text):
+                head = text[: m.start()].rstrip(" ,;:—–")
+                if len(head) >= MIN_CLAUSE and _stops(text, m.start(), pattern):
+                    forms[head] = min(forms.get(head, cost + cut), cost + cut)
+    forms.pop(body)
+    shorter = sorted(forms.items(), key=lambda fc: (fc[1], -len(fc[0])))
+    return [(whole, 0), *((f"{f}.", c) for f, c in shorter)]
+
+
+def _gap_lines(gaps: Sequence[str]) -> list[tuple[str, int]]:
+    """The "Not recorded" line and its shorter forms, each with what it loses: every gap, then
+    fewer (data that could not be read always stays, with its reason), then the first gap in a
+    shorter complete form, then no line at all."""
+    ordered = sorted(dict.fromkeys(gaps), key=lambda g: "(unread: " not in g)
+    unread = sum("(unread: " in g for g in ordered)
+    lines = [
+        (not_recorded(ordered[:k]), (len(ordered) - k) * EXTRA_GAP_COST)
+        for k in range(len(ordered), max(unread, 1) - 1, -1)
+    ]
+    if not unread:
+        dropped = (len(ordered) - 1) * EXTRA_GAP_COST
+        shorter = shorter_forms(_LEAD.sub("", ordered[0]))[1:]
+        lines += [(not_recorded([f]), dropped + GAP_SHORTENED_COST + c) for f, c in shorter]
+        lines.append(("", GAP_DROPPED_COST))
+    return lines
+
+
 def _tail(card: CardDraft, limit: int, need: int | None = None) -> list[str]:
-    """Next step, "Not recorded", the conflict line and the advisory — shortened, the optional lines
-    first, until the facts keep what they need: ``need``, or by default their whole length up to
-    ``FACT_ROOM`` characters (``SHORT_FACT_ROOM`` when they have short forms)."""
+    """Next step, "Not recorded", the conflict line and the advisory, in what the facts leave:
+    ``need``, or by default their whole length up to ``FACT_ROOM`` characters (``SHORT_FACT_ROOM``
+    when they have short forms). Each line is whole or shortened to a complete statement, the
+    shortening that loses least (``*_COST``) chosen; only when none fits is the next step cut inside
+    a clause, with an ellipsis."""
     if need is None:
         facts = card.why[:KEY_FACTS]
         cap = SHORT_FACT_ROOM if any(f.short for f in facts) else FACT_ROOM
         need = min(cap, sum(len(_fact_head(f)) + len(f.brief) + 1 for f in facts))
-    caps = [130, 220, 120]
-    # data the EHR could not give is named with its reason however short the line must be
-    floor = 110 if any("(unread: " in g for g in card.gaps) else 60
-    while True:
-        lines = []
-        if card.next_steps:
-            lines.append(f"**Next:** {clip(first_sentence(card.next_steps[0]), caps[0])}")
-        if card.gaps:
-            lines.append(clip(not_recorded(card.gaps), caps[1]))
-        if card.conflict_now is not None:
-            lines.append(clip(card.conflict_now.one_line, caps[2]))
-        lines.append(ADVISORY)
-        if limit - sum(len(t) + 1 for t in lines) >= need or caps[0] <= 60:
-            return lines
-        next_cap = caps[0] - 10 if caps[1] <= floor else caps[0]
-        caps = [next_cap, max(caps[1] - 10, floor), max(caps[2] - 10, 60)]
+    room = limit - need - len(ADVISORY) - 1
+    step = first_sentence(card.next_steps[0]) if card.next_steps else ""
+    gaps_in_order = sorted(dict.fromkeys(card.gaps), key=lambda g: "(unread: " not in g)
+    whole = [
+        step and f"**Next:** {step}",
+        not_recorded(gaps_in_order) if gaps_in_order else "",
+        card.conflict_now.one_line if card.conflict_now is not None else "",
+    ]
+    if sum(len(t) + 1 for t in whole if t) <= room:
+        return [*(t for t in whole if t), ADVISORY]  # everything fits whole: nothing to weigh
+    nexts = [(f"**Next:** {n}", c) for n, c in shorter_forms(step)] if step else [("", 0)]
+    gaps = _gap_lines(card.gaps) if card.gaps else [("", 0)]
+    conflicts = [("", 0)]
+    if card.conflict_now is not None:
+        topic = [
+            (f"**Sources disagree:** {t.rstrip('.')}.", CONFLICT_TOPIC_COST + c)
+            for t, c in shorter_forms(card.conflict_now.topic)
+        ]
+        conflicts = [(card.conflict_now.one_line, 0), *topic, ("", CONFLICT_DROPPED_COST)]
+
+    def length(*lines: str) -> int:
+        return sum(len(t) + 1 for t in lines if t)
+
+    fitting = [
+        (nc + gc + cc, -length(n, g, c), [n, g, c])
+        for n, nc in nexts
+        for g, gc in gaps
+        for c, cc in conflicts
+        if length(n, g, c) <= room
+    ]
+    if fitting:
+        lines = min(fitting, key=lambda x: x[:2])[2]
+    else:  # nothing complete fits: the next step cut to what is left beside the shortest gap line
+        gap = gaps[-1][0]
+        lines = [step and f"**Next:** {clip(step, max(room - length(gap) - 11, 50))}", gap]
+    return [*(t for t in lines if t), ADVISORY]
 
 
 def _shares(needs: list[int], room: int) -> list[int]:

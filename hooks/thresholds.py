@@ -109,15 +109,35 @@ def load_thresholds(path: str | Path | None) -> Thresholds:
     return replace(DEFAULT_THRESHOLDS, **cleaned)
 
 
-def span(days: int) -> str:
-    """A threshold duration as a clinician says it: 14 → "2 weeks", 42 → "6 weeks", 182 → "6 months".
+def span(days: int, *, exact: bool = True) -> str:
+    """How long, as a clinician says it: days under 2 weeks, weeks under 26, months under 24, then
+    years, singular or plural as the number needs.
 
-    Card text names durations through this, so a site that changes a threshold sees its own number."""
-    if days >= 180:
-        return f"{round(days / 30.44)} months"
-    if days % 7 == 0 and days >= 14:
-        return f"{days // 7} weeks"
-    return f"{days} days"
+    ``exact`` (a threshold: 14 → "2 weeks", 42 → "6 weeks", 90 → "90 days", 182 → "6 months"): card
+    text names durations through this, so a site that changes a threshold sees its own number; a
+    count that is not whole weeks stays in days. Otherwise (a time that has passed: the age of an
+    onset, how long care went on) in completed units: 12 → "12 days", 45 → "6 weeks", 200 → "6
+    months", 700 → "23 months", 800 → "2 years"; a whole number of years, as an onset sent as
+    "years ago" is read, says so (365 → "1 year")."""
+
+    def n(count: int, unit: str) -> str:
+        return f"{count} {unit}{'' if count == 1 else 's'}"
+
+    if exact:
+        if days >= 730:
+            return n(round(days / 365.25), "year")
+        if days >= 180:
+            return n(round(days / 30.44), "month")
+        if days % 7 == 0 and days >= 14:
+            return n(days // 7, "week")
+        return n(days, "day")
+    if days >= 730 or (days >= 365 and days % 365 == 0):
+        return n(days // 365, "year")
+    if days >= 182:
+        return n(days // 30, "month")
+    if days >= 14:
+        return n(days // 7, "week")
+    return n(days, "day")
 
 
 def pct(value: float) -> str:

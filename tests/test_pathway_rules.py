@@ -328,9 +328,12 @@ def test_p1_without_documented_conservative_care_says_so() -> None:
 
 
 def test_p1_with_mri_done_asks_to_review_it_instead_of_ordering_another() -> None:
+    """An MRI on file whose report names no concordant lesion: no second MRI, no "MRI if" summary,
+    and "Not recorded" names the missing finding rather than giving an instruction."""
     c = card_of(run(radic(days=60), *conservative(50), report("mri", "72148", 10, "L5-S1 protrusion.")), "P1")
-    assert "72148" not in codes_of(c)
-    assert any("review the imaging" in g for g in c.gaps)
+    assert "72148" not in codes_of(c) and "MRI if" not in c.summary
+    assert any(g.startswith("a lesion concordant with the symptoms") for g in c.gaps)
+    assert not any("review" in g for g in c.gaps)
 
 
 def test_p2_beats_p1_after_three_months_without_referral() -> None:

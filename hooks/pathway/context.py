@@ -64,7 +64,7 @@ from hooks.text import (
     states_leg_symptoms,
     tells_claudication,
 )
-from hooks.thresholds import Thresholds
+from hooks.thresholds import Thresholds, span
 
 Assessor = Callable[[ProcedureFact, Modality], Assessment]
 
@@ -143,14 +143,6 @@ def relative_days(text: str) -> int | None:
     if m is None:
         return None
     return int(m.group(1) or 1) * UNIT_DAYS[m.group(2).lower()]
-
-
-def span_words(days: int) -> str:
-    for unit, size in (("year", 365), ("month", 30), ("week", 7)):
-        if days >= size:
-            n = days // size
-            return f"{n} {unit}{'s' if n > 1 else ''}"
-    return f"{days} days"
 
 
 def _first_date(*ds: date | None) -> date | None:
@@ -623,7 +615,7 @@ class PathwayContext:
         bound = self.onset_bound
         for c in self.unread_onsets:
             if bound is not None and c is bound[0]:
-                least = span_words(relative_days(c.onset_unread or "") or 0)
+                least = span(relative_days(c.onset_unread or "") or 0, exact=False)
                 gaps.append(f"a dated onset for {c.ref} (sent as '{c.onset_unread}'; read as ≥ {least})")
             elif c.onset is None and relative_days(c.onset_unread or "") is None:
                 gaps.append(f"a dated onset for {c.ref} (sent as '{c.onset_unread}'; duration unknown)")
@@ -634,7 +626,7 @@ class PathwayContext:
         bound = self.onset_bound
         if bound is not None and (self.onset is None or bound[1] < self.onset):
             b, _ = bound
-            least = span_words(self.symptom_days or 0)
+            least = span(self.symptom_days or 0, exact=False)
             return Fact(
                 f"onset sent as '{b.onset_unread}' (no date): read as ≥ {least}",
                 b.ref,
@@ -650,13 +642,13 @@ class PathwayContext:
                 )
             return Fact("symptom onset not recorded on any radicular Condition")
         d = self.symptom_days
-        weeks = f" ({d // 7} weeks)" if d is not None else ""
+        ago = f" ({span(d, exact=False)})" if d is not None else ""
         basis = "onset" if c.onset else "recorded date (no onset given)"
         when = (_first_date(c.onset, c.recorded) or date.min).isoformat()
         return Fact(
-            f"{c.text}: {basis} {when}{weeks}",
+            f"{c.text}: {basis} {when}{ago}",
             c.ref,
-            short=f"{'onset' if c.onset else 'recorded (no onset)'} {when}{weeks}",
+            short=f"{'onset' if c.onset else 'recorded (no onset)'} {when}{ago}",
         )
 
     # -----------------------------------------------------------------------------------------
@@ -701,6 +693,21 @@ class PathwayContext:
     def earlier_episode_esis(self) -> tuple[ProcedureFact, ...]:
         """ESI sessions of an earlier episode (before ``episode_cutoff``), oldest first."""
         return tuple(p for p in self.all_esis if not self.in_episode(p.performed))
+
+    def no_esi_fact(self, lead: str = "no epidural steroid injection") -> Fact:
+        """``lead`` (no injection in the current episode) as a card fact. An earlier episode's
+        injection is named, not hidden — it treated that episode and does not decide this one:
+        "no epidural steroid injection in this episode (TFESI left L5-S1 2024-03-02 treated an
+        earlier episode)"; with none, "no epidural steroid injection on record"."""
+        earlier = self.earlier_episode_esis
+        if not earlier:
+            return Fact(f"{lead} on record")
+        last = self.session_short(earlier[-1])
+        return Fact(
+            f"{lead} in this episode ({last} treated an earlier episode)",
+            earlier[-1].ref,
+            short=f"no ESI this episode; {last} was an earlier episode",
+        )
 
     def is_blind(self, p: ProcedureFact) -> bool:
         """Coded without image guidance (62322 / legacy 62311): a blind injection."""

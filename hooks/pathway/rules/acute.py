@@ -75,21 +75,6 @@ def _score_gaps(ctx: PathwayContext) -> list[str]:
     return gaps
 
 
-def _treatment_fact(ctx: PathwayContext) -> Fact:
-    """What the acute state rests on: no red flag, no lumbar surgery, no injection in this episode
-    (naming an earlier episode's injection, which does not decide this one)."""
-    earlier = ctx.earlier_episode_esis
-    if not earlier:
-        return Fact("no red flag, no prior lumbar surgery, no epidural injection")
-    last = ctx.session_short(earlier[-1])
-    return Fact(
-        "no red flag, no prior lumbar surgery, no epidural injection since this episode began "
-        f"({last} treated an earlier episode)",
-        earlier[-1].ref,
-        short=f"no ESI this episode; {last} was an earlier episode",
-    )
-
-
 def e1_acute_tolerable(ctx: PathwayContext) -> CardDraft:
     """E1 — acute radiculopathy < 6 weeks, no red flags, tolerable.
 
@@ -110,7 +95,7 @@ def e1_acute_tolerable(ctx: PathwayContext) -> CardDraft:
         why=[
             ctx.onset_fact(),
             *_score_facts(ctx),
-            _treatment_fact(ctx),
+            ctx.no_esi_fact("no red flag, no prior lumbar surgery, no epidural injection"),
         ],
         gaps=_score_gaps(ctx),
         next_steps=[

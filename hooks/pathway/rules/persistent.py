@@ -34,8 +34,13 @@ def _care_facts_and_gaps(ctx: PathwayContext) -> tuple[list[Fact], list[str]]:
     facts = list(ctx.conservative_care_facts())
     gaps = []
     if not ctx.conservative_care_complete:
-        weeks = ctx.conservative_care_days // 7
-        facts.append(Fact(f"conservative care documented for {weeks} week(s)"))
+        days = ctx.conservative_care_days
+        episode = " in this episode" if ctx.earlier_episode_care else ""
+        facts.append(
+            Fact(f"conservative care documented for {span(days, exact=False)}")
+            if days
+            else Fact(f"no conservative care documented{episode}")
+        )
         gaps.append(
             f"{span(ctx.t.conservative_care_days)} of conservative care (physiotherapy, NSAID/analgesic) "
             "before imaging or injection"
@@ -67,12 +72,45 @@ def _conflicts(ctx: PathwayContext) -> list[Conflict]:
 
 
 def _imaging_facts(ctx: PathwayContext) -> list[Fact]:
-    return [Fact(f"lumbar imaging: {s.label}", s.ref) for s in ctx.mri_studies[-1:]]
+    """The latest lumbar MRI: its finding and date (what an injection level is chosen from)."""
+    return [s.fact() for s in ctx.mri_studies[-1:]]
+
+
+def _imaging_gap(ctx: PathwayContext) -> str | None:
+    """With an MRI on file, what it does not say: a lesion that matches the symptoms."""
+    mri = ctx.mri_studies[-1] if ctx.mri_studies else None
+    if mri is None or ctx.concordance.status == "concordant":
+        return None
+    if not mri.conclusion:
+        return f"the report of the {mri.short_label}"
+    return f"a lesion concordant with the symptoms on the {mri.short_label}"
+
+
+def _summary(ctx: PathwayContext) -> str:
+    """P1's one line: MRI if none is on file (ACR variant 3), else the next step from the MRI on file."""
+    weeks = span(ctx.t.conservative_care_days)
+    mri = ctx.mri_studies[-1] if ctx.mri_studies else None
+    if claudication(ctx):
+        imaging = ": MRI if a surgical candidate;" if mri is None else f", {mri.short_label} on file:"
+        return f"Neurogenic claudication over {weeks}{imaging} physiotherapy and a decompression opinion"
+    if mri is None:
+        return (
+            f"Radicular pain over {weeks}: MRI if an injection or surgical candidate, then image-guided ESI"
+        )
+    if ctx.concordance.status == "concordant":
+        return (
+            f"Radicular pain over {weeks}, concordant lesion on {mri.short_label}: consider an image-guided "
+            "ESI at that level"
+        )
+    return (
+        f"Radicular pain over {weeks}, {mri.short_label} on file: image-guided ESI only at a level "
+        "concordant with the symptoms"
+    )
 
 
 def _esi_history(ctx: PathwayContext, old_esi: ProcedureFact | None) -> Fact:
     if old_esi is None:
-        return Fact("no epidural steroid injection on record")
+        return ctx.no_esi_fact()
     when = old_esi.performed.isoformat() if old_esi.performed else "an unrecorded date"
     return Fact(f"{old_esi.text} on {when}: outcome never recorded and too long ago to judge", old_esi.ref)
 
@@ -105,7 +143,7 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
             )
         )
     else:
-        gaps.append("review the imaging for a lesion concordant with the symptoms before any injection")
+        gaps += [g for g in [_imaging_gap(ctx)] if g]
     steps += [
         _injection_step(ctx),
         f"Refer to a spine specialist no later than {span(ctx.t.chronic_days)} after onset.",
@@ -124,17 +162,11 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
     return P1.card(
         ctx,
         indicator="info",
-        summary=(
-            f"Neurogenic claudication over {span(ctx.t.conservative_care_days)}: MRI if a surgical "
-            "candidate; physiotherapy and a decompression opinion"
-            if claudication(ctx)
-            else f"Radicular pain over {span(ctx.t.conservative_care_days)}: MRI if an injection or surgical "
-            "candidate, then image-guided ESI"
-        ),
+        summary=_summary(ctx),
         why=[
             ctx.onset_fact(),
-            *care,
             *_imaging_facts(ctx),
+            *care,
             *ctx.pain_facts(),
             _esi_history(ctx, old_esi),
         ],
@@ -186,7 +218,7 @@ def p2_not_referred(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -
             *_imaging_facts(ctx),
             *ctx.pain_facts(),
             Fact("no spine or pain specialist referral or visit on record"),
-            *([_esi_history(ctx, old_esi)] if old_esi is not None else []),
+            *([_esi_history(ctx, old_esi)] if old_esi is not None or ctx.earlier_episode_esis else []),
         ],
         gaps=gaps,
         next_steps=[

@@ -19,7 +19,7 @@ from hooks.pathway.rules.common import FUSION, NEUROPATHIC_AGENTS, SCS_SELECTION
 from hooks.pathway.rules.refractory import site_unspecified
 from hooks.rule import INFO_OR_WARNING, WARNING
 from hooks.text import FIBROSIS, INSTABILITY, RECURRENCE, finding_of
-from hooks.thresholds import pct
+from hooks.thresholds import pct, span
 
 S0 = Rule(
     "S0", "Radicular pain within 3 months of lumbar surgery", TOPIC_PATHWAY, ("nass_ldh", "acr_lbp_2021"),
@@ -39,7 +39,7 @@ S3 = Rule(
 )
 S4 = Rule(
     "S4", "Spondylolisthesis or instability with refractory radicular pain", TOPIC_PATHWAY,
-    ("nass_ldh", "nice_ng59"), indicators=INFO_OR_WARNING,
+    ("nass_ldh", "nass_stenosis", "nice_ng59"), indicators=INFO_OR_WARNING,
 )
 
 
@@ -110,7 +110,7 @@ def s0_early_after_surgery(ctx: PathwayContext) -> CardDraft | None:
     if surgery is None or surgery.performed is None:  # unreachable: early_postoperative needs a date
         return None
     days = (ctx.today - surgery.performed).days
-    ago = f"{days // 7} weeks" if days >= 14 else f"{days} days"
+    ago = span(days, exact=False)
     since = pain_since_surgery(ctx)
     gaps = []
     if not since:
@@ -256,7 +256,8 @@ def s4_instability(ctx: PathwayContext) -> CardDraft:
       after prior surgery or after a failed ESI.
     Then: surgical referral — decompression ± fusion is appropriate here; flexion-extension films if
       not done. Warning if > 3 months from onset without referral, else info.
-    Evidence: NASS LSS 2011 (fusion reserved for documented instability); NASS LDH; NICE NG59.
+    Evidence: NASS LSS 2011 (fusion reserved for documented instability; linked as "NASS 2011", the
+      next step's citation); NASS LDH; NICE NG59.
     """
     inst = instability_conditions(ctx)
     d = ctx.symptom_days or 0
