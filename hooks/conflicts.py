@@ -86,6 +86,8 @@ FUSION = Conflict(
     "herniation.",
     orders=("lumbar_fusion",),
 )
+# Not the one line of a failed-trial card (N2): every source asks for a successful trial first, so there
+# the disagreement stays in the full reasoning only (``neuromodulation.n2_trial_failed``).
 SCS_SELECTION = Conflict(
     "Spinal cord / DRG stimulation selection",
     "NACC 2014 supports stimulation for chronic neuropathic radicular pain after failed care.",

@@ -139,6 +139,12 @@ _ALL = (
         "https://www.cms.gov/medicare-coverage-database/search.aspx", kind="coverage policy",
     ),
     Guideline(
+        "cms_si_lcd", "Medicare SI-joint LCD",
+        "Sacroiliac Joint Injections and Procedures (L39455 and its regional equivalents)",
+        "2021-2024", "Centers for Medicare & Medicaid Services, Local Coverage Determination L39455.",
+        "https://www.cms.gov/medicare-coverage-database/view/lcd.aspx?lcdid=39455", kind="coverage policy",
+    ),
+    Guideline(
         "precise_2017", "PRECISE 2017",
         "Trial of Pregabalin for Acute and Chronic Sciatica",
         "2017", "Mathieson S et al. N Engl J Med 2017;376:1111-1120.",

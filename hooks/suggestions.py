@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from hooks.cards import Action, SuggestionDraft
-from hooks.terminology import Terminology
+from hooks.terminology import Coding, Terminology
 
 Priority = Literal["routine", "urgent", "asap", "stat"]
 Intent = Literal["proposal", "plan", "order"]
@@ -35,6 +35,15 @@ class OrderSpec:
     label: str  # the suggestion's label, e.g. "Order MRI lumbar spine without and with contrast"
     text: str  # ServiceRequest.code.text shown to the clinician
     note: str | None = None  # ServiceRequest.note, e.g. "local anaesthetic only (diagnostic)"
+
+
+@dataclass(frozen=True, slots=True)
+class BodySite:
+    """Where an order is aimed (``ServiceRequest.bodySite``): the words ("right L5-S1") and any codes
+    the record gave for the site of the procedure it follows."""
+
+    text: str | None = None
+    codings: tuple[Coding, ...] = ()
 
 
 MRI_WITHOUT_CONTRAST = OrderSpec(
@@ -139,6 +148,14 @@ REPEAT_TFESI = OrderSpec(
     note="Repeat only after a sustained response to the previous injection, within the yearly session limit "
     "per region.",
 )
+REPEAT_ILESI = OrderSpec(
+    "repeat-ilesi",
+    "order_esi_interlaminar_image_guided",
+    "Order a repeat image-guided interlaminar ESI at the same level",
+    "Interlaminar/caudal epidural steroid injection, lumbar, image-guided (repeat)",
+    note="Repeat only after a sustained response to the previous injection, within the yearly session limit "
+    "per region.",
+)
 REPEAT_FACET_RFA = OrderSpec(
     "repeat-facet-rfa",
     "order_facet_rfa",
@@ -171,6 +188,7 @@ ALL_ORDERS: tuple[OrderSpec, ...] = (
     SCS_TRIAL,
     SCS_PERMANENT,
     REPEAT_TFESI,
+    REPEAT_ILESI,
     REPEAT_FACET_RFA,
     MILD,
 )
@@ -185,8 +203,10 @@ def service_request(
     intent: Intent = "proposal",
     priority: Priority = "routine",
     note: str | None = None,
+    body_site: BodySite | None = None,
 ) -> dict[str, Any]:
-    """A draft R4 ServiceRequest for ``spec``: coded from its value set, for the patient, with reasons."""
+    """A draft R4 ServiceRequest for ``spec``: coded from its value set, for the patient, with reasons;
+    ``body_site`` names where (a repeat at the level and side of the procedure it repeats)."""
     coding = terminology.first(spec.value_set).coding()
     resource: dict[str, Any] = {
         "resourceType": "ServiceRequest",
@@ -199,6 +219,13 @@ def service_request(
     refs = [r for r in dict.fromkeys(reasons) if r]
     if refs:
         resource["reasonReference"] = [{"reference": r} for r in refs]
+    if body_site is not None and (body_site.text or body_site.codings):
+        site: dict[str, Any] = {}
+        if body_site.codings:
+            site["coding"] = [c.as_fhir() for c in body_site.codings]
+        if body_site.text:
+            site["text"] = body_site.text
+        resource["bodySite"] = [site]
     notes = [n for n in (spec.note, note) if n]
     if notes:
         resource["note"] = [{"text": n} for n in notes]
@@ -216,10 +243,18 @@ def suggest(
     note: str | None = None,
     recommended: bool = False,
     label: str | None = None,
+    body_site: BodySite | None = None,
 ) -> SuggestionDraft:
     """A suggestion with one ``create`` action holding the draft ServiceRequest."""
     resource = service_request(
-        spec, terminology, patient_id=patient_id, reasons=reasons, intent=intent, priority=priority, note=note
+        spec,
+        terminology,
+        patient_id=patient_id,
+        reasons=reasons,
+        intent=intent,
+        priority=priority,
+        note=note,
+        body_site=body_site,
     )
     prefix = "" if priority == "routine" else f"{priority.capitalize()}: "
     text = label or spec.label

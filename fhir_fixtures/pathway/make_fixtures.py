@@ -3806,12 +3806,13 @@ def f1_interlaminar_by_scores(s: Scenario) -> None:
     s.pain_around(esi, before=(7, 252), after=[(2, 230), (2, 215)])
     s.scores((2, 170), (3, 140), (6, 10))
     s.expect(
-        [card("F1", "info", refs=[esi], codes_any=[["64483", "62323"]])],
-        forbidden_codes=[*SCS, *RFA, *BLIND_ESI, *FUSION, *IDD],
+        [card("F1", "info", refs=[esi], codes=["62323"])],
+        forbidden_codes=[*SCS, *RFA, *BLIND_ESI, *FUSION, *IDD, "64483"],
         forbidden_states=["F3", "F4", "F7", "F8"],
         rationale=f"No outcome is coded for the image-guided ILESI ({esi}), but the scores show 7 → 2 (71 %) at 3–5 "
         "weeks, still 2–3 at 3 and 4 months, and pain back to 6 at 8 months: a durable response that wore off "
-        "(F1), judged by the numbers — not a failure, a repeat image-guided ESI is reasonable.",
+        "(F1), judged by the numbers — not a failure, a repeat of the same image-guided interlaminar ESI "
+        "(62323, not a transforaminal one) is reasonable.",
     )
 
 

@@ -30,6 +30,7 @@ from hooks.facts import DraftOrder, ProcedureFact
 from hooks.orders.common import OrderCheck, cancel_and_create, card, delete, replace
 from hooks.orders.context import FAILED, POSITIVE, OrderContext
 from hooks.pathway.failure import Assessment, Modality, levels_concordant
+from hooks.pathway.rules.common import count
 from hooks.rule import Rule, order_rule
 from hooks.text import parse_level
 
@@ -69,8 +70,8 @@ def _no_block(ctx: OrderContext, order: DraftOrder, facet: bool) -> list[CardDra
     kind = "medial branch block" if facet else "sacroiliac joint block"
     why: list[Fact] = [
         Fact(
-            f"{len(positives)} positive diagnostic {kind}(s) on record; {needed} required "
-            f"(≥ {threshold:g} % relief, site policy)"
+            f"{count(len(positives), f'positive diagnostic {kind}')} on record; {needed} required "
+            f"(≥ {threshold:g} % relief)"
         )
     ]
     for a in others:

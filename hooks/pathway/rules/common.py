@@ -31,6 +31,15 @@ from hooks.conflicts import (  # noqa: E402
     SCS_SELECTION,
 )
 
+
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """``n`` ``noun`` as a card says it: "no lumbar ESI sessions", "1 lumbar ESI session", "2 …s"."""
+    many = plural or f"{noun}s"
+    if n == 0:
+        return f"no {many}"
+    return f"{n} {noun if n == 1 else many}"
+
+
 __all__ = [
     "DISCOGRAPHY",
     "ESI_STENOSIS",
@@ -42,5 +51,6 @@ __all__ = [
     "RFA_SCOPE",
     "SCS_SELECTION",
     "Rule",
+    "count",
     "unread_gap",
 ]

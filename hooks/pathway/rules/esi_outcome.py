@@ -18,7 +18,7 @@ from hooks.pathway.context import (
     PathwayContext,
 )
 from hooks.pathway.failure import Assessment, Outcome
-from hooks.pathway.rules.common import TOPIC_PATHWAY, Rule
+from hooks.pathway.rules.common import TOPIC_PATHWAY, Rule, count
 from hooks.rule import WARNING
 from hooks.thresholds import pct, span, window
 
@@ -103,10 +103,12 @@ def f0_too_early(ctx: PathwayContext, a: Assessment) -> CardDraft:
     """
     p = a.procedure
     weeks = window(ctx.t.esi_window_start_days, ctx.t.esi_window_end_days)
+    opened = True
     if p.performed is not None:
         start = p.performed + timedelta(days=ctx.t.esi_window_start_days)
         end = p.performed + timedelta(days=ctx.t.esi_window_end_days)
         when = f"between {start.isoformat()} and {end.isoformat()}"
+        opened = start <= ctx.today
     else:
         when = f"{weeks} after the injection"
     return F0.card(
@@ -114,7 +116,10 @@ def f0_too_early(ctx: PathwayContext, a: Assessment) -> CardDraft:
         indicator="info",
         summary=f"ESI on {_esi_when(a)} is too recent to judge: record leg-pain NRS and ODI at {weeks}",
         why=ctx.failure_facts(a),  # its first line names the injection, its date and the window
-        gaps=[f"record the outcome (leg-pain NRS and ODI) of the ESI on {_esi_when(a)} {when}"],
+        # a window that has not opened yet is not missing data: the next step asks for the scores
+        gaps=[f"record the outcome (leg-pain NRS and ODI) of the ESI on {_esi_when(a)} {when}"]
+        if opened
+        else [],
         next_steps=[
             f"Record the leg-pain score (NRS 0–10) and ODI {when}; {pct(ctx.t.responder_relief_pct)} relief "
             "counts as a response.",
@@ -157,16 +162,42 @@ def f0_outcome_unrecorded(ctx: PathwayContext, a: Assessment) -> CardDraft:
     )
 
 
+def repeat_order(ctx: PathwayContext, p: ProcedureFact) -> tuple[sx.OrderSpec, str]:
+    """What repeats ``p`` by the same approach, read from its codes: an image-guided interlaminar
+    (or caudal) injection after an interlaminar one — never a blind one — else a transforaminal
+    injection; and the approach in words."""
+    if ctx.matches("esi_interlaminar_caudal_lumbar", p.codings) and not ctx.matches(
+        "esi_transforaminal_lumbar", p.codings
+    ):
+        return sx.REPEAT_ILESI, "interlaminar"
+    return sx.REPEAT_TFESI, "transforaminal"
+
+
+def repeat_site(p: ProcedureFact) -> sx.BodySite | None:
+    """Where the repeat goes: the side and level the injection it repeats states (none: not said)."""
+    where = " ".join(x for x in (p.laterality, p.level) if x)
+    if not where and not p.body_site:
+        return None
+    return sx.BodySite(where or p.body_site_text, p.body_site)
+
+
 def f1_worked_then_recurred(ctx: PathwayContext, a: Assessment) -> CardDraft:
     """F1 — the ESI worked (≥ 50 % relief, sustained ≈ 3 months, or outcome successful): not a failure.
 
     When: latest image-guided ESI assessed SUCCESS, RESPONDER or RESPONDED_THEN_RECURRED.
     Then: info — a repeat image-guided ESI is reasonable within frequency limits (≤ 4 sessions per
-      region per 12 months; repeat only after a sustained ≥ 50 % response). Not refractory; no SCS.
+      region per 12 months; repeat only after a sustained ≥ 50 % response), by the same approach
+      (interlaminar or transforaminal) at the same level and side. Not refractory; no SCS.
     Evidence: CMS ESI LCDs (repeat criterion and frequency); NASS LDH (ESI short-term benefit).
     """
     n = sessions_in_last_year(ctx)
+    p = a.procedure
     recurred = a.outcome is Outcome.RESPONDED_THEN_RECURRED
+    spec, approach = repeat_order(ctx, p)
+    site = repeat_site(p)
+    at = f"at the same level ({site.text})" if site is not None and site.text else "at the same level"
+    repeat = f"a repeat image-guided {approach} ESI {at}"
+    response = f"sustained ≥ {pct(ctx.t.responder_relief_pct)} response; Medicare ESI LCD"
     summary = (
         f"ESI on {_esi_when(a)} worked, then pain recurred: not a failure; a repeat image-guided ESI "
         "is reasonable"
@@ -174,29 +205,35 @@ def f1_worked_then_recurred(ctx: PathwayContext, a: Assessment) -> CardDraft:
         else f"ESI on {_esi_when(a)} worked (≥ {pct(ctx.t.responder_relief_pct)} relief): not a failure; "
         "repeat only if pain recurs"
     )
+    within = n < ctx.t.esi_max_sessions_per_year
     suggestions = []
-    if n < ctx.t.esi_max_sessions_per_year:
-        where = " ".join(x for x in (a.procedure.laterality, a.procedure.level) if x)
+    if within:
         suggestions.append(
             sx.suggest(
-                sx.REPEAT_TFESI,
+                spec,
                 ctx.term,
                 patient_id=ctx.patient_id,
                 reasons=ctx.reason_refs,
-                note=f"Same level as the injection on {_esi_when(a)}" + (f" ({where})." if where else "."),
-                label="Order a repeat image-guided ESI at the same level (if pain has recurred)",
+                note=f"Same approach and level as the injection on {_esi_when(a)}"
+                + (f" ({site.text})." if site is not None and site.text else "."),
+                label=f"Order {repeat}" + ("" if recurred else " (if pain recurs)"),
+                body_site=site,
             )
         )
+    first = (
+        f"{repeat[0].upper()}{repeat[1:]} is reasonable now ({response})."
+        if recurred
+        else f"If pain recurs, {repeat} is reasonable ({response})."
+    )
     return F1.card(
         ctx,
         indicator="info",
         summary=summary[:139],
         suggestions=suggestions,
-        why=[*ctx.failure_facts(a), Fact(f"{n} lumbar ESI session(s) in the last {year(ctx)}")],
+        why=[*ctx.failure_facts(a), Fact(f"{count(n, 'lumbar ESI session')} in the last {year(ctx)}")],
         gaps=list(a.gaps),
         next_steps=[
-            "If pain recurs, a repeat image-guided ESI at the same level is reasonable (sustained "
-            f"≥ {pct(ctx.t.responder_relief_pct)} response; Medicare ESI LCD).",
+            first,
             f"Stay within {ctx.t.esi_max_sessions_per_year} sessions per region in {year(ctx)} ({n} so far).",
             "Continue active physiotherapy.",
         ],
@@ -292,11 +329,11 @@ def f8_repeated_without_benefit(ctx: PathwayContext) -> CardDraft:
         within = ctx.esis_in_frequency_window
         dates = ", ".join(p.performed.isoformat() for p in within if p.performed)
         refs = [p.ref for p in within]
-        count = f"{n} lumbar ESI sessions in {year(ctx)} ({dates})" + (f"; {without}" if run else "")
-        why.append(Fact(count, refs[0], tuple(refs[1:])))
+        sessions = f"{n} lumbar ESI sessions in {year(ctx)} ({dates})" + (f"; {without}" if run else "")
+        why.append(Fact(sessions, refs[0], tuple(refs[1:])))
     why += [ctx.failure_facts(a)[0] for a in run]  # each non-responding injection's lead line first
     if not frequency_exceeded(ctx):
-        why.append(Fact(f"{without}; {n} lumbar ESI session(s) in the last {year(ctx)}"))
+        why.append(Fact(f"{without}; {count(n, 'lumbar ESI session')} in the last {year(ctx)}"))
     why += scores_once([f for a in run for f in ctx.failure_facts(a)[1:]])
     pending = pending_esi_orders(ctx)
     summary = (

@@ -10,11 +10,14 @@ When: a current mimic diagnosis and a card whose next step follows a failed or i
   treatment — conservative care that did not settle the pain (P1, P2), failed injections (F2–F8),
   the post-surgical states (S1–S4), a failed ablation (A1), stimulation that failed or lost effect
   (N2, N3, L1).
-Then: the card names the mimic among its deciding facts and its next step becomes that mimic's
-  examination or test, before the spine procedure it recommends. F4 (diagnosis uncertain) is built
-  around the mimic itself. Acute sciatica (E1, E2: no treatment has failed yet, the plan is
-  conservative care and reassessment at 6 weeks), successes (F1, A2, N1), F0 and red flags are left
-  unchanged: a red flag must stand alone.
+Then: the card names the mimic among its deciding facts, its summary says to exclude the mimic
+  first and its next step becomes that mimic's examination or test, before the spine procedure it
+  recommends: that procedure stays on offer but is no longer pre-selected. A test the value sets can
+  order (EMG/nerve conduction studies) is offered and recommended; one they hold no verified code for
+  (a hip radiograph, an ankle-brachial index) is named, with the card saying it offers no order.
+  F4 (diagnosis uncertain) is built around the mimic itself. Acute sciatica (E1, E2: no treatment
+  has failed yet, the plan is conservative care and reassessment at 6 weeks), successes (F1, A2,
+  N1), F0 and red flags are left unchanged: a red flag must stand alone.
 Evidence: ACR 2021 (imaging abnormalities do not always explain the symptoms; look for other
   causes); NASS 2014 (diagnosis of lumbar disc herniation with radiculopathy: history and
   examination to exclude other causes of leg pain).
@@ -24,7 +27,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from hooks.cards import CardDraft, Fact
+from hooks import suggestions as sx
+from hooks.cards import SUMMARY_MAX, CardDraft, Fact, SuggestionDraft
 from hooks.evidence import guideline
 from hooks.facts import ConditionFact
 from hooks.pathway.context import PathwayContext
@@ -34,21 +38,36 @@ MIMIC_EVIDENCE = ("acr_lbp_2021", "nass_ldh")
 
 @dataclass(frozen=True, slots=True)
 class Mimic:
-    """One kind of mimic: its value set, how a card names it, and the examination or test that
-    tells it from a radiculopathy (``emg``: that test is EMG/nerve conduction studies)."""
+    """One kind of mimic: its value set, how a card names it (``short``: in a summary), and the
+    examination or test that tells it from a radiculopathy (``emg``: that test is EMG/nerve conduction
+    studies, which the card offers as an order). ``unoffered`` names the part of the test that needs an
+    order the value sets have no verified code for: the card says so instead of offering one."""
 
     value_set: str
     name: str
     test: str
     emg: bool = False
+    short: str = ""
+    unoffered: str | None = None
+
+    @property
+    def brief(self) -> str:
+        return self.short or self.name
 
 
 MIMICS: tuple[Mimic, ...] = (
-    Mimic("mimic_hip_osteoarthritis", "hip osteoarthritis", "hip examination and a hip radiograph"),
+    Mimic(
+        "mimic_hip_osteoarthritis",
+        "hip osteoarthritis",
+        "hip examination and a hip radiograph",
+        unoffered="hip radiograph",
+    ),
     Mimic(
         "mimic_arterial_claudication",
         "peripheral arterial disease with claudication",
         "foot pulses and an ankle-brachial index",
+        short="peripheral arterial disease",
+        unoffered="ankle-brachial index",
     ),
     Mimic("mimic_peroneal_neuropathy", "peroneal neuropathy", "EMG/nerve conduction studies", emg=True),
     Mimic(
@@ -66,6 +85,7 @@ MIMICS: tuple[Mimic, ...] = (
         "diabetic amyotrophy or polyneuropathy",
         "EMG/nerve conduction studies",
         emg=True,
+        short="diabetic neuropathy",
     ),
     Mimic("mimic_sciatic_neuropathy", "sciatic neuropathy", "EMG/nerve conduction studies", emg=True),
 )
@@ -74,6 +94,26 @@ MIMICS: tuple[Mimic, ...] = (
 # not here: it is the mimic card itself.
 AFTER_FAILED_TREATMENT = frozenset(
     ("P1", "P2", "F2", "F3", "F5", "F6", "F7", "F8", "S1", "S2", "S3", "S4", "A1", "N2", "N3", "L1")
+)
+
+# What a mimic must come before: lumbar imaging, injections, blocks, ablation, stimulation, pumps,
+# decompression or fusion, and the spine-surgery referral. Their suggestions stay on the card, none
+# pre-selected, while a mimic is unexcluded.
+SPINE_STEPS = frozenset(
+    (
+        "imaging_mri_lumbar",
+        "imaging_ct_myelography_xray_lumbar",
+        "esi_lumbar_all",
+        "facet_medial_branch_block_lumbar",
+        "facet_rfa_or_si_rfa",
+        "sacroiliac_joint_procedures",
+        "spinal_cord_stimulation",
+        "intrathecal_drug_delivery",
+        "mild_percutaneous_lumbar_decompression",
+        "lumbar_decompression_discectomy",
+        "lumbar_fusion",
+        "referral_spine_surgery",
+    )
 )
 
 
@@ -96,19 +136,78 @@ def mimic_facts(ctx: PathwayContext, found: tuple[tuple[ConditionFact, Mimic], .
     )
 
 
+def _kinds(found: tuple[tuple[ConditionFact, Mimic], ...]) -> list[Mimic]:
+    return list(dict.fromkeys(m for _, m in found))
+
+
 def mimic_step(found: tuple[tuple[ConditionFact, Mimic], ...]) -> str:
-    """The next step that excludes the mimics: each named once, with its examination or test."""
-    kinds = list(dict.fromkeys(m for _, m in found))
+    """The next step that excludes the mimics: each named once, with its examination or test; a test
+    the card cannot offer as an order (no verified code) is said to be ordered in the EHR."""
+    kinds = _kinds(found)
     if len(kinds) == 1:
         what = f"{kinds[0].name}: {kinds[0].test}"
     else:
         what = "; ".join(f"{m.name} ({m.test})" for m in kinds)
-    return f"Before the next spine procedure, exclude {what} (ACR 2021; NASS 2014)."
+    step = f"Before the next spine procedure, exclude {what} (ACR 2021; NASS 2014)."
+    unoffered = [m.unoffered for m in kinds if m.unoffered]
+    if unoffered:
+        step += f" Order the {' and the '.join(unoffered)} in the EHR: this card offers no order for " + (
+            "them." if len(unoffered) > 1 else "it."
+        )
+    return step
+
+
+def mimic_summary(summary: str, found: tuple[tuple[ConditionFact, Mimic], ...]) -> str:
+    """``summary`` turned round: the situation it names, then the mimic to exclude first."""
+    kinds = _kinds(found)
+    names = " and ".join(m.brief for m in kinds)
+    pron = "them" if len(kinds) > 1 else "it"
+    situation = summary.split(":", 1)[0] if ":" in summary else ""
+    options = [
+        f"{situation}, but {names} can cause the same leg pain: exclude {pron} first" if situation else "",
+        f"{names[0].upper()}{names[1:]} can cause the same leg pain: exclude {pron} before the next spine "
+        "procedure",
+    ]
+    for text in options:
+        if text and len(text) <= SUMMARY_MAX:
+            return text
+    return f"Exclude the possible mimic{'s' if len(kinds) > 1 else ''} first: {names}"[:SUMMARY_MAX]
+
+
+def is_spine_step(ctx: PathwayContext, s: SuggestionDraft) -> bool:
+    """The suggestion orders (or refers for) a lumbar spine procedure or spine imaging."""
+    return any(
+        SPINE_STEPS.intersection(ctx.term.memberships(system, code)) for system, code in sx.ordered_codes(s)
+    )
+
+
+def mimic_suggestions(
+    ctx: PathwayContext, card: CardDraft, found: tuple[tuple[ConditionFact, Mimic], ...]
+) -> tuple[SuggestionDraft, ...]:
+    """The card's suggestions with none of its spine steps pre-selected, and the mimic's own test first
+    when the value sets hold a code for it (EMG/nerve conduction studies), recommended."""
+    kept = [replace(s, is_recommended=False) if is_spine_step(ctx, s) else s for s in card.suggestions]
+    if not any(m.emg for m in _kinds(found)):
+        return tuple(kept)
+    emg = ctx.term.first(sx.EMG_NCS.value_set).coding()
+    present = [s for s in kept if (emg.system, emg.code) in sx.ordered_codes(s)]
+    if present:
+        test = replace(present[0], is_recommended=True)
+        others = [s for s in kept if s is not present[0]]
+    else:
+        reasons = (*(c.ref for c, m in found if m.emg), *ctx.reason_refs)
+        test = sx.suggest(sx.EMG_NCS, ctx.term, patient_id=ctx.patient_id, reasons=reasons, recommended=True)
+        others = kept
+    if card.selection_behavior == "at-most-one":
+        others = [replace(s, is_recommended=False) for s in others]
+    return (test, *others)
 
 
 def with_mimics(ctx: PathwayContext, card: CardDraft) -> CardDraft:
-    """``card`` with the mimics on record named after its first deciding fact and their test as the
-    next step, when the card follows a failed lumbar treatment; otherwise ``card`` unchanged."""
+    """``card`` turned towards the mimics on record, when it follows a failed lumbar treatment: the
+    mimics named after its first deciding fact, the summary saying to exclude them first, their test
+    as the next step (offered, recommended, when it can be ordered) and no spine step pre-selected;
+    otherwise ``card`` unchanged."""
     if card.rule_id not in AFTER_FAILED_TREATMENT:
         return card
     found = mimics_found(ctx)
@@ -119,7 +218,9 @@ def with_mimics(ctx: PathwayContext, card: CardDraft) -> CardDraft:
     extra = tuple(guideline(k) for k in MIMIC_EVIDENCE if k not in keys)
     return replace(
         card,
+        summary=mimic_summary(card.summary, found),
         why=tuple(dict.fromkeys((*card.why[:1], *facts, *card.why[1:]))),
         next_steps=(mimic_step(found), *card.next_steps),
         evidence=card.evidence + extra,
+        suggestions=mimic_suggestions(ctx, card, found),
     )

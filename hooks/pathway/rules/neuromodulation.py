@@ -6,7 +6,7 @@ pulse generator (63685) or paddle (63655) marks a permanent system (§0).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from hooks import suggestions as sx
@@ -130,7 +130,7 @@ def n2_trial_failed(ctx: PathwayContext, a: Assessment) -> CardDraft:
     """
     p = a.procedure
     pending = ctx.pending(*PERMANENT_ORDER_SETS)
-    return N2.card(
+    card = N2.card(
         ctx,
         indicator="warning",
         summary=f"{_trial_kind(ctx, p).capitalize()} on {_when(p)} failed "
@@ -171,6 +171,10 @@ def n2_trial_failed(ctx: PathwayContext, a: Assessment) -> CardDraft:
         selection_behavior="any",
         needs=("observations", "serviceRequests"),
     )
+    # The selection disagreement stays in the full reasoning, never as the card's one line: every
+    # source asks for a successful trial before an implant, and this trial failed — "sources
+    # disagree" beside a booked implant would read as if one of them allowed it.
+    return replace(card, conflict_now=None)
 
 
 def no_surgical_target(ctx: PathwayContext) -> bool:

@@ -42,6 +42,11 @@ F5 = Rule(
     "F5", "Failed ESI, pain likely facet- or SI-joint-mediated", TOPIC_PATHWAY,
     ("asra_facet_2020", "nice_ng59", "cms_facet_lcd"), indicators=INFO_OR_WARNING,
 )
+# F5 when the generator is the SI joint alone: the same state, resting on the SI-joint coverage policy
+# (its ≥ 75 % diagnostic-block threshold; SI-joint RFA not covered) instead of the facet sources.
+F5_SI = Rule(
+    "F5", F5.title, TOPIC_PATHWAY, ("nice_ng59", "cms_si_lcd"), indicators=INFO_OR_WARNING,
+)
 F6 = Rule(
     "F6", "Failed ESI, lumbar stenosis with neurogenic claudication", TOPIC_PATHWAY,
     ("nice_ng59", "nass_stenosis", "asipp_epidural_2021"),
@@ -338,10 +343,12 @@ def f5_facet_or_si(ctx: PathwayContext) -> CardDraft:
     When: a failed image-guided ESI, a facet arthropathy or SI-joint pain diagnosis, pain that is not
       leg-predominant (no leg score at or above the back score), lumbar imaging on record with no
       concordant compressive lesion, no ablation card or ablation that helped, and no motor deficit.
-    Then: re-evaluate; diagnostic medial branch blocks (or SI blocks); RFA only after a positive
-      diagnostic block. Warning if an ESI or RFA order is pending, else info.
-    Evidence: NICE NG59 (RFA only after a positive diagnostic block); ASRA-led facet consensus 2020;
-      CMS facet LCDs.
+    Then: re-evaluate; diagnostic medial branch blocks for facet pain, a diagnostic SI-joint block for
+      SI-joint pain; RFA only after a positive diagnostic block. Warning if an ESI or RFA order is
+      pending, else info.
+    Evidence: facet — NICE NG59 (RFA only after a positive diagnostic block), ASRA-led facet consensus
+      2020, CMS facet LCDs; SI joint alone — NICE NG59 and the CMS SI-joint LCD (L39455: positive block
+      ≥ 75 % relief; SI-joint RFA not covered).
     """
     gens = facet_or_si_generators(ctx)
     facet = ctx.conditions("facet_mediated_pain")
@@ -371,7 +378,26 @@ def f5_facet_or_si(ctx: PathwayContext) -> CardDraft:
     threshold = f"≥ {ctx.t.mbb_positive_relief_pct:.0f} % relief"
     if ctx.t.mbb_required_positive_blocks > 1:
         threshold += f" on {ctx.t.mbb_required_positive_blocks} blocks"
-    return F5.card(
+    si_threshold = f"≥ {ctx.t.sij_block_positive_relief_pct:.0f} % relief"
+    if facet:
+        steps = [
+            f"Diagnostic medial branch blocks (positive = {threshold})"
+            + (f"; a diagnostic SI-joint block (positive = {si_threshold}) for the SI joint." if si else "."),
+            "Re-evaluate: axial-predominant pain without neurological signs points to the facet joints "
+            + ("or SI joint " if si else "")
+            + "rather than the nerve root (ASRA 2020).",
+            "Radiofrequency ablation only after a positive diagnostic block (NICE NG59).",
+        ]
+    else:
+        steps = [
+            f"Diagnostic SI-joint block, image-guided (positive = {si_threshold}; Medicare SI-joint LCD).",
+            "Re-evaluate: buttock-predominant pain without neurological signs points to the SI joint rather "
+            "than the nerve root.",
+            "SI-joint radiofrequency ablation only after a positive diagnostic block; some Medicare LCDs do "
+            "not cover it.",
+        ]
+    rule = F5 if facet else F5_SI
+    return rule.card(
         ctx,
         indicator="warning" if pending else "info",
         summary=(
@@ -387,12 +413,7 @@ def f5_facet_or_si(ctx: PathwayContext) -> CardDraft:
             *_failure_why(ctx),
         ],
         gaps=_common_gaps(ctx),
-        next_steps=[
-            f"Diagnostic medial branch blocks (positive = {threshold}, site setting) or SI-joint blocks.",
-            "Re-evaluate: axial-predominant pain without neurological signs points to the facet or SI joint "
-            "rather than the nerve root (ASRA 2020).",
-            "Radiofrequency ablation only after a positive diagnostic block (NICE NG59).",
-        ],
+        next_steps=steps,
         avoid=[
             "A repeat epidural injection.",
             "RFA without a positive diagnostic block.",
@@ -402,6 +423,7 @@ def f5_facet_or_si(ctx: PathwayContext) -> CardDraft:
         conflicts=[RFA_SCOPE],
         suggestions=suggestions,
         selection_behavior="any",
+        extra_evidence=("cms_si_lcd",) if facet and si else (),
         needs=("conditions", "serviceRequests"),
     )
 

@@ -1,0 +1,352 @@
+"""A card states one recommendation and the few facts that decide it, and its one-click suggestions do
+what the card says: a repeat injection repeats the injection that worked (its approach, level and
+side); a mimic beside a failed treatment is excluded before any spine step is pre-selected; the SI
+joint is not handled as a facet joint; a failed trial does not show a "sources disagree" line; a
+window that has not opened is not missing data; counts read as words."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pathway_builders import (
+    card_of,
+    codes_of,
+    cond,
+    conservative,
+    obs,
+    order,
+    proc,
+    radic,
+    report,
+    run,
+    states,
+)
+
+from hooks.cards import CardDraft, SuggestionDraft, render_detail, render_full
+from hooks.conflicts import SCS_SELECTION
+from hooks.pathway.failure import Outcome
+from hooks.pathway.rules.common import count
+from hooks.suggestions import ordered_codes
+
+CONCORDANT = "Right paracentral disc extrusion at L5-S1 compressing the traversing right S1 nerve root."
+DISCORDANT = "Mild multilevel degenerative disc disease without nerve root compression."
+LF_STENOSIS = "Severe central canal stenosis at L4-5 due to ligamentum flavum hypertrophy."
+SPINE_SURGERY_REFERRAL = "183546007"
+EMG_NCS = "95910"
+MRI = "72148"
+INTERNAL_WORDS = ("seed", "decision model", "§", "site setting")
+
+
+def background(days: int = 330) -> list[Any]:
+    return [radic(days=days), *conservative(days - 10)]
+
+
+def resource(s: SuggestionDraft) -> dict[str, Any]:
+    (action,) = s.actions
+    assert action.resource is not None
+    return action.resource
+
+
+def card_text(c: CardDraft) -> str:
+    """Everything a clinician can read on the card: summary, detail, full reasoning, suggestions."""
+    labels = [s.label for s in c.suggestions]
+    notes = [n["text"] for s in c.suggestions for n in resource(s).get("note", [])]
+    return "\n".join([c.summary, render_detail(c), render_full(c), *labels, *notes])
+
+
+def recommended(c: CardDraft) -> list[str]:
+    return [code for s in c.suggestions if s.is_recommended for _, code in ordered_codes(s)]
+
+
+def assert_clinician_words(c: CardDraft) -> None:
+    text = card_text(c).lower()
+    assert not [w for w in INTERNAL_WORDS if w in text], text
+    assert "session(s)" not in text and "block(s)" not in text
+
+
+# ---------------------------------------------------------------------------------------------
+# F1: the repeat repeats the injection that worked
+# ---------------------------------------------------------------------------------------------
+
+
+def f1_card(esi: Any, outcome: Outcome = Outcome.RESPONDED_THEN_RECURRED) -> CardDraft:
+    cards = run(*background(), report("mri", MRI, 290, CONCORDANT), esi, outcomes={esi.ref: outcome})
+    assert states(cards) == ["F1"]
+    return cards[0]
+
+
+def test_f1_repeat_after_an_interlaminar_esi_is_an_image_guided_interlaminar_at_its_level() -> None:
+    c = f1_card(
+        proc("esi-1", "esi_interlaminar_caudal_lumbar", "62323", days=250, level="L5-S1", laterality="right")
+    )
+    (s,) = c.suggestions
+    assert codes_of(c) == {"62323"}, "an interlaminar injection is repeated interlaminar, not transforaminal"
+    res = resource(s)
+    assert res["bodySite"] == [{"text": "right L5-S1"}]
+    assert "interlaminar" in res["code"]["text"].lower()
+    assert "interlaminar" in s.label and "right L5-S1" in s.label
+    assert not s.is_recommended and c.selection_behavior == "at-most-one"
+    assert_clinician_words(c)
+
+
+def test_f1_repeat_after_a_transforaminal_esi_stays_transforaminal_and_names_the_level() -> None:
+    c = f1_card(
+        proc("esi-1", "esi_transforaminal_lumbar", "64483", days=250, level="L4-L5", laterality="left")
+    )
+    (s,) = c.suggestions
+    assert codes_of(c) == {"64483"}
+    assert resource(s)["bodySite"] == [{"text": "left L4-L5"}]
+    assert "transforaminal" in s.label and "left L4-L5" in s.label
+
+
+def test_f1_a_blind_injection_that_worked_is_repeated_with_image_guidance() -> None:
+    c = f1_card(proc("esi-1", "esi_without_image_guidance", "62322", days=250, level="L4-L5"))
+    assert codes_of(c) == {"62323"}, "never a blind repeat, never a change of approach"
+
+
+def test_f1_without_a_stated_level_the_order_names_no_site() -> None:
+    c = f1_card(proc("esi-1", "esi_transforaminal_lumbar", "64483", days=250))
+    (s,) = c.suggestions
+    assert "bodySite" not in resource(s)
+    assert s.label == "Order a repeat image-guided transforaminal ESI at the same level"
+
+
+def test_f1_when_pain_recurred_the_next_step_does_not_say_if_it_recurs() -> None:
+    c = f1_card(proc("esi-1", "esi_interlaminar_caudal_lumbar", "62323", days=250, level="L5-S1"))
+    assert "pain recurred" in c.summary
+    assert not c.next_steps[0].startswith("If pain recurs")
+    assert c.next_steps[0].startswith("A repeat image-guided interlaminar ESI at the same level (L5-S1)")
+    assert "if pain" not in c.suggestions[0].label.lower()
+
+
+def test_f1_when_it_worked_and_has_not_recurred_every_line_says_if_it_recurs() -> None:
+    c = f1_card(proc("esi-1", "esi_transforaminal_lumbar", "64483", days=60, level="L5-S1"), Outcome.SUCCESS)
+    assert c.summary.endswith("repeat only if pain recurs")
+    assert c.next_steps[0].startswith("If pain recurs, a repeat image-guided transforaminal ESI")
+    assert c.suggestions[0].label.endswith("(if pain recurs)")
+
+
+# ---------------------------------------------------------------------------------------------
+# counts in words
+# ---------------------------------------------------------------------------------------------
+
+
+def test_count_reads_as_words() -> None:
+    assert count(0, "lumbar ESI session") == "no lumbar ESI sessions"
+    assert count(1, "lumbar ESI session") == "1 lumbar ESI session"
+    assert count(2, "lumbar ESI session") == "2 lumbar ESI sessions"
+    assert (
+        count(0, "positive diagnostic medial branch block") == "no positive diagnostic medial branch blocks"
+    )
+
+
+def test_f1_names_one_session_in_the_singular() -> None:
+    c = f1_card(proc("esi-1", "esi_transforaminal_lumbar", "64483", days=250, level="L5-S1"))
+    assert "1 lumbar ESI session in the last 12 months" in {f.text for f in c.why}
+    assert_clinician_words(c)
+
+
+def test_f1_an_injection_older_than_a_year_counts_no_sessions() -> None:
+    esi = proc("esi-1", "esi_transforaminal_lumbar", "64483", days=400, level="L5-S1")
+    cards = run(
+        *background(500),
+        report("mri", MRI, 450, CONCORDANT),
+        esi,
+        outcomes={esi.ref: Outcome.RESPONDED_THEN_RECURRED},
+    )
+    c = card_of(cards, "F1")
+    assert "no lumbar ESI sessions in the last 12 months" in {f.text for f in c.why}
+
+
+def test_f8_names_two_sessions_in_the_plural() -> None:
+    cards = run(
+        *background(200),
+        report("mri", MRI, 180, CONCORDANT),
+        proc("esi-1", "esi_transforaminal_lumbar", "64483", days=150, level="L5-S1"),
+        proc("esi-2", "esi_transforaminal_lumbar", "64483", days=70, level="L5-S1"),
+        outcomes={"Procedure/esi-1": Outcome.FAILED, "Procedure/esi-2": Outcome.FAILED},
+    )
+    c = card_of(cards, "F8")
+    assert any("2 lumbar ESI sessions in the last 12 months" in f.text for f in c.why)
+    assert_clinician_words(c)
+
+
+# ---------------------------------------------------------------------------------------------
+# F0: a window that has not opened is not missing data
+# ---------------------------------------------------------------------------------------------
+
+
+def test_f0_too_early_has_no_not_recorded_line() -> None:
+    cards = run(
+        *background(70),
+        report("mri", MRI, 25, CONCORDANT),
+        obs("nrs-1", "pain", 7, 8),
+        proc("esi-1", "esi_transforaminal_lumbar", "64483", days=6, level="L5-S1"),
+    )
+    assert states(cards) == ["F0"]
+    c = cards[0]
+    assert c.gaps == ()
+    assert "Not recorded" not in render_detail(c) and "Not recorded" not in render_full(c)
+    assert c.next_steps[0].startswith("Record the leg-pain score (NRS 0–10) and ODI between ")
+
+
+def test_f0_an_outcome_never_recorded_is_still_said() -> None:
+    esi = proc("esi-1", "esi_transforaminal_lumbar", "64483", days=60, level="L5-S1")
+    cards = run(
+        *background(150), report("mri", MRI, 90, CONCORDANT), esi, outcomes={esi.ref: Outcome.UNKNOWN}
+    )
+    assert states(cards) == ["F0"]
+    assert cards[0].gaps
+
+
+# ---------------------------------------------------------------------------------------------
+# mimics: excluded before any spine step is pre-selected
+# ---------------------------------------------------------------------------------------------
+
+
+def test_p1_with_hip_osteoarthritis_excludes_the_hip_before_the_mri() -> None:
+    cards = run(radic(days=60), *conservative(55), cond("hip", "mimic_hip_osteoarthritis", "M16", onset=900))
+    c = card_of(cards, "P1")
+    assert "hip osteoarthritis" in c.summary and "exclude it first" in c.summary
+    assert "MRI" not in c.summary
+    assert MRI in codes_of(c), "the MRI stays on offer"
+    assert recommended(c) == [], "but nothing is pre-selected before the hip is excluded"
+    assert "hip radiograph" in c.next_steps[0]
+    assert "offers no order for it" in c.next_steps[0], "no verified code: the card says so"
+    assert_clinician_words(c)
+
+
+def test_p1_with_an_emg_mimic_offers_and_recommends_emg_first() -> None:
+    cards = run(
+        radic(days=60), *conservative(55), cond("per", "mimic_peroneal_neuropathy", "G57.3", onset=200)
+    )
+    c = card_of(cards, "P1")
+    first = c.suggestions[0]
+    assert [code for _, code in ordered_codes(first)] == [EMG_NCS] and first.is_recommended
+    assert recommended(c) == [EMG_NCS]
+    assert "Condition/per" in {r["reference"] for r in resource(first)["reasonReference"]}
+    assert MRI in codes_of(c)
+    assert "offers no order" not in c.next_steps[0]
+
+
+def f6_cards(*extra: Any) -> list[CardDraft]:
+    return run(
+        cond("sten", "neurogenic_claudication", onset=400),
+        radic(days=400),
+        *conservative(380),
+        report("mri", MRI, 300, LF_STENOSIS),
+        proc("esi-1", "esi_image_guided", "62323", days=90, level="L4-L5"),
+        *extra,
+        outcomes={"Procedure/esi-1": Outcome.FAILED},
+    )
+
+
+def test_f6_with_arterial_claudication_excludes_it_before_the_surgical_referral() -> None:
+    c = card_of(f6_cards(cond("pad", "mimic_arterial_claudication", "I70.21", onset=300)), "F6")
+    assert "peripheral arterial disease" in c.summary and "exclude it first" in c.summary
+    assert "decompression" not in c.summary
+    assert len(c.summary) <= 139
+    assert SPINE_SURGERY_REFERRAL in codes_of(c)
+    assert recommended(c) == [], "the spine-surgery referral is not pre-selected before PAD is excluded"
+    assert "ankle-brachial index" in c.next_steps[0] and "offers no order for it" in c.next_steps[0]
+    assert_clinician_words(c)
+
+
+def test_f6_without_a_mimic_still_recommends_the_surgical_referral() -> None:
+    c = card_of(f6_cards(), "F6")
+    assert recommended(c) == [SPINE_SURGERY_REFERRAL]
+    assert "decompression" in c.summary
+
+
+def test_f4_hip_mimic_says_the_radiograph_is_not_offered_and_preselects_no_spine_procedure() -> None:
+    cards = run(
+        radic(days=150),
+        *conservative(140),
+        report("mri", MRI, 120, CONCORDANT),
+        proc("esi-1", "esi_transforaminal_lumbar", "64483", days=70, level="L5-S1"),
+        cond("hip", "mimic_hip_osteoarthritis", "M16", onset=900),
+        outcomes={"Procedure/esi-1": Outcome.FAILED},
+    )
+    c = card_of(cards, "F4")
+    assert recommended(c) == []
+    assert "Order the hip radiograph in the EHR: this card offers no order for it." in c.next_steps[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# F5: the SI joint is not a facet joint
+# ---------------------------------------------------------------------------------------------
+
+
+def f5_card(generator: Any) -> CardDraft:
+    cards = run(
+        *background(210),
+        generator,
+        report(
+            "mri", MRI, 160, "Mild disc desiccation L4-5 without disc herniation or nerve root compression."
+        ),
+        proc("esi-1", "esi_transforaminal_lumbar", "64483", days=130, level="L5-S1"),
+        outcomes={"Procedure/esi-1": Outcome.FAILED},
+    )
+    assert states(cards) == ["F5"]
+    return cards[0]
+
+
+def test_f5_si_joint_card_asks_for_an_si_block_and_cites_the_si_joint_policy() -> None:
+    c = f5_card(cond("si", "sacroiliac_joint_pain", "M46.1", onset=100))
+    assert "SI-joint block" in c.summary
+    assert c.next_steps[0].startswith("Diagnostic SI-joint block")
+    assert "≥ 75 % relief" in c.next_steps[0]
+    assert not any("medial branch" in s for s in c.next_steps)
+    keys = [g.key for g in c.evidence]
+    assert "cms_si_lcd" in keys
+    assert "asra_facet_2020" not in keys and "cms_facet_lcd" not in keys
+    assert any("39455" in g.url for g in c.evidence)
+    assert_clinician_words(c)
+
+
+def test_f5_facet_card_keeps_the_facet_sources_without_jargon() -> None:
+    c = f5_card(cond("facet", "facet_mediated_pain", "M47.816", onset=90))
+    assert c.next_steps[0].startswith("Diagnostic medial branch blocks (positive = ≥ 50 % relief)")
+    assert [g.key for g in c.evidence][:3] == ["asra_facet_2020", "nice_ng59", "cms_facet_lcd"]
+    assert "cms_si_lcd" not in {g.key for g in c.evidence}
+    assert_clinician_words(c)
+
+
+# ---------------------------------------------------------------------------------------------
+# N2: a failed trial is not a disagreement
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("booked", [True, False])
+def test_n2_failed_trial_shows_no_sources_disagree_line(booked: bool) -> None:
+    cards = run(
+        *background(900),
+        report("mri", MRI, 840, DISCORDANT),
+        proc("esi-1", "esi_transforaminal_lumbar", "64483", days=800, level="L5-S1"),
+        proc("esi-2", "esi_transforaminal_lumbar", "64483", days=720, level="L5-S1"),
+        order(
+            "ref",
+            "referral_spine_surgery",
+            status="completed",
+            authored=660,
+            notes=("Seen by spine surgery: no surgical target.",),
+        ),
+        proc(
+            "trial-1",
+            "scs_percutaneous_lead",
+            days=25,
+            text="Spinal cord stimulator trial, percutaneous leads",
+        ),
+        *([order("ipg", "scs_permanent_system")] if booked else []),
+        outcomes={
+            "Procedure/esi-1": Outcome.FAILED,
+            "Procedure/esi-2": Outcome.FAILED,
+            "Procedure/trial-1": Outcome.FAILED,
+        },
+    )
+    c = card_of(cards, "N2")
+    assert c.conflict_now is None
+    assert "Sources disagree" not in render_detail(c)
+    assert SCS_SELECTION in c.conflicts, "the disagreement stays in the full reasoning"
+    assert ("ServiceRequest/ipg" in {f.ref for f in c.why}) is booked
