@@ -290,3 +290,12 @@ def test_the_pathways_reasoning_names_only_this_episodes_scores_as_the_grade() -
     c = card_of(cards, "E2")
     read = {r for f in c.basis for r in f.refs}
     assert "Observation/pain-now" in read and "Observation/odi-old" not in read
+
+
+def test_a_patient_who_had_a_specialists_procedure_is_not_unreferred() -> None:
+    """A stimulator trial in this episode (four years into it) is a specialist's procedure: P2's
+    "not yet referred: refer now" would be false. A trial of an earlier episode does not count."""
+    trial = proc("trial", "scs_percutaneous_lead", "63650", days=1500)
+    assert context(radic(1800), trial).referred
+    assert states(run(radic(1800), trial, obs("p", "pain", 6, 2)))[0] != "P2"
+    assert not context(radic(200), trial).referred

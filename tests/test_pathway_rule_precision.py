@@ -314,3 +314,12 @@ def test_f5_buttock_pain_is_where_si_joint_pain_refers_not_leg_pain() -> None:
     )
     c = card_of(cards, "F5")
     assert codes_of(c) & SI_BLOCK_CODES
+
+
+def test_n1_a_successful_trial_years_ago_is_no_reason_to_implant_now() -> None:
+    """A successful stimulator trial 4 years ago never followed by an implant is history (the patient
+    did not go on): no "proceed to a permanent implant"; one 3 weeks ago still gives N1."""
+    old = proc("trial", "scs_percutaneous_lead", "63650", days=1460, outcome="procedure_outcome_successful")
+    assert "N1" not in states(run(radic(2000), old, pain("now", 6, 3)))
+    recent = proc("trial", "scs_percutaneous_lead", "63650", days=21, outcome="procedure_outcome_successful")
+    assert "N1" in states(run(radic(2000), recent, pain("now", 6, 3)))

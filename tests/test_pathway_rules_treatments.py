@@ -346,7 +346,9 @@ def test_a_diagnostic_nerve_root_block_is_not_an_esi() -> None:
         *background(100),
         tfesi("snrb-1", 30, notes=("Diagnostic selective nerve root block, lidocaine only",)),
     )
-    assert states(cards) == ["P2"]  # no ESI yet: still the persistent-pain state
+    # no ESI yet: still the persistent-pain state; the block was done by a specialist, so P1, never
+    # P2's "not yet referred"
+    assert states(cards) == ["P1"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -723,9 +725,10 @@ def test_imaging_concordance_reads_negation_clause_by_clause(conclusion: str, st
 
 def test_an_old_undocumented_injection_is_history_not_a_documentation_chore() -> None:
     """One image-guided ESI 2 years ago without any recorded outcome: the persistent-pain state
-    (naming that injection), not a 'record the outcome' card about it."""
+    (naming that injection), not a 'record the outcome' card about it; P1, not P2's "not yet
+    referred": whoever gave the injection has seen the patient."""
     cards = run(*background(900), tfesi("esi-1", 730), outcomes={"Procedure/esi-1": Outcome.UNKNOWN})
-    assert states(cards) == ["P2"]
+    assert states(cards) == ["P1"]
     assert "Procedure/esi-1" in refs_of(cards[0])
 
 

@@ -1113,8 +1113,14 @@ class PathwayContext:
 
     @property
     def referred(self) -> bool:
-        """Referred to, or seen by, a spine surgeon or pain specialist (P2's "still not referred")."""
-        return bool(self.specialist_referrals or self.specialist_encounters)
+        """Referred to, or seen by, a spine surgeon or pain specialist (P2's "still not referred"):
+        a referral, a specialist visit, or a procedure of this episode only a specialist does (an
+        injection, block, ablation, stimulator trial or lumbar operation) — a patient who had a
+        stimulator trial has been seen, whatever encounters the record lacks."""
+        if self.specialist_referrals or self.specialist_encounters:
+            return True
+        done = (*(p for p, _ in self.sessions), *self.surgeries)
+        return any(self.in_episode(p.performed) for p in done)
 
     @cached_property
     def surgical_referrals(self) -> tuple[ServiceRequestFact, ...]:

@@ -136,10 +136,12 @@ def implant_after_trial(ctx: PathwayContext) -> Iterable[Fact]:
     return tuple(ctx.proc_fact(p) for p in neuromodulation.implanted_after(ctx, a.procedure)) if a else ()
 
 
-@predicate("the trial helped")
+@predicate("the trial helped, within {outcome_recall_days}")
 def trial_helped(ctx: PathwayContext) -> bool:
+    """A successful trial recent enough to act on: one years ago, never followed by an implant, is
+    history (the patient did not go on), not a reason to implant now."""
     a = _trial(ctx)
-    return a is not None and a.outcome in SUCCESS_OUTCOMES
+    return a is not None and a.outcome in SUCCESS_OUTCOMES and neuromodulation.recent_enough_to_record(ctx, a)
 
 
 @predicate("the trial failed")
