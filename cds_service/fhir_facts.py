@@ -359,6 +359,7 @@ def _condition(obj: Any, i: int, birth: date | None) -> ConditionFact | None:
         return None
     onset, onset_text, onset_unread = _onset(obj, birth)
     recorded, recorded_text = fhir_date(_get(obj, "recordedDate"))
+    from_record = onset is None and recorded is not None
     if onset is None:  # decision model §1.1.6: recordedDate when onset is absent
         onset, onset_text = recorded, recorded_text
     abatement = _date(
@@ -384,6 +385,7 @@ def _condition(obj: Any, i: int, birth: date | None) -> ConditionFact | None:
         body_site_text=_texts(body_sites),
         notes=_notes(obj),
         onset_unread=onset_unread,
+        onset_from_record=from_record,
     )
 
 

@@ -44,6 +44,8 @@ class ConditionFact:
     notes: tuple[str, ...] = ()
     # onset[x] as sent when it is not a date ("years ago", an age without a birth date)
     onset_unread: str | None = None
+    # no onset[x] was sent: ``onset`` is the recordedDate, which often lags the symptoms
+    onset_from_record: bool = False
 
     @property
     def is_current(self) -> bool:

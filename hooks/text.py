@@ -53,6 +53,7 @@ __all__ = [
     "NON_LUMBAR_SITE",
     "NOTE_RELIEF",
     "NOT_ORAL_ROUTE",
+    "NO_STEROID",
     "NO_SURGICAL_TARGET",
     "NUMBER",
     "OTHER_INDICATION",
@@ -349,13 +350,18 @@ DIAGNOSTIC_INJECTION = _words(
     r"selective nerve root block|\bsnrb\b|diagnostic|local an(?:a)?esthetic only|an(?:a)?esthetic only|"
     r"without steroid|no steroid|\bKX\b"
 )
+# An injection written as given without a steroid: local anaesthetic only, or the steroid denied.
+NO_STEROID = _words(
+    r"\b(?:no|not|without)\s+(?:a\s+)?(?:cortico)?steroids?\b|steroid[- ]free|"
+    r"\b(?:local\s+)?an(?:a)?esthetic\s+only\b|\b(?:lidocaine|bupivacaine|ropivacaine)\s+only\b"
+)
 # A steroid named as given, or a therapeutic purpose: an injection so written is an ESI, whatever
 # else it says ("diagnostic and therapeutic TFESI, triamcinolone 40 mg", "nerve root block with
 # steroid"). The bare word "steroid" is not enough: it is in the names of the procedures themselves
 # ("transforaminal epidural steroid injection", "anesthetic agent(s) and/or steroid").
 STEROID_GIVEN = _words(
     r"\btherapeutic\b|\bwith (?:a )?(?:cortico)?steroid\b|"
-    r"\b(?:cortico)?steroid (?:was |were )?(?:given|injected)\b|"
+    r"(?<!no )(?<!not )(?<!without )\b(?:cortico)?steroid (?:was |were )?(?:given|injected)\b|"
     r"triamcinolone|dexamethasone|methylprednisolone|betamethasone|depo-?medrol|kenalog|celestone"
 )
 CERVICAL_THORACIC = _words(r"cervical|thoracic")

@@ -72,6 +72,7 @@ def cond(
         recorded=ago(recorded) if recorded is not None else None,
         abatement=ago(abatement) if abatement is not None else None,
         notes=tuple(notes),
+        onset_from_record=onset is None and recorded is not None,  # as the FHIR reader sets it
     )
 
 

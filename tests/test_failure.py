@@ -283,6 +283,7 @@ def test_scs_lead_with_a_same_day_generator_is_a_permanent_implant_not_a_trial()
         ("Diagnostic selective nerve root block with steroid", False),
         ("Diagnostic selective nerve root block, lidocaine only", True),
         ("Diagnostic transforaminal epidural steroid injection", True),  # the procedure's name is no dose
+        ("Selective nerve root block L5, lidocaine only; no steroid given.", True),
     ],
 )
 def test_a_steroid_written_as_given_makes_a_diagnostic_injection_an_esi(text: str, diagnostic: bool) -> None:
@@ -522,9 +523,20 @@ def test_a_baseline_without_a_site_is_compared_with_leg_pain_before_back_pain() 
 def test_a_recorded_relief_of_half_or_more_is_an_esis_result() -> None:
     """80 % relief recorded four weeks after an ESI, no pain scores: a response (then the durability
     check), not a failure read from proxies; the relief Observation is named."""
-    a = run(proc(), relief("r", 28, 80), radicular("enc", 50), order("ref", "99203", 60), today=100)
-    assert (a.outcome, a.basis, a.relief_pct) == (Outcome.RESPONDER, "recorded relief", 80)
-    assert [f.ref for f in a.facts[:2]] == ["Procedure/esi", "Observation/r"]
+    unlinked = relief("r", 28, 80)
+    del unlinked["partOf"]  # dated in the window, linked to nothing
+    for rel in (unlinked, relief("r", 28, 80, part_of="Procedure/esi")):
+        a = run(proc(), rel, radicular("enc", 50), order("ref", "99203", 60), today=100)
+        assert (a.outcome, a.basis, a.relief_pct) == (Outcome.RESPONDER, "recorded relief", 80)
+        assert [f.ref for f in a.facts[:2]] == ["Procedure/esi", "Observation/r"]
+
+
+def test_the_relief_of_another_procedure_in_the_window_is_not_the_esis() -> None:
+    """80 % relief linked to a medial branch block done three weeks after the ESI is the block's
+    result: the ESI is judged without it (and the block is a next line of treatment)."""
+    block = proc("mbb", "64493", at=21, level="L4-L5")
+    a = run(proc(), block, relief("r", 21, 80, part_of="Procedure/mbb"), today=100)
+    assert a.outcome is not Outcome.RESPONDER and a.basis != "recorded relief"
 
 
 def test_leg_pain_is_preferred_for_baseline_and_follow_up() -> None:
@@ -623,6 +635,13 @@ def test_rfa_window_and_six_month_durability() -> None:
 # ---------------------------------------------------------------------------------------------
 # diagnostic blocks and trials
 # ---------------------------------------------------------------------------------------------
+
+
+def test_leg_pain_coming_back_ends_the_response_of_a_baseline_without_a_site() -> None:
+    """Pain 8 (no site) before an ESI, 2 (no site) at 4 weeks, then leg pain 8 at 13 weeks: the
+    radicular pain came back, a short-lived response, not a durable one."""
+    a = run(proc(), pain("b", -3, 8), pain("f", 28, 2), pain("leg", 90, 8, site="Left leg"), today=130)
+    assert a.outcome is Outcome.SHORT_LIVED
 
 
 def test_an_ablation_begun_from_back_pain_is_not_judged_by_a_later_leg_pain() -> None:

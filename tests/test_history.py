@@ -222,6 +222,9 @@ def test_condition_onset_falls_back_to_recorded_date_and_reads_period_and_age(te
     assert h.patient is not None and h.patient.birth_date == date(1970, 6, 1)
     assert by["Condition/rec"].onset == date(2025, 11, 3)
     assert by["Condition/rec"].recorded == date(2025, 11, 3)
+    # an onset read from the record is marked so: it often lags the symptoms
+    assert by["Condition/rec"].onset_from_record and not by["Condition/enc"].onset_from_record
+    assert not by["Condition/per"].onset_from_record
     assert by["Condition/per"].onset == date(2025, 10, 1) and by["Condition/per"].onset_text == "2025-10"
     assert by["Condition/age"].onset is not None and by["Condition/age"].onset.year == 2025
     assert by["Condition/enc"].is_encounter_diagnosis

@@ -368,17 +368,26 @@ def test_a_condition_recorded_days_ago_after_months_of_injections_is_not_early()
         assert rule not in rules(cards), code
 
 
-def test_physiotherapy_and_surgery_before_a_recent_onset_mean_a_longer_course() -> None:
-    recent = cond("rad", RADICULOPATHY, 5, "Lumbar radiculopathy")
+def recorded_only(days: int) -> Any:
+    """A radiculopathy recorded ``days`` ago with no onset of its own (as the FHIR reader marks it)."""
+    return replace(cond("rad", RADICULOPATHY, days, "Lumbar radiculopathy"), onset_from_record=True)
+
+
+def test_physiotherapy_before_a_recent_record_without_onset_means_a_longer_course() -> None:
+    """Recorded 5 days ago with no onset, physiotherapy 100 days ago: the complaint is older than its
+    record. An onset of its own 5 days ago is when it began, whatever was treated before."""
     earlier = (proc("pt", "97110", 100, "Physical therapy"), proc("d", "63030", 730, "L5-S1 discectomy"))
-    cards = run("order-sign", [sr("e", "64483", "TFESI L5")], recent, *earlier)
+    cards = run("order-sign", [sr("e", "64483", "TFESI L5")], recorded_only(5), *earlier)
     assert "order.esi-too-early" not in rules(cards)
+    own_onset = cond("rad", RADICULOPATHY, 5, "Lumbar radiculopathy")
+    esi = sr("e", "64483", "TFESI L5")
+    assert "order.esi-too-early" in rules(run("order-sign", [esi], own_onset, *earlier))
 
 
 def test_the_card_says_when_the_duration_counts_from_the_first_treatment() -> None:
-    recent = cond("rad", RADICULOPATHY, 5, "Lumbar radiculopathy")
     physio = proc("pt", "97110", 20, "Physical therapy")
-    card = one(run("order-sign", [sr("m", "72148", "MRI lumbar")], recent, physio), "order.mri-early")
+    cards = run("order-sign", [sr("m", "72148", "MRI lumbar")], recorded_only(5), physio)
+    card = one(cards, "order.mri-early")
     assert card.summary.startswith("Lumbar imaging 20 days after the first lumbar treatment")
     assert "first physiotherapy on record: Physical therapy" in why(card)
     assert "Lumbar radiculopathy: onset" in why(card)
@@ -433,3 +442,40 @@ def test_a_trial_in_progress_is_awaited_not_repeated() -> None:
     assert "no spinal cord stimulator trial on record" not in why(card)
     assert any(s.startswith("Await the end of the trial") for s in card.next_steps)
     assert labels(card) == ["Hold the permanent implant until the trial result is recorded"]
+
+
+# --------------------------------------------------------------------- review of the fixes above
+def test_repeated_steroid_bursts_are_repeated_courses_not_long_term_therapy() -> None:
+    """Four earlier 6-day prednisone bursts a month apart, each with its end: about 28 days of
+    steroid, the repeated courses NICE NG59 advises against, not months of long-term therapy."""
+    bursts = [med(f"b{i}", *PREDNISONE, s, end_days_ago=s - 6) for i, s in enumerate((112, 84, 56, 28))]
+    assert STEROID in rules(run("order-sign", [prednisone_order()], RAD, *bursts))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "MRI lumbar spine without and with contrast - rule out epidural abscess",
+        "MRI L-spine STAT: cauda equina / epidural compression",
+    ],
+)
+def test_an_uncoded_mri_naming_its_reason_is_not_read_as_an_injection(text: str) -> None:
+    """An MRI with a local code whose reason names the epidural space is imaging, never an elective
+    injection to cancel for the red flag it is ordered to exclude."""
+    mri = sr("m", "IMG5521", text, system="urn:oid:1.2.840.114350.1.13.0.1.7.2.696580", priority="stat")
+    osteo = cond("osteo", "M46.26", 2, "Osteomyelitis of vertebra, lumbar")
+    cards = run("order-sign", [mri], cond("rad", RADICULOPATHY, 20), osteo)
+    assert RED_FLAG not in rules(cards) and not any(c.indicator == "critical" for c in cards)
+    # a CT-guided injection named only in words is still read as one
+    text = "CT-guided transforaminal epidural steroid injection L5-S1"
+    guided = sr("e", "LOCAL-1", text, system="urn:local")
+    assert RED_FLAG in rules(run("order-sign", [guided], cond("rad", RADICULOPATHY, 20), osteo))
+
+
+def test_the_trial_leads_removed_at_the_end_of_a_successful_trial_are_no_explant() -> None:
+    """A successful trial whose leads were removed a week later (as every trial ends), then the
+    permanent generator ordered: no 'order the trial first'."""
+    trial = proc("tr", "63650", 60, "SCS trial percutaneous leads", outcome=SUCCESSFUL)
+    removal = proc("rm", "63661", 53, "Removal of trial leads")
+    cards = run("order-sign", [sr("ipg", "63685", "SCS IPG implant")], RAD, PSYCH, trial, removal)
+    assert "order.scs-no-trial" not in rules(cards)

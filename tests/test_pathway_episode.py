@@ -17,6 +17,7 @@ from pathway_builders import (
     card_of,
     codes_of,
     cond,
+    conservative,
     context,
     med,
     obs,
@@ -89,18 +90,18 @@ def test_an_esi_before_a_later_recorded_problem_list_entry_still_counts() -> Non
 
 @pytest.mark.parametrize(("esi_days", "in_episode"), [(200, True), (380, True), (400, False)])
 def test_a_record_date_without_an_onset_keeps_a_year_of_treatment(esi_days: int, in_episode: bool) -> None:
-    """No onset, recorded 20 days ago (or an onset that only repeats the record's date, as a FHIR
-    Condition without onset[x] reads): a problem-list entry often lags the symptoms by months, so
+    """No onset, recorded 20 days ago: a problem-list entry often lags the symptoms by months, so
     injections up to a year before the record are of this episode. With an onset of its own 20 days
-    ago, any of them (more than 120 days before it) is of an earlier episode."""
+    ago (even one on the day it was recorded), any of them (more than 120 days before it) is of an
+    earlier episode."""
     esi = proc("esi", "esi_transforaminal_lumbar", "64483", days=esi_days)
-    for recorded_only in (
-        cond("radic", "lumbar_radiculopathy_conditions", "M54.17", onset=None, recorded=20),
+    recorded_only = cond("radic", "lumbar_radiculopathy_conditions", "M54.17", onset=None, recorded=20)
+    assert (context(recorded_only, esi).esis == (esi,)) is in_episode
+    for own in (
         cond("radic", "lumbar_radiculopathy_conditions", "M54.17", onset=20, recorded=20),
+        cond("radic", "lumbar_radiculopathy_conditions", "M54.17", onset=20, recorded=5),
     ):
-        assert (context(recorded_only, esi).esis == (esi,)) is in_episode
-    onset = cond("radic", "lumbar_radiculopathy_conditions", "M54.17", onset=20, recorded=5)
-    assert context(onset, esi).esis == ()
+        assert context(own, esi).esis == ()
 
 
 def test_the_session_limit_still_counts_an_earlier_episode_s_injections() -> None:
@@ -199,7 +200,7 @@ def test_two_year_old_severe_scores_do_not_make_acute_sciatica_severe() -> None:
     assert states(cards) == ["E1"]
     c = card_of(cards, "E1")
     assert not {"Observation/old-pain", "Observation/old-odi"} & refs_of(c)
-    assert any("pain 8/10 on" in g and "predates this episode" in g for g in c.gaps)
+    assert any("pain 8/10 on" in g and "is from before this episode's onset" in g for g in c.gaps)
 
 
 def test_an_old_odi_is_not_shown_as_grading_todays_severe_pain() -> None:
@@ -207,7 +208,7 @@ def test_an_old_odi_is_not_shown_as_grading_todays_severe_pain() -> None:
     c = card_of(cards, "E2")  # severe pain now; no ODI of this episode does not argue against it
     assert "Observation/now" in refs_of(c)
     assert "Observation/old-odi" not in refs_of(c)
-    assert any("ODI 50 % on" in g and "predates this episode" in g for g in c.gaps)
+    assert any("ODI 50 % on" in g and "is from before this episode's onset" in g for g in c.gaps)
 
 
 def test_severe_scores_of_this_episode_still_refer_within_2_weeks() -> None:
@@ -299,3 +300,25 @@ def test_a_patient_who_had_a_specialists_procedure_is_not_unreferred() -> None:
     assert context(radic(1800), trial).referred
     assert states(run(radic(1800), trial, obs("p", "pain", 6, 2)))[0] != "P2"
     assert not context(radic(200), trial).referred
+
+
+def test_severe_scores_of_the_visits_before_a_record_without_onset_still_grade_it() -> None:
+    """A condition recorded 2 days ago with no onset; NRS 9 and ODI 62 five days ago, at the visit
+    that led to it: severe acute sciatica (E2), not E1 with the scores called older than the episode."""
+    recorded_only = cond("radic", "lumbar_radiculopathy_conditions", "M54.17", onset=None, recorded=2)
+    cards = run(recorded_only, obs("nrs", "pain", 9, 5), obs("odi", "odi", 62, 5))
+    assert states(cards) == ["E2"]
+
+
+def test_p1_does_not_recommend_an_esi_the_session_limit_forbids() -> None:
+    """Four ESIs 220-340 days ago treated an earlier episode; the new one is 8 weeks old: P1 must not
+    recommend an injection the order check would stop (the limit is on injections, not episodes). It
+    says when the next may be given, and its basis says "in this episode", not "on record"."""
+    esis = [proc(f"esi-{d}", "esi_transforaminal_lumbar", "64483", days=d) for d in (340, 300, 260, 220)]
+    cards = run(radic(56), *conservative(50), *esis, obs("p", "pain", 6, 2))
+    c = card_of(cards, "P1")
+    allowed = ago(340 - 365).isoformat()
+    assert "limit of lumbar ESI sessions is reached" in c.summary
+    assert c.next_steps[0].startswith(f"No epidural steroid injection before {allowed}")
+    assert not any("Consider an image-guided" in s for s in c.next_steps)
+    assert "no lumbar ESI in this episode" in [f.text for f in c.basis]

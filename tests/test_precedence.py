@@ -88,7 +88,7 @@ def test_the_card_says_how_the_pathway_reached_it() -> None:
     assert card.rule_id == "E1"
     texts = [f.text for f in card.basis]
     assert texts == [
-        "no lumbar ESI on record",
+        "no lumbar ESI in this episode",
         "symptoms under 6 weeks",
         "pain under 7/10 or ODI under 40, or neither recorded",
     ]

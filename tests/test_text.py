@@ -275,11 +275,16 @@ PATTERNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
          "local anaesthetic only", "anesthetic only", "without steroid", "no steroid", "64483-KX"),
         ("transforaminal ESI", "steroid injection"),
     ),
+    "NO_STEROID": (
+        ("lidocaine only; no steroid given", "without steroid", "not a steroid", "local anesthetic only",
+         "steroid-free", "bupivacaine only"),
+        ("triamcinolone 40 mg", "transforaminal epidural steroid injection", "no improvement"),
+    ),
     "STEROID_GIVEN": (
         ("diagnostic and therapeutic TFESI", "nerve root block with steroid", "steroid was injected",
          "triamcinolone 40 mg", "Depo-Medrol 80 mg", "dexamethasone 10 mg"),
         ("transforaminal epidural steroid injection", "anesthetic agent(s) and/or steroid",
-         "without steroid", "lidocaine only"),
+         "without steroid", "lidocaine only", "no steroid given", "steroid was not given"),
     ),
     "BACK_SITE": (
         ("Lower back", "Low back pain score", "lumbar spine", "axial pain", "Back"),

@@ -49,6 +49,12 @@ _PROCEDURE_WORD = re.compile(
     re.IGNORECASE,
 )
 _SPINAL_SITE = re.compile(r"spin|vertebra|\bdisc\b", re.IGNORECASE)
+# An imaging order, whatever it names as its reason or target ("MRI L-spine: epidural compression"),
+# unless the modality only guides a procedure ("CT-guided transforaminal injection").
+_IMAGING = re.compile(
+    r"\bmri\b|magnetic resonance|\bct\b|computed tomograph|x-?ray|radiograph|myelogra", re.IGNORECASE
+)
+_GUIDED = re.compile(r"guid", re.IGNORECASE)
 # Which order a procedure read from the text stands for, within its kind (the value set whose first
 # member is the code the checks then judge it by).
 _TRANSFORAMINAL = re.compile(r"transforaminal|tfesi|nerve root|\bsnrb\b", re.IGNORECASE)
@@ -183,6 +189,8 @@ class OrderContext:
         text = " ".join(t for t in words if t)
         if not text or CERVICAL_THORACIC.search(text):
             return None
+        if _IMAGING.search(text) and not _GUIDED.search(text):
+            return None  # imaging that names its reason ("rule out epidural abscess") is no procedure
         as_procedure = ProcedureFact(
             ref=order.ref, codings=order.codings, text=text, status=order.status, performed=None,
             performed_text=None,
@@ -280,20 +288,24 @@ class OrderContext:
     @cached_property
     def course(self) -> Course | None:
         """How long this complaint has lasted: from the earliest onset of the radicular conditions
-        (``duration_days``), or from the first lumbar epidural injection or physiotherapy of the
-        current episode (``PathwayContext.in_episode``: a condition recorded with no onset keeps the
-        year of treatment before its record), or the first lumbar operation, when that is earlier —
-        a condition recorded days ago with no onset does not make a complaint treated for months new.
-        None when neither is on record."""
+        (``duration_days``). When the condition gives no onset of its own (only its recordedDate,
+        ``PathwayContext.dated_by_record``), from the first lumbar epidural injection, physiotherapy
+        or lumbar operation of the current episode (``in_episode``: the year before the record) when
+        that is earlier — a condition recorded days ago does not make a complaint treated for months
+        new. None when neither is on record."""
         p = self.pathway
         found: list[tuple[date, bool, tuple[Fact, ...]]] = []
         anchor = p.duration_anchor
         if anchor is not None:
             found.append((anchor, False, (p.onset_fact(),)))
+            if not p.dated_by_record:
+                # an onset of its own is when the symptoms began: earlier treatment (a shoulder's
+                # physiotherapy, an operation years ago) does not make them older
+                return Course(anchor, (self.today - anchor).days, (p.onset_fact(),), False)
         for what, done in (
             ("lumbar epidural injection", p.esis),
             ("physiotherapy", p.episode_physiotherapy),
-            ("lumbar spine surgery", p.surgeries),
+            ("lumbar spine surgery", tuple(q for q in p.surgeries if p.in_episode(q.performed))),
         ):
             dated = sorted((q for q in done if q.performed and q.performed <= self.today), key=_performed)
             if not dated:

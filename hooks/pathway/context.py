@@ -588,12 +588,28 @@ class PathwayContext:
         months after the injection or physiotherapy it led to). Within that lead a treatment still
         counts: symptoms that begin inside an injection's follow-up are part of judging it. None (no
         cut) when the episode start is unknown."""
-        start, c = self.episode_start, self.onset_condition
+        start = self.episode_start
         if start is None:
             return None
-        recorded_only = c is not None and (c.onset is None or c.onset == c.recorded)
-        lead = self.t.episode_recorded_lead_days if recorded_only else self.t.episode_onset_lead_days
+        lead = self.t.episode_recorded_lead_days if self.dated_by_record else self.t.episode_onset_lead_days
         return start - timedelta(days=lead)
+
+    @property
+    def dated_by_record(self) -> bool:
+        """The episode is dated only by its condition's recordedDate (no onset of its own), which
+        often lags the symptoms."""
+        c = self.onset_condition
+        return c is not None and (c.onset is None or c.onset_from_record)
+
+    @property
+    def scores_since(self) -> date | None:
+        """The first day a score grades this episode: its onset; with only a recordedDate, that date
+        less ``conservative_care_days`` (the scores of the visits that led to the record). None (every
+        score) when the start is unknown."""
+        start = self.episode_start
+        if start is None or not self.dated_by_record:
+            return start
+        return start - timedelta(days=self.t.conservative_care_days)
 
     def in_episode(self, d: date | None) -> bool:
         """A treatment dated ``d`` belongs to the current episode (an undated one is kept)."""
@@ -601,9 +617,9 @@ class PathwayContext:
         return cutoff is None or d is None or d >= cutoff
 
     def episode_observations(self, kind: str) -> tuple[ObservationFact, ...]:
-        """Scores of one kind dated on or after the episode start (every score when it is unknown):
-        a score from before the symptoms began does not grade them."""
-        return self.observations(kind, since=self.episode_start)
+        """Scores of one kind dated on or after ``scores_since`` (every score when it is unknown): a
+        score from before the symptoms began does not grade them."""
+        return self.observations(kind, since=self.scores_since)
 
     def episode_latest(self, kind: str) -> ObservationFact | None:
         obs = self.episode_observations(kind)

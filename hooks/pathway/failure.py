@@ -32,6 +32,7 @@ from hooks.text import (
     DIAGNOSTIC_INJECTION,
     EPIDURAL_INJECTION,
     FACET_OR_SI,
+    NO_STEROID,
     NOTE_RELIEF,
     PERMANENT_IMPLANT,
     PULSED,
@@ -126,7 +127,10 @@ def is_diagnostic_injection(procedure: ProcedureFact, terminology: Terminology) 
     used = procedure.used_codes
     if used and terminology.match("rx_systemic_corticosteroids", used) is not None:
         return False
-    if mentions(STEROID_GIVEN, procedure.text, procedure.reason_text, *procedure.notes):
+    written = (procedure.text, procedure.reason_text, *procedure.notes)
+    if mentions(NO_STEROID, *written):
+        return True  # "lidocaine only; no steroid given": the words that settle it
+    if mentions(STEROID_GIVEN, *written):
         return False
     if mentions(DIAGNOSTIC_INJECTION, procedure.text, procedure.reason_text, *procedure.notes):
         return True
@@ -840,12 +844,13 @@ def _score_facts(
 def _relief_obs(
     history: PatientHistory, procedure: ProcedureFact, t0: date, win: _Window
 ) -> list[ObservationFact]:
-    """Recorded "% relief" linked to the procedure or dated inside its window."""
+    """Recorded "% relief" linked to the procedure, or dated inside its window and linked to no other
+    procedure (the relief of a block done in an ESI's window is the block's)."""
     lo, hi = t0 + timedelta(days=win.start), t0 + timedelta(days=win.end)
     return [
         o for o in history.observations
         if o.kind == "relief_pct" and o.value is not None
-        and (procedure.ref in o.part_of or _in(o.effective, lo, hi))
+        and (procedure.ref in o.part_of or (not o.part_of and _in(o.effective, lo, hi)))
     ]  # fmt: skip
 
 
@@ -872,9 +877,14 @@ def _durability(
     """§3.1.4: does the response last? SHORT_LIVED, durable (then recurred?), or not yet known."""
     assert procedure.performed is not None
     t0 = procedure.performed
-    # the same site as the baseline throughout: a facet ablation begun from back pain is not judged
-    # by the leg pain of a later radicular episode
-    scores = like_baseline([o for o in own_scores if o is not baseline], baseline)
+    # a leg-pain baseline is followed by leg pain, a back-pain one never by leg pain (a facet ablation
+    # begun from back pain is not judged by a later sciatica); one that names no site by every score,
+    # leg pain coming back included
+    scores = [o for o in own_scores if o is not baseline]
+    if baseline is not None and is_leg_score(baseline):
+        scores = prefer_leg(scores)
+    elif baseline is not None and is_back_score(baseline):
+        scores = [o for o in scores if not is_leg_score(o)]
     if modality is Modality.ESI:
         short_window = (th.esi_durability_start_days, th.esi_durability_end_days)
         durable_window = short_window

@@ -259,7 +259,7 @@ symptoms_after_recovery: P = Predicate(
 # ---------------------------------------------------------------------------------------------
 
 
-@predicate("a lumbar ESI on record", "no lumbar ESI on record")
+@predicate("a lumbar ESI in this episode", "no lumbar ESI in this episode")
 def esi_done(ctx: PathwayContext) -> Iterable[Fact]:
     return tuple(ctx.proc_fact(p) for p in ctx.esis[-2:])
 

@@ -60,7 +60,8 @@ Evidence: NICE NG59; PRECISE 2017 (Mathieson, NEJM).
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import date, timedelta
 
 from hooks.cards import Action, CardDraft, Conflict, Fact, SuggestionDraft
 from hooks.clinical_drugs import (
@@ -576,9 +577,12 @@ STEROID_INDICATIONS = ("oral_steroid_other_indications",)
 
 def _long_term_steroid(ctx: OrderContext, order: DraftOrder) -> MedicationFact | None:
     """The record of the same corticosteroid this order renews, when the patient has taken it for
-    longer than a course (``oral_steroid_recent_days``): a continuous course (prescriptions ≤ 30 days
-    apart chained, the draft counting from today) that long, or a prescription of it started that long
-    ago and not ended. A renewal of long-term therapy is not a course for sciatica."""
+    longer than a course (``oral_steroid_recent_days``): prescriptions that together cover more days
+    than that (each from its start to its end, a day counted once), or a record still current with
+    no end that began that long ago (it may be long-term therapy: stopping a steroid taken for months
+    risks adrenal crisis, so such a record is read as one). Repeated short bursts with their ends
+    recorded are repeated courses, not long-term therapy. A renewal of long-term therapy is not a
+    course for sciatica."""
     member = ctx.drug_is(order, "rx_systemic_corticosteroids")
     if member is None:
         return None
@@ -590,10 +594,22 @@ def _long_term_steroid(ctx: OrderContext, order: DraftOrder) -> MedicationFact |
     if not same:
         return None
     limit = ctx.t.oral_steroid_recent_days
-    if continuous_course_days(ctx.pathway, (*same, order.as_medication(ctx.today))) > limit:
+    if _days_covered(ctx, same) > limit:
         return same[0]
     since = ctx.today - timedelta(days=limit)
     return next((m for m in same if m.start is not None and m.start <= since and m.end is None), None)
+
+
+def _days_covered(ctx: OrderContext, meds: Iterable[MedicationFact]) -> int:
+    """Days on which at least one of ``meds`` was prescribed (their spans merged; no end: the start
+    day only; nothing after today)."""
+    days, last = 0, date.min
+    for start, end in sorted((m.start, min(m.end or m.start, ctx.today)) for m in meds if m.start):
+        start = max(start, last + timedelta(days=1))  # a day already counted is not counted again
+        if end >= start:
+            days += (end - start).days + 1
+            last = end
+    return days
 
 
 def _steroid_of(ctx: OrderContext, m: MedicationFact) -> str | None:

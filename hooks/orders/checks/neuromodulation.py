@@ -74,7 +74,8 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
 
 def explant(ctx: OrderContext) -> ProcedureFact | None:
     """The removal of the stimulator's electrodes (``scs_lead_removal``) after the last permanent
-    implant on record (or with none on record): the system is no longer implanted."""
+    implant on record: the system is no longer implanted. With no permanent implant on record, a
+    removal is of a trial's leads (the trial ends so), not an explant."""
     removals = [p for p in ctx.completed("scs_lead_removal") if p.performed is not None]
     if not removals:
         return None
@@ -83,7 +84,7 @@ def explant(ctx: OrderContext) -> ProcedureFact | None:
     )
     latest = removals[-1]
     assert latest.performed is not None
-    return latest if last_implant is None or latest.performed > last_implant else None
+    return latest if last_implant is not None and latest.performed > last_implant else None
 
 
 def pump_replacement(ctx: OrderContext, order: DraftOrder) -> bool:

@@ -68,9 +68,12 @@ def _score_gaps(ctx: PathwayContext) -> list[str]:
             continue
         older = ctx.latest(kind)
         if older is not None and since is not None:
-            ask += (
-                f" (the latest, {ctx.obs_label(older)}, predates this episode's onset on {since.isoformat()})"
+            when = (
+                f"more than {span(ctx.t.conservative_care_days)} before this episode was recorded on "
+                if ctx.dated_by_record
+                else "before this episode's onset on "
             )
+            ask += f" (the latest, {ctx.obs_label(older)}, is from {when}{since.isoformat()})"
         gaps.append(ask)
     return gaps
 

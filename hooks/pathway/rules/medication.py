@@ -283,14 +283,15 @@ def m2_neuropathic_agents(ctx: PathwayContext) -> CardDraft | None:
             )
     opioid_too = any(ctx.is_active_med(m) for m in ctx.medications("rx_opioids"))
     gaba = any(ctx.matches("rx_gabapentinoids", (*m.codings, *m.ingredient_codings)) for m in meds)
-    improvement = f"≥ {pct(ctx.t.partial_relief_pct)} or {ctx.t.partial_delta_points:g}-point improvement"
+    # the threshold in brackets: a card short of room drops it and keeps the taper
+    improvement = f"improvement (≥ {pct(ctx.t.partial_relief_pct)} or {ctx.t.partial_delta_points:g} points)"
     if too_early and review is not None:
         steps = [
-            f"Reassess benefit from {review.isoformat()} ({ctx.t.neuropathic_review_days // 7} weeks after "
-            f"starting); if then no {improvement}, plan a supervised taper.",
+            f"Reassess benefit from {review.isoformat()}, {span(ctx.t.neuropathic_review_days)} after "
+            f"starting; plan a supervised taper if there is then no {improvement}.",
         ]
     else:
-        steps = [f"Reassess benefit now; if there is no {improvement}, plan a supervised taper."]
+        steps = [f"Reassess benefit now; plan a supervised taper if there is no {improvement}."]
     if gaba and opioid_too:
         steps.append("Opioid + gabapentinoid: warn about respiratory depression and sedation; review both.")
     names = ", ".join(sorted({m.text for m in meds}))

@@ -147,7 +147,9 @@ def mimic_step(found: tuple[tuple[ConditionFact, Mimic], ...]) -> str:
     if len(kinds) == 1:
         what = f"{kinds[0].name}: {kinds[0].test}"
     else:
-        what = "; ".join(f"{m.name} ({m.test})" for m in kinds)
+        # one list joined by "and", never ";": a card cut short at a ";" would drop a mimic unseen
+        named = [f"{m.name} ({m.test})" for m in kinds]
+        what = ", ".join(named[:-1]) + f" and {named[-1]}"
     step = f"Before the next spine procedure, exclude {what} (ACR 2021; NASS 2014)."
     unoffered = [m.unoffered for m in kinds if m.unoffered]
     if unoffered:

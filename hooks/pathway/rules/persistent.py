@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from hooks import suggestions as sx
 from hooks.cards import CardDraft, Conflict, Fact, SuggestionDraft
 from hooks.facts import ProcedureFact
@@ -53,12 +55,31 @@ def claudication(ctx: PathwayContext) -> bool:
     return bool(ctx.conditions("neurogenic_claudication")) or ctx.claudication_text()
 
 
+def _session_limit_step(ctx: PathwayContext) -> str | None:
+    """With the 12-month session limit already reached (an earlier episode's injections count too:
+    the limit is on injections), when the next injection may be given instead of recommending one."""
+    done = ctx.esis_in_frequency_window
+    limit = ctx.t.esi_max_sessions_per_year
+    if len(done) < limit:
+        return None
+    oldest = done[-limit].performed
+    assert oldest is not None  # the window holds dated sessions only
+    allowed = oldest + timedelta(days=ctx.t.esi_frequency_window_days)
+    return (
+        f"No epidural steroid injection before {allowed.isoformat()}: {len(done)} lumbar sessions in the "
+        f"last 12 months already reach the limit of {limit} per region (Medicare ESI LCD)."
+    )
+
+
 def _injection_step(ctx: PathwayContext, *, option: bool = False) -> str:
     if claudication(ctx):
         return (
             "Neurogenic claudication: physiotherapy and a decompression opinion rather than an epidural "
             "injection (NICE NG59; ASIPP 2021 disagrees)."
         )
+    limit = _session_limit_step(ctx)
+    if limit:
+        return limit
     if option:
         return "An image-guided epidural steroid injection remains an option."
     return (
@@ -93,6 +114,11 @@ def _summary(ctx: PathwayContext) -> str:
     if claudication(ctx):
         imaging = ": MRI if a surgical candidate;" if mri is None else f", {mri.short_label} on file:"
         return f"Neurogenic claudication over {weeks}{imaging} physiotherapy and a decompression opinion"
+    if _session_limit_step(ctx):
+        return (
+            f"Radicular pain over {weeks}: the 12-month limit of lumbar ESI sessions is reached; "
+            "continue conservative care, specialist review"
+        )
     if mri is None:
         return (
             f"Radicular pain over {weeks}: MRI if an injection or surgical candidate, then image-guided ESI"
@@ -149,6 +175,9 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
         f"Refer to a spine specialist no later than {span(ctx.t.chronic_days)} after onset.",
         "Continue active physiotherapy (neurodynamic mobilisation, motor-control exercise).",
     ]
+    limit = _session_limit_step(ctx)
+    if limit:
+        steps = [limit, *(s for s in steps if s != limit)]  # what stops the usual next step comes first
     if not ctx.referred:
         suggestions.append(
             sx.suggest(
