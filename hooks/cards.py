@@ -299,11 +299,16 @@ def shorter_forms(sentence: str) -> list[tuple[str, int]]:
     return [(whole, 0), *((f"{f}.", c) for f, c in shorter)]
 
 
+def _gaps_in_order(gaps: Sequence[str]) -> list[str]:
+    """The gaps once each, data the EHR could not give (with its reason) first."""
+    return sorted(dict.fromkeys(gaps), key=lambda g: "(unread: " not in g)
+
+
 def _gap_lines(gaps: Sequence[str]) -> list[tuple[str, int]]:
     """The "Not recorded" line and its shorter forms, each with what it loses: every gap, then
     fewer (data that could not be read always stays, with its reason), then the first gap in a
     shorter complete form, then no line at all."""
-    ordered = sorted(dict.fromkeys(gaps), key=lambda g: "(unread: " not in g)
+    ordered = _gaps_in_order(gaps)
     unread = sum("(unread: " in g for g in ordered)
     lines = [
         (not_recorded(ordered[:k]), (len(ordered) - k) * EXTRA_GAP_COST)
@@ -329,7 +334,7 @@ def _tail(card: CardDraft, limit: int, need: int | None = None) -> list[str]:
         need = min(cap, sum(len(_fact_head(f)) + len(f.brief) + 1 for f in facts))
     room = limit - need - len(ADVISORY) - 1
     step = first_sentence(card.next_steps[0]) if card.next_steps else ""
-    gaps_in_order = sorted(dict.fromkeys(card.gaps), key=lambda g: "(unread: " not in g)
+    gaps_in_order = _gaps_in_order(card.gaps)
     whole = [
         step and f"**Next:** {step}",
         not_recorded(gaps_in_order) if gaps_in_order else "",

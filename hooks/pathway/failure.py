@@ -291,22 +291,19 @@ def _in(d: date | None, start: date, end: date) -> bool:
     return d is not None and start <= d <= end
 
 
+def _site_reads(o: ObservationFact, reads: Callable[[str | None], bool]) -> bool:
+    """Whether a pain score's body site (words or coded) or its own name ``reads`` as a site."""
+    return reads(o.body_site_text) or reads(o.text) or any(reads(c.display) for c in o.body_site)
+
+
 def is_leg_score(o: ObservationFact) -> bool:
-    """A pain score whose body site (words or coded) or own name is the leg (``text.is_leg_site``)."""
-    return (
-        is_leg_site(o.body_site_text)
-        or is_leg_site(o.text)
-        or any(is_leg_site(c.display) for c in o.body_site)
-    )
+    """A pain score whose body site or own name is the leg (``text.is_leg_site``)."""
+    return _site_reads(o, is_leg_site)
 
 
 def is_back_score(o: ObservationFact) -> bool:
-    """A pain score whose body site (words or coded) or own name is the back (``text.is_back_site``)."""
-    return (
-        is_back_site(o.body_site_text)
-        or is_back_site(o.text)
-        or any(is_back_site(c.display) for c in o.body_site)
-    )
+    """A pain score whose body site or own name is the back (``text.is_back_site``)."""
+    return _site_reads(o, is_back_site)
 
 
 def prefer_leg(obs: Sequence[ObservationFact]) -> list[ObservationFact]:

@@ -15,7 +15,7 @@ from hooks import suggestions as sx
 from hooks.cards import CardDraft, Fact
 from hooks.facts import ObservationFact
 from hooks.pathway.context import FAILED_OUTCOMES, PathwayContext
-from hooks.pathway.failure import Assessment, latest_score
+from hooks.pathway.failure import Assessment, is_back_score, latest_score
 from hooks.pathway.rules.common import (
     DISCOGRAPHY,
     ESI_STENOSIS,
@@ -109,7 +109,7 @@ def _leg_below_buttock(o: ObservationFact) -> bool:
 
 
 def _back_score(o: ObservationFact) -> bool:
-    return any(is_back_site(t) for t in _texts(o)) and not _leg_below_buttock(o)
+    return is_back_score(o) and not _leg_below_buttock(o)
 
 
 def leg_predominant(ctx: PathwayContext) -> tuple[ObservationFact, ...]:
