@@ -75,13 +75,16 @@ class Conflict:
     line: str = ""
     medications: tuple[str, ...] = ()
     orders: tuple[str, ...] = ()
+    # both sides in a few words, with their sources, for a card short of room ("ASRA 2020 accepts
+    # one block ≥ 50 %; Medicare requires two ≥ 80 %."); a bare topic would say nothing
+    brief: str = ""
 
     def markdown(self) -> str:
         return f"**{self.topic}** — for: {self.for_} Against: {self.against}"
 
     @property
     def one_line(self) -> str:
-        return f"**Sources disagree:** {self.line or self.topic}"
+        return f"**Sources disagree:** {self.line or self.brief or self.topic}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +172,7 @@ def urgent(s: SuggestionDraft) -> bool:
 # ---------------------------------------------------------------------------------------------
 
 _LEAD = re.compile(r"^(?:record|document|no)\s+", re.I)
+_ON_RECORD = re.compile(r"\s+(?:on record|in the record|recorded)\b", re.I)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 
 
@@ -208,11 +212,25 @@ def first_sentence(text: str) -> str:
     return _SENTENCE_END.split(text.strip(), maxsplit=1)[0]
 
 
+def missing(gap: str) -> str:
+    """A gap said as what is missing, the noun phrase after "Not recorded:": "Record the outcome" →
+    "the outcome"; "No lumbar imaging on record: the level …" → "lumbar imaging: the level …" (its
+    "on record" would read as the opposite)."""
+    lead = _LEAD.match(gap)
+    if lead is None:
+        return gap
+    rest = gap[lead.end() :]
+    if lead.group().strip().lower() == "no":
+        head, colon, tail = rest.partition(":")
+        rest = _ON_RECORD.sub("", head, count=1) + colon + tail
+    return rest
+
+
 def not_recorded(gaps: Sequence[str]) -> str:
     """The one "Not recorded" line: what is missing, said as a noun phrase."""
     # data that could not be read at all comes first: it may hide anything
     ordered = sorted(dict.fromkeys(gaps), key=lambda g: "(unread: " not in g)
-    items = [_LEAD.sub("", g).rstrip(".") for g in ordered]
+    items = [missing(g).rstrip(".") for g in ordered]
     text = "; ".join(items)
     return f"**Not recorded:** {text[:1].lower()}{text[1:]}."
 
@@ -239,8 +257,8 @@ MIN_CLAUSE = 16  # a shortened sentence shorter than this ("Reassess benefit now
 
 # What each shortening of the tail loses, so the one that loses least is chosen: a citation is
 # cheap (the card links its sources), an aside less so, a date costs as much as a clause; the
-# conflict line is never cut (half of a disagreement misleads) but may shrink to its topic, the
-# full reasoning giving both sides; the next step is cut at a clause before the gap line goes; a
+# conflict line is never cut (half of a disagreement misleads) but may shrink to its brief form
+# (both sides in a few words), the full reasoning giving both sides whole; the next step is cut at a clause before the gap line goes; a
 # cut inside a clause, with an ellipsis, is the last resort.
 CITATION_COST, ASIDE_COST, CLAUSE_COST, LIST_COST = 1, 4, 8, 9
 EXTRA_GAP_COST, GAP_SHORTENED_COST, GAP_DROPPED_COST = 3, 5, 11
@@ -316,7 +334,7 @@ def _gap_lines(gaps: Sequence[str]) -> list[tuple[str, int]]:
     ]
     if not unread:
         dropped = (len(ordered) - 1) * EXTRA_GAP_COST
-        shorter = shorter_forms(_LEAD.sub("", ordered[0]))[1:]
+        shorter = shorter_forms(missing(ordered[0]))[1:]
         lines += [(not_recorded([f]), dropped + GAP_SHORTENED_COST + c) for f, c in shorter]
         lines.append(("", GAP_DROPPED_COST))
     return lines
@@ -346,10 +364,15 @@ def _tail(card: CardDraft, limit: int, need: int | None = None) -> list[str]:
     gaps = _gap_lines(card.gaps) if card.gaps else [("", 0)]
     conflicts = [("", 0)]
     if card.conflict_now is not None:
-        topic = [
-            (f"**Sources disagree:** {t.rstrip('.')}.", CONFLICT_TOPIC_COST + c)
-            for t, c in shorter_forms(card.conflict_now.topic)
-        ]
+        brief = card.conflict_now.brief
+        topic = (
+            [(f"**Sources disagree:** {brief}", CONFLICT_TOPIC_COST)]
+            if brief
+            else [
+                (f"**Sources disagree:** {t.rstrip('.')}.", CONFLICT_TOPIC_COST + c)
+                for t, c in shorter_forms(card.conflict_now.topic)
+            ]
+        )
         conflicts = [(card.conflict_now.one_line, 0), *topic, ("", CONFLICT_DROPPED_COST)]
 
     def length(*lines: str) -> int:

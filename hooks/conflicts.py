@@ -23,6 +23,7 @@ NEUROPATHIC_AGENTS = Conflict(
     # not the other antiepileptics: CG173 lists carbamazepine for trigeminal neuralgia only, so no
     # source is "for" them in sciatica and their line would cite one that is not
     medications=("rx_gabapentinoids", "rx_antidepressants_neuropathic"),
+    brief="NICE CG173 for nerve pain; PRECISE 2017 and NICE NG59 against in sciatica.",
 )
 ORAL_STEROIDS = Conflict(
     "Oral corticosteroids for sciatica",
@@ -31,6 +32,7 @@ ORAL_STEROIDS = Conflict(
     "NICE NG59 says do not offer oral corticosteroids for managing sciatica.",
     line="a JAMA 2015 trial found a small gain in function; NICE NG59 advises against it for sciatica.",
     medications=("rx_systemic_corticosteroids",),
+    brief="a JAMA 2015 trial found a small gain; NICE NG59 advises against.",
 )
 OPIOIDS = Conflict(
     "Opioids for radicular pain",
@@ -40,6 +42,7 @@ OPIOIDS = Conflict(
     "asks for regular reassessment of long-term use.",
     line="CDC 2022 allows the lowest effective dose if benefit outweighs risk; NICE NG59 advises against it.",
     medications=("rx_opioids",),
+    brief="CDC 2022 allows the lowest effective dose; NICE NG59 advises against.",
 )
 ESI_TIMING = Conflict(
     "Timing of epidural steroid injection",
@@ -49,6 +52,7 @@ ESI_TIMING = Conflict(
     line="NICE NG59 allows an epidural in acute severe sciatica; ACR 2021 and Medicare wait for failed "
     "conservative care.",
     orders=("esi_lumbar_all",),
+    brief="NICE NG59 allows an early ESI in severe sciatica; ACR 2021 and Medicare wait.",
 )
 ESI_STENOSIS = Conflict(
     "Epidural injections for neurogenic claudication",
@@ -58,6 +62,7 @@ ESI_STENOSIS = Conflict(
     line="ASIPP 2021 supports epidurals for stenosis (level II–III); NICE NG59 advises against them for "
     "neurogenic claudication.",
     orders=("esi_lumbar_all",),
+    brief="ASIPP 2021 for; NICE NG59 against in neurogenic claudication.",
 )
 RFA_SCOPE = Conflict(
     "Radiofrequency ablation: scope and diagnostic blocks",
@@ -68,6 +73,7 @@ RFA_SCOPE = Conflict(
     line="ASRA 2020 accepts one positive block; Medicare LCDs require two, and RFA does not treat radicular "
     "pain.",
     orders=("facet_rfa_or_si_rfa",),
+    brief="ASRA 2020 accepts one block ≥ 50 %; Medicare requires two ≥ 80 %.",
 )
 DISCOGRAPHY = Conflict(
     "Discography",
@@ -76,6 +82,7 @@ DISCOGRAPHY = Conflict(
     "care.",
     line="ASIPP rates its diagnostic evidence strong; ACR 2021 rates it usually not appropriate.",
     orders=("discography_lumbar",),
+    brief="ASIPP for; ACR 2021 usually not appropriate.",
 )
 FUSION = Conflict(
     "Fusion",
@@ -85,6 +92,7 @@ FUSION = Conflict(
     line="NASS supports fusion with instability; NASS 2014 and NICE NG59 advise against it for disc "
     "herniation.",
     orders=("lumbar_fusion",),
+    brief="NASS for instability; NASS 2014 and NICE NG59 against for disc herniation.",
 )
 # Not the one line of a failed-trial card (N2): every source asks for a successful trial first, so there
 # the disagreement stays in the full reasoning only (``neuromodulation.n2_trial_failed``).
@@ -95,4 +103,5 @@ SCS_SELECTION = Conflict(
     "NACC 2014 asks for a psychological evaluation first; US DRG labelling and coverage are narrower.",
     line="NACC 2014 supports stimulation; NICE TA159 requires months of pain and a successful trial first.",
     orders=("spinal_cord_stimulation",),
+    brief="NACC 2014 for; NICE TA159 wants 6 months of pain and a successful trial.",
 )

@@ -51,8 +51,9 @@ _ALL = (
     Guideline(
         "nass_stenosis", "NASS 2011",
         "Diagnosis and Treatment of Degenerative Lumbar Spinal Stenosis",
-        "2011", "North American Spine Society evidence-based clinical guideline.",
-        "https://www.spine.org/Research-Clinical-Care/Quality-Improvement/Clinical-Guidelines",
+        "2011 (journal summary 2013)",
+        "Kreiner DS et al. Spine J 2013;13(7):734-743. doi:10.1016/j.spinee.2012.11.059",
+        "https://doi.org/10.1016/j.spinee.2012.11.059",
     ),
     Guideline(
         "acr_lbp_2021", "ACR 2021",
@@ -134,9 +135,9 @@ _ALL = (
     ),
     Guideline(
         "cms_facet_lcd", "Medicare facet LCD",
-        "Facet Joint Interventions for Pain Management (L38765, L34892, L38841 and equivalents)",
-        "2021-2024", "Centers for Medicare & Medicaid Services, Local Coverage Determination.",
-        "https://www.cms.gov/medicare-coverage-database/search.aspx", kind="coverage policy",
+        "Facet Joint Interventions for Pain Management (L34892 and its regional equivalents, e.g. L38765)",
+        "2021-2024", "Centers for Medicare & Medicaid Services, Local Coverage Determination L34892.",
+        "https://www.cms.gov/medicare-coverage-database/view/lcd.aspx?lcdid=34892", kind="coverage policy",
     ),
     Guideline(
         "cms_si_lcd", "Medicare SI-joint LCD",

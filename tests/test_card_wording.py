@@ -10,11 +10,25 @@ import re
 import pytest
 from pathway_builders import card_of, cond, conservative, obs, proc, radic, report, run, states
 
-from hooks.cards import ADVISORY, DETAIL_MAX, CardDraft, Fact, render_detail, render_full, shorter_forms
+from hooks import conflicts
+from hooks.cards import (
+    ADVISORY,
+    DETAIL_MAX,
+    CardDraft,
+    Conflict,
+    Fact,
+    missing,
+    not_recorded,
+    render_detail,
+    render_full,
+    shorter_forms,
+)
 from hooks.conflicts import NEUROPATHIC_AGENTS, OPIOIDS
 from hooks.evidence import guideline
 from hooks.pathway.failure import Outcome
 from hooks.thresholds import span
+
+ALL_CONFLICTS = [c for c in vars(conflicts).values() if isinstance(c, Conflict)]
 
 # internal names; rule ids other than S/L ones, which read as spinal levels (S1, L5)
 FORBIDDEN = re.compile(r"\bseeds?\b|decision model|§|\b(?:[EPFRMNAYX]\d)\b")
@@ -128,6 +142,18 @@ def test_not_recorded_names_missing_data_never_an_instruction() -> None:
         assert "review" not in line.lower()
 
 
+def test_a_gap_that_says_no_x_on_record_never_reads_as_x_on_record() -> None:
+    """"Not recorded: lumbar imaging on record" says the opposite of the gap it came from."""
+    gap = "no lumbar imaging on record: the level of the injections cannot be checked"
+    assert missing(gap) == "lumbar imaging: the level of the injections cannot be checked"
+    assert not_recorded([gap]) == "**Not recorded:** lumbar imaging: the level of the injections cannot be checked."
+    assert missing("no pain score recorded since the ESI") == "pain score since the ESI"
+    assert missing("record the outcome (NRS/ODI) of the ESI") == "the outcome (NRS/ODI) of the ESI"
+    assert missing("a dated onset for Condition/radic-1") == "a dated onset for Condition/radic-1"
+    # "on record" after the colon belongs to another clause and stays
+    assert missing("no MRI: the level on record is L5") == "MRI: the level on record is L5"
+
+
 # ---------------------------------------------------------------------------------------------
 # 3. no line of the detail ends in the middle of a sentence
 
@@ -165,17 +191,45 @@ def test_a_long_next_step_loses_its_aside_not_its_end() -> None:
     assert "**Next:** Re-evaluate why it failed" in detail
 
 
-def test_a_conflict_line_is_whole_or_its_topic_never_half_a_disagreement() -> None:
+def test_a_conflict_line_is_whole_or_its_brief_never_half_a_disagreement() -> None:
     detail = render_detail(
         draft(
             "Reassess benefit now; if there is no ≥ 30 % or 2-point improvement, plan a taper.", conflict=True
         )
     )
     line = next(ln for ln in detail.split("\n") if ln.startswith("**Sources disagree:**"))
-    assert line in (NEUROPATHIC_AGENTS.one_line, "**Sources disagree:** Neuropathic agents for sciatica.",
-                    f"**Sources disagree:** {NEUROPATHIC_AGENTS.topic}.")  # fmt: skip
+    assert line in (NEUROPATHIC_AGENTS.one_line, f"**Sources disagree:** {NEUROPATHIC_AGENTS.brief}")
     assert not cut_lines(detail)
     assert all(f.short in detail for f in FACTS)  # the deciding facts keep their room
+
+
+SOURCE = re.compile(r"\b(?:NICE|CDC|ACR|ASRA|ASIPP|NASS|NACC|PRECISE|JAMA|Medicare)\b")
+
+
+@pytest.mark.parametrize("conflict", ALL_CONFLICTS, ids=lambda c: c.topic)
+def test_a_conflict_short_of_room_still_says_who_disagrees_on_what(conflict: Conflict) -> None:
+    """Shrunk to a bare topic ("Sources disagree: Fusion.") a conflict line says nothing; its brief
+    form names a source on each side of the ";" and fits where the whole line may not."""
+    sides = conflict.brief.rstrip(".").split(";")
+    assert len(sides) == 2 and all(SOURCE.search(side) for side in sides), conflict.brief
+    assert len(conflict.brief) < len(conflict.line) <= 2 * DETAIL_MAX
+
+
+def test_the_rfa_card_short_of_room_keeps_the_block_count_that_decides_coverage() -> None:
+    from hooks.conflicts import RFA_SCOPE
+
+    card = CardDraft(
+        rule_id="order.rfa-no-block", topic="t", indicator="warning", summary="s", title="t",
+        why=(
+            Fact("Draft order: Radiofrequency ablation, lumbar facet L4-L5", "ServiceRequest/sr-rfa"),
+            Fact("no positive diagnostic medial branch blocks on record; 1 required (≥ 50 % relief)"),
+        ),
+        next_steps=("Diagnostic lumbar medial branch block, recording % relief during the anaesthetic phase.",),
+        avoid=(), evidence=(guideline("asra_facet_2020"),), conflict_now=RFA_SCOPE,
+    )  # fmt: skip
+    detail = render_detail(card)
+    assert "Medicare requires two ≥ 80 %" in detail, detail
+    assert f"**Sources disagree:** {RFA_SCOPE.topic}" not in detail
 
 
 def test_a_long_gap_line_is_shortened_to_whole_items() -> None:

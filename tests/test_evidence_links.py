@@ -14,7 +14,7 @@ SEARCH_OR_LISTING = re.compile(
     re.I,
 )
 # No document page confirmed yet; each cites its journal reference in full instead.
-KNOWN_UNRESOLVED = {"nass_stenosis", "nacc_drg_2019", "cms_facet_lcd", "asipp_epidural_2021"}
+KNOWN_UNRESOLVED = {"nacc_drg_2019", "asipp_epidural_2021"}
 
 
 def test_links_point_at_the_document_not_a_search_page() -> None:
