@@ -258,8 +258,8 @@ MIN_CLAUSE = 16  # a shortened sentence shorter than this ("Reassess benefit now
 # What each shortening of the tail loses, so the one that loses least is chosen: a citation is
 # cheap (the card links its sources), an aside less so, a date costs as much as a clause; the
 # conflict line is never cut (half of a disagreement misleads) but may shrink to its brief form
-# (both sides in a few words), the full reasoning giving both sides whole; the next step is cut at a clause before the gap line goes; a
-# cut inside a clause, with an ellipsis, is the last resort.
+# (both sides in a few words), the full reasoning giving both sides whole; the next step is cut
+# at a clause before the gap line goes; a cut inside a clause, with an ellipsis, is the last resort.
 CITATION_COST, ASIDE_COST, CLAUSE_COST, LIST_COST = 1, 4, 8, 9
 EXTRA_GAP_COST, GAP_SHORTENED_COST, GAP_DROPPED_COST = 3, 5, 11
 CONFLICT_TOPIC_COST, CONFLICT_DROPPED_COST = 3, 20

@@ -146,7 +146,8 @@ def test_a_gap_that_says_no_x_on_record_never_reads_as_x_on_record() -> None:
     """"Not recorded: lumbar imaging on record" says the opposite of the gap it came from."""
     gap = "no lumbar imaging on record: the level of the injections cannot be checked"
     assert missing(gap) == "lumbar imaging: the level of the injections cannot be checked"
-    assert not_recorded([gap]) == "**Not recorded:** lumbar imaging: the level of the injections cannot be checked."
+    line = not_recorded([gap])
+    assert line == "**Not recorded:** lumbar imaging: the level of the injections cannot be checked."
     assert missing("no pain score recorded since the ESI") == "pain score since the ESI"
     assert missing("record the outcome (NRS/ODI) of the ESI") == "the outcome (NRS/ODI) of the ESI"
     assert missing("a dated onset for Condition/radic-1") == "a dated onset for Condition/radic-1"
@@ -224,7 +225,7 @@ def test_the_rfa_card_short_of_room_keeps_the_block_count_that_decides_coverage(
             Fact("Draft order: Radiofrequency ablation, lumbar facet L4-L5", "ServiceRequest/sr-rfa"),
             Fact("no positive diagnostic medial branch blocks on record; 1 required (≥ 50 % relief)"),
         ),
-        next_steps=("Diagnostic lumbar medial branch block, recording % relief during the anaesthetic phase.",),
+        next_steps=("Diagnostic lumbar medial branch block, recording % relief in the anaesthetic phase.",),
         avoid=(), evidence=(guideline("asra_facet_2020"),), conflict_now=RFA_SCOPE,
     )  # fmt: skip
     detail = render_detail(card)
