@@ -21,6 +21,7 @@ from tests.orders_builders import (
     SUCCESSFUL,
     TERM,
     TODAY,
+    UNSUCCESSFUL,
     cond,
     history,
     inp,
@@ -107,11 +108,44 @@ def test_device_care_codes_are_not_elective_procedures(code: str) -> None:
     assert TERM.match("elective_spine_procedures", [Coding(CPT_URI, code)]) is None
 
 
+PUMP_REPLACEMENT = sr("x", "62362", "Replacement of programmable intrathecal pump (battery end of life)")
+# A known cancer (the pump may treat its pain) or a fracture does not hold a pump replacement.
+NOT_HOLDING_A_REPLACEMENT = {
+    "spinal metastasis": cond("ca", "C79.51", 30, "Secondary malignant neoplasm of bone"),
+    "fracture": cond("fx", "S32.010A", 5, "Wedge compression fracture of first lumbar vertebra"),
+}
+
+
+@pytest.mark.parametrize("flag", sorted(NOT_HOLDING_A_REPLACEMENT))
+def test_pump_replacement_is_not_held_for_a_known_cancer_or_a_fracture(flag: str) -> None:
+    """Stopping an implanted pump risks withdrawal: its replacement is not cancelled for these flags
+    (a new implant still is)."""
+    found = NOT_HOLDING_A_REPLACEMENT[flag]
+    for hook in HOOKS:
+        assert RED_FLAG not in rules(run(hook, [PUMP_REPLACEMENT], RAD, found, PUMP_IMPLANTED)), hook
+        assert RED_FLAG in rules(run(hook, [PUMP_REPLACEMENT], RAD, found)), hook
+
+
 @pytest.mark.parametrize("flag", sorted(RED_FLAGS))
-def test_pump_replacement_while_a_pump_is_implanted_is_not_cancelled_for_a_red_flag(flag: str) -> None:
-    order = sr("x", "62362", "Replacement of programmable intrathecal pump (battery end of life)")
-    cards = run("order-sign", [order], RAD, RED_FLAGS[flag], PUMP_IMPLANTED)
-    assert RED_FLAG not in rules(cards)
+def test_pump_replacement_with_infection_cauda_equina_or_a_new_deficit_does_not_pass_silently(
+    flag: str,
+) -> None:
+    """A new device is not implanted into a possibly infected field; cauda equina or a new deficit
+    comes first (a catheter-tip mass can cause it). The card defers the replacement and asks to
+    time it with the implanting team so the intrathecal drug does not stop abruptly."""
+    for hook in HOOKS:
+        card = one(run(hook, [PUMP_REPLACEMENT], RAD, RED_FLAGS[flag], PUMP_IMPLANTED), RED_FLAG)
+        assert card.indicator == "critical"
+        assert "replacing the intrathecal pump" in card.summary
+        assert "replaces an implanted intrathecal pump" in why(card)
+        assert any("implanting team" in s and "withdrawal" in s for s in card.next_steps)
+        kept = ("Defer the pump replacement", "Urgent", "Stat")
+        assert all(label.startswith(kept) for label in labels(card))
+        detail = render_detail(card)
+        assert "seed" not in detail.lower() and "decision model" not in detail.lower()
+    cards = run("order-sign", [PUMP_REPLACEMENT], RAD, RED_FLAGS["osteomyelitis"], PUMP_IMPLANTED)
+    infection = one(cards, RED_FLAG)
+    assert any("No new pump while infection is suspected" in s for s in infection.next_steps)
 
 
 # --------------------------------------------------------------------- 2. oral corticosteroid renewals
@@ -479,3 +513,144 @@ def test_the_trial_leads_removed_at_the_end_of_a_successful_trial_are_no_explant
     removal = proc("rm", "63661", 53, "Removal of trial leads")
     cards = run("order-sign", [sr("ipg", "63685", "SCS IPG implant")], RAD, PSYCH, trial, removal)
     assert "order.scs-no-trial" not in rules(cards)
+
+
+# --------------------------------------------------------------------- one ESI session, several orders
+REPEAT = "order.esi-repeat"
+BLIND = "order.esi-blind"
+FOUR_SESSIONS = tuple(proc(f"s{i}", "64483", d, "TFESI L5-S1") for i, d in enumerate((300, 220, 140, 60)))
+TWO_FAILED = tuple(
+    proc(f"f{i}", "64483", d, "TFESI L5-S1", outcome=UNSUCCESSFUL) for i, d in enumerate((200, 100))
+)
+ONE_SESSION = [
+    sr("l", "64483", "TFESI L5-S1 left"),
+    sr("r", "64483", "TFESI L5-S1 right"),
+    sr("n", "64484", "TFESI L4-5 (additional level)"),
+]
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_one_esi_session_ordered_as_three_service_requests_draws_one_repeat_card(hook: str) -> None:
+    """Bilateral or two-level injection drafted as one ServiceRequest each is one session (CMS ESI
+    LCDs): one card names every draft order, keeps each in its basis, and cancels them all."""
+    card = one(run(hook, ONE_SESSION, RAD, *FOUR_SESSIONS), REPEAT)
+    assert "session 5" in card.summary
+    refs = ["ServiceRequest/l", "ServiceRequest/r", "ServiceRequest/n"]
+    assert [f.ref for f in card.why[:3]] == refs
+    assert [f.ref for f in card.basis] == refs
+    assert card.subject_key == "ServiceRequest/l"
+    for s in card.suggestions:
+        deleted = [a.resource_id for a in s.actions if a.type == "delete"]
+        created = [a for a in s.actions if a.type == "create"]
+        assert deleted == refs and len(created) == 1, s.label
+        assert s.actions[-1].type == "create"
+
+
+def test_cards_that_differ_between_orders_are_not_merged() -> None:
+    """Only the same advice is merged: a blind injection beside an image-guided one keeps its own card."""
+    orders = [sr("g", "64483", "TFESI L5-S1 left"), sr("b", "62322", "Lumbar epidural injection, no imaging")]
+    card = one(run("order-sign", orders, RAD), BLIND)
+    assert card.subject_key == "ServiceRequest/b"
+    assert [f.ref for f in card.why if f.ref] == ["ServiceRequest/b"]
+
+
+# --------------------------------------------------------------------- CPT modifiers on an ESI order
+@pytest.mark.parametrize("code", ["64483-LT", "64483 RT", "64483-50", "64483RT", "64483-59"])
+def test_a_tfesi_with_modifiers_is_judged_as_an_esi(code: str) -> None:
+    assert REPEAT in rules(run("order-sign", [sr("a", code, "TFESI L5-S1")], RAD, *TWO_FAILED))
+
+
+@pytest.mark.parametrize("code", ["64483-KX", "64483 KX", "64483KX", "64483-LT-KX", "64483 RT KX"])
+def test_a_tfesi_with_the_kx_modifier_is_a_diagnostic_nerve_root_block(code: str) -> None:
+    """CMS billing articles for the ESI LCDs mark a diagnostic selective nerve root block with -KX: it
+    is what the repeat-ESI card recommends, not a repeat ESI. The safety checks still judge it."""
+    order = sr("a", code, "TFESI L5-S1")
+    for hook in HOOKS:
+        assert rules(run(hook, [order], RAD, *TWO_FAILED)) == [], hook
+        assert rules(run(hook, [order], RAD, CES)) == [RED_FLAG], hook
+        assert "order.antithrombotic-procedure" in rules(run(hook, [order], RAD, WARFARIN)), hook
+
+
+def test_a_kx_modifier_sent_as_a_coding_of_its_own_is_read() -> None:
+    order = sr("a", "64483", "TFESI L5-S1")
+    order["code"]["coding"].append({"system": CPT_URI, "code": "KX"})
+    assert REPEAT not in rules(run("order-sign", [order], RAD, *TWO_FAILED))
+
+
+@pytest.mark.parametrize(
+    ("text", "is_esi"),
+    [
+        ("Diagnostic selective nerve root block L5, lidocaine only", False),
+        ("Selective nerve root block L5 left", False),
+        ("Selective nerve root block L5 with triamcinolone", True),
+        ("Diagnostic and therapeutic TFESI L5-S1", True),
+        ("64483-KX TFESI L5-S1 with dexamethasone", True),
+    ],
+)
+def test_a_64483_order_written_as_a_diagnostic_block_is_not_a_repeat_esi(text: str, is_esi: bool) -> None:
+    code = "64483-KX" if text.startswith("64483-KX") else "64483"
+    cards = run("order-sign", [sr("a", code, text)], RAD, *TWO_FAILED)
+    assert (REPEAT in rules(cards)) is is_esi
+
+
+def test_seven_digits_are_not_read_as_a_cpt_code_with_a_modifier() -> None:
+    """'6448326' is no CPT code with a modifier (a modifier straight after the code starts with a letter)."""
+    cards = run("order-sign", [sr("a", "6448326", "Order 6448326")], RAD, *TWO_FAILED)
+    assert REPEAT not in rules(cards)
+
+
+# --------------------------------------------------------------------- image guidance of a text-only ESI
+CONFIRM_GUIDANCE = "Confirm the injection is done with fluoroscopic or CT guidance"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Blind lumbar epidural steroid injection L5-S1",
+        "Lumbar epidural steroid injection without fluoroscopy",
+        "Lumbar interlaminar ESI L4-5, landmark technique",
+    ],
+)
+def test_a_text_only_esi_written_as_blind_draws_the_blind_card(text: str) -> None:
+    cards = run("order-sign", [text_only("e", text)], RAD)
+    assert one(cards, BLIND).indicator == "warning"
+    assert one(cards, NOT_CHECKED).indicator == "info"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Lumbar interlaminar ESI L5-S1 under fluoroscopy",
+        "Caudal epidural steroid injection, CT-guided",
+        "Lumbar epidural steroid injection under CT",
+        "Lumbar transforaminal epidural steroid injection L5-S1 left",
+    ],
+)
+def test_a_text_only_esi_written_as_guided_is_not_questioned(text: str) -> None:
+    cards = run("order-sign", [text_only("e", text)], RAD)
+    assert BLIND not in rules(cards)
+    card = one(cards, NOT_CHECKED)
+    assert not any(CONFIRM_GUIDANCE in s for s in card.next_steps)
+
+
+@pytest.mark.parametrize(
+    "text", ["Lumbar interlaminar epidural steroid injection L5-S1", "Lumbar ESI L5-S1, MRI reviewed"]
+)
+def test_a_text_only_esi_silent_on_guidance_asks_to_confirm_it_without_a_stop(text: str) -> None:
+    """No guess either way: not judged blind (no false stop), but never assumed guided in silence."""
+    for hook in HOOKS:
+        cards = run(hook, [text_only("e", text)], RAD)
+        assert rules(cards) == [NOT_CHECKED], hook
+        card = cards[0]
+        assert card.indicator == "info"
+        assert any(CONFIRM_GUIDANCE in s for s in card.next_steps)
+        assert "does not say whether the injection is done with imaging guidance" in why(card)
+
+
+# --------------------------------------------------------------------- order status
+@pytest.mark.parametrize(("status", "judged"), [("draft", True), ("active", True), ("revoked", False),
+                                                 ("entered-in-error", False)])  # fmt: skip
+def test_a_withdrawn_draft_order_is_not_judged(status: str, judged: bool) -> None:
+    """Draft and active orders are judged alike; one sent back revoked or entered in error is not."""
+    order = sr("a", "64483", "TFESI L5-S1", status=status)
+    assert (RED_FLAG in rules(run("order-sign", [order], RAD, CES))) is judged

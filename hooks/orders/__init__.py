@@ -9,24 +9,36 @@ the same order has the same identity on both hooks.
 Red-flag pre-emption (decision model §1.1.2): when an order draws a critical card, the other cards
 on that order are dropped; the emergency pathway is the only advice about it.
 
+One session, one card: an injection drafted as one ServiceRequest per side or level draws the same
+advice from a check on each; the same card on several draft orders is shown once, naming every order
+(each order's fact and reason to be judged, with its reference, stay in the card), its suggestions
+acting on all of them (``_one_card_per_session``).
+
 Missing data is never an all-clear: when a check that applies to an order stayed silent and an
 optional part of the history it reads (``NEEDS``) could not be fetched, the order gets one info card
 (``order.not-fully-checked``) naming the data and what to review before signing.
 
 Codes are read as EHRs send them: CPT by its OID, or with modifiers ("64483-LT"), is matched as the
-plain CPT code. A procedure order with no recognised code whose text names a lumbar spine procedure is
-read from its words as the pathway reads uncoded procedures (an epidural steroid injection, facet or SI
-joint ablation, diagnostic block, stimulator trial) and judged as that procedure; any other spine
-procedure named only in words (fusion, permanent stimulator, pump ...) cannot be judged. Either way the
-order also gets the ``order.not-fully-checked`` card saying its code was not recognised, with the
+plain CPT code; a transforaminal injection marked -KX, or written as diagnostic or local anaesthetic
+only, is a diagnostic nerve root block (``OrderContext.is_diagnostic_block``), not a therapeutic ESI.
+An epidural injection read from words is judged blind only when they say so ("blind", "without
+fluoroscopy"); words silent on guidance are asked about on its "not fully checked" card.
+
+A procedure order with no recognised code whose text names a lumbar spine procedure is read from its
+words as the pathway reads uncoded procedures (an epidural steroid injection, facet or SI joint
+ablation, diagnostic block, stimulator trial) and judged as that procedure; any other spine procedure
+named only in words (fusion, permanent stimulator, pump ...) cannot be judged. Either way the order
+also gets the ``order.not-fully-checked`` card saying its code was not recognised, with the
 active red flags if any: an unrecognised code never reads as an all-clear.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
+from typing import TypeVar
 
-from hooks.cards import CardDraft, Fact
+from hooks.cards import CardDraft, Fact, SuggestionDraft
 from hooks.evaluation import EvaluationInput
 from hooks.facts import DraftOrder
 from hooks.orders.checks import (
@@ -67,6 +79,7 @@ CHECKS: tuple[OrderCheck, ...] = tuple(
     )
 )
 RULE_NOT_CHECKED = NOT_CHECKED.id
+_T = TypeVar("_T")
 RULE_IDS: tuple[str, ...] = (*(rid for c in CHECKS for rid in c.rule_ids), RULE_NOT_CHECKED)
 
 
@@ -86,7 +99,68 @@ def evaluate_orders(inp: EvaluationInput) -> list[CardDraft]:
         if any(c.indicator == "critical" for c in found):
             found = [c for c in found if c.indicator == "critical"]
         cards.extend(found)
-    return cards
+    return _one_card_per_session(cards)
+
+
+def _same_advice(c: CardDraft) -> tuple[object, ...]:
+    """What a card says apart from the draft order it is on (its first fact, ``common.card``)."""
+    return (
+        c.rule_id, c.indicator, c.title, c.summary, c.why[1:], c.next_steps, c.avoid, c.evidence,
+        c.conflicts, c.gaps, tuple((s.label, s.is_recommended) for s in c.suggestions),
+    )  # fmt: skip
+
+
+def _one_card_per_session(cards: list[CardDraft]) -> list[CardDraft]:
+    """One card for the same advice on several draft orders of the session: an ESI ordered as one
+    ServiceRequest per side or level (bilateral L5-S1, L4-5 and L5-S1) is one injection session, and
+    the same check on each draws the same card. The card is kept once, on the first order: it names
+    every draft order (one fact each), its basis keeps each order's reason to be judged (with its
+    reference), and each suggestion acts on all of them (each order removed or changed; the
+    alternative ordered once)."""
+    groups: dict[tuple[object, ...], list[CardDraft]] = {}
+    for c in cards:
+        groups.setdefault(_same_advice(c), []).append(c)
+    out: list[CardDraft] = []
+    for c in cards:
+        group = groups[_same_advice(c)]
+        if len(group) == 1:
+            out.append(c)
+        elif c is group[0]:
+            out.append(_merged(group))
+    return out
+
+
+def _merged(group: list[CardDraft]) -> CardDraft:
+    first = group[0]
+    suggestions = tuple(
+        SuggestionDraft(
+            label=s.label,
+            # each draft order removed or changed first, then the alternative created once
+            actions=tuple(
+                sorted(
+                    _unique(a for c in group for a in c.suggestions[i].actions),
+                    key=lambda a: a.type == "create",
+                )
+            ),
+            is_recommended=s.is_recommended,
+        )
+        for i, s in enumerate(first.suggestions)
+    )
+    return replace(
+        first,
+        why=(*(c.why[0] for c in group), *first.why[1:]),
+        basis=tuple(_unique(f for c in group for f in c.basis)),
+        suggestions=suggestions,
+    )
+
+
+def _unique(items: Iterable[_T]) -> list[_T]:
+    """Items once each, in order (by value: the same alternative created by each card is one)."""
+    out: list[_T] = []
+    for x in items:
+        if x not in out:
+            out.append(x)
+    return out
 
 
 def _not_fully_checked(ctx: OrderContext, order: DraftOrder, found: list[CardDraft]) -> CardDraft | None:
@@ -134,6 +208,14 @@ def _uncoded(
         summary = f"Not fully checked: no recognised procedure code; read from its text as a {reading.what}"
     else:
         summary = "Not fully checked: no recognised procedure code for this spine procedure"
+    if reading.guidance_unstated:
+        # judged as the image-guided injection: a guess is no reason to stop the order, but it is said
+        why.insert(2, Fact("the order does not say whether the injection is done with imaging guidance"))
+        steps.insert(
+            0,
+            "Confirm the injection is done with fluoroscopic or CT guidance: a blind (landmark-only) "
+            "epidural injection is not recommended and is not an adequate trial.",
+        )
     flags = ctx.emergency_flags
     for flag in flags:
         why.extend(flag.facts)

@@ -51,7 +51,8 @@ class OrderCheck:
     judges (of the drug, when ``kind`` is ``"medication"``); ``needs`` the optional prefetch keys
     whose loss can silence it, ``checks_what`` what the "not fully checked" card then asks the
     clinician to review and ``evidence`` the sources of that card; ``judge`` the function that
-    judges one draft order."""
+    judges one draft order; ``excludes`` (optional) the orders in ``applies_to`` it does not judge
+    (a diagnostic nerve root block is coded as a transforaminal ESI but is not one)."""
 
     rules: tuple[Rule, ...]
     applies_to: tuple[str, ...]
@@ -60,6 +61,7 @@ class OrderCheck:
     needs: tuple[str, ...]
     evidence: tuple[str, ...]
     judge: Callable[[OrderContext, DraftOrder], list[CardDraft]]
+    excludes: Callable[[OrderContext, DraftOrder], bool] | None = None
 
     @property
     def name(self) -> str:
@@ -79,7 +81,7 @@ class OrderCheck:
             return ()
         else:
             hit = ctx.term.matches_any(self.applies_to, order.all_codings)
-        if hit is None:
+        if hit is None or (self.excludes is not None and self.excludes(ctx, order)):
             return ()
         reading = ctx.reading(order)
         if reading is not None and reading.coding is not None and hit.code == reading.coding.code:

@@ -21,11 +21,17 @@ from hooks.cards import Fact
 from hooks.evaluation import EvaluationInput
 from hooks.facts import ConditionFact, DraftOrder, ObservationFact, PatientHistory, ProcedureFact
 from hooks.pathway.context import PathwayContext
-from hooks.pathway.failure import Assessment, Modality, Outcome, classify_modality
+from hooks.pathway.failure import (
+    Assessment,
+    Modality,
+    Outcome,
+    classify_modality,
+    is_diagnostic_injection,
+)
 from hooks.registry import expand_keys
 from hooks.rule import unread_gap
 from hooks.terminology import Coding, Member, Terminology
-from hooks.text import CERVICAL_THORACIC, LUMBAR_SITE, names
+from hooks.text import CERVICAL_THORACIC, LUMBAR_SITE, NO_STEROID, STEROID_GIVEN, mentions, names
 from hooks.thresholds import Thresholds
 
 FAILED = (Outcome.FAILED, Outcome.SHORT_LIVED, Outcome.PARTIAL, Outcome.PROBABLE_FAILED)
@@ -33,8 +39,18 @@ POSITIVE = (Outcome.SUCCESS, Outcome.RESPONDER, Outcome.RESPONDED_THEN_RECURRED)
 
 # CPT as EHRs also send it: by its HL7 OID instead of the URI the value sets use.
 CPT_OID = "urn:oid:2.16.840.1.113883.6.12"
-# A CPT code with modifiers appended ("64483-LT", "64483-50", "64483 RT KX"): the code is the first 5.
-_CPT_WITH_MODIFIERS = re.compile(r"^\s*([0-9]{4}[0-9A-Z])(?:\s*[-\s]\s*[0-9A-Z]{2})+\s*$", re.IGNORECASE)
+# A CPT code with modifiers appended ("64483-LT", "64483-50", "64483 RT KX", "64483KX"): the code is
+# the first 5. A modifier written straight after the code must begin with a letter ("64483KX"): seven
+# digits ("7214812") are no code with a modifier but some other number, and are not read as one.
+_CPT_WITH_MODIFIERS = re.compile(
+    r"^\s*([0-9]{4}[0-9A-Z])((?:\s*[-\s]\s*[0-9A-Z]{2}|[A-Z][0-9A-Z])+)\s*$", re.IGNORECASE
+)
+_MODIFIER = re.compile(r"[0-9A-Z]{2}", re.IGNORECASE)
+# Systems a CPT/HCPCS modifier may be sent in as a coding of its own (beside the code).
+_MODIFIER_SYSTEM = re.compile(r"modifier|hcpcs|cpt|2\.16\.840\.1\.113883\.6\.(?:12|285)\b", re.IGNORECASE)
+# The Medicare modifier that marks a transforaminal injection (64483) as a diagnostic selective nerve
+# root block, not a therapeutic ESI (CMS billing articles for the ESI LCDs; decision model §0).
+DIAGNOSTIC_MODIFIER = "KX"
 # Words that name a spine procedure by themselves, and words that do with a spinal site ("lumbar
 # fusion", "L4-5 decompression"): an order with no recognised code so named is not cleared silently.
 _SPINE_PROCEDURE = re.compile(
@@ -54,7 +70,16 @@ _SPINAL_SITE = re.compile(r"spin|vertebra|\bdisc\b", re.IGNORECASE)
 _IMAGING = re.compile(
     r"\bmri\b|magnetic resonance|\bct\b|computed tomograph|x-?ray|radiograph|myelogra", re.IGNORECASE
 )
-_GUIDED = re.compile(r"guid", re.IGNORECASE)
+_GUIDED = re.compile(
+    r"guid|fluoro|\bunder\s+(?:ct|x-?ray|imaging|image|c-?arm)\b|\bwith\s+(?:imaging|image)\b", re.IGNORECASE
+)
+# An epidural injection written as done without imaging: the blind (62322) injection, said in words.
+_BLIND = re.compile(
+    r"\bblind\b|landmark|\bunguided\b|\bnon-?guided\b|\bnot\s+(?:image[- ])?guided\b|"
+    r"\bwithout\s+(?:image|imaging|fluoroscop\w*|x-?ray|ct|guidance)\b|"
+    r"\bno\s+(?:image\s+|imaging\s+|fluoroscopic\s+|ct\s+)?guidance\b|\bno\s+(?:imaging|fluoroscopy)\b",
+    re.IGNORECASE,
+)
 # Which order a procedure read from the text stands for, within its kind (the value set whose first
 # member is the code the checks then judge it by).
 _TRANSFORAMINAL = re.compile(r"transforaminal|tfesi|nerve root|\bsnrb\b", re.IGNORECASE)
@@ -68,6 +93,11 @@ _READ_AS: dict[Modality, str] = {
 }
 
 
+# A draft order withdrawn in the same session (sent back revoked or entered in error) will not be
+# done: it is neither judged ("cancel the procedure" on a cancelled order is noise) nor context.
+_WITHDRAWN = ("revoked", "entered-in-error")
+
+
 @dataclass(frozen=True)
 class TextReading:
     """A procedure order with no recognised code, read from its words (``OrderContext.reading``).
@@ -77,6 +107,9 @@ class TextReading:
 
     what: str
     coding: Coding | None
+    # an epidural injection whose words say nothing of image guidance: judged as the image-guided one
+    # (no hard stop on a guess), and its "not fully checked" card asks to confirm the guidance
+    guidance_unstated: bool = False
 
 
 @dataclass(frozen=True)
@@ -140,7 +173,9 @@ class OrderContext:
         """Every draft order of the call, read at the service boundary (``cds_service.draft_orders``),
         with the codes the checks match (``_coded``): CPT sent by its OID or with modifiers as the
         plain CPT code, and a procedure named only in words as the code it reads as."""
-        return tuple(self._coded(o) for o in self.inp.draft_orders)
+        return tuple(
+            self._coded(o) for o in self.inp.draft_orders if (o.status or "").lower() not in _WITHDRAWN
+        )
 
     @cached_property
     def cpt_system(self) -> str:
@@ -189,15 +224,26 @@ class OrderContext:
         text = " ".join(t for t in words if t)
         if not text or CERVICAL_THORACIC.search(text):
             return None
-        if _IMAGING.search(text) and not _GUIDED.search(text):
-            return None  # imaging that names its reason ("rule out epidural abscess") is no procedure
+        imaging = _IMAGING.search(text)
+        if imaging and not _GUIDED.search(text):
+            named = [m.start() for m in (_SPINE_PROCEDURE.search(text), _PROCEDURE_WORD.search(text)) if m]
+            if not named or imaging.start() < min(named):
+                # imaging that names its reason ("MRI: rule out epidural abscess") is no procedure; a
+                # procedure that names imaging after it ("lumbar ESI, MRI reviewed") still is one
+                return None
         as_procedure = ProcedureFact(
             ref=order.ref, codings=order.codings, text=text, status=order.status, performed=None,
             performed_text=None,
         )  # fmt: skip
         modality = classify_modality(as_procedure, self.term)
         if modality is not None:
-            return TextReading(_READ_AS[modality], self._stand_in(modality, text).coding())
+            unstated = (
+                modality is Modality.ESI
+                and not _TRANSFORAMINAL.search(text)  # transforaminal injection is image-guided (64483)
+                and not _GUIDED.search(text)
+                and not _BLIND.search(text)
+            )
+            return TextReading(_READ_AS[modality], self._stand_in(modality, text).coding(), unstated)
         spine = _SPINE_PROCEDURE.search(text) or (
             _PROCEDURE_WORD.search(text) and (LUMBAR_SITE.search(text) or _SPINAL_SITE.search(text))
         )
@@ -207,7 +253,13 @@ class OrderContext:
         """The order a procedure read from words stands for, within its kind."""
         t = self.term
         if modality is Modality.ESI:
-            return t.first("order_esi_transforaminal" if _TRANSFORAMINAL.search(text) else "esi_lumbar_all")
+            if _TRANSFORAMINAL.search(text):
+                return t.first("order_esi_transforaminal")
+            if _BLIND.search(text):
+                return t.first("esi_without_image_guidance")  # "blind", "without fluoroscopy": 62322
+            # guided in words, or guidance not stated: the image-guided injection (62323); the
+            # unstated case is asked about on the order's "not fully checked" card, never stopped
+            return t.first("order_esi_interlaminar_image_guided")
         if modality is Modality.RFA:
             if _SACROILIAC.search(text):
                 facet = {m.code for m in t["facet_rfa_lumbar"].members}
@@ -220,6 +272,42 @@ class OrderContext:
                 return t.first("order_si_joint_block")
             return t.first("order_medial_branch_block")
         return t.first("order_scs_trial")
+
+    def modifiers(self, order: DraftOrder) -> frozenset[str]:
+        """The CPT/HCPCS modifiers of a procedure order, upper case: appended to its CPT code
+        ("64483-KX", "64483 LT KX", "64483KX") or sent as a coding of their own ("KX")."""
+        out: set[str] = set()
+        for c in order.codings:
+            cpt = c.system == self.cpt_system or c.system.strip().lower() == CPT_OID
+            if cpt and (m := _CPT_WITH_MODIFIERS.match(c.code)) is not None:
+                out.update(x.upper() for x in _MODIFIER.findall(m.group(2)))
+            elif len(c.code.strip()) == 2 and _MODIFIER_SYSTEM.search(c.system or ""):
+                out.add(c.code.strip().upper())
+        return frozenset(out)
+
+    def is_diagnostic_block(self, order: DraftOrder) -> bool:
+        """A transforaminal injection order (64483/64484) that is a diagnostic selective nerve root
+        block, not a therapeutic epidural steroid injection (decision model §0): marked with the KX
+        modifier, or so written (diagnostic, SNRB, local anaesthetic only) as the pathway reads a
+        recorded injection (``failure.is_diagnostic_injection``: a steroid or a therapeutic purpose
+        written makes it an ESI). The checks that judge an ESI as a treatment (repeat, too early,
+        wrong pain generator) do not judge it; the safety checks (red flag, anticoagulants) still do."""
+        if not order.is_procedure_order or self.order_is(order, "esi_transforaminal_lumbar") is None:
+            return False
+        reading = self._read.get(id(order))
+        if reading is not None and reading.what == _READ_AS[Modality.DIAGNOSTIC_BLOCK]:
+            return True
+        reason = " ".join(c.display for c in order.reason_codings if c.display)
+        as_procedure = ProcedureFact(
+            ref=order.ref, codings=order.codings, text=order.text, status=order.status, performed=None,
+            performed_text=None, body_site_text=order.body_site_text, reason=order.reason_codings,
+            reason_text=reason or None,
+        )  # fmt: skip
+        if mentions(STEROID_GIVEN, order.text, reason) and not mentions(NO_STEROID, order.text, reason):
+            return False
+        if DIAGNOSTIC_MODIFIER in self.modifiers(order):
+            return True
+        return is_diagnostic_injection(as_procedure, self.term)
 
     @property
     def judged(self) -> tuple[DraftOrder, ...]:

@@ -22,6 +22,9 @@ Then: warning with both sides: ACR 2021 places ESI after 6 weeks of failed conse
       NICE NG59 lets a specialist consider it in acute and severe sciatica. Suggest cancelling and
       reassessing at 6 weeks.
 Evidence: ACR 2021; NICE NG59; CMS ESI LCDs (≥ 4 weeks of pain and failed conservative care).
+
+A diagnostic selective nerve root block coded 64483 (-KX, or written as diagnostic or local anaesthetic
+only: ``OrderContext.is_diagnostic_block``) is not a therapeutic ESI and is not judged here.
 """
 
 from __future__ import annotations
@@ -53,6 +56,8 @@ RULE_REPEAT, RULE_EARLY = (r.id for r in RULES)
 def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     if not order.is_procedure_order or not ctx.order_is(order, "esi_lumbar_all"):
         return []
+    if ctx.is_diagnostic_block(order):
+        return []  # a diagnostic nerve root block (KX, local anaesthetic only) is no therapeutic ESI
     out = _repeat(ctx, order)
     if not out:
         out = _too_early(ctx, order)
@@ -195,4 +200,5 @@ CHECK = OrderCheck(
     rules=RULES, applies_to=("esi_lumbar_all",), kind="procedure",
     checks_what="outcomes of earlier epidural injections (repeat after non-response) and pain severity",
     needs=("observations",), evidence=("nass_ldh", "cms_esi_lcd"), judge=check,
+    excludes=OrderContext.is_diagnostic_block,
 )  # fmt: skip

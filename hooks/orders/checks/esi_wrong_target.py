@@ -17,6 +17,9 @@ Then: warning with both sides: NICE NG59 advises against epidurals for neurogeni
       central canal stenosis; ASIPP 2021 reports Level II-III support. Alternative: spine-surgery
       opinion for decompression (MILD for ligamentum-flavum hypertrophy without instability), PT.
 Evidence: NICE NG59; ASIPP 2021; NASS LSS 2011; CMS NCD 150.13 (MILD for stenosis).
+
+A diagnostic selective nerve root block coded 64483 (-KX, or written as diagnostic or local anaesthetic
+only: ``OrderContext.is_diagnostic_block``) is not a therapeutic ESI and is not judged here.
 """
 
 from __future__ import annotations
@@ -49,6 +52,8 @@ RULE_FACET, RULE_CLAUDICATION = (r.id for r in RULES)
 def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     if not order.is_procedure_order or not ctx.order_is(order, "esi_lumbar_all"):
         return []
+    if ctx.is_diagnostic_block(order):
+        return []  # a diagnostic nerve root block (KX, local anaesthetic only) is no therapeutic ESI
     return [*_facet(ctx, order), *_claudication(ctx, order)]
 
 
@@ -175,4 +180,5 @@ CHECK = OrderCheck(
     rules=RULES, applies_to=("esi_lumbar_all",), kind="procedure",
     checks_what="failed earlier image-guided injections (facet or SI pain mistaken for radicular pain)",
     needs=("observations",), evidence=("asra_facet_2020", "nice_ng59"), judge=check,
+    excludes=OrderContext.is_diagnostic_block,
 )

@@ -8,8 +8,12 @@ When: an elective spine procedure (``elective_spine_procedures``: ESI, blocks, R
       Care of a device already implanted is not elective and draws no card: stimulator lead or
       generator revision or removal (removing an infected device treats the infection), intrathecal
       pump analysis, reprogramming or refill (stopping a pump risks withdrawal) are outside the value
-      set, as is the unlisted code 64999; a pump implant order while a pump is on record
-      (``intrathecal_pump_device``) replaces it.
+      set, as is the unlisted code 64999. A pump implant order while a pump is on record
+      (``intrathecal_pump_device``) replaces it: a known cancer or a fracture does not hold it (stopping
+      the pump risks withdrawal), but a suspected infection (no new device into a possibly infected
+      field; an infected pump is explanted), cauda equina or a progressive deficit (a catheter-tip
+      inflammatory mass can cause it) does: the card then asks to time the replacement with the
+      implanting team and to bridge the drug, not to let the pump stop.
 Then: critical; the emergency pathway comes first: cancel the elective order and order the
       emergency work-up (cauda equina: emergency MRI and spine-surgery assessment today; cancer or
       infection: MRI without and with contrast, urgent referral; fracture: fracture imaging; motor
@@ -64,19 +68,48 @@ _PLAN: dict[str, tuple[str, OrderSpec, Priority]] = {
 }
 
 
+# The red flags that hold the replacement of an implanted intrathecal pump (see ``check``).
+_HOLDS_PUMP_REPLACEMENT = ("infection", "cauda_equina", "motor_progressive")
+_PUMP_TIMING = (
+    "Agree the timing of the pump replacement with the implanting team before the pump's end-of-life "
+    "date, and plan bridging so the intrathecal drug does not stop abruptly (baclofen or opioid "
+    "withdrawal)."
+)
+_PUMP_STEPS = {
+    "infection": "No new pump while infection is suspected; if the pump pocket or catheter is infected, "
+    "the implanting team plans its removal.",
+    "cauda_equina": "An inflammatory mass at the catheter tip can compress the cauda equina: MRI with and "
+    "without contrast; check the pump after the MRI.",
+    "motor_progressive": "An inflammatory mass at the catheter tip can cause a new deficit: MRI with and "
+    "without contrast; check the pump after the MRI.",
+}
+
+
 def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     if not order.is_procedure_order or ctx.term.matches_any(ELECTIVE_SETS, order.all_codings) is None:
         return []
     flags = ctx.emergency_flags
+    pump = ctx.order_is(order, "intrathecal_pump_device")
+    replacing = bool(pump and ctx.completed("intrathecal_pump_device"))
+    if replacing:
+        # Replacing an implanted pump (battery end of life) is not held for a known cancer or a
+        # fracture: stopping the pump risks withdrawal. It is held for a suspected infection (a new
+        # device is not implanted into a possibly infected field) and for cauda equina or a
+        # progressive deficit (the emergency comes first; a catheter-tip mass can cause it).
+        flags = tuple(f for f in flags if f.kind in _HOLDS_PUMP_REPLACEMENT)
     if not flags:
         return []
-    if ctx.order_is(order, "intrathecal_pump_device") and ctx.completed("intrathecal_pump_device"):
-        return []  # replacing an implanted pump (battery end of life): stopping it risks withdrawal
     first = flags[0]
     why = [f for flag in flags for f in flag.facts]
     steps = [_PLAN[flag.kind][0] for flag in flags]
+    if replacing:
+        steps += [_PUMP_TIMING, *dict.fromkeys(_PUMP_STEPS[f.kind] for f in flags)]
     spec: OrderSpec = _PLAN[first.kind][1]
     priority: Priority = _PLAN[first.kind][2]
+    cancel = "Cancel the elective procedure"
+    if replacing:
+        spec = sx.MRI_WITH_AND_WITHOUT_CONTRAST  # a catheter-tip mass, an abscess: contrast shows them
+        cancel = "Defer the pump replacement"
     reasons = tuple(f.ref for f in why if f.ref and f.ref.startswith("Condition/"))
     # The emergency work-up is offered once per session, on the first elective order's card.
     lead = ctx.first_judged(order, *ELECTIVE_SETS)
@@ -84,7 +117,7 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     suggestions: list[SuggestionDraft] = [
         delete(
             order,
-            "Cancel the elective procedure",
+            cancel,
             f"Remove {order.ref}: the red flag comes first",
             recommended=bool(imaging_drafted),
         )
@@ -93,7 +126,8 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         suggestions.insert(
             0,
             SuggestionDraft(
-                label=f"Cancel the procedure; {priority} {spec.text}",
+                label=f"{'Defer the pump replacement' if replacing else 'Cancel the procedure'}; "
+                f"{priority} {spec.text}",
                 actions=(
                     Action("delete", f"Remove {order.ref}: the red flag comes first", resource_id=order.ref),
                     sx.suggest(
@@ -111,14 +145,24 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             )
         )  # fmt: skip
     labels = ", ".join(f.label for f in flags)
+    summary = (
+        f"Red flag ({labels}): treat it before replacing the intrathecal pump"
+        if replacing
+        else f"Red flag ({labels}): emergency pathway first, not an elective procedure"
+    )
+    what = (
+        f"{order.text} replaces an implanted intrathecal pump"
+        if replacing
+        else f"{order.text} is an elective procedure"
+    )
     return [
         card(
             RULE_ID,
             "Elective procedure while a red flag is active",
             order,
             indicator="critical",
-            summary=f"Red flag ({labels}): emergency pathway first, not an elective procedure"[:139],
-            why=(*why, Fact(f"{order.text} is an elective procedure")),
+            summary=summary[:139],
+            why=(*why, Fact(what)),
             next_steps=steps,
             avoid=(
                 "Epidural injection or any elective procedure before the red flag is resolved.",
