@@ -17,6 +17,7 @@ from pathway_builders import (
     order,
     proc,
     radic,
+    refs_of,
     report,
     run,
     states,
@@ -543,7 +544,9 @@ DORSIFLEXION = "Ankle dorsiflexion strength (MRC)"
         (((5, 900), (3, 410), (3, 2)), "warning"),  # fell a year ago, unchanged since: stable
         (((4, 60), (2, 30), (2, 1)), "warning"),  # fell a month ago, unchanged today
         (((4, 30), (2, 10), (2, 1)), "critical"),  # fell within two weeks
-        (((4, 60), (2, 30)), "critical"),  # not examined since it fell
+        (((4, 60), (2, 30)), "warning"),  # fell a month ago, not examined since: examine again
+        (((5, 400), (3, 300)), "warning"),  # fell ten months ago, not examined since
+        (((4, 30), (2, 10)), "critical"),  # fell within two weeks, not examined since
         (((5, 900), (3, 410), (2, 2)), "critical"),  # still falling
         (((4, 100), (2, 90), (4, 50), (2, 1)), "critical"),  # recovered, then fell again
     ],
@@ -598,3 +601,164 @@ def test_the_elective_order_to_hold_is_among_the_facts_a_red_flag_card_shows() -
     c = card_of(run(radic(days=200), ces, trial), "R1")
     assert c.why[0].ref == "Condition/ces" and c.why[1].ref == "ServiceRequest/trial"
     assert c.why[1].brief.startswith("hold: ")
+
+
+# A foot drop that a diagnosed peroneal (or sciatic) neuropathy explains (decision model §7.5).
+
+PERONEAL_R = "Lesion of lateral popliteal nerve, right lower limb"
+NEW_FOOT_DROP_R = cond("drop", "red_flag_motor_deficit", "M21.371", onset=3)
+
+
+@pytest.mark.parametrize("neuropathy_onset", [5, 400], ids=["diagnosed-with-it", "known-before"])
+def test_a_foot_drop_a_peroneal_neuropathy_explains_is_not_critical(neuropathy_onset: int) -> None:
+    """A new right foot drop beside a right peroneal neuropathy: a warning that names the neuropathy
+    and asks for the examination and EMG that tell it from an L5 root lesion, never the critical
+    "progressive motor deficit" card on the foot drop code alone."""
+    peroneal = icd_cond("per", "G57.31", PERONEAL_R, onset=neuropathy_onset)
+    cards = run(radic(days=60), *conservative(60), peroneal, NEW_FOOT_DROP_R)
+    assert states(cards) == ["R2"] and cards[0].indicator == "warning"
+    r2 = cards[0]
+    assert "peroneal neuropathy" in r2.summary and "critical" not in {c.indicator for c in cards}
+    assert "Condition/per" in refs_of(r2) and "Condition/drop" in refs_of(r2)
+    steps = " ".join(r2.next_steps)
+    assert "EMG" in steps and "ankle inversion" in steps and "seed" not in steps.lower()
+    emg = [s for s in r2.suggestions if "EMG" in s.label]
+    assert emg and emg[0].is_recommended
+    # the order checks read the same: not an emergency hold on the ESI
+    got = _order_rules(
+        ocond("rad", RADICULOPATHY, 60),
+        ocond("per", "G57.31", neuropathy_onset, PERONEAL_R),
+        ocond("fd", "M21.371", 3, "Foot drop, right foot"),
+    )
+    assert "order.red-flag-elective" not in got
+
+
+@pytest.mark.parametrize(
+    "peroneal",
+    [
+        icd_cond("per", "G57.32", "Lesion of lateral popliteal nerve, left lower limb", onset=5),  # other leg
+        icd_cond("per", "G57.31", PERONEAL_R, onset=5, clinical_status="resolved"),
+        icd_cond("per", "G57.31", PERONEAL_R, onset=5, verification_status="refuted"),
+    ],
+    ids=["other-side", "resolved", "refuted"],
+)
+def test_a_peroneal_neuropathy_that_does_not_explain_the_foot_drop_leaves_it_critical(
+    peroneal: ConditionFact,
+) -> None:
+    cards = run(radic(days=60), *conservative(60), peroneal, NEW_FOOT_DROP_R)
+    assert states(cards) == ["R2"] and cards[0].indicator == "critical"
+
+
+def test_falling_strength_stays_critical_beside_a_peroneal_neuropathy() -> None:
+    """A documented L5 radiculopathy with ankle dorsiflexion falling 4/5 → 2/5 this week: critical,
+    whatever neuropathy is on record."""
+    peroneal = icd_cond("per", "G57.31", PERONEAL_R, onset=200)
+    falling = (strength("s1", DORSIFLEXION, 4, 30), strength("s2", DORSIFLEXION, 2, 3))
+    cards = run(radic(days=60), *conservative(60), peroneal, NEW_FOOT_DROP_R, *falling)
+    assert states(cards) == ["R2"] and cards[0].indicator == "critical"
+
+
+def test_a_foot_drop_explained_and_tested_by_emg_needs_no_red_flag_card() -> None:
+    peroneal = icd_cond("per", "G57.31", PERONEAL_R, onset=5)
+    emg = proc("emg", "electrodiagnostic_emg_ncs", days=2)
+    assert "R2" not in states(run(radic(days=60), *conservative(60), peroneal, NEW_FOOT_DROP_R, emg))
+    before = proc("emg", "electrodiagnostic_emg_ncs", days=300)  # the EMG predates the foot drop
+    cards = run(radic(days=60), *conservative(60), peroneal, NEW_FOOT_DROP_R, before)
+    assert states(cards) == ["R2"] and cards[0].indicator == "warning"
+
+
+def test_a_fall_in_strength_not_scored_since_asks_for_a_new_score() -> None:
+    series = (strength("s0", DORSIFLEXION, 5, 400), strength("s1", DORSIFLEXION, 3, 300))
+    cards = run(radic(days=1000), *conservative(990), *series)
+    assert states(cards) == ["R2"] and cards[0].indicator == "warning"
+    assert any("strength score since" in g for g in cards[0].gaps)
+    held = (oobs("s0", "strength", 5, 400), oobs("s1", "strength", 3, 300))
+    got = _order_rules(ocond("rad", RADICULOPATHY, 1000), *held)
+    assert "order.red-flag-elective" not in got
+
+
+# Opioid use disorder: current injection use only.
+
+
+@pytest.mark.parametrize(
+    ("code", "display", "note", "fires"),
+    [
+        ("F11.21", "Opioid dependence, in remission", "", False),
+        ("F11.11", "Opioid abuse, in remission", "", False),
+        ("F11.21", "Opioid dependence, in remission", "History of IV heroin use.", False),
+        ("F11.20", "Opioid dependence, uncomplicated", "Sublocade (buprenorphine injection).", False),
+        ("F11.20", "Opioid dependence, uncomplicated", "Vivitrol injection monthly.", False),
+        ("F11.20", "Opioid dependence, uncomplicated", "Naloxone injection kit given.", False),
+        ("F11.20", "Opioid dependence, uncomplicated", "Former IVDU, abstinent since 2015.", False),
+        ("F11.20", "Opioid dependence, uncomplicated", "IV drug use, in sustained remission.", False),
+        ("F11.20", "Opioid dependence, uncomplicated", "Uses IV heroin daily.", True),
+        ("F11.23", "Opioid dependence with withdrawal", "Injects heroin daily.", True),
+        ("F11.20", "Opioid dependence, uncomplicated", "Injects heroin; started on buprenorphine.", True),
+    ],
+)
+def test_only_current_injection_drug_use_is_an_infection_risk(
+    code: str, display: str, note: str, fires: bool
+) -> None:
+    """An opioid use disorder coded in remission, an injected treatment (buprenorphine depot,
+    naltrexone, naloxone) or injection use put in the past is no same-day infection work-up; any
+    current F11 code with injection use now is."""
+    oud = icd_cond("oud", code, display, onset=1500, notes=(note,) if note else ())
+    cards = run(radic(days=10), oud)
+    assert ("R3" in states(cards)) is fires
+    assert (any(c.indicator == "critical" for c in cards)) is fires
+
+
+# Ordinary EHR records: onsets in words, abatement, a treated cancer.
+
+
+def _onset_in_words(c: ConditionFact) -> ConditionFact:
+    """``c`` entered today with its onset sent as "years ago" (the reader keeps recordedDate as onset)."""
+    return replace(c, onset=TODAY, recorded=TODAY, onset_unread="years ago", onset_from_record=True)
+
+
+@pytest.mark.parametrize(
+    ("finding", "state"),
+    [
+        (cond("drop", "red_flag_motor_deficit", "M21.371"), "R2"),
+        (cond("inc", "red_flag_sphincter_saddle_symptoms", "R32"), "R1"),
+        (cond("ces", "red_flag_cauda_equina"), "R1"),
+        (icd_cond("frac", "S32.010A", "Fracture of first lumbar vertebra", onset=0), "R3"),
+    ],
+    ids=["foot-drop", "incontinence", "cauda-equina", "fracture"],
+)
+def test_a_finding_entered_today_with_an_onset_years_ago_is_not_new(
+    finding: ConditionFact, state: str
+) -> None:
+    facts = (radic(days=200), *conservative(190))
+    old = _onset_in_words(finding)
+    assert all(c.indicator != "critical" for c in run(*facts, old))
+    # the same record with a dated onset this week stays an emergency
+    new = replace(old, onset=TODAY - timedelta(days=2), onset_unread=None)
+    cards = run(*facts, new)
+    assert states(cards) == [state] and cards[0].indicator == "critical"
+
+
+def test_bilateral_leg_symptoms_that_have_abated_do_not_screen() -> None:
+    note = ("New weakness of both legs.",)
+    legs = cond("legs", "muscle_weakness_unspecified_site", "M62.81", onset=3, notes=note)
+    assert "R1" in states(run(radic(days=30), legs))
+    assert "R1" not in states(run(radic(days=30), replace(legs, abatement=TODAY - timedelta(days=1))))
+
+
+@pytest.mark.parametrize("status", ["resolved", "inactive", "remission"])
+def test_a_cancer_recorded_as_resolved_is_a_cancer_history(status: str) -> None:
+    """A breast cancer treated years ago and left on the record as resolved is a history of cancer:
+    a red flag until an MRI without and with contrast has looked (§7.3), as Z85.3 would be."""
+    breast = "Malignant neoplasm of right female breast"
+    ca = icd_cond("ca", "C50.911", breast, onset=2000, clinical_status=status)
+    facts = (radic(days=200), *conservative(190), ca)
+    cards = run(*facts)
+    assert states(cards) == ["R3"]
+    assert any(f.text.startswith("cancer history: ") for f in cards[0].why)
+    contrast = report("mri-c", "72158", 30, "Disc extrusion L4-5; no marrow lesion, no enhancing mass.")
+    assert "R3" not in states(run(*facts, contrast))
+    weight = icd_cond("wl", "R63.4", "Abnormal weight loss", onset=20, clinical_status="resolved")
+    assert "R3" not in states(run(radic(days=200), *conservative(190), weight))
+    for ruled_out in ("refuted", "differential", "provisional"):
+        suspected = replace(ca, verification_status=ruled_out)
+        assert "R3" not in states(run(radic(days=200), *conservative(190), suspected))

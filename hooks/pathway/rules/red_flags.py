@@ -6,6 +6,7 @@ order (epidural injection, ablation, stimulator trial, physiotherapy) it interce
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -13,7 +14,7 @@ from datetime import date, timedelta
 from hooks import suggestions as sx
 from hooks.cards import CardDraft, Fact, SuggestionDraft
 from hooks.facts import ConditionFact, ObservationFact, ProcedureFact
-from hooks.pathway.context import EXCLUDED_VERIFICATION, PathwayContext
+from hooks.pathway.context import EXCLUDED_VERIFICATION, PathwayContext, relative_days
 from hooks.pathway.failure import latest_score, like_baseline, pain_before
 from hooks.pathway.rules.common import TOPIC_RED_FLAG, Rule
 from hooks.rule import CRITICAL, CRITICAL_OR_WARNING
@@ -75,44 +76,65 @@ def _hold_step(intercepted: Sequence[Fact]) -> list[str]:
     return ["Put the pending elective order(s) listed above on hold until the red flag has been assessed."]
 
 
+def began(ctx: PathwayContext, c: ConditionFact) -> date | None:
+    """The latest date the finding ``c`` can have begun by: its onset (else its recordedDate), or
+    the bound an onset sent only in words gives when that lies earlier ("years ago" recorded today
+    began a year ago at least: an old finding entered today, not a new one). Words that give no
+    bound leave the dated onset."""
+    start = c.onset or c.recorded
+    back = relative_days(c.onset_unread) if c.onset_unread else None
+    if back is None:
+        return start
+    bound = (c.recorded or ctx.today) - timedelta(days=back)
+    return bound if start is None or bound < start else start
+
+
+def in_force(ctx: PathwayContext, c: ConditionFact) -> bool:
+    """Not refuted or entered in error, active, and not abated by today (``PathwayContext.conditions``
+    reads a Condition so; the rules here that walk the whole record read it the same way)."""
+    if c.verification_status in EXCLUDED_VERIFICATION or not c.is_current:
+        return False
+    return c.abatement is None or c.abatement > ctx.today
+
+
 def found_with_this_illness(ctx: PathwayContext, c: ConditionFact, found: date | None = None) -> bool:
-    """First recorded (``found``, else its own onset) no more than ``red_flag_finding_lead_days``
+    """First recorded (``found``, else when it began) no more than ``red_flag_finding_lead_days``
     before the leg pain began, or since: a finding of the present illness. Without a date for
     either, it counts."""
-    found, onset = found or c.onset or c.recorded, ctx.onset
+    found, onset = found or began(ctx, c), ctx.onset
     return found is None or onset is None or (onset - found).days <= ctx.t.red_flag_finding_lead_days
 
 
-def repeated_record(c: ConditionFact, known: Iterable[ConditionFact]) -> ConditionFact | None:
+def repeated_record(
+    ctx: PathwayContext, c: ConditionFact, known: Iterable[ConditionFact]
+) -> ConditionFact | None:
     """The problem-list record that ``c`` codes again, when it does. A record that gives no onset
     before its own date (an encounter diagnosis re-coding, at today's visit, a problem already on the
     list) repeats the earliest current problem-list record among ``known`` with the same code, and
     the same side when both name one, that began before it. Only the problem list counts: a problem
     resolved and recorded again is new again, and an old encounter diagnosis does not show that the
     finding lasted."""
-    start = c.onset or c.recorded
+    start = began(ctx, c)
     if start is None or c.recorded is None or start < c.recorded:
         return None
     codes = {(x.system, x.code) for x in c.codings}
     origin = None
     for d in known:
-        if d is c or d.is_encounter_diagnosis or not d.is_current:
-            continue
-        if d.verification_status in EXCLUDED_VERIFICATION:
+        if d is c or d.is_encounter_diagnosis or not in_force(ctx, d):
             continue
         if codes.isdisjoint((x.system, x.code) for x in d.codings) or not _same_side(c, d):
             continue
-        earlier = d.onset or d.recorded
+        earlier = began(ctx, d)
         if earlier is not None and earlier < start:
             origin, start = d, earlier
     return origin
 
 
-def first_recorded(c: ConditionFact, known: Iterable[ConditionFact]) -> date | None:
-    """When the finding ``c`` records was first recorded: the onset of the problem-list record it
-    codes again (``repeated_record``), else its own."""
-    origin = repeated_record(c, known)
-    return (c.onset or c.recorded) if origin is None else (origin.onset or origin.recorded)
+def first_recorded(ctx: PathwayContext, c: ConditionFact, known: Iterable[ConditionFact]) -> date | None:
+    """When the finding ``c`` records began: as the problem-list record it codes again
+    (``repeated_record``) began, else as it did itself (``began``)."""
+    origin = repeated_record(ctx, c, known)
+    return began(ctx, c if origin is None else origin)
 
 
 def finding_facts(
@@ -123,7 +145,7 @@ def finding_facts(
     again: dict[str, list[ConditionFact]] = {}
     lead = []
     for c in found:
-        origin = repeated_record(c, found)
+        origin = repeated_record(ctx, c, found)
         if origin is None:
             lead.append(c)
         else:
@@ -165,7 +187,7 @@ def cauda_equina_diagnoses(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
     out = []
     found = ctx.conditions("red_flag_cauda_equina")
     for c in found:
-        start = first_recorded(c, found)
+        start = first_recorded(ctx, c, found)
         if not found_with_this_illness(ctx, c, start):
             continue
         treated = start is not None and any(p.performed and p.performed >= start for p in ctx.surgeries)
@@ -191,7 +213,7 @@ def new_sphincter_or_saddle_symptoms(ctx: PathwayContext) -> tuple[ConditionFact
     coded = ctx.conditions("red_flag_sphincter_saddle_symptoms")
     found = [c for c in coded if is_saddle_or_sphincter(ctx, c)]
     window = ctx.t.new_sphincter_symptom_days
-    return tuple(c for c in found if _new(ctx, first_recorded(c, found), window))
+    return tuple(c for c in found if _new(ctx, first_recorded(ctx, c, found), window))
 
 
 def _new(ctx: PathwayContext, first: date | None, within_days: int) -> bool:
@@ -216,11 +238,9 @@ def new_bilateral_leg_symptoms(ctx: PathwayContext) -> tuple[ConditionFact, ...]
     window = ctx.t.new_sphincter_symptom_days
     out = []
     for c in ctx.history.conditions:
-        if c.verification_status in EXCLUDED_VERIFICATION or not c.is_current:
+        if not in_force(ctx, c) or ctx.matches("alternative_or_mimicking_diagnoses", c.codings):
             continue
-        if ctx.matches("alternative_or_mimicking_diagnoses", c.codings):
-            continue
-        if _new(ctx, c.onset or c.recorded, window) and states_bilateral_leg_deficit(c.written):
+        if _new(ctx, began(ctx, c), window) and states_bilateral_leg_deficit(c.written):
             out.append(c)
     if not out:
         return ()
@@ -230,7 +250,7 @@ def new_bilateral_leg_symptoms(ctx: PathwayContext) -> tuple[ConditionFact, ...]
         for d in ctx.history.conditions
         if not d.is_encounter_diagnosis and states_bilateral_leg_deficit(d.written)
     ]
-    return tuple(c for c in out if _new(ctx, first_recorded(c, known), window))
+    return tuple(c for c in out if _new(ctx, first_recorded(ctx, c, known), window))
 
 
 CES_QUESTIONS = (
@@ -343,7 +363,12 @@ class StrengthDecline:
     earlier: ObservationFact
     later: ObservationFact
     latest: ObservationFact
-    progressing: bool  # falling at the latest score, or fallen within ``new_motor_deficit_days``
+    progressing: bool  # fallen (first scored at this level) within ``new_motor_deficit_days``
+
+    @property
+    def unscored_since(self) -> bool:
+        """No score since the fall: whether the level has held is not known."""
+        return self.latest is self.later
 
     def fact(self) -> Fact:
         e, n, z = self.earlier, self.later, self.latest
@@ -387,15 +412,18 @@ def _fall(ctx: PathwayContext, series: Sequence[ObservationFact]) -> StrengthDec
         return None
     later = series[i]
     age = ctx.days_since(later.effective)
-    progressing = later is latest or age is None or age <= ctx.t.new_motor_deficit_days
+    # a fall scored long ago with no score since is of unknown course, not a progressing one: the
+    # warning asks for strength to be examined again (a fall that goes on shows as a recent one)
+    progressing = age is None or age <= ctx.t.new_motor_deficit_days
     return StrengthDecline(earlier, later, latest, progressing)
 
 
 def strength_decline(ctx: PathwayContext) -> StrengthDecline | None:
     """Serial strength scores (MRC 0–5) of one muscle falling by at least ``strength_decline_points``
     grades; the scores of another muscle, or the other side, are not its history. Of several, a fall
-    still in progress first, then the largest. A fall that happened more than
-    ``new_motor_deficit_days`` ago and has held since is a stable deficit, not a progressive one."""
+    still in progress first, then the largest. A fall first scored more than
+    ``new_motor_deficit_days`` ago is not a progressing one, whether it has held since or has not
+    been scored again (its course unknown: examine again); a further fall is a new, recent one."""
     obs = ctx.observations("strength")
     muscles = [_muscle(o) for o in obs]
     found = []
@@ -417,24 +445,70 @@ def motor_deficit_conditions(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
     return ctx.conditions("red_flag_motor_deficit")
 
 
+@dataclass(frozen=True, slots=True)
+class NerveLesion:
+    """A peripheral nerve lesion that weakens ankle dorsiflexion by itself (decision model §7.5)
+    and the examination that tells it from an L5 root lesion."""
+
+    value_set: str
+    name: str
+    spared: str  # weak in an L5 radiculopathy, spared in this lesion
+
+
+NERVE_LESIONS = (
+    NerveLesion("mimic_peroneal_neuropathy", "peroneal neuropathy", "ankle inversion and hip abduction"),
+    NerveLesion("mimic_sciatic_neuropathy", "sciatic neuropathy", "hip abduction"),
+)
+
+
+def _laterality(c: ConditionFact) -> str | None:
+    """The side a Condition names: its body site, else its text or code display ("Foot drop, right
+    foot", "Lesion of lateral popliteal nerve, left lower limb")."""
+    return _side(c) or parse_laterality(c.text, *(x.display for x in c.codings))
+
+
+def nerve_lesion_for(ctx: PathwayContext, c: ConditionFact) -> tuple[ConditionFact, NerveLesion] | None:
+    """A current peroneal or sciatic neuropathy on the side of the foot drop ``c`` (or either side
+    unstated): a diagnosed lesion below the spine that explains the foot drop, so the code alone is
+    no proof of a root compression getting worse."""
+    side = _laterality(c)
+    for kind in NERVE_LESIONS:
+        for n in ctx.conditions(kind.value_set):
+            other = _laterality(n)
+            if side is None or other is None or side == other or "bilateral" in (side, other):
+                return n, kind
+    return None
+
+
 def is_new(ctx: PathwayContext, c: ConditionFact) -> bool:
     """First recorded within ``new_motor_deficit_days`` (``first_recorded``: a foot drop long on the
-    problem list and coded again at today's visit is not new)."""
-    age = ctx.days_since(first_recorded(c, motor_deficit_conditions(ctx)))
-    return age is not None and age <= ctx.t.new_motor_deficit_days
+    problem list and coded again at today's visit is not new), and not explained by a diagnosed
+    peroneal or sciatic neuropathy on its side (``nerve_lesion_for``): that foot drop is a deficit
+    to examine and refer, not an emergency on the code alone; a fall in strength scores still is."""
+    age = ctx.days_since(first_recorded(ctx, c, motor_deficit_conditions(ctx)))
+    new = age is not None and age <= ctx.t.new_motor_deficit_days
+    return new and nerve_lesion_for(ctx, c) is None
+
+
+def emg_after(ctx: PathwayContext, start: date) -> bool:
+    return any(p.performed and p.performed >= start for p in ctx.procedures("electrodiagnostic_emg_ncs"))
 
 
 def deficit_already_addressed(
     ctx: PathwayContext, deficits: Sequence[ConditionFact], decline: StrengthDecline | None = None
 ) -> bool:
     """A spine referral, specialist visit or decompression after the latest of the deficits (coded,
-    or a fall in strength that has held) appeared."""
-    starts = [first_recorded(c, deficits) for c in deficits]
+    or a fall in strength that has held) appeared; for foot drops that a diagnosed peroneal or
+    sciatic neuropathy explains, EMG/nerve conduction studies since then also (the level has been
+    tested)."""
+    starts = [first_recorded(ctx, c, deficits) for c in deficits]
     if decline is not None:
         starts.append(decline.later.effective)
     if not starts or None in starts:
         return False
     start = max(d for d in starts if d is not None)
+    if decline is None and all(nerve_lesion_for(ctx, c) for c in deficits) and emg_after(ctx, start):
+        return True
     for s in ctx.specialist_referrals:
         if s.authored and s.authored >= start:
             return True
@@ -461,10 +535,13 @@ def motor_deficit_to_act_on(ctx: PathwayContext) -> tuple[ConditionFact, ...] | 
 def r2_motor_deficit(ctx: PathwayContext) -> CardDraft:
     """R2 — progressive or severe motor deficit.
 
-    When: one muscle's serial strength Observations decline (e.g. MRC 4/5 → 2/5) and are still
-      falling, fell within 14 days or have not been scored since, or a new foot drop (≤ 14 days)
-      → critical; a stable motor deficit (foot drop, or a fall in strength that has held) not yet
-      seen by a spine surgeon → warning (refer within 2 weeks).
+    When: one muscle's serial strength Observations decline (e.g. MRC 4/5 → 2/5) with the fall
+      first scored within 14 days, or a new foot drop (≤ 14 days) that no diagnosed peroneal or
+      sciatic neuropathy on its side explains → critical; a stable motor deficit (foot drop, or a
+      fall in strength that has held or was scored long ago and not since) not yet seen by a spine
+      surgeon → warning (refer within 2 weeks; re-examine strength); a foot drop that such a
+      neuropathy explains, with no fall in strength, not yet tested by EMG/nerve conduction
+      studies or seen by a surgeon → warning (examine and test to tell it from an L5 root lesion).
     Then: urgent MRI and urgent surgical referral (within days); no waiting 6 weeks, no ESI instead
       of a surgical opinion.
     Evidence: clinical practice (progressive deficits require decompression; refer ≤ 2 weeks for any
@@ -523,6 +600,14 @@ def r2_motor_deficit(ctx: PathwayContext) -> CardDraft:
         if ctx.observations("strength")
         else ["record serial strength scores (MRC 0–5) to show whether the deficit is stable or progressing"]
     )
+    if decline is not None and decline.unscored_since:
+        gaps.append(
+            f"a strength score since the fall on {decline.later.effective}: examine again to show whether "
+            "the deficit has held or is still getting worse"
+        )
+    lesions = [nerve_lesion_for(ctx, c) for c in deficits]
+    if decline is None and deficits and all(lesions):
+        return _r2_nerve_lesion(ctx, why, gaps, [x for x in lesions if x is not None], reasons)
     return R2.card(
         ctx,
         indicator="warning",
@@ -556,6 +641,52 @@ def r2_motor_deficit(ctx: PathwayContext) -> CardDraft:
     )
 
 
+def _r2_nerve_lesion(
+    ctx: PathwayContext,
+    why: list[Fact],
+    gaps: list[str],
+    lesions: Sequence[tuple[ConditionFact, NerveLesion]],
+    reasons: tuple[str, ...],
+) -> CardDraft:
+    """R2's warning for a foot drop that a diagnosed peroneal or sciatic neuropathy explains: tell
+    the two apart before a spine referral (decision model §7.5)."""
+    found, kind = lesions[0]
+    named = [ctx.cond_fact(found, f"{kind.name} on record: ")]
+    refs = (found.ref, *reasons)
+    urgent = span(ctx.t.urgent_referral_days)
+    return R2.card(
+        ctx,
+        indicator="warning",
+        summary=f"Foot drop with a {kind.name} on record: examine and test to tell it from an L5 "
+        "radiculopathy before a spine referral",
+        why=[*why[:1], *named, *why[1:]],
+        gaps=gaps,
+        next_steps=[
+            f"Examine {kind.spared} (weak in an L5 radiculopathy, spared in a {kind.name}) and order "
+            "EMG/nerve conduction studies to confirm the level (NASS 2014).",
+            f"If the weakness is radicular, spine-surgery referral to be seen within {urgent}.",
+            "Re-examine and record strength (MRC 0–5); if it worsens, an urgent MRI and an urgent "
+            "spine-surgery referral.",
+        ],
+        avoid=[
+            "Attributing the foot drop to the spine or to the nerve without examination or EMG.",
+            "An epidural steroid injection before the level is confirmed.",
+        ],
+        suggestions=[
+            sx.suggest(sx.EMG_NCS, ctx.term, patient_id=ctx.patient_id, reasons=refs, recommended=True),
+            sx.suggest(
+                sx.SPINE_SURGERY_REFERRAL,
+                ctx.term,
+                patient_id=ctx.patient_id,
+                reasons=reasons,
+                note=f"Foot drop, if radicular: to be seen within {urgent}.",
+            ),
+        ],
+        selection_behavior="any",
+        needs=("conditions", "observations", "procedures", "serviceRequests", "encounters"),
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # R3 malignancy, infection, fracture
 # ---------------------------------------------------------------------------------------------
@@ -583,16 +714,32 @@ def contrast_mri_since_onset(ctx: PathwayContext) -> bool:
     return bool(ctx.onset and ctx.imaging_since(ctx.onset, mri_only=True, contrast=True))
 
 
+def past_cancers(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
+    """Confirmed cancer codes recorded as resolved, inactive or in remission (or abated): a treated
+    cancer is a history of cancer, as a Z85 code is. Weight loss that has resolved is not, nor a
+    suspected cancer (provisional, differential) no longer current: that one was ruled out."""
+    current = set(ctx.conditions("red_flag_malignancy"))
+    return tuple(
+        c for c in ctx.conditions("red_flag_malignancy", current_only=False)
+        if c not in current and c.verification_status in (None, "confirmed")
+        and not ctx.matches("red_flag_episode_findings", c.codings)
+    )  # fmt: skip
+
+
 def malignancy_flags(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
-    """Malignancy codes: metastasis and vertebral tumours always; a cancer history or an active primary
+    """Malignancy codes: metastasis and vertebral tumours always; a cancer history (a Z85 code, or a
+    cancer recorded as resolved, inactive or in remission: ``past_cancers``) or an active primary
     cancer at any symptom duration until an MRI without and with contrast since the onset (§7.3);
     weight loss only with the present illness. A history of basal or squamous cell skin cancer is
     not one, as the active skin cancer is not."""
     out = []
-    for c in ctx.conditions("red_flag_malignancy"):
+    past = past_cancers(ctx)
+    for c in (*ctx.conditions("red_flag_malignancy"), *past):
         if stale_finding(ctx, c) or ctx.matches("nonmelanoma_skin_cancer_history", c.codings):
             continue
-        settled_by_mri = ctx.matches("cancer_history", c.codings) or ctx.matches("primary_cancer", c.codings)
+        settled_by_mri = (
+            c in past or ctx.matches("cancer_history", c.codings) or ctx.matches("primary_cancer", c.codings)
+        )
         if settled_by_mri and contrast_mri_since_onset(ctx):
             continue
         out.append(c)
@@ -608,11 +755,51 @@ def infection_flags(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
     return tuple(out)
 
 
+# Drug use by injection in words the shared reading (``INJECTION_DRUG_USE``) does not name.
+IV_DRUG_USE = re.compile(
+    r"\biv\s+(?:heroin|fentanyl|opioids?|opiates?|drugs?|use|user)\b|\bshoot(?:s|ing)?\s+up\b", re.I
+)
+# An injection that is treatment, not drug use: a medication for opioid use disorder, or naloxone.
+TREATMENT_INJECTION = re.compile(
+    r"buprenorphine|naltrexone|naloxone|narcan|methadone|sublocade|brixadi|vivitrol|extended-release|"
+    r"long-acting|depot",
+    re.I,
+)
+# Injection use written as past: a former user is not a current one.
+PAST_USE = re.compile(
+    r"in\s+(?:sustained\s+|early\s+|full\s+)?remission|\bformer(?:ly)?\b|\bex-|"
+    r"\bin the past\b|\babstinent\b|\bsober\b|\bclean\s+(?:for|since|\d)",
+    re.I,
+)
+TREATMENT_REACH_WORDS = 3  # words either side of "injection" that can make it a treatment
+
+
+def _is_treatment(m: re.Match[str]) -> bool:
+    before = " ".join(m.string[: m.start()].split()[-TREATMENT_REACH_WORDS:])
+    after = " ".join(m.string[m.end() :].split()[:TREATMENT_REACH_WORDS])
+    return bool(TREATMENT_INJECTION.search(f"{before} {m.group(0)} {after}"))
+
+
+def current_injection_use(text: str) -> bool:
+    """Whether ``text`` reports drug use by injection now: not denied ("denies IV drug use"), not
+    an injected treatment ("Sublocade injection", "naloxone injection kit"), and not in a sentence
+    that puts the use in the past ("former IVDU, abstinent since 2015")."""
+    for sentence in re.split(r"[.;\n]", text):
+        if PAST_USE.search(sentence):
+            continue
+        found = (*reported(INJECTION_DRUG_USE, sentence), *reported(IV_DRUG_USE, sentence))
+        if any(not _is_treatment(m) for m in found):
+            return True
+    return False
+
+
 def injection_drug_use(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
-    """Opioid use disorder documented as injection use: an infection risk context (R3)."""
+    """Opioid use disorder documented as current injection use: an infection risk context (R3).
+    Any current opioid use disorder code (F11.x), not one coded as in remission: a past disorder is
+    not current injection use, whatever its note says of the past."""
     return tuple(
-        c for c in ctx.conditions("opioid_use_disorder")
-        if reported(INJECTION_DRUG_USE, c.written)
+        c for c in ctx.conditions("opioid_use_disorder", "opioid_use_disorder_diagnoses")
+        if not ctx.matches("opioid_use_disorder_in_remission", c.codings) and current_injection_use(c.written)
     )  # fmt: skip
 
 
@@ -676,7 +863,7 @@ def is_current_fracture(ctx: PathwayContext, c: ConditionFact) -> bool:
     seventh = _encounter_character(ctx, c)
     if seventh is not None:
         return seventh in INITIAL_ENCOUNTER and found_with_this_illness(ctx, c)
-    age = ctx.days_since(c.onset or c.recorded)
+    age = ctx.days_since(began(ctx, c))
     return age is not None and age <= ctx.t.chronic_days
 
 
@@ -776,7 +963,11 @@ def r3_malignancy_infection_fracture(ctx: PathwayContext) -> CardDraft:
     ivdu = tuple(c for c in injection_drug_use(ctx) if c in infection)
     worse = worsening_after_procedure(ctx)
     why = worsening_facts(ctx, worse)
-    why += [ctx.cond_fact(c, "malignancy flag: ", with_note=True) for c in cancer]
+    past = past_cancers(ctx)
+    why += [
+        ctx.cond_fact(c, "cancer history: " if c in past else "malignancy flag: ", with_note=True)
+        for c in cancer
+    ]
     why += [ctx.cond_fact(c, "infection flag: ", with_note=True) for c in infection if c not in ivdu]
     why += [ctx.cond_fact(c, "infection risk (injection drug use): ", with_note=True) for c in ivdu]
     why += [ctx.cond_fact(c, "fracture flag: ", with_note=True) for c in fracture]
