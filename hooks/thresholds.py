@@ -62,9 +62,19 @@ class Thresholds:
     severe_pain_nrs: float = 7.0
     severe_odi: float = 40.0
     chronic_neuropathic_nrs: float = 5.0
+    # a pain score this recent (and of the current episode) is the pain "now" F7 grades; an older one
+    # is history and grades nothing (the card asks for a current score instead)
+    current_score_days: int = 182
+    # after a response recorded without a baseline score (a coded success, a recorded % relief), pain
+    # at or above this (NICE NG59's "5 or more" for radiofrequency denervation) is pain back; below it,
+    # still relieved
+    recurrent_pain_nrs: float = 5.0
     phq9_positive: float = 10.0
     gad7_positive: float = 10.0
     startback_high_risk: float = 4.0  # STarT Back psychosocial subscale ≥ 4 = high risk
+    # Y1: a screen (PHQ-9, GAD-7, STarT Back) this recent shows the risk now (they are repeated at least
+    # yearly); an older positive screen with nothing newer is history, not a current risk
+    screen_recent_days: int = 365
     # Red flags (R2/R3)
     new_motor_deficit_days: int = 14  # a foot drop this new counts as an acute (critical) deficit
     strength_decline_points: float = 1.0  # MRC grades lost between serial strength scores = progressive

@@ -632,6 +632,57 @@ def test_rfa_window_and_six_month_durability() -> None:
     assert failed.outcome is Outcome.FAILED  # the day-20 score is outside the RFA window
 
 
+# A success recorded without a baseline score: no relief to measure, but the pain left can be read
+
+
+SUCCESS = "385669000"
+
+
+def test_a_coded_success_without_a_baseline_is_still_checked_for_recurrence() -> None:
+    """ESI coded successful, no score before it: pain 2 at 4 weeks and at 3 months (still relieved),
+    7 at 6 months → RESPONDED_THEN_RECURRED (F1), never a failure."""
+    a = run(proc(outcome=SUCCESS), pain("f", 28, 2), pain("d", 90, 2), pain("r", 180, 7), today=200)
+    assert (a.outcome, a.durable) == (Outcome.RESPONDED_THEN_RECURRED, True)
+    assert [f.ref for f in a.recurrence] == ["Observation/r"]
+    assert "still relieved" in a.facts[1].text
+
+
+def test_an_ablation_with_recorded_relief_and_no_baseline_then_a_repeat_is_a2() -> None:
+    """80 % relief linked to the RFA at 8 weeks, pain 2 at 7 months, a repeat RFA at 10 months."""
+    rfa = proc("esi", "64635", level="L4-L5")
+    a = run(
+        rfa, relief("rel", 56, 80, part_of="Procedure/esi"), pain("d", 210, 2), proc("rfa2", "64635", at=300),
+        today=320,
+    )  # fmt: skip
+    assert (a.modality, a.basis) == (Modality.RFA, "recorded relief")
+    assert a.outcome is Outcome.RESPONDED_THEN_RECURRED
+    assert [f.ref for f in a.recurrence] == ["Procedure/rfa2"]
+
+
+def test_without_a_baseline_the_pain_back_level_is_two_points_above_the_relieved_pain() -> None:
+    """Relieved to 4 at 4 weeks: 5 later is under 4 + 2 points (not back); 6 is back."""
+    base = (proc(outcome=SUCCESS), pain("f", 28, 4), pain("d", 90, 4))
+    assert run(*base, pain("r", 180, 5), today=200).outcome is Outcome.SUCCESS
+    assert run(*base, pain("r", 180, 6), today=200).outcome is Outcome.RESPONDED_THEN_RECURRED
+
+
+def test_without_a_baseline_or_scores_at_the_horizon_durability_stays_unknown() -> None:
+    """Coded success, nothing at 60-120 days, pain 8 at 7 months: whether it lasted is unknown, so no
+    "worked, then recurred" (as with a baseline), and the gap says what is missing."""
+    a = run(proc(outcome=SUCCESS), pain("late", 210, 8), today=220)
+    assert (a.outcome, a.durable) == (Outcome.SUCCESS, None)
+    assert any("whether the response lasted is unknown" in g for g in a.gaps)
+
+
+def test_an_ablation_whose_pain_came_back_before_six_months_is_not_a2_nor_a_failure() -> None:
+    """Coded RFA success without a baseline, back pain 7 at 4 months: not durable (no repeat RFA), but
+    with no baseline not a failure either."""
+    rfa = proc("esi", "64635", level="L4-L5", outcome=SUCCESS)
+    a = run(rfa, pain("e", 120, 7), pain("r", 300, 8), today=320)
+    assert (a.outcome, a.durable) == (Outcome.SUCCESS, False)
+    assert not a.outcome.counts_as_failure
+
+
 # ---------------------------------------------------------------------------------------------
 # diagnostic blocks and trials
 # ---------------------------------------------------------------------------------------------
@@ -988,3 +1039,67 @@ def test_procedure_concordance_with_the_imaging_report() -> None:
     assert procedure_concordance(h2.procedures[0], h2, TERM).concordant is True
     h3 = history(proc("x", level=None), report)
     assert procedure_concordance(h3.procedures[0], h3, TERM).concordant is None
+
+
+# ---------------------------------------------------------------------------------------------
+# ordinary EHR data: other-site imaging, cancelled orders, records not done
+# ---------------------------------------------------------------------------------------------
+
+
+def other_report(rid: str, title: str, conclusion: str, at: int = -10) -> dict[str, Any]:
+    return {
+        "resourceType": "DiagnosticReport",
+        "id": rid,
+        "status": "final",
+        "code": {"text": title},
+        "effectiveDateTime": day(at),
+        "conclusion": conclusion,
+    }
+
+
+def test_a_knee_mri_before_an_injection_says_nothing_about_its_level_or_side() -> None:
+    """A left knee MRI is the latest report before a right L5-S1 TFESI: not lumbar imaging, so the
+    injection is not called discordant by it."""
+    knee = other_report("knee", "MRI left knee without contrast", "Left medial meniscus tear.")
+    h = history(proc("x", level="Right L5-S1"), knee)
+    assert procedure_concordance(h.procedures[0], h, TERM).concordant is None
+
+
+@pytest.mark.parametrize(
+    ("title", "lumbar"),
+    [
+        ("MRI lumbar spine without contrast", True),
+        ("MRI", True),  # a title that names no site is kept
+        ("CT lumbar spine and pelvis", True),
+        ("MRI left knee", False),
+        ("CT chest with contrast", False),
+        ("Chest radiograph, 2 views", False),
+        ("MRI cervical spine", False),
+        ("CT head without contrast", False),
+    ],
+)
+def test_which_reports_are_lumbar_imaging(title: str, lumbar: bool) -> None:
+    h = history(other_report("r", title, "Unremarkable."))
+    inp = EvaluationInput(
+        hook="patient-view",
+        today=T0,
+        patient_id="p",
+        user_id=None,
+        encounter_id=None,
+        history=h,
+        terminology=TERM,
+    )
+    ctx = PathwayContext(inp)
+    assert bool(ctx.imaging) is lumbar
+
+
+def test_a_cancelled_opioid_order_is_no_analgesic_escalation() -> None:
+    cancelled = dict(med("o", "7804", 20, "oxycodone"), status="cancelled")
+    assert run(proc(), cancelled, today=90).proxies == ()
+    assert len(run(proc(), med("o", "7804", 20, "oxycodone"), today=90).proxies) == 1
+
+
+def test_a_generator_not_done_does_not_make_the_trial_leads_a_permanent_implant() -> None:
+    h = history(proc("trial", "63650", 0), dict(proc("ipg", "63685", 1), status="not-done"))
+    by = {p.ref: p for p in h.procedures}
+    assert classify_modality(by["Procedure/trial"], TERM, h) is Modality.SCS_TRIAL

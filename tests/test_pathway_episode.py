@@ -21,6 +21,7 @@ from pathway_builders import (
     context,
     med,
     obs,
+    order,
     proc,
     radic,
     refs_of,
@@ -322,3 +323,146 @@ def test_p1_does_not_recommend_an_esi_the_session_limit_forbids() -> None:
     assert c.next_steps[0].startswith(f"No epidural steroid injection before {allowed}")
     assert not any("Consider an image-guided" in s for s in c.next_steps)
     assert "no lumbar ESI in this episode" in [f.text for f in c.basis]
+
+
+# ---------------------------------------------------------------------------------------------
+# E. the pain "now" that F7 grades is a current score of this episode
+# ---------------------------------------------------------------------------------------------
+
+
+def refractory_no_target(*scores: Any) -> list[Any]:
+    """Radicular pain for 3 years, conservative care, two failed TFESIs and a surgeon's "no target"
+    note: F7 (SCS evaluation) when the pain now is ≥ 5/10."""
+    return [
+        radic(1100),
+        *conservative(1000),
+        proc("esi-1", "esi_transforaminal_lumbar", "64483", days=700, level="L5-S1"),
+        proc("esi-2", "esi_transforaminal_lumbar", "64483", days=600, level="L5-S1"),
+        order(
+            "ref",
+            "referral_spine_surgery",
+            status="completed",
+            authored=550,
+            notes=(NO_TARGET,),
+        ),
+        *scores,
+    ]
+
+
+NO_TARGET = "Seen by spine surgery: no surgical target."
+FAILED_ESIS = {"Procedure/esi-1": Outcome.FAILED, "Procedure/esi-2": Outcome.FAILED}
+
+
+def test_a_pain_score_from_a_year_and_a_half_ago_does_not_decide_f7_now() -> None:
+    """The only pain score ≥ 5 is 7/10 from 540 days ago (in this episode, but not current): no F7
+    (SCS evaluation) on it, and the score is not cited as the pain now."""
+    cards = run(*refractory_no_target(obs("old", "pain", 7, 540)), outcomes=FAILED_ESIS)
+    assert "F7" not in states(cards)
+    assert all("Observation/old" not in refs_of(c) for c in cards if c.rule_id == "F7")
+    ctx = context(*refractory_no_target(obs("old", "pain", 7, 540)), outcomes=FAILED_ESIS)
+    assert ctx.current_score("pain") is None
+
+
+def test_a_current_pain_score_still_gives_f7_and_is_the_one_cited() -> None:
+    cards = run(
+        *refractory_no_target(obs("old", "pain", 3, 540), obs("now", "pain", 7, 10)), outcomes=FAILED_ESIS
+    )
+    c = card_of(cards, "F7")
+    assert "Observation/now" in refs_of(c) and "Observation/old" not in refs_of(c)
+
+
+def test_a_recent_low_score_outweighs_an_old_high_one() -> None:
+    """Pain 8 two years ago, 3 last month: the pain now is 3, not F7's ≥ 5."""
+    cards = run(
+        *refractory_no_target(obs("old", "pain", 8, 730), obs("now", "pain", 3, 30)), outcomes=FAILED_ESIS
+    )
+    assert "F7" not in states(cards)
+
+
+def test_a_pain_score_of_an_earlier_episode_does_not_decide_f7() -> None:
+    """Pain 8/10 recorded before this episode began (onset 200 days ago, the score 400 days ago) and
+    none since: no current pain score of this episode, no F7."""
+    facts = [
+        radic(200),
+        *conservative(190),
+        proc("esi-1", "esi_transforaminal_lumbar", "64483", days=150, level="L5-S1"),
+        proc("esi-2", "esi_transforaminal_lumbar", "64483", days=90, level="L5-S1"),
+        order("ref", "referral_spine_surgery", status="completed", authored=60, notes=(NO_TARGET,)),
+        obs("before", "pain", 8, 400),
+    ]
+    assert "F7" not in states(run(*facts, outcomes=FAILED_ESIS))
+    assert context(*facts, outcomes=FAILED_ESIS).current_score("pain") is None
+    facts[-1] = obs("now", "pain", 8, 20)
+    assert states(run(*facts, outcomes=FAILED_ESIS))[0] == "F7"
+
+
+def test_the_current_pain_prefers_the_leg_score_of_the_window() -> None:
+    leg = replace(obs("leg", "pain", 6, 40), body_site_text="Left leg")
+    back = replace(obs("back", "pain", 2, 5), body_site_text="Lower back")
+    ctx = context(radic(400), leg, back)
+    current = ctx.current_score("pain")
+    assert current is not None and current.ref == "Observation/leg"
+
+
+# ---------------------------------------------------------------------------------------------
+# F. physiotherapy for another part of the body is not lumbar conservative care
+# ---------------------------------------------------------------------------------------------
+
+
+def pt_course(days: int = 80, **fields: Any) -> list[Any]:
+    """Two physiotherapy sessions 7 weeks apart, ``fields`` (body site, reason) on both."""
+    return [
+        replace(proc("pt-1", "physical_therapy", "97161", days=days), **fields),
+        replace(proc("pt-2", "physical_therapy", "97110", days=days - 49), **fields),
+    ]
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"body_site_text": "Right shoulder"},
+        {"body_site_text": "Left knee"},
+        {"body_site": (Coding("http://snomed.info/sct", "72696002", "Knee region structure"),)},
+        {"reason_text": "Rotator cuff tear, right"},
+        {"reason": (Coding("http://hl7.org/fhir/sid/icd-10-cm", "M17.11", "Osteoarthritis, right knee"),)},
+        {"body_site_text": "Cervical spine"},
+        {"text": "Physical therapy for neck pain"},
+    ],
+)
+def test_physiotherapy_for_another_body_part_is_not_lumbar_conservative_care(fields: dict[str, Any]) -> None:
+    ctx = context(radic(100), *pt_course(**fields))
+    assert ctx.physiotherapy == () and ctx.conservative_care_days == 0
+    assert not ctx.conservative_care_complete
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {},  # most sessions name no site at all
+        {"body_site_text": "Lumbar spine"},
+        {"body_site_text": "Lower back"},
+        {"body_site_text": "Left leg"},
+        {"reason_text": "Sciatica, left"},
+        {"body_site_text": "Left hip and buttock"},
+        {"reason_text": "Left foot drop; ankle dorsiflexion weakness"},
+        {"reason": (TERM.coding("lumbar_radiculopathy_conditions", "M54.17"),), "body_site_text": "Knee"},
+        {"text": "Therapeutic exercise (hands-on manual therapy)"},
+    ],
+)
+def test_physiotherapy_for_the_back_or_leg_or_with_no_site_still_counts(fields: dict[str, Any]) -> None:
+    ctx = context(radic(100), *pt_course(**fields))
+    assert len(ctx.physiotherapy) == 2
+    assert ctx.conservative_care_days == 50 and ctx.conservative_care_complete
+
+
+def test_knee_physiotherapy_leaves_p1_asking_for_conservative_care() -> None:
+    cards = run(radic(70), *pt_course(70, body_site_text="Right knee"), obs("p", "pain", 6, 2))
+    c = card_of(cards, "P1")
+    assert "no conservative care documented" in text_of(c)
+    assert not {"Procedure/pt-1", "Procedure/pt-2"} & refs_of(c)
+
+
+def test_a_positive_depression_screen_years_ago_is_not_a_current_psychosocial_risk() -> None:
+    """PHQ-9 15 three years ago and nothing newer: no Y1; the same screen last month gives it."""
+    assert "Y1" not in states(run(radic(20), obs("phq", "phq9", 15, 1100), obs("p", "pain", 4, 1)))
+    assert "Y1" in states(run(radic(20), obs("phq", "phq9", 15, 30), obs("p", "pain", 4, 1)))

@@ -323,3 +323,46 @@ def test_n1_a_successful_trial_years_ago_is_no_reason_to_implant_now() -> None:
     assert "N1" not in states(run(radic(2000), old, pain("now", 6, 3)))
     recent = proc("trial", "scs_percutaneous_lead", "63650", days=21, outcome="procedure_outcome_successful")
     assert "N1" in states(run(radic(2000), recent, pain("now", 6, 3)))
+
+
+# ---------------------------------------------------------------------------------------------
+# A2 after a success recorded without a baseline pain score
+# ---------------------------------------------------------------------------------------------
+
+
+def test_a2_after_a_coded_success_without_a_baseline_when_the_pain_came_back() -> None:
+    """RFA 320 days ago coded successful, no pain score before it; pain 2 at 6-12 weeks and 2 at 6.5
+    months, 7 now: the recurrence is checked all the same — A2 with the repeat RFA."""
+    cards = run(facet(), facet_rfa(320), pain("f1", 2, 270), pain("d1", 2, 125), pain("now", 7, 5))
+    c = card_of(cards, "A2")
+    assert "Observation/now" in refs_of(c)
+    assert any("pain back to 7/10" in f.text for f in c.why)
+    assert "64635" in recommended_codes(c)
+    assert_clinician_text_clean(cards)
+
+
+def test_a2_after_a_recorded_relief_without_a_baseline_when_the_pain_came_back() -> None:
+    """No outcome code and no baseline score: 80 % relief recorded 8 weeks after the RFA, pain 2 at 6.5
+    months, 8 now: A2."""
+    rfa = proc("rfa", "facet_rfa_lumbar", "64635", days=320, level="L4-L5")
+    relief = obs("relief", "relief_pct", 80, 264, part_of=("Procedure/rfa",))
+    cards = run(facet(), rfa, relief, pain("d1", 2, 125), pain("now", 8, 5))
+    c = card_of(cards, "A2")
+    assert {"Procedure/rfa", "Observation/now"} <= refs_of(c)
+
+
+def test_no_a2_without_a_baseline_while_the_pain_stays_low() -> None:
+    """Coded success, no baseline; pain 2 at 7 months and 3 now: nothing came back, no repeat RFA."""
+    cards = run(facet(), facet_rfa(320), pain("d1", 2, 110), pain("now", 3, 5))
+    assert "A2" not in states(cards)
+    assert not all_codes(cards) & RFA_CODES
+
+
+def test_no_a2_without_a_baseline_for_a_later_sciatica() -> None:
+    """Coded facet RFA success, back pain 2 at 7 months; the later 8/10 is leg pain (sciatica), not the
+    facet pain coming back: no A2."""
+    cards = run(
+        facet(), facet_rfa(320), pain("d1", 2, 110, "Lower back"), pain("leg", 8, 5, "Left leg")
+    )
+    assert "A2" not in states(cards)
+    assert not all_codes(cards) & RFA_CODES

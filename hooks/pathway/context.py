@@ -52,7 +52,6 @@ from hooks.text import (
     RADIOGRAPH,
     RECURRENCE,
     RELATIVE_ONSET,
-    SPINE_IMAGING,
     SPINE_SERVICE,
     SURGICAL_SERVICE,
     affirmed,
@@ -70,6 +69,34 @@ Assessor = Callable[[ProcedureFact, Modality], Assessment]
 
 EXCLUDED_VERIFICATION = ("refuted", "entered-in-error")
 ENDED_MED_STATUSES = ("stopped", "completed", "cancelled", "entered-in-error", "not-taken", "revoked")
+
+# Where a physiotherapy session says it treats another part of the body (its body site, reason or own
+# text): a shoulder, knee or neck course is not lumbar conservative care. The back, a lumbar level, the
+# leg, buttock or foot, or sciatica named anywhere keeps it (``lumbar_physiotherapy``).
+OTHER_BODY_PART = re.compile(
+    r"\b(?:shoulders?|rotator cuff|elbows?|wrists?|hands?(?!-on)|fingers?|thumbs?|knees?|patell\w*|ankles?|"
+    r"achilles|plantar|hips?|neck|cervical|thoracic|jaw|temporomandibular|tmj|pelvic floor|vestibular|"
+    r"cardiac|pulmonary|acl|menisc\w*)\b",
+    re.IGNORECASE,
+)
+# ... and what keeps it lumbar: the (lower, not upper) back, a lumbar or sacral level or the sacrum,
+# the leg, buttock or foot, sciatica, radicular pain or claudication.
+LUMBAR_OR_LEG = re.compile(
+    r"(?<!upper )\bback\b|\baxial\b|lumb|sacr|\bL[1-5]\b|\bS1\b|sciatic|radicul|claudicat|"
+    r"\b(?:legs?|lower (?:limbs?|extremit\w*)|thighs?|calf|calves|foot|feet|buttocks?|gluteal)\b",
+    re.IGNORECASE,
+)
+# The reason codes that keep a physiotherapy session on the lumbar question whatever its words say.
+LUMBAR_REASON_SETS = (
+    "lumbar_radiculopathy_conditions",
+    "lumbar_disc_displacement_without_radiculopathy",
+    "disc_herniation_with_radiculopathy",
+    "lumbar_spinal_stenosis",
+    "neurogenic_claudication",
+    "postlaminectomy_syndrome_fbss",
+    "facet_mediated_pain",
+    "sacroiliac_joint_pain",
+)
 
 PENDING_ORDER_STATUSES = ("draft", "active", "on-hold")
 DEAD_ORDER_STATUSES = ("revoked", "entered-in-error")
@@ -625,6 +652,15 @@ class PathwayContext:
         obs = self.episode_observations(kind)
         return obs[-1] if obs else None
 
+    def current_score(self, kind: str) -> ObservationFact | None:
+        """The score of one kind that grades the pain now: the latest of the current episode
+        (``episode_observations``) taken within ``current_score_days``; for pain, a leg-pain score when
+        that window holds one (radicular pain is the leg's). None when there is no such score: a score
+        from years ago, or from before the symptoms began, does not decide today's card."""
+        since = self.today - timedelta(days=self.t.current_score_days)
+        obs = [o for o in self.episode_observations(kind) if o.effective is not None and o.effective >= since]
+        return failure.latest_score(failure.prefer_leg(obs) if kind == "pain" else obs)
+
     def onset_gaps(self) -> list[str]:
         """What the record does not say about when the symptoms began, for the card to name."""
         gaps = []
@@ -870,7 +906,26 @@ class PathwayContext:
 
     @cached_property
     def physiotherapy(self) -> tuple[ProcedureFact, ...]:
-        return self.procedures("physical_therapy")
+        """Completed physiotherapy sessions for the back or leg (``treats_other_body_part`` leaves out
+        a course for the shoulder, knee or neck), oldest first."""
+        return tuple(p for p in self.procedures("physical_therapy") if not self.treats_other_body_part(p))
+
+    def treats_other_body_part(self, p: ProcedureFact) -> bool:
+        """A physiotherapy session whose body site, reason or own text names another part of the body
+        (shoulder, knee, neck, hip ...) and nothing of the back or leg: it is not conservative care for
+        lumbar radicular pain. Most sessions name no site at all; those count. A reason coded as a
+        lumbar diagnosis, or words for the back, a lumbar level, the leg, buttock or foot, or sciatica
+        anywhere in them, keep it."""
+        if any(self.matches(vs, p.reason) for vs in LUMBAR_REASON_SETS if vs in self.term):
+            return False
+        words = [
+            p.text,
+            p.body_site_text or "",
+            p.reason_text or "",
+            *(c.display or "" for c in (*p.body_site, *p.reason)),
+        ]
+        written = "\n".join(w for w in words if w)
+        return bool(OTHER_BODY_PART.search(written)) and not LUMBAR_OR_LEG.search(written)
 
     @cached_property
     def analgesics(self) -> tuple[MedicationFact, ...]:
@@ -983,8 +1038,7 @@ class PathwayContext:
         for r in self.history.reports:
             if r.status in ("entered-in-error", "cancelled"):
                 continue
-            coded = self.matches("imaging_lumbar_any", r.codings)
-            if not coded and not (MRI.search(r.text) or SPINE_IMAGING.search(r.text)):
+            if not failure.is_lumbar_imaging_report(r, self.term):
                 continue
             studies.append(self._study_from_report(r))
         for p in self.procedures("imaging_lumbar_any"):
@@ -1205,7 +1259,15 @@ class PathwayContext:
         return self.latest("odi")
 
     def pain_facts(self) -> tuple[Fact, ...]:
-        return tuple(self.obs_fact(o) for o in (self.latest_pain, self.latest_odi) if o is not None)
+        """The latest pain score and ODI of the current episode (``episode_latest``): a score from
+        before the symptoms began describes another episode, not this one."""
+        found = (self.episode_latest("pain"), self.episode_latest("odi"))
+        return tuple(self.obs_fact(o) for o in found if o is not None)
+
+    def current_pain_facts(self) -> tuple[Fact, ...]:
+        """The pain score and ODI that grade the pain now (``current_score``)."""
+        found = (self.current_score("pain"), self.current_score("odi"))
+        return tuple(self.obs_fact(o) for o in found if o is not None)
 
     def failure_facts(self, a: Assessment) -> tuple[Fact, ...]:
         """Display lines of one assessment, each naming its resource."""

@@ -16,6 +16,7 @@ Public helpers for the rule authors: ``classify_modality``, ``assess_all``, ``is
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -23,7 +24,7 @@ from enum import Enum
 from statistics import median
 
 from hooks.cards import Fact
-from hooks.facts import MedicationFact, ObservationFact, PatientHistory, ProcedureFact
+from hooks.facts import MedicationFact, ObservationFact, PatientHistory, ProcedureFact, ReportFact
 from hooks.terminology import Coding, Terminology
 from hooks.text import (
     ABLATION,
@@ -32,10 +33,13 @@ from hooks.text import (
     DIAGNOSTIC_INJECTION,
     EPIDURAL_INJECTION,
     FACET_OR_SI,
+    LUMBAR_SITE,
+    MRI,
     NO_STEROID,
     NOTE_RELIEF,
     PERMANENT_IMPLANT,
     PULSED,
+    SPINE_IMAGING,
     STEROID_GIVEN,
     STIMULATION,
     TRIAL,
@@ -170,6 +174,7 @@ def is_scs_trial(
         for other in history.procedures:
             if (
                 other is not procedure
+                and other.is_completed
                 and other.performed is not None
                 and abs((other.performed - procedure.performed).days) <= 1
                 and terminology.match("scs_permanent_system", other.codings) is not None
@@ -282,9 +287,44 @@ def name_procedure(procedure: ProcedureFact, modality: Modality, terminology: Te
 # ---------------------------------------------------------------------------------------------
 
 
+VOID_OBSERVATION_STATUSES = ("entered-in-error", "cancelled")
+VOID_MEDICATION_STATUSES = ("entered-in-error", "cancelled", "not-taken")
+
+
+def scores_of(history: PatientHistory, kind: str) -> list[ObservationFact]:
+    """Every score of one kind with a value, not entered in error or cancelled, oldest first."""
+    return [
+        o for o in history.observations
+        if o.kind == kind and o.value is not None and o.status not in VOID_OBSERVATION_STATUSES
+    ]  # fmt: skip
+
+
 def pain_scores(history: PatientHistory) -> tuple[ObservationFact, ...]:
     """Every 0-10 pain score with a value (0-100 VAS already scaled), oldest first."""
-    return tuple(o for o in history.observations if o.kind == "pain" and o.value is not None)
+    return tuple(scores_of(history, "pain"))
+
+
+# Where an imaging report's title says it is of another part of the body (and nothing lumbar).
+OTHER_IMAGING_SITE = re.compile(
+    r"\b(?:head|brain|skull|chest|thorax|lungs?|abdomen|abdominal|breasts?|cardiac|heart|neck|cervical|"
+    r"thoracic|shoulders?|elbows?|wrists?|hands?|knees?|ankles?|hips?|femur|pelvis|pelvic|sinus\w*|"
+    r"orbits?|facial)\b",
+    re.IGNORECASE,
+)
+
+
+def is_lumbar_imaging_report(report: ReportFact, terminology: Terminology) -> bool:
+    """A DiagnosticReport of lumbar imaging: coded with a lumbar imaging code, or an MRI, CT or
+    radiograph (or any spine study) by its title — unless a code that does not name the region
+    ("MRI of spine", "Myelogram") or an uncoded title names another part of the body and nothing
+    lumbar: a knee MRI, a chest radiograph or a cervical spine MRI is not lumbar imaging."""
+    member = terminology.match("imaging_lumbar_any", report.codings)
+    if member is not None and LUMBAR_SITE.search(member.display or ""):
+        return True
+    title = "\n".join([report.text, *(c.display or "" for c in report.codings)])
+    if OTHER_IMAGING_SITE.search(title) and not LUMBAR_SITE.search(title):
+        return False
+    return member is not None or bool(MRI.search(report.text) or SPINE_IMAGING.search(report.text))
 
 
 def _in(d: date | None, start: date, end: date) -> bool:
@@ -845,9 +885,8 @@ def _relief_obs(
     procedure (the relief of a block done in an ESI's window is the block's)."""
     lo, hi = t0 + timedelta(days=win.start), t0 + timedelta(days=win.end)
     return [
-        o for o in history.observations
-        if o.kind == "relief_pct" and o.value is not None
-        and (procedure.ref in o.part_of or (not o.part_of and _in(o.effective, lo, hi)))
+        o for o in scores_of(history, "relief_pct")
+        if procedure.ref in o.part_of or (not o.part_of and _in(o.effective, lo, hi))
     ]  # fmt: skip
 
 
@@ -907,8 +946,24 @@ def _durability(
         )  # fmt: skip
 
     if baseline is None or not baseline.value:
-        # Explicit success without a baseline: durability cannot be measured.
-        return result(base_outcome, basis, None)
+        # A success recorded without a baseline score (a coded outcome, a recorded % relief): relief
+        # cannot be measured, but how much pain is left can (``_unmeasured_durability``).
+        lasted, why, missing = _unmeasured_durability(
+            procedure, modality, history, scores, th, t0, today, label
+        )
+        verdict.extend(why)
+        gaps.extend(missing)
+        if not lasted:
+            return result(base_outcome, basis, lasted)
+        level = _pain_back_level(modality, scores, th, t0)
+        recurrence = _recurrence(
+            procedure, modality, history, th, term, _pain_at_or_above(level),
+            _site_scores(modality, scores), t0 + timedelta(days=horizon),
+        )  # fmt: skip
+        if recurrence:
+            verdict.extend(recurrence)
+            return result(Outcome.RESPONDED_THEN_RECURRED, basis, True, recurrence)
+        return result(base_outcome, basis, True)
     base_value = baseline.value
 
     def relief_of(obs: Sequence[ObservationFact]) -> float | None:
@@ -941,12 +996,123 @@ def _durability(
     if not durable:
         return result(base_outcome, basis, durable)
     recurrence = _recurrence(
-        procedure, modality, history, th, term, baseline, scores, t0 + timedelta(days=horizon)
-    )
+        procedure, modality, history, th, term, _relief_below(base_value, th), scores,
+        t0 + timedelta(days=horizon),
+    )  # fmt: skip
     if recurrence:
         verdict.extend(recurrence)
         return result(Outcome.RESPONDED_THEN_RECURRED, basis, True, recurrence)
     return result(base_outcome, basis, True)
+
+
+PainBack = Callable[[ObservationFact], "str | None"]
+
+
+def _relief_below(base_value: float, th: Thresholds) -> PainBack:
+    """A later score is the pain back when the relief from the baseline is under the response
+    threshold; says how much relief is left."""
+
+    def back(o: ObservationFact) -> str | None:
+        r, _ = _relief(base_value, o.value or 0.0)
+        return f"{_pct(r)} relief" if r < th.responder_relief_pct else None
+
+    return back
+
+
+def _pain_at_or_above(level: float) -> PainBack:
+    """Without a baseline: a later score at or above ``level`` (``_pain_back_level``) is the pain back."""
+
+    def back(o: ObservationFact) -> str | None:
+        return f"at or above {_fmt(level)}/10" if (o.value or 0.0) >= level else None
+
+    return back
+
+
+def _site_scores(modality: Modality, scores: Sequence[ObservationFact]) -> list[ObservationFact]:
+    """Without a baseline to say which pain was treated: an ablation treats back (facet, SI-joint)
+    pain, so a leg-pain score is not it coming back; anything else treats radicular pain, so leg-pain
+    scores when there are any."""
+    if modality is Modality.RFA:
+        return [o for o in scores if not is_leg_score(o)]
+    return prefer_leg(scores)
+
+
+def _response_window(modality: Modality, th: Thresholds) -> tuple[int, int]:
+    if modality is Modality.ESI:
+        return th.esi_window_start_days, th.esi_window_end_days
+    return th.rfa_window_start_days, th.rfa_window_end_days
+
+
+def _durability_windows(modality: Modality, th: Thresholds) -> tuple[tuple[int, int], tuple[int, int]]:
+    """(the window a response that did not last shows in, the window a durable one is read in)."""
+    if modality is Modality.ESI:
+        w = (th.esi_durability_start_days, th.esi_durability_end_days)
+        return w, w
+    return (
+        (th.rfa_window_end_days + 1, th.rfa_durable_days - 1),
+        (th.rfa_durable_days, th.rfa_durable_days + th.rfa_durability_check_days),
+    )
+
+
+def _pain_back_level(
+    modality: Modality, scores: Sequence[ObservationFact], th: Thresholds, t0: date
+) -> float:
+    """Without a baseline, the pain score that means the pain is back: ``recurrent_pain_nrs`` (NICE
+    NG59's level for radiofrequency denervation), or, when the response window's scores show where
+    the pain stood while the treatment worked, at least ``partial_delta_points`` above that (a rise
+    smaller than the minimal important change is not a recurrence)."""
+    relieved = _median(_scores_between(_site_scores(modality, scores), t0, *_response_window(modality, th)))
+    if relieved is None:
+        return th.recurrent_pain_nrs
+    return max(th.recurrent_pain_nrs, relieved + th.partial_delta_points)
+
+
+def _unmeasured_durability(
+    procedure: ProcedureFact,
+    modality: Modality,
+    history: PatientHistory,
+    scores: Sequence[ObservationFact],
+    th: Thresholds,
+    t0: date,
+    today: date,
+    label: str,
+) -> tuple[bool | None, list[Fact], list[str]]:
+    """Did a response recorded without a baseline last (§3.1.4)? The pain scores at the durability
+    horizon (RFA: 6 months; ESI: about 3 months) below the pain-back level (``_pain_back_level``) →
+    durable; at or above it, or an ablation's pain back before 6 months → not durable; else a
+    recorded "% relief" of that time against the response threshold; else unknown. Never a failure:
+    without a baseline the relief cannot be measured. Returns (durable, the verdict line, the gap)."""
+    level = _pain_back_level(modality, scores, th, t0)
+    site = _site_scores(modality, scores)
+    short_window, durable_window = _durability_windows(modality, th)
+    early = _scores_between(site, t0, *short_window)
+    early_median = _median(early)
+    if short_window != durable_window and early_median is not None and early_median >= level:
+        line = f"pain {_fmt(early_median)}/10 at {_span(early, t0)} (back before the durability horizon)"
+        return False, [Fact(line, procedure.ref)], []
+    late = _scores_between(site, t0, *durable_window)
+    late_median = _median(late)
+    if late_median is not None:
+        durable = late_median < level
+        state = "still relieved" if durable else f"back to {_fmt(level)}/10 or more"
+        line = f"pain {_fmt(late_median)}/10 at {_span(late, t0)} ({state})"
+        return durable, [Fact(line, procedure.ref)], []
+    lo, hi = (t0 + timedelta(days=d) for d in durable_window)
+    at_horizon = _Window(*durable_window, th.responder_relief_pct, False)
+    reliefs = [o for o in _relief_obs(history, procedure, t0, at_horizon) if _in(o.effective, lo, hi)]
+    relief_median = _median(reliefs)
+    if relief_median is not None:
+        durable = relief_median >= th.responder_relief_pct
+        state = "sustained" if durable else "below " + _pct(th.responder_relief_pct)
+        line = f"{_pct(relief_median)} relief at {_span(reliefs, t0)} ({state})"
+        return durable, [Fact(line, procedure.ref)], []
+    if today <= t0 + timedelta(days=durable_window[1]):
+        return None, [], []
+    gap = (
+        f"no pain score {durable_window[0]}-{durable_window[1]} days after the {label}: "
+        "whether the response lasted is unknown"
+    )
+    return None, [], [gap]
 
 
 def _recurrence(
@@ -955,24 +1121,29 @@ def _recurrence(
     history: PatientHistory,
     th: Thresholds,
     term: Terminology,
-    baseline: ObservationFact,
+    pain_back: PainBack,
     scores: Sequence[ObservationFact],
     after: date,
 ) -> list[Fact]:
-    """Pain back after a durable response: a later score below the response threshold, a repeat of
-    the same procedure, or the radicular diagnosis re-asserted after the durability horizon."""
+    """Pain back after a durable response: the latest later score back (``pain_back``: below the
+    response threshold from the baseline, or without one at the pain-back level), a "% relief" linked
+    to the procedure below the threshold, a repeat of the same procedure, or the radicular diagnosis
+    re-asserted after the durability horizon."""
     out: list[Fact] = []
     later = [o for o in scores if o.effective is not None and o.effective > after]
-    if later and baseline.value:
+    if later:
         last = later[-1]
-        r, _ = _relief(baseline.value, last.value or 0.0)
-        if r < th.responder_relief_pct:
-            out.append(
-                Fact(
-                    f"pain back to {_fmt(last.value or 0)}/10 on {last.effective_text} ({_pct(r)} relief)",
-                    last.ref,
-                )
-            )
+        how = pain_back(last)
+        if how is not None:
+            line = f"pain back to {_fmt(last.value or 0)}/10 on {last.effective_text} ({how})"
+            out.append(Fact(line, last.ref))
+    for o in scores_of(history, "relief_pct"):
+        if (
+            o.value is not None and procedure.ref in o.part_of
+            and o.effective is not None and o.effective > after and o.value < th.responder_relief_pct
+        ):  # fmt: skip
+            out.append(Fact(f"relief down to {_pct(o.value)} on {o.effective_text}", o.ref))
+            break
     for p in history.procedures:
         if p is procedure or p.performed is None or p.performed <= after or not p.is_completed:
             continue
@@ -1106,7 +1277,7 @@ def _escalation(case: _Case, med: MedicationFact, started: date) -> Fact | None:
     drug = _ingredients(term, cls, codings)
     prior = [
         x for x in case.history.medications
-        if x is not med and x.start is not None and x.start <= t0
+        if x is not med and x.status not in VOID_MEDICATION_STATUSES and x.start is not None and x.start <= t0
         and (x.end is None or x.end >= t0 - timedelta(days=case.th.proxy_escalation_days))
         and term.match(cls, (*x.codings, *x.ingredient_codings)) is not None
     ]  # fmt: skip
@@ -1130,6 +1301,8 @@ def _proxy_analgesic_escalation(case: _Case) -> Fact | None:
     """(c) Analgesic escalation within 42 days: a new opioid/gabapentinoid/antidepressant or a higher dose."""
     esc_end = min(case.t0 + timedelta(days=case.th.proxy_escalation_days), case.today)
     for med in case.history.medications:
+        if med.status in VOID_MEDICATION_STATUSES:
+            continue
         if med.start is None or not (case.t0 < med.start <= esc_end):
             continue
         fact = _escalation(case, med, med.start)
@@ -1141,7 +1314,7 @@ def _proxy_analgesic_escalation(case: _Case) -> Fact | None:
 def _proxy_odi_unchanged(case: _Case) -> Fact | None:
     """(d) ODI improvement < 10 points and < 30 % at 6-12 weeks."""
     th, t0 = case.th, case.t0
-    odis = [o for o in case.history.observations if o.kind == "odi" and o.value is not None]
+    odis = scores_of(case.history, "odi")
     odi_base = [o for o in odis if _in(o.effective, t0 - timedelta(days=th.baseline_lookback_days), t0)]
     odi_follow = _scores_between(odis, t0, th.odi_window_start_days, th.odi_window_end_days)
     if not (odi_base and odi_follow and odi_base[-1].value):
@@ -1162,9 +1335,8 @@ def _relief_record(case: _Case) -> ObservationFact | None:
     relief_end = case.t0 + timedelta(days=case.th.proxy_next_line_days)
     return next(
         (
-            o for o in case.history.observations
-            if o.kind == "relief_pct" and o.value is not None
-            and (case.ref in o.part_of or _in(o.effective, case.t0 + timedelta(days=1), relief_end))
+            o for o in scores_of(case.history, "relief_pct")
+            if case.ref in o.part_of or _in(o.effective, case.t0 + timedelta(days=1), relief_end)
         ),
         None,
     )  # fmt: skip
@@ -1293,7 +1465,7 @@ def procedure_concordance(
     evidence: list[tuple[str, tuple[str, ...], str | None]] = []  # (ref, levels, side)
     reports = [
         r for r in history.reports
-        if r.conclusion
+        if r.conclusion and is_lumbar_imaging_report(r, terminology)
         and (procedure.performed is None or r.effective is None or r.effective <= procedure.performed)
     ]  # fmt: skip
     if reports:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from hooks import suggestions as sx
 from hooks.cards import CardDraft, Fact, SuggestionDraft
 from hooks.pathway.context import PathwayContext
@@ -17,14 +19,18 @@ NEUROMODULATION_SETS = (
 
 
 def positive_screens(ctx: PathwayContext) -> tuple[Fact, ...]:
-    """Latest PHQ-9 ≥ 10, GAD-7 ≥ 10 or STarT Back in the high-risk range."""
+    """Latest PHQ-9 ≥ 10, GAD-7 ≥ 10 or STarT Back in the high-risk range, taken within
+    ``screen_recent_days``: a positive screen years ago with nothing newer is not a current risk."""
     out = []
+    since = ctx.today - timedelta(days=ctx.t.screen_recent_days)
     for kind, cut in (
         ("phq9", ctx.t.phq9_positive),
         ("gad7", ctx.t.gad7_positive),
         ("startback", ctx.t.startback_high_risk),
     ):
         o = ctx.latest(kind)
+        if o is not None and o.effective is not None and o.effective < since:
+            continue
         if o is not None and o.value is not None and o.value >= cut:
             out.append(ctx.obs_fact(o, "positive screen: "))
     return tuple(out)

@@ -141,8 +141,10 @@ def mimics(ctx: PathwayContext) -> tuple:
 
 
 def chronic_neuropathic(ctx: PathwayContext) -> bool:
-    """≥ 6 months of symptoms and a current pain score ≥ 5."""
-    d, pain = ctx.symptom_days, ctx.latest_pain
+    """≥ 6 months of symptoms and a current pain score ≥ 5: of this episode and taken within
+    ``current_score_days`` (``PathwayContext.current_score``, leg pain preferred). A score from years
+    ago, or from an earlier episode, grades nothing now."""
+    d, pain = ctx.symptom_days, ctx.current_score("pain")
     return (
         d is not None
         and d >= ctx.t.scs_eligibility_days
@@ -508,7 +510,7 @@ def f7_no_target_chronic(ctx: PathwayContext) -> CardDraft:
     Evidence: NACC 2014; NICE TA159; NICE NG59 (medication conflict).
     """
     leads = _failure_why(ctx)
-    why = [*leads[:2], *ctx.no_surgical_target_notes, *leads[2:], ctx.onset_fact(), *ctx.pain_facts()]
+    why = [*leads[:2], *ctx.no_surgical_target_notes, *leads[2:], ctx.onset_fact(), *ctx.current_pain_facts()]
     return F7.card(
         ctx,
         indicator="info",
