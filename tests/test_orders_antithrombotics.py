@@ -46,8 +46,8 @@ def test_esi_on_a_doac_and_a_p2y12_inhibitor_names_both_and_the_risk_class(hook:
     assert card.indicator == indicator
     assert "apixaban" in card.summary and "clopidogrel" in card.summary and "intermediate" in card.summary
     assert len(card.summary) < 140 and len(render_detail(card)) <= 400
-    assert card.next_steps[0] == antithrombotics.HOLD_RESTART
-    assert "agreed with the prescriber" in render_detail(card)
+    assert card.next_steps[0] == antithrombotics.HOLD_RESTART_EACH  # two drugs: each its own interval
+    assert "each drug" in render_detail(card) and "agreed with the prescriber" in render_detail(card)
     refs = {f.ref for f in card.why}
     assert {"ServiceRequest/sr-esi", "MedicationRequest/apixaban", "MedicationRequest/clopidogrel"} <= refs
     assert card.evidence[0].label == "ASRA 2018" and "Narouze" in card.evidence[0].citation
@@ -134,3 +134,41 @@ def test_unreadable_medications_are_said_on_the_order() -> None:
     )
     gap = [c for c in cards if c.rule_id == "order.not-fully-checked"]
     assert gap and any("anticoagulants" in s for s in gap[0].next_steps)
+
+
+def test_the_sandbox_card_shows_the_procedure_class_and_each_drug_whole() -> None:
+    """The Sandbox's long order text and brand-named drugs: no fact is cut in the middle; what decides
+    the card stays (interlaminar, its bleeding-risk class, each drug by name and class)."""
+    order = sr("sr-esi", "62323", "Lumbar interlaminar epidural injection with imaging guidance")
+    eliquis = med("eliquis", "1364430", "Eliquis 5 mg twice daily", 300)
+    plavix = med("plavix", "32968", "Plavix 75 mg daily", 500)
+    for hook in HOOKS:
+        card = safety(run(hook, [order], eliquis, plavix))[0]
+        detail = render_detail(card)
+        facts = [line for line in detail.splitlines() if line.startswith("- ")]
+        assert len(facts) == 3 and not any(" … " in f or f.endswith("…") for f in facts), detail
+        procedure = (
+            "Lumbar interlaminar epidural injection with imaging guidance — intermediate bleeding risk"
+        )
+        assert f"Draft order: {procedure}" in detail
+        assert "Eliquis (apixaban): anticoagulant" in detail
+        assert "Plavix (clopidogrel): P2Y12 inhibitor" in detail
+        assert "each drug" in detail and "this drug" not in detail
+        assert len(detail) <= 400
+        full = render_full(card)  # the full reasoning keeps the doses
+        assert "Eliquis 5 mg twice daily: current anticoagulant" in full and "Plavix 75 mg daily" in full
+
+
+def test_one_drug_keeps_the_interval_for_this_drug() -> None:
+    card = safety(run("order-sign", [sr(*ESI)], med(*WARFARIN, 300)))[0]
+    assert card.next_steps[0] == antithrombotics.HOLD_RESTART
+    assert "warfarin: anticoagulant" in render_detail(card)
+
+
+def test_a_drug_short_form_names_the_record_beside_the_ingredient_only_when_it_differs() -> None:
+    short = antithrombotics.drug_short
+    eliquis = short("Eliquis 5 mg twice daily", "apixaban", "anticoagulant")
+    assert eliquis == "Eliquis (apixaban): anticoagulant"
+    assert short("apixaban 5 MG Oral Tablet", "apixaban", "anticoagulant") == "apixaban: anticoagulant"
+    long_text = "Anticoagulation as directed by the cardiology clinic"
+    assert short(long_text, "warfarin", "anticoagulant") == "warfarin: anticoagulant"

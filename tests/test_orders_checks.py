@@ -739,3 +739,107 @@ def test_esi_without_observations_says_earlier_outcomes_were_not_checked() -> No
     )
     c = one(evaluate_orders(inp("order-select", [sr("esi", "64483")], hist)), "order.not-fully-checked")
     assert any("earlier epidural injections" in s for s in c.next_steps)
+
+
+# ------------------------------------------------ complementary suggestions: selectionBehavior "any"
+def _changed(card: CardDraft) -> list[str | None]:
+    """The draft orders the card's suggestions delete or update, once per action."""
+    return [
+        a.resource_id or f"{(a.resource or {})['resourceType']}/{(a.resource or {})['id']}"
+        for s in card.suggestions
+        for a in s.actions
+        if a.type != "create"
+    ]
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_the_emergency_pathway_steps_are_offered_together(hook: str) -> None:
+    cards = run(hook, [sr("esi1", "62322")], cond("rad", RADICULOPATHY, 10), cond("ces", "G83.4", 1))
+    c = one(cards, "order.red-flag-elective")
+    assert c.selection_behavior == "any"
+    assert [s.is_recommended for s in c.suggestions] == [True, True]
+    cancel_and_image, refer = c.suggestions
+    assert [a.type for a in cancel_and_image.actions] == ["delete", "create"]
+    assert codes(cancel_and_image.actions[1].resource) == ["72148"]
+    assert codes(refer.actions[0].resource) == ["183546007"] and refer.label.startswith("Stat")
+    assert _changed(c) == ["ServiceRequest/esi1"]  # the order is removed by one suggestion only
+
+
+def test_with_the_emergency_mri_drafted_cancelling_and_referring_go_together() -> None:
+    mri = sr("mri", "72148", "MRI lumbar spine without contrast", priority="stat")
+    facts = (cond("rad", RADICULOPATHY, 10), cond("ces", "G83.4", 1))
+    cards = run("order-sign", [sr("esi1", "62322"), mri], *facts)
+    c = next(c for c in cards if c.subject_key == "ServiceRequest/esi1")
+    assert c.selection_behavior == "any"
+    assert [(s.label, s.is_recommended) for s in c.suggestions] == [
+        ("Cancel the elective procedure", True),
+        ("Stat: refer to a spine surgeon", True),
+    ]
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_removing_the_benzodiazepine_and_naloxone_are_offered_together(hook: str) -> None:
+    benzo = mr("dzp", "3322", "diazepam", dose=5, per=2)
+    c = one(
+        run(hook, [benzo], cond("rad", RADICULOPATHY, 100), med("oxy", "7804", "oxycodone", 20)),
+        "order.benzodiazepine-with-opioid",
+    )
+    assert c.selection_behavior == "any"
+    assert [(s.label, s.is_recommended) for s in c.suggestions] == [
+        ("Remove the benzodiazepine prescription", True),
+        ("Offer naloxone", True),
+    ]
+    assert "naloxone" in c.next_steps[0] and "recommendation 11" in c.next_steps[0]
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_opioid_with_a_drafted_benzodiazepine_says_and_offers_what_its_summary_says(hook: str) -> None:
+    opioid = mr("oxy", "7804", "oxycodone", dose=10, per=4)  # 60 MME/day
+    benzo = mr("dzp", "3322", "diazepam", dose=5, per=2)
+    c = one(
+        run(hook, [opioid, benzo], cond("rad", RADICULOPATHY, 100), selections=("MedicationRequest/oxy",)),
+        "order.opioid-risk",
+    )
+    assert "avoid co-prescribing" in c.summary and "naloxone" in c.summary
+    first = c.next_steps[0]
+    assert first.startswith("Avoid co-prescribing") and "diazepam" in first and "naloxone" in first
+    assert "Avoid co-prescribing" in render_detail(c)
+    assert c.selection_behavior == "any"
+    assert [(s.label, s.is_recommended) for s in c.suggestions] == [
+        ("Remove the benzodiazepine prescription", True),
+        ("Offer naloxone", True),
+    ]
+    assert actions(c)[0] == ("delete", "MedicationRequest/dzp", None)
+    assert _changed(c) == ["MedicationRequest/dzp"]  # never the opioid order itself
+
+
+def test_opioid_with_a_current_benzodiazepine_asks_for_a_taper_and_offers_naloxone() -> None:
+    opioid = mr("tram", "10689", "tramadol", dose=50, per=2)  # 20 MME
+    c = one(
+        run("order-sign", [opioid], cond("rad", RADICULOPATHY, 100), med("lzp", "3322", "diazepam", 40)),
+        "order.opioid-risk",
+    )
+    assert c.next_steps[0].startswith("Avoid co-prescribing") and "taper" in c.next_steps[0]
+    assert [s.label for s in c.suggestions] == ["Offer naloxone"]  # a recorded prescription is not deleted
+    assert c.selection_behavior == "at-most-one"
+
+
+def test_the_conflict_summaries_name_their_public_sources() -> None:
+    from hooks.conflicts import NEUROPATHIC_AGENTS, ORAL_STEROIDS
+
+    gaba = one(
+        run("order-sign", [mr("gaba", "187832", "pregabalin", 75, per=2)], cond("rad", RADICULOPATHY, 60)),
+        "order.gabapentinoid-sciatica",
+    )
+    prednisone = mr("pred", "8640", "prednisone", 40, route="oral")
+    pred = one(run("order-sign", [prednisone], cond("rad", RADICULOPATHY, 20)), "order.oral-steroid-sciatica")
+    unnamed = ("one source", "other sources", "some sources")
+    for c in (gaba, pred):
+        assert not any(w in c.summary.lower() for w in unnamed), c.summary
+    # each source the summary names is on the side of the conflict it is said to take
+    assert "NICE CG173" in gaba.summary and "NICE CG173" in NEUROPATHIC_AGENTS.for_
+    assert "PRECISE 2017" in gaba.summary and "PRECISE 2017" in NEUROPATHIC_AGENTS.against
+    assert "NICE NG59" in gaba.summary and "NICE NG59" in NEUROPATHIC_AGENTS.against
+    assert "JAMA 2015" in pred.summary and "Goldberg" in pred.summary
+    assert "JAMA 2015" in ORAL_STEROIDS.for_ and "Goldberg" in ORAL_STEROIDS.for_
+    assert "NICE NG59" in pred.summary and "NICE NG59" in ORAL_STEROIDS.against

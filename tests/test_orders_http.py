@@ -81,7 +81,13 @@ def test_every_check_has_a_positive_scenario_on_both_hooks() -> None:
 @pytest.mark.parametrize("slug", SCENARIOS)
 def test_scenario(slug: str, hook: str, post: Callable[[dict[str, Any], str], list[dict[str, Any]]]) -> None:
     expected = load(f"{slug}.expected.json")
-    cards = post(load(f"{slug}.{hook}.json"), expected["evaluationDate"])
+    body = load(f"{slug}.{hook}.json")
+    cards = post(body, expected["evaluationDate"])
+    drafts = {
+        f"{e['resource']['resourceType']}/{e['resource']['id']}"
+        for e in body["context"]["draftOrders"].get("entry", [])
+        if e["resource"].get("id")
+    }
     want = expected[hook]
     assert Counter((c["source"]["topic"]["code"], c["indicator"]) for c in cards) == Counter(
         (e["rule"], e["indicator"]) for e in want
@@ -91,6 +97,9 @@ def test_scenario(slug: str, hook: str, post: Callable[[dict[str, Any], str], li
         subject = e["subject"]
         assert f"`{subject}` Draft order" in card["detail"]
         assert ADVISORY in card["detail"] and len(card["detail"]) <= DETAIL_MAX
+        # the facts that decide the card are shown whole (their short forms), never cut in the middle
+        cut = [f for f in card["detail"].splitlines() if f.startswith("- ") and " … " in f]
+        assert not cut, cut
         assert card["source"]["url"].startswith("https://")
         assert len(card["summary"]) < 140
         assert ("overrideReasons" in card) == (card["indicator"] != "info")
@@ -98,17 +107,27 @@ def test_scenario(slug: str, hook: str, post: Callable[[dict[str, Any], str], li
         if not e["recommendedActions"]:
             assert "suggestions" not in card and "selectionBehavior" not in card
             continue
-        assert card["selectionBehavior"] == "at-most-one"
         recommended = [s for s in card["suggestions"] if s.get("isRecommended")]
-        assert len(recommended) <= 1
-        first = recommended[0] if recommended else card["suggestions"][0]
-        assert [_action_key(a) for a in first["actions"]] == e["recommendedActions"]
+        if card["selectionBehavior"] == "at-most-one":  # alternatives: the one recommended comes first
+            assert len(recommended) <= 1
+            first = recommended[0] if recommended else card["suggestions"][0]
+            assert [_action_key(a) for a in first["actions"]] == e["recommendedActions"]
+        else:  # steps taken together: the expected one is among those recommended, and all can be taken
+            assert card["selectionBehavior"] == "any" and len(card["suggestions"]) > 1
+            assert e["recommendedActions"] in [[_action_key(a) for a in s["actions"]] for s in recommended]
+            changed = [
+                a.get("resourceId") or f"{a['resource']['resourceType']}/{a['resource']['id']}"
+                for s in card["suggestions"]
+                for a in s["actions"]
+                if a["type"] != "create"
+            ]
+            assert len(changed) == len(set(changed)), "two suggestions change the same draft order"
         for s in card["suggestions"]:
             assert s["label"] and s["uuid"]
             for a in s["actions"]:
                 assert a["description"]
-                if a["type"] == "delete":
-                    assert a["resourceId"] == subject and "resource" not in a
+                if a["type"] == "delete":  # the order judged, or another draft of the session it names
+                    assert a["resourceId"] in {subject} | drafts and "resource" not in a
                 elif a["type"] == "update":
                     assert f"{a['resource']['resourceType']}/{a['resource']['id']}" == subject
                 else:

@@ -96,8 +96,11 @@ class OrderCheck:
         return (Fact(f"the draft order is one this check judges: {coded}", order.ref or None),)
 
 
-def order_fact(order: DraftOrder, what: str | None = None) -> Fact:
-    return Fact(f"Draft order: {order.text}" + (f" — {what}" if what else ""), order.ref or None)
+def order_fact(order: DraftOrder, what: str | None = None, *, short: str | None = None) -> Fact:
+    """The draft order the card is on. ``short`` (optional) says in a few words what about the order
+    decides the card ("Draft order: … — intermediate bleeding risk"), always from the order's own
+    fields; it should start "Draft order:" as the full text does."""
+    return Fact(f"Draft order: {order.text}" + (f" — {what}" if what else ""), order.ref or None, short=short)
 
 
 def card(
@@ -114,7 +117,16 @@ def card(
     conflicts: Sequence[Conflict] = (),
     gaps: Sequence[str] = (),
     suggestions: Sequence[SuggestionDraft] = (),
+    selection_behavior: Literal["at-most-one", "any"] = "at-most-one",
+    order_short: str | None = None,
 ) -> CardDraft:
+    """An order check's card on ``order``. ``selection_behavior``: "at-most-one" when the suggestions
+    are alternatives (change the order to X, or cancel it), at most one of them recommended; "any"
+    when they are complementary steps the clinician may take together (cancel the procedure and
+    order the emergency MRI and refer; remove the benzodiazepine and offer naloxone), any of them
+    recommended. ``order_short``: the short form of the draft-order fact (``order_fact``)."""
+    if selection_behavior == "at-most-one" and sum(s.is_recommended for s in suggestions) > 1:
+        raise ValueError(f"{rule_id}: at most one suggestion may be recommended with at-most-one")
     subject = order.ref or f"{order.resource_type}/?"
     if not order.ref:
         # A draft without an id cannot be updated or deleted by reference: keep only pure creates.
@@ -129,7 +141,7 @@ def card(
         indicator=indicator,
         summary=clip(summary, SUMMARY_MAX),
         title=title,
-        why=(order_fact(order), *why),
+        why=(order_fact(order, short=order_short), *why),
         next_steps=tuple(next_steps),
         avoid=tuple(avoid),
         evidence=sources,
@@ -139,6 +151,7 @@ def card(
         links=tuple(LinkDraft(g.link_label, g.url) for g in sources[:3]),
         gaps=tuple(gaps),
         suggestions=tuple(suggestions),
+        selection_behavior=selection_behavior,
         subject_key=order.ref or None,
     )
 

@@ -13,7 +13,9 @@ When: a procedure of high bleeding risk (``procedures_bleeding_risk_high``: spin
       Low-risk procedures (peripheral nerve blocks, trigger points, sacroiliac joint injections) are
       not listed, so they draw no card.
 Then: warning on order-sign, info on order-select; names the drugs and the procedure's bleeding-risk
-      class; "hold and restart per the ASRA 2018 interval for this drug, agreed with the prescriber".
+      class; "hold and restart per the ASRA 2018 interval for this drug, agreed with the prescriber"
+      ("each drug per its ASRA 2018 interval" when there are several). The card's facts have short
+      forms that keep what decides it: the procedure with its risk class, each drug by name and class.
       The card never suggests stopping or removing the drug (or the procedure): the hold is a plan the
       prescriber agrees, for stents, atrial fibrillation or venous thromboembolism often cardiology or
       neurology.
@@ -25,6 +27,7 @@ same order.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -34,6 +37,7 @@ from hooks.orders.common import OrderCheck, card
 from hooks.orders.context import OrderContext
 from hooks.rule import INFO_OR_WARNING, Rule, order_rule
 from hooks.terminology import Coding
+from hooks.text import abbreviate
 
 EVIDENCE: tuple[str, ...] = ("asra_antithrombotics_2018",)
 NEEDS: tuple[str, ...] = ("medicationRequests", "medicationStatements")
@@ -60,6 +64,12 @@ HOLD_RESTART = (
     "Hold and restart per the ASRA 2018 interval for this drug, agreed with the prescriber "
     "(cardiology/neurology for stents, AF, VTE)."
 )
+# the same with two or more drugs: each has its own interval
+HOLD_RESTART_EACH = (
+    "Hold and restart each drug per its ASRA 2018 interval, agreed with the prescriber "
+    "(cardiology/neurology for stents, AF, VTE)."
+)
+RECORD_NAME_MAX = 20  # a record's own name for a drug (a brand: "Eliquis") longer than this is not one
 
 
 @dataclass(frozen=True)
@@ -93,17 +103,30 @@ def _member_name(ctx: OrderContext, value_set: str, codings: Sequence[Coding], t
     return hit.display if hit is not None else text
 
 
+def drug_short(text: str, name: str, what: str) -> str:
+    """A drug as the card's short form names it, by name and class: "Eliquis (apixaban):
+    anticoagulant" — the record's own name (its text up to the dose) beside the ingredient when the
+    text does not say the ingredient, else the ingredient alone; the dose stays in the full reasoning."""
+    record = re.split(r"\s+\d", text.strip(), maxsplit=1)[0].strip(" ,;:-")
+    if name.lower() in text.lower() or not record or len(record) > RECORD_NAME_MAX:
+        return f"{name}: {what}"
+    return f"{record} ({name}): {what}"
+
+
 def current_agents(ctx: OrderContext, value_set: str, label: str, order: DraftOrder) -> list[Agent]:
     """Current therapy in the history and drugs drafted in this session, in ``value_set``."""
     out: list[Agent] = []
     for m in ctx.pathway.medications(value_set):
         if is_current(ctx, m):
             name = _member_name(ctx, value_set, (*m.codings, *m.ingredient_codings), m.text)
-            out.append(Agent(name, Fact(f"{m.text}: current {label}", m.ref)))
+            short = drug_short(m.text, name, label)
+            out.append(Agent(name, Fact(f"{m.text}: current {label}", m.ref, short=short)))
     for o in ctx.draft_drugs(value_set, exclude=order):
         hit = ctx.drug_is(o, value_set)
         name = hit.display if hit is not None else o.text
-        out.append(Agent(name, Fact(f"{o.text}: {label} drafted in this session", o.ref or None)))
+        short = drug_short(o.text, name, f"{label}, drafted")
+        fact = Fact(f"{o.text}: {label} drafted in this session", o.ref or None, short=short)
+        out.append(Agent(name, fact))
     return out
 
 
@@ -130,6 +153,7 @@ def _card(
     minor: list[Agent],
     indicator: Indicator,
 ) -> CardDraft:
+    drugs = list(dict.fromkeys(a.name for a in (major or minor)))
     if major:
         names = ", ".join(dict.fromkeys(a.name for a in major))
         summary = (
@@ -140,9 +164,12 @@ def _card(
         minor_names = ", ".join(dict.fromkeys(a.name for a in minor))
         summary = f"On {minor_names}: a minor bleeding factor for this high-risk procedure (ASRA 2018)"
     steps = (
-        [HOLD_RESTART]
+        [HOLD_RESTART_EACH if len(drugs) > 1 else HOLD_RESTART]
         if major
-        else ["Agree with the prescriber whether to hold it before this procedure (ASRA 2018)."]
+        else [
+            f"Agree with the prescriber whether to hold {'each' if len(drugs) > 1 else 'it'} before this "
+            "procedure (ASRA 2018)."
+        ]
     )
     steps += [
         f"ASRA 2018 classes this procedure as {risk} bleeding risk; check renal function for a DOAC and "
@@ -160,6 +187,8 @@ def _card(
         avoid=("Stopping the drug without the prescriber's agreement; proceeding without a hold plan.",),
         evidence=EVIDENCE,
         gaps=ctx.unavailable_gaps(*NEEDS),
+        # what decides the card, shown whole: the procedure and its bleeding-risk class
+        order_short=f"Draft order: {abbreviate(order.text)} — {risk} bleeding risk",
     )
 
 

@@ -12,7 +12,9 @@ When: an opioid MedicationRequest (``rx_opioids``, by ingredient code or name) i
       drug table, else from the RxNorm name (``hooks.clinical_drugs``);
       (c) a benzodiazepine (``rx_benzodiazepine_class``) is current or drafted in the same session.
 Then: warning; reassess benefit and harm, taper rather than stop abruptly, avoid benzodiazepine
-      co-prescription, offer naloxone (suggested as a draft MedicationRequest when (b) or (c)).
+      co-prescription, offer naloxone (suggested as a draft MedicationRequest when (b) or (c)). With a
+      benzodiazepine the first step is to avoid the combination: a benzodiazepine drafted in the same
+      session is suggested for removal, beside naloxone (both recommended, selectionBehavior "any").
 Evidence: CDC 2022 (recommendations 5, 6, 8, 11); NICE NG59 (no opioids for chronic sciatica).
 When the MME/day cannot be computed and nothing else fires: info card saying so, with the reason
       (dose, frequency or strength not given, or no CDC factor), never silence.
@@ -29,7 +31,8 @@ Evidence: CDC 2022 (recommendation 3).
 ``order.benzodiazepine-with-opioid`` (decision model M1)
 When: a benzodiazepine is drafted while the patient takes an opioid (current in the history) and no
       opioid is drafted in this session (a drafted opioid carries the co-prescription on its own card).
-Then: warning; avoid the combination; if both continue, offer naloxone (suggested).
+Then: warning; avoid the combination and offer naloxone: removing the benzodiazepine and naloxone
+      are suggested together (both recommended, selectionBehavior "any").
 Evidence: CDC 2022 (recommendations 8, 11).
 
 ``order.opioid-with-moud`` (decision model §7.2)
@@ -60,7 +63,7 @@ Evidence: NICE NG59; PRECISE 2017 (Mathieson, NEJM).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
 from hooks.cards import Action, CardDraft, Conflict, Fact, SuggestionDraft
@@ -374,9 +377,15 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             f"Opioid continuing beyond {ctx.t.long_term_opioid_days} days: reassess benefit and harm; "
             "taper if no benefit (CDC 2022)"
         )
-    suggestions: list[SuggestionDraft] = []
-    if high or benzo:
-        suggestions.append(naloxone_suggestion(ctx.term, ctx.inp.patient_id, recommended=True))
+    suggestions = _opioid_suggestions(ctx, benzo_drafts, naloxone=high or benzo)
+    steps = [
+        "Reassess benefit and harm with the patient; prefer non-opioid therapy for radicular pain.",
+        "If benefit does not outweigh harm, taper gradually; do not stop abruptly.",
+    ]
+    if benzo:
+        steps.insert(0, _co_prescribing_step(benzo_drafts))
+    if high:
+        steps.append("Offer naloxone and review the dose (CDC 2022: higher daily doses raise overdose risk).")
     return [
         card(
             RULE_OPIOID,
@@ -385,32 +394,50 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             indicator="warning",
             summary=summary,
             why=why,
-            next_steps=(
-                "Reassess benefit and harm with the patient; prefer non-opioid therapy for radicular pain.",
-                "If benefit does not outweigh harm, taper gradually; do not stop abruptly.",
-                *(
-                    (
-                        "Avoid opioid and benzodiazepine together; if both continue, taper one with the "
-                        "patient.",
-                    )
-                    if benzo
-                    else ()
-                ),
-                *(
-                    (
-                        "Offer naloxone and review the dose (CDC 2022: higher daily doses raise overdose "
-                        "risk).",
-                    )
-                    if high or benzo
-                    else ()
-                ),
-            ),
+            next_steps=steps,
             avoid=("Dose escalation; adding extended-release opioids; abrupt discontinuation.",),
             evidence=("cdc_opioids_2022", "nice_ng59"),
             gaps=gaps,
             suggestions=suggestions,
+            selection_behavior="any" if len(suggestions) > 1 else "at-most-one",
         )
     ]
+
+
+def _opioid_suggestions(
+    ctx: OrderContext, benzo_drafts: Sequence[DraftOrder], *, naloxone: bool
+) -> list[SuggestionDraft]:
+    """Complementary steps, each recommended (selectionBehavior "any" when more than one): remove the
+    benzodiazepine drafted in this session (CDC 2022 recommendation 11) and offer naloxone
+    (recommendation 8). A recorded benzodiazepine is not deleted: it is tapered with its prescriber."""
+    suggestions: list[SuggestionDraft] = []
+    removable = [o for o in benzo_drafts if o.ref]
+    if removable:
+        suggestions.append(
+            SuggestionDraft(
+                label="Remove the benzodiazepine prescription",
+                actions=tuple(Action("delete", f"Remove {o.ref}", resource_id=o.ref) for o in removable),
+                is_recommended=True,
+            )
+        )
+    if naloxone:
+        suggestions.append(naloxone_suggestion(ctx.term, ctx.inp.patient_id, recommended=True))
+    return suggestions
+
+
+def _co_prescribing_step(benzo_drafts: Sequence[DraftOrder]) -> str:
+    """The first step of an opioid card with a benzodiazepine, as its summary says: avoid the
+    combination (CDC 2022 recommendation 11), then naloxone (recommendation 8)."""
+    if benzo_drafts:
+        drafted = ", ".join(dict.fromkeys(o.text for o in benzo_drafts))
+        return (
+            f"Avoid co-prescribing (CDC 2022 recommendation 11): remove the drafted {drafted} and treat "
+            "anxiety, insomnia or spasm another way; offer naloxone."
+        )
+    return (
+        "Avoid co-prescribing (CDC 2022 recommendation 11): reconsider this opioid, or taper the current "
+        "benzodiazepine gradually with its prescriber; offer naloxone."
+    )
 
 
 def _dose_not_checked(ctx: OrderContext, order: DraftOrder, result: MmeResult) -> list[CardDraft]:
@@ -498,18 +525,20 @@ def _benzodiazepine(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             summary="Benzodiazepine with a current opioid: avoid co-prescribing; offer naloxone (CDC 2022)",
             why=tuple(ctx.pathway.med_fact(m, "current opioid: ") for m in opioids),
             next_steps=(
-                "Avoid starting a benzodiazepine in a patient taking opioids; treat anxiety, insomnia or "
-                "spasm another way.",
-                "If both must continue, use the lowest doses, offer naloxone and review soon.",
+                "Avoid starting a benzodiazepine in a patient taking opioids (CDC 2022 recommendation 11): "
+                "treat anxiety, insomnia or spasm another way; offer naloxone.",
+                "If both must continue, use the lowest doses and review soon.",
             ),
             avoid=("Opioid and benzodiazepine together without a documented reason.",),
             evidence=("cdc_opioids_2022",),
             gaps=ctx.unavailable_gaps("medicationRequests", "medicationStatements"),
+            # complementary, both recommended: remove the benzodiazepine, and offer naloxone
             suggestions=(
                 delete(order, "Remove the benzodiazepine prescription", f"Remove {order.ref}",
                        recommended=True),
-                naloxone_suggestion(ctx.term, ctx.inp.patient_id, recommended=False),
+                naloxone_suggestion(ctx.term, ctx.inp.patient_id, recommended=True),
             ),
+            selection_behavior="any",
         )
     ]  # fmt: skip
 
@@ -559,7 +588,8 @@ def _gabapentinoid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         order,
         RULE_GABAPENTINOID,
         "Gabapentinoid for sciatica: evidence conflict",
-        "Gabapentinoid for sciatica: trials and NICE found no benefit; other sources list it",
+        "Gabapentinoid for sciatica: PRECISE 2017 and NICE NG59 found no benefit; NICE CG173 lists it for "
+        "nerve pain",
         NEUROPATHIC_AGENTS,
         ("nice_ng59", "precise_2017"),
         (
@@ -647,7 +677,8 @@ def _steroid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         order,
         RULE_STEROID,
         "Oral corticosteroid for sciatica: evidence conflict",
-        "Oral corticosteroid for sciatica: NICE advises against; one source lists it first",
+        "Oral corticosteroid for sciatica: NICE NG59 advises against; a JAMA 2015 trial (Goldberg) found a "
+        "small gain in function",
         ORAL_STEROIDS,
         ("nice_ng59",),
         ("Prefer NSAIDs and staying active; do not renew or repeat courses.",),

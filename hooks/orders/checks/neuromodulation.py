@@ -176,6 +176,7 @@ def _trial(ctx: OrderContext, order: DraftOrder, removed: ProcedureFact | None) 
                         ),
                         create(sx.CBT_REFERRAL, ctx.term, patient_id=pid, reasons=ctx.radicular_refs),
                     ),
+                    selection_behavior="any",  # cancelling and the CBT referral go together
                 )
             ]
         return [

@@ -18,6 +18,8 @@ Then: critical; the emergency pathway comes first: cancel the elective order and
       emergency work-up (cauda equina: emergency MRI and spine-surgery assessment today; cancer or
       infection: MRI without and with contrast, urgent referral; fracture: fracture imaging; motor
       deficit: urgent MRI and surgical opinion). Other cards on the same order are suppressed.
+      The steps are taken together, not chosen between: cancelling the order (with the emergency
+      imaging) and the referral are each recommended, offered with selectionBehavior "any".
 Evidence: ACR Appropriateness Criteria 2021 (variants 4-7); NICE NG59; clinical practice (cauda
       equina is the absolute indication for immediate surgery; red flags need immediate imaging).
 """
@@ -114,34 +116,31 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     # The emergency work-up is offered once per session, on the first elective order's card.
     lead = ctx.first_judged(order, *ELECTIVE_SETS)
     imaging_drafted = ctx.other_orders(order, "imaging_lumbar_advanced") or not lead
-    suggestions: list[SuggestionDraft] = [
-        delete(
-            order,
-            cancel,
-            f"Remove {order.ref}: the red flag comes first",
-            recommended=bool(imaging_drafted),
-        )
-    ]
-    if not imaging_drafted:
-        suggestions.insert(
-            0,
+    # The emergency pathway is several steps taken together, not alternatives: stop the elective
+    # order (with the emergency imaging when none is drafted yet) and refer, each recommended, so the
+    # card offers them with selectionBehavior "any". Stopping the order appears once: as its own
+    # suggestion only when the imaging is already drafted (two suggestions removing the same order
+    # could both be accepted).
+    stop = f"Remove {order.ref}: the red flag comes first"
+    imaging = sx.suggest(
+        spec, ctx.term, patient_id=ctx.inp.patient_id, reasons=reasons, priority=priority, recommended=True
+    )
+    if imaging_drafted:
+        suggestions: list[SuggestionDraft] = [delete(order, cancel, stop, recommended=True)]
+    else:
+        suggestions = [
             SuggestionDraft(
                 label=f"{'Defer the pump replacement' if replacing else 'Cancel the procedure'}; "
                 f"{priority} {spec.text}",
-                actions=(
-                    Action("delete", f"Remove {order.ref}: the red flag comes first", resource_id=order.ref),
-                    sx.suggest(
-                        spec, ctx.term, patient_id=ctx.inp.patient_id, reasons=reasons, priority=priority
-                    ).actions[0],
-                ),
+                actions=(Action("delete", stop, resource_id=order.ref), imaging.actions[0]),
                 is_recommended=True,
-            ),
-        )
+            )
+        ]
     if lead:
         suggestions.append(
             sx.suggest(
                 sx.SPINE_SURGERY_REFERRAL, ctx.term, patient_id=ctx.inp.patient_id, reasons=reasons,
-                priority=priority,
+                priority=priority, recommended=True,
             )
         )  # fmt: skip
     labels = ", ".join(f.label for f in flags)
@@ -171,6 +170,7 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             evidence=("acr_lbp_2021", "nice_ng59"),
             gaps=ctx.unavailable_gaps("conditions", "observations"),
             suggestions=suggestions,
+            selection_behavior="any",
         )
     ]
 
