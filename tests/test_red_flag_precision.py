@@ -24,6 +24,7 @@ from pathway_builders import (
 )
 
 from fhir_fixtures.fhir_builder import ICD10CM as ICD
+from hooks.cards import CardDraft, first_sentence, render_detail
 from hooks.facts import ConditionFact, ObservationFact
 from hooks.orders import evaluate_orders
 from hooks.terminology import Coding
@@ -762,3 +763,192 @@ def test_a_cancer_recorded_as_resolved_is_a_cancer_history(status: str) -> None:
     for ruled_out in ("refuted", "differential", "provisional"):
         suspected = replace(ca, verification_status=ruled_out)
         assert "R3" not in states(run(radic(days=200), *conservative(190), suspected))
+
+
+# ---------------------------------------------------------------------------------------------
+# R1: recorded saddle anaesthesia is the emergency; screening cards say they screen
+# ---------------------------------------------------------------------------------------------
+
+SADDLE_SITE = "Perineum and inner thighs (saddle area)"
+
+
+def _saddle(ref: str, member: str, *, site: str = SADDLE_SITE, notes: tuple[str, ...] = ()) -> ConditionFact:
+    skin = cond(ref, "skin_anaesthesia_unspecified_site", member, onset=1, notes=notes)
+    return replace(skin, body_site_text=site, categories=("encounter-diagnosis",))
+
+
+def _shown_step(card: CardDraft) -> str:
+    """The next step as the card shows it: the first sentence of the first step."""
+    return first_sentence(card.next_steps[0])
+
+
+@pytest.mark.parametrize(
+    ("finding", "name"),
+    [
+        (_saddle("saddle", "R20.0"), "saddle anaesthesia"),
+        (_saddle("saddle", "R20.1"), "saddle numbness"),
+        (
+            _saddle("saddle", "R20.2", notes=("Perineal numbness and tingling since yesterday.",)),
+            "saddle numbness",
+        ),
+    ],
+    ids=["anaesthesia-R20.0", "hypoaesthesia-R20.1", "paraesthesia-code-numbness-reported"],
+)
+def test_recorded_saddle_anaesthesia_leads_with_the_emergency_not_the_questions(
+    finding: ConditionFact, name: str
+) -> None:
+    """New saddle anaesthesia or numbness is itself a cauda equina criterion: the card does not ask the
+    clinician to screen for the sign the record already holds; its one shown step is the emergency MRI,
+    as its summary says, and the fact names the finding as saddle anaesthesia, not "Anesthesia of
+    skin"."""
+    c = card_of(run(radic(days=20), finding), "R1")
+    assert c.indicator == "critical"
+    assert "emergency MRI today" in c.summary
+    assert _shown_step(c).startswith("Emergency MRI of the lumbar spine today")
+    assert not any("Ask today" in s for s in c.next_steps)
+    fact = next(f for f in c.why if f.ref == "Condition/saddle")
+    assert fact.brief == f"new {name} since {finding.onset}"
+    assert "of skin" not in fact.brief and "sphincter" not in fact.brief
+    detail = render_detail(c)
+    assert f"`Condition/saddle` new {name} since {finding.onset}" in detail
+    assert "**Next:** Emergency MRI" in detail
+
+
+def test_saddle_paraesthesia_alone_is_a_screening_card_and_says_so() -> None:
+    """Tingling in the saddle area prompts the questions (§7.3): the summary says to ask today, not
+    that an emergency MRI is due now, and the shown step asks them and says what follows if any is
+    abnormal."""
+    par = _saddle("par", "R20.2", site="Perineum (saddle area)", notes=("Tingling around the perineum.",))
+    c = card_of(run(radic(days=20), par), "R1")
+    assert c.indicator == "critical"
+    assert "ask today about bladder, bowel and saddle sensation" in c.summary
+    assert "emergency MRI today" not in c.summary
+    shown = _shown_step(c)
+    assert shown.startswith("Ask today about bladder, bowel and saddle sensation")
+    assert "emergency MRI today" in shown
+    fact = next(f for f in c.why if f.ref == "Condition/par")
+    assert fact.brief == f"new saddle paraesthesia since {par.onset}"
+    assert "Perineum (saddle area)" in fact.text  # the full reasoning keeps the site it was read from
+    assert len(c.summary) <= 139
+
+
+R1_VARIANTS = {
+    "diagnosis": cond("ces", "red_flag_cauda_equina", onset=1),
+    "retention": cond("ret", "red_flag_sphincter_saddle_symptoms", "R33.9", onset=2),
+    "saddle-anaesthesia": _saddle("saddle", "R20.0"),
+    "saddle-numbness": _saddle("saddle", "R20.1"),
+    "saddle-paraesthesia": _saddle("saddle", "R20.2"),
+    "both-legs": cond(
+        "legs", "muscle_weakness_unspecified_site", "M62.81", onset=1, notes=("New weakness of both legs.",)
+    ),
+}
+
+
+@pytest.mark.parametrize("variant", sorted(R1_VARIANTS))
+def test_every_r1_card_shows_first_the_action_its_summary_states(variant: str) -> None:
+    """Summary and shown step agree on every cauda equina card: an emergency card's first step is the
+    emergency MRI; a screening card's summary and first step both ask today."""
+    c = card_of(run(radic(days=20), R1_VARIANTS[variant]), "R1")
+    shown = _shown_step(c)
+    detail = render_detail(c)
+    if c.summary.startswith("Suspected cauda equina syndrome: emergency MRI today"):
+        assert shown.startswith("Emergency MRI of the lumbar spine today"), variant
+        assert not any("Ask today" in s for s in c.next_steps), variant
+        assert variant in ("diagnosis", "retention", "saddle-anaesthesia", "saddle-numbness")
+    else:
+        assert c.summary.startswith("Possible cauda equina syndrome: ask today"), c.summary
+        assert shown.startswith("Ask today about bladder, bowel and saddle sensation"), variant
+        assert variant in ("saddle-paraesthesia", "both-legs")
+    assert f"**Next:** {shown.split(';')[0]}" in detail
+    assert "72148" in codes_of(c)  # the emergency MRI is offered on every variant
+
+
+# ---------------------------------------------------------------------------------------------
+# R3: an infected stimulator or intrathecal pump (ICD-10-CM T85.73x, initial encounter)
+# ---------------------------------------------------------------------------------------------
+
+DEVICE_INFECTIONS = {
+    "T85.733A": "Infection and inflammatory reaction due to implanted electronic neurostimulator of "
+    "spinal cord, electrode (lead), initial encounter",
+    "T85.734A": "Infection and inflammatory reaction due to implanted electronic neurostimulator, "
+    "generator, initial encounter",
+    "T85.735A": "Infection and inflammatory reaction due to cranial or spinal infusion catheter, "
+    "initial encounter",
+    "T85.738A": "Infection and inflammatory reaction due to other nervous system device, implant or "
+    "graft, initial encounter",
+}
+
+
+@pytest.mark.parametrize("code", sorted(DEVICE_INFECTIONS))
+def test_device_infection_codes_are_infection_red_flags_as_the_release_names_them(code: str) -> None:
+    member = TERM.match("red_flag_infection", [Coding(ICD, code)])
+    assert member is not None and member.display == DEVICE_INFECTIONS[code]
+    assert TERM.match("implanted_device_infection", [Coding(ICD, code)]) is not None
+    assert TERM.match("red_flag_any_condition", [Coding(ICD, code)]) is not None
+
+
+@pytest.mark.parametrize("code", sorted(DEVICE_INFECTIONS))
+def test_an_infected_stimulator_or_pump_is_a_same_day_infection_red_flag(code: str) -> None:
+    infected = icd_cond("dev", code, DEVICE_INFECTIONS[code], onset=3)
+    scs = proc("ipg", "spinal_cord_stimulation", "63685", days=700)
+    cards = run(radic(days=900), *conservative(900), scs, infected)
+    assert states(cards) == ["R3"] and cards[0].indicator == "critical"
+    r3 = cards[0]
+    assert "infection" in r3.summary and "same-day" in r3.summary
+    assert "Condition/dev" in refs_of(r3)
+    assert any(f.text.startswith("implanted device infection: ") for f in r3.why)
+    steps = " ".join(r3.next_steps)
+    assert "blood cultures" in steps and "implanting team" in steps
+    assert "72158" in codes_of(r3)
+
+
+@pytest.mark.parametrize("seventh", ["D", "S"])
+def test_a_device_infection_coded_as_follow_up_or_sequela_is_not_a_red_flag(seventh: str) -> None:
+    """Only the initial encounter (7th character A) is an active infection, as for fracture codes;
+    subsequent-encounter and sequela codes are not members of the value set."""
+    code = f"T85.734{seventh}"
+    assert TERM.match("red_flag_infection", [Coding(ICD, code)]) is None
+    later = icd_cond("dev", code, "Infection due to implanted neurostimulator generator", onset=3)
+    assert "R3" not in states(run(radic(days=900), *conservative(900), later))
+
+
+ORDER_RED_FLAG = "order.red-flag-elective"
+PUMP_IMPLANTED = oproc("pump", "62362", 700, "Intrathecal programmable pump implant")
+SCS_IMPLANTED = oproc("ipg", "63685", 400, "Spinal cord stimulator pulse generator implant")
+
+
+def _order_cards(order_: dict[str, object], *facts: object) -> list[CardDraft]:
+    return evaluate_orders(inp("order-sign", [order_], history(*facts)))
+
+
+@pytest.mark.parametrize("code", ["T85.735A", "T85.738A"])
+def test_a_pump_replacement_with_an_infected_pump_is_held(code: str) -> None:
+    """A new pump is not implanted into an infected field: the replacement order is held, the card
+    names the infection and plans the device removal with the implanting team."""
+    order_ = sr("x", "62362", "Replacement of programmable intrathecal pump (battery end of life)")
+    infected = ocond("dev", code, 5, DEVICE_INFECTIONS[code])
+    rad = ocond("rad", RADICULOPATHY, 900)
+    cards = _order_cards(order_, rad, infected, PUMP_IMPLANTED)
+    held = [c for c in cards if c.rule_id == ORDER_RED_FLAG]
+    assert len(held) == 1, [c.rule_id for c in cards]
+    card = held[0]
+    assert card.indicator == "critical"
+    assert "infection" in card.summary and "replacing the intrathecal pump" in card.summary
+    assert any(f.ref == "Condition/dev" for f in card.why)
+    assert any("No new pump while infection is suspected" in s for s in card.next_steps)
+    assert all(s.label.startswith(("Defer the pump replacement", "Urgent", "Stat")) for s in card.suggestions)
+    # the same replacement with the infection coded as a later encounter passes
+    follow_up = ocond("dev", code.replace("A", "D"), 5, DEVICE_INFECTIONS[code])
+    assert ORDER_RED_FLAG not in [c.rule_id for c in _order_cards(order_, rad, follow_up, PUMP_IMPLANTED)]
+
+
+def test_a_generator_replacement_with_an_infected_stimulator_is_held() -> None:
+    order_ = sr("x", "63685", "SCS generator replacement")
+    infected = ocond("dev", "T85.734A", 5, DEVICE_INFECTIONS["T85.734A"])
+    cards = _order_cards(order_, ocond("rad", RADICULOPATHY, 900), infected, SCS_IMPLANTED)
+    card = next(c for c in cards if c.rule_id == ORDER_RED_FLAG)
+    assert card.indicator == "critical" and "infection" in card.summary
+    assert any(f.ref == "Condition/dev" for f in card.why)
+    # without the infection the replacement is not held
+    clean = _order_cards(order_, ocond("rad", RADICULOPATHY, 900), SCS_IMPLANTED)
+    assert ORDER_RED_FLAG not in [c.rule_id for c in clean]

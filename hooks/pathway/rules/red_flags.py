@@ -205,6 +205,56 @@ def is_saddle_or_sphincter(ctx: PathwayContext, c: ConditionFact) -> bool:
     return bool(reported(SADDLE, c.written))
 
 
+SPHINCTER_PREFIX = "new sphincter/saddle symptom: "
+# Sensory loss in words (anaesthesia, hypoaesthesia, numbness, lost or reduced sensation), as
+# against paraesthesia (tingling, pins and needles) alone.
+SENSORY_LOSS = re.compile(
+    r"\ban(?:a)?esthesi|\bhypo-?(?:a)?esthesi|\bnumb|"
+    r"(?:loss of|lost|reduced|decreased|diminished|absent)\s+(?:\w+\s+)?(?:sensation|feeling)",
+    re.I,
+)
+
+
+def saddle_sensation(ctx: PathwayContext, c: ConditionFact) -> str | None:
+    """What a skin-sensation record in a saddle distribution (``is_saddle_or_sphincter``) records, in
+    clinical words: "saddle anaesthesia" (anaesthesia of skin), "saddle numbness" (hypoaesthesia,
+    or numbness the record reports of the saddle area) or "saddle paraesthesia" (paraesthesia
+    alone). None for a bladder or bowel symptom."""
+    if not ctx.matches("skin_anaesthesia_unspecified_site", c.codings):
+        return None
+    if ctx.matches("skin_sensory_loss_unspecified_site", c.codings):
+        hypo = any(re.search(r"hypo-?(?:a)?esthe", x.display or "", re.I) for x in c.codings)
+        return "saddle numbness" if hypo else "saddle anaesthesia"
+    lines = c.written.splitlines()
+    if any(reported(SENSORY_LOSS, line) and reported(SADDLE, line) for line in lines):
+        return "saddle numbness"
+    return "saddle paraesthesia"
+
+
+def confirms_cauda_equina(ctx: PathwayContext, c: ConditionFact) -> bool:
+    """A new sphincter or saddle symptom that is a full cauda equina criterion by itself: a bladder
+    or bowel symptom, or recorded saddle sensory loss (anaesthesia or numbness). Saddle paraesthesia
+    alone prompts the questions about bladder, bowel and saddle sensation instead (§7.3)."""
+    return saddle_sensation(ctx, c) in (None, "saddle anaesthesia", "saddle numbness")
+
+
+def sphincter_or_saddle_fact(ctx: PathwayContext, c: ConditionFact, fact: Fact) -> Fact:
+    """The line a new sphincter or saddle symptom has on the card: a saddle finding named as what it
+    is ("new saddle anaesthesia since 2026-11-01"), not as the display of its site-less code
+    ("Anesthesia of skin"), which stays in the full text with the body site the record gives."""
+    name = saddle_sensation(ctx, c)
+    if name is None:
+        plain = "new bladder/bowel symptom: "
+        short = fact.short.replace(SPHINCTER_PREFIX, plain, 1) if fact.short else None
+        return replace(fact, text=fact.text.replace(SPHINCTER_PREFIX, plain, 1), short=short)
+    when = c.onset_text or (c.onset or c.recorded)
+    since = f" since {when}" if when else ""
+    site = c.body_site_text or next((b.display for b in c.body_site if b.display), None)
+    coded = "; ".join(x for x in (f"coded {c.text}", site) if x)
+    rest = fact.text.split(ctx.cond_label(c), 1)[1] if ctx.cond_label(c) in fact.text else ""
+    return replace(fact, text=f"new {name}{since} ({coded}){rest}", short=f"new {name}{since}")
+
+
 def new_sphincter_or_saddle_symptoms(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
     """New (≤ 14 days) urinary retention/incontinence, faecal incontinence or saddle anaesthesia; a
     symptom long on the problem list and coded again at today's visit is not new (``first_recorded``;
@@ -253,9 +303,18 @@ def new_bilateral_leg_symptoms(ctx: PathwayContext) -> tuple[ConditionFact, ...]
     return tuple(c for c in out if _new(ctx, first_recorded(ctx, c, known), window))
 
 
+CES_EMERGENCY = (
+    "Emergency MRI of the lumbar spine today and emergency spine-surgery assessment for decompression "
+    "(ACR 2021 variant 4)."
+)
 CES_QUESTIONS = (
-    "Ask today about bladder, bowel and saddle sensation and examine perianal sensation. Retention, "
-    "incontinence or saddle numbness confirms the emergency."
+    "Ask today about bladder, bowel and saddle sensation and examine perianal sensation; if any is "
+    "abnormal, emergency MRI today and emergency spine-surgery assessment."
+)
+CES_IF_POSITIVE = (
+    "Retention, incontinence or saddle numbness confirms the emergency: MRI of the lumbar spine today and "
+    "emergency spine-surgery assessment for decompression (ACR 2021 variant 4). If the answers are "
+    "unclear, scan today."
 )
 
 
@@ -283,17 +342,22 @@ def r1_cauda_equina(ctx: PathwayContext) -> CardDraft:
 
     When: a cauda equina diagnosis, or new (≤ 14 days) urinary retention/incontinence, faecal
       incontinence, saddle anaesthesia or paraesthesia, or bilateral leg weakness/numbness together
-      with a lumbar disc, radicular or stenosis diagnosis (R39.14 alone is too weak, §7.6); unless a
-      diagnosis or a coded retention or incontinence confirms it, the card first asks about bladder,
-      bowel and saddle sensation (§7.3).
-    Then: critical card — emergency MRI today and emergency spine-surgery assessment for
-      decompression; every elective order (ESI, RFA, SCS) is held.
+      with a lumbar disc, radicular or stenosis diagnosis (R39.14 alone is too weak, §7.6).
+    Then: critical card — a diagnosis, a bladder or bowel symptom or recorded saddle anaesthesia or
+      numbness: emergency MRI today and emergency spine-surgery assessment for decompression, its
+      first step; saddle paraesthesia alone or symptoms of both legs: ask today about bladder, bowel
+      and saddle sensation first, emergency MRI if any is abnormal (§7.3), the summary saying the
+      same; every elective order (ESI, RFA, SCS) is held.
     Evidence: clinical practice (the absolute indication for immediate surgery; immediate
       imaging), ACR 2021 low back pain variant 4, NICE NG59.
     """
     ces, new_sx, bilateral = cauda_equina_signs(ctx)
     why = finding_facts(ctx, ces, "cauda equina diagnosis: ", with_note=True)
-    why += finding_facts(ctx, new_sx, "new sphincter/saddle symptom: ", with_note=True)
+    by_ref = {c.ref: c for c in new_sx}
+    why += [
+        sphincter_or_saddle_fact(ctx, by_ref[f.ref], f) if f.ref in by_ref else f
+        for f in finding_facts(ctx, new_sx, SPHINCTER_PREFIX, with_note=True)
+    ]
     why += [ctx.cond_fact(c, "new bilateral leg symptom: ", with_note=True) for c in bilateral]
     if (new_sx or bilateral) and not ces:
         why += [
@@ -302,19 +366,28 @@ def r1_cauda_equina(ctx: PathwayContext) -> CardDraft:
         ]
     intercepted = intercepted_orders(ctx)
     reasons = tuple(c.ref for c in (*ces, *new_sx, *bilateral)) + ctx.reason_refs
-    # the questions come first unless a diagnosis or a coded retention or incontinence already
-    # confirms the emergency (saddle numbness and both legs prompt them: §7.3)
-    sphincter = [c for c in new_sx if not ctx.matches("skin_anaesthesia_unspecified_site", c.codings)]
-    screening = [] if ces or sphincter else [CES_QUESTIONS]
+    # A diagnosis, a new bladder or bowel symptom or recorded saddle anaesthesia or numbness is the
+    # emergency itself: its first step is the MRI today. Saddle paraesthesia alone or new symptoms of
+    # both legs prompt the questions first (§7.3), and the summary says so.
+    confirmed = bool(ces) or any(confirms_cauda_equina(ctx, c) for c in new_sx)
+    if confirmed:
+        summary = (
+            "Suspected cauda equina syndrome: emergency MRI today and emergency spine surgery assessment"
+        )
+        steps = [CES_EMERGENCY]
+    else:
+        summary = (
+            "Possible cauda equina syndrome: ask today about bladder, bowel and saddle sensation; "
+            "emergency MRI if any is abnormal"
+        )
+        steps = [CES_QUESTIONS, CES_IF_POSITIVE]
     return R1.card(
         ctx,
         indicator="critical",
-        summary="Suspected cauda equina syndrome: emergency MRI today and emergency spine surgery assessment",
+        summary=summary,
         why=with_holds(why, intercepted),
         next_steps=[
-            *screening,
-            "Emergency MRI of the lumbar spine today and emergency spine-surgery assessment for "
-            "decompression (ACR 2021 variant 4).",
+            *steps,
             "Cauda equina syndrome is an indication for immediate decompression (NASS 2014).",
             *_hold_step(intercepted),
         ],
@@ -871,12 +944,17 @@ def fracture_flags(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
     return tuple(c for c in ctx.conditions("red_flag_fracture") if is_current_fracture(ctx, c))
 
 
-def _r3_steps(cancer: bool, infection: bool, fracture: bool) -> list[str]:
+def _r3_steps(cancer: bool, infection: bool, fracture: bool, device: bool = False) -> list[str]:
     steps = []
     if infection:
         steps.append(
             "Same-day emergency assessment: MRI with and without contrast, blood cultures, ESR and CRP "
             "today. Epidural abscess and discitis must be excluded (ACR 2021 variant 7)."
+        )
+    if device:
+        steps.append(
+            "Infected stimulator or pump: contact the implanting team today (an infected device is "
+            "usually removed); no new implant or device replacement until the infection is treated."
         )
     if cancer:
         steps.append(
@@ -952,8 +1030,9 @@ def r3_malignancy_infection_fracture(ctx: PathwayContext) -> CardDraft:
 
     When: metastatic/bone tumour codes or unexplained weight loss, or a cancer history at any symptom
       duration until an MRI without and with contrast since the onset; discitis, osteomyelitis,
-      epidural abscess or fever, or long-term steroids, immunosuppression or injection drug use with
-      new pain; vertebral fracture codes as initial encounters or within the last 3 months.
+      epidural abscess or fever, an infected spinal cord stimulator or intrathecal pump (initial
+      encounter), or long-term steroids, immunosuppression or injection drug use with new pain;
+      vertebral fracture codes as initial encounters or within the last 3 months.
     Then: critical card — infection: same-day emergency assessment, MRI without and with contrast
       (72158), blood cultures and inflammatory markers; tumour: MRI without and with contrast before
       any ESI; fracture imaging (variant 6); nothing elective meanwhile.
@@ -968,7 +1047,14 @@ def r3_malignancy_infection_fracture(ctx: PathwayContext) -> CardDraft:
         ctx.cond_fact(c, "cancer history: " if c in past else "malignancy flag: ", with_note=True)
         for c in cancer
     ]
-    why += [ctx.cond_fact(c, "infection flag: ", with_note=True) for c in infection if c not in ivdu]
+    device = tuple(c for c in infection if ctx.matches("implanted_device_infection", c.codings))
+    why += [
+        ctx.cond_fact(
+            c, "implanted device infection: " if c in device else "infection flag: ", with_note=True
+        )
+        for c in infection
+        if c not in ivdu
+    ]
     why += [ctx.cond_fact(c, "infection risk (injection drug use): ", with_note=True) for c in ivdu]
     why += [ctx.cond_fact(c, "fracture flag: ", with_note=True) for c in fracture]
     if cancer or infection:
@@ -994,7 +1080,7 @@ def r3_malignancy_infection_fracture(ctx: PathwayContext) -> CardDraft:
         summary=summary[:139],
         why=with_holds(why, intercepted),
         next_steps=[
-            *_r3_steps(bool(cancer), "infection" in kinds, bool(fracture)),
+            *_r3_steps(bool(cancer), "infection" in kinds, bool(fracture), bool(device)),
             *_hold_step(intercepted),
         ],
         avoid=[
