@@ -696,6 +696,7 @@ ABBREVIATIONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"radiofrequency ablation", "RFA"),
         (r"spinal cord stimulator", "SCS"),
         (r"magnetic resonance imaging", "MRI"),
+        (r"infection and inflammatory reaction due to", "infection of"),  # ICD-10-CM T8x device codes
     )
 )
 NAME_MAX = 40  # a name longer than this is cut at its first comma in a short form

@@ -935,6 +935,8 @@ def test_a_pump_replacement_with_an_infected_pump_is_held(code: str) -> None:
     assert card.indicator == "critical"
     assert "infection" in card.summary and "replacing the intrathecal pump" in card.summary
     assert any(f.ref == "Condition/dev" for f in card.why)
+    # the card the clinician reads names the infection, not only the order it holds
+    assert "`Condition/dev` red flag: infection of" in render_detail(card)
     assert any("No new pump while infection is suspected" in s for s in card.next_steps)
     assert all(s.label.startswith(("Defer the pump replacement", "Urgent", "Stat")) for s in card.suggestions)
     # the same replacement with the infection coded as a later encounter passes
@@ -949,6 +951,7 @@ def test_a_generator_replacement_with_an_infected_stimulator_is_held() -> None:
     card = next(c for c in cards if c.rule_id == ORDER_RED_FLAG)
     assert card.indicator == "critical" and "infection" in card.summary
     assert any(f.ref == "Condition/dev" for f in card.why)
+    assert "`Condition/dev` red flag: infection of" in render_detail(card)
     # without the infection the replacement is not held
     clean = _order_cards(order_, ocond("rad", RADICULOPATHY, 900), SCS_IMPLANTED)
     assert ORDER_RED_FLAG not in [c.rule_id for c in clean]

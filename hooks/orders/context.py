@@ -34,6 +34,8 @@ from hooks.terminology import Coding, Member, Terminology
 from hooks.text import CERVICAL_THORACIC, LUMBAR_SITE, NO_STEROID, STEROID_GIVEN, mentions, names
 from hooks.thresholds import Thresholds
 
+RED_FLAG = "red flag"  # how a red-flag condition's short form begins
+
 FAILED = (Outcome.FAILED, Outcome.SHORT_LIVED, Outcome.PARTIAL, Outcome.PROBABLE_FAILED)
 POSITIVE = (Outcome.SUCCESS, Outcome.RESPONDER, Outcome.RESPONDED_THEN_RECURRED)
 
@@ -415,9 +417,13 @@ class OrderContext:
         start, treated, facts = min(found, key=lambda f: (f[0], f[1]))
         return Course(start, (self.today - start).days, facts, treated)
 
-    def cond(self, c: ConditionFact, what: str) -> Fact:
-        """A condition as a card names it: "<what>: <text> since <onset>", with its reference."""
-        return self.pathway.cond_fact(c, f"{what}: ")
+    def cond(self, c: ConditionFact, what: str, *, short_what: str | None = None) -> Fact:
+        """A condition as a card names it: "<what>: <text> since <onset>", with its reference;
+        ``short_what`` stands for ``what`` in the short form (the card's summary says the rest)."""
+        fact = self.pathway.cond_fact(c, f"{what}: ")
+        if short_what is None or fact.short is None:
+            return fact
+        return replace(fact, short=f"{short_what}: {fact.short.removeprefix(f'{what}: ')}")
 
     def onset_fact(self) -> Fact | None:
         return self.pathway.onset_fact() if self.onset else None
@@ -430,7 +436,11 @@ class OrderContext:
 
         p = self.pathway
         flags: list[RedFlag] = []
-        ces = [self.cond(c, "red flag, cauda equina syndrome") for c in rf.cauda_equina_diagnoses(p)]
+        # the summary names the flag: a short form that says "red flag" and the finding is enough
+        ces = [
+            self.cond(c, "red flag, cauda equina syndrome", short_what=RED_FLAG)
+            for c in rf.cauda_equina_diagnoses(p)
+        ]
         if rf.has_spinal_diagnosis(p):
             ces += [
                 self.cond(c, "red flag, new sphincter or saddle symptom with a lumbar diagnosis")
@@ -463,7 +473,8 @@ class OrderContext:
             ("fracture", rf.fracture_flags(p), "suspected vertebral fracture"),
         ):
             if found:
-                flags.append(RedFlag(kind, label, tuple(self.cond(c, f"red flag, {label}") for c in found)))
+                facts = [self.cond(c, f"red flag, {label}", short_what=RED_FLAG) for c in found]
+                flags.append(RedFlag(kind, label, tuple(facts)))
         worse = rf.worsening_after_procedure(p)
         if worse is not None and not any(f.kind == "infection" for f in flags):
             fact = rf.worsening_facts(p, worse)[0]
