@@ -5,10 +5,15 @@ links, and an earlier episode's injection named as such rather than hidden."""
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import pytest
-from pathway_builders import card_of, cond, conservative, obs, proc, radic, report, run, states
+from flask import Flask
+from pathway_builders import card_of, cond, conservative, context, med, obs, proc, radic, report, run, states
 
 from hooks import conflicts
 from hooks.cards import (
@@ -333,3 +338,206 @@ def test_the_new_wording_names_nothing_internal() -> None:
     ]
     for c in cards:
         assert not FORBIDDEN.search(c.summary + render_detail(c)), c.summary
+
+
+# ---------------------------------------------------------------------------------------------
+# 6. a clinician's review of the rendered cards: what the card shows carries its recommendation
+
+
+PATHWAY_FIXTURES = Path(__file__).resolve().parent.parent / "fhir_fixtures" / "pathway"
+
+
+@pytest.fixture
+def shown(make_app: Callable[..., Flask]) -> Callable[[str], dict[str, dict[str, Any]]]:
+    """The rendered cards of a pathway scenario, by state (the last card of a state wins)."""
+
+    def post(scenario: str) -> dict[str, dict[str, Any]]:
+        expected = json.loads((PATHWAY_FIXTURES / f"{scenario}.expected.json").read_text())
+        app = make_app(settings_overrides={"evaluation_date": expected["evaluation_date"]})
+        body = json.loads((PATHWAY_FIXTURES / expected["fixture"]).read_text())
+        resp = app.test_client().post("/cds-services/radicular-pathway", json=body)
+        assert resp.status_code == 200
+        return {c["source"]["topic"]["code"]: c for c in resp.get_json()["cards"]}
+
+    return post
+
+
+def fact_lines(card: dict[str, Any]) -> list[str]:
+    return [line for line in card["detail"].splitlines() if line.startswith("- ")]
+
+
+def next_line(card: dict[str, Any]) -> str:
+    return next(line for line in card["detail"].splitlines() if line.startswith("**Next:**"))
+
+
+@pytest.mark.parametrize(
+    ("scenario", "benzo"),
+    [("m1_long_term_opioid_with_benzo", "diazepam-1"), ("m1_temazepam_with_opioid", "temazepam-1")],
+)
+def test_an_opioid_with_a_benzodiazepine_says_so_first(
+    shown: Callable[[str], dict[str, dict[str, Any]]], scenario: str, benzo: str
+) -> None:
+    """CDC 2022 recommendation 11: the combination is the summary and the first step, and the
+    benzodiazepine is among the facts shown."""
+    m1 = shown(scenario)["M1"]
+    assert "benzodiazepine" in m1["summary"]
+    assert "benzodiazepine" in next_line(m1) and "recommendation 11" in next_line(m1)
+    assert any(f"MedicationRequest/{benzo}" in f for f in fact_lines(m1)[:3])
+
+
+@pytest.mark.parametrize(
+    ("scenario", "state", "order"),
+    [
+        ("a1_failed_rfa_repeat_pending", "A1", "ServiceRequest/rfa-order-1"),
+        ("f5_rfa_ordered_without_block", "F5", "ServiceRequest/rfa-order-1"),
+        ("f5_facet_pain_esi_pending", "F5", "ServiceRequest/esi-order-1"),
+    ],
+)
+def test_a_pending_order_the_card_warns_about_is_to_be_held(
+    shown: Callable[[str], dict[str, dict[str, Any]]], scenario: str, state: str, order: str
+) -> None:
+    card = shown(scenario)[state]
+    line = next(f for f in fact_lines(card) if order in f)
+    assert "hold" in line
+    assert next_line(card).startswith("**Next:** Hold the pending")
+
+
+def test_f8_says_relief_was_short_lived_not_absent(shown: Callable[[str], dict[str, dict[str, Any]]]) -> None:
+    four = shown("f8_four_esis_in_12_months")["F8"]
+    assert "without ≥ 50 % relief" not in four["detail"] and "short-lived" in four["detail"]
+    two = shown("f8_two_short_lived_esis_nine_weeks_apart")["F8"]
+    assert "without benefit" not in two["summary"] and "short-lived" in two["summary"]
+    assert "without ≥ 50 % relief" not in two["detail"]
+
+
+def test_f8_with_a_working_stimulator_and_no_surgical_target_asks_for_no_surgical_opinion(
+    shown: Callable[[str], dict[str, dict[str, Any]]],
+) -> None:
+    f8 = shown("f8_esi_ordered_despite_working_stimulator")["F8"]
+    assert "surgical opinion" not in f8["summary"] and "timulator" in f8["summary"]
+    assert "hold the ESI order" in f8["summary"]
+    assert any("stimulator" in f for f in fact_lines(f8)[:3])
+    assert "183546007" not in {
+        c["code"] for s in f8.get("suggestions", []) for a in s["actions"]
+        for c in (a.get("resource") or {}).get("code", {}).get("coding", [])
+    }  # fmt: skip
+
+
+def test_nerve_pain_medicines_are_worded_as_the_evidence_conflict(
+    shown: Callable[[str], dict[str, dict[str, Any]]],
+) -> None:
+    """Gabapentinoids: PRECISE 2017 and NICE NG59 found no benefit (never "evidence is mixed"); an
+    antiepileptic card is titled for what it is."""
+    for scenario in ("m2_gabapentin_with_p1", "m2_pregabalin_statement_contained"):
+        m2 = shown(scenario)["M2"]
+        assert "mixed" not in m2["summary"] and "PRECISE 2017 and NICE NG59 found no benefit" in m2["summary"]
+    carba = shown("m2_carbamazepine_only_radiculopathy")["M2"]
+    assert carba["source"]["topic"]["display"] == "Antiepileptic for radicular pain"
+    assert "NICE NG59 advises against antiepileptics" in carba["summary"]
+
+
+def test_f2_summary_and_first_step_recommend_what_the_data_supports(
+    shown: Callable[[str], dict[str, dict[str, Any]]],
+) -> None:
+    blind = shown("f2_blind_injection_only")["F2"]
+    assert blind["summary"].startswith("The only ESI was") and "MRI first" in blind["summary"]
+    assert "MRI" in next_line(blind)
+    discordant = shown("f2_level_discordant")["F2"]
+    recommended = [s["label"] for s in discordant["suggestions"] if s.get("isRecommended")]
+    for label in recommended:  # whatever is recommended, the next step says
+        assert ("nerve root block" in label) == ("nerve root block" in next_line(discordant)), label
+    assert discordant["summary"].endswith("image-guided TFESI at the matching level")
+
+
+def test_p1_without_conservative_care_asks_for_it_before_mri_or_injection(
+    shown: Callable[[str], dict[str, dict[str, Any]]],
+) -> None:
+    p1 = shown("p1_low_dose_aspirin_is_not_analgesic_trial")["P1"]
+    assert "no conservative care documented" in p1["summary"] and "ESI" not in p1["summary"]
+    assert p1["source"]["topic"]["display"] == "Persistent radicular pain, conservative care not documented"
+    assert "conservative care before MRI" in next_line(p1)
+    assert not any(s.get("isRecommended") for s in p1["suggestions"])
+
+
+def test_a_card_s_source_is_the_guideline_behind_its_advice(
+    shown: Callable[[str], dict[str, dict[str, Any]]],
+) -> None:
+    si = shown("f5_si_joint_pain")["F5"]
+    assert si["source"]["label"].endswith("Medicare SI-joint LCD")
+    assert "NICE NG59" not in {link["label"] for link in si.get("links", [])}
+    s4 = card_of(
+        run(
+            radic(days=200),
+            *conservative(190),
+            cond("spon", "spondylolisthesis_instability", "M43.16", onset=180),
+            proc("esi-1", "esi_transforaminal_lumbar", "64483", days=110, level="L4-L5"),
+            outcomes={"Procedure/esi-1": Outcome.FAILED},
+        ),
+        "S4",
+    )
+    assert s4.evidence[0].key == "nass_stenosis"
+
+
+@pytest.mark.parametrize(
+    "scenario",
+    [
+        "a1_failed_rfa_repeat_pending",
+        "f5_si_joint_pain",
+        "l1_neuromodulation_exhausted",
+        "f8_esi_ordered_despite_working_stimulator",
+        "r1_new_urinary_retention",
+    ],
+)
+def test_short_forms_read_as_clinical_words_not_code_displays(
+    shown: Callable[[str], dict[str, dict[str, Any]]], scenario: str
+) -> None:
+    for card in shown(scenario).values():
+        detail = card["detail"]
+        assert not re.search(r"outcome [A-Z]", detail), detail
+        assert "not elsewhere classified" not in detail and "Other intervertebral" not in detail
+
+
+def test_a_drg_trial_is_named_as_one(shown: Callable[[str], dict[str, dict[str, Any]]]) -> None:
+    l1 = shown("l1_neuromodulation_exhausted")["L1"]
+    line = next(f for f in fact_lines(l1) if "drg-trial-1" in f)
+    assert "DRG stimulator trial" in line
+
+
+def test_the_missing_opioid_dose_is_named_not_ordered() -> None:
+    cards = run(
+        radic(days=60),
+        *conservative(50),
+        med("tram", "rx_opioids", start=200, text="Tramadol 50 mg oral tablet"),
+    )
+    m1 = card_of(cards, "M1")
+    assert "the daily opioid dose (needed for MME/day)" in m1.gaps
+    assert not any(g.startswith("state ") for g in m1.gaps)
+
+
+def test_f0_says_the_outcome_is_unrecorded_once_in_the_detail(
+    shown: Callable[[str], dict[str, dict[str, Any]]],
+) -> None:
+    f0 = shown("f0_outcome_unrecorded_one_proxy")["F0"]
+    assert "is not recorded" in f0["summary"]
+    assert "Not recorded" not in f0["detail"]
+    assert "outcome" not in next_line(f0)
+
+
+def test_an_early_onset_is_counted_in_days_as_the_order_cards_count_it() -> None:
+    """"ESI 20 days after onset" beside "(20 days)", not "(2 weeks)"."""
+    fact = context(radic(days=20)).onset_fact()
+    assert "(20 days)" in fact.text and "(20 days)" in (fact.short or "")
+    assert "(6 weeks)" in context(radic(days=45)).onset_fact().text
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("Other intervertebral disc displacement", "Intervertebral disc displacement"),
+        ("Sacroiliitis, not elsewhere classified", "Sacroiliitis"),
+    ],
+)
+def test_a_condition_s_short_form_drops_icd_boilerplate(text: str, said: str) -> None:
+    c = cond("d", "lumbar_disc_displacement_without_radiculopathy", onset=20, text=text)
+    short = context(radic(days=30), c).cond_fact(c).short or ""
+    assert short.startswith(said) and "Other" not in short and "classified" not in short

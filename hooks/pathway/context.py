@@ -172,6 +172,31 @@ def relative_days(text: str) -> int | None:
     return int(m.group(1) or 1) * UNIT_DAYS[m.group(2).lower()]
 
 
+# ICD-10 classification wording that is no clinical name: "Sacroiliitis, not elsewhere classified",
+# "Other intervertebral disc displacement", "Other specified dorsopathies".
+ICD_RESIDUAL = re.compile(r",?\s*\b(?:not elsewhere classified|NEC)\b\.?\s*$", re.IGNORECASE)
+ICD_OTHER = re.compile(r"^other\s+(?:specified\s+)?(?=\S)", re.IGNORECASE)
+
+
+def clinical_name(text: str) -> str:
+    """A coded display as a clinician names it: the ICD "not elsewhere classified" tail and "Other"
+    head dropped ("Sacroiliitis, not elsewhere classified" → "Sacroiliitis", "Other intervertebral
+    disc displacement" → "Intervertebral disc displacement"); unchanged when nothing would be left."""
+    name = ICD_OTHER.sub("", ICD_RESIDUAL.sub("", text.strip())).strip()
+    if not name:
+        return text
+    return name[0].upper() + name[1:]
+
+
+def onset_age(days: int, early_days: int) -> str:
+    """How long ago the symptoms began. Within the conservative-care period in days, as the cards
+    that time an early order say it ("ESI 20 days after onset" beside "(20 days)", not "(2 weeks)");
+    later in the unit that fits (``span``)."""
+    if days < early_days:
+        return f"{days} day{'' if days == 1 else 's'}"
+    return span(days, exact=False)
+
+
 def _first_date(*ds: date | None) -> date | None:
     for d in ds:
         if d is not None:
@@ -449,7 +474,7 @@ class PathwayContext:
             first = c.notes[0].strip()
             note = f" ({first[:157]}…)" if len(first) > 160 else f" ({first})"
         since = f" since {c.onset_text or c.onset.isoformat()}" if c.onset else ""
-        brief = f"{prefix}{short_name(c.text)}{since}"
+        brief = f"{prefix}{short_name(clinical_name(c.text))}{since}"
         return Fact(f"{prefix}{self.cond_label(c)}{note}", c.ref, short=brief)
 
     def proc_fact(self, p: ProcedureFact, suffix: str = "", *, short: str | None = None) -> Fact:
@@ -467,14 +492,15 @@ class PathwayContext:
     def obs_fact(self, o: ObservationFact, prefix: str = "") -> Fact:
         return Fact(f"{prefix}{self.obs_label(o)}", o.ref)
 
-    def order_fact(self, s: ServiceRequestFact, prefix: str = "") -> Fact:
+    def order_fact(self, s: ServiceRequestFact, prefix: str = "", *, short_prefix: str = "") -> Fact:
         """The order, its status and date. The short form says what was ordered and when ("Repeat
         facet RFA L4-L5 ordered 2026-10-28"), and the status only when the order is no longer live;
-        what the card makes of the order is its next step."""
+        ``short_prefix`` keeps in it what the card makes of the order ("hold: "), which its next step
+        says in full."""
         when = f" ({s.authored.isoformat()})" if s.authored else ""
         status = "" if s.status in PENDING_ORDER_STATUSES else f" ({s.status})"
         dated = f" {s.authored.isoformat()}" if s.authored else ""
-        brief = f"{short_name(s.text)} ordered{dated}{status}"
+        brief = f"{short_prefix}{short_name(s.text)} ordered{dated}{status}"
         return Fact(f"{prefix}{s.text}, status {s.status}{when}", s.ref, short=brief)
 
     def med_fact(self, m: MedicationFact, prefix: str = "") -> Fact:
@@ -694,7 +720,7 @@ class PathwayContext:
                 )
             return Fact("symptom onset not recorded on any radicular Condition")
         d = self.symptom_days
-        ago = f" ({span(d, exact=False)})" if d is not None else ""
+        ago = f" ({onset_age(d, self.t.conservative_care_days)})" if d is not None else ""
         basis = "onset" if c.onset else "recorded date (no onset given)"
         when = (_first_date(c.onset, c.recorded) or date.min).isoformat()
         return Fact(

@@ -31,6 +31,7 @@ from hooks.text import (
     BLOCK,
     CERVICAL_THORACIC,
     DIAGNOSTIC_INJECTION,
+    DRG,
     EPIDURAL_INJECTION,
     FACET_OR_SI,
     LUMBAR_SITE,
@@ -277,7 +278,10 @@ def name_procedure(procedure: ProcedureFact, modality: Modality, terminology: Te
         else:
             name = procedure.text or "ablation"
     else:
-        name = "SCS trial"
+        words = " ".join(
+            [procedure.text, *procedure.notes, *procedure.focal_devices, *(c.display or "" for c in codings)]
+        )
+        name = "DRG stimulator trial" if DRG.search(words) else "SCS trial"
     where = " ".join(x for x in (procedure.laterality, procedure.level) if x)
     return f"{name}{' ' + where if where else ''}"
 
@@ -661,7 +665,10 @@ def _by_explicit_outcome(case: _Case, s: _Scores) -> Assessment | None:
     if explicit is None:
         return None
     recorded = case.procedure.outcome_text or explicit.value.replace("_", " ")
-    lead = case.lead(f"outcome recorded as {recorded}", f"outcome {recorded}")
+    # a code's display ("Unsuccessful") read as words, not as a heading
+    if recorded[:1].isupper() and not recorded[1:2].isupper():
+        recorded = recorded[0].lower() + recorded[1:]
+    lead = case.lead(f"outcome recorded as {recorded}", f"outcome: {recorded}")
     if explicit is Outcome.SUCCESS and case.modality in (Modality.ESI, Modality.RFA):
         return _durability_of(case, s, Outcome.SUCCESS, "explicit outcome", lead)
     return Assessment(case.procedure, case.modality, explicit, "explicit outcome", facts=(lead,))

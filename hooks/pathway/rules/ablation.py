@@ -10,7 +10,7 @@ from hooks.cards import CardDraft
 from hooks.facts import ProcedureFact
 from hooks.pathway.context import PathwayContext
 from hooks.pathway.failure import Assessment, Modality, Outcome
-from hooks.pathway.rules.common import NEUROPATHIC_AGENTS, RFA_SCOPE, TOPIC_ABLATION, Rule
+from hooks.pathway.rules.common import HOLD, NEUROPATHIC_AGENTS, RFA_SCOPE, TOPIC_ABLATION, Rule
 from hooks.rule import INFO_OR_WARNING
 from hooks.text import levels_in
 from hooks.thresholds import pct, span, window
@@ -88,7 +88,7 @@ def a1_failed_ablation(ctx: PathwayContext, a: Assessment) -> CardDraft:
     failure = ctx.failure_facts(a)
     why = [
         *failure[:1],
-        *(ctx.order_fact(s, "pending repeat ablation — hold it: ") for s in pending),
+        *(ctx.order_fact(s, "pending repeat ablation — hold it: ", short_prefix=HOLD) for s in pending),
         *failure[1:],
     ]
     if repeat is not None:
@@ -111,6 +111,12 @@ def a1_failed_ablation(ctx: PathwayContext, a: Assessment) -> CardDraft:
         "Re-evaluate why it failed (wrong target, incomplete lesion, different pain generator): updated "
         "MRI/CT and a repeat diagnostic block to confirm the pathway (ASRA 2020).",
     ]
+    if pending:
+        steps.insert(
+            0,
+            "Hold the pending repeat ablation order: re-evaluate why the ablation failed first, with a "
+            "repeat diagnostic block (ASRA 2020).",
+        )
     if ctx.gate_open:
         steps.append("With radicular pain: an image-guided ESI or a targeted nerve-root injection.")
         suggestions.append(

@@ -18,6 +18,9 @@ TOPIC_NEUROPATHIC = "radicular-neuropathic-agents"
 TOPIC_ORAL_STEROIDS = "radicular-oral-steroids"
 TOPIC_PSYCHOSOCIAL = "radicular-psychosocial"
 
+# The short form of a pending order a card says to hold (its next step says why).
+HOLD = "hold pending order: "
+
 # Where public sources disagree (shared with the order checks).
 from hooks.conflicts import (  # noqa: E402
     DISCOGRAPHY,
@@ -45,6 +48,7 @@ __all__ = [
     "ESI_STENOSIS",
     "ESI_TIMING",
     "FUSION",
+    "HOLD",
     "NEUROPATHIC_AGENTS",
     "OPIOIDS",
     "ORAL_STEROIDS",

@@ -18,8 +18,9 @@ from hooks.pathway.context import (
     PathwayContext,
 )
 from hooks.pathway.failure import Assessment, Outcome
-from hooks.pathway.rules.common import TOPIC_PATHWAY, Rule, count
+from hooks.pathway.rules.common import HOLD, TOPIC_PATHWAY, Rule, count
 from hooks.rule import WARNING
+from hooks.text import COMPRESSION, affirmed
 from hooks.thresholds import pct, span, window
 
 F0 = Rule(
@@ -84,7 +85,9 @@ def scores_once(facts: list[Fact]) -> list[Fact]:
 
 
 def pending_esi_orders(ctx: PathwayContext) -> tuple[Fact, ...]:
-    return tuple(ctx.order_fact(s, "pending ESI order: ") for s in ctx.pending(*ESI_ORDER_SETS))
+    return tuple(
+        ctx.order_fact(s, "pending ESI order: ", short_prefix=HOLD) for s in ctx.pending(*ESI_ORDER_SETS)
+    )
 
 
 def _esi_when(a: Assessment) -> str:
@@ -145,11 +148,12 @@ def f0_outcome_unrecorded(ctx: PathwayContext, a: Assessment) -> CardDraft:
         summary=f"Outcome of the ESI on {_esi_when(a)} is not recorded: record pain (NRS) and ODI before "
         "next steps",
         why=[*ctx.failure_facts(a), *a.proxies],
-        gaps=list(a.gaps)
-        or [f"record the outcome of the ESI on {_esi_when(a)} (leg-pain NRS and ODI, % relief)"],
+        # the summary and the next step ask for this injection's outcome (what ``a.gaps`` names):
+        # a "Not recorded" line would say it a third time; unread data still shows (``needs``)
+        gaps=[],
         next_steps=[
-            f"Record the outcome of the ESI on {_esi_when(a)}: leg-pain NRS and ODI now, and the best relief "
-            f"in the {window(ctx.t.esi_window_start_days, ctx.t.esi_window_end_days)} after it.",
+            "Record leg-pain NRS and ODI now, and the best relief in the "
+            f"{window(ctx.t.esi_window_start_days, ctx.t.esi_window_end_days)} after the injection.",
             f"Then: ≥ {pct(ctx.t.responder_relief_pct)} sustained relief → a repeat is reasonable; less → "
             "re-evaluation (the card will "
             "update).",
@@ -263,6 +267,13 @@ def f2_inadequate_trial(ctx: PathwayContext, discordant: tuple[ProcedureFact, ..
         why += [ctx.proc_fact(p, " — coded without image guidance (blind)") for p in ctx.blind_esis]
         reason = "without image guidance"
     has_mri = bool(ctx.mri_studies)
+    injections = discordant or ctx.blind_esis
+    so_far = "The only ESI was" if len(injections) == 1 else "The ESIs so far were all"
+    # the level is known when the imaging reports a compressive lesion (at whatever level the
+    # injections went); otherwise a
+    # diagnostic nerve root block settles it before another injection
+    report = ctx.latest_report
+    level_known = report is not None and bool(affirmed(COMPRESSION, report.conclusion))
     suggestions = []
     steps = []
     if not has_mri:
@@ -276,27 +287,37 @@ def f2_inadequate_trial(ctx: PathwayContext, discordant: tuple[ProcedureFact, ..
                 recommended=True,
             )
         )
-    steps.append(
-        ("Then an" if steps else "An")
-        + " image-guided (fluoroscopic/CT) transforaminal ESI at the level concordant with the "
+        plan = "MRI first, then an image-guided ESI at the level it shows"
+    elif discordant and not level_known:
+        plan = "a diagnostic nerve root block to settle the level"
+    else:
+        plan = "an image-guided TFESI at the matching level"
+    tfesi = (
+        " image-guided (fluoroscopic/CT) transforaminal ESI at the level concordant with the "
         "imaging and the clinical picture."
     )
+    if discordant and has_mri and not level_known:
+        steps.append(
+            "A diagnostic selective nerve root block to settle the level, then an" + tfesi
+        )
+    else:
+        steps.append(("Then an" if steps else "An") + tfesi)
     if discordant:
-        steps.append("A diagnostic selective nerve root block can settle the level if it is in doubt.")
+        if level_known or not has_mri:
+            steps.append("A diagnostic selective nerve root block can settle the level if it is in doubt.")
         suggestions.append(
             sx.suggest(
                 sx.DIAGNOSTIC_SNRB,
                 ctx.term,
                 patient_id=ctx.patient_id,
                 reasons=ctx.reason_refs,
-                recommended=has_mri,
+                recommended=has_mri and not level_known,
             )
         )
     return F2.card(
         ctx,
         indicator="warning",
-        summary=f"ESIs so far were {reason}: not an adequate trial; use an image-guided ESI at the "
-        "concordant level",
+        summary=f"{so_far} {reason}: not an adequate trial; {plan}",
         why=why,
         gaps=[]
         if has_mri
@@ -312,18 +333,44 @@ def f2_inadequate_trial(ctx: PathwayContext, discordant: tuple[ProcedureFact, ..
     )
 
 
+def working_stimulator(ctx: PathwayContext) -> ProcedureFact | None:
+    """A permanent stimulator implanted after the last injection and not losing effect (N3 silent)."""
+    from hooks.pathway.rules.neuromodulation import losing_effect  # neuromodulation imports this module
+
+    last = ctx.esis[-1].performed if ctx.esis else None
+    later = [
+        p for p in ctx.scs_permanent
+        if p.performed is not None and (last is None or p.performed >= last)
+    ]  # fmt: skip
+    if not later or losing_effect(ctx) is not None:
+        return None
+    return later[-1]
+
+
 def f8_repeated_without_benefit(ctx: PathwayContext) -> CardDraft:
     """F8 — ESIs repeated without benefit, or frequency exceeded.
 
     When: ≥ 4 lumbar ESI sessions in 12 months, or ≥ 2 consecutive image-guided ESIs with < 50 % relief.
     Then: warning — stop injecting; diagnostic re-evaluation (F4), surgical opinion, multidisciplinary
-      care. A pending ESI order is named (the order-sign service intercepts it).
+      care. A pending ESI order is named (the order-sign service intercepts it). Relief that wore off
+      is said as short-lived, not as none; a surgeon's "no surgical target" note replaces the surgical
+      opinion, and a working stimulator implanted after the injections is named.
     Evidence: CMS ESI LCDs (≤ 4 sessions per region per 12 months; repeat only after ≥ 50 % sustained
       relief); NICE NG59.
     """
     n = sessions_in_last_year(ctx)
     run = consecutive_failures(ctx)
-    without = f"{len(run)} consecutive without ≥ {pct(ctx.t.responder_relief_pct)} relief"
+    # what the injections did, as their assessments say: relief that wore off is not "no relief"
+    short_lived = [a for a in run if a.outcome is Outcome.SHORT_LIVED]
+    if run and len(short_lived) == len(run):
+        without, benefit = "with short-lived relief only", "with short-lived relief only"
+    elif short_lived:
+        without = f"without lasting ≥ {pct(ctx.t.responder_relief_pct)} relief"
+        benefit = "without lasting benefit"
+    else:
+        without = f"without ≥ {pct(ctx.t.responder_relief_pct)} relief"
+        benefit = "without benefit"
+    without = f"{len(run)} consecutive {without}"
     why: list[Fact] = []
     if frequency_exceeded(ctx):
         within = ctx.esis_in_frequency_window
@@ -336,19 +383,67 @@ def f8_repeated_without_benefit(ctx: PathwayContext) -> CardDraft:
         why.append(Fact(f"{without}; {count(n, 'lumbar ESI session')} in the last {year(ctx)}"))
     why += scores_once([f for a in run for f in ctx.failure_facts(a)[1:]])
     pending = pending_esi_orders(ctx)
-    summary = (
-        f"{n} ESIs in {year(ctx)}: frequency limit reached; stop injecting and re-evaluate the diagnosis"
-        if frequency_exceeded(ctx)
-        else f"{len(run)} consecutive ESIs without benefit: stop injecting; re-evaluate and get a surgical "
-        "opinion"
-    )
+    no_target = ctx.no_surgical_target_notes[:1]
+    stimulator = working_stimulator(ctx)
+    hold = "hold the ESI order" if pending else "stop injecting"
+    if frequency_exceeded(ctx):
+        summary = (
+            f"{n} ESIs in {year(ctx)}: frequency limit reached; stop injecting and re-evaluate the diagnosis"
+        )
+    elif stimulator is not None:
+        summary = (
+            f"Stimulator in place after {len(run)} ESIs {benefit}: {hold}; review the stimulator and any "
+            "new pain instead"
+        )
+    elif no_target:
+        summary = (
+            f"{len(run)} consecutive ESIs {benefit}, no surgical target: {hold}; multidisciplinary care"
+        )
+    else:
+        summary = (
+            f"{len(run)} consecutive ESIs {benefit}: {hold}; re-evaluate and get a surgical opinion"
+        )
+    context: list[Fact] = []
+    if stimulator is not None:
+        when = stimulator.performed.isoformat() if stimulator.performed else "an unrecorded date"
+        context.append(
+            Fact(
+                f"{stimulator.text}: permanent stimulator implanted {when}, after the injections, not "
+                "losing effect",
+                stimulator.ref,
+                short=f"stimulator implanted {when}, still helping",
+            )
+        )
+    context += no_target
+    steps = [
+        "Stop further epidural injections" + (" — hold the pending ESI order." if pending else "."),
+        "Diagnostic re-evaluation: review the imaging for a concordant lesion; EMG/NCS; consider other "
+        "pain generators.",
+    ]
+    if stimulator is not None:
+        steps.insert(
+            1,
+            "If the pain has changed, have the stimulator checked (programming, lead position) before "
+            "any other procedure.",
+        )
+    if no_target:
+        steps.append("Spine surgery found no surgical target: no surgical referral is needed again.")
+    else:
+        steps.append("Surgical opinion if there is a concordant compressive lesion (NASS 2014).")
+    steps.append("Multidisciplinary care with CBT (NICE NG59).")
     suggestions = [
-        sx.suggest(
-            sx.SPINE_SURGERY_REFERRAL,
-            ctx.term,
-            patient_id=ctx.patient_id,
-            reasons=ctx.reason_refs,
-            recommended=not ctx.surgically_referred,
+        *(
+            []
+            if no_target
+            else [
+                sx.suggest(
+                    sx.SPINE_SURGERY_REFERRAL,
+                    ctx.term,
+                    patient_id=ctx.patient_id,
+                    reasons=ctx.reason_refs,
+                    recommended=not ctx.surgically_referred,
+                )
+            ]
         ),
         sx.suggest(sx.EMG_NCS, ctx.term, patient_id=ctx.patient_id, reasons=ctx.reason_refs),
         sx.suggest(sx.CBT_REFERRAL, ctx.term, patient_id=ctx.patient_id, reasons=ctx.reason_refs),
@@ -357,14 +452,10 @@ def f8_repeated_without_benefit(ctx: PathwayContext) -> CardDraft:
         ctx,
         indicator="warning",
         summary=summary[:139],
-        why=[*why[:1], *pending, *why[1:]],  # a pending ESI order is named with the first deciding fact
-        next_steps=[
-            "Stop further epidural injections" + (" — hold the pending ESI order." if pending else "."),
-            "Diagnostic re-evaluation: review the imaging for a concordant lesion; EMG/NCS; consider other "
-            "pain generators.",
-            "Surgical opinion if there is a concordant compressive lesion (NASS 2014).",
-            "Multidisciplinary care with CBT (NICE NG59).",
-        ],
+        # a pending ESI order, then a working stimulator or a surgeon's "no target", with the first
+        # deciding fact: what the summary rests on is among the facts the card shows
+        why=[*why[:1], *pending, *context, *why[1:]],
+        next_steps=steps,
         avoid=["Another epidural steroid injection.", "Escalating opioids."],
         suggestions=suggestions,
         selection_behavior="any",

@@ -7,6 +7,7 @@ corticosteroids for sciatica. These cards never suggest starting any of these dr
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, timedelta
 
 from hooks import suggestions as sx
@@ -39,6 +40,7 @@ M2 = Rule(
     "M2", "Gabapentinoid, TCA or SNRI for radicular pain", TOPIC_NEUROPATHIC,
     ("nice_ng59", "precise_2017", "khoromi_2007"),
 )
+M2_ANTIEPILEPTIC_TITLE = "Antiepileptic for radicular pain"
 M3 = Rule("M3", "Oral corticosteroids for sciatica", TOPIC_ORAL_STEROIDS, ("nice_ng59",))
 
 # Medication runs closer together than this count as one continuous course.
@@ -182,11 +184,18 @@ def m1_long_term_opioids(ctx: PathwayContext) -> CardDraft | None:
     if mme is not None:
         why.append(Fact(f"{mme:.0f} MME/day (CDC 2022 conversion factors)"))
     why += [ctx.med_fact(m) for m in active[1:]]
-    gaps = [] if mme is not None or not active else ["state the daily opioid dose to calculate MME/day"]
+    gaps = [] if mme is not None or not active else ["the daily opioid dose (needed for MME/day)"]
     steps = [
         "Reassess benefit (pain and function) against harm with the patient (CDC 2022).",
         "If benefit does not outweigh harm, taper gradually — do not stop abruptly.",
     ]
+    if benzos:
+        # CDC 2022 recommendation 11: the combination is the card's first point, not a late step
+        steps.insert(
+            0,
+            "Avoid the opioid + benzodiazepine combination (CDC 2022 recommendation 11): plan a gradual "
+            "taper, usually of the benzodiazepine, and reassess the opioid's benefit and harm.",
+        )
     if not naloxone:
         steps.append(
             "Offer naloxone"
@@ -196,8 +205,6 @@ def m1_long_term_opioids(ctx: PathwayContext) -> CardDraft | None:
                 else "."
             )
         )
-    if benzos:
-        steps.append("Avoid opioid + benzodiazepine co-prescription; plan to taper the benzodiazepine.")
     if oud:
         steps.append("Opioid use disorder on record: offer or arrange its treatment (CDC 2022 rec. 12).")
     suggestions = []
@@ -212,7 +219,10 @@ def m1_long_term_opioids(ctx: PathwayContext) -> CardDraft | None:
         indicator="warning",
         suggestions=suggestions,
         summary=(
-            "Long-term opioids for radicular pain: reassess benefit and harm, taper if no benefit, "
+            "Opioid with a benzodiazepine: avoid the combination (CDC 2022), taper the benzodiazepine, "
+            "reassess the opioid, offer naloxone"
+            if benzos
+            else "Long-term opioids for radicular pain: reassess benefit and harm, taper if no benefit, "
             "offer naloxone"
             if long_term or markers or oud
             else "High-risk opioid prescribing for radicular pain: reassess, avoid escalation, offer naloxone"
@@ -298,12 +308,22 @@ def m2_neuropathic_agents(ctx: PathwayContext) -> CardDraft | None:
     contested = any(
         ctx.matches(vs, (*m.codings, *m.ingredient_codings)) for m in meds for vs in CONTESTED_SETS
     )
-    # gabapentinoids and antidepressants have sources for and against; other antiepileptics none for
-    verdict = "evidence is mixed" if contested else "NICE NG59 advises against antiepileptics"
-    return M2.card(
+    # worded as the evidence conflict is (hooks.conflicts.NEUROPATHIC_AGENTS): NICE NG59 says do not
+    # offer gabapentinoids or other antiepileptics for sciatica and PRECISE 2017 found pregabalin no
+    # better than placebo; for the antidepressants no trial shows benefit in sciatica
+    verdict = (
+        "PRECISE 2017 and NICE NG59 found no benefit"
+        if gaba
+        else "benefit unproven"
+        if contested
+        else "NICE NG59 advises against antiepileptics"
+    )
+    if len(names) > 45:  # the drug names give way before the verdict and the next step
+        names = names[:44].rsplit(" ", 1)[0] + "…"
+    draft = M2.card(
         ctx,
         indicator="info",
-        summary=f"{names[:60]} for sciatica: {verdict}; reassess benefit, taper if no "
+        summary=f"{names} for sciatica: {verdict}; reassess, taper if no "
         f"{pct(ctx.t.partial_relief_pct)} gain",
         why=why,
         gaps=gaps,
@@ -312,6 +332,8 @@ def m2_neuropathic_agents(ctx: PathwayContext) -> CardDraft | None:
         conflicts=[NEUROPATHIC_AGENTS],
         needs=("medicationRequests", "medicationStatements", "observations"),
     )
+    # an antiepileptic other than a gabapentinoid is named for what it is, not as a contested class
+    return draft if contested else replace(draft, title=M2_ANTIEPILEPTIC_TITLE)
 
 
 def is_oral(m: MedicationFact, ctx: PathwayContext | None = None) -> bool:

@@ -14,7 +14,14 @@ from hooks.cards import CardDraft, Fact
 from hooks.facts import ObservationFact, ProcedureFact
 from hooks.pathway.context import FAILED_OUTCOMES, PathwayContext
 from hooks.pathway.failure import Assessment, Modality, like_baseline, pain_before
-from hooks.pathway.rules.common import NEUROPATHIC_AGENTS, OPIOIDS, SCS_SELECTION, TOPIC_NEUROMODULATION, Rule
+from hooks.pathway.rules.common import (
+    HOLD,
+    NEUROPATHIC_AGENTS,
+    OPIOIDS,
+    SCS_SELECTION,
+    TOPIC_NEUROMODULATION,
+    Rule,
+)
 from hooks.pathway.rules.refractory import has_concordant_lesion
 from hooks.rule import INFO_OR_WARNING, WARNING
 from hooks.thresholds import pct
@@ -138,7 +145,7 @@ def n2_trial_failed(ctx: PathwayContext, a: Assessment) -> CardDraft:
         "a permanent system",
         why=[
             *ctx.failure_facts(a),
-            *(ctx.order_fact(s, "pending implant order — hold it: ") for s in pending),
+            *(ctx.order_fact(s, "pending implant order — hold it: ", short_prefix=HOLD) for s in pending),
         ],
         gaps=list(a.gaps),
         next_steps=[

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from hooks import suggestions as sx
@@ -107,6 +108,32 @@ def _imaging_gap(ctx: PathwayContext) -> str | None:
     return f"a lesion concordant with the symptoms on the {mri.short_label}"
 
 
+def _care_words(ctx: PathwayContext) -> str:
+    """How much conservative care the record shows, when it is short of the full period."""
+    days = ctx.conservative_care_days
+    if not days:
+        return "no conservative care documented"
+    return f"only {span(days, exact=False)} of conservative care documented"
+
+
+def _care_step(ctx: PathwayContext) -> str:
+    """P1's first step while the conservative-care period is not documented (ACR 2021 variant 3 and
+    NASS 2014 place imaging and injection after it)."""
+    weeks = span(ctx.t.conservative_care_days)
+    if ctx.conservative_care_days:
+        return (
+            f"Complete {weeks} of conservative care (physiotherapy, NSAID/analgesic) before MRI or an "
+            "injection, or record the care given elsewhere (ACR 2021 variant 3)."
+        )
+    return (
+        f"Ask whether physiotherapy or an NSAID/analgesic was tried; if not, give {weeks} of conservative "
+        "care before MRI or an injection (ACR 2021 variant 3)."
+    )
+
+
+P1_NO_CARE_TITLE = "Persistent radicular pain, conservative care not documented"
+
+
 def _summary(ctx: PathwayContext) -> str:
     """P1's one line: MRI if none is on file (ACR variant 3), else the next step from the MRI on file."""
     weeks = span(ctx.t.conservative_care_days)
@@ -118,6 +145,11 @@ def _summary(ctx: PathwayContext) -> str:
         return (
             f"Radicular pain over {weeks}: the 12-month limit of lumbar ESI sessions is reached; "
             "continue conservative care, specialist review"
+        )
+    if not ctx.conservative_care_complete:
+        return (
+            f"Radicular pain over {weeks}, {_care_words(ctx)}: confirm or "
+            f"{'complete' if ctx.conservative_care_days else 'start'} it before MRI or an injection"
         )
     if mri is None:
         return (
@@ -175,9 +207,16 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
         f"Refer to a spine specialist no later than {span(ctx.t.chronic_days)} after onset.",
         "Continue active physiotherapy (neurodynamic mobilisation, motor-control exercise).",
     ]
+    no_care = not ctx.conservative_care_complete and not claudication(ctx)
     limit = _session_limit_step(ctx)
     if limit:
         steps = [limit, *(s for s in steps if s != limit)]  # what stops the usual next step comes first
+    elif no_care:
+        steps.insert(0, _care_step(ctx))
+        # the step asks for the care: the "Not recorded" line would say it a third time
+        gaps = [g for g in gaps if "of conservative care" not in g]
+        # MRI waits for the conservative-care period: offered, not recommended
+        suggestions = [replace(s, is_recommended=False) for s in suggestions]
     if not ctx.referred:
         suggestions.append(
             sx.suggest(
@@ -188,7 +227,7 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
                 recommended=has_mri,
             )
         )
-    return P1.card(
+    draft = P1.card(
         ctx,
         indicator="info",
         summary=_summary(ctx),
@@ -211,6 +250,7 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
         selection_behavior="any",
         needs=("procedures", "medicationRequests", "medicationStatements", "diagnosticReports"),
     )
+    return replace(draft, title=P1_NO_CARE_TITLE) if no_care and not limit else draft
 
 
 def p2_not_referred(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> CardDraft:

@@ -39,7 +39,7 @@ S3 = Rule(
 )
 S4 = Rule(
     "S4", "Spondylolisthesis or instability with refractory radicular pain", TOPIC_PATHWAY,
-    ("nass_ldh", "nass_stenosis", "nice_ng59"), indicators=INFO_OR_WARNING,
+    ("nass_stenosis", "nass_ldh", "nice_ng59"), indicators=INFO_OR_WARNING,
 )
 
 

@@ -20,6 +20,7 @@ from hooks.pathway.rules.common import (
     DISCOGRAPHY,
     ESI_STENOSIS,
     FUSION,
+    HOLD,
     NEUROPATHIC_AGENTS,
     OPIOIDS,
     RFA_SCOPE,
@@ -43,9 +44,10 @@ F5 = Rule(
     ("asra_facet_2020", "nice_ng59", "cms_facet_lcd"), indicators=INFO_OR_WARNING,
 )
 # F5 when the generator is the SI joint alone: the same state, resting on the SI-joint coverage policy
-# (its ≥ 75 % diagnostic-block threshold; SI-joint RFA not covered) instead of the facet sources.
+# (its ≥ 75 % diagnostic-block threshold; SI-joint RFA not covered) instead of the facet sources; not
+# on NICE NG59, which advises against spinal injections for low back pain.
 F5_SI = Rule(
-    "F5", F5.title, TOPIC_PATHWAY, ("nice_ng59", "cms_si_lcd"), indicators=INFO_OR_WARNING,
+    "F5", F5.title, TOPIC_PATHWAY, ("cms_si_lcd",), indicators=INFO_OR_WARNING,
 )
 F6 = Rule(
     "F6", "Failed ESI, lumbar stenosis with neurogenic claudication", TOPIC_PATHWAY,
@@ -349,8 +351,9 @@ def f5_facet_or_si(ctx: PathwayContext) -> CardDraft:
       SI-joint pain; RFA only after a positive diagnostic block. Warning if an ESI or RFA order is
       pending, else info.
     Evidence: facet — NICE NG59 (RFA only after a positive diagnostic block), ASRA-led facet consensus
-      2020, CMS facet LCDs; SI joint alone — NICE NG59 and the CMS SI-joint LCD (L39455: positive block
-      ≥ 75 % relief; SI-joint RFA not covered).
+      2020, CMS facet LCDs; SI joint alone — the CMS SI-joint LCD (L39455: positive block ≥ 75 %
+      relief; SI-joint RFA not covered), not NICE NG59, which advises against spinal injections for
+      low back pain.
     """
     gens = facet_or_si_generators(ctx)
     facet = ctx.conditions("facet_mediated_pain")
@@ -398,6 +401,16 @@ def f5_facet_or_si(ctx: PathwayContext) -> CardDraft:
             "SI-joint radiofrequency ablation only after a positive diagnostic block; some Medicare LCDs do "
             "not cover it.",
         ]
+    if pending:
+        kinds = [
+            "RFA" if ctx.matches("facet_rfa_or_si_rfa", o.codings) else "ESI" for o in pending
+        ]
+        held = " and ".join(dict.fromkeys(kinds))
+        steps[0] = (
+            f"Hold the pending {held} order{'s' if len(pending) > 1 else ''}: "
+            + steps[0][0].lower()
+            + steps[0][1:]
+        )
     rule = F5 if facet else F5_SI
     return rule.card(
         ctx,
@@ -410,7 +423,7 @@ def f5_facet_or_si(ctx: PathwayContext) -> CardDraft:
         why=[
             *(ctx.cond_fact(c, "pain generator: ") for c in gens[:1]),
             *_failure_why(ctx)[:1],
-            *(ctx.order_fact(s, "pending order: ") for s in pending),
+            *(ctx.order_fact(s, "pending order: ", short_prefix=HOLD) for s in pending),
             *(ctx.cond_fact(c, "pain generator: ") for c in gens[1:]),
             *_failure_why(ctx),
         ],
