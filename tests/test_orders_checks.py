@@ -116,8 +116,9 @@ def test_routine_mri_in_cauda_equina_becomes_an_emergency_study(hook: str) -> No
     c = one(cards, "order.mri-ces-emergency")
     assert c.indicator == "critical"
     assert_well_formed(c, "ServiceRequest/mri1")
-    ((kind, _, res),) = actions(c)
+    (kind, _, res), (referral, _, created) = actions(c)
     assert kind == "update" and res is not None and res["priority"] == "stat" and codes(res) == ["72148"]
+    assert referral == "create" and created is not None and created["priority"] == "stat"
     stat = run(hook, [sr("mri1", "72148", priority="stat")], cond("ces", "G83.4", 1))
     assert stat == []
 

@@ -654,3 +654,172 @@ def test_a_withdrawn_draft_order_is_not_judged(status: str, judged: bool) -> Non
     """Draft and active orders are judged alike; one sent back revoked or entered in error is not."""
     order = sr("a", "64483", "TFESI L5-S1", status=status)
     assert (RED_FLAG in rules(run("order-sign", [order], RAD, CES))) is judged
+
+
+# --------------------------------------------------------------------- facts shown whole, not cut
+DOWN = "FHIR server answered 500"
+MEDS_UNREAD = {"medicationRequests": DOWN, "medicationStatements": DOWN}
+PROCS_UNREAD = {"procedures": "FHIR server answered 503", "serviceRequests": "timed out"}
+SCS_ORDER = sr("x", "63685", "SCS permanent IPG")
+LOCAL_ESI = sr(
+    "e", "LOCAL-1", "CT-guided transforaminal epidural steroid injection L5-S1", system="urn:local"
+)
+TEXT_ESI = text_only("e", "Lumbar transforaminal epidural steroid injection L5-S1 left")
+TEXT_PUMP = text_only("p", "Replacement of programmable intrathecal pump (battery end of life)")
+TWO_FLAGS = (RED_FLAGS["cauda equina"], RED_FLAGS["osteomyelitis"])
+# (draft order, history, unread prefetch keys): data that could not be read, a pump replacement held
+# for two red flags, a stimulator ordered after the old system was removed, orders read from words
+UNCUT: dict[str, tuple[dict[str, Any], tuple[Any, ...], dict[str, str]]] = {
+    "benzodiazepine, medications unread": (mr("dzp", "3322", "diazepam", dose=5, per=2), (RAD,), MEDS_UNREAD),
+    "ESI, medications and observations unread": (
+        sr("esi", "64483", "TFESI L5-S1 left"),
+        (RAD,),
+        {**MEDS_UNREAD, "observations": "timed out"},
+    ),
+    "stimulator, medications unread": (SCS_ORDER, (RAD,), MEDS_UNREAD),
+    "pump replacement, two red flags": (PUMP_REPLACEMENT, (RAD, *TWO_FLAGS, PUMP_IMPLANTED), {}),
+    "pump replacement, medications unread": (PUMP_REPLACEMENT, (RAD,), MEDS_UNREAD),
+    "pump, procedures unread": (PUMP_REPLACEMENT, (RAD,), PROCS_UNREAD),
+    "stimulator after removal": (SCS_ORDER, (RAD, PSYCH, OLD_TRIAL, OLD_SYSTEM, *EXPLANT), {}),
+    "stimulator after removal, procedures unread": (
+        SCS_ORDER,
+        (RAD, PSYCH, OLD_TRIAL, OLD_SYSTEM, *EXPLANT),
+        PROCS_UNREAD,
+    ),
+    "local code ESI": (LOCAL_ESI, (RAD,), {}),
+    "local code ESI, observations unread": (LOCAL_ESI, (RAD,), {"observations": "timed out"}),
+    "text-only ESI, medications unread": (TEXT_ESI, (RAD,), MEDS_UNREAD),
+    "text-only ESI, guidance unstated, medications unread": (
+        text_only("e", "Lumbar epidural steroid injection"),
+        (RAD,),
+        MEDS_UNREAD,
+    ),
+    "text-only pump replacement, infection": (TEXT_PUMP, (RAD, RED_FLAGS["osteomyelitis"]), {}),
+}
+
+
+@pytest.mark.parametrize("scenario", sorted(UNCUT))
+def test_order_card_facts_are_shown_whole_not_cut(scenario: str) -> None:
+    """Each fact on the card is whole: its short form says what decides ("medicationRequests could not
+    be read", "code not recognised: LOCAL-1", the pump replacement at battery end of life), never half
+    a sentence with " … " in its middle."""
+    order, facts, unread = UNCUT[scenario]
+    for hook in HOOKS:
+        cards = evaluate_orders(inp(hook, [order], history(*facts, unavailable=unread)))
+        assert cards, (scenario, hook)
+        for card in cards:
+            lines = [line for line in render_detail(card).splitlines() if line.startswith("- ")]
+            assert lines, (scenario, card.rule_id)
+            assert not [line for line in lines if " … " in line], (scenario, hook, card.rule_id)
+
+
+def test_the_deciding_words_of_these_facts_reach_the_card() -> None:
+    def shown(order: dict[str, Any], *facts: Any, unread: dict[str, str] | None = None) -> str:
+        cards = evaluate_orders(inp("order-sign", [order], history(*facts, unavailable=unread)))
+        return "\n".join(render_detail(c) for c in cards)
+
+    unread = shown(mr("dzp", "3322", "diazepam", dose=5, per=2), RAD, unread=MEDS_UNREAD)
+    assert "medicationRequests could not be read" in unread
+    assert "medicationStatements could not be read" in unread
+    assert "(battery end of life)" in shown(PUMP_REPLACEMENT, RAD, *TWO_FLAGS, PUMP_IMPLANTED)
+    local = shown(LOCAL_ESI, RAD, unread={"observations": "timed out"})
+    assert "code not recognised: LOCAL-1" in local and "read from its text" in local
+    removed = shown(SCS_ORDER, RAD, PSYCH, OLD_TRIAL, OLD_SYSTEM, *EXPLANT)
+    assert "Removal of SCS leads: loss of efficacy on 2025-10-16: no longer implanted" in removed
+
+
+# --------------------------------------------------------------------- cauda equina: imaging and surgeon
+ROUTINE_MRI = sr("m", "72148", "MRI lumbar spine without contrast", priority="routine")
+CES_MRI = "order.mri-ces-emergency"
+MAKE_STAT = "Make this an emergency (stat) study today"
+REFER_STAT = "Stat: refer to a spine surgeon"
+
+
+def referrals(cards: list[CardDraft]) -> list[str]:
+    """The spine-surgery referrals the response's suggestions would create."""
+    return [
+        s.label
+        for c in cards
+        for s in c.suggestions
+        for a in s.actions
+        if a.type == "create" and "Referral to spine surgery" in a.description
+    ]
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_a_routine_mri_in_cauda_equina_offers_the_stat_study_and_the_surgical_referral(hook: str) -> None:
+    """Cauda equina needs the emergency MRI and the emergency surgical assessment (ACR 2021 variant 4;
+    NASS 2014): both offered, both recommended, taken together."""
+    card = one(run(hook, [ROUTINE_MRI], RAD, CES), CES_MRI)
+    assert labels(card) == [MAKE_STAT, REFER_STAT]
+    assert all(s.is_recommended for s in card.suggestions)
+    assert card.selection_behavior == "any"
+    created = card.suggestions[1].actions[0].resource
+    assert created is not None and created["priority"] == "stat"
+    assert {"reference": "Condition/ces"} in created["reasonReference"]
+    assert "emergency spine-surgery assessment" in render_detail(card)
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+@pytest.mark.parametrize("first", ["mri", "esi"])
+def test_the_stat_referral_is_offered_once_with_an_esi_in_the_same_request(hook: str, first: str) -> None:
+    """The ESI drafted with the MRI draws the red-flag card, which offers the referral: the MRI card
+    keeps its stat change and does not offer a second referral."""
+    esi = sr("e", "64483", "TFESI L5-S1 left")
+    orders = [ROUTINE_MRI, esi] if first == "mri" else [esi, ROUTINE_MRI]
+    cards = run(hook, orders, RAD, CES)
+    assert labels(one(cards, CES_MRI)) == [MAKE_STAT]
+    assert RED_FLAG in rules(cards)
+    assert referrals(cards) == [REFER_STAT]
+
+
+def test_the_mri_card_refers_when_the_esi_beside_it_is_not_judged_or_a_referral_is_drafted() -> None:
+    esi = sr("e", "64483", "TFESI L5-S1 left")
+    # only the MRI selected: the ESI draws no card in this response, so the MRI card refers
+    cards = evaluate_orders(inp("order-select", [ROUTINE_MRI, esi], history(RAD, CES), ("ServiceRequest/m",)))
+    assert rules(cards) == [CES_MRI] and referrals(cards) == [REFER_STAT]
+    # a spine-surgery referral already drafted: nothing to add
+    drafted = sr("r", "183546007", "Referral to spine surgery", system=fb.SNOMED)
+    for hook in HOOKS:
+        assert labels(one(run(hook, [ROUTINE_MRI, drafted], RAD, CES), CES_MRI)) == [MAKE_STAT]
+
+
+# --------------------------------------------------------------------- one session, one order selected
+SAME_CODE_SESSION = [
+    sr("a", "64483", "TFESI L5-S1 left"),
+    sr("b", "64483", "TFESI L5-S1 right"),
+    sr("c", "64483", "TFESI L4-5 left"),
+]
+SESSION_HISTORIES = {
+    "four sessions": (RAD, *FOUR_SESSIONS),
+    "two failed": (RAD, *TWO_FAILED),
+    "cauda equina": (RAD, CES),
+    "infection": (RAD, RED_FLAGS["osteomyelitis"]),
+    "warfarin": (RAD, WARFARIN),
+}
+
+
+@pytest.mark.parametrize("orders", [SAME_CODE_SESSION, ONE_SESSION], ids=["same code", "two levels"])
+@pytest.mark.parametrize("past", sorted(SESSION_HISTORIES))
+def test_order_select_on_one_order_of_a_session_acts_on_that_order_only(
+    orders: list[dict[str, Any]], past: str
+) -> None:
+    """order-select judges the selection: its card names and changes the selected order only (the
+    siblings are judged when selected or signed), and the siblings are not counted as sessions."""
+    refs = [f"ServiceRequest/{o['id']}" for o in orders]
+    for selected in refs:
+        hist = history(*SESSION_HISTORIES[past])
+        cards = evaluate_orders(inp("order-select", orders, hist, (selected,)))
+        assert cards, (past, selected)
+        for card in cards:
+            assert card.subject_key == selected
+            named = {r for f in (*card.why, *card.basis) for r in f.refs}
+            assert not named & (set(refs) - {selected}), (past, selected, card.rule_id)
+            for s in card.suggestions:
+                for a in s.actions:
+                    if a.type == "delete":
+                        assert a.resource_id == selected
+                    elif a.type == "update":
+                        assert a.resource is not None and f"ServiceRequest/{a.resource['id']}" == selected
+            assert "session 6" not in card.summary and "session 7" not in card.summary
+        assert len(referrals(cards)) <= 1

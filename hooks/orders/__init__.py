@@ -55,9 +55,10 @@ from hooks.orders.checks import (
     red_flag,
     rfa,
 )
-from hooks.orders.common import NOT_CHECKED, OrderCheck, card
+from hooks.orders.common import NOT_CHECKED, OrderCheck, card, draft_short
 from hooks.orders.context import OrderContext, TextReading
 from hooks.registry import expand_keys
+from hooks.text import abbreviate
 
 # Most urgent first: red-flag interception, the bleeding-risk safety check, then imaging, injections,
 # ablation, devices, surgery, drugs.
@@ -178,7 +179,11 @@ def _not_fully_checked(ctx: OrderContext, order: DraftOrder, found: list[CardDra
         return None
     keys = sorted({k for _, ks in silent for k in ks})
     evidence = tuple(dict.fromkeys(e for check, _ in silent for e in check.evidence)) or NOT_CHECKED.evidence
-    why = [Fact(f"the patient's {k} could not be read ({missing[k]})") for k in keys]
+    # the reason each could not be read is on the card's "Not recorded" line: the fact says which
+    why = [
+        Fact(f"the patient's {k} could not be read ({missing[k]})", short=f"{k} could not be read")
+        for k in keys
+    ]
     steps = [f"Before signing, review {check.checks_what} in the record." for check, _ in silent]
     if reading is None:
         summary = f"Not fully checked: the patient's {', '.join(keys)} could not be read"
@@ -192,6 +197,7 @@ def _not_fully_checked(ctx: OrderContext, order: DraftOrder, found: list[CardDra
         next_steps=tuple(steps),
         evidence=evidence,
         gaps=ctx.unavailable_gaps(*keys),
+        order_short=draft_short(order),
     )  # fmt: skip
 
 
@@ -200,17 +206,38 @@ def _uncoded(
 ) -> str:
     """What the card says of an order with no recognised code whose text names a spine procedure: the
     checks could judge it only by its words (or not at all), so it is never cleared silently."""
-    sent = ", ".join(f"{c.code} ({c.system})" for c in order.codings if c != reading.coding) or "no code"
+    sent_codes = [c for c in order.codings if c != reading.coding]
+    sent = ", ".join(f"{c.code} ({c.system})" for c in sent_codes) or "no code"
+    codes = ", ".join(dict.fromkeys(c.code for c in sent_codes)) or "no code"
     ref = order.ref or None
-    why.insert(0, Fact(f"the draft order's code is not one the service recognises: {sent}", ref))
+    why.insert(
+        0,
+        Fact(
+            f"the draft order's code is not one the service recognises: {sent}",
+            ref,
+            short=f"code not recognised: {codes}",
+        ),
+    )
     if reading.coding is not None:
-        why.insert(1, Fact(f"read from its text as a {reading.what}; the checks for it were applied"))
+        why.insert(
+            1,
+            Fact(
+                f"read from its text as a {reading.what}; the checks for it were applied",
+                short=f"checked as a {abbreviate(reading.what)}, read from its text",
+            ),
+        )
         summary = f"Not fully checked: no recognised procedure code; read from its text as a {reading.what}"
     else:
         summary = "Not fully checked: no recognised procedure code for this spine procedure"
     if reading.guidance_unstated:
         # judged as the image-guided injection: a guess is no reason to stop the order, but it is said
-        why.insert(2, Fact("the order does not say whether the injection is done with imaging guidance"))
+        why.insert(
+            2,
+            Fact(
+                "the order does not say whether the injection is done with imaging guidance",
+                short="imaging guidance not stated",
+            ),
+        )
         steps.insert(
             0,
             "Confirm the injection is done with fluoroscopic or CT guidance: a blind (landmark-only) "

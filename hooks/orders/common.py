@@ -29,6 +29,7 @@ from hooks.facts import DraftOrder
 from hooks.rule import ORDER_HOOKS, Rule
 from hooks.suggestions import OrderSpec, Priority, service_request
 from hooks.terminology import Coding, Terminology
+from hooks.text import abbreviate
 
 if TYPE_CHECKING:
     from hooks.orders.context import OrderContext
@@ -101,6 +102,18 @@ def order_fact(order: DraftOrder, what: str | None = None, *, short: str | None 
     decides the card ("Draft order: … — intermediate bleeding risk"), always from the order's own
     fields; it should start "Draft order:" as the full text does."""
     return Fact(f"Draft order: {order.text}" + (f" — {what}" if what else ""), order.ref or None, short=short)
+
+
+DRAFT_SHORT_MAX = 90  # a longer order name is cut on the card rather than crowd out the facts after it
+
+
+def draft_short(order: DraftOrder) -> str | None:
+    """The draft-order fact's short form when the order's name itself decides the card (a pump
+    replacement at battery end of life, an order read from its words): its whole text, long procedure
+    names abbreviated, shown whole — half an order's name misleads. None for a name so long that
+    showing it whole would leave no room for the facts after it (it is then cut in the middle)."""
+    short = f"Draft order: {abbreviate(order.text)}"
+    return short if len(short) <= DRAFT_SHORT_MAX else None
 
 
 def card(

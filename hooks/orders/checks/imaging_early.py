@@ -12,7 +12,10 @@ When: a lumbar MRI, CT or CT-myelogram is ordered, the complaint began fewer tha
 Then: info card (decision model §1.3 "intercept early MRI orders ... with an info card"): cancel
       the study and reassess at 6 weeks; image earlier only if a red flag appears.
       With a red flag: no objection. With suspected cauda equina and an order that is not ``stat``
-      or ``asap``: critical card, update the order to an emergency (stat) study today.
+      or ``asap``: critical card, update the order to an emergency (stat) study today and refer to a
+      spine surgeon stat (R1: emergency MRI and emergency surgical assessment), both recommended with
+      selectionBehavior "any"; the referral is left out when one is drafted in the session or the
+      red-flag card of an elective order judged with it already offers it (one referral per response).
 Evidence: ACR Appropriateness Criteria Low Back Pain 2021 (variants 1-4); NICE NG59 1.1.4 (no imaging
       before 6 weeks of conservative care unless there is a red flag).
 """
@@ -20,9 +23,12 @@ Evidence: ACR Appropriateness Criteria Low Back Pain 2021 (variants 1-4); NICE N
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
+from hooks import suggestions as sx
 from hooks.cards import CardDraft, Fact
 from hooks.facts import DraftOrder
+from hooks.orders.checks import red_flag
 from hooks.orders.common import OrderCheck, card, delete, update_fields
 from hooks.orders.context import OrderContext
 from hooks.rule import CRITICAL, INFO, Rule, order_rule
@@ -55,6 +61,25 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     if ces is not None:
         if order.priority in EMERGENCY_PRIORITIES:
             return []
+        suggestions = [
+            update_fields(
+                order,
+                "Make this an emergency (stat) study today",
+                f"Set priority to stat on {order.ref}",
+                recommended=True,
+                priority="stat",
+            )
+        ]
+        if not _referral_offered(ctx, order):
+            # cauda equina needs the emergency surgical assessment as well as the imaging (R1): both
+            # are taken, so each is recommended and the card offers them with selectionBehavior "any"
+            reasons = tuple(f.ref for f in ces.facts if f.ref and f.ref.startswith("Condition/"))
+            suggestions.append(
+                sx.suggest(
+                    sx.SPINE_SURGERY_REFERRAL, ctx.term, patient_id=ctx.inp.patient_id, reasons=reasons,
+                    priority="stat", recommended=True,
+                )
+            )  # fmt: skip
         return [
             card(
                 RULE_CES,
@@ -67,23 +92,17 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
                     Fact(f"the imaging order's priority is {order.priority or 'not set (routine)'}"),
                 ),
                 next_steps=(
-                    "Emergency MRI of the lumbar spine today (ACR 2021 variant 4).",
-                    "Emergency spine-surgery assessment for decompression (NASS 2014).",
+                    # both on the card: the imaging and the surgical assessment are each the emergency
+                    "Emergency MRI of the lumbar spine today (ACR 2021 variant 4) and emergency "
+                    "spine-surgery assessment for decompression (NASS 2014).",
                 ),
                 avoid=(
                     "Routine or scheduled imaging; waiting for conservative care; any elective injection.",
                 ),
                 evidence=("acr_lbp_2021", "nice_ng59"),
                 gaps=ctx.unavailable_gaps("conditions"),
-                suggestions=(
-                    update_fields(
-                        order,
-                        "Make this an emergency (stat) study today",
-                        f"Set priority to stat on {order.ref}",
-                        recommended=True,
-                        priority="stat",
-                    ),
-                ),
+                suggestions=suggestions,
+                selection_behavior="any",
             )
         ]
     if ctx.red_flags:
@@ -142,6 +161,28 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             ),
         )
     ]
+
+
+def _referral_offered(ctx: OrderContext, order: DraftOrder) -> bool:
+    """Whether the emergency spine-surgery referral is already drafted in this session or offered in
+    this response: an elective order judged with this one draws the red-flag card, which offers the
+    referral once, on the first such order (``red_flag.check``). One referral, never two."""
+    spec = sx.SPINE_SURGERY_REFERRAL
+    if ctx.other_orders(order, spec.value_set):
+        return True
+    referral = ctx.term.first(spec.value_set).coding()
+    return any(
+        a.type == "create" and referral.code in _codes(a.resource)
+        for o in ctx.judged
+        if o is not order
+        for c in red_flag.check(ctx, o)
+        for s in c.suggestions
+        for a in s.actions
+    )
+
+
+def _codes(resource: dict[str, Any] | None) -> set[str]:
+    return {str(c.get("code")) for c in ((resource or {}).get("code") or {}).get("coding", [])}
 
 
 CHECK = OrderCheck(

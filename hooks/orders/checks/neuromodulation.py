@@ -41,6 +41,7 @@ from hooks.orders.common import OrderCheck, card, create, delete, replace
 from hooks.orders.context import FAILED, POSITIVE, OrderContext
 from hooks.pathway.failure import Modality
 from hooks.rule import Rule, order_rule
+from hooks.text import abbreviate
 
 RULE_NO_TRIAL_DECL: Rule = order_rule(
     "order.scs-no-trial", "Permanent stimulator without a successful trial", "N1", ("nacc_2014", "nice_ta159")
@@ -102,6 +103,7 @@ def _trial(ctx: OrderContext, order: DraftOrder, removed: ProcedureFact | None) 
                 f"{removed.text or 'stimulator removal'} on {removed.performed_text or since}: the system "
                 "is no longer implanted; a new one needs a successful trial",
                 removed.ref,
+                short=f"{abbreviate(removed.text or 'stimulator removal')} on {since}: no longer implanted",
             ),
         )
         if removed is not None
@@ -207,7 +209,10 @@ def _trial(ctx: OrderContext, order: DraftOrder, removed: ProcedureFact | None) 
         ]
     trial = ctx.term.first(sx.SCS_TRIAL.value_set).coding()
     none = (
-        Fact("no spinal cord stimulator trial on record since the system was removed")
+        Fact(
+            "no spinal cord stimulator trial on record since the system was removed",
+            short="no SCS trial since the removal",
+        )
         if removed is not None
         else Fact("no spinal cord stimulator trial on record")
     )
@@ -280,7 +285,10 @@ def _psych(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             indicator="warning",
             summary=f"No psychological evaluation on record before this {device}: order it first",
             why=(
-                Fact("no psychological evaluation on record (procedures, orders, or this session's drafts)"),
+                Fact(
+                    "no psychological evaluation on record (procedures, orders, or this session's drafts)",
+                    short="no psychological evaluation on record",
+                ),
             ),
             next_steps=(
                 "Psychological evaluation before any stimulator or pump trial (screen for depression, "

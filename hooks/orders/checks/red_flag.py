@@ -29,7 +29,7 @@ from __future__ import annotations
 from hooks import suggestions as sx
 from hooks.cards import Action, CardDraft, Fact, SuggestionDraft
 from hooks.facts import DraftOrder
-from hooks.orders.common import OrderCheck, card, delete
+from hooks.orders.common import OrderCheck, card, delete, draft_short
 from hooks.orders.context import OrderContext
 from hooks.rule import CRITICAL, Rule, order_rule
 from hooks.suggestions import OrderSpec, Priority
@@ -169,6 +169,8 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             gaps=ctx.unavailable_gaps("conditions", "observations"),
             suggestions=suggestions,
             selection_behavior="any",
+            # the order's name says what is held ("Replacement of … pump (battery end of life)")
+            order_short=draft_short(order),
         )
     ]
 
