@@ -823,3 +823,15 @@ def test_order_select_on_one_order_of_a_session_acts_on_that_order_only(
                         assert a.resource is not None and f"ServiceRequest/{a.resource['id']}" == selected
             assert "session 6" not in card.summary and "session 7" not in card.summary
         assert len(referrals(cards)) <= 1
+
+
+def test_the_red_flag_card_shows_the_order_and_the_flag_not_a_restatement() -> None:
+    """The summary says the order is elective; the card's facts are the order and the red flag that
+    holds it, never a bare fragment ("- An elective procedure")."""
+    esi = sr("x", "62323", "Lumbar interlaminar epidural injection with imaging guidance")
+    for hook in HOOKS:
+        card = one(run(hook, [esi], RAD, RED_FLAGS["cauda equina"]), RED_FLAG)
+        facts = [ln for ln in render_detail(card).splitlines() if ln.startswith("- ")]
+        assert facts[0].startswith("- `ServiceRequest/x` Draft order:"), facts
+        assert any(ln.startswith("- `Condition/ces` red flag") for ln in facts), facts
+        assert not any("elective" in ln.lower() for ln in facts), facts

@@ -149,9 +149,9 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         if replacing
         else f"Red flag ({labels}): emergency pathway first, not an elective procedure"
     )
-    # the order itself is the card's first fact: the short form says only what it is
-    kind = "replaces an implanted intrathecal pump" if replacing else "an elective procedure"
-    what = Fact(f"{order.text} {'' if replacing else 'is '}{kind}", short=kind[:1].upper() + kind[1:])
+    # the order is the card's first fact and the summary says it is elective; that a pump is being
+    # replaced (held for fewer flags) is said once more, in the full reasoning
+    what = (Fact(f"{order.text} replaces an implanted intrathecal pump"),) if replacing else ()
     return [
         card(
             RULE_ID,
@@ -159,7 +159,7 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             order,
             indicator="critical",
             summary=summary[:139],
-            why=(*why, what),
+            why=(*why, *what),
             next_steps=steps,
             avoid=(
                 "Epidural injection or any elective procedure before the red flag is resolved.",
