@@ -140,6 +140,14 @@ SCS_PERMANENT = OrderSpec(
     "Permanent spinal cord stimulator implant",
 )
 
+TFESI = OrderSpec(
+    "tfesi",
+    "order_esi_transforaminal",
+    "Order an image-guided transforaminal ESI",
+    "Transforaminal epidural steroid injection, lumbar/sacral, image-guided",
+    note="Single level, at the level and side that match the imaging and the symptoms; record leg-pain NRS "
+    "and ODI before the injection and again in the weeks after it.",
+)
 REPEAT_TFESI = OrderSpec(
     "repeat-tfesi",
     "order_esi_transforaminal",
@@ -187,6 +195,7 @@ ALL_ORDERS: tuple[OrderSpec, ...] = (
     SI_JOINT_BLOCK,
     SCS_TRIAL,
     SCS_PERMANENT,
+    TFESI,
     REPEAT_TFESI,
     REPEAT_ILESI,
     REPEAT_FACET_RFA,

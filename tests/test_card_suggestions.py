@@ -197,7 +197,10 @@ def test_f0_an_outcome_never_recorded_is_still_said() -> None:
         *background(150), report("mri", MRI, 90, CONCORDANT), esi, outcomes={esi.ref: Outcome.UNKNOWN}
     )
     assert states(cards) == ["F0"]
-    assert cards[0].gaps
+    c = cards[0]
+    # said in the summary and as the next step (the card shows), not a third time as "Not recorded"
+    assert "is not recorded" in c.summary and c.next_steps[0].startswith("Record leg-pain NRS and ODI")
+    assert "Record leg-pain NRS and ODI" in render_detail(c)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -350,3 +353,110 @@ def test_n2_failed_trial_shows_no_sources_disagree_line(booked: bool) -> None:
     assert "Sources disagree" not in render_detail(c)
     assert SCS_SELECTION in c.conflicts, "the disagreement stays in the full reasoning"
     assert ("ServiceRequest/ipg" in {f.ref for f in c.why}) is booked
+
+
+# ---------------------------------------------------------------------------------------------
+# F2: the first image-guided TFESI the card recommends is on offer, aimed where the MRI shows
+# ---------------------------------------------------------------------------------------------
+
+TFESI = "64483"
+REPEAT_NOTE = "Repeat only after a sustained response"
+
+
+def blind_esi(days: int = 70) -> Any:
+    return proc("esi-1", "esi_without_image_guidance", "62322", days=days, level="L4-L5")
+
+
+def f2_card(*facts: Any) -> CardDraft:
+    cards = run(*background(150), *facts, outcomes={"Procedure/esi-1": Outcome.FAILED})
+    assert states(cards) == ["F2"], states(cards)
+    return cards[0]
+
+
+def tfesi_suggestions(c: CardDraft) -> list[SuggestionDraft]:
+    return [s for s in c.suggestions if "transforaminal ESI" in s.label]
+
+
+def test_f2_after_a_blind_injection_offers_a_first_tfesi_at_the_level_and_side_the_mri_shows() -> None:
+    c = f2_card(report("mri", MRI, 100, CONCORDANT), blind_esi())
+    (s,) = tfesi_suggestions(c)
+    assert [code for _, code in ordered_codes(s)] == [TFESI]
+    assert s.is_recommended, "the card's first step is this injection"
+    assert c.next_steps[0].startswith("An image-guided (fluoroscopic/CT) transforaminal ESI")
+    assert "repeat" not in s.label.lower() and s.label.endswith("at right L5-S1")
+    res = resource(s)
+    assert res["bodySite"] == [{"text": "right L5-S1"}]
+    assert "repeat" not in res["code"]["text"].lower()
+    notes = [n["text"] for n in res["note"]]
+    assert not any(REPEAT_NOTE in n for n in notes), "a first injection is not a repeat"
+    assert any("right L5-S1" in n and "MRI" in n for n in notes)
+    assert res["status"] == "draft" and res["intent"] == "proposal"
+    assert_clinician_words(c)
+
+
+def test_f2_at_a_discordant_level_recommends_the_tfesi_at_the_mri_level_and_offers_the_block() -> None:
+    c = f2_card(
+        report("mri", MRI, 100, CONCORDANT),
+        proc("esi-1", "esi_transforaminal_lumbar", "64483", days=60, level="L3-L4"),
+    )
+    (s,) = tfesi_suggestions(c)
+    assert s.is_recommended and resource(s)["bodySite"] == [{"text": "right L5-S1"}]
+    block = next(x for x in c.suggestions if "nerve root block" in x.label)
+    assert not block.is_recommended
+    assert "nerve root block" not in first_step(c)
+
+
+def test_f2_when_the_mri_shows_no_lesion_the_tfesi_is_offered_not_preselected_and_names_no_site() -> None:
+    c = f2_card(report("mri", MRI, 100, DISCORDANT), blind_esi())
+    (s,) = tfesi_suggestions(c)
+    assert not s.is_recommended
+    res = resource(s)
+    assert "bodySite" not in res
+    assert any("shows no compressive lesion" in n["text"] for n in res["note"])
+    assert not any(REPEAT_NOTE in n["text"] for n in res["note"])
+
+
+def test_f2_without_an_mri_offers_the_mri_first_and_no_injection() -> None:
+    c = f2_card(blind_esi())
+    assert recommended(c) == [MRI]
+    assert TFESI not in codes_of(c)
+
+
+def test_f2_offers_no_injection_once_the_yearly_session_limit_is_reached() -> None:
+    blinds = [
+        proc(f"esi-{i}", "esi_without_image_guidance", "62322", days=d, level="L4-L5")
+        for i, d in enumerate((300, 220, 140, 60), start=1)
+    ]
+    cards = run(
+        *background(400),
+        report("mri", MRI, 350, CONCORDANT),
+        *blinds,
+        outcomes={b.ref: Outcome.FAILED for b in blinds},
+    )
+    c = card_of(cards, "F2")
+    assert TFESI not in codes_of(c)
+
+
+def first_step(c: CardDraft) -> str:
+    return c.next_steps[0].split(". ")[0]
+
+
+def test_no_card_offers_a_first_injection_worded_as_a_repeat() -> None:
+    """The repeat order (its note: only after a sustained response) is F1's alone, where an injection
+    worked; every other card that offers a transforaminal injection offers the first-time order."""
+    histories = [
+        (report("mri", MRI, 100, CONCORDANT), blind_esi()),
+        (report("mri", MRI, 100, DISCORDANT), blind_esi()),
+        (
+            report("mri", MRI, 100, CONCORDANT),
+            proc("esi-1", "esi_transforaminal_lumbar", "64483", days=60, level="L3-L4"),
+        ),
+    ]
+    for facts in histories:
+        for c in run(*background(150), *facts, outcomes={"Procedure/esi-1": Outcome.FAILED}):
+            for s in c.suggestions:
+                notes = " ".join(n["text"] for n in resource(s).get("note", []))
+                assert (REPEAT_NOTE in notes or "repeat" in s.label.lower()) is (c.rule_id == "F1"), (
+                    c.rule_id,
+                    s.label,
+                )

@@ -405,6 +405,27 @@ def test_m2_started_less_than_four_weeks_ago_is_reassessed_from_four_weeks_not_n
     assert late.next_steps[0].startswith("Reassess benefit now")
 
 
+def test_m2_judges_the_benefit_on_a_current_score_not_one_from_long_ago() -> None:
+    """A gabapentin started 300 days ago with pain 8 before it and 4 eight months ago: that score is
+    not the pain now (``current_score_days``); the card asks for a current score instead of citing
+    it as "pain now", and a score of last week is the pain now."""
+    facts = (
+        radic(days=330),
+        *conservative(320),
+        obs("nrs-0", "pain", 8, 305),
+        obs("nrs-1", "pain", 4, 240),
+        med("gaba", "rx_gabapentinoids", "25480", start=300),
+    )
+    stale = card_of(run(*facts), "M2")
+    assert not any(f.text.startswith("pain now") for f in stale.why)
+    assert "Observation/nrs-1" not in {f.ref for f in stale.why}
+    assert any(g.startswith("record pain (NRS) now") for g in stale.gaps)
+    current = card_of(run(*facts, obs("nrs-2", "pain", 5, 7)), "M2")
+    now = [f for f in current.why if f.text.startswith("pain now")]
+    assert [f.ref for f in now] == ["Observation/nrs-2"]
+    assert not any(g.startswith("record pain (NRS) now") for g in current.gaps)
+
+
 def test_m2_for_an_antiepileptic_cites_no_source_for_it() -> None:
     """No guideline lists carbamazepine for sciatica (NICE CG173 names it for trigeminal neuralgia
     only): the card says NICE NG59 advises against antiepileptics and shows no "sources disagree"

@@ -56,3 +56,15 @@ def test_medication_request_reasons_only_name_conditions_or_observations() -> No
     assert res["medicationCodeableConcept"]["coding"][0]["code"] == "7242"
     assert res["reasonReference"] == [{"reference": "Condition/a"}]
     assert res["dosageInstruction"][0]["text"]
+
+
+def test_the_first_tfesi_is_the_transforaminal_order_and_not_worded_as_a_repeat() -> None:
+    """The first image-guided transforaminal ESI (CPT 64483, imaging guidance included) comes from the
+    transforaminal order value set, as the repeat does; its words never say repeat."""
+    res = sx.service_request(sx.TFESI, TERM, patient_id="p1", body_site=sx.BodySite("left L4-L5"))
+    assert res["code"]["coding"][0]["code"] == "64483"
+    assert TERM.first(sx.TFESI.value_set).code == TERM.first(sx.REPEAT_TFESI.value_set).code
+    assert res["bodySite"] == [{"text": "left L4-L5"}]
+    words = " ".join([sx.TFESI.label, sx.TFESI.text, sx.TFESI.note or ""]).lower()
+    assert "repeat" not in words and "image-guided" in words
+    assert sx.TFESI in sx.ALL_ORDERS

@@ -586,6 +586,26 @@ def test_n3_compares_leg_pain_with_leg_pain() -> None:
     assert states(run(*base, replace(obs("nrs-3", "pain", 7, 5), **leg), outcomes=outcomes)) == ["N3"]
 
 
+def test_n3_a_score_from_long_ago_does_not_say_the_stimulator_is_losing_effect_today() -> None:
+    """Pain 2 after the implant, then 7 four hundred days ago and nothing since: that score is not
+    the pain now (``current_score_days``), so no "losing effect" card today; a current score that
+    is up again raises it."""
+    base = (
+        *chronic(1400),
+        obs("nrs-0", "pain", 8, 1000),
+        trial("trial-1", 990),
+        proc("ipg", "scs_permanent_system", "63685", days=950),
+        obs("nrs-1", "pain", 3, 900),
+        obs("nrs-2", "pain", 2, 800),
+        obs("nrs-3", "pain", 7, 400),
+    )
+    outcomes = {**FAILED_ESIS, "Procedure/trial-1": Outcome.SUCCESS}
+    assert "N3" not in states(run(*base, outcomes=outcomes))
+    cards = run(*base, obs("nrs-4", "pain", 7, 10), outcomes=outcomes)
+    assert states(cards) == ["N3"]
+    assert "Observation/nrs-4" in {r for f in cards[0].why for r in f.refs}
+
+
 # ---------------------------------------------------------------------------------------------
 # A1, A2
 # ---------------------------------------------------------------------------------------------

@@ -955,3 +955,75 @@ def test_a_generator_replacement_with_an_infected_stimulator_is_held() -> None:
     # without the infection the replacement is not held
     clean = _order_cards(order_, ocond("rad", RADICULOPATHY, 900), SCS_IMPLANTED)
     assert ORDER_RED_FLAG not in [c.rule_id for c in clean]
+
+
+# ---------------------------------------------------------------------------------------------
+# R1 screening: the shown step keeps the emergency MRI with the questions
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("held", [False, True], ids=["no-order", "held-order"])
+@pytest.mark.parametrize("variant", ["both-legs", "saddle-paraesthesia"])
+def test_the_screening_step_keeps_the_emergency_mri_however_short_the_room(variant: str, held: bool) -> None:
+    """A screening card (symptoms of both legs, saddle paraesthesia) shows the questions and what
+    follows if any answer is abnormal in one step: with an elective order to hold among the facts
+    the room is short, and the questions alone would read as routine."""
+    extra = [order("esi", "esi_lumbar_all")] if held else []
+    c = card_of(run(radic(days=20), R1_VARIANTS[variant], *extra), "R1")
+    assert c.summary.startswith("Possible cauda equina syndrome: ask today")
+    detail = render_detail(c)
+    nxt = next(line for line in detail.splitlines() if line.startswith("**Next:**"))
+    assert "Ask today about bladder, bowel and saddle sensation" in nxt
+    assert "emergency MRI today if any is abnormal" in nxt
+    assert not nxt.endswith("…")
+    if held:
+        assert "`ServiceRequest/esi` hold:" in detail
+
+
+def test_new_symptoms_of_both_legs_are_named_as_the_record_says_them() -> None:
+    """The fact says what the note records of both legs, not the display of the code it was written
+    under ("Muscle weakness (generalized)" → "generalized")."""
+    for note, said in (
+        ("Numbness in the legs bilaterally.", "new numbness of both legs"),
+        ("New weakness and numbness of both legs.", "new weakness and numbness of both legs"),
+    ):
+        legs = cond("legs", "muscle_weakness_unspecified_site", "M62.81", onset=1, notes=(note,))
+        c = card_of(run(radic(days=20), legs), "R1")
+        fact = next(f for f in c.why if f.ref == "Condition/legs")
+        assert fact.brief == f"{said} since {legs.onset}"
+        assert note in fact.text  # the full reasoning keeps the note and the code
+        assert f"`Condition/legs` {said}" in render_detail(c)
+
+
+# ---------------------------------------------------------------------------------------------
+# R3: a fever with its onset in words
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("pain_days", "onset_words", "fires"),
+    [
+        (20, "years ago", False),  # ≥ 1 year before pain of 20 days: far outside the lead window
+        (60, "2 years ago", False),
+        (200, "years ago", False),  # ≥ 365 days, pain 200: ≥ 165 days before it
+        (300, "years ago", True),  # ≥ 365 days, pain 300: only ≥ 65 days before it, not proven stale
+        (20, "3 days ago", True),  # a fever of this illness
+    ],
+)
+def test_a_fever_with_its_onset_in_words_is_stale_only_when_the_bound_proves_it(
+    pain_days: int, onset_words: str, fires: bool
+) -> None:
+    """The reader keeps recordedDate (today) as the onset of a fever sent as "years ago"; ``began``
+    reads the words as at least a year back. That bound is stale when it lies more than
+    ``red_flag_finding_lead_days`` before the leg pain began, and only then."""
+    fever = replace(
+        icd_cond("fever", "R50.9", "Fever, unspecified", onset=0),
+        recorded=TODAY,
+        onset_unread=onset_words,
+        onset_from_record=True,
+    )
+    cards = run(radic(days=pain_days), *conservative(max(pain_days, 50)), fever)
+    assert ("R3" in states(cards)) is fires, states(cards)
+    # sent with no date at all (no recordedDate either), the bound counts from today the same way
+    undated = replace(fever, onset=None, recorded=None, onset_from_record=False)
+    assert ("R3" in states(run(radic(days=pain_days), *conservative(max(pain_days, 50)), undated))) is fires

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from hooks import suggestions as sx
-from hooks.cards import CardDraft, Fact
+from hooks.cards import CardDraft, Fact, SuggestionDraft
 from hooks.facts import ProcedureFact
 from hooks.pathway.context import (
     FAILED_OUTCOMES,
@@ -20,7 +20,7 @@ from hooks.pathway.context import (
 from hooks.pathway.failure import Assessment, Outcome
 from hooks.pathway.rules.common import HOLD, TOPIC_PATHWAY, Rule, count
 from hooks.rule import WARNING
-from hooks.text import COMPRESSION, affirmed
+from hooks.text import COMPRESSION, affirmed, clause_of, levels_in, parse_laterality, segments
 from hooks.thresholds import pct, span, window
 
 F0 = Rule(
@@ -246,13 +246,69 @@ def f1_worked_then_recurred(ctx: PathwayContext, a: Assessment) -> CardDraft:
     )
 
 
+def imaging_target(ctx: PathwayContext) -> str | None:
+    """Where the latest imaging report puts the compressive lesion, in words ("right L5-S1"): the
+    levels and side written in the clauses that affirm the compression (a level inside one already
+    named, "S1" after "L5-S1", said once); None when the report affirms none or names no level."""
+    report = ctx.latest_report
+    if report is None:
+        return None
+    text = report.conclusion
+    clauses = [clause_of(text, m) for m in affirmed(COMPRESSION, text)]
+    if not clauses:
+        return None
+    levels: list[str] = []
+    for level in levels_in(*clauses):
+        if not segments(level) <= segments(*levels):
+            levels.append(level)
+    if not levels:
+        return None
+    side = parse_laterality(*clauses)
+    return " ".join(x for x in (side, " or ".join(levels)) if x)
+
+
+def first_tfesi(ctx: PathwayContext, *, recommended: bool) -> SuggestionDraft:
+    """A first image-guided transforaminal ESI, aimed where the imaging puts the lesion when its
+    report says (level and side as the order's body site and note), else at the level the clinician
+    matches to the symptoms."""
+    where = imaging_target(ctx)
+    report = ctx.latest_report
+    if where is not None and report is not None:
+        note = f"Target: {where}, where the {report.short_label} report shows the compressive lesion."
+    elif report is not None and affirmed(COMPRESSION, report.conclusion):
+        note = (
+            f"Target: the level and side that match the symptoms (the {report.short_label} report names "
+            "no level)."
+        )
+    elif report is not None:
+        note = (
+            f"Target: the level and side that match the symptoms (the {report.short_label} report shows no "
+            "compressive lesion)."
+        )
+    else:
+        note = "Target: the level and side that match the symptoms (no imaging report on record)."
+    return sx.suggest(
+        sx.TFESI,
+        ctx.term,
+        patient_id=ctx.patient_id,
+        reasons=ctx.reason_refs,
+        note=note,
+        recommended=recommended,
+        label=f"Order an image-guided transforaminal ESI at {where}" if where else None,
+        body_site=sx.BodySite(where) if where else None,
+    )
+
+
 def f2_inadequate_trial(ctx: PathwayContext, discordant: tuple[ProcedureFact, ...] = ()) -> CardDraft:
     """F2 — inadequate ESI trial: every ESI blind (62322/legacy 62311) or at a level discordant with imaging.
 
     When: the ESIs so far were all without image guidance, or at a level that does not match the
       compressive lesion on imaging, and they did not clearly work.
     Then: warning — blind injection or possible technical/level failure (clinical practice); MRI if
-      missing, then an image-guided transforaminal ESI at the concordant level. Not refractory.
+      missing, then an image-guided transforaminal ESI at the concordant level, offered as a first
+      (not a repeat) order once an MRI is on record, aimed at the level and side the imaging report
+      shows and pre-selected when it shows the level; none past the yearly session limit. Not
+      refractory.
     Evidence: clinical practice (image guidance; a missed level is a technical failure);
       decision model §0 and spine-level concordance; NASS LDH; ASIPP 2021.
     """
@@ -302,6 +358,11 @@ def f2_inadequate_trial(ctx: PathwayContext, discordant: tuple[ProcedureFact, ..
         )
     else:
         steps.append(("Then an" if steps else "An") + tfesi)
+    # the injection the card recommends, offered as an order once an MRI is on record (without one,
+    # the MRI comes first) and while the yearly session limit allows it: pre-selected when the
+    # imaging shows the level (the first step), else offered after the nerve root block
+    if has_mri and not frequency_exceeded(ctx):
+        suggestions.append(first_tfesi(ctx, recommended=level_known))
     if discordant:
         if level_known or not has_mri:
             steps.append("A diagnostic selective nerve root block can settle the level if it is in doubt.")
@@ -334,7 +395,9 @@ def f2_inadequate_trial(ctx: PathwayContext, discordant: tuple[ProcedureFact, ..
 
 
 def working_stimulator(ctx: PathwayContext) -> ProcedureFact | None:
-    """A permanent stimulator implanted after the last injection and not losing effect (N3 silent)."""
+    """A permanent stimulator implanted after the last injection and not losing effect: N3 silent,
+    and no older score showing it failing either (a stale score decides no N3 card, but nor does it
+    let this card call the stimulator still helping)."""
     from hooks.pathway.rules.neuromodulation import losing_effect  # neuromodulation imports this module
 
     last = ctx.esis[-1].performed if ctx.esis else None
@@ -342,7 +405,7 @@ def working_stimulator(ctx: PathwayContext) -> ProcedureFact | None:
         p for p in ctx.scs_permanent
         if p.performed is not None and (last is None or p.performed >= last)
     ]  # fmt: skip
-    if not later or losing_effect(ctx) is not None:
+    if not later or losing_effect(ctx, current_only=False) is not None:
         return None
     return later[-1]
 

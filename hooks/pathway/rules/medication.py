@@ -263,9 +263,10 @@ def m2_neuropathic_agents(ctx: PathwayContext) -> CardDraft | None:
       fibromyalgia, migraine; depression, anxiety or PTSD for an antidepressant). A stale order
       (``stale_order_days``, nothing newer) is not current: an info note names it.
     Then: info — show the evidence conflict (§1.3); reassess benefit at 4–8 weeks (a medicine started
-      less than 4 weeks ago: from that date, not now); supervised taper if no ≥ 30 %/2-point
-      improvement; warn about opioid + gabapentinoid respiratory depression. Never
-      suggests starting or escalating these drugs.
+      less than 4 weeks ago: from that date, not now), the pain now a score within
+      ``current_score_days`` (an older one is not "now": the card asks for a current score);
+      supervised taper if no ≥ 30 %/2-point improvement; warn about opioid + gabapentinoid
+      respiratory depression. Never suggests starting or escalating these drugs.
     Evidence: NICE NG59 (2020); PRECISE (NEJM 2017); Khoromi 2007; NICE CG173 (for).
     """
     current = [m for m in ctx.medications(*NEUROPATHIC_SETS) if ctx.is_active_med(m)]
@@ -283,7 +284,11 @@ def m2_neuropathic_agents(ctx: PathwayContext) -> CardDraft | None:
         before = ctx.observations(
             "pain", since=first - timedelta(days=ctx.t.baseline_lookback_days), until=first
         )
-        after = ctx.observations("pain", since=review)
+        # "now" is a current score (``current_score_days``, as ``PathwayContext.current_score``
+        # reads it): a score from years ago judges no benefit today; the card asks for one instead
+        current_since = ctx.today - timedelta(days=ctx.t.current_score_days)
+        judged_from = first + timedelta(days=ctx.t.neuropathic_review_days)
+        after = ctx.observations("pain", since=max(judged_from, current_since))
         if before and after:
             b, a = before[-1], after[-1]
             why += [ctx.obs_fact(b, "pain before starting: "), ctx.obs_fact(a, "pain now: ")]

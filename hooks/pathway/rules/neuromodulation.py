@@ -278,10 +278,14 @@ class LosingEffect:
     latest: ObservationFact
 
 
-def losing_effect(ctx: PathwayContext) -> LosingEffect | None:
+def losing_effect(ctx: PathwayContext, *, current_only: bool = True) -> LosingEffect | None:
     """The latest score ≥ 2 points above the best since the implant, and < 50 % relief from the
     baseline before stimulation (when there is one); scores of one site compared (leg with leg: a
-    back-pain score is not the leg pain coming back)."""
+    back-pain score is not the leg pain coming back). The latest score must be current (taken within
+    ``current_score_days``, as ``PathwayContext.current_score`` reads the pain now): a score from years
+    ago does not say the stimulator is losing effect today. ``current_only=False`` reads the latest
+    score of any age (what the record last showed, for a card that must not call the stimulator
+    still helping when it last showed it failing)."""
     implants = ctx.scs_permanent
     if not implants or implants[-1].performed is None:
         return None
@@ -299,6 +303,9 @@ def losing_effect(ctx: PathwayContext) -> LosingEffect | None:
     latest = after[-1]
     if latest.value is None or best.value is None:
         return None
+    current_since = ctx.today - timedelta(days=ctx.t.current_score_days)
+    if current_only and (latest.effective is None or latest.effective < current_since):
+        return None
     risen = latest.value - best.value >= ctx.t.partial_delta_points
     if baseline is not None and baseline.value:
         relief_now = (baseline.value - latest.value) / baseline.value * 100
@@ -311,7 +318,7 @@ def n3_losing_effect(ctx: PathwayContext, effect: LosingEffect) -> CardDraft:
 
     When: a permanent system (63685/63655, or a neurostimulator status code) and the pain score has
       risen back toward the pre-implant baseline (latest ≥ 2 points above the post-implant best and
-      < 50 % relief from baseline).
+      < 50 % relief from baseline), the latest score current (within ``current_score_days``).
     Then: info — interrogation and reprogramming, radiographs for lead migration, re-evaluation for new
       pathology; NACC 2024 salvage options.
     Evidence: NACC 2024 (long-term outcome optimisation and salvage).

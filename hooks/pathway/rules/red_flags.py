@@ -307,15 +307,37 @@ CES_EMERGENCY = (
     "Emergency MRI of the lumbar spine today and emergency spine-surgery assessment for decompression "
     "(ACR 2021 variant 4)."
 )
+# One sentence with no clause break: a card short of room drops the examination in brackets (an
+# aside), never the emergency MRI — the questions without what follows would read as routine.
 CES_QUESTIONS = (
-    "Ask today about bladder, bowel and saddle sensation and examine perianal sensation; if any is "
-    "abnormal, emergency MRI today and emergency spine-surgery assessment."
+    "Ask today about bladder, bowel and saddle sensation (and examine perianal sensation) and get an "
+    "emergency MRI today if any is abnormal."
 )
 CES_IF_POSITIVE = (
     "Retention, incontinence or saddle numbness confirms the emergency: MRI of the lumbar spine today and "
     "emergency spine-surgery assessment for decompression (ACR 2021 variant 4). If the answers are "
     "unclear, scan today."
 )
+
+
+BILATERAL_PREFIX = "new bilateral leg symptom: "
+_WEAK = re.compile(r"weak", re.I)
+_NUMB = re.compile(r"numb|pins and needles|par(?:a)?esthe|hypo(?:a)?esthe|sensory loss", re.I)
+
+
+def bilateral_fact(ctx: PathwayContext, c: ConditionFact) -> Fact:
+    """New symptoms of both legs as what the record says of them, in a few words ("new weakness
+    and numbness of both legs since 2026-11-01"), not the display of the code they were written
+    under ("Muscle weakness (generalized)"), which stays in the full text with the note."""
+    fact = ctx.cond_fact(c, BILATERAL_PREFIX, with_note=True)
+    def said(text: str) -> list[str]:
+        return [k for k, p in (("weakness", _WEAK), ("numbness", _NUMB)) if p.search(text)]
+
+    # the clinician's note first: "numbness in both legs" written under a weakness code is numbness
+    kinds = said(" ".join(c.notes)) or said(c.written)
+    when = c.onset_text or (c.onset or c.recorded)
+    since = f" since {when}" if when else ""
+    return replace(fact, short=f"new {' and '.join(kinds) or 'symptoms'} of both legs{since}")
 
 
 def has_spinal_diagnosis(ctx: PathwayContext) -> bool:
@@ -358,7 +380,7 @@ def r1_cauda_equina(ctx: PathwayContext) -> CardDraft:
         sphincter_or_saddle_fact(ctx, by_ref[f.ref], f) if f.ref in by_ref else f
         for f in finding_facts(ctx, new_sx, SPHINCTER_PREFIX, with_note=True)
     ]
-    why += [ctx.cond_fact(c, "new bilateral leg symptom: ", with_note=True) for c in bilateral]
+    why += [bilateral_fact(ctx, c) for c in bilateral]
     if (new_sx or bilateral) and not ces:
         why += [
             ctx.cond_fact(c, "with spinal diagnosis: ")
