@@ -12,19 +12,31 @@ from hooks.cards import Conflict
 
 # ---------------------------------------------------------------------------------------------
 
-NEUROPATHIC_AGENTS = Conflict(
-    "Neuropathic agents (gabapentinoids, TCAs, SNRIs) for sciatica",
-    "NICE CG173 lists amitriptyline, duloxetine, gabapentin and pregabalin for neuropathic pain in general.",
+GABAPENTINOIDS = Conflict(
+    "Gabapentinoids (gabapentin, pregabalin) for sciatica",
+    "NICE CG173 lists gabapentin and pregabalin for neuropathic pain in general.",
     "PRECISE 2017 found pregabalin no better than placebo for sciatica at 8 or 52 weeks, with more adverse "
-    "events; Khoromi 2007 found no significant effect of nortriptyline or morphine on chronic lumbar root "
-    "pain; NICE NG59 says do not offer gabapentinoids or other antiepileptics for sciatica. Duloxetine's "
-    "evidence for radicular pain is uncertain (chronic low back pain data do not transfer to sciatica).",
+    "events; NICE NG59 says do not offer gabapentinoids or other antiepileptics for sciatica.",
     line="NICE CG173 lists it for neuropathic pain; PRECISE 2017 and NICE NG59 found no benefit in sciatica.",
     # not the other antiepileptics: CG173 lists carbamazepine for trigeminal neuralgia only, so no
     # source is "for" them in sciatica and their line would cite one that is not
-    medications=("rx_gabapentinoids", "rx_antidepressants_neuropathic"),
+    medications=("rx_gabapentinoids",),
     brief="NICE CG173 for nerve pain; PRECISE 2017 and NICE NG59 against in sciatica.",
 )
+# Not PRECISE (a pregabalin trial) nor NICE NG59's "do not offer" (gabapentinoids and antiepileptics):
+# for these the evidence in sciatica is missing or negative, not a guideline's no.
+NEUROPATHIC_ANTIDEPRESSANTS = Conflict(
+    "Antidepressants for neuropathic pain (TCAs, SNRIs) in sciatica",
+    "NICE CG173 lists amitriptyline and duloxetine for neuropathic pain in general.",
+    "Khoromi 2007 found no significant effect of nortriptyline on chronic lumbar root pain; duloxetine's "
+    "evidence for radicular pain is uncertain (chronic low back pain data do not transfer to sciatica).",
+    line="NICE CG173 lists it for neuropathic pain; in sciatica a nortriptyline trial (Khoromi 2007) found "
+    "no benefit.",
+    medications=("rx_antidepressants_neuropathic",),
+    brief="NICE CG173 for nerve pain; Khoromi 2007 found no benefit in sciatica.",
+)
+# Both classes, as the rules that advise on neuropathic agents in general cite them.
+NEUROPATHIC_AGENTS = (GABAPENTINOIDS, NEUROPATHIC_ANTIDEPRESSANTS)
 ORAL_STEROIDS = Conflict(
     "Oral corticosteroids for sciatica",
     "A randomised trial of oral prednisone for acute sciatica (Goldberg, JAMA 2015) found a modest gain in "

@@ -28,7 +28,7 @@ from hooks.cards import (
     render_full,
     shorter_forms,
 )
-from hooks.conflicts import NEUROPATHIC_AGENTS, OPIOIDS
+from hooks.conflicts import GABAPENTINOIDS, OPIOIDS
 from hooks.evidence import guideline
 from hooks.pathway.failure import Outcome
 from hooks.thresholds import span
@@ -182,7 +182,7 @@ def draft(next_step: str, *, gaps: tuple[str, ...] = (), conflict: bool = False)
     return CardDraft(
         rule_id="M2", topic="t", indicator="info", summary="s", title="t", why=FACTS,
         next_steps=(next_step,), avoid=(), evidence=(guideline("nice_ng59"),), gaps=gaps,
-        conflict_now=NEUROPATHIC_AGENTS if conflict else None,
+        conflict_now=GABAPENTINOIDS if conflict else None,
     )  # fmt: skip
 
 
@@ -204,12 +204,12 @@ def test_a_conflict_line_is_whole_or_its_brief_never_half_a_disagreement() -> No
         )
     )
     line = next(ln for ln in detail.split("\n") if ln.startswith("**Sources disagree:**"))
-    assert line in (NEUROPATHIC_AGENTS.one_line, f"**Sources disagree:** {NEUROPATHIC_AGENTS.brief}")
+    assert line in (GABAPENTINOIDS.one_line, f"**Sources disagree:** {GABAPENTINOIDS.brief}")
     assert not cut_lines(detail)
     assert all(f.short in detail for f in FACTS)  # the deciding facts keep their room
 
 
-SOURCE = re.compile(r"\b(?:NICE|CDC|ACR|ASRA|ASIPP|NASS|NACC|PRECISE|JAMA|Medicare)\b")
+SOURCE = re.compile(r"\b(?:NICE|CDC|ACR|ASRA|ASIPP|NASS|NACC|PRECISE|Khoromi|JAMA|Medicare)\b")
 
 
 @pytest.mark.parametrize("conflict", ALL_CONFLICTS, ids=lambda c: c.topic)
@@ -541,3 +541,15 @@ def test_a_condition_s_short_form_drops_icd_boilerplate(text: str, said: str) ->
     c = cond("d", "lumbar_disc_displacement_without_radiculopathy", onset=20, text=text)
     short = context(radic(days=30), c).cond_fact(c).short or ""
     assert short.startswith(said) and "Other" not in short and "classified" not in short
+
+
+def test_a_duloxetine_card_never_cites_a_pregabalin_trial_against_it() -> None:
+    """PRECISE 2017 tested pregabalin and NICE NG59's "do not offer" names gabapentinoids: neither is
+    a source against duloxetine or a tricyclic, whose conflict line cites the trial that tested one."""
+    from hooks.conflicts import NEUROPATHIC_ANTIDEPRESSANTS
+
+    for text in (NEUROPATHIC_ANTIDEPRESSANTS.line, NEUROPATHIC_ANTIDEPRESSANTS.brief,
+                 NEUROPATHIC_ANTIDEPRESSANTS.against):  # fmt: skip
+        assert "PRECISE" not in text and "NG59" not in text, text
+    assert NEUROPATHIC_ANTIDEPRESSANTS.medications == ("rx_antidepressants_neuropathic",)
+    assert GABAPENTINOIDS.medications == ("rx_gabapentinoids",)

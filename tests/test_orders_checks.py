@@ -826,7 +826,7 @@ def test_opioid_with_a_current_benzodiazepine_asks_for_a_taper_and_offers_naloxo
 
 
 def test_the_conflict_summaries_name_their_public_sources() -> None:
-    from hooks.conflicts import NEUROPATHIC_AGENTS, ORAL_STEROIDS
+    from hooks.conflicts import GABAPENTINOIDS, ORAL_STEROIDS
 
     gaba = one(
         run("order-sign", [mr("gaba", "187832", "pregabalin", 75, per=2)], cond("rad", RADICULOPATHY, 60)),
@@ -838,9 +838,9 @@ def test_the_conflict_summaries_name_their_public_sources() -> None:
     for c in (gaba, pred):
         assert not any(w in c.summary.lower() for w in unnamed), c.summary
     # each source the summary names is on the side of the conflict it is said to take
-    assert "NICE CG173" in gaba.summary and "NICE CG173" in NEUROPATHIC_AGENTS.for_
-    assert "PRECISE 2017" in gaba.summary and "PRECISE 2017" in NEUROPATHIC_AGENTS.against
-    assert "NICE NG59" in gaba.summary and "NICE NG59" in NEUROPATHIC_AGENTS.against
+    assert "NICE CG173" in gaba.summary and "NICE CG173" in GABAPENTINOIDS.for_
+    assert "PRECISE 2017" in gaba.summary and "PRECISE 2017" in GABAPENTINOIDS.against
+    assert "NICE NG59" in gaba.summary and "NICE NG59" in GABAPENTINOIDS.against
     assert "JAMA 2015" in pred.summary and "Goldberg" in pred.summary
     assert "JAMA 2015" in ORAL_STEROIDS.for_ and "Goldberg" in ORAL_STEROIDS.for_
     assert "NICE NG59" in pred.summary and "NICE NG59" in ORAL_STEROIDS.against

@@ -741,3 +741,17 @@ def test_card_text_says_the_thresholds_in_force() -> None:
     text = card.summary + render_detail(card) + render_full(card)
     assert "under 8 weeks" in card.summary and "reassess at 8 weeks" in text
     assert "under 6 weeks" not in text and "at 6 weeks" not in text  # "(6 weeks)" is the patient's own
+
+
+@pytest.mark.parametrize(("now", "said"), [(6, "no gain since starting"), (3, "pain improved")])
+def test_m2_says_what_the_scores_already_show(now: float, said: str) -> None:
+    """Pain 6 → 6 ten weeks into duloxetine is the review's answer: the card plans the taper rather
+    than asking to reassess; pain 6 → 3 is a gain, never "taper if no gain"."""
+    cards = run(
+        radic(days=120), *conservative(110), med("dul", "rx_antidepressants_neuropathic", start=70),
+        obs("p1", "pain", 6, 72), obs("p2", "pain", now, 3),
+    )  # fmt: skip
+    c = card_of(cards, "M2")
+    assert said in c.summary and "taper if no" not in c.summary, c.summary
+    step = c.next_steps[0]
+    assert ("plan a supervised taper" in step) == (now == 6) and "if there is no" not in step, step

@@ -75,7 +75,7 @@ from hooks.clinical_drugs import (
     mme_per_day,
     parse_clinical_drug_name,
 )
-from hooks.conflicts import NEUROPATHIC_AGENTS, ORAL_STEROIDS
+from hooks.conflicts import GABAPENTINOIDS, ORAL_STEROIDS
 from hooks.facts import Dose, DraftOrder, MedicationFact
 from hooks.mme import mme_factors
 from hooks.orders.common import OrderCheck, card, delete
@@ -590,7 +590,7 @@ def _gabapentinoid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         "Gabapentinoid for sciatica: evidence conflict",
         "Gabapentinoid for sciatica: PRECISE 2017 and NICE NG59 found no benefit; NICE CG173 lists it for "
         "nerve pain",
-        NEUROPATHIC_AGENTS,
+        GABAPENTINOIDS,
         ("nice_ng59", "precise_2017"),
         (
             f"If prescribed, reassess benefit; taper if there is no ≥ {pct(ctx.t.partial_relief_pct)} or "

@@ -146,7 +146,7 @@ def a1_failed_ablation(ctx: PathwayContext, a: Assessment) -> CardDraft:
             "Chemical neurolysis as the first next step.",
             "Fusion.",
         ],
-        conflicts=[RFA_SCOPE, NEUROPATHIC_AGENTS],
+        conflicts=[RFA_SCOPE, *NEUROPATHIC_AGENTS],
         suggestions=suggestions,
         selection_behavior="any",
         needs=("observations", "serviceRequests"),

@@ -116,7 +116,7 @@ def e1_acute_tolerable(ctx: PathwayContext) -> CardDraft:
             "Epidural steroid injection or a surgical referral at this stage.",
             "Gabapentinoids; long-term opioids; oral corticosteroid bursts; bed rest.",
         ],
-        conflicts=[ESI_TIMING, NEUROPATHIC_AGENTS, ORAL_STEROIDS],
+        conflicts=[ESI_TIMING, *NEUROPATHIC_AGENTS, ORAL_STEROIDS],
         extra_evidence=("precise_2017",),
         needs=("observations",),
     )
@@ -148,7 +148,7 @@ def e2_acute_severe(ctx: PathwayContext) -> CardDraft:
             "MRI from primary care before specialist review (NICE NG59 1.1.4).",
             "Fusion; long-term opioids; gabapentinoids; repeated oral corticosteroid courses.",
         ],
-        conflicts=[ESI_TIMING, NEUROPATHIC_AGENTS, ORAL_STEROIDS],
+        conflicts=[ESI_TIMING, *NEUROPATHIC_AGENTS, ORAL_STEROIDS],
         suggestions=[
             sx.suggest(
                 sx.SPINE_SURGERY_REFERRAL,

@@ -253,6 +253,13 @@ def other_indication(ctx: PathwayContext, m: MedicationFact) -> Fact | None:
     return ctx.other_indication(m, *ANTIEPILEPTIC_INDICATIONS)
 
 
+def _improved(ctx: PathwayContext, before: float, now: float) -> bool:
+    """Pain fell by the partial-relief share (30 %) or the clinically important points (2)."""
+    fall = before - now
+    share = fall / before * 100 if before > 0 else 0.0
+    return fall >= ctx.t.partial_delta_points or share >= ctx.t.partial_relief_pct
+
+
 def m2_neuropathic_agents(ctx: PathwayContext) -> CardDraft | None:
     """M2 — gabapentinoid, TCA or SNRI prescribed for radicular pain.
 
@@ -280,6 +287,8 @@ def m2_neuropathic_agents(ctx: PathwayContext) -> CardDraft | None:
     review = None if first is None else first + timedelta(days=ctx.t.neuropathic_review_days)
     too_early = review is not None and review > ctx.today
     gaps = []
+    scores: tuple[float, float] | None = None  # pain (before, now) when both are on record
+    no_gain: tuple[float, float] | None = None  # the same when they show no improvement
     if first is not None and not too_early:
         before = ctx.observations(
             "pain", since=first - timedelta(days=ctx.t.baseline_lookback_days), until=first
@@ -292,6 +301,9 @@ def m2_neuropathic_agents(ctx: PathwayContext) -> CardDraft | None:
         if before and after:
             b, a = before[-1], after[-1]
             why += [ctx.obs_fact(b, "pain before starting: "), ctx.obs_fact(a, "pain now: ")]
+            if b.value is not None and a.value is not None:
+                scores = (b.value, a.value)
+                no_gain = None if _improved(ctx, *scores) else scores
         else:
             gaps.append(
                 f"record pain (NRS) now to judge the benefit of the medicine started {first.isoformat()}"
@@ -305,6 +317,16 @@ def m2_neuropathic_agents(ctx: PathwayContext) -> CardDraft | None:
             f"Reassess benefit from {review.isoformat()}, {span(ctx.t.neuropathic_review_days)} after "
             f"starting; plan a supervised taper if there is then no {improvement}.",
         ]
+    elif no_gain is not None:  # the scores already answer the question the review would ask
+        steps = [
+            f"No {improvement} since starting (pain {no_gain[0]:g} → {no_gain[1]:g}): plan a supervised "
+            "taper with the patient."
+        ]
+    elif scores is not None:
+        steps = [
+            f"Continue it only while the benefit lasts (pain {scores[0]:g} → {scores[1]:g} since starting), "
+            "reassessing it at each review."
+        ]
     else:
         steps = [f"Reassess benefit now; plan a supervised taper if there is no {improvement}."]
     if gaba and opioid_too:
@@ -313,9 +335,9 @@ def m2_neuropathic_agents(ctx: PathwayContext) -> CardDraft | None:
     contested = any(
         ctx.matches(vs, (*m.codings, *m.ingredient_codings)) for m in meds for vs in CONTESTED_SETS
     )
-    # worded as the evidence conflict is (hooks.conflicts.NEUROPATHIC_AGENTS): NICE NG59 says do not
-    # offer gabapentinoids or other antiepileptics for sciatica and PRECISE 2017 found pregabalin no
-    # better than placebo; for the antidepressants no trial shows benefit in sciatica
+    # worded as the evidence conflicts are (hooks.conflicts.GABAPENTINOIDS and NEUROPATHIC_ANTIDEPRESSANTS):
+    # NICE NG59 says do not offer gabapentinoids or other antiepileptics for sciatica and PRECISE 2017
+    # found pregabalin no better than placebo; for the antidepressants no trial shows benefit in sciatica
     verdict = (
         "PRECISE 2017 and NICE NG59 found no benefit"
         if gaba
@@ -328,13 +350,19 @@ def m2_neuropathic_agents(ctx: PathwayContext) -> CardDraft | None:
     draft = M2.card(
         ctx,
         indicator="info",
-        summary=f"{names} for sciatica: {verdict}; reassess, taper if no "
-        f"{pct(ctx.t.partial_relief_pct)} gain",
+        summary=f"{names} for sciatica: {verdict}; "
+        + (
+            "no gain since starting: plan a taper"
+            if no_gain is not None
+            else "pain improved: continue while it helps"
+            if scores is not None
+            else f"reassess, taper if no {pct(ctx.t.partial_relief_pct)} gain"
+        ),
         why=why,
         gaps=gaps,
         next_steps=steps,
         avoid=["Auto-recommending these drugs for sciatica.", "Dose escalation without benefit."],
-        conflicts=[NEUROPATHIC_AGENTS],
+        conflicts=[*NEUROPATHIC_AGENTS],
         needs=("medicationRequests", "medicationStatements", "observations"),
     )
     # an antiepileptic other than a gabapentinoid is named for what it is, not as a contested class

@@ -246,7 +246,7 @@ def l1_refractory_to_neuromodulation(ctx: PathwayContext, a: Assessment) -> Card
             "Systemic opioid escalation.",
             f"Repeating the failed {_trial_kind(ctx, p)} or other failed procedures.",
         ],
-        conflicts=[OPIOIDS, NEUROPATHIC_AGENTS],
+        conflicts=[OPIOIDS, *NEUROPATHIC_AGENTS],
         suggestions=sx.neuromodulation_workup(
             ctx.term,
             patient_id=ctx.patient_id,

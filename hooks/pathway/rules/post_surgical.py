@@ -352,7 +352,7 @@ def s3_fibrosis_no_target(ctx: PathwayContext) -> CardDraft:
             "Multidisciplinary pain management with cognitive behavioural therapy.",
         ],
         avoid=["Reoperation for scar tissue.", "A permanent implant without a trial.", "Opioid escalation."],
-        conflicts=[SCS_SELECTION, NEUROPATHIC_AGENTS],
+        conflicts=[SCS_SELECTION, *NEUROPATHIC_AGENTS],
         suggestions=sx.neuromodulation_workup(
             ctx.term,
             patient_id=ctx.patient_id,

@@ -540,7 +540,7 @@ def f7_no_target_chronic(ctx: PathwayContext) -> CardDraft:
             "DRG or peripheral nerve stimulation for focal (foot, groin) pain (NACC DRG 2019).",
         ],
         avoid=["More epidural injections.", "Opioid escalation.", "Fusion."],
-        conflicts=[NEUROPATHIC_AGENTS, SCS_SELECTION, OPIOIDS],
+        conflicts=[*NEUROPATHIC_AGENTS, SCS_SELECTION, OPIOIDS],
         suggestions=[
             sx.suggest(
                 sx.PSYCHOLOGICAL_EVALUATION,
