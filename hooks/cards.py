@@ -226,11 +226,41 @@ def missing(gap: str) -> str:
     return rest
 
 
+_UNREAD = re.compile(r"^(?P<key>\S+) \(unread: (?P<reason>[^()]*)\)$")
+
+
+def _unread_together(items: list[str]) -> list[str]:
+    """Data the EHR could not give, one item per reason: "medicationRequests (unread: FHIR server
+    answered 500)" and "medicationStatements (unread: …500)" → "medicationRequests and
+    medicationStatements (unread: FHIR server answered 500)"."""
+    keys: dict[str, list[str]] = {}
+    out: list[str | tuple[str]] = []
+    for item in items:
+        m = _UNREAD.match(item)
+        if m is None:
+            out.append(item)
+            continue
+        reason = m.group("reason")
+        if reason not in keys:
+            keys[reason] = []
+            out.append((reason,))
+        keys[reason].append(m.group("key"))
+    said = []
+    for x in out:
+        if isinstance(x, tuple):
+            names = keys[x[0]]
+            joined = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+            said.append(f"{joined} (unread: {x[0]})")
+        else:
+            said.append(x)
+    return said
+
+
 def not_recorded(gaps: Sequence[str]) -> str:
     """The one "Not recorded" line: what is missing, said as a noun phrase."""
     # data that could not be read at all comes first: it may hide anything
     ordered = sorted(dict.fromkeys(gaps), key=lambda g: "(unread: " not in g)
-    items = [missing(g).rstrip(".") for g in ordered]
+    items = _unread_together([missing(g).rstrip(".") for g in ordered])
     text = "; ".join(items)
     return f"**Not recorded:** {text[:1].lower()}{text[1:]}."
 

@@ -553,3 +553,17 @@ def test_a_duloxetine_card_never_cites_a_pregabalin_trial_against_it() -> None:
         assert "PRECISE" not in text and "NG59" not in text, text
     assert NEUROPATHIC_ANTIDEPRESSANTS.medications == ("rx_antidepressants_neuropathic",)
     assert GABAPENTINOIDS.medications == ("rx_gabapentinoids",)
+
+
+def test_data_the_ehr_could_not_give_is_named_once_per_reason() -> None:
+    """Two prefetch keys down for the same reason read as one item, so the next step keeps its room."""
+    gaps = [
+        "medicationRequests (unread: FHIR server answered 500)",
+        "medicationStatements (unread: FHIR server answered 500)",
+        "observations (unread: timed out)",
+        "no lumbar imaging on record",
+    ]
+    assert not_recorded(gaps) == (
+        "**Not recorded:** medicationRequests and medicationStatements (unread: FHIR server answered 500); "
+        "observations (unread: timed out); lumbar imaging."
+    )
