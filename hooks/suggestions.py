@@ -16,10 +16,10 @@ Used by the pathway rules (``hooks.pathway``) and the order guardrails (``hooks.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from hooks.cards import Action, SuggestionDraft
+from hooks.cards import Action, CardDraft, Fact, SuggestionDraft
 from hooks.terminology import Coding, Terminology
 
 Priority = Literal["routine", "urgent", "asap", "stat"]
@@ -139,6 +139,15 @@ SCS_PERMANENT = OrderSpec(
     "Order the permanent spinal cord stimulator implant",
     "Permanent spinal cord stimulator implant",
 )
+# A dorsal root ganglion system is billed with the same generator and lead codes as a spinal cord
+# stimulator (there is no DRG-specific code): the order says what it is in words.
+DRG_PERMANENT = OrderSpec(
+    "drg-permanent",
+    "scs_permanent_system",
+    "Order the permanent stimulator implant (DRG system)",
+    "Permanent stimulator implant (dorsal root ganglion system)",
+    note="Dorsal root ganglion stimulation, at the level of the successful trial.",
+)
 
 TFESI = OrderSpec(
     "tfesi",
@@ -195,6 +204,7 @@ ALL_ORDERS: tuple[OrderSpec, ...] = (
     SI_JOINT_BLOCK,
     SCS_TRIAL,
     SCS_PERMANENT,
+    DRG_PERMANENT,
     TFESI,
     REPEAT_TFESI,
     REPEAT_ILESI,
@@ -253,8 +263,10 @@ def suggest(
     recommended: bool = False,
     label: str | None = None,
     body_site: BodySite | None = None,
+    device: ImplantedDevice | None = None,
 ) -> SuggestionDraft:
-    """A suggestion with one ``create`` action holding the draft ServiceRequest."""
+    """A suggestion with one ``create`` action holding the draft ServiceRequest. ``device``: an
+    implanted neurostimulator or pump on record; an MRI order then carries the device-safety note."""
     resource = service_request(
         spec,
         terminology,
@@ -265,6 +277,8 @@ def suggest(
         note=note,
         body_site=body_site,
     )
+    if device is not None and _is_mri(resource, terminology):
+        resource = _with_note(resource, device.note)
     prefix = "" if priority == "routine" else f"{priority.capitalize()}: "
     text = label or spec.label
     return SuggestionDraft(
@@ -272,6 +286,80 @@ def suggest(
         actions=(Action("create", f"Create a draft order: {spec.text}", resource),),
         is_recommended=recommended,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# MRI with an implanted neurostimulator or intrathecal pump
+# ---------------------------------------------------------------------------------------------
+
+MR_SAFETY = "confirm its MR-conditional labelling and MRI mode with the implanting team before scanning"
+
+
+@dataclass(frozen=True, slots=True)
+class ImplantedDevice:
+    """An implanted neurostimulator or intrathecal pump on record, as an MRI order must name it:
+    ``name`` in a few words ("spinal cord stimulator"), ``fact`` the record entry with the safety
+    step (its short form says the same in a few words)."""
+
+    name: str
+    fact: Fact
+
+    @property
+    def note(self) -> str:
+        """What an MRI order carries (``ServiceRequest.note``)."""
+        return f"Implanted {self.name} on record: {MR_SAFETY}."
+
+
+def _is_mri(resource: dict[str, Any] | None, terminology: Terminology) -> bool:
+    if not resource or resource.get("resourceType") != "ServiceRequest":
+        return False
+    codings = [
+        Coding(c.get("system", ""), c.get("code", ""))
+        for c in (resource.get("code") or {}).get("coding", [])
+    ]
+    return terminology.match("imaging_mri_lumbar", codings) is not None
+
+
+def _with_note(resource: dict[str, Any], text: str) -> dict[str, Any]:
+    notes = list(resource.get("note") or [])
+    if any(n.get("text") == text for n in notes):
+        return resource
+    return {**resource, "note": [*notes, {"text": text}]}
+
+
+def offers_mri(suggestion: SuggestionDraft, terminology: Terminology) -> bool:
+    """The suggestion creates or changes a draft to a lumbar MRI order."""
+    return any(_is_mri(a.resource, terminology) for a in suggestion.actions)
+
+
+def with_device_note(
+    suggestion: SuggestionDraft, terminology: Terminology, device: ImplantedDevice
+) -> SuggestionDraft:
+    """The suggestion with the device-safety note on every MRI order it creates or changes."""
+    if not offers_mri(suggestion, terminology):
+        return suggestion
+    actions = tuple(
+        replace(a, resource=_with_note(a.resource, device.note))
+        if a.resource is not None and _is_mri(a.resource, terminology)
+        else a
+        for a in suggestion.actions
+    )
+    return replace(suggestion, actions=actions)
+
+
+def mark_implanted_device(
+    card: CardDraft, terminology: Terminology, device: ImplantedDevice | None, *, at: int = 1
+) -> CardDraft:
+    """A card that offers a lumbar MRI while an implanted neurostimulator or pump is on record says,
+    among its first facts (position ``at``) and on each MRI order, to confirm the device's
+    MR-conditional labelling and MRI mode with the implanting team before scanning. Any other card,
+    or no device, is returned as it is."""
+    if device is None or not any(offers_mri(s, terminology) for s in card.suggestions):
+        return card
+    rest = [f for f in card.why if f != device.fact]
+    why = (*rest[:at], device.fact, *rest[at:])
+    suggestions = tuple(with_device_note(s, terminology, device) for s in card.suggestions)
+    return replace(card, why=why, suggestions=suggestions)
 
 
 def neuromodulation_workup(

@@ -835,3 +835,27 @@ def test_the_red_flag_card_shows_the_order_and_the_flag_not_a_restatement() -> N
         assert facts[0].startswith("- `ServiceRequest/x` Draft order:"), facts
         assert any(ln.startswith("- `Condition/ces` red flag") for ln in facts), facts
         assert not any("elective" in ln.lower() for ln in facts), facts
+
+
+# --------------------------------------------------------------------- an implanted device and MRI
+@pytest.mark.parametrize("hook", HOOKS)
+def test_a_card_that_offers_an_mri_names_the_implanted_stimulator(hook: str) -> None:
+    """A plain MRI after surgery is changed to a contrast MRI; with a stimulator implanted, the card
+    and the changed order say to confirm its MR-conditional labelling and MRI mode with the implanting
+    team before scanning. Without the device, neither says so."""
+    facts = (
+        proc("ipg", "63685", 900, "Spinal cord stimulator pulse generator implant"),
+        proc("lam", "63030", 400, "Discectomy L5-S1"),
+        cond("rad", RADICULOPATHY, 60, "Recurrent sciatica"),
+    )
+    c = one(run(hook, [sr("mri2", "72148", "MRI lumbar w/o")], *facts), "order.mri-postop-contrast")
+    device = next(f for f in c.why if f.ref == "Procedure/ipg")
+    assert "MR-conditional labelling" in device.text and "implanting team" in device.text
+    assert "`Procedure/ipg`" in render_detail(c)
+    (s,) = c.suggestions
+    notes = [n["text"] for a in s.actions for n in (a.resource or {}).get("note", [])]
+    assert any("MR-conditional labelling and MRI mode with the implanting team" in n for n in notes)
+    plain = one(run(hook, [sr("mri2", "72148", "MRI lumbar w/o")], *facts[1:]), "order.mri-postop-contrast")
+    assert "Procedure/ipg" not in [f.ref for f in plain.why]
+    assert not [n for a in plain.suggestions[0].actions for n in (a.resource or {}).get("note", [])
+                if "MR-conditional" in n["text"]]  # fmt: skip

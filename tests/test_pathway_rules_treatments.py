@@ -21,7 +21,7 @@ from pathway_builders import (
     states,
 )
 
-from hooks.cards import render_full
+from hooks.cards import render_detail, render_full
 from hooks.pathway.failure import Outcome
 
 ESI_CODES = {"62322", "62323", "62326", "62327", "64483", "64484"}
@@ -775,3 +775,157 @@ def test_a_long_free_text_date_never_breaks_the_summary_limit() -> None:
     )
     cards = run(*background(70), esi)
     assert all(len(c.summary) <= 139 for c in cards)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reviewer findings: an implanted stimulator and MRI, a surgical target before an implant, DRG trials
+# ---------------------------------------------------------------------------------------------
+
+MR_SAFETY = "MR-conditional labelling"
+MRI_CODES = {"72148", "72149", "72158"}
+
+
+def _mri_notes(card) -> list[str]:  # type: ignore[no-untyped-def]
+    """The notes on every lumbar MRI order the card offers."""
+    resources = [a.resource or {} for s in card.suggestions for a in s.actions]
+    mri = [r for r in resources if {c.get("code") for c in r.get("code", {}).get("coding", [])} & MRI_CODES]
+    return [n["text"] for r in mri for n in r.get("note", [])]
+
+
+def failed_back_surgery_with_stimulator(latest_pain: float = 3, *, implant_days: int = 300) -> list:
+    """Radiculopathy for years; laminectomy ~1000 days ago; SCS trial and implant ~300 days ago;
+    pain 8 before the stimulator, 3 after it."""
+    return [
+        radic(900),
+        proc("lam", "lumbar_decompression_discectomy", "63047", days=1000),
+        proc("scs-lead", "scs_percutaneous_lead", "63650", days=implant_days),
+        proc("ipg", "scs_permanent_system", "63685", days=implant_days),
+        obs("p0", "pain", 8, implant_days + 20),
+        obs("p1", "pain", 3, implant_days - 100),
+        obs("p2", "pain", latest_pain, 20),
+    ]
+
+
+def test_s1_is_silent_while_a_stimulator_implanted_after_the_surgery_still_helps() -> None:
+    """Pain 8 → 3 → 3 with a permanent stimulator implanted after the laminectomy: the radicular pain
+    after surgery is the stimulator's, not new; no contrast-MRI card (the old code advised one without
+    naming the stimulator)."""
+    cards = run(*failed_back_surgery_with_stimulator())
+    assert "S1" not in states(cards)
+    assert not any(codes_of(c) & {"72148", "72158"} for c in cards)
+
+
+def test_pain_rising_again_under_the_stimulator_is_n3s_card() -> None:
+    cards = run(*failed_back_surgery_with_stimulator(latest_pain=8))
+    assert states(cards)[0] == "N3"
+
+
+def test_s1_with_a_stimulator_implanted_before_the_surgery_names_the_device_for_the_mri() -> None:
+    """The stimulator predates the operation: S1 still advises the contrast MRI, and the card and the
+    MRI order both say to clear the scan against the device's MR labelling first."""
+    cards = run(
+        radic(900),
+        proc("ipg", "scs_permanent_system", "63685", days=1200),
+        proc("lam", "lumbar_decompression_discectomy", "63047", days=400),
+        obs("p1", "pain", 6, 30),
+    )
+    c = card_of(cards, "S1")
+    assert "72158" in codes_of(c)
+    notes = _mri_notes(c)
+    assert notes and all(MR_SAFETY in n and "implanting team" in n for n in notes)
+    device = next(f for f in c.why if f.ref == "Procedure/ipg")
+    assert c.why.index(device) == 1
+    detail = render_detail(c)
+    assert "`Procedure/ipg`" in detail and MR_SAFETY in detail
+
+
+def test_an_emergency_mri_with_an_intrathecal_pump_names_the_pump() -> None:
+    cards = run(
+        radic(30),
+        cond("ret", "red_flag_sphincter_saddle_symptoms", "R33.9", onset=2),
+        proc("pump", "intrathecal_pump_device", days=400),
+    )
+    c = card_of(cards, "R1")
+    assert any("intrathecal pump" in n and MR_SAFETY in n for n in _mri_notes(c))
+    assert "`Procedure/pump`" in render_detail(c)
+
+
+def test_no_device_note_without_a_device_or_after_the_leads_were_removed() -> None:
+    plain = card_of(run(radic(900), proc("lam", "lumbar_decompression_discectomy", "63047", days=400)), "S1")
+    assert not _mri_notes(plain)
+    removed = card_of(
+        run(
+            radic(900),
+            proc("ipg", "scs_permanent_system", "63685", days=1200),
+            proc("explant", "scs_lead_removal", "63661", days=900),
+            proc("lam", "lumbar_decompression_discectomy", "63047", days=400),
+        ),
+        "S1",
+    )
+    assert not _mri_notes(removed)
+
+
+def _concordant_with_trial(*extra) -> list:  # type: ignore[no-untyped-def]
+    return [
+        *background(900),
+        report("mri", "72148", 400, "Left paracentral extrusion L5-S1 compressing S1 nerve root."),
+        tfesi("esi-1", 300),
+        trial("trial-1", 12),
+        *extra,
+    ]
+
+
+def test_n1_with_a_concordant_lesion_and_no_surgical_opinion_asks_for_one_first() -> None:
+    cards = run(
+        *_concordant_with_trial(),
+        outcomes={"Procedure/esi-1": Outcome.FAILED, "Procedure/trial-1": Outcome.SUCCESS},
+    )
+    c = card_of(cards, "N1")
+    assert "surgical opinion" in c.summary
+    assert not codes_of(c) & SCS_PERMANENT
+    referral = [s for s in c.suggestions if "spine surgeon" in s.label.lower()]
+    assert referral and referral[0].is_recommended
+    assert "DiagnosticReport/mri" in refs_of(c)
+
+
+def test_n1_with_a_pending_surgical_referral_waits_for_it_and_offers_no_second_one() -> None:
+    cards = run(
+        *_concordant_with_trial(order("surg", "referral_spine_surgery", status="active", authored=10)),
+        outcomes={"Procedure/esi-1": Outcome.FAILED, "Procedure/trial-1": Outcome.SUCCESS},
+    )
+    c = card_of(cards, "N1")
+    assert "surgical opinion" in c.summary and not c.suggestions
+    assert "ServiceRequest/surg" in refs_of(c)
+
+
+def test_n1_after_a_surgeon_found_no_target_proceeds_to_the_implant() -> None:
+    cards = run(
+        *_concordant_with_trial(
+            order("surg", "referral_spine_surgery", status="completed", authored=200,
+                  notes=("Seen by spine surgery: no surgical target.",)),
+        ),
+        outcomes={"Procedure/esi-1": Outcome.FAILED, "Procedure/trial-1": Outcome.SUCCESS},
+    )  # fmt: skip
+    c = card_of(cards, "N1")
+    assert "proceed to permanent implant" in c.summary
+    assert codes_of(c) & SCS_PERMANENT
+
+
+def test_a_drg_trial_is_named_as_such_cites_nacc_drg_and_offers_a_drg_implant() -> None:
+    cards = run(
+        *chronic(),
+        trial("drg-1", 12, text="Dorsal root ganglion stimulator trial, left L5"),
+        outcomes={**FAILED_ESIS, "Procedure/drg-1": Outcome.SUCCESS},
+    )
+    c = card_of(cards, "N1")
+    assert c.summary.startswith("DRG stimulator trial on ") and "Drg" not in c.summary
+    assert "nacc_drg_2019" in {g.key for g in c.evidence}
+    (s,) = c.suggestions
+    assert "DRG" in s.label and "spinal cord" not in s.label.lower()
+    assert codes_of(c) <= SCS_PERMANENT  # the generator code a DRG system is billed with; no new code
+    failed = run(
+        *chronic(),
+        trial("drg-1", 12, text="Dorsal root ganglion stimulator trial, left L5"),
+        outcomes={**FAILED_ESIS, "Procedure/drg-1": Outcome.FAILED},
+    )
+    assert any("failed DRG stimulator trial" in a for a in card_of(failed, "L1").avoid)

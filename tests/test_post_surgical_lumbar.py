@@ -13,11 +13,17 @@ from pathway_builders import (
     conservative,
     context,
     obs,
+    order,
     proc,
     radic,
+    refs_of,
+    report,
     run,
     states,
 )
+
+from hooks.cards import render_detail
+from hooks.pathway.failure import Outcome
 
 
 def spine_proc(member: str, *, site: str | None, text: str, days: int = 700):  # type: ignore[no-untyped-def]
@@ -92,3 +98,26 @@ def test_s0_never_offers_an_injection() -> None:
     offered = codes_of(card)
     assert code("referral_spine_surgery").code in offered
     assert not offered & {"62322", "62323", "64483", "64484"}
+
+
+def test_s4_with_a_spine_surgery_referral_on_record_names_it_and_offers_no_second() -> None:
+    """Spondylolisthesis with instability after a failed TFESI, a spine-surgery referral active: the
+    card names the referral among its first facts and offers no new referral (it recommended one)."""
+    facts = [
+        radic(200),
+        *conservative(190),
+        cond("spon", "spondylolisthesis_instability", "M43.16"),
+        report("mri", "72148", 165, "Grade 1 anterolisthesis L4-5 with foraminal stenosis."),
+        proc("esi-1", "esi_transforaminal_lumbar", "64483", days=110, level="L4-L5"),
+    ]
+    referral = order("referral-surgery-1", "referral_spine_surgery", status="active", authored=60)
+    c = card_of(run(*facts, referral, outcomes={"Procedure/esi-1": Outcome.FAILED}), "S4")
+    assert "ServiceRequest/referral-surgery-1" in [f.ref for f in c.why[:3]]
+    assert "`ServiceRequest/referral-surgery-1`" in render_detail(c)
+    assert "63047" not in codes_of(c) and not any("spine surgeon" in s.label.lower() for s in c.suggestions)
+    assert not any(s.label.lower().startswith("refer") for s in c.suggestions)
+    assert c.indicator == "info"
+    # without the referral the card recommends one
+    fresh = card_of(run(*facts, outcomes={"Procedure/esi-1": Outcome.FAILED}), "S4")
+    assert any(s.label == "Refer to a spine surgeon" and s.is_recommended for s in fresh.suggestions)
+    assert "ServiceRequest/referral-surgery-1" not in refs_of(fresh)

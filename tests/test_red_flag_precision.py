@@ -861,6 +861,49 @@ def test_every_r1_card_shows_first_the_action_its_summary_states(variant: str) -
         assert variant in ("saddle-paraesthesia", "both-legs")
     assert f"**Next:** {shown.split(';')[0]}" in detail
     assert "72148" in codes_of(c)  # the emergency MRI is offered on every variant
+    # pre-selected only where the card says the MRI is due today; a screening card offers it
+    mri = next(s for s in c.suggestions if "MRI" in s.label)
+    assert mri.is_recommended == c.summary.startswith("Suspected cauda equina syndrome"), variant
+
+
+def test_a_screening_card_offers_the_stat_mri_without_pre_selecting_it() -> None:
+    """The questions decide whether the emergency MRI is needed today: the stat MRI is offered, not
+    pre-selected, on the screening card (it was pre-selected as on the emergency card)."""
+    for variant in ("saddle-paraesthesia", "both-legs"):
+        c = card_of(run(radic(days=20), R1_VARIANTS[variant]), "R1")
+        assert c.summary.startswith("Possible cauda equina syndrome"), variant
+        mri = next(s for s in c.suggestions if s.label.startswith("Stat: order MRI"))
+        assert not mri.is_recommended, variant
+        assert "72148" in codes_of(c)
+    emergency = card_of(run(radic(days=20), R1_VARIANTS["retention"]), "R1")
+    assert next(s for s in emergency.suggestions if "MRI" in s.label).is_recommended
+
+
+def test_an_infection_card_names_the_operation_weeks_before() -> None:
+    """Fever and suspected discitis four weeks after a microdiscectomy: the operation decides the
+    infection risk and is among the facts the card shows, beside the discitis."""
+    cards = run(
+        radic(days=120),
+        proc("disc-op", "lumbar_decompression_discectomy", "63030", days=28, level="L4-L5"),
+        cond("fever", "red_flag_infection", "R50.9", onset=3, category=("encounter-diagnosis",)),
+        cond(
+            "discitis", "red_flag_infection", "M46.46", onset=2, verification="provisional",
+            category=("encounter-diagnosis",),
+        ),
+    )  # fmt: skip
+    c = card_of(cards, "R3")
+    refs = [f.ref for f in c.why]
+    assert "Procedure/disc-op" in refs[:3], refs
+    detail = render_detail(c)
+    assert "`Procedure/disc-op`" in detail and "4 weeks ago" in detail
+    assert "`Condition/discitis`" in detail
+    # an operation years ago is not named as the infection's cause
+    old = run(
+        radic(days=1200),
+        proc("disc-op", "lumbar_decompression_discectomy", "63030", days=900, level="L4-L5"),
+        cond("discitis", "red_flag_infection", "M46.46", onset=2, verification="provisional"),
+    )
+    assert "Procedure/disc-op" not in [f.ref for f in card_of(old, "R3").why]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import TypeVar
 
+from hooks import suggestions as sx
 from hooks.cards import CardDraft, Fact, SuggestionDraft
 from hooks.evaluation import EvaluationInput
 from hooks.facts import DraftOrder
@@ -57,6 +58,7 @@ from hooks.orders.checks import (
 )
 from hooks.orders.common import NOT_CHECKED, OrderCheck, card, draft_short
 from hooks.orders.context import OrderContext, TextReading
+from hooks.pathway.rules.neuromodulation import implanted_device
 from hooks.registry import expand_keys
 from hooks.text import abbreviate
 
@@ -100,6 +102,10 @@ def evaluate_orders(inp: EvaluationInput) -> list[CardDraft]:
         if any(c.indicator == "critical" for c in found):
             found = [c for c in found if c.indicator == "critical"]
         cards.extend(found)
+    # a card that offers a lumbar MRI while an implanted neurostimulator or pump is on record says,
+    # beside the draft order, to clear the scan against the device's MR labelling first
+    device = implanted_device(ctx.pathway)
+    cards = [sx.mark_implanted_device(c, ctx.term, device, at=2) for c in cards]
     return _one_card_per_session(cards)
 
 

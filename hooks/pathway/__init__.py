@@ -25,12 +25,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from hooks import suggestions as sx
 from hooks.cards import INDICATOR_RANK, SUMMARY_MAX, CardDraft, Fact, clip
 from hooks.evaluation import EvaluationInput
 from hooks.facts import ProcedureFact
 from hooks.pathway.context import Assessor, PathwayContext
 from hooks.pathway.precedence import ABLATION_STATES, DEVICE_STATES, RED_FLAGS, decided, pathway_card
-from hooks.pathway.rules import esi_outcome, medication, mimics, psychosocial
+from hooks.pathway.rules import esi_outcome, medication, mimics, neuromodulation, psychosocial
 from hooks.pathway.rules.common import Rule, unread_gap
 
 __all__ = ["PathwayContext", "evaluate_context", "evaluate_pathway", "pathway_card"]
@@ -119,6 +120,13 @@ def admit_unread_data(ctx: PathwayContext, cards: list[CardDraft]) -> list[CardD
 
 
 def evaluate_context(ctx: PathwayContext) -> list[CardDraft]:
+    """The cards for the patient; any that offers a lumbar MRI while an implanted neurostimulator or
+    pump is on record says to clear the scan against the device's MR labelling first."""
+    device = neuromodulation.implanted_device(ctx)
+    return [sx.mark_implanted_device(c, ctx.term, device) for c in _evaluate_context(ctx)]
+
+
+def _evaluate_context(ctx: PathwayContext) -> list[CardDraft]:
     red = decided(ctx, RED_FLAGS).card
     if red is not None and red.indicator == "critical":
         return [red]  # a critical card stands alone
@@ -202,8 +210,13 @@ def superseded_by_later_treatment(ctx: PathwayContext, main: CardDraft, *, later
     them: a stimulator trial or implant (whether or not its card speaks: a stimulator that still
     helps is silent, and the old "ESI failed, next procedure" advice must not reappear), or an
     ablation whose own card speaks for the current step (``later_card``). A pending ESI order keeps
-    the card, which names it. S3 and F7 recommend SCS evaluation, moot once a stimulator exists."""
+    the card, which names it. S3 and F7 recommend SCS evaluation, moot once a stimulator exists.
+    S1 (radicular pain after surgery: contrast MRI, surgical review) is stale once a permanent
+    stimulator implanted after the operation still helps: the pain it treats is not new; pain rising
+    again under the stimulator is N3's (interrogation and reprogramming, imaging if new signs)."""
     if main.rule_id in ("F7", "S3") and ctx.scs_procedures:
+        return True
+    if main.rule_id == "S1" and stimulator_after_surgery(ctx):
         return True
     if main.rule_id not in ESI_STATES or not ctx.esis:
         return False
@@ -216,3 +229,11 @@ def superseded_by_later_treatment(ctx: PathwayContext, main: CardDraft, *, later
     if after_last_esi(ctx.scs_procedures) and not esi_outcome.pending_esi_orders(ctx):
         return True
     return later_card and after_last_esi((*ctx.scs_procedures, *ctx.ablations))
+
+
+def stimulator_after_surgery(ctx: PathwayContext) -> bool:
+    """A permanent stimulator implanted after the last lumbar operation (an undated operation counts as
+    before it), still implanted, and not shown losing effect."""
+    surgery = ctx.last_surgery
+    since = surgery.performed if surgery is not None else None
+    return bool(neuromodulation.stimulator_still_helping(ctx, since))

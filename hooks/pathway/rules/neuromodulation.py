@@ -7,12 +7,12 @@ pulse generator (63685) or paddle (63655) marks a permanent system (§0).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import date, timedelta
 
 from hooks import suggestions as sx
 from hooks.cards import CardDraft, Fact
 from hooks.facts import ObservationFact, ProcedureFact
-from hooks.pathway.context import FAILED_OUTCOMES, PathwayContext
+from hooks.pathway.context import FAILED_OUTCOMES, PENDING_ORDER_STATUSES, PathwayContext
 from hooks.pathway.failure import Assessment, Modality, like_baseline, pain_before
 from hooks.pathway.rules.common import (
     HOLD,
@@ -59,7 +59,12 @@ def implanted_after(ctx: PathwayContext, p: ProcedureFact) -> tuple[ProcedureFac
 
 
 def _trial_kind(ctx: PathwayContext, p: ProcedureFact) -> str:
-    return "DRG stimulation trial" if ctx.is_drg(p) else "spinal cord stimulator trial"
+    return "DRG stimulator trial" if ctx.is_drg(p) else "spinal cord stimulator trial"
+
+
+def _capitalised(text: str) -> str:
+    """The first letter upper case, the rest as written ("DRG stimulator trial", not "Drg ...")."""
+    return text[:1].upper() + text[1:]
 
 
 def _when(p: ProcedureFact) -> str:
@@ -71,34 +76,221 @@ def n1_trial_succeeded(ctx: PathwayContext, a: Assessment) -> CardDraft:
 
     When: the latest stimulator trial has outcome successful or ≥ 50 % NRS reduction, and no permanent
       system has been implanted since.
-    Then: info — permanent implant (leads + pulse generator). No repeat trial; no intrathecal pump.
-    Evidence: NACC 2014 (≥ 50 % trial relief); NICE TA159.
+    Then: info — permanent implant (leads + pulse generator; a DRG system after a DRG trial). No repeat
+      trial; no intrathecal pump. With a compressive lesion concordant with the symptoms on imaging
+      (or a recurrent herniation after surgery) and no surgical opinion on record, a surgical opinion
+      first: stimulation before a surgical opinion is what F3 and S2 warn against, and the implant is
+      not offered.
+    Evidence: NACC 2014 (≥ 50 % trial relief); NICE TA159; NACC DRG 2019 for a DRG trial; NASS 2014
+      (surgical opinion for a concordant compressive lesion).
     """
     p = a.procedure
+    drg = ctx.is_drg(p)
+    target = surgical_target_unreviewed(ctx)
+    if target:
+        return _n1_surgical_opinion_first(ctx, a, target)
     return N1.card(
         ctx,
         indicator="info",
-        summary=f"{_trial_kind(ctx, p).capitalize()} on {_when(p)} succeeded "
+        summary=f"{_capitalised(_trial_kind(ctx, p))} on {_when(p)} succeeded "
         f"(≥ {pct(ctx.t.scs_trial_success_pct)} relief): proceed to "
         "permanent implant",
         why=[*ctx.failure_facts(a)],
         gaps=list(a.gaps),
         next_steps=[
-            "Permanent stimulator implant (percutaneous or paddle leads with a pulse generator).",
+            (
+                "Permanent DRG stimulator implant (leads at the level of the trial with a pulse generator; "
+                "NACC DRG 2019)."
+                if drg
+                else "Permanent stimulator implant (percutaneous or paddle leads with a pulse generator)."
+            ),
             "Keep recording pain and function after implantation to track the response.",
         ],
         avoid=["A repeat trial.", "An intrathecal pump."],
         suggestions=[
             sx.suggest(
-                sx.SCS_PERMANENT,
+                sx.DRG_PERMANENT if drg else sx.SCS_PERMANENT,
                 ctx.term,
                 patient_id=ctx.patient_id,
                 reasons=ctx.reason_refs,
                 recommended=True,
             )
         ],
+        extra_evidence=("nacc_drg_2019",) if drg else (),
         needs=("observations",),
     )
+
+
+def surgical_opinion_on_record(ctx: PathwayContext) -> tuple[Fact, ...]:
+    """A surgeon has given an opinion: a spine-surgery visit, a completed surgical referral, or a "no
+    surgical target" note."""
+    facts = [
+        Fact(f"spine surgery visit {e.start.isoformat() if e.start else ''}: {e.text}".strip(), e.ref)
+        for e in ctx.surgical_encounters
+    ]
+    facts += [
+        ctx.order_fact(s, "spine-surgery referral: ")
+        for s in ctx.surgical_referrals
+        if s.status == "completed"
+    ]
+    facts += ctx.no_surgical_target_notes
+    return tuple(facts)
+
+
+def surgical_target_unreviewed(ctx: PathwayContext) -> tuple[Fact, ...]:
+    """The imaging that shows a surgical target no surgeon has yet given an opinion on: a compressive
+    lesion concordant with the symptoms, or a recurrent herniation after surgery; () when there is
+    none, or when a surgical opinion is on record."""
+    if surgical_opinion_on_record(ctx):
+        return ()
+    study = ctx.recurrence_study
+    if study is not None:
+        return (Fact(f"imaging after surgery: {study.label}: {study.conclusion}", study.ref),)
+    if not has_concordant_lesion(ctx):
+        return ()
+    conc = ctx.concordance
+    seen = conc.study.when if conc.study is not None else None
+    if any(seen is None or (q.performed is not None and q.performed >= seen) for q in ctx.surgeries):
+        return ()  # the lesion was operated on: the surgeon's opinion is behind us
+    if conc.study is None:
+        herniations = ctx.conditions("disc_herniation_with_radiculopathy")
+        return tuple(ctx.cond_fact(c, "surgical target: ") for c in herniations[:1])
+    detail = conc.study.finding
+    return (
+        Fact(
+            f"concordant compressive lesion: {conc.study.label}: {conc.study.conclusion or detail}",
+            conc.study.ref,
+            short=f"{conc.study.short_label}: {detail}",
+        ),
+    )
+
+
+def _n1_surgical_opinion_first(ctx: PathwayContext, a: Assessment, target: tuple[Fact, ...]) -> CardDraft:
+    """N1 with a surgical target no surgeon has reviewed: the surgical opinion comes before the implant
+    (a pending referral is named, and no second one offered)."""
+    p = a.procedure
+    drg = ctx.is_drg(p)
+    pending = tuple(s for s in ctx.surgical_referrals if s.status in PENDING_ORDER_STATUSES)
+    trial = ctx.failure_facts(a)
+    why = [
+        trial[0],
+        *target,
+        *(ctx.order_fact(s, "spine-surgery referral awaited: ") for s in pending),
+        *([] if pending else [Fact("no spine surgery referral on record")]),
+        *trial[1:],
+    ]
+    suggestions = (
+        []
+        if pending
+        else [
+            sx.suggest(
+                sx.SPINE_SURGERY_REFERRAL,
+                ctx.term,
+                patient_id=ctx.patient_id,
+                reasons=ctx.reason_refs,
+                recommended=True,
+                note="Compressive lesion concordant with the symptoms; stimulator trial succeeded: surgical "
+                "opinion before a permanent implant.",
+            )
+        ]
+    )
+    return N1.card(
+        ctx,
+        indicator="info",
+        summary=f"{_capitalised(_trial_kind(ctx, p))} succeeded, but imaging shows a compressive lesion: "
+        "surgical opinion before any implant",
+        why=why,
+        gaps=list(a.gaps),
+        next_steps=[
+            (
+                "Await the spine surgeon's opinion on the compressive lesion before a permanent implant."
+                if pending
+                else "Refer for a spine-surgery opinion on the compressive lesion before a permanent implant."
+            )
+            + " Decompression may treat the cause (NASS 2014).",
+            "Implant the permanent "
+            + ("DRG " if drg else "")
+            + "stimulator only if the surgeon finds no surgical target or surgery is declined.",
+        ],
+        avoid=[
+            "A permanent stimulator before a surgical opinion.",
+            "A repeat trial.",
+            "An intrathecal pump.",
+        ],
+        suggestions=suggestions,
+        extra_evidence=("nass_ldh", *(("nacc_drg_2019",) if drg else ())),
+        needs=("observations", "diagnosticReports", "serviceRequests", "encounters"),
+    )
+
+
+# The device-safety step in a few words, for the card (the full text and the MRI order say it whole).
+SHORT_MR_SAFETY = "before MRI confirm MR-conditional labelling, MRI mode with implanting team"
+SHORT_DEVICE = {
+    "spinal cord stimulator": "SCS",
+    "DRG stimulator": "DRG stimulator",
+    "intrathecal pump": "Intrathecal pump",
+}
+
+
+def implanted_device(ctx: PathwayContext) -> sx.ImplantedDevice | None:
+    """The implanted neurostimulator or intrathecal pump on record, if any: the latest permanent
+    stimulator system whose electrodes were not removed after it (``scs_lead_removal``), an
+    intrathecal pump (``intrathecal_pump_device``), or a neurostimulator status condition (Z96.82).
+    An MRI offered for this patient must first be cleared against the device's MR-conditional
+    labelling (``sx.mark_implanted_device``)."""
+    removals = [q.performed for q in ctx.procedures("scs_lead_removal") if q.performed is not None]
+    systems = [
+        q
+        for q in ctx.scs_permanent
+        if not (removals and q.performed is not None and max(removals) > q.performed)
+    ]
+    found: list[tuple[str, ProcedureFact]] = []
+    if systems:
+        q = systems[-1]
+        found.append(("DRG stimulator" if ctx.is_drg(q) else "spinal cord stimulator", q))
+    pumps = ctx.procedures("intrathecal_pump_device")
+    if pumps:
+        found.append(("intrathecal pump", pumps[-1]))
+    if found:
+        name, q = max(found, key=lambda nq: nq[1].performed or date.min)
+        when = q.performed.isoformat() if q.performed else "undated"
+        return sx.ImplantedDevice(
+            name,
+            Fact(
+                f"implanted {name}: {ctx.proc_label(q)} — {sx.MR_SAFETY}",
+                q.ref,
+                short=f"{SHORT_DEVICE[name]} implanted {when}: {SHORT_MR_SAFETY}",
+            ),
+        )
+    if removals:
+        return None  # the stimulator was removed: a status code left on the problem list is history
+    status = ctx.conditions("implanted_neurostimulator_status")
+    if status:
+        c = status[-1]
+        return sx.ImplantedDevice(
+            "neurostimulator",
+            Fact(
+                f"implanted neurostimulator: {ctx.cond_label(c)} — {sx.MR_SAFETY}",
+                c.ref,
+                short=f"Neurostimulator on record: {SHORT_MR_SAFETY}",
+            ),
+        )
+    return None
+
+
+def stimulator_still_helping(ctx: PathwayContext, since: date | None) -> tuple[ProcedureFact, ...]:
+    """A permanent stimulator implanted on or after ``since`` (None: any), still implanted, that the
+    record does not show losing effect (``losing_effect`` on the latest score of any age): the system,
+    else (). A rise in pain since the implant is N3's to judge, not a reason to restart the work-up."""
+    device = implanted_device(ctx)
+    if device is None or device.name not in ("spinal cord stimulator", "DRG stimulator"):
+        return ()
+    system = [q for q in ctx.scs_permanent if q.ref == device.fact.ref]
+    if not system or (since is not None and (system[0].performed is None or system[0].performed < since)):
+        return ()
+    if losing_effect(ctx, current_only=False) is not None:
+        return ()
+    return tuple(system)
 
 
 def n1_record_outcome(ctx: PathwayContext, a: Assessment) -> CardDraft:
@@ -140,7 +332,7 @@ def n2_trial_failed(ctx: PathwayContext, a: Assessment) -> CardDraft:
     card = N2.card(
         ctx,
         indicator="warning",
-        summary=f"{_trial_kind(ctx, p).capitalize()} on {_when(p)} failed "
+        summary=f"{_capitalised(_trial_kind(ctx, p))} on {_when(p)} failed "
         f"(< {pct(ctx.t.scs_trial_success_pct)} relief): do not implant "
         "a permanent system",
         why=[

@@ -8,6 +8,7 @@ referral where fusion may be appropriate (S4 also applies before any surgery, de
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, timedelta
 
 from hooks import suggestions as sx
@@ -261,17 +262,24 @@ def s4_instability(ctx: PathwayContext) -> CardDraft:
     """
     inst = instability_conditions(ctx)
     d = ctx.symptom_days or 0
-    late = d > ctx.t.chronic_days and not ctx.surgically_referred
+    referred = ctx.surgically_referred
+    late = d > ctx.t.chronic_days and not referred
     dynamic = ctx.imaging_in("xray_flexion_extension")
-    suggestions = [
-        sx.suggest(
-            sx.SPINE_SURGERY_REFERRAL,
-            ctx.term,
-            patient_id=ctx.patient_id,
-            reasons=tuple(c.ref for c in inst) + ctx.reason_refs,
-            recommended=True,
-        )
-    ]
+    # a spine-surgery referral or visit on record is named, and no second referral offered
+    referral = surgical_referral_facts(ctx)
+    suggestions = (
+        []
+        if referred
+        else [
+            sx.suggest(
+                sx.SPINE_SURGERY_REFERRAL,
+                ctx.term,
+                patient_id=ctx.patient_id,
+                reasons=tuple(c.ref for c in inst) + ctx.reason_refs,
+                recommended=True,
+            )
+        ]
+    )
     gaps = []
     if not dynamic:
         gaps.append("no flexion-extension radiographs on record: dynamic instability not yet documented")
@@ -281,31 +289,48 @@ def s4_instability(ctx: PathwayContext) -> CardDraft:
                 ctx.term,
                 patient_id=ctx.patient_id,
                 reasons=tuple(c.ref for c in inst),
+                recommended=referred,  # with the referral made, the films are the one step left
             )
         )
+    facts = [ctx.cond_fact(c, "instability: ") for c in inst]
+    films = [
+        Fact(
+            f"{s.label}: {s.conclusion}".rstrip(": "),
+            s.ref,
+            short=f"{s.short_label}: {finding_of(INSTABILITY, s.conclusion) or s.finding}",
+        )
+        for s in dynamic[-1:]
+    ]
     return S4.card(
         ctx,
         indicator="warning" if late else "info",
-        summary="Spondylolisthesis/instability with refractory radicular pain: surgical referral "
-        "(decompression ± fusion)",
+        summary=(
+            "Spondylolisthesis/instability with refractory radicular pain: spine-surgery referral on "
+            "record (decompression ± fusion)"
+            if referred
+            else "Spondylolisthesis/instability with refractory radicular pain: surgical referral "
+            "(decompression ± fusion)"
+        ),
+        # with a referral on record it is named beside the instability and the films that show it
         why=[
-            *(ctx.cond_fact(c, "instability: ") for c in inst),
+            *facts[:1],
+            *(referral[:1] + films if referred else []),
+            *facts[1:],
             *surgery_facts(ctx),
             ctx.onset_fact(),
-            *(
-                Fact(
-                    f"{s.label}: {s.conclusion}".rstrip(": "),
-                    s.ref,
-                    short=f"{s.short_label}: {finding_of(INSTABILITY, s.conclusion) or s.finding}",
-                )
-                for s in dynamic[-1:]
-            ),
-            *ctx.referral_facts(),
+            *films,
+            *referral[1:],
+            *(f for f in ctx.referral_facts() if f.ref not in {r.ref for r in referral}),
         ],
         gaps=gaps,
         next_steps=[
-            "Spine-surgery referral: decompression with or without fusion is appropriate with instability "
-            "(NASS 2011).",
+            (
+                "Follow up the spine-surgery referral on record: decompression with or without fusion is "
+                "appropriate with instability (NASS 2011)."
+                if referred
+                else "Spine-surgery referral: decompression with or without fusion is appropriate with "
+                "instability (NASS 2011)."
+            ),
             "Flexion-extension radiographs to document dynamic translation if not done.",
         ],
         avoid=[
@@ -319,6 +344,20 @@ def s4_instability(ctx: PathwayContext) -> CardDraft:
         selection_behavior="any",
         needs=("conditions", "serviceRequests", "encounters"),
     )
+
+
+def surgical_referral_facts(ctx: PathwayContext) -> list[Fact]:
+    """The spine-surgery referrals (latest first) and visits on record, as a card names them."""
+    facts = []
+    for s in sorted(ctx.surgical_referrals, key=lambda s: s.authored or date.min, reverse=True):
+        fact = ctx.order_fact(s, "spine-surgery referral: ")
+        when = f" {s.authored.isoformat()}" if s.authored else ""
+        facts.append(replace(fact, short=f"spine-surgery referral{when} ({s.status})"))
+    facts += [
+        Fact(f"spine surgery visit {e.start.isoformat() if e.start else ''}: {e.text}".strip(), e.ref)
+        for e in ctx.surgical_encounters
+    ]
+    return facts
 
 
 def s3_fibrosis_no_target(ctx: PathwayContext) -> CardDraft:

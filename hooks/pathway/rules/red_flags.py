@@ -24,6 +24,7 @@ from hooks.text import (
     muscle_named,
     parse_laterality,
     reported,
+    short_name,
     states_bilateral_leg_deficit,
 )
 from hooks.thresholds import span
@@ -369,7 +370,8 @@ def r1_cauda_equina(ctx: PathwayContext) -> CardDraft:
       numbness: emergency MRI today and emergency spine-surgery assessment for decompression, its
       first step; saddle paraesthesia alone or symptoms of both legs: ask today about bladder, bowel
       and saddle sensation first, emergency MRI if any is abnormal (§7.3), the summary saying the
-      same; every elective order (ESI, RFA, SCS) is held.
+      same, the stat MRI offered but not pre-selected until an answer is abnormal; every elective
+      order (ESI, RFA, SCS) is held.
     Evidence: clinical practice (the absolute indication for immediate surgery; immediate
       imaging), ACR 2021 low back pain variant 4, NICE NG59.
     """
@@ -427,7 +429,8 @@ def r1_cauda_equina(ctx: PathwayContext) -> CardDraft:
                 reasons=reasons,
                 intent="order",
                 priority="stat",
-                recommended=True,
+                # offered, not pre-selected, while the questions decide whether it is needed today
+                recommended=confirmed,
             ),
             sx.suggest(
                 sx.SPINE_SURGERY_REFERRAL,
@@ -1047,6 +1050,30 @@ def worsening_facts(ctx: PathwayContext, worse: WorseningAfterProcedure | None) 
     ]
 
 
+def recent_spinal_procedure(ctx: PathwayContext) -> ProcedureFact | None:
+    """The latest spinal procedure (lumbar surgery, injection, ablation, stimulator) within the last
+    ``chronic_days`` (12 weeks): post-operative and post-procedural spinal infection presents within
+    weeks of it, so an infection card names it."""
+    window = ctx.t.chronic_days
+    recent = [
+        p
+        for p in (*ctx.procedures(*SPINAL_PROCEDURE_SETS), *ctx.surgeries)
+        if p.performed is not None and 0 <= (ctx.today - p.performed).days <= window
+    ]
+    return max(recent, key=lambda p: p.performed or date.min) if recent else None
+
+
+def recent_procedure_fact(ctx: PathwayContext, p: ProcedureFact) -> Fact:
+    assert p.performed is not None
+    ago = span((ctx.today - p.performed).days, exact=False)
+    named = ctx.proc_short(replace(p, text=short_name(p.text)))  # "Laminotomy L4-L5 2026-10-05"
+    return Fact(
+        f"{ctx.proc_label(p)} ({ago} ago: infection risk after a spinal procedure)",
+        p.ref,
+        short=f"{named}, {ago} ago",
+    )
+
+
 def r3_malignancy_infection_fracture(ctx: PathwayContext) -> CardDraft:
     """R3 — suspected malignancy, infection or fracture.
 
@@ -1078,6 +1105,12 @@ def r3_malignancy_infection_fracture(ctx: PathwayContext) -> CardDraft:
         if c not in ivdu
     ]
     why += [ctx.cond_fact(c, "infection risk (injection drug use): ", with_note=True) for c in ivdu]
+    recent = recent_spinal_procedure(ctx) if infection and worse is None else None
+    if recent is not None:
+        # the operation weeks before decides the infection risk (post-operative discitis, abscess):
+        # it follows the first infection finding, among the facts the card shows
+        at = next((i + 1 for i, f in enumerate(why) if f.ref in {c.ref for c in infection}), len(why))
+        why.insert(at, recent_procedure_fact(ctx, recent))
     why += [ctx.cond_fact(c, "fracture flag: ", with_note=True) for c in fracture]
     if cancer or infection:
         why.append(ctx.onset_fact())
