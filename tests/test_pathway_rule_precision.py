@@ -18,7 +18,9 @@ from pathway_builders import (
     codes_of,
     cond,
     conservative,
+    context,
     obs,
+    order,
     proc,
     radic,
     refs_of,
@@ -27,14 +29,16 @@ from pathway_builders import (
     states,
 )
 
-from hooks.cards import CardDraft
+from hooks.cards import CardDraft, first_sentence, render_detail
 from hooks.facts import ObservationFact
+from hooks.pathway.failure import Outcome
 from hooks.suggestions import ordered_codes
 
 RFA_CODES = {"64635", "64636", "64625"}
 MBB_CODES = {"64493", "64494", "64495"}
 SI_BLOCK_CODES = {"27096", "64451", "G0260"}
 MRI_PLAIN = "72148"
+SPINE_REFERRAL = "183546007"
 FACET_MRI = "Bilateral facet arthropathy at L4-5 and L5-S1. No disc herniation and no nerve root compression."
 FORBIDDEN_WORDS = ("seed", "decision model", "§")
 
@@ -366,3 +370,220 @@ def test_no_a2_without_a_baseline_for_a_later_sciatica() -> None:
     )
     assert "A2" not in states(cards)
     assert not all_codes(cards) & RFA_CODES
+
+
+# ---------------------------------------------------------------------------------------------
+# the clinician review: imaging, held orders, mimics, agreeing suggestions, F8 counts, claudication
+# ---------------------------------------------------------------------------------------------
+
+CONCORDANT_MRI = "Left paracentral disc extrusion at L5-S1 compressing the traversing left S1 nerve root."
+TFESI_CODES = {"64483", "64484"}
+ESI_CODES = {"62321", "62322", "62323", "62326", "62327", "64479", "64480", "64483", "64484"}
+MILD_CODES = {"0275T", "G0276"}
+DDD_XRAY = "Multilevel degenerative disc disease L3-S1. No listhesis."
+LF_STENOSIS = "Severe central canal stenosis at L4-5 due to ligamentum flavum hypertrophy."
+DECOMPRESSION_MRI = "MRI lumbar spine without contrast if the patient is a candidate for decompression "
+
+
+def failed_esi_with(*extra: object, outcome: Outcome = Outcome.FAILED) -> list[CardDraft]:
+    return run(
+        radic(200),
+        *conservative(180),
+        proc("esi-1", "esi_transforaminal_lumbar", "64483", days=60, level="L5-S1"),
+        *extra,
+        outcomes={"Procedure/esi-1": outcome},
+    )
+
+
+def test_a_plain_radiograph_is_not_the_imaging_work_up_after_a_failed_esi() -> None:
+    """The only imaging is a 72100 radiograph ("multilevel DDD"): it cannot show root compression, so
+    F4 recommends the MRI first (as with no imaging) and says only radiographs are on record."""
+    cards = failed_esi_with(report("xr", "72100", 150, DDD_XRAY))
+    c = card_of(cards, "F4")
+    assert recommended_codes(c) == {MRI_PLAIN}
+    assert c.next_steps[0].startswith("MRI lumbar spine without contrast first")
+    assert "MRI" in c.summary and "re-evaluate with imaging review" not in c.summary
+    assert "no MRI or CT; only radiographs" in render_detail(c)
+    assert "DiagnosticReport/xr" in refs_of(c)
+    assert_clinician_text_clean(cards)
+
+
+def test_a_radiograph_does_not_count_as_imaging_on_record_for_facet_pain() -> None:
+    """Axial pain and a facet code but only radiographs: a compressive lesion is not excluded, so
+    not F5 (which needs MRI or CT), F4 with the MRI."""
+    cards = run(
+        *failed_tfesi_background(),
+        report("xr", "72100", 100, "Facet arthropathy L4-5 and L5-S1."),
+        pain("b", 6, 62, "Lower back"),
+        pain("f", 6, 30, "Lower back"),
+    )
+    assert "F5" not in states(cards)
+    assert MRI_PLAIN in recommended_codes(card_of(cards, "F4"))
+
+
+def test_an_mri_after_a_radiograph_is_what_the_concordance_is_read_from() -> None:
+    cards = failed_esi_with(
+        report("xr", "72100", 170, DDD_XRAY), report("mri", MRI_PLAIN, 150, CONCORDANT_MRI)
+    )
+    assert states(cards)[0] == "F3"
+
+
+def test_f3_holds_a_pending_repeat_esi_after_one_failed_injection() -> None:
+    cards = failed_esi_with(
+        report("mri", MRI_PLAIN, 150, CONCORDANT_MRI),
+        order("esi-order", "esi_transforaminal_lumbar", "64483"),
+    )
+    c = card_of(cards, "F3")
+    assert c.indicator == "warning"
+    held = [f for f in c.why if f.ref == "ServiceRequest/esi-order"]
+    assert held and held[0].brief.startswith("hold pending order: ")
+    assert c.next_steps[0].startswith("Hold the pending ESI order")
+    detail = render_detail(c)
+    assert "ServiceRequest/esi-order" in detail and "Hold the pending ESI order" in detail
+    assert not all_codes(cards) & ESI_CODES
+
+
+def test_f3_without_a_pending_order_still_leads_with_the_surgical_referral() -> None:
+    c = card_of(failed_esi_with(report("mri", MRI_PLAIN, 150, CONCORDANT_MRI)), "F3")
+    assert c.next_steps[0].startswith("Refer to a spine surgeon")
+    assert not any(f.ref and f.ref.startswith("ServiceRequest/") for f in c.why)
+
+
+def test_f6_with_arterial_claudication_offers_no_spine_procedure_and_shows_the_failed_esi() -> None:
+    cards = run(
+        cond("sten", "neurogenic_claudication", onset=400),
+        radic(days=400),
+        *conservative(380),
+        report("mri", MRI_PLAIN, 300, LF_STENOSIS),
+        proc("esi-1", "esi_image_guided", "62323", days=90, level="L4-L5"),
+        cond("pad", "mimic_arterial_claudication", "I70.21", onset=300),
+        outcomes={"Procedure/esi-1": Outcome.FAILED},
+    )
+    c = card_of(cards, "F6")
+    assert not codes_of(c) & MILD_CODES, "exclude PAD first: no MILD order on the card"
+    assert recommended_codes(c) == set()
+    detail = render_detail(c)
+    assert "Procedure/esi-1" in detail, "the failed ESI that fired the card is shown"
+    assert "ankle-brachial index" in detail and "in the EHR" in detail
+    assert "Spinal stenosis" not in detail
+
+
+def test_p1_mimic_line_before_any_spine_procedure_when_there_has_been_none() -> None:
+    cards = run(radic(days=60), *conservative(55), cond("hip", "mimic_hip_osteoarthritis", "M16", onset=900))
+    c = card_of(cards, "P1")
+    assert c.next_steps[0].startswith("Before any spine procedure, exclude hip osteoarthritis")
+    assert "next spine procedure" not in card_text(c)
+    assert "order it in the EHR" in render_detail(c)
+
+
+def test_f4_hip_mimic_card_says_where_the_radiograph_is_ordered() -> None:
+    c = card_of(
+        failed_esi_with(
+            report("mri", MRI_PLAIN, 150, CONCORDANT_MRI),
+            cond("hip", "mimic_hip_osteoarthritis", "M16", onset=900),
+        ),
+        "F4",
+    )
+    # in the sentence the card shows (a short card may drop the clause, never the test)
+    assert "hip radiograph — order it in the EHR" in first_sentence(c.next_steps[0])
+    assert "hip radiograph" in render_detail(c)
+    assert recommended_codes(c) == set()
+
+
+def p1_with_mri(*extra: object) -> CardDraft:
+    cards = run(radic(60), *conservative(55), report("mri", MRI_PLAIN, 20, CONCORDANT_MRI), *extra)
+    return card_of(cards, "P1")
+
+
+def test_p1_with_a_concordant_mri_recommends_the_injection_its_first_step_proposes() -> None:
+    c = p1_with_mri()
+    assert c.next_steps[0].startswith("Consider an image-guided")
+    assert recommended_codes(c) & TFESI_CODES
+    assert SPINE_REFERRAL not in recommended_codes(c)
+
+
+def test_p1_already_referred_with_a_concordant_mri_still_offers_the_injection() -> None:
+    c = p1_with_mri(order("ref", "referral_spine_surgery", status="completed", authored=10))
+    assert c.next_steps[0].startswith("Consider an image-guided")
+    assert recommended_codes(c) & TFESI_CODES
+
+
+def test_p1_with_an_mri_that_does_not_show_the_lesion_leads_with_the_referral() -> None:
+    cards = run(radic(60), *conservative(55), report("mri", MRI_PLAIN, 20, FACET_MRI))
+    c = card_of(cards, "P1")
+    assert c.next_steps[0].startswith("Refer to a spine specialist")
+    assert recommended_codes(c) == {SPINE_REFERRAL}
+
+
+def test_p1_neurogenic_claudication_asks_for_mri_for_decompression_not_for_an_epidural() -> None:
+    cards = run(
+        cond("sten", "neurogenic_claudication", "M48.062", onset=56),
+        radic(56),
+        *conservative(50),
+    )
+    c = card_of(cards, "P1")
+    first = c.next_steps[0]
+    assert first.startswith(DECOMPRESSION_MRI)
+    assert "physiotherapy" in first and "epidural injection or surgery" not in first
+    assert not all_codes(cards) & ESI_CODES
+
+
+def tfesi_at(ref: str, days: int, level: str) -> object:
+    return proc(ref, "esi_transforaminal_lumbar", "64483", days=days, level=level)
+
+
+def test_f8_does_not_count_an_injection_at_another_level_as_a_failed_repeat() -> None:
+    """L4-5 then L5-S1 (the MRI shows L5-S1), both failed: one failed trial at the target, not two."""
+    cards = run(
+        radic(300),
+        *conservative(280),
+        report("mri", MRI_PLAIN, 250, CONCORDANT_MRI),
+        tfesi_at("esi-1", 150, "L4-L5"),
+        tfesi_at("esi-2", 70, "L5-S1"),
+        order("esi-order", "esi_transforaminal_lumbar", "64483"),
+        outcomes={"Procedure/esi-1": Outcome.FAILED, "Procedure/esi-2": Outcome.FAILED},
+    )
+    assert "F8" not in states(cards)
+    assert states(cards)[0] == "F3"
+
+
+def test_f8_names_every_injection_it_counts() -> None:
+    """Two failed TFESIs, a working stimulator implanted since and a new ESI order: the summary's
+    "2 ESIs" is shown as both injections, beside the order and the stimulator."""
+    cards = run(
+        radic(900),
+        *conservative(880),
+        report("mri", MRI_PLAIN, 850, CONCORDANT_MRI),
+        tfesi_at("esi-1", 800, "L5-S1"),
+        tfesi_at("esi-2", 720, "L5-S1"),
+        proc("scs-1", "scs_permanent_system", "63685", days=400),
+        order("esi-order", "esi_transforaminal_lumbar", "64483"),
+        outcomes={"Procedure/esi-1": Outcome.FAILED, "Procedure/esi-2": Outcome.FAILED},
+    )
+    c = card_of(cards, "F8")
+    assert "after 2 ESIs without benefit" in c.summary
+    detail = render_detail(c)
+    assert "ServiceRequest/esi-order" in detail
+    assert "Procedure/esi-1" in detail and "Procedure/esi-2" in detail
+
+
+def test_f8_partial_relief_is_not_called_without_benefit() -> None:
+    cards = run(
+        radic(300),
+        *conservative(280),
+        report("mri", MRI_PLAIN, 250, CONCORDANT_MRI),
+        tfesi_at("esi-1", 150, "L5-S1"),
+        tfesi_at("esi-2", 70, "L5-S1"),
+        order("esi-order", "esi_transforaminal_lumbar", "64483"),
+        outcomes={"Procedure/esi-1": Outcome.PARTIAL, "Procedure/esi-2": Outcome.PARTIAL},
+    )
+    c = card_of(cards, "F8")
+    assert "without benefit" not in card_text(c)
+    assert "partial relief only" in c.summary
+
+
+def test_a_condition_named_mid_sentence_loses_its_capital() -> None:
+    ctx = context(cond("si", "sacroiliac_joint_pain", "M46.1"))
+    c = ctx.conditions("sacroiliac_joint_pain")[0]
+    assert ctx.cond_fact(c, "pain generator: ").brief.startswith("pain generator: sacroiliitis")
+    assert ctx.cond_fact(c).brief.startswith("Sacroiliitis")

@@ -114,6 +114,8 @@ class ImagingStudy:
     with_contrast: bool
     is_report: bool
     codings: tuple[Coding, ...] = ()
+    # plain films only (``failure.is_plain_radiograph``): they show alignment, never a nerve root
+    radiograph: bool = False
 
     @property
     def label(self) -> str:
@@ -127,7 +129,7 @@ class ImagingStudy:
             return "contrast MRI" if self.with_contrast else "MRI"
         if CT.search(self.text):
             return "CT"
-        return "radiographs" if RADIOGRAPH.search(self.text) else "imaging"
+        return "radiographs" if self.radiograph or RADIOGRAPH.search(self.text) else "imaging"
 
     @property
     def short_label(self) -> str:
@@ -186,6 +188,15 @@ def clinical_name(text: str) -> str:
     if not name:
         return text
     return name[0].upper() + name[1:]
+
+
+def mid_sentence(name: str) -> str:
+    """A name as it reads after a prefix ("pain generator: sacroiliitis"): its capital dropped,
+    unless the first word is an abbreviation or a proper name kept in capitals ("MRI", "L5")."""
+    first = name.split(" ", 1)[0]
+    if len(first) > 1 and (first[1:2].isupper() or any(ch.isdigit() for ch in first)):
+        return name
+    return name[:1].lower() + name[1:]
 
 
 def onset_age(days: int, early_days: int) -> str:
@@ -474,7 +485,8 @@ class PathwayContext:
             first = c.notes[0].strip()
             note = f" ({first[:157]}…)" if len(first) > 160 else f" ({first})"
         since = f" since {c.onset_text or c.onset.isoformat()}" if c.onset else ""
-        brief = f"{prefix}{short_name(clinical_name(c.text))}{since}"
+        name = short_name(clinical_name(c.text))
+        brief = f"{prefix}{mid_sentence(name) if prefix else name}{since}"
         return Fact(f"{prefix}{self.cond_label(c)}{note}", c.ref, short=brief)
 
     def proc_fact(self, p: ProcedureFact, suffix: str = "", *, short: str | None = None) -> Fact:
@@ -1080,6 +1092,7 @@ class PathwayContext:
                     or bool(CONTRAST.search(p.text)),
                     is_report=False,
                     codings=p.codings,
+                    radiograph=failure.is_plain_radiograph(p.codings, p.text, self.term),
                 )
             )
         return tuple(sorted(studies, key=lambda s: (s.when or date.min, s.is_report)))
@@ -1095,6 +1108,7 @@ class PathwayContext:
             or bool(CONTRAST.search(r.text)),
             is_report=True,
             codings=r.codings,
+            radiograph=failure.is_plain_radiograph(r.codings, r.text, self.term),
         )
 
     @property
@@ -1120,18 +1134,35 @@ class PathwayContext:
         return tuple(out)
 
     @property
+    def root_imaging(self) -> tuple[ImagingStudy, ...]:
+        """Lumbar imaging that can show a nerve root: MRI, CT or CT myelography, not plain films."""
+        return tuple(s for s in self.imaging if not s.radiograph)
+
+    @property
+    def radiographs(self) -> tuple[ImagingStudy, ...]:
+        """Plain lumbar radiographs: alignment and instability (flexion-extension), never a root."""
+        return tuple(s for s in self.imaging if s.radiograph)
+
+    @property
     def latest_report(self) -> ImagingStudy | None:
-        reps = [s for s in self.imaging if s.is_report and s.conclusion]
+        """The latest MRI or CT report with text (a radiograph's cannot place a root lesion)."""
+        reps = [s for s in self.root_imaging if s.is_report and s.conclusion]
         return reps[-1] if reps else None
 
     @cached_property
     def concordance(self) -> Concordance:
-        """Does the latest imaging report show a compressive lesion concordant with the symptoms?"""
-        if not self.imaging:
+        """Does the latest MRI or CT report show a compressive lesion concordant with the symptoms?
+        Radiographs alone are no imaging for this question: they cannot show root compression, so the
+        status is "no-imaging" (the MRI comes first) with the detail saying only radiographs exist."""
+        if not self.root_imaging:
+            if self.radiographs:
+                return Concordance(
+                    "no-imaging", None, "only radiographs on record: they cannot show nerve-root compression"
+                )
             return Concordance("no-imaging", None, "no lumbar imaging on record")
         rep = self.latest_report
         if rep is None:
-            study = self.imaging[-1]
+            study = self.root_imaging[-1]
             return Concordance("unknown", study, f"{study.label}: no report text on record")
         text = rep.conclusion
         lesions = affirmed(COMPRESSION, text)

@@ -30,6 +30,7 @@ from hooks.text import (
     ABLATION,
     BLOCK,
     CERVICAL_THORACIC,
+    CT,
     DIAGNOSTIC_INJECTION,
     DRG,
     EPIDURAL_INJECTION,
@@ -40,6 +41,7 @@ from hooks.text import (
     NOTE_RELIEF,
     PERMANENT_IMPLANT,
     PULSED,
+    RADIOGRAPH,
     SPINE_IMAGING,
     STEROID_GIVEN,
     STIMULATION,
@@ -329,6 +331,27 @@ def is_lumbar_imaging_report(report: ReportFact, terminology: Terminology) -> bo
     if OTHER_IMAGING_SITE.search(title) and not LUMBAR_SITE.search(title):
         return False
     return member is not None or bool(MRI.search(report.text) or SPINE_IMAGING.search(report.text))
+
+
+# A myelogram named in words (CT myelography shows the roots; plain films do not).
+MYELOGRAPHY = re.compile(r"myelogra", re.IGNORECASE)
+
+
+def is_plain_radiograph(codings: Sequence[Coding], text: str, terminology: Terminology) -> bool:
+    """A lumbar study that is plain films only: coded as lumbar imaging but not as MRI, CT or CT
+    myelography (72100, 72110, 72114, 72120: "Radiologic examination, spine, lumbosacral"), or, with
+    no such code, titled a radiograph or X-ray and not an MRI, CT or myelogram. Radiographs show
+    alignment and degeneration, never a nerve root: they cannot confirm or exclude root compression
+    (ACR 2021), though flexion-extension films still show instability."""
+    if terminology.match("imaging_lumbar_advanced", codings) is not None:
+        return False
+    if terminology.match("imaging_mri_lumbar", codings) is not None:
+        return False
+    if MRI.search(text) or CT.search(text) or MYELOGRAPHY.search(text):
+        return False
+    if terminology.match("imaging_lumbar_any", codings) is not None:
+        return True
+    return bool(RADIOGRAPH.search(text))
 
 
 def _in(d: date | None, start: date, end: date) -> bool:
@@ -1466,13 +1489,15 @@ class Concordance:
 def procedure_concordance(
     procedure: ProcedureFact, history: PatientHistory, terminology: Terminology
 ) -> Concordance:
-    """Compare the procedure's level and side with the latest imaging report before it and with the
-    radicular Conditions' body sites. Discordant only when a stated level or side clearly differs
+    """Compare the procedure's level and side with the latest MRI or CT report before it (plain
+    radiographs cannot show a root: ``is_plain_radiograph``) and with the radicular Conditions' body
+    sites. Discordant only when a stated level or side clearly differs
     from every stated one; None when nothing on one side states a level."""
     evidence: list[tuple[str, tuple[str, ...], str | None]] = []  # (ref, levels, side)
     reports = [
         r for r in history.reports
         if r.conclusion and is_lumbar_imaging_report(r, terminology)
+        and not is_plain_radiograph(r.codings, r.text, terminology)
         and (procedure.performed is None or r.effective is None or r.effective <= procedure.performed)
     ]  # fmt: skip
     if reports:

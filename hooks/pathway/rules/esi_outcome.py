@@ -56,15 +56,46 @@ def frequency_exceeded(ctx: PathwayContext) -> bool:
     return sessions_in_last_year(ctx) >= ctx.t.esi_max_sessions_per_year
 
 
+def other_target(a: ProcedureFact, b: ProcedureFact) -> bool:
+    """Two injections aimed at different levels: both state one and neither level lies within the
+    other (L4-5 and L5-S1 differ; S1 and L5-S1 do not)."""
+    sa = segments(a.level) if a.level else set()
+    sb = segments(b.level) if b.level else set()
+    return bool(sa and sb) and not (sa <= sb or sb <= sa)
+
+
 def consecutive_failures(ctx: PathwayContext) -> tuple[Assessment, ...]:
-    """The trailing run of image-guided ESIs that gave < 50 % relief."""
+    """The trailing run of image-guided ESIs that gave < 50 % relief at the same target: an earlier
+    injection at a level that clearly differs from the latest one's (L4-5, then L5-S1) was a trial of
+    another root, not a failed repeat of this one, and ends the run."""
     run: list[Assessment] = []
     for a in reversed(ctx.image_guided_assessments):
-        if a.outcome in FAILED_OUTCOMES:
-            run.append(a)
-        else:
+        if a.outcome not in FAILED_OUTCOMES:
             break
+        if run and other_target(a.procedure, run[-1].procedure):
+            break
+        run.append(a)
     return tuple(reversed(run))
+
+
+def run_wording(ctx: PathwayContext, run: tuple[Assessment, ...]) -> tuple[str, str]:
+    """What the injections of ``run`` did, as their assessments say — (with the threshold, in a
+    word): relief that wore off is not "no relief", and partial relief (30–49 %, or coded partially
+    successful) is some effect, below the response threshold, not none."""
+    relief = pct(ctx.t.responder_relief_pct)
+    kinds = {a.outcome for a in run}
+    if run and kinds == {Outcome.SHORT_LIVED}:
+        return "with short-lived relief only", "with short-lived relief only"
+    if run and kinds == {Outcome.PARTIAL}:
+        return f"with partial relief only (under {relief})", "with partial relief only"
+    if run and kinds <= {Outcome.PARTIAL, Outcome.SHORT_LIVED}:
+        return (
+            f"with partial or short-lived relief only (no lasting {relief})",
+            "with partial or short-lived relief only",
+        )
+    if kinds & {Outcome.PARTIAL, Outcome.SHORT_LIVED}:
+        return f"without lasting ≥ {relief} relief", "without lasting benefit"
+    return f"without ≥ {relief} relief", "without benefit"
 
 
 def repeated_without_benefit(ctx: PathwayContext) -> bool:
@@ -423,16 +454,9 @@ def f8_repeated_without_benefit(ctx: PathwayContext) -> CardDraft:
     """
     n = sessions_in_last_year(ctx)
     run = consecutive_failures(ctx)
-    # what the injections did, as their assessments say: relief that wore off is not "no relief"
-    short_lived = [a for a in run if a.outcome is Outcome.SHORT_LIVED]
-    if run and len(short_lived) == len(run):
-        without, benefit = "with short-lived relief only", "with short-lived relief only"
-    elif short_lived:
-        without = f"without lasting ≥ {pct(ctx.t.responder_relief_pct)} relief"
-        benefit = "without lasting benefit"
-    else:
-        without = f"without ≥ {pct(ctx.t.responder_relief_pct)} relief"
-        benefit = "without benefit"
+    # what the injections did, as their assessments say: relief that wore off is not "no relief",
+    # partial relief is not "no benefit"
+    without, benefit = run_wording(ctx, run)
     without = f"{len(run)} consecutive {without}"
     why: list[Fact] = []
     if frequency_exceeded(ctx):
@@ -441,8 +465,22 @@ def f8_repeated_without_benefit(ctx: PathwayContext) -> CardDraft:
         refs = [p.ref for p in within]
         sessions = f"{n} lumbar ESI sessions in {year(ctx)} ({dates})" + (f"; {without}" if run else "")
         why.append(Fact(sessions, refs[0], tuple(refs[1:])))
+    elif len(run) > 1:
+        # the run the summary counts, in one fact naming every injection of it: the card shows a
+        # few facts, and "2 ESIs" beside one of them would not match
+        names = ", ".join(ctx.session_short(a.procedure) for a in run)
+        refs = [a.procedure.ref for a in run]
+        why.append(
+            Fact(
+                f"{without} at the same level: {names}; {count(n, 'lumbar ESI session')} in the last "
+                f"{year(ctx)}",
+                refs[0],
+                tuple(refs[1:]),
+                short=f"{len(run)} ESIs {benefit}: {names}",
+            )
+        )
     why += [ctx.failure_facts(a)[0] for a in run]  # each non-responding injection's lead line first
-    if not frequency_exceeded(ctx):
+    if not frequency_exceeded(ctx) and len(run) <= 1:
         why.append(Fact(f"{without}; {count(n, 'lumbar ESI session')} in the last {year(ctx)}"))
     why += scores_once([f for a in run for f in ctx.failure_facts(a)[1:]])
     pending = pending_esi_orders(ctx)

@@ -12,9 +12,12 @@ When: a current mimic diagnosis and a card whose next step follows a failed or i
   (N2, N3, L1).
 Then: the card names the mimic among its deciding facts, its summary says to exclude the mimic
   first and its next step becomes that mimic's examination or test, before the spine procedure it
-  recommends: that procedure stays on offer but is no longer pre-selected. A test the value sets can
-  order (EMG/nerve conduction studies) is offered and recommended; one they hold no verified code for
-  (a hip radiograph, an ankle-brachial index) is named, with the card saying it offers no order.
+  recommends ("before any spine procedure" when none has been done yet): spine imaging and a
+  spine-surgery referral stay on offer but are no longer pre-selected, and no spine procedure itself
+  (an injection, block, ablation, MILD, stimulation, an operation) is offered as an order. A test the
+  value sets can order (EMG/nerve conduction studies) is offered and recommended; one they hold no
+  verified code for (a hip radiograph, an ankle-brachial index) is named in the sentence the card
+  shows, to be ordered in the EHR, with the card saying it offers no order.
   F4 (diagnosis uncertain) is built around the mimic itself. Acute sciatica (E1, E2: no treatment
   has failed yet, the plan is conservative care and reassessment at 6 weeks), successes (F1, A2,
   N1), F0 and red flags are left unchanged: a red flag must stand alone.
@@ -115,6 +118,13 @@ SPINE_STEPS = frozenset(
         "referral_spine_surgery",
     )
 )
+# Of those, the procedures themselves: not offered as orders while a mimic is unexcluded (imaging and
+# a surgical opinion may help tell the two apart; an injection or an operation may not).
+SPINE_INTERVENTIONS = SPINE_STEPS - {
+    "imaging_mri_lumbar",
+    "imaging_ct_myelography_xray_lumbar",
+    "referral_spine_surgery",
+}
 
 
 def mimics_found(ctx: PathwayContext) -> tuple[tuple[ConditionFact, Mimic], ...]:
@@ -131,7 +141,7 @@ def mimic_facts(ctx: PathwayContext, found: tuple[tuple[ConditionFact, Mimic], .
     """One deciding fact per mimic Condition (the Condition's own wording; its onset is not what
     decides); the card names the mimic by its kind ("possible mimic: peripheral arterial disease")."""
     return tuple(
-        Fact(f"possible mimic: {c.text or m.name}", c.ref, short=f"possible mimic: {m.name}")
+        Fact(f"possible mimic: {c.text or m.name}", c.ref, short=f"possible mimic: {m.brief}")
         for c, m in found
     )
 
@@ -140,18 +150,40 @@ def _kinds(found: tuple[tuple[ConditionFact, Mimic], ...]) -> list[Mimic]:
     return list(dict.fromkeys(m for _, m in found))
 
 
-def mimic_step(found: tuple[tuple[ConditionFact, Mimic], ...]) -> str:
+def spine_procedure_done(ctx: PathwayContext) -> bool:
+    """Whether any lumbar spine procedure is on record (an injection, block, ablation, stimulator or
+    operation): before the first one, the mimic comes before "any", not "the next", spine procedure."""
+    return bool(ctx.sessions or ctx.surgeries)
+
+
+def mimic_step(
+    found: tuple[tuple[ConditionFact, Mimic], ...],
+    *,
+    first: bool = False,
+    lead: str = "Before the next spine procedure, exclude",
+) -> str:
     """The next step that excludes the mimics: each named once, with its examination or test; a test
-    the card cannot offer as an order (no verified code) is said to be ordered in the EHR."""
+    the card cannot offer as an order (no verified code) is said to be ordered in the EHR. ``first``:
+    no spine procedure yet ("Before any spine procedure"); ``lead`` otherwise opens the step (a card
+    whose summary already says "exclude it first" says it in fewer words, leaving its facts room)."""
     kinds = _kinds(found)
     if len(kinds) == 1:
-        what = f"{kinds[0].name}: {kinds[0].test}"
+        what = f"{kinds[0].brief}: {kinds[0].test}"
     else:
         # one list joined by "and", never ";": a card cut short at a ";" would drop a mimic unseen
-        named = [f"{m.name} ({m.test})" for m in kinds]
+        named = [f"{m.brief} ({m.test})" for m in kinds]
         what = ", ".join(named[:-1]) + f" and {named[-1]}"
-    step = f"Before the next spine procedure, exclude {what} (ACR 2021; NASS 2014)."
+    opening = "Before any spine procedure, exclude" if first else lead
     unoffered = [m.unoffered for m in kinds if m.unoffered]
+    # where the order for a test without a code comes from, in the sentence the card shows (a last
+    # clause a short card may drop, the test itself still named)
+    if not unoffered:
+        ehr = ""
+    elif len(kinds) == 1:
+        ehr = " — order it in the EHR"
+    else:
+        ehr = f" — order the {' and the '.join(unoffered)} in the EHR"
+    step = f"{opening} {what}{ehr} (ACR 2021; NASS 2014)."
     if unoffered:
         step += f" Order the {' and the '.join(unoffered)} in the EHR: this card offers no order for " + (
             "them." if len(unoffered) > 1 else "it."
@@ -159,7 +191,9 @@ def mimic_step(found: tuple[tuple[ConditionFact, Mimic], ...]) -> str:
     return step
 
 
-def mimic_summary(summary: str, found: tuple[tuple[ConditionFact, Mimic], ...]) -> str:
+def mimic_summary(
+    summary: str, found: tuple[tuple[ConditionFact, Mimic], ...], *, first: bool = False
+) -> str:
     """``summary`` turned round: the situation it names, then the mimic to exclude first."""
     kinds = _kinds(found)
     names = " and ".join(m.brief for m in kinds)
@@ -167,8 +201,9 @@ def mimic_summary(summary: str, found: tuple[tuple[ConditionFact, Mimic], ...]) 
     situation = summary.split(":", 1)[0] if ":" in summary else ""
     options = [
         f"{situation}, but {names} can cause the same leg pain: exclude {pron} first" if situation else "",
-        f"{names[0].upper()}{names[1:]} can cause the same leg pain: exclude {pron} before the next spine "
-        "procedure",
+        f"{names[0].upper()}{names[1:]} can cause the same leg pain: exclude {pron} before "
+        + ("any" if first else "the next")
+        + " spine procedure",
     ]
     for text in options:
         if text and len(text) <= SUMMARY_MAX:
@@ -183,12 +218,28 @@ def is_spine_step(ctx: PathwayContext, s: SuggestionDraft) -> bool:
     )
 
 
+def is_spine_intervention(ctx: PathwayContext, s: SuggestionDraft) -> bool:
+    """The suggestion orders a lumbar spine procedure itself (an injection, block, ablation, MILD,
+    stimulation, a pump or an operation) — not imaging and not a referral for an opinion."""
+    return any(
+        SPINE_INTERVENTIONS.intersection(ctx.term.memberships(system, code))
+        for system, code in sx.ordered_codes(s)
+    )
+
+
 def mimic_suggestions(
     ctx: PathwayContext, card: CardDraft, found: tuple[tuple[ConditionFact, Mimic], ...]
 ) -> tuple[SuggestionDraft, ...]:
-    """The card's suggestions with none of its spine steps pre-selected, and the mimic's own test first
-    when the value sets hold a code for it (EMG/nerve conduction studies), recommended."""
-    kept = [replace(s, is_recommended=False) if is_spine_step(ctx, s) else s for s in card.suggestions]
+    """The card's suggestions while a mimic is to be excluded: no spine procedure order (a card saying
+    "exclude it first" offers none), its imaging and referrals kept but none pre-selected, and the
+    mimic's own test first when the value sets hold a code for it (EMG/nerve conduction studies),
+    recommended. A test with no verified code (a hip radiograph, an ankle-brachial index) stays in
+    the words of the next step: no code is made up for it."""
+    kept = [
+        replace(s, is_recommended=False) if is_spine_step(ctx, s) else s
+        for s in card.suggestions
+        if not is_spine_intervention(ctx, s)
+    ]
     if not any(m.emg for m in _kinds(found)):
         return tuple(kept)
     emg = ctx.term.first(sx.EMG_NCS.value_set).coding()
@@ -218,11 +269,12 @@ def with_mimics(ctx: PathwayContext, card: CardDraft) -> CardDraft:
     facts = mimic_facts(ctx, found)
     keys = {g.key for g in card.evidence}
     extra = tuple(guideline(k) for k in MIMIC_EVIDENCE if k not in keys)
+    first = not spine_procedure_done(ctx)
     return replace(
         card,
-        summary=mimic_summary(card.summary, found),
+        summary=mimic_summary(card.summary, found, first=first),
         why=tuple(dict.fromkeys((*card.why[:1], *facts, *card.why[1:]))),
-        next_steps=(mimic_step(found), *card.next_steps),
+        next_steps=(mimic_step(found, first=first, lead="First exclude"), *card.next_steps),
         evidence=card.evidence + extra,
         suggestions=mimic_suggestions(ctx, card, found),
     )

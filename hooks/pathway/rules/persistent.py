@@ -9,6 +9,7 @@ from hooks import suggestions as sx
 from hooks.cards import CardDraft, Conflict, Fact, SuggestionDraft
 from hooks.facts import ProcedureFact
 from hooks.pathway.context import PathwayContext
+from hooks.pathway.rules import esi_outcome
 from hooks.pathway.rules.common import ESI_STENOSIS, ESI_TIMING, TOPIC_PATHWAY, Rule
 from hooks.rule import WARNING
 from hooks.thresholds import span
@@ -179,17 +180,27 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
     When: gate open, symptoms ≥ 42 days, no epidural injection (or only one so old and undocumented
       that it cannot be judged), no prior lumbar surgery, no red flag.
     Then: info — MRI lumbar without contrast if the patient is a candidate for ESI or surgery
-      (ACR variant 3); image-guided TFESI/ILESI; specialist referral before 3 months.
+      (ACR variant 3); image-guided TFESI/ILESI, offered once an MRI is on file and pre-selected when
+      it shows a concordant lesion (else the specialist referral comes first); specialist referral
+      before 3 months. Neurogenic claudication: MRI if a decompression candidate, physiotherapy and a
+      decompression opinion, no epidural (NICE NG59).
     Evidence: ACR 2021 variant 3; NICE NG59; NASS LDH (MRI the imaging of choice; ESI short-term benefit).
     """
     care, gaps = _care_facts_and_gaps(ctx)
     has_mri = bool(ctx.mri_studies)
+    stenosis = claudication(ctx)
     suggestions: list[SuggestionDraft] = []
     steps = []
     if not has_mri:
         steps.append(
-            "MRI lumbar spine without contrast if the patient is a candidate for an epidural injection "
-            "or surgery (ACR 2021 variant 3)."
+            # neurogenic claudication: imaging for a decompression candidate, not for an epidural
+            # (NICE NG59 advises against epidurals for it)
+            "MRI lumbar spine without contrast if the patient is a candidate for decompression surgery "
+            "(ACR 2021 variant 3), with physiotherapy meanwhile; no epidural injection for neurogenic "
+            "claudication (NICE NG59)."
+            if stenosis
+            else "MRI lumbar spine without contrast if the patient is a candidate for an epidural "
+            "injection or surgery (ACR 2021 variant 3)."
         )
         suggestions.append(
             sx.suggest(
@@ -202,13 +213,30 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
         )
     else:
         gaps += [g for g in [_imaging_gap(ctx)] if g]
+    refer = f"Refer to a spine specialist no later than {span(ctx.t.chronic_days)} after onset."
     steps += [
         _injection_step(ctx),
-        f"Refer to a spine specialist no later than {span(ctx.t.chronic_days)} after onset.",
+        refer,
         "Continue active physiotherapy (neurodynamic mobilisation, motor-control exercise).",
     ]
-    no_care = not ctx.conservative_care_complete and not claudication(ctx)
+    no_care = not ctx.conservative_care_complete and not stenosis
     limit = _session_limit_step(ctx)
+    # with an MRI on file, the injection the first step proposes is offered as an order, aimed where
+    # the report puts the lesion, and pre-selected when the MRI shows a concordant lesion; not for
+    # neurogenic claudication (NICE NG59), nor past the yearly session limit
+    concordant = ctx.concordance.status == "concordant"
+    inject = has_mri and not stenosis and not limit
+    if inject:
+        suggestions.append(esi_outcome.first_tfesi(ctx, recommended=concordant and not no_care))
+    # the referral is the step to take when the MRI does not settle the level (and for claudication:
+    # the decompression opinion); when it does, the injection comes first
+    refer_first = has_mri and not ctx.referred and not concordant and not stenosis and not limit
+    if refer_first:
+        steps = [
+            f"Refer to a spine specialist to match the imaging to the symptoms before any injection, "
+            f"no later than {span(ctx.t.chronic_days)} after onset (NASS 2014).",
+            *(s for s in steps if s != refer),
+        ]
     if limit:
         steps = [limit, *(s for s in steps if s != limit)]  # what stops the usual next step comes first
     elif no_care:
@@ -224,7 +252,10 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
                 ctx.term,
                 patient_id=ctx.patient_id,
                 reasons=ctx.reason_refs,
-                recommended=has_mri,
+                # pre-selected where a step before the others asks for it: claudication with an MRI
+                # (a decompression opinion), an MRI that does not settle the level, or the session
+                # limit reached; not beside a recommended injection, nor before conservative care
+                recommended=has_mri and not (inject and concordant) and not (no_care and not limit),
             )
         )
     draft = P1.card(

@@ -9,12 +9,13 @@ care and SCS evaluation.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import timedelta
 
 from hooks import suggestions as sx
 from hooks.cards import CardDraft, Fact
-from hooks.facts import ObservationFact
-from hooks.pathway.context import FAILED_OUTCOMES, PathwayContext
+from hooks.facts import ConditionFact, ObservationFact
+from hooks.pathway.context import FAILED_OUTCOMES, PathwayContext, clinical_name, mid_sentence
 from hooks.pathway.failure import Assessment, is_back_score, latest_score
 from hooks.pathway.rules.common import (
     DISCOGRAPHY,
@@ -28,10 +29,10 @@ from hooks.pathway.rules.common import (
     TOPIC_PATHWAY,
     Rule,
 )
-from hooks.pathway.rules.esi_outcome import scores_once
+from hooks.pathway.rules.esi_outcome import pending_esi_orders, scores_once
 from hooks.pathway.rules.mimics import mimic_facts, mimic_step, mimics_found
 from hooks.rule import INFO_OR_WARNING
-from hooks.text import is_back_site, is_leg_site
+from hooks.text import is_back_site, is_leg_site, short_name
 from hooks.thresholds import pct, span
 
 F3 = Rule(
@@ -89,6 +90,9 @@ def neurogenic_claudication(ctx: PathwayContext) -> tuple:
 def facet_or_si_generators(ctx: PathwayContext) -> tuple:
     return ctx.conditions("facet_mediated_pain", "sacroiliac_joint_pain")
 
+
+STENOSIS_WORD = re.compile(r"stenosis", re.IGNORECASE)
+CLAUDICATION_WORD = re.compile(r"claudicat", re.IGNORECASE)
 
 # Where facet and SI-joint pain refers to: a score sited there alone is not leg pain for F5 (decision
 # model F5: axial-predominant pain, not below the knee).
@@ -176,10 +180,25 @@ def _failure_why(ctx: PathwayContext) -> list[Fact]:
     return [*leads, *_imaging_why(ctx), *second, *rest]
 
 
+def radiographs_only(ctx: PathwayContext) -> Fact | None:
+    """The latest radiograph when plain films are the only lumbar imaging: they show degeneration and
+    alignment, never a nerve root, so they neither confirm nor exclude a compressive lesion."""
+    if ctx.root_imaging or not ctx.radiographs:
+        return None
+    s = ctx.radiographs[-1]
+    return Fact(
+        f"only radiographs on record, which cannot show nerve-root compression: "
+        f"{s.conclusion or 'no report text'} ({s.label})",
+        s.ref,
+        short=f"no MRI or CT; only {s.short_label}: {s.finding}",
+    )
+
+
 def _imaging_why(ctx: PathwayContext) -> list[Fact]:
     conc = ctx.concordance
     if conc.study is None:
-        return [Fact("no lumbar imaging on record")]
+        xray = radiographs_only(ctx)
+        return [xray] if xray is not None else [Fact("no lumbar imaging on record")]
     return [conc.study.fact()]
 
 
@@ -207,7 +226,9 @@ def f3_concordant_lesion(ctx: PathwayContext) -> CardDraft:
     Then: surgical referral for discectomy/decompression once ≥ 3 months of conservative and
       interventional care have failed (earlier if disabling); diagnostic SNRB if the level is in doubt;
       biopsychosocial assessment; active physiotherapy. Warning if > 3 months from onset and not
-      referred to a spine surgeon (a pain-clinic referral is not a surgical opinion), else info.
+      referred to a spine surgeon (a pain-clinic referral is not a surgical opinion), else info. A
+      pending ESI order (repeating the failed injection) is named among the facts and held in the first
+      step, as a warning.
     Evidence: NASS LDH (discectomy for persistent symptoms with concordant imaging);
       NICE NG59 (decompression when non-surgical care fails and imaging is concordant).
     """
@@ -231,18 +252,33 @@ def f3_concordant_lesion(ctx: PathwayContext) -> CardDraft:
         suggestions.insert(
             1, sx.suggest(sx.DIAGNOSTIC_SNRB, ctx.term, patient_id=ctx.patient_id, reasons=ctx.reason_refs)
         )
-    why = [*_failure_why(ctx), ctx.onset_fact(), *ctx.referral_facts()]
+    # a repeat of the injection that failed, already ordered: named (to hold) beside the failure
+    pending = pending_esi_orders(ctx)
+    failure = _failure_why(ctx)
+    why = [*failure[:1], *pending, *failure[1:], ctx.onset_fact(), *ctx.referral_facts()]
     if not ctx.surgically_referred:
         why.append(Fact("no spine surgery referral on record"))
+    refer = "refer to a spine surgeon for discectomy or decompression (NASS 2014; NICE NG59)."
+    first = (
+        f"Hold the pending ESI order{'s' if len(pending) > 1 else ''} (another epidural injection after "
+        f"one that failed is not recommended) and {refer}"
+        if pending
+        else refer[0].upper() + refer[1:]
+    )
     return F3.card(
         ctx,
-        indicator="warning" if late else "info",
-        summary="Failed ESI with a concordant compressive lesion: refer for a surgical opinion (discectomy/"
-        "decompression)",
+        indicator="warning" if late or pending else "info",
+        summary=(
+            "Failed ESI with a concordant compressive lesion: hold the repeat ESI; refer for a surgical "
+            "opinion"
+            if pending
+            else "Failed ESI with a concordant compressive lesion: refer for a surgical opinion (discectomy/"
+            "decompression)"
+        ),
         why=why,
         gaps=gaps,
         next_steps=[
-            "Refer to a spine surgeon for discectomy or decompression (NASS 2014; NICE NG59).",
+            first,
             f"Surgery once {span(ctx.t.chronic_days)} of conservative and interventional care have "
             "failed, or earlier if disabling.",
             "Diagnostic selective nerve root block if the symptomatic level is in doubt.",
@@ -279,10 +315,15 @@ def f4_uncertain_diagnosis(ctx: PathwayContext) -> CardDraft:
     found = mimics_found(ctx)
     conc = ctx.concordance
     gaps = _common_gaps(ctx)
-    if conc.status in ("unknown", "no-imaging"):
+    xray = radiographs_only(ctx)
+    no_imaging = conc.status == "no-imaging"
+    if conc.status == "unknown":
+        gaps.append("review the imaging for a concordant lesion")
+    elif no_imaging:
         gaps.append(
-            "review the imaging for a concordant lesion"
-            if conc.status == "unknown"
+            "no MRI or CT on record (radiographs cannot show root compression): obtain an MRI before "
+            "deciding on further treatment"
+            if xray is not None
             else "no lumbar imaging on record: obtain an MRI before deciding on further treatment"
         )
     suggestions = [
@@ -296,7 +337,7 @@ def f4_uncertain_diagnosis(ctx: PathwayContext) -> CardDraft:
         ),
         sx.suggest(sx.DIAGNOSTIC_SNRB, ctx.term, patient_id=ctx.patient_id, reasons=ctx.reason_refs),
     ]
-    if conc.status == "no-imaging":
+    if no_imaging:
         suggestions.insert(
             0,
             sx.suggest(
@@ -304,17 +345,40 @@ def f4_uncertain_diagnosis(ctx: PathwayContext) -> CardDraft:
                 ctx.term,
                 patient_id=ctx.patient_id,
                 reasons=ctx.reason_refs,
-                recommended=True,
+                # a mimic to exclude comes first: the MRI stays on offer, not pre-selected
+                recommended=not found,
             ),
         )
+    if found:
+        summary = (
+            f"Failed ESI, but {found[0][1].name} can mimic radicular pain: exclude it before another "
+            "spine procedure"
+        )
+    elif no_imaging:
+        summary = (
+            "Failed ESI with no MRI or CT on record: MRI lumbar spine first, then re-evaluate the diagnosis"
+        )
+    else:
+        summary = (
+            "Failed ESI with uncertain diagnosis: re-evaluate with imaging review, EMG/NCS and a "
+            "diagnostic SNRB"
+        )
+    # without an MRI or CT the imaging cannot be reviewed for a root lesion: the MRI comes first
+    # (ACR 2021 variant 3), as on F2; radiographs show degeneration, not root compression
+    imaging_step = (
+        (
+            "MRI lumbar spine without contrast first: "
+            + ("radiographs cannot show nerve-root compression" if xray is not None else "no lumbar imaging")
+            + " (ACR 2021 variant 3); then review it against the clinical level and side."
+        )
+        if no_imaging
+        else "Review the imaging against the clinical level and side (ACR 2021: imaging abnormalities do "
+        "not always correlate)."
+    )
     return F4.card(
         ctx,
         indicator="info",
-        summary=f"Failed ESI, but {found[0][1].name} can mimic radicular pain: exclude it before another "
-        "spine procedure"
-        if found
-        else "Failed ESI with uncertain diagnosis: re-evaluate with imaging review, EMG/NCS and a "
-        "diagnostic SNRB",
+        summary=summary,
         why=[
             *mimic_facts(ctx, found),
             *(ctx.cond_fact(c, "possible mimic: ") for c in mm if all(c is not f for f, _ in found)),
@@ -323,8 +387,7 @@ def f4_uncertain_diagnosis(ctx: PathwayContext) -> CardDraft:
         gaps=gaps,
         next_steps=[
             *([mimic_step(found)] if found else []),
-            "Review the imaging against the clinical level and side (ACR 2021: imaging abnormalities do not "
-            "always correlate).",
+            imaging_step,
             "EMG/nerve conduction studies to tell radiculopathy from neuropathy or entrapment.",
             "Diagnostic selective nerve root block to confirm the symptomatic root.",
             "Look for other pain generators (facet, SI joint, hip, peripheral nerve).",
@@ -443,6 +506,16 @@ def f5_facet_or_si(ctx: PathwayContext) -> CardDraft:
     )
 
 
+def _claudication_fact(ctx: PathwayContext, c: ConditionFact) -> Fact:
+    """The stenosis that decides F6, in the card's few words: "spinal stenosis with neurogenic
+    claudication" (its onset is not what decides), not "stenosis with claudication: Spinal stenosis"."""
+    fact = ctx.cond_fact(c, "stenosis with claudication: ")
+    name = mid_sentence(short_name(clinical_name(c.text)))
+    if STENOSIS_WORD.search(name) and not CLAUDICATION_WORD.search(name):
+        return replace(fact, short=f"{name} with neurogenic claudication")
+    return fact
+
+
 def f6_stenosis_claudication(ctx: PathwayContext) -> CardDraft:
     """F6 — failed ESI with lumbar stenosis and neurogenic claudication.
 
@@ -455,7 +528,7 @@ def f6_stenosis_claudication(ctx: PathwayContext) -> CardDraft:
     nc = neurogenic_claudication(ctx)
     lf = ctx.ligamentum_flavum_study
     pending = ctx.pending("esi_lumbar_all")
-    why = [*(ctx.cond_fact(c, "stenosis with claudication: ") for c in nc), *_failure_why(ctx)]
+    why = [*(_claudication_fact(ctx, c) for c in nc), *_failure_why(ctx)]
     if lf is not None:
         why.append(Fact(f"ligamentum flavum hypertrophy reported: {lf.label}", lf.ref))
     why += [
