@@ -587,3 +587,95 @@ def test_a_condition_named_mid_sentence_loses_its_capital() -> None:
     c = ctx.conditions("sacroiliac_joint_pain")[0]
     assert ctx.cond_fact(c, "pain generator: ").brief.startswith("pain generator: sacroiliitis")
     assert ctx.cond_fact(c).brief.startswith("Sacroiliitis")
+
+
+# ---------------------------------------------------------------------------------------------
+# Pain-clinic probes: what the card shows must carry the deciding facts; no silent or duplicate advice
+# ---------------------------------------------------------------------------------------------
+
+
+def test_s2_shows_the_mri_that_found_the_recurrence_beside_a_long_coded_operation() -> None:
+    """Recurrent herniation 8 months after a microdiscectomy coded by its CPT descriptor: the long
+    descriptor must not crowd out the contrast MRI that decides the card."""
+    cards = run(
+        proc("mdx", "lumbar_decompression_discectomy", "63030", days=240, level="L5-S1"),
+        radic(30),
+        pain("p", 8, 3),
+        report(
+            "mri",
+            "72158",
+            10,
+            "Recurrent left paracentral disc extrusion at L5-S1, non-enhancing, compressing the left S1 "
+            "nerve root. Postoperative enhancing granulation tissue.",
+        ),
+    )
+    detail = render_detail(card_of(cards, "S2"))
+    assert "DiagnosticReport/mri" in detail and "recurrent" in detail.lower()
+    assert "Procedure/mdx" in detail and "Laminotomy" in detail
+
+
+def test_p2_shows_that_no_referral_is_on_record() -> None:
+    """80-year-old with neurogenic claudication for 13 months, physiotherapy, an NSAID and an MRI but
+    no referral: the card's reason — not yet referred — is among the facts shown."""
+    cards = run(
+        cond("sten", "neurogenic_claudication", "M48.062", onset=400),
+        *conservative(300),
+        report("mri", MRI_PLAIN, 200, "Severe central canal stenosis at L4-5, flavum hypertrophy."),
+        pain("p", 7, 3),
+    )
+    detail = render_detail(card_of(cards, "P2"))
+    assert "no spine or pain specialist referral" in detail
+
+
+def test_p1_does_not_offer_an_esi_already_ordered_and_asks_for_its_baseline() -> None:
+    """Concordant MRI and a TFESI already ordered: the card names the order, asks for the baseline
+    NRS/ODI, and does not offer (let alone pre-select) a second ESI order."""
+    cards = run(
+        radic(70),
+        *conservative(65),
+        report("mri", MRI_PLAIN, 20, CONCORDANT_MRI),
+        order("esi-order", "esi_transforaminal_lumbar", "64483"),
+    )
+    c = card_of(cards, "P1")
+    assert not codes_of(c) & {"64483", "62323"}
+    assert "already ordered" in c.next_steps[0] and "baseline" in first_sentence(c.next_steps[0])
+    assert "ESI ordered" in c.summary
+    assert "ServiceRequest/esi-order" in render_detail(c)
+
+
+def test_an_explanted_stimulator_does_not_silence_the_pathway() -> None:
+    """Two failed TFESIs, then a stimulator implanted and explanted for infection two years ago; leg
+    pain 8/10 now. The stimulator is out: the pathway card speaks again and never calls it helping."""
+    cards = run(
+        radic(1500),
+        *conservative(1400),
+        report("mri", MRI_PLAIN, 1300, CONCORDANT_MRI),
+        tfesi_at("esi-1", 1200, "L5-S1"),
+        tfesi_at("esi-2", 1100, "L5-S1"),
+        proc("scs-t", "scs_percutaneous_lead", "63650", days=1000),
+        proc("scs", "scs_permanent_system", "63685", days=950),
+        proc("explant", "scs_lead_removal", "63661", days=750),
+        pain("p", 8, 3),
+        outcomes={
+            "Procedure/esi-1": Outcome.FAILED,
+            "Procedure/esi-2": Outcome.FAILED,
+            "Procedure/scs-t": Outcome.SUCCESS,
+        },
+    )
+    assert cards, "an explanted stimulator left the patient with no card"
+    assert not any("still helping" in card_text(c) or "stimulator in place" in card_text(c) for c in cards)
+
+
+def test_score_facts_give_the_date_when_the_score_has_no_date_text() -> None:
+    """A score dated only by effective[x] (no text as written) is shown with its date, never "None"."""
+    cards = run(
+        radic(200),
+        *conservative(180),
+        report("mri", MRI_PLAIN, 150, CONCORDANT_MRI),
+        tfesi_at("esi-1", 16, "L5-S1"),
+        pain("b", 8, 18),
+        pain("f", 8, 1),
+    )
+    text = "\n".join(f.text for c in cards for f in c.why)
+    assert "baseline pain 8/10 on" in text
+    assert "None" not in text

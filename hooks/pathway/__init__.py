@@ -214,6 +214,8 @@ def superseded_by_later_treatment(ctx: PathwayContext, main: CardDraft, *, later
     S1 (radicular pain after surgery: contrast MRI, surgical review) is stale once a permanent
     stimulator implanted after the operation still helps: the pain it treats is not new; pain rising
     again under the stimulator is N3's (interrogation and reprogramming, imaging if new signs)."""
+    if stimulator_explanted(ctx) and not later_card:
+        return False  # the stimulator is out (infection, failure): the pathway speaks again
     if main.rule_id in ("F7", "S3") and ctx.scs_procedures:
         return True
     if main.rule_id == "S1" and stimulator_after_surgery(ctx):
@@ -237,3 +239,11 @@ def stimulator_after_surgery(ctx: PathwayContext) -> bool:
     surgery = ctx.last_surgery
     since = surgery.performed if surgery is not None else None
     return bool(neuromodulation.stimulator_still_helping(ctx, since))
+
+
+def stimulator_explanted(ctx: PathwayContext) -> bool:
+    """A permanent stimulator was implanted and its electrodes removed after the last implant
+    (explanted for infection or failure): no longer a line of treatment under way."""
+    implants = [p.performed for p in ctx.scs_permanent if p.performed is not None]
+    removals = [q.performed for q in ctx.procedures("scs_lead_removal") if q.performed is not None]
+    return bool(implants and removals) and max(removals) > max(implants)

@@ -43,6 +43,7 @@ from hooks.text import (
     MG_DOSE,
     MOUD_FORMULATION,
     MRI,
+    NAME_MAX,
     NEGATED_COMPRESSION,
     NO_SURGICAL_TARGET,
     NON_LUMBAR_SITE,
@@ -456,6 +457,10 @@ class PathwayContext:
         level and side only when the text does not already say them ("Right L4-5 microdiscectomy
         2024-03-02")."""
         text = re.sub(r"\s*\([^)]*\)", "", p.text).strip() or p.text
+        if len(text) > NAME_MAX and ", " in text:
+            # a coded descriptor ("Laminotomy, with decompression of nerve root, … lumbar") by its
+            # first words: the whole descriptor would take the room of the facts after it
+            text = text[: text.index(", ")]
         where = [p.laterality] if p.laterality and p.laterality.lower() not in text.lower() else []
         if p.level and not segments(*levels_in(p.level)) <= segments(*levels_in(text)):
             where.append(p.level)

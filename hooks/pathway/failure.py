@@ -893,18 +893,23 @@ def _span(follow: Sequence[ObservationFact], t0: date) -> str:
     return f"{lo} to {hi}"
 
 
+def _on(o: ObservationFact) -> str:
+    """When a score was taken, as written, else its date (never "None")."""
+    return o.effective_text or (o.effective.isoformat() if o.effective else "an undated entry")
+
+
 def _score_facts(
     baseline: ObservationFact | None, follow: Sequence[ObservationFact], t0: date
 ) -> tuple[Fact, ...]:
     out: list[Fact] = []
     if baseline is not None and baseline.value is not None:
         out.append(
-            Fact(f"baseline pain {_fmt(baseline.value)}/10 on {baseline.effective_text}", baseline.ref)
+            Fact(f"baseline pain {_fmt(baseline.value)}/10 on {_on(baseline)}", baseline.ref)
         )
     for o in follow:
         if o.value is not None and o.effective is not None:
             after = "the same day" if o.effective == t0 else f"{_weeks((o.effective - t0).days)} after"
-            out.append(Fact(f"pain {_fmt(o.value)}/10 on {o.effective_text} ({after})", o.ref))
+            out.append(Fact(f"pain {_fmt(o.value)}/10 on {_on(o)} ({after})", o.ref))
     return tuple(out)
 
 
@@ -1165,14 +1170,14 @@ def _recurrence(
         last = later[-1]
         how = pain_back(last)
         if how is not None:
-            line = f"pain back to {_fmt(last.value or 0)}/10 on {last.effective_text} ({how})"
+            line = f"pain back to {_fmt(last.value or 0)}/10 on {_on(last)} ({how})"
             out.append(Fact(line, last.ref))
     for o in scores_of(history, "relief_pct"):
         if (
             o.value is not None and procedure.ref in o.part_of
             and o.effective is not None and o.effective > after and o.value < th.responder_relief_pct
         ):  # fmt: skip
-            out.append(Fact(f"relief down to {_pct(o.value)} on {o.effective_text}", o.ref))
+            out.append(Fact(f"relief down to {_pct(o.value)} on {_on(o)}", o.ref))
             break
     for p in history.procedures:
         if p is procedure or p.performed is None or p.performed <= after or not p.is_completed:

@@ -432,9 +432,12 @@ def working_stimulator(ctx: PathwayContext) -> ProcedureFact | None:
     from hooks.pathway.rules.neuromodulation import losing_effect  # neuromodulation imports this module
 
     last = ctx.esis[-1].performed if ctx.esis else None
+    # electrodes removed after an implant: that system is out (explanted), not working
+    removals = [q.performed for q in ctx.procedures("scs_lead_removal") if q.performed is not None]
     later = [
         p for p in ctx.scs_permanent
         if p.performed is not None and (last is None or p.performed >= last)
+        and not any(r > p.performed for r in removals)
     ]  # fmt: skip
     if not later or losing_effect(ctx, current_only=False) is not None:
         return None

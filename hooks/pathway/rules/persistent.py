@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from hooks import suggestions as sx
 from hooks.cards import CardDraft, Conflict, Fact, SuggestionDraft
-from hooks.facts import ProcedureFact
+from hooks.facts import ProcedureFact, ServiceRequestFact
 from hooks.pathway.context import PathwayContext
 from hooks.pathway.rules import esi_outcome
 from hooks.pathway.rules.common import ESI_STENOSIS, ESI_TIMING, TOPIC_PATHWAY, Rule
@@ -226,7 +226,18 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
     # neurogenic claudication (NICE NG59), nor past the yearly session limit
     concordant = ctx.concordance.status == "concordant"
     inject = has_mri and not stenosis and not limit
-    if inject:
+    # an ESI already ordered is not offered again: the step says it is ordered and asks for the
+    # baseline scores its outcome will be judged against (§3)
+    pending_esi = ctx.pending(*esi_outcome.ESI_ORDER_SETS)
+    ordered = list(pending_esi) if inject and concordant and not no_care else []
+    if ordered:
+        when = f" on {ordered[-1].authored.isoformat()}" if ordered[-1].authored else ""
+        steps = [
+            f"Record the leg-pain score (NRS 0–10) and ODI before the image-guided epidural steroid "
+            f"injection already ordered{when}, as the baseline its outcome is judged against (CMS ESI LCDs).",
+            *(s for s in steps if s != _injection_step(ctx)),
+        ]
+    elif inject and not pending_esi:
         suggestions.append(esi_outcome.first_tfesi(ctx, recommended=concordant and not no_care))
     # the referral is the step to take when the MRI does not settle the level (and for claudication:
     # the decompression opinion); when it does, the injection comes first
@@ -261,10 +272,11 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
     draft = P1.card(
         ctx,
         indicator="info",
-        summary=_summary(ctx),
+        summary=_summary(ctx) if not ordered else _ordered_summary(ctx),
         why=[
             ctx.onset_fact(),
             *_imaging_facts(ctx),
+            *(_ordered_fact(ctx, s) for s in ordered[-1:]),
             *care,
             *ctx.pain_facts(),
             _esi_history(ctx, old_esi),
@@ -282,6 +294,22 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
         needs=("procedures", "medicationRequests", "medicationStatements", "diagnosticReports"),
     )
     return replace(draft, title=P1_NO_CARE_TITLE) if no_care and not limit else draft
+
+
+def _ordered_fact(ctx: PathwayContext, s: ServiceRequestFact) -> Fact:
+    """The pending ESI order, its short form saying what it is in a word ("ESI ordered 2026-10-28")."""
+    full = ctx.order_fact(s, "pending ESI order: ")
+    when = f" {s.authored.isoformat()}" if s.authored else ""
+    return replace(full, short=f"ESI ordered{when}")
+
+
+def _ordered_summary(ctx: PathwayContext) -> str:
+    """P1's one line when the injection is already ordered: its baseline is the step left."""
+    mri = ctx.mri_studies[-1]
+    return (
+        f"Radicular pain over {span(ctx.t.conservative_care_days)}, {mri.short_label} on file, ESI "
+        "ordered: record NRS and ODI before it as its baseline"
+    )
 
 
 def p2_not_referred(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> CardDraft:
@@ -314,10 +342,11 @@ def p2_not_referred(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -
         "specialist now",
         why=[
             ctx.onset_fact(),
-            *care,
-            *_imaging_facts(ctx),
-            *ctx.pain_facts(),
+            # what the card is about (the summary's "not yet referred") among the facts shown
             Fact("no spine or pain specialist referral or visit on record"),
+            *_imaging_facts(ctx),
+            *care,
+            *ctx.pain_facts(),
             *([_esi_history(ctx, old_esi)] if old_esi is not None or ctx.earlier_episode_esis else []),
         ],
         gaps=gaps,
