@@ -859,3 +859,85 @@ def test_a_card_that_offers_an_mri_names_the_implanted_stimulator(hook: str) -> 
     assert "Procedure/ipg" not in [f.ref for f in plain.why]
     assert not [n for a in plain.suggestions[0].actions for n in (a.resource or {}).get("note", [])
                 if "MR-conditional" in n["text"]]  # fmt: skip
+
+
+# --------------------------------------------------------------------- probe: orders a pain clinic sends
+def text_drug(rid: str, text: str, *dose: Any) -> dict[str, Any]:
+    """A MedicationRequest sent with only the drug's name (no RxNorm code), as order entry often does."""
+    order = mr(rid, "0", text, *dose)
+    order["medicationCodeableConcept"] = {"text": text}
+    return order
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_moud_renewal_sent_by_name_only_draws_no_opioid_card(hook: str) -> None:
+    """Buprenorphine-naloxone film for opioid use disorder, named only in text, is MOUD: no "reassess
+    and taper" card (CDC 2022 recommendation 12). An oxycodone order for the same patient, named only
+    in text, is still an opioid beside MOUD."""
+    oud = cond("oud", "F11.20", 300, "Opioid use disorder, moderate")
+    film = text_drug("b", "Buprenorphine-naloxone 8 mg-2 mg sublingual film", 1, "{film}", 2)
+    assert run(hook, [film], RAD, oud) == []
+    on_moud = replace(
+        med("m", "1819", "Buprenorphine 8 mg / naloxone 2 mg sublingual film", 200),
+        ingredient_codings=(Coding("http://www.nlm.nih.gov/research/umls/rxnorm", "1819", "buprenorphine"),),
+    )
+    oxy = text_drug("o", "Oxycodone 5 mg tablet every 6 hours as needed", 5, "mg", 4)
+    assert "order.opioid-with-moud" in rules(run(hook, [oxy], RAD, oud, on_moud))
+
+
+def _visit(text: str, status: str = "finished") -> Any:
+    from hooks.facts import EncounterFact
+
+    return EncounterFact("Encounter/psy", status, TODAY.replace(month=9), text=text)
+
+
+@pytest.mark.parametrize(
+    ("visit", "warned"),
+    [
+        ("Psychological evaluation for spinal cord stimulator candidacy - cleared", False),
+        ("Pre-SCS psych clearance", False),
+        ("Psychiatric diagnostic evaluation", False),
+        ("Psychotherapy session", True),
+        ("Physical therapy re-evaluation", True),
+    ],
+)
+def test_a_psychological_evaluation_recorded_as_a_visit_counts_before_a_stimulator_trial(
+    visit: str, warned: bool
+) -> None:
+    """Clinics record the pre-implant psychological evaluation as an Encounter: the trial order is not
+    stopped for an evaluation that was done. A cancelled visit does not count."""
+    trial = sr("t", "63650", "Percutaneous spinal cord stimulator trial")
+    base = history(RAD, cond("fbss", "M96.1", 400, "Postlaminectomy syndrome"))
+    hist = replace(base, encounters=(_visit(visit),))
+    cards = evaluate_orders(inp("order-sign", [trial], hist))
+    assert ("order.neuromod-psych-eval" in rules(cards)) is warned, visit
+    cancelled = replace(base, encounters=(_visit("Psychological evaluation for SCS", "cancelled"),))
+    assert "order.neuromod-psych-eval" in rules(evaluate_orders(inp("order-sign", [trial], cancelled)))
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_rfa_after_blocks_whose_relief_is_not_recorded_asks_for_the_relief_not_another_block(
+    hook: str,
+) -> None:
+    """Two medial branch blocks done, their relief not recorded: the card asks for the relief of those
+    blocks before ablation (summary, first step, latest block first); it does not recommend a third
+    block. With no block at all it still recommends the block."""
+    blocks = (
+        proc("m1", "64493", 60, "Lumbar medial branch block L4-5 L5-S1"),
+        proc("m2", "64493", 30, "Lumbar medial branch block L4-5 L5-S1"),
+    )
+    order = sr("r", "64635", "Lumbar facet radiofrequency ablation L4-5 L5-S1")
+    c = one(run(hook, [order], FACET, *blocks), "order.rfa-no-block")
+    dates = f"{blocks[1].performed_text} and {blocks[0].performed_text}"
+    assert f"relief after the medial branch blocks of {dates} not recorded" in c.summary
+    assert "do the block first" not in c.summary
+    detail = render_detail(c)
+    step = f"**Next:** Ablate only once ≥ 50 % relief is recorded for the medial branch blocks of {dates}"
+    assert step in detail
+    assert "`Procedure/m2` medial branch block" in detail  # the latest block is the one shown
+    assert not any(s.is_recommended for s in c.suggestions)
+    none = one(run(hook, [order], FACET), "order.rfa-no-block")
+    assert "do the block first" in none.summary
+    assert [s.label for s in none.suggestions if s.is_recommended] == [
+        "Change to a diagnostic lumbar medial branch block"
+    ]

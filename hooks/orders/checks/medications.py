@@ -84,7 +84,7 @@ from hooks.pathway.context import ENDED_MED_STATUSES
 from hooks.pathway.rules.medication import continuous_course_days, daily_mme, other_indication
 from hooks.rule import INFO, INFO_OR_WARNING, Rule, order_rule
 from hooks.terminology import Coding, Terminology
-from hooks.text import NOT_ORAL_ROUTE, names
+from hooks.text import NOT_ORAL_ROUTE, ingredients_named, names
 from hooks.thresholds import pct
 
 RULE_OPIOID_DECL: Rule = order_rule(
@@ -262,8 +262,11 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
 
 def order_is_moud(ctx: OrderContext, order: DraftOrder) -> bool:
     """The drafted order is itself treatment for opioid use disorder (decision model §7.2): by its
-    formulation, or buprenorphine/methadone/naltrexone beside an opioid use disorder diagnosis."""
-    return ctx.pathway.is_moud(order.as_medication(ctx.today, table_ingredients(order)))
+    formulation, or buprenorphine/methadone/naltrexone beside an opioid use disorder diagnosis. An
+    order sent with only its name ("Buprenorphine-naloxone 8 mg-2 mg sublingual film") is read by the
+    ingredients it names, as the history's prescriptions are read."""
+    named = ingredients_named(ctx.term, order.text, *(c.display for c in order.all_codings))
+    return ctx.pathway.is_moud(order.as_medication(ctx.today, (*table_ingredients(order), *named)))
 
 
 def table_ingredients(order: DraftOrder) -> tuple[Coding, ...]:

@@ -22,16 +22,18 @@ Evidence: NACC 2014; NACC DRG 2019.
 ``order.neuromod-psych-eval`` (decision model Y1, S3, L1)
 When: an SCS trial or permanent system, or an intrathecal pump implantation
       (``neuromodulation_implant``) is ordered and no psychological evaluation
-      (``psychological_evaluation``) is on record as a Procedure, a ServiceRequest, or another draft
-      order of this session. A pump or catheter order while a pump is on record
-      (``intrathecal_pump_device``: replacement at battery end of life, revision) is not a new implant
-      and is not judged, as a stimulator generator replacement is not.
+      (``psychological_evaluation``) is on record as a Procedure, a ServiceRequest, an Encounter (by
+      its type, or its text naming a psychological or psychiatric evaluation, as clinics record the
+      pre-implant assessment), or another draft order of this session. A pump or catheter order while
+      a pump is on record (``intrathecal_pump_device``: replacement at battery end of life, revision)
+      is not a new implant and is not judged, as a stimulator generator replacement is not.
 Then: warning; order the psychological evaluation first.
 Evidence: NACC 2014; PACC 2017/2024 (intrathecal).
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from hooks import suggestions as sx
@@ -54,6 +56,13 @@ RULE_FAILED_TRIAL_DECL: Rule = order_rule(
 )
 RULE_PSYCH_DECL: Rule = order_rule(
     "order.neuromod-psych-eval", "Neuromodulation without a psychological evaluation", "Y1", ("nacc_2014",)
+)
+# A visit that is the psychological or psychiatric evaluation, in its words ("Psychological evaluation
+# for spinal cord stimulator candidacy", "Pre-SCS psych clearance", "Psychiatric diagnostic evaluation").
+_PSYCH_EVALUATION = re.compile(
+    r"\b(?:neuro)?psych(?:olog\w*|iatr\w*)?\.?\s+(?:diagnostic\s+)?"
+    r"(?:eval\w*|assess\w*|clearance|consult\w*|screen\w*|testing)",
+    re.IGNORECASE,
 )
 RULES = (RULE_NO_TRIAL_DECL, RULE_FAILED_TRIAL_DECL, RULE_PSYCH_DECL)
 RULE_NO_TRIAL, RULE_FAILED_TRIAL, RULE_PSYCH = (r.id for r in RULES)
@@ -262,6 +271,20 @@ def _trial_in_progress(
     return running[-1] if running else None
 
 
+def _psych_encounters(ctx: OrderContext) -> list[str]:
+    """Visits that were (or are booked as) the psychological evaluation: typed with a code of
+    ``psychological_evaluation``, or so named in their text or type names."""
+    out = []
+    for e in ctx.history.encounters:
+        if e.status in ("cancelled", "entered-in-error"):
+            continue
+        codings = (*e.types, *e.service_type)
+        words = " ".join([e.text, *(c.display or "" for c in codings)])
+        if ctx.is_a("psychological_evaluation", codings) or _PSYCH_EVALUATION.search(words):
+            out.append(e.ref)
+    return out
+
+
 def _psych(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     vs = "psychological_evaluation"
     if ctx.completed(vs):
@@ -272,6 +295,8 @@ def _psych(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     ):
         return []
     if ctx.other_orders(order, vs):
+        return []
+    if _psych_encounters(ctx):
         return []
     if not ctx.first_judged(order, "neuromodulation_implant"):
         return []  # one psychological-evaluation card per session, on the first implant order
@@ -286,7 +311,8 @@ def _psych(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             summary=f"No psychological evaluation on record before this {device}: order it first",
             why=(
                 Fact(
-                    "no psychological evaluation on record (procedures, orders, or this session's drafts)",
+                    "no psychological evaluation on record (procedures, orders, visits, or this "
+                    "session's drafts)",
                     short="no psychological evaluation on record",
                 ),
             ),
@@ -296,7 +322,7 @@ def _psych(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             ),
             avoid=(f"A {device} trial or implant without a psychological evaluation.",),
             evidence=("pacc_2024",) if pump else ("nacc_2014",),
-            gaps=ctx.unavailable_gaps("procedures", "serviceRequests"),
+            gaps=ctx.unavailable_gaps("procedures", "serviceRequests", "encounters"),
             suggestions=(
                 create(
                     sx.PSYCHOLOGICAL_EVALUATION,

@@ -9,7 +9,9 @@ When: a lumbar facet RFA (``facet_rfa_lumbar``) or SI joint RFA (64625 in ``face
       (≥ 50 % relief, or outcome successful, by ``assess``): a successful ablation confirms the pain
       generator as a block would, so a repeat after it needs no new block.
 Then: warning; replace the draft with the diagnostic block (same order id); RFA only after a positive
-      block.
+      block. When blocks of that kind are on record but their relief is not (``assess``: unknown, or
+      still pending), the card asks for the relief of those blocks to be recorded before the ablation,
+      names them (latest first), and recommends no further block: the blocks were done.
 Evidence: ASRA facet consensus 2020; NICE NG59 (RFA only after a positive medial branch block);
       CMS facet LCDs (two blocks ≥ 80 %).
 
@@ -29,7 +31,7 @@ from hooks.conflicts import RFA_SCOPE
 from hooks.facts import DraftOrder, ProcedureFact
 from hooks.orders.common import OrderCheck, cancel_and_create, card, delete, replace
 from hooks.orders.context import FAILED, POSITIVE, OrderContext
-from hooks.pathway.failure import Assessment, Modality, levels_concordant
+from hooks.pathway.failure import Assessment, Modality, Outcome, levels_concordant
 from hooks.pathway.rules.common import count
 from hooks.rule import Rule, order_rule
 from hooks.text import parse_level
@@ -44,6 +46,8 @@ RULE_REPEAT_DECL: Rule = order_rule(
     "order.rfa-repeat-failed", "Repeat ablation after failure", "A1", ("asra_facet_2020", "cms_facet_lcd")
 )
 RULES = (RULE_NO_BLOCK_DECL, RULE_REPEAT_DECL)
+# A block done whose relief is not known yet: no score, no recorded relief (or too early to judge).
+_UNREAD = (Outcome.UNKNOWN, Outcome.PENDING)
 RULE_NO_BLOCK, RULE_REPEAT = (r.id for r in RULES)
 
 
@@ -74,10 +78,28 @@ def _no_block(ctx: OrderContext, order: DraftOrder, facet: bool) -> list[CardDra
             f"(≥ {threshold:g} % relief)"
         )
     ]
-    for a in others:
+    # blocks done whose relief is not recorded come first, latest first: they decide the card
+    unread = [a for a in others if a.outcome in _UNREAD]
+    for a in (*reversed(unread), *(a for a in others if a.outcome not in _UNREAD)):
         why.extend(ctx.pathway.failure_facts(a))
     spec = sx.MEDIAL_BRANCH_BLOCK if facet else sx.SI_JOINT_BLOCK
     coding = ctx.term.first(spec.value_set).coding()
+    if unread:
+        dated = list(dict.fromkeys(a.procedure.performed_text or "undated" for a in reversed(unread)))
+        dates = " and ".join(dated) if len(dated) <= 2 else ", ".join(dated)
+        kind = kind if len(unread) == 1 else f"{kind}s"
+        summary = f"RFA ordered: relief after the {kind} of {dates} not recorded; record it before ablation"
+        steps: tuple[str, ...] = (
+            f"Ablate only once ≥ {threshold:g} % relief is recorded for the {kind} of {dates} "
+            "(anaesthetic phase, from the pain diary).",
+            f"If the relief was not measured, repeat the {spec.text.lower()} before the ablation.",
+        )
+    else:
+        summary = f"RFA ordered without a positive diagnostic {kind} on record: do the block first"
+        steps = (
+            f"{spec.text}, recording % relief during the anaesthetic phase.",
+            "Radiofrequency ablation only after a positive block.",
+        )
     conflicts = (
         [RFA_SCOPE]
         if facet
@@ -95,12 +117,9 @@ def _no_block(ctx: OrderContext, order: DraftOrder, facet: bool) -> list[CardDra
             "Radiofrequency ablation without a positive diagnostic block",
             order,
             indicator="warning",
-            summary=f"RFA ordered without a positive diagnostic {kind} on record: do the block first",
+            summary=summary,
             why=why,
-            next_steps=(
-                f"{spec.text}, recording % relief during the anaesthetic phase.",
-                "Radiofrequency ablation only after a positive block.",
-            ),
+            next_steps=steps,
             avoid=("RFA without a positive diagnostic block.", "RFA for purely radicular pain."),
             evidence=("asra_facet_2020", "nice_ng59", "cms_facet_lcd"),
             conflicts=conflicts,
@@ -112,7 +131,7 @@ def _no_block(ctx: OrderContext, order: DraftOrder, facet: bool) -> list[CardDra
                     f"Change to a {spec.text.lower()}",
                     f"Replace {order.ref} with a {spec.text.lower()}",
                     text=spec.text,
-                    recommended=True,
+                    recommended=not unread,  # the blocks were done: their relief is wanted, not another
                     **({"note": [{"text": spec.note}]} if spec.note else {}),
                 ),
                 delete(order, "Cancel the RFA", f"Remove {order.ref}"),
