@@ -206,3 +206,22 @@ def test_oud_without_moud_on_a_full_agonist_keeps_m1_and_asks_for_oud_treatment(
     assert m1.indicator == "warning"
     assert any("opioid use disorder" in s.lower() for s in m1.next_steps)
     assert "M1" not in states(run(radic(100), *conservative(), oud))  # nothing to taper
+
+
+def test_an_old_moud_order_with_nothing_newer_is_confirmed_never_closed_as_a_stale_opioid() -> None:
+    """Buprenorphine-naloxone for opioid use disorder, ordered two years ago with no newer order or
+    statement: treatment programmes dispense outside the EHR, and stopping MOUD harms. The note asks
+    to confirm it with the MOUD prescriber; it is never the stale-opioid note that says "close"."""
+    oud = replace(cond("oud-1", "opioid_use_disorder_diagnoses", "F11", onset=800),
+                  codings=(Coding(ICD10CM, "F11.20"),))  # fmt: skip
+    bup = _bup(text="Buprenorphine 8 MG / Naloxone 2 MG Sublingual Film", route="sublingual", start=730)
+    cards = run(radic(100), *conservative(), oud, bup)
+    assert "M1" not in states(cards)
+    note = card_of(cards, "M4")
+    assert note.indicator == "info"
+    assert "do not stop it" in note.summary and "MOUD prescriber" in note.summary
+    assert not any("close" in s.lower() for s in note.next_steps)
+    assert any(f.ref == "MedicationRequest/bup-1" for f in note.why)
+    # an old oxycodone order is still the stale-opioid note
+    oxy = med("oxy-1", "rx_opioids", start=900, text="Oxycodone 5 MG Oral Tablet")
+    assert "Stale opioid order" in card_of(run(radic(100), *conservative(), oxy), "M1").summary

@@ -805,6 +805,9 @@ def test_opioid_with_a_drafted_benzodiazepine_says_and_offers_what_its_summary_s
     first = c.next_steps[0]
     assert first.startswith("Avoid co-prescribing") and "diazepam" in first and "naloxone" in first
     assert "Avoid co-prescribing" in render_detail(c)
+    # the dose that decides the card is shown whole, never cut in the middle
+    assert not [ln for ln in render_detail(c).splitlines() if ln.startswith("- ") and " … " in ln]
+    assert "60 MME/day in all (≥ 50, CDC 2022)" in render_detail(c)
     assert c.selection_behavior == "any"
     assert [(s.label, s.is_recommended) for s in c.suggestions] == [
         ("Remove the benzodiazepine prescription", True),

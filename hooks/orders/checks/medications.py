@@ -357,7 +357,10 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             high = True
             why.append(
                 Fact(
-                    f"{total:g} MME/day ({' + '.join(parts)}) ≥ {ctx.t.high_mme_per_day:g} (CDC 2022 factors)"
+                    f"{total:g} MME/day ({' + '.join(parts)}) ≥ {ctx.t.high_mme_per_day:g} "
+                    "(CDC 2022 factors)",
+                    # what decides the card, whole: the total against the threshold
+                    short=f"{total:g} MME/day in all (≥ {ctx.t.high_mme_per_day:g}, CDC 2022)",
                 )
             )
     # (c) benzodiazepine

@@ -104,6 +104,30 @@ def stale_order_note(
     )
 
 
+def _stale_moud_note(ctx: PathwayContext, stale: Sequence[MedicationFact]) -> CardDraft:
+    """An old MOUD order with nothing newer: the record may lag (treatment programmes and clinics
+    dispense outside the EHR), and stopping MOUD is harmful, so the note asks to confirm it with the
+    prescriber, never to close it as an unused pain prescription."""
+    first = min((m.start for m in stale if m.start), default=None)
+    since = f" from {first.year}" if first else ""
+    return M4.card(
+        ctx,
+        indicator="info",
+        summary=f"Treatment for opioid use disorder{since} with no newer record: confirm it with the MOUD "
+        "prescriber; do not stop it",
+        why=[*(ctx.stale_fact(m) for m in stale), *(ctx.cond_fact(c) for c in ctx.oud_conditions[:1])],
+        gaps=[f"no MOUD order, statement or fill in the last {span(ctx.t.stale_order_days)}"],
+        next_steps=[
+            "Confirm the current MOUD prescription with the patient and the MOUD prescriber or treatment "
+            "programme (or the prescription monitoring programme) and update the medication list "
+            "(CDC 2022 recommendation 12).",
+            "Plan any spine procedure and acute pain care with the MOUD prescriber.",
+        ],
+        avoid=["Closing or tapering MOUD as if it were an unused opioid order for pain."],
+        needs=("medicationRequests", "medicationStatements"),
+    )
+
+
 def m4_moud(ctx: PathwayContext) -> CardDraft | None:
     """M4 — medication for opioid use disorder (decision model §7.2).
 
@@ -116,7 +140,8 @@ def m4_moud(ctx: PathwayContext) -> CardDraft | None:
     """
     moud = ctx.moud
     if not moud:
-        return None
+        stale = [m for m in ctx.stale_orders("rx_moud") if ctx.is_moud(m)]
+        return _stale_moud_note(ctx, stale) if stale else None
     agonists = [m for m in ctx.medications("rx_opioids") if ctx.is_active_med(m) and not ctx.is_moud(m)]
     why = [ctx.med_fact(m, "treatment for opioid use disorder: ") for m in moud]
     why += [ctx.med_fact(m, "full-agonist opioid as well: ") for m in agonists]
@@ -171,7 +196,8 @@ def m1_long_term_opioids(ctx: PathwayContext) -> CardDraft | None:
     long_term = days > ctx.t.long_term_opioid_days
     high = mme is not None and mme >= ctx.t.high_mme_per_day
     if not active and not markers:
-        stale = ctx.stale_orders("rx_opioids")
+        # an old MOUD order is M4's note (confirm it, never close it), not a stale pain opioid
+        stale = [m for m in ctx.stale_orders("rx_opioids") if not ctx.is_moud(m)]
         return stale_order_note(M1, ctx, stale, "opioid") if stale else None
     if not (markers or long_term or high or (active and (benzos or oud))):
         return None
