@@ -383,13 +383,15 @@ def test_f2_after_a_blind_injection_offers_a_first_tfesi_at_the_level_and_side_t
     assert [code for _, code in ordered_codes(s)] == [TFESI]
     assert s.is_recommended, "the card's first step is this injection"
     assert c.next_steps[0].startswith("An image-guided (fluoroscopic/CT) transforaminal ESI")
-    assert "repeat" not in s.label.lower() and s.label.endswith("at right L5-S1")
+    # the report names the compressed root: the injection goes to that root's foramen (S1), not to
+    # the disc level's (L5-S1), which reaches the exiting L5 root
+    assert "repeat" not in s.label.lower() and s.label.endswith("at the right S1 nerve root (S1 foramen)")
     res = resource(s)
-    assert res["bodySite"] == [{"text": "right L5-S1"}]
+    assert res["bodySite"] == [{"text": "right S1 nerve root (S1 foramen)"}]
     assert "repeat" not in res["code"]["text"].lower()
     notes = [n["text"] for n in res["note"]]
     assert not any(REPEAT_NOTE in n for n in notes), "a first injection is not a repeat"
-    assert any("right L5-S1" in n and "MRI" in n for n in notes)
+    assert any("right S1 nerve root" in n and "MRI" in n for n in notes)
     assert res["status"] == "draft" and res["intent"] == "proposal"
     assert_clinician_words(c)
 
@@ -400,7 +402,7 @@ def test_f2_at_a_discordant_level_recommends_the_tfesi_at_the_mri_level_and_offe
         proc("esi-1", "esi_transforaminal_lumbar", "64483", days=60, level="L3-L4"),
     )
     (s,) = tfesi_suggestions(c)
-    assert s.is_recommended and resource(s)["bodySite"] == [{"text": "right L5-S1"}]
+    assert s.is_recommended and resource(s)["bodySite"] == [{"text": "right S1 nerve root (S1 foramen)"}]
     block = next(x for x in c.suggestions if "nerve root block" in x.label)
     assert not block.is_recommended
     assert "nerve root block" not in first_step(c)
@@ -460,3 +462,27 @@ def test_no_card_offers_a_first_injection_worded_as_a_repeat() -> None:
                     c.rule_id,
                     s.label,
                 )
+
+
+@pytest.mark.parametrize(
+    ("finding", "site"),
+    [
+        ("Left paracentral protrusion at L4-5 contacting the traversing left L5 nerve root.",
+         "left L5 nerve root (L5-S1 foramen)"),
+        ("Right foraminal disc extrusion at L4-L5 compressing the exiting right L4 root.",
+         "right L4 nerve root (L4-L5 foramen)"),
+        ("Right paracentral disc extrusion at L5-S1 with nerve root compression.", "right L5-S1"),
+    ],
+)  # fmt: skip
+def test_the_first_tfesi_goes_to_the_compressed_root_when_the_report_names_it(
+    finding: str, site: str
+) -> None:
+    """A TFESI at a disc level's foramen reaches the root leaving there, not the one a paracentral disc
+    compresses as it traverses the level: the order names the root and its foramen; a report naming
+    no root gives the level, and the note says which root each kind of disc compresses."""
+    c = f2_card(report("mri", MRI, 100, finding), blind_esi())
+    (s,) = tfesi_suggestions(c)
+    res = resource(s)
+    assert res["bodySite"] == [{"text": site}]
+    notes = " ".join(n["text"] for n in res["note"])
+    assert ("names no root" in notes) == ("root (" not in site), notes

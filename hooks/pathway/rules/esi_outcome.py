@@ -8,6 +8,7 @@ F8 — injections repeated without benefit or beyond the frequency limit.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from hooks import suggestions as sx
@@ -277,10 +278,28 @@ def f1_worked_then_recurred(ctx: PathwayContext, a: Assessment) -> CardDraft:
     )
 
 
+# A nerve root named in a report ("the traversing right S1 nerve root", "L5 root").
+NERVE_ROOT = re.compile(r"\b(?P<root>[LS][1-5])\s+(?:nerve\s+)?roots?\b", re.IGNORECASE)
+
+
+def root_foramen(root: str) -> str:
+    """The foramen a transforaminal injection for ``root`` goes through: a lumbar root leaves below
+    its own pedicle ("L5" → "L5-S1 foramen"), S1 through the first sacral foramen."""
+    root = root.upper()
+    if root.startswith("S"):
+        return f"{root} foramen"
+    below = "S1" if root == "L5" else f"L{int(root[1]) + 1}"
+    return f"{root}-{below} foramen"
+
+
 def imaging_target(ctx: PathwayContext) -> str | None:
-    """Where the latest imaging report puts the compressive lesion, in words ("right L5-S1"): the
-    levels and side written in the clauses that affirm the compression (a level inside one already
-    named, "S1" after "L5-S1", said once); None when the report affirms none or names no level."""
+    """Where a first transforaminal injection goes, from the latest imaging report, in words. When the
+    clauses that affirm the compression name the root ("L5-S1 extrusion compressing the traversing
+    right S1 nerve root"), the root and its foramen ("right S1 nerve root (S1 foramen)"): a
+    paracentral disc compresses the root that traverses its level, which an injection at that
+    level's foramen does not reach. Otherwise the levels and side written there ("right L5-S1"; a
+    level inside one already named said once). None when the report affirms no compression or names
+    no level."""
     report = ctx.latest_report
     if report is None:
         return None
@@ -288,13 +307,17 @@ def imaging_target(ctx: PathwayContext) -> str | None:
     clauses = [clause_of(text, m) for m in affirmed(COMPRESSION, text)]
     if not clauses:
         return None
+    side = parse_laterality(*clauses)
+    roots = list(dict.fromkeys(m.group("root").upper() for c in clauses for m in NERVE_ROOT.finditer(c)))
+    if roots:
+        named = " and ".join(f"{r} nerve root ({root_foramen(r)})" for r in roots)
+        return " ".join(x for x in (side, named) if x)
     levels: list[str] = []
     for level in levels_in(*clauses):
         if not segments(level) <= segments(*levels):
             levels.append(level)
     if not levels:
         return None
-    side = parse_laterality(*clauses)
     return " ".join(x for x in (side, " or ".join(levels)) if x)
 
 
@@ -304,8 +327,14 @@ def first_tfesi(ctx: PathwayContext, *, recommended: bool) -> SuggestionDraft:
     matches to the symptoms."""
     where = imaging_target(ctx)
     report = ctx.latest_report
-    if where is not None and report is not None:
-        note = f"Target: {where}, where the {report.short_label} report shows the compressive lesion."
+    if where is not None and report is not None and "root" in where:
+        note = f"Target: the {where}, which the {report.short_label} report shows compressed."
+    elif where is not None and report is not None:
+        note = (
+            f"Target: {where}, where the {report.short_label} report shows the compressive lesion; it "
+            "names no root: a paracentral disc compresses the root traversing the level (reached at the "
+            "foramen below), a foraminal one the root leaving it."
+        )
     elif report is not None and affirmed(COMPRESSION, report.conclusion):
         note = (
             f"Target: the level and side that match the symptoms (the {report.short_label} report names "
@@ -325,7 +354,8 @@ def first_tfesi(ctx: PathwayContext, *, recommended: bool) -> SuggestionDraft:
         reasons=ctx.reason_refs,
         note=note,
         recommended=recommended,
-        label=f"Order an image-guided transforaminal ESI at {where}" if where else None,
+        label=(f"Order an image-guided transforaminal ESI at the {where}" if "root" in where
+               else f"Order an image-guided transforaminal ESI at {where}") if where else None,
         body_site=sx.BodySite(where) if where else None,
     )
 
