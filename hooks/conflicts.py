@@ -17,11 +17,12 @@ GABAPENTINOIDS = Conflict(
     "NICE CG173 lists gabapentin and pregabalin for neuropathic pain in general.",
     "PRECISE 2017 found pregabalin no better than placebo for sciatica at 8 or 52 weeks, with more adverse "
     "events; NICE NG59 says do not offer gabapentinoids or other antiepileptics for sciatica.",
-    line="NICE CG173 lists it for neuropathic pain; PRECISE 2017 and NICE NG59 found no benefit in sciatica.",
+    line="NICE CG173 lists it for neuropathic pain; NICE NG59 advises against it for sciatica, where "
+    "PRECISE 2017 found pregabalin no better than placebo.",
     # not the other antiepileptics: CG173 lists carbamazepine for trigeminal neuralgia only, so no
     # source is "for" them in sciatica and their line would cite one that is not
     medications=("rx_gabapentinoids",),
-    brief="NICE CG173 for nerve pain; PRECISE 2017 and NICE NG59 against in sciatica.",
+    brief="NICE CG173 for nerve pain; NICE NG59 against in sciatica (PRECISE 2017).",
 )
 # Not PRECISE (a pregabalin trial) nor NICE NG59's "do not offer" (gabapentinoids and antiepileptics):
 # for these the evidence in sciatica is missing or negative, not a guideline's no.
@@ -30,10 +31,10 @@ NEUROPATHIC_ANTIDEPRESSANTS = Conflict(
     "NICE CG173 lists amitriptyline and duloxetine for neuropathic pain in general.",
     "Khoromi 2007 found no significant effect of nortriptyline on chronic lumbar root pain; duloxetine's "
     "evidence for radicular pain is uncertain (chronic low back pain data do not transfer to sciatica).",
-    line="NICE CG173 lists it for neuropathic pain; in sciatica a nortriptyline trial (Khoromi 2007) found "
-    "no benefit.",
+    line="NICE CG173 lists it for neuropathic pain; its benefit in sciatica is unproven (a nortriptyline "
+    "trial, Khoromi 2007, found none).",
     medications=("rx_antidepressants_neuropathic",),
-    brief="NICE CG173 for nerve pain; Khoromi 2007 found no benefit in sciatica.",
+    brief="NICE CG173 for nerve pain; unproven in sciatica (Khoromi 2007).",
 )
 # Both classes, as the rules that advise on neuropathic agents in general cite them.
 NEUROPATHIC_AGENTS = (GABAPENTINOIDS, NEUROPATHIC_ANTIDEPRESSANTS)

@@ -70,9 +70,12 @@ class Rule:
         suggestions: Sequence[SuggestionDraft] = (),
         selection_behavior: str = "at-most-one",
         extra_evidence: Sequence[str] = (),
+        without_evidence: Sequence[str] = (),
         needs: Sequence[str] = (),
     ) -> CardDraft:
-        """The card for this state. ``needs`` names prefetch keys whose absence the card must admit."""
+        """The card for this state. ``needs`` names prefetch keys whose absence the card must admit;
+        ``without_evidence`` the rule's sources that do not bear on this patient's card (a pregabalin
+        trial on a duloxetine card)."""
         summary = clip(summary, SUMMARY_MAX)  # a long free-text date or drug name must not cost the card
         facts = tuple(dict.fromkeys(f for f in why if f is not None))
         all_gaps = list(dict.fromkeys(gaps))
@@ -80,7 +83,7 @@ class Rule:
             reason = ctx.history.unavailable.get(key)
             if reason:
                 all_gaps.append(unread_gap(key, reason))
-        keys = tuple(dict.fromkeys((*self.evidence, *extra_evidence)))
+        keys = tuple(k for k in dict.fromkeys((*self.evidence, *extra_evidence)) if k not in without_evidence)
         evidence = tuple(guideline(k) for k in keys)
         if selection_behavior == "at-most-one" and sum(s.is_recommended for s in suggestions) > 1:
             raise ValueError(f"{self.id}: at most one suggestion may be recommended with at-most-one")

@@ -426,11 +426,17 @@ def test_f8_with_a_working_stimulator_and_no_surgical_target_asks_for_no_surgica
 def test_nerve_pain_medicines_are_worded_as_the_evidence_conflict(
     shown: Callable[[str], dict[str, dict[str, Any]]],
 ) -> None:
-    """Gabapentinoids: PRECISE 2017 and NICE NG59 found no benefit (never "evidence is mixed"); an
-    antiepileptic card is titled for what it is."""
+    """Gabapentinoids: NICE NG59 advises against and PRECISE 2017 found no benefit (never "evidence is
+    mixed"); duloxetine is "benefit unproven", with no pregabalin trial cited or linked, and 6 → 6
+    on it leads with the taper; an antiepileptic card is titled for what it is."""
     for scenario in ("m2_gabapentin_with_p1", "m2_pregabalin_statement_contained"):
         m2 = shown(scenario)["M2"]
-        assert "mixed" not in m2["summary"] and "PRECISE 2017 and NICE NG59 found no benefit" in m2["summary"]
+        assert "mixed" not in m2["summary"]
+        assert "NICE NG59 advises against; PRECISE 2017 found no benefit" in m2["summary"]
+    dul = shown("m2_duloxetine_with_p2")["M2"]
+    assert "benefit unproven" in dul["summary"] and "PRECISE" not in dul["summary"] + dul["detail"]
+    assert not any("PRECISE" in link["label"] for link in dul.get("links", []))
+    assert next_line(dul).startswith("**Next:** Plan a supervised taper"), next_line(dul)
     carba = shown("m2_carbamazepine_only_radiculopathy")["M2"]
     assert carba["source"]["topic"]["display"] == "Antiepileptic for radicular pain"
     assert "NICE NG59 advises against antiepileptics" in carba["summary"]
@@ -446,7 +452,7 @@ def test_f2_summary_and_first_step_recommend_what_the_data_supports(
     recommended = [s["label"] for s in discordant["suggestions"] if s.get("isRecommended")]
     for label in recommended:  # whatever is recommended, the next step says
         assert ("nerve root block" in label) == ("nerve root block" in next_line(discordant)), label
-    assert discordant["summary"].endswith("image-guided TFESI at the matching level")
+    assert discordant["summary"].endswith("; next, an image-guided TFESI at the matching level")
 
 
 def test_p1_without_conservative_care_asks_for_it_before_mri_or_injection(

@@ -439,11 +439,15 @@ def f2_inadequate_trial(ctx: PathwayContext, discordant: tuple[ProcedureFact, ..
     return F2.card(
         ctx,
         indicator="warning",
-        summary=f"{so_far} {reason}: not an adequate trial; {plan}",
+        summary=f"{so_far} {reason}: not an adequate trial; next, {plan}",
         why=why,
         gaps=[]
         if has_mri
-        else ["no lumbar imaging on record: the level of the injections cannot be checked"],
+        else [
+            "no lumbar imaging on record: the level of the "
+            + ("injection" if len(injections) == 1 else "injections")
+            + " cannot be checked"
+        ],
         next_steps=steps,
         avoid=[
             "Another blind injection.",

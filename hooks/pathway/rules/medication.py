@@ -326,7 +326,15 @@ def m2_neuropathic_agents(ctx: PathwayContext) -> CardDraft | None:
         after = ctx.observations("pain", since=max(judged_from, current_since))
         if before and after:
             b, a = before[-1], after[-1]
-            why += [ctx.obs_fact(b, "pain before starting: "), ctx.obs_fact(a, "pain now: ")]
+            before_fact, now_fact = ctx.obs_fact(b, "pain before starting: "), ctx.obs_fact(a, "pain now: ")
+            # one line for the pair: the change is what decides the card, and it leaves room for the
+            # step and the disagreement
+            change = (
+                f"pain {b.value:g} → {a.value:g}/10 since starting ({b.effective} → {a.effective})"
+                if b.value is not None and a.value is not None and b.effective and a.effective
+                else None
+            )
+            why.append(Fact(f"{before_fact.text}; {now_fact.text}", b.ref, (a.ref,), short=change))
             if b.value is not None and a.value is not None:
                 scores = (b.value, a.value)
                 no_gain = None if _improved(ctx, *scores) else scores
@@ -345,8 +353,8 @@ def m2_neuropathic_agents(ctx: PathwayContext) -> CardDraft | None:
         ]
     elif no_gain is not None:  # the scores already answer the question the review would ask
         steps = [
-            f"No {improvement} since starting (pain {no_gain[0]:g} → {no_gain[1]:g}): plan a supervised "
-            "taper with the patient."
+            f"Plan a supervised taper with the patient: no {improvement} since starting (pain "
+            f"{no_gain[0]:g} → {no_gain[1]:g})."
         ]
     elif scores is not None:
         steps = [
@@ -365,7 +373,7 @@ def m2_neuropathic_agents(ctx: PathwayContext) -> CardDraft | None:
     # NICE NG59 says do not offer gabapentinoids or other antiepileptics for sciatica and PRECISE 2017
     # found pregabalin no better than placebo; for the antidepressants no trial shows benefit in sciatica
     verdict = (
-        "PRECISE 2017 and NICE NG59 found no benefit"
+        "NICE NG59 advises against; PRECISE 2017 found no benefit"
         if gaba
         else "benefit unproven"
         if contested
@@ -389,6 +397,8 @@ def m2_neuropathic_agents(ctx: PathwayContext) -> CardDraft | None:
         next_steps=steps,
         avoid=["Auto-recommending these drugs for sciatica.", "Dose escalation without benefit."],
         conflicts=[*NEUROPATHIC_AGENTS],
+        # PRECISE 2017 tested pregabalin: no source for a card without a gabapentinoid
+        without_evidence=() if gaba else ("precise_2017",),
         needs=("medicationRequests", "medicationStatements", "observations"),
     )
     # an antiepileptic other than a gabapentinoid is named for what it is, not as a contested class
