@@ -379,6 +379,11 @@ def test_repeat_rfa_after_failed_rfa_at_the_same_level_is_intercepted() -> None:
     )
     c = one(run("order-sign", [sr("rfa1", "64635", "RFA L4-L5")], *facts), "order.rfa-repeat-failed")
     assert "Procedure/rfa0" in [f.ref for f in c.why]
+    # what the card says first is what it pre-selects: repeat the block that confirms the pathway
+    assert c.next_steps[0].startswith("Repeat the diagnostic block")
+    chosen = [s.label for s in c.suggestions if s.is_recommended]
+    assert chosen == ["Cancel the RFA and repeat the diagnostic block"]
+    assert "Repeat the diagnostic block" in render_detail(c)
     other_level = run("order-sign", [sr("rfa1", "64635", "RFA L2-L3")], *facts)
     assert "order.rfa-repeat-failed" not in rules(other_level)
 

@@ -455,7 +455,7 @@ def scenarios() -> list[Scenario]:
             "order.rfa-repeat-failed",
             "warning",
             "ServiceRequest/sr-rfa",
-            [["delete", "ServiceRequest/sr-rfa"]],
+            [["delete", "ServiceRequest/sr-rfa"], ["create", "ServiceRequest", "64493"]],
         )
     )
     # ------------------------------------------------------------------ check 7

@@ -190,8 +190,8 @@ def _repeat(ctx: OrderContext, order: DraftOrder, facet: bool) -> list[CardDraft
             summary="Repeat RFA at the same level after an ablation that gave no relief: re-evaluate first",
             why=why,
             next_steps=(
-                "Re-evaluate: updated MRI/CT; repeat the diagnostic block to confirm the pathway "
-                "(ASRA 2020).",
+                "Repeat the diagnostic block to confirm the pain pathway before any further ablation, with "
+                "an updated MRI or CT if the picture has changed (ASRA 2020).",
                 "If the pain is radicular: image-guided ESI or targeted nerve-root injection.",
                 "Medication review; multidisciplinary care with CBT; neuromodulation evaluation.",
             ),
@@ -202,14 +202,16 @@ def _repeat(ctx: OrderContext, order: DraftOrder, facet: bool) -> list[CardDraft
             evidence=("asra_facet_2020", "cms_facet_lcd"),
             gaps=gaps,
             suggestions=(
-                delete(order, "Cancel the repeat RFA", f"Remove {order.ref}", recommended=True),
+                # the step the card gives first: the block that confirms (or not) the pain pathway
                 cancel_and_create(
                     order,
                     sx.MEDIAL_BRANCH_BLOCK if facet else sx.SI_JOINT_BLOCK,
                     ctx.term,
                     patient_id=ctx.inp.patient_id,
                     label="Cancel the RFA and repeat the diagnostic block",
+                    recommended=True,
                 ),
+                delete(order, "Cancel the repeat RFA", f"Remove {order.ref}"),
             ),
         )
     ]
