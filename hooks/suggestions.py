@@ -288,6 +288,21 @@ def suggest(
     )
 
 
+def superseding(
+    suggestion: SuggestionDraft, orders: Sequence[tuple[str, str]], *, label: str | None = None
+) -> SuggestionDraft:
+    """``suggestion`` made to take the place of pending orders (``(ref, text)`` pairs, ``ref`` as
+    ``ServiceRequest/<id>``): one ``delete`` action per order, then its own actions, so accepting it
+    leaves the new order alone and never two of the same kind (one click, one transaction)."""
+    refs = list(dict.fromkeys((ref, text) for ref, text in orders if ref))
+    if not refs:
+        return suggestion
+    removals = tuple(
+        Action("delete", f"Remove the pending order {text}", resource_id=ref) for ref, text in refs
+    )
+    return replace(suggestion, label=label or suggestion.label, actions=(*removals, *suggestion.actions))
+
+
 # ---------------------------------------------------------------------------------------------
 # MRI with an implanted neurostimulator or intrathecal pump
 # ---------------------------------------------------------------------------------------------

@@ -276,6 +276,63 @@ def test_f4_hip_mimic_says_the_radiograph_is_not_offered_and_preselects_no_spine
     assert "Order the hip radiograph in the EHR: this card offers no order for it." in c.next_steps[0]
 
 
+DIAGNOSTIC_SNRB = "64483"
+
+
+@pytest.mark.parametrize(
+    ("mimic", "member", "code", "emg"),
+    [
+        ("hip", "mimic_hip_osteoarthritis", "M16", False),
+        ("dpn", "mimic_peripheral_neuropathy", None, True),
+        ("sciatic", "mimic_sciatic_neuropathy", None, True),
+    ],
+)
+def test_f4_with_a_mimic_to_exclude_offers_no_spine_procedure(
+    mimic: str, member: str, code: str | None, emg: bool
+) -> None:
+    """"Exclude it before another spine procedure" and a diagnostic root block on offer say two
+    things: while the mimic is unexcluded no spine procedure is offered; the mimic's test is."""
+    cards = run(
+        radic(days=150),
+        *conservative(140),
+        report("mri", MRI, 120, DISCORDANT),
+        proc("esi-1", "esi_transforaminal_lumbar", "64483", days=70, level="L5-S1"),
+        cond(mimic, member, code, onset=900),
+        outcomes={"Procedure/esi-1": Outcome.FAILED},
+    )
+    c = card_of(cards, "F4")
+    assert "exclude it before another spine procedure" in c.summary
+    assert DIAGNOSTIC_SNRB not in codes_of(c)
+    assert recommended(c) == ([EMG_NCS] if emg else [])
+
+
+def test_f4_without_a_mimic_still_offers_the_diagnostic_root_block() -> None:
+    cards = run(
+        radic(days=150),
+        *conservative(140),
+        report("mri", MRI, 120, DISCORDANT),
+        proc("esi-1", "esi_transforaminal_lumbar", "64483", days=70, level="L5-S1"),
+        outcomes={"Procedure/esi-1": Outcome.FAILED},
+    )
+    assert DIAGNOSTIC_SNRB in codes_of(card_of(cards, "F4"))
+
+
+def test_f4_names_a_diabetic_neuropathy_the_same_way_in_summary_fact_and_step() -> None:
+    cards = run(
+        radic(days=150),
+        *conservative(140),
+        report("mri", MRI, 120, DISCORDANT),
+        proc("esi-1", "esi_transforaminal_lumbar", "64483", days=70, level="L5-S1"),
+        cond("dpn", "mimic_peripheral_neuropathy", onset=900),
+        outcomes={"Procedure/esi-1": Outcome.FAILED},
+    )
+    c = card_of(cards, "F4")
+    detail = render_detail(c)
+    assert "diabetic neuropathy" in c.summary and "diabetic neuropathy" in c.next_steps[0]
+    assert "possible mimic: diabetic neuropathy" in detail
+    assert "amyotrophy" not in c.summary
+
+
 # ---------------------------------------------------------------------------------------------
 # F5: the SI joint is not a facet joint
 # ---------------------------------------------------------------------------------------------

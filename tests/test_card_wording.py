@@ -410,6 +410,48 @@ def test_f8_says_relief_was_short_lived_not_absent(shown: Callable[[str], dict[s
     assert "without ≥ 50 % relief" not in two["detail"]
 
 
+@pytest.mark.parametrize(
+    ("scenario", "injections"),
+    [("f8_two_short_lived_esis_nine_weeks_apart", 2), ("f8_four_esis_in_12_months", 4)],
+)
+def test_f8_facts_name_the_injections_once_and_how_long_their_relief_lasted(
+    shown: Callable[[str], dict[str, dict[str, Any]]], scenario: str, injections: int
+) -> None:
+    """The first fact names the injections and what decides them (relief that did not last); no
+    later line repeats an injection the first names, and no single injection's early relief is shown
+    alone, where it reads as a success."""
+    f8 = shown(scenario)["F8"]
+    lines = fact_lines(f8)
+    refs = [f"Procedure/esi-{i}" for i in range(1, injections + 1)]
+    assert all(r in lines[0] for r in refs)
+    assert "short-lived" in lines[0] and "down to" in lines[0] and "weeks" in lines[0].split("down to")[1]
+    for line in lines[1:]:
+        assert not any(re.search(re.escape(r) + r"(?![\w.-])", line) for r in refs), line
+        assert "→" not in line
+    assert any("DiagnosticReport/mri-1" in line for line in lines), "the imaging the next step turns on"
+
+
+def test_l1_next_step_shown_carries_the_intrathecal_sequence(
+    shown: Callable[[str], dict[str, dict[str, Any]]],
+) -> None:
+    """PACC: psychological evaluation, an attempt to reduce systemic opioids, then a trial — all in
+    the sentence the card shows, not cut to a heading at a colon."""
+    step = next_line(shown("l1_neuromodulation_exhausted")["L1"])
+    assert "…" not in step
+    for words in ("sychological evaluation", "reduce systemic opioids", "intrathecal", "trial"):
+        assert words in step, words
+
+
+def test_m1_with_a_benzodiazepine_shows_the_daily_dose(
+    shown: Callable[[str], dict[str, dict[str, Any]]],
+) -> None:
+    """Oxycodone 10 mg every 6 hours is 60 MME/day: with a benzodiazepine the dose is among the facts
+    the card shows (the combination's risk rises with it)."""
+    m1 = shown("m1_long_term_opioid_with_benzo")["M1"]
+    assert any("60 MME/day" in f for f in fact_lines(m1)[:3])
+    assert any("MedicationRequest/diazepam-1" in f for f in fact_lines(m1)[:3])
+
+
 def test_f8_with_a_working_stimulator_and_no_surgical_target_asks_for_no_surgical_opinion(
     shown: Callable[[str], dict[str, dict[str, Any]]],
 ) -> None:

@@ -42,6 +42,17 @@ def test_suggest_wraps_one_create_action_and_marks_priority_in_the_label() -> No
     assert sx.ordered_codes(s) == [("http://snomed.info/sct", "183546007")]
 
 
+def test_superseding_removes_the_pending_orders_before_creating_the_new_one() -> None:
+    s = sx.suggest(sx.MRI_WITH_AND_WITHOUT_CONTRAST, TERM, patient_id="p1", recommended=True)
+    plain = [("ServiceRequest/plain", "MRI lumbar spine without contrast")]
+    both = sx.superseding(s, plain, label="Replace")
+    removal, creation = both.actions
+    assert (removal.type, removal.resource_id) == ("delete", "ServiceRequest/plain")
+    assert (creation.type, creation.resource_id) == ("create", None)
+    assert both.label == "Replace" and both.is_recommended
+    assert sx.superseding(s, []) is s
+
+
 def test_diagnostic_snrb_says_it_is_diagnostic() -> None:
     res = sx.service_request(sx.DIAGNOSTIC_SNRB, TERM, patient_id="p1")
     assert res["code"]["coding"][0]["code"] == "64483"

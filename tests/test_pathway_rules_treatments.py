@@ -23,6 +23,7 @@ from pathway_builders import (
 
 from hooks.cards import render_detail, render_full
 from hooks.pathway.failure import Outcome
+from hooks.suggestions import ordered_codes
 
 ESI_CODES = {"62322", "62323", "62326", "62327", "64483", "64484"}
 RFA_CODES = {"64635", "64636", "64625"}
@@ -376,6 +377,26 @@ def test_s1_warns_when_only_a_plain_mri_is_ordered() -> None:
     cards = run(discectomy(500), radic(days=120), order("mri-order", "mri_lumbar_without_contrast"))
     c = card_of(cards, "S1")
     assert c.indicator == "warning" and "ServiceRequest/mri-order" in refs_of(c)
+
+
+def test_s1_replaces_the_pending_plain_mri_order_in_the_same_click() -> None:
+    """Accepting the contrast MRI must leave one MRI order, not the plain one beside it: the one
+    suggestion removes the pending non-contrast order and creates 72158."""
+    cards = run(discectomy(500), radic(days=120), order("mri-order", "mri_lumbar_without_contrast"))
+    c = card_of(cards, "S1")
+    (mri,) = [s for s in c.suggestions if ("http://www.ama-assn.org/go/cpt", "72158") in ordered_codes(s)]
+    assert mri.is_recommended
+    assert [(a.type, a.resource_id) for a in mri.actions if a.type != "create"] == [
+        ("delete", "ServiceRequest/mri-order")
+    ]
+    assert [a.type for a in mri.actions].count("create") == 1
+    # no other suggestion creates a second MRI
+    assert sum("72158" in {code for _, code in ordered_codes(s)} for s in c.suggestions) == 1
+
+
+def test_s1_without_a_pending_plain_mri_only_creates_the_contrast_mri() -> None:
+    c = card_of(run(discectomy(), radic(days=35)), "S1")
+    assert all(a.type == "create" for s in c.suggestions for a in s.actions)
 
 
 def test_s1_does_not_fire_in_the_early_post_operative_weeks() -> None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import Enum
 from statistics import median
@@ -105,6 +105,9 @@ class Assessment:
     facts: tuple[Fact, ...] = ()  # display lines naming the resources, e.g. "pain 8 → 7 (12 %) at 4 weeks"
     gaps: tuple[str, ...] = ()  # e.g. "record the outcome (NRS/ODI) of the ESI on 2026-03-02"
     recurrence: tuple[Fact, ...] = ()  # evidence that pain came back after a durable response
+    # a short-lived response: the relief left when it wore off, and when (days after the procedure)
+    faded_pct: float | None = None
+    faded_days: tuple[int, ...] = ()
 
     @property
     def label(self) -> str:
@@ -881,8 +884,17 @@ def _window_text(win: _Window) -> str:
     return f"{win.start}-{win.end} days"
 
 
+def days_after(follow: Sequence[ObservationFact], t0: date) -> tuple[int, ...]:
+    return tuple(sorted({(o.effective - t0).days for o in follow if o.effective is not None}))
+
+
 def _span(follow: Sequence[ObservationFact], t0: date) -> str:
-    days = sorted({(o.effective - t0).days for o in follow if o.effective is not None})
+    return weeks_span(days_after(follow, t0))
+
+
+def weeks_span(days: Sequence[int]) -> str:
+    """Days after a procedure in weeks, as a range when they span more than one ("3-5 weeks")."""
+    days = sorted(set(days))
     if not days:
         return "follow-up"
     if days[0] == days[-1] or _weeks(days[0]) == _weeks(days[-1]):
@@ -1015,7 +1027,11 @@ def _durability(
             )
         )
         scored = (*scored, *_score_facts(None, early, t0))
-        return result(Outcome.SHORT_LIVED, "short-lived", False)
+        return replace(
+            result(Outcome.SHORT_LIVED, "short-lived", False),
+            faded_pct=early_relief,
+            faded_days=days_after(early, t0),
+        )
     late = _scores_between(scores, t0, *durable_window)
     late_relief = relief_of(late)
     durable: bool | None = None

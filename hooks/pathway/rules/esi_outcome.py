@@ -18,7 +18,7 @@ from hooks.pathway.context import (
     FAILED_OUTCOMES,
     PathwayContext,
 )
-from hooks.pathway.failure import Assessment, Outcome
+from hooks.pathway.failure import Assessment, Outcome, days_after, weeks_span
 from hooks.pathway.rules.common import HOLD, TOPIC_PATHWAY, Rule, count
 from hooks.rule import WARNING
 from hooks.text import COMPRESSION, affirmed, clause_of, levels_in, parse_laterality, segments
@@ -101,6 +101,42 @@ def run_wording(ctx: PathwayContext, run: tuple[Assessment, ...]) -> tuple[str, 
 
 def repeated_without_benefit(ctx: PathwayContext) -> bool:
     return len(consecutive_failures(ctx)) >= ctx.t.esi_consecutive_failures
+
+
+def relief_course(run: tuple[Assessment, ...]) -> str | None:
+    """How the relief of a run of short-lived responses went, in one phrase for all of them ("62 %
+    relief at 3-5 weeks, down to 0-6 % by 9-13 weeks"): what says a good early response did not last.
+    None unless every injection of the run is a short-lived response with its numbers."""
+    if not run or any(
+        a.outcome is not Outcome.SHORT_LIVED
+        or a.relief_pct is None
+        or a.faded_pct is None
+        or a.procedure.performed is None
+        for a in run
+    ):
+        return None
+
+    def pcts(values: list[float]) -> str:
+        lo, hi = round(min(values)), round(max(values))
+        return f"{lo} %" if lo == hi else f"{lo}-{hi} %"
+
+    peak = pcts([a.relief_pct for a in run if a.relief_pct is not None])
+    faded = pcts([a.faded_pct for a in run if a.faded_pct is not None])
+    early = [d for a in run if a.procedure.performed for d in days_after(a.follow_up, a.procedure.performed)]
+    late = [d for a in run for d in a.faded_days]
+    return f"{peak} relief at {weeks_span(early)}, down to {faded} by {weeks_span(late)}"
+
+
+def injection_names(ctx: PathwayContext, run: tuple[Assessment, ...]) -> str:
+    """The injections of ``run`` as a card names them, one name with its dates when they share it
+    ("TFESI left L5-S1 2026-04-16, 2026-06-17")."""
+    names = [ctx.session_short(a.procedure) for a in run]
+    split = [re.match(r"(.*\S)\s+(\d{4}-\d\d-\d\d)$", n) for n in names]
+    if all(split) and len({m.group(1) for m in split if m}) == 1:
+        first = split[0]
+        assert first is not None
+        return f"{first.group(1)} " + ", ".join(m.group(2) for m in split if m)
+    return ", ".join(names)
 
 
 def scores_once(facts: list[Fact]) -> list[Fact]:
@@ -495,28 +531,46 @@ def f8_repeated_without_benefit(ctx: PathwayContext) -> CardDraft:
     # partial relief is not "no benefit"
     without, benefit = run_wording(ctx, run)
     without = f"{len(run)} consecutive {without}"
+    # how the relief went, for all of the run in one phrase: the first fact says it beside the
+    # injections it names, so the card needs no line per injection to show they did not last
+    course = relief_course(run) if len(run) > 1 else None
     why: list[Fact] = []
     if frequency_exceeded(ctx):
         within = ctx.esis_in_frequency_window
-        dates = ", ".join(p.performed.isoformat() for p in within if p.performed)
+        days = [p.performed.isoformat() for p in within if p.performed]
+        dates = ", ".join(days)
         refs = [p.ref for p in within]
         sessions = f"{n} lumbar ESI sessions in {year(ctx)} ({dates})" + (f"; {without}" if run else "")
-        why.append(Fact(sessions, refs[0], tuple(refs[1:])))
+        brief = f"{n} lumbar ESI sessions in {year(ctx)}" + (f" ({days[0]} to {days[-1]})" if days else "")
+        if course:
+            each = "each" if len(run) >= len(within) else f"the last {len(run)} each"
+            brief += f", {each} short-lived: {course}"
+        elif run:
+            brief += f"; {without}"
+        why.append(Fact(sessions + (f" ({course})" if course else ""), refs[0], tuple(refs[1:]), short=brief))
     elif len(run) > 1:
         # the run the summary counts, in one fact naming every injection of it: the card shows a
         # few facts, and "2 ESIs" beside one of them would not match
-        names = ", ".join(ctx.session_short(a.procedure) for a in run)
+        names = injection_names(ctx, run)
         refs = [a.procedure.ref for a in run]
         why.append(
             Fact(
                 f"{without} at the same level: {names}; {count(n, 'lumbar ESI session')} in the last "
-                f"{year(ctx)}",
+                f"{year(ctx)}" + (f"; each {course}" if course else ""),
                 refs[0],
                 tuple(refs[1:]),
-                short=f"{len(run)} ESIs {benefit}: {names}",
+                short=f"{len(run)} ESIs ({names}), each short-lived: {course}"
+                if course
+                else f"{len(run)} ESIs {benefit}: {names}",
             )
         )
-    why += [ctx.failure_facts(a)[0] for a in run]  # each non-responding injection's lead line first
+    leads = [ctx.failure_facts(a)[0] for a in run]  # each non-responding injection's lead line
+    # the imaging the next step turns on (a concordant lesion: a surgical opinion; none: re-evaluate)
+    study = ctx.concordance.study
+    imaging = [study.fact()] if study is not None else []
+    # with the relief said in the first fact, the imaging comes before the per-injection lines;
+    # otherwise those lines are what shows the injections did not work
+    why += [*imaging, *leads] if course else [*leads, *imaging]
     if not frequency_exceeded(ctx) and len(run) <= 1:
         why.append(Fact(f"{without}; {count(n, 'lumbar ESI session')} in the last {year(ctx)}"))
     why += scores_once([f for a in run for f in ctx.failure_facts(a)[1:]])

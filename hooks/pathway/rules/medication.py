@@ -203,11 +203,29 @@ def m1_long_term_opioids(ctx: PathwayContext) -> CardDraft | None:
         return None
     naloxone = [m for m in ctx.medications("order_naloxone") if ctx.is_active_med(m)]
     why = [ctx.med_fact(m) for m in active[:1]]
+    # the dose decides the card when it is high, and with a benzodiazepine (the combination's risk
+    # rises with it): then it is said on the opioid's own line, among the facts the card shows
+    dose_first = mme is not None and bool(active) and (high or bool(benzos))
+    if dose_first and mme is not None:
+        if len(active) == 1:
+            first = why[0]
+            why[0] = replace(
+                first,
+                text=f"{first.text}; {mme:.0f} MME/day (CDC 2022 conversion factors)",
+                short=f"{first.brief}: {mme:.0f} MME/day",
+            )
+        else:  # the day's dose across several opioid orders: its own line, next to the first
+            why.append(
+                Fact(
+                    f"{mme:.0f} MME/day in total (CDC 2022 conversion factors)",
+                    short=f"{mme:.0f} MME/day in total",
+                )
+            )
     why += [ctx.med_fact(m, "with benzodiazepine: ") for m in benzos]
     why += [ctx.cond_fact(c) for c in (*markers, *oud)]
     if days:
         why.append(Fact(f"continuous opioid course of {days} days"))
-    if mme is not None:
+    if mme is not None and not dose_first:
         why.append(Fact(f"{mme:.0f} MME/day (CDC 2022 conversion factors)"))
     why += [ctx.med_fact(m) for m in active[1:]]
     gaps = [] if mme is not None or not active else ["the daily opioid dose (needed for MME/day)"]

@@ -428,9 +428,9 @@ def l1_refractory_to_neuromodulation(ctx: PathwayContext, a: Assessment) -> Card
         why=why,
         gaps=list(a.gaps),
         next_steps=[
-            "Intrathecal drug delivery evaluation: psychological evaluation, attempt to reduce systemic "
-            "opioids, "
-            "then an intrathecal trial (PACC 2024).",
+            # the sequence in one clause (no ":", ";" or ","), so a card short of room keeps all of it
+            "Psychological evaluation and an attempt to reduce systemic opioids before an intrathecal "
+            "pump trial (PACC 2024).",
             "Multidisciplinary pain management with CBT.",
             "Neurectomy only as a last resort.",
         ],

@@ -444,13 +444,19 @@ def s1_new_symptoms_after_surgery(ctx: PathwayContext) -> CardDraft:
     only_plain = bool(plain_ordered or plain_done) and not contrast and not contrast_ordered
     suggestions = []
     if not contrast and not contrast_ordered:
+        contrast_mri = sx.suggest(
+            sx.MRI_WITH_AND_WITHOUT_CONTRAST,
+            ctx.term,
+            patient_id=ctx.patient_id,
+            reasons=ctx.reason_refs,
+            recommended=True,
+        )
+        # the non-contrast order on file is replaced in the same click: one MRI order, not two
         suggestions.append(
-            sx.suggest(
-                sx.MRI_WITH_AND_WITHOUT_CONTRAST,
-                ctx.term,
-                patient_id=ctx.patient_id,
-                reasons=ctx.reason_refs,
-                recommended=True,
+            sx.superseding(
+                contrast_mri,
+                [(s.ref, s.text) for s in plain_ordered],
+                label="Replace the non-contrast MRI order with MRI lumbar spine without and with contrast",
             )
         )
     suggestions.append(

@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from hooks import suggestions as sx
-from hooks.cards import CardDraft, Fact
+from hooks.cards import SUMMARY_MAX, CardDraft, Fact
 from hooks.facts import ConditionFact, ObservationFact
 from hooks.pathway.context import FAILED_OUTCOMES, PathwayContext, clinical_name, mid_sentence
 from hooks.pathway.failure import Assessment, is_back_score, latest_score
@@ -30,7 +30,7 @@ from hooks.pathway.rules.common import (
     Rule,
 )
 from hooks.pathway.rules.esi_outcome import pending_esi_orders, scores_once
-from hooks.pathway.rules.mimics import mimic_facts, mimic_step, mimics_found
+from hooks.pathway.rules.mimics import mimic_facts, mimic_step, mimic_suggestions, mimics_found
 from hooks.rule import INFO_OR_WARNING
 from hooks.text import is_back_site, is_leg_site, short_name
 from hooks.thresholds import pct, span
@@ -350,9 +350,20 @@ def f4_uncertain_diagnosis(ctx: PathwayContext) -> CardDraft:
             ),
         )
     if found:
-        summary = (
-            f"Failed ESI, but {found[0][1].name} can mimic radicular pain: exclude it before another "
-            "spine procedure"
+        # the mimic named as the card's fact and next step name it ("diabetic neuropathy")
+        kinds = list(dict.fromkeys(m.brief for _, m in found))
+        summary = next(
+            (
+                text
+                for text in (
+                    f"Failed ESI, but {' and '.join(kinds)} can mimic radicular pain: exclude "
+                    f"{'them' if len(kinds) > 1 else 'it'} before another spine procedure",
+                    f"Failed ESI, but {kinds[0]} can mimic radicular pain: exclude it before another "
+                    "spine procedure",
+                )
+                if len(text) <= SUMMARY_MAX
+            ),
+            f"Failed ESI, but a mimic can cause the same leg pain: exclude {kinds[0]} first"[:SUMMARY_MAX],
         )
     elif no_imaging:
         summary = (
@@ -375,7 +386,7 @@ def f4_uncertain_diagnosis(ctx: PathwayContext) -> CardDraft:
         else "Review the imaging against the clinical level and side (ACR 2021: imaging abnormalities do "
         "not always correlate)."
     )
-    return F4.card(
+    card = F4.card(
         ctx,
         indicator="info",
         summary=summary,
@@ -389,7 +400,8 @@ def f4_uncertain_diagnosis(ctx: PathwayContext) -> CardDraft:
             *([mimic_step(found)] if found else []),
             imaging_step,
             "EMG/nerve conduction studies to tell radiculopathy from neuropathy or entrapment.",
-            "Diagnostic selective nerve root block to confirm the symptomatic root.",
+            "Diagnostic selective nerve root block to confirm the symptomatic root"
+            + (", once the mimic is excluded." if found else "."),
             "Look for other pain generators (facet, SI joint, hip, peripheral nerve).",
         ],
         avoid=[
@@ -402,6 +414,9 @@ def f4_uncertain_diagnosis(ctx: PathwayContext) -> CardDraft:
         selection_behavior="any",
         needs=("diagnosticReports", "conditions"),
     )
+    # a mimic still to exclude: no spine procedure (the diagnostic root block) on offer, imaging kept
+    # but not pre-selected, the mimic's own test recommended when it can be ordered
+    return replace(card, suggestions=mimic_suggestions(ctx, card, found)) if found else card
 
 
 def f5_facet_or_si(ctx: PathwayContext) -> CardDraft:
