@@ -17,8 +17,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cached_property
+from typing import Any
 
-from hooks.cards import Conflict, Fact
+from hooks import suggestions as sx
+from hooks.cards import Conflict, Fact, SuggestionDraft
 from hooks.evaluation import EvaluationInput
 from hooks.facts import (
     ConditionFact,
@@ -581,6 +583,11 @@ class PathwayContext:
         """References for a suggestion's reasonReference: the gate Conditions (else any spinal diagnosis)."""
         cs = self.gate_conditions or self.disc_conditions
         return tuple(c.ref for c in cs)
+
+    def offer(self, spec: sx.OrderSpec, **options: Any) -> SuggestionDraft:
+        """``spec`` as a one-click draft order for this patient, for the conditions that opened the
+        pathway (``options``: ``hooks.suggestions.suggest``'s note, priority, label, recommended …)."""
+        return sx.suggest(spec, self.term, patient_id=self.patient_id, reasons=self.reason_refs, **options)
 
     # -----------------------------------------------------------------------------------------
     # §1.1.6 time anchors

@@ -119,9 +119,7 @@ def a1_failed_ablation(ctx: PathwayContext, a: Assessment) -> CardDraft:
         )
     if ctx.gate_open:
         steps.append("With radicular pain: an image-guided ESI or a targeted nerve-root injection.")
-        suggestions.append(
-            sx.suggest(sx.DIAGNOSTIC_SNRB, ctx.term, patient_id=ctx.patient_id, reasons=ctx.reason_refs)
-        )
+        suggestions.append(ctx.offer(sx.DIAGNOSTIC_SNRB))
     steps += [
         "Pulsed radiofrequency as a non-destructive alternative; chemical neurolysis only for highly "
         "refractory "

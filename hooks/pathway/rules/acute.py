@@ -150,11 +150,8 @@ def e2_acute_severe(ctx: PathwayContext) -> CardDraft:
         ],
         conflicts=[ESI_TIMING, *NEUROPATHIC_AGENTS, ORAL_STEROIDS],
         suggestions=[
-            sx.suggest(
+            ctx.offer(
                 sx.SPINE_SURGERY_REFERRAL,
-                ctx.term,
-                patient_id=ctx.patient_id,
-                reasons=ctx.reason_refs,
                 note=f"To be seen within {span(ctx.t.urgent_referral_days)}: severe, disabling radicular "
                 "pain.",
                 recommended=True,

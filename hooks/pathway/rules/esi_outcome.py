@@ -383,11 +383,8 @@ def first_tfesi(ctx: PathwayContext, *, recommended: bool) -> SuggestionDraft:
         )
     else:
         note = "Target: the level and side that match the symptoms (no imaging report on record)."
-    return sx.suggest(
+    return ctx.offer(
         sx.TFESI,
-        ctx.term,
-        patient_id=ctx.patient_id,
-        reasons=ctx.reason_refs,
         note=note,
         recommended=recommended,
         label=(f"Order an image-guided transforaminal ESI at the {where}" if "root" in where
@@ -432,11 +429,8 @@ def f2_inadequate_trial(ctx: PathwayContext, discordant: tuple[ProcedureFact, ..
     if not has_mri:
         steps.append("MRI lumbar spine without contrast to define the level (ACR 2021 variant 3).")
         suggestions.append(
-            sx.suggest(
+            ctx.offer(
                 sx.MRI_WITHOUT_CONTRAST,
-                ctx.term,
-                patient_id=ctx.patient_id,
-                reasons=ctx.reason_refs,
                 recommended=True,
             )
         )
@@ -464,11 +458,8 @@ def f2_inadequate_trial(ctx: PathwayContext, discordant: tuple[ProcedureFact, ..
         if level_known or not has_mri:
             steps.append("A diagnostic selective nerve root block can settle the level if it is in doubt.")
         suggestions.append(
-            sx.suggest(
+            ctx.offer(
                 sx.DIAGNOSTIC_SNRB,
-                ctx.term,
-                patient_id=ctx.patient_id,
-                reasons=ctx.reason_refs,
                 recommended=has_mri and not level_known,
             )
         )
@@ -628,17 +619,14 @@ def f8_repeated_without_benefit(ctx: PathwayContext) -> CardDraft:
             []
             if no_target
             else [
-                sx.suggest(
+                ctx.offer(
                     sx.SPINE_SURGERY_REFERRAL,
-                    ctx.term,
-                    patient_id=ctx.patient_id,
-                    reasons=ctx.reason_refs,
                     recommended=not ctx.surgically_referred,
                 )
             ]
         ),
-        sx.suggest(sx.EMG_NCS, ctx.term, patient_id=ctx.patient_id, reasons=ctx.reason_refs),
-        sx.suggest(sx.CBT_REFERRAL, ctx.term, patient_id=ctx.patient_id, reasons=ctx.reason_refs),
+        ctx.offer(sx.EMG_NCS),
+        ctx.offer(sx.CBT_REFERRAL),
     ]
     return F8.card(
         ctx,

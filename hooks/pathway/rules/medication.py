@@ -81,18 +81,22 @@ def daily_mme(ctx: PathwayContext, meds: Sequence[MedicationFact]) -> float | No
     return total if known else None
 
 
+def _from_year(stale: Sequence[MedicationFact]) -> str:
+    """" from 2019": the year the oldest of ``stale`` was written, for a stale-order summary."""
+    first = min((m.start for m in stale if m.start), default=None)
+    return f" from {first.year}" if first else ""
+
+
 def stale_order_note(
     rule: Rule, ctx: PathwayContext, stale: Sequence[MedicationFact], what: str
 ) -> CardDraft:
     """Info card for drug orders still marked active but too old to be current therapy: the record
     needs correcting, and the drug is not judged as if it were taken."""
-    first = min((m.start for m in stale if m.start), default=None)
-    since = f" from {first.year}" if first else ""
     return rule.card(
         ctx,
         indicator="info",
-        summary=f"Stale {what} order{since} still marked active: confirm whether it is taken; not "
-        "counted as current therapy",
+        summary=f"Stale {what} order{_from_year(stale)} still marked active: confirm whether it is taken; "
+        "not counted as current therapy",
         why=[ctx.stale_fact(m) for m in stale],
         gaps=[f"no {what} order, statement or fill in the last {span(ctx.t.stale_order_days)}"],
         next_steps=[
@@ -108,12 +112,11 @@ def _stale_moud_note(ctx: PathwayContext, stale: Sequence[MedicationFact]) -> Ca
     """An old MOUD order with nothing newer: the record may lag (treatment programmes and clinics
     dispense outside the EHR), and stopping MOUD is harmful, so the note asks to confirm it with the
     prescriber, never to close it as an unused pain prescription."""
-    first = min((m.start for m in stale if m.start), default=None)
-    since = f" from {first.year}" if first else ""
     return M4.card(
         ctx,
         indicator="info",
-        summary=f"Treatment for opioid use disorder{since} with no newer record: confirm it with the MOUD "
+        summary=f"Treatment for opioid use disorder{_from_year(stale)} with no newer record: confirm it with "
+        "the MOUD "
         "prescriber; do not stop it",
         why=[*(ctx.stale_fact(m) for m in stale), *(ctx.cond_fact(c) for c in ctx.oud_conditions[:1])],
         gaps=[f"no MOUD order, statement or fill in the last {span(ctx.t.stale_order_days)}"],

@@ -183,11 +183,8 @@ def _n1_surgical_opinion_first(ctx: PathwayContext, a: Assessment, target: tuple
         []
         if pending
         else [
-            sx.suggest(
+            ctx.offer(
                 sx.SPINE_SURGERY_REFERRAL,
-                ctx.term,
-                patient_id=ctx.patient_id,
-                reasons=ctx.reason_refs,
                 recommended=True,
                 note="Compressive lesion concordant with the symptoms; stimulator trial succeeded: surgical "
                 "opinion before a permanent implant.",
@@ -352,18 +349,12 @@ def n2_trial_failed(ctx: PathwayContext, a: Assessment) -> CardDraft:
         avoid=["A permanent spinal cord stimulator.", "A repeat of the same failed trial."],
         conflicts=[SCS_SELECTION],
         suggestions=[
-            sx.suggest(
+            ctx.offer(
                 sx.CBT_REFERRAL,
-                ctx.term,
-                patient_id=ctx.patient_id,
-                reasons=ctx.reason_refs,
                 recommended=True,
             ),
-            sx.suggest(
+            ctx.offer(
                 sx.PAIN_MANAGEMENT_REFERRAL,
-                ctx.term,
-                patient_id=ctx.patient_id,
-                reasons=ctx.reason_refs,
                 label="Refer to the pain service to consider DRG stimulation for focal pain",
             ),
         ],
@@ -542,11 +533,8 @@ def n3_losing_effect(ctx: PathwayContext, effect: LosingEffect) -> CardDraft:
         ],
         avoid=["Explant without troubleshooting.", "Opioid escalation."],
         suggestions=[
-            sx.suggest(
+            ctx.offer(
                 sx.PAIN_MANAGEMENT_REFERRAL,
-                ctx.term,
-                patient_id=ctx.patient_id,
-                reasons=ctx.reason_refs,
                 recommended=True,
                 label="Refer to the pain service for stimulator interrogation and reprogramming",
             )

@@ -203,11 +203,8 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
             "injection or surgery (ACR 2021 variant 3)."
         )
         suggestions.append(
-            sx.suggest(
+            ctx.offer(
                 sx.MRI_WITHOUT_CONTRAST,
-                ctx.term,
-                patient_id=ctx.patient_id,
-                reasons=ctx.reason_refs,
                 recommended=True,
             )
         )
@@ -258,11 +255,8 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
         suggestions = [replace(s, is_recommended=False) for s in suggestions]
     if not ctx.referred:
         suggestions.append(
-            sx.suggest(
+            ctx.offer(
                 sx.SPINE_SURGERY_REFERRAL,
-                ctx.term,
-                patient_id=ctx.patient_id,
-                reasons=ctx.reason_refs,
                 # pre-selected where a step before the others asks for it: claudication with an MRI
                 # (a decompression opinion), an MRI that does not settle the level, or the session
                 # limit reached; not beside a recommended injection, nor before conservative care
@@ -323,18 +317,13 @@ def p2_not_referred(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -
     """
     care, gaps = _care_facts_and_gaps(ctx)
     suggestions = [
-        sx.suggest(
+        ctx.offer(
             sx.SPINE_SURGERY_REFERRAL,
-            ctx.term,
-            patient_id=ctx.patient_id,
-            reasons=ctx.reason_refs,
             recommended=True,
         )
     ]
     if not ctx.mri_studies:
-        suggestions.append(
-            sx.suggest(sx.MRI_WITHOUT_CONTRAST, ctx.term, patient_id=ctx.patient_id, reasons=ctx.reason_refs)
-        )
+        suggestions.append(ctx.offer(sx.MRI_WITHOUT_CONTRAST))
     return P2.card(
         ctx,
         indicator="warning",

@@ -238,11 +238,8 @@ def s2_recurrent_herniation(ctx: PathwayContext) -> CardDraft:
         ],
         conflicts=[FUSION],
         suggestions=[
-            sx.suggest(
+            ctx.offer(
                 sx.SPINE_SURGERY_REFERRAL,
-                ctx.term,
-                patient_id=ctx.patient_id,
-                reasons=ctx.reason_refs,
                 recommended=True,
             )
         ],
@@ -444,11 +441,8 @@ def s1_new_symptoms_after_surgery(ctx: PathwayContext) -> CardDraft:
     only_plain = bool(plain_ordered or plain_done) and not contrast and not contrast_ordered
     suggestions = []
     if not contrast and not contrast_ordered:
-        contrast_mri = sx.suggest(
+        contrast_mri = ctx.offer(
             sx.MRI_WITH_AND_WITHOUT_CONTRAST,
-            ctx.term,
-            patient_id=ctx.patient_id,
-            reasons=ctx.reason_refs,
             recommended=True,
         )
         # the non-contrast order on file is replaced in the same click: one MRI order, not two
@@ -460,11 +454,8 @@ def s1_new_symptoms_after_surgery(ctx: PathwayContext) -> CardDraft:
             )
         )
     suggestions.append(
-        sx.suggest(
+        ctx.offer(
             sx.SPINE_SURGERY_REFERRAL,
-            ctx.term,
-            patient_id=ctx.patient_id,
-            reasons=ctx.reason_refs,
             recommended=not suggestions,
         )
     )

@@ -239,18 +239,15 @@ def f3_concordant_lesion(ctx: PathwayContext) -> CardDraft:
         gaps.append("review the imaging for a concordant lesion (the report does not state it clearly)")
     level_in_doubt = not any(p.level for p in ctx.image_guided_esis)
     suggestions = [
-        sx.suggest(
+        ctx.offer(
             sx.SPINE_SURGERY_REFERRAL,
-            ctx.term,
-            patient_id=ctx.patient_id,
-            reasons=ctx.reason_refs,
             recommended=not ctx.surgically_referred,
         ),
-        sx.suggest(sx.PHYSIOTHERAPY_REFERRAL, ctx.term, patient_id=ctx.patient_id, reasons=ctx.reason_refs),
+        ctx.offer(sx.PHYSIOTHERAPY_REFERRAL),
     ]
     if level_in_doubt:
         suggestions.insert(
-            1, sx.suggest(sx.DIAGNOSTIC_SNRB, ctx.term, patient_id=ctx.patient_id, reasons=ctx.reason_refs)
+            1, ctx.offer(sx.DIAGNOSTIC_SNRB)
         )
     # a repeat of the injection that failed, already ordered: named (to hold) beside the failure
     pending = pending_esi_orders(ctx)
@@ -327,24 +324,18 @@ def f4_uncertain_diagnosis(ctx: PathwayContext) -> CardDraft:
             else "no lumbar imaging on record: obtain an MRI before deciding on further treatment"
         )
     suggestions = [
-        sx.suggest(
+        ctx.offer(
             sx.EMG_NCS,
-            ctx.term,
-            patient_id=ctx.patient_id,
-            reasons=ctx.reason_refs,
             # the test that tells a neuropathy from a root lesion; a hip or vascular mimic needs its own
             recommended=conc.status != "no-imaging" and (not found or any(m.emg for _, m in found)),
         ),
-        sx.suggest(sx.DIAGNOSTIC_SNRB, ctx.term, patient_id=ctx.patient_id, reasons=ctx.reason_refs),
+        ctx.offer(sx.DIAGNOSTIC_SNRB),
     ]
     if no_imaging:
         suggestions.insert(
             0,
-            sx.suggest(
+            ctx.offer(
                 sx.MRI_WITHOUT_CONTRAST,
-                ctx.term,
-                patient_id=ctx.patient_id,
-                reasons=ctx.reason_refs,
                 # a mimic to exclude comes first: the MRI stays on offer, not pre-selected
                 recommended=not found,
             ),
@@ -630,19 +621,13 @@ def f7_no_target_chronic(ctx: PathwayContext) -> CardDraft:
         avoid=["More epidural injections.", "Opioid escalation.", "Fusion."],
         conflicts=[*NEUROPATHIC_AGENTS, SCS_SELECTION, OPIOIDS],
         suggestions=[
-            sx.suggest(
+            ctx.offer(
                 sx.PSYCHOLOGICAL_EVALUATION,
-                ctx.term,
-                patient_id=ctx.patient_id,
-                reasons=ctx.reason_refs,
                 recommended=True,
             ),
-            sx.suggest(sx.CBT_REFERRAL, ctx.term, patient_id=ctx.patient_id, reasons=ctx.reason_refs),
-            sx.suggest(
+            ctx.offer(sx.CBT_REFERRAL),
+            ctx.offer(
                 sx.PAIN_MANAGEMENT_REFERRAL,
-                ctx.term,
-                patient_id=ctx.patient_id,
-                reasons=ctx.reason_refs,
                 label="Refer to the pain service for spinal cord stimulation evaluation",
             ),
         ],
