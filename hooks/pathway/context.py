@@ -243,6 +243,8 @@ class PathwayContext:
         self.history = inp.history
         self.patient_id = inp.patient_id
         self._assessor = assessor
+        self._conditions_read: dict[tuple[tuple[str, ...], bool], tuple[ConditionFact, ...]] = {}
+        self._procedures_read: dict[tuple[tuple[str, ...], bool], tuple[ProcedureFact, ...]] = {}
 
     # -----------------------------------------------------------------------------------------
     # small helpers
@@ -255,7 +257,15 @@ class PathwayContext:
         return self.term.match(value_set, codings) is not None
 
     def conditions(self, *value_sets: str, current_only: bool = True) -> tuple[ConditionFact, ...]:
-        """Conditions in any of the value sets: not refuted/entered-in-error, current unless asked."""
+        """Conditions in any of the value sets: not refuted/entered-in-error, current unless asked
+        (asked once per call: the history does not change while it is judged)."""
+        key = (value_sets, current_only)
+        known = self._conditions_read.get(key)
+        if known is None:
+            known = self._conditions_read[key] = self._read_conditions(value_sets, current_only)
+        return known
+
+    def _read_conditions(self, value_sets: tuple[str, ...], current_only: bool) -> tuple[ConditionFact, ...]:
         out = []
         for c in self.history.conditions:
             if c.verification_status in EXCLUDED_VERIFICATION:
@@ -267,6 +277,15 @@ class PathwayContext:
         return tuple(out)
 
     def procedures(self, *value_sets: str, completed: bool = True) -> tuple[ProcedureFact, ...]:
+        """Procedures in any of the value sets, done by today (completed unless asked), oldest first;
+        asked once per call."""
+        key = (value_sets, completed)
+        known = self._procedures_read.get(key)
+        if known is None:
+            known = self._procedures_read[key] = self._read_procedures(value_sets, completed)
+        return known
+
+    def _read_procedures(self, value_sets: tuple[str, ...], completed: bool) -> tuple[ProcedureFact, ...]:
         out = [
             p
             for p in self.history.procedures
@@ -966,8 +985,6 @@ class PathwayContext:
         lumbar radicular pain. Most sessions name no site at all; those count. A reason coded as a
         lumbar diagnosis, or words for the back, a lumbar level, the leg, buttock or foot, or sciatica
         anywhere in them, keep it."""
-        if any(self.matches(vs, p.reason) for vs in LUMBAR_REASON_SETS if vs in self.term):
-            return False
         words = [
             p.text,
             p.body_site_text or "",
@@ -975,7 +992,9 @@ class PathwayContext:
             *(c.display or "" for c in (*p.body_site, *p.reason)),
         ]
         written = "\n".join(w for w in words if w)
-        return bool(OTHER_BODY_PART.search(written)) and not LUMBAR_OR_LEG.search(written)
+        if not OTHER_BODY_PART.search(written) or LUMBAR_OR_LEG.search(written):
+            return False  # most sessions name no other part of the body
+        return not any(self.matches(vs, p.reason) for vs in LUMBAR_REASON_SETS if vs in self.term)
 
     @cached_property
     def analgesics(self) -> tuple[MedicationFact, ...]:
