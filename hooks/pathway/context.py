@@ -603,10 +603,14 @@ class PathwayContext:
         cs = self.gate_conditions or self.disc_conditions
         return tuple(c.ref for c in cs)
 
-    def offer(self, spec: sx.OrderSpec, **options: Any) -> SuggestionDraft:
+    def offer(
+        self, spec: sx.OrderSpec, *, reasons: Sequence[str] | None = None, **options: Any
+    ) -> SuggestionDraft:
         """``spec`` as a one-click draft order for this patient, for the conditions that opened the
-        pathway (``options``: ``hooks.suggestions.suggest``'s note, priority, label, recommended …)."""
-        return sx.suggest(spec, self.term, patient_id=self.patient_id, reasons=self.reason_refs, **options)
+        pathway unless ``reasons`` names others (a red flag's); ``options``:
+        ``hooks.suggestions.suggest``'s note, priority, label, recommended …"""
+        why = self.reason_refs if reasons is None else reasons
+        return sx.suggest(spec, self.term, patient_id=self.patient_id, reasons=why, **options)
 
     # -----------------------------------------------------------------------------------------
     # §1.1.6 time anchors

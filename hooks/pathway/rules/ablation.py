@@ -98,10 +98,8 @@ def a1_failed_ablation(ctx: PathwayContext, a: Assessment) -> CardDraft:
             )
         )
     suggestions = [
-        sx.suggest(
+        ctx.offer(
             sx.MEDIAL_BRANCH_BLOCK,
-            ctx.term,
-            patient_id=ctx.patient_id,
             reasons=generator_refs(ctx),
             recommended=True,
             label="Repeat diagnostic medial branch block to confirm the pathway",
@@ -129,7 +127,7 @@ def a1_failed_ablation(ctx: PathwayContext, a: Assessment) -> CardDraft:
         "Multidisciplinary care with CBT.",
     ]
     suggestions.append(
-        sx.suggest(sx.CBT_REFERRAL, ctx.term, patient_id=ctx.patient_id, reasons=care_refs(ctx))
+        ctx.offer(sx.CBT_REFERRAL, reasons=care_refs(ctx))
     )
     return A1.card(
         ctx,
@@ -203,10 +201,8 @@ def a2_worked_then_recurred(ctx: PathwayContext, a: Assessment) -> CardDraft:
         avoid=["Labelling it a failed ablation.", "Spinal cord stimulation."],
         conflicts=[RFA_SCOPE],
         suggestions=[
-            sx.suggest(
+            ctx.offer(
                 sx.REPEAT_FACET_RFA,
-                ctx.term,
-                patient_id=ctx.patient_id,
                 reasons=generator_refs(ctx),
                 note=f"Same level as the ablation on {_when(p)}" + (f" ({p.level})." if p.level else "."),
                 recommended=True,

@@ -281,10 +281,8 @@ def f1_worked_then_recurred(ctx: PathwayContext, a: Assessment) -> CardDraft:
     suggestions = []
     if within:
         suggestions.append(
-            sx.suggest(
+            ctx.offer(
                 spec,
-                ctx.term,
-                patient_id=ctx.patient_id,
                 reasons=ctx.reason_refs,
                 note=f"Same approach and level as the injection on {_esi_when(a)}"
                 + (f" ({site.text})." if site is not None and site.text else "."),

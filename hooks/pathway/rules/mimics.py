@@ -249,7 +249,7 @@ def mimic_suggestions(
         others = [s for s in kept if s is not present[0]]
     else:
         reasons = (*(c.ref for c, m in found if m.emg), *ctx.reason_refs)
-        test = sx.suggest(sx.EMG_NCS, ctx.term, patient_id=ctx.patient_id, reasons=reasons, recommended=True)
+        test = ctx.offer(sx.EMG_NCS, reasons=reasons, recommended=True)
         others = kept
     if card.selection_behavior == "at-most-one":
         others = [replace(s, is_recommended=False) for s in others]

@@ -108,10 +108,8 @@ def n1_trial_succeeded(ctx: PathwayContext, a: Assessment) -> CardDraft:
         ],
         avoid=["A repeat trial.", "An intrathecal pump."],
         suggestions=[
-            sx.suggest(
+            ctx.offer(
                 sx.DRG_PERMANENT if drg else sx.SCS_PERMANENT,
-                ctx.term,
-                patient_id=ctx.patient_id,
                 reasons=ctx.reason_refs,
                 recommended=True,
             )

@@ -141,10 +141,8 @@ def s0_early_after_surgery(ctx: PathwayContext) -> CardDraft | None:
             "The conservative-care or injection pathway as if there had been no operation.",
         ],
         suggestions=[
-            sx.suggest(
+            ctx.offer(
                 sx.SPINE_SURGERY_REFERRAL,
-                ctx.term,
-                patient_id=ctx.patient_id,
                 reasons=(surgery.ref, *ctx.reason_refs),
                 note=f"Radicular pain {ago} after lumbar surgery.",
                 recommended=True,
@@ -268,10 +266,8 @@ def s4_instability(ctx: PathwayContext) -> CardDraft:
         []
         if referred
         else [
-            sx.suggest(
+            ctx.offer(
                 sx.SPINE_SURGERY_REFERRAL,
-                ctx.term,
-                patient_id=ctx.patient_id,
                 reasons=tuple(c.ref for c in inst) + ctx.reason_refs,
                 recommended=True,
             )
@@ -281,10 +277,8 @@ def s4_instability(ctx: PathwayContext) -> CardDraft:
     if not dynamic:
         gaps.append("no flexion-extension radiographs on record: dynamic instability not yet documented")
         suggestions.append(
-            sx.suggest(
+            ctx.offer(
                 sx.FLEXION_EXTENSION_XRAY,
-                ctx.term,
-                patient_id=ctx.patient_id,
                 reasons=tuple(c.ref for c in inst),
                 recommended=referred,  # with the referral made, the films are the one step left
             )

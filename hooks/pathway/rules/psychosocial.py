@@ -56,10 +56,8 @@ def y1_psychosocial_risk(ctx: PathwayContext) -> CardDraft | None:
     if not screens and not diagnoses:
         return None
     suggestions: list[SuggestionDraft] = [
-        sx.suggest(
+        ctx.offer(
             sx.CBT_REFERRAL,
-            ctx.term,
-            patient_id=ctx.patient_id,
             reasons=tuple(c.ref for c in diagnoses) + ctx.reason_refs,
             recommended=True,
         ),
@@ -70,11 +68,7 @@ def y1_psychosocial_risk(ctx: PathwayContext) -> CardDraft | None:
     ]
     if neuromodulation_in_view(ctx):
         steps.append("A psychological evaluation is required before a stimulator or pump trial.")
-        suggestions.append(
-            sx.suggest(
-                sx.PSYCHOLOGICAL_EVALUATION, ctx.term, patient_id=ctx.patient_id, reasons=ctx.reason_refs
-            )
-        )
+        suggestions.append(ctx.offer(sx.PSYCHOLOGICAL_EVALUATION))
     return Y1.card(
         ctx,
         indicator="info",

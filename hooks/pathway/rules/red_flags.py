@@ -422,20 +422,16 @@ def r1_cauda_equina(ctx: PathwayContext) -> CardDraft:
             "Opioids as the plan.",
         ],
         suggestions=[
-            sx.suggest(
+            ctx.offer(
                 sx.MRI_WITHOUT_CONTRAST,
-                ctx.term,
-                patient_id=ctx.patient_id,
                 reasons=reasons,
                 intent="order",
                 priority="stat",
                 # offered, not pre-selected, while the questions decide whether it is needed today
                 recommended=confirmed,
             ),
-            sx.suggest(
+            ctx.offer(
                 sx.SPINE_SURGERY_REFERRAL,
-                ctx.term,
-                patient_id=ctx.patient_id,
                 reasons=reasons,
                 intent="order",
                 priority="stat",
@@ -672,19 +668,15 @@ def r2_motor_deficit(ctx: PathwayContext) -> CardDraft:
                 "Physiotherapy alone.",
             ],
             suggestions=[
-                sx.suggest(
+                ctx.offer(
                     sx.MRI_WITHOUT_CONTRAST,
-                    ctx.term,
-                    patient_id=ctx.patient_id,
                     reasons=reasons,
                     intent="order",
                     priority="urgent",
                     recommended=True,
                 ),
-                sx.suggest(
+                ctx.offer(
                     sx.SPINE_SURGERY_REFERRAL,
-                    ctx.term,
-                    patient_id=ctx.patient_id,
                     reasons=reasons,
                     intent="order",
                     priority="urgent",
@@ -724,15 +716,13 @@ def r2_motor_deficit(ctx: PathwayContext) -> CardDraft:
             "Physiotherapy alone.",
         ],
         suggestions=[
-            sx.suggest(
+            ctx.offer(
                 sx.SPINE_SURGERY_REFERRAL,
-                ctx.term,
-                patient_id=ctx.patient_id,
                 reasons=reasons,
                 note=f"Motor deficit: to be seen within {span(ctx.t.urgent_referral_days)}.",
                 recommended=True,
             ),
-            sx.suggest(sx.MRI_WITHOUT_CONTRAST, ctx.term, patient_id=ctx.patient_id, reasons=reasons),
+            ctx.offer(sx.MRI_WITHOUT_CONTRAST, reasons=reasons),
         ],
         selection_behavior="any",
         needs=("conditions", "observations", "serviceRequests", "encounters"),
@@ -771,11 +761,9 @@ def _r2_nerve_lesion(
             "An epidural steroid injection before the level is confirmed.",
         ],
         suggestions=[
-            sx.suggest(sx.EMG_NCS, ctx.term, patient_id=ctx.patient_id, reasons=refs, recommended=True),
-            sx.suggest(
+            ctx.offer(sx.EMG_NCS, reasons=refs, recommended=True),
+            ctx.offer(
                 sx.SPINE_SURGERY_REFERRAL,
-                ctx.term,
-                patient_id=ctx.patient_id,
                 reasons=reasons,
                 note=f"Foot drop, if radicular: to be seen within {urgent}.",
             ),
@@ -1001,10 +989,8 @@ def _r3_suggestions(ctx: PathwayContext, reasons: tuple[str, ...], kinds: set[st
     priority: sx.Priority = "stat" if "infection" in kinds else "urgent"
     if kinds & {"malignancy", "infection"}:
         suggestions.append(
-            sx.suggest(
+            ctx.offer(
                 sx.MRI_WITH_AND_WITHOUT_CONTRAST,
-                ctx.term,
-                patient_id=ctx.patient_id,
                 reasons=reasons,
                 intent="order",
                 priority=priority,
@@ -1013,10 +999,8 @@ def _r3_suggestions(ctx: PathwayContext, reasons: tuple[str, ...], kinds: set[st
         )
     if "fracture" in kinds:
         suggestions.append(
-            sx.suggest(
+            ctx.offer(
                 sx.MRI_WITHOUT_CONTRAST,
-                ctx.term,
-                patient_id=ctx.patient_id,
                 reasons=reasons,
                 intent="order",
                 priority="urgent",
@@ -1024,10 +1008,8 @@ def _r3_suggestions(ctx: PathwayContext, reasons: tuple[str, ...], kinds: set[st
             )
         )
     suggestions.append(
-        sx.suggest(
+        ctx.offer(
             sx.SPINE_SURGERY_REFERRAL,
-            ctx.term,
-            patient_id=ctx.patient_id,
             reasons=reasons,
             intent="order",
             priority=priority,

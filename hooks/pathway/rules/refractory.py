@@ -431,20 +431,16 @@ def f5_facet_or_si(ctx: PathwayContext) -> CardDraft:
     suggestions = []
     if facet:
         suggestions.append(
-            sx.suggest(
+            ctx.offer(
                 sx.MEDIAL_BRANCH_BLOCK,
-                ctx.term,
-                patient_id=ctx.patient_id,
                 reasons=tuple(c.ref for c in facet) + ctx.reason_refs,
                 recommended=True,
             )
         )
     if si:
         suggestions.append(
-            sx.suggest(
+            ctx.offer(
                 sx.SI_JOINT_BLOCK,
-                ctx.term,
-                patient_id=ctx.patient_id,
                 reasons=tuple(c.ref for c in si) + ctx.reason_refs,
                 recommended=not facet,
             )
@@ -547,10 +543,8 @@ def f6_stenosis_claudication(ctx: PathwayContext) -> CardDraft:
     mild = []
     if lf is not None and not ctx.conditions("spondylolisthesis_instability"):
         mild.append(
-            sx.suggest(
+            ctx.offer(
                 sx.MILD,
-                ctx.term,
-                patient_id=ctx.patient_id,
                 reasons=tuple(c.ref for c in nc) + ctx.reason_refs,
             )
         )
@@ -575,16 +569,12 @@ def f6_stenosis_claudication(ctx: PathwayContext) -> CardDraft:
         ],
         conflicts=[ESI_STENOSIS, FUSION],
         suggestions=[
-            sx.suggest(
+            ctx.offer(
                 sx.SPINE_SURGERY_REFERRAL,
-                ctx.term,
-                patient_id=ctx.patient_id,
                 reasons=tuple(c.ref for c in nc) + ctx.reason_refs,
                 recommended=True,
             ),
-            sx.suggest(
-                sx.PHYSIOTHERAPY_REFERRAL, ctx.term, patient_id=ctx.patient_id, reasons=ctx.reason_refs
-            ),
+            ctx.offer(sx.PHYSIOTHERAPY_REFERRAL),
             *mild,
         ],
         selection_behavior="any",
