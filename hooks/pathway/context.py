@@ -256,44 +256,39 @@ class PathwayContext:
     def matches(self, value_set: str, codings: Sequence[Coding]) -> bool:
         return self.term.match(value_set, codings) is not None
 
+    def in_force(self, c: ConditionFact) -> bool:
+        """Not refuted or entered in error, active, and not abated by today."""
+        if c.verification_status in EXCLUDED_VERIFICATION or not c.is_current:
+            return False
+        return c.abatement is None or c.abatement > self.today
+
     def conditions(self, *value_sets: str, current_only: bool = True) -> tuple[ConditionFact, ...]:
-        """Conditions in any of the value sets: not refuted/entered-in-error, current unless asked
+        """Conditions in any of the value sets: not refuted/entered-in-error, in force unless asked
         (asked once per call: the history does not change while it is judged)."""
         key = (value_sets, current_only)
-        known = self._conditions_read.get(key)
-        if known is None:
-            known = self._conditions_read[key] = self._read_conditions(value_sets, current_only)
-        return known
-
-    def _read_conditions(self, value_sets: tuple[str, ...], current_only: bool) -> tuple[ConditionFact, ...]:
-        out = []
-        for c in self.history.conditions:
-            if c.verification_status in EXCLUDED_VERIFICATION:
-                continue
-            if current_only and (not c.is_current or (c.abatement is not None and c.abatement <= self.today)):
-                continue
-            if self.term.in_any(value_sets, c.codings):
-                out.append(c)
-        return tuple(out)
+        if key not in self._conditions_read:
+            self._conditions_read[key] = tuple(
+                c for c in self.history.conditions
+                if c.verification_status not in EXCLUDED_VERIFICATION
+                and (not current_only or self.in_force(c))
+                and self.term.in_any(value_sets, c.codings)
+            )  # fmt: skip
+        return self._conditions_read[key]
 
     def procedures(self, *value_sets: str, completed: bool = True) -> tuple[ProcedureFact, ...]:
         """Procedures in any of the value sets, done by today (completed unless asked), oldest first;
         asked once per call."""
         key = (value_sets, completed)
-        known = self._procedures_read.get(key)
-        if known is None:
-            known = self._procedures_read[key] = self._read_procedures(value_sets, completed)
-        return known
-
-    def _read_procedures(self, value_sets: tuple[str, ...], completed: bool) -> tuple[ProcedureFact, ...]:
-        out = [
-            p
-            for p in self.history.procedures
-            if (not completed or p.is_completed)
-            and (p.performed is None or p.performed <= self.today)
-            and (self.term.in_any(value_sets, p.codings) or self.term.in_any(value_sets, p.used_codes))
-        ]
-        return tuple(sorted(out, key=lambda p: p.performed or date.min))
+        if key not in self._procedures_read:
+            found = [
+                p
+                for p in self.history.procedures
+                if (not completed or p.is_completed)
+                and (p.performed is None or p.performed <= self.today)
+                and (self.term.in_any(value_sets, p.codings) or self.term.in_any(value_sets, p.used_codes))
+            ]
+            self._procedures_read[key] = tuple(sorted(found, key=lambda p: p.performed or date.min))
+        return self._procedures_read[key]
 
     def orders(self, *value_sets: str, pending: bool = True) -> tuple[ServiceRequestFact, ...]:
         """ServiceRequests in the value sets; pending ones (draft/active/on-hold) unless asked."""

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from hooks import suggestions as sx
 from hooks.cards import CardDraft, Fact, SuggestionDraft
 from hooks.facts import ConditionFact, ObservationFact, ProcedureFact
-from hooks.pathway.context import EXCLUDED_VERIFICATION, PathwayContext, relative_days
+from hooks.pathway.context import PathwayContext, relative_days
 from hooks.pathway.failure import latest_score, like_baseline, pain_before
 from hooks.pathway.rules.common import TOPIC_RED_FLAG, Rule
 from hooks.rule import CRITICAL, CRITICAL_OR_WARNING
@@ -90,14 +90,6 @@ def began(ctx: PathwayContext, c: ConditionFact) -> date | None:
     return bound if start is None or bound < start else start
 
 
-def in_force(ctx: PathwayContext, c: ConditionFact) -> bool:
-    """Not refuted or entered in error, active, and not abated by today (``PathwayContext.conditions``
-    reads a Condition so; the rules here that walk the whole record read it the same way)."""
-    if c.verification_status in EXCLUDED_VERIFICATION or not c.is_current:
-        return False
-    return c.abatement is None or c.abatement > ctx.today
-
-
 def found_with_this_illness(ctx: PathwayContext, c: ConditionFact, found: date | None = None) -> bool:
     """First recorded (``found``, else when it began) no more than ``red_flag_finding_lead_days``
     before the leg pain began, or since: a finding of the present illness. Without a date for
@@ -121,7 +113,7 @@ def repeated_record(
     codes = {(x.system, x.code) for x in c.codings}
     origin = None
     for d in known:
-        if d is c or d.is_encounter_diagnosis or not in_force(ctx, d):
+        if d is c or d.is_encounter_diagnosis or not ctx.in_force(d):
             continue
         if codes.isdisjoint((x.system, x.code) for x in d.codings) or not _same_side(c, d):
             continue
@@ -289,7 +281,7 @@ def new_bilateral_leg_symptoms(ctx: PathwayContext) -> tuple[ConditionFact, ...]
     window = ctx.t.new_sphincter_symptom_days
     out = []
     for c in ctx.history.conditions:
-        if not in_force(ctx, c) or ctx.matches("alternative_or_mimicking_diagnoses", c.codings):
+        if not ctx.in_force(c) or ctx.matches("alternative_or_mimicking_diagnoses", c.codings):
             continue
         if _new(ctx, began(ctx, c), window) and states_bilateral_leg_deficit(c.written):
             out.append(c)
