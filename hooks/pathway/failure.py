@@ -92,8 +92,8 @@ class Assessment:
     procedure: ProcedureFact
     modality: Modality
     outcome: Outcome
-    # "explicit outcome" | "too early" | "pain scores" | "recorded relief" | "short-lived" | "proxies"
-    # | "no data" | "not completed"
+    # "explicit outcome" | "too early" | "pain scores" | "recorded relief" | "function" (ODI)
+    # | "short-lived" | "proxies" | "no data" | "not completed"
     basis: str
     baseline: ObservationFact | None = None
     follow_up: tuple[ObservationFact, ...] = ()
@@ -118,6 +118,7 @@ class Assessment:
 # ---------------------------------------------------------------------------------------------
 # What kind of procedure is this?
 # ---------------------------------------------------------------------------------------------
+
 
 def _texts(p: ProcedureFact) -> list[str]:
     out = [p.text, p.reason_text or "", p.body_site_text or "", *p.notes]
@@ -737,7 +738,12 @@ def _numeric_outcome(case: _Case, relief: float, delta: float) -> Outcome:
 
 
 def _by_pain_scores(case: _Case, s: _Scores) -> Assessment | None:
-    """3. Relief from the baseline to the median of the window's scores (4. durability for responders)."""
+    """3. Relief from the baseline to the median of the window's scores (4. durability for responders).
+
+    An ESI whose pain relief falls short is judged by function too (``_function_change``): the
+    Medicare ESI LCDs accept "≥ 50 % sustained improvement or 50 % functional gain", so an ODI
+    halved in the window is a response (``_functional_response``), and an ODI better by its minimal
+    important change (10 points or 30 %, Ostelo 2008) makes a failure by pain a partial response."""
     baseline, fmedian = s.baseline, _median(s.follow)
     if baseline is None or baseline.value is None or fmedian is None or not baseline.value > 0:
         return None
@@ -746,6 +752,16 @@ def _by_pain_scores(case: _Case, s: _Scores) -> Assessment | None:
     span = _span(s.follow, case.t0)
     when = "on the day" if span == _weeks(0) else f"at {span}"
     result = f"pain {_fmt(baseline.value)} → {_fmt(fmedian)} ({_pct(relief)}) {when}"
+    function = None
+    if case.modality is Modality.ESI and numeric in (Outcome.FAILED, Outcome.PARTIAL):
+        function = _function_change(case, case.win.start, case.win.end, linked=True)
+    if function is not None and function.gain_pct >= case.win.responder_pct:
+        return _functional_response(case, s, function, pain=result)
+    function_facts: tuple[Fact, ...] = ()
+    if function is not None and function.important(case.th):
+        numeric = Outcome.PARTIAL
+        result = f"{result}; {function.text(case.t0)}"
+        function_facts = function.facts(case.t0)
     lead = case.lead(result, result)
     if numeric is Outcome.RESPONDER and case.modality in (Modality.ESI, Modality.RFA):
         return _durability_of(
@@ -755,8 +771,112 @@ def _by_pain_scores(case: _Case, s: _Scores) -> Assessment | None:
         case.procedure, case.modality, numeric, "pain scores",
         baseline=baseline, follow_up=tuple(s.follow), follow_up_median=fmedian,
         relief_pct=relief, delta=delta,
-        facts=(lead, *_score_facts(baseline, s.follow, case.t0)),
+        facts=(lead, *_score_facts(baseline, s.follow, case.t0), *function_facts),
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Function:
+    """The Oswestry Disability Index (0-100, lower is better) before a procedure and in a window
+    after it."""
+
+    baseline: ObservationFact
+    follow: tuple[ObservationFact, ...]
+    median: float
+    gain_points: float
+    gain_pct: float
+
+    def important(self, th: Thresholds) -> bool:
+        """Better by at least the minimal important change (Ostelo 2008: 10 points or 30 %)."""
+        return self.gain_points >= th.odi_mcid_points or self.gain_pct >= th.odi_mcid_pct
+
+    def text(self, t0: date) -> str:
+        change = "better" if self.gain_points >= 0 else "worse"
+        return (
+            f"ODI {_fmt(self.baseline.value or 0.0)} → {_fmt(self.median)} "
+            f"({_pct(abs(self.gain_pct))} {change}) at {_span(self.follow, t0)}"
+        )
+
+    def facts(self, t0: date) -> tuple[Fact, ...]:
+        b = self.baseline
+        out = [Fact(f"baseline ODI {_fmt(b.value or 0.0)} on {_on(b)}", b.ref)]
+        out += [
+            Fact(f"ODI {_fmt(o.value)} on {_on(o)} ({_weeks((o.effective - t0).days)} after)", o.ref)
+            for o in self.follow
+            if o.value is not None and o.effective is not None
+        ]
+        return tuple(out)
+
+
+def _function_change(case: _Case, start_days: int, end_days: int, *, linked: bool) -> _Function | None:
+    """The ODI change from the latest ODI in the look-back before the procedure to the median of
+    those ``start_days``-``end_days`` after it (``linked``: and those recorded as part of it). ODIs
+    after the next procedure of the same kind belong to that one. None without both."""
+    t0, th, ref = case.t0, case.th, case.ref
+    cutoff = next_same_modality(case.procedure, case.modality, case.history, case.term)
+    odis = [
+        o for o in scores_of(case.history, "odi")
+        if cutoff is None or o.effective is None or o.effective <= cutoff or ref in o.part_of
+    ]  # fmt: skip
+    before = [
+        o for o in odis
+        if ref not in o.part_of and _in(o.effective, t0 - timedelta(days=th.baseline_lookback_days), t0)
+    ]  # fmt: skip
+    baseline = before[-1] if before else None
+    if baseline is None or not baseline.value:
+        return None
+    follow = tuple(
+        o for o in odis
+        if o is not baseline
+        and ((linked and ref in o.part_of) or _in(o.effective, t0 + timedelta(days=start_days),
+                                                   t0 + timedelta(days=end_days)))
+    )  # fmt: skip
+    fmedian = _median(follow)
+    if fmedian is None:
+        return None
+    gain = baseline.value - fmedian
+    return _Function(baseline, follow, fmedian, gain, gain / baseline.value * 100.0)
+
+
+def _functional_response(case: _Case, s: _Scores, function: _Function, *, pain: str | None) -> Assessment:
+    """An ESI that halved the ODI in its window: a response by function (Medicare ESI LCDs: "50 %
+    functional gain"), whatever the pain scores say. Durability is read from the ODI too: a gain
+    below 30 % at 60-120 days is a short-lived response, one still ≥ 50 % is sustained. The pain
+    relief is not carried as the response's relief: it is not what made it one."""
+    th, t0 = case.th, case.t0
+    result = function.text(t0) if pain is None else f"{pain}; {function.text(t0)}"
+    lead = case.lead(result, result)
+    verdict: list[Fact] = []
+    outcome, durable = Outcome.RESPONDER, None
+    late = _function_change(case, th.esi_durability_start_days, th.esi_durability_end_days, linked=False)
+    if late is not None:
+        at = _span(late.follow, t0)
+        if late.gain_pct < th.short_lived_relief_pct:
+            outcome, durable = Outcome.SHORT_LIVED, False
+            verdict.append(
+                Fact(f"function gain fell to {_pct(late.gain_pct)} at {at} (short-lived response)", case.ref)
+            )
+        else:
+            durable = late.gain_pct >= th.responder_relief_pct
+            state = "sustained" if durable else "below " + _pct(th.responder_relief_pct)
+            verdict.append(Fact(f"function gain {_pct(late.gain_pct)} at {at} ({state})", case.ref))
+    return Assessment(
+        case.procedure, case.modality, outcome, "function",
+        baseline=s.baseline, follow_up=tuple(s.follow), follow_up_median=_median(s.follow),
+        durable=durable,
+        facts=(lead, *verdict, *_score_facts(s.baseline, s.follow, t0), *function.facts(t0)),
+    )  # fmt: skip
+
+
+def _by_function(case: _Case, s: _Scores) -> Assessment | None:
+    """3b. An ESI without pain scores to judge it, whose ODI halved in its window: a response by
+    function. Less than that is left to the proxies (an ODI that did not improve is one)."""
+    if case.modality is not Modality.ESI:
+        return None
+    function = _function_change(case, case.win.start, case.win.end, linked=True)
+    if function is None or function.gain_pct < case.win.responder_pct:
+        return None
+    return _functional_response(case, s, function, pain=None)
 
 
 def _by_recorded_relief(case: _Case, s: _Scores) -> Assessment | None:
@@ -846,6 +966,7 @@ _STEPS: tuple[Callable[[_Case, _Scores], Assessment | None], ...] = (
     _too_early,
     _by_pain_scores,
     _by_recorded_relief,
+    _by_function,
     _block_without_relief,
 )
 
@@ -915,9 +1036,7 @@ def _score_facts(
 ) -> tuple[Fact, ...]:
     out: list[Fact] = []
     if baseline is not None and baseline.value is not None:
-        out.append(
-            Fact(f"baseline pain {_fmt(baseline.value)}/10 on {_on(baseline)}", baseline.ref)
-        )
+        out.append(Fact(f"baseline pain {_fmt(baseline.value)}/10 on {_on(baseline)}", baseline.ref))
     for o in follow:
         if o.value is not None and o.effective is not None:
             after = "the same day" if o.effective == t0 else f"{_weeks((o.effective - t0).days)} after"

@@ -259,24 +259,41 @@ def f1_worked_then_recurred(ctx: PathwayContext, a: Assessment) -> CardDraft:
     When: latest image-guided ESI assessed SUCCESS, RESPONDER or RESPONDED_THEN_RECURRED.
     Then: info — a repeat image-guided ESI is reasonable within frequency limits (≤ 4 sessions per
       region per 12 months; repeat only after a sustained ≥ 50 % response), by the same approach
-      (interlaminar or transforaminal) at the same level and side. Not refractory; no SCS.
+      (interlaminar or transforaminal) at the same level and side. Not refractory; no SCS. A
+      response by function (ODI halved while pain relief fell short; the LCD's "50 % functional
+      gain") is named as such, and the repeat is for when the gain wanes.
     Evidence: CMS ESI LCDs (repeat criterion and frequency); NASS LDH (ESI short-term benefit).
     """
     n = sessions_in_last_year(ctx)
     p = a.procedure
     recurred = a.outcome is Outcome.RESPONDED_THEN_RECURRED
+    # a response by function (ODI halved while pain relief fell short): repeat when the gain wanes
+    by_function = a.basis == "function" and not recurred
+    back = "if the functional gain wanes" if by_function else "if pain recurs"
     spec, approach = repeat_order(ctx, p)
     site = repeat_site(p)
     at = f"at the same level ({site.text})" if site is not None and site.text else "at the same level"
     repeat = f"a repeat image-guided {approach} ESI {at}"
-    response = f"sustained ≥ {pct(ctx.t.responder_relief_pct)} response; Medicare ESI LCD"
-    summary = (
-        f"ESI on {_esi_when(a)} worked, then pain recurred: not a failure; a repeat image-guided ESI "
-        "is reasonable"
-        if recurred
-        else f"ESI on {_esi_when(a)} worked (≥ {pct(ctx.t.responder_relief_pct)} relief): not a failure; "
-        "repeat only if pain recurs"
+    threshold = pct(ctx.t.responder_relief_pct)
+    response = (
+        f"≥ {threshold} functional gain; Medicare ESI LCD"
+        if by_function
+        else f"sustained ≥ {threshold} response; Medicare ESI LCD"
     )
+    if recurred:
+        summary = (
+            f"ESI on {_esi_when(a)} worked, then pain recurred: not a failure; a repeat image-guided ESI "
+            "is reasonable"
+        )
+    elif by_function:
+        summary = (
+            f"ESI on {_esi_when(a)} improved function ≥ {threshold} (ODI): not a failure; repeat only if "
+            "the gain wanes"
+        )
+    else:
+        summary = (
+            f"ESI on {_esi_when(a)} worked (≥ {threshold} relief): not a failure; repeat only if pain recurs"
+        )
     within = n < ctx.t.esi_max_sessions_per_year
     suggestions = []
     if within:
@@ -286,14 +303,14 @@ def f1_worked_then_recurred(ctx: PathwayContext, a: Assessment) -> CardDraft:
                 reasons=ctx.reason_refs,
                 note=f"Same approach and level as the injection on {_esi_when(a)}"
                 + (f" ({site.text})." if site is not None and site.text else "."),
-                label=f"Order {repeat}" + ("" if recurred else " (if pain recurs)"),
+                label=f"Order {repeat}" + ("" if recurred else f" ({back})"),
                 body_site=site,
             )
         )
     first = (
         f"{repeat[0].upper()}{repeat[1:]} is reasonable now ({response})."
         if recurred
-        else f"If pain recurs, {repeat} is reasonable ({response})."
+        else f"{back[0].upper()}{back[1:]}, {repeat} is reasonable ({response})."
     )
     return F1.card(
         ctx,
@@ -385,8 +402,13 @@ def first_tfesi(ctx: PathwayContext, *, recommended: bool) -> SuggestionDraft:
         sx.TFESI,
         note=note,
         recommended=recommended,
-        label=(f"Order an image-guided transforaminal ESI at the {where}" if "root" in where
-               else f"Order an image-guided transforaminal ESI at {where}") if where else None,
+        label=(
+            f"Order an image-guided transforaminal ESI at the {where}"
+            if "root" in where
+            else f"Order an image-guided transforaminal ESI at {where}"
+        )
+        if where
+        else None,
         body_site=sx.BodySite(where) if where else None,
     )
 
@@ -442,9 +464,7 @@ def f2_inadequate_trial(ctx: PathwayContext, discordant: tuple[ProcedureFact, ..
         "imaging and the clinical picture."
     )
     if discordant and has_mri and not level_known:
-        steps.append(
-            "A diagnostic selective nerve root block to settle the level, then an" + tfesi
-        )
+        steps.append("A diagnostic selective nerve root block to settle the level, then an" + tfesi)
     else:
         steps.append(("Then an" if steps else "An") + tfesi)
     # the injection the card recommends, offered as an order once an MRI is on record (without one,
@@ -577,13 +597,9 @@ def f8_repeated_without_benefit(ctx: PathwayContext) -> CardDraft:
             "new pain instead"
         )
     elif no_target:
-        summary = (
-            f"{len(run)} consecutive ESIs {benefit}, no surgical target: {hold}; multidisciplinary care"
-        )
+        summary = f"{len(run)} consecutive ESIs {benefit}, no surgical target: {hold}; multidisciplinary care"
     else:
-        summary = (
-            f"{len(run)} consecutive ESIs {benefit}: {hold}; re-evaluate and get a surgical opinion"
-        )
+        summary = f"{len(run)} consecutive ESIs {benefit}: {hold}; re-evaluate and get a surgical opinion"
     context: list[Fact] = []
     if stimulator is not None:
         when = stimulator.performed.isoformat() if stimulator.performed else "an unrecorded date"
