@@ -78,6 +78,7 @@ class Thresholds:
     # Red flags (R2/R3)
     new_motor_deficit_days: int = 14  # a foot drop this new counts as an acute (critical) deficit
     strength_decline_points: float = 1.0  # MRC grades lost between serial strength scores = progressive
+    weak_muscle_mrc: float = 3.0  # a muscle's latest strength score this low is a motor deficit (§7.3)
     red_flag_new_pain_days: int = 84  # cancer history or immunosuppression with pain newer than this (R3)
     red_flag_finding_lead_days: int = 84  # R1/R3: recorded up to this long before the pain, part of it
     # the current episode: a treatment this long before an onset (or, when the condition gives no

@@ -455,7 +455,8 @@ class OrderContext:
             flags.append(RedFlag("cauda_equina", "suspected cauda equina syndrome", tuple(ces)))
         motor = rf.motor_deficit_conditions(p)
         decline = rf.strength_decline(p)
-        if motor or decline is not None:
+        weak = rf.weak_muscles(p)
+        if motor or decline is not None or weak:
             new = [c for c in motor if rf.is_new(p, c)]
             facts = [
                 self.cond(c, "red flag, new motor deficit" if c in new else "red flag, motor deficit")
@@ -463,6 +464,8 @@ class OrderContext:
             ]
             if decline is not None:
                 facts.append(decline.fact())
+            listed = {r for f in facts for r in f.refs}
+            facts += [rf.weak_muscle_fact(o) for o in weak if o.ref not in listed]
             if (decline is not None and decline.progressing) or new:
                 flags.append(RedFlag("motor_progressive", "new or progressive motor deficit", tuple(facts)))
             else:

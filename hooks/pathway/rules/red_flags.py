@@ -527,6 +527,43 @@ def strength_decline(ctx: PathwayContext) -> StrengthDecline | None:
     )
 
 
+def weak_muscles(ctx: PathwayContext) -> tuple[ObservationFact, ...]:
+    """Muscles whose latest strength score (MRC 0–5) is ``weak_muscle_mrc`` (3) or less: a motor
+    deficit by itself (decision model §7.3, "MRC ≤ 3"), whether or not earlier scores show a fall.
+    Each muscle's latest score speaks for it (a muscle scored weak and since recovered is not weak);
+    a general score ("motor strength") speaks for every muscle scored before it. Scores of this
+    episode only (``episode_observations``): weakness scored before the pain began is another
+    story. Oldest first."""
+    obs = ctx.episode_observations("strength")
+    muscles = [_muscle(o) for o in obs]
+    out = []
+    for i, (o, m) in enumerate(zip(obs, muscles, strict=True)):
+        if any(_same_muscle(m, later) for later in muscles[i + 1 :]):
+            continue  # a later score of this muscle speaks for it
+        if o.value is not None and o.value <= ctx.t.weak_muscle_mrc:
+            out.append(o)
+    return tuple(out)
+
+
+def weak_muscle_since(ctx: PathwayContext, o: ObservationFact) -> date | None:
+    """When the muscle of ``o`` was first scored at its present weakness or below, without a
+    stronger score between: the day the deficit was found."""
+    m = _muscle(o)
+    since = o.effective
+    scored = ctx.episode_observations("strength")
+    for earlier in reversed([x for x in scored if x.effective and since and x.effective < since]):
+        if not _same_muscle(_muscle(earlier), m):
+            continue
+        if earlier.value is None or earlier.value > ctx.t.weak_muscle_mrc:
+            break
+        since = earlier.effective
+    return since
+
+
+def weak_muscle_fact(o: ObservationFact) -> Fact:
+    return Fact(f"{o.text}: {o.value:g}/5 on {o.effective_text or o.effective}", o.ref)
+
+
 def motor_deficit_conditions(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
     return ctx.conditions("red_flag_motor_deficit")
 
@@ -581,19 +618,28 @@ def emg_after(ctx: PathwayContext, start: date) -> bool:
 
 
 def deficit_already_addressed(
-    ctx: PathwayContext, deficits: Sequence[ConditionFact], decline: StrengthDecline | None = None
+    ctx: PathwayContext,
+    deficits: Sequence[ConditionFact],
+    decline: StrengthDecline | None = None,
+    weak: Sequence[ObservationFact] = (),
 ) -> bool:
     """A spine referral, specialist visit or decompression after the latest of the deficits (coded,
-    or a fall in strength that has held) appeared; for foot drops that a diagnosed peroneal or
-    sciatic neuropathy explains, EMG/nerve conduction studies since then also (the level has been
-    tested)."""
+    a fall in strength that has held, or a muscle scored weak) appeared; for foot drops that a
+    diagnosed peroneal or sciatic neuropathy explains, EMG/nerve conduction studies since then also
+    (the level has been tested)."""
     starts = [first_recorded(ctx, c, deficits) for c in deficits]
     if decline is not None:
         starts.append(decline.later.effective)
+    starts += [weak_muscle_since(ctx, o) for o in weak]
     if not starts or None in starts:
         return False
     start = max(d for d in starts if d is not None)
-    if decline is None and all(nerve_lesion_for(ctx, c) for c in deficits) and emg_after(ctx, start):
+    if (
+        decline is None
+        and not weak
+        and all(nerve_lesion_for(ctx, c) for c in deficits)
+        and emg_after(ctx, start)
+    ):
         return True
     for s in ctx.specialist_referrals:
         if s.authored and s.authored >= start:
@@ -606,14 +652,18 @@ def deficit_already_addressed(
 
 def motor_deficit_to_act_on(ctx: PathwayContext) -> tuple[ConditionFact, ...] | bool:
     """R2's findings: a strength decline in progress or a new deficit (critical), or a stable
-    deficit (coded, or a fall in strength that has held) not yet addressed by a surgeon (warning)."""
+    deficit (coded, a fall in strength that has held, or a muscle scored MRC ≤ 3) not yet addressed
+    by a surgeon (warning)."""
     deficits = motor_deficit_conditions(ctx)
     decline = strength_decline(ctx)
     if decline is not None and decline.progressing:
         return deficits or True
     if any(is_new(ctx, c) for c in deficits):
         return deficits
-    if (not deficits and decline is None) or deficit_already_addressed(ctx, deficits, decline):
+    weak = weak_muscles(ctx)
+    if (not deficits and decline is None and not weak) or deficit_already_addressed(
+        ctx, deficits, decline, weak
+    ):
         return ()
     return deficits or True
 
@@ -623,9 +673,10 @@ def r2_motor_deficit(ctx: PathwayContext) -> CardDraft:
 
     When: one muscle's serial strength Observations decline (e.g. MRC 4/5 → 2/5) with the fall
       first scored within 14 days, or a new foot drop (≤ 14 days) that no diagnosed peroneal or
-      sciatic neuropathy on its side explains → critical; a stable motor deficit (foot drop, or a
-      fall in strength that has held or was scored long ago and not since) not yet seen by a spine
-      surgeon → warning (refer within 2 weeks; re-examine strength); a foot drop that such a
+      sciatic neuropathy on its side explains → critical; a stable motor deficit (foot drop, a
+      fall in strength that has held or was scored long ago and not since, or a muscle whose latest
+      score this episode is MRC ≤ 3, §7.3) not yet seen by a spine surgeon → warning (refer within
+      2 weeks; re-examine strength); a foot drop that such a
       neuropathy explains, with no fall in strength, not yet tested by EMG/nerve conduction
       studies or seen by a surgeon → warning (examine and test to tell it from an L5 root lesion).
     Then: urgent MRI and urgent surgical referral (within days); no waiting 6 weeks, no ESI instead
@@ -638,6 +689,8 @@ def r2_motor_deficit(ctx: PathwayContext) -> CardDraft:
     new_deficits = tuple(c for c in deficits if is_new(ctx, c))
     progressive = (decline is not None and decline.progressing) or bool(new_deficits)
     why: list[Fact] = [decline.fact()] if decline is not None else []
+    shown = {r for f in why for r in (f.ref, *f.also)}
+    why += [weak_muscle_fact(o) for o in weak_muscles(ctx) if o.ref not in shown]
     why += finding_facts(ctx, deficits, "motor deficit: ", with_note=True)
     why += [ctx.cond_fact(c, "radicular diagnosis: ") for c in ctx.gate_conditions[:1]]
     reasons = tuple(c.ref for c in deficits) + ctx.reason_refs
@@ -688,7 +741,7 @@ def r2_motor_deficit(ctx: PathwayContext) -> CardDraft:
             "the deficit has held or is still getting worse"
         )
     lesions = [nerve_lesion_for(ctx, c) for c in deficits]
-    if decline is None and deficits and all(lesions):
+    if decline is None and not weak_muscles(ctx) and deficits and all(lesions):
         return _r2_nerve_lesion(ctx, why, gaps, [x for x in lesions if x is not None], reasons)
     return R2.card(
         ctx,
