@@ -11,7 +11,7 @@ clinical advice, a resource wrongly kept costs a validation.
 
 Codes are never written here: membership is a question to ``terminology``. Word lists recognise
 what EHRs record without codes (text-only procedures, uncoded strength grades and "% relief"
-entries, spine imaging reports, spine and pain care encounters).
+entries, spine imaging reports, spine and pain care encounters, a foot drop in words).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from typing import Any
 from hooks.terminology import Terminology
 
 # Shared with the history builder, which recognises the same uncoded entries by name.
+from hooks.text import FOOT_DROP as _FOOT_DROP
 from hooks.text import RELIEF_WORDS as _RELIEF_WORDS
 from hooks.text import STRENGTH_WORDS as _STRENGTH_WORDS
 from hooks.text import ingredients_named as _ingredients_named
@@ -160,7 +161,9 @@ def _condition(raw: dict[str, Any], t: Terminology) -> bool:
     evidence = [
         cc for ev in _items(raw.get("evidence")) if isinstance(ev, dict) for cc in _items(ev.get("code"))
     ]
-    return _raw_known(t, raw.get("code")) or _raw_any_known(t, evidence)
+    # a foot drop in words only (a SNOMED-only problem list, free text) is still a red flag
+    code = raw.get("code")
+    return _raw_known(t, code) or _raw_any_known(t, evidence) or _raw_words(_FOOT_DROP, code)
 
 
 def _procedure(raw: dict[str, Any], t: Terminology) -> bool:

@@ -37,6 +37,7 @@ __all__ = [
     "EPIDURAL_INJECTION",
     "FACET_OR_SI",
     "FIBROSIS",
+    "FOOT_DROP",
     "INJECTION_DRUG_USE",
     "INSTABILITY",
     "LEG_SITE",
@@ -403,6 +404,8 @@ NO_SURGICAL_TARGET = _words(
 # No LOINC code for a muscle-strength grade or a "% relief" entry could be verified; entries coded
 # only locally or by text are recognised by their name (and by the shape of their instrument).
 RELIEF_WORDS = _words(r"\brelief\b|\brelieved\b")
+# A foot drop named in a diagnosis that no known code says (SNOMED-only problem lists, free text).
+FOOT_DROP = _words(r"\bfoot[- ]?drop\b|\bdrop[- ]?foot\b")
 STRENGTH_WORDS = _words(
     r"muscle strength|motor strength|strength grade|\bMRC\b|manual muscle test|\bMMT\b|motor power|"
     r"dorsiflex|plantar ?flex|extensor hallucis|\bEHL\b|hip flex|knee exten|power \("

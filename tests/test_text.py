@@ -336,6 +336,10 @@ PATTERNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("surgical target at L5-S1", "candidate for surgery"),
     ),
     "RELIEF_WORDS": (("Pain relief", "relieved by 60 %"), ("reliefs", "relieve")),
+    "FOOT_DROP": (
+        ("Foot drop", "Right foot drop", "footdrop", "foot-drop", "Drop foot (left)"),
+        ("foot dropped off the pedal", "drop-off", "wrist drop"),
+    ),
     "STRENGTH_WORDS": (
         ("Muscle strength", "motor strength", "strength grade", "MRC grade", "manual muscle testing", "MMT",
          "motor power", "ankle dorsiflexion", "plantarflexion", "plantar flexion", "extensor hallucis longus",

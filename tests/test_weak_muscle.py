@@ -5,11 +5,16 @@ myotomal weakness, foot drop or MRC ≤ 3"), not only a fall between two scores:
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 
+from cds_service.fhir_facts import build_history
+from cds_service.relevance import is_relevant as screen
+from fhir_fixtures.fhir_builder import ICD10CM as ICD
+from hooks.pathway.rules import red_flags
 from tests import orders_builders as ob
-from tests.pathway_builders import card_of, obs, order, radic, run, states
+from tests.pathway_builders import TERM, TODAY, card_of, context, obs, order, radic, run, states
 from tests.test_orders_checks import RADICULOPATHY, rules
 from tests.test_orders_checks import run as run_orders
 
@@ -74,3 +79,65 @@ def test_an_early_mri_for_a_weak_muscle_is_not_called_unnecessary() -> None:
     assert "order.mri-early" not in rules(run_orders("order-sign", [ob.sr("mri1", "72148")], *facts))
     # without the weak score the early MRI is questioned (the check is live)
     assert "order.mri-early" in rules(run_orders("order-sign", [ob.sr("mri1", "72148")], facts[0]))
+
+
+# a foot drop in words ----------------------------------------------------------------------------
+
+
+def _raw_condition(code: dict[str, object], onset: str = "2026-11-18") -> dict[str, object]:
+    return {
+        "resourceType": "Condition",
+        "id": "fd",
+        "clinicalStatus": {
+            "coding": [
+                {"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}
+            ]
+        },
+        "code": code,
+        "onsetDateTime": onset,
+    }
+
+
+SNOMED_FOOT_DROP = {
+    "coding": [{"system": "http://snomed.info/sct", "code": "6077001", "display": "Foot drop"}]
+}
+
+
+@pytest.mark.parametrize(
+    "code",
+    [SNOMED_FOOT_DROP, {"text": "Right foot drop, new"}, {"text": "Drop foot (left)"}],
+)
+def test_a_foot_drop_named_only_in_words_is_kept_and_read_as_a_motor_deficit(code: dict[str, object]) -> None:
+    raw = _raw_condition(code)
+    assert screen(raw, TERM)  # the relevance screen keeps it
+    facts = build_history([raw], TERM).conditions
+    ctx = context(radic(days=30), *facts)
+    assert [c.ref for c in red_flags.motor_deficit_conditions(ctx)] == ["Condition/fd"]
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        {"text": "No foot drop"},
+        {"text": "Lumbar strain"},
+        # coded as a known peroneal neuropathy: what its code says (a mimic), not a red flag by words
+        {
+            "coding": [
+                {"system": ICD, "code": "G57.31", "display": "Lesion of lateral popliteal nerve, right"}
+            ],
+            "text": "Peroneal neuropathy with foot drop",
+        },
+    ],
+)
+def test_words_that_do_not_name_a_foot_drop_or_a_known_code_are_not_read_as_one(
+    code: dict[str, object],
+) -> None:
+    facts = build_history([_raw_condition(code)], TERM).conditions
+    ctx = context(radic(days=30), *facts)
+    assert red_flags.motor_deficit_conditions(ctx) == ()
+
+
+def test_a_new_foot_drop_in_words_is_critical_like_a_coded_one() -> None:
+    raw = _raw_condition({"text": "Right foot drop"}, onset=(TODAY - timedelta(days=2)).isoformat())
+    cards = run(radic(days=30), *build_history([raw], TERM).conditions)
+    assert card_of(cards, "R2").indicator == "critical"

@@ -19,6 +19,7 @@ from hooks.pathway.failure import latest_score, like_baseline, pain_before
 from hooks.pathway.rules.common import TOPIC_RED_FLAG, Rule
 from hooks.rule import CRITICAL, CRITICAL_OR_WARNING
 from hooks.text import (
+    FOOT_DROP,
     INJECTION_DRUG_USE,
     SADDLE,
     muscle_named,
@@ -565,7 +566,19 @@ def weak_muscle_fact(o: ObservationFact) -> Fact:
 
 
 def motor_deficit_conditions(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
-    return ctx.conditions("red_flag_motor_deficit")
+    """Foot drops in force: coded (``red_flag_motor_deficit``), or named in the words of a diagnosis
+    that carries no code any value set knows (a SNOMED-only problem list, free text: "Right foot
+    drop"). A diagnosis coded as something known (a peroneal neuropathy "with foot drop") is what
+    its code says."""
+    coded = ctx.conditions("red_flag_motor_deficit")
+    named = tuple(
+        c for c in ctx.history.conditions
+        if c not in coded
+        and ctx.in_force(c)
+        and not any(ctx.term.is_known(x.system, x.code) for x in c.codings)
+        and reported(FOOT_DROP, "\n".join([c.text, *(x.display or "" for x in c.codings)]))
+    )  # fmt: skip
+    return coded + named
 
 
 @dataclass(frozen=True, slots=True)
