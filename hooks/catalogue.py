@@ -73,6 +73,7 @@ CATALOGUE: tuple[Rule, ...] = (
     oc.mri_contrast.RULE_ID_DECL,
     oc.esi_blind.RULE_ID_DECL,
     oc.esi_repeat.RULE_REPEAT_DECL,
+    oc.esi_repeat.RULE_BEFORE_JUDGED_DECL,
     oc.esi_repeat.RULE_EARLY_DECL,
     oc.esi_wrong_target.RULE_FACET_DECL,
     oc.esi_wrong_target.RULE_CLAUDICATION_DECL,

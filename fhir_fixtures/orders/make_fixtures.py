@@ -396,6 +396,30 @@ def scenarios() -> list[Scenario]:
         .pain("pain", 6, 3)
         .order("sr-esi", "64483", "Transforaminal epidural injection L5-S1", bodySite=[{"text": "L5-S1"}])
     )
+    s.append(
+        Scenario("esi-ten-days-after-esi",
+                 "Repeat ESI 10 days after the last one, before its 2-6-week assessment window "
+                 "(check 4, positive)")
+        .condition("rad", *RAD, 120)
+        .procedure("pt-eval", "97161", "Physical therapy evaluation", 100)
+        .procedure("pt-1", "97110", "Therapeutic exercises", 60)
+        .pain("pain-before", 7, 12)
+        .procedure("esi-1", "64483", "Transforaminal ESI L5-S1", 10, level="L5-S1")
+        .order("sr-esi", "64483", "Transforaminal epidural injection L5-S1", bodySite=[{"text": "L5-S1"}])
+        .expect_both("order.esi-before-judged", "warning", "ServiceRequest/sr-esi",
+                     [["delete", "ServiceRequest/sr-esi"]])
+    )  # fmt: skip
+    s.append(
+        Scenario("esi-after-esi-that-worked",
+                 "Repeat ESI after one that gave 3 months of relief, pain back (check 4, negative)")
+        .condition("rad", *RAD, 300)
+        .pain("pain-before", 8, 152)
+        .procedure("esi-1", "64483", "Transforaminal ESI L5-S1", 150, level="L5-S1")
+        .pain("pain-3-weeks", 3, 129)
+        .pain("pain-3-months", 3, 60)
+        .pain("pain-now", 7, 5)
+        .order("sr-esi", "64483", "Transforaminal epidural injection L5-S1", bodySite=[{"text": "L5-S1"}])
+    )  # fmt: skip
     # ------------------------------------------------------------------ check 5
     s.append(
         Scenario("esi-facet-pain", "ESI for facet-mediated pain (check 5, positive)")
@@ -843,6 +867,8 @@ NEGATIVE_FOR: dict[str, list[str]] = {
     "esi-after-8-weeks-failed-care": ["order.esi-blind", "order.esi-repeat", "order.esi-too-early",
                                       "order.esi-facet-pain", "order.esi-claudication"],
     "esi-radicular-with-facet-arthropathy": ["order.esi-facet-pain", "order.esi-too-early"],
+    # the last ESI was judged (a sustained response, pain back): a repeat is reasonable
+    "esi-after-esi-that-worked": ["order.esi-before-judged", "order.esi-repeat", "order.esi-too-early"],
     "rfa-after-positive-block": ["order.rfa-no-block", "order.rfa-repeat-failed"],
     "scs-after-successful-trial": ["order.scs-no-trial", "order.scs-failed-trial",
                                    "order.neuromod-psych-eval"],

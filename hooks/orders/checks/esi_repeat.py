@@ -1,4 +1,5 @@
-"""Check 4 — epidural injection repeated without benefit, too often, or too early.
+"""Check 4 — epidural injection repeated without benefit, too often, before the last one can be judged,
+or too early.
 
 ``order.esi-repeat`` (decision model F8, "intercept on order-sign")
 When: a lumbar ESI is ordered and either the last two completed lumbar ESIs
@@ -12,6 +13,20 @@ Then: warning; stop injecting: diagnostic re-evaluation (EMG/NCS, diagnostic ner
 Evidence: CMS ESI LCDs (repeat only after ≥ 50 % sustained relief; ≤ 4 sessions per region per 12
       months); decision model §3.1 persistence rule; NASS LDH.
 
+``order.esi-before-judged`` (decision model F0, "repeat ESI" under Avoid)
+When: a lumbar ESI is ordered and the most recent completed lumbar ESI of the episode
+      (``PathwayContext.esi_assessments``, the sessions the pathway judges) is still PENDING by
+      ``hooks.pathway.failure.assess``: its assessment window (``esi_window_start_days`` …
+      ``esi_window_end_days`` after it, 2–6 weeks) has not opened. An explicit Procedure.outcome is
+      judged at once by ``assess`` and is never PENDING, so a recorded outcome silences this rule.
+      No exception for severe pain: a red flag has its own checks, and F1 allows a repeat only after a
+      sustained response, which cannot be known yet.
+Then: warning naming the interval and the earlier injection with its date; record leg-pain NRS and
+      ODI in the assessment window (its dates); repeat only after a sustained ≥ 50 % response, within
+      the session limit. Suggest cancelling the ESI (recommended).
+Evidence: NASS LDH; CMS ESI LCDs (repeat only after ≥ 50 % sustained relief; ≤ 4 sessions per region
+      per 12 months); decision model §3.1 assessment window and F0.
+
 ``order.esi-too-early`` (decision model E1)
 When: a lumbar ESI is ordered fewer than 6 weeks into the complaint (from the earliest onset, or from
       the first lumbar epidural injection, physiotherapy or lumbar operation when that is earlier:
@@ -22,6 +37,15 @@ Then: warning with both sides: ACR 2021 places ESI after 6 weeks of failed conse
       NICE NG59 lets a specialist consider it in acute and severe sciatica. Suggest cancelling and
       reassessing at 6 weeks.
 Evidence: ACR 2021; NICE NG59; CMS ESI LCDs (≥ 4 weeks of pain and failed conservative care).
+
+One card per order, the most specific first: ``order.esi-repeat`` (the record already shows the
+injections do not work, or the session limit is reached: stop injecting) wins over
+``order.esi-before-judged`` (the last injection cannot be judged yet: wait and measure), which wins
+over ``order.esi-too-early``. When an ESI was given within the assessment window, the complaint is
+often also under 6 weeks old counted from that injection; "judge the injection just given" is then
+the advice that fits (it names the injection, the dates to score it and when a repeat becomes
+reasonable), while "complete 6 weeks of conservative care" ignores that an ESI was already tried and
+would be waived for severe pain although the unjudged injection still argues against a repeat.
 
 A diagnostic selective nerve root block coded 64483 (-KX, or written as diagnostic or local anaesthetic
 only: ``OrderContext.is_diagnostic_block``) is not a therapeutic ESI and is not judged here.
@@ -37,8 +61,9 @@ from hooks.conflicts import ESI_TIMING
 from hooks.facts import DraftOrder
 from hooks.orders.common import OrderCheck, cancel_and_create, card, delete
 from hooks.orders.context import OrderContext
+from hooks.pathway.failure import Outcome
 from hooks.rule import Rule, order_rule
-from hooks.thresholds import pct, span
+from hooks.thresholds import pct, span, window
 
 RULE_REPEAT_DECL: Rule = order_rule(
     "order.esi-repeat", "Repeat epidural injection without benefit", "F8", ("nass_ldh", "cms_esi_lcd")
@@ -49,8 +74,14 @@ RULE_EARLY_DECL: Rule = order_rule(
     "E1",
     ("nice_ng59", "cms_esi_lcd"),
 )
-RULES = (RULE_REPEAT_DECL, RULE_EARLY_DECL)
-RULE_REPEAT, RULE_EARLY = (r.id for r in RULES)
+RULE_BEFORE_JUDGED_DECL: Rule = order_rule(
+    "order.esi-before-judged",
+    "Repeat epidural injection before the last one can be judged",
+    "F0",
+    ("nass_ldh", "cms_esi_lcd"),
+)
+RULES = (RULE_REPEAT_DECL, RULE_BEFORE_JUDGED_DECL, RULE_EARLY_DECL)
+RULE_REPEAT, RULE_BEFORE_JUDGED, RULE_EARLY = (r.id for r in RULES)
 
 
 def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
@@ -58,10 +89,11 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         return []
     if ctx.is_diagnostic_block(order):
         return []  # a diagnostic nerve root block (KX, local anaesthetic only) is no therapeutic ESI
-    out = _repeat(ctx, order)
-    if not out:
-        out = _too_early(ctx, order)
-    return out
+    for rule in (_repeat, _before_judged, _too_early):  # one card per order, most specific first
+        out = rule(ctx, order)
+        if out:
+            return out
+    return []
 
 
 def _repeat(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
@@ -136,6 +168,58 @@ def _repeat(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
                     patient_id=pid,
                     reasons=reasons,
                     label="Cancel the ESI and order EMG/nerve conduction studies",
+                ),
+            ),
+        )
+    ]
+
+
+def _before_judged(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
+    last = ctx.pathway.esi_assessments[-1:]
+    if not last or last[0].outcome is not Outcome.PENDING:
+        return []
+    a = last[0]
+    t0 = a.procedure.performed
+    if t0 is None:  # ``assess`` never leaves an undated procedure PENDING; keep mypy and the reader sure
+        return []
+    days = (ctx.today - t0).days
+    opens = t0 + timedelta(days=ctx.t.esi_window_start_days)
+    closes = t0 + timedelta(days=ctx.t.esi_window_end_days)
+    weeks = window(ctx.t.esi_window_start_days, ctx.t.esi_window_end_days)
+    relief = pct(ctx.t.responder_relief_pct)
+    limit = ctx.t.esi_max_sessions_per_year
+    year = span(ctx.t.esi_frequency_window_days)
+    after = "on the same day as" if days == 0 else f"{span(days, exact=False)} after"
+    sessions = len(ctx.pathway.esis_in_frequency_window)
+    return [
+        card(
+            RULE_BEFORE_JUDGED,
+            "Repeat epidural injection before the last one can be judged",
+            order,
+            indicator="warning",
+            summary=f"Repeat ESI {after} the last one: too early to judge it; assess it from "
+            f"{opens.isoformat()}",
+            # the assessment's first line names the earlier injection, its date and the window
+            why=ctx.pathway.failure_facts(a),
+            next_steps=(
+                f"Record leg-pain NRS and ODI between {opens.isoformat()} and {closes.isoformat()} "
+                f"({weeks} after the injection); ≥ {relief} relief counts as a response.",
+                f"Repeat only after a sustained ≥ {relief} response, at most {limit} sessions per region "
+                f"in {year} ({sessions} so far; Medicare ESI LCD).",
+                "Meanwhile continue physiotherapy and the current analgesic plan.",
+            ),
+            avoid=(
+                f"Another ESI before {opens.isoformat()}, when the last one can first be judged.",
+                "Labelling the last injection failed before its outcome is recorded.",
+            ),
+            evidence=("nass_ldh", "cms_esi_lcd"),
+            suggestions=(
+                delete(
+                    order,
+                    "Cancel the ESI and judge the last one first",
+                    f"Remove {order.ref}; record NRS and ODI between {opens.isoformat()} and "
+                    f"{closes.isoformat()}",
+                    recommended=True,
                 ),
             ),
         )

@@ -1,0 +1,162 @@
+"""``order.esi-before-judged``: a lumbar ESI ordered while the last one is still too recent to judge.
+
+Decision model F0 lists "repeat ESI" under Avoid while the last injection is PENDING (before its
+2–6-week assessment window opens); F1 allows a repeat only after a sustained ≥ 50 % response. The
+check reads the assessment ``hooks.pathway.failure.assess`` gave the last ESI of the episode, so
+every boundary comes from ``Thresholds``. Each silent case below is set against the same record
+one fact away, where the card fires, so no test passes merely because nothing fires.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from hooks.cards import ADVISORY, DETAIL_MAX, CardDraft, render_detail, render_full
+from hooks.orders import evaluate_orders
+from hooks.thresholds import DEFAULT_THRESHOLDS, Thresholds
+from tests.orders_builders import RADICULOPATHY, UNSUCCESSFUL, ago, cond, history, inp, obs, proc, sr
+
+HOOKS = ("order-select", "order-sign")
+RULE = "order.esi-before-judged"
+REPEAT = "order.esi-repeat"
+EARLY = "order.esi-too-early"
+T = DEFAULT_THRESHOLDS
+
+# Radicular pain for 4 months with a pain score before the injection: no other ESI check applies.
+RAD = cond("rad", RADICULOPATHY, 120)
+BEFORE = obs("p0", "pain", 7, 40)
+TFESI = sr("esi-new", "64483", "Transforaminal epidural injection L5-S1")
+
+
+def last_esi(days_ago: int, **kw: Any) -> Any:
+    return proc("esi-last", "64483", days_ago, "Transforaminal ESI L5-S1", level="L5-S1", **kw)
+
+
+def run(hook: str, orders: list[dict[str, Any]], *facts: Any, thresholds: Thresholds = T) -> list[CardDraft]:
+    return evaluate_orders(replace(inp(hook, orders, history(*facts)), thresholds=thresholds))
+
+
+def rules(cards: list[CardDraft]) -> list[str]:
+    return [c.rule_id for c in cards]
+
+
+def one(cards: list[CardDraft]) -> CardDraft:
+    assert rules(cards) == [RULE]
+    return cards[0]
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_an_esi_ten_days_after_the_last_one_draws_a_warning_to_judge_that_one_first(hook: str) -> None:
+    c = one(run(hook, [TFESI], RAD, BEFORE, last_esi(10)))
+    t0 = ago(10)
+    opens = (t0 + timedelta(days=T.esi_window_start_days)).isoformat()
+    closes = (t0 + timedelta(days=T.esi_window_end_days)).isoformat()
+    assert c.indicator == "warning"
+    assert c.subject_key == "ServiceRequest/esi-new"
+    assert c.summary.startswith("Repeat ESI 10 days after the last one: too early to judge it")
+    assert opens in c.summary and len(c.summary) < 140
+    # the earlier injection, with its date and reference
+    earlier = [f for f in c.why if f.ref == "Procedure/esi-last"]
+    assert earlier and t0.isoformat() in earlier[0].text
+    # the assessment window's dates, the response threshold and the session limit
+    assert opens in c.next_steps[0] and closes in c.next_steps[0]
+    assert "NRS" in c.next_steps[0] and "ODI" in c.next_steps[0]
+    assert any("sustained ≥ 50 % response" in s and "4 sessions" in s for s in c.next_steps)
+    assert c.avoid and any(opens in a for a in c.avoid)
+    assert [g.key for g in c.evidence] == ["nass_ldh", "cms_esi_lcd"]
+    # the recommended suggestion cancels the draft
+    assert [(s.is_recommended, [(a.type, a.resource_id) for a in s.actions]) for s in c.suggestions] == [
+        (True, [("delete", "ServiceRequest/esi-new")])
+    ]
+    detail = render_detail(c)
+    assert ADVISORY in detail and len(detail) <= DETAIL_MAX
+    text = "\n".join([c.summary, detail, render_full(c)])
+    assert "seed" not in text.lower() and "decision model" not in text.lower() and "F0" not in text
+
+
+def test_silent_once_the_assessment_window_has_opened() -> None:
+    """The last day before the window opens still fires; from the day it opens (and at 20 days, with
+    no outcome recorded yet) the injection is no longer PENDING and no ESI check applies."""
+    start = T.esi_window_start_days
+    assert rules(run("order-sign", [TFESI], RAD, BEFORE, last_esi(start - 1))) == [RULE]
+    assert run("order-sign", [TFESI], RAD, BEFORE, last_esi(start)) == []
+    assert run("order-sign", [TFESI], RAD, BEFORE, last_esi(20)) == []
+
+
+def test_the_window_comes_from_the_thresholds() -> None:
+    """A site that judges ESIs from 3 weeks keeps the card at 20 days; the default does not."""
+    late = replace(T, esi_window_start_days=21)
+    assert run("order-sign", [TFESI], RAD, BEFORE, last_esi(20)) == []
+    c = one(run("order-sign", [TFESI], RAD, BEFORE, last_esi(20), thresholds=late))
+    assert (ago(20) + timedelta(days=21)).isoformat() in c.summary
+
+
+def test_silent_when_the_last_esi_has_an_explicit_outcome() -> None:
+    """An explicit Procedure.outcome is judged at once (§3.1 step 1): the injection is no longer
+    PENDING, whatever its age."""
+    assert rules(run("order-sign", [TFESI], RAD, BEFORE, last_esi(10))) == [RULE]
+    assert run("order-sign", [TFESI], RAD, BEFORE, last_esi(10, outcome=UNSUCCESSFUL)) == []
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_silent_for_a_diagnostic_nerve_root_block_order(hook: str) -> None:
+    facts = (RAD, BEFORE, last_esi(10))
+    assert rules(run(hook, [TFESI], *facts)) == [RULE]
+    for snrb in (
+        sr("snrb", "64483-KX", "TFESI L5-S1"),
+        sr("snrb", "64483", "Diagnostic selective nerve root block L5, lidocaine only"),
+    ):
+        assert run(hook, [snrb], *facts) == [], snrb["code"]
+
+
+def test_a_diagnostic_block_done_ten_days_ago_is_no_last_esi() -> None:
+    """A nerve root block given as a diagnostic test is not an injection to judge by its relief
+    weeks later; a therapeutic ESI afterwards is not a repeat."""
+    snrb = proc("snrb", "64483", 10, "Diagnostic selective nerve root block L5, lidocaine only")
+    assert rules(run("order-sign", [TFESI], RAD, BEFORE, last_esi(10))) == [RULE]
+    assert run("order-sign", [TFESI], RAD, BEFORE, snrb) == []
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_no_second_card_when_the_repeat_card_fires(hook: str) -> None:
+    """Two earlier non-responders (or the session limit) and a pending third: the repeat card alone."""
+    failed = [
+        proc(f"esi-f{i}", "64483", days, "Transforaminal ESI L5-S1", outcome=UNSUCCESSFUL, level="L5-S1")
+        for i, days in enumerate((200, 100))
+    ]
+    assert rules(run(hook, [TFESI], RAD, BEFORE, failed[1], last_esi(10))) == [RULE]
+    assert rules(run(hook, [TFESI], RAD, BEFORE, *failed, last_esi(10))) == [REPEAT]
+    limit = [
+        proc(f"esi-s{i}", "64483", days, "Transforaminal ESI L5-S1", level="L5-S1")
+        for i, days in enumerate((300, 220, 150))
+    ]
+    assert len(limit) + 1 == T.esi_max_sessions_per_year
+    assert rules(run(hook, [TFESI], RAD, BEFORE, *limit, last_esi(10))) == [REPEAT]
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_one_card_per_order_before_the_too_early_card(hook: str) -> None:
+    """Three weeks after onset, an ESI given 10 days ago, moderate pain: the order is too early both
+    ways; the card about the injection just given is the one shown, on both hooks alike."""
+    facts = (cond("rad", RADICULOPATHY, 21), obs("p", "pain", 5, 12), last_esi(10))
+    assert rules(run(hook, [TFESI], *facts[:2])) == [EARLY]  # no injection yet: the too-early card
+    cards = run(hook, [TFESI], *facts)
+    c = one(cards)
+    assert (c.rule_id, c.subject_key) == (RULE, "ServiceRequest/esi-new")
+
+
+def test_same_card_identity_on_order_select_and_order_sign() -> None:
+    facts = (RAD, BEFORE, last_esi(10))
+    select, sign = (one(run(h, [TFESI], *facts)) for h in HOOKS)
+    assert (select.rule_id, select.topic, select.summary) == (sign.rule_id, sign.topic, sign.summary)
+
+
+def test_severe_pain_does_not_waive_it() -> None:
+    """Severe, disabling pain waives the 6-week wait (NICE NG59), not the judgement of the last ESI."""
+    facts = (cond("rad", RADICULOPATHY, 21), obs("p", "pain", 8, 2), obs("o", "odi", 50, 2, "97909-6"))
+    assert run("order-sign", [TFESI], *facts) == []
+    assert rules(run("order-sign", [TFESI], *facts, last_esi(10))) == [RULE]
