@@ -89,6 +89,7 @@ CATALOGUE: tuple[Rule, ...] = (
     oc.medications.RULE_BENZO_DECL,
     oc.medications.RULE_GABAPENTINOID_DECL,
     oc.medications.RULE_STEROID_DECL,
+    oc.medications.RULE_STEROID_INFECTION_DECL,
     oc.discography.RULE_ID_DECL,
     NOT_CHECKED,
 )

@@ -602,6 +602,16 @@ def scenarios() -> list[Scenario]:
         .expect_both("order.oral-steroid-sciatica", "info", "MedicationRequest/mr-prednisone",
                      [["delete", "MedicationRequest/mr-prednisone"]])
     )  # fmt: skip
+    s.append(
+        Scenario("oral-prednisone-with-fever",
+                 "Oral prednisone drafted for sciatica with a fever recorded this week (check 9, suspected "
+                 "spinal infection)")
+        .condition("rad", *RAD, 10)
+        .condition("fever", ICD10CM, "R50.9", "Fever, unspecified", 2)
+        .prescription("mr-prednisone", "8640", "prednisone", mg=40, per_day=1)
+        .expect_both("order.steroid-suspected-infection", "critical", "MedicationRequest/mr-prednisone",
+                     [["delete", "MedicationRequest/mr-prednisone"]])
+    )  # fmt: skip
     # check 9: an opioid for a patient on treatment for opioid use disorder (decision model §7.2)
     s.append(
         Scenario("opioid-with-moud",
@@ -879,6 +889,8 @@ NEGATIVE_FOR: dict[str, list[str]] = {
     "opioid-with-transdermal-buprenorphine": ["order.opioid-with-moud", "order.opioid-risk"],
     "carisoprodol-with-current-opioid": ["order.benzodiazepine-with-opioid"],
     "pregabalin-for-diabetic-neuropathy": ["order.gabapentinoid-sciatica"],
+    # no infection red flag: the evidence-conflict note, not the hold
+    "oral-prednisone-for-sciatica": ["order.steroid-suspected-infection"],
     "esi-with-old-stable-foot-drop": ["order.red-flag-elective"],
     "emg-nerve-conduction": ["order.discography"],
     "sandbox-medication-without-drug": ["order.opioid-risk", "order.gabapentinoid-sciatica",

@@ -66,6 +66,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
+from hooks import suggestions as sx
 from hooks.cards import Action, CardDraft, Conflict, Fact, SuggestionDraft
 from hooks.clinical_drugs import (
     ClinicalDrug,
@@ -78,11 +79,11 @@ from hooks.clinical_drugs import (
 from hooks.conflicts import GABAPENTINOIDS, ORAL_STEROIDS
 from hooks.facts import Dose, DraftOrder, MedicationFact
 from hooks.mme import mme_factors
-from hooks.orders.common import OrderCheck, card, delete
-from hooks.orders.context import OrderContext
+from hooks.orders.common import OrderCheck, card, create, delete, reason_refs
+from hooks.orders.context import OrderContext, RedFlag
 from hooks.pathway.context import ENDED_MED_STATUSES
 from hooks.pathway.rules.medication import continuous_course_days, daily_mme, other_indication
-from hooks.rule import INFO, INFO_OR_WARNING, Rule, order_rule
+from hooks.rule import CRITICAL, INFO, INFO_OR_WARNING, Rule, order_rule
 from hooks.terminology import Coding, Terminology
 from hooks.text import NOT_ORAL_ROUTE, ingredients_named, names
 from hooks.thresholds import pct
@@ -103,6 +104,13 @@ RULE_STEROID_DECL: Rule = order_rule(
     "M3",
     ("nice_ng59",),
     INFO,
+)
+RULE_STEROID_INFECTION_DECL: Rule = order_rule(
+    "order.steroid-suspected-infection",
+    "Corticosteroid while a spinal infection is suspected",
+    "R3",
+    ("acr_lbp_2021",),
+    CRITICAL,
 )
 RULE_BENZO_DECL: Rule = order_rule(
     "order.benzodiazepine-with-opioid", "Benzodiazepine with a current opioid", "M1", ("cdc_opioids_2022",)
@@ -126,8 +134,17 @@ RULES = (
     RULE_BENZO_DECL,
     RULE_MOUD_DECL,
     RULE_ER_NAIVE_DECL,
+    RULE_STEROID_INFECTION_DECL,
 )
-RULE_OPIOID, RULE_GABAPENTINOID, RULE_STEROID, RULE_BENZO, RULE_MOUD, RULE_ER_NAIVE = (r.id for r in RULES)
+(
+    RULE_OPIOID,
+    RULE_GABAPENTINOID,
+    RULE_STEROID,
+    RULE_BENZO,
+    RULE_MOUD,
+    RULE_ER_NAIVE,
+    RULE_STEROID_INFECTION,
+) = (r.id for r in RULES)
 
 
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
@@ -673,11 +690,14 @@ def _steroid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     )
     if NOT_ORAL_ROUTE.search(routes):
         return []  # an injectate (e.g. the steroid of an ESI), not an oral course
+    if _long_term_steroid(ctx, order) is not None:
+        return []  # renewal of long-term therapy: stopping it risks adrenal crisis
+    infection = ctx.flag("infection")
+    if infection is not None:
+        return _steroid_with_infection(ctx, order, infection)
     drafted = order.as_medication(ctx.today)
     if ctx.pathway.other_indication(drafted, *STEROID_INDICATIONS) is not None:
         return []  # for adrenal insufficiency, polymyalgia rheumatica ...: not a course for sciatica
-    if _long_term_steroid(ctx, order) is not None:
-        return []  # renewal of long-term therapy: stopping it risks adrenal crisis
     return _conflict_card(
         ctx,
         order,
@@ -689,6 +709,51 @@ def _steroid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         ("nice_ng59",),
         ("Prefer NSAIDs and staying active; do not renew or repeat courses.",),
     )
+
+
+def _steroid_with_infection(ctx: OrderContext, order: DraftOrder, infection: RedFlag) -> list[CardDraft]:
+    """A new oral corticosteroid course while a spinal infection is suspected (decision model R3:
+    no steroid of any kind): hold it until infection is excluded, whatever it is for; the urgent
+    infection work-up is offered beside removing it. Critical, as the R3 card and the hold on an
+    elective procedure for the same red flag are."""
+    pid = ctx.inp.patient_id
+    return [
+        card(
+            RULE_STEROID_INFECTION,
+            "Corticosteroid while a spinal infection is suspected",
+            order,
+            indicator="critical",
+            summary="Corticosteroid while a spinal infection is suspected: hold it until infection is "
+            "excluded",
+            why=infection.facts,
+            next_steps=(
+                "Hold the corticosteroid until spinal infection is excluded: urgent MRI without and with "
+                "contrast, blood cultures, ESR and CRP, same-day assessment (ACR 2021).",
+                "If it is for another condition that cannot wait (asthma, COPD, adrenal insufficiency), "
+                "agree the dose with the prescriber and make the infection work-up urgent.",
+            ),
+            avoid=("A corticosteroid course for sciatica before infection is excluded.",),
+            evidence=("acr_lbp_2021",),
+            gaps=ctx.unavailable_gaps("conditions"),
+            suggestions=(
+                delete(
+                    order,
+                    "Remove this prescription until infection is excluded",
+                    f"Remove {order.ref}",
+                    recommended=True,
+                ),
+                create(
+                    sx.MRI_WITH_AND_WITHOUT_CONTRAST,
+                    ctx.term,
+                    patient_id=pid,
+                    reasons=reason_refs(infection.facts),
+                    priority="urgent",
+                    recommended=True,
+                ),
+            ),
+            selection_behavior="any",
+        )
+    ]
 
 
 CHECK = OrderCheck(
