@@ -353,7 +353,17 @@ def _patient(obj: Any, i: int) -> PatientFact:
     return PatientFact(ref=_ref(obj, i), birth_date=_date(_get(obj, "birthDate")), gender=_get(obj, "gender"))
 
 
-def _condition(obj: Any, i: int, birth: date | None) -> ConditionFact | None:
+def _coded_name(codings: Iterable[Coding], terminology: Terminology) -> str:
+    """A name for a concept sent with codes only (no text, no display): the display the value sets
+    give its code, else the code itself, so a card never shows an empty name."""
+    for c in codings:
+        for member in terminology.memberships(c.system, c.code).values():
+            if member.code == c.code and member.display:
+                return member.display
+    return next((c.code for c in codings), "")
+
+
+def _condition(obj: Any, i: int, birth: date | None, terminology: Terminology) -> ConditionFact | None:
     verification = _status_code(_get(obj, "verificationStatus"))
     if verification in _SKIP_VERIFICATION:
         return None
@@ -370,10 +380,11 @@ def _condition(obj: Any, i: int, birth: date | None) -> ConditionFact | None:
     categories = tuple(c.code for c in _codings_all(_list(obj, "category")))
     body_sites = _list(obj, "bodySite")
     code = _get(obj, "code")
+    codings = _codings(code)
     return ConditionFact(
         ref=_ref(obj, i),
-        codings=_codings(code),
-        text=_cc_text(code) or "",
+        codings=codings,
+        text=_cc_text(code) or _coded_name(codings, terminology),
         clinical_status=_status_code(_get(obj, "clinicalStatus")),
         verification_status=verification,
         categories=categories,
@@ -741,7 +752,10 @@ _Reader = Callable[[Any, int, _Chart], Iterable[Any]]
 # Resource type → (the PatientHistory field it fills, how one resource is read). Patient and
 # Medication are read first, for the birth date and for the medications that reference them.
 _READERS: dict[str, tuple[str, _Reader]] = {
-    "Condition": ("conditions", lambda obj, i, chart: _one(_condition(obj, i, chart.birth))),
+    "Condition": (
+        "conditions",
+        lambda obj, i, chart: _one(_condition(obj, i, chart.birth, chart.terminology)),
+    ),
     "Procedure": ("procedures", lambda obj, i, chart: _one(_procedure(obj, i))),
     "Observation": ("observations", lambda obj, i, chart: _observations(obj, i, chart.terminology)),
     "MedicationRequest": (
