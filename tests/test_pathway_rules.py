@@ -755,3 +755,19 @@ def test_m2_says_what_the_scores_already_show(now: float, said: str) -> None:
     assert said in c.summary and "taper if no" not in c.summary, c.summary
     step = c.next_steps[0]
     assert ("plan a supervised taper" in step.lower()) == (now == 6) and "if there is no" not in step, step
+
+
+def test_m2_with_a_current_score_but_none_before_the_medicine_asks_for_the_baseline() -> None:
+    """Pain 7/10 two days ago and no score before gabapentin started: the gap is the baseline, never
+    "record pain now" beside a score taken this week."""
+    facts = (
+        radic(days=200),
+        *conservative(190),
+        obs("nrs-now", "pain", 7, 2),
+        med("gaba", "rx_gabapentinoids", "25480", start=100),
+    )
+    m2 = card_of(run(*facts), "M2")
+    assert not any(g.startswith("record pain (NRS) now") for g in m2.gaps)
+    assert any(
+        g.startswith("no pain score (NRS) in the 30 days before the medicine started") for g in m2.gaps
+    )

@@ -359,9 +359,15 @@ def m2_neuropathic_agents(ctx: PathwayContext) -> CardDraft | None:
             if b.value is not None and a.value is not None:
                 scores = (b.value, a.value)
                 no_gain = None if _improved(ctx, *scores) else scores
-        else:
+        elif not after:
             gaps.append(
                 f"record pain (NRS) now to judge the benefit of the medicine started {first.isoformat()}"
+            )
+        else:
+            # a score now but none before: the benefit has no baseline to be measured against
+            gaps.append(
+                f"no pain score (NRS) in the {ctx.t.baseline_lookback_days} days before the medicine started "
+                f"on {first.isoformat()}: ask how the pain has changed since"
             )
     opioid_too = any(ctx.is_active_med(m) for m in ctx.medications("rx_opioids"))
     gaba = any(ctx.matches("rx_gabapentinoids", (*m.codings, *m.ingredient_codings)) for m in meds)
