@@ -12,6 +12,7 @@ from hooks.pathway.context import PathwayContext
 from hooks.pathway.rules import esi_outcome
 from hooks.pathway.rules.common import ESI_STENOSIS, ESI_TIMING, TOPIC_PATHWAY, Rule
 from hooks.rule import WARNING
+from hooks.text import short_name
 from hooks.thresholds import span
 
 P1 = Rule(
@@ -109,6 +110,49 @@ def _imaging_gap(ctx: PathwayContext) -> str | None:
     return f"a lesion concordant with the symptoms on the {mri.short_label}"
 
 
+# Lumbar MRI orders: with none on file, a study already ordered is the one the card would offer.
+MRI_ORDER_SETS = ("imaging_mri_lumbar",)
+
+
+def pending_mri(ctx: PathwayContext) -> tuple[ServiceRequestFact, ...]:
+    """Lumbar MRI orders not yet done (draft, active, on hold) while no MRI is on file: the study is
+    on its way, so the card reviews it instead of offering a second one."""
+    return () if ctx.mri_studies else ctx.pending(*MRI_ORDER_SETS)
+
+
+def _mri_order_name(ctx: PathwayContext, s: ServiceRequestFact) -> str:
+    """The ordered MRI as the card names it: the order's own study when it is one the card could
+    have offered (a code display is no name), else the order's text."""
+    for spec in (sx.MRI_WITHOUT_CONTRAST, sx.MRI_WITH_AND_WITHOUT_CONTRAST):
+        if ctx.matches(spec.value_set, s.codings):
+            return spec.text
+    return short_name(s.text) or "Lumbar MRI"
+
+
+def _mri_ordered_fact(ctx: PathwayContext, s: ServiceRequestFact) -> Fact:
+    """The pending MRI order, its short form saying what it is in a word ("MRI ordered 2026-10-30")."""
+    full = ctx.order_fact(s, "pending MRI order: ")
+    when = f" {s.authored.isoformat()}" if s.authored else ""
+    return replace(full, short=f"MRI ordered{when}")
+
+
+def _mri_ordered_step(ctx: PathwayContext, s: ServiceRequestFact) -> str:
+    """P1's first step while the MRI it would offer is already ordered: what follows the MRI. Worded
+    so that a card short of room, cutting it where a clause ends, still says to review the order
+    named by its date."""
+    when = f" on {s.authored.isoformat()}" if s.authored else ""
+    review = f"Review the {_mri_order_name(ctx, s)} already ordered{when}"
+    if claudication(ctx):
+        return (
+            f"{review} for a decompression opinion; physiotherapy meanwhile and no epidural injection "
+            "for neurogenic claudication (NICE NG59)."
+        )
+    return (
+        f"{review}, then consider an image-guided epidural steroid injection at the level concordant "
+        "with it (NASS 2014)."
+    )
+
+
 def _care_words(ctx: PathwayContext) -> str:
     """How much conservative care the record shows, when it is short of the full period."""
     days = ctx.conservative_care_days
@@ -136,11 +180,18 @@ P1_NO_CARE_TITLE = "Persistent radicular pain, conservative care not documented"
 
 
 def _summary(ctx: PathwayContext) -> str:
-    """P1's one line: MRI if none is on file (ACR variant 3), else the next step from the MRI on file."""
+    """P1's one line: MRI if none is on file or ordered (ACR variant 3), else the next step from the
+    MRI on file or ordered."""
     weeks = span(ctx.t.conservative_care_days)
     mri = ctx.mri_studies[-1] if ctx.mri_studies else None
+    # an MRI already ordered is said as one, by its date, never offered again
+    pending = pending_mri(ctx)
+    ordered = _mri_ordered_fact(ctx, pending[-1]).short if pending else ""
     if claudication(ctx):
-        imaging = ": MRI if a surgical candidate;" if mri is None else f", {mri.short_label} on file:"
+        if mri is not None:
+            imaging = f", {mri.short_label} on file:"
+        else:
+            imaging = f", {ordered}:" if ordered else ": MRI if a surgical candidate;"
         return f"Neurogenic claudication over {weeks}{imaging} physiotherapy and a decompression opinion"
     if _session_limit_step(ctx):
         return (
@@ -151,6 +202,11 @@ def _summary(ctx: PathwayContext) -> str:
         return (
             f"Radicular pain over {weeks}, {_care_words(ctx)}: confirm or "
             f"{'complete' if ctx.conservative_care_days else 'start'} it before MRI or an injection"
+        )
+    if mri is None and ordered:
+        return (
+            f"Radicular pain over {weeks}, {ordered}: review it, then image-guided ESI at the concordant "
+            "level"
         )
     if mri is None:
         return (
@@ -191,7 +247,12 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
     stenosis = claudication(ctx)
     suggestions: list[SuggestionDraft] = []
     steps = []
-    if not has_mri:
+    # an MRI already ordered is not offered again: the step says it is ordered and what follows it
+    # (its review, then the injection at the level it shows), as for a pending ESI below
+    mri_ordered = pending_mri(ctx)
+    if mri_ordered:
+        steps.append(_mri_ordered_step(ctx, mri_ordered[-1]))
+    elif not has_mri:
         steps.append(
             # neurogenic claudication: imaging for a decompression candidate, not for an epidural
             # (NICE NG59 advises against epidurals for it)
@@ -212,7 +273,9 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
         gaps += [g for g in [_imaging_gap(ctx)] if g]
     refer = f"Refer to a spine specialist no later than {span(ctx.t.chronic_days)} after onset."
     steps += [
-        _injection_step(ctx),
+        # the step for the MRI ordered already says the injection (or, for claudication, what
+        # replaces it); one that stops it (the session limit) is still said
+        *([] if mri_ordered and not _session_limit_step(ctx) else [_injection_step(ctx)]),
         refer,
         "Continue active physiotherapy (neurodynamic mobilisation, motor-control exercise).",
     ]
@@ -270,6 +333,7 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
         why=[
             ctx.onset_fact(),
             *_imaging_facts(ctx),
+            *(_mri_ordered_fact(ctx, s) for s in mri_ordered[-1:]),
             *(_ordered_fact(ctx, s) for s in ordered[-1:]),
             *care,
             *ctx.pain_facts(),
@@ -322,7 +386,9 @@ def p2_not_referred(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -
             recommended=True,
         )
     ]
-    if not ctx.mri_studies:
+    # an MRI already ordered is named among the facts, not offered again
+    mri_ordered = pending_mri(ctx)
+    if not ctx.mri_studies and not mri_ordered:
         suggestions.append(ctx.offer(sx.MRI_WITHOUT_CONTRAST))
     return P2.card(
         ctx,
@@ -334,6 +400,7 @@ def p2_not_referred(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -
             # what the card is about (the summary's "not yet referred") among the facts shown
             Fact("no spine or pain specialist referral or visit on record"),
             *_imaging_facts(ctx),
+            *(_mri_ordered_fact(ctx, s) for s in mri_ordered[-1:]),
             *care,
             *ctx.pain_facts(),
             *([_esi_history(ctx, old_esi)] if old_esi is not None or ctx.earlier_episode_esis else []),
