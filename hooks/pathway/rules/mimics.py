@@ -31,7 +31,15 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from hooks import suggestions as sx
-from hooks.cards import SUMMARY_MAX, CardDraft, Fact, SuggestionDraft
+from hooks.cards import (
+    ADVISORY,
+    DETAIL_MAX,
+    SHORT_FACT_ROOM,
+    SUMMARY_MAX,
+    CardDraft,
+    Fact,
+    SuggestionDraft,
+)
 from hooks.evidence import guideline
 from hooks.facts import ConditionFact
 from hooks.pathway.context import PathwayContext
@@ -44,7 +52,9 @@ class Mimic:
     """One kind of mimic: its value set, how a card names it (``short``: in a summary), and the
     examination or test that tells it from a radiculopathy (``emg``: that test is EMG/nerve conduction
     studies, which the card offers as an order). ``unoffered`` names the part of the test that needs an
-    order the value sets have no verified code for: the card says so instead of offering one."""
+    order the value sets have no verified code for: the card says so instead of offering one.
+    ``neuropathy``: a nerve lesion, which EMG/nerve conduction studies can tell from a root lesion
+    (not hip or arterial disease, nor a bursitis: no nerve study excludes them)."""
 
     value_set: str
     name: str
@@ -52,6 +62,7 @@ class Mimic:
     emg: bool = False
     short: str = ""
     unoffered: str | None = None
+    neuropathy: bool = False
 
     @property
     def brief(self) -> str:
@@ -68,15 +79,22 @@ MIMICS: tuple[Mimic, ...] = (
     Mimic(
         "mimic_arterial_claudication",
         "peripheral arterial disease with claudication",
-        "foot pulses and an ankle-brachial index",
+        "pulses and an ankle-brachial index",
         short="peripheral arterial disease",
         unoffered="ankle-brachial index",
     ),
-    Mimic("mimic_peroneal_neuropathy", "peroneal neuropathy", "EMG/nerve conduction studies", emg=True),
+    Mimic(
+        "mimic_peroneal_neuropathy",
+        "peroneal neuropathy",
+        "EMG/nerve conduction studies",
+        emg=True,
+        neuropathy=True,
+    ),
     Mimic(
         "mimic_meralgia_paresthetica",
         "meralgia paraesthetica",
         "examination of lateral-thigh sensation (lateral femoral cutaneous nerve)",
+        neuropathy=True,
     ),
     Mimic(
         "mimic_trochanteric_bursitis",
@@ -89,8 +107,15 @@ MIMICS: tuple[Mimic, ...] = (
         "EMG/nerve conduction studies",
         emg=True,
         short="diabetic neuropathy",
+        neuropathy=True,
     ),
-    Mimic("mimic_sciatic_neuropathy", "sciatic neuropathy", "EMG/nerve conduction studies", emg=True),
+    Mimic(
+        "mimic_sciatic_neuropathy",
+        "sciatic neuropathy",
+        "EMG/nerve conduction studies",
+        emg=True,
+        neuropathy=True,
+    ),
 )
 
 # Cards whose next step follows a lumbar treatment that failed or did not settle the pain. F4 is
@@ -156,6 +181,12 @@ def spine_procedure_done(ctx: PathwayContext) -> bool:
     return bool(ctx.sessions or ctx.surgeries)
 
 
+# What a card's "Next:" line shows whole whatever the facts beside it take (``render_detail``): a
+# single mimic's step longer than this opens with ``SHORT_LEAD``, so the line keeps the test.
+STEP_ROOM = DETAIL_MAX - SHORT_FACT_ROOM - len(ADVISORY) - len("**Next:** ") - 2
+SHORT_LEAD = "First exclude"
+
+
 def mimic_step(
     found: tuple[tuple[ConditionFact, Mimic], ...],
     *,
@@ -165,15 +196,23 @@ def mimic_step(
     """The next step that excludes the mimics: each named once, with its examination or test; a test
     the card cannot offer as an order (no verified code) is said to be ordered in the EHR. ``first``:
     no spine procedure yet ("Before any spine procedure"); ``lead`` otherwise opens the step (a card
-    whose summary already says "exclude it first" says it in fewer words, leaving its facts room)."""
+    whose summary already says "exclude it first" says it in fewer words, leaving its facts room).
+    One mimic is named "X with its test", never "X: its test", and a step too long for the "Next:"
+    line opens with "First exclude": the line the card shows always names the test, whole."""
     kinds = _kinds(found)
     if len(kinds) == 1:
-        what = f"{kinds[0].brief}: {kinds[0].test}"
+        # "with", not ":": a card short of room cuts a sentence where a clause ends, and a cut at
+        # "exclude X:" would keep the mimic and drop the very test that excludes it
+        what = f"{kinds[0].brief} with {kinds[0].test}"
     else:
         # one list joined by "and", never ";": a card cut short at a ";" would drop a mimic unseen
         named = [f"{m.brief} ({m.test})" for m in kinds]
         what = ", ".join(named[:-1]) + f" and {named[-1]}"
     opening = "Before any spine procedure, exclude" if first else lead
+    if len(kinds) == 1 and len(f"{opening} {what}.") > STEP_ROOM:
+        # too long to show whole beside the card's facts: fewer words before the mimic, the test kept
+        # whole (the summary says the spine procedure it comes before)
+        opening = SHORT_LEAD
     unoffered = [m.unoffered for m in kinds if m.unoffered]
     # where the order for a test without a code comes from, in the sentence the card shows (a last
     # clause a short card may drop, the test itself still named)

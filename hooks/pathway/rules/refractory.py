@@ -296,6 +296,9 @@ def f3_concordant_lesion(ctx: PathwayContext) -> CardDraft:
     )
 
 
+EMG_STEP = "EMG/nerve conduction studies to tell radiculopathy from neuropathy or entrapment."
+
+
 def f4_uncertain_diagnosis(ctx: PathwayContext) -> CardDraft:
     """F4 — failed ESI, diagnosis uncertain or imaging discordant.
 
@@ -303,7 +306,8 @@ def f4_uncertain_diagnosis(ctx: PathwayContext) -> CardDraft:
       unreadable report, or a mimic (hip osteoarthritis, arterial claudication, peroneal, sciatic or
       lateral femoral cutaneous neuropathy, trochanteric bursitis, diabetic amyotrophy/polyneuropathy).
     Then: info — with a mimic, name it and its examination or test first (§7.5); diagnostic
-      re-evaluation: review imaging; EMG/NCS to separate radiculopathy from neuropathy; diagnostic
+      re-evaluation: review imaging; EMG/NCS to separate radiculopathy from neuropathy (not when the
+      only doubt is a hip, arterial or bursal mimic, which no nerve study excludes); diagnostic
       SNRB; look for other pain generators.
     Evidence: clinical practice (re-evaluate the diagnosis; imaging findings may not correlate); NASS LDH;
       ACR 2021 (discography usually not appropriate).
@@ -323,14 +327,26 @@ def f4_uncertain_diagnosis(ctx: PathwayContext) -> CardDraft:
             if xray is not None
             else "no lumbar imaging on record: obtain an MRI before deciding on further treatment"
         )
-    suggestions = [
-        ctx.offer(
-            sx.EMG_NCS,
-            # the test that tells a neuropathy from a root lesion; a hip or vascular mimic needs its own
-            recommended=conc.status != "no-imaging" and (not found or any(m.emg for _, m in found)),
-        ),
-        ctx.offer(sx.DIAGNOSTIC_SNRB),
-    ]
+    # EMG/nerve conduction studies tell a root lesion from a neuropathy or an entrapment: offered for
+    # a nerve mimic, or when the imaging (or a mimic of no known kind) leaves the diagnosis in doubt;
+    # not when the only doubt is a hip, arterial or bursal mimic, which no nerve study excludes (its
+    # own examination or test is the step)
+    emg = (
+        not found
+        or any(m.neuropathy for _, m in found)
+        or not has_concordant_lesion(ctx)
+        or any(all(c is not f for f, _ in found) for c in mm)
+    )
+    suggestions = [ctx.offer(sx.DIAGNOSTIC_SNRB)]
+    if emg:
+        suggestions.insert(
+            0,
+            ctx.offer(
+                sx.EMG_NCS,
+                # recommended where it is the test: a hip or vascular mimic needs its own first
+                recommended=conc.status != "no-imaging" and (not found or any(m.emg for _, m in found)),
+            ),
+        )
     if no_imaging:
         suggestions.insert(
             0,
@@ -390,7 +406,7 @@ def f4_uncertain_diagnosis(ctx: PathwayContext) -> CardDraft:
         next_steps=[
             *([mimic_step(found)] if found else []),
             imaging_step,
-            "EMG/nerve conduction studies to tell radiculopathy from neuropathy or entrapment.",
+            *([EMG_STEP] if emg else []),
             "Diagnostic selective nerve root block to confirm the symptomatic root"
             + (", once the mimic is excluded." if found else "."),
             "Look for other pain generators (facet, SI joint, hip, peripheral nerve).",
