@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -210,3 +211,25 @@ def test_error_responses_conform(real_app: Flask, method: str, path: str, body: 
         resp = client.post(path, data=json.dumps(body), content_type="application/json")
     assert resp.status_code == status
     assert_valid(resp.get_json(), schema_of("OperationOutcome"))
+
+
+def test_every_order_fixture_response_with_a_delete_action_conforms(real_app: Flask) -> None:
+    """A delete action names its resource by a relative reference, a string (CDS Hooks 2.0 Action
+    ``resourceId``): every order fixture's real response fits the document, deletes included."""
+    client = real_app.test_client()
+    fixtures = sorted(
+        (Path(__file__).resolve().parent.parent / "fhir_fixtures" / "orders").glob("*.order-sign.json")
+    )
+    deletes = 0
+    for path in fixtures:
+        body = json.loads(path.read_text())
+        resp = client.post("/cds-services/radicular-order-sign", json=body)
+        assert resp.status_code == 200, (path.name, resp.get_json())
+        assert_valid(resp.get_json(), schema_of("CdsResponse"))
+        deletes += sum(
+            a["type"] == "delete" and isinstance(a.get("resourceId"), str)
+            for c in resp.get_json()["cards"]
+            for s in c.get("suggestions", [])
+            for a in s["actions"]
+        )
+    assert deletes > 10
