@@ -21,12 +21,14 @@ ESI = ("sr-esi", "64483", "Transforaminal epidural injection L5-S1")
 
 
 def settled() -> list[Any]:
-    """Ten weeks of radicular pain after physiotherapy: an ESI draws no low-value card."""
+    """Ten weeks of radicular pain after physiotherapy, and the lumbar MRI: an ESI draws no low-value
+    card."""
     return [
         cond("rad", RADICULOPATHY, 70),
         proc("pt", "97161", 60),
         proc("pt-1", "97110", 40),
         obs("pain", "pain", 7, 3),
+        proc("mri", "72148", 20, "MRI lumbar spine without contrast"),
     ]
 
 

@@ -28,6 +28,9 @@ from tests.orders_builders import (
 HOOKS = ("order-select", "order-sign")
 
 
+MRI_DONE = proc("mri", "72148", 20, "MRI lumbar spine without contrast")  # the level an ESI is aimed at
+
+
 def run(hook: str, orders: list[dict[str, Any]], *facts: Any, **kw: Any) -> list[CardDraft]:
     return evaluate_orders(inp(hook, orders, history(*facts), **kw))
 
@@ -173,7 +176,7 @@ def test_legacy_blind_code_is_caught_and_image_guided_is_not() -> None:
     assert rules(run("order-sign", [sr("esi1", "62311")], cond("rad", RADICULOPATHY, 70))) == [
         "order.esi-blind"
     ]
-    assert run("order-sign", [sr("esi1", "62323")], cond("rad", RADICULOPATHY, 70)) == []
+    assert run("order-sign", [sr("esi1", "62323")], cond("rad", RADICULOPATHY, 70), MRI_DONE) == []
 
 
 # --------------------------------------------------------------------------------- check 4
@@ -248,7 +251,9 @@ def test_esi_before_6_weeks_without_severe_pain_warns_with_both_sides(hook: str)
 
 
 def test_early_esi_with_severe_pain_draws_no_objection() -> None:
-    cards = run("order-sign", [sr("esi1", "64483")], cond("rad", RADICULOPATHY, 20), obs("p", "pain", 8, 2))
+    cards = run(
+        "order-sign", [sr("esi1", "64483")], cond("rad", RADICULOPATHY, 20), obs("p", "pain", 8, 2), MRI_DONE
+    )
     assert cards == []
     # severe pain but little disability is not E2 (NRS ≥ 7 with ODI ≥ 40, as the pathway grades it)
     mild_odi = run(
@@ -276,6 +281,7 @@ def test_image_guided_esi_after_8_weeks_of_failed_care_draws_no_objection(hook: 
         proc("pt2", "97110", 30),
         obs("p", "pain", 6, 3),
         med("nsaid", "7258", "naproxen", 55),
+        MRI_DONE,
     )
     assert cards == []
 

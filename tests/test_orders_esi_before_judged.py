@@ -30,6 +30,8 @@ T = DEFAULT_THRESHOLDS
 RAD = cond("rad", RADICULOPATHY, 120)
 BEFORE = obs("p0", "pain", 7, 40)
 TFESI = sr("esi-new", "64483", "Transforaminal epidural injection L5-S1")
+# the lumbar MRI the injections are aimed by (without it, order.esi-no-imaging speaks)
+MRI_DONE = proc("mri", "72148", 150, "MRI lumbar spine without contrast")
 
 
 def last_esi(days_ago: int, **kw: Any) -> Any:
@@ -37,7 +39,7 @@ def last_esi(days_ago: int, **kw: Any) -> Any:
 
 
 def run(hook: str, orders: list[dict[str, Any]], *facts: Any, thresholds: Thresholds = T) -> list[CardDraft]:
-    return evaluate_orders(replace(inp(hook, orders, history(*facts)), thresholds=thresholds))
+    return evaluate_orders(replace(inp(hook, orders, history(*facts, MRI_DONE)), thresholds=thresholds))
 
 
 def rules(cards: list[CardDraft]) -> list[str]:

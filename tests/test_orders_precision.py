@@ -66,6 +66,7 @@ def text_only(rid: str, text: str) -> dict[str, Any]:
 
 
 RAD = cond("rad", RADICULOPATHY, 200, "Lumbar radiculopathy")
+MRI_DONE = proc("mri", "72148", 100, "MRI lumbar spine without contrast")
 # One red flag of each family: suspected infection (R3), cauda equina (R1), new foot drop (R2).
 RED_FLAGS = {
     "osteomyelitis": cond("osteo", "M46.26", 3, "Osteomyelitis of vertebra, lumbar region"),
@@ -639,7 +640,7 @@ def test_a_text_only_esi_written_as_guided_is_not_questioned(text: str) -> None:
 def test_a_text_only_esi_silent_on_guidance_asks_to_confirm_it_without_a_stop(text: str) -> None:
     """No guess either way: not judged blind (no false stop), but never assumed guided in silence."""
     for hook in HOOKS:
-        cards = run(hook, [text_only("e", text)], RAD)
+        cards = run(hook, [text_only("e", text)], RAD, MRI_DONE)
         assert rules(cards) == [NOT_CHECKED], hook
         card = cards[0]
         assert card.indicator == "info"

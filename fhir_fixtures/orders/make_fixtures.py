@@ -110,6 +110,13 @@ class Scenario:
             res["bodySite"] = [{"text": level}]  # after the outcome, as these requests were first written
         return self.add("procedures", res)
 
+    def report(self, rid: str, code: str, title: str, days: int, conclusion: str) -> Scenario:
+        """A final radiology DiagnosticReport coded with CPT (the study), ``days`` before ``EVAL``."""
+        return self.add("diagnosticReports", fb.diagnostic_report(
+            rid, cc(CPT, code, title), self.subject, effective=ago(days), conclusion=conclusion,
+            category=[fb.concept(fb.loinc("LP29684-5"), fb.coding(fb.V2_0074, "RAD"))],
+        ))  # fmt: skip
+
     def pain(self, rid: str, value: float, days: int) -> Scenario:
         return self.add("observations", fb.pain_score(rid, value, ago(days), self.subject))
 
@@ -284,6 +291,9 @@ CAUDA_EQUINA = (ICD10CM, "G83.4", "Cauda equina syndrome")
 PSYCH_EVAL = ("psy", "90791", "Psychiatric diagnostic evaluation")
 DISCECTOMY = ("discectomy", "63030", "Laminotomy with discectomy L5-S1")
 MRI = ("sr-mri", "72148", "MRI lumbar spine without contrast")
+# A lumbar MRI on record showing the compressed root: an ESI ordered after it is aimed by it.
+MRI_REPORT = ("mri-report", "72148", "MRI lumbar spine without contrast")
+MRI_L5S1 = "Right paracentral disc extrusion at L5-S1 compressing the traversing right S1 nerve root."
 GUIDED_ILESI = ("sr-esi", "62323", "Lumbar interlaminar epidural injection with imaging guidance")
 BLIND_ESI = ("sr-esi", "62322", "Lumbar interlaminar epidural injection without imaging guidance")
 SCS_IPG = ("sr-ipg", "63685", "Insertion of spinal neurostimulator pulse generator")
@@ -394,6 +404,7 @@ def scenarios() -> list[Scenario]:
         .procedure("pt-1", "97110", "Therapeutic exercises", 30)
         .medication("naproxen", "7258", "naproxen", 55)
         .pain("pain", 6, 3)
+        .report(*MRI_REPORT, 10, MRI_L5S1)
         .order("sr-esi", "64483", "Transforaminal epidural injection L5-S1", bodySite=[{"text": "L5-S1"}])
     )
     s.append(
@@ -679,6 +690,24 @@ def scenarios() -> list[Scenario]:
             "order.discography", "info", "ServiceRequest/sr-disco", [["delete", "ServiceRequest/sr-disco"]]
         )
     )
+    # ------------------------------------------------------------------ check 12
+    s.append(
+        Scenario("esi-without-imaging",
+                 "Transforaminal ESI after 17 weeks of radicular pain and 7 physiotherapy sessions, no "
+                 "lumbar MRI or CT ever (check 12, positive)")
+        .condition("rad", *RAD, 120)
+        .procedure("pt-eval", "97161", "Physical therapy evaluation", 110)
+        .procedure("pt-1", "97110", "Therapeutic exercises", 100)
+        .procedure("pt-2", "97110", "Therapeutic exercises", 90)
+        .procedure("pt-3", "97110", "Therapeutic exercises", 80)
+        .procedure("pt-4", "97110", "Therapeutic exercises", 70)
+        .procedure("pt-5", "97110", "Therapeutic exercises", 60)
+        .procedure("pt-6", "97110", "Therapeutic exercises", 50)
+        .pain("pain", 7, 3)
+        .order("sr-esi", "64483", "TFESI L5-S1 right", bodySite=[{"text": "right L5-S1"}])
+        .expect_both("order.esi-no-imaging", "info", "ServiceRequest/sr-esi",
+                     [["delete", "ServiceRequest/sr-esi"], ["create", "ServiceRequest", "72148"]])
+    )  # fmt: skip
     # ------------------------------------------------------------------ check 0: antithrombotics
     s.extend(antithrombotic_scenarios())
     # ------------------------------------------------------------------ check 9: doses from real orders
@@ -717,14 +746,19 @@ def scenarios() -> list[Scenario]:
         .condition("rad", *RAD, 70)
         .condition("facet", ICD10CM, "M47.816", "Lumbar spondylosis without myelopathy or radiculopathy", 300)
         .pain("pain", 7, 3)
+        .report(*MRI_REPORT, 20, MRI_L5S1)
         .order(*GUIDED_ILESI)
     )  # fmt: skip
     s.append(
         Scenario("esi-with-old-stable-foot-drop",
-                 "Image-guided ESI with a foot drop present 14 weeks, strength stable (check 10, negative)")
+                 "Image-guided ESI with a foot drop present 14 weeks, strength stable, no lumbar MRI or CT "
+                 "(check 10, negative; check 12, positive)")
         .condition("rad", *RAD, 120)
         .condition("footdrop", ICD10CM, "M21.371", "Foot drop, right foot", 100)
         .order(*GUIDED_ILESI)
+        # a deficit for 14 weeks and no lumbar MRI or CT on record: image before injecting
+        .expect_both("order.esi-no-imaging", "info", "ServiceRequest/sr-esi",
+                     [["delete", "ServiceRequest/sr-esi"], ["create", "ServiceRequest", "72148"]])
     )  # fmt: skip
     s.append(
         Scenario("emg-nerve-conduction", "EMG/nerve conduction study order (check 11, negative)")
@@ -743,14 +777,16 @@ ASPIRIN = ("aspirin", "1191", "aspirin")
 TFESI = ("sr-esi", "64483", "Transforaminal epidural injection L5-S1")
 
 
-def _after_conservative_care(sc: Scenario) -> Scenario:
-    """Radicular pain for 10 weeks after failed physiotherapy and an NSAID: an ESI draws no other card."""
-    return (
+def _after_conservative_care(sc: Scenario, *, mri: bool = True) -> Scenario:
+    """Radicular pain for 10 weeks after failed physiotherapy and an NSAID, and (``mri``) a lumbar MRI
+    showing the compressed root: an ESI draws no other card."""
+    sc = (
         sc.condition("rad", *RAD, 70)
         .procedure("pt-eval", "97161", "Physical therapy evaluation", 60)
         .procedure("pt-1", "97110", "Therapeutic exercises", 40)
         .pain("pain", 7, 3)
     )
+    return sc.report(*MRI_REPORT, 14, MRI_L5S1) if mri else sc
 
 
 def antithrombotic_scenarios() -> list[Scenario]:
@@ -794,14 +830,14 @@ def antithrombotic_scenarios() -> list[Scenario]:
         _after_conservative_care(Scenario(
             "si-joint-injection-on-apixaban",
             "Sacroiliac joint injection (low bleeding risk) on apixaban (check 0, negative)",
-        ))
+        ), mri=False)
         .medication(*APIXABAN, 200)
         .order("sr-sij", "27096", "Sacroiliac joint injection with imaging guidance")
     )  # fmt: skip
     s.append(
         _after_conservative_care(Scenario(
             "mri-on-warfarin", "Lumbar MRI (not a procedure) on warfarin (check 0, negative)",
-        ))
+        ), mri=False)
         .medication(*WARFARIN, 300)
         .order(*MRI)
     )  # fmt: skip
@@ -875,7 +911,8 @@ NEGATIVE_FOR: dict[str, list[str]] = {
     "mri-week2-foot-drop": ["order.mri-early", "order.mri-ces-emergency"],
     "mri-postop-with-contrast": ["order.mri-postop-contrast", "order.mri-early"],
     "esi-after-8-weeks-failed-care": ["order.esi-blind", "order.esi-repeat", "order.esi-too-early",
-                                      "order.esi-facet-pain", "order.esi-claudication"],
+                                      "order.esi-facet-pain", "order.esi-claudication",
+                                      "order.esi-no-imaging"],
     "esi-radicular-with-facet-arthropathy": ["order.esi-facet-pain", "order.esi-too-early"],
     # the last ESI was judged (a sustained response, pain back): a repeat is reasonable
     "esi-after-esi-that-worked": ["order.esi-before-judged", "order.esi-repeat", "order.esi-too-early"],
@@ -899,7 +936,7 @@ NEGATIVE_FOR: dict[str, list[str]] = {
     "esi-after-apixaban-stopped": ["order.antithrombotic-procedure"],
     "si-joint-injection-on-apixaban": ["order.antithrombotic-procedure"],
     "mri-on-warfarin": ["order.antithrombotic-procedure", "order.mri-early"],
-    "esi-on-aspirin-alone": ["order.antithrombotic-procedure"],
+    "esi-on-aspirin-alone": ["order.antithrombotic-procedure", "order.esi-no-imaging"],
     "sandbox-oxycodone-low-dose": ["order.opioid-risk", "order.opioid-er-naive"],
     "er-oxycodone-on-long-term-opioids": ["order.opioid-er-naive"],
 }  # fmt: skip
