@@ -381,8 +381,20 @@ BLOCK = _words(
 )
 EPIDURAL_INJECTION = _words(r"epidural|\besi\b|tfesi|ilesi|transforaminal")
 PERMANENT_IMPLANT = _words(r"permanent|implantable pulse generator|\bipg\b")
-# "60% relief", "60 % pain relief", "relief of about 60%": group 1 or group 2 is the percentage.
-NOTE_RELIEF = _words(r"(\d{1,3})\s*%\s*(?:pain\s+)?relief|relief\D{0,20}?(\d{1,3})\s*%")
+# "60% relief", "60 % pain relief", "70 % leg pain relief", "relief of about 60%", "relief 65%",
+# "62.5 % relief": group 1 or group 2 is the percentage. A duration between "relief" and the number
+# ("relief for 6 hours, 80 %") is skipped; the words between never cross a digit, a semicolon or the
+# end of a sentence, and a concentration is no relief ("relief; lidocaine 1 %", "relief with 1 %
+# lidocaine").
+_RELIEF_GAP = r"(?:[^\d;.\n]|\.(?!\s|$))"
+_RELIEF_DURATION = (
+    rf"{_RELIEF_GAP}{{0,20}}?\d+(?:\.\d+)?\s*(?:h|hrs?|hours?|mins?|minutes?|days?|wks?|weeks?|months?)\b"
+)
+_ANAESTHETIC = r"\s*(?:lidocaine|lignocaine|xylocaine|bupivacaine|levobupivacaine|marcaine|ropivacaine)"
+NOTE_RELIEF = _words(
+    r"(?<![\d.])(\d{1,3}(?:\.\d+)?)\s*%\s*(?:(?:leg|back|buttock|radicular|axial)\s+)?(?:pain\s+)?relief"
+    rf"|relief(?:{_RELIEF_DURATION})?{_RELIEF_GAP}{{0,20}}?(?<![\d.])(\d{{1,3}}(?:\.\d+)?)\s*%(?!{_ANAESTHETIC})"
+)
 
 
 # ---------------------------------------------------------------------------------------------

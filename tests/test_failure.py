@@ -599,9 +599,10 @@ def test_durable_responder_without_recurrence_stays_responder() -> None:
 
 
 def test_responder_that_partly_wore_off_is_not_durable_but_not_short_lived() -> None:
-    """40 % at 3 months: not the sustained response F1 needs, not short-lived either."""
+    """40 % at 3 months: not the sustained response F1 needs (a partial response, below the
+    threshold to repeat), not short-lived either."""
     a = run(proc(), pain("b", -3, 10), pain("f", 28, 4), pain("d", 90, 6), today=130)
-    assert (a.outcome, a.durable) == (Outcome.RESPONDER, False)
+    assert (a.outcome, a.durable, a.basis) == (Outcome.PARTIAL, False, "not sustained")
 
 
 def test_responder_with_no_scores_at_the_durability_horizon_says_so() -> None:

@@ -497,6 +497,21 @@ def test_every_named_pattern_has_a_truth_table() -> None:
         ("relief: 40 %", "40"),
         ("good relief", None),
         ("80% better", None),
+        # a duration before or after the number does not hide it
+        ("80% relief for 6 hours", "80"),
+        ("relief for 6 hours, 80%", "80"),
+        ("Relief lasted 2.5 hours at 70 %", "70"),
+        ("relief 65%", "65"),
+        ("reported 70 % pain relief during the trial", "70"),
+        ("7-day trial: 70 % leg pain relief", "70"),
+        ("62.5% relief", "62.5"),  # the whole number, not its last digit
+        # a concentration, or a number past the end of the sentence, is no relief
+        ("Good relief; lidocaine 1 % 2 mL per level", None),
+        ("Good relief. Lidocaine 1 % used", None),
+        ("relief with 1 % lidocaine", None),
+        ("Dexamethasone 10 mg with lidocaine 1 %; contrast confirmed spread", None),
+        # the pattern reads the number; words that bound or deny it are read by failure.note_relief
+        ("relief less than 50%", "50"),
     ],
 )
 def test_note_relief(note: str, pct: str | None) -> None:

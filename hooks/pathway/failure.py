@@ -10,7 +10,7 @@ the resources they came from, e.g. ``Procedure/abc — transforaminal ESI L5-S1 
 pain 8 → 7 (12 %) at 4 weeks``, plus the data gaps a card should say out loud.
 
 Public helpers for the rule authors: ``classify_modality``, ``assess_all``, ``is_image_guided``,
-``is_diagnostic_injection``, ``non_response_run``,
+``is_diagnostic_injection``, ``non_response_run``, ``note_relief``,
 ``levels_concordant``, ``procedure_concordance``, ``describe_procedure``, ``pain_scores``.
 """
 
@@ -68,7 +68,9 @@ class Outcome(Enum):
     SUCCESS = "success"  # explicit 385669000 (durability still applied for ESI/RFA)
     RESPONDER = "responder"  # ≥ 50 % relief in the window (and durable where checked)
     RESPONDED_THEN_RECURRED = "responded_then_recurred"  # F1 / A2: sustained response, then recurrence
-    PARTIAL = "partial"  # 30-49 % or Δ ≥ 2 points; or explicit 385670004
+    # 30-49 % or Δ ≥ 2 points; or explicit 385670004; or an ESI response (≥ 50 % in the window) whose
+    # relief was 30-49 % at the durability horizon: not sustained, so below the threshold to repeat
+    PARTIAL = "partial"
     FAILED = "failed"  # < 30 % and Δ < 2; or explicit 385671000
     SHORT_LIVED = "short_lived"  # responder in the window, < 30 % by the durability horizon
     PENDING = "pending"  # too early to judge
@@ -92,8 +94,8 @@ class Assessment:
     procedure: ProcedureFact
     modality: Modality
     outcome: Outcome
-    # "explicit outcome" | "too early" | "pain scores" | "recorded relief" | "function" (ODI)
-    # | "short-lived" | "proxies" | "no data" | "not completed"
+    # "explicit outcome" | "too early" | "pain scores" | "recorded relief" | "relief in note"
+    # | "function" (ODI) | "short-lived" | "not sustained" | "proxies" | "no data" | "not completed"
     basis: str
     baseline: ObservationFact | None = None
     follow_up: tuple[ObservationFact, ...] = ()
@@ -105,7 +107,8 @@ class Assessment:
     facts: tuple[Fact, ...] = ()  # display lines naming the resources, e.g. "pain 8 → 7 (12 %) at 4 weeks"
     gaps: tuple[str, ...] = ()  # e.g. "record the outcome (NRS/ODI) of the ESI on 2026-03-02"
     recurrence: tuple[Fact, ...] = ()  # evidence that pain came back after a durable response
-    # a short-lived response: the relief left when it wore off, and when (days after the procedure)
+    # a response that did not last (SHORT_LIVED, or an ESI's PARTIAL "not sustained"): the relief left
+    # when it wore off, and when (days after the procedure)
     faded_pct: float | None = None
     faded_days: tuple[int, ...] = ()
 
@@ -558,9 +561,13 @@ def assess(
     3. Numbers: baseline = latest pain score in [t0 − 30 d, t0] (leg pain preferred), follow-up
        = median of the scores in the modality's window; relief ≥ threshold → RESPONDER; ≥ 30 %
        or Δ ≥ 2 points → PARTIAL (ESI/RFA only; blocks and trials are positive or negative);
-       else FAILED. Blocks and trials also accept a recorded "% relief" in the window.
-    4. Durability (ESI: 60-120 d; RFA: the 3- and 6-month horizons) → SHORT_LIVED, or durable
-       with recurrence → RESPONDED_THEN_RECURRED.
+       else FAILED. Blocks and trials also accept a recorded "% relief" in the window. Without
+       either, a "% relief" written in the procedure's own note (``_by_note_relief``): the result
+       of a block or trial; for an ESI or ablation a response at the threshold (then 4.), less a
+       proxy.
+    4. Durability (ESI: 60-120 d; RFA: the 3- and 6-month horizons) → SHORT_LIVED; an ESI still
+       30-49 % at 60-120 d → PARTIAL ("not sustained"); or durable with recurrence →
+       RESPONDED_THEN_RECURRED.
     5. Proxies (ESI, RFA, SCS trial) when neither outcome nor usable scores: two or more →
        PROBABLE_FAILED, one → POSSIBLE_FAILED, none → UNKNOWN; each with the gap line
        "record the outcome (NRS/ODI) of the <procedure>".
@@ -710,6 +717,7 @@ def _too_early(case: _Case, s: _Scores) -> Assessment | None:
         and days_since <= win.end
         and not s.follow
         and not _relief_obs(case.history, case.procedure, t0, win)
+        and note_relief(case.procedure) is None
     )
     if days_since >= win.start and not still_open:
         return None
@@ -904,6 +912,102 @@ def _by_recorded_relief(case: _Case, s: _Scores) -> Assessment | None:
     )  # fmt: skip
 
 
+# Words a few words before a note's "% relief" that make the number an upper bound, or deny it was
+# reached: "less than 50 % relief", "relief < 50 %", "did not get 50 % relief", "denies 50 % relief".
+_NOTE_RELIEF_BELOW = re.compile(
+    r"(?:\b(?:not|never|without|denie[sd]|didn'?t|failed\s+to|unable\s+to|less\s+than|fewer\s+than|"
+    r"lower\s+than|under|below|short\s+of)\b|<|≤|&lt;)(?:\s*\S+){0,3}?\s*$"
+    r"|\bno\s*(?:[≥>]|&gt;|at\s+least|over|more\s+than)?\s*$",
+    re.IGNORECASE,
+)
+# A range before the number read ("40-60 % relief"): its lower bound is what the note vouches for.
+_RANGE_BEFORE = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d+)?)\s*%?\s*(?:-|–|to)\s*$")
+# Where the words that qualify a note's number end: a clause or sentence break.
+_NOTE_PART_BREAK = re.compile(r"[.;,:!?\n](?:\s|$)|\b(?:but|however|then|and)\b", re.IGNORECASE)
+# A note about the first minutes or hours after an epidural or an ablation: the local anaesthetic,
+# not the result §3.1 judges weeks later ("immediate 80 % relief in recovery").
+_IMMEDIATE_RELIEF = re.compile(
+    r"\bimmediate|\bin recovery\b|post-?procedur|\bon the table\b|\bsame day\b|\bintra-?procedur|"
+    r"anaesthetic phase|anesthetic phase",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class NoteRelief:
+    """A "% relief" written in a note on the procedure itself (``text.NOTE_RELIEF``)."""
+
+    pct: float
+    below: bool  # an upper bound or a denial: "less than 50 % relief", "did not get 50 % relief"
+    note: str  # the note it was read from
+
+    def under(self, threshold: float) -> bool | None:
+        """Whether the relief was below ``threshold``; None when the note cannot tell ("less than 80 %
+        relief" against a 50 % threshold)."""
+        if self.below:
+            return True if self.pct <= threshold else None
+        return self.pct < threshold
+
+    @property
+    def text(self) -> str:
+        return f"{'less than ' if self.below else ''}{_pct(self.pct)} relief"
+
+
+def note_relief(procedure: ProcedureFact) -> NoteRelief | None:
+    """The first "% relief" written in a note on the procedure ("60% relief", "reported 70 % pain
+    relief during the trial", "relief 65%", "80% relief for 6 hours"), or None. A number above 100 is
+    no percentage of relief. Words just before the number that bound or deny it, in its own part of
+    the sentence ("less than 50 % relief", "relief < 50 %", "did not get 50 % relief"), make it an
+    upper bound (``below``), never a relief reached."""
+    for note in procedure.notes:
+        for m in NOTE_RELIEF.finditer(note):
+            group = 1 if m.group(1) is not None else 2
+            pct = float(m.group(group))
+            if pct > 100:
+                continue
+            start = m.start(group)
+            before = note[:start]
+            low = _RANGE_BEFORE.search(before)
+            if low is not None:
+                pct, start = float(low.group(1)), low.start(1)
+                before = note[:start]
+            cut = max((b.end() for b in _NOTE_PART_BREAK.finditer(before)), default=0)
+            below = _NOTE_RELIEF_BELOW.search(before[cut:]) is not None
+            return NoteRelief(pct, below, note)
+    return None
+
+
+def _by_note_relief(case: _Case, s: _Scores) -> Assessment | None:
+    """A "% relief" written in the procedure's own note (``note_relief``) when no pain scores and no
+    recorded "% relief" judged it (decision model §0: read a trial's outcome from its notes; §2: read
+    Procedure.note). For a block or trial it is the diary result: at or above the threshold →
+    RESPONDER, below it → FAILED. For an ESI or ablation, relief at the response threshold is a
+    response, then the durability check as for a recorded relief; less is one sign of failure among
+    the proxies (``_proxy_low_relief``), as is a recorded relief. Relief a note dates to the first
+    hours after an ESI or ablation ("immediate", "in recovery") is the local anaesthetic, not a
+    response. The lead line says where the number came from."""
+    found = note_relief(case.procedure)
+    if found is None:
+        return None
+    threshold = case.win.responder_pct
+    under = found.under(threshold)
+    if under is None or (under and not case.win.binary):
+        return None
+    if not case.win.binary and _IMMEDIATE_RELIEF.search(found.note):
+        return None
+    lead = case.lead(
+        f"note on the procedure records {found.text} (threshold {_pct(threshold)})",
+        f"{found.text} in its note (threshold {_pct(threshold)})",
+    )
+    relief = None if found.below else found.pct
+    if not under and case.modality in (Modality.ESI, Modality.RFA):
+        return _durability_of(case, s, Outcome.RESPONDER, "relief in note", lead, relief=found.pct)
+    return Assessment(
+        case.procedure, case.modality, Outcome.FAILED if under else Outcome.RESPONDER, "relief in note",
+        baseline=s.baseline, relief_pct=relief, facts=(lead,),
+    )  # fmt: skip
+
+
 def _score_gaps(case: _Case, s: _Scores) -> tuple[str, ...]:
     gaps: list[str] = []
     if s.baseline is None:
@@ -966,6 +1070,7 @@ _STEPS: tuple[Callable[[_Case, _Scores], Assessment | None], ...] = (
     _too_early,
     _by_pain_scores,
     _by_recorded_relief,
+    _by_note_relief,
     _by_function,
     _block_without_relief,
 )
@@ -1076,7 +1181,24 @@ def _durability(
     delta: float | None = None,
     fmedian: float | None = None,
 ) -> Assessment:
-    """§3.1.4: does the response last? SHORT_LIVED, durable (then recurred?), or not yet known."""
+    """§3.1.4: does the response last? SHORT_LIVED, not sustained, durable (then recurred?), or not
+    yet known.
+
+    Relief < 30 % in the early durability window → SHORT_LIVED (a failure of the modality, §3.1.4).
+    For an ESI, relief 30-49 % at 60-120 days → PARTIAL with basis "not sustained" and
+    ``durable=False``: the response was not the "≥ 50 % relief sustained ≈ 3 months" that F1 and the
+    Medicare ESI LCDs need to repeat the injection, and §3.1.3 names exactly that band PARTIAL
+    ("clinically important but below the 50 % threshold for repeating the procedure"). As with
+    SHORT_LIVED, the response in the window does not outweigh what the durability check found, so
+    the injection counts toward the refractory states and F8 like any other partial response; the
+    relief left and when it was read are kept (``faded_pct``, ``faded_days``). Left as RESPONDER it
+    would route to F1, which would call it a sustained response and offer a repeat.
+
+    An ablation at 30-49 % at 6 months stays a responder with ``durable=False``: its row of §3.1 asks
+    6 months of ≥ 50 % only to justify a repeat (A2), and A1 calls an ablation failed only when its
+    relief lasted < 3 months (SHORT_LIVED). Without a baseline (``_unmeasured_durability``) the relief
+    cannot be measured, so a response that did not last keeps its base outcome with
+    ``durable=False`` and is never a failure."""
     assert procedure.performed is not None
     t0 = procedure.performed
     # a leg-pain baseline is followed by leg pain, a back-pain one never by leg pain (a facet ablation
@@ -1156,12 +1278,18 @@ def _durability(
     durable: bool | None = None
     if late_relief is not None:
         durable = late_relief >= th.responder_relief_pct
-        state = "sustained" if durable else "below " + _pct(th.responder_relief_pct)
-        verdict.append(Fact(f"relief {_pct(late_relief)} at {_span(late, t0)} ({state})", procedure.ref))
+        verdict.append(_late_relief_fact(procedure, modality, th, late_relief, _span(late, t0)))
     elif today > t0 + timedelta(days=durable_window[1]):
         gaps.append(
             f"no pain score {durable_window[0]}-{durable_window[1]} days after the {label}: "
             "whether the response lasted is unknown"
+        )
+    if durable is False and late_relief is not None and modality is Modality.ESI:
+        # 30-49 % at ≈ 3 months: a partial response, below the threshold to repeat (see above)
+        return replace(
+            result(Outcome.PARTIAL, "not sustained", False),
+            faded_pct=late_relief,
+            faded_days=days_after(late, t0),
         )
     if not durable:
         return result(base_outcome, basis, durable)
@@ -1173,6 +1301,20 @@ def _durability(
         verdict.extend(recurrence)
         return result(Outcome.RESPONDED_THEN_RECURRED, basis, True, recurrence)
     return result(base_outcome, basis, True)
+
+
+def _late_relief_fact(
+    procedure: ProcedureFact, modality: Modality, th: Thresholds, relief: float, at: str
+) -> Fact:
+    """The relief at the durability horizon, and whether it was sustained: "relief 44 % at 11-14
+    weeks (below 50 %: not a sustained response)" for an ESI that did not hold."""
+    if relief >= th.responder_relief_pct:
+        state = "sustained"
+    else:
+        state = "below " + _pct(th.responder_relief_pct)
+        if modality is Modality.ESI:
+            state += ": not a sustained response"
+    return Fact(f"relief {_pct(relief)} at {at} ({state})", procedure.ref)
 
 
 PainBack = Callable[[ObservationFact], "str | None"]
@@ -1513,16 +1655,12 @@ def _relief_record(case: _Case) -> ObservationFact | None:
 
 
 def _relief_in_note(case: _Case) -> Fact | None:
-    """The first "% relief" written in a note on the procedure itself ("follow-up: 20 % relief")."""
-    for note in case.procedure.notes:
-        found = NOTE_RELIEF.search(note)
-        if found is None:
-            continue
-        pct = float(found.group(1) or found.group(2))
-        if pct >= case.th.responder_relief_pct:
-            return None
-        return Fact(f"note records {_pct(pct)} relief", case.ref)
-    return None
+    """The first "% relief" written in a note on the procedure itself ("follow-up: 20 % relief",
+    "less than 50 % relief"), when it is below the response threshold (``note_relief``)."""
+    found = note_relief(case.procedure)
+    if found is None or found.under(case.th.responder_relief_pct) is not True:
+        return None
+    return Fact(f"note on the procedure records {found.text}", case.ref)
 
 
 def _proxy_low_relief(case: _Case) -> Fact | None:

@@ -84,19 +84,37 @@ def run_wording(ctx: PathwayContext, run: tuple[Assessment, ...]) -> tuple[str, 
     word): relief that wore off is not "no relief", and partial relief (30–49 %, or coded partially
     successful) is some effect, below the response threshold, not none."""
     relief = pct(ctx.t.responder_relief_pct)
-    kinds = {a.outcome for a in run}
-    if run and kinds == {Outcome.SHORT_LIVED}:
+    kinds = {_response_kind(a) for a in run}
+    if run and kinds == {"short-lived"}:
         return "with short-lived relief only", "with short-lived relief only"
-    if run and kinds == {Outcome.PARTIAL}:
+    if run and kinds == {"partial"}:
         return f"with partial relief only (under {relief})", "with partial relief only"
-    if run and kinds <= {Outcome.PARTIAL, Outcome.SHORT_LIVED}:
+    if run and kinds == {"not sustained"}:
+        # ≥ 50 % in the window, 30-49 % at the durability horizon: not "partial relief only"
+        horizon = window(ctx.t.esi_durability_start_days, ctx.t.esi_durability_end_days)
+        return (
+            f"with relief that did not last (under {relief} at {horizon})",
+            "with relief that did not last",
+        )
+    if run and kinds <= {"partial", "short-lived", "not sustained"}:
         return (
             f"with partial or short-lived relief only (no lasting {relief})",
             "with partial or short-lived relief only",
         )
-    if kinds & {Outcome.PARTIAL, Outcome.SHORT_LIVED}:
+    if kinds & {"partial", "short-lived", "not sustained"}:
         return f"without lasting ≥ {relief} relief", "without lasting benefit"
     return f"without ≥ {relief} relief", "without benefit"
+
+
+def _response_kind(a: Assessment) -> str:
+    """What an injection's relief did, in a word: "short-lived" (< 30 % by the durability horizon),
+    "not sustained" (a response in the window, 30-49 % at the horizon: PARTIAL with the relief it
+    faded to), "partial" (30-49 % or coded partially successful) or "none"."""
+    if a.outcome is Outcome.SHORT_LIVED:
+        return "short-lived"
+    if a.outcome is Outcome.PARTIAL:
+        return "not sustained" if a.faded_pct is not None else "partial"
+    return "none"
 
 
 def repeated_without_benefit(ctx: PathwayContext) -> bool:
@@ -106,7 +124,9 @@ def repeated_without_benefit(ctx: PathwayContext) -> bool:
 def relief_course(run: tuple[Assessment, ...]) -> str | None:
     """How the relief of a run of short-lived responses went, in one phrase for all of them ("62 %
     relief at 3-5 weeks, down to 0-6 % by 9-13 weeks"): what says a good early response did not last.
-    None unless every injection of the run is a short-lived response with its numbers."""
+    None unless every injection of the run is a short-lived response with its numbers. A response
+    that was not sustained (PARTIAL, 30-49 % at the durability horizon) is not short-lived (§3.1.4:
+    < 30 %) and leaves the course unsaid: each injection's own lines say how its relief went."""
     if not run or any(
         a.outcome is not Outcome.SHORT_LIVED
         or a.relief_pct is None
@@ -262,8 +282,14 @@ def f1_worked_then_recurred(ctx: PathwayContext, a: Assessment) -> CardDraft:
       (interlaminar or transforaminal) at the same level and side. Not refractory; no SCS. A
       response by function (ODI halved while pain relief fell short; the LCD's "50 % functional
       gain") is named as such, and the repeat is for when the gain wanes.
+      A response the assessment found did not last (``durable is False``: measured 30-49 % at
+      60-120 days is PARTIAL and never reaches F1, but a response recorded without a baseline whose
+      pain was back by then, or a functional gain that fell below 50 %, still can) is never called
+      sustained and no repeat is offered: the LCD repeat criterion is not met (``f1_not_sustained``).
     Evidence: CMS ESI LCDs (repeat criterion and frequency); NASS LDH (ESI short-term benefit).
     """
+    if a.durable is False:
+        return f1_not_sustained(ctx, a)
     n = sessions_in_last_year(ctx)
     p = a.procedure
     recurred = a.outcome is Outcome.RESPONDED_THEN_RECURRED
@@ -325,6 +351,48 @@ def f1_worked_then_recurred(ctx: PathwayContext, a: Assessment) -> CardDraft:
             "Continue active physiotherapy.",
         ],
         avoid=["Labelling the pain refractory.", "Spinal cord stimulation.", "A new diagnostic work-up."],
+        needs=("observations",),
+    )
+
+
+def f1_not_sustained(ctx: PathwayContext, a: Assessment) -> CardDraft:
+    """F1 — the ESI helped in its window, but the response did not last to the durability horizon.
+
+    When: ``f1_worked_then_recurred`` meets an assessment with ``durable is False`` that is still a
+      response: the relief cannot be measured as partial (no baseline score) and the pain was back
+      at 60-120 days, or the response was by function and the gain fell below 50 %.
+    Then: info — not a sustained response: no repeat is offered (the Medicare ESI LCDs repeat only
+      after a sustained ≥ 50 % response); record pain and function, and review the plan before any
+      further injection. Not labelled refractory on this injection alone; no SCS.
+    Evidence: CMS ESI LCDs (repeat criterion and frequency).
+    """
+    n = sessions_in_last_year(ctx)
+    threshold = pct(ctx.t.responder_relief_pct)
+    horizon = window(ctx.t.esi_durability_start_days, ctx.t.esi_durability_end_days)
+    by_function = a.basis == "function"
+    what = "the functional gain" if by_function else "the relief"
+    helped = "improved function (ODI)" if by_function else "helped"
+    summary = (
+        f"ESI on {_esi_when(a)} {helped}, but {what} did not hold at {horizon}: not sustained; repeat "
+        "criterion not met"
+    )
+    return F1.card(
+        ctx,
+        indicator="info",
+        summary=summary[:139],
+        why=[*ctx.failure_facts(a), Fact(f"{count(n, 'lumbar ESI session')} in the last {year(ctx)}")],
+        gaps=list(a.gaps),
+        next_steps=[
+            f"A repeat injection needs a sustained ≥ {threshold} response (Medicare ESI LCD); {what} "
+            f"after the injection on {_esi_when(a)} did not hold at {horizon}.",
+            "Record leg-pain NRS and ODI, and review the plan with the patient before any further injection.",
+            "Continue active physiotherapy.",
+        ],
+        avoid=[
+            "A repeat injection on the strength of this response.",
+            "Labelling the pain refractory on this injection alone.",
+            "Spinal cord stimulation.",
+        ],
         needs=("observations",),
     )
 
