@@ -19,7 +19,7 @@ from collections.abc import Mapping
 
 from hooks.orders import checks as oc
 from hooks.orders.common import NOT_CHECKED
-from hooks.pathway import NOT_FULLY_CHECKED
+from hooks.pathway import NOT_ADULT, NOT_FULLY_CHECKED
 from hooks.pathway import rules as pr
 from hooks.pathway.rules import incidental
 from hooks.rule import Rule
@@ -65,6 +65,7 @@ CATALOGUE: tuple[Rule, ...] = (
     # no card
     incidental.X1,
     NOT_FULLY_CHECKED,
+    NOT_ADULT,
     # order checks
     oc.red_flag.RULE_ID_DECL,
     oc.antithrombotics.RULE_ID_DECL,

@@ -75,6 +75,8 @@ class Thresholds:
     # Y1: a screen (PHQ-9, GAD-7, STarT Back) this recent shows the risk now (they are repeated at least
     # yearly); an older positive screen with nothing newer is history, not a current risk
     screen_recent_days: int = 365
+    # Scope: the guidelines the pathway follows cover people this old and older (NICE NG59: over 16s)
+    pathway_min_age_years: int = 16
     # Red flags (R2/R3)
     new_motor_deficit_days: int = 14  # a foot drop this new counts as an acute (critical) deficit
     strength_decline_points: float = 1.0  # MRC grades lost between serial strength scores = progressive

@@ -16,7 +16,7 @@ from fhir.resources.R4B import get_fhir_model_class
 
 from fhir_fixtures.fhir_builder import CLINICAL_SYSTEMS
 from hooks.catalogue import CATALOGUE
-from hooks.pathway import NOT_FULLY_CHECKED
+from hooks.pathway import NOT_ADULT, NOT_FULLY_CHECKED
 from hooks.registry import history_prefetch
 from hooks.terminology import default_terminology
 
@@ -33,8 +33,9 @@ PATHWAY_EXPECTED = sorted(PATHWAY.glob("*.expected.json"))
 STATES = tuple(
     dict.fromkeys(r.decision_state for r in CATALOGUE if r.hooks == ("patient-view",) and "." not in r.id)
 )
-# A scenario may also expect the card for a gated patient whose data leave no state decidable.
-CARD_STATES = (*STATES, NOT_FULLY_CHECKED.id)
+# A scenario may also expect the card for a gated patient whose data leave no state decidable, or
+# the card for a patient too young for the adult pathway (and forbid it where the pathway applies).
+CARD_STATES = (*STATES, NOT_FULLY_CHECKED.id, NOT_ADULT.id)
 NO_CARD_STATES = {r.id for r in CATALOGUE if not r.indicators}
 INDICATORS = {"info", "warning", "critical"}
 
@@ -151,7 +152,7 @@ def test_pathway_expectation_is_well_formed(path: Path) -> None:
         assert c["state"] in CARD_STATES, c
         acceptable = c["indicator"] if isinstance(c["indicator"], list) else [c["indicator"]]
         assert set(acceptable) <= INDICATORS, c
-    assert set(exp["forbidden_states"]) <= set(STATES)
+    assert set(exp["forbidden_states"]) <= {*STATES, NOT_ADULT.id}
     required = {c["state"] for c in exp["cards"]}
     assert not required & set(exp["forbidden_states"])
 

@@ -25,11 +25,13 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "pathway.md"
 
 # Patient-view rules that are not chosen by precedence: every cross-cutting rule that applies is
-# shown (merged into one card), X1 explains a silence, the data-gap card is added afterwards.
+# shown (merged into one card), X1 explains a silence, the data-gap card is added afterwards, and
+# the under-age card replaces every tree but the red flags (a scope check, not a state).
 NOT_IN_A_TREE = {
     *(r.id for r in (medication.M1, medication.M2, medication.M3, medication.M4, psychosocial.Y1)),
     "X1",
     "pathway.not-fully-checked",
+    "pathway.under-age",
 }
 
 

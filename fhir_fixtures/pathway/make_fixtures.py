@@ -1589,6 +1589,34 @@ def p1_eight_weeks_conservative(s: Scenario) -> None:
     )
 
 
+@scenario(given="Ben", gender="male", birth="2013-05-14")
+def gate_under_16_adult_pathway_not_applied(s: Scenario) -> None:
+    """A 13-year-old with eight weeks of radiculopathy despite PT and naproxen"""
+    rad = persistent_despite_conservative_care(s)
+    s.expect(
+        [card("pathway.under-age", "info", refs=[rad])],
+        forbidden_codes=[*IMAGING_ANY, *ESI_ALL, *FUSION, *OPIOIDS],
+        forbidden_states=["E1", "E2", "P1", "P2"],
+        rationale=f"The same eight weeks of radicular pain ({rad}) that give an adult P1, in a 13-year-old: the "
+        "guidelines the pathway follows cover people 16 and over (NICE NG59) or adults (ACR 2021), so no "
+        "adult MRI, injection or opioid step is offered; one info card says the adult pathway does not apply "
+        "and asks for a paediatric spine assessment, never silence. Red flags are still checked.",
+    )
+
+
+@scenario(given="Maya", gender="female", birth="2010-03-02")
+def p1_sixteen_year_old_adult_pathway(s: Scenario) -> None:
+    """A 16-year-old with eight weeks of radiculopathy despite PT and naproxen"""
+    rad = persistent_despite_conservative_care(s)
+    s.expect(
+        [card("P1", "info", refs=[rad], codes=["72148"])],
+        forbidden_codes=["72158", *BLIND_ESI, *FUSION, *OPIOIDS],
+        forbidden_states=["pathway.under-age"],
+        rationale=f"At 16 the patient is inside NICE NG59's scope (over 16s): persistent radicular pain ({rad}) "
+        "despite 6 weeks of PT and an NSAID is P1, as for an adult.",
+    )
+
+
 @scenario(given="Arthur", gender="male", birth="1971-06-21")
 def p1_examination_of_several_muscles_no_fall(s: Scenario) -> None:
     """Eight weeks of S1 radiculopathy; hip and knee 5/5 and EHL 4/5 three weeks ago, EHL 4/5 today"""

@@ -5,7 +5,9 @@
 1. Red flags first. R1 (cauda equina) needs only a spinal diagnosis beside new sphincter/saddle
    symptoms; R2 and R3 need the gate. A critical red flag is the only card returned.
 2. The gate: an active, non-refuted lumbar radicular condition, post-laminectomy syndrome, or lumbar
-   stenosis with leg symptoms. Disc codes alone never open it (X1: no card).
+   stenosis with leg symptoms. Disc codes alone never open it (X1: no card). A patient under 16
+   (the youngest NICE NG59 covers) gets one info card saying the adult pathway does not apply, after
+   the red flags.
 3. A red-flag warning (R2, stable deficit) pre-empts every pathway card; cross-cutting cards stay.
 4. Post-surgical S-branch if a prior lumbar decompression/fusion (or M96.1/Z98.1 with lumbar
    context; S0 within 3 months of the operation), otherwise the conservative → ESI branch (E, P, F):
@@ -24,6 +26,7 @@ Errors propagate: a rule that crashes must never look like "no cards".
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 
 from hooks import suggestions as sx
 from hooks.cards import INDICATOR_RANK, SUMMARY_MAX, CardDraft, Fact, clip
@@ -32,7 +35,7 @@ from hooks.facts import ProcedureFact
 from hooks.pathway.context import Assessor, PathwayContext
 from hooks.pathway.precedence import ABLATION_STATES, DEVICE_STATES, RED_FLAGS, decided, pathway_card
 from hooks.pathway.rules import esi_outcome, medication, mimics, neuromodulation, psychosocial
-from hooks.pathway.rules.common import Rule, unread_gap
+from hooks.pathway.rules.common import TOPIC_PATHWAY, Rule, unread_gap
 
 __all__ = ["PathwayContext", "evaluate_context", "evaluate_pathway", "pathway_card"]
 
@@ -49,6 +52,60 @@ NOT_FULLY_CHECKED = Rule(
     "radicular-data-gaps",
     ("nice_ng59",),
 )
+
+
+NOT_ADULT = Rule(
+    "pathway.under-age",
+    "Radiculopathy pathway not applied: patient under 16",
+    TOPIC_PATHWAY,
+    ("nice_ng59",),
+)
+
+
+def age_years(birth: date | None, today: date) -> int | None:
+    """Completed years of age on ``today``; None without a birth date."""
+    if birth is None:
+        return None
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+def under_age(ctx: PathwayContext) -> int | None:
+    """The patient's age when it is under ``pathway_min_age_years`` (16: the age NICE NG59 starts
+    at; ACR 2021 and the other guidelines are for adults), else None (no birth date: an adult)."""
+    patient = ctx.history.patient
+    age = age_years(patient.birth_date if patient is not None else None, ctx.today)
+    return age if age is not None and age < ctx.t.pathway_min_age_years else None
+
+
+def under_age_card(ctx: PathwayContext, age: int) -> CardDraft:
+    """A child or young adolescent inside the gate: the adult steps (injections, imaging thresholds,
+    opioid and neuropathic-agent reviews) are not applied, and the card says so rather than go
+    silent. Red flags were judged before this card and still speak."""
+    patient = ctx.history.patient
+    birth = patient.birth_date if patient is not None else None
+    born = birth.isoformat() if birth is not None else "unknown"
+    return NOT_ADULT.card(
+        ctx,
+        indicator="info",
+        summary=f"Patient is {age}: this adult radiculopathy pathway does not apply; assess with a "
+        "paediatric spine specialist",
+        why=(
+            Fact(
+                f"age {age} on {ctx.today.isoformat()} (born {born})",
+                patient.ref if patient is not None else None,
+                short=f"age {age}",
+            ),
+            *(ctx.cond_fact(c, "radicular diagnosis: ") for c in ctx.gate_conditions[:1]),
+        ),
+        next_steps=(
+            "Radicular leg pain is uncommon before 16: look for a serious or structural cause (infection, "
+            "tumour, spondylolysis or spondylolisthesis, a disc herniation with a deficit) and refer to a "
+            "paediatric spine or orthopaedic specialist.",
+            f"The guidelines this pathway follows cover people aged {ctx.t.pathway_min_age_years} and "
+            "over (NICE NG59) or adults (ACR 2021); red flags were still checked.",
+        ),
+        avoid=("Adult injection, imaging-timing or opioid rules applied to a child.",),
+    )
 
 
 def admit_onset_gaps(ctx: PathwayContext, cards: list[CardDraft]) -> list[CardDraft]:
@@ -137,6 +194,10 @@ def _evaluate_context(ctx: PathwayContext) -> list[CardDraft]:
         # device and ablation branches run on their own procedures (§1.1.4), e.g. a facet RFA that
         # wore off in a patient whose only spine diagnosis is facet arthropathy
         return alert_budget([mimics.with_mimics(ctx, c) for c in (device, ablated) if c is not None], [])
+    age = under_age(ctx)
+    if age is not None:
+        # a deficit (R2 warning) still leads; otherwise one card says the adult pathway was not applied
+        return [red] if red is not None else [under_age_card(ctx, age)]
     if red is not None:
         pathway = [red]
     else:
