@@ -603,26 +603,33 @@ def _not_judgeable(procedure: ProcedureFact, modality: Modality, label: str, nam
     )  # fmt: skip
 
 
-def _own_scores(case: _Case) -> _Scores:
-    """Baseline and follow-up pain scores of the procedure."""
-    ref, t0, th, win = case.ref, case.t0, case.th, case.win
-    all_scores = pain_scores(case.history)
-    linked = [o for o in all_scores if ref in o.part_of]
-    # Scores after the next procedure of the same kind belong to that one: a second ESI's relief
-    # must not make the first look durable (or failed). The day of the next one still counts
-    # (its pre-procedure score shows where the first left off).
+def _until_next(case: _Case, scores: Iterable[ObservationFact]) -> list[ObservationFact]:
+    """``scores`` that can belong to the procedure: scores after the next procedure of the same kind
+    belong to that one (a second ESI's relief must not make the first look durable, or failed). The
+    day of the next one still counts (its pre-procedure score shows where the first left off), and
+    a score recorded as part of this procedure always does."""
+    ref = case.ref
     cutoff = next_same_modality(case.procedure, case.modality, case.history, case.term)
-    scores = [
-        o for o in all_scores
+    return [
+        o for o in scores
         if cutoff is None or o.effective is None or o.effective <= cutoff or ref in o.part_of
     ]  # fmt: skip
 
-    # Baseline: the latest score in [t0 − 30 d, t0] not taken as part of this procedure.
-    before = [
-        o for o in scores
-        if ref not in o.part_of and _in(o.effective, t0 - timedelta(days=th.baseline_lookback_days), t0)
-    ]  # fmt: skip
-    baseline, not_results = _baseline(case, before)
+
+def _look_back(case: _Case, scores: Iterable[ObservationFact]) -> list[ObservationFact]:
+    """``scores`` in the baseline look-back [t0 − 30 d, t0] not taken as part of the procedure."""
+    since = case.t0 - timedelta(days=case.th.baseline_lookback_days)
+    return [o for o in scores if case.ref not in o.part_of and _in(o.effective, since, case.t0)]
+
+
+def _own_scores(case: _Case) -> _Scores:
+    """Baseline and follow-up pain scores of the procedure."""
+    ref, t0, win = case.ref, case.t0, case.win
+    all_scores = pain_scores(case.history)
+    linked = [o for o in all_scores if ref in o.part_of]
+    scores = _until_next(case, all_scores)
+    # Baseline: the latest score in the look-back not taken as part of this procedure.
+    baseline, not_results = _baseline(case, _look_back(case, scores))
     in_window = _scores_between(scores, t0, win.start, win.end)
     follow = like_baseline(
         [
@@ -820,16 +827,9 @@ def _function_change(case: _Case, start_days: int, end_days: int, *, linked: boo
     """The ODI change from the latest ODI in the look-back before the procedure to the median of
     those ``start_days``-``end_days`` after it (``linked``: and those recorded as part of it). ODIs
     after the next procedure of the same kind belong to that one. None without both."""
-    t0, th, ref = case.t0, case.th, case.ref
-    cutoff = next_same_modality(case.procedure, case.modality, case.history, case.term)
-    odis = [
-        o for o in scores_of(case.history, "odi")
-        if cutoff is None or o.effective is None or o.effective <= cutoff or ref in o.part_of
-    ]  # fmt: skip
-    before = [
-        o for o in odis
-        if ref not in o.part_of and _in(o.effective, t0 - timedelta(days=th.baseline_lookback_days), t0)
-    ]  # fmt: skip
+    t0, ref = case.t0, case.ref
+    odis = _until_next(case, scores_of(case.history, "odi"))
+    before = _look_back(case, odis)
     baseline = before[-1] if before else None
     if baseline is None or not baseline.value:
         return None
