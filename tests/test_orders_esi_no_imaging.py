@@ -258,3 +258,14 @@ def test_after_lumbar_surgery_the_mri_offered_is_with_and_without_contrast() -> 
     c = one(run("order-sign", [TFESI], hist(*REPRO, discectomy)))
     assert c.next_steps[0].startswith("MRI lumbar spine without and with contrast first")
     assert actions(c) == [[("delete", "ServiceRequest/esi", None), ("create", None, "72158")]]
+
+
+def test_it_defers_only_to_checks_that_run_before_it() -> None:
+    """``defers_to`` reads the cards already found on the order: every rule it names belongs to a
+    check earlier in ``CHECKS``, or the deference could never happen."""
+    from hooks.orders import CHECKS
+    from hooks.orders.checks import esi_no_imaging
+
+    position = CHECKS.index(esi_no_imaging.CHECK)
+    earlier = {rid for c in CHECKS[:position] for rid in c.rule_ids}
+    assert esi_no_imaging.CHECK.defers_to and set(esi_no_imaging.CHECK.defers_to) <= earlier

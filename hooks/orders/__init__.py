@@ -93,11 +93,14 @@ def evaluate_orders(inp: EvaluationInput) -> list[CardDraft]:
     ctx = OrderContext(inp)
     cards: list[CardDraft] = []
     for order in ctx.judged:
-        found = [
-            replace(c, basis=(*check.applies(ctx, order), *c.basis))
-            for check in CHECKS
-            for c in check.judge(ctx, order)
-        ]
+        found: list[CardDraft] = []
+        for check in CHECKS:
+            if check.defers_to and any(c.rule_id in check.defers_to for c in found):
+                continue  # an earlier check's card on this order already gives the advice
+            judged = check.judge(ctx, order)
+            if judged:
+                basis = check.applies(ctx, order)
+                found += [replace(c, basis=(*basis, *c.basis)) for c in judged]
         unchecked = _not_fully_checked(ctx, order, found)
         if unchecked is not None:
             found.append(unchecked)

@@ -53,7 +53,9 @@ class OrderCheck:
     whose loss can silence it, ``checks_what`` what the "not fully checked" card then asks the
     clinician to review and ``evidence`` the sources of that card; ``judge`` the function that
     judges one draft order; ``excludes`` (optional) the orders in ``applies_to`` it does not judge
-    (a diagnostic nerve root block is coded as a transforaminal ESI but is not one)."""
+    (a diagnostic nerve root block is coded as a transforaminal ESI but is not one); ``defers_to``
+    (optional) the rules of checks earlier in ``hooks.orders.CHECKS`` whose card on the same order
+    already says what this check would (one piece of advice per order): this check is then not run."""
 
     rules: tuple[Rule, ...]
     applies_to: tuple[str, ...]
@@ -63,6 +65,7 @@ class OrderCheck:
     evidence: tuple[str, ...]
     judge: Callable[[OrderContext, DraftOrder], list[CardDraft]]
     excludes: Callable[[OrderContext, DraftOrder], bool] | None = None
+    defers_to: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:

@@ -51,8 +51,11 @@ RULE_ID = RULE_ID_DECL.id
 ROOT_IMAGING_ORDERS = "imaging_lumbar_advanced"
 # the prefetch keys the imaging is read from beyond the (required) procedures: reports and orders
 NEEDS = ("diagnosticReports", "serviceRequests")
-# the checks that judge the injection itself: when one of them fires, its card is the advice
-_INJECTION_CHECKS = (red_flag.check, esi_blind.check, esi_repeat.check, esi_wrong_target.check)
+# the checks that judge the injection itself (earlier in ``hooks.orders.CHECKS``): when one of them
+# fires on the order, its card is the advice
+INJECTION_RULES = tuple(
+    r.id for m in (red_flag, esi_blind, esi_repeat, esi_wrong_target) for r in m.CHECK.rules
+)
 
 
 def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
@@ -69,8 +72,6 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         return []
     if _after_sustained_response(ctx):
         return []
-    if any(judge(ctx, order) for judge in _INJECTION_CHECKS):
-        return []  # one card per order: the check that judges the injection itself says it
     transforaminal = ctx.order_is(order, "esi_transforaminal_lumbar") is not None
     target = "level and side" if transforaminal else "level"
     xray = refractory.radiographs_only(p)
@@ -145,4 +146,5 @@ CHECK = OrderCheck(
     rules=(RULE_ID_DECL,), applies_to=("esi_lumbar_all",), kind="procedure",
     checks_what="lumbar MRI or CT reports and imaging orders (the level the injection is aimed at)",
     needs=NEEDS, evidence=("acr_lbp_2021",), judge=check, excludes=OrderContext.is_diagnostic_block,
+    defers_to=INJECTION_RULES,
 )  # fmt: skip
