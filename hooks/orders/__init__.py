@@ -18,6 +18,15 @@ Missing data is never an all-clear: when a check that applies to an order stayed
 optional part of the history it reads (``NEEDS``) could not be fetched, the order gets one info card
 (``order.not-fully-checked``) naming the data and what to review before signing.
 
+A patient under 16 (``OrderContext.under_age``, the pathway's ``pathway_min_age_years``; no birth
+date reads as an adult): the checks that rest on the adult pathway's timing, sequencing or value
+evidence (``OrderCheck.adult_pathway``: early imaging, ESI sequencing, RFA, stimulators, fusion,
+discography, the sciatica evidence-conflict notes) are not applied, as the patient-view pathway does
+not apply its adult steps; the safety checks (red flags, antithrombotics, blind injection, opioid,
+benzodiazepine and steroid-with-infection safety) still are (``checks_for``). A skipped check draws
+no "not fully checked" card; each card on such an order says in its basis that the adult-pathway
+checks were not applied.
+
 Codes are read as EHRs send them: CPT by its OID, or with modifiers ("64483-LT"), is matched as the
 plain CPT code; a transforaminal injection marked -KX, or written as diagnostic or local anaesthetic
 only, is a diagnostic nerve root block (``OrderContext.is_diagnostic_block``), not a therapeutic ESI.
@@ -91,19 +100,26 @@ RULE_IDS: tuple[str, ...] = (*(rid for c in CHECKS for rid in c.rule_ids), RULE_
 def evaluate_orders(inp: EvaluationInput) -> list[CardDraft]:
     """Cards for the draft orders this hook judges (the selections on order-select, all on order-sign)."""
     ctx = OrderContext(inp)
+    checks = checks_for(ctx)
     cards: list[CardDraft] = []
     for order in ctx.judged:
         found: list[CardDraft] = []
-        for check in CHECKS:
+        for check in checks:
             if check.defers_to and any(c.rule_id in check.defers_to for c in found):
                 continue  # an earlier check's card on this order already gives the advice
             judged = check.judge(ctx, order)
+            if ctx.under_age is not None:
+                # under 16: a mixed check's adult-pathway cards are dropped, its safety cards kept
+                judged = [c for c in judged if c.rule_id not in check.adult_rule_ids]
             if judged:
                 basis = check.applies(ctx, order)
                 found += [replace(c, basis=(*basis, *c.basis)) for c in judged]
         unchecked = _not_fully_checked(ctx, order, found)
         if unchecked is not None:
             found.append(unchecked)
+        if ctx.under_age is not None:
+            # the full reasoning says why no adult-pathway card is among them
+            found = [replace(c, basis=(*c.basis, _under_age_fact(ctx))) for c in found]
         if any(c.indicator == "critical" for c in found):
             found = [c for c in found if c.indicator == "critical"]
         cards.extend(found)
@@ -112,6 +128,32 @@ def evaluate_orders(inp: EvaluationInput) -> list[CardDraft]:
     device = implanted_device(ctx.pathway)
     cards = [sx.mark_implanted_device(c, ctx.term, device, at=2) for c in cards]
     return _one_card_per_session(cards)
+
+
+def checks_for(ctx: OrderContext) -> tuple[OrderCheck, ...]:
+    """The checks run for this patient: all of ``CHECKS`` for an adult or a patient with no birth
+    date; for a patient under 16 (``OrderContext.under_age``) not those whose every rule rests on the
+    adult pathway's timing, sequencing or value evidence (``OrderCheck.adult_pathway`` True: early
+    ESI, repeat ESI, ESI without imaging, ESI for facet pain or claudication, RFA, stimulators,
+    fusion, discography). The guidelines behind them cover adults (NICE NG59 from 16, ACR 2021
+    adults), and the patient-view pathway gives such a patient one card saying its adult steps do not
+    apply. Checks with a safety rule still run; the cards of their adult-pathway rules are dropped in
+    ``evaluate_orders``. A check not run is not "not fully checked" either (``_not_fully_checked``)."""
+    if ctx.under_age is None:
+        return CHECKS
+    return tuple(c for c in CHECKS if c.runs_under_age)
+
+
+def _under_age_fact(ctx: OrderContext) -> Fact:
+    """Said in the basis of every card on a child's order: which checks were left out, and why."""
+    patient = ctx.history.patient
+    return Fact(
+        f"patient aged {ctx.under_age} (under {ctx.t.pathway_min_age_years}): the order checks that rest "
+        "on adult evidence of timing, sequencing or value (NICE NG59 covers people aged "
+        f"{ctx.t.pathway_min_age_years} and over, ACR 2021 adults) were not applied; the safety checks were",
+        patient.ref if patient is not None else None,
+        short=f"age {ctx.under_age}: adult-pathway order checks not applied",
+    )
 
 
 def _same_advice(c: CardDraft) -> tuple[object, ...]:
@@ -177,11 +219,13 @@ def _unique(items: Iterable[_T]) -> list[_T]:
 
 def _not_fully_checked(ctx: OrderContext, order: DraftOrder, found: list[CardDraft]) -> CardDraft | None:
     """One info card when checks that apply to this order stayed silent without data they read, or
-    when the order has no recognised code but its text names a spine procedure (``ctx.reading``)."""
+    when the order has no recognised code but its text names a spine procedure (``ctx.reading``).
+    Only the checks run for this patient count (``checks_for``): an adult-pathway check left out for
+    a patient under 16 was not silenced by missing data, and asking to review its data would mislead."""
     missing = ctx.history.unavailable
     fired = {c.rule_id for c in found}
     silent: list[tuple[OrderCheck, list[str]]] = []
-    for check in CHECKS:
+    for check in checks_for(ctx):
         keys = [k for k in expand_keys(check.needs) if k in missing]
         if keys and not fired & set(check.rule_ids) and check.applies(ctx, order):
             silent.append((check, keys))
@@ -268,4 +312,4 @@ def _uncoded(
     return summary[:139]
 
 
-__all__ = ["CHECKS", "RULE_IDS", "evaluate_orders"]
+__all__ = ["CHECKS", "RULE_IDS", "checks_for", "evaluate_orders"]

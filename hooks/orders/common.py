@@ -55,7 +55,25 @@ class OrderCheck:
     judges one draft order; ``excludes`` (optional) the orders in ``applies_to`` it does not judge
     (a diagnostic nerve root block is coded as a transforaminal ESI but is not one); ``defers_to``
     (optional) the rules of checks earlier in ``hooks.orders.CHECKS`` whose card on the same order
-    already says what this check would (one piece of advice per order): this check is then not run."""
+    already says what this check would (one piece of advice per order): this check is then not run.
+
+    ``adult_pathway`` (required: every check decides) says whether the check rests on the adult
+    pathway's timing, sequencing or value evidence, which does not hold for a patient under
+    ``pathway_min_age_years`` (16: NICE NG59 covers people aged 16 and over, ACR 2021 adults; the
+    patient-view pathway gives such a patient one ``pathway.under-age`` card instead of its steps):
+
+    - ``True``: not run for a patient under 16 (``OrderContext.under_age``): early imaging, ESI
+      sequencing, RFA without a block, a stimulator without a trial, fusion, discography;
+    - ``False``: safety that holds at any age, run for everyone: red flags, antithrombotics before a
+      neuraxial procedure, blind (unguided) injection;
+    - a tuple of rule ids: a check with both kinds of rule; under 16 it runs and the cards of the
+      rules named are dropped (the early-imaging card but not the cauda equina emergency study; the
+      sciatica evidence-conflict notes but not the opioid, benzodiazepine or steroid-with-infection
+      safety cards).
+
+    A check kept at any age whose judgement has one branch resting on the adult pathway reads
+    ``ctx.under_age`` in that branch itself, and says so (``mri_contrast``: the post-surgical branch).
+    A patient with no birth date is judged as an adult, as the pathway does."""
 
     rules: tuple[Rule, ...]
     applies_to: tuple[str, ...]
@@ -64,12 +82,38 @@ class OrderCheck:
     needs: tuple[str, ...]
     evidence: tuple[str, ...]
     judge: Callable[[OrderContext, DraftOrder], list[CardDraft]]
+    adult_pathway: bool | tuple[str, ...]
     excludes: Callable[[OrderContext, DraftOrder], bool] | None = None
     defers_to: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if isinstance(self.adult_pathway, tuple):
+            unknown = sorted(set(self.adult_pathway) - set(self.rule_ids))
+            if unknown:
+                raise ValueError(f"{self.name}: adult_pathway names rules the check does not have: {unknown}")
+            if not self.adult_pathway:
+                raise ValueError(f"{self.name}: adult_pathway=() decides nothing; say False")
+        elif not isinstance(self.adult_pathway, bool):
+            raise TypeError(f"{self.name}: adult_pathway is True, False or a tuple of its rule ids")
 
     @property
     def name(self) -> str:
         return self.judge.__module__.rsplit(".", 1)[-1]
+
+    @property
+    def adult_rule_ids(self) -> frozenset[str]:
+        """The rules of this check whose cards a patient under 16 does not get (``adult_pathway``)."""
+        if self.adult_pathway is True:
+            return frozenset(self.rule_ids)
+        if self.adult_pathway is False:
+            return frozenset()
+        return frozenset(self.adult_pathway)
+
+    @property
+    def runs_under_age(self) -> bool:
+        """Whether the check runs at all for a patient under 16: not when every rule it has rests on
+        the adult pathway."""
+        return not self.adult_rule_ids >= set(self.rule_ids)
 
     @property
     def rule_ids(self) -> tuple[str, ...]:

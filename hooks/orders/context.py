@@ -20,6 +20,7 @@ from functools import cached_property
 from hooks.cards import Fact
 from hooks.evaluation import EvaluationInput
 from hooks.facts import ConditionFact, DraftOrder, ObservationFact, PatientHistory, ProcedureFact
+from hooks.pathway import under_age as pathway_under_age
 from hooks.pathway.context import PathwayContext
 from hooks.pathway.failure import (
     Assessment,
@@ -354,6 +355,13 @@ class OrderContext:
     def pathway(self) -> PathwayContext:
         """The pathway's view of the same patient: gate, onset, red flags, F5/F6 facts are read there."""
         return PathwayContext(self.inp)
+
+    @cached_property
+    def under_age(self) -> int | None:
+        """The patient's age when under ``pathway_min_age_years`` (16), exactly as the pathway reads
+        it (``hooks.pathway.under_age``); None for an adult or a patient with no birth date. The
+        checks that rest on the adult pathway (``OrderCheck.adult_pathway``) are not applied then."""
+        return pathway_under_age(self.pathway)
 
     @cached_property
     def radicular(self) -> tuple[ConditionFact, ...]:

@@ -197,4 +197,5 @@ CHECK = OrderCheck(
     applies_to=("procedures_bleeding_risk_high", "procedures_bleeding_risk_intermediate"), kind="procedure",
     checks_what="current anticoagulants and antiplatelets (hold and restart per ASRA 2018)", needs=NEEDS,
     evidence=EVIDENCE, judge=check,
-)
+    adult_pathway=False,  # the bleeding risk of a neuraxial procedure does not depend on age
+)  # fmt: skip

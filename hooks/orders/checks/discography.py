@@ -49,4 +49,5 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
 CHECK = OrderCheck(
     rules=(RULE_ID_DECL,), applies_to=("discography_lumbar",), kind="procedure",
     checks_what="discography appropriateness", needs=(), evidence=("acr_lbp_2021",), judge=check,
-)
+    adult_pathway=True,  # the value of discography in adult low back pain (ACR 2021)
+)  # fmt: skip

@@ -74,4 +74,5 @@ CHECK = OrderCheck(
     rules=(RULE_ID_DECL,), applies_to=("esi_without_image_guidance",), kind="procedure",
     checks_what="image guidance of the epidural injection", needs=(), evidence=("asipp_epidural_2021",),
     judge=check,
-)
+    adult_pathway=False,  # image guidance is injection technique (accuracy, safety) at any age
+)  # fmt: skip

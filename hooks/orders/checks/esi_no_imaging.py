@@ -147,4 +147,5 @@ CHECK = OrderCheck(
     checks_what="lumbar MRI or CT reports and imaging orders (the level the injection is aimed at)",
     needs=NEEDS, evidence=("acr_lbp_2021",), judge=check, excludes=OrderContext.is_diagnostic_block,
     defers_to=INJECTION_RULES,
+    adult_pathway=True,  # image-then-inject sequencing of the adult pathway (ACR 2021 variant 3)
 )  # fmt: skip

@@ -285,4 +285,6 @@ CHECK = OrderCheck(
     checks_what="outcomes of earlier epidural injections (repeat after non-response) and pain severity",
     needs=("observations",), evidence=("nass_ldh", "cms_esi_lcd"), judge=check,
     excludes=OrderContext.is_diagnostic_block,
+    # repeat, session-limit, judge-first and 6-week timing of the adult pathway (NASS, CMS LCDs, NICE NG59)
+    adult_pathway=True,
 )  # fmt: skip

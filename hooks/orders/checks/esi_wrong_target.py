@@ -181,4 +181,5 @@ CHECK = OrderCheck(
     checks_what="failed earlier image-guided injections (facet or SI pain mistaken for radicular pain)",
     needs=("observations",), evidence=("asra_facet_2020", "nice_ng59"), judge=check,
     excludes=OrderContext.is_diagnostic_block,
-)
+    adult_pathway=True,  # the adult pathway's pain-generator sequencing (facet/SI pain, stenosis)
+)  # fmt: skip

@@ -94,4 +94,5 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
 CHECK = OrderCheck(
     rules=(RULE_ID_DECL,), applies_to=("lumbar_fusion",), kind="procedure",
     checks_what="instability before fusion", needs=(), evidence=("nass_ldh",), judge=check,
+    adult_pathway=True,  # adult disc-herniation surgery evidence (NASS LDH, NICE NG59)
 )  # fmt: skip

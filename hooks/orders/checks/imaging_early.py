@@ -18,6 +18,9 @@ Then: info card (decision model §1.3 "intercept early MRI orders ... with an in
       red-flag card of an elective order judged with it already offers it (one referral per response).
 Evidence: ACR Appropriateness Criteria Low Back Pain 2021 (variants 1-4); NICE NG59 1.1.4 (no imaging
       before 6 weeks of conservative care unless there is a red flag).
+Age: ``order.mri-early`` is adult guidance and is not shown for a patient under 16 (children are
+      imaged more readily: spondylolysis, infection and tumour are relatively more common);
+      ``order.mri-ces-emergency`` holds at any age (``OrderCheck.adult_pathway``).
 """
 
 from __future__ import annotations
@@ -188,4 +191,7 @@ def _codes(resource: dict[str, Any] | None) -> set[str]:
 CHECK = OrderCheck(
     rules=RULES, applies_to=("imaging_lumbar_advanced",), kind="procedure",
     checks_what="imaging timing and red flags", needs=(), evidence=("acr_lbp_2021",), judge=check,
+    # the 6-week wait is adult guidance (children are imaged more readily: spondylolysis, infection and
+    # tumour are relatively more common); an emergency study for cauda equina holds at any age
+    adult_pathway=(RULE_EARLY,),
 )  # fmt: skip

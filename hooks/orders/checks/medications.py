@@ -59,6 +59,11 @@ Then: info card showing the evidence conflict: NICE CG173 (neuropathic agents fo
       course that long, or a prescription started that long ago and not ended): stopping long-term
       glucocorticoids risks adrenal crisis.
 Evidence: NICE NG59; PRECISE 2017 (Mathieson, NEJM).
+
+Age: the two sciatica evidence-conflict notes (``order.gabapentinoid-sciatica``,
+``order.oral-steroid-sciatica``) weigh adult evidence of benefit and are not shown for a patient
+under 16; the opioid, benzodiazepine, MOUD and steroid-with-infection cards are drug safety and are
+shown at any age (``OrderCheck.adult_pathway``).
 """
 
 from __future__ import annotations
@@ -761,4 +766,7 @@ CHECK = OrderCheck(
     applies_to=("rx_opioids", "rx_benzodiazepine_class", "rx_gabapentinoids", "rx_systemic_corticosteroids"),
     checks_what="current opioids, benzodiazepines and the length of opioid use",
     needs=("medicationRequests", "medicationStatements"),
+    # the sciatica evidence-conflict notes weigh adult trials and NICE NG59 (value, not safety); the
+    # opioid, benzodiazepine, MOUD and steroid-with-infection cards are drug safety at any age
+    adult_pathway=(RULE_GABAPENTINOID, RULE_STEROID),
 )  # fmt: skip

@@ -9,6 +9,9 @@ Then: warning; replace the draft with MRI lumbar spine without and with contrast
       to tell recurrent herniation from epidural fibrosis (a) or to show tumour/infection (b).
 Evidence: ACR Appropriateness Criteria Low Back Pain 2021 variant 5 (prior surgery) and variant 7
       (cancer/infection; contrast tells recurrence from scar); decision model S1, R3.
+Age: (b) holds at any age (a suspected tumour or infection is imaged with contrast in children too);
+      (a) is the adult pathway's post-surgical step and is not judged for a patient under 16
+      (``OrderContext.under_age``; ``OrderCheck.adult_pathway``).
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ RULE_ID = RULE_ID_DECL.id
 def _post_surgical_facts(ctx: OrderContext) -> list[Fact]:
     """The pathway's S1 situation: prior lumbar surgery, a radicular gate condition, and pain more than
     3 months after the operation (an unknown surgery date counts as long ago)."""
+    if ctx.under_age is not None:
+        return []  # the adult pathway's post-surgical step (S1) is not applied under 16
     p = ctx.pathway
     if not (p.post_surgical and p.gate_open and post_surgical.symptoms_after_recovery(p)):
         return []
@@ -89,4 +94,7 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
 CHECK = OrderCheck(
     rules=(RULE_ID_DECL,), applies_to=("mri_lumbar_without_contrast",), kind="procedure",
     checks_what="the need for contrast", needs=(), evidence=("acr_lbp_2021",), judge=check,
-)
+    # contrast to show a suspected tumour or infection holds at any age; the post-surgical (S1) branch
+    # rests on the adult pathway and is not judged under 16 (``_post_surgical_facts``)
+    adult_pathway=False,
+)  # fmt: skip

@@ -340,4 +340,5 @@ CHECK = OrderCheck(
     rules=RULES, applies_to=("neuromodulation_implant",), kind="procedure", judge=check,
     checks_what="the stimulator trial result and the psychological evaluation",
     needs=("observations", "serviceRequests"), evidence=("nacc_2014",),
+    adult_pathway=True,  # trial and psychological-evaluation sequencing of adult neuromodulation (NACC)
 )  # fmt: skip

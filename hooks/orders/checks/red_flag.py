@@ -179,4 +179,6 @@ CHECK = OrderCheck(
     rules=(RULE_ID_DECL,), applies_to=ELECTIVE_SETS, kind="procedure", judge=check,
     checks_what="a progressive motor deficit (serial strength scores)",
     needs=("observations",), evidence=("acr_lbp_2021",),
+    # an emergency red flag holds an elective procedure at any age
+    adult_pathway=False,
 )  # fmt: skip

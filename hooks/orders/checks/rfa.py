@@ -221,4 +221,5 @@ CHECK = OrderCheck(
     rules=RULES, applies_to=("facet_rfa_or_si_rfa",), kind="procedure",
     checks_what="the result of earlier ablations and diagnostic blocks", needs=("observations",),
     evidence=("asra_facet_2020",), judge=check,
+    adult_pathway=True,  # block-before-ablation sequencing of the adult pathway (ASRA 2020, CMS LCDs)
 )  # fmt: skip
