@@ -95,7 +95,8 @@ def test_every_exclusion_in_the_supplement_gives_its_reason() -> None:
         ("mimic_hip_osteoarthritis", ICD, "M16.11", True),
         ("mimic_hip_osteoarthritis", ICD, "M17.11", False),  # knee
         ("mimic_arterial_claudication", ICD, "I70.212", True),
-        ("mimic_arterial_claudication", ICD, "I70.22", False),  # rest pain is not claudication
+        ("mimic_arterial_claudication", ICD, "I70.222", True),  # rest pain includes claudication
+        ("mimic_arterial_claudication", ICD, "I70.0", False),  # the aorta, not the leg arteries
         ("mimic_peroneal_neuropathy", ICD, "G57.31", True),
         ("mimic_meralgia_paresthetica", ICD, "G57.12", True),
         ("mimic_trochanteric_bursitis", ICD, "M70.61", True),

@@ -2,7 +2,10 @@
 
 Hip osteoarthritis, peripheral arterial disease with claudication, peroneal neuropathy, meralgia
 paraesthetica, trochanteric bursitis, diabetic amyotrophy or polyneuropathy and sciatic neuropathy
-all produce leg pain, numbness or weakness that can pass for a lumbar radiculopathy. When one is
+all produce leg pain, numbness or weakness that can pass for a lumbar radiculopathy. Each kind is a
+value set, holding every code its disease is recorded under: peripheral arterial disease also as
+rest pain, of a bypass graft, of unspecified type or as peripheral vascular disease unspecified (where
+the ICD-10-CM index puts intermittent claudication); diabetic neuropathy also unspecified. When one is
 on record beside a lumbar treatment that did not work, the next spine procedure (a repeat or
 different injection, surgery, stimulation) may be aimed at the wrong pain generator.
 
