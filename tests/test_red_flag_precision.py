@@ -1070,3 +1070,20 @@ def test_a_fever_with_its_onset_in_words_is_stale_only_when_the_bound_proves_it(
     # sent with no date at all (no recordedDate either), the bound counts from today the same way
     undated = replace(fever, onset=None, recorded=None, onset_from_record=False)
     assert ("R3" in states(run(radic(days=pain_days), *conservative(max(pain_days, 50)), undated))) is fires
+
+
+@pytest.mark.parametrize(
+    ("code", "display"),
+    [
+        ("I73.9", "Peripheral vascular disease, unspecified"),
+        ("I70.213", "Atherosclerosis of native arteries of extremities with intermittent claudication, bilateral legs"),
+        ("M16.11", "Unilateral primary osteoarthritis, right hip"),
+    ],
+)
+def test_new_weakness_of_both_legs_on_a_hip_or_arterial_mimic_still_screens(code: str, display: str) -> None:
+    """A hip, arterial or bursal mimic explains no new numbness and weakness of both legs: the words
+    still prompt the cauda equina questions (a nerve mimic's own symptoms do not, above)."""
+    mimic = icd_cond("pad", code, display, onset=3, notes=("New numbness and weakness of both legs.",))
+    assert "R1" in states(run(radic(days=30), mimic))
+    settled = icd_cond("pad", code, display, onset=3, notes=("Calf pain on walking, relieved by rest.",))
+    assert "R1" not in states(run(radic(days=30), settled))

@@ -17,6 +17,7 @@ from hooks.facts import ConditionFact, ObservationFact, ProcedureFact
 from hooks.pathway.context import PathwayContext, relative_days
 from hooks.pathway.failure import latest_score, like_baseline, pain_before
 from hooks.pathway.rules.common import TOPIC_RED_FLAG, Rule
+from hooks.pathway.rules.mimics import MIMICS
 from hooks.rule import CRITICAL, CRITICAL_OR_WARNING
 from hooks.text import (
     FOOT_DROP,
@@ -274,15 +275,29 @@ def strong_sphincter_or_saddle_symptoms(ctx: PathwayContext) -> tuple[ConditionF
     return found
 
 
+# Mimics that are not nerve disease: no cause of numbness or weakness in both legs
+_NON_NERVE_MIMICS = tuple(m.value_set for m in MIMICS if not m.neuropathy)
+
+
+def _nerve_mimic(ctx: PathwayContext, c: ConditionFact) -> bool:
+    """A mimic diagnosis of the nerves (a polyneuropathy, an entrapment), not hip, arterial or bursal
+    disease."""
+    return ctx.matches("alternative_or_mimicking_diagnoses", c.codings) and not any(
+        ctx.matches(vs, c.codings) for vs in _NON_NERVE_MIMICS
+    )
+
+
 def new_bilateral_leg_symptoms(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
     """Current Conditions new within 14 days that record weakness or numbness of both legs: a cauda
     equina warning sign even without coded retention (decision model §7.3). Not a diagnosis that
-    itself explains symmetric leg symptoms (a polyneuropathy or another mimic): "numbness of both
-    feet" coded as diabetic polyneuropathy is that disease, not a cauda equina sign."""
+    itself explains symmetric leg symptoms (a polyneuropathy or another nerve mimic): "numbness of
+    both feet" coded as diabetic polyneuropathy is that disease, not a cauda equina sign. A hip,
+    arterial or bursal mimic explains no numbness or weakness of both legs (new weakness of both legs
+    in arterial disease is an emergency of its own), so such a Condition's words still screen."""
     window = ctx.t.new_sphincter_symptom_days
     out = []
     for c in ctx.history.conditions:
-        if not ctx.in_force(c) or ctx.matches("alternative_or_mimicking_diagnoses", c.codings):
+        if not ctx.in_force(c) or _nerve_mimic(ctx, c):
             continue
         if _new(ctx, began(ctx, c), window) and states_bilateral_leg_deficit(c.written):
             out.append(c)
