@@ -12,14 +12,22 @@ import re
 from datetime import timedelta
 
 from hooks import suggestions as sx
-from hooks.cards import CardDraft, Fact, SuggestionDraft
+from hooks.cards import SUMMARY_MAX, CardDraft, Fact, SuggestionDraft
 from hooks.facts import ProcedureFact
 from hooks.pathway.context import (
     FAILED_OUTCOMES,
     PathwayContext,
 )
 from hooks.pathway.failure import Assessment, Outcome, days_after, weeks_span
-from hooks.pathway.rules.common import HOLD, TOPIC_PATHWAY, Rule, count
+from hooks.pathway.rules.common import (
+    HOLD,
+    TOPIC_PATHWAY,
+    Rule,
+    count,
+    mri_ordered_fact,
+    pending_mri,
+    review_ordered_mri,
+)
 from hooks.rule import WARNING
 from hooks.text import COMPRESSION, affirmed, clause_of, levels_in, parse_laterality, segments
 from hooks.thresholds import pct, span, window
@@ -286,6 +294,10 @@ def f1_worked_then_recurred(ctx: PathwayContext, a: Assessment) -> CardDraft:
       60-120 days is PARTIAL and never reaches F1, but a response recorded without a baseline whose
       pain was back by then, or a functional gain that fell below 50 %, still can) is never called
       sustained and no repeat is offered: the LCD repeat criterion is not met (``f1_not_sustained``).
+      A response whose durability is not known (``durable is None``) is never said to have worked:
+      before the 60-120-day horizon it is relief "so far", reassessed then (the first step, with its
+      dates); past it with no score there, its duration is "not recorded" and the first step asks
+      for it. An outcome coded successful is named as such, not as a measured ≥ 50 % relief.
     Evidence: CMS ESI LCDs (repeat criterion and frequency); NASS LDH (ESI short-term benefit).
     """
     if a.durable is False:
@@ -295,7 +307,8 @@ def f1_worked_then_recurred(ctx: PathwayContext, a: Assessment) -> CardDraft:
     recurred = a.outcome is Outcome.RESPONDED_THEN_RECURRED
     # a response by function (ODI halved while pain relief fell short): repeat when the gain wanes
     by_function = a.basis == "function" and not recurred
-    back = "if the functional gain wanes" if by_function else "if pain recurs"
+    wanes = "the functional gain wanes" if by_function else "pain recurs"
+    back = f"if {wanes}"
     spec, approach = repeat_order(ctx, p)
     site = repeat_site(p)
     at = f"at the same level ({site.text})" if site is not None and site.text else "at the same level"
@@ -306,20 +319,33 @@ def f1_worked_then_recurred(ctx: PathwayContext, a: Assessment) -> CardDraft:
         if by_function
         else f"sustained ≥ {threshold} response; Medicare ESI LCD"
     )
+    # whether the response lasted (``durable``): True, read at the durability horizon (or recurred
+    # after it); None, not yet known — the horizon not reached ("so far"), or passed with no score
+    # in it ("not recorded"). Only a known lasting response is said to have worked.
+    lasting = _lasting(ctx, a)
+    summary = _f1_summary(ctx, a, lasting, by_function=by_function, recurred=recurred)
+    horizon = window(ctx.t.esi_durability_start_days, ctx.t.esi_durability_end_days)
+    gain = "functional gain" if by_function else "relief"
     if recurred:
-        summary = (
-            f"ESI on {_esi_when(a)} worked, then pain recurred: not a failure; a repeat image-guided ESI "
-            "is reasonable"
-        )
-    elif by_function:
-        summary = (
-            f"ESI on {_esi_when(a)} improved function ≥ {threshold} (ODI): not a failure; repeat only if "
-            "the gain wanes"
-        )
+        steps = [f"{repeat[0].upper()}{repeat[1:]} is reasonable now ({response})."]
+    elif lasting == "worked":
+        steps = [f"{back[0].upper()}{back[1:]}, {repeat} is reasonable ({response})."]
+    elif lasting == "so far":
+        # the repeat criterion is a response that lasts: it is judged at the horizon, not now
+        assert p.performed is not None  # an assessed injection is dated
+        lo = p.performed + timedelta(days=ctx.t.esi_durability_start_days)
+        hi = p.performed + timedelta(days=ctx.t.esi_durability_end_days)
+        steps = [
+            f"Reassess leg-pain NRS and ODI between {lo.isoformat()} and {hi.isoformat()} ({horizon} after "
+            f"the injection): a repeat needs the ≥ {threshold} {gain} to hold then (Medicare ESI LCD).",
+            f"If it holds and then {wanes}, {repeat} is reasonable.",
+        ]
     else:
-        summary = (
-            f"ESI on {_esi_when(a)} worked (≥ {threshold} relief): not a failure; repeat only if pain recurs"
-        )
+        steps = [
+            f"Record how long the {gain} lasted (no score {horizon} after the injection): a repeat needs a "
+            f"sustained ≥ {threshold} response (Medicare ESI LCD).",
+            f"If it lasted and then {wanes}, {repeat} is reasonable.",
+        ]
     within = n < ctx.t.esi_max_sessions_per_year
     suggestions = []
     if within:
@@ -333,25 +359,79 @@ def f1_worked_then_recurred(ctx: PathwayContext, a: Assessment) -> CardDraft:
                 body_site=site,
             )
         )
-    first = (
-        f"{repeat[0].upper()}{repeat[1:]} is reasonable now ({response})."
-        if recurred
-        else f"{back[0].upper()}{back[1:]}, {repeat} is reasonable ({response})."
-    )
     return F1.card(
         ctx,
         indicator="info",
-        summary=summary[:139],
+        summary=summary,
         suggestions=suggestions,
         why=[*ctx.failure_facts(a), Fact(f"{count(n, 'lumbar ESI session')} in the last {year(ctx)}")],
         gaps=list(a.gaps),
         next_steps=[
-            first,
+            *steps,
             f"Stay within {ctx.t.esi_max_sessions_per_year} sessions per region in {year(ctx)} ({n} so far).",
             "Continue active physiotherapy.",
         ],
         avoid=["Labelling the pain refractory.", "Spinal cord stimulation.", "A new diagnostic work-up."],
         needs=("observations",),
+    )
+
+
+def _lasting(ctx: PathwayContext, a: Assessment) -> str:
+    """Whether an ESI response is known to have lasted, in a word: "worked" (``durable`` True: still a
+    response at the 60-120-day horizon, or it recurred after it), "so far" (``durable`` None and the
+    horizon not yet past: a responder at 4 weeks), "not recorded" (``durable`` None with the horizon
+    past and no score in it). ``durable`` False never reaches here (``f1_not_sustained``)."""
+    if a.durable or a.outcome is Outcome.RESPONDED_THEN_RECURRED:
+        return "worked"
+    t0 = a.procedure.performed
+    if t0 is not None and ctx.today <= t0 + timedelta(days=ctx.t.esi_durability_end_days):
+        return "so far"
+    return "not recorded"
+
+
+def _fitting(*summaries: str) -> str:
+    """The first summary that fits the card (the injection's date may be written out long)."""
+    return next((s for s in summaries if len(s) <= SUMMARY_MAX), summaries[-1])  # else the card clips it
+
+
+def _f1_summary(
+    ctx: PathwayContext, a: Assessment, lasting: str, *, by_function: bool, recurred: bool
+) -> str:
+    """F1's one line, saying only what the record shows of the response: "worked" when it lasted; a
+    response not yet at the durability horizon is relief "so far", one past it with no score there
+    is one whose duration is not recorded. What the response rests on is named: ≥ 50 % relief (pain
+    scores, a recorded relief), a functional gain (ODI), or an outcome coded successful (no relief
+    measured)."""
+    when = _esi_when(a)
+    threshold = pct(ctx.t.responder_relief_pct)
+    horizon = window(ctx.t.esi_durability_start_days, ctx.t.esi_durability_end_days)
+    if recurred:
+        return _fitting(
+            f"ESI on {when} worked, then pain recurred: not a failure; a repeat image-guided ESI is "
+            "reasonable",
+            f"ESI on {when} worked, then pain recurred: a repeat image-guided ESI is reasonable",
+        )
+    then = "repeat only if the gain wanes" if by_function else "repeat only if pain recurs"
+    # what the response rests on: an outcome coded successful measures no relief
+    if by_function:
+        did, worked = f"improved function ≥ {threshold} (ODI)", f"improved function ≥ {threshold} (ODI)"
+    elif a.basis == "explicit outcome":
+        did, worked = "helped (recorded successful)", "worked (recorded successful, relief lasted)"
+    else:
+        did, worked = f"gave ≥ {threshold} relief", f"worked (≥ {threshold} relief)"
+    if lasting == "worked":
+        return _fitting(f"ESI on {when} {worked}: not a failure; {then}", f"ESI on {when} {worked}: {then}")
+    if lasting == "so far":
+        return _fitting(
+            f"ESI on {when} {did} so far: not a failure; reassess at {horizon}; {then}",
+            f"ESI on {when} {did} so far: reassess at {horizon}; {then}",
+            f"ESI on {when} {did} so far: reassess at {horizon}",
+        )
+    return _fitting(
+        f"ESI on {when} {did}, duration not recorded: not a failure; record how long it lasted before any "
+        "repeat",
+        f"ESI on {when} {did}, duration not recorded: record how long it lasted before any repeat",
+        f"ESI on {when} {did}: record how long it lasted before any repeat",
     )
 
 
@@ -487,7 +567,8 @@ def f2_inadequate_trial(ctx: PathwayContext, discordant: tuple[ProcedureFact, ..
     When: the ESIs so far were all without image guidance, or at a level that does not match the
       compressive lesion on imaging, and they did not clearly work.
     Then: warning — blind injection or possible technical/level failure (clinical practice); MRI if
-      missing, then an image-guided transforaminal ESI at the concordant level, offered as a first
+      missing (an MRI already ordered is named with its date and reviewed, not offered again), then
+      an image-guided transforaminal ESI at the concordant level, offered as a first
       (not a repeat) order once an MRI is on record, aimed at the level and side the imaging report
       shows and pre-selected when it shows the level; none past the yearly session limit. Not
       refractory.
@@ -507,6 +588,10 @@ def f2_inadequate_trial(ctx: PathwayContext, discordant: tuple[ProcedureFact, ..
     has_mri = bool(ctx.mri_studies)
     injections = discordant or ctx.blind_esis
     so_far = "The only ESI was" if len(injections) == 1 else "The ESIs so far were all"
+    # an MRI already ordered is named among the facts (beside the first injection, where the card
+    # shows it) and reviewed, never offered a second time
+    mri_ordered = pending_mri(ctx)[-1:]
+    why[1:1] = [mri_ordered_fact(ctx, s) for s in mri_ordered]
     # the level is known when the imaging reports a compressive lesion (at whatever level the
     # injections went); otherwise a
     # diagnostic nerve root block settles it before another injection
@@ -514,27 +599,41 @@ def f2_inadequate_trial(ctx: PathwayContext, discordant: tuple[ProcedureFact, ..
     level_known = report is not None and bool(affirmed(COMPRESSION, report.conclusion))
     suggestions = []
     steps = []
-    if not has_mri:
-        steps.append("MRI lumbar spine without contrast to define the level (ACR 2021 variant 3).")
+    tfesi = (
+        " image-guided (fluoroscopic/CT) transforaminal ESI at the level concordant with the "
+        "imaging and the clinical picture."
+    )
+    if mri_ordered:
+        # the MRI is on its way: its review, then the injection at the level it shows, in one step
+        # (a card short of room cuts it where the clause ends, still naming the order and its date)
+        steps.append(f"{review_ordered_mri(ctx, mri_ordered[-1])} to define the level, then an" + tfesi)
+        ordered = mri_ordered_fact(ctx, mri_ordered[-1]).short
+        plans = [
+            f"next, review the {ordered}, then an image-guided ESI at the level it shows",
+            f"next, review the {ordered}, then an image-guided ESI",
+            f"review the {ordered} first",
+        ]
+    elif not has_mri:
+        steps += [
+            "MRI lumbar spine without contrast to define the level (ACR 2021 variant 3).",
+            "Then an" + tfesi,
+        ]
         suggestions.append(
             ctx.offer(
                 sx.MRI_WITHOUT_CONTRAST,
                 recommended=True,
             )
         )
-        plan = "MRI first, then an image-guided ESI at the level it shows"
+        plans = [
+            "next, MRI first, then an image-guided ESI at the level it shows",
+            "next, MRI first, then an image-guided ESI",
+        ]
     elif discordant and not level_known:
-        plan = "a diagnostic nerve root block to settle the level"
-    else:
-        plan = "an image-guided TFESI at the matching level"
-    tfesi = (
-        " image-guided (fluoroscopic/CT) transforaminal ESI at the level concordant with the "
-        "imaging and the clinical picture."
-    )
-    if discordant and has_mri and not level_known:
         steps.append("A diagnostic selective nerve root block to settle the level, then an" + tfesi)
+        plans = ["next, a diagnostic nerve root block to settle the level"]
     else:
-        steps.append(("Then an" if steps else "An") + tfesi)
+        steps.append("An" + tfesi)
+        plans = ["next, an image-guided TFESI at the matching level"]
     # the injection the card recommends, offered as an order once an MRI is on record (without one,
     # the MRI comes first) and while the yearly session limit allows it: pre-selected when the
     # imaging shows the level (the first step), else offered after the nerve root block
@@ -549,18 +648,23 @@ def f2_inadequate_trial(ctx: PathwayContext, discordant: tuple[ProcedureFact, ..
                 recommended=has_mri and not level_known,
             )
         )
+    opening = f"{so_far} {reason}: not an adequate trial; "
+    summary = next((opening + p for p in plans if len(opening + p) <= SUMMARY_MAX), opening + plans[-1])
+    level_of = "the level of the " + ("injection" if len(injections) == 1 else "injections")
+    if ctx.root_imaging:
+        gaps = []  # an MRI or CT on record: the level can be checked against it
+    elif mri_ordered:
+        # the study is ordered, not done: what is missing is its report
+        ordered = mri_ordered_fact(ctx, mri_ordered[-1]).short
+        gaps = [f"the report of the {ordered}: {level_of} cannot be checked until it is read"]
+    else:
+        gaps = [f"no lumbar imaging on record: {level_of} cannot be checked"]
     return F2.card(
         ctx,
         indicator="warning",
-        summary=f"{so_far} {reason}: not an adequate trial; next, {plan}",
+        summary=summary,
         why=why,
-        gaps=[]
-        if has_mri
-        else [
-            "no lumbar imaging on record: the level of the "
-            + ("injection" if len(injections) == 1 else "injections")
-            + " cannot be checked"
-        ],
+        gaps=gaps,
         next_steps=steps,
         avoid=[
             "Another blind injection.",

@@ -10,9 +10,16 @@ from hooks.cards import CardDraft, Conflict, Fact, SuggestionDraft
 from hooks.facts import ProcedureFact, ServiceRequestFact
 from hooks.pathway.context import PathwayContext
 from hooks.pathway.rules import esi_outcome
-from hooks.pathway.rules.common import ESI_STENOSIS, ESI_TIMING, TOPIC_PATHWAY, Rule
+from hooks.pathway.rules.common import (
+    ESI_STENOSIS,
+    ESI_TIMING,
+    TOPIC_PATHWAY,
+    Rule,
+    mri_ordered_fact,
+    pending_mri,
+    review_ordered_mri,
+)
 from hooks.rule import WARNING
-from hooks.text import short_name
 from hooks.thresholds import span
 
 P1 = Rule(
@@ -110,38 +117,11 @@ def _imaging_gap(ctx: PathwayContext) -> str | None:
     return f"a lesion concordant with the symptoms on the {mri.short_label}"
 
 
-# Lumbar MRI orders: with none on file, a study already ordered is the one the card would offer.
-MRI_ORDER_SETS = ("imaging_mri_lumbar",)
-
-
-def pending_mri(ctx: PathwayContext) -> tuple[ServiceRequestFact, ...]:
-    """Lumbar MRI orders not yet done (draft, active, on hold) while no MRI is on file: the study is
-    on its way, so the card reviews it instead of offering a second one."""
-    return () if ctx.mri_studies else ctx.pending(*MRI_ORDER_SETS)
-
-
-def _mri_order_name(ctx: PathwayContext, s: ServiceRequestFact) -> str:
-    """The ordered MRI as the card names it: the order's own study when it is one the card could
-    have offered (a code display is no name), else the order's text."""
-    for spec in (sx.MRI_WITHOUT_CONTRAST, sx.MRI_WITH_AND_WITHOUT_CONTRAST):
-        if ctx.matches(spec.value_set, s.codings):
-            return spec.text
-    return short_name(s.text) or "Lumbar MRI"
-
-
-def _mri_ordered_fact(ctx: PathwayContext, s: ServiceRequestFact) -> Fact:
-    """The pending MRI order, its short form saying what it is in a word ("MRI ordered 2026-10-30")."""
-    full = ctx.order_fact(s, "pending MRI order: ")
-    when = f" {s.authored.isoformat()}" if s.authored else ""
-    return replace(full, short=f"MRI ordered{when}")
-
-
 def _mri_ordered_step(ctx: PathwayContext, s: ServiceRequestFact) -> str:
     """P1's first step while the MRI it would offer is already ordered: what follows the MRI. Worded
     so that a card short of room, cutting it where a clause ends, still says to review the order
     named by its date."""
-    when = f" on {s.authored.isoformat()}" if s.authored else ""
-    review = f"Review the {_mri_order_name(ctx, s)} already ordered{when}"
+    review = review_ordered_mri(ctx, s)
     if claudication(ctx):
         return (
             f"{review} for a decompression opinion; physiotherapy meanwhile and no epidural injection "
@@ -186,7 +166,7 @@ def _summary(ctx: PathwayContext) -> str:
     mri = ctx.mri_studies[-1] if ctx.mri_studies else None
     # an MRI already ordered is said as one, by its date, never offered again
     pending = pending_mri(ctx)
-    ordered = _mri_ordered_fact(ctx, pending[-1]).short if pending else ""
+    ordered = mri_ordered_fact(ctx, pending[-1]).short if pending else ""
     if claudication(ctx):
         if mri is not None:
             imaging = f", {mri.short_label} on file:"
@@ -333,7 +313,7 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
         why=[
             ctx.onset_fact(),
             *_imaging_facts(ctx),
-            *(_mri_ordered_fact(ctx, s) for s in mri_ordered[-1:]),
+            *(mri_ordered_fact(ctx, s) for s in mri_ordered[-1:]),
             *(_ordered_fact(ctx, s) for s in ordered[-1:]),
             *care,
             *ctx.pain_facts(),
@@ -400,7 +380,7 @@ def p2_not_referred(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -
             # what the card is about (the summary's "not yet referred") among the facts shown
             Fact("no spine or pain specialist referral or visit on record"),
             *_imaging_facts(ctx),
-            *(_mri_ordered_fact(ctx, s) for s in mri_ordered[-1:]),
+            *(mri_ordered_fact(ctx, s) for s in mri_ordered[-1:]),
             *care,
             *ctx.pain_facts(),
             *([_esi_history(ctx, old_esi)] if old_esi is not None or ctx.earlier_episode_esis else []),

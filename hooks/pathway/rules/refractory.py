@@ -9,6 +9,7 @@ care and SCS evaluation.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
 
@@ -16,7 +17,7 @@ from hooks import suggestions as sx
 from hooks.cards import SUMMARY_MAX, CardDraft, Fact
 from hooks.facts import ConditionFact, ObservationFact
 from hooks.pathway.context import FAILED_OUTCOMES, PathwayContext, clinical_name, mid_sentence
-from hooks.pathway.failure import Assessment, is_back_score, latest_score
+from hooks.pathway.failure import Assessment, Outcome, is_back_score, latest_score
 from hooks.pathway.rules.common import (
     DISCOGRAPHY,
     ESI_STENOSIS,
@@ -28,6 +29,9 @@ from hooks.pathway.rules.common import (
     SCS_SELECTION,
     TOPIC_PATHWAY,
     Rule,
+    mri_ordered_fact,
+    pending_mri,
+    review_ordered_mri,
 )
 from hooks.pathway.rules.esi_outcome import pending_esi_orders, scores_once
 from hooks.pathway.rules.mimics import mimic_facts, mimic_step, mimic_suggestions, mimics_found
@@ -67,6 +71,29 @@ F7 = Rule(
 
 def failed_image_guided(ctx: PathwayContext) -> tuple[Assessment, ...]:
     return tuple(a for a in ctx.image_guided_assessments if a.outcome in FAILED_OUTCOMES)
+
+
+def esi_result(ctx: PathwayContext) -> str:
+    """What the latest image-guided ESI below the response threshold did, as a refractory card's
+    summary opens: "Failed ESI" (< 30 % relief, coded unsuccessful, or two failure proxies),
+    "Partial ESI relief" (30-49 %, or coded partially successful), "Short-lived ESI relief" (a
+    response that fell below 30 % by the durability horizon) or "ESI relief did not last" (a response
+    that was 30-49 % at the horizon: PARTIAL "not sustained"). Each is below the threshold to repeat
+    it; only the first is a failure a clinician would call one."""
+    failed = failed_image_guided(ctx)  # the injections the card's facts show, not one still pending
+    a = failed[-1] if failed else None
+    if a is None or a.outcome not in (Outcome.PARTIAL, Outcome.SHORT_LIVED):
+        return "Failed ESI"
+    if a.outcome is Outcome.SHORT_LIVED:
+        return "Short-lived ESI relief"
+    return "ESI relief did not last" if a.basis == "not sustained" else "Partial ESI relief"
+
+
+def opening(ctx: PathwayContext, rest: str) -> str:
+    """A summary's opening, ``esi_result`` followed by ``rest`` ("with a concordant compressive
+    lesion"); a result said as a clause ("ESI relief did not last") takes a comma before it."""
+    result = esi_result(ctx)
+    return f"{result}{',' if result.endswith('last') else ''} {rest}"
 
 
 def has_concordant_lesion(ctx: PathwayContext) -> bool:
@@ -170,14 +197,15 @@ def no_surgical_target(ctx: PathwayContext) -> bool:
     )
 
 
-def _failure_why(ctx: PathwayContext) -> list[Fact]:
+def _failure_why(ctx: PathwayContext, imaging_ordered: Sequence[Fact] = ()) -> list[Fact]:
     """The failed injections, deciding facts first: each one's lead line and (for a single injection) the
-    second line that shows it failed, then the imaging; every other line of the assessment follows."""
+    second line that shows it failed, then the imaging (and ``imaging_ordered``, the imaging order
+    the card reviews); every other line of the assessment follows."""
     failed = failed_image_guided(ctx)[-2:]
     leads = [ctx.failure_facts(a)[0] for a in failed]
     second = list(ctx.failure_facts(failed[-1])[1:2]) if len(failed) == 1 else []
     rest = scores_once([f for a in failed for f in ctx.failure_facts(a)])
-    return [*leads, *_imaging_why(ctx), *second, *rest]
+    return [*leads, *_imaging_why(ctx), *imaging_ordered, *second, *rest]
 
 
 def radiographs_only(ctx: PathwayContext) -> Fact | None:
@@ -228,7 +256,8 @@ def f3_concordant_lesion(ctx: PathwayContext) -> CardDraft:
       biopsychosocial assessment; active physiotherapy. Warning if > 3 months from onset and not
       referred to a spine surgeon (a pain-clinic referral is not a surgical opinion), else info. A
       pending ESI order (repeating the failed injection) is named among the facts and held in the first
-      step, as a warning.
+      step, as a warning. The summary opens with what the injection did (``esi_result``): partial or
+      short-lived relief is said as such, not as a failed ESI.
     Evidence: NASS LDH (discectomy for persistent symptoms with concordant imaging);
       NICE NG59 (decompression when non-surgical care fails and imaging is concordant).
     """
@@ -258,19 +287,20 @@ def f3_concordant_lesion(ctx: PathwayContext) -> CardDraft:
     refer = "refer to a spine surgeon for discectomy or decompression (NASS 2014; NICE NG59)."
     first = (
         f"Hold the pending ESI order{'s' if len(pending) > 1 else ''} (another epidural injection after "
-        f"one that failed is not recommended) and {refer}"
+        f"one without a sustained ≥ {pct(ctx.t.responder_relief_pct)} response is not recommended) and "
+        f"{refer}"
         if pending
         else refer[0].upper() + refer[1:]
     )
     return F3.card(
         ctx,
         indicator="warning" if late or pending else "info",
-        summary=(
-            "Failed ESI with a concordant compressive lesion: hold the repeat ESI; refer for a surgical "
-            "opinion"
+        summary=opening(
+            ctx,
+            "with a concordant compressive lesion: hold the repeat ESI; refer for a surgical opinion"
             if pending
-            else "Failed ESI with a concordant compressive lesion: refer for a surgical opinion (discectomy/"
-            "decompression)"
+            else "with a concordant compressive lesion: refer for a surgical opinion (discectomy/"
+            "decompression)",
         ),
         why=why,
         gaps=gaps,
@@ -306,9 +336,11 @@ def f4_uncertain_diagnosis(ctx: PathwayContext) -> CardDraft:
       unreadable report, or a mimic (hip osteoarthritis, arterial claudication, peroneal, sciatic or
       lateral femoral cutaneous neuropathy, trochanteric bursitis, diabetic amyotrophy/polyneuropathy).
     Then: info — with a mimic, name it and its examination or test first (§7.5); diagnostic
-      re-evaluation: review imaging; EMG/NCS to separate radiculopathy from neuropathy (not when the
-      only doubt is a hip, arterial or bursal mimic, which no nerve study excludes); diagnostic
-      SNRB; look for other pain generators.
+      re-evaluation: review imaging (an MRI first when there is none; one already ordered is named
+      with its date and reviewed, not offered again); EMG/NCS to separate radiculopathy from
+      neuropathy (not when the only doubt is a hip, arterial or bursal mimic, which no nerve study
+      excludes); diagnostic SNRB; look for other pain generators. The summary opens with what the
+      injection did (``esi_result``): a partial or short-lived relief is not called a failed ESI.
     Evidence: clinical practice (re-evaluate the diagnosis; imaging findings may not correlate); NASS LDH;
       ACR 2021 (discography usually not appropriate).
     """
@@ -318,8 +350,14 @@ def f4_uncertain_diagnosis(ctx: PathwayContext) -> CardDraft:
     gaps = _common_gaps(ctx)
     xray = radiographs_only(ctx)
     no_imaging = conc.status == "no-imaging"
+    # an MRI already ordered (none on file) is named among the facts and reviewed, not offered again
+    mri_ordered = pending_mri(ctx)[-1:] if no_imaging else ()
+    ordered = mri_ordered_fact(ctx, mri_ordered[-1]).short if mri_ordered else ""
     if conc.status == "unknown":
         gaps.append("review the imaging for a concordant lesion")
+    elif mri_ordered:
+        # the study is ordered, not done: what is missing is its report
+        gaps.append(f"the report of the {ordered}, needed before deciding on further treatment")
     elif no_imaging:
         gaps.append(
             "no MRI or CT on record (radiographs cannot show root compression): obtain an MRI before "
@@ -347,7 +385,7 @@ def f4_uncertain_diagnosis(ctx: PathwayContext) -> CardDraft:
                 recommended=conc.status != "no-imaging" and (not found or any(m.emg for _, m in found)),
             ),
         )
-    if no_imaging:
+    if no_imaging and not mri_ordered:
         suggestions.insert(
             0,
             ctx.offer(
@@ -359,40 +397,50 @@ def f4_uncertain_diagnosis(ctx: PathwayContext) -> CardDraft:
     if found:
         # the mimic named as the card's fact and next step name it ("diabetic neuropathy")
         kinds = list(dict.fromkeys(m.brief for _, m in found))
+        result = esi_result(ctx)
         summary = next(
             (
                 text
                 for text in (
-                    f"Failed ESI, but {' and '.join(kinds)} can mimic radicular pain: exclude "
+                    f"{result}, but {' and '.join(kinds)} can mimic radicular pain: exclude "
                     f"{'them' if len(kinds) > 1 else 'it'} before another spine procedure",
-                    f"Failed ESI, but {kinds[0]} can mimic radicular pain: exclude it before another "
+                    f"{result}, but {kinds[0]} can mimic radicular pain: exclude it before another "
                     "spine procedure",
                 )
                 if len(text) <= SUMMARY_MAX
             ),
-            f"Failed ESI, but a mimic can cause the same leg pain: exclude {kinds[0]} first"[:SUMMARY_MAX],
+            f"{result}, but a mimic can cause the same leg pain: exclude {kinds[0]} first"[:SUMMARY_MAX],
         )
+    elif mri_ordered:
+        summary = opening(ctx, f"with no MRI or CT yet, {ordered}: review it, then re-evaluate the diagnosis")
     elif no_imaging:
-        summary = (
-            "Failed ESI with no MRI or CT on record: MRI lumbar spine first, then re-evaluate the diagnosis"
+        summary = opening(
+            ctx, "with no MRI or CT on record: MRI lumbar spine first, then re-evaluate the diagnosis"
         )
     else:
-        summary = (
-            "Failed ESI with uncertain diagnosis: re-evaluate with imaging review, EMG/NCS and a "
-            "diagnostic SNRB"
+        summary = opening(
+            ctx,
+            "with uncertain diagnosis: re-evaluate with imaging review, EMG/NCS and a diagnostic SNRB",
         )
     # without an MRI or CT the imaging cannot be reviewed for a root lesion: the MRI comes first
-    # (ACR 2021 variant 3), as on F2; radiographs show degeneration, not root compression
-    imaging_step = (
-        (
+    # (ACR 2021 variant 3), as on F2; radiographs show degeneration, not root compression. An MRI
+    # already ordered is reviewed when it is reported, as P1 and F2 say it
+    if mri_ordered:
+        imaging_step = (
+            f"{review_ordered_mri(ctx, mri_ordered[-1])}: compare its level and side with the symptoms, then "
+            "re-evaluate the diagnosis (ACR 2021: imaging abnormalities do not always correlate)."
+        )
+    elif no_imaging:
+        imaging_step = (
             "MRI lumbar spine without contrast first: "
             + ("radiographs cannot show nerve-root compression" if xray is not None else "no lumbar imaging")
             + " (ACR 2021 variant 3); then review it against the clinical level and side."
         )
-        if no_imaging
-        else "Review the imaging against the clinical level and side (ACR 2021: imaging abnormalities do "
-        "not always correlate)."
-    )
+    else:
+        imaging_step = (
+            "Review the imaging against the clinical level and side (ACR 2021: imaging abnormalities do "
+            "not always correlate)."
+        )
     card = F4.card(
         ctx,
         indicator="info",
@@ -400,7 +448,7 @@ def f4_uncertain_diagnosis(ctx: PathwayContext) -> CardDraft:
         why=[
             *mimic_facts(ctx, found),
             *(ctx.cond_fact(c, "possible mimic: ") for c in mm if all(c is not f for f, _ in found)),
-            *_failure_why(ctx),
+            *_failure_why(ctx, [mri_ordered_fact(ctx, o) for o in mri_ordered]),
         ],
         gaps=gaps,
         next_steps=[
@@ -496,10 +544,11 @@ def f5_facet_or_si(ctx: PathwayContext) -> CardDraft:
     return rule.card(
         ctx,
         indicator="warning" if pending else "info",
-        summary=(
-            "Failed ESI but pain looks facet-joint mediated: diagnostic medial branch block before any RFA"
+        summary=opening(
+            ctx,
+            "but pain looks facet-joint mediated: diagnostic medial branch block before any RFA"
             if facet
-            else "Failed ESI but pain looks SI-joint mediated: diagnostic SI-joint block before any ablation"
+            else "but pain looks SI-joint mediated: diagnostic SI-joint block before any ablation",
         ),
         why=[
             *(ctx.cond_fact(c, "pain generator: ") for c in gens[:1]),
@@ -567,8 +616,9 @@ def f6_stenosis_claudication(ctx: PathwayContext) -> CardDraft:
     return F6.card(
         ctx,
         indicator="info",
-        summary="Failed ESI with stenosis and neurogenic claudication: refer for decompression (or MILD); "
-        "no more ESIs",
+        summary=opening(
+            ctx, "with stenosis and neurogenic claudication: refer for decompression (or MILD); no more ESIs"
+        ),
         why=why,
         gaps=gaps,
         next_steps=[
