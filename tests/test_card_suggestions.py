@@ -331,8 +331,8 @@ def test_f4_names_a_diabetic_neuropathy_the_same_way_in_summary_fact_and_step() 
     )
     c = card_of(cards, "F4")
     detail = render_detail(c)
-    assert "diabetic neuropathy" in c.summary and "diabetic neuropathy" in c.next_steps[0]
-    assert "possible mimic: diabetic neuropathy" in detail
+    assert "peripheral neuropathy" in c.summary and "peripheral neuropathy" in c.next_steps[0]
+    assert "possible mimic: peripheral neuropathy" in detail
     assert "amyotrophy" not in c.summary
 
 

@@ -148,7 +148,7 @@ def test_f4_names_diabetic_neuropathy_and_offers_emg(system: str, code: str, dis
     neuropathy mimic: named on F4, with EMG/nerve conduction studies offered and recommended."""
     c = card_of(run(*failed_tfesi(CONCORDANT), coded(system, code, display)), "F4")
     assert "Condition/mimic" in refs_of(c)
-    assert "diabetic neuropathy" in c.summary, c.summary
+    assert "peripheral neuropathy" in c.summary, c.summary
     assert "EMG/nerve conduction studies" in next_line(c)
     assert recommended(c) == [EMG_NCS]
     assert_house_rules(c)
@@ -210,3 +210,11 @@ def test_each_new_code_falls_in_its_mimic_class_only(
 def test_the_negative_codes_are_in_no_mimic_class() -> None:
     for system, code, _ in NOT_A_MIMIC:
         assert TERM.match("alternative_or_mimicking_diagnoses", [Coding(system, code)]) is None, code
+
+
+def test_a_polyneuropathy_not_said_to_be_diabetic_is_not_called_diabetic() -> None:
+    """G62.9 (polyneuropathy, unspecified) sits in the neuropathy mimic set: the card names a
+    peripheral neuropathy, never a diabetic one the record does not show."""
+    c = card_of(run(*failed_tfesi(CONCORDANT), coded(ICD10, "G62.9", "Polyneuropathy, unspecified")), "F4")
+    assert "peripheral neuropathy" in c.summary, c.summary
+    assert "diabetic" not in c.summary and not any("diabetic" in s for s in c.next_steps)

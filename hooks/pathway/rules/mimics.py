@@ -106,10 +106,11 @@ MIMICS: tuple[Mimic, ...] = (
     ),
     Mimic(
         "mimic_peripheral_neuropathy",
-        "diabetic amyotrophy or polyneuropathy",
+        # not only diabetic: the set holds polyneuropathy unspecified (G62.9) too
+        "diabetic amyotrophy or peripheral neuropathy",
         "EMG/nerve conduction studies",
         emg=True,
-        short="diabetic neuropathy",
+        short="peripheral neuropathy",
         neuropathy=True,
     ),
     Mimic(

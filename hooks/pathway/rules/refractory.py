@@ -395,7 +395,7 @@ def f4_uncertain_diagnosis(ctx: PathwayContext) -> CardDraft:
             ),
         )
     if found:
-        # the mimic named as the card's fact and next step name it ("diabetic neuropathy")
+        # the mimic named as the card's fact and next step name it ("peripheral neuropathy")
         kinds = list(dict.fromkeys(m.brief for _, m in found))
         result = esi_result(ctx)
         summary = next(
