@@ -28,6 +28,7 @@ from hooks.text import FOOT_DROP as _FOOT_DROP
 from hooks.text import RELIEF_WORDS as _RELIEF_WORDS
 from hooks.text import STRENGTH_WORDS as _STRENGTH_WORDS
 from hooks.text import ingredients_named as _ingredients_named
+from hooks.text import names_lumbar_radicular as _names_lumbar_radicular
 
 _PROCEDURE_WORDS = re.compile(
     r"epidural|\besi\b|tfesi|ilesi|nerve root|snrb|radiofrequen|\brfa\b|ablation|neurotomy|rhizotomy|"
@@ -161,9 +162,19 @@ def _condition(raw: dict[str, Any], t: Terminology) -> bool:
     evidence = [
         cc for ev in _items(raw.get("evidence")) if isinstance(ev, dict) for cc in _items(ev.get("code"))
     ]
-    # a foot drop in words only (a SNOMED-only problem list, free text) is still a red flag
+    # a foot drop in words only (a SNOMED-only problem list, free text) is still a red flag, and a
+    # lumbar radicular diagnosis in words only still opens the gate
     code = raw.get("code")
-    return _raw_known(t, code) or _raw_any_known(t, evidence) or _raw_words(_FOOT_DROP, code)
+    return (
+        _raw_known(t, code)
+        or _raw_any_known(t, evidence)
+        or _raw_words(_FOOT_DROP, code)
+        or any(_names_radicular(text) for text in _raw_texts(code))
+    )
+
+
+# the same few free-text diagnoses recur across charts: each text is read once
+_names_radicular = lru_cache(maxsize=8192)(_names_lumbar_radicular)
 
 
 def _procedure(raw: dict[str, Any], t: Terminology) -> bool:

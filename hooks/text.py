@@ -86,6 +86,7 @@ __all__ = [
     "levels_in",
     "mentions",
     "names",
+    "names_lumbar_radicular",
     "parse_laterality",
     "parse_level",
     "reported",
@@ -568,6 +569,103 @@ def states_leg_symptoms(text: str) -> bool:
             site = any(not _denied(part, m) for m in LEG_SITE.finditer(part))
             if site and any(not _denied(part, m) for m in LEG_COMPLAINT.finditer(part)):
                 return True
+    return False
+
+
+# ---------------------------------------------------------------------------------------------
+# A lumbar radicular diagnosis named in words
+# ---------------------------------------------------------------------------------------------
+
+# The gate reads these only for a Condition that carries no code any value set knows (typed as free
+# text, or coded in a local system): ``names_lumbar_radicular``. A false card is worse than none, so
+# the reading is narrow. The diagnosis: sciatica (not "sciatica-like", "pseudo-sciatica" or a
+# sciatic nerve lesion); radiculopathy, radiculitis, radicular pain, symptoms or syndrome (not
+# "non-radicular", not polyradiculopathy); a lumbar or S1 nerve root named as compressed, impinged,
+# irritated or entrapped. Not a disc herniation alone (X1) nor back pain without a root or the leg.
+_RADICULAR_NAME = _words(
+    r"(?<!pseudo-)(?<!pseudo)\bsciatica\b(?![- ]like)"
+    r"|(?<!non-)(?<!non )\bradicul"
+    r"(?:opath\w*|itis|algia|ar\s+(?:leg\s+|lower limb\s+)?(?:pain|symptoms?|syndrome))"
+    r"|\b(?:L[1-5]|S1|lumbar|lumbosacral)\s*(?:nerve\s+)?roots?\s+(?:compress|imping|irritat|entrap)\w*"
+    r"|\b(?:compress|imping|irritat|entrap)\w*\s+of\s+(?:the\s+)?(?:(?:left|right|lt|rt|bilateral)\s+)?"
+    r"(?:L[1-5]|S1|lumbar|lumbosacral)\s*(?:nerve\s+)?roots?\b"
+)
+# The diagnosis named as history or to be ruled out, a few words before it ("history of sciatica",
+# "r/o L5 radiculopathy", "previous sciatica") ...
+_NOT_CURRENT_BEFORE = _words(
+    r"\b(?:(?:history|hx) of|h/o|pmh|previous|prior|former|rul(?:e|ed|ing)[- ]out|r/o|to exclude)(?!\w)"
+)
+# ... or after it in its part of the sentence ("radiculopathy ruled out", "sciatica (resolved)").
+_NOT_CURRENT_AFTER = _words(
+    r"^[^,.;]{0,40}?\b(?:ruled[- ]out|excluded|(?<!not )(?<!un)resolved|in remission)\b"
+)
+# Whatever else the words name that makes the diagnosis another question: a cauda equina sign (the
+# red flags read those from codes), a tumour, infection or fracture, a non-compressive cause
+# (diabetes, shingles, Lyme) or a nerve lesion below the spine that mimics a root (§7.5). A Condition
+# whose words report one (not denied: "no bladder or bowel symptoms" keeps it) is not read at all.
+_NOT_SIMPLE_RADICULAR = _words(
+    r"cauda equina|\bces\b|saddle|perine|perianal|incontinen|retention|bladder|bowel|sphincter|"
+    r"metasta|malignan|tumou?r|cancer|carcinom|neoplas|lymphoma|myeloma|"
+    r"infect|abscess|osteomyelitis|discitis|tubercul|fracture|"
+    r"diabet|zoster|shingles|herpe|lyme|piriformis|sciatic (?:nerve|neuropath)|neuropath|plexopath|"
+    r"amyotroph"
+)
+# The lumbar spine or the leg named beside "radiculopathy" (sciatica needs nothing: it is the leg's by
+# name): the low back, and the plural lower limbs ``LEG_SITE`` leaves to ``BILATERAL_LEGS``.
+_LOW_BACK = _words(r"\blow(?:er)? back\b")
+_LOWER_LIMBS = _words(r"\blower (?:limbs|extremities)\b")
+
+
+def _outside_lumbar(text: str) -> bool:
+    """Names the cervical or thoracic spine (or the neck) and nothing lumbar or sacral."""
+    return bool(NON_LUMBAR_SITE.search(text)) and not LUMBAR_SITE.search(text)
+
+
+def _in_lumbar_or_leg(sentence: str) -> bool:
+    """The sentence places a root diagnosis in the lumbar spine (a lumbar or sacral word or level,
+    the low back) or, naming no other part of the spine, in the leg (a leg, foot or buttock not
+    denied; the word "radicular" itself names no leg)."""
+    if LUMBAR_SITE.search(sentence) or _LOW_BACK.search(sentence):
+        return True
+    if NON_LUMBAR_SITE.search(sentence):
+        return False
+    return any(
+        m.group(0).lower() != "radicular" and not _denied(part, m)
+        for part in _parts(sentence)
+        for pattern in (LEG_SITE, _LOWER_LIMBS)
+        for m in pattern.finditer(part)
+    )
+
+
+def names_lumbar_radicular(*texts: str | None) -> bool:
+    """Whether the words of a diagnosis (its text, its codings' displays) name a current lumbar
+    radicular diagnosis: "Left L5 radiculopathy", "Sciatica, right leg", "Lumbar disc prolapse with
+    radiculopathy", "Radicular leg pain", "S1 nerve root compression". The name must be reported in
+    its part of a sentence (``reported``: not "no sciatica", "without radiculopathy", "sciatica? no"),
+    not history or a diagnosis to rule out (``_NOT_CURRENT_BEFORE``/``_AFTER``), not in a part that
+    names the cervical or thoracic spine only; radiculopathy, radicular pain and roots also need the
+    lumbar spine or the leg in their sentence ("Cervical radiculopathy", "Radiculopathy" alone and
+    "Thoracic radiculopathy, T10" are not). Nothing is read when the words report a cauda equina sign,
+    a serious or non-compressive cause, or a mimic (``_NOT_SIMPLE_RADICULAR``). A question mark is
+    no doubt here, as a provisional coded diagnosis opens the gate too ("?sciatica" names sciatica).
+    """
+    text = "\n".join(t for t in texts if t)
+    if not _RADICULAR_NAME.search(text):  # the cheap test first: most diagnoses name no root
+        return False
+    if reported(_NOT_SIMPLE_RADICULAR, text):
+        return False
+    for sentence in _sentences(text):
+        for part in _parts(sentence):
+            for m in _RADICULAR_NAME.finditer(part):
+                if _denied(part, m) or _outside_lumbar(part):
+                    continue
+                before = list(_NOT_CURRENT_BEFORE.finditer(part, 0, m.start()))
+                if before and len(part[before[-1].end() : m.start()].split()) <= DENIAL_REACH_WORDS:
+                    continue
+                if _NOT_CURRENT_AFTER.search(part[m.end() :]):
+                    continue
+                if m.group(0).lower() == "sciatica" or _in_lumbar_or_leg(sentence):
+                    return True
     return False
 
 

@@ -210,3 +210,18 @@ def test_real_cards_say_what_could_not_be_checked(real: FlaskClient, fake: respo
     cards = resp.get_json()["cards"]
     assert cards
     assert any("observations" in c["detail"] and "did not answer within" in c["detail"] for c in cards)
+
+
+def test_a_radicular_diagnosis_typed_in_words_reaches_the_pathway_through_the_service(real: FlaskClient) -> None:
+    """The relevance screen in front of the pathway keeps a Condition with no code whose words name
+    a lumbar radiculopathy: the typed diagnosis gives the cards the coded one gives."""
+    coded = load_protocol("patient-view.full-prefetch.json")
+    typed = load_protocol("patient-view.full-prefetch.json")
+    for entry in typed["prefetch"]["conditions"]["entry"]:
+        if entry["resource"]["id"] == "cond-radic":
+            entry["resource"]["code"] = {"text": "Left L5 radiculopathy"}
+    by_code = real.post("/cds-services/radicular-pathway", json=coded).get_json()["cards"]
+    by_words = real.post("/cds-services/radicular-pathway", json=typed).get_json()["cards"]
+    assert by_code
+    assert [c["source"]["topic"]["code"] for c in by_words] == [c["source"]["topic"]["code"] for c in by_code]
+    assert [c["summary"] for c in by_words] == [c["summary"] for c in by_code]

@@ -61,6 +61,8 @@ from hooks.text import (
     clause_of,
     key_finding,
     levels_in,
+    names_lumbar_radicular,
+    parse_laterality,
     segments,
     short_name,
     states_leg_symptoms,
@@ -71,6 +73,9 @@ from hooks.thresholds import Thresholds, span
 Assessor = Callable[[ProcedureFact, Modality], Assessment]
 
 EXCLUDED_VERIFICATION = ("refuted", "entered-in-error")
+# What a card says of a radicular diagnosis recognised from its words (no code any value set knows).
+WORDS_ONLY = "recognised from its words: no code the value sets know"
+WORDS_ONLY_SHORT = "in words only"
 ENDED_MED_STATUSES = ("stopped", "completed", "cancelled", "entered-in-error", "not-taken", "revoked")
 
 # Where a physiotherapy session says it treats another part of the body (its body site, reason or own
@@ -507,8 +512,11 @@ class PathwayContext:
             note = f" ({first[:157]}…)" if len(first) > 160 else f" ({first})"
         since = f" since {c.onset_text or c.onset.isoformat()}" if c.onset else ""
         name = short_name(clinical_name(c.text))
-        brief = f"{prefix}{mid_sentence(name) if prefix else name}{since}"
-        return Fact(f"{prefix}{self.cond_label(c)}{note}", c.ref, short=brief)
+        words = self.in_words_only(c)
+        marked = f" ({WORDS_ONLY_SHORT})" if words else ""
+        brief = f"{prefix}{mid_sentence(name) if prefix else name}{marked}{since}"
+        told = f" ({WORDS_ONLY})" if words else ""
+        return Fact(f"{prefix}{self.cond_label(c)}{told}{note}", c.ref, short=brief)
 
     def proc_fact(self, p: ProcedureFact, suffix: str = "", *, short: str | None = None) -> Fact:
         """The procedure with its level, side and date; ``short`` replaces ``suffix`` in the short
@@ -554,7 +562,29 @@ class PathwayContext:
 
     @cached_property
     def radicular_conditions(self) -> tuple[ConditionFact, ...]:
-        return self.conditions("lumbar_radiculopathy_conditions")
+        """Lumbar radicular Conditions in force: coded in the value set, then those named only in
+        words (``named_radicular_conditions``)."""
+        return self.conditions("lumbar_radiculopathy_conditions") + self.named_radicular_conditions
+
+    @cached_property
+    def named_radicular_conditions(self) -> tuple[ConditionFact, ...]:
+        """Lumbar radicular diagnoses typed as words: in force as the coded ones must be (not refuted
+        or entered in error, active, not abated), with no code any value set knows (free text, or
+        only local codes), whose text or coding displays name one (``hooks.text.
+        names_lumbar_radicular``: "Left L5 radiculopathy", "Sciatica, right leg"). A Condition coded
+        as something known is what its code says, whatever its words: the words are read only when
+        no code is. They open the gate as the coded ones do; their facts say they were recognised
+        from words (``WORDS_ONLY``)."""
+        return tuple(
+            c for c in self.history.conditions
+            if self.in_force(c)
+            and not any(self.term.is_known(x.system, x.code) for x in c.codings)
+            and names_lumbar_radicular(c.text, *(x.display for x in c.codings))
+        )  # fmt: skip
+
+    def in_words_only(self, c: ConditionFact) -> bool:
+        """A gate Condition recognised from its words, not a code (``named_radicular_conditions``)."""
+        return any(c is n for n in self.named_radicular_conditions)
 
     @cached_property
     def fbss_conditions(self) -> tuple[ConditionFact, ...]:
@@ -765,10 +795,12 @@ class PathwayContext:
         ago = f" ({onset_age(d, self.t.conservative_care_days)})" if d is not None else ""
         basis = "onset" if c.onset else "recorded date (no onset given)"
         when = (_first_date(c.onset, c.recorded) or date.min).isoformat()
+        words = self.in_words_only(c)
         return Fact(
-            f"{c.text}: {basis} {when}{ago}",
+            f"{c.text}{f' ({WORDS_ONLY})' if words else ''}: {basis} {when}{ago}",
             c.ref,
-            short=f"{'onset' if c.onset else 'recorded (no onset)'} {when}{ago}",
+            short=f"{'onset' if c.onset else 'recorded (no onset)'} {when}{ago}"
+            + (f"; diagnosis {WORDS_ONLY_SHORT}" if words else ""),
         )
 
     # -----------------------------------------------------------------------------------------
@@ -965,8 +997,34 @@ class PathwayContext:
         return failure.non_response_run(self.image_guided_assessments)
 
     def esi_level_concordance(self, p: ProcedureFact) -> failure.Concordance:
-        """Level/side of an injection against the imaging report before it and the radicular Conditions."""
-        return failure.procedure_concordance(p, self.history, self.term)
+        """Level/side of an injection against the imaging report before it and the radicular Conditions
+        (``failure.procedure_concordance`` reads the coded ones), and the ones named in words read the
+        same way: level and side from the body site and notes, the side else from the diagnosis's
+        name — its words, where a coded one's is its code's display ("Left L5 radiculopathy": left)."""
+        found = failure.procedure_concordance(p, self.history, self.term)
+        if not self.named_radicular_conditions or not (p.level or p.laterality):
+            return found
+        verdicts: list[bool] = []
+        facts: list[Fact] = []
+        for c in self.named_radicular_conditions:
+            site = " ".join(
+                x for x in (c.body_site_text, *(b.display or "" for b in c.body_site), *c.notes) if x
+            )
+            side = parse_laterality(site) or parse_laterality(c.text, *(x.display or "" for x in c.codings))
+            lvls = levels_in(site)
+            lv = [failure.levels_concordant(p.level, x) for x in lvls]
+            level_ok = None if not lv or all(v is None for v in lv) else any(v for v in lv)
+            side_ok = failure.sides_concordant(p.laterality, side)
+            if level_ok is None and side_ok is None:
+                continue
+            ok = level_ok is not False and side_ok is not False
+            verdicts.append(ok)
+            stated = ", ".join(x for x in (side, "/".join(lvls)) if x)
+            facts.append(Fact(f"{'concordant' if ok else 'discordant'}: {stated}", c.ref))
+        if not verdicts:
+            return found
+        agreed = any(verdicts) or found.concordant is True
+        return failure.Concordance(agreed, (*found.facts, *facts))
 
     # -----------------------------------------------------------------------------------------
     # conservative care (§3.1 refractory definition)
