@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
-from hooks.cards import CardDraft, Fact
+from hooks.cards import DETAIL_MAX, SUMMARY_MAX, CardDraft, Fact, render_detail, render_full
 from hooks.evaluation import EvaluationInput
 from hooks.facts import (
     ConditionFact,
@@ -300,3 +300,33 @@ def conservative(days: int = 100) -> list[Any]:
         proc("pt-2", "physical_therapy", "97110", days=days - 42),
         med("nsaid-1", "rx_nsaids", start=days, end=max(days - 90, 0)),
     ]
+
+
+# ---------------------------------------------------------------------------------------------
+# reading a card as the clinician sees it
+# ---------------------------------------------------------------------------------------------
+
+# Words that name the internal sources: clinician-facing text cites public guidelines only.
+INTERNAL_WORDS = ("seed", "decision model", "§")
+
+
+def next_line(c: CardDraft) -> str:
+    """The card's "Next:" line as the sidebar shows it."""
+    (line,) = [t for t in render_detail(c).splitlines() if t.startswith("**Next:**")]
+    return line
+
+
+def card_words(c: CardDraft) -> str:
+    """Everything a clinician can read on the card: summary, detail, full reasoning, suggestion
+    labels and the notes on the orders they create."""
+    notes = [n["text"] for s in c.suggestions for a in s.actions for n in (a.resource or {}).get("note", [])]
+    return "\n".join([c.summary, render_detail(c), render_full(c), *(s.label for s in c.suggestions), *notes])
+
+
+def assert_house_rules(c: CardDraft) -> None:
+    """A card within its summary and detail budgets that names no internal source."""
+    assert len(c.summary) <= SUMMARY_MAX
+    assert len(render_detail(c)) <= DETAIL_MAX
+    text = card_words(c).lower()
+    for word in INTERNAL_WORDS:
+        assert word not in text, word

@@ -18,10 +18,12 @@ from typing import Any
 import pytest
 from pathway_builders import (
     ago,
+    assert_house_rules,
     card_of,
     codes_of,
     cond,
     conservative,
+    next_line,
     order,
     proc,
     radic,
@@ -31,13 +33,12 @@ from pathway_builders import (
     states,
 )
 
-from hooks.cards import DETAIL_MAX, SUMMARY_MAX, CardDraft, render_detail, render_full
+from hooks.cards import CardDraft, render_detail
 from hooks.pathway.failure import Outcome
 
 MRI = "72148"
 MRI_CONTRAST = "72158"
 ESI_CODES = {"62321", "62322", "62323", "64483", "64484"}
-INTERNAL_WORDS = ("seed", "decision model", "§")
 CONCORDANT = "Right paracentral disc extrusion at L5-S1 compressing the traversing right S1 nerve root."
 DDD_XRAY = "Multilevel degenerative disc disease L3-S1. No listhesis."
 
@@ -72,19 +73,6 @@ def f4(*extra: Any, outcome: Outcome = Outcome.FAILED) -> CardDraft:
     return card_of(
         run(*background_facts(150), tfesi("esi-1", 60), *extra, outcomes={"Procedure/esi-1": outcome}), "F4"
     )
-
-
-def next_line(c: CardDraft) -> str:
-    (line,) = [t for t in render_detail(c).splitlines() if t.startswith("**Next:**")]
-    return line
-
-
-def assert_house_rules(c: CardDraft) -> None:
-    assert len(c.summary) <= SUMMARY_MAX
-    assert len(render_detail(c)) <= DETAIL_MAX
-    text = "\n".join([c.summary, render_detail(c), render_full(c), *(s.label for s in c.suggestions)])
-    for word in INTERNAL_WORDS:
-        assert word not in text.lower(), word
 
 
 # ---------------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 from pathway_builders import (
     ago,
+    assert_house_rules,
     card_of,
     codes_of,
     cond,
@@ -39,22 +40,13 @@ from pathway_builders import (
     states,
 )
 
-from hooks.cards import DETAIL_MAX, SUMMARY_MAX, CardDraft, render_detail, render_full
+from hooks.cards import SUMMARY_MAX, CardDraft, render_detail
 from hooks.pathway.failure import Outcome, assess_all
 
-INTERNAL_WORDS = ("seed", "decision model", "§")
 CONCORDANT = "Right paracentral disc extrusion at L5-S1 compressing the traversing right S1 nerve root."
 DISCORDANT = "Mild multilevel degenerative disc disease without nerve root compression."
 FACET_MRI = "Bilateral facet arthropathy at L4-5 and L5-S1. No nerve root compression."
 LF_STENOSIS = "Severe central canal stenosis at L4-5 due to ligamentum flavum hypertrophy."
-
-
-def assert_house_rules(c: CardDraft) -> None:
-    assert len(c.summary) <= SUMMARY_MAX
-    assert len(render_detail(c)) <= DETAIL_MAX
-    text = "\n".join([c.summary, render_detail(c), render_full(c), *(s.label for s in c.suggestions)])
-    for word in INTERNAL_WORDS:
-        assert word not in text.lower(), word
 
 
 def background(days: int = 150) -> list[Any]:

@@ -16,18 +16,24 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from pathway_builders import card_of, codes_of, refs_of, run, states
+from pathway_builders import (
+    assert_house_rules,
+    card_of,
+    card_words,
+    codes_of,
+    next_line,
+    refs_of,
+    run,
+    states,
+)
 from test_card_suggestions import f6_cards
 from test_mimic_tests import (
     CONCORDANT,
     DISCORDANT,
     EMG_NCS,
     ICD10,
-    assert_house_rules,
-    card_words,
     failed_tfesi,
     mimic,
-    next_line,
     recommended,
 )
 

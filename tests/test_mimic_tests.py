@@ -17,10 +17,13 @@ from typing import Any
 
 import pytest
 from pathway_builders import (
+    assert_house_rules,
     card_of,
+    card_words,
     codes_of,
     cond,
     conservative,
+    next_line,
     obs,
     proc,
     radic,
@@ -33,11 +36,8 @@ from hooks.cards import (
     ADVISORY,
     DETAIL_MAX,
     SHORT_FACT_ROOM,
-    SUMMARY_MAX,
     CardDraft,
     first_sentence,
-    render_detail,
-    render_full,
     shorter_forms,
 )
 from hooks.facts import ConditionFact
@@ -47,7 +47,6 @@ from hooks.terminology import Coding
 
 ICD10 = "http://hl7.org/fhir/sid/icd-10-cm"
 EMG_NCS = "95910"
-INTERNAL_WORDS = ("seed", "decision model", "§")
 CONCORDANT = "Right paracentral disc extrusion at L5-S1 compressing the traversing right S1 nerve root."
 DISCORDANT = "Mild multilevel degenerative disc disease without nerve root compression."
 
@@ -96,26 +95,8 @@ def failed_tfesi(imaging: str | None = CONCORDANT) -> list[Any]:
     ]
 
 
-def next_line(c: CardDraft) -> str:
-    (line,) = [t for t in render_detail(c).splitlines() if t.startswith("**Next:**")]
-    return line
-
-
 def recommended(c: CardDraft) -> list[str]:
     return [code for s in c.suggestions if s.is_recommended for _, code in ordered_codes(s)]
-
-
-def card_words(c: CardDraft) -> str:
-    notes = [n["text"] for s in c.suggestions for a in s.actions for n in (a.resource or {}).get("note", [])]
-    return "\n".join([c.summary, render_detail(c), render_full(c), *(s.label for s in c.suggestions), *notes])
-
-
-def assert_house_rules(c: CardDraft) -> None:
-    assert len(c.summary) <= SUMMARY_MAX
-    assert len(render_detail(c)) <= DETAIL_MAX
-    text = card_words(c).lower()
-    for word in INTERNAL_WORDS:
-        assert word not in text, word
 
 
 @pytest.mark.parametrize(("code", "display", "words"), NON_NEUROPATHY, ids=[m[0] for m in NON_NEUROPATHY])

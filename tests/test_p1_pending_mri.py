@@ -15,22 +15,23 @@ from typing import Any
 import pytest
 from pathway_builders import (
     ago,
+    assert_house_rules,
     card_of,
     codes_of,
     cond,
     conservative,
+    next_line,
     order,
     refs_of,
     report,
     run,
 )
 
-from hooks.cards import DETAIL_MAX, SUMMARY_MAX, CardDraft, render_detail, render_full
+from hooks.cards import render_detail
 
 MRI = "72148"
 MRI_CONTRAST = "72158"
 ESI_CODES = {"62321", "62323", "64483", "64484"}
-INTERNAL_WORDS = ("seed", "decision model", "§")
 CONCORDANT = "Right paracentral disc extrusion at L5-S1 compressing the traversing right S1 nerve root."
 
 
@@ -44,19 +45,6 @@ def p1_history() -> list[Any]:
 
 def mri_order(days: int = 3, *, status: str = "active", member: str = MRI) -> Any:
     return order("mri-ord", "imaging_mri_lumbar", member, authored=days, status=status)
-
-
-def next_line(c: CardDraft) -> str:
-    (line,) = [t for t in render_detail(c).splitlines() if t.startswith("**Next:**")]
-    return line
-
-
-def assert_house_rules(c: CardDraft) -> None:
-    assert len(c.summary) <= SUMMARY_MAX
-    assert len(render_detail(c)) <= DETAIL_MAX
-    text = "\n".join([c.summary, render_detail(c), render_full(c), *(s.label for s in c.suggestions)])
-    for word in INTERNAL_WORDS:
-        assert word not in text.lower(), word
 
 
 @pytest.mark.parametrize("days", [0, 3, 20])
