@@ -212,7 +212,9 @@ def test_real_cards_say_what_could_not_be_checked(real: FlaskClient, fake: respo
     assert any("observations" in c["detail"] and "did not answer within" in c["detail"] for c in cards)
 
 
-def test_a_radicular_diagnosis_typed_in_words_reaches_the_pathway_through_the_service(real: FlaskClient) -> None:
+def test_a_radicular_diagnosis_typed_in_words_reaches_the_pathway_through_the_service(
+    real: FlaskClient,
+) -> None:
     """The relevance screen in front of the pathway keeps a Condition with no code whose words name
     a lumbar radiculopathy: the typed diagnosis gives the cards the coded one gives."""
     coded = load_protocol("patient-view.full-prefetch.json")

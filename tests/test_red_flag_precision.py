@@ -1076,7 +1076,7 @@ def test_a_fever_with_its_onset_in_words_is_stale_only_when_the_bound_proves_it(
     ("code", "display"),
     [
         ("I73.9", "Peripheral vascular disease, unspecified"),
-        ("I70.213", "Atherosclerosis of native arteries of extremities with intermittent claudication, bilateral legs"),
+        ("I70.213", "Atherosclerosis of native arteries of extremities with intermittent claudication"),
         ("M16.11", "Unilateral primary osteoarthritis, right hip"),
     ],
 )
