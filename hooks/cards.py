@@ -161,10 +161,14 @@ class CardDraft:
 
 
 def urgent(s: SuggestionDraft) -> bool:
-    """A suggestion that says or orders "urgent" (or stat): the mark of a critical card only."""
+    """A suggestion that says or orders "urgent" (or stat): the mark of a critical card only. An
+    update of the clinician's own draft keeps the priority they chose (an urgent MRI changed to one
+    with contrast stays urgent): that urgency is theirs, not the card's, so only the label and the
+    orders the card creates count here."""
     if re.match(r"(?i)(urgent|stat|emergency)\b", s.label):
         return True
-    return any((a.resource or {}).get("priority") in ("urgent", "stat", "asap") for a in s.actions)
+    created = (a.resource or {} for a in s.actions if a.type == "create")
+    return any(r.get("priority") in ("urgent", "stat", "asap") for r in created)
 
 
 # ---------------------------------------------------------------------------------------------

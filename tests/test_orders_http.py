@@ -219,3 +219,39 @@ def test_an_unreadable_medication_list_is_named_on_the_order(
     assert (card["source"]["topic"]["code"], card["indicator"]) == ("order.not-fully-checked", "info")
     assert "`MedicationRequest/mr-diazepam` Draft order" in card["detail"]
     assert "medicationRequests" in card["summary"] and "opioid" in card["detail"]
+
+
+# Checks whose judgement reads the order's priority: an emergency study ordered as routine.
+PRIORITY_RULES = frozenset({"order.mri-ces-emergency"})
+
+
+@pytest.mark.parametrize("priority", ["urgent", "stat", "asap"])
+@pytest.mark.parametrize("slug", [s for s in SCENARIOS if load(f"{s}.expected.json")["order-sign"]])
+def test_a_draft_marked_urgent_is_judged_as_the_routine_one(
+    slug: str, priority: str, post: Callable[[dict[str, Any], str], list[dict[str, Any]]]
+) -> None:
+    """A clinician's urgent, stat or asap draft draws the same checks as the routine one, and a card
+    that changes it (a replacement, a contrast added) keeps the clinician's priority: the hook never
+    fails on it, and no other check's card is lost with it."""
+    expected = load(f"{slug}.expected.json")
+    body = load(f"{slug}.order-sign.json")
+    for e in body["context"]["draftOrders"].get("entry", []):
+        if e["resource"]["resourceType"] == "ServiceRequest":
+            e["resource"]["priority"] = priority
+    cards = post(body, expected["evaluationDate"])
+    want = Counter(
+        (e["rule"], e["indicator"]) for e in expected["order-sign"] if e["rule"] not in PRIORITY_RULES
+    )
+    got = Counter(
+        (c["source"]["topic"]["code"], c["indicator"])
+        for c in cards
+        if c["source"]["topic"]["code"] not in PRIORITY_RULES
+    )
+    assert got == want, [c["summary"] for c in cards]
+    for c in cards:
+        if c["source"]["topic"]["code"] in PRIORITY_RULES:
+            continue  # a cauda equina study is made stat: the card's point
+        for s in c.get("suggestions", []):
+            for a in s["actions"]:
+                if a["type"] == "update" and a["resource"]["resourceType"] == "ServiceRequest":
+                    assert a["resource"].get("priority") == priority, "the clinician's priority was changed"
