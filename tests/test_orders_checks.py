@@ -337,6 +337,26 @@ def test_esi_for_neurogenic_claudication_shows_nice_and_asipp(hook: str) -> None
     assert run(hook, [sr("esi1", "62323")], cond("ns", "M48.061", 300)) == []
 
 
+def test_a_transforaminal_esi_for_radicular_pain_beside_claudication_is_not_cancelled() -> None:
+    """Stenosis with neurogenic claudication and a current radiculopathy: a transforaminal injection
+    aims at the nerve root, which NICE NG59 does not advise against; with no imaging yet to exclude a
+    compressive lesion, it may be for the leg pain. An interlaminar one still draws the warning, but
+    with the radiculopathy beside it the cancellation is offered, not pre-selected."""
+    stenosis = cond("st", "M48.062", 300, "Spinal stenosis lumbar with neurogenic claudication")
+    radic = cond("rad", RADICULOPATHY, 300, "Right L4 radiculopathy")
+    tf = run("order-sign", [sr("o1", "64483", "TFESI right L4-5")], stenosis, radic)
+    assert "order.esi-claudication" not in rules(tf)
+    il = one(
+        run("order-sign", [sr("o1", "62323", "Interlaminar ESI L4-5")], stenosis, radic),
+        "order.esi-claudication",
+    )
+    assert not any(s.is_recommended for s in il.suggestions)
+    alone = one(
+        run("order-sign", [sr("o1", "64483", "TFESI right L4-5")], stenosis), "order.esi-claudication"
+    )
+    assert any(s.is_recommended for s in alone.suggestions)
+
+
 @pytest.mark.parametrize(
     ("note", "warned"),
     [

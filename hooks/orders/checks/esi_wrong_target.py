@@ -126,6 +126,11 @@ def _claudication(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     claud = refractory.neurogenic_claudication(ctx.pathway)
     if not claud:
         return []
+    transforaminal = ctx.order_is(order, "esi_transforaminal_lumbar") is not None
+    if ctx.radicular and transforaminal and _nerve_root_target(ctx):
+        # a transforaminal injection aims at a nerve root: beside the stenosis there is radicular pain
+        # for it to treat (NICE NG59 advises against epidurals for the claudication, not for sciatica)
+        return []
     why = [ctx.cond(c, "central stenosis with neurogenic claudication") for c in claud]
     if ctx.radicular:
         why += [
@@ -168,7 +173,9 @@ def _claudication(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
                     patient_id=ctx.inp.patient_id,
                     reasons=tuple(c.ref for c in claud),
                     label="Cancel the ESI and refer to a spine surgeon (decompression)",
-                    recommended=True,
+                    # with a radicular diagnosis beside it the injection may be for the leg pain: the
+                    # clinician decides, nothing is pre-selected
+                    recommended=not ctx.radicular,
                 ),
                 delete(order, "Cancel the ESI", f"Remove {order.ref}"),
             ),
