@@ -169,8 +169,19 @@ def _condition(raw: dict[str, Any], t: Terminology) -> bool:
         _raw_known(t, code)
         or _raw_any_known(t, evidence)
         or _raw_words(_FOOT_DROP, code)
-        or any(_names_radicular(text) for text in _raw_texts(code))
+        or (_words_may_decide(t, code) and any(_names_radicular(text) for text in _raw_texts(code)))
     )
+
+
+def _words_may_decide(t: Terminology, concept: Any) -> bool:
+    """``Terminology.words_may_decide`` on a raw CodeableConcept."""
+    codings = _items(concept.get("coding")) if isinstance(concept, dict) else []
+    pairs = ((_str(c.get("system")), _str(c.get("code"))) for c in codings if isinstance(c, dict))
+    return t.words_may_decide(pairs)
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 # the same few free-text diagnoses recur across charts: each text is read once

@@ -16,6 +16,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
+
 DATA_DIR = Path(__file__).resolve().parent / "valuesets" / "data"
 EXT_VERIFICATION = "http://radicular-cds.org/fhir/StructureDefinition/code-verification"
 EXT_DESCENDANTS = "http://radicular-cds.org/fhir/StructureDefinition/match-descendants"
@@ -189,6 +191,14 @@ class Terminology:
             return False
         prefixes = self._all_prefix
         return any((system, code[:end]) in prefixes for end in range(len(code) - 1, 0, -1))
+
+    def words_may_decide(self, codings: Iterable[tuple[str | None, str | None]]) -> bool:
+        """Whether a diagnosis's words may be read for what its codes do not say: no (system, code)
+        is known to a value set, and none is ICD-10-CM. The value sets cover ICD-10-CM by category,
+        so an ICD-10-CM code they do not know is another diagnosis (J45.909 is asthma whatever its
+        text says); free text, local codes and SNOMED CT concepts outside the sets leave the words
+        to decide (a SNOMED-only problem list)."""
+        return not any(system == ICD10CM or self.is_known(system, code) for system, code in codings)
 
     def unverified(self) -> list[Member]:
         return [m for vs in self._sets.values() for m in vs.members if not m.verified]

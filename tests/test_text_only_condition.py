@@ -227,16 +227,23 @@ def test_words_are_read_only_for_conditions_without_a_known_code(monkeypatch: py
     assert read == ["Sciatica, right leg"]
 
 
-def test_a_code_no_value_set_knows_is_no_known_code() -> None:
-    """Hypertension (ICD-10-CM I10) is in no value set of this project: like a local code, it leaves
-    the words to be read (as ``motor_deficit_conditions`` reads a foot drop), so its text naming
-    sciatica opens the gate. The principle is the value sets', not the code system's."""
-    hypertension = Coding(ICD, "I10", "Essential (primary) hypertension")
-    assert not TERM.is_known(hypertension.system, hypertension.code)
-    typed = in_words("Essential hypertension; sciatica", codings=(hypertension,))
-    assert context(typed, *physiotherapy()).gate_open
-    plain = in_words("Essential hypertension", codings=(hypertension,))
-    assert not context(plain, *physiotherapy()).gate_open
+def test_an_icd10cm_code_is_what_it_says_whatever_its_words() -> None:
+    """Hypertension (ICD-10-CM I10) and asthma (J45.909) are in no value set of this project, but
+    the value sets cover ICD-10-CM by category: an ICD-10-CM code they do not know is another
+    diagnosis, and its words (a text naming sciatica) open no gate."""
+    for code, name in (("I10", "Essential (primary) hypertension"), ("J45.909", "Unspecified asthma")):
+        coding = Coding(ICD, code, name)
+        assert not TERM.is_known(coding.system, coding.code)
+        typed = in_words(f"{name}; sciatica", codings=(coding,))
+        assert not context(typed, *physiotherapy()).gate_open
+
+
+def test_a_snomed_concept_outside_the_value_sets_leaves_the_words_to_decide() -> None:
+    """A SNOMED-only problem list may code sciatica with a concept the value sets do not list: its
+    words decide, as they do for free text and local codes."""
+    concept = Coding("http://snomed.info/sct", "999999999", "Sciatica")
+    assert not TERM.is_known(concept.system, concept.code)
+    assert context(in_words("Sciatica, right leg", codings=(concept,)), *physiotherapy()).gate_open
 
 
 # ---------------------------------------------------------------------------------------------

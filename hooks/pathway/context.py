@@ -569,16 +569,17 @@ class PathwayContext:
     @cached_property
     def named_radicular_conditions(self) -> tuple[ConditionFact, ...]:
         """Lumbar radicular diagnoses typed as words: in force as the coded ones must be (not refuted
-        or entered in error, active, not abated), with no code any value set knows (free text, or
-        only local codes), whose text or coding displays name one (``hooks.text.
+        or entered in error, active, not abated), with no code any value set knows and none in
+        ICD-10-CM (free text, local codes, a SNOMED CT concept outside the sets:
+        ``Terminology.words_may_decide``), whose text or coding displays name one (``hooks.text.
         names_lumbar_radicular``: "Left L5 radiculopathy", "Sciatica, right leg"). A Condition coded
-        as something known is what its code says, whatever its words: the words are read only when
-        no code is. They open the gate as the coded ones do; their facts say they were recognised
-        from words (``WORDS_ONLY``)."""
+        as something known, or in ICD-10-CM, is what its code says, whatever its words. They open
+        the gate as the coded ones do; their facts say they were recognised from words
+        (``WORDS_ONLY``)."""
         return tuple(
             c for c in self.history.conditions
             if self.in_force(c)
-            and not any(self.term.is_known(x.system, x.code) for x in c.codings)
+            and self.term.words_may_decide((x.system, x.code) for x in c.codings)
             and names_lumbar_radicular(c.text, *(x.display for x in c.codings))
         )  # fmt: skip
 
