@@ -1,4 +1,9 @@
-"""E1–E2: radicular pain in its first 6 weeks, no red flags, no prior lumbar surgery, no ESI yet."""
+"""E1–E2: radicular pain in its first 6 weeks, no red flags, no prior lumbar surgery, no ESI yet.
+
+E2 has two arms: severe, disabling pain (NRS ≥ 7 with ODI ≥ 40), or a motor deficit measured this
+episode that is no red flag (a muscle's latest strength score MRC 4, no fall: ``stable_deficit``).
+No sensory or reflex finding is read as structured data, so the deficit arm is motor only.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from hooks import suggestions as sx
 from hooks.cards import CardDraft, Fact
 from hooks.facts import ObservationFact
 from hooks.pathway.context import PathwayContext
+from hooks.pathway.rules import red_flags
 from hooks.pathway.rules.common import (
     ESI_TIMING,
     NEUROPATHIC_AGENTS,
@@ -51,6 +57,32 @@ def is_severe(ctx: PathwayContext) -> bool:
     return pain_severe and odi_severe
 
 
+def stable_deficit(ctx: PathwayContext) -> tuple[ObservationFact, ...]:
+    """E2's deficit arm: muscles whose latest strength score this episode is below full strength but
+    above the red-flag level (MRC 4: ``red_flags.reduced_muscles``), while no fall in strength is on
+    record (a falling score is R2's: ``red_flags.strength_decline``). A neurological deficit that
+    is referred to a spine specialist within 2 weeks, as severe pain is."""
+    if red_flags.strength_decline(ctx) is not None:
+        return ()
+    return red_flags.reduced_muscles(ctx)
+
+
+def recorded_weakness(ctx: PathwayContext) -> tuple[ObservationFact, ...]:
+    """Every muscle whose latest strength score this episode is below full strength (MRC < 5),
+    whether or not a card acts on it: a card that shows conservative care names it, and never says
+    "no red flag" beside it."""
+    return tuple(
+        o
+        for o in red_flags.latest_strength_scores(ctx)
+        if o.value is not None and o.value < red_flags.FULL_STRENGTH_MRC
+    )
+
+
+def _weakness_words(o: ObservationFact) -> str:
+    """A muscle's score as a step says it: "Right ankle dorsiflexion strength (MRC) 4/5"."""
+    return f"{o.text} {o.value:g}/5"
+
+
 def _score_facts(ctx: PathwayContext) -> list[Fact]:
     """The scores that graded severity (the episode's latest pain score and ODI)."""
     return [ctx.obs_fact(o) for o in severity_scores(ctx) if o is not None]
@@ -81,29 +113,48 @@ def _score_gaps(ctx: PathwayContext) -> list[str]:
 def e1_acute_tolerable(ctx: PathwayContext) -> CardDraft:
     """E1 — acute radiculopathy < 6 weeks, no red flags, tolerable.
 
-    When: gate open, symptoms < 42 days, NRS < 7 or ODI < 40 (or no scores), no red flag, no ESI.
+    When: gate open, symptoms < 42 days, NRS < 7 or ODI < 40 (or no scores), no red flag, no ESI, and
+      no motor deficit to refer (``stable_deficit``: that is E2's second arm, built here while the
+      precedence reads E2 on pain alone).
     Then: info card — NSAIDs, stay active, education and reassurance, directional-preference
       exercises, heat/cold, safety-net advice, reassess at 6 weeks. No imaging, no ESI, no referral.
+      A weak muscle on record that is already with a specialist (MRC 4 and referred, or MRC ≤ 3 that
+      R2 finds addressed) is named, with the referral, and the card never says "no red flag".
     Evidence: NICE NG59 1.1.4 (no routine imaging); ACR 2021 variants 1–2 (6 weeks of conservative
       care; no imaging before 6 weeks without red flags).
     """
+    if stable_deficit(ctx) and not ctx.referred:
+        return e2_acute_severe(ctx)  # E2's deficit arm: a motor deficit, whatever the pain score
     onset = ctx.duration_anchor
     weeks = span(ctx.t.conservative_care_days)
     review = (onset + timedelta(days=ctx.t.conservative_care_days)).isoformat() if onset else "after onset"
+    weak = recorded_weakness(ctx)
+    # a weak muscle with a specialist already involved is named first, with the referral; the card
+    # then never says "no red flag"
+    weak_facts = [red_flags.weak_muscle_fact(o) for o in weak]
+    status = (
+        [*ctx.referral_facts()[:1], ctx.no_esi_fact("no prior lumbar surgery, no epidural injection")]
+        if weak
+        else [ctx.no_esi_fact("no red flag, no prior lumbar surgery, no epidural injection")]
+    )
     return E1.card(
         ctx,
         indicator="info",
         summary=f"Acute radicular pain under {weeks}: conservative care and safety-net advice; no imaging "
         "or ESI yet",
-        why=[
-            ctx.onset_fact(),
-            *_score_facts(ctx),
-            ctx.no_esi_fact("no red flag, no prior lumbar surgery, no epidural injection"),
-        ],
+        why=[*weak_facts, ctx.onset_fact(), *_score_facts(ctx), *status],
         gaps=_score_gaps(ctx),
         next_steps=[
             "Conservative care (NSAID if not contraindicated, stay active, reassurance) and reassess at "
             f"{weeks} ({review}).",
+            *(
+                [
+                    "Re-examine and record strength (MRC 0–5) at each visit; if it falls, an urgent MRI and "
+                    "an urgent spine-surgery referral (ACR 2021; NASS 2014)."
+                ]
+                if weak
+                else []
+            ),
             "Education and reassurance about the usually favourable course (NICE NG59).",
             "Directional-preference exercises, heat or cold for symptom relief.",
             "Short-term opioid only if pain is severe, at the lowest dose for the shortest time.",
@@ -113,7 +164,9 @@ def e1_acute_tolerable(ctx: PathwayContext) -> CardDraft:
         ],
         avoid=[
             "Lumbar imaging (NICE NG59 1.1.4; ACR 2021 variants 1–2).",
-            "Epidural steroid injection or a surgical referral at this stage.",
+            "Epidural steroid injection at this stage."
+            if weak
+            else "Epidural steroid injection or a surgical referral at this stage.",
             "Gabapentinoids; long-term opioids; oral corticosteroid bursts; bed rest.",
         ],
         conflicts=[ESI_TIMING, *NEUROPATHIC_AGENTS, ORAL_STEROIDS],
@@ -123,25 +176,69 @@ def e1_acute_tolerable(ctx: PathwayContext) -> CardDraft:
 
 
 def e2_acute_severe(ctx: PathwayContext) -> CardDraft:
-    """E2 — severe, disabling acute radicular pain in the first 6 weeks.
+    """E2 — severe, disabling acute radicular pain, or a motor deficit, in the first 6 weeks.
 
-    When: gate open, symptoms < 42 days, NRS ≥ 7 with ODI ≥ 40 (a stable deficit is handled by R2).
+    When: gate open, symptoms < 42 days, not yet referred, and NRS ≥ 7 with ODI ≥ 40, or a muscle
+      whose latest strength score this episode is MRC 4 with no fall (``stable_deficit``; MRC ≤ 3 or a
+      falling score is R2's red flag).
     Then: warning — refer to a spine specialist within 2 weeks; the specialist may consider an ESI for
-      acute and severe sciatica (NICE) although ACR 2021 waits 6 weeks; short-term analgesia.
-    Evidence: clinical practice (refer within 2 weeks if severe/disabling); NICE NG59 (epidural for acute and
-      severe sciatica; 1.1.4 no imaging in non-specialist settings).
+      acute and severe sciatica (NICE) although ACR 2021 waits 6 weeks; short-term analgesia. With a
+      motor deficit the muscle and its score are the first fact and the referral's reason, and the
+      card asks for strength to be re-examined (a fall is R2's urgent referral).
+    Evidence: clinical practice (refer within 2 weeks if severe/disabling or with a neurological
+      deficit); NICE NG59 (epidural for acute and severe sciatica; 1.1.4 no imaging in non-specialist
+      settings).
     """
+    urgent = span(ctx.t.urgent_referral_days)
+    weak = stable_deficit(ctx)
+    severe = is_severe(ctx)
+    weakness = "; ".join(_weakness_words(o) for o in weak)
+    if not weak:
+        summary = f"Severe acute radicular pain: refer to a spine specialist to be seen within {urgent}"
+        reason = "severe, disabling radicular pain"
+    elif severe:
+        summary = (
+            f"Severe acute radicular pain with motor weakness: refer to a spine specialist to be seen within "
+            f"{urgent}"
+        )
+        reason = f"severe, disabling radicular pain and motor weakness ({weakness})"
+    else:
+        summary = (
+            "Motor weakness with acute radicular pain: refer to a spine specialist to be seen within "
+            f"{urgent}"
+        )
+        reason = f"motor weakness ({weakness}) with radicular pain"
+    weak_facts = [red_flags.weak_muscle_fact(o) for o in weak]
     return E2.card(
         ctx,
         indicator="warning",
-        summary=f"Severe acute radicular pain: refer to a spine specialist to be seen within "
-        f"{span(ctx.t.urgent_referral_days)}",
-        why=[ctx.onset_fact(), *_score_facts(ctx), Fact("no spine or pain specialist referral on record")],
+        summary=summary,
+        why=[
+            *weak_facts,
+            ctx.onset_fact(),
+            *_score_facts(ctx),
+            Fact("no spine or pain specialist referral on record"),
+        ],
         gaps=_score_gaps(ctx),
         next_steps=[
-            f"Refer to a spine specialist to be seen within {span(ctx.t.urgent_referral_days)}.",
-            "The specialist may consider an image-guided epidural injection for acute and severe sciatica "
-            "(NICE NG59) — see where sources disagree below.",
+            f"Refer to a spine specialist to be seen within {urgent}"
+            + (" for the motor weakness." if weak and not severe else "."),
+            *(
+                [
+                    "The specialist may consider an image-guided epidural injection for acute and severe "
+                    "sciatica (NICE NG59) — see where sources disagree below."
+                ]
+                if severe
+                else []
+            ),
+            *(
+                [
+                    "Re-examine and record strength (MRC 0–5) at each visit; if it falls, an urgent MRI and "
+                    "an urgent spine-surgery referral (ACR 2021; NASS 2014)."
+                ]
+                if weak
+                else []
+            ),
             "Short-term analgesia (NSAID; lowest-dose short-term opioid only if needed).",
         ],
         avoid=[
@@ -152,8 +249,7 @@ def e2_acute_severe(ctx: PathwayContext) -> CardDraft:
         suggestions=[
             ctx.offer(
                 sx.SPINE_SURGERY_REFERRAL,
-                note=f"To be seen within {span(ctx.t.urgent_referral_days)}: severe, disabling radicular "
-                "pain.",
+                note=f"To be seen within {urgent}: {reason}.",
                 recommended=True,
             ),
         ],

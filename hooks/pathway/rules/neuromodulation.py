@@ -224,15 +224,76 @@ SHORT_DEVICE = {
     "spinal cord stimulator": "SCS",
     "DRG stimulator": "DRG stimulator",
     "intrathecal pump": "Intrathecal pump",
+    "spinal cord stimulator trial system": "SCS trial leads",
+    "DRG stimulator trial system": "DRG trial leads",
 }
 
 
+def trial_in_place(ctx: PathwayContext) -> ProcedureFact | None:
+    """The latest stimulator trial whose leads are still in: placed no more than
+    ``scs_trial_window_end_days`` ago (the length of a trial), with neither a lead removal
+    (``scs_lead_removal``) after the day they were placed nor a permanent system implanted since
+    (``implanted_after``). Trial leads are externalised: they are a device for an MRI, and the first
+    suspect of an infection."""
+    dated = [t for t in ctx.scs_trials if t.performed is not None]
+    if not dated:
+        return None
+    trial = max(dated, key=lambda t: t.performed or date.min)
+    placed = trial.performed
+    age = ctx.days_since(placed)
+    if placed is None or age is None or not 0 <= age <= ctx.t.scs_trial_window_end_days:
+        return None
+    if implanted_after(ctx, trial):
+        return None
+    removed = any(
+        q.performed is not None and q.performed > placed for q in ctx.procedures("scs_lead_removal")
+    )
+    return None if removed else trial
+
+
+def _device(name: str, q: ProcedureFact, ctx: PathwayContext) -> sx.ImplantedDevice:
+    when = q.performed.isoformat() if q.performed else "undated"
+    return sx.ImplantedDevice(
+        name,
+        Fact(
+            f"implanted {name}: {ctx.proc_label(q)} — {sx.MR_SAFETY}",
+            q.ref,
+            short=f"{SHORT_DEVICE[name]} implanted {when}: {SHORT_MR_SAFETY}",
+        ),
+    )
+
+
 def implanted_device(ctx: PathwayContext) -> sx.ImplantedDevice | None:
-    """The implanted neurostimulator or intrathecal pump on record, if any: the latest permanent
-    stimulator system whose electrodes were not removed after it (``scs_lead_removal``), an
-    intrathecal pump (``intrathecal_pump_device``), or a neurostimulator status condition (Z96.82).
-    An MRI offered for this patient must first be cleared against the device's MR-conditional
-    labelling (``sx.mark_implanted_device``)."""
+    """The implanted neurostimulator or intrathecal pump on record, if any: the latest of a
+    permanent system or pump (``implanted_system``) and stimulator trial leads still in place
+    (``trial_in_place``). An MRI offered for this patient must first be cleared against the device's
+    MR-conditional labelling (``sx.mark_implanted_device``)."""
+    system = implanted_system(ctx)
+    trial = trial_in_place(ctx)
+    if trial is None:
+        return system
+    placed = {q.ref: q.performed for q in ctx.history.procedures}
+    since = placed.get(system.fact.ref or "") if system is not None else None
+    if since is not None and trial.performed is not None and since > trial.performed:
+        return system  # a pump implanted after the trial leads were placed: the latest device
+    name = "DRG stimulator trial system" if ctx.is_drg(trial) else "spinal cord stimulator trial system"
+    when = trial.performed.isoformat() if trial.performed else "undated"
+    return sx.ImplantedDevice(
+        name,
+        Fact(
+            f"{name.replace(' system', ' leads')} in place (externalised): {ctx.proc_label(trial)} — "
+            "confirm the trial system's MR-conditional labelling and MRI mode with the implanting team "
+            "before scanning",
+            trial.ref,
+            short=f"{SHORT_DEVICE[name]} placed {when}, still in: {SHORT_MR_SAFETY}",
+        ),
+    )
+
+
+def implanted_system(ctx: PathwayContext) -> sx.ImplantedDevice | None:
+    """The permanently implanted neurostimulator or intrathecal pump on record, if any: the latest
+    permanent stimulator system whose electrodes were not removed after it (``scs_lead_removal``), an
+    intrathecal pump (``intrathecal_pump_device``), or a neurostimulator status condition (Z96.82)."""
     removals = [q.performed for q in ctx.procedures("scs_lead_removal") if q.performed is not None]
     systems = [
         q
@@ -248,15 +309,7 @@ def implanted_device(ctx: PathwayContext) -> sx.ImplantedDevice | None:
         found.append(("intrathecal pump", pumps[-1]))
     if found:
         name, q = max(found, key=lambda nq: nq[1].performed or date.min)
-        when = q.performed.isoformat() if q.performed else "undated"
-        return sx.ImplantedDevice(
-            name,
-            Fact(
-                f"implanted {name}: {ctx.proc_label(q)} — {sx.MR_SAFETY}",
-                q.ref,
-                short=f"{SHORT_DEVICE[name]} implanted {when}: {SHORT_MR_SAFETY}",
-            ),
-        )
+        return _device(name, q, ctx)
     if removals:
         return None  # the stimulator was removed: a status code left on the problem list is history
     status = ctx.conditions("implanted_neurostimulator_status")
@@ -277,7 +330,7 @@ def stimulator_still_helping(ctx: PathwayContext, since: date | None) -> tuple[P
     """A permanent stimulator implanted on or after ``since`` (None: any), still implanted, that the
     record does not show losing effect (``losing_effect`` on the latest score of any age): the system,
     else (). A rise in pain since the implant is N3's to judge, not a reason to restart the work-up."""
-    device = implanted_device(ctx)
+    device = implanted_system(ctx)  # trial leads in place are no stimulator still helping
     if device is None or device.name not in ("spinal cord stimulator", "DRG stimulator"):
         return ()
     system = [q for q in ctx.scs_permanent if q.ref == device.fact.ref]

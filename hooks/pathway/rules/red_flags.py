@@ -12,10 +12,11 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from hooks import suggestions as sx
-from hooks.cards import CardDraft, Fact, SuggestionDraft
+from hooks.cards import SUMMARY_MAX, CardDraft, Fact, SuggestionDraft
 from hooks.facts import ConditionFact, ObservationFact, ProcedureFact
 from hooks.pathway.context import PathwayContext, relative_days
 from hooks.pathway.failure import latest_score, like_baseline, pain_before
+from hooks.pathway.rules import neuromodulation, post_surgical
 from hooks.pathway.rules.common import TOPIC_RED_FLAG, Rule
 from hooks.pathway.rules.mimics import MIMICS
 from hooks.rule import CRITICAL, CRITICAL_OR_WARNING
@@ -543,22 +544,42 @@ def strength_decline(ctx: PathwayContext) -> StrengthDecline | None:
     )
 
 
-def weak_muscles(ctx: PathwayContext) -> tuple[ObservationFact, ...]:
-    """Muscles whose latest strength score (MRC 0–5) is ``weak_muscle_mrc`` (3) or less: a motor
-    deficit by itself (decision model §7.3, "MRC ≤ 3"), whether or not earlier scores show a fall.
-    Each muscle's latest score speaks for it (a muscle scored weak and since recovered is not weak);
-    a general score ("motor strength") speaks for every muscle scored before it. Scores of this
-    episode only (``episode_observations``): weakness scored before the pain began is another
-    story. Oldest first."""
+def latest_strength_scores(ctx: PathwayContext) -> tuple[ObservationFact, ...]:
+    """Each muscle's latest strength score (MRC 0–5) of this episode (``episode_observations``):
+    weakness scored before the pain began is another story. A later score of the same muscle speaks
+    for it (a muscle scored weak and since recovered is not weak), and a general score ("motor
+    strength") speaks for every muscle scored before it. Oldest first."""
     obs = ctx.episode_observations("strength")
     muscles = [_muscle(o) for o in obs]
-    out = []
-    for i, (o, m) in enumerate(zip(obs, muscles, strict=True)):
-        if any(_same_muscle(m, later) for later in muscles[i + 1 :]):
-            continue  # a later score of this muscle speaks for it
-        if o.value is not None and o.value <= ctx.t.weak_muscle_mrc:
-            out.append(o)
-    return tuple(out)
+    return tuple(
+        o
+        for i, (o, m) in enumerate(zip(obs, muscles, strict=True))
+        if not any(_same_muscle(m, later) for later in muscles[i + 1 :])
+    )
+
+
+def weak_muscles(ctx: PathwayContext) -> tuple[ObservationFact, ...]:
+    """Muscles whose latest strength score (MRC 0–5) this episode (``latest_strength_scores``) is
+    ``weak_muscle_mrc`` (3) or less: a motor deficit by itself (decision model §7.3, "MRC ≤ 3"),
+    whether or not earlier scores show a fall. Oldest first."""
+    return tuple(
+        o for o in latest_strength_scores(ctx) if o.value is not None and o.value <= ctx.t.weak_muscle_mrc
+    )
+
+
+FULL_STRENGTH_MRC = 5.0  # the top of the MRC scale: normal power
+
+
+def reduced_muscles(ctx: PathwayContext) -> tuple[ObservationFact, ...]:
+    """Muscles whose latest strength score this episode (``latest_strength_scores``) is below full
+    strength (MRC 5) but above ``weak_muscle_mrc``: a measured motor deficit (MRC 4, "4-" or "4+")
+    that is no red flag by itself (``weak_muscles`` and ``strength_decline`` are R2's) but is a
+    neurological deficit the acute pathway refers within 2 weeks (E2). Oldest first."""
+    return tuple(
+        o
+        for o in latest_strength_scores(ctx)
+        if o.value is not None and ctx.t.weak_muscle_mrc < o.value < FULL_STRENGTH_MRC
+    )
 
 
 def weak_muscle_since(ctx: PathwayContext, o: ObservationFact) -> date | None:
@@ -696,6 +717,49 @@ def motor_deficit_to_act_on(ctx: PathwayContext) -> tuple[ConditionFact, ...] | 
     return deficits or True
 
 
+def contrast_after_surgery(ctx: PathwayContext) -> tuple[Fact, ...]:
+    """The lumbar operation(s) on record when a lumbar MRI must be with and without contrast because
+    of them (ACR 2021 variant 5): prior lumbar surgery (decompression, discectomy or fusion, or a
+    lumbar post-laminectomy syndrome or arthrodesis status), a radicular diagnosis, and the pain more
+    than 3 months after the operation (an undated one counts as long ago), in an adult; else ().
+    This is the order check's definition (``order.mri-postop-contrast``, ``_post_surgical_facts`` in
+    ``hooks.orders.checks.mri_contrast``): an MRI a red-flag card offers never draws that check."""
+    from hooks.pathway import under_age  # the package imports this module: read at call time
+
+    if under_age(ctx) is not None:
+        return ()
+    if not (ctx.post_surgical and ctx.gate_open and post_surgical.symptoms_after_recovery(ctx)):
+        return ()
+    return tuple(post_surgical.surgery_facts(ctx))
+
+
+def operation_facts(ctx: PathwayContext) -> tuple[Fact, ...]:
+    """The lumbar operation(s) on record (the last two), or the post-laminectomy syndrome or
+    arthrodesis status that records one: what a deficit after surgery is judged against, and whom
+    to contact (the operating surgeon's team)."""
+    return tuple(post_surgical.surgery_facts(ctx)) if ctx.post_surgical else ()
+
+
+def lumbar_mri(ctx: PathwayContext) -> sx.OrderSpec:
+    """The lumbar MRI a red-flag card offers for a deficit or a fracture: with and without contrast
+    after lumbar surgery (``contrast_after_surgery``), else without contrast (ACR 2021)."""
+    return sx.MRI_WITH_AND_WITHOUT_CONTRAST if contrast_after_surgery(ctx) else sx.MRI_WITHOUT_CONTRAST
+
+
+def _with_operation(why: list[Fact], operation: Sequence[Fact]) -> list[Fact]:
+    """The operation on record right after the finding that fired first (a card shows its first few
+    facts), each resource named once."""
+    shown = {r for f in operation for r in f.refs}
+    return [*why[:1], *operation, *(f for f in why[1:] if not set(f.refs) & shown)]
+
+
+def _r2_progressive_summary(operated: bool, contrast: bool) -> str:
+    if not operated:
+        return "Progressive motor deficit: urgent MRI and urgent spine surgery referral within days"
+    study = "urgent MRI with and without contrast" if contrast else "urgent MRI"
+    return f"Progressive motor deficit after lumbar surgery: contact the operating surgeon today; {study}"
+
+
 def r2_motor_deficit(ctx: PathwayContext) -> CardDraft:
     """R2 — progressive or severe motor deficit.
 
@@ -708,7 +772,9 @@ def r2_motor_deficit(ctx: PathwayContext) -> CardDraft:
       neuropathy explains, with no fall in strength, not yet tested by EMG/nerve conduction
       studies or seen by a surgeon → warning (examine and test to tell it from an L5 root lesion).
     Then: urgent MRI and urgent surgical referral (within days); no waiting 6 weeks, no ESI instead
-      of a surgical opinion.
+      of a surgical opinion. After lumbar surgery the operation is named among the first facts, the
+      card says to contact the operating surgeon's team, and the MRI is with and without contrast
+      where the order check asks for it (``contrast_after_surgery``; ACR 2021 variant 5).
     Evidence: clinical practice (progressive deficits require decompression; refer ≤ 2 weeks for any
       deficit; immediate imaging for progressive deficit), ACR 2021, NASS LDH.
     """
@@ -721,18 +787,36 @@ def r2_motor_deficit(ctx: PathwayContext) -> CardDraft:
     why += [weak_muscle_fact(o) for o in weak_muscles(ctx) if o.ref not in shown]
     why += finding_facts(ctx, deficits, "motor deficit: ", with_note=True)
     why += [ctx.cond_fact(c, "radicular diagnosis: ") for c in ctx.gate_conditions[:1]]
+    operation = operation_facts(ctx)
+    why = _with_operation(why, operation)
     reasons = tuple(c.ref for c in deficits) + ctx.reason_refs
+    mri = lumbar_mri(ctx)
+    contrast = mri is sx.MRI_WITH_AND_WITHOUT_CONTRAST
+    study = f"MRI of the lumbar spine {'with and ' if contrast else ''}without contrast"
+    cite = "ACR 2021 variant 5 after lumbar surgery" if contrast else "ACR 2021"
+    needs = ("conditions", "observations", "procedures")
     if progressive:
         intercepted = intercepted_orders(ctx)
         return R2.card(
             ctx,
             indicator="critical",
-            summary="Progressive motor deficit: urgent MRI and urgent spine surgery referral within days",
+            summary=_r2_progressive_summary(bool(operation), contrast),
             why=with_holds(why, intercepted),
             next_steps=[
-                "Urgent MRI of the lumbar spine without contrast and an urgent spine-surgery referral, to be "
-                "seen within days (ACR 2021; NASS 2014).",
-                "A progressive deficit needs a surgical opinion on decompression.",
+                *(
+                    [
+                        f"Contact the operating surgeon's team today for a review within days, with an "
+                        f"urgent {study} ({cite}; NASS 2014).",
+                        "A new deficit after lumbar surgery may be a recurrent herniation or a complication "
+                        "at the operated level: it needs a surgical opinion on decompression.",
+                    ]
+                    if operation
+                    else [
+                        f"Urgent {study} and an urgent spine-surgery referral, to be seen within days "
+                        f"({cite}; NASS 2014).",
+                        "A progressive deficit needs a surgical opinion on decompression.",
+                    ]
+                ),
                 *_hold_step(intercepted),
             ],
             avoid=[
@@ -742,7 +826,7 @@ def r2_motor_deficit(ctx: PathwayContext) -> CardDraft:
             ],
             suggestions=[
                 ctx.offer(
-                    sx.MRI_WITHOUT_CONTRAST,
+                    mri,
                     reasons=reasons,
                     intent="order",
                     priority="urgent",
@@ -756,7 +840,7 @@ def r2_motor_deficit(ctx: PathwayContext) -> CardDraft:
                 ),
             ],
             selection_behavior="any",
-            needs=("conditions", "observations"),
+            needs=needs,
         )
     gaps = (
         []
@@ -779,8 +863,9 @@ def r2_motor_deficit(ctx: PathwayContext) -> CardDraft:
         why=why,
         gaps=gaps,
         next_steps=[
-            f"Spine-surgery referral, to be seen within {span(ctx.t.urgent_referral_days)}.",
-            "MRI of the lumbar spine without contrast if the patient is a surgical candidate.",
+            f"Spine-surgery referral, to be seen within {span(ctx.t.urgent_referral_days)}"
+            + (", back to the operating surgeon's team where possible." if operation else "."),
+            f"{study} if the patient is a surgical candidate" + (f" ({cite})." if contrast else "."),
             "Re-examine strength; escalate to an urgent referral if it worsens.",
         ],
         avoid=[
@@ -795,10 +880,10 @@ def r2_motor_deficit(ctx: PathwayContext) -> CardDraft:
                 note=f"Motor deficit: to be seen within {span(ctx.t.urgent_referral_days)}.",
                 recommended=True,
             ),
-            ctx.offer(sx.MRI_WITHOUT_CONTRAST, reasons=reasons),
+            ctx.offer(mri, reasons=reasons),
         ],
         selection_behavior="any",
-        needs=("conditions", "observations", "serviceRequests", "encounters"),
+        needs=(*needs, "serviceRequests", "encounters"),
     )
 
 
@@ -1030,14 +1115,33 @@ def fracture_flags(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
     return tuple(c for c in ctx.conditions("red_flag_fracture") if is_current_fracture(ctx, c))
 
 
-def _r3_steps(cancer: bool, infection: bool, fracture: bool, device: bool = False) -> list[str]:
+TRIAL_LEADS_STEP = (
+    "Stimulator trial leads in place: with the implanting team, remove the trial leads today and culture "
+    "the exit site and lead tips; no permanent implant until the infection has been treated."
+)
+
+
+def _r3_steps(
+    cancer: bool,
+    infection: bool,
+    fracture: bool,
+    device: bool = False,
+    *,
+    trial_leads: bool = False,
+    operated: bool = False,
+) -> list[str]:
+    """``trial_leads``: externalised stimulator trial leads in place (``neuromodulation.trial_in_place``);
+    ``operated``: a lumbar MRI must be with and without contrast after lumbar surgery
+    (``contrast_after_surgery``)."""
     steps = []
     if infection:
         steps.append(
             "Same-day emergency assessment: MRI with and without contrast, blood cultures, ESR and CRP "
             "today. Epidural abscess and discitis must be excluded (ACR 2021 variant 7)."
         )
-    if device:
+    if infection and trial_leads:
+        steps.append(TRIAL_LEADS_STEP)
+    elif device:
         steps.append(
             "Infected stimulator or pump: contact the implanting team today (an infected device is "
             "usually removed); no new implant or device replacement until the infection is treated."
@@ -1048,7 +1152,12 @@ def _r3_steps(cancer: bool, infection: bool, fracture: bool, device: bool = Fals
             "Add ESR, CRP and a blood count."
         )
     if fracture:
-        steps.append("Fracture imaging (ACR 2021 variant 6): MRI without contrast, or CT/radiographs.")
+        steps.append(
+            "Fracture imaging (ACR 2021 variant 6): after lumbar surgery MRI with and without contrast "
+            "(variant 5), or CT/radiographs."
+            if operated
+            else "Fracture imaging (ACR 2021 variant 6): MRI without contrast, or CT/radiographs."
+        )
     steps.append(
         "Same-day emergency referral (spine surgery, infectious disease)."
         if infection
@@ -1070,10 +1179,11 @@ def _r3_suggestions(ctx: PathwayContext, reasons: tuple[str, ...], kinds: set[st
                 recommended=True,
             )
         )
-    if "fracture" in kinds:
+    fracture_mri = lumbar_mri(ctx)  # with and without contrast after lumbar surgery (variant 5)
+    if "fracture" in kinds and not (suggestions and fracture_mri is sx.MRI_WITH_AND_WITHOUT_CONTRAST):
         suggestions.append(
             ctx.offer(
-                sx.MRI_WITHOUT_CONTRAST,
+                fracture_mri,
                 reasons=reasons,
                 intent="order",
                 priority="urgent",
@@ -1138,9 +1248,12 @@ def r3_malignancy_infection_fracture(ctx: PathwayContext) -> CardDraft:
       encounter), or long-term steroids, immunosuppression or injection drug use with new pain;
       vertebral fracture codes as initial encounters or within the last 3 months.
     Then: critical card — infection: same-day emergency assessment, MRI without and with contrast
-      (72158), blood cultures and inflammatory markers; tumour: MRI without and with contrast before
-      any ESI; fracture imaging (variant 6); nothing elective meanwhile.
-    Evidence: ACR 2021 variants 6–7; NICE NG59.
+      (72158), blood cultures and inflammatory markers; with stimulator trial leads in place
+      (``neuromodulation.trial_in_place``) the summary and a step say to remove them and culture the
+      exit site with the implanting team; tumour: MRI without and with contrast before any ESI;
+      fracture imaging (variant 6; with and without contrast after lumbar surgery where the order
+      check asks for it, ``contrast_after_surgery``, the operation named); nothing elective meanwhile.
+    Evidence: ACR 2021 variants 5–7; NICE NG59.
     """
     cancer, infection, fracture = malignancy_flags(ctx), suspected_infection(ctx), fracture_flags(ctx)
     ivdu = tuple(c for c in injection_drug_use(ctx) if c in infection)
@@ -1161,12 +1274,26 @@ def r3_malignancy_infection_fracture(ctx: PathwayContext) -> CardDraft:
     ]
     why += [ctx.cond_fact(c, "infection risk (injection drug use): ", with_note=True) for c in ivdu]
     recent = recent_spinal_procedure(ctx) if infection and worse is None else None
+    # externalised stimulator trial leads are the first suspect of an infection: named as the device
+    # an MRI must be cleared against (``implanted_device``), and removed (``TRIAL_LEADS_STEP``)
+    trial = neuromodulation.trial_in_place(ctx) if infection or worse else None
+    at = next((i + 1 for i, f in enumerate(why) if f.ref in {c.ref for c in infection}), len(why))
+    if trial is not None:
+        device_now = neuromodulation.implanted_device(ctx)
+        leads = device_now.fact if device_now is not None and device_now.fact.ref == trial.ref else None
+        why.insert(at, leads or recent_procedure_fact(ctx, trial))
+        if recent is not None and recent.ref == trial.ref:
+            recent = None  # named once, as the leads in place
     if recent is not None:
         # the operation weeks before decides the infection risk (post-operative discitis, abscess):
         # it follows the first infection finding, among the facts the card shows
-        at = next((i + 1 for i, f in enumerate(why) if f.ref in {c.ref for c in infection}), len(why))
         why.insert(at, recent_procedure_fact(ctx, recent))
     why += [ctx.cond_fact(c, "fracture flag: ", with_note=True) for c in fracture]
+    operated = contrast_after_surgery(ctx)
+    if fracture and operated:
+        # the operation decides the fracture imaging (with and without contrast after lumbar surgery)
+        shown = {r for f in why for r in f.refs}
+        why += [f for f in operated if not set(f.refs) & shown]
     if cancer or infection:
         why.append(ctx.onset_fact())
     intercepted = intercepted_orders(ctx)
@@ -1184,13 +1311,26 @@ def r3_malignancy_infection_fracture(ctx: PathwayContext) -> CardDraft:
         else "urgent MRI and urgent referral before any elective spine care"
     )
     summary = f"Red flag ({' / '.join(kinds)}): {plan}"
+    if trial is not None:
+        with_leads = (
+            f"Red flag ({' / '.join(kinds)}), stimulator trial leads in: remove them today; same-day "
+            "assessment, MRI with and without contrast"
+        )
+        summary = with_leads if len(with_leads) <= SUMMARY_MAX else summary
     return R3.card(
         ctx,
         indicator="critical",
         summary=summary[:139],
         why=with_holds(why, intercepted),
         next_steps=[
-            *_r3_steps(bool(cancer), "infection" in kinds, bool(fracture), bool(device)),
+            *_r3_steps(
+                bool(cancer),
+                "infection" in kinds,
+                bool(fracture),
+                bool(device),
+                trial_leads=trial is not None,
+                operated=bool(operated),
+            ),
             *_hold_step(intercepted),
         ],
         avoid=[
