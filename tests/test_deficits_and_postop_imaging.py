@@ -324,3 +324,33 @@ def test_an_mri_offered_during_the_trial_names_the_leads_and_keeps_the_card() ->
     c = cards[0]
     assert any("trial system" in n and "MR-conditional labelling" in n for n in mri_notes(c))
     assert "R3" not in states(cards) and "remove the trial leads" not in text_of(c)
+
+
+def test_p1_with_a_weak_muscle_leads_with_the_specialist_referral() -> None:
+    """Persistent radicular pain with a muscle at MRC 4 (no fall) and no specialist yet: the
+    weakness is the first fact, the referral within 2 weeks the summary's point and the first step,
+    pre-selected with the muscle in its note; the MRI still goes ahead meanwhile."""
+    c = card_of(run(radic(70), *conservative(60), mrc("s1", 4, 5)), "P1")
+    assert c.why[0].ref == "Observation/s1" and "4/5" in c.why[0].text
+    assert "motor weakness" in c.summary and "spine specialist within 2 weeks" in c.summary
+    assert "MRI" in c.summary
+    assert c.next_steps[0].startswith("Refer to a spine specialist to be seen within 2 weeks")
+    referral = next(s for s in c.suggestions if "Refer" in s.label)
+    assert referral.is_recommended
+    assert "motor weakness" in str(referral.actions[0].resource)
+    assert_house_rules(c)
+
+
+def test_guard_p1_without_weakness_or_already_referred_is_unchanged() -> None:
+    strong = card_of(run(radic(70), *conservative(60), mrc("s1", 5, 5)), "P1")
+    assert "motor weakness" not in strong.summary
+    referred = card_of(
+        run(
+            radic(70),
+            *conservative(60),
+            mrc("s1", 4, 5),
+            order("ref", "spine_specialist_referral", authored=3),
+        ),
+        "P1",
+    )
+    assert "motor weakness" not in referred.summary

@@ -9,7 +9,7 @@ from hooks import suggestions as sx
 from hooks.cards import CardDraft, Conflict, Fact, SuggestionDraft
 from hooks.facts import ProcedureFact, ServiceRequestFact
 from hooks.pathway.context import PathwayContext
-from hooks.pathway.rules import esi_outcome
+from hooks.pathway.rules import acute, esi_outcome, red_flags
 from hooks.pathway.rules.common import (
     ESI_STENOSIS,
     ESI_TIMING,
@@ -23,12 +23,17 @@ from hooks.rule import WARNING
 from hooks.thresholds import span
 
 P1 = Rule(
-    "P1", "Persistent radicular pain after conservative care", TOPIC_PATHWAY,
+    "P1",
+    "Persistent radicular pain after conservative care",
+    TOPIC_PATHWAY,
     ("acr_lbp_2021", "nass_ldh", "nice_ng59"),
 )
 P2 = Rule(
-    "P2", "Persistent radicular pain without specialist referral", TOPIC_PATHWAY,
-    ("nice_ng59", "nass_ldh"), indicators=WARNING,
+    "P2",
+    "Persistent radicular pain without specialist referral",
+    TOPIC_PATHWAY,
+    ("nice_ng59", "nass_ldh"),
+    indicators=WARNING,
 )
 
 
@@ -203,6 +208,16 @@ def _summary(ctx: PathwayContext) -> str:
     )
 
 
+def _weak_summary(ctx: PathwayContext, imaged: bool) -> str:
+    """P1's one line when a muscle is weak (MRC 4, no fall) and no specialist has the patient yet: the
+    referral leads, as it does the steps; the MRI still goes ahead meanwhile when none is on file
+    or ordered."""
+    weeks = span(ctx.t.conservative_care_days)
+    within = span(ctx.t.urgent_referral_days)
+    meanwhile = "" if imaged else "; MRI lumbar spine meanwhile"
+    return f"Radicular pain over {weeks} with motor weakness: spine specialist within {within}{meanwhile}"
+
+
 def _esi_history(ctx: PathwayContext, old_esi: ProcedureFact | None) -> Fact:
     if old_esi is None:
         return ctx.no_esi_fact()
@@ -225,6 +240,8 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
     care, gaps = _care_facts_and_gaps(ctx)
     has_mri = bool(ctx.mri_studies)
     stenosis = claudication(ctx)
+    # a motor deficit (MRC 4, no fall) not yet referred brings the specialist referral forward
+    weak = () if ctx.referred else acute.stable_deficit(ctx)
     suggestions: list[SuggestionDraft] = []
     steps = []
     # an MRI already ordered is not offered again: the step says it is ordered and what follows it
@@ -251,7 +268,12 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
         )
     else:
         gaps += [g for g in [_imaging_gap(ctx)] if g]
-    refer = f"Refer to a spine specialist no later than {span(ctx.t.chronic_days)} after onset."
+    refer = (
+        f"Refer to a spine specialist to be seen within {span(ctx.t.urgent_referral_days)} for the motor "
+        "weakness (NASS 2014)."
+        if weak
+        else f"Refer to a spine specialist no later than {span(ctx.t.chronic_days)} after onset."
+    )
     steps += [
         # the step for the MRI ordered already says the injection (or, for claudication, what
         # replaces it); one that stops it (the session limit) is still said
@@ -288,6 +310,8 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
             f"no later than {span(ctx.t.chronic_days)} after onset (NASS 2014).",
             *(s for s in steps if s != refer),
         ]
+    if weak:
+        steps = [refer, *(s for s in steps if s != refer)]
     if limit:
         steps = [limit, *(s for s in steps if s != limit)]  # what stops the usual next step comes first
     elif no_care:
@@ -303,14 +327,27 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
                 # pre-selected where a step before the others asks for it: claudication with an MRI
                 # (a decompression opinion), an MRI that does not settle the level, or the session
                 # limit reached; not beside a recommended injection, nor before conservative care
-                recommended=has_mri and not (inject and concordant) and not (no_care and not limit),
+                recommended=bool(weak)
+                or (has_mri and not (inject and concordant) and not (no_care and not limit)),
+                note=(
+                    f"To be seen within {span(ctx.t.urgent_referral_days)}: motor weakness ("
+                    + "; ".join(f"{o.text} {o.value:g}/5" for o in weak)
+                    + ")."
+                )
+                if weak
+                else None,
             )
         )
     draft = P1.card(
         ctx,
         indicator="info",
-        summary=_summary(ctx) if not ordered else _ordered_summary(ctx),
+        summary=_weak_summary(ctx, has_mri or bool(mri_ordered))
+        if weak
+        else _summary(ctx)
+        if not ordered
+        else _ordered_summary(ctx),
         why=[
+            *(red_flags.weak_muscle_fact(o) for o in weak),
             ctx.onset_fact(),
             *_imaging_facts(ctx),
             *(mri_ordered_fact(ctx, s) for s in mri_ordered[-1:]),
