@@ -408,6 +408,15 @@ chronic_neuropathic: P = Predicate(
 no_surgical_target: P = Predicate("no surgical target", refractory.no_surgical_target)
 
 
+@predicate(
+    "the radicular diagnosis confirmed (a surgeon's no-target note, EMG/NCS or a diagnostic root block)",
+    "the radicular diagnosis not confirmed",
+)
+def diagnosis_settled(ctx: PathwayContext) -> Iterable[Fact]:
+    """SCS evaluation (F7) needs a settled diagnosis: discordant imaging alone is F4's re-evaluation."""
+    return refractory.diagnosis_confirmations(ctx)
+
+
 @predicate("a mimic on record, or imaging discordant or missing")
 def diagnosis_uncertain(ctx: PathwayContext) -> Iterable[Fact] | bool:
     mimics = refractory.mimics(ctx)
@@ -604,7 +613,11 @@ PATHWAY_STATES: Branch[PathwayContext] = Branch(
                 Step(F8, (repeated_without_benefit, esi_ordered), eo.f8_repeated_without_benefit),
                 Step(rf.F6, (neurogenic_claudication,), rf.f6_stenosis_claudication),
                 Step(rf.F5, F5_WHEN, rf.f5_facet_or_si),
-                Step(rf.F7, (chronic_neuropathic, no_surgical_target), rf.f7_no_target_chronic),
+                Step(
+                    rf.F7,
+                    (chronic_neuropathic, no_surgical_target, diagnosis_settled),
+                    rf.f7_no_target_chronic,
+                ),
                 Step(F8, (repeated_without_benefit,), eo.f8_repeated_without_benefit),
                 Step(rf.F4, (diagnosis_uncertain,), rf.f4_uncertain_diagnosis),
                 Step(rf.F3, (concordant_lesion,), rf.f3_concordant_lesion),
@@ -675,6 +688,7 @@ PREDICATES: tuple[P, ...] = (
     motor_deficit,
     chronic_neuropathic,
     no_surgical_target,
+    diagnosis_settled,
     diagnosis_uncertain,
 )
 

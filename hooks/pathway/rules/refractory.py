@@ -15,9 +15,9 @@ from datetime import timedelta
 
 from hooks import suggestions as sx
 from hooks.cards import SUMMARY_MAX, CardDraft, Fact
-from hooks.facts import ConditionFact, ObservationFact
+from hooks.facts import ConditionFact, ObservationFact, ProcedureFact, ReportFact
 from hooks.pathway.context import FAILED_OUTCOMES, PathwayContext, clinical_name, mid_sentence
-from hooks.pathway.failure import Assessment, Outcome, is_back_score, latest_score
+from hooks.pathway.failure import Assessment, Modality, Outcome, is_back_score, latest_score
 from hooks.pathway.rules.common import (
     DISCOGRAPHY,
     ESI_STENOSIS,
@@ -36,7 +36,7 @@ from hooks.pathway.rules.common import (
 from hooks.pathway.rules.esi_outcome import pending_esi_orders, scores_once
 from hooks.pathway.rules.mimics import mimic_facts, mimic_step, mimic_suggestions, mimics_found
 from hooks.rule import INFO_OR_WARNING
-from hooks.text import is_back_site, is_leg_site, short_name
+from hooks.text import affirmed, is_back_site, is_leg_site, short_name
 from hooks.thresholds import pct, span
 
 F3 = Rule(
@@ -195,6 +195,89 @@ def no_surgical_target(ctx: PathwayContext) -> bool:
         and ctx.concordance.status in ("discordant",)
         and not has_concordant_lesion(ctx)
     )
+
+
+# An EMG/NCS result that names the root lesion, and one that reads normal: a study whose written
+# result found no radiculopathy does not confirm one.
+_ROOT_FINDING = re.compile(r"radiculopath|\broots?\b", re.IGNORECASE)
+_NORMAL_STUDY = re.compile(
+    r"\b(?:normal|unremarkable)\s+(?:study|studies|emg|ncs|electrodiagnostic|nerve conduction)"
+    r"|\bwithin normal limits\b",
+    re.IGNORECASE,
+)
+# Report statuses that hold no result yet.
+_NO_RESULT_YET = ("registered", "partial", "cancelled", "entered-in-error")
+
+
+def _found_no_radiculopathy(*written: str | None) -> bool:
+    """A written EMG/NCS result that found no radiculopathy: the root named only where it is denied
+    ("no electrodiagnostic evidence of lumbosacral radiculopathy"), or a normal study with no root
+    lesion affirmed. A study with no result written is on record, not negative."""
+    texts = [t for t in written if t]
+    if any(affirmed(_ROOT_FINDING, t) for t in texts):
+        return False
+    return any(_ROOT_FINDING.search(t) or _NORMAL_STUDY.search(t) for t in texts)
+
+
+def _emg_procedure_fact(ctx: PathwayContext, p: ProcedureFact) -> Fact:
+    when = ctx.proc_when(p)
+    return Fact(f"EMG/nerve conduction studies on {when} ({p.text})", p.ref, short=f"EMG/NCS {when}")
+
+
+def _emg_report_fact(r: ReportFact) -> Fact:
+    when = r.effective.isoformat() if r.effective else "undated"
+    finding = short_name(r.conclusion.split(". ")[0].rstrip(".")) if r.conclusion else ""
+    return Fact(
+        f"{r.text} on {when}" + (f": {r.conclusion}" if r.conclusion else ""),
+        r.ref,
+        short=f"EMG/NCS {when}" + (f": {finding[:1].lower()}{finding[1:]}" if finding else ""),
+    )
+
+
+def emg_on_record(ctx: PathwayContext) -> list[Fact]:
+    """EMG/nerve conduction studies of this episode (``PathwayContext.in_episode``): a completed
+    Procedure or a DiagnosticReport coded as one, unless its written result found no radiculopathy."""
+    procs = [
+        _emg_procedure_fact(ctx, p)
+        for p in ctx.procedures("electrodiagnostic_emg_ncs")
+        if ctx.in_episode(p.performed) and not _found_no_radiculopathy(*p.notes, p.outcome_text)
+    ]
+    reports = [
+        _emg_report_fact(r)
+        for r in ctx.history.reports
+        if r.status not in _NO_RESULT_YET
+        and ctx.matches("electrodiagnostic_emg_ncs", r.codings)
+        and (r.effective is None or r.effective <= ctx.today)
+        and ctx.in_episode(r.effective)
+        and not _found_no_radiculopathy(r.conclusion)
+    ]
+    return [*procs, *reports]
+
+
+def root_blocks_on_record(ctx: PathwayContext) -> list[Fact]:
+    """Diagnostic selective nerve root blocks of this episode (a transforaminal injection done as a
+    diagnostic block, ``failure.is_diagnostic_injection``), unless recorded negative (relief below
+    the threshold): a block that did not relieve the pain does not confirm the root."""
+    return [
+        ctx.proc_fact(p)
+        for p, m in ctx.sessions
+        if m is Modality.DIAGNOSTIC_BLOCK
+        and ctx.matches("esi_transforaminal_lumbar", p.codings)
+        and ctx.in_episode(p.performed)
+        and ctx.assess(p, Modality.DIAGNOSTIC_BLOCK).outcome not in FAILED_OUTCOMES
+    ]
+
+
+def diagnosis_confirmations(ctx: PathwayContext) -> tuple[Fact, ...]:
+    """What settles the radicular diagnosis before F7 turns to neuromodulation: a surgeon's "no
+    surgical target" note (the imaging reviewed against the symptoms: a concordant lesion the surgeon
+    will not operate on, or none), EMG/nerve conduction studies of this episode, or a diagnostic
+    selective nerve root block of this episode (``emg_on_record``, ``root_blocks_on_record``).
+    Discordant or non-specific imaging alone settles nothing: F4's re-evaluation (EMG/NCS, a
+    diagnostic root block) comes first, not spinal cord stimulation (NACC 2014: a clear neuropathic
+    diagnosis). Concordant imaging needs no entry here: without the surgeon's note it is F3's
+    surgical opinion, never F7 (``no_surgical_target``)."""
+    return (*ctx.no_surgical_target_notes, *emg_on_record(ctx), *root_blocks_on_record(ctx))
 
 
 def _failure_why(ctx: PathwayContext, imaging_ordered: Sequence[Fact] = ()) -> list[Fact]:
@@ -652,13 +735,23 @@ def f7_no_target_chronic(ctx: PathwayContext) -> CardDraft:
     """F7 — failed ESIs, no surgical target, chronic neuropathic radicular pain.
 
     When: ≥ 2 failed image-guided ESIs with no concordant lesion, or a surgeon's "no target" note;
-      symptoms ≥ 6 months; NRS ≥ 5.
+      symptoms ≥ 6 months; NRS ≥ 5; and the radicular diagnosis settled (``diagnosis_confirmations``:
+      the surgeon's note, EMG/NCS or a diagnostic root block) — discordant imaging alone is F4's
+      re-evaluation, not a reason for SCS.
     Then: info — multidisciplinary care with CBT; medication review presenting the evidence conflict;
       SCS evaluation: psychological assessment, then a trial with ≥ 50 % relief; DRG/PNS for focal pain.
     Evidence: NACC 2014; NICE TA159; NICE NG59 (medication conflict).
     """
     leads = _failure_why(ctx)
-    why = [*leads[:2], *ctx.no_surgical_target_notes, *leads[2:], ctx.onset_fact(), *ctx.current_pain_facts()]
+    notes = list(ctx.no_surgical_target_notes)
+    # what makes it "no target": the surgeon's note, else the imaging without root compression (with
+    # two failed injections it follows them; with one, the imaging already does); then what confirmed
+    # the radicular diagnosis (EMG/NCS, a diagnostic root block)
+    target = notes or leads[2:3]
+    shown = {f.ref for f in (*leads, *notes)}
+    confirmed = [f for f in diagnosis_confirmations(ctx) if f.ref not in shown]
+    rest = leads[2:] if notes else leads[3:]
+    why = [*leads[:2], *target, *confirmed, *rest, ctx.onset_fact(), *ctx.current_pain_facts()]
     return F7.card(
         ctx,
         indicator="info",
