@@ -277,6 +277,16 @@ def severe(ctx: PathwayContext) -> Iterable[Fact]:
     return tuple(ctx.obs_fact(o) for o in acute.severity_scores(ctx) if o is not None)
 
 
+@predicate(
+    "a muscle weaker than full strength but above MRC {weak_muscle_mrc} this episode, no fall",
+    "no muscle between MRC {weak_muscle_mrc} and full strength this episode",
+)
+def measured_deficit(ctx: PathwayContext) -> Iterable[Fact]:
+    """E2's deficit arm (``acute.stable_deficit``): a stable motor deficit is referred within 2 weeks
+    as severe pain is."""
+    return tuple(ctx.obs_fact(o) for o in acute.stable_deficit(ctx))
+
+
 @predicate("referred to or seen by a spine specialist", "not yet referred to a spine specialist")
 def referred(ctx: PathwayContext) -> bool:
     return ctx.referred
@@ -563,6 +573,7 @@ PATHWAY_STATES: Branch[PathwayContext] = Branch(
                     (acute_symptoms,),
                     (
                         Step(acute.E2, (severe, ~referred), acute.e2_acute_severe),
+                        Step(acute.E2, (measured_deficit, ~referred), acute.e2_acute_severe),
                         Step(acute.E1, (~severe,), acute.e1_acute_tolerable),
                     ),
                 ),
@@ -664,6 +675,7 @@ PREDICATES: tuple[P, ...] = (
     esi_done,
     acute_symptoms,
     severe,
+    measured_deficit,
     referred,
     chronic_symptoms,
     persistent_symptoms,

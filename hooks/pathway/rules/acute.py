@@ -114,8 +114,8 @@ def e1_acute_tolerable(ctx: PathwayContext) -> CardDraft:
     """E1 — acute radiculopathy < 6 weeks, no red flags, tolerable.
 
     When: gate open, symptoms < 42 days, NRS < 7 or ODI < 40 (or no scores), no red flag, no ESI, and
-      no motor deficit to refer (``stable_deficit``: that is E2's second arm, built here while the
-      precedence reads E2 on pain alone).
+      no motor deficit to refer (``stable_deficit``: that is E2's second arm, read first by the
+      precedence).
     Then: info card — NSAIDs, stay active, education and reassurance, directional-preference
       exercises, heat/cold, safety-net advice, reassess at 6 weeks. No imaging, no ESI, no referral.
       A weak muscle on record that is already with a specialist (MRC 4 and referred, or MRC ≤ 3 that
@@ -123,8 +123,6 @@ def e1_acute_tolerable(ctx: PathwayContext) -> CardDraft:
     Evidence: NICE NG59 1.1.4 (no routine imaging); ACR 2021 variants 1–2 (6 weeks of conservative
       care; no imaging before 6 weeks without red flags).
     """
-    if stable_deficit(ctx) and not ctx.referred:
-        return e2_acute_severe(ctx)  # E2's deficit arm: a motor deficit, whatever the pain score
     onset = ctx.duration_anchor
     weeks = span(ctx.t.conservative_care_days)
     review = (onset + timedelta(days=ctx.t.conservative_care_days)).isoformat() if onset else "after onset"
