@@ -10,8 +10,9 @@ the resources they came from, e.g. ``Procedure/abc — transforaminal ESI L5-S1 
 pain 8 → 7 (12 %) at 4 weeks``, plus the data gaps a card should say out loud.
 
 Public helpers for the rule authors: ``classify_modality``, ``assess_all``, ``is_image_guided``,
-``is_diagnostic_injection``, ``non_response_run``, ``note_relief``,
-``levels_concordant``, ``procedure_concordance``, ``describe_procedure``, ``pain_scores``.
+``is_diagnostic_injection``, ``non_response_run``, ``note_relief``, ``note_reliefs``,
+``levels_concordant``, ``procedure_concordance``, ``describe_procedure``, ``pain_scores``,
+``latest_score`` (the same whatever order the scores come in), ``tied_scores``, ``also_that_day``.
 """
 
 from __future__ import annotations
@@ -386,14 +387,58 @@ def prefer_leg(obs: Sequence[ObservationFact]) -> list[ObservationFact]:
     return leg or list(obs)
 
 
-def latest_score(obs: Sequence[ObservationFact]) -> ObservationFact | None:
-    """The latest score; several on that day (dates carry no time) → the highest, which is the
-    pre-procedure one when a post-procedure score was recorded the same day without partOf."""
+def latest_scores(obs: Sequence[ObservationFact]) -> list[ObservationFact]:
+    """The scores that share the latest time, whatever order ``obs`` come in: those of the latest
+    day, less any whose time of day puts them before another score of that day (a score without a
+    time could have been taken at any hour of its day, so it stays). Several remain when two were
+    taken at the same instant, or when the times do not tell; sorted by value, then reference."""
     dated = [o for o in obs if o.effective is not None]
     if not dated:
-        return None
+        return []
     last_day = max(o.effective for o in dated if o.effective is not None)
-    return max((o for o in dated if o.effective == last_day), key=lambda o: (o.value or 0.0, o.ref))
+    day = [o for o in dated if o.effective == last_day]
+    timed = [o.effective_at for o in day if o.effective_at is not None]
+    if timed:
+        last_at = max(timed)
+        day = [o for o in day if o.effective_at is None or o.effective_at == last_at]
+    return sorted(day, key=lambda o: (o.value or 0.0, o.ref))
+
+
+def latest_score(obs: Sequence[ObservationFact], *, lowest: bool = False) -> ObservationFact | None:
+    """The latest score (``latest_scores``), the same whatever order ``obs`` come in. Scores that
+    share the latest time but disagree: the highest by default, the conservative reading wherever a
+    score is checked against a severity threshold (pain now, a flare, acute severity, an ESI's
+    result: it never calls a failure a response), and the pre-procedure one when a post-procedure
+    score was recorded the same day without partOf; ``lowest`` for a baseline a treatment is judged
+    against, where the higher score would make a response easier to reach. ``tied_scores`` says
+    what else was recorded at that time."""
+    last = latest_scores(obs)
+    if not last:
+        return None
+    return last[0] if lowest else last[-1]
+
+
+def tied_scores(chosen: ObservationFact, obs: Sequence[ObservationFact]) -> tuple[ObservationFact, ...]:
+    """The other scores of ``obs`` recorded at the same time as ``chosen`` (same day, and same time of
+    day when both give one) with another value: what a fact should say alongside the one it shows."""
+    if chosen.effective is None:
+        return ()
+    return tuple(
+        o for o in obs
+        if o is not chosen and o.effective == chosen.effective and o.value is not None
+        and o.value != chosen.value
+        and (o.effective_at is None or chosen.effective_at is None or o.effective_at == chosen.effective_at)
+    )  # fmt: skip
+
+
+def also_that_day(chosen: ObservationFact, obs: Sequence[ObservationFact]) -> str:
+    """What a fact adds when ``obs`` hold other values recorded at ``chosen``'s time: " (also 3/10
+    that day)" (the scale of ``chosen``: "/10" for pain), else ""."""
+    others = sorted({o.value for o in tied_scores(chosen, obs) if o.value is not None})
+    if not others:
+        return ""
+    suffix = "/10" if chosen.kind == "pain" else ""
+    return f" (also {', '.join(_fmt(v) + suffix for v in others)} that day)"
 
 
 def _procedure_day(
@@ -415,21 +460,32 @@ def _procedure_day(
     return before, untimed
 
 
-def pain_before(scores: Sequence[ObservationFact], procedure: ProcedureFact) -> ObservationFact | None:
+def pain_before(
+    scores: Sequence[ObservationFact], procedure: ProcedureFact, *, lowest: bool = False
+) -> ObservationFact | None:
     """The pain score ``procedure`` began from, of ``scores`` dated up to its day: never one taken as
     part of it; leg-pain scores when there are any. The last score taken before it that day when
     the times of day tell; otherwise the higher of the last score before its day and that day's
     own (dates alone do not order a day's scores, and the relief measured just after it is often
-    recorded that day)."""
+    recorded that day).
+
+    Scores that share that last time but disagree (two on one earlier day, or two at the same
+    instant) do not say which came last: the higher by default, the conservative start for a flare
+    after the procedure (R3: pain worse than it began from); ``lowest`` for the baseline a
+    treatment's relief is measured from (§3), where the higher one would make a response easier to
+    reach. Either way the choice does not depend on the order the scores come in."""
     day = procedure.performed
     scores = prefer_leg([o for o in scores if procedure.ref not in o.part_of])
     timed_before, untimed = _procedure_day(scores, procedure)
     if timed_before:
-        return max(timed_before, key=lambda o: (o.effective_at, o.ref))
+        return latest_score(timed_before, lowest=lowest)
     earlier = latest_score(
-        [o for o in scores if o.effective is not None and day is not None and o.effective < day]
+        [o for o in scores if o.effective is not None and day is not None and o.effective < day],
+        lowest=lowest,
     )
-    return max([*untimed, *([earlier] if earlier else [])], key=lambda o: o.value or 0.0, default=None)
+    return max(
+        [*untimed, *([earlier] if earlier else [])], key=lambda o: (o.value or 0.0, o.ref), default=None
+    )
 
 
 def like_baseline(obs: Sequence[ObservationFact], baseline: ObservationFact | None) -> list[ObservationFact]:
@@ -540,6 +596,8 @@ class _Scores:
     own: list[ObservationFact]  # every score except those that belong to the next procedure of its kind
     baseline: ObservationFact | None
     follow: list[ObservationFact]  # the follow-up window's scores (and those linked by partOf)
+    # other values recorded at the baseline's time, as its fact says them: " (also 9/10 that day)"
+    baseline_also: str = ""
 
 
 def assess(
@@ -563,8 +621,9 @@ def assess(
        or Δ ≥ 2 points → PARTIAL (ESI/RFA only; blocks and trials are positive or negative);
        else FAILED. Blocks and trials also accept a recorded "% relief" in the window. Without
        either, a "% relief" written in the procedure's own note (``_by_note_relief``): the result
-       of a block or trial; for an ESI or ablation a response at the threshold (then 4.), less a
-       proxy.
+       of a block or trial; for an ESI or ablation a response at the threshold (then 4.); for an
+       ESI, relief below it in the response window → FAILED (< 30 %, "no relief") or PARTIAL
+       (30-49 %, "less than 50 %"); an ablation's below the threshold stays a proxy.
     4. Durability (ESI: 60-120 d; RFA: the 3- and 6-month horizons) → SHORT_LIVED; an ESI still
        30-49 % at 60-120 d → PARTIAL ("not sustained"); or durable with recurrence →
        RESPONDED_THEN_RECURRED.
@@ -638,7 +697,17 @@ def _own_scores(case: _Case) -> _Scores:
         ],
         baseline,
     )  # fmt: skip
-    return _Scores(scores, baseline, follow)
+    return _Scores(scores, baseline, follow, _baseline_also(case, baseline, _look_back(case, scores)))
+
+
+def _baseline_also(case: _Case, baseline: ObservationFact | None, before: Sequence[ObservationFact]) -> str:
+    """What else was recorded at the time of a baseline taken before the procedure's day, when the
+    scores of that time disagree (``also_that_day``): the card shows that the baseline was one of
+    them. Scores of the procedure's own day are left out: the relief measured just after it is often
+    recorded that day."""
+    if baseline is None or baseline.effective is None or baseline.effective >= case.t0:
+        return ""
+    return also_that_day(baseline, like_baseline(before, baseline))
 
 
 def _baseline(
@@ -651,22 +720,24 @@ def _baseline(
     on its day, and a day's scores without times carry no order: with an earlier baseline, one such
     score is the result, and of two or more the highest was taken before the block (a lone score
     that high is a block that did not help). A trial's result is read at its end, never on the day
-    the leads went in. Scores whose times put them before the procedure are never a result.
+    the leads went in. Scores whose times put them before the procedure are never a result. Scores
+    that share the baseline's time but disagree: the lowest (``latest_score``), so that a response is
+    never read from the higher of two conflicting baselines.
     """
     p = case.procedure
     if case.modality is Modality.SCS_TRIAL:
-        return pain_before(before, p), [o for o in before if o.effective == case.t0]
+        return pain_before(before, p, lowest=True), [o for o in before if o.effective == case.t0]
     if case.win.start > 0:
-        return pain_before(before, p), ()
+        return pain_before(before, p, lowest=True), ()
     timed_before, untimed = _procedure_day(prefer_leg(before), p)
     if timed_before:
-        return max(timed_before, key=lambda o: (o.effective_at, o.ref)), timed_before
+        return latest_score(timed_before, lowest=True), timed_before
     earlier = latest_score(
-        prefer_leg([o for o in before if o.effective is not None and o.effective < case.t0])
+        prefer_leg([o for o in before if o.effective is not None and o.effective < case.t0]), lowest=True
     )
     if earlier is not None and len(untimed) < 2:
         return earlier, ()
-    taken_before = max(untimed, key=lambda o: o.value or 0.0, default=None)
+    taken_before = max(untimed, key=lambda o: (o.value or 0.0, o.ref), default=None)
     if taken_before is None:
         return earlier, ()
     if earlier is not None and (earlier.value or 0.0) > (taken_before.value or 0.0):
@@ -686,7 +757,7 @@ def _durability_of(
     return _durability(
         case.procedure, case.modality, case.history, s.own, case.today, case.th, case.term, case.label,
         s.baseline, s.follow, base_outcome=base_outcome, basis=basis, lead=lead, recorded=recorded,
-        **numbers,
+        baseline_also=s.baseline_also, **numbers,
     )  # fmt: skip
 
 
@@ -786,7 +857,7 @@ def _by_pain_scores(case: _Case, s: _Scores) -> Assessment | None:
         case.procedure, case.modality, numeric, "pain scores",
         baseline=baseline, follow_up=tuple(s.follow), follow_up_median=fmedian,
         relief_pct=relief, delta=delta,
-        facts=(lead, *_score_facts(baseline, s.follow, case.t0), *function_facts),
+        facts=(lead, *_score_facts(baseline, s.follow, case.t0, s.baseline_also), *function_facts),
     )  # fmt: skip
 
 
@@ -826,11 +897,12 @@ class _Function:
 def _function_change(case: _Case, start_days: int, end_days: int, *, linked: bool) -> _Function | None:
     """The ODI change from the latest ODI in the look-back before the procedure to the median of
     those ``start_days``-``end_days`` after it (``linked``: and those recorded as part of it). ODIs
-    after the next procedure of the same kind belong to that one. None without both."""
+    after the next procedure of the same kind belong to that one. None without both. Two ODIs on
+    the baseline's day that disagree: the lower (``latest_score``), so that a functional response
+    is never read from the higher of two conflicting baselines."""
     t0, ref = case.t0, case.ref
     odis = _until_next(case, scores_of(case.history, "odi"))
-    before = _look_back(case, odis)
-    baseline = before[-1] if before else None
+    baseline = latest_score(_look_back(case, odis), lowest=True)
     if baseline is None or not baseline.value:
         return None
     follow = tuple(
@@ -872,7 +944,7 @@ def _functional_response(case: _Case, s: _Scores, function: _Function, *, pain: 
         case.procedure, case.modality, outcome, "function",
         baseline=s.baseline, follow_up=tuple(s.follow), follow_up_median=_median(s.follow),
         durable=durable,
-        facts=(lead, *verdict, *_score_facts(s.baseline, s.follow, t0), *function.facts(t0)),
+        facts=(lead, *verdict, *_score_facts(s.baseline, s.follow, t0, s.baseline_also), *function.facts(t0)),
     )  # fmt: skip
 
 
@@ -933,13 +1005,82 @@ _IMMEDIATE_RELIEF = re.compile(
 )
 
 
+# A note that denies any relief without a number: "no relief from the injection", "no pain relief",
+# "without any relief", "did not get any relief", "denies any relief". Relief "of" numbness or
+# tingling is not pain relief.
+_NO_RELIEF = re.compile(
+    r"\b(?:no|not\s+any|without(?:\s+any)?|zero|denie[sd](?:\s+any)?|"
+    r"did\s*n[o']?t\s+(?:get|have|experience|obtain|receive|report|notice|feel)(?:\s+any)?)\s+"
+    r"(?:(?:leg|back|buttock|radicular)\s+)?(?:pain\s+)?relief\b"
+    r"(?!\s+(?:of|in|for)\s+(?:the\s+)?(?:numbness|tingling|paraesthesia|paresthesia|weakness))",
+    re.IGNORECASE,
+)
+# Where a note's sentence ends (a decimal point is no end).
+_SENTENCE_BREAK = re.compile(r"[;!?\n]|\.(?:\s|$)")
+# When a note says the relief was read, in days after the procedure: "at 4 weeks", "after 3 weeks",
+# "at her 4 week follow-up", "4-week review", "2 weeks post-injection", "3 months later".
+_COUNT = r"(\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+_UNIT = r"(hours?|hrs?|h|days?|d|weeks?|wks?|w|months?|mos?)"
+_NOTE_TIME = re.compile(
+    rf"\b(?:at|after|by)\s+(?:(?:the|her|his|their|about|around|approximately|approx\.?|~)\s*)*"
+    rf"{_COUNT}\s*-?\s*{_UNIT}\b"
+    rf"|\b{_COUNT}\s*-?\s*{_UNIT}\b\s*"
+    r"(?:later|after|post\w*|out\b|follow[- ]?up|f/?u\b|review|visit|check|since)",
+    re.IGNORECASE,
+)
+# A unit by its first letter: its name, and its days (hours count as the procedure's own day).
+_TIME_UNITS = {"h": ("hour", 0), "d": ("day", 1), "w": ("week", 7), "m": ("month", 30)}
+_COUNT_WORDS = {
+    w: n
+    for n, w in enumerate(
+        ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"), 1
+    )
+}
+# The first hours or days after an epidural or an ablation, or relief that lasted only hours: the
+# local anaesthetic, or too soon to judge ("immediate 80 % relief in recovery", "relief for 6 hours",
+# "no relief yet", "initially no relief").
+_EARLY_RELIEF = re.compile(
+    r"\bnext\s+day\b|\bfollowing\s+day\b|\bovernight\b|\btomorrow\b|\byet\b|\binitial(?:ly)?\b|"
+    r"\bat\s+first\b|\bfirst\s+(?:few\s+)?(?:\d+\s*)?(?:hours?|days?)\b|"
+    rf"\b(?:for|lasting|lasted|over)\s+(?:about\s+|around\s+|only\s+)?{_COUNT}\s*-?\s*(?:hours?|hrs?|h)\b",
+    re.IGNORECASE,
+)
+# A relief that belongs to another treatment than the procedure the note is on: an earlier
+# injection, physiotherapy, medicines ("previous ESI gave 80 % relief", "no relief from PT").
+_OTHER_TREATMENT = re.compile(
+    r"\b(?:previous(?:ly)?|prior|earlier|last\s+(?:injection|esi|epidural|procedure|block|time|one)|"
+    r"history|pre-?(?:procedure|injection|op(?:erative)?)|"
+    r"before\s+(?:the\s+|this\s+)?(?:injection|procedure|esi|epidural|block)|"
+    r"physio\w*|physical\s+therapy|exercises?|nsaids?|ibuprofen|naproxen|medications?|meds|analgesi\w*|"
+    r"gabapentin\w*|pregabalin|opioids?|tramadol|conservative|chiropract\w*|massage|acupuncture|"
+    r"oral\s+steroids?|prednisone)\b",
+    re.IGNORECASE,
+)
+_PHYSIOTHERAPY = re.compile(r"\bPT\b")  # "no relief with PT" (not "Pt", the patient)
+# A relief only warned of, hoped for or planned for, not one the patient had: consent text ("risks
+# include bleeding, infection and no relief"), expectations, plans ("if no relief, refer").
+_NOT_HAD = re.compile(
+    r"\b(?:risks?|benefits?|alternatives|consent\w*|discussed|counsell?ed|expect\w*|hop(?:e|es|ed|ing)|"
+    r"goals?|aim|may|might|could|would|should|possible|possibly|potential\w*|chance|likel\w*|if|unless)\b",
+    re.IGNORECASE,
+)
+
+
 @dataclass(frozen=True)
 class NoteRelief:
-    """A "% relief" written in a note on the procedure itself (``text.NOTE_RELIEF``)."""
+    """A "% relief" written in a note on the procedure itself (``text.NOTE_RELIEF``), or relief the
+    note denies in words ("no relief from the injection": ``phrase``)."""
 
     pct: float
     below: bool  # an upper bound or a denial: "less than 50 % relief", "did not get 50 % relief"
     note: str  # the note it was read from
+    phrase: str | None = None  # relief denied without a number ("no relief"): pct 0
+    days: int | None = None  # when the note says the relief was read, days after the procedure
+    when: str | None = None  # that time as the note says it: "4 weeks", "3 months"
+    early: bool = False  # the first hours or days: "immediate", "in recovery", "for 6 hours", "yet"
+    # not this procedure's result: another treatment's ("previous ESI gave 80 % relief", "no relief
+    # from PT"), or a relief only warned of or hoped for ("risks include no relief")
+    not_a_result: bool = False
 
     def under(self, threshold: float) -> bool | None:
         """Whether the relief was below ``threshold``; None when the note cannot tell ("less than 80 %
@@ -950,16 +1091,70 @@ class NoteRelief:
 
     @property
     def text(self) -> str:
+        if self.phrase is not None:
+            return self.phrase
         return f"{'less than ' if self.below else ''}{_pct(self.pct)} relief"
 
+    @property
+    def dated_text(self) -> str:
+        """``text`` with when the note says it was read: "10 % relief at 4 weeks"."""
+        return self.text if self.when is None else f"{self.text} at {self.when}"
 
-def note_relief(procedure: ProcedureFact) -> NoteRelief | None:
-    """The first "% relief" written in a note on the procedure ("60% relief", "reported 70 % pain
-    relief during the trial", "relief 65%", "80% relief for 6 hours"), or None. A number above 100 is
-    no percentage of relief. Words just before the number that bound or deny it, in its own part of
-    the sentence ("less than 50 % relief", "relief < 50 %", "did not get 50 % relief"), make it an
-    upper bound (``below``), never a relief reached."""
+
+def _bounds(text: str, start: int, end: int, breaks: re.Pattern[str]) -> tuple[int, int]:
+    """The part of ``text`` around ``start``-``end`` between two ``breaks``."""
+    lo = max((b.end() for b in breaks.finditer(text, 0, start)), default=0)
+    hi = next((b.start() for b in breaks.finditer(text, end)), len(text))
+    return lo, hi
+
+
+def _stated_time(text: str, at: int) -> tuple[int, str] | None:
+    """When ``text`` says a relief was read (the time nearest ``at``): days after the procedure, and
+    the time in the note's own unit ("3 months", "4 weeks")."""
+    found: list[tuple[int, int, str]] = []
+    for m in _NOTE_TIME.finditer(text):
+        count, unit = (m.group(1), m.group(2)) if m.group(1) is not None else (m.group(3), m.group(4))
+        n = int(count) if count.isdigit() else _COUNT_WORDS[count.lower()]
+        name, per = _TIME_UNITS[unit[0].lower()]
+        found.append((abs(m.start() - at), n * per, f"{n} {name}{'s' if n != 1 else ''}"))
+    if not found:
+        return None
+    _, days, words = min(found)
+    return days, words
+
+
+def _reading(
+    note: str, pct: float, below: bool, start: int, end: int, phrase: str | None = None
+) -> NoteRelief:
+    """One relief the note records at ``start``-``end``, with when it says it was read: a time in its
+    own clause, else words of the first hours in that clause, else a time in its sentence, else words
+    of the first hours anywhere in the note (a note about the recovery room is about the anaesthetic)."""
+    s_lo, s_hi = _bounds(note, start, end, _SENTENCE_BREAK)
+    c_lo, c_hi = _bounds(note, start, end, _NOTE_PART_BREAK)
+    clause, sentence = note[max(c_lo, s_lo) : min(c_hi, s_hi)], note[s_lo:s_hi]
+    stated = _stated_time(clause, start - max(c_lo, s_lo))
+    early = False
+    if stated is None:
+        if _IMMEDIATE_RELIEF.search(clause) or _EARLY_RELIEF.search(clause):
+            early = True
+        else:
+            stated = _stated_time(sentence, start - s_lo)
+            early = stated is None and bool(_IMMEDIATE_RELIEF.search(note) or _EARLY_RELIEF.search(sentence))
+    days, when = stated if stated is not None else (None, None)
+    if days == 0:
+        early = True
+    other = any(x.search(sentence) for x in (_OTHER_TREATMENT, _PHYSIOTHERAPY, _NOT_HAD))
+    return NoteRelief(pct, below, note, phrase, days, when, early, other)
+
+
+def note_reliefs(procedure: ProcedureFact) -> tuple[NoteRelief, ...]:
+    """Every relief the notes on the procedure record, in the order written: each "% relief" as
+    ``note_relief`` reads it, and each relief denied in words ("no relief from the injection", read
+    as 0 %), with when the note says it was read (``days``, ``early``) and whether its sentence makes
+    it no result of this procedure (``not_a_result``)."""
+    out: list[NoteRelief] = []
     for note in procedure.notes:
+        found: list[tuple[int, NoteRelief]] = []
         for m in NOTE_RELIEF.finditer(note):
             group = 1 if m.group(1) is not None else 2
             pct = float(m.group(group))
@@ -973,38 +1168,121 @@ def note_relief(procedure: ProcedureFact) -> NoteRelief | None:
                 before = note[:start]
             cut = max((b.end() for b in _NOTE_PART_BREAK.finditer(before)), default=0)
             below = _NOTE_RELIEF_BELOW.search(before[cut:]) is not None
-            return NoteRelief(pct, below, note)
-    return None
+            found.append((start, _reading(note, pct, below, start, m.end())))
+        for m in _NO_RELIEF.finditer(note):
+            found.append((m.start(), _reading(note, 0.0, False, m.start(), m.end(), phrase="no relief")))
+        out += [r for _, r in sorted(found, key=lambda x: x[0])]
+    return tuple(out)
+
+
+def note_relief(procedure: ProcedureFact) -> NoteRelief | None:
+    """The first "% relief" written in a note on the procedure ("60% relief", "reported 70 % pain
+    relief during the trial", "relief 65%", "80% relief for 6 hours"), or None. A number above 100 is
+    no percentage of relief. Words just before the number that bound or deny it, in its own part of
+    the sentence ("less than 50 % relief", "relief < 50 %", "did not get 50 % relief"), make it an
+    upper bound (``below``), never a relief reached."""
+    return next((r for r in note_reliefs(procedure) if r.phrase is None), None)
+
+
+def _counts_in_window(case: _Case, r: NoteRelief) -> bool:
+    """Whether a note's relief can judge an ESI's or ablation's response: about this procedure, not the
+    first hours after it (the local anaesthetic), nor read before its window opens; one below the
+    threshold must also not be dated after the window closes (then it is only a sign of failure
+    among the proxies). A relief the note does not date counts: the window has opened by now."""
+    if r.not_a_result or r.early:
+        return False
+    if r.days is None:
+        return True
+    if r.days < case.win.start:
+        return False
+    return r.days <= case.win.end or r.under(case.win.responder_pct) is False
 
 
 def _by_note_relief(case: _Case, s: _Scores) -> Assessment | None:
-    """A "% relief" written in the procedure's own note (``note_relief``) when no pain scores and no
+    """A "% relief" written in the procedure's own note (``note_reliefs``) when no pain scores and no
     recorded "% relief" judged it (decision model §0: read a trial's outcome from its notes; §2: read
     Procedure.note). For a block or trial it is the diary result: at or above the threshold →
-    RESPONDER, below it → FAILED. For an ESI or ablation, relief at the response threshold is a
-    response, then the durability check as for a recorded relief; less is one sign of failure among
-    the proxies (``_proxy_low_relief``), as is a recorded relief. Relief a note dates to the first
-    hours after an ESI or ablation ("immediate", "in recovery") is the local anaesthetic, not a
-    response. The lead line says where the number came from."""
+    RESPONDER, below it → FAILED. For an ESI or ablation (``_note_response``), relief at the response
+    threshold is a response, then the durability check as for a recorded relief; for an ESI, relief
+    below it in the response window is the injection's result (``_note_below_threshold``). Relief a
+    note dates to the first hours after an ESI or ablation ("immediate", "in recovery") is the local
+    anaesthetic, not a response. The lead line says where the number came from."""
+    if not case.win.binary:
+        return _note_response(case, s)
     found = note_relief(case.procedure)
     if found is None:
         return None
     threshold = case.win.responder_pct
     under = found.under(threshold)
-    if under is None or (under and not case.win.binary):
-        return None
-    if not case.win.binary and _IMMEDIATE_RELIEF.search(found.note):
+    if under is None:
         return None
     lead = case.lead(
         f"note on the procedure records {found.text} (threshold {_pct(threshold)})",
         f"{found.text} in its note (threshold {_pct(threshold)})",
     )
-    relief = None if found.below else found.pct
-    if not under and case.modality in (Modality.ESI, Modality.RFA):
-        return _durability_of(case, s, Outcome.RESPONDER, "relief in note", lead, relief=found.pct)
     return Assessment(
         case.procedure, case.modality, Outcome.FAILED if under else Outcome.RESPONDER, "relief in note",
-        baseline=s.baseline, relief_pct=relief, facts=(lead,),
+        baseline=s.baseline, relief_pct=None if found.below else found.pct, facts=(lead,),
+    )  # fmt: skip
+
+
+def _note_lead(case: _Case, r: NoteRelief) -> Fact:
+    threshold = _pct(case.win.responder_pct)
+    return case.lead(
+        f"note on the procedure records {r.dated_text} (threshold {threshold})",
+        f"{r.dated_text} in its note (threshold {threshold})",
+    )
+
+
+def _note_response(case: _Case, s: _Scores) -> Assessment | None:
+    """An ESI's or ablation's relief from its notes (``_counts_in_window``): the first at the response
+    threshold is a response (then the durability check); reliefs below it alone judge an ESI
+    (``_note_below_threshold``). Notes that put the relief on both sides of the threshold, or only
+    bound it above the threshold ("less than 80 %"), judge nothing."""
+    threshold = case.win.responder_pct
+    readings = [r for r in note_reliefs(case.procedure) if _counts_in_window(case, r)]
+    reached = [r for r in readings if r.under(threshold) is False]
+    below = [r for r in readings if r.under(threshold) is True]
+    if reached and below:
+        return None
+    if reached:
+        r = reached[0]
+        return _durability_of(case, s, Outcome.RESPONDER, "relief in note", _note_lead(case, r), relief=r.pct)
+    if below and case.modality is Modality.ESI:
+        return _note_below_threshold(case, s, below)
+    return None
+
+
+def _note_below_threshold(case: _Case, s: _Scores, below: Sequence[NoteRelief]) -> Assessment | None:
+    """An ESI whose notes record relief below the response threshold in its window, with no score or
+    recorded relief to judge it: < 30 % (or "no relief", or an upper bound of 30 % or less) →
+    FAILED; 30-49 %, or an upper bound between 30 % and the threshold ("less than 50 % relief",
+    which says it was no response but not how far short it fell) → PARTIAL, the reading that neither
+    calls it a response nor claims more failure than the note says. With several, the most relief
+    recorded decides. A recorded "% relief" in the window leaves it to the proxies, as does an ODI
+    halved in the window (a response by function, ``_by_function``); an ODI better by its minimal
+    important change makes a failure PARTIAL, as it does for pain scores."""
+    if _relief_obs(case.history, case.procedure, case.t0, case.win):
+        return None
+    th = case.th
+    partial = [
+        r for r in below if r.pct > th.partial_relief_pct or (r.pct == th.partial_relief_pct and not r.below)
+    ]
+    r = partial[0] if partial else below[0]
+    outcome = Outcome.PARTIAL if partial else Outcome.FAILED
+    function = _function_change(case, case.win.start, case.win.end, linked=True)
+    if function is not None and function.gain_pct >= case.win.responder_pct:
+        return None
+    lead = _note_lead(case, r)
+    function_facts: tuple[Fact, ...] = ()
+    if function is not None and function.important(th):
+        outcome = Outcome.PARTIAL
+        function_facts = function.facts(case.t0)
+    return Assessment(
+        case.procedure, case.modality, outcome, "relief in note",
+        baseline=s.baseline, follow_up=tuple(s.follow), follow_up_median=_median(s.follow),
+        relief_pct=None if r.below else r.pct,
+        facts=(lead, *_score_facts(s.baseline, s.follow, case.t0, s.baseline_also), *function_facts),
     )  # fmt: skip
 
 
@@ -1058,7 +1336,7 @@ def _by_proxies(case: _Case, s: _Scores) -> Assessment:
         # scores that exist but cannot be compared (no baseline, or none in the window) are shown
         facts=(
             case.lead(summary, _PROXY_SHORT[outcome].format(n=len(proxies))), *proxies,
-            *_score_facts(s.baseline, s.follow, case.t0),
+            *_score_facts(s.baseline, s.follow, case.t0, s.baseline_also),
         ),
         gaps=(f"record the outcome (NRS/ODI) of the {case.label}", *_score_gaps(case, s)),
     )  # fmt: skip
@@ -1137,11 +1415,14 @@ def _on(o: ObservationFact) -> str:
 
 
 def _score_facts(
-    baseline: ObservationFact | None, follow: Sequence[ObservationFact], t0: date
+    baseline: ObservationFact | None, follow: Sequence[ObservationFact], t0: date, baseline_also: str = ""
 ) -> tuple[Fact, ...]:
+    """The baseline and follow-up scores as display lines; ``baseline_also`` says what else was
+    recorded at the baseline's time (``_baseline_also``)."""
     out: list[Fact] = []
     if baseline is not None and baseline.value is not None:
-        out.append(Fact(f"baseline pain {_fmt(baseline.value)}/10 on {_on(baseline)}", baseline.ref))
+        line = f"baseline pain {_fmt(baseline.value)}/10 on {_on(baseline)}{baseline_also}"
+        out.append(Fact(line, baseline.ref))
     for o in follow:
         if o.value is not None and o.effective is not None:
             after = "the same day" if o.effective == t0 else f"{_weeks((o.effective - t0).days)} after"
@@ -1180,6 +1461,7 @@ def _durability(
     relief: float | None = None,
     delta: float | None = None,
     fmedian: float | None = None,
+    baseline_also: str = "",
 ) -> Assessment:
     """§3.1.4: does the response last? SHORT_LIVED, not sustained, durable (then recurred?), or not
     yet known.
@@ -1220,7 +1502,7 @@ def _durability(
     # The verdict on durability comes right after the lead, before the scores: the few facts a
     # card shows must hold the one that decides it (a short-lived response, a recurrence).
     verdict: list[Fact] = []
-    scored = _score_facts(baseline, follow, t0)
+    scored = _score_facts(baseline, follow, t0, baseline_also)
     gaps: list[str] = []
 
     def result(
@@ -1440,11 +1722,12 @@ def _recurrence(
     """Pain back after a durable response: the latest later score back (``pain_back``: below the
     response threshold from the baseline, or without one at the pain-back level), a "% relief" linked
     to the procedure below the threshold, a repeat of the same procedure, or the radicular diagnosis
-    re-asserted after the durability horizon."""
+    re-asserted after the durability horizon. Later scores that share the latest time but disagree:
+    the lowest (``latest_score``), so that a repeat is offered only when every one of them says the
+    pain is back."""
     out: list[Fact] = []
-    later = [o for o in scores if o.effective is not None and o.effective > after]
-    if later:
-        last = later[-1]
+    last = latest_score([o for o in scores if o.effective is not None and o.effective > after], lowest=True)
+    if last is not None:
         how = pain_back(last)
         if how is not None:
             line = f"pain back to {_fmt(last.value or 0)}/10 on {_on(last)} ({how})"
@@ -1624,14 +1907,18 @@ def _proxy_analgesic_escalation(case: _Case) -> Fact | None:
 
 
 def _proxy_odi_unchanged(case: _Case) -> Fact | None:
-    """(d) ODI improvement < 10 points and < 30 % at 6-12 weeks."""
+    """(d) ODI improvement < 10 points and < 30 % at 6-12 weeks. Two ODIs on the baseline's day that
+    disagree: the higher (``latest_score``), so that a sign of failure is never read from the lower of
+    two conflicting baselines."""
     th, t0 = case.th, case.t0
     odis = scores_of(case.history, "odi")
-    odi_base = [o for o in odis if _in(o.effective, t0 - timedelta(days=th.baseline_lookback_days), t0)]
+    odi_base = latest_score(
+        [o for o in odis if _in(o.effective, t0 - timedelta(days=th.baseline_lookback_days), t0)]
+    )
     odi_follow = _scores_between(odis, t0, th.odi_window_start_days, th.odi_window_end_days)
-    if not (odi_base and odi_follow and odi_base[-1].value):
+    if not (odi_base is not None and odi_follow and odi_base.value):
         return None
-    b = odi_base[-1].value or 0.0
+    b = odi_base.value or 0.0
     f = _median(odi_follow) or 0.0
     gain = b - f
     if gain < th.odi_mcid_points and gain / b * 100.0 < th.odi_mcid_pct:
@@ -1660,7 +1947,7 @@ def _relief_in_note(case: _Case) -> Fact | None:
     found = note_relief(case.procedure)
     if found is None or found.under(case.th.responder_relief_pct) is not True:
         return None
-    return Fact(f"note on the procedure records {found.text}", case.ref)
+    return Fact(f"note on the procedure records {found.dated_text}", case.ref)
 
 
 def _proxy_low_relief(case: _Case) -> Fact | None:
