@@ -1,8 +1,7 @@
 """A "% relief" written in the procedure's own note is a recorded relief (decision model §0: read an SCS
 trial's outcome from Procedure.outcome/notes; §2: also read Procedure.note) when no Observation
-records it: for a block or trial it is the diary result, for an ESI ≥ 50 % is a response
-(then the durability check) and less, in the response window, its failure or partial relief; for an
-ablation, and after the window, less stays a sign of failure among the proxies. The order checks see
+records it: for a block or trial it is the diary result, for an ESI or ablation ≥ 50 % is a response
+(then the durability check) and less stays a sign of failure among the proxies. The order checks see
 it through ``failure.assess``; the fact says where the number came from.
 
 Tests marked "guard" also hold on the code before the fix; the others fail on it.
@@ -139,17 +138,18 @@ def test_guard_an_esi_note_of_immediate_relief_is_the_anaesthetic_not_a_response
     assert a.outcome is not Outcome.RESPONDER and a.basis != "relief in note"
 
 
-def test_an_esi_note_below_the_threshold_is_its_result() -> None:
+def test_guard_an_esi_note_below_the_threshold_stays_a_proxy() -> None:
     a = assess_run(raw_proc(note=[{"text": "Follow-up call: 20% relief, pain back"}]), today=90)
-    assert (a.outcome, a.basis) == (Outcome.FAILED, "relief in note")
+    assert a.outcome is Outcome.POSSIBLE_FAILED
+    assert a.proxies[0].ref == "Procedure/esi"
 
 
-def test_an_esi_note_denying_half_relief_is_partial() -> None:
-    """ "Did not get 50 % relief" is below the threshold, not 50 % relief, and says no more: PARTIAL,
-    neither a responder nor more failure than the note says."""
+def test_an_esi_note_denying_half_relief_is_a_proxy_too() -> None:
+    """ "Did not get 50 % relief" is below the threshold, not 50 % relief (the reading before the fix
+    took the number as it stood and saw no failure)."""
     a = assess_run(raw_proc(note=[{"text": "Did not get 50% relief"}]), today=90)
-    assert (a.outcome, a.basis) == (Outcome.PARTIAL, "relief in note")
-    assert "less than 50 % relief" in a.facts[0].text
+    assert a.outcome is Outcome.POSSIBLE_FAILED
+    assert a.proxies[0].text == "note on the procedure records less than 50 % relief"
 
 
 def test_an_rfa_note_with_a_response_is_a_response() -> None:

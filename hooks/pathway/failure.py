@@ -1203,8 +1203,8 @@ def _by_note_relief(case: _Case, s: _Scores) -> Assessment | None:
     recorded "% relief" judged it (decision model §0: read a trial's outcome from its notes; §2: read
     Procedure.note). For a block or trial it is the diary result: at or above the threshold →
     RESPONDER, below it → FAILED. For an ESI or ablation (``_note_response``), relief at the response
-    threshold is a response, then the durability check as for a recorded relief; for an ESI, relief
-    below it in the response window is the injection's result (``_note_below_threshold``). Relief a
+    threshold is a response, then the durability check as for a recorded relief; relief below it is
+    one sign of failure among the proxies (decision model §3.1.5), as a recorded "% relief" is. Relief a
     note dates to the first hours after an ESI or ablation ("immediate", "in recovery") is the local
     anaesthetic, not a response. The lead line says where the number came from."""
     if not case.win.binary:
@@ -1236,9 +1236,9 @@ def _note_lead(case: _Case, r: NoteRelief) -> Fact:
 
 def _note_response(case: _Case, s: _Scores) -> Assessment | None:
     """An ESI's or ablation's relief from its notes (``_counts_in_window``): the first at the response
-    threshold is a response (then the durability check); reliefs below it alone judge an ESI
-    (``_note_below_threshold``). Notes that put the relief on both sides of the threshold, or only
-    bound it above the threshold ("less than 80 %"), judge nothing."""
+    threshold is a response (then the durability check); reliefs below it are left to the proxies.
+    Notes that put the relief on both sides of the threshold, or only bound it above the threshold
+    ("less than 80 %"), judge nothing."""
     threshold = case.win.responder_pct
     readings = [r for r in note_reliefs(case.procedure) if _counts_in_window(case, r)]
     reached = [r for r in readings if r.under(threshold) is False]
@@ -1248,42 +1248,9 @@ def _note_response(case: _Case, s: _Scores) -> Assessment | None:
     if reached:
         r = reached[0]
         return _durability_of(case, s, Outcome.RESPONDER, "relief in note", _note_lead(case, r), relief=r.pct)
-    if below and case.modality is Modality.ESI:
-        return _note_below_threshold(case, s, below)
+    # relief below the threshold stays one sign of failure among the proxies (§3.1.5): alone it is
+    # POSSIBLE, whose card asks for the NRS and ODI rather than calling the injection failed
     return None
-
-
-def _note_below_threshold(case: _Case, s: _Scores, below: Sequence[NoteRelief]) -> Assessment | None:
-    """An ESI whose notes record relief below the response threshold in its window, with no score or
-    recorded relief to judge it: < 30 % (or "no relief", or an upper bound of 30 % or less) →
-    FAILED; 30-49 %, or an upper bound between 30 % and the threshold ("less than 50 % relief",
-    which says it was no response but not how far short it fell) → PARTIAL, the reading that neither
-    calls it a response nor claims more failure than the note says. With several, the most relief
-    recorded decides. A recorded "% relief" in the window leaves it to the proxies, as does an ODI
-    halved in the window (a response by function, ``_by_function``); an ODI better by its minimal
-    important change makes a failure PARTIAL, as it does for pain scores."""
-    if _relief_obs(case.history, case.procedure, case.t0, case.win):
-        return None
-    th = case.th
-    partial = [
-        r for r in below if r.pct > th.partial_relief_pct or (r.pct == th.partial_relief_pct and not r.below)
-    ]
-    r = partial[0] if partial else below[0]
-    outcome = Outcome.PARTIAL if partial else Outcome.FAILED
-    function = _function_change(case, case.win.start, case.win.end, linked=True)
-    if function is not None and function.gain_pct >= case.win.responder_pct:
-        return None
-    lead = _note_lead(case, r)
-    function_facts: tuple[Fact, ...] = ()
-    if function is not None and function.important(th):
-        outcome = Outcome.PARTIAL
-        function_facts = function.facts(case.t0)
-    return Assessment(
-        case.procedure, case.modality, outcome, "relief in note",
-        baseline=s.baseline, follow_up=tuple(s.follow), follow_up_median=_median(s.follow),
-        relief_pct=None if r.below else r.pct,
-        facts=(lead, *_score_facts(s.baseline, s.follow, case.t0, s.baseline_also), *function_facts),
-    )  # fmt: skip
 
 
 def _score_gaps(case: _Case, s: _Scores) -> tuple[str, ...]:
@@ -1942,10 +1909,19 @@ def _relief_record(case: _Case) -> ObservationFact | None:
 
 
 def _relief_in_note(case: _Case) -> Fact | None:
-    """The first "% relief" written in a note on the procedure itself ("follow-up: 20 % relief",
-    "less than 50 % relief"), when it is below the response threshold (``note_relief``)."""
-    found = note_relief(case.procedure)
-    if found is None or found.under(case.th.responder_relief_pct) is not True:
+    """The first relief below the response threshold written in a note on the procedure itself
+    ("follow-up: 20 % relief", "less than 50 % relief", "no relief from the injection";
+    ``note_reliefs``), when the note gives it as this procedure's result, not the first hours after
+    it (the local anaesthetic) nor another treatment's."""
+    threshold = case.th.responder_relief_pct
+    found = next(
+        (
+            r for r in note_reliefs(case.procedure)
+            if not r.not_a_result and not r.early and r.under(threshold) is True
+        ),
+        None,
+    )  # fmt: skip
+    if found is None:
         return None
     return Fact(f"note on the procedure records {found.dated_text}", case.ref)
 
