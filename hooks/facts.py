@@ -48,6 +48,12 @@ class ConditionFact:
     onset_from_record: bool = False
 
     @property
+    def onset_given(self) -> date | None:
+        """The onset the Condition gave itself (onset[x] as a date); None when ``onset`` is only its
+        recordedDate, the latest the symptoms can have begun by, not when they began."""
+        return None if self.onset_from_record else self.onset
+
+    @property
     def is_current(self) -> bool:
         """Active (or recurrence/relapse, or no status given) and not resolved/inactive/remission."""
         return self.clinical_status in (None, "active", "recurrence", "relapse")

@@ -425,7 +425,7 @@ def test_the_card_says_when_the_duration_counts_from_the_first_treatment() -> No
     card = one(cards, "order.mri-early")
     assert card.summary.startswith("Lumbar imaging 20 days after the first lumbar treatment")
     assert "first physiotherapy on record: Physical therapy" in why(card)
-    assert "Lumbar radiculopathy: onset" in why(card)
+    assert "Lumbar radiculopathy: recorded" in why(card)
 
 
 # --------------------------------------------------------------------- 9. a removed stimulator

@@ -170,6 +170,10 @@ class Concordance:
     detail: str
 
 
+# The conservative steps the symptom duration chooses between (acute E1/E2, persistent P1, chronic P2).
+DURATION_STATES = ("E1", "E2", "P1", "P2")
+
+
 # An onset in words relative to when it was said: "years ago", "3 months ago", "a few weeks ago".
 UNIT_DAYS = {"year": 365, "yr": 365, "month": 30, "mo": 30, "week": 7, "wk": 7, "day": 1}
 
@@ -462,8 +466,16 @@ class PathwayContext:
 
     @staticmethod
     def cond_label(c: ConditionFact) -> str:
-        since = f" since {c.onset_text or c.onset.isoformat()}" if c.onset else ""
-        return f"{c.text}{since}"
+        return f"{c.text}{PathwayContext.cond_since(c)}"
+
+    @staticmethod
+    def cond_since(c: ConditionFact) -> str:
+        """When a Condition dates from, as a card says it: " since <onset>"; " recorded <date>" when
+        it gives no onset of its own (its recordedDate is when it was written down, not when it began)."""
+        if c.onset is None:
+            return ""
+        when = c.onset_text or c.onset.isoformat()
+        return f" since {when}" if c.onset_given is not None else f" recorded {when}"
 
     @staticmethod
     def proc_label(p: ProcedureFact) -> str:
@@ -510,7 +522,7 @@ class PathwayContext:
         if with_note and c.notes:
             first = c.notes[0].strip()
             note = f" ({first[:157]}…)" if len(first) > 160 else f" ({first})"
-        since = f" since {c.onset_text or c.onset.isoformat()}" if c.onset else ""
+        since = self.cond_since(c)
         name = short_name(clinical_name(c.text))
         words = self.in_words_only(c)
         marked = f" ({WORDS_ONLY_SHORT})" if words else ""
@@ -725,7 +737,7 @@ class PathwayContext:
         """The episode is dated only by its condition's recordedDate (no onset of its own), which
         often lags the symptoms."""
         c = self.onset_condition
-        return c is not None and (c.onset is None or c.onset_from_record)
+        return c is not None and c.onset_given is None
 
     @property
     def scores_since(self) -> date | None:
@@ -770,7 +782,36 @@ class PathwayContext:
                 gaps.append(f"a dated onset for {c.ref} (sent as '{c.onset_unread}'; read as ≥ {least})")
             elif c.onset is None and relative_days(c.onset_unread or "") is None:
                 gaps.append(f"a dated onset for {c.ref} (sent as '{c.onset_unread}'; duration unknown)")
+        recorded = self.dated_only_by_record
+        if recorded is not None and self.duration_card_shown():
+            sent = f"sent as '{recorded.onset_unread}'; " if recorded.onset_unread else ""
+            gaps.append(f"when the leg pain began ({sent}only the date the diagnosis was recorded)")
         return gaps
+
+    def duration_card_shown(self) -> bool:
+        """The pathway's card is one of the conservative steps the symptom duration chooses (E1, E2
+        acute; P1, P2 persistent or chronic), which are always shown. Only then is an onset dated by
+        its recordedDate named as a gap: every card carries the onset gaps, and a patient with no
+        card gets one saying the onset is not a date — true of an onset in words, not of a condition
+        that gives a recorded date (a stimulator that still helps must stay silent)."""
+        if not self.gate_open:
+            return False
+        # the precedence tree reads this context: imported here, where the cards are already decided
+        from hooks.pathway.precedence import PATHWAY_STATES, decided
+
+        card = decided(self, PATHWAY_STATES).card
+        return card is not None and card.rule_id in DURATION_STATES
+
+    @property
+    def dated_only_by_record(self) -> ConditionFact | None:
+        """The Condition whose recordedDate the duration counts from: it gives no onset of its own
+        and no onset in words bounds the start earlier. Its symptoms began on or before that date, so
+        the duration is the least the record supports: kept for the pathway's timing, and named as a
+        recorded date, never as the onset."""
+        c = self.onset_condition
+        if c is None or c.onset_given is not None or self.episode_start is None:
+            return None
+        return c
 
     def onset_fact(self) -> Fact:
         c = self.onset_condition
@@ -793,16 +834,22 @@ class PathwayContext:
                 )
             return Fact("symptom onset not recorded on any radicular Condition")
         d = self.symptom_days
-        ago = f" ({onset_age(d, self.t.conservative_care_days)})" if d is not None else ""
-        basis = "onset" if c.onset else "recorded date (no onset given)"
         when = (_first_date(c.onset, c.recorded) or date.min).isoformat()
         words = self.in_words_only(c)
-        return Fact(
-            f"{c.text}{f' ({WORDS_ONLY})' if words else ''}: {basis} {when}{ago}",
-            c.ref,
-            short=f"{'onset' if c.onset else 'recorded (no onset)'} {when}{ago}"
-            + (f"; diagnosis {WORDS_ONLY_SHORT}" if words else ""),
-        )
+        told = f" ({WORDS_ONLY})" if words else ""
+        told_short = f"; diagnosis {WORDS_ONLY_SHORT}" if words else ""
+        if c.onset_given is None:
+            # only the recordedDate dates it: the symptoms began on or before it, so it is no onset
+            age = "" if d is None else f"{onset_age(d, self.t.conservative_care_days)} ago; "
+            age = "today; " if d == 0 else age
+            sent = f"onset sent as '{c.onset_unread}'" if c.onset_unread else "no onset given"
+            return Fact(
+                f"{c.text}{told}: recorded {when} ({age}{sent}: the symptoms began on or before that date)",
+                c.ref,
+                short=f"recorded {when} ({age}{sent}){told_short}",
+            )
+        ago = f" ({onset_age(d, self.t.conservative_care_days)})" if d is not None else ""
+        return Fact(f"{c.text}{told}: onset {when}{ago}", c.ref, short=f"onset {when}{ago}{told_short}")
 
     # -----------------------------------------------------------------------------------------
     # treatments and their outcomes (§3)
