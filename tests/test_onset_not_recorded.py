@@ -193,3 +193,14 @@ def test_guard_a_silent_patient_dated_by_record_gets_no_card() -> None:
         "Procedure/trial-1": Outcome.SUCCESS,
     }
     assert run(*history, outcomes=outcomes) == []
+
+
+def test_e1_dated_only_by_its_record_asks_for_the_onset_before_calling_it_acute() -> None:
+    """Sciatica first coded two days ago may be months old: E1's summary and first step ask when the
+    pain began (from 6 weeks the persistent steps apply) instead of calling it acute."""
+    c = card_of(run(cond("r", "lumbar_radiculopathy_conditions", "M54.16", onset=None, recorded=2)), "E1")
+    assert c.summary.startswith("Radicular pain first recorded 2 days ago, onset not given")
+    assert "Acute" not in c.summary
+    assert c.next_steps[0].startswith("Record when the leg pain began")
+    dated = card_of(run(cond("r", "lumbar_radiculopathy_conditions", "M54.16", onset=2, recorded=2)), "E1")
+    assert dated.summary.startswith("Acute radicular pain")

@@ -135,14 +135,27 @@ def e1_acute_tolerable(ctx: PathwayContext) -> CardDraft:
         if weak
         else [ctx.no_esi_fact("no red flag, no prior lumbar surgery, no epidural injection")]
     )
+    # dated only by the day the diagnosis was recorded: the pain may be far older, so the card asks
+    # when it began before it calls it acute (from 6 weeks the persistent steps apply)
+    record = ctx.dated_only_by_record
+    recorded_only = record is not None
+    since = (ctx.today - record.onset).days if record is not None and record.onset else None
+    ago = "today" if since == 0 else f"{span(since, exact=False)} ago" if since else f"under {weeks} ago"
+    ask_onset = [
+        f"Record when the leg pain began: if {weeks} or more ago, the persistent-pain steps apply, not these."
+    ]
     return E1.card(
         ctx,
         indicator="info",
-        summary=f"Acute radicular pain under {weeks}: conservative care and safety-net advice; no imaging "
+        summary=f"Radicular pain first recorded {ago}, onset not given: record when it began; conservative "
+        "care meanwhile"
+        if recorded_only
+        else f"Acute radicular pain under {weeks}: conservative care and safety-net advice; no imaging "
         "or ESI yet",
         why=[*weak_facts, ctx.onset_fact(), *_score_facts(ctx), *status],
         gaps=_score_gaps(ctx),
         next_steps=[
+            *(ask_onset if recorded_only else []),
             "Conservative care (NSAID if not contraindicated, stay active, reassurance) and reassess at "
             f"{weeks} ({review}).",
             *(
