@@ -461,8 +461,9 @@ class PathwayContext:
         return tuple(sorted(out, key=lambda o: o.effective or date.min))
 
     def latest(self, kind: str) -> ObservationFact | None:
-        obs = self.observations(kind)
-        return obs[-1] if obs else None
+        """The latest score of one kind; several sharing the latest time → the highest
+        (``failure.latest_score``), whatever order the resources come in."""
+        return failure.latest_score(self.observations(kind))
 
     @staticmethod
     def cond_label(c: ConditionFact) -> str:
@@ -760,8 +761,9 @@ class PathwayContext:
         return self.observations(kind, since=self.scores_since)
 
     def episode_latest(self, kind: str) -> ObservationFact | None:
-        obs = self.episode_observations(kind)
-        return obs[-1] if obs else None
+        """The latest score of the episode; several sharing the latest time → the highest
+        (``failure.latest_score``), whatever order the resources come in."""
+        return failure.latest_score(self.episode_observations(kind))
 
     def current_score(self, kind: str) -> ObservationFact | None:
         """The score of one kind that grades the pain now: the latest of the current episode

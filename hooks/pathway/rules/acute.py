@@ -7,11 +7,13 @@ No sensory or reflex finding is read as structured data, so the deficit arm is m
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from hooks import suggestions as sx
 from hooks.cards import CardDraft, Fact
 from hooks.facts import ObservationFact
+from hooks.pathway import failure
 from hooks.pathway.context import PathwayContext
 from hooks.pathway.rules import red_flags
 from hooks.pathway.rules.common import (
@@ -85,7 +87,15 @@ def _weakness_words(o: ObservationFact) -> str:
 
 def _score_facts(ctx: PathwayContext) -> list[Fact]:
     """The scores that graded severity (the episode's latest pain score and ODI)."""
-    return [ctx.obs_fact(o) for o in severity_scores(ctx) if o is not None]
+    facts = []
+    for o in severity_scores(ctx):
+        if o is None:
+            continue
+        f = ctx.obs_fact(o)
+        # other scores recorded at the same time are named: the card reads the highest of them
+        also = failure.also_that_day(o, ctx.episode_observations(o.kind))
+        facts.append(replace(f, text=f.text + also, short=f.short + also if f.short else None) if also else f)
+    return facts
 
 
 def _score_gaps(ctx: PathwayContext) -> list[str]:
