@@ -9,13 +9,15 @@ F8 — injections repeated without benefit or beyond the frequency limit.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from dataclasses import replace
+from datetime import date, timedelta
 
 from hooks import suggestions as sx
 from hooks.cards import SUMMARY_MAX, CardDraft, Fact, SuggestionDraft
-from hooks.facts import ProcedureFact
+from hooks.facts import ProcedureFact, ServiceRequestFact
 from hooks.pathway.context import (
     FAILED_OUTCOMES,
+    SUCCESS_OUTCOMES,
     PathwayContext,
 )
 from hooks.pathway.failure import Assessment, Outcome, days_after, weeks_span
@@ -63,6 +65,30 @@ def sessions_in_last_year(ctx: PathwayContext) -> int:
 def frequency_exceeded(ctx: PathwayContext) -> bool:
     """≥ 4 lumbar ESI sessions in a rolling 12 months (Medicare LCDs)."""
     return sessions_in_last_year(ctx) >= ctx.t.esi_max_sessions_per_year
+
+
+def next_session_date(ctx: PathwayContext) -> date | None:
+    """With the session limit reached, the first day a further lumbar ESI falls within it (at most
+    ``esi_max_sessions_per_year`` per region in a rolling 12 months, Medicare ESI LCD): the day the
+    oldest session that keeps the count at the limit leaves the window (the window's oldest when it
+    holds exactly the limit). None while the limit is not reached."""
+    done = ctx.esis_in_frequency_window
+    limit = ctx.t.esi_max_sessions_per_year
+    if len(done) < limit:
+        return None
+    oldest = done[-limit].performed
+    assert oldest is not None  # the window holds dated sessions only
+    return oldest + timedelta(days=ctx.t.esi_frequency_window_days)
+
+
+def limit_step_reason(ctx: PathwayContext) -> str:
+    """Why no further ESI now, as a step says it after its date: the sessions and the limit."""
+    limit = ctx.t.esi_max_sessions_per_year
+    n = sessions_in_last_year(ctx)
+    return (
+        f"{n} lumbar sessions in the last {year(ctx)} reach the limit of {limit} per region in a rolling "
+        f"{year(ctx)} (Medicare ESI LCD)"
+    )
 
 
 def other_target(a: ProcedureFact, b: ProcedureFact) -> bool:
@@ -186,6 +212,55 @@ def pending_esi_orders(ctx: PathwayContext) -> tuple[Fact, ...]:
     )
 
 
+def repeat_esi_orders(ctx: PathwayContext) -> tuple[ServiceRequestFact, ...]:
+    """Pending ESI orders (draft, active, on hold) that are a repeat on its way: placed after the
+    latest injection, or undated. One dated on or before the latest injection is most likely the
+    order that injection carried out, its status never closed, not a repeat."""
+    last = max((p.performed for p in ctx.all_esis if p.performed is not None), default=None)
+    return tuple(
+        s for s in ctx.pending(*ESI_ORDER_SETS) if s.authored is None or last is None or s.authored > last
+    )
+
+
+def esi_order_fact(ctx: PathwayContext, s: ServiceRequestFact, *, hold: bool) -> Fact:
+    """A pending ESI order named beside the injection it would repeat, its short form saying what it
+    is in a word ("ESI ordered 2026-10-30"), with "hold pending order: " before it when the card
+    says to hold it (its next step says until when)."""
+    when = f" {s.authored.isoformat()}" if s.authored else ""
+    full = ctx.order_fact(s, "pending ESI order: ")
+    return replace(full, short=f"{HOLD if hold else ''}ESI ordered{when}")
+
+
+def order_name(s: ServiceRequestFact) -> str:
+    """The pending ESI order as a summary names it ("the ESI ordered 2026-10-30")."""
+    return "the ESI ordered" + (f" {s.authored.isoformat()}" if s.authored else "")
+
+
+def ordered_on(s: ServiceRequestFact) -> str:
+    """The order's date as a step says it after "ordered" (" on 2026-10-30"; nothing when undated)."""
+    return f" on {s.authored.isoformat()}" if s.authored else ""
+
+
+def baseline_missing(ctx: PathwayContext, a: Assessment) -> list[str]:
+    """What of the baseline an ordered repeat will be judged against the record lacks, as a step
+    names it: a pain score (NRS) and an ODI, each dated after the injection ``a`` judged and within
+    the look-back its assessment takes the baseline from (``baseline_lookback_days``, counted back
+    from today); an older score, or one taken during that injection's response, is no baseline."""
+    since = ctx.today - timedelta(days=ctx.t.baseline_lookback_days)
+    done = a.procedure.performed
+    if done is not None and done >= since:
+        since = done + timedelta(days=1)
+    names = {"pain": "the leg-pain score (NRS 0–10)", "odi": "ODI"}
+    return [name for kind, name in names.items() if not ctx.observations(kind, since=since)]
+
+
+def baseline_clause(missing: list[str]) -> str:
+    """The request for the missing baseline scores, to follow a step naming the ordered ESI."""
+    if not missing:
+        return ""
+    return f"; record {' and '.join(missing)} before it as the baseline its outcome is judged against"
+
+
 def _esi_when(a: Assessment) -> str:
     p = a.procedure
     return p.performed_text or (p.performed.isoformat() if p.performed else "an unrecorded date")
@@ -298,6 +373,13 @@ def f1_worked_then_recurred(ctx: PathwayContext, a: Assessment) -> CardDraft:
       before the 60-120-day horizon it is relief "so far", reassessed then (the first step, with its
       dates); past it with no score there, its duration is "not recorded" and the first step asks
       for it. An outcome coded successful is named as such, not as a measured ≥ 50 % relief.
+      With the session limit reached (only blind injections on record: F8 takes the limit
+      otherwise) no repeat is offered, and the first step gives the date a repeat falls within it.
+      A repeat ESI already ordered (draft, active, on hold) is named after the injection and never
+      offered a second time: where a repeat is reasonable now the first step says the ordered one
+      is, and asks for the baseline NRS and ODI before it unless both were recorded since the
+      injection within the baseline look-back (``baseline_missing``); where it is not yet (duration
+      not known, limit reached) the first step says to hold the order until then.
     Evidence: CMS ESI LCDs (repeat criterion and frequency); NASS LDH (ESI short-term benefit).
     """
     if a.durable is False:
@@ -313,42 +395,33 @@ def f1_worked_then_recurred(ctx: PathwayContext, a: Assessment) -> CardDraft:
     site = repeat_site(p)
     at = f"at the same level ({site.text})" if site is not None and site.text else "at the same level"
     repeat = f"a repeat image-guided {approach} ESI {at}"
-    threshold = pct(ctx.t.responder_relief_pct)
-    response = (
-        f"≥ {threshold} functional gain; Medicare ESI LCD"
-        if by_function
-        else f"sustained ≥ {threshold} response; Medicare ESI LCD"
-    )
     # whether the response lasted (``durable``): True, read at the durability horizon (or recurred
     # after it); None, not yet known — the horizon not reached ("so far"), or passed with no score
     # in it ("not recorded"). Only a known lasting response is said to have worked.
     lasting = _lasting(ctx, a)
-    summary = _f1_summary(ctx, a, lasting, by_function=by_function, recurred=recurred)
-    horizon = window(ctx.t.esi_durability_start_days, ctx.t.esi_durability_end_days)
-    gain = "functional gain" if by_function else "relief"
-    if recurred:
-        steps = [f"{repeat[0].upper()}{repeat[1:]} is reasonable now ({response})."]
-    elif lasting == "worked":
-        steps = [f"{back[0].upper()}{back[1:]}, {repeat} is reasonable ({response})."]
-    elif lasting == "so far":
-        # the repeat criterion is a response that lasts: it is judged at the horizon, not now
-        assert p.performed is not None  # an assessed injection is dated
-        lo = p.performed + timedelta(days=ctx.t.esi_durability_start_days)
-        hi = p.performed + timedelta(days=ctx.t.esi_durability_end_days)
-        steps = [
-            f"Reassess leg-pain NRS and ODI between {lo.isoformat()} and {hi.isoformat()} ({horizon} after "
-            f"the injection): a repeat needs the ≥ {threshold} {gain} to hold then (Medicare ESI LCD).",
-            f"If it holds and then {wanes}, {repeat} is reasonable.",
-        ]
-    else:
-        steps = [
-            f"Record how long the {gain} lasted (no score {horizon} after the injection): a repeat needs a "
-            f"sustained ≥ {threshold} response (Medicare ESI LCD).",
-            f"If it lasted and then {wanes}, {repeat} is reasonable.",
-        ]
-    within = n < ctx.t.esi_max_sessions_per_year
+    # the session limit reached: the first day a repeat falls within it (None: within the limit)
+    allowed = next_session_date(ctx)
+    # a repeat already ordered: named beside the injection, never offered a second time
+    pending = repeat_esi_orders(ctx)
+    ordered = pending[-1] if pending else None
+    # the ordered repeat is reasonable now (pain back after a lasting response, within the limit):
+    # its baseline is asked for unless the record has one; given later (pain not back yet, or the
+    # limit reached), the scores then are its baseline
+    missing = (
+        baseline_missing(ctx, a)
+        if ordered is not None and recurred and allowed is None
+        else ["the leg-pain score (NRS 0–10)", "ODI"]
+    )
+    summary = _f1_summary(
+        ctx, a, lasting, by_function=by_function, recurred=recurred, ordered=ordered, allowed=allowed,
+        ask=bool(missing),
+    )  # fmt: skip
+    steps = _f1_repeat_steps(
+        ctx, a, lasting, by_function=by_function, recurred=recurred, repeat=repeat, ordered=ordered,
+        allowed=allowed, missing=missing,
+    )  # fmt: skip
     suggestions = []
-    if within:
+    if allowed is None and ordered is None:
         suggestions.append(
             ctx.offer(
                 spec,
@@ -359,21 +432,92 @@ def f1_worked_then_recurred(ctx: PathwayContext, a: Assessment) -> CardDraft:
                 body_site=site,
             )
         )
+    # the order beside the injection it would repeat, among the facts the card shows; "hold" when
+    # the first step holds it
+    lead, *rest = ctx.failure_facts(a)
+    held = allowed is not None or lasting != "worked"
+    order_facts = [esi_order_fact(ctx, ordered, hold=held)] if ordered is not None else []
     return F1.card(
         ctx,
         indicator="info",
         summary=summary,
         suggestions=suggestions,
-        why=[*ctx.failure_facts(a), Fact(f"{count(n, 'lumbar ESI session')} in the last {year(ctx)}")],
+        why=[lead, *order_facts, *rest, Fact(f"{count(n, 'lumbar ESI session')} in the last {year(ctx)}")],
         gaps=list(a.gaps),
-        next_steps=[
-            *steps,
-            f"Stay within {ctx.t.esi_max_sessions_per_year} sessions per region in {year(ctx)} ({n} so far).",
-            "Continue active physiotherapy.",
-        ],
+        next_steps=[*steps, "Continue active physiotherapy."],
         avoid=["Labelling the pain refractory.", "Spinal cord stimulation.", "A new diagnostic work-up."],
         needs=("observations",),
     )
+
+
+def _f1_repeat_steps(
+    ctx: PathwayContext,
+    a: Assessment,
+    lasting: str,
+    *,
+    by_function: bool,
+    recurred: bool,
+    repeat: str,
+    ordered: ServiceRequestFact | None,
+    allowed: date | None,
+    missing: list[str],
+) -> list[str]:
+    """F1's steps about the repeat: when it is reasonable (now; if pain recurs; once the response is
+    known to have lasted), the session limit first when it is reached (with the date a repeat falls
+    within it), and the number of sessions so far. A repeat already ordered is the one the steps
+    name: reasonable with its baseline asked for, or held until the repeat may be given."""
+    threshold = pct(ctx.t.responder_relief_pct)
+    horizon = window(ctx.t.esi_durability_start_days, ctx.t.esi_durability_end_days)
+    response = (
+        f"≥ {threshold} functional gain; Medicare ESI LCD"
+        if by_function
+        else f"sustained ≥ {threshold} response; Medicare ESI LCD"
+    )
+    wanes = "the functional gain wanes" if by_function else "pain recurs"
+    gain = "functional gain" if by_function else "relief"
+    on = ordered_on(ordered) if ordered is not None else ""
+    # the order is held by the first step that says why: the limit's when it is reached
+    hold = ordered is not None and allowed is None
+    ask = baseline_clause(missing) if ordered is not None else ""
+    the_repeat = f"the ESI already ordered{on}" if ordered is not None else repeat
+    then = "the ordered ESI" if ordered is not None else repeat
+    later = "" if allowed is None else f" from {allowed.isoformat()}"
+    if recurred:
+        when = later or " now"
+        steps = [f"{the_repeat[0].upper()}{the_repeat[1:]} is reasonable{when} ({response}){ask}."]
+    elif lasting == "worked":
+        steps = [f"If {wanes}, {the_repeat} is reasonable{later} ({response}){ask}."]
+    elif lasting == "so far":
+        # the repeat criterion is a response that lasts: it is judged at the horizon, not now
+        assert a.procedure.performed is not None  # an assessed injection is dated
+        lo = a.procedure.performed + timedelta(days=ctx.t.esi_durability_start_days)
+        hi = a.procedure.performed + timedelta(days=ctx.t.esi_durability_end_days)
+        reassess = f"Hold the ESI ordered{on} and reassess" if hold else "Reassess"
+        steps = [
+            f"{reassess} leg-pain NRS and ODI between {lo.isoformat()} and {hi.isoformat()} ({horizon} after "
+            f"the injection): a repeat needs the ≥ {threshold} {gain} to hold then (Medicare ESI LCD).",
+            f"If it holds and then {wanes}, {then} is reasonable{later}.",
+        ]
+    else:
+        record = (
+            f"Hold the ESI ordered{on} until how long the {gain} lasted is recorded"
+            if hold
+            else f"Record how long the {gain} lasted"
+        )
+        steps = [
+            f"{record} (no score {horizon} after the injection): a repeat needs a sustained ≥ {threshold} "
+            "response (Medicare ESI LCD).",
+            f"If it lasted and then {wanes}, {then} is reasonable{later}.",
+        ]
+    if allowed is None:
+        n = sessions_in_last_year(ctx)
+        return [
+            *steps,
+            f"Stay within {ctx.t.esi_max_sessions_per_year} sessions per region in {year(ctx)} ({n} so far).",
+        ]
+    # what stops the repeat comes first: the date it falls within the limit
+    stop = f"Hold the ESI ordered{on} until" if ordered is not None else "No repeat ESI before"
+    return [f"{stop} {allowed.isoformat()}: {limit_step_reason(ctx)}.", *steps]
 
 
 def _lasting(ctx: PathwayContext, a: Assessment) -> str:
@@ -395,23 +539,50 @@ def _fitting(*summaries: str) -> str:
 
 
 def _f1_summary(
-    ctx: PathwayContext, a: Assessment, lasting: str, *, by_function: bool, recurred: bool
+    ctx: PathwayContext,
+    a: Assessment,
+    lasting: str,
+    *,
+    by_function: bool,
+    recurred: bool,
+    ordered: ServiceRequestFact | None = None,
+    allowed: date | None = None,
+    ask: bool = True,
 ) -> str:
     """F1's one line, saying only what the record shows of the response: "worked" when it lasted; a
     response not yet at the durability horizon is relief "so far", one past it with no score there
     is one whose duration is not recorded. What the response rests on is named: ≥ 50 % relief (pain
     scores, a recorded relief), a functional gain (ODI), or an outcome coded successful (no relief
-    measured)."""
+    measured). A repeat already ordered is named by its date (reasonable, with its baseline asked
+    for; or held); with the session limit reached, the date a repeat falls within it."""
     when = _esi_when(a)
     threshold = pct(ctx.t.responder_relief_pct)
     horizon = window(ctx.t.esi_durability_start_days, ctx.t.esi_durability_end_days)
+    the_order = order_name(ordered) if ordered is not None else ""
+    until = f" until {allowed.isoformat()}" if allowed is not None else ""
     if recurred:
+        head = f"ESI on {when} worked, then pain recurred"
+        if allowed is not None:
+            act = f"hold {the_order}{until}" if ordered is not None else f"repeat from {allowed.isoformat()}"
+            return _fitting(
+                f"{head}: not a failure; session limit reached, {act}", f"{head}: session limit, {act}"
+            )
+        if ordered is not None:
+            first = f"{the_order} is reasonable" + ("; record NRS and ODI before it" if ask else "")
+            return _fitting(
+                f"{head}: not a failure; {first}", f"{head}: {first}", f"{head}: {the_order} is reasonable"
+            )
         return _fitting(
-            f"ESI on {when} worked, then pain recurred: not a failure; a repeat image-guided ESI is "
-            "reasonable",
-            f"ESI on {when} worked, then pain recurred: a repeat image-guided ESI is reasonable",
+            f"{head}: not a failure; a repeat image-guided ESI is reasonable",
+            f"{head}: a repeat image-guided ESI is reasonable",
         )
-    then = "repeat only if the gain wanes" if by_function else "repeat only if pain recurs"
+    wanes = "the gain wanes" if by_function else "pain recurs"
+    if ordered is not None:
+        then = f"hold {the_order}{until}" if allowed is not None else f"give {the_order} only if {wanes}"
+    elif allowed is not None:
+        then = f"session limit reached, repeat from {allowed.isoformat()} only if {wanes}"
+    else:
+        then = f"repeat only if {wanes}"
     # what the response rests on: an outcome coded successful measures no relief
     if by_function:
         did, worked = f"improved function ≥ {threshold} (ODI)", f"improved function ≥ {threshold} (ODI)"
@@ -422,10 +593,24 @@ def _f1_summary(
     if lasting == "worked":
         return _fitting(f"ESI on {when} {worked}: not a failure; {then}", f"ESI on {when} {worked}: {then}")
     if lasting == "so far":
+        if ordered is not None:
+            hold = f"hold {the_order}{until}"
+            return _fitting(
+                f"ESI on {when} {did} so far: not a failure; {hold}; reassess at {horizon}",
+                f"ESI on {when} {did} so far: {hold}; reassess at {horizon}",
+                f"ESI on {when} {did} so far: {hold}",
+            )
         return _fitting(
             f"ESI on {when} {did} so far: not a failure; reassess at {horizon}; {then}",
             f"ESI on {when} {did} so far: reassess at {horizon}; {then}",
             f"ESI on {when} {did} so far: reassess at {horizon}",
+        )
+    if ordered is not None:
+        hold = f"hold {the_order}{until}" if allowed is not None else f"hold {the_order} until it is recorded"
+        return _fitting(
+            f"ESI on {when} {did}, duration not recorded: not a failure; {hold}",
+            f"ESI on {when} {did}, duration not recorded: {hold}",
+            f"ESI on {when} {did}: {hold}",
         )
     return _fitting(
         f"ESI on {when} {did}, duration not recorded: not a failure; record how long it lasted before any "
@@ -443,7 +628,8 @@ def f1_not_sustained(ctx: PathwayContext, a: Assessment) -> CardDraft:
       at 60-120 days, or the response was by function and the gain fell below 50 %.
     Then: info — not a sustained response: no repeat is offered (the Medicare ESI LCDs repeat only
       after a sustained ≥ 50 % response); record pain and function, and review the plan before any
-      further injection. Not labelled refractory on this injection alone; no SCS.
+      further injection. Not labelled refractory on this injection alone; no SCS. A repeat ESI
+      already ordered is named after the injection and held (the first step).
     Evidence: CMS ESI LCDs (repeat criterion and frequency).
     """
     n = sessions_in_last_year(ctx)
@@ -452,18 +638,33 @@ def f1_not_sustained(ctx: PathwayContext, a: Assessment) -> CardDraft:
     by_function = a.basis == "function"
     what = "the functional gain" if by_function else "the relief"
     helped = "improved function (ODI)" if by_function else "helped"
-    summary = (
-        f"ESI on {_esi_when(a)} {helped}, but {what} did not hold at {horizon}: not sustained; repeat "
-        "criterion not met"
-    )
+    pending = repeat_esi_orders(ctx)
+    ordered = pending[-1] if pending else None
+    opening = f"ESI on {_esi_when(a)} {helped}, but {what} did not hold at {horizon}: not sustained"
+    if ordered is not None:
+        the_order = order_name(ordered)
+        summary = _fitting(
+            f"{opening}; repeat criterion not met, hold {the_order}",
+            f"{opening}; hold {the_order}",
+            f"ESI on {_esi_when(a)} {helped}, not sustained at {horizon}: hold {the_order}",
+        )
+    else:
+        summary = f"{opening}; repeat criterion not met"
+    hold = f"Hold the ESI ordered{ordered_on(ordered)}: a" if ordered is not None else "A"
+    lead, *rest = ctx.failure_facts(a)
     return F1.card(
         ctx,
         indicator="info",
         summary=summary[:139],
-        why=[*ctx.failure_facts(a), Fact(f"{count(n, 'lumbar ESI session')} in the last {year(ctx)}")],
+        why=[
+            lead,
+            *([esi_order_fact(ctx, ordered, hold=True)] if ordered is not None else []),
+            *rest,
+            Fact(f"{count(n, 'lumbar ESI session')} in the last {year(ctx)}"),
+        ],
         gaps=list(a.gaps),
         next_steps=[
-            f"A repeat injection needs a sustained ≥ {threshold} response (Medicare ESI LCD); {what} "
+            f"{hold} repeat injection needs a sustained ≥ {threshold} response (Medicare ESI LCD); {what} "
             f"after the injection on {_esi_when(a)} did not hold at {horizon}.",
             "Record leg-pain NRS and ODI, and review the plan with the patient before any further injection.",
             "Continue active physiotherapy.",
@@ -695,6 +896,126 @@ def working_stimulator(ctx: PathwayContext) -> ProcedureFact | None:
     return later[-1]
 
 
+# The title of F8 when the session limit alone decides it and the injections helped: the card says
+# the limit, not "without benefit".
+F8_LIMIT_TITLE = "Epidural steroid injection session limit reached"
+
+
+def response_at_limit(ctx: PathwayContext) -> Assessment | None:
+    """F8 on the session limit alone after injections that helped: the limit reached, no injection at
+    the end of a run of non-responding ones (``consecutive_failures``), and the latest injection
+    whose outcome can be judged (one too recent is passed over) helped. That response; None
+    otherwise (limit and failures together, or the latest judged injection failed or is undocumented,
+    keep F8's "without benefit" card)."""
+    if not frequency_exceeded(ctx) or consecutive_failures(ctx):
+        return None
+    judged = [a for a in ctx.esi_assessments if a.outcome is not Outcome.PENDING]
+    if not judged or judged[-1].outcome not in SUCCESS_OUTCOMES:
+        return None
+    return judged[-1]
+
+
+def f8_session_limit(ctx: PathwayContext, a: Assessment) -> CardDraft:
+    """F8 — the yearly session limit reached by injections that helped (``response_at_limit``).
+
+    When: ≥ 4 lumbar ESI sessions in a rolling 12 months, no two consecutive non-responding image-guided
+      ESIs, and the latest judged injection a response.
+    Then: warning — no further ESI before the date the oldest session that keeps the count at the
+      limit leaves the window (a pending ESI order is named and held until then; the order-sign
+      service intercepts it); a surgical opinion for radicular pain that keeps recurring and needing
+      injections (a surgeon's "no surgical target" note replaces it); continued active care. No
+      diagnostic re-evaluation, EMG/NCS or "without benefit": the responses confirm the diagnosis.
+    Evidence: CMS ESI LCDs (≤ 4 sessions per region per 12 months); NASS LDH (discectomy for
+      radiculopathy from disc herniation); NICE NG59.
+    """
+    n = sessions_in_last_year(ctx)
+    allowed = next_session_date(ctx)
+    assert allowed is not None  # the limit is reached
+    within = ctx.esis_in_frequency_window
+    days = [p.performed.isoformat() for p in within if p.performed]
+    refs = [p.ref for p in within]
+    # every session of the window that can be judged helped: the first fact says so
+    judged = {x.procedure.ref: x.outcome for x in ctx.esi_assessments if x.outcome is not Outcome.PENDING}
+    each = all(judged.get(r) in SUCCESS_OUTCOMES for r in refs)
+    helped = ", each helped" if each else ""
+    sessions = Fact(
+        f"{n} lumbar ESI sessions in {year(ctx)} ({', '.join(days)}){helped}",
+        refs[0],
+        tuple(refs[1:]),
+        short=f"{n} lumbar ESI sessions in {year(ctx)} ({days[0]} to {days[-1]}){helped}",
+    )
+    # the latest response (what the limit stops repeating), then the imaging a surgeon would judge
+    study = ctx.concordance.study
+    after = [ctx.failure_facts(a)[0], *([study.fact()] if study is not None else [])]
+    no_target = ctx.no_surgical_target_notes[:1]
+    stimulator = working_stimulator(ctx)
+    context: list[Fact] = []
+    if stimulator is not None:
+        when = stimulator.performed.isoformat() if stimulator.performed else "an unrecorded date"
+        context.append(
+            Fact(
+                f"{stimulator.text}: permanent stimulator implanted {when}, after the injections, not "
+                "losing effect",
+                stimulator.ref,
+                short=f"stimulator implanted {when}, still helping",
+            )
+        )
+    context += no_target
+    # every pending ESI order is held (the order-sign service intercepts it), named in a word
+    pending = [esi_order_fact(ctx, s, hold=True) for s in ctx.pending(*ESI_ORDER_SETS)]
+    until = allowed.isoformat()
+    stop = f"hold the ESI order until {until}" if pending else f"no ESI before {until}"
+    head = f"ESI session limit reached ({n} in {year(ctx)})"
+    if no_target:
+        summary = _fitting(f"{head}: {stop}; continue active care", f"Session limit reached: {stop}")
+    else:
+        summary = _fitting(
+            f"{head}: {stop}; surgical opinion for recurring radicular pain",
+            f"{head}: {stop}; surgical opinion",
+            f"Session limit reached: {stop}; surgical opinion",
+        )
+    steps = [
+        f"No further epidural steroid injection before {until}"
+        + (" — hold the pending ESI order until then" if pending else "")
+        + f": {limit_step_reason(ctx)}.",
+    ]
+    if stimulator is not None:
+        steps.append(
+            "If the pain has changed, have the stimulator checked (programming, lead position) before "
+            "any other procedure."
+        )
+    if no_target:
+        steps.append("Spine surgery found no surgical target: no surgical referral is needed again.")
+    else:
+        steps.append(
+            "Surgical opinion for radicular pain that keeps recurring and needing injections: discectomy "
+            "is an option where imaging shows a concordant lesion (NASS 2014)."
+        )
+    steps.append("Continue active physiotherapy and a home exercise programme.")
+    suggestions = (
+        [] if no_target else [ctx.offer(sx.SPINE_SURGERY_REFERRAL, recommended=not ctx.surgically_referred)]
+    )
+    draft = F8.card(
+        ctx,
+        indicator="warning",
+        summary=summary,
+        # a pending ESI order, then a working stimulator or a surgeon's "no target", with the first
+        # deciding fact: what the summary rests on is among the facts the card shows
+        why=[sessions, *pending, *context, *after],
+        next_steps=steps,
+        avoid=[
+            f"Another epidural steroid injection before {until}.",
+            "Calling the injections failed or the pain refractory.",
+            "Escalating opioids.",
+        ],
+        suggestions=suggestions,
+        selection_behavior="any",
+        extra_evidence=("nass_ldh",),
+        needs=("procedures", "observations", "serviceRequests"),
+    )
+    return replace(draft, title=F8_LIMIT_TITLE)
+
+
 def f8_repeated_without_benefit(ctx: PathwayContext) -> CardDraft:
     """F8 — ESIs repeated without benefit, or frequency exceeded.
 
@@ -705,7 +1026,12 @@ def f8_repeated_without_benefit(ctx: PathwayContext) -> CardDraft:
       opinion, and a working stimulator implanted after the injections is named.
     Evidence: CMS ESI LCDs (≤ 4 sessions per region per 12 months; repeat only after ≥ 50 % sustained
       relief); NICE NG59.
+    On the session limit alone after injections that helped (``response_at_limit``) the card says the
+    limit instead (``f8_session_limit``).
     """
+    response = response_at_limit(ctx)
+    if response is not None:
+        return f8_session_limit(ctx, response)
     n = sessions_in_last_year(ctx)
     run = consecutive_failures(ctx)
     # what the injections did, as their assessments say: relief that wore off is not "no relief",
