@@ -109,6 +109,8 @@ def test_a_note_of_relief_below_half_is_one_sign_of_failure(note: str, said: str
     assert states(cards) == ["F0"]
     f0 = card_of(cards, "F0")
     assert said.removeprefix("note on the procedure records ") in render_detail(f0)
+    assert "its note records " + said.removeprefix("note on the procedure records ") in f0.summary
+    assert "not recorded" not in f0.summary
     assert_house_rules(f0)
 
 

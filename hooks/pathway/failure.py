@@ -1923,7 +1923,7 @@ def _relief_in_note(case: _Case) -> Fact | None:
     )  # fmt: skip
     if found is None:
         return None
-    return Fact(f"note on the procedure records {found.dated_text}", case.ref)
+    return Fact(f"{NOTE_RELIEF_SIGN}{found.dated_text}", case.ref, short=f"its note: {found.dated_text}")
 
 
 def _proxy_low_relief(case: _Case) -> Fact | None:
@@ -1935,6 +1935,20 @@ def _proxy_low_relief(case: _Case) -> Fact | None:
         when = record.effective_text or "an undated entry"
         return Fact(f"{_pct(record.value)} relief recorded on {when}", record.ref)
     return None
+
+
+# How the note's relief is said among the proxies.
+NOTE_RELIEF_SIGN = "note on the procedure records "
+
+
+def relief_sign(a: Assessment) -> Fact | None:
+    """The proxy of ``a`` that is a relief below the threshold written down (a note on the procedure
+    or a "% relief" entry, ``_proxy_low_relief``), if any: a card asking for the outcome says what
+    was written rather than that nothing was."""
+    return next(
+        (f for f in a.proxies if f.text.startswith(NOTE_RELIEF_SIGN) or " relief recorded on " in f.text),
+        None,
+    )
 
 
 # §3.1.5, one named predicate per proxy, in the order their facts are shown.

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from hooks import suggestions as sx
 from hooks.cards import SUMMARY_MAX, CardDraft, Fact, SuggestionDraft
 from hooks.facts import ProcedureFact, ServiceRequestFact
+from hooks.pathway import failure
 from hooks.pathway.context import (
     FAILED_OUTCOMES,
     SUCCESS_OUTCOMES,
@@ -313,11 +314,20 @@ def f0_outcome_unrecorded(ctx: PathwayContext, a: Assessment) -> CardDraft:
       proxy alone.
     Evidence: decision model §3 (one proxy must not fire refractory cards); CMS ESI LCDs.
     """
+    # relief written down below the threshold (a note, an entry) is one sign, not an outcome: the
+    # summary says what was written, and asks for the scores that judge it
+    relief = failure.relief_sign(a)
+    written = relief.text.replace(failure.NOTE_RELIEF_SIGN, "its note records ") if relief else ""
+    summary = (
+        f"ESI on {_esi_when(a)}: {written}; record pain (NRS) and ODI to judge it"
+        if relief is not None
+        else f"Outcome of the ESI on {_esi_when(a)} is not recorded: record pain (NRS) and ODI before "
+        "next steps"
+    )
     return F0.card(
         ctx,
         indicator="info",
-        summary=f"Outcome of the ESI on {_esi_when(a)} is not recorded: record pain (NRS) and ODI before "
-        "next steps",
+        summary=summary,
         why=[*ctx.failure_facts(a), *a.proxies],
         # the summary and the next step ask for this injection's outcome (what ``a.gaps`` names):
         # a "Not recorded" line would say it a third time; unread data still shows (``needs``)
