@@ -68,6 +68,21 @@ def frequency_exceeded(ctx: PathwayContext) -> bool:
     return sessions_in_last_year(ctx) >= ctx.t.esi_max_sessions_per_year
 
 
+def _stimulator_facts(stimulator: ProcedureFact | None) -> list[Fact]:
+    """A permanent stimulator implanted after the injections and still helping, as F8 names it."""
+    if stimulator is None:
+        return []
+    when = stimulator.performed.isoformat() if stimulator.performed else "an unrecorded date"
+    return [
+        Fact(
+            f"{stimulator.text}: permanent stimulator implanted {when}, after the injections, not "
+            "losing effect",
+            stimulator.ref,
+            short=f"stimulator implanted {when}, still helping",
+        )
+    ]
+
+
 def next_session_date(ctx: PathwayContext) -> date | None:
     """With the session limit reached, the first day a further lumbar ESI falls within it (at most
     ``esi_max_sessions_per_year`` per region in a rolling 12 months, Medicare ESI LCD): the day the
@@ -959,18 +974,7 @@ def f8_session_limit(ctx: PathwayContext, a: Assessment) -> CardDraft:
     after = [ctx.failure_facts(a)[0], *([study.fact()] if study is not None else [])]
     no_target = ctx.no_surgical_target_notes[:1]
     stimulator = working_stimulator(ctx)
-    context: list[Fact] = []
-    if stimulator is not None:
-        when = stimulator.performed.isoformat() if stimulator.performed else "an unrecorded date"
-        context.append(
-            Fact(
-                f"{stimulator.text}: permanent stimulator implanted {when}, after the injections, not "
-                "losing effect",
-                stimulator.ref,
-                short=f"stimulator implanted {when}, still helping",
-            )
-        )
-    context += no_target
+    context = [*_stimulator_facts(stimulator), *no_target]
     # every pending ESI order is held (the order-sign service intercepts it), named in a word
     pending = [esi_order_fact(ctx, s, hold=True) for s in ctx.pending(*ESI_ORDER_SETS)]
     until = allowed.isoformat()
@@ -1108,18 +1112,7 @@ def f8_repeated_without_benefit(ctx: PathwayContext) -> CardDraft:
         summary = f"{len(run)} consecutive ESIs {benefit}, no surgical target: {hold}; multidisciplinary care"
     else:
         summary = f"{len(run)} consecutive ESIs {benefit}: {hold}; re-evaluate and get a surgical opinion"
-    context: list[Fact] = []
-    if stimulator is not None:
-        when = stimulator.performed.isoformat() if stimulator.performed else "an unrecorded date"
-        context.append(
-            Fact(
-                f"{stimulator.text}: permanent stimulator implanted {when}, after the injections, not "
-                "losing effect",
-                stimulator.ref,
-                short=f"stimulator implanted {when}, still helping",
-            )
-        )
-    context += no_target
+    context = [*_stimulator_facts(stimulator), *no_target]
     steps = [
         "Stop further epidural injections" + (" — hold the pending ESI order." if pending else "."),
         "Diagnostic re-evaluation: review the imaging for a concordant lesion; EMG/NCS; consider other "

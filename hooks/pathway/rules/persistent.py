@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
 
 from hooks import suggestions as sx
 from hooks.cards import CardDraft, Conflict, Fact, SuggestionDraft
@@ -73,13 +72,11 @@ def claudication(ctx: PathwayContext) -> bool:
 def _session_limit_step(ctx: PathwayContext) -> str | None:
     """With the 12-month session limit already reached (an earlier episode's injections count too:
     the limit is on injections), when the next injection may be given instead of recommending one."""
+    allowed = esi_outcome.next_session_date(ctx)
+    if allowed is None:
+        return None
     done = ctx.esis_in_frequency_window
     limit = ctx.t.esi_max_sessions_per_year
-    if len(done) < limit:
-        return None
-    oldest = done[-limit].performed
-    assert oldest is not None  # the window holds dated sessions only
-    allowed = oldest + timedelta(days=ctx.t.esi_frequency_window_days)
     return (
         f"No epidural steroid injection before {allowed.isoformat()}: {len(done)} lumbar sessions in the "
         f"last 12 months already reach the limit of {limit} per region (Medicare ESI LCD)."
