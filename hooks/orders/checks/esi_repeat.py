@@ -10,6 +10,15 @@ When: a lumbar ESI is ordered and either the last two completed lumbar ESIs
 Then: warning; stop injecting: diagnostic re-evaluation (EMG/NCS, diagnostic nerve-root block),
       surgical opinion, multidisciplinary care. Suggest cancelling the ESI and referring to a spine
       surgeon instead, or cancelling and ordering EMG/NCS.
+      On the session limit alone after injections that worked (``esi_outcome.response_at_limit``,
+      the predicate of the patient-view F8 limit card: no non-responding run, the latest judged
+      injection a response) the card is titled as that one ("Epidural steroid injection session
+      limit reached") and says the limit and the date a further session falls within it
+      (``esi_outcome.next_session_date``): hold the order until then, and a surgical opinion for
+      radicular pain that keeps recurring and needing injections (NASS 2014; a surgeon's "no surgical
+      target" note replaces it). Suggest cancelling the ESI and referring to a spine surgeon
+      (recommended unless already referred), or cancelling it alone; no EMG/NCS, no "without
+      benefit": the responses confirm the diagnosis.
 Evidence: CMS ESI LCDs (repeat only after ≥ 50 % sustained relief; ≤ 4 sessions per region per 12
       months); decision model §3.1 persistence rule; NASS LDH.
 
@@ -53,15 +62,23 @@ only: ``OrderContext.is_diagnostic_block``) is not a therapeutic ESI and is not 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from hooks import suggestions as sx
-from hooks.cards import CardDraft, Fact
+from hooks.cards import SUMMARY_MAX, CardDraft, Fact, SuggestionDraft
 from hooks.conflicts import ESI_TIMING
 from hooks.facts import DraftOrder
 from hooks.orders.common import OrderCheck, cancel_and_create, card, delete
 from hooks.orders.context import OrderContext
-from hooks.pathway.failure import Outcome
+from hooks.pathway.context import SUCCESS_OUTCOMES
+from hooks.pathway.failure import Assessment, Outcome
+from hooks.pathway.rules.esi_outcome import (
+    F8_LIMIT_TITLE,
+    limit_step_reason,
+    next_session_date,
+    response_at_limit,
+)
 from hooks.rule import Rule, order_rule
 from hooks.thresholds import pct, span, window
 
@@ -122,6 +139,10 @@ def _repeat(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         )
     if not why:
         return []
+    response = response_at_limit(ctx.pathway) if too_many and not failures else None
+    if response is not None:
+        # the session limit alone, after injections that worked: the limit, not a failure, stops it
+        return _session_limit(ctx, order, response, why)
     summary = (
         f"Repeat ESI after {n} non-responding injections: re-evaluate instead of injecting again"
         if failures
@@ -170,6 +191,91 @@ def _repeat(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
                     label="Cancel the ESI and order EMG/nerve conduction studies",
                 ),
             ),
+        )
+    ]
+
+
+def _session_limit(
+    ctx: OrderContext, order: DraftOrder, response: Assessment, why: list[Fact]
+) -> list[CardDraft]:
+    """``order.esi-repeat`` on the session limit alone, the latest judged injection a response
+    (``esi_outcome.response_at_limit``, the predicate of the patient-view F8 limit card): the limit and
+    the date a further session falls within it (``esi_outcome.next_session_date``); hold the order until
+    then and get a surgical opinion for radicular pain that keeps recurring and needing injections
+    (NASS 2014; a surgeon's "no surgical target" note replaces it). No "without benefit", no diagnostic
+    re-evaluation, no EMG/NCS: the responses confirm the diagnosis."""
+    pathway = ctx.pathway
+    allowed = next_session_date(pathway)
+    assert allowed is not None  # the limit is reached
+    until = allowed.isoformat()
+    sessions = pathway.esis_in_frequency_window
+    limit = ctx.t.esi_max_sessions_per_year
+    year = span(ctx.t.esi_frequency_window_days)
+    # the limit fact first, "each helped" when every session of the window could be judged and helped;
+    # then the latest response (what the limit stops repeating), a surgeon's "no surgical target"
+    # note, and the other sessions
+    judged = {a.procedure.ref: a.outcome for a in pathway.esi_assessments if a.outcome is not Outcome.PENDING}
+    each = all(judged.get(p.ref) in SUCCESS_OUTCOMES for p in sessions)
+    first = replace(why[0], text=f"{why[0].text}; each helped") if each else why[0]
+    latest = pathway.failure_facts(response)[0]
+    no_target = pathway.no_surgical_target_notes[:1]
+    facts = [first, latest, *no_target, *(f for f in why[1:] if f.ref != latest.ref)]
+    head = f"Lumbar ESI session {len(sessions) + 1} in {year}: limit of {limit} reached"
+    hold = f"hold this ESI until {until}"
+    if no_target:
+        summary = f"{head}; {hold}; continue active care"
+    else:
+        fits = (
+            f"{head}; {hold}; surgical opinion for recurring radicular pain",
+            f"{head}; {hold}; surgical opinion",
+        )
+        summary = next((s for s in fits if len(s) <= SUMMARY_MAX), f"{head}; {hold}")
+    # one recommended suggestion: the referral, unless a surgeon has seen the patient or found no target
+    referral = not no_target and not pathway.surgically_referred
+    suggestions: list[SuggestionDraft] = []
+    if not no_target:
+        suggestions.append(
+            cancel_and_create(
+                order,
+                sx.SPINE_SURGERY_REFERRAL,
+                ctx.term,
+                patient_id=ctx.inp.patient_id,
+                reasons=ctx.radicular_refs,
+                label="Cancel the ESI and refer to a spine surgeon",
+                recommended=referral,
+            )
+        )
+    suggestions.append(
+        delete(
+            order,
+            f"Cancel the ESI; no ESI before {until}",
+            f"Remove {order.ref}; a further session falls within the limit from {until}",
+            recommended=not referral,
+        )
+    )
+    return [
+        card(
+            RULE_REPEAT,
+            F8_LIMIT_TITLE,
+            order,
+            indicator="warning",
+            summary=summary,
+            why=facts,
+            next_steps=(
+                f"Hold this epidural steroid injection until {until}: {limit_step_reason(pathway)}.",
+                "Spine surgery found no surgical target: no surgical referral is needed again."
+                if no_target
+                else "Surgical opinion for radicular pain that keeps recurring and needing injections: "
+                "discectomy is an option where imaging shows a concordant lesion (NASS 2014).",
+                "Continue active physiotherapy and a home exercise programme.",
+            ),
+            avoid=(
+                f"Another epidural steroid injection before {until}.",
+                "Calling the injections failed or the pain refractory.",
+            ),
+            evidence=("nass_ldh", "cms_esi_lcd"),
+            gaps=ctx.unavailable_gaps("procedures", "observations"),
+            suggestions=suggestions,
         )
     ]
 
