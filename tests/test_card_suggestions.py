@@ -6,6 +6,7 @@ window that has not opened is not missing data; counts read as words."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -349,6 +350,7 @@ def f5_card(generator: Any) -> CardDraft:
             "mri", MRI, 160, "Mild disc desiccation L4-5 without disc herniation or nerve root compression."
         ),
         proc("esi-1", "esi_transforaminal_lumbar", "64483", days=130, level="L5-S1"),
+        replace(obs("back", "pain", 6, 100), body_site_text="Lower back"),
         outcomes={"Procedure/esi-1": Outcome.FAILED},
     )
     assert states(cards) == ["F5"]

@@ -304,6 +304,7 @@ def test_f5_opens_with_what_the_injection_did(outcome: Outcome, opening: str) ->
     c = refractory(
         cond("facet", "facet_mediated_pain", "M47.816", onset=90),
         report("mri", "72148", 160, FACET_MRI),
+        replace(obs("back", "pain", 6, 30), body_site_text="Lower back"),
         outcome=outcome,
         state="F5",
     )

@@ -306,9 +306,15 @@ def test_esi_for_radicular_pain_with_facet_arthropathy_and_no_failed_esi_draws_n
         cond("rad", RADICULOPATHY, 200),
         proc("e1", "64483", 100, outcome=UNSUCCESSFUL),
     )
-    # imaging on record that shows no compressive lesion: the failed ESI points to the facets
-    imaged = run("order-sign", [sr("esi1", "62323")], *failed, proc("mri", "72148", 150))
+    # imaging on record that shows no compressive lesion, and the back scored above the leg: the
+    # failed ESI points to the facets
+    leg = replace(obs("leg", "pain", 3, 5), body_site_text="Left leg")
+    back = replace(obs("back", "pain", 7, 5), body_site_text="Lower back")
+    imaged = run("order-sign", [sr("esi1", "62323")], *failed, proc("mri", "72148", 150), leg, back)
     assert "order.esi-facet-pain" in rules(imaged)
+    # with no score saying where it hurts most, the record does not point anywhere (as F5 reads it)
+    unscored = run("order-sign", [sr("esi1", "62323")], *failed, proc("mri", "72148", 150))
+    assert "order.esi-facet-pain" not in rules(unscored)
 
 
 def test_no_facet_card_while_the_esi_may_still_target_the_nerve_root() -> None:

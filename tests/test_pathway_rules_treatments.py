@@ -253,6 +253,7 @@ def test_f5_facet_pain_mistaken_for_radicular(pending: bool, indicator: str) -> 
             "mri", "72148", 160, "Bilateral facet arthropathy at L4-5 and L5-S1. No nerve root compression."
         ),
         tfesi("esi-1", 120),
+        replace(obs("back", "pain", 6, 90), body_site_text="Lower back"),
     ]
     if pending:
         facts.append(order("esi-order", "esi_transforaminal_lumbar", "64483"))
@@ -726,6 +727,7 @@ def test_f5_si_joint_pain_asks_for_an_si_block_not_a_medial_branch_block() -> No
             "compression. Right sacroiliac joint subchondral oedema.",
         ),
         tfesi("esi-1", 130),
+        replace(obs("back", "pain", 6, 100), body_site_text="Right buttock"),
         outcomes={"Procedure/esi-1": Outcome.FAILED},
     )
     assert states(cards) == ["F5"]
@@ -784,6 +786,7 @@ def test_old_undocumented_trial_or_ablation_gets_no_record_card() -> None:
     old_rfa = run(
         *facet_background(),
         rfa(days=500),
+        replace(obs("back", "pain", 6, 30), body_site_text="Lower back"),
         outcomes={"Procedure/esi-1": Outcome.FAILED, "Procedure/rfa-1": Outcome.UNKNOWN},
     )
     assert "A1" not in states(old_rfa)

@@ -381,9 +381,13 @@ def facet_or_si_pain(ctx: PathwayContext) -> Iterable[Fact]:
     return _conditions(ctx, refractory.facet_or_si_generators(ctx))
 
 
-@predicate("leg pain at least as bad as back pain", "pain not leg-predominant")
-def leg_predominant(ctx: PathwayContext) -> Iterable[Fact]:
-    return tuple(ctx.obs_fact(o) for o in refractory.leg_predominant(ctx))
+@predicate(
+    "back or buttock pain scored above any leg pain score",
+    "no score shows the back or buttock pain above the leg pain",
+)
+def axial_predominant(ctx: PathwayContext) -> Iterable[Fact]:
+    """F5's axial-predominant pain, shown by the scores: never inferred from missing or unsited ones."""
+    return tuple(ctx.obs_fact(o) for o in refractory.axial_predominant(ctx))
 
 
 @predicate("lumbar imaging on record", "no lumbar imaging on record")
@@ -534,13 +538,14 @@ ABLATION_STATES: Branch[PathwayContext] = Branch(
 )
 
 ps, eo, rf = post_surgical, esi_outcome, refractory
-# F5 is axial-predominant pain with a compressive lesion excluded on imaging: leg-predominant pain, or
-# no imaging (F4 orders the MRI), is not "facet pain mistaken for radiculopathy". An ablation judged
+# F5 is axial-predominant pain with a compressive lesion excluded on imaging: leg-predominant pain, pain
+# whose site no score shows (no scores, or scores naming no site: F4 re-evaluates), or no imaging (F4
+# orders the MRI), is not "facet pain mistaken for radiculopathy". An ablation judged
 # A1/A2 has its own card, and one that helped already proved the facet pathway: "block before any
 # RFA" would contradict either.
 F5_WHEN = (
     facet_or_si_pain,
-    ~leg_predominant,
+    axial_predominant,
     imaging_on_record,
     ~ablation_speaks,
     ~ablation_helped,
@@ -693,7 +698,7 @@ PREDICATES: tuple[P, ...] = (
     esi_ordered,
     neurogenic_claudication,
     facet_or_si_pain,
-    leg_predominant,
+    axial_predominant,
     imaging_on_record,
     ablation_speaks,
     concordant_lesion,

@@ -58,13 +58,14 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
 
 
 def _nerve_root_target(ctx: OrderContext) -> bool:
-    """Radicular pain the ESI may still target, as the pathway's F5 reads it: leg pain at least as
-    bad as the back pain, a concordant compressive lesion or a motor deficit (facet and SI-joint pain
-    is axial, not below the knee, without neurological signs) — or no lumbar imaging to exclude a
-    compressive lesion."""
+    """Radicular pain the ESI may still target, as the pathway's F5 reads it: no scores showing the
+    back hurting more than the leg (``refractory.axial_predominant``: with none, the record does not
+    say), a concordant compressive lesion or a motor deficit (facet and SI-joint pain is axial, not
+    below the knee, without neurological signs) — or no lumbar imaging to exclude a compressive
+    lesion."""
     p = ctx.pathway
     return bool(
-        refractory.leg_predominant(p)
+        not refractory.axial_predominant(p)
         or not refractory.imaging_on_record(p)
         or refractory.has_concordant_lesion(p)
         or red_flags.motor_deficit_conditions(p)

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from hooks import suggestions as sx
 from hooks.cards import SUMMARY_MAX, CardDraft, Fact, SuggestionDraft
 from hooks.facts import ConditionFact, ObservationFact, ProcedureFact
+from hooks.pathway import failure
 from hooks.pathway.context import PathwayContext, relative_days
 from hooks.pathway.failure import latest_score, like_baseline, pain_before
 from hooks.pathway.rules import neuromodulation, post_surgical
@@ -1201,16 +1202,34 @@ def _r3_suggestions(ctx: PathwayContext, reasons: tuple[str, ...], kinds: set[st
     return suggestions
 
 
+def procedure_short_name(ctx: PathwayContext, p: ProcedureFact) -> str:
+    """A spinal procedure in the few words the other cards name it, with its date: an injection,
+    ablation, block or trial as its outcome is judged ("TFESI L5-S1 2026-10-30",
+    ``failure.dated_name``), anything else by its text's first words, without asides in brackets
+    ("Laminotomy L4-L5 2026-10-05", ``PathwayContext.proc_short``), never the whole coded descriptor."""
+    modality = next((m for q, m in ctx.sessions if q is p), None)
+    if modality is None:
+        # an add-on code of a session (64484 beside 64483) is named as the session is
+        modality = failure.classify_modality(p, ctx.term, ctx.history)
+    if modality is not None:
+        return failure.dated_name(p, modality, ctx.term)
+    return ctx.proc_short(p)
+
+
 def worsening_facts(ctx: PathwayContext, worse: WorseningAfterProcedure | None) -> list[Fact]:
+    """The procedure and the two scores that make the worsening: the full reasoning names the
+    procedure as recorded, the card by its short name ("pain worse after TFESI L5-S1 2026-10-30:
+    5/10 before, 8/10 on 2026-11-01")."""
     if worse is None:
         return []
     p, b, a = worse.procedure, worse.before, worse.after
+    scores = f"{b.value or 0:g}/10 before, {a.value or 0:g}/10 on {a.effective}"
     return [
         Fact(
-            f"pain worse after {p.text} on {p.performed}: {b.value:g}/10 before, {a.value:g}/10 on "
-            f"{a.effective}",
+            f"pain worse after {ctx.proc_label(p)}: {scores}",
             p.ref,
             (b.ref, a.ref),
+            short=f"pain worse after {procedure_short_name(ctx, p)}: {scores}",
         )
     ]
 

@@ -145,15 +145,25 @@ def _back_score(o: ObservationFact) -> bool:
     return is_back_score(o) and not _leg_below_buttock(o)
 
 
+def _buttock_score(o: ObservationFact) -> bool:
+    """A score sited at the buttock and nowhere below it: where facet and SI-joint pain refer."""
+    return any(_BUTTOCK.search(t) for t in _texts(o)) and not _leg_below_buttock(o)
+
+
+def _site_scores(ctx: PathwayContext) -> tuple[ObservationFact, ...]:
+    """The pain scores since the latest image-guided ESI's baseline, whose sites F5 compares."""
+    guided = ctx.image_guided_assessments
+    t0 = guided[-1].procedure.performed if guided else None
+    since = t0 - timedelta(days=ctx.t.baseline_lookback_days) if t0 is not None else None
+    return ctx.observations("pain", since=since)
+
+
 def leg_predominant(ctx: PathwayContext) -> tuple[ObservationFact, ...]:
     """Leg pain at least as bad as the back pain since the latest image-guided ESI's baseline: the
     latest leg score (a buttock alone is where facet and SI pain refer) ≥ the latest back score
     (``text.is_back_site``), or leg scores and no back score. Scores that name neither say nothing
     either way. Returns the scores compared; empty when the pain is not leg-predominant."""
-    guided = ctx.image_guided_assessments
-    t0 = guided[-1].procedure.performed if guided else None
-    since = t0 - timedelta(days=ctx.t.baseline_lookback_days) if t0 is not None else None
-    scores = ctx.observations("pain", since=since)
+    scores = _site_scores(ctx)
     leg = latest_score([o for o in scores if _leg_below_buttock(o)])
     if leg is None:
         return ()
@@ -161,6 +171,51 @@ def leg_predominant(ctx: PathwayContext) -> tuple[ObservationFact, ...]:
     if back is None:
         return (leg,)
     return (leg, back) if (leg.value or 0) >= (back.value or 0) else ()
+
+
+def axial_predominant(ctx: PathwayContext) -> tuple[ObservationFact, ...]:
+    """Pain the scores show to be axial-predominant, as F5 needs it (axial pain, not below the knee):
+    since the latest image-guided ESI's baseline, the latest back score above the latest leg score,
+    or back or buttock scores and no leg score. Evidence, never an absence: with no pain score, or
+    only scores that name no site, the record does not say whether the leg or the back hurts more,
+    and the pain is not called facet- or SI-joint-mediated. Returns the axial score, then the leg
+    score it was compared with (if any); empty otherwise."""
+    if leg_predominant(ctx):
+        return ()
+    scores = _site_scores(ctx)
+    leg = latest_score([o for o in scores if _leg_below_buttock(o)])
+    if leg is not None:
+        # not leg-predominant with a leg score: a back score above it (``leg_predominant``)
+        back = latest_score([o for o in scores if _back_score(o)])
+        return (back, leg) if back is not None else ()
+    axial = latest_score([o for o in scores if _back_score(o) or _buttock_score(o)])
+    return (axial,) if axial is not None else ()
+
+
+def axial_fact(ctx: PathwayContext) -> Fact | None:
+    """The scores that show the pain axial-predominant (``axial_predominant``): "back pain 7/10 >
+    leg 3/10 (2026-10-03)", "buttock pain 6/10 (2026-07-25), no leg pain score"."""
+    found = axial_predominant(ctx)
+    if not found:
+        return None
+    axial, leg = found[0], (found[1] if len(found) > 1 else None)
+    site = "back" if _back_score(axial) else "buttock"
+    said = f"{site} pain {axial.value or 0:g}/10"
+    when = axial.effective.isoformat() if axial.effective else "undated"
+    if leg is None:
+        return Fact(
+            f"pain mostly axial: {said} on {when}, no leg pain score recorded",
+            axial.ref,
+            short=f"{said} ({when}), no leg pain score",
+        )
+    leg_when = leg.effective.isoformat() if leg.effective else "undated"
+    dates = f" ({when})" if leg_when == when else f" ({when}; leg {leg_when})"
+    return Fact(
+        f"pain mostly axial: {said} on {when}, leg pain {leg.value or 0:g}/10 on {leg_when}",
+        axial.ref,
+        (leg.ref,),
+        short=f"{said} > leg {leg.value or 0:g}/10{dates}",
+    )
 
 
 def imaging_on_record(ctx: PathwayContext) -> tuple[Fact, ...]:
@@ -560,9 +615,11 @@ def f4_uncertain_diagnosis(ctx: PathwayContext) -> CardDraft:
 def f5_facet_or_si(ctx: PathwayContext) -> CardDraft:
     """F5 — failed ESI; the pain is actually facet- or SI-joint-mediated.
 
-    When: a failed image-guided ESI, a facet arthropathy or SI-joint pain diagnosis, pain that is not
-      leg-predominant (no leg score at or above the back score), lumbar imaging on record with no
-      concordant compressive lesion, no ablation card or ablation that helped, and no motor deficit.
+    When: a failed image-guided ESI, a facet arthropathy or SI-joint pain diagnosis, pain scored as
+      axial-predominant (``axial_predominant``: the latest back score above the latest leg score, or
+      back or buttock scores and no leg score; never inferred from missing or unsited scores), lumbar
+      imaging on record with no concordant compressive lesion, no ablation card or ablation that
+      helped, and no motor deficit. The scores that show the axial pain are among the card's facts.
     Then: re-evaluate; diagnostic medial branch blocks for facet pain, a diagnostic SI-joint block for
       SI-joint pain; RFA only after a positive diagnostic block. Warning if an ESI or RFA order is
       pending, else info.
@@ -624,6 +681,7 @@ def f5_facet_or_si(ctx: PathwayContext) -> CardDraft:
             + steps[0][1:]
         )
     rule = F5 if facet else F5_SI
+    axial = axial_fact(ctx)
     return rule.card(
         ctx,
         indicator="warning" if pending else "info",
@@ -637,6 +695,7 @@ def f5_facet_or_si(ctx: PathwayContext) -> CardDraft:
             *(ctx.cond_fact(c, "pain generator: ") for c in gens[:1]),
             *_failure_why(ctx)[:1],
             *(ctx.order_fact(s, "pending order: ", short_prefix=HOLD) for s in pending),
+            *([axial] if axial is not None else []),
             *(ctx.cond_fact(c, "pain generator: ") for c in gens[1:]),
             *_failure_why(ctx),
         ],
