@@ -222,3 +222,17 @@ def test_guard_f5_not_when_the_leg_pain_is_as_bad_as_the_back_pain() -> None:
         )
     )
     assert "F5" not in states(cards)
+
+
+def test_r3_names_the_recent_procedure_behind_a_fever_in_a_few_words() -> None:
+    """A fever 10 days after a TFESI: the procedure is named as the other cards name it, never by the
+    first or last words of its coded descriptor."""
+    cards = run(
+        radic(100),
+        *conservative(90),
+        proc("e", "esi_transforaminal_lumbar", "64483", days=10, level="L4-L5"),
+        cond("fv", "red_flag_infection", "R50.9", onset=1),
+    )
+    assert states(cards) == ["R3"]
+    assert any(f.short and f.short.startswith("TFESI L4-L5") for f in cards[0].why)
+    assert "Injection(s)" not in render_detail(cards[0])

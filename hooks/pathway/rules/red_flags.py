@@ -28,7 +28,6 @@ from hooks.text import (
     muscle_named,
     parse_laterality,
     reported,
-    short_name,
     states_bilateral_leg_deficit,
 )
 from hooks.thresholds import span
@@ -1250,7 +1249,7 @@ def recent_spinal_procedure(ctx: PathwayContext) -> ProcedureFact | None:
 def recent_procedure_fact(ctx: PathwayContext, p: ProcedureFact) -> Fact:
     assert p.performed is not None
     ago = span((ctx.today - p.performed).days, exact=False)
-    named = ctx.proc_short(replace(p, text=short_name(p.text)))  # "Laminotomy L4-L5 2026-10-05"
+    named = procedure_short_name(ctx, p)  # "Laminotomy L4-L5 2026-10-05", "TFESI L5-S1 2026-10-30"
     return Fact(
         f"{ctx.proc_label(p)} ({ago} ago: infection risk after a spinal procedure)",
         p.ref,
