@@ -198,6 +198,21 @@ def test_esi_after_two_failed_esis_is_intercepted(hook: str) -> None:
     assert first.actions[0].resource_id == "ServiceRequest/esi3"
 
 
+def test_two_failed_esis_at_different_levels_are_no_repeat_without_benefit() -> None:
+    """A failed L4-L5 injection then a failed L5-S1 one tried two roots, not one target twice: the
+    order check counts failures as the pathway's F8 does, so neither hook calls the next ESI a repeat
+    without benefit while the other is silent."""
+    facts = (
+        cond("rad", RADICULOPATHY, 300),
+        proc("e1", "64483", 200, outcome=UNSUCCESSFUL, level="L4-L5"),
+        proc("e2", "64483", 100, outcome=UNSUCCESSFUL, level="L5-S1"),
+    )
+    cards = run("order-sign", [sr("esi3", "64483")], *facts)
+    assert "order.esi-repeat" not in rules(cards)
+    same = (facts[0], facts[1], proc("e2", "64483", 100, outcome=UNSUCCESSFUL, level="L4-L5"))
+    assert "order.esi-repeat" in rules(run("order-sign", [sr("esi3", "64483")], *same))
+
+
 def test_image_guided_esi_after_two_failed_blind_injections_draws_no_repeat_card() -> None:
     """Blind injections are not an adequate trial: the pathway's F2 recommends an image-guided ESI at
     the concordant level, so ordering it must not be called a repeat without benefit."""

@@ -75,6 +75,7 @@ from hooks.pathway.context import SUCCESS_OUTCOMES
 from hooks.pathway.failure import Assessment, Outcome
 from hooks.pathway.rules.esi_outcome import (
     F8_LIMIT_TITLE,
+    consecutive_failures,
     limit_step_reason,
     next_session_date,
     response_at_limit,
@@ -116,7 +117,9 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
 def _repeat(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     why: list[Fact] = []
     n = ctx.t.esi_consecutive_failures
-    run = ctx.pathway.non_responding_esi_run
+    # the run F8 reads (``esi_outcome.consecutive_failures``): failed injections at one target, so
+    # the order check and the patient-view card never disagree on "two ESIs without benefit"
+    run = consecutive_failures(ctx.pathway, skip_pending=True)
     failures = n > 0 and len(run) >= n
     if failures:
         for a in run[-n:]:

@@ -115,12 +115,15 @@ def other_target(a: ProcedureFact, b: ProcedureFact) -> bool:
     return bool(sa and sb) and not (sa <= sb or sb <= sa)
 
 
-def consecutive_failures(ctx: PathwayContext) -> tuple[Assessment, ...]:
+def consecutive_failures(ctx: PathwayContext, *, skip_pending: bool = False) -> tuple[Assessment, ...]:
     """The trailing run of image-guided ESIs that gave < 50 % relief at the same target: an earlier
     injection at a level that clearly differs from the latest one's (L4-5, then L5-S1) was a trial of
-    another root, not a failed repeat of this one, and ends the run."""
+    another root, not a failed repeat of this one, and ends the run. ``skip_pending``: injections
+    still too early to judge are passed over (the order check judging one more ESI), not an end."""
     run: list[Assessment] = []
     for a in reversed(ctx.image_guided_assessments):
+        if skip_pending and a.outcome is Outcome.PENDING:
+            continue
         if a.outcome not in FAILED_OUTCOMES:
             break
         if run and other_target(a.procedure, run[-1].procedure):
