@@ -277,6 +277,8 @@ OBSERVATION_KINDS: tuple[tuple[str, str], ...] = (
     ("ort", "ort_observations"),
     ("strength", "muscle_strength_observations"),
     ("relief_pct", "pain_relief_observations"),
+    # coded, not scored: whether the patient is pregnant now (read by ``hooks.pathway.pregnancy``)
+    ("pregnancy_status", "pregnancy_status_observations"),
 )
 
 
@@ -492,6 +494,7 @@ def _observations(obj: Any, i: int, term: Terminology) -> list[ObservationFact]:
     notes = _notes(obj)
     ref = _ref(obj, i)
     value, unit, value_text = _obs_value(obj)
+    value_codings = _codings(_get(obj, "valueCodeableConcept"))
     kind = _kind_of(term, codings)
     if kind is None and not any(term.is_known(c.system, c.code) for c in codings):
         kind = _uncoded_kind(" ".join([text, value_text or "", *notes]), value, unit)
@@ -505,6 +508,7 @@ def _observations(obj: Any, i: int, term: Terminology) -> list[ObservationFact]:
         unit_: str | None,
         value_text_: str | None,
         site: str | None,
+        value_codings_: tuple[Coding, ...] = (),
     ) -> ObservationFact:
         return ObservationFact(
             ref=ref,
@@ -522,10 +526,11 @@ def _observations(obj: Any, i: int, term: Terminology) -> list[ObservationFact]:
             part_of=part_of,
             notes=notes,
             effective_at=effective_at,
+            value_codings=value_codings_,
         )
 
     if value is not None or value_text is not None:
-        facts.append(fact(kind or "other", codings, text, value, unit, value_text, site_text))
+        facts.append(fact(kind or "other", codings, text, value, unit, value_text, site_text, value_codings))
     # Components: each scored component is its own fact (a leg-pain and a back-pain score in one
     # panel, the ODI score inside the ODI panel). A component's name says which site it scores.
     for comp in _list(obj, "component"):
@@ -539,7 +544,7 @@ def _observations(obj: Any, i: int, term: Terminology) -> list[ObservationFact]:
         csite = ctitle if is_leg_site(ctitle) else site_text
         facts.append(fact(ckind, ccodings or codings, ctitle, cvalue, cunit, ctext, csite))
     if not facts and kind is not None:
-        facts.append(fact(kind, codings, text, None, None, None, site_text))
+        facts.append(fact(kind, codings, text, None, None, None, site_text, value_codings))
     return facts
 
 

@@ -69,6 +69,8 @@ CATALOGUE: tuple[Rule, ...] = (
     # order checks
     oc.red_flag.RULE_ID_DECL,
     oc.antithrombotics.RULE_ID_DECL,
+    oc.pregnancy.RULE_FLUOROSCOPY_DECL,
+    oc.pregnancy.RULE_GADOLINIUM_DECL,
     oc.imaging_early.RULE_CES_DECL,
     oc.imaging_early.RULE_EARLY_DECL,
     oc.mri_contrast.RULE_ID_DECL,
@@ -92,6 +94,7 @@ CATALOGUE: tuple[Rule, ...] = (
     oc.medications.RULE_GABAPENTINOID_DECL,
     oc.medications.RULE_STEROID_DECL,
     oc.medications.RULE_STEROID_INFECTION_DECL,
+    oc.pregnancy.RULE_NSAID_DECL,
     oc.discography.RULE_ID_DECL,
     NOT_CHECKED,
 )

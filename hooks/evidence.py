@@ -146,6 +146,21 @@ _ALL = (
         "https://www.cms.gov/medicare-coverage-database/view/lcd.aspx?lcdid=39455", kind="coverage policy",
     ),
     Guideline(
+        "acog_imaging_2017", "ACOG 2017",
+        "Guidelines for Diagnostic Imaging During Pregnancy and Lactation (Committee Opinion No. 723)",
+        "2017", "American College of Obstetricians and Gynecologists, Committee on Obstetric Practice. "
+        "Obstet Gynecol 2017;130(4):e210-e216. doi:10.1097/AOG.0000000000002355",
+        "https://doi.org/10.1097/AOG.0000000000002355",
+    ),
+    Guideline(
+        "fda_nsaids_2020", "FDA 2020",
+        "FDA recommends avoiding use of NSAIDs in pregnancy at 20 weeks or later because they can "
+        "result in low amniotic fluid (Drug Safety Communication)",
+        "2020", "U.S. Food and Drug Administration, Drug Safety Communication.",
+        "https://www.fda.gov/drugs/drug-safety-and-availability/fda-recommends-avoiding-use-nsaids-"
+        "pregnancy-20-weeks-or-later-because-they-can-result-low-amniotic-fluid",
+    ),
+    Guideline(
         "precise_2017", "PRECISE 2017",
         "Trial of Pregabalin for Acute and Chronic Sciatica",
         "2017", "Mathieson S et al. N Engl J Med 2017;376:1111-1120.",

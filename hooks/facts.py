@@ -117,6 +117,8 @@ class ObservationFact:
     notes: tuple[str, ...] = ()
     # effective[x] as an instant, when it gives the time of day (before or after a procedure that day)
     effective_at: datetime | None = None
+    # valueCodeableConcept's codes (a pregnancy status: pregnant, not pregnant), when the value is coded
+    value_codings: tuple[Coding, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -95,6 +95,10 @@ class Thresholds:
     # Medication records (M1-M3, order checks)
     stale_order_days: int = 365  # an "active" order this old, with nothing newer for the drug, is stale
     low_dose_aspirin_mg: float = 100.0  # aspirin ≤ this per dose is antiplatelet therapy, not analgesia
+    # Pregnancy (ACOG 2017 imaging, FDA 2020 NSAIDs): a pregnancy Condition (or a "pregnant" status
+    # Observation) dated this recently, with no delivery or other end of the pregnancy recorded after
+    # it, is a current pregnancy; an older one is history (a pregnancy lasts at most about 42 weeks)
+    pregnancy_max_days: int = 300
     # Documentation prompts
     outcome_recall_days: int = 365  # "record the outcome" only for procedures this recent; older = history
 

@@ -117,6 +117,23 @@ class Scenario:
             category=[fb.concept(fb.loinc("LP29684-5"), fb.coding(fb.V2_0074, "RAD"))],
         ))  # fmt: skip
 
+    def pregnancy(self, rid: str, weeks: int, days: int) -> Scenario:
+        """A weeks-of-gestation Condition (ICD-10-CM Z3A.xx: a descendant of the Z3A category the
+        pregnancy value set lists, so not a listed member itself) recorded ``days`` before ``EVAL``."""
+        code = fb.labelled(
+            fb.unchecked_coding(ICD10CM, f"Z3A.{weeks:02d}", f"{weeks} weeks gestation of pregnancy")
+        )
+        return self.add("conditions", fb.condition(
+            rid, code, self.subject, status_displays=True, onset=ago(days), recorded=ago(days),
+        ))  # fmt: skip
+
+    def delivery(self, rid: str, days: int) -> Scenario:
+        """The outcome of a delivery (Z37.0, a descendant of the Z37 category that ends a pregnancy)."""
+        code = fb.labelled(fb.unchecked_coding(ICD10CM, "Z37.0", "Single live birth"))
+        return self.add("conditions", fb.condition(
+            rid, code, self.subject, status_displays=True, onset=ago(days), recorded=ago(days),
+        ))  # fmt: skip
+
     def pain(self, rid: str, value: float, days: int) -> Scenario:
         return self.add("observations", fb.pain_score(rid, value, ago(days), self.subject))
 
@@ -712,6 +729,8 @@ def scenarios() -> list[Scenario]:
     s.extend(antithrombotic_scenarios())
     # ------------------------------------------------------------------ check 9: doses from real orders
     s.extend(opioid_clinical_drug_scenarios())
+    # ------------------------------------------------------------------ check 13: pregnancy
+    s.extend(pregnancy_scenarios())
     # ------------------------------------------------------------------ unrelated orders
     s.append(
         Scenario(
@@ -906,6 +925,75 @@ def opioid_clinical_drug_scenarios() -> list[Scenario]:
     return s
 
 
+def pregnancy_scenarios() -> list[Scenario]:
+    """Check 13 (ACOG 2017, FDA 2020): a fluoroscopic or CT-guided procedure, a contrast MRI or an
+    NSAID ordered in pregnancy (the weeks of gestation recorded 14 days before, so 26 weeks now)."""
+    s: list[Scenario] = []
+    s.append(
+        _after_conservative_care(Scenario(
+            "esi-pregnant-24-weeks",
+            "Transforaminal ESI ordered at 26 weeks of pregnancy (check 13, positive)",
+        ))
+        .pregnancy("preg", 24, 14)
+        .order(*TFESI, bodySite=[{"text": "L5-S1"}])
+        .expect_both("order.pregnancy-fluoroscopy", "warning", "ServiceRequest/sr-esi",
+                     [["delete", "ServiceRequest/sr-esi"]])
+    )  # fmt: skip
+    s.append(
+        _after_conservative_care(Scenario(
+            "esi-after-delivery",
+            "Transforaminal ESI 20 days after a delivery recorded after the pregnancy (check 13, negative)",
+        ))
+        .pregnancy("preg", 30, 80)
+        .delivery("delivery", 20)
+        .order(*TFESI, bodySite=[{"text": "L5-S1"}])
+    )  # fmt: skip
+    s.append(
+        _after_conservative_care(Scenario(
+            "mri-contrast-pregnant",
+            "Lumbar MRI without and with contrast at 26 weeks of pregnancy (check 13, positive)",
+        ), mri=False)
+        .pregnancy("preg", 24, 14)
+        .order("sr-mri", "72158", "MRI lumbar spine without and with contrast")
+        .expect_both("order.pregnancy-gadolinium", "warning", "ServiceRequest/sr-mri",
+                     [["update", "ServiceRequest/sr-mri", "72148"]])
+    )  # fmt: skip
+    s.append(
+        _after_conservative_care(Scenario(
+            "mri-without-contrast-pregnant",
+            "Lumbar MRI without contrast at 26 weeks of pregnancy (check 13, negative)",
+        ), mri=False)
+        .pregnancy("preg", 24, 14)
+        .order(*MRI)
+    )  # fmt: skip
+    s.append(
+        Scenario("ibuprofen-pregnant-24-weeks",
+                 "Ibuprofen prescribed at 26 weeks of pregnancy (check 13, positive)")
+        .condition("rad", *RAD, 70)
+        .pregnancy("preg", 24, 14)
+        .prescription("mr-ibu", "5640", "ibuprofen", mg=400, per_day=3)
+        .expect_both("order.pregnancy-nsaid", "warning", "MedicationRequest/mr-ibu",
+                     [["delete", "MedicationRequest/mr-ibu"]])
+    )  # fmt: skip
+    s.append(
+        Scenario("ibuprofen-pregnant-10-weeks",
+                 "Ibuprofen prescribed at 10 weeks of pregnancy: avoid from 20 weeks (check 13, info)")
+        .condition("rad", *RAD, 70)
+        .pregnancy("preg", 8, 14)
+        .prescription("mr-ibu", "5640", "ibuprofen", mg=400, per_day=3)
+        .expect_both("order.pregnancy-nsaid", "info", "MedicationRequest/mr-ibu", [])
+    )  # fmt: skip
+    s.append(
+        Scenario("low-dose-aspirin-pregnant",
+                 "Aspirin 81 mg at 26 weeks of pregnancy: antiplatelet therapy, not an NSAID course "
+                 "(check 13, negative)")
+        .condition("rad", *RAD, 70)
+        .pregnancy("preg", 24, 14)
+        .prescription("mr-asa", "1191", "aspirin", mg=81)
+    )  # fmt: skip
+    return s
+
+
 # Which checks each negative scenario shows silent (every check has at least one).
 NEGATIVE_FOR: dict[str, list[str]] = {
     "mri-week2-foot-drop": ["order.mri-early", "order.mri-ces-emergency"],
@@ -939,6 +1027,10 @@ NEGATIVE_FOR: dict[str, list[str]] = {
     "esi-on-aspirin-alone": ["order.antithrombotic-procedure", "order.esi-no-imaging"],
     "sandbox-oxycodone-low-dose": ["order.opioid-risk", "order.opioid-er-naive"],
     "er-oxycodone-on-long-term-opioids": ["order.opioid-er-naive"],
+    # a delivery recorded after the pregnancy: the pregnancy has ended
+    "esi-after-delivery": ["order.pregnancy-fluoroscopy"],
+    "mri-without-contrast-pregnant": ["order.pregnancy-gadolinium", "order.pregnancy-fluoroscopy"],
+    "low-dose-aspirin-pregnant": ["order.pregnancy-nsaid"],
 }  # fmt: skip
 
 

@@ -63,34 +63,39 @@ from hooks.orders.checks import (
     medications,
     mri_contrast,
     neuromodulation,
+    pregnancy,
     red_flag,
     rfa,
 )
 from hooks.orders.common import NOT_CHECKED, OrderCheck, card, draft_short
 from hooks.orders.context import OrderContext, TextReading
+from hooks.pathway.pregnancy import current_nsaids, mark_pregnancy
 from hooks.pathway.rules.neuromodulation import implanted_device
 from hooks.registry import expand_keys
 from hooks.text import abbreviate
 
-# Most urgent first: red-flag interception, the bleeding-risk safety check, then imaging, injections,
-# ablation, devices, surgery, drugs.
-CHECKS: tuple[OrderCheck, ...] = tuple(
-    m.CHECK
-    for m in (
-        red_flag,
-        antithrombotics,
-        imaging_early,
-        mri_contrast,
-        esi_blind,
-        esi_repeat,
-        esi_wrong_target,
-        esi_no_imaging,
-        rfa,
-        neuromodulation,
-        fusion,
-        medications,
-        discography,
-    )
+# Most urgent first: red-flag interception, the bleeding-risk safety check, radiation and gadolinium
+# in pregnancy, then imaging, injections, ablation, devices, surgery, drugs (NSAIDs in pregnancy after
+# the other drug checks).
+CHECKS: tuple[OrderCheck, ...] = (
+    *(m.CHECK for m in (red_flag, antithrombotics, pregnancy)),
+    *(
+        m.CHECK
+        for m in (
+            imaging_early,
+            mri_contrast,
+            esi_blind,
+            esi_repeat,
+            esi_wrong_target,
+            esi_no_imaging,
+            rfa,
+            neuromodulation,
+            fusion,
+            medications,
+        )
+    ),
+    pregnancy.CHECK_NSAID,
+    discography.CHECK,
 )
 RULE_NOT_CHECKED = NOT_CHECKED.id
 _T = TypeVar("_T")
@@ -127,7 +132,27 @@ def evaluate_orders(inp: EvaluationInput) -> list[CardDraft]:
     # beside the draft order, to clear the scan against the device's MR labelling first
     device = implanted_device(ctx.pathway)
     cards = [sx.mark_implanted_device(c, ctx.term, device, at=2) for c in cards]
-    return _one_card_per_session(cards)
+    return _one_card_per_session(_mark_pregnancy(ctx, cards))
+
+
+def _mark_pregnancy(ctx: OrderContext, cards: list[CardDraft]) -> list[CardDraft]:
+    """In pregnancy, another check's card that offers a fluoroscopic or CT-guided procedure or a
+    contrast MRI, or names an NSAID, says what pregnancy changes (``pregnancy.mark_pregnancy``, as on
+    patient-view); the draft order itself is judged by the pregnancy checks, whose cards say it already.
+    A contrast MRI stays pre-selected while a tumour or an infection is suspected."""
+    found = ctx.pathway.pregnancy
+    if found is None:
+        return cards
+    nsaids = current_nsaids(ctx.pathway)
+    contrast_needed = ctx.flag("malignancy") is not None or ctx.flag("infection") is not None
+    return [
+        c
+        if c.rule_id in pregnancy.RULE_IDS
+        else mark_pregnancy(
+            c, ctx.term, found, contrast_needed=contrast_needed, read_steps=False, nsaid_refs=nsaids, at=2
+        )
+        for c in cards
+    ]
 
 
 def checks_for(ctx: OrderContext) -> tuple[OrderCheck, ...]:

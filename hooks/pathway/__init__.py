@@ -19,6 +19,10 @@
    next step (``rules/mimics.py``).
 7. The alert budget: at most two cards — the most urgent pathway card and one cross-cutting card
    (several cross-cutting rules are merged into one card).
+8. Pregnancy (``pregnancy.py``): for a current pregnancy, every card that offers or recommends a
+   fluoroscopic or CT-guided procedure, a contrast MRI or an NSAID names the pregnancy and says what
+   it changes (defer until after delivery, ACOG 2017; gadolinium only if essential, ACOG 2017;
+   NSAIDs avoided from 20 weeks, FDA 2020); a fluoroscopic order is no longer pre-selected.
 
 Errors propagate: a rule that crashes must never look like "no cards".
 """
@@ -34,6 +38,7 @@ from hooks.evaluation import EvaluationInput
 from hooks.facts import ProcedureFact
 from hooks.pathway.context import Assessor, PathwayContext
 from hooks.pathway.precedence import ABLATION_STATES, DEVICE_STATES, RED_FLAGS, decided, pathway_card
+from hooks.pathway.pregnancy import current_nsaids, mark_pregnancy
 from hooks.pathway.rules import esi_outcome, medication, mimics, neuromodulation, psychosocial
 from hooks.pathway.rules.common import TOPIC_PATHWAY, Rule, unread_gap
 
@@ -178,9 +183,15 @@ def admit_unread_data(ctx: PathwayContext, cards: list[CardDraft]) -> list[CardD
 
 def evaluate_context(ctx: PathwayContext) -> list[CardDraft]:
     """The cards for the patient; any that offers a lumbar MRI while an implanted neurostimulator or
-    pump is on record says to clear the scan against the device's MR labelling first."""
+    pump is on record says to clear the scan against the device's MR labelling first, and any that
+    offers or recommends a fluoroscopic or CT-guided procedure, a contrast MRI or an NSAID to a
+    pregnant patient says what pregnancy changes (``pregnancy.mark_pregnancy``)."""
     device = neuromodulation.implanted_device(ctx)
-    return [sx.mark_implanted_device(c, ctx.term, device) for c in _evaluate_context(ctx)]
+    cards = [sx.mark_implanted_device(c, ctx.term, device) for c in _evaluate_context(ctx)]
+    if ctx.pregnancy is None:
+        return cards
+    nsaids = current_nsaids(ctx)
+    return [mark_pregnancy(c, ctx.term, ctx.pregnancy, nsaid_refs=nsaids) for c in cards]
 
 
 def _evaluate_context(ctx: PathwayContext) -> list[CardDraft]:

@@ -33,6 +33,7 @@ from hooks.facts import (
 )
 from hooks.pathway import failure
 from hooks.pathway.failure import Assessment, Modality, Outcome
+from hooks.pathway.pregnancy import Pregnancy, current_pregnancy
 from hooks.terminology import Coding, Terminology
 from hooks.text import (
     COMPRESSION,
@@ -426,6 +427,12 @@ class PathwayContext:
     def moud(self) -> tuple[MedicationFact, ...]:
         """Current medications for opioid use disorder."""
         return tuple(m for m in self.medications("rx_moud") if self.is_active_med(m) and self.is_moud(m))
+
+    @cached_property
+    def pregnancy(self) -> Pregnancy | None:
+        """The current pregnancy, with the gestational age when recorded, or None
+        (``hooks.pathway.pregnancy``: imaging, injections and NSAIDs are weighed on every card)."""
+        return current_pregnancy(self)
 
     @cached_property
     def psychosocial_conditions(self) -> tuple[ConditionFact, ...]:
