@@ -354,3 +354,17 @@ def test_guard_p1_without_weakness_or_already_referred_is_unchanged() -> None:
         "P1",
     )
     assert "motor weakness" not in referred.summary
+
+
+def test_the_red_flag_order_card_after_surgery_offers_the_mri_the_postop_check_accepts() -> None:
+    """An elective ESI drafted beside a new foot drop five months after a discectomy: the order-side
+    red-flag card's imaging is the MRI with and without contrast, as the patient-view R2 card's is,
+    and placing it draws no post-operative MRI card."""
+    from pathway_builders import TERM
+
+    esi = sx.service_request(sx.REPEAT_TFESI, TERM, patient_id=PATIENT, intent="order")
+    cards = order_sign_cards(R2_AFTER_SURGERY, [esi])
+    red = next(c for c in cards if c.rule_id == "order.red-flag-elective")
+    created = [r for r in mri_resources(red)]
+    assert created and all(CONTRAST_MRI in {c["code"] for c in r["code"]["coding"]} for r in created), created
+    assert POSTOP_CHECK not in states(order_sign_cards(R2_AFTER_SURGERY, created))

@@ -31,6 +31,7 @@ from hooks.cards import Action, CardDraft, Fact, SuggestionDraft
 from hooks.facts import DraftOrder
 from hooks.orders.common import OrderCheck, card, delete, draft_short
 from hooks.orders.context import OrderContext
+from hooks.pathway.rules import red_flags
 from hooks.rule import CRITICAL, Rule, order_rule
 from hooks.suggestions import OrderSpec, Priority
 
@@ -112,6 +113,11 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     if replacing:
         spec = sx.MRI_WITH_AND_WITHOUT_CONTRAST  # a catheter-tip mass, an abscess: contrast shows them
         cancel = "Defer the pump replacement"
+    elif first.kind in ("motor_progressive", "fracture"):
+        # after lumbar surgery, with and without contrast, as the patient-view card and the
+        # post-operative MRI check ask (ACR 2021 variant 5): the card never offers what that check
+        # then questions
+        spec = red_flags.lumbar_mri(ctx.pathway)
     reasons = tuple(f.ref for f in why if f.ref and f.ref.startswith("Condition/"))
     # The emergency work-up is offered once per session, on the first elective order's card.
     lead = ctx.first_judged(order, *ELECTIVE_SETS)
