@@ -368,3 +368,18 @@ def test_the_red_flag_order_card_after_surgery_offers_the_mri_the_postop_check_a
     created = [r for r in mri_resources(red)]
     assert created and all(CONTRAST_MRI in {c["code"] for c in r["code"]["coding"]} for r in created), created
     assert POSTOP_CHECK not in states(order_sign_cards(R2_AFTER_SURGERY, created))
+
+
+def test_an_early_mri_order_with_a_weak_muscle_names_it_and_refers_within_two_weeks() -> None:
+    """A lumbar MRI drafted two weeks into sciatica with a muscle at MRC 4: the early-imaging card no
+    longer says 'no red flag (… motor deficit …)' and 'reassess at 6 weeks'; it names the muscle and
+    refers to a spine specialist within 2 weeks, who plans the imaging."""
+    cards = order_sign_cards([radic(14), mrc("s1", 4, 3)], [plain_mri_draft()])
+    (early,) = [c for c in cards if c.rule_id == "order.mri-early"]
+    assert "motor weakness" in early.summary and "within 2 weeks" in early.summary
+    assert any(f.ref == "Observation/s1" for f in early.why)
+    assert not any("motor deficit" in f.text for f in early.why)
+    (cancel,) = early.suggestions
+    assert cancel.is_recommended and [a.type for a in cancel.actions] == ["delete", "create"]
+    plain = [c for c in order_sign_cards([radic(14)], [plain_mri_draft()]) if c.rule_id == "order.mri-early"]
+    assert plain and "reassess at 6 weeks" in plain[0].summary

@@ -32,8 +32,9 @@ from hooks import suggestions as sx
 from hooks.cards import CardDraft, Fact
 from hooks.facts import DraftOrder
 from hooks.orders.checks import red_flag
-from hooks.orders.common import OrderCheck, card, delete, update_fields
+from hooks.orders.common import OrderCheck, cancel_and_create, card, delete, update_fields
 from hooks.orders.context import OrderContext
+from hooks.pathway.rules import acute, red_flags
 from hooks.rule import CRITICAL, INFO, Rule, order_rule
 from hooks.thresholds import span
 
@@ -125,22 +126,34 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     reassess = course.start + timedelta(days=ctx.t.conservative_care_days)
     weeks = span(ctx.t.conservative_care_days)
     counted_from = "the first treatment" if course.from_treatment else "onset"
+    # a muscle at MRC 4 (no fall) is no red flag but E2's deficit: the card names it, never "no
+    # motor deficit", and the specialist it is referred to plans the imaging (NICE NG59 1.1.4)
+    weak = acute.stable_deficit(ctx.pathway)
+    weak_facts = tuple(red_flags.weak_muscle_fact(o) for o in weak)
+    deficit = "progressive weakness" if weak else "motor deficit"
+    status = Fact(f"no red flag on record (cauda equina, {deficit}, suspected cancer, infection, fracture)")
+    refer = (
+        (
+            f"Refer to a spine specialist to be seen within {span(ctx.t.urgent_referral_days)} for the motor "
+            "weakness; the specialist plans any imaging (NICE NG59).",
+        )
+        if weak and not ctx.pathway.referred
+        else ()
+    )
     return [
         card(
             RULE_EARLY,
             "Lumbar imaging before the conservative-care period without red flags",
             order,
             indicator="info",
-            summary=f"Lumbar imaging {duration} days {course.since} without red flags is not indicated; "
+            summary=f"Lumbar imaging {duration} days {course.since} with motor weakness: refer to a spine "
+            f"specialist within {span(ctx.t.urgent_referral_days)}, who plans the imaging"
+            if refer
+            else f"Lumbar imaging {duration} days {course.since} without red flags is not indicated; "
             f"reassess at {weeks} ({reassess.isoformat()})",
-            why=(
-                *course.facts,
-                Fact(
-                    "no red flag on record (cauda equina, motor deficit, suspected cancer, infection, "
-                    "fracture)"
-                ),
-            ),
+            why=(*weak_facts, *course.facts, status),
             next_steps=(
+                *refer,
                 f"Continue conservative care (NSAIDs, stay active, directional-preference exercises) and "
                 f"reassess on {reassess.isoformat()} ({weeks} from {counted_from}).",
                 "Image at once if a red flag appears: sphincter or saddle symptoms, progressive weakness, "
@@ -155,7 +168,18 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             evidence=("acr_lbp_2021", "nice_ng59"),
             gaps=ctx.unavailable_gaps("conditions"),
             suggestions=(
-                delete(
+                cancel_and_create(
+                    order,
+                    sx.SPINE_SURGERY_REFERRAL,
+                    ctx.term,
+                    patient_id=ctx.inp.patient_id,
+                    label="Cancel the imaging order and refer to a spine specialist within "
+                    f"{span(ctx.t.urgent_referral_days)}",
+                    reasons=tuple(o.ref for o in weak),
+                    recommended=True,
+                )
+                if refer
+                else delete(
                     order,
                     f"Cancel the imaging order and reassess at {weeks}",
                     f"Remove {order.ref}; reassess on {reassess.isoformat()}",
