@@ -695,3 +695,27 @@ def test_every_fixture_pregnant_keeps_the_card_budget_and_preselects_no_fluorosc
                 problems.append(f"{name}: {draft.rule_id} names an internal source")
     assert not problems, "\n".join(problems[:20])
     assert named > 50  # the pregnancy reached the cards (most fixtures offer or name what it changes)
+
+
+def test_a_current_nsaid_is_named_on_the_first_card_even_when_it_is_about_something_else() -> None:
+    """F3 (a surgical opinion) at 25 weeks while naproxen is still prescribed: the card's own
+    recommendation stays first, and the NSAID she takes is named with the FDA caution after it."""
+    conc = "Right paracentral disc extrusion at L5-S1 compressing the traversing right S1 nerve root."
+    naproxen = med("nsaid-1", "rx_nsaids", start=150)
+    facts = (
+        radic(days=150),
+        *conservative(140)[:1],
+        naproxen,
+        report("mri", "72148", 120, conc),
+        proc("e1", "esi_transforaminal_lumbar", "64483", days=60, level="L5-S1"),
+        obs("b", "pain", 8, 62),
+        obs("f", "pain", 8, 35),
+        pregnancy(weeks=24, recorded=7),
+    )
+    c = card_of(run(*facts), "F3")
+    assert "MedicationRequest/nsaid-1" in {f.ref for f in c.why}
+    assert c.next_steps[0].startswith("Refer to a spine surgeon")
+    assert any(s.startswith("Avoid NSAIDs in pregnancy") for s in c.next_steps)
+    assert_house_rules(c)
+    not_pregnant = card_of(run(*facts[:-1]), "F3")
+    assert "MedicationRequest/nsaid-1" not in {f.ref for f in not_pregnant.why}

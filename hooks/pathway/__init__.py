@@ -191,7 +191,14 @@ def evaluate_context(ctx: PathwayContext) -> list[CardDraft]:
     if ctx.pregnancy is None:
         return cards
     nsaids = current_nsaids(ctx)
-    return [mark_pregnancy(c, ctx.term, ctx.pregnancy, nsaid_refs=nsaids) for c in cards]
+    # an NSAID she is taking is named on the first card, whatever that card is about (FDA 2020)
+    taking = tuple(
+        ctx.med_fact(m, "taking in pregnancy: ") for m in ctx.medications("rx_nsaids") if m.ref in nsaids
+    )
+    return [
+        mark_pregnancy(c, ctx.term, ctx.pregnancy, nsaid_refs=nsaids, taking=taking if i == 0 else ())
+        for i, c in enumerate(cards)
+    ]
 
 
 def _evaluate_context(ctx: PathwayContext) -> list[CardDraft]:

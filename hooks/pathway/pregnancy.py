@@ -508,6 +508,7 @@ def mark_pregnancy(
     contrast_needed: bool = False,
     read_steps: bool = True,
     nsaid_refs: frozenset[str] = frozenset(),
+    taking: Sequence[Fact] = (),
     at: int = 1,
 ) -> CardDraft:
     """``card`` as it must read for a pregnant patient (see the module's Then); unchanged when there
@@ -517,10 +518,15 @@ def mark_pregnancy(
     order check's card is judged by its suggestions only (the draft order has its own check) and its
     steps for NSAIDs. ``nsaid_refs``: the patient's current NSAID prescriptions (``current_nsaids``):
     a card that names one among its facts names an NSAID. ``at``: where the pregnancy goes among the
-    facts (after a critical card's first two)."""
+    facts (after a critical card's first two). ``taking``: the current NSAID prescriptions this card
+    must name whatever it says (the first card of a patient-view: a pregnant patient taking an NSAID
+    is told so once), each after the pregnancy."""
     if pregnancy is None:
         return card
     changes = _changes(card, term, read_steps, nsaid_refs)
+    if taking and not changes.nsaid:
+        # the card's own recommendation stays first; the caution follows it
+        changes = replace(changes, nsaid=True, nsaid_step=1)
     if not changes.any:
         return card
     critical = card.indicator == "critical"
@@ -539,7 +545,7 @@ def mark_pregnancy(
     return replace(
         card,
         summary=summary,
-        why=(*rest[:place], fact, *rest[place:]),
+        why=(*rest[:place], fact, *(f for f in taking if f not in rest), *rest[place:]),
         next_steps=_steps(card, changes, pregnancy, keep_contrast),
         suggestions=_suggestions(card, term, keep_contrast),
         evidence=card.evidence + extra,
