@@ -303,3 +303,24 @@ def test_guard_an_order_placed_before_the_injection_is_not_a_repeat() -> None:
     f1 = card_of(run(*F1_BACKGROUND, tfesi("e1", 200), esi_order(authored=210), outcomes=RECURRED), "F1")
     assert TFESI in codes_of(f1)
     assert "ServiceRequest/o" not in refs_of(f1)
+
+
+def test_an_esi_order_left_active_from_before_the_failed_injection_is_not_held_as_a_repeat() -> None:
+    """F3 after a failed TFESI: the order that injection carried out, its status never closed, is not
+    a repeat on its way; a repeat ordered after the injection is named and held."""
+    failed = (
+        radic(150),
+        *conservative(140),
+        report("mri", "72148", 120, CONCORDANT),
+        proc("e1", "esi_transforaminal_lumbar", "64483", days=60, level="L5-S1"),
+        obs("b", "pain", 8, 62),
+        obs("f", "pain", 8, 35),
+    )
+    stale = order("old", "order_esi_transforaminal", "64483", status="active", authored=70)
+    f3 = card_of(run(*failed, stale), "F3")
+    assert "ServiceRequest/old" not in {f.ref for f in f3.why}
+    assert not f3.next_steps[0].startswith("Hold")
+    fresh = order("new", "order_esi_transforaminal", "64483", status="active", authored=5)
+    held = card_of(run(*failed, fresh), "F3")
+    assert "ServiceRequest/new" in {f.ref for f in held.why}
+    assert held.next_steps[0].startswith("Hold")

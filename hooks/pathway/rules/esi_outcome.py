@@ -226,9 +226,9 @@ def scores_once(facts: list[Fact]) -> list[Fact]:
 
 
 def pending_esi_orders(ctx: PathwayContext) -> tuple[Fact, ...]:
-    return tuple(
-        ctx.order_fact(s, "pending ESI order: ", short_prefix=HOLD) for s in ctx.pending(*ESI_ORDER_SETS)
-    )
+    """The repeat ESI orders on their way (``repeat_esi_orders``), each named to be held: an order
+    the latest injection carried out, left active, is not one."""
+    return tuple(ctx.order_fact(s, "pending ESI order: ", short_prefix=HOLD) for s in repeat_esi_orders(ctx))
 
 
 def repeat_esi_orders(ctx: PathwayContext) -> tuple[ServiceRequestFact, ...]:
@@ -979,7 +979,7 @@ def f8_session_limit(ctx: PathwayContext, a: Assessment) -> CardDraft:
     stimulator = working_stimulator(ctx)
     context = [*_stimulator_facts(stimulator), *no_target]
     # every pending ESI order is held (the order-sign service intercepts it), named in a word
-    pending = [esi_order_fact(ctx, s, hold=True) for s in ctx.pending(*ESI_ORDER_SETS)]
+    pending = [esi_order_fact(ctx, s, hold=True) for s in repeat_esi_orders(ctx)]
     until = allowed.isoformat()
     stop = f"hold the ESI order until {until}" if pending else f"no ESI before {until}"
     head = f"ESI session limit reached ({n} in {year(ctx)})"
