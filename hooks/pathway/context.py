@@ -63,7 +63,6 @@ from hooks.text import (
     key_finding,
     levels_in,
     names_lumbar_radicular,
-    parse_laterality,
     segments,
     short_name,
     states_leg_symptoms,
@@ -1054,34 +1053,9 @@ class PathwayContext:
         return failure.non_response_run(self.image_guided_assessments)
 
     def esi_level_concordance(self, p: ProcedureFact) -> failure.Concordance:
-        """Level/side of an injection against the imaging report before it and the radicular Conditions
-        (``failure.procedure_concordance`` reads the coded ones), and the ones named in words read the
-        same way: level and side from the body site and notes, the side else from the diagnosis's
-        name — its words, where a coded one's is its code's display ("Left L5 radiculopathy": left)."""
-        found = failure.procedure_concordance(p, self.history, self.term)
-        if not self.named_radicular_conditions or not (p.level or p.laterality):
-            return found
-        verdicts: list[bool] = []
-        facts: list[Fact] = []
-        for c in self.named_radicular_conditions:
-            site = " ".join(
-                x for x in (c.body_site_text, *(b.display or "" for b in c.body_site), *c.notes) if x
-            )
-            side = parse_laterality(site) or parse_laterality(c.text, *(x.display or "" for x in c.codings))
-            lvls = levels_in(site)
-            lv = [failure.levels_concordant(p.level, x) for x in lvls]
-            level_ok = None if not lv or all(v is None for v in lv) else any(v for v in lv)
-            side_ok = failure.sides_concordant(p.laterality, side)
-            if level_ok is None and side_ok is None:
-                continue
-            ok = level_ok is not False and side_ok is not False
-            verdicts.append(ok)
-            stated = ", ".join(x for x in (side, "/".join(lvls)) if x)
-            facts.append(Fact(f"{'concordant' if ok else 'discordant'}: {stated}", c.ref))
-        if not verdicts:
-            return found
-        agreed = any(verdicts) or found.concordant is True
-        return failure.Concordance(agreed, (*found.facts, *facts))
+        """Level/side of an injection against the imaging report before it and the radicular
+        Conditions, the coded ones and those named in words (``failure.procedure_concordance``)."""
+        return failure.procedure_concordance(p, self.history, self.term, self.named_radicular_conditions)
 
     # -----------------------------------------------------------------------------------------
     # conservative care (§3.1 refractory definition)

@@ -25,7 +25,14 @@ from enum import Enum
 from statistics import median
 
 from hooks.cards import Fact
-from hooks.facts import MedicationFact, ObservationFact, PatientHistory, ProcedureFact, ReportFact
+from hooks.facts import (
+    ConditionFact,
+    MedicationFact,
+    ObservationFact,
+    PatientHistory,
+    ProcedureFact,
+    ReportFact,
+)
 from hooks.terminology import Coding, Terminology
 from hooks.text import (
     ABLATION,
@@ -2042,12 +2049,18 @@ class Concordance:
 
 
 def procedure_concordance(
-    procedure: ProcedureFact, history: PatientHistory, terminology: Terminology
+    procedure: ProcedureFact,
+    history: PatientHistory,
+    terminology: Terminology,
+    named: Sequence[ConditionFact] = (),
 ) -> Concordance:
     """Compare the procedure's level and side with the latest MRI or CT report before it (plain
-    radiographs cannot show a root: ``is_plain_radiograph``) and with the radicular Conditions' body
-    sites. Discordant only when a stated level or side clearly differs
-    from every stated one; None when nothing on one side states a level."""
+    radiographs cannot show a root: ``is_plain_radiograph``) and with the radicular Conditions: the
+    coded ones in force, then ``named``, those recognised from their words. Level and side come from
+    a Condition's body site and notes; the side else from the diagnosis's name: a coded one's code
+    display, a named one's own words ("Left L5 radiculopathy": left). Discordant only when a stated
+    level or side clearly differs from every stated one; None when nothing on one side states a
+    level."""
     evidence: list[tuple[str, tuple[str, ...], str | None]] = []  # (ref, levels, side)
     reports = [
         r for r in history.reports
@@ -2058,13 +2071,15 @@ def procedure_concordance(
     if reports:
         r = reports[-1]
         evidence.append((r.ref, levels_in(r.conclusion), parse_laterality(r.conclusion)))
-    for c in history.conditions:
-        if c.is_current and terminology.match("lumbar_radiculopathy_conditions", c.codings) is not None:
-            site = " ".join(
-                x for x in (c.body_site_text, *(b.display or "" for b in c.body_site), *c.notes) if x
-            )
-            sides = parse_laterality(site) or parse_laterality(*(x.display or "" for x in c.codings))
-            evidence.append((c.ref, levels_in(site), sides))
+    coded = [
+        c for c in history.conditions
+        if c.is_current and terminology.match("lumbar_radiculopathy_conditions", c.codings) is not None
+    ]  # fmt: skip
+    for c in (*coded, *named):
+        site = " ".join(x for x in (c.body_site_text, *(b.display or "" for b in c.body_site), *c.notes) if x)
+        words = (c.text,) if any(c is n for n in named) else ()
+        sides = parse_laterality(site) or parse_laterality(*words, *(x.display or "" for x in c.codings))
+        evidence.append((c.ref, levels_in(site), sides))
     if not procedure.level and not procedure.laterality:
         return Concordance(None)
     verdicts: list[bool] = []
