@@ -150,6 +150,20 @@ def test_guard_the_limit_with_the_last_injection_failed_keeps_the_without_benefi
     assert "re-evaluate the diagnosis" in f8.summary
 
 
+def test_the_limit_with_one_failed_injection_says_the_latest_not_one_consecutive() -> None:
+    """The first fact counts the run of failures with its noun; a run of one is the latest ESI."""
+    outcomes = {**{e.ref: Outcome.RESPONDER for e in ESIS[:3]}, ESIS[3].ref: Outcome.FAILED}
+    f8 = card_of(run(*BACKGROUND, *ESIS, outcomes=outcomes), "F8")
+    assert f8.why[0].text.endswith("; the latest ESI without ≥ 50 % relief")
+    assert "1 consecutive" not in card_words(f8)
+
+
+def test_the_limit_with_two_failed_injections_counts_them_as_esis() -> None:
+    outcomes = {**{e.ref: Outcome.RESPONDER for e in ESIS[:2]}, **{e.ref: Outcome.FAILED for e in ESIS[2:]}}
+    f8 = card_of(run(*BACKGROUND, *ESIS, outcomes=outcomes), "F8")
+    assert f8.why[0].text.endswith("; 2 consecutive ESIs without ≥ 50 % relief")
+
+
 def test_guard_the_limit_with_the_last_outcome_unrecorded_keeps_the_without_benefit_card() -> None:
     outcomes = {**{e.ref: Outcome.RESPONDER for e in ESIS[:3]}, ESIS[3].ref: Outcome.UNKNOWN}
     f8 = card_of(run(*BACKGROUND, *ESIS, outcomes=outcomes), "F8")

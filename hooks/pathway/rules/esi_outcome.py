@@ -1054,7 +1054,8 @@ def f8_repeated_without_benefit(ctx: PathwayContext) -> CardDraft:
     # what the injections did, as their assessments say: relief that wore off is not "no relief",
     # partial relief is not "no benefit"
     without, benefit = run_wording(ctx, run)
-    without = f"{len(run)} consecutive {without}"
+    # the run counted: "2 consecutive ESIs without ≥ 50 % relief"; one is the latest, not "1 consecutive"
+    without = f"{len(run)} consecutive ESIs {without}" if len(run) > 1 else f"the latest ESI {without}"
     # how the relief went, for all of the run in one phrase: the first fact says it beside the
     # injections it names, so the card needs no line per injection to show they did not last
     course = relief_course(run) if len(run) > 1 else None
