@@ -177,6 +177,33 @@ def test_failed_injections_are_marked_failed_with_their_outcome_label() -> None:
     assert "".join(esi.itertext()).count("failed") >= 1
 
 
+def diagnosis_marker(inv: Invocation) -> ET.Element:
+    assert inv.history is not None and inv.today is not None
+    root = parse_svg(draw_timeline(inv.history, inv.today, default_terminology(), Thresholds()).svg)
+    marks = [el for el in root.iter() if el.get("data-ref", "").startswith("Condition/")]
+    assert len(marks) == 1
+    return marks[0]
+
+
+def test_a_diagnosis_with_an_onset_is_drawn_as_the_onset() -> None:
+    words = "".join(diagnosis_marker(run("f3_failed_tfesi_concordant")).itertext())
+    assert "Onset" in words and "Recorded" not in words
+
+
+def test_a_diagnosis_dated_only_by_its_recording_is_drawn_as_recorded_not_as_an_onset() -> None:
+    """No onset given: the rules date the diagnosis by its recording (the pain began on or before
+    that day), and the picture says so rather than calling that day the onset."""
+    inv = run("f3_failed_tfesi_concordant")
+    assert inv.history is not None
+    conditions = tuple(
+        replace(c, onset=c.recorded or c.onset, onset_from_record=True) for c in inv.history.conditions
+    )
+    inv = replace(inv, history=replace(inv.history, conditions=conditions))
+    words = "".join(diagnosis_marker(inv).itertext())
+    assert "Recorded" in words and "recorded; no onset given" in words
+    assert "Onset" not in words
+
+
 def test_pain_and_odi_are_lines_and_medicines_bars() -> None:
     inv = run("f3_failed_tfesi_concordant")
     assert inv.history is not None and inv.today is not None

@@ -202,8 +202,10 @@ def _outcome(p: ProcedureFact) -> str:
     return "outcome not recorded" if p.is_completed else (p.status or "")
 
 
-def _diagnosis_onset(history: PatientHistory, t: Terminology) -> tuple[date, str, str] | None:
-    """The earliest onset of a radicular, post-laminectomy or stenosis diagnosis, dated as the rules do."""
+def _diagnosis_onset(history: PatientHistory, t: Terminology) -> _Event | None:
+    """The earliest onset of a radicular, post-laminectomy or stenosis diagnosis, dated as the rules do:
+    a diagnosis with no onset given is dated by its recording, and is drawn as recorded, not as an
+    onset (the pain began on or before that day)."""
     sets = ("lumbar_radiculopathy_conditions", "postlaminectomy_syndrome_fbss", "lumbar_spinal_stenosis")
     found = [
         c
@@ -216,7 +218,10 @@ def _diagnosis_onset(history: PatientHistory, t: Terminology) -> tuple[date, str
         return None
     first = min(found, key=lambda c: c.onset or date.max)
     assert first.onset is not None
-    return first.onset, first.text or "radicular diagnosis", first.ref
+    what = first.text or "radicular diagnosis"
+    if first.onset_from_record:
+        return _Event(first.onset, "diagnosis", "dx", "Recorded", what, "recorded; no onset given", first.ref)
+    return _Event(first.onset, "diagnosis", "dx", "Onset", what, "", first.ref)
 
 
 def _med_class(m: MedicationFact, t: Terminology) -> tuple[str, str] | None:
@@ -301,7 +306,7 @@ def _collect_events(
     events = _procedure_events(history, today, thresholds, t)
     onset = _diagnosis_onset(history, t)
     if onset is not None:
-        events.append(_Event(onset[0], "diagnosis", "dx", "Onset", onset[1], "", onset[2]))
+        events.append(onset)
     for r in history.reports:
         if r.effective is not None and r.effective <= today:
             events.append(
