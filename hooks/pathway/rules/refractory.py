@@ -16,7 +16,13 @@ from datetime import timedelta
 from hooks import suggestions as sx
 from hooks.cards import SUMMARY_MAX, CardDraft, Fact
 from hooks.facts import ConditionFact, ObservationFact, ProcedureFact, ReportFact
-from hooks.pathway.context import FAILED_OUTCOMES, PathwayContext, clinical_name, mid_sentence
+from hooks.pathway.context import (
+    FAILED_OUTCOMES,
+    SUCCESS_OUTCOMES,
+    PathwayContext,
+    clinical_name,
+    mid_sentence,
+)
 from hooks.pathway.failure import Assessment, Modality, Outcome, is_back_score, latest_score
 from hooks.pathway.rules.common import (
     DISCOGRAPHY,
@@ -40,26 +46,40 @@ from hooks.text import affirmed, is_back_site, is_leg_site, short_name
 from hooks.thresholds import pct, span
 
 F3 = Rule(
-    "F3", "Failed ESI with a concordant compressive lesion", TOPIC_PATHWAY, ("nass_ldh", "nice_ng59"),
+    "F3",
+    "Failed ESI with a concordant compressive lesion",
+    TOPIC_PATHWAY,
+    ("nass_ldh", "nice_ng59"),
     indicators=INFO_OR_WARNING,
 )
 F4 = Rule("F4", "Failed ESI, diagnosis uncertain", TOPIC_PATHWAY, ("nass_ldh", "acr_lbp_2021"))
 F5 = Rule(
-    "F5", "Failed ESI, pain likely facet- or SI-joint-mediated", TOPIC_PATHWAY,
-    ("asra_facet_2020", "nice_ng59", "cms_facet_lcd"), indicators=INFO_OR_WARNING,
+    "F5",
+    "Failed ESI, pain likely facet- or SI-joint-mediated",
+    TOPIC_PATHWAY,
+    ("asra_facet_2020", "nice_ng59", "cms_facet_lcd"),
+    indicators=INFO_OR_WARNING,
 )
 # F5 when the generator is the SI joint alone: the same state, resting on the SI-joint coverage policy
 # (its ≥ 75 % diagnostic-block threshold; SI-joint RFA not covered) instead of the facet sources; not
 # on NICE NG59, which advises against spinal injections for low back pain.
 F5_SI = Rule(
-    "F5", F5.title, TOPIC_PATHWAY, ("cms_si_lcd",), indicators=INFO_OR_WARNING,
+    "F5",
+    F5.title,
+    TOPIC_PATHWAY,
+    ("cms_si_lcd",),
+    indicators=INFO_OR_WARNING,
 )
 F6 = Rule(
-    "F6", "Failed ESI, lumbar stenosis with neurogenic claudication", TOPIC_PATHWAY,
+    "F6",
+    "Failed ESI, lumbar stenosis with neurogenic claudication",
+    TOPIC_PATHWAY,
     ("nice_ng59", "nass_stenosis", "asipp_epidural_2021"),
 )
 F7 = Rule(
-    "F7", "Failed ESIs, no surgical target, chronic neuropathic radicular pain", TOPIC_PATHWAY,
+    "F7",
+    "Failed ESIs, no surgical target, chronic neuropathic radicular pain",
+    TOPIC_PATHWAY,
     ("nacc_2014", "nice_ta159", "nice_ng59"),
 )
 
@@ -274,9 +294,12 @@ def _found_no_radiculopathy(*written: str | None) -> bool:
     return any(_ROOT_FINDING.search(t) or _NORMAL_STUDY.search(t) for t in texts)
 
 
-def _emg_procedure_fact(ctx: PathwayContext, p: ProcedureFact) -> Fact:
+def _emg_procedure_fact(ctx: PathwayContext, p: ProcedureFact, negative: bool) -> Fact:
     when = ctx.proc_when(p)
-    return Fact(f"EMG/nerve conduction studies on {when} ({p.text})", p.ref, short=f"EMG/NCS {when}")
+    found = ": no radiculopathy found" if negative else ""
+    return Fact(
+        f"EMG/nerve conduction studies on {when} ({p.text}){found}", p.ref, short=f"EMG/NCS {when}{found}"
+    )
 
 
 def _emg_report_fact(r: ReportFact) -> Fact:
@@ -289,38 +312,68 @@ def _emg_report_fact(r: ReportFact) -> Fact:
     )
 
 
-def emg_on_record(ctx: PathwayContext) -> list[Fact]:
-    """EMG/nerve conduction studies of this episode (``PathwayContext.in_episode``): a completed
-    Procedure or a DiagnosticReport coded as one, unless its written result found no radiculopathy."""
+def emg_studies(ctx: PathwayContext) -> list[tuple[Fact, bool]]:
+    """EMG/nerve conduction studies of this episode (``PathwayContext.in_episode``), a completed
+    Procedure or a DiagnosticReport coded as one with a result, each with whether its written result
+    found no radiculopathy (``_found_no_radiculopathy``)."""
     procs = [
-        _emg_procedure_fact(ctx, p)
+        (p, _found_no_radiculopathy(*p.notes, p.outcome_text))
         for p in ctx.procedures("electrodiagnostic_emg_ncs")
-        if ctx.in_episode(p.performed) and not _found_no_radiculopathy(*p.notes, p.outcome_text)
+        if ctx.in_episode(p.performed)
     ]
     reports = [
-        _emg_report_fact(r)
+        (r, _found_no_radiculopathy(r.conclusion))
         for r in ctx.history.reports
         if r.status not in _NO_RESULT_YET
         and ctx.matches("electrodiagnostic_emg_ncs", r.codings)
         and (r.effective is None or r.effective <= ctx.today)
         and ctx.in_episode(r.effective)
-        and not _found_no_radiculopathy(r.conclusion)
     ]
-    return [*procs, *reports]
-
-
-def root_blocks_on_record(ctx: PathwayContext) -> list[Fact]:
-    """Diagnostic selective nerve root blocks of this episode (a transforaminal injection done as a
-    diagnostic block, ``failure.is_diagnostic_injection``), unless recorded negative (relief below
-    the threshold): a block that did not relieve the pain does not confirm the root."""
     return [
-        ctx.proc_fact(p)
+        *((_emg_procedure_fact(ctx, p, negative), negative) for p, negative in procs),
+        *((_emg_report_fact(r), negative) for r, negative in reports),
+    ]
+
+
+def emg_on_record(ctx: PathwayContext) -> list[Fact]:
+    """EMG/nerve conduction studies of this episode (``emg_studies``), unless its written result
+    found no radiculopathy."""
+    return [f for f, negative in emg_studies(ctx) if not negative]
+
+
+def root_blocks(ctx: PathwayContext) -> list[tuple[Fact, bool]]:
+    """Diagnostic selective nerve root blocks of this episode (a transforaminal injection done as a
+    diagnostic block, ``failure.is_diagnostic_injection``), each with whether it was recorded negative
+    (relief below the threshold)."""
+    blocks = [
+        (p, ctx.assess(p, Modality.DIAGNOSTIC_BLOCK).outcome)
         for p, m in ctx.sessions
         if m is Modality.DIAGNOSTIC_BLOCK
         and ctx.matches("esi_transforaminal_lumbar", p.codings)
         and ctx.in_episode(p.performed)
-        and ctx.assess(p, Modality.DIAGNOSTIC_BLOCK).outcome not in FAILED_OUTCOMES
     ]
+    return [(_root_block_fact(ctx, p, outcome), outcome in FAILED_OUTCOMES) for p, outcome in blocks]
+
+
+def _root_block_fact(ctx: PathwayContext, p: ProcedureFact, outcome: Outcome) -> Fact:
+    """A diagnostic root block in a line: its level and side, its date and what it did."""
+    where = " ".join(x for x in (p.laterality, p.level) if x)
+    if outcome in FAILED_OUTCOMES:
+        result = "did not relieve the pain"
+    elif outcome in SUCCESS_OUTCOMES:
+        result = "relieved the pain"
+    elif outcome is Outcome.PENDING:
+        result = "too recent to judge"
+    else:
+        result = "relief not recorded"
+    text = f"diagnostic selective nerve root block {where} on {ctx.proc_when(p)}: {result}".replace("  ", " ")
+    return Fact(text, p.ref, short=f"root block {where} {ctx.proc_when(p)}: {result}".replace("  ", " "))
+
+
+def root_blocks_on_record(ctx: PathwayContext) -> list[Fact]:
+    """Diagnostic selective nerve root blocks of this episode (``root_blocks``), unless recorded
+    negative: a block that did not relieve the pain does not confirm the root."""
+    return [f for f, negative in root_blocks(ctx) if not negative]
 
 
 def diagnosis_confirmations(ctx: PathwayContext) -> tuple[Fact, ...]:
@@ -335,15 +388,15 @@ def diagnosis_confirmations(ctx: PathwayContext) -> tuple[Fact, ...]:
     return (*ctx.no_surgical_target_notes, *emg_on_record(ctx), *root_blocks_on_record(ctx))
 
 
-def _failure_why(ctx: PathwayContext, imaging_ordered: Sequence[Fact] = ()) -> list[Fact]:
+def _failure_why(ctx: PathwayContext, reviewed: Sequence[Fact] = ()) -> list[Fact]:
     """The failed injections, deciding facts first: each one's lead line and (for a single injection) the
-    second line that shows it failed, then the imaging (and ``imaging_ordered``, the imaging order
+    second line that shows it failed, then the imaging (and ``reviewed``, an imaging order or tests
     the card reviews); every other line of the assessment follows."""
     failed = failed_image_guided(ctx)[-2:]
     leads = [ctx.failure_facts(a)[0] for a in failed]
     second = list(ctx.failure_facts(failed[-1])[1:2]) if len(failed) == 1 else []
     rest = scores_once([f for a in failed for f in ctx.failure_facts(a)])
-    return [*leads, *_imaging_why(ctx), *imaging_ordered, *second, *rest]
+    return [*leads, *_imaging_why(ctx), *reviewed, *second, *rest]
 
 
 def radiographs_only(ctx: PathwayContext) -> Fact | None:
@@ -413,9 +466,7 @@ def f3_concordant_lesion(ctx: PathwayContext) -> CardDraft:
         ctx.offer(sx.PHYSIOTHERAPY_REFERRAL),
     ]
     if level_in_doubt:
-        suggestions.insert(
-            1, ctx.offer(sx.DIAGNOSTIC_SNRB)
-        )
+        suggestions.insert(1, ctx.offer(sx.DIAGNOSTIC_SNRB))
     # a repeat of the injection that failed, already ordered: named (to hold) beside the failure
     pending = pending_esi_orders(ctx)
     failure = _failure_why(ctx)
@@ -513,7 +564,12 @@ def f4_uncertain_diagnosis(ctx: PathwayContext) -> CardDraft:
         or not has_concordant_lesion(ctx)
         or any(all(c is not f for f, _ in found) for c in mm)
     )
-    suggestions = [ctx.offer(sx.DIAGNOSTIC_SNRB)]
+    # with no mimic to exclude, a test of this episode already done is named with its result, not
+    # offered again: an EMG/NCS (normal or not), a diagnostic root block (relieving or not)
+    done_emg = [] if found else [f for f, _ in emg_studies(ctx)]
+    done_blocks = [] if found else [f for f, _ in root_blocks(ctx)]
+    emg = emg and not done_emg
+    suggestions = [] if done_blocks else [ctx.offer(sx.DIAGNOSTIC_SNRB)]
     if emg:
         suggestions.insert(
             0,
@@ -555,10 +611,20 @@ def f4_uncertain_diagnosis(ctx: PathwayContext) -> CardDraft:
         summary = opening(
             ctx, "with no MRI or CT on record: MRI lumbar spine first, then re-evaluate the diagnosis"
         )
+    elif emg or not done_blocks:
+        tests = [
+            "imaging review",
+            *(["EMG/NCS"] if emg else []),
+            *([] if done_blocks else ["a diagnostic SNRB"]),
+        ]
+        summary = opening(
+            ctx, f"with uncertain diagnosis: re-evaluate with {', '.join(tests[:-1])} and {tests[-1]}"
+        )
     else:
         summary = opening(
             ctx,
-            "with uncertain diagnosis: re-evaluate with imaging review, EMG/NCS and a diagnostic SNRB",
+            "with uncertain diagnosis after EMG/NCS and a root block: review the imaging, look for other "
+            "pain generators",
         )
     # without an MRI or CT the imaging cannot be reviewed for a root lesion: the MRI comes first
     # (ACR 2021 variant 3), as on F2; radiographs show degeneration, not root compression. An MRI
@@ -586,15 +652,23 @@ def f4_uncertain_diagnosis(ctx: PathwayContext) -> CardDraft:
         why=[
             *mimic_facts(ctx, found),
             *(ctx.cond_fact(c, "possible mimic: ") for c in mm if all(c is not f for f, _ in found)),
-            *_failure_why(ctx, [mri_ordered_fact(ctx, o) for o in mri_ordered]),
+            *_failure_why(
+                ctx, [*(mri_ordered_fact(ctx, o) for o in mri_ordered), *done_emg[-1:], *done_blocks[-1:]]
+            ),
         ],
         gaps=gaps,
         next_steps=[
             *([mimic_step(found)] if found else []),
             imaging_step,
             *([EMG_STEP] if emg else []),
-            "Diagnostic selective nerve root block to confirm the symptomatic root"
-            + (", once the mimic is excluded." if found else "."),
+            *(
+                []
+                if done_blocks
+                else [
+                    "Diagnostic selective nerve root block to confirm the symptomatic root"
+                    + (", once the mimic is excluded." if found else ".")
+                ]
+            ),
             "Look for other pain generators (facet, SI joint, hip, peripheral nerve).",
         ],
         avoid=[
@@ -671,9 +745,7 @@ def f5_facet_or_si(ctx: PathwayContext) -> CardDraft:
             "not cover it.",
         ]
     if pending:
-        kinds = [
-            "RFA" if ctx.matches("facet_rfa_or_si_rfa", o.codings) else "ESI" for o in pending
-        ]
+        kinds = ["RFA" if ctx.matches("facet_rfa_or_si_rfa", o.codings) else "ESI" for o in pending]
         held = " and ".join(dict.fromkeys(kinds))
         steps[0] = (
             f"Hold the pending {held} order{'s' if len(pending) > 1 else ''}: "
