@@ -1013,15 +1013,29 @@ _IMMEDIATE_RELIEF = re.compile(
 
 
 # A note that denies any relief without a number: "no relief from the injection", "no pain relief",
-# "without any relief", "did not get any relief", "denies any relief". Relief "of" numbness or
-# tingling is not pain relief.
+# "without any relief", "did not get any relief", "denies any relief"; or calls it too small to count,
+# which the source documents count as failure ("minimal, short-lived, or non-existent" relief): "no
+# significant relief", "minimal relief", "very little relief", "not much relief". Relief "of"
+# numbness or tingling is not pain relief.
 _NO_RELIEF = re.compile(
-    r"\b(?:no|not\s+any|without(?:\s+any)?|zero|denie[sd](?:\s+any)?|"
+    r"\b(?:(?:no|not\s+any|without(?:\s+any)?|zero|denie[sd](?:\s+any)?|"
     r"did\s*n[o']?t\s+(?:get|have|experience|obtain|receive|report|notice|feel)(?:\s+any)?)\s+"
+    r"(?:(?P<much>significant|meaningful|real|appreciable|substantial|noticeable|lasting|much)\s+)?"
+    r"|(?P<little>minimal|negligible|slight|very\s+little|not\s+much)\s+)"
     r"(?:(?:leg|back|buttock|radicular)\s+)?(?:pain\s+)?relief\b"
     r"(?!\s+(?:of|in|for)\s+(?:the\s+)?(?:numbness|tingling|paraesthesia|paresthesia|weakness))",
     re.IGNORECASE,
 )
+
+
+def _denied(m: re.Match[str]) -> str:
+    """The relief a ``_NO_RELIEF`` match records, in a few words: "no relief", "no significant
+    relief", "minimal relief"."""
+    if m.group("little"):
+        return f"{' '.join(m.group('little').lower().split())} relief"
+    return f"no {m.group('much').lower()} relief" if m.group("much") else "no relief"
+
+
 # Where a note's sentence ends (a decimal point is no end).
 _SENTENCE_BREAK = re.compile(r"[;!?\n]|\.(?:\s|$)")
 # When a note says the relief was read, in days after the procedure: "at 4 weeks", "after 3 weeks",
@@ -1177,7 +1191,7 @@ def note_reliefs(procedure: ProcedureFact) -> tuple[NoteRelief, ...]:
             below = _NOTE_RELIEF_BELOW.search(before[cut:]) is not None
             found.append((start, _reading(note, pct, below, start, m.end())))
         for m in _NO_RELIEF.finditer(note):
-            found.append((m.start(), _reading(note, 0.0, False, m.start(), m.end(), phrase="no relief")))
+            found.append((m.start(), _reading(note, 0.0, False, m.start(), m.end(), phrase=_denied(m))))
         out += [r for _, r in sorted(found, key=lambda x: x[0])]
     return tuple(out)
 
@@ -1187,8 +1201,12 @@ def note_relief(procedure: ProcedureFact) -> NoteRelief | None:
     relief during the trial", "relief 65%", "80% relief for 6 hours"), or None. A number above 100 is
     no percentage of relief. Words just before the number that bound or deny it, in its own part of
     the sentence ("less than 50 % relief", "relief < 50 %", "did not get 50 % relief"), make it an
-    upper bound (``below``), never a relief reached."""
-    return next((r for r in note_reliefs(procedure) if r.phrase is None), None)
+    upper bound (``below``), never a relief reached. Without a number, the first relief a note denies
+    in words about this procedure ("no relief during the anaesthetic phase", "minimal relief"): 0 %."""
+    readings = note_reliefs(procedure)
+    return next((r for r in readings if r.phrase is None), None) or next(
+        (r for r in readings if r.phrase is not None and not r.not_a_result), None
+    )
 
 
 def _counts_in_window(case: _Case, r: NoteRelief) -> bool:
