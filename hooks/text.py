@@ -13,8 +13,12 @@ the text unless it carries ``\\b`` itself.
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Mapping
 from functools import cache
+from pathlib import Path
+from types import MappingProxyType
 
 from hooks.terminology import Coding, Terminology
 
@@ -464,11 +468,22 @@ def names(name: str, *texts: str | None) -> bool:
     return any(pattern.search(t.lower()) for t in texts if t)
 
 
+BRAND_NAMES = Path(__file__).resolve().parent / "data" / "brand_names.json"
+
+
+@cache
+def brand_names() -> Mapping[str, tuple[str, ...]]:
+    """Brand name → the ingredient names (as the rx_* value sets display them) it stands for."""
+    data = json.loads(BRAND_NAMES.read_text(encoding="utf-8"))
+    return MappingProxyType({k: tuple(v) for k, v in data["brands"].items()})
+
+
 @cache
 def _ingredient_index(
     terminology: Terminology,
 ) -> tuple[re.Pattern[str] | None, dict[str, tuple[Coding, ...]]]:
-    """A regex over the ingredient names of every drug value set (rx_*), and name → codings."""
+    """A regex over the ingredient names of every drug value set (rx_*) and their brand names
+    (``BRAND_NAMES``: "Eliquis" is apixaban), and name → codings."""
     by_name: dict[str, list[Coding]] = {}
     for name in terminology.names:
         if not name.startswith("rx_"):
@@ -477,6 +492,10 @@ def _ingredient_index(
             key = m.display.strip().lower()
             if key and m.coding() not in by_name.setdefault(key, []):
                 by_name[key].append(m.coding())
+    for brand, ingredients in brand_names().items():
+        codings = [c for i in ingredients for c in by_name.get(i, ())]
+        if codings:
+            by_name[brand.lower()] = list(dict.fromkeys(codings))
     if not by_name:
         return None, {}
     alternatives = "|".join(re.escape(n) for n in sorted(by_name, key=len, reverse=True))
