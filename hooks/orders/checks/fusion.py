@@ -1,34 +1,43 @@
-"""Check 8 — lumbar fusion for disc herniation without instability (``order.fusion-no-instability``).
+"""Check 8 — lumbar fusion without instability (``order.fusion-no-instability``).
 
-When: a lumbar fusion is ordered (``lumbar_fusion``), the record holds a lumbar radicular or disc
-      diagnosis (``lumbar_radiculopathy_conditions``, ``lumbar_disc_displacement_without_radiculopathy``)
-      and neither spondylolisthesis/instability (``spondylolisthesis_instability``) nor multiple
-      (≥ 2) prior discectomies for recurrent herniation are on record. Operations are counted, not
-      Procedure resources: the codes of one operation day (a primary code and its add-on, e.g. one
-      discectomy coded with an additional interspace) are one operation.
-Then: warning; for routine disc herniation with radiculopathy the operation is a discectomy or
-      decompression, not a fusion. Suggest replacing the draft with a discectomy (same order id) or
-      cancelling it. With instability or spondylolisthesis: no objection.
-Evidence: NASS LDH 2012 (fusion not recommended for routine herniation); NICE NG59 (fusion for low
-      back pain only in trials).
+When: a lumbar fusion is ordered (``lumbar_fusion``), neither spondylolisthesis/instability
+      (``spondylolisthesis_instability``) nor multiple (≥ 2) prior discectomies for recurrent
+      herniation are on record, and the record holds one of (first that applies):
+      1. a lumbar radicular diagnosis (``lumbar_radiculopathy_conditions``): for routine disc
+         herniation with radiculopathy the operation is a discectomy or decompression, not a fusion;
+      2. lumbar spinal stenosis (``lumbar_spinal_stenosis``, ``neurogenic_claudication``): without
+         spondylolisthesis, decompression alone is the operation (NASS 2011);
+      3. a disc displaced or degenerated without radiculopathy
+         (``lumbar_disc_displacement_without_radiculopathy``): low back pain, for which fusion is not
+         offered outside a randomised trial (NICE NG59).
+      Operations are counted, not Procedure resources: the codes of one operation day (a primary
+      code and its add-on, e.g. one discectomy coded with an additional interspace) are one operation.
+Then: warning. Radicular: replace the draft with a discectomy (same order id), or cancel it. Stenosis
+      or back pain alone: cancel it, or order flexion-extension radiographs when instability is
+      suspected; never a discectomy, which has no indication without a compressed root. With
+      instability or spondylolisthesis: no objection.
+Evidence: NASS LDH 2012 (fusion not recommended for routine herniation); NASS 2011 stenosis
+      (decompression alone without spondylolisthesis); NICE NG59 (fusion for low back pain only in
+      trials).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from hooks.cards import CardDraft, Fact
+from hooks import suggestions as sx
+from hooks.cards import CardDraft, Fact, SuggestionDraft
 from hooks.conflicts import FUSION
-from hooks.facts import DraftOrder, ProcedureFact
-from hooks.orders.common import OrderCheck, card, delete, replace
+from hooks.facts import ConditionFact, DraftOrder, ProcedureFact
+from hooks.orders.common import OrderCheck, cancel_and_create, card, delete, replace
 from hooks.orders.context import OrderContext
 from hooks.rule import Rule, order_rule
 
 RULE_ID_DECL: Rule = order_rule(
     "order.fusion-no-instability",
-    "Lumbar fusion for disc herniation without instability",
+    "Lumbar fusion without instability",
     "F3",
-    ("nass_ldh", "nice_ng59"),
+    ("nass_ldh", "nass_stenosis", "nice_ng59"),
 )
 RULE_ID = RULE_ID_DECL.id
 
@@ -48,51 +57,123 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         return []
     if operations(ctx.completed("lumbar_decompression_discectomy")) >= 2:
         return []  # multiple recurrences: fusion is an accepted option (NASS 2014, decision model S2)
-    disc = ctx.current_conditions(
-        "lumbar_radiculopathy_conditions", "lumbar_disc_displacement_without_radiculopathy"
+    radicular = ctx.current_conditions("lumbar_radiculopathy_conditions")
+    if radicular:
+        return [_radicular_card(ctx, order, radicular)]
+    stenosis = ctx.current_conditions("lumbar_spinal_stenosis", "neurogenic_claudication")
+    if stenosis:
+        return [_stenosis_card(ctx, order, stenosis)]
+    disc = ctx.current_conditions("lumbar_disc_displacement_without_radiculopathy")
+    if disc:
+        return [_back_pain_card(ctx, order, disc)]
+    return []
+
+
+NO_INSTABILITY = Fact("no spondylolisthesis or instability on record")
+INSTABILITY_STEP = (
+    "Flexion-extension radiographs if instability is suspected; fusion is appropriate with documented "
+    "instability or spondylolisthesis."
+)
+
+
+def _radiographs(ctx: OrderContext, order: DraftOrder, reasons: Sequence[str]) -> SuggestionDraft:
+    """Cancel the fusion and order flexion-extension views, the test for the instability it needs."""
+    return cancel_and_create(
+        order,
+        sx.FLEXION_EXTENSION_XRAY,
+        ctx.term,
+        patient_id=ctx.inp.patient_id,
+        reasons=reasons,
+        label="Cancel the fusion and order flexion-extension radiographs",
     )
-    if not disc:
-        return []
-    why = [ctx.cond(c, "disc herniation / radiculopathy") for c in disc]
-    why.append(Fact("no spondylolisthesis or instability on record"))
+
+
+def _radicular_card(ctx: OrderContext, order: DraftOrder, radicular: Sequence[ConditionFact]) -> CardDraft:
     target = ctx.term.first("order_discectomy").coding()
-    return [
-        card(
-            RULE_ID,
-            "Lumbar fusion for disc herniation without instability",
-            order,
-            indicator="warning",
-            summary="Fusion for disc herniation without instability is not recommended: consider discectomy",
-            why=why,
-            next_steps=(
-                "Discectomy/decompression for persistent radicular symptoms with concordant nerve-root "
-                "compression on imaging.",
-                "Flexion-extension radiographs if instability is suspected; fusion is appropriate with "
-                "documented "
-                "instability or spondylolisthesis.",
-                "Biopsychosocial assessment before surgery (NICE NG59).",
+    return card(
+        RULE_ID,
+        "Lumbar fusion for disc herniation without instability",
+        order,
+        indicator="warning",
+        summary="Fusion for disc herniation without instability is not recommended: consider discectomy",
+        why=[*(ctx.cond(c, "disc herniation / radiculopathy") for c in radicular), NO_INSTABILITY],
+        next_steps=(
+            "Discectomy/decompression for persistent radicular symptoms with concordant nerve-root "
+            "compression on imaging.",
+            INSTABILITY_STEP,
+            "Biopsychosocial assessment before surgery (NICE NG59).",
+        ),
+        avoid=("Fusion for routine disc herniation.",),
+        evidence=("nass_ldh", "nice_ng59"),
+        conflicts=(FUSION,),
+        gaps=ctx.unavailable_gaps("conditions", "procedures"),
+        suggestions=(
+            replace(
+                order,
+                target,
+                "Change to a lumbar discectomy",
+                f"Replace {order.ref} with a laminotomy and discectomy, single interspace",
+                text="Lumbar laminotomy with discectomy, single interspace",
+                recommended=True,
             ),
-            avoid=("Fusion for routine disc herniation.",),
-            evidence=("nass_ldh", "nice_ng59"),
-            conflicts=(FUSION,),
-            gaps=ctx.unavailable_gaps("conditions", "procedures"),
-            suggestions=(
-                replace(
-                    order,
-                    target,
-                    "Change to a lumbar discectomy",
-                    f"Replace {order.ref} with a laminotomy and discectomy, single interspace",
-                    text="Lumbar laminotomy with discectomy, single interspace",
-                    recommended=True,
-                ),
-                delete(order, "Cancel the fusion", f"Remove {order.ref}"),
-            ),
-        )
-    ]
+            delete(order, "Cancel the fusion", f"Remove {order.ref}"),
+        ),
+    )
+
+
+def _stenosis_card(ctx: OrderContext, order: DraftOrder, stenosis: Sequence[ConditionFact]) -> CardDraft:
+    return card(
+        RULE_ID,
+        "Lumbar fusion for spinal stenosis without instability",
+        order,
+        indicator="warning",
+        summary="Fusion for spinal stenosis without spondylolisthesis or instability: decompression alone is "
+        "the operation",
+        why=[*(ctx.cond(c, "lumbar spinal stenosis") for c in stenosis), NO_INSTABILITY],
+        next_steps=(
+            "Decompression alone for stenosis without spondylolisthesis (NASS 2011); adding a fusion "
+            "brings more risk and no better outcome.",
+            INSTABILITY_STEP,
+        ),
+        avoid=("Fusion for stenosis without spondylolisthesis or instability.",),
+        evidence=("nass_stenosis",),
+        conflicts=(FUSION,),
+        gaps=ctx.unavailable_gaps("conditions", "procedures"),
+        suggestions=(
+            delete(order, "Cancel the fusion", f"Remove {order.ref}", recommended=True),
+            _radiographs(ctx, order, [c.ref for c in stenosis]),
+        ),
+    )
+
+
+def _back_pain_card(ctx: OrderContext, order: DraftOrder, disc: Sequence[ConditionFact]) -> CardDraft:
+    return card(
+        RULE_ID,
+        "Lumbar fusion for low back pain without instability",
+        order,
+        indicator="warning",
+        summary="Fusion for low back pain from a disc without radiculopathy or instability is not "
+        "recommended outside a trial",
+        why=[*(ctx.cond(c, "disc without radiculopathy") for c in disc), NO_INSTABILITY],
+        next_steps=(
+            "A combined physical and psychological programme for persistent low back pain (NICE NG59); "
+            "fusion only within a randomised controlled trial.",
+            INSTABILITY_STEP,
+        ),
+        avoid=("Fusion for low back pain.", "A discectomy without a compressed nerve root."),
+        evidence=("nice_ng59",),
+        conflicts=(FUSION,),
+        gaps=ctx.unavailable_gaps("conditions", "procedures"),
+        suggestions=(
+            delete(order, "Cancel the fusion", f"Remove {order.ref}", recommended=True),
+            _radiographs(ctx, order, [c.ref for c in disc]),
+        ),
+    )
 
 
 CHECK = OrderCheck(
     rules=(RULE_ID_DECL,), applies_to=("lumbar_fusion",), kind="procedure",
-    checks_what="instability before fusion", needs=(), evidence=("nass_ldh",), judge=check,
+    checks_what="instability before fusion", needs=(),
+    evidence=("nass_ldh", "nass_stenosis", "nice_ng59"), judge=check,
     adult_pathway=True,  # adult disc-herniation surgery evidence (NASS LDH, NICE NG59)
 )  # fmt: skip
