@@ -37,7 +37,7 @@ STATE_NAMES: dict[str, str] = {
     "F8": "Repeated without benefit",
     "S0": "Within 3 months of surgery",
     "S1": "New pain after surgery",
-    "S2": "Recurrent herniation",
+    "S2": "Recurrent herniation / new lesion",
     "S3": "Failed back surgery syndrome",
     "S4": "Instability",
     "A1": "Ablation failed",

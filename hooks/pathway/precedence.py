@@ -229,7 +229,8 @@ early_after_surgery: P = Predicate(
 
 
 recurrence_after_surgery: P = Predicate(
-    "imaging after surgery shows a recurrent herniation", post_surgical.recurrence_confirmed
+    "imaging after surgery shows a recurrent herniation or a new compressive lesion",
+    post_surgical.recurrence_confirmed,
 )
 
 

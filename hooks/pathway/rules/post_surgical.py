@@ -1,12 +1,14 @@
 """S1–S4: radicular pain after lumbar surgery (prior decompression/fusion, M96.1 or Z98.1).
 
-S1 new or progressive symptoms → contrast MRI; S2 recurrent herniation → surgical re-evaluation;
-S3 epidural fibrosis without a target → SCS pathway; S4 spondylolisthesis/instability → surgical
-referral where fusion may be appropriate (S4 also applies before any surgery, decision model §1.2).
+S1 new or progressive symptoms → contrast MRI; S2 recurrent herniation, or a new compressive lesion
+(adjacent-segment disease) on the contrast MRI → surgical re-evaluation; S3 epidural fibrosis without
+a target → SCS pathway; S4 spondylolisthesis/instability → surgical referral where fusion may be
+appropriate (S4 also applies before any surgery, decision model §1.2).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, timedelta
@@ -14,12 +16,12 @@ from datetime import date, timedelta
 from hooks import suggestions as sx
 from hooks.cards import CardDraft, Fact
 from hooks.facts import ConditionFact, ObservationFact
-from hooks.pathway.context import PathwayContext
+from hooks.pathway.context import ImagingStudy, PathwayContext
 from hooks.pathway.failure import is_leg_score, prefer_leg
 from hooks.pathway.rules.common import FUSION, NEUROPATHIC_AGENTS, SCS_SELECTION, TOPIC_PATHWAY, Rule
 from hooks.pathway.rules.refractory import site_unspecified
 from hooks.rule import INFO_OR_WARNING, WARNING
-from hooks.text import FIBROSIS, INSTABILITY, RECURRENCE, finding_of
+from hooks.text import COMPRESSION, FIBROSIS, INSTABILITY, RECURRENCE, affirmed, clause_of, finding_of
 from hooks.thresholds import pct, span
 
 S0 = Rule(
@@ -31,7 +33,8 @@ S1 = Rule(
     ("acr_lbp_2021", "nass_ldh"), indicators=INFO_OR_WARNING,
 )
 S2 = Rule(
-    "S2", "Recurrent disc herniation after lumbar surgery", TOPIC_PATHWAY, ("nass_ldh", "acr_lbp_2021"),
+    "S2", "Recurrent herniation or new compressive lesion after lumbar surgery", TOPIC_PATHWAY,
+    ("nass_ldh", "acr_lbp_2021"),
     indicators=WARNING,
 )
 S3 = Rule(
@@ -160,9 +163,54 @@ def post_op_plain_mri(ctx: PathwayContext) -> tuple:
     return ctx.imaging_since(surgery_date(ctx), mri_only=True, contrast=False)
 
 
+# What a surgeon can decompress, as a report after surgery names it beside the compression: a disc
+# herniation (extrusion, protrusion, sequestration) or stenosis. Scar is not one: a clause that names
+# scar or fibrosis ("enhancing scar abutting the S1 root") stays the S3 reading.
+_LESION = re.compile(r"herniat|extru|protru|sequest|stenosis|\bdis[ck]\b", re.IGNORECASE)
+_SCAR = re.compile(rf"{FIBROSIS.pattern}|\bscar|fibros", re.IGNORECASE)
+ADJACENT = re.compile(r"\badjacent\b", re.IGNORECASE)
+
+
+def compressive_lesion(ctx: PathwayContext) -> tuple[ImagingStudy, str] | None:
+    """The latest contrast MRI since the last operation (with report text) and the clause in which it
+    affirms a disc lesion or stenosis compressing a root — a surgical target other than a recurrence
+    ("Adjacent level L3-4 disc extrusion compressing the right L4 root"); None when that report
+    affirms none, denies it ("no adjacent segment disease", "without compression") or names scar in
+    the same clause."""
+    for s in reversed(post_op_contrast_mri(ctx)):
+        text = s.conclusion
+        if not text:
+            continue
+        for m in affirmed(COMPRESSION, text):
+            clause = clause_of(text, m)
+            if affirmed(_LESION, clause) and not _SCAR.search(clause):
+                return s, clause
+        return None  # the latest report speaks for now: an older lesion may have resolved
+    return None
+
+
+def adjacent_segment(ctx: PathwayContext) -> bool:
+    """The compressive lesion is at the level next to the operated one, as the report says."""
+    found = compressive_lesion(ctx)
+    return found is not None and bool(affirmed(ADJACENT, found[0].conclusion))
+
+
 def recurrence_confirmed(ctx: PathwayContext) -> tuple[Fact, ...]:
+    """The imaging after surgery that shows a surgical target: a recurrent herniation (with an
+    annular-defect code in support), else a contrast MRI showing a new compressive lesion
+    (``compressive_lesion``)."""
     study = ctx.recurrence_study
     facts: list[Fact] = []
+    if study is None and (lesion := compressive_lesion(ctx)) is not None:
+        s, clause = lesion
+        found = finding_of(COMPRESSION, clause) or s.finding
+        return (
+            Fact(
+                f"contrast MRI after surgery: {s.label}: {s.conclusion}",
+                s.ref,
+                short=f"{s.short_label}: {found}",
+            ),
+        )
     if study is not None:
         found = finding_of(RECURRENCE, study.conclusion) or study.finding
         facts.append(
@@ -184,8 +232,9 @@ def recurrence_confirmed(ctx: PathwayContext) -> tuple[Fact, ...]:
 
 
 def fibrosis_without_target(ctx: PathwayContext) -> tuple[Fact, ...]:
-    """A contrast MRI after surgery showing scar/fibrosis, or no recurrence, and no recurrence reported."""
-    if ctx.recurrence_study is not None:
+    """A contrast MRI after surgery showing scar/fibrosis, or no recurrence, and no surgical target
+    reported (no recurrence, no ``compressive_lesion``)."""
+    if ctx.recurrence_study is not None or compressive_lesion(ctx) is not None:
         return ()
     for s in reversed(post_op_contrast_mri(ctx)):
         text = s.conclusion
@@ -210,25 +259,38 @@ def instability_conditions(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
 
 
 def s2_recurrent_herniation(ctx: PathwayContext) -> CardDraft:
-    """S2 — recurrent herniation confirmed after surgery.
+    """S2 — recurrent herniation, or another compressive lesion, confirmed after surgery.
 
     When: post-operative imaging reports a recurrent (non-enhancing) fragment with concordant
-      compression; an annular-defect code (M51.A*) supports it.
-    Then: warning — surgical re-evaluation for revision discectomy; fusion only with instability or
-      multiple recurrences.
+      compression; an annular-defect code (M51.A*) supports it. Or a contrast MRI after surgery
+      affirms a disc lesion or stenosis compressing a root (``compressive_lesion``) — adjacent-segment
+      disease when the report says "adjacent": a surgical target, not a reason to repeat the MRI.
+    Then: warning — surgical re-evaluation (revision discectomy for a recurrence); fusion only with
+      instability or multiple recurrences.
     Evidence: NASS LDH (reoperation for recurrent herniation); ACR 2021 variant 5.
     """
     facts = recurrence_confirmed(ctx)
+    if ctx.recurrence_study is not None:
+        summary = (
+            "Recurrent disc herniation after lumbar surgery: surgical re-evaluation for revision discectomy"
+        )
+        steps = [
+            "Spine-surgery re-evaluation for revision discectomy (NASS 2014).",
+            "Fusion only with instability or multiple recurrences.",
+        ]
+    else:
+        lesion = "Adjacent-segment disease" if adjacent_segment(ctx) else "New compressive lesion"
+        summary = f"{lesion} compressing a nerve root after lumbar surgery: surgical re-evaluation"
+        steps = [
+            "Spine-surgery re-evaluation of the compressive lesion the contrast MRI shows (NASS 2014).",
+            "Fusion, or extending a fusion, only with instability.",
+        ]
     return S2.card(
         ctx,
         indicator="warning",
-        summary="Recurrent disc herniation after lumbar surgery: surgical re-evaluation for revision "
-        "discectomy",
+        summary=summary,
         why=[*surgery_facts(ctx), *facts, ctx.onset_fact()],
-        next_steps=[
-            "Spine-surgery re-evaluation for revision discectomy (NASS 2014).",
-            "Fusion only with instability or multiple recurrences.",
-        ],
+        next_steps=steps,
         avoid=[
             "Spinal cord stimulation while a surgical target exists.",
             "Routine fusion.",
