@@ -132,12 +132,17 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     weak_facts = tuple(red_flags.weak_muscle_fact(o) for o in weak)
     deficit = "progressive weakness" if weak else "motor deficit"
     status = Fact(f"no red flag on record (cauda equina, {deficit}, suspected cancer, infection, fracture)")
+    # severe, disabling pain (E2) is referred within 2 weeks as a weak muscle is: the specialist, not
+    # the 6-week wait, decides the imaging; the scores that graded it are the card's facts
+    severe = ctx.severe_pain()
+    severe_facts = tuple(acute.score_facts(ctx.pathway)) if severe else ()
+    what = " and ".join(x for x, on in (("severe pain", severe), ("motor weakness", bool(weak))) if on)
     refer = (
         (
-            f"Refer to a spine specialist to be seen within {span(ctx.t.urgent_referral_days)} for the motor "
-            "weakness; the specialist plans any imaging (NICE NG59).",
+            f"Refer to a spine specialist to be seen within {span(ctx.t.urgent_referral_days)} for the "
+            f"{what}; the specialist plans any imaging (NICE NG59).",
         )
-        if weak and not ctx.pathway.referred
+        if what and not ctx.pathway.referred
         else ()
     )
     return [
@@ -146,12 +151,12 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             "Lumbar imaging before the conservative-care period without red flags",
             order,
             indicator="info",
-            summary=f"Lumbar imaging {duration} days {course.since} with motor weakness: refer to a spine "
+            summary=f"Lumbar imaging {duration} days {course.since} with {what}: refer to a spine "
             f"specialist within {span(ctx.t.urgent_referral_days)}, who plans the imaging"
             if refer
             else f"Lumbar imaging {duration} days {course.since} without red flags is not indicated; "
             f"reassess at {weeks} ({reassess.isoformat()})",
-            why=(*weak_facts, *course.facts, status),
+            why=(*weak_facts, *severe_facts, *course.facts, status),
             next_steps=(
                 *refer,
                 f"Continue conservative care (NSAIDs, stay active, directional-preference exercises) and "
@@ -175,7 +180,7 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
                     patient_id=ctx.inp.patient_id,
                     label="Cancel the imaging order and refer to a spine specialist within "
                     f"{span(ctx.t.urgent_referral_days)}",
-                    reasons=tuple(o.ref for o in weak),
+                    reasons=(*(o.ref for o in weak), *(f.ref for f in severe_facts if f.ref)),
                     recommended=True,
                 )
                 if refer

@@ -85,7 +85,7 @@ def _weakness_words(o: ObservationFact) -> str:
     return f"{o.text} {o.value:g}/5"
 
 
-def _score_facts(ctx: PathwayContext) -> list[Fact]:
+def score_facts(ctx: PathwayContext) -> list[Fact]:
     """The scores that graded severity (the episode's latest pain score and ODI)."""
     facts = []
     for o in severity_scores(ctx):
@@ -162,7 +162,7 @@ def e1_acute_tolerable(ctx: PathwayContext) -> CardDraft:
         if recorded_only
         else f"Acute radicular pain under {weeks}: conservative care and safety-net advice; no imaging "
         "or ESI yet",
-        why=[*weak_facts, ctx.onset_fact(), *_score_facts(ctx), *status],
+        why=[*weak_facts, ctx.onset_fact(), *score_facts(ctx), *status],
         gaps=_score_gaps(ctx),
         next_steps=[
             *(ask_onset if recorded_only else []),
@@ -237,7 +237,7 @@ def e2_acute_severe(ctx: PathwayContext) -> CardDraft:
         why=[
             *weak_facts,
             ctx.onset_fact(),
-            *_score_facts(ctx),
+            *score_facts(ctx),
             Fact("no spine or pain specialist referral on record"),
         ],
         gaps=_score_gaps(ctx),
