@@ -939,6 +939,7 @@ def test_a_drg_trial_is_named_as_such_cites_nacc_drg_and_offers_a_drg_implant() 
     cards = run(
         *chronic(),
         trial("drg-1", 12, text="Dorsal root ganglion stimulator trial, left L5"),
+        proc("psy", "psychological_evaluation", days=60),  # evaluated: the implant is the one offer
         outcomes={**FAILED_ESIS, "Procedure/drg-1": Outcome.SUCCESS},
     )
     c = card_of(cards, "N1")

@@ -285,18 +285,25 @@ def _psych_encounters(ctx: OrderContext) -> list[str]:
     return out
 
 
-def _psych(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
+def psych_evaluation_on_record(ctx: OrderContext, order: DraftOrder | None = None) -> bool:
+    """A psychological evaluation (``psychological_evaluation``) on record: a completed Procedure, a
+    ServiceRequest not revoked or entered in error, a visit that was (or is booked as) the evaluation
+    (``_psych_encounters``), or, beside ``order``, another order of this session. The pathway's N1
+    asks the same question, so the card that offers an implant and the check on that implant agree."""
     vs = "psychological_evaluation"
-    if ctx.completed(vs):
-        return []
-    if any(
-        ctx.is_a(vs, s.codings) and s.status not in ("revoked", "entered-in-error")
-        for s in ctx.history.service_requests
-    ):
-        return []
-    if ctx.other_orders(order, vs):
-        return []
-    if _psych_encounters(ctx):
+    return bool(
+        ctx.completed(vs)
+        or any(
+            ctx.is_a(vs, s.codings) and s.status not in ("revoked", "entered-in-error")
+            for s in ctx.history.service_requests
+        )
+        or (order is not None and ctx.other_orders(order, vs))
+        or _psych_encounters(ctx)
+    )
+
+
+def _psych(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
+    if psych_evaluation_on_record(ctx, order):
         return []
     if not ctx.first_judged(order, "neuromodulation_implant"):
         return []  # one psychological-evaluation card per session, on the first implant order

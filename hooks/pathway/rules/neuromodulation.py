@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 from hooks import suggestions as sx
 from hooks.cards import CardDraft, Fact
-from hooks.facts import ObservationFact, ProcedureFact
+from hooks.facts import ObservationFact, ProcedureFact, ServiceRequestFact
 from hooks.pathway.context import FAILED_OUTCOMES, PENDING_ORDER_STATUSES, PathwayContext
 from hooks.pathway.failure import Assessment, Modality, like_baseline, pain_before
 from hooks.pathway.rules.common import (
@@ -77,27 +77,41 @@ def n1_trial_succeeded(ctx: PathwayContext, a: Assessment) -> CardDraft:
     When: the latest stimulator trial has outcome successful or ≥ 50 % NRS reduction, and no permanent
       system has been implanted since.
     Then: info — permanent implant (leads + pulse generator; a DRG system after a DRG trial). No repeat
-      trial; no intrathecal pump. With a compressive lesion concordant with the symptoms on imaging
-      (or a recurrent herniation after surgery) and no surgical opinion on record, a surgical opinion
-      first: stimulation before a surgical opinion is what F3 and S2 warn against, and the implant is
-      not offered.
-    Evidence: NACC 2014 (≥ 50 % trial relief); NICE TA159; NACC DRG 2019 for a DRG trial; NASS 2014
-      (surgical opinion for a concordant compressive lesion).
+      trial; no intrathecal pump. With no psychological evaluation on record (as the order check
+      ``order.neuromod-psych-eval`` reads it, ``psych_evaluation_on_record``), the evaluation first:
+      it is named, offered pre-selected, and the implant is offered after it, not pre-selected. With a
+      compressive lesion concordant with the symptoms on imaging (or a recurrent herniation after
+      surgery) and no surgical opinion on record, a surgical opinion first: stimulation before a
+      surgical opinion is what F3 and S2 warn against, and the implant is not offered.
+    Evidence: NACC 2014 (≥ 50 % trial relief; psychological evaluation before an implant); NICE TA159;
+      NACC DRG 2019 for a DRG trial; NASS 2014 (surgical opinion for a concordant compressive lesion).
     """
     p = a.procedure
     drg = ctx.is_drg(p)
     target = surgical_target_unreviewed(ctx)
     if target:
         return _n1_surgical_opinion_first(ctx, a, target)
+    evaluated = psych_evaluation_on_record(ctx)
+    implant = ctx.offer(
+        sx.DRG_PERMANENT if drg else sx.SCS_PERMANENT,
+        reasons=ctx.reason_refs,
+        recommended=evaluated,
+    )
+    trial = ctx.failure_facts(a)
     return N1.card(
         ctx,
         indicator="info",
         summary=f"{_capitalised(_trial_kind(ctx, p))} on {_when(p)} succeeded "
         f"(≥ {pct(ctx.t.scs_trial_success_pct)} relief): proceed to "
-        "permanent implant",
-        why=[*ctx.failure_facts(a)],
+        "permanent implant" + ("" if evaluated else " after a psychological evaluation"),
+        why=[*trial] if evaluated else [trial[0], NO_PSYCH_EVALUATION, *trial[1:]],
         gaps=list(a.gaps),
         next_steps=[
+            *(
+                []
+                if evaluated
+                else ["Psychological evaluation before the permanent implant: none is on record (NACC 2014)."]
+            ),
             (
                 "Permanent DRG stimulator implant (leads at the level of the trial with a pulse generator; "
                 "NACC DRG 2019)."
@@ -106,17 +120,36 @@ def n1_trial_succeeded(ctx: PathwayContext, a: Assessment) -> CardDraft:
             ),
             "Keep recording pain and function after implantation to track the response.",
         ],
-        avoid=["A repeat trial.", "An intrathecal pump."],
-        suggestions=[
-            ctx.offer(
-                sx.DRG_PERMANENT if drg else sx.SCS_PERMANENT,
-                reasons=ctx.reason_refs,
-                recommended=True,
-            )
+        avoid=[
+            *([] if evaluated else ["A permanent implant before the psychological evaluation."]),
+            "A repeat trial.",
+            "An intrathecal pump.",
         ],
+        suggestions=(
+            [implant]
+            if evaluated
+            else [ctx.offer(sx.PSYCHOLOGICAL_EVALUATION, reasons=ctx.reason_refs, recommended=True), implant]
+        ),
+        selection_behavior="at-most-one" if evaluated else "any",
         extra_evidence=("nacc_drg_2019",) if drg else (),
-        needs=("observations",),
+        needs=("observations",) if evaluated else ("observations", "serviceRequests", "encounters"),
     )
+
+
+NO_PSYCH_EVALUATION = Fact(
+    "no psychological evaluation on record (procedures, orders or visits)",
+    short="no psychological evaluation on record",
+)
+
+
+def psych_evaluation_on_record(ctx: PathwayContext) -> bool:
+    """A psychological evaluation on record, read by the order check ``order.neuromod-psych-eval``'s
+    own reader, so that N1 and the check on the implant it offers agree."""
+    # imported here: hooks.orders imports the pathway, so a module-level import would be circular
+    from hooks.orders.checks.neuromodulation import psych_evaluation_on_record as on_record
+    from hooks.orders.context import OrderContext
+
+    return on_record(OrderContext(ctx.inp))
 
 
 def surgical_opinion_on_record(ctx: PathwayContext) -> tuple[Fact, ...]:
@@ -304,9 +337,9 @@ def implanted_system(ctx: PathwayContext) -> sx.ImplantedDevice | None:
     if systems:
         q = systems[-1]
         found.append(("DRG stimulator" if ctx.is_drg(q) else "spinal cord stimulator", q))
-    pumps = ctx.procedures("intrathecal_pump_device")
-    if pumps:
-        found.append(("intrathecal pump", pumps[-1]))
+    pump = intrathecal_pump(ctx)
+    if pump is not None:
+        found.append(("intrathecal pump", pump))
     if found:
         name, q = max(found, key=lambda nq: nq[1].performed or date.min)
         return _device(name, q, ctx)
@@ -324,6 +357,13 @@ def implanted_system(ctx: PathwayContext) -> sx.ImplantedDevice | None:
             ),
         )
     return None
+
+
+def intrathecal_pump(ctx: PathwayContext) -> ProcedureFact | None:
+    """The latest intrathecal pump implanted (``intrathecal_pump_device``: 62360 reservoir, 62361 or
+    62362 pump), if any; a catheter alone (62350/62351) is no pump."""
+    pumps = ctx.procedures("intrathecal_pump_device")
+    return pumps[-1] if pumps else None
 
 
 def stimulator_still_helping(ctx: PathwayContext, since: date | None) -> tuple[ProcedureFact, ...]:
@@ -444,12 +484,17 @@ def l1_refractory_to_neuromodulation(ctx: PathwayContext, a: Assessment) -> Card
     When: a failed SCS (± DRG) trial, stimulation options used up (two failed trials, a failed DRG
       trial, or the failed trial > 3 months ago), and no surgical target.
     Then: intrathecal drug delivery evaluation — psychological evaluation, attempted reduction of
-      systemic opioids, then a trial (PACC); multidisciplinary care; neurectomy last. Warning if a repeat
-      stimulator trial or implant is pending, else info.
+      systemic opioids, then a trial (PACC); multidisciplinary care; neurectomy last. With an
+      intrathecal pump already implanted (``intrathecal_pump``), no new pump work-up: the pump is named
+      and its review by the pain service offered (refill, dose, catheter and device check). Warning if
+      a repeat stimulator trial or implant is pending, else info.
     Evidence: PACC 2017/2024; NACC 2014.
     """
     p = a.procedure
     pending = ctx.pending(*PERMANENT_ORDER_SETS, *TRIAL_ORDER_SETS)
+    pump = intrathecal_pump(ctx)
+    if pump is not None:
+        return _l1_pump_in_place(ctx, a, pump, pending)
     failed = [
         ctx.failure_facts(ta)
         for t in ctx.scs_trials
@@ -489,6 +534,57 @@ def l1_refractory_to_neuromodulation(ctx: PathwayContext, a: Assessment) -> Card
         ),
         selection_behavior="any",
         needs=("observations", "diagnosticReports"),
+    )
+
+
+def _l1_pump_in_place(
+    ctx: PathwayContext, a: Assessment, pump: ProcedureFact, pending: tuple[ServiceRequestFact, ...]
+) -> CardDraft:
+    """L1 with an intrathecal pump already implanted: the pump evaluation is behind us, so the card
+    names the pump and points to its review by the pain service, not to a new pump work-up."""
+    when = pump.performed.isoformat() if pump.performed else "undated"
+    failed = [
+        ctx.failure_facts(ta)[0]
+        for t in ctx.scs_trials
+        if (ta := ctx.assess(t, Modality.SCS_TRIAL)).outcome in FAILED_OUTCOMES
+    ]
+    why = [
+        Fact(
+            f"implanted intrathecal pump: {ctx.proc_label(pump)}",
+            pump.ref,
+            short=f"{SHORT_DEVICE['intrathecal pump']} implanted {when}",
+        ),
+        *failed,
+        *(ctx.order_fact(s, "pending order — repeating a failed procedure: ") for s in pending),
+    ]
+    return L1.card(
+        ctx,
+        indicator="warning" if pending else "info",
+        summary="Failed stimulator trial with an intrathecal pump in place: pump review by the pain "
+        "service, not a new pump work-up",
+        why=why,
+        gaps=list(a.gaps),
+        next_steps=[
+            "Intrathecal pump review by the pain service: refill and dose, catheter and device check "
+            "(PACC 2024).",
+            "Multidisciplinary pain management with CBT.",
+        ],
+        avoid=[
+            "A new intrathecal pump evaluation or trial.",
+            "Systemic opioid escalation.",
+            f"Repeating the failed {_trial_kind(ctx, a.procedure)}.",
+        ],
+        conflicts=[OPIOIDS, *NEUROPATHIC_AGENTS],
+        suggestions=[
+            ctx.offer(
+                sx.PAIN_MANAGEMENT_REFERRAL,
+                reasons=ctx.reason_refs,
+                recommended=True,
+                label="Refer to the pain service for intrathecal pump review (refill, dose, catheter)",
+                note="Intrathecal pump in place: review refill, dose, catheter and device.",
+            )
+        ],
+        needs=("observations", "serviceRequests"),
     )
 
 
