@@ -289,7 +289,8 @@ def superseded_by_later_treatment(ctx: PathwayContext, main: CardDraft, *, later
     them: a stimulator trial or implant (whether or not its card speaks: a stimulator that still
     helps is silent, and the old "ESI failed, next procedure" advice must not reappear), or an
     ablation whose own card speaks for the current step (``later_card``). A pending ESI order keeps
-    the card, which names it. S3 and F7 recommend SCS evaluation, moot once a stimulator exists.
+    the card, which names it; an ablation never stales F3, the surgical opinion on a concordant
+    compressive lesion. S3 and F7 recommend SCS evaluation, moot once a stimulator exists.
     S1 (radicular pain after surgery: contrast MRI, surgical review) is stale once a permanent
     stimulator implanted after the operation still helps: the pain it treats is not new; pain rising
     again under the stimulator is N3's (interrogation and reprogramming, imaging if new signs)."""
@@ -309,6 +310,10 @@ def superseded_by_later_treatment(ctx: PathwayContext, main: CardDraft, *, later
 
     if after_last_esi(ctx.scs_procedures) and not esi_outcome.pending_esi_orders(ctx):
         return True
+    if main.rule_id == "F3":
+        # a compressive lesion concordant with the symptoms that no surgeon has reviewed: an ablation
+        # since treats another pain generator (a facet or SI joint) and does not answer it
+        return False
     return later_card and after_last_esi((*ctx.scs_procedures, *ctx.ablations))
 
 
