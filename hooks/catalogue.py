@@ -87,6 +87,7 @@ CATALOGUE: tuple[Rule, ...] = (
     oc.neuromodulation.RULE_FAILED_TRIAL_DECL,
     oc.neuromodulation.RULE_PSYCH_DECL,
     oc.fusion.RULE_ID_DECL,
+    oc.mild.RULE_ID_DECL,
     oc.medications.RULE_OPIOID_DECL,
     oc.medications.RULE_MOUD_DECL,
     oc.medications.RULE_ER_NAIVE_DECL,

@@ -67,6 +67,7 @@ ADULT_PATHWAY = {
     "order.scs-failed-trial",
     "order.neuromod-psych-eval",
     "order.fusion-no-instability",
+    "order.mild-instability",
     "order.discography",
     "order.gabapentinoid-sciatica",
     "order.oral-steroid-sciatica",
@@ -126,6 +127,10 @@ ADULT_CASES: dict[str, tuple[list[dict[str, Any]], tuple[Any, ...]]] = {
     "order.fusion-no-instability": (
         [sr("fus", "22630", "PLIF L5-S1")],
         (cond("hnp", "M51.16", 200, "Disc herniation with radiculopathy"),),
+    ),
+    "order.mild-instability": (
+        [sr("mild", "0275T", "MILD lumbar")],
+        (cond("st", "M48.062", 300), cond("spl", "M43.16", 300)),
     ),
     "order.discography": ([sr("disco", "62290", "Discography lumbar")], ()),
     "order.gabapentinoid-sciatica": (

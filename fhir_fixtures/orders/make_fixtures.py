@@ -576,6 +576,26 @@ def scenarios() -> list[Scenario]:
         .condition("spondylo", ICD10CM, "M43.16", "Spondylolisthesis, lumbar region", 200)
         .order(*FUSION)
     )
+    # ------------------------------------------------------------------ check 14
+    stenosis = (ICD10CM, "M48.062", "Spinal stenosis, lumbar region with neurogenic claudication")
+    mild = ("sr-mild", "0275T", "Percutaneous laminotomy/laminectomy (MILD), lumbar")
+    s.append(
+        Scenario("mild-spondylolisthesis", "MILD with spondylolisthesis (check 14, positive)")
+        .condition("stenosis", *stenosis, 300)
+        .condition("spondylo", ICD10CM, "M43.16", "Spondylolisthesis, lumbar region", 300)
+        .order(*mild)
+        .expect_both(
+            "order.mild-instability",
+            "warning",
+            "ServiceRequest/sr-mild",
+            [["delete", "ServiceRequest/sr-mild"], ["create", "ServiceRequest", "183546007"]],
+        )
+    )
+    s.append(
+        Scenario("mild-stenosis-stable", "MILD for stenosis without instability (check 14, negative)")
+        .condition("stenosis", *stenosis, 300)
+        .order(*mild)
+    )
     # ------------------------------------------------------------------ check 9
     s.append(
         Scenario(
@@ -1008,6 +1028,7 @@ NEGATIVE_FOR: dict[str, list[str]] = {
     "scs-after-successful-trial": ["order.scs-no-trial", "order.scs-failed-trial",
                                    "order.neuromod-psych-eval"],
     "fusion-spondylolisthesis": ["order.fusion-no-instability"],
+    "mild-stenosis-stable": ["order.mild-instability"],
     # an opioid drafted with no benzodiazepine current or drafted: neither co-prescription card
     "opioid-low-dose-short": ["order.opioid-risk", "order.benzodiazepine-with-opioid"],
     # a buprenorphine patch for pain is not MOUD: no coordination card (and 15 MME/day, 41 days: no risk card)

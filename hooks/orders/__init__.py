@@ -61,6 +61,7 @@ from hooks.orders.checks import (
     fusion,
     imaging_early,
     medications,
+    mild,
     mri_contrast,
     neuromodulation,
     pregnancy,
@@ -91,6 +92,7 @@ CHECKS: tuple[OrderCheck, ...] = (
             rfa,
             neuromodulation,
             fusion,
+            mild,
             medications,
         )
     ),
