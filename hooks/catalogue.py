@@ -74,6 +74,7 @@ CATALOGUE: tuple[Rule, ...] = (
     oc.imaging_early.RULE_CES_DECL,
     oc.imaging_early.RULE_EARLY_DECL,
     oc.mri_contrast.RULE_ID_DECL,
+    oc.mri_contrast.RULE_UNNEEDED_DECL,
     oc.esi_blind.RULE_ID_DECL,
     oc.esi_repeat.RULE_REPEAT_DECL,
     oc.esi_repeat.RULE_BEFORE_JUDGED_DECL,

@@ -55,6 +55,7 @@ SAFETY_AT_ANY_AGE = {
 }
 ADULT_PATHWAY = {
     "order.mri-early",
+    "order.mri-contrast-no-indication",
     "order.esi-repeat",
     "order.esi-before-judged",
     "order.esi-too-early",
@@ -127,6 +128,10 @@ ADULT_CASES: dict[str, tuple[list[dict[str, Any]], tuple[Any, ...]]] = {
     "order.fusion-no-instability": (
         [sr("fus", "22630", "PLIF L5-S1")],
         (cond("hnp", "M51.16", 200, "Disc herniation with radiculopathy"),),
+    ),
+    "order.mri-contrast-no-indication": (
+        [sr("mric", "72158", "MRI lumbar with contrast")],
+        (cond("rad", RADICULOPATHY, 70),),
     ),
     "order.mild-instability": (
         [sr("mild", "0275T", "MILD lumbar")],

@@ -576,6 +576,31 @@ def scenarios() -> list[Scenario]:
         .condition("spondylo", ICD10CM, "M43.16", "Spondylolisthesis, lumbar region", 200)
         .order(*FUSION)
     )
+    # ------------------------------------------------------------------ check 2b
+    contrast_mri = ("sr-mri-c", "72158", "MRI lumbar spine without and with contrast")
+    s.append(
+        Scenario(
+            "contrast-mri-no-indication",
+            "Contrast lumbar MRI for sciatica at 10 weeks, no surgery or red flag (check 2b, positive)",
+        )
+        .condition("rad", *RAD, 70)
+        .order(*contrast_mri)
+        .expect_both(
+            "order.mri-contrast-no-indication",
+            "info",
+            "ServiceRequest/sr-mri-c",
+            [["update", "ServiceRequest/sr-mri-c", "72148"]],
+        )
+    )
+    s.append(
+        Scenario(
+            "contrast-mri-after-discectomy",
+            "Contrast lumbar MRI for sciatica after a discectomy (check 2b, negative)",
+        )
+        .condition("rad", *RAD, 200)
+        .procedure(*DISCECTOMY, 400)
+        .order(*contrast_mri)
+    )
     # ------------------------------------------------------------------ check 14
     stenosis = (ICD10CM, "M48.062", "Spinal stenosis, lumbar region with neurogenic claudication")
     mild = ("sr-mild", "0275T", "Percutaneous laminotomy/laminectomy (MILD), lumbar")
@@ -1029,6 +1054,7 @@ NEGATIVE_FOR: dict[str, list[str]] = {
                                    "order.neuromod-psych-eval"],
     "fusion-spondylolisthesis": ["order.fusion-no-instability"],
     "mild-stenosis-stable": ["order.mild-instability"],
+    "contrast-mri-after-discectomy": ["order.mri-contrast-no-indication"],
     # an opioid drafted with no benzodiazepine current or drafted: neither co-prescription card
     "opioid-low-dose-short": ["order.opioid-risk", "order.benzodiazepine-with-opioid"],
     # a buprenorphine patch for pain is not MOUD: no coordination card (and 15 MME/day, 41 days: no risk card)

@@ -85,6 +85,12 @@ CHECKS: tuple[OrderCheck, ...] = (
         for m in (
             imaging_early,
             mri_contrast,
+        )
+    ),
+    mri_contrast.CHECK_UNNEEDED,
+    *(
+        m.CHECK
+        for m in (
             esi_blind,
             esi_repeat,
             esi_wrong_target,

@@ -12,6 +12,17 @@ Evidence: ACR Appropriateness Criteria Low Back Pain 2021 variant 5 (prior surge
 Age: (b) holds at any age (a suspected tumour or infection is imaged with contrast in children too);
       (a) is the adult pathway's post-surgical step and is not judged for a patient under 16
       (``OrderContext.under_age``; ``OrderCheck.adult_pathway``).
+
+Check 2b — contrast where the study needs none (``order.mri-contrast-no-indication``, ``CHECK_UNNEEDED``).
+
+When: a lumbar MRI with contrast (``mri_lumbar_with_contrast``) is ordered for a patient with a lumbar
+      radicular diagnosis (the pathway's gate) and neither a lumbar operation nor a red flag on record.
+Then: info; for radicular pain MRI without contrast shows the disc and the compressed root (ACR 2021
+      variant 3: the contrast study is usually not appropriate without prior surgery or a suspected
+      tumour or infection). Offer to change the draft to MRI without contrast (same order id). Not
+      judged when the early-imaging check already says no imaging yet, nor in pregnancy, whose
+      gadolinium card says more.
+Evidence: ACR Appropriateness Criteria Low Back Pain 2021 variant 3; decision model P1.
 """
 
 from __future__ import annotations
@@ -21,12 +32,20 @@ from hooks.facts import DraftOrder
 from hooks.orders.common import OrderCheck, card, replace
 from hooks.orders.context import OrderContext
 from hooks.pathway.rules import post_surgical
-from hooks.rule import Rule, order_rule
+from hooks.rule import INFO, Rule, order_rule
 
 RULE_ID_DECL: Rule = order_rule(
     "order.mri-postop-contrast", "Lumbar MRI needs contrast", "S1", ("acr_lbp_2021",)
 )
 RULE_ID = RULE_ID_DECL.id
+RULE_UNNEEDED_DECL: Rule = order_rule(
+    "order.mri-contrast-no-indication",
+    "Lumbar MRI with contrast without prior surgery or a red flag",
+    "P1",
+    ("acr_lbp_2021",),
+    INFO,
+)
+RULE_UNNEEDED = RULE_UNNEEDED_DECL.id
 
 
 def _post_surgical_facts(ctx: OrderContext) -> list[Fact]:
@@ -97,4 +116,60 @@ CHECK = OrderCheck(
     # contrast to show a suspected tumour or infection holds at any age; the post-surgical (S1) branch
     # rests on the adult pathway and is not judged under 16 (``_post_surgical_facts``)
     adult_pathway=False,
+)  # fmt: skip
+
+
+def check_unneeded(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
+    """Check 2b: contrast ordered for radicular pain with no operation and no red flag on record."""
+    if not order.is_procedure_order or not ctx.order_is(order, "mri_lumbar_with_contrast"):
+        return []
+    p = ctx.pathway
+    if not p.gate_open or p.post_surgical or ctx.red_flags:
+        return []
+    target = ctx.term.first("mri_lumbar_without_contrast").coding()
+    return [
+        card(
+            RULE_UNNEEDED,
+            "Lumbar MRI with contrast without prior surgery or a red flag",
+            order,
+            indicator="info",
+            summary="No lumbar surgery or red flag on record: MRI without contrast is the study for "
+            "radicular pain (ACR 2021)",
+            why=(
+                *(p.cond_fact(c) for c in p.radicular_conditions[:1]),
+                Fact("no lumbar operation on record"),
+                Fact(
+                    "no red flag on record (cauda equina, motor deficit, suspected cancer, infection, "
+                    "fracture)"
+                ),
+            ),
+            next_steps=(
+                "MRI lumbar spine without contrast shows the disc and the compressed root (ACR 2021 "
+                "variant 3).",
+                "Contrast is for imaging after lumbar surgery (recurrence or scar) or a suspected tumour or "
+                "infection.",
+            ),
+            avoid=("Gadolinium without an indication.",),
+            evidence=("acr_lbp_2021",),
+            gaps=ctx.unavailable_gaps("conditions", "procedures"),
+            suggestions=(
+                replace(
+                    order,
+                    target,
+                    "Change to MRI lumbar spine without contrast",
+                    f"Replace {order.ref} with MRI lumbar spine without contrast",
+                    text="MRI lumbar spine without contrast",
+                    recommended=True,
+                ),
+            ),
+        )
+    ]
+
+
+CHECK_UNNEEDED = OrderCheck(
+    rules=(RULE_UNNEEDED_DECL,), applies_to=("mri_lumbar_with_contrast",), kind="procedure",
+    checks_what="the indication for contrast", needs=(), evidence=("acr_lbp_2021",), judge=check_unneeded,
+    adult_pathway=True,  # the adult radicular imaging appropriateness (ACR 2021 variant 3)
+    # one piece of advice per order: no imaging yet, or no gadolinium in pregnancy, says more
+    defers_to=("order.mri-early", "order.pregnancy-gadolinium"),
 )  # fmt: skip
