@@ -137,6 +137,23 @@ def test_guard_an_intrathecal_catheter_alone_is_no_pump_in_place() -> None:
     assert "evaluate for an intrathecal pump" in c.summary
 
 
+def test_n2_with_an_intrathecal_pump_in_place_reviews_it_not_a_later_pump_evaluation() -> None:
+    """A recent failed trial (N2, stimulation not used up) with a pump already implanted: the step names
+    the pump's review, never "intrathecal pump evaluation later"."""
+    chart = [*_failed_injections(1300), proc("t1", "scs_percutaneous_lead", days=30), PUMP]
+    c = card_of(run(*chart, outcomes=TRIAL_FAILED), "N2")
+    assert_house_rules(c)
+    steps = " ".join(c.next_steps)
+    assert "intrathecal pump evaluation" not in steps and "implanted intrathecal pump reviewed" in steps
+    assert "Procedure/pump" in refs_of(c)
+
+
+def test_guard_n2_without_a_pump_keeps_the_later_pump_evaluation() -> None:
+    chart = [*_failed_injections(1300), proc("t1", "scs_percutaneous_lead", days=30)]
+    c = card_of(run(*chart, outcomes=TRIAL_FAILED), "N2")
+    assert "intrathecal pump evaluation later" in " ".join(c.next_steps)
+
+
 # ---------------------------------------------------------------------------------------------
 # N1: the psychological evaluation before the permanent implant
 # ---------------------------------------------------------------------------------------------

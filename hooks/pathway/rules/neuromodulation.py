@@ -411,12 +411,14 @@ def n2_trial_failed(ctx: PathwayContext, a: Assessment) -> CardDraft:
     When: the latest stimulator trial gave < 50 % relief or has outcome unsuccessful, and stimulation
       options are not yet used up (else L1).
     Then: warning — do not implant; DRG stimulation if pain is focal (foot/groin; check labelling and
-      coverage), multidisciplinary care/CBT, intrathecal pump evaluation later. Pending permanent
-      implant orders are named (intercepted at order-sign).
+      coverage), multidisciplinary care/CBT, intrathecal pump evaluation later (with a pump already
+      implanted, ``intrathecal_pump``: its review by the pain service instead, the pump named). Pending
+      permanent implant orders are named (intercepted at order-sign).
     Evidence: NACC 2014; NACC DRG 2019; NICE TA159.
     """
     p = a.procedure
     pending = ctx.pending(*PERMANENT_ORDER_SETS)
+    pump = intrathecal_pump(ctx)
     card = N2.card(
         ctx,
         indicator="warning",
@@ -426,6 +428,7 @@ def n2_trial_failed(ctx: PathwayContext, a: Assessment) -> CardDraft:
         why=[
             *ctx.failure_facts(a),
             *(ctx.order_fact(s, "pending implant order — hold it: ", short_prefix=HOLD) for s in pending),
+            *([_pump_fact(ctx, pump)] if pump is not None else []),
         ],
         gaps=list(a.gaps),
         next_steps=[
@@ -435,7 +438,10 @@ def n2_trial_failed(ctx: PathwayContext, a: Assessment) -> CardDraft:
             "labelling and "
             "coverage).",
             "Multidisciplinary pain management with CBT; intrathecal pump evaluation later if still "
-            "refractory.",
+            "refractory."
+            if pump is None
+            else "Multidisciplinary pain management with CBT; the implanted intrathecal pump reviewed by the "
+            "pain service (refill, dose, catheter and device check; PACC 2024).",
         ],
         avoid=["A permanent spinal cord stimulator.", "A repeat of the same failed trial."],
         conflicts=[SCS_SELECTION],
@@ -542,18 +548,13 @@ def _l1_pump_in_place(
 ) -> CardDraft:
     """L1 with an intrathecal pump already implanted: the pump evaluation is behind us, so the card
     names the pump and points to its review by the pain service, not to a new pump work-up."""
-    when = pump.performed.isoformat() if pump.performed else "undated"
     failed = [
         ctx.failure_facts(ta)[0]
         for t in ctx.scs_trials
         if (ta := ctx.assess(t, Modality.SCS_TRIAL)).outcome in FAILED_OUTCOMES
     ]
     why = [
-        Fact(
-            f"implanted intrathecal pump: {ctx.proc_label(pump)}",
-            pump.ref,
-            short=f"{SHORT_DEVICE['intrathecal pump']} implanted {when}",
-        ),
+        _pump_fact(ctx, pump),
         *failed,
         *(ctx.order_fact(s, "pending order — repeating a failed procedure: ") for s in pending),
     ]
@@ -585,6 +586,16 @@ def _l1_pump_in_place(
             )
         ],
         needs=("observations", "serviceRequests"),
+    )
+
+
+def _pump_fact(ctx: PathwayContext, pump: ProcedureFact) -> Fact:
+    """An implanted intrathecal pump as a card names it: what and when."""
+    when = pump.performed.isoformat() if pump.performed else "undated"
+    return Fact(
+        f"implanted intrathecal pump: {ctx.proc_label(pump)}",
+        pump.ref,
+        short=f"{SHORT_DEVICE['intrathecal pump']} implanted {when}",
     )
 
 
