@@ -27,32 +27,68 @@ When: an SCS trial or permanent system, or an intrathecal pump implantation
       pre-implant assessment), or another draft order of this session. A pump or catheter order while
       a pump is on record (``intrathecal_pump_device``: replacement at battery end of life, revision)
       is not a new implant and is not judged, as a stimulator generator replacement is not.
-Then: warning; order the psychological evaluation first.
+Then: warning; order the psychological evaluation first. On a trial order stopped by
+      ``order.scs-no-trial`` or ``order.scs-failed-trial`` the missing evaluation is a fact
+      of that card instead (one card per order); the session's card then goes to the next implant order.
 Evidence: NACC 2014; PACC 2017/2024 (intrathecal).
+
+``order.scs-no-trial`` and ``order.scs-failed-trial`` on a stimulator trial order (decision model F3
+and S2 "no SCS before a surgical opinion", F7 and §1.3 "≥ 6 months", N2 "no repeat of a failed trial";
+the prerequisites of the trial the permanent implant rests on, hence these two rules)
+When: a stimulator trial is ordered (``order_scs_trial``: percutaneous leads, with no permanent-system
+      code on it or on another order of the session, which would make them the permanent system's
+      leads, and no permanent system implanted, where leads are a revision), and
+      (a) ``order.scs-no-trial``: a surgical target no surgeon has reviewed — a compressive
+          lesion concordant with the symptoms, or a recurrent or new compressive lesion after surgery,
+          and no surgical opinion on record, as the pathway's N1 reads it (``surgical_target_unreviewed``);
+      (b) ``order.scs-failed-trial``: the latest earlier trial of the same kind (SCS or DRG, by the
+          order's words) failed (< ``scs_trial_success_pct`` relief, outcome unsuccessful, probable
+          failure). A DRG trial after a failed SCS trial is what N2 recommends for focal pain: not
+          stopped;
+      (c) ``order.scs-no-trial``: the radicular pain has lasted less than
+          ``scs_eligibility_days`` (``OrderContext.course``), and no lumbar operation that long ago
+          makes it eligible (``post_surgical.long_enough_for_stimulation``, as the pathway's S3 reads it).
+Then: one card per order, the most serious reason leading (a, then b, then c), the others as facts:
+      warning on order-sign, info on order-select. (a) refer to a spine surgeon first (replace the
+      trial with the referral; with one pending or drafted, hold the trial); (b) do not repeat the
+      trial: DRG stimulation if pain is focal, multidisciplinary care with CBT (cancel; CBT referral);
+      (c) continue conventional management, reconsider the trial when 6 months are reached (cancel).
+Evidence: NASS 2014 (surgical opinion for a concordant compressive lesion); NICE TA159 (≥ 6 months of
+      neuropathic pain despite conventional management); NACC 2014; NACC DRG 2019.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 from hooks import suggestions as sx
-from hooks.cards import CardDraft, Fact
+from hooks.cards import CardDraft, Fact, Indicator, SuggestionDraft
 from hooks.facts import DraftOrder, ProcedureFact
-from hooks.orders.common import OrderCheck, card, create, delete, replace
+from hooks.orders.common import OrderCheck, cancel_and_create, card, create, delete, replace
 from hooks.orders.context import FAILED, POSITIVE, OrderContext
+from hooks.pathway.context import PENDING_ORDER_STATUSES
 from hooks.pathway.failure import Modality
-from hooks.rule import Rule, order_rule
-from hooks.text import abbreviate
+from hooks.pathway.rules.neuromodulation import surgical_target_unreviewed
+from hooks.pathway.rules.post_surgical import long_enough_for_stimulation
+from hooks.rule import INFO_OR_WARNING, Rule, order_rule
+from hooks.text import DRG, abbreviate
+from hooks.thresholds import pct, span
 
 RULE_NO_TRIAL_DECL: Rule = order_rule(
-    "order.scs-no-trial", "Permanent stimulator without a successful trial", "N1", ("nacc_2014", "nice_ta159")
+    "order.scs-no-trial",
+    "Permanent stimulator without a successful trial",
+    "N1",
+    ("nacc_2014", "nice_ta159"),
+    INFO_OR_WARNING,  # a trial ordered before its prerequisites: info on order-select
 )
 RULE_FAILED_TRIAL_DECL: Rule = order_rule(
     "order.scs-failed-trial",
     "Permanent stimulator after a failed trial",
     "N2",
     ("nacc_2014", "nacc_drg_2019", "nice_ta159"),
+    INFO_OR_WARNING,  # a repeat trial after a failed one: info on order-select
 )
 RULE_PSYCH_DECL: Rule = order_rule(
     "order.neuromod-psych-eval", "Neuromodulation without a psychological evaluation", "Y1", ("nacc_2014",)
@@ -76,7 +112,13 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     permanent = ctx.order_is(order, "scs_permanent_system") is not None
     if permanent and implanted and removed is None:
         return []  # generator replacement or revision of an implanted system: not a new implant
-    out = _trial(ctx, order, removed) if permanent else []
+    if permanent:
+        out = _trial(ctx, order, removed)
+    else:
+        stop = _trial_stop(ctx, order)
+        if stop is not None:
+            return [stop]  # a missing psychological evaluation is one of its facts
+        out = []
     if not pump_replacement(ctx, order):
         out += _psych(ctx, order)
     return out
@@ -271,6 +313,228 @@ def _trial_in_progress(
     return running[-1] if running else None
 
 
+def is_trial_order(ctx: OrderContext, order: DraftOrder) -> bool:
+    """A stimulator trial order: percutaneous leads (``order_scs_trial``) with no permanent-system code
+    on it or on another order of this session (leads drafted with a generator are the permanent
+    system's), while no permanent system is implanted (leads then are a revision)."""
+    if not order.is_procedure_order or ctx.order_is(order, "order_scs_trial") is None:
+        return False
+    if ctx.order_is(order, "scs_permanent_system") or ctx.other_orders(order, "scs_permanent_system"):
+        return False
+    return not ctx.completed("scs_permanent_system") or explant(ctx) is not None
+
+
+def _is_drg_order(order: DraftOrder) -> bool:
+    """A dorsal root ganglion stimulator order, by its words (DRG has no CPT code of its own)."""
+    words = (order.text, order.body_site_text or "", *(c.display or "" for c in order.codings))
+    return bool(DRG.search(" ".join(words)))
+
+
+@dataclass(frozen=True)
+class _Reason:
+    """One reason to stop a stimulator trial order: what its card says when it leads, and the fact
+    (``brief``) it adds when a more serious reason leads."""
+
+    rule: str
+    title: str
+    summary: str
+    facts: tuple[Fact, ...]
+    brief: Fact
+    next_steps: tuple[str, ...]
+    avoid: tuple[str, ...]
+    evidence: tuple[str, ...]
+    suggestions: tuple[SuggestionDraft, ...]
+    selection_behavior: str = "at-most-one"
+    gaps: tuple[str, ...] = ()
+
+
+def _trial_stop(ctx: OrderContext, order: DraftOrder) -> CardDraft | None:
+    """The one card on a stimulator trial order that should not go ahead (module docstring: a surgical
+    target no surgeon has reviewed, a repeat of a failed trial of the same kind, pain under
+    ``scs_eligibility_days``), the most serious reason leading and the others as facts; None when none
+    applies or the order is no trial."""
+    if not is_trial_order(ctx, order):
+        return None
+    drg = _is_drg_order(order)
+    kind = "DRG stimulator trial" if drg else "Spinal cord stimulator trial"
+    reasons = [
+        r
+        for r in (_target(ctx, order, kind), _repeat(ctx, order, kind, drg), _too_early(ctx, order, kind))
+        if r is not None
+    ]
+    if not reasons:
+        return None
+    lead, others = reasons[0], reasons[1:]
+    extra = [r.brief for r in others]
+    if not psych_evaluation_on_record(ctx, order):
+        extra.append(
+            Fact(
+                "no psychological evaluation on record either", short="no psychological evaluation on record"
+            )
+        )
+    indicator: Indicator = "warning" if ctx.inp.hook == "order-sign" else "info"
+    return card(
+        lead.rule,
+        lead.title,
+        order,
+        indicator=indicator,
+        summary=lead.summary,
+        # the lead's deciding fact, then what the other reasons add, then the lead's remaining facts
+        why=(lead.facts[0], *extra[: len(others)], *lead.facts[1:], *extra[len(others) :]),
+        next_steps=lead.next_steps,
+        avoid=lead.avoid,
+        evidence=lead.evidence,
+        gaps=(
+            *ctx.unavailable_gaps("procedures", "diagnosticReports", "encounters", "serviceRequests"),
+            *(g for r in reasons for g in r.gaps),
+        ),
+        suggestions=lead.suggestions,
+        selection_behavior="any" if lead.selection_behavior == "any" else "at-most-one",
+    )
+
+
+def _target(ctx: OrderContext, order: DraftOrder, kind: str) -> _Reason | None:
+    """(a) A compressive lesion concordant with the symptoms, or a recurrent or new one after surgery,
+    that no surgeon has reviewed (the pathway's N1 question, ``surgical_target_unreviewed``): F3 and S2
+    say no stimulation before a surgical opinion."""
+    target = surgical_target_unreviewed(ctx.pathway)
+    if not target:
+        return None
+    p = ctx.pathway
+    pending = [p.order_fact(s, "spine-surgery referral awaited: ") for s in p.surgical_referrals
+               if s.status in PENDING_ORDER_STATUSES]  # fmt: skip
+    drafted = [
+        Fact(f"spine-surgery referral drafted in this session: {o.text}", o.ref or None)
+        for o in ctx.other_orders(order, "referral_spine_surgery")
+    ]
+    awaited = pending or drafted
+    hold = delete(
+        order,
+        "Hold the trial until the spine surgeon's opinion",
+        f"Remove {order.ref}",
+        recommended=bool(awaited),
+    )
+    suggestions = (
+        (hold,)
+        if awaited
+        else (
+            cancel_and_create(
+                order,
+                sx.SPINE_SURGERY_REFERRAL,
+                ctx.term,
+                patient_id=ctx.inp.patient_id,
+                reasons=ctx.radicular_refs,
+                label="Replace the trial with a spine surgery referral",
+                note="Compressive lesion concordant with the symptoms on imaging: surgical opinion before "
+                "a stimulator trial.",
+                recommended=True,
+            ),
+            hold,
+        )
+    )
+    return _Reason(
+        RULE_NO_TRIAL,
+        "Stimulator trial before a surgical opinion",
+        f"{kind} before a surgical opinion: imaging shows a compressive lesion no surgeon has reviewed",
+        (*target, *(awaited or [Fact("no spine surgery referral or surgical opinion on record")])),
+        target[0],
+        (
+            ("Await the spine surgeon's opinion" if awaited else "Refer for a spine surgery opinion")
+            + " on the compressive lesion before any stimulator trial: decompression may treat the cause "
+            "(NASS 2014).",
+            "A stimulator trial only if the surgeon finds no surgical target or surgery is declined.",
+        ),
+        ("A stimulator trial before a surgical opinion on a compressive lesion.",),
+        ("nass_ldh", "nacc_2014", "nice_ta159"),
+        suggestions,
+    )
+
+
+def _repeat(ctx: OrderContext, order: DraftOrder, kind: str, drg: bool) -> _Reason | None:
+    """(b) The latest earlier trial of the same kind (SCS or DRG) failed: N2 says do not repeat it. A
+    DRG trial after a failed SCS trial is N2's own advice for focal pain and is not stopped."""
+    p = ctx.pathway
+    same = [t for t in p.scs_trials if p.is_drg(t) == drg]
+    if not same:
+        return None
+    a = ctx.assess(same[-1], Modality.SCS_TRIAL)
+    if a.outcome not in FAILED:
+        return None
+    trial = p.failure_facts(a)
+    when = a.procedure.performed_text or a.procedure.performed or "an unrecorded date"
+    success = pct(ctx.t.scs_trial_success_pct)
+    return _Reason(
+        RULE_FAILED_TRIAL,
+        "Repeat stimulator trial after a failed trial",
+        f"{kind} on {when} failed (< {success} relief): do not repeat the same trial",
+        trial,
+        trial[0],
+        (
+            "Do not repeat the failed trial"
+            + (
+                "."
+                if drg
+                else "; DRG stimulation if the pain is focal (foot, groin; NACC DRG 2019; check labelling "
+                "and coverage)."
+            ),
+            "Multidisciplinary pain care with CBT; intrathecal pump evaluation later.",
+        ),
+        (f"A repeat of a stimulator trial that gave < {success} relief, without a new reason.",),
+        ("nacc_2014", "nacc_drg_2019", "nice_ta159"),
+        (
+            delete(order, "Cancel the repeat trial", f"Remove {order.ref}", recommended=True),
+            create(sx.CBT_REFERRAL, ctx.term, patient_id=ctx.inp.patient_id, reasons=ctx.radicular_refs),
+        ),
+        selection_behavior="any",  # cancelling and the CBT referral go together
+        gaps=a.gaps,
+    )
+
+
+def _too_early(ctx: OrderContext, order: DraftOrder, kind: str) -> _Reason | None:
+    """(c) Radicular pain for less than ``scs_eligibility_days`` (NICE TA159: neuropathic pain for at
+    least 6 months despite conventional management), counted as the other order checks count it
+    (``OrderContext.course``), unless a lumbar operation that long ago makes the patient eligible as
+    the pathway's S3 reads it (``long_enough_for_stimulation``)."""
+    course = ctx.course
+    limit = ctx.t.scs_eligibility_days
+    if course is None or course.days >= limit or long_enough_for_stimulation(ctx.pathway):
+        return None
+    months = span(limit)
+    lasted = span(course.days, exact=False)
+    from_ = (course.start + timedelta(days=limit)).isoformat()
+    start = course.start.isoformat()
+    decisive = Fact(
+        f"radicular pain for {lasted} {course.since} ({start}): under the {months} of neuropathic pain "
+        "despite conventional management that NICE TA159 asks before a stimulator",
+        course.facts[0].ref,
+        short=f"pain {lasted} {course.since} ({start}): under {months}",
+    )
+    dated_by_record = not course.from_treatment and ctx.pathway.dated_by_record
+    return _Reason(
+        RULE_NO_TRIAL,
+        f"Stimulator trial before {months} of pain",
+        f"{kind} {lasted} {course.since}: under {months} of pain; continue conventional care first",
+        # how the duration was counted, when from an earlier treatment rather than the onset
+        (decisive, *(course.facts if course.from_treatment else ())),
+        decisive,
+        (
+            "Continue conventional management (active physiotherapy, medication review, CBT-informed "
+            f"care); consider a stimulator trial from {from_} if the neuropathic pain persists despite it "
+            "(NICE TA159).",
+        ),
+        (f"A stimulator trial before {months} of pain despite conventional management.",),
+        ("nice_ta159", "nacc_2014"),
+        (
+            delete(
+                order, f"Cancel the trial; reconsider from {from_}", f"Remove {order.ref}", recommended=True
+            ),
+        ),
+        gaps=(
+            ("when the leg pain began (only the date the diagnosis was recorded)",) if dated_by_record else ()
+        ),
+    )
+
+
 def _psych_encounters(ctx: OrderContext) -> list[str]:
     """Visits that were (or are booked as) the psychological evaluation: typed with a code of
     ``psychological_evaluation``, or so named in their text or type names."""
@@ -305,8 +569,12 @@ def psych_evaluation_on_record(ctx: OrderContext, order: DraftOrder | None = Non
 def _psych(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     if psych_evaluation_on_record(ctx, order):
         return []
-    if not ctx.first_judged(order, "neuromodulation_implant"):
-        return []  # one psychological-evaluation card per session, on the first implant order
+    first = next(
+        (o for o in ctx.judged if ctx.order_is(o, "neuromodulation_implant") and _trial_stop(ctx, o) is None),
+        None,
+    )
+    if first is not order:
+        return []  # one card per session, on the first implant order whose trial card does not name it
     pump = ctx.order_is(order, "intrathecal_pump_implant") is not None
     device = "intrathecal pump" if pump else "spinal cord stimulator"
     return [
