@@ -62,7 +62,7 @@ from hooks.text import (
     parse_laterality,
     segments,
 )
-from hooks.thresholds import Thresholds
+from hooks.thresholds import Thresholds, span
 
 
 class Modality(Enum):
@@ -1470,9 +1470,13 @@ def _durability(
 
     An ablation at 30-49 % at 6 months stays a responder with ``durable=False``: its row of §3.1 asks
     6 months of ≥ 50 % only to justify a repeat (A2), and A1 calls an ablation failed only when its
-    relief lasted < 3 months (SHORT_LIVED). Without a baseline (``_unmeasured_durability``) the relief
-    cannot be measured, so a response that did not last keeps its base outcome with
-    ``durable=False`` and is never a failure."""
+    relief lasted < 3 months (SHORT_LIVED). So an ablation whose relief fell below 30 % between 3 and
+    6 months after a score at or after ``rfa_window_end_days`` still showed ≥ 50 % relief
+    (``_held_past_window``) is not SHORT_LIVED: it responded and the pain came back before 6 months,
+    RESPONDED_THEN_RECURRED with ``durable=False`` (A2 then says a repeat is not justified), the
+    verdict "relief fell to 12 % at 21 weeks, after 75 % at 13 weeks: did not last 6 months".
+    Without a baseline (``_unmeasured_durability``) the relief cannot be measured, so a response that
+    did not last keeps its base outcome with ``durable=False`` and is never a failure."""
     assert procedure.performed is not None
     t0 = procedure.performed
     # a leg-pain baseline is followed by leg pain, a back-pain one never by leg pain (a facet ablation
@@ -1483,14 +1487,8 @@ def _durability(
         scores = prefer_leg(scores)
     elif baseline is not None and is_back_score(baseline):
         scores = [o for o in scores if not is_leg_score(o)]
-    if modality is Modality.ESI:
-        short_window = (th.esi_durability_start_days, th.esi_durability_end_days)
-        durable_window = short_window
-        horizon = th.esi_durability_end_days
-    else:
-        short_window = (th.rfa_window_end_days + 1, th.rfa_durable_days - 1)
-        durable_window = (th.rfa_durable_days, th.rfa_durable_days + th.rfa_durability_check_days)
-        horizon = durable_window[1]
+    short_window, durable_window = _durability_windows(modality, th)
+    horizon = durable_window[1]
     # The verdict on durability comes right after the lead, before the scores: the few facts a
     # card shows must hold the one that decides it (a short-lived response, a recurrence).
     verdict: list[Fact] = []
@@ -1535,6 +1533,22 @@ def _durability(
     early = _scores_between(scores, t0, *short_window)
     early_relief = relief_of(early)
     if early_relief is not None and early_relief < th.short_lived_relief_pct:
+        held = _held_past_window(modality, scores, early, t0, th, base_value)
+        if held is not None:
+            # ≥ 50 % still documented at or after 3 months, then lost before 6: a response that did
+            # not last 6 months (no repeat justified), never SHORT_LIVED (see above)
+            kept, fall = held
+            verdict.append(
+                Fact(
+                    f"relief fell to {_pct(relief_of(fall) or 0.0)} at {_span(fall, t0)}, after "
+                    f"{_pct(relief_of(kept) or 0.0)} at {_span(kept, t0)}: did not last "
+                    f"{span(th.rfa_durable_days)}",
+                    procedure.ref,
+                )
+            )
+            shown = {f.ref for f in scored}
+            scored = (*scored, *_score_facts(None, [o for o in (*kept, *fall) if o.ref not in shown], t0))
+            return result(Outcome.RESPONDED_THEN_RECURRED, basis, False, _score_facts(None, fall, t0))
         verdict.append(
             Fact(
                 f"relief fell to {_pct(early_relief)} at {_span(early, t0)} (short-lived response)",
@@ -1575,6 +1589,36 @@ def _durability(
         verdict.extend(recurrence)
         return result(Outcome.RESPONDED_THEN_RECURRED, basis, True, recurrence)
     return result(base_outcome, basis, True)
+
+
+def _held_past_window(
+    modality: Modality,
+    scores: Sequence[ObservationFact],
+    early: Sequence[ObservationFact],
+    t0: date,
+    th: Thresholds,
+    base_value: float,
+) -> tuple[list[ObservationFact], list[ObservationFact]] | None:
+    """An ablation's relief still documented at or after the end of its response window (3 months):
+    (the scores from ``rfa_window_end_days`` to before 6 months, dated before the last score of the
+    early durability window ``early``, with relief ≥ ``responder_relief_pct``; the scores of ``early``
+    after the last of them, where the relief fell). None for an ESI, or when no score shows it held."""
+    if modality is Modality.ESI:
+        return None
+    dated = [o.effective for o in early if o.effective is not None]
+    if not dated:
+        return None
+    last = max(dated)
+    kept = [
+        o for o in _scores_between(scores, t0, th.rfa_window_end_days, th.rfa_durable_days - 1)
+        if o.effective is not None and o.effective < last and o.value is not None
+        and _relief(base_value, o.value)[0] >= th.responder_relief_pct
+    ]  # fmt: skip
+    if not kept:
+        return None
+    since = max(o.effective for o in kept if o.effective is not None)
+    fall = [o for o in early if o.effective is not None and o.effective > since]
+    return kept, fall
 
 
 def _late_relief_fact(

@@ -15,15 +15,33 @@ Then: warning; replace the draft with the diagnostic block (same order id); RFA 
 Evidence: ASRA facet consensus 2020; NICE NG59 (RFA only after a positive medial branch block);
       CMS facet LCDs (two blocks ≥ 80 %).
 
-``order.rfa-repeat-failed`` (decision model A1)
-When: the same kind of RFA is ordered after an earlier ablation that failed (failed, short-lived,
-      partial < 50 %, probable failure), at the same level (or the level of either is not stated).
-Then: warning; do not repeat at the same level: re-evaluate (updated imaging, repeat diagnostic
-      block), consider other options (clinical practice).
-Evidence: CMS facet LCDs (repeat only after ≥ 50 % relief for ≥ 6 months); ASRA 2020.
+``order.rfa-repeat-failed`` (decision model A1, A2; §3.1 RFA row)
+When: the same kind of RFA is ordered, at the same level (or the level of either is not stated), and
+      one of, the first that applies giving the card:
+      1. an earlier ablation there failed (failed, short-lived, partial < 50 %, probable failure);
+      2. the latest ablation there (a stated opposite side is another target: a staged bilateral
+         ablation) responded but its relief did not last ``rfa_durable_days`` (``durable`` False by
+         ``assess``: fell between 3 and 6 months, or 30-49 % at 6 months);
+      3. the latest ablation there was under ``rfa_durable_days`` (6 months) ago: whether its relief
+         lasts is not known yet;
+      4. a facet RFA with ``rfa_max_sessions_per_year`` (2) sessions (distinct days, any level) already
+         in the rolling ``esi_frequency_window_days`` (12 months), counted as the ESI session limit is.
+      The session-limit fact is added to the card of 1-3 when it also applies.
+Then: warning. 1: "after a failed ablation" / "an ablation whose relief was short-lived" / "with
+      partial relief" / "that probably failed" / "that gave little or no relief", as ``assess`` judged
+      it; do not repeat at the same level: re-evaluate (updated imaging, repeat diagnostic block),
+      consider other options (clinical practice); suggest cancelling and repeating the block.
+      2-3: a repeat is not justified (yet): ≥ 50 % relief lasting 6 months first; no failure, no block;
+      suggest cancelling the order. 4: hold the order until the first day a further session falls
+      within the limit; suggest cancelling it.
+Evidence: CMS facet LCDs (repeat only after ≥ 50 % relief for ≥ 6 months; at most 2 RF sessions per
+      region per rolling 12 months); ASRA 2020.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 from hooks import suggestions as sx
 from hooks.cards import CardDraft, Conflict, Fact
@@ -31,10 +49,11 @@ from hooks.conflicts import RFA_SCOPE
 from hooks.facts import DraftOrder, ProcedureFact
 from hooks.orders.common import OrderCheck, cancel_and_create, card, delete, replace
 from hooks.orders.context import FAILED, POSITIVE, OrderContext
-from hooks.pathway.failure import Assessment, Modality, Outcome, levels_concordant
+from hooks.pathway.failure import Assessment, Modality, Outcome, levels_concordant, sides_concordant
 from hooks.pathway.rules.common import count
 from hooks.rule import Rule, order_rule
-from hooks.text import parse_level
+from hooks.text import parse_laterality, parse_level
+from hooks.thresholds import pct, span
 
 RULE_NO_BLOCK_DECL: Rule = order_rule(
     "order.rfa-no-block",
@@ -162,59 +181,260 @@ def _successful_ablation(ctx: OrderContext, order: DraftOrder, facet: bool) -> b
 
 
 def _repeat(ctx: OrderContext, order: DraftOrder, facet: bool) -> list[CardDraft]:
+    """``order.rfa-repeat-failed``: after a failure at the level (any earlier one), else after the
+    latest ablation at the level whose relief did not last 6 months or is under 6 months old, else on
+    the session limit alone; one card, the first that applies."""
     level = parse_level(order.body_site_text, order.text)
-    failed = []
-    unknown_level = False
-    for p in _same_kind_ablations(ctx, order, facet):
-        a = ctx.assess(p, Modality.RFA)
-        if a.outcome in FAILED:
-            failed.append(a)
-            unknown_level = unknown_level or not (level and p.level)
-    if not failed:
-        return []
+    same = _same_kind_ablations(ctx, order, facet)
+    failed = [a for a in (ctx.assess(p, Modality.RFA) for p in same) if a.outcome in FAILED]
+    limit = _session_limit(ctx, facet)
+    gaps = list(ctx.unavailable_gaps("procedures", "observations"))
+    if failed:
+        if any(not (level and a.procedure.level) for a in failed):
+            gaps.append(_UNKNOWN_LEVEL)
+        return [_after_failure(ctx, order, facet, failed, limit, gaps)]
+    # a staged contralateral ablation (left, then right) is no repeat of the first
+    side = parse_laterality(order.body_site_text, order.text)
+    here = [p for p in same if sides_concordant(side, p.laterality or parse_laterality(p.text)) is not False]
+    last = here[-1] if here else None
+    if last is not None:
+        if not (level and last.level):
+            gaps.append(_UNKNOWN_LEVEL)
+        latest = ctx.assess(last, Modality.RFA)
+        if latest.durable is False:
+            return [_not_lasting(ctx, order, latest, limit, gaps)]
+        days = (ctx.today - last.performed).days if last.performed else None
+        if days is not None and days < ctx.t.rfa_durable_days:
+            return [_too_soon(ctx, order, last, days, limit, gaps)]
+    if limit is not None:
+        return [_limit_reached(ctx, order, limit, list(ctx.unavailable_gaps("procedures")))]
+    return []
+
+
+_UNKNOWN_LEVEL = (
+    "The spinal level of the draft order or of the earlier ablation is not stated; they were treated "
+    "as the same level."
+)
+
+
+def _failed_as(a: Assessment) -> str:
+    """The earlier ablation as the assessment judged it, for a summary: "an ablation whose relief was
+    short-lived" (SHORT_LIVED), never "no relief" for one that gave 88 % for a while."""
+    if a.outcome is Outcome.SHORT_LIVED:
+        return "an ablation whose relief was short-lived"
+    if a.outcome is Outcome.PARTIAL:
+        return "an ablation with partial relief"
+    if a.outcome is Outcome.PROBABLE_FAILED:
+        return "an ablation that probably failed"
+    return "a failed ablation" if a.relief_pct is None else "an ablation that gave little or no relief"
+
+
+@dataclass(frozen=True)
+class _Limit:
+    """The facet RFA session limit reached: what the card shows, and the first day a further session
+    falls within it."""
+
+    facts: tuple[Fact, ...]
+    until: str
+
+
+def _session_limit(ctx: OrderContext, facet: bool) -> _Limit | None:
+    """Facet RFA sessions (distinct days) in the rolling window (today − ``esi_frequency_window_days``,
+    today], counted as ``PathwayContext.esis_in_frequency_window`` counts ESI sessions: when
+    ``rfa_max_sessions_per_year`` are already on record (Medicare facet LCD: at most 2 RF sessions per
+    region per rolling 12 months), the fact saying so, then the sessions, oldest first; else None.
+    Any level counts (the limit is per region). SI joint RFA is outside that LCD: never counted."""
+    if not facet:
+        return None
+    since = ctx.today - timedelta(days=ctx.t.esi_frequency_window_days)
+    done: dict[date, ProcedureFact] = {}
+    for p in ctx.completed("facet_rfa_lumbar"):
+        if p.performed is not None and p.performed > since:
+            done.setdefault(p.performed, p)
+    limit = ctx.t.rfa_max_sessions_per_year
+    if limit <= 0 or len(done) < limit:
+        return None
+    days = sorted(done)
+    until = (days[-limit] + timedelta(days=ctx.t.esi_frequency_window_days)).isoformat()
+    year = span(ctx.t.esi_frequency_window_days)
+    head = Fact(
+        f"this would be facet RFA session {len(done) + 1} in {year}; the limit is {limit} sessions per "
+        f"region (earlier sessions: {', '.join(d.isoformat() for d in days)})"
+    )
+    sessions = (Fact(f"{done[d].text or 'facet RFA'} on {d.isoformat()}", done[d].ref) for d in days)
+    return _Limit((head, *sessions), until)
+
+
+def _after_failure(
+    ctx: OrderContext,
+    order: DraftOrder,
+    facet: bool,
+    failed: list[Assessment],
+    limit: _Limit | None,
+    gaps: list[str],
+) -> CardDraft:
     why: list[Fact] = []
     for a in failed:
         why.extend(ctx.pathway.failure_facts(a))
-    gaps = list(ctx.unavailable_gaps("procedures", "observations"))
-    if unknown_level:
-        gaps.append(
-            "The spinal level of the draft order or of the earlier ablation is not stated; they were "
-            "treated as the same level."
+    what = _failed_as(failed[-1])
+    return card(
+        RULE_REPEAT,
+        RULE_REPEAT_DECL.title,
+        order,
+        indicator="warning",
+        summary=f"Repeat RFA at the same level after {what}: re-evaluate first",
+        why=[*why, *(limit.facts[:1] if limit else ())],
+        next_steps=(
+            "Repeat the diagnostic block to confirm the pain pathway before any further ablation, with "
+            "an updated MRI or CT if the picture has changed (ASRA 2020).",
+            "If the pain is radicular: image-guided ESI or targeted nerve-root injection.",
+            "Medication review; multidisciplinary care with CBT; neuromodulation evaluation.",
+        ),
+        avoid=(
+            f"Repeat RFA at the same level after {what}.",
+            "Chemical neurolysis as the first next step.",
+        ),
+        evidence=("asra_facet_2020", "cms_facet_lcd"),
+        gaps=gaps,
+        suggestions=(
+            # the step the card gives first: the block that confirms (or not) the pain pathway
+            cancel_and_create(
+                order,
+                sx.MEDIAL_BRANCH_BLOCK if facet else sx.SI_JOINT_BLOCK,
+                ctx.term,
+                patient_id=ctx.inp.patient_id,
+                label="Cancel the RFA and repeat the diagnostic block",
+                recommended=True,
+            ),
+            delete(order, "Cancel the repeat RFA", f"Remove {order.ref}"),
+        ),
+    )
+
+
+def _repeat_criterion(ctx: OrderContext) -> str:
+    return (
+        f"a repeat ablation at the same level only after ≥ {pct(ctx.t.responder_relief_pct)} relief lasting "
+        f"{span(ctx.t.rfa_durable_days)} (Medicare facet LCD)"
+    )
+
+
+def _not_justified(
+    ctx: OrderContext,
+    order: DraftOrder,
+    *,
+    title: str,
+    summary: str,
+    why: list[Fact],
+    steps: list[str],
+    limit: _Limit | None,
+    gaps: list[str],
+) -> CardDraft:
+    """A repeat RFA the record does not justify (yet), the earlier ablation no failure: cancel it; no
+    diagnostic block (the relief confirmed the pain generator)."""
+    if limit:
+        steps.append(
+            f"At most {ctx.t.rfa_max_sessions_per_year} facet RFA sessions per region in a rolling "
+            f"{span(ctx.t.esi_frequency_window_days)}: the next from {limit.until}."
         )
-    return [
-        card(
-            RULE_REPEAT,
-            RULE_REPEAT_DECL.title,
-            order,
-            indicator="warning",
-            summary="Repeat RFA at the same level after an ablation that gave no relief: re-evaluate first",
-            why=why,
-            next_steps=(
-                "Repeat the diagnostic block to confirm the pain pathway before any further ablation, with "
-                "an updated MRI or CT if the picture has changed (ASRA 2020).",
-                "If the pain is radicular: image-guided ESI or targeted nerve-root injection.",
-                "Medication review; multidisciplinary care with CBT; neuromodulation evaluation.",
-            ),
-            avoid=(
-                "Repeat RFA at the same level after an ablation without relief.",
-                "Chemical neurolysis as the first next step.",
-            ),
-            evidence=("asra_facet_2020", "cms_facet_lcd"),
-            gaps=gaps,
-            suggestions=(
-                # the step the card gives first: the block that confirms (or not) the pain pathway
-                cancel_and_create(
-                    order,
-                    sx.MEDIAL_BRANCH_BLOCK if facet else sx.SI_JOINT_BLOCK,
-                    ctx.term,
-                    patient_id=ctx.inp.patient_id,
-                    label="Cancel the RFA and repeat the diagnostic block",
-                    recommended=True,
-                ),
-                delete(order, "Cancel the repeat RFA", f"Remove {order.ref}"),
-            ),
-        )
-    ]
+    return card(
+        RULE_REPEAT,
+        title,
+        order,
+        indicator="warning",
+        summary=summary,
+        why=[*why, *(limit.facts[:1] if limit else ())],
+        next_steps=steps,
+        avoid=(
+            f"Repeat RFA at the same level before ≥ {pct(ctx.t.responder_relief_pct)} relief has lasted "
+            f"{span(ctx.t.rfa_durable_days)}.",
+        ),
+        evidence=("cms_facet_lcd", "asra_facet_2020"),
+        gaps=gaps,
+        suggestions=(delete(order, "Cancel the repeat RFA", f"Remove {order.ref}", recommended=True),),
+    )
+
+
+def _not_lasting(
+    ctx: OrderContext, order: DraftOrder, a: Assessment, limit: _Limit | None, gaps: list[str]
+) -> CardDraft:
+    """The latest ablation at the level responded but the relief did not last 6 months (``durable``
+    False): not a failure, but no repeat."""
+    six = span(ctx.t.rfa_durable_days)
+    when = a.procedure.performed_text or "an unrecorded date"
+    return _not_justified(
+        ctx,
+        order,
+        title="Repeat ablation after relief that did not last 6 months",
+        summary=f"Repeat RFA at the same level: relief from the ablation of {when} did not last {six}; a "
+        "repeat is not justified",
+        why=list(ctx.pathway.failure_facts(a)),
+        steps=[
+            f"Cancel the repeat: {_repeat_criterion(ctx)}. The relief confirms the pain generator; the "
+            "ablation did not fail.",
+            "Medication review; multidisciplinary care with CBT.",
+        ],
+        limit=limit,
+        gaps=gaps,
+    )
+
+
+def _too_soon(
+    ctx: OrderContext,
+    order: DraftOrder,
+    last: ProcedureFact,
+    days: int,
+    limit: _Limit | None,
+    gaps: list[str],
+) -> CardDraft:
+    """The latest ablation at the level was under 6 months ago: whether its relief lasts 6 months is
+    not known yet."""
+    assert last.performed is not None
+    six = span(ctx.t.rfa_durable_days)
+    judged = (last.performed + timedelta(days=ctx.t.rfa_durable_days)).isoformat()
+    after = "on the same day as" if days == 0 else f"{span(days, exact=False)} after"
+    return _not_justified(
+        ctx,
+        order,
+        title="Repeat ablation within 6 months of the last",
+        summary=f"Repeat RFA {after} the ablation at that level: judge its relief at {six} ({judged}) first",
+        why=[
+            Fact(
+                f"{last.text or 'ablation'} on {last.performed_text or last.performed.isoformat()}, "
+                f"{span(days, exact=False) if days else '0 days'} ago; under {six}",
+                last.ref,
+            )
+        ],
+        steps=[
+            f"Record pain and % relief {six} after the last ablation ({judged}); {_repeat_criterion(ctx)}.",
+        ],
+        limit=limit,
+        gaps=gaps,
+    )
+
+
+def _limit_reached(ctx: OrderContext, order: DraftOrder, limit: _Limit, gaps: list[str]) -> CardDraft:
+    n = ctx.t.rfa_max_sessions_per_year
+    year = span(ctx.t.esi_frequency_window_days)
+    until = limit.until
+    return card(
+        RULE_REPEAT,
+        "Radiofrequency ablation session limit reached",
+        order,
+        indicator="warning",
+        summary=f"Facet RFA: {n} sessions already in {year}, the limit per region; hold this one until "
+        f"{until}",
+        why=limit.facts,
+        next_steps=(
+            f"Hold this ablation until {until}: at most {n} facet RFA sessions per region in a rolling "
+            f"{year} (Medicare facet LCD).",
+        ),
+        avoid=(f"More than {n} facet RFA sessions per region in {year}.",),
+        evidence=("cms_facet_lcd", "asra_facet_2020"),
+        gaps=gaps,
+        suggestions=(
+            delete(order, f"Cancel the RFA; none before {until}", f"Remove {order.ref}", recommended=True),
+        ),
+    )
 
 
 CHECK = OrderCheck(

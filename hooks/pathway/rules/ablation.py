@@ -126,9 +126,7 @@ def a1_failed_ablation(ctx: PathwayContext, a: Assessment) -> CardDraft:
         "target.",
         "Multidisciplinary care with CBT.",
     ]
-    suggestions.append(
-        ctx.offer(sx.CBT_REFERRAL, reasons=care_refs(ctx))
-    )
+    suggestions.append(ctx.offer(sx.CBT_REFERRAL, reasons=care_refs(ctx)))
     return A1.card(
         ctx,
         indicator="warning" if (pending or repeat) else "info",
@@ -183,9 +181,14 @@ def a2_worked_then_recurred(ctx: PathwayContext, a: Assessment) -> CardDraft:
       or relief that still holds, is not a recurrence: no card, and never a repeat RFA.
     Then: info — a repeat RFA is reasonable (Medicare facet LCD repeat criterion). Not a failed
       ablation; not an SCS indication.
+      Relief that lasted past 3 months but fell before 6 (``durable`` False: the assessment's
+      "did not last 6 months") is no failure either, but does not justify a repeat: the card says so,
+      holds a pending repeat ablation order, and offers no repeat RFA (``_a2_under_six_months``).
     Evidence: CMS facet LCDs; ASRA facet consensus 2020 (nerve regeneration).
     """
     p = a.procedure
+    if a.durable is False:
+        return _a2_under_six_months(ctx, a)
     return A2.card(
         ctx,
         indicator="info",
@@ -209,4 +212,43 @@ def a2_worked_then_recurred(ctx: PathwayContext, a: Assessment) -> CardDraft:
             )
         ],
         needs=("observations",),
+    )
+
+
+def _a2_under_six_months(ctx: PathwayContext, a: Assessment) -> CardDraft:
+    """A2 for relief that lasted past 3 months but not 6: not a failure (no "re-evaluate with a
+    block"), but below the Medicare facet LCD repeat criterion (≥ 50 % relief for ≥ 6 months): no
+    repeat RFA, and a pending one is held."""
+    p = a.procedure
+    six = span(ctx.t.rfa_durable_days)
+    pending = ctx.pending(*RFA_ORDER_SETS)
+    facts = ctx.failure_facts(a)
+    why = [
+        *facts[:2],
+        *(ctx.order_fact(s, "pending repeat ablation — hold it: ", short_prefix=HOLD) for s in pending),
+        *facts[2:],
+    ]
+    steps = [
+        f"A repeat ablation at the same level is justified only after ≥ {pct(ctx.t.responder_relief_pct)} "
+        f"relief lasting {six} (Medicare facet LCD); this relief lasted under {six}. Not a failed "
+        "ablation: the relief confirms the pain generator.",
+        "Medication review; multidisciplinary care with CBT.",
+    ]
+    if pending:
+        steps.insert(0, f"Hold the pending repeat ablation order: the relief lasted under {six}.")
+    then = "hold the pending repeat RFA" if pending else "a repeat RFA is not justified"
+    return A2.card(
+        ctx,
+        indicator="info",
+        summary=f"Ablation on {_when(p)} helped for under {six}: not a failure, but {then}",
+        why=why,
+        gaps=list(a.gaps),
+        next_steps=steps,
+        avoid=[
+            "Labelling it a failed ablation.",
+            f"A repeat ablation at the same level before ≥ {pct(ctx.t.responder_relief_pct)} relief has "
+            f"lasted {six}.",
+        ],
+        conflicts=[RFA_SCOPE],
+        needs=("observations", "serviceRequests"),
     )
