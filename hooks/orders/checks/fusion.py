@@ -24,6 +24,7 @@ Evidence: NASS LDH 2012 (fusion not recommended for routine herniation); NASS 20
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from hooks import suggestions as sx
 from hooks.cards import CardDraft, Fact, SuggestionDraft
@@ -62,10 +63,10 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         return [_radicular_card(ctx, order, radicular)]
     stenosis = ctx.current_conditions("lumbar_spinal_stenosis", "neurogenic_claudication")
     if stenosis:
-        return [_stenosis_card(ctx, order, stenosis)]
+        return [_no_fusion_card(ctx, order, STENOSIS, stenosis)]
     disc = ctx.current_conditions("lumbar_disc_displacement_without_radiculopathy")
     if disc:
-        return [_back_pain_card(ctx, order, disc)]
+        return [_no_fusion_card(ctx, order, BACK_PAIN, disc)]
     return []
 
 
@@ -121,52 +122,59 @@ def _radicular_card(ctx: OrderContext, order: DraftOrder, radicular: Sequence[Co
     )
 
 
-def _stenosis_card(ctx: OrderContext, order: DraftOrder, stenosis: Sequence[ConditionFact]) -> CardDraft:
+@dataclass(frozen=True)
+class _NoFusion:
+    """What a card against a fusion without instability says for one diagnosis other than
+    radiculopathy: no discectomy is offered, only to cancel or to look for instability."""
+
+    title: str
+    summary: str
+    named: str  # what each Condition is called on the card
+    step: str
+    avoid: tuple[str, ...]
+    evidence: tuple[str, ...]
+
+
+STENOSIS = _NoFusion(
+    "Lumbar fusion for spinal stenosis without instability",
+    "Fusion for spinal stenosis without spondylolisthesis or instability: decompression alone is the "
+    "operation",
+    "lumbar spinal stenosis",
+    "Decompression alone for stenosis without spondylolisthesis (NASS 2011); adding a fusion brings more "
+    "risk and no better outcome.",
+    ("Fusion for stenosis without spondylolisthesis or instability.",),
+    ("nass_stenosis",),
+)
+BACK_PAIN = _NoFusion(
+    "Lumbar fusion for low back pain without instability",
+    "Fusion for low back pain from a disc without radiculopathy or instability is not recommended outside "
+    "a trial",
+    "disc without radiculopathy",
+    "A combined physical and psychological programme for persistent low back pain (NICE NG59); fusion "
+    "only within a randomised controlled trial.",
+    ("Fusion for low back pain.", "A discectomy without a compressed nerve root."),
+    ("nice_ng59",),
+)
+
+
+def _no_fusion_card(
+    ctx: OrderContext, order: DraftOrder, kind: _NoFusion, conditions: Sequence[ConditionFact]
+) -> CardDraft:
     return card(
         RULE_ID,
-        "Lumbar fusion for spinal stenosis without instability",
+        kind.title,
         order,
         indicator="warning",
-        summary="Fusion for spinal stenosis without spondylolisthesis or instability: decompression alone is "
-        "the operation",
-        why=[*(ctx.cond(c, "lumbar spinal stenosis") for c in stenosis), NO_INSTABILITY],
-        next_steps=(
-            "Decompression alone for stenosis without spondylolisthesis (NASS 2011); adding a fusion "
-            "brings more risk and no better outcome.",
-            INSTABILITY_STEP,
-        ),
-        avoid=("Fusion for stenosis without spondylolisthesis or instability.",),
-        evidence=("nass_stenosis",),
+        summary=kind.summary,
+        why=[*(ctx.cond(c, kind.named) for c in conditions), NO_INSTABILITY],
+        next_steps=(kind.step, INSTABILITY_STEP),
+        avoid=kind.avoid,
+        evidence=kind.evidence,
         conflicts=(FUSION,),
         gaps=ctx.unavailable_gaps("conditions", "procedures"),
         suggestions=(
             delete(order, "Cancel the fusion", f"Remove {order.ref}", recommended=True),
-            _radiographs(ctx, order, [c.ref for c in stenosis]),
-        ),
-    )
-
-
-def _back_pain_card(ctx: OrderContext, order: DraftOrder, disc: Sequence[ConditionFact]) -> CardDraft:
-    return card(
-        RULE_ID,
-        "Lumbar fusion for low back pain without instability",
-        order,
-        indicator="warning",
-        summary="Fusion for low back pain from a disc without radiculopathy or instability is not "
-        "recommended outside a trial",
-        why=[*(ctx.cond(c, "disc without radiculopathy") for c in disc), NO_INSTABILITY],
-        next_steps=(
-            "A combined physical and psychological programme for persistent low back pain (NICE NG59); "
-            "fusion only within a randomised controlled trial.",
-            INSTABILITY_STEP,
-        ),
-        avoid=("Fusion for low back pain.", "A discectomy without a compressed nerve root."),
-        evidence=("nice_ng59",),
-        conflicts=(FUSION,),
-        gaps=ctx.unavailable_gaps("conditions", "procedures"),
-        suggestions=(
-            delete(order, "Cancel the fusion", f"Remove {order.ref}", recommended=True),
-            _radiographs(ctx, order, [c.ref for c in disc]),
+            _radiographs(ctx, order, [c.ref for c in conditions]),
         ),
     )
 

@@ -27,7 +27,7 @@ Evidence: ACR Appropriateness Criteria Low Back Pain 2021 variant 3; decision mo
 
 from __future__ import annotations
 
-from hooks.cards import CardDraft, Fact
+from hooks.cards import CardDraft, Fact, SuggestionDraft
 from hooks.facts import DraftOrder
 from hooks.orders.common import OrderCheck, card, replace
 from hooks.orders.context import OrderContext
@@ -59,6 +59,19 @@ def _post_surgical_facts(ctx: OrderContext) -> list[Fact]:
     return [*post_surgical.surgery_facts(p), p.onset_fact()]
 
 
+def _change_to(order: DraftOrder, value_set: str, ctx: OrderContext, which: str) -> SuggestionDraft:
+    """Put the lumbar MRI of ``value_set`` in the draft's place (same order id), pre-selected."""
+    study = f"MRI lumbar spine {which}"
+    return replace(
+        order,
+        ctx.term.first(value_set).coding(),
+        f"Change to {study}",
+        f"Replace {order.ref} with {study}",
+        text=study,
+        recommended=True,
+    )
+
+
 def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     if not order.is_procedure_order or not ctx.order_is(order, "mri_lumbar_without_contrast"):
         return []
@@ -68,7 +81,6 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     tumour_infection = [f for kind in ("malignancy", "infection") if (rf := ctx.flag(kind)) for f in rf.facts]
     if not post_op and not tumour_infection:
         return []
-    target = ctx.term.first("mri_lumbar_with_and_without_contrast").coding()
     if post_op:
         summary = "After lumbar surgery, order MRI without and with contrast, not without contrast alone"
         reason = "to tell recurrent disc herniation from epidural scar (ACR 2021 variant 5)"
@@ -97,14 +109,7 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             evidence=("acr_lbp_2021",),
             gaps=ctx.unavailable_gaps("conditions", "procedures"),
             suggestions=(
-                replace(
-                    order,
-                    target,
-                    "Change to MRI lumbar spine without and with contrast",
-                    f"Replace {order.ref} with MRI lumbar spine without and with contrast",
-                    text="MRI lumbar spine without and with contrast",
-                    recommended=True,
-                ),
+                _change_to(order, "mri_lumbar_with_and_without_contrast", ctx, "without and with contrast"),
             ),
         )
     ]
@@ -126,7 +131,6 @@ def check_unneeded(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     p = ctx.pathway
     if not p.gate_open or p.post_surgical or ctx.red_flags:
         return []
-    target = ctx.term.first("mri_lumbar_without_contrast").coding()
     return [
         card(
             RULE_UNNEEDED,
@@ -152,16 +156,7 @@ def check_unneeded(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             avoid=("Gadolinium without an indication.",),
             evidence=("acr_lbp_2021",),
             gaps=ctx.unavailable_gaps("conditions", "procedures"),
-            suggestions=(
-                replace(
-                    order,
-                    target,
-                    "Change to MRI lumbar spine without contrast",
-                    f"Replace {order.ref} with MRI lumbar spine without contrast",
-                    text="MRI lumbar spine without contrast",
-                    recommended=True,
-                ),
-            ),
+            suggestions=(_change_to(order, "mri_lumbar_without_contrast", ctx, "without contrast"),),
         )
     ]
 

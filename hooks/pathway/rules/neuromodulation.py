@@ -501,11 +501,7 @@ def l1_refractory_to_neuromodulation(ctx: PathwayContext, a: Assessment) -> Card
     pump = intrathecal_pump(ctx)
     if pump is not None:
         return _l1_pump_in_place(ctx, a, pump, pending)
-    failed = [
-        ctx.failure_facts(ta)
-        for t in ctx.scs_trials
-        if (ta := ctx.assess(t, Modality.SCS_TRIAL)).outcome in FAILED_OUTCOMES
-    ]
+    failed = [ctx.failure_facts(ta) for ta in _failed_trials(ctx)]
     why: list[Fact] = [f[0] for f in failed]  # each failed trial's lead line first
     why += ctx.no_surgical_target_notes
     why += [x for f in failed for x in f]
@@ -548,14 +544,9 @@ def _l1_pump_in_place(
 ) -> CardDraft:
     """L1 with an intrathecal pump already implanted: the pump evaluation is behind us, so the card
     names the pump and points to its review by the pain service, not to a new pump work-up."""
-    failed = [
-        ctx.failure_facts(ta)[0]
-        for t in ctx.scs_trials
-        if (ta := ctx.assess(t, Modality.SCS_TRIAL)).outcome in FAILED_OUTCOMES
-    ]
     why = [
         _pump_fact(ctx, pump),
-        *failed,
+        *(ctx.failure_facts(ta)[0] for ta in _failed_trials(ctx)),
         *(ctx.order_fact(s, "pending order — repeating a failed procedure: ") for s in pending),
     ]
     return L1.card(
@@ -587,6 +578,13 @@ def _l1_pump_in_place(
         ],
         needs=("observations", "serviceRequests"),
     )
+
+
+def _failed_trials(ctx: PathwayContext) -> list[Assessment]:
+    """The stimulator trials judged failed, oldest first."""
+    return [
+        ta for t in ctx.scs_trials if (ta := ctx.assess(t, Modality.SCS_TRIAL)).outcome in FAILED_OUTCOMES
+    ]
 
 
 def _pump_fact(ctx: PathwayContext, pump: ProcedureFact) -> Fact:
