@@ -4,7 +4,8 @@ F7 (no surgical target: multidisciplinary care and SCS evaluation) and S3 (fibro
 psychological evaluation, then an SCS trial) were moot once a stimulator was on record, but a trial
 recorded as still in progress (the leads in, the Procedure "in-progress") is not yet "completed", so
 both cards went on offering the evaluation and the trial under way. A running trial now stales them
-as a completed one does; its result is judged when it ends.
+as a completed one does; its result is judged when it ends. Its leads are in place, as a completed
+trial's are within the trial period: a fever says to remove them.
 
 Tests named test_guard_* also hold on the code before the change; the others fail on it.
 """
@@ -13,7 +14,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from pathway_builders import conservative, obs, order, proc, radic, report, run, states
+from pathway_builders import (
+    card_of,
+    cond,
+    conservative,
+    obs,
+    order,
+    proc,
+    radic,
+    render_full,
+    report,
+    run,
+    states,
+)
 
 from hooks.pathway.failure import Outcome
 
@@ -68,3 +81,17 @@ def test_guard_without_a_trial_f7_and_s3_speak() -> None:
 
 def test_guard_a_trial_that_was_stopped_is_no_trial_running() -> None:
     assert states(run(*f7_chart(running_trial(status="stopped")), outcomes=FAILED)) == ["F7"]
+
+
+# ---------------------------------------------------------------------------------------------
+# the leads of a trial recorded in progress are in place: a fever says to remove them
+# ---------------------------------------------------------------------------------------------
+
+
+def test_fever_during_a_trial_recorded_in_progress_says_to_remove_the_leads() -> None:
+    fbss = cond("fbss", "postlaminectomy_syndrome_fbss", "M96.1", onset=900)
+    fever = cond("fv", "red_flag_infection", "R50.9", onset=1)
+    c = card_of(run(fbss, running_trial(days=2), fever), "R3")
+    assert c.indicator == "critical"
+    assert "remove the trial leads" in render_full(c)
+    assert "Procedure/t1" in {f.ref for f in c.why}

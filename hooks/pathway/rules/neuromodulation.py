@@ -266,9 +266,15 @@ def trial_in_place(ctx: PathwayContext) -> ProcedureFact | None:
     """The latest stimulator trial whose leads are still in: placed no more than
     ``scs_trial_window_end_days`` ago (the length of a trial), with neither a lead removal
     (``scs_lead_removal``) after the day they were placed nor a permanent system implanted since
-    (``implanted_after``). Trial leads are externalised: they are a device for an MRI, and the first
-    suspect of an infection."""
-    dated = [t for t in ctx.scs_trials if t.performed is not None]
+    (``implanted_after``). A stimulator procedure recorded as still in progress is a trial running, its
+    leads in. Trial leads are externalised: they are a device for an MRI, and the first suspect of an
+    infection."""
+    running = [
+        p
+        for p in ctx.procedures("spinal_cord_stimulation", completed=False)
+        if p.status == "in-progress" and not ctx.matches("scs_permanent_system", p.codings)
+    ]
+    dated = [t for t in (*ctx.scs_trials, *running) if t.performed is not None]
     if not dated:
         return None
     trial = max(dated, key=lambda t: t.performed or date.min)
