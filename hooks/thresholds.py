@@ -55,6 +55,7 @@ class Thresholds:
     esi_consecutive_failures: int = 2
     esi_frequency_window_days: int = 365  # the rolling 12 months of the session limit
     rfa_max_sessions_per_year: int = 2  # facet RFA sessions per region in that window (Medicare facet LCD)
+    nsaid_caution_age_years: int = 75  # NSAIDs at the lowest dose, shortest time, with gastroprotection
     # Medication (CDC 2022)
     long_term_opioid_days: int = 90
     high_mme_per_day: float = 50.0

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from hooks import suggestions as sx
 from hooks.cards import CardDraft, Fact
-from hooks.facts import ObservationFact
+from hooks.facts import MedicationFact, ObservationFact
 from hooks.pathway import failure
 from hooks.pathway.context import PathwayContext
 from hooks.pathway.rules import red_flags
@@ -120,6 +120,43 @@ def _score_gaps(ctx: PathwayContext) -> list[str]:
     return gaps
 
 
+# What an acute card says about analgesia depends on what the patient already takes (NICE NG59: weigh
+# each person's GI, liver and cardio-renal risks, age included; CDC 2022 recommendations 11-12).
+BLEEDING_SETS = ("rx_anticoagulants", "rx_p2y12_inhibitors", "rx_antiplatelets_other")
+
+
+def nsaid_advice(ctx: PathwayContext) -> str:
+    """The NSAID an acute card offers, as this patient may take it: none beside an anticoagulant or a
+    P2Y12 or other antiplatelet (bleeding), the lowest dose for the shortest time with gastroprotection
+    from ``nsaid_caution_age_years``, else "NSAID if not contraindicated"."""
+    blood = [m for m in ctx.medications(*BLEEDING_SETS) if ctx.is_active_med(m)]
+    if blood:
+        names = ", ".join(dict.fromkeys(_ingredient(ctx, m) for m in blood))
+        return f"no NSAID while on {names}: bleeding risk"
+    from hooks.pathway import age_years  # the package imports this module: read at call time
+
+    patient = ctx.history.patient
+    age = age_years(patient.birth_date if patient is not None else None, ctx.today)
+    if age is not None and age >= ctx.t.nsaid_caution_age_years:
+        return f"NSAID only at the lowest dose for the shortest time, with gastroprotection (age {age})"
+    return "NSAID if not contraindicated"
+
+
+def _ingredient(ctx: PathwayContext, m: MedicationFact) -> str:
+    """A medicine by its ingredient as the value sets name it ("apixaban"), else its own text."""
+    hit = next(
+        (h for vs in BLEEDING_SETS if (h := ctx.term.match(vs, (*m.codings, *m.ingredient_codings)))), None
+    )
+    return hit.display if hit is not None else m.text
+
+
+def opioid_advice_fits(ctx: PathwayContext) -> bool:
+    """Whether an acute card may suggest a short-term opioid: not to a patient already taking an opioid,
+    treatment for opioid use disorder or a benzodiazepine, whose own cards (M1, M4) say what to do."""
+    taking = [m for m in ctx.medications("rx_opioids", "rx_benzodiazepines") if ctx.is_active_med(m)]
+    return not taking and not ctx.moud
+
+
 def e1_acute_tolerable(ctx: PathwayContext) -> CardDraft:
     """E1 — acute radiculopathy < 6 weeks, no red flags, tolerable.
 
@@ -166,7 +203,7 @@ def e1_acute_tolerable(ctx: PathwayContext) -> CardDraft:
         gaps=_score_gaps(ctx),
         next_steps=[
             *(ask_onset if recorded_only else []),
-            "Conservative care (NSAID if not contraindicated, stay active, reassurance) and reassess at "
+            f"Conservative care ({nsaid_advice(ctx)}; stay active, reassurance) and reassess at "
             f"{weeks} ({review}).",
             *(
                 [
@@ -178,7 +215,11 @@ def e1_acute_tolerable(ctx: PathwayContext) -> CardDraft:
             ),
             "Education and reassurance about the usually favourable course (NICE NG59).",
             "Directional-preference exercises, heat or cold for symptom relief.",
-            "Short-term opioid only if pain is severe, at the lowest dose for the shortest time.",
+            *(
+                ["Short-term opioid only if pain is severe, at the lowest dose for the shortest time."]
+                if opioid_advice_fits(ctx)
+                else []
+            ),
             "Safety-net advice: new bladder or bowel problems, saddle numbness or leg weakness need "
             "same-day care.",
             f"Imaging and an image-guided ESI only if radicular pain still persists at {weeks}.",
@@ -260,7 +301,9 @@ def e2_acute_severe(ctx: PathwayContext) -> CardDraft:
                 if weak
                 else []
             ),
-            "Short-term analgesia (NSAID; lowest-dose short-term opioid only if needed).",
+            "Short-term analgesia ("
+            + nsaid_advice(ctx)
+            + ("; lowest-dose short-term opioid only if needed)." if opioid_advice_fits(ctx) else ")."),
         ],
         avoid=[
             "MRI from primary care before specialist review (NICE NG59 1.1.4).",
