@@ -252,12 +252,32 @@ def _duration_days(q: Any) -> float | None:
     return value * factor if factor is not None else None
 
 
+_MONTHS_PER_UNIT = {"a": 12, "year": 12, "years": 12, "mo": 1, "month": 1, "months": 1}
+
+
 def _age_to_date(birth: date | None, age: Any) -> date | None:
-    """onsetAge → a date, when the birth date is known (years/months/weeks/days)."""
-    days = _duration_days(age)
-    if birth is None or days is None:
+    """onsetAge → a date, when the birth date is known (years/months/weeks/days). Whole years and
+    months count on the calendar, so "56 years" is the 56th birthday, never a day before it (365-day
+    years would drop the leap days); other ages count in days."""
+    if birth is None:
         return None
-    return birth + timedelta(days=round(days))
+    value = _num(_get(age, "value"))
+    unit = str(_get(age, "code") or _get(age, "unit") or "").lower()
+    months = _MONTHS_PER_UNIT.get(unit)
+    if value is not None and months is not None and float(value).is_integer():
+        return _add_months(birth, int(value) * months)
+    days = _duration_days(age)
+    return None if days is None else birth + timedelta(days=round(days))
+
+
+def _add_months(d: date, months: int) -> date:
+    """``d`` moved by whole calendar months; a day the target month lacks (29 February, 31st) becomes
+    that month's last day."""
+    total = d.year * 12 + d.month - 1 + months
+    year, month = divmod(total, 12)
+    month += 1
+    last = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day
+    return date(year, month, min(d.day, last))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -58,8 +58,20 @@ def test_an_age_without_a_birth_date_is_named_not_guessed() -> None:
 def test_an_age_range_reads_its_upper_end_the_latest_the_onset_can_be() -> None:
     rng = {"low": {**AGE, "value": 40, "code": "a"}, "high": {**AGE, "value": 45, "code": "a"}}
     c = _history("1970-01-01", onsetRange=rng)
-    # age 45 (not 40): about 2015-01-01, counted in 365-day years
-    assert c.onset is not None and date(2014, 12, 1) <= c.onset <= date(2015, 1, 1) and c.onset_unread is None
+    # age 45 (not 40): the 45th birthday
+    assert c.onset == date(2015, 1, 1) and c.onset_unread is None
+
+
+def test_an_age_in_whole_years_is_that_birthday_not_a_day_before() -> None:
+    """365-day years dropped the leap days: "at age 56" for a patient born 1970-01-01 read 2025-12-18,
+    when the patient was still 55."""
+    assert _history("1970-01-01", onsetAge={**AGE, "value": 56, "code": "a"}).onset == date(2026, 1, 1)
+    assert _history("2000-02-29", onsetAge={**AGE, "value": 1, "code": "a"}).onset == date(2001, 2, 28)
+    assert _history("1970-01-31", onsetAge={**AGE, "value": 1, "code": "mo"}).onset == date(1970, 2, 28)
+
+
+def test_guard_an_age_in_weeks_or_days_counts_days() -> None:
+    assert _history("1970-01-01", onsetAge={**AGE, "value": 3, "code": "wk"}).onset == date(1970, 1, 22)
 
 
 @pytest.mark.parametrize(
