@@ -291,6 +291,8 @@ OBSERVATION_KINDS: tuple[tuple[str, str], ...] = (
     ("peg", "peg_observations"),
     ("promis", "promis_pain_interference_observations"),
     ("phq9", "phq9_observations"),
+    # coded or scored 0-3: thoughts of being better off dead or of self-harm (read by Y1)
+    ("phq9_item9", "phq9_item9_observations"),
     ("phq2", "phq2_observations"),
     ("gad7", "gad7_observations"),
     ("startback", "startback_observations"),

@@ -180,6 +180,14 @@ _ALL = (
         "2001", "Farrar JT et al. Pain 2001;94:149-158.",
         "https://doi.org/10.1016/S0304-3959(01)00349-9", kind="study",
     ),
+    Guideline(
+        "kroenke_phq9_2001", "PHQ-9 (Kroenke 2001)",
+        "The PHQ-9: validity of a brief depression severity measure",
+        "2001",
+        "Kroenke K, Spitzer RL, Williams JBW. J Gen Intern Med 2001;16(9):606-613. "
+        "doi:10.1046/j.1525-1497.2001.016009606.x",
+        "https://doi.org/10.1046/j.1525-1497.2001.016009606.x", kind="study",
+    ),
 )
 
 GUIDELINES: dict[str, Guideline] = {g.key: g for g in _ALL}

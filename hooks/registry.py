@@ -81,6 +81,8 @@ OBSERVATION_VALUE_SETS = (
     "pain_intensity_observations",
     "function_and_pain_interference_observations",
     "psychosocial_screening_observations",
+    # PHQ-9 item 9 recorded on its own: thoughts of self-harm ask for a suicide risk assessment (Y1)
+    "phq9_item9_observations",
     # whether the patient is pregnant now (US Core pregnancy status): imaging, injections and NSAIDs
     "pregnancy_status_observations",
 )

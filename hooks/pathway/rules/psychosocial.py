@@ -6,10 +6,18 @@ from datetime import timedelta
 
 from hooks import suggestions as sx
 from hooks.cards import CardDraft, Fact, SuggestionDraft
+from hooks.facts import ObservationFact
 from hooks.pathway.context import PathwayContext
 from hooks.pathway.rules.common import TOPIC_PSYCHOSOCIAL, Rule
+from hooks.rule import INFO_OR_WARNING
 
-Y1 = Rule("Y1", "Psychosocial risk in radicular pain", TOPIC_PSYCHOSOCIAL, ("nice_ng59", "nacc_2014"))
+Y1 = Rule(
+    "Y1",
+    "Psychosocial risk in radicular pain",
+    TOPIC_PSYCHOSOCIAL,
+    ("nice_ng59", "nacc_2014"),
+    indicators=INFO_OR_WARNING,
+)
 
 NEUROMODULATION_SETS = (
     "spinal_cord_stimulation",
@@ -36,6 +44,36 @@ def positive_screens(ctx: PathwayContext) -> tuple[Fact, ...]:
     return tuple(out)
 
 
+def self_harm_answer(ctx: PathwayContext) -> ObservationFact | None:
+    """The latest PHQ-9 item 9 answer (thoughts of being better off dead or of self-harm), taken within
+    ``screen_recent_days``, when it is more than "Not at all": coded so (``phq9_item9_positive``) or
+    scored 1-3. A later "Not at all" answers for now."""
+    # coded answers carry no number, so the item is read here rather than as a score (``ctx.latest``)
+    since = ctx.today - timedelta(days=ctx.t.screen_recent_days)
+    answers = [
+        o
+        for o in ctx.history.observations
+        if o.kind == "phq9_item9" and o.effective is not None and since <= o.effective <= ctx.today
+    ]
+    if not answers:
+        return None
+    o = max(answers, key=lambda x: (x.effective or since, x.effective_at is not None, str(x.effective_at)))
+    if ctx.matches("phq9_item9_positive", o.value_codings) or (o.value is not None and o.value >= 1):
+        return o
+    return None
+
+
+def _self_harm_fact(o: ObservationFact) -> Fact:
+    answer = next((c.display for c in o.value_codings if c.display), None)
+    said = (answer or (f"{o.value:g} of 3" if o.value is not None else "positive")).lower()
+    when = o.effective.isoformat() if o.effective else "undated"
+    return Fact(
+        f"PHQ-9 item 9, thoughts of being better off dead or of self-harm: {said} ({when})",
+        o.ref,
+        short=f"PHQ-9 item 9 (self-harm thoughts): {said}, {when}",
+    )
+
+
 def neuromodulation_in_view(ctx: PathwayContext) -> bool:
     """A stimulator or pump has been done or ordered: psychological evaluation is mandatory first."""
     return bool(ctx.procedures(*NEUROMODULATION_SETS) or ctx.pending(*NEUROMODULATION_SETS))
@@ -45,7 +83,9 @@ def y1_psychosocial_risk(ctx: PathwayContext) -> CardDraft | None:
     """Y1 — psychosocial risk.
 
     When: PHQ-9 ≥ 10, GAD-7 ≥ 10, STarT Back high risk, or a depression, anxiety or PTSD diagnosis
-      (F32.x incl. F32.A, F33.x, F41.x, F43.1x; chronic pain codes G89.x are not psychosocial).
+      (F32.x incl. F32.A, F33.x, F41.x, F43.1x; chronic pain codes G89.x are not psychosocial); or a
+      PHQ-9 item 9 answer beyond "Not at all" (``self_harm_answer``), which makes the card a warning
+      whose first step is a suicide risk assessment today.
     Then: info — biopsychosocial assessment before surgical referral; CBT or a multidisciplinary
       programme (NICE NG59); mandatory psychological evaluation before SCS/IDD.
     Evidence: NICE NG59 (combined physical and psychological programmes); NACC 2014
@@ -53,7 +93,8 @@ def y1_psychosocial_risk(ctx: PathwayContext) -> CardDraft | None:
     """
     screens = positive_screens(ctx)
     diagnoses = ctx.psychosocial_conditions
-    if not screens and not diagnoses:
+    self_harm = self_harm_answer(ctx)
+    if not screens and not diagnoses and self_harm is None:
         return None
     suggestions: list[SuggestionDraft] = [
         ctx.offer(
@@ -69,12 +110,23 @@ def y1_psychosocial_risk(ctx: PathwayContext) -> CardDraft | None:
     if neuromodulation_in_view(ctx):
         steps.append("A psychological evaluation is required before a stimulator or pump trial.")
         suggestions.append(ctx.offer(sx.PSYCHOLOGICAL_EVALUATION))
+    harm = [] if self_harm is None else [_self_harm_fact(self_harm)]
+    if self_harm is not None:
+        # any answer beyond "Not at all" asks for a suicide risk assessment before anything else
+        steps.insert(
+            0,
+            "Assess suicide risk today, before the spine plan: ask directly about thoughts, plans and means; "
+            "urgent mental-health or crisis care if at risk (PHQ-9 item 9).",
+        )
     return Y1.card(
         ctx,
-        indicator="info",
+        indicator="info" if self_harm is None else "warning",
         summary="Psychosocial risk with radicular pain: biopsychosocial assessment and CBT alongside spine "
-        "care",
-        why=[*screens, *(ctx.cond_fact(c) for c in diagnoses)],
+        "care"
+        if self_harm is None
+        else "Thoughts of self-harm on the PHQ-9 (item 9): assess suicide risk today, then CBT alongside "
+        "spine care",
+        why=[*harm, *screens, *(ctx.cond_fact(c) for c in diagnoses)],
         next_steps=steps,
         avoid=[
             "Spinal cord stimulation or an intrathecal pump without a psychological evaluation.",
@@ -82,5 +134,6 @@ def y1_psychosocial_risk(ctx: PathwayContext) -> CardDraft | None:
         ],
         suggestions=suggestions,
         selection_behavior="any",
+        extra_evidence=("kroenke_phq9_2001",) if self_harm is not None else (),
         needs=("observations", "conditions"),
     )
