@@ -28,6 +28,7 @@ from typing import Any
 
 from hooks.facts import (
     ConditionFact,
+    Dose,
     EncounterFact,
     MedicationFact,
     ObservationFact,
@@ -570,31 +571,39 @@ def _observations(obj: Any, i: int, term: Terminology) -> list[ObservationFact]:
     return facts
 
 
-def _daily_dose_mg(dosages: Sequence[Any]) -> float | None:
-    """mg per day when a dosage states it plainly: a mg dose × a per-day/per-hour frequency."""
-    total = 0.0
-    found = False
+def _doses(dosages: Sequence[Any]) -> tuple[Dose, ...]:
+    """Each dosage's amount per dose (doseQuantity, or a doseRange's high end), its unit and the doses
+    per day (timing.repeat per day or per hour), as far as they are given."""
+    out = []
     for d in dosages:
         timing_repeat = _get(_get(d, "timing"), "repeat")
         freq = _num(_get(timing_repeat, "frequencyMax") or _get(timing_repeat, "frequency"))
         period = _num(_get(timing_repeat, "period"))
         unit = _get(timing_repeat, "periodUnit")
-        if freq is None or not period or unit not in ("d", "h"):
-            continue
-        per_day = freq * (24.0 / period if unit == "h" else 1.0 / period)
+        per_day = None
+        if freq is not None and period and unit in ("d", "h"):
+            per_day = freq * (24.0 / period if unit == "h" else 1.0 / period)
+        value: float | None = None
+        qunit: str | None = None
         for dr in _list(d, "doseAndRate"):
             q = _get(dr, "doseQuantity")
             if q is None:
-                rng = _get(dr, "doseRange")
-                q = _get(rng, "high")
+                q = _get(_get(dr, "doseRange"), "high")
             value = _num(_get(q, "value"))
-            qunit = str(_get(q, "code") or _get(q, "unit") or "").lower()
-            if value is None or qunit != "mg":
-                continue
-            total += value * per_day
-            found = True
-            break
-    return round(total, 3) if found else None
+            if value is not None:
+                qunit = str(_get(q, "code") or _get(q, "unit") or "") or None
+                break
+        route = _get(d, "route")
+        out.append(Dose(_get(d, "text"), value, qunit, per_day, _codings(route), _cc_text(route)))
+    return tuple(out)
+
+
+def _daily_dose_mg(doses: Sequence[Dose]) -> float | None:
+    """mg per day when a dosage states it plainly: a mg dose × a per-day/per-hour frequency."""
+    mg = [
+        d for d in doses if d.value is not None and d.per_day is not None and (d.unit or "").lower() == "mg"
+    ]
+    return round(sum((d.value or 0.0) * (d.per_day or 0.0) for d in mg), 3) if mg else None
 
 
 def _medication(
@@ -641,6 +650,7 @@ def _medication(
     text = next((t for t in texts if t), "") or ""
 
     dosages = _list(obj, "dosageInstruction") if rtype == "MedicationRequest" else _list(obj, "dosage")
+    doses = _doses(dosages)
     dose_text = "; ".join(str(t) for t in (_get(d, "text") for d in dosages) if t) or None
     route_text = next((t for t in (_cc_text(_get(d, "route")) for d in dosages) if t), None)
 
@@ -678,7 +688,8 @@ def _medication(
         end=end,
         route_text=route_text,
         dose_text=dose_text,
-        daily_dose_mg=_daily_dose_mg(dosages),
+        daily_dose_mg=_daily_dose_mg(doses),
+        doses=doses,
         reason=_codings_all(_list(obj, "reasonCode")),
         reason_refs=tuple(
             r for r in (normalize_ref(_get(x, "reference")) for x in _list(obj, "reasonReference")) if r

@@ -140,6 +140,9 @@ class MedicationFact:
     dose_form: tuple[Coding, ...] = ()  # Medication.form (RxNorm dose form), when a Medication gives it
     dose_form_text: str | None = None
     asserted: date | None = None  # MedicationStatement.dateAsserted: when the use was last confirmed
+    # each dosage as read (amount and unit per dose, doses per day): MME/day of a dose in tablets,
+    # mL or patches (``hooks.mme.dose_mme``)
+    doses: tuple[Dose, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -400,19 +400,27 @@ class PathwayContext:
         """Opioid use disorder (ICD-10-CM F11.x, including in remission)."""
         return self.conditions("opioid_use_disorder_diagnoses", "opioid_use_disorder")
 
+    # naltrexone's other use named in its dosage ("50 mg daily for alcohol use disorder")
+    ALCOHOL_TEXT = re.compile(r"\balcohol", re.IGNORECASE)
+
     def is_moud(self, m: MedicationFact) -> bool:
-        """Medication for opioid use disorder (§7.2): naltrexone; buprenorphine or methadone with an OUD
-        diagnosis; buprenorphine as a MOUD formulation (sublingual or buccal tablet or film, injection,
+        """Medication for opioid use disorder (§7.2): buprenorphine, methadone or naltrexone with an OUD
+        diagnosis or prescribed for OUD (reasonCode/reasonReference, or the words in its dosage);
+        buprenorphine as a MOUD formulation (sublingual or buccal tablet or film, injection,
         with naloxone); methadone dispensed by an opioid treatment programme. Transdermal buprenorphine
-        without an OUD diagnosis is pain therapy."""
+        without an OUD diagnosis is pain therapy. Naltrexone also treats alcohol use disorder: with a
+        stated reason other than OUD (reasonCode, reasonReference, "alcohol" in its dosage) it is not
+        MOUD; with no reason stated it is taken as MOUD (stopping it or adding opioids is the risk)."""
         codings = (*m.codings, *m.ingredient_codings)
         if not self.matches("rx_moud", codings):
             return False
-        if self.matches("rx_opioid_antagonists_moud", codings) or self.oud_conditions:
+        if self.oud_conditions:
             return True
         words = " ".join(filter(None, (m.text, m.route_text, m.dose_text, m.dose_form_text)))
-        if OTP_TEXT.search(words):
+        if OTP_TEXT.search(words) or self._for_oud(m):
             return True
+        if self.matches("rx_opioid_antagonists_moud", codings):
+            return not (m.reason or self._reason_conditions(m) or self.ALCOHOL_TEXT.search(words))
         member = self.term.match("rx_opioids", codings)
         if member is None or member.display.lower() != "buprenorphine":
             return False  # methadone for pain stays long-term opioid therapy
@@ -426,6 +434,29 @@ class PathwayContext:
     def moud(self) -> tuple[MedicationFact, ...]:
         """Current medications for opioid use disorder."""
         return tuple(m for m in self.medications("rx_moud") if self.is_active_med(m) and self.is_moud(m))
+
+    def _reason_conditions(self, m: MedicationFact) -> list[ConditionFact]:
+        """The conditions the drug's reasonReference points to."""
+        return [c for c in self.history.conditions if c.ref in m.reason_refs]
+
+    def _for_oud(self, m: MedicationFact) -> bool:
+        """The drug's reason (reasonCode, a reasonReference to a condition) is opioid use disorder."""
+        reasons = (*m.reason, *(x for c in self._reason_conditions(m) for x in c.codings))
+        if self.matches("opioid_use_disorder_diagnoses", reasons) or self.matches(
+            "opioid_use_disorder", reasons
+        ):
+            return True
+        return any(x.display and OTP_TEXT.search(x.display) for x in m.reason)
+
+    @cached_property
+    def naltrexone_not_moud(self) -> tuple[MedicationFact, ...]:
+        """Current naltrexone that is not MOUD (e.g. for alcohol use disorder): it still blocks opioid
+        analgesia."""
+        return tuple(
+            m
+            for m in self.medications("rx_opioid_antagonists_moud")
+            if self.is_active_med(m) and not self.is_moud(m)
+        )
 
     @cached_property
     def pregnancy(self) -> Pregnancy | None:

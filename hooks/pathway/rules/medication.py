@@ -6,14 +6,16 @@ corticosteroids for sciatica. These cards never suggest starting any of these dr
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, timedelta
 
 from hooks import suggestions as sx
 from hooks.cards import CardDraft, Fact
+from hooks.clinical_drugs import MmeResult
 from hooks.facts import MedicationFact
-from hooks.mme import mme_factors
+from hooks.mme import dose_mme
 from hooks.pathway.context import PathwayContext
 from hooks.pathway.rules.common import (
     NEUROPATHIC_AGENTS,
@@ -29,19 +31,32 @@ from hooks.text import DEPOT_STEROID, NOT_ORAL_ROUTE
 from hooks.thresholds import pct, span
 
 M1 = Rule(
-    "M1", "Long-term opioid therapy for radicular pain", TOPIC_OPIOIDS, ("cdc_opioids_2022", "nice_ng59"),
+    "M1",
+    "Long-term opioid therapy for radicular pain",
+    TOPIC_OPIOIDS,
+    ("cdc_opioids_2022", "nice_ng59"),
     indicators=INFO_OR_WARNING,
 )
 M4 = Rule(
-    "M4", "Treatment for opioid use disorder: continue and coordinate", TOPIC_OPIOIDS,
-    ("cdc_opioids_2022",), indicators=INFO_OR_WARNING,
+    "M4",
+    "Treatment for opioid use disorder: continue and coordinate",
+    TOPIC_OPIOIDS,
+    ("cdc_opioids_2022",),
+    indicators=INFO_OR_WARNING,
 )
 M2 = Rule(
-    "M2", "Gabapentinoid, TCA or SNRI for radicular pain", TOPIC_NEUROPATHIC,
+    "M2",
+    "Gabapentinoid, TCA or SNRI for radicular pain",
+    TOPIC_NEUROPATHIC,
     ("nice_ng59", "precise_2017", "khoromi_2007"),
 )
 M2_ANTIEPILEPTIC_TITLE = "Antiepileptic for radicular pain"
 M3 = Rule("M3", "Oral corticosteroids for sciatica", TOPIC_ORAL_STEROIDS, ("nice_ng59",))
+
+# Conditions a benzodiazepine is prescribed for that make it not the drug to taper beside an opioid
+# (epilepsy and seizures ...), the antiepileptics' other indications; and the words that say seizures.
+BENZODIAZEPINE_INDICATIONS = ("antiepileptic_other_indications",)
+SEIZURE_WORDS = re.compile(r"epilep|seizure|convuls", re.IGNORECASE)
 
 # Medication runs closer together than this count as one continuous course.
 CONTINUOUS_GAP_DAYS = 30
@@ -66,23 +81,24 @@ def continuous_course_days(ctx: PathwayContext, meds: Sequence[MedicationFact]) 
     return (min(end, ctx.today) - start).days + 1
 
 
+def opioid_mme(ctx: PathwayContext, m: MedicationFact) -> MmeResult:
+    """MME/day of one opioid prescription (a dose in mg, mcg/h for a patch, or tablets, mL or patches
+    of an RxNorm clinical drug), or why it cannot be computed (``hooks.mme.dose_mme``)."""
+    codings = (*m.codings, *m.ingredient_codings)
+    member = ctx.term.match("rx_opioids", codings)
+    if member is None:
+        return MmeResult(None, reason=f"{m.text} is not a recognised opioid")
+    return dose_mme(member.display.lower(), codings, m.text, m.doses, m.daily_dose_mg)
+
+
 def daily_mme(ctx: PathwayContext, meds: Sequence[MedicationFact]) -> float | None:
-    """Total MME/day of the active opioids whose daily dose is stated, else None."""
-    total, known = 0.0, False
-    for m in meds:
-        if not ctx.is_active_med(m) or m.daily_dose_mg is None:
-            continue
-        member = ctx.term.match("rx_opioids", (*m.ingredient_codings, *m.codings))
-        factor = mme_factors()[0].get((member.display if member else "").lower())
-        if factor is None:
-            continue
-        total += m.daily_dose_mg * factor
-        known = True
-    return total if known else None
+    """Total MME/day of the active opioids whose MME/day can be computed, else None."""
+    known = [r for m in meds if ctx.is_active_med(m) and (r := opioid_mme(ctx, m).mme_per_day) is not None]
+    return round(sum(known), 2) if known else None
 
 
 def _from_year(stale: Sequence[MedicationFact]) -> str:
-    """" from 2019": the year the oldest of ``stale`` was written, for a stale-order summary."""
+    """ " from 2019": the year the oldest of ``stale`` was written, for a stale-order summary."""
     first = min((m.start for m in stale if m.start), default=None)
     return f" from {first.year}" if first else ""
 
@@ -196,13 +212,18 @@ def m1_long_term_opioids(ctx: PathwayContext) -> CardDraft | None:
     days = continuous_course_days(ctx, opioids)
     mme = daily_mme(ctx, opioids)
     benzos = [m for m in ctx.medications("rx_benzodiazepine_class") if ctx.is_active_med(m)]
+    # a benzodiazepine another condition needs (epilepsy ...) is not the drug to taper (CDC 2022 rec 11)
+    kept = {m.ref: f for m in benzos if (f := ctx.other_indication(m, *BENZODIAZEPINE_INDICATIONS))}
+    gabas = [m for m in ctx.medications("rx_gabapentinoids") if ctx.is_active_med(m)]
+    # one prescribed for another condition gets no M2 card, which warns of the combination otherwise
+    gabas_elsewhere = [m for m in gabas if other_indication(ctx, m) is not None]
     long_term = days > ctx.t.long_term_opioid_days
     high = mme is not None and mme >= ctx.t.high_mme_per_day
     if not active and not markers:
         # an old MOUD order is M4's note (confirm it, never close it), not a stale pain opioid
         stale = [m for m in ctx.stale_orders("rx_opioids") if not ctx.is_moud(m)]
         return stale_order_note(M1, ctx, stale, "opioid") if stale else None
-    if not (markers or long_term or high or (active and (benzos or oud))):
+    if not (markers or long_term or high or (active and (benzos or gabas_elsewhere or oud))):
         return None
     naloxone = [m for m in ctx.medications("order_naloxone") if ctx.is_active_med(m)]
     why = [ctx.med_fact(m) for m in active[:1]]
@@ -225,32 +246,60 @@ def m1_long_term_opioids(ctx: PathwayContext) -> CardDraft | None:
                 )
             )
     why += [ctx.med_fact(m, "with benzodiazepine: ") for m in benzos]
+    why += list(kept.values())
+    why += [ctx.med_fact(m, "with gabapentinoid: ") for m in gabas]
+    why += [ctx.med_fact(m, "naltrexone blocks opioid analgesia: ") for m in ctx.naltrexone_not_moud]
     why += [ctx.cond_fact(c) for c in (*markers, *oud)]
     if days:
         why.append(Fact(f"continuous opioid course of {days} days"))
     if mme is not None and not dose_first:
         why.append(Fact(f"{mme:.0f} MME/day (CDC 2022 conversion factors)"))
     why += [ctx.med_fact(m) for m in active[1:]]
-    gaps = [] if mme is not None or not active else ["the daily opioid dose (needed for MME/day)"]
+    # an opioid whose MME/day cannot be computed: why, when its dose is recorded; a gap when it is not
+    unknown = [(m, r) for m in active if (r := opioid_mme(ctx, m)).mme_per_day is None]
+    why += [
+        Fact(f"MME/day of {m.text} not computed: {r.reason}", m.ref)
+        for m, r in unknown
+        if any(d.value is not None for d in m.doses)
+    ]
+    undosed = [m for m, _ in unknown if not any(d.value is not None for d in m.doses)]
+    gaps = ["the daily opioid dose (needed for MME/day)"] if undosed else []
     steps = [
         "Reassess benefit (pain and function) against harm with the patient (CDC 2022).",
         "If benefit does not outweigh harm, taper gradually — do not stop abruptly.",
     ]
-    if benzos:
+    taper = [m for m in benzos if m.ref not in kept]
+    if kept:
+        seizures = any(SEIZURE_WORDS.search(f.text) for f in kept.values())
+        steps.insert(
+            0,
+            "Do not taper the benzodiazepine without its prescriber"
+            + (" (neurology): withdrawing it can provoke seizures" if seizures else "")
+            + "; reassess and reduce the opioid instead (CDC 2022 recommendation 11).",
+        )
+    if taper:
         # CDC 2022 recommendation 11: the combination is the card's first point, not a late step
         steps.insert(
             0,
             "Avoid the opioid + benzodiazepine combination (CDC 2022 recommendation 11): plan a gradual "
             "taper, usually of the benzodiazepine, and reassess the opioid's benefit and harm.",
         )
+    if gabas_elsewhere:
+        steps.append(
+            "Opioid + gabapentinoid: watch for respiratory depression and sedation (CDC 2022 "
+            "recommendation 11); keep the opioid dose lowest."
+        )
+    if ctx.naltrexone_not_moud:
+        steps.append("Naltrexone blocks opioid analgesia: review the opioid with the naltrexone prescriber.")
+    risks = [
+        *([f"≥ {ctx.t.high_mme_per_day:g} MME/day"] if high else []),
+        *(["benzodiazepine"] if benzos else []),
+        *(["gabapentinoid"] if gabas else []),
+    ]
     if not naloxone:
         steps.append(
             "Offer naloxone"
-            + (
-                f" (≥ {ctx.t.high_mme_per_day:g} MME/day or benzodiazepine co-prescription)."
-                if (high or benzos)
-                else "."
-            )
+            + (f" ({' or '.join(risks)}{' co-prescription' if benzos or gabas else ''})." if risks else ".")
         )
     if oud:
         steps.append("Opioid use disorder on record: offer or arrange its treatment (CDC 2022 rec. 12).")
@@ -268,11 +317,17 @@ def m1_long_term_opioids(ctx: PathwayContext) -> CardDraft | None:
         summary=(
             "Opioid with a benzodiazepine: avoid the combination (CDC 2022), taper the benzodiazepine, "
             "reassess the opioid, offer naloxone"
-            if benzos
+            if taper
+            else "Opioid with a benzodiazepine another condition needs: do not taper it without its "
+            "prescriber; reassess the opioid, offer naloxone"
+            if kept
             else "Long-term opioids for radicular pain: reassess benefit and harm, taper if no benefit, "
             "offer naloxone"
             if long_term or markers or oud
             else "High-risk opioid prescribing for radicular pain: reassess, avoid escalation, offer naloxone"
+            if high
+            else "Opioid with a gabapentinoid: risk of respiratory depression (CDC 2022); reassess the "
+            "opioid, offer naloxone"
         ),
         why=why,
         gaps=gaps,
@@ -287,7 +342,9 @@ NEUROPATHIC_SETS = ("rx_gabapentinoids", "rx_antidepressants_neuropathic", "rx_o
 CONTESTED_SETS = NEUROPATHIC_SETS[:2]  # the classes some guidelines list for neuropathic pain
 # What else each class is prescribed for (decision model §2 M2 row, §7 review).
 ANTIDEPRESSANT_INDICATIONS = (
-    "depressive_disorder_diagnoses", "anxiety_disorder_diagnoses", "ptsd_diagnoses",
+    "depressive_disorder_diagnoses",
+    "anxiety_disorder_diagnoses",
+    "ptsd_diagnoses",
     "neuropathic_agent_other_indications",
 )
 ANTIEPILEPTIC_INDICATIONS = ("antiepileptic_other_indications", "neuropathic_agent_other_indications")
