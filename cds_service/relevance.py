@@ -29,6 +29,7 @@ from hooks.text import RELIEF_WORDS as _RELIEF_WORDS
 from hooks.text import STRENGTH_WORDS as _STRENGTH_WORDS
 from hooks.text import ingredients_named as _ingredients_named
 from hooks.text import names_lumbar_radicular as _names_lumbar_radicular
+from hooks.text import red_flags_named as _red_flags_named
 
 _PROCEDURE_WORDS = re.compile(
     r"epidural|\besi\b|tfesi|ilesi|nerve root|snrb|radiofrequen|\brfa\b|ablation|neurotomy|rhizotomy|"
@@ -162,15 +163,17 @@ def _condition(raw: dict[str, Any], t: Terminology) -> bool:
     evidence = [
         cc for ev in _items(raw.get("evidence")) if isinstance(ev, dict) for cc in _items(ev.get("code"))
     ]
-    # a foot drop in words only (a SNOMED-only problem list, free text) is still a red flag, and a
-    # lumbar radicular diagnosis in words only still opens the gate
+    # a foot drop in words only (a SNOMED-only problem list, free text) is still a red flag, as are
+    # cauda equina syndrome, a cancer, a spinal infection or fracture named in words with no code the
+    # value sets know (``PathwayContext.named_red_flag_conditions``); a lumbar radicular diagnosis in
+    # words only still opens the gate
     code = raw.get("code")
-    return (
-        _raw_known(t, code)
-        or _raw_any_known(t, evidence)
-        or _raw_words(_FOOT_DROP, code)
-        or (_words_may_decide(t, code) and any(_names_radicular(text) for text in _raw_texts(code)))
-    )
+    if _raw_known(t, code) or _raw_any_known(t, evidence) or _raw_words(_FOOT_DROP, code):
+        return True
+    if not _words_may_decide(t, code):
+        return False
+    texts = list(_raw_texts(code))
+    return any(_names_radicular(text) for text in texts) or bool(_red_flags_named(*texts))
 
 
 def _words_may_decide(t: Terminology, concept: Any) -> bool:

@@ -93,6 +93,7 @@ __all__ = [
     "names_lumbar_radicular",
     "parse_laterality",
     "parse_level",
+    "red_flags_named",
     "reported",
     "segments",
     "short_name",
@@ -686,6 +687,165 @@ def names_lumbar_radicular(*texts: str | None) -> bool:
                 if m.group(0).lower() == "sciatica" or _in_lumbar_or_leg(sentence):
                     return True
     return False
+
+
+# ---------------------------------------------------------------------------------------------
+# Red flags named in words
+# ---------------------------------------------------------------------------------------------
+
+# The red flags read these only for a Condition that carries no code any value set knows and none in
+# ICD-10-CM (``Terminology.words_may_decide``: a SNOMED CT concept outside the sets, a WHO ICD-10 or
+# local code, free text): ``red_flags_named``. What they name, each a kind the coded red flags have:
+# cauda equina syndrome (R1); a metastasis or a malignancy of the spine (R3, always); any other
+# cancer, current or past (R3 until a contrast MRI); a spinal infection (R3); a vertebral fracture
+# (R3, the rules date it).
+_CAUDA_EQUINA = _words(
+    r"\bcauda equina (?:syndrome|compression|lesion|injury)|\b(?:compression|injury|lesion) of (?:the )?"
+    r"cauda equina\b|\bces\b"
+)
+_METASTASIS = _words(
+    r"\bmetasta\w*|\bsecondary (?:malignan\w*|neoplasm\w*|tumou?rs?|carcinoma\w*|deposits?)\b"
+    r"|\b(?:bone|bony|osseous|skeletal|spinal|spine|vertebral|sclerotic|lytic|liver|hepatic|lung|pulmonary|"
+    r"brain|widespread|multiple|distant|with)\s+mets\b"
+)
+_CANCER = _words(
+    r"(?<!pre-)(?<!anti-)\bcancers?\b|\w*carcinoma\w*|\bmalignanc(?:y|ies)\b"
+    r"|\bmalignant\s+(?:neoplasm|neoplasia|tumou?r|lesion|growth|disease|mass|melanoma|lymphoma|cells?)\w*"
+    r"|\w*sarcoma\w*|\blymphoma\w*|\bhodgkin\w*|\bmyeloma\w*|\bplasmacytoma\w*|\bleu[ck]a?emi\w*"
+    r"|\bmelanoma\w*|\bmesothelioma\w*"
+)
+_SPINAL_INFECTION = _words(
+    r"\b(?:spondylo)?dis[ck]itis\b|\b(?:spinal |intraspinal |lumbar )?epidural abscess\w*"
+    r"|\bintraspinal abscess\w*|\bspinal abscess\w*|\b(?:vertebral|spinal|spine|lumbar) osteomyelitis\b"
+    r"|\bosteomyelitis of (?:the )?(?:\w+ )?(?:spine|vertebra\w*|lumbar)"
+    r"|\b(?:pyogenic|infective|tuberculous) spondylitis\b|\bspinal tuberculosis\b|\bpott'?s disease\b"
+    r"|\b(?:intervertebral )?dis[ck] (?:space )?infection\b"
+    r"|\binfection of (?:the )?(?:intervertebral )?dis[ck]\b"
+)
+_FRACTURE = _words(
+    r"\bfractur\w*|\bfx\b|\bcollapsed vertebra\w*|\bvertebral (?:body )?collapse\b"
+    r"|\bcollapse of (?:the )?(?:L[1-5]|\w+ lumbar|vertebra)\w*"
+)
+# ... of a lumbar vertebra: the spine named in the part of the sentence or the next one ("Fracture,
+# L1 vertebra"), not a pars defect (spondylolysis), the limbs or the neck and chest only.
+_SPINE_BONE = _words(
+    r"vertebra\w*|\bspine\b|\bspinal\b|\blumb\w*|\bL[1-5]\b|\b(?:compression|burst|wedge|chance) fractur"
+)
+_NOT_VERTEBRAL_BODY = _words(r"\bpars\b|spondylolys")
+# Words that make a cancer word name no cancer of the patient's: a skin cancer other than melanoma
+# (basal or squamous cell: excluded from the coded set as C44 and Z85.828 are), a carcinoma in situ
+# or a precancer (D-codes, not C-codes), a benign or borderline tumour.
+_NOT_A_CANCER = _words(
+    r"basal cell|\bbcc\b|rodent ulcer|non-?melanoma|\bnmsc\b|keratinocyte|\bin situ\b|\bdcis\b|\blcis\b|"
+    r"\bcin\b|pre-?cancer\w*|pre-?malignan\w*|\bbenign\b|non-?malignant|\bborderline\b"
+)
+_SKIN_SQUAMOUS = _words(r"squamous|\bscc\b|skin cancer|carcinoma of (?:the )?skin|cutaneous")
+_SKIN = _words(r"\bskin\b|cutaneous|\bscalp\b")
+_SKIN_MALIGNANT = _words(r"melanoma|merkel")
+# A cancer not had but looked for, feared or at risk of, a few words before it ("screening for colon
+# cancer", "fear of cancer") or right after it ("cancer screening", "cancer risk").
+_CANCER_NOT_HAD_BEFORE = _words(
+    r"\bscreen\w*|\bfear\w* of|\bafraid of|\bworr\w* (?:about|of)|\bconcern\w* (?:about|for|of)|"
+    r"\brisk (?:of|for)|\bat risk\b|\bprevention of|\bprophyla\w*|\bsurveillance for\b"
+)
+_CANCER_NOT_HAD_AFTER = _words(
+    r"^\s*(?:screen\w*|risk|prevention|phobia|genes?|susceptibility|predisposition|awareness)\b"
+)
+# A relative's disease anywhere in the sentence ("family history of cancer", "mother: breast cancer").
+_RELATIVE = _words(
+    r"\b(?:family|familial|fh|fhx|fam\.? hx|mother|mum|mom|father|dad|sisters?|brothers?|siblings?|"
+    r"parents?|aunts?|uncles?|grand(?:mother|father|parent)s?|cousins?|sons?|daughters?|maternal|"
+    r"paternal)\b"
+)
+# A finding that is past (cauda equina, infection, fracture: a cancer history is a red flag itself),
+# a few words before it ("history of discitis", "old L1 fracture") or after it ("CES excluded").
+_PAST_BEFORE = _words(r"\b(?:(?:history|hx) of|h/o|pmh|previous|prior|former|past|old|remote|healed)(?!\w)")
+_NOT_NOW_AFTER = _words(r"^[^,.;]{0,40}?\b(?:ruled[- ]out|excluded|unlikely|disproven)\b")
+_PAST_AFTER = _words(
+    r"^[^,.;]{0,40}?\b(?:(?<!not )(?<!un)resolved|healed|in remission|sequela\w*|subsequent encounter)\b"
+)
+
+
+def _within_reach(part: str, cue: re.Pattern[str], m: re.Match[str]) -> bool:
+    """A cue a few words (``DENIAL_REACH_WORDS``) before the match, in its part of a sentence."""
+    cues = list(cue.finditer(part, 0, m.start()))
+    return bool(cues) and len(part[cues[-1].end() : m.start()].split()) <= DENIAL_REACH_WORDS
+
+
+def _denied_red_flag(part: str, m: re.Match[str], *, history_counts: bool) -> bool:
+    """``_denied``, and ruled out, excluded or unlikely after it; a finding written as past or
+    resolved is denied too unless ``history_counts`` (a cancer history is a red flag: "resolved
+    breast cancer", "breast cancer in remission" are one)."""
+    if _NOT_NOW_AFTER.search(part[m.end() :]):
+        return True
+    if history_counts:
+        cues = [c for c in DENIAL_CUE.finditer(part, 0, m.start()) if c.group(0).lower() != "resolved"]
+        if cues and len(part[cues[-1].end() : m.start()].split()) <= DENIAL_REACH_WORDS:
+            return True
+        after = DENIAL_AFTER.search(part[m.end() :])
+        return after is not None and "resolved" not in after.group(0).lower()
+    return (
+        _denied(part, m) or _within_reach(part, _PAST_BEFORE, m) or bool(_PAST_AFTER.search(part[m.end() :]))
+    )
+
+
+def _cancer_kind(part: str, m: re.Match[str]) -> str | None:
+    """What a cancer word names in its part of a sentence: "metastasis" (of the spine, or a spread
+    cancer), "cancer" (any other, now or in the past) or None (not the patient's cancer)."""
+    if _NOT_A_CANCER.search(part):
+        return None
+    if _SKIN_SQUAMOUS.search(part) and _SKIN.search(part) and not _SKIN_MALIGNANT.search(part):
+        return None
+    if _within_reach(part, _CANCER_NOT_HAD_BEFORE, m) or _CANCER_NOT_HAD_AFTER.search(part[m.end() :]):
+        return None
+    if _denied_red_flag(part, m, history_counts=True):
+        return None
+    return "metastasis" if _SPINE_BONE.search(part) else "cancer"
+
+
+def red_flags_named(*texts: str | None) -> frozenset[str]:
+    """The red flags the words of a diagnosis (its text, its codings' displays) name:
+    "cauda_equina" ("Cauda equina syndrome"), "metastasis" ("Bone metastases", "Secondary malignant
+    neoplasm of bone", "Malignant neoplasm of vertebral column"), "cancer" ("Malignant neoplasm of
+    breast", "History of prostate cancer", "Breast cancer in remission"), "infection" ("Lumbar
+    discitis", "Spinal epidural abscess", "Vertebral osteomyelitis") and "fracture" ("L1 compression
+    fracture", "Fracture of lumbar vertebra"). Each must be reported in its part of a sentence, not
+    denied ("no history of cancer", "cauda equina syndrome ruled out"), nor a relative's ("family
+    history of cancer"); a question or a rule-out is a suspicion, and a suspicion is a red flag
+    ("?CES", "r/o metastasis"). A cancer looked for or feared ("cancer screening", "fear of cancer"),
+    a basal or squamous cell skin cancer, a carcinoma in situ or a benign tumour is no cancer; a
+    cancer in the past is one (a cancer history). Cauda equina, infection and fracture words written
+    as past ("history of discitis", "old L1 fracture", "healed") are not; a fracture or an infection
+    must be of the spine ("stress fracture of foot", "osteomyelitis of toe" are not), a fracture of
+    a lumbar vertebra, not of the pars."""
+    found: set[str] = set()
+    text = "\n".join(t for t in texts if t)
+    for sentence in _sentences(text):
+        if _RELATIVE.search(sentence):
+            continue
+        parts = _parts(sentence)
+        for i, part in enumerate(parts):
+            following = parts[i + 1] if i + 1 < len(parts) else ""
+            for m in _CAUDA_EQUINA.finditer(part):
+                if not _denied_red_flag(part, m, history_counts=False):
+                    found.add("cauda_equina")
+            for m in _METASTASIS.finditer(part):
+                if not _denied_red_flag(part, m, history_counts=True) and not _NOT_A_CANCER.search(part):
+                    found.add("metastasis")
+            for m in _CANCER.finditer(part):
+                kind = _cancer_kind(part, m)
+                if kind is not None:
+                    found.add(kind)
+            for m in _SPINAL_INFECTION.finditer(part):
+                if not _denied_red_flag(part, m, history_counts=False):
+                    found.add("infection")
+            context = part + "," + following
+            if _NOT_VERTEBRAL_BODY.search(context) or _outside_lumbar(context):
+                continue
+            for m in _FRACTURE.finditer(part):
+                if _SPINE_BONE.search(context) and not _denied_red_flag(part, m, history_counts=False):
+                    found.add("fracture")
+    return frozenset(found)
 
 
 # Leg symptoms brought on by walking or standing and eased by sitting, rest or bending forward: the

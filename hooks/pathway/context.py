@@ -63,6 +63,7 @@ from hooks.text import (
     key_finding,
     levels_in,
     names_lumbar_radicular,
+    red_flags_named,
     segments,
     short_name,
     states_leg_symptoms,
@@ -632,6 +633,24 @@ class PathwayContext:
             and self.term.words_may_decide((x.system, x.code) for x in c.codings)
             and names_lumbar_radicular(c.text, *(x.display for x in c.codings))
         )  # fmt: skip
+
+    @cached_property
+    def named_red_flag_conditions(self) -> dict[str, tuple[ConditionFact, ...]]:
+        """Red flags typed as words, by kind (``hooks.text.red_flags_named``: "cauda_equina",
+        "metastasis", "cancer", "infection", "fracture"): Conditions not refuted or entered in error,
+        with no code any value set knows and none in ICD-10-CM (``Terminology.words_may_decide``: a
+        SNOMED CT concept outside the sets, a WHO ICD-10 code, free text), whose text or coding
+        displays name one. Whether each is in force is left to the red-flag rules, as for coded ones
+        (a cancer recorded as resolved is a cancer history)."""
+        found: dict[str, list[ConditionFact]] = {}
+        for c in self.history.conditions:
+            if c.verification_status in EXCLUDED_VERIFICATION:
+                continue
+            if not self.term.words_may_decide((x.system, x.code) for x in c.codings):
+                continue
+            for kind in sorted(red_flags_named(c.text, *(x.display for x in c.codings))):
+                found.setdefault(kind, []).append(c)
+        return {k: tuple(v) for k, v in found.items()}
 
     def in_words_only(self, c: ConditionFact) -> bool:
         """A gate Condition recognised from its words, not a code (``named_radicular_conditions``)."""

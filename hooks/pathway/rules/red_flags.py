@@ -15,7 +15,7 @@ from hooks import suggestions as sx
 from hooks.cards import SUMMARY_MAX, CardDraft, Fact, SuggestionDraft
 from hooks.facts import ConditionFact, ObservationFact, ProcedureFact
 from hooks.pathway import failure
-from hooks.pathway.context import PathwayContext, relative_days
+from hooks.pathway.context import WORDS_ONLY, WORDS_ONLY_SHORT, PathwayContext, relative_days
 from hooks.pathway.failure import latest_score, like_baseline, pain_before
 from hooks.pathway.rules import neuromodulation, post_surgical
 from hooks.pathway.rules.common import TOPIC_RED_FLAG, Rule
@@ -148,7 +148,7 @@ def finding_facts(
             again.setdefault(origin.ref, []).append(c)
     out = []
     for c in lead:
-        fact = ctx.cond_fact(c, prefix, with_note=with_note)
+        fact = flag_fact(ctx, c, prefix, with_note=with_note)
         repeats = again.get(c.ref, [])
         if repeats:
             dates = ", ".join(sorted({str(x.onset or x.recorded) for x in repeats}))
@@ -171,6 +171,41 @@ def _same_side(a: ConditionFact, b: ConditionFact) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
+# Red flags recorded in words
+# ---------------------------------------------------------------------------------------------
+
+
+def named_flags(ctx: PathwayContext, *kinds: str, current_only: bool = True) -> tuple[ConditionFact, ...]:
+    """Conditions that name a red flag of ``kinds`` in words only (``PathwayContext.
+    named_red_flag_conditions``: a SNOMED CT concept outside the value sets, a WHO ICD-10 code, free
+    text), in force unless asked, each once: read with the coded ones of the same kind (decision
+    model §2 note 2, every coding is checked), and named on a card as recognised from words."""
+    found = (c for k in kinds for c in ctx.named_red_flag_conditions.get(k, ()))
+    return tuple(c for c in dict.fromkeys(found) if not current_only or ctx.in_force(c))
+
+
+def in_words(ctx: PathwayContext, c: ConditionFact) -> bool:
+    """A red-flag Condition recognised from its words, not a code (``named_flags``)."""
+    return any(c is n for found in ctx.named_red_flag_conditions.values() for n in found)
+
+
+def flag_fact(ctx: PathwayContext, c: ConditionFact, prefix: str = "", *, with_note: bool = False) -> Fact:
+    """``PathwayContext.cond_fact`` for a red-flag finding: one recognised from its words says so
+    (``WORDS_ONLY``), as a radicular diagnosis read from words does."""
+    fact = ctx.cond_fact(c, prefix, with_note=with_note)
+    if not in_words(ctx, c) or WORDS_ONLY in fact.text:
+        return fact
+    head = f"{prefix}{ctx.cond_label(c)}"
+    text = fact.text.replace(head, f"{head} ({WORDS_ONLY})", 1)
+    short = fact.short
+    if short is not None:
+        since = ctx.cond_since(c)
+        body = short.removesuffix(since) if since else short
+        short = f"{body} ({WORDS_ONLY_SHORT}){short[len(body) :]}"
+    return replace(fact, text=text, short=short)
+
+
+# ---------------------------------------------------------------------------------------------
 # R1 cauda equina syndrome
 # ---------------------------------------------------------------------------------------------
 
@@ -179,9 +214,11 @@ def cauda_equina_diagnoses(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
     """Current cauda equina diagnoses not yet treated by a lumbar decompression done on or after their onset
     (a decompressed, documented cauda equina is history, not an emergency), nor recorded long before
     the present leg pain began (an old syndrome left active on the problem list for its lasting
-    deficits; new bladder, bowel or saddle symptoms raise the card on their own)."""
+    deficits; new bladder, bowel or saddle symptoms raise the card on their own). Coded, or named
+    in words only (``named_flags``: "Cauda equina syndrome" as free text or under a WHO ICD-10 or
+    SNOMED CT code the value sets do not know)."""
     out = []
-    found = ctx.conditions("red_flag_cauda_equina")
+    found = ctx.conditions("red_flag_cauda_equina") + named_flags(ctx, "cauda_equina")
     for c in found:
         start = first_recorded(ctx, c, found)
         if not found_with_this_illness(ctx, c, start):
@@ -958,16 +995,37 @@ def contrast_mri_since_onset(ctx: PathwayContext) -> bool:
     return bool(ctx.onset and ctx.imaging_since(ctx.onset, mri_only=True, contrast=True))
 
 
+# The kinds of ``hooks.text.red_flags_named`` R3 reads as malignancy.
+MALIGNANCY_WORDS = ("metastasis", "cancer")
+
+
+def current_malignancies(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
+    """Malignancy codes in force, then malignancies named in words only (``named_flags``)."""
+    return ctx.conditions("red_flag_malignancy") + named_flags(ctx, *MALIGNANCY_WORDS)
+
+
 def past_cancers(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
-    """Confirmed cancer codes recorded as resolved, inactive or in remission (or abated): a treated
-    cancer is a history of cancer, as a Z85 code is. Weight loss that has resolved is not, nor a
-    suspected cancer (provisional, differential) no longer current: that one was ruled out."""
-    current = set(ctx.conditions("red_flag_malignancy"))
+    """Confirmed cancer codes, or cancers named in words only, recorded as resolved, inactive or in
+    remission (or abated): a treated cancer is a history of cancer, as a Z85 code is. Weight loss
+    that has resolved is not, nor a suspected cancer (provisional, differential) no longer current:
+    that one was ruled out."""
+    current = set(current_malignancies(ctx))
+    recorded = (
+        *ctx.conditions("red_flag_malignancy", current_only=False),
+        *named_flags(ctx, *MALIGNANCY_WORDS, current_only=False),
+    )
     return tuple(
-        c for c in ctx.conditions("red_flag_malignancy", current_only=False)
+        c for c in recorded
         if c not in current and c.verification_status in (None, "confirmed")
         and not ctx.matches("red_flag_episode_findings", c.codings)
     )  # fmt: skip
+
+
+def _cancer_in_words_only(ctx: PathwayContext, c: ConditionFact) -> bool:
+    """A cancer named in words that names no metastasis nor a malignancy of the spine: settled, as a
+    coded primary cancer or cancer history is, by a contrast MRI since the onset."""
+    words = ctx.named_red_flag_conditions
+    return c in words.get("cancer", ()) and c not in words.get("metastasis", ())
 
 
 def malignancy_flags(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
@@ -975,14 +1033,20 @@ def malignancy_flags(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
     cancer recorded as resolved, inactive or in remission: ``past_cancers``) or an active primary
     cancer at any symptom duration until an MRI without and with contrast since the onset (§7.3);
     weight loss only with the present illness. A history of basal or squamous cell skin cancer is
-    not one, as the active skin cancer is not."""
+    not one, as the active skin cancer is not. The same in words only (``named_flags``: "Bone
+    metastases" under a SNOMED CT code the value sets do not know, "Malignant neoplasm of breast",
+    "History of prostate cancer"): a metastasis or a malignancy of the spine always, any other
+    cancer until the contrast MRI."""
     out = []
     past = past_cancers(ctx)
-    for c in (*ctx.conditions("red_flag_malignancy"), *past):
+    for c in (*current_malignancies(ctx), *past):
         if stale_finding(ctx, c) or ctx.matches("nonmelanoma_skin_cancer_history", c.codings):
             continue
         settled_by_mri = (
-            c in past or ctx.matches("cancer_history", c.codings) or ctx.matches("primary_cancer", c.codings)
+            c in past
+            or ctx.matches("cancer_history", c.codings)
+            or ctx.matches("primary_cancer", c.codings)
+            or _cancer_in_words_only(ctx, c)
         )
         if settled_by_mri and contrast_mri_since_onset(ctx):
             continue
@@ -991,8 +1055,11 @@ def malignancy_flags(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
 
 
 def infection_flags(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
+    """Infection codes in force (context codes only with new pain; fever only with the present
+    illness), and spinal infections named in words only (``named_flags``: "Lumbar discitis",
+    "Spinal epidural abscess", "Vertebral osteomyelitis")."""
     out = []
-    for c in ctx.conditions("red_flag_infection"):
+    for c in ctx.conditions("red_flag_infection") + named_flags(ctx, "infection"):
         if (_is_history_only(ctx, c) and not new_pain(ctx)) or stale_finding(ctx, c):
             continue
         out.append(c)
@@ -1112,7 +1179,11 @@ def is_current_fracture(ctx: PathwayContext, c: ConditionFact) -> bool:
 
 
 def fracture_flags(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
-    return tuple(c for c in ctx.conditions("red_flag_fracture") if is_current_fracture(ctx, c))
+    """Current vertebral fractures (``is_current_fracture``): coded, or named in words only
+    (``named_flags``: "L1 compression fracture"), which carry no 7th character and count within
+    the last 3 months."""
+    found = ctx.conditions("red_flag_fracture") + named_flags(ctx, "fracture")
+    return tuple(c for c in found if is_current_fracture(ctx, c))
 
 
 TRIAL_LEADS_STEP = (
@@ -1279,13 +1350,13 @@ def r3_malignancy_infection_fracture(ctx: PathwayContext) -> CardDraft:
     why = worsening_facts(ctx, worse)
     past = past_cancers(ctx)
     why += [
-        ctx.cond_fact(c, "cancer history: " if c in past else "malignancy flag: ", with_note=True)
+        flag_fact(ctx, c, "cancer history: " if c in past else "malignancy flag: ", with_note=True)
         for c in cancer
     ]
     device = tuple(c for c in infection if ctx.matches("implanted_device_infection", c.codings))
     why += [
-        ctx.cond_fact(
-            c, "implanted device infection: " if c in device else "infection flag: ", with_note=True
+        flag_fact(
+            ctx, c, "implanted device infection: " if c in device else "infection flag: ", with_note=True
         )
         for c in infection
         if c not in ivdu
@@ -1306,7 +1377,7 @@ def r3_malignancy_infection_fracture(ctx: PathwayContext) -> CardDraft:
         # the operation weeks before decides the infection risk (post-operative discitis, abscess):
         # it follows the first infection finding, among the facts the card shows
         why.insert(at, recent_procedure_fact(ctx, recent))
-    why += [ctx.cond_fact(c, "fracture flag: ", with_note=True) for c in fracture]
+    why += [flag_fact(ctx, c, "fracture flag: ", with_note=True) for c in fracture]
     operated = contrast_after_surgery(ctx)
     if fracture and operated:
         # the operation decides the fracture imaging (with and without contrast after lumbar surgery)
