@@ -159,7 +159,6 @@ VERBATIM = (
     "order-sign.library-R4.json",  # labelled R4, STU3 doseQuantity
     "order-sign.library-STU3.json",
     "order-select.full-prefetch.json",  # image-guided ESI after one failed ESI, 37 weeks of symptoms
-    "order-sign.full-prefetch.json",  # the same ESI plus oxycodone 20 mg/day (30 MME), short-term
 )
 
 
@@ -186,6 +185,20 @@ def test_real_client_bodies_with_unrelated_orders_draw_no_cards(
     if not body.get("prefetch"):
         body["prefetch"] = _radicular_history(body["context"]["patientId"])
     assert post(body, EVALUATION_DATE) == []
+
+
+def test_oxycodone_signed_for_a_patient_on_gabapentin_draws_the_opioid_card_naming_it(
+    post: Callable[[dict[str, Any], str], list[dict[str, Any]]],
+) -> None:
+    """The full-prefetch order-sign body: the same ESI plus oxycodone 20 mg/day (30 MME, short-term)
+    for a patient with gabapentin active since April. The ESI draws nothing; the opioid draws one card,
+    the co-prescription with the gabapentinoid (respiratory depression: CDC 2022)."""
+    body = json.loads((PROTOCOL_DIR / "order-sign.full-prefetch.json").read_text())
+    cards = post(body, EVALUATION_DATE)
+    assert [(c["source"]["topic"]["code"], c["indicator"]) for c in cards] == [
+        ("order.opioid-risk", "warning")
+    ]
+    assert "gabapentin" in cards[0]["summary"].lower() or "gabapentin" in cards[0]["detail"].lower()
 
 
 def test_a_lumbar_mri_in_the_cds_hooks_org_body_is_judged_like_any_other(

@@ -48,6 +48,8 @@ SAFETY_AT_ANY_AGE = {
     "order.benzodiazepine-with-opioid",
     "order.opioid-with-moud",
     "order.steroid-suspected-infection",
+    "order.gabapentinoid-with-opioid",
+    "order.nsaid-co-prescription",
     # radiation, gadolinium and NSAIDs in pregnancy (ACOG 2017, FDA 2020): safety at any age
     "order.pregnancy-fluoroscopy",
     "order.pregnancy-gadolinium",

@@ -1036,6 +1036,46 @@ def pregnancy_scenarios() -> list[Scenario]:
         .pregnancy("preg", 24, 14)
         .prescription("mr-asa", "1191", "aspirin", mg=81)
     )  # fmt: skip
+    # check 9: a gabapentinoid with an opioid; an NSAID with an anticoagulant or another NSAID
+    s.append(
+        Scenario("pregabalin-with-current-opioid",
+                 "Pregabalin drafted for diabetic polyneuropathy in a patient taking oxycodone: name both, "
+                 "start low, offer naloxone (check 9, positive)")
+        .condition("rad", *RAD, 60)
+        .condition("dpn", ICD10CM, "E11.42", "Type 2 diabetes mellitus with diabetic polyneuropathy", 900)
+        .medication("oxy", "7804", "oxycodone", 20)
+        .prescription("mr-pregabalin", "187832", "pregabalin", mg=75, per_day=2)
+        .expect("order-select", "order.gabapentinoid-with-opioid", "info", "MedicationRequest/mr-pregabalin",
+                [["create", "MedicationRequest", "7242"]])
+        .expect("order-sign", "order.gabapentinoid-with-opioid", "warning", "MedicationRequest/mr-pregabalin",
+                [["create", "MedicationRequest", "7242"]])
+    )  # fmt: skip
+    s.append(
+        Scenario("pregabalin-after-opioid-stopped",
+                 "Pregabalin drafted for diabetic polyneuropathy; the oxycodone course is completed "
+                 "(check 9, negative)")
+        .condition("rad", *RAD, 60)
+        .condition("dpn", ICD10CM, "E11.42", "Type 2 diabetes mellitus with diabetic polyneuropathy", 900)
+        .medication("oxy", "7804", "oxycodone", 60, status="completed")
+        .prescription("mr-pregabalin", "187832", "pregabalin", mg=75, per_day=2)
+    )  # fmt: skip
+    s.append(
+        Scenario("ibuprofen-on-apixaban",
+                 "Ibuprofen drafted for a patient taking apixaban: bleeding risk (check 9, positive)")
+        .condition("rad", *RAD, 30)
+        .medication("apixaban", "1364430", "apixaban", 200)
+        .prescription("mr-ibu", "5640", "ibuprofen", mg=400, per_day=3)
+        .expect_both("order.nsaid-co-prescription", "warning", "MedicationRequest/mr-ibu",
+                     [["delete", "MedicationRequest/mr-ibu"]])
+    )  # fmt: skip
+    s.append(
+        Scenario("ibuprofen-on-low-dose-aspirin",
+                 "Ibuprofen drafted for a patient taking aspirin 81 mg: low-dose aspirin alone draws no card "
+                 "(check 9, negative)")
+        .condition("rad", *RAD, 30)
+        .medication("asa", "1191", "aspirin 81 mg oral tablet", 400)
+        .prescription("mr-ibu", "5640", "ibuprofen", mg=400, per_day=3)
+    )  # fmt: skip
     return s
 
 
@@ -1078,6 +1118,10 @@ NEGATIVE_FOR: dict[str, list[str]] = {
     "esi-after-delivery": ["order.pregnancy-fluoroscopy"],
     "mri-without-contrast-pregnant": ["order.pregnancy-gadolinium", "order.pregnancy-fluoroscopy"],
     "low-dose-aspirin-pregnant": ["order.pregnancy-nsaid"],
+    # the opioid course has ended: no co-prescription
+    "pregabalin-after-opioid-stopped": ["order.gabapentinoid-with-opioid", "order.gabapentinoid-sciatica"],
+    # low-dose aspirin is antiplatelet therapy, usually cardioprotective: not a second NSAID
+    "ibuprofen-on-low-dose-aspirin": ["order.nsaid-co-prescription"],
 }  # fmt: skip
 
 

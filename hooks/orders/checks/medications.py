@@ -10,11 +10,20 @@ When: an opioid MedicationRequest (``rx_opioids``, by ingredient code or name) i
       ``hooks/data/mme_conversion.json``; a dose in tablets, mL or patches of an RxNorm clinical drug
       (the Sandbox sends only its code and name) takes the strength per unit from the shipped opioid
       drug table, else from the RxNorm name (``hooks.clinical_drugs``);
-      (c) a benzodiazepine (``rx_benzodiazepine_class``) is current or drafted in the same session.
+      (c) a benzodiazepine (``rx_benzodiazepine_class``) is current or drafted in the same session;
+      (d) a gabapentinoid (``rx_gabapentinoids``) is current or drafted in the same session, whatever
+      it is for (CDC 2022: weigh opioids with other central nervous system depressants);
+      (e) the order is tramadol and an SNRI or tricyclic (``rx_antidepressants_neuropathic``:
+      duloxetine, venlafaxine, amitriptyline, nortriptyline, desipramine) is current or drafted:
+      serotonin syndrome and seizure risk (tramadol prescribing information). SSRIs are in no value
+      set and are not recognised.
 Then: warning; reassess benefit and harm, taper rather than stop abruptly, avoid benzodiazepine
-      co-prescription, offer naloxone (suggested as a draft MedicationRequest when (b) or (c)). With a
-      benzodiazepine the first step is to avoid the combination: a benzodiazepine drafted in the same
-      session is suggested for removal, beside naloxone (both recommended, selectionBehavior "any").
+      co-prescription, offer naloxone (suggested as a draft MedicationRequest when (b), (c) or (d)).
+      With a benzodiazepine the first step is to avoid the combination: a benzodiazepine drafted in
+      the same session is suggested for removal, beside naloxone (both recommended, selectionBehavior
+      "any"). With a gabapentinoid the card names both drugs: start low, watch for respiratory
+      depression and sedation, offer naloxone. When only (d) or (e) fires: warning on order-sign,
+      info on order-select.
 Evidence: CDC 2022 (recommendations 5, 6, 8, 11); NICE NG59 (no opioids for chronic sciatica).
 When the MME/day cannot be computed and nothing else fires: info card saying so, with the reason
       (dose, frequency or strength not given, or no CDC factor), never silence.
@@ -34,6 +43,29 @@ When: a benzodiazepine is drafted while the patient takes an opioid (current in 
 Then: warning; avoid the combination and offer naloxone: removing the benzodiazepine and naloxone
       are suggested together (both recommended, selectionBehavior "any").
 Evidence: CDC 2022 (recommendations 8, 11).
+
+``order.gabapentinoid-with-opioid`` (decision model M2)
+When: a gabapentinoid is drafted while the patient takes an opioid (current in the history, or
+      drafted in this session and not judged by this hook), whatever the gabapentinoid is for; not
+      when a drafted opioid judged by this hook carries the co-prescription on its own card (above).
+Then: warning on order-sign, info on order-select, naming both drugs: start the gabapentinoid low
+      and increase slowly, watch for respiratory depression and sedation; naloxone is suggested
+      (recommended).
+Evidence: CDC 2022 (recommendations 8, 11: opioids with other central nervous system depressants).
+
+``order.nsaid-co-prescription``
+When: an NSAID (``rx_nsaids``; not aspirin with no dose above ``low_dose_aspirin_mg`` stated) is
+      drafted while the patient takes, or has drafted in this session, an anticoagulant or an
+      antiplatelet other than aspirin (``rx_anticoagulants``, ``rx_p2y12_inhibitors``,
+      ``rx_antiplatelets_other``) or another NSAID (a different ingredient; low-dose aspirin does not
+      count: it is usually cardioprotective). Aspirin alone never fires it.
+Then: warning naming the drugs: prefer another analgesic (bleeding; two NSAIDs add GI and kidney
+      harm); if an NSAID is essential, the lowest dose for the shortest time with gastroprotection.
+      The patient's age is a fact on the card from ``nsaid_caution_age_years`` (75). Removing the
+      draft is offered (recommended with an anticoagulant or antiplatelet). Kidney function (eGFR,
+      creatinine, chronic kidney disease) is in no value set and is not read.
+Evidence: NICE NG59 (oral NSAIDs: weigh GI, liver and cardio-renal toxicity and risk factors,
+      including age; lowest effective dose, shortest time, gastroprotection).
 
 ``order.opioid-with-moud`` (decision model §7.2)
 When: an opioid other than the patient's MOUD is drafted while the patient takes medication for opioid
@@ -62,13 +94,14 @@ Evidence: NICE NG59; PRECISE 2017 (Mathieson, NEJM).
 
 Age: the two sciatica evidence-conflict notes (``order.gabapentinoid-sciatica``,
 ``order.oral-steroid-sciatica``) weigh adult evidence of benefit and are not shown for a patient
-under 16; the opioid, benzodiazepine, MOUD and steroid-with-infection cards are drug safety and are
-shown at any age (``OrderCheck.adult_pathway``).
+under 16; the opioid, benzodiazepine, gabapentinoid-with-opioid, NSAID co-prescription, MOUD and
+steroid-with-infection cards are drug safety and are shown at any age (``OrderCheck.adult_pathway``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from hooks import suggestions as sx
@@ -82,15 +115,16 @@ from hooks.clinical_drugs import (
     parse_clinical_drug_name,
 )
 from hooks.conflicts import GABAPENTINOIDS, ORAL_STEROIDS
-from hooks.facts import Dose, DraftOrder, MedicationFact
+from hooks.facts import MG_UNITS, Dose, DraftOrder, MedicationFact
 from hooks.mme import mme_factors
 from hooks.orders.common import OrderCheck, card, create, delete, reason_refs
 from hooks.orders.context import OrderContext, RedFlag
+from hooks.pathway import age_years
 from hooks.pathway.context import ENDED_MED_STATUSES
 from hooks.pathway.rules.medication import continuous_course_days, daily_mme, other_indication
 from hooks.rule import CRITICAL, INFO, INFO_OR_WARNING, Rule, order_rule
 from hooks.terminology import Coding, Terminology
-from hooks.text import NOT_ORAL_ROUTE, ingredients_named, names
+from hooks.text import MG_DOSE, NOT_ORAL_ROUTE, ingredients_named, names
 from hooks.thresholds import pct
 
 RULE_OPIOID_DECL: Rule = order_rule(
@@ -132,6 +166,19 @@ RULE_ER_NAIVE_DECL: Rule = order_rule(
     "M1",
     ("cdc_opioids_2022",),
 )
+RULE_GABAPENTINOID_OPIOID_DECL: Rule = order_rule(
+    "order.gabapentinoid-with-opioid",
+    "Gabapentinoid with an opioid",
+    "M2",
+    ("cdc_opioids_2022",),
+    INFO_OR_WARNING,  # warning on order-sign, info on order-select
+)
+RULE_NSAID_DECL: Rule = order_rule(
+    "order.nsaid-co-prescription",
+    "NSAID with an anticoagulant, antiplatelet or another NSAID",
+    "order.nsaid-co-prescription",
+    ("nice_ng59",),
+)
 RULES = (
     RULE_OPIOID_DECL,
     RULE_GABAPENTINOID_DECL,
@@ -140,6 +187,8 @@ RULES = (
     RULE_MOUD_DECL,
     RULE_ER_NAIVE_DECL,
     RULE_STEROID_INFECTION_DECL,
+    RULE_GABAPENTINOID_OPIOID_DECL,
+    RULE_NSAID_DECL,
 )
 (
     RULE_OPIOID,
@@ -149,7 +198,16 @@ RULES = (
     RULE_MOUD,
     RULE_ER_NAIVE,
     RULE_STEROID_INFECTION,
+    RULE_GABAPENTINOID_OPIOID,
+    RULE_NSAID,
 ) = (r.id for r in RULES)
+
+# An anticoagulant or an antiplatelet other than aspirin, as a card names its class.
+BLEEDING_CLASSES: tuple[tuple[str, str], ...] = (
+    ("rx_anticoagulants", "anticoagulant"),
+    ("rx_p2y12_inhibitors", "P2Y12 inhibitor"),
+    ("rx_antiplatelets_other", "antiplatelet"),
+)
 
 
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
@@ -257,7 +315,9 @@ def naloxone_suggestion(term: Terminology, patient_id: str, recommended: bool) -
             "text": "Naloxone (opioid overdose reversal)",
         },
         "subject": {"reference": f"Patient/{patient_id}"},
-        "note": [{"text": "Offered with a high opioid dose or with a benzodiazepine (CDC 2022)."}],
+        "note": [
+            {"text": "Offered with a high opioid dose, or with a benzodiazepine or gabapentinoid (CDC 2022)."}
+        ],
     }
     return SuggestionDraft(
         label="Offer naloxone",
@@ -279,7 +339,45 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         return _gabapentinoid(ctx, order)
     if ctx.drug_is(order, "rx_systemic_corticosteroids") is not None:
         return _steroid(ctx, order)
+    if ctx.drug_is(order, "rx_nsaids") is not None:
+        return _nsaid(ctx, order)
     return []
+
+
+@dataclass(frozen=True)
+class Partner:
+    """A drug the patient takes now, or has drafted in this session, beside the draft order."""
+
+    name: str  # the ingredient as its value set names it ("apixaban"), else the record's text
+    code: str | None  # that member's code
+    fact: Fact
+    record: MedicationFact | None = None  # the history's record, for current therapy
+    drafted: DraftOrder | None = None  # the draft order, for a drug drafted in this session
+
+
+def taken_with(ctx: OrderContext, order: DraftOrder, value_set: str, label: str) -> list[Partner]:
+    """Current therapy in ``value_set`` (not ended, not stale) and drugs of it drafted in this session
+    other than ``order``, as a card names them ("naproxen 500 mg tablet: current NSAID")."""
+    out: list[Partner] = []
+    for m in ctx.pathway.medications(value_set):
+        if ctx.pathway.is_active_med(m):
+            hit = ctx.term.match(value_set, (*m.codings, *m.ingredient_codings))
+            name, code = (hit.display, hit.code) if hit is not None else (m.text, None)
+            fact = Fact(f"{m.text}: current {label}", m.ref, short=f"{name}: {label}")
+            out.append(Partner(name, code, fact, record=m))
+    for o in ctx.draft_drugs(value_set, exclude=order):
+        member = ctx.drug_is(o, value_set)
+        name, code = (member.display, member.code) if member is not None else (o.text, None)
+        fact = Fact(
+            f"{o.text}: {label} drafted in this session", o.ref or None, short=f"{name}: {label}, drafted"
+        )
+        out.append(Partner(name, code, fact, drafted=o))
+    return out
+
+
+def listed(partners: Sequence[Partner]) -> str:
+    """The partners' names, each once: "apixaban, naproxen"."""
+    return ", ".join(dict.fromkeys(p.name for p in partners))
 
 
 def order_is_moud(ctx: OrderContext, order: DraftOrder) -> bool:
@@ -391,8 +489,14 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     why += [Fact(f"{o.text}: benzodiazepine drafted in this session", o.ref) for o in benzo_drafts]
     why += [Fact(f"{m.text}: current benzodiazepine", m.ref) for m in benzo_meds]
     benzo = bool(benzo_drafts or benzo_meds)
-    if not (long_term or high or benzo):
+    # (d) gabapentinoid, whatever it is for; (e) tramadol with an SNRI or tricyclic
+    gabapentinoids = taken_with(ctx, order, "rx_gabapentinoids", "gabapentinoid")
+    serotonergic = _serotonergic_with_tramadol(ctx, order)
+    why += [p.fact for p in (*gabapentinoids, *serotonergic)]
+    grave = long_term or high or benzo
+    if not (grave or gabapentinoids or serotonergic):
         return _dose_not_checked(ctx, order, mme_result) if mme is None else []
+    opioid = _opioid_name(ctx, order)
     if benzo:
         summary = "Opioid with a benzodiazepine: avoid co-prescribing; offer naloxone (CDC 2022)"
     elif high:
@@ -400,29 +504,35 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             f"Opioid dose ≥ {ctx.t.high_mme_per_day:g} MME/day: reassess benefit and risk; offer naloxone "
             "(CDC 2022)"
         )
-    else:
+    elif long_term:
         summary = (
             f"Opioid continuing beyond {ctx.t.long_term_opioid_days} days: reassess benefit and harm; "
             "taper if no benefit (CDC 2022)"
         )
-    suggestions = _opioid_suggestions(ctx, benzo_drafts, naloxone=high or benzo)
-    steps = [
-        "Reassess benefit and harm with the patient; prefer non-opioid therapy for radicular pain.",
-        "If benefit does not outweigh harm, taper gradually; do not stop abruptly.",
-    ]
-    if benzo:
-        steps.insert(0, _co_prescribing_step(benzo_drafts))
-    if high:
-        steps.append("Offer naloxone and review the dose (CDC 2022: higher daily doses raise overdose risk).")
+    elif gabapentinoids:
+        summary = (
+            f"{opioid.capitalize()} with {listed(gabapentinoids)}: start low; watch for respiratory "
+            "depression and sedation; offer naloxone (CDC 2022)"
+        )
+    else:
+        summary = (
+            f"Tramadol with {listed(serotonergic)}: serotonin syndrome and seizure risk; prefer another "
+            "analgesic"
+        )
+    naloxone = high or benzo or bool(gabapentinoids)
+    suggestions = _opioid_suggestions(ctx, benzo_drafts, naloxone=naloxone)
     return [
         card(
             RULE_OPIOID,
             "Opioid prescribing risk",
             order,
-            indicator="warning",
+            # a sedating or serotonergic co-prescription alone: warning when the order is signed
+            indicator="warning" if grave or ctx.inp.hook == "order-sign" else "info",
             summary=summary,
             why=why,
-            next_steps=steps,
+            next_steps=_opioid_steps(
+                opioid, benzo_drafts if benzo else None, gabapentinoids, serotonergic, grave=grave, high=high
+            ),
             avoid=("Dose escalation; adding extended-release opioids; abrupt discontinuation.",),
             evidence=("cdc_opioids_2022", "nice_ng59"),
             gaps=gaps,
@@ -430,6 +540,59 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             selection_behavior="any" if len(suggestions) > 1 else "at-most-one",
         )
     ]
+
+
+def _opioid_name(ctx: OrderContext, order: DraftOrder) -> str:
+    member = ctx.drug_is(order, "rx_opioids")
+    return member.display if member is not None else order.text
+
+
+def _serotonergic_with_tramadol(ctx: OrderContext, order: DraftOrder) -> list[Partner]:
+    """An SNRI or tricyclic taken with a tramadol order: serotonin syndrome and a lower seizure
+    threshold (tramadol prescribing information). SSRIs are in no value set: not recognised."""
+    if _opioid_name(ctx, order).lower() != "tramadol":
+        return []
+    return taken_with(ctx, order, "rx_antidepressants_neuropathic", "serotonergic antidepressant")
+
+
+def _opioid_steps(
+    opioid: str,
+    benzo_drafts: Sequence[DraftOrder] | None,
+    gabapentinoids: Sequence[Partner],
+    serotonergic: Sequence[Partner],
+    *,
+    grave: bool,
+    high: bool,
+) -> list[str]:
+    """The opioid card's steps: a co-prescription first (benzodiazepine, gabapentinoid, tramadol with
+    a serotonergic antidepressant), then reassessment; naloxone is said once."""
+    steps: list[str] = []
+    if benzo_drafts is not None:
+        steps.append(_co_prescribing_step(benzo_drafts))
+    if gabapentinoids:
+        naloxone = "" if benzo_drafts is not None or high else "; offer naloxone"
+        dose = "do not raise both doses together" if grave else f"start {opioid} low and increase slowly"
+        steps.append(
+            f"With {listed(gabapentinoids)}: {dose}; watch for respiratory depression and sedation{naloxone} "
+            "(CDC 2022)."
+        )
+    if serotonergic:
+        steps.append(
+            f"Tramadol with {listed(serotonergic)} risks serotonin syndrome and seizures (tramadol "
+            "prescribing information): prefer another analgesic, or start low and watch for agitation, "
+            "tremor and fever."
+        )
+    if grave:
+        steps += [
+            "Reassess benefit and harm with the patient; prefer non-opioid therapy for radicular pain.",
+            "If benefit does not outweigh harm, taper gradually; do not stop abruptly.",
+        ]
+    else:
+        steps.append("Prefer non-opioid therapy for radicular pain; if an opioid is needed, the lowest "
+                     "effective dose for the shortest time (CDC 2022).")  # fmt: skip
+    if high:
+        steps.append("Offer naloxone and review the dose (CDC 2022: higher daily doses raise overdose risk).")
+    return steps
 
 
 def _opioid_suggestions(
@@ -609,23 +772,159 @@ def _for_another_indication(ctx: OrderContext, order: DraftOrder) -> bool:
 
 
 def _gabapentinoid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
+    with_opioid = _gabapentinoid_with_opioid(ctx, order)
     if _for_another_indication(ctx, order):
-        return []
-    return _conflict_card(
-        ctx,
-        order,
-        RULE_GABAPENTINOID,
-        "Gabapentinoid for sciatica: evidence conflict",
-        "Gabapentinoid for sciatica: PRECISE 2017 and NICE NG59 found no benefit; NICE CG173 lists it for "
-        "nerve pain",
-        GABAPENTINOIDS,
-        ("nice_ng59", "precise_2017"),
-        (
-            f"If prescribed, reassess benefit; taper if there is no ≥ {pct(ctx.t.partial_relief_pct)} or "
-            f"{ctx.t.partial_delta_points:g}-point improvement.",
-            "Warn about respiratory depression with opioids.",
+        return with_opioid  # not for sciatica: no evidence-conflict note, the safety card stands
+    steps = [
+        f"If prescribed, reassess benefit; taper if there is no ≥ {pct(ctx.t.partial_relief_pct)} or "
+        f"{ctx.t.partial_delta_points:g}-point improvement."
+    ]
+    if not with_opioid:
+        steps.append("Warn about respiratory depression with opioids.")
+    return [
+        *with_opioid,
+        *_conflict_card(
+            ctx,
+            order,
+            RULE_GABAPENTINOID,
+            "Gabapentinoid for sciatica: evidence conflict",
+            "Gabapentinoid for sciatica: PRECISE 2017 and NICE NG59 found no benefit; NICE CG173 lists it "
+            "for nerve pain",
+            GABAPENTINOIDS,
+            ("nice_ng59", "precise_2017"),
+            tuple(steps),
         ),
+    ]
+
+
+def _opioid_card_names_it(ctx: OrderContext, opioid: DraftOrder) -> bool:
+    """Whether a drafted opioid judged by this hook gets the opioid card, which names a gabapentinoid
+    taken or drafted with it (an opioid for a patient on MOUD, or MOUD itself, gets another card)."""
+    judged = any(opioid is o for o in ctx.judged)
+    return judged and not ctx.pathway.moud and not order_is_moud(ctx, opioid)
+
+
+def _gabapentinoid_with_opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
+    """A gabapentinoid drafted for a patient taking an opioid (CDC 2022: weigh opioids with other
+    central nervous system depressants), whatever the gabapentinoid is for."""
+    opioids = taken_with(ctx, order, "rx_opioids", "opioid")
+    if not opioids or any(p.drafted is not None and _opioid_card_names_it(ctx, p.drafted) for p in opioids):
+        return []  # no opioid, or the drafted opioid's card names this gabapentinoid
+    member = ctx.drug_is(order, "rx_gabapentinoids")
+    gaba = member.display if member is not None else order.text
+    return [
+        card(
+            RULE_GABAPENTINOID_OPIOID, "Gabapentinoid with an opioid", order,
+            indicator="warning" if ctx.inp.hook == "order-sign" else "info",
+            summary=f"{gaba.capitalize()} with {listed(opioids)}: start low; watch for respiratory "
+            "depression and sedation; offer naloxone (CDC 2022)",
+            why=tuple(p.fact for p in opioids),
+            next_steps=(
+                f"Start {gaba} at a low dose and increase slowly; watch for respiratory depression and "
+                f"sedation with {listed(opioids)}; offer naloxone (CDC 2022).",
+            ),
+            avoid=("Raising the opioid and the gabapentinoid together; adding other sedating drugs.",),
+            evidence=("cdc_opioids_2022",),
+            gaps=ctx.unavailable_gaps("medicationRequests", "medicationStatements"),
+            suggestions=(naloxone_suggestion(ctx.term, ctx.inp.patient_id, recommended=True),),
+        )
+    ]  # fmt: skip
+
+
+def _antiplatelet_aspirin(ctx: OrderContext, order: DraftOrder) -> bool:
+    """Aspirin with no dose above ``low_dose_aspirin_mg`` stated: antiplatelet therapy (usually
+    cardioprotective), not an NSAID course, as the pathway reads recorded aspirin."""
+    if ctx.drug_is(order, "rx_aspirin") is None:
+        return False
+    doses = [float(x) for x in MG_DOSE.findall(order.text or "")]
+    for d in order.doses:
+        if d.value is not None and (d.unit or "").strip().lower() in MG_UNITS:
+            doses.append(d.value)
+        elif d.value is not None and order.strength_mg is not None:
+            doses.append(d.value * order.strength_mg)
+    return max(doses, default=0.0) <= ctx.t.low_dose_aspirin_mg
+
+
+def _other_nsaids(ctx: OrderContext, order: DraftOrder, code: str | None) -> list[Partner]:
+    """Another NSAID taken or drafted with this one: a different ingredient (the same one is a renewal),
+    not low-dose aspirin."""
+    out = []
+    for p in taken_with(ctx, order, "rx_nsaids", "NSAID"):
+        if p.code is not None and p.code == code:
+            continue
+        if p.drafted is not None and _antiplatelet_aspirin(ctx, p.drafted):
+            continue
+        if p.record is not None and ctx.pathway.is_antiplatelet_aspirin(p.record):
+            continue
+        out.append(p)
+    return out
+
+
+def _age_fact(ctx: OrderContext) -> Fact | None:
+    """The patient's age from ``nsaid_caution_age_years`` (75, as the acute cards): NSAID harm rises
+    with age (NICE NG59)."""
+    patient = ctx.history.patient
+    age = age_years(patient.birth_date if patient is not None else None, ctx.today)
+    if age is None or age < ctx.t.nsaid_caution_age_years:
+        return None
+    return Fact(f"age {age}: NSAID harm rises with age (NICE NG59)", patient.ref if patient else None,
+                short=f"age {age}")  # fmt: skip
+
+
+def _nsaid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
+    """An NSAID drafted with an anticoagulant or an antiplatelet other than aspirin (bleeding), or with
+    another NSAID (GI and kidney harm add up). Aspirin alone draws no card."""
+    if _antiplatelet_aspirin(ctx, order):
+        return []
+    member = ctx.drug_is(order, "rx_nsaids")
+    nsaid = member.display if member is not None else order.text
+    bleeding: list[Partner] = []
+    for value_set, label in BLEEDING_CLASSES:
+        seen = {p.fact.ref for p in bleeding}
+        bleeding += [p for p in taken_with(ctx, order, value_set, label) if p.fact.ref not in seen]
+    others = _other_nsaids(ctx, order, member.code if member is not None else None)
+    if not bleeding and not others:
+        return []
+    steps: list[str] = []
+    if bleeding:
+        summary = (
+            f"{nsaid.capitalize()} with {listed((*bleeding, *others))}: bleeding risk; prefer another "
+            "analgesic"
+        )
+        steps.append(
+            f"Prefer another analgesic: an NSAID with {listed(bleeding)} raises the risk of serious "
+            "bleeding; NICE NG59 asks to weigh GI, liver and cardio-renal toxicity and risk factors, "
+            "including age."
+        )
+    else:
+        summary = f"{nsaid.capitalize()} with {listed(others)}: two NSAIDs at once; prescribe one only"
+    if others:
+        steps.append(
+            f"Do not combine NSAIDs: stop {listed(others)} if {nsaid} replaces it, or do not start {nsaid}."
+        )
+    steps.append(
+        "If an NSAID is essential: the lowest dose for the shortest time, with gastroprotection (NICE NG59)."
     )
+    avoid = [f"An NSAID with {listed(bleeding)}"] if bleeding else []
+    if others:
+        avoid.append("two NSAIDs at once" if avoid else "Two NSAIDs at once")
+    age = _age_fact(ctx)
+    return [
+        card(
+            RULE_NSAID, "NSAID with an anticoagulant, antiplatelet or another NSAID", order,
+            indicator="warning",
+            summary=summary,
+            why=(*(p.fact for p in (*bleeding, *others)), *((age,) if age is not None else ())),
+            next_steps=steps,
+            avoid=("; ".join(avoid) + ".",),
+            evidence=("nice_ng59",),
+            gaps=ctx.unavailable_gaps("medicationRequests", "medicationStatements"),
+            suggestions=(
+                delete(order, "Remove the NSAID prescription", f"Remove {order.ref}",
+                       recommended=bool(bleeding)),
+            ),
+        )
+    ]  # fmt: skip
 
 
 # What else a systemic corticosteroid is prescribed for (often long term: replacement therapy,
@@ -763,8 +1062,10 @@ def _steroid_with_infection(ctx: OrderContext, order: DraftOrder, infection: Red
 
 CHECK = OrderCheck(
     rules=RULES, kind="medication", judge=check, evidence=("cdc_opioids_2022",),
-    applies_to=("rx_opioids", "rx_benzodiazepine_class", "rx_gabapentinoids", "rx_systemic_corticosteroids"),
-    checks_what="current opioids, benzodiazepines and the length of opioid use",
+    applies_to=("rx_opioids", "rx_benzodiazepine_class", "rx_gabapentinoids", "rx_systemic_corticosteroids",
+                "rx_nsaids"),
+    checks_what="current opioids, benzodiazepines, gabapentinoids, anticoagulants, antiplatelets and NSAIDs, "
+    "and the length of opioid use",
     needs=("medicationRequests", "medicationStatements"),
     # the sciatica evidence-conflict notes weigh adult trials and NICE NG59 (value, not safety); the
     # opioid, benzodiazepine, MOUD and steroid-with-infection cards are drug safety at any age
