@@ -109,14 +109,11 @@ from hooks.cards import Action, CardDraft, Conflict, Fact, SuggestionDraft
 from hooks.clinical_drugs import (
     ClinicalDrug,
     MmeResult,
-    clinical_drug,
     is_extended_release_or_long_acting,
-    mme_per_day,
-    parse_clinical_drug_name,
 )
 from hooks.conflicts import GABAPENTINOIDS, ORAL_STEROIDS
-from hooks.facts import MG_UNITS, Dose, DraftOrder, MedicationFact
-from hooks.mme import mme_factors
+from hooks.facts import MG_UNITS, DraftOrder, MedicationFact
+from hooks.mme import RXNORM, dose_clinical_drug, dose_mme
 from hooks.orders.common import OrderCheck, card, create, delete, reason_refs
 from hooks.orders.context import OrderContext, RedFlag
 from hooks.pathway import age_years
@@ -210,98 +207,25 @@ BLEEDING_CLASSES: tuple[tuple[str, str], ...] = (
 )
 
 
-RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
-# Dose units that count presentation units (tablets, capsules, mL, sprays, patches) rather than mass.
-_UNIT_COUNTS = {
-    None: frozenset({"{pill}", "pill", "pills", "tablet", "tablets", "tab", "{tbl}", "{tablet}", "capsule",
-                     "capsules", "cap", "{cap}", "{capsule}", "{count}", "each", "ea", "1"}),
-    "ML": frozenset({"ml", "milliliter", "millilitre"}),
-    "ACTUAT": frozenset({"spray", "sprays", "{spray}", "actuat", "{actuat}", "{actuation}", "puff",
-                         "{puff}"}),
-    "HR": frozenset({"patch", "patches", "{patch}", "system", "{system}"}),
-}  # fmt: skip
-
-
 def order_mme(ctx: OrderContext, order: DraftOrder) -> float | None:
     """MME/day of an opioid order, or None when it cannot be computed (see ``order_mme_result``)."""
     return order_mme_result(ctx, order).mme_per_day
 
 
 def order_mme_result(ctx: OrderContext, order: DraftOrder) -> MmeResult:
-    """MME/day of an opioid order with the CDC 2022 factors, or why it cannot be computed.
-
-    A dose stated in mg (or mcg/h for a patch) of a known ingredient is converted directly; otherwise
-    the strength per tablet, capsule, mL or patch comes from the RxNorm clinical drug (the shipped
-    opioid drug table by code, else the RxNorm name) and the dose in those units × doses per day.
-    """
+    """MME/day of an opioid order with the CDC 2022 factors, or why it cannot be computed
+    (``hooks.mme.dose_mme``, as M1 computes it for the record): a dose stated in mg (or mcg/h for a
+    patch) of a known ingredient directly; otherwise the strength per tablet, capsule, mL or patch of
+    the RxNorm clinical drug and the dose in those units × doses per day."""
     member = ctx.drug_is(order, "rx_opioids")
     if member is None:
         return MmeResult(None, reason=f"{order.text} is not a recognised opioid")
-    name = member.display.lower()
-    stated = _stated_mme(order, name)
-    if stated is not None:
-        return MmeResult(round(stated, 2))
-    drug = order_clinical_drug(order)
-    counted = [d for d in order.doses if d.value is not None and _counts_units(drug, d)]
-    if drug is not None and counted:
-        return _units_mme(drug, counted)
-    return MmeResult(None, reason=_why_no_mme(order, name, drug))
+    return dose_mme(member.display.lower(), order.all_codings, order.text, order.doses, order.daily_dose_mg())
 
 
 def order_clinical_drug(order: DraftOrder) -> ClinicalDrug | None:
     """The order's RxNorm clinical drug: by code from the opioid drug table, else read from a name."""
-    for c in order.all_codings:
-        if c.system == RXNORM:
-            drug = clinical_drug(c.code, c.display)
-            if drug is not None:
-                return drug
-    return parse_clinical_drug_name(order.text)
-
-
-def _stated_mme(order: DraftOrder, name: str) -> float | None:
-    per_mg, per_mcg_h = mme_factors()
-    if name in per_mcg_h:
-        rate = order.patch_mcg_per_hour()
-        return rate * per_mcg_h[name] if rate is not None else None
-    mg = order.daily_dose_mg()
-    if mg is None or name not in per_mg:
-        return None
-    return mg * per_mg[name]
-
-
-def _counts_units(drug: ClinicalDrug | None, dose: Dose) -> bool:
-    """Whether the dose counts the units the drug's strength is given per (tablets for mg/tablet ...)."""
-    if drug is None:
-        return False
-    unit = (dose.unit or "").strip().lower()
-    pers = {s.per for s in drug.ingredients}
-    return len(pers) == 1 and unit in _UNIT_COUNTS.get(next(iter(pers)), frozenset())
-
-
-def _units_mme(drug: ClinicalDrug, doses: list[Dose]) -> MmeResult:
-    total = 0.0
-    for d in doses:
-        if d.per_day is None and all(s.per != "HR" for s in drug.ingredients):
-            return MmeResult(None, reason=f"how often {drug.name} is taken (doses per day) is not given")
-        result = mme_per_day(drug, d.value, d.per_day)
-        if result.mme_per_day is None:
-            return result
-        total += result.mme_per_day
-    return MmeResult(round(total, 2))
-
-
-def _why_no_mme(order: DraftOrder, name: str, drug: ClinicalDrug | None) -> str:
-    per_mg, per_mcg_h = mme_factors()
-    if name not in per_mg and name not in per_mcg_h:
-        return f"CDC 2022 gives no MME conversion factor for {name}"
-    doses = [d for d in order.doses if d.value is not None]
-    if not doses:
-        return f"the dose of {order.text} is not given"
-    if any(d.per_day is None for d in doses):
-        return f"how often {order.text} is taken (doses per day) is not given"
-    if drug is None:
-        return f"the strength of {order.text} per {doses[0].unit or 'unit'} is not known"
-    return f"the dose unit ({doses[0].unit or 'none'}) does not match the strength of {drug.name}"
+    return dose_clinical_drug(order.all_codings, order.text)
 
 
 def naloxone_suggestion(term: Terminology, patient_id: str, recommended: bool) -> SuggestionDraft:
