@@ -75,3 +75,19 @@ def test_e2_on_an_opioid_keeps_the_nsaid_and_drops_the_opioid() -> None:
 def test_guard_a_patient_on_nothing_keeps_both_lines() -> None:
     c = e_card("E1", radic(14))
     assert "NSAID if not contraindicated" in steps(c) and OPIOID_LINE in steps(c)
+
+
+def test_m3_on_an_anticoagulant_prefers_activity_and_says_no_nsaid() -> None:
+    """The oral-steroid card's alternative: "Prefer NSAIDs" would contradict the anticoagulant."""
+    oral = med("pred-1", "rx_systemic_corticosteroids", "8640", start=3, text="Prednisone 20 MG Oral Tablet")
+    c = card_of(run(radic(10), oral, med("apx", "rx_anticoagulants", "1364430")), "M3")
+    assert "Prefer NSAIDs" not in steps(c)
+    assert (
+        "Prefer activity and physiotherapy for radicular pain (NICE NG59); no NSAID while on apixaban"
+        in steps(c)
+    )
+
+
+def test_guard_m3_without_a_caution_prefers_nsaids() -> None:
+    oral = med("pred-1", "rx_systemic_corticosteroids", "8640", start=3, text="Prednisone 20 MG Oral Tablet")
+    assert "Prefer NSAIDs, activity and physiotherapy" in steps(card_of(run(radic(10), oral), "M3"))

@@ -126,9 +126,15 @@ BLEEDING_SETS = ("rx_anticoagulants", "rx_p2y12_inhibitors", "rx_antiplatelets_o
 
 
 def nsaid_advice(ctx: PathwayContext) -> str:
-    """The NSAID an acute card offers, as this patient may take it: none beside an anticoagulant or a
-    P2Y12 or other antiplatelet (bleeding), the lowest dose for the shortest time with gastroprotection
-    from ``nsaid_caution_age_years``, else "NSAID if not contraindicated"."""
+    """The NSAID an acute card offers, as this patient may take it (``nsaid_caution``), else "NSAID if
+    not contraindicated"."""
+    return nsaid_caution(ctx) or "NSAID if not contraindicated"
+
+
+def nsaid_caution(ctx: PathwayContext) -> str | None:
+    """What limits an NSAID for this patient: none beside an anticoagulant or a P2Y12 or other
+    antiplatelet (bleeding), the lowest dose for the shortest time with gastroprotection from
+    ``nsaid_caution_age_years``; None when nothing on record does."""
     blood = [m for m in ctx.medications(*BLEEDING_SETS) if ctx.is_active_med(m)]
     if blood:
         names = ", ".join(dict.fromkeys(_ingredient(ctx, m) for m in blood))
@@ -139,7 +145,7 @@ def nsaid_advice(ctx: PathwayContext) -> str:
     age = age_years(patient.birth_date if patient is not None else None, ctx.today)
     if age is not None and age >= ctx.t.nsaid_caution_age_years:
         return f"NSAID only at the lowest dose for the shortest time, with gastroprotection (age {age})"
-    return "NSAID if not contraindicated"
+    return None
 
 
 def _ingredient(ctx: PathwayContext, m: MedicationFact) -> str:

@@ -17,6 +17,7 @@ from hooks.clinical_drugs import MmeResult
 from hooks.facts import MedicationFact
 from hooks.mme import dose_mme
 from hooks.pathway.context import PathwayContext
+from hooks.pathway.rules.acute import nsaid_caution
 from hooks.pathway.rules.common import (
     NEUROPATHIC_AGENTS,
     OPIOIDS,
@@ -524,7 +525,9 @@ def m3_oral_steroids(ctx: PathwayContext) -> CardDraft | None:
         why=[ctx.med_fact(m) for m in meds],
         next_steps=[
             "Let the current course finish; do not renew or repeat it.",
-            "Prefer NSAIDs, activity and physiotherapy for radicular pain (NICE NG59).",
+            "Prefer NSAIDs, activity and physiotherapy for radicular pain (NICE NG59)."
+            if (caution := nsaid_caution(ctx)) is None
+            else f"Prefer activity and physiotherapy for radicular pain (NICE NG59); {caution}.",
         ],
         avoid=["Renewing or repeating oral corticosteroid courses."],
         conflicts=[ORAL_STEROIDS],
