@@ -138,6 +138,20 @@ def test_a_tfesi_for_the_snomed_bone_metastasis_patient_is_held() -> None:
     assert hold.indicator == "critical"
     assert "malignancy" in hold.summary
     assert_house_rules(hold)
+    (fact,) = [f for f in hold.why if f.ref == "Condition/ca"]
+    assert "recognised from its words" in fact.text  # as on the pathway's R3: confirm the finding
+    assert fact.short is not None and "in words only" in fact.short
+
+
+def test_guard_a_coded_red_flag_on_the_order_hold_is_not_marked_as_words() -> None:
+    facts = (
+        ob.cond("rad", RADICULOPATHY, 11),
+        ob.cond("ca", "C79.51", 60, "Secondary malignant neoplasm of bone"),
+    )
+    cards = run_orders("order-select", [ob.sr("esi-d", "64483")], *facts)
+    (hold,) = [c for c in cards if c.rule_id == "order.red-flag-elective"]
+    (fact,) = [f for f in hold.why if f.ref == "Condition/ca"]
+    assert "words" not in fact.text and "words" not in (fact.short or "")
 
 
 # ---------------------------------------------------------------------------------------------

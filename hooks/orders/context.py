@@ -427,8 +427,11 @@ class OrderContext:
 
     def cond(self, c: ConditionFact, what: str, *, short_what: str | None = None) -> Fact:
         """A condition as a card names it: "<what>: <text> since <onset>", with its reference;
-        ``short_what`` stands for ``what`` in the short form (the card's summary says the rest)."""
-        fact = self.pathway.cond_fact(c, f"{what}: ")
+        ``short_what`` stands for ``what`` in the short form (the card's summary says the rest). A
+        red flag recognised from its words says so, as on the pathway's cards (``flag_fact``)."""
+        from hooks.pathway.rules.red_flags import flag_fact
+
+        fact = flag_fact(self.pathway, c, f"{what}: ")
         if short_what is None or fact.short is None:
             return fact
         return replace(fact, short=f"{short_what}: {fact.short.removeprefix(f'{what}: ')}")
