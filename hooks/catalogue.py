@@ -97,6 +97,7 @@ CATALOGUE: tuple[Rule, ...] = (
     oc.medications.RULE_STEROID_DECL,
     oc.medications.RULE_STEROID_INFECTION_DECL,
     oc.medications.RULE_GABAPENTINOID_OPIOID_DECL,
+    oc.medications.RULE_TRAMADOL_SEROTONERGIC_DECL,
     oc.medications.RULE_NSAID_DECL,
     oc.pregnancy.RULE_NSAID_DECL,
     oc.discography.RULE_ID_DECL,

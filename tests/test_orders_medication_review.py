@@ -13,6 +13,8 @@ What these tests show:
   at a low or unstated dose, a renewal of the same NSAID, or an NSAID alone draw nothing;
 - tramadol drafted with a current SNRI or tricyclic (``rx_antidepressants_neuropathic``) draws the
   opioid card with the serotonin syndrome and seizure risk; another opioid with the same drug does not.
+  An SNRI or tricyclic drafted for a patient taking tramadol draws ``order.antidepressant-with-tramadol``
+  naming both (review whether tramadol is still needed), one card per session with a drafted tramadol.
 
 ``test_guard_*`` hold on the code before this change; every other test fails on it.
 """
@@ -192,6 +194,43 @@ def test_tramadol_with_an_snri_warns_about_serotonin_syndrome(rx: str, name: str
     assert f"Tramadol with {name}" in c.summary and "serotonin syndrome" in c.summary
     assert "MedicationRequest/snri" in refs(c)
     assert not creates(c)  # naloxone is for sedation and overdose, not this
+
+
+def duloxetine() -> dict[str, Any]:
+    return mr("dlx", "72625", "duloxetine 30 mg capsule", dose=30, per=1)
+
+
+TRAMADOL_CURRENT = med("tram", "10689", "tramadol 50 mg tablet", 60)
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_duloxetine_drafted_on_tramadol_names_both_and_asks_to_review_the_tramadol(hook: str) -> None:
+    """The converse of the tramadol card: the antidepressant drafted for a patient taking tramadol."""
+    cards = run(hook, [duloxetine()], RAD, TRAMADOL_CURRENT)
+    c = one(cards, "order.antidepressant-with-tramadol")
+    assert c.indicator == GRADE[hook]
+    assert c.summary.startswith("Duloxetine with tramadol: serotonin syndrome")
+    assert "MedicationRequest/tram" in refs(c)
+    assert "tramadol is still needed" in c.next_steps[0] and "NICE CG173" in c.next_steps[0]
+    assert "NICE CG173" in {g.label for g in c.evidence}
+    assert not c.suggestions  # the recorded tramadol is reviewed with its prescriber, not deleted here
+
+
+def test_tramadol_and_duloxetine_drafted_together_give_one_card() -> None:
+    tramadol = mr("tramd", "10689", "tramadol 50 mg tablet", dose=50, per=2)
+    sign = run("order-sign", [tramadol, duloxetine()], RAD)
+    assert rules(sign) == ["order.opioid-risk"]  # the tramadol card names duloxetine
+    assert "MedicationRequest/dlx" in refs(sign[0])
+    # order-select with only duloxetine selected: its card names the drafted tramadol
+    select = run("order-select", [tramadol, duloxetine()], RAD, selections=("MedicationRequest/dlx",))
+    c = one(select, "order.antidepressant-with-tramadol")
+    assert "MedicationRequest/tramd" in refs(c) and c.indicator == "info"
+
+
+def test_duloxetine_after_tramadol_stopped_or_beside_another_opioid_draws_no_card() -> None:
+    stopped = med("tram", "10689", "tramadol 50 mg tablet", 120, end_days_ago=60, status="completed")
+    assert run("order-sign", [duloxetine()], RAD, stopped) == []
+    assert run("order-sign", [duloxetine()], RAD, OXYCODONE_60_MME) == []
 
 
 # ------------------------------------------------------------------ guards (hold before and after)

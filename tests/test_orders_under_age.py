@@ -49,6 +49,7 @@ SAFETY_AT_ANY_AGE = {
     "order.opioid-with-moud",
     "order.steroid-suspected-infection",
     "order.gabapentinoid-with-opioid",
+    "order.antidepressant-with-tramadol",
     "order.nsaid-co-prescription",
     # radiation, gadolinium and NSAIDs in pregnancy (ACOG 2017, FDA 2020): safety at any age
     "order.pregnancy-fluoroscopy",

@@ -1051,6 +1051,26 @@ def pregnancy_scenarios() -> list[Scenario]:
                 [["create", "MedicationRequest", "7242"]])
     )  # fmt: skip
     s.append(
+        Scenario("duloxetine-with-current-tramadol",
+                 "Duloxetine drafted for nerve pain in a patient taking tramadol: serotonin syndrome and "
+                 "seizure risk; review the tramadol (check 9, positive)")
+        .condition("rad", *RAD, 60)
+        .medication("tram", "10689", "tramadol", 20)
+        .prescription("mr-duloxetine", "72625", "duloxetine", mg=30)
+        .expect("order-select", "order.antidepressant-with-tramadol", "info",
+                "MedicationRequest/mr-duloxetine", [])
+        .expect("order-sign", "order.antidepressant-with-tramadol", "warning",
+                "MedicationRequest/mr-duloxetine", [])
+    )  # fmt: skip
+    s.append(
+        Scenario("duloxetine-with-current-oxycodone",
+                 "Duloxetine drafted for nerve pain in a patient taking oxycodone, not tramadol "
+                 "(check 9, negative)")
+        .condition("rad", *RAD, 60)
+        .medication("oxy", "7804", "oxycodone", 20)
+        .prescription("mr-duloxetine", "72625", "duloxetine", mg=30)
+    )  # fmt: skip
+    s.append(
         Scenario("pregabalin-after-opioid-stopped",
                  "Pregabalin drafted for diabetic polyneuropathy; the oxycodone course is completed "
                  "(check 9, negative)")
@@ -1120,6 +1140,8 @@ NEGATIVE_FOR: dict[str, list[str]] = {
     "low-dose-aspirin-pregnant": ["order.pregnancy-nsaid"],
     # the opioid course has ended: no co-prescription
     "pregabalin-after-opioid-stopped": ["order.gabapentinoid-with-opioid", "order.gabapentinoid-sciatica"],
+    # serotonin syndrome is tramadol's: another opioid with duloxetine draws nothing
+    "duloxetine-with-current-oxycodone": ["order.antidepressant-with-tramadol"],
     # low-dose aspirin is antiplatelet therapy, usually cardioprotective: not a second NSAID
     "ibuprofen-on-low-dose-aspirin": ["order.nsaid-co-prescription"],
 }  # fmt: skip

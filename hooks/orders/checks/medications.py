@@ -53,6 +53,17 @@ Then: warning on order-sign, info on order-select, naming both drugs: start the 
       (recommended).
 Evidence: CDC 2022 (recommendations 8, 11: opioids with other central nervous system depressants).
 
+``order.antidepressant-with-tramadol`` (decision model M1, M2)
+When: an SNRI or tricyclic (``rx_antidepressants_neuropathic``) is drafted while the patient takes
+      tramadol (current in the history, or drafted in this session and not judged by this hook); not
+      when a drafted tramadol judged by this hook carries the combination on its own card ((e) above).
+Then: warning on order-sign, info on order-select, naming both drugs: serotonin syndrome and seizure
+      risk (tramadol prescribing information). The antidepressant is the guideline's choice for nerve
+      pain (NICE CG173, which keeps tramadol for acute rescue): review whether tramadol is still
+      needed; if both continue, start low and watch for agitation, tremor, sweating and fever. No
+      suggestion: the recorded tramadol is reviewed with its prescriber.
+Evidence: NICE CG173.
+
 ``order.nsaid-co-prescription``
 When: an NSAID (``rx_nsaids``; not aspirin with no dose above ``low_dose_aspirin_mg`` stated) is
       drafted while the patient takes, or has drafted in this session, an anticoagulant or an
@@ -94,8 +105,9 @@ Evidence: NICE NG59; PRECISE 2017 (Mathieson, NEJM).
 
 Age: the two sciatica evidence-conflict notes (``order.gabapentinoid-sciatica``,
 ``order.oral-steroid-sciatica``) weigh adult evidence of benefit and are not shown for a patient
-under 16; the opioid, benzodiazepine, gabapentinoid-with-opioid, NSAID co-prescription, MOUD and
-steroid-with-infection cards are drug safety and are shown at any age (``OrderCheck.adult_pathway``).
+under 16; the opioid, benzodiazepine, gabapentinoid-with-opioid, antidepressant-with-tramadol, NSAID
+co-prescription, MOUD and steroid-with-infection cards are drug safety and are shown at any age
+(``OrderCheck.adult_pathway``).
 """
 
 from __future__ import annotations
@@ -170,6 +182,13 @@ RULE_GABAPENTINOID_OPIOID_DECL: Rule = order_rule(
     ("cdc_opioids_2022",),
     INFO_OR_WARNING,  # warning on order-sign, info on order-select
 )
+RULE_TRAMADOL_SEROTONERGIC_DECL: Rule = order_rule(
+    "order.antidepressant-with-tramadol",
+    "SNRI or tricyclic with tramadol",
+    "M1",
+    ("nice_cg173",),
+    INFO_OR_WARNING,  # warning on order-sign, info on order-select
+)
 RULE_NSAID_DECL: Rule = order_rule(
     "order.nsaid-co-prescription",
     "NSAID with an anticoagulant, antiplatelet or another NSAID",
@@ -185,6 +204,7 @@ RULES = (
     RULE_ER_NAIVE_DECL,
     RULE_STEROID_INFECTION_DECL,
     RULE_GABAPENTINOID_OPIOID_DECL,
+    RULE_TRAMADOL_SEROTONERGIC_DECL,
     RULE_NSAID_DECL,
 )
 (
@@ -196,6 +216,7 @@ RULES = (
     RULE_ER_NAIVE,
     RULE_STEROID_INFECTION,
     RULE_GABAPENTINOID_OPIOID,
+    RULE_TRAMADOL_SEROTONERGIC,
     RULE_NSAID,
 ) = (r.id for r in RULES)
 
@@ -265,6 +286,8 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         return _steroid(ctx, order)
     if ctx.drug_is(order, "rx_nsaids") is not None:
         return _nsaid(ctx, order)
+    if ctx.drug_is(order, "rx_antidepressants_neuropathic") is not None:
+        return _antidepressant_with_tramadol(ctx, order)
     return []
 
 
@@ -755,6 +778,34 @@ def _gabapentinoid_with_opioid(ctx: OrderContext, order: DraftOrder) -> list[Car
     ]  # fmt: skip
 
 
+def _antidepressant_with_tramadol(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
+    """An SNRI or tricyclic drafted for a patient taking tramadol: serotonin syndrome and a lower
+    seizure threshold (tramadol prescribing information), the converse of the tramadol card's (e)."""
+    tramadol = [p for p in taken_with(ctx, order, "rx_opioids", "opioid") if p.name.lower() == "tramadol"]
+    if not tramadol or any(p.drafted is not None and _opioid_card_names_it(ctx, p.drafted) for p in tramadol):
+        return []  # no tramadol, or the drafted tramadol's card names this antidepressant
+    member = ctx.drug_is(order, "rx_antidepressants_neuropathic")
+    drug = member.display if member is not None else order.text
+    return [
+        card(
+            RULE_TRAMADOL_SEROTONERGIC, "SNRI or tricyclic with tramadol", order,
+            indicator="warning" if ctx.inp.hook == "order-sign" else "info",
+            summary=f"{drug.capitalize()} with tramadol: serotonin syndrome and seizure risk; review whether "
+            "tramadol is still needed",
+            why=tuple(p.fact for p in tramadol),
+            next_steps=(
+                f"{drug.capitalize()} is a first choice for nerve pain and tramadol is for acute rescue only "
+                "(NICE CG173): review whether tramadol is still needed, with its prescriber.",
+                "If both continue, start low and watch for agitation, tremor, sweating and fever "
+                "(serotonin syndrome) and for seizures (tramadol prescribing information).",
+            ),
+            avoid=("Raising both doses together; adding other serotonergic drugs.",),
+            evidence=("nice_cg173",),
+            gaps=ctx.unavailable_gaps("medicationRequests", "medicationStatements"),
+        )
+    ]  # fmt: skip
+
+
 def _antiplatelet_aspirin(ctx: OrderContext, order: DraftOrder) -> bool:
     """Aspirin with no dose above ``low_dose_aspirin_mg`` stated: antiplatelet therapy (usually
     cardioprotective), not an NSAID course, as the pathway reads recorded aspirin."""
@@ -987,9 +1038,9 @@ def _steroid_with_infection(ctx: OrderContext, order: DraftOrder, infection: Red
 CHECK = OrderCheck(
     rules=RULES, kind="medication", judge=check, evidence=("cdc_opioids_2022",),
     applies_to=("rx_opioids", "rx_benzodiazepine_class", "rx_gabapentinoids", "rx_systemic_corticosteroids",
-                "rx_nsaids"),
-    checks_what="current opioids, benzodiazepines, gabapentinoids, anticoagulants, antiplatelets and NSAIDs, "
-    "and the length of opioid use",
+                "rx_nsaids", "rx_antidepressants_neuropathic"),
+    checks_what="current opioids, benzodiazepines, gabapentinoids, antidepressants, anticoagulants, "
+    "antiplatelets and NSAIDs, and the length of opioid use",
     needs=("medicationRequests", "medicationStatements"),
     # the sciatica evidence-conflict notes weigh adult trials and NICE NG59 (value, not safety); the
     # opioid, benzodiazepine, MOUD and steroid-with-infection cards are drug safety at any age
