@@ -24,6 +24,7 @@ from hooks.terminology import Coding, Terminology
 
 __all__ = [
     "ABLATION",
+    "ALCOHOL_TEXT",
     "BACK_SITE",
     "BILATERAL_LEGS",
     "BLOCK",
@@ -536,6 +537,8 @@ MOUD_FORMULATION = re.compile(
     re.IGNORECASE,
 )
 OTP_TEXT = re.compile(r"opioid treatment program|\bOTP\b|opioid use disorder", re.IGNORECASE)
+# Naltrexone's other use named in its dosage ("50 mg daily for alcohol use disorder"): not MOUD.
+ALCOHOL_TEXT = re.compile(r"\balcohol", re.IGNORECASE)
 MG_DOSE = re.compile(r"(\d+(?:\.\d+)?)\s*mg\b", re.IGNORECASE)
 # Indications other than sciatica named in a drug's reason (M2).
 OTHER_INDICATION = re.compile(

@@ -361,6 +361,10 @@ PATTERNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("opioid treatment program", "dispensed by the OTP", "for opioid use disorder"),
         ("pain management", "hotplate"),
     ),
+    "ALCOHOL_TEXT": (
+        ("50 mg daily for alcohol use disorder", "Alcohol dependence", "alcoholism"),
+        ("opioid use disorder", "nonalcoholic steatohepatitis", "50 mg daily"),
+    ),
     "MG_DOSE": (("16 mg daily", "2.5mg"), ("16 mcg", "take 2 tablets", "5 mgmt")),
     "OTHER_INDICATION": (
         ("epilepsy", "seizure disorder", "trigeminal neuralgia", "bipolar disorder", "postherpetic neuralgia",

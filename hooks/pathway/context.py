@@ -36,6 +36,7 @@ from hooks.pathway.failure import Assessment, Modality, Outcome
 from hooks.pathway.pregnancy import Pregnancy, current_pregnancy
 from hooks.terminology import Coding, Terminology
 from hooks.text import (
+    ALCOHOL_TEXT,
     COMPRESSION,
     CONTRAST,
     CT,
@@ -401,9 +402,6 @@ class PathwayContext:
         """Opioid use disorder (ICD-10-CM F11.x, including in remission)."""
         return self.conditions("opioid_use_disorder_diagnoses", "opioid_use_disorder")
 
-    # naltrexone's other use named in its dosage ("50 mg daily for alcohol use disorder")
-    ALCOHOL_TEXT = re.compile(r"\balcohol", re.IGNORECASE)
-
     def is_moud(self, m: MedicationFact) -> bool:
         """Medication for opioid use disorder (§7.2): buprenorphine, methadone or naltrexone with an OUD
         diagnosis or prescribed for OUD (reasonCode/reasonReference, or the words in its dosage);
@@ -421,7 +419,7 @@ class PathwayContext:
         if OTP_TEXT.search(words) or self._for_oud(m):
             return True
         if self.matches("rx_opioid_antagonists_moud", codings):
-            return not (m.reason or self._reason_conditions(m) or self.ALCOHOL_TEXT.search(words))
+            return not (m.reason or self._reason_conditions(m) or ALCOHOL_TEXT.search(words))
         member = self.term.match("rx_opioids", codings)
         if member is None or member.display.lower() != "buprenorphine":
             return False  # methadone for pain stays long-term opioid therapy
