@@ -641,7 +641,9 @@ def assess(
     label = describe_procedure(procedure, modality, terminology)
     t0 = procedure.performed
     if procedure.status not in (None, "completed") or t0 is None:
-        return _not_judgeable(procedure, modality, label, name_procedure(procedure, modality, terminology))
+        return _not_judgeable(
+            procedure, modality, label, name_procedure(procedure, modality, terminology), terminology
+        )
     case = _Case(
         procedure, modality, history, today, thresholds, terminology, label, t0,
         _window(procedure, modality, thresholds, terminology),
@@ -654,18 +656,33 @@ def assess(
     return _by_proxies(case, scores)
 
 
-def _not_judgeable(procedure: ProcedureFact, modality: Modality, label: str, name: str) -> Assessment:
-    """Not completed, or no date: nothing to judge."""
+def _not_judgeable(
+    procedure: ProcedureFact, modality: Modality, label: str, name: str, terminology: Terminology
+) -> Assessment:
+    """Not completed, or no date: nothing to judge, except an undated procedure whose outcome is
+    recorded as unsuccessful or partial (§3.1 rule 1 reads the explicit outcome first; no date is
+    needed to know it did not work). An explicit success still needs its date for the durability
+    check, and stays unjudged."""
     if procedure.status not in (None, "completed"):
         return Assessment(
             procedure, modality, Outcome.UNKNOWN, "not completed",
             facts=(Fact(f"{label}; status {procedure.status}", procedure.ref,
                         short=f"{name}: status {procedure.status}"),),
         )  # fmt: skip
+    gaps = (f"record the date of the {name}",)
+    explicit = _explicit_outcome(procedure, terminology)
+    if explicit in (Outcome.FAILED, Outcome.PARTIAL):
+        recorded = _recorded_outcome(procedure, explicit)
+        return Assessment(
+            procedure, modality, explicit, "explicit outcome",
+            facts=(Fact(f"{name}, no procedure date recorded; outcome recorded as {recorded}", procedure.ref,
+                        short=f"{name} (no date): outcome {recorded}"),),
+            gaps=gaps,
+        )  # fmt: skip
     return Assessment(
         procedure, modality, Outcome.UNKNOWN, "no data",
-        facts=(Fact(f"{label}; no procedure date recorded", procedure.ref, short=f"{name}: no date"),),
-        gaps=(f"record the date of the {label}",),
+        facts=(Fact(f"{name}, no procedure date recorded", procedure.ref, short=f"{name}: no date"),),
+        gaps=gaps,
     )  # fmt: skip
 
 
@@ -775,18 +792,28 @@ _EXPLICIT_OUTCOMES = (
 )
 
 
-def _by_explicit_outcome(case: _Case, s: _Scores) -> Assessment | None:
-    """1. ``Procedure.outcome`` coded as unsuccessful, partial or successful."""
-    codes = case.procedure.outcome
-    explicit = next(
-        (o for vs, o in _EXPLICIT_OUTCOMES if codes and case.term.match(vs, codes) is not None), None
+def _explicit_outcome(procedure: ProcedureFact, terminology: Terminology) -> Outcome | None:
+    """``Procedure.outcome`` coded as unsuccessful, partial or successful, else None."""
+    codes = procedure.outcome
+    return next(
+        (o for vs, o in _EXPLICIT_OUTCOMES if codes and terminology.match(vs, codes) is not None), None
     )
-    if explicit is None:
-        return None
-    recorded = case.procedure.outcome_text or explicit.value.replace("_", " ")
-    # a code's display ("Unsuccessful") read as words, not as a heading
+
+
+def _recorded_outcome(procedure: ProcedureFact, explicit: Outcome) -> str:
+    """The outcome as the record words it, read as words ("unsuccessful"), not as a heading."""
+    recorded = procedure.outcome_text or explicit.value.replace("_", " ")
     if recorded[:1].isupper() and not recorded[1:2].isupper():
         recorded = recorded[0].lower() + recorded[1:]
+    return recorded
+
+
+def _by_explicit_outcome(case: _Case, s: _Scores) -> Assessment | None:
+    """1. ``Procedure.outcome`` coded as unsuccessful, partial or successful."""
+    explicit = _explicit_outcome(case.procedure, case.term)
+    if explicit is None:
+        return None
+    recorded = _recorded_outcome(case.procedure, explicit)
     lead = case.lead(f"outcome recorded as {recorded}", f"outcome: {recorded}")
     if explicit is Outcome.SUCCESS and case.modality in (Modality.ESI, Modality.RFA):
         return _durability_of(case, s, Outcome.SUCCESS, "explicit outcome", lead)
