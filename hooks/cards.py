@@ -232,11 +232,40 @@ def missing(gap: str) -> str:
 
 _UNREAD = re.compile(r"^(?P<key>\S+) \(unread: (?P<reason>[^()]*)\)$")
 
+# The prefetch keys as a clinician names the data behind them.
+DATA_NAMES = {
+    "patient": "the patient record",
+    "conditions": "diagnoses",
+    "procedures": "procedures",
+    "observations": "pain and function scores",
+    "examObservations": "examination findings",
+    "medicationRequests": "prescriptions",
+    "medicationStatements": "medication statements",
+    "serviceRequests": "referrals and orders",
+    "diagnosticReports": "imaging reports",
+    "encounters": "encounters",
+}
+
+
+def data_name(key: str) -> str:
+    """A prefetch key as a clinician names its data: "diagnosticReports" → "imaging reports"."""
+    return DATA_NAMES.get(key, key)
+
+
+def gap_text(gap: str) -> str:
+    """A gap as the clinician reads it: data the EHR could not give ("diagnosticReports (unread:
+    timed out)") by the data's name, "imaging reports (could not be read: timed out)"; other gaps as
+    they are."""
+    m = _UNREAD.match(gap)
+    if m is None:
+        return gap
+    return f"{data_name(m.group('key'))} (could not be read: {m.group('reason')})"
+
 
 def _unread_together(items: list[str]) -> list[str]:
-    """Data the EHR could not give, one item per reason: "medicationRequests (unread: FHIR server
-    answered 500)" and "medicationStatements (unread: …500)" → "medicationRequests and
-    medicationStatements (unread: FHIR server answered 500)"."""
+    """Data the EHR could not give, one item per reason, by its data's name: "medicationRequests
+    (unread: FHIR server answered 500)" and "medicationStatements (unread: …500)" → "prescriptions
+    and medication statements (could not be read: FHIR server answered 500)"."""
     keys: dict[str, list[str]] = {}
     out: list[str | tuple[str]] = []
     for item in items:
@@ -248,13 +277,13 @@ def _unread_together(items: list[str]) -> list[str]:
         if reason not in keys:
             keys[reason] = []
             out.append((reason,))
-        keys[reason].append(m.group("key"))
+        keys[reason].append(data_name(m.group("key")))
     said = []
     for x in out:
         if isinstance(x, tuple):
             names = keys[x[0]]
             joined = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-            said.append(f"{joined} (unread: {x[0]})")
+            said.append(f"{joined} (could not be read: {x[0]})")
         else:
             said.append(x)
     return said

@@ -612,6 +612,6 @@ def test_data_the_ehr_could_not_give_is_named_once_per_reason() -> None:
         "no lumbar imaging on record",
     ]
     assert not_recorded(gaps) == (
-        "**Not recorded:** medicationRequests and medicationStatements (unread: FHIR server answered 500); "
-        "observations (unread: timed out); lumbar imaging."
+        "**Not recorded:** prescriptions and medication statements (could not be read: FHIR server answered "
+        "500); pain and function scores (could not be read: timed out); lumbar imaging."
     )

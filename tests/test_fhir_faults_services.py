@@ -20,6 +20,7 @@ from flask import Flask
 from test_fhir_faults import FAULT_SETTINGS, request_body
 from test_real_fhir_server import REQUESTS, _entries, _evaluation_date, _service_id, _templates, without_uuids
 
+from hooks.cards import data_name
 from hooks.registry import REQUIRED_KEYS
 
 SETTINGS = {**FAULT_SETTINGS, "fhir_timeout_seconds": 10.0, "fhir_total_budget_seconds": 20.0}
@@ -101,7 +102,8 @@ def test_missing_optional_data_that_changes_the_advice_is_named(
             if cards == baseline:
                 continue
             lines = detail_text(cards).splitlines()
-            named = [line for line in lines if key in line and "error status" in line]
+            # the data by the name a clinician knows ("imaging reports"), not the prefetch key
+            named = [line for line in lines if data_name(key) in line and "error status" in line]
             if not named:
                 change = "advice" if states(cards) != states(baseline) else "detail"
                 silent.append(

@@ -300,3 +300,50 @@ def test_settings_read_the_app_switches() -> None:
     s = Settings.from_env({"CDS_SMART_CLIENT_ID": "abc", "CDS_APP_COOKIE_SAMESITE": "none"})
     assert (s.smart_client_id, s.app_cookie_samesite) == ("abc", "None")
     assert replace(s, app_cookie_samesite="Lax").app_cookie_samesite == "Lax"
+
+
+# ------------------------------------------------------------------ the state comes from this evaluation
+def _page(name: str, state: str | None) -> str:
+    inv = run(name)
+    assert inv.history is not None and inv.today is not None
+    return render_page(
+        PageInput(inv.history, inv.drafts, inv.today, app_context=state), default_terminology(), Thresholds()
+    )
+
+
+def _headline(html: str) -> str:
+    m = re.search(r"<h1>(.*?)</h1>", html, re.S)
+    assert m is not None
+    return m.group(1)
+
+
+def test_a_red_flag_found_now_leads_the_page_whatever_card_the_link_came_from() -> None:
+    """A link from an F3 card opened on a chart that now shows cauda equina: the page headline and
+    the map's "now" are the red flag, and the page says the F3 card no longer applies."""
+    html = _page("r1_cauda_equina_code", "F3")
+    assert "Cauda equina" in _headline(html)
+    assert 'class="card critical current" id="state-R1"' in html
+    assert "no longer applies" in html and "Failed, surgical target" in html.split("no longer applies")[0]
+
+
+def test_a_link_to_a_state_this_evaluation_does_not_find_is_not_shown_as_now() -> None:
+    html = _page("e1_acute_tolerable", "R1")
+    assert "Cauda equina" not in _headline(html)
+    assert "no longer applies" in html
+
+
+def test_guard_the_link_state_that_still_applies_leads_the_page() -> None:
+    inv = run("f3_failed_tfesi_concordant")
+    state = inv.drafts[0].rule_id
+    html = _page("f3_failed_tfesi_concordant", state)
+    assert 'aria-current="step"' in html and "no longer applies" not in html
+    assert f'class="card {inv.drafts[0].indicator} current" id="state-{state}"' in html
+
+
+def test_the_leading_card_summary_is_under_the_headline() -> None:
+    """The recommendation is read first, above the map and the history, not two screens down."""
+    html = _page("r1_cauda_equina_code", "F3")
+    inv = run("r1_cauda_equina_code")
+    lead = next(d for d in inv.drafts if d.rule_id == "R1")
+    head = html.split('id="map-h"')[0]
+    assert 'class="lead critical"' in head and lead.summary in head and 'href="#state-R1"' in head

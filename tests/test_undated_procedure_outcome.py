@@ -13,7 +13,6 @@ from typing import Any
 
 from pathway_builders import (
     assert_house_rules,
-    card_of,
     conservative,
     make_input,
     proc,

@@ -20,7 +20,7 @@ from markupsafe import Markup
 from cds_service.smart.pathway_map import STATE_NAMES, passed_stages, pathway_map
 from cds_service.smart.reasoning import reasoning
 from cds_service.smart.timeline import NARROW, draw_timeline
-from hooks.cards import ADVISORY
+from hooks.cards import ADVISORY, data_name
 from hooks.facts import PatientHistory
 from hooks.terminology import Terminology
 from hooks.thresholds import Thresholds
@@ -32,18 +32,6 @@ _ENV = Environment(
     lstrip_blocks=True,
 )
 
-UNAVAILABLE_NAMES = {
-    "patient": "the patient record",
-    "conditions": "diagnoses",
-    "procedures": "procedures",
-    "observations": "pain and function scores",
-    "examObservations": "examination findings",
-    "medicationRequests": "prescriptions",
-    "medicationStatements": "medication statements",
-    "serviceRequests": "referrals and orders",
-    "diagnosticReports": "imaging reports",
-    "encounters": "encounters",
-}
 
 
 @dataclass(frozen=True)
@@ -57,13 +45,24 @@ class PageInput:
 
 
 def current_state(app_context: str | None, drafts: Sequence[Any]) -> str | None:
-    """The state to open at: the card's own, else the first pathway card's (not a cross-cutting one)."""
-    if app_context and app_context in STATE_NAMES:
+    """The state to open at, from what this evaluation found, never from the link alone (a card
+    opened yesterday may no longer apply): a red flag found now always; else the state of the card
+    the link was opened from, when it still applies; else the first pathway card's (not a
+    cross-cutting one)."""
+    found = [str(d.rule_id) for d in drafts if d.rule_id in STATE_NAMES]
+    flags = [s for s in found if s[0] == "R"]
+    if flags:
+        return flags[0]
+    if app_context and app_context in found:
         return app_context
-    for d in drafts:
-        if d.rule_id in STATE_NAMES and d.rule_id[0] not in "MY":
-            return str(d.rule_id)
-    return None
+    return next((s for s in found if s[0] not in "MY"), None)
+
+
+def stale_link(app_context: str | None, drafts: Sequence[Any]) -> str | None:
+    """The name of the state the link was opened from when this evaluation no longer finds it."""
+    if not app_context or app_context not in STATE_NAMES:
+        return None
+    return None if any(d.rule_id == app_context for d in drafts) else STATE_NAMES[app_context]
 
 
 def render_page(page: PageInput, terminology: Terminology, thresholds: Thresholds) -> str:
@@ -85,6 +84,7 @@ def render_page(page: PageInput, terminology: Terminology, thresholds: Threshold
         patient=page.history.patient,
         current=current,
         current_name=STATE_NAMES.get(current or "", ""),
+        stale=stale_link(page.app_context, page.drafts),
         stages=stages,
         # built by timeline.py, where every text is escaped
         svg=Markup(timeline.svg),  # noqa: S704
@@ -102,4 +102,4 @@ def render_error(title: str, message: str, status: int) -> str:
 
 
 def _unavailable(unavailable: Mapping[str, str]) -> list[tuple[str, str]]:
-    return [(UNAVAILABLE_NAMES.get(k, k), why) for k, why in sorted(unavailable.items())]
+    return [(data_name(k), why) for k, why in sorted(unavailable.items())]

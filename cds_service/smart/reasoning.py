@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from hooks.cards import gap_text
+
 
 @dataclass(frozen=True, slots=True)
 class FactView:
@@ -61,7 +63,7 @@ def reasoning(drafts: Iterable[Any]) -> tuple[ReasoningView, ...]:
             summary=d.summary,
             why=tuple(FactView(f.text, f.ref) for f in d.why),
             basis=tuple(FactView(f.text, f.ref) for f in getattr(d, "basis", ())),
-            gaps=tuple(d.gaps),
+            gaps=tuple(gap_text(g) for g in d.gaps),
             next_steps=tuple(d.next_steps),
             avoid=tuple(d.avoid),
             evidence=tuple(
