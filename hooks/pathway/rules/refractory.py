@@ -39,7 +39,7 @@ from hooks.pathway.rules.common import (
     pending_mri,
     review_ordered_mri,
 )
-from hooks.pathway.rules.esi_outcome import pending_esi_orders, scores_once
+from hooks.pathway.rules.esi_outcome import esi_order_fact, pending_esi_orders, repeat_esi_orders, scores_once
 from hooks.pathway.rules.mimics import mimic_facts, mimic_step, mimic_suggestions, mimics_found
 from hooks.rule import INFO_OR_WARNING
 from hooks.text import affirmed, is_back_site, is_leg_site, short_name
@@ -75,6 +75,7 @@ F6 = Rule(
     "Failed ESI, lumbar stenosis with neurogenic claudication",
     TOPIC_PATHWAY,
     ("nice_ng59", "nass_stenosis", "asipp_epidural_2021"),
+    indicators=INFO_OR_WARNING,
 )
 F7 = Rule(
     "F7",
@@ -797,54 +798,122 @@ def _claudication_fact(ctx: PathwayContext, c: ConditionFact) -> Fact:
     return fact
 
 
+def _mild_fact(ctx: PathwayContext, p: ProcedureFact) -> Fact:
+    """A MILD on record, named as such ("MILD L4-L5 2026-09-20"): the coded descriptor
+    ("Percutaneous laminotomy/laminectomy (MILD), lumbar") keeps the name in brackets, which the
+    short form of a procedure drops."""
+    where = f"{p.level} " if p.level else ""
+    return Fact(
+        f"minimally invasive lumbar decompression (MILD) done: {ctx.proc_label(p)}",
+        p.ref,
+        short=f"MILD {where}{ctx.proc_when(p)}",
+    )
+
+
+def _f6_summary(ctx: PathwayContext, *, mild: bool, hold: bool) -> str:
+    """F6's summary: what the injection did, the stenosis with claudication, then the step; after a
+    MILD a surgical decompression opinion, with a repeat ESI on order "hold the repeat ESI" first.
+    The longest form that fits."""
+    refer = "refer for a surgical decompression opinion" if mild else "refer for decompression (or MILD)"
+    step = f"hold the repeat ESI; {refer}" if hold else f"{refer}; no more ESIs"
+    after = " after MILD" if mild else ""
+    forms = (
+        f"with stenosis and neurogenic claudication{after}: {step}",
+        f"with stenosis and claudication{after}: {step}",
+        f"with stenosis and claudication{after}: {'hold the repeat ESI; ' if hold else ''}refer for "
+        "decompression",
+    )
+    said = [opening(ctx, f) for f in forms]
+    return next((t for t in said if len(t) <= SUMMARY_MAX), said[-1])
+
+
 def f6_stenosis_claudication(ctx: PathwayContext) -> CardDraft:
     """F6 — failed ESI with lumbar stenosis and neurogenic claudication.
 
     When: a failed image-guided ESI and M48.062 (or stenosis with claudication documented), without
       instability.
-    Then: info — decompression referral; MILD for ligamentum-flavum-driven central stenosis (CMS NCD 150.13);
-      physiotherapy. No epidural injections for neurogenic claudication (NICE) — ASIPP disagrees.
+    Then: info (warning with a repeat ESI on order) — decompression referral; MILD for
+      ligamentum-flavum-driven central stenosis (CMS NCD 150.13); physiotherapy. No epidural
+      injections for neurogenic claudication (NICE) — ASIPP disagrees.
+      After a MILD on record (``mild_percutaneous_lumbar_decompression``) the claudication has
+      persisted through it: the MILD and its date are among the deciding facts, the step is a
+      surgical decompression opinion, and no second MILD is offered. A repeat ESI ordered after the
+      failed one (``esi_outcome.repeat_esi_orders``) is named among the first facts and held in the
+      first step, as a warning (NICE NG59 advises against epidurals for neurogenic claudication).
     Evidence: NASS stenosis guideline; NICE NG59; ASIPP 2021.
     """
     nc = neurogenic_claudication(ctx)
     lf = ctx.ligamentum_flavum_study
     pending = ctx.pending("esi_lumbar_all")
-    why = [*(_claudication_fact(ctx, c) for c in nc), *_failure_why(ctx)]
+    held = repeat_esi_orders(ctx)
+    mild_done = ctx.procedures("mild_percutaneous_lumbar_decompression")
+    claudication = [_claudication_fact(ctx, c) for c in nc]
+    failure = _failure_why(ctx)
+    against = "pending epidural order — NICE advises against it for claudication: "
+    # named as F3 names a repeat to hold ("hold pending order: ESI ordered 2026-11-15")
+    hold_facts = [
+        replace(ctx.order_fact(s, against), short=esi_order_fact(ctx, s, hold=True).short) for s in held
+    ]
+    mild_facts = [_mild_fact(ctx, p) for p in mild_done]
+    if hold_facts or mild_facts:
+        # what the card turns on, first: the stenosis, the MILD it persisted through, the failed
+        # injection, the epidural to hold (with both, the MILD and the order before the injection)
+        lead = [
+            *claudication[:1],
+            *mild_facts[-1:],
+            *([] if mild_facts and hold_facts else failure[:1]),
+            *hold_facts,
+        ]
+    else:
+        lead = []
+    why = [*lead, *claudication, *failure]
     if lf is not None:
         why.append(Fact(f"ligamentum flavum hypertrophy reported: {lf.label}", lf.ref))
-    why += [
-        ctx.order_fact(s, "pending epidural order — NICE advises against it for claudication: ")
-        for s in pending
-    ]
+    why += [*(ctx.order_fact(s, against) for s in pending if s not in held), *mild_facts]
     gaps = _common_gaps(ctx)
-    if lf is None:
+    if lf is None and not mild_done:
         gaps.append("review the imaging for ligamentum flavum hypertrophy (MILD candidacy)")
     mild = []
-    if lf is not None and not ctx.conditions("spondylolisthesis_instability"):
+    if lf is not None and not mild_done and not ctx.conditions("spondylolisthesis_instability"):
         mild.append(
             ctx.offer(
                 sx.MILD,
                 reasons=tuple(c.ref for c in nc) + ctx.reason_refs,
             )
         )
-    return F6.card(
-        ctx,
-        indicator="info",
-        summary=opening(
-            ctx, "with stenosis and neurogenic claudication: refer for decompression (or MILD); no more ESIs"
-        ),
-        why=why,
-        gaps=gaps,
-        next_steps=[
+    if mild_done:
+        steps = [
+            "Spine-surgery referral for a decompression opinion (laminectomy), not a repeat MILD: "
+            f"claudication persists after the MILD of {ctx.proc_when(mild_done[-1])}.",
+            "Physiotherapy (flexion-based exercise, walking programme).",
+        ]
+    else:
+        steps = [
             "Spine-surgery referral for decompression (laminectomy).",
             "MILD (percutaneous ligamentum flavum debulking) for central stenosis driven by ligamentum "
             "flavum "
             "hypertrophy.",
             "Physiotherapy (flexion-based exercise, walking programme).",
-        ],
+        ]
+    if held:
+        orders = "orders" if len(held) > 1 else "order"
+        refer = (
+            "for a decompression opinion (laminectomy), not a repeat MILD"
+            if mild_done
+            else "for decompression (laminectomy)"
+        )
+        steps[0] = f"Hold the pending ESI {orders} and refer {refer}."
+    return F6.card(
+        ctx,
+        indicator="warning" if held else "info",
+        summary=_f6_summary(ctx, mild=bool(mild_done), hold=bool(held)),
+        why=why,
+        gaps=gaps,
+        next_steps=steps,
         avoid=[
             "Fusion without instability.",
             "Epidural injections for neurogenic claudication (NICE NG59).",
+            *(["A repeat MILD."] if mild_done else []),
             "Long-term opioids.",
         ],
         conflicts=[ESI_STENOSIS, FUSION],
