@@ -408,7 +408,15 @@ NOTE_RELIEF = _words(
 # Services and referrals
 # ---------------------------------------------------------------------------------------------
 
-SPINE_SERVICE = _words(r"spine|spinal|neurosurg|orthop\w* surg|pain (?:clinic|management|medicine)")
+# A spine or pain specialist *service* (P2's "seen by a specialist"): the service is named (spine
+# clinic, spinal surgery, neurosurgery, orthopaedic spine or surgery, pain clinic or medicine,
+# physiatry), not a body part or a complaint: "Primary care follow-up: spinal pain" and "Physical
+# therapy - lumbar spine" are no specialist visit.
+SPINE_SERVICE = _words(
+    r"\bspin(?:e|al) (?:surg\w*|clinic|cent(?:er|re)|service|specialist|team|unit|institute|consult\w*)"
+    r"|neurosurg|orthop\w* (?:spine|surg)|physiatr|\bPM\s?&\s?R\b"
+    r"|pain (?:clinic|cent(?:er|re)|management|medicine|specialist)"
+)
 SURGICAL_SERVICE = _words(r"spine surg|spinal surg|neurosurg|orthop\w* (?:spine|surg)")
 NO_SURGICAL_TARGET = _words(
     r"no surgical target|not a surgical candidate|no surgical lesion|"

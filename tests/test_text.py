@@ -323,8 +323,12 @@ PATTERNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
     "SPINE_SERVICE": (
         ("Spine clinic", "spinal surgery", "Neurosurgery", "orthopaedic surgery", "orthopedic surgeon",
-         "pain clinic", "pain management", "pain medicine"),
-        ("orthopaedic clinic", "physiotherapy", "pain"),
+         "pain clinic", "pain management", "pain medicine", "Spine surgery clinic consultation",
+         "spine surgeon", "Orthopaedic spine service", "Spine center", "Physiatry", "PM&R clinic",
+         "Back pain clinic"),
+        ("orthopaedic clinic", "physiotherapy", "pain", "Primary care follow-up: spinal pain",
+         "Physical therapy - lumbar spine", "spinal pain", "spine", "lumbar spine physiotherapy",
+         "Spinal cord stimulator check", "spinal stenosis follow-up", "pain follow-up"),
     ),
     "SURGICAL_SERVICE": (
         ("spine surgery", "spinal surgeon", "Neurosurgery", "orthopaedic spine", "orthopedic surgery"),

@@ -1391,7 +1391,25 @@ class PathwayContext:
 
     @cached_property
     def specialist_referrals(self) -> tuple[ServiceRequestFact, ...]:
-        return self.orders("spine_specialist_referral", pending=False)
+        """Referrals made to a spine surgeon or pain specialist, of any episode (a deficit from an
+        earlier episode may have been addressed then: ``red_flags.deficit_already_addressed``). A
+        draft, never sent, is no referral made; P2 names it as one to send."""
+        return tuple(
+            s for s in self.orders("spine_specialist_referral", pending=False) if s.status != "draft"
+        )
+
+    @staticmethod
+    def _referral_date(s: ServiceRequestFact) -> date | None:
+        return s.authored or s.occurrence
+
+    def _episode_referrals(self) -> tuple[ServiceRequestFact, ...]:
+        """The specialist referrals of the current episode: one from an earlier episode (years before
+        this onset) did not refer this leg pain."""
+        return tuple(s for s in self.specialist_referrals if self.in_episode(self._referral_date(s)))
+
+    def _episode_specialist_encounters(self) -> tuple[EncounterFact, ...]:
+        """The specialist visits of the current episode, as ``_episode_referrals``."""
+        return tuple(e for e in self.specialist_encounters if self.in_episode(e.start))
 
     @cached_property
     def specialist_encounters(self) -> tuple[EncounterFact, ...]:
@@ -1408,10 +1426,10 @@ class PathwayContext:
     @property
     def referred(self) -> bool:
         """Referred to, or seen by, a spine surgeon or pain specialist (P2's "still not referred"):
-        a referral, a specialist visit, or a procedure of this episode only a specialist does (an
-        injection, block, ablation, stimulator trial or lumbar operation) — a patient who had a
-        stimulator trial has been seen, whatever encounters the record lacks."""
-        if self.specialist_referrals or self.specialist_encounters:
+        a referral made (not a draft), a specialist visit, or a procedure only a specialist does (an
+        injection, block, ablation, stimulator trial or lumbar operation), each of this episode — a
+        patient who had a stimulator trial has been seen, whatever encounters the record lacks."""
+        if self._episode_referrals() or self._episode_specialist_encounters():
             return True
         done = (*(p for p, _ in self.sessions), *self.surgeries)
         return any(self.in_episode(p.performed) for p in done)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 
 from hooks import suggestions as sx
 from hooks.cards import CardDraft, Conflict, Fact, SuggestionDraft
@@ -19,6 +20,7 @@ from hooks.pathway.rules.common import (
     review_ordered_mri,
 )
 from hooks.rule import WARNING
+from hooks.text import short_name
 from hooks.thresholds import span
 
 P1 = Rule(
@@ -67,6 +69,111 @@ def _care_facts_and_gaps(ctx: PathwayContext) -> tuple[list[Fact], list[str]]:
 def claudication(ctx: PathwayContext) -> bool:
     """Stenosis with neurogenic claudication: NICE NG59 advises against epidurals for it."""
     return bool(ctx.conditions("neurogenic_claudication")) or ctx.claudication_text()
+
+
+def _condition_words(ctx: PathwayContext) -> str:
+    """What the summary calls the pain: neurogenic claudication for stenosis with it (as P1 does)."""
+    return "Neurogenic claudication" if claudication(ctx) else "Radicular pain"
+
+
+def _referral_date(s: ServiceRequestFact) -> date | None:
+    return s.authored or s.occurrence
+
+
+def _on(d: date | None) -> str:
+    return f" {d.isoformat()}" if d else ""
+
+
+def _referral_on_record(ctx: PathwayContext) -> tuple[Fact, str] | None:
+    """The latest specialist referral made, or specialist visit, of this episode (what
+    ``ctx.referred`` reads), as a fact and the step that replaces "refer": the patient already has
+    one, so the card names it and never asks for it again. None when only a specialist's
+    procedure, or nothing, makes the patient referred."""
+    sent = [s for s in ctx.specialist_referrals if ctx.in_episode(_referral_date(s))]
+    seen = [e for e in ctx.specialist_encounters if ctx.in_episode(e.start)]
+    latest_sent = max(sent, key=lambda s: _referral_date(s) or date.min, default=None)
+    latest_seen = max(seen, key=lambda e: e.start or date.min, default=None)
+    if latest_seen is not None and (
+        latest_sent is None or (latest_seen.start or date.min) >= (_referral_date(latest_sent) or date.min)
+    ):
+        when = _on(latest_seen.start)
+        return (
+            Fact(f"specialist encounter{when}: {latest_seen.text}", latest_seen.ref,
+                 short=f"seen by a specialist{when}: {short_name(latest_seen.text)}"),
+            f"Already seen by a specialist ({latest_seen.text}{when}): follow the specialist's plan; "
+            "no new referral needed.",
+        )  # fmt: skip
+    if latest_sent is None:
+        return None
+    when = _on(_referral_date(latest_sent))
+    done = latest_sent.status == "completed"
+    follow = "follow the specialist's plan" if done else "follow up the appointment"
+    return (
+        ctx.order_fact(latest_sent, "specialist referral: "),
+        f"Already referred ({latest_sent.text}{when}, {latest_sent.status}): {follow}; no new referral "
+        "needed.",
+    )
+
+
+def _drafted_referrals(ctx: PathwayContext) -> tuple[ServiceRequestFact, ...]:
+    """Specialist referrals of this episode drafted and never sent (status draft), oldest first: not a
+    referral made, but P2 asks to send the draft rather than write a second one."""
+    drafts = [
+        s
+        for s in ctx.pending("spine_specialist_referral")
+        if s.status == "draft" and ctx.in_episode(_referral_date(s))
+    ]
+    return tuple(sorted(drafts, key=lambda s: _referral_date(s) or date.min))
+
+
+def _draft_words(draft: ServiceRequestFact) -> str:
+    """The drafted referral as a step names it: "the drafted referral (Referral to neurosurgeon,
+    drafted 2026-06-20)"."""
+    return f"the drafted referral ({draft.text}, drafted{_on(_referral_date(draft))})"
+
+
+def _draft_fact(draft: ServiceRequestFact, also: str = "") -> Fact:
+    d = _referral_date(draft)
+    when = _on(d)
+    return Fact(
+        f"specialist referral drafted, never sent: {draft.text}, status draft"
+        f"{f' ({d.isoformat()})' if d else ''}{also}",
+        draft.ref,
+        short=f"{short_name(draft.text)} drafted{when}, never sent",
+    )
+
+
+def _p1_refer_step(
+    ctx: PathwayContext, weak: bool, on_record: tuple[Fact, str] | None, draft: ServiceRequestFact | None
+) -> str:
+    """P1's referral step: the referral or visit on record named (never asked for again), a drafted
+    referral to send, else the referral to make (within 2 weeks for a weak muscle)."""
+    if on_record is not None:
+        return on_record[1]
+    if weak:
+        within = span(ctx.t.urgent_referral_days)
+        if draft is not None:
+            return (
+                f"Sign and send {_draft_words(draft)} for the patient to be seen by a spine specialist "
+                f"within {within} for the motor weakness (NASS 2014)."
+            )
+        return f"Refer to a spine specialist to be seen within {within} for the motor weakness (NASS 2014)."
+    by = f"no later than {span(ctx.t.chronic_days)} after onset"
+    if draft is not None:
+        return f"Sign and send {_draft_words(draft)} {by}."
+    return f"Refer to a spine specialist {by}."
+
+
+def _refer_first_step(ctx: PathwayContext, draft: ServiceRequestFact | None) -> str:
+    """P1's first step when the MRI does not settle the level: the specialist matches it to the
+    symptoms (through the drafted referral, when there is one) before any injection."""
+    by = f"no later than {span(ctx.t.chronic_days)} after onset (NASS 2014)"
+    if draft is not None:
+        return (
+            f"Sign and send {_draft_words(draft)} so a spine specialist matches the imaging to the "
+            f"symptoms before any injection, {by}."
+        )
+    return f"Refer to a spine specialist to match the imaging to the symptoms before any injection, {by}."
 
 
 def _session_limit_step(ctx: PathwayContext) -> str | None:
@@ -265,12 +372,12 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
         )
     else:
         gaps += [g for g in [_imaging_gap(ctx)] if g]
-    refer = (
-        f"Refer to a spine specialist to be seen within {span(ctx.t.urgent_referral_days)} for the motor "
-        "weakness (NASS 2014)."
-        if weak
-        else f"Refer to a spine specialist no later than {span(ctx.t.chronic_days)} after onset."
-    )
+    # a patient already referred (or seen) has the referral named, never asked for again; a referral
+    # drafted and never sent is the one to send, not a second to write
+    on_record = _referral_on_record(ctx) if ctx.referred else None
+    drafts = () if ctx.referred else _drafted_referrals(ctx)
+    drafted = drafts[-1] if drafts else None
+    refer = _p1_refer_step(ctx, bool(weak), on_record, drafted)
     steps += [
         # the step for the MRI ordered already says the injection (or, for claudication, what
         # replaces it); one that stops it (the session limit) is still said
@@ -302,11 +409,7 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
     # the decompression opinion); when it does, the injection comes first
     refer_first = has_mri and not ctx.referred and not concordant and not stenosis and not limit
     if refer_first:
-        steps = [
-            f"Refer to a spine specialist to match the imaging to the symptoms before any injection, "
-            f"no later than {span(ctx.t.chronic_days)} after onset (NASS 2014).",
-            *(s for s in steps if s != refer),
-        ]
+        steps = [_refer_first_step(ctx, drafted), *(s for s in steps if s != refer)]
     if weak:
         steps = [refer, *(s for s in steps if s != refer)]
     if limit:
@@ -317,7 +420,7 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
         gaps = [g for g in gaps if "of conservative care" not in g]
         # MRI waits for the conservative-care period: offered, not recommended
         suggestions = [replace(s, is_recommended=False) for s in suggestions]
-    if not ctx.referred:
+    if not ctx.referred and drafted is None:
         suggestions.append(
             ctx.offer(
                 sx.SPINE_SURGERY_REFERRAL,
@@ -349,6 +452,8 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
             *_imaging_facts(ctx),
             *(mri_ordered_fact(ctx, s) for s in mri_ordered[-1:]),
             *(_ordered_fact(ctx, s) for s in ordered[-1:]),
+            *([on_record[0]] if on_record else []),
+            *([_draft_fact(drafted)] if drafted else []),
             *care,
             *ctx.pain_facts(),
             _esi_history(ctx, old_esi),
@@ -384,35 +489,65 @@ def _ordered_summary(ctx: PathwayContext) -> str:
     )
 
 
+def _p2_summary(ctx: PathwayContext, draft: ServiceRequestFact | None) -> str:
+    words, weeks = _condition_words(ctx), span(ctx.t.chronic_days)
+    if draft is not None:
+        return (
+            f"{words} for over {weeks}, referral drafted{_on(_referral_date(draft))} but never sent: "
+            "send it to a spine specialist now"
+        )
+    return f"{words} for over {weeks} and not yet referred: refer to a spine specialist now"
+
+
+def _not_referred_fact(draft: ServiceRequestFact | None) -> Fact:
+    """What the card is about (the summary's "not yet referred"): no referral or visit, or only a
+    referral drafted and never sent."""
+    if draft is None:
+        return Fact("no spine or pain specialist referral or visit on record")
+    return _draft_fact(draft, "; no specialist referral sent or visit on record")
+
+
 def p2_not_referred(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> CardDraft:
     """P2 — persistent ≥ 3 months and still not referred.
 
-    When: gate open, symptoms ≥ 84 days, no (judgeable) ESI, no spine/pain specialist referral or
-      encounter.
-    Then: warning — refer now (clinical practice: no later than 3 months); image-guided ESI as an option;
-      biopsychosocial assessment before surgical referral.
+    When: gate open, symptoms ≥ 84 days, no (judgeable) ESI, no spine/pain specialist referral made or
+      encounter in this episode (a draft never sent, or one from an earlier episode, is none).
+    Then: warning — refer now (clinical practice: no later than 3 months), or, with a referral drafted
+      and never sent, send that draft (named, with no second referral offered); image-guided ESI as an
+      option; biopsychosocial assessment before surgical referral.
     Evidence: NICE NG59; NASS LDH.
     """
     care, gaps = _care_facts_and_gaps(ctx)
-    suggestions = [
-        ctx.offer(
-            sx.SPINE_SURGERY_REFERRAL,
-            recommended=True,
-        )
-    ]
+    drafts = _drafted_referrals(ctx)
+    draft = drafts[-1] if drafts else None
+    # a drafted referral is sent, not written again: the referral is offered only without one
+    suggestions = (
+        []
+        if draft is not None
+        else [
+            ctx.offer(
+                sx.SPINE_SURGERY_REFERRAL,
+                recommended=True,
+            )
+        ]
+    )
     # an MRI already ordered is named among the facts, not offered again
     mri_ordered = pending_mri(ctx)
     if not ctx.mri_studies and not mri_ordered:
         suggestions.append(ctx.offer(sx.MRI_WITHOUT_CONTRAST))
+    weeks = span(ctx.t.chronic_days)
+    refer = (
+        f"Sign and send {_draft_words(draft)} now (a referral is due no later than {weeks} after onset)."
+        if draft is not None
+        else f"Refer to a spine specialist now (no later than {weeks} after onset)."
+    )
     return P2.card(
         ctx,
         indicator="warning",
-        summary=f"Radicular pain for over {span(ctx.t.chronic_days)} and not yet referred: refer to a spine "
-        "specialist now",
+        summary=_p2_summary(ctx, draft),
         why=[
             ctx.onset_fact(),
-            # what the card is about (the summary's "not yet referred") among the facts shown
-            Fact("no spine or pain specialist referral or visit on record"),
+            _not_referred_fact(draft),
             *_imaging_facts(ctx),
             *(mri_ordered_fact(ctx, s) for s in mri_ordered[-1:]),
             *care,
@@ -421,7 +556,7 @@ def p2_not_referred(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -
         ],
         gaps=gaps,
         next_steps=[
-            f"Refer to a spine specialist now (no later than {span(ctx.t.chronic_days)} after onset).",
+            refer,
             "Biopsychosocial assessment alongside the referral (NICE NG59).",
             _injection_step(ctx, option=True),
         ],
