@@ -116,6 +116,21 @@ def test_an_unreadable_onset_is_a_named_gap_never_an_empty_list() -> None:
     assert any("gradual" in g for g in cards[0].gaps)
 
 
+def test_a_radicular_condition_with_no_date_at_all_is_a_named_gap_never_an_empty_list() -> None:
+    """No onset[x], no recordedDate: before, no card at all (it read as "nothing to worry about")."""
+    undated = replace(radic(days=30), onset=None, recorded=None, onset_unread=None)
+    cards = run(undated)
+    assert len(cards) == 1 and cards[0].rule_id == "pathway.not-fully-checked"
+    assert cards[0].summary.endswith("the symptom onset is not recorded")
+    assert any(undated.ref in g and "duration unknown" in g for g in cards[0].gaps)
+
+
+def test_guard_a_condition_with_only_a_recorded_date_is_dated_by_it() -> None:
+    dated = replace(radic(days=30), onset=None, onset_unread=None, recorded=TODAY - timedelta(days=30))
+    assert context(dated).onset == TODAY - timedelta(days=30)
+    assert not any("no onset or recorded date" in g for g in context(dated).onset_gaps())
+
+
 def test_a_dated_onset_adds_no_gap() -> None:
     assert context(radic(days=30)).onset_gaps() == []
 

@@ -116,7 +116,8 @@ def under_age_card(ctx: PathwayContext, age: int) -> CardDraft:
 def admit_onset_gaps(ctx: PathwayContext, cards: list[CardDraft]) -> list[CardDraft]:
     """An onset sent in words ("years ago") is a data gap every card names; read as a bound it still
     lets the pathway run (§1.1.6 never gets an invented date). A patient inside the gate whose onset
-    cannot be read at all, and who therefore has no duration-based card, gets one saying so."""
+    cannot be read at all, or was never sent (no onset, no recorded date), and who therefore has no
+    duration-based card, gets one saying so: never a silent empty list."""
     gaps = tuple(ctx.onset_gaps())
     if not gaps or not ctx.gate_open:
         return cards
@@ -126,7 +127,8 @@ def admit_onset_gaps(ctx: PathwayContext, cards: list[CardDraft]) -> list[CardDr
         NOT_FULLY_CHECKED.card(
             ctx,
             indicator="info",
-            summary="Radiculopathy pathway not fully checked: the symptom onset is not a date",
+            summary="Radiculopathy pathway not fully checked: the symptom onset is "
+            + ("not a date" if ctx.unread_onsets else "not recorded"),
             why=(
                 ctx.onset_fact(),
                 *(Fact(f"{c.text}: onset sent as '{c.onset_unread}'", c.ref) for c in ctx.unread_onsets[1:2]),

@@ -838,6 +838,13 @@ class PathwayContext:
                 gaps.append(f"a dated onset for {c.ref} (sent as '{c.onset_unread}'; read as ≥ {least})")
             elif c.onset is None and relative_days(c.onset_unread or "") is None:
                 gaps.append(f"a dated onset for {c.ref} (sent as '{c.onset_unread}'; duration unknown)")
+        if self.onset_condition is None:
+            # no onset, no words, no recorded date: the duration is unknown, not zero
+            gaps += [
+                f"a dated onset for {c.ref} (no onset or recorded date sent; duration unknown)"
+                for c in self._onset_pool
+                if c.onset is None and c.recorded is None and not c.onset_unread
+            ]
         recorded = self.dated_only_by_record
         if recorded is not None and self.duration_card_shown():
             sent = f"sent as '{recorded.onset_unread}'; " if recorded.onset_unread else ""
