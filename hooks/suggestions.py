@@ -64,6 +64,13 @@ FLEXION_EXTENSION_XRAY = OrderSpec(
     "Order lumbar radiographs with flexion-extension views",
     "Lumbar spine radiographs with flexion-extension views",
 )
+LUMBAR_RADIOGRAPHS = OrderSpec(
+    "xray-lumbar",
+    "order_lumbar_radiographs",
+    "Order lumbar spine radiographs",
+    "Lumbar spine radiographs (2 or 3 views)",
+    note="Osteoporosis: exclude a vertebral compression fracture (ACR 2021 variant 6).",
+)
 SPINE_SURGERY_REFERRAL = OrderSpec(
     "referral-spine-surgery",
     "referral_spine_surgery",
@@ -193,6 +200,7 @@ ALL_ORDERS: tuple[OrderSpec, ...] = (
     MRI_WITHOUT_CONTRAST,
     MRI_WITH_AND_WITHOUT_CONTRAST,
     FLEXION_EXTENSION_XRAY,
+    LUMBAR_RADIOGRAPHS,
     SPINE_SURGERY_REFERRAL,
     PAIN_MANAGEMENT_REFERRAL,
     PHYSIOTHERAPY_REFERRAL,
@@ -329,8 +337,7 @@ def _is_mri(resource: dict[str, Any] | None, terminology: Terminology) -> bool:
     if not resource or resource.get("resourceType") != "ServiceRequest":
         return False
     codings = [
-        Coding(c.get("system", ""), c.get("code", ""))
-        for c in (resource.get("code") or {}).get("coding", [])
+        Coding(c.get("system", ""), c.get("code", "")) for c in (resource.get("code") or {}).get("coding", [])
     ]
     return terminology.match("imaging_mri_lumbar", codings) is not None
 

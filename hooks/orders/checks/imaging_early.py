@@ -6,9 +6,11 @@ When: a lumbar MRI, CT or CT-myelogram is ordered, the complaint began fewer tha
       cancer, infection, fracture) and the patient has had no lumbar spine surgery. The duration
       runs from the earliest onset of the radicular conditions, or from the first lumbar epidural
       injection, physiotherapy or lumbar operation when that is earlier (``OrderContext.course``);
-      the card names what it was read from. After lumbar surgery, new or recurrent radicular pain is
-      imaged without waiting (ACR 2021 variant 5: MRI without and with contrast), so no card; nor
-      when the pain is severe (E2) and an epidural injection is drafted with the study, which plans it.
+      the card names what it was read from. With osteoporosis on record
+      (``fracture_risk_osteoporosis``) initial imaging is appropriate (ACR 2021 variant 6: fracture
+      risk), so no card. After lumbar surgery, new or recurrent radicular pain is imaged without
+      waiting (ACR 2021 variant 5: MRI without and with contrast), so no card; nor when the pain is
+      severe (E2) and an epidural injection is drafted with the study, which plans it.
 Then: info card (decision model §1.3 "intercept early MRI orders ... with an info card"): cancel
       the study and reassess at 6 weeks; image earlier only if a red flag appears.
       With a red flag: no objection. With suspected cauda equina and an order that is not ``stat``
@@ -111,6 +113,8 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         ]
     if ctx.red_flags:
         return []  # a red flag justifies early imaging (ACR variants 4-7)
+    if acute.fracture_risk(ctx.pathway):
+        return []  # osteoporosis makes initial imaging appropriate (ACR 2021 variant 6)
     if ctx.pathway.post_surgical:
         # After lumbar surgery, new or recurrent radicular pain is imaged without the 6-week wait:
         # MRI without and with contrast (ACR 2021 variant 5); order.mri-postop-contrast judges the study.

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from hooks import suggestions as sx
 from hooks.cards import CardDraft, Fact
-from hooks.facts import MedicationFact, ObservationFact
+from hooks.facts import ConditionFact, MedicationFact, ObservationFact
 from hooks.pathway import failure
 from hooks.pathway.context import PathwayContext
 from hooks.pathway.rules import red_flags
@@ -77,6 +77,21 @@ def recorded_weakness(ctx: PathwayContext) -> tuple[ObservationFact, ...]:
         o
         for o in red_flags.latest_strength_scores(ctx)
         if o.value is not None and o.value < red_flags.FULL_STRENGTH_MRC
+    )
+
+
+def fracture_risk(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
+    """Osteoporosis in force (``fracture_risk_osteoporosis``): ACR 2021 variant 6 makes initial
+    imaging appropriate (radiographs to exclude a vertebral compression fracture), where variants
+    1-2 say no imaging in the first 6 weeks. Not a red flag: a vertebral fracture on record is R3's."""
+    return ctx.conditions("fracture_risk_osteoporosis")
+
+
+def fracture_risk_step(ctx: PathwayContext) -> str:
+    """The acute cards' step for a patient with osteoporosis (ACR 2021 variant 6)."""
+    return (
+        "Osteoporosis: lumbar radiographs now to exclude a vertebral compression fracture (ACR 2021 "
+        "variant 6); MRI if a fracture or a neurological deficit is found."
     )
 
 
@@ -183,9 +198,14 @@ def e1_acute_tolerable(ctx: PathwayContext) -> CardDraft:
     # a weak muscle with a specialist already involved is named first, with the referral; the card
     # then never says "no red flag"
     weak_facts = [red_flags.weak_muscle_fact(o) for o in weak]
+    osteoporosis = fracture_risk(ctx)
+    risk_facts = [ctx.cond_fact(c, "fracture risk (ACR 2021 variant 6): ") for c in osteoporosis[:1]]
     status = (
         [*ctx.referral_facts()[:1], ctx.no_esi_fact("no prior lumbar surgery, no epidural injection")]
         if weak
+        # with osteoporosis the card does not say "no red flag": a compression fracture is not excluded
+        else [ctx.no_esi_fact("no prior lumbar surgery, no epidural injection")]
+        if osteoporosis
         else [ctx.no_esi_fact("no red flag, no prior lumbar surgery, no epidural injection")]
     )
     # dated only by the day the diagnosis was recorded: the pain may be far older, so the card asks
@@ -203,11 +223,15 @@ def e1_acute_tolerable(ctx: PathwayContext) -> CardDraft:
         summary=f"Radicular pain first recorded {ago}, onset not given: record when it began; conservative "
         "care meanwhile"
         if recorded_only
+        else "Acute radicular pain with osteoporosis: lumbar radiographs to exclude a fracture; conservative "
+        "care, no ESI yet"
+        if osteoporosis
         else f"Acute radicular pain under {weeks}: conservative care and safety-net advice; no imaging "
         "or ESI yet",
-        why=[*weak_facts, ctx.onset_fact(), *score_facts(ctx), *status],
+        why=[*risk_facts, *weak_facts, ctx.onset_fact(), *score_facts(ctx), *status],
         gaps=_score_gaps(ctx),
         next_steps=[
+            *([fracture_risk_step(ctx)] if osteoporosis else []),
             *(ask_onset if recorded_only else []),
             f"Conservative care ({nsaid_advice(ctx)}; stay active, reassurance) and reassess at "
             f"{weeks} ({review}).",
@@ -228,16 +252,23 @@ def e1_acute_tolerable(ctx: PathwayContext) -> CardDraft:
             ),
             "Safety-net advice: new bladder or bowel problems, saddle numbness or leg weakness need "
             "same-day care.",
-            f"Imaging and an image-guided ESI only if radicular pain still persists at {weeks}.",
+            f"An image-guided ESI only if radicular pain still persists at {weeks}."
+            if osteoporosis
+            else f"Imaging and an image-guided ESI only if radicular pain still persists at {weeks}.",
         ],
         avoid=[
-            "Lumbar imaging (NICE NG59 1.1.4; ACR 2021 variants 1–2).",
+            *([] if osteoporosis else ["Lumbar imaging (NICE NG59 1.1.4; ACR 2021 variants 1–2)."]),
             "Epidural steroid injection at this stage."
             if weak
             else "Epidural steroid injection or a surgical referral at this stage.",
             "Gabapentinoids; long-term opioids; oral corticosteroid bursts; bed rest.",
         ],
         conflicts=[ESI_TIMING, *NEUROPATHIC_AGENTS, ORAL_STEROIDS],
+        suggestions=[
+            ctx.offer(sx.LUMBAR_RADIOGRAPHS, reasons=tuple(c.ref for c in osteoporosis), recommended=True)
+        ]
+        if osteoporosis
+        else [],
         extra_evidence=("precise_2017",),
         needs=("observations",),
     )
@@ -277,12 +308,14 @@ def e2_acute_severe(ctx: PathwayContext) -> CardDraft:
         )
         reason = f"motor weakness ({weakness}) with radicular pain"
     weak_facts = [red_flags.weak_muscle_fact(o) for o in weak]
+    osteoporosis = fracture_risk(ctx)
     return E2.card(
         ctx,
         indicator="warning",
         summary=summary,
         why=[
             *weak_facts,
+            *(ctx.cond_fact(c, "fracture risk (ACR 2021 variant 6): ") for c in osteoporosis[:1]),
             ctx.onset_fact(),
             *score_facts(ctx),
             Fact("no spine or pain specialist referral on record"),
@@ -307,6 +340,7 @@ def e2_acute_severe(ctx: PathwayContext) -> CardDraft:
                 if weak
                 else []
             ),
+            *([fracture_risk_step(ctx)] if osteoporosis else []),
             "Short-term analgesia ("
             + nsaid_advice(ctx)
             + ("; lowest-dose short-term opioid only if needed)." if opioid_advice_fits(ctx) else ")."),
@@ -321,6 +355,11 @@ def e2_acute_severe(ctx: PathwayContext) -> CardDraft:
                 sx.SPINE_SURGERY_REFERRAL,
                 note=f"To be seen within {urgent}: {reason}.",
                 recommended=True,
+            ),
+            *(
+                [ctx.offer(sx.LUMBAR_RADIOGRAPHS, reasons=tuple(c.ref for c in osteoporosis))]
+                if osteoporosis
+                else []
             ),
         ],
         extra_evidence=("nass_ldh",),
