@@ -525,7 +525,7 @@ def render_full(card: CardDraft) -> str:
     of each conflict and the data not recorded (``radicular-cds evaluate --full``)."""
     parts: list[str] = [f"### {card.summary}", "", "**Why**", *(f"- {f.markdown()}" for f in card.why)]
     if card.gaps:
-        parts += ["", "**Not recorded**", *(f"- {g}" for g in card.gaps)]
+        parts += ["", "**Not recorded**", *(f"- {gap_text(g)}" for g in card.gaps)]
     if card.next_steps:
         parts += ["", "**Next steps**", *(f"- {s}" for s in card.next_steps)]
     if card.avoid:

@@ -209,7 +209,9 @@ def test_real_cards_say_what_could_not_be_checked(real: FlaskClient, fake: respo
     assert resp.status_code == 200, resp.get_json()
     cards = resp.get_json()["cards"]
     assert cards
-    assert any("observations" in c["detail"] and "did not answer within" in c["detail"] for c in cards)
+    assert any(
+        "pain and function scores" in c["detail"] and "did not answer within" in c["detail"] for c in cards
+    )
 
 
 def test_a_radicular_diagnosis_typed_in_words_reaches_the_pathway_through_the_service(

@@ -769,7 +769,7 @@ def test_missing_data_a_silent_check_needed_is_named_not_read_as_all_clear() -> 
     hist = history(cond("rad", RADICULOPATHY, 100), unavailable=down)
     c = one(evaluate_orders(inp("order-sign", [benzo], hist)), "order.not-fully-checked")
     assert c.indicator == "info" and c.subject_key == "MedicationRequest/dzp"
-    assert "medicationRequests" in c.summary and "500" in render_full(c)
+    assert "prescriptions" in c.summary and "500" in render_full(c)
     assert any("opioid" in s for s in c.next_steps)
     # a check that fired already names the gap itself: no extra card
     high = mr("oxy", "7804", "oxycodone", dose=10, per=4)

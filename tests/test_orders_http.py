@@ -231,7 +231,7 @@ def test_an_unreadable_medication_list_is_named_on_the_order(
     (card,) = post(body, EVALUATION_DATE)
     assert (card["source"]["topic"]["code"], card["indicator"]) == ("order.not-fully-checked", "info")
     assert "`MedicationRequest/mr-diazepam` Draft order" in card["detail"]
-    assert "medicationRequests" in card["summary"] and "opioid" in card["detail"]
+    assert "prescriptions" in card["summary"] and "opioid" in card["detail"]
 
 
 # Checks whose judgement reads the order's priority: an emergency study ordered as routine.

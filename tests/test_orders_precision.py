@@ -720,8 +720,8 @@ def test_the_deciding_words_of_these_facts_reach_the_card() -> None:
         return "\n".join(render_detail(c) for c in cards)
 
     unread = shown(mr("dzp", "3322", "diazepam", dose=5, per=2), RAD, unread=MEDS_UNREAD)
-    assert "medicationRequests could not be read" in unread
-    assert "medicationStatements could not be read" in unread
+    assert "prescriptions could not be read" in unread
+    assert "medication statements could not be read" in unread
     assert "(battery end of life)" in shown(PUMP_REPLACEMENT, RAD, *TWO_FLAGS, PUMP_IMPLANTED)
     local = shown(LOCAL_ESI, RAD, unread={"observations": "timed out"})
     assert "code not recognised: LOCAL-1" in local and "read from its text" in local

@@ -28,7 +28,7 @@ def test_a_gated_patient_with_no_card_gets_a_not_fully_checked_card() -> None:
     assert [c.rule_id for c in cards] == ["pathway.not-fully-checked"]
     card = cards[0]
     assert card.indicator == "info"
-    assert "diagnosticReports" in card.summary and "medicationRequests" in card.summary
+    assert "imaging reports" in card.summary and "prescriptions" in card.summary  # named as clinicians do
     assert len(card.summary) <= 139
     assert any(f.ref == "Condition/radic-1" for f in card.why)  # the gate condition in scope
 

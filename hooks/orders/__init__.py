@@ -48,7 +48,7 @@ from dataclasses import replace
 from typing import TypeVar
 
 from hooks import suggestions as sx
-from hooks.cards import CardDraft, Fact, SuggestionDraft
+from hooks.cards import CardDraft, Fact, SuggestionDraft, data_name
 from hooks.evaluation import EvaluationInput
 from hooks.facts import DraftOrder
 from hooks.orders.checks import (
@@ -268,13 +268,17 @@ def _not_fully_checked(ctx: OrderContext, order: DraftOrder, found: list[CardDra
     keys = sorted({k for _, ks in silent for k in ks})
     evidence = tuple(dict.fromkeys(e for check, _ in silent for e in check.evidence)) or NOT_CHECKED.evidence
     # the reason each could not be read is on the card's "Not recorded" line: the fact says which
+    names = list(dict.fromkeys(data_name(k) for k in keys))  # as a clinician names the data
     why = [
-        Fact(f"the patient's {k} could not be read ({missing[k]})", short=f"{k} could not be read")
+        Fact(
+            f"the patient's {data_name(k)} could not be read ({missing[k]})",
+            short=f"{data_name(k)} could not be read",
+        )
         for k in keys
     ]
     steps = [f"Before signing, review {check.checks_what} in the record." for check, _ in silent]
     if reading is None:
-        summary = f"Not fully checked: the patient's {', '.join(keys)} could not be read"
+        summary = f"Not fully checked: the patient's {', '.join(names)} could not be read"
     else:
         summary = _uncoded(ctx, order, reading, why, steps)
     return card(

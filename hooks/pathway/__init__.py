@@ -33,7 +33,7 @@ from dataclasses import replace
 from datetime import date
 
 from hooks import suggestions as sx
-from hooks.cards import INDICATOR_RANK, SUMMARY_MAX, CardDraft, Fact, clip
+from hooks.cards import INDICATOR_RANK, SUMMARY_MAX, CardDraft, Fact, clip, data_name
 from hooks.evaluation import EvaluationInput
 from hooks.facts import ProcedureFact
 from hooks.pathway.context import Assessor, PathwayContext
@@ -161,11 +161,14 @@ def admit_unread_data(ctx: PathwayContext, cards: list[CardDraft]) -> list[CardD
                 ctx,
                 indicator="info",
                 summary="Radiculopathy pathway not fully checked: "
-                + ", ".join(sorted(missing))
+                + ", ".join(dict.fromkeys(data_name(k) for k in sorted(missing)))
                 + " could not be read",
                 why=(
                     ctx.onset_fact(),
-                    *(Fact(f"the patient's {k} could not be read ({missing[k]})") for k in sorted(missing)),
+                    *(
+                        Fact(f"the patient's {data_name(k)} could not be read ({missing[k]})")
+                        for k in sorted(missing)
+                    ),
                 ),
                 next_steps=(
                     "Review the record for what could not be read before relying on the absence of advice.",

@@ -1323,12 +1323,23 @@ class PathwayContext:
         reps = [s for s in self.root_imaging if s.is_report and s.conclusion]
         return reps[-1] if reps else None
 
+    @property
+    def imaging_unread(self) -> bool:
+        """The EHR could not give the imaging reports: an MRI may be on record that the service did
+        not see, so no card may say there is none."""
+        return "diagnosticReports" in self.history.unavailable
+
     @cached_property
     def concordance(self) -> Concordance:
         """Does the latest MRI or CT report show a compressive lesion concordant with the symptoms?
         Radiographs alone are no imaging for this question: they cannot show root compression, so the
         status is "no-imaging" (the MRI comes first) with the detail saying only radiographs exist."""
         if not self.root_imaging:
+            if self.imaging_unread:
+                # absent from what was read, not from the record: the card must not say "none on record"
+                return Concordance(
+                    "no-imaging", None, "no lumbar MRI or CT seen: the imaging reports could not be read"
+                )
             if self.radiographs:
                 return Concordance(
                     "no-imaging", None, "only radiographs on record: they cannot show nerve-root compression"

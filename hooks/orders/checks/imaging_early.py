@@ -135,7 +135,8 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     weak = acute.stable_deficit(ctx.pathway)
     weak_facts = tuple(red_flags.weak_muscle_fact(o) for o in weak)
     deficit = "progressive weakness" if weak else "motor deficit"
-    status = Fact(f"no red flag on record (cauda equina, {deficit}, suspected cancer, infection, fracture)")
+    none = red_flags.no_red_flag(ctx.pathway, "no red flag on record")
+    status = Fact(f"{none} (cauda equina, {deficit}, suspected cancer, infection, fracture)")
     # severe, disabling pain (E2) is referred within 2 weeks as a weak muscle is: the specialist, not
     # the 6-week wait, decides the imaging; the scores that graded it are the card's facts
     severe = ctx.severe_pain()
@@ -175,7 +176,7 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
                 "findings are common without symptoms (ACR 2021).",
             ),
             evidence=("acr_lbp_2021", "nice_ng59"),
-            gaps=ctx.unavailable_gaps("conditions"),
+            gaps=ctx.unavailable_gaps("conditions", "observations"),
             suggestions=(
                 cancel_and_create(
                     order,

@@ -206,7 +206,9 @@ def e1_acute_tolerable(ctx: PathwayContext) -> CardDraft:
         # with osteoporosis the card does not say "no red flag": a compression fracture is not excluded
         else [ctx.no_esi_fact("no prior lumbar surgery, no epidural injection")]
         if osteoporosis
-        else [ctx.no_esi_fact("no red flag, no prior lumbar surgery, no epidural injection")]
+        else [
+            ctx.no_esi_fact(f"{red_flags.no_red_flag(ctx)}, no prior lumbar surgery, no epidural injection")
+        ]
     )
     # dated only by the day the diagnosis was recorded: the pain may be far older, so the card asks
     # when it began before it calls it acute (from 6 weeks the persistent steps apply)

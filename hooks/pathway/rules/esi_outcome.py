@@ -886,6 +886,8 @@ def f2_inadequate_trial(ctx: PathwayContext, discordant: tuple[ProcedureFact, ..
         # the study is ordered, not done: what is missing is its report
         ordered = mri_ordered_fact(ctx, mri_ordered[-1]).short
         gaps = [f"the report of the {ordered}: {level_of} cannot be checked until it is read"]
+    elif ctx.imaging_unread:
+        gaps = [f"the imaging reports, which could not be read: {level_of} cannot be checked"]
     else:
         gaps = [f"no lumbar imaging on record: {level_of} cannot be checked"]
     return F2.card(

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from hooks import suggestions as sx
-from hooks.cards import SUMMARY_MAX, CardDraft, Fact, SuggestionDraft
+from hooks.cards import SUMMARY_MAX, CardDraft, Fact, SuggestionDraft, data_name
 from hooks.facts import ConditionFact, ObservationFact, ProcedureFact
 from hooks.pathway import failure
 from hooks.pathway.context import WORDS_ONLY, WORDS_ONLY_SHORT, PathwayContext, relative_days
@@ -173,6 +173,20 @@ def _same_side(a: ConditionFact, b: ConditionFact) -> bool:
 # ---------------------------------------------------------------------------------------------
 # Red flags recorded in words
 # ---------------------------------------------------------------------------------------------
+
+
+# The prefetch keys beside the Conditions that red flags are read from (strength scores, new
+# bladder or bowel findings recorded as observations).
+RED_FLAG_OBSERVATION_KEYS = ("observations", "examObservations")
+
+
+def no_red_flag(ctx: PathwayContext, said: str = "no red flag") -> str:
+    """``said`` ("no red flag") as a card may say it: when the observations could not be read, a red
+    flag in them (a falling strength score) was not checked, and the words say what was read."""
+    unread = [data_name(k) for k in RED_FLAG_OBSERVATION_KEYS if k in ctx.history.unavailable]
+    if not unread:
+        return said
+    return f"no red flag in the diagnoses on record ({' and '.join(unread)} could not be read)"
 
 
 def named_flags(ctx: PathwayContext, *kinds: str, current_only: bool = True) -> tuple[ConditionFact, ...]:

@@ -417,6 +417,8 @@ def radiographs_only(ctx: PathwayContext) -> Fact | None:
 def _imaging_why(ctx: PathwayContext) -> list[Fact]:
     conc = ctx.concordance
     if conc.study is None:
+        if ctx.imaging_unread:
+            return [Fact(conc.detail)]  # not seen, not absent: the reports could not be read
         xray = radiographs_only(ctx)
         return [xray] if xray is not None else [Fact("no lumbar imaging on record")]
     return [conc.study.fact()]
@@ -548,6 +550,8 @@ def f4_uncertain_diagnosis(ctx: PathwayContext) -> CardDraft:
     elif mri_ordered:
         # the study is ordered, not done: what is missing is its report
         gaps.append(f"the report of the {ordered}, needed before deciding on further treatment")
+    elif no_imaging and ctx.imaging_unread:
+        pass  # the unread reports are the card's gap: an MRI may be on record
     elif no_imaging:
         gaps.append(
             "no MRI or CT on record (radiographs cannot show root compression): obtain an MRI before "
@@ -585,8 +589,9 @@ def f4_uncertain_diagnosis(ctx: PathwayContext) -> CardDraft:
             0,
             ctx.offer(
                 sx.MRI_WITHOUT_CONTRAST,
-                # a mimic to exclude comes first: the MRI stays on offer, not pre-selected
-                recommended=not found,
+                # a mimic to exclude comes first, and an MRI the service could not see may exist:
+                # the MRI stays on offer, not pre-selected
+                recommended=not found and not ctx.imaging_unread,
             ),
         )
     if found:
@@ -608,6 +613,10 @@ def f4_uncertain_diagnosis(ctx: PathwayContext) -> CardDraft:
         )
     elif mri_ordered:
         summary = opening(ctx, f"with no MRI or CT yet, {ordered}: review it, then re-evaluate the diagnosis")
+    elif no_imaging and ctx.imaging_unread:
+        summary = opening(
+            ctx, "and the imaging reports could not be read: check for an MRI, then re-evaluate the diagnosis"
+        )
     elif no_imaging:
         summary = opening(
             ctx, "with no MRI or CT on record: MRI lumbar spine first, then re-evaluate the diagnosis"
@@ -634,6 +643,12 @@ def f4_uncertain_diagnosis(ctx: PathwayContext) -> CardDraft:
         imaging_step = (
             f"{review_ordered_mri(ctx, mri_ordered[-1])}: compare its level and side with the symptoms, then "
             "re-evaluate the diagnosis (ACR 2021: imaging abnormalities do not always correlate)."
+        )
+    elif no_imaging and ctx.imaging_unread:
+        imaging_step = (
+            "The imaging reports could not be read: check the record for a lumbar MRI or CT and review "
+            "it against the clinical level and side; without one, MRI lumbar spine without contrast "
+            "first (ACR 2021 variant 3)."
         )
     elif no_imaging:
         imaging_step = (
