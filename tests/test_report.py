@@ -89,19 +89,25 @@ def test_report_as_json(seeded: str, capsys: pytest.CaptureFixture[str]) -> None
                 "issued": 4,
                 "accepted": 1,
                 "overridden": 3,
+                "noFeedback": 0,
                 "overrideRate": 0.75,
+                "overrideRateDenominator": "cardsWithFeedback",
                 "overrideReasons": [
                     {
                         "system": OVERRIDE_SYSTEM,
                         "code": "snooze-3m",
                         "display": "Snooze for 3 months",
                         "count": 2,
+                        "snoozeApplied": True,
+                        "note": None,
                     },
                     {
                         "system": OVERRIDE_SYSTEM,
                         "code": "patient-declines",
                         "display": "Patient declines",
                         "count": 1,
+                        "snoozeApplied": None,
+                        "note": None,
                     },
                 ],
             },
@@ -111,9 +117,18 @@ def test_report_as_json(seeded: str, capsys: pytest.CaptureFixture[str]) -> None
                 "issued": 1,
                 "accepted": 0,
                 "overridden": 1,
+                "noFeedback": 0,
                 "overrideRate": 1.0,
+                "overrideRateDenominator": "cardsWithFeedback",
                 "overrideReasons": [
-                    {"system": None, "code": None, "display": "(no reason given)", "count": 1}
+                    {
+                        "system": None,
+                        "code": None,
+                        "display": "(no reason given)",
+                        "count": 1,
+                        "snoozeApplied": None,
+                        "note": None,
+                    }
                 ],
             },
         ],
@@ -127,11 +142,16 @@ def test_report_as_a_table(seeded: str, capsys: pytest.CaptureFixture[str]) -> N
     assert capsys.readouterr().out == (
         "Cards issued 2026-02-01 to 2026-03-31 (UTC), with the feedback on them\n"
         "\n"
-        "service / rule                          issued  accepted  overridden  override rate\n"
-        "radicular-pathway / pathway.esi-failed       4         1           3          75.0%\n"
+        "Each card is counted once, by its latest feedback (by outcome time): accepted, overridden,\n"
+        "or no feedback (the EHR sent none). Override rate = overridden ÷ cards with feedback\n"
+        '(accepted + overridden); "-" when no card of the rule had feedback. Reasons are those of\n'
+        'each overridden card\'s latest override; a snooze the service refused is marked "not applied".\n'
+        "\n"
+        "service / rule                          issued  accepted  overridden  no feedback  override rate\n"
+        "radicular-pathway / pathway.esi-failed       4         1           3            0          75.0%\n"
         "                                          override reason: Snooze for 3 months — 2\n"
         "                                          override reason: Patient declines — 1\n"
-        "radicular-pathway / pathway.red-flag         1         0           1         100.0%\n"
+        "radicular-pathway / pathway.red-flag         1         0           1            0         100.0%\n"
         "                                          override reason: (no reason given) — 1\n"
         "\n"
         "Feedback received in the period for cards never issued: 1\n"

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Engine,
     and_,
     bindparam,
+    case,
     create_engine,
     delete,
     event,
@@ -86,24 +87,44 @@ class FeedbackResult:
 
 @dataclass(frozen=True, slots=True)
 class ReasonCount:
+    """Overridden cards whose latest override gave this reason. ``display`` is the product's own
+    wording for its codes, else the EHR's display (with its code and system) when it sent one.
+    ``snooze_applied`` is None for a reason that is not a snooze; False when the service refused
+    the snooze (the card offered none: critical and info cards), and ``note`` then says why."""
+
     system: str | None
     code: str | None
     display: str
     count: int
+    snooze_applied: bool | None = None
+    note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class RuleReport:
+    """Cards of one rule issued in the period, each counted once by its latest feedback (latest
+    ``outcome_at``; on a tie, the one received last): accepted, overridden, or none at all."""
+
     service_id: str
     rule_id: str
     issued: int
-    accepted: int  # distinct cards with accepted feedback
-    overridden: int  # distinct cards with overridden feedback
-    reasons: tuple[ReasonCount, ...]
+    accepted: int  # cards whose latest feedback is "accepted"
+    overridden: int  # cards whose latest feedback is "overridden"
+    reasons: tuple[ReasonCount, ...]  # of the overridden cards' latest overrides; sums to overridden
+
+    @property
+    def no_feedback(self) -> int:
+        """Cards issued with no feedback on them (an EHR need not send any)."""
+        return self.issued - self.accepted - self.overridden
+
+    @property
+    def with_feedback(self) -> int:
+        return self.accepted + self.overridden
 
     @property
     def override_rate(self) -> float | None:
-        return self.overridden / self.issued if self.issued else None
+        """Overridden ÷ cards with feedback; None when no card had feedback (unknown, not 0)."""
+        return self.overridden / self.with_feedback if self.with_feedback else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -961,7 +982,8 @@ class Store:
 
     # ---- governance report ---------------------------------------------------------------------
     def governance_report(self, start: datetime, end: datetime) -> GovernanceReport:
-        """Per rule, for cards issued in [start, end): issued, accepted, overridden, reasons."""
+        """Per rule, for cards issued in [start, end): issued, and each card once by its latest
+        feedback — accepted, overridden (with the reason of that override) or no feedback."""
         start, end = _aware(start), _aware(end)
         in_range = and_(IssuedCard.issued_at >= start, IssuedCard.issued_at < end)
         with self._sessions() as s:
@@ -973,37 +995,69 @@ class Store:
                     .group_by(IssuedCard.service_id, IssuedCard.rule_id)
                 )
             }
-            outcomes: dict[tuple[str, str, str], int] = {}
-            for sid, rid, outcome, n in s.execute(
+            # The latest feedback item on each card issued in the period: a card overridden and
+            # later accepted counts as accepted, and a card overridden twice gives one reason.
+            latest = (
                 select(
-                    IssuedCard.service_id,
-                    IssuedCard.rule_id,
+                    Feedback.card_uuid,
                     Feedback.outcome,
-                    func.count(func.distinct(IssuedCard.uuid)),
-                )
-                .join(Feedback, Feedback.card_uuid == IssuedCard.uuid)
-                .where(in_range, Feedback.card_known.is_(True))
-                .group_by(IssuedCard.service_id, IssuedCard.rule_id, Feedback.outcome)
-            ):
-                outcomes[(sid, rid, outcome)] = n
-            reasons: dict[tuple[str, str], list[ReasonCount]] = {}
-            for sid, rid, system, code, n in s.execute(
-                select(
-                    IssuedCard.service_id,
-                    IssuedCard.rule_id,
                     Feedback.reason_system,
                     Feedback.reason_code,
-                    func.count(func.distinct(IssuedCard.uuid)),
+                    Feedback.reason_display,
+                    Feedback.snooze_until,
+                    func.row_number()
+                    .over(
+                        partition_by=Feedback.card_uuid,
+                        order_by=(
+                            Feedback.outcome_at.desc(),
+                            Feedback.received_at.desc(),
+                            Feedback.id.desc(),
+                        ),
+                    )
+                    .label("nth"),
                 )
-                .join(Feedback, Feedback.card_uuid == IssuedCard.uuid)
-                .where(in_range, Feedback.card_known.is_(True), Feedback.outcome == "overridden")
+                .where(
+                    Feedback.card_known.is_(True),
+                    Feedback.card_uuid.in_(select(IssuedCard.uuid).where(in_range)),
+                )
+                .subquery()
+            )
+            snoozed = case((latest.c.snooze_until.is_(None), 0), else_=1)
+            outcomes: dict[tuple[str, str, str], int] = {}
+            reasons: dict[tuple[str, str], dict[tuple[str | None, str | None, str | None], ReasonCount]] = {}
+            for sid, rid, indicator, outcome, system, code, applied, display, n in s.execute(
+                select(
+                    IssuedCard.service_id,
+                    IssuedCard.rule_id,
+                    IssuedCard.indicator,
+                    latest.c.outcome,
+                    latest.c.reason_system,
+                    latest.c.reason_code,
+                    snoozed,
+                    func.max(latest.c.reason_display),
+                    func.count(),
+                )
+                .join(latest, latest.c.card_uuid == IssuedCard.uuid)
+                .where(in_range, latest.c.nth == 1)
                 .group_by(
-                    IssuedCard.service_id, IssuedCard.rule_id, Feedback.reason_system, Feedback.reason_code
+                    IssuedCard.service_id,
+                    IssuedCard.rule_id,
+                    IssuedCard.indicator,
+                    latest.c.outcome,
+                    latest.c.reason_system,
+                    latest.c.reason_code,
+                    snoozed,
                 )
             ):
-                reasons.setdefault((sid, rid), []).append(
-                    ReasonCount(system=system, code=code, display=_reason_display(system, code), count=n)
-                )
+                outcomes[(sid, rid, outcome)] = outcomes.get((sid, rid, outcome), 0) + n
+                if outcome != "overridden":
+                    continue
+                reason = _reason_count(system, code, display, indicator, bool(applied), n)
+                per_rule = reasons.setdefault((sid, rid), {})
+                key = (system, code, reason.note)
+                if key in per_rule:  # the same reason from cards of another indicator
+                    reason = dataclasses.replace(reason, count=per_rule[key].count + n)
+                per_rule[key] = reason
             unmatched = s.scalar(
                 select(func.count())
                 .select_from(Feedback)
@@ -1018,7 +1072,12 @@ class Store:
                 issued=n,
                 accepted=outcomes.get((sid, rid, "accepted"), 0),
                 overridden=outcomes.get((sid, rid, "overridden"), 0),
-                reasons=tuple(sorted(reasons.get((sid, rid), []), key=lambda r: (-r.count, r.display))),
+                reasons=tuple(
+                    sorted(
+                        reasons.get((sid, rid), {}).values(),
+                        key=lambda r: (-r.count, r.display, r.note or ""),
+                    )
+                ),
             )
             for (sid, rid), n in sorted(issued.items())
         )
@@ -1037,9 +1096,36 @@ def _snooze_until(item: FeedbackItem, indicator: str | None, received_at: dateti
     return min(_aware(item.outcome_at), received_at) + timedelta(days=days)
 
 
-def _reason_display(system: str | None, code: str | None) -> str:
+def _reason_display(system: str | None, code: str | None, display: str | None = None) -> str:
+    """The product's wording for its own codes; otherwise the EHR's display when it sent one, with
+    the code and system it came with, so that different codings stay told apart."""
     if code is None:
         return "(no reason given)"
     if system == OVERRIDE_SYSTEM and code in BY_CODE:
         return BY_CODE[code].display
+    coding = f"{code}, {system}" if system else code
+    if display and display.strip():
+        return f"{display.strip()} ({coding})"
     return f"{code} ({system})" if system else code
+
+
+def _reason_count(
+    system: str | None, code: str | None, display: str | None, indicator: str, applied: bool, count: int
+) -> ReasonCount:
+    """A reason row; a snooze reason says whether the snooze took effect. The store sets
+    ``snooze_until`` only when the card offered that snooze (``_snooze_until``), so a snooze
+    reason without one was refused: a critical card is never silenced, an info card offers no
+    reasons at all."""
+    text = _reason_display(system, code, display)
+    if snooze_days(system, code) is None:
+        return ReasonCount(system=system, code=code, display=text, count=count)
+    if applied:
+        return ReasonCount(system=system, code=code, display=text, count=count, snooze_applied=True)
+    return ReasonCount(
+        system=system,
+        code=code,
+        display=text,
+        count=count,
+        snooze_applied=False,
+        note=f"not applied: {indicator} card",
+    )
