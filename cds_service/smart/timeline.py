@@ -3,9 +3,11 @@
 One horizontal time axis from the radicular diagnosis (or the earliest dated fact) to the
 evaluation date, and three bands under it:
 
-* events — the diagnosis onset, imaging, and every procedure (ESI, block, ablation, operation,
-  stimulator trial or implant) as a numbered marker coloured and labelled by its outcome, as the
-  treatment-failure inference judged it (``hooks.pathway.failure.assess_all``);
+* events — the diagnosis onset, imaging, every red-flag finding (cauda equina, sphincter or saddle
+  symptoms, motor deficit, cancer, infection, fracture: the value sets the red-flag rules read) as a
+  red marker of its own, and every procedure (ESI, block, ablation, operation, stimulator trial or
+  implant) as a numbered marker coloured and labelled by its outcome, as the treatment-failure
+  inference judged it (``hooks.pathway.failure.assess_all``);
 * scores — pain (0–10, leg pain preferred as the rules do) and ODI (0–100) as lines;
 * medicines — analgesics, neuropathic agents and corticosteroids as bars over their dates.
 
@@ -21,8 +23,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from html import escape
 
+from hooks.evaluation import EvaluationInput
 from hooks.facts import MedicationFact, ObservationFact, PatientHistory, ProcedureFact
+from hooks.pathway.context import PathwayContext
 from hooks.pathway.failure import Assessment, Modality, Outcome, assess_all, describe_procedure
+from hooks.pathway.precedence import RED_FLAGS as PATHWAY_RED_FLAGS
+from hooks.pathway.precedence import decided
 from hooks.terminology import Terminology
 from hooks.thresholds import Thresholds
 
@@ -79,6 +85,16 @@ SURGERY_SETS = (
 IMPLANT_SETS = ("scs_permanent_system", "neuromodulation_implant", "intrathecal_pump_implant")
 IMAGING_SETS = ("imaging_lumbar_any",)
 THERAPY_SETS = (("physical_therapy", "Physiotherapy"), ("psychotherapy_cbt", "Psychological therapy"))
+# The value sets the red-flag rules (hooks/pathway/rules/red_flags.py) read Conditions from, each with
+# the words the picture names it by (the short form fits under a marker); first match names it.
+RED_FLAG_SETS: tuple[tuple[str, str, str], ...] = (
+    ("red_flag_cauda_equina", "cauda equina syndrome", "cauda equina"),
+    ("red_flag_sphincter_saddle_symptoms", "bladder, bowel or saddle symptoms", "sphincter/saddle"),
+    ("red_flag_motor_deficit", "motor deficit", "motor deficit"),
+    ("red_flag_malignancy", "possible cancer", "cancer"),
+    ("red_flag_infection", "possible spinal infection", "infection"),
+    ("red_flag_fracture", "possible fracture", "fracture"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +102,9 @@ class Row:
     """One line of the picture's text alternative: what happened, when, and its result."""
 
     when: date
-    kind: str  # diagnosis | imaging | procedure | operation | implant | medicine | evaluation
+    # diagnosis | redflag | finding (in a red-flag value set, no red flag raised) | imaging | procedure |
+    # operation | implant | medicine | therapy | score | evaluation
+    kind: str
     what: str
     result: str
     ref: str | None
@@ -224,6 +242,65 @@ def _diagnosis_onset(history: PatientHistory, t: Terminology) -> _Event | None:
     return _Event(first.onset, "diagnosis", "dx", "Onset", what, "", first.ref)
 
 
+RED_FLAG_RULES = {
+    "R1": "possible cauda equina syndrome",
+    "R2": "motor deficit",
+    "R3": "cancer, infection or fracture",
+}
+
+
+def raised_red_flags(
+    history: PatientHistory, today: date, t: Terminology, thresholds: Thresholds
+) -> dict[str, str]:
+    """The resources a red-flag rule acts on today, each with that rule's id: R1 before R2 before
+    R3, decided as the pathway decides it (``hooks.pathway.precedence.RED_FLAGS``), read from the
+    finding the firing step names (not the radicular diagnosis that opens the gate above it)."""
+    ctx = PathwayContext(EvaluationInput("patient-view", today, "", None, None, history, t, thresholds))
+    decision = decided(ctx, PATHWAY_RED_FLAGS)
+    if decision.card is None or not decision.basis:
+        return {}
+    found = decision.basis[-1]
+    return {r: decision.card.rule_id for r in (found.ref, *found.refs) if r}
+
+
+def _red_flag_events(
+    history: PatientHistory, today: date, t: Terminology, thresholds: Thresholds
+) -> list[_Event]:
+    """Every dated Condition a red-flag rule acts on today, or in a value set the red-flag rules read
+    (not refuted or entered in error), on its onset (else its recording). One a red flag is raised
+    on today is a red marker, "Red flag: cauda equina"; any other (resolved, long-standing, or not
+    what the rules count: a numb fingertip is coded as skin anaesthesia) is drawn as a finding the
+    rules checked, outlined, so that the history shows it without calling it an emergency."""
+    raised = raised_red_flags(history, today, t, thresholds)
+    events: list[_Event] = []
+    for c in history.conditions:
+        if c.verification_status in ("refuted", "entered-in-error"):
+            continue
+        named = next(((long, short) for vs, long, short in RED_FLAG_SETS if t.match(vs, c.codings)), None)
+        rule = raised.get(c.ref)
+        when = c.onset or c.recorded
+        if (named is None and rule is None) or when is None or when > today:
+            continue
+        text = c.text.strip()
+        status = []
+        if not c.is_current:
+            status.append(f"{c.clinical_status}{f' {c.abatement.isoformat()}' if c.abatement else ''}")
+        if c.onset_from_record:
+            status.append("recorded; no onset given")
+        result = "; ".join([*status, *(n.strip() for n in c.notes if n.strip())])
+        if named is None:  # acted on for its words or as a risk (injection drug use for infection)
+            what = f"Red flag ({RED_FLAG_RULES.get(rule or '', 'red flag')}): {text or 'finding'}"
+            events.append(_Event(when, "redflag", "flag", "Red flag", what, result, c.ref))
+        elif rule is not None:
+            long, short = named
+            what = f"Red flag: {long}" + (f" ({text})" if text and text.lower() not in (long, short) else "")
+            events.append(_Event(when, "redflag", "flag", f"Red flag: {short}", what, result, c.ref))
+        else:
+            what = f"{text or named[0]} (checked by the red-flag rules: no red flag raised today)"
+            events.append(_Event(when, "finding", "flag past", "Finding", what, result, c.ref))
+    return events
+
+
 def _med_class(m: MedicationFact, t: Terminology) -> tuple[str, str] | None:
     codings = (*m.codings, *m.ingredient_codings)
     for css, label, sets in MED_CLASSES:
@@ -264,7 +341,7 @@ def draw_timeline(
     bars = _medicine_bars(history, today, t) + _therapy_bars(history, today, t)
     start, end = _time_span(events, pain, odi, bars, today)
     placed, event_rows = _place_events(events, start, end, width)
-    bar_rows = _pack(bars, start, end)
+    bar_rows = _pack(bars, start, end, width)
     frame = _Frame.of(start, end, width, event_rows, len(bar_rows))
 
     parts = (
@@ -302,11 +379,15 @@ def draw_timeline(
 def _collect_events(
     history: PatientHistory, today: date, thresholds: Thresholds, t: Terminology
 ) -> list[_Event]:
-    """Procedures, the diagnosis onset and imaging reports, in date order (the onset first on its day)."""
+    """Procedures, the diagnosis onset, red-flag findings and imaging reports, in date order (the
+    onset first on its day, then the red flags)."""
     events = _procedure_events(history, today, thresholds, t)
     onset = _diagnosis_onset(history, t)
     if onset is not None:
         events.append(onset)
+    events += [
+        e for e in _red_flag_events(history, today, t, thresholds) if onset is None or e.ref != onset.ref
+    ]
     for r in history.reports:
         if r.effective is not None and r.effective <= today:
             events.append(
@@ -320,7 +401,7 @@ def _collect_events(
                     r.ref,
                 )
             )
-    events.sort(key=lambda e: (e.when, e.kind != "diagnosis"))
+    events.sort(key=lambda e: (e.when, e.kind != "diagnosis", e.kind not in ("redflag", "finding")))
     return events
 
 
@@ -353,13 +434,15 @@ def _time_span(
 
 @dataclass(frozen=True, slots=True)
 class _Placed:
-    """An event's marker: its x, its row in the events band, its number and the label under it."""
+    """An event's marker: its x, its row in the events band, its number and the label under it (the
+    label's centre kept inside the picture, so a label at either end is not cut by its edge)."""
 
     event: _Event
     x: float
     row: int
     number: int
     label: str
+    label_x: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -396,6 +479,8 @@ class _Frame:
 
 
 def _event_label(e: _Event, narrow: bool) -> str:
+    if e.kind == "redflag":
+        return "Red flag" if narrow else e.short
     if e.kind == "procedure" and e.result:
         return _brief(e.result) if narrow else f"{e.short}: {_brief(e.result)}"
     return e.short
@@ -410,12 +495,14 @@ def _place_events(events: Sequence[_Event], start: date, end: date, width: int) 
         ex = x_position(e.when, start, end, width)
         label = _event_label(e, narrow)
         half = max(len(label) * 2.9 + 4, 10)
-        row = next((i for i, last in enumerate(row_ends) if ex - half > last + 4), len(row_ends))
+        lx = round(min(max(ex, half), width - half), 1)
+        lo, hi = min(ex - 10, lx - half), max(ex + 10, lx + half)
+        row = next((i for i, last in enumerate(row_ends) if lo > last + 4), len(row_ends))
         if row == len(row_ends):
-            row_ends.append(ex + half)
+            row_ends.append(hi)
         else:
-            row_ends[row] = ex + half
-        placed.append(_Placed(e, ex, row, n, label))
+            row_ends[row] = hi
+        placed.append(_Placed(e, ex, row, n, label, lx))
     return placed, len(row_ends)
 
 
@@ -445,7 +532,13 @@ def _draw_band_labels(f: _Frame) -> str:
 
 
 def _event_shape(kind: str, ex: float, cy: float) -> str:
-    """Diamond for the diagnosis, square for imaging, triangle for an operation or implant, else a circle."""
+    """Diamond for the diagnosis, octagon for a red flag, square for imaging, triangle for an operation
+    or implant, else a circle."""
+    if kind in ("redflag", "finding"):
+        a, b = 9, 3.8  # a regular octagon's half-width and half-side; the path starts at the top centre
+        pts = ((0, -a), (b, -a), (a, -b), (a, b), (b, a), (-b, a), (-a, b), (-a, -b), (-b, -a))
+        d = " L".join(f"{round(ex + dx, 1)} {round(cy + dy, 1)}" for dx, dy in pts)
+        return f'<path d="M{d} Z"/>'
     if kind == "diagnosis":
         return f'<path d="M{ex} {cy - 8} L{ex + 8} {cy} L{ex} {cy + 8} L{ex - 8} {cy} Z"/>'
     if kind == "imaging":
@@ -464,7 +557,7 @@ def _draw_event(p: _Placed) -> str:
     return (
         f"<g {common}><title>{title}</title>{_event_shape(e.kind, ex, cy)}"
         f'<text class="num" x="{ex}" y="{cy + 3.5}" text-anchor="middle">{n}</text>'
-        f'<text class="lbl" x="{ex}" y="{cy + 20}" text-anchor="middle">{escape(p.label)}</text></g>'
+        f'<text class="lbl" x="{p.label_x}" y="{cy + 20}" text-anchor="middle">{escape(p.label)}</text></g>'
     )
 
 
@@ -507,7 +600,7 @@ def _score_rows(pain: Sequence[ObservationFact], odi: Sequence[ObservationFact])
 
 def _draw_bar(f: _Frame, b: _Bar, y: int) -> str:
     """One medicine or therapy course: a bar over its dates, a tick per therapy session, its name."""
-    x1, x2 = f.x(b.start), max(f.x(b.end), f.x(b.start) + 4)
+    x1, x2 = _bar_x(b, f.start, f.end, f.width)
     ticks = "".join(
         f'<line class="session" x1="{f.x(d)}" y1="{y}" x2="{f.x(d)}" y2="{y + MED_ROW - 6}" '
         f'data-ref="{escape(ref)}" data-date="{d.isoformat()}"/>'
@@ -518,7 +611,7 @@ def _draw_bar(f: _Frame, b: _Bar, y: int) -> str:
         f'<g class="med {b.css}"{ref_attr} data-date="{b.start.isoformat()}">'
         f"<title>{escape(b.title)}</title>"
         f'<rect x="{x1}" y="{y}" width="{round(x2 - x1, 1)}" height="{MED_ROW - 6}" rx="3"/>{ticks}'
-        + _bar_label(b.name, x1, x2, y)
+        + _bar_label(b.name, x1, x2, y, f.width)
         + "</g>"
     )
 
@@ -631,32 +724,68 @@ def _brief(result: str) -> str:
 
 
 def _drug_name(m: MedicationFact) -> str:
-    name = m.text.split(" ")[0] if m.text else "medicine"
-    return name[:18]
+    """The drug's name as written first in the order ("Naproxen 500 mg tablet" → "Naproxen"), whole:
+    never cut mid-word (where it goes is ``_label_place``'s business)."""
+    name = m.text.split(" ")[0] if m.text else ""
+    return name or "medicine"
 
 
-def _bar_label(name: str, x1: float, x2: float, y: float) -> str:
-    """The name on the bar, or just after it (in ink) when the bar is too short to hold it."""
-    if x2 - x1 >= len(name) * 6 + 8:
-        return f'<text x="{x1 + 4}" y="{y + MED_ROW - 10}">{escape(name)}</text>'
-    return f'<text class="out" x="{x2 + 4}" y="{y + MED_ROW - 10}">{escape(name)}</text>'
+CHAR_W = 6  # the width of a character of a bar's name (9.5 px bold), a little generous
 
 
-def _pack(bars: list[_Bar], start: date, end: date) -> list[list[_Bar]]:
-    """Bars into rows: a new row only when a bar (or the name written on it) would overlap one placed."""
-    room = timedelta(days=max(1, (end - start).days // 8))  # about the width of a drug name
+@dataclass(frozen=True, slots=True)
+class _LabelPlace:
+    x: float
+    anchor: str  # start | end
+    css: str  # "" on the bar (white); "out" in ink beside it; "out over" in ink over it, haloed
+    extent: tuple[float, float]  # the x range the bar and its name take together
+
+
+def _label_place(name: str, x1: float, x2: float, width: int) -> _LabelPlace:
+    """Where a bar's name goes, whole: on the bar when it fits; else just after it, else just before
+    it, when that stays inside the picture; else over the bar's end, right-aligned to the picture's
+    edge (in ink with a white halo), so a short course near the evaluation date in a side panel
+    reads "Naproxen", not "Napro"."""
+    text_w = len(name) * CHAR_W
+    if x2 - x1 >= text_w + 8:
+        return _LabelPlace(x1 + 4, "start", "", (x1, x2))
+    if x2 + 4 + text_w <= width - 2:
+        return _LabelPlace(x2 + 4, "start", "out", (x1, x2 + 4 + text_w))
+    if x1 - 4 - text_w >= 2:
+        return _LabelPlace(x1 - 4, "end", "out", (x1 - 4 - text_w, x2))
+    right = width - 2
+    return _LabelPlace(right, "end", "out over", (min(x1, right - text_w), max(x2, right)))
+
+
+def _bar_x(b: _Bar, start: date, end: date, width: int) -> tuple[float, float]:
+    x1 = x_position(b.start, start, end, width)
+    return x1, max(x_position(b.end, start, end, width), x1 + 4)
+
+
+def _bar_label(name: str, x1: float, x2: float, y: float, width: int) -> str:
+    """The name on the bar, or beside it (in ink) when the bar is too short to hold it."""
+    at = _label_place(name, x1, x2, width)
+    css = f' class="{at.css}"' if at.css else ""
+    anchor = ' text-anchor="end"' if at.anchor == "end" else ""
+    return f'<text{css} x="{at.x}" y="{y + MED_ROW - 10}"{anchor}>{escape(name)}</text>'
+
+
+def _pack(bars: list[_Bar], start: date, end: date, width: int = WIDTH) -> list[list[_Bar]]:
+    """Bars into rows: a new row only when a bar, or the name written on or beside it, would overlap
+    one already placed in every row."""
     rows: list[list[_Bar]] = []
-    ends: list[date] = []
+    ends: list[float] = []
     for b in sorted(bars, key=lambda b: b.start):
-        reserve = max(b.end, b.start + room)
+        x1, x2 = _bar_x(b, start, end, width)
+        lo, hi = _label_place(b.name, x1, x2, width).extent
         for i, last in enumerate(ends):
-            if b.start > last:
+            if lo > last + 4:
                 rows[i].append(b)
-                ends[i] = reserve
+                ends[i] = hi
                 break
         else:
             rows.append([b])
-            ends.append(reserve)
+            ends.append(hi)
     return rows
 
 
