@@ -397,6 +397,7 @@ def _condition(obj: Any, i: int, birth: date | None, terminology: Terminology) -
     from_record = onset is None and recorded is not None
     if onset is None:  # decision model §1.1.6: recordedDate when onset is absent
         onset, onset_text = recorded, recorded_text
+    onset_last = _partial_last_day(onset, onset_text)
     abatement = _date(
         _get(obj, "abatementDateTime")
         or _period_end(_get(obj, "abatementPeriod"))
@@ -422,7 +423,24 @@ def _condition(obj: Any, i: int, birth: date | None, terminology: Terminology) -
         notes=_notes(obj),
         onset_unread=onset_unread,
         onset_from_record=from_record,
+        onset_last=onset_last,
     )
+
+
+_YEAR_ONLY = re.compile(r"^\d{4}$")
+_YEAR_MONTH = re.compile(r"^\d{4}-\d{2}$")
+
+
+def _partial_last_day(first: date | None, shown: str | None) -> date | None:
+    """The last day a partial date covers, from ``fhir_date``'s first day and text as written:
+    ``"2026"`` → 2026-12-31, ``"2026-08"`` → 2026-08-31. None for a full date (one day)."""
+    if first is None or shown is None:
+        return None
+    if _YEAR_ONLY.match(shown):
+        return date(first.year, 12, 31)
+    if _YEAR_MONTH.match(shown):
+        return _add_months(first.replace(day=1), 1) - timedelta(days=1)
+    return None
 
 
 def _age_text(q: Any) -> str:

@@ -46,6 +46,9 @@ class ConditionFact:
     onset_unread: str | None = None
     # no onset[x] was sent: ``onset`` is the recordedDate, which often lags the symptoms
     onset_from_record: bool = False
+    # ``onset`` was sent as a partial date ("2026-08", "2026"; ``onset_text`` keeps it as written):
+    # the last day it covers. ``onset`` is its first day; None when ``onset`` is a full date
+    onset_last: date | None = None
 
     @property
     def onset_given(self) -> date | None:

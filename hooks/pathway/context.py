@@ -711,11 +711,33 @@ class PathwayContext:
 
     @cached_property
     def onset_condition(self) -> ConditionFact | None:
-        """The Condition with the earliest onset (onset[x], else recordedDate) in the radicular set."""
+        """The Condition with the earliest onset (onset[x], else recordedDate) in the radicular set: the
+        one the symptom duration counts from. A partial date (a month, a year) counts by its latest day
+        (``_certain_onset``), so it never outranks a full date it may lie after."""
         dated = [c for c in self._onset_pool if _first_date(c.onset, c.recorded) is not None]
         if not dated:
             return None
-        return min(dated, key=lambda c: _first_date(c.onset, c.recorded) or date.max)
+        return min(
+            dated,
+            key=lambda c: (self._certain_onset(c) or date.max, _first_date(c.onset, c.recorded) or date.max),
+        )
+
+    def _certain_onset(self, c: ConditionFact) -> date | None:
+        """The latest day ``c``'s onset (else recordedDate) can be: the date itself when it is a full
+        day; for a partial date (a month, a year) the last day it covers, or today when that is
+        later. The symptoms have lasted at least since then: a bound, never an invented day."""
+        first = _first_date(c.onset, c.recorded)
+        if first is None or c.onset_last is None:
+            return first
+        return max(first, min(c.onset_last, self.today))
+
+    @property
+    def _certain_anchor(self) -> date | None:
+        """The date the symptom duration certainly counts from: the certain day of the earliest onset
+        (``_certain_onset``), or the bound of an onset given only in words when that lies earlier."""
+        c, bound = self.onset_condition, self.onset_bound
+        dates = [d for d in (None if c is None else self._certain_onset(c), bound[1] if bound else None) if d]
+        return min(dates, default=None)
 
     @property
     def _onset_pool(self) -> tuple[ConditionFact, ...]:
@@ -723,8 +745,10 @@ class PathwayContext:
 
     @property
     def onset(self) -> date | None:
-        c = self.onset_condition
-        return None if c is None else _first_date(c.onset, c.recorded)
+        """The earliest day the radicular symptoms can have begun on (onset[x], else recordedDate; a
+        partial date's first day): where the episode starts. Durations count from ``symptom_days``."""
+        dates = [_first_date(c.onset, c.recorded) for c in self._onset_pool]
+        return min((d for d in dates if d is not None), default=None)
 
     @cached_property
     def unread_onsets(self) -> tuple[ConditionFact, ...]:
@@ -749,14 +773,29 @@ class PathwayContext:
     @property
     def duration_anchor(self) -> date | None:
         """The date the symptom duration counts from: the earliest onset, or the bound of an onset
-        given only in words when that lies earlier."""
-        dates = [d for d in (self.onset, self.onset_bound[1] if self.onset_bound else None) if d is not None]
-        return min(dates, default=None)
+        given only in words when that lies earlier; a partial date counts from the last day it covers
+        (``_certain_anchor``), so review dates and order checks count as ``symptom_days`` does."""
+        return self._certain_anchor
+
+    @property
+    def imprecise_onset(self) -> ConditionFact | None:
+        """The onset the duration counts from, sent as a partial date (a month, a year) whose period
+        reaches back past the conservative-care weeks: the acute steps cannot be told from the
+        persistent ones until the day is recorded."""
+        c = self.onset_condition
+        if c is None or c.onset_last is None:
+            return None
+        first = self.days_since(_first_date(c.onset, c.recorded))
+        anchor = self.days_since(self._certain_anchor)
+        limit = self.t.conservative_care_days
+        return c if first is not None and anchor is not None and first >= limit > anchor else None
 
     @property
     def symptom_days(self) -> int | None:
-        """Days since the earliest onset; an onset given only in words counts with its bound."""
-        return self.days_since(self.duration_anchor)
+        """Days since the earliest onset; an onset given only in words counts with its bound, and one
+        sent as a partial date (a month, a year) from the last day it covers (``_certain_anchor``): the
+        least the record supports."""
+        return self.days_since(self._certain_anchor)
 
     # -----------------------------------------------------------------------------------------
     # the current episode: which treatments and scores belong to it
@@ -849,7 +888,28 @@ class PathwayContext:
         if recorded is not None and self.duration_card_shown():
             sent = f"sent as '{recorded.onset_unread}'; " if recorded.onset_unread else ""
             gaps.append(f"when the leg pain began ({sent}only the date the diagnosis was recorded)")
-        return gaps
+        return gaps + self._partial_onset_gaps()
+
+    def _partial_onset_gaps(self) -> list[str]:
+        """A partial onset (a month, a year) whose first day lies before the day the duration counts from:
+        its full date could make the duration longer. Named, as the recordedDate is, only on the
+        duration cards (a patient with no card must not get one saying the onset is not recorded)."""
+        anchor = self._certain_anchor
+        partial = [
+            c
+            for c in self._onset_pool
+            if c.onset_last is not None
+            and anchor is not None
+            and (first := _first_date(c.onset, c.recorded)) is not None
+            and first < anchor
+        ]
+        if not partial or not self.duration_card_shown():
+            return []
+        return [
+            f"a full {'onset' if c.onset_given is not None else 'recorded'} date for {c.ref} "
+            f"(sent as '{c.onset_text}')"
+            for c in partial
+        ]
 
     def duration_card_shown(self) -> bool:
         """The pathway's card is one of the conservative steps the symptom duration chooses (E1, E2
@@ -879,7 +939,8 @@ class PathwayContext:
     def onset_fact(self) -> Fact:
         c = self.onset_condition
         bound = self.onset_bound
-        if bound is not None and (self.onset is None or bound[1] < self.onset):
+        certain = None if c is None else self._certain_onset(c)
+        if bound is not None and (certain is None or bound[1] < certain):
             b, _ = bound
             least = span(self.symptom_days or 0, exact=False)
             return Fact(
@@ -898,6 +959,9 @@ class PathwayContext:
             return Fact("symptom onset not recorded on any radicular Condition")
         d = self.symptom_days
         when = (_first_date(c.onset, c.recorded) or date.min).isoformat()
+        if c.onset_last is not None and c.onset_text:
+            # a partial date is shown as written; the duration is the least it allows (``symptom_days``)
+            when = c.onset_text
         words = self.in_words_only(c)
         told = f" ({WORDS_ONLY})" if words else ""
         told_short = f"; diagnosis {WORDS_ONLY_SHORT}" if words else ""
@@ -905,14 +969,29 @@ class PathwayContext:
             # only the recordedDate dates it: the symptoms began on or before it, so it is no onset
             age = "" if d is None else f"{onset_age(d, self.t.conservative_care_days)} ago; "
             age = "today; " if d == 0 else age
+            if d is not None and age:
+                age = self._partial_age(c, d, age.removesuffix("; ")) + "; "
             sent = f"onset sent as '{c.onset_unread}'" if c.onset_unread else "no onset given"
             return Fact(
                 f"{c.text}{told}: recorded {when} ({age}{sent}: the symptoms began on or before that date)",
                 c.ref,
                 short=f"recorded {when} ({age}{sent}){told_short}",
             )
-        ago = f" ({onset_age(d, self.t.conservative_care_days)})" if d is not None else ""
+        ago = (
+            "" if d is None else f" ({self._partial_age(c, d, onset_age(d, self.t.conservative_care_days))})"
+        )
         return Fact(f"{c.text}{told}: onset {when}{ago}", c.ref, short=f"onset {when}{ago}{told_short}")
+
+    @staticmethod
+    def _partial_age(c: ConditionFact, d: int, age: str) -> str:
+        """``age`` (how long ago ``c`` dates from, ``d`` days) as a partial date (a month, a year) gives it:
+        the least it allows ("≥ 11 weeks"), or "this month" ("this year") while its period runs;
+        unchanged for a full date."""
+        if c.onset_last is None or d < 0:
+            return age
+        if d == 0:
+            return "this year" if len(c.onset_text or "") == 4 else "this month"
+        return f"≥ {age}"
 
     # -----------------------------------------------------------------------------------------
     # treatments and their outcomes (§3)

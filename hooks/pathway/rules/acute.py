@@ -214,6 +214,8 @@ def e1_acute_tolerable(ctx: PathwayContext) -> CardDraft:
     # when it began before it calls it acute (from 6 weeks the persistent steps apply)
     record = ctx.dated_only_by_record
     recorded_only = record is not None
+    # a month or a year that reaches back past 6 weeks (a year alone): acute only if it began late in it
+    imprecise = ctx.imprecise_onset
     since = (ctx.today - record.onset).days if record is not None and record.onset else None
     ago = "today" if since == 0 else f"{span(since, exact=False)} ago" if since else f"under {weeks} ago"
     ask_onset = [
@@ -225,6 +227,9 @@ def e1_acute_tolerable(ctx: PathwayContext) -> CardDraft:
         summary=f"Radicular pain first recorded {ago}, onset not given: record when it began; conservative "
         "care meanwhile"
         if recorded_only
+        else f"Radicular pain since {imprecise.onset_text}, day not given: record when it began; "
+        "conservative care meanwhile"
+        if imprecise is not None
         else "Acute radicular pain with osteoporosis: lumbar radiographs to exclude a fracture; conservative "
         "care, no ESI yet"
         if osteoporosis
@@ -234,7 +239,7 @@ def e1_acute_tolerable(ctx: PathwayContext) -> CardDraft:
         gaps=_score_gaps(ctx),
         next_steps=[
             *([fracture_risk_step(ctx)] if osteoporosis else []),
-            *(ask_onset if recorded_only else []),
+            *(ask_onset if recorded_only or imprecise is not None else []),
             f"Conservative care ({nsaid_advice(ctx)}; stay active, reassurance) and reassess at "
             f"{weeks} ({review}).",
             *(
