@@ -79,6 +79,7 @@ class MmeResult:
     mme_per_day: float | None
     parts: tuple[IngredientMme, ...] = ()
     reason: str | None = None
+    no_factor: bool = False  # CDC 2022 gives the drug no conversion factor: no dose would help
 
 
 @cache

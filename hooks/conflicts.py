@@ -34,7 +34,7 @@ NEUROPATHIC_ANTIDEPRESSANTS = Conflict(
     line="NICE CG173 lists it for neuropathic pain; its benefit in sciatica is unproven (a nortriptyline "
     "trial, Khoromi 2007, found none).",
     medications=("rx_antidepressants_neuropathic",),
-    brief="NICE CG173 for nerve pain; unproven in sciatica (Khoromi 2007).",
+    brief="NICE CG173 for nerve pain; unproven in sciatica (nortriptyline failed: Khoromi 2007).",
 )
 # Both classes, as the rules that advise on neuropathic agents in general cite them.
 NEUROPATHIC_AGENTS = (GABAPENTINOIDS, NEUROPATHIC_ANTIDEPRESSANTS)

@@ -115,6 +115,9 @@ def dose_mme(
     from hooks.clinical_drugs import MmeResult
 
     per_mg, per_mcg_h = mme_factors()
+    if name not in per_mg and name not in per_mcg_h:
+        # buprenorphine: no factor, so no recorded dose would give an MME/day
+        return MmeResult(None, reason=f"CDC 2022 gives no MME conversion factor for {name}", no_factor=True)
     stated: float | None = None
     if name in per_mcg_h:
         rate = patch_mcg_per_hour(doses)

@@ -468,13 +468,13 @@ def test_f8_with_a_working_stimulator_and_no_surgical_target_asks_for_no_surgica
 def test_nerve_pain_medicines_are_worded_as_the_evidence_conflict(
     shown: Callable[[str], dict[str, dict[str, Any]]],
 ) -> None:
-    """Gabapentinoids: NICE NG59 advises against and PRECISE 2017 found no benefit (never "evidence is
+    """Gabapentinoids: NICE NG59 advises against and pregabalin failed in PRECISE 2017 (never "evidence is
     mixed"); duloxetine is "benefit unproven", with no pregabalin trial cited or linked, and 6 → 6
     on it leads with the taper; an antiepileptic card is titled for what it is."""
     for scenario in ("m2_gabapentin_with_p1", "m2_pregabalin_statement_contained"):
         m2 = shown(scenario)["M2"]
         assert "mixed" not in m2["summary"]
-        assert "NICE NG59 advises against; PRECISE 2017 found no benefit" in m2["summary"]
+        assert "NICE NG59 advises against; pregabalin failed in PRECISE 2017" in m2["summary"]
     dul = shown("m2_duloxetine_with_p2")["M2"]
     assert "benefit unproven" in dul["summary"] and "PRECISE" not in dul["summary"] + dul["detail"]
     assert not any("PRECISE" in link["label"] for link in dul.get("links", []))

@@ -190,14 +190,24 @@ def test_an_abated_pregnancy_ends_the_records_of_it_left_active() -> None:
 
 
 @pytest.mark.parametrize(
-    ("weeks", "recorded", "said"),
-    [(20, 0, "20 weeks"), (20, 10, "21 weeks"), (24, 30, "28 weeks"), (8, 6, "8 weeks"),
-     (1, 0, "under 8 weeks"), (1, 10, "under 10 weeks"), (42, 0, "42 weeks"), (49, 0, "at least 43 weeks")],
+    ("weeks", "recorded", "said", "then"),
+    [(20, 0, "20 weeks", None), (20, 10, "21 weeks", "20 weeks"), (24, 30, "28 weeks", "24 weeks"),
+     (8, 6, "8 weeks", None), (1, 0, "under 8 weeks", None), (1, 10, "under 10 weeks", "under 8 weeks"),
+     (42, 0, "42 weeks", None), (49, 0, "at least 43 weeks", None)],
 )  # fmt: skip
-def test_the_weeks_of_gestation_are_read_and_advanced_to_today(weeks: int, recorded: int, said: str) -> None:
+def test_the_weeks_of_gestation_are_read_and_advanced_to_today(
+    weeks: int, recorded: int, said: str, then: str | None
+) -> None:
+    """Weeks advanced to today are said as today's, beside what the record said on its date."""
     p = found(radic(), pregnancy(weeks=weeks, recorded=recorded))
     assert p is not None and p.weeks == said
-    assert p.fact().short == f"pregnant, {said} (recorded {ago(recorded).isoformat()})"
+    when = ago(recorded).isoformat()
+    expected = (
+        f"pregnant, {said} (recorded {when})"
+        if then is None
+        else f"pregnant, {said} today ({then} on {when})"
+    )
+    assert p.fact().short == expected
 
 
 def test_weeks_not_specified_say_weeks_unknown() -> None:
@@ -597,7 +607,7 @@ def test_a_pregnant_patient_through_the_http_service(real: FlaskClient) -> None:
     cards = post_chart(real, [PREGNANCY_CONDITION], [])
     assert [c["source"]["topic"]["code"] for c in cards] == [c["source"]["topic"]["code"] for c in control]
     pathway = cards[0]
-    assert "`Condition/preg-1` pregnant, 26 weeks (recorded 2026-11-06)" in pathway["detail"]
+    assert "`Condition/preg-1` pregnant, 26 weeks today (24 weeks on 2026-11-06)" in pathway["detail"]
     assert not any("pregnan" in c["detail"].lower() for c in control)
     for s in pathway.get("suggestions", []):
         for a in s["actions"]:

@@ -153,6 +153,12 @@ class Gestation:
     at_record: str
     under: bool = False  # the code gave only an upper bound ("less than 8 weeks")
 
+    def at(self, today: date, day: date) -> str:
+        """The gestational age ``text`` gives today, as it was on ``day`` (the record's date: what
+        the record said)."""
+        back = (today - day).days
+        return replace(self, low=self.low - back, high=None if self.high is None else self.high - back).text
+
     @property
     def text(self) -> str:
         """As a card says it: "26 weeks", "under 10 weeks", "at least 43 weeks", "20–29 weeks"."""
@@ -229,11 +235,14 @@ class Pregnancy:
         when = lead.when.isoformat()
         g = self.gestation
         age = f"{g.text} on {self.today.isoformat()}" if g is not None else "gestational age not recorded"
-        return Fact(
-            f"current pregnancy: {lead.text}, recorded {when}; {age}",
-            lead.ref,
-            short=f"pregnant, {self.weeks} (recorded {when})",
+        # the weeks today are projected from the record's: say both, never the projection as recorded
+        then = None if g is None else g.at(self.today, g.recorded)
+        short = (
+            f"pregnant, {self.weeks} today ({then} on {when})"
+            if g is not None and then != g.text
+            else f"pregnant, {self.weeks} (recorded {when})"
         )
+        return Fact(f"current pregnancy: {lead.text}, recorded {when}; {age}", lead.ref, short=short)
 
 
 def _dated(c: ConditionFact) -> date | None:

@@ -735,8 +735,9 @@ def _gabapentinoid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             order,
             RULE_GABAPENTINOID,
             "Gabapentinoid for sciatica: evidence conflict",
-            "Gabapentinoid for sciatica: PRECISE 2017 and NICE NG59 found no benefit; NICE CG173 lists it "
-            "for nerve pain",
+            # PRECISE tested pregabalin; NICE NG59 is a recommendation, not a finding
+            "Gabapentinoid for sciatica: NICE NG59 advises against; pregabalin failed in PRECISE 2017; NICE "
+            "CG173 lists it for nerve pain",
             GABAPENTINOIDS,
             ("nice_ng59", "precise_2017"),
             tuple(steps),

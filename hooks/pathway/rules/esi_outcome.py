@@ -1111,8 +1111,10 @@ def f8_repeated_without_benefit(ctx: PathwayContext) -> CardDraft:
         )
     elif stimulator is not None:
         summary = (
-            f"Stimulator in place after {len(run)} ESIs {benefit}: {hold}; review the stimulator and any "
-            "new pain instead"
+            # the stimulator still helps (``working_stimulator``): new pain is assessed, the device
+            # checked only if the pain has changed (the steps say so)
+            f"Stimulator still helping after {len(run)} ESIs {benefit}: {hold}; assess any new pain "
+            "before another injection"
         )
     elif no_target:
         summary = f"{len(run)} consecutive ESIs {benefit}, no surgical target: {hold}; multidisciplinary care"

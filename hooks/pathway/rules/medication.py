@@ -261,9 +261,10 @@ def m1_long_term_opioids(ctx: PathwayContext) -> CardDraft | None:
     why += [
         Fact(f"MME/day of {m.text} not computed: {r.reason}", m.ref)
         for m, r in unknown
-        if any(d.value is not None for d in m.doses)
+        if r.no_factor or any(d.value is not None for d in m.doses)
     ]
-    undosed = [m for m, _ in unknown if not any(d.value is not None for d in m.doses)]
+    # a drug with no CDC factor (buprenorphine) is no missing dose: its line above says why
+    undosed = [m for m, r in unknown if not r.no_factor and not any(d.value is not None for d in m.doses)]
     gaps = ["the daily opioid dose (needed for MME/day)"] if undosed else []
     steps = [
         "Reassess benefit (pain and function) against harm with the patient (CDC 2022).",
@@ -458,7 +459,7 @@ def m2_neuropathic_agents(ctx: PathwayContext) -> CardDraft | None:
     # NICE NG59 says do not offer gabapentinoids or other antiepileptics for sciatica and PRECISE 2017
     # found pregabalin no better than placebo; for the antidepressants no trial shows benefit in sciatica
     verdict = (
-        "NICE NG59 advises against; PRECISE 2017 found no benefit"
+        "NICE NG59 advises against; pregabalin failed in PRECISE 2017"
         if gaba
         else "benefit unproven"
         if contested

@@ -1414,6 +1414,15 @@ def r3_malignancy_infection_fracture(ctx: PathwayContext) -> CardDraft:
         else "urgent MRI and urgent referral before any elective spine care"
     )
     summary = f"Red flag ({' / '.join(kinds)}): {plan}"
+    if worse is not None and kinds == ["infection"] and not infection:
+        # only the pain rise after the procedure says "infection": the card says what it saw and what
+        # to exclude, not an infection as found (decision model §7.3: abscess or discitis)
+        after = procedure_short_name(ctx, worse.procedure)
+        said = (
+            f"Red flag: pain much worse after {after}: exclude epidural abscess or discitis today (MRI with "
+            "and without contrast)"
+        )
+        summary = said if len(said) <= SUMMARY_MAX else summary
     if trial is not None:
         with_leads = (
             f"Red flag ({' / '.join(kinds)}), stimulator trial leads in: remove them today; same-day "
