@@ -86,3 +86,13 @@ def test_r3_from_a_pain_rise_after_an_injection_says_what_was_seen(
     assert r3["indicator"] == "critical"
     assert r3["summary"].startswith("Red flag: pain much worse after TFESI")
     assert "exclude epidural abscess or discitis today" in r3["summary"]
+
+
+def test_a_long_opioid_course_is_said_in_years_and_a_repeat_diagnosis_in_plain_words(
+    shown: Callable[[str], dict[str, dict[str, Any]]],  # noqa: F811
+) -> None:
+    m1 = shown("m1_old_opioid_order_renewed_two_weeks_ago")["M1"]
+    assert "continuous opioid course of 2 years (731 days)" in m1["detail"]
+    f0 = shown("f0_outcome_unrecorded_one_proxy")["F0"]
+    assert "still diagnosed with radicular pain on 2026-09-23" in f0["detail"]
+    assert "re-asserted" not in f0["detail"]

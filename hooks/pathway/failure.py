@@ -1864,10 +1864,10 @@ def _proxy_diagnosis_reasserted(case: _Case) -> Fact | None:
         if when is not None and reassert_from <= when <= case.today:
             how = "as an encounter diagnosis" if c.is_encounter_diagnosis else "with a new record date"
             return Fact(
-                f"{c.text or 'lumbar radicular pain'} re-asserted {how} on {when.isoformat()} "
+                f"{c.text or 'lumbar radicular pain'} recorded again {how} on {when.isoformat()} "
                 f"({_weeks((when - case.t0).days)} after the {case.label.split(' on ')[0]})",
                 c.ref,
-                short=f"radicular diagnosis re-asserted {when.isoformat()}",
+                short=f"still diagnosed with radicular pain on {when.isoformat()}",
             )
     return None
 

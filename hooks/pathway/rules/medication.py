@@ -252,7 +252,8 @@ def m1_long_term_opioids(ctx: PathwayContext) -> CardDraft | None:
     why += [ctx.med_fact(m, "naltrexone blocks opioid analgesia: ") for m in ctx.naltrexone_not_moud]
     why += [ctx.cond_fact(c) for c in (*markers, *oud)]
     if days:
-        why.append(Fact(f"continuous opioid course of {days} days"))
+        # "731 days" read as about 2 years: the span a clinician says, the days kept in brackets
+        why.append(Fact(f"continuous opioid course of {span(days, exact=False)} ({days} days)"))
     if mme is not None and not dose_first:
         why.append(Fact(f"{mme:.0f} MME/day (CDC 2022 conversion factors)"))
     why += [ctx.med_fact(m) for m in active[1:]]
