@@ -731,7 +731,7 @@ class PathwayContext:
             return first
         return max(first, min(c.onset_last, self.today))
 
-    @property
+    @cached_property
     def _certain_anchor(self) -> date | None:
         """The date the symptom duration certainly counts from: the certain day of the earliest onset
         (``_certain_onset``), or the bound of an onset given only in words when that lies earlier."""
@@ -743,7 +743,7 @@ class PathwayContext:
     def _onset_pool(self) -> tuple[ConditionFact, ...]:
         return self.radicular_conditions or self.gate_conditions
 
-    @property
+    @cached_property
     def onset(self) -> date | None:
         """The earliest day the radicular symptoms can have begun on (onset[x], else recordedDate; a
         partial date's first day): where the episode starts. Durations count from ``symptom_days``."""
