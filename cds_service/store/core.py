@@ -1025,29 +1025,21 @@ class Store:
             snoozed = case((latest.c.snooze_until.is_(None), 0), else_=1)
             outcomes: dict[tuple[str, str, str], int] = {}
             reasons: dict[tuple[str, str], dict[tuple[str | None, str | None, str | None], ReasonCount]] = {}
+            # one row per rule, indicator, latest outcome and reason (the columns grouped by)
+            keys = (
+                IssuedCard.service_id,
+                IssuedCard.rule_id,
+                IssuedCard.indicator,
+                latest.c.outcome,
+                latest.c.reason_system,
+                latest.c.reason_code,
+                snoozed,
+            )
             for sid, rid, indicator, outcome, system, code, applied, display, n in s.execute(
-                select(
-                    IssuedCard.service_id,
-                    IssuedCard.rule_id,
-                    IssuedCard.indicator,
-                    latest.c.outcome,
-                    latest.c.reason_system,
-                    latest.c.reason_code,
-                    snoozed,
-                    func.max(latest.c.reason_display),
-                    func.count(),
-                )
+                select(*keys, func.max(latest.c.reason_display), func.count())
                 .join(latest, latest.c.card_uuid == IssuedCard.uuid)
                 .where(in_range, latest.c.nth == 1)
-                .group_by(
-                    IssuedCard.service_id,
-                    IssuedCard.rule_id,
-                    IssuedCard.indicator,
-                    latest.c.outcome,
-                    latest.c.reason_system,
-                    latest.c.reason_code,
-                    snoozed,
-                )
+                .group_by(*keys)
             ):
                 outcomes[(sid, rid, outcome)] = outcomes.get((sid, rid, outcome), 0) + n
                 if outcome != "overridden":
