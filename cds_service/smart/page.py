@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from cds_service.smart.pathway_map import STATE_NAMES, passed_stages, pathway_map
 from cds_service.smart.reasoning import reasoning
-from cds_service.smart.timeline import NARROW, draw_timeline
+from cds_service.smart.timeline import NARROW, draw_timeline, red_flags_on_cards
 from hooks.cards import ADVISORY, data_name
 from hooks.facts import PatientHistory
 from hooks.terminology import Terminology
@@ -31,7 +31,6 @@ _ENV = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-
 
 
 @dataclass(frozen=True)
@@ -66,8 +65,10 @@ def stale_link(app_context: str | None, drafts: Sequence[Any]) -> str | None:
 
 
 def render_page(page: PageInput, terminology: Terminology, thresholds: Thresholds) -> str:
-    timeline = draw_timeline(page.history, page.today, terminology, thresholds)
-    narrow = draw_timeline(page.history, page.today, terminology, thresholds, width=NARROW)
+    # the red flags the cards already decided, not decided again for each picture
+    raised = red_flags_on_cards(page.drafts)
+    timeline = draw_timeline(page.history, page.today, terminology, thresholds, raised=raised)
+    narrow = draw_timeline(page.history, page.today, terminology, thresholds, width=NARROW, raised=raised)
     current = current_state(page.app_context, page.drafts)
     stages = pathway_map(
         current,

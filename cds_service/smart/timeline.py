@@ -18,10 +18,11 @@ text alternative. Nothing here reads the clock: the evaluation date is passed in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from html import escape
+from typing import Any
 
 from hooks.evaluation import EvaluationInput
 from hooks.facts import MedicationFact, ObservationFact, PatientHistory, ProcedureFact
@@ -263,15 +264,25 @@ def raised_red_flags(
     return {r: decision.card.rule_id for r in (found.ref, *found.refs) if r}
 
 
+def red_flags_on_cards(drafts: Sequence[Any]) -> dict[str, str]:
+    """``raised_red_flags`` read from cards already decided (the page's): the resources the red-flag
+    card's firing step names, each with its rule id, so the page does not decide them again."""
+    for d in drafts:
+        basis = getattr(d, "basis", ())
+        if d.rule_id in RED_FLAG_RULES and basis:
+            found = basis[-1]
+            return {r: str(d.rule_id) for r in (found.ref, *found.refs) if r}
+    return {}
+
+
 def _red_flag_events(
-    history: PatientHistory, today: date, t: Terminology, thresholds: Thresholds
+    history: PatientHistory, today: date, t: Terminology, raised: Mapping[str, str]
 ) -> list[_Event]:
     """Every dated Condition a red-flag rule acts on today, or in a value set the red-flag rules read
     (not refuted or entered in error), on its onset (else its recording). One a red flag is raised
     on today is a red marker, "Red flag: cauda equina"; any other (resolved, long-standing, or not
     what the rules count: a numb fingertip is coded as skin anaesthesia) is drawn as a finding the
     rules checked, outlined, so that the history shows it without calling it an emergency."""
-    raised = raised_red_flags(history, today, t, thresholds)
     events: list[_Event] = []
     for c in history.conditions:
         if c.verification_status in ("refuted", "entered-in-error"):
@@ -333,9 +344,14 @@ def draw_timeline(
     terminology: Terminology,
     thresholds: Thresholds,
     width: int = WIDTH,
+    raised: Mapping[str, str] | None = None,
 ) -> Timeline:
+    """The history picture and its table. ``raised``: the resources a red-flag card acts on
+    (``red_flags_on_cards``), when the cards are at hand; otherwise decided here."""
     t = terminology
-    events = _collect_events(history, today, thresholds, t)
+    if raised is None:
+        raised = raised_red_flags(history, today, t, thresholds)
+    events = _collect_events(history, today, thresholds, t, raised)
     pain = [o for o in _pain_series(history) if o.effective is not None and o.effective <= today]
     odi = _odi_scores(history, today)
     bars = _medicine_bars(history, today, t) + _therapy_bars(history, today, t)
@@ -377,7 +393,7 @@ def draw_timeline(
 
 
 def _collect_events(
-    history: PatientHistory, today: date, thresholds: Thresholds, t: Terminology
+    history: PatientHistory, today: date, thresholds: Thresholds, t: Terminology, raised: Mapping[str, str]
 ) -> list[_Event]:
     """Procedures, the diagnosis onset, red-flag findings and imaging reports, in date order (the
     onset first on its day, then the red flags)."""
@@ -385,9 +401,7 @@ def _collect_events(
     onset = _diagnosis_onset(history, t)
     if onset is not None:
         events.append(onset)
-    events += [
-        e for e in _red_flag_events(history, today, t, thresholds) if onset is None or e.ref != onset.ref
-    ]
+    events += [e for e in _red_flag_events(history, today, t, raised) if onset is None or e.ref != onset.ref]
     for r in history.reports:
         if r.effective is not None and r.effective <= today:
             events.append(
