@@ -296,3 +296,21 @@ def test_the_demo_route_shows_the_red_flag_in_the_history(make_app: Callable[...
     html = make_app().test_client().get(f"/app/demo/{CES}").get_data(as_text=True)
     row = next(r for r in _table(html) if "Condition/ces-1" in r[-1])
     assert row[1] == "2026-11-01" and row[2].startswith("Red flag: cauda equina syndrome")
+
+
+# -- a partial onset date is said as the record wrote it ------------------------------------------
+
+
+def test_an_onset_sent_as_a_month_is_shown_as_that_month_not_its_first_day() -> None:
+    """The chart gives the sciatica's onset as "2026-07": the page's table, the marker's tooltip and
+    the picture's words say "2026-07", never "2026-07-01", a day the record does not give."""
+    html = _page("p2_three_months_unreferred", None)
+    onset = [r for r in _table(html) if r[2].startswith("Lumbar radiculopathy") or "onset gives" in r[3]]
+    assert len(onset) == 1, _table(html)
+    assert onset[0][1] == "2026-07"
+    assert onset[0][3] == "onset gives the month only"
+    assert "2026-07-01" not in _text(html)  # what is read; data-date places the marker on its first day
+    (svg, *_rest) = _svgs(html)
+    titles = [t.text or "" for t in svg.iter(f"{SVG}title")]
+    assert any(t.startswith("2026-07 — ") for t in titles), titles
+    assert "2026-07 " in (svg.get("aria-label") or "")

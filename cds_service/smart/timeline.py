@@ -110,6 +110,12 @@ class Row:
     result: str
     ref: str | None
     number: int | None = None  # the marker's number in the picture
+    # the date as the record wrote it when it is partial ("2026-08"); ``when`` is then its first day
+    written: str | None = None
+
+    @property
+    def day(self) -> str:
+        return self.written or self.when.isoformat()
 
 
 @dataclass(frozen=True)
@@ -138,6 +144,13 @@ class _Event:
     what: str
     result: str
     ref: str | None
+    # the date as the record wrote it when it is partial ("2026-08"): placed on ``when``, its first
+    # day, and said as written
+    written: str | None = None
+
+    @property
+    def day(self) -> str:
+        return self.written or self.when.isoformat()
 
 
 def _short_name(assessment: Assessment | None, p: ProcedureFact, t: Terminology) -> str:
@@ -240,6 +253,11 @@ def _diagnosis_onset(history: PatientHistory, t: Terminology) -> _Event | None:
     what = first.text or "radicular diagnosis"
     if first.onset_from_record:
         return _Event(first.onset, "diagnosis", "dx", "Recorded", what, "recorded; no onset given", first.ref)
+    if first.onset_last is not None and first.onset_text:
+        given = "the month only" if len(first.onset_text) == 7 else "the year only"
+        return _Event(
+            first.onset, "diagnosis", "dx", "Onset", what, f"onset gives {given}", first.ref, first.onset_text
+        )
     return _Event(first.onset, "diagnosis", "dx", "Onset", what, "", first.ref)
 
 
@@ -370,7 +388,15 @@ def draw_timeline(
     )
     rows = [
         *(
-            Row(p.event.when, p.event.kind, p.event.what, p.event.result, p.event.ref, p.number)
+            Row(
+                p.event.when,
+                p.event.kind,
+                p.event.what,
+                p.event.result,
+                p.event.ref,
+                p.number,
+                p.event.written,
+            )
             for p in placed
         ),
         *_score_rows(pain, odi),
@@ -565,7 +591,7 @@ def _event_shape(kind: str, ex: float, cy: float) -> str:
 def _draw_event(p: _Placed) -> str:
     e, ex, n = p.event, p.x, p.number
     cy = EVENTS_TOP + p.row * ROW + 8
-    title = escape(f"{e.when.isoformat()} — {e.what}" + (f": {e.result}" if e.result else ""))
+    title = escape(f"{e.day} — {e.what}" + (f": {e.result}" if e.result else ""))
     ref_attr = f' data-ref="{escape(e.ref)}"' if e.ref else ""
     common = f'class="ev {e.kind} {e.css}" data-date="{e.when.isoformat()}" data-x="{ex}"{ref_attr}'
     return (
@@ -849,7 +875,7 @@ def _summary(
     """The picture in words, for screen readers (the table below the picture has the detail)."""
     bits = []
     for e in events:
-        bits.append(f"{e.when.isoformat()} {e.what}" + (f" ({e.result})" if e.result else ""))
+        bits.append(f"{e.day} {e.what}" + (f" ({e.result})" if e.result else ""))
     text = "; ".join(bits) if bits else "No dated diagnosis, imaging or procedure recorded"
     if pain:
         first, last = _fmt(pain[0].value or 0), _fmt(pain[-1].value or 0)
