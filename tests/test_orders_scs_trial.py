@@ -22,7 +22,7 @@ What these tests show, on the draft trial order (63650 with no generator or padd
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -184,6 +184,22 @@ def test_trial_within_six_months_of_onset_is_stopped(hook: str) -> None:
     assert c.why[1].ref == "Condition/rad"
     assert first_actions(c) == [("delete", "ServiceRequest/s")]
     assert_shown_whole(c)
+
+
+def test_an_onset_sent_as_a_month_is_named_as_that_month_not_its_last_day() -> None:
+    """Onset "2026-09": the duration counts from the 30th (the least the record supports), but the
+    card names the onset as written, not "2026-09-30", a day the record does not give."""
+    month = replace(
+        cond("rad", RADICULOPATHY, 60),
+        onset=date(2026, 9, 1),
+        onset_text="2026-09",
+        onset_last=date(2026, 9, 30),
+    )
+    c = only(run("order-sign", [trial()], month, PSYCH_DONE))
+    said = [c.why[1].text, c.why[1].short or ""]
+    assert all("(2026-09)" in t for t in said), said
+    assert "2026-09-30" not in render_detail(c)
+    assert "2026-09-01" not in render_detail(c)
 
 
 def test_the_reconsider_date_follows_the_threshold() -> None:

@@ -125,6 +125,12 @@ class Course:
     days: int
     facts: tuple[Fact, ...]
     from_treatment: bool
+    # ``start`` as a card says it: an onset sent as a month or a year as written ("2026-07")
+    start_text: str | None = None
+
+    @property
+    def start_said(self) -> str:
+        return self.start_text or self.start.isoformat()
 
     @property
     def since(self) -> str:
@@ -399,7 +405,9 @@ class OrderContext:
             if not p.dated_by_record:
                 # an onset of its own is when the symptoms began: earlier treatment (a shoulder's
                 # physiotherapy, an operation years ago) does not make them older
-                return Course(anchor, (self.today - anchor).days, (p.onset_fact(),), False)
+                return Course(
+                    anchor, (self.today - anchor).days, (p.onset_fact(),), False, p.duration_anchor_text
+                )
         for what, done in (
             ("lumbar epidural injection", p.esis),
             ("physiotherapy", p.episode_physiotherapy),
@@ -423,7 +431,8 @@ class OrderContext:
         if not found:
             return None
         start, treated, facts = min(found, key=lambda f: (f[0], f[1]))
-        return Course(start, (self.today - start).days, facts, treated)
+        said = p.duration_anchor_text if not treated else None
+        return Course(start, (self.today - start).days, facts, treated, said)
 
     def cond(self, c: ConditionFact, what: str, *, short_what: str | None = None) -> Fact:
         """A condition as a card names it: "<what>: <text> since <onset>", with its reference;

@@ -778,6 +778,16 @@ class PathwayContext:
         return self._certain_anchor
 
     @property
+    def duration_anchor_text(self) -> str | None:
+        """``duration_anchor`` as a card says it: an onset sent as a partial date as the record wrote
+        it ("2026-07"), never the last day it covers, a day the record does not give."""
+        anchor = self._certain_anchor
+        c = self.onset_condition
+        if anchor is None or c is None or c.onset_last is None or self._certain_onset(c) != anchor:
+            return None if anchor is None else anchor.isoformat()
+        return c.onset_text or anchor.isoformat()
+
+    @property
     def imprecise_onset(self) -> ConditionFact | None:
         """The onset the duration counts from, sent as a partial date (a month, a year) whose period
         reaches back past the conservative-care weeks: the acute steps cannot be told from the

@@ -502,7 +502,7 @@ def _too_early(ctx: OrderContext, order: DraftOrder, kind: str) -> _Reason | Non
     months = span(limit)
     lasted = span(course.days, exact=False)
     from_ = (course.start + timedelta(days=limit)).isoformat()
-    start = course.start.isoformat()
+    start = course.start_said
     decisive = Fact(
         f"radicular pain for {lasted} {course.since} ({start}): under the {months} of neuropathic pain "
         "despite conventional management that NICE TA159 asks before a stimulator",
