@@ -64,6 +64,9 @@ def test_a_new_foot_drop_stays_critical() -> None:
         ("S32.010K", 10, False),
         ("S32.010S", 10, False),  # sequela
         ("M80.08XA", 30, True),
+        # a thoracolumbar (T11-T12) fracture presents as low back pain: the same rule
+        ("S22.080A", 30, True),
+        ("S22.080D", 10, False),
     ],
 )
 def test_fracture_codes_fire_only_as_initial_encounters(code: str, onset: int, fires: bool) -> None:

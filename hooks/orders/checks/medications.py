@@ -14,9 +14,9 @@ When: an opioid MedicationRequest (``rx_opioids``, by ingredient code or name) i
       (d) a gabapentinoid (``rx_gabapentinoids``) is current or drafted in the same session, whatever
       it is for (CDC 2022: weigh opioids with other central nervous system depressants);
       (e) the order is tramadol and an SNRI or tricyclic (``rx_antidepressants_neuropathic``:
-      duloxetine, venlafaxine, amitriptyline, nortriptyline, desipramine) is current or drafted:
-      serotonin syndrome and seizure risk (tramadol prescribing information). SSRIs are in no value
-      set and are not recognised.
+      duloxetine, venlafaxine, amitriptyline, nortriptyline, desipramine) or an SSRI (``rx_ssri``:
+      sertraline, fluoxetine, citalopram, escitalopram, paroxetine, fluvoxamine) is current or
+      drafted: serotonin syndrome and seizure risk (tramadol prescribing information).
 Then: warning; reassess benefit and harm, taper rather than stop abruptly, avoid benzodiazepine
       co-prescription, offer naloxone (suggested as a draft MedicationRequest when (b), (c) or (d)).
       With a benzodiazepine the first step is to avoid the combination: a benzodiazepine drafted in
@@ -54,14 +54,16 @@ Then: warning on order-sign, info on order-select, naming both drugs: start the 
 Evidence: CDC 2022 (recommendations 8, 11: opioids with other central nervous system depressants).
 
 ``order.antidepressant-with-tramadol`` (decision model M1, M2)
-When: an SNRI or tricyclic (``rx_antidepressants_neuropathic``) is drafted while the patient takes
-      tramadol (current in the history, or drafted in this session and not judged by this hook); not
-      when a drafted tramadol judged by this hook carries the combination on its own card ((e) above).
+When: an SNRI, tricyclic (``rx_antidepressants_neuropathic``) or SSRI (``rx_ssri``) is drafted
+      while the patient takes tramadol (current in the history, or drafted in this session and not
+      judged by this hook); not when a drafted tramadol judged by this hook carries the combination
+      on its own card ((e) above).
 Then: warning on order-sign, info on order-select, naming both drugs: serotonin syndrome and seizure
-      risk (tramadol prescribing information). The antidepressant is the guideline's choice for nerve
-      pain (NICE CG173, which keeps tramadol for acute rescue): review whether tramadol is still
-      needed; if both continue, start low and watch for agitation, tremor, sweating and fever. No
-      suggestion: the recorded tramadol is reviewed with its prescriber.
+      risk (tramadol prescribing information). Tramadol is for acute rescue (NICE CG173), and
+      amitriptyline and duloxetine (``rx_neuropathic_first_line_antidepressants``), no other, are
+      named its first choices for nerve pain: review whether tramadol is still needed; if both
+      continue, start low and watch for agitation, tremor, sweating and fever. No suggestion: the
+      recorded tramadol is reviewed with its prescriber.
 Evidence: NICE CG173.
 
 ``order.nsaid-co-prescription``
@@ -184,7 +186,7 @@ RULE_GABAPENTINOID_OPIOID_DECL: Rule = order_rule(
 )
 RULE_TRAMADOL_SEROTONERGIC_DECL: Rule = order_rule(
     "order.antidepressant-with-tramadol",
-    "SNRI or tricyclic with tramadol",
+    "Serotonergic antidepressant with tramadol",
     "M1",
     ("nice_cg173",),
     INFO_OR_WARNING,  # warning on order-sign, info on order-select
@@ -286,7 +288,7 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         return _steroid(ctx, order)
     if ctx.drug_is(order, "rx_nsaids") is not None:
         return _nsaid(ctx, order)
-    if ctx.drug_is(order, "rx_antidepressants_neuropathic") is not None:
+    if _serotonergic_antidepressant(ctx, order) is not None:
         return _antidepressant_with_tramadol(ctx, order)
     return []
 
@@ -444,28 +446,19 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     if not (grave or gabapentinoids or serotonergic):
         return _dose_not_checked(ctx, order, mme_result) if mme is None else []
     opioid = _opioid_name(ctx, order)
-    if benzo:
-        summary = "Opioid with a benzodiazepine: avoid co-prescribing; offer naloxone (CDC 2022)"
-    elif high:
-        summary = (
-            f"Opioid dose ≥ {ctx.t.high_mme_per_day:g} MME/day: reassess benefit and risk; offer naloxone "
-            "(CDC 2022)"
-        )
-    elif long_term:
-        summary = (
-            f"Opioid continuing beyond {ctx.t.long_term_opioid_days} days: reassess benefit and harm; "
-            "taper if no benefit (CDC 2022)"
-        )
-    elif gabapentinoids:
-        summary = (
-            f"{opioid.capitalize()} with {listed(gabapentinoids)}: start low; watch for respiratory "
-            "depression and sedation; offer naloxone (CDC 2022)"
-        )
-    else:
-        summary = (
-            f"Tramadol with {listed(serotonergic)}: serotonin syndrome and seizure risk; prefer another "
-            "analgesic"
-        )
+    # a first prescription for an opioid-naive patient: nothing to reassess or taper yet
+    meds_read = not (ctx.history.unavailable.keys() & {"medicationRequests", "medicationStatements"})
+    new_start = meds_read and not long_term and not recent_opioids(ctx)
+    summary = _opioid_summary(
+        ctx,
+        opioid,
+        gabapentinoids,
+        serotonergic,
+        benzo=benzo,
+        high=high,
+        long_term=long_term,
+        new_start=new_start,
+    )
     naloxone = high or benzo or bool(gabapentinoids)
     suggestions = _opioid_suggestions(ctx, benzo_drafts, naloxone=naloxone)
     return [
@@ -478,9 +471,23 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             summary=summary,
             why=why,
             next_steps=_opioid_steps(
-                opioid, benzo_drafts if benzo else None, gabapentinoids, serotonergic, grave=grave, high=high
+                opioid,
+                benzo_drafts if benzo else None,
+                gabapentinoids,
+                serotonergic,
+                grave=grave,
+                high=high,
+                new_start=new_start,
+                high_mme=ctx.t.high_mme_per_day,
             ),
-            avoid=("Dose escalation; adding extended-release opioids; abrupt discontinuation.",),
+            avoid=(
+                (
+                    f"Starting at {ctx.t.high_mme_per_day:g} MME/day or more; starting with extended-release "
+                    "or long-acting opioids; dose escalation.",
+                )
+                if new_start
+                else ("Dose escalation; adding extended-release opioids; abrupt discontinuation.",)
+            ),
             evidence=("cdc_opioids_2022", "nice_ng59"),
             gaps=gaps,
             suggestions=suggestions,
@@ -489,17 +496,77 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     ]
 
 
+def _opioid_summary(
+    ctx: OrderContext,
+    opioid: str,
+    gabapentinoids: Sequence[Partner],
+    serotonergic: Sequence[Partner],
+    *,
+    benzo: bool,
+    high: bool,
+    long_term: bool,
+    new_start: bool,
+) -> str:
+    """The opioid card's one recommendation, the gravest concern first."""
+    if benzo:
+        return "Opioid with a benzodiazepine: avoid co-prescribing; offer naloxone (CDC 2022)"
+    if high and new_start:
+        return (
+            f"Opioid start at ≥ {ctx.t.high_mme_per_day:g} MME/day for an opioid-naive patient: start lower; "
+            "offer naloxone (CDC 2022)"
+        )
+    if high:
+        return (
+            f"Opioid dose ≥ {ctx.t.high_mme_per_day:g} MME/day: reassess benefit and risk; offer naloxone "
+            "(CDC 2022)"
+        )
+    if long_term:
+        return (
+            f"Opioid continuing beyond {ctx.t.long_term_opioid_days} days: reassess benefit and harm; "
+            "taper if no benefit (CDC 2022)"
+        )
+    if gabapentinoids:
+        return (
+            f"{opioid.capitalize()} with {listed(gabapentinoids)}: start low; watch for respiratory "
+            "depression and sedation; offer naloxone (CDC 2022)"
+        )
+    return (
+        f"Tramadol with {listed(serotonergic)}: serotonin syndrome and seizure risk; prefer another analgesic"
+    )
+
+
 def _opioid_name(ctx: OrderContext, order: DraftOrder) -> str:
     member = ctx.drug_is(order, "rx_opioids")
     return member.display if member is not None else order.text
 
 
+# Antidepressants that, taken with tramadol, risk serotonin syndrome and seizures (tramadol
+# prescribing information): the SNRIs and tricyclics used for nerve pain, and the SSRIs.
+SEROTONERGIC_ANTIDEPRESSANTS = (
+    ("rx_antidepressants_neuropathic", "serotonergic antidepressant"),
+    ("rx_ssri", "SSRI"),
+)
+
+
+def _serotonergic_antidepressant(ctx: OrderContext, order: DraftOrder) -> str | None:
+    """The drafted drug's name when it is an SNRI, a tricyclic or an SSRI; else None."""
+    for value_set, _label in SEROTONERGIC_ANTIDEPRESSANTS:
+        member = ctx.drug_is(order, value_set)
+        if member is not None:
+            return member.display
+    return None
+
+
 def _serotonergic_with_tramadol(ctx: OrderContext, order: DraftOrder) -> list[Partner]:
-    """An SNRI or tricyclic taken with a tramadol order: serotonin syndrome and a lower seizure
-    threshold (tramadol prescribing information). SSRIs are in no value set: not recognised."""
+    """An SNRI, tricyclic or SSRI taken with a tramadol order: serotonin syndrome and a lower seizure
+    threshold (tramadol prescribing information)."""
     if _opioid_name(ctx, order).lower() != "tramadol":
         return []
-    return taken_with(ctx, order, "rx_antidepressants_neuropathic", "serotonergic antidepressant")
+    return [
+        p
+        for value_set, label in SEROTONERGIC_ANTIDEPRESSANTS
+        for p in taken_with(ctx, order, value_set, label)
+    ]
 
 
 def _opioid_steps(
@@ -510,9 +577,12 @@ def _opioid_steps(
     *,
     grave: bool,
     high: bool,
+    new_start: bool = False,
+    high_mme: float = 50,
 ) -> list[str]:
     """The opioid card's steps: a co-prescription first (benzodiazepine, gabapentinoid, tramadol with
-    a serotonergic antidepressant), then reassessment; naloxone is said once."""
+    a serotonergic antidepressant), then reassessment, or for a first prescription to an opioid-naive
+    patient the starting dose (nothing to reassess or taper yet); naloxone is said once."""
     steps: list[str] = []
     if benzo_drafts is not None:
         steps.append(_co_prescribing_step(benzo_drafts))
@@ -529,7 +599,13 @@ def _opioid_steps(
             "prescribing information): prefer another analgesic, or start low and watch for agitation, "
             "tremor and fever."
         )
-    if grave:
+    if grave and new_start:
+        steps.append(
+            f"Start with an immediate-release opioid at the lowest effective dose, well below {high_mme:g} "
+            "MME/day for an opioid-naive patient (CDC 2022 recommendations 3 and 4); prefer non-opioid "
+            "therapy for radicular pain."
+        )
+    elif grave:
         steps += [
             "Reassess benefit and harm with the patient; prefer non-opioid therapy for radicular pain.",
             "If benefit does not outweigh harm, taper gradually; do not stop abruptly.",
@@ -656,17 +732,36 @@ def _benzodiazepine(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     opioids = [m for m in ctx.pathway.medications("rx_opioids") if ctx.pathway.is_active_med(m)]
     if not opioids:
         return []
+    # treatment for opioid use disorder is continued, not weighed as pain therapy (decision model §7.2)
+    moud = [m for m in opioids if m in ctx.pathway.moud]
+    if moud and len(moud) == len(opioids):
+        summary = (
+            "Benzodiazepine for a patient on treatment for opioid use disorder: avoid if possible; "
+            "continue that treatment (CDC 2022)"
+        )
+        why = tuple(ctx.pathway.med_fact(m, "treatment for opioid use disorder: ") for m in moud)
+        steps = (
+            "Avoid starting a benzodiazepine if possible: with buprenorphine or methadone it adds sedation "
+            "and overdose risk (CDC 2022 recommendation 11); treat anxiety, insomnia or spasm another way; "
+            "offer naloxone.",
+            "Do not stop or withhold the treatment for opioid use disorder because of the benzodiazepine: "
+            "agree the plan with its prescriber (CDC 2022 recommendation 12).",
+        )
+    else:
+        summary = "Benzodiazepine with a current opioid: avoid co-prescribing; offer naloxone (CDC 2022)"
+        why = tuple(ctx.pathway.med_fact(m, "current opioid: ") for m in opioids)
+        steps = (
+            "Avoid starting a benzodiazepine in a patient taking opioids (CDC 2022 recommendation 11): "
+            "treat anxiety, insomnia or spasm another way; offer naloxone.",
+            "If both must continue, use the lowest doses and review soon.",
+        )
     return [
         card(
             RULE_BENZO, "Benzodiazepine with a current opioid", order,
             indicator="warning",
-            summary="Benzodiazepine with a current opioid: avoid co-prescribing; offer naloxone (CDC 2022)",
-            why=tuple(ctx.pathway.med_fact(m, "current opioid: ") for m in opioids),
-            next_steps=(
-                "Avoid starting a benzodiazepine in a patient taking opioids (CDC 2022 recommendation 11): "
-                "treat anxiety, insomnia or spasm another way; offer naloxone.",
-                "If both must continue, use the lowest doses and review soon.",
-            ),
+            summary=summary,
+            why=why,
+            next_steps=steps,
             avoid=("Opioid and benzodiazepine together without a documented reason.",),
             evidence=("cdc_opioids_2022",),
             gaps=ctx.unavailable_gaps("medicationRequests", "medicationStatements"),
@@ -780,23 +875,31 @@ def _gabapentinoid_with_opioid(ctx: OrderContext, order: DraftOrder) -> list[Car
 
 
 def _antidepressant_with_tramadol(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
-    """An SNRI or tricyclic drafted for a patient taking tramadol: serotonin syndrome and a lower
+    """An SNRI, tricyclic or SSRI drafted for a patient taking tramadol: serotonin syndrome and a lower
     seizure threshold (tramadol prescribing information), the converse of the tramadol card's (e)."""
     tramadol = [p for p in taken_with(ctx, order, "rx_opioids", "opioid") if p.name.lower() == "tramadol"]
     if not tramadol or any(p.drafted is not None and _opioid_card_names_it(ctx, p.drafted) for p in tramadol):
         return []  # no tramadol, or the drafted tramadol's card names this antidepressant
-    member = ctx.drug_is(order, "rx_antidepressants_neuropathic")
-    drug = member.display if member is not None else order.text
+    drug = _serotonergic_antidepressant(ctx, order) or order.text
+    if ctx.drug_is(order, "rx_neuropathic_first_line_antidepressants") is not None:
+        review = (
+            f"{drug.capitalize()} is a first choice for nerve pain and tramadol is for acute rescue only "
+            "(NICE CG173): review whether tramadol is still needed, with its prescriber."
+        )
+    else:
+        review = (
+            "Tramadol is for acute rescue only (NICE CG173): review whether it is still needed, with "
+            "its prescriber."
+        )
     return [
         card(
-            RULE_TRAMADOL_SEROTONERGIC, "SNRI or tricyclic with tramadol", order,
+            RULE_TRAMADOL_SEROTONERGIC, "Serotonergic antidepressant with tramadol", order,
             indicator="warning" if ctx.inp.hook == "order-sign" else "info",
             summary=f"{drug.capitalize()} with tramadol: serotonin syndrome and seizure risk; review whether "
             "tramadol is still needed",
             why=tuple(p.fact for p in tramadol),
             next_steps=(
-                f"{drug.capitalize()} is a first choice for nerve pain and tramadol is for acute rescue only "
-                "(NICE CG173): review whether tramadol is still needed, with its prescriber.",
+                review,
                 "If both continue, start low and watch for agitation, tremor, sweating and fever "
                 "(serotonin syndrome) and for seizures (tramadol prescribing information).",
             ),
