@@ -12,6 +12,15 @@ Then: warning; replace the draft with the diagnostic block (same order id); RFA 
       block. When blocks of that kind are on record but their relief is not (``assess``: unknown, or
       still pending), the card asks for the relief of those blocks to be recorded before the ablation,
       names them (latest first), and recommends no further block: the blocks were done.
+      Pure radicular pain (decision model §1.3 "RFA scope", F3 must-not): otherwise, when a lumbar
+      radicular diagnosis is in force (``PathwayContext.radicular_conditions``, coded or in words;
+      post-laminectomy syndrome alone is not one), no facet-mediated or SI joint pain diagnosis is
+      (``refractory.facet_or_si_generators``, the value sets F5 reads) and the pain scores do not show
+      axial-predominant pain (``refractory.axial_predominant``), the card says instead that the
+      ablation treats facet- (or SI-joint-) mediated back pain, not radicular leg pain, names the
+      radicular diagnosis as the deciding fact, recommends cancelling the order and suggests no block:
+      re-evaluate the radicular pain (MRI review, image-guided ESI or a surgical opinion). With a
+      facet or SI joint diagnosis on record (mixed pain) the block comes first, as above.
 Evidence: ASRA facet consensus 2020; NICE NG59 (RFA only after a positive medial branch block);
       CMS facet LCDs (two blocks ≥ 80 %).
 
@@ -44,15 +53,17 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from hooks import suggestions as sx
-from hooks.cards import CardDraft, Conflict, Fact
+from hooks.cards import SUMMARY_MAX, CardDraft, Conflict, Fact
 from hooks.conflicts import RFA_SCOPE
-from hooks.facts import DraftOrder, ProcedureFact
+from hooks.facts import ConditionFact, DraftOrder, ProcedureFact
 from hooks.orders.common import OrderCheck, cancel_and_create, card, delete, replace
 from hooks.orders.context import FAILED, POSITIVE, OrderContext
+from hooks.pathway.context import clinical_name, mid_sentence
 from hooks.pathway.failure import Assessment, Modality, Outcome, levels_concordant, sides_concordant
+from hooks.pathway.rules import refractory
 from hooks.pathway.rules.common import count
 from hooks.rule import Rule, order_rule
-from hooks.text import parse_laterality, parse_level
+from hooks.text import parse_laterality, parse_level, short_name
 from hooks.thresholds import pct, span
 
 RULE_NO_BLOCK_DECL: Rule = order_rule(
@@ -101,6 +112,10 @@ def _no_block(ctx: OrderContext, order: DraftOrder, facet: bool) -> list[CardDra
     unread = [a for a in others if a.outcome in _UNREAD]
     for a in (*reversed(unread), *(a for a in others if a.outcome not in _UNREAD)):
         why.extend(ctx.pathway.failure_facts(a))
+    if not unread:
+        radicular = _pure_radicular(ctx)
+        if radicular:
+            return [_radicular(ctx, order, facet, radicular, others)]
     spec = sx.MEDIAL_BRANCH_BLOCK if facet else sx.SI_JOINT_BLOCK
     coding = ctx.term.first(spec.value_set).coding()
     if unread:
@@ -157,6 +172,65 @@ def _no_block(ctx: OrderContext, order: DraftOrder, facet: bool) -> list[CardDra
             ),
         )
     ]
+
+
+def _pure_radicular(ctx: OrderContext) -> tuple[ConditionFact, ...]:
+    """The lumbar radicular diagnoses in force when they are the whole story: no facet-mediated or SI
+    joint pain diagnosis (the value sets the pathway's F5 reads) and no pain scores showing the back
+    hurting more than the leg (F5's axial-predominant pain); empty otherwise (mixed pain, or no
+    radicular diagnosis)."""
+    p = ctx.pathway
+    if refractory.facet_or_si_generators(p) or refractory.axial_predominant(p):
+        return ()
+    return p.radicular_conditions
+
+
+# a summary naming a radicular diagnosis too long to fit names the pain instead
+_RADICULAR_PAIN = "lumbar radicular pain"
+
+
+def _radicular(
+    ctx: OrderContext,
+    order: DraftOrder,
+    facet: bool,
+    radicular: tuple[ConditionFact, ...],
+    negative: list[Assessment],
+) -> CardDraft:
+    """Facet or SI joint RFA for pure radicular pain: the ablation does not treat it; cancel the order,
+    no diagnostic block (the pain is not facet- or SI-joint-mediated), re-evaluate the radicular pain."""
+    kind, mediated = ("facet", "facet-mediated") if facet else ("SI joint", "SI-joint-mediated")
+    head = "Facet RFA" if facet else "SI joint RFA"
+    name = mid_sentence(short_name(clinical_name(radicular[0].text)))
+    summary = ""
+    for said in (name, _RADICULAR_PAIN):
+        summary = f"{head} ordered for {said}: ablation treats {mediated} back pain, not radicular leg pain"
+        if len(summary) <= SUMMARY_MAX:
+            break
+    why: list[Fact] = [ctx.cond(c, "lumbar radicular diagnosis") for c in radicular]
+    why.append(Fact("no facet-mediated or sacroiliac joint pain diagnosis on record"))
+    for a in negative:
+        why.extend(ctx.pathway.failure_facts(a))
+    return card(
+        RULE_NO_BLOCK,
+        "Radiofrequency ablation for radicular pain",
+        order,
+        indicator="warning",
+        summary=summary,
+        why=why,
+        next_steps=(
+            f"Cancel the {kind} RFA and re-evaluate the radicular pain: ablation treats {mediated} back "
+            "pain, not radicular leg pain, and no facet or SI joint pain is diagnosed.",
+            "For the radicular pain: review the MRI, then an image-guided ESI or a surgical opinion as the "
+            "course so far indicates (NICE NG59; ASRA 2020 facet consensus).",
+        ),
+        avoid=(
+            "RFA for purely radicular pain.",
+            "A diagnostic facet or SI joint block for radicular pain alone.",
+        ),
+        evidence=("nice_ng59", "asra_facet_2020"),
+        gaps=ctx.unavailable_gaps("conditions", "procedures", "observations"),
+        suggestions=(delete(order, "Cancel the RFA", f"Remove {order.ref}", recommended=True),),
+    )
 
 
 def _same_kind_ablations(ctx: OrderContext, order: DraftOrder, facet: bool) -> list[ProcedureFact]:
