@@ -45,10 +45,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from hooks import suggestions as sx
-from hooks.cards import CardDraft, Fact, SuggestionDraft, data_name
+from hooks.cards import Action, CardDraft, Fact, SuggestionDraft, data_name
 from hooks.evaluation import EvaluationInput
 from hooks.facts import DraftOrder
 from hooks.orders.checks import (
@@ -225,7 +225,7 @@ def _merged(group: list[CardDraft]) -> CardDraft:
             # each draft order removed or changed first, then the alternative created once
             actions=tuple(
                 sorted(
-                    _unique(a for c in group for a in c.suggestions[i].actions),
+                    _unique(_one_each(a for c in group for a in c.suggestions[i].actions)),
                     key=lambda a: a.type == "create",
                 )
             ),
@@ -239,6 +239,28 @@ def _merged(group: list[CardDraft]) -> CardDraft:
         basis=tuple(_unique(f for c in group for f in c.basis)),
         suggestions=suggestions,
     )
+
+
+def _one_each(actions: Iterable[Action]) -> list[Action]:
+    """The actions of the merged cards, an order made twice made once: a draft whose update would
+    give the same resource as an earlier draft's update (the same code and fields, only the id
+    differing: each draft of a session changed to the same alternative) is removed instead, so that
+    accepting the suggestion leaves one such order, as a created alternative is created once."""
+    made: list[tuple[object, dict[str, Any]]] = []
+    out: list[Action] = []
+    for a in actions:
+        if a.type == "update" and a.resource is not None:
+            rid = a.resource.get("id")
+            same = {k: v for k, v in a.resource.items() if k != "id"}
+            if any(other != rid and made_same == same for other, made_same in made):
+                ref = f"{a.resource.get('resourceType')}/{rid}"
+                out.append(
+                    Action("delete", f"Remove {ref}: the same order as the one changed", resource_id=ref)
+                )
+                continue
+            made.append((rid, same))
+        out.append(a)
+    return out
 
 
 def _unique(items: Iterable[_T]) -> list[_T]:

@@ -9,7 +9,10 @@ When: a permanent SCS system is ordered (``scs_permanent_system``: 63685 generat
       or outcome successful, by ``assess``) is on record.
 Then: warning; trial first (replace the draft with a trial order when there was none; otherwise
       record the trial's relief). A trial recorded as in progress: await it and record its result
-      (the permanent implant is held; no new trial is suggested).
+      (the permanent implant is held; no new trial is suggested). The suggested trial is one order for
+      the whole implant session: its leads draft (else its first) becomes the trial and its other
+      drafts (the generator) are removed. The next step names a psychological evaluation on record
+      (as ``order.neuromod-psych-eval`` reads it) with its date, and the trial after it.
 Evidence: NACC 2014 (≥ 50 % relief in the trial); NICE TA159 (successful trial).
 
 ``order.scs-failed-trial`` (decision model N2, "intercept 63685/63655 orders")
@@ -64,8 +67,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from hooks import suggestions as sx
-from hooks.cards import CardDraft, Fact, Indicator, SuggestionDraft
-from hooks.facts import DraftOrder, ProcedureFact
+from hooks.cards import Action, CardDraft, Fact, Indicator, SuggestionDraft
+from hooks.facts import DraftOrder, EncounterFact, ProcedureFact
 from hooks.orders.common import OrderCheck, cancel_and_create, card, create, delete, replace
 from hooks.orders.context import FAILED, POSITIVE, OrderContext
 from hooks.pathway.context import PENDING_ORDER_STATUSES
@@ -73,6 +76,7 @@ from hooks.pathway.failure import Modality
 from hooks.pathway.rules.neuromodulation import surgical_target_unreviewed
 from hooks.pathway.rules.post_surgical import long_enough_for_stimulation
 from hooks.rule import INFO_OR_WARNING, Rule, order_rule
+from hooks.terminology import Coding
 from hooks.text import DRG, abbreviate
 from hooks.thresholds import pct, span
 
@@ -100,6 +104,9 @@ _PSYCH_EVALUATION = re.compile(
     r"(?:eval\w*|assess\w*|clearance|consult\w*|screen\w*|testing)",
     re.IGNORECASE,
 )
+# The permanent-system codes for the electrodes (a paddle by laminectomy), not the pulse generator, by
+# the value set's name for the code.
+_ELECTRODES = re.compile(r"\b(?:electrode|lead|paddle)", re.IGNORECASE)
 RULES = (RULE_NO_TRIAL_DECL, RULE_FAILED_TRIAL_DECL, RULE_PSYCH_DECL)
 RULE_NO_TRIAL, RULE_FAILED_TRIAL, RULE_PSYCH = (r.id for r in RULES)
 
@@ -275,27 +282,80 @@ def _trial(ctx: OrderContext, order: DraftOrder, removed: ProcedureFact | None) 
             indicator="warning",
             summary="Permanent spinal cord stimulator ordered without a trial: order the trial first",
             why=(*removal_facts, none),
-            next_steps=(
-                "Psychological evaluation, then a stimulator trial; implant only with ≥ "
-                f"{ctx.t.scs_trial_success_pct:g} % relief during the trial.",
-            ),
+            next_steps=(_trial_next(ctx, order),),
             avoid=("Permanent implant without a trial.",),
             evidence=("nacc_2014", "nice_ta159"),
             gaps=ctx.unavailable_gaps("procedures"),
             suggestions=(
-                replace(
-                    order,
-                    trial,
-                    "Change to a spinal cord stimulator trial",
-                    f"Replace {order.ref} with a stimulator trial (percutaneous leads)",
-                    text=sx.SCS_TRIAL.text,
-                    recommended=True,
-                    note=[{"text": sx.SCS_TRIAL.note}],
-                ),
+                _to_trial(ctx, order, trial),
                 delete(order, "Cancel the permanent implant", f"Remove {order.ref}"),
             ),
         )
     ]
+
+
+def _trial_next(ctx: OrderContext, order: DraftOrder) -> str:
+    """The next step of a permanent stimulator ordered without a trial: the psychological evaluation,
+    then the trial; with the evaluation on record (``psych_evaluation``), it is named with its date
+    and the trial is next (after it is done, when it is only ordered or booked)."""
+    relief = f"implant only with ≥ {ctx.t.scs_trial_success_pct:g} % relief during the trial."
+    evaluation = psych_evaluation(ctx, order)
+    if evaluation is None:
+        return f"Psychological evaluation, then a stimulator trial; {relief}"
+    if evaluation.done:
+        return f"{evaluation.what}: a stimulator trial next; {relief}"
+    return f"{evaluation.what}: complete it, then a stimulator trial; {relief}"
+
+
+def _to_trial(ctx: OrderContext, order: DraftOrder, trial: Coding) -> SuggestionDraft:
+    """Change the implant session into one trial order: the session's leads draft (else its first
+    draft, ``_implant_session``) becomes the trial, and the session's other drafts (the generator) are
+    removed. The suggestion is the same on each draft of the session, so the card kept for them all
+    (``hooks.orders._one_card_per_session``) creates one trial order, not one per draft."""
+    session = _implant_session(ctx, order)
+    kept = next((o for o in session if _is_leads(ctx, o)), session[0])
+    change = replace(
+        kept,
+        trial,
+        "Change to a spinal cord stimulator trial",
+        f"Replace {kept.ref} with a stimulator trial (percutaneous leads)",
+        text=sx.SCS_TRIAL.text,
+        recommended=True,
+        note=[{"text": sx.SCS_TRIAL.note}],
+    )
+    removed = tuple(
+        Action(
+            "delete", f"Remove {o.ref}: the stimulator trial replaces this implant order", resource_id=o.ref
+        )
+        for o in session
+        if o is not kept
+    )
+    return SuggestionDraft(change.label, (*change.actions, *removed), change.is_recommended)
+
+
+def _implant_session(ctx: OrderContext, order: DraftOrder) -> tuple[DraftOrder, ...]:
+    """The drafts of this stimulator implant session, in the order sent: ``order`` and the other
+    stimulator implant drafts that can be changed by reference (a permanent-system code, or
+    percutaneous leads drafted with it, the permanent system's leads)."""
+    return tuple(
+        o
+        for o in ctx.orders
+        if o is order
+        or (
+            o.ref
+            and o.is_procedure_order
+            and (ctx.order_is(o, "scs_permanent_system") or ctx.order_is(o, "scs_percutaneous_lead"))
+        )
+    )
+
+
+def _is_leads(ctx: OrderContext, order: DraftOrder) -> bool:
+    """A leads order: percutaneous leads, or a permanent-system code for electrodes (paddle), not the
+    pulse generator, by the value set's name for the code."""
+    if ctx.order_is(order, "scs_percutaneous_lead"):
+        return True
+    member = ctx.order_is(order, "scs_permanent_system")
+    return member is not None and bool(_ELECTRODES.search(member.display or ""))
 
 
 def _trial_in_progress(
@@ -535,7 +595,7 @@ def _too_early(ctx: OrderContext, order: DraftOrder, kind: str) -> _Reason | Non
     )
 
 
-def _psych_encounters(ctx: OrderContext) -> list[str]:
+def _psych_encounters(ctx: OrderContext) -> list[EncounterFact]:
     """Visits that were (or are booked as) the psychological evaluation: typed with a code of
     ``psychological_evaluation``, or so named in their text or type names."""
     out = []
@@ -545,25 +605,58 @@ def _psych_encounters(ctx: OrderContext) -> list[str]:
         codings = (*e.types, *e.service_type)
         words = " ".join([e.text, *(c.display or "" for c in codings)])
         if ctx.is_a("psychological_evaluation", codings) or _PSYCH_EVALUATION.search(words):
-            out.append(e.ref)
+            out.append(e)
     return out
 
 
-def psych_evaluation_on_record(ctx: OrderContext, order: DraftOrder | None = None) -> bool:
+@dataclass(frozen=True)
+class PsychEvaluation:
+    """The psychological evaluation on record: ``what`` names it, what became of it and its date
+    ("Psychiatric diagnostic evaluation done 2026-08-22", "... ordered 2026-11-02"); ``done`` when it
+    took place (not only ordered, booked or drafted); ``on`` its date, when known."""
+
+    what: str
+    done: bool
+    on: date | None = None
+
+
+def psych_evaluation(ctx: OrderContext, order: DraftOrder | None = None) -> PsychEvaluation | None:
     """A psychological evaluation (``psychological_evaluation``) on record: a completed Procedure, a
     ServiceRequest not revoked or entered in error, a visit that was (or is booked as) the evaluation
-    (``_psych_encounters``), or, beside ``order``, another order of this session. The pathway's N1
-    asks the same question, so the card that offers an implant and the check on that implant agree."""
+    (``_psych_encounters``), or, beside ``order``, another order of this session. The latest that
+    took place is named, else the latest ordered, booked or drafted; None when there is none."""
     vs = "psychological_evaluation"
-    return bool(
-        ctx.completed(vs)
-        or any(
-            ctx.is_a(vs, s.codings) and s.status not in ("revoked", "entered-in-error")
-            for s in ctx.history.service_requests
-        )
-        or (order is not None and ctx.other_orders(order, vs))
-        or _psych_encounters(ctx)
-    )
+
+    def named(text: str, what: str, done: bool, on: date | None) -> PsychEvaluation:
+        name = abbreviate(text) or "Psychological evaluation"
+        return PsychEvaluation(f"{name[:1].upper()}{name[1:]} {what}", done, on)
+
+    found: list[PsychEvaluation] = []
+    for p in ctx.completed(vs):
+        when = p.performed_text or (p.performed.isoformat() if p.performed else None)
+        found.append(named(p.text, f"done {when}" if when else "done (date not recorded)", True, p.performed))
+    for s in ctx.history.service_requests:
+        if ctx.is_a(vs, s.codings) and s.status not in ("revoked", "entered-in-error"):
+            done = s.status == "completed"
+            dated = f" {s.authored.isoformat()}" if s.authored else ""
+            found.append(named(s.text, f"ordered{dated}" + (", completed" if done else ""), done, s.authored))
+    for e in _psych_encounters(ctx):
+        done = e.status in ("finished", "completed")
+        when = f" {'on' if done else 'booked for'} {e.start.isoformat()}" if e.start else ""
+        found.append(named(e.text, f"visit{when}" if done else f"visit{when or ' booked'}", done, e.start))
+    if order is not None:
+        drafted = ctx.other_orders(order, vs)
+        found += [named(o.text, "drafted in this session", False, ctx.today) for o in drafted]
+    if not found:
+        return None
+    # one that took place before one only ordered; then the latest, a dated one before an undated
+    return max(found, key=lambda f: (f.done, f.on is not None, f.on or date.min))
+
+
+def psych_evaluation_on_record(ctx: OrderContext, order: DraftOrder | None = None) -> bool:
+    """Whether a psychological evaluation is on record (``psych_evaluation``). The pathway's N1 asks
+    the same question, so the card that offers an implant and the check on that implant agree."""
+    return psych_evaluation(ctx, order) is not None
 
 
 def _psych(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
