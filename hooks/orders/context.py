@@ -125,7 +125,7 @@ class Course:
     days: int
     facts: tuple[Fact, ...]
     from_treatment: bool
-    # ``start`` as a card says it: an onset sent as a month or a year as written ("2026-07")
+    # ``start`` as a card says it: an onset sent as a month or a year, as written
     start_text: str | None = None
 
     @property

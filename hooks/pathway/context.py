@@ -780,7 +780,7 @@ class PathwayContext:
     @property
     def duration_anchor_text(self) -> str | None:
         """``duration_anchor`` as a card says it: an onset sent as a partial date as the record wrote
-        it ("2026-07"), never the last day it covers, a day the record does not give."""
+        it (a month or a year), never the last day it covers, a day the record does not give."""
         anchor = self._certain_anchor
         c = self.onset_condition
         if anchor is None or c is None or c.onset_last is None or self._certain_onset(c) != anchor:
