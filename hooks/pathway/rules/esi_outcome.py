@@ -910,7 +910,9 @@ def f2_inadequate_trial(ctx: PathwayContext, discordant: tuple[ProcedureFact, ..
 def working_stimulator(ctx: PathwayContext) -> ProcedureFact | None:
     """A permanent stimulator implanted after the last injection and not losing effect: N3 silent,
     and no older score showing it failing either (a stale score decides no N3 card, but nor does it
-    let this card call the stimulator still helping)."""
+    let this card call the stimulator still helping). A stimulator whose scores since the implant
+    never fell below the pain before stimulation (``losing_effect``'s "never helped") is not working
+    either."""
     from hooks.pathway.rules.neuromodulation import losing_effect  # neuromodulation imports this module
 
     last = ctx.esis[-1].performed if ctx.esis else None

@@ -372,10 +372,55 @@ def intrathecal_pump(ctx: PathwayContext) -> ProcedureFact | None:
     return pumps[-1] if pumps else None
 
 
+@dataclass(frozen=True)
+class Explant:
+    """A permanent stimulator taken out: the system (the procedures of its latest implant day) and the
+    removal (the electrode removal that took it out, with any generator removal or revision coded the
+    same day); ``kind`` is "DRG stimulator" or "spinal cord stimulator", as the implant's text says."""
+
+    system: tuple[ProcedureFact, ...]
+    removal: tuple[ProcedureFact, ...]
+    kind: str = "spinal cord stimulator"
+
+
+def explanted_stimulator(ctx: PathwayContext) -> Explant | None:
+    """The latest permanent stimulator whose electrodes were removed after it (``scs_lead_removal``
+    after its latest implant day, as ``implanted_system`` and the pathway's ``stimulator_explanted``
+    read it), with the removal and any other revision or removal (``scs_revision_removal``) coded that
+    day; None when no permanent system was implanted or the latest is still in. Only what
+    ``scs_lead_removal`` holds takes a system out: a revision alone leaves it implanted."""
+    implants = [q for q in ctx.scs_permanent if q.performed is not None]
+    if not implants:
+        return None
+    t0 = max(q.performed for q in implants if q.performed is not None)
+    removals = [q for q in ctx.procedures("scs_lead_removal") if q.performed is not None and q.performed > t0]
+    if not removals:
+        return None
+    day = min(q.performed for q in removals if q.performed is not None)
+    same_day = [q for q in (*removals, *ctx.procedures("scs_revision_removal")) if q.performed == day]
+    system = tuple(q for q in implants if q.performed == t0)
+    kind = "DRG stimulator" if any(ctx.is_drg(q) for q in system) else "spinal cord stimulator"
+    return Explant(system, tuple({q.ref: q for q in same_day}.values()), kind)
+
+
+def explant_fact(ctx: PathwayContext, explant: Explant) -> Fact:
+    """A removed stimulator as a card names it: what it was, when it was implanted and removed."""
+    implanted, removed = explant.system[0], explant.removal[0]
+    what = "; ".join(q.text for q in explant.system)
+    how = "; ".join(q.text for q in explant.removal)
+    return Fact(
+        f"{explant.kind} removed: implanted {_when(implanted)} ({what}), removed {_when(removed)} ({how})",
+        implanted.ref,
+        tuple(q.ref for q in (*explant.system[1:], *explant.removal)),
+        short=f"{SHORT_DEVICE[explant.kind]} implanted {_when(implanted)}, removed {_when(removed)}",
+    )
+
+
 def stimulator_still_helping(ctx: PathwayContext, since: date | None) -> tuple[ProcedureFact, ...]:
     """A permanent stimulator implanted on or after ``since`` (None: any), still implanted, that the
-    record does not show losing effect (``losing_effect`` on the latest score of any age): the system,
-    else (). A rise in pain since the implant is N3's to judge, not a reason to restart the work-up."""
+    record does not show losing effect or never relieving the pain (``losing_effect`` on the latest
+    score of any age): the system, else (). A rise in pain since the implant, or pain that never fell
+    with it, is N3's to judge, not a reason to restart the work-up."""
     device = implanted_system(ctx)  # trial leads in place are no stimulator still helping
     if device is None or device.name not in ("spinal cord stimulator", "DRG stimulator"):
         return ()
@@ -612,27 +657,39 @@ def _baseline_before(ctx: PathwayContext, q: ProcedureFact) -> ObservationFact |
     return pain_before(ctx.observations("pain", since=since, until=d), q)
 
 
+# How long after the implant a score can say the stimulator is not relieving the pain: the weeks of
+# programming and healing after the implant are not its effect.
+IMPLANT_SETTLED_DAYS = 28
+
+
 @dataclass(frozen=True)
 class LosingEffect:
-    """A permanent stimulator whose relief is wearing off: the system, the pain before stimulation,
-    the best score after the implant and the latest."""
+    """A permanent stimulator whose relief is wearing off, or that never relieved the pain
+    (``never_helped``): the system, the pain before stimulation, the best score after the implant and
+    the latest; ``after`` the post-implant scores judged."""
 
     system: tuple[ProcedureFact, ...]
     baseline: ObservationFact | None
     best: ObservationFact
     latest: ObservationFact
+    never_helped: bool = False
+    after: tuple[ObservationFact, ...] = ()
 
 
 def losing_effect(ctx: PathwayContext, *, current_only: bool = True) -> LosingEffect | None:
     """The latest score ≥ 2 points above the best since the implant, and < 50 % relief from the
     baseline before stimulation (when there is one); scores of one site compared (leg with leg: a
-    back-pain score is not the leg pain coming back). The latest score must be current (taken within
-    ``current_score_days``, as ``PathwayContext.current_score`` reads the pain now): a score from years
-    ago does not say the stimulator is losing effect today. ``current_only=False`` reads the latest
-    score of any age (what the record last showed, for a card that must not call the stimulator
-    still helping when it last showed it failing)."""
+    back-pain score is not the leg pain coming back). Else a stimulator that never relieved the pain
+    (``_never_helped``). The latest score must be current (taken within ``current_score_days``, as
+    ``PathwayContext.current_score`` reads the pain now): a score from years ago does not say the
+    stimulator is losing effect today. ``current_only=False`` reads the latest score of any age (what
+    the record last showed, for a card that must not call the stimulator still helping when it last
+    showed it failing). A system whose electrodes were removed after its implant
+    (``explanted_stimulator``) is no device to interrogate: None."""
     implants = ctx.scs_permanent
     if not implants or implants[-1].performed is None:
+        return None
+    if explanted_stimulator(ctx) is not None:
         return None
     t0 = implants[-1].performed
     system = tuple(q for q in implants if q.performed == t0)
@@ -655,19 +712,62 @@ def losing_effect(ctx: PathwayContext, *, current_only: bool = True) -> LosingEf
     if baseline is not None and baseline.value:
         relief_now = (baseline.value - latest.value) / baseline.value * 100
         risen = risen and relief_now < ctx.t.scs_trial_success_pct
-    return LosingEffect(system, baseline, best, latest) if risen else None
+    if risen:
+        return LosingEffect(system, baseline, best, latest)
+    return _never_helped(ctx, system, baseline, after)
+
+
+def _never_helped(
+    ctx: PathwayContext,
+    system: tuple[ProcedureFact, ...],
+    baseline: ObservationFact | None,
+    after: list[ObservationFact],
+) -> LosingEffect | None:
+    """A stimulator that never relieved the pain: with a baseline before stimulation, at least two
+    scores taken ``IMPLANT_SETTLED_DAYS`` or more after the implant, and no score since the implant
+    ever ``partial_relief_pct`` or ``partial_delta_points`` below the baseline (the least change that
+    counts as some relief). Conservative: no baseline, too few settled scores, or a revision or removal
+    of the system coded since the implant (``scs_revision_removal``: the scores since no longer judge
+    the system as implanted) — None."""
+    t0 = system[0].performed
+    if t0 is None or baseline is None or not baseline.value:
+        return None
+    if any(q.performed is None or q.performed > t0 for q in ctx.procedures("scs_revision_removal")):
+        return None
+    scored = [o for o in after if o.value is not None and o.effective is not None]
+    settled_from = t0 + timedelta(days=IMPLANT_SETTLED_DAYS)
+    settled = [o for o in scored if o.effective is not None and o.effective >= settled_from]
+    if len(settled) < 2:
+        return None
+
+    start = baseline.value
+
+    def relieved(o: ObservationFact) -> bool:
+        delta = start - (o.value or 0.0)
+        return delta >= ctx.t.partial_delta_points or delta / start * 100 >= ctx.t.partial_relief_pct
+
+    if any(relieved(o) for o in scored):
+        return None
+    best = min(scored, key=lambda o: (o.value or 0, o.effective or date.min))
+    return LosingEffect(system, baseline, best, scored[-1], never_helped=True, after=tuple(scored))
 
 
 def n3_losing_effect(ctx: PathwayContext, effect: LosingEffect) -> CardDraft:
     """N3 — implanted SCS losing effect.
 
-    When: a permanent system (63685/63655, or a neurostimulator status code) and the pain score has
-      risen back toward the pre-implant baseline (latest ≥ 2 points above the post-implant best and
-      < 50 % relief from baseline), the latest score current (within ``current_score_days``).
+    When: a permanent system (63685/63655, or a neurostimulator status code), still implanted, and the
+      pain score has risen back toward the pre-implant baseline (latest ≥ 2 points above the
+      post-implant best and < 50 % relief from baseline), the latest score current (within
+      ``current_score_days``).
+      Or the stimulator never relieved the pain (``_never_helped``: ≥ 2 scores ≥ 4 weeks after the
+      implant, none ever ≥ 30 % or 2 points below the baseline before stimulation): the same card, said
+      as "not relieving the pain" (``_n3_never_helped``).
     Then: info — interrogation and reprogramming, radiographs for lead migration, re-evaluation for new
-      pathology; NACC 2024 salvage options.
+      pathology; NACC 2024 salvage options (a stimulator that never helped: its indication reviewed).
     Evidence: NACC 2024 (long-term outcome optimisation and salvage).
     """
+    if effect.never_helped:
+        return _n3_never_helped(ctx, effect)
     system, baseline, best, latest = effect.system, effect.baseline, effect.best, effect.latest
     why = [
         ctx.proc_fact(system[0], " (permanent stimulator)"),
@@ -692,6 +792,54 @@ def n3_losing_effect(ctx: PathwayContext, effect: LosingEffect) -> CardDraft:
             "Radiographs for lead migration or fracture.",
             "Re-evaluate for new pathology (imaging if new neurological signs).",
             "NACC 2024 salvage options if reprogramming fails.",
+        ],
+        avoid=["Explant without troubleshooting.", "Opioid escalation."],
+        suggestions=[
+            ctx.offer(
+                sx.PAIN_MANAGEMENT_REFERRAL,
+                recommended=True,
+                label="Refer to the pain service for stimulator interrogation and reprogramming",
+            )
+        ],
+        needs=("observations",),
+    )
+
+
+def _n3_never_helped(ctx: PathwayContext, effect: LosingEffect) -> CardDraft:
+    """N3 for a stimulator that never relieved the pain: the scores since the implant beside the
+    baseline before stimulation; device interrogation and reprogramming with the implanting team
+    first, then (if it still does not help) a review of the indication, not an explant without
+    troubleshooting."""
+    system, baseline, latest = effect.system, effect.baseline, effect.latest
+    assert baseline is not None and baseline.value is not None  # ``_never_helped`` needs one
+    kind = "DRG stimulator" if ctx.is_drg(system[0]) else "spinal cord stimulator"
+    scores = ", ".join(f"{o.value:g} ({o.effective})" for o in effect.after)
+    least = f"{pct(ctx.t.partial_relief_pct)} or {ctx.t.partial_delta_points:g} points"
+    values = ", ".join(f"{o.value:g}" for o in effect.after)
+    # the scores first: they are what says the stimulator does not help (the implant is named in them)
+    why = [
+        Fact(
+            f"pain {baseline.value:g} before stimulation ({baseline.effective}); since the implant on "
+            f"{_when(system[0])} {scores}: never {least} lower",
+            baseline.ref,
+            tuple(o.ref for o in effect.after),
+            short=f"pain {baseline.value:g} before stimulation; {values} since the implant "
+            f"{_when(system[0])} (latest {latest.effective}): never {least} lower",
+        ),
+        *(ctx.proc_fact(q, " (permanent stimulator)") for q in system),
+    ]
+    return N3.card(
+        ctx,
+        indicator="info",
+        summary=f"Implanted {kind} not relieving the pain: interrogate and reprogram with the implanting "
+        "team, then review the indication",
+        why=why,
+        next_steps=[
+            "Device interrogation and reprogramming with the implanting team (waveform, contacts, coverage "
+            "of the painful area).",
+            "Radiographs for lead migration or fracture.",
+            "If it still does not help, review the indication and re-evaluate for other pain generators "
+            "or new pathology; NACC 2024 salvage options.",
         ],
         avoid=["Explant without troubleshooting.", "Opioid escalation."],
         suggestions=[

@@ -955,6 +955,9 @@ def f7_no_target_chronic(ctx: PathwayContext) -> CardDraft:
       re-evaluation, not a reason for SCS.
     Then: info — multidisciplinary care with CBT; medication review presenting the evidence conflict;
       SCS evaluation: psychological assessment, then a trial with ≥ 50 % relief; DRG/PNS for focal pain.
+      After a permanent stimulator was implanted and removed (``explanted_stimulator``), no new SCS
+      evaluation: the removed stimulator is named and further neuromodulation left to the implanting
+      team (``_f7_after_explant``).
     Evidence: NACC 2014; NICE TA159; NICE NG59 (medication conflict).
     """
     leads = _failure_why(ctx)
@@ -967,6 +970,12 @@ def f7_no_target_chronic(ctx: PathwayContext) -> CardDraft:
     confirmed = [f for f in diagnosis_confirmations(ctx) if f.ref not in shown]
     rest = leads[2:] if notes else leads[3:]
     why = [*leads[:2], *target, *confirmed, *rest, ctx.onset_fact(), *ctx.current_pain_facts()]
+    # imported here: neuromodulation imports this module
+    from hooks.pathway.rules.neuromodulation import explant_fact, explanted_stimulator
+
+    explant = explanted_stimulator(ctx)
+    if explant is not None:
+        return _f7_after_explant(ctx, [explant_fact(ctx, explant), *why], explant.kind)
     return F7.card(
         ctx,
         indicator="info",
@@ -997,5 +1006,50 @@ def f7_no_target_chronic(ctx: PathwayContext) -> CardDraft:
         ],
         selection_behavior="any",
         extra_evidence=("precise_2017",),
+        needs=("observations", "diagnosticReports"),
+    )
+
+
+def _f7_after_explant(ctx: PathwayContext, why: list[Fact], kind: str) -> CardDraft:
+    """F7 after a permanent stimulator was implanted and removed: the removed stimulator named first;
+    multidisciplinary care with CBT and a medication review; no new spinal cord stimulator evaluation
+    or trial (the last system did not last), further neuromodulation only on the implanting team's
+    review — DRG stimulation for focal pain after a spinal cord stimulator, an intrathecal pump
+    evaluation if still refractory (the steps after a failed stimulator: NACC DRG 2019; PACC 2024)."""
+    drg = kind == "DRG stimulator"
+    return F7.card(
+        ctx,
+        indicator="info",
+        summary=f"Refractory radicular pain after the {kind} was removed: multidisciplinary care and CBT, "
+        "not a new SCS trial",
+        why=why,
+        gaps=_common_gaps(ctx),
+        next_steps=[
+            "Multidisciplinary pain management with cognitive behavioural therapy (NICE NG59).",
+            "Medication review: see where sources disagree on neuropathic agents; taper what does not help.",
+            "Further neuromodulation only on the implanting team's review of why the stimulator was removed: "
+            + (
+                "an intrathecal pump evaluation if still refractory (PACC 2024)."
+                if drg
+                else "DRG stimulation for focal (foot, groin) pain (NACC DRG 2019); an intrathecal pump "
+                "evaluation if still refractory (PACC 2024)."
+            ),
+        ],
+        avoid=[
+            "A new spinal cord stimulator evaluation, trial or implant without the implanting team's review.",
+            "More epidural injections.",
+            "Opioid escalation.",
+            "Fusion.",
+        ],
+        conflicts=[*NEUROPATHIC_AGENTS, SCS_SELECTION, OPIOIDS],
+        suggestions=[
+            ctx.offer(sx.CBT_REFERRAL, recommended=True),
+            ctx.offer(
+                sx.PAIN_MANAGEMENT_REFERRAL,
+                label="Refer to the pain service (implanting team) to review further neuromodulation options",
+            ),
+        ],
+        selection_behavior="any",
+        extra_evidence=("precise_2017", *(() if drg else ("nacc_drg_2019",)), "pacc_2024"),
         needs=("observations", "diagnosticReports"),
     )
