@@ -148,7 +148,7 @@ def test_not_recorded_names_missing_data_never_an_instruction() -> None:
 
 
 def test_a_gap_that_says_no_x_on_record_never_reads_as_x_on_record() -> None:
-    """"Not recorded: lumbar imaging on record" says the opposite of the gap it came from."""
+    """ "Not recorded: lumbar imaging on record" says the opposite of the gap it came from."""
     gap = "no lumbar imaging on record: the level of the injections cannot be checked"
     assert missing(gap) == "lumbar imaging: the level of the injections cannot be checked"
     line = not_recorded([gap])
@@ -504,7 +504,10 @@ def test_p1_without_conservative_care_asks_for_it_before_mri_or_injection(
     assert "no conservative care documented" in p1["summary"] and "ESI" not in p1["summary"]
     assert p1["source"]["topic"]["display"] == "Persistent radicular pain, conservative care not documented"
     assert "conservative care before MRI" in next_line(p1)
-    assert not any(s.get("isRecommended") for s in p1["suggestions"])
+    # the one recommended button is the care the summary asks for, never the MRI it defers
+    recommended = [s["label"] for s in p1["suggestions"] if s.get("isRecommended")]
+    assert recommended == ["Refer to physiotherapy (active exercise programme)"], recommended
+    assert not any("MRI" in s["label"] for s in p1["suggestions"])
 
 
 def test_a_card_s_source_is_the_guideline_behind_its_advice(
@@ -572,7 +575,7 @@ def test_f0_says_the_outcome_is_unrecorded_once_in_the_detail(
 
 
 def test_an_early_onset_is_counted_in_days_as_the_order_cards_count_it() -> None:
-    """"ESI 20 days after onset" beside "(20 days)", not "(2 weeks)"."""
+    """ "ESI 20 days after onset" beside "(20 days)", not "(2 weeks)"."""
     fact = context(radic(days=20)).onset_fact()
     assert "(20 days)" in fact.text and "(20 days)" in (fact.short or "")
     assert "(6 weeks)" in context(radic(days=45)).onset_fact().text

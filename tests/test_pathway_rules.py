@@ -324,12 +324,16 @@ def test_p1_after_six_weeks_suggests_mri_without_contrast() -> None:
 
 def test_p1_without_documented_conservative_care_says_so() -> None:
     """The summary and the first step ask for the conservative care (the "Not recorded" line would
-    say it a third time); the MRI is offered, not recommended, until the care is done."""
+    say it a third time); physiotherapy is the recommended button and no MRI is offered until the care
+    is done."""
     c = card_of(run(radic(days=56)), "P1")
     assert "no conservative care documented" in c.summary
     assert "conservative care before MRI" in c.next_steps[0]
     assert not any("conservative care" in g for g in c.gaps)
-    assert not any(s.is_recommended for s in c.suggestions)
+    assert [s.label for s in c.suggestions if s.is_recommended] == [
+        "Refer to physiotherapy (active exercise programme)"
+    ]
+    assert "72148" not in codes_of(c)
 
 
 def test_p1_with_mri_done_asks_to_review_it_instead_of_ordering_another() -> None:

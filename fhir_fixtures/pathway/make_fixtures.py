@@ -4319,10 +4319,11 @@ def p1_low_dose_aspirin_is_not_analgesic_trial(s: Scenario) -> None:
     )  # fmt: skip
     s.scores((6, 3))
     s.expect(
-        [card("P1", "info", refs=[rad], codes=["72148"], mentions=["no conservative care documented"])],
-        forbidden_codes=["72158", *BLIND_ESI, *FUSION, *OPIOIDS],
+        [card("P1", "info", refs=[rad], codes=["306170007"], mentions=["no conservative care documented"])],
+        forbidden_codes=["72148", "72158", *BLIND_ESI, *FUSION, *OPIOIDS],
         rationale=f"Aspirin 81 mg daily ({asa}) is antiplatelet therapy, not an analgesic trial (§7.6): the "
-        "card says no conservative care is documented instead of counting 10 months of aspirin.",
+        "card says no conservative care is documented instead of counting 10 months of aspirin, and "
+        "recommends physiotherapy; no MRI is offered before the conservative care.",
     )
 
 

@@ -84,6 +84,10 @@ def _on(d: date | None) -> str:
     return f" {d.isoformat()}" if d else ""
 
 
+def _on_date(d: date | None) -> str:
+    return f" on {d.isoformat()}" if d else ""
+
+
 def _referral_on_record(ctx: PathwayContext) -> tuple[Fact, str] | None:
     """The latest specialist referral made, or specialist visit, of this episode (what
     ``ctx.referred`` reads), as a fact and the step that replaces "refer": the patient already has
@@ -226,11 +230,16 @@ def _imaging_gap(ctx: PathwayContext) -> str | None:
     return f"a lesion concordant with the symptoms on the {mri.short_label}"
 
 
-def _mri_ordered_step(ctx: PathwayContext, s: ServiceRequestFact) -> str:
+def _mri_ordered_step(ctx: PathwayContext, s: ServiceRequestFact, before_care: bool = False) -> str:
     """P1's first step while the MRI it would offer is already ordered: what follows the MRI. Worded
     so that a card short of room, cutting it where a clause ends, still says to review the order
-    named by its date."""
+    named by its date. Before the conservative-care period no injection follows it yet."""
     review = review_ordered_mri(ctx, s)
+    if before_care:
+        return (
+            f"{review} when it is reported; no injection before the conservative-care period "
+            "(ACR 2021 variant 3)."
+        )
     if claudication(ctx):
         return (
             f"{review} for a decompression opinion; physiotherapy meanwhile and no epidural injection "
@@ -250,22 +259,57 @@ def _care_words(ctx: PathwayContext) -> str:
     return f"only {span(days, exact=False)} of conservative care documented"
 
 
-def _care_step(ctx: PathwayContext) -> str:
+def _care_step(ctx: PathwayContext, weak: bool = False) -> str:
     """P1's first step while the conservative-care period is not documented (ACR 2021 variant 3 and
-    NASS 2014 place imaging and injection after it)."""
+    NASS 2014 place imaging and injection after it). With a weak muscle the MRI goes ahead meanwhile
+    (the summary says so): only the injection waits for the care."""
     weeks = span(ctx.t.conservative_care_days)
+    before = "an injection" if weak else "MRI or an injection"
     if ctx.conservative_care_days:
         return (
-            f"Complete {weeks} of conservative care (physiotherapy, NSAID/analgesic) before MRI or an "
-            "injection, or record the care given elsewhere (ACR 2021 variant 3)."
+            f"Complete {weeks} of conservative care (physiotherapy, NSAID/analgesic) before {before}, "
+            "or record the care given elsewhere (ACR 2021 variant 3)."
         )
     return (
         f"Ask whether physiotherapy or an NSAID/analgesic was tried; if not, give {weeks} of conservative "
-        "care before MRI or an injection (ACR 2021 variant 3)."
+        f"care before {before} (ACR 2021 variant 3)."
     )
 
 
 P1_NO_CARE_TITLE = "Persistent radicular pain, conservative care not documented"
+
+PHYSIOTHERAPY_WORDS = "active physiotherapy (neurodynamic mobilisation, motor-control exercise)"
+
+
+def _pending_physiotherapy_referral(ctx: PathwayContext) -> ServiceRequestFact | None:
+    """The latest physiotherapy referral of this episode not yet done (draft, active, on hold): the
+    physiotherapy the card asks for is on its way, so it is named, not offered a second time."""
+    sent = [s for s in ctx.pending(sx.PHYSIOTHERAPY_REFERRAL.value_set) if ctx.in_episode(_referral_date(s))]
+    return max(sent, key=lambda s: _referral_date(s) or date.min, default=None)
+
+
+def _physiotherapy_step(ctx: PathwayContext, before_care: bool, referral: ServiceRequestFact | None) -> str:
+    """P1's physiotherapy step: continued when sessions of this episode are on record (or the
+    conservative-care period is), started when the card asks for the care first and none is on
+    record (NICE NG59: an exercise programme for sciatica)."""
+    if not before_care or ctx.episode_physiotherapy:
+        return f"Continue {PHYSIOTHERAPY_WORDS}."
+    if referral is not None:
+        return (
+            "Start active physiotherapy (an exercise programme, NICE NG59) through the physiotherapy "
+            f"referral already ordered{_on_date(_referral_date(referral))}."
+        )
+    return "Start active physiotherapy (an exercise programme, NICE NG59): refer to physiotherapy."
+
+
+def _mri_after_care_step(ctx: PathwayContext) -> str:
+    """The MRI step while the conservative-care period is not documented: after it, not now (ACR 2021
+    variant 3)."""
+    return (
+        f"After {span(ctx.t.conservative_care_days)} of conservative care, MRI lumbar spine without "
+        "contrast if the pain persists and the patient is a candidate for an epidural injection or "
+        "surgery (ACR 2021 variant 3)."
+    )
 
 
 def _summary(ctx: PathwayContext) -> str:
@@ -338,7 +382,12 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
       (ACR variant 3); image-guided TFESI/ILESI, offered once an MRI is on file and pre-selected when
       it shows a concordant lesion (else the specialist referral comes first); specialist referral
       before 3 months. Neurogenic claudication: MRI if a decompression candidate, physiotherapy and a
-      decompression opinion, no epidural (NICE NG59).
+      decompression opinion, no epidural (NICE NG59). Conservative care not documented for 6 weeks
+      (ACR 2021 variant 3): the care first — a physiotherapy referral, the first and pre-selected
+      suggestion unless one is ordered or sessions are on record; "start", not "continue",
+      physiotherapy when none is on record; no MRI offered (said as following the care period) and
+      no injection, as a step or an order. A weak muscle keeps its referral first and its MRI
+      meanwhile.
     Evidence: ACR 2021 variant 3; NICE NG59; NASS LDH (MRI the imaging of choice; ESI short-term benefit).
     """
     care, gaps = _care_facts_and_gaps(ctx)
@@ -348,11 +397,19 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
     weak = () if ctx.referred else acute.stable_deficit(ctx)
     suggestions: list[SuggestionDraft] = []
     steps = []
+    no_care = not ctx.conservative_care_complete and not stenosis
+    limit = _session_limit_step(ctx)
+    # conservative care not yet documented (and no session limit saying more): physiotherapy is the
+    # step to take now; MRI and injection come after the care period (ACR 2021 variant 3), so neither
+    # is offered as an order, nor the injection said as a step. A weak muscle keeps its MRI meanwhile.
+    before_care = no_care and not limit
     # an MRI already ordered is not offered again: the step says it is ordered and what follows it
     # (its review, then the injection at the level it shows), as for a pending ESI below
     mri_ordered = pending_mri(ctx)
     if mri_ordered:
-        steps.append(_mri_ordered_step(ctx, mri_ordered[-1]))
+        steps.append(_mri_ordered_step(ctx, mri_ordered[-1], before_care))
+    elif not has_mri and before_care and not weak:
+        steps.append(_mri_after_care_step(ctx))
     elif not has_mri:
         steps.append(
             # neurogenic claudication: imaging for a decompression candidate, not for an epidural
@@ -378,15 +435,16 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
     drafts = () if ctx.referred else _drafted_referrals(ctx)
     drafted = drafts[-1] if drafts else None
     refer = _p1_refer_step(ctx, bool(weak), on_record, drafted)
+    pt_referral = _pending_physiotherapy_referral(ctx) if before_care else None
+    physiotherapy = _physiotherapy_step(ctx, before_care, pt_referral)
     steps += [
         # the step for the MRI ordered already says the injection (or, for claudication, what
-        # replaces it); one that stops it (the session limit) is still said
-        *([] if mri_ordered and not _session_limit_step(ctx) else [_injection_step(ctx)]),
+        # replaces it); one that stops it (the session limit) is still said; none before the
+        # conservative-care period
+        *([] if (mri_ordered and not limit) or before_care else [_injection_step(ctx)]),
         refer,
-        "Continue active physiotherapy (neurodynamic mobilisation, motor-control exercise).",
+        physiotherapy,
     ]
-    no_care = not ctx.conservative_care_complete and not stenosis
-    limit = _session_limit_step(ctx)
     # with an MRI on file, the injection the first step proposes is offered as an order, aimed where
     # the report puts the lesion, and pre-selected when the MRI shows a concordant lesion; not for
     # neurogenic claudication (NICE NG59), nor past the yearly session limit
@@ -403,7 +461,7 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
             f"injection already ordered{when}, as the baseline its outcome is judged against (CMS ESI LCDs).",
             *(s for s in steps if s != _injection_step(ctx)),
         ]
-    elif inject and not pending_esi:
+    elif inject and not pending_esi and not before_care:
         suggestions.append(esi_outcome.first_tfesi(ctx, recommended=concordant and not no_care))
     # the referral is the step to take when the MRI does not settle the level (and for claudication:
     # the decompression opinion); when it does, the injection comes first
@@ -415,11 +473,24 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
     if limit:
         steps = [limit, *(s for s in steps if s != limit)]  # what stops the usual next step comes first
     elif no_care:
-        steps.insert(0, _care_step(ctx))
+        # the care first, then the physiotherapy that gives it; a weak muscle keeps the referral it
+        # brings forward first, as the summary says
+        rest = [s for s in steps if s != physiotherapy]
+        if weak:
+            steps = [refer, _care_step(ctx, weak=True), *(s for s in rest if s != refer), physiotherapy]
+        else:
+            steps = [_care_step(ctx), physiotherapy, *rest]
         # the step asks for the care: the "Not recorded" line would say it a third time
         gaps = [g for g in gaps if "of conservative care" not in g]
-        # MRI waits for the conservative-care period: offered, not recommended
+        # an MRI kept for a weak muscle waits for the specialist: offered, not recommended
         suggestions = [replace(s, is_recommended=False) for s in suggestions]
+        # physiotherapy is the order to place now (pre-selected unless a weak muscle puts the
+        # specialist first), unless one is already ordered or sessions are on record
+        if pt_referral is None and not ctx.episode_physiotherapy:
+            suggestions.insert(
+                0 if not weak else len(suggestions),
+                ctx.offer(sx.PHYSIOTHERAPY_REFERRAL, recommended=not weak),
+            )
     if not ctx.referred and drafted is None:
         suggestions.append(
             ctx.offer(
@@ -455,6 +526,7 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
             *([on_record[0]] if on_record else []),
             *([_draft_fact(drafted)] if drafted else []),
             *care,
+            *([ctx.order_fact(pt_referral, "physiotherapy referral: ")] if pt_referral else []),
             *ctx.pain_facts(),
             _esi_history(ctx, old_esi),
         ],
