@@ -112,7 +112,7 @@ def serious_pathology(ctx: PathwayContext) -> Iterable[Fact]:
 # ---------------------------------------------------------------------------------------------
 
 
-@predicate("a permanent stimulator losing effect")
+@predicate("a permanent stimulator losing effect or never relieving the pain")
 def stimulator_losing_effect(ctx: PathwayContext) -> Iterable[Fact]:
     effect = neuromodulation.losing_effect(ctx)
     if effect is None:
