@@ -58,7 +58,7 @@ _CLASSES: tuple[tuple[str, str], ...] = (
     ("rx_p2y12_inhibitors", "P2Y12 inhibitor"),
     ("rx_antiplatelets_other", "antiplatelet"),
 )
-_MINOR = ("rx_nsaids", "aspirin/NSAID")
+_MINOR = ("rx_nsaids", "aspirin or NSAID")
 
 HOLD_RESTART = (
     "Hold and restart per the ASRA 2018 interval for this drug, agreed with the prescriber "
@@ -135,14 +135,17 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     if risk is None:
         return []
     major: list[Agent] = []
+    anticoagulant = False
     for value_set, label in _CLASSES:
         seen = {a.fact.text for a in major}
-        major += [a for a in current_agents(ctx, value_set, label, order) if a.fact.text not in seen]
+        found = [a for a in current_agents(ctx, value_set, label, order) if a.fact.text not in seen]
+        anticoagulant = anticoagulant or (value_set == "rx_anticoagulants" and bool(found))
+        major += found
     minor = current_agents(ctx, *_MINOR, order) if risk == "high" else []
     if not major and not minor:
         return []
     indicator: Indicator = "warning" if major and ctx.inp.hook == "order-sign" else "info"
-    return [_card(ctx, order, risk, major, minor, indicator)]
+    return [_card(ctx, order, risk, major, minor, indicator, anticoagulant=anticoagulant)]
 
 
 def _card(
@@ -152,6 +155,8 @@ def _card(
     major: list[Agent],
     minor: list[Agent],
     indicator: Indicator,
+    *,
+    anticoagulant: bool = False,
 ) -> CardDraft:
     drugs = list(dict.fromkeys(a.name for a in (major or minor)))
     if major:
@@ -172,8 +177,11 @@ def _card(
         ]
     )
     steps += [
+        # renal function and INR decide the anticoagulants' intervals, not an antiplatelet's or aspirin's
         f"ASRA 2018 classes this procedure as {risk} bleeding risk; check renal function for a DOAC and "
-        "the INR for warfarin before the procedure.",
+        "the INR for warfarin before the procedure."
+        if anticoagulant
+        else f"ASRA 2018 classes this procedure as {risk} bleeding risk.",
         "Restart timing after the procedure follows the same guideline and the prescriber's plan.",
     ]
     return card(

@@ -104,7 +104,9 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
                 ),
             ),
             avoid=(
-                "Non-contrast MRI alone, which cannot separate scar from recurrent disc or show enhancement.",
+                "Non-contrast MRI alone, which cannot separate scar from recurrent disc or show enhancement."
+                if post_op
+                else "Non-contrast MRI alone, which cannot show the enhancement of a tumour or an infection.",
             ),
             evidence=("acr_lbp_2021",),
             gaps=ctx.unavailable_gaps("conditions", "procedures"),
