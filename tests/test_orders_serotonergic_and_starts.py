@@ -14,7 +14,9 @@ What these tests show:
   not to "reassess benefit" or "taper": there is nothing yet to reassess or taper. A patient already
   on opioids keeps the reassess-and-taper advice;
 - a benzodiazepine drafted for a patient on buprenorphine for opioid use disorder names that treatment
-  and says to continue it (CDC 2022 recommendation 12), instead of treating it as a pain opioid.
+  and says to continue it (CDC 2022 recommendation 12), instead of treating it as a pain opioid;
+- an extended-release opioid added to current opioid therapy is named as such on the card, and a
+  current opioid the MME total cannot hold (a buprenorphine patch) is said to be left out of it.
 
 ``test_guard_*`` hold on the code before this change; every other test fails on it.
 """
@@ -52,7 +54,10 @@ def refs(c: CardDraft) -> list[str | None]:
 # -- the rarer opioids ---------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("rx", "text"),
-    [("861467", "meperidine hydrochloride 50 MG Oral Tablet"), ("197873", "levorphanol tartrate 2 MG Oral Tablet")],
+    [
+        ("861467", "meperidine hydrochloride 50 MG Oral Tablet"),
+        ("197873", "levorphanol tartrate 2 MG Oral Tablet"),
+    ],
 )
 def test_a_rarer_opioid_is_checked_and_its_unconverted_dose_said(rx: str, text: str) -> None:
     c = one(run("order-sign", [mr("op", rx, text, dose=1, unit="{tablet}", per=4)], RAD), "order.opioid-risk")
@@ -72,7 +77,9 @@ def test_a_benzodiazepine_for_a_patient_on_meperidine_draws_the_co_prescription_
 @pytest.mark.parametrize(
     ("rx", "name"), [("36437", "sertraline"), ("4493", "fluoxetine"), ("321988", "escitalopram")]
 )
-def test_tramadol_drafted_for_a_patient_on_an_ssri_names_the_serotonin_risk(hook: str, rx: str, name: str) -> None:
+def test_tramadol_drafted_for_a_patient_on_an_ssri_names_the_serotonin_risk(
+    hook: str, rx: str, name: str
+) -> None:
     ssri = med("ssri", rx, f"{name} tablet", 200)
     tramadol = mr("tr", "10689", "tramadol 50 mg tablet", dose=50, per=2)
     c = one(run(hook, [tramadol], RAD, ssri), "order.opioid-risk")
@@ -141,3 +148,24 @@ def test_a_benzodiazepine_beside_buprenorphine_for_oud_names_that_treatment_and_
     assert c.summary.startswith("Benzodiazepine for a patient on treatment for opioid use disorder")
     assert "treatment for opioid use disorder" in c.why[-1].text
     assert any("Do not stop or withhold the treatment for opioid use disorder" in s for s in c.next_steps)
+
+
+# -- an extended-release opioid added to a buprenorphine patch ------------------------------------
+BUTRANS = med("patch", "1819", "168 HR buprenorphine 0.01 MG/HR Transdermal System", 189)
+
+
+def er_oxycodone() -> dict[str, Any]:
+    return mr("er", "1049502", "12 HR oxycodone hydrochloride 10 MG Extended Release Oral Tablet",
+              dose=1, unit="{tablet}", per=2)  # fmt: skip
+
+
+def test_an_er_opioid_added_to_a_patch_is_named_and_the_patch_left_out_of_the_total_is_said() -> None:
+    c = one(run("order-sign", [er_oxycodone()], RAD, BUTRANS), "order.opioid-risk")
+    assert any("adds an extended-release or long-acting opioid" in f.text for f in c.why)
+    assert any("buprenorphine" in g and "not in the total" in g for g in c.gaps), c.gaps
+
+
+def test_guard_an_immediate_release_opioid_added_is_not_called_extended_release() -> None:
+    ir = mr("ir", "1049621", "oxycodone hydrochloride 5 MG Oral Tablet", dose=1, unit="{tablet}", per=4)
+    c = one(run("order-sign", [ir], RAD, BUTRANS), "order.opioid-risk")
+    assert not any("extended-release" in f.text for f in c.why)

@@ -132,7 +132,7 @@ from hooks.orders.common import OrderCheck, card, create, delete, reason_refs
 from hooks.orders.context import OrderContext, RedFlag
 from hooks.pathway import age_years
 from hooks.pathway.context import ENDED_MED_STATUSES
-from hooks.pathway.rules.medication import continuous_course_days, daily_mme, other_indication
+from hooks.pathway.rules.medication import continuous_course_days, daily_mme, opioid_mme, other_indication
 from hooks.rule import CRITICAL, INFO, INFO_OR_WARNING, Rule, order_rule
 from hooks.terminology import Coding, Terminology
 from hooks.text import MG_DOSE, NOT_ORAL_ROUTE, ingredients_named, names
@@ -422,6 +422,10 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             if mm:
                 total += mm
                 parts.append(f"{m.ref} {mm:g}")
+            elif ctx.pathway.is_active_med(m) and not ctx.pathway.is_moud(m):
+                # a current opioid the total cannot hold: said, never counted as zero
+                why_not = opioid_mme(ctx.pathway, m).reason
+                gaps.append(f"MME/day of {m.text} could not be computed ({why_not}): not in the total.")
         if total >= ctx.t.high_mme_per_day:
             high = True
             why.append(
@@ -449,6 +453,10 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     # a first prescription for an opioid-naive patient: nothing to reassess or taper yet
     meds_read = not (ctx.history.unavailable.keys() & {"medicationRequests", "medicationStatements"})
     new_start = meds_read and not long_term and not recent_opioids(ctx)
+    if grave and not new_start and is_extended_release_order(order) and recent_opioids(ctx):
+        # the draft itself is what the card advises against: adding an extended-release opioid
+        why.append(Fact("this order adds an extended-release or long-acting opioid to current opioid therapy",
+                        short="extended-release opioid added"))  # fmt: skip
     summary = _opioid_summary(
         ctx,
         opioid,
