@@ -19,6 +19,10 @@ class Thresholds:
     urgent_referral_days: int = 14
     conservative_care_days: int = 42  # 6 weeks
     chronic_days: int = 84  # 12 weeks / 3 months: latest referral, "chronic"
+    # S0 (§7.4): radicular pain "within 3 months" of a lumbar operation is for the operating surgeon;
+    # 92 days holds any 3 calendar months (the longest three, e.g. July-September, are 92 days), so an
+    # operation 3 months ago to the day is still inside. Beyond it the S1-S4 steps apply
+    early_postoperative_days: int = 92
     scs_eligibility_days: int = 182  # 6 months (NICE TA159)
     new_sphincter_symptom_days: int = 14  # R1: sphincter/saddle symptoms count when this new
     # Response thresholds (§3.1)
@@ -91,6 +95,10 @@ class Thresholds:
     episode_recorded_lead_days: int = 365
     post_procedure_infection_days: int = 28  # R3: pain worsening this soon after a spinal procedure
     worsening_pain_points: float = 2.0  # R3: pain score rise over the pre-procedure baseline that counts
+    # S0: a post-operative leg-pain score this many points above the lowest one since the operation is
+    # pain come back; the latest this many points below the last pre-operative score (and not risen
+    # again) is relief, the pre-operative pain settling, not new pain
+    postoperative_pain_change_points: float = 2.0
     # Medication cards (M3)
     oral_steroid_recent_days: int = 90  # an oral corticosteroid course this recent earns the M3 note
     neuropathic_review_days: int = 28  # M2: judge a neuropathic agent's benefit from 4 weeks after starting

@@ -224,7 +224,7 @@ def after_lumbar_surgery(ctx: PathwayContext) -> Iterable[Fact] | bool:
 
 
 early_after_surgery: P = Predicate(
-    "the operation was at most {chronic_days} ago", post_surgical.early_postoperative
+    "the operation was at most {early_postoperative_days} ago", post_surgical.early_postoperative
 )
 
 
@@ -251,7 +251,7 @@ long_enough_for_stimulation: P = Predicate(
 
 
 symptoms_after_recovery: P = Predicate(
-    "radicular pain more than {chronic_days} after the operation", post_surgical.symptoms_after_recovery
+    "radicular pain more than {early_postoperative_days} after the operation", post_surgical.symptoms_after_recovery
 )
 
 

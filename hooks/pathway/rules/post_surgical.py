@@ -17,7 +17,7 @@ from hooks import suggestions as sx
 from hooks.cards import CardDraft, Fact
 from hooks.facts import ConditionFact, ObservationFact
 from hooks.pathway.context import ImagingStudy, PathwayContext
-from hooks.pathway.failure import is_leg_score, prefer_leg
+from hooks.pathway.failure import is_leg_score, latest_score, prefer_leg
 from hooks.pathway.rules.common import FUSION, NEUROPATHIC_AGENTS, SCS_SELECTION, TOPIC_PATHWAY, Rule
 from hooks.pathway.rules.refractory import site_unspecified
 from hooks.rule import INFO_OR_WARNING, WARNING
@@ -60,17 +60,19 @@ def surgery_facts(ctx: PathwayContext) -> list[Fact]:
 
 
 def symptoms_after_recovery(ctx: PathwayContext) -> bool:
-    """New pain more than 3 months after surgery (the surgery date unknown counts as long ago)."""
+    """New pain more than 3 months (``early_postoperative_days``) after surgery (the surgery date
+    unknown counts as long ago): where S0's window ends, S1 begins."""
     when = surgery_date(ctx)
     if when is None:
         return True
-    return (ctx.today - when).days > ctx.t.chronic_days
+    return (ctx.today - when).days > ctx.t.early_postoperative_days
 
 
 def early_postoperative(ctx: PathwayContext) -> bool:
-    """The last lumbar operation was within 3 months (its date known)."""
+    """The last lumbar operation was within 3 months (``early_postoperative_days``, 92 days: any
+    3 calendar months; its date known)."""
     when = surgery_date(ctx)
-    return when is not None and 0 <= (ctx.today - when).days <= ctx.t.chronic_days
+    return when is not None and 0 <= (ctx.today - when).days <= ctx.t.early_postoperative_days
 
 
 def radicular_scores(scores: Sequence[ObservationFact]) -> list[ObservationFact]:
@@ -80,17 +82,65 @@ def radicular_scores(scores: Sequence[ObservationFact]) -> list[ObservationFact]
     return [o for o in prefer_leg(scores) if is_leg_score(o) or site_unspecified(o)]
 
 
-def pain_since_surgery(ctx: PathwayContext) -> list[Fact]:
-    """What shows radicular pain after the operation: a radicular diagnosis dated after it, or a
-    leg-pain (or site-unspecified) score of at least 4/10 recorded after it."""
+def new_diagnoses_since_surgery(ctx: PathwayContext) -> list[ConditionFact]:
+    """Radicular diagnoses that began after the last operation: their onset (else, with no onset,
+    their recordedDate) is after its day. A pre-operative diagnosis still on the problem list is not
+    new pain."""
     when = surgery_date(ctx)
     if when is None:
         return []
+    return [c for c in ctx.gate_conditions if (c.onset or c.recorded or date.min) > when]
+
+
+def pain_back_after_surgery(ctx: PathwayContext) -> list[Fact]:
+    """The scores that show radicular pain come back after the operation: the latest leg-pain (or
+    site-unspecified) score since it at least ``postoperative_pain_change_points`` above the lowest
+    one before it, or back to (or above) the last score before the operation."""
+    since = radicular_scores(_scores_since(ctx))
+    latest = latest_score(since)
+    if latest is None or latest.value is None or latest.effective is None:
+        return []
+    last_day = latest.effective
+    earlier = [o for o in since if o.effective is not None and o.effective < last_day]
+    lowest = min(earlier, key=lambda o: o.value or 0.0, default=None)
+    if lowest is not None and latest.value - (lowest.value or 0.0) >= ctx.t.postoperative_pain_change_points:
+        return [
+            ctx.obs_fact(lowest, "lowest after surgery: "),
+            ctx.obs_fact(latest, "pain back up after surgery: "),
+        ]
+    before = _score_before(ctx)
+    if before is not None and before.value is not None and latest.value >= before.value:
+        return [
+            ctx.obs_fact(before, "before surgery: "),
+            ctx.obs_fact(latest, "after surgery, back to the pre-operative level: "),
+        ]
+    return []
+
+
+def relief_after_surgery(ctx: PathwayContext) -> bool:
+    """The scores show the pre-operative pain settling: the latest leg-pain (or site-unspecified)
+    score since the operation at least ``postoperative_pain_change_points`` below the last one before
+    it, and not risen again (``pain_back_after_surgery``). No score on either side is not relief."""
+    latest = latest_score(radicular_scores(_scores_since(ctx)))
+    before = _score_before(ctx)
+    if latest is None or latest.value is None or before is None or before.value is None:
+        return False
+    settled = latest.value <= before.value - ctx.t.postoperative_pain_change_points
+    return settled and not pain_back_after_surgery(ctx)
+
+
+def pain_since_surgery(ctx: PathwayContext) -> list[Fact]:
+    """What shows radicular pain after the operation: a radicular diagnosis dated after it
+    (``new_diagnoses_since_surgery``), the scores that show the pain come back
+    (``pain_back_after_surgery``), else a leg-pain (or site-unspecified) score of at least 4/10
+    recorded after it."""
     facts = [
         ctx.cond_fact(c, "radicular diagnosis after surgery: ", with_note=True)
-        for c in ctx.gate_conditions
-        if (c.onset or c.recorded or date.min) > when
+        for c in new_diagnoses_since_surgery(ctx)
     ]
+    back = pain_back_after_surgery(ctx)
+    if back:
+        return facts + back
     scores = [o for o in radicular_scores(_scores_since(ctx)) if (o.value or 0) >= 4]
     facts += [ctx.obs_fact(o, "after surgery: ") for o in scores[-1:]]
     return facts
@@ -101,21 +151,40 @@ def _scores_since(ctx: PathwayContext) -> tuple[ObservationFact, ...]:
     return ctx.observations("pain", since=when + timedelta(days=1)) if when else ()
 
 
+def _score_before(ctx: PathwayContext) -> ObservationFact | None:
+    """The last leg-pain (or site-unspecified) score of this episode recorded before the day of the
+    operation (a score of that day may have been taken after it); of several at that time the lowest,
+    so that pain counts as back sooner and as relieved later."""
+    when = surgery_date(ctx)
+    if when is None:
+        return None
+    before = [o for o in ctx.episode_observations("pain") if o.effective is not None and o.effective < when]
+    return latest_score(radicular_scores(before), lowest=True)
+
+
 def s0_early_after_surgery(ctx: PathwayContext) -> CardDraft | None:
     """S0 — radicular pain within 3 months of a lumbar operation.
 
-    When: the last lumbar decompression or fusion was at most 3 months ago and a radicular diagnosis
-      is active. Then: contact the operating surgeon (early recurrence, haematoma, infection,
-      misplaced hardware are theirs to assess) — warning when pain is documented after the operation,
-      info otherwise; never the conservative or injection pathway, never silence.
+    When: the last lumbar decompression or fusion was at most 3 months ago
+      (``early_postoperative_days``), a radicular diagnosis is active, and the pain is new or
+      recurrent: a radicular diagnosis dated after the operation, or scores showing the pain come
+      back (``pain_back_after_surgery``). The pre-operative diagnosis alone with scores since the
+      operation showing relief (``relief_after_surgery``) is the pre-operative pain settling: no card.
+      When the record cannot tell (no score since the operation, none before it to judge relief
+      against, or less than that change) the card stays: never silence when unsure.
+    Then: contact the operating surgeon (early recurrence, haematoma, infection, misplaced hardware are
+      theirs to assess) — warning when pain is documented after the operation, info otherwise; never
+      the conservative or injection pathway.
     Evidence: NASS 2014; ACR 2021 variant 5.
     """
     surgery = ctx.last_surgery
     if surgery is None or surgery.performed is None:  # unreachable: early_postoperative needs a date
         return None
+    if not new_diagnoses_since_surgery(ctx) and relief_after_surgery(ctx):
+        return None  # the pre-operative pain settling: not new or recurrent pain
+    since = pain_since_surgery(ctx)
     days = (ctx.today - surgery.performed).days
     ago = span(days, exact=False)
-    since = pain_since_surgery(ctx)
     gaps = []
     if not since:
         gaps.append(
