@@ -10,6 +10,7 @@ from pathway_builders import (
     card_of,
     card_words,
     codes_of,
+    cond,
     conservative,
     context,
     obs,
@@ -199,3 +200,43 @@ def test_no_never_helped_card_after_a_generator_revision_or_removal() -> None:
     )
     assert "N3" not in states(cards)
     assert not any("reprogram" in card_words(c).lower() for c in cards)
+
+
+# ---------------------------------------------------------------------------------------------
+# S3 after the stimulator was removed
+# ---------------------------------------------------------------------------------------------
+
+
+def fibrosis(*extra: object) -> list:
+    """Post-laminectomy syndrome, a contrast MRI showing scar and no recurrence, 20 months of leg pain:
+    S3 offers the stimulator pathway."""
+    return [
+        proc("lam", "lumbar_decompression_discectomy", "63047", days=800),
+        cond("fbss", "postlaminectomy_syndrome_fbss", onset=600),
+        radic(days=600),
+        report(
+            "mri",
+            "72158",
+            60,
+            "Enhancing epidural fibrosis encasing the left S1 root. No recurrent disc "
+            "herniation. No instability.",
+        ),
+        obs("nrs", "pain", 7, 10),
+        *extra,
+    ]
+
+
+def test_s3_after_a_removed_stimulator_names_it_and_offers_no_new_scs_trial() -> None:
+    cards = run(*fibrosis(*implanted(), proc("explant", "scs_lead_removal", "63661", days=360)))
+    assert states(cards) == ["S3"]
+    c = cards[0]
+    assert {"Procedure/ipg", "Procedure/explant"} <= set(c.why[0].refs)
+    assert "removed" in c.summary and "not a new SCS trial" in c.summary
+    assert not codes_of(c) & (SCS_TRIAL_AND_IMPLANT | {PSYCH_EVALUATION})
+    assert any("DRG stimulation for focal" in s and "implanting team" in s for s in c.next_steps)
+    assert_house_rules(c)
+
+
+def test_guard_s3_without_a_stimulator_still_offers_the_trial_pathway() -> None:
+    c = card_of(run(*fibrosis()), "S3")
+    assert PSYCH_EVALUATION in codes_of(c) and "removed" not in card_words(c)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from hooks import suggestions as sx
-from hooks.cards import CardDraft, Fact
+from hooks.cards import CardDraft, Fact, SuggestionDraft
 from hooks.facts import ObservationFact, ProcedureFact, ServiceRequestFact
 from hooks.pathway.context import FAILED_OUTCOMES, PENDING_ORDER_STATUSES, PathwayContext
 from hooks.pathway.failure import Assessment, Modality, like_baseline, pain_before
@@ -414,6 +414,46 @@ def explant_fact(ctx: PathwayContext, explant: Explant) -> Fact:
         tuple(q.ref for q in (*explant.system[1:], *explant.removal)),
         short=f"{SHORT_DEVICE[explant.kind]} implanted {_when(implanted)}, removed {_when(removed)}",
     )
+
+
+# After a permanent stimulator was removed: the steps F7 and S3 give instead of a new SCS work-up (the
+# last system did not last); further neuromodulation only on the implanting team's review — DRG
+# stimulation for focal pain after a spinal cord stimulator, an intrathecal pump evaluation if still
+# refractory (NACC DRG 2019; PACC 2024).
+AFTER_EXPLANT_AVOID = (
+    "A new spinal cord stimulator evaluation, trial or implant without the implanting team's review."
+)
+
+
+def after_explant_steps(kind: str) -> list[str]:
+    """The next steps after a removed stimulator of ``kind`` (``Explant.kind``)."""
+    further = (
+        "an intrathecal pump evaluation if still refractory (PACC 2024)."
+        if kind == "DRG stimulator"
+        else "DRG stimulation for focal (foot, groin) pain (NACC DRG 2019); an intrathecal pump evaluation "
+        "if still refractory (PACC 2024)."
+    )
+    return [
+        "Multidisciplinary pain management with cognitive behavioural therapy (NICE NG59).",
+        "Medication review: see where sources disagree on neuropathic agents; taper what does not help.",
+        "Further neuromodulation only on the implanting team's review of why the stimulator was removed: "
+        + further,
+    ]
+
+
+def after_explant_suggestions(ctx: PathwayContext) -> list[SuggestionDraft]:
+    """CBT (recommended) and the pain service's review of further neuromodulation: no SCS work-up."""
+    return [
+        ctx.offer(sx.CBT_REFERRAL, recommended=True),
+        ctx.offer(
+            sx.PAIN_MANAGEMENT_REFERRAL,
+            label="Refer to the pain service (implanting team) to review further neuromodulation options",
+        ),
+    ]
+
+
+def after_explant_evidence(kind: str) -> tuple[str, ...]:
+    return (*(() if kind == "DRG stimulator" else ("nacc_drg_2019",)), "pacc_2024")
 
 
 def stimulator_still_helping(ctx: PathwayContext, since: date | None) -> tuple[ProcedureFact, ...]:

@@ -488,11 +488,40 @@ def s3_fibrosis_no_target(ctx: PathwayContext) -> CardDraft:
     When: post-surgical (M96.1 or prior surgery), a contrast MRI after surgery shows scar without
       recurrence, and leg pain for ≥ 6 months.
     Then: info — SCS pathway: psychological evaluation, trial, permanent implant only with ≥ 50 %
-      relief; multidisciplinary care with CBT.
+      relief; multidisciplinary care with CBT. After a permanent stimulator was implanted and removed:
+      the removal named, multidisciplinary care with CBT, further neuromodulation only on the implanting
+      team's review (``neuromodulation.after_explant_steps``), no new SCS trial.
     Evidence: NACC 2014; NICE TA159.
     """
     facts = fibrosis_without_target(ctx)
     surgery = surgery_facts(ctx)
+    # imported here: neuromodulation imports the rules this module imports
+    from hooks.pathway.rules import neuromodulation as nm
+
+    explant = nm.explanted_stimulator(ctx)
+    if explant is not None:
+        # the stimulator this pathway would offer was implanted and removed: not offered again
+        return S3.card(
+            ctx,
+            indicator="info",
+            summary=f"Post-surgical radicular pain, no target, after the {explant.kind} was removed: "
+            "multidisciplinary care, not a new SCS trial",
+            why=[
+                nm.explant_fact(ctx, explant),
+                *surgery[:1],
+                *facts,
+                *surgery[1:],
+                ctx.onset_fact(),
+                *ctx.pain_facts(),
+            ],
+            next_steps=nm.after_explant_steps(explant.kind),
+            avoid=[nm.AFTER_EXPLANT_AVOID, "Reoperation for scar tissue.", "Opioid escalation."],
+            conflicts=[*NEUROPATHIC_AGENTS],
+            suggestions=nm.after_explant_suggestions(ctx),
+            selection_behavior="any",
+            extra_evidence=nm.after_explant_evidence(explant.kind),
+            needs=("diagnosticReports", "observations"),
+        )
     return S3.card(
         ctx,
         indicator="info",

@@ -1014,9 +1014,10 @@ def _f7_after_explant(ctx: PathwayContext, why: list[Fact], kind: str) -> CardDr
     """F7 after a permanent stimulator was implanted and removed: the removed stimulator named first;
     multidisciplinary care with CBT and a medication review; no new spinal cord stimulator evaluation
     or trial (the last system did not last), further neuromodulation only on the implanting team's
-    review — DRG stimulation for focal pain after a spinal cord stimulator, an intrathecal pump
-    evaluation if still refractory (the steps after a failed stimulator: NACC DRG 2019; PACC 2024)."""
-    drg = kind == "DRG stimulator"
+    review (``neuromodulation.after_explant_steps``)."""
+    # imported here: neuromodulation imports this module
+    from hooks.pathway.rules import neuromodulation as nm
+
     return F7.card(
         ctx,
         indicator="info",
@@ -1024,32 +1025,11 @@ def _f7_after_explant(ctx: PathwayContext, why: list[Fact], kind: str) -> CardDr
         "not a new SCS trial",
         why=why,
         gaps=_common_gaps(ctx),
-        next_steps=[
-            "Multidisciplinary pain management with cognitive behavioural therapy (NICE NG59).",
-            "Medication review: see where sources disagree on neuropathic agents; taper what does not help.",
-            "Further neuromodulation only on the implanting team's review of why the stimulator was removed: "
-            + (
-                "an intrathecal pump evaluation if still refractory (PACC 2024)."
-                if drg
-                else "DRG stimulation for focal (foot, groin) pain (NACC DRG 2019); an intrathecal pump "
-                "evaluation if still refractory (PACC 2024)."
-            ),
-        ],
-        avoid=[
-            "A new spinal cord stimulator evaluation, trial or implant without the implanting team's review.",
-            "More epidural injections.",
-            "Opioid escalation.",
-            "Fusion.",
-        ],
+        next_steps=nm.after_explant_steps(kind),
+        avoid=[nm.AFTER_EXPLANT_AVOID, "More epidural injections.", "Opioid escalation.", "Fusion."],
         conflicts=[*NEUROPATHIC_AGENTS, SCS_SELECTION, OPIOIDS],
-        suggestions=[
-            ctx.offer(sx.CBT_REFERRAL, recommended=True),
-            ctx.offer(
-                sx.PAIN_MANAGEMENT_REFERRAL,
-                label="Refer to the pain service (implanting team) to review further neuromodulation options",
-            ),
-        ],
+        suggestions=nm.after_explant_suggestions(ctx),
         selection_behavior="any",
-        extra_evidence=("precise_2017", *(() if drg else ("nacc_drg_2019",)), "pacc_2024"),
+        extra_evidence=("precise_2017", *nm.after_explant_evidence(kind)),
         needs=("observations", "diagnosticReports"),
     )
