@@ -815,14 +815,24 @@ def scenarios() -> list[Scenario]:
     )  # fmt: skip
     s.append(
         Scenario("esi-with-old-stable-foot-drop",
-                 "Image-guided ESI with a foot drop present 14 weeks, strength stable, no lumbar MRI or CT "
-                 "(check 10, negative; check 12, positive)")
+                 "Image-guided ESI with a foot drop present 14 weeks, strength stable, no spine surgeon "
+                 "seen, no lumbar MRI or CT (check 10, warning)")
         .condition("rad", *RAD, 120)
         .condition("footdrop", ICD10CM, "M21.371", "Foot drop, right foot", 100)
         .order(*GUIDED_ILESI)
-        # a deficit for 14 weeks and no lumbar MRI or CT on record: image before injecting
-        .expect_both("order.esi-no-imaging", "info", "ServiceRequest/sr-esi",
-                     [["delete", "ServiceRequest/sr-esi"], ["create", "ServiceRequest", "72148"]])
+        # a stable deficit is no emergency hold, but no surgeon has seen it: the surgical opinion comes
+        # before an elective injection (R2: "ESI instead of a surgical opinion"), the MRI offered beside it
+        .expect_both("order.red-flag-elective", "warning", "ServiceRequest/sr-esi",
+                     [["create", "ServiceRequest", "183546007"]])
+    )  # fmt: skip
+    s.append(
+        Scenario("physiotherapy-with-old-stable-foot-drop",
+                 "Physiotherapy referral with a foot drop present 14 weeks, strength stable (check 10, "
+                 "negative)")
+        .condition("rad", *RAD, 120)
+        .condition("footdrop", ICD10CM, "M21.371", "Foot drop, right foot", 100)
+        # physiotherapy is care a stable deficit needs, not an elective procedure to hold
+        .order("sr-pt", "306170007", "Referral to physiotherapy service", system=fb.SNOMED)
     )  # fmt: skip
     s.append(
         Scenario("emg-nerve-conduction", "EMG/nerve conduction study order (check 11, negative)")
@@ -1123,7 +1133,7 @@ NEGATIVE_FOR: dict[str, list[str]] = {
     "pregabalin-for-diabetic-neuropathy": ["order.gabapentinoid-sciatica"],
     # no infection red flag: the evidence-conflict note, not the hold
     "oral-prednisone-for-sciatica": ["order.steroid-suspected-infection"],
-    "esi-with-old-stable-foot-drop": ["order.red-flag-elective"],
+    "physiotherapy-with-old-stable-foot-drop": ["order.red-flag-elective"],
     "emg-nerve-conduction": ["order.discography"],
     "sandbox-medication-without-drug": ["order.opioid-risk", "order.gabapentinoid-sciatica",
                                         "order.oral-steroid-sciatica"],

@@ -14,36 +14,64 @@ When: an elective spine procedure (``elective_spine_procedures``: ESI, blocks, R
       field; an infected pump is explanted), cauda equina or a progressive deficit (a catheter-tip
       inflammatory mass can cause it) does: the card then asks to time the replacement with the
       implanting team and to bridge the drug, not to let the pump stop.
-Then: critical; the emergency pathway comes first: cancel the elective order and order the
-      emergency work-up (cauda equina: emergency MRI and spine-surgery assessment today; cancer or
+Then: critical; the red-flag work-up comes first: cancel the elective order and order the
+      work-up (cauda equina: emergency MRI and spine-surgery assessment today; cancer or
       infection: MRI without and with contrast, urgent referral; fracture: fracture imaging; motor
       deficit: urgent MRI and surgical opinion). Other cards on the same order are suppressed.
-      The steps are taken together, not chosen between: cancelling the order (with the emergency
+      The summary says "emergency" only for cauda equina and a suspected infection (same-day), and
+      "urgent" for a suspected malignancy, a fracture and a progressive deficit, as the steps do.
+      The steps are taken together, not chosen between: cancelling the order (with the work-up
       imaging) and the referral are each recommended, offered with selectionBehavior "any".
-Evidence: ACR Appropriateness Criteria 2021 (variants 4-7); NICE NG59; clinical practice (cauda
-      equina is the absolute indication for immediate surgery; red flags need immediate imaging).
+Stable motor deficit (decision model R2, warning: "ESI instead of a surgical opinion" must not be
+      recommended): with no emergency red flag, an elective spine procedure (``elective_spine_procedures``;
+      not physiotherapy, which suits a stable deficit) while a stable, non-progressive motor deficit
+      is on record (a foot drop, a fall in strength that has held, a muscle scored MRC <= 3) and no
+      spine surgeon has been asked since it was found (a sent or completed spine-surgery referral or a
+      spine-surgery visit on or after the deficit was found; any, when either date is unknown; or a
+      referral drafted in this session) → warning: a surgical opinion before the elective procedure,
+      the spine-surgery referral within 2 weeks recommended, cancelling the order offered, not
+      recommended. Not for a foot drop that a diagnosed peroneal or sciatic neuropathy explains (the
+      patient-view card asks for the examination and EMG that tell it from an L5 root lesion first),
+      nor for the replacement of an implanted intrathecal pump.
+Evidence: ACR Appropriateness Criteria 2021 (variants 4-7); NICE NG59; NASS 2014 (lumbar disc
+      herniation with radiculopathy); clinical practice (cauda equina is the absolute indication for
+      immediate surgery; red flags need immediate imaging; any motor deficit is referred within 2 weeks).
 """
 
 from __future__ import annotations
+
+from datetime import date
 
 from hooks import suggestions as sx
 from hooks.cards import Action, CardDraft, Fact, SuggestionDraft
 from hooks.facts import DraftOrder
 from hooks.orders.common import OrderCheck, card, delete, draft_short
-from hooks.orders.context import OrderContext
-from hooks.pathway.rules import red_flags
-from hooks.rule import CRITICAL, Rule, order_rule
+from hooks.orders.context import OrderContext, RedFlag
+from hooks.pathway.context import PathwayContext
+from hooks.pathway.rules import red_flags, refractory
+from hooks.rule import CRITICAL_OR_WARNING, Rule, order_rule
 from hooks.suggestions import OrderSpec, Priority
+from hooks.thresholds import span
 
 RULE_ID_DECL: Rule = order_rule(
     "order.red-flag-elective",
     "Elective procedure while a red flag is active",
     "R1",
     ("acr_lbp_2021", "nice_ng59"),
-    CRITICAL,
+    # critical for an emergency red flag; warning for a stable motor deficit no surgeon has seen
+    CRITICAL_OR_WARNING,
 )
 RULE_ID = RULE_ID_DECL.id
 ELECTIVE_SETS = ("elective_spine_procedures", "physical_therapy", "referral_physiotherapy")
+# What a stable motor deficit holds until a surgeon's opinion: an elective spine procedure, not
+# physiotherapy (appropriate with a stable deficit).
+HELD_FOR_STABLE_DEFICIT = "elective_spine_procedures"
+# The orders the stable-deficit card calls an injection (else "procedure").
+INJECTIONS = ("esi_lumbar_all", "facet_medial_branch_block_lumbar", "si_joint_diagnostic_block")
+IMAGING = "imaging_lumbar_advanced"  # a lumbar MRI, CT or CT myelogram ordered
+# Said "emergency" in the summary: same-day (cauda equina today; suspected infection, same-day
+# referral); the other red flags are urgent (within days).
+EMERGENCY_KINDS = ("cauda_equina", "infection")
 
 _PLAN: dict[str, tuple[str, OrderSpec, Priority]] = {
     "cauda_equina": (
@@ -101,7 +129,7 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         # progressive deficit (the emergency comes first; a catheter-tip mass can cause it).
         flags = tuple(f for f in flags if f.kind in _HOLDS_PUMP_REPLACEMENT)
     if not flags:
-        return []
+        return [] if replacing else _stable_deficit(ctx, order)
     first = flags[0]
     why = [f for flag in flags for f in flag.facts]
     steps = [_PLAN[flag.kind][0] for flag in flags]
@@ -153,7 +181,7 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     summary = (
         f"Red flag ({labels}): treat it before replacing the intrathecal pump"
         if replacing
-        else f"Red flag ({labels}): emergency pathway first, not an elective procedure"
+        else f"Red flag ({labels}): {_pace(flags)} first, not an elective procedure"
     )
     # the order is the card's first fact and the summary says it is elective; that a pump is being
     # replaced (held for fewer flags) is said once more, in the full reasoning
@@ -176,6 +204,125 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             suggestions=suggestions,
             selection_behavior="any",
             # the order's name says what is held ("Replacement of … pump (battery end of life)")
+            order_short=draft_short(order),
+        )
+    ]
+
+
+def _pace(flags: tuple[RedFlag, ...]) -> str:
+    """How soon the work-up comes, in the summary's words, as the steps say it: an emergency for cauda
+    equina (today) or a suspected infection (same-day referral), else urgent (within days)."""
+    return "emergency pathway" if any(f.kind in EMERGENCY_KINDS for f in flags) else "urgent work-up"
+
+
+def _deficit_found(p: PathwayContext) -> date | None:
+    """When the latest of the motor deficits on record was found, as the patient-view R2 card reads it
+    (``red_flags.deficit_already_addressed``): a foot drop first recorded, a fall in strength first
+    scored, a muscle first scored at its present weakness; None when one of them has no date."""
+    deficits = red_flags.motor_deficit_conditions(p)
+    decline = red_flags.strength_decline(p)
+    starts = [red_flags.first_recorded(p, c, deficits) for c in deficits]
+    if decline is not None:
+        starts.append(decline.later.effective)
+    starts += [red_flags.weak_muscle_since(p, o) for o in red_flags.weak_muscles(p)]
+    known = [d for d in starts if d is not None]
+    return max(known) if known and len(known) == len(starts) else None
+
+
+def _surgeon_asked(ctx: OrderContext, order: DraftOrder) -> bool:
+    """A spine surgeon has been asked about the deficit: a spine-surgery referral sent or completed (a
+    draft never sent is none), or a spine-surgery visit, on or after the deficit was found (any, when
+    either date is unknown), or a spine-surgery referral drafted in this session."""
+    if ctx.other_orders(order, sx.SPINE_SURGERY_REFERRAL.value_set):
+        return True
+    p = ctx.pathway
+    found = _deficit_found(p)
+
+    def since(d: date | None) -> bool:
+        return found is None or d is None or d >= found
+
+    sent = (s for s in p.surgical_referrals if s.status != "draft")
+    return any(since(s.authored or s.occurrence) for s in sent) or any(
+        since(e.start) for e in p.surgical_encounters
+    )
+
+
+def _stable_deficit(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
+    """The warning for an elective spine procedure while a stable motor deficit no spine surgeon has
+    been asked about is on record (R2: no epidural injection instead of a surgical opinion)."""
+    flag = ctx.flag("motor_stable")
+    if flag is None or not ctx.order_is(order, HELD_FOR_STABLE_DEFICIT):
+        return []
+    p = ctx.pathway
+    deficits = red_flags.motor_deficit_conditions(p)
+    if (
+        deficits
+        and red_flags.strength_decline(p) is None
+        and not red_flags.weak_muscles(p)
+        and all(red_flags.nerve_lesion_for(p, c) for c in deficits)
+    ):
+        return []  # a peroneal or sciatic neuropathy explains the foot drop: examine and test first
+    if _surgeon_asked(ctx, order):
+        return []
+    what = "injection" if any(ctx.order_is(order, vs) for vs in INJECTIONS) else "procedure"
+    within = span(ctx.t.urgent_referral_days)
+    reasons = tuple(r for f in flag.facts for r in (f.ref, *f.also) if r)
+    lead = ctx.first_judged(order, HELD_FOR_STABLE_DEFICIT)
+    # the patient-view card's plan: the referral, and a lumbar MRI for a surgical candidate when none is
+    # on record or ordered (this card is the injection's advice: the "image first" card defers to it)
+    mri = red_flags.lumbar_mri(p)
+    unimaged = not (
+        refractory.imaging_on_record(p)
+        or p.orders(IMAGING, pending=False)
+        or ctx.other_orders(order, IMAGING)
+    )
+    contrast = mri is sx.MRI_WITH_AND_WITHOUT_CONTRAST
+    mri_step = (
+        f"{mri.text} if the patient is a surgical candidate, for the surgeon to review "
+        f"({'ACR 2021 variant 5, after lumbar surgery' if contrast else 'ACR 2021'})."
+    )
+    suggestions: list[SuggestionDraft] = []
+    if lead:
+        # the referral concerns the patient, not one order: offered once per session
+        suggestions.append(
+            sx.suggest(
+                sx.SPINE_SURGERY_REFERRAL, ctx.term, patient_id=ctx.inp.patient_id, reasons=reasons,
+                note=f"Motor deficit: to be seen within {within}.", recommended=True,
+            )
+        )  # fmt: skip
+        if unimaged:
+            suggestions.append(sx.suggest(mri, ctx.term, patient_id=ctx.inp.patient_id, reasons=reasons))
+    suggestions.append(
+        delete(
+            order,
+            f"Cancel the {what} until a spine surgeon has seen the deficit",
+            f"Remove {order.ref}: surgical opinion first",
+        )
+    )
+    return [
+        card(
+            RULE_ID,
+            "Elective procedure while a red flag is active",
+            order,
+            indicator="warning",
+            summary=f"Motor deficit on record: surgical opinion before an elective {what}",
+            why=flag.facts,
+            next_steps=(
+                f"Spine-surgery referral, to be seen within {within}: a motor deficit needs a surgical "
+                f"opinion before an elective {what} (NASS 2014).",
+                f"Hold the {what} until the surgeon has given an opinion.",
+                *([mri_step] if unimaged else []),
+                "Re-examine strength (MRC 0–5); if it worsens, an urgent MRI and an urgent spine-surgery "
+                "referral.",
+            ),
+            avoid=(
+                "An epidural steroid injection instead of a surgical opinion.",
+                "Waiting out a period of conservative care before referral.",
+            ),
+            evidence=("nass_ldh", "acr_lbp_2021"),
+            gaps=ctx.unavailable_gaps("conditions", "observations", "serviceRequests", "encounters"),
+            suggestions=suggestions,
+            selection_behavior="any",
             order_short=draft_short(order),
         )
     ]
