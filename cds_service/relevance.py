@@ -11,7 +11,8 @@ clinical advice, a resource wrongly kept costs a validation.
 
 Codes are never written here: membership is a question to ``terminology``. Word lists recognise
 what EHRs record without codes (text-only procedures, uncoded strength grades and "% relief"
-entries, spine imaging reports, spine and pain care encounters, a foot drop in words).
+entries, spine imaging reports, spine and pain care encounters, a foot drop in words, weakness or
+numbness of both legs in words under any code).
 """
 
 from __future__ import annotations
@@ -24,12 +25,15 @@ from typing import Any
 from hooks.terminology import Terminology
 
 # Shared with the history builder, which recognises the same uncoded entries by name.
+from hooks.text import BILATERAL_LEGS as _BILATERAL_LEGS
 from hooks.text import FOOT_DROP as _FOOT_DROP
 from hooks.text import RELIEF_WORDS as _RELIEF_WORDS
 from hooks.text import STRENGTH_WORDS as _STRENGTH_WORDS
 from hooks.text import ingredients_named as _ingredients_named
 from hooks.text import names_lumbar_radicular as _names_lumbar_radicular
 from hooks.text import red_flags_named as _red_flags_named
+from hooks.text import states_bilateral_leg_deficit as _states_bilateral_leg_deficit
+from hooks.vitals import is_fever as _is_fever
 
 _PROCEDURE_WORDS = re.compile(
     r"epidural|\besi\b|tfesi|ilesi|nerve root|snrb|radiofrequen|\brfa\b|ablation|neurotomy|rhizotomy|"
@@ -67,6 +71,29 @@ def _raw_known(terminology: Terminology, cc: Any) -> bool:
             if isinstance(system, str) and isinstance(code, str) and terminology.is_known(system, code):
                 return True
     return False
+
+
+def _raw_in(terminology: Terminology, value_set: str, cc: Any) -> bool:
+    """Whether any coding of the CodeableConcept ``cc`` is in ``value_set``."""
+    codings = cc.get("coding") if isinstance(cc, dict) else None
+    if not isinstance(codings, list):
+        return False
+    for c in codings:
+        if isinstance(c, dict) and value_set in terminology.memberships(c.get("system"), c.get("code")):
+            return True
+    return False
+
+
+def _raw_fever(raw: dict[str, Any]) -> bool:
+    """Whether the Observation's valueQuantity is a fever (``hooks.vitals.is_fever``; the unit as the
+    history builder reads it: ``unit``, else ``code``)."""
+    q = raw.get("valueQuantity")
+    if not isinstance(q, dict):
+        return False
+    value, unit = q.get("value"), q.get("unit") or q.get("code")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not isinstance(unit, str):
+        return False
+    return _is_fever(float(value), unit)
 
 
 def _raw_any_known(terminology: Terminology, value: Any) -> bool:
@@ -170,10 +197,28 @@ def _condition(raw: dict[str, Any], t: Terminology) -> bool:
     code = raw.get("code")
     if _raw_known(t, code) or _raw_any_known(t, evidence) or _raw_words(_FOOT_DROP, code):
         return True
-    if not _words_may_decide(t, code):
+    if _words_may_decide(t, code):
+        texts = list(_raw_texts(code))
+        if any(_names_radicular(text) for text in texts) or _red_flags_named(*texts):
+            return True
+    # new weakness or numbness of both legs is a cauda equina warning sign whatever the code it is
+    # written under ("R29.898" or "R53.1" with "New weakness of both legs", ``red_flags.
+    # new_bilateral_leg_symptoms``): read only here, for what the codes did not keep
+    return _names_both_legs(raw, code)
+
+
+def _names_both_legs(raw: dict[str, Any], code: Any) -> bool:
+    """Whether the Condition's words (its code's text and displays, body site, notes: what
+    ``ConditionFact.written`` reads) record weakness or numbness of both legs
+    (``hooks.text.states_bilateral_leg_deficit``). Both legs named at all is the cheap test first: most
+    diagnoses never name them."""
+    lines = [*_raw_texts(code), *_raw_texts(raw.get("bodySite"))]
+    lines += [
+        n["text"] for n in _items(raw.get("note")) if isinstance(n, dict) and isinstance(n.get("text"), str)
+    ]
+    if not any(_BILATERAL_LEGS.search(line) for line in lines):
         return False
-    texts = list(_raw_texts(code))
-    return any(_names_radicular(text) for text in texts) or bool(_red_flags_named(*texts))
+    return _states_bilateral_leg_deficit("\n".join(lines))
 
 
 def _words_may_decide(t: Terminology, concept: Any) -> bool:
@@ -204,8 +249,11 @@ def _procedure(raw: dict[str, Any], t: Terminology) -> bool:
 def _observation(raw: dict[str, Any], t: Terminology) -> bool:
     # Most of a large chart: vital signs and laboratory results. The checks run in the order that
     # rejects those soonest, each as a plain loop (this runs once per resource of every call).
-    if _raw_known(t, raw.get("code")):
-        return True
+    code = raw.get("code")
+    if _raw_known(t, code):
+        # a body temperature matters only as a fever (the rules read no other): a large chart's many
+        # normal readings are dropped here, unvalidated
+        return not _raw_in(t, "body_temperature_observations", code) or _raw_fever(raw)
     components = raw.get("component")
     if components:
         for comp in _items(components):
@@ -284,6 +332,8 @@ def is_relevant(raw: dict[str, Any], terminology: Terminology) -> bool:
     Patient: always. Medication: always (it only arrives as the target of a request's
     reference, and dropping it would hide the drug). Others of ``RELEVANT_TYPES``: when any coding
     of a CodeableConcept the rules read is in a value set, plus
+    - Conditions whose words record weakness or numbness of both legs, whatever their code (a
+      cauda equina warning sign), read only when no code kept them;
     - Procedures named in text only (SNOMED-less ESI/DRG/cryo, local codes) by spine words;
     - Observations linked to a Procedure by ``partOf`` (post-procedure pain or % relief), or
       named as a strength grade or "% relief" in text — unless filed as a vital sign or

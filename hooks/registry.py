@@ -85,6 +85,8 @@ OBSERVATION_VALUE_SETS = (
     "phq9_item9_observations",
     # whether the patient is pregnant now (US Core pregnancy status): imaging, injections and NSAIDs
     "pregnancy_status_observations",
+    # body temperature (a vital sign): a fever with the present illness is an infection red flag (R3)
+    "body_temperature_observations",
 )
 
 

@@ -19,9 +19,8 @@ either), not a past infection or fracture. The ``test_guard_*`` tests hold on th
 change: look-alikes stay quiet, an ICD-10-CM code decides whatever its text says, refuted
 Conditions do not count, and coded red flags fire as before.
 
-Not covered here: a measured body temperature (LOINC 8310-5) is not read as fever — the decision
-model defines fever by the coded R50.9, gives no temperature threshold, and no value set holds a
-body-temperature code.
+Not covered here: a measured body temperature (LOINC 8310-5) at fever level, which
+``tests/test_red_flag_fever_and_weakness.py`` covers.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from hooks import suggestions as sx
+from hooks import vitals
 from hooks.cards import SUMMARY_MAX, CardDraft, Fact, SuggestionDraft, data_name
 from hooks.facts import ConditionFact, ObservationFact, ProcedureFact
 from hooks.pathway import failure
@@ -205,7 +206,10 @@ def in_words(ctx: PathwayContext, c: ConditionFact) -> bool:
 
 def flag_fact(ctx: PathwayContext, c: ConditionFact, prefix: str = "", *, with_note: bool = False) -> Fact:
     """``PathwayContext.cond_fact`` for a red-flag finding: one recognised from its words says so
-    (``WORDS_ONLY``), as a radicular diagnosis read from words does."""
+    (``WORDS_ONLY``), as a radicular diagnosis read from words does; a fever measured
+    (``FeverReading``) is named by its temperature and date."""
+    if isinstance(c, FeverReading):
+        return fever_fact(c, prefix)
     fact = ctx.cond_fact(c, prefix, with_note=with_note)
     if not in_words(ctx, c) or WORDS_ONLY in fact.text:
         return fact
@@ -1070,14 +1074,111 @@ def malignancy_flags(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
 
 def infection_flags(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
     """Infection codes in force (context codes only with new pain; fever only with the present
-    illness), and spinal infections named in words only (``named_flags``: "Lumbar discitis",
-    "Spinal epidural abscess", "Vertebral osteomyelitis")."""
-    out = []
+    illness), spinal infections named in words only (``named_flags``: "Lumbar discitis",
+    "Spinal epidural abscess", "Vertebral osteomyelitis"), and a fever measured with the present
+    illness (``measured_fever``)."""
+    out: list[ConditionFact] = []
     for c in ctx.conditions("red_flag_infection") + named_flags(ctx, "infection"):
         if (_is_history_only(ctx, c) and not new_pain(ctx)) or stale_finding(ctx, c):
             continue
         out.append(c)
+    fever = measured_fever(ctx)
+    if fever is not None:
+        out.append(fever)
     return tuple(out)
+
+
+# With no radicular onset on record, a fever counts with the present illness when measured this
+# recently (the window R1 gives a new symptom).
+FEVER_UNKNOWN_ONSET_DAYS = 14
+# A fever measured longer ago than this is no finding of today's visit, whatever the onset: in an
+# illness of years, a febrile illness of last year is not a spinal infection now (12 weeks, the
+# window R3 gives new pain and a finding of the present illness).
+FEVER_MAX_AGE_DAYS = 84
+
+
+@dataclass(frozen=True, slots=True)
+class FeverReading(ConditionFact):
+    """A fever measured (``measured_fever``), read as the infection findings are: those are named
+    wherever red flags are (the pathway's precedence, the order checks' red flags) as Conditions,
+    so the reading stands among them as one. ``reading`` is the Observation; ``ref`` is its
+    reference, ``text`` says the temperature and its date ("temperature 38.6 °C on 2026-12-05")."""
+
+    reading: ObservationFact | None = None
+
+
+def _celsius(o: ObservationFact) -> tuple[float, bool] | None:
+    """The reading in °C and whether it was sent in °F (``hooks.vitals.celsius``)."""
+    return vitals.celsius(o.value, o.unit)
+
+
+def is_fever(o: ObservationFact) -> bool:
+    """A body temperature at fever level (``hooks.vitals.is_fever``)."""
+    return vitals.is_fever(o.value, o.unit)
+
+
+def temperature_text(o: ObservationFact) -> str:
+    """The reading as a card names it: "temperature 38.6 °C on 2026-12-05", one sent in °F with its
+    value in °C ("temperature 101.5 °F (38.6 °C) on 2026-12-05")."""
+    read = _celsius(o)
+    when = o.effective_text or (o.effective.isoformat() if o.effective else "undated")
+    if read is None or o.value is None:
+        return f"temperature {o.value_text or 'no value'} on {when}"
+    celsius, fahrenheit = read
+    value = f"{o.value:.1f} °F ({celsius:.1f} °C)" if fahrenheit else f"{celsius:.1f} °C"
+    return f"temperature {value} on {when}"
+
+
+def fever_readings(ctx: PathwayContext) -> tuple[ObservationFact, ...]:
+    """Body temperatures (``body_temperature_observations``) at fever level measured with the present
+    illness, oldest first: on or after the radicular onset (within ``FEVER_UNKNOWN_ONSET_DAYS`` when
+    no onset is on record), by today, and no more than ``FEVER_MAX_AGE_DAYS`` ago. A fever before
+    the leg pain began (an old febrile illness) is not one; a reading without a value or in a unit
+    that is not a temperature's is not read. A later normal temperature does not undo a fever: a
+    febrile episode with new radicular pain asks for the same work-up (epidural abscess and
+    discitis are often afebrile by the time they are seen)."""
+    start = ctx.onset or ctx.today - timedelta(days=FEVER_UNKNOWN_ONSET_DAYS)
+    start = max(start, ctx.today - timedelta(days=FEVER_MAX_AGE_DAYS))
+    found = [
+        o
+        for o in ctx.history.observations
+        if o.effective is not None
+        and start <= o.effective <= ctx.today
+        and o.status not in ("entered-in-error", "cancelled")
+        and ctx.matches("body_temperature_observations", o.codings)
+        and is_fever(o)
+    ]
+    return tuple(sorted(found, key=lambda o: o.effective or date.min))
+
+
+def measured_fever(ctx: PathwayContext) -> FeverReading | None:
+    """The latest fever measured with the present illness (``fever_readings``; of several that day,
+    the highest), as an infection finding (``FeverReading``)."""
+    readings = fever_readings(ctx)
+    if not readings:
+        return None
+    last_day = readings[-1].effective
+    o = max((r for r in readings if r.effective == last_day), key=lambda r: _celsius(r) or (0.0, False))
+    return FeverReading(
+        ref=o.ref,
+        codings=o.codings,
+        text=temperature_text(o),
+        clinical_status="active",
+        verification_status="confirmed",
+        categories=(),
+        onset=None,  # named by the date in its text, not as "since"
+        onset_text=None,
+        recorded=o.effective,
+        abatement=None,
+        notes=o.notes,
+        reading=o,
+    )
+
+
+def fever_fact(c: FeverReading, prefix: str = "") -> Fact:
+    """A fever measured, as a card names it: "infection flag: fever, temperature 38.6 °C on
+    2026-12-05", with the Observation's reference."""
+    return Fact(f"{prefix}fever, {c.text}", c.ref, short=f"{prefix}fever, {c.text}")
 
 
 # Drug use by injection in words the shared reading (``INJECTION_DRUG_USE``) does not name.
