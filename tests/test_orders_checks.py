@@ -201,14 +201,17 @@ def test_esi_after_two_failed_esis_is_intercepted(hook: str) -> None:
 def test_two_failed_esis_at_different_levels_are_no_repeat_without_benefit() -> None:
     """A failed L4-L5 injection then a failed L5-S1 one tried two roots, not one target twice: the
     order check counts failures as the pathway's F8 does, so neither hook calls the next ESI a repeat
-    without benefit while the other is silent."""
+    without benefit while the other is silent. (The draft states no level, so the latest failure, at
+    L5-S1, is the one it would repeat: that one failure is named, not two.)"""
     facts = (
         cond("rad", RADICULOPATHY, 300),
         proc("e1", "64483", 200, outcome=UNSUCCESSFUL, level="L4-L5"),
         proc("e2", "64483", 100, outcome=UNSUCCESSFUL, level="L5-S1"),
     )
     cards = run("order-sign", [sr("esi3", "64483")], *facts)
-    assert "order.esi-repeat" not in rules(cards)
+    assert [c.summary.split(":")[0] for c in cards if c.rule_id == "order.esi-repeat"] == [
+        "Repeat ESI after the failed image-guided ESI at L5-S1 of " + proc("x", "64483", 100).performed_text
+    ]
     same = (facts[0], facts[1], proc("e2", "64483", 100, outcome=UNSUCCESSFUL, level="L4-L5"))
     assert "order.esi-repeat" in rules(run("order-sign", [sr("esi3", "64483")], *same))
 

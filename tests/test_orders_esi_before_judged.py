@@ -101,7 +101,9 @@ def test_silent_when_the_last_esi_has_an_explicit_outcome() -> None:
     """An explicit Procedure.outcome is judged at once (§3.1 step 1): the injection is no longer
     PENDING, whatever its age."""
     assert rules(run("order-sign", [TFESI], RAD, BEFORE, last_esi(10))) == [RULE]
-    assert run("order-sign", [TFESI], RAD, BEFORE, last_esi(10, outcome=UNSUCCESSFUL)) == []
+    judged = run("order-sign", [TFESI], RAD, BEFORE, last_esi(10, outcome=UNSUCCESSFUL))
+    assert RULE not in rules(judged)  # judged: the repeat of a failed injection is its own card
+    assert rules(judged) == ["order.esi-repeat"]
 
 
 @pytest.mark.parametrize("hook", HOOKS)

@@ -158,7 +158,6 @@ VERBATIM = (
     "order-select.library-R4.json",  # NutritionOrder + amoxicillin, R4 doseAndRate as an object
     "order-sign.library-R4.json",  # labelled R4, STU3 doseQuantity
     "order-sign.library-STU3.json",
-    "order-select.full-prefetch.json",  # image-guided ESI after one failed ESI, 37 weeks of symptoms
 )
 
 
@@ -187,18 +186,34 @@ def test_real_client_bodies_with_unrelated_orders_draw_no_cards(
     assert post(body, EVALUATION_DATE) == []
 
 
+def test_a_repeat_of_the_failed_esi_in_the_full_prefetch_body_draws_the_repeat_card(
+    post: Callable[[dict[str, Any], str], list[dict[str, Any]]],
+) -> None:
+    """The full-prefetch order-select body: an image-guided TFESI drafted after one TFESI recorded as
+    unsuccessful, with a concordant lesion on the MRI, 37 weeks of symptoms. Repeating the failed
+    injection is what the pathway rules out (a repeat only after a sustained ≥ 50 % response): one
+    information card on order-select, naming the failed injection."""
+    body = json.loads((PROTOCOL_DIR / "order-select.full-prefetch.json").read_text())
+    cards = post(body, EVALUATION_DATE)
+    assert [(c["source"]["topic"]["code"], c["indicator"]) for c in cards] == [("order.esi-repeat", "info")]
+    assert "failed image-guided ESI of 2026-06-10" in cards[0]["summary"]
+
+
 def test_oxycodone_signed_for_a_patient_on_gabapentin_draws_the_opioid_card_naming_it(
     post: Callable[[dict[str, Any], str], list[dict[str, Any]]],
 ) -> None:
     """The full-prefetch order-sign body: the same ESI plus oxycodone 20 mg/day (30 MME, short-term)
-    for a patient with gabapentin active since April. The ESI draws nothing; the opioid draws one card,
-    the co-prescription with the gabapentinoid (respiratory depression: CDC 2022)."""
+    for a patient with gabapentin active since April. The ESI, a repeat of the failed one, draws the
+    repeat card; the opioid draws one card, the co-prescription with the gabapentinoid (respiratory
+    depression: CDC 2022)."""
     body = json.loads((PROTOCOL_DIR / "order-sign.full-prefetch.json").read_text())
     cards = post(body, EVALUATION_DATE)
     assert [(c["source"]["topic"]["code"], c["indicator"]) for c in cards] == [
-        ("order.opioid-risk", "warning")
+        ("order.esi-repeat", "warning"),
+        ("order.opioid-risk", "warning"),
     ]
-    assert "gabapentin" in cards[0]["summary"].lower() or "gabapentin" in cards[0]["detail"].lower()
+    opioid = cards[1]
+    assert "gabapentin" in opioid["summary"].lower() or "gabapentin" in opioid["detail"].lower()
 
 
 def test_a_lumbar_mri_in_the_cds_hooks_org_body_is_judged_like_any_other(

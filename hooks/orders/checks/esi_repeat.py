@@ -21,6 +21,23 @@ Then: warning; stop injecting: diagnostic re-evaluation (EMG/NCS, diagnostic ner
       benefit": the responses confirm the diagnosis.
 Evidence: CMS ESI LCDs (repeat only after ≥ 50 % sustained relief; ≤ 4 sessions per region per 12
       months); decision model §3.1 persistence rule; NASS LDH.
+Also (decision model F3 "repeating the same failed ESI", F4/F5 "repeat ESI" under must-not; F1: a
+      repeat only after a sustained ≥ 50 % response), when neither F8 condition holds: a lumbar ESI is
+      ordered and the latest image-guided lumbar ESI of the episode
+      (``PathwayContext.image_guided_assessments``) at the draft's level, or with the level of either
+      not stated (``esi_outcome.other_target``: L4-5 and L5-S1 are other targets), was judged FAILED or
+      SHORT-LIVED by ``hooks.pathway.failure.assess``. Not after a PARTIAL response (30-49 %, or a
+      response that faded to 30-49 %: some effect, below the threshold; F8 counts two of them), nor a
+      PROBABLE or POSSIBLE failure read from proxies, nor when that latest injection is still PENDING
+      (``order.esi-before-judged`` then says to judge it), nor after blind injections only (F2: the
+      image-guided injection at the concordant level is the advice, ``order.esi-blind`` judges a blind
+      draft), nor after a failure at another stated level only.
+Then: info on order-select, warning on order-sign; the summary names the failed injection and its
+      date; re-evaluate instead of repeating it (the Medicare ESI LCD allows a repeat only after a
+      sustained ≥ 50 % response): review the imaging for a concordant lesion, a surgical opinion when
+      the MRI shows a concordant compressive lesion (NASS 2014), a diagnostic selective nerve-root block
+      if the level is in doubt. Suggest cancelling the ESI (recommended). When the two-failure run or
+      the session limit applies, the F8 card above is the only card.
 
 ``order.esi-before-judged`` (decision model F0, "repeat ESI" under Avoid)
 When: a lumbar ESI is ordered and the most recent completed lumbar ESI of the episode
@@ -48,7 +65,8 @@ Then: warning with both sides: ACR 2021 places ESI after 6 weeks of failed conse
 Evidence: ACR 2021; NICE NG59; CMS ESI LCDs (≥ 4 weeks of pain and failed conservative care).
 
 One card per order, the most specific first: ``order.esi-repeat`` (the record already shows the
-injections do not work, or the session limit is reached: stop injecting) wins over
+injections do not work, the last one at this level failed, or the session limit is reached: stop
+injecting) wins over
 ``order.esi-before-judged`` (the last injection cannot be judged yet: wait and measure), which wins
 over ``order.esi-too-early``. When an ESI was given within the assessment window, the complaint is
 often also under 6 weeks old counted from that injection; "judge the injection just given" is then
@@ -80,11 +98,17 @@ from hooks.pathway.rules.esi_outcome import (
     next_session_date,
     response_at_limit,
 )
-from hooks.rule import Rule, order_rule
+from hooks.pathway.rules.refractory import has_concordant_lesion
+from hooks.rule import INFO_OR_WARNING, Rule, order_rule
+from hooks.text import parse_level, segments
 from hooks.thresholds import pct, span, window
 
 RULE_REPEAT_DECL: Rule = order_rule(
-    "order.esi-repeat", "Repeat epidural injection without benefit", "F8", ("nass_ldh", "cms_esi_lcd")
+    "order.esi-repeat",
+    "Repeat epidural injection without benefit",
+    "F8",
+    ("nass_ldh", "cms_esi_lcd"),
+    INFO_OR_WARNING,  # F8: warning on both hooks; after one failed injection: info on order-select
 )
 RULE_EARLY_DECL: Rule = order_rule(
     "order.esi-too-early",
@@ -141,7 +165,7 @@ def _repeat(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             if not any(f.ref == p.ref for f in why)
         )
     if not why:
-        return []
+        return _after_one_failure(ctx, order)  # neither F8 condition: the last injection here failed?
     response = response_at_limit(ctx.pathway) if too_many and not failures else None
     if response is not None:
         # the session limit alone, after injections that worked: the limit, not a failure, stops it
@@ -192,6 +216,90 @@ def _repeat(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
                     patient_id=pid,
                     reasons=reasons,
                     label="Cancel the ESI and order EMG/nerve conduction studies",
+                ),
+            ),
+        )
+    ]
+
+
+# what assess judged the earlier injection, in the summary's words: no effect, or relief that wore off
+_ONE_FAILURE = (Outcome.FAILED, Outcome.SHORT_LIVED)
+_UNKNOWN_LEVEL = (
+    "The spinal level of the draft order or of the earlier injection is not stated; they were treated as "
+    "the same level."
+)
+
+
+def _latest_here(ctx: OrderContext, level: str | None) -> Assessment | None:
+    """The latest image-guided lumbar ESI of the episode at ``level`` (or with the level of either not
+    stated), as ``assess`` judged it; None when there is none. Blind injections are not in the run
+    (F2: not an adequate trial), and an injection at another stated level tried another root."""
+    here = segments(level) if level else set()
+    for a in reversed(ctx.pathway.image_guided_assessments):
+        there = segments(a.procedure.level) if a.procedure.level else set()
+        if here and there and not (here <= there or there <= here):
+            continue  # another target, as ``esi_outcome.other_target`` reads two injections
+        return a
+    return None
+
+
+def _after_one_failure(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
+    """``order.esi-repeat`` after one image-guided ESI at the draft's level that failed or whose relief
+    was short-lived (F3/F4/F5 "repeat ESI" under must-not; the Medicare ESI LCD allows a repeat only
+    after a sustained ≥ 50 % response). A partial response, a proxy-read failure and an injection
+    still pending draw nothing here."""
+    level = parse_level(order.body_site_text, order.text)
+    a = _latest_here(ctx, level)
+    if a is None or a.outcome not in _ONE_FAILURE:
+        return []
+    p = a.procedure
+    when = p.performed_text or (p.performed.isoformat() if p.performed else "an unrecorded date")
+    at = f" at {p.level}" if p.level else ""
+    relief = pct(ctx.t.responder_relief_pct)
+    if a.outcome is Outcome.SHORT_LIVED:
+        head = f"Repeat ESI after the image-guided ESI{at} of {when}, whose relief was short-lived"
+    else:
+        head = f"Repeat ESI after the failed image-guided ESI{at} of {when}"
+    fits = (f"{head}: re-evaluate instead of injecting again", f"{head}: re-evaluate first")
+    summary = next((x for x in fits if len(x) <= SUMMARY_MAX), head)
+    gaps = list(ctx.unavailable_gaps("procedures", "observations"))
+    if not (level and p.level):
+        gaps.append(_UNKNOWN_LEVEL)
+    surgical = (
+        "Surgical opinion: the imaging shows a concordant compressive lesion; discectomy or decompression "
+        f"once {span(ctx.t.chronic_days)} of conservative and interventional care have failed, or earlier "
+        "if disabling (NASS 2014)."
+        if has_concordant_lesion(ctx.pathway)
+        else "Surgical opinion when the MRI shows a compressive lesion concordant with the symptoms "
+        "(NASS 2014)."
+    )
+    return [
+        card(
+            RULE_REPEAT,
+            "Repeat epidural injection without benefit",
+            order,
+            indicator="warning" if ctx.inp.hook == "order-sign" else "info",
+            summary=summary,
+            why=ctx.pathway.failure_facts(a),
+            next_steps=(
+                f"Re-evaluate instead of repeating the injection: the Medicare ESI LCD allows a repeat only "
+                f"after a sustained ≥ {relief} response to the last one.",
+                "Review the imaging for a lesion concordant with the symptoms and the level injected.",
+                surgical,
+                "Diagnostic selective nerve-root block if the symptomatic level is in doubt (NASS 2014).",
+            ),
+            avoid=(
+                f"Another ESI at the same level without a sustained ≥ {relief} response to the last one.",
+            ),
+            evidence=("nass_ldh", "cms_esi_lcd"),
+            gaps=gaps,
+            suggestions=(
+                delete(
+                    order,
+                    "Cancel the ESI and re-evaluate",
+                    f"Remove {order.ref}; the injection of {when} did not give a sustained ≥ {relief} "
+                    "response",
+                    recommended=True,
                 ),
             ),
         )

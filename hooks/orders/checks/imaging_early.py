@@ -1,16 +1,22 @@
-"""Check 1 — lumbar MRI/CT before 6 weeks without a red flag (``order.mri-early``), and an imaging
-order in suspected cauda equina that is not an emergency study (``order.mri-ces-emergency``).
+"""Check 1 — lumbar MRI/CT or radiographs before 6 weeks without a red flag (``order.mri-early``), and
+an imaging order in suspected cauda equina that is not an emergency study (``order.mri-ces-emergency``).
 
-When: a lumbar MRI, CT or CT-myelogram is ordered, the complaint began fewer than 6 weeks ago
+When: a lumbar MRI, CT or CT-myelogram (``imaging_lumbar_advanced``) or lumbar radiographs
+      (``order_lumbar_radiographs``, CPT 72100) are ordered, the complaint began fewer than 6 weeks ago
       (``conservative_care_days``), no red flag is active (cauda equina, motor deficit, suspected
       cancer, infection, fracture) and the patient has had no lumbar spine surgery. The duration
       runs from the earliest onset of the radicular conditions, or from the first lumbar epidural
       injection, physiotherapy or lumbar operation when that is earlier (``OrderContext.course``);
       the card names what it was read from. With osteoporosis on record
       (``fracture_risk_osteoporosis``) initial imaging is appropriate (ACR 2021 variant 6: fracture
-      risk), so no card. After lumbar surgery, new or recurrent radicular pain is imaged without
-      waiting (ACR 2021 variant 5: MRI without and with contrast), so no card; nor when the pain is
-      severe (E2) and an epidural injection is drafted with the study, which plans it.
+      risk: radiographs to exclude a vertebral compression fracture), so no card. After lumbar surgery,
+      new or recurrent radicular pain is imaged without waiting (ACR 2021 variant 5: MRI without and with
+      contrast), so no card; nor when the pain is severe (E2) and an epidural injection is drafted with
+      an MRI or CT, which plans it (radiographs plan no injection: their card stands).
+      Radiographs are judged as the MRI is (ACR 2021 variant 1 rates every study, radiographs included,
+      "usually not appropriate" for acute low back pain with or without radiculopathy and no red flag);
+      the card names them ("Lumbar radiographs ..."), and its later step is still the MRI without
+      contrast after 6 weeks of failed care: radiographs show neither the disc nor the nerve root.
 Then: info card (decision model §1.3 "intercept early MRI orders ... with an info card"): cancel
       the study and reassess at 6 weeks; image earlier only if a red flag appears.
       With a red flag: no objection. With suspected cauda equina and an order that is not ``stat``
@@ -18,6 +24,8 @@ Then: info card (decision model §1.3 "intercept early MRI orders ... with an in
       spine surgeon stat (R1: emergency MRI and emergency surgical assessment), both recommended with
       selectionBehavior "any"; the referral is left out when one is drafted in the session or the
       red-flag card of an elective order judged with it already offers it (one referral per response).
+      Radiographs with suspected cauda equina draw no card here (a red flag: no objection, as for the
+      other red flags); the emergency MRI is the study that decides.
 Evidence: ACR Appropriateness Criteria Low Back Pain 2021 (variants 1-4); NICE NG59 1.1.4 (no imaging
       before 6 weeks of conservative care unless there is a red flag).
 Age: ``order.mri-early`` is adult guidance and is not shown for a patient under 16 (children are
@@ -55,15 +63,23 @@ RULE_CES_DECL: Rule = order_rule(
     CRITICAL,
 )
 RULES = (RULE_EARLY_DECL, RULE_CES_DECL)
+ADVANCED = "imaging_lumbar_advanced"  # MRI, CT, CT-myelogram
+RADIOGRAPHS = "order_lumbar_radiographs"  # plain lumbosacral radiographs (ACR 2021 variants 1 and 6)
 # what an emergency study today is ordered as: stat, or asap (FHIR's next highest, "as soon as possible")
 EMERGENCY_PRIORITIES = ("stat", "asap")
 RULE_EARLY, RULE_CES = (r.id for r in RULES)
 
 
 def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
-    if not order.is_procedure_order or not ctx.order_is(order, "imaging_lumbar_advanced"):
+    if not order.is_procedure_order:
+        return []
+    advanced = ctx.order_is(order, ADVANCED)
+    radiographs = not advanced and ctx.order_is(order, RADIOGRAPHS)
+    if not advanced and not radiographs:
         return []
     ces = ctx.flag("cauda_equina")
+    if ces is not None and radiographs:
+        return []  # a red flag: no objection to imaging; a stat radiograph is not the emergency study
     if ces is not None:
         if order.priority in EMERGENCY_PRIORITIES:
             return []
@@ -122,10 +138,18 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     course = ctx.course
     if course is None or course.days >= ctx.t.conservative_care_days:
         return []
-    if ctx.severe_pain() and any(ctx.order_is(o, "esi_lumbar_all") for o in ctx.orders if o is not order):
+    if (
+        advanced
+        and ctx.severe_pain()
+        and any(ctx.order_is(o, "esi_lumbar_all") for o in ctx.orders if o is not order)
+    ):
         # severe acute sciatica with an epidural drafted with it (NICE NG59 lets a specialist consider
-        # one without waiting): the MRI plans the injection; the ESI's own check judges the injection
+        # one without waiting): the MRI plans the injection; the ESI's own check judges the injection.
+        # Radiographs show neither the disc nor the root: they plan no injection.
         return []
+    # what the card names: the radiographs ordered, or the MRI/CT as "lumbar imaging"
+    study = "Lumbar radiographs" if radiographs else "Lumbar imaging"
+    verb = "are" if radiographs else "is"
     duration = course.days
     reassess = course.start + timedelta(days=ctx.t.conservative_care_days)
     weeks = span(ctx.t.conservative_care_days)
@@ -156,10 +180,10 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             "Lumbar imaging before the conservative-care period without red flags",
             order,
             indicator="info",
-            summary=f"Lumbar imaging {duration} days {course.since} with {what}: refer to a spine "
+            summary=f"{study} {duration} days {course.since} with {what}: refer to a spine "
             f"specialist within {span(ctx.t.urgent_referral_days)}, who plans the imaging"
             if refer
-            else f"Lumbar imaging {duration} days {course.since} without red flags is not indicated; "
+            else f"{study} {duration} days {course.since} without red flags {verb} not indicated; "
             f"reassess at {weeks} ({reassess.isoformat()})",
             why=(*weak_facts, *severe_facts, *course.facts, status),
             next_steps=(
@@ -169,11 +193,16 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
                 "Image at once if a red flag appears: sphincter or saddle symptoms, progressive weakness, "
                 "fever, cancer history with new pain, trauma.",
                 f"After {weeks} of failed care, MRI without contrast if the patient is a candidate for an "
-                "injection or surgery (ACR 2021 variant 3).",
+                "injection or surgery (ACR 2021 variant 3)"
+                + (": radiographs show neither the disc nor the nerve root." if radiographs else "."),
             ),
             avoid=(
-                f"Routine imaging in the first {weeks}: most disc herniations regress within weeks and disc "
-                "findings are common without symptoms (ACR 2021).",
+                f"Routine lumbar radiographs in the first {weeks}: usually not appropriate for acute low "
+                "back pain or radicular pain without a red flag (ACR 2021 variant 1); they show neither the "
+                "disc nor the nerve root."
+                if radiographs
+                else f"Routine imaging in the first {weeks}: most disc herniations regress within weeks and "
+                "disc findings are common without symptoms (ACR 2021).",
             ),
             evidence=("acr_lbp_2021", "nice_ng59"),
             gaps=ctx.unavailable_gaps("conditions", "observations"),
@@ -191,7 +220,7 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
                 if refer
                 else delete(
                     order,
-                    f"Cancel the imaging order and reassess at {weeks}",
+                    f"Cancel the {'radiographs' if radiographs else 'imaging order'} and reassess at {weeks}",
                     f"Remove {order.ref}; reassess on {reassess.isoformat()}",
                     recommended=True,
                 ),
@@ -223,7 +252,7 @@ def _codes(resource: dict[str, Any] | None) -> set[str]:
 
 
 CHECK = OrderCheck(
-    rules=RULES, applies_to=("imaging_lumbar_advanced",), kind="procedure",
+    rules=RULES, applies_to=(ADVANCED, RADIOGRAPHS), kind="procedure",
     checks_what="imaging timing and red flags", needs=(), evidence=("acr_lbp_2021",), judge=check,
     # the 6-week wait is adult guidance (children are imaged more readily: spondylolysis, infection and
     # tumour are relatively more common); an emergency study for cauda equina holds at any age
