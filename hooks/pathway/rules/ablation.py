@@ -5,10 +5,14 @@ Runs whenever ablation Procedures exist (decision model §1.1.4).
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from datetime import date
+
 from hooks import suggestions as sx
-from hooks.cards import CardDraft
-from hooks.facts import ProcedureFact
-from hooks.pathway.context import PathwayContext
+from hooks.cards import SUMMARY_MAX, CardDraft, Fact, SuggestionDraft
+from hooks.facts import ProcedureFact, ServiceRequestFact
+from hooks.pathway.context import SUCCESS_OUTCOMES, PathwayContext
 from hooks.pathway.failure import Assessment, Modality, Outcome
 from hooks.pathway.rules.common import HOLD, NEUROPATHIC_AGENTS, RFA_SCOPE, TOPIC_ABLATION, Rule
 from hooks.rule import INFO_OR_WARNING
@@ -16,8 +20,11 @@ from hooks.text import levels_in
 from hooks.thresholds import pct, span, window
 
 A1 = Rule(
-    "A1", "Failed nerve ablation (RFA or cryo)", TOPIC_ABLATION,
-    ("asra_facet_2020", "cms_facet_lcd", "nacc_2014"), indicators=INFO_OR_WARNING,
+    "A1",
+    "Failed nerve ablation (RFA or cryo)",
+    TOPIC_ABLATION,
+    ("asra_facet_2020", "cms_facet_lcd", "nacc_2014"),
+    indicators=INFO_OR_WARNING,
 )
 A1_RECORD = Rule(
     "A1", "Nerve ablation outcome not recorded", TOPIC_ABLATION, ("asra_facet_2020", "cms_facet_lcd")
@@ -71,6 +78,83 @@ def repeated_after_failure(ctx: PathwayContext) -> tuple[ProcedureFact, Procedur
     return None
 
 
+# An ablation or block named only in words: the SI joint, or the facet joints (medial branches).
+_SI_WORDS = re.compile(r"sacroiliac|\bsij?\b", re.IGNORECASE)
+_FACET_WORDS = re.compile(r"facet|medial branch|\bmbb\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class BlockBefore:
+    """Whether a positive diagnostic block of the ablation's kind preceded it (NICE NG59; ASRA 2020):
+    the block the ablation needed (medial branch block for a facet RFA, SI joint block for an SI joint
+    RFA), its threshold, and the blocks of that kind done before it that were not positive."""
+
+    si: bool
+    spec: sx.OrderSpec
+    kind: str  # "medial branch block" | "sacroiliac joint block"
+    threshold: float
+    confirmed: bool  # a positive block (or an earlier ablation there that worked) preceded it
+    not_positive: tuple[Assessment, ...] = ()
+
+
+def is_si_ablation(ctx: PathwayContext, p: ProcedureFact) -> bool:
+    """An SI joint ablation: coded as an RFA but not a facet one (64625), or named only in words."""
+    if ctx.matches("facet_rfa_lumbar", p.codings):
+        return False
+    if ctx.matches("facet_rfa_or_si_rfa", p.codings):
+        return True
+    return bool(_SI_WORDS.search(p.text)) and not _FACET_WORDS.search(p.text)
+
+
+def _blocks_of_kind(ctx: PathwayContext, si: bool) -> tuple[ProcedureFact, ...]:
+    """Completed diagnostic blocks of one kind, oldest first: coded in its value set, or a block
+    ``failure.classify_modality`` read from words that names that joint (never a root block)."""
+    coded = ctx.procedures("si_joint_diagnostic_block" if si else "facet_medial_branch_block_lumbar")
+    words = _SI_WORDS if si else _FACET_WORDS
+    other = _FACET_WORDS if si else _SI_WORDS
+    by_text = [
+        p
+        for p, m in ctx.sessions
+        if m is Modality.DIAGNOSTIC_BLOCK
+        and p not in coded
+        and not ctx.matches("esi_transforaminal_lumbar", p.codings)
+        and not ctx.term.matches_any(
+            ("si_joint_diagnostic_block", "facet_medial_branch_block_lumbar"), p.codings
+        )
+        and words.search(p.text)
+        and not other.search(p.text)
+    ]
+    return tuple(sorted((*coded, *by_text), key=lambda p: p.performed or date.min))
+
+
+def _before(p: ProcedureFact, ablation: ProcedureFact) -> bool:
+    """Done before the ablation (an undated one is given the benefit of the doubt)."""
+    return p.performed is None or ablation.performed is None or p.performed < ablation.performed
+
+
+def block_before(ctx: PathwayContext, p: ProcedureFact) -> BlockBefore:
+    """Did a positive diagnostic block of ``p``'s kind (by ``assess``: ≥ ``mbb_positive_relief_pct``
+    for a medial branch block, ≥ ``sij_block_positive_relief_pct`` for an SI joint block) precede the
+    ablation ``p``? An earlier ablation of the same kind at the same level that worked confirmed the
+    pain generator as a block would."""
+    si = is_si_ablation(ctx, p)
+    spec = sx.SI_JOINT_BLOCK if si else sx.MEDIAL_BRANCH_BLOCK
+    kind = "sacroiliac joint block" if si else "medial branch block"
+    threshold = ctx.t.sij_block_positive_relief_pct if si else ctx.t.mbb_positive_relief_pct
+    blocks = [ctx.assess(b, Modality.DIAGNOSTIC_BLOCK) for b in _blocks_of_kind(ctx, si) if _before(b, p)]
+    positive = any(b.outcome in SUCCESS_OUTCOMES for b in blocks)
+    worked = any(
+        q is not p
+        and _before(q, p)
+        and is_si_ablation(ctx, q) == si
+        and same_level(q, p)
+        and ctx.assess(q, Modality.RFA).outcome in SUCCESS_OUTCOMES
+        for q in ctx.ablations
+    )
+    not_positive = tuple(b for b in blocks if b.outcome not in SUCCESS_OUTCOMES)
+    return BlockBefore(si, spec, kind, threshold, positive or worked, not_positive)
+
+
 def a1_failed_ablation(ctx: PathwayContext, a: Assessment) -> CardDraft:
     """A1 — failed nerve ablation.
 
@@ -80,29 +164,35 @@ def a1_failed_ablation(ctx: PathwayContext, a: Assessment) -> CardDraft:
       an ESI or targeted nerve-root injection; pulsed RF; chemical neurolysis only for highly refractory
       pain; medication review; SCS/DRG/IDD; surgery if a structural target; multidisciplinary care + CBT.
       Warning if a repeat RFA is pending or was done after the failure, else info.
-    Evidence: ASRA facet consensus 2020; CMS facet LCDs; NACC 2014.
+      With no positive diagnostic block of the ablation's kind before it (``block_before``: medial
+      branch block for a facet RFA, SI joint block for an SI joint RFA, judged by ``assess``), the
+      card names that as a fact and asks for a diagnostic block — not a "repeat" one — before any
+      further ablation: the pain generator was never confirmed (NICE NG59). With a radicular
+      diagnosis and no facet or SI joint pain diagnosis, one line adds that RFA does not treat
+      radicular leg pain.
+    Evidence: ASRA facet consensus 2020; CMS facet LCDs; NACC 2014; NICE NG59 (RFA only after a
+      positive medial branch block).
     """
     p = a.procedure
     pending = ctx.pending(*RFA_ORDER_SETS)
     repeat = repeated_after_failure(ctx)
     failure = ctx.failure_facts(a)
+    block = block_before(ctx, p)
+    if not block.confirmed:
+        return _a1_without_block(ctx, a, block, pending, repeat)
     why = [
         *failure[:1],
         *(ctx.order_fact(s, "pending repeat ablation — hold it: ", short_prefix=HOLD) for s in pending),
         *failure[1:],
     ]
     if repeat is not None:
-        why.append(
-            ctx.proc_fact(
-                repeat[1], f" — repeated at the same level after the failed ablation on {_when(repeat[0])}"
-            )
-        )
+        why.append(_repeat_fact(ctx, repeat))
     suggestions = [
         ctx.offer(
-            sx.MEDIAL_BRANCH_BLOCK,
+            block.spec,
             reasons=generator_refs(ctx),
             recommended=True,
-            label="Repeat diagnostic medial branch block to confirm the pathway",
+            label=f"Repeat diagnostic {block.kind} to confirm the pathway",
         )
     ]
     steps = [
@@ -115,6 +205,113 @@ def a1_failed_ablation(ctx: PathwayContext, a: Assessment) -> CardDraft:
             "Hold the pending repeat ablation order: re-evaluate why the ablation failed first, with a "
             "repeat diagnostic block (ASRA 2020).",
         )
+    return _a1_card(
+        ctx,
+        a,
+        summary=f"Ablation on {_when(p)} failed: re-evaluate with a repeat diagnostic block; do not repeat "
+        "RFA there",
+        warn=bool(pending or repeat),
+        why=why,
+        steps=steps,
+        avoid=[],
+        suggestions=suggestions,
+    )
+
+
+def _repeat_fact(ctx: PathwayContext, repeat: tuple[ProcedureFact, ProcedureFact]) -> Fact:
+    return ctx.proc_fact(
+        repeat[1], f" — repeated at the same level after the failed ablation on {_when(repeat[0])}"
+    )
+
+
+def _a1_without_block(
+    ctx: PathwayContext,
+    a: Assessment,
+    block: BlockBefore,
+    pending: tuple[ServiceRequestFact, ...],
+    repeat: tuple[ProcedureFact, ProcedureFact] | None,
+) -> CardDraft:
+    """A1 when no positive diagnostic block of the ablation's kind preceded it: the fact is named, and
+    the next step is the diagnostic block the ablation lacked (not a "repeat" block)."""
+    p = a.procedure
+    when = _when(p)
+    failure = ctx.failure_facts(a)
+    threshold = f"≥ {block.threshold:g} % relief"
+    why = [
+        *failure[:1],
+        *(ctx.order_fact(s, "pending repeat ablation — hold it: ", short_prefix=HOLD) for s in pending),
+        Fact(
+            f"no positive diagnostic {block.kind} ({threshold}) on record before the RFA of {when}",
+            short=f"no positive {block.kind} before the RFA",
+        ),
+        *(f for b in block.not_positive for f in ctx.failure_facts(b)),
+        *failure[1:],
+    ]
+    if repeat is not None:
+        why.append(_repeat_fact(ctx, repeat))
+    # blocks of that kind were done, none positive (negative, or relief not recorded): none confirmed it
+    unconfirmed = (
+        "No block on record confirmed the pain generator"
+        if block.not_positive
+        else "The pain generator was never confirmed"
+    )
+    steps = [
+        f"{unconfirmed}: a diagnostic {block.kind} (positive = {threshold}) before any further ablation "
+        "(NICE NG59; ASRA 2020).",
+    ]
+    if pending:
+        steps.insert(
+            0,
+            f"Hold the pending repeat ablation order: no positive diagnostic {block.kind} preceded the "
+            "failed ablation.",
+        )
+    radicular_only = ctx.radicular_conditions and not ctx.conditions(
+        "facet_mediated_pain", "sacroiliac_joint_pain"
+    )
+    if radicular_only:
+        steps.append("Radiofrequency ablation does not treat radicular leg pain (NICE NG59).")
+    steps.append("Re-evaluate the pain source (different pain generator, wrong target): updated MRI/CT.")
+    summary = ""
+    for said in (f"no positive {block.kind} preceded it", "no positive block preceded it"):
+        summary = f"Ablation on {when} failed; {said}: diagnostic block before any further RFA"
+        if len(summary) <= SUMMARY_MAX:
+            break
+    return _a1_card(
+        ctx,
+        a,
+        summary=summary,
+        warn=bool(pending or repeat),
+        why=why,
+        steps=steps,
+        avoid=["Further ablation before a positive diagnostic block."],
+        suggestions=[
+            ctx.offer(
+                block.spec,
+                reasons=generator_refs(ctx),
+                recommended=True,
+                label=f"Diagnostic {block.kind} to confirm the pain generator",
+            )
+        ],
+        extra_evidence=("nice_ng59",),
+    )
+
+
+def _a1_card(
+    ctx: PathwayContext,
+    a: Assessment,
+    *,
+    summary: str,
+    warn: bool,
+    why: list[Fact],
+    steps: list[str],
+    avoid: list[str],
+    suggestions: list[SuggestionDraft],
+    extra_evidence: tuple[str, ...] = (),
+) -> CardDraft:
+    """The A1 card: the caller's summary, facts, first steps and block offer, then the steps, avoids
+    and offers every failed ablation shares."""
+    steps = list(steps)
+    suggestions = list(suggestions)
     if ctx.gate_open:
         steps.append("With radicular pain: an image-guided ESI or a targeted nerve-root injection.")
         suggestions.append(ctx.offer(sx.DIAGNOSTIC_SNRB))
@@ -129,13 +326,13 @@ def a1_failed_ablation(ctx: PathwayContext, a: Assessment) -> CardDraft:
     suggestions.append(ctx.offer(sx.CBT_REFERRAL, reasons=care_refs(ctx)))
     return A1.card(
         ctx,
-        indicator="warning" if (pending or repeat) else "info",
-        summary=f"Ablation on {_when(p)} failed: re-evaluate with a repeat diagnostic block; do not repeat "
-        "RFA there",
+        indicator="warning" if warn else "info",
+        summary=summary,
         why=why,
         gaps=list(a.gaps),
         next_steps=steps,
         avoid=[
+            *avoid,
             "Repeat RFA at the same level after an ablation that gave no relief.",
             "Chemical neurolysis as the first next step.",
             "Fusion.",
@@ -143,6 +340,7 @@ def a1_failed_ablation(ctx: PathwayContext, a: Assessment) -> CardDraft:
         conflicts=[RFA_SCOPE, *NEUROPATHIC_AGENTS],
         suggestions=suggestions,
         selection_behavior="any",
+        extra_evidence=extra_evidence,
         needs=("observations", "serviceRequests"),
     )
 
