@@ -277,7 +277,8 @@ def test_f4_hip_mimic_says_the_radiograph_is_not_offered_and_preselects_no_spine
     )
     c = card_of(cards, "F4")
     assert recommended(c) == []
-    assert "Order the hip radiograph in the EHR: this card offers no order for it." in c.next_steps[0]
+    assert "a hip radiograph — order it in the EHR: this card offers no order for it" in c.next_steps[0]
+    assert c.next_steps[0].count("in the EHR") == 1  # said once
 
 
 DIAGNOSTIC_SNRB = "64483"

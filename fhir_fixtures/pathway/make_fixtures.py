@@ -4564,11 +4564,17 @@ def gate_facet_pain_only_no_ablation(s: Scenario) -> None:
 
 def left_hip_osteoarthritis(s: Scenario, *, onset: int = 700) -> str:
     """Primary osteoarthritis of the left hip (M16.12) on the problem list."""
+    return hip_osteoarthritis(s, "left", onset=onset)
+
+
+def hip_osteoarthritis(s: Scenario, side: str, *, onset: int = 700) -> str:
+    """Primary osteoarthritis of the ``side`` ("left", "right") hip (M16.12, M16.11) on the problem list."""
+    code = {"right": "M16.11", "left": "M16.12"}[side]
     return s.condition(
         "hip-oa-1",
         # a descendant of the listed M16 category, which the service matches by prefix
-        [fb.unchecked_coding(fb.ICD10CM, "M16.12", "Unilateral primary osteoarthritis, left hip")],
-        "Primary osteoarthritis, left hip",
+        [fb.unchecked_coding(fb.ICD10CM, code, f"Unilateral primary osteoarthritis, {side} hip")],
+        f"Primary osteoarthritis, {side} hip",
         onset=onset,
         note="Groin and anterior thigh pain; painful, limited internal rotation.",
     )
@@ -4614,15 +4620,30 @@ def f3_failed_esi_without_mimic(s: Scenario) -> None:
 
 @scenario(given="Lillian", gender="female", birth="1958-08-19")
 def p1_persistent_with_hip_osteoarthritis(s: Scenario) -> None:
-    """Eight weeks of S1 radiculopathy despite PT and naproxen, with left hip osteoarthritis on record"""
+    """Eight weeks of right S1 radiculopathy despite PT and naproxen, with right hip osteoarthritis on record"""
     rad = persistent_despite_conservative_care(s)
-    hip = left_hip_osteoarthritis(s)
+    hip = hip_osteoarthritis(s, "right")
     s.expect(
         [card("P1", "info", refs=[rad, hip], codes=["72148"], mentions=["hip osteoarthritis"])],
         forbidden_codes=["72158", *BLIND_ESI, *FUSION, *OPIOIDS],
         rationale=f"Six weeks of conservative care did not settle the radicular pain ({rad}): P1, whose next step is "
         f"an MRI and an image-guided ESI. Hip osteoarthritis ({hip}) can produce the same leg pain, so the card "
         "names it and asks for a hip examination and radiograph before the first spine procedure.",
+    )
+
+
+@scenario(given="Walter", gender="male", birth="1962-05-11")
+def p1_persistent_with_contralateral_hip_osteoarthritis(s: Scenario) -> None:
+    """Eight weeks of right S1 radiculopathy despite PT and naproxen, with left hip osteoarthritis on record"""
+    rad = persistent_despite_conservative_care(s)
+    hip = hip_osteoarthritis(s, "left")
+    s.expect(
+        [card("P1", "info", refs=[rad], codes=["72148"])],
+        forbidden_codes=["72158", *BLIND_ESI, *FUSION, *OPIOIDS],
+        rationale=f"Six weeks of conservative care did not settle the right S1 radicular pain ({rad}): P1, MRI "
+        f"and an image-guided ESI. The osteoarthritis is of the left hip ({hip}): it cannot produce right leg "
+        "pain, so it does not hold the spine work-up back (decision model §7.5 asks for a mimic of the same "
+        "pain).",
     )
 
 

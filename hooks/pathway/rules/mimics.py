@@ -9,10 +9,13 @@ the ICD-10-CM index puts intermittent claudication); diabetic neuropathy also un
 on record beside a lumbar treatment that did not work, the next spine procedure (a repeat or
 different injection, surgery, stimulation) may be aimed at the wrong pain generator.
 
-When: a current mimic diagnosis and a card whose next step follows a failed or insufficient lumbar
-  treatment — conservative care that did not settle the pain (P1, P2), failed injections (F2–F8),
-  the post-surgical states (S1–S4), a failed ablation (A1), stimulation that failed or lost effect
-  (N2, N3, L1).
+When: a current mimic diagnosis that can be the leg pain's cause and a card whose next step follows
+  a failed or insufficient lumbar treatment — conservative care that did not settle the pain (P1,
+  P2), failed injections (F2–F8), the post-surgical states (S1–S4), a failed ablation (A1),
+  stimulation that failed or lost effect (N2, N3, L1). A mimic whose side is stated and is the
+  other side from the stated side of the radicular pain cannot be that pain's cause (a right hip
+  beside a left S1 radiculopathy): it is not a mimic here, and the card is left as it is. When
+  either side is unstated, or either is bilateral, the mimic counts (``other_side``).
 Then: the card names the mimic among its deciding facts, its summary says to exclude the mimic
   first and its next step becomes that mimic's examination or test, before the spine procedure it
   recommends ("before any spine procedure" when none has been done yet): spine imaging and a
@@ -20,7 +23,9 @@ Then: the card names the mimic among its deciding facts, its summary says to exc
   (an injection, block, ablation, MILD, stimulation, an operation) is offered as an order. A test the
   value sets can order (EMG/nerve conduction studies) is offered and recommended; one they hold no
   verified code for (a hip radiograph, an ankle-brachial index) is named in the sentence the card
-  shows, to be ordered in the EHR, with the card saying it offers no order.
+  shows, to be ordered in the EHR, the same sentence saying the card offers no order (once, not a
+  second time). Each test is named once: mimics sharing one (EMG/nerve conduction studies) are named
+  together before it, and a later step that only repeats it is dropped.
   F4 (diagnosis uncertain) is built around the mimic itself. Acute sciatica (E1, E2: no treatment
   has failed yet, the plan is conservative care and reassessment at 6 weeks), successes (F1, A2,
   N1), F0 and red flags are left unchanged: a red flag must stand alone.
@@ -46,8 +51,10 @@ from hooks.cards import (
 from hooks.evidence import guideline
 from hooks.facts import ConditionFact
 from hooks.pathway.context import PathwayContext
+from hooks.text import parse_laterality
 
 MIMIC_EVIDENCE = ("acr_lbp_2021", "nass_ldh")
+EMG_TEST = "EMG/nerve conduction studies"
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +96,7 @@ MIMICS: tuple[Mimic, ...] = (
     Mimic(
         "mimic_peroneal_neuropathy",
         "peroneal neuropathy",
-        "EMG/nerve conduction studies",
+        EMG_TEST,
         emg=True,
         neuropathy=True,
     ),
@@ -108,7 +115,7 @@ MIMICS: tuple[Mimic, ...] = (
         "mimic_peripheral_neuropathy",
         # not only diabetic: the set holds polyneuropathy unspecified (G62.9) too
         "diabetic amyotrophy or peripheral neuropathy",
-        "EMG/nerve conduction studies",
+        EMG_TEST,
         emg=True,
         short="peripheral neuropathy",
         neuropathy=True,
@@ -116,7 +123,7 @@ MIMICS: tuple[Mimic, ...] = (
     Mimic(
         "mimic_sciatic_neuropathy",
         "sciatic neuropathy",
-        "EMG/nerve conduction studies",
+        EMG_TEST,
         emg=True,
         neuropathy=True,
     ),
@@ -156,10 +163,56 @@ SPINE_INTERVENTIONS = SPINE_STEPS - {
 }
 
 
+def condition_side(c: ConditionFact) -> str | None:
+    """The side a Condition states — "left", "right" or "bilateral" — in its body site, notes, words or
+    its codes' displays ("Unilateral primary osteoarthritis, right hip": right); None when it states
+    none. Both sides named anywhere read as bilateral (``text.parse_laterality``)."""
+    return parse_laterality(
+        c.body_site_text,
+        *(b.display for b in c.body_site),
+        *c.notes,
+        c.text,
+        *(x.display for x in c.codings),
+    )
+
+
+def radicular_side(ctx: PathwayContext) -> str | None:
+    """The side of the radicular pain as the record states it: the radicular Conditions in force
+    (``PathwayContext.gate_conditions``: body site, notes, words, code displays) and this episode's
+    epidural injections (their laterality). One side when every statement says it; "bilateral" when
+    one says both or they disagree; None when none states a side."""
+    sides = {
+        s
+        for s in (
+            *(condition_side(c) for c in ctx.gate_conditions),
+            *(p.laterality for p in ctx.esis),
+        )
+        if s
+    }
+    if len(sides) == 1:
+        return sides.pop()
+    return "bilateral" if sides else None
+
+
+def other_side(ctx: PathwayContext, c: ConditionFact) -> bool:
+    """Mimic Condition ``c`` states one side and the radicular pain the other (a right hip beside a
+    left S1 radiculopathy): it cannot be that pain's cause. False when either side is unstated or
+    bilateral: then it may be."""
+    sides = (condition_side(c), radicular_side(ctx))
+    return all(s in ("left", "right") for s in sides) and sides[0] != sides[1]
+
+
+def mimic_conditions(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
+    """The current Conditions of the mimic value set that can be the radicular pain's cause: all but
+    those on the other side from it (``other_side``)."""
+    return tuple(c for c in ctx.conditions("alternative_or_mimicking_diagnoses") if not other_side(ctx, c))
+
+
 def mimics_found(ctx: PathwayContext) -> tuple[tuple[ConditionFact, Mimic], ...]:
-    """Each current mimic Condition with its kind, in record order (one kind per Condition)."""
+    """Each current mimic Condition with its kind, in record order (one kind per Condition); one on the
+    other side from the radicular pain is none (``mimic_conditions``)."""
     out = []
-    for c in ctx.conditions("alternative_or_mimicking_diagnoses"):
+    for c in mimic_conditions(ctx):
         kind = next((m for m in MIMICS if ctx.matches(m.value_set, c.codings)), None)
         if kind is not None:
             out.append((c, kind))
@@ -202,7 +255,10 @@ def mimic_step(
     no spine procedure yet ("Before any spine procedure"); ``lead`` otherwise opens the step (a card
     whose summary already says "exclude it first" says it in fewer words, leaving its facts room).
     One mimic is named "X with its test", never "X: its test", and a step too long for the "Next:"
-    line opens with "First exclude": the line the card shows always names the test, whole."""
+    line opens with "First exclude": the line the card shows always names the test, whole. Mimics
+    that share a test are named together before it, the test once ("peroneal neuropathy and sciatic
+    neuropathy (EMG/nerve conduction studies)"); a test with no code is said to be ordered in the EHR
+    once, in the sentence the card shows, with why (the card offers no order for it)."""
     kinds = _kinds(found)
     if len(kinds) == 1:
         # "with", not ":": a card short of room cuts a sentence where a clause ends, and a cut at
@@ -210,28 +266,26 @@ def mimic_step(
         what = f"{kinds[0].brief} with {kinds[0].test}"
     else:
         # one list joined by "and", never ";": a card cut short at a ";" would drop a mimic unseen
-        named = [f"{m.brief} ({m.test})" for m in kinds]
-        what = ", ".join(named[:-1]) + f" and {named[-1]}"
+        by_test: dict[str, list[str]] = {}
+        for m in kinds:
+            by_test.setdefault(m.test, []).append(m.brief)
+        named = [f"{' and '.join(briefs)} ({test})" for test, briefs in by_test.items()]
+        what = ", ".join(named[:-1]) + f" and {named[-1]}" if len(named) > 1 else named[0]
     opening = "Before any spine procedure, exclude" if first else lead
     if len(kinds) == 1 and len(f"{opening} {what}.") > STEP_ROOM:
         # too long to show whole beside the card's facts: fewer words before the mimic, the test kept
         # whole (the summary says the spine procedure it comes before)
         opening = SHORT_LEAD
     unoffered = [m.unoffered for m in kinds if m.unoffered]
-    # where the order for a test without a code comes from, in the sentence the card shows (a last
-    # clause a short card may drop, the test itself still named)
+    # where the order for a test without a code comes from, and why, in the sentence the card shows,
+    # said once (last clauses a short card may drop, the test itself still named)
     if not unoffered:
         ehr = ""
-    elif len(kinds) == 1:
-        ehr = " — order it in the EHR"
     else:
-        ehr = f" — order the {' and the '.join(unoffered)} in the EHR"
-    step = f"{opening} {what}{ehr} (ACR 2021; NASS 2014)."
-    if unoffered:
-        step += f" Order the {' and the '.join(unoffered)} in the EHR: this card offers no order for " + (
-            "them." if len(unoffered) > 1 else "it."
-        )
-    return step
+        which = "it" if len(kinds) == 1 else f"the {' and the '.join(unoffered)}"
+        them = "them" if len(unoffered) > 1 else "it"
+        ehr = f" — order {which} in the EHR: this card offers no order for {them}"
+    return f"{opening} {what}{ehr} (ACR 2021; NASS 2014)."
 
 
 def mimic_summary(
@@ -299,11 +353,27 @@ def mimic_suggestions(
     return (test, *others)
 
 
+def without_repeated_tests(
+    steps: tuple[str, ...], found: tuple[tuple[ConditionFact, Mimic], ...]
+) -> tuple[str, ...]:
+    """``steps`` without any that only repeats a mimic's test: one that opens with it ("EMG/nerve
+    conduction studies to tell radiculopathy from neuropathy or entrapment.") beside the step that
+    excludes the mimic with that test. That step opens with its lead ("First exclude"), never with
+    the test, and stays."""
+    tests = tuple(m.test for m in _kinds(found))
+    return tuple(s for s in steps if not s.startswith(tests))
+
+
 def with_mimics(ctx: PathwayContext, card: CardDraft) -> CardDraft:
     """``card`` turned towards the mimics on record, when it follows a failed lumbar treatment: the
     mimics named after its first deciding fact, the summary saying to exclude them first, their test
     as the next step (offered, recommended, when it can be ordered) and no spine step pre-selected;
-    otherwise ``card`` unchanged."""
+    F4, built around the mimic, loses only a step repeating the mimic's test; otherwise ``card``
+    unchanged."""
+    if card.rule_id == "F4":
+        found = mimics_found(ctx)
+        steps = without_repeated_tests(card.next_steps, found) if found else card.next_steps
+        return card if steps == card.next_steps else replace(card, next_steps=steps)
     if card.rule_id not in AFTER_FAILED_TREATMENT:
         return card
     found = mimics_found(ctx)
@@ -317,7 +387,10 @@ def with_mimics(ctx: PathwayContext, card: CardDraft) -> CardDraft:
         card,
         summary=mimic_summary(card.summary, found, first=first),
         why=tuple(dict.fromkeys((*card.why[:1], *facts, *card.why[1:]))),
-        next_steps=(mimic_step(found, first=first, lead="First exclude"), *card.next_steps),
+        next_steps=(
+            mimic_step(found, first=first, lead="First exclude"),
+            *without_repeated_tests(card.next_steps, found),
+        ),
         evidence=card.evidence + extra,
         suggestions=mimic_suggestions(ctx, card, found),
     )

@@ -40,7 +40,13 @@ from hooks.pathway.rules.common import (
     review_ordered_mri,
 )
 from hooks.pathway.rules.esi_outcome import esi_order_fact, pending_esi_orders, repeat_esi_orders, scores_once
-from hooks.pathway.rules.mimics import mimic_facts, mimic_step, mimic_suggestions, mimics_found
+from hooks.pathway.rules.mimics import (
+    mimic_conditions,
+    mimic_facts,
+    mimic_step,
+    mimic_suggestions,
+    mimics_found,
+)
 from hooks.rule import INFO_OR_WARNING
 from hooks.text import affirmed, is_back_site, is_leg_site, short_name
 from hooks.thresholds import pct, span
@@ -246,7 +252,8 @@ def imaging_on_record(ctx: PathwayContext) -> tuple[Fact, ...]:
 
 
 def mimics(ctx: PathwayContext) -> tuple:
-    return ctx.conditions("alternative_or_mimicking_diagnoses")
+    """The mimics on record that can produce this pain: not one on the other side (``mimic_conditions``)."""
+    return mimic_conditions(ctx)
 
 
 def chronic_neuropathic(ctx: PathwayContext) -> bool:
