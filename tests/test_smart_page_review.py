@@ -113,8 +113,8 @@ def test_guard_a_finding_the_rules_do_not_count_is_shown_but_not_called_a_red_fl
 
 def test_guard_red_flag_markers_only_where_a_red_flag_card_fires() -> None:
     """Across every pathway scenario: a red marker only when a red-flag card (R1–R3) fires, only on
-    a Condition that card cites; and every Condition it cites that is in a red-flag value set is a
-    red marker (not the spinal diagnosis it cites beside it)."""
+    a Condition or measurement that card cites; and every Condition it cites that is in a red-flag
+    value set is a red marker (not the spinal diagnosis it cites beside it)."""
     from cds_service.smart.timeline import RED_FLAG_SETS  # the value sets the red-flag rules read
 
     red_sets = tuple(vs for vs, _, _ in RED_FLAG_SETS)
@@ -129,7 +129,11 @@ def test_guard_red_flag_markers_only_where_a_red_flag_card_fires() -> None:
             assert not flagged, (name, flagged)
             continue
         cited = {
-            r for d in red_cards for f in d.why for r in (f.ref, *f.refs) if r and r.startswith("Condition/")
+            r
+            for d in red_cards
+            for f in d.why
+            for r in (f.ref, *f.refs)
+            if r and r.startswith(("Condition/", "Observation/"))
         }
         in_sets = {c.ref for c in inv.history.conditions if t.in_any(red_sets, c.codings)}
         assert flagged <= cited, (name, flagged, cited)
@@ -314,3 +318,27 @@ def test_an_onset_sent_as_a_month_is_shown_as_that_month_not_its_first_day() -> 
     titles = [t.text or "" for t in svg.iter(f"{SVG}title")]
     assert any(t.startswith("2026-07 — ") for t in titles), titles
     assert "2026-07 " in (svg.get("aria-label") or "")
+
+
+# -- a red flag read from a measurement ------------------------------------------------------------
+
+
+def test_a_fever_measured_is_a_red_flag_marker_in_the_history() -> None:
+    """A temperature of 38.6 °C with new sciatica fires the infection card; the history shows the
+    reading that fired it, on the day it was taken, as a red flag, not only the Conditions."""
+    from cds_service.smart.timeline import red_flags_on_cards
+    from tests.test_red_flag_fever_and_weakness import TODAY, pathway, radiculopathy, read, temperature
+
+    resources = (radiculopathy(16), temperature(38.6, 1))
+    cards = pathway(*resources)
+    assert [c.rule_id for c in cards] == ["R3"]
+    timeline = draw_timeline(read(*resources), TODAY, default_terminology(), Thresholds(),
+                             raised=red_flags_on_cards(cards))  # fmt: skip
+    flags = [r for r in timeline.rows if r.ref == "Observation/temp"]
+    assert [(r.kind, r.what) for r in flags] == [
+        ("redflag", "Red flag (cancer, infection or fracture): Body temperature")
+    ]
+    assert (
+        flags[0].result.startswith("38.6")
+        and flags[0].day == (TODAY.fromordinal(TODAY.toordinal() - 1)).isoformat()
+    )

@@ -261,6 +261,9 @@ def _diagnosis_onset(history: PatientHistory, t: Terminology) -> _Event | None:
     return _Event(first.onset, "diagnosis", "dx", "Onset", what, "", first.ref)
 
 
+# Observations the picture draws as score lines, never as markers of their own
+SCORE_KINDS = frozenset({"pain", "odi"})
+
 RED_FLAG_RULES = {
     "R1": "possible cauda equina syndrome",
     "R2": "motor deficit",
@@ -297,7 +300,8 @@ def _red_flag_events(
     history: PatientHistory, today: date, t: Terminology, raised: Mapping[str, str]
 ) -> list[_Event]:
     """Every dated Condition a red-flag rule acts on today, or in a value set the red-flag rules read
-    (not refuted or entered in error), on its onset (else its recording). One a red flag is raised
+    (not refuted or entered in error), on its onset (else its recording), and every measurement a
+    red-flag rule acts on today (a fever, a strength score), on the day it was taken. One a red flag is raised
     on today is a red marker, "Red flag: cauda equina"; any other (resolved, long-standing, or not
     what the rules count: a numb fingertip is coded as skin anaesthesia) is drawn as a finding the
     rules checked, outlined, so that the history shows it without calling it an emergency."""
@@ -327,6 +331,23 @@ def _red_flag_events(
         else:
             what = f"{text or named[0]} (checked by the red-flag rules: no red flag raised today)"
             events.append(_Event(when, "finding", "flag past", "Finding", what, result, c.ref))
+    # a red flag read from a measurement (a fever, a strength score): drawn on the day it was taken.
+    # Pain and disability scores are drawn as the score lines already (a rise after a procedure)
+    drawn: set[str] = set()
+    for o in history.observations:
+        rule = raised.get(o.ref)
+        if (
+            rule is None
+            or o.kind in SCORE_KINDS
+            or o.ref in drawn
+            or o.effective is None
+            or o.effective > today
+        ):
+            continue
+        drawn.add(o.ref)
+        value = o.value_text or (f"{_fmt(o.value)} {o.unit or ''}".strip() if o.value is not None else "")
+        what = f"Red flag ({RED_FLAG_RULES.get(rule, 'red flag')}): {o.text or 'measurement'}"
+        events.append(_Event(o.effective, "redflag", "flag", "Red flag", what, value, o.ref))
     return events
 
 
