@@ -269,3 +269,16 @@ def test_guard_weakness_of_one_leg_under_such_a_code_is_no_cauda_equina_sign() -
     )  # fmt: skip
     assert "R1" not in states(pathway(radiculopathy(16), weak))
     assert not is_relevant(weak, TERM)
+
+
+def test_the_held_esi_s_emergency_orders_give_the_temperature_as_their_reason() -> None:
+    """The emergency imaging and referral the hold offers name the measured fever in reasonReference
+    (a ServiceRequest may cite an Observation), as they name a coded red flag."""
+    cards = order_sign(
+        ob.sr("esi", "62323", "Lumbar interlaminar ESI"), radiculopathy(16), temperature(38.7, 1)
+    )
+    (hold,) = [c for c in cards if c.rule_id == "order.red-flag-elective"]
+    created = [a.resource for s in hold.suggestions for a in s.actions if a.type == "create" and a.resource]
+    assert created
+    for resource in created:
+        assert {"reference": "Observation/temp"} in resource.get("reasonReference", []), resource

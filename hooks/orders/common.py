@@ -302,5 +302,8 @@ def create(
 
 
 def reason_refs(facts: Iterable[Fact]) -> tuple[str, ...]:
-    """Condition references among facts (for reasonReference on created orders)."""
-    return tuple(dict.fromkeys(f.ref for f in facts if f.ref and f.ref.startswith("Condition/")))
+    """Condition and Observation references among facts (for reasonReference on created orders: a
+    ServiceRequest's and a MedicationRequest's may name either; a fever measured is a reason)."""
+    return tuple(
+        dict.fromkeys(f.ref for f in facts if f.ref and f.ref.startswith(("Condition/", "Observation/")))
+    )

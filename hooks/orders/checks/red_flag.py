@@ -45,7 +45,7 @@ from datetime import date
 from hooks import suggestions as sx
 from hooks.cards import Action, CardDraft, Fact, SuggestionDraft
 from hooks.facts import DraftOrder
-from hooks.orders.common import OrderCheck, card, delete, draft_short
+from hooks.orders.common import OrderCheck, card, delete, draft_short, reason_refs
 from hooks.orders.context import OrderContext, RedFlag
 from hooks.pathway.context import PathwayContext
 from hooks.pathway.rules import red_flags, refractory
@@ -146,7 +146,7 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         # post-operative MRI check ask (ACR 2021 variant 5): the card never offers what that check
         # then questions
         spec = red_flags.lumbar_mri(ctx.pathway)
-    reasons = tuple(f.ref for f in why if f.ref and f.ref.startswith("Condition/"))
+    reasons = reason_refs(why)
     # The emergency work-up is offered once per session, on the first elective order's card.
     lead = ctx.first_judged(order, *ELECTIVE_SETS)
     imaging_drafted = ctx.other_orders(order, "imaging_lumbar_advanced") or not lead
