@@ -7,9 +7,10 @@ When: a lumbar MRI, CT or CT-myelogram (``imaging_lumbar_advanced``) or lumbar r
       cancer, infection, fracture) and the patient has had no lumbar spine surgery. The duration
       runs from the earliest onset of the radicular conditions, or from the first lumbar epidural
       injection, physiotherapy or lumbar operation when that is earlier (``OrderContext.course``);
-      the card names what it was read from. With osteoporosis on record
-      (``fracture_risk_osteoporosis``) initial imaging is appropriate (ACR 2021 variant 6: fracture
-      risk: radiographs to exclude a vertebral compression fracture), so no card. After lumbar surgery,
+      the card names what it was read from. With a fracture risk on record (``acute.fracture_risk``:
+      osteoporosis, recorded long-term systemic steroid use, or a fall or other trauma recorded with
+      the present illness in a patient aged 70 or more) initial imaging is appropriate (ACR 2021
+      variant 6: radiographs to exclude a vertebral fracture), so no card. After lumbar surgery,
       new or recurrent radicular pain is imaged without waiting (ACR 2021 variant 5: MRI without and with
       contrast), so no card; nor when the pain is severe (E2) and an epidural injection is drafted with
       an MRI or CT, which plans it (radiographs plan no injection: their card stands).
@@ -130,7 +131,9 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     if ctx.red_flags:
         return []  # a red flag justifies early imaging (ACR variants 4-7)
     if acute.fracture_risk(ctx.pathway):
-        return []  # osteoporosis makes initial imaging appropriate (ACR 2021 variant 6)
+        # osteoporosis, long-term steroids, or trauma in an older patient make initial imaging
+        # appropriate (ACR 2021 variant 6)
+        return []
     if ctx.pathway.post_surgical:
         # After lumbar surgery, new or recurrent radicular pain is imaged without the 6-week wait:
         # MRI without and with contrast (ACR 2021 variant 5); order.mri-postop-contrast judges the study.

@@ -1,5 +1,8 @@
 """E1–E2: radicular pain in its first 6 weeks, no red flags, no prior lumbar surgery, no ESI yet.
 
+A fracture risk (ACR 2021 variant 6: osteoporosis, chronic steroid use, low-velocity trauma in an
+elderly individual: ``fracture_risk``) adds lumbar radiographs to both; it is no red flag.
+
 E2 has two arms: severe, disabling pain (NRS ≥ 7 with ODI ≥ 40), or a motor deficit measured this
 episode that is no red flag (a muscle's latest strength score MRC 4, no fall: ``stable_deficit``).
 No sensory or reflex finding is read as structured data, so the deficit arm is motor only.
@@ -7,14 +10,15 @@ No sensory or reflex finding is read as structured data, so the deficit arm is m
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import timedelta
+import re
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 
 from hooks import suggestions as sx
-from hooks.cards import CardDraft, Fact
+from hooks.cards import SUMMARY_MAX, CardDraft, Fact
 from hooks.facts import ConditionFact, MedicationFact, ObservationFact
 from hooks.pathway import failure
-from hooks.pathway.context import PathwayContext
+from hooks.pathway.context import EXCLUDED_VERIFICATION, PathwayContext
 from hooks.pathway.rules import red_flags
 from hooks.pathway.rules.common import (
     ESI_TIMING,
@@ -24,6 +28,7 @@ from hooks.pathway.rules.common import (
     Rule,
 )
 from hooks.rule import WARNING
+from hooks.text import reported
 from hooks.thresholds import span
 
 E1 = Rule("E1", "Acute radicular pain, tolerable", TOPIC_PATHWAY, ("nice_ng59", "acr_lbp_2021"))
@@ -80,18 +85,203 @@ def recorded_weakness(ctx: PathwayContext) -> tuple[ObservationFact, ...]:
     )
 
 
+# ACR Appropriateness Criteria Low Back Pain 2021, variant 6 ("low-velocity trauma, osteoporosis,
+# elderly individual, or chronic steroid use"): initial radiographs are appropriate. The variant names
+# an "elderly individual" without an age: this service reads it as 70 or older (a clinical choice, to
+# be reviewed), and only with a trauma recorded with the present illness (a fall from standing is the
+# low-velocity trauma of an older patient). Age alone is not read: every older patient with new
+# sciatica would be sent for radiographs.
+TRAUMA_AGE_YEARS = 70
+# A trauma belongs to the present illness when it is dated on or after the radicular onset, or at most
+# this many days before it (the fall that set the pain off is often recorded the day before).
+TRAUMA_LEAD_DAYS = 14
+# No value set names long-term systemic steroid use alone (a ``fracture_risk_steroids`` set is
+# needed: ICD-10-CM Z79.52). The two sets that hold it share that one meaning, and only it: the
+# A fall or an injury of the lower back or pelvis (``trauma_low_back_and_falls``: ICD-10-CM W00-W19,
+# S33, S39.x of the lower back) is a trauma by its code; otherwise trauma is read from a Condition's
+# words (its text, codings' displays and notes), reported, not denied ("no fall", "denies trauma":
+# ``hooks.text.reported``). A fall or fell, trauma (not post-traumatic stress, nor emotional or
+# psychological trauma), or an injury of the back, spine or pelvis.
+TRAUMA_FALL = re.compile(
+    r"\bf(?:all(?:s|en|ing)?|ell)\b(?!\s+(?:asleep|ill|pregnant|to|by|below|short|behind)\b)", re.IGNORECASE
+)
+TRAUMA_WORDS = re.compile(
+    r"(?<!post-)(?<!post )(?<!emotional )(?<!psychological )(?<!childhood )(?<!sexual )\btrauma(?:tic)?\b",
+    re.IGNORECASE,
+)
+TRAUMA_INJURY = re.compile(r"\binjur(?:y|ies|ed)\b", re.IGNORECASE)
+TRAUMA_INJURY_SITE = re.compile(
+    r"\b(?:back|lumbar|lumbosacral|spine|spinal|vertebra\w*|pelvi\w*|sacr\w*|coccy\w*|hip|buttock)\b",
+    re.IGNORECASE,
+)
+# a fall written as a risk or a history is not a trauma of the present illness ("fall risk", "at risk
+# of falls", "history of falls", "fear of falling", "falls prevention", "fell 10 years ago")
+NOT_A_TRAUMA = re.compile(
+    r"\brisk|\bhistory of\b|\bfear of\b|prevent|precaution|\b(?:a|\d+|many|several)\s+years?\s+ago\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Trauma:
+    """A trauma recorded with the present illness in an older patient (``trauma_with_illness``):
+    ``event`` as the card names it ("fall", "trauma", "injury"), the day it is dated and the age then."""
+
+    condition: ConditionFact
+    event: str
+    on: date
+    age: int
+    in_notes: bool
+
+
+def _trauma_event(c: ConditionFact) -> tuple[str, bool] | None:
+    """What trauma the Condition's words report ("fall", "trauma", "injury") and whether only its
+    notes say it; None when they report none."""
+    displays = [x.display for x in c.codings if x.display]
+    own = "\n".join([c.text, c.body_site_text or "", *displays])
+    for text, in_notes in ((own, False), ("\n".join(c.notes), True)):
+        for sentence in re.split(r"[.;\n]", text):
+            if NOT_A_TRAUMA.search(sentence):
+                continue
+            if reported(TRAUMA_FALL, sentence):
+                return "fall", in_notes
+            if reported(TRAUMA_WORDS, sentence):
+                return "trauma", in_notes
+            if reported(TRAUMA_INJURY, sentence) and TRAUMA_INJURY_SITE.search(sentence):
+                return "injury", in_notes
+    return None
+
+
+def _coded_trauma(ctx: PathwayContext, c: ConditionFact) -> tuple[str, bool] | None:
+    """A fall or an injury of the lower back or pelvis by its code (``trauma_low_back_and_falls``),
+    named as its value-set member's words say: "fall", else "injury"."""
+    hit = ctx.term.match("trauma_low_back_and_falls", c.codings)
+    if hit is None:
+        return None
+    return ("fall" if TRAUMA_FALL.search(hit.display or "") else "injury"), False
+
+
+def trauma_with_illness(ctx: PathwayContext) -> tuple[Trauma, ...]:
+    """Trauma recorded with the present illness in a patient aged ``TRAUMA_AGE_YEARS`` or more on
+    its day: a Condition (not refuted nor entered in error; resolved counts, a fall is an event) whose
+    words report a fall, trauma or an injury of the back, spine or pelvis (``_trauma_event``), dated
+    (onset, else recordedDate) on or after the radicular onset or at most ``TRAUMA_LEAD_DAYS`` before
+    it, and not after today. Without a birth date, a date for the trauma or a radicular onset, none."""
+    from hooks.pathway import age_years  # the package imports this module: read at call time
+
+    patient = ctx.history.patient
+    birth = patient.birth_date if patient is not None else None
+    onset = ctx.onset
+    if birth is None or onset is None:
+        return ()
+    out = []
+    for c in ctx.history.conditions:
+        on = c.onset or c.recorded
+        if c.verification_status in EXCLUDED_VERIFICATION or on is None or on > ctx.today:
+            continue
+        if (onset - on).days > TRAUMA_LEAD_DAYS:
+            continue
+        age = age_years(birth, on)
+        if age is None or age < TRAUMA_AGE_YEARS:
+            continue
+        found = _trauma_event(c) or _coded_trauma(ctx, c)
+        if found is not None:
+            out.append(Trauma(c, found[0], on, age, found[1]))
+    return tuple(out)
+
+
+def steroid_use(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
+    """Recorded long-term systemic steroid use in force (``long_term_systemic_steroids``): chronic
+    steroid use, a fracture risk of ACR 2021 variant 6."""
+    return ctx.conditions("long_term_systemic_steroids")
+
+
 def fracture_risk(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
-    """Osteoporosis in force (``fracture_risk_osteoporosis``): ACR 2021 variant 6 makes initial
-    imaging appropriate (radiographs to exclude a vertebral compression fracture), where variants
-    1-2 say no imaging in the first 6 weeks. Not a red flag: a vertebral fracture on record is R3's."""
-    return ctx.conditions("fracture_risk_osteoporosis")
+    """What makes initial imaging appropriate in the first 6 weeks (ACR 2021 variant 6: radiographs
+    to exclude a vertebral fracture, where variants 1-2 say no imaging): osteoporosis in force
+    (``fracture_risk_osteoporosis``), recorded long-term systemic steroid use (``steroid_use``), and
+    a trauma recorded with the present illness from ``TRAUMA_AGE_YEARS`` (``trauma_with_illness``),
+    in that order. Age alone is none. Not a red flag: a vertebral fracture on record is R3's."""
+    found = (
+        *ctx.conditions("fracture_risk_osteoporosis"),
+        *steroid_use(ctx),
+        *(t.condition for t in trauma_with_illness(ctx)),
+    )
+    return tuple(dict.fromkeys(found))
+
+
+@dataclass(frozen=True, slots=True)
+class RiskNamed:
+    """One fracture risk as the acute cards name it: the fact that decides it, how the summary says
+    it ("with osteoporosis"), and how the step begins ("Osteoporosis")."""
+
+    fact: Fact
+    phrase: str
+    label: str
+    trauma: bool
+
+
+VARIANT_6 = "fracture risk (ACR 2021 variant 6)"
+
+
+def fracture_risks_named(ctx: PathwayContext) -> tuple[RiskNamed, ...]:
+    """The first of each kind of fracture risk (``fracture_risk``), as the acute cards name it."""
+    out = [
+        RiskNamed(ctx.cond_fact(c, f"{VARIANT_6}: "), "with osteoporosis", "Osteoporosis", False)
+        for c in ctx.conditions("fracture_risk_osteoporosis")[:1]
+    ]
+    out += [
+        RiskNamed(
+            ctx.cond_fact(c, f"long-term systemic steroids, {VARIANT_6}: "),
+            "on long-term steroids",
+            "Long-term systemic steroids",
+            False,
+        )
+        for c in steroid_use(ctx)[:1]
+    ]
+    for t in trauma_with_illness(ctx)[:1]:
+        c = t.condition
+        what = f"{t.event} on {t.on.isoformat()} at age {t.age}"
+        said = next((n.strip() for n in c.notes if n.strip()), "") if t.in_notes else ""
+        told = f" ({said[:120]})" if said else ""
+        article = "a " if t.event == "fall" else ""
+        out.append(
+            RiskNamed(
+                Fact(f"{what}: {VARIANT_6}: {c.text}{told}", c.ref, short=f"{what}: {VARIANT_6}"),
+                f"after {article}{t.event} at age {t.age}",
+                f"{article.capitalize()}{t.event} at age {t.age}"
+                if article
+                else f"{t.event.capitalize()} at age {t.age}",
+                True,
+            )
+        )
+    return tuple(out)
+
+
+def fracture_risk_summary(ctx: PathwayContext, named: tuple[RiskNamed, ...]) -> str:
+    """E1's summary with a fracture risk: every risk named when they fit, else the first."""
+    for phrases in (", ".join(r.phrase for r in named), *(r.phrase for r in named[:1])):
+        said = (
+            f"Acute radicular pain {phrases}: lumbar radiographs to exclude a fracture; conservative care, "
+            "no ESI yet"
+        )
+        if phrases and len(said) <= SUMMARY_MAX:
+            return said
+    return "Acute radicular pain with a fracture risk: lumbar radiographs to exclude a fracture; no ESI yet"
 
 
 def fracture_risk_step(ctx: PathwayContext) -> str:
-    """The acute cards' step for a patient with osteoporosis (ACR 2021 variant 6)."""
+    """The acute cards' step for a patient with a fracture risk (ACR 2021 variant 6)."""
+    named = fracture_risks_named(ctx)
+    labels = "; ".join(r.label if i == 0 else r.label[:1].lower() + r.label[1:] for i, r in enumerate(named))
+    fracture = (
+        "a vertebral fracture"
+        if named and all(r.trauma for r in named)
+        else "a vertebral compression fracture"
+    )
     return (
-        "Osteoporosis: lumbar radiographs now to exclude a vertebral compression fracture (ACR 2021 "
-        "variant 6); MRI if a fracture or a neurological deficit is found."
+        f"{labels or 'Fracture risk'}: lumbar radiographs now to exclude {fracture} (ACR 2021 variant 6); "
+        "MRI if a fracture or a neurological deficit is found."
     )
 
 
@@ -188,8 +378,12 @@ def e1_acute_tolerable(ctx: PathwayContext) -> CardDraft:
       exercises, heat/cold, safety-net advice, reassess at 6 weeks. No imaging, no ESI, no referral.
       A weak muscle on record that is already with a specialist (MRC 4 and referred, or MRC ≤ 3 that
       R2 finds addressed) is named, with the referral, and the card never says "no red flag".
+      With a fracture risk (``fracture_risk``: osteoporosis, long-term systemic steroids, or a fall
+      or other trauma with the present illness from age 70) the risk is the first fact, lumbar
+      radiographs are the first step and a recommended order, and the card says neither "no red
+      flag" nor "no imaging" (ACR 2021 variant 6). Not a red flag: the card stays info.
     Evidence: NICE NG59 1.1.4 (no routine imaging); ACR 2021 variants 1–2 (6 weeks of conservative
-      care; no imaging before 6 weeks without red flags).
+      care; no imaging before 6 weeks without red flags) and variant 6 (fracture risk).
     """
     onset = ctx.duration_anchor
     weeks = span(ctx.t.conservative_care_days)
@@ -198,14 +392,15 @@ def e1_acute_tolerable(ctx: PathwayContext) -> CardDraft:
     # a weak muscle with a specialist already involved is named first, with the referral; the card
     # then never says "no red flag"
     weak_facts = [red_flags.weak_muscle_fact(o) for o in weak]
-    osteoporosis = fracture_risk(ctx)
-    risk_facts = [ctx.cond_fact(c, "fracture risk (ACR 2021 variant 6): ") for c in osteoporosis[:1]]
+    risk = fracture_risk(ctx)
+    named = fracture_risks_named(ctx)
+    risk_facts = [r.fact for r in named]
     status = (
         [*ctx.referral_facts()[:1], ctx.no_esi_fact("no prior lumbar surgery, no epidural injection")]
         if weak
-        # with osteoporosis the card does not say "no red flag": a compression fracture is not excluded
+        # with a fracture risk the card does not say "no red flag": a vertebral fracture is not excluded
         else [ctx.no_esi_fact("no prior lumbar surgery, no epidural injection")]
-        if osteoporosis
+        if risk
         else [
             ctx.no_esi_fact(f"{red_flags.no_red_flag(ctx)}, no prior lumbar surgery, no epidural injection")
         ]
@@ -230,15 +425,14 @@ def e1_acute_tolerable(ctx: PathwayContext) -> CardDraft:
         else f"Radicular pain since {imprecise.onset_text}, day not given: record when it began; "
         "conservative care meanwhile"
         if imprecise is not None
-        else "Acute radicular pain with osteoporosis: lumbar radiographs to exclude a fracture; conservative "
-        "care, no ESI yet"
-        if osteoporosis
+        else fracture_risk_summary(ctx, named)
+        if risk
         else f"Acute radicular pain under {weeks}: conservative care and safety-net advice; no imaging "
         "or ESI yet",
         why=[*risk_facts, *weak_facts, ctx.onset_fact(), *score_facts(ctx), *status],
         gaps=_score_gaps(ctx),
         next_steps=[
-            *([fracture_risk_step(ctx)] if osteoporosis else []),
+            *([fracture_risk_step(ctx)] if risk else []),
             *(ask_onset if recorded_only or imprecise is not None else []),
             f"Conservative care ({nsaid_advice(ctx)}; stay active, reassurance) and reassess at "
             f"{weeks} ({review}).",
@@ -260,21 +454,19 @@ def e1_acute_tolerable(ctx: PathwayContext) -> CardDraft:
             "Safety-net advice: new bladder or bowel problems, saddle numbness or leg weakness need "
             "same-day care.",
             f"An image-guided ESI only if radicular pain still persists at {weeks}."
-            if osteoporosis
+            if risk
             else f"Imaging and an image-guided ESI only if radicular pain still persists at {weeks}.",
         ],
         avoid=[
-            *([] if osteoporosis else ["Lumbar imaging (NICE NG59 1.1.4; ACR 2021 variants 1–2)."]),
+            *([] if risk else ["Lumbar imaging (NICE NG59 1.1.4; ACR 2021 variants 1–2)."]),
             "Epidural steroid injection at this stage."
             if weak
             else "Epidural steroid injection or a surgical referral at this stage.",
             "Gabapentinoids; long-term opioids; oral corticosteroid bursts; bed rest.",
         ],
         conflicts=[ESI_TIMING, *NEUROPATHIC_AGENTS, ORAL_STEROIDS],
-        suggestions=[
-            ctx.offer(sx.LUMBAR_RADIOGRAPHS, reasons=tuple(c.ref for c in osteoporosis), recommended=True)
-        ]
-        if osteoporosis
+        suggestions=[ctx.offer(sx.LUMBAR_RADIOGRAPHS, reasons=tuple(c.ref for c in risk), recommended=True)]
+        if risk
         else [],
         extra_evidence=("precise_2017",),
         needs=("observations",),
@@ -290,7 +482,8 @@ def e2_acute_severe(ctx: PathwayContext) -> CardDraft:
     Then: warning — refer to a spine specialist within 2 weeks; the specialist may consider an ESI for
       acute and severe sciatica (NICE) although ACR 2021 waits 6 weeks; short-term analgesia. With a
       motor deficit the muscle and its score are the first fact and the referral's reason, and the
-      card asks for strength to be re-examined (a fall is R2's urgent referral).
+      card asks for strength to be re-examined (a fall is R2's urgent referral). A fracture risk
+      (``fracture_risk``) is named and adds lumbar radiographs beside the referral (ACR 2021 variant 6).
     Evidence: clinical practice (refer within 2 weeks if severe/disabling or with a neurological
       deficit); NICE NG59 (epidural for acute and severe sciatica; 1.1.4 no imaging in non-specialist
       settings).
@@ -315,14 +508,14 @@ def e2_acute_severe(ctx: PathwayContext) -> CardDraft:
         )
         reason = f"motor weakness ({weakness}) with radicular pain"
     weak_facts = [red_flags.weak_muscle_fact(o) for o in weak]
-    osteoporosis = fracture_risk(ctx)
+    risk = fracture_risk(ctx)
     return E2.card(
         ctx,
         indicator="warning",
         summary=summary,
         why=[
             *weak_facts,
-            *(ctx.cond_fact(c, "fracture risk (ACR 2021 variant 6): ") for c in osteoporosis[:1]),
+            *(r.fact for r in fracture_risks_named(ctx)),
             ctx.onset_fact(),
             *score_facts(ctx),
             Fact("no spine or pain specialist referral on record"),
@@ -347,7 +540,7 @@ def e2_acute_severe(ctx: PathwayContext) -> CardDraft:
                 if weak
                 else []
             ),
-            *([fracture_risk_step(ctx)] if osteoporosis else []),
+            *([fracture_risk_step(ctx)] if risk else []),
             "Short-term analgesia ("
             + nsaid_advice(ctx)
             + ("; lowest-dose short-term opioid only if needed)." if opioid_advice_fits(ctx) else ")."),
@@ -363,11 +556,7 @@ def e2_acute_severe(ctx: PathwayContext) -> CardDraft:
                 note=f"To be seen within {urgent}: {reason}.",
                 recommended=True,
             ),
-            *(
-                [ctx.offer(sx.LUMBAR_RADIOGRAPHS, reasons=tuple(c.ref for c in osteoporosis))]
-                if osteoporosis
-                else []
-            ),
+            *([ctx.offer(sx.LUMBAR_RADIOGRAPHS, reasons=tuple(c.ref for c in risk))] if risk else []),
         ],
         extra_evidence=("nass_ldh",),
         needs=("observations", "serviceRequests", "encounters"),
