@@ -89,6 +89,10 @@ class Thresholds:
     weak_muscle_mrc: float = 3.0  # a muscle's latest strength score this low is a motor deficit (§7.3)
     red_flag_new_pain_days: int = 84  # cancer history or immunosuppression with pain newer than this (R3)
     red_flag_finding_lead_days: int = 84  # R1/R3: recorded up to this long before the pain, part of it
+    # R3: a spinal infection diagnosis (discitis, vertebral osteomyelitis, intraspinal abscess) that began
+    # more than this long before the leg pain is an old problem-list entry left active, not the present
+    # illness: the card asks to confirm it has resolved (a fever with the present illness still counts it)
+    stale_infection_days: int = 365
     # the current episode: a treatment this long before an onset (or, when the condition gives no
     # onset, before its recordedDate, which often lags the symptoms by months) treated an earlier one
     episode_onset_lead_days: int = 120

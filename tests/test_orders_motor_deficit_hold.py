@@ -1,7 +1,8 @@
 """``order.red-flag-elective`` with a stable motor deficit, and the words of its red-flag summary.
 
 1. An epidural steroid injection drafted while a stable, non-progressive motor deficit is on record
-   (a muscle scored MRC 2/5) and no spine surgeon has been asked: a warning that the surgical opinion
+   (a muscle scored MRC 3/5; a first score of MRC 2 or less is a new severe deficit, held) and no
+   spine surgeon has been asked: a warning that the surgical opinion
    comes first, the spine-surgery referral recommended, cancelling the injection offered, not
    recommended. Physiotherapy suits a stable deficit (no card); a spine-surgery referral or visit
    since the deficit was found silences it; a progressive deficit keeps the critical card.
@@ -27,7 +28,7 @@ RULE = "order.red-flag-elective"
 ESI = sr("esi", "62323", "Lumbar interlaminar epidural injection with imaging guidance")
 RAD = cond("rad", RADICULOPATHY, 120, "Radiculopathy, lumbar region")
 MRI_DONE = proc("mri", "72148", 20, "MRI lumbar spine without contrast")
-WEAK = replace(obs("s1", "strength", 2, 2), text="Left ankle dorsiflexion strength (MRC)")  # first score
+WEAK = replace(obs("s1", "strength", 3, 2), text="Left ankle dorsiflexion strength (MRC)")  # first score
 STABLE = (RAD, MRI_DONE, WEAK)
 SUMMARY = "Motor deficit on record: surgical opinion before an elective injection"
 REFERRAL = TERM.first(sx.SPINE_SURGERY_REFERRAL.value_set).coding()

@@ -23,7 +23,7 @@ def strength(ref: str, value: float, days: int, text: str = "Right ankle dorsifl
     return replace(obs(ref, "strength", value, days), text=text)
 
 
-@pytest.mark.parametrize("grade", [0, 1, 2, 3])
+@pytest.mark.parametrize("grade", [3])
 def test_one_weak_score_is_a_stable_deficit_to_refer(grade: int) -> None:
     cards = run(radic(days=30), strength("s1", grade, 1))
     r2 = card_of(cards, "R2")
@@ -31,6 +31,17 @@ def test_one_weak_score_is_a_stable_deficit_to_refer(grade: int) -> None:
     assert r2.summary.startswith("Motor deficit with radicular pain: refer to a spine surgeon")
     assert any(f.ref == "Observation/s1" and f"{grade}/5" in f.text for f in r2.why)
     assert "E1" not in states(cards)
+
+
+@pytest.mark.parametrize("grade", [0, 1, 2])
+def test_a_first_score_of_no_movement_against_gravity_is_a_new_severe_deficit(grade: int) -> None:
+    """MRC 2 or less, scored for the first time this week: a new severe deficit, as a new foot drop
+    is (decision model R2, "progressive or severe"): critical, urgent MRI and surgical referral."""
+    cards = run(radic(days=30), strength("s1", grade, 1))
+    r2 = card_of(cards, "R2")
+    assert r2.indicator == "critical"
+    assert r2.summary.startswith("New severe motor deficit")
+    assert any(f.ref == "Observation/s1" and f"{grade}/5" in f.text for f in r2.why)
 
 
 def test_mrc_4_is_not_a_red_flag() -> None:

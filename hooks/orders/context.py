@@ -486,7 +486,8 @@ class OrderContext:
                 facts.append(decline.fact())
             listed = {r for f in facts for r in f.refs}
             facts += [rf.weak_muscle_fact(o) for o in weak if o.ref not in listed]
-            if (decline is not None and decline.progressing) or new:
+            # a first score of MRC 2 or less this fortnight is a new severe deficit, as a new foot drop is
+            if (decline is not None and decline.progressing) or new or rf.new_severe_weakness(p):
                 flags.append(RedFlag("motor_progressive", "new or progressive motor deficit", tuple(facts)))
             else:
                 flags.append(RedFlag("motor_stable", "stable motor deficit", tuple(facts)))
@@ -496,7 +497,13 @@ class OrderContext:
             ("fracture", rf.fracture_flags(p), "suspected vertebral fracture"),
         ):
             if found:
-                facts = [self.cond(c, f"red flag, {label}", short_what=RED_FLAG) for c in found]
+                facts = [
+                    # a cancer history (Z85) is a red flag, not a cancer found: named as what it is
+                    self.cond(c, "red flag, cancer history", short_what=RED_FLAG)
+                    if kind == "malignancy" and p.matches("cancer_history", c.codings)
+                    else self.cond(c, f"red flag, {label}", short_what=RED_FLAG)
+                    for c in found
+                ]
                 flags.append(RedFlag(kind, label, tuple(facts)))
         worse = rf.worsening_after_procedure(p)
         if worse is not None and not any(f.kind == "infection" for f in flags):

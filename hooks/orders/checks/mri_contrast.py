@@ -31,7 +31,7 @@ from hooks.cards import CardDraft, Fact, SuggestionDraft
 from hooks.facts import DraftOrder
 from hooks.orders.common import OrderCheck, card, replace
 from hooks.orders.context import OrderContext
-from hooks.pathway.rules import post_surgical
+from hooks.pathway.rules import post_surgical, red_flags
 from hooks.rule import INFO, Rule, order_rule
 
 RULE_ID_DECL: Rule = order_rule(
@@ -132,6 +132,10 @@ def check_unneeded(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         return []
     p = ctx.pathway
     if not p.gate_open or p.post_surgical or ctx.red_flags:
+        return []
+    if red_flags.stale_infections(p):
+        # a spinal infection of years ago still marked active: contrast to look for its return is a
+        # reasonable study, not one to question
         return []
     return [
         card(

@@ -16,7 +16,14 @@ from hooks import vitals
 from hooks.cards import SUMMARY_MAX, CardDraft, Fact, SuggestionDraft, data_name
 from hooks.facts import ConditionFact, ObservationFact, ProcedureFact
 from hooks.pathway import failure
-from hooks.pathway.context import WORDS_ONLY, WORDS_ONLY_SHORT, PathwayContext, relative_days
+from hooks.pathway.context import (
+    WORDS_ONLY,
+    WORDS_ONLY_SHORT,
+    PathwayContext,
+    clinical_name,
+    mid_sentence,
+    relative_days,
+)
 from hooks.pathway.failure import latest_score, like_baseline, pain_before
 from hooks.pathway.rules import neuromodulation, post_surgical
 from hooks.pathway.rules.common import TOPIC_RED_FLAG, Rule
@@ -29,6 +36,7 @@ from hooks.text import (
     muscle_named,
     parse_laterality,
     reported,
+    short_name,
     states_bilateral_leg_deficit,
 )
 from hooks.thresholds import span
@@ -46,15 +54,24 @@ ELECTIVE_ORDER_SETS = (
 )
 
 R1 = Rule(
-    "R1", "Suspected cauda equina syndrome", TOPIC_RED_FLAG, ("acr_lbp_2021", "nice_ng59"),
+    "R1",
+    "Suspected cauda equina syndrome",
+    TOPIC_RED_FLAG,
+    ("acr_lbp_2021", "nice_ng59"),
     indicators=CRITICAL,
 )
 R2 = Rule(
-    "R2", "Progressive or severe motor deficit", TOPIC_RED_FLAG, ("acr_lbp_2021", "nass_ldh"),
+    "R2",
+    "Progressive or severe motor deficit",
+    TOPIC_RED_FLAG,
+    ("acr_lbp_2021", "nass_ldh"),
     indicators=CRITICAL_OR_WARNING,
 )
 R3 = Rule(
-    "R3", "Suspected malignancy, infection or fracture", TOPIC_RED_FLAG, ("acr_lbp_2021", "nice_ng59"),
+    "R3",
+    "Suspected malignancy, infection or fracture",
+    TOPIC_RED_FLAG,
+    ("acr_lbp_2021", "nice_ng59"),
     indicators=CRITICAL,
 )
 
@@ -183,11 +200,18 @@ RED_FLAG_OBSERVATION_KEYS = ("observations", "examObservations")
 
 def no_red_flag(ctx: PathwayContext, said: str = "no red flag") -> str:
     """``said`` ("no red flag") as a card may say it: when the observations could not be read, a red
-    flag in them (a falling strength score) was not checked, and the words say what was read."""
+    flag in them (a falling strength score) was not checked, and the words say what was read. An old
+    spinal infection still marked active (``stale_infections``) is no red flag of this illness but
+    is not nothing either: it is named first, to confirm it has resolved, and the rest is "no other
+    red flag"."""
     unread = [data_name(k) for k in RED_FLAG_OBSERVATION_KEYS if k in ctx.history.unavailable]
-    if not unread:
+    if unread:
+        said = f"no red flag in the diagnoses on record ({' and '.join(unread)} could not be read)"
+    stale = stale_infections(ctx)
+    if not stale:
         return said
-    return f"no red flag in the diagnoses on record ({' and '.join(unread)} could not be read)"
+    other = said.replace("no red flag", "no other red flag", 1)
+    return "; ".join([*(stale_infection_words(ctx, c) for c in stale), other])
 
 
 def named_flags(ctx: PathwayContext, *kinds: str, current_only: bool = True) -> tuple[ConditionFact, ...]:
@@ -395,6 +419,7 @@ def bilateral_fact(ctx: PathwayContext, c: ConditionFact) -> Fact:
     and numbness of both legs since 2026-11-01"), not the display of the code they were written
     under ("Muscle weakness (generalized)"), which stays in the full text with the note."""
     fact = ctx.cond_fact(c, BILATERAL_PREFIX, with_note=True)
+
     def said(text: str) -> list[str]:
         return [k for k, p in (("weakness", _WEAK), ("numbness", _NUMB)) if p.search(text)]
 
@@ -623,6 +648,9 @@ def weak_muscles(ctx: PathwayContext) -> tuple[ObservationFact, ...]:
 
 
 FULL_STRENGTH_MRC = 5.0  # the top of the MRC scale: normal power
+# MRC 2 or less: no movement against gravity (MRC 2 moves with gravity eliminated, 1 a flicker, 0 none),
+# a severe deficit
+SEVERE_WEAKNESS_MRC = 2.0
 
 
 def reduced_muscles(ctx: PathwayContext) -> tuple[ObservationFact, ...]:
@@ -650,6 +678,28 @@ def weak_muscle_since(ctx: PathwayContext, o: ObservationFact) -> date | None:
             break
         since = earlier.effective
     return since
+
+
+def new_severe_weakness(ctx: PathwayContext) -> tuple[ObservationFact, ...]:
+    """Muscles first scored at all within ``new_motor_deficit_days``, at ``SEVERE_WEAKNESS_MRC``
+    (MRC 2, no movement against gravity) or less, and still that weak (``weak_muscles``): a new
+    severe deficit, critical as a new foot drop is (decision model R2, "progressive or severe motor
+    deficit"), though no earlier score shows a fall. A muscle scored before at any level is judged by
+    its scores (``strength_decline``, ``weak_muscle_since``); an MRC 3 or 4 first score is a deficit
+    to refer (warning), not this. Oldest first."""
+    scored = ctx.observations("strength")
+    out = []
+    for o in weak_muscles(ctx):
+        if o.value is None or o.value > SEVERE_WEAKNESS_MRC:
+            continue
+        m = _muscle(o)
+        first = next((x for x in scored if _same_muscle(_muscle(x), m)), o)
+        if first.value is None or first.value > SEVERE_WEAKNESS_MRC:
+            continue
+        age = ctx.days_since(first.effective)
+        if age is not None and age <= ctx.t.new_motor_deficit_days:
+            out.append(o)
+    return tuple(out)
 
 
 def weak_muscle_fact(o: ObservationFact) -> Fact:
@@ -755,12 +805,13 @@ def deficit_already_addressed(
 
 
 def motor_deficit_to_act_on(ctx: PathwayContext) -> tuple[ConditionFact, ...] | bool:
-    """R2's findings: a strength decline in progress or a new deficit (critical), or a stable
+    """R2's findings: a strength decline in progress, a new deficit or a muscle first scored MRC ≤ 2
+    within ``new_motor_deficit_days`` (``new_severe_weakness``) (critical), or a stable
     deficit (coded, a fall in strength that has held, or a muscle scored MRC ≤ 3) not yet addressed
     by a surgeon (warning)."""
     deficits = motor_deficit_conditions(ctx)
     decline = strength_decline(ctx)
-    if decline is not None and decline.progressing:
+    if (decline is not None and decline.progressing) or new_severe_weakness(ctx):
         return deficits or True
     if any(is_new(ctx, c) for c in deficits):
         return deficits
@@ -808,24 +859,28 @@ def _with_operation(why: list[Fact], operation: Sequence[Fact]) -> list[Fact]:
     return [*why[:1], *operation, *(f for f in why[1:] if not set(f.refs) & shown)]
 
 
-def _r2_progressive_summary(operated: bool, contrast: bool) -> str:
+def _r2_progressive_summary(operated: bool, contrast: bool, what: str = "Progressive") -> str:
+    """``what``: "Progressive", or "New severe" for a muscle first scored MRC ≤ 2 with no fall on
+    record (``new_severe_weakness``)."""
     if not operated:
-        return "Progressive motor deficit: urgent MRI and urgent spine surgery referral within days"
+        return f"{what} motor deficit: urgent MRI and urgent spine surgery referral within days"
     study = "urgent MRI with and without contrast" if contrast else "urgent MRI"
-    return f"Progressive motor deficit after lumbar surgery: contact the operating surgeon today; {study}"
+    return f"{what} motor deficit after lumbar surgery: contact the operating surgeon today; {study}"
 
 
 def r2_motor_deficit(ctx: PathwayContext) -> CardDraft:
     """R2 — progressive or severe motor deficit.
 
     When: one muscle's serial strength Observations decline (e.g. MRC 4/5 → 2/5) with the fall
-      first scored within 14 days, or a new foot drop (≤ 14 days) that no diagnosed peroneal or
-      sciatic neuropathy on its side explains → critical; a stable motor deficit (foot drop, a
-      fall in strength that has held or was scored long ago and not since, or a muscle whose latest
-      score this episode is MRC ≤ 3, §7.3) not yet seen by a spine surgeon → warning (refer within
-      2 weeks; re-examine strength); a foot drop that such a
-      neuropathy explains, with no fall in strength, not yet tested by EMG/nerve conduction
-      studies or seen by a surgeon → warning (examine and test to tell it from an L5 root lesion).
+      first scored within 14 days, a new foot drop (≤ 14 days) that no diagnosed peroneal or
+      sciatic neuropathy on its side explains, or a muscle first scored within 14 days at MRC ≤ 2
+      (no movement against gravity: a new severe deficit, ``new_severe_weakness``) → critical; a
+      stable motor deficit (foot drop, a fall in strength that has held or was scored long ago and
+      not since, or a muscle whose latest score this episode is MRC 3, or MRC ≤ 2 first scored long
+      ago, §7.3) not yet seen by a spine surgeon → warning (refer within 2 weeks; re-examine
+      strength); a foot drop that such a neuropathy explains, with no fall in strength, not yet
+      tested by EMG/nerve conduction studies or seen by a surgeon → warning (examine and test to
+      tell it from an L5 root lesion).
     Then: urgent MRI and urgent surgical referral (within days); no waiting 6 weeks, no ESI instead
       of a surgical opinion. After lumbar surgery the operation is named among the first facts, the
       card says to contact the operating surgeon's team, and the MRI is with and without contrast
@@ -836,7 +891,11 @@ def r2_motor_deficit(ctx: PathwayContext) -> CardDraft:
     decline = strength_decline(ctx)
     deficits = motor_deficit_conditions(ctx)
     new_deficits = tuple(c for c in deficits if is_new(ctx, c))
-    progressive = (decline is not None and decline.progressing) or bool(new_deficits)
+    falling = (decline is not None and decline.progressing) or bool(new_deficits)
+    severe = new_severe_weakness(ctx)
+    progressive = falling or bool(severe)
+    # a muscle first scored MRC ≤ 2 has not been seen to progress: the card says "new severe"
+    what = "Progressive" if falling else "New severe"
     why: list[Fact] = [decline.fact()] if decline is not None else []
     shown = {r for f in why for r in (f.ref, *f.also)}
     why += [weak_muscle_fact(o) for o in weak_muscles(ctx) if o.ref not in shown]
@@ -855,7 +914,7 @@ def r2_motor_deficit(ctx: PathwayContext) -> CardDraft:
         return R2.card(
             ctx,
             indicator="critical",
-            summary=_r2_progressive_summary(bool(operation), contrast),
+            summary=_r2_progressive_summary(bool(operation), contrast, what),
             why=with_holds(why, intercepted),
             next_steps=[
                 *(
@@ -869,7 +928,7 @@ def r2_motor_deficit(ctx: PathwayContext) -> CardDraft:
                     else [
                         f"Urgent {study} and an urgent spine-surgery referral, to be seen within days "
                         f"({cite}; NASS 2014).",
-                        "A progressive deficit needs a surgical opinion on decompression.",
+                        f"A {what.lower()} deficit needs a surgical opinion on decompression.",
                     ]
                 ),
                 *_hold_step(intercepted),
@@ -1072,14 +1131,77 @@ def malignancy_flags(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
     return tuple(out)
 
 
+def is_infection_diagnosis(ctx: PathwayContext, c: ConditionFact) -> bool:
+    """A spinal infection diagnosed (discitis, vertebral osteomyelitis, intraspinal abscess): an
+    infection red flag that is neither a risk context (``_is_history_only``), nor a fever (a finding
+    of the present illness, ``stale_finding``), nor an infected implanted device; coded, or named in
+    words only (``named_flags``)."""
+    return not (
+        _is_history_only(ctx, c)
+        or ctx.matches("red_flag_episode_findings", c.codings)
+        or ctx.matches("implanted_device_infection", c.codings)
+    )
+
+
+def old_infection(ctx: PathwayContext, c: ConditionFact) -> bool:
+    """A spinal infection diagnosis (``is_infection_diagnosis``) that began (its onset, else its
+    recordedDate: ``began``) more than ``stale_infection_days`` before the leg pain: a discitis of
+    2019 left active on the problem list, not an infection of the present illness. Each record on
+    its own: the same code recorded again at today's visit is a clinician's diagnosis of today; an
+    old record marked as a recurrence or relapse says the infection is back. Without a date for
+    either, it counts."""
+    if not is_infection_diagnosis(ctx, c) or c.clinical_status in ("recurrence", "relapse"):
+        return False
+    start, onset = began(ctx, c), ctx.onset
+    return start is not None and onset is not None and (onset - start).days > ctx.t.stale_infection_days
+
+
+def fever_with_this_illness(ctx: PathwayContext) -> bool:
+    """A fever measured (``measured_fever``) or coded (not ``stale_finding``) with the present
+    illness."""
+    if measured_fever(ctx) is not None:
+        return True
+    coded = ctx.conditions("red_flag_episode_findings")
+    return any(ctx.matches("red_flag_infection", c.codings) and not stale_finding(ctx, c) for c in coded)
+
+
+def _infection_conditions(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
+    return tuple(dict.fromkeys(ctx.conditions("red_flag_infection") + named_flags(ctx, "infection")))
+
+
+def stale_infections(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
+    """Old spinal infection diagnoses still in force (``old_infection``) that raise no red flag: no
+    fever with the present illness (with one, an old discitis may have come back, and it counts).
+    A card that names no red flag names them as history to confirm resolved (``no_red_flag``)."""
+    old = tuple(c for c in _infection_conditions(ctx) if old_infection(ctx, c))
+    return () if not old or fever_with_this_illness(ctx) else old
+
+
+def stale_infection_words(ctx: PathwayContext, c: ConditionFact) -> str:
+    """An old infection still on the problem list, as a card says it: "discitis, lumbar region since
+    2019-01-01 still marked active: confirm it has resolved"."""
+    name = mid_sentence(short_name(clinical_name(re.sub(r",\s*unspecified\b", "", c.text, flags=re.I))))
+    when = c.onset_text or began(ctx, c)
+    since = f" since {when}" if c.onset_given is not None else f" recorded {when}" if when else ""
+    status = f"still marked {c.clinical_status}" if c.clinical_status else "still on the problem list"
+    return f"{name}{since} {status}: confirm it has resolved"
+
+
+def stale_infection_fact(ctx: PathwayContext, c: ConditionFact) -> Fact:
+    words = stale_infection_words(ctx, c)
+    return Fact(f"history: {words}", c.ref, short=f"history: {words}")
+
+
 def infection_flags(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
     """Infection codes in force (context codes only with new pain; fever only with the present
-    illness), spinal infections named in words only (``named_flags``: "Lumbar discitis",
-    "Spinal epidural abscess", "Vertebral osteomyelitis"), and a fever measured with the present
-    illness (``measured_fever``)."""
+    illness; a spinal infection diagnosis that began more than ``stale_infection_days`` before the
+    leg pain only beside a fever of the present illness: ``stale_infections``), spinal infections
+    named in words only (``named_flags``: "Lumbar discitis", "Spinal epidural abscess", "Vertebral
+    osteomyelitis"), and a fever measured with the present illness (``measured_fever``)."""
     out: list[ConditionFact] = []
+    stale = stale_infections(ctx)
     for c in ctx.conditions("red_flag_infection") + named_flags(ctx, "infection"):
-        if (_is_history_only(ctx, c) and not new_pain(ctx)) or stale_finding(ctx, c):
+        if (_is_history_only(ctx, c) and not new_pain(ctx)) or stale_finding(ctx, c) or c in stale:
             continue
         out.append(c)
     fever = measured_fever(ctx)
@@ -1348,8 +1470,26 @@ def _r3_steps(
         "Same-day emergency referral (spine surgery, infectious disease)."
         if infection
         else "Urgent spine referral (oncology input as indicated)."
+        if cancer
+        else "Urgent spine referral for the fracture."
     )
     return steps
+
+
+def _r3_avoid(kinds: Sequence[str]) -> list[str]:
+    """What R3 must not recommend, for the kinds found: a fracture alone is no reason to speak of
+    infection or tumour (ACR 2021 variant 6)."""
+    if list(kinds) == ["fracture"]:
+        return [
+            "An elective spine injection before the fracture has been imaged and assessed.",
+            "Spinal manipulation.",
+            "The 6-week rule or an outpatient conservative plan.",
+        ]
+    return [
+        "Epidural or any steroid injection while infection or tumour is possible.",
+        "Spinal manipulation.",
+        "The 6-week rule or an outpatient conservative plan.",
+    ]
 
 
 def _r3_suggestions(ctx: PathwayContext, reasons: tuple[str, ...], kinds: set[str]) -> list[SuggestionDraft]:
@@ -1443,6 +1583,22 @@ def recent_procedure_fact(ctx: PathwayContext, p: ProcedureFact) -> Fact:
     )
 
 
+def _malignancy_prefix(ctx: PathwayContext, c: ConditionFact, past: Sequence[ConditionFact]) -> str:
+    """A cancer history (a Z85 code, or a cancer recorded as resolved) is named as one, not as a
+    cancer found now."""
+    return (
+        "cancer history: " if c in past or ctx.matches("cancer_history", c.codings) else "malignancy flag: "
+    )
+
+
+def _infection_prefix(ctx: PathwayContext, c: ConditionFact, device: Sequence[ConditionFact]) -> str:
+    """An infected device as one; a risk context (long-term steroids, immunosuppression) as a risk,
+    not as an infection found."""
+    if c in device:
+        return "implanted device infection: "
+    return "infection risk: " if _is_history_only(ctx, c) else "infection flag: "
+
+
 def r3_malignancy_infection_fracture(ctx: PathwayContext) -> CardDraft:
     """R3 — suspected malignancy, infection or fracture.
 
@@ -1457,6 +1613,9 @@ def r3_malignancy_infection_fracture(ctx: PathwayContext) -> CardDraft:
       exit site with the implanting team; tumour: MRI without and with contrast before any ESI;
       fracture imaging (variant 6; with and without contrast after lumbar surgery where the order
       check asks for it, ``contrast_after_surgery``, the operation named); nothing elective meanwhile.
+      A fracture alone speaks of the fracture only (an urgent spine referral, no word of infection
+      or tumour). A cancer history is named "cancer history", a risk context "infection risk"; an
+      old spinal infection still marked active (``stale_infections``) is named as history.
     Evidence: ACR 2021 variants 5–7; NICE NG59.
     """
     cancer, infection, fracture = malignancy_flags(ctx), suspected_infection(ctx), fracture_flags(ctx)
@@ -1464,19 +1623,16 @@ def r3_malignancy_infection_fracture(ctx: PathwayContext) -> CardDraft:
     worse = worsening_after_procedure(ctx)
     why = worsening_facts(ctx, worse)
     past = past_cancers(ctx)
-    why += [
-        flag_fact(ctx, c, "cancer history: " if c in past else "malignancy flag: ", with_note=True)
-        for c in cancer
-    ]
+    why += [flag_fact(ctx, c, _malignancy_prefix(ctx, c, past), with_note=True) for c in cancer]
     device = tuple(c for c in infection if ctx.matches("implanted_device_infection", c.codings))
     why += [
-        flag_fact(
-            ctx, c, "implanted device infection: " if c in device else "infection flag: ", with_note=True
-        )
+        flag_fact(ctx, c, _infection_prefix(ctx, c, device), with_note=True)
         for c in infection
         if c not in ivdu
     ]
     why += [ctx.cond_fact(c, "infection risk (injection drug use): ", with_note=True) for c in ivdu]
+    # an old spinal infection still marked active is no red flag by itself: named as history
+    why += [stale_infection_fact(ctx, c) for c in stale_infections(ctx)]
     recent = recent_spinal_procedure(ctx) if infection and worse is None else None
     # externalised stimulator trial leads are the first suspect of an infection: named as the device
     # an MRI must be cleared against (``implanted_device``), and removed (``TRIAL_LEADS_STEP``)
@@ -1546,11 +1702,7 @@ def r3_malignancy_infection_fracture(ctx: PathwayContext) -> CardDraft:
             ),
             *_hold_step(intercepted),
         ],
-        avoid=[
-            "Epidural or any steroid injection while infection or tumour is possible.",
-            "Spinal manipulation.",
-            "The 6-week rule or an outpatient conservative plan.",
-        ],
+        avoid=_r3_avoid(kinds),
         suggestions=_r3_suggestions(ctx, reasons, set(kinds)),
         selection_behavior="any",
         needs=("conditions", "procedures", "observations") if worse else ("conditions",),
