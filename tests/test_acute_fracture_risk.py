@@ -111,7 +111,9 @@ def test_fall_the_day_before_the_pain_at_82_offers_radiographs_and_names_the_fal
     detail = render_detail(e1)
     assert "no red flag" not in detail and "no imaging" not in detail.lower()
     assert "no red flag" not in render_full(e1)
-    assert e1.next_steps[0].startswith("A fall at age 82: lumbar radiographs")
+    assert e1.next_steps[0].startswith(
+        "Lumbar radiographs now to exclude a vertebral fracture (a fall at age 82;"
+    )
     assert not any("Lumbar imaging" in a for a in e1.avoid)
     assert created_codes(e1) == [XRAY]
     assert all(s.is_recommended for s in e1.suggestions)
@@ -159,7 +161,10 @@ def test_fall_after_the_onset_counts_and_severe_pain_adds_the_radiographs_to_the
     assert_house_rules(e2)
     assert e2.indicator == "warning"
     assert any(f.ref == "Condition/fall" and VARIANT_6 in f.text for f in e2.why)
-    assert any(s.startswith("A fall at age 82: lumbar radiographs") for s in e2.next_steps)
+    assert any(
+        s.startswith("Lumbar radiographs now to exclude a vertebral fracture (a fall at age 82;")
+        for s in e2.next_steps
+    )
     assert XRAY in created_codes(e2)
 
 
@@ -217,7 +222,9 @@ def test_long_term_steroids_are_a_fracture_risk_on_the_acute_card() -> None:
     assert_house_rules(e1)
     assert e1.why[0].ref == "Condition/ster" and VARIANT_6 in e1.why[0].text
     assert "steroids" in e1.summary and "radiographs" in e1.summary
-    assert e1.next_steps[0].startswith("Long-term systemic steroids: lumbar radiographs")
+    assert e1.next_steps[0].startswith(
+        "Lumbar radiographs now to exclude a vertebral compression fracture (long-term systemic steroids;"
+    )
     assert "no red flag" not in render_detail(e1)
     assert created_codes(e1) == [XRAY]
 

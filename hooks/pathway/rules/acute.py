@@ -273,14 +273,15 @@ def fracture_risk_summary(ctx: PathwayContext, named: tuple[RiskNamed, ...]) -> 
 def fracture_risk_step(ctx: PathwayContext) -> str:
     """The acute cards' step for a patient with a fracture risk (ACR 2021 variant 6)."""
     named = fracture_risks_named(ctx)
-    labels = "; ".join(r.label if i == 0 else r.label[:1].lower() + r.label[1:] for i, r in enumerate(named))
+    # the action leads: the short card keeps the step's first clause, which must say what to do
+    labels = "; ".join(r.label[:1].lower() + r.label[1:] for r in named)
     fracture = (
         "a vertebral fracture"
         if named and all(r.trauma for r in named)
         else "a vertebral compression fracture"
     )
     return (
-        f"{labels or 'Fracture risk'}: lumbar radiographs now to exclude {fracture} (ACR 2021 variant 6); "
+        f"Lumbar radiographs now to exclude {fracture} ({labels or 'fracture risk'}; ACR 2021 variant 6); "
         "MRI if a fracture or a neurological deficit is found."
     )
 
