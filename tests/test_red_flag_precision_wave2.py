@@ -290,3 +290,15 @@ def test_a_contrast_mri_beside_a_discitis_of_years_ago_is_not_steered_to_a_plain
     assert "order.mri-contrast-no-indication" not in [c.rule_id for c in old]
     plain = evaluate_orders(inp("order-sign", [mri], history(rad)))
     assert "order.mri-contrast-no-indication" in [c.rule_id for c in plain]
+
+
+def test_an_injection_beside_a_discitis_of_years_ago_asks_to_confirm_it_has_resolved() -> None:
+    """No emergency hold for a discitis that began years before the leg pain, but the injection is
+    not silent either: a warning to confirm the infection has resolved first, naming it."""
+    cards = _esi_cards(ocond("rad", RADICULOPATHY, 16), ocond("dis", "M46.46", YEARS_AGO))
+    (c,) = [c for c in cards if c.rule_id == "order.red-flag-elective"]
+    assert c.indicator == "warning"
+    assert c.summary.startswith(
+        "Spinal infection still marked active: confirm it has resolved before the injection"
+    )
+    assert any(f.ref == "Condition/dis" for f in c.why)

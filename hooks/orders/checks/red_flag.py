@@ -129,7 +129,7 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         # progressive deficit (the emergency comes first; a catheter-tip mass can cause it).
         flags = tuple(f for f in flags if f.kind in _HOLDS_PUMP_REPLACEMENT)
     if not flags:
-        return [] if replacing else _stable_deficit(ctx, order)
+        return [] if replacing else (_stable_deficit(ctx, order) or _old_infection(ctx, order))
     first = flags[0]
     why = [f for flag in flags for f in flag.facts]
     steps = [_PLAN[flag.kind][0] for flag in flags]
@@ -323,6 +323,37 @@ def _stable_deficit(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             gaps=ctx.unavailable_gaps("conditions", "observations", "serviceRequests", "encounters"),
             suggestions=suggestions,
             selection_behavior="any",
+            order_short=draft_short(order),
+        )
+    ]
+
+
+def _old_infection(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
+    """The warning for an elective spine procedure while a spinal infection of years ago is still
+    marked active (``red_flags.stale_infections``): no red flag of this illness, so no hold, but an
+    injection into a possibly infected field is not given before it is confirmed resolved."""
+    p = ctx.pathway
+    old = red_flags.stale_infections(p)
+    if not old or not ctx.order_is(order, HELD_FOR_STABLE_DEFICIT):
+        return []
+    what = "injection" if any(ctx.order_is(order, vs) for vs in INJECTIONS) else "procedure"
+    return [
+        card(
+            RULE_ID,
+            "Elective procedure while a red flag is active",
+            order,
+            indicator="warning",
+            summary=f"Spinal infection still marked active: confirm it has resolved before the {what}",
+            why=tuple(red_flags.stale_infection_fact(p, c) for c in old),
+            next_steps=(
+                "Confirm the infection has resolved (the treating team's record, CRP and ESR) before an "
+                f"elective {what}; if it may not have, MRI without and with contrast first (ACR 2021 "
+                "variant 7).",
+                "Update the problem list once it is confirmed resolved.",
+            ),
+            avoid=("An epidural steroid injection into a field that may still be infected.",),
+            evidence=("acr_lbp_2021",),
+            gaps=ctx.unavailable_gaps("conditions", "observations"),
             order_short=draft_short(order),
         )
     ]
