@@ -26,7 +26,7 @@ import pytest
 
 from cds_service.fhir_facts import build_history
 from cds_service.relevance import is_relevant
-from hooks.cards import CardDraft
+from hooks.cards import CardDraft, render_detail
 from hooks.evaluation import EvaluationInput
 from hooks.facts import PatientHistory
 from hooks.orders import evaluate_orders
@@ -282,3 +282,17 @@ def test_the_held_esi_s_emergency_orders_give_the_temperature_as_their_reason() 
     assert created
     for resource in created:
         assert {"reference": "Observation/temp"} in resource.get("reasonReference", []), resource
+
+
+def test_the_held_esi_s_short_card_names_the_weakness_of_both_legs_in_the_record_s_words() -> None:
+    """The sidebar card of the hold shows the finding that fired it, as the record says it ("new
+    weakness of both legs"), not only the draft order, and not the display of the code it was written
+    under."""
+    weak = condition(
+        "wk", "R29.898", "Other symptoms and signs involving the musculoskeletal system", 3,
+        note=BOTH_LEGS, category="encounter-diagnosis",
+    )  # fmt: skip
+    cards = order_sign(ob.sr("esi", "62323", "Lumbar interlaminar ESI"), radiculopathy(16), weak)
+    (hold,) = [c for c in cards if c.rule_id == "order.red-flag-elective"]
+    short = render_detail(hold)
+    assert "`Condition/wk` red flag: new weakness of both legs" in short, short

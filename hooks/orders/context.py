@@ -152,6 +152,11 @@ class RedFlag:
         return self.kind != "motor_stable"
 
 
+def _bilateral(fact: Fact, said: Fact) -> Fact:
+    """The hold's fact for new symptoms of both legs, its short form the record's words."""
+    return replace(fact, short=f"{RED_FLAG}: {said.short}" if said.short else fact.short)
+
+
 def _performed(p: ProcedureFact) -> date:
     return p.performed or date.max
 
@@ -463,14 +468,19 @@ class OrderContext:
         ]
         if rf.has_spinal_diagnosis(p):
             ces += [
-                self.cond(c, "red flag, new sphincter or saddle symptom with a lumbar diagnosis")
+                self.cond(c, "red flag, new sphincter or saddle symptom with a lumbar diagnosis",
+                          short_what=RED_FLAG)
                 for c in rf.strong_sphincter_or_saddle_symptoms(p)
-            ]
+            ]  # fmt: skip
+            # both legs said as the record says them ("new weakness of both legs"), not as the display
+            # of the code they were written under ("Other symptoms and signs involving the
+            # musculoskeletal system"), as the pathway's R1 card says them
             ces += [
-                self.cond(c, "red flag, new bilateral leg symptom with a lumbar diagnosis")
+                _bilateral(self.cond(c, "red flag, new bilateral leg symptom with a lumbar diagnosis"),
+                           rf.bilateral_fact(p, c))
                 for c in rf.new_bilateral_leg_symptoms(p)
                 if c not in rf.strong_sphincter_or_saddle_symptoms(p)
-            ]
+            ]  # fmt: skip
         if ces:
             flags.append(RedFlag("cauda_equina", "suspected cauda equina syndrome", tuple(ces)))
         motor = rf.motor_deficit_conditions(p)
