@@ -173,6 +173,17 @@ def test_guard_a_surgical_opinion_on_record_clears_the_surgical_target() -> None
     assert on(cards) == []
 
 
+def test_a_spine_surgery_consultation_recorded_as_a_procedure_clears_the_surgical_target() -> None:
+    """A consultation coded as an office visit (99242), its finding in its name ("Spine surgery
+    consultation: no surgical target"): a surgeon has given an opinion, so the trial is not stopped
+    for a surgical target no surgeon has reviewed."""
+    consult = proc("surgref", "99242", 80, "Spine surgery consultation: no surgical target")
+    assert on(run("order-sign", [trial()], LONG_PAIN, PSYCH_DONE, consult, reports=(CONCORDANT,))) == []
+    assert on(
+        run("order-sign", [trial()], LONG_PAIN, PSYCH_DONE, reports=(CONCORDANT,))
+    )  # without it, stopped
+
+
 # ------------------------------------------------------------------------------ (b) duration
 @pytest.mark.parametrize("hook", HOOKS)
 def test_trial_within_six_months_of_onset_is_stopped(hook: str) -> None:

@@ -1581,6 +1581,9 @@ class PathwayContext:
         for p in self.history.procedures:
             if any(NO_SURGICAL_TARGET.search(n) for n in p.notes):
                 out.append(Fact(f"note on {p.text}: no surgical target", p.ref, short=NO_TARGET_SHORT))
+            elif NO_SURGICAL_TARGET.search(p.text):
+                # a consultation recorded as a procedure, its finding in its name
+                out.append(Fact(p.text, p.ref, short=NO_TARGET_SHORT))
         for s in self.history.service_requests:
             if any(NO_SURGICAL_TARGET.search(n) for n in s.notes):
                 out.append(Fact(f"note on {s.text}: no surgical target", s.ref, short=NO_TARGET_SHORT))
