@@ -202,3 +202,14 @@ def test_guard_radiographs_with_a_red_flag_draw_no_card() -> None:
 
 def test_guard_radiographs_after_six_weeks_draw_no_card() -> None:
     assert radiograph_cards("order-sign", 56) == []
+
+
+@pytest.mark.parametrize("code", ["72110", "72114", "72120"])
+def test_radiographs_of_any_views_are_judged_as_the_two_view_study(code: str) -> None:
+    """Four or more views, a complete study with bending views, or bending views only: lumbar
+    radiographs all the same at 3 weeks without red flags."""
+    xr = sr("xr", code, "Radiologic examination, spine, lumbosacral")
+    cards = evaluate_orders(
+        inp("order-sign", [xr], history(cond("rad", RADICULOPATHY, 21, "Lumbar radiculopathy")))
+    )
+    assert [c.rule_id for c in cards] == [EARLY]

@@ -2,18 +2,18 @@
 an imaging order in suspected cauda equina that is not an emergency study (``order.mri-ces-emergency``).
 
 When: a lumbar MRI, CT or CT-myelogram (``imaging_lumbar_advanced``) or lumbar radiographs
-      (``order_lumbar_radiographs``, CPT 72100) are ordered, the complaint began fewer than 6 weeks ago
-      (``conservative_care_days``), no red flag is active (cauda equina, motor deficit, suspected
-      cancer, infection, fracture) and the patient has had no lumbar spine surgery. The duration
-      runs from the earliest onset of the radicular conditions, or from the first lumbar epidural
-      injection, physiotherapy or lumbar operation when that is earlier (``OrderContext.course``);
-      the card names what it was read from. With a fracture risk on record (``acute.fracture_risk``:
-      osteoporosis, recorded long-term systemic steroid use, or a fall or other trauma recorded with
-      the present illness in a patient aged 70 or more) initial imaging is appropriate (ACR 2021
-      variant 6: radiographs to exclude a vertebral fracture), so no card. After lumbar surgery,
-      new or recurrent radicular pain is imaged without waiting (ACR 2021 variant 5: MRI without and with
-      contrast), so no card; nor when the pain is severe (E2) and an epidural injection is drafted with
-      an MRI or CT, which plans it (radiographs plan no injection: their card stands).
+      (``lumbar_radiographs``: CPT 72100, 72110, 72114, 72120) are ordered, the complaint began fewer
+      than 6 weeks ago (``conservative_care_days``), no red flag is active (cauda equina, motor deficit,
+      suspected cancer, infection, fracture) and the patient has had no lumbar spine surgery. The
+      duration runs from the earliest onset of the radicular conditions, or from the first lumbar
+      epidural injection, physiotherapy or lumbar operation when that is earlier
+      (``OrderContext.course``); the card names what it was read from. With a fracture risk on record
+      (``acute.fracture_risk``: osteoporosis, recorded long-term systemic steroid use, or a fall or
+      other trauma recorded with the present illness in a patient aged 70 or more) initial imaging is
+      appropriate (ACR 2021 variant 6: radiographs to exclude a vertebral fracture), so no card. After
+      lumbar surgery, new or recurrent radicular pain is imaged without waiting (ACR 2021 variant 5: MRI
+      without and with contrast), so no card; nor when the pain is severe (E2) and an epidural injection
+      is drafted with an MRI or CT, which plans it (radiographs plan no injection: their card stands).
       Radiographs are judged as the MRI is (ACR 2021 variant 1 rates every study, radiographs included,
       "usually not appropriate" for acute low back pain with or without radiculopathy and no red flag);
       the card names them ("Lumbar radiographs ..."), and its later step is still the MRI without
@@ -65,7 +65,7 @@ RULE_CES_DECL: Rule = order_rule(
 )
 RULES = (RULE_EARLY_DECL, RULE_CES_DECL)
 ADVANCED = "imaging_lumbar_advanced"  # MRI, CT, CT-myelogram
-RADIOGRAPHS = "order_lumbar_radiographs"  # plain lumbosacral radiographs (ACR 2021 variants 1 and 6)
+RADIOGRAPHS = "lumbar_radiographs"  # plain lumbosacral radiographs, any views (ACR 2021 variants 1 and 6)
 # what an emergency study today is ordered as: stat, or asap (FHIR's next highest, "as soon as possible")
 EMERGENCY_PRIORITIES = ("stat", "asap")
 RULE_EARLY, RULE_CES = (r.id for r in RULES)
