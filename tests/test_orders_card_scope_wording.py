@@ -74,3 +74,22 @@ def test_guard_after_a_discectomy_the_scar_reason_stays() -> None:
     lam = proc("lam", "63030", 400, "Discectomy L5-S1")
     c = one(run([sr("mri", "72148", "MRI lumbar spine without contrast")], lam), "order.mri-postop-contrast")
     assert "scar from recurrent disc" in c.avoid[0]
+
+
+def test_an_anticoagulant_order_of_years_ago_still_active_is_named_with_its_date_to_confirm() -> None:
+    """An apixaban order written two years ago, never closed and never renewed: still named before the
+    procedure (a bleeding risk is not assumed away), but as the record it is, to confirm it is taken."""
+    old = med("apx", "1364430", "apixaban 5 mg tablet", 730)
+    c = one(run([sr(*TRIAL)], old), "order.antithrombotic-procedure")
+    fact = next(f for f in c.why if f.ref == "MedicationRequest/apx")
+    assert "still marked active: confirm it is taken" in fact.text and "current" not in fact.text
+    assert (
+        fact.short == "apixaban: anticoagulant"
+    )  # the sidebar names every drug; the date is in the full text
+
+
+def test_guard_a_recent_anticoagulant_order_is_current() -> None:
+    c = one(
+        run([sr(*TRIAL)], med("apx", "1364430", "apixaban 5 mg tablet", 30)), "order.antithrombotic-procedure"
+    )
+    assert any(f.ref == "MedicationRequest/apx" and "current anticoagulant" in f.text for f in c.why)

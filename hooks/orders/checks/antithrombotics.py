@@ -119,6 +119,15 @@ def current_agents(ctx: OrderContext, value_set: str, label: str, order: DraftOr
     for m in ctx.pathway.medications(value_set):
         if is_current(ctx, m):
             name = _member_name(ctx, value_set, (*m.codings, *m.ingredient_codings), m.text)
+            if ctx.pathway.is_stale_order(m) and m.start is not None:
+                # an order of years ago never closed: still named (a bleeding risk is not assumed
+                # away), but as the record it is, to confirm
+                # (the sidebar keeps every drug by name and class; the date is in the full reasoning)
+                what = f"{label}, order of {m.start.isoformat()} still marked active: confirm it is taken"
+                out.append(
+                    Agent(name, Fact(f"{m.text}: {what}", m.ref, short=drug_short(m.text, name, label)))
+                )
+                continue
             short = drug_short(m.text, name, label)
             out.append(Agent(name, Fact(f"{m.text}: current {label}", m.ref, short=short)))
     for o in ctx.draft_drugs(value_set, exclude=order):
