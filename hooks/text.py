@@ -893,15 +893,42 @@ def tells_claudication(text: str) -> bool:
     return bool(reported(CLAUDICATION, text)) or any(_claudication(s, text) for s in _sentences(text))
 
 
+# A sentence that gives weakness or numbness of both legs a cause other than a new compression, or
+# calls it old: deconditioning (decision model §7.3: not a red flag), a long-standing neurological
+# disease, or a deficit written as chronic or unchanged. Not a cauda equina warning sign.
+_OTHER_CAUSE = _words(
+    r"\bchronic\b|long[- ]?standing|\bunchanged\b|\bstable for\b|\bfor (?:many |several |\d+ )?years\b|"
+    r"\bsince (?:19|20)\d\d\b|decondition\w*|\bbed ?rest\b|\b(?:weeks?|days?|months?) in hospital\b|"
+    r"multiple sclerosis|\bstroke\b|hemipar\w*|parapar\w*|spinal cord injury"
+)
+
+
+# A strength score written as limited by pain or effort, not by the nerve: no weakness of the root
+_PAIN_LIMITED = _words(
+    r"limited by (?:\w+ )?(?:pain|effort|guarding)|pain[- ]limited|give[- ]?way|"
+    r"\bdue to (?:hip |knee )?pain\b|poor effort"
+)
+
+
+def explains_weakness_otherwise(text: str) -> bool:
+    """Whether ``text`` (a strength score's notes, a weakness diagnosis's words) gives the weakness a
+    cause other than a new root compression or calls it old (``_OTHER_CAUSE``: chronic, unchanged for
+    years, after a stroke, multiple sclerosis, deconditioning) or says the score was limited by pain
+    or effort (``_PAIN_LIMITED``)."""
+    return bool(_OTHER_CAUSE.search(text) or _PAIN_LIMITED.search(text))
+
+
 def states_bilateral_leg_deficit(text: str) -> bool:
     """Whether a part of a sentence of ``text`` records weakness or numbness of both legs, neither
     denied ("weakness of both legs", "bilateral leg numbness", "pain in both legs, no numbness or
     weakness" does not). Both must be in the same part: "weakness of the right leg, pain in both
     legs" is one leg's weakness; both legs named alone between commas belong to the part beside
     them. Not in a sentence that tells neurogenic claudication ("both legs go numb on walking,
-    eased by sitting"): that is the stenosis, not a deficit."""
+    eased by sitting"): that is the stenosis, not a deficit; nor in one that gives it another cause
+    or calls it old (``_OTHER_CAUSE``: deconditioning after weeks in hospital, multiple sclerosis,
+    "chronic", "unchanged for years")."""
     for sentence in _sentences(text):
-        if _claudication(sentence, text):
+        if _claudication(sentence, text) or _OTHER_CAUSE.search(sentence):
             continue
         parts = _parts(sentence)
         joined: list[str] = []

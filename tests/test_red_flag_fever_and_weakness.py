@@ -296,3 +296,21 @@ def test_the_held_esi_s_short_card_names_the_weakness_of_both_legs_in_the_record
     (hold,) = [c for c in cards if c.rule_id == "order.red-flag-elective"]
     short = render_detail(hold)
     assert "`Condition/wk` red flag: new weakness of both legs" in short, short
+
+
+def test_a_fever_of_weeks_ago_is_no_same_day_card() -> None:
+    """Sciatica for two months, 38.6 °C three weeks ago and nothing since (normal readings are not
+    kept): the same-day infection card is for a fever of this week."""
+    assert "R3" not in states(pathway(radiculopathy(60), temperature(38.6, 21)))
+    assert "R3" in states(pathway(radiculopathy(60), temperature(38.6, 5)))
+
+
+def test_weakness_of_both_legs_with_another_cause_is_no_cauda_equina_sign() -> None:
+    """Deconditioning after weeks in hospital (decision model §7.3: not a red flag), or weakness of
+    both legs written as chronic, from multiple sclerosis: no cauda equina screen, no emergency card."""
+    for note in (
+        "Deconditioning: weakness of both legs after 3 weeks in hospital.",
+        "Weakness of both legs, chronic, due to multiple sclerosis, unchanged for years.",
+    ):
+        weak = condition("wk", "R53.1", "Weakness", 3, note=note, category="encounter-diagnosis")
+        assert "R1" not in states(pathway(radiculopathy(16), weak)), note

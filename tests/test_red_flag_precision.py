@@ -205,9 +205,10 @@ def test_injection_drug_use_counts_only_where_it_is_reported(note: str, fires: b
         ("red_flag_malignancy", "R63.4", 30, True),
         ("red_flag_malignancy", "R63.4", 2000, False),
         ("red_flag_malignancy", "Z85.46", 3000, True),  # a cancer history counts however old
-        # a spinal infection that began with the present illness, or within the year before it, is
-        # current; one that began years before the leg pain, still marked active, is a stale entry
-        ("red_flag_infection", "M46.46", 600, True),
+        # a spinal infection that began this year is current; one that began more than a year ago,
+        # still marked active (before the leg pain or during a long illness), is a stale entry
+        ("red_flag_infection", "M46.46", 200, True),
+        ("red_flag_infection", "M46.46", 600, False),
         ("red_flag_infection", "M46.46", 1000, False),
     ],
 )

@@ -302,3 +302,30 @@ def test_an_injection_beside_a_discitis_of_years_ago_asks_to_confirm_it_has_reso
         "Spinal infection still marked active: confirm it has resolved before the injection"
     )
     assert any(f.ref == "Condition/dis" for f in c.why)
+
+
+def test_a_discitis_of_two_years_ago_in_a_longer_sciatica_is_history_too() -> None:
+    """Sciatica for three years, a discitis coded two years ago and never closed: more than a year old
+    today, so no same-day card, though it began after the leg pain."""
+    cards = run(radic(days=1100), *conservative(1000), discitis(730))
+    assert "R3" not in states(cards)
+    assert "R3" in states(run(radic(days=1100), *conservative(1000), discitis(200)))  # this year's counts
+
+
+def test_early_imaging_beside_a_discitis_of_years_ago_is_not_told_to_cancel() -> None:
+    """Three weeks of sciatica and a discitis of years ago still marked active: an MRI to confirm it has
+    resolved (as the injection warning asks) draws no early-imaging card."""
+    mri = sr("mri", "72158", "MRI lumbar spine without and with contrast")
+    rad = ocond("rad", RADICULOPATHY, 20)
+    stale = evaluate_orders(inp("order-sign", [mri], history(rad, ocond("dis", "M46.46", YEARS_AGO))))
+    assert "order.mri-early" not in [c.rule_id for c in stale]
+    assert "order.mri-early" in [c.rule_id for c in evaluate_orders(inp("order-sign", [mri], history(rad)))]
+
+
+def test_a_first_mrc_2_explained_otherwise_is_not_a_new_severe_deficit() -> None:
+    """An MRC 2 score whose note calls it chronic since a stroke, or limited by hip pain: a deficit to
+    refer, not a new severe one."""
+    for note in ("Chronic since 2015 stroke, unchanged.", "Limited by hip pain."):
+        weak = replace(strength("s1", DORSIFLEXION, 2, 2), notes=(note,))
+        r2 = card_of(run(radic(days=30), weak), "R2")
+        assert r2.indicator == "warning", note

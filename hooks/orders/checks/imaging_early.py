@@ -134,6 +134,10 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         # osteoporosis, long-term steroids, or trauma in an older patient make initial imaging
         # appropriate (ACR 2021 variant 6)
         return []
+    if red_flags.stale_infections(ctx.pathway):
+        # a spinal infection of years ago still marked active: imaging to confirm it has resolved is
+        # what the injection warning asks for, not early imaging to cancel
+        return []
     if ctx.pathway.post_surgical:
         # After lumbar surgery, new or recurrent radicular pain is imaged without the 6-week wait:
         # MRI without and with contrast (ACR 2021 variant 5); order.mri-postop-contrast judges the study.

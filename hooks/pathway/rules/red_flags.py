@@ -33,6 +33,7 @@ from hooks.text import (
     FOOT_DROP,
     INJECTION_DRUG_USE,
     SADDLE,
+    explains_weakness_otherwise,
     muscle_named,
     parse_laterality,
     reported,
@@ -686,11 +687,15 @@ def new_severe_weakness(ctx: PathwayContext) -> tuple[ObservationFact, ...]:
     severe deficit, critical as a new foot drop is (decision model R2, "progressive or severe motor
     deficit"), though no earlier score shows a fall. A muscle scored before at any level is judged by
     its scores (``strength_decline``, ``weak_muscle_since``); an MRC 3 or 4 first score is a deficit
-    to refer (warning), not this. Oldest first."""
+    to refer (warning), not this; so is a score whose words give the weakness another cause or call
+    it old ("chronic since a 2015 stroke", "limited by hip pain": ``explains_weakness_otherwise``).
+    Oldest first."""
     scored = ctx.observations("strength")
     out = []
     for o in weak_muscles(ctx):
         if o.value is None or o.value > SEVERE_WEAKNESS_MRC:
+            continue
+        if explains_weakness_otherwise(" ".join((o.text, *o.notes, o.value_text or ""))):
             continue
         m = _muscle(o)
         first = next((x for x in scored if _same_muscle(_muscle(x), m)), o)
@@ -1145,15 +1150,16 @@ def is_infection_diagnosis(ctx: PathwayContext, c: ConditionFact) -> bool:
 
 def old_infection(ctx: PathwayContext, c: ConditionFact) -> bool:
     """A spinal infection diagnosis (``is_infection_diagnosis``) that began (its onset, else its
-    recordedDate: ``began``) more than ``stale_infection_days`` before the leg pain: a discitis of
-    2019 left active on the problem list, not an infection of the present illness. Each record on
-    its own: the same code recorded again at today's visit is a clinician's diagnosis of today; an
-    old record marked as a recurrence or relapse says the infection is back. Without a date for
-    either, it counts."""
+    recordedDate: ``began``) more than ``stale_infection_days`` ago: a discitis of 2019, or of two
+    years into a long sciatica, left active on the problem list, not an infection of today. (Treated,
+    a spinal infection has healed long before a year; one still active would have been seen again.)
+    Each record on its own: the same code recorded again at today's visit is a clinician's diagnosis
+    of today; an old record marked as a recurrence or relapse says the infection is back. Without a
+    date, it counts."""
     if not is_infection_diagnosis(ctx, c) or c.clinical_status in ("recurrence", "relapse"):
         return False
-    start, onset = began(ctx, c), ctx.onset
-    return start is not None and onset is not None and (onset - start).days > ctx.t.stale_infection_days
+    start = began(ctx, c)
+    return start is not None and (ctx.today - start).days > ctx.t.stale_infection_days
 
 
 def fever_with_this_illness(ctx: PathwayContext) -> bool:
@@ -1213,10 +1219,10 @@ def infection_flags(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
 # With no radicular onset on record, a fever counts with the present illness when measured this
 # recently (the window R1 gives a new symptom).
 FEVER_UNKNOWN_ONSET_DAYS = 14
-# A fever measured longer ago than this is no finding of today's visit, whatever the onset: in an
-# illness of years, a febrile illness of last year is not a spinal infection now (12 weeks, the
-# window R3 gives new pain and a finding of the present illness).
-FEVER_MAX_AGE_DAYS = 84
+# A fever measured longer ago than this is no finding of today's visit, whatever the onset: the
+# critical card sends the patient for a same-day assessment, which a fever of this week warrants and
+# one of a month ago, since settled (the normal readings after it are not kept), does not.
+FEVER_MAX_AGE_DAYS = 7
 
 
 @dataclass(frozen=True, slots=True)
