@@ -31,7 +31,11 @@ Also (decision model F3 "repeating the same failed ESI", F4/F5 "repeat ESI" unde
       PROBABLE or POSSIBLE failure read from proxies, nor when that latest injection is still PENDING
       (``order.esi-before-judged`` then says to judge it), nor after blind injections only (F2: the
       image-guided injection at the concordant level is the advice, ``order.esi-blind`` judges a blind
-      draft), nor after a failure at another stated level only.
+      draft), nor after a failure at another stated level only, nor on the other side: when the draft and
+      the failed injection both state a side and the sides differ (left vs right: a transforaminal
+      injection there targets another nerve root; ``failure.sides_concordant``, as the ablation check
+      reads a staged contralateral ablation), it tried another root. An injection with no side stated
+      (an interlaminar one) or a bilateral one counts as the same side. The F8 run is not changed.
 Then: info on order-select, warning on order-sign; the summary names the failed injection and its
       date; re-evaluate instead of repeating it (the Medicare ESI LCD allows a repeat only after a
       sustained ≥ 50 % response): review the imaging for a concordant lesion, a surgical opinion when
@@ -90,7 +94,7 @@ from hooks.facts import DraftOrder
 from hooks.orders.common import OrderCheck, cancel_and_create, card, delete
 from hooks.orders.context import OrderContext
 from hooks.pathway.context import SUCCESS_OUTCOMES
-from hooks.pathway.failure import Assessment, Outcome
+from hooks.pathway.failure import Assessment, Outcome, sides_concordant
 from hooks.pathway.rules.esi_outcome import (
     F8_LIMIT_TITLE,
     consecutive_failures,
@@ -100,7 +104,7 @@ from hooks.pathway.rules.esi_outcome import (
 )
 from hooks.pathway.rules.refractory import has_concordant_lesion
 from hooks.rule import INFO_OR_WARNING, Rule, order_rule
-from hooks.text import parse_level, segments
+from hooks.text import parse_laterality, parse_level, segments
 from hooks.thresholds import pct, span, window
 
 RULE_REPEAT_DECL: Rule = order_rule(
@@ -230,15 +234,19 @@ _UNKNOWN_LEVEL = (
 )
 
 
-def _latest_here(ctx: OrderContext, level: str | None) -> Assessment | None:
-    """The latest image-guided lumbar ESI of the episode at ``level`` (or with the level of either not
-    stated), as ``assess`` judged it; None when there is none. Blind injections are not in the run
-    (F2: not an adequate trial), and an injection at another stated level tried another root."""
+def _latest_here(ctx: OrderContext, level: str | None, side: str | None) -> Assessment | None:
+    """The latest image-guided lumbar ESI of the episode at ``level`` and on ``side`` (or with the level
+    or side of either not stated; bilateral is either side), as ``assess`` judged it; None when there is
+    none. Blind injections are not in the run (F2: not an adequate trial), and an injection at another
+    stated level or on the other stated side tried another root."""
     here = segments(level) if level else set()
     for a in reversed(ctx.pathway.image_guided_assessments):
-        there = segments(a.procedure.level) if a.procedure.level else set()
+        p = a.procedure
+        there = segments(p.level) if p.level else set()
         if here and there and not (here <= there or there <= here):
             continue  # another target, as ``esi_outcome.other_target`` reads two injections
+        if sides_concordant(side, p.laterality or parse_laterality(p.text)) is False:
+            continue  # left vs right: another nerve root (a staged contralateral injection)
         return a
     return None
 
@@ -249,7 +257,7 @@ def _after_one_failure(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     after a sustained ≥ 50 % response). A partial response, a proxy-read failure and an injection
     still pending draw nothing here."""
     level = parse_level(order.body_site_text, order.text)
-    a = _latest_here(ctx, level)
+    a = _latest_here(ctx, level, parse_laterality(order.body_site_text, order.text))
     if a is None or a.outcome not in _ONE_FAILURE:
         return []
     p = a.procedure

@@ -120,6 +120,9 @@ NOT_A_TRAUMA = re.compile(
     r"\brisk|\bhistory of\b|\bfear of\b|prevent|precaution|\b(?:a|\d+|many|several)\s+years?\s+ago\b",
     re.IGNORECASE,
 )
+# a year named alone ("fall in 2019"), not inside a full date ("2026-11-30", "11/30/2026"): a fall dated
+# in a year that ended before the radicular onset's lead window is history, not this illness's trauma
+NAMED_YEAR = re.compile(r"(?<![\d/-])\b((?:19|20)\d\d)\b(?![/-]\d)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,14 +137,24 @@ class Trauma:
     in_notes: bool
 
 
-def _trauma_event(c: ConditionFact) -> tuple[str, bool] | None:
+def _before_illness(sentence: str, onset: date | None) -> bool:
+    """The sentence names a year that ended more than ``TRAUMA_LEAD_DAYS`` before the radicular onset
+    ("Fall in 2019 with wrist fracture, healed"): what it reports is history."""
+    if onset is None:
+        return False
+    lead = onset - timedelta(days=TRAUMA_LEAD_DAYS)
+    return any(int(y) < lead.year for y in NAMED_YEAR.findall(sentence))
+
+
+def _trauma_event(c: ConditionFact, onset: date | None = None) -> tuple[str, bool] | None:
     """What trauma the Condition's words report ("fall", "trauma", "injury") and whether only its
-    notes say it; None when they report none."""
+    notes say it; None when they report none. A sentence dating it in a year before the radicular
+    ``onset`` (``_before_illness``) reports history."""
     displays = [x.display for x in c.codings if x.display]
     own = "\n".join([c.text, c.body_site_text or "", *displays])
     for text, in_notes in ((own, False), ("\n".join(c.notes), True)):
         for sentence in re.split(r"[.;\n]", text):
-            if NOT_A_TRAUMA.search(sentence):
+            if NOT_A_TRAUMA.search(sentence) or _before_illness(sentence, onset):
                 continue
             if reported(TRAUMA_FALL, sentence):
                 return "fall", in_notes
@@ -161,12 +174,27 @@ def _coded_trauma(ctx: PathwayContext, c: ConditionFact) -> tuple[str, bool] | N
     return ("fall" if TRAUMA_FALL.search(hit.display or "") else "injury"), False
 
 
+def _coded_later_encounter(ctx: PathwayContext, c: ConditionFact) -> bool:
+    """A fall or injury coded (``trauma_low_back_and_falls``, ICD-10-CM) with a 7th character other than
+    an initial encounter (``red_flags.INITIAL_ENCOUNTER``): a subsequent encounter (D, G, K) or a
+    sequela (S) is the history of an earlier trauma, as ``red_flags.is_current_fracture`` reads the
+    7th character of a fracture code; its words ("Unspecified fall, subsequent encounter") too."""
+    for coding in c.codings:
+        member = ctx.term.match("trauma_low_back_and_falls", [coding])
+        compact = coding.code.replace(".", "")
+        if member is not None and member.descendants and len(compact) >= 7:
+            return compact[6].upper() not in red_flags.INITIAL_ENCOUNTER
+    return False
+
+
 def trauma_with_illness(ctx: PathwayContext) -> tuple[Trauma, ...]:
     """Trauma recorded with the present illness in a patient aged ``TRAUMA_AGE_YEARS`` or more on
     its day: a Condition (not refuted nor entered in error; resolved counts, a fall is an event) whose
     words report a fall, trauma or an injury of the back, spine or pelvis (``_trauma_event``), dated
     (onset, else recordedDate) on or after the radicular onset or at most ``TRAUMA_LEAD_DAYS`` before
-    it, and not after today. Without a birth date, a date for the trauma or a radicular onset, none."""
+    it, and not after today. Not a fall or injury coded as a subsequent encounter or sequela
+    (``_coded_later_encounter``), nor words dating it in a year before the onset (``_before_illness``).
+    Without a birth date, a date for the trauma or a radicular onset, none."""
     from hooks.pathway import age_years  # the package imports this module: read at call time
 
     patient = ctx.history.patient
@@ -184,7 +212,9 @@ def trauma_with_illness(ctx: PathwayContext) -> tuple[Trauma, ...]:
         age = age_years(birth, on)
         if age is None or age < TRAUMA_AGE_YEARS:
             continue
-        found = _trauma_event(c) or _coded_trauma(ctx, c)
+        if _coded_later_encounter(ctx, c):
+            continue  # a subsequent encounter or sequela: an earlier trauma's history
+        found = _trauma_event(c, onset) or _coded_trauma(ctx, c)
         if found is not None:
             out.append(Trauma(c, found[0], on, age, found[1]))
     return tuple(out)
