@@ -715,7 +715,9 @@ def test_mme_factors_are_data_keyed_by_the_opioid_value_set() -> None:
     assert factored <= names
     # CDC 2022 does not convert buprenorphine; the shipped table has no factor for the rarer opioids,
     # whose MME is then reported as not computed (never as zero)
-    rarer = {"meperidine", "levorphanol", "pentazocine", "butorphanol", "dihydrocodeine", "nalbuphine", "opium"}
+    rarer = {
+        "meperidine", "levorphanol", "pentazocine", "butorphanol", "dihydrocodeine", "nalbuphine", "opium",
+    }  # fmt: skip
     assert names - factored == {"buprenorphine", *rarer}
     assert per_mg["oxycodone"] == 1.5 and per_mg["methadone"] == 4.7 and per_mcg_h["fentanyl"] == 2.4
     assert "cdc.gov" in MME_FILE.read_text()

@@ -74,7 +74,9 @@ def test_cervical_postlaminectomy_syndrome_is_not_lumbar_surgery() -> None:
     assert context(radic(days=60), cond("fbss", "postlaminectomy_syndrome_fbss", onset=500)).post_surgical
 
 
-@pytest.mark.parametrize(("days", "expected"), [(10, "S0"), (35, "S0"), (84, "S0"), (92, "S0"), (93, "S1"), (150, "S1")])
+@pytest.mark.parametrize(
+    ("days", "expected"), [(10, "S0"), (35, "S0"), (84, "S0"), (92, "S0"), (93, "S1"), (150, "S1")]
+)
 def test_pain_within_3_months_of_surgery_is_for_the_operating_surgeon(days: int, expected: str) -> None:
     op = proc("disc", "lumbar_decompression_discectomy", "63030", days=days, level="L5-S1")
     cards = run(radic(days=30 if days > 84 else 200), op, obs("nrs", "pain", 7, 2))

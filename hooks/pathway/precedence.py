@@ -251,7 +251,8 @@ long_enough_for_stimulation: P = Predicate(
 
 
 symptoms_after_recovery: P = Predicate(
-    "radicular pain more than {early_postoperative_days} after the operation", post_surgical.symptoms_after_recovery
+    "radicular pain more than {early_postoperative_days} after the operation",
+    post_surgical.symptoms_after_recovery,
 )
 
 
