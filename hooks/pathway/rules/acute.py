@@ -120,8 +120,9 @@ NOT_A_TRAUMA = re.compile(
     r"\brisk|\bhistory of\b|\bfear of\b|prevent|precaution|\b(?:a|\d+|many|several)\s+years?\s+ago\b",
     re.IGNORECASE,
 )
-# a year named alone ("fall in 2019"), not inside a full date ("2026-11-30", "11/30/2026"): a fall dated
-# in a year that ended before the radicular onset's lead window is history, not this illness's trauma
+# a year named alone (a fall "in" a past year), not inside a full date (year-month-day, or the
+# month/day/year form): a fall dated in a year that ended before the radicular onset's lead window is
+# history, not this illness's trauma
 NAMED_YEAR = re.compile(r"(?<![\d/-])\b((?:19|20)\d\d)\b(?![/-]\d)")
 
 

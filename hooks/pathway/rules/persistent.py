@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import date
 
 from hooks import suggestions as sx
-from hooks.cards import CardDraft, Conflict, Fact, SuggestionDraft
+from hooks.cards import SUMMARY_MAX, CardDraft, Conflict, Fact, SuggestionDraft
 from hooks.facts import ProcedureFact, ServiceRequestFact
 from hooks.pathway.context import PathwayContext
 from hooks.pathway.rules import acute, esi_outcome, red_flags
@@ -148,12 +148,25 @@ def _draft_fact(draft: ServiceRequestFact, also: str = "") -> Fact:
 
 
 def _p1_refer_step(
-    ctx: PathwayContext, weak: bool, on_record: tuple[Fact, str] | None, draft: ServiceRequestFact | None
+    ctx: PathwayContext,
+    weak: bool,
+    on_record: tuple[Fact, str] | None,
+    draft: ServiceRequestFact | None,
+    severe: bool = False,
 ) -> str:
     """P1's referral step: the referral or visit on record named (never asked for again), a drafted
-    referral to send, else the referral to make (within 2 weeks for a weak muscle)."""
+    referral to send, else the referral to make (within 2 weeks for a weak muscle, or for severe,
+    disabling pain before conservative care is documented, as E2 asks)."""
     if on_record is not None:
         return on_record[1]
+    if severe and not weak:
+        within = span(ctx.t.urgent_referral_days)
+        if draft is not None:
+            return (
+                f"Sign and send {_draft_words(draft)} for the patient to be seen by a spine specialist "
+                f"within {within} for the severe, disabling pain."
+            )
+        return f"Refer to a spine specialist to be seen within {within} for the severe, disabling pain."
     if weak:
         within = span(ctx.t.urgent_referral_days)
         if draft is not None:
@@ -356,6 +369,22 @@ def _summary(ctx: PathwayContext) -> str:
     )
 
 
+def _severe_no_care_summary(ctx: PathwayContext, draft: ServiceRequestFact | None) -> str:
+    """P1's one line for severe, disabling pain (``acute.is_severe``) with the conservative care not
+    documented: the specialist referral leads, whatever the week, and physiotherapy goes beside it,
+    not instead of it (NICE NG59)."""
+    weeks = span(ctx.t.conservative_care_days)
+    refer = "send the drafted specialist referral" if draft is not None else "refer to a spine specialist"
+    physio = "continue" if ctx.episode_physiotherapy else "start"
+    line = (
+        f"Severe radicular pain over {weeks}, {_care_words(ctx)}: {refer}; {physio} physiotherapy meanwhile"
+    )
+    if len(line) <= SUMMARY_MAX:
+        return line
+    care = "conservative care incomplete"
+    return f"Severe radicular pain over {weeks}, {care}: {refer}; {physio} physiotherapy meanwhile"
+
+
 def _weak_summary(ctx: PathwayContext, imaged: bool) -> str:
     """P1's one line when a muscle is weak (MRC 4, no fall) and no specialist has the patient yet: the
     referral leads, as it does the steps; the MRI still goes ahead meanwhile when none is on file
@@ -403,6 +432,9 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
     # step to take now; MRI and injection come after the care period (ACR 2021 variant 3), so neither
     # is offered as an order, nor the injection said as a step. A weak muscle keeps its MRI meanwhile.
     before_care = no_care and not limit
+    # severe, disabling pain (as E2 grades it) keeps E2's specialist referral past week 6: the care
+    # asked for goes beside the referral, not instead of it (NICE NG59)
+    severe = before_care and not ctx.referred and not weak and acute.is_severe(ctx)
     # an MRI already ordered is not offered again: the step says it is ordered and what follows it
     # (its review, then the injection at the level it shows), as for a pending ESI below
     mri_ordered = pending_mri(ctx)
@@ -434,7 +466,7 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
     on_record = _referral_on_record(ctx) if ctx.referred else None
     drafts = () if ctx.referred else _drafted_referrals(ctx)
     drafted = drafts[-1] if drafts else None
-    refer = _p1_refer_step(ctx, bool(weak), on_record, drafted)
+    refer = _p1_refer_step(ctx, bool(weak), on_record, drafted, severe)
     pt_referral = _pending_physiotherapy_referral(ctx) if before_care else None
     physiotherapy = _physiotherapy_step(ctx, before_care, pt_referral)
     steps += [
@@ -478,6 +510,8 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
         rest = [s for s in steps if s != physiotherapy]
         if weak:
             steps = [refer, _care_step(ctx, weak=True), *(s for s in rest if s != refer), physiotherapy]
+        elif severe:
+            steps = [refer, _care_step(ctx), physiotherapy, *(s for s in rest if s != refer)]
         else:
             steps = [_care_step(ctx), physiotherapy, *rest]
         # the step asks for the care: the "Not recorded" line would say it a third time
@@ -488,17 +522,21 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
         # specialist first), unless one is already ordered or sessions are on record
         if pt_referral is None and not ctx.episode_physiotherapy:
             suggestions.insert(
-                0 if not weak else len(suggestions),
-                ctx.offer(sx.PHYSIOTHERAPY_REFERRAL, recommended=not weak),
+                0 if not (weak or severe) else len(suggestions),
+                ctx.offer(sx.PHYSIOTHERAPY_REFERRAL, recommended=not (weak or severe)),
             )
     if not ctx.referred and drafted is None:
-        suggestions.append(
+        suggestions.insert(
+            # severe pain: the referral is the first button, physiotherapy offered beside it
+            0 if severe else len(suggestions),
             ctx.offer(
                 sx.SPINE_SURGERY_REFERRAL,
                 # pre-selected where a step before the others asks for it: claudication with an MRI
-                # (a decompression opinion), an MRI that does not settle the level, or the session
-                # limit reached; not beside a recommended injection, nor before conservative care
+                # (a decompression opinion), an MRI that does not settle the level, the session
+                # limit reached, or severe pain; not beside a recommended injection, nor otherwise
+                # before conservative care
                 recommended=bool(weak)
+                or severe
                 or (has_mri and not (inject and concordant) and not (no_care and not limit)),
                 note=(
                     f"To be seen within {span(ctx.t.urgent_referral_days)}: motor weakness ("
@@ -506,14 +544,19 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
                     + ")."
                 )
                 if weak
+                else f"To be seen within {span(ctx.t.urgent_referral_days)}: severe, disabling radicular "
+                "pain."
+                if severe
                 else None,
-            )
+            ),
         )
     draft = P1.card(
         ctx,
         indicator="info",
         summary=_weak_summary(ctx, has_mri or bool(mri_ordered))
         if weak
+        else _severe_no_care_summary(ctx, drafted)
+        if severe
         else _summary(ctx)
         if not ordered
         else _ordered_summary(ctx),

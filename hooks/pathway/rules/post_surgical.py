@@ -92,6 +92,41 @@ def new_diagnoses_since_surgery(ctx: PathwayContext) -> list[ConditionFact]:
     return [c for c in ctx.gate_conditions if (c.onset or c.recorded or date.min) > when]
 
 
+# A note saying the leg pain has gone or eased ("leg pain resolved", "sciatica much improved"): the
+# words between the leg and the verb must not deny it ("leg pain has not settled"), nor the rest of
+# the sentence say it came back ("leg pain improved, now worse again").
+_LEG_PAIN_EASED = re.compile(
+    r"\b(?:leg|legs|radicular|sciatic\w*)\b(?P<between>[^.;,\n]{0,40}?)"
+    r"\b(?:resolved|resolving|settled|settling|improved|improving|gone|eased|easing)\b(?P<after>[^.;\n]*)",
+    re.IGNORECASE,
+)
+_NOT = re.compile(r"\b(?:not|never|no|yet to)\b|n't\b", re.IGNORECASE)
+_CAME_BACK = re.compile(
+    r"\b(?:wors\w*|recur\w*|return\w*|again|came back|come back|is back|flare\w*|new)\b", re.IGNORECASE
+)
+
+
+def says_leg_pain_eased(c: ConditionFact) -> bool:
+    """The Condition's words say the leg pain resolved, settled or improved (``_LEG_PAIN_EASED``)."""
+    return any(
+        not _NOT.search(m.group("between")) and not _CAME_BACK.search(m.group("after"))
+        for m in _LEG_PAIN_EASED.finditer(c.written)
+    )
+
+
+def new_pain_since_surgery(ctx: PathwayContext) -> list[ConditionFact]:
+    """The radicular diagnoses since the operation (``new_diagnoses_since_surgery``) that say new
+    pain. One dated after it only by its recordedDate (no onset of its own) is a follow-up visit's
+    coding, not new pain, when the scores since the operation show relief
+    (``relief_after_surgery``) or its note says the leg pain resolved, settled or improved. One with
+    its own onset after the operation always counts."""
+    found = new_diagnoses_since_surgery(ctx)
+    if not any(c.onset_from_record for c in found):
+        return found
+    relief = relief_after_surgery(ctx)
+    return [c for c in found if not (c.onset_from_record and (relief or says_leg_pain_eased(c)))]
+
+
 def pain_back_after_surgery(ctx: PathwayContext) -> list[Fact]:
     """The scores that show radicular pain come back after the operation: the latest leg-pain (or
     site-unspecified) score since it at least ``postoperative_pain_change_points`` above the lowest
@@ -136,7 +171,7 @@ def pain_since_surgery(ctx: PathwayContext) -> list[Fact]:
     recorded after it."""
     facts = [
         ctx.cond_fact(c, "radicular diagnosis after surgery: ", with_note=True)
-        for c in new_diagnoses_since_surgery(ctx)
+        for c in new_pain_since_surgery(ctx)
     ]
     back = pain_back_after_surgery(ctx)
     if back:
@@ -167,9 +202,11 @@ def s0_early_after_surgery(ctx: PathwayContext) -> CardDraft | None:
 
     When: the last lumbar decompression or fusion was at most 3 months ago
       (``early_postoperative_days``), a radicular diagnosis is active, and the pain is new or
-      recurrent: a radicular diagnosis dated after the operation, or scores showing the pain come
-      back (``pain_back_after_surgery``). The pre-operative diagnosis alone with scores since the
-      operation showing relief (``relief_after_surgery``) is the pre-operative pain settling: no card.
+      recurrent: a radicular diagnosis dated after the operation (``new_pain_since_surgery``: one
+      dated only by its recordedDate is not, beside relief or a note that the leg pain settled), or
+      scores showing the pain come back (``pain_back_after_surgery``). The pre-operative diagnosis
+      alone with scores since the operation showing relief (``relief_after_surgery``) is the
+      pre-operative pain settling: no card.
       When the record cannot tell (no score since the operation, none before it to judge relief
       against, or less than that change) the card stays: never silence when unsure.
     Then: contact the operating surgeon (early recurrence, haematoma, infection, misplaced hardware are
@@ -180,7 +217,7 @@ def s0_early_after_surgery(ctx: PathwayContext) -> CardDraft | None:
     surgery = ctx.last_surgery
     if surgery is None or surgery.performed is None:  # unreachable: early_postoperative needs a date
         return None
-    if not new_diagnoses_since_surgery(ctx) and relief_after_surgery(ctx):
+    if not new_pain_since_surgery(ctx) and relief_after_surgery(ctx):
         return None  # the pre-operative pain settling: not new or recurrent pain
     since = pain_since_surgery(ctx)
     days = (ctx.today - surgery.performed).days
