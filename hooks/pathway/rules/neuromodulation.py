@@ -833,15 +833,21 @@ def n3_losing_effect(ctx: PathwayContext, effect: LosingEffect) -> CardDraft:
             "Re-evaluate for new pathology (imaging if new neurological signs).",
             "NACC 2024 salvage options if reprogramming fails.",
         ],
-        avoid=["Explant without troubleshooting.", "Opioid escalation."],
-        suggestions=[
-            ctx.offer(
-                sx.PAIN_MANAGEMENT_REFERRAL,
-                recommended=True,
-                label="Refer to the pain service for stimulator interrogation and reprogramming",
-            )
-        ],
+        avoid=N3_AVOID,
+        suggestions=[_interrogation_referral(ctx)],
         needs=("observations",),
+    )
+
+
+# What both N3 cards say not to do, and the referral they offer (the implanting team troubleshoots)
+N3_AVOID = ("Explant without troubleshooting.", "Opioid escalation.")
+
+
+def _interrogation_referral(ctx: PathwayContext) -> SuggestionDraft:
+    return ctx.offer(
+        sx.PAIN_MANAGEMENT_REFERRAL,
+        recommended=True,
+        label="Refer to the pain service for stimulator interrogation and reprogramming",
     )
 
 
@@ -881,14 +887,8 @@ def _n3_never_helped(ctx: PathwayContext, effect: LosingEffect) -> CardDraft:
             "If it still does not help, review the indication and re-evaluate for other pain generators "
             "or new pathology; NACC 2024 salvage options.",
         ],
-        avoid=["Explant without troubleshooting.", "Opioid escalation."],
-        suggestions=[
-            ctx.offer(
-                sx.PAIN_MANAGEMENT_REFERRAL,
-                recommended=True,
-                label="Refer to the pain service for stimulator interrogation and reprogramming",
-            )
-        ],
+        avoid=N3_AVOID,
+        suggestions=[_interrogation_referral(ctx)],
         needs=("observations",),
     )
 
