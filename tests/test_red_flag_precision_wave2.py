@@ -329,3 +329,22 @@ def test_a_first_mrc_2_explained_otherwise_is_not_a_new_severe_deficit() -> None
         weak = replace(strength("s1", DORSIFLEXION, 2, 2), notes=(note,))
         r2 = card_of(run(radic(days=30), weak), "R2")
         assert r2.indicator == "warning", note
+
+
+def test_the_persistent_pain_card_names_a_discitis_of_years_ago_before_its_mri_and_injection() -> None:
+    """Eight weeks of sciatica after conservative care, a discitis of years ago still marked active: the
+    P1 card, which recommends an MRI and then an injection, names the old infection to confirm it has
+    resolved, after its first deciding fact; it is said once."""
+    c = card_of(run(radic(days=60), *conservative(60), discitis(YEARS_AGO)), "P1")
+    named = [f for f in c.why if "Condition/dis" in f.refs]
+    assert (
+        len(named) == 1
+        and named[0].text.startswith("history: ")
+        and "confirm it has resolved" in named[0].text
+    )
+    assert c.why.index(named[0]) == 1
+
+
+def test_guard_without_the_old_discitis_the_persistent_pain_card_names_no_infection() -> None:
+    c = card_of(run(radic(days=60), *conservative(60)), "P1")
+    assert not any("discitis" in f.text for f in c.why)

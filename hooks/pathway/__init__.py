@@ -39,7 +39,7 @@ from hooks.facts import ProcedureFact
 from hooks.pathway.context import Assessor, PathwayContext
 from hooks.pathway.precedence import ABLATION_STATES, DEVICE_STATES, RED_FLAGS, decided, pathway_card
 from hooks.pathway.pregnancy import current_nsaids, mark_pregnancy
-from hooks.pathway.rules import esi_outcome, medication, mimics, neuromodulation, psychosocial
+from hooks.pathway.rules import esi_outcome, medication, mimics, neuromodulation, psychosocial, red_flags
 from hooks.pathway.rules.common import TOPIC_PATHWAY, Rule, unread_gap
 
 __all__ = ["PathwayContext", "evaluate_context", "evaluate_pathway", "pathway_card"]
@@ -228,7 +228,11 @@ def _evaluate_context(ctx: PathwayContext) -> list[CardDraft]:
         if main is not None and superseded_by_later_treatment(ctx, main, later_card=bool(device or ablated)):
             main = None  # a later line of treatment is under way: its own card says what comes next
         # on equal urgency the card about the latest line of treatment speaks for the pathway
-        pathway = [mimics.with_mimics(ctx, c) for c in (device, ablated, main) if c is not None]
+        pathway = [
+            red_flags.with_stale_infections(ctx, mimics.with_mimics(ctx, c))
+            for c in (device, ablated, main)
+            if c is not None
+        ]
     cross_rules = (*medication.MEDICATION_RULES, psychosocial.y1_psychosocial_risk)
     cross = [c for rule in cross_rules if (c := rule(ctx)) is not None]
     return alert_budget(pathway, cross)

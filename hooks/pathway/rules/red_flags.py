@@ -1198,6 +1198,22 @@ def stale_infection_fact(ctx: PathwayContext, c: ConditionFact) -> Fact:
     return Fact(f"history: {words}", c.ref, short=f"history: {words}")
 
 
+def with_stale_infections(ctx: PathwayContext, card: CardDraft) -> CardDraft:
+    """A pathway card beside a spinal infection of years ago still marked active (``stale_infections``):
+    the old infection named after the card's first deciding fact, to confirm it has resolved before
+    the imaging, injection or operation the card recommends; a card that names it already (E1's "no
+    other red flag" line) is unchanged."""
+    stale = [
+        c
+        for c in stale_infections(ctx)
+        if not any(c.ref in f.refs or stale_infection_words(ctx, c) in f.text for f in card.why)
+    ]
+    if not stale:
+        return card
+    facts = tuple(stale_infection_fact(ctx, c) for c in stale)
+    return replace(card, why=(*card.why[:1], *facts, *card.why[1:]))
+
+
 def infection_flags(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
     """Infection codes in force (context codes only with new pain; fever only with the present
     illness; a spinal infection diagnosis that began more than ``stale_infection_days`` before the
