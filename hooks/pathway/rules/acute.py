@@ -180,12 +180,8 @@ def _coded_later_encounter(ctx: PathwayContext, c: ConditionFact) -> bool:
     an initial encounter (``red_flags.INITIAL_ENCOUNTER``): a subsequent encounter (D, G, K) or a
     sequela (S) is the history of an earlier trauma, as ``red_flags.is_current_fracture`` reads the
     7th character of a fracture code; its words ("Unspecified fall, subsequent encounter") too."""
-    for coding in c.codings:
-        member = ctx.term.match("trauma_low_back_and_falls", [coding])
-        compact = coding.code.replace(".", "")
-        if member is not None and member.descendants and len(compact) >= 7:
-            return compact[6].upper() not in red_flags.INITIAL_ENCOUNTER
-    return False
+    seventh = red_flags.encounter_character(ctx, c, "trauma_low_back_and_falls")
+    return seventh is not None and seventh not in red_flags.INITIAL_ENCOUNTER
 
 
 def trauma_with_illness(ctx: PathwayContext) -> tuple[Trauma, ...]:

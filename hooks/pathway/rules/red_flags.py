@@ -1415,10 +1415,13 @@ def worsening_after_procedure(ctx: PathwayContext) -> WorseningAfterProcedure | 
 INITIAL_ENCOUNTER = "AB"  # ICD-10-CM 7th character: initial encounter (closed / open fracture)
 
 
-def _encounter_character(ctx: PathwayContext, c: ConditionFact) -> str | None:
-    """The 7th character of the Condition's ICD-10-CM fracture code, when it has one."""
+def encounter_character(
+    ctx: PathwayContext, c: ConditionFact, value_set: str = "red_flag_fracture"
+) -> str | None:
+    """The 7th character of the Condition's ICD-10-CM code in ``value_set`` (a fracture, a fall or
+    injury), when it has one: A or B an initial encounter, D, G, K, P a later one, S a sequela."""
     for coding in c.codings:
-        member = ctx.term.match("red_flag_fracture", [coding])
+        member = ctx.term.match(value_set, [coding])
         compact = coding.code.replace(".", "")
         if member is not None and member.descendants and len(compact) >= 7:
             return compact[6].upper()
@@ -1430,7 +1433,7 @@ def is_current_fracture(ctx: PathwayContext, c: ConditionFact) -> bool:
     fracture coded without one that began within the last 3 months; subsequent-encounter (D, G, K,
     P) and sequela (S) codes are history (decision model §7.3), and so is an initial-encounter code
     left on the problem list years before the leg pain began."""
-    seventh = _encounter_character(ctx, c)
+    seventh = encounter_character(ctx, c)
     if seventh is not None:
         return seventh in INITIAL_ENCOUNTER and found_with_this_illness(ctx, c)
     age = ctx.days_since(began(ctx, c))
