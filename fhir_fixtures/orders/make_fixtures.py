@@ -354,6 +354,20 @@ def scenarios() -> list[Scenario]:
             [["update", "ServiceRequest/sr-mri", "72148"]],
         )
     )
+    s.append(
+        Scenario(
+            "radiographs-cauda-equina", "Lumbar radiographs with suspected cauda equina (check 1, critical)"
+        )
+        .condition("rad", *RAD, 9)
+        .condition("ces", *CAUDA_EQUINA, 1)
+        .order("sr-xr", "72100", "Lumbar spine radiographs (2 or 3 views)")
+        .expect_both(
+            "order.mri-ces-emergency",
+            "critical",
+            "ServiceRequest/sr-xr",
+            [["delete", "ServiceRequest/sr-xr"], ["create", "ServiceRequest", "72148"]],
+        )
+    )
     # ------------------------------------------------------------------ check 2
     s.append(
         Scenario("mri-postop-without-contrast", "Non-contrast MRI after discectomy (check 2, positive)")

@@ -25,8 +25,11 @@ Then: info card (decision model §1.3 "intercept early MRI orders ... with an in
       spine surgeon stat (R1: emergency MRI and emergency surgical assessment), both recommended with
       selectionBehavior "any"; the referral is left out when one is drafted in the session or the
       red-flag card of an elective order judged with it already offers it (one referral per response).
-      Radiographs with suspected cauda equina draw no card here (a red flag: no objection, as for the
-      other red flags); the emergency MRI is the study that decides.
+      Radiographs with suspected cauda equina and no MRI or CT drafted beside them: critical card, the
+      radiographs show neither the cauda equina nor a compressing disc and delay the emergency MRI;
+      cancel them for a stat MRI without contrast today, with the stat spine-surgery referral (as
+      above). With saddle paraesthesia alone or symptoms of both legs (R1's questions first), the
+      card asks the questions and offers the MRI and the referral without pre-selecting them.
 Evidence: ACR Appropriateness Criteria Low Back Pain 2021 (variants 1-4); NICE NG59 1.1.4 (no imaging
       before 6 weeks of conservative care unless there is a red flag).
 Age: ``order.mri-early`` is adult guidance and is not shown for a patient under 16 (children are
@@ -44,7 +47,7 @@ from hooks.cards import CardDraft, Fact
 from hooks.facts import DraftOrder
 from hooks.orders.checks import red_flag
 from hooks.orders.common import OrderCheck, cancel_and_create, card, delete, update_fields
-from hooks.orders.context import OrderContext
+from hooks.orders.context import OrderContext, RedFlag
 from hooks.pathway.rules import acute, red_flags
 from hooks.rule import CRITICAL, INFO, Rule, order_rule
 from hooks.thresholds import span
@@ -80,7 +83,7 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         return []
     ces = ctx.flag("cauda_equina")
     if ces is not None and radiographs:
-        return []  # a red flag: no objection to imaging; a stat radiograph is not the emergency study
+        return _radiographs_in_cauda_equina(ctx, order, ces)
     if ces is not None:
         if order.priority in EMERGENCY_PRIORITIES:
             return []
@@ -232,6 +235,59 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
                     recommended=True,
                 ),
             ),
+        )
+    ]
+
+
+def _radiographs_in_cauda_equina(ctx: OrderContext, order: DraftOrder, ces: RedFlag) -> list[CardDraft]:
+    """Radiographs ordered while cauda equina is suspected: they show neither the cauda equina nor a
+    disc compressing it, and waiting for them delays the emergency MRI (R1; ACR 2021 variant 4). An
+    MRI or CT drafted beside them is the study that decides, judged by its own check: no card."""
+    if ctx.other_orders(order, ADVANCED):
+        return []
+    confirmed = red_flags.cauda_equina_confirmed(ctx.pathway)
+    reasons = tuple(f.ref for f in ces.facts if f.ref and f.ref.startswith("Condition/"))
+    mri = sx.superseding(
+        sx.suggest(
+            sx.MRI_WITHOUT_CONTRAST, ctx.term, patient_id=ctx.inp.patient_id, reasons=reasons,
+            priority="stat", recommended=confirmed,
+        ),
+        [(order.ref, order.text)],
+        label="Cancel the radiographs; stat MRI lumbar spine without contrast today",
+    )  # fmt: skip
+    suggestions = [mri]
+    if not _referral_offered(ctx, order):
+        suggestions.append(
+            sx.suggest(
+                sx.SPINE_SURGERY_REFERRAL, ctx.term, patient_id=ctx.inp.patient_id, reasons=reasons,
+                priority="stat", recommended=confirmed,
+            )
+        )  # fmt: skip
+    return [
+        card(
+            RULE_CES,
+            "Cauda equina: imaging must be an emergency study",
+            order,
+            indicator="critical",
+            summary="Suspected cauda equina: radiographs cannot show it; emergency MRI today instead"
+            if confirmed
+            else "Possible cauda equina: radiographs cannot show it; ask about bladder, bowel and saddle "
+            "sensation today",
+            why=(
+                *ces.facts,
+                Fact("lumbar radiographs show neither the cauda equina nor a disc compressing it"),
+            ),
+            next_steps=(red_flags.CES_EMERGENCY,)
+            if confirmed
+            else (red_flags.CES_QUESTIONS, red_flags.CES_IF_POSITIVE),
+            avoid=(
+                "Radiographs in place of the MRI, or waiting for their result.",
+                "Routine or scheduled imaging; waiting for conservative care; any elective injection.",
+            ),
+            evidence=("acr_lbp_2021", "nice_ng59"),
+            gaps=ctx.unavailable_gaps("conditions"),
+            suggestions=suggestions,
+            selection_behavior="any",
         )
     ]
 

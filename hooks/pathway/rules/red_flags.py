@@ -307,6 +307,14 @@ def saddle_sensation(ctx: PathwayContext, c: ConditionFact) -> str | None:
     return "saddle paraesthesia"
 
 
+def cauda_equina_confirmed(ctx: PathwayContext) -> bool:
+    """R1's emergency itself: a cauda equina diagnosis, a new bladder or bowel symptom or recorded
+    saddle sensory loss beside a lumbar diagnosis. Saddle paraesthesia alone or symptoms of both legs
+    prompt the questions about bladder, bowel and saddle sensation first (§7.3)."""
+    ces, new_sx, _ = cauda_equina_signs(ctx)
+    return bool(ces) or any(confirms_cauda_equina(ctx, c) for c in new_sx)
+
+
 def confirms_cauda_equina(ctx: PathwayContext, c: ConditionFact) -> bool:
     """A new sphincter or saddle symptom that is a full cauda equina criterion by itself: a bladder
     or bowel symptom, or recorded saddle sensory loss (anaesthesia or numbness). Saddle paraesthesia
@@ -483,7 +491,7 @@ def r1_cauda_equina(ctx: PathwayContext) -> CardDraft:
     # A diagnosis, a new bladder or bowel symptom or recorded saddle anaesthesia or numbness is the
     # emergency itself: its first step is the MRI today. Saddle paraesthesia alone or new symptoms of
     # both legs prompt the questions first (§7.3), and the summary says so.
-    confirmed = bool(ces) or any(confirms_cauda_equina(ctx, c) for c in new_sx)
+    confirmed = cauda_equina_confirmed(ctx)
     if confirmed:
         summary = (
             "Suspected cauda equina syndrome: emergency MRI today and emergency spine surgery assessment"

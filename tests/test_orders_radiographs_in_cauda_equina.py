@@ -1,0 +1,93 @@
+"""Lumbar radiographs ordered while cauda equina is suspected (``order.mri-ces-emergency``).
+
+Radiographs show neither the cauda equina nor a disc compressing it, and waiting for them delays the
+emergency MRI (R1; ACR 2021 variant 4). They drew no card: order-select and order-sign answered with
+nothing, which reads as "nothing to worry about". Now a critical card asks for the emergency MRI
+instead: one suggestion cancels the radiographs and creates a stat MRI without contrast (one
+transaction), one creates the stat spine-surgery referral. With saddle paraesthesia alone (R1's
+questions first) the card asks the questions and offers both without pre-selecting them. An MRI or
+CT drafted beside the radiographs is the study that decides, judged by its own check.
+
+Tests named test_guard_* also hold on the code before the change; the others fail on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from hooks.cards import ADVISORY, DETAIL_MAX, CardDraft, render_detail, render_full
+from hooks.orders import evaluate_orders
+from tests.orders_builders import RADICULOPATHY, cond, history, inp, sr
+
+HOOKS = ("order-select", "order-sign")
+CES_RULE = "order.mri-ces-emergency"
+RAD = cond("rad", RADICULOPATHY, 30, "Lumbar radiculopathy")
+CES = cond("ces", "G83.4", 1, "Cauda equina syndrome")
+SADDLE = replace(cond("par", "R20.2", 1, "Paraesthesia of skin"), body_site_text="Perineum (saddle area)")
+XRAY = sr("xr", "72100", "XR lumbar spine 2-3 views")
+MRI = sr("mri", "72148", "MRI lumbar spine without contrast", priority="stat")
+
+
+def run(hook: str, *facts: Any, orders: list[dict[str, Any]] | None = None) -> list[CardDraft]:
+    return evaluate_orders(inp(hook, orders or [XRAY], history(RAD, *facts)))
+
+
+def text(c: CardDraft) -> str:
+    return "\n".join([c.summary, render_detail(c), render_full(c), *(s.label for s in c.suggestions)])
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_radiographs_with_cauda_equina_draw_a_critical_card_for_the_emergency_mri(hook: str) -> None:
+    cards = run(hook, CES)
+    assert [c.rule_id for c in cards] == [CES_RULE]
+    c = cards[0]
+    assert c.indicator == "critical"
+    assert c.summary == "Suspected cauda equina: radiographs cannot show it; emergency MRI today instead"
+    assert len(c.summary) < 140
+    assert ADVISORY in render_detail(c) and len(render_detail(c)) <= DETAIL_MAX
+    # the order first, then the finding that fired it, then why radiographs do not answer it
+    assert c.why[0].ref == "ServiceRequest/xr"
+    assert any(f.ref == "Condition/ces" for f in c.why)
+    assert any("neither the cauda equina" in f.text for f in c.why)
+    assert any("Emergency MRI of the lumbar spine today" in s for s in c.next_steps)
+    assert any("Radiographs in place of the MRI" in a for a in c.avoid)
+    assert "ACR 2021" in render_full(c) and "seed" not in text(c).lower()
+    # cancel the radiographs and create the stat MRI in one click; the stat referral beside it
+    assert c.selection_behavior == "any"
+    mri, referral = c.suggestions
+    assert (mri.actions[0].type, mri.actions[0].resource_id) == ("delete", "ServiceRequest/xr")
+    created = mri.actions[1].resource
+    assert mri.actions[1].type == "create" and created is not None
+    assert created["priority"] == "stat"
+    assert [x["code"] for x in created["code"]["coding"]] == ["72148"]
+    assert {"reference": "Condition/ces"} in created["reasonReference"]
+    assert referral.actions[0].resource is not None and referral.actions[0].resource["priority"] == "stat"
+    assert mri.is_recommended and referral.is_recommended
+
+
+def test_saddle_paraesthesia_alone_asks_the_questions_and_preselects_nothing() -> None:
+    cards = run("order-sign", SADDLE)
+    assert [c.rule_id for c in cards] == [CES_RULE]
+    c = cards[0]
+    assert c.indicator == "critical"
+    assert c.summary.startswith("Possible cauda equina: radiographs cannot show it; ask about bladder")
+    assert any("Ask today about bladder, bowel and saddle sensation" in s for s in c.next_steps)
+    assert [s.is_recommended for s in c.suggestions] == [False, False]
+
+
+def test_guard_radiographs_beside_an_mri_leave_the_mri_to_its_own_check() -> None:
+    """A stat MRI drafted with the radiographs: the MRI decides, and a stat MRI draws no card."""
+    assert run("order-sign", CES, orders=[XRAY, MRI]) == []
+
+
+def test_guard_radiographs_beside_a_routine_mri_draw_the_mri_card_only() -> None:
+    routine = {**MRI, "priority": "routine"}
+    cards = run("order-sign", CES, orders=[XRAY, routine])
+    assert [(c.rule_id, c.subject_key) for c in cards] == [(CES_RULE, "ServiceRequest/mri")]
+
+
+def test_guard_radiographs_without_a_red_flag_at_four_weeks_draw_the_early_imaging_card_only() -> None:
+    assert [c.rule_id for c in run("order-sign")] == ["order.mri-early"]
