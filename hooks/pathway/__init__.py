@@ -229,7 +229,9 @@ def _evaluate_context(ctx: PathwayContext) -> list[CardDraft]:
             main = None  # a later line of treatment is under way: its own card says what comes next
         # on equal urgency the card about the latest line of treatment speaks for the pathway
         pathway = [
-            red_flags.with_stale_infections(ctx, mimics.with_mimics(ctx, c))
+            red_flags.with_infection_risks(
+                ctx, red_flags.with_stale_infections(ctx, mimics.with_mimics(ctx, c))
+            )
             for c in (device, ablated, main)
             if c is not None
         ]

@@ -29,6 +29,7 @@ from hooks.pathway.rules import neuromodulation, post_surgical
 from hooks.pathway.rules.common import TOPIC_RED_FLAG, Rule
 from hooks.pathway.rules.mimics import MIMICS
 from hooks.rule import CRITICAL, CRITICAL_OR_WARNING
+from hooks.terminology import Coding
 from hooks.text import (
     FOOT_DROP,
     INJECTION_DRUG_USE,
@@ -1220,6 +1221,60 @@ def with_stale_infections(ctx: PathwayContext, card: CardDraft) -> CardDraft:
         return card
     facts = tuple(stale_infection_fact(ctx, c) for c in stale)
     return replace(card, why=(*card.why[:1], *facts, *card.why[1:]))
+
+
+def infection_risks(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
+    """Infection-risk contexts on record while the pain is not new: long-term systemic steroids or
+    other immunosuppression, current injection drug use. R3 counts them only with new pain, so they
+    raise no red flag; a needle in the spine is still weighed against them (``with_infection_risks``)."""
+    if new_pain(ctx):
+        return ()
+    held = tuple(c for c in ctx.conditions("red_flag_infection") if _is_history_only(ctx, c))
+    return (*held, *injection_drug_use(ctx))
+
+
+def _infection_risk_fact(ctx: PathwayContext, c: ConditionFact) -> Fact:
+    if c in injection_drug_use(ctx):
+        what = "injection drug use"
+    elif ctx.matches("long_term_systemic_steroids", c.codings):
+        what = "long-term steroids"
+    else:
+        what = "immunosuppression"
+    fact = ctx.cond_fact(c, f"infection risk ({what}): ")
+    check = "before a spinal procedure, ask about fever and night pain and check the skin at the site"
+    return replace(
+        fact,
+        text=f"{fact.text}; {check}",
+        short=f"infection risk ({what}): ask about fever, night pain first",
+    )
+
+
+def with_infection_risks(ctx: PathwayContext, card: CardDraft) -> CardDraft:
+    """A pathway card that offers a spinal injection or other spinal procedure beside an infection
+    risk that raises no red flag (``infection_risks``): the risk named after the card's first deciding
+    fact, with the questions to ask before the procedure (decision model §7.3: fever, injection drug
+    use and immunosuppression are the infection red flags; epidural abscess follows spinal
+    injections)."""
+    risks = infection_risks(ctx)
+    if not risks or not _offers_spinal_procedure(ctx, card):
+        return card
+    shown = {r for f in card.why for r in f.refs}
+    facts = tuple(_infection_risk_fact(ctx, c) for c in risks if c.ref not in shown)
+    return replace(card, why=(*card.why[:1], *facts, *card.why[1:])) if facts else card
+
+
+def _offers_spinal_procedure(ctx: PathwayContext, card: CardDraft) -> bool:
+    for s in card.suggestions:
+        for a in s.actions:
+            if a.type != "create" or a.resource is None:
+                continue
+            codings = [
+                Coding(str(c.get("system", "")), str(c.get("code", "")), c.get("display"))
+                for c in (a.resource.get("code") or {}).get("coding", [])
+            ]
+            if ctx.term.matches_any(SPINAL_PROCEDURE_SETS, codings) is not None:
+                return True
+    return False
 
 
 def infection_flags(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
