@@ -132,7 +132,13 @@ from hooks.orders.common import OrderCheck, card, create, delete, reason_refs
 from hooks.orders.context import OrderContext, RedFlag
 from hooks.pathway import age_years
 from hooks.pathway.context import ENDED_MED_STATUSES
-from hooks.pathway.rules.medication import continuous_course_days, daily_mme, opioid_mme, other_indication
+from hooks.pathway.rules.medication import (
+    STEROID_INDICATIONS,
+    continuous_course_days,
+    daily_mme,
+    opioid_mme,
+    other_indication,
+)
 from hooks.rule import CRITICAL, INFO, INFO_OR_WARNING, Rule, order_rule
 from hooks.terminology import Coding, Terminology
 from hooks.text import MG_DOSE, NOT_ORAL_ROUTE, ingredients_named, names
@@ -1012,11 +1018,6 @@ def _nsaid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             ),
         )
     ]  # fmt: skip
-
-
-# What else a systemic corticosteroid is prescribed for (often long term: replacement therapy,
-# polymyalgia rheumatica, giant cell arteritis, rheumatoid arthritis ...).
-STEROID_INDICATIONS = ("oral_steroid_other_indications",)
 
 
 def _long_term_steroid(ctx: OrderContext, order: DraftOrder) -> MedicationFact | None:

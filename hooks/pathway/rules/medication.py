@@ -501,6 +501,10 @@ def is_oral(m: MedicationFact, ctx: PathwayContext | None = None) -> bool:
     return not (ctx is not None and ctx.matches("parenteral_dose_forms", m.dose_form))
 
 
+# What else a systemic corticosteroid is prescribed for, often long term (the order check reads the same).
+STEROID_INDICATIONS = ("oral_steroid_other_indications",)
+
+
 def m3_oral_steroids(ctx: PathwayContext) -> CardDraft | None:
     """M3 — oral corticosteroids for sciatica.
 
@@ -509,13 +513,21 @@ def m3_oral_steroids(ctx: PathwayContext) -> CardDraft | None:
       name) are not oral courses.
     Then: info — NICE NG59 recommends against oral corticosteroids for sciatica (a trial of oral prednisone,
       Goldberg JAMA 2015, found a modest gain in function); do not renew or repeat courses.
+      Not for a corticosteroid prescribed for something else (``oral_steroid_other_indications``:
+      rheumatoid arthritis, polymyalgia rheumatica, adrenal insufficiency, recorded long-term steroid
+      use ..., as its reason or current), nor for one taken longer than a course (started more than
+      ``oral_steroid_recent_days`` ago and not ended): stopping long-term glucocorticoids risks adrenal
+      crisis, as the order check says.
     Evidence: NICE NG59; Goldberg JAMA 2015.
     """
     since = ctx.today - timedelta(days=ctx.t.oral_steroid_recent_days)
     meds = [
         m
         for m in ctx.medications("rx_systemic_corticosteroids")
-        if is_oral(m, ctx) and (ctx.is_active_med(m) or (m.start is not None and m.start >= since))
+        if is_oral(m, ctx)
+        and (ctx.is_active_med(m) or (m.start is not None and m.start >= since))
+        and not (m.start is not None and m.start < since and m.end is None)
+        and ctx.other_indication(m, *STEROID_INDICATIONS) is None
     ]
     if not meds:
         return None
