@@ -169,7 +169,8 @@ def segments(*levels: str | None) -> set[str]:
 
 _LEFT = _words(r"\b(left|lt)\b")
 _RIGHT = _words(r"\b(right|rt)\b")
-_BILATERAL = _words(r"\b(bilateral|bilat|both sides)\b")
+# both sides, or both legs named ("pain radiating down both legs")
+_BILATERAL = _words(r"\b(bilateral|bilat|both (?:sides|legs|lower (?:limbs|extremities)|feet|buttocks))\b")
 
 
 def parse_laterality(*texts: str | None) -> str | None:

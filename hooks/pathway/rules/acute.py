@@ -396,6 +396,12 @@ def opioid_advice_fits(ctx: PathwayContext) -> bool:
     return not taking and not ctx.moud
 
 
+# What E1 and E2 tell the patient to come back for the same day (cauda equina, a new deficit).
+SAFETY_NET = (
+    "Safety-net advice: new bladder or bowel problems, saddle numbness or leg weakness need same-day care."
+)
+
+
 def e1_acute_tolerable(ctx: PathwayContext) -> CardDraft:
     """E1 — acute radiculopathy < 6 weeks, no red flags, tolerable.
 
@@ -479,8 +485,7 @@ def e1_acute_tolerable(ctx: PathwayContext) -> CardDraft:
                 if opioid_advice_fits(ctx)
                 else []
             ),
-            "Safety-net advice: new bladder or bowel problems, saddle numbness or leg weakness need "
-            "same-day care.",
+            SAFETY_NET,
             f"An image-guided ESI only if radicular pain still persists at {weeks}."
             if risk
             else f"Imaging and an image-guided ESI only if radicular pain still persists at {weeks}.",
@@ -572,6 +577,8 @@ def e2_acute_severe(ctx: PathwayContext) -> CardDraft:
             "Short-term analgesia ("
             + nsaid_advice(ctx)
             + ("; lowest-dose short-term opioid only if needed)." if opioid_advice_fits(ctx) else ")."),
+            # the most severe acute pain is safety-netted as the mild is, while the referral is awaited
+            SAFETY_NET,
         ],
         avoid=[
             "MRI from primary care before specialist review (NICE NG59 1.1.4).",

@@ -27,7 +27,7 @@ from hooks.pathway.context import (
 from hooks.pathway.failure import latest_score, like_baseline, pain_before
 from hooks.pathway.rules import neuromodulation, post_surgical
 from hooks.pathway.rules.common import TOPIC_RED_FLAG, Rule
-from hooks.pathway.rules.mimics import MIMICS
+from hooks.pathway.rules.mimics import MIMICS, condition_side
 from hooks.rule import CRITICAL, CRITICAL_OR_WARNING
 from hooks.terminology import Coding
 from hooks.text import (
@@ -319,7 +319,11 @@ def cauda_equina_confirmed(ctx: PathwayContext) -> bool:
 def confirms_cauda_equina(ctx: PathwayContext, c: ConditionFact) -> bool:
     """A new sphincter or saddle symptom that is a full cauda equina criterion by itself: a bladder
     or bowel symptom, or recorded saddle sensory loss (anaesthesia or numbness). Saddle paraesthesia
-    alone prompts the questions about bladder, bowel and saddle sensation instead (§7.3)."""
+    alone prompts the questions about bladder, bowel and saddle sensation instead (§7.3), and so does
+    a feeling of incomplete emptying beside pain in both legs (weak evidence, §7.6: is there
+    retention?)."""
+    if is_weak_cauda_equina_evidence(ctx, c):
+        return False
     return saddle_sensation(ctx, c) in (None, "saddle anaesthesia", "saddle numbness")
 
 
@@ -358,11 +362,29 @@ def _new(ctx: PathwayContext, first: date | None, within_days: int) -> bool:
 
 def strong_sphincter_or_saddle_symptoms(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
     """New sphincter/saddle symptoms, unless every one is weak evidence alone (R39.14, a feeling of
-    incomplete emptying, does not suggest cauda equina syndrome by itself: decision model §7.6)."""
+    incomplete emptying, does not suggest cauda equina syndrome by itself: decision model §7.6). Beside
+    new radicular pain of both legs it is not alone: bilateral sciatica with a new bladder disturbance
+    is the presentation of a cauda equina syndrome still incomplete, and R1's questions come first
+    (``confirms_cauda_equina``)."""
     found = new_sphincter_or_saddle_symptoms(ctx)
-    if all(ctx.matches("weak_cauda_equina_evidence", c.codings) for c in found):
+    if all(is_weak_cauda_equina_evidence(ctx, c) for c in found) and not new_bilateral_radicular_pain(ctx):
         return ()
     return found
+
+
+def is_weak_cauda_equina_evidence(ctx: PathwayContext, c: ConditionFact) -> bool:
+    return ctx.matches("weak_cauda_equina_evidence", c.codings)
+
+
+def new_bilateral_radicular_pain(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
+    """Radicular Conditions in force, begun within ``new_sphincter_symptom_days``, that together
+    state both legs: one naming both ("sciatica, both legs"), or a left and a right one."""
+    window = ctx.t.new_sphincter_symptom_days
+    new = [c for c in ctx.gate_conditions if _new(ctx, began(ctx, c), window)]
+    sides = {condition_side(c) for c in new}
+    if "bilateral" in sides or {"left", "right"} <= sides:
+        return tuple(c for c in new if condition_side(c))
+    return ()
 
 
 # Mimics that are not nerve disease: no cause of numbness or weakness in both legs
