@@ -135,9 +135,10 @@ from hooks.pathway.context import ENDED_MED_STATUSES
 from hooks.pathway.rules.medication import (
     STEROID_INDICATIONS,
     continuous_course_days,
-    daily_mme,
+    counted_opioids,
     opioid_mme,
     other_indication,
+    prescription_key,
 )
 from hooks.rule import CRITICAL, INFO, INFO_OR_WARNING, Rule, order_rule
 from hooks.terminology import Coding, Terminology
@@ -423,12 +424,19 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             if om:
                 total += om
                 parts.append(f"{other.ref} {om:g}")
+        # a current order of the same drug, words and dose is the one this order renews, and of one
+        # prescription written twice on record the latest counts: neither is a second dose
+        drafted = prescription_key(order.codings, order.text, mme)
+        current = counted_opioids(ctx.pathway, ctx.pathway.medications("rx_opioids"))
         for m in ctx.pathway.medications("rx_opioids"):
-            mm = daily_mme(ctx.pathway, (m,)) if ctx.pathway.is_active_med(m) else None
-            if mm:
-                total += mm
-                parts.append(f"{m.ref} {mm:g}")
-            elif ctx.pathway.is_active_med(m) and not ctx.pathway.is_moud(m):
+            if not ctx.pathway.is_active_med(m):
+                continue
+            mm = current.get(m)
+            if mm is not None:
+                if prescription_key(m.codings, m.text, mm) != drafted:
+                    total += mm
+                    parts.append(f"{m.ref} {mm:g}")
+            elif opioid_mme(ctx.pathway, m).mme_per_day is None and not ctx.pathway.is_moud(m):
                 # a current opioid the total cannot hold: said, never counted as zero
                 why_not = opioid_mme(ctx.pathway, m).reason
                 gaps.append(f"MME/day of {m.text} could not be computed ({why_not}): not in the total.")

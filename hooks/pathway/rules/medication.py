@@ -7,7 +7,7 @@ corticosteroids for sciatica. These cards never suggest starting any of these dr
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -28,6 +28,7 @@ from hooks.pathway.rules.common import (
     Rule,
 )
 from hooks.rule import INFO_OR_WARNING
+from hooks.terminology import Coding
 from hooks.text import DEPOT_STEROID, NOT_ORAL_ROUTE
 from hooks.thresholds import pct, span
 
@@ -92,10 +93,28 @@ def opioid_mme(ctx: PathwayContext, m: MedicationFact) -> MmeResult:
     return dose_mme(member.display.lower(), codings, m.text, m.doses, m.daily_dose_mg)
 
 
+def prescription_key(codings: Iterable[Coding], text: str, mme: float) -> tuple[object, ...]:
+    """What makes two opioid orders one prescription written twice (a renewal beside the order it
+    renews, both still active): the same codes, the same words and the same MME/day. Anything that
+    differs (another strength, an extended-release form, a second drug) keeps them apart."""
+    return (frozenset((c.system, c.code) for c in codings), " ".join(text.lower().split()), round(mme, 2))
+
+
+def counted_opioids(ctx: PathwayContext, meds: Sequence[MedicationFact]) -> dict[MedicationFact, float]:
+    """The active opioids whose MME/day can be computed, with it; of one prescription written twice
+    (``prescription_key``) the latest only: a renewal is not a second dose."""
+    kept: dict[tuple[object, ...], tuple[MedicationFact, float]] = {}
+    for m in sorted(meds, key=lambda m: m.start or date.min, reverse=True):
+        if ctx.is_active_med(m) and (r := opioid_mme(ctx, m).mme_per_day) is not None:
+            kept.setdefault(prescription_key(m.codings, m.text, r), (m, r))
+    return dict(kept.values())
+
+
 def daily_mme(ctx: PathwayContext, meds: Sequence[MedicationFact]) -> float | None:
-    """Total MME/day of the active opioids whose MME/day can be computed, else None."""
-    known = [r for m in meds if ctx.is_active_med(m) and (r := opioid_mme(ctx, m).mme_per_day) is not None]
-    return round(sum(known), 2) if known else None
+    """Total MME/day of the active opioids whose MME/day can be computed (``counted_opioids``), else
+    None."""
+    known = counted_opioids(ctx, meds)
+    return round(sum(known.values()), 2) if known else None
 
 
 def _from_year(stale: Sequence[MedicationFact]) -> str:
@@ -240,9 +259,14 @@ def m1_long_term_opioids(ctx: PathwayContext) -> CardDraft | None:
                 short=f"{first.brief}: {mme:.0f} MME/day",
             )
         else:  # the day's dose across several opioid orders: its own line, next to the first
+            counted = counted_opioids(ctx, opioids)
+            twice = [m for m in active if m not in counted and opioid_mme(ctx, m).mme_per_day is not None]
+            verb = "is" if len(twice) == 1 else "are"
+            once = f"; {', '.join(m.ref for m in twice)} {verb} a prescription written again, counted once"
+            once = once if twice else ""
             why.append(
                 Fact(
-                    f"{mme:.0f} MME/day in total (CDC 2022 conversion factors)",
+                    f"{mme:.0f} MME/day in total (CDC 2022 conversion factors{once})",
                     short=f"{mme:.0f} MME/day in total",
                 )
             )
