@@ -64,6 +64,7 @@ from hooks.text import (
     key_finding,
     levels_in,
     names_lumbar_radicular,
+    parse_laterality,
     red_flags_named,
     segments,
     short_name,
@@ -1441,7 +1442,8 @@ class PathwayContext:
         text = rep.conclusion
         lesions = affirmed(COMPRESSION, text)
         if lesions:
-            levels = set(levels_in(*(clause_of(text, m) for m in lesions)) or levels_in(text))
+            clauses = list(dict.fromkeys(clause_of(text, m) for m in lesions))
+            levels = set(levels_in(*clauses) or levels_in(text))
             esi_levels = set(levels_in(*(p.level for p in self.esis)))
             if levels and esi_levels and not (segments(*levels) & segments(*esi_levels)):
                 return Concordance(
@@ -1450,10 +1452,62 @@ class PathwayContext:
                     f"lesion at {', '.join(sorted(levels))} but injections at "
                     f"{', '.join(sorted(esi_levels))}",
                 )
+            wrong_side = self._lesion_on_other_side(clauses, esi_levels)
+            if wrong_side is not None:
+                return Concordance("discordant", rep, wrong_side)
             return Concordance("concordant", rep, "compressive lesion reported")
         if COMPRESSION.search(text) or NEGATED_COMPRESSION.search(text) or NONSPECIFIC_IMAGING.search(text):
             return Concordance("discordant", rep, "no concordant nerve-root compression reported")
         return Concordance("unknown", rep, "report does not clearly describe a concordant lesion")
+
+    @cached_property
+    def symptom_side(self) -> str | None:
+        """The side of the radicular symptoms as the record states it: the Conditions that open the
+        gate (body site, notes, words, code displays, and the value set's own name for the code, so
+        that M54.41 reads right and M54.42 left even when the chart gives no display) and this
+        episode's epidural injections (their laterality). One side when every statement says it;
+        "bilateral" when one says both or they disagree; None when none states a side."""
+        sides: set[str] = set()
+        for c in self.gate_conditions:
+            member = self.term.match("lumbar_radiculopathy_conditions", c.codings)
+            side = parse_laterality(
+                c.body_site_text,
+                *(b.display for b in c.body_site),
+                *c.notes,
+                c.text,
+                *(x.display for x in c.codings),
+                member.display if member is not None else None,
+            )
+            if side:
+                sides.add(side)
+        sides.update(p.laterality for p in self.esis if p.laterality)
+        if len(sides) == 1:
+            return sides.pop()
+        return "bilateral" if sides else None
+
+    def _lesion_on_other_side(self, clauses: Sequence[str], esi_levels: set[str]) -> str | None:
+        """Why the compressive lesions reported lie on the other side from the symptoms (NICE NG59,
+        NASS 2014: decompression only for imaging consistent with the symptoms), or None when they do
+        not clearly. Read from the report's clauses that affirm a compression, each at a level the
+        injections do not miss (or either level unstated): the lesion is on the other side only when
+        every such clause names one side ("left paracentral extrusion compressing the left S1 root")
+        and the symptoms the other (``symptom_side``). A central or bilateral lesion, a clause naming
+        no side, a lesion on the symptomatic side anywhere, or symptoms of no stated side or both
+        sides leave the level-only judgement as it was."""
+        side = self.symptom_side
+        if side not in ("left", "right"):
+            return None
+        at_level = [
+            c for c in clauses
+            if not esi_levels or not levels_in(c) or segments(*levels_in(c)) & segments(*esi_levels)
+        ]  # fmt: skip
+        lesion_sides = {parse_laterality(c) for c in at_level}
+        if not at_level or lesion_sides - {"left", "right"} or side in lesion_sides:
+            return None
+        (other,) = lesion_sides
+        where = ", ".join(levels_in(*at_level))
+        at = f" at {where}" if where else ""
+        return f"{other}-sided lesion{at} but {side}-sided symptoms"
 
     def esi_level_discordant(self) -> tuple[ProcedureFact, ...]:
         """Image-guided injections whose stated level or side clearly misses the imaging/diagnosis."""

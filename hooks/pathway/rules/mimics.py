@@ -177,21 +177,11 @@ def condition_side(c: ConditionFact) -> str | None:
 
 
 def radicular_side(ctx: PathwayContext) -> str | None:
-    """The side of the radicular pain as the record states it: the radicular Conditions in force
-    (``PathwayContext.gate_conditions``: body site, notes, words, code displays) and this episode's
-    epidural injections (their laterality). One side when every statement says it; "bilateral" when
-    one says both or they disagree; None when none states a side."""
-    sides = {
-        s
-        for s in (
-            *(condition_side(c) for c in ctx.gate_conditions),
-            *(p.laterality for p in ctx.esis),
-        )
-        if s
-    }
-    if len(sides) == 1:
-        return sides.pop()
-    return "bilateral" if sides else None
+    """The side of the radicular pain as the record states it (``PathwayContext.symptom_side``: the
+    radicular Conditions in force and this episode's epidural injections). One side when every
+    statement says it; "bilateral" when one says both or they disagree; None when none states a
+    side."""
+    return ctx.symptom_side
 
 
 def other_side(ctx: PathwayContext, c: ConditionFact) -> bool:
