@@ -305,6 +305,10 @@ OBSERVATION_KINDS: tuple[tuple[str, str], ...] = (
 )
 
 
+# The units an MRC grade (0-5) is sent with: none, out of 5, or an annotation naming the scale.
+STRENGTH_UNITS = frozenset({"", "/5", "{score}", "{mrc}", "{grade}", "{mrc grade}", "{mrc_grade}", "mrc"})
+
+
 def _uncoded_kind(words: str, value: float | None, unit: str | None) -> str | None:
     """ "relief_pct" or "strength" for entries no value set names, judged by name and scale."""
     if value is None:
@@ -312,7 +316,7 @@ def _uncoded_kind(words: str, value: float | None, unit: str | None) -> str | No
     u = (unit or "").strip()
     if RELIEF_WORDS.search(words) and (u == "%" or "%" in words) and 0 <= value <= 100:
         return "relief_pct"
-    if STRENGTH_WORDS.search(words) and 0 <= value <= 5 and u in ("", "/5", "{score}"):
+    if STRENGTH_WORDS.search(words) and 0 <= value <= 5 and u.lower() in STRENGTH_UNITS:
         return "strength"
     return None
 
@@ -579,6 +583,9 @@ def _observations(obj: Any, i: int, term: Terminology) -> list[ObservationFact]:
         ccodings = _codings(ccode)
         ckind = _kind_of(term, ccodings) or (kind if not ccodings else None)
         cvalue, cunit, ctext = _obs_value(comp)
+        if ckind is None and not any(term.is_known(c.system, c.code) for c in ccodings):
+            # an uncoded component named as what it scores ("Left EHL strength (MRC grade 0-5)": 3)
+            ckind = _uncoded_kind(" ".join([_cc_text(ccode) or "", ctext or ""]), cvalue, cunit)
         if ckind is None or (cvalue is None and ctext is None):
             continue
         ctitle = _cc_text(ccode) or text
