@@ -18,6 +18,7 @@ line.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 
 from hooks.applicability import Branch, Decision, Predicate, Step, decide, describe, predicate
 from hooks.cards import CardDraft, Fact
@@ -259,6 +260,37 @@ symptoms_after_recovery: P = Predicate(
 # ---------------------------------------------------------------------------------------------
 # before any ESI
 # ---------------------------------------------------------------------------------------------
+
+
+@predicate(
+    "pain gone: the latest leg-pain score within {resolved_score_days} at most {resolved_pain_nrs}/10 "
+    "(ODI at most {resolved_odi} where recorded)",
+    "pain not recorded as gone",
+)
+def pain_resolved(ctx: PathwayContext) -> Iterable[Fact]:
+    """The patient has recovered: the latest pain score of the episode (a leg score of those taken
+    together), taken within ``resolved_score_days``, is at most ``resolved_pain_nrs``, and the latest
+    ODI of that time, where one was recorded, at most ``resolved_odi``. A referral, imaging or an
+    injection for persistent pain is then not what the chart calls for (NICE NG59, ACR 2021: for
+    symptoms that persist)."""
+    pain, odi = acute.severity_scores(ctx)
+    since = ctx.today - timedelta(days=ctx.t.resolved_score_days)
+    if pain is None or pain.effective is None or pain.effective < since:
+        return ()
+    if (pain.value or 0) > ctx.t.resolved_pain_nrs:
+        return ()
+    if (
+        odi is not None
+        and odi.effective is not None
+        and odi.effective >= since
+        and (odi.value or 0) > ctx.t.resolved_odi
+    ):
+        return ()
+    return tuple(
+        ctx.obs_fact(o)
+        for o in (pain, odi)
+        if o is not None and o.effective is not None and o.effective >= since
+    )
 
 
 @predicate("a lumbar ESI in this episode", "no lumbar ESI in this episode")
@@ -584,8 +616,10 @@ PATHWAY_STATES: Branch[PathwayContext] = Branch(
                         Step(acute.E1, (~severe,), acute.e1_acute_tolerable),
                     ),
                 ),
-                Step(persistent.P2, (chronic_symptoms, ~referred), persistent.p2_not_referred),
-                Step(persistent.P1, (persistent_symptoms,), persistent.p1_persistent),
+                Step(
+                    persistent.P2, (chronic_symptoms, ~referred, ~pain_resolved), persistent.p2_not_referred
+                ),
+                Step(persistent.P1, (persistent_symptoms, ~pain_resolved), persistent.p1_persistent),
             ),
         ),
         Branch(
@@ -615,8 +649,8 @@ PATHWAY_STATES: Branch[PathwayContext] = Branch(
                     "History rather than a decision",
                     (one_old_injection,),
                     (
-                        Step(persistent.P2, (chronic_symptoms, ~referred), p2_old_injection),
-                        Step(persistent.P1, (persistent_symptoms,), p1_old_injection),
+                        Step(persistent.P2, (chronic_symptoms, ~referred, ~pain_resolved), p2_old_injection),
+                        Step(persistent.P1, (persistent_symptoms, ~pain_resolved), p1_old_injection),
                     ),
                 ),
                 Step(F0, (), on(_latest_guided, eo.f0_outcome_unrecorded)),
@@ -686,6 +720,7 @@ PREDICATES: tuple[P, ...] = (
     referred,
     chronic_symptoms,
     persistent_symptoms,
+    pain_resolved,
     last_esi_pending,
     esi_limit_reached,
     image_guided_esi,

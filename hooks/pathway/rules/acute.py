@@ -49,8 +49,11 @@ def is_acute(ctx: PathwayContext) -> bool:
 
 def severity_scores(ctx: PathwayContext) -> tuple[ObservationFact | None, ObservationFact | None]:
     """The latest pain score and ODI of the current episode (dated on or after its onset): what grades
-    acute pain. A score from before the symptoms began (an old visit for something else) does not."""
-    return ctx.episode_latest("pain"), ctx.episode_latest("odi")
+    acute pain. A score from before the symptoms began (an old visit for something else) does not.
+    Of a leg-pain and a back-pain score taken together, the leg's grades radicular pain (decision
+    model §3.1); a back score alone still counts."""
+    latest = failure.latest_scores(ctx.episode_observations("pain"))
+    return failure.latest_score(failure.prefer_leg(latest)), ctx.episode_latest("odi")
 
 
 def is_severe(ctx: PathwayContext) -> bool:
