@@ -57,3 +57,11 @@ def test_guard_a_second_opioid_beside_the_current_one_still_adds() -> None:
     current = omed("oxy", "7804", OXY_TEXT, 30, daily_dose_mg=30)
     cards = evaluate_orders(inp("order-sign", [draft], history(cond("rad", RADICULOPATHY, 200), current)))
     assert any("90 MME/day" in render_full(c) for c in cards)
+
+
+def test_a_re_signed_order_also_in_the_prefetch_is_not_counted_twice() -> None:
+    """order-sign may carry an active order being re-signed; the prefetch holds the same resource."""
+    draft = mr("oxy", "7804", "oxycodone 5 MG every 6 hours", dose=5, per=4)
+    same = omed("oxy", "7804", "oxycodone hydrochloride 5 MG Oral Tablet", 30, daily_dose_mg=20)
+    cards = evaluate_orders(inp("order-sign", [draft], history(cond("rad", RADICULOPATHY, 200), same)))
+    assert not any("60 MME/day" in render_full(c) for c in cards), [c.summary for c in cards]

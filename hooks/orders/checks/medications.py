@@ -429,8 +429,8 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         drafted = prescription_key(order.codings, order.text, mme)
         current = counted_opioids(ctx.pathway, ctx.pathway.medications("rx_opioids"))
         for m in ctx.pathway.medications("rx_opioids"):
-            if not ctx.pathway.is_active_med(m):
-                continue
+            if not ctx.pathway.is_active_med(m) or m.ref == order.ref:
+                continue  # not current, or this very order (re-signed, also in the prefetch)
             mm = current.get(m)
             if mm is not None:
                 if prescription_key(m.codings, m.text, mm) != drafted:
@@ -749,11 +749,16 @@ def _er_la_in_opioid_naive(ctx: OrderContext, order: DraftOrder) -> list[CardDra
 
 
 def _benzodiazepine(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
-    if ctx.draft_drugs("rx_opioids", exclude=order):
-        return []  # the drafted opioid's card names this benzodiazepine
-    opioids = [m for m in ctx.pathway.medications("rx_opioids") if ctx.pathway.is_active_med(m)]
-    if not opioids:
+    drafted = ctx.draft_drugs("rx_opioids", exclude=order)
+    if any(o.selected for o in drafted) and not ctx.pathway.moud:
+        # the judged opioid's card names this benzodiazepine (its co-prescription check); not on
+        # order-select with the opioid unselected (no card of it in this response), nor for a patient
+        # on MOUD, whose opioid card is about coordinating with the MOUD prescriber
         return []
+    opioids = [m for m in ctx.pathway.medications("rx_opioids") if ctx.pathway.is_active_med(m)]
+    if not opioids and not drafted:
+        return []
+    in_session = tuple(Fact(f"{o.text}: opioid drafted in this session", o.ref) for o in drafted)
     # treatment for opioid use disorder is continued, not weighed as pain therapy (decision model §7.2)
     moud = [m for m in opioids if m in ctx.pathway.moud]
     if moud and len(moud) == len(opioids):
@@ -761,7 +766,7 @@ def _benzodiazepine(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             "Benzodiazepine for a patient on treatment for opioid use disorder: avoid if possible; "
             "continue that treatment (CDC 2022)"
         )
-        why = tuple(ctx.pathway.med_fact(m, "treatment for opioid use disorder: ") for m in moud)
+        why = (*(ctx.pathway.med_fact(m, "treatment for opioid use disorder: ") for m in moud), *in_session)
         steps = (
             "Avoid starting a benzodiazepine if possible: with buprenorphine or methadone it adds sedation "
             "and overdose risk (CDC 2022 recommendation 11); treat anxiety, insomnia or spasm another way; "
@@ -770,8 +775,9 @@ def _benzodiazepine(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             "agree the plan with its prescriber (CDC 2022 recommendation 12).",
         )
     else:
-        summary = "Benzodiazepine with a current opioid: avoid co-prescribing; offer naloxone (CDC 2022)"
-        why = tuple(ctx.pathway.med_fact(m, "current opioid: ") for m in opioids)
+        which = "a current opioid" if opioids else "an opioid drafted with it"
+        summary = f"Benzodiazepine with {which}: avoid co-prescribing; offer naloxone (CDC 2022)"
+        why = (*(ctx.pathway.med_fact(m, "current opioid: ") for m in opioids), *in_session)
         steps = (
             "Avoid starting a benzodiazepine in a patient taking opioids (CDC 2022 recommendation 11): "
             "treat anxiety, insomnia or spasm another way; offer naloxone.",
