@@ -166,7 +166,7 @@ def clinical_drug(code: str | None = None, name: str | None = None) -> ClinicalD
 # "24 HR ..." / "12 HR ..." release prefixes), transdermal systems, and methadone whatever its form.
 _EXTENDED_FORM = re.compile(r"\bextended release\b|\btransdermal\b", re.IGNORECASE)
 _RELEASE_PREFIX = re.compile(r"(?:^|\s)\d+(?:\.\d+)?\s+HR\s", re.IGNORECASE)
-_LONG_ACTING_INGREDIENTS = frozenset({"methadone"})
+LONG_ACTING_INGREDIENTS = frozenset({"methadone"})
 
 
 def is_extended_release_or_long_acting(drug: ClinicalDrug) -> bool:
@@ -176,7 +176,7 @@ def is_extended_release_or_long_acting(drug: ClinicalDrug) -> bool:
         return True
     if _RELEASE_PREFIX.search(f" {_BRAND.sub('', drug.name)}"):
         return True
-    return any(s.ingredient in _LONG_ACTING_INGREDIENTS for s in drug.ingredients)
+    return any(s.ingredient in LONG_ACTING_INGREDIENTS for s in drug.ingredients)
 
 
 def mme_per_day(

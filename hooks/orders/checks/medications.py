@@ -121,6 +121,7 @@ from datetime import date, timedelta
 from hooks import suggestions as sx
 from hooks.cards import Action, CardDraft, Conflict, Fact, SuggestionDraft
 from hooks.clinical_drugs import (
+    LONG_ACTING_INGREDIENTS,
     ClinicalDrug,
     MmeResult,
     is_extended_release_or_long_acting,
@@ -467,7 +468,7 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     # a first prescription for an opioid-naive patient: nothing to reassess or taper yet
     meds_read = not (ctx.history.unavailable.keys() & {"medicationRequests", "medicationStatements"})
     new_start = meds_read and not long_term and not recent_opioids(ctx)
-    if grave and not new_start and is_extended_release_order(order) and recent_opioids(ctx):
+    if grave and not new_start and is_extended_release_order(ctx, order) and recent_opioids(ctx):
         # the draft itself is what the card advises against: adding an extended-release opioid
         why.append(Fact("this order adds an extended-release or long-acting opioid to current opioid therapy",
                         short="extended-release opioid added"))  # fmt: skip
@@ -698,11 +699,15 @@ def _dose_not_checked(ctx: OrderContext, order: DraftOrder, result: MmeResult) -
     ]  # fmt: skip
 
 
-def is_extended_release_order(order: DraftOrder) -> bool:
-    """An ER/LA opioid: its clinical drug is extended-release, transdermal or methadone, or its dose is
-    a rate in mcg/h (a transdermal patch)."""
+def is_extended_release_order(ctx: OrderContext, order: DraftOrder) -> bool:
+    """An ER/LA opioid: its clinical drug is extended-release, transdermal or methadone, it is coded as
+    a long-acting ingredient alone (methadone by its ingredient code), or its dose is a rate in mcg/h
+    (a transdermal patch)."""
     drug = order_clinical_drug(order)
     if drug is not None and is_extended_release_or_long_acting(drug):
+        return True
+    ingredient = ctx.drug_is(order, "rx_opioids")
+    if ingredient is not None and (ingredient.display or "").lower() in LONG_ACTING_INGREDIENTS:
         return True
     return order.patch_mcg_per_hour() is not None
 
@@ -720,7 +725,7 @@ def recent_opioids(ctx: OrderContext) -> list[MedicationFact]:
 
 def _er_la_in_opioid_naive(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     """CDC 2022 recommendation 3: start opioids with immediate-release forms, not ER/LA."""
-    if not is_extended_release_order(order):
+    if not is_extended_release_order(ctx, order):
         return []
     if ctx.history.unavailable.keys() & {"medicationRequests", "medicationStatements"}:
         return []  # naivety cannot be judged; the order's "not fully checked" card says so
