@@ -1153,13 +1153,21 @@ def _steroid_with_infection(ctx: OrderContext, order: DraftOrder, infection: Red
                     f"Remove {order.ref}",
                     recommended=True,
                 ),
-                create(
-                    sx.MRI_WITH_AND_WITHOUT_CONTRAST,
-                    ctx.term,
-                    patient_id=pid,
-                    reasons=reason_refs(infection.facts),
-                    priority="urgent",
-                    recommended=True,
+                # a lumbar MRI drafted in the session is the study (its own check makes it the one
+                # with and without contrast, urgent): never a second one beside it
+                *(
+                    ()
+                    if ctx.other_orders(order, "imaging_lumbar_advanced")
+                    else (
+                        create(
+                            sx.MRI_WITH_AND_WITHOUT_CONTRAST,
+                            ctx.term,
+                            patient_id=pid,
+                            reasons=reason_refs(infection.facts),
+                            priority="urgent",
+                            recommended=True,
+                        ),
+                    )
                 ),
             ),
             selection_behavior="any",

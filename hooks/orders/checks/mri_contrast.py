@@ -59,16 +59,27 @@ def _post_surgical_facts(ctx: OrderContext) -> list[Fact]:
     return [*post_surgical.surgery_facts(p), p.onset_fact()]
 
 
-def _change_to(order: DraftOrder, value_set: str, ctx: OrderContext, which: str) -> SuggestionDraft:
-    """Put the lumbar MRI of ``value_set`` in the draft's place (same order id), pre-selected."""
+# An order already this urgent keeps its priority; a routine one for a suspected tumour or infection
+# becomes urgent (the red flag's work-up: same-day assessment for an infection, decision model §7.3).
+URGENT_ENOUGH = ("urgent", "asap", "stat")
+
+
+def _change_to(
+    order: DraftOrder, value_set: str, ctx: OrderContext, which: str, *, urgent: bool = False
+) -> SuggestionDraft:
+    """Put the lumbar MRI of ``value_set`` in the draft's place (same order id), pre-selected; made
+    urgent when ``urgent`` and the order is not already as urgent."""
     study = f"MRI lumbar spine {which}"
+    raise_it = urgent and order.priority not in URGENT_ENOUGH
+    fields = {"priority": "urgent"} if raise_it else {}
     return replace(
         order,
         ctx.term.first(value_set).coding(),
-        f"Change to {study}",
-        f"Replace {order.ref} with {study}",
+        f"Change to {'an urgent ' if raise_it else ''}{study}",
+        f"Replace {order.ref} with {'an urgent ' if raise_it else ''}{study}",
         text=study,
         recommended=True,
+        **fields,
     )
 
 
@@ -111,7 +122,13 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             evidence=("acr_lbp_2021",),
             gaps=ctx.unavailable_gaps("conditions", "procedures"),
             suggestions=(
-                _change_to(order, "mri_lumbar_with_and_without_contrast", ctx, "without and with contrast"),
+                _change_to(
+                    order,
+                    "mri_lumbar_with_and_without_contrast",
+                    ctx,
+                    "without and with contrast",
+                    urgent=bool(tumour_infection),
+                ),
             ),
         )
     ]
