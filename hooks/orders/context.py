@@ -73,6 +73,17 @@ _SPINAL_SITE = re.compile(r"spin|vertebra|\bdisc\b", re.IGNORECASE)
 _IMAGING = re.compile(
     r"\bmri\b|magnetic resonance|\bct\b|computed tomograph|x-?ray|radiograph|myelogra", re.IGNORECASE
 )
+_MRI = re.compile(r"\bmri\b|magnetic resonance", re.IGNORECASE)
+_L_SPINE = re.compile(r"\bl[-\s]?spine\b|\bls[-\s]?spine\b", re.IGNORECASE)
+_CONTRAST = re.compile(r"contrast|gadolin|\bgad\b", re.IGNORECASE)
+_WITH_AND_WITHOUT_CONTRAST = re.compile(
+    r"with\s+and\s+without|without\s+and\s+with|\bw\s*/\s*wo?\b|\bw\s*\+\s*wo\b|\bwo?\s*/\s*w\b|"
+    r"\bw\s+and\s+wo\b|\bw\s*&\s*wo\b",
+    re.IGNORECASE,
+)
+_WITHOUT_CONTRAST = re.compile(
+    r"without\s+contrast|\bw\s*/\s*o\b|\bwo\b|non-?\s*contrast|no\s+contrast", re.IGNORECASE
+)
 _GUIDED = re.compile(
     r"guid|fluoro|\bunder\s+(?:ct|x-?ray|imaging|image|c-?arm)\b|\bwith\s+(?:imaging|image)\b", re.IGNORECASE
 )
@@ -243,8 +254,9 @@ class OrderContext:
             named = [m.start() for m in (_SPINE_PROCEDURE.search(text), _PROCEDURE_WORD.search(text)) if m]
             if not named or imaging.start() < min(named):
                 # imaging that names its reason ("MRI: rule out epidural abscess") is no procedure; a
-                # procedure that names imaging after it ("lumbar ESI, MRI reviewed") still is one
-                return None
+                # procedure that names imaging after it ("lumbar ESI, MRI reviewed") still is one. A
+                # lumbar MRI named in words (a local radiology code) is judged as that MRI.
+                return self._read_mri(text)
         as_procedure = ProcedureFact(
             ref=order.ref, codings=order.codings, text=text, status=order.status, performed=None,
             performed_text=None,
@@ -262,6 +274,20 @@ class OrderContext:
             _PROCEDURE_WORD.search(text) and (LUMBAR_SITE.search(text) or _SPINAL_SITE.search(text))
         )
         return TextReading("spine procedure", None) if spine else None
+
+    def _read_mri(self, text: str) -> TextReading | None:
+        """A lumbar MRI named in words ("MRI LUMBAR SPINE WO CONTRAST", "MRI L-spine w/o contrast"),
+        judged as the MRI without contrast, or without and with contrast when the words say both;
+        None for any other study, or when the words leave the contrast unclear ("with contrast")."""
+        if not _MRI.search(text) or not (LUMBAR_SITE.search(text) or _L_SPINE.search(text)):
+            return None
+        if _WITH_AND_WITHOUT_CONTRAST.search(text):
+            value_set, what = "mri_lumbar_with_and_without_contrast", "lumbar MRI without and with contrast"
+        elif _WITHOUT_CONTRAST.search(text) or not _CONTRAST.search(text):
+            value_set, what = "mri_lumbar_without_contrast", "lumbar MRI without contrast"
+        else:
+            return None
+        return TextReading(what, self.term.first(value_set).coding())
 
     def _stand_in(self, modality: Modality, text: str) -> Member:
         """The order a procedure read from words stands for, within its kind."""

@@ -1,0 +1,44 @@
+"""A lumbar MRI ordered under a local code, or with a display only, is judged as the MRI it names.
+
+Radiology orders in Epic and Cerner carry local codes; the checks read procedures from their words
+but never imaging, so a routine "MRI LUMBAR SPINE WO CONTRAST" under a local code, for a patient with
+cauda equina syndrome, drew no card at all, where the same order coded 72148 drew the critical "make
+it an emergency study". A lumbar MRI named in words is now judged as the MRI without contrast, or
+without and with contrast when the words say both; other studies and unclear contrast are not read.
+
+Tests named test_guard_* also hold on the code before the change; the others fail on it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from hooks.orders import evaluate_orders
+from tests.orders_builders import RADICULOPATHY, cond, history, inp, sr
+
+LOCAL = "urn:oid:1.2.840.114350.1.13.0.1.7.2.696580"
+CES = cond("ces", "G83.4", 1, "Cauda equina syndrome")
+RAD = cond("rad", RADICULOPATHY, 10)
+
+
+def rules(order: dict, *facts: object) -> list[str]:  # type: ignore[type-arg]
+    return [c.rule_id for c in evaluate_orders(inp("order-sign", [order], history(RAD, *facts)))]
+
+
+@pytest.mark.parametrize(
+    "words",
+    ["MRI LUMBAR SPINE WO CONTRAST", "MRI L-spine w/o contrast", "Magnetic resonance imaging, lumbar spine"],
+)
+def test_a_routine_lumbar_mri_in_words_with_cauda_equina_draws_the_critical_card(words: str) -> None:
+    assert "order.mri-ces-emergency" in rules(sr("mri", "IMG1234", words, system=LOCAL), CES)
+
+
+def test_a_lumbar_mri_in_words_at_ten_days_without_red_flags_draws_the_early_imaging_card() -> None:
+    assert "order.mri-early" in rules(sr("mri", "IMG1234", "MRI LUMBAR SPINE WO CONTRAST", system=LOCAL))
+
+
+@pytest.mark.parametrize(
+    "words", ["MRI BRAIN WO CONTRAST", "MRI LUMBAR SPINE WITH CONTRAST", "CT LUMBAR SPINE"]
+)
+def test_guard_other_studies_or_unclear_contrast_are_not_read_as_the_lumbar_mri(words: str) -> None:
+    assert "order.mri-ces-emergency" not in rules(sr("mri", "IMG1234", words, system=LOCAL), CES)
