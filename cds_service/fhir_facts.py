@@ -398,6 +398,10 @@ def _condition(obj: Any, i: int, birth: date | None, terminology: Terminology) -
         return None
     onset, onset_text, onset_unread = _onset(obj, birth)
     recorded, recorded_text = fhir_date(_get(obj, "recordedDate"))
+    if onset is not None and recorded is not None and onset > recorded:
+        # begun after it was written down: a typo in the onset (2027 for 2026), not a date to count
+        # from; the recordedDate stands in, and the card names the onset as sent
+        onset, onset_text, onset_unread = None, None, onset_text or onset.isoformat()
     from_record = onset is None and recorded is not None
     if onset is None:  # decision model §1.1.6: recordedDate when onset is absent
         onset, onset_text = recorded, recorded_text
