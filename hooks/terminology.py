@@ -9,6 +9,7 @@ by prefix (M48.06 → M48.061, M48.062).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -144,6 +145,9 @@ class Terminology:
             hit = vs.lookup(system, code)
             if hit is not None:
                 found[name] = hit
+        dotted = dotted_icd10cm(system, code)
+        if not found and dotted is not None:
+            return self._memberships(system, dotted)
         return MappingProxyType(found)  # shared by every caller: read-only
 
     def match(self, name: str, codings: Iterable[Coding]) -> Member | None:
@@ -190,7 +194,10 @@ class Terminology:
         if system not in self._prefix_systems:
             return False
         prefixes = self._all_prefix
-        return any((system, code[:end]) in prefixes for end in range(len(code) - 1, 0, -1))
+        if any((system, code[:end]) in prefixes for end in range(len(code) - 1, 0, -1)):
+            return True
+        dotted = dotted_icd10cm(system, code)
+        return dotted is not None and self.is_known(system, dotted)
 
     def words_may_decide(self, codings: Iterable[tuple[str | None, str | None]]) -> bool:
         """Whether a diagnosis's words may be read for what its codes do not say: no (system, code)
@@ -202,6 +209,18 @@ class Terminology:
 
     def unverified(self) -> list[Member]:
         return [m for vs in self._sets.values() for m in vs.members if not m.verified]
+
+
+_DOTLESS_ICD10CM = re.compile(r"[A-Z][0-9][0-9A-Z][0-9A-Z]{1,4}")
+
+
+def dotted_icd10cm(system: str, code: str) -> str | None:
+    """An ICD-10-CM code sent without its dot, as claims feeds send them, written as the value sets
+    list it (the dot after the category's three characters); None for any other code."""
+    if system != ICD10CM or "." in code:
+        return None
+    upper = code.strip().upper()
+    return f"{upper[:3]}.{upper[3:]}" if _DOTLESS_ICD10CM.fullmatch(upper) else None
 
 
 def _parse_value_set(name: str, path: Path, raw: Any) -> ValueSet:

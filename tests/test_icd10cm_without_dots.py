@@ -1,0 +1,36 @@
+"""ICD-10-CM codes sent without their dot, as claims feeds send them, are the codes they name.
+
+A radiculopathy coded "M5417" (CMS Blue Button, claims-derived problem lists) was known to no value
+set: the pathway's gate stayed closed and the chart drew no card at all. The terminology now reads a
+dotless ICD-10-CM code as the dotted code the value sets list, for membership and for the relevance
+screen alike; other systems and codes that are not ICD-10-CM shaped are untouched.
+
+Tests named test_guard_* also hold on the code before the change; the others fail on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from pathway_builders import radic, run, states
+
+from hooks.terminology import ICD10CM, Coding, default_terminology
+
+TERM = default_terminology()
+
+
+def test_a_dotless_radiculopathy_code_is_a_radicular_diagnosis() -> None:
+    assert TERM.match("lumbar_radiculopathy_conditions", [Coding(ICD10CM, "M5417")]) is not None
+    assert TERM.is_known(ICD10CM, "M5417")
+    assert TERM.is_known(ICD10CM, "S32010A")  # a fracture with its 7th character, dotless
+
+
+def test_a_chart_coded_without_dots_opens_the_pathway() -> None:
+    dotless = replace(radic(days=60), codings=(Coding(ICD10CM, "M5417"),), text="Lumbosacral radiculopathy")
+    assert states(run(dotless)) == states(run(radic(days=60)))
+    assert states(run(dotless)) != []
+
+
+def test_guard_other_systems_and_shapes_are_not_rewritten() -> None:
+    assert not TERM.is_known("http://snomed.info/sct", "M5417")
+    assert TERM.match("lumbar_radiculopathy_conditions", [Coding(ICD10CM, "ZZZ")]) is None
