@@ -401,7 +401,8 @@ def _condition(obj: Any, i: int, birth: date | None, terminology: Terminology) -
     if onset is not None and recorded is not None and onset > recorded:
         # begun after it was written down: a typo in the onset (2027 for 2026), not a date to count
         # from; the recordedDate stands in, and the card names the onset as sent
-        onset, onset_text, onset_unread = None, None, onset_text or onset.isoformat()
+        onset_unread = onset_text or onset.isoformat()
+        onset, onset_text = None, None
     from_record = onset is None and recorded is not None
     if onset is None:  # decision model §1.1.6: recordedDate when onset is absent
         onset, onset_text = recorded, recorded_text
