@@ -42,6 +42,9 @@ class Thresholds:
     esi_window_end_days: int = 42
     esi_durability_start_days: int = 60
     esi_durability_end_days: int = 120
+    # relief still shown this long after an ESI has lasted "about 3 months" (12 weeks): pain back after
+    # it is a recurrence after a sustained response (F1), not relief that did not last
+    esi_sustained_days: int = 84
     block_window_end_days: int = 1
     rfa_window_start_days: int = 28
     rfa_window_end_days: int = 90

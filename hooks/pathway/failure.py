@@ -633,7 +633,8 @@ def assess(
        (30-49 %, "less than 50 %"); an ablation's below the threshold stays a proxy.
     4. Durability (ESI: 60-120 d; RFA: the 3- and 6-month horizons) → SHORT_LIVED; an ESI still
        30-49 % at 60-120 d → PARTIAL ("not sustained"); or durable with recurrence →
-       RESPONDED_THEN_RECURRED.
+       RESPONDED_THEN_RECURRED. Relief that still held on the first scored days of the durability
+       window lasted to it: a later score with the pain back, inside the window too, is a recurrence.
     5. Proxies (ESI, RFA, SCS trial) when neither outcome nor usable scores: two or more →
        PROBABLE_FAILED, one → POSSIBLE_FAILED, none → UNKNOWN; each with the gap line
        "record the outcome (NRS/ODI) of the <procedure>".
@@ -1503,7 +1504,17 @@ def _durability(
     RESPONDED_THEN_RECURRED with ``durable=False`` (A2 then says a repeat is not justified), the
     verdict "relief fell to 12 % at 21 weeks, after 75 % at 13 weeks: did not last 6 months".
     Without a baseline (``_unmeasured_durability``) the relief cannot be measured, so a response that
-    did not last keeps its base outcome with ``durable=False`` and is never a failure."""
+    did not last keeps its base outcome with ``durable=False`` and is never a failure.
+
+    Whether the response lasted is read in order, never from a median that mixes relief with what
+    ended it: when the durability window's first scored days still show ≥ 50 % relief
+    (``_held_to_mark``), the relief lasted to the durability mark (``durable=True``, "relief 75 % at
+    12 weeks (sustained)"), and a later score below the threshold, in the window or after it, is a
+    recurrence (RESPONDED_THEN_RECURRED: F1, A2), not relief that did not last. Only when the
+    window's first scored day already shows the relief below 50 % do the window's scores together
+    judge it (SHORT_LIVED, not sustained). Scores after the day of the next procedure of the same kind
+    are never this one's (``_until_next``); that day's pre-procedure score, once the relief held, is a
+    recurrence like any other, and before that it still shows the relief short-lived."""
     assert procedure.performed is not None
     t0 = procedure.performed
     # a leg-pain baseline is followed by leg pain, a back-pain one never by leg pain (a facet ablation
@@ -1535,7 +1546,7 @@ def _durability(
     if baseline is None or not baseline.value:
         # A success recorded without a baseline score (a coded outcome, a recorded % relief): relief
         # cannot be measured, but how much pain is left can (``_unmeasured_durability``).
-        lasted, why, missing = _unmeasured_durability(
+        lasted, why, missing, held_until = _unmeasured_durability(
             procedure, modality, history, scores, th, t0, today, label
         )
         verdict.extend(why)
@@ -1545,7 +1556,7 @@ def _durability(
         level = _pain_back_level(modality, scores, th, t0)
         recurrence = _recurrence(
             procedure, modality, history, th, term, _pain_at_or_above(level),
-            _site_scores(modality, scores), t0 + timedelta(days=horizon),
+            _site_scores(modality, scores), t0 + timedelta(days=horizon), since=held_until,
         )  # fmt: skip
         if recurrence:
             verdict.extend(recurrence)
@@ -1557,7 +1568,9 @@ def _durability(
         m = _median(obs)
         return None if m is None else _relief(base_value, m)[0]
 
-    early = _scores_between(scores, t0, *short_window)
+    early, late, held_at_mark = _durability_scores(
+        scores, t0, short_window, durable_window, _relief_holds(base_value, th), _sustained_mark(modality, th)
+    )
     early_relief = relief_of(early)
     if early_relief is not None and early_relief < th.short_lived_relief_pct:
         held = _held_past_window(modality, scores, early, t0, th, base_value)
@@ -1573,8 +1586,7 @@ def _durability(
                     procedure.ref,
                 )
             )
-            shown = {f.ref for f in scored}
-            scored = (*scored, *_score_facts(None, [o for o in (*kept, *fall) if o.ref not in shown], t0))
+            scored = _with_scores(scored, (*kept, *fall), t0)
             return result(Outcome.RESPONDED_THEN_RECURRED, basis, False, _score_facts(None, fall, t0))
         verdict.append(
             Fact(
@@ -1588,9 +1600,9 @@ def _durability(
             faded_pct=early_relief,
             faded_days=days_after(early, t0),
         )
-    late = _scores_between(scores, t0, *durable_window)
     late_relief = relief_of(late)
     durable: bool | None = None
+    scored = _with_scores(scored, held_at_mark, t0)
     if late_relief is not None:
         durable = late_relief >= th.responder_relief_pct
         verdict.append(_late_relief_fact(procedure, modality, th, late_relief, _span(late, t0)))
@@ -1610,12 +1622,74 @@ def _durability(
         return result(base_outcome, basis, durable)
     recurrence = _recurrence(
         procedure, modality, history, th, term, _relief_below(base_value, th), scores,
-        t0 + timedelta(days=horizon),
+        t0 + timedelta(days=horizon), since=_last_day(held_at_mark),
     )  # fmt: skip
     if recurrence:
         verdict.extend(recurrence)
         return result(Outcome.RESPONDED_THEN_RECURRED, basis, True, recurrence)
     return result(base_outcome, basis, True)
+
+
+def _with_scores(scored: tuple[Fact, ...], obs: Sequence[ObservationFact], t0: date) -> tuple[Fact, ...]:
+    """``scored`` and the display lines of those ``obs`` it does not show yet."""
+    shown = {f.ref for f in scored}
+    return (*scored, *_score_facts(None, [o for o in obs if o.ref not in shown], t0))
+
+
+def _durability_scores(
+    scores: Sequence[ObservationFact],
+    t0: date,
+    short_window: tuple[int, int],
+    durable_window: tuple[int, int],
+    holds: Callable[[ObservationFact], bool],
+    mark: int,
+) -> tuple[list[ObservationFact], list[ObservationFact], list[ObservationFact]]:
+    """(the scores that can show a response short-lived, those that judge whether it lasted, and
+    those that show it held to the durability mark, ``_held_to_mark``). Relief shown to hold at the
+    mark is judged by those scores alone: what comes after them is a recurrence (``_recurrence``),
+    never mixed into their median; for an ESI, whose two windows are one, it is not short-lived."""
+    held = _held_to_mark(scores, t0, durable_window, holds, mark)
+    if not held:
+        return (
+            _scores_between(scores, t0, *short_window),
+            _scores_between(scores, t0, *durable_window),
+            held,
+        )
+    early = [] if short_window == durable_window else _scores_between(scores, t0, *short_window)
+    return early, held, held
+
+
+def _held_to_mark(
+    scores: Sequence[ObservationFact],
+    t0: date,
+    window: tuple[int, int],
+    holds: Callable[[ObservationFact], bool],
+    mark: int,
+) -> list[ObservationFact]:
+    """The scores that show the relief lasted to the durability mark: the durability ``window``'s
+    scores from its first day on, day by day, while every score of the day still ``holds`` (≥ 50 %
+    relief; without a baseline, pain under the pain-back level), up to the first day one does not.
+    Empty when the window's first scored day already shows the relief gone or partial: then the
+    window as a whole judges it (short-lived, not sustained). A later score showing the pain back is a
+    recurrence after sustained relief (F1/A2), not relief that did not last; a median over the whole
+    window would mix that recurrence (or the next injection's baseline) into the relief it ended."""
+    held: list[ObservationFact] = []
+    by_day: dict[date, list[ObservationFact]] = {}
+    for o in _scores_between(scores, t0, *window):
+        if o.value is not None and o.effective is not None:
+            by_day.setdefault(o.effective, []).append(o)
+    for d in sorted(by_day):
+        if not all(holds(o) for o in by_day[d]):
+            break
+        held.extend(by_day[d])
+    # relief shown only before the mark (``_sustained_mark``) has not been shown to last: the window's
+    # scores together judge it
+    last = _last_day(held)
+    return held if last is not None and last >= t0 + timedelta(days=mark) else []
+
+
+def _last_day(obs: Sequence[ObservationFact]) -> date | None:
+    return max((o.effective for o in obs if o.effective is not None), default=None)
 
 
 def _held_past_window(
@@ -1676,6 +1750,15 @@ def _relief_below(base_value: float, th: Thresholds) -> PainBack:
     return back
 
 
+def _relief_holds(base_value: float, th: Thresholds) -> Callable[[ObservationFact], bool]:
+    """A score that still shows the response: relief from the baseline at the response threshold."""
+
+    def holds(o: ObservationFact) -> bool:
+        return _relief(base_value, o.value or 0.0)[0] >= th.responder_relief_pct
+
+    return holds
+
+
 def _pain_at_or_above(level: float) -> PainBack:
     """Without a baseline: a later score at or above ``level`` (``_pain_back_level``) is the pain back."""
 
@@ -1698,6 +1781,14 @@ def _response_window(modality: Modality, th: Thresholds) -> tuple[int, int]:
     if modality is Modality.ESI:
         return th.esi_window_start_days, th.esi_window_end_days
     return th.rfa_window_start_days, th.rfa_window_end_days
+
+
+def _sustained_mark(modality: Modality, th: Thresholds) -> int:
+    """Days after the procedure by which relief still shown has lasted: about 3 months for an ESI
+    (``esi_sustained_days``), 6 months for an ablation (the start of its durability window)."""
+    if modality is Modality.ESI:
+        return th.esi_sustained_days
+    return th.rfa_durable_days
 
 
 def _durability_windows(modality: Modality, th: Thresholds) -> tuple[tuple[int, int], tuple[int, int]]:
@@ -1733,27 +1824,32 @@ def _unmeasured_durability(
     t0: date,
     today: date,
     label: str,
-) -> tuple[bool | None, list[Fact], list[str]]:
+) -> tuple[bool | None, list[Fact], list[str], date | None]:
     """Did a response recorded without a baseline last (§3.1.4)? The pain scores at the durability
     horizon (RFA: 6 months; ESI: about 3 months) below the pain-back level (``_pain_back_level``) →
     durable; at or above it, or an ablation's pain back before 6 months → not durable; else a
-    recorded "% relief" of that time against the response threshold; else unknown. Never a failure:
-    without a baseline the relief cannot be measured. Returns (durable, the verdict line, the gap)."""
+    recorded "% relief" of that time against the response threshold; else unknown. The first scores
+    of the durability window below the level show it lasted, whatever comes after them (a recurrence,
+    ``_held_to_mark``). Never a failure: without a baseline the relief cannot be measured. Returns
+    (durable, the verdict line, the gap, the last day the relief was shown to hold)."""
     level = _pain_back_level(modality, scores, th, t0)
     site = _site_scores(modality, scores)
     short_window, durable_window = _durability_windows(modality, th)
+    held = _held_to_mark(
+        site, t0, durable_window, lambda o: (o.value or 0.0) < level, _sustained_mark(modality, th)
+    )
     early = _scores_between(site, t0, *short_window)
     early_median = _median(early)
     if short_window != durable_window and early_median is not None and early_median >= level:
         line = f"pain {_fmt(early_median)}/10 at {_span(early, t0)} (back before the durability horizon)"
-        return False, [Fact(line, procedure.ref)], []
-    late = _scores_between(site, t0, *durable_window)
+        return False, [Fact(line, procedure.ref)], [], None
+    late = held or _scores_between(site, t0, *durable_window)
     late_median = _median(late)
     if late_median is not None:
         durable = late_median < level
         state = "still relieved" if durable else f"back to {_fmt(level)}/10 or more"
         line = f"pain {_fmt(late_median)}/10 at {_span(late, t0)} ({state})"
-        return durable, [Fact(line, procedure.ref)], []
+        return durable, [Fact(line, procedure.ref)], [], _last_day(held)
     lo, hi = (t0 + timedelta(days=d) for d in durable_window)
     at_horizon = _Window(*durable_window, th.responder_relief_pct, False)
     reliefs = [o for o in _relief_obs(history, procedure, t0, at_horizon) if _in(o.effective, lo, hi)]
@@ -1762,14 +1858,14 @@ def _unmeasured_durability(
         durable = relief_median >= th.responder_relief_pct
         state = "sustained" if durable else "below " + _pct(th.responder_relief_pct)
         line = f"{_pct(relief_median)} relief at {_span(reliefs, t0)} ({state})"
-        return durable, [Fact(line, procedure.ref)], []
+        return durable, [Fact(line, procedure.ref)], [], None
     if today <= t0 + timedelta(days=durable_window[1]):
-        return None, [], []
+        return None, [], [], None
     gap = (
         f"no pain score {durable_window[0]}-{durable_window[1]} days after the {label}: "
         "whether the response lasted is unknown"
     )
-    return None, [], [gap]
+    return None, [], [gap], None
 
 
 def _recurrence(
@@ -1781,14 +1877,21 @@ def _recurrence(
     pain_back: PainBack,
     scores: Sequence[ObservationFact],
     after: date,
+    *,
+    since: date | None = None,
 ) -> list[Fact]:
     """Pain back after a durable response: the latest later score back (``pain_back``: below the
     response threshold from the baseline, or without one at the pain-back level), a "% relief" linked
     to the procedure below the threshold, a repeat of the same procedure, or the radicular diagnosis
-    re-asserted after the durability horizon. Later scores that share the latest time but disagree:
+    re-asserted after the durability horizon ``after``. ``since``: the last day the relief was shown to
+    hold in the durability window (``_held_to_mark``); scores, recorded reliefs and a repeat after it
+    count from then on, inside the window too. Later scores that share the latest time but disagree:
     the lowest (``latest_score``), so that a repeat is offered only when every one of them says the
     pain is back."""
     out: list[Fact] = []
+    reasserted_after = after
+    if since is not None and since < after:
+        after = since
     last = latest_score([o for o in scores if o.effective is not None and o.effective > after], lowest=True)
     if last is not None:
         how = pain_back(last)
@@ -1811,7 +1914,7 @@ def _recurrence(
     for c in history.conditions:
         if not c.is_current or term.match("lumbar_radiculopathy_conditions", c.codings) is None:
             continue
-        if c.recorded is not None and c.recorded > after:
+        if c.recorded is not None and c.recorded > reasserted_after:
             out.append(
                 Fact(f"{c.text or 'radicular pain'} recorded again on {c.recorded.isoformat()}", c.ref)
             )
