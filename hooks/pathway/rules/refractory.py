@@ -468,22 +468,31 @@ def f3_concordant_lesion(ctx: PathwayContext) -> CardDraft:
     if ctx.concordance.status != "concordant":
         gaps.append("review the imaging for a concordant lesion (the report does not state it clearly)")
     level_in_doubt = not any(p.level for p in ctx.image_guided_esis)
+    # a surgical opinion already asked for (a referral) or given (a visit) is not asked for again
     suggestions = [
-        ctx.offer(
-            sx.SPINE_SURGERY_REFERRAL,
-            recommended=not ctx.surgically_referred,
-        ),
+        *([] if ctx.surgically_referred else [ctx.offer(sx.SPINE_SURGERY_REFERRAL, recommended=True)]),
         ctx.offer(sx.PHYSIOTHERAPY_REFERRAL),
     ]
     if level_in_doubt:
-        suggestions.insert(1, ctx.offer(sx.DIAGNOSTIC_SNRB))
+        suggestions.insert(len(suggestions) - 1, ctx.offer(sx.DIAGNOSTIC_SNRB))
     # a repeat of the injection that failed, already ordered: named (to hold) beside the failure
     pending = pending_esi_orders(ctx)
     failure = _failure_why(ctx)
-    why = [*failure[:1], *pending, *failure[1:], ctx.onset_fact(), *ctx.referral_facts()]
+    # the referral already made is what the card is now about: named beside the failure it follows
+    referrals = list(ctx.referral_facts())
+    why = (
+        [*failure[:1], *referrals, *pending, *failure[1:], ctx.onset_fact()]
+        if ctx.surgically_referred
+        else [*failure[:1], *pending, *failure[1:], ctx.onset_fact(), *referrals]
+    )
     if not ctx.surgically_referred:
         why.append(Fact("no spine surgery referral on record"))
-    refer = "refer to a spine surgeon for discectomy or decompression (NASS 2014; NICE NG59)."
+    refer = (
+        f"{_surgical_opinion_step(ctx)}: discectomy or decompression is the surgeon's decision (NASS 2014; "
+        "NICE NG59)."
+        if ctx.surgically_referred
+        else "refer to a spine surgeon for discectomy or decompression (NASS 2014; NICE NG59)."
+    )
     first = (
         f"Hold the pending ESI order{'s' if len(pending) > 1 else ''} (another epidural injection after "
         f"one without a sustained ≥ {pct(ctx.t.responder_relief_pct)} response is not recommended) and "
@@ -498,6 +507,10 @@ def f3_concordant_lesion(ctx: PathwayContext) -> CardDraft:
             ctx,
             "with a concordant compressive lesion: hold the repeat ESI; refer for a surgical opinion"
             if pending
+            else "with a concordant compressive lesion: surgical opinion requested; confirm the appointment"
+            if ctx.surgically_referred and not ctx.surgical_encounters
+            else "with a concordant compressive lesion: follow the spine surgeon's plan"
+            if ctx.surgically_referred
             else "with a concordant compressive lesion: refer for a surgical opinion (discectomy/"
             "decompression)",
         ),
@@ -523,6 +536,17 @@ def f3_concordant_lesion(ctx: PathwayContext) -> CardDraft:
         selection_behavior="any",
         needs=("diagnosticReports", "observations", "serviceRequests", "encounters"),
     )
+
+
+def _surgical_opinion_step(ctx: PathwayContext) -> str:
+    """What to do about the surgical opinion already on record: follow a surgeon's visit, or confirm
+    the appointment of a referral made (its date)."""
+    seen = [e.start for e in ctx.surgical_encounters if e.start is not None]
+    if seen:
+        return f"follow the plan of the spine-surgery visit of {max(seen)}"
+    dated = [s for s in ctx.surgical_referrals if s.authored is not None]
+    when = f" of {max(s.authored for s in dated if s.authored)}" if dated else ""
+    return f"confirm the appointment for the spine-surgery referral{when}"
 
 
 EMG_STEP = "EMG/nerve conduction studies to tell radiculopathy from neuropathy or entrapment."
