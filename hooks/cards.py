@@ -193,6 +193,18 @@ def clip(text: str, limit: int) -> str:
     return cut.rstrip(" ,;:—-") + "…"
 
 
+def clip_clause(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters after its last whole clause that fits (at a comma or
+    semicolon), so that what is kept reads as said ("avoid the combination (CDC 2022)", never
+    "..., taper the…"); ``clip`` when no clause of at least a third of ``limit`` fits."""
+    if len(text) <= limit:
+        return text
+    cut = max(text.rfind(", ", 0, limit + 1), text.rfind("; ", 0, limit + 1))
+    if cut >= limit // 3:
+        return text[:cut]
+    return clip(text, limit)
+
+
 def clip_middle(text: str, limit: int) -> str:
     """``text`` cut to ``limit`` characters in the middle, at word boundaries: the start says what,
     the end says when ("MRI lumbar spine … on 2026-07-15"); never inside a word or a date."""

@@ -33,7 +33,7 @@ from dataclasses import replace
 from datetime import date
 
 from hooks import suggestions as sx
-from hooks.cards import INDICATOR_RANK, SUMMARY_MAX, CardDraft, Fact, clip, data_name
+from hooks.cards import INDICATOR_RANK, SUMMARY_MAX, CardDraft, Fact, clip_clause, data_name
 from hooks.evaluation import EvaluationInput
 from hooks.facts import ProcedureFact
 from hooks.pathway.context import Assessor, PathwayContext
@@ -257,7 +257,8 @@ def alert_budget(pathway: list[CardDraft], cross: list[CardDraft]) -> list[CardD
 
 def merge_cross_cutting(cards: list[CardDraft]) -> CardDraft:
     """One card for every cross-cutting rule that fired: the most urgent leads (its rule id and topic),
-    each rule's deciding fact comes first, and nothing of the full reasoning is dropped."""
+    its two deciding facts and each other rule's first come first, and nothing of the full reasoning
+    is dropped. The summary keeps the lead's whole clauses that fit beside what else it carries."""
     if len(cards) == 1:
         return cards[0]
     lead = max(cards, key=lambda c: INDICATOR_RANK[c.indicator])
@@ -265,10 +266,12 @@ def merge_cross_cutting(cards: list[CardDraft]) -> CardDraft:
     ordered = [lead, *rest]
     also = " Also: " + ", ".join(CROSS_CUTTING_NAMES.get(c.rule_id, c.title.lower()) for c in rest) + "."
     suggestions = tuple({s.label: s for c in ordered for s in c.suggestions}.values())
-    firsts = [c.why[0] for c in ordered]
+    # the lead's two deciding facts (its summary's pair: the opioid and the benzodiazepine beside it),
+    # then each other rule's first
+    firsts = [*lead.why[:2], *(c.why[0] for c in rest)]
     return replace(
         lead,
-        summary=clip(lead.summary.rstrip("."), SUMMARY_MAX - len(also)) + also,
+        summary=_with_also(lead.summary, also),
         why=tuple(dict.fromkeys((*firsts, *(f for c in ordered for f in c.why)))),
         next_steps=tuple(dict.fromkeys(s for c in ordered for s in c.next_steps)),
         avoid=tuple(dict.fromkeys(s for c in ordered for s in c.avoid)),
@@ -280,6 +283,13 @@ def merge_cross_cutting(cards: list[CardDraft]) -> CardDraft:
         conflict_now=next((c.conflict_now for c in ordered if c.conflict_now is not None), None),
         merged=tuple(c.rule_id for c in rest),
     )
+
+
+def _with_also(summary: str, also: str) -> str:
+    """The lead's summary, cut after its last whole clause that fits (``clip_clause``), ended as a
+    sentence, then what else the card carries (" Also: ...")."""
+    head = clip_clause(summary.rstrip("."), SUMMARY_MAX - len(also) - 1)
+    return (head if head.endswith(("…", "?", "!")) else head + ".") + also
 
 
 # How a merged cross-cutting card names the rules it carries besides its lead.

@@ -246,24 +246,29 @@ def m1_long_term_opioids(ctx: PathwayContext) -> CardDraft | None:
     if not (markers or long_term or high or (active and (benzos or gabas_elsewhere or oud))):
         return None
     naloxone = [m for m in ctx.medications("order_naloxone") if ctx.is_active_med(m)]
-    why = [ctx.med_fact(m) for m in active[:1]]
+    # of one prescription written twice (an order and its renewal, both active) the latest counts
+    counted = counted_opioids(ctx, opioids)
+    twice = [m for m in active if m not in counted and opioid_mme(ctx, m).mme_per_day is not None]
+    distinct = [m for m in active if m not in twice]
+    verb = "is" if len(twice) == 1 else "are"
+    once = (
+        f"; {', '.join(m.ref for m in twice)} {verb} a prescription written again, counted once"
+        if twice
+        else ""
+    )
+    why = [ctx.med_fact(m) for m in distinct[:1]]
     # the dose decides the card when it is high, and with a benzodiazepine (the combination's risk
     # rises with it): then it is said on the opioid's own line, among the facts the card shows
     dose_first = mme is not None and bool(active) and (high or bool(benzos))
     if dose_first and mme is not None:
-        if len(active) == 1:
+        if len(distinct) == 1:
             first = why[0]
             why[0] = replace(
                 first,
-                text=f"{first.text}; {mme:.0f} MME/day (CDC 2022 conversion factors)",
+                text=f"{first.text}; {mme:.0f} MME/day (CDC 2022 conversion factors{once})",
                 short=f"{first.brief}: {mme:.0f} MME/day",
             )
         else:  # the day's dose across several opioid orders: its own line, next to the first
-            counted = counted_opioids(ctx, opioids)
-            twice = [m for m in active if m not in counted and opioid_mme(ctx, m).mme_per_day is not None]
-            verb = "is" if len(twice) == 1 else "are"
-            once = f"; {', '.join(m.ref for m in twice)} {verb} a prescription written again, counted once"
-            once = once if twice else ""
             why.append(
                 Fact(
                     f"{mme:.0f} MME/day in total (CDC 2022 conversion factors{once})",
@@ -280,7 +285,7 @@ def m1_long_term_opioids(ctx: PathwayContext) -> CardDraft | None:
         why.append(Fact(f"continuous opioid course of {span(days, exact=False)} ({days} days)"))
     if mme is not None and not dose_first:
         why.append(Fact(f"{mme:.0f} MME/day (CDC 2022 conversion factors)"))
-    why += [ctx.med_fact(m) for m in active[1:]]
+    why += [ctx.med_fact(m) for m in (*distinct[1:], *twice)]
     # an opioid whose MME/day cannot be computed: why, when its dose is recorded; a gap when it is not
     unknown = [(m, r) for m in active if (r := opioid_mme(ctx, m)).mme_per_day is None]
     why += [
