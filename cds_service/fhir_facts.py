@@ -358,7 +358,16 @@ def _obs_value(obj: Any) -> tuple[float | None, str | None, str | None]:
 def _scale(
     kind: str, value: float | None, unit: str | None, codings: Sequence[Coding], term: Terminology
 ) -> float | None:
-    """Bring a pain score onto 0-10: the 0-100 visual analogue scale (a value set) and mm/100 units."""
+    """Bring a pain score onto 0-10 (the 0-100 visual analogue scale, a value set, and mm/100 units),
+    and an ODI onto its 0-100 %: sent as a fraction (unit 1, at most 1) or out of its raw 50 points
+    (a ratio "/50"). An ODI in any other unit is kept as sent."""
+    if value is not None and kind == "odi":
+        u = (unit or "").strip().lower()
+        if u in ("1", "{fraction}", "{ratio}") and 0 <= value <= 1:
+            return round(value * 100.0, 6)
+        if u == "/50":
+            return value * 2.0
+        return value
     if value is None or kind != "pain":
         return value
     u = (unit or "").strip().lower()
