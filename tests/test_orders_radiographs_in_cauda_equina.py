@@ -20,7 +20,7 @@ import pytest
 
 from hooks.cards import ADVISORY, DETAIL_MAX, CardDraft, render_detail, render_full
 from hooks.orders import evaluate_orders
-from tests.orders_builders import RADICULOPATHY, cond, history, inp, sr
+from tests.orders_builders import RADICULOPATHY, SCT, cond, history, inp, sr
 
 HOOKS = ("order-select", "order-sign")
 CES_RULE = "order.mri-ces-emergency"
@@ -91,3 +91,36 @@ def test_guard_radiographs_beside_a_routine_mri_draw_the_mri_card_only() -> None
 
 def test_guard_radiographs_without_a_red_flag_at_four_weeks_draw_the_early_imaging_card_only() -> None:
     assert [c.rule_id for c in run("order-sign")] == ["order.mri-early"]
+
+
+def test_radiographs_beside_an_elective_order_on_hold_leave_the_stat_mri_to_its_card() -> None:
+    """The red-flag card of the ESI drafted with them creates the stat MRI: one MRI, not two."""
+    esi = sr("esi", "64483", "Transforaminal epidural injection L5-S1")
+    cards = run("order-sign", CES, orders=[esi, XRAY])
+    mris = [
+        a
+        for c in cards
+        for s in c.suggestions
+        for a in s.actions
+        if a.type == "create" and a.resource is not None and "72148" in str(a.resource.get("code"))
+    ]
+    assert len(mris) == 1
+    xr = next(c for c in cards if c.subject_key == "ServiceRequest/xr")
+    assert [a.type for a in xr.suggestions[0].actions] == ["delete"]
+
+
+def test_a_referral_drafted_is_not_suggested_again() -> None:
+    """A stat spine-surgery referral already drafted beside an ESI held for cauda equina: the red-flag
+    card creates no second referral (no suggestion of a response orders what is drafted)."""
+    referral = sr("ref", "183546007", "Neurosurgical referral", system=SCT, priority="stat")
+    esi = sr("esi", "64483", "Transforaminal epidural injection L5-S1")
+    cards = run("order-sign", CES, orders=[esi, referral])
+    assert cards
+    codes = [
+        str(a.resource.get("code"))
+        for c in cards
+        for s in c.suggestions
+        for a in s.actions
+        if a.type == "create" and a.resource is not None
+    ]
+    assert not any("183546007" in x for x in codes)

@@ -140,7 +140,39 @@ def evaluate_orders(inp: EvaluationInput) -> list[CardDraft]:
     # beside the draft order, to clear the scan against the device's MR labelling first
     device = implanted_device(ctx.pathway)
     cards = [sx.mark_implanted_device(c, ctx.term, device, at=2) for c in cards]
-    return _one_card_per_session(_mark_pregnancy(ctx, cards))
+    return _no_second_orders(ctx, _one_card_per_session(_mark_pregnancy(ctx, cards)))
+
+
+def _codes_of(resource: dict[str, Any] | None) -> frozenset[tuple[str, str]]:
+    concept = (resource or {}).get("code") or (resource or {}).get("medicationCodeableConcept") or {}
+    codings = concept.get("coding", [])
+    return frozenset((str(c.get("system")), str(c.get("code"))) for c in codings if c.get("code"))
+
+
+def _no_second_orders(ctx: OrderContext, cards: list[CardDraft]) -> list[CardDraft]:
+    """No suggestion of the response orders what is already drafted in the session or offered by an
+    earlier card: a suggestion whose one action creates an order of the same resource type and a code
+    of an order drafted (a stat referral drafted beside the red-flag card's stat referral) or of a
+    create an earlier suggestion holds (the naloxone each opioid's card offers; the referral two
+    cards recommend) is dropped, so accepting every recommended suggestion never orders a thing
+    twice (CDS Hooks applies each suggestion's actions as a unit). Suggestions that also remove or
+    change a draft are kept whole: their create is what replaces the draft."""
+    taken = {(o.resource_type, (c.system, c.code)) for o in ctx.orders for c in o.all_codings}
+    out = []
+    for drafted in cards:
+        kept = []
+        for s in drafted.suggestions:
+            actions = s.actions
+            if len(actions) == 1 and actions[0].type == "create" and actions[0].resource is not None:
+                kind = str(actions[0].resource.get("resourceType"))
+                codes = {(kind, code) for code in _codes_of(actions[0].resource)}
+                if codes and codes & taken:
+                    continue
+                taken |= codes
+            kept.append(s)
+        same = len(kept) == len(drafted.suggestions)
+        out.append(drafted if same else replace(drafted, suggestions=tuple(kept)))
+    return out
 
 
 def _mark_pregnancy(ctx: OrderContext, cards: list[CardDraft]) -> list[CardDraft]:

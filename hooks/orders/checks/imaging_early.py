@@ -247,14 +247,23 @@ def _radiographs_in_cauda_equina(ctx: OrderContext, order: DraftOrder, ces: RedF
         return []
     confirmed = red_flags.cauda_equina_confirmed(ctx.pathway)
     reasons = tuple(f.ref for f in ces.facts if f.ref and f.ref.startswith("Condition/"))
-    mri = sx.superseding(
-        sx.suggest(
-            sx.MRI_WITHOUT_CONTRAST, ctx.term, patient_id=ctx.inp.patient_id, reasons=reasons,
-            priority="stat", recommended=confirmed,
-        ),
-        [(order.ref, order.text)],
-        label="Cancel the radiographs; stat MRI lumbar spine without contrast today",
-    )  # fmt: skip
+    if _offered(ctx, order, sx.MRI_WITHOUT_CONTRAST):
+        # the red-flag card of an elective order judged with these offers the stat MRI: one MRI
+        mri = delete(
+            order,
+            "Cancel the radiographs",
+            f"Remove {order.ref}: the stat MRI is the study",
+            recommended=confirmed,
+        )
+    else:
+        mri = sx.superseding(
+            sx.suggest(
+                sx.MRI_WITHOUT_CONTRAST, ctx.term, patient_id=ctx.inp.patient_id, reasons=reasons,
+                priority="stat", recommended=confirmed,
+            ),
+            [(order.ref, order.text)],
+            label="Cancel the radiographs; stat MRI lumbar spine without contrast today",
+        )  # fmt: skip
     suggestions = [mri]
     if not _referral_offered(ctx, order):
         suggestions.append(
@@ -296,12 +305,17 @@ def _referral_offered(ctx: OrderContext, order: DraftOrder) -> bool:
     """Whether the emergency spine-surgery referral is already drafted in this session or offered in
     this response: an elective order judged with this one draws the red-flag card, which offers the
     referral once, on the first such order (``red_flag.check``). One referral, never two."""
-    spec = sx.SPINE_SURGERY_REFERRAL
+    return _offered(ctx, order, sx.SPINE_SURGERY_REFERRAL)
+
+
+def _offered(ctx: OrderContext, order: DraftOrder, spec: sx.OrderSpec) -> bool:
+    """Whether ``spec`` is already drafted in this session or created by the red-flag card of an
+    elective order judged with ``order`` (``red_flag.check``)."""
     if ctx.other_orders(order, spec.value_set):
         return True
-    referral = ctx.term.first(spec.value_set).coding()
+    wanted = ctx.term.first(spec.value_set).coding()
     return any(
-        a.type == "create" and referral.code in _codes(a.resource)
+        a.type == "create" and wanted.code in _codes(a.resource)
         for o in ctx.judged
         if o is not order
         for c in red_flag.check(ctx, o)

@@ -1,0 +1,31 @@
+"""No suggestion of an order-time response orders what another card already offers.
+
+Two opioids drafted for an opioid-naive patient drew two cards each offering naloxone: two naloxone
+prescriptions, one click each (CDS Hooks applies each suggestion as a unit; nothing stops both). A
+suggestion whose one action creates an order already drafted in the session, or offered by an
+earlier card, is dropped (``orders._no_second_orders``).
+
+Tests named test_guard_* also hold on the code before the change; the others fail on it.
+"""
+
+from __future__ import annotations
+
+from hooks.orders import evaluate_orders
+from tests.orders_builders import RADICULOPATHY, cond, history, inp, mr
+
+
+def naloxone_offers(*orders: dict) -> int:  # type: ignore[type-arg]
+    cards = evaluate_orders(inp("order-sign", list(orders), history(cond("rad", RADICULOPATHY, 60))))
+    return sum(1 for c in cards for s in c.suggestions if "naloxone" in s.label.lower())
+
+
+def test_two_opioids_drafted_offer_naloxone_once() -> None:
+    oxy = mr("oxy", "7804", "oxycodone hydrochloride 10 MG Oral Tablet", dose=10, per=4)
+    hydromorphone = mr("hm", "3423", "hydromorphone 4 MG Oral Tablet", dose=4, per=4)
+    assert naloxone_offers(oxy, hydromorphone) == 1
+
+
+def test_guard_one_opioid_offers_naloxone() -> None:
+    assert (
+        naloxone_offers(mr("oxy", "7804", "oxycodone hydrochloride 10 MG Oral Tablet", dose=10, per=4)) == 1
+    )
