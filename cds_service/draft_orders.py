@@ -251,15 +251,27 @@ def read_draft_orders(
     order-select judges the selections (``Type/id``; a bare id is accepted too); order-sign, and
     any other hook that carries draft orders, judges them all.
     """
-    wanted = set(selections)
+    wanted = {selection_key(s) for s in selections}
     out = []
     for raw in resources:
         if not isinstance(raw, Mapping):
             continue
-        rtype, rid = raw.get("resourceType"), raw.get("id")
-        if hook == "order-select":
-            selected = f"{rtype}/{rid}" in wanted or (isinstance(rid, str) and rid in wanted)
-        else:
-            selected = True
-        out.append(read_order(raw, selected))
+        out.append(read_order(raw, hook != "order-select" or is_selected(raw, wanted)))
     return tuple(out)
+
+
+def selection_key(selection: str) -> str:
+    """A selection as ``Type/id``: an absolute or versioned reference
+    (``https://ehr/fhir/ServiceRequest/1/_history/2``) reduced to its type and id; ``Type/id`` or a
+    bare id as sent."""
+    parts = [p for p in selection.strip().split("?")[0].split("/") if p]
+    if "_history" in parts:
+        parts = parts[: parts.index("_history")]
+    return f"{parts[-2]}/{parts[-1]}" if len(parts) >= 2 else selection.strip()
+
+
+def is_selected(raw: Mapping[str, Any], wanted: set[str]) -> bool:
+    """Whether a draft order is among the selections (``selection_key``s): by ``Type/id``, or by its
+    bare id."""
+    rtype, rid = raw.get("resourceType"), raw.get("id")
+    return f"{rtype}/{rid}" in wanted or (isinstance(rid, str) and rid in wanted)

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 import orjson
 
+from cds_service.draft_orders import is_selected, selection_key
 from cds_service.errors import BadRequest
 from cds_service.records import IssuedCard
 from cds_service.segmented_lru import SegmentedLru
@@ -261,6 +262,15 @@ def parse_request(body: Any, *, declared_hooks: Iterable[str] | None = None) -> 
     if "draftOrders" in context:
         draft_orders = _parse_draft_orders(context["draftOrders"])
     selections = _parse_selections(context)
+    if hook == "order-select" and selections:
+        wanted = {selection_key(s) for s in selections}
+        if not any(isinstance(d, dict) and is_selected(d, wanted) for d in draft_orders):
+            # nothing to judge: an empty answer would read as "nothing to worry about"
+            raise _bad(
+                "context.selections names no order of context.draftOrders (each selection is the "
+                "'Type/id' of a draft order in the Bundle).",
+                "context.selections",
+            )
     return CdsRequest(
         hook=hook,
         hook_instance=hook_instance,
