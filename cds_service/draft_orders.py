@@ -132,9 +132,14 @@ def _doses(resource: Mapping[str, Any]) -> tuple[Dose, ...]:
                 per_day=_per_day(d),
                 route=_codings(route),
                 route_text=_concept_text(route),
+                sequence=_sequence(d.get("sequence")),
             )
         )
     return tuple(out)
+
+
+def _sequence(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _contained(resource: Mapping[str, Any], reference: Any) -> Mapping[str, Any] | None:

@@ -37,6 +37,7 @@ from hooks.facts import (
     ProcedureFact,
     ReportFact,
     ServiceRequestFact,
+    dose_steps,
 )
 from hooks.terminology import Coding, Terminology
 from hooks.text import (
@@ -633,16 +634,28 @@ def _doses(dosages: Sequence[Any]) -> tuple[Dose, ...]:
                 qunit = str(_get(q, "code") or _get(q, "unit") or "") or None
                 break
         route = _get(d, "route")
-        out.append(Dose(_get(d, "text"), value, qunit, per_day, _codings(route), _cc_text(route)))
+        sequence = _get(d, "sequence")
+        out.append(
+            Dose(
+                _get(d, "text"), value, qunit, per_day, _codings(route), _cc_text(route),
+                sequence=sequence if isinstance(sequence, int) and not isinstance(sequence, bool) else None,
+            )
+        )  # fmt: skip
     return tuple(out)
 
 
 def _daily_dose_mg(doses: Sequence[Dose]) -> float | None:
     """mg per day when a dosage states it plainly: a mg dose × a per-day/per-hour frequency."""
-    mg = [
-        d for d in doses if d.value is not None and d.per_day is not None and (d.unit or "").lower() == "mg"
-    ]
-    return round(sum((d.value or 0.0) * (d.per_day or 0.0) for d in mg), 3) if mg else None
+    totals = []
+    for step in dose_steps(doses):  # a taper's steps one after another: the largest counts
+        mg = [
+            d
+            for d in step
+            if d.value is not None and d.per_day is not None and (d.unit or "").lower() == "mg"
+        ]
+        if mg:
+            totals.append(sum((d.value or 0.0) * (d.per_day or 0.0) for d in mg))
+    return round(max(totals), 3) if totals else None
 
 
 def _medication(

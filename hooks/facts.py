@@ -228,6 +228,19 @@ class Dose:
     per_day: float | None  # administrations per day from timing.repeat
     route: tuple[Coding, ...] = ()
     route_text: str | None = None
+    # Dosage.sequence: instructions of different sequences follow one another (a taper's steps), those
+    # of one sequence (or none) are taken together
+    sequence: int | None = None
+
+
+def dose_steps(doses: Sequence[Dose]) -> list[list[Dose]]:
+    """The doses taken together, step by step: Dosage.sequence orders instructions one after another
+    (a taper: 1 tablet every 6 hours, then every 8 hours), so a day's dose is the largest step's, never
+    the steps added up; instructions sharing a sequence, or giving none, are one step."""
+    steps: dict[int | None, list[Dose]] = {}
+    for d in doses:
+        steps.setdefault(d.sequence, []).append(d)
+    return list(steps.values())
 
 
 class OriginalResource:
@@ -316,23 +329,27 @@ class DraftOrder:
     def daily_dose_mg(self) -> float | None:
         """Total mg per day, when stated plainly (mg, or units × ``strength_mg``); a patch's
         mcg/h is ``patch_mcg_per_hour``."""
-        total = 0.0
-        found = False
-        for d in self.doses:
-            if d.value is None:
-                continue
-            unit = (d.unit or "").strip().lower()
-            if unit in MG_UNITS:
-                per_admin = d.value
-            elif self.strength_mg is not None and unit not in MCG_UNITS and not unit.endswith("/h"):
-                per_admin = d.value * self.strength_mg  # e.g. 2 tablets × 5 mg
-            else:
-                continue
-            if d.per_day is None:
-                continue
-            total += per_admin * d.per_day
-            found = True
-        return total if found else None
+        best: float | None = None
+        for step in dose_steps(self.doses):  # a taper's steps one after another: the largest counts
+            total = 0.0
+            found = False
+            for d in step:
+                if d.value is None:
+                    continue
+                unit = (d.unit or "").strip().lower()
+                if unit in MG_UNITS:
+                    per_admin = d.value
+                elif self.strength_mg is not None and unit not in MCG_UNITS and not unit.endswith("/h"):
+                    per_admin = d.value * self.strength_mg  # e.g. 2 tablets × 5 mg
+                else:
+                    continue
+                if d.per_day is None:
+                    continue
+                total += per_admin * d.per_day
+                found = True
+            if found and (best is None or total > best):
+                best = total
+        return best
 
     def patch_mcg_per_hour(self) -> float | None:
         for d in self.doses:

@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hooks.facts import Dose
+from hooks.facts import Dose, dose_steps
 from hooks.terminology import Coding
 
 if TYPE_CHECKING:  # hooks.clinical_drugs reads the factors from here: imported where used
@@ -73,18 +73,22 @@ def counts_units(drug: ClinicalDrug | None, dose: Dose) -> bool:
 
 
 def units_mme(drug: ClinicalDrug, doses: Sequence[Dose]) -> MmeResult:
-    """MME/day of doses counted in the drug's units (tablets, mL, sprays, patches), summed."""
+    """MME/day of doses counted in the drug's units (tablets, mL, sprays, patches): the doses taken
+    together summed, and of a taper's steps (``dose_steps``) the largest."""
     from hooks.clinical_drugs import MmeResult, mme_per_day
 
-    total = 0.0
-    for d in doses:
-        if d.per_day is None and all(s.per != "HR" for s in drug.ingredients):
-            return MmeResult(None, reason=f"how often {drug.name} is taken (doses per day) is not given")
-        result = mme_per_day(drug, d.value, d.per_day)
-        if result.mme_per_day is None:
-            return result
-        total += result.mme_per_day
-    return MmeResult(round(total, 2))
+    best = 0.0
+    for step in dose_steps(doses):
+        total = 0.0
+        for d in step:
+            if d.per_day is None and all(s.per != "HR" for s in drug.ingredients):
+                return MmeResult(None, reason=f"how often {drug.name} is taken (doses per day) is not given")
+            result = mme_per_day(drug, d.value, d.per_day)
+            if result.mme_per_day is None:
+                return result
+            total += result.mme_per_day
+        best = max(best, total)
+    return MmeResult(round(best, 2))
 
 
 def why_no_mme(name: str, text: str, doses: Sequence[Dose], drug: ClinicalDrug | None) -> str:
