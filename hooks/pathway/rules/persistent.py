@@ -66,6 +66,14 @@ def _care_facts_and_gaps(ctx: PathwayContext) -> tuple[list[Fact], list[str]]:
     return facts, gaps
 
 
+def _stenosis_evidence(ctx: PathwayContext) -> dict[str, tuple[str, ...]]:
+    """For neurogenic claudication the NASS guideline on lumbar stenosis, not the one on disc
+    herniation, backs the card."""
+    if not claudication(ctx):
+        return {}
+    return {"extra_evidence": ("nass_stenosis",), "without_evidence": ("nass_ldh",)}
+
+
 def claudication(ctx: PathwayContext) -> bool:
     """Stenosis with neurogenic claudication: NICE NG59 advises against epidurals for it."""
     return bool(ctx.conditions("neurogenic_claudication")) or ctx.claudication_text()
@@ -584,6 +592,7 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
         suggestions=suggestions,
         selection_behavior="any",
         needs=("procedures", "medicationRequests", "medicationStatements", "diagnosticReports"),
+        **_stenosis_evidence(ctx),
     )
     return replace(draft, title=P1_NO_CARE_TITLE) if no_care and not limit else draft
 
@@ -680,4 +689,5 @@ def p2_not_referred(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -
         suggestions=suggestions,
         selection_behavior="any",
         needs=("serviceRequests", "encounters"),
+        **_stenosis_evidence(ctx),
     )
