@@ -223,7 +223,8 @@ def test_a_radicular_diagnosis_typed_in_words_reaches_the_pathway_through_the_se
     typed = load_protocol("patient-view.full-prefetch.json")
     for entry in typed["prefetch"]["conditions"]["entry"]:
         if entry["resource"]["id"] == "cond-radic":
-            entry["resource"]["code"] = {"text": "Left L5 radiculopathy"}
+            # the side of the report's lesion (a left radiculopathy would make the right S1 lesion discordant)
+            entry["resource"]["code"] = {"text": "Right S1 radiculopathy"}
     by_code = real.post("/cds-services/radicular-pathway", json=coded).get_json()["cards"]
     by_words = real.post("/cds-services/radicular-pathway", json=typed).get_json()["cards"]
     assert by_code
