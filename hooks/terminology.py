@@ -128,7 +128,7 @@ class Terminology:
         (``ValueSet.lookup``: the code itself, or its longest listed ancestor). Read-only."""
         if not system or not code or system not in self._systems:
             return _NO_MEMBERSHIP
-        return self._memberships(system, code)
+        return self._memberships(system, dotted_icd10cm(system, code) or code)
 
     def prime(self) -> int:
         """Work out the value sets of every listed code now (``memberships`` remembers them), so
@@ -145,9 +145,6 @@ class Terminology:
             hit = vs.lookup(system, code)
             if hit is not None:
                 found[name] = hit
-        dotted = dotted_icd10cm(system, code)
-        if not found and dotted is not None:
-            return self._memberships(system, dotted)
         return MappingProxyType(found)  # shared by every caller: read-only
 
     def match(self, name: str, codings: Iterable[Coding]) -> Member | None:
@@ -189,15 +186,13 @@ class Terminology:
         """True when (system, code) belongs to any value set: the cheap relevance test on raw JSON."""
         if not system or not code:
             return False
+        code = dotted_icd10cm(system, code) or code
         if (system, code) in self._all_exact:
             return True
         if system not in self._prefix_systems:
             return False
         prefixes = self._all_prefix
-        if any((system, code[:end]) in prefixes for end in range(len(code) - 1, 0, -1)):
-            return True
-        dotted = dotted_icd10cm(system, code)
-        return dotted is not None and self.is_known(system, dotted)
+        return any((system, code[:end]) in prefixes for end in range(len(code) - 1, 0, -1))
 
     def words_may_decide(self, codings: Iterable[tuple[str | None, str | None]]) -> bool:
         """Whether a diagnosis's words may be read for what its codes do not say: no (system, code)

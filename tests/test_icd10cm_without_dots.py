@@ -34,3 +34,12 @@ def test_a_chart_coded_without_dots_opens_the_pathway() -> None:
 def test_guard_other_systems_and_shapes_are_not_rewritten() -> None:
     assert not TERM.is_known("http://snomed.info/sct", "M5417")
     assert TERM.match("lumbar_radiculopathy_conditions", [Coding(ICD10CM, "ZZZ")]) is None
+
+
+def test_a_dotless_code_under_a_listed_category_is_read_as_its_dotted_code() -> None:
+    """Z85828 (history of basal cell carcinoma of skin) is the Z85.828 the cancer-history value set
+    excludes, not the Z85 category it lists; M8008XA is the osteoporotic vertebral fracture."""
+    assert TERM.match("cancer_history", [Coding(ICD10CM, "Z85828")]) == TERM.match(
+        "cancer_history", [Coding(ICD10CM, "Z85.828")]
+    )
+    assert TERM.match("red_flag_fracture", [Coding(ICD10CM, "M8008XA")]) is not None

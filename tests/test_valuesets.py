@@ -27,6 +27,7 @@ from hooks.terminology import (
     Terminology,
     TerminologyError,
     default_terminology,
+    dotted_icd10cm,
     load_terminology,
 )
 
@@ -341,15 +342,17 @@ def test_prefix_members_are_release_headers_and_admit_every_descendant(term: Ter
 
 
 def test_memberships_answer_as_each_value_set_does(term: Terminology) -> None:
-    """The value sets remembered for a code are exactly those whose own lookup admits it: every
-    member, a descendant of each prefix member, codes one character short of a member, a code in
-    no value set and a system none uses; asked twice, the answer is the same."""
+    """The value sets remembered for a code are exactly those whose own lookup admits it (an
+    ICD-10-CM code sent without its dot as the dotted code, ``dotted_icd10cm``): every member, a
+    descendant of each prefix member, codes one character short of a member, a code in no value set
+    and a system none uses; asked twice, the answer is the same."""
     codes = {(m.system, m.code) for name in term.names for m in term[name].members}
     codes |= {(m.system, m.code + "9") for name in term.names for m in term[name].members if m.descendants}
     codes |= {(system, code[:-1]) for system, code in codes if len(code) > 1}
     codes |= {(ICD, "Z99.999"), ("http://example.org/not-a-system", "M54.16"), (ICD, ""), ("", "M54.16")}
     for system, code in sorted(codes):
-        expected = {n: term[n].lookup(system, code) for n in term.names}
+        as_listed = dotted_icd10cm(system, code) or code
+        expected = {n: term[n].lookup(system, as_listed) for n in term.names}
         expected = {n: m for n, m in expected.items() if m is not None}
         assert dict(term.memberships(system, code)) == expected, (system, code)
         assert dict(term.memberships(system, code)) == expected
