@@ -169,12 +169,11 @@ def segments(*levels: str | None) -> set[str]:
 
 _LEFT = _words(r"\b(left|lt)\b")
 _RIGHT = _words(r"\b(right|rt)\b")
-# both sides, or both legs named ("pain radiating down both legs")
-_BILATERAL = _words(r"\b(bilateral|bilat|both (?:sides|legs|lower (?:limbs|extremities)|feet|buttocks))\b")
+_BILATERAL = _words(r"\b(bilateral|bilat|both sides)\b")
 
 
 def parse_laterality(*texts: str | None) -> str | None:
-    """"left", "right" or "bilateral" from free text (site texts, displays, notes); None when unstated.
+    """ "left", "right" or "bilateral" from free text (site texts, displays, notes); None when unstated.
 
     "Bilateral" anywhere wins; left in one text and right in another is bilateral too.
     """
@@ -573,6 +572,30 @@ BILATERAL_LEGS = re.compile(
     r"|\b(?:legs?|lower (?:limbs?|extremit\w*)|feet)\b[^.;]{0,20}?\bbilateral(?:ly)?\b",
     re.IGNORECASE,
 )
+
+
+# A cauda equina screen asked and answered normal in a note: no retention, a small post-void residual,
+# normal saddle sensation.
+CES_SCREEN_NORMAL = re.compile(
+    r"\bno (?:urinary )?retention\b|\bsaddle sensation (?:is )?(?:normal|intact)\b"
+    r"|\b(?:normal|intact) saddle sensation\b|\bpost[- ]?void residual (?:of |was |is )?\d{1,2}\s*ml\b",
+    re.IGNORECASE,
+)
+
+
+def states_bilateral_leg_pain(text: str) -> bool:
+    """Whether a sentence of ``text`` records pain of both legs, not denied ("sciatica, both legs",
+    "pain radiating down both legs"; not "denies pain in both legs"), and not neurogenic claudication
+    (pain of both legs on walking, eased by sitting, is the stenosis)."""
+    for sentence in _sentences(text):
+        if _claudication(sentence, text):
+            continue
+        for part in _parts(sentence):
+            if any(not _denied(part, m) for m in BILATERAL_LEGS.finditer(part)):
+                return True
+    return False
+
+
 WEAK_OR_NUMB = re.compile(
     r"weak|numb|pins and needles|par(?:a)?esthe|hypo(?:a)?esthe|sensory loss", re.IGNORECASE
 )

@@ -14,6 +14,8 @@ Tests named test_guard_* also hold on the code before the change; the others fai
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from pathway_builders import card_of, cond, radic, run, states
 
@@ -82,3 +84,19 @@ def test_the_severe_acute_card_gives_the_safety_net_advice() -> None:
 def test_guard_the_mild_acute_card_keeps_its_safety_net_advice() -> None:
     c = card_of(run(radic(days=6)), "E1")
     assert any("same-day care" in s for s in c.next_steps)
+
+
+def test_guard_both_legs_denied_is_not_bilateral_pain() -> None:
+    one_leg = radic(days=6, text="Sciatica, left leg; denies pain or numbness in both legs")
+    assert "R1" not in states(run(one_leg, EMPTYING))
+
+
+def test_guard_chronic_pain_of_both_legs_coded_again_today_is_not_new() -> None:
+    old = radic(days=700, text="Chronic sciatica, both legs")
+    recoded = replace(radic(days=0, text="Chronic sciatica, both legs"), ref="Condition/radic-today")
+    assert "R1" not in states(run(old, recoded, EMPTYING))
+
+
+def test_guard_a_screen_answered_normal_in_the_note_needs_no_questions() -> None:
+    answered = replace(EMPTYING, notes=("Post-void residual 40 mL; no retention, saddle sensation normal.",))
+    assert "R1" not in states(run(BOTH_LEGS, answered))

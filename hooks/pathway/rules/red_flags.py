@@ -27,10 +27,11 @@ from hooks.pathway.context import (
 from hooks.pathway.failure import latest_score, like_baseline, pain_before
 from hooks.pathway.rules import neuromodulation, post_surgical
 from hooks.pathway.rules.common import TOPIC_RED_FLAG, Rule
-from hooks.pathway.rules.mimics import MIMICS, condition_side
+from hooks.pathway.rules.mimics import MIMICS
 from hooks.rule import CRITICAL, CRITICAL_OR_WARNING
 from hooks.terminology import Coding
 from hooks.text import (
+    CES_SCREEN_NORMAL,
     FOOT_DROP,
     INJECTION_DRUG_USE,
     SADDLE,
@@ -40,6 +41,7 @@ from hooks.text import (
     reported,
     short_name,
     states_bilateral_leg_deficit,
+    states_bilateral_leg_pain,
 )
 from hooks.thresholds import span
 
@@ -367,8 +369,11 @@ def strong_sphincter_or_saddle_symptoms(ctx: PathwayContext) -> tuple[ConditionF
     is the presentation of a cauda equina syndrome still incomplete, and R1's questions come first
     (``confirms_cauda_equina``)."""
     found = new_sphincter_or_saddle_symptoms(ctx)
-    if all(is_weak_cauda_equina_evidence(ctx, c) for c in found) and not new_bilateral_radicular_pain(ctx):
-        return ()
+    if all(is_weak_cauda_equina_evidence(ctx, c) for c in found):
+        # weak evidence counts only beside new pain of both legs, and not once a note records the
+        # screen asked and normal (no retention, a small residual, normal saddle sensation)
+        unanswered = tuple(c for c in found if not any(CES_SCREEN_NORMAL.search(n) for n in c.notes))
+        return unanswered if unanswered and new_bilateral_radicular_pain(ctx) else ()
     return found
 
 
@@ -377,13 +382,28 @@ def is_weak_cauda_equina_evidence(ctx: PathwayContext, c: ConditionFact) -> bool
 
 
 def new_bilateral_radicular_pain(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
-    """Radicular Conditions in force, begun within ``new_sphincter_symptom_days``, that together
-    state both legs: one naming both ("sciatica, both legs"), or a left and a right one."""
-    window = ctx.t.new_sphincter_symptom_days
-    new = [c for c in ctx.gate_conditions if _new(ctx, began(ctx, c), window)]
-    sides = {condition_side(c) for c in new}
-    if "bilateral" in sides or {"left", "right"} <= sides:
-        return tuple(c for c in new if condition_side(c))
+    """Radicular pain of both legs in an episode begun within ``new_sphincter_symptom_days``: a
+    radicular diagnosis whose coded side, site or words (not a denial, not neurogenic claudication,
+    ``text.states_bilateral_leg_pain``) say both legs, or a left and a right one. An episode older
+    than that (chronic pain coded again at today's visit) is no new bilateral pain."""
+    days = ctx.symptom_days
+    if days is None or days > ctx.t.new_sphincter_symptom_days:
+        return ()
+    both, sides = [], {}
+    for c in ctx.gate_conditions:
+        if ctx.matches("neurogenic_claudication", c.codings):
+            continue
+        words = " ".join(x for x in (c.text, c.body_site_text, *(b.display or "" for b in c.body_site)) if x)
+        if states_bilateral_leg_pain(words):
+            both.append(c)
+        side = parse_laterality(c.body_site_text, *(b.display for b in c.body_site), c.text,
+                                *(x.display for x in c.codings))  # fmt: skip
+        if side in ("left", "right", "bilateral"):
+            sides[c] = side
+    if both:
+        return tuple(both)
+    if "bilateral" in sides.values() or {"left", "right"} <= set(sides.values()):
+        return tuple(sides)
     return ()
 
 
