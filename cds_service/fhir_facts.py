@@ -41,6 +41,7 @@ from hooks.facts import (
 )
 from hooks.terminology import Coding, Terminology
 from hooks.text import (
+    NOT_STRENGTH_WORDS,
     NUMBER,
     RELIEF_WORDS,
     STRENGTH_WORDS,
@@ -317,7 +318,12 @@ def _uncoded_kind(words: str, value: float | None, unit: str | None) -> str | No
     u = (unit or "").strip()
     if RELIEF_WORDS.search(words) and (u == "%" or "%" in words) and 0 <= value <= 100:
         return "relief_pct"
-    if STRENGTH_WORDS.search(words) and 0 <= value <= 5 and u.lower() in STRENGTH_UNITS:
+    if (
+        STRENGTH_WORDS.search(words)
+        and not NOT_STRENGTH_WORDS.search(words)
+        and 0 <= value <= 5
+        and u.lower() in STRENGTH_UNITS
+    ):
         return "strength"
     return None
 

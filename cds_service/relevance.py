@@ -266,7 +266,11 @@ def _observation(raw: dict[str, Any], t: Terminology) -> bool:
         return True
     if _unread_category(raw):
         return False  # a vital sign or laboratory result no value set names: no text read
-    return _raw_words(_RELIEF_WORDS, raw.get("code")) or _raw_words(_STRENGTH_WORDS, raw.get("code"))
+    if _raw_words(_RELIEF_WORDS, raw.get("code")) or _raw_words(_STRENGTH_WORDS, raw.get("code")):
+        return True
+    # an examination panel whose components are named as strength scores ("Left EHL strength (MRC)")
+    named = (comp.get("code") for comp in _items(components or ()) if isinstance(comp, dict))
+    return any(_raw_words(_STRENGTH_WORDS, code) for code in named)
 
 
 def _service_request(raw: dict[str, Any], t: Terminology) -> bool:

@@ -437,6 +437,12 @@ STRENGTH_WORDS = _words(
     r"muscle strength|motor strength|strength grade|\bMRC\b|manual muscle test|\bMMT\b|motor power|"
     r"dorsiflex|plantar ?flex|extensor hallucis|\bEHL\b|hip flex|knee exten|power \("
 )
+# Scores named like a strength test that are not muscle grades: a pain score on a movement, the MRC
+# breathlessness scale, spasticity, reflexes, a range of motion.
+NOT_STRENGTH_WORDS = _words(
+    r"\bpain (?:on|with|during|score|scale|intensity|rating)\b|\(0\s*-\s*10\)|/10\b|breath|dyspn"
+    r"|ashworth|spastic|reflex|range of (?:motion|movement)|\bROM\b|degrees|thomas test"
+)
 # The first number written in a value ("7/10" → 7, "about 60 %" → 60).
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 

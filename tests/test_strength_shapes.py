@@ -64,3 +64,23 @@ def test_guard_a_grade_sent_as_text_out_of_five_is_read() -> None:
 def test_guard_a_quantity_in_another_unit_is_no_strength_score() -> None:
     kg = observation(valueQuantity={"value": 3, "unit": "kg"})
     assert [o.kind for o in build_history([kg], TERM).observations if o.kind == "strength"] == []
+
+
+def test_guard_scores_named_like_a_strength_test_that_are_not_grades_are_not_read() -> None:
+    """The MRC breathlessness scale, a pain score on hip flexion, an Ashworth spasticity grade."""
+    for name, unit in (
+        ("MRC breathlessness grade", "{grade}"),
+        ("Pain on hip flexion (0-10)", "{score}"),
+        ("Modified Ashworth, ankle dorsiflexion", "{score}"),
+    ):
+        o = observation(code={"text": name}, valueQuantity={"value": 3, "unit": unit})
+        assert [x for x in build_history([o], TERM).observations if x.kind == "strength"] == [], name
+
+
+def test_an_examination_panel_named_otherwise_is_kept_for_its_strength_components() -> None:
+    panel = observation(
+        code={"text": "Lower extremity examination"},
+        component=[{"code": {"text": "Left EHL strength (MRC grade 0-5)"}, "valueQuantity": {"value": 3,
+                    "unit": "{MRC}"}}],
+    )  # fmt: skip
+    assert strengths(panel) == [("Left EHL strength (MRC grade 0-5)", 3.0)]
