@@ -42,3 +42,15 @@ def test_a_lumbar_mri_in_words_at_ten_days_without_red_flags_draws_the_early_ima
 )
 def test_guard_other_studies_or_unclear_contrast_are_not_read_as_the_lumbar_mri(words: str) -> None:
     assert "order.mri-ces-emergency" not in rules(sr("mri", "IMG1234", words, system=LOCAL), CES)
+
+
+@pytest.mark.parametrize(
+    "words",
+    ["MRI LUMBAR SPINE W WO CONTRAST", "MRI L SPINE W + W/O", "MRI LUMBAR W/WO", "MRI lumbar pre and post"],
+)
+def test_with_and_without_contrast_abbreviated_reads_as_the_contrast_study(words: str) -> None:
+    """After a discectomy the contrast study is the right one: no "order with contrast" card."""
+    from tests.orders_builders import proc
+
+    operated = proc("disc", "63030", 400, "Lumbar discectomy L5-S1")
+    assert "order.mri-postop-contrast" not in rules(sr("mri", "IMG9", words, system=LOCAL), operated)

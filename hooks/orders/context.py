@@ -76,9 +76,11 @@ _IMAGING = re.compile(
 _MRI = re.compile(r"\bmri\b|magnetic resonance", re.IGNORECASE)
 _L_SPINE = re.compile(r"\bl[-\s]?spine\b|\bls[-\s]?spine\b", re.IGNORECASE)
 _CONTRAST = re.compile(r"contrast|gadolin|\bgad\b", re.IGNORECASE)
+# "with and without", and the abbreviations radiology order names use: "W WO", "W/WO", "W + W/O",
+# "W&WO", "WO/W", "pre and post"
 _WITH_AND_WITHOUT_CONTRAST = re.compile(
-    r"with\s+and\s+without|without\s+and\s+with|\bw\s*/\s*wo?\b|\bw\s*\+\s*wo\b|\bwo?\s*/\s*w\b|"
-    r"\bw\s+and\s+wo\b|\bw\s*&\s*wo\b",
+    r"with\s+and\s+without|without\s+and\s+with|\bpre\s*(?:and|&|/)\s*post\b"
+    r"|\bw(?:ith)?\s*(?:/|\+|&|and)?\s*w(?:ithout|\s*/\s*o|o)\b|\bw(?:ithout|\s*/\s*o|o)\s*(?:/|\+|&|and)\s*w\b",
     re.IGNORECASE,
 )
 _WITHOUT_CONTRAST = re.compile(
