@@ -367,10 +367,10 @@ def _scale(
 ) -> float | None:
     """Bring a pain score onto 0-10 (the 0-100 visual analogue scale, a value set, and mm/100 units),
     and an ODI onto its 0-100 %: sent as a fraction (unit 1, at most 1) or out of its raw 50 points
-    (a ratio "/50"). An ODI in any other unit is kept as sent."""
+    (a ratio "/50"). An ODI in any other unit, or a bare 1, is kept as sent."""
     if value is not None and kind == "odi":
         u = (unit or "").strip().lower()
-        if u in ("1", "{fraction}", "{ratio}") and 0 <= value <= 1:
+        if u in ("1", "{fraction}", "{ratio}") and 0 <= value < 1:  # 1 itself: as likely 1 % as 100 %
             return round(value * 100.0, 6)
         if u == "/50":
             return value * 2.0

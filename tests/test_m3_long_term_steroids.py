@@ -45,3 +45,10 @@ def test_prednisone_taken_for_half_a_year_without_an_end_is_long_term_therapy_no
 def test_guard_a_short_prednisone_course_for_sciatica_still_draws_m3() -> None:
     cards = run(radic(20), PRED)
     assert "M3" in states(cards)
+
+
+def test_a_burst_whose_stated_reason_is_an_asthma_exacerbation_draws_no_card() -> None:
+    asthma = cond("asthma", "red_flag_infection", onset=5)  # any coded Condition stands in for the reason
+    asthma = replace(asthma, codings=(Coding(ICD10CM, "J45.901"),), text="Asthma with acute exacerbation")
+    burst = replace(PRED, reason_refs=(asthma.ref,))
+    assert "M3" not in states(run(radic(20), burst, asthma))

@@ -56,3 +56,9 @@ def test_guard_a_back_score_alone_still_grades() -> None:
     back = scored("back", "pain", 8, 2, "Low back")
     odi = scored("odi", "odi", 48, 2)
     assert states(run(radic(days=20), back, odi)) == ["E2"]
+
+
+def test_a_back_score_of_zero_does_not_hide_leg_pain_still_at_seven() -> None:
+    leg = scored("leg", "pain", 7, 10, "Left leg")
+    back = scored("back", "pain", 0, 2, "Low back")
+    assert states(run(radic(days=150), *conservative(140), leg, back)) == ["P2"]

@@ -22,6 +22,7 @@ from datetime import timedelta
 
 from hooks.applicability import Branch, Decision, Predicate, Step, decide, describe, predicate
 from hooks.cards import CardDraft, Fact
+from hooks.pathway import failure
 from hooks.pathway.context import (
     FAILED_OUTCOMES,
     SUCCESS_OUTCOMES,
@@ -268,12 +269,15 @@ symptoms_after_recovery: P = Predicate(
     "pain not recorded as gone",
 )
 def pain_resolved(ctx: PathwayContext) -> Iterable[Fact]:
-    """The patient has recovered: the latest pain score of the episode (a leg score of those taken
-    together), taken within ``resolved_score_days``, is at most ``resolved_pain_nrs``, and the latest
-    ODI of that time, where one was recorded, at most ``resolved_odi``. A referral, imaging or an
+    """The patient has recovered: the latest leg-pain score of the episode (the latest score when no
+    leg score was taken), taken within ``resolved_score_days``, is at most ``resolved_pain_nrs``, and
+    the latest ODI of that time, where one was recorded, at most ``resolved_odi``. A referral, imaging or an
     injection for persistent pain is then not what the chart calls for (NICE NG59, ACR 2021: for
     symptoms that persist)."""
-    pain, odi = acute.severity_scores(ctx)
+    # the latest leg score when any was taken (a back score of 0 says nothing of the leg), else the
+    # latest score
+    pain = failure.latest_score(failure.prefer_leg(ctx.episode_observations("pain")))
+    odi = ctx.episode_latest("odi")
     since = ctx.today - timedelta(days=ctx.t.resolved_score_days)
     if pain is None or pain.effective is None or pain.effective < since:
         return ()

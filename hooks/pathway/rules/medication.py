@@ -530,6 +530,18 @@ def is_oral(m: MedicationFact, ctx: PathwayContext | None = None) -> bool:
     return not (ctx is not None and ctx.matches("parenteral_dose_forms", m.dose_form))
 
 
+def _prescribed_for_something_else(ctx: PathwayContext, m: MedicationFact) -> bool:
+    """A stated reason (reasonCode, or a referenced Condition) that is not radicular pain: a burst for
+    an asthma or COPD exacerbation is no course for sciatica."""
+    referenced = [c for c in ctx.history.conditions if c.ref in m.reason_refs]
+    reasons = (*m.reason, *(x for c in referenced for x in c.codings))
+    if not reasons and not referenced:
+        return False
+    return not ctx.matches("lumbar_radiculopathy_conditions", reasons) and not any(
+        c in ctx.gate_conditions for c in referenced
+    )
+
+
 # What else a systemic corticosteroid is prescribed for, often long term (the order check reads the same).
 STEROID_INDICATIONS = ("oral_steroid_other_indications",)
 
@@ -557,6 +569,7 @@ def m3_oral_steroids(ctx: PathwayContext) -> CardDraft | None:
         and (ctx.is_active_med(m) or (m.start is not None and m.start >= since))
         and not (m.start is not None and m.start < since and m.end is None)
         and ctx.other_indication(m, *STEROID_INDICATIONS) is None
+        and not _prescribed_for_something_else(ctx, m)
     ]
     if not meds:
         return None
