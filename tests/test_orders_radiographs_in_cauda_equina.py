@@ -124,3 +124,20 @@ def test_a_referral_drafted_is_not_suggested_again() -> None:
         if a.type == "create" and a.resource is not None
     ]
     assert not any("183546007" in x for x in codes)
+
+
+def test_guard_radiographs_after_the_emergency_mri_are_the_surgeons_films() -> None:
+    """An MRI done this fortnight: radiographs now are pre-operative films, not in place of the MRI."""
+    from tests.orders_builders import proc
+
+    mri_done = proc("mri", "72148", 0, "MRI lumbar spine without contrast")
+    assert [c.rule_id for c in run("order-sign", CES, mri_done)] == []
+
+
+@pytest.mark.parametrize("study", [XRAY, {**MRI, "priority": "routine"}])
+def test_a_routine_spine_referral_drafted_is_made_stat(study: dict[str, Any]) -> None:
+    referral = sr("ref", "183546007", "Neurosurgical referral", system=SCT, priority="routine")
+    (c,) = [c for c in run("order-sign", CES, orders=[study, referral]) if c.rule_id == CES_RULE]
+    updates = [(a.resource_id or (a.resource or {}).get("id"), (a.resource or {}).get("priority"))
+               for s in c.suggestions for a in s.actions if a.type == "update"]  # fmt: skip
+    assert ("ref", "stat") in updates

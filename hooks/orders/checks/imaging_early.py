@@ -43,7 +43,7 @@ from datetime import timedelta
 from typing import Any
 
 from hooks import suggestions as sx
-from hooks.cards import CardDraft, Fact
+from hooks.cards import CardDraft, Fact, SuggestionDraft
 from hooks.facts import DraftOrder
 from hooks.orders.checks import red_flag
 from hooks.orders.common import OrderCheck, cancel_and_create, card, delete, update_fields
@@ -106,6 +106,7 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
                     priority="stat", recommended=True,
                 )
             )  # fmt: skip
+        suggestions += _referrals_made_stat(ctx, order, recommended=True)
         return [
             card(
                 RULE_CES,
@@ -245,6 +246,9 @@ def _radiographs_in_cauda_equina(ctx: OrderContext, order: DraftOrder, ces: RedF
     MRI or CT drafted beside them is the study that decides, judged by its own check: no card."""
     if ctx.other_orders(order, ADVANCED):
         return []
+    recent = ctx.today - timedelta(days=ctx.t.new_sphincter_symptom_days)
+    if ctx.pathway.imaging_since(recent, mri_only=True):
+        return []  # the emergency MRI is done: radiographs now are the surgeon's (pre-operative films)
     confirmed = red_flags.cauda_equina_confirmed(ctx.pathway)
     reasons = tuple(f.ref for f in ces.facts if f.ref and f.ref.startswith("Condition/"))
     if _offered(ctx, order, sx.MRI_WITHOUT_CONTRAST):
@@ -272,6 +276,7 @@ def _radiographs_in_cauda_equina(ctx: OrderContext, order: DraftOrder, ces: RedF
                 priority="stat", recommended=confirmed,
             )
         )  # fmt: skip
+    suggestions += _referrals_made_stat(ctx, order, recommended=confirmed)
     return [
         card(
             RULE_CES,
@@ -298,6 +303,23 @@ def _radiographs_in_cauda_equina(ctx: OrderContext, order: DraftOrder, ces: RedF
             suggestions=suggestions,
             selection_behavior="any",
         )
+    ]
+
+
+def _referrals_made_stat(ctx: OrderContext, order: DraftOrder, *, recommended: bool) -> list[SuggestionDraft]:
+    """A spine-surgery referral drafted in the session but not stat, made stat: cauda equina needs the
+    emergency surgical assessment (R1), and a routine referral is what the card advises against."""
+    drafted = ctx.other_orders(order, sx.SPINE_SURGERY_REFERRAL.value_set)
+    return [
+        update_fields(
+            r,
+            "Make the spine-surgery referral stat",
+            f"Set priority to stat on {r.ref}",
+            recommended=recommended,
+            priority="stat",
+        )
+        for r in drafted
+        if r.priority != "stat"
     ]
 
 
