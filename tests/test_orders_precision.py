@@ -779,10 +779,13 @@ def test_the_mri_card_refers_when_the_esi_beside_it_is_not_judged_or_a_referral_
     # only the MRI selected: the ESI draws no card in this response, so the MRI card refers
     cards = evaluate_orders(inp("order-select", [ROUTINE_MRI, esi], history(RAD, CES), ("ServiceRequest/m",)))
     assert rules(cards) == [CES_MRI] and referrals(cards) == [REFER_STAT]
-    # a spine-surgery referral already drafted: nothing to add
+    # a spine-surgery referral already drafted: no second one; one not stat is made stat
     drafted = sr("r", "183546007", "Referral to spine surgery", system=fb.SNOMED)
+    stat = sr("r", "183546007", "Referral to spine surgery", system=fb.SNOMED, priority="stat")
     for hook in HOOKS:
-        assert labels(one(run(hook, [ROUTINE_MRI, drafted], RAD, CES), CES_MRI)) == [MAKE_STAT]
+        made_stat = [MAKE_STAT, "Make the spine-surgery referral stat"]
+        assert labels(one(run(hook, [ROUTINE_MRI, drafted], RAD, CES), CES_MRI)) == made_stat
+        assert labels(one(run(hook, [ROUTINE_MRI, stat], RAD, CES), CES_MRI)) == [MAKE_STAT]
 
 
 # --------------------------------------------------------------------- one session, one order selected
