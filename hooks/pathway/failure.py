@@ -710,7 +710,13 @@ def _own_scores(case: _Case) -> _Scores:
     """Baseline and follow-up pain scores of the procedure."""
     ref, t0, win = case.ref, case.t0, case.win
     all_scores = pain_scores(case.history)
-    linked = [o for o in all_scores if ref in o.part_of]
+    # a score linked to the procedure is its result, but not one taken before the window opens (an
+    # ESI's or ablation's first days are the local anaesthetic's, §3.1)
+    opens = t0 + timedelta(days=win.start)
+    linked = [
+        o for o in all_scores
+        if ref in o.part_of and (win.start <= 0 or o.effective is None or o.effective >= opens)
+    ]  # fmt: skip
     scores = _until_next(case, all_scores)
     # Baseline: the latest score in the look-back not taken as part of this procedure.
     baseline, not_results = _baseline(case, _look_back(case, scores))
