@@ -1,4 +1,5 @@
-"""Methadone coded by its ingredient alone is a long-acting opioid at order time.
+"""Methadone coded by its ingredient alone is a long-acting opioid at order time; a fentanyl patch for
+an opioid-naive patient is contraindicated, its removal recommended.
 
 The ER/LA check knew methadone only through a resolved clinical drug ("methadone hydrochloride 5 MG
 Oral Tablet"), so an order coded with the ingredient (as many EHR drafts and the shipped fixtures
@@ -29,3 +30,11 @@ def test_methadone_coded_by_ingredient_for_an_opioid_naive_patient_is_long_actin
 
 def test_guard_oxycodone_coded_by_ingredient_is_not_long_acting() -> None:
     assert ER_LA not in rules_for(mr("oxy", "7804", "oxycodone", dose=5, per=2))
+
+
+def test_a_fentanyl_patch_for_an_opioid_naive_patient_is_contraindicated_and_removal_recommended() -> None:
+    patch = mr("fent", "4337", "fentanyl 25 MCG/HR Transdermal System", dose=25, unit="ug/h")
+    cards = evaluate_orders(inp("order-sign", [patch], history(cond("rad", RADICULOPATHY, 60))))
+    (c,) = [c for c in cards if c.rule_id == ER_LA]
+    assert c.summary.startswith("Fentanyl patch for an opioid-naive patient: contraindicated")
+    assert [s.is_recommended for s in c.suggestions] == [True]

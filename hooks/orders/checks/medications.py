@@ -114,6 +114,7 @@ co-prescription, MOUD and steroid-with-infection cards are drug safety and are s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -723,6 +724,9 @@ def recent_opioids(ctx: OrderContext) -> list[MedicationFact]:
     return out
 
 
+_TRANSDERMAL = re.compile(r"transdermal|\bpatch", re.IGNORECASE)
+
+
 def _er_la_in_opioid_naive(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     """CDC 2022 recommendation 3: start opioids with immediate-release forms, not ER/LA."""
     if not is_extended_release_order(ctx, order):
@@ -732,14 +736,26 @@ def _er_la_in_opioid_naive(ctx: OrderContext, order: DraftOrder) -> list[CardDra
     if recent_opioids(ctx):
         return []
     days = ctx.t.opioid_naive_days
+    # a fentanyl patch is contraindicated in a patient who is not opioid-tolerant (its label's boxed
+    # warning: fatal respiratory depression), not only "not the first choice"
+    member = ctx.drug_is(order, "rx_opioids")
+    fentanyl = member is not None and member.display.lower() == "fentanyl"
+    patch = order.patch_mcg_per_hour() is not None or (fentanyl and bool(_TRANSDERMAL.search(order.text)))
+    summary = (
+        "Fentanyl patch for an opioid-naive patient: contraindicated (not opioid-tolerant); remove it"
+        if patch
+        else "Extended-release/long-acting opioid for an opioid-naive patient: start with immediate-release "
+        "instead (CDC 2022)"
+    )
     return [
         card(
             RULE_ER_NAIVE, "Extended-release opioid for an opioid-naive patient", order,
             indicator="warning",
-            summary="Extended-release/long-acting opioid for an opioid-naive patient: start with "
-            "immediate-release instead (CDC 2022)",
+            summary=summary,
             why=(Fact(f"no opioid prescribed or taken in the last {days} days (opioid-naive)"),),
             next_steps=(
+                *(("Transdermal fentanyl is only for patients already opioid-tolerant (its labelling): it "
+                   "can cause fatal respiratory depression in anyone else.",) if patch else ()),
                 "If an opioid is needed, prescribe an immediate-release opioid at the lowest effective dose "
                 "(CDC 2022 recommendation 3).",
                 "Reserve extended-release or long-acting opioids for severe, continuous pain in patients "
@@ -748,7 +764,7 @@ def _er_la_in_opioid_naive(ctx: OrderContext, order: DraftOrder) -> list[CardDra
             avoid=("Extended-release, long-acting or transdermal opioids to start opioid therapy.",),
             evidence=("cdc_opioids_2022",),
             suggestions=(delete(order, "Remove the extended-release opioid prescription",
-                                f"Remove {order.ref}"),),
+                                f"Remove {order.ref}", recommended=True),),
         )
     ]  # fmt: skip
 
