@@ -245,7 +245,15 @@ def read_order(resource: Mapping[str, Any], selected: bool) -> DraftOrder:
         supply_days=supply_days,
         reason_codings=tuple(c for rc in _list(resource.get("reasonCode")) for c in _codings(rc)),
         reason_refs=_reason_refs(resource),
+        occurrence=_occurrence(resource),
     )
+
+
+def _occurrence(resource: Mapping[str, Any]) -> date | None:
+    """When the order is booked for: occurrenceDateTime, or the start of an occurrencePeriod."""
+    period = resource.get("occurrencePeriod")
+    start = period.get("start") if isinstance(period, Mapping) else None
+    return _parse_date(resource.get("occurrenceDateTime")) or _parse_date(start)
 
 
 def read_draft_orders(

@@ -299,6 +299,7 @@ class DraftOrder:
     supply_days: float | None = None
     reason_codings: tuple[Coding, ...] = ()  # reasonCode: what the order is for
     reason_refs: tuple[str, ...] = ()  # reasonReference as "Type/id" (e.g. "Condition/abc")
+    occurrence: date | None = None  # when it is booked: occurrenceDateTime, or an occurrencePeriod's start
 
     @property
     def is_procedure_order(self) -> bool:

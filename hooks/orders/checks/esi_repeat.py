@@ -459,6 +459,8 @@ def _too_early(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         return []  # E2: acute and severe sciatica; a specialist may consider an early ESI (NICE NG59)
     duration = course.days
     reassess = course.start + timedelta(days=ctx.t.conservative_care_days)
+    if order.occurrence is not None and order.occurrence >= reassess:
+        return []  # booked for after the conservative-care period: ordered early, given on time
     weeks = span(ctx.t.conservative_care_days)
     counted_from = "the first treatment" if course.from_treatment else "onset"
     pain, odi = ctx.latest("pain"), ctx.latest("odi")
