@@ -148,7 +148,8 @@ def _cc_text(cc: Any) -> str | None:
 
 
 def _texts(ccs: Iterable[Any]) -> str | None:
-    parts = [t for t in (_cc_text(cc) for cc in ccs) if t]
+    """The concepts' texts, each once ("Spine clinic" as type and as service type is said once)."""
+    parts = list(dict.fromkeys(t for t in (_cc_text(cc) for cc in ccs) if t))
     return "; ".join(parts) if parts else None
 
 

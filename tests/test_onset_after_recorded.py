@@ -1,4 +1,5 @@
-"""An onset later than the date the Condition was recorded is a typo, not a date to count from.
+"""An onset later than the date the Condition was recorded is a typo, not a date to count from; an
+encounter whose type and service type say the same is named once.
 
 Onset 2027-11-20 on a radiculopathy recorded 9 weeks ago (with 6 weeks of physiotherapy since) read
 as "-349 days" and drew the acute card. A Condition cannot begin after it was written down: such an
@@ -35,3 +36,13 @@ def test_an_onset_after_the_recorded_date_is_not_read_as_the_onset() -> None:
 def test_guard_an_onset_before_the_recorded_date_is_the_onset() -> None:
     (c,) = build_history([condition(onsetDateTime="2026-09-01", recordedDate="2026-10-04")], TERM).conditions
     assert c.onset is not None and c.onset.isoformat() == "2026-09-01" and not c.onset_from_record
+
+
+def test_an_encounter_whose_type_and_service_say_the_same_is_named_once() -> None:
+    name = "Spine surgery clinic consultation"
+    visit = {
+        "resourceType": "Encounter", "id": "spine-1", "status": "finished", "subject": {"reference": "Patient/p"},
+        "type": [{"text": name}], "serviceType": {"text": name}, "period": {"start": "2025-12-06T10:00:00Z"},
+    }  # fmt: skip
+    (e,) = build_history([visit], TERM).encounters
+    assert e.text == "Spine surgery clinic consultation"
