@@ -41,8 +41,9 @@ def test_guard_an_onset_before_the_recorded_date_is_the_onset() -> None:
 def test_an_encounter_whose_type_and_service_say_the_same_is_named_once() -> None:
     name = "Spine surgery clinic consultation"
     visit = {
-        "resourceType": "Encounter", "id": "spine-1", "status": "finished", "subject": {"reference": "Patient/p"},
-        "type": [{"text": name}], "serviceType": {"text": name}, "period": {"start": "2025-12-06T10:00:00Z"},
+        "resourceType": "Encounter", "id": "spine-1", "status": "finished",
+        "subject": {"reference": "Patient/p"}, "type": [{"text": name}], "serviceType": {"text": name},
+        "period": {"start": "2025-12-06T10:00:00Z"},
     }  # fmt: skip
     (e,) = build_history([visit], TERM).encounters
     assert e.text == "Spine surgery clinic consultation"
