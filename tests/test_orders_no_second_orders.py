@@ -1,4 +1,5 @@
-"""No suggestion of an order-time response orders what another card already offers.
+"""No suggestion of an order-time response orders what another card already offers; a draft with no
+id keeps the orders its card makes.
 
 Two opioids drafted for an opioid-naive patient drew two cards each offering naloxone: two naloxone
 prescriptions, one click each (CDS Hooks applies each suggestion as a unit; nothing stops both). A
@@ -29,3 +30,23 @@ def test_guard_one_opioid_offers_naloxone() -> None:
     assert (
         naloxone_offers(mr("oxy", "7804", "oxycodone hydrochloride 10 MG Oral Tablet", dose=10, per=4)) == 1
     )
+
+
+def test_a_draft_without_an_id_keeps_the_emergency_mri_its_card_orders() -> None:
+    """An ESI sent with no id beside cauda equina: the card cannot cancel it, but still orders the
+    stat MRI (the create of "cancel the procedure; stat MRI", on its own)."""
+    from tests.orders_builders import sr
+
+    esi = sr("x", "64483", "Transforaminal epidural injection L5-S1")
+    esi.pop("id")
+    cards = evaluate_orders(
+        inp(
+            "order-sign",
+            [esi],
+            history(cond("rad", RADICULOPATHY, 10), cond("ces", "G83.4", 1, "Cauda equina")),
+        )
+    )
+    (c,) = [c for c in cards if c.indicator == "critical"]
+    labels = [s.label for s in c.suggestions]
+    assert "Stat: order MRI lumbar spine without contrast" in labels
+    assert all(a.type == "create" for s in c.suggestions for a in s.actions)

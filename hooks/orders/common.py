@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from dataclasses import replace as with_fields
 from typing import TYPE_CHECKING, Any, Literal
 
 from hooks.cards import (
@@ -163,6 +164,20 @@ def draft_short(order: DraftOrder) -> str | None:
     return short if len(short) <= DRAFT_SHORT_MAX else None
 
 
+def _creates_only(s: SuggestionDraft) -> SuggestionDraft | None:
+    """``s`` when it only creates; else its creates alone, labelled as the order they make ("Stat:
+    order MRI lumbar spine without contrast"), or None when it creates nothing."""
+    if all(a.type == "create" for a in s.actions):
+        return s
+    creates = tuple(a for a in s.actions if a.type == "create")
+    if not creates:
+        return None
+    what = creates[0].description.split(": ", 1)[-1]
+    priority = str((creates[0].resource or {}).get("priority") or "routine")
+    prefix = "" if priority == "routine" else f"{priority.capitalize()}: "
+    return with_fields(s, label=f"{prefix}order {what}" if prefix else f"Order {what}", actions=creates)
+
+
 def card(
     rule_id: str,
     title: str,
@@ -189,11 +204,12 @@ def card(
         raise ValueError(f"{rule_id}: at most one suggestion may be recommended with at-most-one")
     subject = order.ref or f"{order.resource_type}/?"
     if not order.ref:
-        # A draft without an id cannot be updated or deleted by reference: keep only pure creates.
-        kept = [s for s in suggestions if all(a.type == "create" for a in s.actions)]
-        if len(kept) != len(suggestions):
+        # A draft without an id cannot be updated or deleted by reference: keep the creates (the
+        # emergency MRI a "cancel the procedure; stat MRI" suggestion orders), each as its own order.
+        kept = [_creates_only(s) for s in suggestions]
+        if any(k is not s for k, s in zip(kept, suggestions, strict=True)):
             gaps = (*gaps, "The draft order has no id, so this card cannot change it; edit it by hand.")
-        suggestions = kept
+        suggestions = [k for k in kept if k is not None]
     sources = tuple(guideline(k) for k in evidence)
     return CardDraft(
         rule_id=rule_id,
