@@ -50,3 +50,34 @@ def test_a_draft_without_an_id_keeps_the_emergency_mri_its_card_orders() -> None
     labels = [s.label for s in c.suggestions]
     assert "Stat: order MRI lumbar spine without contrast" in labels
     assert all(a.type == "create" for s in c.suggestions for a in s.actions)
+
+
+def test_an_rfa_drafted_beside_its_block_is_cancelled_not_turned_into_a_second_block() -> None:
+    from tests.orders_builders import sr
+
+    rfa = sr("rfa", "64635", "Radiofrequency ablation, lumbar facet L4-5 right")
+    block = sr("mbb", "64493", "Medial branch block, lumbar facet L4-5 right")
+    facet = cond("facet", "M47.816", 300, "Spondylosis without myelopathy or radiculopathy, lumbar region")
+    cards = evaluate_orders(inp("order-sign", [rfa, block], history(facet)))
+    blocks = [
+        a
+        for c in cards
+        for s in c.suggestions
+        for a in s.actions
+        if a.type in ("create", "update") and "64493" in str((a.resource or {}).get("code"))
+    ]
+    assert blocks == []
+    (c,) = [c for c in cards if c.subject_key == "ServiceRequest/rfa"]
+    assert [[(a.type, a.resource_id) for a in s.actions] for s in c.suggestions] == [
+        [("delete", "ServiceRequest/rfa")]
+    ]
+
+
+def test_guard_a_permanent_stimulator_turned_into_the_trial_keeps_its_replacement() -> None:
+    """Deleting a draft and creating or updating to its own kind is a replacement, not a second order."""
+    from tests.orders_builders import sr
+
+    leads = sr("leads", "63650", "Percutaneous SCS leads")
+    ipg = sr("ipg", "63685", "Spinal cord stimulator generator")
+    cards = evaluate_orders(inp("order-sign", [leads, ipg], history(cond("rad", RADICULOPATHY, 400))))
+    assert any(a.type == "update" for c in cards for s in c.suggestions for a in s.actions)

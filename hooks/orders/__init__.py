@@ -151,28 +151,95 @@ def _codes_of(resource: dict[str, Any] | None) -> frozenset[tuple[str, str]]:
 
 def _no_second_orders(ctx: OrderContext, cards: list[CardDraft]) -> list[CardDraft]:
     """No suggestion of the response orders what is already drafted in the session or offered by an
-    earlier card: a suggestion whose one action creates an order of the same resource type and a code
-    of an order drafted (a stat referral drafted beside the red-flag card's stat referral) or of a
-    create an earlier suggestion holds (the naloxone each opioid's card offers; the referral two
-    cards recommend) is dropped, so accepting every recommended suggestion never orders a thing
-    twice (CDS Hooks applies each suggestion's actions as a unit). Suggestions that also remove or
-    change a draft are kept whole: their create is what replaces the draft."""
-    taken = {(o.resource_type, (c.system, c.code)) for o in ctx.orders for c in o.all_codings}
+    earlier card, so accepting every recommended suggestion never orders a thing twice (CDS Hooks
+    applies each suggestion's actions as a unit):
+
+    - a suggestion whose one action creates an order with a code of a draft (a stat referral drafted
+      beside the red-flag card's stat referral) or of an earlier suggestion's create (the naloxone
+      each opioid's card offers) is dropped;
+    - in a suggestion that also removes or changes a draft, a create of what is drafted is left out,
+      and an update that would turn the draft into another order already drafted (the RFA changed to
+      the block drafted beside it) removes the draft instead; it is then labelled "Cancel <draft>: <the
+      other> is already drafted"."""
+    drafted: dict[tuple[str, tuple[str, str]], DraftOrder] = {
+        (o.resource_type, (c.system, c.code)): o for o in ctx.orders for c in o.all_codings
+    }
+    taken = set(drafted)
     out = []
-    for drafted in cards:
+    for card_ in cards:
         kept = []
-        for s in drafted.suggestions:
+        for s in card_.suggestions:
             actions = s.actions
             if len(actions) == 1 and actions[0].type == "create" and actions[0].resource is not None:
-                kind = str(actions[0].resource.get("resourceType"))
-                codes = {(kind, code) for code in _codes_of(actions[0].resource)}
+                codes = _keys(actions[0].resource)
                 if codes and codes & taken:
                     continue
                 taken |= codes
-            kept.append(s)
-        same = len(kept) == len(drafted.suggestions)
-        out.append(drafted if same else replace(drafted, suggestions=tuple(kept)))
+                kept.append(s)
+                continue
+            trimmed = _without_drafted(ctx, s, drafted)
+            if trimmed is not None and not any(_same_deletes(trimmed, k) for k in kept):
+                kept.append(trimmed)
+        same = len(kept) == len(card_.suggestions) and all(
+            a is b for a, b in zip(kept, card_.suggestions, strict=True)
+        )
+        out.append(card_ if same else replace(card_, suggestions=tuple(kept)))
     return out
+
+
+def _same_deletes(a: SuggestionDraft, b: SuggestionDraft) -> bool:
+    """Two suggestions that only remove, and remove the same drafts: one is enough."""
+
+    def removes(s: SuggestionDraft) -> set[str | None] | None:
+        return {x.resource_id for x in s.actions} if all(x.type == "delete" for x in s.actions) else None
+
+    return removes(a) is not None and removes(a) == removes(b)
+
+
+def _keys(resource: dict[str, Any]) -> set[tuple[str, tuple[str, str]]]:
+    kind = str(resource.get("resourceType"))
+    return {(kind, code) for code in _codes_of(resource)}
+
+
+def _without_drafted(
+    ctx: OrderContext, s: SuggestionDraft, drafted: dict[tuple[str, tuple[str, str]], DraftOrder]
+) -> SuggestionDraft | None:
+    """``s`` without the orders it would make twice (see ``_no_second_orders``); None when nothing is
+    left of it."""
+    # the drafts this suggestion removes or changes are being replaced: a create of their kind is
+    # the replacement, not a second order
+    changed = {a.resource_id for a in s.actions if a.type == "delete"} | {
+        f"{(a.resource or {}).get('resourceType')}/{(a.resource or {}).get('id')}"
+        for a in s.actions
+        if a.type == "update"
+    }
+    actions: list[Action] = []
+    already: list[DraftOrder] = []
+    for a in s.actions:
+        resource = a.resource or {}
+        if a.type == "delete":
+            actions.append(a)
+            continue
+        same = [drafted[k] for k in _keys(resource) if k in drafted and drafted[k].ref not in changed]
+        if a.type == "create" and same:
+            already.append(same[0])
+            continue
+        if a.type == "update" and same:
+            ref = f"{resource.get('resourceType')}/{resource.get('id')}"
+            already.append(same[0])
+            why = f"Remove {ref}: {same[0].text} is already drafted"
+            actions.append(Action("delete", why, resource_id=ref))
+            continue
+        actions.append(a)
+    if not already:
+        return s
+    if not actions:
+        return None
+    removed = [o.text for a in actions if a.type == "delete" for o in ctx.orders if o.ref == a.resource_id]
+    if not removed:
+        return None
+    label = f"Cancel {removed[0]}: {already[0].text} is already drafted"
+    return replace(s, label=label, actions=tuple(actions))
 
 
 def _mark_pregnancy(ctx: OrderContext, cards: list[CardDraft]) -> list[CardDraft]:
