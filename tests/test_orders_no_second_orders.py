@@ -81,3 +81,13 @@ def test_guard_a_permanent_stimulator_turned_into_the_trial_keeps_its_replacemen
     ipg = sr("ipg", "63685", "Spinal cord stimulator generator")
     cards = evaluate_orders(inp("order-sign", [leads, ipg], history(cond("rad", RADICULOPATHY, 400))))
     assert any(a.type == "update" for c in cards for s in c.suggestions for a in s.actions)
+
+
+def test_a_psychologist_referral_drafted_with_a_stimulator_trial_is_the_evaluation_arranged() -> None:
+    from tests.orders_builders import SCT, sr
+
+    trial = sr("trial", "63650", "Spinal cord stimulator trial, percutaneous leads")
+    referral = sr("psy", "308459004", "Referral to psychologist", system=SCT)
+    cards = evaluate_orders(inp("order-sign", [trial, referral], history(cond("rad", RADICULOPATHY, 400))))
+    assert "order.neuromod-psych-eval" not in [c.rule_id for c in cards]
+    assert not any("no psychological evaluation" in f.text for c in cards for f in c.why)

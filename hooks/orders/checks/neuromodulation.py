@@ -623,7 +623,8 @@ class PsychEvaluation:
 def psych_evaluation(ctx: OrderContext, order: DraftOrder | None = None) -> PsychEvaluation | None:
     """A psychological evaluation (``psychological_evaluation``) on record: a completed Procedure, a
     ServiceRequest not revoked or entered in error, a visit that was (or is booked as) the evaluation
-    (``_psych_encounters``), or, beside ``order``, another order of this session. The latest that
+    (``_psych_encounters``), or, beside ``order``, another order of this session (a referral to a
+    psychologist among them: the evaluation being arranged). The latest that
     took place is named, else the latest ordered, booked or drafted; None when there is none."""
     vs = "psychological_evaluation"
 
@@ -645,7 +646,8 @@ def psych_evaluation(ctx: OrderContext, order: DraftOrder | None = None) -> Psyc
         when = f" {'on' if done else 'booked for'} {e.start.isoformat()}" if e.start else ""
         found.append(named(e.text, f"visit{when}" if done else f"visit{when or ' booked'}", done, e.start))
     if order is not None:
-        drafted = ctx.other_orders(order, vs)
+        # a referral to a psychologist drafted with the implant is the evaluation being arranged
+        drafted = (*ctx.other_orders(order, vs), *ctx.other_orders(order, "referral_psychology"))
         found += [named(o.text, "drafted in this session", False, ctx.today) for o in drafted]
     if not found:
         return None
