@@ -589,6 +589,22 @@ CES_SCREEN_NORMAL = re.compile(
 )
 
 
+# What a cauda equina screen found abnormal: a residual or bladder scan of 100 mL or more,
+# incontinence, saddle sensation reduced, altered or lost. One of these anywhere in the note means the
+# screen is not normal, whatever else it says is.
+CES_SCREEN_ABNORMAL = re.compile(
+    r"incontinen|\b[1-9]\d{2,}\s*(?:ml|cc)\b|reduced|decreased|altered|diminished|impaired|absent|numb|"
+    r"\bloss\b|\blost\b|anaesthe|anesthe",
+    re.IGNORECASE,
+)
+
+
+def cauda_equina_screen_normal(note: str) -> bool:
+    """Whether a note records the cauda equina screen asked and normal: a normal finding
+    (``CES_SCREEN_NORMAL``) and no abnormal one (``CES_SCREEN_ABNORMAL``)."""
+    return bool(CES_SCREEN_NORMAL.search(note)) and not CES_SCREEN_ABNORMAL.search(note)
+
+
 def states_bilateral_leg_pain(text: str) -> bool:
     """Whether a sentence of ``text`` records pain of both legs, not denied ("sciatica, both legs",
     "pain radiating down both legs"; not "denies pain in both legs"), and not neurogenic claudication

@@ -100,3 +100,23 @@ def test_guard_chronic_pain_of_both_legs_coded_again_today_is_not_new() -> None:
 def test_guard_a_screen_answered_normal_in_the_note_needs_no_questions() -> None:
     answered = replace(EMPTYING, notes=("Post-void residual 40 mL; no retention, saddle sensation normal.",))
     assert "R1" not in states(run(BOTH_LEGS, answered))
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "Saddle sensation normal. Bladder scan PVR 300 mL.",
+        "No retention. New urinary incontinence since yesterday.",
+        "Saddle sensation intact on the left, reduced on the right.",
+    ],
+)
+def test_a_normal_phrase_beside_an_abnormal_finding_keeps_the_card(note: str) -> None:
+    """One normal phrase never hides retention, incontinence or reduced saddle sensation."""
+    assert states(run(BOTH_LEGS, replace(EMPTYING, notes=(note,)))) == ["R1"]
+
+
+@pytest.mark.parametrize(
+    "text", ["Left L5 radiculopathy, not bilateral", "Left sciatica; MRI bilateral foraminal bulges"]
+)
+def test_guard_bilateral_in_free_words_of_a_one_sided_diagnosis_is_not_pain_of_both_legs(text: str) -> None:
+    assert "R1" not in states(run(radic(days=6, text=text), EMPTYING))

@@ -31,10 +31,10 @@ from hooks.pathway.rules.mimics import MIMICS
 from hooks.rule import CRITICAL, CRITICAL_OR_WARNING
 from hooks.terminology import Coding
 from hooks.text import (
-    CES_SCREEN_NORMAL,
     FOOT_DROP,
     INJECTION_DRUG_USE,
     SADDLE,
+    cauda_equina_screen_normal,
     explains_weakness_otherwise,
     muscle_named,
     parse_laterality,
@@ -372,7 +372,7 @@ def strong_sphincter_or_saddle_symptoms(ctx: PathwayContext) -> tuple[ConditionF
     if all(is_weak_cauda_equina_evidence(ctx, c) for c in found):
         # weak evidence counts only beside new pain of both legs, and not once a note records the
         # screen asked and normal (no retention, a small residual, normal saddle sensation)
-        unanswered = tuple(c for c in found if not any(CES_SCREEN_NORMAL.search(n) for n in c.notes))
+        unanswered = tuple(c for c in found if not any(cauda_equina_screen_normal(n) for n in c.notes))
         return unanswered if unanswered and new_bilateral_radicular_pain(ctx) else ()
     return found
 
@@ -396,8 +396,11 @@ def new_bilateral_radicular_pain(ctx: PathwayContext) -> tuple[ConditionFact, ..
         words = " ".join(x for x in (c.text, c.body_site_text, *(b.display or "" for b in c.body_site)) if x)
         if states_bilateral_leg_pain(words):
             both.append(c)
-        side = parse_laterality(c.body_site_text, *(b.display for b in c.body_site), c.text,
-                                *(x.display for x in c.codings))  # fmt: skip
+        # the side from the coded site and the codes' displays ("Lumbago with sciatica, right side"),
+        # not free words ("not bilateral", "bilateral foraminal bulges" on the MRI)
+        side = parse_laterality(
+            c.body_site_text, *(b.display for b in c.body_site), *(x.display for x in c.codings)
+        )
         if side in ("left", "right", "bilateral"):
             sides[c] = side
     if both:
