@@ -210,12 +210,15 @@ _DOTLESS_ICD10CM = re.compile(r"[A-Z][0-9][0-9A-Z][0-9A-Z]{1,4}")
 
 
 def dotted_icd10cm(system: str, code: str) -> str | None:
-    """An ICD-10-CM code sent without its dot, as claims feeds send them, written as the value sets
-    list it (the dot after the category's three characters); None for any other code."""
-    if system != ICD10CM or "." in code:
+    """An ICD-10-CM code as the value sets list it when it was sent otherwise: without its dot, as
+    claims feeds send them (the dot goes after the category's three characters), in lower case or with
+    spaces around it; None when it was sent as listed, or is no ICD-10-CM code."""
+    if system != ICD10CM:
         return None
     upper = code.strip().upper()
-    return f"{upper[:3]}.{upper[3:]}" if _DOTLESS_ICD10CM.fullmatch(upper) else None
+    if "." not in upper and _DOTLESS_ICD10CM.fullmatch(upper):
+        upper = f"{upper[:3]}.{upper[3:]}"
+    return upper if upper != code else None
 
 
 def _parse_value_set(name: str, path: Path, raw: Any) -> ValueSet:

@@ -43,3 +43,9 @@ def test_a_dotless_code_under_a_listed_category_is_read_as_its_dotted_code() -> 
         "cancer_history", [Coding(ICD10CM, "Z85.828")]
     )
     assert TERM.match("red_flag_fracture", [Coding(ICD10CM, "M8008XA")]) is not None
+
+
+def test_lower_case_or_padded_codes_are_the_codes_they_name() -> None:
+    for sent in ("g83.4", " G83.4 ", "g834"):
+        assert TERM.match("red_flag_cauda_equina", [Coding(ICD10CM, sent)]) is not None, sent
+    assert TERM.is_known(ICD10CM, "m80.08xa")
