@@ -141,3 +141,10 @@ def test_a_routine_spine_referral_drafted_is_made_stat(study: dict[str, Any]) ->
     updates = [(a.resource_id or (a.resource or {}).get("id"), (a.resource or {}).get("priority"))
                for s in c.suggestions for a in s.actions if a.type == "update"]  # fmt: skip
     assert ("ref", "stat") in updates
+
+
+def test_an_mri_from_before_the_cauda_equina_began_does_not_make_radiographs_pre_operative() -> None:
+    from tests.orders_builders import proc
+
+    before = proc("mri", "72148", 5, "MRI lumbar spine without contrast")  # CES began yesterday
+    assert [c.rule_id for c in run("order-sign", CES, before)] == [CES_RULE]

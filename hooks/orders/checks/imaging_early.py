@@ -246,9 +246,13 @@ def _radiographs_in_cauda_equina(ctx: OrderContext, order: DraftOrder, ces: RedF
     MRI or CT drafted beside them is the study that decides, judged by its own check: no card."""
     if ctx.other_orders(order, ADVANCED):
         return []
-    recent = ctx.today - timedelta(days=ctx.t.new_sphincter_symptom_days)
-    if ctx.pathway.imaging_since(recent, mri_only=True):
-        return []  # the emergency MRI is done: radiographs now are the surgeon's (pre-operative films)
+    # the emergency MRI done since the cauda equina signs began (and this fortnight): radiographs now
+    # are the surgeon's (pre-operative films); an MRI from before the signs answers nothing
+    refs = {r for f in ces.facts for r in f.refs}
+    began = [red_flags.began(ctx.pathway, c) for c in ctx.pathway.history.conditions if c.ref in refs]
+    since = max([ctx.today - timedelta(days=ctx.t.new_sphincter_symptom_days), *(d for d in began if d)])
+    if ctx.pathway.imaging_since(since, mri_only=True):
+        return []
     confirmed = red_flags.cauda_equina_confirmed(ctx.pathway)
     reasons = tuple(f.ref for f in ces.facts if f.ref and f.ref.startswith("Condition/"))
     if _offered(ctx, order, sx.MRI_WITHOUT_CONTRAST):
