@@ -371,7 +371,8 @@ def _scale(
     (a ratio "/50"). An ODI in any other unit, or a bare 1, is kept as sent."""
     if value is not None and kind == "odi":
         u = (unit or "").strip().lower()
-        if u in ("1", "{fraction}", "{ratio}") and 0 <= value < 1:  # 1 itself: as likely 1 % as 100 %
+        if (u == "1" and 0 <= value < 1) or (u in ("{fraction}", "{ratio}") and 0 <= value <= 1):
+            # a bare 1 in unit 1 is as likely 1 % as 100 %; a fraction unit says what it is
             return round(value * 100.0, 6)
         if u == "/50":
             return value * 2.0

@@ -45,3 +45,8 @@ def test_guard_a_percentage_is_kept() -> None:
         odi(valueQuantity={"value": 56, "unit": "%", "system": "http://unitsofmeasure.org", "code": "%"})
         == 56
     )
+
+
+def test_a_whole_fraction_in_a_fraction_unit_is_one_hundred_percent() -> None:
+    assert odi(valueQuantity={"value": 1.0, "unit": "{fraction}"}) == 100
+    assert odi(valueQuantity={"value": 1, "unit": "1"}) == 1  # a bare 1 in unit 1: kept as sent

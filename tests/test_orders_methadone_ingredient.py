@@ -38,3 +38,9 @@ def test_a_fentanyl_patch_for_an_opioid_naive_patient_is_contraindicated_and_rem
     (c,) = [c for c in cards if c.rule_id == ER_LA]
     assert c.summary.startswith("Fentanyl patch for an opioid-naive patient: contraindicated")
     assert [s.is_recommended for s in c.suggestions] == [True]
+
+
+def test_guard_a_buprenorphine_patch_is_not_called_a_fentanyl_patch() -> None:
+    patch = mr("bup", "1819", "buprenorphine 5 MCG/HR Transdermal System", dose=5, unit="ug/h")
+    cards = evaluate_orders(inp("order-sign", [patch], history(cond("rad", RADICULOPATHY, 60))))
+    assert not any(c.summary.startswith("Fentanyl patch") for c in cards)

@@ -740,7 +740,7 @@ def _er_la_in_opioid_naive(ctx: OrderContext, order: DraftOrder) -> list[CardDra
     # warning: fatal respiratory depression), not only "not the first choice"
     member = ctx.drug_is(order, "rx_opioids")
     fentanyl = member is not None and member.display.lower() == "fentanyl"
-    patch = order.patch_mcg_per_hour() is not None or (fentanyl and bool(_TRANSDERMAL.search(order.text)))
+    patch = fentanyl and (order.patch_mcg_per_hour() is not None or bool(_TRANSDERMAL.search(order.text)))
     summary = (
         "Fentanyl patch for an opioid-naive patient: contraindicated (not opioid-tolerant); remove it"
         if patch
