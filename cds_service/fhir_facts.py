@@ -44,6 +44,7 @@ from hooks.text import (
     NOT_STRENGTH_WORDS,
     NUMBER,
     RELIEF_WORDS,
+    STRENGTH_NAMED,
     STRENGTH_WORDS,
     ingredients_named,
     is_leg_site,
@@ -321,7 +322,7 @@ def _uncoded_kind(words: str, value: float | None, unit: str | None) -> str | No
         return "relief_pct"
     if (
         STRENGTH_WORDS.search(words)
-        and not NOT_STRENGTH_WORDS.search(words)
+        and (STRENGTH_NAMED.search(words) or not NOT_STRENGTH_WORDS.search(words))
         and 0 <= value <= 5
         and u.lower() in STRENGTH_UNITS
     ):

@@ -435,10 +435,13 @@ RELIEF_WORDS = _words(r"\brelief\b|\brelieved\b")
 FOOT_DROP = _words(r"\bfoot[- ]?drop\b|\bdrop[- ]?foot\b")
 STRENGTH_WORDS = _words(
     r"muscle strength|motor strength|strength grade|\bMRC\b|manual muscle test|\bMMT\b|motor power|"
-    r"dorsiflex|plantar ?flex|extensor hallucis|\bEHL\b|hip flex|knee exten|power \("
+    r"dorsiflex|plantar ?flex|extensor hallucis|\bEHL\b|hip flex|knee exten|power \(|toe exten\w* power"
 )
 # Scores named like a strength test that are not muscle grades: a pain score on a movement, the MRC
 # breathlessness scale, spasticity, reflexes, a range of motion.
+# Words that name a muscle grade outright: a name that has them is a strength score even when it also
+# mentions pain on testing or a range of motion.
+STRENGTH_NAMED = _words(r"strength|\bpower\b|\bMRC grade|manual muscle|\bMMT\b|motor (?:strength|power|exam)")
 NOT_STRENGTH_WORDS = _words(
     r"\bpain (?:on|with|during|score|scale|intensity|rating)\b|\(0\s*-\s*10\)|/10\b|breath|dyspn"
     r"|ashworth|spastic|reflex|range of (?:motion|movement)|\bROM\b|degrees|thomas test"

@@ -54,3 +54,11 @@ def test_with_and_without_contrast_abbreviated_reads_as_the_contrast_study(words
 
     operated = proc("disc", "63030", 400, "Lumbar discectomy L5-S1")
     assert "order.mri-postop-contrast" not in rules(sr("mri", "IMG9", words, system=LOCAL), operated)
+
+
+def test_with_slash_and_without_slash_reads_as_the_contrast_study() -> None:
+    from tests.orders_builders import proc
+
+    operated = proc("disc", "63030", 400, "Lumbar discectomy L5-S1")
+    order = sr("mri", "IMG9", "MRI LUMBAR SPINE W/ AND W/O CONTRAST", system=LOCAL)
+    assert "order.mri-postop-contrast" not in rules(order, operated)

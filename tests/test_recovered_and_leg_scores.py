@@ -62,3 +62,9 @@ def test_a_back_score_of_zero_does_not_hide_leg_pain_still_at_seven() -> None:
     leg = scored("leg", "pain", 7, 10, "Left leg")
     back = scored("back", "pain", 0, 2, "Low back")
     assert states(run(radic(days=150), *conservative(140), leg, back)) == ["P2"]
+
+
+def test_an_old_leg_score_does_not_outrank_a_recent_score_of_zero() -> None:
+    old_leg = scored("leg", "pain", 8, 100, "Left leg")
+    now = scored("now", "pain", 0, 2)
+    assert "P2" not in states(run(radic(days=150), *conservative(140), old_leg, now))

@@ -84,3 +84,9 @@ def test_an_examination_panel_named_otherwise_is_kept_for_its_strength_component
                     "unit": "{MRC}"}}],
     )  # fmt: skip
     assert strengths(panel) == [("Left EHL strength (MRC grade 0-5)", 3.0)]
+
+
+def test_a_name_that_says_strength_outright_is_read_even_with_pain_or_rom_in_it() -> None:
+    for name in ("Hip flexion strength, pain with testing", "Left great toe extension power"):
+        o = observation(code={"text": name}, valueQuantity={"value": 3, "unit": "{score}"})
+        assert [x.value for x in build_history([o], TERM).observations if x.kind == "strength"] == [3.0], name

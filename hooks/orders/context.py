@@ -80,7 +80,8 @@ _CONTRAST = re.compile(r"contrast|gadolin|\bgad\b", re.IGNORECASE)
 # "W&WO", "WO/W", "pre and post"
 _WITH_AND_WITHOUT_CONTRAST = re.compile(
     r"with\s+and\s+without|without\s+and\s+with|\bpre\s*(?:and|&|/)\s*post\b"
-    r"|\bw(?:ith)?\s*(?:/|\+|&|and)?\s*w(?:ithout|\s*/\s*o|o)\b|\bw(?:ithout|\s*/\s*o|o)\s*(?:/|\+|&|and)\s*w\b",
+    r"|\bw(?:ith)?\s*/?\s*(?:\+|&|and)?\s*w(?:ithout|\s*/\s*o|o)\b"
+    r"|\bw(?:ithout|\s*/\s*o|o)\s*/?\s*(?:/|\+|&|and)\s*w(?:ith)?\b",
     re.IGNORECASE,
 )
 _WITHOUT_CONTRAST = re.compile(

@@ -269,16 +269,17 @@ symptoms_after_recovery: P = Predicate(
     "pain not recorded as gone",
 )
 def pain_resolved(ctx: PathwayContext) -> Iterable[Fact]:
-    """The patient has recovered: the latest leg-pain score of the episode (the latest score when no
-    leg score was taken), taken within ``resolved_score_days``, is at most ``resolved_pain_nrs``, and
-    the latest ODI of that time, where one was recorded, at most ``resolved_odi``. A referral, imaging or an
-    injection for persistent pain is then not what the chart calls for (NICE NG59, ACR 2021: for
-    symptoms that persist)."""
-    # the latest leg score when any was taken (a back score of 0 says nothing of the leg), else the
-    # latest score
-    pain = failure.latest_score(failure.prefer_leg(ctx.episode_observations("pain")))
-    odi = ctx.episode_latest("odi")
+    """The patient has recovered: of the episode's pain scores taken within ``resolved_score_days``,
+    the latest leg-pain score (the latest score when none of them is a leg score) is at most
+    ``resolved_pain_nrs``, and the latest ODI of that time, where one was recorded, at most
+    ``resolved_odi``. A referral, imaging or an injection for persistent pain is then not what the
+    chart calls for (NICE NG59, ACR 2021: for symptoms that persist)."""
+    # of this window's scores the latest leg score when any was taken (a back score of 0 says nothing
+    # of the leg), else the latest score; an older leg score says nothing of now
     since = ctx.today - timedelta(days=ctx.t.resolved_score_days)
+    recent = [o for o in ctx.episode_observations("pain") if o.effective is not None and o.effective >= since]
+    pain = failure.latest_score(failure.prefer_leg(recent))
+    odi = ctx.episode_latest("odi")
     if pain is None or pain.effective is None or pain.effective < since:
         return ()
     if (pain.value or 0) > ctx.t.resolved_pain_nrs:
