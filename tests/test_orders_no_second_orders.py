@@ -91,3 +91,22 @@ def test_a_psychologist_referral_drafted_with_a_stimulator_trial_is_the_evaluati
     cards = evaluate_orders(inp("order-sign", [trial, referral], history(cond("rad", RADICULOPATHY, 400))))
     assert "order.neuromod-psych-eval" not in [c.rule_id for c in cards]
     assert not any("no psychological evaluation" in f.text for c in cards for f in c.why)
+
+
+def test_a_replacement_become_an_addition_is_not_pre_selected_on_a_warning() -> None:
+    """An ESI sent with no id, for facet pain: the card cannot cancel it, so the block that would have
+    replaced it is offered beside it, not pre-selected (accepting it would leave both)."""
+    from tests.orders_builders import sr
+
+    esi = sr("x", "64483", "Transforaminal epidural injection L5-S1")
+    esi.pop("id")
+    facet = cond("facet", "M47.816", 300, "Lumbar facet arthropathy")
+    (c,) = [
+        c
+        for c in evaluate_orders(inp("order-sign", [esi], history(facet)))
+        if c.rule_id == "order.esi-facet-pain"
+    ]
+    assert c.indicator == "warning"
+    assert [(s.label, s.is_recommended) for s in c.suggestions] == [
+        ("Order Diagnostic lumbar medial branch block", False)
+    ]

@@ -164,9 +164,11 @@ def draft_short(order: DraftOrder) -> str | None:
     return short if len(short) <= DRAFT_SHORT_MAX else None
 
 
-def _creates_only(s: SuggestionDraft) -> SuggestionDraft | None:
+def _creates_only(s: SuggestionDraft, *, keep_recommended: bool) -> SuggestionDraft | None:
     """``s`` when it only creates; else its creates alone, labelled as the order they make ("Stat:
-    order MRI lumbar spine without contrast"), or None when it creates nothing."""
+    order MRI lumbar spine without contrast"), or None when it creates nothing. What was a
+    replacement is now an addition beside the draft the card cannot cancel: pre-selected only on a
+    critical card (the emergency MRI), never as routine advice that would leave both orders."""
     if all(a.type == "create" for a in s.actions):
         return s
     creates = tuple(a for a in s.actions if a.type == "create")
@@ -175,7 +177,8 @@ def _creates_only(s: SuggestionDraft) -> SuggestionDraft | None:
     what = creates[0].description.split(": ", 1)[-1]
     priority = str((creates[0].resource or {}).get("priority") or "routine")
     prefix = "" if priority == "routine" else f"{priority.capitalize()}: "
-    return with_fields(s, label=f"{prefix}order {what}" if prefix else f"Order {what}", actions=creates)
+    label = f"{prefix}order {what}" if prefix else f"Order {what}"
+    return with_fields(s, label=label, actions=creates, is_recommended=s.is_recommended and keep_recommended)
 
 
 def card(
@@ -206,7 +209,7 @@ def card(
     if not order.ref:
         # A draft without an id cannot be updated or deleted by reference: keep the creates (the
         # emergency MRI a "cancel the procedure; stat MRI" suggestion orders), each as its own order.
-        kept = [_creates_only(s) for s in suggestions]
+        kept = [_creates_only(s, keep_recommended=indicator == "critical") for s in suggestions]
         if any(k is not s for k, s in zip(kept, suggestions, strict=True)):
             gaps = (*gaps, "The draft order has no id, so this card cannot change it; edit it by hand.")
         suggestions = [k for k in kept if k is not None]
