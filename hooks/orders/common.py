@@ -175,6 +175,8 @@ def _creates_only(s: SuggestionDraft, *, keep_recommended: bool) -> SuggestionDr
     if not creates:
         return None
     what = creates[0].description.split(": ", 1)[-1]
+    if len(what) > 1 and what[1].islower():  # "Diagnostic lumbar ..." → "diagnostic ..."; "MRI ..." stays
+        what = what[0].lower() + what[1:]
     priority = str((creates[0].resource or {}).get("priority") or "routine")
     prefix = "" if priority == "routine" else f"{priority.capitalize()}: "
     label = f"{prefix}order {what}" if prefix else f"Order {what}"
