@@ -108,5 +108,5 @@ def test_a_replacement_become_an_addition_is_not_pre_selected_on_a_warning() -> 
     ]
     assert c.indicator == "warning"
     assert [(s.label, s.is_recommended) for s in c.suggestions] == [
-        ("Order Diagnostic lumbar medial branch block", False)
+        ("Order diagnostic lumbar medial branch block", False)
     ]
