@@ -110,3 +110,21 @@ def test_a_replacement_become_an_addition_is_not_pre_selected_on_a_warning() -> 
     assert [(s.label, s.is_recommended) for s in c.suggestions] == [
         ("Order diagnostic lumbar medial branch block", False)
     ]
+
+
+def test_a_block_drafted_at_another_level_is_another_order() -> None:
+    from tests.orders_builders import sr
+
+    rfa = sr("rfa", "64635", "Radiofrequency ablation, lumbar facet L4-5 right")
+    block = sr("mbb", "64493", "Medial branch block, lumbar facet L2-3 left")
+    facet = cond("facet", "M47.816", 300, "Lumbar facet arthropathy")
+    (c,) = [
+        c
+        for c in evaluate_orders(inp("order-sign", [rfa, block], history(facet)))
+        if c.subject_key == rfa_ref()
+    ]
+    assert not any("already drafted" in s.label for s in c.suggestions)
+
+
+def rfa_ref() -> str:
+    return "ServiceRequest/rfa"

@@ -73,7 +73,7 @@ from hooks.orders.context import OrderContext, TextReading
 from hooks.pathway.pregnancy import current_nsaids, mark_pregnancy
 from hooks.pathway.rules.neuromodulation import implanted_device
 from hooks.registry import expand_keys
-from hooks.text import abbreviate
+from hooks.text import abbreviate, levels_in, parse_laterality
 
 # Most urgent first: red-flag interception, the bleeding-risk safety check, radiation and gadolinium
 # in pregnancy, then imaging, injections, ablation, devices, surgery, drugs (NSAIDs in pregnancy after
@@ -187,6 +187,17 @@ def _no_second_orders(ctx: OrderContext, cards: list[CardDraft]) -> list[CardDra
     return out
 
 
+def _same_place(aim: str, o: DraftOrder) -> bool:
+    """Whether an order aimed as ``aim`` says (its words) is where the draft ``o`` is: not when both
+    name levels and none is shared, or both name one side and they differ; unstated, the same."""
+    theirs = " ".join(x for x in (o.text, o.body_site_text or "") if x)
+    ours_levels, their_levels = set(levels_in(aim)), set(levels_in(theirs))
+    if ours_levels and their_levels and not ours_levels & their_levels:
+        return False
+    sides = (parse_laterality(aim), parse_laterality(theirs))
+    return not (all(x in ("left", "right") for x in sides) and sides[0] != sides[1])
+
+
 def _same_deletes(a: SuggestionDraft, b: SuggestionDraft) -> bool:
     """Two suggestions that only remove, and remove the same drafts: one is enough."""
 
@@ -215,12 +226,20 @@ def _without_drafted(
     }
     actions: list[Action] = []
     already: list[DraftOrder] = []
+    by_ref = {o.ref: o for o in ctx.orders}
     for a in s.actions:
         resource = a.resource or {}
         if a.type == "delete":
             actions.append(a)
             continue
-        same = [drafted[k] for k in _keys(resource) if k in drafted and drafted[k].ref not in changed]
+        # what this action orders is aimed where its draft (an update) or the suggestion (a create)
+        # says: a block drafted at another level or side is another order
+        source = by_ref.get(f"{resource.get('resourceType')}/{resource.get('id')}")
+        aim = " ".join(x for x in (source.text, source.body_site_text or "") if x) if source else ""
+        same = [
+            drafted[k] for k in _keys(resource)
+            if k in drafted and drafted[k].ref not in changed and _same_place(aim, drafted[k])
+        ]  # fmt: skip
         if a.type == "create" and same:
             already.append(same[0])
             continue
