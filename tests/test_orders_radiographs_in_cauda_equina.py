@@ -148,3 +148,28 @@ def test_an_mri_from_before_the_cauda_equina_began_does_not_make_radiographs_pre
 
     before = proc("mri", "72148", 5, "MRI lumbar spine without contrast")  # CES began yesterday
     assert [c.rule_id for c in run("order-sign", CES, before)] == [CES_RULE]
+
+
+def test_a_knee_referral_sharing_the_code_is_neither_made_stat_nor_a_reason_to_cancel() -> None:
+    spine = sr("sr-ref", "183545006", "Referral to spine surgery", system=SCT, priority="routine")
+    knee = sr("sr-knee", "183545006", "Orthopaedic referral - right knee osteoarthritis", system=SCT)
+    (c,) = [c for c in run("order-sign", CES, orders=[XRAY, spine, knee]) if c.rule_id == CES_RULE]
+    acted = [
+        (a.type, a.resource_id or (a.resource or {}).get("id")) for s in c.suggestions for a in s.actions
+    ]
+    assert ("update", "sr-ref") in acted
+    assert not any(ref in ("sr-knee", "ServiceRequest/sr-ref", "ServiceRequest/sr-knee") for _, ref in acted)
+
+
+def test_a_routine_spine_referral_drafted_with_an_esi_becomes_one_stat_referral() -> None:
+    esi = sr("esi", "64483", "Transforaminal epidural injection L5-S1")
+    spine = sr("sr-ref", "183545006", "Referral to spine surgery", system=SCT, priority="routine")
+    cards = run("order-sign", CES, orders=[esi, XRAY, spine])
+    referral_actions = [
+        (a.type, a.resource_id or (a.resource or {}).get("id"))
+        for c in cards
+        for s in c.suggestions
+        for a in s.actions
+        if "18354" in str((a.resource or {}).get("code")) or a.resource_id == "ServiceRequest/sr-ref"
+    ]
+    assert referral_actions == [("update", "sr-ref")]

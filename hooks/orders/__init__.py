@@ -162,7 +162,7 @@ def _no_second_orders(ctx: OrderContext, cards: list[CardDraft]) -> list[CardDra
       the block drafted beside it) removes the draft instead; it is then labelled "Cancel <draft>: <the
       other> is already drafted"."""
     drafted: dict[tuple[str, tuple[str, str]], DraftOrder] = {
-        (o.resource_type, (c.system, c.code)): o for o in ctx.orders for c in o.all_codings
+        k: o for o in ctx.orders for k in _draft_keys(o)
     }
     taken = set(drafted)
     out = []
@@ -185,6 +185,10 @@ def _no_second_orders(ctx: OrderContext, cards: list[CardDraft]) -> list[CardDra
         )
         out.append(card_ if same else replace(card_, suggestions=tuple(kept)))
     return out
+
+
+def _draft_keys(o: DraftOrder) -> set[tuple[str, tuple[str, str]]]:
+    return {(o.resource_type, (c.system, c.code)) for c in o.all_codings}
 
 
 def _same_place(aim: str, o: DraftOrder) -> bool:
@@ -235,6 +239,9 @@ def _without_drafted(
         # what this action orders is aimed where its draft (an update) or the suggestion (a create)
         # says: a block drafted at another level or side is another order
         source = by_ref.get(f"{resource.get('resourceType')}/{resource.get('id')}")
+        if a.type == "update" and source is not None and _keys(resource) & _draft_keys(source):
+            actions.append(a)  # the draft keeps its own code (a priority made stat): no other order
+            continue
         aim = " ".join(x for x in (source.text, source.body_site_text or "") if x) if source else ""
         same = [
             drafted[k] for k in _keys(resource)

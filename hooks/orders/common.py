@@ -9,11 +9,13 @@ and on order-sign.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from dataclasses import replace as with_fields
 from typing import TYPE_CHECKING, Any, Literal
 
+from hooks import suggestions as sx
 from hooks.cards import (
     SUMMARY_MAX,
     Action,
@@ -162,6 +164,61 @@ def draft_short(order: DraftOrder) -> str | None:
     showing it whole would leave no room for the facts after it (it is then cut in the middle)."""
     short = f"Draft order: {abbreviate(order.text)}"
     return short if len(short) <= DRAFT_SHORT_MAX else None
+
+
+# Words that say a drafted referral is for the spine (the orthopaedic referral code also sends a knee)
+_SPINE_REFERRAL_WORDS = re.compile(
+    r"spin|\bback\b|lumbar|neuro|radicul|sciatic|cauda|\bdisc\b|decompress", re.IGNORECASE
+)
+_URGENCY = {"routine": 0, "urgent": 1, "asap": 2, "stat": 3}
+
+
+def spine_referral_drafts(ctx: OrderContext, order: DraftOrder) -> tuple[DraftOrder, ...]:
+    """Spine-surgery referrals drafted in the session beside ``order``: in the referral value set and
+    for the spine by their words (an orthopaedic referral for a knee shares the code)."""
+    return tuple(
+        o
+        for o in ctx.other_orders(order, sx.SPINE_SURGERY_REFERRAL.value_set)
+        if _SPINE_REFERRAL_WORDS.search(" ".join(x for x in (o.text, o.body_site_text or "") if x))
+    )
+
+
+def spine_referral(
+    ctx: OrderContext,
+    order: DraftOrder,
+    *,
+    reasons: Sequence[str],
+    priority: Priority,
+    recommended: bool,
+    label: str | None = None,
+) -> list[SuggestionDraft]:
+    """The spine-surgery referral a red flag needs, at ``priority``: a spine referral drafted in the
+    session made that urgent (nothing when it already is), else a new one. Never a second referral
+    beside one drafted."""
+    drafted = spine_referral_drafts(ctx, order)
+    if drafted:
+        return [
+            update_fields(
+                r,
+                f"Make the spine-surgery referral {priority}",
+                f"Set priority to {priority} on {r.ref}",
+                recommended=recommended,
+                priority=priority,
+            )
+            for r in drafted
+            if _URGENCY.get(r.priority or "routine", 0) < _URGENCY[priority]
+        ]
+    return [
+        sx.suggest(
+            sx.SPINE_SURGERY_REFERRAL,
+            ctx.term,
+            patient_id=ctx.inp.patient_id,
+            reasons=tuple(reasons),
+            priority=priority,
+            recommended=recommended,
+            label=label,
+        )
+    ]
 
 
 def _creates_only(s: SuggestionDraft, *, keep_recommended: bool) -> SuggestionDraft | None:

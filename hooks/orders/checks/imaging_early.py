@@ -43,13 +43,14 @@ from datetime import timedelta
 from typing import Any
 
 from hooks import suggestions as sx
-from hooks.cards import CardDraft, Fact, SuggestionDraft
+from hooks.cards import CardDraft, Fact
 from hooks.facts import DraftOrder
 from hooks.orders.checks import red_flag
-from hooks.orders.common import OrderCheck, cancel_and_create, card, delete, update_fields
+from hooks.orders.common import OrderCheck, cancel_and_create, card, delete, spine_referral, update_fields
 from hooks.orders.context import OrderContext, RedFlag
 from hooks.pathway.rules import acute, red_flags
 from hooks.rule import CRITICAL, INFO, Rule, order_rule
+from hooks.terminology import Coding
 from hooks.thresholds import span
 
 RULE_EARLY_DECL: Rule = order_rule(
@@ -98,15 +99,10 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         ]
         if not _referral_offered(ctx, order):
             # cauda equina needs the emergency surgical assessment as well as the imaging (R1): both
-            # are taken, so each is recommended and the card offers them with selectionBehavior "any"
+            # are taken, so each is recommended and the card offers them with selectionBehavior "any";
+            # a spine referral drafted in the session is made stat instead of a second one
             reasons = tuple(f.ref for f in ces.facts if f.ref and f.ref.startswith("Condition/"))
-            suggestions.append(
-                sx.suggest(
-                    sx.SPINE_SURGERY_REFERRAL, ctx.term, patient_id=ctx.inp.patient_id, reasons=reasons,
-                    priority="stat", recommended=True,
-                )
-            )  # fmt: skip
-        suggestions += _referrals_made_stat(ctx, order, recommended=True)
+            suggestions += spine_referral(ctx, order, reasons=reasons, priority="stat", recommended=True)
         return [
             card(
                 RULE_CES,
@@ -274,13 +270,7 @@ def _radiographs_in_cauda_equina(ctx: OrderContext, order: DraftOrder, ces: RedF
         )  # fmt: skip
     suggestions = [mri]
     if not _referral_offered(ctx, order):
-        suggestions.append(
-            sx.suggest(
-                sx.SPINE_SURGERY_REFERRAL, ctx.term, patient_id=ctx.inp.patient_id, reasons=reasons,
-                priority="stat", recommended=confirmed,
-            )
-        )  # fmt: skip
-    suggestions += _referrals_made_stat(ctx, order, recommended=confirmed)
+        suggestions += spine_referral(ctx, order, reasons=reasons, priority="stat", recommended=confirmed)
     return [
         card(
             RULE_CES,
@@ -310,28 +300,24 @@ def _radiographs_in_cauda_equina(ctx: OrderContext, order: DraftOrder, ces: RedF
     ]
 
 
-def _referrals_made_stat(ctx: OrderContext, order: DraftOrder, *, recommended: bool) -> list[SuggestionDraft]:
-    """A spine-surgery referral drafted in the session but not stat, made stat: cauda equina needs the
-    emergency surgical assessment (R1), and a routine referral is what the card advises against."""
-    drafted = ctx.other_orders(order, sx.SPINE_SURGERY_REFERRAL.value_set)
-    return [
-        update_fields(
-            r,
-            "Make the spine-surgery referral stat",
-            f"Set priority to stat on {r.ref}",
-            recommended=recommended,
-            priority="stat",
-        )
-        for r in drafted
-        if r.priority != "stat"
-    ]
-
-
 def _referral_offered(ctx: OrderContext, order: DraftOrder) -> bool:
-    """Whether the emergency spine-surgery referral is already drafted in this session or offered in
-    this response: an elective order judged with this one draws the red-flag card, which offers the
-    referral once, on the first such order (``red_flag.check``). One referral, never two."""
-    return _offered(ctx, order, sx.SPINE_SURGERY_REFERRAL)
+    """Whether the emergency spine-surgery referral is offered in this response by the red-flag card
+    of an elective order judged with this one (``red_flag.check`` offers it once, on the first such
+    order: a new referral, or a drafted one made stat). One referral, never two."""
+    vs = sx.SPINE_SURGERY_REFERRAL.value_set
+    return any(
+        a.type in ("create", "update") and ctx.term.match(vs, _codings(a.resource)) is not None
+        for o in ctx.judged
+        if o is not order
+        for c in red_flag.check(ctx, o)
+        for s in c.suggestions
+        for a in s.actions
+    )
+
+
+def _codings(resource: dict[str, Any] | None) -> list[Coding]:
+    concept = (resource or {}).get("code") or {}
+    return [Coding(str(c.get("system")), str(c.get("code"))) for c in concept.get("coding", [])]
 
 
 def _offered(ctx: OrderContext, order: DraftOrder, spec: sx.OrderSpec) -> bool:

@@ -45,7 +45,7 @@ from datetime import date
 from hooks import suggestions as sx
 from hooks.cards import Action, CardDraft, Fact, SuggestionDraft
 from hooks.facts import DraftOrder
-from hooks.orders.common import OrderCheck, card, delete, draft_short, reason_refs
+from hooks.orders.common import OrderCheck, card, delete, draft_short, reason_refs, spine_referral
 from hooks.orders.context import OrderContext, RedFlag
 from hooks.pathway.context import PathwayContext
 from hooks.pathway.rules import red_flags, refractory
@@ -171,12 +171,8 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             )
         ]
     if lead:
-        suggestions.append(
-            sx.suggest(
-                sx.SPINE_SURGERY_REFERRAL, ctx.term, patient_id=ctx.inp.patient_id, reasons=reasons,
-                priority=priority, recommended=True,
-            )
-        )  # fmt: skip
+        # a spine referral drafted in the session is made as urgent as the red flag needs, never doubled
+        suggestions += spine_referral(ctx, order, reasons=reasons, priority=priority, recommended=True)
     labels = ", ".join(f.label for f in flags)
     summary = (
         f"Red flag ({labels}): treat it before replacing the intrathecal pump"
