@@ -52,3 +52,11 @@ def test_a_burst_whose_stated_reason_is_an_asthma_exacerbation_draws_no_card() -
     asthma = replace(asthma, codings=(Coding(ICD10CM, "J45.901"),), text="Asthma with acute exacerbation")
     burst = replace(PRED, reason_refs=(asthma.ref,))
     assert "M3" not in states(run(radic(20), burst, asthma))
+
+
+def test_guard_a_burst_given_for_low_back_pain_is_still_the_course_m3_is_about() -> None:
+    lbp = cond("lbp", "red_flag_infection", onset=5)
+    lbp = replace(
+        lbp, codings=(Coding(ICD10CM, "M54.50", "Low back pain, unspecified"),), text="Low back pain"
+    )
+    assert "M3" in states(run(radic(20), replace(PRED, reason_refs=(lbp.ref,)), lbp))

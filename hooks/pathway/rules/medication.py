@@ -530,16 +530,27 @@ def is_oral(m: MedicationFact, ctx: PathwayContext | None = None) -> bool:
     return not (ctx is not None and ctx.matches("parenteral_dose_forms", m.dose_form))
 
 
+# A reason named as back pain in words (a display such as "Low back pain, unspecified").
+BACK_PAIN_WORDS = re.compile(r"back pain|lumbago|lumbar|sciatica|radicul", re.IGNORECASE)
+
+
 def _prescribed_for_something_else(ctx: PathwayContext, m: MedicationFact) -> bool:
-    """A stated reason (reasonCode, or a referenced Condition) that is not radicular pain: a burst for
-    an asthma or COPD exacerbation is no course for sciatica."""
+    """A stated reason (reasonCode, or a referenced Condition) that is not the spine: a burst for an
+    asthma or COPD exacerbation is no course for sciatica; one for low back pain or a lumbar disc
+    still is the course M3 is about."""
     referenced = [c for c in ctx.history.conditions if c.ref in m.reason_refs]
     reasons = (*m.reason, *(x for c in referenced for x in c.codings))
     if not reasons and not referenced:
         return False
-    return not ctx.matches("lumbar_radiculopathy_conditions", reasons) and not any(
-        c in ctx.gate_conditions for c in referenced
+    spinal = (
+        "lumbar_radiculopathy_conditions",
+        "lumbar_disc_displacement_without_radiculopathy",
+        "lumbar_spinal_stenosis",
     )
+    back = any(ctx.matches(vs, reasons) for vs in spinal) or any(
+        BACK_PAIN_WORDS.search(x.display or "") for x in reasons
+    )
+    return not back and not any(c in ctx.gate_conditions for c in referenced)
 
 
 # What else a systemic corticosteroid is prescribed for, often long term (the order check reads the same).
