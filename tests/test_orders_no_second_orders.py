@@ -128,3 +128,13 @@ def test_a_block_drafted_at_another_level_is_another_order() -> None:
 
 def rfa_ref() -> str:
     return "ServiceRequest/rfa"
+
+
+def test_a_psychology_referral_for_insomnia_is_not_the_pre_implant_evaluation() -> None:
+    from tests.orders_builders import ICD, SCT, sr
+
+    trial = sr("trial", "63650", "Spinal cord stimulator trial, percutaneous leads")
+    insomnia = {"coding": [{"system": ICD, "code": "G47.00", "display": "Insomnia, unspecified"}]}
+    referral = sr("psy", "308459004", "Referral to psychologist", system=SCT, reasonCode=[insomnia])
+    cards = evaluate_orders(inp("order-sign", [trial, referral], history(cond("rad", RADICULOPATHY, 400))))
+    assert any("no psychological evaluation" in f.text for c in cards for f in c.why)

@@ -647,12 +647,26 @@ def psych_evaluation(ctx: OrderContext, order: DraftOrder | None = None) -> Psyc
         found.append(named(e.text, f"visit{when}" if done else f"visit{when or ' booked'}", done, e.start))
     if order is not None:
         # a referral to a psychologist drafted with the implant is the evaluation being arranged
-        drafted = (*ctx.other_orders(order, vs), *ctx.other_orders(order, "referral_psychology"))
+        referrals = [o for o in ctx.other_orders(order, "referral_psychology") if _for_the_implant(o)]
+        drafted = (*ctx.other_orders(order, vs), *referrals)
         found += [named(o.text, "drafted in this session", False, ctx.today) for o in drafted]
     if not found:
         return None
     # one that took place before one only ordered; then the latest, a dated one before an undated
     return max(found, key=lambda f: (f.done, f.on is not None, f.on or date.min))
+
+
+# A psychology referral's stated purpose that is the pre-implant assessment (or pain care).
+_IMPLANT_PURPOSE = re.compile(r"pain|stimulat|implant|evaluat|assess|neuromod|pump|pre-?op", re.IGNORECASE)
+
+
+def _for_the_implant(o: DraftOrder) -> bool:
+    """A psychology referral drafted with an implant is its evaluation unless it states another
+    purpose (insomnia, grief): no reason given, or a reason or words naming pain or the implant."""
+    stated = [c.display or "" for c in o.reason_codings]
+    if not stated and not o.reason_refs:
+        return True
+    return any(_IMPLANT_PURPOSE.search(x) for x in (*stated, o.text))
 
 
 def psych_evaluation_on_record(ctx: OrderContext, order: DraftOrder | None = None) -> bool:
