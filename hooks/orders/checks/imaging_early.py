@@ -304,9 +304,24 @@ def _referral_offered(ctx: OrderContext, order: DraftOrder) -> bool:
     """Whether the emergency spine-surgery referral is offered in this response by the red-flag card
     of an elective order judged with this one (``red_flag.check`` offers it once, on the first such
     order: a new referral, or a drafted one made stat). One referral, never two."""
-    vs = sx.SPINE_SURGERY_REFERRAL.value_set
+    return _red_flag_card_orders(ctx, order, sx.SPINE_SURGERY_REFERRAL.value_set, ("create", "update"))
+
+
+def _offered(ctx: OrderContext, order: DraftOrder, spec: sx.OrderSpec) -> bool:
+    """Whether ``spec`` is already drafted in this session or created by the red-flag card of an
+    elective order judged with ``order`` (``red_flag.check``)."""
+    return bool(ctx.other_orders(order, spec.value_set)) or _red_flag_card_orders(
+        ctx, order, spec.value_set, ("create",)
+    )
+
+
+def _red_flag_card_orders(
+    ctx: OrderContext, order: DraftOrder, value_set: str, kinds: tuple[str, ...]
+) -> bool:
+    """Whether the red-flag card of another elective order judged with ``order`` has an action of
+    ``kinds`` on an order in ``value_set``."""
     return any(
-        a.type in ("create", "update") and ctx.term.match(vs, _codings(a.resource)) is not None
+        a.type in kinds and ctx.term.match(value_set, _codings(a.resource)) is not None
         for o in ctx.judged
         if o is not order
         for c in red_flag.check(ctx, o)
@@ -318,26 +333,6 @@ def _referral_offered(ctx: OrderContext, order: DraftOrder) -> bool:
 def _codings(resource: dict[str, Any] | None) -> list[Coding]:
     concept = (resource or {}).get("code") or {}
     return [Coding(str(c.get("system")), str(c.get("code"))) for c in concept.get("coding", [])]
-
-
-def _offered(ctx: OrderContext, order: DraftOrder, spec: sx.OrderSpec) -> bool:
-    """Whether ``spec`` is already drafted in this session or created by the red-flag card of an
-    elective order judged with ``order`` (``red_flag.check``)."""
-    if ctx.other_orders(order, spec.value_set):
-        return True
-    wanted = ctx.term.first(spec.value_set).coding()
-    return any(
-        a.type == "create" and wanted.code in _codes(a.resource)
-        for o in ctx.judged
-        if o is not order
-        for c in red_flag.check(ctx, o)
-        for s in c.suggestions
-        for a in s.actions
-    )
-
-
-def _codes(resource: dict[str, Any] | None) -> set[str]:
-    return {str(c.get("code")) for c in ((resource or {}).get("code") or {}).get("coding", [])}
 
 
 CHECK = OrderCheck(
