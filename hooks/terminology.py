@@ -128,7 +128,7 @@ class Terminology:
         (``ValueSet.lookup``: the code itself, or its longest listed ancestor). Read-only."""
         if not system or not code or system not in self._systems:
             return _NO_MEMBERSHIP
-        return self._memberships(system, dotted_icd10cm(system, code) or code)
+        return self._memberships(system, code)
 
     def prime(self) -> int:
         """Work out the value sets of every listed code now (``memberships`` remembers them), so
@@ -140,6 +140,11 @@ class Terminology:
         return len(codes)
 
     def _find_memberships(self, system: str, code: str) -> Mapping[str, Member]:
+        # an ICD-10-CM code sent otherwise than listed (no dot, lower case) is read as listed, once per
+        # code sent (this runs only when ``memberships`` has not seen the code)
+        listed = dotted_icd10cm(system, code)
+        if listed is not None:
+            return self._memberships(system, listed)
         found = {}
         for name, vs in self._sets.items():
             hit = vs.lookup(system, code)
@@ -186,13 +191,15 @@ class Terminology:
         """True when (system, code) belongs to any value set: the cheap relevance test on raw JSON."""
         if not system or not code:
             return False
-        code = dotted_icd10cm(system, code) or code
         if (system, code) in self._all_exact:
             return True
-        if system not in self._prefix_systems:
-            return False
-        prefixes = self._all_prefix
-        return any((system, code[:end]) in prefixes for end in range(len(code) - 1, 0, -1))
+        if system in self._prefix_systems and any(
+            (system, code[:end]) in self._all_prefix for end in range(len(code) - 1, 0, -1)
+        ):
+            return True
+        # an ICD-10-CM code sent otherwise than listed (no dot, lower case, spaces): read as listed
+        listed = dotted_icd10cm(system, code)
+        return listed is not None and self.is_known(system, listed)
 
     def words_may_decide(self, codings: Iterable[tuple[str | None, str | None]]) -> bool:
         """Whether a diagnosis's words may be read for what its codes do not say: no (system, code)
