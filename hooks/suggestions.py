@@ -333,13 +333,23 @@ class ImplantedDevice:
         return f"Implanted {self.name} on record: {MR_SAFETY}."
 
 
+def resource_codings(resource: dict[str, Any] | None) -> tuple[Coding, ...]:
+    """The codings of what a suggested or drafted order resource orders: its ``code`` (a
+    ServiceRequest) or ``medicationCodeableConcept`` (a MedicationRequest); codings without a code
+    are left out."""
+    res = resource or {}
+    concept = res.get("code") or res.get("medicationCodeableConcept") or {}
+    return tuple(
+        Coding(str(c.get("system", "")), str(c.get("code")), c.get("display"))
+        for c in concept.get("coding", [])
+        if c.get("code")
+    )
+
+
 def _is_mri(resource: dict[str, Any] | None, terminology: Terminology) -> bool:
     if not resource or resource.get("resourceType") != "ServiceRequest":
         return False
-    codings = [
-        Coding(c.get("system", ""), c.get("code", "")) for c in (resource.get("code") or {}).get("coding", [])
-    ]
-    return terminology.match("imaging_mri_lumbar", codings) is not None
+    return terminology.match("imaging_mri_lumbar", resource_codings(resource)) is not None
 
 
 def _with_note(resource: dict[str, Any], text: str) -> dict[str, Any]:
@@ -470,10 +480,4 @@ def suggest_medication(
 
 def ordered_codes(suggestion: SuggestionDraft) -> list[tuple[str, str]]:
     """(system, code) of every ServiceRequest or MedicationRequest a suggestion would create."""
-    out: list[tuple[str, str]] = []
-    for action in suggestion.actions:
-        res = action.resource or {}
-        concept = res.get("code") or res.get("medicationCodeableConcept") or {}
-        for c in concept.get("coding", []):
-            out.append((c.get("system", ""), c.get("code", "")))
-    return out
+    return [(c.system, c.code) for action in suggestion.actions for c in resource_codings(action.resource)]

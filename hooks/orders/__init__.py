@@ -143,12 +143,6 @@ def evaluate_orders(inp: EvaluationInput) -> list[CardDraft]:
     return _no_second_orders(ctx, _one_card_per_session(_mark_pregnancy(ctx, cards)))
 
 
-def _codes_of(resource: dict[str, Any] | None) -> frozenset[tuple[str, str]]:
-    concept = (resource or {}).get("code") or (resource or {}).get("medicationCodeableConcept") or {}
-    codings = concept.get("coding", [])
-    return frozenset((str(c.get("system")), str(c.get("code"))) for c in codings if c.get("code"))
-
-
 def _no_second_orders(ctx: OrderContext, cards: list[CardDraft]) -> list[CardDraft]:
     """No suggestion of the response orders what is already drafted in the session or offered by an
     earlier card, so accepting every recommended suggestion never orders a thing twice (CDS Hooks
@@ -213,7 +207,7 @@ def _same_deletes(a: SuggestionDraft, b: SuggestionDraft) -> bool:
 
 def _keys(resource: dict[str, Any]) -> set[tuple[str, tuple[str, str]]]:
     kind = str(resource.get("resourceType"))
-    return {(kind, code) for code in _codes_of(resource)}
+    return {(kind, (c.system, c.code)) for c in sx.resource_codings(resource)}
 
 
 def _without_drafted(

@@ -40,17 +40,15 @@ Age: ``order.mri-early`` is adult guidance and is not shown for a patient under 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from hooks import suggestions as sx
-from hooks.cards import CardDraft, Fact
+from hooks.cards import CardDraft, Fact, SuggestionDraft
 from hooks.facts import DraftOrder
 from hooks.orders.checks import red_flag
 from hooks.orders.common import OrderCheck, cancel_and_create, card, delete, spine_referral, update_fields
 from hooks.orders.context import OrderContext, RedFlag
 from hooks.pathway.rules import acute, red_flags
 from hooks.rule import CRITICAL, INFO, Rule, order_rule
-from hooks.terminology import Coding
 from hooks.thresholds import span
 
 RULE_EARLY_DECL: Rule = order_rule(
@@ -97,12 +95,9 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
                 priority="stat",
             )
         ]
-        if not _referral_offered(ctx, order):
-            # cauda equina needs the emergency surgical assessment as well as the imaging (R1): both
-            # are taken, so each is recommended and the card offers them with selectionBehavior "any";
-            # a spine referral drafted in the session is made stat instead of a second one
-            reasons = tuple(f.ref for f in ces.facts if f.ref and f.ref.startswith("Condition/"))
-            suggestions += spine_referral(ctx, order, reasons=reasons, priority="stat", recommended=True)
+        # cauda equina needs the emergency surgical assessment as well as the imaging (R1): both are
+        # taken, so each is recommended and the card offers them with selectionBehavior "any"
+        suggestions += _ces_referral(ctx, order, ces, recommended=True)
         return [
             card(
                 RULE_CES,
@@ -250,7 +245,7 @@ def _radiographs_in_cauda_equina(ctx: OrderContext, order: DraftOrder, ces: RedF
     if ctx.pathway.imaging_since(since, mri_only=True):
         return []
     confirmed = red_flags.cauda_equina_confirmed(ctx.pathway)
-    reasons = tuple(f.ref for f in ces.facts if f.ref and f.ref.startswith("Condition/"))
+    reasons = _ces_reasons(ces)
     if _offered(ctx, order, sx.MRI_WITHOUT_CONTRAST):
         # the red-flag card of an elective order judged with these offers the stat MRI: one MRI
         mri = delete(
@@ -269,8 +264,7 @@ def _radiographs_in_cauda_equina(ctx: OrderContext, order: DraftOrder, ces: RedF
             label="Cancel the radiographs; stat MRI lumbar spine without contrast today",
         )  # fmt: skip
     suggestions = [mri]
-    if not _referral_offered(ctx, order):
-        suggestions += spine_referral(ctx, order, reasons=reasons, priority="stat", recommended=confirmed)
+    suggestions += _ces_referral(ctx, order, ces, recommended=confirmed)
     return [
         card(
             RULE_CES,
@@ -300,6 +294,23 @@ def _radiographs_in_cauda_equina(ctx: OrderContext, order: DraftOrder, ces: RedF
     ]
 
 
+def _ces_referral(
+    ctx: OrderContext, order: DraftOrder, ces: RedFlag, *, recommended: bool
+) -> list[SuggestionDraft]:
+    """The stat spine-surgery referral a cauda equina imaging card offers, unless the red-flag card of
+    another order in this response offers it; a spine referral drafted in the session is made stat
+    instead of a second one (``spine_referral``)."""
+    if _referral_offered(ctx, order):
+        return []
+    reasons = _ces_reasons(ces)
+    return spine_referral(ctx, order, reasons=reasons, priority="stat", recommended=recommended)
+
+
+def _ces_reasons(ces: RedFlag) -> tuple[str, ...]:
+    """The Conditions a cauda equina order is for (its reasonReference)."""
+    return tuple(f.ref for f in ces.facts if f.ref and f.ref.startswith("Condition/"))
+
+
 def _referral_offered(ctx: OrderContext, order: DraftOrder) -> bool:
     """Whether the emergency spine-surgery referral is offered in this response by the red-flag card
     of an elective order judged with this one (``red_flag.check`` offers it once, on the first such
@@ -321,18 +332,13 @@ def _red_flag_card_orders(
     """Whether the red-flag card of another elective order judged with ``order`` has an action of
     ``kinds`` on an order in ``value_set``."""
     return any(
-        a.type in kinds and ctx.term.match(value_set, _codings(a.resource)) is not None
+        a.type in kinds and ctx.term.match(value_set, sx.resource_codings(a.resource)) is not None
         for o in ctx.judged
         if o is not order
         for c in red_flag.check(ctx, o)
         for s in c.suggestions
         for a in s.actions
     )
-
-
-def _codings(resource: dict[str, Any] | None) -> list[Coding]:
-    concept = (resource or {}).get("code") or {}
-    return [Coding(str(c.get("system")), str(c.get("code"))) for c in concept.get("coding", [])]
 
 
 CHECK = OrderCheck(

@@ -29,7 +29,6 @@ from hooks.pathway.rules import neuromodulation, post_surgical
 from hooks.pathway.rules.common import TOPIC_RED_FLAG, Rule
 from hooks.pathway.rules.mimics import MIMICS
 from hooks.rule import CRITICAL, CRITICAL_OR_WARNING
-from hooks.terminology import Coding
 from hooks.text import (
     FOOT_DROP,
     INJECTION_DRUG_USE,
@@ -1313,11 +1312,7 @@ def _offers_spinal_procedure(ctx: PathwayContext, card: CardDraft) -> bool:
         for a in s.actions:
             if a.type != "create" or a.resource is None:
                 continue
-            codings = [
-                Coding(str(c.get("system", "")), str(c.get("code", "")), c.get("display"))
-                for c in (a.resource.get("code") or {}).get("coding", [])
-            ]
-            if ctx.term.matches_any(SPINAL_PROCEDURE_SETS, codings) is not None:
+            if ctx.term.matches_any(SPINAL_PROCEDURE_SETS, sx.resource_codings(a.resource)) is not None:
                 return True
     return False
 
