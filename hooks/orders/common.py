@@ -32,7 +32,7 @@ from hooks.facts import DraftOrder
 from hooks.rule import ORDER_HOOKS, Rule
 from hooks.suggestions import OrderSpec, Priority, service_request
 from hooks.terminology import Coding, Terminology
-from hooks.text import abbreviate
+from hooks.text import abbreviate, parse_laterality, parse_level
 
 if TYPE_CHECKING:
     from hooks.orders.context import OrderContext
@@ -313,12 +313,29 @@ def replace(
     recommended: bool = False,
     **fields: Any,
 ) -> SuggestionDraft:
-    """Update the draft in place (same id, whole resource) with another code and/or fields."""
+    """Update the draft in place (same id, whole resource) with another code and/or fields. The new
+    name keeps the level and side the clinician wrote in the order's name (``kept_place``)."""
+    name = kept_place(order, text or coding.display or coding.code)
     return SuggestionDraft(
         label=label,
-        actions=(Action("update", description, resource=order.replaced(coding, text, **fields)),),
+        actions=(Action("update", description, resource=order.replaced(coding, name, **fields)),),
         is_recommended=recommended,
     )
+
+
+def kept_place(order: DraftOrder, name: str) -> str:
+    """``name`` with the spinal level and side the draft's own name states and ``name`` does not:
+    "L5-S1 left TFESI, no guidance" replaced by an image-guided code reads "…, image-guided, L5-S1,
+    left", so accepting the change does not lose where the injection goes (a coded bodySite stays on
+    the resource as sent)."""
+    added = []
+    level = parse_level(order.text)
+    if level is not None and parse_level(name) is None:
+        added.append(level)
+    side = parse_laterality(order.text)
+    if side is not None and parse_laterality(name) is None:
+        added.append(side)
+    return ", ".join((name, *added))
 
 
 def update_fields(

@@ -1,0 +1,56 @@
+"""A one-click change of a drafted order keeps where it goes: the level and side the clinician wrote
+only in the order's name are carried into the new name, and a coded bodySite stays as sent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from hooks.orders import evaluate_orders
+from tests.orders_builders import RADICULOPATHY, cond, history, inp, sr
+
+
+def _updates(orders: list[dict[str, Any]], rule: str) -> list[dict[str, Any]]:
+    cards = evaluate_orders(inp("order-sign", orders, history(cond("rad", RADICULOPATHY, 70))))
+    card = next(c for c in cards if c.rule_id == rule)
+    return [a.resource for s in card.suggestions for a in s.actions if a.type == "update" and a.resource]
+
+
+@pytest.mark.parametrize(
+    ("written", "level", "side"),
+    [
+        ("L5-S1 left transforaminal epidural, no imaging", "L5-S1", "left"),
+        ("Lumbar epidural without guidance, L4-5, RT", "L4-L5", "right"),
+        ("Interlaminar ESI L4/L5 bilateral, blind", "L4-L5", "bilateral"),
+    ],
+)
+def test_image_guided_change_keeps_level_and_side_from_the_name(written: str, level: str, side: str) -> None:
+    updates = _updates([sr("esi1", "62322", written)], "order.esi-blind")
+    assert len(updates) == 2
+    for resource in updates:
+        text = resource["code"]["text"]
+        assert text.endswith(f", {level}, {side}"), text
+        assert resource["code"]["coding"][0]["code"] in ("62323", "64483")
+
+
+def test_name_without_level_or_side_is_unchanged() -> None:
+    updates = _updates(
+        [sr("esi1", "62322", "Lumbar interlaminar epidural injection without imaging guidance")],
+        "order.esi-blind",
+    )
+    assert [u["code"]["text"] for u in updates] == [
+        "Lumbar interlaminar epidural steroid injection with imaging guidance",
+        "Lumbar transforaminal epidural steroid injection, image-guided",
+    ]
+
+
+def test_coded_body_site_and_reason_stay_as_sent() -> None:
+    site = [{"coding": [{"system": "http://snomed.info/sct", "code": "7771000"}], "text": "Left L5-S1"}]
+    reason = [{"text": "Left S1 radiculopathy"}]
+    order = sr("esi1", "62322", "Epidural, no imaging", bodySite=site, reasonCode=reason, priority="routine")
+    for resource in _updates([order], "order.esi-blind"):
+        assert resource["bodySite"] == site
+        assert resource["reasonCode"] == reason
+        assert resource["priority"] == "routine"
+        assert resource["id"] == "esi1"
