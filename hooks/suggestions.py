@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any, Literal
 
 from hooks.cards import Action, CardDraft, Fact, SuggestionDraft
@@ -231,9 +232,12 @@ def service_request(
     priority: Priority = "routine",
     note: str | None = None,
     body_site: BodySite | None = None,
+    seen_by: date | None = None,
 ) -> dict[str, Any]:
     """A draft R4 ServiceRequest for ``spec``: coded from its value set, for the patient, with reasons;
-    ``body_site`` names where (a repeat at the level and side of the procedure it repeats)."""
+    ``body_site`` names where (a repeat at the level and side of the procedure it repeats);
+    ``seen_by`` the last day it should happen, as ``occurrencePeriod.end`` (a referral "to be seen
+    within 2 weeks" is routed by that date, not only by the words of its note)."""
     coding = terminology.first(spec.value_set).coding()
     resource: dict[str, Any] = {
         "resourceType": "ServiceRequest",
@@ -253,6 +257,8 @@ def service_request(
         if body_site.text:
             site["text"] = body_site.text
         resource["bodySite"] = [site]
+    if seen_by is not None:
+        resource["occurrencePeriod"] = {"end": seen_by.isoformat()}
     notes = [n for n in (spec.note, note) if n]
     if notes:
         resource["note"] = [{"text": n} for n in notes]
@@ -272,6 +278,7 @@ def suggest(
     label: str | None = None,
     body_site: BodySite | None = None,
     device: ImplantedDevice | None = None,
+    seen_by: date | None = None,
 ) -> SuggestionDraft:
     """A suggestion with one ``create`` action holding the draft ServiceRequest. ``device``: an
     implanted neurostimulator or pump on record; an MRI order then carries the device-safety note."""
@@ -284,6 +291,7 @@ def suggest(
         priority=priority,
         note=note,
         body_site=body_site,
+        seen_by=seen_by,
     )
     if device is not None and _is_mri(resource, terminology):
         resource = _with_note(resource, device.note)

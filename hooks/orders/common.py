@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from dataclasses import replace as with_fields
+from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
 
 from hooks import suggestions as sx
@@ -360,11 +361,13 @@ def cancel_and_create(
     priority: Priority = "routine",
     note: str | None = None,
     recommended: bool = False,
+    seen_by: date | None = None,
 ) -> SuggestionDraft:
     """Delete the draft and create the right alternative, as one suggestion (one transaction)."""
     resource = service_request(
-        spec, term, patient_id=patient_id, reasons=tuple(reasons), priority=priority, note=note
-    )
+        spec, term, patient_id=patient_id, reasons=tuple(reasons), priority=priority, note=note,
+        seen_by=seen_by,
+    )  # fmt: skip
     return SuggestionDraft(
         label=label,
         actions=(

@@ -262,6 +262,12 @@ class PathwayContext:
     # small helpers
     # -----------------------------------------------------------------------------------------
 
+    @property
+    def urgent_referral_by(self) -> date:
+        """The last day of an urgent referral's window ("to be seen within 2 weeks"): the
+        ``occurrencePeriod.end`` of the referral the card offers."""
+        return self.today + timedelta(days=self.t.urgent_referral_days)
+
     def days_since(self, d: date | None) -> int | None:
         return None if d is None else (self.today - d).days
 

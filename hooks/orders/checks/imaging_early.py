@@ -217,6 +217,8 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
                     label="Cancel the imaging order and refer to a spine specialist within "
                     f"{span(ctx.t.urgent_referral_days)}",
                     reasons=(*(o.ref for o in weak), *(f.ref for f in severe_facts if f.ref)),
+                    note=f"To be seen within {span(ctx.t.urgent_referral_days)}: {what}.",
+                    seen_by=ctx.pathway.urgent_referral_by,
                     recommended=True,
                 )
                 if refer

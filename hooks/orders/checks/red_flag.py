@@ -284,6 +284,7 @@ def _stable_deficit(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             sx.suggest(
                 sx.SPINE_SURGERY_REFERRAL, ctx.term, patient_id=ctx.inp.patient_id, reasons=reasons,
                 note=f"Motor deficit: to be seen within {within}.", recommended=True,
+                seen_by=p.urgent_referral_by,
             )
         )  # fmt: skip
         if unimaged:

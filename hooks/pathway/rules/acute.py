@@ -592,6 +592,7 @@ def e2_acute_severe(ctx: PathwayContext) -> CardDraft:
             ctx.offer(
                 sx.SPINE_SURGERY_REFERRAL,
                 note=f"To be seen within {urgent}: {reason}.",
+                seen_by=ctx.urgent_referral_by,
                 recommended=True,
             ),
             *([ctx.offer(sx.LUMBAR_RADIOGRAPHS, reasons=tuple(c.ref for c in risk))] if risk else []),

@@ -556,6 +556,7 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
                 "pain."
                 if severe
                 else None,
+                seen_by=ctx.urgent_referral_by if weak or severe else None,
             ),
         )
     draft = P1.card(
