@@ -225,6 +225,8 @@ class OrderContext:
     def _coded(self, order: DraftOrder) -> DraftOrder:
         extra = tuple(p for c in order.codings if (p := self._plain(c)) is not None)
         out = replace(order, codings=(*order.codings, *extra)) if extra else order
+        if out.text == out.resource_type:
+            out = replace(out, text=self._listed_name(out))
         if not out.is_procedure_order or any(self.term.is_known(c.system, c.code) for c in out.all_codings):
             return out
         reading = self._read_text(out)
@@ -234,6 +236,17 @@ class OrderContext:
             out = replace(out, codings=(*out.codings, reading.coding))
         self._read[id(out)] = reading
         return out
+
+    def _listed_name(self, order: DraftOrder) -> str:
+        """The name of a draft sent with codes only (no ``code.text``, no display): its first
+        listed code's display from the value sets, else the code itself ("ServiceRequest 0275T"),
+        never the bare resource type a card would read as "Draft order: ServiceRequest"."""
+        for c in order.all_codings:
+            listed = next(iter(self.term.memberships(c.system, c.code).values()), None)
+            if listed is not None:
+                return listed.display
+        first = next(iter(order.all_codings), None)
+        return f"{order.resource_type} {first.code}" if first is not None else order.resource_type
 
     @cached_property
     def _read(self) -> dict[int, TextReading]:
