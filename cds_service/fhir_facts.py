@@ -369,13 +369,27 @@ def _scale(
 ) -> float | None:
     """Bring a pain score onto 0-10 (the 0-100 visual analogue scale, a value set, and mm/100 units),
     and an ODI onto its 0-100 %: sent as a fraction (unit 1, at most 1) or out of its raw 50 points
-    (a ratio "/50"). An ODI in any other unit, or a bare 1, is kept as sent."""
+    (a ratio "/50"). An ODI in any other unit, or a bare 1, is kept as sent. A score outside its
+    scale once read (pain 35 under the 0-10 NRS code, an ODI of 140 %) is no score: not read, so no
+    card rests on "pain 35/10"."""
+    scaled = _on_scale(kind, value, unit, codings, term)
+    if scaled is not None and kind in SCALE_MAX and not 0 <= scaled <= SCALE_MAX[kind]:
+        return None
+    return scaled
+
+
+SCALE_MAX = {"pain": 10.0, "odi": 100.0}  # the top of the scale each score is read on (``_scale``)
+
+
+def _on_scale(
+    kind: str, value: float | None, unit: str | None, codings: Sequence[Coding], term: Terminology
+) -> float | None:
     if value is not None and kind == "odi":
         u = (unit or "").strip().lower()
         if (u == "1" and 0 <= value < 1) or (u in ("{fraction}", "{ratio}") and 0 <= value <= 1):
             # a bare 1 in unit 1 is as likely 1 % as 100 %; a fraction unit says what it is
             return round(value * 100.0, 6)
-        if u == "/50":
+        if u in ("/50", "{score}/50"):
             return value * 2.0
         return value
     if value is None or kind != "pain":

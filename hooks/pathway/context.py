@@ -189,6 +189,31 @@ def relative_days(text: str) -> int | None:
     return int(m.group(1) or 1) * UNIT_DAYS[m.group(2).lower()]
 
 
+# A year, or a month and year, written in an onset's words: "since 2019", "MVA 2015", "since March 2024".
+YEAR_IN_WORDS = re.compile(
+    r"\b(?:(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+)?((?:19|20)\d\d)\b", re.IGNORECASE
+)
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def onset_bound_in_words(text: str, said_on: date) -> date | None:
+    """The latest day an onset sent only in words can be, said on ``said_on``: "3 months ago" that
+    far back, a year or month named ("since 2019", "in 2015", "MVA 2015", "since March 2024") its
+    last day; the earliest bound the words give, as each holds. None when they give none before
+    ``said_on`` ("since 2026" said in 2026 says nothing certain)."""
+    bounds = []
+    back = relative_days(text)
+    if back is not None:
+        bounds.append(said_on - timedelta(days=back))
+    for m in YEAR_IN_WORDS.finditer(text):
+        year = int(m.group(2))
+        month = MONTHS.index(m.group(1).lower()) + 1 if m.group(1) else 12
+        last = (date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)) - timedelta(days=1)
+        if last < said_on:
+            bounds.append(last)
+    return min(bounds, default=None)
+
+
 # ICD-10 classification wording that is no clinical name: "Sacroiliitis, not elsewhere classified",
 # "Other intervertebral disc displacement", "Other specified dorsopathies".
 ICD_RESIDUAL = re.compile(r",?\s*\b(?:not elsewhere classified|NEC)\b\.?\s*$", re.IGNORECASE)
@@ -769,10 +794,9 @@ class PathwayContext:
         A bound, never an invented onset: the duration it gives is the least the record supports."""
         best: tuple[ConditionFact, date] | None = None
         for c in self.unread_onsets:
-            back = relative_days(c.onset_unread or "")
-            if back is None:
+            bound = onset_bound_in_words(c.onset_unread or "", c.recorded or self.today)
+            if bound is None:
                 continue
-            bound = (c.recorded or self.today) - timedelta(days=back)
             if best is None or bound < best[1]:
                 best = (c, bound)
         return best
@@ -890,9 +914,9 @@ class PathwayContext:
         bound = self.onset_bound
         for c in self.unread_onsets:
             if bound is not None and c is bound[0]:
-                least = span(relative_days(c.onset_unread or "") or 0, exact=False)
+                least = span(((c.recorded or self.today) - bound[1]).days, exact=False)
                 gaps.append(f"a dated onset for {c.ref} (sent as '{c.onset_unread}'; read as ≥ {least})")
-            elif c.onset is None and relative_days(c.onset_unread or "") is None:
+            elif c.onset is None and not onset_bound_in_words(c.onset_unread or "", c.recorded or self.today):
                 gaps.append(f"a dated onset for {c.ref} (sent as '{c.onset_unread}'; duration unknown)")
         if self.onset_condition is None:
             # no onset, no words, no recorded date: the duration is unknown, not zero

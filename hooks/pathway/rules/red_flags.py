@@ -22,7 +22,7 @@ from hooks.pathway.context import (
     PathwayContext,
     clinical_name,
     mid_sentence,
-    relative_days,
+    onset_bound_in_words,
 )
 from hooks.pathway.failure import latest_score, like_baseline, pain_before
 from hooks.pathway.rules import neuromodulation, post_surgical
@@ -107,10 +107,9 @@ def began(ctx: PathwayContext, c: ConditionFact) -> date | None:
     began a year ago at least: an old finding entered today, not a new one). Words that give no
     bound leave the dated onset."""
     start = c.onset or c.recorded
-    back = relative_days(c.onset_unread) if c.onset_unread else None
-    if back is None:
+    bound = onset_bound_in_words(c.onset_unread, c.recorded or ctx.today) if c.onset_unread else None
+    if bound is None:
         return start
-    bound = (c.recorded or ctx.today) - timedelta(days=back)
     return bound if start is None or bound < start else start
 
 
