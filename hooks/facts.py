@@ -270,11 +270,33 @@ class OriginalResource:
                 out["note"] = [*out["note"], *value]  # keep the clinician's notes
             else:
                 out[key] = value
-        return out
+        return _unbooked(out, self._body.get("priority"))
 
     def with_fields(self, **fields: Any) -> dict[str, Any]:
         """A copy with ``fields`` set (e.g. priority → stat), its code kept."""
-        return {**self._body, **fields}
+        return _unbooked({**self._body, **fields}, self._body.get("priority"))
+
+
+RAISED_PRIORITIES = ("urgent", "asap", "stat")
+OCCURRENCE_KEYS = ("occurrenceDateTime", "occurrencePeriod", "occurrenceTiming")
+
+
+def _unbooked(out: dict[str, Any], was: Any) -> dict[str, Any]:
+    """An order the update makes urgent, asap or stat (``was`` its priority before) loses the date it
+    was booked for: "stat" beside a slot two weeks out would keep the slot. The clinician's notes
+    stay; one more says what was removed. An order already that urgent keeps its booking."""
+    priority = out.get("priority")
+    booked = [key for key in OCCURRENCE_KEYS if key in out]
+    if priority not in RAISED_PRIORITIES or priority == was or not booked:
+        return out
+    period = out.get("occurrencePeriod")
+    start = period.get("start") if isinstance(period, dict) else None
+    when = out.get("occurrenceDateTime") or start or "a booked time"
+    out = {k: v for k, v in out.items() if k not in OCCURRENCE_KEYS}
+    kept = out.get("note")
+    notes: list[Any] = kept if isinstance(kept, list) else []
+    out["note"] = [*notes, {"text": f"Priority {priority}: the booking for {str(when)[:10]} is removed."}]
+    return out
 
 
 @dataclass(frozen=True)
