@@ -496,7 +496,8 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             why=why,
             next_steps=_opioid_steps(
                 opioid,
-                benzo_drafts if benzo else None,
+                # a drafted benzodiazepine that renews one or treats epilepsy is tapered, not removed
+                [o for o in benzo_drafts if benzodiazepine_kept(ctx, o) is None] if benzo else None,
                 gabapentinoids,
                 serotonergic,
                 grave=grave,
@@ -642,14 +643,31 @@ def _opioid_steps(
     return steps
 
 
+def benzodiazepine_kept(ctx: OrderContext, order: DraftOrder) -> Fact | None:
+    """Why a drafted benzodiazepine is not one to remove at a click, when it is not: it renews one the
+    patient takes (the same ingredient on record, not ended), or it is prescribed for epilepsy,
+    seizures or another indication its prescriber manages. Stopping a benzodiazepine taken for weeks
+    abruptly risks withdrawal and seizures: it is tapered with its prescriber (CDC 2022
+    recommendation 11)."""
+    member = ctx.drug_is(order, "rx_benzodiazepines")
+    if member is not None:
+        for m in ctx.pathway.medications("rx_benzodiazepines"):
+            same = _ingredient_of(ctx, m, "rx_benzodiazepines") == member.code
+            # an old order not ended counts: the draft renewing it says the patient still takes it
+            if same and m.ref != order.ref and m.status not in ENDED_MED_STATUSES:
+                return ctx.pathway.med_fact(m, "taken now, renewed by the draft: ")
+    return ctx.pathway.other_indication(order.as_medication(ctx.today), "antiepileptic_other_indications")
+
+
 def _opioid_suggestions(
     ctx: OrderContext, benzo_drafts: Sequence[DraftOrder], *, naloxone: bool
 ) -> list[SuggestionDraft]:
     """Complementary steps, each recommended (selectionBehavior "any" when more than one): remove the
-    benzodiazepine drafted in this session (CDC 2022 recommendation 11) and offer naloxone
-    (recommendation 8). A recorded benzodiazepine is not deleted: it is tapered with its prescriber."""
+    benzodiazepine newly drafted in this session (CDC 2022 recommendation 11) and offer naloxone
+    (recommendation 8). A recorded benzodiazepine, or a draft that renews one or treats epilepsy
+    (``benzodiazepine_kept``), is not deleted: it is tapered with its prescriber."""
     suggestions: list[SuggestionDraft] = []
-    removable = [o for o in benzo_drafts if o.ref]
+    removable = [o for o in benzo_drafts if o.ref and benzodiazepine_kept(ctx, o) is None]
     if removable:
         suggestions.append(
             SuggestionDraft(
@@ -665,7 +683,9 @@ def _opioid_suggestions(
 
 def _co_prescribing_step(benzo_drafts: Sequence[DraftOrder]) -> str:
     """The first step of an opioid card with a benzodiazepine, as its summary says: avoid the
-    combination (CDC 2022 recommendation 11), then naloxone (recommendation 8)."""
+    combination (CDC 2022 recommendation 11), then naloxone (recommendation 8). ``benzo_drafts``: the
+    benzodiazepines newly drafted (one that renews a current one or treats epilepsy is tapered with
+    its prescriber, as a recorded one is)."""
     if benzo_drafts:
         drafted = ", ".join(dict.fromkeys(o.text for o in benzo_drafts))
         return (
@@ -780,6 +800,7 @@ def _benzodiazepine(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     if not opioids and not drafted:
         return []
     in_session = tuple(Fact(f"{o.text}: opioid drafted in this session", o.ref) for o in drafted)
+    kept = benzodiazepine_kept(ctx, order)
     # treatment for opioid use disorder is continued, not weighed as pain therapy (decision model §7.2)
     moud = [m for m in opioids if m in ctx.pathway.moud]
     if moud and len(moud) == len(opioids):
@@ -795,6 +816,17 @@ def _benzodiazepine(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             "Do not stop or withhold the treatment for opioid use disorder because of the benzodiazepine: "
             "agree the plan with its prescriber (CDC 2022 recommendation 12).",
         )
+    elif kept is not None:
+        which = "a current opioid" if opioids else "an opioid drafted with it"
+        summary = f"Benzodiazepine continued with {which}: do not stop it abruptly; review both; offer "
+        summary += "naloxone"
+        why = (*(ctx.pathway.med_fact(m, "current opioid: ") for m in opioids), kept, *in_session)
+        steps = (
+            "Do not stop this benzodiazepine abruptly (withdrawal, seizures): review the combination "
+            "with its prescriber, reconsider the opioid, and taper the benzodiazepine gradually if it "
+            "should stop (CDC 2022 recommendation 11); offer naloxone.",
+            "If both must continue, use the lowest doses and review soon.",
+        )
     else:
         which = "a current opioid" if opioids else "an opioid drafted with it"
         summary = f"Benzodiazepine with {which}: avoid co-prescribing; offer naloxone (CDC 2022)"
@@ -803,6 +835,11 @@ def _benzodiazepine(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             "Avoid starting a benzodiazepine in a patient taking opioids (CDC 2022 recommendation 11): "
             "treat anxiety, insomnia or spasm another way; offer naloxone.",
             "If both must continue, use the lowest doses and review soon.",
+        )
+    removal: tuple[SuggestionDraft, ...] = ()
+    if kept is None:
+        removal = (
+            delete(order, "Remove the benzodiazepine prescription", f"Remove {order.ref}", recommended=True),
         )
     return [
         card(
@@ -814,13 +851,9 @@ def _benzodiazepine(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             avoid=("Opioid and benzodiazepine together without a documented reason.",),
             evidence=("cdc_opioids_2022",),
             gaps=ctx.unavailable_gaps("medicationRequests", "medicationStatements"),
-            # complementary, both recommended: remove the benzodiazepine, and offer naloxone
-            suggestions=(
-                delete(order, "Remove the benzodiazepine prescription", f"Remove {order.ref}",
-                       recommended=True),
-                naloxone_suggestion(ctx.term, ctx.inp.patient_id, recommended=True),
-            ),
-            selection_behavior="any",
+            # complementary, both recommended: remove a new benzodiazepine, and offer naloxone
+            suggestions=(*removal, naloxone_suggestion(ctx.term, ctx.inp.patient_id, recommended=True)),
+            selection_behavior="any" if removal else "at-most-one",
         )
     ]  # fmt: skip
 
@@ -1094,13 +1127,17 @@ def _days_covered(ctx: OrderContext, meds: Iterable[MedicationFact]) -> int:
 
 def _steroid_of(ctx: OrderContext, m: MedicationFact) -> str | None:
     """The corticosteroid ingredient of a recorded medication (by code, else by name)."""
+    return _ingredient_of(ctx, m, "rx_systemic_corticosteroids")
+
+
+def _ingredient_of(ctx: OrderContext, m: MedicationFact, value_set: str) -> str | None:
+    """The ingredient of ``value_set`` a recorded medication is (by code, else by name)."""
     codings = (*m.codings, *m.ingredient_codings)
-    hit = ctx.term.match("rx_systemic_corticosteroids", codings)
+    hit = ctx.term.match(value_set, codings)
     if hit is not None:
         return hit.code
     texts = [m.text, *(c.display or "" for c in codings)]
-    members = ctx.term["rx_systemic_corticosteroids"].members
-    named = next((x for x in members if names(x.display, *texts)), None)
+    named = next((x for x in ctx.term[value_set].members if names(x.display, *texts)), None)
     return named.code if named else None
 
 
