@@ -113,6 +113,8 @@ _READ_AS: dict[Modality, str] = {
 # A draft order withdrawn in the same session (sent back revoked or entered in error) will not be
 # done: it is neither judged ("cancel the procedure" on a cancelled order is noise) nor context.
 _WITHDRAWN = ("revoked", "entered-in-error")
+# The red flags an order's reasonCode is read for (``OrderContext.reasons_stated``).
+REASON_RED_FLAGS = ("red_flag_cauda_equina", "red_flag_malignancy", "red_flag_infection", "red_flag_fracture")
 
 
 @dataclass(frozen=True)
@@ -406,8 +408,37 @@ class OrderContext:
 
     @cached_property
     def pathway(self) -> PathwayContext:
-        """The pathway's view of the same patient: gate, onset, red flags, F5/F6 facts are read there."""
-        return PathwayContext(self.inp)
+        """The pathway's view of the same patient: gate, onset, red flags, F5/F6 facts are read there.
+        A red flag the session's orders give as their reason (``reasons_stated``) is part of it."""
+        stated = self.reasons_stated
+        if not stated:
+            return PathwayContext(self.inp)
+        history = replace(self.inp.history, conditions=(*self.inp.history.conditions, *stated))
+        return PathwayContext(replace(self.inp, history=history))
+
+    @cached_property
+    def reasons_stated(self) -> tuple[ConditionFact, ...]:
+        """The red flags the clinician states as a drafted order's reason (reasonCode): a lumbar MRI
+        "for bone metastasis" (C79.51) or "rule out cauda equina" (G83.4). Each is read as a
+        provisional diagnosis recorded today, named by the order that states it, so the checks judge
+        the order as they would with that Condition on the problem list (ACR 2021 variant 7 wants the
+        contrast study the clinician chose for a malignancy, not the plain one)."""
+        out: list[ConditionFact] = []
+        for o in self.inp.draft_orders:
+            if (o.status or "").lower() in _WITHDRAWN or not o.ref:
+                continue
+            for c in o.reason_codings:
+                if not self.term.in_any(REASON_RED_FLAGS, (c,)):
+                    continue
+                out.append(
+                    ConditionFact(
+                        ref=o.ref, codings=(c,), text=f"{c.display or c.code}, the reason for {o.text}",
+                        clinical_status="active", verification_status="provisional",
+                        categories=("encounter-diagnosis",), onset=self.today, onset_text=None,
+                        recorded=self.today, abatement=None, onset_from_record=True,
+                    )
+                )  # fmt: skip
+        return tuple(out)
 
     @cached_property
     def under_age(self) -> int | None:
