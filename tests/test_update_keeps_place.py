@@ -54,3 +54,25 @@ def test_coded_body_site_and_reason_stay_as_sent() -> None:
         assert resource["reasonCode"] == reason
         assert resource["priority"] == "routine"
         assert resource["id"] == "esi1"
+
+
+def test_every_level_written_is_kept() -> None:
+    rfa = sr("rfa", "64635", "Bilateral L4-5 and L5-S1 medial branch RFA")
+    cards = evaluate_orders(inp("order-sign", [rfa], history(cond("facet", "M47.816", 300))))
+    (card,) = [c for c in cards if c.rule_id == "order.rfa-no-block"]
+    (update,) = [a.resource for s in card.suggestions for a in s.actions if a.type == "update" and a.resource]
+    assert update["code"]["text"] == "Diagnostic lumbar medial branch block, L4-L5, L5-S1, bilateral"
+
+
+def test_stimulator_trial_takes_no_side_from_the_generator_pocket() -> None:
+    ipg = sr("ipg", "63685", "Spinal cord stimulator generator, right buttock pocket")
+    leads = sr("leads", "63650", "Spinal cord stimulator leads")
+    cards = evaluate_orders(inp("order-sign", [leads, ipg], history(cond("fbss", "M96.1", 500))))
+    texts = [
+        a.resource["code"]["text"]
+        for c in cards
+        for s in c.suggestions
+        for a in s.actions
+        if a.type == "update" and a.resource is not None
+    ]
+    assert texts and not any("right" in t for t in texts), texts

@@ -33,7 +33,7 @@ from hooks.facts import DraftOrder
 from hooks.rule import ORDER_HOOKS, Rule
 from hooks.suggestions import OrderSpec, Priority, service_request
 from hooks.terminology import Coding, Terminology
-from hooks.text import abbreviate, parse_laterality, parse_level
+from hooks.text import abbreviate, levels_in, parse_laterality, parse_level
 
 if TYPE_CHECKING:
     from hooks.orders.context import OrderContext
@@ -312,11 +312,15 @@ def replace(
     *,
     text: str | None = None,
     recommended: bool = False,
+    keep_place: bool = True,
     **fields: Any,
 ) -> SuggestionDraft:
     """Update the draft in place (same id, whole resource) with another code and/or fields. The new
-    name keeps the level and side the clinician wrote in the order's name (``kept_place``)."""
-    name = kept_place(order, text or coding.display or coding.code)
+    name keeps the level and side the clinician wrote in the order's name (``kept_place``), unless
+    ``keep_place`` is False (a stimulator trial is not placed where a generator's pocket was)."""
+    name = text or coding.display or coding.code
+    if keep_place:
+        name = kept_place(order, name)
     return SuggestionDraft(
         label=label,
         actions=(Action("update", description, resource=order.replaced(coding, name, **fields)),),
@@ -330,9 +334,8 @@ def kept_place(order: DraftOrder, name: str) -> str:
     left", so accepting the change does not lose where the injection goes (a coded bodySite stays on
     the resource as sent)."""
     added = []
-    level = parse_level(order.text)
-    if level is not None and parse_level(name) is None:
-        added.append(level)
+    if parse_level(name) is None:
+        added += levels_in(order.text)  # "L4-5 and L5-S1" keeps both
     side = parse_laterality(order.text)
     if side is not None and parse_laterality(name) is None:
         added.append(side)

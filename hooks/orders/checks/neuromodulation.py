@@ -321,6 +321,7 @@ def _to_trial(ctx: OrderContext, order: DraftOrder, trial: Coding) -> Suggestion
         f"Replace {kept.ref} with a stimulator trial (percutaneous leads)",
         text=sx.SCS_TRIAL.text,
         recommended=True,
+        keep_place=False,  # the side in an implant's name is its generator pocket's, not the trial's
         note=[{"text": sx.SCS_TRIAL.note}],
     )
     removed = tuple(
