@@ -262,15 +262,9 @@ def parse_request(body: Any, *, declared_hooks: Iterable[str] | None = None) -> 
     if "draftOrders" in context:
         draft_orders = _parse_draft_orders(context["draftOrders"])
     selections = _parse_selections(context)
-    if hook == "order-select" and selections:
-        wanted = {selection_key(s) for s in selections}
-        if not any(isinstance(d, dict) and is_selected(d, wanted) for d in draft_orders):
-            # nothing to judge: an empty answer would read as "nothing to worry about"
-            raise _bad(
-                "context.selections names no order of context.draftOrders (each selection is the "
-                "'Type/id' of a draft order in the Bundle).",
-                "context.selections",
-            )
+    if hook == "order-select":
+        _check_selections(selections, draft_orders)
+    _check_draft_subjects(draft_orders, context.get("patientId"))
     return CdsRequest(
         hook=hook,
         hook_instance=hook_instance,
@@ -336,6 +330,37 @@ def _parse_context(context: Any, hook: str) -> dict[str, Any]:
     return context
 
 
+def _check_selections(selections: Sequence[str], draft_orders: Sequence[dict[str, Any]]) -> None:
+    """order-select judges its selections: at least one, each a draft order of the Bundle. With none,
+    or one naming no draft, an answer would judge nothing, or less than asked, and read as "nothing
+    to worry about"."""
+    if not selections:
+        raise _bad(
+            "context.selections must name at least one order of context.draftOrders ('Type/id').",
+            "context.selections",
+        )
+    unknown = [s for s in selections if not any(is_selected(d, {selection_key(s)}) for d in draft_orders)]
+    if unknown:
+        raise _bad(
+            f"context.selections names no order of context.draftOrders: {', '.join(unknown[:3])} (each "
+            "selection is the 'Type/id' of a draft order in the Bundle).",
+            "context.selections",
+        )
+
+
+def _check_draft_subjects(draft_orders: Sequence[dict[str, Any]], patient_id: Any) -> None:
+    """A draft order for another patient than ``context.patientId`` cannot be judged against this
+    patient's record."""
+    if not isinstance(patient_id, str):
+        return
+    for i, resource in enumerate(draft_orders):
+        ref = (resource.get("subject") or {}).get("reference")
+        parts = [p for p in ref.split("/") if p] if isinstance(ref, str) else []
+        if len(parts) >= 2 and parts[-2] == "Patient" and parts[-1] != patient_id:
+            where = f"context.draftOrders.entry[{i}].resource.subject"
+            raise _bad(f"{where} names another patient than context.patientId.", where)
+
+
 def _parse_selections(context: dict[str, Any]) -> tuple[str, ...]:
     if "selections" not in context:
         return ()
@@ -384,6 +409,7 @@ def _parse_draft_orders(value: Any) -> tuple[dict[str, Any], ...]:
     if not isinstance(value, dict) or not isinstance(value.get("entry"), list):
         raise _bad("context.draftOrders must be a Bundle with an 'entry' array.", "context.draftOrders")
     out: list[dict[str, Any]] = []
+    seen: set[tuple[str, Any]] = set()
     for i, entry in enumerate(value["entry"]):
         where = f"context.draftOrders.entry[{i}]"
         if not isinstance(entry, dict):
@@ -393,8 +419,32 @@ def _parse_draft_orders(value: Any) -> tuple[dict[str, Any], ...]:
             continue
         if not isinstance(resource, dict) or not _nonempty_str(resource.get("resourceType")):
             raise _bad(f"{where}.resource must be a FHIR resource with a resourceType.", f"{where}.resource")
+        _check_draft_shape(resource, f"{where}.resource")
+        if resource.get("id") is not None and not isinstance(resource["id"], str):
+            raise _bad(f"{where}.resource.id must be a string (a FHIR id).", f"{where}.resource.id")
+        ident = (resource["resourceType"], resource.get("id"))
+        if ident[1] is not None and ident in seen:
+            raise _bad(f"{where}.resource repeats the id {ident[0]}/{ident[1]} of another draft.", where)
+        seen.add(ident)
         out.append(resource)
     return tuple(out)
+
+
+# The elements of a draft order the checks read, and the JSON shape FHIR gives each: a code sent as
+# a bare string, or a reason as one object, is malformed, not "no code" (an empty answer would read
+# as "nothing to worry about").
+_DRAFT_OBJECTS = ("code", "medicationCodeableConcept", "medicationReference", "subject", "occurrencePeriod")
+_DRAFT_ARRAYS = ("reasonCode", "reasonReference", "bodySite", "dosageInstruction", "note", "contained")
+
+
+def _check_draft_shape(resource: dict[str, Any], where: str) -> None:
+    for name in _DRAFT_OBJECTS:
+        if name in resource and resource[name] is not None and not isinstance(resource[name], dict):
+            raise _bad(f"{where}.{name} must be a JSON object (a FHIR {name} element).", f"{where}.{name}")
+    for name in _DRAFT_ARRAYS:
+        value = resource.get(name)
+        if value is not None and not (isinstance(value, list) and all(isinstance(v, dict) for v in value)):
+            raise _bad(f"{where}.{name} must be an array of JSON objects.", f"{where}.{name}")
 
 
 # ---------------------------------------------------------------------------------------------

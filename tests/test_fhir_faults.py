@@ -81,9 +81,16 @@ RADICULOPATHY = fb.condition(
 def request_body(fhir_server: str, hook: str = "patient-view") -> dict[str, Any]:
     context: dict[str, Any] = {"userId": "Practitioner/prac-1", "patientId": PATIENT_ID}
     if hook != "patient-view":
-        context["draftOrders"] = {"resourceType": "Bundle", "type": "collection", "entry": []}
+        # one draft order: order-select must select at least one (an empty selection is a 400)
+        draft = {
+            "resourceType": "ServiceRequest", "id": "draft-1", "status": "draft", "intent": "order",
+            "code": {"coding": [{"system": "http://www.ama-assn.org/go/cpt", "code": "72148"}]},
+            "subject": {"reference": f"Patient/{PATIENT_ID}"},
+        }  # fmt: skip
+        entry = [{"resource": draft}]
+        context["draftOrders"] = {"resourceType": "Bundle", "type": "collection", "entry": entry}
     if hook == "order-select":
-        context["selections"] = []
+        context["selections"] = ["ServiceRequest/draft-1"]
     return {
         "hook": hook,
         "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",

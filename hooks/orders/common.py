@@ -333,7 +333,7 @@ def kept_place(order: DraftOrder, name: str) -> str:
     "L5-S1 left TFESI, no guidance" replaced by an image-guided code reads "…, image-guided, L5-S1,
     left", so accepting the change does not lose where the injection goes (a coded bodySite stays on
     the resource as sent)."""
-    added = []
+    added: list[str] = []
     if parse_level(name) is None:
         added += levels_in(order.text)  # "L4-5 and L5-S1" keeps both
     side = parse_laterality(order.text)

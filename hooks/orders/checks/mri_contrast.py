@@ -27,6 +27,8 @@ Evidence: ACR Appropriateness Criteria Low Back Pain 2021 variant 3; decision mo
 
 from __future__ import annotations
 
+from typing import Any
+
 from hooks.cards import CardDraft, Fact, SuggestionDraft
 from hooks.facts import DraftOrder
 from hooks.orders.common import OrderCheck, card, replace
@@ -71,7 +73,7 @@ def _change_to(
     urgent when ``urgent`` and the order is not already as urgent."""
     study = f"MRI lumbar spine {which}"
     raise_it = urgent and order.priority not in URGENT_ENOUGH
-    fields = {"priority": "urgent"} if raise_it else {}
+    fields: dict[str, Any] = {"priority": "urgent"} if raise_it else {}
     return replace(
         order,
         ctx.term.first(value_set).coding(),

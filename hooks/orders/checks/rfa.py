@@ -51,6 +51,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from hooks import suggestions as sx
 from hooks.cards import SUMMARY_MAX, CardDraft, Conflict, Fact
@@ -166,7 +167,7 @@ def _no_block(ctx: OrderContext, order: DraftOrder, facet: bool) -> list[CardDra
                     f"Replace {order.ref} with a {spec.text.lower()}",
                     text=spec.text,
                     recommended=not unread,  # the blocks were done: their relief is wanted, not another
-                    **({"note": [{"text": spec.note}]} if spec.note else {}),
+                    **_note_field(spec.note),
                 ),
                 delete(order, "Cancel the RFA", f"Remove {order.ref}"),
             ),
@@ -517,3 +518,8 @@ CHECK = OrderCheck(
     evidence=("asra_facet_2020",), judge=check,
     adult_pathway=True,  # block-before-ablation sequencing of the adult pathway (ASRA 2020, CMS LCDs)
 )  # fmt: skip
+
+
+def _note_field(note: str | None) -> dict[str, Any]:
+    """The ``note`` an update adds to the clinician's, when there is one."""
+    return {"note": [{"text": note}]} if note else {}
