@@ -176,6 +176,8 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         if what and not ctx.pathway.referred
         else ()
     )
+    if not refer and order.occurrence is not None and order.occurrence >= reassess:
+        return []  # booked for after the conservative-care period: ordered early, done on time
     return [
         card(
             RULE_EARLY,
