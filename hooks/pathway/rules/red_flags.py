@@ -41,6 +41,8 @@ from hooks.text import (
     short_name,
     states_bilateral_leg_deficit,
     states_bilateral_leg_pain,
+    states_intended_weight_loss,
+    states_ruled_out,
 )
 from hooks.thresholds import span
 
@@ -258,7 +260,8 @@ def cauda_equina_diagnoses(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
     """Current cauda equina diagnoses not yet treated by a lumbar decompression done on or after their onset
     (a decompressed, documented cauda equina is history, not an emergency), nor recorded long before
     the present leg pain began (an old syndrome left active on the problem list for its lasting
-    deficits; new bladder, bowel or saddle symptoms raise the card on their own). Coded, or named
+    deficits; new bladder, bowel or saddle symptoms raise the card on their own), nor recorded as
+    ruled out in its own words with an MRI since it was recorded (``states_ruled_out``). Coded, or named
     in words only (``named_flags``: "Cauda equina syndrome" as free text or under a WHO ICD-10 or
     SNOMED CT code the value sets do not know)."""
     out = []
@@ -268,7 +271,9 @@ def cauda_equina_diagnoses(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
         if not found_with_this_illness(ctx, c, start):
             continue
         treated = start is not None and any(p.performed and p.performed >= start for p in ctx.surgeries)
-        if not treated:
+        # its own words record it ruled out, and an MRI since it was recorded shows what ruled it out
+        excluded = states_ruled_out(c.text, *c.notes) and bool(ctx.imaging_since(start, mri_only=True))
+        if not treated and not excluded:
             out.append(c)
     return tuple(out)
 
@@ -1178,6 +1183,9 @@ def malignancy_flags(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
     for c in (*current_malignancies(ctx), *past):
         if stale_finding(ctx, c) or ctx.matches("nonmelanoma_skin_cancer_history", c.codings):
             continue
+        finding = ctx.matches("red_flag_episode_findings", c.codings)
+        if finding and states_intended_weight_loss(c.text, *c.notes):
+            continue  # weight lost on purpose (a diet drug, bariatric surgery) is no sign of cancer
         settled_by_mri = (
             c in past
             or ctx.matches("cancer_history", c.codings)
@@ -1203,14 +1211,16 @@ def is_infection_diagnosis(ctx: PathwayContext, c: ConditionFact) -> bool:
 
 
 def old_infection(ctx: PathwayContext, c: ConditionFact) -> bool:
-    """A spinal infection diagnosis (``is_infection_diagnosis``) that began (its onset, else its
+    """A spinal infection diagnosis (``is_infection_diagnosis``), or an infected implanted device
+    (a stimulator pocket infection of 2019, long explanted), that began (its onset, else its
     recordedDate: ``began``) more than ``stale_infection_days`` ago: a discitis of 2019, or of two
     years into a long sciatica, left active on the problem list, not an infection of today. (Treated,
     a spinal infection has healed long before a year; one still active would have been seen again.)
     Each record on its own: the same code recorded again at today's visit is a clinician's diagnosis
     of today; an old record marked as a recurrence or relapse says the infection is back. Without a
     date, it counts."""
-    if not is_infection_diagnosis(ctx, c) or c.clinical_status in ("recurrence", "relapse"):
+    device = ctx.matches("implanted_device_infection", c.codings)
+    if not (is_infection_diagnosis(ctx, c) or device) or c.clinical_status in ("recurrence", "relapse"):
         return False
     start = began(ctx, c)
     return start is not None and (ctx.today - start).days > ctx.t.stale_infection_days
