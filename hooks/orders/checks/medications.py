@@ -260,6 +260,14 @@ def order_clinical_drug(order: DraftOrder) -> ClinicalDrug | None:
     return dose_clinical_drug(order.all_codings, order.text)
 
 
+def naloxone_offer(ctx: OrderContext) -> tuple[SuggestionDraft, ...]:
+    """Naloxone to create, pre-selected; nothing when a current naloxone prescription is on record
+    (a second would be a duplicate order)."""
+    if any(ctx.pathway.is_active_med(m) for m in ctx.pathway.medications("order_naloxone")):
+        return ()
+    return (naloxone_suggestion(ctx.term, ctx.inp.patient_id, recommended=True),)
+
+
 def naloxone_suggestion(term: Terminology, patient_id: str, recommended: bool) -> SuggestionDraft:
     coding = term.first("order_naloxone").coding()
     resource = {
@@ -677,7 +685,7 @@ def _opioid_suggestions(
             )
         )
     if naloxone:
-        suggestions.append(naloxone_suggestion(ctx.term, ctx.inp.patient_id, recommended=True))
+        suggestions += naloxone_offer(ctx)
     return suggestions
 
 
@@ -852,7 +860,7 @@ def _benzodiazepine(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             evidence=("cdc_opioids_2022",),
             gaps=ctx.unavailable_gaps("medicationRequests", "medicationStatements"),
             # complementary, both recommended: remove a new benzodiazepine, and offer naloxone
-            suggestions=(*removal, naloxone_suggestion(ctx.term, ctx.inp.patient_id, recommended=True)),
+            suggestions=(*removal, *naloxone_offer(ctx)),
             selection_behavior="any" if removal else "at-most-one",
         )
     ]  # fmt: skip
@@ -951,7 +959,7 @@ def _gabapentinoid_with_opioid(ctx: OrderContext, order: DraftOrder) -> list[Car
             avoid=("Raising the opioid and the gabapentinoid together; adding other sedating drugs.",),
             evidence=("cdc_opioids_2022",),
             gaps=ctx.unavailable_gaps("medicationRequests", "medicationStatements"),
-            suggestions=(naloxone_suggestion(ctx.term, ctx.inp.patient_id, recommended=True),),
+            suggestions=naloxone_offer(ctx),
         )
     ]  # fmt: skip
 
