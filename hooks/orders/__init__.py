@@ -38,7 +38,9 @@ words as the pathway reads uncoded procedures (an epidural steroid injection, fa
 ablation, diagnostic block, stimulator trial) and judged as that procedure; any other spine procedure
 named only in words (fusion, permanent stimulator, pump ...) cannot be judged. Either way the order
 also gets the ``order.not-fully-checked`` card saying its code was not recognised, with the
-active red flags if any: an unrecognised code never reads as an all-clear.
+active red flags if any: an unrecognised code never reads as an all-clear. So does a drafted
+medication sent with an unlisted code and no name (``OrderContext.unidentified``): it cannot be told
+from an anticoagulant or a benzodiazepine.
 """
 
 from __future__ import annotations
@@ -404,7 +406,7 @@ def _not_fully_checked(ctx: OrderContext, order: DraftOrder, found: list[CardDra
         if keys and not fired & set(check.rule_ids) and check.applies(ctx, order):
             silent.append((check, keys))
     reading = ctx.reading(order)
-    if not silent and reading is None:
+    if not silent and reading is None and not ctx.unidentified(order):
         return None
     keys = sorted({k for _, ks in silent for k in ks})
     evidence = tuple(dict.fromkeys(e for check, _ in silent for e in check.evidence)) or NOT_CHECKED.evidence
@@ -418,10 +420,12 @@ def _not_fully_checked(ctx: OrderContext, order: DraftOrder, found: list[CardDra
         for k in keys
     ]
     steps = [f"Before signing, review {check.checks_what} in the record." for check, _ in silent]
-    if reading is None:
-        summary = f"Not fully checked: the patient's {', '.join(names)} could not be read"
-    else:
+    if reading is not None:
         summary = _uncoded(ctx, order, reading, why, steps)
+    elif ctx.unidentified(order):
+        summary = _unidentified(order, why, steps)
+    else:
+        summary = f"Not fully checked: the patient's {', '.join(names)} could not be read"
     return card(
         RULE_NOT_CHECKED, "Order not fully checked: data unavailable", order,
         indicator="info",
@@ -432,6 +436,27 @@ def _not_fully_checked(ctx: OrderContext, order: DraftOrder, found: list[CardDra
         gaps=ctx.unavailable_gaps(*keys),
         order_short=draft_short(order),
     )  # fmt: skip
+
+
+def _unidentified(order: DraftOrder, why: list[Fact], steps: list[str]) -> str:
+    """What the card says of a drafted medication sent with an unlisted code and no name
+    (``OrderContext.unidentified``): the medication checks could not tell what it is."""
+    sent = ", ".join(f"{c.code} ({c.system})" for c in order.all_codings)
+    why.insert(
+        0,
+        Fact(
+            f"the drafted medication's code is not one the service recognises and no name was sent: {sent}",
+            order.ref or None,
+            short=f"medication not identified: {', '.join(dict.fromkeys(c.code for c in order.all_codings))}",
+        ),
+    )
+    steps.insert(
+        0,
+        "Before signing, check what this medication is: an anticoagulant or antiplatelet before a spinal "
+        "injection, or a benzodiazepine or gabapentinoid beside an opioid, needs review "
+        "(ASRA 2018; CDC 2022).",
+    )
+    return "Not fully checked: the drafted medication could not be identified (unrecognised code, no name)"
 
 
 def _uncoded(

@@ -113,6 +113,7 @@ _READ_AS: dict[Modality, str] = {
 # A draft order withdrawn in the same session (sent back revoked or entered in error) will not be
 # done: it is neither judged ("cancel the procedure" on a cancelled order is noise) nor context.
 _WITHDRAWN = ("revoked", "entered-in-error")
+MEDICATION_ORDERS = ("MedicationRequest", "MedicationStatement", "MedicationOrder")
 # The red flags an order's reasonCode is read for (``OrderContext.reasons_stated``).
 REASON_RED_FLAGS = ("red_flag_cauda_equina", "red_flag_malignancy", "red_flag_infection", "red_flag_fracture")
 
@@ -229,6 +230,8 @@ class OrderContext:
         out = replace(order, codings=(*order.codings, *extra)) if extra else order
         if out.text == out.resource_type:
             out = replace(out, text=self._listed_name(out))
+            if out.all_codings and not any(self.term.is_known(c.system, c.code) for c in out.all_codings):
+                self._unnamed.add(id(out))
         if not out.is_procedure_order or any(self.term.is_known(c.system, c.code) for c in out.all_codings):
             return out
         reading = self._read_text(out)
@@ -253,6 +256,17 @@ class OrderContext:
     @cached_property
     def _read(self) -> dict[int, TextReading]:
         return {}
+
+    @cached_property
+    def _unnamed(self) -> set[int]:
+        return set()
+
+    def unidentified(self, order: DraftOrder) -> bool:
+        """A drafted medication sent with codes no value set lists and no name (no text, no display):
+        what it is cannot be told, so neither can whether it is an anticoagulant before an injection
+        or a benzodiazepine beside an opioid. Never an all-clear: it gets the "not fully checked"
+        card. A draft with no medication at all (none chosen yet, as the Sandbox sends) is not one."""
+        return id(order) in self._unnamed and order.resource_type in MEDICATION_ORDERS
 
     def reading(self, order: DraftOrder) -> TextReading | None:
         """How an order with no recognised code was read from its text, or None (coded, or not a
