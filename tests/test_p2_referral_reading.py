@@ -184,7 +184,10 @@ def test_guard_p2_without_any_referral_is_unchanged() -> None:
     assert c.why[1].text == "no spine or pain specialist referral or visit on record"
     recommended = {code for s in c.suggestions if s.is_recommended for _, code in ordered_codes(s)}
     assert NEUROSURGICAL_REFERRAL in recommended
-    assert c.next_steps[0] == "Refer to a spine specialist now (no later than 12 weeks after onset)."
+    assert (
+        c.next_steps[0]
+        == "Refer to a spine specialist now (usual practice: no later than 12 weeks after onset)."
+    )
 
 
 def test_guard_p1_not_referred_still_offers_the_referral() -> None:
@@ -206,3 +209,12 @@ def test_guard_a_surgeon_seen_years_ago_still_addresses_a_deficit_of_that_time()
 def test_guard_a_spine_surgery_visit_is_still_a_surgical_visit() -> None:
     ctx = context(*CHRONIC, encounter("enc", 20, "Spine surgery clinic"))
     assert ctx.surgically_referred and ctx.referred
+
+
+def test_the_twelve_week_referral_limit_is_said_as_usual_practice_not_a_guideline() -> None:
+    """No public guideline sets the 12-week limit (NICE NG59 and NASS 2014 give none): the card says
+    it is usual practice, never "(NASS 2014)" after it."""
+    c = card_of(run(radic(100), *conservative(100)), "P2")
+    text = "\n".join(c.next_steps)
+    assert "usual practice: no later than 12 weeks" in text
+    assert "after onset (NASS 2014)" not in text

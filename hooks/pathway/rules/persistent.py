@@ -192,7 +192,7 @@ def _p1_refer_step(
 def _refer_first_step(ctx: PathwayContext, draft: ServiceRequestFact | None) -> str:
     """P1's first step when the MRI does not settle the level: the specialist matches it to the
     symptoms (through the drafted referral, when there is one) before any injection."""
-    by = f"no later than {span(ctx.t.chronic_days)} after onset (NASS 2014)"
+    by = f"no later than {span(ctx.t.chronic_days)} after onset (usual practice)"
     if draft is not None:
         return (
             f"Sign and send {_draft_words(draft)} so a spine specialist matches the imaging to the "
@@ -662,9 +662,10 @@ def p2_not_referred(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -
         suggestions.append(ctx.offer(sx.MRI_WITHOUT_CONTRAST))
     weeks = span(ctx.t.chronic_days)
     refer = (
-        f"Sign and send {_draft_words(draft)} now (a referral is due no later than {weeks} after onset)."
+        f"Sign and send {_draft_words(draft)} now (usual practice: a referral no later than {weeks} after "
+        "onset)."
         if draft is not None
-        else f"Refer to a spine specialist now (no later than {weeks} after onset)."
+        else f"Refer to a spine specialist now (usual practice: no later than {weeks} after onset)."
     )
     return P2.card(
         ctx,
