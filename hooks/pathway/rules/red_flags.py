@@ -439,6 +439,7 @@ def new_bilateral_leg_symptoms(ctx: PathwayContext) -> tuple[ConditionFact, ...]
             continue
         if _new(ctx, began(ctx, c), window) and states_bilateral_leg_deficit(c.written):
             out.append(c)
+    out += [c for c in _new_deficit_of_each_leg(ctx, window) if c not in out]
     if not out:
         return ()
     # coded again at the visit: only an entry that itself records both legs makes it old
@@ -448,6 +449,18 @@ def new_bilateral_leg_symptoms(ctx: PathwayContext) -> tuple[ConditionFact, ...]
         if not d.is_encounter_diagnosis and states_bilateral_leg_deficit(d.written)
     ]
     return tuple(c for c in out if _new(ctx, first_recorded(ctx, c, known), window))
+
+
+def _new_deficit_of_each_leg(ctx: PathwayContext, window: int) -> list[ConditionFact]:
+    """New motor deficits coded one leg at a time that together take in both legs (a foot drop of
+    the left foot and one of the right, each new): weakness of both legs, as one entry saying so is."""
+    new = [
+        c
+        for c in ctx.conditions("red_flag_motor_deficit")
+        if not _nerve_mimic(ctx, c) and _new(ctx, began(ctx, c), window)
+    ]
+    sides = {parse_laterality(c.written) for c in new}
+    return new if {"left", "right"} <= sides or "bilateral" in sides else []
 
 
 CES_EMERGENCY = (
@@ -477,6 +490,13 @@ def bilateral_fact(ctx: PathwayContext, c: ConditionFact) -> Fact:
     and numbness of both legs since 2026-11-01"), not the display of the code they were written
     under ("Muscle weakness (generalized)"), which stays in the full text with the note."""
     fact = ctx.cond_fact(c, BILATERAL_PREFIX, with_note=True)
+    side = parse_laterality(c.written)
+    if side in ("left", "right") and not states_bilateral_leg_deficit(c.written):
+        # one leg's deficit of a pair (``_new_deficit_of_each_leg``): said as that leg's
+        when = c.onset_text or (c.onset or c.recorded)
+        name = mid_sentence(short_name(clinical_name(c.text)))
+        named = name if parse_laterality(name) else f"{name}, {side}"
+        return replace(fact, short=f"new {named}: both legs weak{f' since {when}' if when else ''}")
 
     def said(text: str) -> list[str]:
         return [k for k, p in (("weakness", _WEAK), ("numbness", _NUMB)) if p.search(text)]
