@@ -459,8 +459,9 @@ def _new_deficit_of_each_leg(ctx: PathwayContext, window: int) -> list[Condition
         for c in ctx.conditions("red_flag_motor_deficit")
         if not _nerve_mimic(ctx, c) and _new(ctx, began(ctx, c), window)
     ]
+    # one side each: a record whose code says one side and its site the other names no leg for sure
     sides = {parse_laterality(c.written) for c in new}
-    return new if {"left", "right"} <= sides or "bilateral" in sides else []
+    return new if {"left", "right"} <= sides else []
 
 
 CES_EMERGENCY = (
