@@ -59,9 +59,11 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     if operations(ctx.completed("lumbar_decompression_discectomy")) >= 2:
         return []  # multiple recurrences: fusion is an accepted option (NASS 2014, decision model S2)
     radicular = ctx.current_conditions("lumbar_radiculopathy_conditions")
-    if radicular:
-        return [_radicular_card(ctx, order, radicular)]
     stenosis = ctx.current_conditions("lumbar_spinal_stenosis", "neurogenic_claudication")
+    # radicular pain beside stenosis with no disc herniation coded is the stenosis's: decompression
+    # alone (NASS 2011), never a discectomy for a herniation no record names
+    if radicular and (not stenosis or ctx.current_conditions("disc_herniation_with_radiculopathy")):
+        return [_radicular_card(ctx, order, radicular)]
     if stenosis:
         return [_no_fusion_card(ctx, order, STENOSIS, stenosis)]
     disc = ctx.current_conditions("lumbar_disc_displacement_without_radiculopathy")
