@@ -1,7 +1,7 @@
 """Red-flag and pregnancy codes EHRs send beyond the first lists, each checked against the CMS
 ICD-10-CM FY2026 release (``hooks/valuesets/icd10cm_release.json``): a discitis, an epidural abscess,
-spinal tuberculosis, a fever coded otherwise than R50.9, a sacral, osteoporotic or neoplastic
-fracture, a flaccid neuropathic bladder, overflow incontinence, a neurogenic bowel, and conditions
+spinal tuberculosis, a sacral, osteoporotic or neoplastic fracture, overflow incontinence, and
+conditions
 coded only during a pregnancy. Each gave the routine pathway card (an epidural injection offered
 beside a spinal infection) or no pregnancy caution.
 
@@ -24,14 +24,10 @@ from hooks.terminology import Coding
         ("red_flag_infection", "M46.37", "R3"),
         ("red_flag_infection", "G06.2", "R3"),
         ("red_flag_infection", "A18.01", "R3"),
-        ("red_flag_infection", "R50.82", "R3"),
-        ("red_flag_infection", "R50.81", "R3"),
         ("red_flag_fracture", "M80.88XA", "R3"),
         ("red_flag_fracture", "M84.58XA", "R3"),
         ("red_flag_fracture", "S32.10XA", "R3"),
-        ("red_flag_sphincter_saddle_symptoms", "N31.2", "R1"),
         ("red_flag_sphincter_saddle_symptoms", "N39.490", "R1"),
-        ("red_flag_sphincter_saddle_symptoms", "K59.2", "R1"),
     ],
 )
 def test_new_red_flag_code_gives_its_critical_card(value_set: str, code: str, state: str) -> None:
