@@ -608,39 +608,23 @@ def cauda_equina_screen_normal(note: str) -> bool:
     return bool(CES_SCREEN_NORMAL.search(note)) and not CES_SCREEN_ABNORMAL.search(note)
 
 
-# A diagnosis its own words record as ruled out ("CES excluded", "cauda equina ruled out on MRI"),
-# never one still to be ("to be excluded", "cannot be ruled out", "r/o", "rule out").
-RULED_OUT = _words(r"\b(?:ruled out|excluded)\b")
-_NOT_YET = _words(
-    r"\b(?:not|cannot|can't|can not|unable to|yet to be|to be|needs? to be|must be|should be|if|until|"
-    r"unless|pending|awaiting)\b"
-)
-
-
-def states_ruled_out(*texts: str | None) -> bool:
-    """Whether the words record the diagnosis as ruled out: "ruled out" or "excluded", with nothing
-    in the words just before that leaves it open."""
-    for t in texts:
-        for m in RULED_OUT.finditer(t or ""):
-            before = (t or "")[_clause_start(t or "", m.start()) : m.start()]
-            if not _NOT_YET.search(before[-40:]):
-                return True
-    return False
-
-
-# Weight lost on purpose, as a weight-loss diagnosis says it: "intentional" (never "unintentional"),
-# after bariatric surgery, or on a GLP-1 receptor agonist.
-INTENDED_WEIGHT_LOSS = re.compile(
-    r"(?<!un)\bintentional\b|\bdeliberate\b|\bbariatric\b|\bgastric (?:bypass|sleeve|band)|\bsemaglutide\b"
-    r"|\btirzepatide\b|\bliraglutide\b|\bGLP-?1\b",
-    re.IGNORECASE,
+# Weight lost on purpose, as a weight-loss diagnosis says it: "intentional" or "deliberate", never
+# negated ("unintentional", "non-intentional", "not intentional", "denies intentional dieting").
+INTENDED_WEIGHT_LOSS = re.compile(r"\b(?:intentional(?:ly)?|deliberate(?:ly)?)\b", re.IGNORECASE)
+_NOT_INTENDED = re.compile(
+    r"(?:\b(?:un|non)[- ]?|\b(?:not|no|denies|denied|without)\b[^.;,]{0,20})$", re.IGNORECASE
 )
 
 
 def states_intended_weight_loss(*texts: str | None) -> bool:
     """Whether a weight-loss diagnosis says the weight was lost on purpose ("Weight loss
-    (intentional, on semaglutide)"); a denial ("not intentional") does not count."""
-    return any(affirmed(INTENDED_WEIGHT_LOSS, t) for t in texts if t)
+    (intentional, on semaglutide)"). Only the word itself counts, never negated; a drug or an
+    operation named beside it does not (it may have stopped, or be why the loss is unexplained)."""
+    for t in texts:
+        for m in INTENDED_WEIGHT_LOSS.finditer(t or ""):
+            if not _NOT_INTENDED.search((t or "")[max(0, m.start() - 30) : m.start()]):
+                return True
+    return False
 
 
 def states_bilateral_leg_pain(text: str) -> bool:

@@ -38,6 +38,12 @@ from hooks.terminology import default_terminology
         ("since 2026", None),  # the year said in: nothing certain before today
         ("gradual", None),
         ("since the accident", None),
+        # words that say more than a date: the year may date something else
+        ("since 2000 hrs last night", None),
+        ("this morning; previous CES 2015 fully recovered after decompression", None),
+        ("2 weeks ago; chronic low back pain since 2015", date(2026, 10, 19)),
+        ("2 days ago (had R L4-5 discectomy 2019)", date(2026, 10, 31)),
+        ("since the 2019 accident", None),
     ],
 )
 def test_onset_words_give_the_latest_day_they_allow(words: str, bound: date | None) -> None:
@@ -48,7 +54,7 @@ def _old(value_set: str, member: str | None, words: str):  # type: ignore[no-unt
     return replace(cond("old", value_set, member, onset=0, recorded=0), onset_unread=words)
 
 
-@pytest.mark.parametrize("words", ["since 2019", "in 2019", "2019 injury"])
+@pytest.mark.parametrize("words", ["since 2019", "in 2019", "since Jan 2019"])
 def test_foot_drop_with_an_onset_year_in_words_is_not_a_new_progressive_deficit(words: str) -> None:
     cards = run(radic(days=150), _old("red_flag_motor_deficit", "M21.372", words))
     assert all(c.indicator != "critical" for c in cards), [(c.rule_id, c.summary) for c in cards]
@@ -95,3 +101,12 @@ def test_guard_pain_on_its_scale_is_read(value: float, unit: str | None, read: f
 def test_odi_out_of_50_points_is_doubled_and_beyond_100_is_not_read() -> None:
     assert _score(32, "{score}/50", "97909-6").value == 64
     assert _score(140, "%", "97909-6").value is None
+
+
+@pytest.mark.parametrize(
+    "words",
+    ["since 2000 hrs last night", "this morning; previous CES 2015 fully recovered after decompression"],
+)
+def test_guard_a_year_or_clock_time_among_other_words_leaves_a_new_finding_new(words: str) -> None:
+    cards = run(radic(days=150), _old("red_flag_cauda_equina", "G83.4", words))
+    assert any(c.indicator == "critical" for c in cards)

@@ -189,29 +189,33 @@ def relative_days(text: str) -> int | None:
     return int(m.group(1) or 1) * UNIT_DAYS[m.group(2).lower()]
 
 
-# A year, or a month and year, written in an onset's words: "since 2019", "MVA 2015", "since March 2024".
+# An onset whose words are a date and nothing else: a year, or a month and year, after at most two
+# words ("since 2019", "in 2015", "MVA 2015", "since March 2024"). Words that say more ("2 weeks
+# ago; back pain since 2015", "since 2000 hrs", "this morning; previous CES 2015") are not read for a
+# year: the year may date something else.
 YEAR_IN_WORDS = re.compile(
-    r"\b(?:(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+)?((?:19|20)\d\d)\b", re.IGNORECASE
+    r"^(?:[a-z]+\.?\s+){0,2}?(?:(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+)?"
+    r"((?:19|20)\d\d)\s*\.?$",
+    re.IGNORECASE,
 )
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
 
 def onset_bound_in_words(text: str, said_on: date) -> date | None:
     """The latest day an onset sent only in words can be, said on ``said_on``: "3 months ago" that
-    far back, a year or month named ("since 2019", "in 2015", "MVA 2015", "since March 2024") its
-    last day; the earliest bound the words give, as each holds. None when they give none before
-    ``said_on`` ("since 2026" said in 2026 says nothing certain)."""
-    bounds = []
+    far back; words that are only a year or a month and year ("since 2019", "in 2015", "MVA 2015",
+    "since March 2024") the last day it covers, when that lies before ``said_on`` ("since 2026"
+    said in 2026 says nothing certain). None when the words give no bound."""
     back = relative_days(text)
     if back is not None:
-        bounds.append(said_on - timedelta(days=back))
-    for m in YEAR_IN_WORDS.finditer(text):
-        year = int(m.group(2))
-        month = MONTHS.index(m.group(1).lower()) + 1 if m.group(1) else 12
-        last = (date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)) - timedelta(days=1)
-        if last < said_on:
-            bounds.append(last)
-    return min(bounds, default=None)
+        return said_on - timedelta(days=back)
+    m = YEAR_IN_WORDS.match(text.strip())
+    if m is None:
+        return None
+    year = int(m.group(2))
+    month = MONTHS.index(m.group(1).lower()[:3]) + 1 if m.group(1) else 12
+    last = (date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)) - timedelta(days=1)
+    return last if last < said_on else None
 
 
 # ICD-10 classification wording that is no clinical name: "Sacroiliitis, not elsewhere classified",

@@ -42,7 +42,6 @@ from hooks.text import (
     states_bilateral_leg_deficit,
     states_bilateral_leg_pain,
     states_intended_weight_loss,
-    states_ruled_out,
 )
 from hooks.thresholds import span
 
@@ -260,8 +259,7 @@ def cauda_equina_diagnoses(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
     """Current cauda equina diagnoses not yet treated by a lumbar decompression done on or after their onset
     (a decompressed, documented cauda equina is history, not an emergency), nor recorded long before
     the present leg pain began (an old syndrome left active on the problem list for its lasting
-    deficits; new bladder, bowel or saddle symptoms raise the card on their own), nor recorded as
-    ruled out in its own words with an MRI since it was recorded (``states_ruled_out``). Coded, or named
+    deficits; new bladder, bowel or saddle symptoms raise the card on their own). Coded, or named
     in words only (``named_flags``: "Cauda equina syndrome" as free text or under a WHO ICD-10 or
     SNOMED CT code the value sets do not know)."""
     out = []
@@ -271,9 +269,7 @@ def cauda_equina_diagnoses(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
         if not found_with_this_illness(ctx, c, start):
             continue
         treated = start is not None and any(p.performed and p.performed >= start for p in ctx.surgeries)
-        # its own words record it ruled out, and an MRI since it was recorded shows what ruled it out
-        excluded = states_ruled_out(c.text, *c.notes) and bool(ctx.imaging_since(start, mri_only=True))
-        if not treated and not excluded:
+        if not treated:
             out.append(c)
     return tuple(out)
 
