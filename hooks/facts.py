@@ -291,11 +291,12 @@ def _unbooked(out: dict[str, Any], was: Any) -> dict[str, Any]:
         return out
     period = out.get("occurrencePeriod")
     start = period.get("start") if isinstance(period, dict) else None
-    when = out.get("occurrenceDateTime") or start or "a booked time"
+    when = out.get("occurrenceDateTime") or start
+    booking = f"the booking for {str(when)[:10]}" if isinstance(when, str) and when else "the booked time"
     out = {k: v for k, v in out.items() if k not in OCCURRENCE_KEYS}
     kept = out.get("note")
     notes: list[Any] = kept if isinstance(kept, list) else []
-    out["note"] = [*notes, {"text": f"Priority {priority}: the booking for {str(when)[:10]} is removed."}]
+    out["note"] = [*notes, {"text": f"Priority {priority}: {booking} is removed."}]
     return out
 
 

@@ -15,19 +15,28 @@ from tests.test_orders_checks import HOOKS, actions, one, run
 
 OPIOID = mr("oxy", "7804", "oxycodone", dose=5, per=4)
 ALPRAZOLAM = mr("alp", "596", "alprazolam", dose=1, per=3)
-TAKEN = med("alp-old", "596", "alprazolam", 900)  # on record since 2024, not ended
+TAKEN = med("alp-old", "596", "alprazolam", 60)  # prescribed two months ago, current
+STALE = med("alp-old", "596", "alprazolam", 900)  # an order of 2024 never renewed: not current therapy
 EPILEPSY = cond("epi", "G40.909", 2000, "Epilepsy")
+FOR_EPILEPSY = {**ALPRAZOLAM, "reasonReference": [{"reference": "Condition/epi"}]}
+RENEWAL = {**ALPRAZOLAM, "note": [{"text": "renewal"}]}
+RENEWAL["medicationCodeableConcept"] = {
+    **ALPRAZOLAM["medicationCodeableConcept"],
+    "text": "alprazolam (renewal)",
+}
 
 
 def _deletes(card) -> list[str | None]:  # type: ignore[no-untyped-def]
     return [rid for kind, rid, _ in actions(card) if kind == "delete"]
 
 
-@pytest.mark.parametrize("facts", [(TAKEN,), (EPILEPSY,)], ids=["renewal", "epilepsy"])
-def test_opioid_card_does_not_remove_a_continued_benzodiazepine(facts: tuple) -> None:  # type: ignore[type-arg]
-    c = one(
-        run("order-sign", [OPIOID, ALPRAZOLAM], cond("rad", RADICULOPATHY, 100), *facts), "order.opioid-risk"
-    )
+@pytest.mark.parametrize(
+    ("benzo", "facts"),
+    [(ALPRAZOLAM, (TAKEN,)), (FOR_EPILEPSY, (EPILEPSY,)), (RENEWAL, (STALE,))],
+    ids=["renewal", "epilepsy", "renewal-words-of-an-old-order"],
+)
+def test_opioid_card_does_not_remove_a_continued_benzodiazepine(benzo: dict, facts: tuple) -> None:  # type: ignore[type-arg]
+    c = one(run("order-sign", [OPIOID, benzo], cond("rad", RADICULOPATHY, 100), *facts), "order.opioid-risk")
     assert "MedicationRequest/alp" not in _deletes(c)
     assert "taper the current benzodiazepine gradually with its prescriber" in c.next_steps[0]
     assert "remove the drafted" not in c.next_steps[0]
@@ -54,5 +63,19 @@ def test_guard_an_ended_benzodiazepine_is_no_renewal() -> None:
     ended = med("alp-old", "596", "alprazolam", 900, end_days_ago=600, status="completed")
     c = one(
         run("order-sign", [OPIOID, ALPRAZOLAM], cond("rad", RADICULOPATHY, 100), ended), "order.opioid-risk"
+    )
+    assert _deletes(c) == ["MedicationRequest/alp"]
+
+
+@pytest.mark.parametrize(
+    "facts",
+    [(STALE,), (EPILEPSY,), (cond("tn", "G50.0", 2000, "Trigeminal neuralgia"),)],
+    ids=["stale-order-no-renewal-words", "epilepsy-not-the-reason", "trigeminal-neuralgia-on-the-list"],
+)
+def test_a_new_benzodiazepine_is_still_offered_for_removal(facts: tuple) -> None:  # type: ignore[type-arg]
+    """An old order never renewed is not current therapy, and a condition elsewhere on the problem list
+    is not the new prescription's reason: a new start carries no withdrawal risk (CDC 2022 rec. 11)."""
+    c = one(
+        run("order-sign", [OPIOID, ALPRAZOLAM], cond("rad", RADICULOPATHY, 100), *facts), "order.opioid-risk"
     )
     assert _deletes(c) == ["MedicationRequest/alp"]

@@ -53,3 +53,18 @@ def test_guard_a_radicular_reason_adds_nothing() -> None:
     with_reason = sr("mri", "72148", "MRI lumbar", **_reason("M54.16", "Lumbar radiculopathy"))
     facts = (cond("rad", RADICULOPATHY, 10),)
     assert rules(run("order-sign", [with_reason], *facts)) == rules(run("order-sign", [plain], *facts))
+
+
+def test_guard_an_old_fracture_copied_into_a_physiotherapy_reason_holds_nothing() -> None:
+    """An L1 fracture of 2015 on the problem list, copied into a physiotherapy order's reason beside an
+    ESI: the reason adds nothing; the problem-list entry is old."""
+    pt = sr("pt", "97110", "Physiotherapy", **_reason("S32.010A", "Wedge compression fracture of L1"))
+    facts = (cond("rad", RADICULOPATHY, 100), cond("old-frac", "S32.010A", 4000, "L1 wedge fracture"))
+    cards = run("order-sign", [pt, sr("esi", "64483", "TFESI L5-S1 left")], *facts)
+    assert all(c.indicator != "critical" for c in cards), [(c.rule_id, c.summary) for c in cards]
+
+
+def test_a_fracture_reason_on_an_mri_already_on_the_problem_list_keeps_its_own_dates() -> None:
+    mri = sr("mri", "72148", "MRI lumbar", **_reason("S32.010A", "Wedge compression fracture of L1"))
+    facts = (cond("rad", RADICULOPATHY, 100), cond("old-frac", "S32.010A", 4000, "L1 wedge fracture"))
+    assert all(c.indicator != "critical" for c in run("order-sign", [mri], *facts))

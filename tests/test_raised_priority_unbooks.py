@@ -55,3 +55,18 @@ def test_guard_a_change_that_keeps_an_urgent_priority_keeps_the_booking() -> Non
     )
     updates = [a.resource for c in cards for s in c.suggestions for a in s.actions if a.type == "update"]
     assert updates and all(r is not None and r["occurrenceDateTime"] == "2026-11-21" for r in updates)
+
+
+@pytest.mark.parametrize(
+    "booking",
+    [{"occurrenceTiming": {"repeat": {"count": 1}}}, {"occurrencePeriod": {"end": "2026-12-31"}}],
+    ids=["timing", "period-with-end-only"],
+)
+def test_a_booking_without_a_start_date_is_named_plainly(booking: dict) -> None:  # type: ignore[type-arg]
+    mri = sr("mri1", "72148", "MRI lumbar", priority="routine", **booking)
+    c = one(
+        run("order-sign", [mri], cond("ces", "G83.4", 1, "Cauda equina syndrome")), "order.mri-ces-emergency"
+    )
+    resource = _updated(c)
+    assert not any(k.startswith("occurrence") for k in resource)
+    assert resource["note"][-1] == {"text": "Priority stat: the booked time is removed."}

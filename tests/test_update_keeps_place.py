@@ -56,12 +56,38 @@ def test_coded_body_site_and_reason_stay_as_sent() -> None:
         assert resource["id"] == "esi1"
 
 
-def test_every_level_written_is_kept() -> None:
+def test_a_name_with_two_levels_adds_nothing() -> None:
+    """Two levels (or a level and an operated one) cannot go into one order's name without mixing
+    them: "L4-5 and L5-S1" read as one injection at both, or the old laminectomy's level added."""
     rfa = sr("rfa", "64635", "Bilateral L4-5 and L5-S1 medial branch RFA")
     cards = evaluate_orders(inp("order-sign", [rfa], history(cond("facet", "M47.816", 300))))
     (card,) = [c for c in cards if c.rule_id == "order.rfa-no-block"]
     (update,) = [a.resource for s in card.suggestions for a in s.actions if a.type == "update" and a.resource]
-    assert update["code"]["text"] == "Diagnostic lumbar medial branch block, L4-L5, L5-S1, bilateral"
+    assert update["code"]["text"] == "Diagnostic lumbar medial branch block"
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "ESI no fluoro: left L5-S1 and right L4-5 transforaminal",
+        "L5-S1 ESI right (s/p left L4-5 laminectomy 2019)",
+    ],
+)
+def test_mixed_levels_and_sides_add_nothing(written: str) -> None:
+    for resource in _updates([sr("esi1", "62322", written)], "order.esi-blind"):
+        assert "L4-L5" not in resource["code"]["text"] and "bilateral" not in resource["code"]["text"]
+
+
+def test_b_slash_l_is_bilateral() -> None:
+    (first, _) = _updates([sr("esi1", "62322", "L5-S1 B/L epidural, no imaging")], "order.esi-blind")
+    assert first["code"]["text"].endswith(", L5-S1, bilateral")
+
+
+def test_left_and_right_named_apart_are_no_side() -> None:
+    (first, _) = _updates(
+        [sr("esi1", "62322", "L5-S1 epidural, left leg pain worse than right, no imaging")], "order.esi-blind"
+    )
+    assert first["code"]["text"].endswith(", L5-S1")
 
 
 def test_stimulator_trial_takes_no_side_from_the_generator_pocket() -> None:

@@ -332,14 +332,25 @@ def kept_place(order: DraftOrder, name: str) -> str:
     """``name`` with the spinal level and side the draft's own name states and ``name`` does not:
     "L5-S1 left TFESI, no guidance" replaced by an image-guided code reads "…, image-guided, L5-S1,
     left", so accepting the change does not lose where the injection goes (a coded bodySite stays on
-    the resource as sent)."""
+    the resource as sent). Only a name with one level and one side (or "bilateral" said as such) is
+    read: "left L5-S1 and right L4-5", or "L5-S1 right (s/p left L4-5 laminectomy)", cannot be
+    carried into one order's name without mixing them, so nothing is added."""
+    levels = levels_in(order.text)
+    if len(levels) > 1:
+        return name
     added: list[str] = []
-    if parse_level(name) is None:
-        added += levels_in(order.text)  # "L4-5 and L5-S1" keeps both
-    side = parse_laterality(order.text)
+    if levels and parse_level(name) is None:
+        added.append(levels[0])
+    side = "bilateral" if BILATERAL_WORDS.search(order.text) else parse_laterality(order.text)
+    if side == "bilateral" and not BILATERAL_WORDS.search(order.text):
+        side = None  # left and right both named: two places, not one bilateral injection
     if side is not None and parse_laterality(name) is None:
         added.append(side)
     return ", ".join((name, *added))
+
+
+# "Bilateral" as a name says it (as against left and right each named).
+BILATERAL_WORDS = re.compile(r"\b(?:bilateral|bilat|both sides)\b|\bB/L\b", re.IGNORECASE)
 
 
 def update_fields(

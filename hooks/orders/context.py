@@ -114,8 +114,10 @@ _READ_AS: dict[Modality, str] = {
 # done: it is neither judged ("cancel the procedure" on a cancelled order is noise) nor context.
 _WITHDRAWN = ("revoked", "entered-in-error")
 MEDICATION_ORDERS = ("MedicationRequest", "MedicationStatement", "MedicationOrder")
-# The red flags an order's reasonCode is read for (``OrderContext.reasons_stated``).
+# The red flags an order's reasonCode is read for (``OrderContext.reasons_stated``), on the orders
+# whose reason is the question they answer: lumbar imaging.
 REASON_RED_FLAGS = ("red_flag_cauda_equina", "red_flag_malignancy", "red_flag_infection", "red_flag_fracture")
+REASON_ORDERS = ("imaging_lumbar_any",)
 
 
 @dataclass(frozen=True)
@@ -432,18 +434,23 @@ class OrderContext:
 
     @cached_property
     def reasons_stated(self) -> tuple[ConditionFact, ...]:
-        """The red flags the clinician states as a drafted order's reason (reasonCode): a lumbar MRI
-        "for bone metastasis" (C79.51) or "rule out cauda equina" (G83.4). Each is read as a
-        provisional diagnosis recorded today, named by the order that states it, so the checks judge
+        """The red flags the clinician states as a drafted lumbar imaging order's reason (reasonCode):
+        an MRI "for bone metastasis" (C79.51) or "rule out cauda equina" (G83.4). Each is read as a
+        provisional diagnosis recorded today, named by the order that states it (a code already on
+        the problem list is left to its own dates: an old fracture copied into a reason stays old,
+        and other orders' reasons, which copy the problem list, are not read), so the checks judge
         the order as they would with that Condition on the problem list (ACR 2021 variant 7 wants the
         contrast study the clinician chose for a malignancy, not the plain one)."""
         out: list[ConditionFact] = []
+        recorded = {(c.system, c.code) for f in self.inp.history.conditions for c in f.codings}
         for o in self.inp.draft_orders:
             if (o.status or "").lower() in _WITHDRAWN or not o.ref:
                 continue
+            if not self.term.in_any(REASON_ORDERS, o.all_codings):
+                continue  # a physiotherapy order's reasons copy the problem list; imaging states a question
             for c in o.reason_codings:
-                if not self.term.in_any(REASON_RED_FLAGS, (c,)):
-                    continue
+                if not self.term.in_any(REASON_RED_FLAGS, (c,)) or (c.system, c.code) in recorded:
+                    continue  # the same code on the problem list: its own dates decide (an old fracture)
                 out.append(
                     ConditionFact(
                         ref=o.ref, codings=(c,), text=f"{c.display or c.code}, the reason for {o.text}",

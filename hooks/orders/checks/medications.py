@@ -651,6 +651,10 @@ def _opioid_steps(
     return steps
 
 
+# A draft's own words saying it continues a prescription.
+RENEWAL = re.compile(r"\b(?:renew\w*|refill\w*|continu\w*|repeat prescription)\b", re.IGNORECASE)
+
+
 def benzodiazepine_kept(ctx: OrderContext, order: DraftOrder) -> Fact | None:
     """Why a drafted benzodiazepine is not one to remove at a click, when it is not: it renews one the
     patient takes (the same ingredient on record, not ended), or it is prescribed for epilepsy,
@@ -659,12 +663,23 @@ def benzodiazepine_kept(ctx: OrderContext, order: DraftOrder) -> Fact | None:
     recommendation 11)."""
     member = ctx.drug_is(order, "rx_benzodiazepines")
     if member is not None:
+        says_renewal = any(RENEWAL.search(t) for t in (order.text, *(d.text or "" for d in order.doses)))
         for m in ctx.pathway.medications("rx_benzodiazepines"):
             same = _ingredient_of(ctx, m, "rx_benzodiazepines") == member.code
-            # an old order not ended counts: the draft renewing it says the patient still takes it
-            if same and m.ref != order.ref and m.status not in ENDED_MED_STATUSES:
+            # a current order, or an old one the draft's own words say it renews ("renewal", "refill")
+            taken = ctx.pathway.is_active_med(m) or (says_renewal and m.status not in ENDED_MED_STATUSES)
+            if same and m.ref != order.ref and taken:
                 return ctx.pathway.med_fact(m, "taken now, renewed by the draft: ")
-    return ctx.pathway.other_indication(order.as_medication(ctx.today), "antiepileptic_other_indications")
+    # prescribed for epilepsy or seizures (or another indication its prescriber manages), as the draft's
+    # own reason says: a condition elsewhere on the problem list says nothing of a new prescription
+    reasons = (
+        *order.reason_codings,
+        *(x for c in ctx.history.conditions if c.ref in order.reason_refs for x in c.codings),
+    )
+    for c in reasons:
+        if ctx.term.match("antiepileptic_other_indications", (c,)) is not None:
+            return Fact(f"{order.text} is prescribed for {c.display or c.code}", order.ref or None)
+    return None
 
 
 def _opioid_suggestions(

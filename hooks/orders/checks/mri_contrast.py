@@ -81,6 +81,7 @@ def _change_to(
         f"Replace {order.ref} with {'an urgent ' if raise_it else ''}{study}",
         text=study,
         recommended=True,
+        keep_place=False,  # a study of the whole lumbar spine: no level or side
         **fields,
     )
 

@@ -141,7 +141,7 @@ def _ct(ctx: OrderContext, order: DraftOrder, pregnancy: Pregnancy) -> CardDraft
         order, mri, "Change to MRI lumbar spine without contrast",
         f"Replace {order.ref} with MRI lumbar spine without contrast",
         text="MRI lumbar spine without contrast",
-        recommended=not ctx.emergency_flags,
+        recommended=not ctx.emergency_flags, keep_place=False,
     )  # fmt: skip
     flags = ctx.emergency_flags
     if flags:
@@ -216,7 +216,7 @@ def _gadolinium(ctx: OrderContext, order: DraftOrder, pregnancy: Pregnancy) -> C
             replace(
                 order, mri, "Change to MRI lumbar spine without contrast",
                 f"Replace {order.ref} with MRI lumbar spine without contrast",
-                text="MRI lumbar spine without contrast", recommended=True,
+                text="MRI lumbar spine without contrast", recommended=True, keep_place=False,
             ),
         ),
     )  # fmt: skip
