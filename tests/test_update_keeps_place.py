@@ -101,3 +101,19 @@ def test_stimulator_trial_takes_no_side_from_the_generator_pocket() -> None:
         if a.type == "update" and a.resource is not None
     ]
     assert texts and not any("right" in t for t in texts), texts
+
+
+def test_a_range_over_two_interspaces_adds_nothing() -> None:
+    cards = evaluate_orders(
+        inp(
+            "order-sign", [sr("fus", "22630", "L4-S1 fusion, left")], history(cond("rad", RADICULOPATHY, 200))
+        )
+    )
+    (card,) = [c for c in cards if c.rule_id == "order.fusion-no-instability"]
+    texts = [
+        a.resource["code"]["text"]
+        for s in card.suggestions
+        for a in s.actions
+        if a.type == "update" and a.resource
+    ]
+    assert texts == ["Lumbar laminotomy with discectomy, single interspace"]

@@ -336,7 +336,7 @@ def kept_place(order: DraftOrder, name: str) -> str:
     read: "left L5-S1 and right L4-5", or "L5-S1 right (s/p left L4-5 laminectomy)", cannot be
     carried into one order's name without mixing them, so nothing is added."""
     levels = levels_in(order.text)
-    if len(levels) > 1:
+    if len(levels) > 1 or (levels and _spans_levels(levels[0])):
         return name
     added: list[str] = []
     if levels and parse_level(name) is None:
@@ -347,6 +347,17 @@ def kept_place(order: DraftOrder, name: str) -> str:
     if side is not None and parse_laterality(name) is None:
         added.append(side)
     return ", ".join((name, *added))
+
+
+_SEGMENTS = ("L1", "L2", "L3", "L4", "L5", "S1")
+
+
+def _spans_levels(level: str) -> bool:
+    """A range over more than one interspace ("L4-S1": L4-L5 and L5-S1), not a single level."""
+    ends = level.split("-")
+    if len(ends) != 2 or not all(e in _SEGMENTS for e in ends):
+        return False
+    return _SEGMENTS.index(ends[1]) - _SEGMENTS.index(ends[0]) > 1
 
 
 # "Bilateral" as a name says it (as against left and right each named).
