@@ -242,7 +242,7 @@ def test_guard_r2_without_prior_surgery_offers_the_plain_mri_as_before() -> None
     c = card_of(run(radic(300), *conservative(290), FOOT_DROP), "R2")
     assert c.indicator == "critical"
     assert PLAIN_MRI in codes_of(c) and CONTRAST_MRI not in codes_of(c)
-    assert c.summary == "Progressive motor deficit: urgent MRI and urgent spine surgery referral within days"
+    assert c.summary == "New motor deficit: urgent MRI and urgent spine surgery referral within days"
     assert "operating surgeon" not in text_of(c)
 
 

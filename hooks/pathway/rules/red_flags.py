@@ -939,8 +939,9 @@ def _with_operation(why: list[Fact], operation: Sequence[Fact]) -> list[Fact]:
 
 
 def _r2_progressive_summary(operated: bool, contrast: bool, what: str = "Progressive") -> str:
-    """``what``: "Progressive", or "New severe" for a muscle first scored MRC ≤ 2 with no fall on
-    record (``new_severe_weakness``)."""
+    """``what``: "Progressive" for strength seen to fall, "New" for a deficit first recorded in the
+    last days with no fall on record, or "New severe" for a muscle first scored MRC ≤ 2
+    (``new_severe_weakness``)."""
     if not operated:
         return f"{what} motor deficit: urgent MRI and urgent spine surgery referral within days"
     study = "urgent MRI with and without contrast" if contrast else "urgent MRI"
@@ -973,8 +974,10 @@ def r2_motor_deficit(ctx: PathwayContext) -> CardDraft:
     falling = (decline is not None and decline.progressing) or bool(new_deficits)
     severe = new_severe_weakness(ctx)
     progressive = falling or bool(severe)
-    # a muscle first scored MRC ≤ 2 has not been seen to progress: the card says "new severe"
-    what = "Progressive" if falling else "New severe"
+    # said as seen: "progressive" only for strength seen to fall; a deficit first recorded in the last
+    # days (a new foot drop) is "new", and a muscle first scored MRC ≤ 2 "new severe"
+    seen_falling = decline is not None and decline.progressing
+    what = "Progressive" if seen_falling else "New" if new_deficits else "New severe"
     why: list[Fact] = [decline.fact()] if decline is not None else []
     shown = {r for f in why for r in (f.ref, *f.also)}
     why += [weak_muscle_fact(o) for o in weak_muscles(ctx) if o.ref not in shown]
