@@ -41,8 +41,10 @@ from hooks.terminology import default_terminology
         # words that say more than a date: the year may date something else
         ("since 2000 hrs last night", None),
         ("this morning; previous CES 2015 fully recovered after decompression", None),
-        ("2 weeks ago; chronic low back pain since 2015", date(2026, 10, 19)),
-        ("2 days ago (had R L4-5 discectomy 2019)", date(2026, 10, 31)),
+        ("2 weeks ago; chronic low back pain since 2015", None),
+        ("2 days ago (had R L4-5 discectomy 2019)", None),
+        ("previous CES 5 years ago, retention this morning", None),
+        ("about 3 months ago", date(2026, 8, 4)),
         ("since the 2019 accident", None),
     ],
 )
@@ -109,4 +111,14 @@ def test_odi_out_of_50_points_is_doubled_and_beyond_100_is_not_read() -> None:
 )
 def test_guard_a_year_or_clock_time_among_other_words_leaves_a_new_finding_new(words: str) -> None:
     cards = run(radic(days=150), _old("red_flag_cauda_equina", "G83.4", words))
+    assert any(c.indicator == "critical" for c in cards)
+
+
+def test_a_time_ago_among_other_words_leaves_a_new_finding_new() -> None:
+    """ "previous CES 5 years ago, retention this morning": the five years date the earlier episode,
+    not this one; read as the onset they made today's cauda equina syndrome old."""
+    cards = run(
+        radic(days=150),
+        _old("red_flag_cauda_equina", "G83.4", "previous CES 5 years ago, retention this morning"),
+    )
     assert any(c.indicator == "critical" for c in cards)
