@@ -45,6 +45,8 @@ from hooks.terminology import default_terminology
         ("2 days ago (had R L4-5 discectomy 2019)", None),
         ("previous CES 5 years ago, retention this morning", None),
         ("about 3 months ago", date(2026, 8, 4)),
+        ("patient states 3 years ago", date(2023, 11, 3)),
+        ("had surgery 2 years ago", None),
         ("since the 2019 accident", None),
     ],
 )

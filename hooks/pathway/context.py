@@ -181,22 +181,27 @@ DURATION_STATES = ("E1", "E2", "P1", "P2")
 UNIT_DAYS = {"year": 365, "yr": 365, "month": 30, "mo": 30, "week": 7, "wk": 7, "day": 1}
 
 
-# An onset whose words are one "… ago" and nothing else, after a qualifier at most ("about 3 months
-# ago", "years ago."). Words that say more ("previous CES 5 years ago, retention this morning") are
-# not read: the time may date something else, and read as the onset it would make a new finding old.
+# An onset whose words are one "… ago" and nothing else but a few plain words before it ("about 3
+# months ago", "patient states 3 years ago", "years ago."). Words that say more ("previous CES 5
+# years ago, retention this morning", "2 weeks ago; back pain since 2015") are not read: the time may
+# date something else, and read as the onset it would make a new finding old.
 RELATIVE_ONSET_ALONE = re.compile(
-    r"^(?:(?:about|approx\.?|approximately|around|roughly|over|more than|at least|~|since|started|began)\s*)?"
-    + RELATIVE_ONSET.pattern
-    + r"\s*\.?$",
-    re.IGNORECASE,
+    r"^(?P<lead>[A-Za-z ~]{0,40}?)\s*(?P<ago>" + RELATIVE_ONSET.pattern + r")\s*\.?$", re.IGNORECASE
+)
+# Lead words that date another event than this onset.
+OTHER_EVENT = re.compile(
+    r"\b(?:previous|prior|history|hx|had|after|post|before|earlier|old|first|last)\b", re.IGNORECASE
 )
 
 
 def relative_days(text: str) -> int | None:
     """The least number of days an onset in words lies back ("years ago" → 365: at least one year),
     when the words are that alone (``RELATIVE_ONSET_ALONE``)."""
-    m = RELATIVE_ONSET_ALONE.match(text.strip())
-    if m is None:
+    whole = RELATIVE_ONSET_ALONE.match(text.strip())
+    if whole is None or OTHER_EVENT.search(whole.group("lead")):
+        return None
+    m = RELATIVE_ONSET.search(whole.group("ago"))
+    if m is None:  # pragma: no cover - the group is the same pattern
         return None
     return int(m.group(1) or 1) * UNIT_DAYS[m.group(2).lower()]
 
