@@ -417,12 +417,10 @@ def _patient(obj: Any, i: int) -> PatientFact:
 
 def _coded_name(codings: Iterable[Coding], terminology: Terminology) -> str:
     """A name for a concept sent with codes only (no text, no display): the display the value sets
-    give its code, else the code itself, so a card never shows an empty name."""
-    for c in codings:
-        for member in terminology.memberships(c.system, c.code).values():
-            if member.code == c.code and member.display:
-                return member.display
-    return next((c.code for c in codings), "")
+    give its code (``Terminology.listed_display``), else the code itself, so a card never shows an
+    empty name."""
+    codes = tuple(codings)
+    return terminology.listed_display(codes) or next((c.code for c in codes), "")
 
 
 def _condition(obj: Any, i: int, birth: date | None, terminology: Terminology) -> ConditionFact | None:

@@ -152,6 +152,15 @@ class Terminology:
                 found[name] = hit
         return MappingProxyType(found)  # shared by every caller: read-only
 
+    def listed_display(self, codings: Iterable[Coding]) -> str | None:
+        """The display the value sets give the first of ``codings`` they list as itself (never an
+        ancestor's display for a descendant code): the name of a concept sent with codes only."""
+        for c in codings:
+            for member in self.memberships(c.system, c.code).values():
+                if member.code == c.code and member.display:
+                    return member.display
+        return None
+
     def match(self, name: str, codings: Iterable[Coding]) -> Member | None:
         """The first member of value set ``name`` matched by any of ``codings`` (every coding is tried)."""
         self[name]  # an unknown name is an error, not "no match"

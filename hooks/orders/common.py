@@ -341,9 +341,11 @@ def kept_place(order: DraftOrder, name: str) -> str:
     added: list[str] = []
     if levels and parse_level(name) is None:
         added.append(levels[0])
-    side = "bilateral" if BILATERAL_WORDS.search(order.text) else parse_laterality(order.text)
-    if side == "bilateral" and not BILATERAL_WORDS.search(order.text):
-        side = None  # left and right both named: two places, not one bilateral injection
+    side = parse_laterality(order.text)
+    if BILATERAL_WORDS.search(order.text):
+        side = "bilateral"
+    elif side == "bilateral":
+        side = None  # left and right each named: two places, not one bilateral injection
     if side is not None and parse_laterality(name) is None:
         added.append(side)
     return ", ".join((name, *added))

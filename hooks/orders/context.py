@@ -230,11 +230,12 @@ class OrderContext:
     def _coded(self, order: DraftOrder) -> DraftOrder:
         extra = tuple(p for c in order.codings if (p := self._plain(c)) is not None)
         out = replace(order, codings=(*order.codings, *extra)) if extra else order
+        known = any(self.term.is_known(c.system, c.code) for c in out.all_codings)
         if out.text == out.resource_type:
             out = replace(out, text=self._listed_name(out))
-            if out.all_codings and not any(self.term.is_known(c.system, c.code) for c in out.all_codings):
+            if out.all_codings and not known:
                 self._unnamed.add(id(out))
-        if not out.is_procedure_order or any(self.term.is_known(c.system, c.code) for c in out.all_codings):
+        if not out.is_procedure_order or known:
             return out
         reading = self._read_text(out)
         if reading is None:
@@ -248,10 +249,9 @@ class OrderContext:
         """The name of a draft sent with codes only (no ``code.text``, no display): its first
         listed code's display from the value sets, else the code itself ("ServiceRequest 0275T"),
         never the bare resource type a card would read as "Draft order: ServiceRequest"."""
-        for c in order.all_codings:
-            listed = next(iter(self.term.memberships(c.system, c.code).values()), None)
-            if listed is not None:
-                return listed.display
+        listed = self.term.listed_display(order.all_codings)
+        if listed is not None:
+            return listed
         first = next(iter(order.all_codings), None)
         return f"{order.resource_type} {first.code}" if first is not None else order.resource_type
 
