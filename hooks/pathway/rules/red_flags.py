@@ -106,12 +106,26 @@ def began(ctx: PathwayContext, c: ConditionFact) -> date | None:
     """The latest date the finding ``c`` can have begun by: its onset (else its recordedDate), or
     the bound an onset sent only in words gives when that lies earlier ("years ago" recorded today
     began a year ago at least: an old finding entered today, not a new one). Words that give no
-    bound leave the dated onset."""
+    bound leave the dated onset. With no onset[x] sent at all, a note that is nothing but such words
+    ("since 2010", "3 years ago") says when the finding began (``note_bound``)."""
     start = c.onset or c.recorded
-    bound = onset_bound_in_words(c.onset_unread, c.recorded or ctx.today) if c.onset_unread else None
+    said_on = c.recorded or ctx.today
+    if c.onset_unread:
+        bound = onset_bound_in_words(c.onset_unread, said_on)
+    else:
+        bound = note_bound(c, said_on) if c.onset_from_record or c.onset is None else None
     if bound is None:
         return start
     return bound if start is None or bound < start else start
+
+
+def note_bound(c: ConditionFact, said_on: date) -> date | None:
+    """The bound the Condition's notes give when one note is only an onset in words ("since 2010",
+    "3 years ago", read as ``onset_bound_in_words`` reads onset[x]); the latest of them when notes
+    disagree, so a note never makes a finding older than another note allows. A note that says more
+    ("back pain since 2010, weak foot this morning") gives none."""
+    bounds = [b for b in (onset_bound_in_words(n, said_on) for n in c.notes) if b is not None]
+    return max(bounds, default=None)
 
 
 def found_with_this_illness(ctx: PathwayContext, c: ConditionFact, found: date | None = None) -> bool:
