@@ -567,6 +567,26 @@ OTHER_INDICATION = re.compile(
 # the word, a lumbar or lumbosacral level ("L4-5", "L5-S1"), or the sacrum.
 LUMBAR_SITE = re.compile(r"lumb|\bL[1-5]\b|\bL[1-5]\s*[-–/]\s*(?:L?[1-5]|S1)\b|\bS1\b|sacr", re.IGNORECASE)
 NON_LUMBAR_SITE = re.compile(r"cervical|thoracic|\bneck\b|\bacdf\b|\b[CT]\d{1,2}\b", re.IGNORECASE)
+# A spine operation named in words, as a surgical history or an ICD-10-PCS display writes it
+# ("L4-5 microdiscectomy", "Lumbar laminectomy", "TLIF L5-S1", "Excision of Lumbar Vertebral Disc,
+# Open Approach", "Fusion of Lumbar Vertebral Joint"); where it was done is asked separately
+# (``LUMBAR_SITE``, ``NON_LUMBAR_SITE``).
+SPINE_OPERATION = _words(
+    r"\b(?:micro-?)?dis[ck]ectomy|\b(?:hemi-?)?lamin(?:ectomy|otomy|oplasty)|\bforaminotomy|"
+    r"\bfacetectomy|\barthrodesis|\b(?:spinal|spine|lumbar|lumbosacral|interbody|posterolateral)\s+fusion\b|"
+    r"\b[TPAXOL]LIF\b|\b(?:excision|resection) of (?:the )?(?:lumbar|lumbosacral) (?:vertebral )?dis[ck]|"
+    r"\bfusion of (?:the )?(?:lumbar|lumbosacral)|\brelease (?:of )?(?:the )?(?:lumbar|lumbosacral) "
+    r"(?:spinal cord|nerve)|\b(?:surgical|spinal|lumbar|posterior) decompression"
+)
+# Words that make a named spine operation something else: an intention, not an operation done
+# ("planned L4-5 discectomy", "candidate for fusion", "discectomy declined"); an injection, block,
+# ablation or stimulator done after one ("epidural injection, post-laminectomy"); the percutaneous
+# decompression (MILD), which is no open operation.
+NOT_AN_OPERATION_DONE = _words(
+    r"\bplan(?:ned|s)?\b|\bschedul|\bcandidate|\bconsult|\bdiscuss|\bdeclin|\bdefer|\brecommend|"
+    r"\bcancel|\brefus|\bevaluat|\breferr?al\b|\bwait(?:ing)?[- ]list|\bnot done\b|"
+    r"\bpost-?\s?(?:op|lamin|surg)|\bafter\b|\bepidural|\binjection|\bblock\b|\bablation|\bstimulat|\bpercutaneous|\bmild\b"
+)
 RELATIVE_ONSET = re.compile(
     r"\b(?:(\d+)|an?|one|a few|few|several|many|some)?\s*(year|yr|month|mo|week|wk|day)s?\s+ago\b",
     re.IGNORECASE,

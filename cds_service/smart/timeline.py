@@ -27,7 +27,14 @@ from typing import Any
 from hooks.evaluation import EvaluationInput
 from hooks.facts import MedicationFact, ObservationFact, PatientHistory, ProcedureFact
 from hooks.pathway.context import PathwayContext
-from hooks.pathway.failure import Assessment, Modality, Outcome, assess_all, describe_procedure
+from hooks.pathway.failure import (
+    Assessment,
+    Modality,
+    Outcome,
+    assess_all,
+    describe_procedure,
+    names_operation,
+)
 from hooks.pathway.precedence import RED_FLAGS as PATHWAY_RED_FLAGS
 from hooks.pathway.precedence import decided
 from hooks.terminology import Terminology
@@ -189,7 +196,7 @@ def _procedure_events(
                     p.ref,
                 )
             )
-        elif t.in_any(SURGERY_SETS, p.codings):
+        elif t.in_any(SURGERY_SETS, p.codings) or names_operation(p, t):
             events.append(
                 _Event(p.performed, "operation", "op", "Surgery", _with_date(p.text, p), _outcome(p), p.ref)
             )

@@ -1177,8 +1177,20 @@ class PathwayContext:
 
     @cached_property
     def surgeries(self) -> tuple[ProcedureFact, ...]:
-        """Completed lumbar decompressions, discectomies and fusions (§7.4: lumbar only)."""
-        return tuple(p for p in self.procedures("prior_lumbar_spine_surgery") if self.is_lumbar_surgery(p))
+        """Completed lumbar decompressions, discectomies and fusions (§7.4: lumbar only), by code, or
+        named in words when no code of the Procedure is one the value sets know (``named_surgery``),
+        oldest first."""
+        coded = self.procedures("prior_lumbar_spine_surgery")
+        named = [p for p in self.history.procedures if p not in coded and self.named_surgery(p)]
+        found = [p for p in (*coded, *named) if self.is_lumbar_surgery(p)]
+        return tuple(sorted(found, key=lambda p: p.performed or date.min))
+
+    def named_surgery(self, p: ProcedureFact) -> bool:
+        """A completed Procedure, done by today, that names a spine operation in words only
+        (``failure.names_operation``)."""
+        if not p.is_completed or (p.performed is not None and p.performed > self.today):
+            return False
+        return failure.names_operation(p, self.term)
 
     @cached_property
     def surgery_status_conditions(self) -> tuple[ConditionFact, ...]:

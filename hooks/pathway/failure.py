@@ -46,11 +46,13 @@ from hooks.text import (
     LUMBAR_SITE,
     MRI,
     NO_STEROID,
+    NOT_AN_OPERATION_DONE,
     NOTE_RELIEF,
     PERMANENT_IMPLANT,
     PULSED,
     RADIOGRAPH,
     SPINE_IMAGING,
+    SPINE_OPERATION,
     STEROID_GIVEN,
     STIMULATION,
     TRIAL,
@@ -249,6 +251,19 @@ def _classify_by_text(procedure: ProcedureFact) -> Modality | None:
     if EPIDURAL_INJECTION.search(text):
         return Modality.ESI
     return None
+
+
+def names_operation(procedure: ProcedureFact, terminology: Terminology) -> bool:
+    """Whether the Procedure's words name a spine operation (``SPINE_OPERATION``: a surgical
+    history's "L4-5 microdiscectomy", an ICD-10-PCS display "Excision of Lumbar Vertebral Disc") and
+    nothing that makes it something else (``NOT_AN_OPERATION_DONE``: planned, declined, an injection
+    after one). As for text-only injections, the words decide only when no code of the Procedure is
+    one the value sets know: a known code of something else settles it. Where it was done is asked
+    separately (``PathwayContext.is_lumbar_surgery``)."""
+    if any(terminology.is_known(c.system, c.code) for c in procedure.codings):
+        return False
+    words = " ".join([procedure.text, *(c.display or "" for c in procedure.codings)])
+    return bool(SPINE_OPERATION.search(words)) and not NOT_AN_OPERATION_DONE.search(words)
 
 
 def describe_procedure(procedure: ProcedureFact, modality: Modality, terminology: Terminology) -> str:

@@ -1,0 +1,79 @@
+"""A prior lumbar operation recorded without a code the value sets list — a surgical history's
+words ("L4-5 microdiscectomy"), a local code with its display ("Lumbar laminectomy"), an ICD-10-PCS
+code ("Excision of Lumbar Vertebral Disc, Open Approach") — opens the post-surgical branch as a
+coded one does: radicular pain after it is S1 (MRI without and with contrast), not acute sciatica
+(E2). Words of an intention ("planned discectomy"), of another procedure done after an operation
+("epidural injection, post-laminectomy") or of another region ("cervical laminectomy") do not.
+
+Tests named test_guard_* also hold on the code before the change; the others fail on it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cds_service.cli import main as cli
+
+PATHWAY = Path(__file__).resolve().parents[1] / "fhir_fixtures" / "pathway"
+CHART = "s1_post_discectomy_new_pain"
+PCS = "http://www.cms.gov/Medicare/Coding/ICD10"
+PCS_DISC_EXCISION = "Excision of Lumbar Vertebral Disc, Open Approach"
+CPT = "http://www.ama-assn.org/go/cpt"
+
+
+def _states(code: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> list[str]:
+    """The rule ids of the cards for the chart whose discectomy is recorded as ``code`` instead."""
+    request = json.loads((PATHWAY / f"{CHART}.json").read_text())
+    for bundle in request["prefetch"].values():
+        for entry in bundle.get("entry", []) if isinstance(bundle, dict) else []:
+            resource = entry["resource"]
+            if resource["resourceType"] == "Procedure" and resource["id"] == "discectomy-1":
+                resource["code"] = code
+                resource.pop("bodySite", None)
+    path = tmp_path / "chart.json"
+    path.write_text(json.dumps(request))
+    assert cli(["evaluate", str(path), "--date", "2026-11-03", "--json"]) == 0
+    cards = json.loads(capsys.readouterr().out)["cards"]
+    return [c["source"]["topic"]["code"] for c in cards]
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        {"text": "L4-5 microdiscectomy"},
+        {"text": "Left L5-S1 hemilaminectomy and discectomy"},
+        {"coding": [{"system": "urn:oid:1.2.3.4", "code": "SURG123", "display": "Lumbar laminectomy"}]},
+        {"coding": [{"system": PCS, "code": "0SB20ZZ", "display": PCS_DISC_EXCISION}]},
+        {"text": "TLIF L4-5"},
+    ],
+)
+def test_an_operation_named_in_words_opens_the_post_surgical_branch(
+    code: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert "S1" in _states(code, tmp_path, capsys)
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        {"text": "Planned L4-5 microdiscectomy"},
+        {"text": "Lumbar epidural injection, post-laminectomy"},
+        {"text": "C5-6 laminectomy"},
+        {"text": "Minimally invasive lumbar decompression (MILD), percutaneous"},
+        {"text": "Discectomy"},  # no region named: §7.4 counts lumbar operations only
+    ],
+)
+def test_guard_words_of_no_lumbar_operation_done_leave_the_acute_pathway(
+    code: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    states = _states(code, tmp_path, capsys)
+    assert "S1" not in states and states, states
+
+
+def test_guard_the_coded_operation_still_opens_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = {"coding": [{"system": CPT, "code": "63030"}], "text": "microdiscectomy"}
+    assert "S1" in _states(code, tmp_path, capsys)
