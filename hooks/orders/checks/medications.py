@@ -102,7 +102,8 @@ Then: info card showing the evidence conflict: NICE CG173 (neuropathic agents fo
       dermatomyositis, sarcoidosis, recorded long-term steroid use), and is not shown for a renewal of
       the same corticosteroid taken longer than a course (``oral_steroid_recent_days``: a continuous
       course that long, or a prescription started that long ago and not ended): stopping long-term
-      glucocorticoids risks adrenal crisis.
+      glucocorticoids risks adrenal crisis. Nor is it shown for a burst drafted with a reason that is
+      not the spine (asthma, COPD, gout: ``prescribed_for_something_else``, as M3 reads a recorded one).
 Evidence: NICE NG59; PRECISE 2017 (Mathieson, NEJM).
 
 Age: the two sciatica evidence-conflict notes (``order.gabapentinoid-sciatica``,
@@ -140,6 +141,7 @@ from hooks.pathway.rules.medication import (
     counted_opioids,
     opioid_mme,
     other_indication,
+    prescribed_for_something_else,
     prescription_key,
 )
 from hooks.rule import CRITICAL, INFO, INFO_OR_WARNING, Rule, order_rule
@@ -1185,6 +1187,8 @@ def _steroid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     drafted = order.as_medication(ctx.today)
     if ctx.pathway.other_indication(drafted, *STEROID_INDICATIONS) is not None:
         return []  # for adrenal insufficiency, polymyalgia rheumatica ...: not a course for sciatica
+    if prescribed_for_something_else(ctx.pathway, drafted):
+        return []  # a burst for asthma, COPD or gout named as its reason: not a course for sciatica
     return _conflict_card(
         ctx,
         order,

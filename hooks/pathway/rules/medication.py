@@ -534,7 +534,7 @@ def is_oral(m: MedicationFact, ctx: PathwayContext | None = None) -> bool:
 BACK_PAIN_WORDS = re.compile(r"back pain|lumbago|lumbar|sciatica|radicul", re.IGNORECASE)
 
 
-def _prescribed_for_something_else(ctx: PathwayContext, m: MedicationFact) -> bool:
+def prescribed_for_something_else(ctx: PathwayContext, m: MedicationFact) -> bool:
     """A stated reason (reasonCode, or a referenced Condition) that is not the spine: a burst for an
     asthma or COPD exacerbation is no course for sciatica; one for low back pain or a lumbar disc
     still is the course M3 is about."""
@@ -580,7 +580,7 @@ def m3_oral_steroids(ctx: PathwayContext) -> CardDraft | None:
         and (ctx.is_active_med(m) or (m.start is not None and m.start >= since))
         and not (m.start is not None and m.start < since and m.end is None)
         and ctx.other_indication(m, *STEROID_INDICATIONS) is None
-        and not _prescribed_for_something_else(ctx, m)
+        and not prescribed_for_something_else(ctx, m)
     ]
     if not meds:
         return None
