@@ -725,7 +725,8 @@ def test_mme_factors_are_data_keyed_by_the_opioid_value_set() -> None:
 
 def test_fentanyl_patch_mme_uses_micrograms_per_hour() -> None:
     patch = mr("fent", "4337", "fentanyl", dose=25, unit="ug/h")  # 25 mcg/h × 2.4 = 60 MME
-    c = one(run("order-sign", [patch]), "order.opioid-risk")
+    # for an opioid-naive patient the dose is a fact of the one card on starting a patch
+    c = one(run("order-sign", [patch]), "order.opioid-er-naive")
     assert "60 MME/day" in render_full(c)
 
 

@@ -117,7 +117,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from hooks import suggestions as sx
@@ -298,7 +298,7 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     if ctx.drug_is(order, "rx_opioids") is not None:
         if order_is_moud(ctx, order):  # never judged as pain therapy, nor flagged for removal
             return _opioid(ctx, order)
-        return [*_opioid(ctx, order), *_er_la_in_opioid_naive(ctx, order)]
+        return _one_card_on_starting(ctx, _opioid(ctx, order), _er_la_in_opioid_naive(ctx, order))
     if ctx.drug_is(order, "rx_benzodiazepine_class") is not None:
         return _benzodiazepine(ctx, order)
     if ctx.drug_is(order, "rx_gabapentinoids") is not None:
@@ -310,6 +310,36 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     if _serotonergic_antidepressant(ctx, order) is not None:
         return _antidepressant_with_tramadol(ctx, order)
     return []
+
+
+def _one_card_on_starting(ctx: OrderContext, risk: list[CardDraft], er: list[CardDraft]) -> list[CardDraft]:
+    """An extended-release, long-acting or transdermal opioid for an opioid-naive patient draws one
+    card, not two: when the opioid-risk card says nothing but the starting dose (``_dose_only``: at
+    or above the high MME/day, or not computable), its dose fact joins the extended-release card,
+    whose advice (remove it; start with a low-dose immediate-release opioid) already covers it. A
+    co-prescription or an opioid use disorder keeps its own card."""
+    if not (er and risk and _dose_only(ctx, risk[0])):
+        return [*risk, *er]
+    dose = risk[0]
+    return [replace(er[0], why=(*er[0].why, *dose.why[1:]), gaps=(*er[0].gaps, *dose.gaps))]
+
+
+def _dose_only(ctx: OrderContext, c: CardDraft) -> bool:
+    return c.rule_id == RULE_OPIOID and c.summary in (_high_start_summary(ctx), _not_checked_summary(ctx))
+
+
+def _high_start_summary(ctx: OrderContext) -> str:
+    return (
+        f"Opioid start at ≥ {ctx.t.high_mme_per_day:g} MME/day for an opioid-naive patient: start lower; "
+        "offer naloxone (CDC 2022)"
+    )
+
+
+def _not_checked_summary(ctx: OrderContext) -> str:
+    limit = f"{ctx.t.high_mme_per_day:g}"
+    return f"Opioid dose not checked: MME/day could not be computed; confirm it is below {limit} MME/day " + (
+        "(CDC 2022)"
+    )
 
 
 @dataclass(frozen=True)
@@ -429,13 +459,15 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     if mme is None:
         gaps.append(f"MME/day of this order could not be computed: {mme_result.reason}.")
     else:
-        total = mme
-        parts = [f"this order {mme:g}"]
-        for other in ctx.draft_drugs("rx_opioids", exclude=order):
-            om = order_mme(ctx, other)
+        # the session's drafts in the order they were drafted, named alike on each opioid's card, so
+        # that two opioids drafted together draw one card (``_one_card_per_session``), not two
+        total, parts = 0.0, []
+        drafts = ctx.draft_drugs("rx_opioids")
+        for other in drafts:
+            om = mme if other is order else order_mme(ctx, other)
             if om:
                 total += om
-                parts.append(f"{other.ref} {om:g}")
+                parts.append(f"{'this order' if len(drafts) == 1 else other.ref} {om:g}")
         # a current order of the same drug, words and dose is the one this order renews, and of one
         # prescription written twice on record the latest counts: neither is a second dose
         drafted = prescription_key(order.codings, order.text, mme)
@@ -454,10 +486,11 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
                 gaps.append(f"MME/day of {m.text} could not be computed ({why_not}): not in the total.")
         if total >= ctx.t.high_mme_per_day:
             high = True
+            # the parts named only when there is more than this order to add up
+            summed = f" ({' + '.join(parts)})" if len(parts) > 1 else ""
             why.append(
                 Fact(
-                    f"{total:g} MME/day ({' + '.join(parts)}) ≥ {ctx.t.high_mme_per_day:g} "
-                    "(CDC 2022 factors)",
+                    f"{total:g} MME/day{summed} ≥ {ctx.t.high_mme_per_day:g} (CDC 2022 factors)",
                     # what decides the card, whole: the total against the threshold
                     short=f"{total:g} MME/day in all (≥ {ctx.t.high_mme_per_day:g}, CDC 2022)",
                 )
@@ -546,10 +579,7 @@ def _opioid_summary(
     if benzo:
         return "Opioid with a benzodiazepine: avoid co-prescribing; offer naloxone (CDC 2022)"
     if high and new_start:
-        return (
-            f"Opioid start at ≥ {ctx.t.high_mme_per_day:g} MME/day for an opioid-naive patient: start lower; "
-            "offer naloxone (CDC 2022)"
-        )
+        return _high_start_summary(ctx)
     if high:
         return (
             f"Opioid dose ≥ {ctx.t.high_mme_per_day:g} MME/day: reassess benefit and risk; offer naloxone "
@@ -730,8 +760,7 @@ def _dose_not_checked(ctx: OrderContext, order: DraftOrder, result: MmeResult) -
         card(
             RULE_OPIOID, "Opioid prescribing risk", order,
             indicator="info",
-            summary=f"Opioid dose not checked: MME/day could not be computed; confirm it is below {limit} "
-            "MME/day (CDC 2022)",
+            summary=_not_checked_summary(ctx),
             why=(Fact(f"MME/day could not be computed: {result.reason}"),),
             next_steps=(
                 f"Work out the daily dose in MME before signing; at {limit} MME/day or more, reassess "
