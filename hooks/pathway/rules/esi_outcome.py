@@ -21,7 +21,7 @@ from hooks.pathway.context import (
     SUCCESS_OUTCOMES,
     PathwayContext,
 )
-from hooks.pathway.failure import Assessment, Outcome, days_after, weeks_span
+from hooks.pathway.failure import Assessment, Modality, Outcome, days_after, weeks_span
 from hooks.pathway.rules.common import (
     HOLD,
     TOPIC_PATHWAY,
@@ -738,7 +738,7 @@ def imaging_target(ctx: PathwayContext) -> str | None:
     side = parse_laterality(*clauses)
     roots = list(dict.fromkeys(m.group("root").upper() for c in clauses for m in NERVE_ROOT.finditer(c)))
     if roots:
-        named = " and ".join(f"{r} nerve root ({root_foramen(r)})" for r in roots)
+        named = " or ".join(f"{r} nerve root ({root_foramen(r)})" for r in roots)
         return " ".join(x for x in (side, named) if x)
     levels: list[str] = []
     for level in levels_in(*clauses):
@@ -749,13 +749,64 @@ def imaging_target(ctx: PathwayContext) -> str | None:
     return " ".join(x for x in (side, " or ".join(levels)) if x)
 
 
+def root_block_fact(ctx: PathwayContext, p: ProcedureFact, outcome: Outcome) -> Fact:
+    """A diagnostic root block in a line: its level and side, its date and what it did."""
+    where = " ".join(x for x in (p.laterality, p.level) if x)
+    if outcome in FAILED_OUTCOMES:
+        result = "did not relieve the pain"
+    elif outcome in SUCCESS_OUTCOMES:
+        result = "relieved the pain"
+    elif outcome is Outcome.PENDING:
+        result = "too recent to judge"
+    else:
+        result = "relief not recorded"
+    text = f"diagnostic selective nerve root block {where} on {ctx.proc_when(p)}: {result}".replace("  ", " ")
+    return Fact(text, p.ref, short=f"root block {where} {ctx.proc_when(p)}: {result}".replace("  ", " "))
+
+
+def positive_root_block(ctx: PathwayContext) -> tuple[str, ProcedureFact] | None:
+    """The latest diagnostic selective nerve root block of this episode that relieved the pain and
+    names its level, with the root it confirmed in words ("left S1 nerve root (S1 foramen)"; a
+    foramen as written, "left L4-L5"): the symptomatic root, which the injection targets whatever
+    else the imaging shows compressed."""
+    for p, m in reversed(ctx.sessions):
+        if (
+            m is not Modality.DIAGNOSTIC_BLOCK
+            or not p.level
+            or not ctx.matches("esi_transforaminal_lumbar", p.codings)
+            or not ctx.in_episode(p.performed)
+            or ctx.assess(p, m).outcome not in SUCCESS_OUTCOMES
+        ):
+            continue
+        level = p.level.upper()
+        named = f"{level} nerve root ({root_foramen(level)})" if ONE_ROOT.fullmatch(level) else level
+        return " ".join(x for x in (p.laterality, named) if x), p
+    return None
+
+
+ONE_ROOT = re.compile(r"[LS][1-5]")
+
+
 def first_tfesi(ctx: PathwayContext, *, recommended: bool) -> SuggestionDraft:
-    """A first image-guided transforaminal ESI, aimed where the imaging puts the lesion when its
-    report says (level and side as the order's body site and note), else at the level the clinician
-    matches to the symptoms."""
-    where = imaging_target(ctx)
+    """A first image-guided transforaminal ESI, aimed at the root a positive diagnostic root block
+    confirmed (``positive_root_block``), else where the imaging puts the lesion when its report says
+    (level and side as the order's body site and note), else at the level the clinician matches to
+    the symptoms. Two roots the report shows compressed are offered as either, the one that matches
+    the symptoms: the order is for a single level."""
+    block = positive_root_block(ctx)
+    where = block[0] if block is not None else imaging_target(ctx)
     report = ctx.latest_report
-    if where is not None and report is not None and "root" in where:
+    if block is not None:
+        note = (
+            f"Target: the {where}, which the diagnostic root block on {ctx.proc_when(block[1])} confirmed "
+            "(it relieved the pain)."
+        )
+    elif where is not None and report is not None and " or " in where and "root" in where:
+        note = (
+            f"Target: the {where}, which the {report.short_label} report shows compressed: the one that "
+            "matches the symptoms (a diagnostic root block can tell them apart)."
+        )
+    elif where is not None and report is not None and "root" in where:
         note = f"Target: the {where}, which the {report.short_label} report shows compressed."
     elif where is not None and report is not None:
         note = (

@@ -9,6 +9,7 @@ from hooks import suggestions as sx
 from hooks.cards import SUMMARY_MAX, CardDraft, Conflict, Fact, SuggestionDraft
 from hooks.facts import ProcedureFact, ServiceRequestFact
 from hooks.pathway.context import PathwayContext
+from hooks.pathway.failure import Modality
 from hooks.pathway.rules import acute, esi_outcome, red_flags
 from hooks.pathway.rules.common import (
     ESI_STENOSIS,
@@ -226,6 +227,12 @@ def _injection_step(ctx: PathwayContext, *, option: bool = False) -> str:
         return limit
     if option:
         return "An image-guided epidural steroid injection remains an option."
+    block = esi_outcome.positive_root_block(ctx)
+    if block is not None:
+        return (
+            f"Consider an image-guided (fluoroscopic or CT) transforaminal epidural steroid injection at the "
+            f"{block[0]}, the root the diagnostic block confirmed (NASS 2014)."
+        )
     return (
         "Consider an image-guided (fluoroscopic or CT) transforaminal or interlaminar epidural steroid "
         "injection at the level concordant with the imaging (NASS 2014)."
@@ -241,10 +248,19 @@ def _imaging_facts(ctx: PathwayContext) -> list[Fact]:
     return [s.fact() for s in ctx.mri_studies[-1:]]
 
 
+def _root_block_facts(ctx: PathwayContext) -> list[Fact]:
+    """The positive diagnostic root block that chose the injection's root, beside the imaging."""
+    block = esi_outcome.positive_root_block(ctx)
+    if block is None:
+        return []
+    p = block[1]
+    return [esi_outcome.root_block_fact(ctx, p, ctx.assess(p, Modality.DIAGNOSTIC_BLOCK).outcome)]
+
+
 def _imaging_gap(ctx: PathwayContext) -> str | None:
     """With an MRI on file, what it does not say: a lesion that matches the symptoms."""
     mri = ctx.mri_studies[-1] if ctx.mri_studies else None
-    if mri is None or ctx.concordance.status == "concordant":
+    if mri is None or ctx.concordance.status == "concordant" or esi_outcome.positive_root_block(ctx):
         return None
     if not mri.conclusion:
         return f"the report of the {mri.short_label}"
@@ -365,6 +381,13 @@ def _summary(ctx: PathwayContext) -> str:
     if mri is None:
         return (
             f"Radicular pain over {weeks}: MRI if an injection or surgical candidate, then image-guided ESI"
+        )
+    block = esi_outcome.positive_root_block(ctx)
+    if block is not None:
+        root = " ".join(x for x in (block[1].laterality, block[1].level) if x)
+        return (
+            f"Radicular pain over {weeks}, diagnostic root block {ctx.proc_when(block[1])} confirmed {root}: "
+            "consider an image-guided ESI at that root"
         )
     if ctx.concordance.status == "concordant":
         return (
@@ -488,7 +511,8 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
     # with an MRI on file, the injection the first step proposes is offered as an order, aimed where
     # the report puts the lesion, and pre-selected when the MRI shows a concordant lesion; not for
     # neurogenic claudication (NICE NG59), nor past the yearly session limit
-    concordant = ctx.concordance.status == "concordant"
+    # a positive diagnostic root block settles the level as concordant imaging does
+    concordant = ctx.concordance.status == "concordant" or esi_outcome.positive_root_block(ctx) is not None
     inject = has_mri and not stenosis and not limit
     # an ESI already ordered is not offered again: the step says it is ordered and asks for the
     # baseline scores its outcome will be judged against (§3)
@@ -573,6 +597,7 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
             *(red_flags.weak_muscle_fact(o) for o in weak),
             ctx.onset_fact(),
             *_imaging_facts(ctx),
+            *_root_block_facts(ctx),
             *(mri_ordered_fact(ctx, s) for s in mri_ordered[-1:]),
             *(_ordered_fact(ctx, s) for s in ordered[-1:]),
             *([on_record[0]] if on_record else []),

@@ -18,7 +18,6 @@ from hooks.cards import SUMMARY_MAX, CardDraft, Fact
 from hooks.facts import ConditionFact, ObservationFact, ProcedureFact, ReportFact
 from hooks.pathway.context import (
     FAILED_OUTCOMES,
-    SUCCESS_OUTCOMES,
     PathwayContext,
     clinical_name,
     mid_sentence,
@@ -39,7 +38,13 @@ from hooks.pathway.rules.common import (
     pending_mri,
     review_ordered_mri,
 )
-from hooks.pathway.rules.esi_outcome import esi_order_fact, pending_esi_orders, repeat_esi_orders, scores_once
+from hooks.pathway.rules.esi_outcome import (
+    esi_order_fact,
+    pending_esi_orders,
+    repeat_esi_orders,
+    root_block_fact,
+    scores_once,
+)
 from hooks.pathway.rules.mimics import (
     mimic_conditions,
     mimic_facts,
@@ -360,22 +365,7 @@ def root_blocks(ctx: PathwayContext) -> list[tuple[Fact, bool]]:
         and ctx.matches("esi_transforaminal_lumbar", p.codings)
         and ctx.in_episode(p.performed)
     ]
-    return [(_root_block_fact(ctx, p, outcome), outcome in FAILED_OUTCOMES) for p, outcome in blocks]
-
-
-def _root_block_fact(ctx: PathwayContext, p: ProcedureFact, outcome: Outcome) -> Fact:
-    """A diagnostic root block in a line: its level and side, its date and what it did."""
-    where = " ".join(x for x in (p.laterality, p.level) if x)
-    if outcome in FAILED_OUTCOMES:
-        result = "did not relieve the pain"
-    elif outcome in SUCCESS_OUTCOMES:
-        result = "relieved the pain"
-    elif outcome is Outcome.PENDING:
-        result = "too recent to judge"
-    else:
-        result = "relief not recorded"
-    text = f"diagnostic selective nerve root block {where} on {ctx.proc_when(p)}: {result}".replace("  ", " ")
-    return Fact(text, p.ref, short=f"root block {where} {ctx.proc_when(p)}: {result}".replace("  ", " "))
+    return [(root_block_fact(ctx, p, outcome), outcome in FAILED_OUTCOMES) for p, outcome in blocks]
 
 
 def root_blocks_on_record(ctx: PathwayContext) -> list[Fact]:
