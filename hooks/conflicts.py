@@ -53,9 +53,10 @@ OPIOIDS = Conflict(
     "time.",
     "NICE NG59 says do not offer opioids for chronic sciatica; CDC 2022 prefers non-opioid therapies and "
     "asks for regular reassessment of long-term use.",
-    line="CDC 2022 allows the lowest effective dose if benefit outweighs risk; NICE NG59 advises against it.",
+    line="CDC 2022 allows the lowest effective dose if benefit outweighs risk; NICE NG59 advises against it "
+    "for chronic sciatica.",
     medications=("rx_opioids",),
-    brief="CDC 2022 allows the lowest effective dose; NICE NG59 advises against.",
+    brief="CDC 2022 allows the lowest effective dose; NICE NG59 advises against for chronic sciatica.",
 )
 ESI_TIMING = Conflict(
     "Timing of epidural steroid injection",

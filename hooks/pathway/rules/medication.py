@@ -289,7 +289,12 @@ def m1_long_term_opioids(ctx: PathwayContext) -> CardDraft | None:
     # an opioid whose MME/day cannot be computed: why, when its dose is recorded; a gap when it is not
     unknown = [(m, r) for m in active if (r := opioid_mme(ctx, m)).mme_per_day is None]
     why += [
-        Fact(f"MME/day of {m.text} not computed: {r.reason}", m.ref)
+        Fact(
+            f"MME/day of {m.text} not computed: {r.reason}",
+            m.ref,
+            # what the line means first, so a shortened line still says it
+            short=f"{m.text}: MME/day not computed{' (no CDC 2022 factor)' if r.no_factor else ''}",
+        )
         for m, r in unknown
         if r.no_factor or any(d.value is not None for d in m.doses)
     ]
