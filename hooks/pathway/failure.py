@@ -736,6 +736,8 @@ def _own_scores(case: _Case) -> _Scores:
     # Baseline: the latest score in the look-back not taken as part of this procedure.
     baseline, not_results = _baseline(case, _look_back(case, scores))
     in_window = _scores_between(scores, t0, win.start, win.end)
+    if case.modality is Modality.SCS_TRIAL:
+        linked, in_window = _during_trial(case, linked), _during_trial(case, in_window)
     follow = like_baseline(
         [
             o for o in {id(o): o for o in [*in_window, *linked]}.values()
@@ -744,6 +746,19 @@ def _own_scores(case: _Case) -> _Scores:
         baseline,
     )  # fmt: skip
     return _Scores(scores, baseline, follow, _baseline_also(case, baseline, _look_back(case, scores)))
+
+
+def _during_trial(case: _Case, scores: Iterable[ObservationFact]) -> list[ObservationFact]:
+    """The scores that can show what a stimulator trial did: taken after the day the leads went in
+    (that day's are the procedure's and its local anaesthetic's, even when recorded as part of it)
+    and, when the record gives the trial's end (performedPeriod.end), no later than that day (relief
+    once the leads are out is not the stimulation's, NACC 2014). A score without a date, linked to
+    the trial, stays: it is the trial's result as recorded."""
+    ends = case.procedure.performed_end
+    return [
+        o for o in scores
+        if o.effective is None or (o.effective > case.t0 and (ends is None or o.effective <= ends))
+    ]  # fmt: skip
 
 
 def _baseline_also(case: _Case, baseline: ObservationFact | None, before: Sequence[ObservationFact]) -> str:
@@ -1356,7 +1371,7 @@ _PROXY_SUMMARY = {
 _PROXY_SHORT = {
     Outcome.PROBABLE_FAILED: "no outcome recorded, {n} signs of failure",
     Outcome.POSSIBLE_FAILED: "no outcome recorded, one sign of failure",
-    Outcome.UNKNOWN: "no outcome or pain scores recorded",
+    Outcome.UNKNOWN: "no outcome recorded, no pain score to judge it",
 }
 
 
@@ -1964,8 +1979,9 @@ _NEXT_LINE = {
         "spinal_cord_stimulation",
         "pulsed_rf_and_other_neurolysis",
     ),
+    # not the stimulator's own codes: every trial ends with its leads removed (63661), and a permanent
+    # system after it is what a trial that worked leads to, neither a sign that it failed
     Modality.SCS_TRIAL: (
-        "spinal_cord_stimulation",
         "intrathecal_drug_delivery",
         "peripheral_nerve_stimulation",
     ),
