@@ -602,10 +602,16 @@ PATHWAY_STATES: Branch[PathwayContext] = Branch(
             (after_lumbar_surgery,),
             (
                 Step(ps.S0, (early_after_surgery,), ps.s0_early_after_surgery),
-                Step(ps.S2, (recurrence_after_surgery,), ps.s2_recurrent_herniation),
+                # a recurrence, scar or new symptoms are treated for pain that is there: with the leg
+                # pain recorded as gone, no contrast MRI, revision or stimulator is what the chart calls for
+                Step(ps.S2, (recurrence_after_surgery, ~pain_resolved), ps.s2_recurrent_herniation),
                 Step(ps.S4, (instability,), ps.s4_instability),
-                Step(ps.S3, (fibrosis_without_target, long_enough_for_stimulation), ps.s3_fibrosis_no_target),
-                Step(ps.S1, (symptoms_after_recovery,), ps.s1_new_symptoms_after_surgery),
+                Step(
+                    ps.S3,
+                    (fibrosis_without_target, long_enough_for_stimulation, ~pain_resolved),
+                    ps.s3_fibrosis_no_target,
+                ),
+                Step(ps.S1, (symptoms_after_recovery, ~pain_resolved), ps.s1_new_symptoms_after_surgery),
             ),
         ),
         Branch(

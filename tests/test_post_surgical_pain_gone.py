@@ -1,0 +1,25 @@
+"""After lumbar surgery, the post-surgical cards that order imaging, a revision or a stimulator (S1,
+S2, S3) are for pain that is there. A pre-operative radicular diagnosis left on the problem list
+with the leg pain now recorded as gone (≤ 1/10) drew S1's "MRI without and with contrast, then
+surgical review"; it now draws nothing, as P1 and P2 stay silent when the pain has gone.
+
+Tests named test_guard_* also hold on the code before the change; the others fail on it.
+"""
+
+from __future__ import annotations
+
+from pathway_builders import obs, proc, radic, run
+
+SURGERY = proc("surg", "prior_lumbar_spine_surgery", "63030", days=1200, level="L4-L5")
+
+
+def _rules(pain: float) -> list[str]:
+    return [c.rule_id for c in run(radic(days=1400), SURGERY, obs("nrs", "pain", pain, 5))]
+
+
+def test_pain_gone_years_after_surgery_draws_no_post_surgical_card() -> None:
+    assert not {"S1", "S2", "S3"} & set(_rules(1))
+
+
+def test_guard_pain_after_surgery_still_draws_s1() -> None:
+    assert "S1" in _rules(6)
