@@ -634,7 +634,15 @@ def psych_evaluation(ctx: OrderContext, order: DraftOrder | None = None) -> Psyc
         return PsychEvaluation(f"{name[:1].upper()}{name[1:]} {what}", done, on)
 
     found: list[PsychEvaluation] = []
-    for p in ctx.completed(vs):
+    coded = ctx.completed(vs)
+    # a completed procedure so named ("Psychological evaluation before neuromodulation" under a
+    # psychotherapy code) is the evaluation too, as a visit so named is
+    named_only = [
+        p for p in ctx.history.procedures
+        if p.is_completed and p not in coded and _PSYCH_EVALUATION.search(p.text)
+        and (p.performed is None or p.performed <= ctx.today)
+    ]  # fmt: skip
+    for p in (*coded, *named_only):
         when = p.performed_text or (p.performed.isoformat() if p.performed else None)
         found.append(named(p.text, f"done {when}" if when else "done (date not recorded)", True, p.performed))
     for s in ctx.history.service_requests:

@@ -145,11 +145,21 @@ NO_PSYCH_EVALUATION = Fact(
 def psych_evaluation_on_record(ctx: PathwayContext) -> bool:
     """A psychological evaluation on record, read by the order check ``order.neuromod-psych-eval``'s
     own reader, so that N1 and the check on the implant it offers agree."""
+    return psych_evaluation_fact(ctx) is not None
+
+
+def psych_evaluation_fact(ctx: PathwayContext) -> Fact | None:
+    """The psychological evaluation on record as a card names it ("Psychological evaluation before
+    neuromodulation done 2026-08-01"), read by the order check's own reader; None when there is none."""
     # imported here: hooks.orders imports the pathway, so a module-level import would be circular
-    from hooks.orders.checks.neuromodulation import psych_evaluation_on_record as on_record
+    from hooks.orders.checks.neuromodulation import psych_evaluation
     from hooks.orders.context import OrderContext
 
-    return on_record(OrderContext(ctx.inp))
+    found = psych_evaluation(OrderContext(ctx.inp))
+    if found is None:
+        return None
+    named = "psych" in found.what.lower()  # "Psychiatric diagnostic evaluation done ..." says what it is
+    return Fact(found.what if named else f"psychological evaluation: {found.what}", short=found.what)
 
 
 def surgical_opinion_on_record(ctx: PathwayContext) -> tuple[Fact, ...]:

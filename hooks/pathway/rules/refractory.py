@@ -992,11 +992,15 @@ def f7_no_target_chronic(ctx: PathwayContext) -> CardDraft:
     rest = leads[2:] if notes else leads[3:]
     why = [*leads[:2], *target, *confirmed, *rest, ctx.onset_fact(), *ctx.current_pain_facts()]
     # imported here: neuromodulation imports this module
-    from hooks.pathway.rules.neuromodulation import explant_fact, explanted_stimulator
+    from hooks.pathway.rules.neuromodulation import explant_fact, explanted_stimulator, psych_evaluation_fact
 
     explant = explanted_stimulator(ctx)
     if explant is not None:
         return _f7_after_explant(ctx, [explant_fact(ctx, explant), *why], explant.kind)
+    # an evaluation on record is named, and not asked for again
+    evaluated = psych_evaluation_fact(ctx)
+    if evaluated is not None:
+        why.append(evaluated)
     return F7.card(
         ctx,
         indicator="info",
@@ -1007,18 +1011,20 @@ def f7_no_target_chronic(ctx: PathwayContext) -> CardDraft:
         next_steps=[
             "Multidisciplinary pain management with cognitive behavioural therapy (NICE NG59).",
             "Medication review: see where sources disagree on neuropathic agents; taper what does not help.",
-            "Spinal cord stimulation evaluation: psychological assessment first, then a trial; permanent "
-            "implant "
-            f"only with ≥ {pct(ctx.t.scs_trial_success_pct)} relief (NACC 2014; NICE TA159).",
+            (
+                "Spinal cord stimulation evaluation: psychological assessment first, then a trial; "
+                if evaluated is None
+                else "Spinal cord stimulation evaluation: the psychological assessment is on record; a trial "
+                "next; "
+            )
+            + f"permanent implant only with ≥ {pct(ctx.t.scs_trial_success_pct)} relief (NACC 2014; NICE "
+            "TA159).",
             "DRG or peripheral nerve stimulation for focal (foot, groin) pain (NACC DRG 2019).",
         ],
         avoid=["More epidural injections.", "Opioid escalation.", "Fusion."],
         conflicts=[*NEUROPATHIC_AGENTS, SCS_SELECTION, OPIOIDS],
         suggestions=[
-            ctx.offer(
-                sx.PSYCHOLOGICAL_EVALUATION,
-                recommended=True,
-            ),
+            *([ctx.offer(sx.PSYCHOLOGICAL_EVALUATION, recommended=True)] if evaluated is None else []),
             ctx.offer(sx.CBT_REFERRAL),
             ctx.offer(
                 sx.PAIN_MANAGEMENT_REFERRAL,

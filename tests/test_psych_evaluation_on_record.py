@@ -1,0 +1,71 @@
+"""A psychological evaluation on record is named, never asked for again.
+
+- A completed Procedure named "Psychological evaluation before neuromodulation" under a
+  psychotherapy code (90834) is the evaluation, as a visit so named already was: the permanent
+  stimulator after a successful trial draws no "no psychological evaluation" warning.
+- The refractory card (F7) offered, pre-selected, "Order a psychological evaluation before
+  neuromodulation" beside a 90791 evaluation on record that the order check itself names; it now
+  names the evaluation and offers the trial's next steps without it.
+
+Tests named test_guard_* also hold on the code before the change; the others fail on it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cds_service.cli import main as cli
+from hooks.orders import evaluate_orders
+from tests.orders_builders import SUCCESSFUL, cond, history, inp, proc, sr
+
+PATHWAY = Path(__file__).resolve().parents[1] / "fhir_fixtures" / "pathway"
+PSYCH = "order.neuromod-psych-eval"
+
+
+def _sign(*facts: Any) -> set[str]:
+    base = (cond("fbss", "M96.1", 500), proc("trial", "63650", 20, outcome=SUCCESSFUL))
+    signing = inp("order-sign", [sr("ipg", "63685")], history(*base, *facts))
+    return {c.rule_id for c in evaluate_orders(signing)}
+
+
+def test_an_evaluation_named_under_a_psychotherapy_code_counts() -> None:
+    assert PSYCH not in _sign(proc("psy", "90834", 60, "Psychological evaluation before neuromodulation"))
+
+
+def test_guard_psychotherapy_not_named_an_evaluation_does_not_count() -> None:
+    assert PSYCH in _sign(proc("psy", "90834", 60, "Psychotherapy, 45 minutes"))
+
+
+def _f7(tmp_path: Path, capsys: pytest.CaptureFixture[str], *, evaluated: bool) -> tuple[dict[str, Any], str]:
+    request = json.loads((PATHWAY / "f7_two_failed_esis_no_target.json").read_text())
+    patient = request["context"]["patientId"]
+    if evaluated:
+        bundle = next(b for k, b in request["prefetch"].items() if k.lower().startswith("procedure"))
+        bundle["entry"].append({"resource": {
+            "resourceType": "Procedure", "id": "psy-1", "status": "completed",
+            "code": {"coding": [{"system": "http://www.ama-assn.org/go/cpt", "code": "90791"}],
+                     "text": "Psychiatric diagnostic evaluation"},
+            "subject": {"reference": f"Patient/{patient}"}, "performedDateTime": "2026-08-01"}})  # fmt: skip
+    path = tmp_path / "chart.json"
+    path.write_text(json.dumps(request))
+    date = json.loads((PATHWAY / "f7_two_failed_esis_no_target.expected.json").read_text())["evaluation_date"]
+    assert cli(["evaluate", str(path), "--date", date, "--json"]) == 0
+    cards = json.loads(capsys.readouterr().out)["cards"]
+    (card,) = [c for c in cards if c["source"]["topic"]["code"] == "F7"]
+    assert cli(["evaluate", str(path), "--date", date, "--full"]) == 0
+    return card, capsys.readouterr().out
+
+
+def test_f7_names_an_evaluation_on_record_and_does_not_offer_another(tmp_path: Path, capsys: Any) -> None:
+    card, full = _f7(tmp_path, capsys, evaluated=True)
+    assert not any("psychological evaluation" in s["label"].lower() for s in card["suggestions"])
+    assert "Psychiatric diagnostic evaluation done 2026-08-01" in full
+
+
+def test_guard_f7_offers_the_evaluation_when_none_is_on_record(tmp_path: Path, capsys: Any) -> None:
+    card, _ = _f7(tmp_path, capsys, evaluated=False)
+    assert any("psychological evaluation" in s["label"].lower() for s in card["suggestions"])
