@@ -269,3 +269,27 @@ def test_it_defers_only_to_checks_that_run_before_it() -> None:
     position = CHECKS.index(esi_no_imaging.CHECK)
     earlier = {rid for c in CHECKS[:position] for rid in c.rule_ids}
     assert esi_no_imaging.CHECK.defers_to and set(esi_no_imaging.CHECK.defers_to) <= earlier
+
+
+# An MRI taken before the operation shows the spine before the surgery changed it: after lumbar
+# surgery the injection waits for imaging since (ACR 2021 variant 5). An ESI drafted on a pre-operative
+# MRI alone passed; it now draws the card, naming that MRI and the operation.
+def test_after_lumbar_surgery_an_mri_before_the_operation_is_no_imaging_for_the_injection() -> None:
+    discectomy = proc("disc", "63030", 400, "Laminotomy with discectomy L5-S1", level="L5-S1")
+    pre_op = report("mri0", "72148", "MRI lumbar spine without contrast", 500, L5_S1)
+    c = one(run("order-sign", [TFESI], hist(*REPRO, discectomy, reports=(pre_op,))))
+    assert c.summary.startswith("ESI with no lumbar MRI or CT since the operation")
+    assert "DiagnosticReport/mri0" in [f.ref for f in c.why]
+    assert actions(c) == [[("delete", "ServiceRequest/esi", None), ("create", None, "72158")]]
+
+
+def test_an_mri_order_from_before_the_operation_plans_no_imaging_after_it() -> None:
+    discectomy = proc("disc", "63030", 400, "Laminotomy with discectomy L5-S1", level="L5-S1")
+    old_order = replace(imaging_order("mri-o", "72148", "MRI lumbar spine", "completed"), authored=ago(520))
+    assert rules(run("order-sign", [TFESI], hist(*REPRO, discectomy, orders=(old_order,)))) == [RULE]
+
+
+def test_guard_after_lumbar_surgery_an_mri_since_the_operation_is_imaging() -> None:
+    discectomy = proc("disc", "63030", 400, "Laminotomy with discectomy L5-S1", level="L5-S1")
+    post_op = report("mri1", "72158", "MRI lumbar spine without and with contrast", 30, L5_S1)
+    assert RULE not in rules(run("order-sign", [TFESI], hist(*REPRO, discectomy, reports=(post_op,))))

@@ -9,6 +9,8 @@ When: a lumbar epidural steroid injection is ordered (``esi_lumbar_all``; not a 
       lumbar MRI or CT order on record that is pending or completed (``imaging_lumbar_advanced``, any
       status but revoked or entered in error), none drafted in the same session, and the order's own
       words do not say one was seen ("Lumbar ESI L5-S1, MRI reviewed": imaging done elsewhere).
+      After lumbar surgery, imaging and imaging orders dated before the last operation do not count:
+      they show the spine before the surgery changed it (the card names that MRI and the operation).
       Silent when another check already judges the injection on this order (red flag, blind
       injection, repeat without benefit, before the last one can be judged, too early, facet or SI
       pain, neurogenic claudication): one piece of advice per order, and theirs comes first (the
@@ -32,6 +34,8 @@ Evidence: ACR Appropriateness Criteria Low Back Pain 2021 (variant 3: MRI withou
 """
 
 from __future__ import annotations
+
+from datetime import date
 
 from hooks import suggestions as sx
 from hooks.cards import CardDraft, Fact
@@ -68,17 +72,26 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     if not ctx.radicular:
         return []  # no radicular diagnosis: the injection is judged by the checks for what it treats
     p = ctx.pathway
-    if refractory.imaging_on_record(p) or _imaging_planned(ctx, order) or _imaging_named(order):
+    operated = _last_operation_day(ctx)
+    pre_op = _before_operation(ctx, operated)
+    if _imaging_planned(ctx, order, operated) or _imaging_named(order):
+        return []
+    if refractory.imaging_on_record(p) and pre_op is None:
         return []
     if _after_sustained_response(ctx):
         return []
     transforaminal = ctx.order_is(order, "esi_transforaminal_lumbar") is not None
     target = "level and side" if transforaminal else "level"
     xray = refractory.radiographs_only(p)
-    absence = xray or Fact(
+    absence = pre_op or xray or Fact(
         "no lumbar MRI or CT on record (no imaging report, no imaging procedure, no completed or pending "
         "imaging order)",
         short="no lumbar MRI or CT on record",
+    )
+    summary = (
+        f"ESI with no lumbar MRI or CT since the operation: image first to choose the {target}"
+        if pre_op is not None
+        else f"ESI with no lumbar MRI or CT on record: image first to choose the {target}"
     )
     why = [absence, *(ctx.cond(c, "radicular diagnosis", short_what="diagnosis") for c in ctx.radicular[:2])]
     if p.post_surgical:
@@ -98,13 +111,17 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             TITLE,
             order,
             indicator="info",
-            summary=f"ESI with no lumbar MRI or CT on record: image first to choose the {target}",
+            summary=summary,
             why=why,
             next_steps=steps,
             avoid=(f"Choosing the injection {target} from the symptoms alone when an MRI can show it.",),
             evidence=("acr_lbp_2021", "nass_ldh"),
             # imaging done elsewhere is common: its report is what the card asks for
-            gaps=("no lumbar MRI or CT report on record: if done elsewhere, add it",),
+            gaps=(
+                "no lumbar MRI or CT report since the operation: if done elsewhere, add it"
+                if pre_op is not None
+                else "no lumbar MRI or CT report on record: if done elsewhere, add it",
+            ),
             suggestions=(
                 cancel_and_create(
                     order,
@@ -120,12 +137,38 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     ]
 
 
-def _imaging_planned(ctx: OrderContext, order: DraftOrder) -> bool:
+def _imaging_planned(ctx: OrderContext, order: DraftOrder, operated: date | None) -> bool:
     """A lumbar MRI or CT ordered: on record and not withdrawn (pending or done, its report perhaps
-    not yet filed), or drafted with the injection in this session."""
+    not yet filed; after lumbar surgery, ordered since the operation), or drafted with the injection
+    in this session."""
     # ``orders(pending=False)``: every status but revoked and entered in error
-    on_record = ctx.pathway.orders(ROOT_IMAGING_ORDERS, pending=False)
+    on_record = [
+        s for s in ctx.pathway.orders(ROOT_IMAGING_ORDERS, pending=False)
+        if operated is None or s.authored is None or s.authored >= operated
+    ]  # fmt: skip
     return bool(on_record or ctx.other_orders(order, ROOT_IMAGING_ORDERS))
+
+
+def _last_operation_day(ctx: OrderContext) -> date | None:
+    """The day of the last lumbar operation on record, when the record dates it."""
+    last = ctx.pathway.last_surgery
+    return last.performed if last is not None else None
+
+
+def _before_operation(ctx: OrderContext, operated: date | None) -> Fact | None:
+    """The lumbar MRI or CT the pathway reads, when it was done before the last lumbar operation: it
+    shows the spine before the surgery changed it, and after surgery the injection's level is chosen
+    from imaging since (ACR 2021 variant 5). None when there is no such operation or study, or the
+    study is later or undated."""
+    study = ctx.pathway.concordance.study
+    if operated is None or study is None or study.when is None or study.when >= operated:
+        return None
+    return Fact(
+        f"the latest lumbar MRI or CT ({study.label}) predates the lumbar operation on "
+        f"{operated.isoformat()}",
+        study.ref,
+        short=f"{study.short_label}: before the operation on {operated.isoformat()}",
+    )
 
 
 def _imaging_named(order: DraftOrder) -> bool:
