@@ -164,3 +164,20 @@ def test_severe_pain_does_not_waive_it() -> None:
     facts = (cond("rad", RADICULOPATHY, 21), obs("p", "pain", 8, 2), obs("o", "odi", 50, 2, "97909-6"))
     assert run("order-sign", [TFESI], *facts) == []
     assert rules(run("order-sign", [TFESI], *facts, last_esi(10))) == [RULE]
+
+
+# A repeat ESI ordered while the last injection has helped but its relief is not yet known to last
+# (before the 60-120-day horizon) passed at order-sign while the chart's F1 card said to hold it. The
+# order check now holds it too, with the durability window's dates.
+def test_a_repeat_while_the_last_injection_has_helped_so_far_waits_for_its_durability() -> None:
+    facts = (
+        cond("rad", RADICULOPATHY, 200, "Lumbar radiculopathy"),
+        proc("esi0", "64483", 42, "TFESI L4-L5 left", level="L4-L5"),
+        obs("n0", "pain", 8, 46),
+        obs("n1", "pain", 3, 24),
+        obs("n2", "pain", 4, 6),
+    )
+    cards = evaluate_orders(inp("order-sign", [sr("esi", "64483", "TFESI L4-L5 left")], history(*facts)))
+    (card,) = [c for c in cards if c.rule_id == "order.esi-before-judged"]
+    assert "helped so far" in card.summary and card.indicator == "warning"
+    assert card.next_steps[0].startswith("Record leg-pain NRS and ODI between")

@@ -50,7 +50,9 @@ When: a lumbar ESI is ordered and the most recent completed lumbar ESI of the ep
       ``esi_window_end_days`` after it, 2–6 weeks) has not opened. An explicit Procedure.outcome is
       judged at once by ``assess`` and is never PENDING, so a recorded outcome silences this rule.
       No exception for severe pain: a red flag has its own checks, and F1 allows a repeat only after a
-      sustained response, which cannot be known yet.
+      sustained response, which cannot be known yet. So too when that injection was a response whose
+      lasting is not yet known (``esi_outcome.relief_so_far``: before the 60-120-day horizon, as F1
+      holds the repeat): the card names the durability window instead.
 Then: warning naming the interval and the earlier injection with its date; record leg-pain NRS and
       ODI in the assessment window (its dates); repeat only after a sustained ≥ 50 % response, within
       the session limit. Suggest cancelling the ESI (recommended).
@@ -100,6 +102,7 @@ from hooks.pathway.rules.esi_outcome import (
     consecutive_failures,
     limit_step_reason,
     next_session_date,
+    relief_so_far,
     response_at_limit,
 )
 from hooks.pathway.rules.refractory import has_concordant_lesion
@@ -401,41 +404,62 @@ def _session_limit(
 
 def _before_judged(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     last = ctx.pathway.esi_assessments[-1:]
-    if not last or last[0].outcome is not Outcome.PENDING:
+    if not last:
         return []
     a = last[0]
+    # a response not yet known to last is judged at the durability horizon, as F1 holds the repeat
+    lasting = a.outcome is not Outcome.PENDING and relief_so_far(ctx.pathway, a)
+    if a.outcome is not Outcome.PENDING and not lasting:
+        return []
     t0 = a.procedure.performed
     if t0 is None:  # ``assess`` never leaves an undated procedure PENDING; keep mypy and the reader sure
         return []
     days = (ctx.today - t0).days
-    opens = t0 + timedelta(days=ctx.t.esi_window_start_days)
-    closes = t0 + timedelta(days=ctx.t.esi_window_end_days)
-    weeks = window(ctx.t.esi_window_start_days, ctx.t.esi_window_end_days)
+    start, end = (
+        (ctx.t.esi_durability_start_days, ctx.t.esi_durability_end_days)
+        if lasting
+        else (ctx.t.esi_window_start_days, ctx.t.esi_window_end_days)
+    )
+    opens = t0 + timedelta(days=start)
+    closes = t0 + timedelta(days=end)
+    weeks = window(start, end)
     relief = pct(ctx.t.responder_relief_pct)
     limit = ctx.t.esi_max_sessions_per_year
     year = span(ctx.t.esi_frequency_window_days)
     after = "on the same day as" if days == 0 else f"{span(days, exact=False)} after"
     sessions = len(ctx.pathway.esis_in_frequency_window)
+    summary = (
+        f"Repeat ESI {after} one that has helped so far: judge whether the relief lasts, from "
+        f"{opens.isoformat()}"
+        if lasting
+        else f"Repeat ESI {after} the last one: too early to judge it; assess it from {opens.isoformat()}"
+    )
     return [
         card(
             RULE_BEFORE_JUDGED,
             "Repeat epidural injection before the last one can be judged",
             order,
             indicator="warning",
-            summary=f"Repeat ESI {after} the last one: too early to judge it; assess it from "
-            f"{opens.isoformat()}",
+            summary=summary,
             # the assessment's first line names the earlier injection, its date and the window
             why=ctx.pathway.failure_facts(a),
             next_steps=(
                 f"Record leg-pain NRS and ODI between {opens.isoformat()} and {closes.isoformat()} "
-                f"({weeks} after the injection); ≥ {relief} relief counts as a response.",
+                f"({weeks} after the injection); "
+                + (
+                    f"relief still ≥ {relief} then is a sustained response."
+                    if lasting
+                    else f"≥ {relief} relief counts as a response."
+                ),
                 f"Repeat only after a sustained ≥ {relief} response, at most {limit} sessions per region "
                 f"in {year} ({sessions} so far; Medicare ESI LCD).",
                 "Meanwhile continue physiotherapy and the current analgesic plan.",
             ),
             avoid=(
                 f"Another ESI before {opens.isoformat()}, when the last one can first be judged.",
-                "Labelling the last injection failed before its outcome is recorded.",
+                "A repeat on relief not yet known to last (Medicare ESI LCD)."
+                if lasting
+                else "Labelling the last injection failed before its outcome is recorded.",
             ),
             evidence=("nass_ldh", "cms_esi_lcd"),
             suggestions=(

@@ -548,6 +548,12 @@ def _f1_repeat_steps(
     return [f"{stop} {allowed.isoformat()}: {limit_step_reason(ctx)}.", *steps]
 
 
+def relief_so_far(ctx: PathwayContext, a: Assessment) -> bool:
+    """An ESI that gave a response whose lasting is not yet known, before its durability horizon
+    (``_lasting`` "so far"): a repeat waits until it is judged (F1; the order check agrees)."""
+    return a.outcome is Outcome.RESPONDER and _lasting(ctx, a) == "so far"
+
+
 def _lasting(ctx: PathwayContext, a: Assessment) -> str:
     """Whether an ESI response is known to have lasted, in a word: "worked" (``durable`` True: still a
     response at the 60-120-day horizon, or it recurred after it), "so far" (``durable`` None and the
