@@ -1166,6 +1166,9 @@ class NoteRelief:
     # not this procedure's result: another treatment's ("previous ESI gave 80 % relief", "no relief
     # from PT"), or a relief only warned of or hoped for ("risks include no relief")
     not_a_result: bool = False
+    # the pain its clause names: "leg" ("leg pain relief 20 %"), "back" ("back pain relief 70 %"), or
+    # None (neither, or both)
+    site: str | None = None
 
     def under(self, threshold: float) -> bool | None:
         """Whether the relief was below ``threshold``; None when the note cannot tell ("less than 80 %
@@ -1178,7 +1181,8 @@ class NoteRelief:
     def text(self) -> str:
         if self.phrase is not None:
             return self.phrase
-        return f"{'less than ' if self.below else ''}{_pct(self.pct)} relief"
+        pain = f"{self.site} pain " if self.site else ""
+        return f"{'less than ' if self.below else ''}{_pct(self.pct)} {pain}relief"
 
     @property
     def dated_text(self) -> str:
@@ -1229,7 +1233,38 @@ def _reading(
     if days == 0:
         early = True
     other = any(x.search(sentence) for x in (_OTHER_TREATMENT, _PHYSIOTHERAPY, _NOT_HAD))
-    return NoteRelief(pct, below, note, phrase, days, when, early, other)
+    leg, back = bool(_LEG_RELIEF.search(clause)), bool(_BACK_RELIEF.search(clause))
+    site = "leg" if leg and not back else "back" if back and not leg else None
+    return NoteRelief(pct, below, note, phrase, days, when, early, other, site)
+
+
+# The pain a note's relief is of, in its own clause ("leg pain relief 20 %", "back pain relief 70 %").
+_LEG_RELIEF = re.compile(r"\b(?:legs?|radicular|sciatic\w*|foot|feet|calf|thigh)\b", re.IGNORECASE)
+_BACK_RELIEF = re.compile(r"\b(?:back|axial)\b", re.IGNORECASE)
+
+
+def _target_site(case: _Case) -> str:
+    """The pain a procedure treats, whose relief judges it: the leg for an epidural injection, a
+    nerve root block or a stimulator trial for radicular pain; the back for a facet or SI joint
+    block or ablation."""
+    if case.modality is Modality.RFA:
+        return "back"
+    if case.modality is Modality.DIAGNOSTIC_BLOCK and case.term.matches_any(
+        ("facet_medial_branch_block_lumbar", "si_joint_diagnostic_block"), case.procedure.codings
+    ):
+        return "back"
+    return "leg"
+
+
+def of_site(readings: Sequence[NoteRelief], site: str) -> list[NoteRelief]:
+    """The reliefs of the pain ``site`` when a note gives them apart ("back pain relief 70 %; leg pain
+    relief 20 %": for the leg, the 20 %); otherwise all but those of the other pain, or, when only the
+    other pain's relief is written, all of them."""
+    own = [r for r in readings if r.site == site]
+    if own:
+        return own
+    unnamed = [r for r in readings if r.site is None]
+    return unnamed or list(readings)
 
 
 def note_reliefs(procedure: ProcedureFact) -> tuple[NoteRelief, ...]:
@@ -1260,14 +1295,14 @@ def note_reliefs(procedure: ProcedureFact) -> tuple[NoteRelief, ...]:
     return tuple(out)
 
 
-def note_relief(procedure: ProcedureFact) -> NoteRelief | None:
+def note_relief(procedure: ProcedureFact, site: str | None = None) -> NoteRelief | None:
     """The first "% relief" written in a note on the procedure ("60% relief", "reported 70 % pain
     relief during the trial", "relief 65%", "80% relief for 6 hours"), or None. A number above 100 is
     no percentage of relief. Words just before the number that bound or deny it, in its own part of
     the sentence ("less than 50 % relief", "relief < 50 %", "did not get 50 % relief"), make it an
     upper bound (``below``), never a relief reached. Without a number, the first relief a note denies
     in words about this procedure ("no relief during the anaesthetic phase", "minimal relief"): 0 %."""
-    readings = note_reliefs(procedure)
+    readings = note_reliefs(procedure) if site is None else tuple(of_site(note_reliefs(procedure), site))
     return next((r for r in readings if r.phrase is None), None) or next(
         (r for r in readings if r.phrase is not None and not r.not_a_result), None
     )
@@ -1298,7 +1333,7 @@ def _by_note_relief(case: _Case, s: _Scores) -> Assessment | None:
     anaesthetic, not a response. The lead line says where the number came from."""
     if not case.win.binary:
         return _note_response(case, s)
-    found = note_relief(case.procedure)
+    found = note_relief(case.procedure, _target_site(case))
     if found is None:
         return None
     threshold = case.win.responder_pct
@@ -1329,7 +1364,8 @@ def _note_response(case: _Case, s: _Scores) -> Assessment | None:
     Notes that put the relief on both sides of the threshold, or only bound it above the threshold
     ("less than 80 %"), judge nothing."""
     threshold = case.win.responder_pct
-    readings = [r for r in note_reliefs(case.procedure) if _counts_in_window(case, r)]
+    site = _target_site(case)
+    readings = [r for r in of_site(note_reliefs(case.procedure), site) if _counts_in_window(case, r)]
     reached = [r for r in readings if r.under(threshold) is False]
     below = [r for r in readings if r.under(threshold) is True]
     if reached and below:
