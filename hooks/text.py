@@ -691,6 +691,19 @@ def states_leg_symptoms(text: str) -> bool:
     return False
 
 
+# Leg symptoms denied in so many words: "no leg pain", "denies radiating symptoms", "axial low back
+# pain only", "back pain only", "non-radiating".
+NO_LEG_SYMPTOMS = _words(
+    r"\b(?:no|denies|without)\s+(?:\w+\s+){0,2}?(?:leg|radicular|radiating)\s+(?:pain|symptoms)|"
+    r"\baxial\b[^.;\n]{0,30}\bonly\b|\bback pain only\b|\bno radiation\b|\bnon-?radiating\b"
+)
+
+
+def denies_leg_symptoms(text: str) -> bool:
+    """Whether ``text`` says there are no leg symptoms (``NO_LEG_SYMPTOMS``) and reports none."""
+    return bool(NO_LEG_SYMPTOMS.search(text)) and not states_leg_symptoms(text)
+
+
 # ---------------------------------------------------------------------------------------------
 # A lumbar radicular diagnosis named in words
 # ---------------------------------------------------------------------------------------------

@@ -61,6 +61,7 @@ from hooks.text import (
     SURGICAL_SERVICE,
     affirmed,
     clause_of,
+    denies_leg_symptoms,
     key_finding,
     levels_in,
     names_lumbar_radicular,
@@ -728,9 +729,16 @@ class PathwayContext:
     def gate_conditions(self) -> tuple[ConditionFact, ...]:
         """Conditions that open the gate: radicular, post-laminectomy syndrome, stenosis with leg symptoms."""
         seen: dict[str, ConditionFact] = {}
-        for c in (*self.radicular_conditions, *self.fbss_conditions, *self.stenosis_with_leg_symptoms):
+        for c in (*self.radicular_conditions, *self.fbss_with_leg_pain, *self.stenosis_with_leg_symptoms):
             seen.setdefault(c.ref, c)
         return tuple(seen.values())
+
+    @cached_property
+    def fbss_with_leg_pain(self) -> tuple[ConditionFact, ...]:
+        """Post-laminectomy syndrome that can be radicular pain: not one whose words say the pain is
+        the back's alone ("axial low back pain only, no leg pain": ``denies_leg_symptoms``), which is
+        still lumbar surgery (``lumbar_fbss_conditions``) but opens no radicular pathway."""
+        return tuple(c for c in self.fbss_conditions if not denies_leg_symptoms(c.written))
 
     @property
     def gate_open(self) -> bool:
