@@ -30,7 +30,9 @@ from hooks.text import FOOT_DROP as _FOOT_DROP
 from hooks.text import RELIEF_WORDS as _RELIEF_WORDS
 from hooks.text import STRENGTH_WORDS as _STRENGTH_WORDS
 from hooks.text import ingredients_named as _ingredients_named
+from hooks.text import names_fbss as _names_fbss
 from hooks.text import names_lumbar_radicular as _names_lumbar_radicular
+from hooks.text import names_surgical_status as _names_surgical_status
 from hooks.text import red_flags_named as _red_flags_named
 from hooks.text import states_bilateral_leg_deficit as _states_bilateral_leg_deficit
 from hooks.vitals import is_fever as _is_fever
@@ -38,7 +40,8 @@ from hooks.vitals import is_fever as _is_fever
 _PROCEDURE_WORDS = re.compile(
     r"epidural|\besi\b|tfesi|ilesi|nerve root|snrb|radiofrequen|\brfa\b|ablation|neurotomy|rhizotomy|"
     r"cryo|stimulat|dorsal root|\bdrg\b|medial branch|facet|sacroiliac|\bsij?\b|laminectomy|laminotomy|"
-    r"discectomy|diskectomy|foraminotomy|fusion|\b[tpaxol]lif\b|arthrodesis|decompression|intrathecal|spine|spinal|"
+    r"discectomy|diskectomy|foraminotomy|fusion|\b[tpaxol]lif\b|arthrodesis|arthroplasty|decompression|"
+    r"intrathecal|spine|spinal|"
     r"lumbar|sciatic|radicul|physiotherap|physical therap",
     re.IGNORECASE,
 )
@@ -200,6 +203,10 @@ def _condition(raw: dict[str, Any], t: Terminology) -> bool:
     if _words_may_decide(t, code):
         texts = list(_raw_texts(code))
         if any(_names_radicular(text) for text in texts) or _red_flags_named(*texts):
+            return True
+        # post-laminectomy syndrome or a lumbar operation named as done ("S/P L4-5 laminectomy"): the
+        # post-surgical branch
+        if _names_fbss(*texts) or _names_surgical_status(*texts):
             return True
     # new weakness or numbness of both legs is a cauda equina warning sign whatever the code it is
     # written under ("R29.898" or "R53.1" with "New weakness of both legs", ``red_flags.

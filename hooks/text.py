@@ -573,11 +573,41 @@ NON_LUMBAR_SITE = re.compile(r"cervical|thoracic|\bneck\b|\bacdf\b|\b[CT]\d{1,2}
 # (``LUMBAR_SITE``, ``NON_LUMBAR_SITE``).
 SPINE_OPERATION = _words(
     r"\b(?:micro-?)?dis[ck]ectomy|\b(?:hemi-?)?lamin(?:ectomy|otomy|oplasty)|\bforaminotomy|"
-    r"\bfacetectomy|\barthrodesis|\b(?:spinal|spine|lumbar|lumbosacral|interbody|posterolateral)\s+fusion\b|"
+    r"\bfacetectomy|\barthrodesis|\b(?:total )?dis[ck] (?:arthroplasty|replacement)|"
+    r"\b(?:spinal|spine|lumbar|lumbosacral|interbody|posterolateral)\s+fusion\b|"
     r"\b[TPAXOL]LIF\b|\b(?:excision|resection) of (?:the )?(?:lumbar|lumbosacral) (?:vertebral )?dis[ck]|"
     r"\bfusion of (?:the )?(?:lumbar|lumbosacral)|\brelease (?:of )?(?:the )?(?:lumbar|lumbosacral) "
     r"(?:spinal cord|nerve)|\b(?:surgical|spinal|lumbar|posterior) decompression"
 )
+# Persistent pain after spine surgery named in words ("Failed back surgery syndrome", "Post-laminectomy
+# syndrome", "Persistent spinal pain syndrome type 2", "FBSS").
+FBSS_NAME = _words(
+    r"\bfailed back surgery\b|\bpost-?\s?laminectomy (?:pain )?syndrome|"
+    r"\bpersistent spinal pain syndrome(?:,)? type (?:2|ii)\b|\bFBSS\b"
+)
+# A problem-list entry that records an operation as done ("Status post L4-5 laminectomy (2018)",
+# "S/P lumbar fusion", "History of L5-S1 discectomy"): the words of a status before the operation's.
+SURGICAL_STATUS_WORDS = _words(r"\bstatus[- ]post\b|\bs/p\b|\bh/o\b|\bhistory of\b|\bprevious\b|\bprior\b")
+
+
+def names_fbss(*texts: str | None) -> bool:
+    """Whether the words name persistent pain after spine surgery (``FBSS_NAME``), not denied."""
+    return any(reported(FBSS_NAME, t) for t in texts if t)
+
+
+def names_surgical_status(*texts: str | None) -> bool:
+    """Whether the words record a spine operation as done: a status ("status post", "s/p", "history
+    of") and an operation (``SPINE_OPERATION``) in one text, nothing that makes it a plan."""
+    return any(
+        t and SURGICAL_STATUS_WORDS.search(t) and SPINE_OPERATION.search(t) and not _PLANNED.search(t)
+        for t in texts
+    )
+
+
+# Words that make an operation named in a problem-list entry an intention, not one done.
+_PLANNED = _words(r"\bplan(?:ned|s)?\b|\bschedul|\bcandidate|\bconsider|\bdeclin|\bdefer|\brecommend|\bawait")
+
+
 # Words that make a named spine operation something else: an intention, not an operation done
 # ("planned L4-5 discectomy", "candidate for fusion", "discectomy declined"); an injection, block,
 # ablation or stimulator done after one ("epidural injection, post-laminectomy"); the percutaneous

@@ -1,9 +1,11 @@
 """A prior lumbar operation recorded without a code the value sets list — a surgical history's
 words ("L4-5 microdiscectomy"), a local code with its display ("Lumbar laminectomy"), an ICD-10-PCS
-code ("Excision of Lumbar Vertebral Disc, Open Approach") — opens the post-surgical branch as a
-coded one does: radicular pain after it is S1 (MRI without and with contrast), not acute sciatica
-(E2). Words of an intention ("planned discectomy"), of another procedure done after an operation
-("epidural injection, post-laminectomy") or of another region ("cervical laminectomy") do not.
+code ("Excision of Lumbar Vertebral Disc, Open Approach"), a lumbar disc arthroplasty, or a
+problem-list entry in words ("Failed back surgery syndrome", "Status post L4-5 laminectomy") — opens
+the post-surgical branch as a coded one does: radicular pain after it is S1 (MRI without and with
+contrast), not acute sciatica (E2). Words of an intention ("planned discectomy"), of another
+procedure done after an operation ("epidural injection, post-laminectomy") or of another region
+("cervical laminectomy") do not.
 
 Tests named test_guard_* also hold on the code before the change; the others fail on it.
 """
@@ -49,6 +51,7 @@ def _states(code: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[
         {"coding": [{"system": "urn:oid:1.2.3.4", "code": "SURG123", "display": "Lumbar laminectomy"}]},
         {"coding": [{"system": PCS, "code": "0SB20ZZ", "display": PCS_DISC_EXCISION}]},
         {"text": "TLIF L4-5"},
+        {"coding": [{"system": CPT, "code": "22857"}], "text": "Total disc arthroplasty, lumbar L5-S1"},
     ],
 )
 def test_an_operation_named_in_words_opens_the_post_surgical_branch(
@@ -77,3 +80,43 @@ def test_guard_words_of_no_lumbar_operation_done_leave_the_acute_pathway(
 def test_guard_the_coded_operation_still_opens_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = {"coding": [{"system": CPT, "code": "63030"}], "text": "microdiscectomy"}
     assert "S1" in _states(code, tmp_path, capsys)
+
+
+def _states_with_condition(text: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> list[str]:
+    """The chart with its operation taken out and a problem-list entry in words put in."""
+    request = json.loads((PATHWAY / f"{CHART}.json").read_text())
+    patient = request["context"]["patientId"]
+    for bundle in request["prefetch"].values():
+        if not isinstance(bundle, dict):
+            continue
+        entries = bundle.get("entry", [])
+        entries[:] = [e for e in entries if e["resource"].get("id") != "discectomy-1"]
+    request["prefetch"]["conditions"]["entry"].append({"resource": {
+        "resourceType": "Condition", "id": "hx-1",
+        "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                                       "code": "active"}]},
+        "code": {"text": text}, "subject": {"reference": f"Patient/{patient}"},
+        "recordedDate": "2024-01-10"}})
+    path = tmp_path / "chart.json"
+    path.write_text(json.dumps(request))
+    assert cli(["evaluate", str(path), "--date", "2026-11-03", "--json"]) == 0
+    return [c["source"]["topic"]["code"] for c in json.loads(capsys.readouterr().out)["cards"]]
+
+
+@pytest.mark.parametrize(
+    "text", ["Failed back surgery syndrome", "Status post L4-5 laminectomy (2018)", "S/P lumbar fusion L5-S1"]
+)
+def test_a_problem_list_entry_in_words_opens_the_post_surgical_branch(
+    text: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert "S1" in _states_with_condition(text, tmp_path, capsys)
+
+
+@pytest.mark.parametrize(
+    "text", ["Lumbar laminectomy planned", "Status post C5-6 laminectomy", "Low back pain"]
+)
+def test_guard_a_problem_list_entry_of_no_lumbar_operation_does_not(
+    text: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    states = _states_with_condition(text, tmp_path, capsys)
+    assert "S1" not in states and states, states

@@ -64,7 +64,9 @@ from hooks.text import (
     denies_leg_symptoms,
     key_finding,
     levels_in,
+    names_fbss,
     names_lumbar_radicular,
+    names_surgical_status,
     parse_laterality,
     red_flags_named,
     segments,
@@ -710,7 +712,16 @@ class PathwayContext:
 
     @cached_property
     def fbss_conditions(self) -> tuple[ConditionFact, ...]:
-        return self.conditions("postlaminectomy_syndrome_fbss")
+        """Post-laminectomy syndrome in force: coded, or named in words with no code the value sets
+        know ("Failed back surgery syndrome": ``hooks.text.names_fbss``), as the gate reads a
+        radicular diagnosis typed as words."""
+        named = tuple(
+            c for c in self.history.conditions
+            if self.in_force(c)
+            and self.term.words_may_decide((x.system, x.code) for x in c.codings)
+            and names_fbss(c.text, *(x.display for x in c.codings))
+        )  # fmt: skip
+        return self.conditions("postlaminectomy_syndrome_fbss") + named
 
     @cached_property
     def stenosis_conditions(self) -> tuple[ConditionFact, ...]:
@@ -1202,10 +1213,18 @@ class PathwayContext:
 
     @cached_property
     def surgery_status_conditions(self) -> tuple[ConditionFact, ...]:
-        """Arthrodesis status (Z98.1) recorded with a lumbar site or lumbar text (§7.4): the code alone
-        may be any joint's fusion."""
+        """Lumbar surgical status recorded with a lumbar site or lumbar text (§7.4): coded (Z98.1, the
+        code alone may be any joint's fusion; a history of lumbar laminectomy), or an operation named
+        as done in a problem-list entry with no code the value sets know ("Status post L4-5
+        laminectomy (2018)": ``hooks.text.names_surgical_status``)."""
+        named = [
+            c for c in self.history.conditions
+            if c.verification_status not in EXCLUDED_VERIFICATION
+            and self.term.words_may_decide((x.system, x.code) for x in c.codings)
+            and names_surgical_status(c.text, *(x.display for x in c.codings))
+        ]  # fmt: skip
         return tuple(
-            c for c in self.conditions("lumbar_surgery_status", current_only=False)
+            c for c in (*self.conditions("lumbar_surgery_status", current_only=False), *named)
             if LUMBAR_SITE.search(c.written)
         )  # fmt: skip
 
