@@ -156,3 +156,15 @@ def test_an_rfa_note_with_a_response_is_a_response() -> None:
     rfa = raw_proc("esi", "64635", level="L4-L5", note=[{"text": "8-week review: 75 % relief"}])
     a = assess_run(rfa, today=100)
     assert (a.modality, a.outcome, a.basis) == (Modality.RFA, Outcome.RESPONDER, "relief in note")
+
+
+def test_an_ablation_after_a_negative_block_is_cancelled_not_sent_back_for_another_block() -> None:
+    """A block that did not relieve the pain does not show the facet joints to be the pain generator:
+    the card names it first, says so, and recommends cancelling the ablation; a repeat block is offered
+    but not pre-selected (ASRA 2020: only if the first was technically inadequate)."""
+    facts = (cond("facet", "M47.816", 400), proc("mbb", "64493", 30, notes=("40% relief",), level="L4-L5"))
+    (card,) = order_sign(sr("rfa1", "64635", "RFA L4-L5"), *facts)
+    assert card.summary.startswith("RFA ordered after a negative medial branch block (40 % relief")
+    assert card.why[1].ref == "Procedure/mbb"
+    assert (card.suggestions[0].label, card.suggestions[0].is_recommended) == ("Cancel the RFA", True)
+    assert not any(s.is_recommended for s in card.suggestions[1:])

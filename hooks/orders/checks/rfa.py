@@ -11,7 +11,11 @@ When: a lumbar facet RFA (``facet_rfa_lumbar``) or SI joint RFA (64625 in ``face
 Then: warning; replace the draft with the diagnostic block (same order id); RFA only after a positive
       block. When blocks of that kind are on record but their relief is not (``assess``: unknown, or
       still pending), the card asks for the relief of those blocks to be recorded before the ablation,
-      names them (latest first), and recommends no further block: the blocks were done.
+      names them (latest first), and recommends no further block: the blocks were done. When the
+      blocks on record did not relieve the pain (negative), the card names the latest first, says the
+      joints are not shown to be the pain generator and to look for another, and recommends cancelling
+      the ablation; a repeat block is offered, not pre-selected (ASRA 2020: only if the first was
+      technically inadequate).
       Pure radicular pain (decision model §1.3 "RFA scope", F3 must-not): otherwise, when a lumbar
       radicular diagnosis is in force (``PathwayContext.radicular_conditions``, coded or in words;
       post-laminectomy syndrome alone is not one), no facet-mediated or SI joint pain diagnosis is
@@ -54,7 +58,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from hooks import suggestions as sx
-from hooks.cards import SUMMARY_MAX, CardDraft, Conflict, Fact
+from hooks.cards import SUMMARY_MAX, CardDraft, Conflict, Fact, SuggestionDraft
 from hooks.conflicts import RFA_SCOPE
 from hooks.facts import ConditionFact, DraftOrder, ProcedureFact
 from hooks.orders.common import OrderCheck, cancel_and_create, card, delete, replace
@@ -109,10 +113,15 @@ def _no_block(ctx: OrderContext, order: DraftOrder, facet: bool) -> list[CardDra
             f"(≥ {threshold:g} % relief)"
         )
     ]
-    # blocks done whose relief is not recorded come first, latest first: they decide the card
+    # blocks done whose relief is not recorded come first, latest first: they decide the card; then
+    # blocks that did not relieve the pain, latest first
     unread = [a for a in others if a.outcome in _UNREAD]
-    for a in (*reversed(unread), *(a for a in others if a.outcome not in _UNREAD)):
+    negative = [] if unread else [a for a in others if a.outcome in FAILED]
+    rest = [a for a in others if a.outcome not in _UNREAD and a not in negative]
+    for a in (*reversed(unread), *reversed(negative), *rest):
         why.extend(ctx.pathway.failure_facts(a))
+    if negative:
+        why = [*why[1:], why[0]]  # the negative block decides the card: it comes first
     if not unread:
         radicular = _pure_radicular(ctx)
         if radicular:
@@ -128,6 +137,25 @@ def _no_block(ctx: OrderContext, order: DraftOrder, facet: bool) -> list[CardDra
             f"Ablate only once ≥ {threshold:g} % relief is recorded for the {kind} of {dates} "
             "(anaesthetic phase, from the pain diary).",
             f"If the relief was not measured, repeat the {spec.text.lower()} before the ablation.",
+        )
+    elif negative:
+        # the block was done and did not relieve the pain: the joints it tested are not shown to be
+        # the pain generator; another block is no routine next step (ASRA 2020)
+        last = negative[-1]
+        when = last.procedure.performed_text or "undated"
+        relief = f"{last.relief_pct:g} % relief, " if last.relief_pct is not None else ""
+        summary = (
+            f"RFA ordered after a negative {kind} ({relief}{when}): the pain generator is not confirmed; "
+            "do not ablate"
+        )
+        if len(summary) > SUMMARY_MAX:
+            summary = f"RFA ordered after a negative {kind} ({when}): pain generator not confirmed"
+        steps = (
+            f"Cancel the RFA: a negative block does not show the {'facet joints' if facet else 'SI joint'} "
+            "to be the pain generator.",
+            "Look for another pain generator (radicular pain, the SI joint or hip, discogenic pain) and "
+            "review the diagnosis.",
+            f"Repeat the {kind} only if the first was technically inadequate (ASRA 2020).",
         )
     else:
         summary = f"RFA ordered without a positive diagnostic {kind} on record: do the block first"
@@ -159,20 +187,27 @@ def _no_block(ctx: OrderContext, order: DraftOrder, facet: bool) -> list[CardDra
             evidence=("asra_facet_2020", "nice_ng59", "cms_facet_lcd"),
             conflicts=conflicts,
             gaps=ctx.unavailable_gaps("procedures", "observations"),
-            suggestions=(
+            suggestions=_first_recommended(
                 replace(
                     order,
                     coding,
                     f"Change to a {spec.text.lower()}",
                     f"Replace {order.ref} with a {spec.text.lower()}",
                     text=spec.text,
-                    recommended=not unread,  # the blocks were done: their relief is wanted, not another
+                    # the blocks were done: their relief is wanted, not another; a negative block is
+                    # no reason for a routine second one
+                    recommended=not unread and not negative,
                     **_note_field(spec.note),
                 ),
-                delete(order, "Cancel the RFA", f"Remove {order.ref}"),
+                delete(order, "Cancel the RFA", f"Remove {order.ref}", recommended=bool(negative)),
             ),
         )
     ]
+
+
+def _first_recommended(*suggestions: SuggestionDraft) -> tuple[SuggestionDraft, ...]:
+    """The suggestions with the recommended one first: what the card says to do is its first button."""
+    return tuple(sorted(suggestions, key=lambda x: not x.is_recommended))
 
 
 def _pure_radicular(ctx: OrderContext) -> tuple[ConditionFact, ...]:
