@@ -168,3 +168,20 @@ def test_an_ablation_after_a_negative_block_is_cancelled_not_sent_back_for_anoth
     assert card.why[1].ref == "Procedure/mbb"
     assert (card.suggestions[0].label, card.suggestions[0].is_recommended) == ("Cancel the RFA", True)
     assert not any(s.is_recommended for s in card.suggestions[1:])
+
+
+def test_a_positive_block_of_other_joints_does_not_clear_the_ablation() -> None:
+    """A block of the right L2-3 and L3-4 joints tested those joints, not L4-5 and L5-S1: an ablation
+    of these needs its own positive block (the card names the block and the joints)."""
+    block = proc("mbb", "64493", 30, "Medial branch blocks right L2-3 and L3-4", notes=("85% relief",))
+    facts = (cond("facet", "M47.816", 400), block)
+    (card,) = order_sign(sr("rfa1", "64635", "RFA medial branches L4-5 and L5-S1"), *facts)
+    assert card.rule_id == "order.rfa-no-block"
+    assert "tested other joints" in card.summary
+    assert any(f.ref == "Procedure/mbb" and "not the joints ordered" in f.text for f in card.why)
+
+
+def test_guard_a_positive_block_of_the_same_joints_clears_it() -> None:
+    block = proc("mbb", "64493", 30, "Medial branch blocks L4-5 and L5-S1", notes=("85% relief",))
+    facts = (cond("facet", "M47.816", 400), block)
+    assert order_sign(sr("rfa1", "64635", "RFA medial branches L4-5 and L5-S1"), *facts) == []

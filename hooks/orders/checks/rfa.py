@@ -15,7 +15,9 @@ Then: warning; replace the draft with the diagnostic block (same order id); RFA 
       blocks on record did not relieve the pain (negative), the card names the latest first, says the
       joints are not shown to be the pain generator and to look for another, and recommends cancelling
       the ablation; a repeat block is offered, not pre-selected (ASRA 2020: only if the first was
-      technically inadequate).
+      technically inadequate). A positive block of other facet joints than the ablation's (both name
+      their joints, none shared: "right L2-3 and L3-4" for "L4-5 and L5-S1") does not count; the card
+      names it and asks for a block of the joints to be ablated.
       Pure radicular pain (decision model §1.3 "RFA scope", F3 must-not): otherwise, when a lumbar
       radicular diagnosis is in force (``PathwayContext.radicular_conditions``, coded or in words;
       post-laminectomy syndrome alone is not one), no facet-mediated or SI joint pain diagnosis is
@@ -68,7 +70,7 @@ from hooks.pathway.failure import Assessment, Modality, Outcome, levels_concorda
 from hooks.pathway.rules import refractory
 from hooks.pathway.rules.common import count
 from hooks.rule import Rule, order_rule
-from hooks.text import parse_laterality, parse_level, short_name
+from hooks.text import levels_in, parse_laterality, parse_level, short_name
 from hooks.thresholds import pct, span
 
 RULE_NO_BLOCK_DECL: Rule = order_rule(
@@ -99,8 +101,13 @@ def _no_block(ctx: OrderContext, order: DraftOrder, facet: bool) -> list[CardDra
     threshold = ctx.t.mbb_positive_relief_pct if facet else ctx.t.sij_block_positive_relief_pct
     positives: list[Assessment] = []
     others: list[Assessment] = []
+    elsewhere: list[ProcedureFact] = []  # positive blocks of other joints than the ones ordered
+    ordered_joints = _joints(order.body_site_text, order.text)
     for p in ctx.completed(block_set):
         a = ctx.assess(p, Modality.DIAGNOSTIC_BLOCK)
+        if a.outcome in POSITIVE and _other_joints(ordered_joints, _joints(p.body_site_text, p.text)):
+            elsewhere.append(p)
+            continue
         (positives if a.outcome in POSITIVE else others).append(a)
     if len(positives) >= needed:
         return []
@@ -109,7 +116,8 @@ def _no_block(ctx: OrderContext, order: DraftOrder, facet: bool) -> list[CardDra
     kind = "medial branch block" if facet else "sacroiliac joint block"
     why: list[Fact] = [
         Fact(
-            f"{count(len(positives), f'positive diagnostic {kind}')} on record; {needed} required "
+            f"{count(len(positives), f'positive diagnostic {kind}')}"
+            f"{' of these joints' if elsewhere else ''} on record; {needed} required "
             f"(≥ {threshold:g} % relief)"
         )
     ]
@@ -122,6 +130,16 @@ def _no_block(ctx: OrderContext, order: DraftOrder, facet: bool) -> list[CardDra
         why.extend(ctx.pathway.failure_facts(a))
     if negative:
         why = [*why[1:], why[0]]  # the negative block decides the card: it comes first
+    joints = " and ".join(ordered_joints)
+    why += [
+        Fact(
+            f"{p.text or kind} on {p.performed_text or 'an undated day'} tested "
+            f"{' and '.join(_joints(p.body_site_text, p.text))}, not the joints ordered ({joints})",
+            p.ref,
+            short=f"{kind} {p.performed_text or ''}: other joints than ordered".replace("  ", " "),
+        )
+        for p in elsewhere
+    ]
     if not unread:
         radicular = _pure_radicular(ctx)
         if radicular:
@@ -156,6 +174,17 @@ def _no_block(ctx: OrderContext, order: DraftOrder, facet: bool) -> list[CardDra
             "Look for another pain generator (radicular pain, the SI joint or hip, discogenic pain) and "
             "review the diagnosis.",
             f"Repeat the {kind} only if the first was technically inadequate (ASRA 2020).",
+        )
+    elif elsewhere:
+        summary = (
+            f"RFA ordered for {joints}: the positive {kind} on record tested other joints; block these first"
+        )
+        if len(summary) > SUMMARY_MAX:
+            summary = f"RFA ordered: the positive {kind} on record tested other joints; block these first"
+        steps = (
+            f"{spec.text} at the joints to be ablated ({joints}), recording % relief during the anaesthetic "
+            "phase.",
+            "Radiofrequency ablation only of joints a positive block tested.",
         )
     else:
         summary = f"RFA ordered without a positive diagnostic {kind} on record: do the block first"
@@ -203,6 +232,19 @@ def _no_block(ctx: OrderContext, order: DraftOrder, facet: bool) -> list[CardDra
             ),
         )
     ]
+
+
+def _joints(*texts: str | None) -> tuple[str, ...]:
+    """The facet joints the words name, as segments ("L4-L5", "L5-S1"); a single vertebra ("L4 medial
+    branch") names no joint and is left out."""
+    return tuple(level for level in levels_in(*texts) if "-" in level)
+
+
+def _other_joints(ordered: tuple[str, ...], blocked: tuple[str, ...]) -> bool:
+    """Whether a block tested other facet joints than an ablation is ordered for: both name their
+    joints and none is the same ("right L2-3 and L3-4" for "L4-5 and L5-S1"). Unknown when either
+    names none: then the block counts."""
+    return bool(ordered) and bool(blocked) and not set(ordered) & set(blocked)
 
 
 def _first_recommended(*suggestions: SuggestionDraft) -> tuple[SuggestionDraft, ...]:
