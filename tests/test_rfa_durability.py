@@ -232,3 +232,43 @@ def test_guard_a_second_session_in_twelve_months_is_allowed() -> None:
 def test_guard_a_failed_ablation_still_asks_for_the_block() -> None:
     c = repeat_card(order_rfa(rfa("rf1", 250, outcome=ob.UNSUCCESSFUL)))
     assert c.next_steps[0].startswith("Repeat the diagnostic block")
+
+
+# ---------------------------------------------------------------------------------------------
+# the last scored day of an ablation's long early window, and a repeat after an undocumented one
+# ---------------------------------------------------------------------------------------------
+
+
+def test_relief_held_at_14_weeks_then_gone_at_20_is_judged_by_the_last_day_not_the_median() -> None:
+    """Pain 8 → 2 at 6 weeks, 3 at 14 weeks, 7 at 20 weeks and nothing at 6-9 months: the median of
+    the 3-6-month scores (5/10, 38 %) hid that the relief had gone before 6 months."""
+    rfa = tf.proc("esi", RFA, level="L4-L5")
+    scores = (tf.pain("b", -8, 8), tf.pain("f", 41, 2), tf.pain("h", 100, 3), tf.pain("d", 142, 7))
+    a = tf.run(rfa, *scores, today=297)
+    assert (a.outcome, a.durable) == (Outcome.RESPONDED_THEN_RECURRED, False)
+    assert a.facts[1].text.startswith("relief fell to 12 % at 20 weeks, after 62 % at 14 weeks")
+
+
+def test_a_repeat_after_an_ablation_with_no_documented_relief_asks_for_it_first() -> None:
+    """No baseline, pain 7/10 after it: whether the ablation helped is not documented; the Medicare
+    facet LCD repeats only after ≥ 50 % relief for 6 months, so the repeat waits for that record."""
+    facts = (
+        ob.cond("facet", "M47.816", 500),
+        ob.proc("rfa0", RFA, 297, "RFA L4-L5", level="L4-L5"),
+        ob.proc("mbb", "64493", 330, outcome=ob.SUCCESSFUL, level="L4-L5"),
+        ob.obs("p1", "pain", 7, 255),
+        ob.obs("p2", "pain", 7, 227),
+    )
+    cards = evaluate_orders(ob.inp("order-sign", [ob.sr("rfa1", RFA, "RFA L4-L5")], ob.history(*facts)))
+    (card,) = [c for c in cards if c.rule_id == REPEAT]
+    assert "is not documented; record it first" in card.summary
+
+
+def test_guard_a_repeat_after_an_ablation_that_lasted_draws_no_card() -> None:
+    facts = (
+        ob.cond("facet", "M47.816", 500),
+        ob.proc("rfa0", RFA, 297, "RFA L4-L5", level="L4-L5", outcome=ob.SUCCESSFUL),
+        ob.proc("mbb", "64493", 330, outcome=ob.SUCCESSFUL, level="L4-L5"),
+    )
+    cards = evaluate_orders(ob.inp("order-sign", [ob.sr("rfa1", RFA, "RFA L4-L5")], ob.history(*facts)))
+    assert REPEAT not in [c.rule_id for c in cards]

@@ -1643,7 +1643,9 @@ def _durability(
     early, late, held_at_mark = _durability_scores(
         scores, t0, short_window, durable_window, _relief_holds(base_value, th), _sustained_mark(modality, th)
     )
-    early_relief = relief_of(early)
+    # an ablation's early window is long (3 to 6 months): its last scored day says where the relief
+    # stands, never a median that mixes the relief with the pain that came back after it
+    early_relief = relief_of(early if modality is Modality.ESI else _last_day_scores(early))
     if early_relief is not None and early_relief < th.short_lived_relief_pct:
         held = _held_past_window(modality, scores, early, t0, th, base_value)
         if held is not None:
@@ -1762,6 +1764,12 @@ def _held_to_mark(
 
 def _last_day(obs: Sequence[ObservationFact]) -> date | None:
     return max((o.effective for o in obs if o.effective is not None), default=None)
+
+
+def _last_day_scores(obs: Sequence[ObservationFact]) -> list[ObservationFact]:
+    """The scores of the last day ``obs`` were scored on (all of them when none is dated)."""
+    last = _last_day(obs)
+    return list(obs) if last is None else [o for o in obs if o.effective == last]
 
 
 def _held_past_window(

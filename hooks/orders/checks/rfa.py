@@ -39,15 +39,18 @@ When: the same kind of RFA is ordered, at the same level (or the level of either
          ``assess``: fell between 3 and 6 months, or 30-49 % at 6 months);
       3. the latest ablation there was under ``rfa_durable_days`` (6 months) ago: whether its relief
          lasts is not known yet;
-      4. a facet RFA with ``rfa_max_sessions_per_year`` (2) sessions (distinct days, any level) already
+      4. the latest ablation there (6 months ago or more) has no documented response (no outcome and
+         no scores to judge it, or one sign of failure only): record its relief and how long it
+         lasted first;
+      5. a facet RFA with ``rfa_max_sessions_per_year`` (2) sessions (distinct days, any level) already
          in the rolling ``esi_frequency_window_days`` (12 months), counted as the ESI session limit is.
-      The session-limit fact is added to the card of 1-3 when it also applies.
+      The session-limit fact is added to the card of 1-4 when it also applies.
 Then: warning. 1: "after a failed ablation" / "an ablation whose relief was short-lived" / "with
       partial relief" / "that probably failed" / "that gave little or no relief", as ``assess`` judged
       it; do not repeat at the same level: re-evaluate (updated imaging, repeat diagnostic block),
       consider other options (clinical practice); suggest cancelling and repeating the block.
-      2-3: a repeat is not justified (yet): ≥ 50 % relief lasting 6 months first; no failure, no block;
-      suggest cancelling the order. 4: hold the order until the first day a further session falls
+      2-4: a repeat is not justified (yet): ≥ 50 % relief lasting 6 months first; no failure, no block;
+      suggest cancelling the order. 5: hold the order until the first day a further session falls
       within the limit; suggest cancelling it.
 Evidence: CMS facet LCDs (repeat only after ≥ 50 % relief for ≥ 6 months; at most 2 RF sessions per
       region per rolling 12 months); ASRA 2020.
@@ -358,6 +361,8 @@ def _repeat(ctx: OrderContext, order: DraftOrder, facet: bool) -> list[CardDraft
         days = (ctx.today - last.performed).days if last.performed else None
         if days is not None and days < ctx.t.rfa_durable_days:
             return [_too_soon(ctx, order, last, days, limit, gaps)]
+        if latest.outcome in _UNDOCUMENTED:
+            return [_not_documented(ctx, order, latest, limit, gaps)]
     if limit is not None:
         return [_limit_reached(ctx, order, limit, list(ctx.unavailable_gaps("procedures")))]
     return []
@@ -524,6 +529,34 @@ def _not_lasting(
             f"Cancel the repeat: {_repeat_criterion(ctx)}. The relief confirms the pain generator; the "
             "ablation did not fail.",
             "Medication review; multidisciplinary care with CBT.",
+        ],
+        limit=limit,
+        gaps=gaps,
+    )
+
+
+# an earlier ablation with no documented response: no outcome and no scores to judge it, or one sign
+# of failure only (decision model §3.1.5)
+_UNDOCUMENTED = (Outcome.UNKNOWN, Outcome.POSSIBLE_FAILED)
+
+
+def _not_documented(
+    ctx: OrderContext, order: DraftOrder, a: Assessment, limit: _Limit | None, gaps: list[str]
+) -> CardDraft:
+    """The latest ablation at the level has no documented response: a repeat needs its relief and how
+    long it lasted on record first (Medicare facet LCD), as the chart's card asks for its outcome."""
+    when = a.procedure.performed_text or "an unrecorded date"
+    return _not_justified(
+        ctx,
+        order,
+        title="Repeat ablation with the last one's relief not documented",
+        summary=f"Repeat RFA at the same level: relief after the ablation of {when} is not documented; "
+        "record it first",
+        why=list(ctx.pathway.failure_facts(a)),
+        steps=[
+            f"Record the relief the ablation of {when} gave and how long it lasted (pain NRS, ODI): "
+            f"{_repeat_criterion(ctx)}.",
+            "If it gave little or no relief, re-evaluate the pain generator instead of repeating it.",
         ],
         limit=limit,
         gaps=gaps,
