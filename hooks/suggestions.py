@@ -403,21 +403,29 @@ def mark_implanted_device(
 
 
 def neuromodulation_workup(
-    terminology: Terminology, *, patient_id: str, reasons: Sequence[str], referral_label: str
+    terminology: Terminology,
+    *,
+    patient_id: str,
+    reasons: Sequence[str],
+    referral_label: str,
+    evaluated: bool = False,
 ) -> list[SuggestionDraft]:
     """The work-up before stimulation or an intrathecal pump (NACC 2014; PACC): a
     psychological evaluation (recommended), a pain-service referral for the device evaluation, and
-    CBT. Offered with ``selection_behavior="any"``."""
+    CBT. Offered with ``selection_behavior="any"``. With the evaluation already on record
+    (``evaluated``) it is not offered again, and the referral is the recommended step."""
+    evaluation = suggest(
+        PSYCHOLOGICAL_EVALUATION, terminology, patient_id=patient_id, reasons=reasons, recommended=True
+    )
     return [
-        suggest(
-            PSYCHOLOGICAL_EVALUATION, terminology, patient_id=patient_id, reasons=reasons, recommended=True
-        ),
+        *([] if evaluated else [evaluation]),
         suggest(
             PAIN_MANAGEMENT_REFERRAL,
             terminology,
             patient_id=patient_id,
             reasons=reasons,
             label=referral_label,
+            recommended=evaluated,
         ),
         suggest(CBT_REFERRAL, terminology, patient_id=patient_id, reasons=reasons),
     ]

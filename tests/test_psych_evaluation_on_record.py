@@ -1,4 +1,4 @@
-"""A psychological evaluation on record is named, never asked for again.
+"""A psychological evaluation on record is named, never asked for again (F7, S3, L1, the order check).
 
 - A completed Procedure named "Psychological evaluation before neuromodulation" under a
   psychotherapy code (90834) is the evaluation, as a visit so named already was: the permanent
@@ -40,8 +40,15 @@ def test_guard_psychotherapy_not_named_an_evaluation_does_not_count() -> None:
     assert PSYCH in _sign(proc("psy", "90834", 60, "Psychotherapy, 45 minutes"))
 
 
-def _f7(tmp_path: Path, capsys: pytest.CaptureFixture[str], *, evaluated: bool) -> tuple[dict[str, Any], str]:
-    request = json.loads((PATHWAY / "f7_two_failed_esis_no_target.json").read_text())
+def _f7(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    *,
+    evaluated: bool,
+    chart: str = "f7_two_failed_esis_no_target",
+    state: str = "F7",
+) -> tuple[dict[str, Any], str]:
+    request = json.loads((PATHWAY / f"{chart}.json").read_text())
     patient = request["context"]["patientId"]
     if evaluated:
         bundle = next(b for k, b in request["prefetch"].items() if k.lower().startswith("procedure"))
@@ -52,10 +59,10 @@ def _f7(tmp_path: Path, capsys: pytest.CaptureFixture[str], *, evaluated: bool) 
             "subject": {"reference": f"Patient/{patient}"}, "performedDateTime": "2026-08-01"}})  # fmt: skip
     path = tmp_path / "chart.json"
     path.write_text(json.dumps(request))
-    date = json.loads((PATHWAY / "f7_two_failed_esis_no_target.expected.json").read_text())["evaluation_date"]
+    date = json.loads((PATHWAY / f"{chart}.expected.json").read_text())["evaluation_date"]
     assert cli(["evaluate", str(path), "--date", date, "--json"]) == 0
     cards = json.loads(capsys.readouterr().out)["cards"]
-    (card,) = [c for c in cards if c["source"]["topic"]["code"] == "F7"]
+    (card,) = [c for c in cards if c["source"]["topic"]["code"] == state]
     assert cli(["evaluate", str(path), "--date", date, "--full"]) == 0
     return card, capsys.readouterr().out
 
@@ -69,3 +76,24 @@ def test_f7_names_an_evaluation_on_record_and_does_not_offer_another(tmp_path: P
 def test_guard_f7_offers_the_evaluation_when_none_is_on_record(tmp_path: Path, capsys: Any) -> None:
     card, _ = _f7(tmp_path, capsys, evaluated=False)
     assert any("psychological evaluation" in s["label"].lower() for s in card["suggestions"])
+
+
+def test_s3_names_an_evaluation_on_record_and_offers_the_trial_referral(tmp_path: Path, capsys: Any) -> None:
+    card, full = _f7(tmp_path, capsys, evaluated=True, chart="s3_fbss_epidural_fibrosis", state="S3")
+    assert card["summary"].endswith("SCS trial next")
+    assert not any("psychological evaluation" in s["label"].lower() for s in card["suggestions"])
+    assert "Psychiatric diagnostic evaluation done 2026-08-01" in full
+
+
+def test_guard_s3_offers_the_evaluation_when_none_is_on_record(tmp_path: Path, capsys: Any) -> None:
+    card, _ = _f7(tmp_path, capsys, evaluated=False, chart="s3_fbss_epidural_fibrosis", state="S3")
+    assert any("psychological evaluation" in s["label"].lower() for s in card["suggestions"])
+
+
+def test_l1_with_the_evaluation_on_record_and_no_opioids_asks_for_neither(
+    tmp_path: Path, capsys: Any
+) -> None:
+    """The chart's patient had the evaluation and takes no opioid: the first step is the pump trial."""
+    card, full = _f7(tmp_path, capsys, evaluated=False, chart="l1_neuromodulation_exhausted", state="L1")
+    assert "reduce systemic opioids" not in full
+    assert not any("psychological evaluation" in s["label"].lower() for s in card["suggestions"])

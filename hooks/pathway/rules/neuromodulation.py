@@ -610,6 +610,21 @@ def l1_refractory_to_neuromodulation(ctx: PathwayContext, a: Assessment) -> Card
     if conc.study is not None and conc.study.ref not in {f.ref for f in why}:
         why.append(conc.study.fact())
     why += [ctx.order_fact(s, "pending order — repeating a failed procedure: ") for s in pending]
+    # an evaluation on record is named, not asked for again; opioids are reduced only when taken
+    evaluated = psych_evaluation_fact(ctx)
+    if evaluated is not None:
+        why.append(evaluated)
+    on_opioids = any(ctx.is_active_med(m) and not ctx.is_moud(m) for m in ctx.medications("rx_opioids"))
+    before = [
+        *(["Psychological evaluation"] if evaluated is None else []),
+        *(["an attempt to reduce systemic opioids"] if on_opioids else []),
+    ]
+    first_step = (
+        # the sequence in one clause (no ":", ";" or ","), so a card short of room keeps all of it
+        f"{' and '.join(before)} before an intrathecal pump trial (PACC 2024)."
+        if before
+        else "An intrathecal pump trial with the pain service (PACC 2024)."
+    )
     return L1.card(
         ctx,
         indicator="warning" if pending else "info",
@@ -618,9 +633,7 @@ def l1_refractory_to_neuromodulation(ctx: PathwayContext, a: Assessment) -> Card
         why=why,
         gaps=list(a.gaps),
         next_steps=[
-            # the sequence in one clause (no ":", ";" or ","), so a card short of room keeps all of it
-            "Psychological evaluation and an attempt to reduce systemic opioids before an intrathecal "
-            "pump trial (PACC 2024).",
+            first_step[0].upper() + first_step[1:],
             "Multidisciplinary pain management with CBT.",
             "Neurectomy only as a last resort.",
         ],
@@ -634,6 +647,7 @@ def l1_refractory_to_neuromodulation(ctx: PathwayContext, a: Assessment) -> Card
             patient_id=ctx.patient_id,
             reasons=ctx.reason_refs,
             referral_label="Refer to the pain service for intrathecal pump evaluation",
+            evaluated=evaluated is not None,
         ),
         selection_behavior="any",
         needs=("observations", "diagnosticReports"),

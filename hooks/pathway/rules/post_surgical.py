@@ -559,11 +559,13 @@ def s3_fibrosis_no_target(ctx: PathwayContext) -> CardDraft:
             extra_evidence=nm.after_explant_evidence(explant.kind),
             needs=("diagnosticReports", "observations"),
         )
+    # an evaluation on record is named, and not asked for again
+    evaluated = nm.psych_evaluation_fact(ctx)
     return S3.card(
         ctx,
         indicator="info",
-        summary="Post-surgical radicular pain with fibrosis and no target: psychological evaluation, then "
-        "SCS trial",
+        summary="Post-surgical radicular pain with fibrosis and no target: "
+        + ("psychological evaluation, then SCS trial" if evaluated is None else "SCS trial next"),
         # the scan that shows the scar decides: it comes right after the surgery
         why=[
             *surgery[:1],
@@ -572,10 +574,13 @@ def s3_fibrosis_no_target(ctx: PathwayContext) -> CardDraft:
             *ctx.no_surgical_target_notes,
             ctx.onset_fact(),
             *ctx.pain_facts(),
+            *([evaluated] if evaluated is not None else []),
         ],
         next_steps=[
-            "Psychological evaluation, then a spinal cord stimulator trial; permanent implant only with "
-            f"≥ {pct(ctx.t.scs_trial_success_pct)} relief during the trial (NACC 2014; NICE TA159).",
+            ("Psychological evaluation, then a spinal cord stimulator trial" if evaluated is None
+             else "A spinal cord stimulator trial (the psychological evaluation is on record)")
+            + f"; permanent implant only with ≥ {pct(ctx.t.scs_trial_success_pct)} relief during the trial "
+            "(NACC 2014; NICE TA159).",
             "Multidisciplinary pain management with cognitive behavioural therapy.",
         ],
         avoid=["Reoperation for scar tissue.", "A permanent implant without a trial.", "Opioid escalation."],
@@ -585,6 +590,7 @@ def s3_fibrosis_no_target(ctx: PathwayContext) -> CardDraft:
             patient_id=ctx.patient_id,
             reasons=ctx.reason_refs,
             referral_label="Refer to the pain service for a spinal cord stimulator trial",
+            evaluated=evaluated is not None,
         ),
         selection_behavior="any",
         needs=("diagnosticReports", "observations"),
