@@ -854,7 +854,7 @@ def test_removing_the_benzodiazepine_and_naloxone_are_offered_together(hook: str
     assert c.selection_behavior == "any"
     assert [(s.label, s.is_recommended) for s in c.suggestions] == [
         ("Remove the benzodiazepine prescription", True),
-        ("Offer naloxone", True),
+        ("Prescribe naloxone (opioid overdose reversal)", True),
     ]
     assert "naloxone" in c.next_steps[0] and "recommendation 11" in c.next_steps[0]
 
@@ -877,7 +877,7 @@ def test_opioid_with_a_drafted_benzodiazepine_says_and_offers_what_its_summary_s
     assert c.selection_behavior == "any"
     assert [(s.label, s.is_recommended) for s in c.suggestions] == [
         ("Remove the benzodiazepine prescription", True),
-        ("Offer naloxone", True),
+        ("Prescribe naloxone (opioid overdose reversal)", True),
     ]
     assert actions(c)[0] == ("delete", "MedicationRequest/dzp", None)
     assert _changed(c) == ["MedicationRequest/dzp"]  # never the opioid order itself
@@ -890,7 +890,8 @@ def test_opioid_with_a_current_benzodiazepine_asks_for_a_taper_and_offers_naloxo
         "order.opioid-risk",
     )
     assert c.next_steps[0].startswith("Avoid co-prescribing") and "taper" in c.next_steps[0]
-    assert [s.label for s in c.suggestions] == ["Offer naloxone"]  # a recorded prescription is not deleted
+    # a recorded prescription is not deleted
+    assert [s.label for s in c.suggestions] == ["Prescribe naloxone (opioid overdose reversal)"]
     assert c.selection_behavior == "at-most-one"
 
 

@@ -62,3 +62,11 @@ def test_one_opioid_at_a_high_dose_draws_its_card_naming_the_dose_once() -> None
     high = mr("o3", "7804", "oxycodone", 10, "mg", 4, "d", route="Oral")  # 60 MME/day
     (card,) = _cards("order-sign", [high])
     assert card.rule_id == RISK and "60 MME/day ≥ 50" in render_full(card)
+
+
+def test_naloxone_is_offered_under_the_same_name_at_order_time_as_on_the_chart() -> None:
+    from hooks import suggestions as sx
+    from hooks.orders.checks.medications import naloxone_suggestion
+    from hooks.terminology import default_terminology
+
+    assert naloxone_suggestion(default_terminology(), "p1", recommended=True).label == sx.NALOXONE.label

@@ -286,7 +286,7 @@ def naloxone_suggestion(term: Terminology, patient_id: str, recommended: bool) -
         ],
     }
     return SuggestionDraft(
-        label="Offer naloxone",
+        label=sx.NALOXONE.label,  # as the chart's cards name it
         actions=(Action("create", "Create a draft prescription: naloxone", resource=resource),),
         is_recommended=recommended,
     )
