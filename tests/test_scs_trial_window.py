@@ -45,3 +45,13 @@ def test_removing_the_trial_leads_is_no_sign_of_failure() -> None:
 def test_guard_scores_during_the_trial_decide_it() -> None:
     assert _outcome(obs("d4", "pain", 2, 20), obs("d6", "pain", 3, 18)) is Outcome.RESPONDER
     assert _outcome(obs("d4", "pain", 6, 20), obs("d6", "pain", 6, 18)) is Outcome.FAILED
+
+
+def test_a_trial_still_running_is_judged_by_its_end_not_from_a_day_already_past() -> None:
+    """The short line said "too early to judge (assess from <the day the leads went in>)", a date
+    already past; it now names the day its relief should be recorded by."""
+    running = proc("trial", "spinal_cord_stimulation", "63650", days=4)
+    ctx = context(radic(days=400), running, BASELINE)
+    a = ctx.assess(running, Modality.SCS_TRIAL)
+    assert a.outcome is Outcome.PENDING
+    assert a.facts[0].short is not None and "record relief by" in a.facts[0].short

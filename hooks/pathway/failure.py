@@ -879,7 +879,11 @@ def _too_early(case: _Case, s: _Scores) -> Assessment | None:
         baseline=s.baseline,
         facts=(case.lead(
             f"{days_since} day{'s' if days_since != 1 else ''} ago, too early to judge ({window_open_text})",
-            f"too early to judge (assess from {(t0 + timedelta(days=win.start)).isoformat()})",
+            # a window open from the day itself (a block, a trial) is judged by its end, not "from" a
+            # day already past
+            f"too early to judge (record relief by {(t0 + timedelta(days=win.end)).isoformat()})"
+            if still_open
+            else f"too early to judge (assess from {(t0 + timedelta(days=win.start)).isoformat()})",
         ),),
         gaps=(f"record pain (NRS) and function (ODI) after the {case.label} ({window_open_text})",),
     )  # fmt: skip
