@@ -97,3 +97,4 @@ def test_l1_with_the_evaluation_on_record_and_no_opioids_asks_for_neither(
     card, full = _f7(tmp_path, capsys, evaluated=False, chart="l1_neuromodulation_exhausted", state="L1")
     assert "reduce systemic opioids" not in full
     assert not any("psychological evaluation" in s["label"].lower() for s in card["suggestions"])
+

@@ -231,9 +231,7 @@ def _trial(ctx: OrderContext, order: DraftOrder, removed: ProcedureFact | None) 
                     evidence=("nacc_2014", "nacc_drg_2019", "nice_ta159"),
                     gaps=ctx.unavailable_gaps("procedures", "observations"),
                     suggestions=(
-                        delete(
-                            order, "Cancel the permanent implant", f"Remove {order.ref}", recommended=True
-                        ),
+                        _cancel_session(ctx, order, recommended=True),
                         create(sx.CBT_REFERRAL, ctx.term, patient_id=pid, reasons=ctx.radicular_refs),
                     ),
                     selection_behavior="any",  # cancelling and the CBT referral go together
@@ -288,7 +286,7 @@ def _trial(ctx: OrderContext, order: DraftOrder, removed: ProcedureFact | None) 
             gaps=ctx.unavailable_gaps("procedures"),
             suggestions=(
                 _to_trial(ctx, order, trial),
-                delete(order, "Cancel the permanent implant", f"Remove {order.ref}"),
+                _cancel_session(ctx, order),
             ),
         )
     ]
@@ -332,6 +330,17 @@ def _to_trial(ctx: OrderContext, order: DraftOrder, trial: Coding) -> Suggestion
         if o is not kept
     )
     return SuggestionDraft(change.label, (*change.actions, *removed), change.is_recommended)
+
+
+def _cancel_session(ctx: OrderContext, order: DraftOrder, *, recommended: bool = False) -> SuggestionDraft:
+    """Cancel the permanent implant: every draft of the implant session (``_implant_session``: the
+    generator and the leads drafted with it), so no half of the implant is left to sign."""
+    session = _implant_session(ctx, order)
+    return SuggestionDraft(
+        label="Cancel the permanent implant",
+        actions=tuple(Action("delete", f"Remove {o.ref}", resource_id=o.ref) for o in session if o.ref),
+        is_recommended=recommended,
+    )
 
 
 def _implant_session(ctx: OrderContext, order: DraftOrder) -> tuple[DraftOrder, ...]:
