@@ -597,6 +597,25 @@ def s3_fibrosis_no_target(ctx: PathwayContext) -> CardDraft:
     )
 
 
+FUSION_WORDS = re.compile(r"\bfusion\b|\barthrodesis\b|\b[TPAXOL]LIF\b", re.IGNORECASE)
+
+
+def after_fusion(ctx: PathwayContext) -> bool:
+    """A lumbar fusion is among the operations on record: coded as one, named so, or recorded as
+    arthrodesis status (Z98.1 with lumbar context). Its new pain is asked about differently:
+    adjacent-level disease, pseudarthrosis and hardware, not only recurrence against scar."""
+    for p in ctx.surgeries:
+        if ctx.matches("lumbar_fusion", p.codings) or ctx.matches("lumbar_fusion_cpt", p.codings):
+            return True
+        if FUSION_WORDS.search(" ".join([p.text, *(c.display or "" for c in p.codings)])):
+            return True
+    # arthrodesis status names itself ("Arthrodesis status", "S/P lumbar fusion")
+    return any(
+        FUSION_WORDS.search(" ".join([c.written, *(x.display or "" for x in c.codings)]))
+        for c in ctx.surgery_status_conditions
+    )
+
+
 def s1_new_symptoms_after_surgery(ctx: PathwayContext) -> CardDraft:
     """S1 — new or progressive radicular symptoms after lumbar surgery.
 
@@ -604,6 +623,9 @@ def s1_new_symptoms_after_surgery(ctx: PathwayContext) -> CardDraft:
       after surgery, with no contrast MRI since the surgery that settles recurrence vs fibrosis.
     Then: MRI without AND with contrast (72158) to tell recurrent herniation from epidural fibrosis;
       surgical re-evaluation. Warning if only a non-contrast MRI (72148) is ordered or done, else info.
+      After a fusion (``after_fusion``) the MRI looks for recurrent or adjacent-level compression, CT
+      judges the fusion and its hardware, and fusion is not among what to avoid (a revision or
+      extension may be what the imaging shows is needed).
     Evidence: ACR 2021 variant 5 (contrast MRI for recurrence vs scar); NASS LDH.
     """
     contrast = post_op_contrast_mri(ctx)
@@ -635,6 +657,12 @@ def s1_new_symptoms_after_surgery(ctx: PathwayContext) -> CardDraft:
             "review the contrast MRI for recurrent herniation versus epidural fibrosis (the report does "
             "not say clearly)"
         )
+    fused = after_fusion(ctx)
+    if fused and gaps:
+        gaps = [
+            "review the contrast MRI for recurrent or adjacent-level compression, the fusion and its "
+            "hardware (the report does not say clearly)"
+        ]
     only_plain = bool(plain_ordered or plain_done) and not contrast and not contrast_ordered
     suggestions = []
     if not contrast and not contrast_ordered:
@@ -666,14 +694,29 @@ def s1_new_symptoms_after_surgery(ctx: PathwayContext) -> CardDraft:
         why=why,
         gaps=gaps,
         next_steps=[
-            "MRI lumbar spine without and with contrast to tell recurrent herniation from epidural fibrosis "
-            "(ACR 2021 variant 5)" + (" — replace the non-contrast MRI order." if plain_ordered else "."),
+            (
+                "MRI lumbar spine without and with contrast for recurrent or adjacent-level compression "
+                "(ACR 2021 variant 5)"
+                if fused
+                else "MRI lumbar spine without and with contrast to tell recurrent herniation from epidural "
+                "fibrosis (ACR 2021 variant 5)"
+            )
+            + (" — replace the non-contrast MRI order." if plain_ordered else "."),
+            *(
+                [
+                    "CT of the lumbar spine if the hardware limits the MRI, or to judge the fusion "
+                    "(pseudarthrosis, screw position)."
+                ]
+                if fused
+                else []
+            ),
             "Surgical re-evaluation with the result.",
         ],
         avoid=[
             "A non-contrast MRI alone.",
             "Reoperation before imaging.",
-            "Fusion.",
+            # after a fusion, a revision or extension may be what the imaging shows is needed
+            *([] if fused else ["Fusion."]),
             "Spinal cord stimulation before a recurrence is excluded.",
         ],
         suggestions=suggestions,
