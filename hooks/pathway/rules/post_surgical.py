@@ -372,11 +372,25 @@ def s2_recurrent_herniation(ctx: PathwayContext) -> CardDraft:
       affirms a disc lesion or stenosis compressing a root (``compressive_lesion``) — adjacent-segment
       disease when the report says "adjacent": a surgical target, not a reason to repeat the MRI.
     Then: warning — surgical re-evaluation (revision discectomy for a recurrence); fusion only with
-      instability or multiple recurrences.
+      instability or multiple recurrences: a recurrence after two or more lumbar operations (a
+      revision already done) says fusion is an option and does not list it as what to avoid.
     Evidence: NASS LDH (reoperation for recurrent herniation); ACR 2021 variant 5.
     """
     facts = recurrence_confirmed(ctx)
-    if ctx.recurrence_study is not None:
+    # a recurrence after a revision is a repeated one: fusion is then an option (decision model S2)
+    operations = len({p.performed for p in ctx.surgeries if p.performed is not None})
+    repeated = ctx.recurrence_study is not None and operations >= 2
+    if repeated:
+        summary = (
+            f"Disc herniation recurring after {operations} lumbar operations: surgical re-evaluation; "
+            "fusion is an option"
+        )
+        steps = [
+            "Spine-surgery re-evaluation, where fusion is an option after repeated recurrence as with "
+            "instability.",
+            "Flexion-extension radiographs if instability has not been assessed.",
+        ]
+    elif ctx.recurrence_study is not None:
         summary = (
             "Recurrent disc herniation after lumbar surgery: surgical re-evaluation for revision discectomy"
         )
@@ -399,7 +413,7 @@ def s2_recurrent_herniation(ctx: PathwayContext) -> CardDraft:
         next_steps=steps,
         avoid=[
             "Spinal cord stimulation while a surgical target exists.",
-            "Routine fusion.",
+            *([] if repeated else ["Routine fusion."]),
             "Epidural injections as definitive care.",
         ],
         conflicts=[FUSION],
