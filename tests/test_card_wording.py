@@ -435,11 +435,15 @@ def test_l1_next_step_shown_carries_the_intrathecal_sequence(
     shown: Callable[[str], dict[str, dict[str, Any]]],
 ) -> None:
     """PACC: psychological evaluation, an attempt to reduce systemic opioids, then a trial — all in
-    the sentence the card shows, not cut to a heading at a colon."""
+    the sentence the card shows, not cut to a heading at a colon. This chart's patient had the
+    evaluation (a pre-neuromodulation psychological evaluation on record) and takes no opioid: the
+    step is the trial, neither of the others asked for again."""
     step = next_line(shown("l1_neuromodulation_exhausted")["L1"])
     assert "…" not in step
-    for words in ("sychological evaluation", "reduce systemic opioids", "intrathecal", "trial"):
+    for words in ("intrathecal", "trial"):
         assert words in step, words
+    for words in ("sychological evaluation", "reduce systemic opioids"):
+        assert words not in step, words
 
 
 def test_m1_with_a_benzodiazepine_shows_the_daily_dose(
