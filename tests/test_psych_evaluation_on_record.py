@@ -98,3 +98,25 @@ def test_l1_with_the_evaluation_on_record_and_no_opioids_asks_for_neither(
     assert "reduce systemic opioids" not in full
     assert not any("psychological evaluation" in s["label"].lower() for s in card["suggestions"])
 
+
+
+def test_l1_without_an_evaluation_and_on_an_opioid_asks_for_both(tmp_path: Path, capsys: Any) -> None:
+    """The same chart with its evaluation taken out and oxycodone current: the sequence PACC asks for,
+    psychological evaluation and an attempt to reduce systemic opioids, before the pump trial."""
+    request = json.loads((PATHWAY / "l1_neuromodulation_exhausted.json").read_text())
+    patient = request["context"]["patientId"]
+    procedures = request["prefetch"]["procedures"]["entry"]
+    procedures[:] = [e for e in procedures if e["resource"]["id"] != "psych-eval-1"]
+    request["prefetch"]["medicationRequests"]["entry"].append({"resource": {
+        "resourceType": "MedicationRequest", "id": "oxy-1", "status": "active", "intent": "order",
+        "medicationCodeableConcept": {
+            "coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "7804"}],
+            "text": "oxycodone 5 mg oral tablet"},
+        "subject": {"reference": f"Patient/{patient}"}, "authoredOn": "2026-09-01"}})  # fmt: skip
+    path = tmp_path / "chart.json"
+    path.write_text(json.dumps(request))
+    date = json.loads((PATHWAY / "l1_neuromodulation_exhausted.expected.json").read_text())["evaluation_date"]
+    assert cli(["evaluate", str(path), "--date", date, "--full"]) == 0
+    full = " ".join(capsys.readouterr().out.split())
+    asked = "Psychological evaluation and an attempt to reduce systemic opioids before an intrathecal pump"
+    assert asked in full
