@@ -42,3 +42,13 @@ def test_a_dose_that_cannot_be_converted_says_so_first_on_its_short_line() -> No
     facts = [f for c in cards for f in c.why if f.ref == "MedicationRequest/bup" and "not computed" in f.text]
     assert facts, [(c.rule_id, [f.text for f in c.why]) for c in cards]
     assert all(f.short and "MME/day not computed" in f.short for f in facts), [f.short for f in facts]
+
+
+def test_a_blind_injection_named_so_is_not_called_blind_twice(capsys: pytest.CaptureFixture[str]) -> None:
+    """"ESI without image guidance L4-L5 2026-08-24 — coded without image guidance (blind)" said it
+    twice in one line; a name that says so gets only "(blind)"."""
+    chart = str(PATHWAY / "f2_blind_injection_only.json")
+    assert cli(["evaluate", chart, "--date", "2026-11-02", "--full"]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if "`Procedure/esi-1`" in x)
+    assert "without imaging guidance" in line  # the injection's own name says so
+    assert "coded without image guidance" not in line and line.endswith("(blind)"), line

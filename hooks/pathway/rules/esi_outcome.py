@@ -712,6 +712,9 @@ def f1_not_sustained(ctx: PathwayContext, a: Assessment) -> CardDraft:
     )
 
 
+# Words of an injection's own name that say it was done without imaging.
+UNGUIDED = re.compile(r"without (?:image|imaging|fluoroscopic) guidance|\bblind\b", re.IGNORECASE)
+
 # A nerve root named in a report ("the traversing right S1 nerve root", "L5 root").
 NERVE_ROOT = re.compile(r"\b(?P<root>[LS][1-5])\s+(?:nerve\s+)?roots?\b", re.IGNORECASE)
 
@@ -869,7 +872,9 @@ def f2_inadequate_trial(ctx: PathwayContext, discordant: tuple[ProcedureFact, ..
             why.append(conc.study.fact())
         reason = "at a level that does not match the imaging"
     else:
-        why += [ctx.proc_fact(p, " — coded without image guidance (blind)") for p in ctx.blind_esis]
+        # the code's own name may say it already ("ESI without image guidance"): then only "(blind)"
+        coded = " — coded without image guidance (blind)"
+        why += [ctx.proc_fact(p, " (blind)" if UNGUIDED.search(p.text) else coded) for p in ctx.blind_esis]
         reason = "without image guidance"
     has_mri = bool(ctx.mri_studies)
     injections = discordant or ctx.blind_esis
