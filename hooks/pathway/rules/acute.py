@@ -595,8 +595,23 @@ def e2_acute_severe(ctx: PathwayContext) -> CardDraft:
                 seen_by=ctx.urgent_referral_by,
                 recommended=True,
             ),
+            # "a spine specialist": for severe pain without weakness the pain service, which may
+            # consider an epidural for acute and severe sciatica (NICE NG59), is the other one
+            *(
+                []
+                if weak
+                else [
+                    ctx.offer(
+                        sx.PAIN_MANAGEMENT_REFERRAL,
+                        note=f"To be seen within {urgent}: {reason}.",
+                        seen_by=ctx.urgent_referral_by,
+                    )
+                ]
+            ),
             *([ctx.offer(sx.LUMBAR_RADIOGRAPHS, reasons=tuple(c.ref for c in risk))] if risk else []),
         ],
+        # the two referrals are alternatives; radiographs for a fracture risk go beside either
+        selection_behavior="any" if risk else "at-most-one",
         extra_evidence=("nass_ldh",),
         needs=("observations", "serviceRequests", "encounters"),
     )
