@@ -58,3 +58,24 @@ def test_guard_notes_that_disagree_give_the_later_date() -> None:
 def test_guard_cauda_equina_entered_today_with_no_words_stays_critical() -> None:
     ces = cond("ces", "red_flag_cauda_equina", "G83.4", onset=None, recorded=0)
     assert _critical(run(radic(days=150), ces))
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        ["LBP since 2010"],
+        ["Sciatica since 2019"],
+        ["MRI 2019"],
+        ["previous MRI 2019"],
+        ["surgery 2015"],
+        ["since 2010", "retention this morning"],
+        ["since 2010", "new weakness since this morning"],
+    ],
+)
+def test_a_year_that_may_date_something_else_leaves_the_finding_new(notes: list[str]) -> None:
+    """A note, unlike onset[x], may date anything: only a note that is nothing but a date counts, and
+    only when every note is one (a second note may be today's emergency)."""
+    ces = cond("ces", "red_flag_cauda_equina", "G83.4", onset=None, recorded=0, notes=notes)
+    foot_drop = cond("fd", "red_flag_motor_deficit", "M21.372", onset=None, recorded=0, notes=notes)
+    assert _critical(run(radic(days=150), ces))
+    assert _critical(run(radic(days=150), foot_drop))

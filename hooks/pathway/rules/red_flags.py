@@ -119,13 +119,33 @@ def began(ctx: PathwayContext, c: ConditionFact) -> date | None:
     return bound if start is None or bound < start else start
 
 
+# A note that is nothing but when the finding began: a date ("since 2010", "in March 2019", "onset
+# 2015"), or a time ago ("3 years ago"), after at most a word that says the finding is old ("chronic
+# since 2012"). Unlike onset[x], a note may date anything ("LBP since 2010", "MRI 2019", "surgery
+# 2015", "previous MRI 2019"): no other word before the date is read.
+NOTE_ONSET = re.compile(
+    r"^(?:(?:chronic|long-?standing|stable|known|present)\s+)?(?:(?:since|from|in|onset(?:\s+in)?)\s+)?"
+    r"(?:(?:about|approximately|approx\.?|~)\s*)?"
+    r"(?:(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+)?(?:19|20)\d\d"
+    r"|(?:\d+|an?|one|a few|few|several|many)\s+(?:years?|yrs?|months?|mos?|weeks?|wks?|days?)\s+ago)"
+    r"\s*\.?$",
+    re.IGNORECASE,
+)
+
+
 def note_bound(c: ConditionFact, said_on: date) -> date | None:
-    """The bound the Condition's notes give when one note is only an onset in words ("since 2010",
-    "3 years ago", read as ``onset_bound_in_words`` reads onset[x]); the latest of them when notes
-    disagree, so a note never makes a finding older than another note allows. A note that says more
-    ("back pain since 2010, weak foot this morning") gives none."""
-    bounds = [b for b in (onset_bound_in_words(n, said_on) for n in c.notes) if b is not None]
-    return max(bounds, default=None)
+    """The bound the Condition's notes give when every note is nothing but an onset in words
+    (``NOTE_ONSET``: "since 2010", "3 years ago", read as ``onset_bound_in_words`` reads onset[x]);
+    the latest of them when notes disagree, so a note never makes a finding older than another
+    allows. A note that says anything else ("LBP since 2010", "MRI 2019", "retention this morning")
+    leaves the finding as new as its recorded date says: the year may date something else, and the
+    other note may be today's emergency."""
+    if not c.notes or not all(NOTE_ONSET.match(n.strip()) for n in c.notes):
+        return None
+    bounds = [onset_bound_in_words(n, said_on) for n in c.notes]
+    if any(b is None for b in bounds):
+        return None  # "since 2026" said in 2026: nothing certain before today
+    return max(b for b in bounds if b is not None)
 
 
 def found_with_this_illness(ctx: PathwayContext, c: ConditionFact, found: date | None = None) -> bool:
