@@ -37,7 +37,11 @@ def test_a_fentanyl_patch_for_an_opioid_naive_patient_is_contraindicated_and_rem
     cards = evaluate_orders(inp("order-sign", [patch], history(cond("rad", RADICULOPATHY, 60))))
     (c,) = [c for c in cards if c.rule_id == ER_LA]
     assert c.summary.startswith("Fentanyl patch for an opioid-naive patient: contraindicated")
-    assert [s.is_recommended for s in c.suggestions] == [True]
+    # removal is the recommendation; naloxone (60 MME/day) is offered beside it, not pre-selected
+    assert [(s.label, s.is_recommended) for s in c.suggestions] == [
+        ("Remove the extended-release opioid prescription", True),
+        ("Prescribe naloxone (opioid overdose reversal)", False),
+    ]
 
 
 def test_guard_a_buprenorphine_patch_is_not_called_a_fentanyl_patch() -> None:

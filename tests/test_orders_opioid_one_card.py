@@ -50,6 +50,10 @@ def test_a_long_acting_start_at_a_high_dose_draws_one_card(order: dict[str, Any]
     cards = _cards("order-sign", [order])
     assert [c.rule_id for c in cards] == [ER]
     assert "MME/day ≥ 50" in render_full(cards[0])
+    # at a high dose naloxone is still offered, should the prescriber go ahead (CDC 2022 rec. 8)
+    offered = [(s.label, s.is_recommended) for s in cards[0].suggestions]
+    assert ("Prescribe naloxone (opioid overdose reversal)", False) in offered
+    assert cards[0].selection_behavior == "any"
 
 
 def test_guard_a_benzodiazepine_beside_a_long_acting_start_keeps_its_own_card() -> None:

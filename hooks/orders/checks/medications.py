@@ -315,13 +315,25 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
 def _one_card_on_starting(ctx: OrderContext, risk: list[CardDraft], er: list[CardDraft]) -> list[CardDraft]:
     """An extended-release, long-acting or transdermal opioid for an opioid-naive patient draws one
     card, not two: when the opioid-risk card says nothing but the starting dose (``_dose_only``: at
-    or above the high MME/day, or not computable), its dose fact joins the extended-release card,
-    whose advice (remove it; start with a low-dose immediate-release opioid) already covers it. A
-    co-prescription or an opioid use disorder keeps its own card."""
+    or above the high MME/day, or not computable), its dose fact and its naloxone offer join the
+    extended-release card, whose advice (remove it; start with a low-dose immediate-release opioid)
+    already covers it. A co-prescription or an opioid use disorder keeps its own card."""
     if not (er and risk and _dose_only(ctx, risk[0])):
         return [*risk, *er]
     dose = risk[0]
-    return [replace(er[0], why=(*er[0].why, *dose.why[1:]), gaps=(*er[0].gaps, *dose.gaps))]
+    # its naloxone offer comes along, offered but not pre-selected beside the removal the card
+    # recommends: if the prescriber goes ahead at a high dose, naloxone is still offered (CDC 2022
+    # recommendation 8)
+    suggestions = (*er[0].suggestions, *(replace(x, is_recommended=False) for x in dose.suggestions))
+    return [
+        replace(
+            er[0],
+            why=(*er[0].why, *dose.why[1:]),
+            gaps=(*er[0].gaps, *dose.gaps),
+            suggestions=suggestions,
+            selection_behavior="any" if len(suggestions) > 1 else er[0].selection_behavior,
+        )
+    ]
 
 
 def _dose_only(ctx: OrderContext, c: CardDraft) -> bool:
