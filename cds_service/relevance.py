@@ -40,7 +40,8 @@ from hooks.vitals import is_fever as _is_fever
 _PROCEDURE_WORDS = re.compile(
     r"epidural|\besi\b|tfesi|ilesi|nerve root|snrb|radiofrequen|\brfa\b|ablation|neurotomy|rhizotomy|"
     r"cryo|stimulat|dorsal root|\bdrg\b|medial branch|facet|sacroiliac|\bsij?\b|laminectomy|laminotomy|"
-    r"discectomy|diskectomy|foraminotomy|fusion|\b[tpaxol]lif\b|arthrodesis|arthroplasty|decompression|"
+    r"discectomy|diskectomy|foraminotomy|fusion|\b[tpaxol]lif\b|arthrodesis|arthroplasty|dis[ck] replacement|"
+    r"decompression|"
     r"intrathecal|spine|spinal|"
     r"lumbar|sciatic|radicul|physiotherap|physical therap",
     re.IGNORECASE,

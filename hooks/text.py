@@ -577,7 +577,9 @@ SPINE_OPERATION = _words(
     r"\b(?:spinal|spine|lumbar|lumbosacral|interbody|posterolateral)\s+fusion\b|"
     r"\b[TPAXOL]LIF\b|\b(?:excision|resection) of (?:the )?(?:lumbar|lumbosacral) (?:vertebral )?dis[ck]|"
     r"\bfusion of (?:the )?(?:lumbar|lumbosacral)|\brelease (?:of )?(?:the )?(?:lumbar|lumbosacral) "
-    r"(?:spinal cord|nerve)|\b(?:surgical|spinal|lumbar|posterior) decompression"
+    r"(?:spinal cord|nerve)|\b(?:surgical|spinal|lumbar|posterior) decompression|"
+    # a level named before it: "L4-5 decompression and fusion", "L4-S1 instrumented fusion"
+    r"\b[LS][1-5](?:\s*[-–/]\s*[LS]?[1-5])?\s+(?:\w+\s+){0,3}?(?:decompression|fusion)\b"
 )
 # Persistent pain after spine surgery named in words ("Failed back surgery syndrome", "Post-laminectomy
 # syndrome", "Persistent spinal pain syndrome type 2", "FBSS").
@@ -587,7 +589,10 @@ FBSS_NAME = _words(
 )
 # A problem-list entry that records an operation as done ("Status post L4-5 laminectomy (2018)",
 # "S/P lumbar fusion", "History of L5-S1 discectomy"): the words of a status before the operation's.
-SURGICAL_STATUS_WORDS = _words(r"\bstatus[- ]post\b|\bs/p\b|\bh/o\b|\bhistory of\b|\bprevious\b|\bprior\b")
+SURGICAL_STATUS_WORDS = _words(
+    r"\bstatus[- ]post\b|\bs/p\b|\bh/o\b|\bhistory of\b|\bprevious\b|\bprior\b|"
+    r"\bpost-?\s?(?:discectomy|fusion|microdiscectomy)\b"
+)
 
 
 def names_fbss(*texts: str | None) -> bool:
@@ -597,24 +602,48 @@ def names_fbss(*texts: str | None) -> bool:
 
 def names_surgical_status(*texts: str | None) -> bool:
     """Whether the words record a spine operation as done: a status ("status post", "s/p", "history
-    of") and an operation (``SPINE_OPERATION``) in one text, nothing that makes it a plan."""
+    of") and an operation (``SPINE_OPERATION``) in one text, nothing that makes it a plan, another
+    procedure or another person's (``_PLANNED``, ``NOT_THE_PATIENTS_SPINE_OPERATION``)."""
     return any(
-        t and SURGICAL_STATUS_WORDS.search(t) and SPINE_OPERATION.search(t) and not _PLANNED.search(t)
+        t
+        and SURGICAL_STATUS_WORDS.search(t)
+        and SPINE_OPERATION.search(t)
+        and not _PLANNED.search(t)
+        and not NOT_THE_PATIENTS_SPINE_OPERATION.search(t)
         for t in texts
     )
 
 
-# Words that make an operation named in a problem-list entry an intention, not one done.
-_PLANNED = _words(r"\bplan(?:ned|s)?\b|\bschedul|\bcandidate|\bconsider|\bdeclin|\bdefer|\brecommend|\bawait")
+# Words that make an operation named in a problem-list entry an intention, or a procedure that is
+# no open operation, not one done.
+_PLANNED = _words(
+    r"\bplan(?:ned|s)?\b|\bschedul|\bcandidate|\bconsider|\bdeclin|\bdefer|\brecommend|\bawait|"
+    r"\boffer|\bconsult|\bpercutaneous|\bmild\b|\bepidural|\binjection|"
+    # doubt: "h/o L5-S1 discectomy? (unconfirmed)"
+    r"\?|\bunconfirmed\b|\bpossible\b|\bquery\b|\bsuspected\b"
+)
 
 
+# Words that make a named operation not the patient's spine operation: denied ("No history of
+# lumbar discectomy", "Denies previous lumbar decompression"), another person's ("Family history of
+# lumbar fusion (father)"), another joint's ("Arthrodesis, ankle", "Sacroiliac joint fusion"), or an
+# assessment before one ("Pre-operative assessment for L4-5
+# microdiscectomy").
+NOT_THE_PATIENTS_SPINE_OPERATION = _words(
+    r"\b(?:no|not|never|denies|denied|without)\b[^.;,\n]{0,50}?(?:dis[ck]ectomy|lamin\w*|foraminotomy|"
+    r"fusion|arthrodesis|decompression|surgery|operation)|"
+    r"\bfamily\b|\b(?:father|mother|brother|sister|parent|son|daughter)\b|"
+    r"\b(?:ankle|knee|hip|shoulder|wrist|elbow|toe|finger|thumb|subtalar|sacroiliac|SIJ?)\b|"
+    r"\b(?:assessment|pre-?op\w*|work-?up|clearance)\b"
+)
 # Words that make a named spine operation something else: an intention, not an operation done
 # ("planned L4-5 discectomy", "candidate for fusion", "discectomy declined"); an injection, block,
 # ablation or stimulator done after one ("epidural injection, post-laminectomy"); the percutaneous
 # decompression (MILD), which is no open operation.
 NOT_AN_OPERATION_DONE = _words(
     r"\bplan(?:ned|s)?\b|\bschedul|\bcandidate|\bconsult|\bdiscuss|\bdeclin|\bdefer|\brecommend|"
-    r"\bcancel|\brefus|\bevaluat|\breferr?al\b|\bwait(?:ing)?[- ]list|\bnot done\b|"
+    r"\bcancel|\brefus|\bevaluat|\breferr?al\b|\bwait(?:ing)?[- ]list|\bnot (?:done|performed)\b|"
+    r"\babort|\babandon|"
     r"\bpost-?\s?(?:op|lamin|surg)|\bafter\b|\bepidural|\binjection|\bblock\b|\bablation|\bstimulat|\bpercutaneous|\bmild\b"
 )
 RELATIVE_ONSET = re.compile(

@@ -120,3 +120,49 @@ def test_guard_a_problem_list_entry_of_no_lumbar_operation_does_not(
 ) -> None:
     states = _states_with_condition(text, tmp_path, capsys)
     assert "S1" not in states and states, states
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "No history of lumbar discectomy",
+        "Denies previous lumbar decompression surgery",
+        "Family history of lumbar fusion (father)",
+        "S/P MILD percutaneous lumbar decompression",
+        "History of lumbar discectomy consult",
+        "h/o L5-S1 discectomy? (unconfirmed)",
+        "Prior lumbar fusion offered",
+        "Status post sacroiliac joint arthrodesis",
+    ],
+)
+def test_a_problem_list_entry_of_no_operation_done_on_this_spine_does_not(
+    text: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    states = _states_with_condition(text, tmp_path, capsys)
+    assert "S1" not in states and states, states
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        {"text": "Arthrodesis, ankle"},
+        {"text": "Pre-operative assessment for L4-5 microdiscectomy"},
+        {"text": "L4-5 microdiscectomy - aborted, not performed"},
+        {"text": "Sacroiliac joint arthrodesis"},
+    ],
+)
+def test_a_procedure_of_no_lumbar_operation_done_does_not(
+    code: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    states = _states(code, tmp_path, capsys)
+    assert "S1" not in states and states, states
+
+
+@pytest.mark.parametrize(
+    "code", [{"text": "L4-5 decompression and fusion"}, {"text": "L4-S1 instrumented fusion"},
+             {"text": "L4-5 total disc replacement"}],
+)  # fmt: skip
+def test_more_wordings_of_a_lumbar_operation_open_it(
+    code: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert "S1" in _states(code, tmp_path, capsys)

@@ -1222,10 +1222,15 @@ class PathwayContext:
             if c.verification_status not in EXCLUDED_VERIFICATION
             and self.term.words_may_decide((x.system, x.code) for x in c.codings)
             and names_surgical_status(c.text, *(x.display for x in c.codings))
+            # the words that name the operation place it: a cervical one stays cervical, whatever
+            # a note says of the lumbar spine
+            and not (NON_LUMBAR_SITE.search(c.text) and not LUMBAR_SITE.search(c.text))
         ]  # fmt: skip
+        coded = self.conditions("lumbar_surgery_status", current_only=False)
         return tuple(
-            c for c in (*self.conditions("lumbar_surgery_status", current_only=False), *named)
-            if LUMBAR_SITE.search(c.written)
+            c for c in (*coded, *named)
+            # a code whose own name says lumbar (a history of lumbar laminectomy) is lumbar
+            if LUMBAR_SITE.search(" ".join([c.written, self.term.listed_display(c.codings) or ""]))
         )  # fmt: skip
 
     @cached_property

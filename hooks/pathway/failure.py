@@ -47,6 +47,7 @@ from hooks.text import (
     MRI,
     NO_STEROID,
     NOT_AN_OPERATION_DONE,
+    NOT_THE_PATIENTS_SPINE_OPERATION,
     NOTE_RELIEF,
     PERMANENT_IMPLANT,
     PULSED,
@@ -263,7 +264,11 @@ def names_operation(procedure: ProcedureFact, terminology: Terminology) -> bool:
     if any(terminology.is_known(c.system, c.code) for c in procedure.codings):
         return False
     words = " ".join([procedure.text, *(c.display or "" for c in procedure.codings)])
-    return bool(SPINE_OPERATION.search(words)) and not NOT_AN_OPERATION_DONE.search(words)
+    return (
+        bool(SPINE_OPERATION.search(words))
+        and not NOT_AN_OPERATION_DONE.search(words)
+        and not NOT_THE_PATIENTS_SPINE_OPERATION.search(words)
+    )
 
 
 def describe_procedure(procedure: ProcedureFact, modality: Modality, terminology: Terminology) -> str:
