@@ -34,3 +34,9 @@ def test_a_history_of_laminectomy_code_is_surgical_status_not_a_pain_syndrome() 
     assert run(history, PAIN) == []  # no radicular diagnosis: no pathway
     ctx = context(radic(days=60), history, PAIN)
     assert ctx.post_surgical and "S1" in [c.rule_id for c in run(radic(days=60), history, PAIN)]
+
+
+def test_a_history_of_lumbar_laminectomy_code_is_lumbar_whatever_its_text() -> None:
+    """Sent as "Laminectomy history": the code's own name says lumbar vertebra."""
+    history = cond("hx", "lumbar_surgery_status", "429164009", onset=2000, text="Laminectomy history")
+    assert context(radic(days=60), history, PAIN).post_surgical
