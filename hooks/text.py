@@ -753,14 +753,22 @@ def states_leg_symptoms(text: str) -> bool:
 # Leg symptoms denied in so many words: "no leg pain", "denies radiating symptoms", "axial low back
 # pain only", "back pain only", "non-radiating".
 NO_LEG_SYMPTOMS = _words(
-    r"\b(?:no|denies|without)\s+(?:\w+\s+){0,2}?(?:leg|radicular|radiating)\s+(?:pain|symptoms)|"
+    r"\b(?:no|denies|without)\s+(?:(?!new\b|further\b|additional\b|worse\b|worsening\b)\w+\s+){0,2}?"
+    r"(?:leg|radicular|radiating)\s+(?:pain|symptoms)|"
     r"\baxial\b[^.;\n]{0,30}\bonly\b|\bback pain only\b|\bno radiation\b|\bnon-?radiating\b"
 )
 
 
+# A nerve root named ("left S1 burning", "L5 dermatome"): radicular words, whatever else is denied.
+_ROOT_NAMED = re.compile(r"\b[LS][1-5]\b(?![-–/]\s*[LS]?\d)")
+
+
 def denies_leg_symptoms(text: str) -> bool:
-    """Whether ``text`` says there are no leg symptoms (``NO_LEG_SYMPTOMS``) and reports none."""
-    return bool(NO_LEG_SYMPTOMS.search(text)) and not states_leg_symptoms(text)
+    """Whether ``text`` says there are no leg symptoms (``NO_LEG_SYMPTOMS``; "no new leg symptoms" is
+    no such denial) and reports none, nor names a nerve root."""
+    if not NO_LEG_SYMPTOMS.search(text) or _ROOT_NAMED.search(text):
+        return False
+    return not states_leg_symptoms(text)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ Tests named test_guard_* also hold on the code before the change; the others fai
 
 from __future__ import annotations
 
+import pytest
 from pathway_builders import cond, context, obs, radic, run
 
 PAIN = obs("nrs", "pain", 6, 5)
@@ -40,3 +41,11 @@ def test_a_history_of_lumbar_laminectomy_code_is_lumbar_whatever_its_text() -> N
     """Sent as "Laminectomy history": the code's own name says lumbar vertebra."""
     history = cond("hx", "lumbar_surgery_status", "429164009", onset=2000, text="Laminectomy history")
     assert context(radic(days=60), history, PAIN).post_surgical
+
+
+@pytest.mark.parametrize(
+    "note", ["Chronic left S1 burning; no new leg symptoms", "No new leg pain since the review"]
+)
+def test_no_new_leg_symptoms_is_no_denial_of_leg_pain(note: str) -> None:
+    fbss = cond("fbss", "postlaminectomy_syndrome_fbss", "M96.1", onset=2000, notes=[note])
+    assert "S1" in [c.rule_id for c in run(fbss, PAIN)]
