@@ -269,7 +269,8 @@ symptoms_after_recovery: P = Predicate(
     "pain not recorded as gone",
 )
 def pain_resolved(ctx: PathwayContext) -> Iterable[Fact]:
-    """The patient has recovered: of the episode's pain scores taken within ``resolved_score_days``,
+    """The patient has recovered: of the episode's pain scores taken within ``resolved_score_days``
+    (not back scores, nor scores recorded as part of a procedure),
     the latest leg-pain score (the latest score when none of them is a leg score) is at most
     ``resolved_pain_nrs``, and the latest ODI of that time, where one was recorded, at most
     ``resolved_odi``. A referral, imaging or an injection for persistent pain is then not what the
@@ -277,7 +278,12 @@ def pain_resolved(ctx: PathwayContext) -> Iterable[Fact]:
     # of this window's scores the latest leg score when any was taken (a back score of 0 says nothing
     # of the leg), else the latest score; an older leg score says nothing of now
     since = ctx.today - timedelta(days=ctx.t.resolved_score_days)
-    recent = [o for o in ctx.episode_observations("pain") if o.effective is not None and o.effective >= since]
+    # a back score says nothing of the leg, and one taken as part of a procedure (a block's local
+    # anaesthetic) nothing of the days after it
+    recent = [
+        o for o in ctx.episode_observations("pain")
+        if o.effective is not None and o.effective >= since and not o.part_of and not failure.is_back_score(o)
+    ]  # fmt: skip
     pain = failure.latest_score(failure.prefer_leg(recent))
     odi = ctx.episode_latest("odi")
     if pain is None or pain.effective is None or pain.effective < since:
