@@ -272,3 +272,15 @@ def test_guard_a_repeat_after_an_ablation_that_lasted_draws_no_card() -> None:
     )
     cards = evaluate_orders(ob.inp("order-sign", [ob.sr("rfa1", RFA, "RFA L4-L5")], ob.history(*facts)))
     assert REPEAT not in [c.rule_id for c in cards]
+
+
+def test_a_later_good_day_does_not_undo_relief_lost_before_six_months() -> None:
+    """Pain 8 → 3 at 6 weeks, 7 at 13 and 17 weeks, then a single 3 at 25 weeks: the relief was gone
+    before 6 months, whatever the last day shows (short-lived, as the median read it before)."""
+    rfa = tf.proc("esi", RFA, level="L4-L5")
+    scores = (
+        tf.pain("b", -8, 8), tf.pain("f", 42, 3), tf.pain("m", 91, 7), tf.pain("n", 119, 7),
+        tf.pain("l", 175, 3),
+    )  # fmt: skip
+    a = tf.run(rfa, *scores, today=300)
+    assert a.outcome is Outcome.SHORT_LIVED

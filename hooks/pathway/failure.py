@@ -1652,9 +1652,10 @@ def _durability(
     early, late, held_at_mark = _durability_scores(
         scores, t0, short_window, durable_window, _relief_holds(base_value, th), _sustained_mark(modality, th)
     )
-    # an ablation's early window is long (3 to 6 months): its last scored day says where the relief
-    # stands, never a median that mixes the relief with the pain that came back after it
-    early_relief = relief_of(early if modality is Modality.ESI else _last_day_scores(early))
+    # an ablation's early window is long (3 to 6 months): the relief lasted only if every scored day
+    # shows it, so its worst day judges it, never a median that mixes the relief with the pain that
+    # came back (a later good day does not undo a recurrence before 6 months)
+    early_relief = relief_of(early if modality is Modality.ESI else _worst_day_scores(early, relief_of))
     if early_relief is not None and early_relief < th.short_lived_relief_pct:
         held = _held_past_window(modality, scores, early, t0, th, base_value)
         if held is not None:
@@ -1775,10 +1776,23 @@ def _last_day(obs: Sequence[ObservationFact]) -> date | None:
     return max((o.effective for o in obs if o.effective is not None), default=None)
 
 
-def _last_day_scores(obs: Sequence[ObservationFact]) -> list[ObservationFact]:
-    """The scores of the last day ``obs`` were scored on (all of them when none is dated)."""
-    last = _last_day(obs)
-    return list(obs) if last is None else [o for o in obs if o.effective == last]
+def _worst_day_scores(
+    obs: Sequence[ObservationFact], relief_of: Callable[[Sequence[ObservationFact]], float | None]
+) -> list[ObservationFact]:
+    """The scores of the day ``obs`` show the least relief on (each day's median; all of them when
+    none is dated)."""
+    by_day: dict[date, list[ObservationFact]] = {}
+    for o in obs:
+        if o.effective is not None:
+            by_day.setdefault(o.effective, []).append(o)
+    if not by_day:
+        return list(obs)
+
+    def relief(day: list[ObservationFact]) -> float:
+        value = relief_of(day)
+        return 100.0 if value is None else value
+
+    return min(by_day.values(), key=relief)
 
 
 def _held_past_window(
