@@ -409,11 +409,13 @@ def neuromodulation_workup(
     reasons: Sequence[str],
     referral_label: str,
     evaluated: bool = False,
+    refer: bool = True,
 ) -> list[SuggestionDraft]:
     """The work-up before stimulation or an intrathecal pump (NACC 2014; PACC): a
     psychological evaluation (recommended), a pain-service referral for the device evaluation, and
     CBT. Offered with ``selection_behavior="any"``. With the evaluation already on record
-    (``evaluated``) it is not offered again, and the referral is the recommended step."""
+    (``evaluated``) it is not offered again, and the referral is the recommended step, unless the
+    evaluation does not clear the device (``refer`` False: CBT is then the recommended step)."""
     evaluation = suggest(
         PSYCHOLOGICAL_EVALUATION, terminology, patient_id=patient_id, reasons=reasons, recommended=True
     )
@@ -425,9 +427,9 @@ def neuromodulation_workup(
             patient_id=patient_id,
             reasons=reasons,
             label=referral_label,
-            recommended=evaluated,
+            recommended=evaluated and refer,
         ),
-        suggest(CBT_REFERRAL, terminology, patient_id=patient_id, reasons=reasons),
+        suggest(CBT_REFERRAL, terminology, patient_id=patient_id, reasons=reasons, recommended=not refer),
     ]
 
 

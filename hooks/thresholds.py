@@ -123,6 +123,8 @@ class Thresholds:
     pregnancy_max_days: int = 300
     # Documentation prompts
     outcome_recall_days: int = 365  # "record the outcome" only for procedures this recent; older = history
+    # a psychological evaluation before a stimulator or pump counts when done this recently
+    psych_evaluation_recent_days: int = 365
 
 
 DEFAULT_THRESHOLDS = Thresholds()

@@ -90,14 +90,15 @@ def test_guard_s3_offers_the_evaluation_when_none_is_on_record(tmp_path: Path, c
     assert any("psychological evaluation" in s["label"].lower() for s in card["suggestions"])
 
 
-def test_l1_with_the_evaluation_on_record_and_no_opioids_asks_for_neither(
+def test_l1_with_an_old_evaluation_and_no_opioids_asks_for_a_new_one_only(
     tmp_path: Path, capsys: Any
 ) -> None:
-    """The chart's patient had the evaluation and takes no opioid: the first step is the pump trial."""
+    """The chart's patient had an evaluation two years ago (before the stimulator trials) and takes no
+    opioid: the pump work-up asks for a new evaluation (one done within a year clears a device), not
+    to reduce opioids."""
     card, full = _f7(tmp_path, capsys, evaluated=False, chart="l1_neuromodulation_exhausted", state="L1")
     assert "reduce systemic opioids" not in full
-    assert not any("psychological evaluation" in s["label"].lower() for s in card["suggestions"])
-
+    assert any("psychological evaluation" in s["label"].lower() for s in card["suggestions"])
 
 
 def test_l1_without_an_evaluation_and_on_an_opioid_asks_for_both(tmp_path: Path, capsys: Any) -> None:
@@ -120,3 +121,48 @@ def test_l1_without_an_evaluation_and_on_an_opioid_asks_for_both(tmp_path: Path,
     full = " ".join(capsys.readouterr().out.split())
     asked = "Psychological evaluation and an attempt to reduce systemic opioids before an intrathecal pump"
     assert asked in full
+
+
+def _s3_with(tmp_path: Path, capsys: Any, resource: dict[str, Any]) -> dict[str, Any]:
+    request = json.loads((PATHWAY / "s3_fbss_epidural_fibrosis.json").read_text())
+    resource["subject"] = {"reference": f"Patient/{request['context']['patientId']}"}
+    key = "procedures" if resource["resourceType"] == "Procedure" else "serviceRequests"
+    request["prefetch"][key]["entry"].append({"resource": resource})
+    path = tmp_path / "chart.json"
+    path.write_text(json.dumps(request))
+    date = json.loads((PATHWAY / "s3_fbss_epidural_fibrosis.expected.json").read_text())["evaluation_date"]
+    assert cli(["evaluate", str(path), "--date", date, "--json"]) == 0
+    (card,) = [
+        c for c in json.loads(capsys.readouterr().out)["cards"] if c["source"]["topic"]["code"] == "S3"
+    ]
+    return card
+
+
+CPT_URI = "http://www.ama-assn.org/go/cpt"
+
+
+def test_an_evaluation_that_found_the_patient_unsuitable_is_no_clearance(tmp_path: Path, capsys: Any) -> None:
+    card = _s3_with(tmp_path, capsys, {
+        "resourceType": "Procedure", "id": "psy", "status": "completed",
+        "code": {"coding": [{"system": CPT_URI, "code": "90791"}], "text": "Psychiatric evaluation"},
+        "performedDateTime": "2026-08-01",
+        "note": [{"text": "Not a suitable candidate for SCS: untreated severe depression."}]})  # fmt: skip
+    assert card["summary"].endswith("no SCS trial now")
+    recommended = [s["label"] for s in card["suggestions"] if s.get("isRecommended")]
+    assert recommended == ["Refer to psychology for CBT-based pain management"]
+
+
+def test_an_evaluation_only_ordered_is_completed_first(tmp_path: Path, capsys: Any) -> None:
+    card = _s3_with(tmp_path, capsys, {
+        "resourceType": "ServiceRequest", "id": "psy-o", "status": "active", "intent": "order",
+        "code": {"coding": [{"system": CPT_URI, "code": "90791"}], "text": "Psychological evaluation"},
+        "authoredOn": "2026-10-30"})  # fmt: skip
+    assert card["summary"].endswith("psychological evaluation, then SCS trial")
+    assert not any("psychological evaluation" in s["label"].lower() for s in card["suggestions"])
+
+
+def test_at_order_time_an_old_or_unsuitable_evaluation_does_not_clear_the_implant() -> None:
+    old = proc("psy", "90791", 900)
+    unsuitable = proc("psy", "90791", 60, notes=("Not a suitable candidate at present.",))
+    for evaluation in (old, unsuitable):
+        assert PSYCH in _sign(evaluation), evaluation

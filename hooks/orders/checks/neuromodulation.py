@@ -623,11 +623,33 @@ def _psych_encounters(ctx: OrderContext) -> list[EncounterFact]:
 class PsychEvaluation:
     """The psychological evaluation on record: ``what`` names it, what became of it and its date
     ("Psychiatric diagnostic evaluation done 2026-08-22", "... ordered 2026-11-02"); ``done`` when it
-    took place (not only ordered, booked or drafted); ``on`` its date, when known."""
+    took place (not only ordered, booked or drafted); ``on`` its date, when known; ``unsuitable`` when
+    its words found the patient not suitable for the implant now."""
 
     what: str
     done: bool
     on: date | None = None
+    unsuitable: bool = False
+
+    def standing(self, today: date, recent_days: int) -> str:
+        """What it means for an implant: "cleared" (done within ``recent_days``, not found unsuitable),
+        "arranged" (ordered, booked or drafted, not yet done), "unsuitable" (done and found the patient
+        not suitable), "old" (done longer ago: to be repeated)."""
+        if not self.done:
+            return "arranged"
+        if self.unsuitable:
+            return "unsuitable"
+        if self.on is not None and (today - self.on).days > recent_days:
+            return "old"
+        return "cleared"
+
+
+# An evaluation's words that found the patient not suitable for the implant now.
+_UNSUITABLE = re.compile(
+    r"\bnot (?:a )?(?:suitable|appropriate|good)\b|\bunsuitable\b|\bnot cleared\b|\bnot recommended\b|"
+    r"\bcontraindicat|\bdefer(?:red)? (?:the )?(?:trial|implant|stimulator)|\bdoes not support\b",
+    re.IGNORECASE,
+)
 
 
 def psych_evaluation(ctx: OrderContext, order: DraftOrder | None = None) -> PsychEvaluation | None:
@@ -638,9 +660,13 @@ def psych_evaluation(ctx: OrderContext, order: DraftOrder | None = None) -> Psyc
     took place is named, else the latest ordered, booked or drafted; None when there is none."""
     vs = "psychological_evaluation"
 
-    def named(text: str, what: str, done: bool, on: date | None) -> PsychEvaluation:
+    def named(
+        text: str, what: str, done: bool, on: date | None, notes: tuple[str, ...] = ()
+    ) -> PsychEvaluation:
         name = abbreviate(text) or "Psychological evaluation"
-        return PsychEvaluation(f"{name[:1].upper()}{name[1:]} {what}", done, on)
+        unsuitable = done and bool(_UNSUITABLE.search(" ".join((text, *notes))))
+        found_words = ", found not suitable" if unsuitable else ""
+        return PsychEvaluation(f"{name[:1].upper()}{name[1:]} {what}{found_words}", done, on, unsuitable)
 
     found: list[PsychEvaluation] = []
     coded = ctx.completed(vs)
@@ -653,7 +679,8 @@ def psych_evaluation(ctx: OrderContext, order: DraftOrder | None = None) -> Psyc
     ]  # fmt: skip
     for p in (*coded, *named_only):
         when = p.performed_text or (p.performed.isoformat() if p.performed else None)
-        found.append(named(p.text, f"done {when}" if when else "done (date not recorded)", True, p.performed))
+        done_when = f"done {when}" if when else "done (date not recorded)"
+        found.append(named(p.text, done_when, True, p.performed, p.notes))
     for s in ctx.history.service_requests:
         if ctx.is_a(vs, s.codings) and s.status not in ("revoked", "entered-in-error"):
             done = s.status == "completed"
@@ -688,9 +715,15 @@ def _for_the_implant(o: DraftOrder) -> bool:
 
 
 def psych_evaluation_on_record(ctx: OrderContext, order: DraftOrder | None = None) -> bool:
-    """Whether a psychological evaluation is on record (``psych_evaluation``). The pathway's N1 asks
-    the same question, so the card that offers an implant and the check on that implant agree."""
-    return psych_evaluation(ctx, order) is not None
+    """Whether a psychological evaluation that clears the implant is on record or being arranged
+    (``psych_evaluation``: done within ``psych_evaluation_recent_days`` and not found unsuitable, or
+    ordered, booked or drafted). The pathway's N1 asks the same question, so the card that offers an
+    implant and the check on that implant agree."""
+    found = psych_evaluation(ctx, order)
+    return found is not None and found.standing(ctx.today, ctx.t.psych_evaluation_recent_days) in (
+        "cleared",
+        "arranged",
+    )
 
 
 def _psych(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
@@ -704,18 +737,32 @@ def _psych(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         return []  # one card per session, on the first implant order whose trial card does not name it
     pump = ctx.order_is(order, "intrathecal_pump_implant") is not None
     device = "intrathecal pump" if pump else "spinal cord stimulator"
+    found = psych_evaluation(ctx, order)  # one that does not clear the implant: old, or found unsuitable
     return [
         card(
             RULE_PSYCH,
             "Neuromodulation without a psychological evaluation",
             order,
             indicator="warning",
-            summary=f"No psychological evaluation on record before this {device}: order it first",
+            summary=f"No psychological evaluation on record before this {device}: order it first"
+            if found is None
+            else f"The psychological evaluation on record does not clear this {device}: "
+            + ("address what it found first" if found.unsuitable else "repeat it first"),
             why=(
                 Fact(
                     "no psychological evaluation on record (procedures, orders, visits, or this "
                     "session's drafts)",
                     short="no psychological evaluation on record",
+                )
+                if found is None
+                else Fact(
+                    found.what
+                    + (
+                        ""
+                        if found.unsuitable
+                        else f" (more than {span(ctx.t.psych_evaluation_recent_days)} ago)"
+                    ),
+                    short=found.what,
                 ),
             ),
             next_steps=(

@@ -143,14 +143,26 @@ NO_PSYCH_EVALUATION = Fact(
 
 
 def psych_evaluation_on_record(ctx: PathwayContext) -> bool:
-    """A psychological evaluation on record, read by the order check ``order.neuromod-psych-eval``'s
-    own reader, so that N1 and the check on the implant it offers agree."""
-    return psych_evaluation_fact(ctx) is not None
+    """A psychological evaluation that clears an implant on record or being arranged, read by the
+    order check ``order.neuromod-psych-eval``'s own reader, so that N1 and the check on the implant it
+    offers agree."""
+    found = psych_evaluation_fact(ctx)
+    return found is not None and found.standing in ("cleared", "arranged")
 
 
-def psych_evaluation_fact(ctx: PathwayContext) -> Fact | None:
+@dataclass(frozen=True)
+class PsychStanding:
     """The psychological evaluation on record as a card names it ("Psychological evaluation before
-    neuromodulation done 2026-08-01"), read by the order check's own reader; None when there is none."""
+    neuromodulation done 2026-08-01") and what it means for an implant (``PsychEvaluation.standing``:
+    cleared, arranged, unsuitable, old)."""
+
+    fact: Fact
+    standing: str
+
+
+def psych_evaluation_fact(ctx: PathwayContext) -> PsychStanding | None:
+    """The psychological evaluation on record, read by the order check's own reader; None when there
+    is none, or only one done so long ago that it is to be repeated (the cards then ask for one)."""
     # imported here: hooks.orders imports the pathway, so a module-level import would be circular
     from hooks.orders.checks.neuromodulation import psych_evaluation
     from hooks.orders.context import OrderContext
@@ -158,8 +170,29 @@ def psych_evaluation_fact(ctx: PathwayContext) -> Fact | None:
     found = psych_evaluation(OrderContext(ctx.inp))
     if found is None:
         return None
+    standing = found.standing(ctx.today, ctx.t.psych_evaluation_recent_days)
+    if standing == "old":
+        return None
     named = "psych" in found.what.lower()  # "Psychiatric diagnostic evaluation done ..." says what it is
-    return Fact(found.what if named else f"psychological evaluation: {found.what}", short=found.what)
+    fact = Fact(found.what if named else f"psychological evaluation: {found.what}", short=found.what)
+    return PsychStanding(fact, standing)
+
+
+def psych_step(evaluated: PsychStanding | None, then: str) -> str:
+    """The step before a stimulator trial or pump evaluation, as the evaluation on record stands:
+    none ("Psychological evaluation, then …"), arranged ("Complete the psychological evaluation
+    already ordered, then …"), cleared ("… (the psychological evaluation is on record)"), found
+    unsuitable (treat what it found first; no trial now)."""
+    if evaluated is None:
+        return f"Psychological evaluation, then {then}"
+    if evaluated.standing == "arranged":
+        return f"Complete the psychological evaluation already arranged, then {then}"
+    if evaluated.standing == "unsuitable":
+        return (
+            "The psychological evaluation found the patient not suitable now: treat what it found (CBT, "
+            f"depression or substance use care) and re-evaluate before {then}"
+        )
+    return f"{then} (the psychological evaluation is on record)"
 
 
 def surgical_opinion_on_record(ctx: PathwayContext) -> tuple[Fact, ...]:
@@ -613,10 +646,11 @@ def l1_refractory_to_neuromodulation(ctx: PathwayContext, a: Assessment) -> Card
     # an evaluation on record is named, not asked for again; opioids are reduced only when taken
     evaluated = psych_evaluation_fact(ctx)
     if evaluated is not None:
-        why.append(evaluated)
+        why.append(evaluated.fact)
     on_opioids = any(ctx.is_active_med(m) and not ctx.is_moud(m) for m in ctx.medications("rx_opioids"))
+    cleared = evaluated is not None and evaluated.standing == "cleared"
     before = [
-        *(["Psychological evaluation"] if evaluated is None else []),
+        *([] if cleared else ["Psychological evaluation"]),
         *(["an attempt to reduce systemic opioids"] if on_opioids else []),
     ]
     first_step = (
@@ -648,6 +682,7 @@ def l1_refractory_to_neuromodulation(ctx: PathwayContext, a: Assessment) -> Card
             reasons=ctx.reason_refs,
             referral_label="Refer to the pain service for intrathecal pump evaluation",
             evaluated=evaluated is not None,
+            refer=evaluated is not None and evaluated.standing != "unsuitable",
         ),
         selection_behavior="any",
         needs=("observations", "diagnosticReports"),

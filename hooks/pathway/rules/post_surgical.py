@@ -579,7 +579,13 @@ def s3_fibrosis_no_target(ctx: PathwayContext) -> CardDraft:
         ctx,
         indicator="info",
         summary="Post-surgical radicular pain with fibrosis and no target: "
-        + ("psychological evaluation, then SCS trial" if evaluated is None else "SCS trial next"),
+        + (
+            "SCS trial next"
+            if evaluated is not None and evaluated.standing == "cleared"
+            else "multidisciplinary care; no SCS trial now"
+            if evaluated is not None and evaluated.standing == "unsuitable"
+            else "psychological evaluation, then SCS trial"
+        ),
         # the scan that shows the scar decides: it comes right after the surgery
         why=[
             *surgery[:1],
@@ -588,11 +594,10 @@ def s3_fibrosis_no_target(ctx: PathwayContext) -> CardDraft:
             *ctx.no_surgical_target_notes,
             ctx.onset_fact(),
             *ctx.pain_facts(),
-            *([evaluated] if evaluated is not None else []),
+            *([evaluated.fact] if evaluated is not None else []),
         ],
         next_steps=[
-            ("Psychological evaluation, then a spinal cord stimulator trial" if evaluated is None
-             else "A spinal cord stimulator trial (the psychological evaluation is on record)")
+            _sentence(nm.psych_step(evaluated, "a spinal cord stimulator trial"))
             + f"; permanent implant only with ≥ {pct(ctx.t.scs_trial_success_pct)} relief during the trial "
             "(NACC 2014; NICE TA159).",
             "Multidisciplinary pain management with cognitive behavioural therapy.",
@@ -605,10 +610,15 @@ def s3_fibrosis_no_target(ctx: PathwayContext) -> CardDraft:
             reasons=ctx.reason_refs,
             referral_label="Refer to the pain service for a spinal cord stimulator trial",
             evaluated=evaluated is not None,
+            refer=evaluated is None or evaluated.standing != "unsuitable",
         ),
         selection_behavior="any",
         needs=("diagnosticReports", "observations"),
     )
+
+
+def _sentence(words: str) -> str:
+    return words[:1].upper() + words[1:]
 
 
 FUSION_WORDS = re.compile(r"\bfusion\b|\barthrodesis\b|\b[TPAXOL]LIF\b", re.IGNORECASE)

@@ -992,7 +992,12 @@ def f7_no_target_chronic(ctx: PathwayContext) -> CardDraft:
     rest = leads[2:] if notes else leads[3:]
     why = [*leads[:2], *target, *confirmed, *rest, ctx.onset_fact(), *ctx.current_pain_facts()]
     # imported here: neuromodulation imports this module
-    from hooks.pathway.rules.neuromodulation import explant_fact, explanted_stimulator, psych_evaluation_fact
+    from hooks.pathway.rules.neuromodulation import (
+        explant_fact,
+        explanted_stimulator,
+        psych_evaluation_fact,
+        psych_step,
+    )
 
     explant = explanted_stimulator(ctx)
     if explant is not None:
@@ -1000,7 +1005,7 @@ def f7_no_target_chronic(ctx: PathwayContext) -> CardDraft:
     # an evaluation on record is named, and not asked for again
     evaluated = psych_evaluation_fact(ctx)
     if evaluated is not None:
-        why.append(evaluated)
+        why.append(evaluated.fact)
     return F7.card(
         ctx,
         indicator="info",
@@ -1014,8 +1019,7 @@ def f7_no_target_chronic(ctx: PathwayContext) -> CardDraft:
             (
                 "Spinal cord stimulation evaluation: psychological assessment first, then a trial; "
                 if evaluated is None
-                else "Spinal cord stimulation evaluation: the psychological assessment is on record; a trial "
-                "next; "
+                else f"Spinal cord stimulation evaluation: {_lower_first(psych_step(evaluated, 'a trial'))}; "
             )
             + f"permanent implant only with ≥ {pct(ctx.t.scs_trial_success_pct)} relief (NACC 2014; NICE "
             "TA159).",
@@ -1035,6 +1039,10 @@ def f7_no_target_chronic(ctx: PathwayContext) -> CardDraft:
         extra_evidence=("precise_2017",),
         needs=("observations", "diagnosticReports"),
     )
+
+
+def _lower_first(words: str) -> str:
+    return words[:1].lower() + words[1:]
 
 
 def _f7_after_explant(ctx: PathwayContext, why: list[Fact], kind: str) -> CardDraft:
