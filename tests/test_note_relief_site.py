@@ -37,3 +37,22 @@ def test_a_medial_branch_block_is_judged_by_the_backs_relief() -> None:
 def test_guard_one_relief_without_a_site_still_decides() -> None:
     trial = proc("trial", "spinal_cord_stimulation", "63650", days=24, notes=["70 % relief during the trial"])
     assert _outcome(trial, Modality.SCS_TRIAL) is Outcome.RESPONDER
+
+
+def test_relief_of_the_other_pain_alone_does_not_judge_a_trial() -> None:
+    """ "back pain relief 80 %; leg pain no better" on a trial for leg pain: no success by the back."""
+    note = "7-day trial: back pain relief 80 %; leg pain no better."
+    trial = proc("trial", "spinal_cord_stimulation", "63650", days=24, notes=[note])
+    assert _outcome(trial, Modality.SCS_TRIAL) is not Outcome.RESPONDER
+
+
+def test_leg_and_back_relief_together_is_of_both_and_pain_coming_back_is_no_site() -> None:
+    from hooks.pathway.failure import note_reliefs
+
+    both = proc(
+        "esi", "esi_transforaminal_lumbar", None, days=40, notes=["Leg and back pain relief 60 % at 4 weeks."]
+    )
+    back_again = proc("esi", "esi_transforaminal_lumbar", None, days=40,
+                      notes=["Pain back to baseline at 4 weeks, 10 % relief."])  # fmt: skip
+    assert [r.site for r in note_reliefs(both)] == [None]
+    assert [r.site for r in note_reliefs(back_again)] == [None]

@@ -1242,14 +1242,24 @@ def _reading(
     if days == 0:
         early = True
     other = any(x.search(sentence) for x in (_OTHER_TREATMENT, _PHYSIOTHERAPY, _NOT_HAD))
-    leg, back = bool(_LEG_RELIEF.search(clause)), bool(_BACK_RELIEF.search(clause))
+    # the pain a relief is of: its part of the sentence up to a comma or a semicolon ("Leg and back
+    # pain relief 60 %" is both; "back 80 %, leg 20 %" gives each its own)
+    p_lo, p_hi = _bounds(note, start, end, _SITE_BREAK)
+    part = note[max(p_lo, s_lo) : min(p_hi, s_hi)]
+    leg, back = bool(_LEG_RELIEF.search(part)), bool(_BACK_RELIEF.search(part))
     site = "leg" if leg and not back else "back" if back and not leg else None
     return NoteRelief(pct, below, note, phrase, days, when, early, other, site)
 
 
 # The pain a note's relief is of, in its own clause ("leg pain relief 20 %", "back pain relief 70 %").
 _LEG_RELIEF = re.compile(r"\b(?:legs?|radicular|sciatic\w*|foot|feet|calf|thigh)\b", re.IGNORECASE)
-_BACK_RELIEF = re.compile(r"\b(?:back|axial)\b", re.IGNORECASE)
+# "back" the body part, not the pain coming back ("pain back to baseline", "came back")
+_BACK_RELIEF = re.compile(
+    r"(?<!came )(?<!come )(?<!comes )(?<!coming )(?<!is )(?<!was )(?<!pain )\bback\b"
+    r"(?!\s+(?:to|at|up|again|on|in|down)\b)|\baxial\b",
+    re.IGNORECASE,
+)
+_SITE_BREAK = re.compile(r"[.;,:!?\n](?:\s|$)|\b(?:but|however)\b", re.IGNORECASE)
 
 
 def _target_site(case: _Case) -> str:
@@ -1267,13 +1277,10 @@ def _target_site(case: _Case) -> str:
 
 def of_site(readings: Sequence[NoteRelief], site: str) -> list[NoteRelief]:
     """The reliefs of the pain ``site`` when a note gives them apart ("back pain relief 70 %; leg pain
-    relief 20 %": for the leg, the 20 %); otherwise all but those of the other pain, or, when only the
-    other pain's relief is written, all of them."""
+    relief 20 %": for the leg, the 20 %); otherwise those that name no site. Relief of the other pain
+    alone ("back pain 80 % better" after a stimulator trial for leg pain) judges nothing."""
     own = [r for r in readings if r.site == site]
-    if own:
-        return own
-    unnamed = [r for r in readings if r.site is None]
-    return unnamed or list(readings)
+    return own or [r for r in readings if r.site is None]
 
 
 def note_reliefs(procedure: ProcedureFact) -> tuple[NoteRelief, ...]:
