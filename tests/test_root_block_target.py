@@ -25,8 +25,14 @@ PATHWAY = Path(__file__).resolve().parents[1] / "fhir_fixtures" / "pathway"
 CHART = "p1_diagnostic_snrb_is_not_an_esi"
 
 
-def _card(tmp_path: Path, capsys: pytest.CaptureFixture[str], *, block_note: str | None = None,
-          drop_block: bool = False) -> dict[str, Any]:  # fmt: skip
+def _card(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    *,
+    block_note: str | None = None,
+    drop_block: bool = False,
+    block_site: str | None = None,
+) -> dict[str, Any]:  # fmt: skip
     request = json.loads((PATHWAY / f"{CHART}.json").read_text())
     for bundle in request["prefetch"].values():
         if not isinstance(bundle, dict):
@@ -37,6 +43,9 @@ def _card(tmp_path: Path, capsys: pytest.CaptureFixture[str], *, block_note: str
         for entry in entries:
             if entry["resource"].get("id") == "snrb-1" and block_note is not None:
                 entry["resource"]["note"] = [{"text": block_note}]
+            if entry["resource"].get("id") == "snrb-1" and block_site is not None:
+                entry["resource"]["bodySite"] = [{"text": block_site}]
+                entry["resource"]["code"]["text"] = f"Diagnostic selective nerve root block, {block_site}"
     path = tmp_path / "chart.json"
     path.write_text(json.dumps(request))
     assert cli(["evaluate", str(path), "--date", "2026-11-02", "--json"]) == 0
@@ -72,3 +81,12 @@ def test_guard_a_block_that_did_not_relieve_the_pain_chooses_nothing(tmp_path: P
     assert "root block" not in card["summary"]
     label, _ = _tfesi(card)
     assert "at the left L5 nerve root (L5-S1 foramen)" in label  # the imaging's roots, as before
+
+
+def test_a_block_on_the_other_side_from_the_compression_settles_nothing(tmp_path: Path, capsys: Any) -> None:
+    """The MRI's compression is left-sided; a right S1 block that relieved the pain does not choose a
+    right-sided injection: the imaging's target stands."""
+    note = "Lidocaine only: 90 % relief of the leg pain."
+    card = _card(tmp_path, capsys, block_note=note, block_site="Right S1")
+    assert "root block" not in card["summary"]
+    assert "right S1 nerve root" not in _tfesi(card)[0]

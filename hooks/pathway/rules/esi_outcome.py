@@ -21,7 +21,7 @@ from hooks.pathway.context import (
     SUCCESS_OUTCOMES,
     PathwayContext,
 )
-from hooks.pathway.failure import Assessment, Modality, Outcome, days_after, weeks_span
+from hooks.pathway.failure import Assessment, Modality, Outcome, days_after, sides_concordant, weeks_span
 from hooks.pathway.rules.common import (
     HOLD,
     TOPIC_PATHWAY,
@@ -778,19 +778,27 @@ def positive_root_block(ctx: PathwayContext) -> tuple[str, ProcedureFact] | None
     names its level, with the root it confirmed in words ("left S1 nerve root (S1 foramen)"; a
     foramen as written, "left L4-L5"): the symptomatic root, which the injection targets whatever
     else the imaging shows compressed."""
-    for p, m in reversed(ctx.sessions):
-        if (
-            m is not Modality.DIAGNOSTIC_BLOCK
-            or not p.level
-            or not ctx.matches("esi_transforaminal_lumbar", p.codings)
-            or not ctx.in_episode(p.performed)
-            or ctx.assess(p, m).outcome not in SUCCESS_OUTCOMES
-        ):
-            continue
-        level = p.level.upper()
-        named = f"{level} nerve root ({root_foramen(level)})" if ONE_ROOT.fullmatch(level) else level
-        return " ".join(x for x in (p.laterality, named) if x), p
-    return None
+    positive = [
+        p for p, m in ctx.sessions
+        if m is Modality.DIAGNOSTIC_BLOCK
+        and p.level
+        and ctx.matches("esi_transforaminal_lumbar", p.codings)
+        and ctx.in_episode(p.performed)
+        and ctx.assess(p, m).outcome in SUCCESS_OUTCOMES
+    ]  # fmt: skip
+    if len({(p.laterality, (p.level or "").upper()) for p in positive}) != 1:
+        return None  # none, or blocks of more than one root relieved the pain: the root is not settled
+    p = positive[-1]
+    # a block on the other side from the compression the imaging shows settles nothing either
+    report = ctx.latest_report
+    text = report.conclusion if report else ""
+    clauses = [clause_of(text, m) for m in affirmed(COMPRESSION, text)]
+    imaged_side = parse_laterality(*clauses) if clauses else None
+    if sides_concordant(imaged_side, p.laterality) is False:
+        return None
+    level = (p.level or "").upper()
+    named = f"{level} nerve root ({root_foramen(level)})" if ONE_ROOT.fullmatch(level) else level
+    return " ".join(x for x in (p.laterality, named) if x), p
 
 
 ONE_ROOT = re.compile(r"[LS][1-5]")
