@@ -181,3 +181,15 @@ def test_a_repeat_while_the_last_injection_has_helped_so_far_waits_for_its_durab
     (card,) = [c for c in cards if c.rule_id == "order.esi-before-judged"]
     assert "helped so far" in card.summary and card.indicator == "warning"
     assert card.next_steps[0].startswith("Record leg-pain NRS and ODI between")
+
+
+def test_no_relief_so_far_is_claimed_when_the_latest_score_shows_the_pain_back() -> None:
+    facts = (
+        cond("rad", RADICULOPATHY, 200, "Lumbar radiculopathy"),
+        proc("esi0", "64483", 49, "TFESI L4-L5 left", level="L4-L5"),
+        obs("n0", "pain", 8, 53),
+        obs("n1", "pain", 3, 31),
+        obs("n2", "pain", 9, 2),
+    )
+    cards = evaluate_orders(inp("order-sign", [sr("esi", "64483", "TFESI L4-L5 left")], history(*facts)))
+    assert not any("helped so far" in c.summary for c in cards)

@@ -550,8 +550,19 @@ def _f1_repeat_steps(
 
 def relief_so_far(ctx: PathwayContext, a: Assessment) -> bool:
     """An ESI that gave a response whose lasting is not yet known, before its durability horizon
-    (``_lasting`` "so far"): a repeat waits until it is judged (F1; the order check agrees)."""
-    return a.outcome is Outcome.RESPONDER and _lasting(ctx, a) == "so far"
+    (``_lasting`` "so far"), and whose latest pain score since still shows the response: a repeat
+    waits until it is judged (F1; the order check agrees). Pain back since ("9/10 two days ago") is
+    no relief so far."""
+    if a.outcome is not Outcome.RESPONDER or _lasting(ctx, a) != "so far":
+        return False
+    t0, base = a.procedure.performed, a.baseline
+    if t0 is None or base is None or not base.value:
+        return True
+    since = [o for o in ctx.episode_observations("pain") if o.effective is not None and o.effective > t0]
+    latest = failure.latest_score(failure.prefer_leg(since))
+    if latest is None or latest.value is None:
+        return True
+    return (base.value - latest.value) / base.value * 100 >= ctx.t.responder_relief_pct
 
 
 def _lasting(ctx: PathwayContext, a: Assessment) -> str:
