@@ -25,8 +25,10 @@ BASELINE = obs("base", "pain", 8, 29)
 
 
 def _outcome(*facts: Any) -> Outcome:
-    ctx = context(radic(days=400), TRIAL, BASELINE, *facts)
-    return ctx.assess(TRIAL, Modality.SCS_TRIAL).outcome
+    trial = next((f for f in facts if getattr(f, "ref", "") == "Procedure/trial"), TRIAL)
+    others = [f for f in facts if f is not trial]
+    ctx = context(radic(days=400), trial, BASELINE, *others)
+    return ctx.assess(trial, Modality.SCS_TRIAL).outcome
 
 
 def test_a_score_of_the_day_the_leads_went_in_is_no_result() -> None:
@@ -55,3 +57,13 @@ def test_a_trial_still_running_is_judged_by_its_end_not_from_a_day_already_past(
     a = ctx.assess(running, Modality.SCS_TRIAL)
     assert a.outcome is Outcome.PENDING
     assert a.facts[0].short is not None and "record relief by" in a.facts[0].short
+
+
+def test_a_removal_recorded_on_its_own_ends_the_trial() -> None:
+    """No performedPeriod: the leads' removal (63661) 7 days after the insertion ends the trial, and
+    the low scores after it are not the stimulation's relief."""
+    trial = proc("trial", "spinal_cord_stimulation", "63650", days=24)
+    removal = proc("rm", "spinal_cord_stimulation", "63661", days=17)
+    during = obs("d3", "pain", 6, 21)
+    after = (obs("a1", "pain", 1, 14), obs("a2", "pain", 1, 12))
+    assert _outcome(trial, removal, during, *after) is Outcome.FAILED

@@ -756,14 +756,27 @@ def _own_scores(case: _Case) -> _Scores:
 def _during_trial(case: _Case, scores: Iterable[ObservationFact]) -> list[ObservationFact]:
     """The scores that can show what a stimulator trial did: taken after the day the leads went in
     (that day's are the procedure's and its local anaesthetic's, even when recorded as part of it)
-    and, when the record gives the trial's end (performedPeriod.end), no later than that day (relief
+    and, when the record gives the trial's end (performedPeriod.end, or its leads' removal recorded on
+    its own: ``_leads_removed``), no later than that day (relief
     once the leads are out is not the stimulation's, NACC 2014). A score without a date, linked to
     the trial, stays: it is the trial's result as recorded."""
-    ends = case.procedure.performed_end
+    ends = case.procedure.performed_end or _leads_removed(case)
     return [
         o for o in scores
         if o.effective is None or (o.effective > case.t0 and (ends is None or o.effective <= ends))
     ]  # fmt: skip
+
+
+def _leads_removed(case: _Case) -> date | None:
+    """The day the trial's leads were taken out, when a removal is recorded on its own (a completed
+    ``scs_lead_removal`` procedure within the trial's window): the trial's end."""
+    last = case.t0 + timedelta(days=case.win.end)
+    days = [
+        p.performed for p in case.history.procedures
+        if p.is_completed and p.performed is not None and case.t0 < p.performed <= last
+        and "scs_lead_removal" in case.term and case.term.match("scs_lead_removal", p.codings) is not None
+    ]  # fmt: skip
+    return min(days, default=None)
 
 
 def _baseline_also(case: _Case, baseline: ObservationFact | None, before: Sequence[ObservationFact]) -> str:
