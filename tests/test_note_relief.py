@@ -9,6 +9,7 @@ Tests marked "guard" also hold on the code before the fix; the others fail on it
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -171,13 +172,13 @@ def test_an_ablation_after_a_negative_block_is_cancelled_not_sent_back_for_anoth
 
 
 def test_a_positive_block_of_other_joints_does_not_clear_the_ablation() -> None:
-    """A block of the right L2-3 and L3-4 joints tested those joints, not L4-5 and L5-S1: an ablation
+    """A block of the right L1-2 and L2-3 joints tested those joints, not L4-5 and L5-S1: an ablation
     of these needs its own positive block (the card names the block and the joints)."""
-    block = proc("mbb", "64493", 30, "Medial branch blocks right L2-3 and L3-4", notes=("85% relief",))
+    block = proc("mbb", "64493", 30, "Medial branch blocks right L1-2 and L2-3", notes=("85% relief",))
     facts = (cond("facet", "M47.816", 400), block)
     (card,) = order_sign(sr("rfa1", "64635", "RFA medial branches L4-5 and L5-S1"), *facts)
     assert card.rule_id == "order.rfa-no-block"
-    assert "tested other joints" in card.summary
+    assert "does not cover them" in card.summary
     assert any(f.ref == "Procedure/mbb" and "not the joints ordered" in f.text for f in card.why)
 
 
@@ -185,3 +186,18 @@ def test_guard_a_positive_block_of_the_same_joints_clears_it() -> None:
     block = proc("mbb", "64493", 30, "Medial branch blocks L4-5 and L5-S1", notes=("85% relief",))
     facts = (cond("facet", "M47.816", 400), block)
     assert order_sign(sr("rfa1", "64635", "RFA medial branches L4-5 and L5-S1"), *facts) == []
+
+
+def test_a_positive_block_of_the_other_side_does_not_clear_the_ablation() -> None:
+    block = proc("mbb", "64493", 30, "Medial branch blocks right L4-5 and L5-S1", notes=("85% relief",))
+    facts = (cond("facet", "M47.816", 400), dataclasses.replace(block, laterality="right"))
+    (card,) = order_sign(sr("rfa1", "64635", "RFA left medial branches L4-5 and L5-S1"), *facts)
+    assert card.rule_id == "order.rfa-no-block"
+    assert any(f.ref == "Procedure/mbb" and "not the side ordered" in f.text for f in card.why)
+
+
+def test_guard_medial_branches_named_by_nerve_level_cover_the_joint() -> None:
+    """ "L3-L4 medial branches" supply the L4-5 joint: no "other joints" warning for its ablation."""
+    block = proc("mbb", "64493", 30, "L3-L4 medial branch blocks", notes=("85% relief",))
+    facts = (cond("facet", "M47.816", 400), block)
+    assert order_sign(sr("rfa1", "64635", "RFA medial branches L4-5"), *facts) == []

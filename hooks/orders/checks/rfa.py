@@ -73,7 +73,7 @@ from hooks.pathway.failure import Assessment, Modality, Outcome, levels_concorda
 from hooks.pathway.rules import refractory
 from hooks.pathway.rules.common import count
 from hooks.rule import Rule, order_rule
-from hooks.text import levels_in, parse_laterality, parse_level, short_name
+from hooks.text import levels_in, parse_laterality, parse_level, segments, short_name
 from hooks.thresholds import pct, span
 
 RULE_NO_BLOCK_DECL: Rule = order_rule(
@@ -104,12 +104,20 @@ def _no_block(ctx: OrderContext, order: DraftOrder, facet: bool) -> list[CardDra
     threshold = ctx.t.mbb_positive_relief_pct if facet else ctx.t.sij_block_positive_relief_pct
     positives: list[Assessment] = []
     others: list[Assessment] = []
-    elsewhere: list[ProcedureFact] = []  # positive blocks of other joints than the ones ordered
+    # positive blocks of other joints, or of the other side, than the ablation ordered: (block, why)
+    elsewhere: list[tuple[ProcedureFact, str]] = []
     ordered_joints = _joints(order.body_site_text, order.text)
+    ordered_side = parse_laterality(order.body_site_text, order.text)
     for p in ctx.completed(block_set):
         a = ctx.assess(p, Modality.DIAGNOSTIC_BLOCK)
-        if a.outcome in POSITIVE and _other_joints(ordered_joints, _joints(p.body_site_text, p.text)):
-            elsewhere.append(p)
+        side = p.laterality or parse_laterality(p.text)
+        blocked = _joints(p.body_site_text, p.text)
+        if a.outcome in POSITIVE and sides_concordant(ordered_side, side) is False:
+            elsewhere.append((p, f"was {side}, not the side ordered ({ordered_side})"))
+            continue
+        if a.outcome in POSITIVE and _other_joints(ordered_joints, blocked):
+            joints = " and ".join(ordered_joints)
+            elsewhere.append((p, f"tested {' and '.join(blocked)}, not the joints ordered ({joints})"))
             continue
         (positives if a.outcome in POSITIVE else others).append(a)
     if len(positives) >= needed:
@@ -133,15 +141,15 @@ def _no_block(ctx: OrderContext, order: DraftOrder, facet: bool) -> list[CardDra
         why.extend(ctx.pathway.failure_facts(a))
     if negative:
         why = [*why[1:], why[0]]  # the negative block decides the card: it comes first
-    joints = " and ".join(ordered_joints)
+    joints = " and ".join(ordered_joints) or "those ordered"
     why += [
         Fact(
-            f"{p.text or kind} on {p.performed_text or 'an undated day'} tested "
-            f"{' and '.join(_joints(p.body_site_text, p.text))}, not the joints ordered ({joints})",
+            f"{p.text or kind} on {p.performed_text or 'an undated day'} {reason}",
             p.ref,
-            short=f"{kind} {p.performed_text or ''}: other joints than ordered".replace("  ", " "),
+            short=f"{kind} {p.performed_text or 'undated'}: "
+            + ("other side" if reason.startswith("was") else "other joints"),
         )
-        for p in elsewhere
+        for p, reason in elsewhere
     ]
     if not unread:
         radicular = _pure_radicular(ctx)
@@ -180,10 +188,10 @@ def _no_block(ctx: OrderContext, order: DraftOrder, facet: bool) -> list[CardDra
         )
     elif elsewhere:
         summary = (
-            f"RFA ordered for {joints}: the positive {kind} on record tested other joints; block these first"
+            f"RFA ordered for {joints}: the positive {kind} on record does not cover them; block them first"
         )
         if len(summary) > SUMMARY_MAX:
-            summary = f"RFA ordered: the positive {kind} on record tested other joints; block these first"
+            summary = f"RFA ordered: the positive {kind} on record does not cover them; block them first"
         steps = (
             f"{spec.text} at the joints to be ablated ({joints}), recording % relief during the anaesthetic "
             "phase.",
@@ -244,10 +252,12 @@ def _joints(*texts: str | None) -> tuple[str, ...]:
 
 
 def _other_joints(ordered: tuple[str, ...], blocked: tuple[str, ...]) -> bool:
-    """Whether a block tested other facet joints than an ablation is ordered for: both name their
-    joints and none is the same ("right L2-3 and L3-4" for "L4-5 and L5-S1"). Unknown when either
-    names none: then the block counts."""
-    return bool(ordered) and bool(blocked) and not set(ordered) & set(blocked)
+    """Whether a block tested other facet joints than an ablation is ordered for: both name levels
+    and they share no vertebra ("L1-2 and L2-3" for "L4-5 and L5-S1"). Levels that share one count as
+    the same target: notes name the medial branches ("L3-L4 medial branches") or the joint they supply
+    ("L4-5") alike. Unknown when either names none: then the block counts."""
+    a, b = segments(*ordered), segments(*blocked)
+    return bool(a) and bool(b) and not a & b
 
 
 def _first_recommended(*suggestions: SuggestionDraft) -> tuple[SuggestionDraft, ...]:
