@@ -681,11 +681,20 @@ class PathwayContext:
         as something known, or in ICD-10-CM, is what its code says, whatever its words. They open
         the gate as the coded ones do; their facts say they were recognised from words
         (``WORDS_ONLY``)."""
+        return self.named_conditions(names_lumbar_radicular)
+
+    def named_conditions(
+        self, names: Callable[..., bool], *, in_force_only: bool = True
+    ) -> tuple[ConditionFact, ...]:
+        """Conditions with no code any value set knows and none in ICD-10-CM
+        (``Terminology.words_may_decide``) whose text or coding displays ``names`` reads as what it
+        looks for; in force (``in_force``) unless ``in_force_only`` is False (then only not refuted or
+        entered in error)."""
         return tuple(
             c for c in self.history.conditions
-            if self.in_force(c)
+            if (self.in_force(c) if in_force_only else c.verification_status not in EXCLUDED_VERIFICATION)
             and self.term.words_may_decide((x.system, x.code) for x in c.codings)
-            and names_lumbar_radicular(c.text, *(x.display for x in c.codings))
+            and names(c.text, *(x.display for x in c.codings))
         )  # fmt: skip
 
     @cached_property
@@ -715,13 +724,7 @@ class PathwayContext:
         """Post-laminectomy syndrome in force: coded, or named in words with no code the value sets
         know ("Failed back surgery syndrome": ``hooks.text.names_fbss``), as the gate reads a
         radicular diagnosis typed as words."""
-        named = tuple(
-            c for c in self.history.conditions
-            if self.in_force(c)
-            and self.term.words_may_decide((x.system, x.code) for x in c.codings)
-            and names_fbss(c.text, *(x.display for x in c.codings))
-        )  # fmt: skip
-        return self.conditions("postlaminectomy_syndrome_fbss") + named
+        return self.conditions("postlaminectomy_syndrome_fbss") + self.named_conditions(names_fbss)
 
     @cached_property
     def stenosis_conditions(self) -> tuple[ConditionFact, ...]:
@@ -1218,14 +1221,11 @@ class PathwayContext:
         as done in a problem-list entry with no code the value sets know ("Status post L4-5
         laminectomy (2018)": ``hooks.text.names_surgical_status``)."""
         named = [
-            c for c in self.history.conditions
-            if c.verification_status not in EXCLUDED_VERIFICATION
-            and self.term.words_may_decide((x.system, x.code) for x in c.codings)
-            and names_surgical_status(c.text, *(x.display for x in c.codings))
+            c for c in self.named_conditions(names_surgical_status, in_force_only=False)
             # the words that name the operation place it: a cervical one stays cervical, whatever
             # a note says of the lumbar spine
-            and not (NON_LUMBAR_SITE.search(c.text) and not LUMBAR_SITE.search(c.text))
-        ]  # fmt: skip
+            if not (NON_LUMBAR_SITE.search(c.text) and not LUMBAR_SITE.search(c.text))
+        ]
         coded = self.conditions("lumbar_surgery_status", current_only=False)
         return tuple(
             c for c in (*coded, *named)

@@ -719,7 +719,10 @@ def psych_evaluation_on_record(ctx: OrderContext, order: DraftOrder | None = Non
     (``psych_evaluation``: done within ``psych_evaluation_recent_days`` and not found unsuitable, or
     ordered, booked or drafted). The pathway's N1 asks the same question, so the card that offers an
     implant and the check on that implant agree."""
-    found = psych_evaluation(ctx, order)
+    return _clears(ctx, psych_evaluation(ctx, order))
+
+
+def _clears(ctx: OrderContext, found: PsychEvaluation | None) -> bool:
     return found is not None and found.standing(ctx.today, ctx.t.psych_evaluation_recent_days) in (
         "cleared",
         "arranged",
@@ -727,7 +730,8 @@ def psych_evaluation_on_record(ctx: OrderContext, order: DraftOrder | None = Non
 
 
 def _psych(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
-    if psych_evaluation_on_record(ctx, order):
+    found = psych_evaluation(ctx, order)  # when it does not clear the implant: old, or found unsuitable
+    if _clears(ctx, found):
         return []
     first = next(
         (o for o in ctx.judged if ctx.order_is(o, "neuromodulation_implant") and _trial_stop(ctx, o) is None),
@@ -737,7 +741,6 @@ def _psych(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         return []  # one card per session, on the first implant order whose trial card does not name it
     pump = ctx.order_is(order, "intrathecal_pump_implant") is not None
     device = "intrathecal pump" if pump else "spinal cord stimulator"
-    found = psych_evaluation(ctx, order)  # one that does not clear the implant: old, or found unsuitable
     return [
         card(
             RULE_PSYCH,
