@@ -34,6 +34,7 @@ from fhir.resources.R4B import get_fhir_model_class
 from fhir_core.types import FhirElementOrResourceBase
 from pydantic import BaseModel, ValidationError
 
+from cds_service import fhir_gates
 from cds_service.errors import InvalidFhirData
 from cds_service.fhir_facts import RESOURCE_TYPES
 from cds_service.fhir_facts import build_history as build_facts
@@ -46,6 +47,9 @@ from hooks.terminology import Terminology
 
 IsRelevant = Callable[[dict[str, Any], Terminology], bool]
 BuildHistory = Callable[[list[Any], Terminology, dict[str, str]], PatientHistory]
+
+# Before any R4B model class is built (fhir.resources builds each the first time it is asked for).
+fhir_gates.install()
 
 
 def _loc(loc: Iterable[Any]) -> str:

@@ -18,6 +18,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+import cds_service.fhir_adapter  # noqa: F401  (first: the suite's FHIR models are built as the service builds them)
 from cds_service.settings import Settings
 from hooks.cards import CardDraft, Fact, SuggestionDraft
 from hooks.evaluation import EvaluationInput

@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
-from fhir_core.fhirabstractmodel import FHIRAbstractModel
 from flask import Flask
 from pydantic import ValidationError
 from test_real_fhir_server import without_uuids
 
+from cds_service import fhir_gates
 from cds_service.errors import InvalidFhirData
 from cds_service.fhir_adapter import (
     MAX_ELEMENT_JSON,
@@ -32,6 +32,7 @@ from cds_service.fhir_adapter import (
 )
 from cds_service.pipeline import DecisionMemo
 from fhir_fixtures import fhir_builder as fb
+from tests.fhir_outcomes import fixture_resources
 
 ROOT = Path(__file__).resolve().parent.parent
 PATHWAY = ROOT / "fhir_fixtures" / "pathway"
@@ -241,24 +242,7 @@ PAIN = {
 }
 
 
-def _fixture_resources() -> list[dict[str, Any]]:
-    """Every prefetched resource of every fixture request, once."""
-    seen: dict[str, dict[str, Any]] = {}
-    for path in sorted((ROOT / "fhir_fixtures").rglob("*.json")):
-        request = json.loads(path.read_text())
-        prefetch = request.get("prefetch") if isinstance(request, dict) else None
-        for value in (prefetch or {}).values():
-            if not isinstance(value, dict):
-                continue
-            bundle = value.get("resourceType") == "Bundle"
-            for entry in value.get("entry", []) if bundle else [{"resource": value}]:
-                resource = entry.get("resource")
-                if isinstance(resource, dict) and "resourceType" in resource:
-                    seen.setdefault(json.dumps(resource, sort_keys=True), resource)
-    return list(seen.values())
-
-
-FIXTURE_RESOURCES = _fixture_resources()
+FIXTURE_RESOURCES = fixture_resources()
 
 
 def test_an_element_seen_before_is_handed_over_and_the_json_is_not_touched() -> None:
@@ -380,17 +364,18 @@ def test_a_json_object_with_a_key_that_is_not_a_string_is_refused_as_the_library
 
 
 def test_a_resource_is_checked_once_by_the_after_validator(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The models' own ``__init__`` makes ``model_validate`` run fhir_core's after-validator twice on
-    the resource; ``validate_model`` runs it once. (An element built from JSON inside the resource
-    runs it twice either way: that happens inside the library.)"""
+    """The models' own ``__init__`` makes ``model_validate`` run fhir_core's after-validator (behind
+    its gate, ``cds_service.fhir_gates``) twice on the resource; ``validate_model`` runs it once. (An
+    element built from JSON inside the resource runs it twice either way: that happens inside the
+    library.)"""
     checked: list[str] = []
-    one_of_many = FHIRAbstractModel._validate_one_of_many
 
-    def spy(self: Any) -> None:
-        checked.append(type(self).__name__)
-        one_of_many(self)
+    class Spy(dict[type, Any]):
+        def __contains__(self, cls: object) -> bool:
+            checked.append(getattr(cls, "__name__", ""))
+            return super().__contains__(cls)
 
-    monkeypatch.setattr(FHIRAbstractModel, "_validate_one_of_many", spy)
+    monkeypatch.setattr(fhir_gates, "_plans", Spy(fhir_gates._plans))
     model = get_fhir_model_class("Observation")
     model.model_validate(PAIN)
     assert checked.count("Observation") == 2
