@@ -107,6 +107,19 @@ print(json.dumps([fhir_gates.gated(early), fhir_gates.gated(get_fhir_model_class
     assert _result(_python("-c", script)) == [False, True]
 
 
+def test_with_another_fhir_core_release_the_library_validators_stay() -> None:
+    """The gates are checked against one fhir_core release; with another they step aside (and
+    the test above fails until they are checked against it)."""
+    script = """
+import json
+from fhir.resources.R4B import get_fhir_model_class
+from cds_service import fhir_gates
+fhir_gates.version = lambda name: "1.2.0"
+print(json.dumps([fhir_gates.install(), fhir_gates.gated(get_fhir_model_class("Observation"))]))
+"""
+    assert _result(_python("-c", script)) == [False, False]
+
+
 class _Counted:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.calls: list[str] = []
