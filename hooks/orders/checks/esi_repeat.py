@@ -52,7 +52,9 @@ When: a lumbar ESI is ordered and the most recent completed lumbar ESI of the ep
       No exception for severe pain: a red flag has its own checks, and F1 allows a repeat only after a
       sustained response, which cannot be known yet. So too when that injection was a response whose
       lasting is not yet known (``esi_outcome.relief_so_far``: before the 60-120-day horizon, as F1
-      holds the repeat): the card names the durability window instead.
+      holds the repeat; by pain, by function or coded successful), or whose pain is back before that
+      horizon (``esi_outcome.relief_lost``, the latest score named): the card names the durability
+      window instead, and for pain back, that relief below 30 % then makes the injection short-lived.
 Then: warning naming the interval and the earlier injection with its date; record leg-pain NRS and
       ODI in the assessment window (its dates); repeat only after a sustained ≥ 50 % response, within
       the session limit. Suggest cancelling the ESI (recommended).
@@ -102,6 +104,7 @@ from hooks.pathway.rules.esi_outcome import (
     consecutive_failures,
     limit_step_reason,
     next_session_date,
+    relief_lost,
     relief_so_far,
     response_at_limit,
 )
@@ -407,8 +410,10 @@ def _before_judged(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     if not last:
         return []
     a = last[0]
-    # a response not yet known to last is judged at the durability horizon, as F1 holds the repeat
-    lasting = a.outcome is not Outcome.PENDING and relief_so_far(ctx.pathway, a)
+    # a response not yet known to last is judged at the durability horizon, as F1 holds the repeat;
+    # so is one whose pain is back before it (short-lived, a failed injection, if it stays back)
+    lost = relief_lost(ctx.pathway, a) if a.outcome is not Outcome.PENDING else None
+    lasting = a.outcome is not Outcome.PENDING and (lost is not None or relief_so_far(ctx.pathway, a))
     if a.outcome is not Outcome.PENDING and not lasting:
         return []
     t0 = a.procedure.performed
@@ -428,12 +433,20 @@ def _before_judged(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     year = span(ctx.t.esi_frequency_window_days)
     after = "on the same day as" if days == 0 else f"{span(days, exact=False)} after"
     sessions = len(ctx.pathway.esis_in_frequency_window)
-    summary = (
-        f"Repeat ESI {after} one that has helped so far: judge whether the relief lasts, from "
-        f"{opens.isoformat()}"
-        if lasting
-        else f"Repeat ESI {after} the last one: too early to judge it; assess it from {opens.isoformat()}"
-    )
+    if lost is not None:
+        back = ctx.pathway.obs_label(lost)
+        fits = (
+            f"Repeat ESI {after} one whose relief has not held ({back}): judge it from {opens.isoformat()}",
+            f"Repeat ESI {after} one whose relief has not held: judge it from {opens.isoformat()}",
+        )
+        summary = next((x for x in fits if len(x) <= SUMMARY_MAX), fits[-1])
+    elif lasting:
+        summary = (
+            f"Repeat ESI {after} one that has helped so far: judge whether the relief lasts, from "
+            f"{opens.isoformat()}"
+        )
+    else:
+        summary = f"Repeat ESI {after} the last one: too early to judge it; assess it from {opens:%Y-%m-%d}"
     return [
         card(
             RULE_BEFORE_JUDGED,
@@ -442,12 +455,15 @@ def _before_judged(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             indicator="warning",
             summary=summary,
             # the assessment's first line names the earlier injection, its date and the window
-            why=ctx.pathway.failure_facts(a),
+            why=[*ctx.pathway.failure_facts(a), *([ctx.pathway.obs_fact(lost, "latest: ")] if lost else [])],
             next_steps=(
                 f"Record leg-pain NRS and ODI between {opens.isoformat()} and {closes.isoformat()} "
                 f"({weeks} after the injection); "
                 + (
-                    f"relief still ≥ {relief} then is a sustained response."
+                    f"relief below {pct(ctx.t.short_lived_relief_pct)} then makes it short-lived, a failed "
+                    f"injection; still ≥ {relief}, a sustained response."
+                    if lost is not None
+                    else f"relief still ≥ {relief} then is a sustained response."
                     if lasting
                     else f"≥ {relief} relief counts as a response."
                 ),

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 from hooks import suggestions as sx
 from hooks.cards import SUMMARY_MAX, CardDraft, Fact, SuggestionDraft
-from hooks.facts import ProcedureFact, ServiceRequestFact
+from hooks.facts import ObservationFact, ProcedureFact, ServiceRequestFact
 from hooks.pathway import failure
 from hooks.pathway.context import (
     FAILED_OUTCOMES,
@@ -427,6 +427,8 @@ def f1_worked_then_recurred(ctx: PathwayContext, a: Assessment) -> CardDraft:
     # after it); None, not yet known — the horizon not reached ("so far"), or passed with no score
     # in it ("not recorded"). Only a known lasting response is said to have worked.
     lasting = _lasting(ctx, a)
+    # pain back before the horizon: no relief "so far" is claimed
+    lost = relief_lost(ctx, a)
     # the session limit reached: the first day a repeat falls within it (None: within the limit)
     allowed = next_session_date(ctx)
     # a repeat already ordered: named beside the injection, never offered a second time
@@ -442,14 +444,14 @@ def f1_worked_then_recurred(ctx: PathwayContext, a: Assessment) -> CardDraft:
     )
     summary = _f1_summary(
         ctx, a, lasting, by_function=by_function, recurred=recurred, ordered=ordered, allowed=allowed,
-        ask=bool(missing),
+        ask=bool(missing), lost=lost,
     )  # fmt: skip
     steps = _f1_repeat_steps(
         ctx, a, lasting, by_function=by_function, recurred=recurred, repeat=repeat, ordered=ordered,
-        allowed=allowed, missing=missing,
+        allowed=allowed, missing=missing, lost=lost is not None,
     )  # fmt: skip
     suggestions = []
-    if allowed is None and ordered is None:
+    if allowed is None and ordered is None and lost is None:
         suggestions.append(
             ctx.offer(
                 spec,
@@ -465,12 +467,14 @@ def f1_worked_then_recurred(ctx: PathwayContext, a: Assessment) -> CardDraft:
     lead, *rest = ctx.failure_facts(a)
     held = allowed is not None or lasting != "worked"
     order_facts = [esi_order_fact(ctx, ordered, hold=held)] if ordered is not None else []
+    back_facts = [ctx.obs_fact(lost, "latest: ")] if lost is not None else []
+    sessions = Fact(f"{count(n, 'lumbar ESI session')} in the last {year(ctx)}")
     return F1.card(
         ctx,
         indicator="info",
         summary=summary,
         suggestions=suggestions,
-        why=[lead, *order_facts, *rest, Fact(f"{count(n, 'lumbar ESI session')} in the last {year(ctx)}")],
+        why=[lead, *back_facts, *order_facts, *rest, sessions],
         gaps=list(a.gaps),
         next_steps=[*steps, "Continue active physiotherapy."],
         avoid=["Labelling the pain refractory.", "Spinal cord stimulation.", "A new diagnostic work-up."],
@@ -489,8 +493,10 @@ def _f1_repeat_steps(
     ordered: ServiceRequestFact | None,
     allowed: date | None,
     missing: list[str],
+    lost: bool = False,
 ) -> list[str]:
-    """F1's steps about the repeat: when it is reasonable (now; if pain recurs; once the response is
+    """F1's steps about the repeat (``lost``: the pain back before the horizon, whose scores then
+    may make the response short-lived): when it is reasonable (now; if pain recurs; once the response is
     known to have lasted), the session limit first when it is reached (with the date a repeat falls
     within it), and the number of sessions so far. A repeat already ordered is the one the steps
     name: reasonable with its baseline asked for, or held until the repeat may be given."""
@@ -521,11 +527,20 @@ def _f1_repeat_steps(
         lo = a.procedure.performed + timedelta(days=ctx.t.esi_durability_start_days)
         hi = a.procedure.performed + timedelta(days=ctx.t.esi_durability_end_days)
         reassess = f"Hold the ESI ordered{on} and reassess" if hold else "Reassess"
-        steps = [
-            f"{reassess} leg-pain NRS and ODI between {lo.isoformat()} and {hi.isoformat()} ({horizon} after "
-            f"the injection): a repeat needs the ≥ {threshold} {gain} to hold then (Medicare ESI LCD).",
-            f"If it holds and then {wanes}, {then} is reasonable{later}.",
-        ]
+        between = f"between {lo.isoformat()} and {hi.isoformat()} ({horizon} after the injection)"
+        short = pct(ctx.t.short_lived_relief_pct)
+        if lost:
+            steps = [
+                f"{reassess} leg-pain NRS and ODI {between}: relief below {short} then makes the response "
+                f"short-lived, a failed injection; a repeat needs the ≥ {threshold} relief to hold "
+                "(Medicare ESI LCD).",
+            ]
+        else:
+            steps = [
+                f"{reassess} leg-pain NRS and ODI {between}: a repeat needs the ≥ {threshold} {gain} to hold "
+                "then (Medicare ESI LCD).",
+                f"If it holds and then {wanes}, {then} is reasonable{later}.",
+            ]
     else:
         record = (
             f"Hold the ESI ordered{on} until how long the {gain} lasted is recorded"
@@ -548,21 +563,33 @@ def _f1_repeat_steps(
     return [f"{stop} {allowed.isoformat()}: {limit_step_reason(ctx)}.", *steps]
 
 
+# An ESI that helped in its window: ≥ 50 % relief or a functional gain, or an outcome coded successful.
+_HELPED = (Outcome.RESPONDER, Outcome.SUCCESS)
+
+
 def relief_so_far(ctx: PathwayContext, a: Assessment) -> bool:
     """An ESI that gave a response whose lasting is not yet known, before its durability horizon
     (``_lasting`` "so far"), and whose latest pain score since still shows the response: a repeat
     waits until it is judged (F1; the order check agrees). Pain back since ("9/10 two days ago") is
     no relief so far."""
-    if a.outcome is not Outcome.RESPONDER or _lasting(ctx, a) != "so far":
-        return False
+    return a.outcome in _HELPED and _lasting(ctx, a) == "so far" and relief_lost(ctx, a) is None
+
+
+def relief_lost(ctx: PathwayContext, a: Assessment) -> ObservationFact | None:
+    """The latest pain score since an ESI that responded, before its durability horizon, when that
+    score no longer shows the response (relief from the baseline below the responder threshold):
+    the pain is back before the lasting of the relief can be judged. None when the response still
+    shows, or nothing says otherwise (no baseline, no score since)."""
+    if a.outcome not in _HELPED or a.basis == "function" or _lasting(ctx, a) != "so far":
+        return None  # a response by function (ODI) is not undone by a pain score that never fell
     t0, base = a.procedure.performed, a.baseline
     if t0 is None or base is None or not base.value:
-        return True
+        return None
     since = [o for o in ctx.episode_observations("pain") if o.effective is not None and o.effective > t0]
     latest = failure.latest_score(failure.prefer_leg(since))
     if latest is None or latest.value is None:
-        return True
-    return (base.value - latest.value) / base.value * 100 >= ctx.t.responder_relief_pct
+        return None
+    return latest if (base.value - latest.value) / base.value * 100 < ctx.t.responder_relief_pct else None
 
 
 def _lasting(ctx: PathwayContext, a: Assessment) -> str:
@@ -593,13 +620,16 @@ def _f1_summary(
     ordered: ServiceRequestFact | None = None,
     allowed: date | None = None,
     ask: bool = True,
+    lost: ObservationFact | None = None,
 ) -> str:
     """F1's one line, saying only what the record shows of the response: "worked" when it lasted; a
-    response not yet at the durability horizon is relief "so far", one past it with no score there
-    is one whose duration is not recorded. What the response rests on is named: ≥ 50 % relief (pain
-    scores, a recorded relief), a functional gain (ODI), or an outcome coded successful (no relief
-    measured). A repeat already ordered is named by its date (reasonable, with its baseline asked
-    for; or held); with the session limit reached, the date a repeat falls within it."""
+    response not yet at the durability horizon is relief "so far" (or, with the latest score since
+    showing the pain back, ``lost``, relief "at first" beside that score, and no repeat before the
+    horizon), one past it with no score there is one whose duration is not recorded. What the
+    response rests on is named: ≥ 50 % relief (pain scores, a recorded relief), a functional gain
+    (ODI), or an outcome coded successful (no relief measured). A repeat already ordered is named
+    by its date (reasonable, with its baseline asked for; or held); with the session limit reached,
+    the date a repeat falls within it."""
     when = _esi_when(a)
     threshold = pct(ctx.t.responder_relief_pct)
     horizon = window(ctx.t.esi_durability_start_days, ctx.t.esi_durability_end_days)
@@ -637,6 +667,14 @@ def _f1_summary(
         did, worked = f"gave ≥ {threshold} relief", f"worked (≥ {threshold} relief)"
     if lasting == "worked":
         return _fitting(f"ESI on {when} {worked}: not a failure; {then}", f"ESI on {when} {worked}: {then}")
+    if lasting == "so far" and lost is not None:
+        score = ctx.obs_label(lost)
+        hold = f"hold {the_order}{until}" if ordered is not None else "no repeat before"
+        return _fitting(
+            f"ESI on {when} {did} at first; {score}: reassess at {horizon}; {hold}",
+            f"ESI on {when}: {score}; reassess at {horizon}; {hold}",
+            f"ESI on {when}: {score}; {hold}",
+        )
     if lasting == "so far":
         if ordered is not None:
             hold = f"hold {the_order}{until}"

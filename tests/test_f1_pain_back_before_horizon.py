@@ -1,0 +1,101 @@
+"""F1 when the pain is back before the injection's durability horizon.
+
+An ESI that gave ≥ 50 % relief in its 2–6-week window is judged again at 60–120 days (decision
+model §3.1): relief below 30 % by then makes it short-lived, a failed injection. Before that, the
+card called it relief "so far" and said "repeat only if pain recurs" even when the latest score
+since showed the pain back (9/10 two days ago), which reads as "the injection is working; repeat it
+when the pain comes back". It now names that score, claims no relief so far, offers no repeat and
+says what the reassessment decides.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from hooks.cards import CardDraft
+from hooks.facts import Coding
+from hooks.orders import evaluate_orders
+from hooks.pathway import evaluate_pathway
+from tests.orders_builders import RADICULOPATHY, ago, cond, history, inp, obs, proc, sr
+
+RAD = cond("rad", RADICULOPATHY, 200, "Lumbar radiculopathy")
+ESI = proc("esi0", "64483", 49, "TFESI L4-L5 left", level="L4-L5")
+MRI = proc("mri", "72148", 150, "MRI lumbar spine without contrast")
+BASELINE, RESPONSE = obs("n0", "pain", 8, 53), obs("n1", "pain", 3, 31)
+
+
+def f1(*facts: Any, esi: Any = ESI) -> CardDraft:
+    chart = inp("patient-view", [], history(RAD, esi, MRI, *facts))
+    cards = [c for c in evaluate_pathway(chart) if c.rule_id == "F1"]
+    assert len(cards) == 1
+    return cards[0]
+
+
+def test_pain_back_before_the_horizon_is_named_and_no_relief_so_far_is_claimed() -> None:
+    card = f1(BASELINE, RESPONSE, obs("n2", "pain", 9, 2))
+    back = f"pain 9/10 on {ago(2).isoformat()}"
+    head = f"ESI on {ago(49).isoformat()} gave ≥ 50 % relief at first"
+    assert card.summary == f"{head}; {back}: reassess at 60–120 days; no repeat before"
+    assert "so far" not in card.summary and "repeat only if pain recurs" not in card.summary
+    assert card.why[1].text == f"latest: {back}" and card.why[1].ref == "Observation/n2"
+    assert card.next_steps[0].startswith("Reassess leg-pain NRS and ODI between")
+    assert "relief below 30 % then makes the response short-lived, a failed injection" in card.next_steps[0]
+    assert not any("is reasonable" in step for step in card.next_steps)
+    assert card.suggestions == ()  # no repeat offered while the pain is back
+
+
+def test_a_score_that_still_shows_the_response_keeps_relief_so_far_and_the_repeat_for_later() -> None:
+    card = f1(BASELINE, RESPONSE, obs("n2", "pain", 4, 2))
+    assert "gave ≥ 50 % relief so far: not a failure; reassess at 60–120 days" in card.summary
+    assert card.suggestions and card.suggestions[0].label.endswith("(if pain recurs)")
+    assert card.next_steps[1].startswith("If it holds and then pain recurs")
+
+
+def test_guard_with_no_score_since_the_response_nothing_says_the_pain_is_back() -> None:
+    card = f1(BASELINE, RESPONSE)
+    assert "relief so far" in card.summary and "latest:" not in " ".join(f.text for f in card.why)
+
+
+# The order check holds what F1 holds: a repeat ESI signed while the pain is back before the horizon
+# passed without a card.
+def test_a_repeat_ordered_while_the_pain_is_back_before_the_horizon_is_held_until_it_can_be_judged() -> None:
+    chart = history(RAD, ESI, MRI, BASELINE, RESPONSE, obs("n2", "pain", 9, 2))
+    (card,) = evaluate_orders(inp("order-sign", [sr("esi", "64483", "TFESI L4-L5 left")], chart))
+    opens = (ago(49) + timedelta(days=60)).isoformat()
+    assert card.rule_id == "order.esi-before-judged" and card.indicator == "warning"
+    assert card.summary == (
+        f"Repeat ESI 7 weeks after one whose relief has not held (pain 9/10 on {ago(2).isoformat()}): "
+        f"judge it from {opens}"
+    )
+    assert "relief below 30 % then makes it short-lived, a failed injection" in card.next_steps[0]
+    assert card.why[-1].ref == "Observation/n2"
+    assert card.suggestions[0].label == "Cancel the ESI and judge the last one first"
+
+
+def test_a_repeat_after_a_response_by_function_so_far_is_held_as_f1_holds_it() -> None:
+    """An ODI halved with the pain unchanged is a response (Medicare ESI LCD: 50 % functional gain);
+    the unchanged pain score does not undo it. F1 holds the repeat until the horizon; so does the
+    order check (it let the repeat through before, reading the pain score alone)."""
+    facts = (RAD, ESI, MRI, BASELINE, obs("o0", "odi", 60, 53, "97909-6"), obs("n1", "pain", 8, 31),
+             obs("o1", "odi", 26, 31, "97909-6"))  # fmt: skip
+    card = f1(*facts[3:])
+    assert "improved function ≥ 50 % (ODI) so far" in card.summary
+    (order,) = evaluate_orders(inp("order-sign", [sr("esi", "64483", "TFESI L4-L5 left")], history(*facts)))
+    assert order.rule_id == "order.esi-before-judged" and "has helped so far" in order.summary
+
+
+SUCCESSFUL = Coding("http://snomed.info/sct", "385669000", "Successful")
+
+
+def test_an_outcome_coded_successful_is_read_the_same_way() -> None:
+    esi = proc("esi0", "64483", 49, "TFESI L4-L5 left", outcome=SUCCESSFUL, level="L4-L5")
+    back = f1(BASELINE, obs("n2", "pain", 9, 2), esi=esi)
+    head = f"ESI on {ago(49).isoformat()} helped (recorded successful) at first"
+    assert back.summary.startswith(f"{head}; pain 9/10")
+    held = f1(BASELINE, esi=esi)
+    assert "helped (recorded successful) so far" in held.summary
+    # the repeat is held while its lasting is not known, as F1 holds it
+    chart = history(RAD, MRI, esi)
+    (order,) = evaluate_orders(inp("order-sign", [sr("esi", "64483", "TFESI L4-L5 left")], chart))
+    assert order.rule_id == "order.esi-before-judged" and "has helped so far" in order.summary
