@@ -12,7 +12,8 @@ inside it:
   it is required. It asks the instance for its required fields, its choice groups and its alias
   map on every call, though they are constants of its class.
 
-On a chart the worker has not seen they cost about a third of the engine's time. The gates:
+On a chart the worker has not seen they were about a quarter of the engine's instructions, and a
+fifth of a call's through the app with its caches (``docs/benchmark-history.md``). The gates:
 
 - **before**: a null can only be refused if one of the JSON object's own values is a list holding
   a null. If none is, the gate returns the data, as the validator would; otherwise the validator
