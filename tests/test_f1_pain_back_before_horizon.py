@@ -10,10 +10,11 @@ says what the reassessment decides.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 from typing import Any
 
-from hooks.cards import CardDraft
+from hooks.cards import CardDraft, render_detail
 from hooks.facts import Coding
 from hooks.orders import evaluate_orders
 from hooks.pathway import evaluate_pathway
@@ -36,11 +37,13 @@ def test_pain_back_before_the_horizon_is_named_and_no_relief_so_far_is_claimed()
     card = f1(BASELINE, RESPONSE, obs("n2", "pain", 9, 2))
     back = f"pain 9/10 on {ago(2).isoformat()}"
     head = f"ESI on {ago(49).isoformat()} gave ≥ 50 % relief at first"
-    assert card.summary == f"{head}; {back}: reassess at 60–120 days; no repeat before"
+    assert card.summary == f"{head}; {back}: reassess at 60–120 days; no repeat until then"
     assert "so far" not in card.summary and "repeat only if pain recurs" not in card.summary
     assert card.why[1].text == f"latest: {back}" and card.why[1].ref == "Observation/n2"
     assert card.next_steps[0].startswith("Reassess leg-pain NRS and ODI between")
-    assert "relief below 30 % then makes the response short-lived, a failed injection" in card.next_steps[0]
+    assert "relief below 30 % then means a short-lived, failed injection" in card.next_steps[0]
+    # the card as the EHR shows it keeps what the reassessment decides
+    assert "short-lived, failed injection" in render_detail(card)
     assert not any("is reasonable" in step for step in card.next_steps)
     assert card.suggestions == ()  # no repeat offered while the pain is back
 
@@ -65,10 +68,10 @@ def test_a_repeat_ordered_while_the_pain_is_back_before_the_horizon_is_held_unti
     opens = (ago(49) + timedelta(days=60)).isoformat()
     assert card.rule_id == "order.esi-before-judged" and card.indicator == "warning"
     assert card.summary == (
-        f"Repeat ESI 7 weeks after one whose relief has not held (pain 9/10 on {ago(2).isoformat()}): "
+        f"Repeat ESI 7 weeks after one whose response has not held (pain 9/10 on {ago(2).isoformat()}): "
         f"judge it from {opens}"
     )
-    assert "relief below 30 % then makes it short-lived, a failed injection" in card.next_steps[0]
+    assert "relief below 30 % then means a short-lived, failed injection" in card.next_steps[0]
     assert card.why[-1].ref == "Observation/n2"
     assert card.suggestions[0].label == "Cancel the ESI and judge the last one first"
 
@@ -99,3 +102,45 @@ def test_an_outcome_coded_successful_is_read_the_same_way() -> None:
     chart = history(RAD, MRI, esi)
     (order,) = evaluate_orders(inp("order-sign", [sr("esi", "64483", "TFESI L4-L5 left")], chart))
     assert order.rule_id == "order.esi-before-judged" and "has helped so far" in order.summary
+
+
+def test_an_outcome_coded_successful_without_a_baseline_is_back_at_the_recurrent_pain_level() -> None:
+    esi = proc("esi0", "64483", 49, "TFESI L4-L5 left", outcome=SUCCESSFUL, level="L4-L5")
+    card = f1(obs("n2", "pain", 9, 2), esi=esi)
+    assert "helped (recorded successful) at first; pain 9/10" in card.summary and card.suggestions == ()
+    assert "so far" in f1(obs("n2", "pain", 3, 2), esi=esi).summary  # below the recurrent-pain level (5)
+
+
+ODI_BEFORE, PAIN_FLAT, ODI_HALVED = (
+    obs("o0", "odi", 60, 53, "97909-6"), obs("n1", "pain", 8, 31), obs("o1", "odi", 26, 31, "97909-6")
+)
+
+
+def test_a_response_by_function_whose_odi_is_back_is_named_by_its_odi() -> None:
+    facts = (BASELINE, ODI_BEFORE, PAIN_FLAT, ODI_HALVED, obs("o2", "odi", 58, 2, "97909-6"))
+    card = f1(*facts)
+    assert "improved function ≥ 50 % (ODI) at first; ODI 58" in card.summary and card.suggestions == ()
+    assert card.next_steps[0].split(": ", 1)[1].startswith("functional gain below 30 % then means")
+    chart = history(RAD, ESI, MRI, *facts)
+    (order,) = evaluate_orders(inp("order-sign", [sr("esi", "64483", "TFESI")], chart))
+    assert "one whose response has not held (ODI 58" in order.summary
+    assert order.next_steps[0].split("); ", 1)[1].startswith("functional gain below 30 %")
+    # the unchanged pain score alone does not undo a response by function
+    assert "so far" in f1(*facts[:4], obs("n2", "pain", 8, 2)).summary
+
+
+def test_a_back_pain_baseline_is_not_undone_by_a_later_leg_score() -> None:
+    back = dataclasses.replace(BASELINE, text="Low back pain score", body_site_text="lower back")
+    relieved = dataclasses.replace(RESPONSE, text="Low back pain score", body_site_text="lower back")
+    leg = dataclasses.replace(obs("n2", "pain", 9, 2), text="Leg pain score", body_site_text="left leg")
+    assert "so far" in f1(back, relieved, leg).summary
+
+
+def test_in_the_durability_window_with_no_score_yet_the_order_check_asks_for_it_now() -> None:
+    esi = proc("esi0", "64483", 75, "TFESI L4-L5 left", level="L4-L5")
+    scores = obs("n0", "pain", 8, 79), obs("n1", "pain", 3, 57), obs("n2", "pain", 9, 20)
+    chart = history(RAD, esi, MRI, *scores)
+    (card,) = evaluate_orders(inp("order-sign", [sr("esi", "64483", "TFESI L4-L5 left")], chart))
+    closes = (ago(75) + timedelta(days=120)).isoformat()
+    assert card.summary.endswith(f"judge it now (by {closes})")
+    assert card.avoid[0] == f"Another ESI before the last one is judged (its scores are due by {closes})."

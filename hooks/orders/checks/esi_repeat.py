@@ -433,20 +433,26 @@ def _before_judged(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     year = span(ctx.t.esi_frequency_window_days)
     after = "on the same day as" if days == 0 else f"{span(days, exact=False)} after"
     sessions = len(ctx.pathway.esis_in_frequency_window)
+    # the measure the response was read by: ODI for a response by function, else pain relief
+    gain = "functional gain" if a.basis == "function" else "relief"
+    # the window already open (no score in it yet): judge it now, by its end
+    judge = f"from {opens.isoformat()}" if opens > ctx.today else f"now (by {closes.isoformat()})"
     if lost is not None:
         back = ctx.pathway.obs_label(lost)
         fits = (
-            f"Repeat ESI {after} one whose relief has not held ({back}): judge it from {opens.isoformat()}",
-            f"Repeat ESI {after} one whose relief has not held: judge it from {opens.isoformat()}",
+            f"Repeat ESI {after} one whose response has not held ({back}): judge it {judge}",
+            f"Repeat ESI {after} one whose response has not held: judge it {judge}",
         )
         summary = next((x for x in fits if len(x) <= SUMMARY_MAX), fits[-1])
     elif lasting:
-        summary = (
-            f"Repeat ESI {after} one that has helped so far: judge whether the relief lasts, from "
-            f"{opens.isoformat()}"
-        )
+        summary = f"Repeat ESI {after} one that has helped so far: judge whether the {gain} lasts, {judge}"
     else:
         summary = f"Repeat ESI {after} the last one: too early to judge it; assess it from {opens:%Y-%m-%d}"
+    before = (
+        f"Another ESI before {opens.isoformat()}, when the last one can first be judged."
+        if opens > ctx.today
+        else f"Another ESI before the last one is judged (its scores are due by {closes.isoformat()})."
+    )
     return [
         card(
             RULE_BEFORE_JUDGED,
@@ -460,10 +466,10 @@ def _before_judged(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
                 f"Record leg-pain NRS and ODI between {opens.isoformat()} and {closes.isoformat()} "
                 f"({weeks} after the injection); "
                 + (
-                    f"relief below {pct(ctx.t.short_lived_relief_pct)} then makes it short-lived, a failed "
+                    f"{gain} below {pct(ctx.t.short_lived_relief_pct)} then means a short-lived, failed "
                     f"injection; still ≥ {relief}, a sustained response."
                     if lost is not None
-                    else f"relief still ≥ {relief} then is a sustained response."
+                    else f"{gain} still ≥ {relief} then is a sustained response."
                     if lasting
                     else f"≥ {relief} relief counts as a response."
                 ),
@@ -472,8 +478,8 @@ def _before_judged(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
                 "Meanwhile continue physiotherapy and the current analgesic plan.",
             ),
             avoid=(
-                f"Another ESI before {opens.isoformat()}, when the last one can first be judged.",
-                "A repeat on relief not yet known to last (Medicare ESI LCD)."
+                before,
+                f"A repeat on {gain} not yet known to last (Medicare ESI LCD)."
                 if lasting
                 else "Labelling the last injection failed before its outcome is recorded.",
             ),

@@ -531,9 +531,9 @@ def _f1_repeat_steps(
         short = pct(ctx.t.short_lived_relief_pct)
         if lost:
             steps = [
-                f"{reassess} leg-pain NRS and ODI {between}: relief below {short} then makes the response "
-                f"short-lived, a failed injection; a repeat needs the ≥ {threshold} relief to hold "
-                "(Medicare ESI LCD).",
+                f"{reassess} leg-pain NRS and ODI between {lo.isoformat()} and {hi.isoformat()}: "
+                f"{gain} below {short} then means a short-lived, failed injection; a repeat needs "
+                f"≥ {threshold} to hold ({horizon} after the injection; Medicare ESI LCD).",
             ]
         else:
             steps = [
@@ -576,20 +576,39 @@ def relief_so_far(ctx: PathwayContext, a: Assessment) -> bool:
 
 
 def relief_lost(ctx: PathwayContext, a: Assessment) -> ObservationFact | None:
-    """The latest pain score since an ESI that responded, before its durability horizon, when that
-    score no longer shows the response (relief from the baseline below the responder threshold):
-    the pain is back before the lasting of the relief can be judged. None when the response still
-    shows, or nothing says otherwise (no baseline, no score since)."""
-    if a.outcome not in _HELPED or a.basis == "function" or _lasting(ctx, a) != "so far":
-        return None  # a response by function (ODI) is not undone by a pain score that never fell
-    t0, base = a.procedure.performed, a.baseline
-    if t0 is None or base is None or not base.value:
+    """The latest score since an ESI that helped, before its durability horizon, when it no longer
+    shows the response: the pain (or, for a response by function, the ODI) is back before the lasting
+    of the response can be judged. Pain is read as the injection's assessment reads it: after a
+    leg-pain baseline leg scores, after a back-pain one never leg scores, else leg scores when there
+    are any; against the baseline (relief below the responder threshold), or with none (an outcome
+    coded successful) at the recurrent-pain level. None when the response still shows, or nothing
+    says otherwise (no score since)."""
+    if a.outcome not in _HELPED or _lasting(ctx, a) != "so far":
         return None
-    since = [o for o in ctx.episode_observations("pain") if o.effective is not None and o.effective > t0]
-    latest = failure.latest_score(failure.prefer_leg(since))
+    t0 = a.procedure.performed
+    if t0 is None:
+        return None
+    threshold = ctx.t.responder_relief_pct
+    if a.basis == "function":  # the ODI halved: undone by the ODI, not by a pain score that never fell
+        odis = ctx.episode_observations("odi")
+        before = failure.latest_score([o for o in odis if o.effective and o.effective <= t0], lowest=True)
+        latest = failure.latest_score([o for o in odis if o.effective and o.effective > t0])
+        if before is None or not before.value or latest is None or latest.value is None:
+            return None
+        return latest if (before.value - latest.value) / before.value * 100 < threshold else None
+    base = a.baseline
+    pain = ctx.episode_observations("pain")
+    since = [o for o in pain if o is not base and o.effective is not None and o.effective > t0]
+    if base is not None and failure.is_back_score(base) and not failure.is_leg_score(base):
+        since = [o for o in since if not failure.is_leg_score(o)]
+    else:
+        since = failure.prefer_leg(since)
+    latest = failure.latest_score(since)
     if latest is None or latest.value is None:
         return None
-    return latest if (base.value - latest.value) / base.value * 100 < ctx.t.responder_relief_pct else None
+    if base is None or not base.value:
+        return latest if latest.value >= ctx.t.recurrent_pain_nrs else None
+    return latest if (base.value - latest.value) / base.value * 100 < threshold else None
 
 
 def _lasting(ctx: PathwayContext, a: Assessment) -> str:
@@ -669,7 +688,7 @@ def _f1_summary(
         return _fitting(f"ESI on {when} {worked}: not a failure; {then}", f"ESI on {when} {worked}: {then}")
     if lasting == "so far" and lost is not None:
         score = ctx.obs_label(lost)
-        hold = f"hold {the_order}{until}" if ordered is not None else "no repeat before"
+        hold = f"hold {the_order}{until}" if ordered is not None else "no repeat until then"
         return _fitting(
             f"ESI on {when} {did} at first; {score}: reassess at {horizon}; {hold}",
             f"ESI on {when}: {score}; reassess at {horizon}; {hold}",
