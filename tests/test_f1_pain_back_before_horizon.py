@@ -14,7 +14,7 @@ import dataclasses
 from datetime import timedelta
 from typing import Any
 
-from hooks.cards import CardDraft, render_detail
+from hooks.cards import CardDraft, render_detail, render_full
 from hooks.facts import Coding
 from hooks.orders import evaluate_orders
 from hooks.pathway import evaluate_pathway
@@ -39,7 +39,7 @@ def test_pain_back_before_the_horizon_is_named_and_no_relief_so_far_is_claimed()
     head = f"ESI on {ago(49).isoformat()} gave ≥ 50 % relief at first"
     assert card.summary == f"{head}; {back}: reassess at 60–120 days; no repeat until then"
     assert "so far" not in card.summary and "repeat only if pain recurs" not in card.summary
-    assert card.why[1].text == f"latest: {back}" and card.why[1].ref == "Observation/n2"
+    assert card.why[1].text == f"latest: {back} (no relief)" and card.why[1].ref == "Observation/n2"
     assert card.next_steps[0].startswith("Reassess leg-pain NRS and ODI between")
     assert "relief below 30 % then means a short-lived, failed injection" in card.next_steps[0]
     # the card as the EHR shows it keeps what the reassessment decides
@@ -108,6 +108,7 @@ def test_an_outcome_coded_successful_without_a_baseline_is_back_at_the_recurrent
     esi = proc("esi0", "64483", 49, "TFESI L4-L5 left", outcome=SUCCESSFUL, level="L4-L5")
     card = f1(obs("n2", "pain", 9, 2), esi=esi)
     assert "helped (recorded successful) at first; pain 9/10" in card.summary and card.suggestions == ()
+    assert card.why[1].text.endswith("(no score before the injection)")
     assert "so far" in f1(obs("n2", "pain", 3, 2), esi=esi).summary  # below the recurrent-pain level (5)
 
 
@@ -120,6 +121,7 @@ def test_a_response_by_function_whose_odi_is_back_is_named_by_its_odi() -> None:
     facts = (BASELINE, ODI_BEFORE, PAIN_FLAT, ODI_HALVED, obs("o2", "odi", 58, 2, "97909-6"))
     card = f1(*facts)
     assert "improved function ≥ 50 % (ODI) at first; ODI 58" in card.summary and card.suggestions == ()
+    assert card.why[1].text.endswith("(3 % functional gain)")
     assert card.next_steps[0].split(": ", 1)[1].startswith("functional gain below 30 % then means")
     chart = history(RAD, ESI, MRI, *facts)
     (order,) = evaluate_orders(inp("order-sign", [sr("esi", "64483", "TFESI")], chart))
@@ -129,11 +131,43 @@ def test_a_response_by_function_whose_odi_is_back_is_named_by_its_odi() -> None:
     assert "so far" in f1(*facts[:4], obs("n2", "pain", 8, 2)).summary
 
 
-def test_a_back_pain_baseline_is_not_undone_by_a_later_leg_score() -> None:
-    back = dataclasses.replace(BASELINE, text="Low back pain score", body_site_text="lower back")
-    relieved = dataclasses.replace(RESPONSE, text="Low back pain score", body_site_text="lower back")
-    leg = dataclasses.replace(obs("n2", "pain", 9, 2), text="Leg pain score", body_site_text="left leg")
-    assert "so far" in f1(back, relieved, leg).summary
+def test_a_leg_score_after_a_back_pain_baseline_is_read_by_its_level_not_against_the_baseline() -> None:
+    """The injection treats the leg pain: leg pain back at the recurrent-pain level (5/10) after a
+    back-pain baseline is pain back, named as the leg's. It is never compared with the back score:
+    leg 4/10 against back 6/10 before would read as a third of relief, a response not held."""
+    def at(site: str, rid: str, value: float, days_ago: int) -> Any:
+        text = "Low back pain score" if site == "lower back" else "Leg pain score"
+        return dataclasses.replace(obs(rid, "pain", value, days_ago), text=text, body_site_text=site)
+
+    back, relieved = at("lower back", "n0", 6, 53), at("lower back", "n1", 2, 31)
+
+    def leg(value: float) -> Any:
+        return at("left leg", "n2", value, 2)
+
+    card = f1(back, relieved, leg(9))
+    assert f"relief at first; leg pain 9/10 on {ago(2).isoformat()}" in card.summary
+    named = f"latest: leg pain 9/10 on {ago(2).isoformat()} (no leg score before the injection)"
+    assert card.why[1].text == named
+    assert card.suggestions == ()
+    assert "so far" in f1(back, relieved, leg(4)).summary
+    # the order check reads it the same way
+    chart = history(RAD, ESI, MRI, back, relieved, leg(9))
+    (order,) = evaluate_orders(inp("order-sign", [sr("esi", "64483", "TFESI L4-L5 left")], chart))
+    assert "one whose response has not held (leg pain 9/10" in order.summary
+
+
+def test_a_partial_return_names_the_relief_left_and_the_band_it_falls_in() -> None:
+    """Pain at 5/10 after 8/10 before and 3/10 at 3 weeks: 38 % relief, a partial response if it stays
+    there (decision model §3.1: 30-49 %), not yet short-lived and too little for a repeat."""
+    card = f1(BASELINE, RESPONSE, obs("n2", "pain", 5, 2))
+    assert card.why[1].text == f"latest: pain 5/10 on {ago(2).isoformat()} (38 % relief)"
+    partial = "30 % to under 50 %, a partial response, too little for a repeat"
+    assert partial in card.next_steps[0]
+    # the sidebar keeps the relief left; the band is one click away, in the full reasoning
+    assert "(38 % relief)" in render_detail(card) and partial in render_full(card)
+    chart = history(RAD, ESI, MRI, BASELINE, RESPONSE, obs("n2", "pain", 5, 2))
+    (order,) = evaluate_orders(inp("order-sign", [sr("esi", "64483", "TFESI L4-L5 left")], chart))
+    assert order.why[-1].text.endswith("(38 % relief)") and partial in order.next_steps[0]
 
 
 def test_in_the_durability_window_with_no_score_yet_the_order_check_asks_for_it_now() -> None:

@@ -53,8 +53,9 @@ When: a lumbar ESI is ordered and the most recent completed lumbar ESI of the ep
       sustained response, which cannot be known yet. So too when that injection was a response whose
       lasting is not yet known (``esi_outcome.relief_so_far``: before the 60-120-day horizon, as F1
       holds the repeat; by pain, by function or coded successful), or whose pain is back before that
-      horizon (``esi_outcome.relief_lost``, the latest score named): the card names the durability
-      window instead, and for pain back, that relief below 30 % then makes the injection short-lived.
+      horizon (``esi_outcome.relief_lost``, the latest score named with the relief it still shows):
+      the card names the durability window instead, and for pain back, that relief below 30 % then
+      makes the injection short-lived, and 30 % to under 50 % a partial response.
 Then: warning naming the interval and the earlier injection with its date; record leg-pain NRS and
       ODI in the assessment window (its dates); repeat only after a sustained ≥ 50 % response, within
       the session limit. Suggest cancelling the ESI (recommended).
@@ -102,6 +103,7 @@ from hooks.pathway.failure import Assessment, Outcome, sides_concordant
 from hooks.pathway.rules.esi_outcome import (
     F8_LIMIT_TITLE,
     consecutive_failures,
+    judged_then,
     limit_step_reason,
     next_session_date,
     relief_lost,
@@ -412,8 +414,8 @@ def _before_judged(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     a = last[0]
     # a response not yet known to last is judged at the durability horizon, as F1 holds the repeat;
     # so is one whose pain is back before it (short-lived, a failed injection, if it stays back)
-    lost = relief_lost(ctx.pathway, a) if a.outcome is not Outcome.PENDING else None
-    lasting = a.outcome is not Outcome.PENDING and (lost is not None or relief_so_far(ctx.pathway, a))
+    lost = relief_lost(ctx.pathway, a)  # None for an outcome not yet judged: it never helped yet
+    lasting = lost is not None or relief_so_far(ctx.pathway, a)
     if a.outcome is not Outcome.PENDING and not lasting:
         return []
     t0 = a.procedure.performed
@@ -438,7 +440,7 @@ def _before_judged(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     # the window already open (no score in it yet): judge it now, by its end
     judge = f"from {opens.isoformat()}" if opens > ctx.today else f"now (by {closes.isoformat()})"
     if lost is not None:
-        back = ctx.pathway.obs_label(lost)
+        back = lost.label(ctx.pathway)
         fits = (
             f"Repeat ESI {after} one whose response has not held ({back}): judge it {judge}",
             f"Repeat ESI {after} one whose response has not held: judge it {judge}",
@@ -461,13 +463,12 @@ def _before_judged(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             indicator="warning",
             summary=summary,
             # the assessment's first line names the earlier injection, its date and the window
-            why=[*ctx.pathway.failure_facts(a), *([ctx.pathway.obs_fact(lost, "latest: ")] if lost else [])],
+            why=[*ctx.pathway.failure_facts(a), *([lost.fact(ctx.pathway)] if lost else [])],
             next_steps=(
                 f"Record leg-pain NRS and ODI between {opens.isoformat()} and {closes.isoformat()} "
                 f"({weeks} after the injection); "
                 + (
-                    f"{gain} below {pct(ctx.t.short_lived_relief_pct)} then means a short-lived, failed "
-                    f"injection; still ≥ {relief}, a sustained response."
+                    f"{judged_then(ctx.t, gain)}; still ≥ {relief}, a sustained response."
                     if lost is not None
                     else f"{gain} still ≥ {relief} then is a sustained response."
                     if lasting

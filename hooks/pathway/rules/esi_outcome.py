@@ -9,7 +9,7 @@ F8 — injections repeated without benefit or beyond the frequency limit.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from hooks import suggestions as sx
@@ -33,7 +33,7 @@ from hooks.pathway.rules.common import (
 )
 from hooks.rule import WARNING
 from hooks.text import COMPRESSION, affirmed, clause_of, levels_in, parse_laterality, segments
-from hooks.thresholds import pct, span, window
+from hooks.thresholds import Thresholds, pct, span, window
 
 F0 = Rule(
     "F0", "Epidural steroid injection too recent or not yet judged", TOPIC_PATHWAY,
@@ -467,7 +467,7 @@ def f1_worked_then_recurred(ctx: PathwayContext, a: Assessment) -> CardDraft:
     lead, *rest = ctx.failure_facts(a)
     held = allowed is not None or lasting != "worked"
     order_facts = [esi_order_fact(ctx, ordered, hold=held)] if ordered is not None else []
-    back_facts = [ctx.obs_fact(lost, "latest: ")] if lost is not None else []
+    back_facts = [lost.fact(ctx)] if lost is not None else []
     sessions = Fact(f"{count(n, 'lumbar ESI session')} in the last {year(ctx)}")
     return F1.card(
         ctx,
@@ -528,12 +528,11 @@ def _f1_repeat_steps(
         hi = a.procedure.performed + timedelta(days=ctx.t.esi_durability_end_days)
         reassess = f"Hold the ESI ordered{on} and reassess" if hold else "Reassess"
         between = f"between {lo.isoformat()} and {hi.isoformat()} ({horizon} after the injection)"
-        short = pct(ctx.t.short_lived_relief_pct)
         if lost:
             steps = [
                 f"{reassess} leg-pain NRS and ODI between {lo.isoformat()} and {hi.isoformat()}: "
-                f"{gain} below {short} then means a short-lived, failed injection; a repeat needs "
-                f"≥ {threshold} to hold ({horizon} after the injection; Medicare ESI LCD).",
+                f"{judged_then(ctx.t, gain)}; a repeat needs ≥ {threshold} to hold ({horizon} after the "
+                "injection; Medicare ESI LCD).",
             ]
         else:
             steps = [
@@ -575,14 +574,55 @@ def relief_so_far(ctx: PathwayContext, a: Assessment) -> bool:
     return a.outcome in _HELPED and _lasting(ctx, a) == "so far" and relief_lost(ctx, a) is None
 
 
-def relief_lost(ctx: PathwayContext, a: Assessment) -> ObservationFact | None:
+def judged_then(t: Thresholds, gain: str) -> str:
+    """What the scores at the durability horizon make of a response whose pain is back before it
+    (decision model §3.1): below the short-lived threshold a failed injection; above it but below the
+    responder threshold a partial response, not a failure but too little for a repeat."""
+    short, threshold = pct(t.short_lived_relief_pct), pct(t.responder_relief_pct)
+    return (
+        f"{gain} below {short} then means a short-lived, failed injection; {short} to under {threshold}, "
+        "a partial response, too little for a repeat"
+    )
+
+
+@dataclass(frozen=True)
+class PainBack:
+    """The latest score since an ESI that helped, before its durability horizon, that no longer shows
+    the response (``relief_lost``)."""
+
+    score: ObservationFact
+    # the relief (or, for a response by function, the functional gain) it shows against the score
+    # before the injection, in %; None when it is read by its level, with no comparable score before
+    gain: float | None
+    by_function: bool = False
+    # a leg score read beside a back-pain baseline: named as the leg's, and read by its level
+    leg_beside_back: bool = False
+
+    def label(self, ctx: PathwayContext) -> str:
+        """The score as the summary names it ("pain 5/10 on …", "leg pain 9/10 on …")."""
+        return ("leg " if self.leg_beside_back else "") + ctx.obs_label(self.score)
+
+    def fact(self, ctx: PathwayContext) -> Fact:
+        """The score and what it shows, so the band it falls in is read off the card: "38 % relief"
+        (a partial return), "no relief", or why it is read by its level."""
+        if self.gain is None:
+            before = "no leg score" if self.leg_beside_back else "no score"
+            shows = f"{before} before the injection"
+        else:
+            measure = "functional gain" if self.by_function else "relief"
+            shows = f"{round(self.gain)} % {measure}" if round(self.gain) > 0 else f"no {measure}"
+        return Fact(f"latest: {self.label(ctx)} ({shows})", self.score.ref)
+
+
+def relief_lost(ctx: PathwayContext, a: Assessment) -> PainBack | None:
     """The latest score since an ESI that helped, before its durability horizon, when it no longer
     shows the response: the pain (or, for a response by function, the ODI) is back before the lasting
     of the response can be judged. Pain is read as the injection's assessment reads it: after a
-    leg-pain baseline leg scores, after a back-pain one never leg scores, else leg scores when there
-    are any; against the baseline (relief below the responder threshold), or with none (an outcome
-    coded successful) at the recurrent-pain level. None when the response still shows, or nothing
-    says otherwise (no score since)."""
+    leg-pain baseline leg scores, after a back-pain one back scores, else leg scores when there are
+    any; against the baseline (relief below the responder threshold), or with none (an outcome coded
+    successful) at the recurrent-pain level. After a back-pain baseline a leg score is never read
+    against it, but the leg pain the injection treats, back at the recurrent-pain level, is pain back
+    too. None when the response still shows, or nothing says otherwise (no score since)."""
     if a.outcome not in _HELPED or _lasting(ctx, a) != "so far":
         return None
     t0 = a.procedure.performed
@@ -595,20 +635,29 @@ def relief_lost(ctx: PathwayContext, a: Assessment) -> ObservationFact | None:
         latest = failure.latest_score([o for o in odis if o.effective and o.effective > t0])
         if before is None or not before.value or latest is None or latest.value is None:
             return None
-        return latest if (before.value - latest.value) / before.value * 100 < threshold else None
+        gain = (before.value - latest.value) / before.value * 100
+        return PainBack(latest, gain, by_function=True) if gain < threshold else None
     base = a.baseline
     pain = ctx.episode_observations("pain")
     since = [o for o in pain if o is not base and o.effective is not None and o.effective > t0]
     if base is not None and failure.is_back_score(base) and not failure.is_leg_score(base):
-        since = [o for o in since if not failure.is_leg_score(o)]
+        legs = [o for o in since if failure.is_leg_score(o)]
+        read = [o for o in since if not failure.is_leg_score(o)]
     else:
-        since = failure.prefer_leg(since)
-    latest = failure.latest_score(since)
-    if latest is None or latest.value is None:
-        return None
-    if base is None or not base.value:
-        return latest if latest.value >= ctx.t.recurrent_pain_nrs else None
-    return latest if (base.value - latest.value) / base.value * 100 < threshold else None
+        legs, read = [], failure.prefer_leg(since)
+    latest = failure.latest_score(read)
+    if latest is not None and latest.value is not None:
+        if base is None or not base.value:
+            if latest.value >= ctx.t.recurrent_pain_nrs:
+                return PainBack(latest, None)
+        else:
+            relief = (base.value - latest.value) / base.value * 100
+            if relief < threshold:
+                return PainBack(latest, relief)
+    leg = failure.latest_score(legs)
+    if leg is not None and leg.value is not None and leg.value >= ctx.t.recurrent_pain_nrs:
+        return PainBack(leg, None, leg_beside_back=True)
+    return None
 
 
 def _lasting(ctx: PathwayContext, a: Assessment) -> str:
@@ -639,7 +688,7 @@ def _f1_summary(
     ordered: ServiceRequestFact | None = None,
     allowed: date | None = None,
     ask: bool = True,
-    lost: ObservationFact | None = None,
+    lost: PainBack | None = None,
 ) -> str:
     """F1's one line, saying only what the record shows of the response: "worked" when it lasted; a
     response not yet at the durability horizon is relief "so far" (or, with the latest score since
@@ -687,7 +736,7 @@ def _f1_summary(
     if lasting == "worked":
         return _fitting(f"ESI on {when} {worked}: not a failure; {then}", f"ESI on {when} {worked}: {then}")
     if lasting == "so far" and lost is not None:
-        score = ctx.obs_label(lost)
+        score = lost.label(ctx)
         hold = f"hold {the_order}{until}" if ordered is not None else "no repeat until then"
         return _fitting(
             f"ESI on {when} {did} at first; {score}: reassess at {horizon}; {hold}",
