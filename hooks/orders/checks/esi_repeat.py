@@ -468,7 +468,8 @@ def _before_judged(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
                 f"Record leg-pain NRS and ODI between {opens.isoformat()} and {closes.isoformat()} "
                 f"({weeks} after the injection); "
                 + (
-                    f"{judged_then(ctx.t, gain)}; still ≥ {relief}, a sustained response."
+                    judged_then(ctx.t, gain, lost)
+                    + ("." if lost.gain is None else f"; still ≥ {relief}, a sustained response.")
                     if lost is not None
                     else f"{gain} still ≥ {relief} then is a sustained response."
                     if lasting

@@ -8,6 +8,7 @@ F8 — injections repeated without benefit or beyond the frequency limit.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -448,7 +449,7 @@ def f1_worked_then_recurred(ctx: PathwayContext, a: Assessment) -> CardDraft:
     )  # fmt: skip
     steps = _f1_repeat_steps(
         ctx, a, lasting, by_function=by_function, recurred=recurred, repeat=repeat, ordered=ordered,
-        allowed=allowed, missing=missing, lost=lost is not None,
+        allowed=allowed, missing=missing, lost=lost,
     )  # fmt: skip
     suggestions = []
     if allowed is None and ordered is None and lost is None:
@@ -493,7 +494,7 @@ def _f1_repeat_steps(
     ordered: ServiceRequestFact | None,
     allowed: date | None,
     missing: list[str],
-    lost: bool = False,
+    lost: PainBack | None = None,
 ) -> list[str]:
     """F1's steps about the repeat (``lost``: the pain back before the horizon, whose scores then
     may make the response short-lived): when it is reasonable (now; if pain recurs; once the response is
@@ -510,8 +511,10 @@ def _f1_repeat_steps(
     wanes = "the functional gain wanes" if by_function else "pain recurs"
     gain = "functional gain" if by_function else "relief"
     on = ordered_on(ordered) if ordered is not None else ""
-    # the order is held by the first step that says why: the limit's when it is reached
-    hold = ordered is not None and allowed is None
+    # the order is held by the first step that says why: the limit's when it is reached, unless the
+    # response is still to be judged at the horizon, which holds it past the limit's date too
+    so_far = lasting == "so far" and not recurred
+    hold = ordered is not None and (allowed is None or so_far)
     ask = baseline_clause(missing) if ordered is not None else ""
     the_repeat = f"the ESI already ordered{on}" if ordered is not None else repeat
     then = "the ordered ESI" if ordered is not None else repeat
@@ -528,11 +531,12 @@ def _f1_repeat_steps(
         hi = a.procedure.performed + timedelta(days=ctx.t.esi_durability_end_days)
         reassess = f"Hold the ESI ordered{on} and reassess" if hold else "Reassess"
         between = f"between {lo.isoformat()} and {hi.isoformat()} ({horizon} after the injection)"
-        if lost:
+        if lost is not None:
             steps = [
                 f"{reassess} leg-pain NRS and ODI between {lo.isoformat()} and {hi.isoformat()}: "
-                f"{judged_then(ctx.t, gain)}; a repeat needs ≥ {threshold} to hold ({horizon} after the "
-                "injection; Medicare ESI LCD).",
+                f"{judged_then(ctx.t, gain, lost)}"
+                + ("" if lost.gain is None else f"; a repeat needs ≥ {threshold} to hold")
+                + f" ({horizon} after the injection; Medicare ESI LCD).",
             ]
         else:
             steps = [
@@ -558,7 +562,7 @@ def _f1_repeat_steps(
             f"Stay within {ctx.t.esi_max_sessions_per_year} sessions per region in {year(ctx)} ({n} so far).",
         ]
     # what stops the repeat comes first: the date it falls within the limit
-    stop = f"Hold the ESI ordered{on} until" if ordered is not None else "No repeat ESI before"
+    stop = f"Hold the ESI ordered{on} until" if ordered is not None and not so_far else "No repeat ESI before"
     return [f"{stop} {allowed.isoformat()}: {limit_step_reason(ctx)}.", *steps]
 
 
@@ -574,17 +578,6 @@ def relief_so_far(ctx: PathwayContext, a: Assessment) -> bool:
     return a.outcome in _HELPED and _lasting(ctx, a) == "so far" and relief_lost(ctx, a) is None
 
 
-def judged_then(t: Thresholds, gain: str) -> str:
-    """What the scores at the durability horizon make of a response whose pain is back before it
-    (decision model §3.1): below the short-lived threshold a failed injection; above it but below the
-    responder threshold a partial response, not a failure but too little for a repeat."""
-    short, threshold = pct(t.short_lived_relief_pct), pct(t.responder_relief_pct)
-    return (
-        f"{gain} below {short} then means a short-lived, failed injection; {short} to under {threshold}, "
-        "a partial response, too little for a repeat"
-    )
-
-
 @dataclass(frozen=True)
 class PainBack:
     """The latest score since an ESI that helped, before its durability horizon, that no longer shows
@@ -592,37 +585,66 @@ class PainBack:
 
     score: ObservationFact
     # the relief (or, for a response by function, the functional gain) it shows against the score
-    # before the injection, in %; None when it is read by its level, with no comparable score before
+    # before the injection, in %; None when it is read by its level, with no score before to compare
     gain: float | None
     by_function: bool = False
-    # a leg score read beside a back-pain baseline: named as the leg's, and read by its level
-    leg_beside_back: bool = False
+    # a leg score the reading of the baseline's site left out (a back-pain baseline, or one naming no
+    # site, with scores of its own site since): named as the leg's, and read by its level
+    leg_by_level: bool = False
+    # read by its level with a baseline of 0/10 on record (nothing to measure relief against)
+    baseline_zero: bool = False
 
     def label(self, ctx: PathwayContext) -> str:
         """The score as the summary names it ("pain 5/10 on …", "leg pain 9/10 on …")."""
-        return ("leg " if self.leg_beside_back else "") + ctx.obs_label(self.score)
+        return ("leg " if self.leg_by_level else "") + ctx.obs_label(self.score)
+
+    def shows(self) -> str:
+        """What the score shows: "38 % relief" (a partial return), "no relief", or why it is read by
+        its level. A percentage is cut, not rounded, so it never reads in the band above its own:
+        29.6 % is "29 % relief", below the short-lived threshold of 30 %."""
+        if self.gain is None:
+            if self.baseline_zero:
+                return "pain 0/10 before the injection"
+            return f"no {'leg ' if self.leg_by_level else ''}score before the injection"
+        measure = "functional gain" if self.by_function else "relief"
+        if self.gain <= 0:
+            return f"no {measure}"
+        return f"{math.floor(self.gain) or '< 1'} % {measure}"
 
     def fact(self, ctx: PathwayContext) -> Fact:
-        """The score and what it shows, so the band it falls in is read off the card: "38 % relief"
-        (a partial return), "no relief", or why it is read by its level."""
-        if self.gain is None:
-            before = "no leg score" if self.leg_beside_back else "no score"
-            shows = f"{before} before the injection"
-        else:
-            measure = "functional gain" if self.by_function else "relief"
-            shows = f"{round(self.gain)} % {measure}" if round(self.gain) > 0 else f"no {measure}"
-        return Fact(f"latest: {self.label(ctx)} ({shows})", self.score.ref)
+        """The score and what it shows, so the band it falls in is read off the card; the short form
+        leaves out the date, which the summary gives."""
+        shows = self.shows()
+        value = ctx.obs_label(self.score).rsplit(" on ", 1)[0]
+        short = f"latest: {'leg ' if self.leg_by_level else ''}{value} ({shows})"
+        return Fact(f"latest: {self.label(ctx)} ({shows})", self.score.ref, short=short)
+
+
+def judged_then(t: Thresholds, gain: str, lost: PainBack) -> str:
+    """What the scores at the durability horizon make of a response whose pain is back before it
+    (decision model §3.1): below the short-lived threshold a failed injection; above it but below the
+    responder threshold a partial response, not a failure but too little for a repeat. A score read
+    by its level, with no score before the injection to measure relief against, is told only what a
+    repeat needs."""
+    short, threshold = pct(t.short_lived_relief_pct), pct(t.responder_relief_pct)
+    if lost.gain is None:
+        return f"a repeat needs ≥ {threshold} {gain} to hold then"
+    return (
+        f"{gain} below {short} then means a short-lived, failed injection; {short} to under {threshold}, "
+        "a partial response, too little for a repeat"
+    )
 
 
 def relief_lost(ctx: PathwayContext, a: Assessment) -> PainBack | None:
     """The latest score since an ESI that helped, before its durability horizon, when it no longer
     shows the response: the pain (or, for a response by function, the ODI) is back before the lasting
-    of the response can be judged. Pain is read as the injection's assessment reads it: after a
-    leg-pain baseline leg scores, after a back-pain one back scores, else leg scores when there are
-    any; against the baseline (relief below the responder threshold), or with none (an outcome coded
-    successful) at the recurrent-pain level. After a back-pain baseline a leg score is never read
-    against it, but the leg pain the injection treats, back at the recurrent-pain level, is pain back
-    too. None when the response still shows, or nothing says otherwise (no score since)."""
+    of the response can be judged. Pain is read as the injection's assessment reads it
+    (``failure.like_baseline``: the scores of the baseline's site, else all), against the baseline
+    (relief below the responder threshold), or with none (an outcome coded successful) at the
+    recurrent-pain level. A leg score that reading leaves out (after a back-pain baseline, or one
+    naming no site) is never compared with the baseline, but the leg pain the injection treats, at the
+    recurrent-pain level and as late as the latest score read, is pain back too. None when the
+    response still shows, or nothing says otherwise (no score since)."""
     if a.outcome not in _HELPED or _lasting(ctx, a) != "so far":
         return None
     t0 = a.procedure.performed
@@ -640,24 +662,27 @@ def relief_lost(ctx: PathwayContext, a: Assessment) -> PainBack | None:
     base = a.baseline
     pain = ctx.episode_observations("pain")
     since = [o for o in pain if o is not base and o.effective is not None and o.effective > t0]
-    if base is not None and failure.is_back_score(base) and not failure.is_leg_score(base):
-        legs = [o for o in since if failure.is_leg_score(o)]
-        read = [o for o in since if not failure.is_leg_score(o)]
-    else:
-        legs, read = [], failure.prefer_leg(since)
+    read = failure.like_baseline(since, base)
     latest = failure.latest_score(read)
-    if latest is not None and latest.value is not None:
-        if base is None or not base.value:
-            if latest.value >= ctx.t.recurrent_pain_nrs:
-                return PainBack(latest, None)
-        else:
-            relief = (base.value - latest.value) / base.value * 100
-            if relief < threshold:
-                return PainBack(latest, relief)
-    leg = failure.latest_score(legs)
-    if leg is not None and leg.value is not None and leg.value >= ctx.t.recurrent_pain_nrs:
-        return PainBack(leg, None, leg_beside_back=True)
-    return None
+    # leg scores the reading left out, at the level of recurrent pain and no older than the latest
+    # score it read: the radicular pain back, named before the score of the baseline's site
+    kept = {id(o) for o in read}
+    leg = failure.latest_score([o for o in since if id(o) not in kept and failure.is_leg_score(o)])
+    if (
+        leg is not None
+        and leg.value is not None
+        and leg.value >= ctx.t.recurrent_pain_nrs
+        and (latest is None or (leg.effective and latest.effective and leg.effective >= latest.effective))
+    ):
+        return PainBack(leg, None, leg_by_level=True)
+    if latest is None or latest.value is None:
+        return None
+    if base is None or not base.value:
+        if latest.value >= ctx.t.recurrent_pain_nrs:
+            return PainBack(latest, None, baseline_zero=base is not None)
+        return None
+    relief = (base.value - latest.value) / base.value * 100
+    return PainBack(latest, relief) if relief < threshold else None
 
 
 def _lasting(ctx: PathwayContext, a: Assessment) -> str:
@@ -737,7 +762,8 @@ def _f1_summary(
         return _fitting(f"ESI on {when} {worked}: not a failure; {then}", f"ESI on {when} {worked}: {then}")
     if lasting == "so far" and lost is not None:
         score = lost.label(ctx)
-        hold = f"hold {the_order}{until}" if ordered is not None else "no repeat until then"
+        # held until the response is judged, whatever date the session limit gives
+        hold = f"hold {the_order}" if ordered is not None else "no repeat until then"
         return _fitting(
             f"ESI on {when} {did} at first; {score}: reassess at {horizon}; {hold}",
             f"ESI on {when}: {score}; reassess at {horizon}; {hold}",
@@ -745,7 +771,7 @@ def _f1_summary(
         )
     if lasting == "so far":
         if ordered is not None:
-            hold = f"hold {the_order}{until}"
+            hold = f"hold {the_order}"  # until the response is judged, past the limit's date too
             return _fitting(
                 f"ESI on {when} {did} so far: not a failure; {hold}; reassess at {horizon}",
                 f"ESI on {when} {did} so far: {hold}; reassess at {horizon}",
