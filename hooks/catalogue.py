@@ -33,6 +33,10 @@ CATALOGUE: tuple[Rule, ...] = (
     pr.post_surgical.S0,
     pr.post_surgical.S2,
     pr.post_surgical.S4,
+    # an injection after the operation is judged before S3's stimulator evaluation (F0), and one
+    # that helped is F1's: the post-surgical branch consults them first
+    pr.esi_outcome.F0,
+    pr.esi_outcome.F1,
     pr.post_surgical.S3,
     pr.post_surgical.S1,
     # conservative → ESI branch
@@ -41,8 +45,6 @@ CATALOGUE: tuple[Rule, ...] = (
     pr.persistent.P2,
     pr.persistent.P1,
     pr.esi_outcome.F8,
-    pr.esi_outcome.F0,
-    pr.esi_outcome.F1,
     pr.esi_outcome.F2,
     pr.refractory.F6,
     pr.refractory.F5,

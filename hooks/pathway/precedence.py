@@ -372,6 +372,18 @@ def last_esi_helped(ctx: PathwayContext) -> Iterable[Fact]:
     return (ctx.proc_fact(a.procedure),) if a.outcome in SUCCESS_OUTCOMES else ()
 
 
+@predicate("the last ESI, given after the surgery, helped")
+def esi_after_surgery_helped(ctx: PathwayContext) -> Iterable[Fact]:
+    """An injection given after the lumbar operation (or, with no dated operation on record, in this
+    episode) whose response is on record: the post-surgical pain is not refractory to it."""
+    a = _last(ctx)
+    operated = post_surgical.surgery_date(ctx)
+    given = a.procedure.performed
+    if a.outcome not in SUCCESS_OUTCOMES or (operated is not None and (given is None or given <= operated)):
+        return ()
+    return (ctx.proc_fact(a.procedure),)
+
+
 @predicate("the latest image-guided ESI helped")
 def guided_esi_helped(ctx: PathwayContext) -> Iterable[Fact]:
     return _latest_guided_in(ctx, SUCCESS_OUTCOMES)
@@ -612,6 +624,20 @@ PATHWAY_STATES: Branch[PathwayContext] = Branch(
                 # pain recorded as gone, no contrast MRI, revision or stimulator is what the chart calls for
                 Step(ps.S2, (recurrence_after_surgery, ~pain_resolved), ps.s2_recurrent_herniation),
                 Step(ps.S4, (instability,), ps.s4_instability),
+                # a stimulator evaluation waits for an injection given in the last weeks to be judged,
+                # and is not where the pathway goes while an injection after the surgery helps
+                Step(
+                    F0,
+                    (fibrosis_without_target, long_enough_for_stimulation, ~pain_resolved, esi_done,
+                     last_esi_pending),
+                    on(_last, ps.f0_before_stimulation),
+                ),
+                Step(
+                    F1,
+                    (fibrosis_without_target, long_enough_for_stimulation, ~pain_resolved, esi_done,
+                     esi_after_surgery_helped),
+                    on(_last, eo.f1_worked_then_recurred),
+                ),
                 Step(
                     ps.S3,
                     (fibrosis_without_target, long_enough_for_stimulation, ~pain_resolved),
@@ -742,6 +768,7 @@ PREDICATES: tuple[P, ...] = (
     esi_limit_reached,
     image_guided_esi,
     last_esi_helped,
+    esi_after_surgery_helped,
     guided_esi_helped,
     guided_esi_pending,
     guided_esi_undocumented,

@@ -50,12 +50,16 @@ When: a stimulator trial is ordered (``order_scs_trial``: percutaneous leads, wi
           stopped;
       (c) ``order.scs-no-trial``: the radicular pain has lasted less than
           ``scs_eligibility_days`` (``OrderContext.course``), and no lumbar operation that long ago
-          makes it eligible (``post_surgical.long_enough_for_stimulation``, as the pathway's S3 reads it).
-Then: one card per order, the most serious reason leading (a, then b, then c), the others as facts:
+          makes it eligible (``post_surgical.long_enough_for_stimulation``, as the pathway's S3 reads it);
+      (d) ``order.scs-no-trial``: the last lumbar ESI is too recent to judge (PENDING: its 2–6-week
+          window not yet open; decision model F0, no escalation before then), as the pathway's F0
+          holds S3's stimulator evaluation.
+Then: one card per order, the most serious reason leading (a, then b, c, d), the others as facts:
       warning on order-sign, info on order-select. (a) refer to a spine surgeon first (replace the
       trial with the referral; with one pending or drafted, hold the trial); (b) do not repeat the
       trial: DRG stimulation if pain is focal, multidisciplinary care with CBT (cancel; CBT referral);
-      (c) continue conventional management, reconsider the trial when 6 months are reached (cancel).
+      (c) continue conventional management, reconsider the trial when 6 months are reached (cancel);
+      (d) record the injection's scores in its window, a trial only below 50 % relief (hold: cancel).
 Evidence: NASS 2014 (surgical opinion for a concordant compressive lesion); NICE TA159 (≥ 6 months of
       neuropathic pain despite conventional management); NACC 2014; NACC DRG 2019.
 """
@@ -72,13 +76,13 @@ from hooks.facts import DraftOrder, EncounterFact, ProcedureFact
 from hooks.orders.common import OrderCheck, cancel_and_create, card, create, delete, replace
 from hooks.orders.context import FAILED, POSITIVE, OrderContext
 from hooks.pathway.context import PENDING_ORDER_STATUSES
-from hooks.pathway.failure import Modality
+from hooks.pathway.failure import Modality, Outcome
 from hooks.pathway.rules.neuromodulation import surgical_target_unreviewed
 from hooks.pathway.rules.post_surgical import long_enough_for_stimulation
 from hooks.rule import INFO_OR_WARNING, Rule, order_rule
 from hooks.terminology import Coding
 from hooks.text import DRG, abbreviate
-from hooks.thresholds import pct, span
+from hooks.thresholds import pct, span, window
 
 RULE_NO_TRIAL_DECL: Rule = order_rule(
     "order.scs-no-trial",
@@ -429,7 +433,12 @@ def _trial_stop(ctx: OrderContext, order: DraftOrder) -> CardDraft | None:
     kind = "DRG stimulator trial" if drg else "Spinal cord stimulator trial"
     reasons = [
         r
-        for r in (_target(ctx, order, kind), _repeat(ctx, order, kind, drg), _too_early(ctx, order, kind))
+        for r in (
+            _target(ctx, order, kind),
+            _repeat(ctx, order, kind, drg),
+            _too_early(ctx, order, kind),
+            _esi_not_judged(ctx, order, kind),
+        )
         if r is not None
     ]
     if not reasons:
@@ -601,6 +610,48 @@ def _too_early(ctx: OrderContext, order: DraftOrder, kind: str) -> _Reason | Non
         ),
         gaps=(
             ("when the leg pain began (only the date the diagnosis was recorded)",) if dated_by_record else ()
+        ),
+    )
+
+
+def _esi_not_judged(ctx: OrderContext, order: DraftOrder, kind: str) -> _Reason | None:
+    """(d) The last lumbar ESI is too recent to judge (its 2–6-week window has not opened; decision
+    model F0: no escalation before it can be judged): the trial waits for its scores, and follows
+    only if it gives less than the responder relief."""
+    last = ctx.pathway.esi_assessments[-1:]
+    if not last or last[0].outcome is not Outcome.PENDING or last[0].procedure.performed is None:
+        return None
+    a = last[0]
+    t0 = a.procedure.performed
+    assert t0 is not None  # for mypy: checked above
+    opens = t0 + timedelta(days=ctx.t.esi_window_start_days)
+    closes = t0 + timedelta(days=ctx.t.esi_window_end_days)
+    weeks = window(ctx.t.esi_window_start_days, ctx.t.esi_window_end_days)
+    relief = pct(ctx.t.responder_relief_pct)
+    days = (ctx.today - t0).days
+    after = "on the day of an ESI" if days == 0 else f"{span(days, exact=False)} after an ESI"
+    facts = ctx.pathway.failure_facts(a)  # its first line names the injection, its date and the window
+    return _Reason(
+        RULE_NO_TRIAL,
+        "Stimulator trial before the last injection can be judged",
+        f"{kind} {after} that cannot be judged before {opens.isoformat()}: judge it first",
+        facts,
+        Fact(f"the last ESI cannot be judged before {opens.isoformat()}", a.procedure.ref),
+        (
+            f"Record leg-pain NRS and ODI between {opens.isoformat()} and {closes.isoformat()} ({weeks} "
+            f"after the injection); a stimulator trial only if it gives less than {relief} relief "
+            "(NACC 2014; NICE TA159).",
+        ),
+        ("A stimulator trial before the last injection can be judged.",),
+        ("nacc_2014", "nice_ta159", "cms_esi_lcd"),
+        (
+            delete(
+                order,
+                "Hold the trial until the injection is judged",
+                f"Remove {order.ref}; record NRS and ODI between {opens.isoformat()} and "
+                f"{closes.isoformat()}",
+                recommended=True,
+            ),
         ),
     )
 

@@ -286,12 +286,16 @@ def _esi_when(a: Assessment) -> str:
     return p.performed_text or (p.performed.isoformat() if p.performed else "an unrecorded date")
 
 
-def f0_too_early(ctx: PathwayContext, a: Assessment) -> CardDraft:
+def f0_too_early(
+    ctx: PathwayContext, a: Assessment, *, if_it_fails: str = "", extra_evidence: tuple[str, ...] = ()
+) -> CardDraft:
     """F0 — the last ESI is too recent to judge (< 14 days): no refractory card.
 
     When: the last lumbar ESI was done less than 14 days ago (assessment PENDING).
     Then: info — record NRS/ODI between 2 and 6 weeks after the injection; do not label it failed,
-      repeat it or escalate.
+      repeat it or escalate. ``if_it_fails`` names the step the pathway holds until then (after
+      lumbar surgery, with fibrosis and no target: the stimulator evaluation S3 would give), with the
+      guidelines it rests on in ``extra_evidence``.
     Evidence: decision model §3 (2–6-week window avoids the early anaesthetic/steroid effect); CMS
       ESI LCDs; Farrar 2001 (what counts as a clinically important change).
     """
@@ -317,9 +321,11 @@ def f0_too_early(ctx: PathwayContext, a: Assessment) -> CardDraft:
         next_steps=[
             f"Record the leg-pain score (NRS 0–10) and ODI {when}; {pct(ctx.t.responder_relief_pct)} relief "
             "counts as a response.",
+            *([if_it_fails] if if_it_fails else []),
             "Continue active physiotherapy and the current plan meanwhile.",
         ],
         avoid=["Labelling the injection failed.", "A repeat injection.", "Escalation to other procedures."],
+        extra_evidence=extra_evidence,
         needs=("observations",),
     )
 

@@ -14,10 +14,11 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 from hooks import suggestions as sx
-from hooks.cards import CardDraft, Fact
+from hooks.cards import SUMMARY_MAX, CardDraft, Fact
 from hooks.facts import ConditionFact, ObservationFact
 from hooks.pathway.context import ImagingStudy, PathwayContext
-from hooks.pathway.failure import is_leg_score, latest_score, prefer_leg
+from hooks.pathway.failure import Assessment, is_leg_score, latest_score, prefer_leg
+from hooks.pathway.rules import esi_outcome
 from hooks.pathway.rules.common import FUSION, NEUROPATHIC_AGENTS, SCS_SELECTION, TOPIC_PATHWAY, Rule
 from hooks.pathway.rules.refractory import site_unspecified
 from hooks.rule import INFO_OR_WARNING, WARNING
@@ -531,6 +532,33 @@ def surgical_referral_facts(ctx: PathwayContext) -> list[Fact]:
         for e in ctx.surgical_encounters
     ]
     return facts
+
+
+def f0_before_stimulation(ctx: PathwayContext, a: Assessment) -> CardDraft:
+    """F0 after lumbar surgery, where S3 would send the patient on to a stimulator evaluation.
+
+    When: S3's conditions hold (fibrosis without a target on a contrast MRI after surgery, pain for
+      ≥ 6 months, not recorded as gone) and the last lumbar ESI is too recent to judge (PENDING).
+    Then: info — F0's card (record NRS/ODI in the 2–6-week window; no escalation before it can be
+      judged), naming the fibrosis scan, with the stimulator evaluation as the step if it gives less
+      than 50 % relief ("SCS evaluation if it fails" in the summary).
+    Evidence: decision model F0 (no escalation while the ESI is too recent); NACC 2014 and NICE TA159
+      for the stimulator evaluation that follows.
+    """
+    relief = pct(ctx.t.responder_relief_pct)
+    card = esi_outcome.f0_too_early(
+        ctx,
+        a,
+        if_it_fails=f"If it gives less than {relief} relief: psychological evaluation, then a spinal cord "
+        "stimulator trial for the post-surgical fibrosis without a surgical target (NACC 2014; NICE TA159).",
+        extra_evidence=("nacc_2014", "nice_ta159"),
+    )
+    then = f"{card.summary}; SCS evaluation if it fails"
+    return replace(
+        card,
+        summary=then if len(then) <= SUMMARY_MAX else card.summary,
+        why=(*card.why, *fibrosis_without_target(ctx)),
+    )
 
 
 def s3_fibrosis_no_target(ctx: PathwayContext) -> CardDraft:

@@ -1,0 +1,160 @@
+"""After lumbar surgery with epidural fibrosis and no surgical target, S3 sends the patient on to a
+psychological evaluation and a spinal cord stimulator trial. It did so whatever the injections
+said: six days after an ESI, whose outcome cannot be judged before 2 weeks (decision model F0: no
+escalation until then), and four weeks after one that had given 62 % relief.
+
+- An ESI given in the last 2 weeks now draws F0: record the scores in its window, and only if it
+  gives less than 50 % relief, the stimulator evaluation (the summary says so); the scan that makes
+  it the next step is named, and NACC 2014 and NICE TA159 are among the card's evidence.
+- An ESI after the operation that helped draws F1 (relief so far; reassess at 60-120 days), which
+  names no stimulator.
+- An ESI before the operation, or one that failed, leaves S3 as it was.
+- A stimulator trial signed days after an ESI is held until the injection can be judged
+  (``order.scs-no-trial``), as the pathway holds S3; after a failed ESI it is not.
+
+Tests named test_guard_* also hold on the code before the change; the others fail on it.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from cds_service.cli import main as cli
+
+PATHWAY = Path(__file__).resolve().parents[1] / "fhir_fixtures" / "pathway"
+CHART = "s3_fbss_epidural_fibrosis"
+CPT = "http://www.ama-assn.org/go/cpt"
+DATE = json.loads((PATHWAY / f"{CHART}.expected.json").read_text())["evaluation_date"]
+assert DATE == "2026-11-02"  # the dates below are set against it
+
+
+def _esi(day: str) -> dict[str, Any]:
+    return {
+        "resourceType": "Procedure", "id": "esi-new", "status": "completed",
+        "code": {"coding": [{"system": CPT, "code": "64483"}], "text": "TFESI left L5-S1"},
+        "performedDateTime": f"{day}T09:00:00Z",
+    }  # fmt: skip
+
+
+def _pain(rid: str, value: float, day: str) -> dict[str, Any]:
+    return {
+        "resourceType": "Observation", "id": rid, "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": "72514-3"}], "text": "Pain severity 0-10"},
+        "effectiveDateTime": f"{day}T09:00:00Z",
+        "valueQuantity": {"value": value, "unit": "{score}", "system": "http://unitsofmeasure.org",
+                          "code": "{score}"},
+    }  # fmt: skip
+
+
+def _chart(tmp_path: Path, *added: dict[str, Any], drop: tuple[str, ...] = ()) -> Path:
+    request = json.loads((PATHWAY / f"{CHART}.json").read_text())
+    subject = {"reference": f"Patient/{request['context']['patientId']}"}
+    for key in ("procedures", "observations"):
+        request["prefetch"][key]["entry"] = [
+            e for e in request["prefetch"][key]["entry"] if e["resource"]["id"] not in drop
+        ]
+    for resource in added:
+        key = "procedures" if resource["resourceType"] == "Procedure" else "observations"
+        request["prefetch"][key]["entry"].append({"resource": {**resource, "subject": subject}})
+    path = tmp_path / "chart.json"
+    path.write_text(json.dumps(request))
+    return path
+
+
+def _cards(
+    tmp_path: Path, capsys: Any, *added: dict[str, Any], drop: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
+    assert cli(["evaluate", str(_chart(tmp_path, *added, drop=drop)), "--date", DATE, "--json"]) == 0
+    return list(json.loads(capsys.readouterr().out)["cards"])
+
+
+def _state(card: dict[str, Any]) -> str:
+    return str(card["source"]["topic"]["code"])
+
+
+def test_an_esi_six_days_ago_is_judged_before_a_stimulator_trial(tmp_path: Path, capsys: Any) -> None:
+    (card,) = _cards(tmp_path, capsys, _esi("2026-10-27"))
+    assert _state(card) == "F0"
+    assert card["summary"] == (
+        "ESI on 2026-10-27 is too recent to judge: record leg-pain NRS and ODI at 2–6 weeks; "
+        "SCS evaluation if it fails"
+    )
+    assert "Procedure/esi-new" in card["detail"] and "DiagnosticReport/mri-1" in card["detail"]
+    # nothing on the card starts the stimulator work-up or repeats the injection
+    assert not card.get("suggestions")
+    # the full reasoning says what follows, and on what
+    assert cli(["evaluate", str(_chart(tmp_path, _esi("2026-10-27"))), "--date", DATE, "--full"]) == 0
+    full = " ".join(capsys.readouterr().out.split())
+    assert (
+        "If it gives less than 50 % relief: psychological evaluation, then a spinal cord stimulator trial "
+        "for the post-surgical fibrosis without a surgical target (NACC 2014; NICE TA159)."
+    ) in full
+    assert "[NACC 2014](https://doi.org/10.1111/ner.12208)" in full and "[NICE TA159](" in full
+
+
+def test_an_esi_after_the_operation_that_helped_is_not_followed_by_a_stimulator(
+    tmp_path: Path, capsys: Any
+) -> None:
+    scores = _pain("pre", 8, "2026-10-01"), _pain("post", 3, "2026-10-26")
+    (card,) = _cards(tmp_path, capsys, _esi("2026-10-05"), *scores, drop=("nrs-3",))
+    assert _state(card) == "F1"
+    assert card["summary"].startswith("ESI on 2026-10-05 gave ≥ 50 % relief so far: not a failure")
+    assert "stimulator" not in card["summary"] and "SCS" not in card["summary"]
+
+
+def test_guard_an_esi_before_the_operation_leaves_s3(tmp_path: Path, capsys: Any) -> None:
+    """The laminectomy was on 2024-08-24: an injection that helped before it says nothing of the pain
+    after it."""
+    scores = _pain("pre", 8, "2024-03-01"), _pain("post", 3, "2024-03-25")
+    cards = _cards(tmp_path, capsys, _esi("2024-03-04"), *scores)
+    assert [_state(c) for c in cards] == ["S3"]
+
+
+def test_guard_an_esi_after_the_operation_that_failed_leaves_s3(tmp_path: Path, capsys: Any) -> None:
+    scores = _pain("pre", 8, "2026-08-01"), _pain("post", 8, "2026-08-26")
+    cards = _cards(tmp_path, capsys, _esi("2026-08-04"), *scores)
+    assert [_state(c) for c in cards] == ["S3"]
+    assert cards[0]["summary"].endswith("psychological evaluation, then SCS trial")
+
+
+def test_guard_without_an_injection_s3_is_unchanged(tmp_path: Path, capsys: Any) -> None:
+    (card,) = _cards(tmp_path, capsys)
+    assert _state(card) == "S3"
+
+
+# The order check agrees: a stimulator trial signed while the last injection is too recent to judge
+# went through with only the psychological-evaluation card.
+def _trial_cards(esi_days_ago: int, *facts: Any) -> list[Any]:
+    from hooks.orders import evaluate_orders
+    from tests.orders_builders import cond, history, inp, proc, sr
+
+    operated = (cond("fbss", "M96.1", 500), cond("rad", "M54.17", 500), proc("lam", "63030", 800, "Lam"))
+    chart = (*operated, proc("esi", "64483", esi_days_ago, "TFESI L5-S1 left"), *facts)
+    return list(evaluate_orders(inp("order-sign", [sr("trial", "63650", "SCS trial")], history(*chart))))
+
+
+def test_a_stimulator_trial_signed_days_after_an_esi_waits_for_its_scores() -> None:
+    from tests.orders_builders import ago
+
+    (card,) = _trial_cards(6)
+    opens = (ago(6) + timedelta(days=14)).isoformat()
+    assert card.rule_id == "order.scs-no-trial" and card.indicator == "warning"
+    assert card.summary == (
+        f"Spinal cord stimulator trial 6 days after an ESI that cannot be judged before {opens}: "
+        "judge it first"
+    )
+    assert card.why[1].ref == "Procedure/esi"
+    assert "a stimulator trial only if it gives less than 50 % relief" in card.next_steps[0]
+    assert [(s.label, s.is_recommended) for s in card.suggestions] == [
+        ("Hold the trial until the injection is judged", True)
+    ]
+
+
+def test_guard_a_stimulator_trial_after_a_failed_esi_is_not_held_for_it() -> None:
+    from tests.orders_builders import obs
+
+    failed = obs("n0", "pain", 8, 64), obs("n1", "pain", 8, 35)
+    assert [c.rule_id for c in _trial_cards(60, *failed)] == ["order.neuromod-psych-eval"]
