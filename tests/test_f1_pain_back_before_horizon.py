@@ -11,7 +11,7 @@ says what the reassessment decides.
 from __future__ import annotations
 
 import dataclasses
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from hooks.cards import CardDraft, render_detail, render_full
@@ -248,3 +248,33 @@ def test_with_the_session_limit_reached_an_ordered_repeat_is_held_until_the_resp
     assert card.summary.endswith(f"hold the ESI ordered {ago(1).isoformat()}")
     assert card.next_steps[0].startswith("No repeat ESI before")
     assert card.next_steps[1].startswith(f"Hold the ESI ordered on {ago(1).isoformat()} and reassess")
+
+
+def test_a_later_score_naming_no_site_is_pain_back_after_a_leg_baseline() -> None:
+    """After a leg-pain baseline the reading keeps leg scores; pain 9/10 with no site named, the
+    latest score, was ignored and the repeat offered. Read by its level, it is pain back."""
+    leg = _site(obs("n0", "pain", 8, 53), "left leg"), _site(obs("n1", "pain", 3, 31), "left leg")
+    card = f1(*leg, obs("n2", "pain", 9, 2))
+    assert "at first; pain 9/10" in card.summary and card.why[1].text.endswith("(its site not named)")
+    assert card.suggestions == ()
+
+
+def test_an_outcome_coded_successful_compares_no_score_of_another_site() -> None:
+    """No score was compared to code the outcome: a leg 6/10 after a back baseline of 6/10 is read by
+    its level, as the leg's, not as 'no relief' against the back."""
+    esi = proc("esi0", "64483", 49, "TFESI L4-L5 left", outcome=SUCCESSFUL, level="L4-L5")
+    back, leg = _site(obs("n0", "pain", 6, 53), "lower back"), _site(obs("l0", "pain", 6, 2), "left leg")
+    card = f1(back, leg, esi=esi)
+    assert f"leg pain 6/10 on {ago(2).isoformat()}" in card.summary
+    assert card.why[1].text.endswith("(no leg score before the injection)")
+
+
+def test_a_leg_score_earlier_the_same_day_than_the_back_score_does_not_count() -> None:
+    at = dataclasses.replace
+    back = _site(obs("n0", "pain", 6, 53), "lower back"), _site(obs("n1", "pain", 2, 31), "lower back")
+    day = date(2026, 11, 18)
+    morning = at(_site(obs("l0", "pain", 9, 2), "left leg"), effective_at=datetime.combine(day, time(8), UTC))
+    evening = _site(obs("n2", "pain", 2, 2), "lower back")
+    evening = at(evening, effective_at=datetime.combine(day, time(17), UTC))
+    assert ago(2) == day  # the builders' today
+    assert "relief so far" in f1(*back, morning, evening).summary

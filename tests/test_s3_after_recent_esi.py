@@ -71,6 +71,21 @@ def _cards(
     return list(json.loads(capsys.readouterr().out)["cards"])
 
 
+def _proc(rid: str, code: str, day: str, text: str, note: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "resourceType": "Procedure", "id": rid, "status": "completed",
+        "code": {"coding": [{"system": CPT, "code": code}], "text": text}, "performedDateTime": day,
+    }  # fmt: skip
+    if note:
+        out["note"] = [{"text": note}]
+    return out
+
+
+def _full(tmp_path: Path, capsys: Any, *added: dict[str, Any]) -> str:
+    assert cli(["evaluate", str(_chart(tmp_path, *added)), "--date", DATE, "--full"]) == 0
+    return " ".join(capsys.readouterr().out.split())
+
+
 def _state(card: dict[str, Any]) -> str:
     return str(card["source"]["topic"]["code"])
 
@@ -89,8 +104,8 @@ def test_an_esi_six_days_ago_is_judged_before_a_stimulator_trial(tmp_path: Path,
     assert cli(["evaluate", str(_chart(tmp_path, _esi("2026-10-27"))), "--date", DATE, "--full"]) == 0
     full = " ".join(capsys.readouterr().out.split())
     assert (
-        "If it gives less than 50 % relief: psychological evaluation, then a spinal cord stimulator trial "
-        "for the post-surgical fibrosis without a surgical target (NACC 2014; NICE TA159)."
+        "If it gives less than 50 % relief: psychological evaluation, then a spinal cord stimulator trial; "
+        "permanent implant only with ≥ 50 % relief during the trial (NACC 2014; NICE TA159)."
     ) in full
     assert "[NACC 2014](https://doi.org/10.1111/ner.12208)" in full and "[NICE TA159](" in full
 
@@ -158,3 +173,78 @@ def test_guard_a_stimulator_trial_after_a_failed_esi_is_not_held_for_it() -> Non
 
     failed = obs("n0", "pain", 8, 64), obs("n1", "pain", 8, 35)
     assert [c.rule_id for c in _trial_cards(60, *failed)] == ["order.neuromod-psych-eval"]
+
+
+
+# What follows the injection is what S3 itself would advise; where S3 advises no stimulator trial, the
+# injection does not take its place.
+def test_guard_after_an_explanted_stimulator_s3_keeps_its_own_advice(tmp_path: Path, capsys: Any) -> None:
+    explant = (
+        _proc("ipg", "63685", "2025-10-01", "SCS IPG implant"),
+        _proc("leads", "63650", "2025-10-01", "SCS percutaneous leads"),
+        _proc("rm", "63661", "2026-05-01", "SCS lead removal"),
+    )
+    (card,) = _cards(tmp_path, capsys, *explant, _esi("2026-10-27"))
+    assert _state(card) == "S3" and card["summary"].endswith("multidisciplinary care, not a new SCS trial")
+
+
+def test_guard_an_evaluation_finding_the_patient_unsuitable_keeps_s3(tmp_path: Path, capsys: Any) -> None:
+    unsuitable = _proc("psy", "90791", "2026-08-01", "Psychiatric evaluation",
+                       "Not a suitable candidate for SCS: untreated severe depression.")  # fmt: skip
+    (card,) = _cards(tmp_path, capsys, unsuitable, _esi("2026-10-27"))
+    assert _state(card) == "S3" and card["summary"].endswith("no SCS trial now")
+
+
+def test_an_evaluation_that_cleared_the_patient_is_named_and_not_asked_for_again(
+    tmp_path: Path, capsys: Any
+) -> None:
+    cleared = _proc("psy", "90791", "2026-08-01", "Psychiatric evaluation", "Cleared for SCS trial.")
+    (card,) = _cards(tmp_path, capsys, cleared, _esi("2026-10-27"))
+    assert _state(card) == "F0" and card["summary"].endswith("; SCS trial if it fails")
+    full = _full(tmp_path, capsys, cleared, _esi("2026-10-27"))
+    then = "If it gives less than 50 % relief: a spinal cord stimulator trial (the psychological evaluation"
+    assert then in full
+    assert "Psychiatric evaluation done 2026-08-01" in full
+
+
+def test_the_session_limit_is_named_beside_the_injection_to_judge(tmp_path: Path, capsys: Any) -> None:
+    days = ("2026-01-10", "2026-04-10", "2026-07-10")
+    earlier = [_esi(day) | {"id": f"esi-{i}"} for i, day in enumerate(days)]
+    full = _full(tmp_path, capsys, *earlier, _esi("2026-10-27"))
+    assert "4 lumbar ESI sessions in the last 12 months: the limit of 4 is reached" in full
+    assert "No further injection: 4 lumbar sessions in the last 12 months reach the limit of 4" in full
+
+
+def test_an_injection_weeks_ago_without_outcome_is_judged_first(tmp_path: Path, capsys: Any) -> None:
+    """Past 2 weeks with no score, the injection is no longer too recent, but it has still not been
+    judged: S3 came back without naming it. F0 asks for its outcome, as it does without the operation."""
+    (card,) = _cards(tmp_path, capsys, _esi("2026-10-12"))
+    assert _state(card) == "F0"
+    assert card["summary"] == (
+        "Outcome of the ESI on 2026-10-12 is not recorded: record pain (NRS) and ODI before next steps; "
+        "SCS evaluation if it failed"
+    )
+    full = _full(tmp_path, capsys, _esi("2026-10-12"))
+    then = "If it gave less than 50 % relief: psychological evaluation, then a spinal cord stimulator trial"
+    assert then in full
+
+
+def test_a_stimulator_trial_weeks_after_an_esi_with_no_outcome_is_held_for_it() -> None:
+    (card,) = _trial_cards(20)
+    assert card.rule_id == "order.scs-no-trial"
+    assert card.summary == (
+        "Spinal cord stimulator trial 2 weeks after an ESI whose outcome is not recorded: record it first"
+    )
+
+
+def test_a_stimulator_trial_after_an_esi_that_helped_is_stopped_as_f1_advises() -> None:
+    from tests.orders_builders import obs
+
+    helped = obs("n0", "pain", 8, 45), obs("n1", "pain", 3, 20)
+    (card,) = _trial_cards(42, *helped)
+    assert card.rule_id == "order.scs-no-trial"
+    assert card.summary == (
+        "Spinal cord stimulator trial 6 weeks after an ESI that helped: not refractory; a repeat injection "
+        "if the pain recurs"
+    )
+    assert [(s.label, s.is_recommended) for s in card.suggestions] == [("Cancel the trial", True)]

@@ -312,13 +312,13 @@ def superseded_by_later_treatment(ctx: PathwayContext, main: CardDraft, *, later
     ablation whose own card speaks for the current step (``later_card``). A pending ESI order keeps
     the card, which names it; an ablation never stales F3, the surgical opinion on a concordant
     compressive lesion. S3 and F7 recommend SCS evaluation, moot once a stimulator exists or a trial
-    is running (``stimulator_trial_running``).
+    is running (``neuromodulation.stimulator_trial_running``).
     S1 (radicular pain after surgery: contrast MRI, surgical review) is stale once a permanent
     stimulator implanted after the operation still helps: the pain it treats is not new; pain rising
     again under the stimulator is N3's (interrogation and reprogramming, imaging if new signs)."""
     if stimulator_explanted(ctx) and not later_card:
         return False  # the stimulator is out (infection, failure): the pathway speaks again
-    if main.rule_id in ("F7", "S3") and (ctx.scs_procedures or stimulator_trial_running(ctx)):
+    if main.rule_id in ("F7", "S3") and (ctx.scs_procedures or neuromodulation.stimulator_trial_running(ctx)):
         return True
     if main.rule_id == "S1" and stimulator_after_surgery(ctx):
         return True
@@ -337,12 +337,6 @@ def superseded_by_later_treatment(ctx: PathwayContext, main: CardDraft, *, later
         # since treats another pain generator (a facet or SI joint) and does not answer it
         return False
     return later_card and after_last_esi((*ctx.scs_procedures, *ctx.ablations))
-
-
-def stimulator_trial_running(ctx: PathwayContext) -> bool:
-    """A stimulator procedure recorded as still in progress (trial leads in, the trial running): the
-    SCS evaluation F7 and S3 recommend is under way."""
-    return any(p.status == "in-progress" for p in ctx.procedures("spinal_cord_stimulation", completed=False))
 
 
 def stimulator_after_surgery(ctx: PathwayContext) -> bool:

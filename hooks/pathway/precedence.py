@@ -372,6 +372,19 @@ def last_esi_helped(ctx: PathwayContext) -> Iterable[Fact]:
     return (ctx.proc_fact(a.procedure),) if a.outcome in SUCCESS_OUTCOMES else ()
 
 
+@predicate("the last ESI's outcome is not documented, within {outcome_recall_days}")
+def last_esi_undocumented_recently(ctx: PathwayContext) -> Iterable[Fact]:
+    a = _last(ctx)
+    age = ctx.days_since(a.procedure.performed)
+    recent = age is not None and age <= ctx.t.outcome_recall_days
+    return (ctx.proc_fact(a.procedure),) if a.outcome in UNDOCUMENTED_OUTCOMES and recent else ()
+
+
+@predicate("a stimulator evaluation is the next step after the surgery")
+def stimulator_evaluation_next(ctx: PathwayContext) -> bool:
+    return post_surgical.stimulator_evaluation_next(ctx)
+
+
 @predicate("the last ESI, given after the surgery, helped")
 def esi_after_surgery_helped(ctx: PathwayContext) -> Iterable[Fact]:
     """An injection given after the lumbar operation (or, with no dated operation on record, in this
@@ -611,6 +624,12 @@ F5_WHEN = (
 )
 F0, F1, F2, F8 = (eo.F0, eo.F1, eo.F2, eo.F8)
 
+# S3's conditions with a stimulator evaluation as its next step: where an injection after the
+# operation is asked about first
+STIMULATOR_NEXT = (
+    fibrosis_without_target, long_enough_for_stimulation, ~pain_resolved, stimulator_evaluation_next
+)
+
 PATHWAY_STATES: Branch[PathwayContext] = Branch(
     "the radiculopathy pathway",
     (),
@@ -626,16 +645,15 @@ PATHWAY_STATES: Branch[PathwayContext] = Branch(
                 Step(ps.S4, (instability,), ps.s4_instability),
                 # a stimulator evaluation waits for an injection given in the last weeks to be judged,
                 # and is not where the pathway goes while an injection after the surgery helps
+                Step(F0, (*STIMULATOR_NEXT, esi_done, last_esi_pending), on(_last, ps.f0_before_stimulation)),
                 Step(
                     F0,
-                    (fibrosis_without_target, long_enough_for_stimulation, ~pain_resolved, esi_done,
-                     last_esi_pending),
-                    on(_last, ps.f0_before_stimulation),
+                    (*STIMULATOR_NEXT, esi_done, last_esi_undocumented_recently),
+                    on(_last, ps.f0_unrecorded_before_stimulation),
                 ),
                 Step(
                     F1,
-                    (fibrosis_without_target, long_enough_for_stimulation, ~pain_resolved, esi_done,
-                     esi_after_surgery_helped),
+                    (*STIMULATOR_NEXT, esi_done, esi_after_surgery_helped),
                     on(_last, eo.f1_worked_then_recurred),
                 ),
                 Step(
@@ -769,6 +787,8 @@ PREDICATES: tuple[P, ...] = (
     image_guided_esi,
     last_esi_helped,
     esi_after_surgery_helped,
+    last_esi_undocumented_recently,
+    stimulator_evaluation_next,
     guided_esi_helped,
     guided_esi_pending,
     guided_esi_undocumented,

@@ -51,15 +51,18 @@ When: a stimulator trial is ordered (``order_scs_trial``: percutaneous leads, wi
       (c) ``order.scs-no-trial``: the radicular pain has lasted less than
           ``scs_eligibility_days`` (``OrderContext.course``), and no lumbar operation that long ago
           makes it eligible (``post_surgical.long_enough_for_stimulation``, as the pathway's S3 reads it);
-      (d) ``order.scs-no-trial``: the last lumbar ESI is too recent to judge (PENDING: its 2–6-week
-          window not yet open; decision model F0, no escalation before then), as the pathway's F0
-          holds S3's stimulator evaluation.
-Then: one card per order, the most serious reason leading (a, then b, c, d), the others as facts:
+      (d) ``order.scs-no-trial``: the last lumbar ESI cannot be judged yet: too recent (PENDING: its
+          2–6-week window not yet open), or within ``outcome_recall_days`` with no outcome the record
+          can judge (decision model F0, no escalation before then), as the pathway's F0 holds S3's
+          stimulator evaluation; or (e) it helped (F1: a repeat injection when the pain recurs, no
+          stimulator).
+Then: one card per order, the most serious reason leading (a, then b, c, d/e), the others as facts:
       warning on order-sign, info on order-select. (a) refer to a spine surgeon first (replace the
       trial with the referral; with one pending or drafted, hold the trial); (b) do not repeat the
       trial: DRG stimulation if pain is focal, multidisciplinary care with CBT (cancel; CBT referral);
       (c) continue conventional management, reconsider the trial when 6 months are reached (cancel);
-      (d) record the injection's scores in its window, a trial only below 50 % relief (hold: cancel).
+      (d) record the injection's scores, a trial only below 50 % relief (hold: cancel); (e) a repeat
+      injection if the pain recurs (cancel).
 Evidence: NASS 2014 (surgical opinion for a concordant compressive lesion); NICE TA159 (≥ 6 months of
       neuropathic pain despite conventional management); NACC 2014; NACC DRG 2019.
 """
@@ -75,7 +78,7 @@ from hooks.cards import Action, CardDraft, Fact, Indicator, SuggestionDraft
 from hooks.facts import DraftOrder, EncounterFact, ProcedureFact
 from hooks.orders.common import OrderCheck, cancel_and_create, card, create, delete, replace
 from hooks.orders.context import FAILED, POSITIVE, OrderContext
-from hooks.pathway.context import PENDING_ORDER_STATUSES
+from hooks.pathway.context import PENDING_ORDER_STATUSES, SUCCESS_OUTCOMES, UNDOCUMENTED_OUTCOMES
 from hooks.pathway.failure import Modality, Outcome
 from hooks.pathway.rules.neuromodulation import surgical_target_unreviewed
 from hooks.pathway.rules.post_surgical import long_enough_for_stimulation
@@ -615,41 +618,73 @@ def _too_early(ctx: OrderContext, order: DraftOrder, kind: str) -> _Reason | Non
 
 
 def _esi_not_judged(ctx: OrderContext, order: DraftOrder, kind: str) -> _Reason | None:
-    """(d) The last lumbar ESI is too recent to judge (its 2–6-week window has not opened; decision
-    model F0: no escalation before it can be judged): the trial waits for its scores, and follows
-    only if it gives less than the responder relief."""
+    """(d) The last lumbar ESI cannot be judged yet: too recent (its 2–6-week window has not opened),
+    or, within ``outcome_recall_days``, with no outcome the record can judge (decision model F0: no
+    escalation before it is judged; the pathway's F0 holds S3 so). The trial waits for its scores, and
+    follows only if it gives less than the responder relief. (e) The last lumbar ESI helped: the
+    pathway's F1 advises a repeat injection when the pain recurs, not a stimulator."""
     last = ctx.pathway.esi_assessments[-1:]
-    if not last or last[0].outcome is not Outcome.PENDING or last[0].procedure.performed is None:
+    if not last or last[0].procedure.performed is None:
         return None
     a = last[0]
     t0 = a.procedure.performed
     assert t0 is not None  # for mypy: checked above
+    days = (ctx.today - t0).days
+    after = "on the day of an ESI" if days == 0 else f"{span(days, exact=False)} after an ESI"
+    relief = pct(ctx.t.responder_relief_pct)
+    facts = ctx.pathway.failure_facts(a)  # its first line names the injection, its date and the window
+    if a.outcome in SUCCESS_OUTCOMES:
+        return _Reason(
+            RULE_NO_TRIAL,
+            "Stimulator trial after an injection that helped",
+            f"{kind} {after} that helped: not refractory; a repeat injection if the pain recurs",
+            facts,
+            Fact("the last ESI helped", a.procedure.ref),
+            (
+                "A repeat image-guided ESI if the pain recurs, after a sustained ≥ "
+                f"{relief} response and within the session limit (Medicare ESI LCD); a stimulator is for "
+                "pain refractory to it (NICE TA159; NACC 2014).",
+            ),
+            ("A stimulator trial while epidural injections still help.",),
+            ("nacc_2014", "nice_ta159", "cms_esi_lcd"),
+            (delete(order, "Cancel the trial", f"Remove {order.ref}", recommended=True),),
+        )
+    undocumented = a.outcome in UNDOCUMENTED_OUTCOMES and days <= ctx.t.outcome_recall_days
+    if a.outcome is not Outcome.PENDING and not undocumented:
+        return None
     opens = t0 + timedelta(days=ctx.t.esi_window_start_days)
     closes = t0 + timedelta(days=ctx.t.esi_window_end_days)
     weeks = window(ctx.t.esi_window_start_days, ctx.t.esi_window_end_days)
-    relief = pct(ctx.t.responder_relief_pct)
-    days = (ctx.today - t0).days
-    after = "on the day of an ESI" if days == 0 else f"{span(days, exact=False)} after an ESI"
-    facts = ctx.pathway.failure_facts(a)  # its first line names the injection, its date and the window
+    if undocumented:
+        summary = f"{kind} {after} whose outcome is not recorded: record it first"
+        brief = Fact("the last ESI's outcome is not recorded", a.procedure.ref)
+        record = (
+            f"Record leg-pain NRS and ODI now, and the best relief in the {weeks} after the injection"
+        )
+    else:
+        summary = f"{kind} {after} that cannot be judged before {opens.isoformat()}: judge it first"
+        brief = Fact(f"the last ESI cannot be judged before {opens.isoformat()}", a.procedure.ref)
+        record = (
+            f"Record leg-pain NRS and ODI between {opens.isoformat()} and {closes.isoformat()} ({weeks} "
+            "after the injection)"
+        )
     return _Reason(
         RULE_NO_TRIAL,
-        "Stimulator trial before the last injection can be judged",
-        f"{kind} {after} that cannot be judged before {opens.isoformat()}: judge it first",
+        "Stimulator trial before the last injection is judged",
+        summary,
         facts,
-        Fact(f"the last ESI cannot be judged before {opens.isoformat()}", a.procedure.ref),
+        brief,
         (
-            f"Record leg-pain NRS and ODI between {opens.isoformat()} and {closes.isoformat()} ({weeks} "
-            f"after the injection); a stimulator trial only if it gives less than {relief} relief "
-            "(NACC 2014; NICE TA159).",
+            f"{record}; a stimulator trial only if it {'gave' if undocumented else 'gives'} less than "
+            f"{relief} relief (NACC 2014; NICE TA159).",
         ),
-        ("A stimulator trial before the last injection can be judged.",),
+        ("A stimulator trial before the last injection is judged.",),
         ("nacc_2014", "nice_ta159", "cms_esi_lcd"),
         (
             delete(
                 order,
                 "Hold the trial until the injection is judged",
-                f"Remove {order.ref}; record NRS and ODI between {opens.isoformat()} and "
-                f"{closes.isoformat()}",
+                f"Remove {order.ref}; record NRS and ODI to judge the injection",
                 recommended=True,
             ),
         ),

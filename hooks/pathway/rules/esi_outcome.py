@@ -286,16 +286,12 @@ def _esi_when(a: Assessment) -> str:
     return p.performed_text or (p.performed.isoformat() if p.performed else "an unrecorded date")
 
 
-def f0_too_early(
-    ctx: PathwayContext, a: Assessment, *, if_it_fails: str = "", extra_evidence: tuple[str, ...] = ()
-) -> CardDraft:
+def f0_too_early(ctx: PathwayContext, a: Assessment) -> CardDraft:
     """F0 — the last ESI is too recent to judge (< 14 days): no refractory card.
 
     When: the last lumbar ESI was done less than 14 days ago (assessment PENDING).
     Then: info — record NRS/ODI between 2 and 6 weeks after the injection; do not label it failed,
-      repeat it or escalate. ``if_it_fails`` names the step the pathway holds until then (after
-      lumbar surgery, with fibrosis and no target: the stimulator evaluation S3 would give), with the
-      guidelines it rests on in ``extra_evidence``.
+      repeat it or escalate.
     Evidence: decision model §3 (2–6-week window avoids the early anaesthetic/steroid effect); CMS
       ESI LCDs; Farrar 2001 (what counts as a clinically important change).
     """
@@ -321,11 +317,9 @@ def f0_too_early(
         next_steps=[
             f"Record the leg-pain score (NRS 0–10) and ODI {when}; {pct(ctx.t.responder_relief_pct)} relief "
             "counts as a response.",
-            *([if_it_fails] if if_it_fails else []),
             "Continue active physiotherapy and the current plan meanwhile.",
         ],
         avoid=["Labelling the injection failed.", "A repeat injection.", "Escalation to other procedures."],
-        extra_evidence=extra_evidence,
         needs=("observations",),
     )
 
@@ -599,6 +593,8 @@ class PainBack:
     leg_by_level: bool = False
     # read by its level with a baseline of 0/10 on record (nothing to measure relief against)
     baseline_zero: bool = False
+    # a score naming no site, read by its level beside a baseline of the leg
+    unsited: bool = False
 
     def label(self, ctx: PathwayContext) -> str:
         """The score as the summary names it ("pain 5/10 on …", "leg pain 9/10 on …")."""
@@ -611,6 +607,8 @@ class PainBack:
         if self.gain is None:
             if self.baseline_zero:
                 return "pain 0/10 before the injection"
+            if self.unsited:
+                return "its site not named"
             return f"no {'leg ' if self.leg_by_level else ''}score before the injection"
         measure = "functional gain" if self.by_function else "relief"
         if self.gain <= 0:
@@ -668,19 +666,27 @@ def relief_lost(ctx: PathwayContext, a: Assessment) -> PainBack | None:
     base = a.baseline
     pain = ctx.episode_observations("pain")
     since = [o for o in pain if o is not base and o.effective is not None and o.effective > t0]
-    read = failure.like_baseline(since, base)
+    if a.basis == "explicit outcome" and base is not None:
+        # no score was compared to code the outcome: none of another site is compared now
+        read = [o for o in since if _same_site(o, base)]
+    else:
+        read = failure.like_baseline(since, base)
     latest = failure.latest_score(read)
-    # leg scores the reading left out, at the level of recurrent pain and no older than the latest
-    # score it read: the radicular pain back, named before the score of the baseline's site
+    # scores the reading left out, of the leg or of no named site, at the level of recurrent pain and
+    # no older than the latest score it read: the radicular pain back, named before the one read
     kept = {id(o) for o in read}
-    leg = failure.latest_score([o for o in since if id(o) not in kept and failure.is_leg_score(o)])
+    left_out = [o for o in since if id(o) not in kept]
+    other = failure.latest_score(
+        [o for o in left_out if failure.is_leg_score(o) or not failure.is_back_score(o)]
+    )
     if (
-        leg is not None
-        and leg.value is not None
-        and leg.value >= ctx.t.recurrent_pain_nrs
-        and (latest is None or (leg.effective and latest.effective and leg.effective >= latest.effective))
+        other is not None
+        and other.value is not None
+        and other.value >= ctx.t.recurrent_pain_nrs
+        and (latest is None or not _earlier(other, latest))
     ):
-        return PainBack(leg, None, leg_by_level=True)
+        leg = failure.is_leg_score(other)
+        return PainBack(other, None, leg_by_level=leg, unsited=not leg)
     if latest is None or latest.value is None:
         return None
     if base is None or not base.value:
@@ -689,6 +695,20 @@ def relief_lost(ctx: PathwayContext, a: Assessment) -> PainBack | None:
         return None
     relief = (base.value - latest.value) / base.value * 100
     return PainBack(latest, relief) if relief < threshold else None
+
+
+def _same_site(o: ObservationFact, base: ObservationFact) -> bool:
+    """A score of the baseline's own site: the leg, the back, or no named site."""
+    return failure.is_leg_score(o) == failure.is_leg_score(base) and failure.is_back_score(
+        o
+    ) == failure.is_back_score(base)
+
+
+def _earlier(o: ObservationFact, than: ObservationFact) -> bool:
+    """``o`` was taken before ``than``: an earlier day, or the same day at an earlier recorded time."""
+    if o.effective is None or than.effective is None or o.effective != than.effective:
+        return bool(o.effective and than.effective and o.effective < than.effective)
+    return o.effective_at is not None and than.effective_at is not None and o.effective_at < than.effective_at
 
 
 def _lasting(ctx: PathwayContext, a: Assessment) -> str:

@@ -178,6 +178,12 @@ def psych_evaluation_fact(ctx: PathwayContext) -> PsychStanding | None:
     return PsychStanding(fact, standing)
 
 
+def stimulator_trial_running(ctx: PathwayContext) -> bool:
+    """A stimulator procedure recorded as still in progress (trial leads in, the trial running): the
+    SCS evaluation F7 and S3 recommend is under way."""
+    return any(p.status == "in-progress" for p in ctx.procedures("spinal_cord_stimulation", completed=False))
+
+
 def psych_step(evaluated: PsychStanding | None, then: str) -> str:
     """The step before a stimulator trial or pump evaluation, as the evaluation on record stands:
     none ("Psychological evaluation, then …"), arranged ("Complete the psychological evaluation

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 
 from hooks import suggestions as sx
 from hooks.cards import SUMMARY_MAX, CardDraft, Fact
+from hooks.evidence import guideline
 from hooks.facts import ConditionFact, ObservationFact
 from hooks.pathway.context import ImagingStudy, PathwayContext
 from hooks.pathway.failure import Assessment, is_leg_score, latest_score, prefer_leg
@@ -534,31 +535,93 @@ def surgical_referral_facts(ctx: PathwayContext) -> list[Fact]:
     return facts
 
 
+def stimulator_evaluation_next(ctx: PathwayContext) -> bool:
+    """S3 would send the patient on to a stimulator evaluation: no stimulator implanted, tried or on
+    trial (S3 is then moot), none removed (S3 then advises multidisciplinary care, not a new trial),
+    and no psychological evaluation that found the patient unsuitable (S3 then treats what it found)."""
+    # imported here: neuromodulation imports the rules this module imports
+    from hooks.pathway.rules import neuromodulation as nm
+
+    if ctx.scs_procedures or nm.stimulator_trial_running(ctx) or nm.explanted_stimulator(ctx) is not None:
+        return False
+    evaluated = nm.psych_evaluation_fact(ctx)
+    return evaluated is None or evaluated.standing != "unsuitable"
+
+
+def _before_stimulation(ctx: PathwayContext, card: CardDraft, *, if_it: str) -> CardDraft:
+    """An F0 card where S3 would send the patient on to a stimulator evaluation
+    (``stimulator_evaluation_next``): the injection is judged first, and the card says what follows
+    below the responder relief as S3 would say it (the psychological evaluation on record counted),
+    names the scan that makes the stimulator the next step, and the session limit when it is
+    reached."""
+    from hooks.pathway.rules import neuromodulation as nm
+
+    evaluated = nm.psych_evaluation_fact(ctx)
+    then = nm.psych_step(evaluated, "a spinal cord stimulator trial")
+    step = (
+        f"If it {if_it} less than {pct(ctx.t.responder_relief_pct)} relief: {then[:1].lower()}{then[1:]}; "
+        f"permanent implant only with ≥ {pct(ctx.t.scs_trial_success_pct)} relief during the trial "
+        "(NACC 2014; NICE TA159)."
+    )
+    limit_facts: list[Fact] = []
+    limit_steps: list[str] = []
+    if esi_outcome.frequency_exceeded(ctx):
+        n = esi_outcome.sessions_in_last_year(ctx)
+        limit_facts.append(
+            Fact(
+                f"{n} lumbar ESI sessions in the last {esi_outcome.year(ctx)}: the limit of "
+                f"{ctx.t.esi_max_sessions_per_year} is reached"
+            )
+        )
+        limit_steps.append(f"No further injection: {esi_outcome.limit_step_reason(ctx)}.")
+    what = "SCS trial" if evaluated is not None and evaluated.standing == "cleared" else "SCS evaluation"
+    tail = f"{card.summary}; {what} if it {'fails' if if_it == 'gives' else 'failed'}"
+    keys = {g.key for g in card.evidence}
+    return replace(
+        card,
+        summary=tail if len(tail) <= SUMMARY_MAX else card.summary,
+        why=(
+            *card.why,
+            *fibrosis_without_target(ctx),
+            *limit_facts,
+            *([evaluated.fact] if evaluated is not None else []),
+        ),
+        next_steps=(
+            card.next_steps[0],
+            *limit_steps,
+            step,
+            *(s for s in card.next_steps[1:] if s.startswith("Continue")),
+        ),
+        evidence=(*card.evidence, *(guideline(k) for k in ("nacc_2014", "nice_ta159") if k not in keys)),
+    )
+
+
 def f0_before_stimulation(ctx: PathwayContext, a: Assessment) -> CardDraft:
     """F0 after lumbar surgery, where S3 would send the patient on to a stimulator evaluation.
 
     When: S3's conditions hold (fibrosis without a target on a contrast MRI after surgery, pain for
-      ≥ 6 months, not recorded as gone) and the last lumbar ESI is too recent to judge (PENDING).
+      ≥ 6 months, not recorded as gone), a stimulator evaluation is its next step
+      (``stimulator_evaluation_next``), and the last lumbar ESI is too recent to judge (PENDING).
     Then: info — F0's card (record NRS/ODI in the 2–6-week window; no escalation before it can be
-      judged), naming the fibrosis scan, with the stimulator evaluation as the step if it gives less
-      than 50 % relief ("SCS evaluation if it fails" in the summary).
+      judged), naming the fibrosis scan and a session limit reached, with the stimulator evaluation
+      as the step if it gives less than 50 % relief ("SCS evaluation if it fails" in the summary).
     Evidence: decision model F0 (no escalation while the ESI is too recent); NACC 2014 and NICE TA159
       for the stimulator evaluation that follows.
     """
-    relief = pct(ctx.t.responder_relief_pct)
-    card = esi_outcome.f0_too_early(
-        ctx,
-        a,
-        if_it_fails=f"If it gives less than {relief} relief: psychological evaluation, then a spinal cord "
-        "stimulator trial for the post-surgical fibrosis without a surgical target (NACC 2014; NICE TA159).",
-        extra_evidence=("nacc_2014", "nice_ta159"),
-    )
-    then = f"{card.summary}; SCS evaluation if it fails"
-    return replace(
-        card,
-        summary=then if len(then) <= SUMMARY_MAX else card.summary,
-        why=(*card.why, *fibrosis_without_target(ctx)),
-    )
+    return _before_stimulation(ctx, esi_outcome.f0_too_early(ctx, a), if_it="gives")
+
+
+def f0_unrecorded_before_stimulation(ctx: PathwayContext, a: Assessment) -> CardDraft:
+    """F0 (documentation) after lumbar surgery, where S3 would send the patient on to a stimulator
+    evaluation.
+
+    When: as ``f0_before_stimulation``, but the last lumbar ESI, within ``outcome_recall_days``, has no
+      outcome the record can judge (POSSIBLE_FAILED or UNKNOWN).
+    Then: info — F0's documentation card (record NRS/ODI and the best relief in its window), with the
+      stimulator evaluation as the step if it gave less than 50 % relief.
+    Evidence: decision model §3 (one proxy must not fire refractory cards); NACC 2014; NICE TA159.
+    """
+    return _before_stimulation(ctx, esi_outcome.f0_outcome_unrecorded(ctx, a), if_it="gave")
 
 
 def s3_fibrosis_no_target(ctx: PathwayContext) -> CardDraft:
