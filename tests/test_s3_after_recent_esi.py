@@ -237,14 +237,74 @@ def test_a_stimulator_trial_weeks_after_an_esi_with_no_outcome_is_held_for_it() 
     )
 
 
-def test_a_stimulator_trial_after_an_esi_that_helped_is_stopped_as_f1_advises() -> None:
-    from tests.orders_builders import obs
+def test_a_stimulator_trial_after_an_esi_that_has_helped_so_far_waits_for_its_horizon() -> None:
+    """A response not yet known to last is judged at 60-120 days (F1 holds a repeat so); a trial waits
+    for that judgement, and with the pain back before it, says so."""
+    from tests.orders_builders import ago, obs
 
-    helped = obs("n0", "pain", 8, 45), obs("n1", "pain", 3, 20)
-    (card,) = _trial_cards(42, *helped)
+    helped = obs("n0", "pain", 8, 59), obs("n1", "pain", 3, 20)
+    opens = (ago(56) + timedelta(days=60)).isoformat()
+    (card,) = _trial_cards(56, *helped)
     assert card.rule_id == "order.scs-no-trial"
     assert card.summary == (
-        "Spinal cord stimulator trial 6 weeks after an ESI that helped: not refractory; a repeat injection "
+        f"Spinal cord stimulator trial 8 weeks after an ESI that has helped so far: judge it from {opens} "
+        "first"
+    )
+    assert "a stimulator trial only if the response did not last (below 30 % relief" in card.next_steps[0]
+    (back,) = _trial_cards(56, *helped, obs("n2", "pain", 8, 2))
+    assert back.summary.startswith("Spinal cord stimulator trial 8 weeks after an ESI whose response has not")
+    assert any(f.text == f"latest: pain 8/10 on {ago(2).isoformat()} (no relief)" for f in back.why)
+
+
+def test_a_stimulator_trial_after_an_esi_that_worked_is_stopped_as_f1_advises() -> None:
+    from tests.orders_builders import obs
+
+    lasted = obs("n0", "pain", 8, 204), obs("n1", "pain", 3, 180), obs("n2", "pain", 3, 110)
+    (card,) = _trial_cards(200, *lasted)
+    assert card.rule_id == "order.scs-no-trial"
+    assert card.summary == (
+        "Spinal cord stimulator trial 6 months after an ESI that helped: not refractory; a repeat injection "
         "if the pain recurs"
     )
     assert [(s.label, s.is_recommended) for s in card.suggestions] == [("Cancel the trial", True)]
+
+
+def test_guard_an_esi_before_the_operation_does_not_hold_a_trial() -> None:
+    """The laminectomy was 800 days ago; an injection that helped, or whose outcome was never recorded,
+    before it says nothing of the pain after it (the pathway's S3 does not ask about it either)."""
+    from tests.orders_builders import obs
+
+    helped = obs("n0", "pain", 8, 904), obs("n1", "pain", 3, 880)
+    assert [c.rule_id for c in _trial_cards(900, *helped)] == ["order.neuromod-psych-eval"]
+    assert [c.rule_id for c in _trial_cards(810)] == ["order.neuromod-psych-eval"]
+    # within the 12 months an outcome is asked for, but before an operation 200 days ago
+    from hooks.orders import evaluate_orders
+    from tests.orders_builders import cond, history, inp, proc, sr
+
+    chart = (cond("fbss", "M96.1", 190), cond("rad", "M54.17", 400), proc("lam", "63030", 200, "Lam"),
+             proc("esi", "64483", 250, "TFESI L5-S1 left"))  # fmt: skip
+    cards = evaluate_orders(inp("order-sign", [sr("trial", "63650", "SCS trial")], history(*chart)))
+    assert [c.rule_id for c in cards] == ["order.neuromod-psych-eval"]
+
+
+def test_guard_after_a_failed_stimulator_trial_a_drg_trial_is_not_held_for_an_earlier_injection() -> None:
+    """A DRG trial after a failed SCS trial is N2's own advice for focal pain: an ESI that helped before
+    the SCS trial does not stop it."""
+    from hooks.orders import evaluate_orders
+    from tests.orders_builders import UNSUCCESSFUL, cond, history, inp, obs, proc, sr
+
+    chart = (
+        cond("fbss", "M96.1", 500), cond("rad", "M54.17", 500), proc("lam", "63030", 800, "Lam"),
+        proc("esi", "64483", 300, "TFESI L5-S1 left"), obs("n0", "pain", 8, 304), obs("n1", "pain", 3, 280),
+        proc("t0", "63650", 200, "SCS trial", outcome=UNSUCCESSFUL),
+    )  # fmt: skip
+    drg = sr("drg", "63650", "DRG stimulator trial L5 dorsal root ganglion")
+    cards = evaluate_orders(inp("order-sign", [drg], history(*chart)))
+    assert [c.rule_id for c in cards] == ["order.neuromod-psych-eval"]
+
+
+def test_guard_an_injection_before_the_operation_leaves_s3(tmp_path: Path, capsys: Any) -> None:
+    """The laminectomy was on 2024-08-24: an injection months before it, with no outcome on record, is
+    not asked about before the stimulator evaluation (and it is outside the 12 months asked about)."""
+    cards = _cards(tmp_path, capsys, _esi("2024-06-01"))
+    assert [_state(c) for c in cards] == ["S3"]

@@ -374,10 +374,12 @@ def last_esi_helped(ctx: PathwayContext) -> Iterable[Fact]:
 
 @predicate("the last ESI's outcome is not documented, within {outcome_recall_days}")
 def last_esi_undocumented_recently(ctx: PathwayContext) -> Iterable[Fact]:
+    """Asked in the post-surgical branch: an injection before the operation is not this pain's."""
     a = _last(ctx)
     age = ctx.days_since(a.procedure.performed)
     recent = age is not None and age <= ctx.t.outcome_recall_days
-    return (ctx.proc_fact(a.procedure),) if a.outcome in UNDOCUMENTED_OUTCOMES and recent else ()
+    after = post_surgical.given_after_surgery(ctx, a.procedure)
+    return (ctx.proc_fact(a.procedure),) if a.outcome in UNDOCUMENTED_OUTCOMES and recent and after else ()
 
 
 @predicate("a stimulator evaluation is the next step after the surgery")
@@ -390,9 +392,7 @@ def esi_after_surgery_helped(ctx: PathwayContext) -> Iterable[Fact]:
     """An injection given after the lumbar operation (or, with no dated operation on record, in this
     episode) whose response is on record: the post-surgical pain is not refractory to it."""
     a = _last(ctx)
-    operated = post_surgical.surgery_date(ctx)
-    given = a.procedure.performed
-    if a.outcome not in SUCCESS_OUTCOMES or (operated is not None and (given is None or given <= operated)):
+    if a.outcome not in SUCCESS_OUTCOMES or not post_surgical.given_after_surgery(ctx, a.procedure):
         return ()
     return (ctx.proc_fact(a.procedure),)
 

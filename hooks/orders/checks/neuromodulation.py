@@ -54,8 +54,10 @@ When: a stimulator trial is ordered (``order_scs_trial``: percutaneous leads, wi
       (d) ``order.scs-no-trial``: the last lumbar ESI cannot be judged yet: too recent (PENDING: its
           2–6-week window not yet open), or within ``outcome_recall_days`` with no outcome the record
           can judge (decision model F0, no escalation before then), as the pathway's F0 holds S3's
-          stimulator evaluation; or (e) it helped (F1: a repeat injection when the pain recurs, no
-          stimulator).
+          stimulator evaluation, or it responded and its lasting is judged at the 60-120-day horizon
+          (``esi_outcome.relief_so_far``/``relief_lost``, as F1 holds a repeat); or (e) it helped
+          and lasted (F1: a repeat injection when the pain recurs, no stimulator). Neither for an
+          injection before the lumbar operation, nor once a stimulator has been tried or implanted.
 Then: one card per order, the most serious reason leading (a, then b, c, d/e), the others as facts:
       warning on order-sign, info on order-select. (a) refer to a spine surgeon first (replace the
       trial with the referral; with one pending or drafted, hold the trial); (b) do not repeat the
@@ -80,8 +82,9 @@ from hooks.orders.common import OrderCheck, cancel_and_create, card, create, del
 from hooks.orders.context import FAILED, POSITIVE, OrderContext
 from hooks.pathway.context import PENDING_ORDER_STATUSES, SUCCESS_OUTCOMES, UNDOCUMENTED_OUTCOMES
 from hooks.pathway.failure import Modality, Outcome
+from hooks.pathway.rules.esi_outcome import relief_lost, relief_so_far
 from hooks.pathway.rules.neuromodulation import surgical_target_unreviewed
-from hooks.pathway.rules.post_surgical import long_enough_for_stimulation
+from hooks.pathway.rules.post_surgical import given_after_surgery, long_enough_for_stimulation
 from hooks.rule import INFO_OR_WARNING, Rule, order_rule
 from hooks.terminology import Coding
 from hooks.text import DRG, abbreviate
@@ -623,16 +626,56 @@ def _esi_not_judged(ctx: OrderContext, order: DraftOrder, kind: str) -> _Reason 
     escalation before it is judged; the pathway's F0 holds S3 so). The trial waits for its scores, and
     follows only if it gives less than the responder relief. (e) The last lumbar ESI helped: the
     pathway's F1 advises a repeat injection when the pain recurs, not a stimulator."""
-    last = ctx.pathway.esi_assessments[-1:]
+    p = ctx.pathway
+    last = p.esi_assessments[-1:]
     if not last or last[0].procedure.performed is None:
         return None
     a = last[0]
     t0 = a.procedure.performed
     assert t0 is not None  # for mypy: checked above
+    # the injection decides only for the pain it treated, and before stimulation: not one before the
+    # lumbar operation, and not once a stimulator has been tried or implanted (the device states and
+    # the checks above judge a trial then, as the pathway's N and L cards do)
+    if p.post_surgical and not given_after_surgery(p, a.procedure):
+        return None
+    if p.scs_procedures:
+        return None
     days = (ctx.today - t0).days
     after = "on the day of an ESI" if days == 0 else f"{span(days, exact=False)} after an ESI"
     relief = pct(ctx.t.responder_relief_pct)
-    facts = ctx.pathway.failure_facts(a)  # its first line names the injection, its date and the window
+    facts = p.failure_facts(a)  # its first line names the injection, its date and the window
+    lost = relief_lost(p, a)
+    if lost is not None or relief_so_far(p, a):
+        # a response whose lasting is judged at the 60-120-day horizon (F1 holds a repeat so): a
+        # trial waits for that judgement, which makes it reasonable only if the response did not last
+        opens = t0 + timedelta(days=ctx.t.esi_durability_start_days)
+        closes = t0 + timedelta(days=ctx.t.esi_durability_end_days)
+        judge = f"from {opens.isoformat()}" if opens > ctx.today else f"now (by {closes.isoformat()})"
+        held = "whose response has not held" if lost is not None else "that has helped so far"
+        return _Reason(
+            RULE_NO_TRIAL,
+            "Stimulator trial before the last injection is judged",
+            f"{kind} {after} {held}: judge it {judge} first",
+            (*facts, *([lost.fact(p)] if lost is not None else [])),
+            Fact(f"the last ESI is judged {judge}", a.procedure.ref),
+            (
+                f"Record leg-pain NRS and ODI between {opens.isoformat()} and {closes.isoformat()} "
+                f"({window(ctx.t.esi_durability_start_days, ctx.t.esi_durability_end_days)} after the "
+                f"injection); a stimulator trial only if the response did not last (below "
+                f"{pct(ctx.t.short_lived_relief_pct)} relief then; NACC 2014; NICE TA159).",
+            ),
+            ("A stimulator trial before the last injection is judged.",),
+            ("nacc_2014", "nice_ta159", "cms_esi_lcd"),
+            (
+                delete(
+                    order,
+                    "Hold the trial until the injection is judged",
+                    f"Remove {order.ref}; record NRS and ODI between {opens.isoformat()} and "
+                    f"{closes.isoformat()}",
+                    recommended=True,
+                ),
+            ),
+        )
     if a.outcome in SUCCESS_OUTCOMES:
         return _Reason(
             RULE_NO_TRIAL,

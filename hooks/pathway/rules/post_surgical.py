@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from hooks import suggestions as sx
 from hooks.cards import SUMMARY_MAX, CardDraft, Fact
 from hooks.evidence import guideline
-from hooks.facts import ConditionFact, ObservationFact
+from hooks.facts import ConditionFact, ObservationFact, ProcedureFact
 from hooks.pathway.context import ImagingStudy, PathwayContext
 from hooks.pathway.failure import Assessment, is_leg_score, latest_score, prefer_leg
 from hooks.pathway.rules import esi_outcome
@@ -535,6 +535,14 @@ def surgical_referral_facts(ctx: PathwayContext) -> list[Fact]:
     return facts
 
 
+def given_after_surgery(ctx: PathwayContext, p: ProcedureFact) -> bool:
+    """``p`` was done after the last lumbar operation; with no dated operation on record (a
+    post-laminectomy syndrome coded alone), any dated procedure of this episode counts; an undated one
+    never does when the operation is dated."""
+    operated = surgery_date(ctx)
+    return operated is None or (p.performed is not None and p.performed > operated)
+
+
 def stimulator_evaluation_next(ctx: PathwayContext) -> bool:
     """S3 would send the patient on to a stimulator evaluation: no stimulator implanted, tried or on
     trial (S3 is then moot), none removed (S3 then advises multidisciplinary care, not a new trial),
@@ -589,6 +597,15 @@ def _before_stimulation(ctx: PathwayContext, card: CardDraft, *, if_it: str) -> 
         next_steps=(
             card.next_steps[0],
             *limit_steps,
+            # an outcome still to be recorded may be a response: what that allows, beside a failure
+            *(
+                [
+                    f"If it gave ≥ {pct(ctx.t.responder_relief_pct)} sustained relief, a repeat injection is "
+                    "reasonable when the pain recurs (Medicare ESI LCD)."
+                ]
+                if if_it == "gave" and not limit_steps
+                else []
+            ),
             step,
             *(s for s in card.next_steps[1:] if s.startswith("Continue")),
         ),
