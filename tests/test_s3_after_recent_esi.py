@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from cds_service.cli import main as cli
+from hooks.orders import evaluate_orders
 
 PATHWAY = Path(__file__).resolve().parents[1] / "fhir_fixtures" / "pathway"
 CHART = "s3_fbss_epidural_fibrosis"
@@ -250,23 +251,38 @@ def test_a_stimulator_trial_after_an_esi_that_has_helped_so_far_waits_for_its_ho
         f"Spinal cord stimulator trial 8 weeks after an ESI that has helped so far: judge it from {opens} "
         "first"
     )
-    assert "a stimulator trial only if the response did not last (below 30 % relief" in card.next_steps[0]
+    # a partial response (30-49 %) then does not last either: the pathway goes on to the refractory cards
+    assert "a stimulator trial only if the response did not last (below 50 % relief" in card.next_steps[0]
     (back,) = _trial_cards(56, *helped, obs("n2", "pain", 8, 2))
     assert back.summary.startswith("Spinal cord stimulator trial 8 weeks after an ESI whose response has not")
     assert any(f.text == f"latest: pain 8/10 on {ago(2).isoformat()} (no relief)" for f in back.why)
 
 
-def test_a_stimulator_trial_after_an_esi_that_worked_is_stopped_as_f1_advises() -> None:
-    from tests.orders_builders import obs
+def test_a_response_already_judged_does_not_hold_a_trial() -> None:
+    """Once the response is judged (it lasted, or it did not), F1 says what it allows and the trial is
+    the clinician's choice: no hold, and never a hold that asks for a judgement already made. An
+    outcome coded successful whose pain was back at 10 weeks was held 'judge it now' until day 120."""
+    from tests.orders_builders import SUCCESSFUL, cond, history, inp, obs, proc, sr
 
     lasted = obs("n0", "pain", 8, 204), obs("n1", "pain", 3, 180), obs("n2", "pain", 3, 110)
-    (card,) = _trial_cards(200, *lasted)
-    assert card.rule_id == "order.scs-no-trial"
-    assert card.summary == (
-        "Spinal cord stimulator trial 6 months after an ESI that helped: not refractory; a repeat injection "
-        "if the pain recurs"
-    )
-    assert [(s.label, s.is_recommended) for s in card.suggestions] == [("Cancel the trial", True)]
+    assert [c.rule_id for c in _trial_cards(200, *lasted)] == ["order.neuromod-psych-eval"]
+    coded = (cond("rad", "M54.17", 400), proc("esi", "64483", 70, "TFESI L5-S1 left", outcome=SUCCESSFUL),
+             obs("n1", "pain", 8, 5))  # fmt: skip
+    for code in ("63650", "64483"):
+        cards = evaluate_orders(inp("order-sign", [sr("o", code, "TFESI")], history(*coded)))
+        assert not any("judge it" in c.summary for c in cards), code
+
+
+def test_a_repeat_after_a_response_that_did_not_last_is_stopped_as_f1_says() -> None:
+    """F1: 'helped, but the relief did not hold at 60–120 days: not sustained; repeat criterion not met'.
+    The repeat passed with only the imaging card once the misleading 'judge it now' hold was gone."""
+    from tests.orders_builders import SUCCESSFUL, cond, history, inp, obs, proc, sr
+
+    coded = (cond("rad", "M54.17", 400), proc("esi", "64483", 70, "TFESI L5-S1 left", outcome=SUCCESSFUL),
+             obs("n1", "pain", 8, 5))  # fmt: skip
+    cards = evaluate_orders(inp("order-sign", [sr("o", "64483", "TFESI")], history(*coded)))
+    (repeat,) = [c for c in cards if c.rule_id == "order.esi-repeat"]
+    assert "whose response did not last: re-evaluate" in repeat.summary
 
 
 def test_guard_an_esi_before_the_operation_does_not_hold_a_trial() -> None:

@@ -26,8 +26,9 @@ Also (decision model F3 "repeating the same failed ESI", F4/F5 "repeat ESI" unde
       ordered and the latest image-guided lumbar ESI of the episode
       (``PathwayContext.image_guided_assessments``) at the draft's level, or with the level of either
       not stated (``esi_outcome.other_target``: L4-5 and L5-S1 are other targets), was judged FAILED or
-      SHORT-LIVED by ``hooks.pathway.failure.assess``. Not after a PARTIAL response (30-49 %, or a
-      response that faded to 30-49 %: some effect, below the threshold; F8 counts two of them), nor a
+      SHORT-LIVED by ``hooks.pathway.failure.assess``, or a response that did not last at 60-120 days
+      (``durable`` False, where F1 says the repeat criterion is not met). Not after a PARTIAL response
+      (30-49 % in its window: some effect, below the threshold; F8 counts two of them), nor a
       PROBABLE or POSSIBLE failure read from proxies, nor when that latest injection is still PENDING
       (``order.esi-before-judged`` then says to judge it), nor after blind injections only (F2: the
       image-guided injection at the concordant level is the advice, ``order.esi-blind`` judges a blind
@@ -262,11 +263,15 @@ def _latest_here(ctx: OrderContext, level: str | None, side: str | None) -> Asse
 def _after_one_failure(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     """``order.esi-repeat`` after one image-guided ESI at the draft's level that failed or whose relief
     was short-lived (F3/F4/F5 "repeat ESI" under must-not; the Medicare ESI LCD allows a repeat only
-    after a sustained ≥ 50 % response). A partial response, a proxy-read failure and an injection
-    still pending draw nothing here."""
+    after a sustained ≥ 50 % response), or whose response the assessment found did not last at
+    60-120 days (``durable`` False: F1's "not sustained; repeat criterion not met"). A partial
+    response, a proxy-read failure and an injection still pending draw nothing here."""
     level = parse_level(order.body_site_text, order.text)
     a = _latest_here(ctx, level, parse_laterality(order.body_site_text, order.text))
-    if a is None or a.outcome not in _ONE_FAILURE:
+    # a response the assessment found did not last at 60-120 days: F1 says the repeat criterion is not
+    # met (``f1_not_sustained``), and the repeat is stopped as after a failure
+    not_sustained = a is not None and a.outcome in (Outcome.RESPONDER, Outcome.SUCCESS) and a.durable is False
+    if a is None or (a.outcome not in _ONE_FAILURE and not not_sustained):
         return []
     p = a.procedure
     when = p.performed_text or (p.performed.isoformat() if p.performed else "an unrecorded date")
@@ -274,6 +279,8 @@ def _after_one_failure(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     relief = pct(ctx.t.responder_relief_pct)
     if a.outcome is Outcome.SHORT_LIVED:
         head = f"Repeat ESI after the image-guided ESI{at} of {when}, whose relief was short-lived"
+    elif not_sustained:
+        head = f"Repeat ESI after the image-guided ESI{at} of {when}, whose response did not last"
     else:
         head = f"Repeat ESI after the failed image-guided ESI{at} of {when}"
     fits = (f"{head}: re-evaluate instead of injecting again", f"{head}: re-evaluate first")

@@ -55,16 +55,15 @@ When: a stimulator trial is ordered (``order_scs_trial``: percutaneous leads, wi
           2–6-week window not yet open), or within ``outcome_recall_days`` with no outcome the record
           can judge (decision model F0, no escalation before then), as the pathway's F0 holds S3's
           stimulator evaluation, or it responded and its lasting is judged at the 60-120-day horizon
-          (``esi_outcome.relief_so_far``/``relief_lost``, as F1 holds a repeat); or (e) it helped
-          and lasted (F1: a repeat injection when the pain recurs, no stimulator). Neither for an
+          (``esi_outcome.relief_so_far``/``relief_lost``, as F1 holds a repeat). Not for an
           injection before the lumbar operation, nor once a stimulator has been tried or implanted.
-Then: one card per order, the most serious reason leading (a, then b, c, d/e), the others as facts:
+Then: one card per order, the most serious reason leading (a, then b, c, d), the others as facts:
       warning on order-sign, info on order-select. (a) refer to a spine surgeon first (replace the
       trial with the referral; with one pending or drafted, hold the trial); (b) do not repeat the
       trial: DRG stimulation if pain is focal, multidisciplinary care with CBT (cancel; CBT referral);
       (c) continue conventional management, reconsider the trial when 6 months are reached (cancel);
-      (d) record the injection's scores, a trial only below 50 % relief (hold: cancel); (e) a repeat
-      injection if the pain recurs (cancel).
+      (d) record the injection's scores, a trial only below 50 % relief or a response that did not
+      last (hold: cancel).
 Evidence: NASS 2014 (surgical opinion for a concordant compressive lesion); NICE TA159 (≥ 6 months of
       neuropathic pain despite conventional management); NACC 2014; NACC DRG 2019.
 """
@@ -80,7 +79,7 @@ from hooks.cards import Action, CardDraft, Fact, Indicator, SuggestionDraft
 from hooks.facts import DraftOrder, EncounterFact, ProcedureFact
 from hooks.orders.common import OrderCheck, cancel_and_create, card, create, delete, replace
 from hooks.orders.context import FAILED, POSITIVE, OrderContext
-from hooks.pathway.context import PENDING_ORDER_STATUSES, SUCCESS_OUTCOMES, UNDOCUMENTED_OUTCOMES
+from hooks.pathway.context import PENDING_ORDER_STATUSES, UNDOCUMENTED_OUTCOMES
 from hooks.pathway.failure import Modality, Outcome
 from hooks.pathway.rules.esi_outcome import relief_lost, relief_so_far
 from hooks.pathway.rules.neuromodulation import surgical_target_unreviewed
@@ -623,9 +622,11 @@ def _too_early(ctx: OrderContext, order: DraftOrder, kind: str) -> _Reason | Non
 def _esi_not_judged(ctx: OrderContext, order: DraftOrder, kind: str) -> _Reason | None:
     """(d) The last lumbar ESI cannot be judged yet: too recent (its 2–6-week window has not opened),
     or, within ``outcome_recall_days``, with no outcome the record can judge (decision model F0: no
-    escalation before it is judged; the pathway's F0 holds S3 so). The trial waits for its scores, and
-    follows only if it gives less than the responder relief. (e) The last lumbar ESI helped: the
-    pathway's F1 advises a repeat injection when the pain recurs, not a stimulator."""
+    escalation before it is judged; the pathway's F0 holds S3 so), or a response whose lasting is
+    judged at the 60-120-day horizon (as F1 holds a repeat). The trial waits for its scores, and
+    follows only if the injection gives less than the responder relief, or its response does not
+    last. A response already judged (lasting, not sustained, or its duration unrecorded past the
+    horizon) is not held: F1 says what it allows, and the choice is the clinician's."""
     p = ctx.pathway
     last = p.esi_assessments[-1:]
     if not last or last[0].procedure.performed is None:
@@ -661,8 +662,8 @@ def _esi_not_judged(ctx: OrderContext, order: DraftOrder, kind: str) -> _Reason 
             (
                 f"Record leg-pain NRS and ODI between {opens.isoformat()} and {closes.isoformat()} "
                 f"({window(ctx.t.esi_durability_start_days, ctx.t.esi_durability_end_days)} after the "
-                f"injection); a stimulator trial only if the response did not last (below "
-                f"{pct(ctx.t.short_lived_relief_pct)} relief then; NACC 2014; NICE TA159).",
+                f"injection); a stimulator trial only if the response did not last (below {relief} relief "
+                "then; NACC 2014; NICE TA159).",
             ),
             ("A stimulator trial before the last injection is judged.",),
             ("nacc_2014", "nice_ta159", "cms_esi_lcd"),
@@ -675,22 +676,6 @@ def _esi_not_judged(ctx: OrderContext, order: DraftOrder, kind: str) -> _Reason 
                     recommended=True,
                 ),
             ),
-        )
-    if a.outcome in SUCCESS_OUTCOMES:
-        return _Reason(
-            RULE_NO_TRIAL,
-            "Stimulator trial after an injection that helped",
-            f"{kind} {after} that helped: not refractory; a repeat injection if the pain recurs",
-            facts,
-            Fact("the last ESI helped", a.procedure.ref),
-            (
-                "A repeat image-guided ESI if the pain recurs, after a sustained ≥ "
-                f"{relief} response and within the session limit (Medicare ESI LCD); a stimulator is for "
-                "pain refractory to it (NICE TA159; NACC 2014).",
-            ),
-            ("A stimulator trial while epidural injections still help.",),
-            ("nacc_2014", "nice_ta159", "cms_esi_lcd"),
-            (delete(order, "Cancel the trial", f"Remove {order.ref}", recommended=True),),
         )
     undocumented = a.outcome in UNDOCUMENTED_OUTCOMES and days <= ctx.t.outcome_recall_days
     if a.outcome is not Outcome.PENDING and not undocumented:

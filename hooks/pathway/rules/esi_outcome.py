@@ -571,11 +571,17 @@ _HELPED = (Outcome.RESPONDER, Outcome.SUCCESS)
 
 
 def relief_so_far(ctx: PathwayContext, a: Assessment) -> bool:
-    """An ESI that gave a response whose lasting is not yet known, before its durability horizon
-    (``_lasting`` "so far"), and whose latest pain score since still shows the response: a repeat
+    """An ESI that gave a response whose lasting is not yet known (``durable`` not False), before its
+    durability horizon (``_lasting`` "so far"), and whose latest pain score since still shows the
+    response: a repeat
     waits until it is judged (F1; the order check agrees). Pain back since ("9/10 two days ago") is
     no relief so far."""
-    return a.outcome in _HELPED and _lasting(ctx, a) == "so far" and relief_lost(ctx, a) is None
+    return (
+        a.outcome in _HELPED
+        and a.durable is not False
+        and _lasting(ctx, a) == "so far"
+        and relief_lost(ctx, a) is None
+    )
 
 
 @dataclass(frozen=True)
@@ -649,7 +655,9 @@ def relief_lost(ctx: PathwayContext, a: Assessment) -> PainBack | None:
     naming no site) is never compared with the baseline, but the leg pain the injection treats, at the
     recurrent-pain level and as late as the latest score read, is pain back too. None when the
     response still shows, or nothing says otherwise (no score since)."""
-    if a.outcome not in _HELPED or _lasting(ctx, a) != "so far":
+    # a response the assessment already found did not last (``durable is False``) is judged: F1 says
+    # so (``f1_not_sustained``), and nothing is left to hold for
+    if a.outcome not in _HELPED or a.durable is False or _lasting(ctx, a) != "so far":
         return None
     t0 = a.procedure.performed
     if t0 is None:
