@@ -251,26 +251,39 @@ def test_a_stimulator_trial_after_an_esi_that_has_helped_so_far_waits_for_its_ho
         f"Spinal cord stimulator trial 8 weeks after an ESI that has helped so far: judge it from {opens} "
         "first"
     )
-    # a partial response (30-49 %) then does not last either: the pathway goes on to the refractory cards
-    assert "a stimulator trial only if the response did not last (below 50 % relief" in card.next_steps[0]
+    # what follows is what that judgement makes of it (F1, or the refractory cards), not promised now
+    assert "the next step, a stimulator trial among them, follows from that judgement" in card.next_steps[0]
     (back,) = _trial_cards(56, *helped, obs("n2", "pain", 8, 2))
     assert back.summary.startswith("Spinal cord stimulator trial 8 weeks after an ESI whose response has not")
     assert any(f.text == f"latest: pain 8/10 on {ago(2).isoformat()} (no relief)" for f in back.why)
 
 
-def test_a_response_already_judged_does_not_hold_a_trial() -> None:
-    """Once the response is judged (it lasted, or it did not), F1 says what it allows and the trial is
-    the clinician's choice: no hold, and never a hold that asks for a judgement already made. An
-    outcome coded successful whose pain was back at 10 weeks was held 'judge it now' until day 120."""
+def test_a_response_judged_not_sustained_holds_no_trial_for_a_judgement_already_made() -> None:
+    """An outcome coded successful whose pain was back at 10 weeks is judged (F1: not sustained): the
+    trial and a repeat were held 'judge it now' until day 120 for a judgement F1 had already made."""
     from tests.orders_builders import SUCCESSFUL, cond, history, inp, obs, proc, sr
 
-    lasted = obs("n0", "pain", 8, 204), obs("n1", "pain", 3, 180), obs("n2", "pain", 3, 110)
-    assert [c.rule_id for c in _trial_cards(200, *lasted)] == ["order.neuromod-psych-eval"]
     coded = (cond("rad", "M54.17", 400), proc("esi", "64483", 70, "TFESI L5-S1 left", outcome=SUCCESSFUL),
              obs("n1", "pain", 8, 5))  # fmt: skip
-    for code in ("63650", "64483"):
-        cards = evaluate_orders(inp("order-sign", [sr("o", code, "TFESI")], history(*coded)))
-        assert not any("judge it" in c.summary for c in cards), code
+    trial = evaluate_orders(inp("order-sign", [sr("o", "63650", "SCS trial")], history(*coded)))
+    assert [c.rule_id for c in trial] == ["order.neuromod-psych-eval"]
+    repeat = evaluate_orders(inp("order-sign", [sr("o", "64483", "TFESI")], history(*coded)))
+    assert not any("judge it" in c.summary for c in repeat)
+
+
+def test_a_stimulator_trial_after_an_esi_that_worked_is_stopped_as_f1_advises() -> None:
+    """F1 "worked": a repeat injection when the pain recurs; the decision model lists escalation among
+    what F1 must not recommend."""
+    from tests.orders_builders import obs
+
+    lasted = obs("n0", "pain", 8, 204), obs("n1", "pain", 3, 180), obs("n2", "pain", 3, 110)
+    (card,) = _trial_cards(200, *lasted)
+    assert card.rule_id == "order.scs-no-trial"
+    assert card.summary == (
+        "Spinal cord stimulator trial 6 months after an ESI that worked (lasting relief): a repeat "
+        "injection is the next step"
+    )
+    assert [(s.label, s.is_recommended) for s in card.suggestions] == [("Cancel the trial", True)]
 
 
 def test_a_repeat_after_a_response_that_did_not_last_is_stopped_as_f1_says() -> None:
@@ -283,6 +296,7 @@ def test_a_repeat_after_a_response_that_did_not_last_is_stopped_as_f1_says() -> 
     cards = evaluate_orders(inp("order-sign", [sr("o", "64483", "TFESI")], history(*coded)))
     (repeat,) = [c for c in cards if c.rule_id == "order.esi-repeat"]
     assert "whose response did not last: re-evaluate" in repeat.summary
+    assert repeat.title == "Repeat epidural injection after a response that did not last"
 
 
 def test_guard_an_esi_before_the_operation_does_not_hold_a_trial() -> None:

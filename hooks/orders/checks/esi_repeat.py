@@ -27,8 +27,10 @@ Also (decision model F3 "repeating the same failed ESI", F4/F5 "repeat ESI" unde
       (``PathwayContext.image_guided_assessments``) at the draft's level, or with the level of either
       not stated (``esi_outcome.other_target``: L4-5 and L5-S1 are other targets), was judged FAILED or
       SHORT-LIVED by ``hooks.pathway.failure.assess``, or a response that did not last at 60-120 days
-      (``durable`` False, where F1 says the repeat criterion is not met). Not after a PARTIAL response
-      (30-49 % in its window: some effect, below the threshold; F8 counts two of them), nor a
+      (``durable`` False: a functional gain or a coded success whose pain was back, where F1 says the
+      repeat criterion is not met). Not after a PARTIAL response (30-49 % in its window, or pain
+      relief that faded to 30-49 %, which ``assess`` calls PARTIAL: some effect, below the threshold;
+      F8 counts two of them), nor a
       PROBABLE or POSSIBLE failure read from proxies, nor when that latest injection is still PENDING
       (``order.esi-before-judged`` then says to judge it), nor after blind injections only (F2: the
       image-guided injection at the concordant level is the advice, ``order.esi-blind`` judges a blind
@@ -299,7 +301,9 @@ def _after_one_failure(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     return [
         card(
             RULE_REPEAT,
-            "Repeat epidural injection without benefit",
+            "Repeat epidural injection after a response that did not last"
+            if not_sustained
+            else "Repeat epidural injection without benefit",
             order,
             indicator="warning" if ctx.inp.hook == "order-sign" else "info",
             summary=summary,

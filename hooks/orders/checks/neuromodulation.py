@@ -55,15 +55,16 @@ When: a stimulator trial is ordered (``order_scs_trial``: percutaneous leads, wi
           2–6-week window not yet open), or within ``outcome_recall_days`` with no outcome the record
           can judge (decision model F0, no escalation before then), as the pathway's F0 holds S3's
           stimulator evaluation, or it responded and its lasting is judged at the 60-120-day horizon
-          (``esi_outcome.relief_so_far``/``relief_lost``, as F1 holds a repeat). Not for an
-          injection before the lumbar operation, nor once a stimulator has been tried or implanted.
-Then: one card per order, the most serious reason leading (a, then b, c, d), the others as facts:
+          (``esi_outcome.relief_so_far``/``relief_lost``, as F1 holds a repeat); (e) a response
+          known to have lasted (``esi_outcome.response_lasted``, F1 "worked"). Not for an injection
+          before the lumbar operation, nor once a stimulator has been tried or implanted.
+Then: one card per order, the most serious reason leading (a, then b, c, d/e), the others as facts:
       warning on order-sign, info on order-select. (a) refer to a spine surgeon first (replace the
       trial with the referral; with one pending or drafted, hold the trial); (b) do not repeat the
       trial: DRG stimulation if pain is focal, multidisciplinary care with CBT (cancel; CBT referral);
       (c) continue conventional management, reconsider the trial when 6 months are reached (cancel);
-      (d) record the injection's scores, a trial only below 50 % relief or a response that did not
-      last (hold: cancel).
+      (d) record the injection's scores; the next step follows from them (hold: cancel); (e) a repeat
+      injection when the pain recurs (cancel).
 Evidence: NASS 2014 (surgical opinion for a concordant compressive lesion); NICE TA159 (≥ 6 months of
       neuropathic pain despite conventional management); NACC 2014; NACC DRG 2019.
 """
@@ -81,7 +82,7 @@ from hooks.orders.common import OrderCheck, cancel_and_create, card, create, del
 from hooks.orders.context import FAILED, POSITIVE, OrderContext
 from hooks.pathway.context import PENDING_ORDER_STATUSES, UNDOCUMENTED_OUTCOMES
 from hooks.pathway.failure import Modality, Outcome
-from hooks.pathway.rules.esi_outcome import relief_lost, relief_so_far
+from hooks.pathway.rules.esi_outcome import relief_lost, relief_so_far, response_lasted
 from hooks.pathway.rules.neuromodulation import surgical_target_unreviewed
 from hooks.pathway.rules.post_surgical import given_after_surgery, long_enough_for_stimulation
 from hooks.rule import INFO_OR_WARNING, Rule, order_rule
@@ -624,9 +625,9 @@ def _esi_not_judged(ctx: OrderContext, order: DraftOrder, kind: str) -> _Reason 
     or, within ``outcome_recall_days``, with no outcome the record can judge (decision model F0: no
     escalation before it is judged; the pathway's F0 holds S3 so), or a response whose lasting is
     judged at the 60-120-day horizon (as F1 holds a repeat). The trial waits for its scores, and
-    follows only if the injection gives less than the responder relief, or its response does not
-    last. A response already judged (lasting, not sustained, or its duration unrecorded past the
-    horizon) is not held: F1 says what it allows, and the choice is the clinician's."""
+    follows from that judgement. (e) A response known to have lasted (F1 "worked"): a repeat
+    injection when the pain recurs, not a stimulator. A response judged not sustained, or one whose
+    duration went unrecorded past the horizon, holds nothing here: F1 says what it allows."""
     p = ctx.pathway
     last = p.esi_assessments[-1:]
     if not last or last[0].procedure.performed is None:
@@ -662,8 +663,8 @@ def _esi_not_judged(ctx: OrderContext, order: DraftOrder, kind: str) -> _Reason 
             (
                 f"Record leg-pain NRS and ODI between {opens.isoformat()} and {closes.isoformat()} "
                 f"({window(ctx.t.esi_durability_start_days, ctx.t.esi_durability_end_days)} after the "
-                f"injection); a stimulator trial only if the response did not last (below {relief} relief "
-                "then; NACC 2014; NICE TA159).",
+                "injection): the next step, a stimulator trial among them, follows from that judgement "
+                "(NACC 2014; NICE TA159).",
             ),
             ("A stimulator trial before the last injection is judged.",),
             ("nacc_2014", "nice_ta159", "cms_esi_lcd"),
@@ -676,6 +677,24 @@ def _esi_not_judged(ctx: OrderContext, order: DraftOrder, kind: str) -> _Reason 
                     recommended=True,
                 ),
             ),
+        )
+    if response_lasted(p, a):
+        # F1 "worked": a repeat injection when the pain recurs; the decision model's F1 lists
+        # escalation to a stimulator among what not to do
+        return _Reason(
+            RULE_NO_TRIAL,
+            "Stimulator trial after an injection that worked",
+            f"{kind} {after} that worked (lasting relief): a repeat injection is the next step",
+            facts,
+            Fact("the last ESI worked (lasting relief)", a.procedure.ref),
+            (
+                f"A repeat image-guided ESI when the pain recurs after a sustained ≥ {relief} response, "
+                "within the session limit (Medicare ESI LCD); a stimulator is for pain refractory to "
+                "injections (NICE TA159; NACC 2014).",
+            ),
+            ("A stimulator trial while epidural injections give lasting relief.",),
+            ("nacc_2014", "nice_ta159", "cms_esi_lcd"),
+            (delete(order, "Cancel the trial", f"Remove {order.ref}", recommended=True),),
         )
     undocumented = a.outcome in UNDOCUMENTED_OUTCOMES and days <= ctx.t.outcome_recall_days
     if a.outcome is not Outcome.PENDING and not undocumented:

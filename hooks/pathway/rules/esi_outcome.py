@@ -719,6 +719,12 @@ def _earlier(o: ObservationFact, than: ObservationFact) -> bool:
     return o.effective_at is not None and than.effective_at is not None and o.effective_at < than.effective_at
 
 
+def response_lasted(ctx: PathwayContext, a: Assessment) -> bool:
+    """An ESI response known to have lasted (F1's "worked": still a response at the 60-120-day
+    horizon, or it recurred after lasting): F1 advises a repeat when the pain recurs, not escalation."""
+    return a.outcome in SUCCESS_OUTCOMES and a.durable is not False and _lasting(ctx, a) == "worked"
+
+
 def _lasting(ctx: PathwayContext, a: Assessment) -> str:
     """Whether an ESI response is known to have lasted, in a word: "worked" (``durable`` True: still a
     response at the 60-120-day horizon, or it recurred after it), "so far" (``durable`` None and the
