@@ -443,7 +443,7 @@ def _trial_stop(ctx: OrderContext, order: DraftOrder) -> CardDraft | None:
             _target(ctx, order, kind),
             _repeat(ctx, order, kind, drg),
             _too_early(ctx, order, kind),
-            _esi_not_judged(ctx, order, kind),
+            _last_esi(ctx, order, kind),
         )
         if r is not None
     ]
@@ -620,7 +620,7 @@ def _too_early(ctx: OrderContext, order: DraftOrder, kind: str) -> _Reason | Non
     )
 
 
-def _esi_not_judged(ctx: OrderContext, order: DraftOrder, kind: str) -> _Reason | None:
+def _last_esi(ctx: OrderContext, order: DraftOrder, kind: str) -> _Reason | None:
     """(d) The last lumbar ESI cannot be judged yet: too recent (its 2–6-week window has not opened),
     or, within ``outcome_recall_days``, with no outcome the record can judge (decision model F0: no
     escalation before it is judged; the pathway's F0 holds S3 so), or a response whose lasting is
@@ -649,7 +649,7 @@ def _esi_not_judged(ctx: OrderContext, order: DraftOrder, kind: str) -> _Reason 
     lost = relief_lost(p, a)
     if lost is not None or relief_so_far(p, a):
         # a response whose lasting is judged at the 60-120-day horizon (F1 holds a repeat so): a
-        # trial waits for that judgement, which makes it reasonable only if the response did not last
+        # trial waits for that judgement
         opens = t0 + timedelta(days=ctx.t.esi_durability_start_days)
         closes = t0 + timedelta(days=ctx.t.esi_durability_end_days)
         judge = f"from {opens.isoformat()}" if opens > ctx.today else f"now (by {closes.isoformat()})"
@@ -659,7 +659,7 @@ def _esi_not_judged(ctx: OrderContext, order: DraftOrder, kind: str) -> _Reason 
             "Stimulator trial before the last injection is judged",
             f"{kind} {after} {held}: judge it {judge} first",
             (*facts, *([lost.fact(p)] if lost is not None else [])),
-            Fact(f"the last ESI is judged {judge}", a.procedure.ref),
+            Fact(f"the last ESI is to be judged {judge}", a.procedure.ref),
             (
                 f"Record leg-pain NRS and ODI between {opens.isoformat()} and {closes.isoformat()} "
                 f"({window(ctx.t.esi_durability_start_days, ctx.t.esi_durability_end_days)} after the "
