@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from hooks import suggestions as sx
 from hooks.cards import CardDraft, Fact
 from hooks.clinical_drugs import MmeResult
+from hooks.conflicts import GABAPENTINOIDS, NEUROPATHIC_ANTIDEPRESSANTS
 from hooks.facts import MedicationFact
 from hooks.mme import dose_mme
 from hooks.pathway.context import PathwayContext
@@ -377,6 +378,8 @@ def m1_long_term_opioids(ctx: PathwayContext) -> CardDraft | None:
 
 NEUROPATHIC_SETS = ("rx_gabapentinoids", "rx_antidepressants_neuropathic", "rx_other_anticonvulsants")
 CONTESTED_SETS = NEUROPATHIC_SETS[:2]  # the classes some guidelines list for neuropathic pain
+# The trial each contested class's evidence conflict cites: a source only on a card for that class.
+CLASS_TRIALS = (("precise_2017", GABAPENTINOIDS), ("khoromi_2007", NEUROPATHIC_ANTIDEPRESSANTS))
 # What else each class is prescribed for (decision model §2 M2 row, §7 review).
 ANTIDEPRESSANT_INDICATIONS = (
     "depressive_disorder_diagnoses",
@@ -415,7 +418,9 @@ def m2_neuropathic_agents(ctx: PathwayContext) -> CardDraft | None:
       ``current_score_days`` (an older one is not "now": the card asks for a current score);
       supervised taper if no ≥ 30 %/2-point improvement; warn about opioid + gabapentinoid
       respiratory depression. Never suggests starting or escalating these drugs.
-    Evidence: NICE NG59 (2020); PRECISE (NEJM 2017); Khoromi 2007; NICE CG173 (for).
+    Evidence: NICE NG59 (2020); PRECISE (NEJM 2017) on a gabapentinoid's card, Khoromi 2007 on an
+      antidepressant's, each with its class's disagreement (NICE CG173 for); neither on an
+      antiepileptic's.
     """
     current = [m for m in ctx.medications(*NEUROPATHIC_SETS) if ctx.is_active_med(m)]
     meds = [m for m in current if other_indication(ctx, m) is None]
@@ -465,6 +470,13 @@ def m2_neuropathic_agents(ctx: PathwayContext) -> CardDraft | None:
             )
     opioid_too = any(ctx.is_active_med(m) for m in ctx.medications("rx_opioids"))
     gaba = any(ctx.matches("rx_gabapentinoids", (*m.codings, *m.ingredient_codings)) for m in meds)
+    # the disagreements and trials about the classes the patient takes: a carbamazepine card cites
+    # no pregabalin or nortriptyline trial, and no source is "for" it in sciatica (hooks.conflicts)
+    disputed = [
+        c
+        for c in NEUROPATHIC_AGENTS
+        if any(ctx.matches(vs, (*m.codings, *m.ingredient_codings)) for m in meds for vs in c.medications)
+    ]
     # the threshold in brackets: a card short of room drops it and keeps the taper
     improvement = f"improvement (≥ {pct(ctx.t.partial_relief_pct)} or {ctx.t.partial_delta_points:g} points)"
     if too_early and review is not None:
@@ -517,9 +529,9 @@ def m2_neuropathic_agents(ctx: PathwayContext) -> CardDraft | None:
         gaps=gaps,
         next_steps=steps,
         avoid=["Auto-recommending these drugs for sciatica.", "Dose escalation without benefit."],
-        conflicts=[*NEUROPATHIC_AGENTS],
-        # PRECISE 2017 tested pregabalin: no source for a card without a gabapentinoid
-        without_evidence=() if gaba else ("precise_2017",),
+        conflicts=disputed,
+        # PRECISE 2017 tested pregabalin, Khoromi 2007 nortriptyline: each a source only for its class
+        without_evidence=tuple(key for key, c in CLASS_TRIALS if c not in disputed),
         needs=("medicationRequests", "medicationStatements", "observations"),
     )
     # an antiepileptic other than a gabapentinoid is named for what it is, not as a contested class
