@@ -42,7 +42,7 @@ from hooks.pathway.pregnancy import current_nsaids, mark_pregnancy
 from hooks.pathway.rules import esi_outcome, medication, mimics, neuromodulation, psychosocial, red_flags
 from hooks.pathway.rules.common import TOPIC_PATHWAY, Rule, unread_gap
 
-__all__ = ["PathwayContext", "evaluate_context", "evaluate_pathway", "pathway_card"]
+__all__ = ["PathwayContext", "evaluate_context", "evaluate_pathway", "pathway_card", "pathway_step"]
 
 
 def evaluate_pathway(inp: EvaluationInput, assessor: Assessor | None = None) -> list[CardDraft]:
@@ -238,6 +238,21 @@ def _evaluate_context(ctx: PathwayContext) -> list[CardDraft]:
     cross_rules = (*medication.MEDICATION_RULES, psychosocial.y1_psychosocial_risk)
     cross = [c for rule in cross_rules if (c := rule(ctx)) is not None]
     return alert_budget(pathway, cross)
+
+
+def pathway_step(ctx: PathwayContext) -> CardDraft | None:
+    """The E/P/F/S card the patient view shows as this patient's step on the pathway
+    (``_evaluate_context``), or None where it shows none: a red flag, no radicular diagnosis (the gate
+    closed), a patient under the pathway's age, or a later line of treatment under way whose own card
+    speaks. What the order checks read when an order must agree with the step (a stimulator trial
+    where the step says the diagnosis is not settled)."""
+    if decided(ctx, RED_FLAGS).card is not None or not ctx.gate_open or under_age(ctx) is not None:
+        return None
+    main = pathway_card(ctx)
+    later = decided(ctx, DEVICE_STATES).card is not None or decided(ctx, ABLATION_STATES).card is not None
+    if main is not None and superseded_by_later_treatment(ctx, main, later_card=later):
+        return None
+    return main
 
 
 def alert_budget(pathway: list[CardDraft], cross: list[CardDraft]) -> list[CardDraft]:

@@ -57,14 +57,20 @@ When: a stimulator trial is ordered (``order_scs_trial``: percutaneous leads, wi
           stimulator evaluation, or it responded and its lasting is judged at the 60-120-day horizon
           (``esi_outcome.relief_so_far``/``relief_lost``, as F1 holds a repeat); (e) a response
           known to have lasted (``esi_outcome.response_lasted``, F1 "worked"). Not for an injection
-          before the lumbar operation, nor once a stimulator has been tried or implanted.
-Then: one card per order, the most serious reason leading (a, then b, c, d/e), the others as facts:
+          before the lumbar operation, nor once a stimulator has been tried or implanted;
+      (f) ``order.scs-no-trial``: the patient's step on the pathway, as the patient view shows it
+          (``hooks.pathway.pathway_step``), is not yet refractory radicular pain: F4 (a mimic on record,
+          imaging discordant or missing), F5 (axial pain that looks facet- or SI-mediated) or F2 (blind
+          or off-level injections only), each with stimulation under its "must not".
+Then: one card per order, the most serious reason leading (a, then b, c, f, d/e), the others as facts:
       warning on order-sign, info on order-select. (a) refer to a spine surgeon first (replace the
       trial with the referral; with one pending or drafted, hold the trial); (b) do not repeat the
       trial: DRG stimulation if pain is focal, multidisciplinary care with CBT (cancel; CBT referral);
       (c) continue conventional management, reconsider the trial when 6 months are reached (cancel);
       (d) record the injection's scores; the next step follows from them (hold: cancel); (e) a repeat
-      injection when the pain recurs (cancel).
+      injection when the pain recurs (cancel); (f) the step's facts and next steps, then a stimulator
+      trial only once the pain is shown refractory (replace the trial with the step's own order,
+      EMG/NCS or an image-guided ESI at the matching level; or cancel).
 Evidence: NASS 2014 (surgical opinion for a concordant compressive lesion); NICE TA159 (≥ 6 months of
       neuropathic pain despite conventional management); NACC 2014; NACC DRG 2019.
 """
@@ -80,6 +86,7 @@ from hooks.cards import Action, CardDraft, Fact, Indicator, SuggestionDraft
 from hooks.facts import DraftOrder, EncounterFact, ProcedureFact
 from hooks.orders.common import OrderCheck, cancel_and_create, card, create, delete, replace
 from hooks.orders.context import FAILED, POSITIVE, OrderContext
+from hooks.pathway import pathway_step
 from hooks.pathway.context import PENDING_ORDER_STATUSES, UNDOCUMENTED_OUTCOMES
 from hooks.pathway.failure import Modality, Outcome
 from hooks.pathway.rules.esi_outcome import relief_lost, relief_so_far, response_lasted
@@ -443,6 +450,7 @@ def _trial_stop(ctx: OrderContext, order: DraftOrder) -> CardDraft | None:
             _target(ctx, order, kind),
             _repeat(ctx, order, kind, drg),
             _too_early(ctx, order, kind),
+            _not_refractory_yet(ctx, order, kind),
             _last_esi(ctx, order, kind),
         )
         if r is not None
@@ -618,6 +626,70 @@ def _too_early(ctx: OrderContext, order: DraftOrder, kind: str) -> _Reason | Non
             ("when the leg pain began (only the date the diagnosis was recorded)",) if dated_by_record else ()
         ),
     )
+
+
+# The pathway steps after a failed injection that are not yet refractory radicular pain, each with
+# stimulation under the decision model's "must not": (title, what the summary says after the trial's
+# name, the step before any stimulator, what not to do).
+_NOT_REFRACTORY: dict[str, tuple[str, str, str, str]] = {
+    "F4": (
+        "Stimulator trial before the diagnosis is settled",
+        "before the diagnosis is settled: re-evaluate it first",
+        "A stimulator trial only once the radicular diagnosis is confirmed (EMG/NCS, a diagnostic root "
+        "block or a surgeon's review) and the pain persists despite its treatment.",
+        "A stimulator trial before the radicular diagnosis is clear.",
+    ),
+    "F5": (
+        "Stimulator trial for pain that looks facet- or SI-mediated",
+        "for axial pain that looks facet- or SI-mediated: diagnostic blocks first",
+        "No stimulator trial for facet- or SI-mediated pain: confirm the pain generator with diagnostic "
+        "blocks first.",
+        "Spinal cord stimulation for facet- or SI-joint pain.",
+    ),
+    "F2": (
+        "Stimulator trial without an adequate injection trial",
+        "with no adequate injection trial yet: image-guided ESI at the right level first",
+        "A stimulator trial only if radicular pain persists after an adequate (image-guided, level-"
+        "concordant) injection trial and the rest of the pathway.",
+        "Calling the pain refractory, and a stimulator trial, after an inadequate injection trial.",
+    ),
+}
+
+
+def _not_refractory_yet(ctx: OrderContext, order: DraftOrder, kind: str) -> _Reason | None:
+    """(f) The patient's step on the pathway, as the patient view shows it (``pathway_step``), says
+    the pain is not yet refractory radicular pain: F4 (a mimic on record, imaging discordant or
+    missing: re-evaluate the diagnosis), F5 (axial pain that looks facet- or SI-mediated: diagnostic
+    blocks) or F2 (blind or off-level injections only: an adequate injection trial). The decision model
+    lists stimulation under each state's "must not"; the card gives that step's facts and next steps."""
+    step = pathway_step(ctx.pathway)
+    if step is None or step.rule_id not in _NOT_REFRACTORY or not step.why:
+        return None
+    title, said, after, avoid = _NOT_REFRACTORY[step.rule_id]
+    return _Reason(
+        RULE_NO_TRIAL,
+        title,
+        f"{kind} {said}",
+        step.why,
+        step.why[0],
+        (*step.next_steps[:2], after),
+        (avoid,),
+        (*(g.key for g in step.evidence), "nacc_2014"),
+        _instead_of_trial(order, step.suggestions),
+        gaps=step.gaps,
+    )
+
+
+def _instead_of_trial(order: DraftOrder, step: tuple[SuggestionDraft, ...]) -> tuple[SuggestionDraft, ...]:
+    """Cancel the trial; with the pathway step's recommended order (EMG/NCS, an image-guided ESI at
+    the matching level), one click replaces the trial with it."""
+    removal = Action("delete", f"Remove the draft order {order.text}", resource_id=order.ref)
+    nxt = next((s for s in step if s.is_recommended and all(a.type == "create" for a in s.actions)), None)
+    cancel = SuggestionDraft("Cancel the trial", (removal,), is_recommended=nxt is None)
+    if nxt is None:
+        return (cancel,)
+    label = f"Replace the trial: {nxt.label[:1].lower()}{nxt.label[1:]}"
+    return (SuggestionDraft(label, (removal, *nxt.actions), is_recommended=True), cancel)
 
 
 def _last_esi(ctx: OrderContext, order: DraftOrder, kind: str) -> _Reason | None:
