@@ -33,6 +33,7 @@ __all__ = [
     "CLAUSE_BREAK",
     "COMPRESSION",
     "CONTRAST",
+    "CONTRAST_AGENT",
     "CT",
     "DENIAL_AFTER",
     "DENIAL_CUE",
@@ -80,6 +81,7 @@ __all__ = [
     "SURGICAL_SERVICE",
     "TRIAL",
     "WEAK_OR_NUMB",
+    "WITH_AND_WITHOUT",
     "abbreviate",
     "affirmed",
     "clause_of",
@@ -99,6 +101,7 @@ __all__ = [
     "segments",
     "short_name",
     "states_bilateral_leg_deficit",
+    "without_and_with_contrast",
 ]
 
 
@@ -318,9 +321,26 @@ MRI = _words(r"\bmri\b|magnetic resonance")
 CT = _words(r"\bct\b|computed tomograph")
 RADIOGRAPH = _words(r"radiograph|x-?ray")
 SPINE_IMAGING = _words(r"lumbar|spine|\bct\b|radiograph")
-CONTRAST = _words(
-    r"with(?:out)? and with contrast|with and without contrast|gadolinium|post-?contrast|enhanc"
+# "with and without", and the abbreviations radiology names use: "W WO", "W/WO", "W + W/O", "W&WO",
+# "WO/W", "pre and post"
+WITH_AND_WITHOUT = _words(
+    r"with\s+and\s+without|without\s+and\s+with|\bpre[-\s]*(?:and|&|/)\s*post\b"
+    r"|\bw(?:ith)?\s*/?\s*(?:\+|&|and)?\s*w(?:ithout|\s*/\s*o|o)\b"
+    r"|\bw(?:ithout|\s*/\s*o|o)\s*/?\s*(?:/|\+|&|and)\s*w(?:ith)?\b"
 )
+CONTRAST_AGENT = _words(r"contrast|gadolin|\bgad\b")
+# A study done without and with contrast, by its name: the words for both ("with and without IV
+# contrast", "W/WO CONTRAST", "pre- and post-contrast"), or gadolinium or enhancement named.
+CONTRAST = _words(
+    r"with(?:out)? and with (?:iv |intravenous )?contrast|with and without (?:iv |intravenous )?contrast|"
+    r"gadolin|post-?\s?contrast|enhanc"
+)
+
+
+def without_and_with_contrast(name: str) -> bool:
+    """A study's name says it was done without and with contrast (``CONTRAST``, or the both-ways
+    abbreviations of ``WITH_AND_WITHOUT`` beside a contrast agent's name)."""
+    return bool(CONTRAST.search(name) or (WITH_AND_WITHOUT.search(name) and CONTRAST_AGENT.search(name)))
 COMPRESSION = _words(
     r"(?:compress|impinge|abut|displac|contact)\w*[^.;]{0,60}(?:nerve root|root|thecal|traversing|exiting)|"
     r"(?:nerve root|root)[^.;]{0,40}(?:compress|impinge)\w*|"

@@ -32,7 +32,16 @@ from hooks.pathway.failure import (
 from hooks.registry import expand_keys
 from hooks.rule import unread_gap
 from hooks.terminology import Coding, Member, Terminology
-from hooks.text import CERVICAL_THORACIC, LUMBAR_SITE, NO_STEROID, STEROID_GIVEN, mentions, names
+from hooks.text import (
+    CERVICAL_THORACIC,
+    CONTRAST_AGENT,
+    LUMBAR_SITE,
+    NO_STEROID,
+    STEROID_GIVEN,
+    WITH_AND_WITHOUT,
+    mentions,
+    names,
+)
 from hooks.thresholds import Thresholds
 
 RED_FLAG = "red flag"  # how a red-flag condition's short form begins
@@ -75,10 +84,7 @@ _IMAGING = re.compile(
 )
 _MRI = re.compile(r"\bmri\b|magnetic resonance", re.IGNORECASE)
 _L_SPINE = re.compile(r"\bl[-\s]?spine\b|\bls[-\s]?spine\b", re.IGNORECASE)
-_CONTRAST = re.compile(r"contrast|gadolin|\bgad\b", re.IGNORECASE)
-# "with and without", and the abbreviations radiology order names use: "W WO", "W/WO", "W + W/O",
-# "W&WO", "WO/W", "pre and post"
-_WITH_AND_WITHOUT_CONTRAST = re.compile(
+_WITHOUT_CONTRAST = re.compile(
     r"with\s+and\s+without|without\s+and\s+with|\bpre\s*(?:and|&|/)\s*post\b"
     r"|\bw(?:ith)?\s*/?\s*(?:\+|&|and)?\s*w(?:ithout|\s*/\s*o|o)\b"
     r"|\bw(?:ithout|\s*/\s*o|o)\s*/?\s*(?:/|\+|&|and)\s*w(?:ith)?\b",
@@ -315,9 +321,9 @@ class OrderContext:
         None for any other study, or when the words leave the contrast unclear ("with contrast")."""
         if not _MRI.search(text) or not (LUMBAR_SITE.search(text) or _L_SPINE.search(text)):
             return None
-        if _WITH_AND_WITHOUT_CONTRAST.search(text):
+        if WITH_AND_WITHOUT.search(text):
             value_set, what = "mri_lumbar_with_and_without_contrast", "lumbar MRI without and with contrast"
-        elif _WITHOUT_CONTRAST.search(text) or not _CONTRAST.search(text):
+        elif _WITHOUT_CONTRAST.search(text) or not CONTRAST_AGENT.search(text):
             value_set, what = "mri_lumbar_without_contrast", "lumbar MRI without contrast"
         else:
             return None

@@ -38,7 +38,6 @@ from hooks.terminology import Coding, Terminology
 from hooks.text import (
     ALCOHOL_TEXT,
     COMPRESSION,
-    CONTRAST,
     CT,
     DRG,
     FIBROSIS,
@@ -73,6 +72,7 @@ from hooks.text import (
     short_name,
     states_leg_symptoms,
     tells_claudication,
+    without_and_with_contrast,
 )
 from hooks.thresholds import Thresholds, span
 
@@ -1448,7 +1448,7 @@ class PathwayContext:
                     conclusion=" ".join(p.notes),
                     is_mri=self.matches("imaging_mri_lumbar", p.codings) or bool(MRI.search(text)),
                     with_contrast=self.matches("mri_lumbar_with_and_without_contrast", p.codings)
-                    or bool(CONTRAST.search(p.text)),
+                    or without_and_with_contrast(p.text),
                     is_report=False,
                     codings=p.codings,
                     radiograph=failure.is_plain_radiograph(p.codings, p.text, self.term),
@@ -1464,7 +1464,7 @@ class PathwayContext:
             conclusion=r.conclusion or "",
             is_mri=self.matches("imaging_mri_lumbar", r.codings) or bool(MRI.search(r.text)),
             with_contrast=self.matches("mri_lumbar_with_and_without_contrast", r.codings)
-            or bool(CONTRAST.search(r.text)),
+            or without_and_with_contrast(r.text),
             is_report=True,
             codings=r.codings,
             radiograph=failure.is_plain_radiograph(r.codings, r.text, self.term),

@@ -37,6 +37,7 @@ from hooks.text import (
     explains_weakness_otherwise,
     muscle_named,
     parse_laterality,
+    red_flags_named,
     reported,
     short_name,
     states_bilateral_leg_deficit,
@@ -1332,11 +1333,25 @@ def with_stale_infections(ctx: PathwayContext, card: CardDraft) -> CardDraft:
     return replace(card, why=(*card.why[:1], *facts, *card.why[1:]))
 
 
+def infection_work_up_done(ctx: PathwayContext) -> bool:
+    """An MRI without and with contrast since the radicular onset whose report names no spinal
+    infection (``red_flags_named``: "No discitis or epidural collection" names none): it has looked
+    for discitis and epidural abscess, so an infection-risk context (long-term steroids, other
+    immunosuppression) beside new pain no longer calls for the same-day work-up it was (§7.3). A
+    fever or an infection diagnosed is not a context: those stay red flags."""
+    if ctx.onset is None:
+        return False
+    studies = ctx.imaging_since(ctx.onset, mri_only=True, contrast=True)
+    return any("infection" not in red_flags_named(s.conclusion) for s in studies)
+
+
 def infection_risks(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
-    """Infection-risk contexts on record while the pain is not new: long-term systemic steroids or
-    other immunosuppression, current injection drug use. R3 counts them only with new pain, so they
-    raise no red flag; a needle in the spine is still weighed against them (``with_infection_risks``)."""
-    if new_pain(ctx):
+    """Infection-risk contexts on record while the pain is not new, or since an MRI without and with
+    contrast has looked for infection (``infection_work_up_done``): long-term systemic steroids or
+    other immunosuppression, current injection drug use. R3 counts them only with new pain before
+    that MRI, so they raise no red flag; a needle in the spine is still weighed against them
+    (``with_infection_risks``)."""
+    if new_pain(ctx) and not infection_work_up_done(ctx):
         return ()
     held = tuple(c for c in ctx.conditions("red_flag_infection") if _is_history_only(ctx, c))
     return (*held, *injection_drug_use(ctx))
@@ -1387,11 +1402,15 @@ def infection_flags(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
     illness; a spinal infection diagnosis that began more than ``stale_infection_days`` before the
     leg pain only beside a fever of the present illness: ``stale_infections``), spinal infections
     named in words only (``named_flags``: "Lumbar discitis", "Spinal epidural abscess", "Vertebral
-    osteomyelitis"), and a fever measured with the present illness (``measured_fever``)."""
+    osteomyelitis"), and a fever measured with the present illness (``measured_fever``). A context
+    code beside new pain is no red flag once an MRI without and with contrast since the onset has
+    looked for infection and named none (``infection_work_up_done``)."""
     out: list[ConditionFact] = []
     stale = stale_infections(ctx)
     for c in ctx.conditions("red_flag_infection") + named_flags(ctx, "infection"):
-        if (_is_history_only(ctx, c) and not new_pain(ctx)) or stale_finding(ctx, c) or c in stale:
+        if _is_history_only(ctx, c) and (not new_pain(ctx) or infection_work_up_done(ctx)):
+            continue
+        if stale_finding(ctx, c) or c in stale:
             continue
         out.append(c)
     fever = measured_fever(ctx)
