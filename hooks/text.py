@@ -50,6 +50,7 @@ __all__ = [
     "LEG_SYMPTOMS",
     "LEVEL",
     "LF_HYPERTROPHY",
+    "LOWER_LIMB_MUSCLE",
     "LUMBAR_SITE",
     "MG_DOSE",
     "MOUD_FORMULATION",
@@ -80,6 +81,7 @@ __all__ = [
     "STRENGTH_WORDS",
     "SURGICAL_SERVICE",
     "TRIAL",
+    "UPPER_LIMB_MUSCLE",
     "WEAK_OR_NUMB",
     "WITH_AND_WITHOUT",
     "abbreviate",
@@ -101,6 +103,7 @@ __all__ = [
     "segments",
     "short_name",
     "states_bilateral_leg_deficit",
+    "upper_limb_only",
     "without_and_with_contrast",
 ]
 
@@ -200,6 +203,26 @@ def parse_laterality(*texts: str | None) -> str | None:
 LEG_SITE = _words(
     r"\b(leg|legs|lower (?:limb|extremity|leg)|thigh|calf|foot|feet|buttock|sciatic|radicular)\b"
 )
+
+
+# A strength score of an arm's muscle or movement (grip, wrist extension, deltoid, "C6 myotome"): not a
+# lumbosacral myotome, so no sign of a lumbar root (decision model §7.3: a radicular or myotomal
+# weakness). A score that names a leg muscle too is read as the leg's.
+UPPER_LIMB_MUSCLE = _words(
+    r"\b(?:arms?|hands?|hand ?grip|grips?|grasp|pinch|shoulders?|elbows?|wrists?|fingers?|thumbs?|"
+    r"forearms?|biceps|triceps|deltoids?|upper (?:extremit\w*|limbs?|arms?)|neck|c[1-8]|t1)\b"
+)
+LOWER_LIMB_MUSCLE = _words(
+    r"\b(?:legs?|hips?|knees?|ankles?|foot|feet|toes?|hallux|ehl|extensor hallucis|dorsiflex\w*|"
+    r"plantar ?flex\w*|quadriceps|hamstrings?|glute\w*|lower (?:extremit\w*|limbs?|legs?)|thighs?|"
+    r"calf|calves|[ls][1-5])\b"
+)
+
+
+def upper_limb_only(*texts: str | None) -> bool:
+    """A strength score's name or body site names an arm's muscle or movement and no leg's."""
+    words = " ".join(t for t in texts if t)
+    return bool(UPPER_LIMB_MUSCLE.search(words)) and not LOWER_LIMB_MUSCLE.search(words)
 
 
 def is_leg_site(text: str | None) -> bool:

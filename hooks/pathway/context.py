@@ -72,11 +72,17 @@ from hooks.text import (
     short_name,
     states_leg_symptoms,
     tells_claudication,
+    upper_limb_only,
     without_and_with_contrast,
 )
 from hooks.thresholds import Thresholds, span
 
 Assessor = Callable[[ProcedureFact, Modality], Assessment]
+
+
+def _arm_strength(o: ObservationFact) -> bool:
+    """A strength score of an arm's muscle or movement (``upper_limb_only``): no lumbosacral root's."""
+    return upper_limb_only(o.text, o.body_site_text, *(b.display for b in o.body_site))
 
 EXCLUDED_VERIFICATION = ("refuted", "entered-in-error")
 # What a card says of a radicular diagnosis recognised from its words (no code any value set knows).
@@ -550,6 +556,9 @@ class PathwayContext:
             and (since is None or o.effective >= since)
             and (until is None or o.effective <= until)
         ]
+        if kind == "strength":
+            # an arm's strength (grip, wrist, deltoid) grades no lumbosacral root
+            out = [o for o in out if not _arm_strength(o)]
         return tuple(sorted(out, key=lambda o: o.effective or date.min))
 
     def latest(self, kind: str) -> ObservationFact | None:
