@@ -236,8 +236,24 @@ PATTERNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "SPINE_IMAGING": (("Lumbar X-ray", "spine film", "CT abdomen", "radiograph"), ("chest x-ray", "ctx")),
     "CONTRAST": (
         ("MRI without and with contrast", "with and without contrast", "gadolinium", "post-contrast",
-         "postcontrast", "enhancing"),
-        ("MRI without contrast", "MRI lumbar spine"),
+         "postcontrast", "enhancing", "with and without IV contrast", "post contrast"),
+        ("MRI without contrast", "MRI lumbar spine", "MRI W/WO"),
+    ),
+    "CONTRAST_AGENT": (("W/WO CONTRAST", "gadolinium", "with gad"), ("MRI lumbar spine WO", "gadget")),
+    "WITH_AND_WITHOUT": (
+        ("W/WO", "W WO", "W + W/O", "W&WO", "WO/W", "with and without", "without and with", "pre and post",
+         "pre- and post-contrast", "pre/post"),
+        ("without contrast", "with contrast", "W/O contrast", "wound"),
+    ),
+    "UPPER_LIMB_MUSCLE": (
+        ("Right grip strength", "wrist extension", "shoulder abduction", "deltoid", "biceps", "C6 myotome",
+         "upper extremity", "left hand"),
+        ("ankle dorsiflexion", "EHL", "motor strength", "handle", "armour"),
+    ),
+    "LOWER_LIMB_MUSCLE": (
+        ("ankle dorsiflexion", "Left EHL", "hip flexion", "quadriceps", "lower extremity", "L5 myotome",
+         "plantarflexion", "calf raise"),
+        ("grip", "wrist extension", "motor strength"),
     ),
     "COMPRESSION": (
         ("extrusion compressing the left S1 nerve root", "abutting the traversing L5 root",
