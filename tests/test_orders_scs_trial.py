@@ -220,12 +220,24 @@ def test_the_reconsider_date_follows_the_threshold() -> None:
 
 
 def test_guard_an_operation_six_months_ago_keeps_the_trial_eligible() -> None:
-    # new leg pain after a lumbar operation a year ago: the pathway's S3 offers stimulation
+    # leg pain there since a lumbar operation a year ago (it began before it): the pathway's S3 offers
+    # stimulation
+    cards = run(
+        "order-sign", [trial()], cond("rad", RADICULOPATHY, 400), cond("fb", "M96.1", 90),
+        proc("lam", "63030", 365, "Lumbar discectomy L5-S1"), PSYCH_DONE,
+    )  # fmt: skip
+    assert on(cards) == []
+
+
+def test_new_leg_pain_months_after_an_operation_counts_from_its_own_onset() -> None:
+    # leg pain that began 9 months after a lumbar operation a year ago is new pain of 3 months (the
+    # pathway's S1): under the 6 months NICE TA159 asks, whatever the operation's date
     cards = run(
         "order-sign", [trial()], cond("rad", RADICULOPATHY, 90), cond("fb", "M96.1", 90),
         proc("lam", "63030", 365, "Lumbar discectomy L5-S1"), PSYCH_DONE,
     )  # fmt: skip
-    assert on(cards) == []
+    c = only(cards)
+    assert c.rule_id == NO_TRIAL and "under 6 months of pain" in c.summary, c.summary
 
 
 # ------------------------------------------------------------------------------ (c) repeat trial

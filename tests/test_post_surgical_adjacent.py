@@ -41,7 +41,8 @@ def fusion(days: int = 1500) -> ProcedureFact:
 
 
 def after_fusion(conclusion: str, *, mri_days: int = 30, extra: tuple[Any, ...] = ()) -> list[CardDraft]:
-    return run(fusion(), radic(days=150), report("mri", CONTRAST_MRI, mri_days, conclusion), *extra)
+    # leg pain for 200 days: the 6 months of pain S3's stimulator evaluation needs (NICE TA159)
+    return run(fusion(), radic(days=200), report("mri", CONTRAST_MRI, mri_days, conclusion), *extra)
 
 
 def test_adjacent_level_extrusion_after_fusion_goes_to_surgical_re_evaluation() -> None:

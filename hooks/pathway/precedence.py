@@ -247,7 +247,7 @@ fibrosis_without_target: P = Predicate(
 
 
 long_enough_for_stimulation: P = Predicate(
-    "leg pain, or the operation, at least {scs_eligibility_days} ago",
+    "leg pain for {scs_eligibility_days}, or there since an operation that long ago",
     post_surgical.long_enough_for_stimulation,
 )
 

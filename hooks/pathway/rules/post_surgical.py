@@ -355,11 +355,27 @@ def fibrosis_without_target(ctx: PathwayContext) -> tuple[Fact, ...]:
 
 
 def long_enough_for_stimulation(ctx: PathwayContext) -> bool:
-    """Leg pain, or the operation, long enough ago for the stimulation pathway (6 months)."""
+    """Leg pain for the stimulation pathway's 6 months (``scs_eligibility_days``, NICE TA159), or
+    pain there since an operation that long ago. Radicular pain whose own onset (onset[x], not the
+    record's date) falls after the early post-operative months (``new_after_surgery``) is new pain,
+    S1's: its own duration counts, not the operation's."""
+    limit = ctx.t.scs_eligibility_days
+    if (ctx.symptom_days or 0) >= limit:
+        return True
     when = surgery_date(ctx)
-    return (ctx.symptom_days or 0) >= ctx.t.scs_eligibility_days or (
-        when is not None and (ctx.today - when).days >= ctx.t.scs_eligibility_days
-    )
+    return when is not None and (ctx.today - when).days >= limit and not new_after_surgery(ctx)
+
+
+def new_after_surgery(ctx: PathwayContext) -> bool:
+    """The radicular pain began, by its condition's own onset, more than ``early_postoperative_days``
+    after the last operation: new pain, not the pain the operation left. A condition dated only by
+    when it was recorded (a post-laminectomy label coded at a later visit) says nothing of when the
+    pain began."""
+    when = surgery_date(ctx)
+    onset = ctx.onset
+    if when is None or onset is None or not ctx.radicular_conditions or ctx.dated_by_record:
+        return False
+    return (onset - when).days > ctx.t.early_postoperative_days
 
 
 def instability_conditions(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
@@ -748,6 +764,54 @@ def after_fusion(ctx: PathwayContext) -> bool:
     )
 
 
+def stimulation_from(ctx: PathwayContext) -> date | None:
+    """The first day ``long_enough_for_stimulation`` holds: 6 months (``scs_eligibility_days``) from
+    the pain's onset, or from the operation for pain there since it (not ``new_after_surgery``)."""
+    limit = timedelta(days=ctx.t.scs_eligibility_days)
+    starts = [d for d in (ctx.onset, None if new_after_surgery(ctx) else surgery_date(ctx)) if d is not None]
+    return min(starts) + limit if starts else None
+
+
+def s1_scar_before_stimulation(ctx: PathwayContext, scar: tuple[Fact, ...]) -> CardDraft:
+    """S1 — radicular pain after lumbar surgery whose contrast MRI shows no surgical target (scar, or
+    no recurrence), before the pain has lasted the 6 months a stimulator evaluation needs (NICE
+    TA159): S3's scan without S3's duration.
+
+    When: S1's conditions, and ``fibrosis_without_target`` while ``long_enough_for_stimulation``
+      does not hold (new pain that began months after the operation counts from its own onset).
+    Then: info — surgical review of the result (no target for reoperation in scar), conservative care
+      for the neuropathic leg pain, and a stimulator evaluation from the date the pain reaches 6 months
+      if it persists. Never another MRI: the one that tells recurrence from scar is on the chart.
+    Evidence: NASS LDH (surgical review); ACR 2021 variant 5 (the contrast MRI); NICE TA159 (6 months
+      before SCS).
+    """
+    from_ = stimulation_from(ctx)
+    when = f"from {from_.isoformat()} " if from_ else ""
+    return S1.card(
+        ctx,
+        indicator="info",
+        summary="Radicular pain after lumbar surgery; contrast MRI shows no surgical target: surgical "
+        "review, conservative care",
+        why=[*surgery_facts(ctx)[:1], *scar, ctx.onset_fact(), *surgery_facts(ctx)[1:], *ctx.pain_facts()],
+        next_steps=[
+            "Surgical review of the contrast MRI result: no recurrent herniation or other compressive lesion "
+            "to operate on (NASS 2014).",
+            "Conservative care for the neuropathic leg pain: physiotherapy, medication review, CBT-informed "
+            "care.",
+            f"Spinal cord stimulator evaluation {when}if the pain persists despite it: NICE TA159 asks for "
+            f"{span(ctx.t.scs_eligibility_days)} of neuropathic pain first.",
+        ],
+        avoid=[
+            "Another MRI: the contrast MRI after the operation has told scar from recurrence.",
+            "Reoperation for scar tissue or without a target on the imaging.",
+            f"A stimulator trial before {span(ctx.t.scs_eligibility_days)} of pain.",
+        ],
+        suggestions=[ctx.offer(sx.SPINE_SURGERY_REFERRAL, recommended=True)],
+        extra_evidence=("nice_ta159",),
+        needs=("procedures", "diagnosticReports"),
+    )
+
+
 def s1_new_symptoms_after_surgery(ctx: PathwayContext) -> CardDraft:
     """S1 — new or progressive radicular symptoms after lumbar surgery.
 
@@ -758,8 +822,14 @@ def s1_new_symptoms_after_surgery(ctx: PathwayContext) -> CardDraft:
       After a fusion (``after_fusion``) the MRI looks for recurrent or adjacent-level compression, CT
       judges the fusion and its hardware, and fusion is not among what to avoid (a revision or
       extension may be what the imaging shows is needed).
+    With the contrast MRI done and showing scar and no target (``fibrosis_without_target``) while the
+      pain has not yet lasted the stimulation pathway's 6 months (S3's other condition):
+      ``s1_scar_before_stimulation``.
     Evidence: ACR 2021 variant 5 (contrast MRI for recurrence vs scar); NASS LDH.
     """
+    scar = fibrosis_without_target(ctx)
+    if scar:
+        return s1_scar_before_stimulation(ctx, scar)
     contrast = post_op_contrast_mri(ctx)
     plain_done = post_op_plain_mri(ctx)
     plain_ordered = ctx.pending("mri_lumbar_without_contrast")
