@@ -65,7 +65,7 @@ from hooks.text import (
     parse_laterality,
     segments,
 )
-from hooks.thresholds import Thresholds, span
+from hooks.thresholds import DEFAULT_THRESHOLDS, Thresholds, span
 
 
 class Modality(Enum):
@@ -847,12 +847,50 @@ _EXPLICIT_OUTCOMES = (
 )
 
 
-def _explicit_outcome(procedure: ProcedureFact, terminology: Terminology) -> Outcome | None:
-    """``Procedure.outcome`` coded as unsuccessful, partial or successful, else None."""
+# ``Procedure.outcome`` sent as words only ({"text": "Unsuccessful"}), as the coded outcomes' names say
+# them or as clinics write them (a "% relief" in the words: ``_explicit_outcome``).
+_OUTCOME_WORDS = (
+    (
+        re.compile(
+            r"^\W*(?:unsuccessful|not\s+successful|failed|failure|ineffective|no\s+(?:relief|benefit|"
+            r"improvement|response|effect)|(?:pain\s+)?unchanged|did\s*n[o']?t\s+help|worse)\b",
+            re.IGNORECASE,
+        ),
+        Outcome.FAILED,
+    ),
+    (re.compile(r"^\W*partial(?:ly)?\b", re.IGNORECASE), Outcome.PARTIAL),
+    (re.compile(r"^\W*successful\W*$", re.IGNORECASE), Outcome.SUCCESS),
+)
+
+
+def _explicit_outcome(
+    procedure: ProcedureFact, terminology: Terminology, thresholds: Thresholds = DEFAULT_THRESHOLDS
+) -> Outcome | None:
+    """``Procedure.outcome`` coded as unsuccessful, partial or successful, else None. An outcome sent
+    as words only (no coding) is read by its words (``_OUTCOME_WORDS``): "Unsuccessful", "No relief",
+    "Pain unchanged", "Partially successful", "Successful"; or by the "% relief" it gives ("20%
+    relief"): under ``partial_relief_pct`` unsuccessful, under ``responder_relief_pct`` partial, else
+    successful (the durability check still follows)."""
     codes = procedure.outcome
-    return next(
-        (o for vs, o in _EXPLICIT_OUTCOMES if codes and terminology.match(vs, codes) is not None), None
-    )
+    if codes:
+        return next((o for vs, o in _EXPLICIT_OUTCOMES if terminology.match(vs, codes) is not None), None)
+    words = outcome_words(procedure)
+    if words is None:
+        return None
+    relief = NOTE_RELIEF.search(words)
+    if relief is not None:
+        pct = float(relief.group(1) if relief.group(1) is not None else relief.group(2))
+        if pct > 100:
+            return None
+        if pct < thresholds.partial_relief_pct:
+            return Outcome.FAILED
+        return Outcome.PARTIAL if pct < thresholds.responder_relief_pct else Outcome.SUCCESS
+    return next((o for pattern, o in _OUTCOME_WORDS if pattern.search(words)), None)
+
+
+def outcome_words(procedure: ProcedureFact) -> str | None:
+    """``Procedure.outcome`` when it was sent as words only, with no coding."""
+    return procedure.outcome_text if procedure.outcome_text and not procedure.outcome else None
 
 
 def _recorded_outcome(procedure: ProcedureFact, explicit: Outcome) -> str:
@@ -865,7 +903,7 @@ def _recorded_outcome(procedure: ProcedureFact, explicit: Outcome) -> str:
 
 def _by_explicit_outcome(case: _Case, s: _Scores) -> Assessment | None:
     """1. ``Procedure.outcome`` coded as unsuccessful, partial or successful."""
-    explicit = _explicit_outcome(case.procedure, case.term)
+    explicit = _explicit_outcome(case.procedure, case.term, case.th)
     if explicit is None:
         return None
     recorded = _recorded_outcome(case.procedure, explicit)

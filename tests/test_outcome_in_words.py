@@ -1,0 +1,63 @@
+"""An injection's outcome sent as words only (``Procedure.outcome`` = {"text": "Unsuccessful"}) is the
+explicit outcome §3.1 reads first, as a coded one is.
+
+Before, an F3 chart whose ESI outcome was recorded as the words "Unsuccessful" or "No relief", with no
+scores after it, drew F0's "outcome not recorded" card: the surgical referral waited, and the card
+denied an outcome the chart held. A "% relief" in the words is read as a note's relief is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from pathway_builders import TERM, TODAY, conservative, history, obs, proc, radic, report, run, states
+
+from hooks.pathway.failure import Modality, Outcome, assess
+from hooks.thresholds import DEFAULT_THRESHOLDS
+
+CONCORDANT = "L5-S1 left paracentral disc extrusion compressing the left S1 nerve root."
+
+
+def esi(words: str | None, days: int = 60) -> Any:
+    p = proc("esi", "esi_transforaminal_lumbar", "64483", days=days, level="L5-S1", laterality="left")
+    return replace(p, outcome=(), outcome_text=words)
+
+
+def outcome_of(words: str, *facts: Any) -> Outcome:
+    p = esi(words)
+    return assess(p, Modality.ESI, history(p, *facts), TODAY, DEFAULT_THRESHOLDS, TERM).outcome
+
+
+@pytest.mark.parametrize(
+    ("words", "outcome"),
+    [
+        ("Unsuccessful", Outcome.FAILED),
+        ("No relief", Outcome.FAILED),
+        ("Pain unchanged", Outcome.FAILED),
+        ("failed - no benefit", Outcome.FAILED),
+        ("Partially successful", Outcome.PARTIAL),
+        ("20% relief", Outcome.FAILED),
+        ("40 % relief", Outcome.PARTIAL),
+        ("Successful", Outcome.SUCCESS),
+    ],
+)
+def test_an_outcome_in_words_is_read(words: str, outcome: Outcome) -> None:
+    assert outcome_of(words, obs("b", "pain", 7, 62)) is outcome
+
+
+@pytest.mark.parametrize("words", ["Unsuccessful", "No relief"])
+def test_a_failed_esi_recorded_in_words_leads_to_the_surgical_referral(words: str) -> None:
+    mri = report("mri", "72148", 100, CONCORDANT)
+    cards = run(radic(days=150), *conservative(140), mri, obs("b", "pain", 7, 62), esi(words))
+    assert states(cards) == ["F3"]
+    shown = [f.text.lower() for f in cards[0].why if f.ref == "Procedure/esi"]
+    assert shown and f"outcome recorded as {words.lower()}" in shown[0], shown
+
+
+@pytest.mark.parametrize("words", ["Procedure completed", "Patient tolerated well", ""])
+def test_guard_words_that_give_no_outcome_leave_it_unrecorded(words: str) -> None:
+    facts = [radic(days=150), *conservative(140), report("mri", "72148", 100, CONCORDANT)]
+    cards = run(*facts, esi(words or None))
+    assert states(cards) == ["F0"]
