@@ -93,7 +93,21 @@ def test_a_drug_no_longer_taken_is_not_current(status: str, hook: str) -> None:
 
 
 def test_a_drug_whose_course_ended_is_not_current() -> None:
-    assert safety(run("order-sign", [sr(*ESI)], med(*APIXABAN, 200, end_days_ago=30))) == []
+    """Completed, or an active order whose supply ran out more than ``stale_order_days`` ago."""
+    completed = med(*APIXABAN, 200, end_days_ago=30, status="completed")
+    assert safety(run("order-sign", [sr(*ESI)], completed)) == []
+    assert safety(run("order-sign", [sr(*ESI)], med(*APIXABAN, 800, end_days_ago=400))) == []
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_an_active_order_whose_supply_ran_out_is_named_to_confirm(hook: str) -> None:
+    """An apixaban order still marked active whose dispense supply or validity ended a month ago: the
+    status says the drug goes on (refills, a renewal not yet recorded), so the bleeding risk is named,
+    to confirm, not assumed away (decision model §7.1: current therapy is an order not stopped)."""
+    cards = safety(run(hook, [sr(*ESI)], med(*APIXABAN, 200, end_days_ago=30)))
+    assert len(cards) == 1
+    text = render_full(cards[0])
+    assert "order still marked active, supply to" in text and "confirm it is taken" in text, text
 
 
 @pytest.mark.parametrize("hook", HOOKS)

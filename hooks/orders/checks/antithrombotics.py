@@ -8,7 +8,8 @@ When: a procedure of high bleeding risk (``procedures_bleeding_risk_high``: spin
       aspirin (``rx_antithrombotics_before_procedures``: warfarin, DOACs, heparins, P2Y12 inhibitors,
       cilostazol, dipyridamole, vorapaxar). Current therapy only: an active (or on-hold)
       MedicationRequest/MedicationStatement not stopped, completed or entered in error, or one
-      drafted in the same session. For a high-risk procedure aspirin and other NSAIDs (``rx_nsaids``)
+      drafted in the same session. An order still marked active whose supply or validity ran out
+      within ``stale_order_days`` is named too, to confirm it is taken (``supply_run_out``). For a high-risk procedure aspirin and other NSAIDs (``rx_nsaids``)
       count as a minor factor: named on the card, and alone they give an info note.
       Low-risk procedures (peripheral nerve blocks, trigger points, sacroiliac joint injections) are
       not listed, so they draw no card.
@@ -30,6 +31,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from hooks.cards import CardDraft, Fact, Indicator
 from hooks.facts import DraftOrder, MedicationFact
@@ -98,6 +100,15 @@ def is_current(ctx: OrderContext, m: MedicationFact) -> bool:
     return m.end is None or m.end >= ctx.today
 
 
+def supply_run_out(ctx: OrderContext, m: MedicationFact) -> bool:
+    """An order still marked active whose supply or validity ended within ``stale_order_days``: the
+    status says the drug goes on (refills, a renewal not yet recorded), the dates that it ran out. A
+    bleeding risk is not assumed away: the card names it, to confirm."""
+    if m.resource_type != "MedicationRequest" or (m.status or "").lower() != "active" or m.end is None:
+        return False
+    return ctx.today - timedelta(days=ctx.t.stale_order_days) <= m.end < ctx.today
+
+
 def _member_name(ctx: OrderContext, value_set: str, codings: Sequence[Coding], text: str) -> str:
     hit = ctx.term.match(value_set, codings)
     return hit.display if hit is not None else text
@@ -117,6 +128,12 @@ def current_agents(ctx: OrderContext, value_set: str, label: str, order: DraftOr
     """Current therapy in the history and drugs drafted in this session, in ``value_set``."""
     out: list[Agent] = []
     for m in ctx.pathway.medications(value_set):
+        if supply_run_out(ctx, m):
+            name = _member_name(ctx, value_set, (*m.codings, *m.ingredient_codings), m.text)
+            assert m.end is not None
+            what = f"{label}, order still marked active, supply to {m.end.isoformat()}: confirm it is taken"
+            out.append(Agent(name, Fact(f"{m.text}: {what}", m.ref, short=drug_short(m.text, name, label))))
+            continue
         if is_current(ctx, m):
             name = _member_name(ctx, value_set, (*m.codings, *m.ingredient_codings), m.text)
             if ctx.pathway.is_stale_order(m) and m.start is not None:
