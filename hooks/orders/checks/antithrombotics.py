@@ -9,8 +9,9 @@ When: a procedure of high bleeding risk (``procedures_bleeding_risk_high``: spin
       cilostazol, dipyridamole, vorapaxar). Current therapy only: an active (or on-hold)
       MedicationRequest/MedicationStatement not stopped, completed or entered in error, or one
       drafted in the same session. An order still marked active whose supply or validity ran out
-      within ``stale_order_days`` is named too, to confirm it is taken (``supply_run_out``). For a high-risk procedure aspirin and other NSAIDs (``rx_nsaids``)
-      count as a minor factor: named on the card, and alone they give an info note.
+      within ``stale_order_days`` is named too, to confirm it is taken (``supply_run_out``). For a
+      high-risk procedure aspirin and other NSAIDs (``rx_nsaids``) count as a minor factor: named on
+      the card, and alone they give an info note.
       Low-risk procedures (peripheral nerve blocks, trigger points, sacroiliac joint injections) are
       not listed, so they draw no card.
 Then: warning on order-sign, info on order-select; names the drugs and the procedure's bleeding-risk
