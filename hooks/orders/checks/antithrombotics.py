@@ -9,9 +9,9 @@ When: a procedure of high bleeding risk (``procedures_bleeding_risk_high``: spin
       cilostazol, dipyridamole, vorapaxar). Current therapy only: an active (or on-hold)
       MedicationRequest/MedicationStatement not stopped, completed or entered in error, or one
       drafted in the same session. An order still marked active whose supply or validity ran out
-      within ``stale_order_days`` is named too, to confirm it is taken (``supply_run_out``). For a
-      high-risk procedure aspirin and other NSAIDs (``rx_nsaids``) count as a minor factor: named on
-      the card, and alone they give an info note.
+      within ``stale_order_days`` is named too, to confirm it is taken (``supply_run_out``; not an
+      NSAID's, a course that ran out). For a high-risk procedure aspirin and other NSAIDs
+      (``rx_nsaids``) count as a minor factor: named on the card, and alone they give an info note.
       Low-risk procedures (peripheral nerve blocks, trigger points, sacroiliac joint injections) are
       not listed, so they draw no card.
 Then: warning on order-sign, info on order-select; names the drugs and the procedure's bleeding-risk
@@ -129,7 +129,7 @@ def current_agents(ctx: OrderContext, value_set: str, label: str, order: DraftOr
     """Current therapy in the history and drugs drafted in this session, in ``value_set``."""
     out: list[Agent] = []
     for m in ctx.pathway.medications(value_set):
-        if supply_run_out(ctx, m):
+        if value_set != _MINOR[0] and supply_run_out(ctx, m):  # an NSAID course that ran out has ended
             name = _member_name(ctx, value_set, (*m.codings, *m.ingredient_codings), m.text)
             assert m.end is not None
             what = f"{label}, order still marked active, supply to {m.end.isoformat()}: confirm it is taken"
