@@ -71,6 +71,7 @@ __all__ = [
     "PULSED",
     "RADIOGRAPH",
     "RECURRENCE",
+    "REFERRAL",
     "RELATIVE_ONSET",
     "RELIEF_WORDS",
     "SADDLE",
@@ -460,6 +461,9 @@ SPINE_SERVICE = _words(
     r"|neurosurg|orthop\w* (?:spine|surg)|physiatr|\bPM\s?&\s?R\b"
     r"|pain (?:clinic|cent(?:er|re)|management|medicine|specialist)"
 )
+# An order's words that make it a referral or a consultation ("Referral to pain clinic", "Neurosurgery
+# consult"), read beside the service it names (``SPINE_SERVICE``).
+REFERRAL = _words(r"\brefer(?:ral|red|ring)?\b|\bconsult\w*")
 SURGICAL_SERVICE = _words(r"spine surg|spinal surg|neurosurg|orthop\w* (?:spine|surg)")
 NO_SURGICAL_TARGET = _words(
     r"no surgical target|not a surgical candidate|no surgical lesion|"

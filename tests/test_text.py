@@ -245,6 +245,11 @@ PATTERNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
          "pre- and post-contrast", "pre/post"),
         ("without contrast", "with contrast", "W/O contrast", "wound"),
     ),
+    "REFERRAL": (
+        ("Referral to pain clinic", "Neurosurgery referral", "refer to spine surgery", "Spine consult",
+         "consultation"),
+        ("reference range", "preferred pharmacy", "Pain clinic visit"),
+    ),
     "UPPER_LIMB_MUSCLE": (
         ("Right grip strength", "wrist extension", "shoulder abduction", "deltoid", "biceps", "C6 myotome",
          "upper extremity", "left hand"),

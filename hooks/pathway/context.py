@@ -55,6 +55,7 @@ from hooks.text import (
     OTP_TEXT,
     RADIOGRAPH,
     RECURRENCE,
+    REFERRAL,
     RELATIVE_ONSET,
     SPINE_SERVICE,
     SURGICAL_SERVICE,
@@ -1659,9 +1660,22 @@ class PathwayContext:
         """Referrals made to a spine surgeon or pain specialist, of any episode (a deficit from an
         earlier episode may have been addressed then: ``red_flags.deficit_already_addressed``). A
         draft, never sent, is no referral made; P2 names it as one to send."""
-        return tuple(
-            s for s in self.orders("spine_specialist_referral", pending=False) if s.status != "draft"
-        )
+        coded = self.orders("spine_specialist_referral", pending=False)
+        return tuple(s for s in (*coded, *self._referrals_in_words(SPINE_SERVICE)) if s.status != "draft")
+
+    def _referrals_in_words(self, service: re.Pattern[str]) -> tuple[ServiceRequestFact, ...]:
+        """ServiceRequests no value set knows that name a referral or consultation to ``service`` in
+        their words ("Referral to pain clinic", "Neurosurgery referral - lumbar radiculopathy", under a
+        local code or none), as specialist visits are read by their words."""
+        out = []
+        for s in self.history.service_requests:
+            known = any(self.term.is_known(c.system, c.code) for c in s.codings)
+            if s.status in DEAD_ORDER_STATUSES or known:
+                continue
+            words = " ".join([s.text, *(c.display or "" for c in (*s.codings, *s.performer_type))])
+            if REFERRAL.search(words) and service.search(words):
+                out.append(s)
+        return tuple(out)
 
     @staticmethod
     def _referral_date(s: ServiceRequestFact) -> date | None:
@@ -1701,7 +1715,8 @@ class PathwayContext:
 
     @cached_property
     def surgical_referrals(self) -> tuple[ServiceRequestFact, ...]:
-        return self.orders("referral_spine_surgery", pending=False)
+        coded = self.orders("referral_spine_surgery", pending=False)
+        return (*coded, *self._referrals_in_words(SURGICAL_SERVICE))
 
     @cached_property
     def surgical_encounters(self) -> tuple[EncounterFact, ...]:
