@@ -80,19 +80,25 @@ def test_an_esi_ten_days_after_the_last_one_draws_a_warning_to_judge_that_one_fi
     assert "seed" not in text.lower() and "decision model" not in text.lower() and "F0" not in text
 
 
-def test_silent_once_the_assessment_window_has_opened() -> None:
-    """The last day before the window opens still fires; from the day it opens (and at 20 days, with
-    no outcome recorded yet) the injection is no longer PENDING and no ESI check applies."""
+def too_early(cards: list[CardDraft]) -> bool:
+    return any(c.rule_id == RULE and "too early to judge" in c.summary for c in cards)
+
+
+def test_too_early_until_the_assessment_window_opens_then_record_the_outcome() -> None:
+    """The last day before the window opens the repeat is too early; from the day it opens (and at 20
+    days, with no outcome recorded yet) the injection is no longer PENDING: the card asks for its
+    outcome to be recorded (information), as the pathway's F0 does."""
     start = T.esi_window_start_days
-    assert rules(run("order-sign", [TFESI], RAD, BEFORE, last_esi(start - 1))) == [RULE]
-    assert run("order-sign", [TFESI], RAD, BEFORE, last_esi(start)) == []
-    assert run("order-sign", [TFESI], RAD, BEFORE, last_esi(20)) == []
+    assert too_early(run("order-sign", [TFESI], RAD, BEFORE, last_esi(start - 1)))
+    for days in (start, 20):
+        c = one(run("order-sign", [TFESI], RAD, BEFORE, last_esi(days)))
+        assert c.indicator == "info" and c.summary.endswith("whose outcome is not recorded: record it first")
 
 
 def test_the_window_comes_from_the_thresholds() -> None:
-    """A site that judges ESIs from 3 weeks keeps the card at 20 days; the default does not."""
+    """A site that judges ESIs from 3 weeks keeps the too-early card at 20 days; the default does not."""
     late = replace(T, esi_window_start_days=21)
-    assert run("order-sign", [TFESI], RAD, BEFORE, last_esi(20)) == []
+    assert not too_early(run("order-sign", [TFESI], RAD, BEFORE, last_esi(20)))
     c = one(run("order-sign", [TFESI], RAD, BEFORE, last_esi(20), thresholds=late))
     assert (ago(20) + timedelta(days=21)).isoformat() in c.summary
 
@@ -193,3 +199,26 @@ def test_no_relief_so_far_is_claimed_when_the_latest_score_shows_the_pain_back()
     )
     cards = evaluate_orders(inp("order-sign", [sr("esi", "64483", "TFESI L4-L5 left")], history(*facts)))
     assert not any("helped so far" in c.summary for c in cards)
+
+
+# ------------------------------------------------------------------ an outcome never recorded
+@pytest.mark.parametrize("hook", HOOKS)
+def test_a_repeat_after_an_injection_whose_outcome_was_never_recorded_asks_for_it(hook: str) -> None:
+    """Three months after an injection with no outcome and no score after it, a repeat is ordered: the
+    Medicare ESI LCD repeats only after a sustained ≥ 50 % response, so the card asks for the result
+    first (information: nothing says the injection failed), and offers to hold the order."""
+    c = one(run(hook, [TFESI], RAD, BEFORE, last_esi(90)))
+    assert (c.rule_id, c.indicator) == (RULE, "info")
+    when = ago(90).isoformat()
+    assert c.summary == f"Repeat ESI after the ESI of {when}, whose outcome is not recorded: record it first"
+    assert c.next_steps[0].startswith(f"Record the result of the ESI of {ago(90).isoformat()}")
+    assert "Medicare ESI LCD" in c.next_steps[1]
+    assert [s.label for s in c.suggestions] == ["Hold the ESI until its outcome is recorded"]
+    assert not any(s.is_recommended for s in c.suggestions)
+
+
+def test_guard_an_injection_more_than_a_year_ago_or_scores_not_read_draw_no_such_card() -> None:
+    assert RULE not in rules(run("order-sign", [TFESI], cond("rad", RADICULOPATHY, 600), last_esi(400)))
+    facts = history(RAD, BEFORE, last_esi(90), MRI_DONE, unavailable={"observations": "timed out"})
+    cards = evaluate_orders(inp("order-sign", [TFESI], facts))
+    assert RULE not in rules(cards)

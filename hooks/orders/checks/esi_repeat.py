@@ -62,6 +62,10 @@ When: a lumbar ESI is ordered and the most recent completed lumbar ESI of the ep
 Then: warning naming the interval and the earlier injection with its date; record leg-pain NRS and
       ODI in the assessment window (its dates); repeat only after a sustained ≥ 50 % response, within
       the session limit. Suggest cancelling the ESI (recommended).
+      After an injection within ``outcome_recall_days`` whose outcome the record cannot judge
+      (``UNDOCUMENTED_OUTCOMES``: no outcome, no scores, at most one proxy; the pathway's F0
+      documentation card): information, record its result first; holding the order offered, not
+      recommended. Not when the scores could not be read (the "not fully checked" card says so).
 Evidence: NASS LDH; CMS ESI LCDs (repeat only after ≥ 50 % sustained relief; ≤ 4 sessions per region
       per 12 months); decision model §3.1 assessment window and F0.
 
@@ -101,7 +105,7 @@ from hooks.conflicts import ESI_TIMING
 from hooks.facts import DraftOrder
 from hooks.orders.common import OrderCheck, cancel_and_create, card, delete
 from hooks.orders.context import OrderContext
-from hooks.pathway.context import SUCCESS_OUTCOMES
+from hooks.pathway.context import SUCCESS_OUTCOMES, UNDOCUMENTED_OUTCOMES
 from hooks.pathway.failure import Assessment, Outcome, sides_concordant
 from hooks.pathway.rules.esi_outcome import (
     F8_LIMIT_TITLE,
@@ -136,6 +140,7 @@ RULE_BEFORE_JUDGED_DECL: Rule = order_rule(
     "Repeat epidural injection before the last one can be judged",
     "F0",
     ("nass_ldh", "cms_esi_lcd"),
+    INFO_OR_WARNING,  # information after an injection whose outcome is not recorded
 )
 RULES = (RULE_REPEAT_DECL, RULE_BEFORE_JUDGED_DECL, RULE_EARLY_DECL)
 RULE_REPEAT, RULE_BEFORE_JUDGED, RULE_EARLY = (r.id for r in RULES)
@@ -418,11 +423,49 @@ def _session_limit(
     ]
 
 
+def _outcome_unrecorded(ctx: OrderContext, order: DraftOrder, a: Assessment) -> list[CardDraft]:
+    """``order.esi-before-judged`` after an injection within ``outcome_recall_days`` whose outcome the
+    record cannot judge (no outcome, no scores, at most one proxy: ``UNDOCUMENTED_OUTCOMES``), as
+    the pathway's F0 asks for it: a repeat needs a sustained ≥ 50 % response to the last one (Medicare
+    ESI LCD), so record it first. Information: nothing says the injection failed."""
+    t0 = a.procedure.performed
+    if t0 is None or (ctx.today - t0).days > ctx.t.outcome_recall_days:
+        return []
+    if ctx.inp.history.unavailable.get("observations"):
+        return []  # not read, not unrecorded: the "not fully checked" card names the scores not read
+    relief = pct(ctx.t.responder_relief_pct)
+    when = t0.isoformat()
+    return [
+        card(
+            RULE_BEFORE_JUDGED,
+            "Repeat epidural injection after one whose outcome is not recorded",
+            order,
+            indicator="info",
+            summary=f"Repeat ESI after the ESI of {when}, whose outcome is not recorded: record it first",
+            why=ctx.pathway.failure_facts(a),
+            next_steps=(
+                f"Record the result of the ESI of {when}: leg-pain NRS and ODI, or the relief the patient "
+                "had and how long it lasted.",
+                f"Repeat it only after a sustained ≥ {relief} response (Medicare ESI LCD); with less, "
+                "re-evaluate instead.",
+            ),
+            avoid=(f"Another ESI before the last one's response is known to reach {relief}.",),
+            evidence=("cms_esi_lcd",),
+            gaps=(*a.gaps, *ctx.unavailable_gaps("procedures", "observations")),
+            suggestions=(
+                delete(order, "Hold the ESI until its outcome is recorded", f"Remove {order.ref}"),
+            ),
+        )
+    ]
+
+
 def _before_judged(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     last = ctx.pathway.esi_assessments[-1:]
     if not last:
         return []
     a = last[0]
+    if a.outcome in UNDOCUMENTED_OUTCOMES:
+        return _outcome_unrecorded(ctx, order, a)
     # a response not yet known to last is judged at the durability horizon, as F1 holds the repeat;
     # so is one whose pain is back before it (short-lived, a failed injection, if it stays back)
     lost = relief_lost(ctx.pathway, a)  # None for an outcome not yet judged: it never helped yet
