@@ -491,8 +491,9 @@ def test_fusion_for_disc_herniation_without_instability(hook: str) -> None:
 
 
 @pytest.mark.parametrize("hook", HOOKS)
-def test_fusion_with_spondylolisthesis_draws_no_objection(hook: str) -> None:
-    cards = run(hook, [sr("fus", "22630")], cond("hnp", "M51.16", 200), cond("spl", "M43.16", 200))
+@pytest.mark.parametrize("code", ["M43.16", "Q76.2"])  # Q76.2: congenital spondylolisthesis
+def test_fusion_with_spondylolisthesis_draws_no_objection(hook: str, code: str) -> None:
+    cards = run(hook, [sr("fus", "22630")], cond("hnp", "M51.16", 200), cond("spl", code, 200))
     assert cards == []
 
 
