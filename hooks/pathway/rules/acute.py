@@ -22,6 +22,7 @@ from hooks.pathway.context import EXCLUDED_VERIFICATION, PathwayContext
 from hooks.pathway.rules import red_flags
 from hooks.pathway.rules.common import (
     ESI_TIMING,
+    HOLD,
     NEUROPATHIC_AGENTS,
     ORAL_STEROIDS,
     TOPIC_PATHWAY,
@@ -418,7 +419,9 @@ def e1_acute_tolerable(ctx: PathwayContext) -> CardDraft:
       With a fracture risk (``fracture_risk``: osteoporosis, long-term systemic steroids, or a fall
       or other trauma with the present illness from age 70) the risk is the first fact, lumbar
       radiographs are the first step and a recommended order, and the card says neither "no red
-      flag" nor "no imaging" (ACR 2021 variant 6). Not a red flag: the card stays info.
+      flag" nor "no imaging" (ACR 2021 variant 6). Not a red flag: the card stays info. A lumbar MRI
+      or an ESI already ordered (signed or drafted) is named, to hold until the conservative-care
+      period is over, and the summary says so (an MRI kept beside a fracture risk or a weak muscle).
     Evidence: NICE NG59 1.1.4 (no routine imaging); ACR 2021 variants 1–2 (6 weeks of conservative
       care; no imaging before 6 weeks without red flags) and variant 6 (fracture risk).
     """
@@ -453,6 +456,20 @@ def e1_acute_tolerable(ctx: PathwayContext) -> CardDraft:
     ask_onset = [
         f"Record when the leg pain began: if {weeks} or more ago, the persistent-pain steps apply, not these."
     ]
+    # an MRI or an injection already ordered is what the card advises against now: named, to hold (a
+    # fracture risk keeps imaging, its radiographs first; a weak muscle with a specialist its MRI)
+    held = [*([] if risk or weak else ctx.pending("imaging_mri_lumbar")), *ctx.pending("esi_lumbar_all")]
+    held_what = " and ".join(
+        dict.fromkeys("ESI" if ctx.matches("esi_lumbar_all", s.codings) else "MRI" for s in held)
+    )
+    hold = (
+        [
+            f"Hold the {held_what} already ordered: under {weeks} without a red flag, imaging and epidural "
+            "injection wait for the conservative-care period (NICE NG59 1.1.4; ACR 2021 variants 1–2)."
+        ]
+        if held
+        else []
+    )
     return E1.card(
         ctx,
         indicator="info",
@@ -464,13 +481,23 @@ def e1_acute_tolerable(ctx: PathwayContext) -> CardDraft:
         if imprecise is not None
         else fracture_risk_summary(ctx, named)
         if risk
+        else f"Acute radicular pain under {weeks}: hold the {held_what} ordered; conservative care first"
+        if held
         else f"Acute radicular pain under {weeks}: conservative care and safety-net advice; no imaging "
         "or ESI yet",
-        why=[*risk_facts, *weak_facts, ctx.onset_fact(), *score_facts(ctx), *status],
+        why=[
+            *risk_facts,
+            *weak_facts,
+            ctx.onset_fact(),
+            *(ctx.order_fact(s, "pending order — hold it: ", short_prefix=HOLD) for s in held),
+            *score_facts(ctx),
+            *status,
+        ],
         gaps=_score_gaps(ctx),
         next_steps=[
             *([fracture_risk_step(ctx)] if risk else []),
             *(ask_onset if recorded_only or imprecise is not None else []),
+            *hold,
             f"Conservative care ({nsaid_advice(ctx)}; stay active, reassurance) and reassess at "
             f"{weeks} ({review}).",
             *(

@@ -14,6 +14,7 @@ from hooks.pathway.rules import acute, esi_outcome, red_flags
 from hooks.pathway.rules.common import (
     ESI_STENOSIS,
     ESI_TIMING,
+    HOLD,
     TOPIC_PATHWAY,
     Rule,
     mri_ordered_fact,
@@ -447,7 +448,8 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
       suggestion unless one is ordered or sessions are on record; "start", not "continue",
       physiotherapy when none is on record; no MRI offered (said as following the care period) and
       no injection, as a step or an order. A weak muscle keeps its referral first and its MRI
-      meanwhile.
+      meanwhile. An ESI already ordered without image guidance is named, to hold, as the first step:
+      the image-guided injection stays the advice.
     Evidence: ACR 2021 variant 3; NICE NG59; NASS LDH (MRI the imaging of choice; ESI short-term benefit).
     """
     care, gaps = _care_facts_and_gaps(ctx)
@@ -516,7 +518,10 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
     inject = has_mri and not stenosis and not limit
     # an ESI already ordered is not offered again: the step says it is ordered and asks for the
     # baseline scores its outcome will be judged against (§3)
-    pending_esi = ctx.pending(*esi_outcome.ESI_ORDER_SETS)
+    # one ordered without image guidance is no injection to prepare for: it is held (decision model P1:
+    # no blind injection), and the image-guided one stays the step
+    blind = [s for s in ctx.pending(*esi_outcome.ESI_ORDER_SETS) if _blind_order(ctx, s)]
+    pending_esi = tuple(s for s in ctx.pending(*esi_outcome.ESI_ORDER_SETS) if s not in blind)
     ordered = list(pending_esi) if inject and concordant and not no_care else []
     if ordered:
         when = f" on {ordered[-1].authored.isoformat()}" if ordered[-1].authored else ""
@@ -534,6 +539,8 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
         steps = [_refer_first_step(ctx, drafted), *(s for s in steps if s != refer)]
     if weak:
         steps = [refer, *(s for s in steps if s != refer)]
+    if blind:
+        steps = [_hold_blind_step(blind[-1]), *steps]
     if limit:
         steps = [limit, *(s for s in steps if s != limit)]  # what stops the usual next step comes first
     elif no_care:
@@ -596,6 +603,8 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
         why=[
             *(red_flags.weak_muscle_fact(o) for o in weak),
             ctx.onset_fact(),
+            *(ctx.order_fact(s, "pending ESI order without image guidance — hold it: ", short_prefix=HOLD)
+              for s in blind[-1:]),
             *_imaging_facts(ctx),
             *_root_block_facts(ctx),
             *(mri_ordered_fact(ctx, s) for s in mri_ordered[-1:]),
@@ -621,6 +630,19 @@ def p1_persistent(ctx: PathwayContext, old_esi: ProcedureFact | None = None) -> 
         **_stenosis_evidence(ctx),
     )
     return replace(draft, title=P1_NO_CARE_TITLE) if no_care and not limit else draft
+
+
+def _blind_order(ctx: PathwayContext, s: ServiceRequestFact) -> bool:
+    """An ESI order coded without image guidance (62322 / legacy 62311)."""
+    return ctx.matches("esi_without_image_guidance", s.codings)
+
+
+def _hold_blind_step(s: ServiceRequestFact) -> str:
+    when = f" on {s.authored.isoformat()}" if s.authored else ""
+    return (
+        f"Hold the epidural injection ordered{when} without image guidance: an image-guided injection at "
+        "the level the MRI shows instead (a blind injection is no adequate trial and may miss the level)."
+    )
 
 
 def _ordered_fact(ctx: PathwayContext, s: ServiceRequestFact) -> Fact:
