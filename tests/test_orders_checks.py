@@ -312,6 +312,8 @@ def test_esi_for_facet_pain_suggests_medial_branch_block(hook: str) -> None:
     assert_well_formed(c, "ServiceRequest/esi1")
     acts = actions(c)
     assert acts[0][:2] == ("delete", "ServiceRequest/esi1") and codes(acts[1][2]) == ["64493"]
+    # no injection on record: the first one is "an ESI", not "another"
+    assert c.summary.endswith("a diagnostic block, not an ESI") and c.avoid[0].startswith("An ESI for")
 
 
 def test_esi_for_radicular_pain_with_facet_arthropathy_and_no_failed_esi_draws_no_facet_card() -> None:

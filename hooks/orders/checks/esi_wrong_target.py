@@ -90,13 +90,16 @@ def _facet(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         why.extend(ctx.pathway.failure_facts(a))
     spec = sx.MEDIAL_BRANCH_BLOCK if facet else sx.SI_JOINT_BLOCK
     reasons = tuple(c.ref for c in (*facet, *si))
+    # "another" only after an injection: a first one is "an ESI"
+    an_esi = "another ESI" if ctx.pathway.esis else "an ESI"
+    repeat = "Repeat ESI" if ctx.pathway.esis else "An ESI"
     return [
         card(
             RULE_FACET,
             "Epidural injection for facet or sacroiliac pain",
             order,
             indicator="warning",
-            summary="The record points to facet/SI-mediated pain: a diagnostic block, not another ESI",
+            summary=f"The record points to facet/SI-mediated pain: a diagnostic block, not {an_esi}",
             why=why,
             next_steps=(
                 "Re-evaluate the pain generator: axial pain not below the knee without neurological signs "
@@ -105,7 +108,7 @@ def _facet(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
                 f"{spec.text}; radiofrequency ablation only after a positive diagnostic block "
                 f"(≥ {ctx.t.mbb_positive_relief_pct:g} % relief).",
             ),
-            avoid=("Repeat ESI for facet- or SI-mediated pain.", "RFA without a positive diagnostic block."),
+            avoid=(f"{repeat} for facet- or SI-mediated pain.", "RFA without a positive diagnostic block."),
             evidence=("asra_facet_2020", "nice_ng59"),
             gaps=ctx.unavailable_gaps("conditions", "procedures", "observations"),
             suggestions=(
