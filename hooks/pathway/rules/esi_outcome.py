@@ -1290,6 +1290,18 @@ def f8_session_limit(ctx: PathwayContext, a: Assessment) -> CardDraft:
     return replace(draft, title=F8_LIMIT_TITLE)
 
 
+def surgical_referral_facts(ctx: PathwayContext) -> list[Fact]:
+    """The spine surgery referrals made (not drafts) and surgeon visits on record, oldest first."""
+    facts = [
+        ctx.order_fact(s, "spine surgery referral: ") for s in ctx.surgical_referrals if s.status != "draft"
+    ]
+    facts += [
+        Fact(f"spine surgery visit {e.start.isoformat() if e.start else ''}: {e.text}".strip(), e.ref)
+        for e in ctx.surgical_encounters
+    ]
+    return facts
+
+
 def f8_repeated_without_benefit(ctx: PathwayContext) -> CardDraft:
     """F8 — ESIs repeated without benefit, or frequency exceeded.
 
@@ -1297,7 +1309,8 @@ def f8_repeated_without_benefit(ctx: PathwayContext) -> CardDraft:
     Then: warning — stop injecting; diagnostic re-evaluation (F4), surgical opinion, multidisciplinary
       care. A pending ESI order is named (the order-sign service intercepts it). Relief that wore off
       is said as short-lived, not as none; a surgeon's "no surgical target" note replaces the surgical
-      opinion, and a working stimulator implanted after the injections is named.
+      opinion, a spine surgery referral made (or a surgeon seen) is named and its opinion reviewed
+      instead of a second referral, and a working stimulator implanted after the injections is named.
     Evidence: CMS ESI LCDs (≤ 4 sessions per region per 12 months; repeat only after ≥ 50 % sustained
       relief); NICE NG59.
     On the session limit alone after injections that helped (``response_at_limit``) the card says the
@@ -1359,6 +1372,9 @@ def f8_repeated_without_benefit(ctx: PathwayContext) -> CardDraft:
     pending = pending_esi_orders(ctx)
     no_target = ctx.no_surgical_target_notes[:1]
     stimulator = working_stimulator(ctx)
+    # a spine surgery referral made (or a surgeon seen): its opinion is awaited or on record, not asked
+    # for again
+    referred = [] if no_target else surgical_referral_facts(ctx)[-1:]
     hold = "hold the ESI order" if pending else "stop injecting"
     if frequency_exceeded(ctx):
         summary = (
@@ -1373,9 +1389,11 @@ def f8_repeated_without_benefit(ctx: PathwayContext) -> CardDraft:
         )
     elif no_target:
         summary = f"{len(run)} consecutive ESIs {benefit}, no surgical target: {hold}; multidisciplinary care"
+    elif referred:
+        summary = f"{len(run)} consecutive ESIs {benefit}: {hold}; re-evaluate with the surgeon's opinion"
     else:
         summary = f"{len(run)} consecutive ESIs {benefit}: {hold}; re-evaluate and get a surgical opinion"
-    context = [*_stimulator_facts(stimulator), *no_target]
+    context = [*_stimulator_facts(stimulator), *no_target, *referred]
     steps = [
         "Stop further epidural injections" + (" — hold the pending ESI order." if pending else "."),
         "Diagnostic re-evaluation: review the imaging for a concordant lesion; EMG/NCS; consider other "
@@ -1389,13 +1407,18 @@ def f8_repeated_without_benefit(ctx: PathwayContext) -> CardDraft:
         )
     if no_target:
         steps.append("Spine surgery found no surgical target: no surgical referral is needed again.")
+    elif referred:
+        steps.append(
+            "Review the spine surgeon's opinion (referral on record) with the imaging: surgery if a "
+            "concordant compressive lesion is confirmed (NASS 2014)."
+        )
     else:
         steps.append("Surgical opinion if there is a concordant compressive lesion (NASS 2014).")
     steps.append("Multidisciplinary care with CBT (NICE NG59).")
     suggestions = [
         *(
             []
-            if no_target
+            if no_target or referred
             else [
                 ctx.offer(
                     sx.SPINE_SURGERY_REFERRAL,
