@@ -168,6 +168,19 @@ def test_guard_m1_still_asks_to_taper_a_benzodiazepine_with_no_other_indication(
     assert "taper the benzodiazepine" in m1.summary.lower()
 
 
+def test_m1_with_a_benzodiazepine_its_prescriber_stopped_asks_to_confirm_not_to_taper() -> None:
+    """A lorazepam order stopped, its supply running another 10 days: the combination lasts while the
+    tablets do, but there is no taper to plan (the card said "taper the benzodiazepine")."""
+    oxy = med("oxy-1", "rx_opioids", "7804", start=200, daily_dose_mg=15)
+    benzo = med("lz-1", "rx_benzodiazepine_class", start=100, end=-10, status="stopped")
+    m1 = card_of(run(radic(220), *conservative(), benzo, oxy), "M1")
+    assert_house_rules(m1)
+    assert "taper the benzodiazepine" not in m1.summary.lower()
+    assert m1.summary.startswith("Opioid with a benzodiazepine just stopped: confirm it is no longer taken")
+    assert m1.next_steps[0].startswith("The benzodiazepine was stopped (supply to ")
+    assert any(f.ref == "MedicationRequest/lz-1" and "(stopped)" in f.text for f in m1.why)
+
+
 # naltrexone ------------------------------------------------------------------------------------------
 
 

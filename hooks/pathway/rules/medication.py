@@ -17,7 +17,7 @@ from hooks.clinical_drugs import MmeResult
 from hooks.conflicts import GABAPENTINOIDS, NEUROPATHIC_ANTIDEPRESSANTS
 from hooks.facts import MedicationFact
 from hooks.mme import dose_mme
-from hooks.pathway.context import PathwayContext
+from hooks.pathway.context import ENDED_MED_STATUSES, PathwayContext
 from hooks.pathway.rules.acute import nsaid_caution
 from hooks.pathway.rules.common import (
     NEUROPATHIC_AGENTS,
@@ -213,6 +213,19 @@ def m4_moud(ctx: PathwayContext) -> CardDraft | None:
     )
 
 
+def _stopped_benzo_step(stopped: list[MedicationFact], taper: list[MedicationFact]) -> list[str]:
+    """With only a benzodiazepine its prescriber has stopped (its supply still running): the step that
+    asks to confirm it is no longer taken, instead of a taper to plan."""
+    if not stopped or taper:
+        return []
+    end = stopped[-1].end
+    until = f" (supply to {end.isoformat()})" if end else ""
+    return [
+        f"The benzodiazepine was stopped{until}: confirm it is no longer taken beside the opioid (CDC 2022 "
+        "recommendation 11)."
+    ]
+
+
 def m1_long_term_opioids(ctx: PathwayContext) -> CardDraft | None:
     """M1 — long-term opioid therapy for radicular pain.
 
@@ -221,7 +234,9 @@ def m1_long_term_opioids(ctx: PathwayContext) -> CardDraft | None:
       disorder diagnosis; never for a patient on MOUD (M4 speaks instead). An opioid order still
       marked active but stale (``stale_order_days``, nothing newer) is not current: an info note names it.
     Then: warning — reassess benefit and harm; taper when benefit does not outweigh harm (no abrupt
-      stop); offer naloxone; avoid benzodiazepines and prolonged opioids.
+      stop); offer naloxone; avoid benzodiazepines and prolonged opioids. A benzodiazepine its
+      prescriber has stopped, its supply still running, is named as stopped: confirm it is no longer
+      taken, no taper to plan.
     Evidence: CDC 2022 (recommendations 5, 8, 11, 12); NICE NG59 (no opioids for chronic sciatica).
     """
     if ctx.moud:
@@ -235,6 +250,9 @@ def m1_long_term_opioids(ctx: PathwayContext) -> CardDraft | None:
     benzos = [m for m in ctx.medications("rx_benzodiazepine_class") if ctx.is_active_med(m)]
     # a benzodiazepine another condition needs (epilepsy ...) is not the drug to taper (CDC 2022 rec 11)
     kept = {m.ref: f for m in benzos if (f := ctx.other_indication(m, *BENZODIAZEPINE_INDICATIONS))}
+    # one its prescriber has stopped, its supply still running (``is_active_med``): no taper to plan,
+    # but the combination lasts while the tablets do
+    stopped = [m for m in benzos if m.status in ENDED_MED_STATUSES and m.ref not in kept]
     gabas = [m for m in ctx.medications("rx_gabapentinoids") if ctx.is_active_med(m)]
     # one prescribed for another condition gets no M2 card, which warns of the combination otherwise
     gabas_elsewhere = [m for m in gabas if other_indication(ctx, m) is not None]
@@ -276,7 +294,8 @@ def m1_long_term_opioids(ctx: PathwayContext) -> CardDraft | None:
                     short=f"{mme:.0f} MME/day in total",
                 )
             )
-    why += [ctx.med_fact(m, "with benzodiazepine: ") for m in benzos]
+    why += [ctx.med_fact(m, "with benzodiazepine (stopped): " if m in stopped else "with benzodiazepine: ")
+            for m in benzos]  # fmt: skip
     why += list(kept.values())
     why += [ctx.med_fact(m, "with gabapentinoid: ") for m in gabas]
     why += [ctx.med_fact(m, "naltrexone blocks opioid analgesia: ") for m in ctx.naltrexone_not_moud]
@@ -306,7 +325,8 @@ def m1_long_term_opioids(ctx: PathwayContext) -> CardDraft | None:
         "Reassess benefit (pain and function) against harm with the patient (CDC 2022).",
         "If benefit does not outweigh harm, taper gradually — do not stop abruptly.",
     ]
-    taper = [m for m in benzos if m.ref not in kept]
+    taper = [m for m in benzos if m.ref not in kept and m not in stopped]
+    steps[:0] = _stopped_benzo_step(stopped, taper)
     if kept:
         seizures = any(SEIZURE_WORDS.search(f.text) for f in kept.values())
         steps.insert(
@@ -359,6 +379,9 @@ def m1_long_term_opioids(ctx: PathwayContext) -> CardDraft | None:
             else "Opioid with a benzodiazepine another condition needs: do not taper it without its "
             "prescriber; reassess the opioid, offer naloxone"
             if kept
+            else "Opioid with a benzodiazepine just stopped: confirm it is no longer taken; reassess the "
+            "opioid, offer naloxone"
+            if stopped
             else "Long-term opioids for radicular pain: reassess benefit and harm, taper if no benefit, "
             "offer naloxone"
             if long_term or markers or oud
