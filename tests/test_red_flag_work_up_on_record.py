@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from pathway_builders import card_of, code, cond, conservative, history, radic, report, run, states
 
@@ -81,6 +83,41 @@ def test_immunosuppression_with_new_pain_is_no_red_flag_after_a_negative_contras
     main = cards[0]
     if any(a.type == "create" for s in main.suggestions for a in s.actions):
         assert any(f.ref == "Condition/imm" and "infection risk" in f.text for f in main.why), main.why
+
+
+@pytest.mark.parametrize(
+    "conclusion",
+    [
+        "",
+        "Rim-enhancing epidural fluid collection at L4-5 concerning for abscess.",
+        "Epidural phlegmon at L4-5 with enhancement of the L4-5 disc and endplates.",
+        "Right psoas abscess extending to the L4 vertebral body.",
+        "L4 and L5 vertebral body osteomyelitis with endplate erosion.",
+        "Findings compatible with spondylodiscitis at L4-5.",
+        "No discitis. Epidural abscess cannot be excluded.",
+        "Endplate changes at L4-5; infection not excluded, recommend correlation with ESR/CRP.",
+        "No discitis or abscess; small epidural collection at L4-5.",
+        "Left L5-S1 extrusion.",  # says nothing of infection: it was not looked at
+    ],
+)
+def test_a_contrast_mri_that_does_not_rule_infection_out_keeps_the_red_flag(conclusion: str) -> None:
+    context = cond("imm", "red_flag_infection", "Z79.52", onset=900)
+    cards = run(radic(days=70), *conservative(65), context, report("mri-c", "72158", 20, conclusion))
+    assert states(cards) == ["R3"] and cards[0].indicator == "critical"
+
+
+@pytest.mark.parametrize("status", ["registered", "preliminary", "partial"])
+def test_a_report_not_yet_final_keeps_the_red_flag(status: str) -> None:
+    context = cond("imm", "red_flag_infection", "Z79.52", onset=900)
+    mri = replace(report("mri-c", "72158", 20, NEGATIVE), status=status)
+    assert "R3" in states(run(radic(days=70), *conservative(65), context, mri))
+
+
+def test_an_mri_before_the_risk_began_keeps_the_red_flag() -> None:
+    """Steroids started 10 days ago; the negative contrast MRI was 60 days ago, before them."""
+    context = cond("imm", "red_flag_infection", "Z79.52", onset=10)
+    mri = report("mri-c", "72158", 60, NEGATIVE)
+    assert "R3" in states(run(radic(days=70), *conservative(65), context, mri))
 
 
 def test_immunosuppression_keeps_the_red_flag_when_the_contrast_mri_finds_infection_or_was_plain() -> None:

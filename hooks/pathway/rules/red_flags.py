@@ -37,7 +37,6 @@ from hooks.text import (
     explains_weakness_otherwise,
     muscle_named,
     parse_laterality,
-    red_flags_named,
     reported,
     short_name,
     states_bilateral_leg_deficit,
@@ -1333,28 +1332,61 @@ def with_stale_infections(ctx: PathwayContext, card: CardDraft) -> CardDraft:
     return replace(card, why=(*card.why[:1], *facts, *card.why[1:]))
 
 
-def infection_work_up_done(ctx: PathwayContext) -> bool:
-    """An MRI without and with contrast since the radicular onset whose report names no spinal
-    infection (``red_flags_named``: "No discitis or epidural collection" names none): it has looked
-    for discitis and epidural abscess, so an infection-risk context (long-term steroids, other
-    immunosuppression) beside new pain no longer calls for the same-day work-up it was (§7.3). A
-    fever or an infection diagnosed is not a context: those stay red flags."""
+# A contrast MRI report that rules spinal infection out, sentence by sentence: every sentence naming an
+# infection finding denies it from its first word ("No discitis, osteomyelitis or epidural collection."),
+# and none hedges ("cannot be excluded", "concerning for", "?"). Anything else, or no report text, has not.
+_INFECTION_FINDING = re.compile(
+    r"abscess|phlegmon|collection|osteomyelit|discitis|septic|infect|empyema|pyogenic|spondylodisc",
+    re.IGNORECASE,
+)
+_DENIED_FROM_THE_START = re.compile(r"^\W*(?:there\s+is\s+)?(?:no|without|negative\s+for)\b", re.IGNORECASE)
+_HEDGED = re.compile(
+    r"exclude|ruled?\s+out|concern|suspic|suggest|possib|probab|may\s+represent|likely|consistent|"
+    r"compatible|correlat|equivocal|indeterminate|cannot|\?",
+    re.IGNORECASE,
+)
+_FINAL_REPORT = ("final", "amended", "corrected", "appended")
+
+
+def rules_out_infection(conclusion: str | None) -> bool:
+    """A report conclusion that says spinal infection was looked for and not found (above)."""
+    sentences = [t for t in re.split(r"(?<=[.;:])\s+|\n", conclusion or "") if t.strip()]
+    named = [t for t in sentences if _INFECTION_FINDING.search(t)]
+    return bool(named) and all(_DENIED_FROM_THE_START.search(t) and not _HEDGED.search(t) for t in named)
+
+
+def infection_work_up_done(ctx: PathwayContext, c: ConditionFact) -> bool:
+    """An MRI without and with contrast, reported (final) since both the radicular onset and the
+    infection-risk context ``c`` began, whose conclusion rules spinal infection out
+    (``rules_out_infection``): it has looked for discitis and epidural abscess, so that context beside
+    new pain no longer calls for the same-day work-up it was (§7.3). A fever, injection drug use or an
+    infection diagnosed is no context: those stay red flags."""
+    began = [d for d in (ctx.onset, c.onset, c.recorded) if d is not None]
     if ctx.onset is None:
         return False
-    studies = ctx.imaging_since(ctx.onset, mri_only=True, contrast=True)
-    return any("infection" not in red_flags_named(s.conclusion) for s in studies)
+    since = max(began)
+    contrast = {s.ref for s in ctx.imaging_since(since, mri_only=True, contrast=True) if s.is_report}
+    return any(
+        r.ref in contrast and r.status in _FINAL_REPORT and rules_out_infection(r.conclusion)
+        for r in ctx.history.reports
+    )
+
+
+def _context_red_flag(ctx: PathwayContext, c: ConditionFact) -> bool:
+    """An infection-risk context code (``_is_history_only``) that is a red flag now: beside new pain,
+    before a contrast MRI has ruled infection out (``infection_work_up_done``)."""
+    return new_pain(ctx) and not infection_work_up_done(ctx, c)
 
 
 def infection_risks(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
-    """Infection-risk contexts on record while the pain is not new, or since an MRI without and with
-    contrast has looked for infection (``infection_work_up_done``): long-term systemic steroids or
-    other immunosuppression, current injection drug use. R3 counts them only with new pain before
-    that MRI, so they raise no red flag; a needle in the spine is still weighed against them
+    """Infection-risk contexts on record that raise no red flag (``_context_red_flag``): the pain not
+    new, or a contrast MRI since has ruled infection out: long-term systemic steroids or other
+    immunosuppression, current injection drug use. A needle in the spine is still weighed against them
     (``with_infection_risks``)."""
-    if new_pain(ctx) and not infection_work_up_done(ctx):
-        return ()
     held = tuple(c for c in ctx.conditions("red_flag_infection") if _is_history_only(ctx, c))
-    return (*held, *injection_drug_use(ctx))
+    if any(_context_red_flag(ctx, c) for c in held):
+        return ()  # R3 speaks
+    return (*held, *(() if new_pain(ctx) else injection_drug_use(ctx)))
 
 
 def _infection_risk_fact(ctx: PathwayContext, c: ConditionFact) -> Fact:
@@ -1408,7 +1440,7 @@ def infection_flags(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
     out: list[ConditionFact] = []
     stale = stale_infections(ctx)
     for c in ctx.conditions("red_flag_infection") + named_flags(ctx, "infection"):
-        if _is_history_only(ctx, c) and (not new_pain(ctx) or infection_work_up_done(ctx)):
+        if _is_history_only(ctx, c) and not _context_red_flag(ctx, c):
             continue
         if stale_finding(ctx, c) or c in stale:
             continue
