@@ -42,7 +42,10 @@ def test_an_arm_s_weak_score_draws_no_referral_warning() -> None:
 @pytest.mark.parametrize(
     "name",
     ["Left ankle dorsiflexion strength (MRC)", "Left EHL strength", "Motor strength", "Left leg strength",
-     "Right hip flexion strength"],
+     "Right hip flexion strength", "Hand-held dynamometry, left tibialis anterior (MRC)",
+     "Motor exam: grip 5/5 bilaterally; left tibialis anterior",
+     "Hand-held dynamometer strength - gastrocnemius", "Left peroneus longus strength, hand-held",
+     "Left iliopsoas (MRC), pinch test normal"],
 )  # fmt: skip
 def test_guard_a_leg_s_or_a_general_falling_strength_stays_critical(name: str) -> None:
     cards = run(radic(days=21), strength("s1", 5, 14, name), strength("s2", 2, 2, name))

@@ -253,11 +253,13 @@ PATTERNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "UPPER_LIMB_MUSCLE": (
         ("Right grip strength", "wrist extension", "shoulder abduction", "deltoid", "biceps", "C6 myotome",
          "upper extremity", "left hand"),
-        ("ankle dorsiflexion", "EHL", "motor strength", "handle", "armour"),
+        ("ankle dorsiflexion", "EHL", "motor strength", "handle", "armour", "Hand-held dynamometry",
+         "handheld dynamometer"),
     ),
     "LOWER_LIMB_MUSCLE": (
         ("ankle dorsiflexion", "Left EHL", "hip flexion", "quadriceps", "lower extremity", "L5 myotome",
-         "plantarflexion", "calf raise"),
+         "plantarflexion", "calf raise", "tibialis anterior", "gastrocnemius/soleus", "peroneus longus",
+         "iliopsoas", "hip adductors", "ankle eversion"),
         ("grip", "wrist extension", "motor strength"),
     ),
     "COMPRESSION": (
