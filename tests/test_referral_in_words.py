@@ -9,6 +9,8 @@ referral and the spine or pain service.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from pathway_builders import ago, conservative, fake_assessor, make_input, radic, run, states
 
@@ -52,6 +54,15 @@ def test_a_referral_in_words_is_a_referral_made(ref: ServiceRequestFact) -> None
         referral("Referral to pain clinic", status="revoked"),
         referral("Physiotherapy referral"),  # another service
         referral("Pain clinic"),  # no referral named
+        referral("Physiotherapy referral - pain management programme"),
+        referral("Referral to physical therapy for pain management"),
+        referral("Orthopaedic surgery referral - right knee osteoarthritis"),
+        referral("Neurosurgery referral - pituitary adenoma"),
+        referral("Physical therapy evaluation; referred by pain clinic"),
+        referral("Consult pharmacy: pain medicine reconciliation"),
+        referral("Patient declined referral to pain clinic"),
+        replace(referral("Consider neurosurgery referral if no improvement"), intent="proposal"),
+        replace(referral("Pain clinic referral"), intent="plan"),
     ],
 )
 def test_guard_what_is_no_specialist_referral_keeps_p2(ref: ServiceRequestFact) -> None:
