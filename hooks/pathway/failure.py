@@ -24,7 +24,7 @@ from datetime import date, timedelta
 from enum import Enum
 from statistics import median
 
-from hooks.cards import Fact
+from hooks.cards import Fact, clip
 from hooks.facts import (
     ConditionFact,
     MedicationFact,
@@ -65,7 +65,7 @@ from hooks.text import (
     parse_laterality,
     segments,
 )
-from hooks.thresholds import DEFAULT_THRESHOLDS, Thresholds, span
+from hooks.thresholds import Thresholds, span
 
 
 class Modality(Enum):
@@ -848,43 +848,39 @@ _EXPLICIT_OUTCOMES = (
 
 
 # ``Procedure.outcome`` sent as words only ({"text": "Unsuccessful"}), as the coded outcomes' names say
-# them or as clinics write them (a "% relief" in the words: ``_explicit_outcome``).
+# them or as clinics write them: the whole text is the outcome, or the outcome then a dash or colon and
+# more words ("Failed - no benefit"); "Failed to attend follow-up" or "No improvement in back pain; leg
+# pain resolved" is no outcome of the injection.
+_END = r"\s*(?:$|[-–—:;,.(]\s*)"
 _OUTCOME_WORDS = (
     (
         re.compile(
             r"^\W*(?:unsuccessful|not\s+successful|failed|failure|ineffective|no\s+(?:relief|benefit|"
-            r"improvement|response|effect)|(?:pain\s+)?unchanged|did\s*n[o']?t\s+help|worse)\b",
+            r"improvement|response|effect)|(?:pain\s+)?unchanged)" + _END,
             re.IGNORECASE,
         ),
         Outcome.FAILED,
     ),
-    (re.compile(r"^\W*partial(?:ly)?\b", re.IGNORECASE), Outcome.PARTIAL),
+    (
+        re.compile(r"^\W*partial(?:ly\s+successful|\s+(?:relief|response|success))?" + _END, re.IGNORECASE),
+        Outcome.PARTIAL,
+    ),
     (re.compile(r"^\W*successful\W*$", re.IGNORECASE), Outcome.SUCCESS),
 )
 
 
-def _explicit_outcome(
-    procedure: ProcedureFact, terminology: Terminology, thresholds: Thresholds = DEFAULT_THRESHOLDS
-) -> Outcome | None:
+def _explicit_outcome(procedure: ProcedureFact, terminology: Terminology) -> Outcome | None:
     """``Procedure.outcome`` coded as unsuccessful, partial or successful, else None. An outcome sent
     as words only (no coding) is read by its words (``_OUTCOME_WORDS``): "Unsuccessful", "No relief",
-    "Pain unchanged", "Partially successful", "Successful"; or by the "% relief" it gives ("20%
-    relief"): under ``partial_relief_pct`` unsuccessful, under ``responder_relief_pct`` partial, else
-    successful (the durability check still follows)."""
+    "Pain unchanged", "Partially successful", "Successful". Words giving a percentage or a duration
+    ("Less than 50% relief", "80% relief for 1 day") are left to the scores: how much and how long
+    decide, and words alone cannot say both."""
     codes = procedure.outcome
     if codes:
         return next((o for vs, o in _EXPLICIT_OUTCOMES if terminology.match(vs, codes) is not None), None)
     words = outcome_words(procedure)
-    if words is None:
+    if words is None or re.search(r"\d", words):
         return None
-    relief = NOTE_RELIEF.search(words)
-    if relief is not None:
-        pct = float(relief.group(1) if relief.group(1) is not None else relief.group(2))
-        if pct > 100:
-            return None
-        if pct < thresholds.partial_relief_pct:
-            return Outcome.FAILED
-        return Outcome.PARTIAL if pct < thresholds.responder_relief_pct else Outcome.SUCCESS
     return next((o for pattern, o in _OUTCOME_WORDS if pattern.search(words)), None)
 
 
@@ -903,7 +899,7 @@ def _recorded_outcome(procedure: ProcedureFact, explicit: Outcome) -> str:
 
 def _by_explicit_outcome(case: _Case, s: _Scores) -> Assessment | None:
     """1. ``Procedure.outcome`` coded as unsuccessful, partial or successful."""
-    explicit = _explicit_outcome(case.procedure, case.term, case.th)
+    explicit = _explicit_outcome(case.procedure, case.term)
     if explicit is None:
         return None
     recorded = _recorded_outcome(case.procedure, explicit)
@@ -1488,13 +1484,22 @@ def _by_proxies(case: _Case, s: _Scores) -> Assessment:
     else:
         outcome = Outcome.UNKNOWN
     summary = _PROXY_SUMMARY[outcome].format(n=len(proxies))
+    short = _PROXY_SHORT[outcome].format(n=len(proxies))
+    words = outcome_words(case.procedure)
+    if words is not None:
+        # an outcome written in words that do not say the result whole ("Less than 50% relief"): shown as
+        # written, never denied, and judged by the scores
+        written = clip(words.strip(), 60)
+        said = f'outcome recorded as "{written}", not a result to judge by'
+        summary = summary.replace("no recorded outcome", said)
+        short = short.replace("no outcome recorded", f'outcome "{written}"')
     return Assessment(
         case.procedure, case.modality, outcome, "proxies" if proxies else "no data",
         baseline=s.baseline, follow_up=tuple(s.follow), follow_up_median=_median(s.follow),
         proxies=proxies,
         # scores that exist but cannot be compared (no baseline, or none in the window) are shown
         facts=(
-            case.lead(summary, _PROXY_SHORT[outcome].format(n=len(proxies))), *proxies,
+            case.lead(summary, short), *proxies,
             *_score_facts(s.baseline, s.follow, case.t0, s.baseline_also),
         ),
         gaps=(f"record the outcome (NRS/ODI) of the {case.label}", *_score_gaps(case, s)),
