@@ -83,6 +83,10 @@ def neuropathy_chart() -> list[Any]:
     ]
 
 
+def on_trial(cards: list[CardDraft]) -> list[CardDraft]:
+    return [c for c in cards if c.subject_key == "ServiceRequest/s"]
+
+
 def only(cards: list[CardDraft]) -> CardDraft:
     mine = [c for c in cards if c.subject_key == "ServiceRequest/s"]
     assert len(mine) == 1, [(c.rule_id, c.summary) for c in mine]
@@ -169,3 +173,19 @@ def test_guard_trial_where_the_step_is_f7_draws_no_such_card() -> None:
     ]  # fmt: skip
     assert step(*facts) == "F7"
     assert [c for c in orders_for("order-sign", *facts) if c.subject_key == "ServiceRequest/s"] == []
+
+
+def test_guard_a_diagnosis_confirmed_by_emg_draws_no_such_card() -> None:
+    """The pathway's F4 with an EMG on record confirming an L5 radiculopathy: the diagnosis the stop
+    waits for is settled, and EMG/NCS, the step's own order, is on the chart."""
+    finding = "Chronic left L5 radiculopathy with active denervation. No peripheral polyneuropathy."
+    emg = proc("emg", "electrodiagnostic_emg_ncs", days=100, notes=(finding,))
+    assert on_trial(orders_for("order-sign", *neuropathy_chart(), emg)) == []
+
+
+def test_guard_a_trial_that_may_be_for_another_pain_draws_no_such_card() -> None:
+    """CRPS of the leg on record: a stimulator treats it, and the radicular step does not judge that
+    trial."""
+    crps = replace(cond("crps", "lumbar_radiculopathy_conditions", "M54.17", onset=150),
+                   text="Complex regional pain syndrome I of left lower limb")  # fmt: skip
+    assert on_trial(orders_for("order-sign", *neuropathy_chart(), crps)) == []

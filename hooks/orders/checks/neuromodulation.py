@@ -89,6 +89,7 @@ from hooks.orders.context import FAILED, POSITIVE, OrderContext
 from hooks.pathway import pathway_step
 from hooks.pathway.context import PENDING_ORDER_STATUSES, UNDOCUMENTED_OUTCOMES
 from hooks.pathway.failure import Modality, Outcome
+from hooks.pathway.rules import refractory
 from hooks.pathway.rules.esi_outcome import relief_lost, relief_so_far, response_lasted
 from hooks.pathway.rules.neuromodulation import surgical_target_unreviewed
 from hooks.pathway.rules.post_surgical import given_after_surgery, long_enough_for_stimulation
@@ -665,6 +666,8 @@ def _not_refractory_yet(ctx: OrderContext, order: DraftOrder, kind: str) -> _Rea
     step = pathway_step(ctx.pathway)
     if step is None or step.rule_id not in _NOT_REFRACTORY or not step.why:
         return None
+    if refractory.diagnosis_confirmations(ctx.pathway) or _for_another_indication(ctx, order):
+        return None  # the radicular diagnosis confirmed, or the trial is for another pain
     title, said, after, avoid = _NOT_REFRACTORY[step.rule_id]
     return _Reason(
         RULE_NO_TRIAL,
@@ -678,6 +681,28 @@ def _not_refractory_yet(ctx: OrderContext, order: DraftOrder, kind: str) -> _Rea
         _instead_of_trial(order, step.suggestions),
         gaps=step.gaps,
     )
+
+
+# Pain a stimulator treats besides radicular pain, named in a condition's words.
+_OTHER_STIMULATOR_INDICATION = re.compile(
+    r"complex regional pain|\bcrps\b|reflex sympathetic|causalgia|painful diabetic|diabetic (?:peripheral )?"
+    r"neuropath|phantom limb|angina|peripheral (?:arterial|vascular) disease",
+    re.IGNORECASE,
+)
+
+
+def _for_another_indication(ctx: OrderContext, order: DraftOrder) -> bool:
+    """A stimulator trial that may be for another pain a stimulator treats (CRPS, painful diabetic
+    neuropathy ...): its reason names no radicular condition, and such a condition is current, or
+    its reason names one. The radicular pathway's step does not judge it then."""
+    p = ctx.pathway
+    radicular = {c.ref for c in (*p.radicular_conditions, *p.fbss_conditions)}
+    if order.reason_refs and not set(order.reason_refs) & radicular:
+        return True
+    live = (None, "active", "recurrence", "relapse")
+    current = [c.text for c in p.history.conditions if c.clinical_status in live]
+    words = " ".join([*(c.display or "" for c in order.reason_codings), *current])
+    return bool(_OTHER_STIMULATOR_INDICATION.search(words))
 
 
 def _instead_of_trial(order: DraftOrder, step: tuple[SuggestionDraft, ...]) -> tuple[SuggestionDraft, ...]:
