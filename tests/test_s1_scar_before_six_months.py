@@ -66,3 +66,19 @@ def test_guard_a_label_dated_only_by_its_record_does_not_make_the_pain_new() -> 
 def test_without_the_contrast_mri_s1_still_asks_for_it() -> None:
     c = card_of(run(discectomy(), radic(days=35)), "S1")
     assert CONTRAST_MRI in codes_of(c)
+
+
+def test_a_scar_scan_from_before_the_new_pain_does_not_answer_it() -> None:
+    """The contrast MRI showing scar was taken 350 days ago; the new pain began 60 days ago: S1 asks for
+    a contrast MRI of this pain."""
+    c = card_of(run(discectomy(), radic(days=60), report("mri-c", CONTRAST_MRI, 350, SCAR)), "S1")
+    assert CONTRAST_MRI in codes_of(c)
+    assert not any(a.startswith("Another MRI") for a in c.avoid)
+
+
+def test_a_scar_scan_from_before_new_pain_of_seven_months_is_no_ground_for_s3() -> None:
+    """New pain for 200 days (begun long after the operation), the only contrast MRI from before it:
+    the stimulator pathway waits for a scan of this pain (S1), not the old one (S3)."""
+    cards = run(discectomy(), radic(days=200), report("mri-c", CONTRAST_MRI, 350, SCAR))
+    assert states(cards) == ["S1"]
+    assert CONTRAST_MRI in codes_of(cards[0])

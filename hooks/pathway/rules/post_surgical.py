@@ -267,6 +267,16 @@ def post_op_contrast_mri(ctx: PathwayContext) -> tuple:
     return ctx.imaging_since(surgery_date(ctx), mri_only=True, contrast=True)
 
 
+def scans_of_this_pain(ctx: PathwayContext) -> tuple:
+    """The contrast MRIs since the operation that have looked at the present pain: all of them, but
+    for new pain (``new_after_surgery``) only those taken since it began."""
+    scans = post_op_contrast_mri(ctx)
+    onset = ctx.onset
+    if onset is None or not new_after_surgery(ctx):
+        return scans
+    return tuple(s for s in scans if s.when is not None and s.when >= onset)
+
+
 def post_op_plain_mri(ctx: PathwayContext) -> tuple:
     return ctx.imaging_since(surgery_date(ctx), mri_only=True, contrast=False)
 
@@ -341,10 +351,11 @@ def recurrence_confirmed(ctx: PathwayContext) -> tuple[Fact, ...]:
 
 def fibrosis_without_target(ctx: PathwayContext) -> tuple[Fact, ...]:
     """A contrast MRI after surgery showing scar/fibrosis, or no recurrence, and no surgical target
-    reported (no recurrence, no ``compressive_lesion``)."""
+    reported (no recurrence, no ``compressive_lesion``); for new pain, one taken since it began
+    (``scans_of_this_pain``)."""
     if ctx.recurrence_study is not None or compressive_lesion(ctx) is not None:
         return ()
-    for s in reversed(post_op_contrast_mri(ctx)):
+    for s in reversed(scans_of_this_pain(ctx)):
         text = s.conclusion
         fibrosis = ctx.fibrosis_study is not None and ctx.fibrosis_study.ref == s.ref
         if fibrosis or ctx.excludes_recurrence(s):
@@ -777,8 +788,9 @@ def s1_scar_before_stimulation(ctx: PathwayContext, scar: tuple[Fact, ...]) -> C
     no recurrence), before the pain has lasted the 6 months a stimulator evaluation needs (NICE
     TA159): S3's scan without S3's duration.
 
-    When: S1's conditions, and ``fibrosis_without_target`` while ``long_enough_for_stimulation``
-      does not hold (new pain that began months after the operation counts from its own onset).
+    When: S1's conditions, and ``fibrosis_without_target`` (for new pain, on a scan taken since it
+      began: ``scans_of_this_pain``) while ``long_enough_for_stimulation`` does not hold (new pain that
+      began months after the operation counts from its own onset).
     Then: info — surgical review of the result (no target for reoperation in scar), conservative care
       for the neuropathic leg pain, and a stimulator evaluation from the date the pain reaches 6 months
       if it persists. Never another MRI: the one that tells recurrence from scar is on the chart.
@@ -830,7 +842,7 @@ def s1_new_symptoms_after_surgery(ctx: PathwayContext) -> CardDraft:
     scar = fibrosis_without_target(ctx)
     if scar:
         return s1_scar_before_stimulation(ctx, scar)
-    contrast = post_op_contrast_mri(ctx)
+    contrast = scans_of_this_pain(ctx)
     plain_done = post_op_plain_mri(ctx)
     plain_ordered = ctx.pending("mri_lumbar_without_contrast")
     contrast_ordered = ctx.pending("mri_lumbar_with_and_without_contrast")
