@@ -22,7 +22,7 @@ def test_e1_with_an_esi_ordered_says_to_hold_it() -> None:
     assert c.summary == "Acute radicular pain under 6 weeks: hold the ESI ordered; conservative care first"
     assert any(f.ref == "ServiceRequest/esi" and "hold it" in f.text for f in c.why)
     assert c.next_steps[0].startswith("Hold the ESI already ordered: under 6 weeks without a red flag")
-    assert "`ServiceRequest/esi` hold pending order" in render_detail(c)
+    assert "`ServiceRequest/esi` hold pending order: ESI ordered" in render_detail(c)
 
 
 def test_e1_with_an_mri_ordered_says_to_hold_it() -> None:
@@ -55,3 +55,11 @@ def test_p1_with_a_blind_esi_ordered_holds_it_first() -> None:
     assert "without image guidance" in c.next_steps[0]
     assert any(f.ref == "ServiceRequest/blind" and "hold it" in f.text for f in c.why)
     assert "image-guided epidural steroid injection already ordered" not in " ".join(c.next_steps)
+
+
+def test_guard_an_order_placed_with_a_specialist_involved_is_not_held() -> None:
+    """A spine surgery referral made: the MRI is the specialist's decision (NICE NG59 1.1.4 speaks to
+    non-specialist settings)."""
+    referral = order("ref", "referral_spine_surgery", status="completed", authored=5)
+    c = e1(referral, order("mri", "imaging_mri_lumbar", "72148"))
+    assert "hold" not in c.summary

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 
 from hooks import suggestions as sx
 from hooks.cards import SUMMARY_MAX, CardDraft, Fact
-from hooks.facts import ConditionFact, MedicationFact, ObservationFact
+from hooks.facts import ConditionFact, MedicationFact, ObservationFact, ServiceRequestFact
 from hooks.pathway import failure
 from hooks.pathway.context import EXCLUDED_VERIFICATION, PathwayContext
 from hooks.pathway.rules import red_flags
@@ -406,6 +406,13 @@ SAFETY_NET = (
 )
 
 
+def _held_fact(ctx: PathwayContext, s: ServiceRequestFact, kind: str) -> Fact:
+    """An order E1 holds, its short form saying what it is in a word ("hold pending order: MRI ordered
+    2026-10-30"): a code's long name would be cut mid-word in the sidebar."""
+    when = f" {s.authored.isoformat()}" if s.authored else ""
+    return replace(ctx.order_fact(s, "pending order — hold it: "), short=f"{HOLD}{kind} ordered{when}")
+
+
 def e1_acute_tolerable(ctx: PathwayContext) -> CardDraft:
     """E1 — acute radiculopathy < 6 weeks, no red flags, tolerable.
 
@@ -458,10 +465,15 @@ def e1_acute_tolerable(ctx: PathwayContext) -> CardDraft:
     ]
     # an MRI or an injection already ordered is what the card advises against now: named, to hold (a
     # fracture risk keeps imaging, its radiographs first; a weak muscle with a specialist its MRI)
-    held = [*([] if risk or weak else ctx.pending("imaging_mri_lumbar")), *ctx.pending("esi_lumbar_all")]
-    held_what = " and ".join(
-        dict.fromkeys("ESI" if ctx.matches("esi_lumbar_all", s.codings) else "MRI" for s in held)
+    # ordered with a spine or pain specialist involved (a referral made, a visit): the specialist's
+    # decision (NICE NG59 1.1.4 speaks to non-specialist settings), not held
+    held = (
+        []
+        if ctx.referred
+        else [*([] if risk or weak else ctx.pending("imaging_mri_lumbar")), *ctx.pending("esi_lumbar_all")]
     )
+    kinds = {s.ref: "ESI" if ctx.matches("esi_lumbar_all", s.codings) else "MRI" for s in held}
+    held_what = " and ".join(dict.fromkeys(kinds.values()))
     hold = (
         [
             f"Hold the {held_what} already ordered: under {weeks} without a red flag, imaging and epidural "
@@ -489,7 +501,7 @@ def e1_acute_tolerable(ctx: PathwayContext) -> CardDraft:
             *risk_facts,
             *weak_facts,
             ctx.onset_fact(),
-            *(ctx.order_fact(s, "pending order — hold it: ", short_prefix=HOLD) for s in held),
+            *(_held_fact(ctx, s, kinds[s.ref]) for s in held),
             *score_facts(ctx),
             *status,
         ],
