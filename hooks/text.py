@@ -71,13 +71,9 @@ __all__ = [
     "PULSED",
     "RADIOGRAPH",
     "RECURRENCE",
-    "REFERRAL_NOT_MADE",
-    "REFERRAL_TO_SPINE_OR_PAIN",
-    "REFERRAL_TO_SPINE_SURGERY",
     "RELATIVE_ONSET",
     "RELIEF_WORDS",
     "SADDLE",
-    "SPINE_CONTEXT",
     "SPINE_IMAGING",
     "SPINE_SERVICE",
     "STEROID_GIVEN",
@@ -466,23 +462,6 @@ SPINE_SERVICE = _words(
     r"|neurosurg|orthop\w* (?:spine|surg)|physiatr|\bPM\s?&\s?R\b"
     r"|pain (?:clinic|cent(?:er|re)|management|medicine|specialist)"
 )
-# An order's words that make it a referral or a consultation to the spine or pain service, the two
-# words side by side ("Referral to pain clinic", "Neurosurgery referral", "Spine surgery consult"); a
-# referral to another service "for pain management" or "referred by the pain clinic" is not one.
-_SPINE_OR_PAIN = (
-    r"(?:spin(?:e|al)\s+(?:surg\w*|clinic|service|specialist|team|cent(?:er|re)|unit)|neurosurg\w*|"
-    r"orthop\w*\s+spine(?:\s+surg\w*)?|physiatr\w*|pain\s+(?:clinic|management|medicine|service|"
-    r"specialist|cent(?:er|re)|team))"
-)
-_SPINE_SURGERY = r"(?:spin(?:e|al)\s+surg\w*|neurosurg\w*|orthop\w*\s+spine(?:\s+surg\w*)?)"
-_TO = r"(?:referr?al|refer(?:red)?|consult(?:ation)?)\s+(?:to\s+(?:the\s+|a\s+)?)?"
-_AFTER = r"\s+(?:referral|consult(?:ation)?)"
-REFERRAL_TO_SPINE_OR_PAIN = _words(rf"\b{_TO}{_SPINE_OR_PAIN}|\b{_SPINE_OR_PAIN}{_AFTER}")
-REFERRAL_TO_SPINE_SURGERY = _words(rf"\b{_TO}{_SPINE_SURGERY}|\b{_SPINE_SURGERY}{_AFTER}")
-# A referral written as not made: declined, refused, only considered or planned on a condition.
-REFERRAL_NOT_MADE = _words(r"declin|refus|\bconsider|\bif\b|\bnot\s+(?:be\s+)?refer|\bdefer")
-# Words that put a referral to neurosurgery (which also treats the brain) on the spine.
-SPINE_CONTEXT = _words(r"spin|lumbar|\bback\b|radicul|sciatic|\bdisc|stenosis|\b[ls][1-5]\b")
 SURGICAL_SERVICE = _words(r"spine surg|spinal surg|neurosurg|orthop\w* (?:spine|surg)")
 NO_SURGICAL_TARGET = _words(
     r"no surgical target|not a surgical candidate|no surgical lesion|"

@@ -245,26 +245,6 @@ PATTERNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
          "pre- and post-contrast", "pre/post"),
         ("without contrast", "with contrast", "W/O contrast", "wound"),
     ),
-    "REFERRAL_TO_SPINE_OR_PAIN": (
-        ("Referral to pain clinic", "Neurosurgery referral", "refer to spine surgery",
-         "Spine surgery consult", "consultation to the pain management service", "Pain medicine referral"),
-        ("Referral to physical therapy for pain management", "Physical therapy evaluation; referred by pain "
-         "clinic", "Consult pharmacy: pain medicine reconciliation", "Pain clinic visit",
-         "Orthopaedic surgery referral - right knee"),
-    ),
-    "REFERRAL_TO_SPINE_SURGERY": (
-        ("Neurosurgery referral", "Referral to spine surgery", "orthopaedic spine surgery consult"),
-        ("Referral to pain clinic", "Orthopaedic surgery referral - right knee"),
-    ),
-    "REFERRAL_NOT_MADE": (
-        ("Patient declined referral", "refused", "Consider neurosurgery referral", "refer if no improvement",
-         "will not be referred"),
-        ("Referral to pain clinic", "Neurosurgery referral - lumbar radiculopathy"),
-    ),
-    "SPINE_CONTEXT": (
-        ("lumbar radiculopathy", "spine", "low back pain", "sciatica", "L5-S1 disc", "stenosis"),
-        ("pituitary adenoma", "right knee osteoarthritis", "backup"),
-    ),
     "UPPER_LIMB_MUSCLE": (
         ("Right grip strength", "wrist extension", "shoulder abduction", "deltoid", "biceps", "C6 myotome",
          "upper extremity", "left hand"),

@@ -55,11 +55,7 @@ from hooks.text import (
     OTP_TEXT,
     RADIOGRAPH,
     RECURRENCE,
-    REFERRAL_NOT_MADE,
-    REFERRAL_TO_SPINE_OR_PAIN,
-    REFERRAL_TO_SPINE_SURGERY,
     RELATIVE_ONSET,
-    SPINE_CONTEXT,
     SPINE_SERVICE,
     SURGICAL_SERVICE,
     affirmed,
@@ -1663,28 +1659,9 @@ class PathwayContext:
         """Referrals made to a spine surgeon or pain specialist, of any episode (a deficit from an
         earlier episode may have been addressed then: ``red_flags.deficit_already_addressed``). A
         draft, never sent, is no referral made; P2 names it as one to send."""
-        coded = self.orders("spine_specialist_referral", pending=False)
-        named = self._referrals_in_words(REFERRAL_TO_SPINE_OR_PAIN)
-        return tuple(s for s in (*coded, *named) if s.status != "draft")
-
-    def _referrals_in_words(self, referral: re.Pattern[str]) -> tuple[ServiceRequestFact, ...]:
-        """ServiceRequests no value set knows whose words name a referral or consultation to the
-        service (``referral``: "Referral to pain clinic", "Neurosurgery referral - lumbar
-        radiculopathy", under a local code or none), as specialist visits are read by their words:
-        ordered (no proposal or plan), not declined or only considered, and a neurosurgery one about
-        the spine."""
-        out = []
-        for s in self.history.service_requests:
-            known = any(self.term.is_known(c.system, c.code) for c in s.codings)
-            if s.status in DEAD_ORDER_STATUSES or known or s.intent in ("proposal", "plan", "directive"):
-                continue
-            words = " ".join([s.text, *(c.display or "" for c in (*s.codings, *s.performer_type))])
-            if not referral.search(words) or REFERRAL_NOT_MADE.search(words):
-                continue
-            if "neurosurg" in words.lower() and not SPINE_CONTEXT.search(words):
-                continue  # neurosurgery treats the brain too: "for a pituitary adenoma" is no spine referral
-            out.append(s)
-        return tuple(out)
+        return tuple(
+            s for s in self.orders("spine_specialist_referral", pending=False) if s.status != "draft"
+        )
 
     @staticmethod
     def _referral_date(s: ServiceRequestFact) -> date | None:
@@ -1724,8 +1701,7 @@ class PathwayContext:
 
     @cached_property
     def surgical_referrals(self) -> tuple[ServiceRequestFact, ...]:
-        coded = self.orders("referral_spine_surgery", pending=False)
-        return (*coded, *self._referrals_in_words(REFERRAL_TO_SPINE_SURGERY))
+        return self.orders("referral_spine_surgery", pending=False)
 
     @cached_property
     def surgical_encounters(self) -> tuple[EncounterFact, ...]:
