@@ -98,6 +98,13 @@ def test_immunosuppression_with_new_pain_is_no_red_flag_after_a_negative_contras
         "Endplate changes at L4-5; infection not excluded, recommend correlation with ESR/CRP.",
         "No discitis or abscess; small epidural collection at L4-5.",
         "Left L5-S1 extrusion.",  # says nothing of infection: it was not looked at
+        "No change in the L4-5 epidural abscess.",
+        "No discitis, but there is a rim-enhancing epidural abscess at L4-5.",
+        "No abscess. Marrow oedema and enhancement of the L4 and L5 endplates with fluid signal in the disc.",
+        "No epidural abscess. L4-5 diskitis.",
+        "No epidural collection. Tuberculous spondylitis (Pott disease) of L3 and L4.",
+        "No definite epidural abscess.",
+        "No obvious discitis.",
     ],
 )
 def test_a_contrast_mri_that_does_not_rule_infection_out_keeps_the_red_flag(conclusion: str) -> None:

@@ -1332,17 +1332,24 @@ def with_stale_infections(ctx: PathwayContext, card: CardDraft) -> CardDraft:
     return replace(card, why=(*card.why[:1], *facts, *card.why[1:]))
 
 
-# A contrast MRI report that rules spinal infection out, sentence by sentence: every sentence naming an
-# infection finding denies it from its first word ("No discitis, osteomyelitis or epidural collection."),
-# and none hedges ("cannot be excluded", "concerning for", "?"). Anything else, or no report text, has not.
-_INFECTION_FINDING = re.compile(
-    r"abscess|phlegmon|collection|osteomyelit|discitis|septic|infect|empyema|pyogenic|spondylodisc",
+# A contrast MRI report that rules spinal infection out: it says so in a sentence that is nothing but
+# "no" and a list of infection findings ("No discitis, osteomyelitis or epidural collection.", "No
+# evidence of infection."), and no sentence names an infection finding, or a sign of one, otherwise
+# ("No change in the epidural abscess", "No discitis, but ...", "No definite abscess", "Marrow
+# oedema and endplate enhancement ...", "Pott disease"). Anything else, or no report text, has not.
+_INFECTION_TERM = (
+    r"(?:(?:epidural|paraspinal|psoas|intraspinal|spinal)\s+)?(?:abscess(?:es)?|collections?|phlegmon)|"
+    r"(?:spondylo)?dis[ck]itis|(?:vertebral\s+)?osteomyelitis|septic\s+arthritis|infection|"
+    r"spinal\s+infection|empyema"
+)
+_PURE_DENIAL = re.compile(
+    rf"^\W*(?:there\s+is\s+)?no\s+(?:(?:mri\s+)?evidence\s+of\s+)?(?:{_INFECTION_TERM})"
+    rf"(?:\s*(?:,|,?\s+or|,?\s+and)\s+(?:{_INFECTION_TERM}))*\W*$",
     re.IGNORECASE,
 )
-_DENIED_FROM_THE_START = re.compile(r"^\W*(?:there\s+is\s+)?(?:no|without|negative\s+for)\b", re.IGNORECASE)
-_HEDGED = re.compile(
-    r"exclude|ruled?\s+out|concern|suspic|suggest|possib|probab|may\s+represent|likely|consistent|"
-    r"compatible|correlat|equivocal|indeterminate|cannot|\?",
+_INFECTION_SIGN = re.compile(
+    r"abscess|phlegmon|collection|osteomyelit|dis[ck]itis|septic|infect|empyema|pyogenic|spondyl(?:o)?dis|"
+    r"spondylitis|tubercul|\bpott|marrow\s+o?edema|end\s*plate|enhanc|fluid\s+signal\s+in\s+the\s+dis",
     re.IGNORECASE,
 )
 _FINAL_REPORT = ("final", "amended", "corrected", "appended")
@@ -1351,8 +1358,9 @@ _FINAL_REPORT = ("final", "amended", "corrected", "appended")
 def rules_out_infection(conclusion: str | None) -> bool:
     """A report conclusion that says spinal infection was looked for and not found (above)."""
     sentences = [t for t in re.split(r"(?<=[.;:])\s+|\n", conclusion or "") if t.strip()]
-    named = [t for t in sentences if _INFECTION_FINDING.search(t)]
-    return bool(named) and all(_DENIED_FROM_THE_START.search(t) and not _HEDGED.search(t) for t in named)
+    denials = [t for t in sentences if _PURE_DENIAL.search(t)]
+    others = [t for t in sentences if t not in denials]
+    return bool(denials) and not any(_INFECTION_SIGN.search(t) for t in others)
 
 
 def infection_work_up_done(ctx: PathwayContext, c: ConditionFact) -> bool:
