@@ -210,13 +210,15 @@ LEG_SITE = _words(
 # weakness). A score that names a leg muscle too is read as the leg's.
 UPPER_LIMB_MUSCLE = _words(
     r"\b(?:arms?|hands?(?![- ]?held)|hand ?grip|grips?|grasp|pinch|shoulders?|elbows?|wrists?|fingers?|"
-    r"thumbs?|forearms?|biceps|triceps|deltoids?|upper (?:extremit\w*|limbs?|arms?)|neck|c[1-8]|t1)\b"
+    r"thumbs?|forearms?|biceps|triceps|deltoids?|intrinsics|inteross\w*|upper (?:extremit\w*|limbs?|arms?)|"
+    r"neck|c[1-8]|t1)\b"
 )
 LOWER_LIMB_MUSCLE = _words(
     r"\b(?:legs?|hips?|knees?|ankles?|foot|feet|toes?|hallux|ehl|fhl|extensor hallucis|flexor hallucis|"
     r"dorsiflex\w*|plantar ?flex\w*|invert\w*|evert\w*|quadriceps|quads?|hamstrings?|glute\w*|"
     r"tibialis|tibial|gastrocnemius|gastroc|soleus|calf|calves|peroneus|peroneal|fibularis|iliopsoas|"
-    r"psoas|adductors?(?! pollicis)|abductors?(?! pollicis| digiti)|heel|lower (?:extremit\w*|limbs?|legs?)|"
+    r"psoas|hip\s+(?:ab|ad)duct\w*|abductor hallucis|adductor (?:longus|magnus|brevis)|heel|"
+    r"lower (?:extremit\w*|limbs?|legs?)|"
     r"thighs?|[ls][1-5])\b"
 )
 

@@ -25,7 +25,9 @@ def strength(ref: str, value: float, days: int, name: str) -> ObservationFact:
 @pytest.mark.parametrize(
     "name",
     ["Right grip strength (MRC grade 0-5)", "Left wrist extension strength", "Shoulder abduction strength",
-     "Deltoid power (MRC)", "Right hand intrinsic strength", "C6 myotome strength"],
+     "Deltoid power (MRC)", "Right hand intrinsic strength", "C6 myotome strength",
+     "Right finger abductors (MRC)", "Left shoulder abductors (C5)", "Thumb abductor strength",
+     "Right hand intrinsics / finger abductors"],
 )  # fmt: skip
 def test_an_arm_s_falling_strength_is_no_lumbar_red_flag(name: str) -> None:
     cards = run(radic(days=21), strength("s1", 5, 14, name), strength("s2", 3, 2, name))

@@ -254,8 +254,8 @@ PATTERNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "LOWER_LIMB_MUSCLE": (
         ("ankle dorsiflexion", "Left EHL", "hip flexion", "quadriceps", "lower extremity", "L5 myotome",
          "plantarflexion", "calf raise", "tibialis anterior", "gastrocnemius/soleus", "peroneus longus",
-         "iliopsoas", "hip adductors", "ankle eversion"),
-        ("grip", "wrist extension", "motor strength"),
+         "iliopsoas", "hip adductors", "ankle eversion", "hip abduction", "abductor hallucis"),
+        ("grip", "wrist extension", "motor strength", "finger abductors", "shoulder abductors"),
     ),
     "COMPRESSION": (
         ("extrusion compressing the left S1 nerve root", "abutting the traversing L5 root",
