@@ -848,21 +848,20 @@ _EXPLICIT_OUTCOMES = (
 
 
 # ``Procedure.outcome`` sent as words only ({"text": "Unsuccessful"}), as the coded outcomes' names say
-# them or as clinics write them: the whole text is the outcome, or the outcome then a dash or colon and
-# more words ("Failed - no benefit"); "Failed to attend follow-up" or "No improvement in back pain; leg
-# pain resolved" is no outcome of the injection.
-_END = r"\s*(?:$|[-–—:;,.(]\s*)"
+# them: the whole text is the outcome and nothing else ("Unsuccessful.", "No relief"). Anything more
+# ("Failed - patient did not attend", "No relief, too early to judge", "Unsuccessful - needle could not
+# be placed") may say something else, and is left to the scores.
 _OUTCOME_WORDS = (
     (
         re.compile(
-            r"^\W*(?:unsuccessful|not\s+successful|failed|failure|ineffective|no\s+(?:relief|benefit|"
-            r"improvement|response|effect)|(?:pain\s+)?unchanged)" + _END,
+            r"^\W*(?:unsuccessful|not\s+successful|failed|ineffective|no\s+(?:relief|benefit|improvement))"
+            r"\W*$",
             re.IGNORECASE,
         ),
         Outcome.FAILED,
     ),
     (
-        re.compile(r"^\W*partial(?:ly\s+successful|\s+(?:relief|response|success))?" + _END, re.IGNORECASE),
+        re.compile(r"^\W*partial(?:ly\s+successful|\s+(?:relief|response))?\W*$", re.IGNORECASE),
         Outcome.PARTIAL,
     ),
     (re.compile(r"^\W*successful\W*$", re.IGNORECASE), Outcome.SUCCESS),
@@ -871,10 +870,10 @@ _OUTCOME_WORDS = (
 
 def _explicit_outcome(procedure: ProcedureFact, terminology: Terminology) -> Outcome | None:
     """``Procedure.outcome`` coded as unsuccessful, partial or successful, else None. An outcome sent
-    as words only (no coding) is read by its words (``_OUTCOME_WORDS``): "Unsuccessful", "No relief",
-    "Pain unchanged", "Partially successful", "Successful". Words giving a percentage or a duration
-    ("Less than 50% relief", "80% relief for 1 day") are left to the scores: how much and how long
-    decide, and words alone cannot say both."""
+    as words only (no coding) is read when the words are the outcome and nothing else
+    (``_OUTCOME_WORDS``): "Unsuccessful", "No relief", "Partially successful", "Successful". Other
+    words ("Less than 50% relief", "80% relief for 1 day", "Failed - did not attend") are left to the
+    scores: how much and how long decide, and the words may be about something else."""
     codes = procedure.outcome
     if codes:
         return next((o for vs, o in _EXPLICIT_OUTCOMES if terminology.match(vs, codes) is not None), None)
