@@ -175,12 +175,14 @@ def test_guard_trial_where_the_step_is_f7_draws_no_such_card() -> None:
     assert [c for c in orders_for("order-sign", *facts) if c.subject_key == "ServiceRequest/s"] == []
 
 
-def test_guard_a_diagnosis_confirmed_by_emg_draws_no_such_card() -> None:
-    """The pathway's F4 with an EMG on record confirming an L5 radiculopathy: the diagnosis the stop
-    waits for is settled, and EMG/NCS, the step's own order, is on the chart."""
+def test_with_an_emg_on_record_the_stop_offers_no_second_one() -> None:
+    """The pathway's step is still F4 with an EMG on record (its reading, the step's): the trial is
+    stopped as the step says, but replacing it with EMG/NCS, already on the chart, is not offered."""
     finding = "Chronic left L5 radiculopathy with active denervation. No peripheral polyneuropathy."
     emg = proc("emg", "electrodiagnostic_emg_ncs", days=100, notes=(finding,))
-    assert on_trial(orders_for("order-sign", *neuropathy_chart(), emg)) == []
+    c = only(orders_for("order-sign", *neuropathy_chart(), emg))
+    assert c.rule_id == NO_TRIAL
+    assert [(s.label, s.is_recommended) for s in c.suggestions] == [("Cancel the trial", True)]
 
 
 def test_guard_a_trial_that_may_be_for_another_pain_draws_no_such_card() -> None:
@@ -189,3 +191,10 @@ def test_guard_a_trial_that_may_be_for_another_pain_draws_no_such_card() -> None
     crps = replace(cond("crps", "lumbar_radiculopathy_conditions", "M54.17", onset=150),
                    text="Complex regional pain syndrome I of left lower limb")  # fmt: skip
     assert on_trial(orders_for("order-sign", *neuropathy_chart(), crps)) == []
+
+
+def test_guard_a_refuted_crps_keeps_the_stop() -> None:
+    crps = replace(cond("crps", "lumbar_radiculopathy_conditions", "M54.17", onset=150),
+                   text="Complex regional pain syndrome I of left lower limb")  # fmt: skip
+    crps = replace(crps, verification_status="refuted")
+    assert only(orders_for("order-sign", *neuropathy_chart(), crps)).rule_id == NO_TRIAL

@@ -61,7 +61,9 @@ When: a stimulator trial is ordered (``order_scs_trial``: percutaneous leads, wi
       (f) ``order.scs-no-trial``: the patient's step on the pathway, as the patient view shows it
           (``hooks.pathway.pathway_step``), is not yet refractory radicular pain: F4 (a mimic on record,
           imaging discordant or missing), F5 (axial pain that looks facet- or SI-mediated) or F2 (blind
-          or off-level injections only), each with stimulation under its "must not".
+          or off-level injections only), each with stimulation under its "must not"; not for a trial
+          that may be for another pain a stimulator treats (CRPS, painful diabetic neuropathy, phantom
+          limb pain: ``_for_another_indication``).
 Then: one card per order, the most serious reason leading (a, then b, c, f, d/e), the others as facts:
       warning on order-sign, info on order-select. (a) refer to a spine surgeon first (replace the
       trial with the referral; with one pending or drafted, hold the trial); (b) do not repeat the
@@ -87,7 +89,7 @@ from hooks.facts import DraftOrder, EncounterFact, ProcedureFact
 from hooks.orders.common import OrderCheck, cancel_and_create, card, create, delete, replace
 from hooks.orders.context import FAILED, POSITIVE, OrderContext
 from hooks.pathway import pathway_step
-from hooks.pathway.context import PENDING_ORDER_STATUSES, UNDOCUMENTED_OUTCOMES
+from hooks.pathway.context import EXCLUDED_VERIFICATION, PENDING_ORDER_STATUSES, UNDOCUMENTED_OUTCOMES
 from hooks.pathway.failure import Modality, Outcome
 from hooks.pathway.rules import refractory
 from hooks.pathway.rules.esi_outcome import relief_lost, relief_so_far, response_lasted
@@ -666,8 +668,8 @@ def _not_refractory_yet(ctx: OrderContext, order: DraftOrder, kind: str) -> _Rea
     step = pathway_step(ctx.pathway)
     if step is None or step.rule_id not in _NOT_REFRACTORY or not step.why:
         return None
-    if refractory.diagnosis_confirmations(ctx.pathway) or _for_another_indication(ctx, order):
-        return None  # the radicular diagnosis confirmed, or the trial is for another pain
+    if _for_another_indication(ctx, order):
+        return None  # the trial may be for another pain a stimulator treats
     title, said, after, avoid = _NOT_REFRACTORY[step.rule_id]
     return _Reason(
         RULE_NO_TRIAL,
@@ -678,31 +680,38 @@ def _not_refractory_yet(ctx: OrderContext, order: DraftOrder, kind: str) -> _Rea
         (*step.next_steps[:2], after),
         (avoid,),
         (*(g.key for g in step.evidence), "nacc_2014"),
-        _instead_of_trial(order, step.suggestions),
+        # with an EMG, a root block or a surgeon's review on record the step's own order may be on the
+        # chart already: cancelling is offered, not a second one
+        _instead_of_trial(order, () if refractory.diagnosis_confirmations(ctx.pathway) else step.suggestions),
         gaps=step.gaps,
     )
 
 
 # Pain a stimulator treats besides radicular pain, named in a condition's words.
 _OTHER_STIMULATOR_INDICATION = re.compile(
-    r"complex regional pain|\bcrps\b|reflex sympathetic|causalgia|painful diabetic|diabetic (?:peripheral )?"
-    r"neuropath|phantom limb|angina|peripheral (?:arterial|vascular) disease",
+    r"complex regional pain|\bcrps\b|reflex sympathetic|causalgia|painful diabetic|phantom limb",
     re.IGNORECASE,
 )
 
 
 def _for_another_indication(ctx: OrderContext, order: DraftOrder) -> bool:
     """A stimulator trial that may be for another pain a stimulator treats (CRPS, painful diabetic
-    neuropathy ...): its reason names no radicular condition, and such a condition is current, or
-    its reason names one. The radicular pathway's step does not judge it then."""
+    neuropathy, phantom limb pain): its reason names such a condition, or it names no radicular one
+    while such a condition is current (not refuted). The radicular pathway's step does not judge it
+    then."""
     p = ctx.pathway
     radicular = {c.ref for c in (*p.radicular_conditions, *p.fbss_conditions)}
-    if order.reason_refs and not set(order.reason_refs) & radicular:
+    if set(order.reason_refs) & radicular:
+        return False
+    reasons = [c for c in p.history.conditions if c.ref in order.reason_refs]
+    named = " ".join([*(c.display or "" for c in order.reason_codings), *(c.text for c in reasons)])
+    if _OTHER_STIMULATOR_INDICATION.search(named):
         return True
-    live = (None, "active", "recurrence", "relapse")
-    current = [c.text for c in p.history.conditions if c.clinical_status in live]
-    words = " ".join([*(c.display or "" for c in order.reason_codings), *current])
-    return bool(_OTHER_STIMULATOR_INDICATION.search(words))
+    current = [
+        c.text for c in p.history.conditions
+        if c.verification_status not in EXCLUDED_VERIFICATION and p.in_force(c)
+    ]  # fmt: skip
+    return not order.reason_refs and bool(_OTHER_STIMULATOR_INDICATION.search(" ".join(current)))
 
 
 def _instead_of_trial(order: DraftOrder, step: tuple[SuggestionDraft, ...]) -> tuple[SuggestionDraft, ...]:
