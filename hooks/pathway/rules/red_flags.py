@@ -1369,10 +1369,9 @@ def infection_work_up_done(ctx: PathwayContext, c: ConditionFact) -> bool:
     (``rules_out_infection``): it has looked for discitis and epidural abscess, so that context beside
     new pain no longer calls for the same-day work-up it was (§7.3). A fever, injection drug use or an
     infection diagnosed is no context: those stay red flags."""
-    began = [d for d in (ctx.onset, c.onset, c.recorded) if d is not None]
     if ctx.onset is None:
         return False
-    since = max(began)
+    since = max(d for d in (ctx.onset, c.onset, c.recorded) if d is not None)
     contrast = {s.ref for s in ctx.imaging_since(since, mri_only=True, contrast=True) if s.is_report}
     return any(
         r.ref in contrast and r.status in _FINAL_REPORT and rules_out_infection(r.conclusion)
@@ -1443,8 +1442,8 @@ def infection_flags(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
     leg pain only beside a fever of the present illness: ``stale_infections``), spinal infections
     named in words only (``named_flags``: "Lumbar discitis", "Spinal epidural abscess", "Vertebral
     osteomyelitis"), and a fever measured with the present illness (``measured_fever``). A context
-    code beside new pain is no red flag once an MRI without and with contrast since the onset has
-    looked for infection and named none (``infection_work_up_done``)."""
+    code beside new pain is no red flag once a final contrast MRI report since the onset and the risk
+    has ruled infection out (``infection_work_up_done``)."""
     out: list[ConditionFact] = []
     stale = stale_infections(ctx)
     for c in ctx.conditions("red_flag_infection") + named_flags(ctx, "infection"):
