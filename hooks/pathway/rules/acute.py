@@ -16,17 +16,17 @@ from datetime import date, timedelta
 
 from hooks import suggestions as sx
 from hooks.cards import SUMMARY_MAX, CardDraft, Fact
-from hooks.facts import ConditionFact, MedicationFact, ObservationFact, ServiceRequestFact
+from hooks.facts import ConditionFact, MedicationFact, ObservationFact
 from hooks.pathway import failure
 from hooks.pathway.context import EXCLUDED_VERIFICATION, PathwayContext
 from hooks.pathway.rules import red_flags
 from hooks.pathway.rules.common import (
     ESI_TIMING,
-    HOLD,
     NEUROPATHIC_AGENTS,
     ORAL_STEROIDS,
     TOPIC_PATHWAY,
     Rule,
+    ordered_fact,
 )
 from hooks.rule import WARNING
 from hooks.text import reported
@@ -406,13 +406,6 @@ SAFETY_NET = (
 )
 
 
-def _held_fact(ctx: PathwayContext, s: ServiceRequestFact, kind: str) -> Fact:
-    """An order E1 holds, its short form saying what it is in a word ("hold pending order: MRI ordered
-    2026-10-30"): a code's long name would be cut mid-word in the sidebar."""
-    when = f" {s.authored.isoformat()}" if s.authored else ""
-    return replace(ctx.order_fact(s, "pending order — hold it: "), short=f"{HOLD}{kind} ordered{when}")
-
-
 def e1_acute_tolerable(ctx: PathwayContext) -> CardDraft:
     """E1 — acute radiculopathy < 6 weeks, no red flags, tolerable.
 
@@ -501,7 +494,7 @@ def e1_acute_tolerable(ctx: PathwayContext) -> CardDraft:
             *risk_facts,
             *weak_facts,
             ctx.onset_fact(),
-            *(_held_fact(ctx, s, kinds[s.ref]) for s in held),
+            *(ordered_fact(ctx, s, "pending order — hold it: ", kinds[s.ref], hold=True) for s in held),
             *score_facts(ctx),
             *status,
         ],

@@ -73,11 +73,19 @@ def mri_order_name(ctx: PathwayContext, s: ServiceRequestFact) -> str:
     return short_name(s.text) or "Lumbar MRI"
 
 
+def ordered_fact(
+    ctx: PathwayContext, s: ServiceRequestFact, prefix: str, kind: str, *, hold: bool = False
+) -> Fact:
+    """A pending order named in full after ``prefix``, its short form saying what it is in a word
+    ("MRI ordered 2026-10-30"; with ``hold``, "hold pending order: ESI ordered …"): a code's long name
+    would be cut mid-word in the sidebar."""
+    when = f" {s.authored.isoformat()}" if s.authored else ""
+    return replace(ctx.order_fact(s, prefix), short=f"{HOLD if hold else ''}{kind} ordered{when}")
+
+
 def mri_ordered_fact(ctx: PathwayContext, s: ServiceRequestFact) -> Fact:
     """The pending MRI order, its short form saying what it is in a word ("MRI ordered 2026-10-30")."""
-    full = ctx.order_fact(s, "pending MRI order: ")
-    when = f" {s.authored.isoformat()}" if s.authored else ""
-    return replace(full, short=f"MRI ordered{when}")
+    return ordered_fact(ctx, s, "pending MRI order: ", "MRI")
 
 
 def review_ordered_mri(ctx: PathwayContext, s: ServiceRequestFact) -> str:
@@ -103,6 +111,7 @@ __all__ = [
     "count",
     "mri_order_name",
     "mri_ordered_fact",
+    "ordered_fact",
     "pending_mri",
     "review_ordered_mri",
     "unread_gap",

@@ -29,6 +29,7 @@ from hooks.pathway.rules.common import (
     Rule,
     count,
     mri_ordered_fact,
+    ordered_fact,
     pending_mri,
     review_ordered_mri,
 )
@@ -246,9 +247,7 @@ def esi_order_fact(ctx: PathwayContext, s: ServiceRequestFact, *, hold: bool) ->
     """A pending ESI order named beside the injection it would repeat, its short form saying what it
     is in a word ("ESI ordered 2026-10-30"), with "hold pending order: " before it when the card
     says to hold it (its next step says until when)."""
-    when = f" {s.authored.isoformat()}" if s.authored else ""
-    full = ctx.order_fact(s, "pending ESI order: ")
-    return replace(full, short=f"{HOLD if hold else ''}ESI ordered{when}")
+    return ordered_fact(ctx, s, "pending ESI order: ", "ESI", hold=hold)
 
 
 def order_name(s: ServiceRequestFact) -> str:

@@ -18,6 +18,7 @@ from hooks.pathway.rules.common import (
     TOPIC_PATHWAY,
     Rule,
     mri_ordered_fact,
+    ordered_fact,
     pending_mri,
     review_ordered_mri,
 )
@@ -647,9 +648,7 @@ def _hold_blind_step(s: ServiceRequestFact) -> str:
 
 def _ordered_fact(ctx: PathwayContext, s: ServiceRequestFact) -> Fact:
     """The pending ESI order, its short form saying what it is in a word ("ESI ordered 2026-10-28")."""
-    full = ctx.order_fact(s, "pending ESI order: ")
-    when = f" {s.authored.isoformat()}" if s.authored else ""
-    return replace(full, short=f"ESI ordered{when}")
+    return ordered_fact(ctx, s, "pending ESI order: ", "ESI")
 
 
 def _ordered_summary(ctx: PathwayContext) -> str:
