@@ -68,3 +68,32 @@ def test_guard_fusion_with_radiculopathy_still_offers_a_discectomy(hook: str) ->
 def test_guard_stenosis_with_spondylolisthesis_draws_no_objection(hook: str) -> None:
     cards = run(hook, [sr("f", "22612", FUSION)], cond("st", "M48.062", 300), cond("spl", "M43.16", 300))
     assert cards == []
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_fusion_for_radiculopathy_without_a_herniation_coded_does_not_call_it_one(hook: str) -> None:
+    """Radiculopathy coded alone (M54.16) may come from a narrowed foramen: the card says what is
+    coded and offers the laminotomy as a nerve-root decompression."""
+    c = fusion_card(hook, cond("rad", "M54.16", 200, "Radiculopathy, lumbar region"))
+    assert c.title == "Lumbar fusion for radiculopathy without instability"
+    assert c.summary == (
+        "Fusion for radiculopathy without instability is not recommended: consider decompression"
+    )
+    said = " ".join([c.title, c.summary, *(f.text for f in c.why), *c.avoid]).lower()
+    assert "herniation" not in said
+    assert c.suggestions[0].label == "Change to a lumbar decompression"
+    assert codes(actions(c)[0][2]) == [DISCECTOMY]
+    assert "nerve-root decompression" in str(actions(c)[0][2])
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_guard_fusion_with_a_herniation_coded_names_it(hook: str) -> None:
+    c = fusion_card(
+        hook,
+        cond("rad", "M54.16", 200, "Radiculopathy, lumbar region"),
+        cond("hnp", "M51.16", 200, "Disc herniation with radiculopathy"),
+    )
+    assert c.summary == (
+        "Fusion for disc herniation without instability is not recommended: consider discectomy"
+    )
+    assert c.suggestions[0].label == "Change to a lumbar discectomy"

@@ -4,7 +4,9 @@ When: a lumbar fusion is ordered (``lumbar_fusion``), neither spondylolisthesis/
       (``spondylolisthesis_instability``) nor multiple (≥ 2) prior discectomies for recurrent
       herniation are on record, and the record holds one of (first that applies):
       1. a lumbar radicular diagnosis (``lumbar_radiculopathy_conditions``): for routine disc
-         herniation with radiculopathy the operation is a discectomy or decompression, not a fusion;
+         herniation with radiculopathy the operation is a discectomy or decompression, not a fusion
+         (the card names a herniation only when one is coded, otherwise radiculopathy and a
+         decompression);
       2. lumbar spinal stenosis (``lumbar_spinal_stenosis``, ``neurogenic_claudication``): without
          spondylolisthesis, decompression alone is the operation (NASS 2011);
       3. a disc displaced or degenerated without radiculopathy
@@ -93,20 +95,30 @@ def _radiographs(ctx: OrderContext, order: DraftOrder, reasons: Sequence[str]) -
 
 def _radicular_card(ctx: OrderContext, order: DraftOrder, radicular: Sequence[ConditionFact]) -> CardDraft:
     target = ctx.term.first("order_discectomy").coding()
+    # the card names a herniation only when one is coded: radiculopathy alone (M54.1x) may come
+    # from a foraminal narrowing, which the same laminotomy decompresses
+    herniation = bool(ctx.current_conditions("disc_herniation_with_radiculopathy"))
+    treated = "disc herniation" if herniation else "radiculopathy"
+    operation = "discectomy" if herniation else "decompression"
+    named = "disc herniation / radiculopathy" if herniation else "radiculopathy"
+    # 63030 is a laminotomy with nerve-root decompression, a herniated disc's excision included
+    operation_text = "Lumbar laminotomy with " + (
+        "discectomy, single interspace" if herniation else "nerve-root decompression, single interspace"
+    )
     return card(
         RULE_ID,
-        "Lumbar fusion for disc herniation without instability",
+        f"Lumbar fusion for {treated} without instability",
         order,
         indicator="warning",
-        summary="Fusion for disc herniation without instability is not recommended: consider discectomy",
-        why=[*(ctx.cond(c, "disc herniation / radiculopathy") for c in radicular), NO_INSTABILITY],
+        summary=f"Fusion for {treated} without instability is not recommended: consider {operation}",
+        why=[*(ctx.cond(c, named) for c in radicular), NO_INSTABILITY],
         next_steps=(
             "Discectomy/decompression for persistent radicular symptoms with concordant nerve-root "
             "compression on imaging.",
             INSTABILITY_STEP,
             "Biopsychosocial assessment before surgery (NICE NG59).",
         ),
-        avoid=("Fusion for routine disc herniation.",),
+        avoid=(f"Fusion for routine {treated}.",),
         evidence=("nass_ldh", "nice_ng59"),
         conflicts=(FUSION,),
         gaps=ctx.unavailable_gaps("conditions", "procedures"),
@@ -114,9 +126,9 @@ def _radicular_card(ctx: OrderContext, order: DraftOrder, radicular: Sequence[Co
             replace(
                 order,
                 target,
-                "Change to a lumbar discectomy",
-                f"Replace {order.ref} with a laminotomy and discectomy, single interspace",
-                text="Lumbar laminotomy with discectomy, single interspace",
+                f"Change to a lumbar {operation}",
+                f"Replace {order.ref} with a {operation_text.lower()}",
+                text=operation_text,
                 recommended=True,
             ),
             delete(order, "Cancel the fusion", f"Remove {order.ref}"),
