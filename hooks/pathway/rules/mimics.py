@@ -51,6 +51,7 @@ from hooks.cards import (
 from hooks.evidence import guideline
 from hooks.facts import ConditionFact
 from hooks.pathway.context import PathwayContext
+from hooks.pathway.rules.electrodiagnosis import emg_to_review
 from hooks.text import parse_laterality
 
 MIMIC_EVIDENCE = ("acr_lbp_2021", "nass_ldh")
@@ -239,6 +240,7 @@ def mimic_step(
     *,
     first: bool = False,
     lead: str = "Before the next spine procedure, exclude",
+    emg_review: str | None = None,
 ) -> str:
     """The next step that excludes the mimics: each named once, with its examination or test; a test
     the card cannot offer as an order (no verified code) is said to be ordered in the EHR. ``first``:
@@ -248,17 +250,23 @@ def mimic_step(
     line opens with "First exclude": the line the card shows always names the test, whole. Mimics
     that share a test are named together before it, the test once ("peroneal neuropathy and sciatic
     neuropathy (EMG/nerve conduction studies)"); a test with no code is said to be ordered in the EHR
-    once, in the sentence the card shows, with why (the card offers no order for it)."""
+    once, in the sentence the card shows, with why (the card offers no order for it). ``emg_review``
+    ("a review of the EMG/NCS of 2026-09-03", ``electrodiagnosis.emg_to_review``) stands for the
+    EMG/nerve conduction studies of a mimic they exclude when this episode already has one."""
     kinds = _kinds(found)
+
+    def test(m: Mimic) -> str:
+        return emg_review if m.emg and emg_review else m.test
+
     if len(kinds) == 1:
         # "with", not ":": a card short of room cuts a sentence where a clause ends, and a cut at
         # "exclude X:" would keep the mimic and drop the very test that excludes it
-        what = f"{kinds[0].brief} with {kinds[0].test}"
+        what = f"{kinds[0].brief} with {test(kinds[0])}"
     else:
         # one list joined by "and", never ";": a card cut short at a ";" would drop a mimic unseen
         by_test: dict[str, list[str]] = {}
         for m in kinds:
-            by_test.setdefault(m.test, []).append(m.brief)
+            by_test.setdefault(test(m), []).append(m.brief)
         named = [f"{' and '.join(briefs)} ({test})" for test, briefs in by_test.items()]
         what = ", ".join(named[:-1]) + f" and {named[-1]}" if len(named) > 1 else named[0]
     opening = "Before any spine procedure, exclude" if first else lead
@@ -321,7 +329,8 @@ def mimic_suggestions(
     "exclude it first" offers none), its imaging and referrals kept but none pre-selected, and the
     mimic's own test first when the value sets hold a code for it (EMG/nerve conduction studies),
     recommended. A test with no verified code (a hip radiograph, an ankle-brachial index) stays in
-    the words of the next step: no code is made up for it."""
+    the words of the next step: no code is made up for it. EMG/nerve conduction studies this episode
+    already has (``electrodiagnosis.emg_to_review``) are reviewed, not ordered again: none is offered."""
     kept = [
         replace(s, is_recommended=False) if is_spine_step(ctx, s) else s
         for s in card.suggestions
@@ -330,6 +339,8 @@ def mimic_suggestions(
     if not any(m.emg for m in _kinds(found)):
         return tuple(kept)
     emg = ctx.term.first(sx.EMG_NCS.value_set).coding()
+    if emg_to_review(ctx) is not None:
+        return tuple(s for s in kept if (emg.system, emg.code) not in sx.ordered_codes(s))
     present = [s for s in kept if (emg.system, emg.code) in sx.ordered_codes(s)]
     if present:
         test = replace(present[0], is_recommended=True)
@@ -369,7 +380,10 @@ def with_mimics(ctx: PathwayContext, card: CardDraft) -> CardDraft:
     found = mimics_found(ctx)
     if not found:
         return card
-    facts = mimic_facts(ctx, found)
+    # a nerve mimic beside EMG/nerve conduction studies already done: the study is named after the
+    # mimic, and reviewing it is the step
+    review = emg_to_review(ctx) if any(m.emg for m in _kinds(found)) else None
+    facts = (*mimic_facts(ctx, found), *([review[0]] if review else []))
     keys = {g.key for g in card.evidence}
     extra = tuple(guideline(k) for k in MIMIC_EVIDENCE if k not in keys)
     first = not spine_procedure_done(ctx)
@@ -378,7 +392,7 @@ def with_mimics(ctx: PathwayContext, card: CardDraft) -> CardDraft:
         summary=mimic_summary(card.summary, found, first=first),
         why=tuple(dict.fromkeys((*card.why[:1], *facts, *card.why[1:]))),
         next_steps=(
-            mimic_step(found, first=first, lead="First exclude"),
+            mimic_step(found, first=first, lead="First exclude", emg_review=review[1] if review else None),
             *without_repeated_tests(card.next_steps, found),
         ),
         evidence=card.evidence + extra,

@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from hooks import suggestions as sx
 from hooks.cards import SUMMARY_MAX, CardDraft, Fact
-from hooks.facts import ConditionFact, ObservationFact, ProcedureFact, ReportFact
+from hooks.facts import ConditionFact, ObservationFact, ProcedureFact
 from hooks.pathway.context import (
     FAILED_OUTCOMES,
     PathwayContext,
@@ -38,6 +38,7 @@ from hooks.pathway.rules.common import (
     pending_mri,
     review_ordered_mri,
 )
+from hooks.pathway.rules.electrodiagnosis import emg_on_record, emg_studies, emg_to_review
 from hooks.pathway.rules.esi_outcome import (
     esi_order_fact,
     pending_esi_orders,
@@ -53,7 +54,7 @@ from hooks.pathway.rules.mimics import (
     mimics_found,
 )
 from hooks.rule import INFO_OR_WARNING
-from hooks.text import affirmed, is_back_site, is_leg_site, short_name
+from hooks.text import is_back_site, is_leg_site, short_name
 from hooks.thresholds import pct, span
 
 F3 = Rule(
@@ -283,75 +284,6 @@ def no_surgical_target(ctx: PathwayContext) -> bool:
         and ctx.concordance.status in ("discordant",)
         and not has_concordant_lesion(ctx)
     )
-
-
-# An EMG/NCS result that names the root lesion, and one that reads normal: a study whose written
-# result found no radiculopathy does not confirm one.
-_ROOT_FINDING = re.compile(r"radiculopath|\broots?\b", re.IGNORECASE)
-_NORMAL_STUDY = re.compile(
-    r"\b(?:normal|unremarkable)\s+(?:study|studies|emg|ncs|electrodiagnostic|nerve conduction)"
-    r"|\bwithin normal limits\b",
-    re.IGNORECASE,
-)
-# Report statuses that hold no result yet.
-_NO_RESULT_YET = ("registered", "partial", "cancelled", "entered-in-error")
-
-
-def _found_no_radiculopathy(*written: str | None) -> bool:
-    """A written EMG/NCS result that found no radiculopathy: the root named only where it is denied
-    ("no electrodiagnostic evidence of lumbosacral radiculopathy"), or a normal study with no root
-    lesion affirmed. A study with no result written is on record, not negative."""
-    texts = [t for t in written if t]
-    if any(affirmed(_ROOT_FINDING, t) for t in texts):
-        return False
-    return any(_ROOT_FINDING.search(t) or _NORMAL_STUDY.search(t) for t in texts)
-
-
-def _emg_procedure_fact(ctx: PathwayContext, p: ProcedureFact, negative: bool) -> Fact:
-    when = ctx.proc_when(p)
-    found = ": no radiculopathy found" if negative else ""
-    return Fact(
-        f"EMG/nerve conduction studies on {when} ({p.text}){found}", p.ref, short=f"EMG/NCS {when}{found}"
-    )
-
-
-def _emg_report_fact(r: ReportFact) -> Fact:
-    when = r.effective.isoformat() if r.effective else "undated"
-    finding = short_name(r.conclusion.split(". ")[0].rstrip(".")) if r.conclusion else ""
-    return Fact(
-        f"{r.text} on {when}" + (f": {r.conclusion}" if r.conclusion else ""),
-        r.ref,
-        short=f"EMG/NCS {when}" + (f": {finding[:1].lower()}{finding[1:]}" if finding else ""),
-    )
-
-
-def emg_studies(ctx: PathwayContext) -> list[tuple[Fact, bool]]:
-    """EMG/nerve conduction studies of this episode (``PathwayContext.in_episode``), a completed
-    Procedure or a DiagnosticReport coded as one with a result, each with whether its written result
-    found no radiculopathy (``_found_no_radiculopathy``)."""
-    procs = [
-        (p, _found_no_radiculopathy(*p.notes, p.outcome_text))
-        for p in ctx.procedures("electrodiagnostic_emg_ncs")
-        if ctx.in_episode(p.performed)
-    ]
-    reports = [
-        (r, _found_no_radiculopathy(r.conclusion))
-        for r in ctx.history.reports
-        if r.status not in _NO_RESULT_YET
-        and ctx.matches("electrodiagnostic_emg_ncs", r.codings)
-        and (r.effective is None or r.effective <= ctx.today)
-        and ctx.in_episode(r.effective)
-    ]
-    return [
-        *((_emg_procedure_fact(ctx, p, negative), negative) for p, negative in procs),
-        *((_emg_report_fact(r), negative) for r, negative in reports),
-    ]
-
-
-def emg_on_record(ctx: PathwayContext) -> list[Fact]:
-    """EMG/nerve conduction studies of this episode (``emg_studies``), unless its written result
-    found no radiculopathy."""
-    return [f for f, negative in emg_studies(ctx) if not negative]
 
 
 def root_blocks(ctx: PathwayContext) -> list[tuple[Fact, bool]]:
@@ -591,9 +523,11 @@ def f4_uncertain_diagnosis(ctx: PathwayContext) -> CardDraft:
         or any(all(c is not f for f, _ in found) for c in mm)
     )
     # with no mimic to exclude, a test of this episode already done is named with its result, not
-    # offered again: an EMG/NCS (normal or not), a diagnostic root block (relieving or not)
-    done_emg = [] if found else [f for f, _ in emg_studies(ctx)]
+    # offered again: an EMG/NCS (normal or not), a diagnostic root block (relieving or not). EMG/NCS
+    # already done is named beside a mimic too: a nerve mimic is excluded by reviewing it
+    done_emg = [f for f, _ in emg_studies(ctx)]
     done_blocks = [] if found else [f for f, _ in root_blocks(ctx)]
+    review = emg_to_review(ctx)
     emg = emg and not done_emg
     suggestions = [] if done_blocks else [ctx.offer(sx.DIAGNOSTIC_SNRB)]
     if emg:
@@ -695,7 +629,7 @@ def f4_uncertain_diagnosis(ctx: PathwayContext) -> CardDraft:
         ],
         gaps=gaps,
         next_steps=[
-            *([mimic_step(found)] if found else []),
+            *([mimic_step(found, emg_review=review[1] if review else None)] if found else []),
             imaging_step,
             *([EMG_STEP] if emg else []),
             *(
