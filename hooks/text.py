@@ -44,6 +44,7 @@ __all__ = [
     "FACET_OR_SI",
     "FIBROSIS",
     "FOOT_DROP",
+    "FUSION_FINDING",
     "INJECTION_DRUG_USE",
     "INSTABILITY",
     "LEG_SITE",
@@ -1168,6 +1169,13 @@ def states_bilateral_leg_deficit(text: str) -> bool:
 
 FINDING_MAX = 52
 INSTABILITY = _words(r"(?:dynamic |segmental )?instabilit\w*|abnormal (?:translation|motion)")
+# what an imaging report names that a fusion may treat: a slip (spondylolisthesis, antero-, retro- or
+# lateral listhesis), a pars defect, instability, or an earlier fusion that did not heal
+FUSION_FINDING = _words(
+    INSTABILITY.pattern
+    + r"|\b\w*listhesis\b|\bspondylolys[ie]s\b|\bpars (?:interarticularis )?(?:defects?|fractures?)\b"
+    r"|\bpseudo?arthros[ie]s\b|\bnon-?union\b"
+)
 _CONCORDANCE_REMARK = _words(r",\s*(?:concordant|consistent|correlat|in keeping)\w*.*$")
 _FINDING_FILLER = _words(
     r"\bthe (?:(?:traversing|exiting) )?(?=(?:left |right )?[LS]\d (?:nerve )?roots?\b)|\bnerve (?=roots?\b)|"

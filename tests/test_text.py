@@ -233,6 +233,12 @@ PATTERNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("dynamic instability", "segmental instability", "abnormal translation"),
         ("stable", "no abnormal angulation"),
     ),
+    "FUSION_FINDING": (
+        ("Grade 1 anterolisthesis of L4 on L5", "spondylolisthesis", "lateral listhesis", "retrolisthesis",
+         "bilateral L5 pars defects", "pars interarticularis fracture", "spondylolysis", "pseudarthrosis",
+         "pseudoarthrosis", "non-union", "nonunion", "segmental instability"),
+        ("listless", "unionised", "parsing", "stable alignment", "solid arthrodesis"),
+    ),
     "SPINE_IMAGING": (("Lumbar X-ray", "spine film", "CT abdomen", "radiograph"), ("chest x-ray", "ctx")),
     "CONTRAST": (
         ("MRI without and with contrast", "with and without contrast", "gadolinium", "post-contrast",

@@ -1,8 +1,12 @@
 """Check 8 — lumbar fusion without instability (``order.fusion-no-instability``).
 
-When: a lumbar fusion is ordered (``lumbar_fusion``), neither spondylolisthesis/instability
-      (``spondylolisthesis_instability``) nor multiple (≥ 2) prior discectomies for recurrent
-      herniation are on record, and the record holds one of (first that applies):
+When: a lumbar fusion is ordered (``lumbar_fusion``); none of these is on record: spondylolisthesis
+      or instability (``spondylolisthesis_instability``), another accepted reason for a fusion
+      (``fusion_other_indications``: a pseudarthrosis, a pars defect, a lumbar deformity), multiple
+      (≥ 2) prior discectomies for recurrent herniation, an earlier lumbar fusion (the order is a
+      revision or an extension), or a lumbar imaging report affirming a slip, a pars defect,
+      instability or a non-union (``text.FUSION_FINDING``); and the record holds one of (first that
+      applies):
       1. a lumbar radicular diagnosis (``lumbar_radiculopathy_conditions``): for routine disc
          herniation with radiculopathy the operation is a discectomy or decompression, not a fusion
          (the card names a herniation only when one is coded, otherwise radiculopathy and a
@@ -34,7 +38,9 @@ from hooks.conflicts import FUSION
 from hooks.facts import ConditionFact, DraftOrder, ProcedureFact
 from hooks.orders.common import OrderCheck, cancel_and_create, card, delete, replace
 from hooks.orders.context import OrderContext
+from hooks.pathway.context import ImagingStudy
 from hooks.rule import Rule, order_rule
+from hooks.text import FUSION_FINDING, affirmed
 
 RULE_ID_DECL: Rule = order_rule(
     "order.fusion-no-instability",
@@ -53,13 +59,24 @@ def operations(procedures: Sequence[ProcedureFact]) -> int:
     return len(days) + sum(1 for p in procedures if p.performed is None)
 
 
+def imaging_findings(ctx: OrderContext) -> list[ImagingStudy]:
+    """Lumbar imaging whose report affirms a finding a fusion may treat (``text.FUSION_FINDING``: a
+    slip, a pars defect, instability, a non-union), coded or not: "no spondylolisthesis on record"
+    would contradict it."""
+    return [s for s in ctx.pathway.imaging if affirmed(FUSION_FINDING, s.conclusion)]
+
+
 def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     if not order.is_procedure_order or not ctx.order_is(order, "lumbar_fusion"):
         return []
-    if ctx.current_conditions("spondylolisthesis_instability"):
+    if ctx.current_conditions("spondylolisthesis_instability", "fusion_other_indications"):
         return []
     if operations(ctx.completed("lumbar_decompression_discectomy")) >= 2:
         return []  # multiple recurrences: fusion is an accepted option (NASS 2014, decision model S2)
+    if ctx.completed("lumbar_fusion"):
+        return []  # a revision or an extension (non-union, adjacent segment): the surgeon's judgement
+    if imaging_findings(ctx):
+        return []  # the slip or instability is on record in the imaging, if not coded
     radicular = ctx.current_conditions("lumbar_radiculopathy_conditions")
     stenosis = ctx.current_conditions("lumbar_spinal_stenosis", "neurogenic_claudication")
     # radicular pain beside stenosis with no disc herniation coded is the stenosis's: decompression
