@@ -17,8 +17,10 @@ When: an opioid MedicationRequest (``rx_opioids``, by ingredient code or name) i
       duloxetine, venlafaxine, amitriptyline, nortriptyline, desipramine) or an SSRI (``rx_ssri``:
       sertraline, fluoxetine, citalopram, escitalopram, paroxetine, fluvoxamine) is current or
       drafted: serotonin syndrome and seizure risk (tramadol prescribing information).
+      (f) opioid use disorder in remission is on record (``opioid_use_disorder_in_remission``) and
+      no MOUD is current: relapse and overdose risk (CDC 2022 recommendation 8).
 Then: warning; reassess benefit and harm, taper rather than stop abruptly, avoid benzodiazepine
-      co-prescription, offer naloxone (suggested as a draft MedicationRequest when (b), (c) or (d)).
+      co-prescription, offer naloxone (suggested as a draft MedicationRequest when (b), (c), (d) or (f)).
       With a benzodiazepine the first step is to avoid the combination: a benzodiazepine drafted in
       the same session is suggested for removal, beside naloxone (both recommended, selectionBehavior
       "any"). With a gabapentinoid the card names both drugs: start low, watch for respiratory
@@ -464,6 +466,10 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     for c in ctx.current_conditions("opioid_risk_conditions"):
         long_term = True
         why.append(ctx.cond(c, "long-term opioid use or opioid use disorder on record"))
+    # opioid use disorder in remission (no MOUD, or ``_moud_coordination`` would have answered): an
+    # opioid prescription risks relapse and overdose (CDC 2022 recommendation 8)
+    remission = ctx.current_conditions("opioid_use_disorder_in_remission")
+    why += [ctx.cond(c, "opioid use disorder in remission") for c in remission]
     # (b) MME/day
     mme_result = order_mme_result(ctx, order)
     mme = mme_result.mme_per_day
@@ -517,7 +523,7 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     gabapentinoids = taken_with(ctx, order, "rx_gabapentinoids", "gabapentinoid")
     serotonergic = _serotonergic_with_tramadol(ctx, order)
     why += [p.fact for p in (*gabapentinoids, *serotonergic)]
-    grave = long_term or high or benzo
+    grave = long_term or high or benzo or bool(remission)
     if not (grave or gabapentinoids or serotonergic):
         return _dose_not_checked(ctx, order, mme_result) if mme is None else []
     opioid = _opioid_name(ctx, order)
@@ -537,8 +543,9 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         high=high,
         long_term=long_term,
         new_start=new_start,
+        remission=bool(remission),
     )
-    naloxone = high or benzo or bool(gabapentinoids)
+    naloxone = high or benzo or bool(gabapentinoids) or bool(remission)
     suggestions = _opioid_suggestions(ctx, benzo_drafts, naloxone=naloxone)
     return [
         card(
@@ -559,6 +566,7 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
                 high=high,
                 new_start=new_start,
                 high_mme=ctx.t.high_mme_per_day,
+                remission=bool(remission),
             ),
             avoid=(
                 (
@@ -586,10 +594,16 @@ def _opioid_summary(
     high: bool,
     long_term: bool,
     new_start: bool,
+    remission: bool = False,
 ) -> str:
     """The opioid card's one recommendation, the gravest concern first."""
     if benzo:
         return "Opioid with a benzodiazepine: avoid co-prescribing; offer naloxone (CDC 2022)"
+    if remission:
+        return (
+            "Opioid for a patient with opioid use disorder in remission: relapse risk; prefer non-opioid "
+            "care; offer naloxone (CDC 2022)"
+        )
     if high and new_start:
         return _high_start_summary(ctx)
     if high:
@@ -656,13 +670,21 @@ def _opioid_steps(
     high: bool,
     new_start: bool = False,
     high_mme: float = 50,
+    remission: bool = False,
 ) -> list[str]:
     """The opioid card's steps: a co-prescription first (benzodiazepine, gabapentinoid, tramadol with
-    a serotonergic antidepressant), then reassessment, or for a first prescription to an opioid-naive
-    patient the starting dose (nothing to reassess or taper yet); naloxone is said once."""
+    a serotonergic antidepressant), then, with opioid use disorder in remission, the addiction care
+    to involve; then reassessment, or for a first prescription to an opioid-naive patient the
+    starting dose (nothing to reassess or taper yet); naloxone is said once."""
     steps: list[str] = []
     if benzo_drafts is not None:
         steps.append(_co_prescribing_step(benzo_drafts))
+    if remission:
+        steps.append(
+            "Opioid use disorder in remission: non-opioid analgesia first; if an opioid is needed, "
+            "coordinate with the patient's addiction care, prescribe the smallest supply and offer "
+            "naloxone (CDC 2022 recommendation 8)."
+        )
     if gabapentinoids:
         naloxone = "" if benzo_drafts is not None or high else "; offer naloxone"
         dose = "do not raise both doses together" if grave else f"start {opioid} low and increase slowly"
