@@ -930,6 +930,18 @@ _CAUDA_EQUINA = _words(
     r"\bcauda equina (?:syndrome|compression|lesion|injury)|\b(?:compression|injury|lesion) of (?:the )?"
     r"cauda equina\b|\bces\b"
 )
+# New bladder, bowel or saddle symptoms written in words (a local code, free text): retention,
+# incontinence of urine or stool, lost sphincter control, saddle sensory loss. Not stress, urge,
+# mixed or overflow incontinence, nor a feeling of incomplete emptying (weak evidence, §7.6).
+_SPHINCTER_OR_SADDLE = _words(
+    r"\b(?:acute |painless )?(?:urinary retention|retention of urine)\b"
+    r"|\b(?:unable|inability) to (?:pass urine|void|urinate)\b"
+    r"|(?<!stress )(?<!urge )(?<!mixed )(?<!overflow )\b(?:urinary|faecal|fecal|bowel|bladder) incontinence\b"
+    r"|\bincontinen\w* of (?:urine|faeces|feces|stool)\b"
+    r"|\bloss of (?:bladder|bowel|sphincter|anal sphincter) (?:control|function|tone)\b"
+    r"|\bsaddle (?:an(?:a)?esthesia|hypo-?(?:a)?esthesia|numbness|sensory loss)\b"
+    r"|\bnumb(?:ness)? (?:of|in|over) the (?:saddle|perine\w*)\b|\bperineal (?:numbness|an(?:a)?esthesia)\b"
+)
 _METASTASIS = _words(
     r"\bmetasta\w*|\bsecondary (?:malignan\w*|neoplasm\w*|tumou?rs?|carcinoma\w*|deposits?)\b"
     r"|\b(?:bone|bony|osseous|skeletal|spinal|spine|vertebral|sclerotic|lytic|liver|hepatic|lung|pulmonary|"
@@ -1030,10 +1042,20 @@ def _cancer_kind(part: str, m: re.Match[str]) -> str | None:
     return "metastasis" if _SPINE_BONE.search(part) else "cancer"
 
 
+# The red flags named in words that count only as present: not denied, not written as past.
+_PRESENT_FLAGS = (
+    ("cauda_equina", _CAUDA_EQUINA),
+    ("sphincter_or_saddle", _SPHINCTER_OR_SADDLE),
+    ("infection", _SPINAL_INFECTION),
+)
+
+
 def red_flags_named(*texts: str | None) -> frozenset[str]:
     """The red flags the words of a diagnosis (its text, its codings' displays) name:
-    "cauda_equina" ("Cauda equina syndrome"), "metastasis" ("Bone metastases", "Secondary malignant
-    neoplasm of bone", "Malignant neoplasm of vertebral column"), "cancer" ("Malignant neoplasm of
+    "cauda_equina" ("Cauda equina syndrome"), "sphincter_or_saddle" ("New urinary retention",
+    "faecal incontinence", "saddle numbness"; not stress, urge, mixed or overflow incontinence),
+    "metastasis" ("Bone metastases", "Secondary malignant neoplasm of bone", "Malignant neoplasm of
+    vertebral column"), "cancer" ("Malignant neoplasm of
     breast", "History of prostate cancer", "Breast cancer in remission"), "infection" ("Lumbar
     discitis", "Spinal epidural abscess", "Vertebral osteomyelitis") and "fracture" ("L1 compression
     fracture", "Fracture of lumbar vertebra"). Each must be reported in its part of a sentence, not
@@ -1053,9 +1075,12 @@ def red_flags_named(*texts: str | None) -> frozenset[str]:
         parts = _parts(sentence)
         for i, part in enumerate(parts):
             following = parts[i + 1] if i + 1 < len(parts) else ""
-            for m in _CAUDA_EQUINA.finditer(part):
-                if not _denied_red_flag(part, m, history_counts=False):
-                    found.add("cauda_equina")
+            # present only: one not denied, nor written as past
+            found.update(
+                kind
+                for kind, pattern in _PRESENT_FLAGS
+                if any(not _denied_red_flag(part, m, history_counts=False) for m in pattern.finditer(part))
+            )
             for m in _METASTASIS.finditer(part):
                 if not _denied_red_flag(part, m, history_counts=True) and not _NOT_A_CANCER.search(part):
                     found.add("metastasis")
@@ -1063,9 +1088,6 @@ def red_flags_named(*texts: str | None) -> frozenset[str]:
                 kind = _cancer_kind(part, m)
                 if kind is not None:
                     found.add(kind)
-            for m in _SPINAL_INFECTION.finditer(part):
-                if not _denied_red_flag(part, m, history_counts=False):
-                    found.add("infection")
             context = part + "," + following
             if _NOT_VERTEBRAL_BODY.search(context) or _outside_lumbar(context):
                 continue

@@ -309,15 +309,21 @@ def cauda_equina_diagnoses(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
 
 
 def is_saddle_or_sphincter(ctx: PathwayContext, c: ConditionFact) -> bool:
-    """Bladder/bowel dysfunction codes count as they are; skin anaesthesia only in a saddle distribution."""
+    """Bladder/bowel dysfunction codes count as they are; skin anaesthesia only in a saddle distribution.
+    A symptom named in words only (``named_flags``: "new urinary retention", "saddle numbness") counts
+    as its words say."""
     if not ctx.matches("red_flag_sphincter_saddle_symptoms", c.codings):
-        return False
+        return c in named_flags(ctx, "sphincter_or_saddle")
     if not ctx.matches("skin_anaesthesia_unspecified_site", c.codings):
         return True
     return bool(reported(SADDLE, c.written))
 
 
 SPHINCTER_PREFIX = "new sphincter/saddle symptom: "
+# A bladder or bowel symptom in words, beside saddle sensory loss in the same record.
+_BLADDER_OR_BOWEL = re.compile(
+    r"\b(?:urin\w*|bladder|bowel|faecal|fecal|stool|void\w*|retention|incontinen\w*|sphincter)\b", re.I
+)
 # Sensory loss in words (anaesthesia, hypoaesthesia, numbness, lost or reduced sensation), as
 # against paraesthesia (tingling, pins and needles) alone.
 SENSORY_LOSS = re.compile(
@@ -333,6 +339,9 @@ def saddle_sensation(ctx: PathwayContext, c: ConditionFact) -> str | None:
     or numbness the record reports of the saddle area) or "saddle paraesthesia" (paraesthesia
     alone). None for a bladder or bowel symptom."""
     if not ctx.matches("skin_anaesthesia_unspecified_site", c.codings):
+        # in words: saddle numbness unless the words name a bladder or bowel symptom too
+        if in_words(ctx, c) and not reported(_BLADDER_OR_BOWEL, c.written) and reported(SADDLE, c.written):
+            return "saddle numbness"
         return None
     if ctx.matches("skin_sensory_loss_unspecified_site", c.codings):
         hypo = any(re.search(r"hypo-?(?:a)?esthe", x.display or "", re.I) for x in c.codings)
@@ -384,7 +393,7 @@ def new_sphincter_or_saddle_symptoms(ctx: PathwayContext) -> tuple[ConditionFact
     symptom long on the problem list and coded again at today's visit is not new (``first_recorded``;
     only an entry that is itself such a symptom counts: foot numbness under the code of skin
     anaesthesia does not make a saddle anaesthesia old)."""
-    coded = ctx.conditions("red_flag_sphincter_saddle_symptoms")
+    coded = ctx.conditions("red_flag_sphincter_saddle_symptoms") + named_flags(ctx, "sphincter_or_saddle")
     found = [c for c in coded if is_saddle_or_sphincter(ctx, c)]
     window = ctx.t.new_sphincter_symptom_days
     return tuple(c for c in found if _new(ctx, first_recorded(ctx, c, found), window))
