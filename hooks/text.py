@@ -82,6 +82,7 @@ __all__ = [
     "STRENGTH_WORDS",
     "SURGICAL_SERVICE",
     "TRIAL",
+    "UNCERTAIN",
     "UPPER_LIMB_MUSCLE",
     "WEAK_OR_NUMB",
     "WITH_AND_WITHOUT",
@@ -390,6 +391,16 @@ NONSPECIFIC_IMAGING = _words(
 RECURRENCE = _words(
     r"recurren\w*\s+(?:[\w-]+\s+){0,3}(?:herniation|extrusion|protrusion|fragment)|"
     r"re-?herniation|non-?enhancing (?:disc )?(?:fragment|material)"
+)
+# A report that leaves a finding open: one diagnosis against another ("recurrent protrusion versus
+# epidural scar"), a finding it cannot tell apart or calls equivocal, or a further study it asks for.
+UNCERTAIN = _words(
+    r"\bversus\b|\bvs\.?(?=\s)|\bor (?:post-?operative |epidural |peridural )?(?:scar|fibrosis|granulation)"
+    r"|\b(?:cannot|can ?not|unable to|difficult to) (?:be )?(?:distinguish|differentiat|exclude|separat)\w*"
+    r"|\bequivocal\b|\bindeterminate\b|\bdifferential\b"
+    r"|\b(?:contrast|gadolinium|further)[\w -]{0,30}\b(?:recommended|suggested|advised|could be considered)\b"
+    r"|\brecommend\w*\s+(?:[\w-]+\s+){0,4}(?:post-?\s?contrast|contrast|gadolinium)"
+    r"|\bto (?:differentiate|distinguish)\b"
 )
 FIBROSIS = _words(
     r"epidural fibrosis|scar tissue|enhancing scar|post-?operative scar|granulation tissue|"

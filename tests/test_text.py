@@ -233,6 +233,11 @@ PATTERNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("dynamic instability", "segmental instability", "abnormal translation"),
         ("stable", "no abnormal angulation"),
     ),
+    "UNCERTAIN": (
+        ("protrusion versus scar", "herniation vs. fibrosis", "cannot be distinguished", "equivocal",
+         "contrast-enhanced study recommended", "recommend MRI with contrast", "or epidural fibrosis"),
+        ("versatile", "recurrent extrusion compressing the S1 root", "no scar", "contrast enhancing"),
+    ),
     "FUSION_FINDING": (
         ("Grade 1 anterolisthesis of L4 on L5", "spondylolisthesis", "lateral listhesis", "retrolisthesis",
          "bilateral L5 pars defects", "pars interarticularis fracture", "spondylolysis", "pseudarthrosis",

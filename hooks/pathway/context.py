@@ -58,6 +58,7 @@ from hooks.text import (
     RELATIVE_ONSET,
     SPINE_SERVICE,
     SURGICAL_SERVICE,
+    UNCERTAIN,
     affirmed,
     clause_of,
     denies_leg_symptoms,
@@ -1632,9 +1633,20 @@ class PathwayContext:
 
     @property
     def recurrence_study(self) -> ImagingStudy | None:
-        """Imaging after the last surgery that reports a recurrent herniation (not "no recurrent ...")."""
+        """Imaging after the last surgery that reports a recurrent herniation (not "no recurrent ...").
+        A study without contrast whose report leaves it open ("recurrent protrusion versus epidural
+        scar", "contrast-enhanced study recommended": ``text.UNCERTAIN``) confirms none: telling a
+        recurrence from scar is what the contrast MRI is for (ACR 2021 variant 5)."""
         s = self.last_surgery
-        return self.report_mentions(RECURRENCE, s.performed if s else None)
+        since = s.performed if s else None
+        for study in reversed(self.imaging):
+            if since is not None and (study.when is None or study.when < since):
+                continue
+            if not affirmed(RECURRENCE, study.conclusion):
+                continue
+            if study.with_contrast or not UNCERTAIN.search(study.conclusion):
+                return study
+        return None
 
     @staticmethod
     def excludes_recurrence(study: ImagingStudy) -> bool:
