@@ -132,6 +132,15 @@ def _before(p: ProcedureFact, ablation: ProcedureFact) -> bool:
     return p.performed is None or ablation.performed is None or p.performed < ablation.performed
 
 
+NOT_FOR_LEG_PAIN = "Radiofrequency ablation does not treat radicular leg pain (NICE NG59)."
+
+
+def radicular_only(ctx: PathwayContext) -> bool:
+    """A radicular diagnosis on record and no facet or SI joint pain diagnosis."""
+    generators = ctx.conditions("facet_mediated_pain", "sacroiliac_joint_pain")
+    return bool(ctx.radicular_conditions) and not generators
+
+
 def block_before(ctx: PathwayContext, p: ProcedureFact) -> BlockBefore:
     """Did a positive diagnostic block of ``p``'s kind (by ``assess``: ≥ ``mbb_positive_relief_pct``
     for a medial branch block, ≥ ``sij_block_positive_relief_pct`` for an SI joint block) precede the
@@ -265,11 +274,8 @@ def _a1_without_block(
             f"Hold the pending repeat ablation order: no positive diagnostic {block.kind} preceded the "
             "failed ablation.",
         )
-    radicular_only = ctx.radicular_conditions and not ctx.conditions(
-        "facet_mediated_pain", "sacroiliac_joint_pain"
-    )
-    if radicular_only:
-        steps.append("Radiofrequency ablation does not treat radicular leg pain (NICE NG59).")
+    if radicular_only(ctx):
+        steps.append(NOT_FOR_LEG_PAIN)
     steps.append("Re-evaluate the pain source (different pain generator, wrong target): updated MRI/CT.")
     summary = ""
     for said in (f"no positive {block.kind} preceded it", "no positive block preceded it"):
@@ -387,6 +393,9 @@ def a2_worked_then_recurred(ctx: PathwayContext, a: Assessment) -> CardDraft:
     p = a.procedure
     if a.durable is False:
         return _a2_under_six_months(ctx, a)
+    block = block_before(ctx, p)
+    if not block.confirmed and radicular_only(ctx):
+        return _a2_generator_unconfirmed(ctx, a, block)
     return A2.card(
         ctx,
         indicator="info",
@@ -410,6 +419,63 @@ def a2_worked_then_recurred(ctx: PathwayContext, a: Assessment) -> CardDraft:
             )
         ],
         needs=("observations",),
+    )
+
+
+def _a2_generator_unconfirmed(ctx: PathwayContext, a: Assessment, block: BlockBefore) -> CardDraft:
+    """A2 when the ablation that worked had no positive diagnostic block before it and the record holds
+    a radicular diagnosis but no facet or SI joint pain: the relief is not taken to confirm a facet or
+    SI joint generator (NICE NG59: RFA only after a positive block; decision model: never RFA for
+    pure radicular pain), so no repeat RFA is offered and a pending one is held; the block comes
+    first, and the radicular pain has its own pathway."""
+    p = a.procedure
+    when = _when(p)
+    pending = ctx.pending(*RFA_ORDER_SETS)
+    facts = ctx.failure_facts(a)
+    threshold = f"≥ {block.threshold:g} % relief"
+    why = [
+        *facts[:1],
+        *(ctx.order_fact(s, "pending repeat ablation — hold it: ", short_prefix=HOLD) for s in pending),
+        Fact(
+            f"no positive diagnostic {block.kind} ({threshold}) before the RFA of {when}, and no facet or "
+            "SI joint pain diagnosis: only a radicular one",
+            short=f"no positive {block.kind}; radicular diagnosis only",
+        ),
+        *facts[1:],
+    ]
+    steps = [
+        f"Before any repeat ablation, confirm the pain generator with a diagnostic {block.kind} "
+        f"(positive = {threshold}; NICE NG59, ASRA 2020).",
+        NOT_FOR_LEG_PAIN,
+    ]
+    if pending:
+        steps.insert(0, f"Hold the pending repeat ablation: no positive diagnostic {block.kind} on record.")
+    if ctx.gate_open:
+        steps.append("For the radicular leg pain: an image-guided ESI or a targeted nerve-root injection.")
+    summary = ""
+    for said in (f"no positive {block.kind} on record", "no positive block on record"):
+        summary = f"Pain back after the ablation on {when}; {said}: diagnostic block before any repeat RFA"
+        if len(summary) <= SUMMARY_MAX:
+            break
+    return A2.card(
+        ctx,
+        indicator="warning" if pending else "info",
+        summary=summary,
+        why=why,
+        gaps=list(a.gaps),
+        next_steps=steps,
+        avoid=["A repeat ablation before a positive diagnostic block.", "Spinal cord stimulation."],
+        conflicts=[RFA_SCOPE],
+        suggestions=[
+            ctx.offer(
+                block.spec,
+                reasons=generator_refs(ctx),
+                recommended=True,
+                label=f"Diagnostic {block.kind} to confirm the pain generator",
+            )
+        ],
+        extra_evidence=("nice_ng59",),
+        needs=("observations", "serviceRequests"),
     )
 
 
