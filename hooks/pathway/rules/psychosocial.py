@@ -9,6 +9,7 @@ from hooks.cards import CardDraft, Fact, SuggestionDraft
 from hooks.facts import ObservationFact
 from hooks.pathway.context import PathwayContext
 from hooks.pathway.rules.common import TOPIC_PSYCHOSOCIAL, Rule
+from hooks.pathway.rules.neuromodulation import psych_evaluation_fact
 from hooks.rule import INFO_OR_WARNING
 
 Y1 = Rule(
@@ -108,8 +109,16 @@ def y1_psychosocial_risk(ctx: PathwayContext) -> CardDraft | None:
         "the spine care plan (NICE NG59).",
     ]
     if neuromodulation_in_view(ctx):
-        steps.append("A psychological evaluation is required before a stimulator or pump trial.")
-        suggestions.append(ctx.offer(sx.PSYCHOLOGICAL_EVALUATION))
+        evaluated = psych_evaluation_fact(ctx)
+        if evaluated is None:
+            steps.append("A psychological evaluation is required before a stimulator or pump trial.")
+            suggestions.append(ctx.offer(sx.PSYCHOLOGICAL_EVALUATION))
+        else:
+            # one on record (done, arranged or not suitable) is named, not offered again
+            steps.append(
+                f"The psychological evaluation before a stimulator or pump trial is on record "
+                f"({evaluated.fact.short or evaluated.fact.text}): act on what it found."
+            )
     harm = [] if self_harm is None else [_self_harm_fact(self_harm)]
     if self_harm is not None:
         # any answer beyond "Not at all" asks for a suicide risk assessment before anything else

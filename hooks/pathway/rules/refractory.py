@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from hooks import suggestions as sx
 from hooks.cards import SUMMARY_MAX, CardDraft, Fact
-from hooks.facts import ConditionFact, ObservationFact, ProcedureFact
+from hooks.facts import ConditionFact, ObservationFact, ProcedureFact, ServiceRequestFact
 from hooks.pathway.context import (
     FAILED_OUTCOMES,
     PathwayContext,
@@ -927,6 +927,8 @@ def f7_no_target_chronic(ctx: PathwayContext) -> CardDraft:
     why = [*leads[:2], *target, *confirmed, *rest, ctx.onset_fact(), *ctx.current_pain_facts()]
     # imported here: neuromodulation imports this module
     from hooks.pathway.rules.neuromodulation import (
+        PERMANENT_ORDER_SETS,
+        TRIAL_ORDER_SETS,
         explant_fact,
         explanted_stimulator,
         psych_evaluation_fact,
@@ -940,6 +942,13 @@ def f7_no_target_chronic(ctx: PathwayContext) -> CardDraft:
     evaluated = psych_evaluation_fact(ctx)
     if evaluated is not None:
         why.append(evaluated.fact)
+    # a stimulator already ordered is what the card speaks of: held until a psychological evaluation
+    # clears it (NACC 2014), else named, with no second SCS evaluation offered
+    ordered = ctx.pending(*TRIAL_ORDER_SETS, *PERMANENT_ORDER_SETS)
+    if ordered:
+        cleared = evaluated is not None and evaluated.standing == "cleared"
+        before = None if cleared else psych_step(evaluated, "the trial")
+        return _f7_stimulator_ordered(ctx, why, ordered[-1], before)
     return F7.card(
         ctx,
         indicator="info",
@@ -972,6 +981,61 @@ def f7_no_target_chronic(ctx: PathwayContext) -> CardDraft:
         selection_behavior="any",
         extra_evidence=("precise_2017",),
         needs=("observations", "diagnosticReports"),
+    )
+
+
+def _f7_stimulator_ordered(
+    ctx: PathwayContext, why: list[Fact], order: ServiceRequestFact, before: str | None
+) -> CardDraft:
+    """F7 with a stimulator trial or implant already ordered. ``before``: what must come first
+    (``neuromodulation.psych_step``), when no psychological evaluation has cleared the patient — the
+    order is then held, a warning (NACC 2014: psychological evaluation before a trial); with one on
+    record the order is named and the trial's rule said, no second SCS evaluation offered."""
+    from hooks.pathway.rules.neuromodulation import TRIAL_ORDER_SETS
+
+    kind = "trial" if any(ctx.matches(vs, order.codings) for vs in TRIAL_ORDER_SETS) else "implant"
+    care = [
+        "Multidisciplinary pain management with cognitive behavioural therapy (NICE NG59).",
+        "Medication review: see where sources disagree on neuropathic agents; taper what does not help.",
+    ]
+    rule = (
+        f"Permanent implant only with ≥ {pct(ctx.t.scs_trial_success_pct)} relief on the trial (NACC 2014; "
+        "NICE TA159)."
+    )
+    if before is None:
+        return F7.card(
+            ctx,
+            indicator="info",
+            summary=f"Refractory radicular pain without a surgical target: stimulator {kind} ordered; "
+            "multidisciplinary care and CBT alongside",
+            why=[ctx.order_fact(order, f"stimulator {kind} ordered: "), *why],
+            gaps=_common_gaps(ctx),
+            next_steps=[rule, *care],
+            avoid=["More epidural injections.", "Opioid escalation.", "Fusion."],
+            conflicts=[*NEUROPATHIC_AGENTS, SCS_SELECTION, OPIOIDS],
+            suggestions=[ctx.offer(sx.CBT_REFERRAL)],
+            selection_behavior="any",
+            extra_evidence=("precise_2017",),
+            needs=("observations", "diagnosticReports", "serviceRequests"),
+        )
+    return F7.card(
+        ctx,
+        indicator="warning",
+        summary=f"Stimulator {kind} ordered before a psychological evaluation cleared the patient: hold it "
+        "(NACC 2014)",
+        why=[ctx.order_fact(order, f"pending stimulator {kind} — hold it: ", short_prefix=HOLD), *why],
+        gaps=_common_gaps(ctx),
+        next_steps=[f"Hold the pending stimulator {kind}: {_lower_first(before)} (NACC 2014).", *care, rule],
+        avoid=[
+            "A stimulator trial or implant without a psychological evaluation.",
+            "More epidural injections.",
+            "Opioid escalation.",
+        ],
+        conflicts=[*NEUROPATHIC_AGENTS, SCS_SELECTION, OPIOIDS],
+        suggestions=[ctx.offer(sx.PSYCHOLOGICAL_EVALUATION, recommended=True), ctx.offer(sx.CBT_REFERRAL)],
+        selection_behavior="any",
+        extra_evidence=("precise_2017",),
+        needs=("observations", "diagnosticReports", "serviceRequests"),
     )
 
 
