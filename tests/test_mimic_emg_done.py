@@ -5,7 +5,7 @@ Peripheral, peroneal and sciatic neuropathy are told from a root lesion by EMG/N
 2014). A diabetic with polyneuropathy whose EMG of two months ago reads "chronic left L5
 radiculopathy, no evidence of peripheral polyneuropathy", or "normal study", has had that test: a
 card asking to exclude the neuropathy "with EMG/nerve conduction studies" and offering a new one
-contradicts the chart. A hip or arterial mimic is not excluded by a nerve study, and a study of an
+contradicts the chart. A study ordered and not yet done is awaited the same way. A hip or arterial mimic is not excluded by a nerve study, and a study of an
 earlier episode judged that episode: those cases keep their own test.
 
 Tests named test_guard_* also hold on the code before the change; the others fail on it.
@@ -13,7 +13,7 @@ Tests named test_guard_* also hold on the code before the change; the others fai
 
 from __future__ import annotations
 
-from pathway_builders import assert_house_rules, card_of, codes_of, cond, refs_of, run, states
+from pathway_builders import assert_house_rules, card_of, codes_of, cond, order, refs_of, run, states
 from test_f7_diagnosis_settled import EMG, emg_proc, emg_report, scored
 
 from hooks.suggestions import ordered_codes
@@ -74,3 +74,28 @@ def test_guard_a_hip_mimic_keeps_its_own_examination_beside_an_emg() -> None:
     c = card_of(cards, "F4")
     assert "hip examination and a hip radiograph" in c.next_steps[0]
     assert "review of the EMG/NCS" not in " ".join(c.next_steps)
+
+
+# an EMG/NCS ordered and not yet done: named, awaited, not offered again
+
+
+def test_a_study_already_ordered_beside_the_neuropathy_is_awaited_not_ordered_again() -> None:
+    c = only(order("emgo", "order_emg_ncs", authored=8), state="F4")
+    assert "ServiceRequest/emgo" in refs_of(c)
+    assert not codes_of(c) & EMG
+    # too long for the card's "Next:" line whole, the step opens with "First exclude"
+    assert c.next_steps[0] == (
+        "First exclude peripheral neuropathy with the EMG/NCS already ordered (2026-10-25) (ACR 2021; "
+        "NASS 2014)."
+    )
+
+
+def test_f4_without_a_mimic_names_the_study_ordered() -> None:
+    cards = run(*scored(order("emgo", "order_emg_ncs", authored=8)))
+    c = card_of(cards, "F4")
+    assert not codes_of(c) & EMG
+    assert c.summary == (
+        "Failed ESI with uncertain diagnosis: re-evaluate with imaging review, the EMG/NCS ordered and a "
+        "diagnostic SNRB"
+    )
+    assert "Review the EMG/NCS already ordered (2026-10-25) when it is reported." in c.next_steps

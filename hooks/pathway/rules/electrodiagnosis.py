@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from hooks.cards import Fact
-from hooks.facts import ProcedureFact, ReportFact
+from hooks.facts import ProcedureFact, ReportFact, ServiceRequestFact
 from hooks.pathway.context import PathwayContext
 from hooks.text import affirmed, short_name
 
@@ -83,15 +83,30 @@ def emg_studies(ctx: PathwayContext) -> list[tuple[Fact, bool]]:
     return [(f, negative) for f, negative, _ in _studies(ctx)]
 
 
+def emg_ordered(ctx: PathwayContext) -> ServiceRequestFact | None:
+    """The latest EMG/nerve conduction study ordered in this episode and not yet done."""
+    orders = [
+        s
+        for s in ctx.pending("order_emg_ncs", "electrodiagnostic_emg_ncs")
+        if s.authored is None or ctx.in_episode(s.authored)
+    ]
+    return orders[-1] if orders else None
+
+
 def emg_to_review(ctx: PathwayContext) -> tuple[Fact, str] | None:
     """The last EMG/nerve conduction study of this episode (``emg_studies``), whatever it found, and
     the words that send the clinician to it ("a review of the EMG/NCS of 2026-09-03"): a nerve mimic
-    is excluded by reading the study already done, not by ordering another."""
+    is excluded by reading the study already done, not by ordering another. With none done, one
+    already ordered (``emg_ordered``): "the EMG/NCS already ordered (2026-11-05)"."""
     studies = _studies(ctx)
-    if not studies:
+    if studies:
+        fact, _, when = studies[-1]
+        return fact, f"a review of the EMG/NCS of {when}"
+    order = emg_ordered(ctx)
+    if order is None:
         return None
-    fact, _, when = studies[-1]
-    return fact, f"a review of the EMG/NCS of {when}"
+    dated = f" ({order.authored.isoformat()})" if order.authored else ""
+    return ctx.order_fact(order, "EMG/NCS already ordered: "), f"the EMG/NCS already ordered{dated}"
 
 
 def emg_on_record(ctx: PathwayContext) -> list[Fact]:

@@ -528,7 +528,9 @@ def f4_uncertain_diagnosis(ctx: PathwayContext) -> CardDraft:
     done_emg = [f for f, _ in emg_studies(ctx)]
     done_blocks = [] if found else [f for f, _ in root_blocks(ctx)]
     review = emg_to_review(ctx)
-    emg = emg and not done_emg
+    # a study already ordered is named, and not offered again
+    ordered_emg = [review[0]] if review is not None and not done_emg else []
+    emg = emg and review is None
     suggestions = [] if done_blocks else [ctx.offer(sx.DIAGNOSTIC_SNRB)]
     if emg:
         suggestions.insert(
@@ -576,10 +578,10 @@ def f4_uncertain_diagnosis(ctx: PathwayContext) -> CardDraft:
         summary = opening(
             ctx, "with no MRI or CT on record: MRI lumbar spine first, then re-evaluate the diagnosis"
         )
-    elif emg or not done_blocks:
+    elif emg or ordered_emg or not done_blocks:
         tests = [
             "imaging review",
-            *(["EMG/NCS"] if emg else []),
+            *(["EMG/NCS"] if emg else ["the EMG/NCS ordered"] if ordered_emg else []),
             *([] if done_blocks else ["a diagnostic SNRB"]),
         ]
         summary = opening(
@@ -624,7 +626,13 @@ def f4_uncertain_diagnosis(ctx: PathwayContext) -> CardDraft:
             *mimic_facts(ctx, found),
             *(ctx.cond_fact(c, "possible mimic: ") for c in mm if all(c is not f for f, _ in found)),
             *_failure_why(
-                ctx, [*(mri_ordered_fact(ctx, o) for o in mri_ordered), *done_emg[-1:], *done_blocks[-1:]]
+                ctx,
+                [
+                    *(mri_ordered_fact(ctx, o) for o in mri_ordered),
+                    *done_emg[-1:],
+                    *ordered_emg,
+                    *done_blocks[-1:],
+                ],
             ),
         ],
         gaps=gaps,
@@ -632,6 +640,7 @@ def f4_uncertain_diagnosis(ctx: PathwayContext) -> CardDraft:
             *([mimic_step(found, emg_review=review[1] if review else None)] if found else []),
             imaging_step,
             *([EMG_STEP] if emg else []),
+            *([f"Review {review[1]} when it is reported."] if ordered_emg and review and not found else []),
             *(
                 []
                 if done_blocks
