@@ -5,8 +5,9 @@ Peripheral, peroneal and sciatic neuropathy are told from a root lesion by EMG/N
 2014). A diabetic with polyneuropathy whose EMG of two months ago reads "chronic left L5
 radiculopathy, no evidence of peripheral polyneuropathy", or "normal study", has had that test: a
 card asking to exclude the neuropathy "with EMG/nerve conduction studies" and offering a new one
-contradicts the chart. A study ordered and not yet done is awaited the same way. A hip or arterial mimic is not excluded by a nerve study, and a study of an
-earlier episode judged that episode: those cases keep their own test.
+contradicts the chart. A study ordered and not yet done is awaited the same way. A hip or arterial
+mimic is not excluded by a nerve study, and a study of an earlier episode judged that episode: those
+cases keep their own test.
 
 Tests named test_guard_* also hold on the code before the change; the others fail on it.
 """
