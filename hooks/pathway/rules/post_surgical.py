@@ -434,11 +434,17 @@ def s2_recurrent_herniation(ctx: PathwayContext) -> CardDraft:
             "Spine-surgery re-evaluation of the compressive lesion the contrast MRI shows (NASS 2014).",
             "Fusion, or extending a fusion, only with instability.",
         ]
+    # a spine-surgery referral made (or a surgeon seen) since the operation is named, its opinion
+    # awaited, and no second referral offered
+    referred = referrals_since_surgery(ctx)
+    if referred:
+        summary = summary.replace(": surgical re-evaluation", ": spine-surgery referral on record", 1)
+        steps.insert(0, "Confirm the spine-surgery appointment, or follow the surgeon's plan once seen.")
     return S2.card(
         ctx,
         indicator="warning",
         summary=summary,
-        why=[*surgery_facts(ctx), *facts, ctx.onset_fact()],
+        why=[*surgery_facts(ctx), *facts, *referred[:1], ctx.onset_fact()],
         next_steps=steps,
         avoid=[
             "Spinal cord stimulation while a surgical target exists.",
@@ -446,14 +452,26 @@ def s2_recurrent_herniation(ctx: PathwayContext) -> CardDraft:
             "Epidural injections as definitive care.",
         ],
         conflicts=[FUSION],
-        suggestions=[
-            ctx.offer(
-                sx.SPINE_SURGERY_REFERRAL,
-                recommended=True,
-            )
-        ],
+        suggestions=[] if referred else [ctx.offer(sx.SPINE_SURGERY_REFERRAL, recommended=True)],
         needs=("diagnosticReports",),
     )
+
+
+def referrals_since_surgery(ctx: PathwayContext) -> list[Fact]:
+    """Spine-surgery referrals (not drafts) and surgeon visits dated after the last lumbar operation,
+    latest first (``surgical_referral_facts``): the one before the operation led to it."""
+    operated = surgery_date(ctx)
+    refs = {
+        s.ref
+        for s in ctx.surgical_referrals
+        if s.status != "draft" and s.authored is not None and (operated is None or s.authored > operated)
+    }
+    refs |= {
+        e.ref
+        for e in ctx.surgical_encounters
+        if e.start is not None and (operated is None or e.start > operated)
+    }
+    return [f for f in surgical_referral_facts(ctx) if f.ref in refs]
 
 
 def s4_instability(ctx: PathwayContext) -> CardDraft:
