@@ -3,7 +3,10 @@ explicit outcome §3.1 reads first, as a coded one is.
 
 Before, an F3 chart whose ESI outcome was recorded as the words "Unsuccessful" or "No relief", with no
 scores after it, drew F0's "outcome not recorded" card: the surgical referral waited, and the card
-denied an outcome the chart held. A "% relief" in the words is read as a note's relief is.
+denied an outcome the chart held. A "% relief" in the words is read as a note's relief is. When it
+was judged may follow the words ("No relief at 4-week follow-up"), unless that was before the
+injection's window opened; a failure beside a relief under 50 % is a failure ("Failed - 20%
+relief"), and an SCS trial recorded so is a failed trial (N2), not one whose outcome is missing.
 """
 
 from __future__ import annotations
@@ -38,6 +41,13 @@ def outcome_of(words: str, *facts: Any) -> Outcome:
         ("Failed.", Outcome.FAILED),
         ("Partially successful", Outcome.PARTIAL),
         ("Successful", Outcome.SUCCESS),
+        # when it was judged, once the injection's window had opened
+        ("No relief at 4-week follow-up", Outcome.FAILED),
+        ("No relief (6 weeks)", Outcome.FAILED),
+        ("Unsuccessful at the 1 month review", Outcome.FAILED),
+        # a failure with a relief under every responder threshold: the two agree
+        ("Failed - 20% relief", Outcome.FAILED),
+        ("Unsuccessful (30 % relief), patient wants surgery", Outcome.FAILED),
     ],
 )
 def test_an_outcome_in_words_is_read(words: str, outcome: Outcome) -> None:
@@ -64,6 +74,11 @@ def test_an_outcome_in_words_is_read(words: str, outcome: Outcome) -> None:
         "Failed: vasovagal, procedure abandoned",
         "No relief (back pain); leg pain resolved",
         "Partial, then complete relief",
+        "No relief at 1 week",  # before the injection's window opens: the scores decide
+        "No relief after 10 days",
+        "Unsuccessful - 60% relief",  # the words disagree
+        "Failed - 20% relief, 70% relief at 2 months",
+        "Trial unsuccessful - 20% relief, then much better",
     ],
 )
 def test_words_that_do_not_say_the_outcome_whole_leave_it_to_the_scores(words: str) -> None:
@@ -93,3 +108,13 @@ def test_words_left_to_the_scores_are_shown_as_written_not_denied() -> None:
     assert states(cards) == ["F0"]
     text = " ".join(f.text for f in cards[0].why if f.ref == "Procedure/esi")
     assert 'outcome recorded as "Less than 50% relief"' in text and "no recorded outcome" not in text, text
+
+
+def test_a_stimulator_trial_recorded_unsuccessful_with_its_relief_is_a_failed_trial() -> None:
+    trial = replace(
+        proc("trial", "scs_percutaneous_lead", days=80),
+        outcome=(),
+        outcome_text="Trial unsuccessful - 20% relief, patient declines implant",
+    )
+    assessed = assess(trial, Modality.SCS_TRIAL, history(trial), TODAY, DEFAULT_THRESHOLDS, TERM)
+    assert assessed.outcome is Outcome.FAILED

@@ -868,17 +868,63 @@ _OUTCOME_WORDS = (
 )
 
 
-def _explicit_outcome(procedure: ProcedureFact, terminology: Terminology) -> Outcome | None:
+# A trailing "at 4-week follow-up", "(6 weeks)", "at the 3 month review": when the outcome was judged.
+_JUDGED_WHEN = re.compile(
+    r"[\s,;:-]*\(?\s*(?:(?:at|after|on|by)\s+(?:the\s+)?)?(?P<n>\d+)[\s-]*(?P<unit>weeks?|wks?|months?|days?)"
+    r"(?:[\s-]*(?:follow[\s-]*up|f/u|review|visit|post[\s-]*(?:procedure|injection|op)))?\s*\)?\W*$",
+    re.IGNORECASE,
+)
+# "Trial unsuccessful – 20% relief", "Failed (30 % relief)", "No relief: 10% improvement".
+_FAILED_WITH_RELIEF = re.compile(
+    r"^\W*(?:(?:trial|injection|procedure|block)\s+)?(?:unsuccessful|not\s+successful|failed|ineffective|"
+    r"no\s+(?:significant\s+)?(?:relief|benefit|improvement))\W+(?:with\s+)?(?:only\s+)?"
+    r"(?P<pct>\d{1,2}(?:\.\d+)?)\s*%\s*(?:pain\s+)?(?:relief|improvement|reduction)?\W*"
+    # a further clause that says nothing of the result ("patient declines implant")
+    r"(?:[,;.]\s*(?P<rest>[^\d%]*))?$",
+    re.IGNORECASE,
+)
+_RESULT_WORDS = re.compile(r"relie|success|improv|better|benefit|respon|effective|help|worse", re.IGNORECASE)
+# An undated procedure's outcome judged sooner than this is left to its scores (a steroid takes up to
+# two weeks); a dated one is judged from its own window.
+_TOO_SOON_TO_JUDGE_DAYS = 14
+# Below this, a relief percentage is a failure for every modality (ESI, RFA and SCS trial 50 %).
+_LOWEST_RESPONDER_PCT = 50.0
+
+
+def _explicit_outcome(
+    procedure: ProcedureFact, terminology: Terminology, judged_from_days: int = _TOO_SOON_TO_JUDGE_DAYS
+) -> Outcome | None:
     """``Procedure.outcome`` coded as unsuccessful, partial or successful, else None. An outcome sent
     as words only (no coding) is read when the words are the outcome and nothing else
-    (``_OUTCOME_WORDS``): "Unsuccessful", "No relief", "Partially successful", "Successful". Other
-    words ("Less than 50% relief", "80% relief for 1 day", "Failed - did not attend") are left to the
-    scores: how much and how long decide, and the words may be about something else."""
+    (``_OUTCOME_WORDS``): "Unsuccessful", "No relief", "Partially successful", "Successful", with
+    when it was judged ("No relief at 4-week follow-up"); a failure beside a relief under 50 % is one
+    ("Trial unsuccessful – 20% relief"). Other words ("Less than 50% relief", "80% relief for 1
+    day", "Failed - did not attend") are left to the scores: how much and how long decide, and the
+    words may be about something else."""
     codes = procedure.outcome
     if codes:
         return next((o for vs, o in _EXPLICIT_OUTCOMES if terminology.match(vs, codes) is not None), None)
     words = outcome_words(procedure)
-    if words is None or re.search(r"\d", words):
+    if words is None:
+        return None
+    # when it was judged ("at 4-week follow-up") does not change what was judged, unless it was before
+    # the treatment's window opens (``judged_from_days``): that is left to the scores
+    when = _JUDGED_WHEN.search(words)
+    if when is not None:
+        unit = when.group("unit").lower()
+        days = int(when.group("n")) * (30 if unit.startswith("m") else 7 if unit.startswith("w") else 1)
+        if days < judged_from_days:
+            return None
+        words = words[: when.start()]
+    # a failure with the relief it gave, below every responder threshold: the two agree
+    low = _FAILED_WITH_RELIEF.match(words)
+    if (
+        low is not None
+        and float(low.group("pct")) < _LOWEST_RESPONDER_PCT
+        and not _RESULT_WORDS.search(low.group("rest") or "")
+    ):
+        return Outcome.FAILED
+    if re.search(r"\d", words):
         return None
     return next((o for pattern, o in _OUTCOME_WORDS if pattern.search(words)), None)
 
@@ -898,7 +944,7 @@ def _recorded_outcome(procedure: ProcedureFact, explicit: Outcome) -> str:
 
 def _by_explicit_outcome(case: _Case, s: _Scores) -> Assessment | None:
     """1. ``Procedure.outcome`` coded as unsuccessful, partial or successful."""
-    explicit = _explicit_outcome(case.procedure, case.term)
+    explicit = _explicit_outcome(case.procedure, case.term, case.win.start)
     if explicit is None:
         return None
     recorded = _recorded_outcome(case.procedure, explicit)
