@@ -172,6 +172,18 @@ def test_blind_esi_is_replaced_with_image_guided_codes(hook: str) -> None:
     assert c.suggestions[0].is_recommended and not c.suggestions[1].is_recommended
 
 
+@pytest.mark.parametrize("hook", HOOKS)
+def test_a_blind_epidural_catheter_is_replaced_with_the_image_guided_catheter(hook: str) -> None:
+    """62326 is an indwelling catheter: its image-guided code is 62327, not a single injection."""
+    catheter = sr("cath", "62326", "Lumbar epidural catheter, no imaging")
+    cards = run(hook, [catheter], cond("rad", RADICULOPATHY, 70))
+    c = one(cards, "order.esi-blind")
+    assert_well_formed(c, "ServiceRequest/cath")
+    assert [codes(a[2]) for a in actions(c)] == [["62327"], ["64483"]]
+    assert c.suggestions[0].label == "Change to an epidural catheter with imaging guidance"
+    assert c.suggestions[0].is_recommended
+
+
 def test_legacy_blind_code_is_caught_and_image_guided_is_not() -> None:
     assert rules(run("order-sign", [sr("esi1", "62311")], cond("rad", RADICULOPATHY, 70))) == [
         "order.esi-blind"
