@@ -601,6 +601,10 @@ def test_rfa_with_suspected_infection_is_critical_and_stable_old_foot_drop_is_no
     )
     assert rules(infected) == ["order.red-flag-elective"]
     assert codes(infected[0].suggestions[0].actions[1].resource) == ["72158"]
+    # a same-day emergency: the MRI and the referral go out stat, as the patient-view R3 orders them
+    created = [a.resource for s in infected[0].suggestions for a in s.actions if a.type == "create"]
+    assert created and all(r is not None and r["priority"] == "stat" for r in created)
+    assert infected[0].next_steps[0].startswith("Emergency MRI without and with contrast today")
     stable = run(
         "order-sign", [sr("esi1", "62323")], cond("rad", RADICULOPATHY, 120), cond("fd", "M21.371", 100)
     )

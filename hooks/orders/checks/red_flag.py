@@ -89,11 +89,12 @@ _PLAN: dict[str, tuple[str, OrderSpec, Priority]] = {
         sx.MRI_WITH_AND_WITHOUT_CONTRAST,
         "urgent",
     ),
+    # a same-day emergency (decision model §7.3, as the pathway's R3 orders it): stat, not urgent
     "infection": (
-        "Urgent MRI without and with contrast, inflammatory markers, and same-day referral for "
-        "suspected infection; no steroid injection.",
+        "Emergency MRI without and with contrast today, blood cultures and inflammatory markers, and "
+        "same-day referral for suspected infection; no steroid injection.",
         sx.MRI_WITH_AND_WITHOUT_CONTRAST,
-        "urgent",
+        "stat",
     ),
     "fracture": ("Fracture imaging and urgent spine assessment.", sx.MRI_WITHOUT_CONTRAST, "urgent"),
 }
