@@ -47,6 +47,7 @@ __all__ = [
     "FUSION_FINDING",
     "INJECTION_DRUG_USE",
     "INSTABILITY",
+    "INTRATHECAL_TRIAL",
     "LEG_SITE",
     "LEG_SYMPTOMS",
     "LEVEL",
@@ -77,6 +78,7 @@ __all__ = [
     "SADDLE",
     "SPINE_IMAGING",
     "SPINE_SERVICE",
+    "STENOSIS",
     "STEROID_GIVEN",
     "STIMULATION",
     "STRENGTH_WORDS",
@@ -406,6 +408,15 @@ FIBROSIS = _words(
     r"epidural fibrosis|scar tissue|enhancing scar|post-?operative scar|granulation tissue|"
     r"peridural fibrosis"
 )
+# An intrathecal drug trial named in words: the codes it goes under (a subarachnoid injection, a
+# catheter infusion) are shared with epidural injections.
+INTRATHECAL_TRIAL = _words(
+    r"\b(?:intrathecal|intra-thecal|IT|subarachnoid)\b[\w\s-]{0,40}?\btrial\b"
+    r"|\btrial\b[\w\s-]{0,25}?\b(?:intrathecal|subarachnoid)\b"
+    r"|\b(?:ziconotide|prialt)\b[\w\s-]{0,25}?\btrial\b"
+)
+# Spinal stenosis as a report names it (central, lateral recess or foraminal; "stenotic canal").
+STENOSIS = _words(r"\bstenos[ie]s\b|\bstenotic\b|\bcanal (?:narrowing|compromise)\b")
 LF_HYPERTROPHY = _words(r"ligament(?:um)? flav\w* (?:hypertroph|thicken)|flaval hypertroph")
 
 

@@ -4,15 +4,20 @@ MILD (minimally invasive lumbar decompression) removes part of a thickened ligam
 for central stenosis without instability. With spondylolisthesis or instability on record the
 operation is surgical decompression, with fusion where the segment is unstable (NASS 2011), so the
 card warns, names the condition and offers to cancel MILD and refer to a spine surgeon. MILD for
-stenosis without instability draws no card.
+stenosis without instability draws no card. MILD with no stenosis at all on record, coded or in the
+imaging, is stopped too (``order.mild-no-stenosis``): it treats nothing else.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
+from test_orders_esi_no_imaging import report
 
 from hooks.catalogue import RULES_BY_ID
-from tests.orders_builders import cond, proc, sr
+from hooks.orders import evaluate_orders
+from tests.orders_builders import cond, history, inp, proc, sr
 from tests.test_orders_checks import HOOKS, actions, assert_well_formed, codes, one, run
 
 RULE = "order.mild-instability"
@@ -47,3 +52,28 @@ def test_mild_for_stenosis_without_instability_draws_no_card(hook: str) -> None:
 def test_the_rule_is_in_the_catalogue_at_s4() -> None:
     r = RULES_BY_ID[RULE]
     assert r.state == "S4" and r.evidence == ("nass_stenosis",)
+
+
+# ------------------------------------------------------------- check 14b: MILD without stenosis
+@pytest.mark.parametrize("hook", HOOKS)
+def test_mild_for_a_disc_herniation_without_stenosis_is_stopped(hook: str) -> None:
+    """MILD removes ligamentum flavum from a central stenosis: for a disc herniation with no
+    stenosis coded or reported, it treats nothing (decision model F6)."""
+    hnp = cond("hnp", "M51.16", 200, "Disc herniation with radiculopathy")
+    cards = run(hook, [sr("m", "0275T", "MILD percutaneous decompression")], hnp)
+    (c,) = [c for c in cards if c.rule_id == "order.mild-no-stenosis"]
+    assert c.indicator == "warning"
+    assert c.summary.startswith("MILD ordered with no lumbar stenosis on record")
+    assert [a.type for s in c.suggestions for a in s.actions] == ["delete"]
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_guard_stenosis_named_only_in_the_imaging_draws_no_stop(hook: str) -> None:
+    hnp = cond("hnp", "M51.16", 200, "Disc herniation with radiculopathy")
+    mri = report(
+        "mri", "72148", "MRI lumbar spine", 30,
+        "Severe central canal stenosis at L4-5 from ligamentum flavum hypertrophy.",
+    )  # fmt: skip
+    h = replace(history(hnp), reports=(mri,))
+    cards = evaluate_orders(inp(hook, [sr("m", "0275T", "MILD percutaneous decompression")], h))
+    assert "order.mild-no-stenosis" not in [c.rule_id for c in cards]

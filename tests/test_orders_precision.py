@@ -456,7 +456,7 @@ def test_62326_epidural_catheter_without_imaging_is_a_blind_injection() -> None:
     assert TERM.match("esi_image_guided", [Coding(CPT_URI, "62326")]) is None
     order = sr("e", "62326", "Lumbar epidural catheter infusion, no imaging guidance")
     card = one(run("order-sign", [order], RAD), "order.esi-blind")
-    assert "Change to interlaminar epidural injection with imaging guidance" in labels(card)
+    assert "Change to an epidural catheter with imaging guidance" in labels(card)
 
 
 # --------------------------------------------------------------------- 11. pump replacement, trial running

@@ -70,8 +70,10 @@ ADULT_PATHWAY = {
     "order.scs-no-trial",
     "order.scs-failed-trial",
     "order.neuromod-psych-eval",
+    "order.idd-no-trial",
     "order.fusion-no-instability",
     "order.mild-instability",
+    "order.mild-no-stenosis",
     "order.discography",
     "order.gabapentinoid-sciatica",
     "order.oral-steroid-sciatica",
@@ -128,6 +130,10 @@ ADULT_CASES: dict[str, tuple[list[dict[str, Any]], tuple[Any, ...]]] = {
     ),
     "order.rfa-no-block": ([sr("rfa1", "64635", "RFA L4-L5")], (cond("facet", "M47.816", 200),)),
     "order.scs-no-trial": ([sr("ipg", "63685", "SCS generator")], (cond("fbss", "M96.1", 500),)),
+    "order.idd-no-trial": (
+        [sr("pump", "62362", "Intrathecal pump"), sr("psy", "90791", "Psychological evaluation")],
+        (cond("fbss", "M96.1", 500),),
+    ),
     "order.fusion-no-instability": (
         [sr("fus", "22630", "PLIF L5-S1")],
         (cond("hnp", "M51.16", 200, "Disc herniation with radiculopathy"),),
@@ -139,6 +145,10 @@ ADULT_CASES: dict[str, tuple[list[dict[str, Any]], tuple[Any, ...]]] = {
     "order.mild-instability": (
         [sr("mild", "0275T", "MILD lumbar")],
         (cond("st", "M48.062", 300), cond("spl", "M43.16", 300)),
+    ),
+    "order.mild-no-stenosis": (
+        [sr("mild", "0275T", "MILD lumbar")],
+        (cond("hnp", "M51.16", 200, "Disc herniation with radiculopathy"),),
     ),
     "order.discography": ([sr("disco", "62290", "Discography lumbar")], ()),
     "order.gabapentinoid-sciatica": (

@@ -233,6 +233,15 @@ PATTERNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("dynamic instability", "segmental instability", "abnormal translation"),
         ("stable", "no abnormal angulation"),
     ),
+    "INTRATHECAL_TRIAL": (
+        ("Intrathecal morphine trial", "IT bolus trial", "ziconotide trial",
+         "trial of intrathecal hydromorphone", "subarachnoid bolus trial"),
+        ("SCS trial", "epidural steroid injection", "intrathecal pump refill", "trial of gabapentin"),
+    ),
+    "STENOSIS": (
+        ("moderate central canal stenosis", "lumbar spinal stenosis", "stenotic canal", "canal narrowing"),
+        ("stent", "stenography", "foramina patent"),
+    ),
     "UNCERTAIN": (
         ("protrusion versus scar", "herniation vs. fibrosis", "cannot be distinguished", "equivocal",
          "contrast-enhanced study recommended", "recommend MRI with contrast", "or epidural fibrosis"),

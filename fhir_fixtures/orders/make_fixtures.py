@@ -615,6 +615,28 @@ def scenarios() -> list[Scenario]:
         .procedure(*DISCECTOMY, 400)
         .order(*contrast_mri)
     )
+    # ------------------------------------------------------------------ check 7b
+    pump = ("sr-pump", "62362", "Implantation of programmable intrathecal pump")
+    s.append(
+        Scenario(
+            "idd-without-trial", "Intrathecal pump with no intrathecal trial on record (check 7b, positive)"
+        )
+        .condition("fbss", ICD10CM, "M96.1", "Postlaminectomy syndrome, not elsewhere classified", 900)
+        .procedure("psych-done", "90791", "Psychiatric diagnostic evaluation", 60)
+        .order(*pump)
+        .expect_both(
+            "order.idd-no-trial", "warning", "ServiceRequest/sr-pump", [["delete", "ServiceRequest/sr-pump"]]
+        )
+    )
+    s.append(
+        Scenario(
+            "idd-after-trial", "Intrathecal pump after an intrathecal morphine trial (check 7b, negative)"
+        )
+        .condition("fbss", ICD10CM, "M96.1", "Postlaminectomy syndrome, not elsewhere classified", 900)
+        .procedure("psych-done", "90791", "Psychiatric diagnostic evaluation", 60)
+        .procedure("it-trial", "62323", "Intrathecal morphine trial, single bolus", 30)
+        .order(*pump)
+    )
     # ------------------------------------------------------------------ check 14
     stenosis = (ICD10CM, "M48.062", "Spinal stenosis, lumbar region with neurogenic claudication")
     mild = ("sr-mild", "0275T", "Percutaneous laminotomy/laminectomy (MILD), lumbar")
@@ -634,6 +656,20 @@ def scenarios() -> list[Scenario]:
         Scenario("mild-stenosis-stable", "MILD for stenosis without instability (check 14, negative)")
         .condition("stenosis", *stenosis, 300)
         .order(*mild)
+    )
+    s.append(
+        Scenario(
+            "mild-disc-herniation",
+            "MILD for a disc herniation with no stenosis on record (check 14b, positive)",
+        )
+        .condition("hnp", ICD10CM, "M51.16", "Intervertebral disc disorders with radiculopathy, lumbar", 200)
+        .order(*mild)
+        .expect_both(
+            "order.mild-no-stenosis",
+            "warning",
+            "ServiceRequest/sr-mild",
+            [["delete", "ServiceRequest/sr-mild"]],
+        )
     )
     # ------------------------------------------------------------------ check 9
     s.append(
@@ -1137,7 +1173,8 @@ NEGATIVE_FOR: dict[str, list[str]] = {
     "scs-after-successful-trial": ["order.scs-no-trial", "order.scs-failed-trial",
                                    "order.neuromod-psych-eval"],
     "fusion-spondylolisthesis": ["order.fusion-no-instability"],
-    "mild-stenosis-stable": ["order.mild-instability"],
+    "mild-stenosis-stable": ["order.mild-instability", "order.mild-no-stenosis"],
+    "idd-after-trial": ["order.idd-no-trial", "order.neuromod-psych-eval"],
     "contrast-mri-after-discectomy": ["order.mri-contrast-no-indication"],
     # an opioid drafted with no benzodiazepine current or drafted: neither co-prescription card
     "opioid-low-dose-short": ["order.opioid-risk", "order.benzodiazepine-with-opioid"],
