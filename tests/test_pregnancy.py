@@ -729,3 +729,16 @@ def test_a_current_nsaid_is_named_on_the_first_card_even_when_it_is_about_someth
     assert_house_rules(c)
     not_pregnant = card_of(run(*facts[:-1]), "F3")
     assert "MedicationRequest/nsaid-1" not in {f.ref for f in not_pregnant.why}
+
+
+def test_an_nsaid_taken_past_20_weeks_is_named_to_stop_on_the_line_the_card_shows() -> None:
+    """At 27 weeks on naproxen the first card's shown facts say to stop it (FDA 2020); its own
+    recommendation stays first. Before 20 weeks it is named as taken, with the caution in the steps."""
+    naproxen = med("nsaid-1", "rx_nsaids", start=60)
+    care = (radic(days=70), *conservative(60)[:2], naproxen)
+    late = card_of(run(*care, pregnancy(weeks=24, recorded=21)), "P1")
+    fact = next(f for f in late.why if f.ref == "MedicationRequest/nsaid-1" and "pregnancy" in f.text)
+    assert fact.text.startswith("to stop, past 20 weeks of pregnancy (FDA 2020): ")
+    assert fact.short is not None and fact.short.startswith("to stop, past 20 weeks")
+    early = card_of(run(*care, pregnancy(weeks=10, recorded=14)), "P1")
+    assert any(f.text.startswith("taking in pregnancy: ") for f in early.why)

@@ -38,7 +38,7 @@ from hooks.evaluation import EvaluationInput
 from hooks.facts import ProcedureFact
 from hooks.pathway.context import Assessor, PathwayContext
 from hooks.pathway.precedence import ABLATION_STATES, DEVICE_STATES, RED_FLAGS, decided, pathway_card
-from hooks.pathway.pregnancy import current_nsaids, mark_pregnancy
+from hooks.pathway.pregnancy import NSAID_WEEKS, current_nsaids, mark_pregnancy
 from hooks.pathway.rules import esi_outcome, medication, mimics, neuromodulation, psychosocial, red_flags
 from hooks.pathway.rules.common import TOPIC_PATHWAY, Rule, unread_gap
 
@@ -196,10 +196,14 @@ def evaluate_context(ctx: PathwayContext) -> list[CardDraft]:
     if ctx.pregnancy is None:
         return cards
     nsaids = current_nsaids(ctx)
-    # an NSAID she is taking is named on the first card, whatever that card is about (FDA 2020)
-    taking = tuple(
-        ctx.med_fact(m, "taking in pregnancy: ") for m in ctx.medications("rx_nsaids") if m.ref in nsaids
+    # an NSAID she is taking is named on the first card, whatever that card is about (FDA 2020); from
+    # 20 weeks the line the card shows says to stop it, the card's own recommendation staying first
+    label = (
+        "taking in pregnancy: "
+        if ctx.pregnancy.before_nsaid_weeks
+        else f"to stop, past {NSAID_WEEKS} weeks of pregnancy (FDA 2020): "
     )
+    taking = tuple(ctx.med_fact(m, label) for m in ctx.medications("rx_nsaids") if m.ref in nsaids)
     return [
         mark_pregnancy(c, ctx.term, ctx.pregnancy, nsaid_refs=nsaids, taking=taking if i == 0 else ())
         for i, c in enumerate(cards)
