@@ -291,6 +291,7 @@ DENIAL_CUE = _words(
 DENIAL_AFTER = _words(
     r"^[^,.;]{0,40}?(?:[:?]|\s[-–])\s*(?:(?:denie[sd]|none|absent|negative|nil)\b|no\s*$)"
     r"|^\s*(?:denied|absent|resolved)\b"
+    r"|^\s*(?:is|are|was|were)?\s*(?:not\s+(?:present|seen|identified|demonstrated|evident)|absent)\b"
 )
 PART_BREAK = _words(
     r",|\b(?:but|however|although|though|except|reports?|reported|presents? with|complains? of)\b|\bc/o\b"
@@ -964,6 +965,21 @@ _SPHINCTER_OR_SADDLE = _words(
     r"|\bsaddle (?:an(?:a)?esthesia|hypo-?(?:a)?esthesia|numbness|sensory loss)\b"
     r"|\bnumb(?:ness)? (?:of|in|over) the (?:saddle|perine\w*)\b|\bperineal (?:numbness|an(?:a)?esthesia)\b"
 )
+# Words-only sphincter or saddle symptoms count only when the words say they are new ...
+_NEW_SYMPTOM = _words(
+    r"\b(?:new|new-onset|acute|acutely|sudden\w*|abrupt\w*|worsening|progressive)\b"
+    r"|\bsince (?:yesterday|today|this morning|last night|\d{1,2} days?)\b|\b(?:today|yesterday|tonight)\b"
+)
+# ... and name no other cause, course or kind: an enlarged prostate, an operation, a drug, an
+# infection, a long-standing or resolved problem, stress or urge incontinence.
+_SPHINCTER_EXPLAINED = _words(
+    r"\b(?:due to|secondary to|caused by|related to|attributed to|induced)\b|\bpost-?op\w*|\bpost-?partum\b"
+    r"|\bafter (?:\w+ ){0,3}(?:surgery|operation|repair|procedure|delivery|childbirth|an(?:a)?esthe\w*|"
+    r"prostatectomy|catheter\w*)\b|\bsince (?:19|20)\d\d\b|\b(?:long-?standing|chronic|resolved|old|"
+    r"history of|previous|prior|recurrent)\b|\b(?:stress|urge|mixed|overflow|functional|cough\w*|sneez\w*|"
+    r"laugh\w*|exertion\w*)\b|\b(?:overactive|neurogenic) bladder\b|\bspina bifida\b|\bprostat\w*|\bBPH\b"
+    r"|\b(?:UTI|urinary tract infection|cystitis|medication|drug|opioid|anticholinergic)\b"
+)
 _METASTASIS = _words(
     r"\bmetasta\w*|\bsecondary (?:malignan\w*|neoplasm\w*|tumou?rs?|carcinoma\w*|deposits?)\b"
     r"|\b(?:bone|bony|osseous|skeletal|spinal|spine|vertebral|sclerotic|lytic|liver|hepatic|lung|pulmonary|"
@@ -1067,15 +1083,26 @@ def _cancer_kind(part: str, m: re.Match[str]) -> str | None:
 # The red flags named in words that count only as present: not denied, not written as past.
 _PRESENT_FLAGS = (
     ("cauda_equina", _CAUDA_EQUINA),
-    ("sphincter_or_saddle", _SPHINCTER_OR_SADDLE),
     ("infection", _SPINAL_INFECTION),
 )
 
 
+def _new_sphincter_or_saddle(text: str) -> bool:
+    """New bladder, bowel or saddle symptoms in words (``_SPHINCTER_OR_SADDLE``): reported (not
+    denied), said to be new, and with no other cause, course or kind named anywhere in the words
+    (``_SPHINCTER_EXPLAINED``): "New urinary retention and saddle numbness since yesterday" is one;
+    "Urinary retention due to BPH", "Urinary retention, resolved", "stress incontinence" are not."""
+    return (
+        bool(reported(_SPHINCTER_OR_SADDLE, text))
+        and bool(_NEW_SYMPTOM.search(text))
+        and not _SPHINCTER_EXPLAINED.search(text)
+    )
+
+
 def red_flags_named(*texts: str | None) -> frozenset[str]:
     """The red flags the words of a diagnosis (its text, its codings' displays) name:
-    "cauda_equina" ("Cauda equina syndrome"), "sphincter_or_saddle" ("New urinary retention",
-    "faecal incontinence", "saddle numbness"; not stress, urge, mixed or overflow incontinence),
+    "cauda_equina" ("Cauda equina syndrome"), "sphincter_or_saddle" ("New urinary retention and
+    saddle numbness since yesterday": ``_new_sphincter_or_saddle``),
     "metastasis" ("Bone metastases", "Secondary malignant neoplasm of bone", "Malignant neoplasm of
     vertebral column"), "cancer" ("Malignant neoplasm of
     breast", "History of prostate cancer", "Breast cancer in remission"), "infection" ("Lumbar
@@ -1091,6 +1118,8 @@ def red_flags_named(*texts: str | None) -> frozenset[str]:
     a lumbar vertebra, not of the pars."""
     found: set[str] = set()
     text = "\n".join(t for t in texts if t)
+    if not _RELATIVE.search(text) and _new_sphincter_or_saddle(text):
+        found.add("sphincter_or_saddle")
     for sentence in _sentences(text):
         if _RELATIVE.search(sentence):
             continue
