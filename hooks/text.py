@@ -412,7 +412,7 @@ FIBROSIS = _words(
 # An intrathecal drug trial named in words: the codes it goes under (a subarachnoid injection, a
 # catheter infusion) are shared with epidural injections.
 INTRATHECAL_TRIAL = _words(
-    r"\b(?:intrathecal|intra-thecal|IT|subarachnoid)\b[\w\s-]{0,40}?\btrial\b"
+    r"(?:\b(?:intrathecal|intra-thecal|subarachnoid)\b|(?-i:\bIT\b))[\w\s-]{0,40}?\btrial\b"
     r"|\btrial\b[\w\s-]{0,25}?\b(?:intrathecal|subarachnoid)\b"
     r"|\b(?:ziconotide|prialt)\b[\w\s-]{0,25}?\btrial\b"
 )
@@ -1242,11 +1242,13 @@ def states_bilateral_leg_deficit(text: str) -> bool:
 
 FINDING_MAX = 52
 INSTABILITY = _words(r"(?:dynamic |segmental )?instabilit\w*|abnormal (?:translation|motion)")
-# what an imaging report names that a fusion may treat: a slip (spondylolisthesis, antero-, retro- or
-# lateral listhesis), a pars defect, instability, or an earlier fusion that did not heal
+# what an imaging report names that a fusion may treat: a slip (spondylolisthesis, antero- or lateral
+# listhesis; not the trace retrolisthesis of a degenerated disc), a pars defect, instability, or an
+# earlier fusion that did not heal
 FUSION_FINDING = _words(
     INSTABILITY.pattern
-    + r"|\b\w*listhesis\b|\bspondylolys[ie]s\b|\bpars (?:interarticularis )?(?:defects?|fractures?)\b"
+    + r"|\b(?:spondylo|antero|lateral )listhesis\b|\bspondylolys[ie]s\b"
+    r"|\bpars (?:interarticularis )?(?:defects?|fractures?)\b"
     r"|\bpseudo?arthros[ie]s\b|\bnon-?union\b"
 )
 _CONCORDANCE_REMARK = _words(r",\s*(?:concordant|consistent|correlat|in keeping)\w*.*$")

@@ -74,6 +74,25 @@ def test_a_slip_or_non_union_named_only_in_the_imaging_draws_no_objection(hook: 
     assert with_report(hook, mri) == []
 
 
+@pytest.mark.parametrize(
+    "conclusion",
+    [
+        "Left L5-S1 disc extrusion compressing the S1 root. Trace degenerative retrolisthesis of L4.",
+        "Left L5-S1 disc extrusion compressing the S1 root. Spondylolisthesis: none. Pars defects: none.",
+        "Left L5-S1 disc extrusion compressing the S1 root. Spondylolisthesis is not present.",
+    ],
+)
+def test_a_denied_slip_or_a_trace_retrolisthesis_keeps_the_card(conclusion: str) -> None:
+    mri = report("mri", "72148", "MRI lumbar spine without contrast", 60, conclusion)
+    (c,) = with_report("order-sign", mri)
+    assert c.indicator == "warning"
+
+
+def test_an_earlier_cervical_fusion_is_no_lumbar_revision() -> None:
+    acdf = replace(proc("acdf", "22612", 900, "Anterior cervical discectomy and fusion C5-6"), level="C5-C6")
+    assert [c.rule_id for c in cards("order-sign", acdf)] == [RULE]
+
+
 @pytest.mark.parametrize("hook", HOOKS)
 def test_guard_a_report_that_denies_a_slip_keeps_the_card(hook: str) -> None:
     mri = report(

@@ -30,7 +30,7 @@ def test_a_pump_without_a_trial_is_stopped(hook: str) -> None:
     assert_well_formed(c, "ServiceRequest/pump")
     assert c.indicator == "warning"
     assert c.summary == (
-        "Intrathecal pump ordered with no intrathecal trial on record: trial first (PACC 2024)"
+        "Intrathecal pump ordered with no successful intrathecal trial on record: trial first (PACC 2024)"
     )
     assert "Attempt to reduce the systemic opioids before the trial (PACC 2024)." in c.next_steps
     assert c.suggestions[0].is_recommended
@@ -57,3 +57,15 @@ def test_guard_a_pump_replacement_is_not_judged() -> None:
 def test_an_epidural_injection_is_no_trial() -> None:
     esi = proc("esi", "62323", 200, "Lumbar interlaminar epidural steroid injection")
     assert RULE in rules(run("order-sign", [PUMP], FBSS, PSYCH, esi))
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Intrathecal morphine trial: no relief, unsuccessful",  # a failed trial is no trial to implant on
+        "No intrathecal trial performed yet",
+        "SCS trial: patient felt it was not helpful during the trial",  # "it" is no intrathecal
+    ],
+)
+def test_a_failed_denied_or_unrelated_trial_does_not_clear_the_pump(said: str) -> None:
+    assert RULE in rules(run("order-sign", [PUMP], FBSS, PSYCH, proc("x", "62323", 30, said)))

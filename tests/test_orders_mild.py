@@ -63,7 +63,7 @@ def test_mild_for_a_disc_herniation_without_stenosis_is_stopped(hook: str) -> No
     cards = run(hook, [sr("m", "0275T", "MILD percutaneous decompression")], hnp)
     (c,) = [c for c in cards if c.rule_id == "order.mild-no-stenosis"]
     assert c.indicator == "warning"
-    assert c.summary.startswith("MILD ordered with no lumbar stenosis on record")
+    assert c.summary.startswith("MILD ordered with no central lumbar stenosis on record")
     assert [a.type for s in c.suggestions for a in s.actions] == ["delete"]
 
 
@@ -77,3 +77,19 @@ def test_guard_stenosis_named_only_in_the_imaging_draws_no_stop(hook: str) -> No
     h = replace(history(hnp), reports=(mri,))
     cards = evaluate_orders(inp(hook, [sr("m", "0275T", "MILD percutaneous decompression")], h))
     assert "order.mild-no-stenosis" not in [c.rule_id for c in cards]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Mild right L4-5 foraminal stenosis.",  # MILD decompresses the central canal, never a foramen
+        "Central canal stenosis: none.",
+        "Spinal stenosis is not seen.",
+    ],
+)
+def test_a_report_without_central_stenosis_does_not_clear_mild(said: str) -> None:
+    hnp = cond("hnp", "M51.16", 200, "Disc herniation with radiculopathy")
+    mri = report("mri", "72148", "MRI lumbar spine", 30, said)
+    h = replace(history(hnp), reports=(mri,))
+    cards = evaluate_orders(inp("order-sign", [sr("m", "0275T", "MILD")], h))
+    assert "order.mild-no-stenosis" in [c.rule_id for c in cards]

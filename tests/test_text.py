@@ -236,7 +236,8 @@ PATTERNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "INTRATHECAL_TRIAL": (
         ("Intrathecal morphine trial", "IT bolus trial", "ziconotide trial",
          "trial of intrathecal hydromorphone", "subarachnoid bolus trial"),
-        ("SCS trial", "epidural steroid injection", "intrathecal pump refill", "trial of gabapentin"),
+        ("SCS trial", "epidural steroid injection", "intrathecal pump refill", "trial of gabapentin",
+         "felt it was not helpful during the trial"),
     ),
     "STENOSIS": (
         ("moderate central canal stenosis", "lumbar spinal stenosis", "stenotic canal", "canal narrowing"),
@@ -248,10 +249,10 @@ PATTERNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("versatile", "recurrent extrusion compressing the S1 root", "no scar", "contrast enhancing"),
     ),
     "FUSION_FINDING": (
-        ("Grade 1 anterolisthesis of L4 on L5", "spondylolisthesis", "lateral listhesis", "retrolisthesis",
+        ("Grade 1 anterolisthesis of L4 on L5", "spondylolisthesis", "lateral listhesis",
          "bilateral L5 pars defects", "pars interarticularis fracture", "spondylolysis", "pseudarthrosis",
          "pseudoarthrosis", "non-union", "nonunion", "segmental instability"),
-        ("listless", "unionised", "parsing", "stable alignment", "solid arthrodesis"),
+        ("listless", "unionised", "parsing", "stable alignment", "solid arthrodesis", "trace retrolisthesis"),
     ),
     "SPINE_IMAGING": (("Lumbar X-ray", "spine film", "CT abdomen", "radiograph"), ("chest x-ray", "ctx")),
     "CONTRAST": (

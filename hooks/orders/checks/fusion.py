@@ -29,6 +29,7 @@ Evidence: NASS LDH 2012 (fusion not recommended for routine herniation); NASS 20
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -40,7 +41,7 @@ from hooks.orders.common import OrderCheck, cancel_and_create, card, delete, rep
 from hooks.orders.context import OrderContext
 from hooks.pathway.context import ImagingStudy
 from hooks.rule import Rule, order_rule
-from hooks.text import FUSION_FINDING, affirmed
+from hooks.text import CERVICAL_THORACIC, FUSION_FINDING, reported
 
 RULE_ID_DECL: Rule = order_rule(
     "order.fusion-no-instability",
@@ -61,9 +62,16 @@ def operations(procedures: Sequence[ProcedureFact]) -> int:
 
 def imaging_findings(ctx: OrderContext) -> list[ImagingStudy]:
     """Lumbar imaging whose report affirms a finding a fusion may treat (``text.FUSION_FINDING``: a
-    slip, a pars defect, instability, a non-union), coded or not: "no spondylolisthesis on record"
-    would contradict it."""
-    return [s for s in ctx.pathway.imaging if affirmed(FUSION_FINDING, s.conclusion)]
+    slip, a pars defect, instability, a non-union), not denied before or after it ("Spondylolisthesis:
+    none", "is not present"): "no spondylolisthesis on record" would contradict it."""
+    return [s for s in ctx.pathway.imaging if reported(FUSION_FINDING, s.conclusion)]
+
+
+def _cervical_or_thoracic(p: ProcedureFact) -> bool:
+    """An arthrodesis coded as a spinal one (SNOMED 55705006) whose words or site say the neck or the
+    chest: no lumbar fusion to revise."""
+    words = [p.text, p.body_site_text or "", p.level or "", *(b.display or "" for b in p.body_site)]
+    return bool(CERVICAL_THORACIC.search(" ".join(words)) or re.search(r"\b[CT]\d{1,2}\b", p.level or ""))
 
 
 def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
@@ -73,7 +81,7 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         return []
     if operations(ctx.completed("lumbar_decompression_discectomy")) >= 2:
         return []  # multiple recurrences: fusion is an accepted option (NASS 2014, decision model S2)
-    if ctx.completed("lumbar_fusion"):
+    if any(not _cervical_or_thoracic(p) for p in ctx.completed("lumbar_fusion")):
         return []  # a revision or an extension (non-union, adjacent segment): the surgeon's judgement
     if imaging_findings(ctx):
         return []  # the slip or instability is on record in the imaging, if not coded

@@ -4,8 +4,9 @@ When: an intrathecal drug pump is ordered (``intrathecal_pump_device``: 62360 re
       non-programmable, 62362 programmable pump), no pump is on record (a replacement at battery end
       of life is not judged), and no intrathecal trial is: a completed procedure, or another draft
       of this session, named as one ("intrathecal morphine trial", "IT bolus trial", "ziconotide
-      trial"; ``text.INTRATHECAL_TRIAL``). Trials are coded under injection or catheter codes shared
-      with epidural injections, so only their words tell them apart.
+      trial"; ``text.INTRATHECAL_TRIAL``, not denied), and not recorded as failed ("no relief").
+      Trials are coded under injection or catheter codes shared with epidural injections, so only
+      their words tell them apart.
 Then: warning; an intrathecal trial first, and an attempt to reduce systemic opioids when the patient
       takes them (decision model L1: psychological evaluation, opioid reduction, trial); holding the
       pump order is offered. A missing psychological evaluation is ``order.neuromod-psych-eval``'s
@@ -16,13 +17,15 @@ Evidence: PACC 2024 (intrathecal drug delivery for chronic non-cancer pain: a tr
 
 from __future__ import annotations
 
+import re
+
 from hooks.cards import CardDraft, Fact
 from hooks.facts import DraftOrder
 from hooks.orders.checks.neuromodulation import RULE_PSYCH
 from hooks.orders.common import OrderCheck, card, delete
 from hooks.orders.context import OrderContext
 from hooks.rule import Rule, order_rule
-from hooks.text import INTRATHECAL_TRIAL, mentions
+from hooks.text import INTRATHECAL_TRIAL, reported
 
 EVIDENCE: tuple[str, ...] = ("pacc_2024",)
 RULE_ID_DECL: Rule = order_rule(
@@ -32,11 +35,28 @@ RULE_ID = RULE_ID_DECL.id
 
 
 def trial_on_record(ctx: OrderContext, order: DraftOrder) -> bool:
-    """An intrathecal trial done, or drafted beside the pump in this session, named in its words."""
-    done = any(mentions(INTRATHECAL_TRIAL, p.text, *p.notes) for p in ctx.history.procedures)
+    """An intrathecal trial done, or drafted beside the pump in this session, named in its words (not
+    denied: "no intrathecal trial performed yet"), and not recorded as failed."""
+    done = any(
+        _named(p.text, *p.notes) and not _FAILED.search(" ".join([p.text, *p.notes, p.outcome_text or ""]))
+        for p in ctx.history.procedures
+        if p.status in (None, "completed")
+    )
     others = [o for o in ctx.orders if o is not order]
-    drafted = any(mentions(INTRATHECAL_TRIAL, o.text, *(c.display for c in o.all_codings)) for o in others)
+    drafted = any(_named(o.text, *(c.display for c in o.all_codings)) for o in others)
     return done or drafted
+
+
+def _named(*texts: str | None) -> bool:
+    return any(reported(INTRATHECAL_TRIAL, t) for t in texts if t)
+
+
+# A trial recorded as failed is no trial to implant on.
+_FAILED = re.compile(
+    r"\b(?:no|not|without)\s+(?:\w+\s+)?(?:relief|benefit|improvement|effective|helpful|successful)\b"
+    r"|\b(?:unsuccessful|failed|ineffective|negative)\b",
+    re.IGNORECASE,
+)
 
 
 def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
@@ -61,9 +81,10 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             "Intrathecal pump without an intrathecal trial",
             order,
             indicator="warning",
-            summary="Intrathecal pump ordered with no intrathecal trial on record: trial first (PACC 2024)",
+            summary="Intrathecal pump ordered with no successful intrathecal trial on record: trial first "
+            "(PACC 2024)",
             why=[
-                Fact("no intrathecal trial on record (procedures, or an order in this session)"),
+                Fact("no successful intrathecal trial on record (procedures, or an order in this session)"),
                 *(ctx.pathway.med_fact(m, "systemic opioid: ") for m in opioids[:1]),
             ],
             next_steps=tuple(steps),

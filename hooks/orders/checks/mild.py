@@ -23,13 +23,15 @@ Evidence: NASS 2011.
 
 from __future__ import annotations
 
+import re
+
 from hooks import suggestions as sx
 from hooks.cards import CardDraft, Fact
 from hooks.facts import DraftOrder
 from hooks.orders.common import OrderCheck, cancel_and_create, card, delete
 from hooks.orders.context import OrderContext
 from hooks.rule import INFO_OR_WARNING, Rule, order_rule
-from hooks.text import LF_HYPERTROPHY, STENOSIS, affirmed
+from hooks.text import LF_HYPERTROPHY, STENOSIS, reported
 
 EVIDENCE: tuple[str, ...] = ("nass_stenosis",)
 RULE_ID_DECL: Rule = order_rule(
@@ -81,12 +83,24 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
 
 
 def stenosis_on_record(ctx: OrderContext) -> bool:
-    """Lumbar stenosis or neurogenic claudication coded, or an imaging report affirming stenosis or a
-    thickened ligamentum flavum (the lesion MILD treats)."""
+    """Lumbar stenosis or neurogenic claudication coded, or an imaging report affirming a stenosis
+    other than only foraminal, or a thickened ligamentum flavum (the lesion MILD treats)."""
     if ctx.current_conditions("lumbar_spinal_stenosis", "neurogenic_claudication"):
         return True
     reports = [s.conclusion for s in ctx.pathway.imaging]
-    return any(affirmed(STENOSIS, r) or affirmed(LF_HYPERTROPHY, r) for r in reports)
+    return any(_central(STENOSIS, r) or reported(LF_HYPERTROPHY, r) for r in reports)
+
+
+def _central(pattern: re.Pattern[str], text: str) -> bool:
+    """A stenosis the report affirms (not denied before or after it) that is not only foraminal:
+    MILD decompresses the central canal, never a foramen."""
+    return any(
+        not (_FORAMINAL.search(m.string) and not _CENTRAL.search(m.string)) for m in reported(pattern, text)
+    )
+
+
+_FORAMINAL = re.compile(r"foramin", re.IGNORECASE)
+_CENTRAL = re.compile(r"central|canal|thecal|spinal stenosis|lateral recess", re.IGNORECASE)
 
 
 def _no_stenosis(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
@@ -104,10 +118,10 @@ def _no_stenosis(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             "MILD without lumbar stenosis on record",
             order,
             indicator="info" if unread else "warning",
-            summary="MILD ordered with no lumbar stenosis on record: it treats central stenosis from a "
-            "thickened ligamentum flavum only",
+            summary="MILD ordered with no central lumbar stenosis on record: it treats central stenosis "
+            "from a thickened ligamentum flavum only",
             why=[
-                Fact("no lumbar stenosis or thickened ligamentum flavum coded or in the imaging reports"),
+                Fact("no central stenosis or thickened ligamentum flavum coded or in the imaging reports"),
                 *(ctx.cond(c, "diagnosis on record") for c in radicular[:1]),
             ],
             next_steps=(
