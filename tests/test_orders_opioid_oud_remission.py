@@ -49,3 +49,11 @@ def test_guard_on_buprenorphine_the_moud_card_answers_instead() -> None:
     )
     got = cards("order-sign", cond("oud", "F11.21", 800, "Opioid dependence, in remission"), bup)
     assert [c.rule_id for c in got if c.rule_id in (RULE, MOUD_RULE)] == [MOUD_RULE]
+
+
+@pytest.mark.parametrize("status", ["remission", "inactive", "resolved"])
+def test_the_remission_code_warns_whatever_its_clinical_status(status: str) -> None:
+    remission = cond("oud", "F11.21", 800, "Opioid dependence, in remission", clinical_status=status)
+    assert [c.rule_id for c in cards("order-sign", remission) if c.rule_id == RULE] == [RULE]
+    warned = [c for c in cards("order-sign", remission) if c.rule_id == RULE]
+    assert warned[0].indicator == "warning"

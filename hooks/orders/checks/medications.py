@@ -468,7 +468,8 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         why.append(ctx.cond(c, "long-term opioid use or opioid use disorder on record"))
     # opioid use disorder in remission (no MOUD, or ``_moud_coordination`` would have answered): an
     # opioid prescription risks relapse and overdose (CDC 2022 recommendation 8)
-    remission = ctx.current_conditions("opioid_use_disorder_in_remission")
+    # in any clinical status (remission, inactive, resolved are this code's natural ones); not refuted
+    remission = ctx.pathway.conditions("opioid_use_disorder_in_remission", current_only=False)
     why += [ctx.cond(c, "opioid use disorder in remission") for c in remission]
     # (b) MME/day
     mme_result = order_mme_result(ctx, order)
