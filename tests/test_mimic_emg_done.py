@@ -14,6 +14,8 @@ Tests named test_guard_* also hold on the code before the change; the others fai
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from pathway_builders import assert_house_rules, card_of, codes_of, cond, order, refs_of, run, states
 from test_f7_diagnosis_settled import EMG, emg_proc, emg_report, scored
 
@@ -100,3 +102,19 @@ def test_f4_without_a_mimic_names_the_study_ordered() -> None:
         "diagnostic SNRB"
     )
     assert "Review the EMG/NCS already ordered (2026-10-25) when it is reported." in c.next_steps
+
+
+
+def test_an_arm_nerve_study_does_not_answer_a_leg_neuropathy() -> None:
+    arm = replace(
+        emg_report("Right median neuropathy at the wrist (carpal tunnel). No cervical radiculopathy."),
+        text="Nerve conduction study, right median and ulnar nerves",
+    )
+    c = only(arm, state="F4")
+    assert codes_of(c) >= EMG
+    assert "exclude peripheral neuropathy with EMG/nerve conduction studies" in c.next_steps[0]
+
+
+def test_an_order_on_hold_is_not_awaited() -> None:
+    c = only(order("emgo", "order_emg_ncs", authored=8, status="on-hold"), state="F4")
+    assert codes_of(c) >= EMG

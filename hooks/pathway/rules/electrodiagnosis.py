@@ -52,12 +52,32 @@ def _emg_report_fact(r: ReportFact) -> Fact:
     )
 
 
+# A study of the arms only (a median or ulnar nerve conduction study for a carpal tunnel): it tells
+# nothing of a lumbosacral root or a leg's nerves.
+_ARM_NERVES = re.compile(
+    r"\b(?:median|ulnar|radial nerve|carpal tunnel|cubital tunnel|upper (?:extremit\w*|limbs?)|arms?|hands?|"
+    r"wrists?|elbows?|cervical)\b",
+    re.IGNORECASE,
+)
+_LEG_NERVES = re.compile(
+    r"\b(?:lower (?:extremit\w*|limbs?)|legs?|peroneal|fibular|tibial|sural|sciatic|femoral|lumbo-?sacral|"
+    r"lumbar|[LS][1-5]|feet|foot)\b",
+    re.IGNORECASE,
+)
+
+
+def _arms_only(*texts: str | None) -> bool:
+    words = " ".join(t for t in texts if t)
+    return bool(_ARM_NERVES.search(words)) and not _LEG_NERVES.search(words)
+
+
 def _studies(ctx: PathwayContext) -> list[tuple[Fact, bool, str]]:
-    """Each study of this episode with whether it found no radiculopathy and its date as written."""
+    """Each study of this episode with whether it found no radiculopathy and its date as written; a
+    study of the arms only (``_arms_only``) is none of the leg's."""
     procs = [
         (p, _found_no_radiculopathy(*p.notes, p.outcome_text))
         for p in ctx.procedures("electrodiagnostic_emg_ncs")
-        if ctx.in_episode(p.performed)
+        if ctx.in_episode(p.performed) and not _arms_only(p.text, p.body_site_text, *p.notes, p.outcome_text)
     ]
     reports = [
         (r, _found_no_radiculopathy(r.conclusion))
@@ -66,6 +86,7 @@ def _studies(ctx: PathwayContext) -> list[tuple[Fact, bool, str]]:
         and ctx.matches("electrodiagnostic_emg_ncs", r.codings)
         and (r.effective is None or r.effective <= ctx.today)
         and ctx.in_episode(r.effective)
+        and not _arms_only(r.text, r.conclusion)
     ]
     return [
         *((_emg_procedure_fact(ctx, p, negative), negative, ctx.proc_when(p)) for p, negative in procs),
@@ -88,7 +109,9 @@ def emg_ordered(ctx: PathwayContext) -> ServiceRequestFact | None:
     orders = [
         s
         for s in ctx.pending("order_emg_ncs", "electrodiagnostic_emg_ncs")
-        if s.authored is None or ctx.in_episode(s.authored)
+        if s.status in ("active", "draft")  # on hold is not under way
+        and (s.authored is None or ctx.in_episode(s.authored))
+        and not _arms_only(s.text, *s.notes)
     ]
     return orders[-1] if orders else None
 
