@@ -63,3 +63,14 @@ def test_guard_without_an_order_f7_recommends_the_evaluation() -> None:
     _, c = f7()
     assert c.summary.startswith("Refractory radicular pain without a surgical target")
     assert PSYCH_EVAL in codes_of(c)
+
+
+
+def test_a_permanent_stimulator_ordered_without_a_successful_trial_is_held() -> None:
+    implant = order("ipg", "scs_permanent_system", authored=10)
+    _, c = f7(implant, cleared())
+    assert c.indicator == "warning"
+    assert c.summary == (
+        "Permanent stimulator ordered without a successful trial on record: hold it (NACC 2014)"
+    )
+    assert c.next_steps[0].startswith("Hold the pending stimulator implant: a stimulator trial with ≥ 50 %")

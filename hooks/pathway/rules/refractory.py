@@ -18,6 +18,7 @@ from hooks.cards import SUMMARY_MAX, CardDraft, Fact
 from hooks.facts import ConditionFact, ObservationFact, ProcedureFact, ServiceRequestFact
 from hooks.pathway.context import (
     FAILED_OUTCOMES,
+    SUCCESS_OUTCOMES,
     PathwayContext,
     clinical_name,
     mid_sentence,
@@ -940,6 +941,7 @@ def f7_no_target_chronic(ctx: PathwayContext) -> CardDraft:
         TRIAL_ORDER_SETS,
         explant_fact,
         explanted_stimulator,
+        latest_trial,
         psych_evaluation_fact,
         psych_step,
     )
@@ -957,7 +959,17 @@ def f7_no_target_chronic(ctx: PathwayContext) -> CardDraft:
     if ordered:
         cleared = evaluated is not None and evaluated.standing == "cleared"
         before = None if cleared else psych_step(evaluated, "the trial")
-        return _f7_stimulator_ordered(ctx, why, ordered[-1], before)
+        order = ordered[-1]
+        trial = latest_trial(ctx)
+        implant = not any(ctx.matches(vs, order.codings) for vs in TRIAL_ORDER_SETS)
+        untried = implant and (trial is None or trial.outcome not in SUCCESS_OUTCOMES)
+        if untried:
+            # a permanent system before a trial that relieved the pain (NACC 2014; NICE TA159)
+            before = (
+                f"a stimulator trial with ≥ {pct(ctx.t.scs_trial_success_pct)} relief first"
+                + ("" if cleared else f", after {_lower_first(psych_step(evaluated, 'the trial'))}")
+            )
+        return _f7_stimulator_ordered(ctx, why, order, before, untried=untried)
     return F7.card(
         ctx,
         indicator="info",
@@ -994,12 +1006,18 @@ def f7_no_target_chronic(ctx: PathwayContext) -> CardDraft:
 
 
 def _f7_stimulator_ordered(
-    ctx: PathwayContext, why: list[Fact], order: ServiceRequestFact, before: str | None
+    ctx: PathwayContext,
+    why: list[Fact],
+    order: ServiceRequestFact,
+    before: str | None,
+    *,
+    untried: bool = False,
 ) -> CardDraft:
     """F7 with a stimulator trial or implant already ordered. ``before``: what must come first
     (``neuromodulation.psych_step``), when no psychological evaluation has cleared the patient — the
     order is then held, a warning (NACC 2014: psychological evaluation before a trial); with one on
-    record the order is named and the trial's rule said, no second SCS evaluation offered."""
+    record the order is named and the trial's rule said, no second SCS evaluation offered. ``untried``:
+    a permanent system ordered with no trial that relieved the pain, held as well."""
     from hooks.pathway.rules.neuromodulation import TRIAL_ORDER_SETS
 
     kind = "trial" if any(ctx.matches(vs, order.codings) for vs in TRIAL_ORDER_SETS) else "implant"
@@ -1030,8 +1048,12 @@ def _f7_stimulator_ordered(
     return F7.card(
         ctx,
         indicator="warning",
-        summary=f"Stimulator {kind} ordered before a psychological evaluation cleared the patient: hold it "
-        "(NACC 2014)",
+        summary=(
+            f"Stimulator {kind} ordered before a psychological evaluation cleared the patient: hold it "
+            "(NACC 2014)"
+            if not untried
+            else "Permanent stimulator ordered without a successful trial on record: hold it (NACC 2014)"
+        ),
         why=[ctx.order_fact(order, f"pending stimulator {kind} — hold it: ", short_prefix=HOLD), *why],
         gaps=_common_gaps(ctx),
         next_steps=[f"Hold the pending stimulator {kind}: {_lower_first(before)} (NACC 2014).", *care, rule],
