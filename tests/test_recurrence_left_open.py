@@ -61,3 +61,16 @@ def test_guard_a_contrast_mri_is_read_whatever_its_hedging(conclusion: str) -> N
 )
 def test_what_leaves_a_finding_open(said: str, uncertain: bool) -> None:
     assert bool(text.UNCERTAIN.search(said)) is uncertain
+
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Recurrent right paracentral extrusion at L4-5 compressing the L5 root. Indeterminate renal lesion; "
+        "ultrasound recommended.",
+        "L3-4: bulge versus protrusion. L4-5: recurrent right paracentral extrusion compressing the L5 root.",
+    ],
+)
+def test_a_hedge_about_another_finding_leaves_the_recurrence_confirmed(said: str) -> None:
+    assert states(run(discectomy(420), radic(days=120), report("mri", "72148", 30, said))) == ["S2"]

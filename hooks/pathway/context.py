@@ -1642,9 +1642,10 @@ class PathwayContext:
         for study in reversed(self.imaging):
             if since is not None and (study.when is None or study.when < since):
                 continue
-            if not affirmed(RECURRENCE, study.conclusion):
+            found = affirmed(RECURRENCE, study.conclusion)
+            if not found:
                 continue
-            if study.with_contrast or not UNCERTAIN.search(study.conclusion):
+            if study.with_contrast or not any(_left_open(study.conclusion, m) for m in found):
                 return study
         return None
 
@@ -1804,3 +1805,24 @@ class PathwayContext:
 FAILED_OUTCOMES = (Outcome.FAILED, Outcome.SHORT_LIVED, Outcome.PARTIAL, Outcome.PROBABLE_FAILED)
 SUCCESS_OUTCOMES = (Outcome.SUCCESS, Outcome.RESPONDER, Outcome.RESPONDED_THEN_RECURRED)
 UNDOCUMENTED_OUTCOMES = (Outcome.POSSIBLE_FAILED, Outcome.UNKNOWN)
+
+
+def _left_open(report: str, m: re.Match[str]) -> bool:
+    """The sentence of ``report`` that names the finding ``m`` leaves it open (``text.UNCERTAIN``:
+    "recurrent protrusion versus epidural scar"), or the report asks for a contrast study to settle
+    it: a hedge about another finding ("indeterminate renal lesion") does not."""
+    breaks = [b.end() for b in _SENTENCE_END.finditer(report)]
+    start = max((b for b in breaks if b <= m.start()), default=0)
+    end = min((b for b in breaks if b > m.end()), default=len(report))
+    sentence = report[start:end]
+    return bool(UNCERTAIN.search(sentence) or _CONTRAST_ASKED.search(report))
+
+
+# Where a sentence of a report ends: a full stop or a semicolon before a capital, a new line or the
+# end ("vs." and "approx." inside a sentence do not end it).
+_SENTENCE_END = re.compile(r"[.;](?:\s+(?=[A-Z])|\s*\n|\s*$)|\n")
+_CONTRAST_ASKED = re.compile(
+    r"\b(?:contrast|gadolinium)[\w -]{0,30}\b(?:recommended|suggested|advised)\b"
+    r"|\brecommend\w*\s+(?:[\w-]+\s+){0,4}(?:post-?\s?contrast|contrast|gadolinium)",
+    re.IGNORECASE,
+)
