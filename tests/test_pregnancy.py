@@ -742,3 +742,7 @@ def test_an_nsaid_taken_past_20_weeks_is_named_to_stop_on_the_line_the_card_show
     assert fact.short is not None and fact.short.startswith("to stop, past 20 weeks")
     early = card_of(run(*care, pregnancy(weeks=10, recorded=14)), "P1")
     assert any(f.text.startswith("taking in pregnancy: ") for f in early.why)
+    # weeks unknown: the card does not say more than the chart does
+    unknown = card_of(run(*care, cond("preg", "pregnancy_current", onset=60)), "P1")
+    assert not any(f.text.startswith("to stop, past 20 weeks") for f in unknown.why)
+    assert any(f.text.startswith("taking in pregnancy: ") for f in unknown.why)

@@ -199,9 +199,9 @@ def evaluate_context(ctx: PathwayContext) -> list[CardDraft]:
     # an NSAID she is taking is named on the first card, whatever that card is about (FDA 2020); from
     # 20 weeks the line the card shows says to stop it, the card's own recommendation staying first
     label = (
-        "taking in pregnancy: "
-        if ctx.pregnancy.before_nsaid_weeks
-        else f"to stop, past {NSAID_WEEKS} weeks of pregnancy (FDA 2020): "
+        f"to stop, past {NSAID_WEEKS} weeks of pregnancy (FDA 2020): "
+        if ctx.pregnancy.past_nsaid_weeks
+        else "taking in pregnancy: "
     )
     taking = tuple(ctx.med_fact(m, label) for m in ctx.medications("rx_nsaids") if m.ref in nsaids)
     return [

@@ -224,6 +224,12 @@ class Pregnancy:
         return self.gestation.text if self.gestation is not None else "weeks unknown"
 
     @property
+    def past_nsaid_weeks(self) -> bool:
+        """Known to be 20 weeks or more today."""
+        g = self.gestation
+        return g is not None and not g.under and g.low >= NSAID_WEEKS * 7
+
+    @property
     def before_nsaid_weeks(self) -> bool:
         """Known to be before 20 weeks today (at most 19 weeks and 6 days)."""
         g = self.gestation
