@@ -13,10 +13,15 @@ Tests named test_guard_* also hold on the code before the change; the others fai
 
 from __future__ import annotations
 
-from pathway_builders import assert_house_rules, card_of, codes_of, order, proc, refs_of, run, states
+from dataclasses import replace
+
+from pathway_builders import assert_house_rules, card_of, codes_of, cond, order, proc, refs_of, run, states
 from test_pathway_rules_treatments import RFA_CODES, background, facet_background, rfa
 
 from hooks.pathway.failure import Outcome
+from hooks.terminology import Coding
+
+ICD = "http://hl7.org/fhir/sid/icd-10-cm"
 
 RECURRED = {"Procedure/rfa-1": Outcome.RESPONDED_THEN_RECURRED}
 MBB = "64493"
@@ -56,4 +61,13 @@ def test_guard_a_positive_block_before_the_ablation_is_enough_without_a_facet_co
     block = proc("mbb-1", "facet_medial_branch_block_lumbar", "64493", days=400)
     outcomes = {"Procedure/mbb-1": Outcome.RESPONDER, **RECURRED}
     c = a2(*background(600), block, rfa(days=320), outcomes=outcomes)
+    assert "64635" in codes_of(c)
+
+
+def test_axial_low_back_pain_coded_keeps_the_repeat_on_offer() -> None:
+    """M54.50 beside the radiculopathy: the ablation treated the back pain, and its ≥ 50 % relief for
+    6 months is what a repeat needs (Medicare facet LCD)."""
+    lbp = cond("lbp", "lumbar_radiculopathy_conditions", onset=600)
+    lbp = replace(lbp, codings=(Coding(ICD, "M54.50", "Low back pain, unspecified"),), text="Low back pain")
+    c = a2(*background(600), lbp, rfa(days=320))
     assert "64635" in codes_of(c)

@@ -136,9 +136,20 @@ NOT_FOR_LEG_PAIN = "Radiofrequency ablation does not treat radicular leg pain (N
 
 
 def radicular_only(ctx: PathwayContext) -> bool:
-    """A radicular diagnosis on record and no facet or SI joint pain diagnosis."""
+    """A radicular diagnosis on record and no facet or SI joint pain diagnosis, nor axial low back pain
+    (M54.5x "Low back pain", "lumbago" without sciatica): an ablation treats back pain."""
     generators = ctx.conditions("facet_mediated_pain", "sacroiliac_joint_pain")
-    return bool(ctx.radicular_conditions) and not generators
+    axial = any(
+        _AXIAL.search(words) and not _RADICULAR.search(words)
+        for c in ctx.history.conditions
+        if ctx.in_force(c)
+        for words in [" ".join([c.text, *(x.display or "" for x in c.codings)])]
+    )
+    return bool(ctx.radicular_conditions) and not generators and not axial
+
+
+_AXIAL = re.compile(r"\blow back pain\b|\blumbago\b|\baxial (?:back |spine |spinal )?pain\b", re.IGNORECASE)
+_RADICULAR = re.compile(r"sciatica|radicul|radiat", re.IGNORECASE)
 
 
 def block_before(ctx: PathwayContext, p: ProcedureFact) -> BlockBefore:
