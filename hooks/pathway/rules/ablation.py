@@ -6,6 +6,7 @@ Runs whenever ablation Procedures exist (decision model §1.1.4).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -135,6 +136,21 @@ def _before(p: ProcedureFact, ablation: ProcedureFact) -> bool:
 NOT_FOR_LEG_PAIN = "Radiofrequency ablation does not treat radicular leg pain (NICE NG59)."
 
 
+def held_repeats(ctx: PathwayContext, pending: Sequence[ServiceRequestFact]) -> list[Fact]:
+    """The pending repeat ablation orders, each named as one to hold."""
+    return [ctx.order_fact(s, "pending repeat ablation — hold it: ", short_prefix=HOLD) for s in pending]
+
+
+def block_offer(ctx: PathwayContext, block: BlockBefore) -> SuggestionDraft:
+    """The diagnostic block of the ablation's kind, offered pre-selected to confirm the pain generator."""
+    return ctx.offer(
+        block.spec,
+        reasons=generator_refs(ctx),
+        recommended=True,
+        label=f"Diagnostic {block.kind} to confirm the pain generator",
+    )
+
+
 def radicular_only(ctx: PathwayContext) -> bool:
     """A radicular diagnosis on record and no facet or SI joint pain diagnosis, nor axial low back pain
     (M54.5x "Low back pain", "lumbago" without sciatica): an ablation treats back pain."""
@@ -202,7 +218,7 @@ def a1_failed_ablation(ctx: PathwayContext, a: Assessment) -> CardDraft:
         return _a1_without_block(ctx, a, block, pending, repeat)
     why = [
         *failure[:1],
-        *(ctx.order_fact(s, "pending repeat ablation — hold it: ", short_prefix=HOLD) for s in pending),
+        *held_repeats(ctx, pending),
         *failure[1:],
     ]
     if repeat is not None:
@@ -259,7 +275,7 @@ def _a1_without_block(
     threshold = f"≥ {block.threshold:g} % relief"
     why = [
         *failure[:1],
-        *(ctx.order_fact(s, "pending repeat ablation — hold it: ", short_prefix=HOLD) for s in pending),
+        *held_repeats(ctx, pending),
         Fact(
             f"no positive diagnostic {block.kind} ({threshold}) on record before the RFA of {when}",
             short=f"no positive {block.kind} before the RFA",
@@ -301,14 +317,7 @@ def _a1_without_block(
         why=why,
         steps=steps,
         avoid=["Further ablation before a positive diagnostic block."],
-        suggestions=[
-            ctx.offer(
-                block.spec,
-                reasons=generator_refs(ctx),
-                recommended=True,
-                label=f"Diagnostic {block.kind} to confirm the pain generator",
-            )
-        ],
+        suggestions=[block_offer(ctx, block)],
         extra_evidence=("nice_ng59",),
     )
 
@@ -446,7 +455,7 @@ def _a2_generator_unconfirmed(ctx: PathwayContext, a: Assessment, block: BlockBe
     threshold = f"≥ {block.threshold:g} % relief"
     why = [
         *facts[:1],
-        *(ctx.order_fact(s, "pending repeat ablation — hold it: ", short_prefix=HOLD) for s in pending),
+        *held_repeats(ctx, pending),
         Fact(
             f"no positive diagnostic {block.kind} ({threshold}) before the RFA of {when}, and no facet or "
             "SI joint pain diagnosis: only a radicular one",
@@ -477,14 +486,7 @@ def _a2_generator_unconfirmed(ctx: PathwayContext, a: Assessment, block: BlockBe
         next_steps=steps,
         avoid=["A repeat ablation before a positive diagnostic block.", "Spinal cord stimulation."],
         conflicts=[RFA_SCOPE],
-        suggestions=[
-            ctx.offer(
-                block.spec,
-                reasons=generator_refs(ctx),
-                recommended=True,
-                label=f"Diagnostic {block.kind} to confirm the pain generator",
-            )
-        ],
+        suggestions=[block_offer(ctx, block)],
         extra_evidence=("nice_ng59",),
         needs=("observations", "serviceRequests"),
     )
@@ -500,7 +502,7 @@ def _a2_under_six_months(ctx: PathwayContext, a: Assessment) -> CardDraft:
     facts = ctx.failure_facts(a)
     why = [
         *facts[:2],
-        *(ctx.order_fact(s, "pending repeat ablation — hold it: ", short_prefix=HOLD) for s in pending),
+        *held_repeats(ctx, pending),
         *facts[2:],
     ]
     steps = [
