@@ -116,4 +116,5 @@ def test_a_range_over_two_interspaces_adds_nothing() -> None:
         for a in s.actions
         if a.type == "update" and a.resource
     ]
-    assert texts == ["Lumbar laminotomy with discectomy, single interspace"]
+    # radiculopathy with no herniation coded: the laminotomy is named as a nerve-root decompression
+    assert texts == ["Lumbar laminotomy with nerve-root decompression, single interspace"]

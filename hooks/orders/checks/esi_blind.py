@@ -4,7 +4,8 @@ When: a lumbar epidural injection coded without imaging guidance is ordered
       (``esi_without_image_guidance``: 62322, legacy 62311).
 Then: warning; replace the draft (same id) with the image-guided interlaminar code
       (``order_esi_interlaminar_image_guided``, 62323; recommended; for an indwelling catheter,
-      62326, the image-guided catheter code 62327) or a transforaminal injection
+      ``epidural_catheter_without_image_guidance``, the image-guided catheter,
+      ``order_epidural_catheter_image_guided``) or a transforaminal injection
       (``order_esi_transforaminal``, 64483).
 Evidence: clinical practice (fluoroscopic or CT guidance is the standard; blind injections miss the
       target); decision model §0 and F2 (a blind injection is not an adequate ESI trial);
@@ -23,7 +24,6 @@ RULE_ID_DECL: Rule = order_rule(
     "order.esi-blind", "Epidural injection without image guidance", "F2", ("asipp_epidural_2021", "nass_ldh")
 )
 RULE_ID = RULE_ID_DECL.id
-CATHETER_BLIND, CATHETER_GUIDED = "62326", "62327"  # epidural catheter without / with imaging guidance
 
 
 def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
@@ -34,12 +34,10 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         return []
     # an indwelling catheter (62326) keeps its kind: the image-guided catheter code (62327), not a
     # single injection
-    catheter = hit.code == CATHETER_BLIND
-    il = (
-        ctx.term.coding("esi_image_guided", CATHETER_GUIDED)
-        if catheter
-        else ctx.term.first("order_esi_interlaminar_image_guided").coding()
-    )
+    catheter = ctx.order_is(order, "epidural_catheter_without_image_guidance") is not None
+    il = ctx.term.first(
+        "order_epidural_catheter_image_guided" if catheter else "order_esi_interlaminar_image_guided"
+    ).coding()
     tf = ctx.term.first("order_esi_transforaminal").coding()
     return [
         card(
