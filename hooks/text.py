@@ -34,6 +34,7 @@ __all__ = [
     "COMPRESSION",
     "CONTRAST",
     "CONTRAST_AGENT",
+    "CONTRAST_ASKED",
     "CT",
     "DENIAL_AFTER",
     "DENIAL_CUE",
@@ -397,13 +398,18 @@ RECURRENCE = _words(
 )
 # A report that leaves a finding open: one diagnosis against another ("recurrent protrusion versus
 # epidural scar"), a finding it cannot tell apart or calls equivocal, or a further study it asks for.
+# A report asking for a contrast study ("contrast-enhanced study recommended", "recommend MRI with
+# contrast").
+CONTRAST_ASKED = _words(
+    r"\b(?:contrast|gadolinium)[\w -]{0,30}\b(?:recommended|suggested|advised)\b"
+    r"|\brecommend\w*\s+(?:[\w-]+\s+){0,4}(?:post-?\s?contrast|contrast|gadolinium)"
+)
 UNCERTAIN = _words(
     r"\bversus\b|\bvs\.?(?=\s)|\bor (?:post-?operative |epidural |peridural )?(?:scar|fibrosis|granulation)"
     r"|\b(?:cannot|can ?not|unable to|difficult to) (?:be )?(?:distinguish|differentiat|exclude|separat)\w*"
     r"|\bequivocal\b|\bindeterminate\b|\bdifferential\b"
     r"|\b(?:contrast|gadolinium|further)[\w -]{0,30}\b(?:recommended|suggested|advised|could be considered)\b"
-    r"|\brecommend\w*\s+(?:[\w-]+\s+){0,4}(?:post-?\s?contrast|contrast|gadolinium)"
-    r"|\bto (?:differentiate|distinguish)\b"
+    r"|" + CONTRAST_ASKED.pattern + r"|\bto (?:differentiate|distinguish)\b"
 )
 FIBROSIS = _words(
     r"epidural fibrosis|scar tissue|enhancing scar|post-?operative scar|granulation tissue|"

@@ -243,6 +243,10 @@ PATTERNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("moderate central canal stenosis", "lumbar spinal stenosis", "stenotic canal", "canal narrowing"),
         ("stent", "stenography", "foramina patent"),
     ),
+    "CONTRAST_ASKED": (
+        ("contrast-enhanced study recommended", "recommend MRI with contrast", "gadolinium advised"),
+        ("MRI without contrast", "no contrast given", "recommended follow-up in 6 weeks"),
+    ),
     "UNCERTAIN": (
         ("protrusion versus scar", "herniation vs. fibrosis", "cannot be distinguished", "equivocal",
          "contrast-enhanced study recommended", "recommend MRI with contrast", "or epidural fibrosis"),

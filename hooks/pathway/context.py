@@ -38,6 +38,7 @@ from hooks.terminology import Coding, Terminology
 from hooks.text import (
     ALCOHOL_TEXT,
     COMPRESSION,
+    CONTRAST_ASKED,
     CT,
     DRG,
     FIBROSIS,
@@ -1815,14 +1816,9 @@ def _left_open(report: str, m: re.Match[str]) -> bool:
     start = max((b for b in breaks if b <= m.start()), default=0)
     end = min((b for b in breaks if b > m.end()), default=len(report))
     sentence = report[start:end]
-    return bool(UNCERTAIN.search(sentence) or _CONTRAST_ASKED.search(report))
+    return bool(UNCERTAIN.search(sentence) or CONTRAST_ASKED.search(report))
 
 
 # Where a sentence of a report ends: a full stop or a semicolon before a capital, a new line or the
 # end ("vs." and "approx." inside a sentence do not end it).
 _SENTENCE_END = re.compile(r"[.;](?:\s+(?=[A-Z])|\s*\n|\s*$)|\n")
-_CONTRAST_ASKED = re.compile(
-    r"\b(?:contrast|gadolinium)[\w -]{0,30}\b(?:recommended|suggested|advised)\b"
-    r"|\brecommend\w*\s+(?:[\w-]+\s+){0,4}(?:post-?\s?contrast|contrast|gadolinium)",
-    re.IGNORECASE,
-)

@@ -969,7 +969,8 @@ def f7_no_target_chronic(ctx: PathwayContext) -> CardDraft:
                 f"a stimulator trial with ≥ {pct(ctx.t.scs_trial_success_pct)} relief first"
                 + ("" if cleared else f", after {_lower_first(psych_step(evaluated, 'the trial'))}")
             )
-        return _f7_stimulator_ordered(ctx, why, order, before, untried=untried)
+        kind = "implant" if implant else "trial"
+        return _f7_stimulator_ordered(ctx, why, order, kind, before, untried=untried)
     return F7.card(
         ctx,
         indicator="info",
@@ -1009,18 +1010,16 @@ def _f7_stimulator_ordered(
     ctx: PathwayContext,
     why: list[Fact],
     order: ServiceRequestFact,
+    kind: str,
     before: str | None,
     *,
     untried: bool = False,
 ) -> CardDraft:
-    """F7 with a stimulator trial or implant already ordered. ``before``: what must come first
+    """F7 with a stimulator trial or implant (``kind``) already ordered. ``before``: what must come first
     (``neuromodulation.psych_step``), when no psychological evaluation has cleared the patient — the
     order is then held, a warning (NACC 2014: psychological evaluation before a trial); with one on
     record the order is named and the trial's rule said, no second SCS evaluation offered. ``untried``:
     a permanent system ordered with no trial that relieved the pain, held as well."""
-    from hooks.pathway.rules.neuromodulation import TRIAL_ORDER_SETS
-
-    kind = "trial" if any(ctx.matches(vs, order.codings) for vs in TRIAL_ORDER_SETS) else "implant"
     care = [
         "Multidisciplinary pain management with cognitive behavioural therapy (NICE NG59).",
         "Medication review: see where sources disagree on neuropathic agents; taper what does not help.",
