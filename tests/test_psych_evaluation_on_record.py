@@ -6,6 +6,9 @@
 - The refractory card (F7) offered, pre-selected, "Order a psychological evaluation before
   neuromodulation" beside a 90791 evaluation on record that the order check itself names; it now
   names the evaluation and offers the trial's next steps without it.
+- An evaluation that says "no psychological contraindication" (or "contraindications: none", "not
+  contraindicated") cleared no one: any word "contraindicat" read as a finding of unsuitability.
+  A contraindication reported still is.
 
 Tests named test_guard_* also hold on the code before the change; the others fail on it.
 """
@@ -166,3 +169,27 @@ def test_at_order_time_an_old_or_unsuitable_evaluation_does_not_clear_the_implan
     unsuitable = proc("psy", "90791", 60, notes=("Not a suitable candidate at present.",))
     for evaluation in (old, unsuitable):
         assert PSYCH in _sign(evaluation), evaluation
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "No psychological contraindication to spinal cord stimulation; cleared.",
+        "Psychological contraindications: none identified.",
+        "Suitable; not contraindicated.",
+        "Cleared for SCS trial without contraindication.",
+    ],
+)
+def test_an_evaluation_that_denies_a_contraindication_clears_the_implant(words: str) -> None:
+    assert PSYCH not in _sign(proc("psy", "90791", 60, notes=(words,)))
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "Relative contraindication: untreated severe depression, reassess in 3 months.",
+        "Psychological contraindication to implant at present.",
+    ],
+)
+def test_guard_an_evaluation_that_found_a_contraindication_is_no_clearance(words: str) -> None:
+    assert PSYCH in _sign(proc("psy", "90791", 60, notes=(words,)))

@@ -97,7 +97,7 @@ from hooks.pathway.rules.neuromodulation import surgical_target_unreviewed
 from hooks.pathway.rules.post_surgical import given_after_surgery, long_enough_for_stimulation
 from hooks.rule import INFO_OR_WARNING, Rule, order_rule
 from hooks.terminology import Coding
-from hooks.text import DRG, abbreviate
+from hooks.text import DRG, abbreviate, reported
 from hooks.thresholds import pct, span, window
 
 RULE_NO_TRIAL_DECL: Rule = order_rule(
@@ -886,9 +886,17 @@ class PsychEvaluation:
 # An evaluation's words that found the patient not suitable for the implant now.
 _UNSUITABLE = re.compile(
     r"\bnot (?:a )?(?:suitable|appropriate|good)\b|\bunsuitable\b|\bnot cleared\b|\bnot recommended\b|"
-    r"\bcontraindicat|\bdefer(?:red)? (?:the )?(?:trial|implant|stimulator)|\bdoes not support\b",
+    r"\bdefer(?:red)? (?:the )?(?:trial|implant|stimulator)|\bdoes not support\b",
     re.IGNORECASE,
 )
+# A contraindication found counts only where the words report one: "no psychological
+# contraindication", "contraindications: none" and "not contraindicated" clear the patient.
+_CONTRAINDICATION = re.compile(r"\bcontraindicat", re.IGNORECASE)
+
+
+def _found_unsuitable(words: str) -> bool:
+    return bool(_UNSUITABLE.search(words) or reported(_CONTRAINDICATION, words))
+
 
 
 def psych_evaluation(ctx: OrderContext, order: DraftOrder | None = None) -> PsychEvaluation | None:
@@ -903,7 +911,7 @@ def psych_evaluation(ctx: OrderContext, order: DraftOrder | None = None) -> Psyc
         text: str, what: str, done: bool, on: date | None, notes: tuple[str, ...] = ()
     ) -> PsychEvaluation:
         name = abbreviate(text) or "Psychological evaluation"
-        unsuitable = done and bool(_UNSUITABLE.search(" ".join((text, *notes))))
+        unsuitable = done and _found_unsuitable(". ".join((text, *notes)))
         found_words = ", found not suitable" if unsuitable else ""
         return PsychEvaluation(f"{name[:1].upper()}{name[1:]} {what}{found_words}", done, on, unsuitable)
 
