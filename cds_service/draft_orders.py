@@ -198,6 +198,13 @@ def _reason_refs(resource: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple("/".join(r.split("/")[-2:]) for r in refs if isinstance(r, str) and "/" in r)
 
 
+def _prior_prescription(resource: Mapping[str, Any]) -> str | None:
+    """A MedicationRequest's priorPrescription as "Type/id": the order a dose change replaces."""
+    prior = resource.get("priorPrescription")
+    ref = prior.get("reference") if isinstance(prior, Mapping) else None
+    return selection_key(ref) if isinstance(ref, str) and "/" in ref else None
+
+
 def read_order(resource: Mapping[str, Any], selected: bool) -> DraftOrder:
     """One draft resource as a ``DraftOrder``; never raises."""
     rtype = str(resource.get("resourceType") or "Unknown")
@@ -246,6 +253,7 @@ def read_order(resource: Mapping[str, Any], selected: bool) -> DraftOrder:
         reason_codings=tuple(c for rc in _list(resource.get("reasonCode")) for c in _codings(rc)),
         reason_refs=_reason_refs(resource),
         occurrence=_occurrence(resource),
+        replaces=_prior_prescription(resource),
     )
 
 

@@ -739,6 +739,7 @@ def _medication(
             repeats = int(_num(_get(dispense, "numberOfRepeatsAllowed")) or 0)
             end = start + timedelta(days=round(supply_days * (1 + repeats)))
         intent = _get(obj, "intent")
+        replaces = normalize_ref(_get(_get(obj, "priorPrescription"), "reference"))
     else:
         period = _get(obj, "effectivePeriod")
         start = (
@@ -748,6 +749,7 @@ def _medication(
         )
         end = _date(_period_end(period))
         intent = None
+        replaces = None
     asserted = _date(_get(obj, "dateAsserted")) if rtype == "MedicationStatement" else None
     return MedicationFact(
         ref=_ref(obj, i),
@@ -770,6 +772,7 @@ def _medication(
         dose_form=_codings(form),
         dose_form_text=_cc_text(form),
         asserted=asserted,
+        replaces=replaces,
     )
 
 

@@ -146,6 +146,9 @@ class MedicationFact:
     # each dosage as read (amount and unit per dose, doses per day): MME/day of a dose in tablets,
     # mL or patches (``hooks.mme.dose_mme``)
     doses: tuple[Dose, ...] = ()
+    # MedicationRequest.priorPrescription ("MedicationRequest/abc"): the order this one replaces (a
+    # dose change written as a new order), no longer a dose of its own even while still marked active
+    replaces: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,6 +326,7 @@ class DraftOrder:
     reason_codings: tuple[Coding, ...] = ()  # reasonCode: what the order is for
     reason_refs: tuple[str, ...] = ()  # reasonReference as "Type/id" (e.g. "Condition/abc")
     occurrence: date | None = None  # when it is booked: occurrenceDateTime, or an occurrencePeriod's start
+    replaces: str | None = None  # MedicationRequest.priorPrescription as "Type/id": the order it replaces
 
     @property
     def is_procedure_order(self) -> bool:

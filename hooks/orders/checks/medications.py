@@ -491,9 +491,11 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         # prescription written twice on record the latest counts: neither is a second dose
         drafted = prescription_key(order.codings, order.text, mme)
         current = counted_opioids(ctx.pathway, ctx.pathway.medications("rx_opioids"))
+        # the orders this session's drafts replace (``priorPrescription``: a dose change)
+        replaced = {o.replaces for o in drafts if o.replaces}
         for m in ctx.pathway.medications("rx_opioids"):
-            if not ctx.pathway.is_active_med(m) or m.ref == order.ref:
-                continue  # not current, or this very order (re-signed, also in the prefetch)
+            if not ctx.pathway.is_active_med(m) or m.ref == order.ref or m.ref in replaced:
+                continue  # not current, this very order (re-signed, also in the prefetch), or replaced
             mm = current.get(m)
             if mm is not None:
                 if prescription_key(m.codings, m.text, mm) != drafted:

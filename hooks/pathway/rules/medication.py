@@ -103,10 +103,13 @@ def prescription_key(codings: Iterable[Coding], text: str, mme: float) -> tuple[
 
 def counted_opioids(ctx: PathwayContext, meds: Sequence[MedicationFact]) -> dict[MedicationFact, float]:
     """The active opioids whose MME/day can be computed, with it; of one prescription written twice
-    (``prescription_key``) the latest only: a renewal is not a second dose."""
+    (``prescription_key``) the latest only: a renewal is not a second dose. An order another active
+    one replaces (its ``priorPrescription``: a dose change) is not counted either."""
+    active = [m for m in meds if ctx.is_active_med(m)]
+    replaced = {m.replaces for m in active if m.replaces}
     kept: dict[tuple[object, ...], tuple[MedicationFact, float]] = {}
-    for m in sorted(meds, key=lambda m: m.start or date.min, reverse=True):
-        if ctx.is_active_med(m) and (r := opioid_mme(ctx, m).mme_per_day) is not None:
+    for m in sorted(active, key=lambda m: m.start or date.min, reverse=True):
+        if m.ref not in replaced and (r := opioid_mme(ctx, m).mme_per_day) is not None:
             kept.setdefault(prescription_key(m.codings, m.text, r), (m, r))
     return dict(kept.values())
 
