@@ -138,7 +138,9 @@ def test_si_rfa_without_an_si_block_names_the_si_joint_block() -> None:
 
 
 def test_radicular_diagnosis_alone_adds_that_rfa_does_not_treat_leg_pain() -> None:
-    c = a1(pb.radic(days=400), facet_rfa())
+    # a repeat RFA held makes A1 a warning: it leads the radicular step (``test_a1_radicular_only``)
+    held = pb.order("rep", "facet_rfa_or_si_rfa", status="active", authored=5)
+    c = a1(pb.radic(days=400), facet_rfa(), held)
     line = "Radiofrequency ablation does not treat radicular leg pain (NICE NG59)."
     assert c.next_steps.count(line) == 1
     with_facet = a1(pb.radic(days=400), FACET, facet_rfa())

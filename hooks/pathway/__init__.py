@@ -39,7 +39,15 @@ from hooks.facts import ProcedureFact
 from hooks.pathway.context import Assessor, PathwayContext
 from hooks.pathway.precedence import ABLATION_STATES, DEVICE_STATES, RED_FLAGS, decided, pathway_card
 from hooks.pathway.pregnancy import NSAID_WEEKS, current_nsaids, mark_pregnancy
-from hooks.pathway.rules import esi_outcome, medication, mimics, neuromodulation, psychosocial, red_flags
+from hooks.pathway.rules import (
+    ablation,
+    esi_outcome,
+    medication,
+    mimics,
+    neuromodulation,
+    psychosocial,
+    red_flags,
+)
 from hooks.pathway.rules.common import TOPIC_PATHWAY, Rule, unread_gap
 
 __all__ = ["PathwayContext", "evaluate_context", "evaluate_pathway", "pathway_card", "pathway_step"]
@@ -229,14 +237,21 @@ def _evaluate_context(ctx: PathwayContext) -> list[CardDraft]:
         pathway = [red]
     else:
         main = pathway_card(ctx)
-        if main is not None and superseded_by_later_treatment(ctx, main, later_card=bool(device or ablated)):
+        leads = _ablation_leads(ctx, ablated)
+        if main is not None and superseded_by_later_treatment(
+            ctx, main, later_card=bool(device or (ablated and leads))
+        ):
             main = None  # a later line of treatment is under way: its own card says what comes next
-        # on equal urgency the card about the latest line of treatment speaks for the pathway
+        if main is not None and ablated is not None and not leads:
+            main = replace(main, why=(*main.why, _misdirected_ablation(ctx)))
+        # on equal urgency the card about the latest line of treatment speaks for the pathway, unless
+        # it is an ablation of a pain generator the record does not hold (``_ablation_leads``)
+        in_turn = (device, ablated, main) if leads else (device, main, ablated)
         pathway = [
             red_flags.with_infection_risks(
                 ctx, red_flags.with_stale_infections(ctx, mimics.with_mimics(ctx, c))
             )
-            for c in (device, ablated, main)
+            for c in in_turn
             if c is not None
         ]
     cross_rules = (*medication.MEDICATION_RULES, psychosocial.y1_psychosocial_risk)
@@ -253,10 +268,33 @@ def pathway_step(ctx: PathwayContext) -> CardDraft | None:
     if decided(ctx, RED_FLAGS).card is not None or not ctx.gate_open or under_age(ctx) is not None:
         return None
     main = pathway_card(ctx)
-    later = decided(ctx, DEVICE_STATES).card is not None or decided(ctx, ABLATION_STATES).card is not None
+    ablated = decided(ctx, ABLATION_STATES).card
+    later = decided(ctx, DEVICE_STATES).card is not None or _ablation_leads(ctx, ablated)
     if main is not None and superseded_by_later_treatment(ctx, main, later_card=later):
         return None
     return main
+
+
+def _ablation_leads(ctx: PathwayContext, ablated: CardDraft | None) -> bool:
+    """Whether the ablation's card (A1, A2) speaks for the patient's step. A1 does not where the
+    record holds a radicular diagnosis and no facet, SI joint or axial back pain
+    (``ablation.radicular_only``): an ablation does not treat radicular leg pain, so one that failed
+    (or whose outcome is not recorded) says nothing of where the radiculopathy stands, and the
+    radicular step (an ESI, a surgical opinion, a stimulator) leads on equal urgency; a held repeat
+    ablation (a warning) still leads. An ablation that helped (A2) was evidence of a facet or SI joint
+    source: its card keeps the lead."""
+    if ablated is None:
+        return False
+    return ablated.rule_id != ablation.A1.id or not ablation.radicular_only(ctx)
+
+
+def _misdirected_ablation(ctx: PathwayContext) -> Fact:
+    """The ablation beside the radicular step it did not change."""
+    return ctx.proc_fact(
+        ctx.ablations[-1],
+        " — an ablation does not treat radicular leg pain (NICE NG59); no further RFA",
+        short=": ablation does not treat leg pain",
+    )
 
 
 def alert_budget(pathway: list[CardDraft], cross: list[CardDraft]) -> list[CardDraft]:
