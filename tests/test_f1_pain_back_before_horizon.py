@@ -199,14 +199,14 @@ def test_a_leg_score_older_than_the_latest_back_score_does_not_undo_the_response
     assert f"leg pain 9/10 on {ago(10).isoformat()}" in card.summary
 
 
-def test_with_only_leg_scores_after_a_back_baseline_they_are_read_against_it_as_the_assessment_does() -> None:
-    """The assessment judged the response from the leg scores (back 6 → leg 1, 83 %) because no back
-    score followed; pain back is read the same way: leg 4/10 is 33 % relief, not relief so far."""
+def test_with_only_leg_scores_after_a_back_baseline_no_response_is_read_across_sites() -> None:
+    """Back 6 before, leg 1 and 4 after: a leg score read against a back score measures nothing
+    (``test_score_sites_not_crossed``), so there is no F1 and its outcome is asked for."""
     back = _site(obs("n0", "pain", 6, 53), "lower back")
     legs = _site(obs("l0", "pain", 1, 31), "left leg"), _site(obs("l1", "pain", 4, 2), "left leg")
-    card = f1(back, *legs)
-    assert "at first" in card.summary and card.why[1].text.endswith("(33 % relief)")
-    assert card.suggestions == ()
+    cards = evaluate_pathway(inp("patient-view", [], history(RAD, ESI, MRI, back, *legs)))
+    assert [c.rule_id for c in cards] == ["F0"]
+    assert "back pain before, leg pain after" in cards[0].why[0].text
 
 
 def test_the_relief_shown_is_cut_not_rounded_into_the_band_above() -> None:

@@ -408,6 +408,26 @@ def is_back_score(o: ObservationFact) -> bool:
     return _site_reads(o, is_back_site)
 
 
+# Where facet and SI-joint pain refers to: a score sited there alone is not leg pain for F5 (decision
+# model F5: axial-predominant pain, not below the knee), and is read beside a back score too.
+_BUTTOCK = re.compile(r"\b(?:buttocks?|gluteal)\b", re.IGNORECASE)
+
+
+def _site_texts(o: ObservationFact) -> tuple[str, ...]:
+    """What names a score's site: its body site (words and codes) and its own name."""
+    return tuple(t for t in (o.body_site_text, *(c.display for c in o.body_site), o.text) if t)
+
+
+def leg_below_buttock(o: ObservationFact) -> bool:
+    """A pain score sited in the leg below the buttock (thigh, calf, foot, "leg")."""
+    return any(is_leg_site(_BUTTOCK.sub(" ", t)) for t in _site_texts(o))
+
+
+def buttock_score(o: ObservationFact) -> bool:
+    """A score sited at the buttock and nowhere below it: where facet and SI-joint pain refer."""
+    return any(_BUTTOCK.search(t) for t in _site_texts(o)) and not leg_below_buttock(o)
+
+
 def prefer_leg(obs: Sequence[ObservationFact]) -> list[ObservationFact]:
     """Leg-pain scores when there are any (radicular pain), otherwise all of them."""
     leg = [o for o in obs if is_leg_score(o)]
@@ -518,15 +538,21 @@ def pain_before(
 def like_baseline(obs: Sequence[ObservationFact], baseline: ObservationFact | None) -> list[ObservationFact]:
     """Follow-up scores of the same site as the baseline, oldest first.
 
-    A leg-pain baseline (or none) prefers leg-pain follow-ups; a back-pain baseline prefers scores
-    that are not leg-specific; a baseline that names no site prefers follow-ups that name none,
-    then leg-pain ones (radicular pain is the leg's), and a back-pain score only when there is
-    nothing else. Each falls back to all scores.
+    A leg-pain baseline takes leg-pain follow-ups, else those that name no site; a back-pain
+    baseline takes those that are not leg-specific (the buttock, where facet and SI-joint pain
+    refer, is read beside the back). A leg score is never read against a back score
+    or the other way round: relief (or a flare) measured from one site to the other is no
+    measurement, and none is returned when nothing else was scored. A baseline that names no site
+    prefers follow-ups that name none, then leg-pain ones (radicular pain is the leg's), and a
+    back-pain score only when there is nothing else; with no baseline, leg-pain scores when there
+    are any, else all.
     """
-    if baseline is None or is_leg_score(baseline):
+    if baseline is None:
         chosen = prefer_leg(obs)
+    elif is_leg_score(baseline):
+        chosen = [o for o in obs if is_leg_score(o)] or [o for o in obs if not is_back_score(o)]
     elif is_back_score(baseline):
-        chosen = [o for o in obs if not is_leg_score(o)] or list(obs)
+        chosen = [o for o in obs if not is_leg_score(o) or buttock_score(o)]
     else:
         chosen = [o for o in obs if not is_leg_score(o) and not is_back_score(o)] or prefer_leg(obs)
     return sorted(chosen, key=lambda o: (o.effective or date.min, o.ref))
@@ -625,6 +651,8 @@ class _Scores:
     follow: list[ObservationFact]  # the follow-up window's scores (and those linked by partOf)
     # other values recorded at the baseline's time, as its fact says them: " (also 9/10 that day)"
     baseline_also: str = ""
+    # the window's scores of another site than the baseline's (``like_baseline``): not compared
+    other_site: tuple[ObservationFact, ...] = ()
 
 
 def assess(
@@ -743,14 +771,14 @@ def _own_scores(case: _Case) -> _Scores:
     in_window = _scores_between(scores, t0, win.start, win.end)
     if case.modality is Modality.SCS_TRIAL:
         linked, in_window = _during_trial(case, linked), _during_trial(case, in_window)
-    follow = like_baseline(
-        [
-            o for o in {id(o): o for o in [*in_window, *linked]}.values()
-            if o is not baseline and (ref in o.part_of or all(o is not x for x in not_results))
-        ],
-        baseline,
-    )  # fmt: skip
-    return _Scores(scores, baseline, follow, _baseline_also(case, baseline, _look_back(case, scores)))
+    candidates = [
+        o for o in {id(o): o for o in [*in_window, *linked]}.values()
+        if o is not baseline and (ref in o.part_of or all(o is not x for x in not_results))
+    ]  # fmt: skip
+    follow = like_baseline(candidates, baseline)
+    other_site = tuple(o for o in candidates if all(o is not f for f in follow))
+    also = _baseline_also(case, baseline, _look_back(case, scores))
+    return _Scores(scores, baseline, follow, also, other_site)
 
 
 def _during_trial(case: _Case, scores: Iterable[ObservationFact]) -> list[ObservationFact]:
@@ -1490,9 +1518,19 @@ def _score_gaps(case: _Case, s: _Scores) -> tuple[str, ...]:
     gaps: list[str] = []
     if s.baseline is None:
         gaps.append(f"no pain score in the {case.th.baseline_lookback_days} days before the {case.label}")
-    if not s.follow:
+    if not s.follow and s.baseline is not None and s.other_site:
+        gaps.append(
+            f"pain scored {_window_text(case.win)} after the {case.label} names another site than the "
+            f"score before it ({_site_word(s.baseline)} before, {_site_word(s.other_site[0])} after): "
+            "score the same site before and after"
+        )
+    elif not s.follow:
         gaps.append(f"no pain score {_window_text(case.win)} after the {case.label}")
     return tuple(gaps)
+
+
+def _site_word(o: ObservationFact) -> str:
+    return "leg pain" if is_leg_score(o) else "back pain" if is_back_score(o) else "pain with no site"
 
 
 def _block_without_relief(case: _Case, s: _Scores) -> Assessment | None:
@@ -1530,6 +1568,10 @@ def _by_proxies(case: _Case, s: _Scores) -> Assessment:
         outcome = Outcome.UNKNOWN
     summary = _PROXY_SUMMARY[outcome].format(n=len(proxies))
     short = _PROXY_SHORT[outcome].format(n=len(proxies))
+    if outcome is Outcome.UNKNOWN and s.baseline is not None and not s.follow and s.other_site:
+        sites = f"{_site_word(s.baseline)} before, {_site_word(s.other_site[0])} after"
+        summary = f"no recorded outcome; pain scored at another site after it than before ({sites})"
+        short = f"no outcome recorded; {sites}"
     words = outcome_words(case.procedure)
     if words is not None:
         # an outcome written in words that do not say the result whole ("Less than 50% relief"): shown as

@@ -23,7 +23,15 @@ from hooks.pathway.context import (
     clinical_name,
     mid_sentence,
 )
-from hooks.pathway.failure import Assessment, Modality, Outcome, is_back_score, latest_score
+from hooks.pathway.failure import (
+    Assessment,
+    Modality,
+    Outcome,
+    buttock_score,
+    is_back_score,
+    latest_score,
+    leg_below_buttock,
+)
 from hooks.pathway.rules.common import (
     DISCOGRAPHY,
     ESI_STENOSIS,
@@ -155,33 +163,14 @@ def facet_or_si_generators(ctx: PathwayContext) -> tuple:
 STENOSIS_WORD = re.compile(r"stenosis", re.IGNORECASE)
 CLAUDICATION_WORD = re.compile(r"claudicat", re.IGNORECASE)
 
-# Where facet and SI-joint pain refers to: a score sited there alone is not leg pain for F5 (decision
-# model F5: axial-predominant pain, not below the knee).
-_BUTTOCK = re.compile(r"\b(?:buttocks?|gluteal)\b", re.IGNORECASE)
-
-
-def _texts(o: ObservationFact) -> tuple[str, ...]:
-    """What names a score's site: its body site (words and codes) and its own name."""
-    return tuple(t for t in (o.body_site_text, *(c.display for c in o.body_site), o.text) if t)
-
-
 def site_unspecified(o: ObservationFact) -> bool:
     """A pain score with no body site (neither coded nor in words) whose own name names neither the
     leg nor the back ("Pain severity 0-10")."""
     return not o.body_site_text and not o.body_site and not is_leg_site(o.text) and not is_back_site(o.text)
 
 
-def _leg_below_buttock(o: ObservationFact) -> bool:
-    return any(is_leg_site(_BUTTOCK.sub(" ", t)) for t in _texts(o))
-
-
 def _back_score(o: ObservationFact) -> bool:
-    return is_back_score(o) and not _leg_below_buttock(o)
-
-
-def _buttock_score(o: ObservationFact) -> bool:
-    """A score sited at the buttock and nowhere below it: where facet and SI-joint pain refer."""
-    return any(_BUTTOCK.search(t) for t in _texts(o)) and not _leg_below_buttock(o)
+    return is_back_score(o) and not leg_below_buttock(o)
 
 
 def _site_scores(ctx: PathwayContext) -> tuple[ObservationFact, ...]:
@@ -198,7 +187,7 @@ def leg_predominant(ctx: PathwayContext) -> tuple[ObservationFact, ...]:
     (``text.is_back_site``), or leg scores and no back score. Scores that name neither say nothing
     either way. Returns the scores compared; empty when the pain is not leg-predominant."""
     scores = _site_scores(ctx)
-    leg = latest_score([o for o in scores if _leg_below_buttock(o)])
+    leg = latest_score([o for o in scores if leg_below_buttock(o)])
     if leg is None:
         return ()
     back = latest_score([o for o in scores if _back_score(o)])
@@ -217,12 +206,12 @@ def axial_predominant(ctx: PathwayContext) -> tuple[ObservationFact, ...]:
     if leg_predominant(ctx):
         return ()
     scores = _site_scores(ctx)
-    leg = latest_score([o for o in scores if _leg_below_buttock(o)])
+    leg = latest_score([o for o in scores if leg_below_buttock(o)])
     if leg is not None:
         # not leg-predominant with a leg score: a back score above it (``leg_predominant``)
         back = latest_score([o for o in scores if _back_score(o)])
         return (back, leg) if back is not None else ()
-    axial = latest_score([o for o in scores if _back_score(o) or _buttock_score(o)])
+    axial = latest_score([o for o in scores if _back_score(o) or buttock_score(o)])
     return (axial,) if axial is not None else ()
 
 

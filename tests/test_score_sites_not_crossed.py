@@ -1,0 +1,85 @@
+"""A pain score is never read against a score of another site: leg against back, or back against leg.
+
+A TFESI 20 days ago with back pain 4/10 the only score before it and leg pain 7/10 twice after drew
+R3's CRITICAL "pain much worse after the injection: exclude epidural abscess or discitis today", and
+the critical card hid every other. A leg baseline of 8 with only back pain 3 after it made the
+injection a responder (62 % relief) and delayed the surgical opinion; a back baseline of 4 with leg
+pain 7 after called it a failure. Relief, or a flare, measured from one site to the other is no
+measurement (decision model §3.1 prefers the leg score): ``failure.like_baseline`` now takes leg
+scores (else unsited ones) after a leg baseline and scores that are not the leg's after a back
+baseline, and none otherwise. The injection's outcome is then asked for, and its fact names the two
+sites ("back pain before, leg pain after").
+
+Tests named test_guard_* also hold on the code before the change; the others fail on it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from hooks.cards import CardDraft
+from hooks.pathway import evaluate_pathway
+from hooks.pathway.failure import Modality, Outcome, assess
+from hooks.terminology import default_terminology
+from hooks.thresholds import DEFAULT_THRESHOLDS
+from tests.orders_builders import RADICULOPATHY, TODAY, cond, history, inp, obs, proc
+
+RAD = cond("rad", RADICULOPATHY, 200, "Lumbar radiculopathy")
+MRI = proc("mri", "72148", 150, "MRI lumbar spine without contrast")
+
+
+def scored(rid: str, value: float, days_ago: int, site: str) -> Any:
+    text = {"back": "Low back pain score", "leg": "Leg pain score", "none": "Pain score"}[site]
+    body = {"back": "lower back", "leg": "left leg", "none": None}[site]
+    return dataclasses.replace(obs(rid, "pain", value, days_ago), text=text, body_site_text=body)
+
+
+def cards(*facts: Any) -> list[CardDraft]:
+    return evaluate_pathway(inp("patient-view", [], history(RAD, MRI, *facts)))
+
+
+def outcome(esi: Any, *facts: Any) -> Outcome:
+    h = history(RAD, MRI, esi, *facts)
+    return assess(esi, Modality.ESI, h, TODAY, DEFAULT_THRESHOLDS, default_terminology()).outcome
+
+
+def test_leg_pain_after_a_back_baseline_is_no_flare_and_no_critical_card() -> None:
+    esi = proc("esi", "64483", 20, "TFESI L5-S1 left", level="L5-S1")
+    found = cards(esi, scored("b", 4, 21, "back"), scored("l1", 7, 10, "leg"), scored("l2", 7, 3, "leg"))
+    assert not any(c.indicator == "critical" for c in found), [(c.rule_id, c.summary) for c in found]
+    assert [c.rule_id for c in found] == ["F0"]
+    assert "back pain before, leg pain after" in found[0].why[0].text
+
+
+def test_guard_leg_pain_much_worse_after_a_leg_baseline_is_still_a_red_flag() -> None:
+    esi = proc("esi", "64483", 20, "TFESI L5-S1 left", level="L5-S1")
+    found = cards(esi, scored("b", 4, 21, "leg"), scored("l1", 9, 10, "leg"), scored("l2", 9, 3, "leg"))
+    assert found[0].rule_id == "R3" and found[0].indicator == "critical"
+
+
+def test_back_pain_after_a_leg_baseline_is_no_response() -> None:
+    esi = proc("esi", "64483", 60, "TFESI L5-S1 left", level="L5-S1")
+    assert outcome(esi, scored("l", 8, 62, "leg"), scored("b", 3, 35, "back")) is Outcome.UNKNOWN
+
+
+def test_leg_pain_after_a_back_baseline_is_no_failure() -> None:
+    esi = proc("esi", "64483", 60, "TFESI L5-S1 left", level="L5-S1")
+    assert outcome(esi, scored("b", 4, 62, "back"), scored("l", 7, 35, "leg")) is Outcome.UNKNOWN
+
+
+def test_guard_an_unsited_score_after_a_leg_baseline_still_counts() -> None:
+    esi = proc("esi", "64483", 60, "TFESI L5-S1 left", level="L5-S1")
+    assert outcome(esi, scored("l", 8, 62, "leg"), scored("n", 2, 35, "none")) is Outcome.RESPONDER
+
+
+def test_guard_the_same_site_before_and_after_is_judged() -> None:
+    esi = proc("esi", "64483", 60, "TFESI L5-S1 left", level="L5-S1")
+    assert outcome(esi, scored("b", 8, 62, "back"), scored("b2", 8, 35, "back")) is Outcome.FAILED
+
+
+def test_guard_buttock_pain_after_a_back_baseline_is_read_beside_it() -> None:
+    """The buttock is where facet and SI-joint pain refer: read beside the back, not as the leg."""
+    esi = proc("esi", "64483", 60, "TFESI L5-S1 left", level="L5-S1")
+    buttock = dataclasses.replace(obs("g", "pain", 8, 35), text="Pain score", body_site_text="Right buttock")
+    assert outcome(esi, scored("b", 8, 62, "back"), buttock) is Outcome.FAILED
