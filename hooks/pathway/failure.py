@@ -107,6 +107,7 @@ class Assessment:
     outcome: Outcome
     # "explicit outcome" | "too early" | "pain scores" | "recorded relief" | "relief in note"
     # | "function" (ODI) | "short-lived" | "not sustained" | "proxies" | "no data" | "not completed"
+    # | "outcome contradicted by scores" (``CONTRADICTED``)
     basis: str
     baseline: ObservationFact | None = None
     follow_up: tuple[ObservationFact, ...] = ()
@@ -979,13 +980,55 @@ def _by_explicit_outcome(case: _Case, s: _Scores) -> Assessment | None:
     lead = case.lead(f"outcome recorded as {recorded}", f"outcome: {recorded}")
     if explicit is Outcome.SUCCESS and case.modality in (Modality.ESI, Modality.RFA):
         return _durability_of(case, s, Outcome.SUCCESS, "explicit outcome", lead)
+    if explicit is Outcome.SUCCESS and case.modality is Modality.SCS_TRIAL:
+        contradicted = _trial_scores_contradict(case, s, recorded)
+        if contradicted is not None:
+            return contradicted
     return Assessment(case.procedure, case.modality, explicit, "explicit outcome", facts=(lead,))
+
+
+# An assessment's reason when the coded outcome and the pain scores disagree.
+CONTRADICTED = "outcome contradicted by scores"
+
+
+def _trial_scores_contradict(case: _Case, s: _Scores, recorded: str) -> Assessment | None:
+    """A stimulator trial coded successful whose own pain scores (baseline before it, median during
+    it) show less relief than a success needs: the record disagrees with itself, and a permanent
+    implant rests on the relief (NACC 2014; NICE TA159). Unknown, with both named, until the relief
+    is confirmed; None when the scores agree or cannot be read."""
+    baseline, during = s.baseline, _median(s.follow)
+    if baseline is None or baseline.value is None or not baseline.value or during is None:
+        return None
+    relief, _ = _relief(baseline.value, during)
+    if relief >= case.win.responder_pct:
+        return None
+    said = (
+        f"outcome recorded as {recorded}, but pain {_fmt(baseline.value)} → {_fmt(during)} during it "
+        f"({_pct(max(relief, 0.0))} relief, < {_pct(case.win.responder_pct)})"
+    )
+    return Assessment(
+        case.procedure, case.modality, Outcome.UNKNOWN, CONTRADICTED,
+        baseline=baseline, follow_up=tuple(s.follow), follow_up_median=during,
+        facts=(case.lead(said, f"recorded {recorded}, scores show {_pct(max(relief, 0.0))} relief"),
+               *_score_facts(baseline, s.follow, case.t0, s.baseline_also)),
+        gaps=(f"confirm the relief at the end of the {case.label}: the recorded outcome and the pain scores "
+              "disagree",),
+    )  # fmt: skip
 
 
 def _too_early(case: _Case, s: _Scores) -> Assessment | None:
     """2. Before the window opens (or, for same-day windows, still open with nothing recorded)."""
     t0, win = case.t0, case.win
     days_since = (case.today - t0).days
+    ends = case.procedure.performed_end
+    if case.modality is Modality.SCS_TRIAL and ends is not None and ends > case.today:
+        # a trial is judged at its end (§3.1): relief on its second day is no result yet
+        return Assessment(
+            case.procedure, case.modality, Outcome.PENDING, "too early",
+            baseline=s.baseline,
+            facts=(case.lead(f"trial running until {ends}", f"running until {ends}"),),
+            gaps=(f"record pain (NRS) and % relief at the end of the {case.label} ({ends.isoformat()})",),
+        )  # fmt: skip
     still_open = (
         win.start == 0
         and days_since <= win.end

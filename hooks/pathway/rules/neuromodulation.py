@@ -13,7 +13,7 @@ from hooks import suggestions as sx
 from hooks.cards import CardDraft, Fact, SuggestionDraft
 from hooks.facts import ObservationFact, ProcedureFact, ServiceRequestFact
 from hooks.pathway.context import FAILED_OUTCOMES, PENDING_ORDER_STATUSES, PathwayContext
-from hooks.pathway.failure import Assessment, Modality, like_baseline, pain_before
+from hooks.pathway.failure import CONTRADICTED, Assessment, Modality, like_baseline, pain_before
 from hooks.pathway.rules.common import (
     HOLD,
     NEUROPATHIC_AGENTS,
@@ -530,10 +530,17 @@ def n1_record_outcome(ctx: PathwayContext, a: Assessment) -> CardDraft:
     Evidence: NACC 2014 (≥ 50 % trial relief); NICE TA159.
     """
     p = a.procedure
+    summary = f"Record the outcome of the {_trial_kind(ctx, p)} on {_when(p)} before deciding on implant"
+    if a.basis == CONTRADICTED:
+        # coded successful, scored otherwise (``failure._trial_scores_contradict``)
+        summary = (
+            f"{_capitalised(_trial_kind(ctx, p))} on {_when(p)}: recorded successful but scored below "
+            f"{pct(ctx.t.scs_trial_success_pct)} relief; confirm before any implant"
+        )
     return N1_RECORD.card(
         ctx,
         indicator="info",
-        summary=f"Record the outcome of the {_trial_kind(ctx, p)} on {_when(p)} before deciding on implant",
+        summary=summary,
         why=[*ctx.failure_facts(a), *a.proxies],
         gaps=[*a.gaps, f"record pain scores and % relief at the end of the trial on {_when(p)}"],
         next_steps=[
