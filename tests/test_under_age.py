@@ -1,5 +1,10 @@
 """A patient under 16 (the youngest NICE NG59 covers; ACR 2021 is for adults) does not get the adult
-pathway's steps: one info card says so, after the red flags, never silence."""
+pathway's steps: one info card says so, after the red flags, never silence. Drug safety (an opioid
+with a benzodiazepine or gabapentinoid, MOUD) is still said beside it, as the order checks say it at
+any age.
+
+Tests named test_guard_* also hold on the code before that change; the others on drug safety fail
+on it."""
 
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ from tests.pathway_builders import (
     cond,
     conservative,
     make_input,
+    med,
     radic,
     states,
 )
@@ -76,3 +82,18 @@ def test_outside_the_gate_a_child_gets_nothing_from_this_pathway() -> None:
         born_years_ago(12), cond("disc", "lumbar_disc_displacement_without_radiculopathy", onset=30)
     )
     assert cards == []  # X1: no radiculopathy card at any age
+
+
+def test_a_child_on_an_opioid_and_a_benzodiazepine_still_gets_the_drug_safety_card() -> None:
+    """The order checks keep drug safety at any age; the patient view drops the adult pathway's steps
+    only, not the warning that an opioid with a benzodiazepine can stop breathing, with naloxone."""
+    opioid = med("oxy-1", "rx_opioids", start=120, daily_dose_mg=40)
+    benzo = med("alp-1", "rx_benzodiazepine_class", start=60)
+    cards = run_aged(born_years_ago(15), *P1_HISTORY, opioid, benzo)
+    assert states(cards) == ["pathway.under-age", "M1"]
+    assert cards[1].indicator == "warning" and "benzodiazepine" in cards[1].summary
+
+
+def test_guard_a_child_on_an_opioid_alone_gets_no_adult_opioid_review() -> None:
+    cards = run_aged(born_years_ago(15), *P1_HISTORY, med("oxy-1", "rx_opioids", start=120, daily_dose_mg=40))
+    assert states(cards) == ["pathway.under-age"]

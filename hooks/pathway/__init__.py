@@ -231,8 +231,10 @@ def _evaluate_context(ctx: PathwayContext) -> list[CardDraft]:
         return alert_budget([mimics.with_mimics(ctx, c) for c in (device, ablated) if c is not None], [])
     age = under_age(ctx)
     if age is not None:
-        # a deficit (R2 warning) still leads; otherwise one card says the adult pathway was not applied
-        return [red] if red is not None else [under_age_card(ctx, age)]
+        # a deficit (R2 warning) still leads; otherwise one card says the adult pathway was not applied;
+        # drug safety (an opioid with a sedative, MOUD) is said beside it
+        lead = red if red is not None else under_age_card(ctx, age)
+        return alert_budget([lead], medication.any_age_drug_safety(ctx))
     if red is not None:
         pathway = [red]
     else:

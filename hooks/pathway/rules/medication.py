@@ -646,3 +646,19 @@ def m3_oral_steroids(ctx: PathwayContext) -> CardDraft | None:
 
 
 MEDICATION_RULES = (m4_moud, m1_long_term_opioids, m2_neuropathic_agents, m3_oral_steroids)
+
+
+def any_age_drug_safety(ctx: PathwayContext) -> list[CardDraft]:
+    """The medication cards a patient under the pathway's age still gets, as the order checks keep
+    drug safety at any age: MOUD (M4), and an opioid taken with a benzodiazepine or a gabapentinoid
+    (M1: respiratory depression whatever the age; FDA 2016 and 2019 warnings, CDC 2022
+    recommendation 11). The long-term opioid review alone, and the neuropathic-agent and oral
+    steroid advice, are the adult pathway's."""
+    cards = [c for c in (m4_moud(ctx),) if c is not None]
+    opioids = [m for m in ctx.medications("rx_opioids") if ctx.is_active_med(m) and not ctx.is_moud(m)]
+    sedatives = [
+        m for m in ctx.medications("rx_benzodiazepine_class", "rx_gabapentinoids") if ctx.is_active_med(m)
+    ]
+    if opioids and sedatives and (m1 := m1_long_term_opioids(ctx)) is not None:
+        cards.append(m1)
+    return cards
