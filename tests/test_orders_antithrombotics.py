@@ -188,3 +188,36 @@ def test_a_drug_short_form_names_the_record_beside_the_ingredient_only_when_it_d
     assert short("apixaban 5 MG Oral Tablet", "apixaban", "anticoagulant") == "apixaban: anticoagulant"
     long_text = "Anticoagulation as directed by the cardiology clinic"
     assert short(long_text, "warfarin", "anticoagulant") == "warfarin: anticoagulant"
+
+
+def _recorded(rid: str, code: str, display: str) -> Any:
+    """A current prescription as the EHR sends it, read by the service's own reader."""
+    from cds_service.fhir_facts import build_history
+    from hooks.terminology import default_terminology
+
+    resource = {
+        "resourceType": "MedicationRequest", "id": rid, "status": "active", "intent": "order",
+        "subject": {"reference": "Patient/p1"}, "authoredOn": "2026-10-01",
+        "medicationCodeableConcept": {"coding": [
+            {"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": code, "display": display}]},
+    }  # fmt: skip
+    (m,) = build_history([resource], default_terminology()).medications
+    return m
+
+
+@pytest.mark.parametrize(
+    ("code", "display", "named"),
+    [
+        ("321208", "fondaparinux", "fondaparinux"),  # the ingredient code (UNVERIFIED in the value set)
+        ("0", "fondaparinux sodium 7.5 MG in 0.6 ML Prefilled Syringe", "fondaparinux"),  # by its name
+        ("0", "Arixtra 2.5 MG in 0.5 ML Prefilled Syringe", "fondaparinux"),  # by its brand
+        ("69528", "tinzaparin", "tinzaparin"),
+    ],
+)
+def test_fondaparinux_and_tinzaparin_are_anticoagulants_before_an_epidural(
+    code: str, display: str, named: str
+) -> None:
+    """ASRA 2018 gives both hold intervals before neuraxial procedures; neither was in the value set,
+    so an ESI on fondaparinux drew no card."""
+    (card,) = safety(run("order-sign", [sr(*ESI)], _recorded("fpx", code, display)))
+    assert card.indicator == "warning" and named in card.summary
