@@ -494,6 +494,16 @@ class PathwayContext:
         )
 
     @cached_property
+    def rescue_naloxone(self) -> tuple[MedicationFact, ...]:
+        """Naloxone on hand for an overdose: a current naloxone prescription that is not an opioid
+        made with it (the naloxone in sublingual buprenorphine-naloxone deters injecting it and
+        reverses no overdose)."""
+        return tuple(
+            m for m in self.medications("order_naloxone")
+            if self.is_active_med(m) and not self.matches("rx_opioids", (*m.codings, *m.ingredient_codings))
+        )  # fmt: skip
+
+    @cached_property
     def moud(self) -> tuple[MedicationFact, ...]:
         """Current medications for opioid use disorder."""
         return tuple(m for m in self.medications("rx_moud") if self.is_active_med(m) and self.is_moud(m))

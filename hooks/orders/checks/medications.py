@@ -266,8 +266,8 @@ def order_clinical_drug(order: DraftOrder) -> ClinicalDrug | None:
 
 def naloxone_offer(ctx: OrderContext) -> tuple[SuggestionDraft, ...]:
     """Naloxone to create, pre-selected; nothing when a current naloxone prescription is on record
-    (a second would be a duplicate order)."""
-    if any(ctx.pathway.is_active_med(m) for m in ctx.pathway.medications("order_naloxone")):
+    (a second would be a duplicate order; ``PathwayContext.rescue_naloxone``)."""
+    if ctx.pathway.rescue_naloxone:
         return ()
     return (naloxone_suggestion(ctx.term, ctx.inp.patient_id, recommended=True),)
 

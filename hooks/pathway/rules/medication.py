@@ -176,18 +176,25 @@ def m4_moud(ctx: PathwayContext) -> CardDraft | None:
 
     When: current buprenorphine (sublingual/buccal, injection, with naloxone) or methadone with an
       opioid use disorder diagnosis or from a treatment programme, or naltrexone.
-    Then: info (warning when a full-agonist opioid is also current) — continue MOUD; coordinate any
-      procedure and the acute pain plan with the MOUD prescriber; no full-agonist opioid without
-      that coordination. Replaces M1: MOUD is never long-term pain therapy to taper.
-    Evidence: CDC 2022 (recommendation 12: offer or arrange treatment for OUD; do not discontinue).
+    Then: info (warning when a full-agonist opioid, a benzodiazepine or a gabapentinoid is also
+      current) — continue MOUD; coordinate any procedure and the acute pain plan with the MOUD
+      prescriber; no full-agonist opioid without that coordination; a sedative beside it named, with
+      naloxone offered unless rescue naloxone is on record (``PathwayContext.rescue_naloxone``).
+      Replaces M1: MOUD is never long-term pain therapy to taper.
+    Evidence: CDC 2022 (recommendation 12: offer or arrange treatment for OUD; do not discontinue;
+      recommendation 8: naloxone with a benzodiazepine or a substance use disorder; recommendation 11).
     """
     moud = ctx.moud
     if not moud:
         stale = [m for m in ctx.stale_orders("rx_moud") if ctx.is_moud(m)]
         return _stale_moud_note(ctx, stale) if stale else None
     agonists = [m for m in ctx.medications("rx_opioids") if ctx.is_active_med(m) and not ctx.is_moud(m)]
+    benzos = [m for m in ctx.medications("rx_benzodiazepine_class") if ctx.is_active_med(m)]
+    gabas = [m for m in ctx.medications("rx_gabapentinoids") if ctx.is_active_med(m)]
     why = [ctx.med_fact(m, "treatment for opioid use disorder: ") for m in moud]
     why += [ctx.med_fact(m, "full-agonist opioid as well: ") for m in agonists]
+    why += [ctx.med_fact(m, "with benzodiazepine: ") for m in benzos]
+    why += [ctx.med_fact(m, "with gabapentinoid: ") for m in gabas]
     why += [ctx.cond_fact(c) for c in ctx.oud_conditions[:1]]
     steps = [
         "Continue the treatment for opioid use disorder; plan any spine procedure and acute pain care "
@@ -196,22 +203,47 @@ def m4_moud(ctx: PathwayContext) -> CardDraft | None:
     ]
     if agonists:
         steps.insert(0, "Review the full-agonist opioid with the MOUD prescriber before any renewal.")
-    return M4.card(
-        ctx,
-        indicator="warning" if agonists else "info",
-        summary=(
+    sedatives = " and ".join(w for w, ms in (("benzodiazepine", benzos), ("gabapentinoid", gabas)) if ms)
+    if sedatives:
+        steps.insert(
+            0 if not agonists else 1,
+            f"Review the {sedatives} with the MOUD prescriber: with MOUD it adds sedation and overdose risk "
+            "(CDC 2022 recommendation 11); never stop the MOUD to make room for it.",
+        )
+    naloxone = not ctx.rescue_naloxone and bool(agonists or sedatives)
+    if naloxone:
+        steps.append("Offer naloxone (CDC 2022 recommendation 8).")
+    if agonists:
+        summary = (
             "Full-agonist opioid beside treatment for opioid use disorder: coordinate with the MOUD "
             "prescriber"
-            if agonists
-            else "On treatment for opioid use disorder: continue it; plan procedures and acute pain with "
-            "the MOUD prescriber"
-        ),
+        )
+    elif sedatives:
+        summary = (
+            f"On treatment for opioid use disorder with a {sedatives}: continue MOUD, review the "
+            f"{sedatives}{', offer naloxone' if naloxone else ''}"
+        )
+    else:
+        summary = (
+            "On treatment for opioid use disorder: continue it; plan procedures and acute pain with the MOUD "
+            "prescriber"
+        )
+    suggestions = (
+        [sx.suggest_medication(sx.NALOXONE, ctx.term, patient_id=ctx.patient_id, reasons=ctx.reason_refs,
+                               recommended=True)]
+        if naloxone else []
+    )  # fmt: skip
+    return M4.card(
+        ctx,
+        indicator="warning" if agonists or sedatives else "info",
+        summary=summary,
         why=why,
         next_steps=steps,
         avoid=[
             "Tapering or stopping MOUD as if it were long-term opioid therapy for pain.",
             "Adding full-agonist opioids without the MOUD prescriber.",
         ],
+        suggestions=suggestions,
         needs=("medicationRequests", "medicationStatements"),
     )
 
@@ -267,7 +299,7 @@ def m1_long_term_opioids(ctx: PathwayContext) -> CardDraft | None:
         return stale_order_note(M1, ctx, stale, "opioid") if stale else None
     if not (markers or long_term or high or (active and (benzos or gabas_elsewhere or oud))):
         return None
-    naloxone = [m for m in ctx.medications("order_naloxone") if ctx.is_active_med(m)]
+    naloxone = list(ctx.rescue_naloxone)
     # of one prescription written twice (an order and its renewal, both active) the latest counts
     counted = counted_opioids(ctx, opioids)
     twice = [m for m in active if m not in counted and opioid_mme(ctx, m).mme_per_day is not None]
