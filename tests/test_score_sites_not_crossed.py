@@ -8,7 +8,8 @@ pain 7 after called it a failure. Relief, or a flare, measured from one site to 
 measurement (decision model §3.1 prefers the leg score): ``failure.like_baseline`` now takes leg
 scores (else unsited ones) after a leg baseline and scores that are not the leg's after a back
 baseline, and none otherwise. The injection's outcome is then asked for, and its fact names the two
-sites ("back pain before, leg pain after").
+sites ("back pain before, leg pain after"). A score dated after today is no result either: it made
+an injection 20 days ago a responder.
 
 Tests named test_guard_* also hold on the code before the change; the others fail on it.
 """
@@ -83,3 +84,10 @@ def test_guard_buttock_pain_after_a_back_baseline_is_read_beside_it() -> None:
     esi = proc("esi", "64483", 60, "TFESI L5-S1 left", level="L5-S1")
     buttock = dataclasses.replace(obs("g", "pain", 8, 35), text="Pain score", body_site_text="Right buttock")
     assert outcome(esi, scored("b", 8, 62, "back"), buttock) is Outcome.FAILED
+
+
+def test_a_score_dated_after_today_is_no_result_yet() -> None:
+    """ESI 20 days ago and a score dated 10 days from now: no relief is read from it (it is left out,
+    as the pathway's own reading of observations leaves it out)."""
+    esi = proc("esi", "64483", 20, "TFESI L5-S1 left", level="L5-S1")
+    assert outcome(esi, scored("l", 8, 21, "leg"), scored("f", 2, -10, "leg")) is not Outcome.RESPONDER

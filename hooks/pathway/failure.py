@@ -690,6 +690,11 @@ def assess(
     """
     label = describe_procedure(procedure, modality, terminology)
     t0 = procedure.performed
+    if any(o.effective is not None and o.effective > today for o in history.observations):
+        # a score dated after today is no result yet (a data-entry slip or a clock set wrong): it is
+        # read neither as relief nor as pain back, as ``PathwayContext.observations`` leaves it out too
+        kept = tuple(o for o in history.observations if o.effective is None or o.effective <= today)
+        history = replace(history, observations=kept)
     if procedure.status not in (None, "completed") or t0 is None:
         return _not_judgeable(
             procedure, modality, label, name_procedure(procedure, modality, terminology), terminology
