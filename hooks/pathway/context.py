@@ -1382,8 +1382,28 @@ class PathwayContext:
 
     @cached_property
     def episode_physiotherapy(self) -> tuple[ProcedureFact, ...]:
-        """Dated physiotherapy sessions of the current episode (``in_episode``), oldest first."""
-        return tuple(p for p in self.physiotherapy if p.performed and self.in_episode(p.performed))
+        """Dated physiotherapy of the current episode (``in_episode``), oldest first: completed
+        sessions, and a course still in progress (one Procedure for the course, status in-progress,
+        begun by today)."""
+        running = [
+            p for p in self.procedures("physical_therapy", completed=False)
+            if p.status == "in-progress" and not self.treats_other_body_part(p)
+        ]  # fmt: skip
+        return tuple(
+            sorted(
+                (p for p in (*self.physiotherapy, *running) if p.performed and self.in_episode(p.performed)),
+                key=lambda p: p.performed or date.min,
+            )
+        )
+
+    def _physiotherapy_until(self, p: ProcedureFact) -> date | None:
+        """The last day a physiotherapy record covers: the end of its period (a course recorded as one
+        Procedure), today for a course still in progress with no end, else its day."""
+        if p.status == "in-progress":
+            return min(p.performed_end or self.today, self.today)
+        if p.performed_end is not None:
+            return min(p.performed_end, self.today)
+        return p.performed
 
     @cached_property
     def episode_analgesics(self) -> tuple[MedicationFact, ...]:
@@ -1405,12 +1425,14 @@ class PathwayContext:
     @cached_property
     def conservative_care_days(self) -> int:
         """How long conservative care is documented in the current episode (§3.1): physiotherapy from
-        the first to the last session, or an NSAID/analgesic prescription's span (``med_span``); the
-        longest counts. Care before ``episode_cutoff`` treated an earlier episode and does not count."""
+        the first session to the last (a course's period to its end, one in progress to today), or
+        an NSAID/analgesic prescription's span (``med_span``); the longest counts. Care before
+        ``episode_cutoff`` treated an earlier episode and does not count."""
         spans: list[int] = []
-        pt = [p.performed for p in self.episode_physiotherapy if p.performed]
-        if pt:
-            spans.append((max(pt) - min(pt)).days + 1)
+        starts = [p.performed for p in self.episode_physiotherapy if p.performed]
+        ends = [d for p in self.episode_physiotherapy if (d := self._physiotherapy_until(p)) is not None]
+        if starts and ends:
+            spans.append((max(ends) - min(starts)).days + 1)
         for m in self.episode_analgesics:
             spans.append(self._episode_span_days(self.med_span(m)))
         return max(spans, default=0)
