@@ -746,3 +746,45 @@ def test_an_nsaid_taken_past_20_weeks_is_named_to_stop_on_the_line_the_card_show
     unknown = card_of(run(*care, cond("preg", "pregnancy_current", onset=60)), "P1")
     assert not any(f.text.startswith("to stop, past 20 weeks") for f in unknown.why)
     assert any(f.text.startswith("taking in pregnancy: ") for f in unknown.why)
+
+
+# ---------------------------------------------------------------------------------------------
+# A pregnancy shown only by a positive pregnancy test or by a pregnancy-only diagnosis: a
+# fluoroscopic ESI drew no card (ACOG Committee Opinion 723). Read through the service's own reader.
+
+
+def _hcg(ref: str, days: int, **value: Any) -> ObservationFact:
+    from cds_service.fhir_facts import build_history
+
+    resource = {
+        "resourceType": "Observation", "id": ref, "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": "2106-3",
+                             "display": "Choriogonadotropin (pregnancy test) [Presence] in Urine"}]},
+        "subject": {"reference": "Patient/p1"}, "effectiveDateTime": ago(days).isoformat(), **value,
+    }  # fmt: skip
+    (o,) = build_history([resource], TERM).observations
+    return o
+
+
+POSITIVE = {"valueCodeableConcept": {"coding": [{"system": "http://snomed.info/sct", "code": "10828004",
+                                                 "display": "Positive"}]}}  # fmt: skip
+
+
+@pytest.mark.parametrize("value", [POSITIVE, {"valueString": "Positive"}], ids=["coded", "words"])
+def test_a_positive_pregnancy_test_is_a_pregnancy(value: dict[str, Any]) -> None:
+    p = found(radic(), _hcg("hcg-1", 12, **value))
+    assert p is not None and p.fact().ref == "Observation/hcg-1"
+
+
+def test_a_negative_pregnancy_test_after_a_pregnancy_record_ends_it() -> None:
+    negative = _hcg("hcg-2", 5, valueString="Negative")
+    assert found(radic(), pregnancy(recorded=60), negative) is None
+
+
+@pytest.mark.parametrize(
+    ("code", "display"),
+    [("Z32.01", "Encounter for pregnancy test, result positive"), ("O21.0", "Mild hyperemesis gravidarum")],
+)
+def test_a_pregnancy_only_diagnosis_is_a_pregnancy(code: str, display: str) -> None:
+    c = replace(pregnancy(recorded=20), codings=(icd(code, display),), text=display)
+    assert found(radic(), c) is not None

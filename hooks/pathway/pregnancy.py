@@ -5,8 +5,9 @@ Detection (``current_pregnancy``; ``PathwayContext.pregnancy``, read by the orde
 
 When: a pregnancy on record — a Condition in force (active, not refuted or entered in error, not
   abated) in ``pregnancy_current`` (pregnant state, supervision of a normal or high-risk pregnancy,
-  weeks of gestation), or a pregnancy status Observation (``pregnancy_status_observations``) whose
-  value says pregnant (``pregnancy_status_pregnant``) — dated within ``pregnancy_max_days`` (a
+  weeks of gestation, a pregnancy-only diagnosis), or a pregnancy status Observation or qualitative
+  pregnancy test (``pregnancy_status_observations``) whose value says pregnant
+  (``pregnancy_status_pregnant``; a value in words only, "Positive", read as such) — dated within ``pregnancy_max_days`` (a
   Condition by its onset, else its recordedDate; an undated one is not read), and no end of the
   pregnancy recorded on or after it: a delivery, miscarriage or termination (``pregnancy_ended``: a
   Condition of any clinical status, or a completed Procedure), a pregnancy Condition abated since,
@@ -267,6 +268,19 @@ def _status_obs(ctx: PathwayContext) -> tuple[ObservationFact, ...]:
     )
 
 
+# A pregnancy test's result written as words (valueString "Positive", "Not detected").
+_POSITIVE = re.compile(r"^\s*(?:positive|pos|detected|reactive)\b", re.IGNORECASE)
+_NEGATIVE = re.compile(r"^\s*(?:negative|neg|not detected|non-?reactive)\b", re.IGNORECASE)
+
+
+def _says(ctx: PathwayContext, o: ObservationFact, value_set: str, words: re.Pattern[str]) -> bool:
+    """A status Observation's (or pregnancy test's) value in ``value_set``, or, with no coded value,
+    written as ``words``."""
+    if o.value_codings:
+        return ctx.matches(value_set, o.value_codings)
+    return bool(o.value_text and words.search(o.value_text))
+
+
 def _ends(ctx: PathwayContext) -> list[date]:
     """Every date on which a pregnancy is recorded as ended: a delivery, miscarriage or termination
     (a Condition of any clinical status, or a completed Procedure), a pregnancy Condition abated,
@@ -281,7 +295,7 @@ def _ends(ctx: PathwayContext) -> list[date]:
     out += [
         o.effective
         for o in _status_obs(ctx)
-        if o.effective and ctx.matches(STATUS_NOT_PREGNANT, o.value_codings)
+        if o.effective and _says(ctx, o, STATUS_NOT_PREGNANT, _NEGATIVE)
     ]
     return [d for d in out if d <= ctx.today]
 
@@ -297,7 +311,7 @@ def _records(ctx: PathwayContext) -> list[_Record]:
     found += [
         _Record(o.effective, o.ref, f"{o.text or 'pregnancy status'}: {o.value_text or 'pregnant'}")
         for o in _status_obs(ctx)
-        if o.effective is not None and since <= o.effective and ctx.matches(STATUS_PREGNANT, o.value_codings)
+        if o.effective is not None and since <= o.effective and _says(ctx, o, STATUS_PREGNANT, _POSITIVE)
     ]
     return sorted(found, key=lambda r: r.when)
 
