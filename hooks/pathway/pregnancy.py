@@ -7,11 +7,12 @@ When: a pregnancy on record — a Condition in force (active, not refuted or ent
   abated) in ``pregnancy_current`` (pregnant state, supervision of a normal or high-risk pregnancy,
   weeks of gestation, a pregnancy-only diagnosis), or a pregnancy status Observation or qualitative
   pregnancy test (``pregnancy_status_observations``) whose value says pregnant
-  (``pregnancy_status_pregnant``; a value in words only, "Positive", read as such) — dated within ``pregnancy_max_days`` (a
-  Condition by its onset, else its recordedDate; an undated one is not read), and no end of the
-  pregnancy recorded on or after it: a delivery, miscarriage or termination (``pregnancy_ended``: a
-  Condition of any clinical status, or a completed Procedure), a pregnancy Condition abated since,
-  or a status Observation saying not pregnant (``pregnancy_status_not_pregnant``).
+  (``pregnancy_status_pregnant``; a value in words only, "Positive", read as such) — dated within
+  ``pregnancy_max_days`` (a Condition by its onset, else its recordedDate; an undated one is not
+  read), and no end of the pregnancy recorded on or after it: a delivery, miscarriage or
+  termination (``pregnancy_ended``: a Condition of any clinical status, or a completed Procedure),
+  a pregnancy Condition abated since, or a status Observation saying not pregnant
+  (``pregnancy_status_not_pregnant``).
   Gestational age: the latest weeks-of-gestation code of the current pregnancy
   (``pregnancy_gestational_weeks``: a code ending in two digits gives the weeks, 01 under 8, 49 over
   42, 00 not specified; a subcategory a range of ten weeks), advanced by the days since it was
