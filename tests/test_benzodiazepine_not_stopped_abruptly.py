@@ -8,6 +8,8 @@ Tests named test_guard_* also hold on the code before the change; the others fai
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from tests.orders_builders import RADICULOPATHY, cond, med, mr
@@ -79,3 +81,16 @@ def test_a_new_benzodiazepine_is_still_offered_for_removal(facts: tuple) -> None
         run("order-sign", [OPIOID, ALPRAZOLAM], cond("rad", RADICULOPATHY, 100), *facts), "order.opioid-risk"
     )
     assert _deletes(c) == ["MedicationRequest/alp"]
+
+
+def test_an_opioid_drafted_beside_an_epilepsy_benzodiazepine_is_not_told_to_taper_it() -> None:
+    """The order card said "taper the current benzodiazepine gradually with its prescriber" for
+    clonazepam taken for epilepsy, where the pathway's M1 says not to taper it (withdrawal can provoke
+    seizures) and to reduce the opioid instead: the two now agree."""
+    epilepsy = cond("epi", "G40.909", 3000, "Epilepsy, unspecified")
+    clonazepam = replace(med("clz", "2598", "clonazepam", 60), reason_refs=("Condition/epi",))
+    oxycodone = mr("oxy", "7804", "oxycodone", dose=5, per=4)
+    radiculopathy = cond("rad", RADICULOPATHY, 100)
+    card = one(run("order-sign", [oxycodone], radiculopathy, epilepsy, clonazepam), "order.opioid-risk")
+    first = card.next_steps[0]
+    assert "do not taper it without its prescriber" in first and "taper the current" not in first

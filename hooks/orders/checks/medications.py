@@ -138,6 +138,7 @@ from hooks.orders.context import OrderContext, RedFlag
 from hooks.pathway import age_years
 from hooks.pathway.context import ENDED_MED_STATUSES
 from hooks.pathway.rules.medication import (
+    BENZODIAZEPINE_INDICATIONS,
     STEROID_INDICATIONS,
     continuous_course_days,
     counted_opioids,
@@ -570,6 +571,9 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
                 new_start=new_start,
                 high_mme=ctx.t.high_mme_per_day,
                 remission=bool(remission),
+                benzo_needed=bool(benzo_meds) and all(
+                    ctx.pathway.other_indication(m, *BENZODIAZEPINE_INDICATIONS) for m in benzo_meds
+                ),
             ),
             avoid=(
                 (
@@ -674,14 +678,16 @@ def _opioid_steps(
     new_start: bool = False,
     high_mme: float = 50,
     remission: bool = False,
+    benzo_needed: bool = False,
 ) -> list[str]:
     """The opioid card's steps: a co-prescription first (benzodiazepine, gabapentinoid, tramadol with
     a serotonergic antidepressant), then, with opioid use disorder in remission, the addiction care
     to involve; then reassessment, or for a first prescription to an opioid-naive patient the
-    starting dose (nothing to reassess or taper yet); naloxone is said once."""
+    starting dose (nothing to reassess or taper yet); naloxone is said once. ``benzo_needed``: every
+    current benzodiazepine treats epilepsy or another condition its prescriber manages."""
     steps: list[str] = []
     if benzo_drafts is not None:
-        steps.append(_co_prescribing_step(benzo_drafts))
+        steps.append(_co_prescribing_step(benzo_drafts, needed=benzo_needed))
     if remission:
         steps.append(
             "Opioid use disorder in remission: non-opioid analgesia first; if an opioid is needed, "
@@ -773,11 +779,19 @@ def _opioid_suggestions(
     return suggestions
 
 
-def _co_prescribing_step(benzo_drafts: Sequence[DraftOrder]) -> str:
+def _co_prescribing_step(benzo_drafts: Sequence[DraftOrder], *, needed: bool = False) -> str:
     """The first step of an opioid card with a benzodiazepine, as its summary says: avoid the
     combination (CDC 2022 recommendation 11), then naloxone (recommendation 8). ``benzo_drafts``: the
     benzodiazepines newly drafted (one that renews a current one or treats epilepsy is tapered with
-    its prescriber, as a recorded one is)."""
+    its prescriber, as a recorded one is). ``needed``: the current benzodiazepine treats epilepsy or
+    another condition its prescriber manages: not one to taper for the opioid's sake (the pathway's
+    M1 says the same)."""
+    if not benzo_drafts and needed:
+        return (
+            "Avoid co-prescribing (CDC 2022 recommendation 11): the benzodiazepine treats another "
+            "condition; do not taper it without its prescriber (withdrawal can provoke seizures); "
+            "reconsider this opioid instead; offer naloxone."
+        )
     if benzo_drafts:
         drafted = ", ".join(dict.fromkeys(o.text for o in benzo_drafts))
         return (
