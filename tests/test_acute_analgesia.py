@@ -4,8 +4,9 @@ NICE NG59 offers an NSAID weighing each person's GI, liver and cardio-renal risk
 NSAID beside an anticoagulant or an antiplatelet adds bleeding. So the card's NSAID is "no NSAID while
 on apixaban" for a patient on one, "the lowest dose for the shortest time, with gastroprotection" from
 75, and "NSAID if not contraindicated" otherwise. A patient already on an opioid, treatment for opioid
-use disorder or a benzodiazepine is not told "short-term opioid if severe": M1 and M4 say what to do
-(CDC 2022), and two cards must not give opposite advice.
+use disorder (or opioid use disorder on record, in remission too) or a benzodiazepine is not told
+"short-term opioid if severe": M1 and M4 say what to do (CDC 2022), and two cards must not give
+opposite advice.
 
 Tests named test_guard_* also hold on the code before the change; the others fail on it.
 """
@@ -16,7 +17,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from pathway_builders import assert_house_rules, card_of, make_input, med, obs, radic, run
+from pathway_builders import assert_house_rules, card_of, cond, make_input, med, obs, radic, run
 
 from hooks.facts import PatientFact
 from hooks.pathway import evaluate_pathway
@@ -63,6 +64,16 @@ def test_e1_on_an_opioid_does_not_suggest_a_short_term_opioid() -> None:
 def test_e1_on_a_benzodiazepine_does_not_suggest_a_short_term_opioid() -> None:
     c = e_card("E1", radic(14), med("alp", "rx_benzodiazepines"))
     assert OPIOID_LINE not in steps(c)
+
+
+def test_e1_with_opioid_use_disorder_in_remission_does_not_suggest_a_short_term_opioid() -> None:
+    """F11.21 recorded with clinical status "remission": the acute card offered "short-term opioid only
+    if pain is severe" where the order check warns of relapse (CDC 2022 recommendation 8)."""
+    oud = cond("oud", "opioid_use_disorder_in_remission", "F11.21", onset=2000)
+    oud = replace(oud, clinical_status="remission")
+    c = e_card("E1", radic(14), oud)
+    assert OPIOID_LINE not in steps(c)
+    assert "NSAID if not contraindicated" in steps(c)
 
 
 def test_e2_on_an_opioid_keeps_the_nsaid_and_drops_the_opioid() -> None:

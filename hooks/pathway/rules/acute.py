@@ -395,9 +395,12 @@ def _ingredient(ctx: PathwayContext, m: MedicationFact) -> str:
 
 def opioid_advice_fits(ctx: PathwayContext) -> bool:
     """Whether an acute card may suggest a short-term opioid: not to a patient already taking an opioid,
-    treatment for opioid use disorder or a benzodiazepine, whose own cards (M1, M4) say what to do."""
+    treatment for opioid use disorder or a benzodiazepine, whose own cards (M1, M4) say what to do,
+    nor to one with opioid use disorder on record, active or in remission in any clinical status
+    (relapse and overdose risk: CDC 2022 recommendation 8; the order check says the same)."""
     taking = [m for m in ctx.medications("rx_opioids", "rx_benzodiazepines") if ctx.is_active_med(m)]
-    return not taking and not ctx.moud
+    oud = ctx.oud_conditions or ctx.conditions("opioid_use_disorder_in_remission", current_only=False)
+    return not taking and not ctx.moud and not oud
 
 
 # What E1 and E2 tell the patient to come back for the same day (cauda equina, a new deficit).
