@@ -429,6 +429,25 @@ def test_facet_rfa_after_a_positive_block_draws_no_objection() -> None:
     assert run("order-sign", [sr("rfa1", "64635")], *facts) == []
 
 
+def test_facet_rfa_after_a_positive_block_then_a_negative_one_is_held() -> None:
+    """A positive block (85 %) then a negative confirmatory block (40 %): the pair is discordant and the
+    pain generator not confirmed; the order went through. The negative block leads, the positive one
+    it did not confirm is named."""
+    first = proc("mbb1", "64493", 60, outcome=SUCCESSFUL)
+    second = proc("mbb2", "64493", 30, outcome=UNSUCCESSFUL)
+    c = one(run("order-sign", [sr("rfa1", "64635")], cond("facet", "M47.816", 200), first, second),
+            "order.rfa-no-block")  # fmt: skip
+    assert "negative medial branch block" in c.summary and "not confirmed" in c.summary
+    refs = [f.ref for f in c.why]
+    assert refs.index("Procedure/mbb2") < refs.index("Procedure/mbb1")
+
+
+def test_guard_a_negative_block_before_a_positive_one_does_not_hold_the_rfa() -> None:
+    first = proc("mbb1", "64493", 60, outcome=UNSUCCESSFUL)
+    second = proc("mbb2", "64493", 30, outcome=SUCCESSFUL)
+    assert run("order-sign", [sr("rfa1", "64635")], cond("facet", "M47.816", 200), first, second) == []
+
+
 def test_si_rfa_without_si_block_suggests_si_joint_injection() -> None:
     c = one(run("order-sign", [sr("rfa2", "64625")], cond("si", "M46.1", 200)), "order.rfa-no-block")
     assert codes(actions(c)[0][2]) == ["27096"]

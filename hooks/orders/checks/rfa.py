@@ -120,7 +120,8 @@ def _no_block(ctx: OrderContext, order: DraftOrder, facet: bool) -> list[CardDra
             elsewhere.append((p, f"tested {' and '.join(blocked)}, not the joints ordered ({joints})"))
             continue
         (positives if a.outcome in POSITIVE else others).append(a)
-    if len(positives) >= needed:
+    contradicted = _negative_after(positives, others)
+    if len(positives) >= needed and not contradicted:
         return []
     if _successful_ablation(ctx, order, facet):
         return []  # a successful ablation of the same kind at the same level confirmed the pain generator
@@ -140,7 +141,9 @@ def _no_block(ctx: OrderContext, order: DraftOrder, facet: bool) -> list[CardDra
     for a in (*reversed(unread), *reversed(negative), *rest):
         why.extend(ctx.pathway.failure_facts(a))
     if negative:
-        why = [*why[1:], why[0]]  # the negative block decides the card: it comes first
+        # the negative block decides the card: it comes first; then the positive one it did not confirm
+        unconfirmed = [f for a in positives if contradicted for f in ctx.pathway.failure_facts(a)]
+        why = [*why[1:], why[0], *unconfirmed]
     joints = " and ".join(ordered_joints) or "those ordered"
     why += [
         Fact(
@@ -243,6 +246,17 @@ def _no_block(ctx: OrderContext, order: DraftOrder, facet: bool) -> list[CardDra
             ),
         )
     ]
+
+
+def _negative_after(positives: list[Assessment], others: list[Assessment]) -> list[Assessment]:
+    """Blocks done after the last positive one that did not relieve the pain: the pair is
+    discordant (the first may have been a false positive), and the pain generator is not confirmed."""
+    last = max((a.procedure.performed for a in positives if a.procedure.performed), default=None)
+    return [
+        a for a in others
+        if a.outcome in FAILED and last is not None
+        and a.procedure.performed is not None and a.procedure.performed > last
+    ]  # fmt: skip
 
 
 def _joints(*texts: str | None) -> tuple[str, ...]:
