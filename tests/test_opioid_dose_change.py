@@ -3,7 +3,8 @@
 An EHR that changes a dose writes a new MedicationRequest naming the order it replaces in
 ``priorPrescription``; the old one is often still marked active. Oxycodone 10 mg every 6 hours
 (60 MME/day) raised to every 4 hours (90 MME/day) was added up to 150 MME/day, at order time and
-on the chart's own M1 card. The order replaced is no longer counted. Without ``priorPrescription``
+on the chart's own M1 card. The order replaced is no longer counted, nor an order stopped (its supply
+still running) beside a newer order of the same drug, or beside a draft of it. Without ``priorPrescription``
 two active orders of one drug at two doses may both be taken (a scheduled dose and a breakthrough
 dose): they are still added, and the guard tests hold that.
 
@@ -92,3 +93,28 @@ def test_a_draft_reads_its_prior_prescription_as_type_and_id() -> None:
     versioned = {"priorPrescription": {"reference": "https://ehr.example/fhir/MedicationRequest/oxy-old/_history/3"}}
     order = read_order(oxycodone("oxy-new", 2, 4, status="draft", authored="2026-11-20", **versioned), True)
     assert order.replaces == "MedicationRequest/oxy-old"
+
+
+# An order stopped by its prescriber, its supply still running, beside a newer order of the same drug:
+# the dose was changed (a taper read as 90 MME/day was 30).
+SUPPLY = {"dispenseRequest": {"validityPeriod": {"start": "2026-09-01", "end": "2026-12-31"}}}
+STOPPED_OLD = {**oxycodone("oxy-old", 2, 6, status="stopped", authored="2026-09-01"), **SUPPLY}
+
+
+def test_a_stopped_order_beside_a_newer_one_of_the_same_drug_is_not_added() -> None:
+    new = oxycodone("oxy-new", 1, 6, status="active", authored="2026-11-10")  # 20 mg/day: 30 MME/day
+    meds = build_history([STOPPED_OLD, new], default_terminology()).medications
+    assert daily_mme(context(*meds), meds) == 30
+
+
+def test_guard_a_stopped_order_with_its_supply_running_alone_still_counts() -> None:
+    meds = build_history([STOPPED_OLD], default_terminology()).medications
+    assert daily_mme(context(*meds), meds) == 60
+
+
+def test_at_order_time_a_draft_of_the_drug_stopped_is_its_new_dose() -> None:
+    recorded = build_history([STOPPED_OLD], default_terminology()).medications
+    draft = oxycodone("oxy-new", 2, 4, status="draft", authored=TODAY.isoformat())  # 90 MME/day
+    cards = evaluate_orders(inp("order-sign", [draft], history(cond("rad", RADICULOPATHY, 120), *recorded)))
+    (card,) = [c for c in cards if c.rule_id == "order.opioid-risk"]
+    assert "90 MME/day" in render_detail(card) and "150 MME/day" not in render_detail(card)

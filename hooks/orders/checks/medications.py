@@ -492,10 +492,13 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         # prescription written twice on record the latest counts: neither is a second dose
         drafted = prescription_key(order.codings, order.text, mme)
         current = counted_opioids(ctx.pathway, ctx.pathway.medications("rx_opioids"))
-        # the orders this session's drafts replace (``priorPrescription``: a dose change)
+        # the orders this session's drafts replace (``priorPrescription``: a dose change), and one of
+        # the same drug already stopped, its supply still running: the draft is its new dose
         replaced = {o.replaces for o in drafts if o.replaces}
+        drafted_med = order.as_medication(ctx.today)
         for m in ctx.pathway.medications("rx_opioids"):
-            if not ctx.pathway.is_active_med(m) or m.ref == order.ref or m.ref in replaced:
+            stopped_for = m.status in ENDED_MED_STATUSES and ctx.pathway.same_drug(m, drafted_med)
+            if not ctx.pathway.is_active_med(m) or m.ref == order.ref or m.ref in replaced or stopped_for:
                 continue  # not current, this very order (re-signed, also in the prefetch), or replaced
             mm = current.get(m)
             if mm is not None:

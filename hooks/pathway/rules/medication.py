@@ -104,9 +104,20 @@ def prescription_key(codings: Iterable[Coding], text: str, mme: float) -> tuple[
 def counted_opioids(ctx: PathwayContext, meds: Sequence[MedicationFact]) -> dict[MedicationFact, float]:
     """The active opioids whose MME/day can be computed, with it; of one prescription written twice
     (``prescription_key``) the latest only: a renewal is not a second dose. An order another active
-    one replaces (its ``priorPrescription``: a dose change) is not counted either."""
+    one replaces (its ``priorPrescription``: a dose change) is not counted either, nor one stopped
+    (its supply still running) beside a newer order of the same drug still in force."""
     active = [m for m in meds if ctx.is_active_med(m)]
     replaced = {m.replaces for m in active if m.replaces}
+    # an order stopped (its supply still running) beside a newer order of the same drug still in
+    # force: the dose was changed, and the newer order is the dose taken
+    replaced |= {
+        m.ref for m in active
+        if m.status in ENDED_MED_STATUSES and any(
+            n is not m and n.status not in ENDED_MED_STATUSES and ctx.same_drug(m, n)
+            and (m.start is None or (n.start is not None and n.start >= m.start))
+            for n in active
+        )
+    }  # fmt: skip
     kept: dict[tuple[object, ...], tuple[MedicationFact, float]] = {}
     for m in sorted(active, key=lambda m: m.start or date.min, reverse=True):
         if m.ref not in replaced and (r := opioid_mme(ctx, m).mme_per_day) is not None:
