@@ -9,7 +9,8 @@ measurement (decision model §3.1 prefers the leg score): ``failure.like_baselin
 scores (else unsited ones) after a leg baseline and scores that are not the leg's after a back
 baseline, and none otherwise. The injection's outcome is then asked for, and its fact names the two
 sites ("back pain before, leg pain after"). A score dated after today is no result either: it made
-an injection 20 days ago a responder.
+an injection 20 days ago a responder. And a score linked to the injection (partOf) but taken after
+its response window says whether the response lasted, not what it was.
 
 Tests named test_guard_* also hold on the code before the change; the others fail on it.
 """
@@ -91,3 +92,23 @@ def test_a_score_dated_after_today_is_no_result_yet() -> None:
     as the pathway's own reading of observations leaves it out)."""
     esi = proc("esi", "64483", 20, "TFESI L5-S1 left", level="L5-S1")
     assert outcome(esi, scored("l", 8, 21, "leg"), scored("f", 2, -10, "leg")) is not Outcome.RESPONDER
+
+
+def _linked(o: Any, esi: Any) -> Any:
+    return dataclasses.replace(o, part_of=(esi.ref,))
+
+
+def test_a_score_linked_to_the_injection_after_its_window_is_durability_not_response() -> None:
+    """62 % relief at 3 weeks, pain back at 10 weeks, both scores linked to the ESI (partOf): the median
+    of the two made a "partial response" (38 %) and a repeat ESI passed the order check; the 10-week
+    score says the response did not last (short-lived), as an unlinked one already did."""
+    esi = proc("esi", "64483", 100, "TFESI L5-S1 left", level="L5-S1")
+    base = scored("b", 8, 101, "leg")
+    early, late = _linked(scored("e", 3, 79, "leg"), esi), _linked(scored("l", 7, 30, "leg"), esi)
+    assert outcome(esi, base, early, late) is Outcome.SHORT_LIVED
+
+
+def test_guard_an_unlinked_late_score_was_already_durability() -> None:
+    esi = proc("esi", "64483", 100, "TFESI L5-S1 left", level="L5-S1")
+    base = scored("b", 8, 101, "leg")
+    assert outcome(esi, base, scored("e", 3, 79, "leg"), scored("l", 7, 30, "leg")) is Outcome.SHORT_LIVED

@@ -765,11 +765,13 @@ def _own_scores(case: _Case) -> _Scores:
     ref, t0, win = case.ref, case.t0, case.win
     all_scores = pain_scores(case.history)
     # a score linked to the procedure is its result, but not one taken before the window opens (an
-    # ESI's or ablation's first days are the local anaesthetic's, §3.1)
-    opens = t0 + timedelta(days=win.start)
+    # ESI's or ablation's first days are the local anaesthetic's, §3.1), nor one after it closes: that
+    # one says whether the response lasted (the durability check reads it), not what the response was
+    opens, closes = t0 + timedelta(days=win.start), t0 + timedelta(days=win.end)
     linked = [
         o for o in all_scores
-        if ref in o.part_of and (win.start <= 0 or o.effective is None or o.effective >= opens)
+        if ref in o.part_of
+        and (win.start <= 0 or o.effective is None or opens <= o.effective <= closes)
     ]  # fmt: skip
     scores = _until_next(case, all_scores)
     # Baseline: the latest score in the look-back not taken as part of this procedure.
