@@ -181,6 +181,14 @@ REPEAT_ILESI = OrderSpec(
     note="Repeat only after a sustained response to the previous injection, within the yearly session limit "
     "per region.",
 )
+FACET_RFA = OrderSpec(
+    "facet-rfa",
+    "order_facet_rfa",
+    "Order facet radiofrequency ablation at the levels the block confirmed",
+    "Radiofrequency ablation of lumbar medial branches",
+    note="At the medial branches the positive diagnostic block tested; record pain (NRS) before and at 3 "
+    "and 6 months.",
+)
 REPEAT_FACET_RFA = OrderSpec(
     "repeat-facet-rfa",
     "order_facet_rfa",
@@ -217,6 +225,7 @@ ALL_ORDERS: tuple[OrderSpec, ...] = (
     TFESI,
     REPEAT_TFESI,
     REPEAT_ILESI,
+    FACET_RFA,
     REPEAT_FACET_RFA,
     MILD,
 )

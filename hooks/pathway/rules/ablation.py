@@ -151,6 +151,24 @@ def block_offer(ctx: PathwayContext, block: BlockBefore) -> SuggestionDraft:
     )
 
 
+def confirming_blocks(ctx: PathwayContext) -> tuple[Assessment, ...]:
+    """The positive diagnostic medial branch blocks that confirm facet-mediated pain (by ``assess``:
+    ≥ ``mbb_positive_relief_pct``), when there are ``mbb_required_positive_blocks`` of them and no
+    block done after the last of them was negative (a discordant pair confirms nothing, as the order
+    check ``order.rfa-no-block`` reads it); else none. Oldest first."""
+    read = [ctx.assess(b, Modality.DIAGNOSTIC_BLOCK) for b in _blocks_of_kind(ctx, False)]
+    positive = [a for a in read if a.outcome in SUCCESS_OUTCOMES]
+    if len(positive) < ctx.t.mbb_required_positive_blocks:
+        return ()
+    last = positive[-1].procedure.performed
+    undone = any(
+        a.outcome is Outcome.FAILED and last is not None and a.procedure.performed is not None
+        and a.procedure.performed > last
+        for a in read
+    )  # fmt: skip
+    return () if undone else tuple(positive)
+
+
 def radicular_only(ctx: PathwayContext) -> bool:
     """A radicular diagnosis on record and no facet or SI joint pain diagnosis, nor axial low back pain
     (M54.5x "Low back pain", "lumbago" without sciatica): an ablation treats back pain."""

@@ -32,6 +32,7 @@ from hooks.pathway.failure import (
     latest_score,
     leg_below_buttock,
 )
+from hooks.pathway.rules import ablation
 from hooks.pathway.rules.common import (
     DISCOGRAPHY,
     ESI_STENOSIS,
@@ -665,8 +666,10 @@ def f5_facet_or_si(ctx: PathwayContext) -> CardDraft:
       imaging on record with no concordant compressive lesion, no ablation card or ablation that
       helped, and no motor deficit. The scores that show the axial pain are among the card's facts.
     Then: re-evaluate; diagnostic medial branch blocks for facet pain, a diagnostic SI-joint block for
-      SI-joint pain; RFA only after a positive diagnostic block. Warning if an ESI or RFA order is
-      pending, else info.
+      SI-joint pain; RFA only after a positive diagnostic block. With the medial branch blocks done
+      and positive (``ablation.confirming_blocks``), the block is named and facet RFA is the next
+      step, offered. Warning if an ESI (or, before a positive block, an RFA) order is pending, else
+      info.
     Evidence: facet — NICE NG59 (RFA only after a positive diagnostic block), ASRA-led facet consensus
       2020, CMS facet LCDs; SI joint alone — the CMS SI-joint LCD (L39455: positive block ≥ 75 %
       relief; SI-joint RFA not covered), not NICE NG59, which advises against spinal injections for
@@ -675,12 +678,14 @@ def f5_facet_or_si(ctx: PathwayContext) -> CardDraft:
     gens = facet_or_si_generators(ctx)
     facet = ctx.conditions("facet_mediated_pain")
     si = ctx.conditions("sacroiliac_joint_pain")
-    pending = ctx.pending("esi_lumbar_all", "facet_rfa_or_si_rfa")
+    # the medial branch blocks done confirm the facet joints already: the ablation is the next step
+    blocked = ablation.confirming_blocks(ctx) if facet else ()
+    pending = ctx.pending("esi_lumbar_all", *(() if blocked else ("facet_rfa_or_si_rfa",)))
     suggestions = []
     if facet:
         suggestions.append(
             ctx.offer(
-                sx.MEDIAL_BRANCH_BLOCK,
+                sx.FACET_RFA if blocked else sx.MEDIAL_BRANCH_BLOCK,
                 reasons=tuple(c.ref for c in facet) + ctx.reason_refs,
                 recommended=True,
             )
@@ -697,7 +702,15 @@ def f5_facet_or_si(ctx: PathwayContext) -> CardDraft:
     if ctx.t.mbb_required_positive_blocks > 1:
         threshold += f" on {ctx.t.mbb_required_positive_blocks} blocks"
     si_threshold = f"≥ {ctx.t.sij_block_positive_relief_pct:.0f} % relief"
-    if facet:
+    if blocked:
+        last = blocked[-1].procedure
+        steps = [
+            f"Facet radiofrequency ablation at the medial branches the positive block of "
+            f"{ctx.proc_when(last)} tested ({threshold}; ASRA 2020, NICE NG59).",
+            "Re-evaluate first if the pain has changed since the block (new leg symptoms, a deficit).",
+            "Record pain (NRS) before the ablation and at 3 and 6 months.",
+        ]
+    elif facet:
         steps = [
             f"Diagnostic medial branch blocks (positive = {threshold})"
             + (f"; a diagnostic SI-joint block (positive = {si_threshold}) for the SI joint." if si else "."),
@@ -729,12 +742,15 @@ def f5_facet_or_si(ctx: PathwayContext) -> CardDraft:
         indicator="warning" if pending else "info",
         summary=opening(
             ctx,
-            "but pain looks facet-joint mediated: diagnostic medial branch block before any RFA"
+            "but pain looks facet-joint mediated and a medial branch block confirmed it: facet RFA next"
+            if blocked
+            else "but pain looks facet-joint mediated: diagnostic medial branch block before any RFA"
             if facet
             else "but pain looks SI-joint mediated: diagnostic SI-joint block before any ablation",
         ),
         why=[
             *(ctx.cond_fact(c, "pain generator: ") for c in gens[:1]),
+            *(f for a in blocked[-1:] for f in ctx.failure_facts(a)),
             *_failure_why(ctx)[:1],
             *(ctx.order_fact(s, "pending order: ", short_prefix=HOLD) for s in pending),
             *([axial] if axial is not None else []),
