@@ -25,12 +25,13 @@ RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 OUD = cond("oud", "F11.20", 400, "Opioid use disorder, moderate")
 
 
-def recorded(rid: str, display: str) -> Any:
+def recorded(rid: str, display: str, **extra: Any) -> Any:
     resource = {
         "resourceType": "MedicationRequest", "id": rid, "status": "active", "intent": "order",
         "subject": {"reference": "Patient/p1"}, "authoredOn": "2026-11-01",
         "medicationCodeableConcept": {"coding": [{"system": RXNORM, "code": "0", "display": display}],
                                       "text": display},
+        **extra,
     }  # fmt: skip
     (m,) = build_history([resource], default_terminology()).medications
     return m
@@ -88,3 +89,19 @@ def test_m4_offers_naloxone_beside_a_full_agonist_opioid() -> None:
 def test_guard_moud_alone_stays_an_info_card_with_nothing_to_order() -> None:
     card = m4(recorded("sbx", SUBOXONE))
     assert card.indicator == "info" and not card.suggestions
+
+
+def test_m1_does_not_ask_for_naloxone_already_on_hand() -> None:
+    """M1's summary ended "offer naloxone" beside a naloxone spray on record (its steps and offers
+    already left it out)."""
+    from hooks.pathway import evaluate_pathway
+
+    every_6_hours = {"dosageInstruction": [{
+        "timing": {"repeat": {"frequency": 1, "period": 6, "periodUnit": "h"}},
+        "doseAndRate": [{"doseQuantity": {"value": 1, "unit": "tablet"}}],
+    }]}  # fmt: skip
+    oxycodone = recorded("oxy", "oxycodone hydrochloride 30 MG Oral Tablet", **every_6_hours)  # 180 MME/day
+    spray = recorded("nlx", "naloxone hydrochloride 4 MG/ACTUAT Nasal Spray")
+    chart = history(cond("rad", RADICULOPATHY, 100), oxycodone, spray)
+    (m1,) = [c for c in evaluate_pathway(inp("patient-view", [], chart)) if c.rule_id == "M1"]
+    assert "naloxone" not in m1.summary and not m1.suggestions

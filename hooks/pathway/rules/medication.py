@@ -414,28 +414,15 @@ def m1_long_term_opioids(ctx: PathwayContext) -> CardDraft | None:
                 sx.NALOXONE, ctx.term, patient_id=ctx.patient_id, reasons=ctx.reason_refs, recommended=True
             )
         )
+    summary = _m1_summary(
+        taper=bool(taper), kept=bool(kept), stopped=bool(stopped),
+        long_term=bool(long_term or markers or oud), high=bool(high), naloxone_on_hand=bool(naloxone),
+    )  # fmt: skip
     return M1.card(
         ctx,
         indicator="warning",
         suggestions=suggestions,
-        summary=(
-            "Opioid with a benzodiazepine: avoid the combination (CDC 2022), taper the benzodiazepine, "
-            "reassess the opioid, offer naloxone"
-            if taper
-            else "Opioid with a benzodiazepine another condition needs: do not taper it without its "
-            "prescriber; reassess the opioid, offer naloxone"
-            if kept
-            else "Opioid with a benzodiazepine just stopped: confirm it is no longer taken; reassess the "
-            "opioid, offer naloxone"
-            if stopped
-            else "Long-term opioids for radicular pain: reassess benefit and harm, taper if no benefit, "
-            "offer naloxone"
-            if long_term or markers or oud
-            else "High-risk opioid prescribing for radicular pain: reassess, avoid escalation, offer naloxone"
-            if high
-            else "Opioid with a gabapentinoid: risk of respiratory depression (CDC 2022); reassess the "
-            "opioid, offer naloxone"
-        ),
+        summary=summary,
         why=why,
         gaps=gaps,
         next_steps=steps,
@@ -443,6 +430,33 @@ def m1_long_term_opioids(ctx: PathwayContext) -> CardDraft | None:
         conflicts=[OPIOIDS],
         needs=("medicationRequests", "medicationStatements"),
     )
+
+
+def _m1_summary(
+    *, taper: bool, kept: bool, stopped: bool, long_term: bool, high: bool, naloxone_on_hand: bool
+) -> str:
+    """M1's summary, by what decides the card first; "offer naloxone" only when none is on hand."""
+    summary = (
+        "Opioid with a benzodiazepine: avoid the combination (CDC 2022), taper the benzodiazepine, "
+        "reassess the opioid, offer naloxone"
+        if taper
+        else "Opioid with a benzodiazepine another condition needs: do not taper it without its "
+        "prescriber; reassess the opioid, offer naloxone"
+        if kept
+        else "Opioid with a benzodiazepine just stopped: confirm it is no longer taken; reassess the "
+        "opioid, offer naloxone"
+        if stopped
+        else "Long-term opioids for radicular pain: reassess benefit and harm, taper if no benefit, "
+        "offer naloxone"
+        if long_term
+        else "High-risk opioid prescribing for radicular pain: reassess, avoid escalation, offer naloxone"
+        if high
+        else "Opioid with a gabapentinoid: risk of respiratory depression (CDC 2022); reassess the "
+        "opioid, offer naloxone"
+    )
+    if naloxone_on_hand:
+        summary = summary.removesuffix(", offer naloxone").removesuffix(" offer naloxone")
+    return summary
 
 
 NEUROPATHIC_SETS = ("rx_gabapentinoids", "rx_antidepressants_neuropathic", "rx_other_anticonvulsants")
