@@ -448,14 +448,17 @@ def test_a_pathway_card_leaves_the_medicines_disagreement_to_the_medicines_card(
 
 
 def test_m2_warns_about_opioid_with_gabapentinoid() -> None:
+    """A gabapentinoid for sciatica with an opioid: M1's warning (respiratory depression, naloxone) leads
+    the cross-cutting card, M2's advice on the gabapentinoid merged into it."""
     c = card_of(
         run(
             radic(days=20),
             med("gaba", "rx_gabapentinoids", "187832", start=10),
             med("oxy", "rx_opioids", "7804", start=5),
         ),
-        "M2",
+        "M1",
     )
+    assert c.indicator == "warning" and "M2" in c.merged
     assert any("respiratory depression" in s for s in c.next_steps)
 
 

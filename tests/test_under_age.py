@@ -97,3 +97,11 @@ def test_a_child_on_an_opioid_and_a_benzodiazepine_still_gets_the_drug_safety_ca
 def test_guard_a_child_on_an_opioid_alone_gets_no_adult_opioid_review() -> None:
     cards = run_aged(born_years_ago(15), *P1_HISTORY, med("oxy-1", "rx_opioids", start=120, daily_dose_mg=40))
     assert states(cards) == ["pathway.under-age"]
+
+
+def test_a_child_on_an_opioid_and_a_gabapentinoid_for_sciatica_gets_the_drug_safety_card() -> None:
+    opioid = med("oxy-1", "rx_opioids", start=41, daily_dose_mg=20)
+    gabapentin = med("gaba-1", "rx_gabapentinoids", start=30)
+    cards = run_aged(born_years_ago(15), *P1_HISTORY, opioid, gabapentin)
+    assert states(cards) == ["pathway.under-age", "M1"]
+    assert "gabapentinoid" in cards[1].summary

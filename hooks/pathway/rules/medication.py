@@ -276,8 +276,9 @@ def m1_long_term_opioids(ctx: PathwayContext) -> CardDraft | None:
     """M1 — long-term opioid therapy for radicular pain.
 
     When: a long-term-opioid code, or opioid prescriptions forming a continuous course of more than
-      90 days, or ≥ 50 MME/day, or a benzodiazepine co-prescription, or an opioid with an opioid use
-      disorder diagnosis; never for a patient on MOUD (M4 speaks instead). An opioid order still
+      90 days, or ≥ 50 MME/day, or a benzodiazepine or gabapentinoid co-prescription (a
+      gabapentinoid for sciatica also draws M2, merged with this card), or an opioid with an opioid
+      use disorder diagnosis; never for a patient on MOUD (M4 speaks instead). An opioid order still
       marked active but stale (``stale_order_days``, nothing newer) is not current: an info note names it.
     Then: warning — reassess benefit and harm; taper when benefit does not outweigh harm (no abrupt
       stop); offer naloxone; avoid benzodiazepines and prolonged opioids. A benzodiazepine its
@@ -299,16 +300,16 @@ def m1_long_term_opioids(ctx: PathwayContext) -> CardDraft | None:
     # one its prescriber has stopped, its supply still running (``is_active_med``): no taper to plan,
     # but the combination lasts while the tablets do
     stopped = [m for m in benzos if m.status in ENDED_MED_STATUSES and m.ref not in kept]
+    # a gabapentinoid with an opioid, whatever it is for: respiratory depression (FDA 2019; CDC 2022
+    # recommendation 11). M2 says what it says of a gabapentinoid for sciatica beside this card.
     gabas = [m for m in ctx.medications("rx_gabapentinoids") if ctx.is_active_med(m)]
-    # one prescribed for another condition gets no M2 card, which warns of the combination otherwise
-    gabas_elsewhere = [m for m in gabas if other_indication(ctx, m) is not None]
     long_term = days > ctx.t.long_term_opioid_days
     high = mme is not None and mme >= ctx.t.high_mme_per_day
     if not active and not markers:
         # an old MOUD order is M4's note (confirm it, never close it), not a stale pain opioid
         stale = [m for m in ctx.stale_orders("rx_opioids") if not ctx.is_moud(m)]
         return stale_order_note(M1, ctx, stale, "opioid") if stale else None
-    if not (markers or long_term or high or (active and (benzos or gabas_elsewhere or oud))):
+    if not (markers or long_term or high or (active and (benzos or gabas or oud))):
         return None
     naloxone = list(ctx.rescue_naloxone)
     # of one prescription written twice (an order and its renewal, both active) the latest counts
@@ -388,7 +389,7 @@ def m1_long_term_opioids(ctx: PathwayContext) -> CardDraft | None:
             "Avoid the opioid + benzodiazepine combination (CDC 2022 recommendation 11): plan a gradual "
             "taper, usually of the benzodiazepine, and reassess the opioid's benefit and harm.",
         )
-    if gabas_elsewhere:
+    if gabas:
         steps.append(
             "Opioid + gabapentinoid: watch for respiratory depression and sedation (CDC 2022 "
             "recommendation 11); keep the opioid dose lowest."
