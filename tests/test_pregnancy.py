@@ -766,8 +766,8 @@ def _hcg(ref: str, days: int, **value: Any) -> ObservationFact:
     return o
 
 
-POSITIVE = {"valueCodeableConcept": {"coding": [{"system": "http://snomed.info/sct", "code": "10828004",
-                                                 "display": "Positive"}]}}  # fmt: skip
+SCT, LOINC = "http://snomed.info/sct", "http://loinc.org"
+POSITIVE = {"valueCodeableConcept": {"coding": [{"system": SCT, "code": "10828004", "display": "Positive"}]}}
 
 
 @pytest.mark.parametrize("value", [POSITIVE, {"valueString": "Positive"}], ids=["coded", "words"])
@@ -776,9 +776,29 @@ def test_a_positive_pregnancy_test_is_a_pregnancy(value: dict[str, Any]) -> None
     assert p is not None and p.fact().ref == "Observation/hcg-1"
 
 
-def test_a_negative_pregnancy_test_after_a_pregnancy_record_ends_it() -> None:
-    negative = _hcg("hcg-2", 5, valueString="Negative")
-    assert found(radic(), pregnancy(recorded=60), negative) is None
+def test_a_negative_pregnancy_test_does_not_end_a_pregnancy_condition() -> None:
+    """A qualitative test can read falsely negative later in pregnancy (hook effect, hCG variants): 24
+    weeks of gestation recorded stand beside it."""
+    negative = _hcg("hcg-2", 2, valueString="Negative")
+    assert found(radic(), pregnancy(weeks=24, recorded=10), negative) is not None
+
+
+def test_a_negative_pregnancy_test_ends_a_pregnancy_known_only_from_a_positive_test() -> None:
+    positive, negative = _hcg("hcg-1", 40, **POSITIVE), _hcg("hcg-2", 5, valueString="Negative")
+    assert found(radic(), positive, negative) is None
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"valueCodeableConcept": {"coding": [{"system": LOINC, "code": "LA6576-8", "display": "Positive"}]}},
+        {"valueCodeableConcept": {"coding": [{"system": SCT, "code": "260373001", "display": "Detected"}]}},
+        {"valueString": "Weakly positive"},
+    ],
+    ids=["loinc-answer", "detected", "weakly-positive"],
+)
+def test_other_ways_of_saying_positive(value: dict[str, Any]) -> None:
+    assert found(radic(), _hcg("hcg-1", 12, **value)) is not None
 
 
 @pytest.mark.parametrize(

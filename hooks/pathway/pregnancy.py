@@ -200,6 +200,7 @@ class _Record:
     ref: str
     text: str
     condition: ConditionFact | None = None
+    test: bool = False  # a positive pregnancy test (``pregnancy_test_observations``)
 
 
 @dataclass(frozen=True)
@@ -269,17 +270,34 @@ def _status_obs(ctx: PathwayContext) -> tuple[ObservationFact, ...]:
     )
 
 
-# A pregnancy test's result written as words (valueString "Positive", "Not detected").
-_POSITIVE = re.compile(r"^\s*(?:positive|pos|detected|reactive)\b", re.IGNORECASE)
+# A pregnancy test's result written as words (valueString "Positive", a coded answer's display).
+_POSITIVE = re.compile(
+    r"^\s*(?:(?:weakly|weak|faintly)\s+)?(?:positive|pos|detected|reactive)\b", re.IGNORECASE
+)
 _NEGATIVE = re.compile(r"^\s*(?:negative|neg|not detected|non-?reactive)\b", re.IGNORECASE)
+TESTS = "pregnancy_test_observations"
 
 
 def _says(ctx: PathwayContext, o: ObservationFact, value_set: str, words: re.Pattern[str]) -> bool:
-    """A status Observation's (or pregnancy test's) value in ``value_set``, or, with no coded value,
-    written as ``words``."""
-    if o.value_codings:
-        return ctx.matches(value_set, o.value_codings)
+    """A status Observation's (or pregnancy test's) value in ``value_set``, or written as ``words``
+    (its text, or a coded answer's display the value set does not list)."""
+    if o.value_codings and ctx.matches(value_set, o.value_codings):
+        return True
     return bool(o.value_text and words.search(o.value_text))
+
+
+def _is_test(ctx: PathwayContext, o: ObservationFact) -> bool:
+    return ctx.matches(TESTS, o.codings)
+
+
+def _test_ends(ctx: PathwayContext) -> list[date]:
+    """The days a pregnancy test read negative: they end only a pregnancy known from an earlier
+    positive test (a qualitative test can read falsely negative later in pregnancy, so a pregnancy
+    Condition, a gestational age or a "pregnant" status stands)."""
+    return [
+        o.effective for o in _status_obs(ctx)
+        if o.effective and _is_test(ctx, o) and _says(ctx, o, STATUS_NOT_PREGNANT, _NEGATIVE)
+    ]  # fmt: skip
 
 
 def _ends(ctx: PathwayContext) -> list[date]:
@@ -296,7 +314,7 @@ def _ends(ctx: PathwayContext) -> list[date]:
     out += [
         o.effective
         for o in _status_obs(ctx)
-        if o.effective and _says(ctx, o, STATUS_NOT_PREGNANT, _NEGATIVE)
+        if o.effective and not _is_test(ctx, o) and _says(ctx, o, STATUS_NOT_PREGNANT, _NEGATIVE)
     ]
     return [d for d in out if d <= ctx.today]
 
@@ -310,7 +328,10 @@ def _records(ctx: PathwayContext) -> list[_Record]:
         if (d := _dated(c)) is not None and since <= d <= ctx.today
     ]
     found += [
-        _Record(o.effective, o.ref, f"{o.text or 'pregnancy status'}: {o.value_text or 'pregnant'}")
+        _Record(
+            o.effective, o.ref, f"{o.text or 'pregnancy status'}: {o.value_text or 'pregnant'}",
+            test=_is_test(ctx, o),
+        )
         for o in _status_obs(ctx)
         if o.effective is not None and since <= o.effective and _says(ctx, o, STATUS_PREGNANT, _POSITIVE)
     ]
@@ -338,6 +359,10 @@ def current_pregnancy(ctx: PathwayContext) -> Pregnancy | None:
     if ends:
         last_end = max(ends)
         records = [r for r in records if r.when > last_end]
+    test_ends = _test_ends(ctx)
+    if test_ends:
+        last_negative = max(test_ends)
+        records = [r for r in records if not r.test or r.when > last_negative]
     gestation = _latest_gestation(ctx, records)
     if gestation is not None and gestation.low > MAX_GESTATION_WEEKS * 7:
         # the pregnancy this gestation dates has ended by now: its records no longer count
