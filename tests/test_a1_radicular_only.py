@@ -15,6 +15,7 @@ Tests named test_guard_* also hold on the code before the change; the others fai
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from hooks.pathway import pathway_step
@@ -22,6 +23,7 @@ from hooks.pathway.failure import Outcome
 from tests import pathway_builders as pb
 
 FAILED_RFA = {"Procedure/rfa-1": Outcome.FAILED}
+CONCORDANT = "Left paracentral disc extrusion at L5-S1 compressing the traversing left S1 nerve root."
 FACET = pb.cond("fac", "facet_mediated_pain", "M47.816", onset=700)
 
 
@@ -78,3 +80,29 @@ def test_guard_an_ablation_that_helped_then_wore_off_keeps_its_card() -> None:
     recurred = {"Procedure/rfa-1": Outcome.RESPONDED_THEN_RECURRED}
     cards = pb.run(*background(), rfa(days=320), outcomes=recurred)
     assert pb.states(cards) == ["A2"]
+
+
+def test_a_held_repeat_rfa_leads_even_beside_a_radicular_warning() -> None:
+    """Failed ESI with a concordant lesion (F3, a warning when an ESI is pending) and a pending repeat
+    RFA: both warnings, and the held repeat must not vanish."""
+    held = pb.order("rep", "facet_rfa_or_si_rfa", status="active", authored=5)
+    esi_order = pb.order("esi-rep", "esi_transforaminal_lumbar", "64483", status="active", authored=3)
+    mri = pb.report("mri", "72148", 400, CONCORDANT)
+    outcomes = {**FAILED_RFA, "Procedure/esi-1": Outcome.FAILED}
+    cards = pb.run(*background(), mri, tfesi(), rfa(), held, esi_order, outcomes=outcomes)
+    assert cards[0].indicator == "warning"
+    assert "ServiceRequest/rep" in pb.refs_of(cards[0]), [(c.rule_id, c.summary) for c in cards]
+
+
+def test_a_positive_block_before_the_ablation_keeps_a1_leading() -> None:
+    block = pb.proc("mbb-1", "facet_medial_branch_block_lumbar", "64493", days=200, level="L4-L5")
+    cards = pb.run(*background(), block, rfa(), outcomes={**FAILED_RFA, "Procedure/mbb-1": Outcome.RESPONDER})
+    assert pb.states(cards) == ["A1"]
+
+
+def test_back_pain_scored_above_the_leg_keeps_a1_leading() -> None:
+    back = pb.obs("b", "pain", 7, 5)
+    back = replace(back, body_site_text="Lower back", text="Low back pain score")
+    leg = replace(pb.obs("l", "pain", 3, 5), body_site_text="Left leg", text="Leg pain score")
+    cards = pb.run(*background(), rfa(), back, leg, outcomes=FAILED_RFA)
+    assert pb.states(cards) == ["A1"]

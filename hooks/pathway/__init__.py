@@ -47,6 +47,7 @@ from hooks.pathway.rules import (
     neuromodulation,
     psychosocial,
     red_flags,
+    refractory,
 )
 from hooks.pathway.rules.common import TOPIC_PATHWAY, Rule, unread_gap
 
@@ -283,11 +284,19 @@ def _ablation_leads(ctx: PathwayContext, ablated: CardDraft | None) -> bool:
     (``ablation.radicular_only``): an ablation does not treat radicular leg pain, so one that failed
     (or whose outcome is not recorded) says nothing of where the radiculopathy stands, and the
     radicular step (an ESI, a surgical opinion, a stimulator) leads on equal urgency; a held repeat
-    ablation (a warning) still leads. An ablation that helped (A2) was evidence of a facet or SI joint
-    source: its card keeps the lead."""
+    ablation (a warning) still leads, and so does A1 where a positive block before the ablation, or
+    scores showing the back hurting more than the leg, put the back pain it treated on record. An
+    ablation that helped (A2) was evidence of a facet or SI joint source: its card keeps the lead."""
     if ablated is None:
         return False
-    return ablated.rule_id != ablation.A1.id or not ablation.radicular_only(ctx)
+    if ablated.rule_id != ablation.A1.id or ablated.indicator == "warning" or not ctx.ablations:
+        return True
+    # the back pain the ablation treated is on record: a positive block before it, or scores showing
+    # the back hurting more than the leg (as the order check ``order.rfa-no-block`` reads them)
+    treated_back_pain = ablation.block_before(ctx, ctx.ablations[-1]).confirmed or bool(
+        refractory.axial_predominant(ctx)
+    )
+    return treated_back_pain or not ablation.radicular_only(ctx)
 
 
 def _misdirected_ablation(ctx: PathwayContext) -> Fact:
