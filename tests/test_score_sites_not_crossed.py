@@ -10,7 +10,9 @@ scores (else unsited ones) after a leg baseline and scores that are not the leg'
 baseline, and none otherwise. The injection's outcome is then asked for, and its fact names the two
 sites ("back pain before, leg pain after"). A score dated after today is no result either: it made
 an injection 20 days ago a responder. And a score linked to the injection (partOf) but taken after
-its response window says whether the response lasted, not what it was.
+its response window says whether the response lasted, not what it was. And the flare check after a
+procedure judges each site against its own baseline: back pain much worse while the leg improves is a
+red flag too.
 
 Tests named test_guard_* also hold on the code before the change; the others fail on it.
 """
@@ -112,3 +114,25 @@ def test_guard_an_unlinked_late_score_was_already_durability() -> None:
     esi = proc("esi", "64483", 100, "TFESI L5-S1 left", level="L5-S1")
     base = scored("b", 8, 101, "leg")
     assert outcome(esi, base, scored("e", 3, 79, "leg"), scored("l", 7, 30, "leg")) is Outcome.SHORT_LIVED
+
+
+def test_back_pain_much_worse_after_an_injection_is_caught_beside_a_leg_baseline() -> None:
+    """Leg 5 and back 3 before a TFESI 10 days ago; leg 4 and back 8 since: the flare check compared
+    the leg only (the preferred baseline) and missed the back pain an epidural abscess or discitis
+    shows as. Each site is now judged against its own baseline, and the fact names the site."""
+    esi = proc("esi", "64483", 10, "TFESI L5-S1 left", level="L5-S1")
+    found = cards(
+        esi, scored("l0", 5, 11, "leg"), scored("b0", 3, 11, "back"),
+        scored("l1", 4, 2, "leg"), scored("b1", 8, 2, "back"),
+    )  # fmt: skip
+    assert found[0].rule_id == "R3" and found[0].indicator == "critical"
+    assert found[0].why[0].text.startswith("back pain worse after")
+
+
+def test_guard_the_leg_better_and_the_back_unchanged_is_no_flare() -> None:
+    esi = proc("esi", "64483", 10, "TFESI L5-S1 left", level="L5-S1")
+    found = cards(
+        esi, scored("l0", 5, 11, "leg"), scored("b0", 3, 11, "back"),
+        scored("l1", 4, 2, "leg"), scored("b1", 4, 2, "back"),
+    )  # fmt: skip
+    assert not any(c.indicator == "critical" for c in found)

@@ -24,7 +24,7 @@ from hooks.pathway.context import (
     mid_sentence,
     onset_bound_in_words,
 )
-from hooks.pathway.failure import latest_score, like_baseline, pain_before
+from hooks.pathway.failure import is_back_score, is_leg_score, latest_score, like_baseline, pain_before
 from hooks.pathway.rules import neuromodulation, post_surgical
 from hooks.pathway.rules.common import TOPIC_RED_FLAG, Rule
 from hooks.pathway.rules.mimics import MIMICS
@@ -1627,7 +1627,8 @@ class WorseningAfterProcedure:
 def worsening_after_procedure(ctx: PathwayContext) -> WorseningAfterProcedure | None:
     """A spinal procedure (injection, ablation, stimulator, lumbar surgery) within the last 4 weeks with
     the latest pain score since then at least 2 points above the score it began from
-    (``failure.pain_before``; a score of the same site, leg with leg): epidural abscess or discitis
+    (``failure.pain_before``; a score of the same site, leg with leg, back with back, each site
+    judged against its own): epidural abscess or discitis
     must be excluded (decision model §7.3). The latest score, not the worst: a flare in the first
     days after an injection that has since settled is common and no red flag; nor is pain back at
     its baseline after the relief recorded just after the injection."""
@@ -1638,12 +1639,17 @@ def worsening_after_procedure(ctx: PathwayContext) -> WorseningAfterProcedure | 
         if p.performed is not None and 0 <= (ctx.today - p.performed).days <= window
     ]
     for when, p in sorted(recent, key=lambda wp: wp[0], reverse=True):
-        before = pain_before(ctx.observations("pain", until=when), p)
-        if before is None:
-            continue
-        latest = latest_score(like_baseline(ctx.observations("pain", since=when + timedelta(days=1)), before))
-        if latest is not None and (latest.value or 0) - (before.value or 0) >= ctx.t.worsening_pain_points:
-            return WorseningAfterProcedure(p, before, latest)
+        scored = ctx.observations("pain", until=when)
+        since = ctx.observations("pain", since=when + timedelta(days=1))
+        # each site against its own baseline: the leg's (preferred), and the back's beside it (an
+        # epidural abscess or discitis shows as back pain getting worse while the leg improves)
+        back = [o for o in scored if is_back_score(o) and not is_leg_score(o)]
+        for before in dict.fromkeys(b for b in (pain_before(scored, p), pain_before(back, p)) if b):
+            latest = latest_score(like_baseline(since, before))
+            if latest is None:
+                continue
+            if (latest.value or 0) - (before.value or 0) >= ctx.t.worsening_pain_points:
+                return WorseningAfterProcedure(p, before, latest)
     return None
 
 
@@ -1809,12 +1815,14 @@ def worsening_facts(ctx: PathwayContext, worse: WorseningAfterProcedure | None) 
         return []
     p, b, a = worse.procedure, worse.before, worse.after
     scores = f"{b.value or 0:g}/10 before, {a.value or 0:g}/10 on {a.effective}"
+    # the site when the scores name one: back pain worse while the leg improves is told as such
+    site = "leg pain" if is_leg_score(b) else "back pain" if is_back_score(b) else "pain"
     return [
         Fact(
-            f"pain worse after {ctx.proc_label(p)}: {scores}",
+            f"{site} worse after {ctx.proc_label(p)}: {scores}",
             p.ref,
             (b.ref, a.ref),
-            short=f"pain worse after {procedure_short_name(ctx, p)}: {scores}",
+            short=f"{site} worse after {procedure_short_name(ctx, p)}: {scores}",
         )
     ]
 
