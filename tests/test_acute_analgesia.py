@@ -76,6 +76,11 @@ def test_e1_with_opioid_use_disorder_in_remission_does_not_suggest_a_short_term_
     assert "NSAID if not contraindicated" in steps(c)
 
 
+def test_e1_with_an_opioid_use_disorder_code_resolved_by_status_does_not_suggest_an_opioid() -> None:
+    oud = replace(cond("oud", "opioid_use_disorder", "F11.20", onset=2000), clinical_status="resolved")
+    assert OPIOID_LINE not in steps(e_card("E1", radic(14), oud))
+
+
 def test_e2_on_an_opioid_keeps_the_nsaid_and_drops_the_opioid() -> None:
     c = e_card(
         "E2", radic(14), obs("p", "pain", 9, 1), obs("o", "odi", 60, 1), med("oxy", "rx_opioids", "7804")

@@ -57,3 +57,13 @@ def test_the_remission_code_warns_whatever_its_clinical_status(status: str) -> N
     assert [c.rule_id for c in cards("order-sign", remission) if c.rule_id == RULE] == [RULE]
     warned = [c for c in cards("order-sign", remission) if c.rule_id == RULE]
     assert warned[0].indicator == "warning"
+
+
+@pytest.mark.parametrize("status", ["remission", "inactive", "resolved"])
+def test_an_active_disorder_code_whose_status_is_no_longer_active_warns_too(status: str) -> None:
+    """F11.20 (dependence, uncomplicated) with clinicalStatus remission or resolved: the disorder is on
+    record and an opioid still risks relapse; the card said nothing."""
+    oud = cond("oud", "F11.20", 800, "Opioid dependence, uncomplicated", clinical_status=status)
+    warned = [c for c in cards("order-sign", oud) if c.rule_id == RULE]
+    assert warned and warned[0].indicator == "warning"
+    assert "Condition/oud" in {f.ref for f in warned[0].why}

@@ -466,6 +466,16 @@ class PathwayContext:
         """Opioid use disorder (ICD-10-CM F11.x, including in remission)."""
         return self.conditions("opioid_use_disorder_diagnoses", "opioid_use_disorder")
 
+    @cached_property
+    def oud_history(self) -> tuple[ConditionFact, ...]:
+        """Opioid use disorder on record in any clinical status (active, in remission, inactive,
+        resolved: the relapse and overdose risk an opioid brings stays; CDC 2022 recommendation 8),
+        not refuted or entered in error."""
+        return self.conditions(
+            "opioid_use_disorder_diagnoses", "opioid_use_disorder", "opioid_use_disorder_in_remission",
+            current_only=False,
+        )  # fmt: skip
+
     def is_moud(self, m: MedicationFact) -> bool:
         """Medication for opioid use disorder (§7.2): buprenorphine, methadone or naltrexone with an OUD
         diagnosis or prescribed for OUD (reasonCode/reasonReference, or the words in its dosage);

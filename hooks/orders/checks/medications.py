@@ -464,14 +464,19 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
                 first.ref if first else None,
             )
         )
-    for c in ctx.current_conditions("opioid_risk_conditions"):
+    risk = ctx.current_conditions("opioid_risk_conditions")
+    for c in risk:
         long_term = True
         why.append(ctx.cond(c, "long-term opioid use or opioid use disorder on record"))
-    # opioid use disorder in remission (no MOUD, or ``_moud_coordination`` would have answered): an
-    # opioid prescription risks relapse and overdose (CDC 2022 recommendation 8)
-    # in any clinical status (remission, inactive, resolved are this code's natural ones); not refuted
-    remission = ctx.pathway.conditions("opioid_use_disorder_in_remission", current_only=False)
-    why += [ctx.cond(c, "opioid use disorder in remission") for c in remission]
+    # opioid use disorder in remission, or no longer in force (no MOUD, or ``_moud_coordination`` would
+    # have answered): an opioid prescription risks relapse and overdose (CDC 2022 recommendation 8)
+    # in any clinical status (remission, inactive, resolved); not refuted
+    remission = [c for c in ctx.pathway.oud_history if c not in risk]
+    why += [
+        ctx.cond(c, "opioid use disorder in remission" if c.clinical_status in (None, "active", "remission")
+                 else f"opioid use disorder on record ({c.clinical_status})")
+        for c in remission
+    ]  # fmt: skip
     # (b) MME/day
     mme_result = order_mme_result(ctx, order)
     mme = mme_result.mme_per_day

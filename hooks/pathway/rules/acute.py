@@ -399,8 +399,7 @@ def opioid_advice_fits(ctx: PathwayContext) -> bool:
     nor to one with opioid use disorder on record, active or in remission in any clinical status
     (relapse and overdose risk: CDC 2022 recommendation 8; the order check says the same)."""
     taking = [m for m in ctx.medications("rx_opioids", "rx_benzodiazepines") if ctx.is_active_med(m)]
-    oud = ctx.oud_conditions or ctx.conditions("opioid_use_disorder_in_remission", current_only=False)
-    return not taking and not ctx.moud and not oud
+    return not taking and not ctx.moud and not ctx.oud_history
 
 
 # What E1 and E2 tell the patient to come back for the same day (cauda equina, a new deficit).
