@@ -68,3 +68,11 @@ def test_guard_a_trial_that_has_ended_is_judged() -> None:
     ended = dataclasses.replace(trial(days_ago=10), outcome=(), outcome_text=None, performed_end=ago(3))
     cards = patient_view(ended, obs("b", "pain", 8, 11), obs("d1", "pain", 3, 5))
     assert any("proceed to permanent implant" in c.summary for c in cards), [c.summary for c in cards]
+
+
+def test_a_trial_still_running_coded_successful_is_not_judged_before_its_end() -> None:
+    running = dataclasses.replace(trial(days_ago=3), performed_end=ago(-4))
+    cards = patient_view(running, obs("b", "pain", 8, 4), obs("d1", "pain", 3, 1))
+    assert not any("proceed to permanent implant" in c.summary for c in cards), [c.summary for c in cards]
+    held = evaluate_orders(inp("order-sign", [sr("ipg", "63685")], history(FBSS, PSYCH, running)))
+    assert any(c.rule_id.startswith("order.scs") for c in held), [c.rule_id for c in held]

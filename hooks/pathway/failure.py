@@ -983,6 +983,9 @@ def _by_explicit_outcome(case: _Case, s: _Scores) -> Assessment | None:
     explicit = _explicit_outcome(case.procedure, case.term, case.win.start)
     if explicit is None:
         return None
+    ends = case.procedure.performed_end
+    if explicit is Outcome.SUCCESS and case.modality is Modality.SCS_TRIAL and ends and ends > case.today:
+        return None  # a trial still running succeeds only at its end (``_too_early`` says it is pending)
     recorded = _recorded_outcome(case.procedure, explicit)
     lead = case.lead(f"outcome recorded as {recorded}", f"outcome: {recorded}")
     if explicit is Outcome.SUCCESS and case.modality in (Modality.ESI, Modality.RFA):
