@@ -953,3 +953,12 @@ def test_the_conflict_summaries_name_their_public_sources() -> None:
     assert "JAMA 2015" in pred.summary and "Goldberg" in pred.summary
     assert "JAMA 2015" in ORAL_STEROIDS.for_ and "Goldberg" in ORAL_STEROIDS.for_
     assert "NICE NG59" in pred.summary and "NICE NG59" in ORAL_STEROIDS.against
+
+
+def test_a_negative_block_of_the_other_side_does_not_hold_a_left_rfa() -> None:
+    """A positive left block, then a negative right one: the right side is not the pain generator, the
+    left still is."""
+    left = replace(proc("mbb1", "64493", 60, outcome=SUCCESSFUL), laterality="left")
+    right = replace(proc("mbb2", "64493", 30, outcome=UNSUCCESSFUL), laterality="right")
+    order = sr("rfa1", "64635", "RFA left L4-L5")
+    assert [c.rule_id for c in run("order-sign", [order], cond("facet", "M47.816", 200), left, right)] == []

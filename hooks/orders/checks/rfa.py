@@ -58,7 +58,7 @@ Evidence: CMS facet LCDs (repeat only after ≥ 50 % relief for ≥ 6 months; at
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -102,25 +102,11 @@ def _no_block(ctx: OrderContext, order: DraftOrder, facet: bool) -> list[CardDra
     block_set = "facet_medial_branch_block_lumbar" if facet else "si_joint_diagnostic_block"
     needed = ctx.t.mbb_required_positive_blocks if facet else 1
     threshold = ctx.t.mbb_positive_relief_pct if facet else ctx.t.sij_block_positive_relief_pct
-    positives: list[Assessment] = []
-    others: list[Assessment] = []
-    # positive blocks of other joints, or of the other side, than the ablation ordered: (block, why)
-    elsewhere: list[tuple[ProcedureFact, str]] = []
     ordered_joints = _joints(order.body_site_text, order.text)
-    ordered_side = parse_laterality(order.body_site_text, order.text)
-    for p in ctx.completed(block_set):
-        a = ctx.assess(p, Modality.DIAGNOSTIC_BLOCK)
-        side = p.laterality or parse_laterality(p.text)
-        blocked = _joints(p.body_site_text, p.text)
-        if a.outcome in POSITIVE and sides_concordant(ordered_side, side) is False:
-            elsewhere.append((p, f"was {side}, not the side ordered ({ordered_side})"))
-            continue
-        if a.outcome in POSITIVE and _other_joints(ordered_joints, blocked):
-            joints = " and ".join(ordered_joints)
-            elsewhere.append((p, f"tested {' and '.join(blocked)}, not the joints ordered ({joints})"))
-            continue
-        (positives if a.outcome in POSITIVE else others).append(a)
-    contradicted = _negative_after(positives, others)
+    blocks = _read_blocks(ctx, order, block_set, ordered_joints)
+    positives, others, elsewhere = blocks.positives, blocks.others, blocks.elsewhere
+    # a negative block of the other side or other joints says nothing against the ones ordered
+    contradicted = _negative_after(positives, blocks.same_target)
     if len(positives) >= needed and not contradicted:
         return []
     if _successful_ablation(ctx, order, facet):
@@ -246,6 +232,42 @@ def _no_block(ctx: OrderContext, order: DraftOrder, facet: bool) -> list[CardDra
             ),
         )
     ]
+
+
+@dataclass
+class _Blocks:
+    """The diagnostic blocks on record, read against the ablation ordered."""
+
+    positives: list[Assessment] = field(default_factory=list)  # positive, of the side and joints ordered
+    others: list[Assessment] = field(default_factory=list)  # not positive (negative or not recorded)
+    # positive blocks of other joints, or of the other side, than the ablation ordered: (block, why)
+    elsewhere: list[tuple[ProcedureFact, str]] = field(default_factory=list)
+    same_target: list[Assessment] = field(default_factory=list)  # not positive, of the target ordered
+
+
+def _read_blocks(
+    ctx: OrderContext, order: DraftOrder, block_set: str, ordered_joints: tuple[str, ...]
+) -> _Blocks:
+    out = _Blocks()
+    ordered_side = parse_laterality(order.body_site_text, order.text)
+    for p in ctx.completed(block_set):
+        a = ctx.assess(p, Modality.DIAGNOSTIC_BLOCK)
+        side = p.laterality or parse_laterality(p.text)
+        blocked = _joints(p.body_site_text, p.text)
+        other_side = sides_concordant(ordered_side, side) is False
+        other_joints = _other_joints(ordered_joints, blocked)
+        if a.outcome in POSITIVE and other_side:
+            out.elsewhere.append((p, f"was {side}, not the side ordered ({ordered_side})"))
+        elif a.outcome in POSITIVE and other_joints:
+            joints = " and ".join(ordered_joints)
+            out.elsewhere.append((p, f"tested {' and '.join(blocked)}, not the joints ordered ({joints})"))
+        elif a.outcome in POSITIVE:
+            out.positives.append(a)
+        else:
+            out.others.append(a)
+            if not other_side and not other_joints:
+                out.same_target.append(a)
+    return out
 
 
 def _negative_after(positives: list[Assessment], others: list[Assessment]) -> list[Assessment]:
