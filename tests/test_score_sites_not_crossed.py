@@ -136,3 +136,12 @@ def test_guard_the_leg_better_and_the_back_unchanged_is_no_flare() -> None:
         scored("l1", 4, 2, "leg"), scored("b1", 4, 2, "back"),
     )  # fmt: skip
     assert not any(c.indicator == "critical" for c in found)
+
+
+def test_a_buttock_score_beside_a_leg_score_is_not_read_against_a_back_baseline() -> None:
+    """Back 8 before; buttock 2 and leg 8 after: the buttock read beside the back made a failed
+    injection a responder (75 %) for a patient whose leg pain is 8/10."""
+    esi = proc("esi", "64483", 60, "TFESI L5-S1 left", level="L5-S1")
+    buttock = dataclasses.replace(obs("g", "pain", 2, 35), text="Pain score", body_site_text="Right buttock")
+    read = outcome(esi, scored("b", 8, 62, "back"), buttock, scored("l", 8, 35, "leg"))
+    assert read is not Outcome.RESPONDER

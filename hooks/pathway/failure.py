@@ -541,19 +541,22 @@ def like_baseline(obs: Sequence[ObservationFact], baseline: ObservationFact | No
 
     A leg-pain baseline takes leg-pain follow-ups, else those that name no site; a back-pain
     baseline takes those that are not leg-specific (the buttock, where facet and SI-joint pain
-    refer, is read beside the back). A leg score is never read against a back score
-    or the other way round: relief (or a flare) measured from one site to the other is no
-    measurement, and none is returned when nothing else was scored. A baseline that names no site
-    prefers follow-ups that name none, then leg-pain ones (radicular pain is the leg's), and a
-    back-pain score only when there is nothing else; with no baseline, leg-pain scores when there
-    are any, else all.
+    refer, is read beside the back, unless the leg below it was scored too). A leg score is never
+    read against a back score or the other way round: relief (or a flare) measured from one site
+    to the other is no measurement, and none is returned when nothing else was scored. A baseline
+    that names no site prefers follow-ups that name none, then leg-pain ones (radicular pain is the
+    leg's), and a back-pain score only when there is nothing else; with no baseline, leg-pain
+    scores when there are any, else all.
     """
     if baseline is None:
         chosen = prefer_leg(obs)
     elif is_leg_score(baseline):
         chosen = [o for o in obs if is_leg_score(o)] or [o for o in obs if not is_back_score(o)]
     elif is_back_score(baseline):
-        chosen = [o for o in obs if not is_leg_score(o) or buttock_score(o)]
+        # the buttock beside the back, unless the leg below it was scored too: then the leg's pain is
+        # the outcome, and it cannot be read against a back baseline
+        buttock = not any(leg_below_buttock(o) for o in obs)
+        chosen = [o for o in obs if not is_leg_score(o) or (buttock and buttock_score(o))]
     else:
         chosen = [o for o in obs if not is_leg_score(o) and not is_back_score(o)] or prefer_leg(obs)
     return sorted(chosen, key=lambda o: (o.effective or date.min, o.ref))
