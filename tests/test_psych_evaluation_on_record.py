@@ -178,6 +178,8 @@ def test_at_order_time_an_old_or_unsuitable_evaluation_does_not_clear_the_implan
         "Psychological contraindications: none identified.",
         "Suitable; not contraindicated.",
         "Cleared for SCS trial without contraindication.",
+        "Contraindication to implant ruled out.",
+        "Screened for contraindications (depression, substance use): none found. Suitable candidate.",
     ],
 )
 def test_an_evaluation_that_denies_a_contraindication_clears_the_implant(words: str) -> None:

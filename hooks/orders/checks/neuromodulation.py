@@ -890,12 +890,20 @@ _UNSUITABLE = re.compile(
     re.IGNORECASE,
 )
 # A contraindication found counts only where the words report one: "no psychological
-# contraindication", "contraindications: none" and "not contraindicated" clear the patient.
+# contraindication", "contraindications: none", "not contraindicated", "contraindication ruled out"
+# and "screened for contraindications (...): none found" clear the patient.
 _CONTRAINDICATION = re.compile(r"\bcontraindicat", re.IGNORECASE)
+_CONTRAINDICATION_CLEARED = re.compile(
+    r"\bcontraindicat\w*[^.;]{0,80}?"
+    r"\b(?:ruled out|excluded|none (?:found|identified|noted|seen)|not found)\b",
+    re.IGNORECASE,
+)
 
 
 def _found_unsuitable(words: str) -> bool:
-    return bool(_UNSUITABLE.search(words) or reported(_CONTRAINDICATION, words))
+    if _UNSUITABLE.search(words):
+        return True
+    return bool(reported(_CONTRAINDICATION, _CONTRAINDICATION_CLEARED.sub(" ", words)))
 
 
 
