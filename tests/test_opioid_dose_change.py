@@ -19,7 +19,7 @@ from cds_service.draft_orders import read_order
 from cds_service.fhir_facts import build_history
 from hooks.cards import render_detail
 from hooks.orders import evaluate_orders
-from hooks.pathway.rules.medication import daily_mme
+from hooks.pathway.rules.medication import counted_opioids, daily_mme
 from hooks.terminology import default_terminology
 from tests.orders_builders import RADICULOPATHY, TODAY, cond, history, inp
 from tests.pathway_builders import context
@@ -102,7 +102,7 @@ STOPPED_OLD = {**oxycodone("oxy-old", 2, 6, status="stopped", authored="2026-09-
 
 
 def test_a_stopped_order_beside_a_newer_one_of_the_same_drug_is_not_added() -> None:
-    new = oxycodone("oxy-new", 1, 6, status="active", authored="2026-11-10")  # 20 mg/day: 30 MME/day
+    new = oxycodone("oxy-new", 1, 6, status="active", authored="2026-10-25")  # 20 mg/day: 30 MME/day
     meds = build_history([STOPPED_OLD, new], default_terminology()).medications
     assert daily_mme(context(*meds), meds) == 30
 
@@ -118,3 +118,16 @@ def test_at_order_time_a_draft_of_the_drug_stopped_is_its_new_dose() -> None:
     cards = evaluate_orders(inp("order-sign", [draft], history(cond("rad", RADICULOPATHY, 120), *recorded)))
     (card,) = [c for c in cards if c.rule_id == "order.opioid-risk"]
     assert "90 MME/day" in render_detail(card) and "150 MME/day" not in render_detail(card)
+
+
+def test_a_replacement_not_yet_signed_or_started_does_not_hide_the_dose_taken() -> None:
+    """A draft dose change in the patient-view record, or a signed one starting in 14 days, named the
+    order it replaces: that order's dose stopped counting before the new one took effect."""
+    # (the pathway's test day is 2026-11-02)
+    draft = oxycodone("oxy-new", 1, 6, status="draft", authored="2026-11-01", **REPLACES_OLD)
+    later = oxycodone("oxy-new", 1, 6, status="active", authored="2026-11-16", **REPLACES_OLD)
+    for new in (draft, later):
+        meds = build_history([OLD, new], default_terminology()).medications
+        ctx = context(*meds)
+        counted = {m.ref: v for m, v in counted_opioids(ctx, meds).items()}
+        assert counted.get("MedicationRequest/oxy-old") == 60

@@ -86,9 +86,17 @@ def test_m4_offers_naloxone_beside_a_full_agonist_opioid() -> None:
     assert any("naloxone" in s.label.lower() for s in card.suggestions)
 
 
-def test_guard_moud_alone_stays_an_info_card_with_nothing_to_order() -> None:
+def test_moud_alone_stays_an_info_card_and_offers_naloxone() -> None:
+    """Everyone treated for opioid use disorder is offered naloxone (CDC 2022 recommendation 8); the
+    card stays info."""
     card = m4(recorded("sbx", SUBOXONE))
-    assert card.indicator == "info" and not card.suggestions
+    assert card.indicator == "info"
+    assert [s.label for s in card.suggestions] == ["Prescribe naloxone (opioid overdose reversal)"]
+
+
+def test_guard_moud_with_a_naloxone_spray_on_record_offers_none() -> None:
+    card = m4(recorded("sbx", SUBOXONE), recorded("nlx", "naloxone hydrochloride 4 MG/ACTUAT Nasal Spray"))
+    assert not card.suggestions
 
 
 def test_m1_does_not_ask_for_naloxone_already_on_hand() -> None:

@@ -107,7 +107,9 @@ def counted_opioids(ctx: PathwayContext, meds: Sequence[MedicationFact]) -> dict
     one replaces (its ``priorPrescription``: a dose change) is not counted either, nor one stopped
     (its supply still running) beside a newer order of the same drug still in force."""
     active = [m for m in meds if ctx.is_active_med(m)]
-    replaced = {m.replaces for m in active if m.replaces}
+    # a replacement counts once it is in effect: signed (not a draft or proposal) and started
+    in_effect = [m for m in active if _in_effect(ctx, m)]
+    replaced = {m.replaces for m in in_effect if m.replaces}
     # an order stopped (its supply still running) beside a newer order of the same drug still in
     # force: the dose was changed, and the newer order is the dose taken
     replaced |= {
@@ -115,7 +117,7 @@ def counted_opioids(ctx: PathwayContext, meds: Sequence[MedicationFact]) -> dict
         if m.status in ENDED_MED_STATUSES and any(
             n is not m and n.status not in ENDED_MED_STATUSES and ctx.same_drug(m, n)
             and (m.start is None or (n.start is not None and n.start >= m.start))
-            for n in active
+            for n in in_effect
         )
     }  # fmt: skip
     kept: dict[tuple[object, ...], tuple[MedicationFact, float]] = {}
@@ -123,6 +125,12 @@ def counted_opioids(ctx: PathwayContext, meds: Sequence[MedicationFact]) -> dict
         if m.ref not in replaced and (r := opioid_mme(ctx, m).mme_per_day) is not None:
             kept.setdefault(prescription_key(m.codings, m.text, r), (m, r))
     return dict(kept.values())
+
+
+def _in_effect(ctx: PathwayContext, m: MedicationFact) -> bool:
+    """A prescription that is being taken now: not a draft or a proposal, and started by today."""
+    signed = m.status != "draft" and m.intent not in ("proposal", "plan")
+    return signed and (m.start is None or m.start <= ctx.today)
 
 
 def daily_mme(ctx: PathwayContext, meds: Sequence[MedicationFact]) -> float | None:
@@ -189,7 +197,7 @@ def m4_moud(ctx: PathwayContext) -> CardDraft | None:
       opioid use disorder diagnosis or from a treatment programme, or naltrexone.
     Then: info (warning when a full-agonist opioid, a benzodiazepine or a gabapentinoid is also
       current) — continue MOUD; coordinate any procedure and the acute pain plan with the MOUD
-      prescriber; no full-agonist opioid without that coordination; a sedative beside it named, with
+      prescriber; no full-agonist opioid without that coordination; a sedative beside it named;
       naloxone offered unless rescue naloxone is on record (``PathwayContext.rescue_naloxone``).
       Replaces M1: MOUD is never long-term pain therapy to taper.
     Evidence: CDC 2022 (recommendation 12: offer or arrange treatment for OUD; do not discontinue;
@@ -221,7 +229,8 @@ def m4_moud(ctx: PathwayContext) -> CardDraft | None:
             f"Review the {sedatives} with the MOUD prescriber: with MOUD it adds sedation and overdose risk "
             "(CDC 2022 recommendation 11); never stop the MOUD to make room for it.",
         )
-    naloxone = not ctx.rescue_naloxone and bool(agonists or sedatives)
+    # everyone treated for opioid use disorder is offered naloxone (CDC 2022 recommendation 8)
+    naloxone = not ctx.rescue_naloxone
     if naloxone:
         steps.append("Offer naloxone (CDC 2022 recommendation 8).")
     if agonists:
