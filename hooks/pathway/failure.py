@@ -1586,7 +1586,10 @@ def _score_gaps(case: _Case, s: _Scores) -> tuple[str, ...]:
 
 
 def _site_word(o: ObservationFact) -> str:
-    return "leg pain" if is_leg_score(o) else "back pain" if is_back_score(o) else "pain with no site"
+    leg, back = is_leg_score(o), is_back_score(o)
+    if leg and back:
+        return "back and leg pain"
+    return "leg pain" if leg else "back pain" if back else "pain with no site"
 
 
 def _block_without_relief(case: _Case, s: _Scores) -> Assessment | None:
