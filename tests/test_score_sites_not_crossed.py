@@ -145,3 +145,29 @@ def test_a_buttock_score_beside_a_leg_score_is_not_read_against_a_back_baseline(
     buttock = dataclasses.replace(obs("g", "pain", 2, 35), text="Pain score", body_site_text="Right buttock")
     read = outcome(esi, scored("b", 8, 62, "back"), buttock, scored("l", 8, 35, "leg"))
     assert read is not Outcome.RESPONDER
+
+
+# The back's own check is narrow: a false emergency is the worst card.
+def _esi10() -> Any:
+    return proc("esi", "64483", 10, "TFESI L5-S1 left", level="L5-S1")
+
+
+def test_an_unsited_score_is_not_read_as_back_pain_beside_a_leg_baseline() -> None:
+    found = cards(_esi10(), scored("l0", 8, 11, "leg"), scored("b0", 3, 11, "back"), scored("n", 6, 3, "none"))  # noqa: E501
+    assert not any(c.indicator == "critical" for c in found)
+
+
+def test_back_soreness_the_day_after_with_the_leg_better_since_is_no_flare() -> None:
+    found = cards(
+        _esi10(), scored("l0", 8, 11, "leg"), scored("b0", 3, 11, "back"),
+        scored("b1", 5, 9, "back"), scored("l1", 3, 2, "leg"),
+    )  # fmt: skip
+    assert not any(c.indicator == "critical" for c in found)
+
+
+def test_a_back_score_from_long_before_the_procedure_is_no_baseline() -> None:
+    found = cards(
+        _esi10(), scored("l0", 8, 11, "leg"), scored("b0", 2, 400, "back"),
+        scored("l1", 6, 2, "leg"), scored("b1", 6, 2, "back"),
+    )  # fmt: skip
+    assert not any(c.indicator == "critical" for c in found)

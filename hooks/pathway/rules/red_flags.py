@@ -24,7 +24,14 @@ from hooks.pathway.context import (
     mid_sentence,
     onset_bound_in_words,
 )
-from hooks.pathway.failure import is_back_score, is_leg_score, latest_score, like_baseline, pain_before
+from hooks.pathway.failure import (
+    buttock_score,
+    is_back_score,
+    is_leg_score,
+    latest_score,
+    like_baseline,
+    pain_before,
+)
 from hooks.pathway.rules import neuromodulation, post_surgical
 from hooks.pathway.rules.common import TOPIC_RED_FLAG, Rule
 from hooks.pathway.rules.mimics import MIMICS
@@ -1624,6 +1631,10 @@ class WorseningAfterProcedure:
     after: ObservationFact
 
 
+# The first days after a procedure, when back soreness (the needle, the incision) is expected.
+POST_PROCEDURE_SORENESS_DAYS = 3
+
+
 def worsening_after_procedure(ctx: PathwayContext) -> WorseningAfterProcedure | None:
     """A spinal procedure (injection, ablation, stimulator, lumbar surgery) within the last 4 weeks with
     the latest pain score since then at least 2 points above the score it began from
@@ -1641,16 +1652,51 @@ def worsening_after_procedure(ctx: PathwayContext) -> WorseningAfterProcedure | 
     for when, p in sorted(recent, key=lambda wp: wp[0], reverse=True):
         scored = ctx.observations("pain", until=when)
         since = ctx.observations("pain", since=when + timedelta(days=1))
-        # each site against its own baseline: the leg's (preferred), and the back's beside it (an
-        # epidural abscess or discitis shows as back pain getting worse while the leg improves)
-        back = [o for o in scored if is_back_score(o) and not is_leg_score(o)]
-        for before in dict.fromkeys(b for b in (pain_before(scored, p), pain_before(back, p)) if b):
-            latest = latest_score(like_baseline(since, before))
-            if latest is None:
-                continue
-            if (latest.value or 0) - (before.value or 0) >= ctx.t.worsening_pain_points:
-                return WorseningAfterProcedure(p, before, latest)
+        before = pain_before(scored, p)
+        latest = latest_score(like_baseline(since, before)) if before is not None else None
+        if before is not None and latest is not None and _worse(ctx, before, latest):
+            return WorseningAfterProcedure(p, before, latest)
+        back = _back_flare(ctx, p, when, scored, since)
+        if back is not None:
+            return back
     return None
+
+
+def _back_sited(o: ObservationFact) -> bool:
+    return (is_back_score(o) and not is_leg_score(o)) or buttock_score(o)
+
+
+def _back_flare(
+    ctx: PathwayContext,
+    p: ProcedureFact,
+    when: date,
+    scored: Sequence[ObservationFact],
+    since: Sequence[ObservationFact],
+) -> WorseningAfterProcedure | None:
+    """Back pain much worse after the procedure while the leg's baseline (read first) shows nothing:
+    an epidural abscess or discitis shows as back pain. Read narrowly, as a false emergency is the
+    worst card: back- or buttock-sited scores only (never an unsited one), a back score before the
+    procedure within ``baseline_lookback_days``, and the latest back score taken from the third day
+    after the procedure (a first days' soreness or incision pain is expected) and no older than the
+    latest score of any site (a leg score since then says where the patient is now)."""
+    before = pain_before([o for o in scored if _back_sited(o)], p)
+    if before is None or before.effective is None:
+        return None
+    if (when - before.effective).days > ctx.t.baseline_lookback_days:
+        return None
+    latest = latest_score([o for o in since if _back_sited(o)])
+    newest = max((o.effective for o in since if o.effective is not None), default=None)
+    if latest is None or latest.effective is None:
+        return None
+    if (latest.effective - when).days < POST_PROCEDURE_SORENESS_DAYS:
+        return None
+    if newest is not None and latest.effective < newest:
+        return None
+    return WorseningAfterProcedure(p, before, latest) if _worse(ctx, before, latest) else None
+
+
+def _worse(ctx: PathwayContext, before: ObservationFact, latest: ObservationFact) -> bool:
+    return (latest.value or 0) - (before.value or 0) >= ctx.t.worsening_pain_points
 
 
 INITIAL_ENCOUNTER = "AB"  # ICD-10-CM 7th character: initial encounter (closed / open fracture)
@@ -1816,7 +1862,8 @@ def worsening_facts(ctx: PathwayContext, worse: WorseningAfterProcedure | None) 
     p, b, a = worse.procedure, worse.before, worse.after
     scores = f"{b.value or 0:g}/10 before, {a.value or 0:g}/10 on {a.effective}"
     # the site when the scores name one: back pain worse while the leg improves is told as such
-    site = "leg pain" if is_leg_score(b) else "back pain" if is_back_score(b) else "pain"
+    leg, back = is_leg_score(b), is_back_score(b)
+    site = "back and leg pain" if leg and back else "leg pain" if leg else "back pain" if back else "pain"
     return [
         Fact(
             f"{site} worse after {ctx.proc_label(p)}: {scores}",
