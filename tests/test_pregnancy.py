@@ -808,3 +808,11 @@ def test_other_ways_of_saying_positive(value: dict[str, Any]) -> None:
 def test_a_pregnancy_only_diagnosis_is_a_pregnancy(code: str, display: str) -> None:
     c = replace(pregnancy(recorded=20), codings=(icd(code, display),), text=display)
     assert found(radic(), c) is not None
+
+
+def test_a_negative_test_after_a_positive_test_recorded_as_a_diagnosis_ends_it() -> None:
+    """Z32.01 ("pregnancy test, result positive") is a test: a later negative test ends it, as it ends
+    a positive test Observation."""
+    positive = icd("Z32.01", "Encounter for pregnancy test, result positive")
+    z3201 = replace(pregnancy(recorded=60), codings=(positive,))
+    assert found(radic(), z3201, _hcg("hcg-2", 5, valueString="Negative")) is None

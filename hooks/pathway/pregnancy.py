@@ -200,7 +200,7 @@ class _Record:
     ref: str
     text: str
     condition: ConditionFact | None = None
-    test: bool = False  # a positive pregnancy test (``pregnancy_test_observations``)
+    test: bool = False  # a positive pregnancy test (an Observation, or Z32.01 as a diagnosis)
 
 
 @dataclass(frozen=True)
@@ -276,6 +276,7 @@ _POSITIVE = re.compile(
 )
 _NEGATIVE = re.compile(r"^\s*(?:negative|neg|not detected|non-?reactive)\b", re.IGNORECASE)
 TESTS = "pregnancy_test_observations"
+TEST_DIAGNOSES = "pregnancy_test_diagnoses"  # a positive test recorded as a diagnosis (Z32.01)
 
 
 def _says(ctx: PathwayContext, o: ObservationFact, value_set: str, words: re.Pattern[str]) -> bool:
@@ -323,7 +324,7 @@ def _records(ctx: PathwayContext) -> list[_Record]:
     """The records of a pregnancy within ``pregnancy_max_days``, oldest first."""
     since = ctx.today - timedelta(days=ctx.t.pregnancy_max_days)
     found = [
-        _Record(d, c.ref, c.text, c)
+        _Record(d, c.ref, c.text, c, test=ctx.matches(TEST_DIAGNOSES, c.codings))
         for c in ctx.conditions(CURRENT)
         if (d := _dated(c)) is not None and since <= d <= ctx.today
     ]
