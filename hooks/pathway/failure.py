@@ -1585,11 +1585,17 @@ def _score_gaps(case: _Case, s: _Scores) -> tuple[str, ...]:
     return tuple(gaps)
 
 
-def _site_word(o: ObservationFact) -> str:
+def score_site(o: ObservationFact) -> str | None:
+    """A pain score's site as a card names it ("leg pain", "back pain", "back and leg pain"), or None
+    when it names none."""
     leg, back = is_leg_score(o), is_back_score(o)
     if leg and back:
         return "back and leg pain"
-    return "leg pain" if leg else "back pain" if back else "pain with no site"
+    return "leg pain" if leg else "back pain" if back else None
+
+
+def _site_word(o: ObservationFact) -> str:
+    return score_site(o) or "pain with no site"
 
 
 def _block_without_relief(case: _Case, s: _Scores) -> Assessment | None:

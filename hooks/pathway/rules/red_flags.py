@@ -31,6 +31,7 @@ from hooks.pathway.failure import (
     latest_score,
     like_baseline,
     pain_before,
+    score_site,
 )
 from hooks.pathway.rules import neuromodulation, post_surgical
 from hooks.pathway.rules.common import TOPIC_RED_FLAG, Rule
@@ -1862,8 +1863,7 @@ def worsening_facts(ctx: PathwayContext, worse: WorseningAfterProcedure | None) 
     p, b, a = worse.procedure, worse.before, worse.after
     scores = f"{b.value or 0:g}/10 before, {a.value or 0:g}/10 on {a.effective}"
     # the site when the scores name one: back pain worse while the leg improves is told as such
-    leg, back = is_leg_score(b), is_back_score(b)
-    site = "back and leg pain" if leg and back else "leg pain" if leg else "back pain" if back else "pain"
+    site = score_site(b) or "pain"
     return [
         Fact(
             f"{site} worse after {ctx.proc_label(p)}: {scores}",
