@@ -70,7 +70,7 @@ from hooks.orders.common import OrderCheck, cancel_and_create, card, delete, rep
 from hooks.orders.context import FAILED, POSITIVE, OrderContext
 from hooks.pathway.context import clinical_name, mid_sentence
 from hooks.pathway.failure import Assessment, Modality, Outcome, levels_concordant, sides_concordant
-from hooks.pathway.rules import refractory
+from hooks.pathway.rules import ablation, refractory
 from hooks.pathway.rules.common import count
 from hooks.rule import Rule, order_rule
 from hooks.text import levels_in, parse_laterality, parse_level, segments, short_name
@@ -106,7 +106,7 @@ def _no_block(ctx: OrderContext, order: DraftOrder, facet: bool) -> list[CardDra
     blocks = _read_blocks(ctx, order, block_set, ordered_joints)
     positives, others, elsewhere = blocks.positives, blocks.others, blocks.elsewhere
     # a negative block of the other side or other joints says nothing against the ones ordered
-    contradicted = _negative_after(positives, blocks.same_target)
+    contradicted = ablation.negative_after(positives, blocks.same_target)
     if len(positives) >= needed and not contradicted:
         return []
     if _successful_ablation(ctx, order, facet):
@@ -268,17 +268,6 @@ def _read_blocks(
             if not other_side and not other_joints:
                 out.same_target.append(a)
     return out
-
-
-def _negative_after(positives: list[Assessment], others: list[Assessment]) -> list[Assessment]:
-    """Blocks done after the last positive one that did not relieve the pain: the pair is
-    discordant (the first may have been a false positive), and the pain generator is not confirmed."""
-    last = max((a.procedure.performed for a in positives if a.procedure.performed), default=None)
-    return [
-        a for a in others
-        if a.outcome in FAILED and last is not None
-        and a.procedure.performed is not None and a.procedure.performed > last
-    ]  # fmt: skip
 
 
 def _joints(*texts: str | None) -> tuple[str, ...]:

@@ -160,13 +160,19 @@ def confirming_blocks(ctx: PathwayContext) -> tuple[Assessment, ...]:
     positive = [a for a in read if a.outcome in SUCCESS_OUTCOMES]
     if len(positive) < ctx.t.mbb_required_positive_blocks:
         return ()
-    last = positive[-1].procedure.performed
-    undone = any(
-        a.outcome is Outcome.FAILED and last is not None and a.procedure.performed is not None
-        and a.procedure.performed > last
-        for a in read
-    )  # fmt: skip
-    return () if undone else tuple(positive)
+    return () if negative_after(positive, read) else tuple(positive)
+
+
+def negative_after(positives: Sequence[Assessment], others: Sequence[Assessment]) -> list[Assessment]:
+    """Of ``others``, the diagnostic blocks done after the last of ``positives`` that did not relieve
+    the pain: the pair is discordant (the first may have been a false positive), and the pain
+    generator is not confirmed."""
+    last = max((a.procedure.performed for a in positives if a.procedure.performed), default=None)
+    return [
+        a for a in others
+        if a.outcome is Outcome.FAILED and last is not None
+        and a.procedure.performed is not None and a.procedure.performed > last
+    ]  # fmt: skip
 
 
 def radicular_only(ctx: PathwayContext) -> bool:
