@@ -732,7 +732,10 @@ def _medication(
     if rtype == "MedicationRequest":
         dispense = _get(obj, "dispenseRequest")
         validity = _get(dispense, "validityPeriod")
-        start = _date(_get(obj, "authoredOn")) or _date(_period_start(validity))
+        # a prescription begins when written, or later when its validity period starts later (a
+        # dose change signed today for next week is not yet the dose taken)
+        authored, valid_from = _date(_get(obj, "authoredOn")), _date(_period_start(validity))
+        start = max(authored, valid_from) if authored and valid_from else authored or valid_from
         end = _date(_period_end(validity))
         supply_days = _duration_days(_get(dispense, "expectedSupplyDuration"))
         if end is None and start is not None and supply_days is not None:

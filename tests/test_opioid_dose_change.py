@@ -131,3 +131,27 @@ def test_a_replacement_not_yet_signed_or_started_does_not_hide_the_dose_taken() 
         ctx = context(*meds)
         counted = {m.ref: v for m, v in counted_opioids(ctx, meds).items()}
         assert counted.get("MedicationRequest/oxy-old") == 60
+
+
+def test_a_replacement_written_today_but_valid_from_a_later_day_does_not_hide_the_dose_taken() -> None:
+    """A dose change signed on 2026-11-01 whose validity period starts on 2026-11-16: the order it
+    replaces is still the dose taken today (the pathway's test day is 2026-11-02)."""
+    scheduled = oxycodone(
+        "oxy-new", 1, 6, status="active", authored="2026-11-01", **REPLACES_OLD,
+        dispenseRequest={"validityPeriod": {"start": "2026-11-16"}},
+    )  # fmt: skip
+    meds = build_history([OLD, scheduled], default_terminology()).medications
+    (new,) = [m for m in meds if m.ref == "MedicationRequest/oxy-new"]
+    assert new.start is not None and new.start.isoformat() == "2026-11-16"
+    counted = {m.ref: v for m, v in counted_opioids(context(*meds), meds).items()}
+    assert counted.get("MedicationRequest/oxy-old") == 60
+
+
+def test_guard_a_validity_period_that_began_before_the_order_was_written_starts_at_authoring() -> None:
+    back_dated = oxycodone(
+        "oxy-new", 1, 6, status="active", authored="2026-10-20", **REPLACES_OLD,
+        dispenseRequest={"validityPeriod": {"start": "2026-10-01"}},
+    )  # fmt: skip
+    meds = build_history([OLD, back_dated], default_terminology()).medications
+    counted = {m.ref: v for m, v in counted_opioids(context(*meds), meds).items()}
+    assert "MedicationRequest/oxy-old" not in counted and counted.get("MedicationRequest/oxy-new") == 30
