@@ -40,3 +40,20 @@ def test_clip_clause_keeps_whole_clauses() -> None:
     text = "Opioid with a benzodiazepine: avoid the combination (CDC 2022), taper the opioid slowly"
     assert clip_clause(text, 70) == "Opioid with a benzodiazepine: avoid the combination (CDC 2022)"
     assert clip_clause(text, 200) == text
+
+
+def test_offer_naloxone_survives_the_merge_beside_two_other_rules() -> None:
+    """Long-term oxycodone, gabapentin and a PHQ-9 of 18: the merged summary had cut "offer naloxone"
+    (M1's last clause) to fit "Also: neuropathic-agent review, psychosocial risk."."""
+    merged = run(radic(300), OXY, GABA, PHQ9)[-1]
+    assert merged.rule_id == "M1" and "Also:" in merged.summary and len(merged.summary) <= SUMMARY_MAX
+    assert "offer naloxone" in merged.summary, merged.summary
+
+
+def test_the_short_card_never_shows_one_record_twice() -> None:
+    """M1 names the gabapentin beside the opioid and M2's first fact is the same prescription: the
+    short card listed it twice and left no line for a third fact."""
+    merged = run(radic(300), OXY, GABA)[-1]
+    shown = [line for line in render_detail(merged).splitlines() if line.startswith("- ")]
+    assert sum("MedicationRequest/gaba" in line for line in shown) == 1, shown
+    assert len(shown) == 3

@@ -336,7 +336,11 @@ def merge_cross_cutting(cards: list[CardDraft]) -> CardDraft:
     suggestions = tuple({s.label: s for c in ordered for s in c.suggestions}.values())
     # the lead's two deciding facts (its summary's pair: the opioid and the benzodiazepine beside it),
     # then each other rule's first
-    firsts = [*lead.why[:2], *(c.why[0] for c in rest)]
+    # then each other rule's first about a record not already shown (M1's gabapentinoid is M2's too)
+    firsts = list(lead.why[:2])
+    for c in rest:
+        if c.why[0].ref is None or c.why[0].ref not in {f.ref for f in firsts}:
+            firsts.append(c.why[0])
     return replace(
         lead,
         summary=_with_also(lead.summary, also),

@@ -445,28 +445,28 @@ def m1_long_term_opioids(ctx: PathwayContext) -> CardDraft | None:
 def _m1_summary(
     *, taper: bool, kept: bool, stopped: bool, long_term: bool, high: bool, naloxone_on_hand: bool
 ) -> str:
-    """M1's summary, by what decides the card first; "offer naloxone" only when none is on hand."""
-    summary = (
-        "Opioid with a benzodiazepine: avoid the combination (CDC 2022), taper the benzodiazepine, "
-        "reassess the opioid, offer naloxone"
+    """M1's summary, by what decides the card first; "offer naloxone" only when none is on hand, and
+    said second, so that a merged card, whose summary keeps the lead's first clauses beside what else
+    it carries, never drops it before a taper step."""
+    head, first, *steps = (
+        ("Opioid with a benzodiazepine", "avoid the combination (CDC 2022)", "taper the benzodiazepine",
+         "reassess the opioid")
         if taper
-        else "Opioid with a benzodiazepine another condition needs: do not taper it without its "
-        "prescriber; reassess the opioid, offer naloxone"
+        else ("Opioid with a benzodiazepine another condition needs",
+              "do not taper it without its prescriber", "reassess the opioid")
         if kept
-        else "Opioid with a benzodiazepine just stopped: confirm it is no longer taken; reassess the "
-        "opioid, offer naloxone"
+        else ("Opioid with a benzodiazepine just stopped", "confirm it is no longer taken",
+              "reassess the opioid")
         if stopped
-        else "Long-term opioids for radicular pain: reassess benefit and harm, taper if no benefit, "
-        "offer naloxone"
+        else ("Long-term opioids for radicular pain", "reassess benefit and harm", "taper if no benefit")
         if long_term
-        else "High-risk opioid prescribing for radicular pain: reassess, avoid escalation, offer naloxone"
+        else ("High-risk opioid prescribing for radicular pain", "reassess", "avoid escalation")
         if high
-        else "Opioid with a gabapentinoid: risk of respiratory depression (CDC 2022); reassess the "
-        "opioid, offer naloxone"
-    )
-    if naloxone_on_hand:
-        summary = summary.removesuffix(", offer naloxone").removesuffix(" offer naloxone")
-    return summary
+        else ("Opioid with a gabapentinoid", "risk of respiratory depression (CDC 2022)",
+              "reassess the opioid")
+    )  # fmt: skip
+    clauses = [first, *([] if naloxone_on_hand else ["offer naloxone"]), *steps]
+    return f"{head}: {', '.join(clauses)}"
 
 
 NEUROPATHIC_SETS = ("rx_gabapentinoids", "rx_antidepressants_neuropathic", "rx_other_anticonvulsants")
