@@ -78,9 +78,11 @@ class Thresholds:
     # at or above this (NICE NG59's "5 or more" for radiofrequency denervation) is pain back; below it,
     # still relieved
     recurrent_pain_nrs: float = 5.0
-    # pain gone: the latest leg-pain score (and ODI, where recorded) taken this recently this low is
-    # recovery, and the persistent-pain cards (P1, P2) that would send the patient on are not shown
-    resolved_pain_nrs: float = 1.0
+    # pain settled: the latest leg-pain score (and ODI, where recorded) taken this recently this low
+    # (mild pain, and no more than minimal disability: ODI 0-20 %, Fairbank) is recovery, and the
+    # cards that would send the patient on for persistent or refractory pain (a referral, imaging,
+    # an injection, surgery, a stimulator) are not shown
+    resolved_pain_nrs: float = 2.0
     resolved_odi: float = 20.0
     resolved_score_days: int = 42
     phq9_positive: float = 10.0

@@ -113,6 +113,7 @@ def test_a_refractory_card_names_the_failed_esi_in_its_basis(capsys: pytest.Capt
     basis = text.split("**How the pathway reached this step**\n", 1)[1].split("\n\n", 1)[0]
     assert basis.splitlines() == [
         "- `Procedure/esi-1` — the latest image-guided ESI failed",
+        "- pain not recorded as settled",
         "- `DiagnosticReport/mri-1` — a compressive lesion concordant with the symptoms",
     ]
 

@@ -18,7 +18,7 @@ line.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import timedelta
+from datetime import date, timedelta
 
 from hooks.applicability import Branch, Decision, Predicate, Step, decide, describe, predicate
 from hooks.cards import CardDraft, Fact
@@ -264,44 +264,63 @@ symptoms_after_recovery: P = Predicate(
 
 
 @predicate(
-    "pain gone: the latest leg-pain score within {resolved_score_days} at most {resolved_pain_nrs}/10 "
+    "pain settled: the latest leg-pain score within {resolved_score_days} at most {resolved_pain_nrs}/10 "
     "(ODI at most {resolved_odi} where recorded)",
-    "pain not recorded as gone",
+    "pain not recorded as settled",
 )
 def pain_resolved(ctx: PathwayContext) -> Iterable[Fact]:
-    """The patient has recovered: of the episode's pain scores taken within ``resolved_score_days``
+    """The patient has recovered (mild pain at most, minimal disability): of the episode's pain scores
+    taken within ``resolved_score_days``
     (not back scores, nor scores recorded as part of a procedure),
     the latest leg-pain score (the latest score when none of them is a leg score) is at most
     ``resolved_pain_nrs``, and the latest ODI of that time, where one was recorded, at most
     ``resolved_odi``. A referral, imaging or an injection for persistent pain is then not what the
     chart calls for (NICE NG59, ACR 2021: for symptoms that persist)."""
-    # of this window's scores the latest leg score when any was taken (a back score of 0 says nothing
-    # of the leg), else the latest score; an older leg score says nothing of now
-    since = ctx.today - timedelta(days=ctx.t.resolved_score_days)
-    # a back score says nothing of the leg, and one taken as part of a procedure (a block's local
-    # anaesthetic) nothing of the days after it
+    return _settled_since(ctx, ctx.today - timedelta(days=ctx.t.resolved_score_days))
+
+
+@predicate(
+    "pain settled now, or since the last injection: the latest leg-pain score within {resolved_score_days}, "
+    "or of those taken {esi_window_end_days} or more after the injection, at most {resolved_pain_nrs}/10 "
+    "(ODI at most {resolved_odi} where recorded)",
+    "pain not recorded as settled",
+)
+def pain_settled(ctx: PathwayContext) -> Iterable[Fact]:
+    """The pain has settled now (``pain_resolved``), or since an injection judged failed: the latest
+    leg-pain score of the episode, taken after the injection's outcome window
+    (``esi_window_end_days``), is at most ``resolved_pain_nrs`` (and the ODI of that time, where
+    recorded, at most ``resolved_odi``), however long ago, with nothing newer showing the pain back.
+    The failure then no longer says where the patient stands: surgery, a stimulator or more injections
+    are for pain that persists (NASS 2014, NICE NG59)."""
+    now = pain_resolved.holds(ctx) or ()
+    last = ctx.esis[-1].performed if ctx.esis else None
+    if now or last is None:
+        return now
+    return _settled_since(ctx, last + timedelta(days=ctx.t.esi_window_end_days))
+
+
+def _settled_since(ctx: PathwayContext, since: date) -> tuple[Fact, ...]:
+    """The facts showing the pain settled (``pain_resolved``) by the latest score taken on or after
+    ``since``; none when it is not."""
+    # of these scores the latest leg score when any was taken (a back score of 0 says nothing of the
+    # leg), else the latest score; an older leg score says nothing of now. A back score says nothing of
+    # the leg, and one taken as part of a procedure (a block's local anaesthetic) nothing of the days
+    # after it
     recent = [
         o for o in ctx.episode_observations("pain")
         if o.effective is not None and o.effective >= since and not o.part_of and not failure.is_back_score(o)
     ]  # fmt: skip
     pain = failure.latest_score(failure.prefer_leg(recent))
+    if pain is None or pain.effective is None or (pain.value or 0) > ctx.t.resolved_pain_nrs:
+        return ()
+    # the disability of that time: an ODI from the same weeks as the score
+    odi_since = max(since, pain.effective - timedelta(days=ctx.t.resolved_score_days))
     odi = ctx.episode_latest("odi")
-    if pain is None or pain.effective is None or pain.effective < since:
+    if odi is None or odi.effective is None or odi.effective < odi_since:
+        return (ctx.obs_fact(pain),)
+    if (odi.value or 0) > ctx.t.resolved_odi:
         return ()
-    if (pain.value or 0) > ctx.t.resolved_pain_nrs:
-        return ()
-    if (
-        odi is not None
-        and odi.effective is not None
-        and odi.effective >= since
-        and (odi.value or 0) > ctx.t.resolved_odi
-    ):
-        return ()
-    return tuple(
-        ctx.obs_fact(o)
-        for o in (pain, odi)
-        if o is not None and o.effective is not None and o.effective >= since
-    )
+    return (ctx.obs_fact(pain), ctx.obs_fact(odi))
 
 
 @predicate("a lumbar ESI in this episode", "no lumbar ESI in this episode")
@@ -578,9 +597,11 @@ DEVICE_STATES: Branch[PathwayContext] = Branch(
             (stimulator_trial, ~implant_after_trial),
             (
                 Step(nm.N1, (trial_helped,), on(_trial, nm.n1_trial_succeeded)),
+                # a failed trial years ago says nothing once the pain has settled (after surgery, or
+                # with time): "do not implant" and the next lines of treatment are for pain that is there
                 Branch(
                     "The trial failed",
-                    (trial_failed,),
+                    (trial_failed, ~pain_resolved),
                     (
                         Step(
                             nm.L1,
@@ -696,10 +717,12 @@ PATHWAY_STATES: Branch[PathwayContext] = Branch(
             (~image_guided_esi,),
             (
                 Step(F1, (last_esi_helped,), on(_last, eo.f1_worked_then_recurred)),
-                Step(F2, (), eo.f2_inadequate_trial),
+                Step(F2, (~pain_settled,), eo.f2_inadequate_trial),
             ),
         ),
-        Step(F8, (esi_limit_reached,), eo.f8_repeated_without_benefit),
+        # an injection that failed says nothing of a patient whose pain has since settled: no more
+        # injections, surgery or stimulator for pain that is not there
+        Step(F8, (esi_limit_reached, ~pain_settled), eo.f8_repeated_without_benefit),
         Step(F1, (guided_esi_helped,), on(_latest_guided, eo.f1_worked_then_recurred)),
         Step(F0, (guided_esi_pending,), on(_latest_guided, eo.f0_too_early)),
         Branch(
@@ -719,7 +742,7 @@ PATHWAY_STATES: Branch[PathwayContext] = Branch(
         ),
         Branch(
             "Refractory after a failed image-guided ESI",
-            (guided_esi_failed,),
+            (guided_esi_failed, ~pain_settled),
             (
                 Step(F2, (every_level_discordant,), f2_discordant),
                 Step(ps.S4, (instability,), ps.s4_instability),
@@ -782,6 +805,7 @@ PREDICATES: tuple[P, ...] = (
     chronic_symptoms,
     persistent_symptoms,
     pain_resolved,
+    pain_settled,
     last_esi_pending,
     esi_limit_reached,
     image_guided_esi,

@@ -1,0 +1,78 @@
+"""A treatment that failed long ago does not speak for a patient whose pain has since settled.
+
+A transforaminal ESI that failed in 2022 beside a concordant extrusion, with leg pain 0/10 and ODI 4 %
+ten days ago, drew F3's warning "refer for a surgical opinion (discectomy/decompression)"; two failed
+ESIs three years ago with pain 1/10 now drew F8 ("stop injecting; surgical opinion", EMG, CBT); a
+stimulator trial that failed in 2023, before a discectomy that worked, still drew N2 "do not implant".
+Leg pain of 2/10 drew P2 "refer to a spine specialist now". Surgery, a stimulator and more
+injections are for pain that persists (NASS 2014, NICE NG59): pain settled is mild pain at most
+(``resolved_pain_nrs``, 2/10) with no more than minimal disability (ODI ≤ 20 %), on the latest leg
+score of the last ``resolved_score_days`` or, after a failed injection, on the latest leg score taken
+after the injection's outcome window with nothing newer.
+
+Tests named test_guard_* also hold on the code before the change; the others fail on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from pathway_builders import conservative, obs, proc, radic, report, run, states
+
+from hooks.pathway.failure import Outcome
+
+CONCORDANT = "Left paracentral disc extrusion at L5-S1 compressing the traversing left S1 nerve root."
+ESI = proc("esi-1", "esi_transforaminal_lumbar", "64483", days=700, level="L5-S1", laterality="left")
+
+
+def leg(ref: str, value: float, days: int):  # type: ignore[no-untyped-def]
+    return replace(obs(ref, "pain", value, days), body_site_text="Left leg")
+
+
+def _failed_esi_chart(*extra):  # type: ignore[no-untyped-def]
+    """A TFESI 700 days ago judged failed (8 → 7.5), beside a concordant extrusion."""
+    return run(
+        radic(days=900), *conservative(880), report("mri", "72148", 705, CONCORDANT), ESI,
+        leg("b", 8, 703), leg("w4", 7.5, 672), *extra, outcomes={ESI.ref: Outcome.FAILED},
+    )  # fmt: skip
+
+
+def test_pain_gone_now_after_a_failure_years_ago_draws_no_surgical_referral() -> None:
+    cards = _failed_esi_chart(leg("now", 0, 10), obs("odi", "odi", 4, 10))
+    assert not {"F3", "F4", "F8"} & set(states(cards)), [c.summary for c in cards]
+
+
+def test_pain_settled_since_the_failure_counts_even_without_a_score_this_month() -> None:
+    cards = _failed_esi_chart(leg("later", 1, 90))
+    assert not {"F3", "F4", "F8"} & set(states(cards)), [c.summary for c in cards]
+
+
+def test_guard_pain_back_after_settling_is_still_refractory() -> None:
+    cards = _failed_esi_chart(leg("later", 1, 300), leg("now", 7, 10))
+    assert "F3" in states(cards) or "F4" in states(cards), [c.summary for c in cards]
+
+
+def test_guard_a_failed_injection_with_no_score_since_still_speaks() -> None:
+    cards = _failed_esi_chart()
+    assert "F3" in states(cards) or "F4" in states(cards), [c.summary for c in cards]
+
+
+def test_mild_pain_of_two_is_settled_and_draws_no_referral() -> None:
+    cards = run(radic(days=150), *conservative(140), leg("nrs", 2, 3))
+    assert "P2" not in states(cards) and "P1" not in states(cards), [c.summary for c in cards]
+
+
+def test_guard_pain_of_three_still_draws_the_referral() -> None:
+    assert states(run(radic(days=150), *conservative(140), leg("nrs", 3, 3))) == ["P2"]
+
+
+def test_a_stimulator_trial_that_failed_before_the_pain_settled_draws_no_do_not_implant_card() -> None:
+    trial = proc("trial-1", "scs_percutaneous_lead", days=700, text="Spinal cord stimulator trial")
+    settled = run(
+        radic(days=900), *conservative(880), trial, leg("now", 1, 10), outcomes={trial.ref: Outcome.FAILED}
+    )
+    assert "N2" not in states(settled) and "L1" not in states(settled), [c.summary for c in settled]
+    still = run(
+        radic(days=900), *conservative(880), trial, leg("now", 6, 10), outcomes={trial.ref: Outcome.FAILED}
+    )
+    assert "N2" in states(still), [c.summary for c in still]
