@@ -10,10 +10,13 @@ When: an elective spine procedure (``elective_spine_procedures``: ESI, blocks, R
       pump analysis, reprogramming or refill (stopping a pump risks withdrawal) are outside the value
       set, as is the unlisted code 64999. A pump implant order while a pump is on record
       (``intrathecal_pump_device``) replaces it: a known cancer or a fracture does not hold it (stopping
-      the pump risks withdrawal), but a suspected infection (no new device into a possibly infected
-      field; an infected pump is explanted), cauda equina or a progressive deficit (a catheter-tip
-      inflammatory mass can cause it) does: the card then asks to time the replacement with the
-      implanting team and to bridge the drug, not to let the pump stop.
+      the pump risks withdrawal), nor is a first pump (or its catheter) for a patient with a cancer
+      diagnosed (coded or in words) and a contrast MRI since (intrathecal drug delivery treats
+      refractory cancer pain, PACC 2017; weight loss with no cancer diagnosed, or a cancer whose spine
+      no contrast MRI has imaged, still holds it), but a suspected infection (no new device into a
+      possibly infected field; an infected pump is explanted), cauda equina or a progressive deficit
+      (a catheter-tip inflammatory mass can cause it) does: the card then asks to time the
+      replacement with the implanting team and to bridge the drug, not to let the pump stop.
 Then: critical; the red-flag work-up comes first: cancel the elective order and order the
       work-up (cauda equina: emergency MRI and spine-surgery assessment today; cancer or
       infection: MRI without and with contrast, urgent referral; fracture: fracture imaging; motor
@@ -40,7 +43,7 @@ Evidence: ACR Appropriateness Criteria 2021 (variants 4-7); NICE NG59; NASS 2014
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from hooks import suggestions as sx
 from hooks.cards import Action, CardDraft, Fact, SuggestionDraft
@@ -117,6 +120,19 @@ _PUMP_STEPS = {
 }
 
 
+def _cancer_imaged(ctx: PathwayContext) -> bool:
+    """A cancer diagnosed (coded or in words) and a lumbar MRI without and with contrast since the
+    latest of them was diagnosed (onset, else recorded date; any contrast MRI within
+    ``red_flag_new_pain_days`` when neither is given): the spine has been looked at for it."""
+    cancers = red_flags.current_malignancies(ctx)
+    if not cancers:
+        return False
+    dates = [c.onset or c.recorded for c in cancers]
+    known = [d for d in dates if d is not None]
+    since = max(known) if known else ctx.today - timedelta(days=ctx.t.red_flag_new_pain_days)
+    return bool(ctx.imaging_since(since, mri_only=True, contrast=True))
+
+
 def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     if not order.is_procedure_order or ctx.term.matches_any(ELECTIVE_SETS, order.all_codings) is None:
         return []
@@ -129,6 +145,11 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         # device is not implanted into a possibly infected field) and for cauda equina or a
         # progressive deficit (the emergency comes first; a catheter-tip mass can cause it).
         flags = tuple(f for f in flags if f.kind in _HOLDS_PUMP_REPLACEMENT)
+    elif ctx.order_is(order, "intrathecal_pump_implant") and _cancer_imaged(ctx.pathway):
+        # A first pump (or its catheter) for a patient whose cancer is diagnosed and whose spine a
+        # contrast MRI has imaged since: intrathecal drug delivery treats refractory cancer pain (PACC
+        # 2017), so the known cancer is its indication, not a work-up still to come.
+        flags = tuple(f for f in flags if f.kind != "malignancy")
     if not flags:
         return [] if replacing else (_stable_deficit(ctx, order) or _old_infection(ctx, order))
     first = flags[0]

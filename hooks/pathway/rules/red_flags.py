@@ -1202,9 +1202,19 @@ def stale_finding(ctx: PathwayContext, c: ConditionFact) -> bool:
 
 
 def contrast_mri_since_onset(ctx: PathwayContext) -> bool:
-    """A lumbar MRI without and with contrast on or after the radicular onset: it has looked for
-    metastasis, so a cancer history alone no longer holds elective care back."""
-    return bool(ctx.onset and ctx.imaging_since(ctx.onset, mri_only=True, contrast=True))
+    """A lumbar MRI without and with contrast on or after the pain began: it has looked for
+    metastasis, so a cancer history alone no longer holds elective care back. The pain began at the
+    radicular onset; for a patient with no radicular diagnosis (facet or sacroiliac joint pain), at
+    the earliest onset (else recorded date) of those conditions; with neither, a contrast MRI within
+    ``red_flag_new_pain_days`` counts (recent enough to have imaged the pain now)."""
+    began = ctx.onset
+    if began is None:
+        joints = ctx.conditions("facet_mediated_pain", "sacroiliac_joint_pain")
+        dates = [c.onset or c.recorded for c in joints]
+        began = min((d for d in dates if d is not None), default=None)
+    if began is None:
+        began = ctx.today - timedelta(days=ctx.t.red_flag_new_pain_days)
+    return bool(ctx.imaging_since(began, mri_only=True, contrast=True))
 
 
 # The kinds of ``hooks.text.red_flags_named`` R3 reads as malignancy.
