@@ -18,9 +18,12 @@ When: an opioid MedicationRequest (``rx_opioids``, by ingredient code or name) i
       sertraline, fluoxetine, citalopram, escitalopram, paroxetine, fluvoxamine) is current or
       drafted: serotonin syndrome and seizure risk (tramadol prescribing information).
       (f) opioid use disorder in remission is on record (``opioid_use_disorder_in_remission``) and
-      no MOUD is current: relapse and overdose risk (CDC 2022 recommendation 8).
+      no MOUD is current: relapse and overdose risk (CDC 2022 recommendation 8); (g) opioid use
+      disorder in force (``opioid_use_disorder_diagnoses``) with no MOUD current: the card says so
+      first, offers OUD treatment (buprenorphine or methadone, CDC 2022 recommendation 12) and naloxone.
 Then: warning; reassess benefit and harm, taper rather than stop abruptly, avoid benzodiazepine
-      co-prescription, offer naloxone (suggested as a draft MedicationRequest when (b), (c), (d) or (f)).
+      co-prescription, offer naloxone (suggested as a draft MedicationRequest when (b), (c), (d), (f)
+      or (g)).
       With a benzodiazepine the first step is to avoid the combination: a benzodiazepine drafted in
       the same session is suggested for removal, beside naloxone (both recommended, selectionBehavior
       "any"). With a gabapentinoid the card names both drugs: start low, watch for respiratory
@@ -368,15 +371,23 @@ class Partner:
     drafted: DraftOrder | None = None  # the draft order, for a drug drafted in this session
 
 
-def taken_with(ctx: OrderContext, order: DraftOrder, value_set: str, label: str) -> list[Partner]:
+def taken_with(
+    ctx: OrderContext, order: DraftOrder, value_set: str, label: str, *, stale_too: bool = False
+) -> list[Partner]:
     """Current therapy in ``value_set`` (not ended, not stale) and drugs of it drafted in this session
-    other than ``order``, as a card names them ("naproxen 500 mg tablet: current NSAID")."""
+    other than ``order``, as a card names them ("naproxen 500 mg tablet: current NSAID").
+    ``stale_too``: an order of years ago still marked active counts as well, named to confirm (a
+    bleeding risk is not assumed away because a record was never renewed)."""
     out: list[Partner] = []
     for m in ctx.pathway.medications(value_set):
-        if ctx.pathway.is_active_med(m):
+        stale = stale_too and ctx.pathway.is_stale_order(m)
+        if ctx.pathway.is_active_med(m) or stale:
             hit = ctx.term.match(value_set, (*m.codings, *m.ingredient_codings))
             name, code = (hit.display, hit.code) if hit is not None else (m.text, None)
-            fact = Fact(f"{m.text}: current {label}", m.ref, short=f"{name}: {label}")
+            said = f"{label}, order of {m.start} still marked active: confirm it is taken" if stale else (
+                f"current {label}"
+            )
+            fact = Fact(f"{m.text}: {said}", m.ref, short=f"{name}: {label}")
             out.append(Partner(name, code, fact, record=m))
     for o in ctx.draft_drugs(value_set, exclude=order):
         member = ctx.drug_is(o, value_set)
@@ -418,7 +429,10 @@ def _moud_coordination(ctx: OrderContext, order: DraftOrder) -> list[CardDraft] 
     if order_is_moud(ctx, order):
         return []
     moud = ctx.pathway.moud
-    if not moud:
+    # an old MOUD order never closed: treatment programmes dispense outside the EHR, so the record
+    # lags; it is coordinated as MOUD, named to confirm (never read as no treatment)
+    stale = () if moud else tuple(m for m in ctx.pathway.stale_orders("rx_moud") if ctx.pathway.is_moud(m))
+    if not moud and not stale:
         return None
     return [
         card(
@@ -428,6 +442,14 @@ def _moud_coordination(ctx: OrderContext, order: DraftOrder) -> list[CardDraft] 
             "prescriber first",
             why=(
                 *(ctx.pathway.med_fact(m, "treatment for opioid use disorder: ") for m in moud),
+                *(
+                    replace(
+                        ctx.pathway.med_fact(m, "treatment for opioid use disorder: "),
+                        text=f"treatment for opioid use disorder: {m.text}, order of {m.start} still marked "
+                        "active with nothing newer: confirm with the prescriber that it continues",
+                    )
+                    for m in stale
+                ),
                 *(ctx.pathway.cond_fact(c) for c in ctx.pathway.oud_conditions[:1]),
             ),
             next_steps=(
@@ -465,9 +487,15 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             )
         )
     risk = ctx.current_conditions("opioid_risk_conditions")
+    # opioid use disorder in force with no treatment for it (``_moud_coordination`` answered otherwise)
+    untreated = [c for c in risk if ctx.pathway.matches("opioid_use_disorder_diagnoses", c.codings)]
     for c in risk:
         long_term = True
-        why.append(ctx.cond(c, "long-term opioid use or opioid use disorder on record"))
+        why.append(
+            ctx.cond(c, "opioid use disorder, no treatment for it on record")
+            if c in untreated
+            else ctx.cond(c, "long-term opioid use on record")
+        )
     # opioid use disorder in remission, or no longer in force (no MOUD, or ``_moud_coordination`` would
     # have answered): an opioid prescription risks relapse and overdose (CDC 2022 recommendation 8)
     # in any clinical status (remission, inactive, resolved); not refuted
@@ -556,8 +584,9 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         long_term=long_term,
         new_start=new_start,
         remission=bool(remission),
+        untreated_oud=bool(untreated),
     )
-    naloxone = high or benzo or bool(gabapentinoids) or bool(remission)
+    naloxone = high or benzo or bool(gabapentinoids) or bool(remission) or bool(untreated)
     suggestions = _opioid_suggestions(ctx, benzo_drafts, naloxone=naloxone)
     return [
         card(
@@ -579,6 +608,7 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
                 new_start=new_start,
                 high_mme=ctx.t.high_mme_per_day,
                 remission=bool(remission),
+                untreated_oud=bool(untreated),
                 benzo_needed=bool(benzo_meds) and all(
                     ctx.pathway.other_indication(m, *BENZODIAZEPINE_INDICATIONS) for m in benzo_meds
                 ),
@@ -610,10 +640,16 @@ def _opioid_summary(
     long_term: bool,
     new_start: bool,
     remission: bool = False,
+    untreated_oud: bool = False,
 ) -> str:
     """The opioid card's one recommendation, the gravest concern first."""
     if benzo:
         return "Opioid with a benzodiazepine: avoid co-prescribing; offer naloxone (CDC 2022)"
+    if untreated_oud:
+        return (
+            "Opioid for a patient with untreated opioid use disorder: offer OUD treatment and naloxone; "
+            "prefer non-opioid care (CDC 2022)"
+        )
     if remission:
         return (
             "Opioid for a patient with opioid use disorder in remission: relapse risk; prefer non-opioid "
@@ -686,6 +722,7 @@ def _opioid_steps(
     new_start: bool = False,
     high_mme: float = 50,
     remission: bool = False,
+    untreated_oud: bool = False,
     benzo_needed: bool = False,
 ) -> list[str]:
     """The opioid card's steps: a co-prescription first (benzodiazepine, gabapentinoid, tramadol with
@@ -696,6 +733,12 @@ def _opioid_steps(
     steps: list[str] = []
     if benzo_drafts is not None:
         steps.append(_co_prescribing_step(benzo_drafts, needed=benzo_needed))
+    if untreated_oud:
+        steps.append(
+            "Opioid use disorder with no treatment for it on record: offer or arrange buprenorphine or "
+            "methadone (CDC 2022 recommendation 12); non-opioid analgesia first; if an opioid is needed, "
+            "coordinate with addiction care, prescribe the smallest supply and offer naloxone."
+        )
     if remission:
         steps.append(
             "Opioid use disorder in remission: non-opioid analgesia first; if an opioid is needed, "
@@ -1155,7 +1198,9 @@ def _nsaid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     bleeding: list[Partner] = []
     for value_set, label in BLEEDING_CLASSES:
         seen = {p.fact.ref for p in bleeding}
-        bleeding += [p for p in taken_with(ctx, order, value_set, label) if p.fact.ref not in seen]
+        bleeding += [
+            p for p in taken_with(ctx, order, value_set, label, stale_too=True) if p.fact.ref not in seen
+        ]
     others = _other_nsaids(ctx, order, member.code if member is not None else None)
     if not bleeding and not others:
         return []

@@ -1,0 +1,60 @@
+"""Opioid and NSAID order checks for untreated opioid use disorder and for orders never renewed.
+
+- Oxycodone drafted for a patient with active opioid use disorder (F11.20) and no treatment for it
+  drew "Opioid continuing beyond 90 days: reassess benefit and harm; taper" (the opioid was new) with
+  no naloxone offered, while remission drew both. The card now says the disorder is untreated and
+  offers OUD treatment (CDC 2022 recommendation 12) and naloxone.
+- A buprenorphine-naloxone order of 2025 still marked active (treatment programmes dispense outside
+  the EHR) was not read as MOUD: the same oxycodone drew the untreated-disorder advice instead of
+  "coordinate with the MOUD prescriber" (§7.2). It is now coordinated as MOUD, named to confirm.
+- Warfarin ordered in 2025 and still marked active was invisible to the NSAID check (ibuprofen
+  drafted: no card), while the ESI bleeding check named it. The bleeding partners of an NSAID now
+  include such an order, named to confirm it is taken.
+
+Tests named test_guard_* also hold on the code before the change; the others fail on it.
+"""
+
+from __future__ import annotations
+
+from hooks.orders import evaluate_orders
+from tests.orders_builders import RADICULOPATHY, cond, history, inp, med, mr
+
+RAD = cond("rad", RADICULOPATHY, 100)
+OUD = cond("oud", "F11.20", 400, "Opioid use disorder, moderate")
+OXY = mr("oxy", "7804", "oxycodone", dose=5, per=3)
+
+
+def _cards(order, *facts):  # type: ignore[no-untyped-def]
+    return evaluate_orders(inp("order-sign", [order], history(RAD, *facts)))
+
+
+def test_untreated_opioid_use_disorder_is_said_and_offers_treatment_and_naloxone() -> None:
+    (card,) = [c for c in _cards(OXY, OUD) if c.rule_id == "order.opioid-risk"]
+    assert "untreated opioid use disorder" in card.summary and "continuing beyond" not in card.summary
+    assert any("buprenorphine or methadone" in s for s in card.next_steps)
+    assert any("naloxone" in s.label.lower() for s in card.suggestions)
+
+
+def test_an_old_moud_order_still_marked_active_is_coordinated_as_moud() -> None:
+    suboxone = med("sbx", "1819", "buprenorphine 8 MG / naloxone 2 MG Sublingual Tablet", 690)
+    cards = _cards(OXY, OUD, suboxone)
+    assert [c.rule_id for c in cards] == ["order.opioid-with-moud"], [(c.rule_id, c.summary) for c in cards]
+    assert any(f.ref == suboxone.ref and "confirm" in f.text for f in cards[0].why)
+
+
+def test_guard_a_current_moud_order_is_coordinated_as_moud() -> None:
+    suboxone = med("sbx", "1819", "buprenorphine 8 MG / naloxone 2 MG Sublingual Tablet", 20)
+    assert [c.rule_id for c in _cards(OXY, OUD, suboxone)] == ["order.opioid-with-moud"]
+
+
+def test_an_nsaid_beside_an_old_warfarin_order_still_marked_active_warns() -> None:
+    warfarin = med("wf", "11289", "warfarin sodium 5 MG Oral Tablet", 690)
+    (card,) = [c for c in _cards(mr("ibu", "5640", "ibuprofen", dose=400, per=3), warfarin)]
+    assert card.rule_id == "order.nsaid-co-prescription" and "warfarin" in card.summary
+    assert any(f.ref == warfarin.ref and "confirm it is taken" in f.text for f in card.why)
+
+
+def test_guard_an_nsaid_beside_a_current_warfarin_order_warns() -> None:
+    warfarin = med("wf", "11289", "warfarin sodium 5 MG Oral Tablet", 30)
+    cards = _cards(mr("ibu", "5640", "ibuprofen", dose=400, per=3), warfarin)
+    assert [c.rule_id for c in cards] == ["order.nsaid-co-prescription"]
