@@ -84,6 +84,7 @@ __all__ = [
     "STIMULATION",
     "STRENGTH_WORDS",
     "SURGICAL_SERVICE",
+    "TRANSFORAMINAL_FUSION",
     "TRIAL",
     "UNCERTAIN",
     "UPPER_LIMB_MUSCLE",
@@ -464,6 +465,9 @@ BLOCK = _words(
     r"selective nerve root block|\bsnrb\b"
 )
 EPIDURAL_INJECTION = _words(r"epidural|\besi\b|tfesi|ilesi|transforaminal")
+# "Transforaminal" naming a fusion's approach, not an injection: "transforaminal lumbar interbody
+# fusion" (TLIF)
+TRANSFORAMINAL_FUSION = _words(r"transforaminal\s+(?:lumbar\s+)?interbody|\btlif\b")
 PERMANENT_IMPLANT = _words(r"permanent|implantable pulse generator|\bipg\b")
 # "60% relief", "60 % pain relief", "70 % leg pain relief", "relief of about 60%", "relief 65%",
 # "62.5 % relief": group 1 or group 2 is the percentage. A duration between "relief" and the number

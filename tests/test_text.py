@@ -360,6 +360,10 @@ PATTERNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("epidural steroid injection", "ESI", "TFESI", "ILESI", "transforaminal injection"),
         ("esiotropia", "facet injection"),
     ),
+    "TRANSFORAMINAL_FUSION": (
+        ("transforaminal lumbar interbody fusion", "Transforaminal interbody fusion L5-S1", "TLIF L4-5"),
+        ("transforaminal epidural steroid injection", "transforaminal injection L5", "tlifx"),
+    ),
     "PERMANENT_IMPLANT": (
         ("permanent SCS implant", "implantable pulse generator", "IPG placement"),
         ("SCS trial", "ipgx"),

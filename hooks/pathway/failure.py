@@ -56,6 +56,7 @@ from hooks.text import (
     SPINE_OPERATION,
     STEROID_GIVEN,
     STIMULATION,
+    TRANSFORAMINAL_FUSION,
     TRIAL,
     abbreviate,
     is_back_site,
@@ -250,7 +251,7 @@ def _classify_by_text(procedure: ProcedureFact) -> Modality | None:
         return Modality.RFA
     if BLOCK.search(text):
         return Modality.DIAGNOSTIC_BLOCK
-    if EPIDURAL_INJECTION.search(text):
+    if EPIDURAL_INJECTION.search(TRANSFORAMINAL_FUSION.sub(" ", text)):
         return Modality.ESI
     return None
 
