@@ -15,7 +15,7 @@ from hooks import suggestions as sx
 from hooks.cards import CardDraft, Fact
 from hooks.clinical_drugs import MmeResult
 from hooks.conflicts import GABAPENTINOIDS, NEUROPATHIC_ANTIDEPRESSANTS
-from hooks.facts import MedicationFact
+from hooks.facts import ConditionFact, MedicationFact
 from hooks.mme import dose_mme
 from hooks.pathway.context import ENDED_MED_STATUSES, PathwayContext
 from hooks.pathway.rules.acute import nsaid_caution
@@ -138,6 +138,59 @@ def daily_mme(ctx: PathwayContext, meds: Sequence[MedicationFact]) -> float | No
     None."""
     known = counted_opioids(ctx, meds)
     return round(sum(known.values()), 2) if known else None
+
+
+def _no_opioid_taken(
+    ctx: PathwayContext,
+    opioids: Sequence[MedicationFact],
+    active: Sequence[MedicationFact],
+    markers: Sequence[ConditionFact],
+) -> tuple[bool, CardDraft | None]:
+    """Whether M1 is decided with no opioid current, and its note: an opioid order still marked
+    active but stale (an old MOUD order is M4's note: confirm it, never close it), or a long-term-use
+    code beside opioid records that all ended long ago (the problem list lags). Not decided here: an
+    opioid is current, or a long-term-use code with no ended record to read it against."""
+    if active:
+        return False, None
+    if not markers:
+        stale = [m for m in ctx.stale_orders("rx_opioids") if not ctx.is_moud(m)]
+        return True, stale_order_note(M1, ctx, stale, "opioid") if stale else None
+    last = _last_opioid_ended(ctx, opioids)
+    return (True, _stale_marker_note(ctx, markers, last)) if last is not None else (False, None)
+
+
+def _last_opioid_ended(ctx: PathwayContext, opioids: Sequence[MedicationFact]) -> MedicationFact | None:
+    """The latest-ending opioid prescription (not MOUD) when every one on record ended more than
+    ``long_term_opioid_days`` ago, else None (none on record, one undated, or one ended since)."""
+    pain = [m for m in opioids if not ctx.is_moud(m) and m.status not in ("entered-in-error", "draft")]
+    if not pain or any(m.end is None and m.status not in ENDED_MED_STATUSES for m in pain):
+        return None
+    ends = [(m.end or m.start, m) for m in pain]
+    if any(d is None for d, _ in ends):
+        return None
+    when, last = max(((d, m) for d, m in ends if d is not None), key=lambda x: x[0])
+    return last if (ctx.today - when).days > ctx.t.long_term_opioid_days else None
+
+
+def _stale_marker_note(
+    ctx: PathwayContext, markers: Sequence[ConditionFact], last: MedicationFact
+) -> CardDraft:
+    """Info: a long-term opioid use code still active, the last opioid prescription ended long ago."""
+    ended = last.end or last.start
+    return M1.card(
+        ctx,
+        indicator="info",
+        summary=f"Long-term opioid use still coded, but no opioid prescribed since {ended}: confirm and "
+        "update the problem list",
+        why=[*(ctx.cond_fact(c) for c in markers), ctx.med_fact(last, "last opioid prescription: ")],
+        next_steps=[
+            "Confirm with the patient and pharmacy records whether an opioid is still taken (another "
+            "prescriber, another system).",
+            "If not, resolve the long-term opioid use entry so the problem list is accurate.",
+        ],
+        avoid=["Reading an old problem-list code as current opioid therapy."],
+        needs=("medicationRequests", "medicationStatements", "conditions"),
+    )
 
 
 def _from_year(stale: Sequence[MedicationFact]) -> str:
@@ -289,6 +342,8 @@ def m1_long_term_opioids(ctx: PathwayContext) -> CardDraft | None:
       gabapentinoid for sciatica also draws M2, merged with this card), or an opioid with an opioid
       use disorder diagnosis; never for a patient on MOUD (M4 speaks instead). An opioid order still
       marked active but stale (``stale_order_days``, nothing newer) is not current: an info note names it.
+      So is a long-term-use code beside opioid prescriptions that all ended more than
+      ``long_term_opioid_days`` ago: an info note asks to confirm and update the problem list.
     Then: warning — reassess benefit and harm; taper when benefit does not outweigh harm (no abrupt
       stop); offer naloxone; avoid benzodiazepines and prolonged opioids. A benzodiazepine its
       prescriber has stopped, its supply still running, is named as stopped: confirm it is no longer
@@ -314,10 +369,9 @@ def m1_long_term_opioids(ctx: PathwayContext) -> CardDraft | None:
     gabas = [m for m in ctx.medications("rx_gabapentinoids") if ctx.is_active_med(m)]
     long_term = days > ctx.t.long_term_opioid_days
     high = mme is not None and mme >= ctx.t.high_mme_per_day
-    if not active and not markers:
-        # an old MOUD order is M4's note (confirm it, never close it), not a stale pain opioid
-        stale = [m for m in ctx.stale_orders("rx_opioids") if not ctx.is_moud(m)]
-        return stale_order_note(M1, ctx, stale, "opioid") if stale else None
+    ended, note = _no_opioid_taken(ctx, opioids, active, markers)
+    if ended:
+        return note
     if not (markers or long_term or high or (active and (benzos or gabas or oud))):
         return None
     naloxone = list(ctx.rescue_naloxone)
