@@ -77,6 +77,7 @@ CATALOGUE: tuple[Rule, ...] = (
     oc.imaging_early.RULE_EARLY_DECL,
     oc.mri_contrast.RULE_ID_DECL,
     oc.mri_contrast.RULE_UNNEEDED_DECL,
+    oc.early_postop.RULE_ID_DECL,
     oc.esi_blind.RULE_ID_DECL,
     oc.esi_repeat.RULE_REPEAT_DECL,
     oc.esi_repeat.RULE_BEFORE_JUDGED_DECL,

@@ -439,6 +439,20 @@ def scenarios() -> list[Scenario]:
         .order("sr-esi", "64483", "Transforaminal epidural injection L5-S1", bodySite=[{"text": "L5-S1"}])
     )
     s.append(
+        Scenario(
+            "esi-six-weeks-after-discectomy",
+            "Image-guided ESI for new leg pain 6 weeks after a discectomy (early post-operative, positive)",
+        )
+        .procedure(*DISCECTOMY, 46)
+        .condition("rad", *RAD, 19)
+        .pain("pain", 7, 3)
+        .order("sr-esi", "64483", "Transforaminal epidural injection L5-S1", bodySite=[{"text": "L5-S1"}])
+        .expect_both(
+            "order.early-postop-procedure", "warning", "ServiceRequest/sr-esi",
+            [["delete", "ServiceRequest/sr-esi"]],
+        )
+    )
+    s.append(
         Scenario("esi-ten-days-after-esi",
                  "Repeat ESI 10 days after the last one, before its 2-6-week assessment window "
                  "(check 4, positive)")
@@ -1165,7 +1179,7 @@ NEGATIVE_FOR: dict[str, list[str]] = {
     "mri-postop-with-contrast": ["order.mri-postop-contrast", "order.mri-early"],
     "esi-after-8-weeks-failed-care": ["order.esi-blind", "order.esi-repeat", "order.esi-too-early",
                                       "order.esi-facet-pain", "order.esi-claudication",
-                                      "order.esi-no-imaging"],
+                                      "order.esi-no-imaging", "order.early-postop-procedure"],
     "esi-radicular-with-facet-arthropathy": ["order.esi-facet-pain", "order.esi-too-early"],
     # the last ESI was judged (a sustained response, pain back): a repeat is reasonable
     "esi-after-esi-that-worked": ["order.esi-before-judged", "order.esi-repeat", "order.esi-too-early"],

@@ -56,6 +56,7 @@ from hooks.facts import DraftOrder
 from hooks.orders.checks import (
     antithrombotics,
     discography,
+    early_postop,
     esi_blind,
     esi_no_imaging,
     esi_repeat,
@@ -94,6 +95,7 @@ CHECKS: tuple[OrderCheck, ...] = (
     *(
         m.CHECK
         for m in (
+            early_postop,
             esi_blind,
             esi_repeat,
             esi_wrong_target,

@@ -11,9 +11,10 @@ When: a lumbar epidural steroid injection is ordered (``esi_lumbar_all``; not a 
       words do not say one was seen ("Lumbar ESI L5-S1, MRI reviewed": imaging done elsewhere).
       After lumbar surgery, imaging and imaging orders dated before the last operation do not count:
       they show the spine before the surgery changed it (the card names that MRI and the operation).
-      Silent when another check already judges the injection on this order (red flag, blind
-      injection, repeat without benefit, before the last one can be judged, too early, facet or SI
-      pain, neurogenic claudication): one piece of advice per order, and theirs comes first (the
+      Silent when another check already judges the injection on this order (red flag, leg pain early
+      after lumbar surgery (imaging is then the surgeon's call), blind injection, repeat without
+      benefit, before the last one can be judged, too early, facet or SI pain, neurogenic claudication):
+      one piece of advice per order, and theirs comes first (the
       bleeding-risk card is other advice and stands beside it). Silent after an injection that gave
       a sustained response (a repeat is then reasonable without a re-work-up). Silent when the
       imaging reports or orders could not be read: the order's "not fully checked" card names them
@@ -40,7 +41,7 @@ from datetime import date
 from hooks import suggestions as sx
 from hooks.cards import CardDraft, Fact
 from hooks.facts import DraftOrder
-from hooks.orders.checks import esi_blind, esi_repeat, esi_wrong_target, red_flag
+from hooks.orders.checks import early_postop, esi_blind, esi_repeat, esi_wrong_target, red_flag
 from hooks.orders.common import OrderCheck, cancel_and_create, card
 from hooks.orders.context import POSITIVE, OrderContext
 from hooks.pathway.failure import MYELOGRAPHY
@@ -58,7 +59,7 @@ NEEDS = ("diagnosticReports", "serviceRequests")
 # the checks that judge the injection itself (earlier in ``hooks.orders.CHECKS``): when one of them
 # fires on the order, its card is the advice
 INJECTION_RULES = tuple(
-    r.id for m in (red_flag, esi_blind, esi_repeat, esi_wrong_target) for r in m.CHECK.rules
+    r.id for m in (red_flag, early_postop, esi_blind, esi_repeat, esi_wrong_target) for r in m.CHECK.rules
 )
 
 
