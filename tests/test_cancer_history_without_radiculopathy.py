@@ -62,7 +62,7 @@ PUMP = [sr("itc", "62350", "Intrathecal catheter for cancer pain"), sr("pump", "
 
 
 def test_a_diagnosed_cancer_does_not_hold_the_intrathecal_pump_for_its_pain() -> None:
-    imaged = report("mri-c", "72158", 150, "L3 vertebral metastasis without epidural extension.")
+    imaged = report("mri-c", "72158", 60, "L3 vertebral metastasis without epidural extension.")
     assert _critical(PUMP, METASTASIS, imaged) == []
 
 
@@ -74,3 +74,18 @@ def test_guard_a_metastasis_no_contrast_mri_has_imaged_still_holds_the_pump() ->
     assert _critical(PUMP, METASTASIS)
     before = report("mri-c", "72158", 400, "No marrow lesion.")
     assert _critical(PUMP, METASTASIS, before)
+
+
+def test_a_contrast_mri_from_before_the_cancer_was_diagnosed_does_not_settle_it() -> None:
+    new_cancer = cond("ca", "red_flag_malignancy", "C50", onset=10)
+    mbb = [sr("mbb", "64493", "Medial branch block L4-5 left")]
+    assert _critical(mbb, FACET, new_cancer, CONTRAST_MRI)
+    assert _critical([sr("ilesi", "62323", "Interlaminar ESI L4-5")], new_cancer, CONTRAST_MRI)
+
+
+def test_an_old_contrast_mri_or_an_undated_cancer_still_holds_the_pump() -> None:
+    old = report("mri-c", "72158", 1500, "L3 vertebral metastasis.")
+    assert _critical(PUMP, cond("met", "red_flag_malignancy", "C79.51", onset=2000), old)
+    undated = cond("met", "red_flag_malignancy", "C79.51", onset=None)
+    recent = report("mri-c", "72158", 20, "L3 vertebral metastasis.")
+    assert _critical(PUMP, undated, recent)

@@ -4,9 +4,9 @@
   drew "Opioid continuing beyond 90 days: reassess benefit and harm; taper" (the opioid was new) with
   no naloxone offered, while remission drew both. The card now says the disorder is untreated and
   offers OUD treatment (CDC 2022 recommendation 12) and naloxone.
-- A buprenorphine-naloxone order of 2025 still marked active (treatment programmes dispense outside
-  the EHR) was not read as MOUD: the same oxycodone drew the untreated-disorder advice instead of
-  "coordinate with the MOUD prescriber" (§7.2). It is now coordinated as MOUD, named to confirm.
+- A buprenorphine-naloxone order of 2025 still marked active and nothing newer is no current MOUD (a
+  patient who left treatment has lost tolerance): the card keeps its advice and names the old order,
+  to confirm with its prescriber.
 - Warfarin ordered in 2025 and still marked active was invisible to the NSAID check (ibuprofen
   drafted: no card), while the ESI bleeding check named it. The bleeding partners of an NSAID now
   include such an order, named to confirm it is taken.
@@ -30,16 +30,18 @@ def _cards(order, *facts):  # type: ignore[no-untyped-def]
 
 def test_untreated_opioid_use_disorder_is_said_and_offers_treatment_and_naloxone() -> None:
     (card,) = [c for c in _cards(OXY, OUD) if c.rule_id == "order.opioid-risk"]
-    assert "untreated opioid use disorder" in card.summary and "continuing beyond" not in card.summary
+    assert "no current MOUD" in card.summary and "continuing beyond" not in card.summary
     assert any("buprenorphine or methadone" in s for s in card.next_steps)
     assert any("naloxone" in s.label.lower() for s in card.suggestions)
 
 
-def test_an_old_moud_order_still_marked_active_is_coordinated_as_moud() -> None:
+def test_an_old_moud_order_still_marked_active_is_named_but_not_taken_as_current_treatment() -> None:
+    """A patient who left treatment has lost tolerance: the old order does not stand in for MOUD."""
     suboxone = med("sbx", "1819", "buprenorphine 8 MG / naloxone 2 MG Sublingual Tablet", 690)
-    cards = _cards(OXY, OUD, suboxone)
-    assert [c.rule_id for c in cards] == ["order.opioid-with-moud"], [(c.rule_id, c.summary) for c in cards]
-    assert any(f.ref == suboxone.ref and "confirm" in f.text for f in cards[0].why)
+    (card,) = [c for c in _cards(OXY, OUD, suboxone) if c.rule_id == "order.opioid-risk"]
+    assert "no current MOUD" in card.summary
+    assert any(f.ref == suboxone.ref and "confirm" in f.text for f in card.why)
+    assert any("naloxone" in s.label.lower() for s in card.suggestions)
 
 
 def test_guard_a_current_moud_order_is_coordinated_as_moud() -> None:
@@ -58,3 +60,11 @@ def test_guard_an_nsaid_beside_a_current_warfarin_order_warns() -> None:
     warfarin = med("wf", "11289", "warfarin sodium 5 MG Oral Tablet", 30)
     cards = _cards(mr("ibu", "5640", "ibuprofen", dose=400, per=3), warfarin)
     assert [c.rule_id for c in cards] == ["order.nsaid-co-prescription"]
+
+
+def test_an_old_warfarin_order_beside_current_apixaban_is_not_named() -> None:
+    """A newer anticoagulant replaced the old order: naming both read as dual anticoagulation."""
+    warfarin = med("wf", "11289", "warfarin sodium 5 MG Oral Tablet", 690)
+    apixaban = med("apx", "1364430", "apixaban 5 MG Oral Tablet", 60)
+    (card,) = _cards(mr("ibu", "5640", "ibuprofen", dose=400, per=3), warfarin, apixaban)
+    assert {f.ref for f in card.why} >= {apixaban.ref} and warfarin.ref not in {f.ref for f in card.why}

@@ -76,3 +76,39 @@ def test_a_stimulator_trial_that_failed_before_the_pain_settled_draws_no_do_not_
         radic(days=900), *conservative(880), trial, leg("now", 6, 10), outcomes={trial.ref: Outcome.FAILED}
     )
     assert "N2" in states(still), [c.summary for c in still]
+
+
+def sited(ref: str, value: float, days: int, site: str):  # type: ignore[no-untyped-def]
+    return replace(obs(ref, "pain", value, days), body_site_text=site)
+
+
+def test_guard_back_pain_still_high_is_not_settled() -> None:
+    """Leg 1/10 beside back 8/10: the back pain F5 speaks for is not settled."""
+    cards = _failed_esi_chart(leg("now", 1, 5), sited("back", 8, 5, "Low back"))
+    assert {"F3", "F4", "F5"} & set(states(cards)), [c.summary for c in cards]
+
+
+def test_guard_the_other_leg_or_a_newer_unsited_score_still_high_is_not_settled() -> None:
+    other_leg = _failed_esi_chart(sited("right", 8, 6, "Right leg"), leg("now", 1, 5))
+    unsited = _failed_esi_chart(leg("leg", 2, 30), obs("nrs", "pain", 8, 2))
+    for cards in (other_leg, unsited):
+        assert {"F3", "F4"} & set(states(cards)), [c.summary for c in cards]
+
+
+def test_guard_a_score_in_the_days_after_a_block_is_not_settled_pain() -> None:
+    block = proc("mbb", "facet_medial_branch_block_lumbar", days=1)
+    cards = _failed_esi_chart(block, leg("post", 0, 1))
+    assert {"F3", "F4"} & set(states(cards)), [c.summary for c in cards]
+
+
+def test_guard_a_low_score_during_a_failed_stimulator_trial_keeps_its_card() -> None:
+    trial = proc("trial-1", "scs_percutaneous_lead", days=30, text="Spinal cord stimulator trial")
+    cards = run(
+        radic(days=900), *conservative(880), trial, leg("during", 2, 25), outcomes={trial.ref: Outcome.FAILED}
+    )
+    assert "N2" in states(cards), [c.summary for c in cards]
+
+
+def test_guard_pain_settled_once_years_ago_with_nothing_since_is_not_settled_now() -> None:
+    cards = _failed_esi_chart(leg("then", 2, 640))
+    assert {"F3", "F4"} & set(states(cards)), [c.summary for c in cards]

@@ -22,6 +22,7 @@ from datetime import date, timedelta
 
 from hooks.applicability import Branch, Decision, Predicate, Step, decide, describe, predicate
 from hooks.cards import CardDraft, Fact
+from hooks.facts import ObservationFact
 from hooks.pathway import failure
 from hooks.pathway.context import (
     FAILED_OUTCOMES,
@@ -300,27 +301,46 @@ def pain_settled(ctx: PathwayContext) -> Iterable[Fact]:
 
 
 def _settled_since(ctx: PathwayContext, since: date) -> tuple[Fact, ...]:
-    """The facts showing the pain settled (``pain_resolved``) by the latest score taken on or after
-    ``since``; none when it is not."""
-    # of these scores the latest leg score when any was taken (a back score of 0 says nothing of the
-    # leg), else the latest score; an older leg score says nothing of now. A back score says nothing of
-    # the leg, and one taken as part of a procedure (a block's local anaesthetic) nothing of the days
-    # after it
-    recent = [
+    """The facts showing the pain settled (``pain_resolved``) by the scores taken on or after
+    ``since``; none when it is not. The latest leg or unsited score (a back score of 0 says nothing of
+    the leg) is at most ``resolved_pain_nrs`` and no older than ``current_score_days``, and so is
+    every score of any site (either leg, the back) from ``resolved_score_days`` before it on: pain
+    settled is pain low for weeks, everywhere it was scored, not one good day on one side. A score
+    recorded as part of a procedure, or in the days after one (``esi_window_start_days``: a block's
+    local anaesthetic, a stimulator trial's leads, an injection's first days), says nothing of it."""
+    scores = [
         o for o in ctx.episode_observations("pain")
-        if o.effective is not None and o.effective >= since and not o.part_of and not failure.is_back_score(o)
+        if o.effective is not None and o.effective >= since
+        and not o.part_of and not _just_after_procedure(ctx, o)
     ]  # fmt: skip
-    pain = failure.latest_score(failure.prefer_leg(recent))
+    pain = failure.latest_score([o for o in scores if not failure.is_back_score(o)])
     if pain is None or pain.effective is None or (pain.value or 0) > ctx.t.resolved_pain_nrs:
         return ()
+    if (ctx.today - pain.effective).days > ctx.t.current_score_days:
+        return ()
+    weeks = max(since, pain.effective - timedelta(days=ctx.t.resolved_score_days))
+    if any((o.value or 0) > ctx.t.resolved_pain_nrs for o in scores if o.effective and o.effective >= weeks):
+        return ()
     # the disability of that time: an ODI from the same weeks as the score
-    odi_since = max(since, pain.effective - timedelta(days=ctx.t.resolved_score_days))
     odi = ctx.episode_latest("odi")
-    if odi is None or odi.effective is None or odi.effective < odi_since:
+    if odi is None or odi.effective is None or odi.effective < weeks:
         return (ctx.obs_fact(pain),)
     if (odi.value or 0) > ctx.t.resolved_odi:
         return ()
     return (ctx.obs_fact(pain), ctx.obs_fact(odi))
+
+
+def _just_after_procedure(ctx: PathwayContext, o: ObservationFact) -> bool:
+    """A score taken on the day of a spine procedure (an injection, a block, an ablation, a stimulator
+    trial) or within ``esi_window_start_days`` after it: the procedure's local anaesthetic or trial
+    stimulation, not how the pain has settled."""
+    when = o.effective
+    if when is None:
+        return False
+    return any(
+        p.performed is not None and 0 <= (when - p.performed).days < ctx.t.esi_window_start_days
+        for p, _ in ctx.sessions
+    )
 
 
 @predicate("a lumbar ESI in this episode", "no lumbar ESI in this episode")

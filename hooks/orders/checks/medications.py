@@ -376,10 +376,14 @@ def taken_with(
 ) -> list[Partner]:
     """Current therapy in ``value_set`` (not ended, not stale) and drugs of it drafted in this session
     other than ``order``, as a card names them ("naproxen 500 mg tablet: current NSAID").
-    ``stale_too``: an order of years ago still marked active counts as well, named to confirm (a
-    bleeding risk is not assumed away because a record was never renewed)."""
+    ``stale_too``: an order of years ago still marked active counts as well when nothing of the value
+    set is current, named to confirm (a bleeding risk is not assumed away because a record was never
+    renewed)."""
     out: list[Partner] = []
-    for m in ctx.pathway.medications(value_set):
+    recorded = ctx.pathway.medications(value_set)
+    # an old order counts only when nothing of its class is current: a newer drug replaced it
+    stale_too = stale_too and not any(ctx.pathway.is_active_med(m) for m in recorded)
+    for m in recorded:
         stale = stale_too and ctx.pathway.is_stale_order(m)
         if ctx.pathway.is_active_med(m) or stale:
             hit = ctx.term.match(value_set, (*m.codings, *m.ingredient_codings))
@@ -387,8 +391,8 @@ def taken_with(
             said = f"{label}, order of {m.start} still marked active: confirm it is taken" if stale else (
                 f"current {label}"
             )
-            fact = Fact(f"{m.text}: {said}", m.ref, short=f"{name}: {label}")
-            out.append(Partner(name, code, fact, record=m))
+            short = f"{name}: {label}, old order, confirm" if stale else f"{name}: {label}"
+            out.append(Partner(name, code, Fact(f"{m.text}: {said}", m.ref, short=short), record=m))
     for o in ctx.draft_drugs(value_set, exclude=order):
         member = ctx.drug_is(o, value_set)
         name, code = (member.display, member.code) if member is not None else (o.text, None)
@@ -429,10 +433,7 @@ def _moud_coordination(ctx: OrderContext, order: DraftOrder) -> list[CardDraft] 
     if order_is_moud(ctx, order):
         return []
     moud = ctx.pathway.moud
-    # an old MOUD order never closed: treatment programmes dispense outside the EHR, so the record
-    # lags; it is coordinated as MOUD, named to confirm (never read as no treatment)
-    stale = () if moud else tuple(m for m in ctx.pathway.stale_orders("rx_moud") if ctx.pathway.is_moud(m))
-    if not moud and not stale:
+    if not moud:
         return None
     return [
         card(
@@ -442,14 +443,6 @@ def _moud_coordination(ctx: OrderContext, order: DraftOrder) -> list[CardDraft] 
             "prescriber first",
             why=(
                 *(ctx.pathway.med_fact(m, "treatment for opioid use disorder: ") for m in moud),
-                *(
-                    replace(
-                        ctx.pathway.med_fact(m, "treatment for opioid use disorder: "),
-                        text=f"treatment for opioid use disorder: {m.text}, order of {m.start} still marked "
-                        "active with nothing newer: confirm with the prescriber that it continues",
-                    )
-                    for m in stale
-                ),
                 *(ctx.pathway.cond_fact(c) for c in ctx.pathway.oud_conditions[:1]),
             ),
             next_steps=(
@@ -463,6 +456,24 @@ def _moud_coordination(ctx: OrderContext, order: DraftOrder) -> list[CardDraft] 
             gaps=ctx.unavailable_gaps("medicationRequests", "medicationStatements"),
         )
     ]  # fmt: skip
+
+
+def _old_moud_orders(ctx: OrderContext, disorder: bool) -> list[Fact]:
+    """With opioid use disorder on record and no current MOUD (``disorder``): MOUD orders never closed
+    (still marked active, nothing newer). They are no current treatment (a patient who left treatment
+    has lost tolerance): the card keeps its advice and names them, to confirm with their prescriber."""
+    if not disorder:
+        return []
+    return [
+        Fact(
+            f"{m.text}: MOUD order of {m.start} still marked active with nothing newer: confirm with its "
+            "prescriber whether it continues",
+            m.ref,
+            short=f"{m.text}: old MOUD order, confirm",
+        )
+        for m in ctx.pathway.stale_orders("rx_moud")
+        if ctx.pathway.is_moud(m)
+    ]
 
 
 def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
@@ -492,7 +503,7 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     for c in risk:
         long_term = True
         why.append(
-            ctx.cond(c, "opioid use disorder, no treatment for it on record")
+            ctx.cond(c, "opioid use disorder, no current MOUD on record")
             if c in untreated
             else ctx.cond(c, "long-term opioid use on record")
         )
@@ -505,6 +516,7 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
                  else f"opioid use disorder on record ({c.clinical_status})")
         for c in remission
     ]  # fmt: skip
+    why += _old_moud_orders(ctx, bool(untreated or remission))
     # (b) MME/day
     mme_result = order_mme_result(ctx, order)
     mme = mme_result.mme_per_day
@@ -647,8 +659,8 @@ def _opioid_summary(
         return "Opioid with a benzodiazepine: avoid co-prescribing; offer naloxone (CDC 2022)"
     if untreated_oud:
         return (
-            "Opioid for a patient with untreated opioid use disorder: offer OUD treatment and naloxone; "
-            "prefer non-opioid care (CDC 2022)"
+            "Opioid for a patient with opioid use disorder and no current MOUD: offer OUD treatment and "
+            "naloxone (CDC 2022)"
         )
     if remission:
         return (

@@ -11,12 +11,12 @@ When: an elective spine procedure (``elective_spine_procedures``: ESI, blocks, R
       set, as is the unlisted code 64999. A pump implant order while a pump is on record
       (``intrathecal_pump_device``) replaces it: a known cancer or a fracture does not hold it (stopping
       the pump risks withdrawal), nor is a first pump (or its catheter) for a patient with a cancer
-      diagnosed (coded or in words) and a contrast MRI since (intrathecal drug delivery treats
-      refractory cancer pain, PACC 2017; weight loss with no cancer diagnosed, or a cancer whose spine
-      no contrast MRI has imaged, still holds it), but a suspected infection (no new device into a
-      possibly infected field; an infected pump is explanted), cauda equina or a progressive deficit
-      (a catheter-tip inflammatory mass can cause it) does: the card then asks to time the
-      replacement with the implanting team and to bridge the drug, not to let the pump stop.
+      diagnosed (coded or in words, dated) and a contrast MRI since, within 12 weeks (intrathecal drug
+      delivery treats refractory cancer pain, PACC 2017; weight loss with no cancer diagnosed, or a
+      cancer no recent contrast MRI has imaged since, still holds it), but a suspected infection (no
+      new device into a possibly infected field; an infected pump is explanted), cauda equina or a
+      progressive deficit (a catheter-tip inflammatory mass can cause it) does: the card then asks to
+      time the replacement with the implanting team and to bridge the drug, not to let the pump stop.
 Then: critical; the red-flag work-up comes first: cancel the elective order and order the
       work-up (cauda equina: emergency MRI and spine-surgery assessment today; cancer or
       infection: MRI without and with contrast, urgent referral; fracture: fracture imaging; motor
@@ -121,15 +121,15 @@ _PUMP_STEPS = {
 
 
 def _cancer_imaged(ctx: PathwayContext) -> bool:
-    """A cancer diagnosed (coded or in words) and a lumbar MRI without and with contrast since the
-    latest of them was diagnosed (onset, else recorded date; any contrast MRI within
-    ``red_flag_new_pain_days`` when neither is given): the spine has been looked at for it."""
+    """A cancer diagnosed (coded or in words), every one dated, and a lumbar MRI without and with
+    contrast within ``red_flag_new_pain_days`` and since the latest of them was diagnosed (onset, else
+    recorded date): the spine the catheter enters has been looked at recently for it."""
     cancers = red_flags.current_malignancies(ctx)
-    if not cancers:
-        return False
     dates = [c.onset or c.recorded for c in cancers]
-    known = [d for d in dates if d is not None]
-    since = max(known) if known else ctx.today - timedelta(days=ctx.t.red_flag_new_pain_days)
+    if not cancers or any(d is None for d in dates):
+        return False
+    recent = ctx.today - timedelta(days=ctx.t.red_flag_new_pain_days)
+    since = max([recent, *(d for d in dates if d is not None)])
     return bool(ctx.imaging_since(since, mri_only=True, contrast=True))
 
 

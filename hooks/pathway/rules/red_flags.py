@@ -1201,19 +1201,23 @@ def stale_finding(ctx: PathwayContext, c: ConditionFact) -> bool:
     return ctx.matches("red_flag_episode_findings", c.codings) and not found_with_this_illness(ctx, c)
 
 
-def contrast_mri_since_onset(ctx: PathwayContext) -> bool:
-    """A lumbar MRI without and with contrast on or after the pain began: it has looked for
-    metastasis, so a cancer history alone no longer holds elective care back. The pain began at the
-    radicular onset; for a patient with no radicular diagnosis (facet or sacroiliac joint pain), at
-    the earliest onset (else recorded date) of those conditions; with neither, a contrast MRI within
-    ``red_flag_new_pain_days`` counts (recent enough to have imaged the pain now)."""
+def contrast_mri_since_onset(ctx: PathwayContext, cancer: ConditionFact | None = None) -> bool:
+    """A lumbar MRI without and with contrast on or after the pain began, and after ``cancer`` was
+    diagnosed (its onset, else recorded date): it has looked for metastasis of that cancer, so the
+    cancer alone no longer holds elective care back. The pain began at the radicular onset; for a
+    patient with no radicular diagnosis (facet or sacroiliac joint pain), at the latest onset (else
+    recorded date) of those conditions; with neither, a contrast MRI within ``red_flag_new_pain_days``
+    counts (recent enough to have imaged the pain now)."""
     began = ctx.onset
     if began is None:
         joints = ctx.conditions("facet_mediated_pain", "sacroiliac_joint_pain")
         dates = [c.onset or c.recorded for c in joints]
-        began = min((d for d in dates if d is not None), default=None)
+        began = max((d for d in dates if d is not None), default=None)
     if began is None:
         began = ctx.today - timedelta(days=ctx.t.red_flag_new_pain_days)
+    diagnosed = (cancer.onset or cancer.recorded) if cancer is not None else None
+    if diagnosed is not None:
+        began = max(began, diagnosed)
     return bool(ctx.imaging_since(began, mri_only=True, contrast=True))
 
 
@@ -1273,7 +1277,7 @@ def malignancy_flags(ctx: PathwayContext) -> tuple[ConditionFact, ...]:
             or ctx.matches("primary_cancer", c.codings)
             or _cancer_in_words_only(ctx, c)
         )
-        if settled_by_mri and contrast_mri_since_onset(ctx):
+        if settled_by_mri and contrast_mri_since_onset(ctx, c):
             continue
         out.append(c)
     return tuple(out)
