@@ -265,8 +265,9 @@ symptoms_after_recovery: P = Predicate(
 
 
 @predicate(
-    "pain settled: the latest leg-pain score within {resolved_score_days} at most {resolved_pain_nrs}/10 "
-    "(ODI at most {resolved_odi} where recorded)",
+    "pain settled: the latest leg-pain score within {resolved_score_days}, and every score of any site "
+    "in the {resolved_score_days} before it, at most {resolved_pain_nrs}/10 (ODI at most {resolved_odi} "
+    "where recorded)",
     "pain not recorded as settled",
 )
 def pain_resolved(ctx: PathwayContext) -> Iterable[Fact]:
@@ -281,9 +282,10 @@ def pain_resolved(ctx: PathwayContext) -> Iterable[Fact]:
 
 
 @predicate(
-    "pain settled now, or since the last injection: the latest leg-pain score within {resolved_score_days}, "
-    "or of those taken {esi_window_end_days} or more after the injection, at most {resolved_pain_nrs}/10 "
-    "(ODI at most {resolved_odi} where recorded)",
+    "pain settled now, or since the last injection: the latest leg-pain score within {resolved_score_days} "
+    "(or within {current_score_days} and {esi_window_end_days} or more after the injection), and every "
+    "score of any site in the {resolved_score_days} before it, at most {resolved_pain_nrs}/10 (ODI at "
+    "most {resolved_odi} where recorded)",
     "pain not recorded as settled",
 )
 def pain_settled(ctx: PathwayContext) -> Iterable[Fact]:
