@@ -271,13 +271,11 @@ symptoms_after_recovery: P = Predicate(
     "pain not recorded as settled",
 )
 def pain_resolved(ctx: PathwayContext) -> Iterable[Fact]:
-    """The patient has recovered (mild pain at most, minimal disability): of the episode's pain scores
-    taken within ``resolved_score_days``
-    (not back scores, nor scores recorded as part of a procedure),
-    the latest leg-pain score (the latest score when none of them is a leg score) is at most
-    ``resolved_pain_nrs``, and the latest ODI of that time, where one was recorded, at most
-    ``resolved_odi``. A referral, imaging or an injection for persistent pain is then not what the
-    chart calls for (NICE NG59, ACR 2021: for symptoms that persist)."""
+    """The patient has recovered (mild pain at most, minimal disability): the episode's latest leg or
+    unsited pain score, taken within ``resolved_score_days``, and every score of any site since, are
+    at most ``resolved_pain_nrs``, and the ODI of that time, where one was recorded, at most
+    ``resolved_odi`` (``_settled_since``). A referral, imaging or an injection for persistent pain is
+    then not what the chart calls for (NICE NG59, ACR 2021: for symptoms that persist)."""
     return _settled_since(ctx, ctx.today - timedelta(days=ctx.t.resolved_score_days))
 
 
@@ -289,12 +287,11 @@ def pain_resolved(ctx: PathwayContext) -> Iterable[Fact]:
     "pain not recorded as settled",
 )
 def pain_settled(ctx: PathwayContext) -> Iterable[Fact]:
-    """The pain has settled now (``pain_resolved``), or since an injection judged failed: the latest
-    leg-pain score of the episode, taken after the injection's outcome window
-    (``esi_window_end_days``), is at most ``resolved_pain_nrs`` (and the ODI of that time, where
-    recorded, at most ``resolved_odi``), however long ago, with nothing newer showing the pain back.
-    The failure then no longer says where the patient stands: surgery, a stimulator or more injections
-    are for pain that persists (NASS 2014, NICE NG59)."""
+    """The pain has settled now (``pain_resolved``), or since an injection judged failed: read as
+    ``_settled_since`` on the scores taken after the injection's outcome window
+    (``esi_window_end_days``), the latest of them within ``current_score_days``, with nothing newer
+    showing the pain back. The failure then no longer says where the patient stands: surgery, a
+    stimulator or more injections are for pain that persists (NASS 2014, NICE NG59)."""
     now = pain_resolved.holds(ctx) or ()
     last = ctx.esis[-1].performed if ctx.esis else None
     if now or last is None:

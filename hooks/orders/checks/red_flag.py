@@ -121,16 +121,15 @@ _PUMP_STEPS = {
 
 
 def _cancer_imaged(ctx: PathwayContext) -> bool:
-    """A cancer diagnosed (coded or in words), every one dated, and a lumbar MRI without and with
-    contrast within ``red_flag_new_pain_days`` and since the latest of them was diagnosed (onset, else
-    recorded date): the spine the catheter enters has been looked at recently for it."""
+    """A cancer diagnosed (coded or in words), every one dated, a lumbar MRI without and with contrast
+    since each was diagnosed (``red_flags.contrast_mri_since_onset``), and one within
+    ``red_flag_new_pain_days``: the spine the catheter enters has been looked at recently for it."""
     cancers = red_flags.current_malignancies(ctx)
-    dates = [c.onset or c.recorded for c in cancers]
-    if not cancers or any(d is None for d in dates):
-        return False
-    recent = ctx.today - timedelta(days=ctx.t.red_flag_new_pain_days)
-    since = max([recent, *(d for d in dates if d is not None)])
-    return bool(ctx.imaging_since(since, mri_only=True, contrast=True))
+    weeks = ctx.today - timedelta(days=ctx.t.red_flag_new_pain_days)
+    recent = ctx.imaging_since(weeks, mri_only=True, contrast=True)
+    return bool(cancers and recent) and all(
+        (c.onset or c.recorded) is not None and red_flags.contrast_mri_since_onset(ctx, c) for c in cancers
+    )
 
 
 def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
