@@ -498,7 +498,7 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             )
         )
     risk = ctx.current_conditions("opioid_risk_conditions")
-    # opioid use disorder in force with no treatment for it (``_moud_coordination`` answered otherwise)
+    # opioid use disorder in force with no current MOUD (``_moud_coordination`` answered otherwise)
     untreated = [c for c in risk if ctx.pathway.matches("opioid_use_disorder_diagnoses", c.codings)]
     for c in risk:
         long_term = True
@@ -747,8 +747,8 @@ def _opioid_steps(
         steps.append(_co_prescribing_step(benzo_drafts, needed=benzo_needed))
     if untreated_oud:
         steps.append(
-            "Opioid use disorder with no treatment for it on record: offer or arrange buprenorphine or "
-            "methadone (CDC 2022 recommendation 12); non-opioid analgesia first; if an opioid is needed, "
+            "Opioid use disorder with no current MOUD: offer or arrange buprenorphine or methadone "
+            "(CDC 2022 recommendation 12); non-opioid analgesia first; if an opioid is needed, "
             "coordinate with addiction care, prescribe the smallest supply and offer naloxone."
         )
     if remission:
