@@ -84,6 +84,7 @@ CATALOGUE: tuple[Rule, ...] = (
     oc.esi_repeat.RULE_EARLY_DECL,
     oc.esi_wrong_target.RULE_FACET_DECL,
     oc.esi_wrong_target.RULE_CLAUDICATION_DECL,
+    oc.esi_wrong_target.RULE_SIDE_DECL,
     oc.esi_no_imaging.RULE_ID_DECL,
     oc.rfa.RULE_NO_BLOCK_DECL,
     oc.rfa.RULE_REPEAT_DECL,

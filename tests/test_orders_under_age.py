@@ -44,6 +44,7 @@ SAFETY_AT_ANY_AGE = {
     "order.mri-postop-contrast",  # kept for a suspected tumour or infection; its post-surgical branch is not
     "order.esi-blind",
     "order.early-postop-procedure",  # a post-operative complication to exclude, at any age
+    "order.esi-wrong-side",  # a wrong-side procedure, at any age
     "order.opioid-risk",
     "order.opioid-er-naive",
     "order.benzodiazepine-with-opioid",

@@ -440,6 +440,24 @@ def scenarios() -> list[Scenario]:
     )
     s.append(
         Scenario(
+            "tfesi-wrong-side",
+            "Transforaminal ESI ordered on the right for left-sided radiculopathy (check 5c, positive)",
+        )
+        .condition("rad", ICD10CM, "M54.16", "Left L5 radiculopathy", 56)
+        .procedure("pt-eval", "97161", "Physical therapy evaluation", 50)
+        .procedure("pt-1", "97110", "Therapeutic exercises", 30)
+        .medication("naproxen", "7258", "naproxen", 55)
+        .pain("pain", 6, 3)
+        .report(*MRI_REPORT, 10,
+                "Left paracentral disc extrusion at L5-S1 compressing the traversing left S1 nerve root.")
+        .order("sr-esi", "64483", "Transforaminal epidural injection L5-S1 right",
+               bodySite=[{"text": "right"}])
+        .expect_both(
+            "order.esi-wrong-side", "warning", "ServiceRequest/sr-esi", [["delete", "ServiceRequest/sr-esi"]]
+        )
+    )
+    s.append(
+        Scenario(
             "esi-six-weeks-after-discectomy",
             "Image-guided ESI for new leg pain 6 weeks after a discectomy (early post-operative, positive)",
         )
@@ -1179,7 +1197,8 @@ NEGATIVE_FOR: dict[str, list[str]] = {
     "mri-postop-with-contrast": ["order.mri-postop-contrast", "order.mri-early"],
     "esi-after-8-weeks-failed-care": ["order.esi-blind", "order.esi-repeat", "order.esi-too-early",
                                       "order.esi-facet-pain", "order.esi-claudication",
-                                      "order.esi-no-imaging", "order.early-postop-procedure"],
+                                      "order.esi-no-imaging", "order.early-postop-procedure",
+                                      "order.esi-wrong-side"],
     "esi-radicular-with-facet-arthropathy": ["order.esi-facet-pain", "order.esi-too-early"],
     # the last ESI was judged (a sustained response, pain back): a repeat is reasonable
     "esi-after-esi-that-worked": ["order.esi-before-judged", "order.esi-repeat", "order.esi-too-early"],

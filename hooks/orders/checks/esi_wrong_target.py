@@ -18,6 +18,17 @@ Then: warning with both sides: NICE NG59 advises against epidurals for neurogeni
       opinion for decompression (MILD for ligamentum-flavum hypertrophy without instability), PT.
 Evidence: NICE NG59; ASIPP 2021; NASS LSS 2011; CMS NCD 150.13 (MILD for stenosis).
 
+``order.esi-wrong-side`` (decision model F2, §1.2 side concordance)
+When: a transforaminal ESI (``esi_transforaminal_lumbar``) is ordered on one side (its words or body
+      site) while the record states the radicular symptoms on the other side only
+      (``PathwayContext.symptom_side``: the radicular conditions' body site, words and codes, and this
+      episode's earlier injections).
+Then: warning; confirm the symptomatic side with the patient and the imaging before signing (a
+      transforaminal injection treats the root on its own side); if the pain has moved, record it and
+      re-examine. Removing the order is offered, not recommended. Shown at any age (a wrong-side
+      procedure is a safety matter).
+Evidence: NASS 2014; ASIPP 2021.
+
 A diagnostic selective nerve root block coded 64483 (-KX, or written as diagnostic or local anaesthetic
 only: ``OrderContext.is_diagnostic_block``) is not a therapeutic ESI and is not judged here.
 """
@@ -32,6 +43,7 @@ from hooks.orders.common import OrderCheck, cancel_and_create, card, delete
 from hooks.orders.context import OrderContext
 from hooks.pathway.rules import red_flags, refractory
 from hooks.rule import Rule, order_rule
+from hooks.text import parse_laterality
 
 RULE_FACET_DECL: Rule = order_rule(
     "order.esi-facet-pain",
@@ -45,8 +57,14 @@ RULE_CLAUDICATION_DECL: Rule = order_rule(
     "F6",
     ("nice_ng59", "asipp_epidural_2021", "nass_stenosis"),
 )
-RULES = (RULE_FACET_DECL, RULE_CLAUDICATION_DECL)
-RULE_FACET, RULE_CLAUDICATION = (r.id for r in RULES)
+RULE_SIDE_DECL: Rule = order_rule(
+    "order.esi-wrong-side",
+    "Transforaminal injection on the side without symptoms",
+    "F2",
+    ("nass_ldh", "asipp_epidural_2021"),
+)
+RULES = (RULE_FACET_DECL, RULE_CLAUDICATION_DECL, RULE_SIDE_DECL)
+RULE_FACET, RULE_CLAUDICATION, RULE_SIDE = (r.id for r in RULES)
 
 
 def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
@@ -54,7 +72,49 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         return []
     if ctx.is_diagnostic_block(order):
         return []  # a diagnostic nerve root block (KX, local anaesthetic only) is no therapeutic ESI
-    return [*_facet(ctx, order), *_claudication(ctx, order)]
+    return [*_wrong_side(ctx, order), *_facet(ctx, order), *_claudication(ctx, order)]
+
+
+def _wrong_side(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
+    """A transforaminal injection ordered on one side while the record states the radicular symptoms
+    on the other only (``PathwayContext.symptom_side``): it treats the root on its own side."""
+    if ctx.order_is(order, "esi_transforaminal_lumbar") is None:
+        return []
+    ordered = parse_laterality(order.text, order.body_site_text, *(c.display for c in order.all_codings))
+    symptoms = ctx.pathway.symptom_side
+    if ordered not in ("left", "right") or symptoms not in ("left", "right") or ordered == symptoms:
+        return []
+    stated = [
+        ctx.cond(c, f"symptoms on the {symptoms}")
+        for c in ctx.pathway.gate_conditions
+        if parse_laterality(c.body_site_text, *(b.display for b in c.body_site), *c.notes, c.text,
+                            *(x.display for x in c.codings)) == symptoms
+    ]  # fmt: skip
+    earlier = [ctx.pathway.proc_fact(p) for p in ctx.pathway.esis if p.laterality]
+    return [
+        card(
+            RULE_SIDE,
+            "Transforaminal injection on the side without symptoms",
+            order,
+            indicator="warning",
+            summary=f"Transforaminal injection ordered on the {ordered}, radicular symptoms recorded on the "
+            f"{symptoms}: confirm the side",
+            why=(*stated, *earlier[-1:]),
+            next_steps=(
+                "Confirm the symptomatic side with the patient and the imaging before signing: a "
+                "transforaminal injection treats the nerve root on its own side (NASS 2014).",
+                f"If the pain is now on the {ordered}, record it and re-examine: a new side is a new "
+                "presentation.",
+            ),
+            avoid=("An injection on the side without symptoms.",),
+            evidence=("nass_ldh", "asipp_epidural_2021"),
+            gaps=ctx.unavailable_gaps("conditions", "procedures"),
+            suggestions=(
+                delete(order, "Remove this order (re-enter it on the symptomatic side)",
+                       f"Remove {order.ref}"),
+            ),
+        )
+    ]
 
 
 def _nerve_root_target(ctx: OrderContext) -> bool:
@@ -192,5 +252,6 @@ CHECK = OrderCheck(
     checks_what="failed earlier image-guided injections (facet or SI pain mistaken for radicular pain)",
     needs=("observations",), evidence=("asra_facet_2020", "nice_ng59"), judge=check,
     excludes=OrderContext.is_diagnostic_block,
-    adult_pathway=True,  # the adult pathway's pain-generator sequencing (facet/SI pain, stenosis)
+    # the adult pathway's pain-generator sequencing (facet/SI pain, stenosis); the side is safety at any age
+    adult_pathway=(RULE_FACET, RULE_CLAUDICATION),
 )  # fmt: skip
