@@ -68,3 +68,14 @@ def test_an_old_warfarin_order_beside_current_apixaban_is_not_named() -> None:
     apixaban = med("apx", "1364430", "apixaban 5 MG Oral Tablet", 60)
     (card,) = _cards(mr("ibu", "5640", "ibuprofen", dose=400, per=3), warfarin, apixaban)
     assert {f.ref for f in card.why} >= {apixaban.ref} and warfarin.ref not in {f.ref for f in card.why}
+
+
+def test_an_old_moud_order_with_no_disorder_coded_still_draws_a_card_to_confirm_it() -> None:
+    """An opioid-treatment-programme methadone order of 2021 still marked active, no OUD code: the
+    oxycodone drew no card once the old order stopped counting as current MOUD."""
+    otp = "methadone hydrochloride 10 MG/ML Oral Solution (opioid treatment program)"
+    methadone = med("meth", "6813", otp, 1800)
+    (card,) = [c for c in _cards(OXY, methadone) if c.rule_id == "order.opioid-risk"]
+    assert card.indicator == "warning" and "old MOUD order" in card.summary
+    assert any(f.ref == methadone.ref for f in card.why)
+    assert any("naloxone" in s.label.lower() for s in card.suggestions)

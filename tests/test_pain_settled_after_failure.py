@@ -112,3 +112,17 @@ def test_guard_a_low_score_during_a_failed_stimulator_trial_keeps_its_card() -> 
 def test_guard_pain_settled_once_years_ago_with_nothing_since_is_not_settled_now() -> None:
     cards = _failed_esi_chart(leg("then", 2, 640))
     assert {"F3", "F4"} & set(states(cards)), [c.summary for c in cards]
+
+
+def test_guard_one_good_day_just_after_severe_pain_is_not_settled() -> None:
+    """Leg 8/10 on day -45 and 1/10 on day -40: the weeks before the low score reach back past the
+    window the score was chosen from."""
+    cards = _failed_esi_chart(leg("bad", 8, 45), leg("good", 1, 40))
+    assert {"F3", "F4"} & set(states(cards)), [c.summary for c in cards]
+
+
+def test_guard_a_procedure_in_those_weeks_keeps_the_pain_from_reading_as_settled() -> None:
+    """A block 5 days ago with 7/10 before it that morning, beside a 2/10 a month ago."""
+    block = proc("mbb", "facet_medial_branch_block_lumbar", days=5)
+    cards = _failed_esi_chart(leg("old", 2, 30), block, leg("pre", 7, 5))
+    assert {"F3", "F4"} & set(states(cards)), [c.summary for c in cards]

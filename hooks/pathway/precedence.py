@@ -300,25 +300,29 @@ def pain_settled(ctx: PathwayContext) -> Iterable[Fact]:
 
 
 def _settled_since(ctx: PathwayContext, since: date) -> tuple[Fact, ...]:
-    """The facts showing the pain settled (``pain_resolved``) by the scores taken on or after
-    ``since``; none when it is not. The latest leg or unsited score (a back score of 0 says nothing of
-    the leg) is at most ``resolved_pain_nrs`` and no older than ``current_score_days``, and so is
-    every score of any site (either leg, the back) from ``resolved_score_days`` before it on: pain
-    settled is pain low for weeks, everywhere it was scored, not one good day on one side. A score
-    recorded as part of a procedure, or in the days after one (``esi_window_start_days``: a block's
-    local anaesthetic, a stimulator trial's leads, an injection's first days), says nothing of it."""
+    """The facts showing the pain settled (``pain_resolved``) by the latest leg or unsited score taken
+    on or after ``since`` (a back score of 0 says nothing of the leg); none when it is not. That score
+    is at most ``resolved_pain_nrs`` and no older than ``current_score_days``, and so is every score of
+    the episode of any site (either leg, the back) from ``resolved_score_days`` before it on: pain
+    settled is pain low for weeks, everywhere it was scored, not one good day on one side. No spine
+    procedure (an injection, a block, an ablation, a stimulator trial) was done in those weeks: it was
+    done because the patient hurt, and its local anaesthetic or trial stimulation is not settled pain.
+    A score recorded as part of a procedure, or in the days after one (``esi_window_start_days``),
+    says nothing of it."""
     scores = [
         o for o in ctx.episode_observations("pain")
-        if o.effective is not None and o.effective >= since
-        and not o.part_of and not _just_after_procedure(ctx, o)
+        if o.effective is not None and not o.part_of and not _just_after_procedure(ctx, o)
     ]  # fmt: skip
-    pain = failure.latest_score([o for o in scores if not failure.is_back_score(o)])
+    later = [o for o in scores if o.effective is not None and o.effective >= since]
+    pain = failure.latest_score([o for o in later if not failure.is_back_score(o)])
     if pain is None or pain.effective is None or (pain.value or 0) > ctx.t.resolved_pain_nrs:
         return ()
     if (ctx.today - pain.effective).days > ctx.t.current_score_days:
         return ()
-    weeks = max(since, pain.effective - timedelta(days=ctx.t.resolved_score_days))
+    weeks = pain.effective - timedelta(days=ctx.t.resolved_score_days)
     if any((o.value or 0) > ctx.t.resolved_pain_nrs for o in scores if o.effective and o.effective >= weeks):
+        return ()
+    if any(p.performed is not None and p.performed >= weeks for p, _ in ctx.sessions):
         return ()
     # the disability of that time: an ODI from the same weeks as the score
     odi = ctx.episode_latest("odi")
@@ -330,14 +334,16 @@ def _settled_since(ctx: PathwayContext, since: date) -> tuple[Fact, ...]:
 
 
 def _just_after_procedure(ctx: PathwayContext, o: ObservationFact) -> bool:
-    """A score taken on the day of a spine procedure (an injection, a block, an ablation, a stimulator
-    trial) or within ``esi_window_start_days`` after it: the procedure's local anaesthetic or trial
-    stimulation, not how the pain has settled."""
+    """A score taken in the days after a spine procedure (an injection, a block, an ablation, a
+    stimulator trial), before ``esi_window_start_days``: the procedure's local anaesthetic or trial
+    stimulation, not how the pain has settled. (A score of the procedure's own day may be the one
+    taken before it: it is kept, and the procedure in those weeks keeps the pain from reading as
+    settled.)"""
     when = o.effective
     if when is None:
         return False
     return any(
-        p.performed is not None and 0 <= (when - p.performed).days < ctx.t.esi_window_start_days
+        p.performed is not None and 0 < (when - p.performed).days < ctx.t.esi_window_start_days
         for p, _ in ctx.sessions
     )
 

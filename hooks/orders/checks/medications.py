@@ -458,12 +458,11 @@ def _moud_coordination(ctx: OrderContext, order: DraftOrder) -> list[CardDraft] 
     ]  # fmt: skip
 
 
-def _old_moud_orders(ctx: OrderContext, disorder: bool) -> list[Fact]:
-    """With opioid use disorder on record and no current MOUD (``disorder``): MOUD orders never closed
-    (still marked active, nothing newer). They are no current treatment (a patient who left treatment
-    has lost tolerance): the card keeps its advice and names them, to confirm with their prescriber."""
-    if not disorder:
-        return []
+def _old_moud_orders(ctx: OrderContext) -> list[Fact]:
+    """MOUD orders never closed (still marked active, nothing newer), with no current MOUD. They are no
+    current treatment to coordinate as such (a patient who left treatment has lost tolerance), nor
+    nothing (programmes dispense outside the EHR, so the record lags): the opioid card names them, to
+    confirm with their prescriber, and keeps its other advice."""
     return [
         Fact(
             f"{m.text}: MOUD order of {m.start} still marked active with nothing newer: confirm with its "
@@ -516,7 +515,8 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
                  else f"opioid use disorder on record ({c.clinical_status})")
         for c in remission
     ]  # fmt: skip
-    why += _old_moud_orders(ctx, bool(untreated or remission))
+    old_moud = _old_moud_orders(ctx)
+    why += old_moud
     # (b) MME/day
     mme_result = order_mme_result(ctx, order)
     mme = mme_result.mme_per_day
@@ -575,7 +575,7 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     gabapentinoids = taken_with(ctx, order, "rx_gabapentinoids", "gabapentinoid")
     serotonergic = _serotonergic_with_tramadol(ctx, order)
     why += [p.fact for p in (*gabapentinoids, *serotonergic)]
-    grave = long_term or high or benzo or bool(remission)
+    grave = long_term or high or benzo or bool(remission) or bool(old_moud)
     if not (grave or gabapentinoids or serotonergic):
         return _dose_not_checked(ctx, order, mme_result) if mme is None else []
     opioid = _opioid_name(ctx, order)
@@ -597,8 +597,9 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         new_start=new_start,
         remission=bool(remission),
         untreated_oud=bool(untreated),
+        old_moud=bool(old_moud),
     )
-    naloxone = high or benzo or bool(gabapentinoids) or bool(remission) or bool(untreated)
+    naloxone = high or benzo or bool(gabapentinoids) or bool(remission) or bool(untreated) or bool(old_moud)
     suggestions = _opioid_suggestions(ctx, benzo_drafts, naloxone=naloxone)
     return [
         card(
@@ -621,6 +622,7 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
                 high_mme=ctx.t.high_mme_per_day,
                 remission=bool(remission),
                 untreated_oud=bool(untreated),
+                old_moud=bool(old_moud),
                 benzo_needed=bool(benzo_meds) and all(
                     ctx.pathway.other_indication(m, *BENZODIAZEPINE_INDICATIONS) for m in benzo_meds
                 ),
@@ -653,6 +655,7 @@ def _opioid_summary(
     new_start: bool,
     remission: bool = False,
     untreated_oud: bool = False,
+    old_moud: bool = False,
 ) -> str:
     """The opioid card's one recommendation, the gravest concern first."""
     if benzo:
@@ -666,6 +669,11 @@ def _opioid_summary(
         return (
             "Opioid for a patient with opioid use disorder in remission: relapse risk; prefer non-opioid "
             "care; offer naloxone (CDC 2022)"
+        )
+    if old_moud:
+        return (
+            "Opioid for a patient with an old MOUD order still marked active: confirm with its prescriber "
+            "first; offer naloxone (CDC 2022)"
         )
     if high and new_start:
         return _high_start_summary(ctx)
@@ -735,6 +743,7 @@ def _opioid_steps(
     high_mme: float = 50,
     remission: bool = False,
     untreated_oud: bool = False,
+    old_moud: bool = False,
     benzo_needed: bool = False,
 ) -> list[str]:
     """The opioid card's steps: a co-prescription first (benzodiazepine, gabapentinoid, tramadol with
@@ -745,6 +754,12 @@ def _opioid_steps(
     steps: list[str] = []
     if benzo_drafts is not None:
         steps.append(_co_prescribing_step(benzo_drafts, needed=benzo_needed))
+    if old_moud:
+        steps.append(
+            "Confirm with the MOUD prescriber or programme whether the old MOUD order continues, before "
+            "signing (programmes dispense outside the EHR); with buprenorphine a full agonist may not "
+            "work, with methadone it adds respiratory depression."
+        )
     if untreated_oud:
         steps.append(
             "Opioid use disorder with no current MOUD: offer or arrange buprenorphine or methadone "
