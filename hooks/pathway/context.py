@@ -1615,23 +1615,25 @@ class PathwayContext:
         that M54.41 reads right and M54.42 left even when the chart gives no display) and this
         episode's epidural injections (their laterality). One side when every statement says it;
         "bilateral" when one says both or they disagree; None when none states a side."""
-        sides: set[str] = set()
-        for c in self.gate_conditions:
-            member = self.term.match("lumbar_radiculopathy_conditions", c.codings)
-            side = parse_laterality(
-                c.body_site_text,
-                *(b.display for b in c.body_site),
-                *c.notes,
-                c.text,
-                *(x.display for x in c.codings),
-                member.display if member is not None else None,
-            )
-            if side:
-                sides.add(side)
+        sides = {side for c in self.gate_conditions if (side := self.condition_side(c))}
         sides.update(p.laterality for p in self.esis if p.laterality)
         if len(sides) == 1:
             return sides.pop()
         return "bilateral" if sides else None
+
+    def condition_side(self, c: ConditionFact) -> str | None:
+        """The side a Condition states (``parse_laterality``): its body site, notes, words, code
+        displays, and the value set's own name for the code (M54.41 reads right, M54.42 left, with no
+        display sent)."""
+        member = self.term.match("lumbar_radiculopathy_conditions", c.codings)
+        return parse_laterality(
+            c.body_site_text,
+            *(b.display for b in c.body_site),
+            *c.notes,
+            c.text,
+            *(x.display for x in c.codings),
+            member.display if member is not None else None,
+        )
 
     def _lesion_on_other_side(self, clauses: Sequence[str], esi_levels: set[str]) -> str | None:
         """Why the compressive lesions reported lie on the other side from the symptoms (NICE NG59,

@@ -87,9 +87,8 @@ def _wrong_side(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     stated = [
         ctx.cond(c, f"symptoms on the {symptoms}")
         for c in ctx.pathway.gate_conditions
-        if parse_laterality(c.body_site_text, *(b.display for b in c.body_site), *c.notes, c.text,
-                            *(x.display for x in c.codings)) == symptoms
-    ]  # fmt: skip
+        if ctx.pathway.condition_side(c) == symptoms
+    ]
     earlier = [ctx.pathway.proc_fact(p) for p in ctx.pathway.esis if p.laterality]
     return [
         card(

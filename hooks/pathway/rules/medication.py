@@ -165,10 +165,10 @@ def _last_opioid_ended(ctx: PathwayContext, opioids: Sequence[MedicationFact]) -
     pain = [m for m in opioids if not ctx.is_moud(m) and m.status not in ("entered-in-error", "draft")]
     if not pain or any(m.end is None and m.status not in ENDED_MED_STATUSES for m in pain):
         return None
-    ends = [(m.end or m.start, m) for m in pain]
-    if any(d is None for d, _ in ends):
+    if any((m.end or m.start) is None for m in pain):
         return None
-    when, last = max(((d, m) for d, m in ends if d is not None), key=lambda x: x[0])
+    last = max(pain, key=lambda m: m.end or m.start or date.min)
+    when = last.end or last.start or date.min
     return last if (ctx.today - when).days > ctx.t.long_term_opioid_days else None
 
 
