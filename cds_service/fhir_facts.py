@@ -306,6 +306,8 @@ OBSERVATION_KINDS: tuple[tuple[str, str], ...] = (
     ("relief_pct", "pain_relief_observations"),
     # coded, not scored: whether the patient is pregnant now (read by ``hooks.pathway.pregnancy``)
     ("pregnancy_status", "pregnancy_status_observations"),
+    # kidney function: an NSAID is avoided below an eGFR of 30 (acute cards, the NSAID order check)
+    ("egfr", "egfr_observations"),
 )
 
 

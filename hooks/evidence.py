@@ -188,6 +188,27 @@ _ALL = (
         "doi:10.1046/j.1525-1497.2001.016009606.x",
         "https://doi.org/10.1046/j.1525-1497.2001.016009606.x", kind="study",
     ),
+    Guideline(
+        "kdigo_ckd_2012", "KDIGO 2012",
+        "Clinical Practice Guideline for the Evaluation and Management of Chronic Kidney Disease",
+        "2012 (published 2013)",
+        "KDIGO CKD Work Group. Kidney Int Suppl 2013;3(1):1-150. doi:10.1038/kisup.2012.73",
+        "https://doi.org/10.1038/kisup.2012.73",
+    ),
+    Guideline(
+        "aha_hf_2022", "AHA/ACC/HFSA 2022",
+        "Guideline for the Management of Heart Failure",
+        "2022",
+        "Heidenreich PA et al. Circulation 2022;145:e895-e1032. doi:10.1161/CIR.0000000000001063",
+        "https://doi.org/10.1161/CIR.0000000000001063",
+    ),
+    Guideline(
+        "acg_nsaid_ulcer_2009", "ACG 2009",
+        "Guidelines for prevention of NSAID-related ulcer complications",
+        "2009",
+        "Lanza FL, Chan FKL, Quigley EMM. Am J Gastroenterol 2009;104(3):728-738. PMID 19240698",
+        "https://pubmed.ncbi.nlm.nih.gov/19240698/",
+    ),
 )
 
 GUIDELINES: dict[str, Guideline] = {g.key: g for g in _ALL}

@@ -87,6 +87,8 @@ OBSERVATION_VALUE_SETS = (
     "pregnancy_status_observations",
     # body temperature (a vital sign): a fever with the present illness is an infection red flag (R3)
     "body_temperature_observations",
+    # kidney function (eGFR): no NSAID below 30 mL/min/1.73 m² (KDIGO 2012)
+    "egfr_observations",
 )
 
 

@@ -63,6 +63,8 @@ class Thresholds:
     esi_frequency_window_days: int = 365  # the rolling 12 months of the session limit
     rfa_max_sessions_per_year: int = 2  # facet RFA sessions per region in that window (Medicare facet LCD)
     nsaid_caution_age_years: int = 75  # NSAIDs at the lowest dose, shortest time, with gastroprotection
+    nsaid_avoid_egfr: float = 30.0  # no NSAID below this eGFR (mL/min/1.73 m²; KDIGO 2012 CKD guideline)
+    egfr_recent_days: int = 365  # the latest eGFR this recent is kidney function now; an older one is not
     # Medication (CDC 2022)
     long_term_opioid_days: int = 90
     high_mme_per_day: float = 50.0

@@ -76,14 +76,19 @@ When: an NSAID (``rx_nsaids``; not aspirin with no dose above ``low_dose_aspirin
       drafted while the patient takes, or has drafted in this session, an anticoagulant or an
       antiplatelet other than aspirin (``rx_anticoagulants``, ``rx_p2y12_inhibitors``,
       ``rx_antiplatelets_other``) or another NSAID (a different ingredient; low-dose aspirin does not
-      count: it is usually cardioprotective). Aspirin alone never fires it.
-Then: warning naming the drugs: prefer another analgesic (bleeding; two NSAIDs add GI and kidney
-      harm); if an NSAID is essential, the lowest dose for the shortest time with gastroprotection.
-      The patient's age is a fact on the card from ``nsaid_caution_age_years`` (75). Removing the
-      draft is offered (recommended with an anticoagulant or antiplatelet). Kidney function (eGFR,
-      creatinine, chronic kidney disease) is in no value set and is not read.
+      count: it is usually cardioprotective), or while the record shows what rules an NSAID out
+      (``hooks.pathway.rules.acute.nsaid_harms``): the latest eGFR of the past year below 30
+      mL/min/1.73 m², chronic kidney disease stage 4-5 or dialysis, an active peptic ulcer or upper
+      GI bleed, heart failure. Aspirin alone never fires it.
+Then: warning naming the drugs and the findings with their dates: prefer another analgesic
+      (bleeding; kidney harm; GI bleeding; heart failure; two NSAIDs add GI and kidney harm); if an
+      NSAID is essential, the lowest dose for the shortest time with gastroprotection. The patient's
+      age is a fact on the card from ``nsaid_caution_age_years`` (75). Removing the draft is offered
+      (recommended with an anticoagulant, an antiplatelet or a finding that rules an NSAID out).
 Evidence: NICE NG59 (oral NSAIDs: weigh GI, liver and cardio-renal toxicity and risk factors,
-      including age; lowest effective dose, shortest time, gastroprotection).
+      including age; lowest effective dose, shortest time, gastroprotection); KDIGO 2012 (avoid NSAIDs
+      below an eGFR of 30); ACG 2009 (NSAID-related ulcer complications); AHA/ACC/HFSA 2022 (NSAIDs
+      worsen heart failure).
 
 ``order.opioid-with-moud`` (decision model §7.2)
 When: an opioid other than the patient's MOUD is drafted while the patient takes medication for opioid
@@ -140,6 +145,7 @@ from hooks.orders.common import OrderCheck, card, create, delete, reason_refs
 from hooks.orders.context import OrderContext, RedFlag
 from hooks.pathway import age_years
 from hooks.pathway.context import ENDED_MED_STATUSES
+from hooks.pathway.rules.acute import nsaid_harms
 from hooks.pathway.rules.medication import (
     BENZODIAZEPINE_INDICATIONS,
     STEROID_INDICATIONS,
@@ -210,9 +216,9 @@ RULE_TRAMADOL_SEROTONERGIC_DECL: Rule = order_rule(
 )
 RULE_NSAID_DECL: Rule = order_rule(
     "order.nsaid-co-prescription",
-    "NSAID with an anticoagulant, antiplatelet or another NSAID",
+    "NSAID with a bleeding, kidney, ulcer or heart-failure risk, or another NSAID",
     "order.nsaid-co-prescription",
-    ("nice_ng59",),
+    ("nice_ng59", "kdigo_ckd_2012", "acg_nsaid_ulcer_2009", "aha_hf_2022"),
 )
 RULES = (
     RULE_OPIOID_DECL,
@@ -1229,7 +1235,8 @@ def _nsaid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             p for p in taken_with(ctx, order, value_set, label, stale_too=True) if p.fact.ref not in seen
         ]
     others = _other_nsaids(ctx, order, member.code if member is not None else None)
-    if not bleeding and not others:
+    harms = nsaid_harms(ctx.pathway)
+    if not bleeding and not others and not harms:
         return []
     steps: list[str] = []
     if bleeding:
@@ -1242,8 +1249,15 @@ def _nsaid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             "bleeding; NICE NG59 asks to weigh GI, liver and cardio-renal toxicity and risk factors, "
             "including age."
         )
+    elif harms:
+        found = " and ".join(dict.fromkeys(h.short for h in harms))
+        summary = f"{nsaid.capitalize()} with {found}: prefer another analgesic"
     else:
         summary = f"{nsaid.capitalize()} with {listed(others)}: two NSAIDs at once; prescribe one only"
+    for cite, said in _HARM_ADVICE.items():
+        named = [h.label for h in harms if h.cite == cite]
+        if named:
+            steps.append(f"Prefer another analgesic: {said} ({cite}); on record: {'; '.join(named)}.")
     if others:
         steps.append(
             f"Do not combine NSAIDs: stop {listed(others)} if {nsaid} replaces it, or do not start {nsaid}."
@@ -1252,25 +1266,44 @@ def _nsaid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         "If an NSAID is essential: the lowest dose for the shortest time, with gastroprotection (NICE NG59)."
     )
     avoid = [f"An NSAID with {listed(bleeding)}"] if bleeding else []
+    avoid += [f"an NSAID with {h.label}" for h in harms]
     if others:
-        avoid.append("two NSAIDs at once" if avoid else "Two NSAIDs at once")
+        avoid.append("two NSAIDs at once")
     age = _age_fact(ctx)
     return [
         card(
-            RULE_NSAID, "NSAID with an anticoagulant, antiplatelet or another NSAID", order,
+            RULE_NSAID, "NSAID with a bleeding, kidney, ulcer or heart-failure risk, or another NSAID", order,
             indicator="warning",
             summary=summary,
-            why=(*(p.fact for p in (*bleeding, *others)), *((age,) if age is not None else ())),
+            why=(
+                *(p.fact for p in bleeding), *(h.fact() for h in harms), *(p.fact for p in others),
+                *((age,) if age is not None else ()),
+            ),
             next_steps=steps,
-            avoid=("; ".join(avoid) + ".",),
-            evidence=("nice_ng59",),
-            gaps=ctx.unavailable_gaps("medicationRequests", "medicationStatements"),
+            avoid=(_sentence("; ".join(avoid)),),
+            evidence=("nice_ng59", *dict.fromkeys(h.evidence for h in harms)),
+            gaps=ctx.unavailable_gaps(
+                "medicationRequests", "medicationStatements", "conditions", "observations"
+            ),
             suggestions=(
                 delete(order, "Remove the NSAID prescription", f"Remove {order.ref}",
-                       recommended=bool(bleeding)),
+                       recommended=bool(bleeding or harms)),
             ),
         )
     ]  # fmt: skip
+
+
+# What each guideline says of an NSAID with the findings ``nsaid_harms`` reads, as a card step says it.
+_HARM_ADVICE = {
+    "KDIGO 2012": "avoid NSAIDs below an eGFR of 30 mL/min/1.73 m² and with kidney failure",
+    "ACG 2009": "an active peptic ulcer or a GI bleed is the highest risk of NSAID ulcer complications",
+    "AHA/ACC/HFSA 2022": "NSAIDs worsen heart failure and are avoided",
+}
+
+
+def _sentence(text: str) -> str:
+    """``text`` with a capital first letter and a full stop."""
+    return text[:1].upper() + text[1:] + "."
 
 
 def _long_term_steroid(ctx: OrderContext, order: DraftOrder) -> MedicationFact | None:

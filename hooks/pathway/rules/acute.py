@@ -368,14 +368,81 @@ def nsaid_advice(ctx: PathwayContext) -> str:
     return nsaid_caution(ctx) or "NSAID if not contraindicated"
 
 
+@dataclass(frozen=True)
+class NsaidHarm:
+    """Something on record that rules an NSAID out (``nsaid_harms``): what it is, with its date
+    (``label``), its resource, the harm, and the guideline that says to avoid an NSAID with it."""
+
+    label: str
+    ref: str
+    short: str  # what it is in two or three words, as a summary names it ("eGFR 24", "heart failure")
+    harm: str  # "kidney harm"
+    cite: str  # the guideline as a card names it ("KDIGO 2012")
+    evidence: str  # its key in ``hooks.evidence``
+
+    def fact(self) -> Fact:
+        return Fact(f"{self.label}: {self.harm} with an NSAID ({self.cite})", self.ref, short=self.label)
+
+
+# Conditions in force that rule an NSAID out: the value set, what a summary calls it, the harm, the
+# guideline and its key.
+NSAID_HARM_CONDITIONS = (
+    ("nsaid_kidney_risk_conditions", "advanced kidney disease", "kidney harm", "KDIGO 2012",
+     "kdigo_ckd_2012"),
+    ("nsaid_gi_risk_conditions", "ulcer or GI bleed", "gastrointestinal bleeding", "ACG 2009",
+     "acg_nsaid_ulcer_2009"),
+    ("heart_failure_conditions", "heart failure", "worsens heart failure", "AHA/ACC/HFSA 2022",
+     "aha_hf_2022"),
+)  # fmt: skip
+
+
+def egfr_ml_min(o: ObservationFact) -> float | None:
+    """An eGFR in mL/min/1.73 m² (a result in mL/s/1.73 m², as some laboratories send it, times 60);
+    None for a unit that is neither."""
+    if o.value is None:
+        return None
+    unit = (o.unit or "").replace(" ", "").lower()
+    if not unit or "/min" in unit:
+        return o.value
+    if unit.startswith("ml/s"):
+        return o.value * 60.0
+    return None
+
+
+def nsaid_harms(ctx: PathwayContext) -> tuple[NsaidHarm, ...]:
+    """What on record rules an NSAID out, beside bleeding medicines (``BLEEDING_SETS``): the latest eGFR
+    of the past ``egfr_recent_days`` below ``nsaid_avoid_egfr`` (30; KDIGO 2012 CKD guideline: avoid
+    NSAIDs below it), chronic kidney disease stage 4-5 or dialysis, an active peptic ulcer or upper
+    gastrointestinal bleeding (ACG 2009), and heart failure (AHA/ACC/HFSA 2022), each in force. A
+    recent eGFR of 30 or more is no harm; an older one tells nothing either way."""
+    out: list[NsaidHarm] = []
+    since = ctx.today - timedelta(days=ctx.t.egfr_recent_days)
+    latest = failure.latest_scores(ctx.observations("egfr", since=since))
+    readable = [(v, o) for o in latest if (v := egfr_ml_min(o)) is not None]
+    egfr = min(readable, key=lambda r: r[0]) if readable else None
+    if egfr is not None and egfr[0] < ctx.t.nsaid_avoid_egfr:
+        value, o = egfr
+        when = o.effective_text or (o.effective.isoformat() if o.effective else "undated")
+        label = f"eGFR {value:g} mL/min/1.73 m² on {when}"
+        out.append(NsaidHarm(label, o.ref, f"eGFR {value:g}", "kidney harm", "KDIGO 2012", "kdigo_ckd_2012"))
+    for value_set, short, harm, cite, key in NSAID_HARM_CONDITIONS:
+        found = ctx.conditions(value_set)
+        out += [NsaidHarm(ctx.cond_label(c), c.ref, short, harm, cite, key) for c in found]
+    return tuple(out)
+
+
 def nsaid_caution(ctx: PathwayContext) -> str | None:
     """What limits an NSAID for this patient: none beside an anticoagulant or a P2Y12 or other
-    antiplatelet (bleeding), the lowest dose for the shortest time with gastroprotection from
+    antiplatelet (bleeding), nor with what ``nsaid_harms`` finds (kidney failure, an ulcer or a GI
+    bleed, heart failure), the lowest dose for the shortest time with gastroprotection from
     ``nsaid_caution_age_years``; None when nothing on record does."""
     blood = [m for m in ctx.medications(*BLEEDING_SETS) if ctx.is_active_med(m)]
-    if blood:
+    harms = nsaid_harms(ctx)
+    if blood or harms:
         names = ", ".join(dict.fromkeys(_ingredient(ctx, m) for m in blood))
-        return f"no NSAID while on {names}: bleeding risk"
+        reasons = [f"while on {names}: bleeding risk"] if blood else []
+        reasons += [f"with {h.label}: {h.harm} ({h.cite})" for h in harms]
+        return "no NSAID " + "; nor ".join(reasons)
     from hooks.pathway import age_years  # the package imports this module: read at call time
 
     patient = ctx.history.patient

@@ -1,0 +1,229 @@
+"""NSAIDs and what rules them out: kidney failure, an active ulcer or GI bleed, heart failure.
+
+What these tests show, each through the service's own reading of FHIR JSON (the relevance screen, then
+the history builder):
+
+- an NSAID drafted for a patient whose latest eGFR of the past year is below 30 mL/min/1.73 m²
+  (KDIGO 2012), with chronic kidney disease stage 4-5 or dialysis, an active peptic ulcer or upper GI
+  bleed (ACG 2009) or heart failure (AHA/ACC/HFSA 2022) in force draws the NSAID warning naming the
+  finding with its date and the guideline; removing the draft is the recommended suggestion;
+- the acute card's conservative-care step no longer offers an NSAID to such a patient, and says why;
+- an eGFR of 30 or more, a low eGFR from more than a year ago followed by nothing, a later eGFR of
+  45 after a low one, an eGFR in an unknown unit, a resolved ulcer and a refuted heart failure
+  rule nothing out;
+- the eGFR codes are in the observation prefetch, so an EHR sends them.
+
+``test_guard_*`` hold on the code before this change; every other test fails on it.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from cds_service.fhir_facts import build_history
+from cds_service.relevance import is_relevant
+from hooks.cards import CardDraft, render_full
+from hooks.evaluation import EvaluationInput
+from hooks.facts import PatientHistory
+from hooks.orders import evaluate_orders
+from hooks.pathway import evaluate_pathway
+from hooks.registry import history_prefetch
+from tests import orders_builders as ob
+from tests.pathway_builders import TERM, assert_house_rules, card_of
+
+TODAY = ob.TODAY
+LOINC = "http://loinc.org"
+ICD = "http://hl7.org/fhir/sid/icd-10-cm"
+UCUM = "http://unitsofmeasure.org"
+CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+NSAID_RULE = "order.nsaid-co-prescription"
+
+
+def ago(days: int) -> str:
+    return (TODAY - timedelta(days=days)).isoformat()
+
+
+def condition(rid: str, code: str, display: str, onset_days: int, status: str = "active",
+              verification: str = "confirmed") -> dict[str, Any]:  # fmt: skip
+    return {
+        "resourceType": "Condition",
+        "id": rid,
+        "clinicalStatus": {
+            "coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": status}]
+        },
+        "verificationStatus": {
+            "coding": [
+                {"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": verification}
+            ]
+        },
+        "code": {"coding": [{"system": ICD, "code": code, "display": display}], "text": display},
+        "subject": ob.SUBJECT,
+        "onsetDateTime": ago(onset_days),
+        "recordedDate": ago(onset_days),
+    }
+
+
+def radiculopathy(onset_days: int = 16) -> dict[str, Any]:
+    return condition("radic", "M54.16", "Radiculopathy, lumbar region", onset_days)
+
+
+def egfr(value: float, days: int, rid: str = "egfr", code: str = "98979-8",
+         unit: str = "mL/min/{1.73_m2}") -> dict[str, Any]:  # fmt: skip
+    return {
+        "resourceType": "Observation",
+        "id": rid,
+        "status": "final",
+        "category": [{"coding": [{"system": CATEGORY, "code": "laboratory"}]}],
+        "code": {"coding": [{"system": LOINC, "code": code, "display": "eGFR"}], "text": "eGFR"},
+        "subject": ob.SUBJECT,
+        "effectiveDateTime": f"{ago(days)}T08:00:00Z",
+        "valueQuantity": {"value": value, "unit": unit, "system": UCUM, "code": unit},
+    }
+
+
+CKD4 = condition("ckd", "N18.4", "Chronic kidney disease, stage 4 (severe)", 800)
+DIALYSIS = condition("hd", "Z99.2", "Dependence on renal dialysis", 400)
+ULCER = condition("du", "K26.9", "Duodenal ulcer, unspecified", 30)
+MELAENA = condition("mel", "K92.1", "Melena", 10)
+HEART_FAILURE = condition("hf", "I50.22", "Chronic systolic (congestive) heart failure", 1000)
+
+
+def read(*resources: dict[str, Any]) -> PatientHistory:
+    return build_history([r for r in resources if is_relevant(r, TERM)], TERM)
+
+
+def ibuprofen() -> dict[str, Any]:
+    return ob.mr("ibu", "5640", "ibuprofen 800 mg tablet", dose=800, per=3)
+
+
+def order_sign(*resources: dict[str, Any]) -> list[CardDraft]:
+    return evaluate_orders(ob.inp("order-sign", [ibuprofen()], read(radiculopathy(60), *resources)))
+
+
+def nsaid_card(cards: list[CardDraft]) -> CardDraft:
+    found = [c for c in cards if c.rule_id == NSAID_RULE]
+    assert len(found) == 1, [c.rule_id for c in cards]
+    return found[0]
+
+
+def pathway(*resources: dict[str, Any]) -> list[CardDraft]:
+    inp = EvaluationInput(
+        hook="patient-view", today=TODAY, patient_id="p1", user_id="Practitioner/u1", encounter_id=None,
+        history=read(radiculopathy(), *resources), terminology=TERM,
+    )  # fmt: skip
+    return evaluate_pathway(inp)
+
+
+def conservative_step(cards: list[CardDraft]) -> str:
+    e1 = card_of(cards, "E1")
+    return next(s for s in e1.next_steps if s.startswith("Conservative care ("))
+
+
+# ---------------------------------------------------------------------------------------------
+# order time
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("resources", "short", "named", "cite", "evidence"),
+    [
+        ((egfr(24, 40),), "eGFR 24", f"eGFR 24 mL/min/1.73 m² on {ago(40)}", "KDIGO 2012", "kdigo_ckd_2012"),
+        ((CKD4,), "advanced kidney disease", f"Chronic kidney disease, stage 4 (severe) since {ago(800)}",
+         "KDIGO 2012", "kdigo_ckd_2012"),
+        ((DIALYSIS,), "advanced kidney disease", "Dependence on renal dialysis", "KDIGO 2012",
+         "kdigo_ckd_2012"),
+        ((ULCER,), "ulcer or GI bleed", "Duodenal ulcer, unspecified", "ACG 2009", "acg_nsaid_ulcer_2009"),
+        ((MELAENA,), "ulcer or GI bleed", "Melena", "ACG 2009", "acg_nsaid_ulcer_2009"),
+        ((HEART_FAILURE,), "heart failure", "Chronic systolic (congestive) heart failure",
+         "AHA/ACC/HFSA 2022", "aha_hf_2022"),
+    ],
+    ids=["egfr-24", "ckd-4", "dialysis", "duodenal-ulcer", "melaena", "heart-failure"],
+)
+def test_an_nsaid_order_with_what_rules_it_out_warns_naming_it(
+    resources: tuple[dict[str, Any], ...], short: str, named: str, cite: str, evidence: str
+) -> None:
+    c = nsaid_card(order_sign(*resources))
+    assert c.indicator == "warning"
+    assert c.summary == f"Ibuprofen with {short}: prefer another analgesic"
+    assert any(named in f.text and cite in f.text for f in c.why)
+    assert any(s.startswith("Prefer another analgesic") and cite in s for s in c.next_steps)
+    assert {evidence, "nice_ng59"} <= {g.key for g in c.evidence}
+    assert [s.is_recommended for s in c.suggestions] == [True]
+    assert_house_rules(c)
+
+
+def test_every_finding_is_named_once_on_one_card_beside_an_anticoagulant() -> None:
+    apixaban = {
+        "resourceType": "MedicationRequest", "id": "apx", "status": "active", "intent": "order",
+        "medicationCodeableConcept": {
+            "coding": [{"system": ob.RX, "code": "1364430", "display": "apixaban 2.5 mg tablet"}],
+            "text": "apixaban 2.5 mg tablet",
+        },
+        "subject": ob.SUBJECT, "authoredOn": ago(200),
+    }  # fmt: skip
+    c = nsaid_card(order_sign(apixaban, egfr(18, 10), HEART_FAILURE))
+    assert "bleeding risk" in c.summary
+    full = render_full(c)
+    for said in ("apixaban", "eGFR 18", "heart failure", "KDIGO 2012", "AHA/ACC/HFSA 2022"):
+        assert said in full, said
+    assert {"kdigo_ckd_2012", "aha_hf_2022"} <= {g.key for g in c.evidence}
+    assert_house_rules(c)
+
+
+@pytest.mark.parametrize(
+    "resources",
+    [
+        (egfr(42, 20),),
+        (egfr(22, 500),),
+        (egfr(22, 200, rid="old"), egfr(45, 20, rid="new")),
+        (egfr(22, 20, unit="mg/dL"),),
+        (condition("du", "K26.9", "Duodenal ulcer, unspecified", 900, status="resolved"),),
+        (condition("hf", "I50.22", "Heart failure", 900, verification="refuted"),),
+        (condition("ckd3", "N18.30", "Chronic kidney disease, stage 3 unspecified", 900),),
+    ],
+    ids=["egfr-42", "egfr-22-old", "egfr-later-45", "unknown-unit", "ulcer-resolved", "hf-refuted", "ckd-3"],
+)
+def test_guard_what_does_not_rule_an_nsaid_out_draws_no_card(resources: tuple[dict[str, Any], ...]) -> None:
+    assert NSAID_RULE not in [c.rule_id for c in order_sign(*resources)]
+
+
+def test_an_egfr_sent_in_ml_per_second_is_read_in_ml_per_minute() -> None:
+    c = nsaid_card(order_sign(egfr(0.4, 15, unit="mL/s/{1.73_m2}")))
+    assert "eGFR 24" in c.summary and any("eGFR 24 mL/min/1.73 m²" in f.text for f in c.why)
+
+
+# ---------------------------------------------------------------------------------------------
+# patient-view: the acute card's analgesia
+# ---------------------------------------------------------------------------------------------
+
+
+def test_guard_the_acute_card_offers_an_nsaid_when_nothing_rules_it_out() -> None:
+    step = conservative_step(pathway(egfr(75, 30)))
+    assert "NSAID if not contraindicated" in step
+
+
+@pytest.mark.parametrize(
+    ("resources", "said"),
+    [
+        ((egfr(24, 40),), f"no NSAID with eGFR 24 mL/min/1.73 m² on {ago(40)}: kidney harm (KDIGO 2012)"),
+        ((MELAENA,), "no NSAID with Melena"),
+        ((HEART_FAILURE,), "worsens heart failure (AHA/ACC/HFSA 2022)"),
+    ],
+    ids=["egfr-24", "melaena", "heart-failure"],
+)
+def test_the_acute_card_offers_no_nsaid_and_says_why(
+    resources: tuple[dict[str, Any], ...], said: str
+) -> None:
+    cards = pathway(*resources)
+    step = conservative_step(cards)
+    assert said in step and "NSAID if not contraindicated" not in step
+    assert_house_rules(card_of(cards, "E1"))
+
+
+def test_the_observation_prefetch_asks_for_egfr() -> None:
+    query = history_prefetch(TERM)["observations"]
+    for code in ("98979-8", "62238-1", "33914-3", "48642-3", "48643-1"):
+        assert f"{LOINC}|{code}" in query or code in query, code
