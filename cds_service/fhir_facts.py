@@ -343,7 +343,10 @@ def _obs_value(obj: Any) -> tuple[float | None, str | None, str | None]:
     """(number, unit, text) from value[x] of an Observation or component."""
     q = _get(obj, "valueQuantity")
     if q is not None:
-        return _num(_get(q, "value")), _get(q, "unit") or _get(q, "code"), None
+        value, comparator = _num(_get(q, "value")), _get(q, "comparator")
+        # "<15": the value is a bound, said as sent (an eGFR below the laboratory's lowest figure)
+        text = f"{comparator}{value:g}" if comparator and value is not None else None
+        return value, _get(q, "unit") or _get(q, "code"), text
     vi = _get(obj, "valueInteger")
     if vi is not None:
         return _num(vi), None, None

@@ -84,6 +84,7 @@ __all__ = [
     "STIMULATION",
     "STRENGTH_WORDS",
     "SURGICAL_SERVICE",
+    "TOPICAL",
     "TRANSFORAMINAL_FUSION",
     "TRIAL",
     "UNCERTAIN",
@@ -559,6 +560,9 @@ NOT_ORAL_ROUTE = _words(
     r"epidural|intramuscular|\bim\b|intravenous|\biv\b|inject|intra-?articular|subcutaneous|"
     r"topical|inhal|nasal|ophthalm|\botic\b|perineural"
 )
+
+# A drug put on the skin (its systemic exposure is low: a topical NSAID is no oral NSAID's harm).
+TOPICAL = _words(r"topical|transdermal|cutaneous|\bgel\b|cream|ointment|\bpatch|plaster")
 
 
 def names(name: str, *texts: str | None) -> bool:

@@ -131,7 +131,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from hooks import suggestions as sx
-from hooks.cards import Action, CardDraft, Conflict, Fact, SuggestionDraft
+from hooks.cards import SUMMARY_MAX, Action, CardDraft, Conflict, Fact, SuggestionDraft
 from hooks.clinical_drugs import (
     LONG_ACTING_INGREDIENTS,
     ClinicalDrug,
@@ -158,7 +158,7 @@ from hooks.pathway.rules.medication import (
 )
 from hooks.rule import CRITICAL, INFO, INFO_OR_WARNING, Rule, order_rule
 from hooks.terminology import Coding, Terminology
-from hooks.text import MG_DOSE, NOT_ORAL_ROUTE, ingredients_named, names
+from hooks.text import MG_DOSE, NOT_ORAL_ROUTE, TOPICAL, ingredients_named, names
 from hooks.thresholds import pct
 
 RULE_OPIOID_DECL: Rule = order_rule(
@@ -1222,8 +1222,10 @@ def _age_fact(ctx: OrderContext) -> Fact | None:
 
 
 def _nsaid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
-    """An NSAID drafted with an anticoagulant or an antiplatelet other than aspirin (bleeding), or with
-    another NSAID (GI and kidney harm add up). Aspirin alone draws no card."""
+    """An NSAID drafted with an anticoagulant or an antiplatelet other than aspirin (bleeding), with
+    another NSAID (GI and kidney harm add up), or for a patient whose record rules an NSAID out
+    (``nsaid_harms``: kidney failure, a peptic ulcer or GI bleed, heart failure; not for a topical
+    NSAID, whose systemic exposure is low). Aspirin alone draws no card."""
     if _antiplatelet_aspirin(ctx, order):
         return []
     member = ctx.drug_is(order, "rx_nsaids")
@@ -1235,38 +1237,40 @@ def _nsaid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             p for p in taken_with(ctx, order, value_set, label, stale_too=True) if p.fact.ref not in seen
         ]
     others = _other_nsaids(ctx, order, member.code if member is not None else None)
-    harms = nsaid_harms(ctx.pathway)
+    harms = () if _topical(order) else nsaid_harms(ctx.pathway)
     if not bleeding and not others and not harms:
         return []
-    steps: list[str] = []
+    found = list(dict.fromkeys(h.short for h in harms))
     if bleeding:
-        summary = (
-            f"{nsaid.capitalize()} with {listed((*bleeding, *others))}: bleeding risk; prefer another "
-            "analgesic"
-        )
-        steps.append(
-            f"Prefer another analgesic: an NSAID with {listed(bleeding)} raises the risk of serious "
-            "bleeding; NICE NG59 asks to weigh GI, liver and cardio-renal toxicity and risk factors, "
-            "including age."
-        )
+        tail = "bleeding risk; prefer another analgesic"
+        summary = _nsaid_summary(nsaid, [listed((*bleeding, *others))], found, tail)
     elif harms:
-        found = " and ".join(dict.fromkeys(h.short for h in harms))
-        summary = f"{nsaid.capitalize()} with {found}: prefer another analgesic"
+        tail = "prefer another analgesic" + ("; one NSAID only" if others else "")
+        summary = _nsaid_summary(nsaid, [listed(others)] if others else [], found, tail)
     else:
         summary = f"{nsaid.capitalize()} with {listed(others)}: two NSAIDs at once; prescribe one only"
-    for cite, said in _HARM_ADVICE.items():
-        named = [h.label for h in harms if h.cite == cite]
-        if named:
-            steps.append(f"Prefer another analgesic: {said} ({cite}); on record: {'; '.join(named)}.")
+    reasons = [f"an NSAID with {listed(bleeding)} raises the risk of serious bleeding"] if bleeding else []
+    cited = {h.cite for h in harms}
+    reasons += [f"{said} ({cite})" for cite, said in _HARM_ADVICE.items() if cite in cited]
+    steps: list[str] = []
+    if reasons:
+        weigh = (
+            "; NICE NG59 asks to weigh GI, liver and cardio-renal toxicity and risk factors, including age"
+            if bleeding
+            else ""
+        )
+        steps.append(f"Prefer another analgesic: {'; '.join(reasons)}{weigh}.")
     if others:
         steps.append(
             f"Do not combine NSAIDs: stop {listed(others)} if {nsaid} replaces it, or do not start {nsaid}."
         )
-    steps.append(
-        "If an NSAID is essential: the lowest dose for the shortest time, with gastroprotection (NICE NG59)."
-    )
+    if not harms:
+        steps.append(
+            "If an NSAID is essential: the lowest dose for the shortest time, with gastroprotection "
+            "(NICE NG59)."
+        )
     avoid = [f"An NSAID with {listed(bleeding)}"] if bleeding else []
-    avoid += [f"an NSAID with {h.label}" for h in harms]
+    avoid += [f"an NSAID with {short}" for short in found]
     if others:
         avoid.append("two NSAIDs at once")
     age = _age_fact(ctx)
@@ -1293,10 +1297,28 @@ def _nsaid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     ]  # fmt: skip
 
 
+def _nsaid_summary(nsaid: str, partners: list[str], found: list[str], tail: str) -> str:
+    """"<NSAID> with <partners>, <findings>: <tail>", naming as many findings as the summary has room
+    for (the card's facts name every one)."""
+    for n in range(len(found), -1, -1):
+        shown = [*partners, *found[:n]] if n or partners else found[:1]
+        more = "" if n == len(found) else f" and {len(found) - n} more"
+        summary = f"{nsaid.capitalize()} with {', '.join(shown)}{more}: {tail}"
+        if len(summary) <= SUMMARY_MAX:
+            return summary
+    return summary
+
+
+def _topical(order: DraftOrder) -> bool:
+    """An NSAID put on the skin (a gel, a cream, a patch): its systemic exposure is low."""
+    routes = [*(d.route_text for d in order.doses), *(c.display for d in order.doses for c in d.route)]
+    return bool(TOPICAL.search(" ".join(t for t in (*routes, order.text) if t)))
+
+
 # What each guideline says of an NSAID with the findings ``nsaid_harms`` reads, as a card step says it.
 _HARM_ADVICE = {
-    "KDIGO 2012": "avoid NSAIDs below an eGFR of 30 mL/min/1.73 m² and with kidney failure",
-    "ACG 2009": "an active peptic ulcer or a GI bleed is the highest risk of NSAID ulcer complications",
+    "KDIGO 2012": "avoid NSAIDs below an eGFR of 30 mL/min/1.73 m² and in kidney failure",
+    "ACG 2009": "a peptic ulcer or a GI bleed is the highest risk of NSAID ulcer complications",
     "AHA/ACC/HFSA 2022": "NSAIDs worsen heart failure and are avoided",
 }
 
@@ -1453,8 +1475,11 @@ CHECK = OrderCheck(
     applies_to=("rx_opioids", "rx_benzodiazepine_class", "rx_gabapentinoids", "rx_systemic_corticosteroids",
                 "rx_nsaids", "rx_antidepressants_neuropathic"),
     checks_what="current opioids, benzodiazepines, gabapentinoids, antidepressants, anticoagulants, "
-    "antiplatelets and NSAIDs, and the length of opioid use",
-    needs=("medicationRequests", "medicationStatements"),
+    "antiplatelets and NSAIDs, the length of opioid use, and (for an NSAID) kidney function, a peptic "
+    "ulcer or GI bleed and heart failure",
+    # the problem list and the eGFR decide whether an NSAID is safe (and the problem list names opioid
+    # use disorder): their loss must be admitted, never read as "nothing on record"
+    needs=("medicationRequests", "medicationStatements", "conditions", "observations"),
     # the sciatica evidence-conflict notes weigh adult trials and NICE NG59 (value, not safety); the
     # opioid, benzodiazepine, MOUD and steroid-with-infection cards are drug safety at any age
     adult_pathway=(RULE_GABAPENTINOID, RULE_STEROID),

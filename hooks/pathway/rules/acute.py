@@ -375,13 +375,13 @@ class NsaidHarm:
 
     label: str
     ref: str
-    short: str  # what it is in two or three words, as a summary names it ("eGFR 24", "heart failure")
+    short: str  # what it is in a few words, as a summary names it ("eGFR 24 on 2026-10-11", "heart failure")
     harm: str  # "kidney harm"
     cite: str  # the guideline as a card names it ("KDIGO 2012")
     evidence: str  # its key in ``hooks.evidence``
 
     def fact(self) -> Fact:
-        return Fact(f"{self.label}: {self.harm} with an NSAID ({self.cite})", self.ref, short=self.label)
+        return Fact(f"{self.label}: {self.harm} with an NSAID ({self.cite})", self.ref, short=self.short)
 
 
 # Conditions in force that rule an NSAID out: the value set, what a summary calls it, the harm, the
@@ -389,60 +389,112 @@ class NsaidHarm:
 NSAID_HARM_CONDITIONS = (
     ("nsaid_kidney_risk_conditions", "advanced kidney disease", "kidney harm", "KDIGO 2012",
      "kdigo_ckd_2012"),
-    ("nsaid_gi_risk_conditions", "ulcer or GI bleed", "gastrointestinal bleeding", "ACG 2009",
+    ("nsaid_gi_risk_conditions", "peptic ulcer or GI bleed", "gastrointestinal bleeding", "ACG 2009",
      "acg_nsaid_ulcer_2009"),
     ("heart_failure_conditions", "heart failure", "worsens heart failure", "AHA/ACC/HFSA 2022",
      "aha_hf_2022"),
 )  # fmt: skip
+KIDNEY_CONDITIONS = NSAID_HARM_CONDITIONS[0][0]
 
 
-def egfr_ml_min(o: ObservationFact) -> float | None:
-    """An eGFR in mL/min/1.73 m² (a result in mL/s/1.73 m², as some laboratories send it, times 60);
-    None for a unit that is neither."""
+@dataclass(frozen=True)
+class EgfrReading:
+    """An eGFR in mL/min/1.73 m², with the comparator it was sent with ("<15": below 15)."""
+
+    value: float
+    comparator: str  # "", "<", "<=", ">" or ">="
+    obs: ObservationFact
+
+    def is_below(self, threshold: float) -> bool:
+        if self.comparator.startswith(">"):
+            return False  # ">20" may be anything above 20: not known to be below 30
+        if self.comparator.startswith("<"):
+            return self.value <= threshold
+        return self.value < threshold
+
+    @property
+    def text(self) -> str:
+        return f"{self.comparator}{self.value:.0f}" if self.value >= 1 else f"{self.comparator}{self.value:g}"
+
+
+def egfr_reading(o: ObservationFact) -> EgfrReading | None:
+    """An eGFR as sent: in mL/min/1.73 m² (a result in mL/s/1.73 m², as some laboratories send it,
+    times 60), with a comparator from the quantity or the words ("<15", ">60"); None for a unit that
+    is neither."""
     if o.value is None:
         return None
+    words = (o.value_text or "").strip()
+    comparator = next((c for c in ("<=", ">=", "<", ">") if words.startswith(c)), "")
     unit = (o.unit or "").replace(" ", "").lower()
     if not unit or "/min" in unit:
-        return o.value
+        return EgfrReading(o.value, comparator, o)
     if unit.startswith("ml/s"):
-        return o.value * 60.0
+        return EgfrReading(o.value * 60.0, comparator, o)
     return None
+
+
+def latest_egfr(ctx: PathwayContext) -> EgfrReading | None:
+    """The latest eGFR of the past ``egfr_recent_days`` (several the same day: the lowest); an older
+    one tells nothing of kidney function now."""
+    since = ctx.today - timedelta(days=ctx.t.egfr_recent_days)
+    latest = failure.latest_scores(ctx.observations("egfr", since=since))
+    readable = [r for o in latest if (r := egfr_reading(o)) is not None]
+    if not readable:
+        return None
+    return min(readable, key=lambda r: (not r.is_below(ctx.t.nsaid_avoid_egfr), r.value))
 
 
 def nsaid_harms(ctx: PathwayContext) -> tuple[NsaidHarm, ...]:
     """What on record rules an NSAID out, beside bleeding medicines (``BLEEDING_SETS``): the latest eGFR
     of the past ``egfr_recent_days`` below ``nsaid_avoid_egfr`` (30; KDIGO 2012 CKD guideline: avoid
-    NSAIDs below it), chronic kidney disease stage 4-5 or dialysis, an active peptic ulcer or upper
-    gastrointestinal bleeding (ACG 2009), and heart failure (AHA/ACC/HFSA 2022), each in force. A
-    recent eGFR of 30 or more is no harm; an older one tells nothing either way."""
+    NSAIDs below it), chronic kidney disease stage 4-5 or dialysis, a peptic ulcer or upper
+    gastrointestinal bleed (ACG 2009: the highest risk of ulcer complications) and heart failure
+    (AHA/ACC/HFSA 2022), each in force. A recent eGFR of 30 or more is no harm, and a kidney diagnosis
+    dated before it is not read as one (the eGFR says the kidneys work better than it); an eGFR older
+    than that window tells nothing either way."""
     out: list[NsaidHarm] = []
-    since = ctx.today - timedelta(days=ctx.t.egfr_recent_days)
-    latest = failure.latest_scores(ctx.observations("egfr", since=since))
-    readable = [(v, o) for o in latest if (v := egfr_ml_min(o)) is not None]
-    egfr = min(readable, key=lambda r: r[0]) if readable else None
-    if egfr is not None and egfr[0] < ctx.t.nsaid_avoid_egfr:
-        value, o = egfr
+    egfr = latest_egfr(ctx)
+    if egfr is not None and egfr.is_below(ctx.t.nsaid_avoid_egfr):
+        o = egfr.obs
         when = o.effective_text or (o.effective.isoformat() if o.effective else "undated")
-        label = f"eGFR {value:g} mL/min/1.73 m² on {when}"
-        out.append(NsaidHarm(label, o.ref, f"eGFR {value:g}", "kidney harm", "KDIGO 2012", "kdigo_ckd_2012"))
+        out.append(
+            NsaidHarm(f"eGFR {egfr.text} mL/min/1.73 m² on {when}", o.ref, f"eGFR {egfr.text} on {when}",
+                      "kidney harm", "KDIGO 2012", "kdigo_ckd_2012")
+        )  # fmt: skip
     for value_set, short, harm, cite, key in NSAID_HARM_CONDITIONS:
         found = ctx.conditions(value_set)
+        if value_set == KIDNEY_CONDITIONS and egfr is not None and not egfr.is_below(ctx.t.nsaid_avoid_egfr):
+            found = tuple(c for c in found if not _before(c, egfr.obs))
         out += [NsaidHarm(ctx.cond_label(c), c.ref, short, harm, cite, key) for c in found]
     return tuple(out)
+
+
+def _before(c: ConditionFact, o: ObservationFact) -> bool:
+    """The condition dates from before the observation (its onset, else its recorded date)."""
+    when = c.onset or c.recorded
+    return when is not None and o.effective is not None and when <= o.effective
+
+
+def nsaid_evidence(ctx: PathwayContext) -> tuple[str, ...]:
+    """The guidelines behind what ``nsaid_harms`` finds, for the cards whose analgesia names them."""
+    return tuple(dict.fromkeys(h.evidence for h in nsaid_harms(ctx)))
 
 
 def nsaid_caution(ctx: PathwayContext) -> str | None:
     """What limits an NSAID for this patient: none beside an anticoagulant or a P2Y12 or other
     antiplatelet (bleeding), nor with what ``nsaid_harms`` finds (kidney failure, an ulcer or a GI
-    bleed, heart failure), the lowest dose for the shortest time with gastroprotection from
-    ``nsaid_caution_age_years``; None when nothing on record does."""
+    bleed, heart failure; named briefly, with the guidelines), the lowest dose for the shortest time
+    with gastroprotection from ``nsaid_caution_age_years``; None when nothing on record does."""
     blood = [m for m in ctx.medications(*BLEEDING_SETS) if ctx.is_active_med(m)]
     harms = nsaid_harms(ctx)
     if blood or harms:
         names = ", ".join(dict.fromkeys(_ingredient(ctx, m) for m in blood))
-        reasons = [f"while on {names}: bleeding risk"] if blood else []
-        reasons += [f"with {h.label}: {h.harm} ({h.cite})" for h in harms]
-        return "no NSAID " + "; nor ".join(reasons)
+        said = [f"while on {names}: bleeding risk"] if blood else []
+        if harms:
+            found = ", ".join(dict.fromkeys(h.short for h in harms))
+            cites = "; ".join(dict.fromkeys(h.cite for h in harms))
+            said.append(f"with {found} ({cites})")
+        return "no NSAID " + "; nor ".join(said)
     from hooks.pathway import age_years  # the package imports this module: read at call time
 
     patient = ctx.history.patient
@@ -605,7 +657,7 @@ def e1_acute_tolerable(ctx: PathwayContext) -> CardDraft:
         suggestions=[ctx.offer(sx.LUMBAR_RADIOGRAPHS, reasons=tuple(c.ref for c in risk), recommended=True)]
         if risk
         else [],
-        extra_evidence=("precise_2017",),
+        extra_evidence=("precise_2017", *nsaid_evidence(ctx)),
         needs=("observations",),
     )
 
@@ -713,6 +765,6 @@ def e2_acute_severe(ctx: PathwayContext) -> CardDraft:
         ],
         # the two referrals are alternatives; radiographs for a fracture risk go beside either
         selection_behavior="any" if risk else "at-most-one",
-        extra_evidence=("nass_ldh",),
+        extra_evidence=("nass_ldh", *nsaid_evidence(ctx)),
         needs=("observations", "serviceRequests", "encounters"),
     )

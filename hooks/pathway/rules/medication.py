@@ -18,7 +18,7 @@ from hooks.conflicts import GABAPENTINOIDS, NEUROPATHIC_ANTIDEPRESSANTS
 from hooks.facts import ConditionFact, MedicationFact
 from hooks.mme import dose_mme
 from hooks.pathway.context import ENDED_MED_STATUSES, PathwayContext
-from hooks.pathway.rules.acute import nsaid_caution
+from hooks.pathway.rules.acute import nsaid_caution, nsaid_evidence
 from hooks.pathway.rules.common import (
     NEUROPATHIC_AGENTS,
     OPIOIDS,
@@ -762,6 +762,7 @@ def m3_oral_steroids(ctx: PathwayContext) -> CardDraft | None:
         ],
         avoid=["Renewing or repeating oral corticosteroid courses."],
         conflicts=[ORAL_STEROIDS],
+        extra_evidence=nsaid_evidence(ctx),
         needs=("medicationRequests", "medicationStatements"),
     )
 

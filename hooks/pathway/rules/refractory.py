@@ -348,11 +348,24 @@ def _common_gaps(ctx: PathwayContext) -> list[str]:
     gaps = []
     for a in failed_image_guided(ctx)[-1:]:
         gaps += list(a.gaps)
+    if (gap := _current_pain_gap(ctx)) is not None:
+        gaps.append(gap)
     if not ctx.conservative_care_complete:
         gaps.append(
             f"{span(ctx.t.conservative_care_days)} of conservative care (physiotherapy, NSAID/analgesic)"
         )
     return gaps
+
+
+def _current_pain_gap(ctx: PathwayContext) -> str | None:
+    """With no pain score of this episode in ``current_score_days`` (``PathwayContext.current_score``),
+    the card asks for one before acting on a failure judged long ago: the pain may have settled (a
+    settled score hides these cards), or worsened."""
+    if ctx.current_score("pain") is not None:
+        return None
+    older = ctx.episode_latest("pain")
+    latest = f"; the latest, {ctx.obs_label(older)}, is older" if older is not None else ""
+    return f"a current leg-pain score (none in the last {span(ctx.t.current_score_days)}{latest})"
 
 
 # ---------------------------------------------------------------------------------------------

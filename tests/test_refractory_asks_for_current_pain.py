@@ -1,0 +1,51 @@
+"""A refractory card acting on an injection that failed long ago asks for today's pain first.
+
+A transforaminal ESI judged failed 700 days ago beside a concordant extrusion, with no pain score
+since, drew F3 "refer for a surgical opinion" with nothing on the card to say the pain had not been
+scored for two years: it may have settled (a settled score hides the card) or worsened. The card
+now names what is missing: a current leg-pain score, with the latest on record.
+
+Tests named test_guard_* also hold on the code before the change; the others fail on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from pathway_builders import card_of, conservative, obs, proc, radic, report, run, states
+
+from hooks.cards import render_full
+from hooks.pathway.failure import Outcome
+
+CONCORDANT = "Left paracentral disc extrusion at L5-S1 compressing the traversing left S1 nerve root."
+ESI = proc("esi-1", "esi_transforaminal_lumbar", "64483", days=700, level="L5-S1", laterality="left")
+
+
+def leg(ref: str, value: float, days: int):  # type: ignore[no-untyped-def]
+    return replace(obs(ref, "pain", value, days), body_site_text="Left leg")
+
+
+def chart(*extra):  # type: ignore[no-untyped-def]
+    return run(
+        radic(days=900), *conservative(880), report("mri", "72148", 705, CONCORDANT), ESI,
+        leg("b", 8, 703), leg("w4", 7.5, 672), *extra, outcomes={ESI.ref: Outcome.FAILED},
+    )  # fmt: skip
+
+
+def _refractory(cards):  # type: ignore[no-untyped-def]
+    found = [s for s in ("F3", "F4") if s in states(cards)]
+    assert found, [c.summary for c in cards]
+    return card_of(cards, found[0])
+
+
+def test_a_failure_two_years_ago_with_no_score_since_asks_for_a_current_leg_pain_score() -> None:
+    c = _refractory(chart())
+    gap = next((g for g in c.gaps if g.startswith("a current leg-pain score")), None)
+    assert gap is not None, c.gaps
+    assert "none in the last 6 months" in gap and "pain 7.5/10 on" in gap
+    assert "a current leg-pain score" in render_full(c)
+
+
+def test_guard_a_score_this_month_asks_for_none() -> None:
+    c = _refractory(chart(leg("now", 7, 10)))
+    assert not any(g.startswith("a current leg-pain score") for g in c.gaps), c.gaps
