@@ -63,6 +63,7 @@ CATALOGUE: tuple[Rule, ...] = (
     pr.medication.M1,
     pr.medication.M2,
     pr.medication.M3,
+    pr.medication.M5,
     pr.psychosocial.Y1,
     # no card
     incidental.X1,

@@ -11,7 +11,10 @@ the history builder):
 - an eGFR of 30 or more, a low eGFR from more than a year ago followed by nothing, a later eGFR of
   45 after a low one, an eGFR in an unknown unit, a resolved ulcer and a refuted heart failure
   rule nothing out;
-- the eGFR codes are in the observation prefetch, so an EHR sends them.
+- the eGFR codes are in the observation prefetch, so an EHR sends them;
+- at patient-view, an NSAID the patient already takes beside any of these, or beside an
+  anticoagulant, draws M5 (a warning: review it with its prescriber and stop it), at any age; a
+  topical NSAID, low-dose aspirin, an ended prescription or a normal eGFR draw none.
 
 ``test_guard_*`` hold on the code before this change; every other test fails on it.
 """
@@ -283,3 +286,70 @@ def test_an_nsaid_signed_without_the_problem_list_or_results_says_it_was_not_ful
     cards = evaluate_orders(ob.inp("order-sign", [ibuprofen()], history))
     c = next(c for c in cards if c.rule_id == "order.not-fully-checked")
     assert "kidney function" in " ".join(c.next_steps)
+
+
+# ---------------------------------------------------------------------------------------------
+# patient-view: an NSAID already taken (M5)
+# ---------------------------------------------------------------------------------------------
+
+
+def taking(rid: str, rx: str, text: str, started: int = 30, status: str = "active",
+           route: str | None = None) -> dict[str, Any]:  # fmt: skip
+    res: dict[str, Any] = {
+        "resourceType": "MedicationRequest", "id": rid, "status": status, "intent": "order",
+        "medicationCodeableConcept": {
+            "coding": [{"system": ob.RX, "code": rx, "display": text}], "text": text
+        },
+        "subject": ob.SUBJECT, "authoredOn": ago(started),
+    }  # fmt: skip
+    if route is not None:
+        res["dosageInstruction"] = [{"text": f"apply {route}", "route": {"text": route}}]
+    return res
+
+
+NAPROXEN = taking("nap", "7258", "naproxen 500 mg tablet")
+APIXABAN = taking("apx", "1364430", "apixaban 2.5 mg tablet", started=200)
+
+
+def m5(cards: list[CardDraft]) -> CardDraft | None:
+    found = [c for c in cards if c.rule_id == "M5" or "M5" in c.merged]
+    return found[0] if found else None
+
+
+def test_a_naproxen_taken_with_an_egfr_of_24_draws_m5_to_review_and_stop_it() -> None:
+    c = m5(pathway(NAPROXEN, egfr(24, 21)))
+    assert c is not None and c.rule_id == "M5" and c.indicator == "warning"
+    assert c.summary == f"Naproxen with eGFR 24 on {ago(21)}: review and stop it"
+    assert [f.ref for f in c.why] == ["MedicationRequest/nap", "Observation/egfr"]
+    assert {g.key for g in c.evidence} == {"nice_ng59", "kdigo_ckd_2012"}
+    assert c.next_steps[0].startswith("Review naproxen with its prescriber and stop it: taken with eGFR 24")
+    assert_house_rules(c)
+
+
+def test_a_naproxen_taken_with_apixaban_and_heart_failure_names_both() -> None:
+    c = m5(pathway(NAPROXEN, APIXABAN, HEART_FAILURE))
+    assert c is not None
+    assert c.summary == "Naproxen with apixaban, heart failure: review and stop it"
+    assert "apixaban (serious bleeding)" in c.next_steps[0] and "AHA/ACC/HFSA 2022" in c.next_steps[0]
+    assert_house_rules(c)
+
+
+def test_a_child_taking_naproxen_with_an_egfr_of_24_still_gets_m5() -> None:
+    child = {"resourceType": "Patient", "id": "p1", "birthDate": ago(15 * 365 + 30), "gender": "male"}
+    cards = pathway(child, NAPROXEN, egfr(24, 21))
+    assert "pathway.under-age" in [c.rule_id for c in cards]
+    assert m5(cards) is not None
+
+
+@pytest.mark.parametrize(
+    "resources",
+    [
+        (NAPROXEN, egfr(78, 21)),
+        (taking("gel", "3355", "diclofenac 1 % gel", route="topical"), egfr(24, 21)),
+        (taking("asa", "1191", "aspirin 81 mg tablet"), HEART_FAILURE),
+        (taking("nap", "7258", "naproxen 500 mg tablet", started=300, status="completed"), egfr(24, 21)),
+    ],
+    ids=["normal-egfr", "topical-gel", "low-dose-aspirin", "naproxen-ended"],
+)
+def test_guard_no_m5_where_nothing_rules_the_nsaid_taken_out(resources: tuple[dict[str, Any], ...]) -> None:
+    assert m5(pathway(*resources)) is None

@@ -4740,6 +4740,46 @@ def a2_rfa_wore_off_repeat_ordered_after_failed_esi(s: Scenario) -> None:
     )
 
 
+def egfr(s: Scenario, rid: str, value: float, when: int) -> str:
+    """An eGFR result (CKD-EPI 2021, LOINC 98979-8) from the laboratory."""
+    return s.add(
+        "observations",
+        fb.observation(
+            rid, fb.concept(fb.loinc("98979-8")), s.subject, category="laboratory",
+            effective=s.at(when, "08:10"), value=value, unit="mL/min/{1.73_m2}",
+        ),
+    )  # fmt: skip
+
+
+@scenario(given="Walter", gender="male", birth="1952-04-09")
+def m5_naproxen_with_egfr_24(s: Scenario) -> None:
+    """Naproxen taken for 8 weeks of sciatica by a patient whose eGFR three weeks ago was 24"""
+    rad = persistent_despite_conservative_care(s)
+    low = egfr(s, "egfr-1", 24, 21)
+    naproxen = next(fb.ref_of(r) for r in s.keys["medicationRequests"] if "aproxen" in json.dumps(r))
+    s.expect(
+        [card("P1", "info", refs=[rad], codes=["72148"]), card("M5", "warning", refs=[naproxen, low])],
+        forbidden_codes=["72158", *BLIND_ESI, *FUSION],
+        rationale=f"Naproxen is current ({naproxen}) and the latest eGFR ({low}) is 24 mL/min/1.73 m²: "
+        "KDIGO 2012 advises avoiding NSAIDs below 30. M5 warns to review and stop it beside the "
+        "pathway card (P1).",
+    )
+
+
+@scenario(given="Roger", gender="male", birth="1958-06-21")
+def m5_naproxen_with_normal_egfr(s: Scenario) -> None:
+    """Naproxen taken for 8 weeks of sciatica; eGFR 78 three weeks ago"""
+    rad = persistent_despite_conservative_care(s)
+    egfr(s, "egfr-1", 78, 21)
+    s.expect(
+        [card("P1", "info", refs=[rad], codes=["72148"])],
+        forbidden_codes=["72158", *BLIND_ESI, *FUSION],
+        forbidden_states=["M5"],
+        rationale="Naproxen with a normal eGFR and no bleeding, ulcer or heart-failure risk on record: "
+        "nothing rules the NSAID out, so no M5.",
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 
 

@@ -370,6 +370,7 @@ CROSS_CUTTING_NAMES = {
     "M2": "neuropathic-agent review",
     "M3": "oral corticosteroid",
     "M4": "opioid use disorder treatment",
+    "M5": "NSAID risk",
     "Y1": "psychosocial risk",
 }
 

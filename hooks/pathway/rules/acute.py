@@ -11,6 +11,7 @@ No sensory or reflex finding is read as structured data, so the deficit arm is m
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
@@ -505,9 +506,15 @@ def nsaid_caution(ctx: PathwayContext) -> str | None:
 
 
 def _ingredient(ctx: PathwayContext, m: MedicationFact) -> str:
-    """A medicine by its ingredient as the value sets name it ("apixaban"), else its own text."""
+    """A bleeding medicine by its ingredient as the value sets name it ("apixaban"), else its own text."""
+    return ingredient_name(ctx, m, BLEEDING_SETS)
+
+
+def ingredient_name(ctx: PathwayContext, m: MedicationFact, value_sets: Sequence[str]) -> str:
+    """A medicine by its ingredient as the first of ``value_sets`` to list it names it ("apixaban"),
+    else its own text."""
     hit = next(
-        (h for vs in BLEEDING_SETS if (h := ctx.term.match(vs, (*m.codings, *m.ingredient_codings)))), None
+        (h for vs in value_sets if (h := ctx.term.match(vs, (*m.codings, *m.ingredient_codings)))), None
     )
     return hit.display if hit is not None else m.text
 

@@ -26,6 +26,7 @@ TOPIC_ABLATION = "radicular-ablation"
 TOPIC_OPIOIDS = "radicular-opioids"
 TOPIC_NEUROPATHIC = "radicular-neuropathic-agents"
 TOPIC_ORAL_STEROIDS = "radicular-oral-steroids"
+TOPIC_NSAIDS = "radicular-nsaids"
 TOPIC_PSYCHOSOCIAL = "radicular-psychosocial"
 
 # The short form of a pending order a card says to hold (its next step says why).

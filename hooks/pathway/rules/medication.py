@@ -12,25 +12,32 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 from hooks import suggestions as sx
-from hooks.cards import CardDraft, Fact
+from hooks.cards import SUMMARY_MAX, CardDraft, Fact
 from hooks.clinical_drugs import MmeResult
 from hooks.conflicts import GABAPENTINOIDS, NEUROPATHIC_ANTIDEPRESSANTS
 from hooks.facts import ConditionFact, MedicationFact
 from hooks.mme import dose_mme
 from hooks.pathway.context import ENDED_MED_STATUSES, PathwayContext
-from hooks.pathway.rules.acute import nsaid_caution, nsaid_evidence
+from hooks.pathway.rules.acute import (
+    BLEEDING_SETS,
+    ingredient_name,
+    nsaid_caution,
+    nsaid_evidence,
+    nsaid_harms,
+)
 from hooks.pathway.rules.common import (
     NEUROPATHIC_AGENTS,
     OPIOIDS,
     ORAL_STEROIDS,
     TOPIC_NEUROPATHIC,
+    TOPIC_NSAIDS,
     TOPIC_OPIOIDS,
     TOPIC_ORAL_STEROIDS,
     Rule,
 )
-from hooks.rule import INFO_OR_WARNING
+from hooks.rule import INFO_OR_WARNING, WARNING
 from hooks.terminology import Coding
-from hooks.text import DEPOT_STEROID, NOT_ORAL_ROUTE
+from hooks.text import DEPOT_STEROID, NOT_ORAL_ROUTE, TOPICAL
 from hooks.thresholds import pct, span
 
 M1 = Rule(
@@ -55,6 +62,13 @@ M2 = Rule(
 )
 M2_ANTIEPILEPTIC_TITLE = "Antiepileptic for radicular pain"
 M3 = Rule("M3", "Oral corticosteroids for sciatica", TOPIC_ORAL_STEROIDS, ("nice_ng59",))
+M5 = Rule(
+    "M5",
+    "NSAID taken with a bleeding, kidney, ulcer or heart-failure risk",
+    TOPIC_NSAIDS,
+    ("nice_ng59", "kdigo_ckd_2012", "acg_nsaid_ulcer_2009", "aha_hf_2022"),
+    indicators=WARNING,
+)
 
 # Conditions a benzodiazepine is prescribed for that make it not the drug to taper beside an opioid
 # (epilepsy and seizures ...), the antiepileptics' other indications; and the words that say seizures.
@@ -767,7 +781,65 @@ def m3_oral_steroids(ctx: PathwayContext) -> CardDraft | None:
     )
 
 
-MEDICATION_RULES = (m4_moud, m1_long_term_opioids, m2_neuropathic_agents, m3_oral_steroids)
+def m5_nsaid_harm(ctx: PathwayContext) -> CardDraft | None:
+    """M5 — an NSAID taken now by a patient whose record rules one out.
+
+    When: an NSAID (``rx_nsaids``) is current (``is_active_med``; not aspirin at an antiplatelet dose,
+      not one put on the skin), beside an anticoagulant or an antiplatelet other than aspirin
+      (``BLEEDING_SETS``) or what ``acute.nsaid_harms`` finds: the latest eGFR of the past year below
+      30 mL/min/1.73 m², chronic kidney disease stage 4-5 or dialysis, a peptic ulcer or upper GI bleed,
+      heart failure.
+    Then: warning naming the NSAID and each finding with its date: review it with its prescriber and
+      stop it; prefer activity, physiotherapy and another analgesic for the radicular pain. No
+      suggestion: stopping a prescription is the prescriber's. At any age (drug safety).
+    Evidence: NICE NG59 (weigh GI, liver and cardio-renal toxicity); KDIGO 2012; ACG 2009;
+      AHA/ACC/HFSA 2022.
+    """
+    nsaids = [
+        m
+        for m in ctx.medications("rx_nsaids")
+        if ctx.is_active_med(m)
+        and not ctx.is_antiplatelet_aspirin(m)
+        and not TOPICAL.search(" ".join(filter(None, (m.route_text, m.text, m.dose_form_text))))
+    ]
+    if not nsaids:
+        return None
+    blood = [m for m in ctx.medications(*BLEEDING_SETS) if ctx.is_active_med(m)]
+    harms = nsaid_harms(ctx)
+    if not blood and not harms:
+        return None
+    names = ", ".join(dict.fromkeys(ingredient_name(ctx, m, ("rx_nsaids",)) for m in nsaids))
+    partners = [ingredient_name(ctx, m, BLEEDING_SETS) for m in blood]
+    found = list(dict.fromkeys((*partners, *(h.short for h in harms))))
+    reasons = [f"{', '.join(dict.fromkeys(partners))} (serious bleeding)"] if blood else []
+    reasons += [f"{h.short} ({h.cite}: {h.harm})" for h in harms]
+    return M5.card(
+        ctx,
+        indicator="warning",
+        summary=_m5_summary(names, found),
+        why=[*(ctx.med_fact(m) for m in (*nsaids, *blood)), *(h.fact() for h in harms)],
+        next_steps=[
+            f"Review {names} with its prescriber and stop it: taken with {'; '.join(reasons)}.",
+            "Prefer activity, physiotherapy and another analgesic for the radicular pain (NICE NG59).",
+        ],
+        avoid=[f"Continuing {names} with {', '.join(found)}."],
+        # the guidelines of the findings on this card, no other
+        without_evidence=tuple(k for k in M5.evidence if k != "nice_ng59" and k not in nsaid_evidence(ctx)),
+        needs=("medicationRequests", "medicationStatements", "conditions", "observations"),
+    )
+
+
+def _m5_summary(names: str, found: list[str]) -> str:
+    """"<NSAID> with <findings>: review and stop it", naming as many findings as there is room for."""
+    for n in range(len(found), 0, -1):
+        more = "" if n == len(found) else f" and {len(found) - n} more"
+        summary = f"{names[:1].upper()}{names[1:]} with {', '.join(found[:n])}{more}: review and stop it"
+        if len(summary) <= SUMMARY_MAX:
+            return summary
+    return summary
+
+
+MEDICATION_RULES = (m4_moud, m1_long_term_opioids, m5_nsaid_harm, m2_neuropathic_agents, m3_oral_steroids)
 
 
 def any_age_drug_safety(ctx: PathwayContext) -> list[CardDraft]:
@@ -775,8 +847,9 @@ def any_age_drug_safety(ctx: PathwayContext) -> list[CardDraft]:
     drug safety at any age: MOUD (M4), and an opioid taken with a benzodiazepine or a gabapentinoid
     (M1: respiratory depression whatever the age; FDA 2016 and 2019 warnings, CDC 2022
     recommendation 11). The long-term opioid review alone, and the neuropathic-agent and oral
-    steroid advice, are the adult pathway's."""
-    cards = [c for c in (m4_moud(ctx),) if c is not None]
+    steroid advice, are the adult pathway's. An NSAID taken with what rules it out (M5) is drug safety
+    at any age too."""
+    cards = [c for c in (m4_moud(ctx), m5_nsaid_harm(ctx)) if c is not None]
     opioids = [m for m in ctx.medications("rx_opioids") if ctx.is_active_med(m) and not ctx.is_moud(m)]
     sedatives = [
         m for m in ctx.medications("rx_benzodiazepine_class", "rx_gabapentinoids") if ctx.is_active_med(m)
