@@ -49,3 +49,12 @@ def test_a_failure_two_years_ago_with_no_score_since_asks_for_a_current_leg_pain
 def test_guard_a_score_this_month_asks_for_none() -> None:
     c = _refractory(chart(leg("now", 7, 10)))
     assert not any(g.startswith("a current leg-pain score") for g in c.gaps), c.gaps
+
+
+def sited(ref: str, value: float, days: int, site: str):  # type: ignore[no-untyped-def]
+    return replace(obs(ref, "pain", value, days), body_site_text=site)
+
+
+def test_a_recent_back_pain_score_alone_still_asks_for_a_leg_pain_score() -> None:
+    c = _refractory(chart(sited("back", 6, 10, "Lower back")))
+    assert any(g.startswith("a current leg-pain score") for g in c.gaps), c.gaps

@@ -403,6 +403,11 @@ PATTERNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
          "perineural"),
         ("Oral", "oral tablet", "by mouth", "PO", "narcotic", "antibiotic", "ivermectin"),
     ),
+    "TOPICAL": (
+        ("Topical", "diclofenac sodium 1 % gel", "Voltaren Gel", "ketoprofen cream", "transdermal patch",
+         "diclofenac epolamine patch", "cutaneous"),
+        ("Oral", "naproxen 500 mg tablet", "dispatched", "gelatin capsule", "ibuprofen oral suspension"),
+    ),
     "MOUD_FORMULATION": (
         ("sublingual film", "Buprenorphine 8 mg SL", "buccal", "Sublocade injection",
          "buprenorphine and naloxone", "Suboxone", "Brixadi"),

@@ -107,6 +107,7 @@ from hooks.orders.common import OrderCheck, cancel_and_create, card, delete
 from hooks.orders.context import OrderContext
 from hooks.pathway.context import SUCCESS_OUTCOMES, UNDOCUMENTED_OUTCOMES
 from hooks.pathway.failure import Assessment, Outcome, sides_concordant
+from hooks.pathway.rules.acute import nsaids_or_caution
 from hooks.pathway.rules.esi_outcome import (
     F8_LIMIT_TITLE,
     consecutive_failures,
@@ -587,9 +588,9 @@ def _too_early(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             "conservative care first",
             why=why,
             next_steps=(
-                f"Conservative care to {reassess.isoformat()} ({weeks} from {counted_from}): NSAIDs, "
-                "stay active, directional-preference exercises; then an image-guided ESI if radicular "
-                "pain persists.",
+                f"Conservative care to {reassess.isoformat()} ({weeks} from {counted_from}): "
+                f"{nsaids_or_caution(ctx.pathway)}, stay active, directional-preference exercises; then an "
+                "image-guided ESI if radicular pain persists.",
                 f"Refer within {span(ctx.t.urgent_referral_days)} instead if pain becomes severe and "
                 "disabling or a deficit appears.",
             ),

@@ -192,8 +192,9 @@ def check(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             why=(*weak_facts, *severe_facts, *course.facts, status),
             next_steps=(
                 *refer,
-                f"Continue conservative care (NSAIDs, stay active, directional-preference exercises) and "
-                f"reassess on {reassess.isoformat()} ({weeks} from {counted_from}).",
+                f"Continue conservative care ({acute.nsaids_or_caution(ctx.pathway)}, stay active, "
+                f"directional-preference exercises) and reassess on {reassess.isoformat()} ({weeks} from "
+                f"{counted_from}).",
                 "Image at once if a red flag appears: sphincter or saddle symptoms, progressive weakness, "
                 "fever, cancer history with new pain, trauma.",
                 f"After {weeks} of failed care, MRI without contrast if the patient is a candidate for an "

@@ -145,7 +145,7 @@ from hooks.orders.common import OrderCheck, card, create, delete, reason_refs
 from hooks.orders.context import OrderContext, RedFlag
 from hooks.pathway import age_years
 from hooks.pathway.context import ENDED_MED_STATUSES
-from hooks.pathway.rules.acute import nsaid_harms
+from hooks.pathway.rules.acute import nsaid_harms, nsaids_or_caution
 from hooks.pathway.rules.medication import (
     BENZODIAZEPINE_INDICATIONS,
     STEROID_INDICATIONS,
@@ -1413,7 +1413,11 @@ def _steroid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         "small gain in function",
         ORAL_STEROIDS,
         ("nice_ng59",),
-        ("Prefer NSAIDs and staying active; do not renew or repeat courses.",),
+        (
+            "Prefer NSAIDs and staying active; do not renew or repeat courses."
+            if (no_nsaid := nsaids_or_caution(ctx.pathway)) == "NSAIDs"
+            else f"Prefer staying active ({no_nsaid}); do not renew or repeat courses.",
+        ),
     )
 
 

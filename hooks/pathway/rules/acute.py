@@ -377,22 +377,22 @@ class NsaidHarm:
     label: str
     ref: str
     short: str  # what it is in a few words, as a summary names it ("eGFR 24 on 2026-10-11", "heart failure")
-    harm: str  # "kidney harm"
+    harm: str  # what an NSAID risks with it ("kidney injury")
     cite: str  # the guideline as a card names it ("KDIGO 2012")
     evidence: str  # its key in ``hooks.evidence``
 
     def fact(self) -> Fact:
-        return Fact(f"{self.label}: {self.harm} with an NSAID ({self.cite})", self.ref, short=self.short)
+        return Fact(f"{self.label}: an NSAID risks {self.harm} ({self.cite})", self.ref, short=self.label)
 
 
 # Conditions in force that rule an NSAID out: the value set, what a summary calls it, the harm, the
 # guideline and its key.
 NSAID_HARM_CONDITIONS = (
-    ("nsaid_kidney_risk_conditions", "advanced kidney disease", "kidney harm", "KDIGO 2012",
+    ("nsaid_kidney_risk_conditions", "advanced kidney disease", "kidney injury", "KDIGO 2012",
      "kdigo_ckd_2012"),
-    ("nsaid_gi_risk_conditions", "peptic ulcer or GI bleed", "gastrointestinal bleeding", "ACG 2009",
+    ("nsaid_gi_risk_conditions", "peptic ulcer or GI bleed", "GI bleeding", "ACG 2009",
      "acg_nsaid_ulcer_2009"),
-    ("heart_failure_conditions", "heart failure", "worsens heart failure", "AHA/ACC/HFSA 2022",
+    ("heart_failure_conditions", "heart failure", "worsening heart failure", "AHA/ACC/HFSA 2022",
      "aha_hf_2022"),
 )  # fmt: skip
 KIDNEY_CONDITIONS = NSAID_HARM_CONDITIONS[0][0]
@@ -415,7 +415,8 @@ class EgfrReading:
 
     @property
     def text(self) -> str:
-        return f"{self.comparator}{self.value:.0f}" if self.value >= 1 else f"{self.comparator}{self.value:g}"
+        # one decimal at most, never rounded across a threshold (29.6 is not "30")
+        return f"{self.comparator}{round(self.value, 1):g}"
 
 
 def egfr_reading(o: ObservationFact) -> EgfrReading | None:
@@ -460,7 +461,7 @@ def nsaid_harms(ctx: PathwayContext) -> tuple[NsaidHarm, ...]:
         when = o.effective_text or (o.effective.isoformat() if o.effective else "undated")
         out.append(
             NsaidHarm(f"eGFR {egfr.text} mL/min/1.73 m² on {when}", o.ref, f"eGFR {egfr.text} on {when}",
-                      "kidney harm", "KDIGO 2012", "kdigo_ckd_2012")
+                      "kidney injury", "KDIGO 2012", "kdigo_ckd_2012")
         )  # fmt: skip
     for value_set, short, harm, cite, key in NSAID_HARM_CONDITIONS:
         found = ctx.conditions(value_set)
@@ -471,9 +472,25 @@ def nsaid_harms(ctx: PathwayContext) -> tuple[NsaidHarm, ...]:
 
 
 def _before(c: ConditionFact, o: ObservationFact) -> bool:
-    """The condition dates from before the observation (its onset, else its recorded date)."""
+    """The condition dates from before the observation (its onset, else its recorded date); an undated
+    one is older news than a dated result."""
     when = c.onset or c.recorded
-    return when is not None and o.effective is not None and when <= o.effective
+    return when is None or (o.effective is not None and when <= o.effective)
+
+
+def conservative_analgesia(ctx: PathwayContext) -> str:
+    """How a conservative-care step names the analgesic: "NSAID/analgesic", or "an analgesic other
+    than an NSAID" where the record rules an NSAID out (``nsaid_caution``)."""
+    caution = nsaid_caution(ctx)
+    ruled_out = caution is not None and caution.startswith("no NSAID")
+    return "an analgesic other than an NSAID" if ruled_out else "NSAID/analgesic"
+
+
+def nsaids_or_caution(ctx: PathwayContext) -> str:
+    """"NSAIDs" as a conservative-care step names them, or, where the record rules them out, why not
+    ("no NSAID with eGFR 24 on 2026-10-11 per KDIGO 2012")."""
+    caution = nsaid_caution(ctx)
+    return caution if caution is not None and caution.startswith("no NSAID") else "NSAIDs"
 
 
 def nsaid_evidence(ctx: PathwayContext) -> tuple[str, ...]:
@@ -493,8 +510,8 @@ def nsaid_caution(ctx: PathwayContext) -> str | None:
         said = [f"while on {names}: bleeding risk"] if blood else []
         if harms:
             found = ", ".join(dict.fromkeys(h.short for h in harms))
-            cites = "; ".join(dict.fromkeys(h.cite for h in harms))
-            said.append(f"with {found} ({cites})")
+            cites = " and ".join(dict.fromkeys(h.cite for h in harms))
+            said.append(f"with {found} per {cites}")
         return "no NSAID " + "; nor ".join(said)
     from hooks.pathway import age_years  # the package imports this module: read at call time
 

@@ -66,7 +66,7 @@ M5 = Rule(
     "M5",
     "NSAID taken with a bleeding, kidney, ulcer or heart-failure risk",
     TOPIC_NSAIDS,
-    ("nice_ng59", "kdigo_ckd_2012", "acg_nsaid_ulcer_2009", "aha_hf_2022"),
+    ("kdigo_ckd_2012", "acg_nsaid_ulcer_2009", "aha_hf_2022", "nice_ng59"),
     indicators=WARNING,
 )
 
@@ -784,56 +784,70 @@ def m3_oral_steroids(ctx: PathwayContext) -> CardDraft | None:
 def m5_nsaid_harm(ctx: PathwayContext) -> CardDraft | None:
     """M5 — an NSAID taken now by a patient whose record rules one out.
 
-    When: an NSAID (``rx_nsaids``) is current (``is_active_med``; not aspirin at an antiplatelet dose,
-      not one put on the skin), beside an anticoagulant or an antiplatelet other than aspirin
-      (``BLEEDING_SETS``) or what ``acute.nsaid_harms`` finds: the latest eGFR of the past year below
-      30 mL/min/1.73 m², chronic kidney disease stage 4-5 or dialysis, a peptic ulcer or upper GI bleed,
-      heart failure.
+    When: an NSAID (``rx_nsaids``) is taken by mouth now: current (``is_active_med``), not stopped or
+      completed, not aspirin at an antiplatelet dose, not injected (a dose in clinic is judged at
+      order time) nor put on the skin, and a MedicationStatement of it confirmed or begun within
+      ``stale_order_days``; beside an anticoagulant or an antiplatelet other than aspirin
+      (``BLEEDING_SETS``), a second NSAID, or what ``acute.nsaid_harms`` finds: the latest eGFR of the
+      past year below 30 mL/min/1.73 m², chronic kidney disease stage 4-5 or dialysis, a peptic ulcer
+      or upper GI bleed, heart failure.
     Then: warning naming the NSAID and each finding with its date: review it with its prescriber and
-      stop it; prefer activity, physiotherapy and another analgesic for the radicular pain. No
-      suggestion: stopping a prescription is the prescriber's. At any age (drug safety).
-    Evidence: NICE NG59 (weigh GI, liver and cardio-renal toxicity); KDIGO 2012; ACG 2009;
-      AHA/ACC/HFSA 2022.
+      stop it. No suggestion: stopping a prescription is the prescriber's. At any age (drug safety).
+    Evidence: KDIGO 2012; ACG 2009; AHA/ACC/HFSA 2022 (the findings' guidelines, those on the card);
+      NICE NG59 (weigh GI, liver and cardio-renal toxicity).
     """
+    since = ctx.today - timedelta(days=ctx.t.stale_order_days)
     nsaids = [
         m
         for m in ctx.medications("rx_nsaids")
         if ctx.is_active_med(m)
+        and m.status not in ENDED_MED_STATUSES
         and not ctx.is_antiplatelet_aspirin(m)
+        and is_oral(m, ctx)
         and not TOPICAL.search(" ".join(filter(None, (m.route_text, m.text, m.dose_form_text))))
+        and (m.resource_type != "MedicationStatement" or (m.asserted or m.start or date.min) >= since)
     ]
     if not nsaids:
         return None
     blood = [m for m in ctx.medications(*BLEEDING_SETS) if ctx.is_active_med(m)]
     harms = nsaid_harms(ctx)
-    if not blood and not harms:
+    drugs = list(dict.fromkeys(ingredient_name(ctx, m, ("rx_nsaids",)) for m in nsaids))
+    if not blood and not harms and len(drugs) < 2:
         return None
-    names = ", ".join(dict.fromkeys(ingredient_name(ctx, m, ("rx_nsaids",)) for m in nsaids))
-    partners = [ingredient_name(ctx, m, BLEEDING_SETS) for m in blood]
+    names = " and ".join(drugs)
+    partners = list(dict.fromkeys(ingredient_name(ctx, m, BLEEDING_SETS) for m in blood))
     found = list(dict.fromkeys((*partners, *(h.short for h in harms))))
-    reasons = [f"{', '.join(dict.fromkeys(partners))} (serious bleeding)"] if blood else []
-    reasons += [f"{h.short} ({h.cite}: {h.harm})" for h in harms]
+    reasons = [f"{', '.join(partners)} (serious bleeding)"] if blood else []
+    reasons += list(dict.fromkeys(f"{h.short} ({h.cite}: {h.harm})" for h in harms))
+    two = len(drugs) > 1
+    said = [f"taken with {'; '.join(reasons)}"] if reasons else []
+    if two:
+        said.append("two NSAIDs at once add GI and kidney harm (NICE NG59)")
+    who, what = ("their prescribers", "one or both") if two else ("its prescriber", "it")
     return M5.card(
         ctx,
         indicator="warning",
-        summary=_m5_summary(names, found),
+        summary=_m5_summary(names, found, two),
         why=[*(ctx.med_fact(m) for m in (*nsaids, *blood)), *(h.fact() for h in harms)],
-        next_steps=[
-            f"Review {names} with its prescriber and stop it: taken with {'; '.join(reasons)}.",
-            "Prefer activity, physiotherapy and another analgesic for the radicular pain (NICE NG59).",
-        ],
-        avoid=[f"Continuing {names} with {', '.join(found)}."],
+        next_steps=[f"Review {names} with {who} and stop {what}: {'; '.join(said)}."],
+        avoid=[f"Continuing {names} with {', '.join(found)}." if found else f"Taking {names} together."],
         # the guidelines of the findings on this card, no other
         without_evidence=tuple(k for k in M5.evidence if k != "nice_ng59" and k not in nsaid_evidence(ctx)),
         needs=("medicationRequests", "medicationStatements", "conditions", "observations"),
     )
 
 
-def _m5_summary(names: str, found: list[str]) -> str:
-    """"<NSAID> with <findings>: review and stop it", naming as many findings as there is room for."""
+def _m5_summary(names: str, found: list[str], two: bool) -> str:
+    """"<NSAID> with <findings>: review and stop it", naming as many findings as there is room for;
+    two NSAIDs and nothing else: "<NSAID> and <NSAID> taken together: review and stop one"."""
+    head = f"{names[:1].upper()}{names[1:]}"
+    verb = "review and stop one" if two else "review and stop it"
+    if not found:
+        return f"{head} taken together: {verb}"
+    summary = ""
     for n in range(len(found), 0, -1):
         more = "" if n == len(found) else f" and {len(found) - n} more"
-        summary = f"{names[:1].upper()}{names[1:]} with {', '.join(found[:n])}{more}: review and stop it"
+        summary = f"{head} with {', '.join(found[:n])}{more}: {verb}"
         if len(summary) <= SUMMARY_MAX:
             return summary
     return summary

@@ -63,8 +63,8 @@ def _care_facts_and_gaps(ctx: PathwayContext) -> tuple[list[Fact], list[str]]:
             else Fact(f"no conservative care documented{episode}")
         )
         gaps.append(
-            f"{span(ctx.t.conservative_care_days)} of conservative care (physiotherapy, NSAID/analgesic) "
-            "before imaging or injection"
+            f"{span(ctx.t.conservative_care_days)} of conservative care (physiotherapy, "
+            f"{acute.conservative_analgesia(ctx)}) before imaging or injection"
         )
     return facts, gaps
 
@@ -298,6 +298,13 @@ def _care_words(ctx: PathwayContext) -> str:
     return f"only {span(days, exact=False)} of conservative care documented"
 
 
+def _tried(ctx: PathwayContext) -> str:
+    """What the care step asks was tried for the pain: "an NSAID/analgesic", or "an analgesic" where the
+    record rules an NSAID out (it is not offered)."""
+    analgesia = acute.conservative_analgesia(ctx)
+    return "an NSAID/analgesic" if analgesia == "NSAID/analgesic" else "an analgesic"
+
+
 def _care_step(ctx: PathwayContext, weak: bool = False) -> str:
     """P1's first step while the conservative-care period is not documented (ACR 2021 variant 3 and
     NASS 2014 place imaging and injection after it). With a weak muscle the MRI goes ahead meanwhile
@@ -306,11 +313,12 @@ def _care_step(ctx: PathwayContext, weak: bool = False) -> str:
     before = "an injection" if weak else "MRI or an injection"
     if ctx.conservative_care_days:
         return (
-            f"Complete {weeks} of conservative care (physiotherapy, NSAID/analgesic) before {before}, "
+            f"Complete {weeks} of conservative care (physiotherapy, {acute.conservative_analgesia(ctx)}) "
+            f"before {before}, "
             "or record the care given elsewhere (ACR 2021 variant 3)."
         )
     return (
-        f"Ask whether physiotherapy or an NSAID/analgesic was tried; if not, give {weeks} of conservative "
+        f"Ask whether physiotherapy or {_tried(ctx)} was tried; if not, give {weeks} of conservative "
         f"care before {before} (ACR 2021 variant 3)."
     )
 

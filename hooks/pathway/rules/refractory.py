@@ -29,10 +29,11 @@ from hooks.pathway.failure import (
     Outcome,
     buttock_score,
     is_back_score,
+    is_leg_score,
     latest_score,
     leg_below_buttock,
 )
-from hooks.pathway.rules import ablation
+from hooks.pathway.rules import ablation, acute
 from hooks.pathway.rules.common import (
     DISCOGRAPHY,
     ESI_STENOSIS,
@@ -352,18 +353,24 @@ def _common_gaps(ctx: PathwayContext) -> list[str]:
         gaps.append(gap)
     if not ctx.conservative_care_complete:
         gaps.append(
-            f"{span(ctx.t.conservative_care_days)} of conservative care (physiotherapy, NSAID/analgesic)"
+            f"{span(ctx.t.conservative_care_days)} of conservative care (physiotherapy, "
+            f"{acute.conservative_analgesia(ctx)})"
         )
     return gaps
+
+
+def _back_only(o: ObservationFact) -> bool:
+    return is_back_score(o) and not is_leg_score(o)
 
 
 def _current_pain_gap(ctx: PathwayContext) -> str | None:
     """With no pain score of this episode in ``current_score_days`` (``PathwayContext.current_score``),
     the card asks for one before acting on a failure judged long ago: the pain may have settled (a
     settled score hides these cards), or worsened."""
-    if ctx.current_score("pain") is not None:
-        return None
-    older = ctx.episode_latest("pain")
+    current = ctx.current_score("pain")
+    if current is not None and (is_leg_score(current) or not is_back_score(current)):
+        return None  # a leg score, or one with no site: a back-pain score alone does not grade the leg
+    older = latest_score([o for o in ctx.episode_observations("pain") if not _back_only(o)])
     latest = f"; the latest, {ctx.obs_label(older)}, is older" if older is not None else ""
     return f"a current leg-pain score (none in the last {span(ctx.t.current_score_days)}{latest})"
 
