@@ -191,10 +191,13 @@ def test_already_referred_to_a_spine_surgeon_the_plain_cancellation_is_recommend
 
 # --------------------------------------------------------------------------- unchanged: the old card
 @pytest.mark.parametrize("hook", HOOKS)
-def test_guard_fifth_session_after_two_failures_keeps_the_without_benefit_card(hook: str) -> None:
+def test_fifth_session_after_two_failures_names_the_limit_on_the_without_benefit_card(hook: str) -> None:
     c = one(run(hook, [TFESI], *LAST_TWO_FAILED))
     assert c.title == OLD_TITLE
-    assert c.summary == "Repeat ESI after 2 non-responding injections: re-evaluate instead of injecting again"
+    assert c.summary == (
+        "Lumbar ESI session 5 in 12 months, over the limit of 4, after 2 non-responding injections: "
+        "re-evaluate instead of injecting again"
+    )
     assert any("session 5 in 12 months; the limit is 4" in f.text for f in c.why)
     assert created_codes(c) & spec_codes(sx.EMG_NCS)
     assert c.next_steps[0].startswith("Stop repeating the injection; re-evaluate the diagnosis")

@@ -14,7 +14,7 @@ from hooks.terminology import default_terminology
 from hooks.thresholds import DEFAULT_THRESHOLDS
 
 PATHWAY_STATES = {r.id for r in CATALOGUE if r.hooks == ("patient-view",) and "." not in r.id}
-CROSS_CUTTING = {"M1", "M2", "M3", "M4", "Y1", "X1"}
+CROSS_CUTTING = {"M1", "M2", "M3", "M4", "M5", "Y1", "X1"}
 
 
 def _passed(*facts: object) -> frozenset[str]:

@@ -692,7 +692,7 @@ def test_every_decision_model_state_has_a_rule_citing_verified_guidelines() -> N
     ids = {r.id for r in rules}
     catalogued = {r.id for r in CATALOGUE if r.hooks == ("patient-view",) and "." not in r.id}
     assert ids == catalogued  # every declared state is in the catalogue, and nothing else
-    assert len(catalogued) == 33  # R1–R3, E1–E2, P1–P2, F0–F8, S0–S4, N1–N3, A1–A2, L1, M1–M4, Y1, X1
+    assert len(catalogued) == 34  # R1–R3, E1–E2, P1–P2, F0–F8, S0–S4, N1–N3, A1–A2, L1, M1–M5, Y1, X1
     for r in rules:
         first = guideline(r.evidence[0])
         if r is refractory.F5_SI:

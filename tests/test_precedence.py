@@ -28,7 +28,8 @@ DOCS = ROOT / "docs" / "pathway.md"
 # shown (merged into one card), X1 explains a silence, the data-gap card is added afterwards, and
 # the under-age card replaces every tree but the red flags (a scope check, not a state).
 NOT_IN_A_TREE = {
-    *(r.id for r in (medication.M1, medication.M2, medication.M3, medication.M4, psychosocial.Y1)),
+    *(r.id for r in (medication.M1, medication.M2, medication.M3, medication.M4, medication.M5)),
+    psychosocial.Y1.id,
     "X1",
     "pathway.not-fully-checked",
     "pathway.under-age",

@@ -50,6 +50,7 @@ STATE_NAMES: dict[str, str] = {
     "M2": "Neuropathic agents",
     "M3": "Oral corticosteroids",
     "M4": "Treatment for opioid use disorder",
+    "M5": "NSAID risk",
     "Y1": "Psychosocial risk",
 }
 

@@ -192,7 +192,10 @@ def _repeat(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         # the session limit alone, after injections that worked: the limit, not a failure, stops it
         return _session_limit(ctx, order, response, why)
     summary = (
-        f"Repeat ESI after {n} non-responding injections: re-evaluate instead of injecting again"
+        f"Lumbar ESI session {len(sessions) + 1} in {year}, over the limit of {limit}, after {n} "
+        "non-responding injections: re-evaluate instead of injecting again"
+        if failures and too_many
+        else f"Repeat ESI after {n} non-responding injections: re-evaluate instead of injecting again"
         if failures
         else f"Lumbar ESI session {len(sessions) + 1} in {year}: re-evaluate instead of injecting again"
     )

@@ -345,11 +345,14 @@ def _imaging_why(ctx: PathwayContext) -> list[Fact]:
     return [conc.study.fact()]
 
 
-def _common_gaps(ctx: PathwayContext) -> list[str]:
+def _common_gaps(ctx: PathwayContext, *, leg: bool = True) -> list[str]:
+    """What the refractory cards ask for: the last failed injection's missing scores, a current pain
+    score (a leg-pain score unless ``leg`` is False: facet and claudication cards read the back too),
+    the conservative care not yet documented."""
     gaps = []
     for a in failed_image_guided(ctx)[-1:]:
         gaps += list(a.gaps)
-    if (gap := _current_pain_gap(ctx)) is not None:
+    if (gap := _current_pain_gap(ctx, leg=leg)) is not None:
         gaps.append(gap)
     if not ctx.conservative_care_complete:
         gaps.append(
@@ -363,16 +366,17 @@ def _back_only(o: ObservationFact) -> bool:
     return is_back_score(o) and not is_leg_score(o)
 
 
-def _current_pain_gap(ctx: PathwayContext) -> str | None:
+def _current_pain_gap(ctx: PathwayContext, *, leg: bool = True) -> str | None:
     """With no pain score of this episode in ``current_score_days`` (``PathwayContext.current_score``),
     the card asks for one before acting on a failure judged long ago: the pain may have settled (a
     settled score hides these cards), or worsened."""
     current = ctx.current_score("pain")
-    if current is not None and (is_leg_score(current) or not is_back_score(current)):
+    if current is not None and (not leg or is_leg_score(current) or not is_back_score(current)):
         return None  # a leg score, or one with no site: a back-pain score alone does not grade the leg
-    older = latest_score([o for o in ctx.episode_observations("pain") if not _back_only(o)])
+    older = latest_score([o for o in ctx.episode_observations("pain") if not (leg and _back_only(o))])
     latest = f"; the latest, {ctx.obs_label(older)}, is older" if older is not None else ""
-    return f"a current leg-pain score (none in the last {span(ctx.t.current_score_days)}{latest})"
+    what = "leg-pain" if leg else "pain"
+    return f"a current {what} score (none in the last {span(ctx.t.current_score_days)}{latest})"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -777,7 +781,7 @@ def f5_facet_or_si(ctx: PathwayContext) -> CardDraft:
             *(ctx.cond_fact(c, "pain generator: ") for c in gens[1:]),
             *_failure_why(ctx),
         ],
-        gaps=_common_gaps(ctx),
+        gaps=_common_gaps(ctx, leg=False),
         next_steps=steps,
         avoid=[
             "A repeat epidural injection.",
@@ -875,7 +879,7 @@ def f6_stenosis_claudication(ctx: PathwayContext) -> CardDraft:
     if lf is not None:
         why.append(Fact(f"ligamentum flavum hypertrophy reported: {lf.label}", lf.ref))
     why += [*(ctx.order_fact(s, against) for s in pending if s not in held), *mild_facts]
-    gaps = _common_gaps(ctx)
+    gaps = _common_gaps(ctx, leg=False)
     if lf is None and not mild_done:
         gaps.append("review the imaging for ligamentum flavum hypertrophy (MILD candidacy)")
     mild = []
