@@ -347,3 +347,13 @@ def test_the_leading_card_summary_is_under_the_headline() -> None:
     lead = next(d for d in inv.drafts if d.rule_id == "R1")
     head = html.split('id="map-h"')[0]
     assert 'class="lead critical"' in head and lead.summary in head and 'href="#state-R1"' in head
+
+
+def test_every_card_of_the_evaluation_is_summed_up_under_the_headline() -> None:
+    """A warning beside the pathway card (M5: naproxen with an eGFR of 24) is read at the top too,
+    not only in the reasoning two screens down; the map lists it alongside the pathway."""
+    html = _page("m5_naproxen_with_egfr_24", None)
+    head = html.split('id="map-h"')[0]
+    assert 'class="lead info"' in head and 'class="lead warning"' in head
+    assert "Naproxen with eGFR 24 on 2026-10-12: review and stop it" in head and 'href="#state-M5"' in head
+    assert "NSAID risk" in html.split('id="tl-h"')[0]

@@ -73,7 +73,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("neuromodulation", "Neuromodulation", ("N1", "N2", "N3", "L1")),
 )
 RED_FLAGS = Stage("red", "Red flags: urgent care, off the pathway", ("R1", "R2", "R3"), exit=True)
-ALONGSIDE = Stage("alongside", "Alongside the pathway", ("M1", "M2", "M3", "Y1"))
+ALONGSIDE = Stage("alongside", "Alongside the pathway", ("M1", "M2", "M3", "M4", "M5", "Y1"))
 
 
 @dataclass(frozen=True, slots=True)
