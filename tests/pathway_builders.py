@@ -303,6 +303,35 @@ def conservative(days: int = 100) -> list[Any]:
 
 
 # ---------------------------------------------------------------------------------------------
+# a TFESI that failed long ago beside a concordant extrusion (the refractory cards' chart)
+# ---------------------------------------------------------------------------------------------
+
+CONCORDANT_EXTRUSION = (
+    "Left paracentral disc extrusion at L5-S1 compressing the traversing left S1 nerve root."
+)
+FAILED_TFESI = proc("esi-1", "esi_transforaminal_lumbar", "64483", days=700, level="L5-S1", laterality="left")
+
+
+def sited_score(ref: str, value: float, days: int, site: str) -> ObservationFact:
+    """A 0-10 pain score ``days`` ago whose body site is named ``site``."""
+    return replace(obs(ref, "pain", value, days), body_site_text=site)
+
+
+def leg_score(ref: str, value: float, days: int) -> ObservationFact:
+    return sited_score(ref, value, days, "Left leg")
+
+
+def failed_tfesi_chart(*extra: Any) -> list[CardDraft]:
+    """A TFESI 700 days ago judged failed (leg pain 8 → 7.5), beside a concordant extrusion, with
+    ``extra`` facts."""
+    return run(
+        radic(days=900), *conservative(880), report("mri", "72148", 705, CONCORDANT_EXTRUSION), FAILED_TFESI,
+        leg_score("b", 8, 703), leg_score("w4", 7.5, 672), *extra,
+        outcomes={FAILED_TFESI.ref: Outcome.FAILED},
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------
 # reading a card as the clinician sees it
 # ---------------------------------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ import pytest
 
 from cds_service.fhir_facts import build_history
 from cds_service.relevance import is_relevant
+from fhir_fixtures import fhir_builder as fb
 from hooks.cards import CardDraft, render_full
 from hooks.evaluation import EvaluationInput
 from hooks.facts import PatientHistory
@@ -40,8 +41,6 @@ from tests.pathway_builders import TERM, assert_house_rules, card_of
 TODAY = ob.TODAY
 LOINC = "http://loinc.org"
 ICD = "http://hl7.org/fhir/sid/icd-10-cm"
-UCUM = "http://unitsofmeasure.org"
-CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 NSAID_RULE = "order.nsaid-co-prescription"
 
 
@@ -50,23 +49,12 @@ def ago(days: int) -> str:
 
 
 def condition(rid: str, code: str, display: str, onset_days: int, status: str = "active",
-              verification: str = "confirmed") -> dict[str, Any]:  # fmt: skip
-    return {
-        "resourceType": "Condition",
-        "id": rid,
-        "clinicalStatus": {
-            "coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": status}]
-        },
-        "verificationStatus": {
-            "coding": [
-                {"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": verification}
-            ]
-        },
-        "code": {"coding": [{"system": ICD, "code": code, "display": display}], "text": display},
-        "subject": ob.SUBJECT,
-        "onsetDateTime": ago(onset_days),
-        "recordedDate": ago(onset_days),
-    }
+              verification: str = "confirmed", system: str = ICD) -> dict[str, Any]:  # fmt: skip
+    return fb.condition(
+        rid, fb.concept(fb.unchecked_coding(system, code, display), text=display), ob.SUBJECT,
+        onset=ago(onset_days), recorded=ago(onset_days), clinical=status, verification=verification,
+        category=None,
+    )  # fmt: skip
 
 
 def radiculopathy(onset_days: int = 16) -> dict[str, Any]:
@@ -75,16 +63,10 @@ def radiculopathy(onset_days: int = 16) -> dict[str, Any]:
 
 def egfr(value: float, days: int, rid: str = "egfr", code: str = "98979-8",
          unit: str = "mL/min/{1.73_m2}") -> dict[str, Any]:  # fmt: skip
-    return {
-        "resourceType": "Observation",
-        "id": rid,
-        "status": "final",
-        "category": [{"coding": [{"system": CATEGORY, "code": "laboratory"}]}],
-        "code": {"coding": [{"system": LOINC, "code": code, "display": "eGFR"}], "text": "eGFR"},
-        "subject": ob.SUBJECT,
-        "effectiveDateTime": f"{ago(days)}T08:00:00Z",
-        "valueQuantity": {"value": value, "unit": unit, "system": UCUM, "code": unit},
-    }
+    return fb.observation(
+        rid, fb.concept(fb.unchecked_coding(LOINC, code, "eGFR"), text="eGFR"), ob.SUBJECT,
+        category="laboratory", effective=f"{ago(days)}T08:00:00Z", value=value, unit=unit,
+    )  # fmt: skip
 
 
 CKD4 = condition("ckd", "N18.4", "Chronic kidney disease, stage 4 (severe)", 800)
@@ -364,9 +346,7 @@ SCT = "http://snomed.info/sct"
 
 
 def snomed_condition(rid: str, code: str, display: str, onset_days: int) -> dict[str, Any]:
-    res = condition(rid, code, display, onset_days)
-    res["code"] = {"coding": [{"system": SCT, "code": code, "display": display}], "text": display}
-    return res
+    return condition(rid, code, display, onset_days, system=SCT)
 
 
 @pytest.mark.parametrize(

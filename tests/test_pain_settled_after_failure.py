@@ -15,26 +15,24 @@ Tests named test_guard_* also hold on the code before the change; the others fai
 
 from __future__ import annotations
 
-from dataclasses import replace
-
-from pathway_builders import conservative, obs, proc, radic, report, run, states
+from pathway_builders import (
+    FAILED_TFESI,
+    conservative,
+    failed_tfesi_chart,
+    leg_score,
+    obs,
+    proc,
+    radic,
+    run,
+    sited_score,
+    states,
+)
 
 from hooks.pathway.failure import Outcome
 
-CONCORDANT = "Left paracentral disc extrusion at L5-S1 compressing the traversing left S1 nerve root."
-ESI = proc("esi-1", "esi_transforaminal_lumbar", "64483", days=700, level="L5-S1", laterality="left")
-
-
-def leg(ref: str, value: float, days: int):  # type: ignore[no-untyped-def]
-    return replace(obs(ref, "pain", value, days), body_site_text="Left leg")
-
-
-def _failed_esi_chart(*extra):  # type: ignore[no-untyped-def]
-    """A TFESI 700 days ago judged failed (8 → 7.5), beside a concordant extrusion."""
-    return run(
-        radic(days=900), *conservative(880), report("mri", "72148", 705, CONCORDANT), ESI,
-        leg("b", 8, 703), leg("w4", 7.5, 672), *extra, outcomes={ESI.ref: Outcome.FAILED},
-    )  # fmt: skip
+ESI = FAILED_TFESI
+leg = leg_score
+_failed_esi_chart = failed_tfesi_chart
 
 
 def test_pain_gone_now_after_a_failure_years_ago_draws_no_surgical_referral() -> None:
@@ -78,8 +76,7 @@ def test_a_stimulator_trial_that_failed_before_the_pain_settled_draws_no_do_not_
     assert "N2" in states(still), [c.summary for c in still]
 
 
-def sited(ref: str, value: float, days: int, site: str):  # type: ignore[no-untyped-def]
-    return replace(obs(ref, "pain", value, days), body_site_text=site)
+sited = sited_score
 
 
 def test_guard_back_pain_still_high_is_not_settled() -> None:

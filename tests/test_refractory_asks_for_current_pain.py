@@ -10,26 +10,12 @@ Tests named test_guard_* also hold on the code before the change; the others fai
 
 from __future__ import annotations
 
-from dataclasses import replace
-
-from pathway_builders import card_of, conservative, obs, proc, radic, report, run, states
+from pathway_builders import card_of, failed_tfesi_chart, leg_score, sited_score, states
 
 from hooks.cards import render_full
-from hooks.pathway.failure import Outcome
 
-CONCORDANT = "Left paracentral disc extrusion at L5-S1 compressing the traversing left S1 nerve root."
-ESI = proc("esi-1", "esi_transforaminal_lumbar", "64483", days=700, level="L5-S1", laterality="left")
-
-
-def leg(ref: str, value: float, days: int):  # type: ignore[no-untyped-def]
-    return replace(obs(ref, "pain", value, days), body_site_text="Left leg")
-
-
-def chart(*extra):  # type: ignore[no-untyped-def]
-    return run(
-        radic(days=900), *conservative(880), report("mri", "72148", 705, CONCORDANT), ESI,
-        leg("b", 8, 703), leg("w4", 7.5, 672), *extra, outcomes={ESI.ref: Outcome.FAILED},
-    )  # fmt: skip
+leg = leg_score
+chart = failed_tfesi_chart
 
 
 def _refractory(cards):  # type: ignore[no-untyped-def]
@@ -51,8 +37,7 @@ def test_guard_a_score_this_month_asks_for_none() -> None:
     assert not any(g.startswith("a current leg-pain score") for g in c.gaps), c.gaps
 
 
-def sited(ref: str, value: float, days: int, site: str):  # type: ignore[no-untyped-def]
-    return replace(obs(ref, "pain", value, days), body_site_text=site)
+sited = sited_score
 
 
 def test_a_recent_back_pain_score_alone_still_asks_for_a_leg_pain_score() -> None:
