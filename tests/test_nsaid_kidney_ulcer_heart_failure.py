@@ -382,6 +382,14 @@ def test_two_nsaids_taken_together_draw_m5_to_stop_one() -> None:
     assert "two NSAIDs at once" in c.next_steps[0]
 
 
+def test_two_nsaids_taken_with_a_low_egfr_are_both_to_stop() -> None:
+    meloxicam = taking("mel", "41493", "meloxicam 15 mg tablet")
+    c = m5(pathway(NAPROXEN, meloxicam, egfr(24, 21)))
+    assert c is not None
+    assert c.summary == f"Meloxicam and naproxen with eGFR 24 on {ago(21)}: review and stop them"
+    assert c.next_steps[0].startswith("Review meloxicam and naproxen with their prescribers and stop them:")
+
+
 def test_two_ulcer_findings_are_one_clause_on_m5() -> None:
     c = m5(pathway(NAPROXEN, ULCER, MELAENA))
     assert c is not None
@@ -412,3 +420,10 @@ def test_the_conservative_care_step_names_no_nsaid_where_one_is_ruled_out() -> N
     cards = evaluate_pathway(inp)
     text = " ".join(s for c in cards for s in (*c.next_steps, *c.gaps))
     assert "NSAID/analgesic" not in text, text
+
+
+def test_a_summary_with_more_findings_than_room_names_the_first_and_counts_the_rest() -> None:
+    c = nsaid_card(order_sign(APIXABAN, egfr(22, 5), CKD4, ULCER, HEART_FAILURE))
+    assert len(c.summary) <= 140 and c.summary.endswith(": bleeding risk; prefer another analgesic")
+    assert c.summary.startswith(f"Ibuprofen with apixaban, eGFR 22 on {ago(5)}") and " more: " in c.summary
+    assert {f.ref for f in c.why} >= {"Observation/egfr", "Condition/ckd", "Condition/du", "Condition/hf"}

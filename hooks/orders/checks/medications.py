@@ -77,14 +77,15 @@ When: an NSAID (``rx_nsaids``; not aspirin with no dose above ``low_dose_aspirin
       antiplatelet other than aspirin (``rx_anticoagulants``, ``rx_p2y12_inhibitors``,
       ``rx_antiplatelets_other``) or another NSAID (a different ingredient; low-dose aspirin does not
       count: it is usually cardioprotective), or while the record shows what rules an NSAID out
-      (``hooks.pathway.rules.acute.nsaid_harms``): the latest eGFR of the past year below 30
-      mL/min/1.73 m², chronic kidney disease stage 4-5 or dialysis, an active peptic ulcer or upper
-      GI bleed, heart failure. Aspirin alone never fires it.
+      (``hooks.pathway.rules.acute.nsaid_harms``; not for a topical NSAID): the latest eGFR of the
+      past year below 30 mL/min/1.73 m², chronic kidney disease stage 4-5 or dialysis, a peptic ulcer
+      or upper GI bleed, heart failure. Aspirin alone never fires it.
 Then: warning naming the drugs and the findings with their dates: prefer another analgesic
-      (bleeding; kidney harm; GI bleeding; heart failure; two NSAIDs add GI and kidney harm); if an
-      NSAID is essential, the lowest dose for the shortest time with gastroprotection. The patient's
-      age is a fact on the card from ``nsaid_caution_age_years`` (75). Removing the draft is offered
-      (recommended with an anticoagulant, an antiplatelet or a finding that rules an NSAID out).
+      (bleeding; kidney injury; GI bleeding; worsening heart failure; two NSAIDs add GI and kidney
+      harm); without such a finding, if an NSAID is essential, the lowest dose for the shortest time
+      with gastroprotection. The patient's age is a fact on the card from ``nsaid_caution_age_years``
+      (75). Removing the draft is offered (recommended with an anticoagulant, an antiplatelet or a
+      finding that rules an NSAID out).
 Evidence: NICE NG59 (oral NSAIDs: weigh GI, liver and cardio-renal toxicity and risk factors,
       including age; lowest effective dose, shortest time, gastroprotection); KDIGO 2012 (avoid NSAIDs
       below an eGFR of 30); ACG 2009 (NSAID-related ulcer complications); AHA/ACC/HFSA 2022 (NSAIDs
@@ -1300,8 +1301,9 @@ def _nsaid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
 def _nsaid_summary(nsaid: str, partners: list[str], found: list[str], tail: str) -> str:
     """"<NSAID> with <partners>, <findings>: <tail>", naming as many findings as the summary has room
     for (the card's facts name every one)."""
-    for n in range(len(found), -1, -1):
-        shown = [*partners, *found[:n]] if n or partners else found[:1]
+    summary = ""
+    for n in range(len(found), -1 if partners else 0, -1):
+        shown = [*partners, *found[:n]]
         more = "" if n == len(found) else f" and {len(found) - n} more"
         summary = f"{nsaid.capitalize()} with {', '.join(shown)}{more}: {tail}"
         if len(summary) <= SUMMARY_MAX:

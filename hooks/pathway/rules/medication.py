@@ -823,7 +823,8 @@ def m5_nsaid_harm(ctx: PathwayContext) -> CardDraft | None:
     said = [f"taken with {'; '.join(reasons)}"] if reasons else []
     if two:
         said.append("two NSAIDs at once add GI and kidney harm (NICE NG59)")
-    who, what = ("their prescribers", "one or both") if two else ("its prescriber", "it")
+    # two NSAIDs and nothing else: stop one; two with a finding that rules NSAIDs out: stop both
+    who, what = ("their prescribers", "them" if reasons else "one") if two else ("its prescriber", "it")
     return M5.card(
         ctx,
         indicator="warning",
@@ -841,7 +842,7 @@ def _m5_summary(names: str, found: list[str], two: bool) -> str:
     """"<NSAID> with <findings>: review and stop it", naming as many findings as there is room for;
     two NSAIDs and nothing else: "<NSAID> and <NSAID> taken together: review and stop one"."""
     head = f"{names[:1].upper()}{names[1:]}"
-    verb = "review and stop one" if two else "review and stop it"
+    verb = ("review and stop them" if found else "review and stop one") if two else "review and stop it"
     if not found:
         return f"{head} taken together: {verb}"
     summary = ""
