@@ -249,7 +249,7 @@ DATA_NAMES = {
     "patient": "the patient record",
     "conditions": "diagnoses",
     "procedures": "procedures",
-    "observations": "pain and function scores",
+    "observations": "pain and function scores and test results",
     "examObservations": "examination findings",
     "medicationRequests": "prescriptions",
     "medicationStatements": "medication statements",

@@ -618,5 +618,5 @@ def test_data_the_ehr_could_not_give_is_named_once_per_reason() -> None:
     ]
     assert not_recorded(gaps) == (
         "**Not recorded:** prescriptions and medication statements (could not be read: FHIR server answered "
-        "500); pain and function scores (could not be read: timed out); lumbar imaging."
+        "500); pain and function scores and test results (could not be read: timed out); lumbar imaging."
     )

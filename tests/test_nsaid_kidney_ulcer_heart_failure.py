@@ -4,8 +4,8 @@ What these tests show, each through the service's own reading of FHIR JSON (the 
 the history builder):
 
 - an NSAID drafted for a patient whose latest eGFR of the past year is below 30 mL/min/1.73 m²
-  (KDIGO 2012), with chronic kidney disease stage 4-5 or dialysis, an active peptic ulcer or upper GI
-  bleed (ACG 2009) or heart failure (AHA/ACC/HFSA 2022) in force draws the NSAID warning naming the
+  (KDIGO 2012), with kidney failure or dialysis or chronic kidney disease stage 4-5, a peptic ulcer or
+  upper GI bleed (ACG 2009) or heart failure (AHA/ACC/HFSA 2022) in force draws the NSAID warning naming the
   finding with its date and the guideline; removing the draft is the recommended suggestion;
 - the acute card's conservative-care step no longer offers an NSAID to such a patient, and says why;
 - an eGFR of 30 or more, a low eGFR from more than a year ago followed by nothing, a later eGFR of
@@ -29,7 +29,7 @@ import pytest
 from cds_service.fhir_facts import build_history
 from cds_service.relevance import is_relevant
 from fhir_fixtures import fhir_builder as fb
-from hooks.cards import CardDraft, render_full
+from hooks.cards import CardDraft, render_detail, render_full
 from hooks.evaluation import EvaluationInput
 from hooks.facts import PatientHistory
 from hooks.orders import evaluate_orders
@@ -119,7 +119,7 @@ def conservative_step(cards: list[CardDraft]) -> str:
          "kdigo_ckd_2012"),
         ((CKD4,), "advanced kidney disease", f"Chronic kidney disease, stage 4 (severe) since {ago(800)}",
          "KDIGO 2012", "kdigo_ckd_2012"),
-        ((DIALYSIS,), "advanced kidney disease", "Dependence on renal dialysis", "KDIGO 2012",
+        ((DIALYSIS,), "kidney failure", "Dependence on renal dialysis", "KDIGO 2012",
          "kdigo_ckd_2012"),
         ((ULCER,), "peptic ulcer or GI bleed", "Duodenal ulcer, unspecified", "ACG 2009",
          "acg_nsaid_ulcer_2009"),
@@ -427,3 +427,25 @@ def test_a_summary_with_more_findings_than_room_names_the_first_and_counts_the_r
     assert len(c.summary) <= 140 and c.summary.endswith(": bleeding risk; prefer another analgesic")
     assert c.summary.startswith(f"Ibuprofen with apixaban, eGFR 22 on {ago(5)}") and " more: " in c.summary
     assert {f.ref for f in c.why} >= {"Observation/egfr", "Condition/ckd", "Condition/du", "Condition/hf"}
+
+
+
+def test_dialysis_is_kidney_failure_whatever_a_later_egfr_says() -> None:
+    """An eGFR does not measure kidney function on dialysis: only a CKD stage gives way to it."""
+    c = nsaid_card(order_sign(DIALYSIS, egfr(40, 10)))
+    assert c.summary == "Ibuprofen with kidney failure: prefer another analgesic"
+    esrd = condition("esrd", "N18.6", "End stage renal disease", 900)
+    assert m5(pathway(NAPROXEN, esrd, egfr(35, 10))) is not None
+
+
+def test_m5_merged_beside_an_opioid_with_a_benzodiazepine_is_said_on_the_card_the_ehr_shows() -> None:
+    """The merged cross-cutting card's detail (what the sidebar shows) says the NSAID to stop, not
+    only "Also: NSAID to stop" in its summary and the facts in the full reasoning."""
+    oxycodone = taking("oxy", "7804", "oxycodone 10 mg tablet", started=200)
+    diazepam = taking("dzp", "3322", "diazepam 5 mg tablet", started=150)
+    cards = pathway(NAPROXEN, oxycodone, diazepam, egfr(24, 21))
+    c = m5(cards)
+    assert c is not None and c.rule_id == "M1" and "M5" in c.merged
+    assert "Also: NSAID to stop" in c.summary
+    assert f"Naproxen with eGFR 24 on {ago(21)}: review and stop it" in render_detail(c)
+    assert_house_rules(c)

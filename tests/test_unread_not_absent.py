@@ -58,7 +58,7 @@ def test_e1_with_the_observations_unread_does_not_say_no_red_flag() -> None:
     (e1,) = run(radic(days=15), unavailable=OBS_DOWN)
     detail = render_detail(e1)
     assert (
-        "no red flag in the diagnoses on record (pain and function scores could not be read)"
+        "no red flag in the diagnoses on record (pain and function scores and test results could not be read)"
         in render_full(e1)
     )
     assert "no red flag," not in detail

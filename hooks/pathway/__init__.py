@@ -337,7 +337,15 @@ def merge_cross_cutting(cards: list[CardDraft]) -> CardDraft:
     # the lead's two deciding facts (its summary's pair: the opioid and the benzodiazepine beside it),
     # then each other rule's first
     # then each other rule's first about a record not already shown (M1's gabapentinoid is M2's too)
-    firsts = list(lead.why[:2])
+    # a warning merged beside a warning lead is said in a line of its own before the lead's second fact
+    # (its summary: "Naproxen with eGFR 24 on 2026-10-12: review and stop it" beside an opioid with a
+    # benzodiazepine, whose summary already names both drugs), so the card the EHR shows says it
+    graver = [
+        Fact(c.summary, c.why[0].ref, also=tuple(f.ref for f in c.why[1:] if f.ref), short=c.summary)
+        for c in rest
+        if c.indicator == lead.indicator == "warning"
+    ]
+    firsts = [*lead.why[:1], *graver, *lead.why[1:2]]
     for c in rest:
         if c.why[0].ref is None or c.why[0].ref not in {f.ref for f in firsts}:
             firsts.append(c.why[0])
@@ -370,7 +378,7 @@ CROSS_CUTTING_NAMES = {
     "M2": "neuropathic-agent review",
     "M3": "oral corticosteroid",
     "M4": "opioid use disorder treatment",
-    "M5": "NSAID risk",
+    "M5": "NSAID to stop",
     "Y1": "psychosocial risk",
 }
 

@@ -388,6 +388,7 @@ class NsaidHarm:
 # Conditions in force that rule an NSAID out: the value set, what a summary calls it, the harm, the
 # guideline and its key.
 NSAID_HARM_CONDITIONS = (
+    ("kidney_failure_conditions", "kidney failure", "kidney injury", "KDIGO 2012", "kdigo_ckd_2012"),
     ("nsaid_kidney_risk_conditions", "advanced kidney disease", "kidney injury", "KDIGO 2012",
      "kdigo_ckd_2012"),
     ("nsaid_gi_risk_conditions", "peptic ulcer or GI bleed", "GI bleeding", "ACG 2009",
@@ -395,7 +396,8 @@ NSAID_HARM_CONDITIONS = (
     ("heart_failure_conditions", "heart failure", "worsening heart failure", "AHA/ACC/HFSA 2022",
      "aha_hf_2022"),
 )  # fmt: skip
-KIDNEY_CONDITIONS = NSAID_HARM_CONDITIONS[0][0]
+# CKD stage 4-5 by its stage: a later eGFR of 30 or more outweighs it (never kidney failure on dialysis)
+STAGED_CKD = "nsaid_kidney_risk_conditions"
 
 
 @dataclass(frozen=True)
@@ -449,11 +451,12 @@ def latest_egfr(ctx: PathwayContext) -> EgfrReading | None:
 def nsaid_harms(ctx: PathwayContext) -> tuple[NsaidHarm, ...]:
     """What on record rules an NSAID out, beside bleeding medicines (``BLEEDING_SETS``): the latest eGFR
     of the past ``egfr_recent_days`` below ``nsaid_avoid_egfr`` (30; KDIGO 2012 CKD guideline: avoid
-    NSAIDs below it), chronic kidney disease stage 4-5 or dialysis, a peptic ulcer or upper
-    gastrointestinal bleed (ACG 2009: the highest risk of ulcer complications) and heart failure
-    (AHA/ACC/HFSA 2022), each in force. A recent eGFR of 30 or more is no harm, and a kidney diagnosis
-    dated before it is not read as one (the eGFR says the kidneys work better than it); an eGFR older
-    than that window tells nothing either way."""
+    NSAIDs below it), kidney failure or dialysis, chronic kidney disease stage 4-5, a peptic ulcer or
+    upper gastrointestinal bleed (ACG 2009: the highest risk of ulcer complications) and heart failure
+    (AHA/ACC/HFSA 2022), each in force. A recent eGFR of 30 or more is no harm, and a CKD stage dated
+    before it is not read as one (the eGFR says the kidneys work better than it); kidney failure on
+    dialysis always is (an eGFR does not measure it). An eGFR older than that window tells nothing
+    either way."""
     out: list[NsaidHarm] = []
     egfr = latest_egfr(ctx)
     if egfr is not None and egfr.is_below(ctx.t.nsaid_avoid_egfr):
@@ -465,7 +468,7 @@ def nsaid_harms(ctx: PathwayContext) -> tuple[NsaidHarm, ...]:
         )  # fmt: skip
     for value_set, short, harm, cite, key in NSAID_HARM_CONDITIONS:
         found = ctx.conditions(value_set)
-        if value_set == KIDNEY_CONDITIONS and egfr is not None and not egfr.is_below(ctx.t.nsaid_avoid_egfr):
+        if value_set == STAGED_CKD and egfr is not None and not egfr.is_below(ctx.t.nsaid_avoid_egfr):
             found = tuple(c for c in found if not _before(c, egfr.obs))
         out += [NsaidHarm(ctx.cond_label(c), c.ref, short, harm, cite, key) for c in found]
     return tuple(out)
