@@ -449,3 +449,30 @@ def test_m5_merged_beside_an_opioid_with_a_benzodiazepine_is_said_on_the_card_th
     assert "Also: NSAID to stop" in c.summary
     assert f"Naproxen with eGFR 24 on {ago(21)}: review and stop it" in render_detail(c)
     assert_house_rules(c)
+
+
+
+def in_words(words: str, days: int) -> dict[str, Any]:
+    said = egfr(0, days)
+    del said["valueQuantity"]
+    said["valueString"] = words
+    return said
+
+
+@pytest.mark.parametrize("words", ["below 15", "less than 30"])
+def test_an_egfr_sent_in_words_as_a_bound_keeps_its_bound(words: str) -> None:
+    c = nsaid_card(order_sign(in_words(words, 12)))
+    assert f"eGFR <{words.split()[-1]} on {ago(12)}" in c.summary
+
+
+def test_guard_an_egfr_sent_as_greater_than_60_in_words_draws_no_card() -> None:
+    assert NSAID_RULE not in [c.rule_id for c in order_sign(in_words("greater than 60", 12))]
+
+
+def test_p1_with_no_care_documented_says_no_nsaid_where_one_is_ruled_out() -> None:
+    inp = EvaluationInput(
+        hook="patient-view", today=TODAY, patient_id="p1", user_id="Practitioner/u1", encounter_id=None,
+        history=read(radiculopathy(60), egfr(24, 21)), terminology=TERM,
+    )  # fmt: skip
+    step = next(s for c in evaluate_pathway(inp) for s in c.next_steps if s.startswith("Ask whether"))
+    assert f"conservative care (no NSAID with eGFR 24 on {ago(21)} per KDIGO 2012)" in step, step

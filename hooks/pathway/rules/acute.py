@@ -421,14 +421,23 @@ class EgfrReading:
         return f"{self.comparator}{round(self.value, 1):g}"
 
 
+# A result sent in words as a bound ("below 15", "greater than 60").
+BELOW_WORDS = re.compile(r"(?:below|less than|under)\b")
+ABOVE_WORDS = re.compile(r"(?:above|greater than|more than|over)\b")
+
+
 def egfr_reading(o: ObservationFact) -> EgfrReading | None:
     """An eGFR as sent: in mL/min/1.73 m² (a result in mL/s/1.73 m², as some laboratories send it,
     times 60), with a comparator from the quantity or the words ("<15", ">60"); None for a unit that
     is neither."""
     if o.value is None:
         return None
-    words = (o.value_text or "").strip()
+    words = (o.value_text or "").strip().lower()
     comparator = next((c for c in ("<=", ">=", "<", ">") if words.startswith(c)), "")
+    if not comparator and BELOW_WORDS.match(words):
+        comparator = "<"  # "below 15", "less than 15"
+    elif not comparator and ABOVE_WORDS.match(words):
+        comparator = ">"
     unit = (o.unit or "").replace(" ", "").lower()
     if not unit or "/min" in unit:
         return EgfrReading(o.value, comparator, o)

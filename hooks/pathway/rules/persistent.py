@@ -317,9 +317,11 @@ def _care_step(ctx: PathwayContext, weak: bool = False) -> str:
             f"before {before}, "
             "or record the care given elsewhere (ACR 2021 variant 3)."
         )
+    no_nsaid = acute.nsaids_or_caution(ctx)
+    care = "conservative care" if no_nsaid == "NSAIDs" else f"conservative care ({no_nsaid})"
     return (
-        f"Ask whether physiotherapy or {_tried(ctx)} was tried; if not, give {weeks} of conservative "
-        f"care before {before} (ACR 2021 variant 3)."
+        f"Ask whether physiotherapy or {_tried(ctx)} was tried; if not, give {weeks} of {care} before "
+        f"{before} (ACR 2021 variant 3)."
     )
 
 
