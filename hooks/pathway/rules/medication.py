@@ -811,6 +811,7 @@ def m5_nsaid_harm(ctx: PathwayContext) -> CardDraft | None:
         return None
     blood = [m for m in ctx.medications(*BLEEDING_SETS) if ctx.is_active_med(m)]
     harms = nsaid_harms(ctx)
+    cited = {h.evidence for h in harms}
     drugs = list(dict.fromkeys(ingredient_name(ctx, m, ("rx_nsaids",)) for m in nsaids))
     if not blood and not harms and len(drugs) < 2:
         return None
@@ -832,8 +833,8 @@ def m5_nsaid_harm(ctx: PathwayContext) -> CardDraft | None:
         why=[*(ctx.med_fact(m) for m in (*nsaids, *blood)), *(h.fact() for h in harms)],
         next_steps=[f"Review {names} with {who} and stop {what}: {'; '.join(said)}."],
         avoid=[f"Continuing {names} with {', '.join(found)}." if found else f"Taking {names} together."],
-        # the guidelines of the findings on this card, no other
-        without_evidence=tuple(k for k in M5.evidence if k != "nice_ng59" and k not in nsaid_evidence(ctx)),
+        # the guidelines of the findings on this card, no other (read from the harms already in hand)
+        without_evidence=tuple(k for k in M5.evidence if k != "nice_ng59" and k not in cited),
         needs=("medicationRequests", "medicationStatements", "conditions", "observations"),
     )
 
