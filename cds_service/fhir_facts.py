@@ -19,6 +19,7 @@ sides, drug names, the names of uncoded observations) is read with ``hooks.text`
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -85,10 +86,23 @@ def _list(obj: Any, name: str) -> list[Any]:
     return [value]
 
 
+# a model class's resource type (fhir.resources' ``get_resource_type`` is a classmethod), asked once
+_CLASS_RESOURCE_TYPES: dict[type, str] = {}
+
+
 def _resource_type(obj: Any) -> str | None:
-    if type(obj) is dict:
+    cls = type(obj)
+    if cls is dict:
         rt = obj.get("resourceType")
         return rt if isinstance(rt, str) else None
+    known = _CLASS_RESOURCE_TYPES.get(cls)
+    if known is not None:
+        return known
+    if isinstance(inspect.getattr_static(cls, "get_resource_type", None), classmethod):
+        rt = cls.get_resource_type()
+        if isinstance(rt, str):
+            _CLASS_RESOURCE_TYPES[cls] = rt
+            return rt
     getter = getattr(obj, "get_resource_type", None)
     if callable(getter):
         try:
@@ -122,11 +136,21 @@ def normalize_ref(reference: str | None) -> str | None:
 
 
 def _codings(cc: Any) -> tuple[Coding, ...]:
+    items = _list(cc, "coding")
+    if not items:
+        return ()
     out: list[Coding] = []
-    for c in _list(cc, "coding"):
-        system, code = _get(c, "system"), _get(c, "code")
+    for c in items:
+        if type(c) is dict:
+            system, code, display = c.get("system"), c.get("code"), c.get("display")
+        else:
+            system, code, display = (
+                getattr(c, "system", None),
+                getattr(c, "code", None),
+                getattr(c, "display", None),
+            )
         if system and code:
-            out.append(Coding(str(system), str(code), _get(c, "display")))
+            out.append(Coding(str(system), str(code), display))
     return tuple(out)
 
 
@@ -150,7 +174,9 @@ def _cc_text(cc: Any) -> str | None:
 
 def _texts(ccs: Iterable[Any]) -> str | None:
     """The concepts' texts, each once ("Spine clinic" as type and as service type is said once)."""
-    parts = list(dict.fromkeys(t for t in (_cc_text(cc) for cc in ccs) if t))
+    parts = [t for t in map(_cc_text, ccs) if t]
+    if len(parts) > 1:
+        parts = list(dict.fromkeys(parts))
     return "; ".join(parts) if parts else None
 
 
@@ -165,7 +191,10 @@ def _status_code(cc: Any) -> str | None:
 
 
 def _notes(obj: Any) -> tuple[str, ...]:
-    return tuple(str(t) for t in (_get(n, "text") for n in _list(obj, "note")) if t)
+    notes = _list(obj, "note")
+    if not notes:
+        return ()
+    return tuple(str(t) for t in (_get(n, "text") for n in notes) if t)
 
 
 def _num(value: Any) -> float | None:
@@ -333,8 +362,12 @@ def _uncoded_kind(words: str, value: float | None, unit: str | None) -> str | No
 
 
 def _kind_of(terminology: Terminology, codings: Sequence[Coding]) -> str | None:
+    """The first of ``OBSERVATION_KINDS`` whose value set holds any of the codings."""
+    if not codings:
+        return None
+    names = terminology.names_of(codings)
     for kind, vs in OBSERVATION_KINDS:
-        if vs in terminology and terminology.match(vs, codings) is not None:
+        if vs in names:
             return kind
     return None
 
@@ -574,9 +607,15 @@ def _observations(obj: Any, i: int, term: Terminology) -> list[ObservationFact]:
     )
     effective, effective_text = fhir_date(effective_raw)
     effective_at = fhir_instant(effective_raw)
-    part_of = tuple(r for r in (normalize_ref(_get(p, "reference")) for p in _list(obj, "partOf")) if r)
+    part_of_refs = _list(obj, "partOf")
+    part_of = (
+        tuple(r for r in (normalize_ref(_get(p, "reference")) for p in part_of_refs) if r)
+        if part_of_refs
+        else ()
+    )
     body_sites = _list(obj, "bodySite")
-    site_text = _texts(body_sites)
+    site_codings = _codings_all(body_sites) if body_sites else ()
+    site_text = _texts(body_sites) if body_sites else None
     notes = _notes(obj)
     ref = _ref(obj, i)
     value, unit, value_text = _obs_value(obj)
@@ -607,7 +646,7 @@ def _observations(obj: Any, i: int, term: Terminology) -> list[ObservationFact]:
             unit=unit_,
             value_text=value_text_,
             status=status,
-            body_site=_codings_all(body_sites),
+            body_site=site_codings,
             body_site_text=site,
             part_of=part_of,
             notes=notes,

@@ -163,7 +163,8 @@ class Terminology:
 
     def match(self, name: str, codings: Iterable[Coding]) -> Member | None:
         """The first member of value set ``name`` matched by any of ``codings`` (every coding is tried)."""
-        self[name]  # an unknown name is an error, not "no match"
+        if name not in self._sets:
+            self[name]  # an unknown name is an error, not "no match"
         for c in codings:
             hit = self.memberships(c.system, c.code).get(name)
             if hit is not None:
@@ -172,13 +173,27 @@ class Terminology:
 
     def in_any(self, names: Collection[str], codings: Iterable[Coding]) -> bool:
         """Whether any of ``codings`` is in any of the value sets ``names``."""
-        for name in names:
-            self[name]  # an unknown name is an error, not "no match"
+        self.check(names)
         for c in codings:
             found = self.memberships(c.system, c.code)
             if found and not found.keys().isdisjoint(names):
                 return True
         return False
+
+    def check(self, names: Iterable[str]) -> None:
+        """Raise ``KeyError`` for a name no value set has: an unknown name is an error, not "no match"."""
+        for name in names:
+            if name not in self._sets:
+                self[name]
+
+    def names_of(self, *codings: Iterable[Coding]) -> frozenset[str]:
+        """Every value set any of the codings is in: a fact's value sets worked out once, for a call
+        that asks of the same fact under many value sets (``PathwayContext.procedures``)."""
+        found: set[str] = set()
+        for group in codings:
+            for c in group:
+                found.update(self.memberships(c.system, c.code))
+        return frozenset(found)
 
     def matches_any(self, names: Iterable[str], codings: Iterable[Coding]) -> Member | None:
         """The first member matched, trying the value sets in the order given."""

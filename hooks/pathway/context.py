@@ -314,6 +314,8 @@ class PathwayContext:
         self._assessor = assessor
         self._conditions_read: dict[tuple[tuple[str, ...], bool], tuple[ConditionFact, ...]] = {}
         self._procedures_read: dict[tuple[tuple[str, ...], bool], tuple[ProcedureFact, ...]] = {}
+        # each fact's value sets, by the fact's id (the history holds every fact while this lives)
+        self._value_sets_of: dict[int, frozenset[str]] = {}
 
     # -----------------------------------------------------------------------------------------
     # small helpers
@@ -337,16 +339,25 @@ class PathwayContext:
             return False
         return c.abatement is None or c.abatement > self.today
 
+    def _in(self, value_sets: tuple[str, ...], fact: object, *codings: Sequence[Coding]) -> bool:
+        """Whether the fact's codings are in any of ``value_sets``. A call asks the same few dozen
+        facts under some twenty value sets: each fact's value sets are worked out once."""
+        found = self._value_sets_of.get(id(fact))
+        if found is None:
+            found = self._value_sets_of[id(fact)] = self.term.names_of(*codings)
+        return not found.isdisjoint(value_sets)
+
     def conditions(self, *value_sets: str, current_only: bool = True) -> tuple[ConditionFact, ...]:
         """Conditions in any of the value sets: not refuted/entered-in-error, in force unless asked
         (asked once per call: the history does not change while it is judged)."""
         key = (value_sets, current_only)
         if key not in self._conditions_read:
+            self.term.check(value_sets)
             self._conditions_read[key] = tuple(
                 c for c in self.history.conditions
                 if c.verification_status not in EXCLUDED_VERIFICATION
                 and (not current_only or self.in_force(c))
-                and self.term.in_any(value_sets, c.codings)
+                and self._in(value_sets, c, c.codings)
             )  # fmt: skip
         return self._conditions_read[key]
 
@@ -355,34 +366,37 @@ class PathwayContext:
         asked once per call."""
         key = (value_sets, completed)
         if key not in self._procedures_read:
+            self.term.check(value_sets)
             found = [
                 p
                 for p in self.history.procedures
                 if (not completed or p.is_completed)
                 and (p.performed is None or p.performed <= self.today)
-                and (self.term.in_any(value_sets, p.codings) or self.term.in_any(value_sets, p.used_codes))
+                and self._in(value_sets, p, p.codings, p.used_codes)
             ]
             self._procedures_read[key] = tuple(sorted(found, key=lambda p: p.performed or date.min))
         return self._procedures_read[key]
 
     def orders(self, *value_sets: str, pending: bool = True) -> tuple[ServiceRequestFact, ...]:
         """ServiceRequests in the value sets; pending ones (draft/active/on-hold) unless asked."""
+        self.term.check(value_sets)
         out = []
         for s in self.history.service_requests:
             if s.status in DEAD_ORDER_STATUSES:
                 continue
             if pending and s.status not in PENDING_ORDER_STATUSES:
                 continue
-            if self.term.in_any(value_sets, s.codings):
+            if self._in(value_sets, s, s.codings):
                 out.append(s)
         return tuple(out)
 
     def medications(self, *value_sets: str) -> tuple[MedicationFact, ...]:
+        self.term.check(value_sets)
         out = []
         for m in self.history.medications:
             if m.status in ("entered-in-error", "cancelled", "not-taken"):
                 continue
-            if self.term.in_any(value_sets, m.codings) or self.term.in_any(value_sets, m.ingredient_codings):
+            if self._in(value_sets, m, m.codings, m.ingredient_codings):
                 out.append(m)
         return tuple(sorted(out, key=lambda m: m.start or date.min))
 
