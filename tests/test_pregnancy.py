@@ -492,6 +492,72 @@ def test_low_dose_aspirin_in_pregnancy_is_not_an_nsaid_course() -> None:
     ]
 
 
+def _ulcer() -> ConditionFact:
+    from orders_builders import cond as order_cond
+
+    return order_cond("du", "K26.9", 200, "Duodenal ulcer")
+
+
+def _naproxen() -> Any:
+    from orders_builders import med as order_med
+
+    return order_med("nap", "7258", "naproxen 500 mg", 30)
+
+
+@pytest.mark.parametrize("weeks", [24, None, 12], ids=["24-weeks", "weeks-unknown", "12-weeks"])
+def test_an_nsaid_order_that_the_record_also_rules_out_draws_one_card_that_says_the_pregnancy(
+    weeks: int | None,
+) -> None:
+    """A duodenal ulcer and a pregnancy: one card on the order (two warnings on one prescription, each
+    offering to remove it, read as noise), and that card says both."""
+    (card,) = judged("order-sign", [IBUPROFEN], radicular(), order_pregnancy(weeks), _ulcer())
+    assert (card.rule_id, card.indicator) == ("order.nsaid-co-prescription", "warning")
+    refs = [f.ref for f in card.why]
+    assert "Condition/du" in refs and "Condition/preg-1" in refs
+    assert {"ACG 2009", "FDA 2020"} <= {e.label for e in card.evidence}
+    (remove,) = card.suggestions
+    assert remove.is_recommended
+    late = weeks != 12
+    # from 20 weeks, or with the weeks unknown, the summary names the pregnancy with the drug
+    assert card.summary.startswith("Ibuprofen in pregnancy (") is late
+    assert any("(FDA 2020)" in s and "low amniotic fluid" in s for s in card.next_steps)
+    assert ("NSAIDs from 20 weeks of pregnancy" in card.avoid[0]) is late
+    assert_house_rules(card)
+
+
+def test_two_nsaids_from_20_weeks_say_to_avoid_both_and_recommend_removing_the_order() -> None:
+    (card,) = judged("order-sign", [IBUPROFEN], radicular(), order_pregnancy(24), _naproxen())
+    assert card.rule_id == "order.nsaid-co-prescription"
+    assert card.summary == (
+        "Ibuprofen in pregnancy (24 weeks) with naproxen: two NSAIDs at once; avoid NSAIDs from 20 weeks "
+        "(FDA 2020)"
+    )
+    assert "Do not start ibuprofen, and review naproxen: NSAIDs are avoided from 20 weeks of pregnancy " \
+        "(FDA 2020)." in card.next_steps
+    # an essential NSAID is agreed with the obstetric team, not given with gastroprotection
+    assert any("obstetric team" in s for s in card.next_steps)
+    assert not any("gastroprotection" in s for s in card.next_steps)
+    (remove,) = card.suggestions
+    assert remove.is_recommended
+    assert_house_rules(card)
+
+
+def test_two_nsaids_before_20_weeks_keep_the_one_nsaid_advice_and_say_when_to_stop() -> None:
+    (card,) = judged("order-sign", [IBUPROFEN], radicular(), order_pregnancy(12), _naproxen())
+    assert card.rule_id == "order.nsaid-co-prescription"
+    assert card.summary == "Ibuprofen with naproxen: two NSAIDs at once; prescribe one only"
+    when = "Avoid NSAIDs from 20 weeks of pregnancy (12 weeks now)"
+    assert any(s.startswith(when) for s in card.next_steps)
+    assert not card.suggestions[0].is_recommended
+
+
+def test_a_long_drug_name_leaves_the_pregnancy_advice_in_the_summary() -> None:
+    long_name = "ibuprofen 800 mg tablet, one three times a day with food for two weeks, then as needed"
+    order = mr("mr-ibu", None, long_name, 800, per=3)
+    (card,) = judged("order-sign", [order], radicular(), order_pregnancy(24), _naproxen())
+    assert card.summary == "Two NSAIDs in pregnancy (24 weeks): avoid NSAIDs from 20 weeks (FDA 2020)"
+
+
 def test_a_lumbar_ct_in_pregnancy_is_changed_to_mri_and_with_a_red_flag_not_delayed() -> None:
     ct = sr("sr-ct", "72131", "CT lumbar spine without contrast")
     (card,) = judged("order-sign", [ct], radicular(), order_pregnancy(24))

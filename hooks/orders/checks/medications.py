@@ -85,7 +85,11 @@ Then: warning naming the drugs and the findings with their dates: prefer another
       harm); without such a finding, if an NSAID is essential, the lowest dose for the shortest time
       with gastroprotection. The patient's age is a fact on the card from ``nsaid_caution_age_years``
       (75). Removing the draft is offered (recommended with an anticoagulant, an antiplatelet or a
-      finding that rules an NSAID out).
+      finding that rules an NSAID out). In pregnancy it is the order's one card on the NSAID
+      (``order.pregnancy-nsaid`` defers to it): from 20 weeks, or with the weeks unknown, its summary
+      names the pregnancy with the drug, it says to avoid NSAIDs (FDA 2020), an essential NSAID is
+      agreed with the obstetric team and removing the draft is recommended; the pregnancy, its weeks
+      and the FDA advice are on the card at any stage (``hooks.orders._mark_pregnancy``).
 Evidence: NICE NG59 (oral NSAIDs: weigh GI, liver and cardio-renal toxicity and risk factors,
       including age; lowest effective dose, shortest time, gastroprotection); KDIGO 2012 (avoid NSAIDs
       below an eGFR of 30); ACG 2009 (NSAID-related ulcer complications); AHA/ACC/HFSA 2022 (NSAIDs
@@ -146,6 +150,7 @@ from hooks.orders.common import OrderCheck, card, create, delete, reason_refs
 from hooks.orders.context import OrderContext, RedFlag
 from hooks.pathway import age_years
 from hooks.pathway.context import ENDED_MED_STATUSES
+from hooks.pathway.pregnancy import NSAID_WEEKS
 from hooks.pathway.rules.acute import nsaid_harms, nsaids_or_caution
 from hooks.pathway.rules.medication import (
     BENZODIAZEPINE_INDICATIONS,
@@ -1242,12 +1247,24 @@ def _nsaid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     if not bleeding and not others and not harms:
         return []
     found = list(dict.fromkeys(h.short for h in harms))
+    # in pregnancy this card is the order's one card on the NSAID (``order.pregnancy-nsaid`` defers
+    # to it); from 20 weeks, or with the weeks unknown, it says the pregnancy where it says the drug
+    pregnancy = ctx.pathway.pregnancy
+    late = pregnancy is not None and not pregnancy.before_nsaid_weeks
+    named = f"{nsaid} in pregnancy ({pregnancy.weeks})" if late and pregnancy is not None else nsaid
     if bleeding:
         tail = "bleeding risk; prefer another analgesic"
-        summary = _nsaid_summary(nsaid, [listed((*bleeding, *others))], found, tail)
+        summary = _nsaid_summary(named, [listed((*bleeding, *others))], found, tail)
     elif harms:
         tail = "prefer another analgesic" + ("; one NSAID only" if others else "")
-        summary = _nsaid_summary(nsaid, [listed(others)] if others else [], found, tail)
+        summary = _nsaid_summary(named, [listed(others)] if others else [], found, tail)
+    elif late:
+        avoid_late = f"avoid NSAIDs from {NSAID_WEEKS} weeks (FDA 2020)"
+        fits = (
+            f"{named.capitalize()} with {listed(others)}: two NSAIDs at once; {avoid_late}",
+            f"Two NSAIDs in pregnancy ({pregnancy.weeks}): {avoid_late}",
+        )
+        summary = next((x for x in fits if len(x) <= SUMMARY_MAX), fits[-1])
     else:
         summary = f"{nsaid.capitalize()} with {listed(others)}: two NSAIDs at once; prescribe one only"
     reasons = [f"an NSAID with {listed(bleeding)} raises the risk of serious bleeding"] if bleeding else []
@@ -1261,19 +1278,29 @@ def _nsaid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             else ""
         )
         steps.append(f"Prefer another analgesic: {'; '.join(reasons)}{weigh}.")
-    if others:
+    if others and late:
+        steps.append(
+            f"Do not start {nsaid}, and review {listed(others)}: NSAIDs are avoided from {NSAID_WEEKS} "
+            "weeks of pregnancy (FDA 2020)."
+        )
+    elif others:
         steps.append(
             f"Do not combine NSAIDs: stop {listed(others)} if {nsaid} replaces it, or do not start {nsaid}."
         )
     if not harms:
         steps.append(
-            "If an NSAID is essential: the lowest dose for the shortest time, with gastroprotection "
+            "If an NSAID is essential: the lowest dose for the shortest time, agreed with the obstetric "
+            "team (FDA 2020)."
+            if late
+            else "If an NSAID is essential: the lowest dose for the shortest time, with gastroprotection "
             "(NICE NG59)."
         )
     avoid = [f"An NSAID with {listed(bleeding)}"] if bleeding else []
     avoid += [f"an NSAID with {short}" for short in found]
     if others:
         avoid.append("two NSAIDs at once")
+    if late:
+        avoid.append(f"NSAIDs from {NSAID_WEEKS} weeks of pregnancy")
     age = _age_fact(ctx)
     return [
         card(
@@ -1292,7 +1319,7 @@ def _nsaid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             ),
             suggestions=(
                 delete(order, "Remove the NSAID prescription", f"Remove {order.ref}",
-                       recommended=bool(bleeding or harms)),
+                       recommended=bool(bleeding or harms or late)),
             ),
         )
     ]  # fmt: skip

@@ -34,7 +34,11 @@ When: an NSAID is prescribed (``rx_nsaids``, by ingredient code or name); not as
       pregnancy on obstetric advice).
 Then: warning at 20 weeks or later, or when the weeks are unknown: avoid NSAIDs (low amniotic fluid,
       fetal kidney problems), paracetamol (acetaminophen) being the usual analgesic; removing the
-      prescription is offered (recommended). Info before 20 weeks: avoid them from 20 weeks.
+      prescription is offered (recommended). Info before 20 weeks: avoid them from 20 weeks. Not
+      drawn when the NSAID order has an ``order.nsaid-co-prescription`` card (a bleeding partner,
+      another NSAID, a finding that rules an NSAID out): that card is the order's one card on the
+      NSAID and says the pregnancy (in its summary from 20 weeks or with the weeks unknown, and then
+      recommends removing the order), its weeks and what the FDA advises.
 
 Evidence: ACOG Committee Opinion 723 (2017), Guidelines for Diagnostic Imaging During Pregnancy and
       Lactation; FDA Drug Safety Communication (2020): avoid NSAIDs at 20 weeks of pregnancy or later.
@@ -293,4 +297,7 @@ CHECK_NSAID = OrderCheck(
     checks_what="whether the patient is pregnant and how many weeks", needs=(), evidence=(FDA,),
     judge=check_nsaid,
     adult_pathway=False,  # NSAIDs from 20 weeks of pregnancy: safety at any age
+    # one card per NSAID order: the co-prescription card (a bleeding partner, another NSAID, a finding
+    # that rules an NSAID out) says the pregnancy too, as ``hooks.orders.checks.medications`` writes it
+    defers_to=("order.nsaid-co-prescription",),
 )  # fmt: skip
