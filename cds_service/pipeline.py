@@ -117,6 +117,7 @@ class DecisionMemo:
             inp.patient_id,
             inp.user_id,
             inp.encounter_id,
+            inp.silenced,
         )
         with self._lock:
             kept = self._drafts.get(key)
@@ -296,6 +297,7 @@ class Engine:
             terminology=self.terminology,
             thresholds=self.thresholds,
             draft_orders=read_draft_orders(req.hook, req.draft_orders, req.selections),
+            silenced=silenced,
         )
         drafts = self.decisions.drafts(service.id, inp, lambda: self._evaluate(service, inp))
         kept = [d for d in drafts if d.rule_id not in silenced]

@@ -26,3 +26,6 @@ class EvaluationInput:
     # (``cds_service.draft_orders``), each marked ``selected`` when this hook judges it.
     draft_orders: tuple[DraftOrder, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
+    # the rules the clinician has snoozed for this patient: their cards are not shown, so no order
+    # check steps aside for one of them (``OrderCheck.defers_to``)
+    silenced: frozenset[str] = frozenset()

@@ -11,12 +11,13 @@ pregnancy record is not current is tested as well.
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import date
 from typing import Any
 
 import pytest
-from conftest import load_protocol
+from conftest import FIXED_NOW, ROOT, load_protocol
 from flask.testing import FlaskClient
 from orders_builders import history as order_history
 from orders_builders import inp as order_input
@@ -532,7 +533,7 @@ def test_two_nsaids_from_20_weeks_say_to_avoid_both_and_recommend_removing_the_o
         "Ibuprofen in pregnancy (24 weeks) with naproxen: two NSAIDs at once; avoid NSAIDs from 20 weeks "
         "(FDA 2020)"
     )
-    assert "Do not start ibuprofen, and review naproxen: NSAIDs are avoided from 20 weeks of pregnancy " \
+    assert "Do not start ibuprofen, and stop naproxen: NSAIDs are avoided from 20 weeks of pregnancy " \
         "(FDA 2020)." in card.next_steps
     # an essential NSAID is agreed with the obstetric team, not given with gastroprotection
     assert any("obstetric team" in s for s in card.next_steps)
@@ -551,11 +552,83 @@ def test_two_nsaids_before_20_weeks_keep_the_one_nsaid_advice_and_say_when_to_st
     assert not card.suggestions[0].is_recommended
 
 
-def test_a_long_drug_name_leaves_the_pregnancy_advice_in_the_summary() -> None:
-    long_name = "ibuprofen 800 mg tablet, one three times a day with food for two weeks, then as needed"
-    order = mr("mr-ibu", None, long_name, 800, per=3)
-    (card,) = judged("order-sign", [order], radicular(), order_pregnancy(24), _naproxen())
-    assert card.summary == "Two NSAIDs in pregnancy (24 weeks): avoid NSAIDs from 20 weeks (FDA 2020)"
+def test_many_partners_in_pregnancy_are_counted_so_the_summary_keeps_its_recommendation() -> None:
+    """The pregnancy's words take room: five drugs named as well would cut the recommendation off."""
+    from orders_builders import med as order_med
+
+    partners = [
+        order_med(rid, rx, text, 60)
+        for rid, rx, text in (
+            ("war", "11289", "warfarin 5 mg"), ("clo", "32968", "clopidogrel 75 mg"),
+            ("nap", "7258", "naproxen 500 mg"), ("dic", "3355", "diclofenac 50 mg"),
+            ("cel", "140587", "celecoxib 200 mg"),
+        )
+    ]  # fmt: skip
+    (card,) = judged("order-sign", [IBUPROFEN], radicular(), order_pregnancy(24), _ulcer(), *partners)
+    assert card.summary == (
+        "Ibuprofen in pregnancy (24 weeks) with 5 other drugs, peptic ulcer or GI bleed: bleeding risk; "
+        "prefer another analgesic"
+    )
+    # every partner is still a fact on the card
+    refs = {f.ref for f in card.why}
+    assert {f"MedicationRequest/{rid}" for rid in ("war", "clo", "nap", "dic", "cel")} <= refs
+    assert_house_rules(card)
+
+
+@pytest.mark.parametrize("weeks", [24, None], ids=["24-weeks", "weeks-unknown"])
+def test_from_20_weeks_a_second_nsaid_with_an_ulcer_is_not_told_one_nsaid_only(weeks: int | None) -> None:
+    (card,) = judged("order-sign", [IBUPROFEN], radicular(), order_pregnancy(weeks), _ulcer(), _naproxen())
+    assert card.summary.endswith(": prefer another analgesic")
+    assert "one NSAID only" not in card.summary
+    assert any(s.startswith("Do not start ibuprofen, and stop naproxen") for s in card.next_steps)
+
+
+def test_before_20_weeks_an_essential_nsaid_ends_before_them_without_misoprostol() -> None:
+    from orders_builders import med as order_med
+
+    warfarin = order_med("war", "11289", "warfarin 5 mg", 100)
+    (card,) = judged("order-sign", [IBUPROFEN], radicular(), order_pregnancy(12), warfarin)
+    (essential,) = [s for s in card.next_steps if s.startswith("If an NSAID is essential")]
+    assert "ending before 20 weeks of pregnancy (FDA 2020)" in essential
+    assert "other than misoprostol, which is contraindicated in pregnancy" in essential
+
+
+def test_a_snoozed_co_prescription_card_leaves_the_pregnancy_card_to_say_it(make_app: Any) -> None:
+    """The pregnancy card steps aside for the co-prescription card on the same order only while that
+    card is shown: once a clinician has snoozed it for the patient, the pregnancy card is the one."""
+    from test_card_budget import offline
+
+    from hooks.override_reasons import OVERRIDE_SYSTEM
+
+    fixtures = ROOT / "fhir_fixtures" / "orders"
+    when = json.loads((fixtures / "ibuprofen-on-apixaban.expected.json").read_text())["evaluationDate"]
+    request = json.loads((fixtures / "ibuprofen-on-apixaban.order-sign.json").read_text())
+    client = make_app(settings_overrides={"evaluation_date": when}).test_client()
+
+    def cards(body: dict[str, Any]) -> list[dict[str, Any]]:
+        r = client.post("/cds-services/radicular-order-sign", json=offline(body))
+        assert r.status_code == 200, r.get_data(as_text=True)
+        return list(r.get_json()["cards"])
+
+    pregnant = _pregnant(request, when, 24)
+    (both,) = cards(pregnant)  # one card while both apply
+    assert both["source"]["topic"]["code"] == "order.nsaid-co-prescription"
+    assert both["summary"].startswith("Ibuprofen in pregnancy (")
+    feedback = {
+        "feedback": [
+            {
+                "card": both["uuid"],
+                "outcome": "overridden",
+                "overrideReason": {"reason": {"system": OVERRIDE_SYSTEM, "code": "snooze-6m"}},
+                "outcomeTimestamp": FIXED_NOW.isoformat().replace("+00:00", "Z"),
+            }
+        ]
+    }
+    assert client.post("/cds-services/radicular-order-sign/feedback", json=feedback).status_code == 200
+    (alone,) = cards(pregnant)
+    assert alone["source"]["topic"]["code"] == "order.pregnancy-nsaid"
+    assert alone["indicator"] == "warning"
+    assert alone["summary"].startswith("NSAID in pregnancy (")
 
 
 def test_a_lumbar_ct_in_pregnancy_is_changed_to_mri_and_with_a_red_flag_not_delayed() -> None:

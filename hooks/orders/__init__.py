@@ -124,8 +124,10 @@ def evaluate_orders(inp: EvaluationInput) -> list[CardDraft]:
     for order in ctx.judged:
         found: list[CardDraft] = []
         for check in checks:
-            if check.defers_to and any(c.rule_id in check.defers_to for c in found):
-                continue  # an earlier check's card on this order already gives the advice
+            if check.defers_to and any(
+                c.rule_id in check.defers_to and c.rule_id not in inp.silenced for c in found
+            ):
+                continue  # an earlier check's card on this order already gives the advice (and is shown)
             judged = check.judge(ctx, order)
             if ctx.under_age is not None:
                 # under 16: a mixed check's adult-pathway cards are dropped, its safety cards kept

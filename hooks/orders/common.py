@@ -59,7 +59,9 @@ class OrderCheck:
     judges one draft order; ``excludes`` (optional) the orders in ``applies_to`` it does not judge
     (a diagnostic nerve root block is coded as a transforaminal ESI but is not one); ``defers_to``
     (optional) the rules of checks earlier in ``hooks.orders.CHECKS`` whose card on the same order
-    already says what this check would (one piece of advice per order): this check is then not run.
+    already says what this check would (one piece of advice per order): this check is then not run,
+    unless that card's rule is snoozed for the patient (``EvaluationInput.silenced``): a snoozed card is
+    not shown, so it says nothing.
 
     ``adult_pathway`` (required: every check decides) says whether the check rests on the adult
     pathway's timing, sequencing or value evidence, which does not hold for a patient under

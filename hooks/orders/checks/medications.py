@@ -88,8 +88,11 @@ Then: warning naming the drugs and the findings with their dates: prefer another
       finding that rules an NSAID out). In pregnancy it is the order's one card on the NSAID
       (``order.pregnancy-nsaid`` defers to it): from 20 weeks, or with the weeks unknown, its summary
       names the pregnancy with the drug, it says to avoid NSAIDs (FDA 2020), an essential NSAID is
-      agreed with the obstetric team and removing the draft is recommended; the pregnancy, its weeks
-      and the FDA advice are on the card at any stage (``hooks.orders._mark_pregnancy``).
+      agreed with the obstetric team, another current NSAID is to be stopped too, and removing the
+      draft is recommended; before 20 weeks an essential NSAID ends before them, with gastroprotection
+      other than misoprostol; the pregnancy, its weeks and the FDA advice are on the card at any stage
+      (``hooks.orders._mark_pregnancy``). Partners too many to name in the summary are counted there
+      ("with 5 other drugs"), each still a fact on the card.
 Evidence: NICE NG59 (oral NSAIDs: weigh GI, liver and cardio-renal toxicity and risk factors,
       including age; lowest effective dose, shortest time, gastroprotection); KDIGO 2012 (avoid NSAIDs
       below an eGFR of 30); ACG 2009 (NSAID-related ulcer complications); AHA/ACC/HFSA 2022 (NSAIDs
@@ -1253,20 +1256,17 @@ def _nsaid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     late = pregnancy is not None and not pregnancy.before_nsaid_weeks
     named = f"{nsaid} in pregnancy ({pregnancy.weeks})" if late and pregnancy is not None else nsaid
     if bleeding:
-        tail = "bleeding risk; prefer another analgesic"
-        summary = _nsaid_summary(named, [listed((*bleeding, *others))], found, tail)
+        partners, noun, tail = [*bleeding, *others], "drug", "bleeding risk; prefer another analgesic"
     elif harms:
-        tail = "prefer another analgesic" + ("; one NSAID only" if others else "")
-        summary = _nsaid_summary(named, [listed(others)] if others else [], found, tail)
+        # from 20 weeks of pregnancy no NSAID is the advice, not one NSAID only
+        one_only = "; one NSAID only" if others and not late else ""
+        partners, noun, tail = others, "NSAID", f"prefer another analgesic{one_only}"
     elif late:
-        avoid_late = f"avoid NSAIDs from {NSAID_WEEKS} weeks (FDA 2020)"
-        fits = (
-            f"{named.capitalize()} with {listed(others)}: two NSAIDs at once; {avoid_late}",
-            f"Two NSAIDs in pregnancy ({pregnancy.weeks}): {avoid_late}",
-        )
-        summary = next((x for x in fits if len(x) <= SUMMARY_MAX), fits[-1])
+        partners, noun = others, "NSAID"
+        tail = f"two NSAIDs at once; avoid NSAIDs from {NSAID_WEEKS} weeks (FDA 2020)"
     else:
-        summary = f"{nsaid.capitalize()} with {listed(others)}: two NSAIDs at once; prescribe one only"
+        partners, noun, tail = others, "NSAID", "two NSAIDs at once; prescribe one only"
+    summary = _nsaid_summary(named, partners, noun, found, tail)
     reasons = [f"an NSAID with {listed(bleeding)} raises the risk of serious bleeding"] if bleeding else []
     cited = {h.cite for h in harms}
     reasons += [f"{said} ({cite})" for cite, said in _HARM_ADVICE.items() if cite in cited]
@@ -1280,19 +1280,28 @@ def _nsaid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         steps.append(f"Prefer another analgesic: {'; '.join(reasons)}{weigh}.")
     if others and late:
         steps.append(
-            f"Do not start {nsaid}, and review {listed(others)}: NSAIDs are avoided from {NSAID_WEEKS} "
+            f"Do not start {nsaid}, and stop {listed(others)}: NSAIDs are avoided from {NSAID_WEEKS} "
             "weeks of pregnancy (FDA 2020)."
         )
     elif others:
         steps.append(
             f"Do not combine NSAIDs: stop {listed(others)} if {nsaid} replaces it, or do not start {nsaid}."
         )
-    if not harms:
+    if not harms and late:
         steps.append(
             "If an NSAID is essential: the lowest dose for the shortest time, agreed with the obstetric "
             "team (FDA 2020)."
-            if late
-            else "If an NSAID is essential: the lowest dose for the shortest time, with gastroprotection "
+        )
+    elif not harms and pregnancy is not None:
+        # before 20 weeks: the course ends before them; misoprostol (a gastroprotective) is not for pregnancy
+        steps.append(
+            f"If an NSAID is essential: the lowest dose for the shortest time, ending before {NSAID_WEEKS} "
+            "weeks of pregnancy (FDA 2020), with gastroprotection other than misoprostol, which is "
+            "contraindicated in pregnancy (NICE NG59)."
+        )
+    elif not harms:
+        steps.append(
+            "If an NSAID is essential: the lowest dose for the shortest time, with gastroprotection "
             "(NICE NG59)."
         )
     avoid = [f"An NSAID with {listed(bleeding)}"] if bleeding else []
@@ -1325,16 +1334,21 @@ def _nsaid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     ]  # fmt: skip
 
 
-def _nsaid_summary(nsaid: str, partners: list[str], found: list[str], tail: str) -> str:
+def _nsaid_summary(nsaid: str, partners: Sequence[Partner], noun: str, found: list[str], tail: str) -> str:
     """"<NSAID> with <partners>, <findings>: <tail>", naming as many findings as the summary has room
-    for (the card's facts name every one)."""
+    for (the card's facts name every one); when even the partners' names leave no room, they are
+    counted ("with 3 other drugs"), so that the recommendation is never cut off."""
+    count = len(dict.fromkeys(p.name for p in partners))
+    named = [listed(partners)] if partners else []
+    counted = [f"another {noun}" if count == 1 else f"{count} other {noun}s"] if partners else []
     summary = ""
-    for n in range(len(found), -1 if partners else 0, -1):
-        shown = [*partners, *found[:n]]
-        more = "" if n == len(found) else f" and {len(found) - n} more"
-        summary = f"{nsaid.capitalize()} with {', '.join(shown)}{more}: {tail}"
-        if len(summary) <= SUMMARY_MAX:
-            return summary
+    for shown_partners in (named, counted):
+        for n in range(len(found), -1 if partners else 0, -1):
+            shown = [*shown_partners, *found[:n]]
+            more = "" if n == len(found) else f" and {len(found) - n} more"
+            summary = f"{nsaid.capitalize()} with {', '.join(shown)}{more}: {tail}"
+            if len(summary) <= SUMMARY_MAX:
+                return summary
     return summary
 
 

@@ -38,7 +38,8 @@ Then: warning at 20 weeks or later, or when the weeks are unknown: avoid NSAIDs 
       drawn when the NSAID order has an ``order.nsaid-co-prescription`` card (a bleeding partner,
       another NSAID, a finding that rules an NSAID out): that card is the order's one card on the
       NSAID and says the pregnancy (in its summary from 20 weeks or with the weeks unknown, and then
-      recommends removing the order), its weeks and what the FDA advises.
+      recommends removing the order), its weeks and what the FDA advises; unless the clinician has
+      snoozed that card for the patient, when this one is drawn as above.
 
 Evidence: ACOG Committee Opinion 723 (2017), Guidelines for Diagnostic Imaging During Pregnancy and
       Lactation; FDA Drug Safety Communication (2020): avoid NSAIDs at 20 weeks of pregnancy or later.
