@@ -300,7 +300,7 @@ class Engine:
             silenced=silenced,
         )
         drafts = self.decisions.drafts(service.id, inp, lambda: self._evaluate(service, inp))
-        kept = [d for d in drafts if d.rule_id not in silenced]
+        kept = [d for d in drafts if not inp.hides(d)]
         inv.snoozed = len(drafts) - len(kept)
         drafts = kept
         shown = most_urgent_per_topic(drafts)

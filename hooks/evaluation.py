@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from hooks.cards import CardDraft
 from hooks.facts import DraftOrder, PatientHistory
 from hooks.terminology import Terminology
 from hooks.thresholds import DEFAULT_THRESHOLDS, Thresholds
@@ -26,6 +27,13 @@ class EvaluationInput:
     # (``cds_service.draft_orders``), each marked ``selected`` when this hook judges it.
     draft_orders: tuple[DraftOrder, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
-    # the rules the clinician has snoozed for this patient: their cards are not shown, so no order
-    # check steps aside for one of them (``OrderCheck.defers_to``)
+    # the rules the clinician has snoozed for this patient: their cards are not shown (``hides``), so
+    # no order check steps aside for one of them (``OrderCheck.defers_to``)
     silenced: frozenset[str] = frozenset()
+
+    def hides(self, card: CardDraft) -> bool:
+        """Whether a running snooze keeps ``card`` from the clinician: its rule is snoozed for the
+        patient and the card is not critical. Critical cards offer no snooze, and a snooze taken on a
+        rule's warning (a stable motor deficit) never silences the same rule's critical card (the
+        deficit progressing)."""
+        return card.rule_id in self.silenced and card.indicator != "critical"

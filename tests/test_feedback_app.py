@@ -152,6 +152,39 @@ def test_a_snoozed_card_stays_away_for_its_period_then_returns(client: Any, cloc
     assert set(call(client)) == {"A", "B"}
 
 
+def test_a_snooze_taken_on_a_rules_warning_never_hides_its_critical_card(
+    make_app: Callable[..., Flask], clock: Clock
+) -> None:
+    """A rule that warns or alarms (a stable motor deficit is a warning, a progressive one critical):
+    a snooze taken on its warning silences the warning, but the same rule's critical card, when the
+    deficit progresses, is shown. Critical cards offer no snooze; none reaches them either."""
+    shown: list[Any] = [draft("R2", "red-flag", "warning")]
+    service = make_probe_service(lambda inp: list(shown), id=SVC)
+    client = make_app(services=(service,), clock=clock).test_client()
+    warning = call(client)["R2"]
+    body = {
+        "feedback": [
+            {
+                "card": warning["uuid"],
+                "outcome": "overridden",
+                "overrideReason": {"reason": {"system": OVERRIDE_SYSTEM, "code": "snooze-6m"}},
+                "outcomeTimestamp": FIXED_NOW.isoformat().replace("+00:00", "Z"),
+            }
+        ]
+    }
+    assert client.post(f"/cds-services/{SVC}/feedback", json=body).status_code == 200
+    clock.now = FIXED_NOW + timedelta(days=7)
+    assert call(client) == {}  # the warning is snoozed
+    # the chart changes (a note on the diagnosis: the weakness is worse), and the rule now alarms
+    chart = load_protocol("patient-view.full-prefetch.json")
+    chart["prefetch"]["conditions"]["entry"][0]["resource"]["note"] = [{"text": "foot drop worse"}]
+    shown[:] = [draft("R2", "red-flag", "critical")]
+    resp = client.post(f"/cds-services/{SVC}", json=chart)
+    assert resp.status_code == 200
+    (critical,) = resp.get_json()["cards"]
+    assert (critical["source"]["topic"]["code"], critical["indicator"]) == ("R2", "critical")
+
+
 def test_a_plain_override_does_not_snooze(client: Any, clock: Clock) -> None:
     """It keeps showing a card overridden with a clinical (non-snooze) reason."""
     first = call(client)

@@ -124,9 +124,7 @@ def evaluate_orders(inp: EvaluationInput) -> list[CardDraft]:
     for order in ctx.judged:
         found: list[CardDraft] = []
         for check in checks:
-            if check.defers_to and any(
-                c.rule_id in check.defers_to and c.rule_id not in inp.silenced for c in found
-            ):
+            if check.defers_to and any(c.rule_id in check.defers_to and not inp.hides(c) for c in found):
                 continue  # an earlier check's card on this order already gives the advice (and is shown)
             judged = check.judge(ctx, order)
             if ctx.under_age is not None:
