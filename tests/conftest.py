@@ -23,6 +23,7 @@ from cds_service.settings import Settings
 from hooks.cards import CardDraft, Fact, SuggestionDraft
 from hooks.evaluation import EvaluationInput
 from hooks.evidence import guideline
+from hooks.override_reasons import OVERRIDE_SYSTEM
 from hooks.registry import REQUIRED_KEYS, ServiceDefinition, history_prefetch
 from hooks.terminology import default_terminology
 
@@ -164,6 +165,20 @@ def make_probe_service(
         usage_requirements="Test only.",
         evaluate=evaluate,
     )
+
+
+def snooze_feedback(card_uuid: str, code: str = "snooze-6m") -> dict[str, Any]:
+    """The feedback body that overrides a card with a snooze reason (``snooze-1m``/``-3m``/``-6m``)."""
+    return {
+        "feedback": [
+            {
+                "card": card_uuid,
+                "outcome": "overridden",
+                "overrideReason": {"reason": {"system": OVERRIDE_SYSTEM, "code": code}},
+                "outcomeTimestamp": FIXED_NOW.isoformat().replace("+00:00", "Z"),
+            }
+        ]
+    }
 
 
 def draft(rule_id: str, topic: str, indicator: str = "warning", **kw: Any) -> CardDraft:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FIXED_NOW, draft, load_protocol, make_probe_service
+from conftest import draft, load_protocol, make_probe_service, snooze_feedback
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,7 +20,6 @@ from cds_service.pipeline import Engine
 from cds_service.settings import Settings
 from cds_service.store import Store
 from cds_service.store import models as m
-from hooks.override_reasons import OVERRIDE_SYSTEM
 
 ORDERS = Path(__file__).resolve().parent.parent / "fhir_fixtures" / "orders"
 
@@ -94,16 +93,7 @@ def test_a_snooze_set_on_order_select_holds_on_order_sign(guard_app: Flask, stor
     sign_body = load_protocol("order-sign.full-prefetch.json")
     assert topics(client.post("/cds-services/guard-sign", json=sign_body).get_json()["cards"]) == ["A"]
     card = client.post("/cds-services/guard-select", json=select_body).get_json()["cards"][0]
-    feedback = {
-        "feedback": [
-            {
-                "card": card["uuid"],
-                "outcome": "overridden",
-                "overrideReason": {"reason": {"system": OVERRIDE_SYSTEM, "code": "snooze-1m"}},
-                "outcomeTimestamp": FIXED_NOW.isoformat().replace("+00:00", "Z"),
-            }
-        ]
-    }
+    feedback = snooze_feedback(card["uuid"], "snooze-1m")
     resp = client.post("/cds-services/guard-select/feedback", json=feedback)
     assert resp.get_json() == {"stored": 1, "duplicates": 0, "unknownCards": 0}
     assert topics(client.post("/cds-services/guard-sign", json=sign_body).get_json()["cards"]) == []

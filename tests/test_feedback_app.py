@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FIXED_NOW, draft, load_protocol, make_probe_service
+from conftest import FIXED_NOW, draft, load_protocol, make_probe_service, snooze_feedback
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -162,16 +162,7 @@ def test_a_snooze_taken_on_a_rules_warning_never_hides_its_critical_card(
     service = make_probe_service(lambda inp: list(shown), id=SVC)
     client = make_app(services=(service,), clock=clock).test_client()
     warning = call(client)["R2"]
-    body = {
-        "feedback": [
-            {
-                "card": warning["uuid"],
-                "outcome": "overridden",
-                "overrideReason": {"reason": {"system": OVERRIDE_SYSTEM, "code": "snooze-6m"}},
-                "outcomeTimestamp": FIXED_NOW.isoformat().replace("+00:00", "Z"),
-            }
-        ]
-    }
+    body = snooze_feedback(warning["uuid"])
     assert client.post(f"/cds-services/{SVC}/feedback", json=body).status_code == 200
     clock.now = FIXED_NOW + timedelta(days=7)
     assert call(client) == {}  # the warning is snoozed

@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from conftest import FIXED_NOW, ROOT, load_protocol
+from conftest import ROOT, load_protocol, snooze_feedback
 from flask.testing import FlaskClient
 from orders_builders import history as order_history
 from orders_builders import inp as order_input
@@ -598,7 +598,6 @@ def test_a_snoozed_co_prescription_card_leaves_the_pregnancy_card_to_say_it(make
     card is shown: once a clinician has snoozed it for the patient, the pregnancy card is the one."""
     from test_card_budget import offline
 
-    from hooks.override_reasons import OVERRIDE_SYSTEM
 
     fixtures = ROOT / "fhir_fixtures" / "orders"
     when = json.loads((fixtures / "ibuprofen-on-apixaban.expected.json").read_text())["evaluationDate"]
@@ -614,16 +613,7 @@ def test_a_snoozed_co_prescription_card_leaves_the_pregnancy_card_to_say_it(make
     (both,) = cards(pregnant)  # one card while both apply
     assert both["source"]["topic"]["code"] == "order.nsaid-co-prescription"
     assert both["summary"].startswith("Ibuprofen in pregnancy (")
-    feedback = {
-        "feedback": [
-            {
-                "card": both["uuid"],
-                "outcome": "overridden",
-                "overrideReason": {"reason": {"system": OVERRIDE_SYSTEM, "code": "snooze-6m"}},
-                "outcomeTimestamp": FIXED_NOW.isoformat().replace("+00:00", "Z"),
-            }
-        ]
-    }
+    feedback = snooze_feedback(both["uuid"])
     assert client.post("/cds-services/radicular-order-sign/feedback", json=feedback).status_code == 200
     (alone,) = cards(pregnant)
     assert alone["source"]["topic"]["code"] == "order.pregnancy-nsaid"
