@@ -877,6 +877,79 @@ def test_an_nsaid_taken_past_20_weeks_is_named_to_stop_on_the_line_the_card_show
     assert any(f.text.startswith("taking in pregnancy: ") for f in unknown.why)
 
 
+def _egfr(value: float, days: int) -> ObservationFact:
+    return replace(obs("egfr", "egfr", value, days), unit="mL/min/{1.73_m2}")
+
+
+@pytest.mark.parametrize(
+    ("weeks", "said"),
+    [(24, "in pregnancy (27 weeks)"), (None, "in pregnancy (weeks unknown)")],
+    ids=["27-weeks", "weeks-unknown"],
+)
+def test_two_nsaids_from_20_weeks_are_both_stopped_on_the_nsaid_card(weeks: int | None, said: str) -> None:
+    """Naproxen and ibuprofen at 27 weeks (or with the weeks unknown): M5's headline said "review and
+    stop one" while its first step said to avoid NSAIDs in pregnancy. It now says the pregnancy with
+    the drugs and stops both, in its summary, its step and what it says to avoid."""
+    care = (
+        radic(days=70),
+        *conservative(60)[:2],
+        med("nsaid-1", "rx_nsaids", "7258", start=60),
+        med("nsaid-2", "rx_nsaids", "5640", start=50),
+    )
+    found = pregnancy(weeks=weeks, recorded=21) if weeks else cond("preg", "pregnancy_current", onset=60)
+    c = card_of(run(*care, found), "M5")
+    assert c.summary == f"Naproxen and ibuprofen taken together {said}: review and stop them"
+    own = next(s for s in c.next_steps if s.startswith("Review naproxen and ibuprofen"))
+    assert "stop them:" in own and "NSAIDs are avoided from 20 weeks of pregnancy (FDA 2020)" in own
+    assert "stop one" not in card_words(c)
+    assert c.avoid == ("Taking naproxen and ibuprofen together; NSAIDs from 20 weeks of pregnancy.",)
+    assert_house_rules(c)
+
+
+def test_two_nsaids_before_20_weeks_still_stop_one_with_the_caution_after() -> None:
+    care = (
+        radic(days=70),
+        *conservative(60)[:2],
+        med("nsaid-1", "rx_nsaids", "7258", start=60),
+        med("nsaid-2", "rx_nsaids", "5640", start=50),
+    )
+    c = card_of(run(*care, pregnancy(weeks=12, recorded=21)), "M5")
+    assert c.summary == "Naproxen and ibuprofen taken together: review and stop one"
+    assert c.next_steps[0].startswith("Review naproxen and ibuprofen with their prescribers and stop one")
+    assert c.next_steps[1].startswith("Avoid NSAIDs from 20 weeks of pregnancy (15 weeks now)")
+
+
+def test_an_nsaid_with_a_low_egfr_from_20_weeks_says_the_pregnancy_in_its_summary() -> None:
+    """Ibuprofen with eGFR 24 at 27 weeks: the summary says the pregnancy with the drug, as the
+    order-time card does, and the step names both reasons to stop it."""
+    ibuprofen = med("nsaid-1", "rx_nsaids", "5640", start=60)
+    care = (radic(days=70), *conservative(60)[:2], ibuprofen, _egfr(24, 20))
+    c = card_of(run(*care, pregnancy(weeks=24, recorded=21)), "M5")
+    assert c.summary == f"Ibuprofen in pregnancy (27 weeks) with eGFR 24 on {ago(20)}: review and stop it"
+    own = next(s for s in c.next_steps if s.startswith("Review ibuprofen"))
+    assert "KDIGO 2012" in own and "FDA 2020" in own
+    assert_house_rules(c)
+    early = card_of(run(*care, pregnancy(weeks=12, recorded=21)), "M5")
+    assert early.summary == f"Ibuprofen with eGFR 24 on {ago(20)}: review and stop it"
+
+
+def test_the_nsaid_summary_always_fits_and_keeps_its_recommendation() -> None:
+    """Long names are counted and findings that leave no room are said by kind, never cut off: a
+    summary over 139 characters would fail the whole call."""
+    from hooks.pathway.rules.medication import _m5_summary
+
+    cases = [
+        (["a" * 120, "b" * 30], [], " in pregnancy (weeks unknown)"),
+        (["a" * 120], ["x" * 130], ""),
+        (["ibuprofen", "naproxen", "diclofenac"], ["apixaban", "eGFR 24", "heart failure"] * 5, " (27 wk)"),
+        (["n" * 200, "m" * 200, "o" * 200], ["y" * 200], " in pregnancy (weeks unknown)"),
+    ]
+    for drugs, found, pregnant in cases:
+        summary = _m5_summary(drugs, found, pregnant)
+        assert len(summary) <= 139, summary
+        assert summary.endswith("review and stop them" if len(drugs) > 1 else "review and stop it"), summary
+
+
 # ---------------------------------------------------------------------------------------------
 # A pregnancy shown only by a positive pregnancy test or by a pregnancy-only diagnosis: a
 # fluoroscopic ESI drew no card (ACOG Committee Opinion 723). Read through the service's own reader.

@@ -18,6 +18,7 @@ from hooks.conflicts import GABAPENTINOIDS, NEUROPATHIC_ANTIDEPRESSANTS
 from hooks.facts import ConditionFact, MedicationFact
 from hooks.mme import dose_mme
 from hooks.pathway.context import ENDED_MED_STATUSES, PathwayContext
+from hooks.pathway.pregnancy import NSAID_WEEKS
 from hooks.pathway.rules.acute import (
     BLEEDING_SETS,
     ingredient_name,
@@ -821,38 +822,59 @@ def m5_nsaid_harm(ctx: PathwayContext) -> CardDraft | None:
     reasons = [f"{', '.join(partners)} (serious bleeding)"] if blood else []
     reasons += list(dict.fromkeys(f"{h.short} ({h.cite}: {h.harm})" for h in harms))
     two = len(drugs) > 1
+    # from 20 weeks of pregnancy, or with the weeks unknown, no NSAID is the advice (FDA 2020): the
+    # summary says the pregnancy with the drugs, and two NSAIDs are both stopped, not one
+    pregnancy = ctx.pregnancy
+    late = pregnancy is not None and not pregnancy.before_nsaid_weeks
     said = [f"taken with {'; '.join(reasons)}"] if reasons else []
     if two:
         said.append("two NSAIDs at once add GI and kidney harm (NICE NG59)")
+    if late:
+        said.append(f"NSAIDs are avoided from {NSAID_WEEKS} weeks of pregnancy (FDA 2020)")
     # two NSAIDs and nothing else: stop one; two with a finding that rules NSAIDs out: stop both
-    who, what = ("their prescribers", "them" if reasons else "one") if two else ("its prescriber", "it")
+    stop_all = bool(reasons) or late
+    who, what = ("their prescribers", "them" if stop_all else "one") if two else ("its prescriber", "it")
+    avoid = f"Continuing {names} with {', '.join(found)}" if found else f"Taking {names} together"
+    if late:
+        avoid += f"; NSAIDs from {NSAID_WEEKS} weeks of pregnancy"
     return M5.card(
         ctx,
         indicator="warning",
-        summary=_m5_summary(names, found, two),
+        summary=_m5_summary(drugs, found, f" in pregnancy ({pregnancy.weeks})" if late and pregnancy else ""),
         why=[*(ctx.med_fact(m) for m in (*nsaids, *blood)), *(h.fact() for h in harms)],
         next_steps=[f"Review {names} with {who} and stop {what}: {'; '.join(said)}."],
-        avoid=[f"Continuing {names} with {', '.join(found)}." if found else f"Taking {names} together."],
+        avoid=[f"{avoid}."],
         # the guidelines of the findings on this card, no other (read from the harms already in hand)
         without_evidence=tuple(k for k in M5.evidence if k != "nice_ng59" and k not in cited),
         needs=("medicationRequests", "medicationStatements", "conditions", "observations"),
     )
 
 
-def _m5_summary(names: str, found: list[str], two: bool) -> str:
+def _m5_summary(drugs: Sequence[str], found: Sequence[str], pregnant: str = "") -> str:
     """"<NSAID> with <findings>: review and stop it", naming as many findings as there is room for;
-    two NSAIDs and nothing else: "<NSAID> and <NSAID> taken together: review and stop one"."""
-    head = f"{names[:1].upper()}{names[1:]}"
-    verb = ("review and stop them" if found else "review and stop one") if two else "review and stop it"
-    if not found:
-        return f"{head} taken together: {verb}"
-    summary = ""
-    for n in range(len(found), 0, -1):
-        more = "" if n == len(found) else f" and {len(found) - n} more"
-        summary = f"{head} with {', '.join(found[:n])}{more}: {verb}"
-        if len(summary) <= SUMMARY_MAX:
-            return summary
-    return summary
+    two NSAIDs and nothing else: "<NSAID> and <NSAID> taken together: review and stop one".
+    ``pregnant`` (" in pregnancy (27 weeks)", from 20 weeks or with the weeks unknown) follows the
+    drugs, and two NSAIDs are then both stopped: "... taken together in pregnancy (27 weeks): review
+    and stop them". Names too long for the summary (a drug known by its free text) are counted ("3
+    NSAIDs"), and findings that leave no room are said by their kind: the recommendation is never cut
+    off and the card always fits (the card's facts name every drug and finding)."""
+    two = len(drugs) > 1
+    stop = "them" if found or pregnant else "one"
+    verb = f"review and stop {stop if two else 'it'}"
+    candidates: list[str] = []
+    for named in (" and ".join(drugs), f"{len(drugs)} NSAIDs" if two else "an NSAID"):
+        head = f"{named[:1].upper()}{named[1:]}"
+        if not found:
+            candidates.append(f"{head} taken together{pregnant}: {verb}")
+        for n in range(len(found), 0, -1):
+            more = "" if n == len(found) else f" and {len(found) - n} more"
+            candidates.append(f"{head}{pregnant} with {', '.join(found[:n])}{more}: {verb}")
+        if found:
+            kinds = "a bleeding, kidney, ulcer or heart-failure risk"
+            candidates.append(f"{head}{pregnant} with {kinds}: {verb}")
+    # the last resort leaves the pregnancy to the card's facts and first step; it always fits
+    candidates.append(f"{'Two or more NSAIDs taken together' if two else 'An NSAID'}: {verb}")
+    return next(c for c in candidates if len(c) <= SUMMARY_MAX)
 
 
 MEDICATION_RULES = (m4_moud, m1_long_term_opioids, m5_nsaid_harm, m2_neuropathic_agents, m3_oral_steroids)
