@@ -407,7 +407,8 @@ def _scale(
 ) -> float | None:
     """Bring a pain score onto 0-10 (the 0-100 visual analogue scale, a value set, and mm/100 units),
     and an ODI onto its 0-100 %: sent as a fraction (unit 1, at most 1) or out of its raw 50 points
-    (a ratio "/50"). An ODI in any other unit, or a bare 1, is kept as sent. A score outside its
+    (a ratio "/50"). An ODI in any other unit, or a bare 1, is kept as sent. A visual analogue score
+    sent with no unit and a value from above 0 to 10 could be on either scale: not read. A score outside its
     scale once read (pain 35 under the 0-10 NRS code, an ODI of 140 %) is no score: not read, so no
     card rests on "pain 35/10"."""
     scaled = _on_scale(kind, value, unit, codings, term)
@@ -435,10 +436,13 @@ def _on_scale(
     u = (unit or "").strip().lower()
     if u in ("cm", "/10", "{score}/10"):
         return value
-    if u in ("mm", "/100", "%") or (
-        "pain_vas_100" in term and term.match("pain_vas_100", codings) is not None
-    ):
+    if u in ("mm", "/100", "%"):
         return value / 10.0
+    if "pain_vas_100" in term and term.match("pain_vas_100", codings) is not None:
+        # a visual analogue score sent without a unit is on 0-100 when above 10; at 10 or below it
+        # may be 7/10 or 7 mm of 100: not read, so that no card rests on a guess (read as 0.7, a 7/10
+        # before a 5/10 looked like pain rising after an injection)
+        return value / 10.0 if u or not 0 < value <= 10 else None
     return value
 
 

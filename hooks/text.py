@@ -287,14 +287,24 @@ def mentions(pattern: re.Pattern[str], *texts: str | None) -> bool:
 # ``affirmed`` instead: reports state findings, they do not deny symptoms. A cue that speaks of the
 # course ("no improvement in", "not resolved", "without relief of") denies nothing.
 DENIAL_CUE = _words(
-    r"\b(?:no|not|never|denies|denied|without|negative for|absence of|free of|(?<!not )resolved)\b"
+    r"\b(?:no|not|never|nil|denies|denied|without|negative for|absence of|free of|(?<!not )resolved)\b"
     r"(?!\s+(?:(?:significant|interval|further|real)\s+)?"
     r"(?:change|improvement|improved|increase|relief|resolution|resolved|better|only)\b)"
 )
 DENIAL_AFTER = _words(
-    r"^[^,.;]{0,40}?(?:[:?]|\s[-–])\s*(?:(?:denie[sd]|none|absent|negative|nil)\b|no\s*$)"
+    r"^[^,.;]{0,40}?(?:[:?]|\s[-–])\s*(?:(?:denie[sd]|none|absent|negative|nil|normal|intact)\b|no\s*$"
+    r"|not\s+present\b|no\s+(?:numbness|an(?:a)?esthesia|sensory loss|loss|deficit|change|symptoms?)\b"
+    r"|(?:mri|imaging|scan|ct)\s+(?:normal|negative|clear|unremarkable)\b)"
     r"|^\s*(?:denied|absent|resolved)\b"
-    r"|^\s*(?:is|are|was|were)?\s*(?:not\s+(?:present|seen|identified|demonstrated|evident)|absent)\b"
+    r"|^\s*(?:(?:symptoms?|signs?|features?)\s+)?(?:is|are|was|were)?\s*"
+    r"(?:not\s+(?:present|seen|identified|demonstrated|evident|found|detected)|absent)\b"
+    # a normal examination of the area named: "saddle sensation intact", "perianal sensation normal"
+    r"|^\s*(?:(?:sensation|sensory|feeling|area|region|exam\w*)\s+){0,2}(?:is\s+|was\s+|remains?\s+)?"
+    r"(?:grossly\s+|fully\s+)?(?:intact|normal|preserved|spared|unaffected|unremarkable)\b"
+    # ruled out, or gone: "weakness ruled out on exam", "numbness in both legs has resolved"
+    r"|^[^,.;]{0,40}?\b(?:ruled[- ]out|excluded)\b"
+    r"|^[^,.;]{0,40}?\b(?:has|have|had)\s+(?:now\s+|since\s+)?(?:fully\s+|completely\s+)?"
+    r"(?:resolved|recovered|settled)\b"
 )
 PART_BREAK = _words(
     r",|\b(?:but|however|although|though|except|reports?|reported|presents? with|complains? of)\b|\bc/o\b"
@@ -315,11 +325,21 @@ def _parts(sentence: str) -> list[str]:
     return out
 
 
+_WORD_REST = re.compile(r"\w*")
+
+
+def _after(part: str, m: re.Match[str]) -> str:
+    """What follows the word a match ends in: a pattern may match the start of a word ("weak" of
+    "weakness was absent", "perine" of "perineal sensation normal")."""
+    end = _WORD_REST.match(part, m.end())
+    return part[end.end() if end else m.end() :]
+
+
 def _denied(part: str, m: re.Match[str]) -> bool:
     cues = list(DENIAL_CUE.finditer(part, 0, m.start()))
     if cues and len(part[cues[-1].end() : m.start()].split()) <= DENIAL_REACH_WORDS:
         return True
-    return bool(DENIAL_AFTER.search(part[m.end() :]))
+    return bool(DENIAL_AFTER.search(_after(part, m)))
 
 
 def reported(pattern: re.Pattern[str], text: str | None) -> list[re.Match[str]]:
@@ -1057,17 +1077,47 @@ _PAST_AFTER = _words(
 )
 
 
+# ... or in the part after it ("Discitis L4-5 2019, treated and resolved", "Vertebral osteomyelitis,
+# completed treatment 2020").
+_PAST_FOLLOWING = _words(
+    r"^\s*(?:(?:treated|operated|drained)\s+and\s+)?(?:now\s+)?(?:fully\s+|completely\s+)?"
+    r"(?:resolved|healed|cured)\b"
+    r"|^\s*(?:completed|finished)\s+(?:\w+\s+)?(?:treatment|antibiotics|course)\b"
+    r"|^\s*(?:treatment|antibiotics)\s+(?:completed|finished)\b"
+)
+# Advice about a red flag is no finding of it: "safety-netted for CES", "counselled about cauda
+# equina symptoms" (the cue a few words before), "CES red flag advice given" (right after).
+_COUNSELLED_BEFORE = _words(
+    r"\bsafety[- ]?nett?(?:ed|ing)?\b|\b(?:counsel+ed|advised|educated|warned|informed)\s+"
+    r"(?:\w+\s+){0,2}(?:about|on|regarding|re)\b"
+)
+_COUNSELLED_AFTER = _words(
+    r"^\s*(?:red[- ]flags?\s+|symptoms?\s+)?(?:advice|counsel\w*|information|education|leaflet|"
+    r"safety[- ]?net\w*)\b"
+)
+# A red-flag screen written as negative names the flags it asked about: "Red flags (CES, infection,
+# malignancy) screened - none", "no red flags". Not when it names an exception ("... except CES").
+_NEGATIVE_SCREEN = _words(
+    r"\bred[- ]flags?\b[^.;]{0,80}?(?:[-–:]\s*|\b)(?:none|nil|negative|absent|denied)\b"
+    r"|\b(?:no|nil|negative for)\s+red[- ]flags?\b"
+)
+_SCREEN_EXCEPTION = _words(r"\b(?:except|apart from|other than|but|positive)\b")
+
+
 def _within_reach(part: str, cue: re.Pattern[str], m: re.Match[str]) -> bool:
     """A cue a few words (``DENIAL_REACH_WORDS``) before the match, in its part of a sentence."""
     cues = list(cue.finditer(part, 0, m.start()))
     return bool(cues) and len(part[cues[-1].end() : m.start()].split()) <= DENIAL_REACH_WORDS
 
 
-def _denied_red_flag(part: str, m: re.Match[str], *, history_counts: bool) -> bool:
-    """``_denied``, and ruled out, excluded or unlikely after it; a finding written as past or
-    resolved is denied too unless ``history_counts`` (a cancer history is a red flag: "resolved
-    breast cancer", "breast cancer in remission" are one)."""
+def _denied_red_flag(part: str, m: re.Match[str], *, history_counts: bool, following: str = "") -> bool:
+    """``_denied``, and ruled out, excluded or unlikely after it, or named in advice given about it
+    (``_COUNSELLED_BEFORE``, ``_COUNSELLED_AFTER``); a finding written as past or resolved, in its
+    part of the sentence or in the ``following`` one, is denied too unless ``history_counts`` (a
+    cancer history is a red flag: "resolved breast cancer", "breast cancer in remission" are one)."""
     if _NOT_NOW_AFTER.search(part[m.end() :]):
+        return True
+    if _within_reach(part, _COUNSELLED_BEFORE, m) or _COUNSELLED_AFTER.search(_after(part, m)):
         return True
     if history_counts:
         cues = [c for c in DENIAL_CUE.finditer(part, 0, m.start()) if c.group(0).lower() != "resolved"]
@@ -1076,7 +1126,10 @@ def _denied_red_flag(part: str, m: re.Match[str], *, history_counts: bool) -> bo
         after = DENIAL_AFTER.search(part[m.end() :])
         return after is not None and "resolved" not in after.group(0).lower()
     return (
-        _denied(part, m) or _within_reach(part, _PAST_BEFORE, m) or bool(_PAST_AFTER.search(part[m.end() :]))
+        _denied(part, m)
+        or _within_reach(part, _PAST_BEFORE, m)
+        or bool(_PAST_AFTER.search(part[m.end() :]))
+        or bool(_PAST_FOLLOWING.search(following))
     )
 
 
@@ -1101,19 +1154,21 @@ _PRESENT_FLAGS = (
 )
 
 
-def _new_sphincter_or_saddle(text: str) -> bool:
+def _new_sphincter_or_saddle(text: str, onset_new: bool = False) -> bool:
     """New bladder, bowel or saddle symptoms in words (``_SPHINCTER_OR_SADDLE``): reported (not
-    denied), said to be new, and with no other cause, course or kind named anywhere in the words
-    (``_SPHINCTER_EXPLAINED``): "New urinary retention and saddle numbness since yesterday" is one;
-    "Urinary retention due to BPH", "Urinary retention, resolved", "stress incontinence" are not."""
+    denied), said to be new (or ``onset_new``: the record's own onset date is recent), and with no
+    other cause, course or kind named anywhere in the words (``_SPHINCTER_EXPLAINED``): "New urinary
+    retention and saddle numbness since yesterday" is one, and so is "Saddle anaesthesia" with an
+    onset two days ago; "Urinary retention due to BPH", "Urinary retention, resolved", "stress
+    incontinence" are not."""
     return (
         bool(reported(_SPHINCTER_OR_SADDLE, text))
-        and bool(_NEW_SYMPTOM.search(text))
+        and (onset_new or bool(_NEW_SYMPTOM.search(text)))
         and not _SPHINCTER_EXPLAINED.search(text)
     )
 
 
-def red_flags_named(*texts: str | None) -> frozenset[str]:
+def red_flags_named(*texts: str | None, onset_new: bool = False) -> frozenset[str]:
     """The red flags the words of a diagnosis (its text, its codings' displays) name:
     "cauda_equina" ("Cauda equina syndrome"), "sphincter_or_saddle" ("New urinary retention and
     saddle numbness since yesterday": ``_new_sphincter_or_saddle``),
@@ -1129,22 +1184,28 @@ def red_flags_named(*texts: str | None) -> frozenset[str]:
     cancer in the past is one (a cancer history). Cauda equina, infection and fracture words written
     as past ("history of discitis", "old L1 fracture", "healed") are not; a fracture or an infection
     must be of the spine ("stress fracture of foot", "osteomyelitis of toe" are not), a fracture of
-    a lumbar vertebra, not of the pars."""
+    a lumbar vertebra, not of the pars. ``onset_new``: the diagnosis's own onset date is within the
+    days a bladder, bowel or saddle symptom counts as new, so its words need not say "new"."""
     found: set[str] = set()
     text = "\n".join(t for t in texts if t)
-    if not _RELATIVE.search(text) and _new_sphincter_or_saddle(text):
+    if not _RELATIVE.search(text) and _new_sphincter_or_saddle(text, onset_new):
         found.add("sphincter_or_saddle")
     for sentence in _sentences(text):
         if _RELATIVE.search(sentence):
             continue
+        screened = bool(_NEGATIVE_SCREEN.search(sentence)) and not _SCREEN_EXCEPTION.search(sentence)
         parts = _parts(sentence)
         for i, part in enumerate(parts):
             following = parts[i + 1] if i + 1 < len(parts) else ""
-            # present only: one not denied, nor written as past
+            # present only: one not denied, nor written as past, nor asked about in a negative screen
             found.update(
                 kind
                 for kind, pattern in _PRESENT_FLAGS
-                if any(not _denied_red_flag(part, m, history_counts=False) for m in pattern.finditer(part))
+                if not screened
+                and any(
+                    not _denied_red_flag(part, m, history_counts=False, following=following)
+                    for m in pattern.finditer(part)
+                )
             )
             for m in _METASTASIS.finditer(part):
                 if not _denied_red_flag(part, m, history_counts=True) and not _NOT_A_CANCER.search(part):
@@ -1157,7 +1218,11 @@ def red_flags_named(*texts: str | None) -> frozenset[str]:
             if _NOT_VERTEBRAL_BODY.search(context) or _outside_lumbar(context):
                 continue
             for m in _FRACTURE.finditer(part):
-                if _SPINE_BONE.search(context) and not _denied_red_flag(part, m, history_counts=False):
+                if (
+                    not screened
+                    and _SPINE_BONE.search(context)
+                    and not _denied_red_flag(part, m, history_counts=False, following=following)
+                ):
                     found.add("fracture")
     return frozenset(found)
 
@@ -1202,7 +1267,7 @@ def tells_claudication(text: str) -> bool:
 _OTHER_CAUSE = _words(
     r"\bchronic\b|long[- ]?standing|\bunchanged\b|\bstable for\b|\bfor (?:many |several |\d+ )?years\b|"
     r"\bsince (?:19|20)\d\d\b|decondition\w*|\bbed ?rest\b|\b(?:weeks?|days?|months?) in hospital\b|"
-    r"multiple sclerosis|\bstroke\b|hemipar\w*|parapar\w*|spinal cord injury"
+    r"multiple sclerosis|(?-i:\bMS\b)|\bstroke\b|hemipar\w*|parapar\w*|spinal cord injury"
 )
 
 
@@ -1213,12 +1278,29 @@ _PAIN_LIMITED = _words(
 )
 
 
+def limited_by_pain_or_effort(text: str) -> bool:
+    """Whether a strength score's words say it was limited by pain or effort (``_PAIN_LIMITED``:
+    "give-way weakness, limited by pain", "poor effort"): the score does not measure the root."""
+    return bool(_PAIN_LIMITED.search(text))
+
+
 def explains_weakness_otherwise(text: str) -> bool:
     """Whether ``text`` (a strength score's notes, a weakness diagnosis's words) gives the weakness a
     cause other than a new root compression or calls it old (``_OTHER_CAUSE``: chronic, unchanged for
     years, after a stroke, multiple sclerosis, deconditioning) or says the score was limited by pain
     or effort (``_PAIN_LIMITED``)."""
     return bool(_OTHER_CAUSE.search(text) or _PAIN_LIMITED.search(text))
+
+
+def _past(part: str, m: re.Match[str]) -> bool:
+    """Written as past just before ("history of bilateral leg numbness", "previous weakness of both
+    legs"): at most two words between, and no "and" ("no history of back surgery and new bilateral
+    leg weakness" is new weakness)."""
+    cues = list(_PAST_BEFORE.finditer(part, 0, m.start()))
+    if not cues:
+        return False
+    between = part[cues[-1].end() : m.start()].split()
+    return len(between) <= 2 and not any(w.lower() in ("and", "or", "but", "with", "then") for w in between)
 
 
 def states_bilateral_leg_deficit(text: str) -> bool:
@@ -1231,7 +1313,7 @@ def states_bilateral_leg_deficit(text: str) -> bool:
     or calls it old (``_OTHER_CAUSE``: deconditioning after weeks in hospital, multiple sclerosis,
     "chronic", "unchanged for years")."""
     for sentence in _sentences(text):
-        if _claudication(sentence, text) or _OTHER_CAUSE.search(sentence):
+        if _claudication(sentence, text) or _OTHER_CAUSE.search(sentence) or _RELATIVE.search(sentence):
             continue
         parts = _parts(sentence)
         joined: list[str] = []
@@ -1244,8 +1326,10 @@ def states_bilateral_leg_deficit(text: str) -> bool:
                 continue
             joined.append(part)
         for part in joined:
-            legs = [m for m in BILATERAL_LEGS.finditer(part) if not _denied(part, m)]
-            if legs and any(not _denied(part, w) for w in WEAK_OR_NUMB.finditer(part)):
+            legs = [
+                m for m in BILATERAL_LEGS.finditer(part) if not _denied(part, m) and not _past(part, m)
+            ]
+            if legs and any(not _denied(part, w) and not _past(part, w) for w in WEAK_OR_NUMB.finditer(part)):
                 return True
     return False
 

@@ -749,14 +749,18 @@ class PathwayContext:
         with no code any value set knows and none in ICD-10-CM (``Terminology.words_may_decide``: a
         SNOMED CT concept outside the sets, a WHO ICD-10 code, free text), whose text or coding
         displays name one. Whether each is in force is left to the red-flag rules, as for coded ones
-        (a cancer recorded as resolved is a cancer history)."""
+        (a cancer recorded as resolved is a cancer history). A bladder, bowel or saddle symptom whose
+        onset date is recent (``new_sphincter_symptom_days``) is new without the words saying so."""
         found: dict[str, list[ConditionFact]] = {}
         for c in self.history.conditions:
             if c.verification_status in EXCLUDED_VERIFICATION:
                 continue
             if not self.term.words_may_decide((x.system, x.code) for x in c.codings):
                 continue
-            for kind in sorted(red_flags_named(c.text, *(x.display for x in c.codings))):
+            onset_age = self.days_since(c.onset)
+            onset_new = onset_age is not None and 0 <= onset_age <= self.t.new_sphincter_symptom_days
+            displays = (x.display for x in c.codings)
+            for kind in sorted(red_flags_named(c.text, *displays, onset_new=onset_new)):
                 found.setdefault(kind, []).append(c)
         return {k: tuple(v) for k, v in found.items()}
 

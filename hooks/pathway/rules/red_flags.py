@@ -43,6 +43,7 @@ from hooks.text import (
     SADDLE,
     cauda_equina_screen_normal,
     explains_weakness_otherwise,
+    limited_by_pain_or_effort,
     muscle_named,
     parse_laterality,
     reported,
@@ -732,7 +733,8 @@ def strength_decline(ctx: PathwayContext) -> StrengthDecline | None:
     grades; the scores of another muscle, or the other side, are not its history. Of several, a fall
     still in progress first, then the largest. A fall first scored more than
     ``new_motor_deficit_days`` ago is not a progressing one, whether it has held since or has not
-    been scored again (its course unknown: examine again); a further fall is a new, recent one."""
+    been scored again (its course unknown: examine again); a further fall is a new, recent one. A fall
+    to a score its words say was limited by pain or effort (``limited_by_pain_or_effort``) is none."""
     obs = ctx.observations("strength")
     muscles = [_muscle(o) for o in obs]
     found = []
@@ -741,7 +743,12 @@ def strength_decline(ctx: PathwayContext) -> StrengthDecline | None:
             continue  # a later score of the same muscle speaks for it
         series = [o for o, mo in zip(obs[: i + 1], muscles[: i + 1], strict=True) if _same_muscle(mo, m)]
         fall = _fall(ctx, series)
-        if fall is not None:
+        latest = fall.latest if fall is not None else None
+        # a fall to a score limited by pain or effort is no fall of the root's strength (a weak score
+        # alone still draws R2's warning: examine again)
+        if fall is not None and latest is not None and not limited_by_pain_or_effort(
+            " ".join((latest.text, *latest.notes, latest.value_text or ""))
+        ):
             found.append(fall)
     return max(
         found,
