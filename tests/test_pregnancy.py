@@ -310,7 +310,9 @@ def test_p1_without_an_mri_recommends_the_injection_in_words_and_says_defer() ->
 
 def test_an_nsaid_step_gets_the_fda_caution_before_it_when_the_weeks_are_unknown() -> None:
     card = card_of(run(radic(days=10), pregnancy(recorded=5)), "E1")
-    nsaid = next(i for i, s in enumerate(card.next_steps) if "NSAID if not contraindicated" in s)
+    # the conservative-care step no longer offers an NSAID "if not contraindicated" under it
+    nsaid = next(i for i, s in enumerate(card.next_steps) if "no NSAID in pregnancy per FDA 2020" in s)
+    assert not any("NSAID if not contraindicated" in s for s in card.next_steps)
     caution = card.next_steps[nsaid - 1]
     assert caution.startswith("Avoid NSAIDs in pregnancy (weeks unknown): from 20 weeks they can cause")
     assert "low amniotic fluid and fetal kidney problems (FDA 2020)" in caution

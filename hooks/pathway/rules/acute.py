@@ -513,17 +513,23 @@ def nsaid_evidence(ctx: PathwayContext) -> tuple[str, ...]:
 def nsaid_caution(ctx: PathwayContext) -> str | None:
     """What limits an NSAID for this patient: none beside an anticoagulant or a P2Y12 or other
     antiplatelet (bleeding), nor with what ``nsaid_harms`` finds (kidney failure, an ulcer or a GI
-    bleed, heart failure; named briefly, with the guidelines), the lowest dose for the shortest time
-    with gastroprotection from ``nsaid_caution_age_years``; None when nothing on record does."""
+    bleed, heart failure; named briefly, with the guidelines), nor in pregnancy from 20 weeks or with
+    the weeks unknown (FDA 2020; the pregnancy's own step, ``pregnancy.mark_pregnancy``, gives the
+    weeks and paracetamol), the lowest dose for the shortest time with gastroprotection from
+    ``nsaid_caution_age_years``; None when nothing on record does."""
     blood = [m for m in ctx.medications(*BLEEDING_SETS) if ctx.is_active_med(m)]
     harms = nsaid_harms(ctx)
-    if blood or harms:
+    pregnancy = ctx.pregnancy
+    pregnant = pregnancy is not None and not pregnancy.before_nsaid_weeks
+    if blood or harms or pregnant:
         names = ", ".join(dict.fromkeys(_ingredient(ctx, m) for m in blood))
         said = [f"while on {names}: bleeding risk"] if blood else []
         if harms:
             found = ", ".join(dict.fromkeys(h.short for h in harms))
             cites = " and ".join(dict.fromkeys(h.cite for h in harms))
             said.append(f"with {found} per {cites}")
+        if pregnant:
+            said.append("in pregnancy per FDA 2020")
         return "no NSAID " + "; nor ".join(said)
     from hooks.pathway import age_years  # the package imports this module: read at call time
 
