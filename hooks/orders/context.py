@@ -18,8 +18,10 @@ from datetime import date
 from functools import cached_property
 
 from hooks.cards import Fact
+from hooks.clinical_drugs import clinical_drug
 from hooks.evaluation import EvaluationInput
 from hooks.facts import ConditionFact, DraftOrder, ObservationFact, PatientHistory, ProcedureFact
+from hooks.mme import RXNORM
 from hooks.pathway import under_age as pathway_under_age
 from hooks.pathway.context import PathwayContext
 from hooks.pathway.failure import (
@@ -39,6 +41,7 @@ from hooks.text import (
     NO_STEROID,
     STEROID_GIVEN,
     WITH_AND_WITHOUT,
+    ingredients_named,
     mentions,
     names,
 )
@@ -401,7 +404,8 @@ class OrderContext:
 
     def drug_is(self, order: DraftOrder, value_set: str) -> Member | None:
         """Membership by code, or by the ingredient's name in the order's text when it is coded at the
-        clinical-drug level (SCD/SBD) the ingredient value sets do not list."""
+        clinical-drug level (SCD/SBD) the ingredient value sets do not list, or by the ingredients that
+        level of code or name stands for (``drug_ingredients``: a brand, an opioid clinical drug)."""
         hit = self.term.match(value_set, order.all_codings)
         if hit is not None:
             return hit
@@ -409,7 +413,33 @@ class OrderContext:
         for m in self.term[value_set].members:
             if names(m.display, *texts):
                 return m
-        return None
+        return self.term.match(value_set, self.drug_ingredients(order))
+
+    def drug_ingredients(self, order: DraftOrder) -> tuple[Coding, ...]:
+        """The ingredients of a drafted drug coded below the ingredient level, read as the history's
+        prescriptions are read (``cds_service.fhir_facts``): an RxNorm opioid clinical drug (SCD/SBD)
+        by its code in the shipped opioid drug table (``hooks/data/opioid_clinical_drugs.json``: 857004
+        "Norco 5 MG / 325 MG Oral Tablet" is hydrocodone), and, when no code of the order is in a value
+        set, the ingredient or brand names its words say (``hooks.text.ingredients_named``, with
+        ``hooks/data/brand_names.json``: "Plavix" is clopidogrel, "Motrin" ibuprofen). A drug named by
+        its brand only is then judged as its ingredient, as a recorded "Eliquis" is."""
+        kept = self._drug_ingredients.get(id(order))
+        if kept is not None and kept[0] is order:
+            return kept[1]
+        out: list[Coding] = []
+        for c in order.all_codings:
+            drug = clinical_drug(c.code) if c.system == RXNORM else None
+            if drug is not None and drug.source == "table":
+                out += [Coding(RXNORM, s.code, s.ingredient) for s in drug.ingredients if s.code]
+        if not any(self.term.is_known(c.system, c.code) for c in order.all_codings):
+            out += ingredients_named(self.term, order.text, *(c.display for c in order.all_codings))
+        found = tuple(dict.fromkeys(out))
+        self._drug_ingredients[id(order)] = (order, found)  # the order kept: its id is not reused
+        return found
+
+    @cached_property
+    def _drug_ingredients(self) -> dict[int, tuple[DraftOrder, tuple[Coding, ...]]]:
+        return {}
 
     def assess(self, procedure: ProcedureFact, modality: Modality) -> Assessment:
         """§3 inference, shared with the pathway's view of the patient (one assessment per call)."""

@@ -12,7 +12,9 @@ When: an opioid MedicationRequest (``rx_opioids``, by ingredient code or name) i
       drug table, else from the RxNorm name (``hooks.clinical_drugs``);
       (c) a benzodiazepine (``rx_benzodiazepine_class``) is current or drafted in the same session;
       (d) a gabapentinoid (``rx_gabapentinoids``) is current or drafted in the same session, whatever
-      it is for (CDC 2022: weigh opioids with other central nervous system depressants);
+      it is for (CDC 2022: weigh opioids with other central nervous system depressants); for (c) and
+      (d), with none current, an old order still marked active and never stopped counts too, named
+      to confirm it is still taken (as the NSAID check names a stale partner);
       (e) the order is tramadol and an SNRI or tricyclic (``rx_antidepressants_neuropathic``:
       duloxetine, venlafaxine, amitriptyline, nortriptyline, desipramine) or an SSRI (``rx_ssri``:
       sertraline, fluoxetine, citalopram, escitalopram, paroxetine, fluvoxamine) is current or
@@ -582,12 +584,27 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             )
     # (c) benzodiazepine
     benzo_drafts = ctx.draft_drugs("rx_benzodiazepines", exclude=order)
-    benzo_meds = [m for m in ctx.pathway.medications("rx_benzodiazepines") if ctx.pathway.is_active_med(m)]
+    benzo_recorded = ctx.pathway.medications("rx_benzodiazepines")
+    benzo_meds = [m for m in benzo_recorded if ctx.pathway.is_active_med(m)]
+    # an order of long ago still marked active (never stopped) counts when none is current, named to
+    # confirm, as the NSAID check counts a stale partner (``taken_with``): a sedative risk is not
+    # assumed away because a record was never renewed
+    benzo_stale = [] if benzo_meds else [m for m in benzo_recorded if ctx.pathway.is_stale_order(m)]
     why += [Fact(f"{o.text}: benzodiazepine drafted in this session", o.ref) for o in benzo_drafts]
     why += [Fact(f"{m.text}: current benzodiazepine", m.ref) for m in benzo_meds]
-    benzo = bool(benzo_drafts or benzo_meds)
-    # (d) gabapentinoid, whatever it is for; (e) tramadol with an SNRI or tricyclic
-    gabapentinoids = taken_with(ctx, order, "rx_gabapentinoids", "gabapentinoid")
+    why += [
+        Fact(
+            f"{m.text}: benzodiazepine, order of {m.start} still marked active: confirm it is taken",
+            m.ref,
+            short=f"{m.text}: benzodiazepine, old order, confirm",
+        )
+        for m in benzo_stale
+    ]
+    taken_benzos = benzo_meds or benzo_stale
+    benzo = bool(benzo_drafts or taken_benzos)
+    # (d) gabapentinoid, whatever it is for (an old order still marked active too, to confirm);
+    # (e) tramadol with an SNRI or tricyclic
+    gabapentinoids = taken_with(ctx, order, "rx_gabapentinoids", "gabapentinoid", stale_too=True)
     serotonergic = _serotonergic_with_tramadol(ctx, order)
     why += [p.fact for p in (*gabapentinoids, *serotonergic)]
     grave = long_term or high or benzo or bool(remission) or bool(old_moud)
@@ -638,9 +655,11 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
                 remission=bool(remission),
                 untreated_oud=bool(untreated),
                 old_moud=bool(old_moud),
-                benzo_needed=bool(benzo_meds) and all(
-                    ctx.pathway.other_indication(m, *BENZODIAZEPINE_INDICATIONS) for m in benzo_meds
+                benzo_needed=bool(taken_benzos) and all(
+                    ctx.pathway.other_indication(m, *BENZODIAZEPINE_INDICATIONS) for m in taken_benzos
                 ),
+                # only an old order stands for the benzodiazepine: whether it is taken is asked first
+                benzo_unconfirmed=listed_records(benzo_stale) if not (benzo_drafts or benzo_meds) else None,
             ),
             avoid=(
                 (
@@ -760,15 +779,18 @@ def _opioid_steps(
     untreated_oud: bool = False,
     old_moud: bool = False,
     benzo_needed: bool = False,
+    benzo_unconfirmed: str | None = None,
 ) -> list[str]:
     """The opioid card's steps: a co-prescription first (benzodiazepine, gabapentinoid, tramadol with
     a serotonergic antidepressant), then, with opioid use disorder in remission, the addiction care
     to involve; then reassessment, or for a first prescription to an opioid-naive patient the
     starting dose (nothing to reassess or taper yet); naloxone is said once. ``benzo_needed``: every
-    current benzodiazepine treats epilepsy or another condition its prescriber manages."""
+    current benzodiazepine treats epilepsy or another condition its prescriber manages.
+    ``benzo_unconfirmed``: the benzodiazepine is only an old order still marked active (named): the
+    step asks first to confirm it is still taken."""
     steps: list[str] = []
     if benzo_drafts is not None:
-        steps.append(_co_prescribing_step(benzo_drafts, needed=benzo_needed))
+        steps.append(_co_prescribing_step(benzo_drafts, needed=benzo_needed, unconfirmed=benzo_unconfirmed))
     if old_moud:
         steps.append(
             "Confirm with the MOUD prescriber or programme whether the old MOUD order continues, before "
@@ -872,16 +894,30 @@ def _opioid_suggestions(
     return suggestions
 
 
-def _co_prescribing_step(benzo_drafts: Sequence[DraftOrder], *, needed: bool = False) -> str:
+def listed_records(meds: Sequence[MedicationFact]) -> str:
+    """Recorded drugs as a step names them, each once, with the date of its order: "alprazolam (order
+    of 2025-10-16)"."""
+    return ", ".join(dict.fromkeys(f"{m.text} (order of {m.start})" for m in meds))
+
+
+def _co_prescribing_step(
+    benzo_drafts: Sequence[DraftOrder], *, needed: bool = False, unconfirmed: str | None = None
+) -> str:
     """The first step of an opioid card with a benzodiazepine, as its summary says: avoid the
     combination (CDC 2022 recommendation 11), then naloxone (recommendation 8). ``benzo_drafts``: the
     benzodiazepines newly drafted (one that renews a current one or treats epilepsy is tapered with
     its prescriber, as a recorded one is). ``needed``: the current benzodiazepine treats epilepsy or
     another condition its prescriber manages: not one to taper for the opioid's sake (the pathway's
-    M1 says the same)."""
+    M1 says the same). ``unconfirmed``: the benzodiazepine is only an old order still marked active
+    (named): confirm first that it is still taken."""
+    confirm = (
+        f"confirm with the patient that {unconfirmed}, still marked active, is still taken; if it is, "
+        if unconfirmed
+        else ""
+    )
     if not benzo_drafts and needed:
         return (
-            "Avoid co-prescribing (CDC 2022 recommendation 11): the benzodiazepine treats another "
+            f"Avoid co-prescribing (CDC 2022 recommendation 11): {confirm}the benzodiazepine treats another "
             "condition; do not taper it without its prescriber (withdrawal can provoke seizures); "
             "reconsider this opioid instead; offer naloxone."
         )
@@ -892,8 +928,8 @@ def _co_prescribing_step(benzo_drafts: Sequence[DraftOrder], *, needed: bool = F
             "anxiety, insomnia or spasm another way; offer naloxone."
         )
     return (
-        "Avoid co-prescribing (CDC 2022 recommendation 11): reconsider this opioid, or taper the current "
-        "benzodiazepine gradually with its prescriber; offer naloxone."
+        f"Avoid co-prescribing (CDC 2022 recommendation 11): {confirm}reconsider this opioid, or taper the "
+        "current benzodiazepine gradually with its prescriber; offer naloxone."
     )
 
 
