@@ -142,7 +142,11 @@ def _sequence(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _contained(resource: Mapping[str, Any], reference: Any) -> Mapping[str, Any] | None:
+def _contained(
+    resource: Mapping[str, Any], reference: Any, sent: Mapping[str, Mapping[str, Any]] | None = None
+) -> Mapping[str, Any] | None:
+    """The Medication a medicationReference names: contained in the resource, else one sent as its
+    own draftOrders entry (``sent``, by "Medication/id")."""
     if not isinstance(reference, Mapping) or not isinstance(reference.get("reference"), str):
         return None
     ref = reference["reference"]
@@ -153,7 +157,7 @@ def _contained(resource: Mapping[str, Any], reference: Any) -> Mapping[str, Any]
             and ref in (f"#{c.get('id')}", f"Medication/{c.get('id')}")
         ):
             return c
-    return None
+    return (sent or {}).get(selection_key(ref)) if "/" in ref else None
 
 
 def _strength_mg(ingredients: Iterable[Any]) -> float | None:
@@ -169,14 +173,14 @@ def _strength_mg(ingredients: Iterable[Any]) -> float | None:
 
 
 def _read_medication(
-    resource: Mapping[str, Any],
+    resource: Mapping[str, Any], sent: Mapping[str, Mapping[str, Any]] | None = None
 ) -> tuple[tuple[Coding, ...], tuple[Coding, ...], str | None, float | None]:
     concept = resource.get("medicationCodeableConcept")
     codings = _codings(concept)
     text = _concept_text(concept)
     ingredients: tuple[Coding, ...] = ()
     strength = None
-    med = _contained(resource, resource.get("medicationReference"))
+    med = _contained(resource, resource.get("medicationReference"), sent)
     if med is not None:
         codings += _codings(med.get("code"))
         text = text or _concept_text(med.get("code"))
@@ -205,8 +209,12 @@ def _prior_prescription(resource: Mapping[str, Any]) -> str | None:
     return selection_key(ref) if isinstance(ref, str) and "/" in ref else None
 
 
-def read_order(resource: Mapping[str, Any], selected: bool) -> DraftOrder:
-    """One draft resource as a ``DraftOrder``; never raises."""
+def read_order(
+    resource: Mapping[str, Any], selected: bool, medications: Mapping[str, Mapping[str, Any]] | None = None
+) -> DraftOrder:
+    """One draft resource as a ``DraftOrder``; never raises. ``medications``: the Medication
+    resources sent as draftOrders entries of their own, by "Medication/id", for a
+    medicationReference that names one."""
     rtype = str(resource.get("resourceType") or "Unknown")
     rid = _text(resource.get("id"))
     ref = f"{rtype}/{rid}" if rid else ""
@@ -215,7 +223,7 @@ def read_order(resource: Mapping[str, Any], selected: bool) -> DraftOrder:
     doses: tuple[Dose, ...] = ()
     supply_days = None
     if rtype == "MedicationRequest":
-        codings, ingredients, text, strength = _read_medication(resource)
+        codings, ingredients, text, strength = _read_medication(resource, medications)
         doses = _doses(resource)
         disp = resource.get("dispenseRequest")
         if isinstance(disp, Mapping):
@@ -270,14 +278,33 @@ def read_draft_orders(
     """Every draft order, each marked ``selected`` when this hook must judge it.
 
     order-select judges the selections (``Type/id``; a bare id is accepted too); order-sign, and
-    any other hook that carries draft orders, judges them all.
+    any other hook that carries draft orders, judges them all. A Medication sent as an entry of its
+    own is read as the drug of the MedicationRequest whose medicationReference names it (an EHR may
+    send the drug that way rather than contained), and is then no order of its own.
     """
     wanted = {selection_key(s) for s in selections}
+    medications = {
+        f"Medication/{raw['id']}": raw
+        for raw in resources
+        if isinstance(raw, Mapping)
+        and raw.get("resourceType") == "Medication"
+        and isinstance(raw.get("id"), str)
+    }
+    named = {
+        selection_key(ref["reference"])
+        for raw in resources
+        if isinstance(raw, Mapping)
+        and raw.get("resourceType") == "MedicationRequest"
+        and isinstance(ref := raw.get("medicationReference"), Mapping)
+        and isinstance(ref.get("reference"), str)
+    }
     out = []
     for raw in resources:
         if not isinstance(raw, Mapping):
             continue
-        out.append(read_order(raw, hook != "order-select" or is_selected(raw, wanted)))
+        if raw.get("resourceType") == "Medication" and f"Medication/{raw.get('id')}" in named:
+            continue  # the drug of an order sent beside it, read with that order
+        out.append(read_order(raw, hook != "order-select" or is_selected(raw, wanted), medications))
     return tuple(out)
 
 
