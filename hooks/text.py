@@ -1289,7 +1289,7 @@ def explains_weakness_otherwise(text: str) -> bool:
     cause other than a new root compression or calls it old (``_OTHER_CAUSE``: chronic, unchanged for
     years, after a stroke, multiple sclerosis, deconditioning) or says the score was limited by pain
     or effort (``_PAIN_LIMITED``)."""
-    return bool(_OTHER_CAUSE.search(text) or _PAIN_LIMITED.search(text))
+    return bool(_OTHER_CAUSE.search(text)) or limited_by_pain_or_effort(text)
 
 
 def _past(part: str, m: re.Match[str]) -> bool:

@@ -659,7 +659,7 @@ def _opioid(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
                     ctx.pathway.other_indication(m, *BENZODIAZEPINE_INDICATIONS) for m in taken_benzos
                 ),
                 # only an old order stands for the benzodiazepine: whether it is taken is asked first
-                benzo_unconfirmed=listed_records(benzo_stale) if not (benzo_drafts or benzo_meds) else None,
+                benzo_unconfirmed=listed_records(benzo_stale) if benzo_stale and not benzo_drafts else None,
             ),
             avoid=(
                 (
