@@ -21,7 +21,7 @@ from datetime import date
 from typing import Any
 
 from hooks.facts import MG_UNITS, Dose, DraftOrder, OriginalResource
-from hooks.terminology import Coding
+from hooks.terminology import Coding, canonical_system
 
 _PER_DAY = {"s": 86400.0, "min": 1440.0, "h": 24.0, "d": 1.0, "wk": 1 / 7, "mo": 1 / 30, "a": 1 / 365}
 
@@ -40,7 +40,7 @@ def _codings(concept: Any) -> tuple[Coding, ...]:
     for c in _list(concept.get("coding")):
         if isinstance(c, Mapping) and isinstance(c.get("code"), str) and isinstance(c.get("system"), str):
             display = c.get("display") if isinstance(c.get("display"), str) else None
-            out.append(Coding(c["system"], c["code"], display))
+            out.append(Coding(canonical_system(c["system"]), c["code"], display))
     return tuple(out)
 
 

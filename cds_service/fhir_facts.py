@@ -40,7 +40,7 @@ from hooks.facts import (
     ServiceRequestFact,
     dose_steps,
 )
-from hooks.terminology import Coding, Terminology
+from hooks.terminology import Coding, Terminology, canonical_system
 from hooks.text import (
     NOT_STRENGTH_WORDS,
     NUMBER,
@@ -150,7 +150,7 @@ def _codings(cc: Any) -> tuple[Coding, ...]:
                 getattr(c, "display", None),
             )
         if system and code:
-            out.append(Coding(str(system), str(code), display))
+            out.append(Coding(canonical_system(str(system)), str(code), display))
     return tuple(out)
 
 

@@ -19,6 +19,25 @@ from typing import Any
 
 ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
 
+# The code systems the value sets use, as EHRs also send them: by the HL7 OID of the system (the
+# code-system table of the FHIR specification, "terminologies-systems"), or with a trailing "/",
+# in other case or with spaces around it. Read as the URI the value sets use.
+_SYSTEM_URIS = (
+    ICD10CM,
+    "http://snomed.info/sct",
+    "http://loinc.org",
+    "http://www.nlm.nih.gov/research/umls/rxnorm",
+    "http://www.ama-assn.org/go/cpt",
+)
+_SYSTEM_OIDS = {
+    "urn:oid:2.16.840.1.113883.6.90": ICD10CM,
+    "urn:oid:2.16.840.1.113883.6.96": "http://snomed.info/sct",
+    "urn:oid:2.16.840.1.113883.6.1": "http://loinc.org",
+    "urn:oid:2.16.840.1.113883.6.88": "http://www.nlm.nih.gov/research/umls/rxnorm",
+    "urn:oid:2.16.840.1.113883.6.12": "http://www.ama-assn.org/go/cpt",
+}
+_SYSTEM_SPELLINGS = {**{uri.lower(): uri for uri in _SYSTEM_URIS}, **_SYSTEM_OIDS}
+
 DATA_DIR = Path(__file__).resolve().parent / "valuesets" / "data"
 EXT_VERIFICATION = "http://radicular-cds.org/fhir/StructureDefinition/code-verification"
 EXT_DESCENDANTS = "http://radicular-cds.org/fhir/StructureDefinition/match-descendants"
@@ -126,8 +145,12 @@ class Terminology:
     def memberships(self, system: str | None, code: str | None) -> Mapping[str, Member]:
         """Every value set ``(system, code)`` belongs to, by name, with the member that admits it
         (``ValueSet.lookup``: the code itself, or its longest listed ancestor). Read-only."""
-        if not system or not code or system not in self._systems:
+        if not system or not code:
             return _NO_MEMBERSHIP
+        if system not in self._systems:
+            system = canonical_system(system)
+            if system not in self._systems:
+                return _NO_MEMBERSHIP
         return self._memberships(system, code)
 
     def prime(self) -> int:
@@ -215,6 +238,8 @@ class Terminology:
         """True when (system, code) belongs to any value set: the cheap relevance test on raw JSON."""
         if not system or not code:
             return False
+        if system not in self._systems:
+            system = canonical_system(system)
         if (system, code) in self._all_exact:
             return True
         if system in self._prefix_systems and any(
@@ -231,10 +256,21 @@ class Terminology:
         so an ICD-10-CM code they do not know is another diagnosis (J45.909 is asthma whatever its
         text says); free text, local codes and SNOMED CT concepts outside the sets leave the words
         to decide (a SNOMED-only problem list)."""
-        return not any(system == ICD10CM or self.is_known(system, code) for system, code in codings)
+        return not any(
+            (system is not None and canonical_system(system) == ICD10CM) or self.is_known(system, code)
+            for system, code in codings
+        )
 
     def unverified(self) -> list[Member]:
         return [m for vs in self._sets.values() for m in vs.members if not m.verified]
+
+
+@lru_cache(maxsize=256)
+def canonical_system(system: str) -> str:
+    """The URI the value sets use for a code system sent by its HL7 OID or spelt otherwise
+    ("urn:oid:2.16.840.1.113883.6.12", "http://www.ama-assn.org/go/cpt/", " http://LOINC.org");
+    any other system as sent."""
+    return _SYSTEM_SPELLINGS.get(system.strip().rstrip("/").lower(), system)
 
 
 _DOTLESS_ICD10CM = re.compile(r"[A-Z][0-9][0-9A-Z][0-9A-Z]{1,4}")

@@ -52,8 +52,6 @@ RED_FLAG = "red flag"  # how a red-flag condition's short form begins
 FAILED = (Outcome.FAILED, Outcome.SHORT_LIVED, Outcome.PARTIAL, Outcome.PROBABLE_FAILED)
 POSITIVE = (Outcome.SUCCESS, Outcome.RESPONDER, Outcome.RESPONDED_THEN_RECURRED)
 
-# CPT as EHRs also send it: by its HL7 OID instead of the URI the value sets use.
-CPT_OID = "urn:oid:2.16.840.1.113883.6.12"
 # A CPT code with modifiers appended ("64483-LT", "64483-50", "64483 RT KX", "64483KX"): the code is
 # the first 5. A modifier written straight after the code must begin with a letter ("64483KX"): seven
 # digits ("7214812") are no code with a modifier but some other number, and are not read as one.
@@ -225,10 +223,10 @@ class OrderContext:
         return self.term.first("esi_lumbar_all").system
 
     def _plain(self, c: Coding) -> Coding | None:
-        """The coding as the value sets hold it, when it differs: CPT by OID → the CPT URI; a CPT code
-        with modifiers → the code alone."""
-        system = self.cpt_system if c.system.strip().lower() == CPT_OID else c.system
-        code = c.code
+        """The coding as the value sets hold it, when it differs: a CPT code with modifiers → the code
+        alone (a system sent by its OID or spelt otherwise is read as the value sets' URI when the
+        drafts are read, ``terminology.canonical_system``)."""
+        system, code = c.system, c.code
         if system == self.cpt_system:
             m = _CPT_WITH_MODIFIERS.match(code)
             code = m.group(1).upper() if m else code.strip()
@@ -361,8 +359,7 @@ class OrderContext:
         ("64483-KX", "64483 LT KX", "64483KX") or sent as a coding of their own ("KX")."""
         out: set[str] = set()
         for c in order.codings:
-            cpt = c.system == self.cpt_system or c.system.strip().lower() == CPT_OID
-            if cpt and (m := _CPT_WITH_MODIFIERS.match(c.code)) is not None:
+            if c.system == self.cpt_system and (m := _CPT_WITH_MODIFIERS.match(c.code)) is not None:
                 out.update(x.upper() for x in _MODIFIER.findall(m.group(2)))
             elif len(c.code.strip()) == 2 and _MODIFIER_SYSTEM.search(c.system or ""):
                 out.add(c.code.strip().upper())
