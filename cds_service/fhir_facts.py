@@ -469,17 +469,18 @@ def _condition(obj: Any, i: int, birth: date | None, terminology: Terminology) -
     verification = _status_code(_get(obj, "verificationStatus"))
     if verification in _SKIP_VERIFICATION:
         return None
-    onset, onset_text, onset_unread = _onset(obj, birth)
+    onset, onset_text, onset_unread, onset_last = _onset(obj, birth)
     recorded, recorded_text = fhir_date(_get(obj, "recordedDate"))
     if onset is not None and recorded is not None and onset > recorded:
         # begun after it was written down: a typo in the onset (2027 for 2026), not a date to count
         # from; the recordedDate stands in, and the card names the onset as sent
         onset_unread = onset_text or onset.isoformat()
-        onset, onset_text = None, None
+        onset, onset_text, onset_last = None, None, None
     from_record = onset is None and recorded is not None
     if onset is None:  # decision model §1.1.6: recordedDate when onset is absent
         onset, onset_text = recorded, recorded_text
-    onset_last = _partial_last_day(onset, onset_text)
+    if onset_last is None:
+        onset_last = _partial_last_day(onset, onset_text)
     abatement = _date(
         _get(obj, "abatementDateTime")
         or _period_end(_get(obj, "abatementPeriod"))
@@ -525,28 +526,62 @@ def _partial_last_day(first: date | None, shown: str | None) -> date | None:
     return None
 
 
-def _age_text(q: Any) -> str:
+def _age_text(q: Any, low: Any = None) -> str:
+    """An Age as a card says it ("at age 39 years"); with the low end of a Range, the range ("at ages
+    30 to 40 years")."""
     value, unit = _get(q, "value"), _get(q, "unit") or _get(q, "code") or ""
+    if low is not None and _get(low, "value") != value:
+        return f"at ages {_get(low, 'value')} to {value} {unit}".strip()
     return f"at age {value} {unit}".strip()
 
 
-def _onset(obj: Any, birth: date | None) -> tuple[date | None, str | None, str | None]:
-    """onset[x] as (date, display text, unread text): dateTime, Period start or a dated string; an
-    Age (or the upper end of a Range of ages, the latest the onset can be) with the birth date. What
-    is sent but is not a date ("years ago", an age without a birth date) is kept as the unread text,
-    never turned into a date here."""
-    raw = _get(obj, "onsetDateTime") or _period_start(_get(obj, "onsetPeriod")) or _get(obj, "onsetString")
+def _onset(obj: Any, birth: date | None) -> tuple[date | None, str | None, str | None, date | None]:
+    """onset[x] as (first day, display text, unread text, last day): dateTime, Period start or a dated
+    string (a partial date's last day is left to ``_partial_last_day``); a Period with only its end,
+    that end (the symptoms began on or before it); an Age with the birth date, the year (month, week,
+    day) of life it names, first to last day; a Range of ages from the first day of its low end to
+    the last day of its high end. What is sent but is not a date ("years ago", an age without a birth
+    date) is kept as the unread text, never turned into a date here."""
+    period = _get(obj, "onsetPeriod")
+    raw = (
+        _get(obj, "onsetDateTime")
+        or _period_start(period)
+        or _period_end(period)
+        or _get(obj, "onsetString")
+    )
     onset, text = fhir_date(raw)
     if onset is not None:
-        return onset, text, None
+        return onset, text, None, None
     rng = _get(obj, "onsetRange")
-    age = _get(obj, "onsetAge") or (None if rng is None else (_get(rng, "high") or _get(rng, "low")))
-    if age is not None:
-        onset = _age_to_date(birth, age)
-        if onset is not None:
-            return onset, onset.isoformat(), None
-        return None, None, _age_text(age)
-    return None, None, (str(raw).strip() or None) if raw else None
+    age = _get(obj, "onsetAge")
+    low, high = (age, age) if age is not None else (None, None) if rng is None else (
+        _get(rng, "low") or _get(rng, "high"), _get(rng, "high") or _get(rng, "low")
+    )
+    if low is not None and high is not None:
+        first, last = _age_to_date(birth, low), _age_last_day(birth, high)
+        if first is not None:
+            shown = _age_text(high) if low is high else _age_text(high, low)
+            return first, shown, None, last if last != first else None
+        return None, None, _age_text(high), None
+    return None, None, (str(raw).strip() or None) if raw else None, None
+
+
+def _age_last_day(birth: date | None, age: Any) -> date | None:
+    """The last day of the year (month, week, day) of life an Age names: the day before the next."""
+    if birth is None:
+        return None
+    value = _num(_get(age, "value"))
+    if value is None or not float(value).is_integer():
+        return _age_to_date(birth, age)
+    unit = str(_get(age, "code") or _get(age, "unit") or "").lower()
+    months = _MONTHS_PER_UNIT.get(unit)
+    if months is not None:
+        return _add_months(birth, (int(value) + 1) * months) - timedelta(days=1)
+    days = _duration_days({"value": 1, "code": _get(age, "code"), "unit": _get(age, "unit")})
+    start = _age_to_date(birth, age)
+    if start is None or days is None:
+        return start
+    return start + timedelta(days=max(round(days) - 1, 0))
 
 
 def _procedure(obj: Any, i: int) -> ProcedureFact | None:
@@ -670,11 +705,14 @@ def _observations(obj: Any, i: int, term: Terminology) -> list[ObservationFact]:
         if ckind is None and not any(term.is_known(c.system, c.code) for c in ccodings):
             # an uncoded component named as what it scores ("Left EHL strength (MRC grade 0-5)": 3)
             ckind = _uncoded_kind(" ".join([_cc_text(ccode) or "", ctext or ""]), cvalue, cunit)
-        if ckind is None or (cvalue is None and ctext is None):
+        # a coded answer (PHQ-9 item 9 "Nearly every day" inside the PHQ-9 panel) is read as the same
+        # answer sent as an Observation of its own
+        cvalue_codings = _codings(_get(comp, "valueCodeableConcept"))
+        if ckind is None or (cvalue is None and ctext is None and not cvalue_codings):
             continue
         ctitle = _cc_text(ccode) or text
         csite = ctitle if is_leg_site(ctitle) else site_text
-        facts.append(fact(ckind, ccodings or codings, ctitle, cvalue, cunit, ctext, csite))
+        facts.append(fact(ckind, ccodings or codings, ctitle, cvalue, cunit, ctext, csite, cvalue_codings))
     if not facts and kind is not None:
         facts.append(fact(kind, codings, text, None, None, None, site_text, value_codings))
     return facts

@@ -55,11 +55,20 @@ def test_an_age_without_a_birth_date_is_named_not_guessed() -> None:
     assert c.onset is None and c.onset_unread == "at age 50 years"
 
 
-def test_an_age_range_reads_its_upper_end_the_latest_the_onset_can_be() -> None:
+def test_an_age_range_spans_its_low_end_to_the_last_day_of_its_high_end() -> None:
     rng = {"low": {**AGE, "value": 40, "code": "a"}, "high": {**AGE, "value": 45, "code": "a"}}
     c = _history("1970-01-01", onsetRange=rng)
-    # age 45 (not 40): the 45th birthday
-    assert c.onset == date(2015, 1, 1) and c.onset_unread is None
+    # from the 40th birthday to the day before the 46th: the duration counts from the last day (the
+    # latest the onset can be), as for a partial date
+    assert c.onset == date(2010, 1, 1) and c.onset_last == date(2015, 12, 31) and c.onset_unread is None
+    assert c.onset_text == "at ages 40 to 45 a"
+
+
+def test_an_age_is_its_whole_year_of_life() -> None:
+    c = _history("1970-01-01", onsetAge={**AGE, "value": 56, "code": "a", "unit": "years"})
+    assert (c.onset, c.onset_last, c.onset_text) == (date(2026, 1, 1), date(2026, 12, 31), "at age 56 years")
+    weeks = _history("1970-01-01", onsetAge={**AGE, "value": 3, "code": "wk"})
+    assert (weeks.onset, weeks.onset_last) == (date(1970, 1, 22), date(1970, 1, 28))
 
 
 def test_an_age_in_whole_years_is_that_birthday_not_a_day_before() -> None:

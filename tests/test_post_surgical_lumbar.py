@@ -75,6 +75,26 @@ def test_cervical_postlaminectomy_syndrome_is_not_lumbar_surgery() -> None:
 
 
 @pytest.mark.parametrize(
+    ("op_site", "op_text", "lumbar"),
+    [
+        ("Cervical spine C5-C6", "Anterior cervical discectomy and fusion C5-6", False),
+        ("L4-L5", "Spinal arthrodesis L4-5", True),
+    ],
+)
+def test_a_postlaminectomy_syndrome_without_a_site_is_the_operation_on_records(
+    op_site: str, op_text: str, lumbar: bool
+) -> None:
+    """M96.1 that names no site, beside spine operations all done outside the lumbar spine, is theirs:
+    no lumbar post-surgical branch (no contrast MRI "after lumbar surgery"); beside a lumbar one, it is
+    lumbar."""
+    fbss = cond("fbss", "postlaminectomy_syndrome_fbss", onset=500)
+    op = spine_proc("55705006", site=op_site, text=op_text, days=900)
+    ctx = context(radic(days=100), fbss, op)
+    assert ctx.post_surgical is lumbar
+    assert bool(ctx.lumbar_fbss_conditions) is lumbar
+
+
+@pytest.mark.parametrize(
     ("days", "expected"), [(10, "S0"), (35, "S0"), (84, "S0"), (92, "S0"), (93, "S1"), (150, "S1")]
 )
 def test_pain_within_3_months_of_surgery_is_for_the_operating_surgeon(days: int, expected: str) -> None:

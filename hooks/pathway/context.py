@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import cached_property
 from typing import Any
@@ -278,6 +278,10 @@ def onset_age(days: int, early_days: int) -> str:
     if days < early_days:
         return f"{days} day{'' if days == 1 else 's'}"
     return span(days, exact=False)
+
+
+# an onset sent as a date (that the duration cannot count from: one after today)
+_DATED = re.compile(r"\d{4}(?:-\d{2}){0,2}(?:T|$)")
 
 
 def _first_date(*ds: date | None) -> date | None:
@@ -848,12 +852,13 @@ class PathwayContext:
 
     def _certain_onset(self, c: ConditionFact) -> date | None:
         """The latest day ``c``'s onset (else recordedDate) can be: the date itself when it is a full
-        day; for a partial date (a month, a year) the last day it covers, or today when that is
-        later. The symptoms have lasted at least since then: a bound, never an invented day."""
+        day; for a partial date (a month, a year, an age) the last day it covers, or the recordedDate
+        or today when earlier (the symptoms were there when written down). The symptoms have lasted at
+        least since then: a bound, never an invented day."""
         first = _first_date(c.onset, c.recorded)
         if first is None or c.onset_last is None:
             return first
-        return max(first, min(c.onset_last, self.today))
+        return max(first, min(c.onset_last, self.today, c.recorded or date.max))
 
     @cached_property
     def _certain_anchor(self) -> date | None:
@@ -863,9 +868,24 @@ class PathwayContext:
         dates = [d for d in (None if c is None else self._certain_onset(c), bound[1] if bound else None) if d]
         return min(dates, default=None)
 
-    @property
+    @cached_property
     def _onset_pool(self) -> tuple[ConditionFact, ...]:
-        return self.radicular_conditions or self.gate_conditions
+        """The Conditions the symptom duration counts from. An onset after today (a typo, 2027 for
+        2026) is no date to count from: read as an onset after the recordedDate is when the record is
+        read (``cds_service.fhir_facts``), the recordedDate standing in and the onset named as sent."""
+        return tuple(
+            c
+            if c.onset is None or c.onset_from_record or c.onset <= self.today
+            else replace(
+                c,
+                onset=c.recorded,
+                onset_text=None if c.recorded is None else c.recorded.isoformat(),
+                onset_unread=c.onset_text or c.onset.isoformat(),
+                onset_from_record=c.recorded is not None,
+                onset_last=None,
+            )
+            for c in self.radicular_conditions or self.gate_conditions
+        )
 
     @cached_property
     def onset(self) -> date | None:
@@ -1084,8 +1104,9 @@ class PathwayContext:
         if c is None:
             if self.unread_onsets:
                 u = self.unread_onsets[0]
+                what = "a date after today" if _DATED.match(u.onset_unread or "") else "not a date"
                 return Fact(
-                    f"onset sent as '{u.onset_unread}' (not a date): duration unknown",
+                    f"onset sent as '{u.onset_unread}' ({what}): duration unknown",
                     u.ref,
                     short=f"onset '{u.onset_unread}': duration unknown",
                 )
@@ -1123,7 +1144,8 @@ class PathwayContext:
         if c.onset_last is None or d < 0:
             return age
         if d == 0:
-            return "this year" if len(c.onset_text or "") == 4 else "this month"
+            shown = c.onset_text or ""
+            return "this year" if len(shown) == 4 else "this month" if len(shown) == 7 else "up to today"
         return f"≥ {age}"
 
     # -----------------------------------------------------------------------------------------
@@ -1251,10 +1273,14 @@ class PathwayContext:
         """Completed lumbar decompressions, discectomies and fusions (§7.4: lumbar only), by code, or
         named in words when no code of the Procedure is one the value sets know (``named_surgery``),
         oldest first."""
-        coded = self.procedures("prior_lumbar_spine_surgery")
-        named = [p for p in self.history.procedures if p not in coded and self.named_surgery(p)]
-        found = [p for p in (*coded, *named) if self.is_lumbar_surgery(p)]
+        found = [p for p in self._spine_operations if self.is_lumbar_surgery(p)]
         return tuple(sorted(found, key=lambda p: p.performed or date.min))
+
+    @cached_property
+    def _spine_operations(self) -> tuple[ProcedureFact, ...]:
+        """Spine operations on record, by code or named in words (``named_surgery``), wherever done."""
+        coded = self.procedures("prior_lumbar_spine_surgery")
+        return (*coded, *(p for p in self.history.procedures if p not in coded and self.named_surgery(p)))
 
     def named_surgery(self, p: ProcedureFact) -> bool:
         """A completed Procedure, done by today, that names a spine operation in words only
@@ -1284,14 +1310,25 @@ class PathwayContext:
 
     @cached_property
     def lumbar_fbss_conditions(self) -> tuple[ConditionFact, ...]:
-        """Post-laminectomy syndrome, unless the record places it outside the lumbar spine (§7.4)."""
+        """Post-laminectomy syndrome, unless the record places it outside the lumbar spine (§7.4): its
+        own words, or, when they name no site, the record's spine operations, every one of them done
+        outside the lumbar spine (an M96.1 beside a cervical fusion and no lumbar operation is the
+        neck's)."""
         out = []
         for c in self.fbss_conditions:
             text = c.written
             if NON_LUMBAR_SITE.search(text) and not LUMBAR_SITE.search(text):
                 continue
+            if not LUMBAR_SITE.search(text) and not self.surgeries and self._non_lumbar_operations:
+                continue
             out.append(c)
         return tuple(out)
+
+    @cached_property
+    def _non_lumbar_operations(self) -> tuple[ProcedureFact, ...]:
+        """Spine operations on record (coded or named in words) that the record places outside the
+        lumbar spine (``is_lumbar_surgery``)."""
+        return tuple(p for p in self._spine_operations if not self.is_lumbar_surgery(p))
 
     @property
     def post_surgical(self) -> bool:

@@ -509,6 +509,16 @@ def _procedure_day(
     return before, untimed
 
 
+def _not_after(scores: Iterable[ObservationFact], procedure: ProcedureFact) -> list[ObservationFact]:
+    """``scores`` less those whose instant is at or after ``procedure``'s start: a result of it,
+    whatever date it was written with (a recovery-room score in local time beside an injection in UTC
+    carries the day before the injection's date)."""
+    start = procedure.performed_at
+    if start is None:
+        return list(scores)
+    return [o for o in scores if o.effective_at is None or o.effective_at < start]
+
+
 def pain_before(
     scores: Sequence[ObservationFact], procedure: ProcedureFact, *, lowest: bool = False
 ) -> ObservationFact | None:
@@ -524,7 +534,7 @@ def pain_before(
     treatment's relief is measured from (§3), where the higher one would make a response easier to
     reach. Either way the choice does not depend on the order the scores come in."""
     day = procedure.performed
-    scores = prefer_leg([o for o in scores if procedure.ref not in o.part_of])
+    scores = prefer_leg([o for o in _not_after(scores, procedure) if procedure.ref not in o.part_of])
     timed_before, untimed = _procedure_day(scores, procedure)
     if timed_before:
         return latest_score(timed_before, lowest=lowest)
@@ -844,6 +854,7 @@ def _baseline(
     never read from the higher of two conflicting baselines.
     """
     p = case.procedure
+    before = _not_after(before, p)
     if case.modality is Modality.SCS_TRIAL:
         return pain_before(before, p, lowest=True), [o for o in before if o.effective == case.t0]
     if case.win.start > 0:
@@ -987,6 +998,11 @@ def _by_explicit_outcome(case: _Case, s: _Scores) -> Assessment | None:
     explicit = _explicit_outcome(case.procedure, case.term, case.win.start)
     if explicit is None:
         return None
+    if (case.today - case.t0).days < case.win.start:
+        # coded before the window opens (an injection "unsuccessful" or "successful" 4 days on, when a
+        # steroid takes up to two weeks): what the procedure did, not what it gave; ``_too_early``
+        # says so with the outcome named
+        return None
     ends = case.procedure.performed_end
     if explicit is Outcome.SUCCESS and case.modality is Modality.SCS_TRIAL and ends and ends > case.today:
         return None  # a trial still running succeeds only at its end (``_too_early`` says it is pending)
@@ -1056,16 +1072,19 @@ def _too_early(case: _Case, s: _Scores) -> Assessment | None:
         f"assess between {(t0 + timedelta(days=win.start)).isoformat()} and "
         f"{(t0 + timedelta(days=win.end)).isoformat()}"
     )
+    coded = _explicit_outcome(case.procedure, case.term, win.start)
+    recorded = f"outcome recorded as {_recorded_outcome(case.procedure, coded)}, " if coded else ""
     return Assessment(
         case.procedure, case.modality, Outcome.PENDING, "too early",
         baseline=s.baseline,
         facts=(case.lead(
-            f"{days_since} day{'s' if days_since != 1 else ''} ago, too early to judge ({window_open_text})",
+            f"{days_since} day{'s' if days_since != 1 else ''} ago, {recorded}too early to judge "
+            f"({window_open_text})",
             # a window open from the day itself (a block, a trial) is judged by its end, not "from" a
             # day already past
             f"too early to judge (record relief by {(t0 + timedelta(days=win.end)).isoformat()})"
             if still_open
-            else f"too early to judge (assess from {(t0 + timedelta(days=win.start)).isoformat()})",
+            else f"{recorded}too early to judge (assess from {(t0 + timedelta(days=win.start)).isoformat()})",
         ),),
         gaps=(f"record pain (NRS) and function (ODI) after the {case.label} ({window_open_text})",),
     )  # fmt: skip
@@ -1501,6 +1520,20 @@ def note_relief(procedure: ProcedureFact, site: str | None = None) -> NoteRelief
     )
 
 
+def _trial_end_relief(procedure: ProcedureFact, site: str) -> NoteRelief | None:
+    """The relief a stimulator trial's notes give at its end (§3.1: a trial is judged at its end; a
+    permanent implant rests on it): of several reliefs written ("70 % relief on day 1, 20 % by day
+    7"), the one the note dates latest, else the last written; relief denied in words when no number
+    is written (``note_relief``)."""
+    readings = [
+        r for r in of_site(note_reliefs(procedure), site) if r.phrase is None and not r.not_a_result
+    ]
+    if not readings:
+        return note_relief(procedure, site)
+    dated = [r for r in readings if r.days is not None]
+    return max(dated, key=lambda r: r.days or 0) if dated else readings[-1]
+
+
 def _counts_in_window(case: _Case, r: NoteRelief) -> bool:
     """Whether a note's relief can judge an ESI's or ablation's response: about this procedure, not the
     first hours after it (the local anaesthetic), nor read before its window opens; one below the
@@ -1526,7 +1559,11 @@ def _by_note_relief(case: _Case, s: _Scores) -> Assessment | None:
     anaesthetic, not a response. The lead line says where the number came from."""
     if not case.win.binary:
         return _note_response(case, s)
-    found = note_relief(case.procedure, _target_site(case))
+    found = (
+        _trial_end_relief(case.procedure, _target_site(case))
+        if case.modality is Modality.SCS_TRIAL
+        else note_relief(case.procedure, _target_site(case))
+    )
     if found is None:
         return None
     threshold = case.win.responder_pct
@@ -1751,11 +1788,17 @@ def _relief_obs(
     history: PatientHistory, procedure: ProcedureFact, t0: date, win: _Window
 ) -> list[ObservationFact]:
     """Recorded "% relief" linked to the procedure, or dated inside its window and linked to no other
-    procedure (the relief of a block done in an ESI's window is the block's)."""
+    procedure (the relief of a block done in an ESI's window is the block's). Linked or not, relief
+    recorded before the window opens is not the response (an ESI's or ablation's first days are the
+    local anaesthetic's, §3.1: "90 % relief" in the recovery room), as with linked pain scores."""
     lo, hi = t0 + timedelta(days=win.start), t0 + timedelta(days=win.end)
     return [
         o for o in scores_of(history, "relief_pct")
-        if procedure.ref in o.part_of or (not o.part_of and _in(o.effective, lo, hi))
+        if (
+            procedure.ref in o.part_of
+            and (win.start <= 0 or o.effective is None or o.effective >= lo)
+        )
+        or (not o.part_of and _in(o.effective, lo, hi))
     ]  # fmt: skip
 
 

@@ -644,7 +644,7 @@ def e1_acute_tolerable(ctx: PathwayContext) -> CardDraft:
         summary=f"Radicular pain first recorded {ago}, onset not given: record when it began; conservative "
         "care meanwhile"
         if recorded_only
-        else f"Radicular pain since {imprecise.onset_text}, day not given: record when it began; "
+        else f"Radicular pain {_began(imprecise.onset_text)}, day not given: record when it began; "
         "conservative care meanwhile"
         if imprecise is not None
         else fracture_risk_summary(ctx, named)
@@ -810,3 +810,11 @@ def e2_acute_severe(ctx: PathwayContext) -> CardDraft:
         extra_evidence=("nass_ldh", *nsaid_evidence(ctx)),
         needs=("observations", "serviceRequests", "encounters"),
     )
+
+
+def _began(shown: str | None) -> str:
+    """When an onset sent as a month, a year or an age says the pain began: "since 2026-08", "from
+    age 39 years"."""
+    if shown and shown.startswith("at age"):
+        return "from" + shown.removeprefix("at")
+    return f"since {shown}"
