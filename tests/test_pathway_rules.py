@@ -480,7 +480,11 @@ def test_m3_oral_corticosteroid_truth_table(route: str | None, start: int, fires
         (obs("phq", "phq9", 10, 5), True),
         (obs("phq", "phq9", 9, 5), False),
         (obs("gad", "gad7", 12, 5), True),
-        (obs("sb", "startback", 4, 5), True),
+        # a STarT Back total: 8 or 9 is high risk whatever the items (the psychosocial subscale is at
+        # least the total less the four physical items); 4-7 is medium or high, which it cannot tell
+        (obs("sb", "startback", 8, 5), True),
+        (obs("sb", "startback", 7, 5), False),
+        (obs("sb", "startback", 4, 5), False),
         (cond("dep", "psychological_comorbidity", "F33.1"), True),
         (cond("cp", "psychosocial_comorbidity", "G89.29"), False),
     ],

@@ -728,10 +728,13 @@ def s3_fibrosis_no_target(ctx: PathwayContext) -> CardDraft:
         )
     # an evaluation on record is named, and not asked for again
     evaluated = nm.psych_evaluation_fact(ctx)
+    # the scar named only when the scan shows it: a scan that excludes a recurrence and shows no scar
+    # ("No recurrent disc herniation. No epidural fibrosis.") is no target, not fibrosis
+    scarred = ctx.fibrosis_study is not None and any(f.ref == ctx.fibrosis_study.ref for f in facts)
     return S3.card(
         ctx,
         indicator="info",
-        summary="Post-surgical radicular pain with fibrosis and no target: "
+        summary=f"Post-surgical radicular pain {'with fibrosis and ' if scarred else 'with '}no target: "
         + (
             "SCS trial next"
             if evaluated is not None and evaluated.standing == "cleared"

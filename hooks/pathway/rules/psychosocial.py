@@ -27,21 +27,35 @@ NEUROMODULATION_SETS = (
 )
 
 
+# The STarT Back Tool's nine items score 0 or 1; items 1-4 are the physical ones, items 5-9 the
+# psychosocial subscale, whose score (≥ 4) makes a total of 4 or more high risk rather than medium
+# (Hill et al. 2008). The value sets know the total only (LOINC 91351-7): the subscale is at least the
+# total less the four physical items, so a total is certainly high risk only from subscale cut + 4.
+_STARTBACK_PHYSICAL_ITEMS = 4
+
+
 def positive_screens(ctx: PathwayContext) -> tuple[Fact, ...]:
-    """Latest PHQ-9 ≥ 10, GAD-7 ≥ 10 or STarT Back in the high-risk range, taken within
-    ``screen_recent_days``: a positive screen years ago with nothing newer is not a current risk."""
+    """Latest PHQ-9 ≥ 10, GAD-7 ≥ 10 or STarT Back certainly high risk, taken within
+    ``screen_recent_days``: a positive screen years ago with nothing newer is not a current risk. A
+    STarT Back total of 4-7 is medium or high risk, which the total alone cannot tell: no positive
+    screen (``_STARTBACK_PHYSICAL_ITEMS``)."""
     out = []
     since = ctx.today - timedelta(days=ctx.t.screen_recent_days)
-    for kind, cut in (
-        ("phq9", ctx.t.phq9_positive),
-        ("gad7", ctx.t.gad7_positive),
-        ("startback", ctx.t.startback_high_risk),
+    for kind, cut, prefix in (
+        ("phq9", ctx.t.phq9_positive, "positive screen: "),
+        ("gad7", ctx.t.gad7_positive, "positive screen: "),
+        (
+            "startback",
+            ctx.t.startback_high_risk + _STARTBACK_PHYSICAL_ITEMS,
+            "positive screen (high risk: the psychosocial subscale is at least "
+            f"{ctx.t.startback_high_risk:g}): ",
+        ),
     ):
         o = ctx.latest(kind)
         if o is not None and o.effective is not None and o.effective < since:
             continue
         if o is not None and o.value is not None and o.value >= cut:
-            out.append(ctx.obs_fact(o, "positive screen: "))
+            out.append(ctx.obs_fact(o, prefix))
     return tuple(out)
 
 
