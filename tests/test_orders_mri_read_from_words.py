@@ -33,8 +33,17 @@ def test_a_routine_lumbar_mri_in_words_with_cauda_equina_draws_the_critical_card
     assert "order.mri-ces-emergency" in rules(sr("mri", "IMG1234", words, system=LOCAL), CES)
 
 
-def test_a_lumbar_mri_in_words_at_ten_days_without_red_flags_draws_the_early_imaging_card() -> None:
-    assert "order.mri-early" in rules(sr("mri", "IMG1234", "MRI LUMBAR SPINE WO CONTRAST", system=LOCAL))
+@pytest.mark.parametrize(
+    "words", ["MRI LUMBAR SPINE WO CONTRAST", "MR Lumbar spine WO contrast", "MR L-SPINE W/O CONTRAST"]
+)
+def test_a_lumbar_mri_in_words_at_ten_days_without_red_flags_draws_the_early_imaging_card(words: str) -> None:
+    assert "order.mri-early" in rules(sr("mri", "IMG1234", words, system=LOCAL))
+
+
+def test_guard_mr_is_the_modality_only_in_capitals() -> None:
+    """ "Mr" is a title, not magnetic resonance: a physiotherapy referral naming the patient is no MRI."""
+    words = "Physio for Mr Lumbar, spine exercises without contrast bath"
+    assert "order.mri-early" not in rules(sr("pt", "PT77", words, system=LOCAL))
 
 
 @pytest.mark.parametrize(

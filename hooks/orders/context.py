@@ -80,17 +80,12 @@ _PROCEDURE_WORD = re.compile(
 _SPINAL_SITE = re.compile(r"spin|vertebra|\bdisc\b", re.IGNORECASE)
 # An imaging order, whatever it names as its reason or target ("MRI L-spine: epidural compression"),
 # unless the modality only guides a procedure ("CT-guided transforaminal injection").
+# "MR" as radiology order names write it ("MR LUMBAR SPINE WO CONTRAST"): capitals only, never "Mr".
 _IMAGING = re.compile(
-    r"\bmri\b|magnetic resonance|\bct\b|computed tomograph|x-?ray|radiograph|myelogra", re.IGNORECASE
+    r"(?i:\bmri\b|magnetic resonance|\bct\b|computed tomograph|x-?ray|radiograph|myelogra)|\bMR\b"
 )
-_MRI = re.compile(r"\bmri\b|magnetic resonance", re.IGNORECASE)
+_MRI = re.compile(r"(?i:\bmri\b|magnetic resonance)|\bMR\b")
 _L_SPINE = re.compile(r"\bl[-\s]?spine\b|\bls[-\s]?spine\b", re.IGNORECASE)
-_WITHOUT_CONTRAST = re.compile(
-    r"with\s+and\s+without|without\s+and\s+with|\bpre\s*(?:and|&|/)\s*post\b"
-    r"|\bw(?:ith)?\s*/?\s*(?:\+|&|and)?\s*w(?:ithout|\s*/\s*o|o)\b"
-    r"|\bw(?:ithout|\s*/\s*o|o)\s*/?\s*(?:/|\+|&|and)\s*w(?:ith)?\b",
-    re.IGNORECASE,
-)
 _WITHOUT_CONTRAST = re.compile(
     r"without\s+contrast|\bw\s*/\s*o\b|\bwo\b|non-?\s*contrast|no\s+contrast", re.IGNORECASE
 )
