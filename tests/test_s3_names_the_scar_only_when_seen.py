@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
-FIXTURE = Path(__file__).resolve().parent.parent / "fhir_fixtures" / "pathway" / "s3_fbss_epidural_fibrosis.json"
+PATHWAY = Path(__file__).resolve().parent.parent / "fhir_fixtures" / "pathway"
+FIXTURE = PATHWAY / "s3_fbss_epidural_fibrosis.json"
 
 
 def with_conclusion(text: str) -> dict[str, Any]:

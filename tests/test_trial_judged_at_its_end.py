@@ -58,9 +58,11 @@ def request(resources: list[dict[str, Any]], hook: str, drafts: list[dict[str, A
             "prefetch": prefetch}  # fmt: skip
 
 
-IMPLANT = {"resourceType": "ServiceRequest", "id": "implant", "status": "draft", "intent": "order",
-           "subject": SUBJECT, "authoredOn": "2026-11-20",
-           "code": {"coding": [{"system": CPT, "code": "63685"}], "text": "Implant SCS pulse generator"}}  # fmt: skip
+IMPLANT = {
+    "resourceType": "ServiceRequest", "id": "implant", "status": "draft", "intent": "order",
+    "subject": SUBJECT, "authoredOn": "2026-11-20",
+    "code": {"coding": [{"system": CPT, "code": "63685"}], "text": "Implant SCS pulse generator"},
+}  # fmt: skip
 
 
 @pytest.fixture
