@@ -262,7 +262,39 @@ def read_order(
         reason_refs=_reason_refs(resource),
         occurrence=_occurrence(resource),
         replaces=_prior_prescription(resource),
+        grouped=_grouped(resource),
     )
+
+
+# Resources that order something, as draftOrders may hold them (CDS Hooks order-select/order-sign),
+# and the two that hold orders of their own: an order set sent as a RequestGroup or a nested Bundle.
+_ORDER_TYPES = frozenset(
+    {"MedicationRequest", "ServiceRequest", "ProcedureRequest", "DeviceRequest", "NutritionOrder",
+     "VisionPrescription"}
+)  # fmt: skip
+_GROUP_TYPES = frozenset({"RequestGroup", "Bundle"})
+
+
+def _grouped(resource: Mapping[str, Any], depth: int = 0) -> tuple[str, ...]:
+    """The orders a RequestGroup (its contained resources) or a nested Bundle (its entries) holds, as
+    "name (Type/id)", groups within groups read through; nothing for any other resource."""
+    rtype = resource.get("resourceType")
+    if rtype not in _GROUP_TYPES or depth > 3:
+        return ()
+    inner = (
+        _list(resource.get("contained"))
+        if rtype == "RequestGroup"
+        else [e.get("resource") for e in _list(resource.get("entry")) if isinstance(e, Mapping)]
+    )
+    out: list[str] = []
+    for r in inner:
+        if not isinstance(r, Mapping):
+            continue
+        if r.get("resourceType") in _ORDER_TYPES:
+            out.append(read_order(r, False).label)
+        else:
+            out += _grouped(r, depth + 1)
+    return tuple(out)
 
 
 def _occurrence(resource: Mapping[str, Any]) -> date | None:

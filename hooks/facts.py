@@ -327,6 +327,9 @@ class DraftOrder:
     reason_refs: tuple[str, ...] = ()  # reasonReference as "Type/id" (e.g. "Condition/abc")
     occurrence: date | None = None  # when it is booked: occurrenceDateTime, or an occurrencePeriod's start
     replaces: str | None = None  # MedicationRequest.priorPrescription as "Type/id": the order it replaces
+    # the orders drafted inside this one (a RequestGroup's contained orders, a nested Bundle's
+    # entries), as "name (Type/id)": no check reaches them, and no suggestion can change them
+    grouped: tuple[str, ...] = ()
 
     @property
     def is_procedure_order(self) -> bool:

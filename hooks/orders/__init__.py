@@ -402,6 +402,8 @@ def _not_fully_checked(ctx: OrderContext, order: DraftOrder, found: list[CardDra
     when the order has no recognised code but its text names a spine procedure (``ctx.reading``).
     Only the checks run for this patient count (``checks_for``): an adult-pathway check left out for
     a patient under 16 was not silenced by missing data, and asking to review its data would mislead."""
+    if order.grouped:
+        return _grouped_card(order)
     missing = ctx.history.unavailable
     fired = {c.rule_id for c in found}
     silent: list[tuple[OrderCheck, list[str]]] = []
@@ -438,6 +440,28 @@ def _not_fully_checked(ctx: OrderContext, order: DraftOrder, found: list[CardDra
         next_steps=tuple(steps),
         evidence=evidence,
         gaps=ctx.unavailable_gaps(*keys),
+        order_short=draft_short(order),
+    )  # fmt: skip
+
+
+def _grouped_card(order: DraftOrder) -> CardDraft:
+    """Orders drafted inside an order set (a RequestGroup's contained orders, a nested Bundle's
+    entries): the checks judge orders sent one by one, and a suggestion cannot change an order inside
+    a group. Never an all-clear: a warning that names each order left unchecked."""
+    n = len(order.grouped)
+    what = "order" if n == 1 else f"{n} orders"
+    return card(
+        RULE_NOT_CHECKED, "Order not fully checked: orders inside a group", order,
+        indicator="warning",
+        summary=f"Not checked: {what} drafted inside {order.ref or order.resource_type}; review "
+        f"{'it' if n == 1 else 'them'} before signing",
+        why=tuple(Fact(f"drafted inside {order.ref or order.resource_type}: {g}") for g in order.grouped),
+        next_steps=(
+            "Before signing, review each of these orders against the patient's record yourself: this "
+            "service checks draft orders sent one by one, not inside an order set (RequestGroup or "
+            "nested Bundle).",
+        ),
+        evidence=NOT_CHECKED.evidence,
         order_short=draft_short(order),
     )  # fmt: skip
 
