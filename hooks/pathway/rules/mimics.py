@@ -20,7 +20,11 @@ Then: the card names the mimic among its deciding facts, its summary says to exc
   first and its next step becomes that mimic's examination or test, before the spine procedure it
   recommends ("before any spine procedure" when none has been done yet): spine imaging and a
   spine-surgery referral stay on offer but are no longer pre-selected, and no spine procedure itself
-  (an injection, block, ablation, MILD, stimulation, an operation) is offered as an order. A test the
+  (an injection, block, ablation, MILD, stimulation, an operation) is offered as an order, nor the
+  stimulator or pump work-up coded as a referral or an evaluation (the psychological evaluation
+  before neuromodulation, the pain-service referral for a stimulator, DRG or pump evaluation or
+  trial: ``is_neuromodulation_workup``); a later step recommending one says it waits for the mimic
+  to be excluded ("Once hip osteoarthritis is excluded: ..."). A test the
   value sets can order (EMG/nerve conduction studies) is offered and recommended; one they hold no
   verified code for (a hip radiograph, an ankle-brachial index) is named in the sentence the card
   shows, to be ordered in the EHR, the same sentence saying the card offers no order (once, not a
@@ -36,6 +40,7 @@ Evidence: ACR 2021 (imaging abnormalities do not always explain the symptoms; lo
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from hooks import suggestions as sx
@@ -306,17 +311,45 @@ def mimic_summary(
     return f"Exclude the possible mimic{'s' if len(kinds) > 1 else ''} first: {names}"[:SUMMARY_MAX]
 
 
+# The stimulator or pump work-up as the cards offer it, in orders no spine value set holds: the
+# psychological evaluation before neuromodulation, and a pain-service referral whose label names a
+# stimulator, DRG, pump or neuromodulation evaluation, trial or option. Not the care of a device in
+# place (interrogation, reprogramming, a pump refill): that is no new procedure.
+NEUROMODULATION_EVALUATION = "psychological_evaluation"
+NEUROMODULATION_REFERRAL = "referral_pain_management"
+NEUROMODULATION_WORDS = re.compile(r"stimulat|\bDRG\b|intrathecal|\bpump\b|neuromodulation", re.IGNORECASE)
+DEVICE_CARE_WORDS = re.compile(r"interrogat|reprogram|refill", re.IGNORECASE)
+
+
+def is_neuromodulation_workup(ctx: PathwayContext, s: SuggestionDraft) -> bool:
+    """The suggestion starts a stimulator or pump work-up: the psychological evaluation before
+    neuromodulation (``psychological_evaluation``), or a pain-service referral
+    (``referral_pain_management``) for a stimulator, DRG or pump evaluation or trial, as its label
+    says; not one for the care of a device in place (interrogation, reprogramming, a pump refill)."""
+    sets = {vs for system, code in sx.ordered_codes(s) for vs in ctx.term.memberships(system, code)}
+    if NEUROMODULATION_EVALUATION in sets:
+        return True
+    return (
+        NEUROMODULATION_REFERRAL in sets
+        and NEUROMODULATION_WORDS.search(s.label) is not None
+        and DEVICE_CARE_WORDS.search(s.label) is None
+    )
+
+
 def is_spine_step(ctx: PathwayContext, s: SuggestionDraft) -> bool:
-    """The suggestion orders (or refers for) a lumbar spine procedure or spine imaging."""
-    return any(
+    """The suggestion orders (or refers for) a lumbar spine procedure or spine imaging, or starts a
+    stimulator or pump work-up (``is_neuromodulation_workup``)."""
+    return is_neuromodulation_workup(ctx, s) or any(
         SPINE_STEPS.intersection(ctx.term.memberships(system, code)) for system, code in sx.ordered_codes(s)
     )
 
 
 def is_spine_intervention(ctx: PathwayContext, s: SuggestionDraft) -> bool:
     """The suggestion orders a lumbar spine procedure itself (an injection, block, ablation, MILD,
-    stimulation, a pump or an operation) — not imaging and not a referral for an opinion."""
-    return any(
+    stimulation, a pump or an operation), or starts a stimulator or pump work-up, coded as a
+    referral or an evaluation (``is_neuromodulation_workup``) — not imaging and not a referral for an
+    opinion."""
+    return is_neuromodulation_workup(ctx, s) or any(
         SPINE_INTERVENTIONS.intersection(ctx.term.memberships(system, code))
         for system, code in sx.ordered_codes(s)
     )
@@ -326,7 +359,9 @@ def mimic_suggestions(
     ctx: PathwayContext, card: CardDraft, found: tuple[tuple[ConditionFact, Mimic], ...]
 ) -> tuple[SuggestionDraft, ...]:
     """The card's suggestions while a mimic is to be excluded: no spine procedure order (a card saying
-    "exclude it first" offers none), its imaging and referrals kept but none pre-selected, and the
+    "exclude it first" offers none), nor the stimulator or pump work-up (the psychological evaluation
+    before neuromodulation, the pain-service referral for a stimulator or pump:
+    ``is_neuromodulation_workup``), its imaging and referrals kept but none pre-selected, and the
     mimic's own test first when the value sets hold a code for it (EMG/nerve conduction studies),
     recommended. A test with no verified code (a hip radiograph, an ankle-brachial index) stays in
     the words of the next step: no code is made up for it. EMG/nerve conduction studies this episode
@@ -365,6 +400,29 @@ def without_repeated_tests(
     return tuple(s for s in steps if not s.startswith(tests))
 
 
+# A step that already holds something back or is conditional: not a recommendation to condition.
+_NOT_A_RECOMMENDATION = ("Do not", "Don't", "No ", "Not ", "Hold", "If ", "Avoid")
+
+
+def after_mimic(step: str, found: tuple[tuple[ConditionFact, Mimic], ...]) -> str:
+    """``step`` as it reads after the step that excludes the mimics: one whose first clause recommends
+    a stimulator or pump (or its work-up) is said to wait for them to be excluded ("Once peripheral
+    neuropathy is excluded: an intrathecal pump trial ..."); a step that holds something back, is
+    already conditional, cares for a device in place, or names neuromodulation only in a later
+    clause ("...; intrathecal pump evaluation later if still refractory") is left as it is."""
+    first_clause = step.split(";", 1)[0]
+    if (
+        step.startswith(_NOT_A_RECOMMENDATION)
+        or NEUROMODULATION_WORDS.search(first_clause) is None
+        or DEVICE_CARE_WORDS.search(step) is not None
+    ):
+        return step
+    kinds = _kinds(found)
+    names = " and ".join(m.brief for m in kinds)
+    rest = step[:1].lower() + step[1:] if step[1:2].islower() else step
+    return f"Once {names} {'are' if len(kinds) > 1 else 'is'} excluded: {rest}"
+
+
 def with_mimics(ctx: PathwayContext, card: CardDraft) -> CardDraft:
     """``card`` turned towards the mimics on record, when it follows a failed lumbar treatment: the
     mimics named after its first deciding fact, the summary saying to exclude them first, their test
@@ -393,7 +451,7 @@ def with_mimics(ctx: PathwayContext, card: CardDraft) -> CardDraft:
         why=tuple(dict.fromkeys((*card.why[:1], *facts, *card.why[1:]))),
         next_steps=(
             mimic_step(found, first=first, lead="First exclude", emg_review=review[1] if review else None),
-            *without_repeated_tests(card.next_steps, found),
+            *(after_mimic(step, found) for step in without_repeated_tests(card.next_steps, found)),
         ),
         evidence=card.evidence + extra,
         suggestions=mimic_suggestions(ctx, card, found),

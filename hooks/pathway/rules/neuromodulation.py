@@ -79,7 +79,9 @@ def n1_trial_succeeded(ctx: PathwayContext, a: Assessment) -> CardDraft:
     Then: info — permanent implant (leads + pulse generator; a DRG system after a DRG trial). No repeat
       trial; no intrathecal pump. With no psychological evaluation on record (as the order check
       ``order.neuromod-psych-eval`` reads it, ``psych_evaluation_on_record``), the evaluation first:
-      it is named, offered pre-selected, and the implant is offered after it, not pre-selected. With a
+      it is named, offered pre-selected, and the implant is offered after it, not pre-selected. An
+      evaluation followed by a PHQ-9 item 9 answer of thoughts of self-harm (``superseded_evaluation``)
+      clears no implant: the answer and the evaluation are named and a new evaluation asked for. With a
       compressive lesion concordant with the symptoms on imaging (or a recurrent herniation after
       surgery) and no surgical opinion on record, a surgical opinion first: stimulation before a
       surgical opinion is what F3 and S2 warn against, and the implant is not offered.
@@ -92,26 +94,34 @@ def n1_trial_succeeded(ctx: PathwayContext, a: Assessment) -> CardDraft:
     if target:
         return _n1_surgical_opinion_first(ctx, a, target)
     evaluated = psych_evaluation_on_record(ctx)
+    superseded = None if evaluated else superseded_evaluation(ctx)
     implant = ctx.offer(
         sx.DRG_PERMANENT if drg else sx.SCS_PERMANENT,
         reasons=ctx.reason_refs,
         recommended=evaluated,
     )
     trial = ctx.failure_facts(a)
+    first = (
+        "A new psychological evaluation before the permanent implant: thoughts of self-harm (PHQ-9 item 9) "
+        "since the last one (NACC 2014)."
+        if superseded
+        else "Psychological evaluation before the permanent implant: none is on record (NACC 2014)."
+    )
     return N1.card(
         ctx,
         indicator="info",
         summary=f"{_capitalised(_trial_kind(ctx, p))} on {_when(p)} succeeded "
         f"(≥ {pct(ctx.t.scs_trial_success_pct)} relief): proceed to "
-        "permanent implant" + ("" if evaluated else " after a psychological evaluation"),
-        why=[*trial] if evaluated else [trial[0], NO_PSYCH_EVALUATION, *trial[1:]],
+        "permanent implant"
+        + ("" if evaluated else f" after a{' new' if superseded else ''} psychological evaluation"),
+        why=(
+            [*trial]
+            if evaluated
+            else [trial[0], *(reversed(superseded) if superseded else [NO_PSYCH_EVALUATION]), *trial[1:]]
+        ),
         gaps=list(a.gaps),
         next_steps=[
-            *(
-                []
-                if evaluated
-                else ["Psychological evaluation before the permanent implant: none is on record (NACC 2014)."]
-            ),
+            *([] if evaluated else [first]),
             (
                 "Permanent DRG stimulator implant (leads at the level of the trial with a pulse generator; "
                 "NACC DRG 2019)."
@@ -160,9 +170,10 @@ class PsychStanding:
     standing: str
 
 
-def psych_evaluation_fact(ctx: PathwayContext) -> PsychStanding | None:
-    """The psychological evaluation on record, read by the order check's own reader; None when there
-    is none, or only one done so long ago that it is to be repeated (the cards then ask for one)."""
+def _evaluation_read(ctx: PathwayContext) -> tuple[PsychStanding, date | None] | None:
+    """The psychological evaluation on record as the order check's own reader finds it, with the day
+    it took place (None when undated or not yet done); None when there is none, or only one done so
+    long ago that it is to be repeated."""
     # imported here: hooks.orders imports the pathway, so a module-level import would be circular
     from hooks.orders.checks.neuromodulation import psych_evaluation
     from hooks.orders.context import OrderContext
@@ -175,7 +186,60 @@ def psych_evaluation_fact(ctx: PathwayContext) -> PsychStanding | None:
         return None
     named = "psych" in found.what.lower()  # "Psychiatric diagnostic evaluation done ..." says what it is
     fact = Fact(found.what if named else f"psychological evaluation: {found.what}", short=found.what)
-    return PsychStanding(fact, standing)
+    return PsychStanding(fact, standing), (found.on if found.done else None)
+
+
+def self_harm_since(ctx: PathwayContext, on: date | None) -> ObservationFact | None:
+    """The PHQ-9 item 9 answer beyond "Not at all" that the psychosocial card (Y1) asks a suicide risk
+    assessment for today (``psychosocial.self_harm_answer``: the latest answer, recent), when it was
+    given after the day ``on`` (a psychological evaluation's); None when there is none, or ``on`` is
+    unknown. An evaluation that found the patient suitable before such an answer no longer clears an
+    implant: what it judged has changed since."""
+    # imported here: psychosocial imports this module
+    from hooks.pathway.rules.psychosocial import self_harm_answer
+
+    if on is None:
+        return None
+    answer = self_harm_answer(ctx)
+    if answer is None or answer.effective is None or answer.effective <= on:
+        return None
+    return answer
+
+
+def superseded_evaluation(ctx: PathwayContext) -> tuple[Fact, Fact] | None:
+    """A psychological evaluation that found the patient suitable, followed by thoughts of self-harm
+    on the PHQ-9 (``self_harm_since``): the evaluation and the answer as a card names them, else
+    None. ``psych_evaluation_fact`` then finds no evaluation that clears an implant."""
+    read = _evaluation_read(ctx)
+    if read is None or read[0].standing != "cleared":
+        return None
+    answer = self_harm_since(ctx, read[1])
+    if answer is None:
+        return None
+    when = answer.effective.isoformat() if answer.effective else "undated"
+    said = next((c.display for c in answer.value_codings if c.display), None) or (
+        f"{answer.value:g} of 3" if answer.value is not None else "positive"
+    )
+    return read[0].fact, Fact(
+        f"PHQ-9 item 9, thoughts of being better off dead or of self-harm: {said.lower()} ({when}), after "
+        "the psychological evaluation",
+        answer.ref,
+        short=f"PHQ-9 item 9 (self-harm thoughts) {when}, after the evaluation",
+    )
+
+
+def psych_evaluation_fact(ctx: PathwayContext) -> PsychStanding | None:
+    """The psychological evaluation on record, read by the order check's own reader; None when there
+    is none, only one done so long ago that it is to be repeated, or one that found the patient
+    suitable before a later PHQ-9 item 9 answer of thoughts of self-harm (``superseded_evaluation``):
+    the cards then ask for one."""
+    read = _evaluation_read(ctx)
+    if read is None:
+        return None
+    evaluated, on = read
+    if evaluated.standing == "cleared" and self_harm_since(ctx, on) is not None:
+        return None
+    return evaluated
 
 
 def stimulator_trial_running(ctx: PathwayContext) -> bool:
@@ -560,12 +624,18 @@ def n2_trial_failed(ctx: PathwayContext, a: Assessment) -> CardDraft:
     Then: warning — do not implant; DRG stimulation if pain is focal (foot/groin; check labelling and
       coverage), multidisciplinary care/CBT, intrathecal pump evaluation later (with a pump already
       implanted, ``intrathecal_pump``: its review by the pain service instead, the pump named). Pending
-      permanent implant orders are named (intercepted at order-sign).
-    Evidence: NACC 2014; NACC DRG 2019; NICE TA159.
+      permanent implant orders are named (intercepted at order-sign). After a failed DRG trial
+      (``failed_drg_trials``: the latest, or an earlier one) DRG stimulation is not offered again: the
+      failed DRG trial is named, DRG stimulation is among what to avoid, and the next steps are
+      multidisciplinary care with CBT and an intrathecal pump evaluation if still refractory (PACC 2024).
+    Evidence: NACC 2014; NACC DRG 2019; NICE TA159; PACC 2024 after a failed DRG trial.
     """
     p = a.procedure
     pending = ctx.pending(*PERMANENT_ORDER_SETS)
     pump = intrathecal_pump(ctx)
+    failed_drg = failed_drg_trials(ctx)
+    if failed_drg:
+        return _n2_after_failed_drg(ctx, a, failed_drg, pending, pump)
     card = N2.card(
         ctx,
         indicator="warning",
@@ -609,6 +679,75 @@ def n2_trial_failed(ctx: PathwayContext, a: Assessment) -> CardDraft:
     # source asks for a successful trial before an implant, and this trial failed — "sources
     # disagree" beside a booked implant would read as if one of them allowed it.
     return replace(card, conflict_now=None)
+
+
+def failed_drg_trials(ctx: PathwayContext) -> list[Assessment]:
+    """The DRG stimulator trials judged failed (``_failed_trials`` whose words name DRG stimulation,
+    ``PathwayContext.is_drg``), oldest first: DRG stimulation is then no option left to offer."""
+    return [ta for ta in _failed_trials(ctx) if ctx.is_drg(ta.procedure)]
+
+
+def _n2_after_failed_drg(
+    ctx: PathwayContext,
+    a: Assessment,
+    failed_drg: list[Assessment],
+    pending: tuple[ServiceRequestFact, ...],
+    pump: ProcedureFact | None,
+) -> CardDraft:
+    """N2 once a DRG stimulator trial has failed (this one or an earlier one): no DRG stimulation
+    offered again (N2: not a repeat of the failed trial; L1: no repeat of failed procedures). The next
+    steps are multidisciplinary care with CBT and an intrathecal pump evaluation if still refractory
+    (its review by the pain service with a pump in place); the failed DRG trial is named when it is
+    not the latest trial."""
+    p = a.procedure
+    drg = failed_drg[-1].procedure
+    earlier = [ctx.failure_facts(ta)[0] for ta in failed_drg if ta.procedure.ref != p.ref]
+    card = N2.card(
+        ctx,
+        indicator="warning",
+        summary=f"{_capitalised(_trial_kind(ctx, p))} on {_when(p)} failed "
+        f"(< {pct(ctx.t.scs_trial_success_pct)} relief): do not implant "
+        "a permanent system",
+        why=[
+            *ctx.failure_facts(a)[:1],
+            *earlier,
+            *ctx.failure_facts(a)[1:],
+            *(ctx.order_fact(s, "pending implant order — hold it: ", short_prefix=HOLD) for s in pending),
+            *([_pump_fact(ctx, pump)] if pump is not None else []),
+        ],
+        gaps=list(a.gaps),
+        next_steps=[
+            "Do not implant a permanent stimulator"
+            + (" — hold the pending implant order." if pending else "."),
+            "Multidisciplinary pain management with CBT.",
+            (
+                "Intrathecal pump evaluation if still refractory: psychological evaluation and an attempt "
+                "to reduce systemic opioids before a pump trial (PACC 2024)."
+                if pump is None
+                else "The implanted intrathecal pump reviewed by the pain service (refill, dose, catheter "
+                "and device check; PACC 2024)."
+            ),
+        ],
+        avoid=[
+            "A permanent spinal cord stimulator.",
+            f"DRG stimulation again: the DRG stimulator trial on {_when(drg)} failed.",
+            "A repeat of the same failed trial.",
+        ],
+        conflicts=[SCS_SELECTION],
+        suggestions=[
+            ctx.offer(sx.CBT_REFERRAL, recommended=True),
+            ctx.offer(
+                sx.PAIN_MANAGEMENT_REFERRAL,
+                label="Refer to the pain service for intrathecal pump evaluation if still refractory"
+                if pump is None
+                else "Refer to the pain service for intrathecal pump review (refill, dose, catheter)",
+            ),
+        ],
+        selection_behavior="any",
+        extra_evidence=("pacc_2024",),
+        needs=("observations", "serviceRequests"),
+    )
+    return replace(card, conflict_now=None)  # as ``n2_trial_failed``: no "sources disagree" line
 
 
 def no_surgical_target(ctx: PathwayContext) -> bool:
