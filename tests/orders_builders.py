@@ -18,11 +18,14 @@ from fhir_fixtures.fhir_builder import SNOMED as SCT
 from hooks.evaluation import EvaluationInput
 from hooks.facts import (
     ConditionFact,
+    EncounterFact,
     MedicationFact,
     ObservationFact,
     PatientFact,
     PatientHistory,
     ProcedureFact,
+    ReportFact,
+    ServiceRequestFact,
 )
 from hooks.terminology import Coding, default_terminology
 
@@ -97,6 +100,9 @@ def history(*facts: Any, unavailable: dict[str, str] | None = None) -> PatientHi
         procedures=tuple(f for f in facts if isinstance(f, ProcedureFact)),
         observations=tuple(f for f in facts if isinstance(f, ObservationFact)),
         medications=tuple(f for f in facts if isinstance(f, MedicationFact)),
+        service_requests=tuple(f for f in facts if isinstance(f, ServiceRequestFact)),
+        reports=tuple(f for f in facts if isinstance(f, ReportFact)),
+        encounters=tuple(f for f in facts if isinstance(f, EncounterFact)),
         unavailable=unavailable or {},
     )
 

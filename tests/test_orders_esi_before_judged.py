@@ -103,11 +103,15 @@ def test_the_window_comes_from_the_thresholds() -> None:
     assert (ago(20) + timedelta(days=21)).isoformat() in c.summary
 
 
-def test_silent_when_the_last_esi_has_an_explicit_outcome() -> None:
-    """An explicit Procedure.outcome is judged at once (§3.1 step 1): the injection is no longer
-    PENDING, whatever its age."""
+def test_silent_when_the_last_esi_has_an_explicit_outcome_once_its_window_opens() -> None:
+    """An explicit Procedure.outcome judges the injection from the day its window opens (2 weeks):
+    the repeat of a failed injection is then its own card. Coded sooner, it is what the procedure
+    did, not what it gave: still PENDING, and this card holds the repeat (F0: never labelled failed
+    that early)."""
     assert rules(run("order-sign", [TFESI], RAD, BEFORE, last_esi(10))) == [RULE]
-    judged = run("order-sign", [TFESI], RAD, BEFORE, last_esi(10, outcome=UNSUCCESSFUL))
+    early = run("order-sign", [TFESI], RAD, BEFORE, last_esi(10, outcome=UNSUCCESSFUL))
+    assert rules(early) == [RULE]
+    judged = run("order-sign", [TFESI], RAD, BEFORE, last_esi(20, outcome=UNSUCCESSFUL))
     assert RULE not in rules(judged)  # judged: the repeat of a failed injection is its own card
     assert rules(judged) == ["order.esi-repeat"]
 

@@ -142,9 +142,11 @@ def test_guard_a_failure_at_another_stated_level_draws_no_repeat_card() -> None:
     assert REPEAT not in rules(run("order-sign", esi("e1", 60, UNSUCCESSFUL, level="L4-L5")))
 
 
-def test_an_explicit_failure_ten_days_ago_is_judged_at_once() -> None:
-    """The firing case of the pending guard: a recorded outcome is never PENDING."""
-    assert rules(run("order-sign", esi("e1", 10, UNSUCCESSFUL))) == [REPEAT]
+def test_an_explicit_failure_is_judged_once_the_window_opens() -> None:
+    """The firing case of the pending guard: a failure coded 3 weeks on is judged; one coded 10 days
+    on is too early to judge (F0), and the judge-first card holds the repeat instead."""
+    assert rules(run("order-sign", esi("e1", 21, UNSUCCESSFUL))) == [REPEAT]
+    assert rules(run("order-sign", esi("e1", 10, UNSUCCESSFUL))) == ["order.esi-before-judged"]
 
 
 def test_guard_an_injection_still_pending_draws_no_repeat_card() -> None:

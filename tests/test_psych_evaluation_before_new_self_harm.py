@@ -22,8 +22,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-import pytest
-
 from cds_service.fhir_facts import build_history
 from hooks.cards import CardDraft
 from hooks.evaluation import EvaluationInput
@@ -127,16 +125,16 @@ def test_y1_asks_for_the_evaluation_rather_than_calling_it_on_record() -> None:
     assert not any("is on record" in step for step in card.next_steps)
 
 
-@pytest.mark.xfail(
-    reason="the order check reads the evaluation with its own reader (hooks/orders/checks/"
-    "neuromodulation.py psych_evaluation_on_record), outside this change",
-    strict=False,
-)
 def test_the_implant_order_is_checked_for_the_evaluation_too() -> None:
     signing = inp(
         "order-sign", [sr("ipg", "63685", "Implant SCS pulse generator")], build_history(_chart(), TERM)
     )
-    assert PSYCH_CHECK in {c.rule_id for c in evaluate_orders(signing)}
+    cards = [c for c in evaluate_orders(signing) if c.rule_id == PSYCH_CHECK]
+    assert len(cards) == 1
+    card = cards[0]
+    assert card.summary.endswith("repeat it first")
+    assert any("PHQ-9 item 9" in f.text and "assess suicide risk first" in f.text for f in card.why)
+    assert any(s.is_recommended and "psychological evaluation" in s.label.lower() for s in card.suggestions)
 
 
 def test_guard_an_evaluation_after_the_self_harm_answer_counts() -> None:

@@ -144,11 +144,20 @@ def test_guard_without_an_injection_s3_is_unchanged(tmp_path: Path, capsys: Any)
 # The order check agrees: a stimulator trial signed while the last injection is too recent to judge
 # went through with only the psychological-evaluation card.
 def _trial_cards(esi_days_ago: int, *facts: Any) -> list[Any]:
+    from hooks.facts import ReportFact
     from hooks.orders import evaluate_orders
-    from tests.orders_builders import cond, history, inp, proc, sr
+    from tests.orders_builders import TERM, ago, cond, history, inp, proc, sr
 
+    # the fibrosis patient: the contrast MRI after the operation shows scar and no recurrence (without
+    # it, new pain after the operation is S1's, and the trial waits for that scan)
+    contrast = TERM.first("mri_lumbar_with_and_without_contrast")
+    scan = ReportFact(
+        ref="DiagnosticReport/mri", codings=(contrast.coding(),), text=contrast.display or "",
+        status="final", effective=ago(400),
+        conclusion="Enhancing epidural fibrosis around the left S1 root. No recurrent disc herniation.",
+    )  # fmt: skip
     operated = (cond("fbss", "M96.1", 500), cond("rad", "M54.17", 500), proc("lam", "63030", 800, "Lam"))
-    chart = (*operated, proc("esi", "64483", esi_days_ago, "TFESI L5-S1 left"), *facts)
+    chart = (*operated, scan, proc("esi", "64483", esi_days_ago, "TFESI L5-S1 left"), *facts)
     return list(evaluate_orders(inp("order-sign", [sr("trial", "63650", "SCS trial")], history(*chart))))
 
 

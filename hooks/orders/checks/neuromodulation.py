@@ -63,8 +63,19 @@ When: a stimulator trial is ordered (``order_scs_trial``: percutaneous leads, wi
           imaging discordant or missing), F5 (axial pain that looks facet- or SI-mediated) or F2 (blind
           or off-level injections only), each with stimulation under its "must not"; not for a trial
           that may be for another pain a stimulator treats (CRPS, painful diabetic neuropathy, phantom
-          limb pain: ``_for_another_indication``).
-Then: one card per order, the most serious reason leading (a, then b, c, f, d/e), the others as facts:
+          limb pain: ``_for_another_indication``);
+      (g) ``order.scs-no-trial``: spondylolisthesis or instability on record (the pathway's S4 facts,
+          ``post_surgical.instability_conditions``) beside radicular pain, and no surgical opinion on
+          record (``surgical_opinion_on_record``) nor a lumbar fusion since (S4: no stimulation before
+          a surgical opinion);
+      (h) ``order.scs-no-trial``: radicular pain new since a lumbar operation more than 3 months ago
+          (the pathway's S1: a radicular diagnosis dated after it, scores showing the pain back, or an
+          onset months after it) and no contrast MRI since it that excludes a recurrence
+          (``post_surgical.fibrosis_without_target``; one that shows a recurrence is (a)'s), nor a
+          surgeon's opinion since the operation (S1: no stimulation before a recurrence is excluded);
+          not once a stimulator has been tried or implanted.
+Then: one card per order, the most serious reason leading (a, then b, c, f, d/e, g, h), the others as
+      facts:
       warning on order-sign, info on order-select. (a) refer to a spine surgeon first (replace the
       trial with the referral; with one pending or drafted, hold the trial); (b) do not repeat the
       trial: DRG stimulation if pain is focal, multidisciplinary care with CBT (cancel; CBT referral);
@@ -72,9 +83,13 @@ Then: one card per order, the most serious reason leading (a, then b, c, f, d/e)
       (d) record the injection's scores; the next step follows from them (hold: cancel); (e) a repeat
       injection when the pain recurs (cancel); (f) the step's facts and next steps, then a stimulator
       trial only once the pain is shown refractory (replace the trial with the step's own order,
-      EMG/NCS or an image-guided ESI at the matching level; or cancel).
-Evidence: NASS 2014 (surgical opinion for a concordant compressive lesion); NICE TA159 (≥ 6 months of
-      neuropathic pain despite conventional management); NACC 2014; NACC DRG 2019.
+      EMG/NCS or an image-guided ESI at the matching level; or cancel); (g) refer to a spine surgeon
+      first, as (a); (h) the MRI without and with contrast first (replace the trial with it; with one
+      ordered or drafted, hold the trial; with one on record that neither confirms nor excludes a
+      recurrence, its surgical review).
+Evidence: NASS 2014 (surgical opinion for a concordant compressive lesion); NASS 2011 (decompression
+      with or without fusion for instability); ACR 2021 variant 5 (contrast MRI after surgery); NICE
+      TA159 (≥ 6 months of neuropathic pain despite conventional management); NACC 2014; NACC DRG 2019.
 """
 
 from __future__ import annotations
@@ -85,19 +100,19 @@ from datetime import date, timedelta
 
 from hooks import suggestions as sx
 from hooks.cards import Action, CardDraft, Fact, Indicator, SuggestionDraft
-from hooks.facts import DraftOrder, EncounterFact, ProcedureFact
+from hooks.facts import DraftOrder, EncounterFact, ObservationFact, ProcedureFact
 from hooks.orders.common import OrderCheck, cancel_and_create, card, create, delete, replace
 from hooks.orders.context import FAILED, POSITIVE, OrderContext
 from hooks.pathway import pathway_step
 from hooks.pathway.context import EXCLUDED_VERIFICATION, PENDING_ORDER_STATUSES, UNDOCUMENTED_OUTCOMES
 from hooks.pathway.failure import Modality, Outcome
-from hooks.pathway.rules import refractory
+from hooks.pathway.rules import post_surgical, refractory
 from hooks.pathway.rules.esi_outcome import relief_lost, relief_so_far, response_lasted
-from hooks.pathway.rules.neuromodulation import surgical_target_unreviewed
+from hooks.pathway.rules.neuromodulation import surgical_opinion_on_record, surgical_target_unreviewed
 from hooks.pathway.rules.post_surgical import given_after_surgery, long_enough_for_stimulation
 from hooks.rule import INFO_OR_WARNING, Rule, order_rule
 from hooks.terminology import Coding
-from hooks.text import DRG, abbreviate, reported
+from hooks.text import DRG, INSTABILITY, abbreviate, finding_of, reported
 from hooks.thresholds import pct, span, window
 
 RULE_NO_TRIAL_DECL: Rule = order_rule(
@@ -455,6 +470,8 @@ def _trial_stop(ctx: OrderContext, order: DraftOrder) -> CardDraft | None:
             _too_early(ctx, order, kind),
             _not_refractory_yet(ctx, order, kind),
             _last_esi(ctx, order, kind),
+            _instability_unreviewed(ctx, order, kind),
+            _recurrence_not_excluded(ctx, order, kind),
         )
         if r is not None
     ]
@@ -496,37 +513,11 @@ def _target(ctx: OrderContext, order: DraftOrder, kind: str) -> _Reason | None:
     target = surgical_target_unreviewed(ctx.pathway)
     if not target:
         return None
-    p = ctx.pathway
-    pending = [p.order_fact(s, "spine-surgery referral awaited: ") for s in p.surgical_referrals
-               if s.status in PENDING_ORDER_STATUSES]  # fmt: skip
-    drafted = [
-        Fact(f"spine-surgery referral drafted in this session: {o.text}", o.ref or None)
-        for o in ctx.other_orders(order, "referral_spine_surgery")
-    ]
-    awaited = pending or drafted
-    hold = delete(
+    awaited, suggestions = _surgical_opinion_first(
+        ctx,
         order,
-        "Hold the trial until the spine surgeon's opinion",
-        f"Remove {order.ref}",
-        recommended=bool(awaited),
-    )
-    suggestions = (
-        (hold,)
-        if awaited
-        else (
-            cancel_and_create(
-                order,
-                sx.SPINE_SURGERY_REFERRAL,
-                ctx.term,
-                patient_id=ctx.inp.patient_id,
-                reasons=ctx.radicular_refs,
-                label="Replace the trial with a spine surgery referral",
-                note="Compressive lesion concordant with the symptoms on imaging: surgical opinion before "
-                "a stimulator trial.",
-                recommended=True,
-            ),
-            hold,
-        )
+        "Compressive lesion concordant with the symptoms on imaging: surgical opinion before a stimulator "
+        "trial.",
     )
     return _Reason(
         RULE_NO_TRIAL,
@@ -543,6 +534,232 @@ def _target(ctx: OrderContext, order: DraftOrder, kind: str) -> _Reason | None:
         ("A stimulator trial before a surgical opinion on a compressive lesion.",),
         ("nass_ldh", "nacc_2014", "nice_ta159"),
         suggestions,
+    )
+
+
+def _surgical_opinion_first(
+    ctx: OrderContext, order: DraftOrder, note: str
+) -> tuple[list[Fact], tuple[SuggestionDraft, ...]]:
+    """The spine-surgery referrals awaited (pending on record, or drafted in this session) and the
+    suggestions: with one awaited, hold the trial (pre-selected);
+    otherwise replace the trial with a spine surgery referral (pre-selected, ``note`` its reason), or
+    hold it."""
+    p = ctx.pathway
+    pending = [
+        p.order_fact(s, "spine-surgery referral awaited: ")
+        for s in p.surgical_referrals
+        if s.status in PENDING_ORDER_STATUSES
+    ]
+    drafted = [
+        Fact(f"spine-surgery referral drafted in this session: {o.text}", o.ref or None)
+        for o in ctx.other_orders(order, "referral_spine_surgery")
+    ]
+    awaited = pending or drafted
+    hold = delete(
+        order,
+        "Hold the trial until the spine surgeon's opinion",
+        f"Remove {order.ref}",
+        recommended=bool(awaited),
+    )
+    if awaited:
+        return awaited, (hold,)
+    refer = cancel_and_create(
+        order,
+        sx.SPINE_SURGERY_REFERRAL,
+        ctx.term,
+        patient_id=ctx.inp.patient_id,
+        reasons=ctx.radicular_refs,
+        label="Replace the trial with a spine surgery referral",
+        note=note,
+        recommended=True,
+    )
+    return awaited, (refer, hold)
+
+
+def _instability_unreviewed(ctx: OrderContext, order: DraftOrder, kind: str) -> _Reason | None:
+    """(g) Spondylolisthesis or instability on record (the pathway's S4 facts,
+    ``post_surgical.instability_conditions``) beside radicular pain (the pathway's gate), and no
+    surgical opinion on record (``surgical_opinion_on_record``, as N1 reads it) nor a lumbar fusion
+    since (``post_surgical.after_fusion``: the instability has been operated on): S4 says no
+    stimulation before a surgical opinion, decompression with or without fusion being appropriate. Not
+    for a trial that may be for another pain a stimulator treats (``_for_another_indication``)."""
+    p = ctx.pathway
+    unstable = post_surgical.instability_conditions(p)
+    if not unstable or not p.gate_open or surgical_opinion_on_record(p) or post_surgical.after_fusion(p):
+        return None
+    if _for_another_indication(ctx, order):
+        return None
+    awaited, suggestions = _surgical_opinion_first(
+        ctx,
+        order,
+        "Spondylolisthesis or instability with radicular pain: surgical opinion (decompression with or "
+        "without fusion) before a stimulator trial.",
+    )
+    films = [
+        Fact(
+            f"{s.label}: {s.conclusion}".rstrip(": "),
+            s.ref,
+            short=f"{s.short_label}: {finding_of(INSTABILITY, s.conclusion) or s.finding}",
+        )
+        for s in p.imaging_in("xray_flexion_extension")[-1:]
+    ]
+    facts = [p.cond_fact(c, "instability: ") for c in unstable]
+    return _Reason(
+        RULE_NO_TRIAL,
+        "Stimulator trial before a surgical opinion on instability",
+        f"{kind} with spondylolisthesis or instability and no surgical opinion: spine surgery referral "
+        "first",
+        (
+            *facts[:1],
+            *films,
+            *(awaited or [Fact("no spine surgery referral or surgical opinion on record")]),
+            *facts[1:],
+        ),
+        facts[0],
+        (
+            ("Await the spine surgeon's opinion" if awaited else "Refer for a spine surgery opinion")
+            + ": decompression with or without fusion is appropriate with instability (NASS 2011).",
+            "A stimulator trial only if the surgeon finds no operation to offer or surgery is declined.",
+        ),
+        ("A stimulator trial before a surgical opinion on spondylolisthesis or instability.",),
+        ("nass_stenosis", "nacc_2014", "nice_ta159"),
+        suggestions,
+    )
+
+
+def _new_pain_after_surgery(ctx: OrderContext) -> tuple[Fact, ...]:
+    """What shows radicular pain new since the last lumbar operation, as the pathway's S1 reads it: a
+    radicular diagnosis dated after it saying new pain (``post_surgical.new_pain_since_surgery``; a
+    post-laminectomy label coded later is not new pain), scores showing the pain back after it
+    (``pain_back_after_surgery``), or radicular pain whose own onset is months after it
+    (``new_after_surgery``). Pain there since before the operation is not new."""
+    p = ctx.pathway
+    radicular = {c.ref for c in p.radicular_conditions}
+    facts = [
+        p.cond_fact(c, "radicular diagnosis after surgery: ", with_note=True)
+        for c in post_surgical.new_pain_since_surgery(p)
+        if c.ref in radicular
+    ]
+    facts += post_surgical.pain_back_after_surgery(p)
+    if not facts and post_surgical.new_after_surgery(p):
+        facts.append(p.onset_fact())
+    return tuple(facts)
+
+
+def _recurrence_not_excluded(ctx: OrderContext, order: DraftOrder, kind: str) -> _Reason | None:
+    """(h) New radicular pain more than 3 months after a lumbar operation (the pathway's S1:
+    ``post_surgical.symptoms_after_recovery``, ``_new_pain_after_surgery``) and no contrast MRI since
+    it that excludes a recurrence (``post_surgical.fibrosis_without_target``: scar, or no recurrence,
+    and no other target; a recurrence found is (a)'s), and no surgeon's opinion since the operation (a
+    spine surgery visit, a completed referral, a "no surgical target" note): S1 says no stimulation
+    before a recurrence is excluded — the MRI without and with contrast first (ACR 2021 variant 5)."""
+    p = ctx.pathway
+    if not (p.post_surgical and p.gate_open and post_surgical.symptoms_after_recovery(p)):
+        return None
+    if p.scs_procedures:
+        return None  # a stimulator tried or implanted: the device states judge the next one (N2)
+    if post_surgical.fibrosis_without_target(p) or post_surgical.recurrence_confirmed(p):
+        return None
+    operated = post_surgical.surgery_date(p)
+    if operated is None or _surgical_opinion_since(ctx, operated):
+        return None
+    if _for_another_indication(ctx, order):
+        return None
+    new = _new_pain_after_surgery(ctx)
+    if not new:
+        return None
+    surgery = post_surgical.surgery_facts(p)[:1]
+    last = p.last_surgery
+    ref = last.ref if last is not None else None
+    when = operated.isoformat()
+    scans = post_surgical.scans_of_this_pain(p)
+    pending = [
+        *(p.order_fact(s, "pending order: ") for s in p.pending("mri_lumbar_with_and_without_contrast")),
+        *(
+            Fact(f"drafted in this session: {o.text}", o.ref or None)
+            for o in ctx.other_orders(order, "mri_lumbar_with_and_without_contrast")
+        ),
+    ]
+    hold = delete(
+        order,
+        "Hold the trial until a recurrence is excluded",
+        f"Remove {order.ref}",
+        recommended=bool(scans or pending),  # the MRI is on record or ordered: nothing else to order
+    )
+    if scans:
+        s = scans[-1]
+        decisive = Fact(
+            f"contrast MRI after surgery: {s.label}: {s.conclusion or 'no report'}: recurrence neither "
+            "confirmed nor excluded",
+            s.ref,
+            short=f"{s.short_label}: recurrence not excluded",
+        )
+        step = (
+            f"Surgical review of the contrast MRI of {s.when or 'an unrecorded date'} for recurrent disc "
+            "herniation versus epidural scar (NASS 2014)."
+        )
+        suggestions: tuple[SuggestionDraft, ...] = (hold,)
+    elif pending:
+        decisive = Fact(
+            f"no MRI with contrast since the lumbar operation of {when} yet: recurrence not excluded",
+            ref,
+            short=f"no contrast MRI since the operation of {when} yet",
+        )
+        step = (
+            "Await the MRI without and with contrast ordered, to tell recurrent disc herniation from "
+            "epidural scar (ACR 2021 variant 5); surgical re-evaluation on its result (NASS 2014)."
+        )
+        suggestions = (hold,)
+    else:
+        decisive = Fact(
+            f"no MRI with contrast since the lumbar operation of {when}: recurrence not excluded",
+            ref,
+            short=f"no contrast MRI since the operation of {when}",
+        )
+        step = (
+            "MRI lumbar spine without and with contrast to tell recurrent disc herniation from epidural "
+            "scar (ACR 2021 variant 5); surgical re-evaluation on its result (NASS 2014)."
+        )
+        suggestions = (
+            cancel_and_create(
+                order,
+                sx.MRI_WITH_AND_WITHOUT_CONTRAST,
+                ctx.term,
+                patient_id=ctx.inp.patient_id,
+                reasons=ctx.radicular_refs,
+                label="Replace the trial with MRI lumbar spine without and with contrast",
+                recommended=True,
+            ),
+            hold,
+        )
+    return _Reason(
+        RULE_NO_TRIAL,
+        "Stimulator trial before a recurrence is excluded",
+        f"{kind} for new pain after lumbar surgery before a recurrence is excluded: contrast MRI first",
+        (decisive, *new, *pending, *surgery),
+        decisive,
+        (
+            step,
+            "A stimulator trial only once a recurrence or other compressive lesion is excluded (scar "
+            "without a target) and the pain persists (NICE TA159; NACC 2014).",
+        ),
+        ("A stimulator trial before a recurrent disc herniation is excluded.",),
+        ("acr_lbp_2021", "nass_ldh", "nacc_2014"),
+        suggestions,
+    )
+
+
+def _surgical_opinion_since(ctx: OrderContext, operated: date) -> bool:
+    """A surgeon's opinion given since the operation: a spine surgery visit or a completed spine
+    surgery referral dated after it, or a "no surgical target" note (``no_surgical_target_notes``)."""
+    p = ctx.pathway
+    if p.no_surgical_target_notes:
+        return True
+    if any(e.start is not None and e.start > operated for e in p.surgical_encounters):
+        return True
+    return any(
+        s.status == "completed" and s.authored is not None and s.authored > operated
+        for s in p.surgical_referrals
     )
 
 
@@ -978,10 +1195,22 @@ def psych_evaluation_on_record(ctx: OrderContext, order: DraftOrder | None = Non
 
 
 def _clears(ctx: OrderContext, found: PsychEvaluation | None) -> bool:
-    return found is not None and found.standing(ctx.today, ctx.t.psych_evaluation_recent_days) in (
-        "cleared",
-        "arranged",
+    """Whether ``found`` clears an implant: done recently and not found unsuitable, or arranged; not a
+    done evaluation followed by thoughts of self-harm on the PHQ-9 (``_self_harm_after``)."""
+    return (
+        found is not None
+        and found.standing(ctx.today, ctx.t.psych_evaluation_recent_days) in ("cleared", "arranged")
+        and _self_harm_after(ctx, found) is None
     )
+
+
+def _self_harm_after(ctx: OrderContext, found: PsychEvaluation) -> ObservationFact | None:
+    """A PHQ-9 item 9 answer beyond "Not at all" given after the evaluation was done (the pathway's
+    ``neuromodulation.self_harm_since``, as N1 and Y1 read it): what the evaluation judged has changed."""
+    # imported here: the pathway's neuromodulation rules read this module's evaluation
+    from hooks.pathway.rules.neuromodulation import self_harm_since
+
+    return self_harm_since(ctx.pathway, found.on) if found.done else None
 
 
 def _psych(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
@@ -996,6 +1225,7 @@ def _psych(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
         return []  # one card per session, on the first implant order whose trial card does not name it
     pump = ctx.order_is(order, "intrathecal_pump_implant") is not None
     device = "intrathecal pump" if pump else "spinal cord stimulator"
+    self_harm = None if found is None else _self_harm_after(ctx, found)
     return [
         card(
             RULE_PSYCH,
@@ -1017,10 +1247,23 @@ def _psych(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
                     found.what
                     + (
                         ""
-                        if found.unsuitable
+                        if found.unsuitable or self_harm is not None
                         else f" (more than {span(ctx.t.psych_evaluation_recent_days)} ago)"
                     ),
                     short=found.what,
+                ),
+                *(
+                    ()
+                    if self_harm is None
+                    else (
+                        Fact(
+                            "since then, PHQ-9 item 9 (thoughts of being better off dead or of "
+                            f"self-harm) answered beyond 'Not at all' on {self_harm.effective}: assess "
+                            "suicide risk first",
+                            self_harm.ref,
+                            short=f"PHQ-9 item 9 positive since, {self_harm.effective}",
+                        ),
+                    )
                 ),
             ),
             next_steps=(
