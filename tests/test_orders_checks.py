@@ -294,6 +294,15 @@ def test_early_esi_with_severe_pain_draws_no_objection() -> None:
         obs("o", "odi", 20, 2, code="97909-6"),
     )
     assert rules(mild_odi) == ["order.esi-too-early"]
+    # the summary says why 8/10 is not E2's severe, disabling pain, never "without severe pain"
+    assert one(mild_odi, "order.esi-too-early").summary == (
+        "ESI 20 days after onset, pain 8/10 but not disabling (ODI 20 %): complete 6 weeks of "
+        "conservative care first"
+    )
+    assert "without severe pain" in one(
+        run("order-sign", [sr("esi1", "64483")], cond("rad", RADICULOPATHY, 20), obs("p", "pain", 5, 2)),
+        "order.esi-too-early",
+    ).summary
     # no score at all: the card asks for one
     unscored = one(
         run("order-sign", [sr("esi1", "64483")], cond("rad", RADICULOPATHY, 20)), "order.esi-too-early"

@@ -71,3 +71,30 @@ def test_with_slash_and_without_slash_reads_as_the_contrast_study() -> None:
     operated = proc("disc", "63030", 400, "Lumbar discectomy L5-S1")
     order = sr("mri", "IMG9", "MRI LUMBAR SPINE W/ AND W/O CONTRAST", system=LOCAL)
     assert "order.mri-postop-contrast" not in rules(order, operated)
+
+
+SNOMED = "http://snomed.info/sct"
+LUMBAR_MRI_ANY_CONTRAST = "433141005"  # "MRI of lumbar and sacral spine": the code says no contrast
+
+
+def persistent(order: dict, *facts: object) -> list[str]:  # type: ignore[type-arg]
+    """The rules fired for ``order`` at 14 weeks of radicular pain (past the early-imaging weeks)."""
+    chart = history(cond("rad", RADICULOPATHY, 100), *facts)
+    return [c.rule_id for c in evaluate_orders(inp("order-sign", [order], chart))]
+
+
+def test_a_lumbar_mri_code_silent_on_contrast_is_read_with_the_contrast_its_words_state() -> None:
+    words = "MRI lumbar spine with and without IV contrast"
+    contrast = sr("mri", LUMBAR_MRI_ANY_CONTRAST, words, system=SNOMED)
+    assert "order.mri-contrast-no-indication" in persistent(contrast)
+    from tests.orders_builders import proc
+
+    operated = proc("disc", "63030", 400, "Lumbar discectomy L5-S1")
+    plain = sr("mri", LUMBAR_MRI_ANY_CONTRAST, "MRI lumbar spine without contrast", system=SNOMED)
+    assert "order.mri-postop-contrast" in persistent(plain, operated)  # after surgery: contrast is the study
+    assert "order.mri-postop-contrast" not in persistent(contrast, operated)
+
+
+def test_guard_a_lumbar_mri_code_and_words_silent_on_contrast_stay_unjudged_for_contrast() -> None:
+    silent = sr("mri", LUMBAR_MRI_ANY_CONTRAST, "MRI of lumbar and sacral spine", system=SNOMED)
+    assert "order.mri-contrast-no-indication" not in persistent(silent)

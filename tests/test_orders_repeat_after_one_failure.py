@@ -138,6 +138,20 @@ def test_guard_a_blind_injection_draws_no_repeat_card() -> None:
     assert REPEAT not in rules(run("order-sign", esi("e1", 60, UNSUCCESSFUL, code="62322")))
 
 
+@pytest.mark.parametrize(
+    "words", ["Transforaminal epidural injection L4-5 and L5-S1", "TFESI L5-S1, L4-5"]
+)
+def test_a_two_level_order_that_includes_the_failed_level_is_a_repeat(words: str) -> None:
+    """Every level the draft names counts, not the first: "L4-5 and L5-S1" repeats a failed L5-S1 ESI."""
+    two = sr("esi-new", "64483", words)
+    assert rules(run("order-sign", esi("e1", 60, UNSUCCESSFUL), orders=[two])) == [REPEAT]
+
+
+def test_guard_a_two_level_order_elsewhere_draws_no_repeat_card() -> None:
+    two = sr("esi-new", "64483", "Transforaminal epidural injection L3-4 and L4-5")
+    assert REPEAT not in rules(run("order-sign", esi("e1", 60, UNSUCCESSFUL), orders=[two]))
+
+
 def test_guard_a_failure_at_another_stated_level_draws_no_repeat_card() -> None:
     assert REPEAT not in rules(run("order-sign", esi("e1", 60, UNSUCCESSFUL, level="L4-L5")))
 

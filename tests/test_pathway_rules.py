@@ -336,6 +336,29 @@ def test_p1_without_documented_conservative_care_says_so() -> None:
     assert "72148" not in codes_of(c)
 
 
+def test_p1_reads_physiotherapy_recorded_as_visits() -> None:
+    """Sessions an EHR records as finished Encounters typed with a physiotherapy code count as the
+    Procedures would: P1 offers the MRI, not "no conservative care documented". A planned visit, or
+    one of another type, does not count."""
+    from dataclasses import replace
+
+    from pathway_builders import code
+
+    from hooks.facts import EncounterFact
+
+    def visit(ref: str, days: int, status: str = "finished", member: str = "97110") -> EncounterFact:
+        typed = (code("physical_therapy", member),)
+        return replace(encounter(ref, days, "Physiotherapy"), types=typed, status=status)
+
+    weekly = [visit(f"pt{i}", 50 - 7 * i) for i in range(7)]
+    c = card_of(run(radic(days=56), *weekly, obs("nrs", "pain", 6, 3)), "P1")
+    assert "no conservative care documented" not in c.summary
+    assert "72148" in codes_of(c)
+    assert any(f.ref.startswith("Encounter/pt") for f in c.why)
+    planned = [visit(f"pt{i}", 50 - 7 * i, status="planned") for i in range(7)]
+    assert "no conservative care documented" in card_of(run(radic(days=56), *planned), "P1").summary
+
+
 def test_p1_with_mri_done_asks_to_review_it_instead_of_ordering_another() -> None:
     """An MRI on file whose report names no concordant lesion: no second MRI, no "MRI if" summary,
     and "Not recorded" names the missing finding rather than giving an instruction."""

@@ -233,6 +233,9 @@ class OrderContext:
         extra = tuple(p for c in order.codings if (p := self._plain(c)) is not None)
         out = replace(order, codings=(*order.codings, *extra)) if extra else order
         known = any(self.term.is_known(c.system, c.code) for c in out.all_codings)
+        stated = self._contrast_in_words(out) if known and out.is_procedure_order else None
+        if stated is not None:
+            out = replace(out, codings=(*out.codings, stated))
         if out.text == out.resource_type:
             out = replace(out, text=self._listed_name(out))
             if out.all_codings and not known:
@@ -324,6 +327,22 @@ class OrderContext:
         else:
             return None
         return TextReading(what, self.term.first(value_set).coding())
+
+    def _contrast_in_words(self, order: DraftOrder) -> Coding | None:
+        """For a lumbar MRI coded without saying contrast (SNOMED 433141005 "MRI of lumbar and sacral
+        spine"), the study its words state plainly ("with and without IV contrast", "without
+        contrast") as the code that says it; None when the code says it already, or the words do not
+        ("with contrast" alone leaves which study open)."""
+        if self.term.match("imaging_mri_lumbar", order.codings) is None or self.term.in_any(
+            ("mri_lumbar_with_contrast", "mri_lumbar_without_contrast"), order.codings
+        ):
+            return None
+        text = " ".join(x for x in (order.text, *(c.display or "" for c in order.codings)) if x)
+        if WITH_AND_WITHOUT.search(text):
+            return self.term.first("mri_lumbar_with_and_without_contrast").coding()
+        if _WITHOUT_CONTRAST.search(text):
+            return self.term.first("mri_lumbar_without_contrast").coding()
+        return None
 
     def _stand_in(self, modality: Modality, text: str) -> Member:
         """The order a procedure read from words stands for, within its kind."""

@@ -1390,8 +1390,35 @@ class PathwayContext:
     @cached_property
     def physiotherapy(self) -> tuple[ProcedureFact, ...]:
         """Completed physiotherapy sessions for the back or leg (``treats_other_body_part`` leaves out
-        a course for the shoulder, knee or neck), oldest first."""
-        return tuple(p for p in self.procedures("physical_therapy") if not self.treats_other_body_part(p))
+        a course for the shoulder, knee or neck), oldest first: Procedures, and finished visits whose
+        type is a physiotherapy code (an EHR may record the sessions as Encounters typed 97110)."""
+        sessions = (*self.procedures("physical_therapy"), *self._physiotherapy_visits)
+        return tuple(
+            sorted(
+                (p for p in sessions if not self.treats_other_body_part(p)),
+                key=lambda p: p.performed or date.min,
+            )
+        )
+
+    @cached_property
+    def _physiotherapy_visits(self) -> tuple[ProcedureFact, ...]:
+        """Finished Encounters typed with a physiotherapy code, done by today, read as the sessions they
+        record."""
+        return tuple(
+            ProcedureFact(
+                ref=e.ref,
+                codings=e.types,
+                text=e.text or "Physiotherapy visit",
+                status="completed",
+                performed=e.start,
+                performed_text=e.start.isoformat(),
+            )
+            for e in self.history.encounters
+            if e.status == "finished"
+            and e.start is not None
+            and e.start <= self.today
+            and self.matches("physical_therapy", e.types)
+        )
 
     def treats_other_body_part(self, p: ProcedureFact) -> bool:
         """A physiotherapy session whose body site, reason or own text names another part of the body

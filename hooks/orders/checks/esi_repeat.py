@@ -96,6 +96,7 @@ only: ``OrderContext.is_diagnostic_block``) is not a therapeutic ESI and is not 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
 
@@ -107,7 +108,7 @@ from hooks.orders.common import OrderCheck, cancel_and_create, card, delete
 from hooks.orders.context import OrderContext
 from hooks.pathway.context import SUCCESS_OUTCOMES, UNDOCUMENTED_OUTCOMES
 from hooks.pathway.failure import Assessment, Outcome, sides_concordant
-from hooks.pathway.rules.acute import nsaids_or_caution
+from hooks.pathway.rules.acute import nsaids_or_caution, severity_scores
 from hooks.pathway.rules.esi_outcome import (
     F8_LIMIT_TITLE,
     consecutive_failures,
@@ -120,7 +121,7 @@ from hooks.pathway.rules.esi_outcome import (
 )
 from hooks.pathway.rules.refractory import has_concordant_lesion
 from hooks.rule import INFO_OR_WARNING, Rule, order_rule
-from hooks.text import parse_laterality, parse_level, segments
+from hooks.text import levels_in, parse_laterality, parse_level, segments
 from hooks.thresholds import pct, span, window
 
 RULE_REPEAT_DECL: Rule = order_rule(
@@ -254,12 +255,13 @@ _UNKNOWN_LEVEL = (
 )
 
 
-def _latest_here(ctx: OrderContext, level: str | None, side: str | None) -> Assessment | None:
-    """The latest image-guided lumbar ESI of the episode at ``level`` and on ``side`` (or with the level
-    or side of either not stated; bilateral is either side), as ``assess`` judged it; None when there is
-    none. Blind injections are not in the run (F2: not an adequate trial), and an injection at another
+def _latest_here(ctx: OrderContext, levels: Sequence[str], side: str | None) -> Assessment | None:
+    """The latest image-guided lumbar ESI of the episode at the draft's ``levels`` (every level it
+    names: "L4-5 and L5-S1" repeats an L5-S1 injection) and on ``side`` (or with the level or side of
+    either not stated; bilateral is either side), as ``assess`` judged it; None when there is none.
+    Blind injections are not in the run (F2: not an adequate trial), and an injection at another
     stated level or on the other stated side tried another root."""
-    here = segments(level) if level else set()
+    here = segments(*levels)
     for a in reversed(ctx.pathway.image_guided_assessments):
         p = a.procedure
         there = segments(p.level) if p.level else set()
@@ -278,7 +280,8 @@ def _after_one_failure(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     60-120 days (``durable`` False: F1's "not sustained; repeat criterion not met"). A partial
     response, a proxy-read failure and an injection still pending draw nothing here."""
     level = parse_level(order.body_site_text, order.text)
-    a = _latest_here(ctx, level, parse_laterality(order.body_site_text, order.text))
+    levels = levels_in(order.body_site_text, order.text)
+    a = _latest_here(ctx, levels, parse_laterality(order.body_site_text, order.text))
     # a response the assessment found did not last at 60-120 days: F1 says the repeat criterion is not
     # met (``f1_not_sustained``), and the repeat is stopped as after a failure
     not_sustained = a is not None and a.outcome in (Outcome.RESPONDER, Outcome.SUCCESS) and a.durable is False
@@ -557,6 +560,16 @@ def _before_judged(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     ]
 
 
+def _not_severe(ctx: OrderContext) -> str:
+    """Why the pain is not E2's severe, disabling pain, as the summary says it: a severe score beside
+    a function that is not disabling is said as both ("pain 8/10 but not disabling (ODI 30 %)"), never
+    as "without severe pain" beside an 8/10 on the card."""
+    pain, odi = severity_scores(ctx.pathway)
+    if pain is not None and odi is not None and (pain.value or 0) >= ctx.t.severe_pain_nrs:
+        return f", pain {pain.value:g}/10 but not disabling (ODI {odi.value:g} %)"
+    return " without severe pain"
+
+
 def _too_early(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
     course = ctx.course
     if course is None or course.days >= ctx.t.conservative_care_days:
@@ -587,7 +600,7 @@ def _too_early(ctx: OrderContext, order: DraftOrder) -> list[CardDraft]:
             "Epidural injection before the conservative-care period",
             order,
             indicator="warning",
-            summary=f"ESI {duration} days {course.since} without severe pain: complete {weeks} of "
+            summary=f"ESI {duration} days {course.since}{_not_severe(ctx)}: complete {weeks} of "
             "conservative care first",
             why=why,
             next_steps=(
