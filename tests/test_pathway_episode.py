@@ -78,6 +78,23 @@ def test_a_successful_esi_of_an_earlier_episode_is_no_repeat_esi_advice_for_new_
     assert not codes_of(card_of(cards, "E1")) & WORK_UP
 
 
+@pytest.mark.parametrize(("abated", "in_episode"), [(80, False), (140, True), (10, True)])
+def test_a_resolved_earlier_sciatica_closes_its_episode(abated: int, in_episode: bool) -> None:
+    """A right sciatica recorded resolved 80 days ago, treated with an ESI 130 days ago, is no part
+    of the left sciatica that began 21 days ago, although the injection is within the 120-day lead:
+    E1, not F0 asking for the old injection's outcome. An abatement before the lead (140 days) or
+    after the new onset (a re-coded entry closed 10 days ago) changes nothing."""
+    old = cond("radic-right", "lumbar_radiculopathy_conditions", "M54.16", onset=200, status="resolved",
+               abatement=abated, text="Radiculopathy, lumbar region, right")  # fmt: skip
+    new = cond("radic-left", "lumbar_radiculopathy_conditions", "M54.16", onset=21,
+               text="Radiculopathy, lumbar region, left")  # fmt: skip
+    esi = proc("esi", "esi_transforaminal_lumbar", "64483", days=130, level="L5-S1", laterality="right")
+    ctx = context(old, new, esi)
+    assert (ctx.esis == (esi,)) is in_episode
+    if not in_episode:
+        assert states(run(old, new, esi, obs("p", "pain", 5, 2))) == ["E1"]
+
+
 def test_an_esi_before_a_later_recorded_problem_list_entry_still_counts() -> None:
     """A problem-list entry recorded (no onset) three weeks ago, after the injection it led to seven
     weeks before that: the injection belongs to this episode and the ESI steps judge it."""

@@ -972,12 +972,23 @@ class PathwayContext:
         gives no onset and only its recordedDate dates it (a problem-list entry is often recorded
         months after the injection or physiotherapy it led to). Within that lead a treatment still
         counts: symptoms that begin inside an injection's follow-up are part of judging it. None (no
-        cut) when the episode start is unknown."""
+        cut) when the episode start is unknown. A radicular condition recorded as resolved, its
+        abatement dated before this episode's own onset, closes the earlier episode: treatments before
+        that abatement were for it, whatever the lead (a right-sided sciatica that resolved in August is
+        no part of a left-sided one that began in October)."""
         start = self.episode_start
         if start is None:
             return None
         lead = self.t.episode_recorded_lead_days if self.dated_by_record else self.t.episode_onset_lead_days
-        return start - timedelta(days=lead)
+        cutoff = start - timedelta(days=lead)
+        if self.dated_by_record:
+            return cutoff  # with no onset of its own the episode may have begun before any abatement
+        closed = [
+            c.abatement
+            for c in self.conditions("lumbar_radiculopathy_conditions", current_only=False)
+            if not c.is_current and c.abatement is not None and cutoff < c.abatement < start
+        ]
+        return max(closed, default=cutoff)
 
     @property
     def dated_by_record(self) -> bool:
