@@ -858,7 +858,10 @@ class PathwayContext:
         first = _first_date(c.onset, c.recorded)
         if first is None or c.onset_last is None:
             return first
-        return max(first, min(c.onset_last, self.today, c.recorded or date.max))
+        # an onset of its own is capped by the recordedDate; a partial recordedDate standing in for
+        # the onset is its own bound (its first day is no bound on its last)
+        written = c.recorded if c.onset_given is not None and c.recorded is not None else date.max
+        return max(first, min(c.onset_last, self.today, written))
 
     @cached_property
     def _certain_anchor(self) -> date | None:
@@ -964,7 +967,7 @@ class PathwayContext:
             return None
         return onset
 
-    @property
+    @cached_property
     def episode_cutoff(self) -> date | None:
         """Treatments dated before this day belong to an earlier episode: more than
         ``episode_onset_lead_days`` (120 days, the longest an injection's effect is followed) before
