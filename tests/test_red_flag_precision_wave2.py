@@ -83,6 +83,19 @@ def test_the_card_that_appears_names_the_old_discitis_to_confirm_and_never_says_
     assert "no red flag" in why_text(run(radic(days=16))[0])
 
 
+def test_the_old_discitis_is_among_the_facts_the_sidebar_shows_beside_the_scores() -> None:
+    """Beside a pain score and an ODI, the line naming the old discitis came fourth and the card's
+    detail (three facts) cut it: it now comes right after the first deciding fact."""
+    from pathway_builders import obs
+
+    from hooks.cards import render_detail
+
+    cards = run(radic(days=16), discitis(YEARS_AGO), obs("nrs", "pain", 5, 2), obs("odi", "odi", 28, 2))
+    assert states(cards)[0] == "E1"
+    assert "still marked active: confirm it has resolved" in cards[0].why[1].text
+    assert "still marked active: confirm it has resolved" in render_detail(cards[0])
+
+
 @pytest.mark.parametrize(
     ("onset", "fires"),
     [

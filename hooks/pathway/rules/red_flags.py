@@ -899,9 +899,36 @@ def is_new(ctx: PathwayContext, c: ConditionFact) -> bool:
     problem list and coded again at today's visit is not new), and not explained by a diagnosed
     peroneal or sciatic neuropathy on its side (``nerve_lesion_for``): that foot drop is a deficit
     to examine and refer, not an emergency on the code alone; a fall in strength scores still is."""
-    age = ctx.days_since(first_recorded(ctx, c, motor_deficit_conditions(ctx)))
+    since = first_recorded(ctx, c, motor_deficit_conditions(ctx))
+    age = ctx.days_since(since)
     new = age is not None and age <= ctx.t.new_motor_deficit_days
-    return new and nerve_lesion_for(ctx, c) is None
+    return new and nerve_lesion_for(ctx, c) is None and recovered_since(ctx, c, since) is None
+
+
+# The word stems (``text.muscle_named``) of the muscles a foot drop weakens: ankle dorsiflexion,
+# tibialis anterior, extensor hallucis longus.
+_FOOT_DROP_MUSCLES = frozenset({"dors", "tibi", "hall"})
+
+
+def recovered_since(ctx: PathwayContext, c: ConditionFact, since: date | None) -> ObservationFact | None:
+    """The latest strength score of a dorsiflexor on the side of a foot drop coded on ``since`` (or a
+    score of strength in general), taken since, when it is above ``weak_muscle_mrc``: the foot drop is
+    recovering or recovered (2/5 then 4/5, 5/5), no new severe deficit on the code alone. The code
+    stays a deficit on record: the stable deficit's warning asks for it to be examined and referred,
+    and names this score. None otherwise."""
+    if since is None:
+        return None
+    side = _side(c) or parse_laterality(c.written)
+    scores = [
+        o
+        for o in ctx.observations("strength")
+        if o.value is not None and o.effective is not None and o.effective >= since
+        and _same_muscle(_muscle(o), (side, _muscle(o)[1]))
+        and (not _muscle(o)[1] or _muscle(o)[1] & _FOOT_DROP_MUSCLES)
+    ]  # fmt: skip
+    if not scores or (scores[-1].value or 0.0) <= ctx.t.weak_muscle_mrc:
+        return None
+    return scores[-1]
 
 
 def emg_after(ctx: PathwayContext, start: date) -> bool:
@@ -1040,6 +1067,15 @@ def r2_motor_deficit(ctx: PathwayContext) -> CardDraft:
     shown = {r for f in why for r in (f.ref, *f.also)}
     why += [weak_muscle_fact(o) for o in weak_muscles(ctx) if o.ref not in shown]
     why += finding_facts(ctx, deficits, "motor deficit: ", with_note=True)
+    recovering = [
+        o for c in deficits if (o := recovered_since(ctx, c, first_recorded(ctx, c, deficits))) is not None
+    ]
+    why += [
+        Fact(
+            f"strength since: {o.text} {o.value:g}/5 on {o.effective}", o.ref, short=f"{o.text} {o.value:g}/5"
+        )
+        for o in dict.fromkeys(recovering)
+    ]
     why += [ctx.cond_fact(c, "radicular diagnosis: ") for c in ctx.gate_conditions[:1]]
     operation = operation_facts(ctx)
     why = _with_operation(why, operation)
@@ -1358,16 +1394,21 @@ def with_stale_infections(ctx: PathwayContext, card: CardDraft) -> CardDraft:
     """A pathway card beside a spinal infection of years ago still marked active (``stale_infections``):
     the old infection named after the card's first deciding fact, to confirm it has resolved before
     the imaging, injection or operation the card recommends; a card that names it already (E1's "no
-    other red flag" line) is unchanged."""
+    other red flag" line) has that line moved there, where the sidebar shows it (a card shows its
+    first few facts: behind the scores it was cut)."""
+    old = stale_infections(ctx)
+    if not old:
+        return card
+    words = [stale_infection_words(ctx, c) for c in old]
+    naming = [f for f in card.why[1:] if any(w in f.text for w in words)]
     stale = [
         c
-        for c in stale_infections(ctx)
-        if not any(c.ref in f.refs or stale_infection_words(ctx, c) in f.text for f in card.why)
+        for c, w in zip(old, words, strict=True)
+        if not any(c.ref in f.refs or w in f.text for f in card.why)
     ]
-    if not stale:
-        return card
-    facts = tuple(stale_infection_fact(ctx, c) for c in stale)
-    return replace(card, why=(*card.why[:1], *facts, *card.why[1:]))
+    facts = (*naming, *(stale_infection_fact(ctx, c) for c in stale))
+    rest = tuple(f for f in card.why[1:] if f not in naming)
+    return replace(card, why=(*card.why[:1], *facts, *rest))
 
 
 # A contrast MRI report that rules spinal infection out: it says so in a sentence that is nothing but
