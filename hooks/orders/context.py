@@ -622,6 +622,9 @@ class OrderContext:
                 for c in rf.new_bilateral_leg_symptoms(p)
                 if c not in rf.strong_sphincter_or_saddle_symptoms(p)
             ]  # fmt: skip
+            # weakness of both legs shown by strength scores (a score each side, or a score and a
+            # new foot drop), as the pathway's R1 reads it
+            ces += [rf.scored_weakness_fact(p, x) for x in rf.scored_weakness(p)]
         if ces:
             flags.append(RedFlag("cauda_equina", "suspected cauda equina syndrome", tuple(ces)))
         motor = rf.motor_deficit_conditions(p)

@@ -83,7 +83,9 @@ def _latest_guided_in(ctx: PathwayContext, outcomes: tuple[Outcome, ...]) -> tup
     "a cauda equina diagnosis, or a new sphincter, saddle or bilateral leg symptom with a lumbar diagnosis"
 )
 def cauda_equina_signs(ctx: PathwayContext) -> Iterable[Fact]:
-    return _conditions(ctx, (c for found in red_flags.cauda_equina_signs(ctx) for c in found))
+    coded = _conditions(ctx, (c for found in red_flags.cauda_equina_signs(ctx) for c in found))
+    scored = tuple(red_flags.scored_weakness_fact(ctx, x) for x in red_flags.scored_weakness(ctx))
+    return (*coded, *scored)
 
 
 @predicate("a lumbar radicular diagnosis (the gate)")

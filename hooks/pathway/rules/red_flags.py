@@ -557,6 +557,30 @@ def bilateral_fact(ctx: PathwayContext, c: ConditionFact) -> Fact:
     return replace(fact, short=f"new {' and '.join(kinds) or 'symptoms'} of both legs{since}")
 
 
+def scored_weakness_of_both_legs(ctx: PathwayContext) -> tuple[ObservationFact | ConditionFact, ...]:
+    """New weakness of both legs shown by strength scores (§7.3: new bilateral leg weakness prompts
+    R1's questions): for each leg, a muscle whose latest score this episode is MRC 3 or less
+    (``weak_muscles``), first found that weak within ``new_sphincter_symptom_days``
+    (``weak_muscle_since``) and not given another cause or limited by pain or effort in its words
+    (``explains_weakness_otherwise``), or a new foot drop coded on that side (``is_new``). The scores
+    and the codes that make both legs, at least one a score (two coded foot drops are
+    ``_new_deficit_of_each_leg``'s); none otherwise. A score that names no side names no leg."""
+    window = ctx.t.new_sphincter_symptom_days
+    scores = []
+    for o in weak_muscles(ctx):
+        if explains_weakness_otherwise(" ".join((o.text, *o.notes, o.value_text or ""))):
+            continue
+        if _new(ctx, weak_muscle_since(ctx, o), window) and _muscle(o)[0] is not None:
+            scores.append(o)
+    if not scores:
+        return ()
+    coded = [c for c in motor_deficit_conditions(ctx) if is_new(ctx, c) and not _nerve_mimic(ctx, c)]
+    sides = {_muscle(o)[0] for o in scores} | {_side(c) or parse_laterality(c.written) for c in coded}
+    if "bilateral" not in sides and not {"left", "right"} <= sides:
+        return ()
+    return (*coded, *scores)
+
+
 def has_spinal_diagnosis(ctx: PathwayContext) -> bool:
     """A lumbar disc, radicular or stenosis diagnosis (R1 needs one beside the sphincter symptoms)."""
     return bool(ctx.gate_conditions or ctx.disc_conditions or ctx.stenosis_conditions)
@@ -576,6 +600,26 @@ def cauda_equina_signs(
     return ces, new_sx, bilateral
 
 
+def scored_weakness(ctx: PathwayContext) -> tuple[ObservationFact | ConditionFact, ...]:
+    """New weakness of both legs from strength scores, beside a lumbar diagnosis, when no other R1
+    finding records both legs already (``scored_weakness_of_both_legs``)."""
+    if not has_spinal_diagnosis(ctx):
+        return ()
+    ces, new_sx, bilateral = cauda_equina_signs(ctx)
+    if bilateral:
+        return ()
+    return tuple(x for x in scored_weakness_of_both_legs(ctx) if x not in ces and x not in new_sx)
+
+
+def scored_weakness_fact(ctx: PathwayContext, x: ObservationFact | ConditionFact) -> Fact:
+    """One leg's new weakness of a pair, as R1 names it: the score ("new bilateral leg symptom: Left
+    ankle dorsiflexion: 2/5 on ...") or the coded foot drop."""
+    if isinstance(x, ConditionFact):
+        return bilateral_fact(ctx, x)
+    fact = weak_muscle_fact(x)
+    return replace(fact, text=BILATERAL_PREFIX + fact.text, short=f"new weakness, {fact.text}")
+
+
 def r1_cauda_equina(ctx: PathwayContext) -> CardDraft:
     """R1 — suspected or confirmed cauda equina syndrome.
 
@@ -592,6 +636,7 @@ def r1_cauda_equina(ctx: PathwayContext) -> CardDraft:
       imaging), ACR 2021 low back pain variant 4, NICE NG59.
     """
     ces, new_sx, bilateral = cauda_equina_signs(ctx)
+    scored = scored_weakness(ctx)
     why = finding_facts(ctx, ces, "cauda equina diagnosis: ", with_note=True)
     by_ref = {c.ref: c for c in new_sx}
     why += [
@@ -599,13 +644,15 @@ def r1_cauda_equina(ctx: PathwayContext) -> CardDraft:
         for f in finding_facts(ctx, new_sx, SPHINCTER_PREFIX, with_note=True)
     ]
     why += [bilateral_fact(ctx, c) for c in bilateral]
-    if (new_sx or bilateral) and not ces:
+    why += [scored_weakness_fact(ctx, x) for x in scored]
+    bilateral = (*bilateral, *(x for x in scored if isinstance(x, ConditionFact)))
+    if (new_sx or bilateral or scored) and not ces:
         why += [
             ctx.cond_fact(c, "with spinal diagnosis: ")
             for c in (ctx.gate_conditions or ctx.disc_conditions)[:2]
         ]
     intercepted = intercepted_orders(ctx)
-    reasons = tuple(c.ref for c in (*ces, *new_sx, *bilateral)) + ctx.reason_refs
+    reasons = tuple(dict.fromkeys(x.ref for x in (*ces, *new_sx, *bilateral, *scored))) + ctx.reason_refs
     # A diagnosis, a new bladder or bowel symptom or recorded saddle anaesthesia or numbness is the
     # emergency itself: its first step is the MRI today. Saddle paraesthesia alone or new symptoms of
     # both legs prompt the questions first (§7.3), and the summary says so.
