@@ -634,8 +634,44 @@ def n2_trial_failed(ctx: PathwayContext, a: Assessment) -> CardDraft:
     pending = ctx.pending(*PERMANENT_ORDER_SETS)
     pump = intrathecal_pump(ctx)
     failed_drg = failed_drg_trials(ctx)
+    care = "Multidisciplinary pain management with CBT"
+    pump_review = (
+        "the implanted intrathecal pump reviewed by the pain service (refill, dose, catheter and device "
+        "check; PACC 2024)."
+    )
     if failed_drg:
-        return _n2_after_failed_drg(ctx, a, failed_drg, pending, pump)
+        # a DRG trial has failed (this one or an earlier one): no DRG stimulation offered again (N2:
+        # not a repeat of the failed trial; L1: no repeat of failed procedures); the failed DRG trial is
+        # named when it is not the latest trial
+        drg = failed_drg[-1].procedure
+        earlier = [ctx.failure_facts(ta)[0] for ta in failed_drg if ta.procedure.ref != p.ref]
+        steps = [
+            f"{care}.",
+            "Intrathecal pump evaluation if still refractory: psychological evaluation and an attempt "
+            "to reduce systemic opioids before a pump trial (PACC 2024)."
+            if pump is None
+            else pump_review[0].upper() + pump_review[1:],
+        ]
+        avoid = [f"DRG stimulation again: the DRG stimulator trial on {_when(drg)} failed."]
+        referral = (
+            "Refer to the pain service for intrathecal pump evaluation if still refractory"
+            if pump is None
+            else "Refer to the pain service for intrathecal pump review (refill, dose, catheter)"
+        )
+        extra: tuple[str, ...] = ("pacc_2024",)
+    else:
+        earlier = []
+        steps = [
+            "DRG stimulation if the pain is focal (foot, groin) (NACC DRG 2019; check US labelling and "
+            "coverage).",
+            f"{care}; intrathecal pump evaluation later if still refractory."
+            if pump is None
+            else f"{care}; {pump_review}",
+        ]
+        avoid = []
+        referral = "Refer to the pain service to consider DRG stimulation for focal pain"
+        extra = ()
+    failure = ctx.failure_facts(a)
     card = N2.card(
         ctx,
         indicator="warning",
@@ -643,7 +679,9 @@ def n2_trial_failed(ctx: PathwayContext, a: Assessment) -> CardDraft:
         f"(< {pct(ctx.t.scs_trial_success_pct)} relief): do not implant "
         "a permanent system",
         why=[
-            *ctx.failure_facts(a),
+            *failure[:1],
+            *earlier,
+            *failure[1:],
             *(ctx.order_fact(s, "pending implant order — hold it: ", short_prefix=HOLD) for s in pending),
             *([_pump_fact(ctx, pump)] if pump is not None else []),
         ],
@@ -651,28 +689,16 @@ def n2_trial_failed(ctx: PathwayContext, a: Assessment) -> CardDraft:
         next_steps=[
             "Do not implant a permanent stimulator"
             + (" — hold the pending implant order." if pending else "."),
-            "DRG stimulation if the pain is focal (foot, groin) (NACC DRG 2019; check US "
-            "labelling and "
-            "coverage).",
-            "Multidisciplinary pain management with CBT; intrathecal pump evaluation later if still "
-            "refractory."
-            if pump is None
-            else "Multidisciplinary pain management with CBT; the implanted intrathecal pump reviewed by the "
-            "pain service (refill, dose, catheter and device check; PACC 2024).",
+            *steps,
         ],
-        avoid=["A permanent spinal cord stimulator.", "A repeat of the same failed trial."],
+        avoid=["A permanent spinal cord stimulator.", *avoid, "A repeat of the same failed trial."],
         conflicts=[SCS_SELECTION],
         suggestions=[
-            ctx.offer(
-                sx.CBT_REFERRAL,
-                recommended=True,
-            ),
-            ctx.offer(
-                sx.PAIN_MANAGEMENT_REFERRAL,
-                label="Refer to the pain service to consider DRG stimulation for focal pain",
-            ),
+            ctx.offer(sx.CBT_REFERRAL, recommended=True),
+            ctx.offer(sx.PAIN_MANAGEMENT_REFERRAL, label=referral),
         ],
         selection_behavior="any",
+        extra_evidence=extra,
         needs=("observations", "serviceRequests"),
     )
     # The selection disagreement stays in the full reasoning, never as the card's one line: every
@@ -685,69 +711,6 @@ def failed_drg_trials(ctx: PathwayContext) -> list[Assessment]:
     """The DRG stimulator trials judged failed (``_failed_trials`` whose words name DRG stimulation,
     ``PathwayContext.is_drg``), oldest first: DRG stimulation is then no option left to offer."""
     return [ta for ta in _failed_trials(ctx) if ctx.is_drg(ta.procedure)]
-
-
-def _n2_after_failed_drg(
-    ctx: PathwayContext,
-    a: Assessment,
-    failed_drg: list[Assessment],
-    pending: tuple[ServiceRequestFact, ...],
-    pump: ProcedureFact | None,
-) -> CardDraft:
-    """N2 once a DRG stimulator trial has failed (this one or an earlier one): no DRG stimulation
-    offered again (N2: not a repeat of the failed trial; L1: no repeat of failed procedures). The next
-    steps are multidisciplinary care with CBT and an intrathecal pump evaluation if still refractory
-    (its review by the pain service with a pump in place); the failed DRG trial is named when it is
-    not the latest trial."""
-    p = a.procedure
-    drg = failed_drg[-1].procedure
-    earlier = [ctx.failure_facts(ta)[0] for ta in failed_drg if ta.procedure.ref != p.ref]
-    card = N2.card(
-        ctx,
-        indicator="warning",
-        summary=f"{_capitalised(_trial_kind(ctx, p))} on {_when(p)} failed "
-        f"(< {pct(ctx.t.scs_trial_success_pct)} relief): do not implant "
-        "a permanent system",
-        why=[
-            *ctx.failure_facts(a)[:1],
-            *earlier,
-            *ctx.failure_facts(a)[1:],
-            *(ctx.order_fact(s, "pending implant order — hold it: ", short_prefix=HOLD) for s in pending),
-            *([_pump_fact(ctx, pump)] if pump is not None else []),
-        ],
-        gaps=list(a.gaps),
-        next_steps=[
-            "Do not implant a permanent stimulator"
-            + (" — hold the pending implant order." if pending else "."),
-            "Multidisciplinary pain management with CBT.",
-            (
-                "Intrathecal pump evaluation if still refractory: psychological evaluation and an attempt "
-                "to reduce systemic opioids before a pump trial (PACC 2024)."
-                if pump is None
-                else "The implanted intrathecal pump reviewed by the pain service (refill, dose, catheter "
-                "and device check; PACC 2024)."
-            ),
-        ],
-        avoid=[
-            "A permanent spinal cord stimulator.",
-            f"DRG stimulation again: the DRG stimulator trial on {_when(drg)} failed.",
-            "A repeat of the same failed trial.",
-        ],
-        conflicts=[SCS_SELECTION],
-        suggestions=[
-            ctx.offer(sx.CBT_REFERRAL, recommended=True),
-            ctx.offer(
-                sx.PAIN_MANAGEMENT_REFERRAL,
-                label="Refer to the pain service for intrathecal pump evaluation if still refractory"
-                if pump is None
-                else "Refer to the pain service for intrathecal pump review (refill, dose, catheter)",
-            ),
-        ],
-        selection_behavior="any",
-        extra_evidence=("pacc_2024",),
-        needs=("observations", "serviceRequests"),
-    )
-    return replace(card, conflict_now=None)  # as ``n2_trial_failed``: no "sources disagree" line
 
 
 def no_surgical_target(ctx: PathwayContext) -> bool:
