@@ -14,34 +14,15 @@ Tests named test_guard_* also hold on the code before the change; the others fai
 from __future__ import annotations
 
 import itertools
-from datetime import date
 from typing import Any
 
-from cds_service.fhir_facts import build_history
+from fhir_fixtures.fhir_builder import CPT
+from fhir_fixtures.fhir_builder import SNOMED as SCT
 from hooks.cards import CardDraft
-from hooks.evaluation import EvaluationInput
-from hooks.pathway import evaluate_pathway
-from tests.pathway_builders import TERM, assert_house_rules, card_of, card_words
+from tests.pathway_builders import assert_house_rules, card_of, card_words
+from tests.raw_chart import SUBJECT, leg_pain, patient_view, radiculopathy
 
-TODAY = date(2026, 11, 20)
-SUBJECT = {"reference": "Patient/p1"}
-ICD = "http://hl7.org/fhir/sid/icd-10-cm"
-CPT = "http://www.ama-assn.org/go/cpt"
-SCT = "http://snomed.info/sct"
-LOINC = "http://loinc.org"
 _ids = itertools.count()
-
-
-def _radiculopathy() -> dict[str, Any]:
-    return {
-        "resourceType": "Condition", "id": "rad", "subject": SUBJECT,
-        "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
-                                       "code": "active"}]},
-        "code": {"coding": [{"system": ICD, "code": "M54.17",
-                             "display": "Radiculopathy, lumbosacral region"}]},
-        "bodySite": [{"text": "Left leg (S1 distribution)"}],
-        "onsetDateTime": "2024-05-16", "recordedDate": "2024-05-16",
-    }  # fmt: skip
 
 
 def _trial(rid: str, start: str, end: str, text: str, *, failed: bool = True) -> dict[str, Any]:
@@ -56,22 +37,11 @@ def _trial(rid: str, start: str, end: str, text: str, *, failed: bool = True) ->
 
 
 def _leg_pain(value: float, when: str) -> dict[str, Any]:
-    return {
-        "resourceType": "Observation", "id": f"nrs{next(_ids)}", "status": "final", "subject": SUBJECT,
-        "code": {"coding": [{"system": LOINC, "code": "72514-3",
-                             "display": "Pain severity - 0-10 verbal numeric rating [Score] - Reported"}]},
-        "effectiveDateTime": when, "bodySite": {"text": "Leg"},
-        "valueQuantity": {"value": value, "unit": "{score}", "system": "http://unitsofmeasure.org",
-                          "code": "{score}"},
-    }  # fmt: skip
+    return leg_pain(f"nrs{next(_ids)}", value, when)
 
 
 def _cards(*resources: dict[str, Any]) -> list[CardDraft]:
-    inp = EvaluationInput(
-        hook="patient-view", today=TODAY, patient_id="p1", user_id="Practitioner/1", encounter_id=None,
-        history=build_history([_radiculopathy(), *resources], TERM), terminology=TERM,
-    )  # fmt: skip
-    return evaluate_pathway(inp)
+    return patient_view([radiculopathy(), *resources])
 
 
 DRG_TRIAL = "Dorsal root ganglion (DRG) stimulator trial, left L5 and S1"

@@ -15,21 +15,15 @@ Tests named test_guard_* also hold on the code before the change; the others fai
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from cds_service.fhir_facts import build_history
+from fhir_fixtures.fhir_builder import CPT
+from fhir_fixtures.fhir_builder import ICD10CM as ICD
+from fhir_fixtures.fhir_builder import SNOMED as SCT
 from hooks.cards import CardDraft
-from hooks.evaluation import EvaluationInput
-from hooks.pathway import evaluate_pathway
-from tests.pathway_builders import TERM, assert_house_rules, card_of
+from tests.pathway_builders import assert_house_rules, card_of
+from tests.raw_chart import SUBJECT, leg_pain, patient_view, procedure
 
-TODAY = date(2026, 11, 20)
-SUBJECT = {"reference": "Patient/p1"}
-ICD = "http://hl7.org/fhir/sid/icd-10-cm"
-CPT = "http://www.ama-assn.org/go/cpt"
-SCT = "http://snomed.info/sct"
-LOINC = "http://loinc.org"
 NEUROMODULATION = ("stimulat", "pump", "neuromodulation", "DRG")
 
 
@@ -49,22 +43,11 @@ def _condition(rid: str, code: str, display: str, onset: str, site: str | None =
 
 
 def _procedure(rid: str, code: str, text: str, when: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "resourceType": "Procedure", "id": rid, "status": "completed", "subject": SUBJECT,
-        "code": {"coding": [{"system": CPT, "code": code}], "text": text}, "performedDateTime": when,
-        **extra,
-    }  # fmt: skip
+    return procedure(rid, code, text, when, **extra)
 
 
 def _leg_pain(rid: str, value: float, when: str) -> dict[str, Any]:
-    return {
-        "resourceType": "Observation", "id": rid, "status": "final", "subject": SUBJECT,
-        "code": {"coding": [{"system": LOINC, "code": "72514-3",
-                             "display": "Pain severity - 0-10 verbal numeric rating [Score] - Reported"}]},
-        "effectiveDateTime": when, "bodySite": {"text": "Leg"},
-        "valueQuantity": {"value": value, "unit": "{score}", "system": "http://unitsofmeasure.org",
-                          "code": "{score}"},
-    }  # fmt: skip
+    return leg_pain(rid, value, when)
 
 
 def _report(rid: str, code: str, title: str, when: str, conclusion: str) -> dict[str, Any]:
@@ -78,12 +61,7 @@ def _report(rid: str, code: str, title: str, when: str, conclusion: str) -> dict
 
 
 def _cards(resources: list[dict[str, Any]]) -> list[CardDraft]:
-    return evaluate_pathway(
-        EvaluationInput(
-            hook="patient-view", today=TODAY, patient_id="p1", user_id="Practitioner/1", encounter_id=None,
-            history=build_history(resources, TERM), terminology=TERM,
-        )
-    )  # fmt: skip
+    return patient_view(resources)
 
 
 NEUROPATHY = _condition("dm", "E11.42", "Type 2 diabetes mellitus with diabetic polyneuropathy", "2025-01-01")

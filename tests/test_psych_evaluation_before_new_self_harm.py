@@ -19,23 +19,17 @@ Tests named test_guard_* also hold on the code before the change; the others fai
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from cds_service.fhir_facts import build_history
+from fhir_fixtures.fhir_builder import LOINC
+from fhir_fixtures.fhir_builder import SNOMED as SCT
 from hooks.cards import CardDraft
-from hooks.evaluation import EvaluationInput
 from hooks.orders import evaluate_orders
-from hooks.pathway import evaluate_pathway
 from tests.orders_builders import inp, sr
 from tests.pathway_builders import TERM, assert_house_rules, card_of
+from tests.raw_chart import SUBJECT, patient_view, procedure, radiculopathy
 
-TODAY = date(2026, 11, 20)
-SUBJECT = {"reference": "Patient/p1"}
-ICD = "http://hl7.org/fhir/sid/icd-10-cm"
-CPT = "http://www.ama-assn.org/go/cpt"
-SCT = "http://snomed.info/sct"
-LOINC = "http://loinc.org"
 PSYCH_CHECK = "order.neuromod-psych-eval"
 IMPLANT = "Order the permanent spinal cord stimulator implant"
 EVALUATION = "Order a psychological evaluation before neuromodulation"
@@ -55,25 +49,12 @@ def _score(rid: str, code: str, display: str, value: float, when: str, site: str
 
 
 def _procedure(rid: str, code: str, text: str, when: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "resourceType": "Procedure", "id": rid, "status": "completed", "subject": SUBJECT,
-        "code": {"coding": [{"system": CPT, "code": code}], "text": text}, "performedDateTime": when,
-        **extra,
-    }  # fmt: skip
+    return procedure(rid, code, text, when, **extra)
 
 
 def _chart(*, evaluated: str = "2026-08-01", item9: float | None = 2) -> list[dict[str, Any]]:
     """A successful SCS trial with its leads removed, a psychological evaluation that found the
     patient suitable on ``evaluated``, and a PHQ-9 of 16 on 2026-11-15 whose item 9 is ``item9``."""
-    radiculopathy = {
-        "resourceType": "Condition", "id": "rad", "subject": SUBJECT,
-        "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
-                                       "code": "active"}]},
-        "code": {"coding": [{"system": ICD, "code": "M54.17",
-                             "display": "Radiculopathy, lumbosacral region"}]},
-        "bodySite": [{"text": "Left leg (S1 distribution)"}],
-        "onsetDateTime": "2024-05-16", "recordedDate": "2024-05-16",
-    }  # fmt: skip
     trial = _procedure(
         "trial", "63650", "Spinal cord stimulator trial, percutaneous leads T8-T10", "2026-10-21"
     )
@@ -81,7 +62,7 @@ def _chart(*, evaluated: str = "2026-08-01", item9: float | None = 2) -> list[di
     trial["performedPeriod"] = {"start": "2026-10-21", "end": "2026-10-28"}
     trial["outcome"] = {"coding": [{"system": SCT, "code": "385669000", "display": "Successful"}]}
     return [
-        radiculopathy,
+        radiculopathy(),
         _procedure("psych", "90834", "Pre-neuromodulation psychological evaluation", evaluated,
                    note=[{"text": "Psychological evaluation before neuromodulation: suitable candidate."}]),
         trial,
@@ -94,12 +75,7 @@ def _chart(*, evaluated: str = "2026-08-01", item9: float | None = 2) -> list[di
 
 
 def _cards(resources: list[dict[str, Any]]) -> list[CardDraft]:
-    return evaluate_pathway(
-        EvaluationInput(
-            hook="patient-view", today=TODAY, patient_id="p1", user_id="Practitioner/1", encounter_id=None,
-            history=build_history(resources, TERM), terminology=TERM,
-        )
-    )  # fmt: skip
+    return patient_view(resources)
 
 
 def _suggested(card: CardDraft) -> dict[str, bool]:
